@@ -1,0 +1,271 @@
+//! Elaboration: AST to typed IR.
+//!
+//! Passes, each recovering per declaration so that independent errors are all reported:
+//! 1. collect the names every declaration introduces (types, relations, definitions, grammars);
+//! 2. elaborate syntax types (cases, records, ranges, families);
+//! 3. variables, definition signatures, relation notations, grammar signatures;
+//! 4. bodies: case premises, definition clauses, rules, grammar productions, each followed by
+//!    iteration and binding analysis (`bind`).
+
+mod bind;
+mod decl;
+pub(crate) mod exp;
+pub(crate) mod ty;
+
+use crate::ast::{self, Span};
+use crate::diag::Diagnostic;
+use crate::ir::*;
+use crate::source::SourceMap;
+use std::collections::{HashMap, HashSet};
+
+pub(crate) type R<T> = Result<T, Diagnostic>;
+
+/// A variable occurrence, with the iterations around it.
+#[derive(Clone, Debug)]
+pub(crate) struct Occ {
+    pub name: String,
+    pub ctx: Vec<IterKind>,
+    pub span: Span,
+}
+
+/// The local state of elaborating one body (a rule, a clause, a production, a case).
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Scope {
+    /// Variables local to the body: parameters, binders, and undeclared variables typed by
+    /// their first use.
+    pub locals: HashMap<String, Ty>,
+    pub type_params: HashSet<String>,
+    /// Grammar parameters of the enclosing grammar, with their result types.
+    pub gram_params: HashMap<String, Ty>,
+    /// The iterations enclosing the expression being elaborated.
+    pub iters: Vec<IterKind>,
+    pub occs: Vec<Occ>,
+}
+
+/// A saved scope state, to backtrack to.
+#[derive(Clone)]
+pub(crate) struct Snapshot {
+    locals: HashMap<String, Ty>,
+    occs: usize,
+    iters: usize,
+}
+
+impl Scope {
+    pub(crate) fn snapshot(&self) -> Snapshot {
+        Snapshot { locals: self.locals.clone(), occs: self.occs.len(), iters: self.iters.len() }
+    }
+    pub(crate) fn restore(&mut self, s: Snapshot) {
+        self.locals = s.locals;
+        self.occs.truncate(s.occs);
+        self.iters.truncate(s.iters);
+    }
+}
+
+pub struct Elab<'s> {
+    pub(crate) sources: &'s SourceMap,
+    pub(crate) spec: Spec,
+    pub(crate) diags: Vec<Diagnostic>,
+    /// Names whose declarations failed; references to them are not errors of their own.
+    pub(crate) poisoned: HashSet<String>,
+    pub(crate) var_index: HashMap<String, usize>,
+    /// Definitions whose signatures have been elaborated.
+    pub(crate) sig_known: HashSet<DefId>,
+    /// The number of parameters of each parameterised syntax type.
+    pub(crate) arity: HashMap<TypeId, usize>,
+}
+
+/// The result of checking a spec.
+pub struct Checked {
+    pub spec: Spec,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+impl Checked {
+    pub fn has_errors(&self) -> bool {
+        self.diagnostics.iter().any(|d| d.is_error())
+    }
+    pub fn errors(&self) -> usize {
+        self.diagnostics.iter().filter(|d| d.is_error()).count()
+    }
+    pub fn warnings(&self) -> usize {
+        self.diagnostics.iter().filter(|d| !d.is_error()).count()
+    }
+}
+
+/// Parses and elaborates every file of a source map.
+pub fn check(sources: &SourceMap) -> Checked {
+    let mut diags = Vec::new();
+    let mut files = Vec::new();
+    let mut poisoned = HashSet::new();
+    for id in 0..sources.len() {
+        let (file, d) = crate::parse::parse_file(id, sources.text(id));
+        diags.extend(d);
+        poisoned.extend(file.failed.iter().cloned());
+        files.push(file);
+    }
+    let mut e = Elab {
+        sources,
+        spec: Spec::default(),
+        diags,
+        poisoned,
+        var_index: HashMap::new(),
+        sig_known: HashSet::new(),
+        arity: HashMap::new(),
+    };
+    e.run(&files);
+    let mut diagnostics = e.diags;
+    diagnostics.sort_by_key(|d| d.sort_key());
+    Checked { spec: e.spec, diagnostics }
+}
+
+impl<'s> Elab<'s> {
+    fn run<'a>(&mut self, files: &'a [ast::File]) {
+        for (i, _) in files.iter().enumerate() {
+            self.spec.files.push(FileItems { name: self.sources.name(i).to_string(), items: Vec::new() });
+        }
+        let decls: Vec<(usize, &'a ast::Decl)> =
+            files.iter().enumerate().flat_map(|(i, f)| f.decls.iter().map(move |d| (i, d))).collect();
+        self.collect(&decls);
+        let mut pending = Vec::new();
+        self.var_pass(&decls);
+        self.syntax_pass(&decls, &mut pending);
+        self.signature_pass(&decls);
+        self.body_pass(&decls, pending);
+        self.final_checks();
+        for f in &mut self.spec.files {
+            f.items.sort_by_key(|(_, s)| s.start);
+        }
+    }
+
+    pub(crate) fn item(&mut self, item: Item, span: Span) {
+        if let Some(f) = self.spec.files.get_mut(span.file) {
+            f.items.push((item, span));
+        }
+    }
+
+    pub(crate) fn error(&mut self, d: Diagnostic) {
+        self.diags.push(d);
+    }
+
+    /// Pass 1: the names every declaration introduces.
+    fn collect(&mut self, decls: &[(usize, &ast::Decl)]) {
+        for &(_, d) in decls {
+            match &d.kind {
+                ast::DeclKind::Syntax(s) => {
+                    if let (Some(&id), Some(params)) = (self.spec.type_index.get(&s.name.name), &s.params) {
+                        self.arity.entry(id).or_insert(params.len());
+                    }
+                    if !self.spec.type_index.contains_key(&s.name.name) {
+                        let id = self.spec.types.len();
+                        if let Some(params) = &s.params {
+                            self.arity.insert(id, params.len());
+                        }
+                        self.spec.types.push(TypeDef {
+                            name: s.name.name.clone(),
+                            span: s.name.span,
+                            hints: Vec::new(),
+                            params: Vec::new(),
+                            body: TypeBody::Pending,
+                            fragments: Vec::new(),
+                        });
+                        self.spec.type_index.insert(s.name.name.clone(), id);
+                    }
+                }
+                ast::DeclKind::Relation(r) => {
+                    if let Some(&prev) = self.spec.rel_index.get(&r.name.name) {
+                        let prev_span = self.spec.relations[prev].span;
+                        self.error(
+                            Diagnostic::error(format!("relation `{}` is declared twice", r.name.name))
+                                .at(r.name.span, "declared again here")
+                                .with(prev_span, "first declared here"),
+                        );
+                        continue;
+                    }
+                    let id = self.spec.relations.len();
+                    self.spec.relations.push(Relation {
+                        name: r.name.name.clone(),
+                        span: r.name.span,
+                        hints: r.hints.clone(),
+                        notation: Mixop { toks: Vec::new(), slots: Vec::new(), slot_names: Vec::new() },
+                        modes: Vec::new(),
+                        rules: Vec::new(),
+                    });
+                    self.spec.rel_index.insert(r.name.name.clone(), id);
+                    self.item(Item::Relation(id), d.span);
+                }
+                ast::DeclKind::DefSig(s) => {
+                    if let Some(&prev) = self.spec.def_index.get(&s.name.name) {
+                        let prev_span = self.spec.defs[prev].span;
+                        self.error(
+                            Diagnostic::error(format!("definition `${}` is declared twice", s.name.name))
+                                .at(s.name.span, "declared again here")
+                                .with(prev_span, "first declared here")
+                                .help("a definition has one signature and any number of `def $f(...) = ...` clauses"),
+                        );
+                        continue;
+                    }
+                    let id = self.spec.defs.len();
+                    self.spec.defs.push(Def {
+                        name: s.name.name.clone(),
+                        span: s.name.span,
+                        hints: s.hints.clone(),
+                        type_params: Vec::new(),
+                        params: Vec::new(),
+                        result: Ty::Error,
+                        clauses: Vec::new(),
+                        builtin: None,
+                    });
+                    self.spec.def_index.insert(s.name.name.clone(), id);
+                    self.item(Item::DefSig(id), d.span);
+                }
+                ast::DeclKind::Grammar(g) => {
+                    if self.spec.gram_index.contains_key(&g.name.name) {
+                        continue; // fragments, or a duplicate reported with the signatures
+                    }
+                    let id = self.spec.grammars.len();
+                    self.spec.grammars.push(Grammar {
+                        name: g.name.name.clone(),
+                        span: g.name.span,
+                        hints: g.hints.clone(),
+                        params: Vec::new(),
+                        result: Ty::Error,
+                        productions: Vec::new(),
+                        fragments: Vec::new(),
+                    });
+                    self.spec.gram_index.insert(g.name.name.clone(), id);
+                }
+                _ => {}
+            }
+        }
+    }
+
+    fn final_checks(&mut self) {
+        for t in &self.spec.types {
+            if matches!(t.body, TypeBody::Pending) && !self.poisoned.contains(&t.name) {
+                self.diags.push(
+                    Diagnostic::error(format!("syntax type `{}` is declared but never defined", t.name))
+                        .at(t.span, "declared here")
+                        .help(format!("give it cases: `syntax {} = ...`", t.name)),
+                );
+            }
+        }
+        for r in &self.spec.relations {
+            if r.rules.is_empty() && !r.hints.iter().any(|h| h.name.name == "abstract") {
+                self.diags.push(
+                    Diagnostic::warning(format!("relation `{}` has no rules", r.name))
+                        .at(r.span, "declared here")
+                        .help("add rules, or mark it `hint(abstract)` if it is defined elsewhere"),
+                );
+            }
+        }
+        for d in &self.spec.defs {
+            if d.clauses.is_empty() && d.builtin.is_none() && !d.hints.iter().any(|h| h.name.name == "abstract") {
+                self.diags.push(
+                    Diagnostic::warning(format!("definition `${}` has no clauses", d.name))
+                        .at(d.span, "declared here")
+                        .help("add clauses, or a `hint(builtin \"name\")` for a Rust implementation"),
+                );
+            }
+        }
+    }
+}
