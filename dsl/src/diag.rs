@@ -127,6 +127,9 @@ pub fn render_all(diags: &[Diagnostic], sources: &SourceMap) -> String {
 pub fn suggest<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<String> {
     let mut best: Option<(usize, &str)> = None;
     for c in candidates {
+        if c == name {
+            continue;
+        }
         let d = edit_distance(name, c);
         let limit = (name.len().max(c.len()) / 3).max(1);
         if d <= limit && best.is_none_or(|(bd, bc)| d < bd || (d == bd && c < bc)) {

@@ -15,13 +15,6 @@ use crate::diag::Diagnostic;
 use crate::ir::*;
 use std::collections::{HashMap, HashSet};
 
-/// All variables occurring in an expression, in order, without the index variables of the
-/// iterations that bind them.
-pub(crate) fn free_vars(e: &Exp, out: &mut Vec<String>) {
-    let mut bound = Vec::new();
-    walk_vars(e, &mut bound, &mut |v, _| out.push(v.to_string()));
-}
-
 fn walk_vars(e: &Exp, local: &mut Vec<String>, f: &mut dyn FnMut(&str, Span)) {
     match &e.kind {
         ExpKind::Var(v) => {
@@ -106,29 +99,14 @@ fn all_vars(e: &Exp) -> Vec<(String, Span)> {
     out
 }
 
-fn premise_vars(p: &Premise, out: &mut Vec<(String, Span)>) {
-    match &p.kind {
-        PremiseKind::If { exp, .. } => out.extend(all_vars(exp)),
-        PremiseKind::Otherwise => {}
-        PremiseKind::Rel { args, .. } => args.iter().for_each(|a| out.extend(all_vars(a))),
-        PremiseKind::Iter { premise, iter } => {
-            if let Some(c) = &iter.count {
-                out.extend(all_vars(c));
-            }
-            let mut inner = Vec::new();
-            premise_vars(premise, &mut inner);
-            out.extend(inner.into_iter().filter(|(v, _)| Some(v) != iter.index.as_ref()));
-        }
-    }
-}
-
 /// Are two iterators the same kind of container? (`?` holds at most one; the others are lists.)
 fn same_class(a: IterKind, b: IterKind) -> bool {
     (a == IterKind::Opt) == (b == IterKind::Opt)
 }
 
 impl Elab<'_> {
-    /// Dimensions of the body's variables.
+    /// Dimensions of the body's variables. A variable of dimension `d` is iterated by the `d`
+    /// innermost iterations around each of its occurrences; the outer ones repeat it unchanged.
     fn dims(&self, sc: &Scope, diags: &mut Vec<Diagnostic>) -> HashMap<String, Vec<IterKind>> {
         let mut least: HashMap<String, (Vec<IterKind>, Span)> = HashMap::new();
         for o in &sc.occs {
@@ -142,12 +120,13 @@ impl Elab<'_> {
         let mut reported = HashSet::new();
         for o in &sc.occs {
             let (dim, at) = &least[&o.name];
-            let ok = dim.iter().zip(&o.ctx).all(|(a, b)| same_class(*a, *b));
+            let inner = &o.ctx[o.ctx.len() - dim.len()..];
+            let ok = dim.iter().zip(inner).all(|(a, b)| same_class(*a, *b));
             if !ok && reported.insert(o.name.clone()) {
                 let show = |ctx: &[IterKind]| ctx.iter().map(|k| k.symbol()).collect::<String>();
                 diags.push(
                     Diagnostic::error(format!("inconsistent iteration of `{}`", o.name))
-                        .at(o.span, format!("iterated as `{}{}` here", o.name, show(&o.ctx)))
+                        .at(o.span, format!("iterated as `{}{}` here", o.name, show(inner)))
                         .with(*at, format!("but as `{}{}` here", o.name, show(dim)))
                         .help("an optional (`?`) and a list (`*`, `+`, `^n`) cannot be the same variable"),
                 );
@@ -156,24 +135,22 @@ impl Elab<'_> {
         least.into_iter().map(|(k, (d, _))| (k, d)).collect()
     }
 
-    /// Records in every iteration which variables it iterates.
-    fn fill_exp(&self, e: &mut Exp, depth: usize, dims: &HashMap<String, Vec<IterKind>>, diags: &mut Vec<Diagnostic>) {
+    /// Records in every iteration which variables it iterates. Returns the variable occurrences
+    /// of `e` with the number of iterations around each (counting from the body's top).
+    fn fill_exp(&self, e: &mut Exp, depth: usize, dims: &HashMap<String, Vec<IterKind>>, diags: &mut Vec<Diagnostic>) -> Vec<(String, usize)> {
+        let mut occs = Vec::new();
         match &mut e.kind {
             ExpKind::Iter(body, spec) => {
                 if let Some(c) = &mut spec.count {
-                    self.fill_exp(c, depth, dims, diags);
+                    occs.extend(self.fill_exp(c, depth, dims, diags));
                 }
-                self.fill_exp(body, depth + 1, dims, diags);
-                let mut vars = Vec::new();
-                free_vars(body, &mut vars);
+                let inner = self.fill_exp(body, depth + 1, dims, diags);
                 let mut iterated: Vec<String> = Vec::new();
-                for v in vars {
-                    if dims.get(&v).is_some_and(|d| d.len() > depth) && !iterated.contains(&v) {
-                        iterated.push(v);
+                for (v, level) in &inner {
+                    let d = dims.get(v).map(|d| d.len()).unwrap_or(0);
+                    if Some(v) != spec.index.as_ref() && d > 0 && level.saturating_sub(d) <= depth && !iterated.contains(v) {
+                        iterated.push(v.clone());
                     }
-                }
-                if let Some(i) = &spec.index {
-                    iterated.retain(|v| v != i);
                 }
                 if iterated.is_empty() && spec.count.is_none() {
                     diags.push(
@@ -183,54 +160,70 @@ impl Elab<'_> {
                     );
                 }
                 spec.vars = iterated;
+                occs.extend(inner.into_iter().filter(|(v, _)| Some(v) != spec.index.as_ref()));
             }
+            ExpKind::Var(v) => occs.push((v.clone(), depth)),
             ExpKind::Con { args, .. } | ExpKind::Tuple(args) | ExpKind::List(args) | ExpKind::Cat(args) | ExpKind::Call(_, args) => {
-                args.iter_mut().for_each(|a| self.fill_exp(a, depth, dims, diags))
+                for a in args {
+                    occs.extend(self.fill_exp(a, depth, dims, diags));
+                }
             }
-            ExpKind::Record(fs) => fs.iter_mut().for_each(|(_, a)| self.fill_exp(a, depth, dims, diags)),
+            ExpKind::Record(fs) => {
+                for (_, a) in fs {
+                    occs.extend(self.fill_exp(a, depth, dims, diags));
+                }
+            }
             ExpKind::Some(x) | ExpKind::Field(x, _) | ExpKind::Len(x) | ExpKind::Not(x) | ExpKind::Neg(x) | ExpKind::Sub(x, _) => {
-                self.fill_exp(x, depth, dims, diags)
+                occs.extend(self.fill_exp(x, depth, dims, diags))
             }
             ExpKind::Index(a, b) | ExpKind::Bin(_, a, b) | ExpKind::Cmp(_, a, b) => {
-                self.fill_exp(a, depth, dims, diags);
-                self.fill_exp(b, depth, dims, diags);
+                occs.extend(self.fill_exp(a, depth, dims, diags));
+                occs.extend(self.fill_exp(b, depth, dims, diags));
             }
             ExpKind::Slice(a, b, c) => {
-                self.fill_exp(a, depth, dims, diags);
-                self.fill_exp(b, depth, dims, diags);
-                self.fill_exp(c, depth, dims, diags);
+                occs.extend(self.fill_exp(a, depth, dims, diags));
+                occs.extend(self.fill_exp(b, depth, dims, diags));
+                occs.extend(self.fill_exp(c, depth, dims, diags));
             }
             ExpKind::Update(a, path, _, v) => {
-                self.fill_exp(a, depth, dims, diags);
+                occs.extend(self.fill_exp(a, depth, dims, diags));
                 for p in path {
                     match p {
                         Path::Field(_) => {}
-                        Path::Index(i) => self.fill_exp(i, depth, dims, diags),
+                        Path::Index(i) => occs.extend(self.fill_exp(i, depth, dims, diags)),
                         Path::Slice(i, n) => {
-                            self.fill_exp(i, depth, dims, diags);
-                            self.fill_exp(n, depth, dims, diags);
+                            occs.extend(self.fill_exp(i, depth, dims, diags));
+                            occs.extend(self.fill_exp(n, depth, dims, diags));
                         }
                     }
                 }
-                self.fill_exp(v, depth, dims, diags);
+                occs.extend(self.fill_exp(v, depth, dims, diags));
             }
-            ExpKind::Var(_) | ExpKind::Num(_) | ExpKind::Text(_) | ExpKind::Bool(_) => {}
+            ExpKind::Num(_) | ExpKind::Text(_) | ExpKind::Bool(_) => {}
         }
+        occs
     }
 
-    fn fill_premise(&self, p: &mut Premise, depth: usize, dims: &HashMap<String, Vec<IterKind>>, diags: &mut Vec<Diagnostic>) {
+    fn fill_premise(&self, p: &mut Premise, depth: usize, dims: &HashMap<String, Vec<IterKind>>, diags: &mut Vec<Diagnostic>) -> Vec<(String, usize)> {
+        let mut occs = Vec::new();
         match &mut p.kind {
-            PremiseKind::If { exp, .. } => self.fill_exp(exp, depth, dims, diags),
+            PremiseKind::If { exp, .. } => occs.extend(self.fill_exp(exp, depth, dims, diags)),
             PremiseKind::Otherwise => {}
-            PremiseKind::Rel { args, .. } => args.iter_mut().for_each(|a| self.fill_exp(a, depth, dims, diags)),
+            PremiseKind::Rel { args, .. } => {
+                for a in args {
+                    occs.extend(self.fill_exp(a, depth, dims, diags));
+                }
+            }
             PremiseKind::Iter { premise, iter } => {
-                self.fill_premise(premise, depth + 1, dims, diags);
-                let mut vars = Vec::new();
-                premise_vars(premise, &mut vars);
+                if let Some(c) = &mut iter.count {
+                    occs.extend(self.fill_exp(c, depth, dims, diags));
+                }
+                let inner = self.fill_premise(premise, depth + 1, dims, diags);
                 let mut iterated: Vec<String> = Vec::new();
-                for (v, _) in vars {
-                    if dims.get(&v).is_some_and(|d| d.len() > depth) && !iterated.contains(&v) {
-                        iterated.push(v);
+                for (v, level) in &inner {
+                    let d = dims.get(v).map(|d| d.len()).unwrap_or(0);
+                    if Some(v) != iter.index.as_ref() && d > 0 && level.saturating_sub(d) <= depth && !iterated.contains(v) {
+                        iterated.push(v.clone());
                     }
                 }
                 if iterated.is_empty() && iter.count.is_none() {
@@ -241,8 +234,10 @@ impl Elab<'_> {
                     );
                 }
                 iter.vars = iterated;
+                occs.extend(inner.into_iter().filter(|(v, _)| Some(v) != iter.index.as_ref()));
             }
         }
+        occs
     }
 
     /// Whether a premise can be evaluated with `bound`; if so, the variables it binds.
@@ -253,6 +248,17 @@ impl Elab<'_> {
             PremiseKind::If { exp, .. } => {
                 if all_bound(exp) {
                     return Some(Vec::new());
+                }
+                // `x <- e*` chooses an element: it binds `x` like an equation.
+                if let ExpKind::Cmp(crate::ast::CmpOp::In, l, r) = &exp.kind {
+                    if all_bound(r) {
+                        let (mut b, mut u) = (Vec::new(), Vec::new());
+                        pattern_vars(l, &mut b, &mut u);
+                        if u.iter().all(|(v, _)| bound.contains(v)) {
+                            b.retain(|v| !bound.contains(v));
+                            return Some(b);
+                        }
+                    }
                 }
                 if let ExpKind::Cmp(crate::ast::CmpOp::Eq, l, r) = &exp.kind {
                     for (pat, other) in [(l, r), (r, l)] {
@@ -301,6 +307,50 @@ impl Elab<'_> {
                     }
                 }
                 self.ready(premise, &inner_bound)
+            }
+        }
+    }
+
+    /// The unbound variables a stuck premise waits for (not those it would bind).
+    fn needed(&self, p: &Premise, bound: &HashSet<String>) -> Vec<(String, Span)> {
+        let unbound = |e: &Exp| all_vars(e).into_iter().filter(|(v, _)| !bound.contains(v)).collect::<Vec<_>>();
+        match &p.kind {
+            PremiseKind::Otherwise => Vec::new(),
+            PremiseKind::If { exp, .. } => {
+                if let ExpKind::Cmp(crate::ast::CmpOp::In, _, r) = &exp.kind {
+                    let ur = unbound(r);
+                    if !ur.is_empty() {
+                        return ur;
+                    }
+                }
+                if let ExpKind::Cmp(crate::ast::CmpOp::Eq, l, r) = &exp.kind {
+                    let (ul, ur) = (unbound(l), unbound(r));
+                    // The side with fewer unknowns is the one that would have to be computed.
+                    return if ul.is_empty() || ur.is_empty() { [ul, ur].concat() } else if ul.len() <= ur.len() { ul } else { ur };
+                }
+                unbound(exp)
+            }
+            PremiseKind::Rel { rel, args, .. } => {
+                let modes = &self.spec.relations[*rel].modes;
+                let mut out = Vec::new();
+                for (a, m) in args.iter().zip(modes) {
+                    if *m == Mode::In {
+                        out.extend(unbound(a));
+                    }
+                }
+                if out.is_empty() {
+                    for a in args {
+                        out.extend(unbound(a));
+                    }
+                }
+                out
+            }
+            PremiseKind::Iter { premise, iter } => {
+                let mut b = bound.clone();
+                if let Some(i) = &iter.index {
+                    b.insert(i.clone());
+                }
+                self.needed(premise, &b)
             }
         }
     }
@@ -358,9 +408,7 @@ impl Elab<'_> {
         }
         let mut reported: HashSet<String> = HashSet::new();
         for &i in &remaining {
-            let mut vars = Vec::new();
-            premise_vars(&prems[i], &mut vars);
-            for (v, span) in vars {
+            for (v, span) in self.needed(&prems[i], &bound) {
                 if !bound.contains(&v) && reported.insert(v.clone()) {
                     diags.push(
                         Diagnostic::error(format!("metavariable `{v}` is never bound"))

@@ -683,11 +683,15 @@ impl<'s> Elab<'s> {
     pub(crate) fn grammar_params(&self, g: &ast::GrammarDecl) -> R<(Vec<GramParam>, Ty)> {
         let mut sc = Scope::default();
         let mut params = Vec::new();
+        // Type parameters first: the other parameters' types may name them in any order.
+        for p in g.params.iter().flatten() {
+            if let ast::GramParam::Type(n) = p {
+                sc.type_params.insert(n.name.clone());
+            }
+        }
         for p in g.params.iter().flatten() {
             match p {
-                ast::GramParam::Type(n) => {
-                    sc.type_params.insert(n.name.clone());
-                }
+                ast::GramParam::Type(_) => {}
                 ast::GramParam::Grammar(n, t, span) => {
                     let ty = self.type_seq(&mut sc, t, *span)?;
                     params.push(GramParam::Grammar(n.name.clone(), ty));
@@ -1046,8 +1050,23 @@ impl<'s> Elab<'s> {
             SymKind::Byte(_) | SymKind::Range(..) => Ty::Nat,
             SymKind::Text(_) => Ty::Text,
             SymKind::Eps => Ty::Tuple(Vec::new()),
-            SymKind::NonTerm(NonTermRef::Grammar(g), _) => self.spec.grammars[*g].result.clone(),
-            SymKind::NonTerm(NonTermRef::Param(_), _) => Ty::Error,
+            SymKind::NonTerm(NonTermRef::Grammar(g), args) => {
+                // Type parameters are inferred from the grammar arguments: `Blist(Bbyte)` is a `byte*`.
+                let gr = &self.spec.grammars[*g];
+                let mut subst = Vec::new();
+                for (p, a) in gr.params.iter().zip(args) {
+                    if let (GramParam::Grammar(_, pty), SymArg::Grammar(sym)) = (p, a) {
+                        unify(pty, &self.sym_type(sym), &mut subst);
+                    }
+                }
+                super::exp::subst_ty(&gr.result, &subst)
+            }
+            SymKind::NonTerm(NonTermRef::Param(name), _) => {
+                self.spec.grammars.iter().flat_map(|g| g.params.iter()).find_map(|p| match p {
+                    GramParam::Grammar(n, t) if n == name => Some(t.clone()),
+                    _ => None,
+                }).unwrap_or(Ty::Error)
+            }
             SymKind::Bind(_, inner) => self.sym_type(inner),
             SymKind::Seq(xs) if xs.len() == 1 => self.sym_type(&xs[0]),
             SymKind::Seq(_) => Ty::Tuple(Vec::new()),
@@ -1126,10 +1145,10 @@ impl<'s> Elab<'s> {
             }
             return Ok(SymKind::NonTerm(NonTermRef::Param(name.name.clone()), Vec::new()));
         }
+        if self.poisoned.contains(&name.name) {
+            return Ok(SymKind::Eps);
+        }
         let Some(&g) = self.spec.gram_index.get(&name.name) else {
-            if self.poisoned.contains(&name.name) {
-                return Ok(SymKind::Eps);
-            }
             let mut d = Diagnostic::error(format!("unknown grammar `{}`", name.name)).at(name.span, "not declared");
             let names = self.spec.gram_index.keys().map(|s| s.as_str()).chain(sc.gram_params.keys().map(|s| s.as_str()));
             if let Some(s) = suggest(&name.name, names) {
@@ -1175,6 +1194,24 @@ impl<'s> Elab<'s> {
             }
         }
         Ok(SymKind::NonTerm(NonTermRef::Grammar(g), xs))
+    }
+}
+
+/// Binds type parameters of `pattern` to the corresponding parts of `actual`.
+fn unify(pattern: &Ty, actual: &Ty, subst: &mut Vec<(String, Ty)>) {
+    match (pattern, actual) {
+        (Ty::Param(x), t) => {
+            if !subst.iter().any(|(n, _)| n == x) {
+                subst.push((x.clone(), t.clone()));
+            }
+        }
+        (Ty::Iter(a, _), Ty::Iter(b, _)) => unify(a, b, subst),
+        (Ty::Tuple(xs), Ty::Tuple(ys)) if xs.len() == ys.len() => {
+            for (x, y) in xs.iter().zip(ys) {
+                unify(x, y, subst);
+            }
+        }
+        _ => {}
     }
 }
 

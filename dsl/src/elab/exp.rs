@@ -161,14 +161,24 @@ impl Elab<'_> {
             let ty = t.clone();
             return Ok(mk(ExpKind::Sub(Box::new(x), ty.clone()), ty, span));
         }
-        if let Some((elem, k)) = self.seq_elem(t) {
-            if self.sub(&x.ty, &elem) {
+        // An element where a sequence is expected is a one-element sequence, also nested:
+        // `SELECT t` where `(valtype*)?` is expected.
+        if self.fits_nested(&x.ty, t, 2) {
+            if let Some((elem, k)) = self.seq_elem(t) {
                 let x = self.coerce(x, &elem, span)?;
                 let kind = if k == IterKind::Opt { ExpKind::Some(Box::new(x)) } else { ExpKind::List(vec![x]) };
                 return Ok(mk(kind, t.clone(), span));
             }
         }
         Err(self.mismatch(t, &x.ty, span))
+    }
+
+    /// Whether a value of type `a` becomes a `b` by wrapping it in at most `depth` singletons.
+    fn fits_nested(&self, a: &Ty, b: &Ty, depth: usize) -> bool {
+        match self.seq_elem(b) {
+            Some((elem, _)) if depth > 0 => self.sub(a, &elem) || self.fits_nested(a, &elem, depth - 1),
+            _ => false,
+        }
     }
 
     pub(crate) fn mismatch(&self, expected: &Ty, found: &Ty, span: Span) -> Diagnostic {
@@ -202,6 +212,30 @@ impl Elab<'_> {
         }
         match &e.kind {
             K::Paren(inner) => {
+                // A parenthesised juxtaposition is one element where a sequence is expected:
+                // `(CONST nt c)` in an `instr*` is one instruction.
+                if let (Some((elem, k)), ast::ExpKind::Seq(_) | ast::ExpKind::Mix(_)) = (self.seq_elem(t), &inner.kind) {
+                    let snap = sc.snapshot();
+                    match self.check(sc, inner, &elem) {
+                        Ok(x) => {
+                            let kind = if k == IterKind::Opt { ExpKind::Some(Box::new(x)) } else { ExpKind::List(vec![x]) };
+                            return Ok(mk(kind, t.clone(), e.span));
+                        }
+                        Err(d) => {
+                            sc.restore(snap.clone());
+                            match self.check(sc, inner, t) {
+                                Ok(mut x) => {
+                                    x.span = e.span;
+                                    return Ok(x);
+                                }
+                                Err(_) => {
+                                    sc.restore(snap);
+                                    return Err(d);
+                                }
+                            }
+                        }
+                    }
+                }
                 let mut x = self.check(sc, inner, t)?;
                 x.span = e.span;
                 Ok(x)
