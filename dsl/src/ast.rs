@@ -266,6 +266,8 @@ impl CmpOp {
 #[derive(Clone, Debug)]
 pub struct Premise {
     pub kind: PremiseKind,
+    /// `-- if e hint(error "...")`: for example the message a decoder reports when it fails.
+    pub hints: Vec<Hint>,
     pub span: Span,
 }
 

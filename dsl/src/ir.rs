@@ -267,6 +267,7 @@ pub enum Path {
 #[derive(Clone, Debug)]
 pub struct Premise {
     pub kind: PremiseKind,
+    pub hints: Vec<Hint>,
     pub span: Span,
 }
 

@@ -660,7 +660,16 @@ impl Builder {
     // Premises
 
     fn premises(&self, p: Pair<'_, Rule>) -> PResult<Vec<Premise>> {
-        p.into_inner().map(|q| self.premise(q.into_inner().next().unwrap())).collect()
+        let mut out = Vec::new();
+        for q in p.into_inner() {
+            let mut it = q.into_inner();
+            let mut prem = self.premise(it.next().unwrap())?;
+            if let Some(h) = it.next() {
+                prem.hints = self.hints(h)?;
+            }
+            out.push(prem);
+        }
+        Ok(out)
     }
 
     fn premise(&self, p: Pair<'_, Rule>) -> PResult<Premise> {
@@ -682,7 +691,7 @@ impl Builder {
             }
             r => return Err(Diagnostic::error(format!("internal: unexpected {r:?}")).at(span, "here")),
         };
-        Ok(Premise { kind, span })
+        Ok(Premise { kind, hints: Vec::new(), span })
     }
 
     // -----------------------------------------------------------------------------------------

@@ -51,24 +51,24 @@ pub fn run(args: &[String]) -> ExitCode {
         return ExitCode::from(1);
     }
     if dump {
-        print!("{}", wspec_dsl::ir_fmt::Printer::new(&checked.spec).spec());
+        crate::out::write(&wspec_dsl::ir_fmt::Printer::new(&checked.spec).spec());
         return ExitCode::SUCCESS;
     }
     let s = checked.spec.summary();
     let lines: usize = (0..sources.len()).map(|f| sources.text(f).lines().count()).sum();
-    println!("spec `{}`: {} files, {} lines, no errors{}", dir.display(), s.files, lines, match checked.warnings() {
+    say!("spec `{}`: {} files, {} lines, no errors{}", dir.display(), s.files, lines, match checked.warnings() {
         0 => String::new(),
         w => format!(", {w} warning{}", if w == 1 { "" } else { "s" }),
     });
-    println!();
-    println!("  {:<22} {:>6}", "syntax types", s.syntax_types);
-    println!("  {:<22} {:>6}", "constructors", s.constructors);
-    println!("  {:<22} {:>6}", "variables", s.variables);
-    println!("  {:<22} {:>6}", "relations", s.relations);
-    println!("  {:<22} {:>6}", "rules", s.rules);
-    println!("  {:<22} {:>6}", "definitions", s.definitions);
-    println!("  {:<22} {:>6}", "definition clauses", s.clauses);
-    println!("  {:<22} {:>6}", "grammars", s.grammars);
-    println!("  {:<22} {:>6}", "grammar productions", s.productions);
+    say!();
+    say!("  {:<22} {:>6}", "syntax types", s.syntax_types);
+    say!("  {:<22} {:>6}", "constructors", s.constructors);
+    say!("  {:<22} {:>6}", "variables", s.variables);
+    say!("  {:<22} {:>6}", "relations", s.relations);
+    say!("  {:<22} {:>6}", "rules", s.rules);
+    say!("  {:<22} {:>6}", "definitions", s.definitions);
+    say!("  {:<22} {:>6}", "definition clauses", s.clauses);
+    say!("  {:<22} {:>6}", "grammars", s.grammars);
+    say!("  {:<22} {:>6}", "grammar productions", s.productions);
     ExitCode::SUCCESS
 }

@@ -1,5 +1,7 @@
 //! `wspec`: the command line of the executable WebAssembly specification.
 
+#[macro_use]
+mod out;
 mod check;
 
 use std::process::ExitCode;
@@ -20,19 +22,19 @@ Options for every command:
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let Some(cmd) = args.first() else {
-        eprint!("{USAGE}");
+        eout::write(USAGE);
         return ExitCode::from(2);
     };
     let rest = &args[1..];
     match cmd.as_str() {
         "check" => check::run(rest),
         "help" | "--help" | "-h" => {
-            print!("{USAGE}");
+            out::write(USAGE);
             ExitCode::SUCCESS
         }
         other => {
             eprintln!("error: unknown command `{other}`\n");
-            eprint!("{USAGE}");
+            eout::write(USAGE);
             ExitCode::from(2)
         }
     }

@@ -820,13 +820,15 @@ impl<'s> Elab<'s> {
                             premise: Box::new(prem),
                             iter: IterSpec { kind: iter_kind(it), count, index, vars: Vec::new() },
                         },
+                        hints: Vec::new(),
                         span: p.span,
                     };
                 }
+                prem.hints = p.hints.clone();
                 return Ok(prem);
             }
         };
-        Ok(Premise { kind, span: p.span })
+        Ok(Premise { kind, hints: p.hints.clone(), span: p.span })
     }
 
     /// Matches an expression against a relation's notation.
@@ -982,6 +984,11 @@ impl<'s> Elab<'s> {
             return Ok(());
         }
         let result = self.spec.grammars[id].result.clone();
+        if g.productions.is_empty() && !g.hints.iter().any(|h| matches!(h.name.name.as_str(), "builtin" | "abstract")) {
+            return Err(Diagnostic::error(format!("grammar `{}` has no productions", g.name.name))
+                .at(g.name.span, "expected `= ...`")
+                .help("give it productions, or mark it `hint(builtin \"name\")` if Rust implements it"));
+        }
         let start = self.spec.grammars[id].productions.len();
         for p in &g.productions {
             let mut sc = self.grammar_scope(g, id);

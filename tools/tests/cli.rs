@@ -1,0 +1,65 @@
+//! The `wspec` command line, run as a user runs it.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+fn wspec() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_wspec"))
+}
+
+fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+#[test]
+fn check_succeeds_on_the_spec_and_prints_a_summary() {
+    let out = wspec().arg("check").current_dir(repo()).output().unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "stderr: {}", String::from_utf8_lossy(&out.stderr));
+    for word in ["syntax types", "constructors", "relations", "rules", "definitions", "grammar productions"] {
+        assert!(stdout.contains(word), "summary lacks `{word}`:\n{stdout}");
+    }
+    assert!(stdout.contains("no errors"), "{stdout}");
+}
+
+#[test]
+fn check_reports_positioned_errors_and_exits_1() {
+    let dir = std::env::temp_dir().join(format!("wspec-cli-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(
+        dir.join("broken.wspec"),
+        "syntax numtype = I32 | I64\n\
+         syntax instr = CONST numtype nat | NOP\n\
+         var nt : numtype\n\
+         relation Step: instr ~> instr  mode(in, out)\n\
+         rule Step/unknown: CONSTT nt 0 ~> NOP\n\
+         rule Step/arity: CONST nt 0 1 ~> NOP\n\
+         rule Step/unbound: NOP ~> CONST nt' 0\n",
+    )
+    .unwrap();
+    let out = wspec().arg("check").arg(&dir).arg("--color=never").output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "stderr: {stderr}");
+    assert!(stderr.contains("broken.wspec:5:"), "unknown constructor not positioned:\n{stderr}");
+    assert!(stderr.contains("no constructor `CONSTT`"), "{stderr}");
+    assert!(stderr.contains("broken.wspec:6:"), "arity error not positioned:\n{stderr}");
+    assert!(stderr.contains("expects 2 arguments, but 3 were given"), "{stderr}");
+    assert!(stderr.contains("broken.wspec:7:"), "unbound metavariable not positioned:\n{stderr}");
+    assert!(stderr.contains("metavariable `nt'` is never bound"), "{stderr}");
+    assert!(stderr.contains("has 3 errors"), "{stderr}");
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
+fn check_on_a_missing_directory_is_a_clear_error() {
+    let out = wspec().args(["check", "/nonexistent/wspec-spec"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("cannot read spec directory"));
+}
+
+#[test]
+fn unknown_commands_are_usage_errors() {
+    let out = wspec().arg("frobnicate").output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("unknown command"));
+}
