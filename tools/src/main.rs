@@ -22,7 +22,7 @@ Options for every command:
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let Some(cmd) = args.first() else {
-        eout::write(USAGE);
+        eprint!("{USAGE}");
         return ExitCode::from(2);
     };
     let rest = &args[1..];
@@ -34,7 +34,7 @@ fn main() -> ExitCode {
         }
         other => {
             eprintln!("error: unknown command `{other}`\n");
-            eout::write(USAGE);
+            eprint!("{USAGE}");
             ExitCode::from(2)
         }
     }
