@@ -1,0 +1,92 @@
+//! Sequences stored in an arena and referenced by index: how decoded instruction sequences are
+//! kept (DESIGN.md §3). A step of the interpreter refers to a sequence and a position in it and
+//! never clones a sequence.
+
+use std::marker::PhantomData;
+
+/// A sequence in an [`Arena`]: a `u32` index, cheap to copy.
+pub struct Seq<T> {
+    index: u32,
+    _marker: PhantomData<fn() -> T>,
+}
+
+impl<T> Seq<T> {
+    pub fn index(self) -> u32 {
+        self.index
+    }
+}
+
+impl<T> Clone for Seq<T> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+impl<T> Copy for Seq<T> {}
+impl<T> PartialEq for Seq<T> {
+    fn eq(&self, other: &Self) -> bool {
+        self.index == other.index
+    }
+}
+impl<T> Eq for Seq<T> {}
+impl<T> std::hash::Hash for Seq<T> {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.index.hash(state)
+    }
+}
+impl<T> std::fmt::Debug for Seq<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "seq#{}", self.index)
+    }
+}
+
+/// Contiguous storage for many sequences of `T`.
+#[derive(Clone, Debug)]
+pub struct Arena<T> {
+    items: Vec<T>,
+    /// (start, length) of each sequence in `items`.
+    ranges: Vec<(u32, u32)>,
+}
+
+impl<T> Default for Arena<T> {
+    fn default() -> Self {
+        Arena { items: Vec::new(), ranges: Vec::new() }
+    }
+}
+
+impl<T> Arena<T> {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Stores a sequence; its elements become contiguous.
+    pub fn push(&mut self, elems: Vec<T>) -> Seq<T> {
+        let start = self.items.len() as u32;
+        let len = elems.len() as u32;
+        self.items.extend(elems);
+        let index = self.ranges.len() as u32;
+        self.ranges.push((start, len));
+        Seq { index, _marker: PhantomData }
+    }
+
+    pub fn get(&self, seq: Seq<T>) -> &[T] {
+        let (start, len) = self.ranges[seq.index as usize];
+        &self.items[start as usize..(start + len) as usize]
+    }
+
+    pub fn len(&self, seq: Seq<T>) -> usize {
+        self.ranges[seq.index as usize].1 as usize
+    }
+
+    pub fn is_empty(&self, seq: Seq<T>) -> bool {
+        self.len(seq) == 0
+    }
+
+    /// Number of elements over all sequences.
+    pub fn total(&self) -> usize {
+        self.items.len()
+    }
+
+    pub fn sequences(&self) -> usize {
+        self.ranges.len()
+    }
+}
