@@ -6,8 +6,10 @@
 
 pub mod ast;
 pub mod ast_fmt;
+pub mod codegen;
 pub mod diag;
 pub mod elab;
+pub mod eval;
 pub mod ir;
 pub mod ir_fmt;
 pub mod parse;

@@ -280,8 +280,15 @@ impl Elab<'_> {
                 }
             }
             K::Record(fields) => self.check_record(sc, fields, e.span, t),
-            K::Bracket(..) => Err(Diagnostic::error("a bracketed group only appears inside a notation that has one")
-                .at(e.span, "not part of any notation here")),
+            K::Bracket(..) => {
+                // A notation that is one bracketed group: `` `[n .. m?] ``.
+                let te = self.expand(t);
+                if !self.flat_cases(&te).is_empty() {
+                    return self.check_notation(sc, &[MItem::Exp(e)], t, &te, e.span);
+                }
+                Err(Diagnostic::error("a bracketed group only appears inside a notation that has one")
+                    .at(e.span, "not part of any notation here"))
+            }
             K::Iter(inner, it, ispan) => self.check_iter(sc, e, inner, it, *ispan, t),
             K::Field(..) => {
                 if let Some(atom) = exp_atom(e).filter(|a| a.contains('.') && self.var_type(sc, a.split('.').next().unwrap_or("")).is_none()) {
@@ -840,6 +847,28 @@ impl Elab<'_> {
             return Err(MatchErr::Shape(items_span(run, span), format!("the items do not fit `{}`", self.show_mixop(m))));
         }
         let mut first_err = None;
+        // One item per slot first: `IMPORT nm_1 nm_2 xt` gives each name its own item, although
+        // names are sequences that could also be concatenated.
+        if run.len() == slots.len() {
+            let snap = sc.snapshot();
+            let mut ok = true;
+            for (&s, item) in slots.iter().zip(run) {
+                *budget = budget.saturating_sub(1);
+                match self.check_items(sc, std::slice::from_ref(item), &m.slots[s], item.span()) {
+                    Ok(x) => args[s] = Some(x),
+                    Err(d) => {
+                        first_err.get_or_insert(MatchErr::Elab(d));
+                        ok = false;
+                        break;
+                    }
+                }
+            }
+            if ok {
+                return Ok(());
+            }
+            sc.restore(snap);
+            first_err = None;
+        }
         if self.fill_slots(sc, slots, &iterated, m, run, 0, 0, span, args, budget, &mut first_err) {
             Ok(())
         } else {

@@ -1,0 +1,975 @@
+//! Compiling IR expressions and patterns to Rust.
+//!
+//! Conventions of generated code:
+//! - fallible code returns `R<T>` (`wspec_runtime::R`); a premise that does not hold or a
+//!   pattern that does not match is a soft failure (`Fail::soft()`), so an alternative can be
+//!   tried;
+//! - a metavariable of dimension `d` is a Rust local holding `d` nested `Vec`s (or `Option`s) of
+//!   its element's representation; sequences of arena types become `Seq`s only when stored;
+//! - arithmetic on meta-level numbers is done in `i128` (`num::wide`) and narrowed to the
+//!   representation of the result type (`num::narrow`), failing outside its range.
+
+use super::names::{field_name, fn_name, var_name};
+use super::{Gen, Repr};
+use crate::ast::{CmpOp, Span};
+use crate::ir::*;
+use std::cell::RefCell;
+use std::collections::{BTreeSet, HashMap, HashSet};
+use std::fmt::Write;
+
+/// A value conversion between generated types that some code needs.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Conv {
+    pub from: TypeId,
+    pub to: TypeId,
+    /// Narrowing (`Option` result) rather than widening.
+    pub narrow: bool,
+}
+
+/// Shared state of compiling many functions.
+#[derive(Default)]
+pub struct Unit {
+    /// Conversions to emit.
+    pub convs: RefCell<BTreeSet<Conv>>,
+    /// Definitions to emit (called by generated code).
+    pub defs: RefCell<BTreeSet<DefId>>,
+}
+
+/// How a local variable is held.
+#[derive(Clone, Debug)]
+pub struct Local {
+    pub rust: String,
+    /// Element type (the variable's declared type).
+    pub ty: Ty,
+    /// How many iterations deep it is held (`Vec<Vec<T>>` for 2).
+    pub dim: usize,
+    pub opt: Vec<bool>,
+}
+
+/// Compiling one function body.
+pub struct Fx<'g, 'a> {
+    pub g: &'g Gen<'a>,
+    pub unit: &'g Unit,
+    pub locals: HashMap<String, Local>,
+    /// Name of the arena context parameter, if the function has one.
+    pub ctx: Option<String>,
+    pub tmp: RefCell<usize>,
+    /// Span for error messages.
+    pub span: Span,
+}
+
+pub type CResult<T> = Result<T, String>;
+
+impl<'g, 'a> Fx<'g, 'a> {
+    pub fn new(g: &'g Gen<'a>, unit: &'g Unit, span: Span) -> Self {
+        Fx { g, unit, locals: HashMap::new(), ctx: None, tmp: RefCell::new(0), span }
+    }
+
+    pub fn fresh(&self, base: &str) -> String {
+        let mut t = self.tmp.borrow_mut();
+        *t += 1;
+        format!("{base}_{}", *t)
+    }
+
+    pub fn bind(&mut self, name: &str, ty: Ty, dim: usize) -> String {
+        let rust = var_name(name);
+        self.locals.insert(name.to_string(), Local { rust: rust.clone(), ty, dim, opt: vec![false; dim] });
+        rust
+    }
+
+    fn copy(&self, t: &Ty) -> bool {
+        self.g.is_copy(&self.g.repr(t), &mut HashSet::new())
+    }
+
+    /// Whether the stored form of `t` (in structures) differs from its view (in locals): arena
+    /// sequences are `Seq`s when stored and `Vec`s when viewed, also inside lists.
+    pub fn differs(&self, t: &Ty) -> bool {
+        match self.g.expand(t) {
+            Ty::Iter(inner, _) => self.g.is_arena(&inner) || self.differs(&inner),
+            Ty::Tuple(ts) => ts.iter().any(|t| self.differs(t)),
+            _ => false,
+        }
+    }
+
+    /// The Rust type of the view of a type.
+    pub fn view_type(&self, t: &Ty) -> String {
+        if !self.differs(t) {
+            return self.g.repr(t).rust();
+        }
+        match self.g.expand(t) {
+            Ty::Iter(inner, IterKind::Opt) => format!("Option<{}>", self.view_type(&inner)),
+            Ty::Iter(inner, _) => format!("Vec<{}>", self.view_type(&inner)),
+            Ty::Tuple(ts) => format!("({},)", ts.iter().map(|t| self.view_type(t)).collect::<Vec<_>>().join(", ")),
+            other => self.g.repr(&other).rust(),
+        }
+    }
+
+    pub fn store_type(&self, t: &Ty) -> String {
+        self.g.repr(t).rust()
+    }
+
+    /// Converts a view to the stored form.
+    pub fn to_store(&self, code: String, t: &Ty) -> CResult<String> {
+        if !self.differs(t) {
+            return Ok(code);
+        }
+        match self.g.expand(t) {
+            Ty::Iter(inner, _) if self.g.is_arena(&inner) => {
+                let ctx = self.ctx.clone().ok_or("an arena sequence is built where no arena is at hand")?;
+                Ok(format!("{ctx}.{}.push({code})", self.arena_field(t)?))
+            }
+            Ty::Iter(inner, IterKind::Opt) => Ok(format!("{code}.map(|x| {})", self.to_store("x".into(), &inner)?)),
+            Ty::Iter(inner, _) => Ok(format!("{code}.into_iter().map(|x| {}).collect::<Vec<_>>()", self.to_store("x".into(), &inner)?)),
+            Ty::Tuple(ts) => {
+                let names: Vec<String> = (0..ts.len()).map(|i| format!("t{i}")).collect();
+                let parts = ts.iter().zip(&names).map(|(t, n)| self.to_store(n.clone(), t)).collect::<CResult<Vec<_>>>()?;
+                Ok(format!("{{ let ({},) = {code}; ({},) }}", names.join(", "), parts.join(", ")))
+            }
+            _ => Err(format!("storing a `{}` is not supported", self.g.show(t))),
+        }
+    }
+
+    /// Converts a stored value to its view.
+    pub fn to_view(&self, code: String, t: &Ty) -> CResult<String> {
+        if !self.differs(t) {
+            return Ok(code);
+        }
+        match self.g.expand(t) {
+            Ty::Iter(inner, _) if self.g.is_arena(&inner) => {
+                let ctx = self.ctx.clone().ok_or("an arena sequence is read where no arena is at hand")?;
+                Ok(format!("{ctx}.{}.get({code}).to_vec()", self.arena_field(t)?))
+            }
+            Ty::Iter(inner, IterKind::Opt) => Ok(format!("{code}.map(|x| {})", self.to_view("x".into(), &inner)?)),
+            Ty::Iter(inner, _) => Ok(format!("{code}.into_iter().map(|x| {}).collect::<Vec<_>>()", self.to_view("x".into(), &inner)?)),
+            Ty::Tuple(ts) => {
+                let names: Vec<String> = (0..ts.len()).map(|i| format!("t{i}")).collect();
+                let parts = ts.iter().zip(&names).map(|(t, n)| self.to_view(n.clone(), t)).collect::<CResult<Vec<_>>>()?;
+                Ok(format!("{{ let ({},) = {code}; ({},) }}", names.join(", "), parts.join(", ")))
+            }
+            _ => Err(format!("reading a `{}` is not supported", self.g.show(t))),
+        }
+    }
+
+    // -----------------------------------------------------------------------------------------
+    // Expressions
+
+    /// Code for the value of `e` in its stored representation.
+    pub fn store(&self, e: &Exp) -> CResult<String> {
+        self.store_as(e, &e.ty)
+    }
+
+    /// Code for `e` stored at type `t` (which may be an arena sequence).
+    pub fn store_as(&self, e: &Exp, t: &Ty) -> CResult<String> {
+        let v = self.adapt(e, t)?;
+        self.to_store(v, t)
+    }
+
+    /// The view of `e` at type `t`.
+    pub fn view_as(&self, e: &Exp, t: &Ty) -> CResult<String> {
+        self.adapt(e, t)
+    }
+
+    /// The view of `e`, converted to the representation of `t` where the elaborator saw no
+    /// difference: numbers of different widths (`labelidx` and `laneidx` are both `uN`), and a
+    /// value of a family instance's type stored at the family (`i32` at `num_(numtype)`).
+    fn adapt(&self, e: &Exp, t: &Ty) -> CResult<String> {
+        let (re, rt) = (self.view_type(&e.ty), self.view_type(t));
+        if re == rt || matches!(e.kind, ExpKind::Num(_)) && self.int_type(t).is_some() {
+            if let ExpKind::Num(n) = &e.kind {
+                return self.num_literal(&n.to_string(), t);
+            }
+            return self.view(e);
+        }
+        if let (Some(_), Some(it)) = (self.int_type(&e.ty), self.int_type(t)) {
+            return Ok(format!("wspec_runtime::num::narrow::<{it}>({})?", self.wide(e)?));
+        }
+        if let Ty::Named(fam, _) = self.g.expand(t) {
+            if let Some((variant, body)) = self.g.family_instance_for(fam, &e.ty) {
+                let inner = Exp { kind: e.kind.clone(), ty: e.ty.clone(), span: e.span };
+                let payload = self.adapt(&inner, &body)?;
+                return Ok(format!("{}::{variant}({payload})", self.g.type_names[fam]));
+            }
+        }
+        self.view(e)
+    }
+
+    /// A stored value as a view.
+    pub fn read_seq(&self, code: String, t: &Ty) -> CResult<String> {
+        self.to_view(code, t)
+    }
+
+    pub fn arena_field(&self, t: &Ty) -> CResult<String> {
+        match self.g.seq_elem(&self.g.expand(t)) {
+            Some((Ty::Named(id, _), _)) => Ok(field_name(&self.g.spec.types[id].name)),
+            _ => Err(format!("`{}` is not an arena sequence", self.g.show(t))),
+        }
+    }
+
+    /// Code for the value of `e` as a list view (sequences as `Vec`s).
+    pub fn view(&self, e: &Exp) -> CResult<String> {
+        match &e.kind {
+            ExpKind::Var(v) => {
+                let l = self.locals.get(v).ok_or_else(|| format!("variable `{v}` is not bound here"))?;
+                if l.dim == 0 && self.copy(&l.ty) {
+                    Ok(l.rust.clone())
+                } else {
+                    Ok(format!("{}.clone()", l.rust))
+                }
+            }
+            ExpKind::Num(n) => self.num_literal(&n.to_string(), &e.ty),
+            ExpKind::Text(t) => Ok(format!("{t:?}.to_string()")),
+            ExpKind::Bool(b) => Ok(b.to_string()),
+            ExpKind::Con { ty, inst, case, args } => self.con(&e.ty, *ty, *inst, *case, args),
+            ExpKind::Tuple(xs) => {
+                let parts = xs.iter().map(|x| self.view(x)).collect::<CResult<Vec<_>>>()?;
+                Ok(if parts.len() == 1 { format!("({},)", parts[0]) } else { format!("({})", parts.join(", ")) })
+            }
+            ExpKind::Record(fs) => {
+                let Ty::Named(id, _) = self.g.expand(&e.ty) else { return Err("a record of a non-record type".into()) };
+                let fields = match &self.g.spec.types[id].body {
+                    TypeBody::Record(f) => f.clone(),
+                    _ => return Err("a record of a non-record type".into()),
+                };
+                let mut parts = Vec::new();
+                for ((n, v), f) in fs.iter().zip(&fields) {
+                    let code = self.store_as(v, &f.ty)?;
+                    let code = if self.g.field_boxed(&self.g.repr(&f.ty), id) { format!("Box::new({code})") } else { code };
+                    parts.push(format!("{}: {code}", field_name(n)));
+                }
+                Ok(format!("{} {{ {} }}", self.g.type_names[id], parts.join(", ")))
+            }
+            ExpKind::List(xs) => {
+                if let Some((_, IterKind::Opt)) = self.g.seq_elem(&e.ty) {
+                    return match xs.as_slice() {
+                        [] => Ok("None".into()),
+                        [x] => Ok(format!("Some({})", self.view(x)?)),
+                        _ => Err("an optional with several elements".into()),
+                    };
+                }
+                let elem = self.g.seq_elem(&e.ty).map(|(t, _)| t).unwrap_or(Ty::Error);
+                let parts = xs.iter().map(|x| self.view_as(x, &elem)).collect::<CResult<Vec<_>>>()?;
+                Ok(format!("vec![{}]", parts.join(", ")))
+            }
+            ExpKind::Cat(xs) => {
+                if self.g.seq_elem(&e.ty).is_none() {
+                    return Err("concatenation of records is not supported by the code generator yet".into());
+                }
+                let parts = xs.iter().map(|x| self.view(x)).collect::<CResult<Vec<_>>>()?;
+                Ok(format!("wspec_runtime::seq::cat(vec![{}])", parts.join(", ")))
+            }
+            ExpKind::Some(x) => Ok(format!("Some({})", self.view(x)?)),
+            ExpKind::Iter(body, spec) => self.iter(e, body, spec),
+            ExpKind::Call(def, args) => self.call(*def, args),
+            ExpKind::Field(x, f) => {
+                let code = self.view(x)?;
+                let field = format!("({code}).{}.clone()", field_name(f));
+                self.read_seq(field, &e.ty)
+            }
+            ExpKind::Index(x, i) => {
+                let xs = self.view(x)?;
+                let i = self.wide(i)?;
+                Ok(format!("wspec_runtime::seq::index(&{xs}, {i})?"))
+            }
+            ExpKind::Slice(x, i, n) => {
+                let xs = self.view(x)?;
+                Ok(format!("wspec_runtime::seq::slice(&{xs}, {}, {})?", self.wide(i)?, self.wide(n)?))
+            }
+            ExpKind::Len(x) => Ok(format!("({}.len() as u64)", self.view(x)?)),
+            ExpKind::Not(x) => Ok(format!("!({})", self.view(x)?)),
+            ExpKind::Neg(_) | ExpKind::Bin(BinOp::Add | BinOp::Sub | BinOp::Mul | BinOp::Div | BinOp::Mod | BinOp::Pow, ..) => {
+                let w = self.wide(e)?;
+                self.narrow(&w, &e.ty)
+            }
+            ExpKind::Bin(op @ (BinOp::And | BinOp::Or), a, b) => {
+                let o = if *op == BinOp::And { "&&" } else { "||" };
+                Ok(format!("({} {o} {})", self.view(a)?, self.view(b)?))
+            }
+            ExpKind::Cmp(op, a, b) => self.cmp(*op, a, b),
+            ExpKind::Sub(x, t) => self.coerce(x, t),
+            ExpKind::Update(..) => Err("record and sequence updates are not supported by the code generator yet".into()),
+        }
+    }
+
+    fn num_literal(&self, n: &str, t: &Ty) -> CResult<String> {
+        match self.int_type(t) {
+            Some(it) => Ok(format!("{n}_{it}")),
+            None => Err(format!("a number where `{}` is expected", self.g.show(t))),
+        }
+    }
+
+    /// The Rust integer type of a numeric type.
+    pub fn int_type(&self, t: &Ty) -> Option<String> {
+        self.g.int_of_repr(&self.g.repr(t), 0)
+    }
+
+    /// Code for a numeric expression in `i128`.
+    pub fn wide(&self, e: &Exp) -> CResult<String> {
+        match &e.kind {
+            ExpKind::Num(n) => Ok(format!("{n}i128")),
+            ExpKind::Neg(x) => Ok(format!("wspec_runtime::num::sub(0, {})?", self.wide(x)?)),
+            ExpKind::Bin(op, a, b) => {
+                let f = match op {
+                    BinOp::Add => "add",
+                    BinOp::Sub => "sub",
+                    BinOp::Mul => "mul",
+                    BinOp::Div => "div",
+                    BinOp::Mod => "rem",
+                    BinOp::Pow => "pow",
+                    _ => return Err("a boolean where a number is expected".into()),
+                };
+                Ok(format!("wspec_runtime::num::{f}({}, {})?", self.wide(a)?, self.wide(b)?))
+            }
+            ExpKind::Sub(x, _) => self.wide(x),
+            _ => {
+                if self.int_type(&e.ty).is_none() && !matches!(e.ty, Ty::Nat | Ty::Int) {
+                    return Err(format!("`{}` used as a number", self.g.show(&e.ty)));
+                }
+                Ok(format!("wspec_runtime::num::wide({})?", self.view(e)?))
+            }
+        }
+    }
+
+    fn narrow(&self, wide: &str, t: &Ty) -> CResult<String> {
+        let it = self.int_type(t).ok_or_else(|| format!("`{}` is not an integer type", self.g.show(t)))?;
+        Ok(format!("wspec_runtime::num::narrow::<{it}>({wide})?"))
+    }
+
+    fn is_numeric(&self, t: &Ty) -> bool {
+        matches!(t, Ty::Nat | Ty::Int) || self.int_type(t).is_some()
+    }
+
+    fn cmp(&self, op: CmpOp, a: &Exp, b: &Exp) -> CResult<String> {
+        if op == CmpOp::In {
+            return Ok(format!("{}.contains(&{})", self.view(b)?, self.view(a)?));
+        }
+        let numeric = self.is_numeric(&a.ty) && self.is_numeric(&b.ty);
+        let (x, y) = if numeric { (self.wide(a)?, self.wide(b)?) } else { (self.view(a)?, self.view(b)?) };
+        let o = match op {
+            CmpOp::Eq => "==",
+            CmpOp::Ne => "!=",
+            CmpOp::Lt => "<",
+            CmpOp::Gt => ">",
+            CmpOp::Le => "<=",
+            CmpOp::Ge => ">=",
+            CmpOp::In => unreachable!(),
+        };
+        Ok(format!("({x} {o} {y})"))
+    }
+
+    fn iter(&self, e: &Exp, body: &Exp, spec: &IterSpec) -> CResult<String> {
+        // `x*` over a list `x` is the list itself.
+        if let (ExpKind::Var(v), [w], None, None) = (&body.kind, spec.vars.as_slice(), &spec.index, &spec.count) {
+            if v == w && spec.kind != IterKind::Opt {
+                if let Some(l) = self.locals.get(v) {
+                    if l.dim >= 1 && !l.opt.first().copied().unwrap_or(false) && self.view_type(&body.ty) == self.view_type(&self.g.seq_elem(&e.ty).map(|(t, _)| t).unwrap_or(Ty::Error)) {
+                        return Ok(format!("{}.clone()", l.rust));
+                    }
+                }
+            }
+        }
+        let mut inner = Fx { g: self.g, unit: self.unit, locals: self.locals.clone(), ctx: self.ctx.clone(), tmp: RefCell::new(*self.tmp.borrow() + 100), span: self.span };
+        let mut heads = Vec::new();
+        for v in &spec.vars {
+            let l = self.locals.get(v).ok_or_else(|| format!("variable `{v}` is not bound here"))?.clone();
+            if l.dim == 0 {
+                return Err(format!("`{v}` is iterated but is not a sequence here"));
+            }
+            let fresh = inner.fresh(&l.rust);
+            heads.push((l.rust.clone(), fresh.clone()));
+            inner.locals.insert(v.clone(), Local { rust: fresh, ty: l.ty.clone(), dim: l.dim - 1, opt: l.opt[1..].to_vec() });
+        }
+        if let Some(i) = &spec.index {
+            inner.locals.insert(i.clone(), Local { rust: var_name(i), ty: Ty::Nat, dim: 0, opt: vec![] });
+        }
+        let elem_ty = self.g.seq_elem(&e.ty).map(|(t, _)| t).unwrap_or(Ty::Error);
+        let body_code = inner.view_as(body, &elem_ty)?;
+        *self.tmp.borrow_mut() = *inner.tmp.borrow();
+        if spec.kind == IterKind::Opt {
+            if heads.is_empty() {
+                return Err("an optional iteration over nothing".into());
+            }
+            let pats: Vec<String> = heads.iter().map(|(_, f)| format!("Some({f})")).collect();
+            let srcs: Vec<String> = heads.iter().map(|(s, _)| format!("{s}.clone()")).collect();
+            let nones: Vec<String> = heads.iter().map(|_| "None".to_string()).collect();
+            return Ok(format!(
+                "match ({},) {{ ({},) => Some({body_code}), ({},) => None, _ => return Err(wspec_runtime::Fail::soft()) }}",
+                srcs.join(", "),
+                pats.join(", "),
+                nones.join(", ")
+            ));
+        }
+        let count = match &spec.count {
+            Some(c) => Some(format!("wspec_runtime::num::narrow::<usize>({})?", self.wide(c)?)),
+            None => None,
+        };
+        let lens: Vec<String> = heads.iter().map(|(s, _)| format!("{s}.len()")).collect();
+        let n = match (count, lens.is_empty()) {
+            (Some(c), true) => c,
+            (Some(c), false) => format!("wspec_runtime::seq::same_len(&[{c}, {}])?", lens.join(", ")),
+            (None, false) => format!("wspec_runtime::seq::same_len(&[{}])?", lens.join(", ")),
+            (None, true) => return Err("an iteration without count or iterated variable".into()),
+        };
+        let idx = spec.index.as_ref().map(|i| var_name(i)).unwrap_or_else(|| "i_".to_string());
+        let mut binds = String::new();
+        for (src, fresh) in &heads {
+            let _ = write!(binds, "let {fresh} = {src}[{idx}].clone(); ");
+        }
+        let index_bind = if spec.index.is_some() { format!("let {idx} = {idx} as u64; ") } else { String::new() };
+        Ok(format!(
+            "{{ let n_ = {n}; let mut out_ = Vec::with_capacity(n_); for {idx} in 0..n_ {{ {binds}{index_bind}out_.push({body_code}); }} out_ }}"
+        ))
+    }
+
+    fn call(&self, def: DefId, args: &[Exp]) -> CResult<String> {
+        let d = &self.g.spec.defs[def];
+        let mut parts = Vec::new();
+        for ((_, pty), a) in d.params.iter().zip(args) {
+            parts.push(self.view_as(a, pty)?);
+        }
+        if let Some(b) = &d.builtin {
+            if d.clauses.is_empty() {
+                return Ok(format!("wspec_runtime::ok(wspec_runtime::builtins::{}({}))?", fn_name(b), parts.join(", ")));
+            }
+        }
+        self.unit.defs.borrow_mut().insert(def);
+        let ctx = self.ctx.clone().ok_or("a definition is called where no context is at hand")?;
+        let args: String = parts.iter().map(|p| format!(", {p}")).collect();
+        Ok(format!("defs::{}({ctx}{args})?", fn_name(&d.name)))
+    }
+
+    /// A value of a smaller type at a larger one.
+    fn coerce(&self, x: &Exp, to: &Ty) -> CResult<String> {
+        if self.is_numeric(&x.ty) && self.is_numeric(to) {
+            let w = self.wide(x)?;
+            return self.narrow(&w, to);
+        }
+        let (from_t, to_t) = (self.g.expand(&x.ty), self.g.expand(to));
+        match (&from_t, &to_t) {
+            (Ty::Named(a, _), Ty::Named(b, _)) if a == b => self.view(x),
+            (Ty::Named(a, _), Ty::Named(b, _)) => {
+                let code = self.view(x)?;
+                self.unit.convs.borrow_mut().insert(Conv { from: *a, to: *b, narrow: false });
+                Ok(format!("conv::{}({code})", conv_name(self.g, *a, *b, false)))
+            }
+            (Ty::Iter(..), Ty::Iter(..)) => {
+                // Element-wise: only identical representations are supported.
+                if self.view_type(&x.ty) == self.view_type(to) {
+                    self.view(x)
+                } else {
+                    Err(format!("converting `{}` to `{}` element-wise is not supported yet", self.g.show(&x.ty), self.g.show(to)))
+                }
+            }
+            _ => {
+                if self.view_type(&x.ty) == self.view_type(to) {
+                    self.view(x)
+                } else {
+                    Err(format!("cannot convert `{}` to `{}`", self.g.show(&x.ty), self.g.show(to)))
+                }
+            }
+        }
+    }
+
+    /// Builds constructor `case` of `decl` (in instance `inst`) as a value of type `target`.
+    fn con(&self, target: &Ty, decl: TypeId, inst: Option<usize>, case: usize, args: &[Exp]) -> CResult<String> {
+        let m = self.g.mixop_of(decl, inst, case).ok_or("constructor of a non-variant")?.clone();
+        let target_e = self.g.expand(target);
+        // A numeric enumeration's constructor is its number.
+        if let Ty::Named(tid, _) = &target_e {
+            if self.g.numeric_enums.contains_key(tid) {
+                let h = m.head().ok_or("numeric constructor without a number")?;
+                return self.num_literal(h, target);
+            }
+        }
+        if let Ty::Iter(..) = target_e {
+            return Err("a constructor where a sequence is expected".into());
+        }
+        let Ty::Named(tid, targs) = &target_e else { return Err(format!("constructor `{}` at a non-variant type", m.name())) };
+        let path = self
+            .g
+            .con_path(*tid, targs, decl, inst, case, &m, 0)
+            .ok_or_else(|| format!("no constructor `{}` in `{}`", m.name(), self.g.show(target)))?;
+        let (wrappers, ctor, owner, owner_inst) = path;
+        if self.g.numeric_enums.contains_key(&owner) {
+            // Reached through an inclusion of a numeric enumeration: the number itself.
+            let h = m.head().ok_or("numeric constructor without a number")?;
+            let mut code = format!("{h}_{}", self.g.repr_numeric_enum(owner).unwrap_or_else(|| "u64".into()));
+            for w in wrappers.iter().rev() {
+                code = format!("{w}({code})");
+            }
+            return Ok(code);
+        }
+        let owner_case = self.g.mixop_of(owner, owner_inst, ctor.1).ok_or("lost constructor")?.clone();
+        let mut parts = Vec::new();
+        for (slot_ty, a) in owner_case.slots.iter().zip(args) {
+            let code = self.store_as(a, slot_ty)?;
+            if self.g.field_boxed(&self.g.repr(slot_ty), owner) {
+                parts.push(format!("Box::new({code})"));
+            } else {
+                parts.push(code);
+            }
+        }
+        let mut code = if parts.is_empty() { ctor.0.clone() } else { format!("{}({})", ctor.0, parts.join(", ")) };
+        for w in wrappers.iter().rev() {
+            code = format!("{w}({code})");
+        }
+        Ok(code)
+    }
+
+    // -----------------------------------------------------------------------------------------
+    // Patterns
+
+    /// Statements that match `value` (code of the view of a value of type `p.ty`) against
+    /// pattern `p`, binding its variables; a mismatch is a soft failure.
+    pub fn pattern(&mut self, p: &Exp, value: &str, out: &mut String) -> CResult<()> {
+        match &p.kind {
+            ExpKind::Var(v) => {
+                if let Some(l) = self.locals.get(v) {
+                    // Already bound: an equality test.
+                    let _ = writeln!(out, "wspec_runtime::check({} == {value})?;", l.rust);
+                    return Ok(());
+                }
+                let ty = self.g.var_elem_type(p);
+                let dim = self.g.var_dim(p);
+                let rust = self.bind(v, ty, dim);
+                let _ = writeln!(out, "let {rust} = {value};");
+                Ok(())
+            }
+            ExpKind::Num(n) => {
+                let _ = writeln!(out, "wspec_runtime::check(wspec_runtime::num::wide({value})? == {n}i128)?;");
+                Ok(())
+            }
+            ExpKind::Tuple(xs) => {
+                let names: Vec<String> = xs.iter().map(|_| self.fresh("t")).collect();
+                let _ = writeln!(out, "let ({},) = {value};", names.join(", "));
+                for (x, n) in xs.iter().zip(&names) {
+                    self.pattern(x, n, out)?;
+                }
+                Ok(())
+            }
+            ExpKind::Iter(body, spec) if matches!(body.kind, ExpKind::Var(_)) && spec.index.is_none() => {
+                let ExpKind::Var(v) = &body.kind else { unreachable!() };
+                if let Some(ExpKind::Var(n)) = spec.count.as_ref().map(|c| &c.kind) {
+                    if !self.locals.contains_key(n) {
+                        let t = self.fresh("len");
+                        let _ = writeln!(out, "let {t} = {value}.len() as u64;");
+                        let rust = self.bind(n, Ty::Nat, 0);
+                        let _ = writeln!(out, "let {rust} = {t};");
+                    }
+                }
+                let base_dim = self.g.var_dim(body);
+                let elem = self.g.var_elem_type(body);
+                let rust = self.bind(v, elem, base_dim + 1);
+                if spec.kind == IterKind::Opt {
+                    if let Some(l) = self.locals.get_mut(v) {
+                        l.opt = std::iter::once(true).chain(std::iter::repeat_n(false, base_dim)).collect();
+                    }
+                }
+                let _ = writeln!(out, "let {rust} = {value};");
+                Ok(())
+            }
+            ExpKind::Iter(body, spec) if spec.index.is_none() && spec.count.is_none() => {
+                // Element-wise: each variable of the element pattern collects one list.
+                let t = self.fresh("it");
+                let _ = writeln!(out, "let {t} = {value};");
+                let before: HashSet<String> = self.locals.keys().cloned().collect();
+                let mut inner = Fx { g: self.g, unit: self.unit, locals: self.locals.clone(), ctx: self.ctx.clone(), tmp: RefCell::new(*self.tmp.borrow() + 1), span: self.span };
+                let e = inner.fresh("e");
+                let mut body_code = String::new();
+                inner.pattern(body, &e, &mut body_code)?;
+                *self.tmp.borrow_mut() = *inner.tmp.borrow() + 1;
+                let mut new: Vec<(String, Local)> =
+                    inner.locals.iter().filter(|(k, _)| !before.contains(*k)).map(|(k, l)| (k.clone(), l.clone())).collect();
+                new.sort_by(|a, b| a.0.cmp(&b.0));
+                let accs: Vec<String> = new.iter().map(|(k, _)| self.fresh(&format!("acc_{}", var_name(k)))).collect();
+                for a in &accs {
+                    let _ = writeln!(out, "let mut {a} = Vec::new();");
+                }
+                let pushes: String = new.iter().zip(&accs).map(|((_, l), a)| format!("{a}.push({});", l.rust)).collect();
+                let _ = writeln!(out, "for {e} in {t} {{\n{body_code}{pushes}\n}}");
+                for ((k, l), a) in new.iter().zip(&accs) {
+                    let rust = self.fresh(&var_name(k));
+                    if spec.kind == IterKind::Opt {
+                        let _ = writeln!(out, "let {rust} = {a}.into_iter().next();");
+                    } else {
+                        let _ = writeln!(out, "let {rust} = {a};");
+                    }
+                    let mut opt = vec![spec.kind == IterKind::Opt];
+                    opt.extend(l.opt.iter().copied());
+                    self.locals.insert(k.clone(), Local { rust, ty: l.ty.clone(), dim: l.dim + 1, opt });
+                }
+                Ok(())
+            }
+            ExpKind::Sub(inner, _) => {
+                // Narrowing: the value must be of the pattern's (smaller) type.
+                let (from, to) = (self.g.expand(&p.ty), self.g.expand(&inner.ty));
+                // A family instance's value bound to a variable of the family (`c:Bi32` with
+                // `c` a `num_`): wrap it in its instance.
+                if let Ty::Named(fam, _) = &to {
+                    if let Some((variant, body)) = self.g.family_instance_for(*fam, &p.ty) {
+                        let t = self.fresh("n");
+                        let payload = self.g.convert_code(value, &p.ty, &body);
+                        let _ = writeln!(out, "let {t} = {}::{variant}({payload});", self.g.type_names[*fam]);
+                        return self.pattern(inner, &t, out);
+                    }
+                }
+                match (&from, &to) {
+                    (Ty::Named(a, _), Ty::Named(b, _)) if a != b && !self.is_numeric(&p.ty) => {
+                        let narrow = !self.g.covers(*b, *a);
+                        self.unit.convs.borrow_mut().insert(Conv { from: *a, to: *b, narrow });
+                        let t = self.fresh("n");
+                        if narrow {
+                            let _ = writeln!(out, "let {t} = wspec_runtime::ok(conv::{}({value}))?;", conv_name(self.g, *a, *b, true));
+                        } else {
+                            let _ = writeln!(out, "let {t} = conv::{}({value});", conv_name(self.g, *a, *b, false));
+                        }
+                        self.pattern(inner, &t, out)
+                    }
+                    _ if self.is_numeric(&p.ty) && self.is_numeric(&inner.ty) => {
+                        let t = self.fresh("n");
+                        let it = self.int_type(&inner.ty).unwrap_or_else(|| "u64".into());
+                        let _ = writeln!(out, "let {t} = wspec_runtime::num::narrow::<{it}>(wspec_runtime::num::wide({value})?)?;");
+                        self.pattern(inner, &t, out)
+                    }
+                    _ => self.pattern(inner, value, out),
+                }
+            }
+            ExpKind::List(xs) if !matches!(self.g.seq_elem(&p.ty), Some((_, IterKind::Opt))) => {
+                let t = self.fresh("l");
+                let _ = writeln!(out, "let {t} = {value};");
+                let _ = writeln!(out, "wspec_runtime::check({t}.len() == {})?;", xs.len());
+                for (i, x) in xs.iter().enumerate() {
+                    self.pattern(x, &format!("{t}[{i}].clone()"), out)?;
+                }
+                Ok(())
+            }
+            ExpKind::List(xs) => {
+                // An optional: `eps` or one element.
+                let t = self.fresh("o");
+                let _ = writeln!(out, "let {t} = {value};");
+                match xs.as_slice() {
+                    [] => {
+                        let _ = writeln!(out, "wspec_runtime::check({t}.is_none())?;");
+                        Ok(())
+                    }
+                    [x] => {
+                        let u = self.fresh("o");
+                        let _ = writeln!(out, "let Some({u}) = {t} else {{ return Err(wspec_runtime::Fail::soft()) }};");
+                        self.pattern(x, &u, out)
+                    }
+                    _ => Err("an optional with several elements".into()),
+                }
+            }
+            ExpKind::Some(x) => {
+                let u = self.fresh("o");
+                let _ = writeln!(out, "let Some({u}) = {value} else {{ return Err(wspec_runtime::Fail::soft()) }};");
+                self.pattern(x, &u, out)
+            }
+            ExpKind::Cat(parts) => {
+                // At most one part of unknown length; the others are lists.
+                let lens: Vec<Option<usize>> = parts
+                    .iter()
+                    .map(|x| match &x.kind {
+                        ExpKind::List(xs) => Some(xs.len()),
+                        _ => None,
+                    })
+                    .collect();
+                if lens.iter().filter(|l| l.is_none()).count() > 1 {
+                    return Err("a sequence pattern with two parts of unknown length".into());
+                }
+                let fixed: usize = lens.iter().flatten().sum();
+                let t = self.fresh("c");
+                let _ = writeln!(out, "let {t} = {value};");
+                let _ = writeln!(out, "wspec_runtime::check({t}.len() >= {fixed})?;");
+                let var_len = format!("({t}.len() - {fixed})");
+                let mut offset = "0".to_string();
+                for (x, l) in parts.iter().zip(&lens) {
+                    let len = l.map(|l| l.to_string()).unwrap_or_else(|| var_len.clone());
+                    let sub = format!("{t}[{offset}..{offset} + {len}].to_vec()");
+                    self.pattern(x, &sub, out)?;
+                    offset = format!("({offset} + {len})");
+                }
+                Ok(())
+            }
+            ExpKind::Con { ty, inst, case, args } => {
+                let m = self.g.mixop_of(*ty, *inst, *case).ok_or("constructor of a non-variant")?.clone();
+                let target = self.g.expand(&p.ty);
+                if let Ty::Named(tid, _) = &target {
+                    if self.g.numeric_enums.contains_key(tid) {
+                        let h = m.head().ok_or("numeric constructor without a number")?;
+                        let _ = writeln!(out, "wspec_runtime::check(wspec_runtime::num::wide({value})? == {h}i128)?;");
+                        return Ok(());
+                    }
+                }
+                let Ty::Named(tid, targs) = &target else { return Err("a constructor pattern at a non-variant type".into()) };
+                let (wrappers, (ctor, _), owner, owner_inst) = self
+                    .g
+                    .con_path(*tid, targs, *ty, *inst, *case, &m, 0)
+                    .ok_or_else(|| format!("no constructor `{}` in `{}`", m.name(), self.g.show(&p.ty)))?;
+                let owner_case = self.g.mixop_of(owner, owner_inst, 0).cloned();
+                let _ = owner_case;
+                let names: Vec<String> = args.iter().map(|_| self.fresh("f")).collect();
+                let mut pat = if names.is_empty() { ctor.clone() } else { format!("{ctor}({})", names.join(", ")) };
+                for w in wrappers.iter().rev() {
+                    pat = format!("{w}({pat})");
+                }
+                let tuple = if names.len() == 1 { format!("({},)", names[0]) } else { format!("({})", names.join(", ")) };
+                #[allow(irrefutable_let_patterns)]
+                let _ = writeln!(out, "#[allow(irrefutable_let_patterns)]\nlet {pat} = {value} else {{ return Err(wspec_runtime::Fail::soft()) }};");
+                let _ = tuple;
+                let slots: Vec<Ty> = self.g.mixop_of(owner, owner_inst, self.g.case_index_in(owner, owner_inst, &m).unwrap_or(0)).map(|mm| mm.slots.clone()).unwrap_or_default();
+                for (i, (x, n)) in args.iter().zip(&names).enumerate() {
+                    let boxed = slots.get(i).map(|t| self.g.field_boxed(&self.g.repr(t), owner)).unwrap_or(false);
+                    let v = if boxed { format!("(*{n}).clone()") } else { format!("{n}.clone()") };
+                    let v = match slots.get(i) {
+                        Some(t) => self.read_seq(v, t)?,
+                        None => v,
+                    };
+                    self.pattern(x, &v, out)?;
+                }
+                Ok(())
+            }
+            _ => {
+                // Anything else must equal the value.
+                let code = self.view(p)?;
+                let _ = writeln!(out, "wspec_runtime::check({code} == {value})?;");
+                Ok(())
+            }
+        }
+    }
+}
+
+/// The name of a generated conversion function.
+pub fn conv_name(g: &Gen<'_>, from: TypeId, to: TypeId, narrow: bool) -> String {
+    let f = fn_name(&g.spec.types[from].name);
+    let t = fn_name(&g.spec.types[to].name);
+    if narrow {
+        format!("{f}_as_{t}")
+    } else {
+        format!("{f}_to_{t}")
+    }
+}
+
+/// One step of building a constructor of a type that contains it: the enum variant that wraps.
+pub type ConPath = (Vec<String>, (String, usize), TypeId, Option<usize>);
+
+impl Gen<'_> {
+    pub fn seq_elem(&self, t: &Ty) -> Option<(Ty, IterKind)> {
+        match self.expand(t) {
+            Ty::Iter(e, k) => Some((*e, k)),
+            _ => None,
+        }
+    }
+
+    /// Follows aliases (also parameterised ones) to the type that has the structure.
+    pub fn expand(&self, t: &Ty) -> Ty {
+        let mut t = t.clone();
+        for _ in 0..32 {
+            match &t {
+                Ty::Named(id, _) => match &self.spec.types[*id].body {
+                    TypeBody::Alias(target) if crate::codegen::hint_text(&self.spec.types[*id].hints, "repr").is_none() => {
+                        t = target.clone()
+                    }
+                    TypeBody::Family(insts) if self.is_plain_family(*id) => match &insts[0].body {
+                        TypeBody::Alias(target) => t = target.clone(),
+                        _ => return t,
+                    },
+                    _ => return t,
+                },
+                _ => return t,
+            }
+        }
+        t
+    }
+
+    pub fn show(&self, t: &Ty) -> String {
+        crate::ir_fmt::Printer::new(self.spec).ty(t)
+    }
+
+    /// The Rust path of a case's constructor and the wrappers that lead to it from `target`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn con_path(
+        &self,
+        target: TypeId,
+        targs: &[Exp],
+        decl: TypeId,
+        inst: Option<usize>,
+        case: usize,
+        m: &Mixop,
+        depth: usize,
+    ) -> Option<ConPath> {
+        if depth > 16 {
+            return None;
+        }
+        let sig = |mm: &Mixop| (mm.atoms().into_iter().map(String::from).collect::<Vec<String>>(), mm.slots.len());
+        let want = sig(m);
+        let def = &self.spec.types[target];
+        let search_cases = |cases: &[Case], owner_inst: Option<usize>, type_rust: &str| -> Option<ConPath> {
+            let struct_like = self.variant_is_struct(cases);
+            // The declared case itself first, then any case with the same notation.
+            let exact = target == decl && owner_inst == inst;
+            for (i, c) in cases.iter().enumerate() {
+                if let CaseKind::Con(cm) = &c.kind {
+                    if (exact && i == case) || (!exact && sig(cm) == want) {
+                        let key_inst = if self.is_plain_family(target) { Some(0) } else { owner_inst };
+                        let ctor = if struct_like {
+                            type_rust.to_string()
+                        } else {
+                            format!("{type_rust}::{}", self.case_names.get(&(target, key_inst, i))?)
+                        };
+                        return Some((Vec::new(), (ctor, i), target, owner_inst));
+                    }
+                }
+            }
+            for (i, c) in cases.iter().enumerate() {
+                if let CaseKind::Include(t) = &c.kind {
+                    if let Ty::Named(j, jargs) = self.expand(t) {
+                        if let Some((mut w, ctor, o, oi)) = self.con_path(j, &jargs, decl, inst, case, m, depth + 1) {
+                            let key_inst = if self.is_plain_family(target) { Some(0) } else { owner_inst };
+                            w.insert(0, format!("{type_rust}::{}", self.case_names.get(&(target, key_inst, i))?));
+                            return Some((w, ctor, o, oi));
+                        }
+                    }
+                }
+            }
+            None
+        };
+        match &def.body {
+            TypeBody::Variant(cases) => search_cases(cases, None, &self.type_names[target]),
+            TypeBody::Family(insts) if self.is_plain_family(target) => match &insts[0].body {
+                TypeBody::Variant(cases) => search_cases(cases, Some(0), &self.type_names[target]),
+                _ => None,
+            },
+            TypeBody::Family(insts) => {
+                // Prefer the instance the constructor was declared in.
+                let mut order: Vec<usize> = (0..insts.len()).collect();
+                if target == decl {
+                    if let Some(i) = inst {
+                        order.retain(|&x| x != i);
+                        order.insert(0, i);
+                    }
+                }
+                let _ = targs;
+                for i in order {
+                    let TypeBody::Variant(cases) = &insts[i].body else { continue };
+                    let tn = self.inst_types.get(&(target, i))?;
+                    if let Some((mut w, ctor, o, oi)) = search_cases(cases, Some(i), tn) {
+                        w.insert(0, format!("{}::{}", self.type_names[target], self.inst_variants[&(target, i)]));
+                        return Some((w, ctor, o, oi));
+                    }
+                }
+                None
+            }
+            _ => None,
+        }
+    }
+
+    /// For a family (with several instances) and a value type, the instance whose body that
+    /// type fits: its variant name and body type.
+    pub fn family_instance_for(&self, fam: TypeId, value: &Ty) -> Option<(String, Ty)> {
+        if self.is_plain_family(fam) {
+            return None;
+        }
+        let TypeBody::Family(insts) = &self.spec.types[fam].body else { return None };
+        let head = |t: &Ty| match self.expand(t) {
+            Ty::Named(id, _) => Some(id),
+            _ => None,
+        };
+        let vh = head(value)?;
+        for (i, inst) in insts.iter().enumerate() {
+            if let TypeBody::Alias(b) = &inst.body {
+                if head(b) == Some(vh) {
+                    return Some((self.inst_variants.get(&(fam, i))?.clone(), b.clone()));
+                }
+            }
+        }
+        None
+    }
+
+    /// Whether every constructor of `small` is one of `big` (so conversion cannot fail).
+    pub fn covers(&self, big: TypeId, small: TypeId) -> bool {
+        let sig = |(_, d, i, c, n): &((), TypeId, Option<usize>, usize, usize)| {
+            self.mixop_of(*d, *i, *c).map(|m| (m.atoms().join(" "), *n))
+        };
+        let bigs: HashSet<_> = self.leaf_cases_pub(big).iter().filter_map(sig).collect();
+        self.leaf_cases_pub(small).iter().filter_map(sig).all(|s| bigs.contains(&s))
+    }
+
+    /// Converts code between the representations of two types (numbers of different widths,
+    /// an instance's value into its family).
+    pub fn convert_code(&self, v: &str, from: &Ty, to: &Ty) -> String {
+        let (rf, rt) = (self.repr(from), self.repr(to));
+        if rf == rt {
+            return v.to_string();
+        }
+        if let (Some(_), Some(it)) = (self.int_of_repr(&rf, 0), self.int_of_repr(&rt, 0)) {
+            return format!("wspec_runtime::num::narrow::<{it}>(wspec_runtime::num::wide({v})?)?");
+        }
+        if let Ty::Named(fam, _) = self.expand(to) {
+            if let Some((variant, body)) = self.family_instance_for(fam, from) {
+                let inner = self.convert_code(v, from, &body);
+                return format!("{}::{variant}({inner})", self.type_names[fam]);
+            }
+        }
+        v.to_string()
+    }
+
+    /// The index of the case with notation `m` in a type (or instance).
+    pub fn case_index_in(&self, id: TypeId, inst: Option<usize>, m: &Mixop) -> Option<usize> {
+        let def = &self.spec.types[id];
+        let body = match (inst, &def.body) {
+            (Some(i), TypeBody::Family(insts)) => &insts.get(i)?.body,
+            _ => &def.body,
+        };
+        let TypeBody::Variant(cases) = body else { return None };
+        cases.iter().position(|c| matches!(&c.kind, CaseKind::Con(cm) if cm.atoms() == m.atoms() && cm.slots.len() == m.slots.len()))
+    }
+
+    /// The element type of a variable occurrence (its declared type).
+    pub fn var_elem_type(&self, e: &Exp) -> Ty {
+        e.ty.clone()
+    }
+
+    /// The dimension at which a pattern variable is bound: 0 at top level (dimensions of
+    /// iterated binders are handled by the iteration patterns).
+    pub fn var_dim(&self, _e: &Exp) -> usize {
+        0
+    }
+
+    /// The Rust integer type behind a representation, through aliases.
+    pub fn int_of_repr(&self, r: &Repr, depth: usize) -> Option<String> {
+        if depth > 16 {
+            return None;
+        }
+        match r {
+            Repr::Prim(p) => r.int().map(|_| p.clone()),
+            Repr::Named(_, id) => {
+                if self.numeric_enums.contains_key(id) {
+                    return self.repr_numeric_enum(*id);
+                }
+                match &self.spec.types[*id].body {
+                    TypeBody::Range(lo, hi, _) => self.int_repr(lo, hi, &Default::default()).int().map(String::from),
+                    TypeBody::Alias(t) => self.int_of_repr(&self.repr(t), depth + 1),
+                    _ => None,
+                }
+            }
+            _ => None,
+        }
+    }
+
+    pub fn repr_numeric_enum(&self, id: TypeId) -> Option<String> {
+        let TypeBody::Variant(cases) = &self.spec.types[id].body else { return None };
+        let max = cases
+            .iter()
+            .filter_map(|c| match &c.kind {
+                CaseKind::Con(m) => m.head().and_then(|h| h.parse::<u128>().ok()),
+                _ => None,
+            })
+            .max()?;
+        Some(if max <= u8::MAX as u128 { "u8" } else if max <= u16::MAX as u128 { "u16" } else if max <= u32::MAX as u128 { "u32" } else { "u64" }.to_string())
+    }
+
+    /// Whether a generated definition needs the arena context (it builds arena sequences).
+    pub fn def_needs_ctx(&self, _def: DefId) -> bool {
+        false
+    }
+}

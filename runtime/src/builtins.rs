@@ -1,0 +1,21 @@
+//! Builtins: Rust implementations of definitions marked `hint(builtin "name")`, called by
+//! generated code. Each returns `None` where its definition is undefined.
+
+/// UTF-8 decoding of a name (`$decode_utf8`): the characters whose encoding is the bytes.
+pub fn decode_utf8(bytes: Vec<u8>) -> Option<Vec<char>> {
+    crate::reader::decode_utf8(&bytes)
+}
+
+/// The UTF-8 encoding of characters (`$utf8`).
+pub fn utf8(chars: Vec<char>) -> Option<Vec<u8>> {
+    Some(chars.into_iter().collect::<String>().into_bytes())
+}
+
+/// The bit pattern of a float of width `n` from its little-endian bytes (`$bytes_float_`);
+/// floats are held as bit patterns.
+pub fn float_of_bytes(n: u64, bytes: Vec<u8>) -> Option<u64> {
+    if bytes.len() as u64 * 8 != n || n > 64 {
+        return None;
+    }
+    Some(bytes.iter().rev().fold(0u64, |acc, b| (acc << 8) | *b as u64))
+}

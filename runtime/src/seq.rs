@@ -1,0 +1,45 @@
+//! Sequence operations of generated code.
+
+use crate::fail::{Fail, R};
+use crate::num::Wide;
+
+/// Concatenation.
+pub fn cat<T>(parts: Vec<Vec<T>>) -> Vec<T> {
+    let mut out = Vec::with_capacity(parts.iter().map(|p| p.len()).sum());
+    for p in parts {
+        out.extend(p);
+    }
+    out
+}
+
+/// `xs[i]`, failing (softly) out of bounds.
+pub fn index<T: Clone>(xs: &[T], i: Wide) -> R<T> {
+    usize::try_from(i).ok().and_then(|i| xs.get(i)).cloned().ok_or_else(Fail::soft)
+}
+
+/// `xs[i : n]`
+pub fn slice<T: Clone>(xs: &[T], i: Wide, n: Wide) -> R<Vec<T>> {
+    let i = usize::try_from(i).map_err(|_| Fail::soft())?;
+    let n = usize::try_from(n).map_err(|_| Fail::soft())?;
+    let end = i.checked_add(n).ok_or_else(Fail::soft)?;
+    xs.get(i..end).map(|s| s.to_vec()).ok_or_else(Fail::soft)
+}
+
+/// The common length of sequences iterated together, which must agree.
+pub fn same_len(lens: &[usize]) -> R<usize> {
+    match lens.split_first() {
+        None => Ok(0),
+        Some((first, rest)) => {
+            if rest.iter().all(|l| l == first) {
+                Ok(*first)
+            } else {
+                Err(Fail::soft())
+            }
+        }
+    }
+}
+
+/// The first element: a choice of `x <- xs` (the interpreter takes the first allowed result).
+pub fn first<T: Clone>(xs: Vec<T>) -> R<T> {
+    xs.into_iter().next().ok_or_else(Fail::soft)
+}
