@@ -22,142 +22,188 @@ pub fn decode_module(bytes: &[u8]) -> Result<(Module, Ctx), DecodeError> {
     Ok((m, c))
 }
 
-// from s5/5.1-binary-values.wspec:9 grammar Bbyte
+// from spec/5.1-binary-values.wspec:9 grammar Bbyte
 pub fn bbyte(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Byte> {
     Ok(rd_.byte()?)
 }
 
-// from s5/5.1-binary-values.wspec:13 grammar Bsized
+// from spec/5.1-binary-values.wspec:13 grammar Bsized
 pub fn bsized<X: Clone>(rd_: &mut Reader<'_>, cx_: &mut Ctx, n: u64, v_BX: &mut dyn FnMut(&mut Reader<'_>, &mut Ctx) -> R<X>) -> R<X> {
     let len = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?;
-    rd_.enter(len)?;
-    match v_BX(rd_, cx_) {
-        Ok(v) => { rd_.leave("section size mismatch")?; Ok(v) }
-        Err(e) => { rd_.abandon(); Err(e) }
-    }
+    let at = rd_.pos();
+    let v = v_BX(rd_, cx_)?;
+    if rd_.pos() != at + len { return Err(Fail::msg(at, "section size mismatch")); }
+    Ok(v)
 }
 
-// from s5/5.1-binary-values.wspec:21 grammar BuN
+// from spec/5.1-binary-values.wspec:16 grammar Bcounted
+pub fn bcounted<X: Clone>(rd_: &mut Reader<'_>, cx_: &mut Ctx, v_BX: &mut dyn FnMut(&mut Reader<'_>, &mut Ctx) -> R<X>) -> R<(u64, X)> {
+    let start = rd_.pos();
+    let v = v_BX(rd_, cx_)?;
+    Ok(((rd_.pos() - start) as u64, v))
+}
+
+// from spec/5.1-binary-values.wspec:24 grammar BuN
 pub fn bun(rd_: &mut Reader<'_>, cx_: &mut Ctx, v_N: u64) -> R<u128> {
     let bits = wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(v_N)?)?;
     let v = wspec_runtime::reader::leb_unsigned(rd_, bits)?;
     wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(v)?)
 }
 
-// from s5/5.1-binary-values.wspec:32 grammar BsN
+// from spec/5.1-binary-values.wspec:35 grammar BsN
 pub fn bsn(rd_: &mut Reader<'_>, cx_: &mut Ctx, v_N: u64) -> R<i128> {
     let bits = wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(v_N)?)?;
     let v = wspec_runtime::reader::leb_signed(rd_, bits)?;
     wspec_runtime::num::narrow::<i128>(wspec_runtime::num::wide(v)?)
 }
 
-// from s5/5.1-binary-values.wspec:45 grammar BiN
+// from spec/5.1-binary-values.wspec:48 grammar BiN
 pub fn bin(rd_: &mut Reader<'_>, cx_: &mut Ctx, v_N: u64) -> R<u128> {
+    let start = rd_.pos();
+    bin_alts(rd_, cx_, v_N).map_err(|e| e.reached_at(rd_.pos()).harden(start, "malformed iN"))
+}
+
+fn bin_alts(rd_: &mut Reader<'_>, cx_: &mut Ctx, v_N: u64) -> R<u128> {
     let start = rd_.pos();
     bin_p0(rd_, cx_, v_N)
 }
 
-// from s5/5.1-binary-values.wspec:46
+// from spec/5.1-binary-values.wspec:49
 fn bin_p0(rd_: &mut Reader<'_>, cx_: &mut Ctx, v_N: u64) -> R<u128> {
     let start = rd_.pos();
     let v_1 = bsn(rd_, cx_, v_N)?;
     let a = v_1;
-    Ok(wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(defs::inv_signed_(cx_, v_N, wspec_runtime::num::narrow::<i64>(wspec_runtime::num::wide(a)?)?)?)?)?)
+    Ok(wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(wspec_runtime::ok(wspec_runtime::builtins::inv_signed(v_N, wspec_runtime::num::narrow::<i64>(wspec_runtime::num::wide(a)?)?))?)?)?)
 }
 
-// from s5/5.1-binary-values.wspec:48 grammar Bu8
+// from spec/5.1-binary-values.wspec:51 grammar Bu8
 pub fn bu8(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<U8> {
+    let start = rd_.pos();
+    bu8_alts(rd_, cx_).map_err(|e| e.reached_at(rd_.pos()).harden(start, "malformed u8"))
+}
+
+fn bu8_alts(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<U8> {
     let start = rd_.pos();
     bu8_p0(rd_, cx_)
 }
 
-// from s5/5.1-binary-values.wspec:48
+// from spec/5.1-binary-values.wspec:51
 fn bu8_p0(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<U8> {
     let start = rd_.pos();
     let v_1 = bun(rd_, cx_, 8_u64)?;
-    Ok(wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_1)?)?)
+    Ok(wspec_runtime::num::cast::<_, u8>(v_1)?)
 }
 
-// from s5/5.1-binary-values.wspec:49 grammar Bu32
+// from spec/5.1-binary-values.wspec:52 grammar Bu32
 pub fn bu32(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<U32> {
+    let start = rd_.pos();
+    bu32_alts(rd_, cx_).map_err(|e| e.reached_at(rd_.pos()).harden(start, "malformed u32"))
+}
+
+fn bu32_alts(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<U32> {
     let start = rd_.pos();
     bu32_p0(rd_, cx_)
 }
 
-// from s5/5.1-binary-values.wspec:49
+// from spec/5.1-binary-values.wspec:52
 fn bu32_p0(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<U32> {
     let start = rd_.pos();
     let v_1 = bun(rd_, cx_, 32_u64)?;
-    Ok(wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(v_1)?)?)
+    Ok(wspec_runtime::num::cast::<_, u32>(v_1)?)
 }
 
-// from s5/5.1-binary-values.wspec:50 grammar Bu64
+// from spec/5.1-binary-values.wspec:53 grammar Bu64
 pub fn bu64(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<U64> {
+    let start = rd_.pos();
+    bu64_alts(rd_, cx_).map_err(|e| e.reached_at(rd_.pos()).harden(start, "malformed u64"))
+}
+
+fn bu64_alts(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<U64> {
     let start = rd_.pos();
     bu64_p0(rd_, cx_)
 }
 
-// from s5/5.1-binary-values.wspec:50
+// from spec/5.1-binary-values.wspec:53
 fn bu64_p0(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<U64> {
     let start = rd_.pos();
     let v_1 = bun(rd_, cx_, 64_u64)?;
-    Ok(wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(v_1)?)?)
+    Ok(wspec_runtime::num::cast::<_, u64>(v_1)?)
 }
 
-// from s5/5.1-binary-values.wspec:51 grammar Bs33
+// from spec/5.1-binary-values.wspec:54 grammar Bs33
 pub fn bs33(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<S33> {
+    let start = rd_.pos();
+    bs33_alts(rd_, cx_).map_err(|e| e.reached_at(rd_.pos()).harden(start, "malformed s33"))
+}
+
+fn bs33_alts(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<S33> {
     let start = rd_.pos();
     bs33_p0(rd_, cx_)
 }
 
-// from s5/5.1-binary-values.wspec:51
+// from spec/5.1-binary-values.wspec:54
 fn bs33_p0(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<S33> {
     let start = rd_.pos();
     let v_1 = bsn(rd_, cx_, 33_u64)?;
-    Ok(wspec_runtime::num::narrow::<i64>(wspec_runtime::num::wide(v_1)?)?)
+    Ok(wspec_runtime::num::cast::<_, i64>(v_1)?)
 }
 
-// from s5/5.1-binary-values.wspec:52 grammar Bi32
+// from spec/5.1-binary-values.wspec:55 grammar Bi32
 pub fn bi32(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<I32> {
+    let start = rd_.pos();
+    bi32_alts(rd_, cx_).map_err(|e| e.reached_at(rd_.pos()).harden(start, "malformed i32"))
+}
+
+fn bi32_alts(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<I32> {
     let start = rd_.pos();
     bi32_p0(rd_, cx_)
 }
 
-// from s5/5.1-binary-values.wspec:52
+// from spec/5.1-binary-values.wspec:55
 fn bi32_p0(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<I32> {
     let start = rd_.pos();
     let v_1 = bin(rd_, cx_, 32_u64)?;
-    Ok(wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(v_1)?)?)
+    Ok(wspec_runtime::num::cast::<_, u32>(v_1)?)
 }
 
-// from s5/5.1-binary-values.wspec:53 grammar Bi64
+// from spec/5.1-binary-values.wspec:56 grammar Bi64
 pub fn bi64(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<I64> {
+    let start = rd_.pos();
+    bi64_alts(rd_, cx_).map_err(|e| e.reached_at(rd_.pos()).harden(start, "malformed i64"))
+}
+
+fn bi64_alts(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<I64> {
     let start = rd_.pos();
     bi64_p0(rd_, cx_)
 }
 
-// from s5/5.1-binary-values.wspec:53
+// from spec/5.1-binary-values.wspec:56
 fn bi64_p0(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<I64> {
     let start = rd_.pos();
     let v_1 = bin(rd_, cx_, 64_u64)?;
-    Ok(wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(v_1)?)?)
+    Ok(wspec_runtime::num::cast::<_, u64>(v_1)?)
 }
 
-// from s5/5.1-binary-values.wspec:58 grammar Blen
+// from spec/5.1-binary-values.wspec:61 grammar Blen
 pub fn blen(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<U32> {
     let at = rd_.pos();
     let n = wspec_runtime::reader::leb_unsigned(rd_, 32)?;
-    if n as usize > rd_.remaining() { return Err(Fail::msg(at, "length out of bounds")); }
+    if n as usize > rd_.limit() - at { return Err(Fail::msg(at, "length out of bounds")); }
     wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(n)?)
 }
 
-// from s5/5.1-binary-values.wspec:71 grammar BfN
+// from spec/5.1-binary-values.wspec:74 grammar BfN
 pub fn bfn(rd_: &mut Reader<'_>, cx_: &mut Ctx, v_N: u64) -> R<u64> {
+    let start = rd_.pos();
+    bfn_alts(rd_, cx_, v_N).map_err(|e| e.reached_at(rd_.pos()).harden(start, "malformed fN"))
+}
+
+fn bfn_alts(rd_: &mut Reader<'_>, cx_: &mut Ctx, v_N: u64) -> R<u64> {
     let start = rd_.pos();
     bfn_p0(rd_, cx_, v_N)
 }
 
-// from s5/5.1-binary-values.wspec:72
+// from spec/5.1-binary-values.wspec:75
 fn bfn_p0(rd_: &mut Reader<'_>, cx_: &mut Ctx, v_N: u64) -> R<u64> {
     let start = rd_.pos();
     let mut elem_1003 = |rd_: &mut Reader<'_>, cx_: &mut Ctx| -> R<(Byte,)> {
@@ -170,39 +216,54 @@ fn bfn_p0(rd_: &mut Reader<'_>, cx_: &mut Ctx, v_N: u64) -> R<u64> {
     Ok(wspec_runtime::ok(wspec_runtime::builtins::float_of_bytes(v_N, b.clone()))?)
 }
 
-// from s5/5.1-binary-values.wspec:74 grammar Bf32
+// from spec/5.1-binary-values.wspec:77 grammar Bf32
 pub fn bf32(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<F32> {
+    let start = rd_.pos();
+    bf32_alts(rd_, cx_).map_err(|e| e.reached_at(rd_.pos()).harden(start, "malformed f32"))
+}
+
+fn bf32_alts(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<F32> {
     let start = rd_.pos();
     bf32_p0(rd_, cx_)
 }
 
-// from s5/5.1-binary-values.wspec:74
+// from spec/5.1-binary-values.wspec:77
 fn bf32_p0(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<F32> {
     let start = rd_.pos();
     let v_1 = bfn(rd_, cx_, 32_u64)?;
-    Ok(wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(v_1)?)?)
+    Ok(wspec_runtime::num::cast::<_, u64>(v_1)?)
 }
 
-// from s5/5.1-binary-values.wspec:75 grammar Bf64
+// from spec/5.1-binary-values.wspec:78 grammar Bf64
 pub fn bf64(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<F64> {
+    let start = rd_.pos();
+    bf64_alts(rd_, cx_).map_err(|e| e.reached_at(rd_.pos()).harden(start, "malformed f64"))
+}
+
+fn bf64_alts(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<F64> {
     let start = rd_.pos();
     bf64_p0(rd_, cx_)
 }
 
-// from s5/5.1-binary-values.wspec:75
+// from spec/5.1-binary-values.wspec:78
 fn bf64_p0(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<F64> {
     let start = rd_.pos();
     let v_1 = bfn(rd_, cx_, 64_u64)?;
-    Ok(wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(v_1)?)?)
+    Ok(wspec_runtime::num::cast::<_, u64>(v_1)?)
 }
 
-// from s5/5.1-binary-values.wspec:80 grammar Blist
+// from spec/5.1-binary-values.wspec:83 grammar Blist
 pub fn blist<X: Clone>(rd_: &mut Reader<'_>, cx_: &mut Ctx, v_BX: &mut dyn FnMut(&mut Reader<'_>, &mut Ctx) -> R<X>) -> R<Vec<X>> {
+    let start = rd_.pos();
+    blist_alts(rd_, cx_, v_BX).map_err(|e| e.reached_at(rd_.pos()).harden(start, "malformed list"))
+}
+
+fn blist_alts<X: Clone>(rd_: &mut Reader<'_>, cx_: &mut Ctx, v_BX: &mut dyn FnMut(&mut Reader<'_>, &mut Ctx) -> R<X>) -> R<Vec<X>> {
     let start = rd_.pos();
     blist_p0(rd_, cx_, v_BX)
 }
 
-// from s5/5.1-binary-values.wspec:80
+// from spec/5.1-binary-values.wspec:83
 fn blist_p0<X: Clone>(rd_: &mut Reader<'_>, cx_: &mut Ctx, v_BX: &mut dyn FnMut(&mut Reader<'_>, &mut Ctx) -> R<X>) -> R<Vec<X>> {
     let start = rd_.pos();
     let v_1 = blen(rd_, cx_)?;
@@ -220,187 +281,247 @@ fn blist_p0<X: Clone>(rd_: &mut Reader<'_>, cx_: &mut Ctx, v_BX: &mut dyn FnMut(
     Ok({ let n_ = wspec_runtime::seq::same_len(&[wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?, el_1008.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let el_1008_1109 = el_1008[i_].clone(); out_.push(el_1008_1109.clone()); } out_ })
 }
 
-// from s5/5.1-binary-values.wspec:118 grammar Bname
+// from spec/5.1-binary-values.wspec:121 grammar Bname
 pub fn bname(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Name> {
     let at = rd_.pos();
     let n = wspec_runtime::reader::leb_unsigned(rd_, 32)?;
-    if n as usize > rd_.remaining() { return Err(Fail::msg(at, "length out of bounds")); }
+    if n as usize > rd_.limit() - at { return Err(Fail::msg(at, "length out of bounds")); }
     let bytes = rd_.bytes(n as usize)?;
     wspec_runtime::reader::decode_utf8(bytes).ok_or_else(|| Fail::msg(at, "malformed UTF-8 encoding"))
 }
 
-// from s5/5.1-binary-values.wspec:125 grammar Btypeidx
+// from spec/5.1-binary-values.wspec:128 grammar Btypeidx
 pub fn btypeidx(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Typeidx> {
+    let start = rd_.pos();
+    btypeidx_alts(rd_, cx_).map_err(|e| e.reached_at(rd_.pos()).harden(start, "malformed typeidx"))
+}
+
+fn btypeidx_alts(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Typeidx> {
     let start = rd_.pos();
     btypeidx_p0(rd_, cx_)
 }
 
-// from s5/5.1-binary-values.wspec:125
+// from spec/5.1-binary-values.wspec:128
 fn btypeidx_p0(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Typeidx> {
     let start = rd_.pos();
     let v_1 = bu32(rd_, cx_)?;
-    let v_2 = wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(v_1)?)?;
+    let v_2 = wspec_runtime::num::cast::<_, u32>(v_1)?;
     let x = v_2;
-    Ok(wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(x)?)?)
+    Ok(x)
 }
 
-// from s5/5.1-binary-values.wspec:126 grammar Bfuncidx
+// from spec/5.1-binary-values.wspec:129 grammar Bfuncidx
 pub fn bfuncidx(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Funcidx> {
+    let start = rd_.pos();
+    bfuncidx_alts(rd_, cx_).map_err(|e| e.reached_at(rd_.pos()).harden(start, "malformed funcidx"))
+}
+
+fn bfuncidx_alts(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Funcidx> {
     let start = rd_.pos();
     bfuncidx_p0(rd_, cx_)
 }
 
-// from s5/5.1-binary-values.wspec:126
+// from spec/5.1-binary-values.wspec:129
 fn bfuncidx_p0(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Funcidx> {
     let start = rd_.pos();
     let v_1 = bu32(rd_, cx_)?;
-    let v_2 = wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(v_1)?)?;
+    let v_2 = wspec_runtime::num::cast::<_, u32>(v_1)?;
     let x = v_2;
-    Ok(wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(x)?)?)
+    Ok(x)
 }
 
-// from s5/5.1-binary-values.wspec:127 grammar Bglobalidx
+// from spec/5.1-binary-values.wspec:130 grammar Bglobalidx
 pub fn bglobalidx(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Globalidx> {
+    let start = rd_.pos();
+    bglobalidx_alts(rd_, cx_).map_err(|e| e.reached_at(rd_.pos()).harden(start, "malformed globalidx"))
+}
+
+fn bglobalidx_alts(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Globalidx> {
     let start = rd_.pos();
     bglobalidx_p0(rd_, cx_)
 }
 
-// from s5/5.1-binary-values.wspec:127
+// from spec/5.1-binary-values.wspec:130
 fn bglobalidx_p0(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Globalidx> {
     let start = rd_.pos();
     let v_1 = bu32(rd_, cx_)?;
-    let v_2 = wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(v_1)?)?;
+    let v_2 = wspec_runtime::num::cast::<_, u32>(v_1)?;
     let x = v_2;
-    Ok(wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(x)?)?)
+    Ok(x)
 }
 
-// from s5/5.1-binary-values.wspec:128 grammar Btableidx
+// from spec/5.1-binary-values.wspec:131 grammar Btableidx
 pub fn btableidx(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Tableidx> {
+    let start = rd_.pos();
+    btableidx_alts(rd_, cx_).map_err(|e| e.reached_at(rd_.pos()).harden(start, "malformed tableidx"))
+}
+
+fn btableidx_alts(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Tableidx> {
     let start = rd_.pos();
     btableidx_p0(rd_, cx_)
 }
 
-// from s5/5.1-binary-values.wspec:128
+// from spec/5.1-binary-values.wspec:131
 fn btableidx_p0(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Tableidx> {
     let start = rd_.pos();
     let v_1 = bu32(rd_, cx_)?;
-    let v_2 = wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(v_1)?)?;
+    let v_2 = wspec_runtime::num::cast::<_, u32>(v_1)?;
     let x = v_2;
-    Ok(wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(x)?)?)
+    Ok(x)
 }
 
-// from s5/5.1-binary-values.wspec:129 grammar Bmemidx
+// from spec/5.1-binary-values.wspec:132 grammar Bmemidx
 pub fn bmemidx(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Memidx> {
+    let start = rd_.pos();
+    bmemidx_alts(rd_, cx_).map_err(|e| e.reached_at(rd_.pos()).harden(start, "malformed memidx"))
+}
+
+fn bmemidx_alts(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Memidx> {
     let start = rd_.pos();
     bmemidx_p0(rd_, cx_)
 }
 
-// from s5/5.1-binary-values.wspec:129
+// from spec/5.1-binary-values.wspec:132
 fn bmemidx_p0(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Memidx> {
     let start = rd_.pos();
     let v_1 = bu32(rd_, cx_)?;
-    let v_2 = wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(v_1)?)?;
+    let v_2 = wspec_runtime::num::cast::<_, u32>(v_1)?;
     let x = v_2;
-    Ok(wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(x)?)?)
+    Ok(x)
 }
 
-// from s5/5.1-binary-values.wspec:130 grammar Btagidx
+// from spec/5.1-binary-values.wspec:133 grammar Btagidx
 pub fn btagidx(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Tagidx> {
+    let start = rd_.pos();
+    btagidx_alts(rd_, cx_).map_err(|e| e.reached_at(rd_.pos()).harden(start, "malformed tagidx"))
+}
+
+fn btagidx_alts(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Tagidx> {
     let start = rd_.pos();
     btagidx_p0(rd_, cx_)
 }
 
-// from s5/5.1-binary-values.wspec:130
+// from spec/5.1-binary-values.wspec:133
 fn btagidx_p0(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Tagidx> {
     let start = rd_.pos();
     let v_1 = bu32(rd_, cx_)?;
-    let v_2 = wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(v_1)?)?;
+    let v_2 = wspec_runtime::num::cast::<_, u32>(v_1)?;
     let x = v_2;
-    Ok(wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(x)?)?)
+    Ok(x)
 }
 
-// from s5/5.1-binary-values.wspec:131 grammar Belemidx
+// from spec/5.1-binary-values.wspec:134 grammar Belemidx
 pub fn belemidx(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Elemidx> {
+    let start = rd_.pos();
+    belemidx_alts(rd_, cx_).map_err(|e| e.reached_at(rd_.pos()).harden(start, "malformed elemidx"))
+}
+
+fn belemidx_alts(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Elemidx> {
     let start = rd_.pos();
     belemidx_p0(rd_, cx_)
 }
 
-// from s5/5.1-binary-values.wspec:131
+// from spec/5.1-binary-values.wspec:134
 fn belemidx_p0(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Elemidx> {
     let start = rd_.pos();
     let v_1 = bu32(rd_, cx_)?;
-    let v_2 = wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(v_1)?)?;
+    let v_2 = wspec_runtime::num::cast::<_, u32>(v_1)?;
     let x = v_2;
-    Ok(wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(x)?)?)
+    Ok(x)
 }
 
-// from s5/5.1-binary-values.wspec:132 grammar Bdataidx
+// from spec/5.1-binary-values.wspec:135 grammar Bdataidx
 pub fn bdataidx(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Dataidx> {
+    let start = rd_.pos();
+    bdataidx_alts(rd_, cx_).map_err(|e| e.reached_at(rd_.pos()).harden(start, "malformed dataidx"))
+}
+
+fn bdataidx_alts(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Dataidx> {
     let start = rd_.pos();
     bdataidx_p0(rd_, cx_)
 }
 
-// from s5/5.1-binary-values.wspec:132
+// from spec/5.1-binary-values.wspec:135
 fn bdataidx_p0(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Dataidx> {
     let start = rd_.pos();
     let v_1 = bu32(rd_, cx_)?;
-    let v_2 = wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(v_1)?)?;
+    let v_2 = wspec_runtime::num::cast::<_, u32>(v_1)?;
     let x = v_2;
-    Ok(wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(x)?)?)
+    Ok(x)
 }
 
-// from s5/5.1-binary-values.wspec:133 grammar Blocalidx
+// from spec/5.1-binary-values.wspec:136 grammar Blocalidx
 pub fn blocalidx(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Localidx> {
+    let start = rd_.pos();
+    blocalidx_alts(rd_, cx_).map_err(|e| e.reached_at(rd_.pos()).harden(start, "malformed localidx"))
+}
+
+fn blocalidx_alts(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Localidx> {
     let start = rd_.pos();
     blocalidx_p0(rd_, cx_)
 }
 
-// from s5/5.1-binary-values.wspec:133
+// from spec/5.1-binary-values.wspec:136
 fn blocalidx_p0(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Localidx> {
     let start = rd_.pos();
     let v_1 = bu32(rd_, cx_)?;
-    let v_2 = wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(v_1)?)?;
+    let v_2 = wspec_runtime::num::cast::<_, u32>(v_1)?;
     let x = v_2;
-    Ok(wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(x)?)?)
+    Ok(x)
 }
 
-// from s5/5.1-binary-values.wspec:134 grammar Blabelidx
+// from spec/5.1-binary-values.wspec:137 grammar Blabelidx
 pub fn blabelidx(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Labelidx> {
+    let start = rd_.pos();
+    blabelidx_alts(rd_, cx_).map_err(|e| e.reached_at(rd_.pos()).harden(start, "malformed labelidx"))
+}
+
+fn blabelidx_alts(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Labelidx> {
     let start = rd_.pos();
     blabelidx_p0(rd_, cx_)
 }
 
-// from s5/5.1-binary-values.wspec:134
+// from spec/5.1-binary-values.wspec:137
 fn blabelidx_p0(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Labelidx> {
     let start = rd_.pos();
     let v_1 = bu32(rd_, cx_)?;
-    let v_2 = wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(v_1)?)?;
+    let v_2 = wspec_runtime::num::cast::<_, u32>(v_1)?;
     let l = v_2;
     Ok(l)
 }
 
-// from s5/5.1-binary-values.wspec:135 grammar Bfieldidx
+// from spec/5.1-binary-values.wspec:138 grammar Bfieldidx
 pub fn bfieldidx(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Fieldidx> {
+    let start = rd_.pos();
+    bfieldidx_alts(rd_, cx_).map_err(|e| e.reached_at(rd_.pos()).harden(start, "malformed fieldidx"))
+}
+
+fn bfieldidx_alts(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Fieldidx> {
     let start = rd_.pos();
     bfieldidx_p0(rd_, cx_)
 }
 
-// from s5/5.1-binary-values.wspec:135
+// from spec/5.1-binary-values.wspec:138
 fn bfieldidx_p0(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Fieldidx> {
     let start = rd_.pos();
     let v_1 = bu32(rd_, cx_)?;
-    let v_2 = wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(v_1)?)?;
+    let v_2 = wspec_runtime::num::cast::<_, u32>(v_1)?;
     let x = v_2;
-    Ok(wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(x)?)?)
+    Ok(x)
 }
 
-// from s5/5.1-binary-values.wspec:138 grammar Blaneidx
+// from spec/5.1-binary-values.wspec:141 grammar Blaneidx
 pub fn blaneidx(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Laneidx> {
+    let start = rd_.pos();
+    blaneidx_alts(rd_, cx_).map_err(|e| e.reached_at(rd_.pos()).harden(start, "malformed laneidx"))
+}
+
+fn blaneidx_alts(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Laneidx> {
     let start = rd_.pos();
     blaneidx_p0(rd_, cx_)
 }
 
-// from s5/5.1-binary-values.wspec:138
+// from spec/5.1-binary-values.wspec:141
 fn blaneidx_p0(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Laneidx> {
     let start = rd_.pos();
     let v_1 = bbyte(rd_, cx_)?;
@@ -409,8 +530,13 @@ fn blaneidx_p0(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Laneidx> {
     Ok(laneidx)
 }
 
-// from s5/5.1-binary-values.wspec:140 grammar Bexternidx
+// from spec/5.1-binary-values.wspec:143 grammar Bexternidx
 pub fn bexternidx(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Externidx> {
+    let start = rd_.pos();
+    bexternidx_alts(rd_, cx_).map_err(|e| e.reached_at(rd_.pos()).harden(start, "malformed export kind"))
+}
+
+fn bexternidx_alts(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Externidx> {
     let start = rd_.pos();
     let b = rd_.peek()?;
     match b {
@@ -433,58 +559,68 @@ pub fn bexternidx(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Externidx> {
     }
 }
 
-// from s5/5.1-binary-values.wspec:141
+// from spec/5.1-binary-values.wspec:144
 fn bexternidx_p0(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Externidx> {
     let start = rd_.pos();
-    if rd_.byte()? != 0x00 { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0x00 { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     let v_1 = bfuncidx(rd_, cx_)?;
-    let v_2 = wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(v_1)?)?;
+    let v_2 = wspec_runtime::num::cast::<_, u32>(v_1)?;
     let x = v_2;
-    Ok(Externidx::Func(wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(x)?)?))
+    Ok(Externidx::Func(x))
 }
 
-// from s5/5.1-binary-values.wspec:142
+// from spec/5.1-binary-values.wspec:145
 fn bexternidx_p1(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Externidx> {
     let start = rd_.pos();
-    if rd_.byte()? != 0x01 { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0x01 { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     let v_1 = btableidx(rd_, cx_)?;
-    let v_2 = wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(v_1)?)?;
+    let v_2 = wspec_runtime::num::cast::<_, u32>(v_1)?;
     let x = v_2;
-    Ok(Externidx::Table(wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(x)?)?))
+    Ok(Externidx::Table(x))
 }
 
-// from s5/5.1-binary-values.wspec:143
+// from spec/5.1-binary-values.wspec:146
 fn bexternidx_p2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Externidx> {
     let start = rd_.pos();
-    if rd_.byte()? != 0x02 { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0x02 { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     let v_1 = bmemidx(rd_, cx_)?;
-    let v_2 = wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(v_1)?)?;
+    let v_2 = wspec_runtime::num::cast::<_, u32>(v_1)?;
     let x = v_2;
-    Ok(Externidx::Mem(wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(x)?)?))
+    Ok(Externidx::Mem(x))
 }
 
-// from s5/5.1-binary-values.wspec:144
+// from spec/5.1-binary-values.wspec:147
 fn bexternidx_p3(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Externidx> {
     let start = rd_.pos();
-    if rd_.byte()? != 0x03 { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0x03 { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     let v_1 = bglobalidx(rd_, cx_)?;
-    let v_2 = wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(v_1)?)?;
+    let v_2 = wspec_runtime::num::cast::<_, u32>(v_1)?;
     let x = v_2;
-    Ok(Externidx::Global(wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(x)?)?))
+    Ok(Externidx::Global(x))
 }
 
-// from s5/5.1-binary-values.wspec:145
+// from spec/5.1-binary-values.wspec:148
 fn bexternidx_p4(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Externidx> {
     let start = rd_.pos();
-    if rd_.byte()? != 0x04 { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0x04 { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     let v_1 = btagidx(rd_, cx_)?;
-    let v_2 = wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(v_1)?)?;
+    let v_2 = wspec_runtime::num::cast::<_, u32>(v_1)?;
     let x = v_2;
-    Ok(Externidx::Tag(wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(x)?)?))
+    Ok(Externidx::Tag(x))
 }
 
-// from s5/5.2-binary-types.wspec:10 grammar Bnumtype
+// from spec/5.2-binary-types.wspec:10 grammar Bnumtype
 pub fn bnumtype(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Numtype> {
+    let start = rd_.pos();
+    bnumtype_alts(rd_, cx_).map_err(|e| e.reached_at(rd_.pos()).harden(start, "malformed numtype"))
+}
+
+fn bnumtype_alts(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Numtype> {
     let start = rd_.pos();
     let b = rd_.peek()?;
     match b {
@@ -504,36 +640,45 @@ pub fn bnumtype(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Numtype> {
     }
 }
 
-// from s5/5.2-binary-types.wspec:11
+// from spec/5.2-binary-types.wspec:11
 fn bnumtype_p0(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Numtype> {
     let start = rd_.pos();
-    if rd_.byte()? != 0x7f { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0x7f { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     Ok(Numtype::I32)
 }
 
-// from s5/5.2-binary-types.wspec:12
+// from spec/5.2-binary-types.wspec:12
 fn bnumtype_p1(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Numtype> {
     let start = rd_.pos();
-    if rd_.byte()? != 0x7e { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0x7e { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     Ok(Numtype::I64)
 }
 
-// from s5/5.2-binary-types.wspec:13
+// from spec/5.2-binary-types.wspec:13
 fn bnumtype_p2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Numtype> {
     let start = rd_.pos();
-    if rd_.byte()? != 0x7d { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0x7d { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     Ok(Numtype::F32)
 }
 
-// from s5/5.2-binary-types.wspec:14
+// from spec/5.2-binary-types.wspec:14
 fn bnumtype_p3(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Numtype> {
     let start = rd_.pos();
-    if rd_.byte()? != 0x7c { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0x7c { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     Ok(Numtype::F64)
 }
 
-// from s5/5.2-binary-types.wspec:16 grammar Bvectype
+// from spec/5.2-binary-types.wspec:16 grammar Bvectype
 pub fn bvectype(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Vectype> {
+    let start = rd_.pos();
+    bvectype_alts(rd_, cx_).map_err(|e| e.reached_at(rd_.pos()).harden(start, "malformed vectype"))
+}
+
+fn bvectype_alts(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Vectype> {
     let start = rd_.pos();
     let b = rd_.peek()?;
     match b {
@@ -544,15 +689,21 @@ pub fn bvectype(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Vectype> {
     }
 }
 
-// from s5/5.2-binary-types.wspec:17
+// from spec/5.2-binary-types.wspec:17
 fn bvectype_p0(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Vectype> {
     let start = rd_.pos();
-    if rd_.byte()? != 0x7b { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0x7b { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     Ok(Vectype)
 }
 
-// from s5/5.2-binary-types.wspec:19 grammar Bpacktype
+// from spec/5.2-binary-types.wspec:19 grammar Bpacktype
 pub fn bpacktype(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Packtype> {
+    let start = rd_.pos();
+    bpacktype_alts(rd_, cx_).map_err(|e| e.reached_at(rd_.pos()).harden(start, "malformed packtype"))
+}
+
+fn bpacktype_alts(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Packtype> {
     let start = rd_.pos();
     let b = rd_.peek()?;
     match b {
@@ -566,22 +717,29 @@ pub fn bpacktype(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Packtype> {
     }
 }
 
-// from s5/5.2-binary-types.wspec:20
+// from spec/5.2-binary-types.wspec:20
 fn bpacktype_p0(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Packtype> {
     let start = rd_.pos();
-    if rd_.byte()? != 0x78 { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0x78 { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     Ok(Packtype::I8)
 }
 
-// from s5/5.2-binary-types.wspec:21
+// from spec/5.2-binary-types.wspec:21
 fn bpacktype_p1(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Packtype> {
     let start = rd_.pos();
-    if rd_.byte()? != 0x77 { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0x77 { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     Ok(Packtype::I16)
 }
 
-// from s5/5.2-binary-types.wspec:25 grammar Babsheaptype
+// from spec/5.2-binary-types.wspec:25 grammar Babsheaptype
 pub fn babsheaptype(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Heaptype> {
+    let start = rd_.pos();
+    babsheaptype_alts(rd_, cx_).map_err(|e| e.reached_at(rd_.pos()).harden(start, "malformed absheaptype"))
+}
+
+fn babsheaptype_alts(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Heaptype> {
     let start = rd_.pos();
     let b = rd_.peek()?;
     match b {
@@ -625,100 +783,117 @@ pub fn babsheaptype(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Heaptype> {
     }
 }
 
-// from s5/5.2-binary-types.wspec:26
+// from spec/5.2-binary-types.wspec:26
 fn babsheaptype_p0(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Heaptype> {
     let start = rd_.pos();
-    if rd_.byte()? != 0x74 { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0x74 { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     Ok(Heaptype::Absheaptype(Absheaptype::Noexn))
 }
 
-// from s5/5.2-binary-types.wspec:27
+// from spec/5.2-binary-types.wspec:27
 fn babsheaptype_p1(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Heaptype> {
     let start = rd_.pos();
-    if rd_.byte()? != 0x73 { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0x73 { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     Ok(Heaptype::Absheaptype(Absheaptype::Nofunc))
 }
 
-// from s5/5.2-binary-types.wspec:28
+// from spec/5.2-binary-types.wspec:28
 fn babsheaptype_p2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Heaptype> {
     let start = rd_.pos();
-    if rd_.byte()? != 0x72 { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0x72 { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     Ok(Heaptype::Absheaptype(Absheaptype::Noextern))
 }
 
-// from s5/5.2-binary-types.wspec:29
+// from spec/5.2-binary-types.wspec:29
 fn babsheaptype_p3(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Heaptype> {
     let start = rd_.pos();
-    if rd_.byte()? != 0x71 { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0x71 { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     Ok(Heaptype::Absheaptype(Absheaptype::None))
 }
 
-// from s5/5.2-binary-types.wspec:30
+// from spec/5.2-binary-types.wspec:30
 fn babsheaptype_p4(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Heaptype> {
     let start = rd_.pos();
-    if rd_.byte()? != 0x70 { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0x70 { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     Ok(Heaptype::Absheaptype(Absheaptype::Func))
 }
 
-// from s5/5.2-binary-types.wspec:31
+// from spec/5.2-binary-types.wspec:31
 fn babsheaptype_p5(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Heaptype> {
     let start = rd_.pos();
-    if rd_.byte()? != 0x6f { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0x6f { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     Ok(Heaptype::Absheaptype(Absheaptype::Extern))
 }
 
-// from s5/5.2-binary-types.wspec:32
+// from spec/5.2-binary-types.wspec:32
 fn babsheaptype_p6(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Heaptype> {
     let start = rd_.pos();
-    if rd_.byte()? != 0x6e { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0x6e { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     Ok(Heaptype::Absheaptype(Absheaptype::Any))
 }
 
-// from s5/5.2-binary-types.wspec:33
+// from spec/5.2-binary-types.wspec:33
 fn babsheaptype_p7(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Heaptype> {
     let start = rd_.pos();
-    if rd_.byte()? != 0x6d { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0x6d { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     Ok(Heaptype::Absheaptype(Absheaptype::Eq))
 }
 
-// from s5/5.2-binary-types.wspec:34
+// from spec/5.2-binary-types.wspec:34
 fn babsheaptype_p8(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Heaptype> {
     let start = rd_.pos();
-    if rd_.byte()? != 0x6c { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0x6c { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     Ok(Heaptype::Absheaptype(Absheaptype::I31))
 }
 
-// from s5/5.2-binary-types.wspec:35
+// from spec/5.2-binary-types.wspec:35
 fn babsheaptype_p9(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Heaptype> {
     let start = rd_.pos();
-    if rd_.byte()? != 0x6b { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0x6b { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     Ok(Heaptype::Absheaptype(Absheaptype::Struct))
 }
 
-// from s5/5.2-binary-types.wspec:36
+// from spec/5.2-binary-types.wspec:36
 fn babsheaptype_p10(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Heaptype> {
     let start = rd_.pos();
-    if rd_.byte()? != 0x6a { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0x6a { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     Ok(Heaptype::Absheaptype(Absheaptype::Array))
 }
 
-// from s5/5.2-binary-types.wspec:37
+// from spec/5.2-binary-types.wspec:37
 fn babsheaptype_p11(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Heaptype> {
     let start = rd_.pos();
-    if rd_.byte()? != 0x69 { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0x69 { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     Ok(Heaptype::Absheaptype(Absheaptype::Exn))
 }
 
-// from s5/5.2-binary-types.wspec:39 grammar Bheaptype
+// from spec/5.2-binary-types.wspec:39 grammar Bheaptype
 pub fn bheaptype(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Heaptype> {
     let start = rd_.pos();
+    bheaptype_alts(rd_, cx_).map_err(|e| e.reached_at(rd_.pos()).harden(start, "malformed heap type"))
+}
+
+fn bheaptype_alts(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Heaptype> {
+    let start = rd_.pos();
     let mut best = Best::new();
-    match bheaptype_p0(rd_, cx_) { Ok(v) => return Ok(v), Err(e) => { best.add(e.reached_at(rd_.pos())); rd_.set_pos(start); } }
-    match bheaptype_p1(rd_, cx_) { Ok(v) => return Ok(v), Err(e) => { best.add(e.reached_at(rd_.pos())); rd_.set_pos(start); } }
+    match bheaptype_p0(rd_, cx_) { Ok(v) => return Ok(v), Err(e) => { let e = e.reached_at(rd_.pos()); if e.message.is_some() && e.reached > start { return Err(e); } best.add(e); rd_.set_pos(start); } }
+    match bheaptype_p1(rd_, cx_) { Ok(v) => return Ok(v), Err(e) => { let e = e.reached_at(rd_.pos()); if e.message.is_some() && e.reached > start { return Err(e); } best.add(e); rd_.set_pos(start); } }
     Err(best.finish(start, Some("malformed heap type")))
 }
 
-// from s5/5.2-binary-types.wspec:40
+// from spec/5.2-binary-types.wspec:40
 fn bheaptype_p0(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Heaptype> {
     let start = rd_.pos();
     let v_1 = babsheaptype(rd_, cx_)?;
@@ -726,7 +901,7 @@ fn bheaptype_p0(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Heaptype> {
     Ok(ht.clone())
 }
 
-// from s5/5.2-binary-types.wspec:41
+// from spec/5.2-binary-types.wspec:41
 fn bheaptype_p1(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Heaptype> {
     let start = rd_.pos();
     let v_1 = bs33(rd_, cx_)?;
@@ -735,35 +910,42 @@ fn bheaptype_p1(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Heaptype> {
     Ok(Heaptype::Typeuse(Typeuse::Idx(wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(a)?)?)))
 }
 
-// from s5/5.2-binary-types.wspec:44 grammar Breftype
+// from spec/5.2-binary-types.wspec:44 grammar Breftype
 pub fn breftype(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Reftype> {
     let start = rd_.pos();
+    breftype_alts(rd_, cx_).map_err(|e| e.reached_at(rd_.pos()).harden(start, "malformed reference type"))
+}
+
+fn breftype_alts(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Reftype> {
+    let start = rd_.pos();
     let mut best = Best::new();
-    match breftype_p0(rd_, cx_) { Ok(v) => return Ok(v), Err(e) => { best.add(e.reached_at(rd_.pos())); rd_.set_pos(start); } }
-    match breftype_p1(rd_, cx_) { Ok(v) => return Ok(v), Err(e) => { best.add(e.reached_at(rd_.pos())); rd_.set_pos(start); } }
-    match breftype_p2(rd_, cx_) { Ok(v) => return Ok(v), Err(e) => { best.add(e.reached_at(rd_.pos())); rd_.set_pos(start); } }
+    match breftype_p0(rd_, cx_) { Ok(v) => return Ok(v), Err(e) => { let e = e.reached_at(rd_.pos()); if e.message.is_some() && e.reached > start { return Err(e); } best.add(e); rd_.set_pos(start); } }
+    match breftype_p1(rd_, cx_) { Ok(v) => return Ok(v), Err(e) => { let e = e.reached_at(rd_.pos()); if e.message.is_some() && e.reached > start { return Err(e); } best.add(e); rd_.set_pos(start); } }
+    match breftype_p2(rd_, cx_) { Ok(v) => return Ok(v), Err(e) => { let e = e.reached_at(rd_.pos()); if e.message.is_some() && e.reached > start { return Err(e); } best.add(e); rd_.set_pos(start); } }
     Err(best.finish(start, Some("malformed reference type")))
 }
 
-// from s5/5.2-binary-types.wspec:45
+// from spec/5.2-binary-types.wspec:45
 fn breftype_p0(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Reftype> {
     let start = rd_.pos();
-    if rd_.byte()? != 0x64 { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0x64 { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     let v_1 = bheaptype(rd_, cx_)?;
     let ht = v_1;
     Ok(Reftype(None, ht.clone()))
 }
 
-// from s5/5.2-binary-types.wspec:46
+// from spec/5.2-binary-types.wspec:46
 fn breftype_p1(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Reftype> {
     let start = rd_.pos();
-    if rd_.byte()? != 0x63 { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0x63 { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     let v_1 = bheaptype(rd_, cx_)?;
     let ht = v_1;
     Ok(Reftype(Some(Null), ht.clone()))
 }
 
-// from s5/5.2-binary-types.wspec:47
+// from spec/5.2-binary-types.wspec:47
 fn breftype_p2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Reftype> {
     let start = rd_.pos();
     let v_1 = babsheaptype(rd_, cx_)?;
@@ -771,17 +953,22 @@ fn breftype_p2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Reftype> {
     Ok(Reftype(Some(Null), ht.clone()))
 }
 
-// from s5/5.2-binary-types.wspec:51 grammar Bvaltype
+// from spec/5.2-binary-types.wspec:51 grammar Bvaltype
 pub fn bvaltype(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Valtype> {
     let start = rd_.pos();
+    bvaltype_alts(rd_, cx_).map_err(|e| e.reached_at(rd_.pos()).harden(start, "malformed valtype"))
+}
+
+fn bvaltype_alts(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Valtype> {
+    let start = rd_.pos();
     let mut best = Best::new();
-    match bvaltype_p0(rd_, cx_) { Ok(v) => return Ok(v), Err(e) => { best.add(e.reached_at(rd_.pos())); rd_.set_pos(start); } }
-    match bvaltype_p1(rd_, cx_) { Ok(v) => return Ok(v), Err(e) => { best.add(e.reached_at(rd_.pos())); rd_.set_pos(start); } }
-    match bvaltype_p2(rd_, cx_) { Ok(v) => return Ok(v), Err(e) => { best.add(e.reached_at(rd_.pos())); rd_.set_pos(start); } }
+    match bvaltype_p0(rd_, cx_) { Ok(v) => return Ok(v), Err(e) => { let e = e.reached_at(rd_.pos()); if e.message.is_some() && e.reached > start { return Err(e); } best.add(e); rd_.set_pos(start); } }
+    match bvaltype_p1(rd_, cx_) { Ok(v) => return Ok(v), Err(e) => { let e = e.reached_at(rd_.pos()); if e.message.is_some() && e.reached > start { return Err(e); } best.add(e); rd_.set_pos(start); } }
+    match bvaltype_p2(rd_, cx_) { Ok(v) => return Ok(v), Err(e) => { let e = e.reached_at(rd_.pos()); if e.message.is_some() && e.reached > start { return Err(e); } best.add(e); rd_.set_pos(start); } }
     Err(best.finish(start, None))
 }
 
-// from s5/5.2-binary-types.wspec:52
+// from spec/5.2-binary-types.wspec:52
 fn bvaltype_p0(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Valtype> {
     let start = rd_.pos();
     let v_1 = bnumtype(rd_, cx_)?;
@@ -789,7 +976,7 @@ fn bvaltype_p0(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Valtype> {
     Ok(conv::numtype_to_valtype(nt))
 }
 
-// from s5/5.2-binary-types.wspec:53
+// from spec/5.2-binary-types.wspec:53
 fn bvaltype_p1(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Valtype> {
     let start = rd_.pos();
     let v_1 = bvectype(rd_, cx_)?;
@@ -797,7 +984,7 @@ fn bvaltype_p1(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Valtype> {
     Ok(conv::vectype_to_valtype(vt))
 }
 
-// from s5/5.2-binary-types.wspec:54
+// from spec/5.2-binary-types.wspec:54
 fn bvaltype_p2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Valtype> {
     let start = rd_.pos();
     let v_1 = breftype(rd_, cx_)?;
@@ -805,13 +992,18 @@ fn bvaltype_p2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Valtype> {
     Ok(conv::reftype_to_valtype(rt.clone()))
 }
 
-// from s5/5.2-binary-types.wspec:56 grammar Bresulttype
+// from spec/5.2-binary-types.wspec:56 grammar Bresulttype
 pub fn bresulttype(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Resulttype> {
+    let start = rd_.pos();
+    bresulttype_alts(rd_, cx_).map_err(|e| e.reached_at(rd_.pos()).harden(start, "malformed resulttype"))
+}
+
+fn bresulttype_alts(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Resulttype> {
     let start = rd_.pos();
     bresulttype_p0(rd_, cx_)
 }
 
-// from s5/5.2-binary-types.wspec:57
+// from spec/5.2-binary-types.wspec:57
 fn bresulttype_p0(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Resulttype> {
     let start = rd_.pos();
     let v_1 = blist(rd_, cx_, &mut |rd_: &mut Reader<'_>, cx_: &mut Ctx| -> R<Valtype> { let v_1 = bvaltype(rd_, cx_)?;
@@ -820,16 +1012,21 @@ fn bresulttype_p0(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Resulttype> {
     Ok(t.clone())
 }
 
-// from s5/5.2-binary-types.wspec:62 grammar Bstoragetype
+// from spec/5.2-binary-types.wspec:62 grammar Bstoragetype
 pub fn bstoragetype(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Storagetype> {
     let start = rd_.pos();
+    bstoragetype_alts(rd_, cx_).map_err(|e| e.reached_at(rd_.pos()).harden(start, "malformed storagetype"))
+}
+
+fn bstoragetype_alts(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Storagetype> {
+    let start = rd_.pos();
     let mut best = Best::new();
-    match bstoragetype_p0(rd_, cx_) { Ok(v) => return Ok(v), Err(e) => { best.add(e.reached_at(rd_.pos())); rd_.set_pos(start); } }
-    match bstoragetype_p1(rd_, cx_) { Ok(v) => return Ok(v), Err(e) => { best.add(e.reached_at(rd_.pos())); rd_.set_pos(start); } }
+    match bstoragetype_p0(rd_, cx_) { Ok(v) => return Ok(v), Err(e) => { let e = e.reached_at(rd_.pos()); if e.message.is_some() && e.reached > start { return Err(e); } best.add(e); rd_.set_pos(start); } }
+    match bstoragetype_p1(rd_, cx_) { Ok(v) => return Ok(v), Err(e) => { let e = e.reached_at(rd_.pos()); if e.message.is_some() && e.reached > start { return Err(e); } best.add(e); rd_.set_pos(start); } }
     Err(best.finish(start, None))
 }
 
-// from s5/5.2-binary-types.wspec:63
+// from spec/5.2-binary-types.wspec:63
 fn bstoragetype_p0(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Storagetype> {
     let start = rd_.pos();
     let v_1 = bpacktype(rd_, cx_)?;
@@ -837,7 +1034,7 @@ fn bstoragetype_p0(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Storagetype> {
     Ok(conv::packtype_to_storagetype(pt))
 }
 
-// from s5/5.2-binary-types.wspec:64
+// from spec/5.2-binary-types.wspec:64
 fn bstoragetype_p1(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Storagetype> {
     let start = rd_.pos();
     let v_1 = bvaltype(rd_, cx_)?;
@@ -845,8 +1042,13 @@ fn bstoragetype_p1(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Storagetype> {
     Ok(conv::valtype_to_storagetype(t.clone()))
 }
 
-// from s5/5.2-binary-types.wspec:66 grammar Bmut
+// from spec/5.2-binary-types.wspec:66 grammar Bmut
 pub fn bmut(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Option<Mut>> {
+    let start = rd_.pos();
+    bmut_alts(rd_, cx_).map_err(|e| e.reached_at(rd_.pos()).harden(start, "malformed mutability"))
+}
+
+fn bmut_alts(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Option<Mut>> {
     let start = rd_.pos();
     let b = rd_.peek()?;
     match b {
@@ -860,27 +1062,34 @@ pub fn bmut(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Option<Mut>> {
     }
 }
 
-// from s5/5.2-binary-types.wspec:67
+// from spec/5.2-binary-types.wspec:67
 fn bmut_p0(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Option<Mut>> {
     let start = rd_.pos();
-    if rd_.byte()? != 0x00 { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0x00 { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     Ok(None)
 }
 
-// from s5/5.2-binary-types.wspec:68
+// from spec/5.2-binary-types.wspec:68
 fn bmut_p1(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Option<Mut>> {
     let start = rd_.pos();
-    if rd_.byte()? != 0x01 { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0x01 { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     Ok(Some(Mut))
 }
 
-// from s5/5.2-binary-types.wspec:70 grammar Bfieldtype
+// from spec/5.2-binary-types.wspec:70 grammar Bfieldtype
 pub fn bfieldtype(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Fieldtype> {
+    let start = rd_.pos();
+    bfieldtype_alts(rd_, cx_).map_err(|e| e.reached_at(rd_.pos()).harden(start, "malformed fieldtype"))
+}
+
+fn bfieldtype_alts(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Fieldtype> {
     let start = rd_.pos();
     bfieldtype_p0(rd_, cx_)
 }
 
-// from s5/5.2-binary-types.wspec:71
+// from spec/5.2-binary-types.wspec:71
 fn bfieldtype_p0(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Fieldtype> {
     let start = rd_.pos();
     let v_1 = bstoragetype(rd_, cx_)?;
@@ -890,8 +1099,13 @@ fn bfieldtype_p0(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Fieldtype> {
     Ok(Fieldtype(match (mut_.clone(),) { (Some(mut__103),) => Some(mut__103), (None,) => None, _ => return Err(wspec_runtime::Fail::soft()) }, zt.clone()))
 }
 
-// from s5/5.2-binary-types.wspec:75 grammar Bcomptype
+// from spec/5.2-binary-types.wspec:77 grammar Bcomptype
 pub fn bcomptype(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Comptype> {
+    let start = rd_.pos();
+    bcomptype_alts(rd_, cx_).map_err(|e| e.reached_at(rd_.pos()).harden(start, "malformed definition type"))
+}
+
+fn bcomptype_alts(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Comptype> {
     let start = rd_.pos();
     let b = rd_.peek()?;
     match b {
@@ -904,33 +1118,37 @@ pub fn bcomptype(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Comptype> {
         0x60 => {
     bcomptype_p2(rd_, cx_)
         }
+        _ if b & 0x80 != 0 => Err(Fail::msg(start, "integer representation too long")),
         _ => Err(Fail::msg(start, format!("{} {b:02x}", "malformed definition type"))),
     }
 }
 
-// from s5/5.2-binary-types.wspec:76
+// from spec/5.2-binary-types.wspec:79
 fn bcomptype_p0(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Comptype> {
     let start = rd_.pos();
-    if rd_.byte()? != 0x5e { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0x5e { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     let v_1 = bfieldtype(rd_, cx_)?;
     let ft = v_1;
     Ok(Comptype::Array(ft.clone()))
 }
 
-// from s5/5.2-binary-types.wspec:77
+// from spec/5.2-binary-types.wspec:80
 fn bcomptype_p1(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Comptype> {
     let start = rd_.pos();
-    if rd_.byte()? != 0x5f { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0x5f { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     let v_1 = blist(rd_, cx_, &mut |rd_: &mut Reader<'_>, cx_: &mut Ctx| -> R<Fieldtype> { let v_1 = bfieldtype(rd_, cx_)?;
      Ok(v_1) })?;
     let ft = v_1;
     Ok(Comptype::Struct(ft.clone()))
 }
 
-// from s5/5.2-binary-types.wspec:78
+// from spec/5.2-binary-types.wspec:81
 fn bcomptype_p2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Comptype> {
     let start = rd_.pos();
-    if rd_.byte()? != 0x60 { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0x60 { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     let v_1 = bresulttype(rd_, cx_)?;
     let t_1 = v_1;
     let v_2 = bresulttype(rd_, cx_)?;
@@ -938,41 +1156,48 @@ fn bcomptype_p2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Comptype> {
     Ok(Comptype::Func(t_1.clone(), t_2.clone()))
 }
 
-// from s5/5.2-binary-types.wspec:81 grammar Bsubtype
+// from spec/5.2-binary-types.wspec:84 grammar Bsubtype
 pub fn bsubtype(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Subtype> {
     let start = rd_.pos();
+    bsubtype_alts(rd_, cx_).map_err(|e| e.reached_at(rd_.pos()).harden(start, "malformed subtype"))
+}
+
+fn bsubtype_alts(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Subtype> {
+    let start = rd_.pos();
     let mut best = Best::new();
-    match bsubtype_p0(rd_, cx_) { Ok(v) => return Ok(v), Err(e) => { best.add(e.reached_at(rd_.pos())); rd_.set_pos(start); } }
-    match bsubtype_p1(rd_, cx_) { Ok(v) => return Ok(v), Err(e) => { best.add(e.reached_at(rd_.pos())); rd_.set_pos(start); } }
-    match bsubtype_p2(rd_, cx_) { Ok(v) => return Ok(v), Err(e) => { best.add(e.reached_at(rd_.pos())); rd_.set_pos(start); } }
+    match bsubtype_p0(rd_, cx_) { Ok(v) => return Ok(v), Err(e) => { let e = e.reached_at(rd_.pos()); if e.message.is_some() && e.reached > start { return Err(e); } best.add(e); rd_.set_pos(start); } }
+    match bsubtype_p1(rd_, cx_) { Ok(v) => return Ok(v), Err(e) => { let e = e.reached_at(rd_.pos()); if e.message.is_some() && e.reached > start { return Err(e); } best.add(e); rd_.set_pos(start); } }
+    match bsubtype_p2(rd_, cx_) { Ok(v) => return Ok(v), Err(e) => { let e = e.reached_at(rd_.pos()); if e.message.is_some() && e.reached > start { return Err(e); } best.add(e); rd_.set_pos(start); } }
     Err(best.finish(start, None))
 }
 
-// from s5/5.2-binary-types.wspec:82
+// from spec/5.2-binary-types.wspec:85
 fn bsubtype_p0(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Subtype> {
     let start = rd_.pos();
-    if rd_.byte()? != 0x50 { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0x50 { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     let v_1 = blist(rd_, cx_, &mut |rd_: &mut Reader<'_>, cx_: &mut Ctx| -> R<Typeidx> { let v_1 = btypeidx(rd_, cx_)?;
      Ok(v_1) })?;
     let x = v_1;
     let v_2 = bcomptype(rd_, cx_)?;
     let ct = v_2;
-    Ok(Subtype(None, { let n_ = wspec_runtime::seq::same_len(&[x.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let x_103 = x[i_].clone(); out_.push(Typeuse::Idx(wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(x_103)?)?)); } out_ }, ct.clone()))
+    Ok(Subtype(None, { let n_ = wspec_runtime::seq::same_len(&[x.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let x_103 = x[i_].clone(); out_.push(Typeuse::Idx(x_103)); } out_ }, ct.clone()))
 }
 
-// from s5/5.2-binary-types.wspec:83
+// from spec/5.2-binary-types.wspec:86
 fn bsubtype_p1(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Subtype> {
     let start = rd_.pos();
-    if rd_.byte()? != 0x4f { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0x4f { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     let v_1 = blist(rd_, cx_, &mut |rd_: &mut Reader<'_>, cx_: &mut Ctx| -> R<Typeidx> { let v_1 = btypeidx(rd_, cx_)?;
      Ok(v_1) })?;
     let x = v_1;
     let v_2 = bcomptype(rd_, cx_)?;
     let ct = v_2;
-    Ok(Subtype(Some(Final), { let n_ = wspec_runtime::seq::same_len(&[x.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let x_103 = x[i_].clone(); out_.push(Typeuse::Idx(wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(x_103)?)?)); } out_ }, ct.clone()))
+    Ok(Subtype(Some(Final), { let n_ = wspec_runtime::seq::same_len(&[x.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let x_103 = x[i_].clone(); out_.push(Typeuse::Idx(x_103)); } out_ }, ct.clone()))
 }
 
-// from s5/5.2-binary-types.wspec:84
+// from spec/5.2-binary-types.wspec:87
 fn bsubtype_p2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Subtype> {
     let start = rd_.pos();
     let v_1 = bcomptype(rd_, cx_)?;
@@ -980,26 +1205,32 @@ fn bsubtype_p2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Subtype> {
     Ok(Subtype(Some(Final), vec![], ct.clone()))
 }
 
-// from s5/5.2-binary-types.wspec:87 grammar Brectype
+// from spec/5.2-binary-types.wspec:90 grammar Brectype
 pub fn brectype(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Rectype> {
     let start = rd_.pos();
+    brectype_alts(rd_, cx_).map_err(|e| e.reached_at(rd_.pos()).harden(start, "malformed rectype"))
+}
+
+fn brectype_alts(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Rectype> {
+    let start = rd_.pos();
     let mut best = Best::new();
-    match brectype_p0(rd_, cx_) { Ok(v) => return Ok(v), Err(e) => { best.add(e.reached_at(rd_.pos())); rd_.set_pos(start); } }
-    match brectype_p1(rd_, cx_) { Ok(v) => return Ok(v), Err(e) => { best.add(e.reached_at(rd_.pos())); rd_.set_pos(start); } }
+    match brectype_p0(rd_, cx_) { Ok(v) => return Ok(v), Err(e) => { let e = e.reached_at(rd_.pos()); if e.message.is_some() && e.reached > start { return Err(e); } best.add(e); rd_.set_pos(start); } }
+    match brectype_p1(rd_, cx_) { Ok(v) => return Ok(v), Err(e) => { let e = e.reached_at(rd_.pos()); if e.message.is_some() && e.reached > start { return Err(e); } best.add(e); rd_.set_pos(start); } }
     Err(best.finish(start, None))
 }
 
-// from s5/5.2-binary-types.wspec:88
+// from spec/5.2-binary-types.wspec:91
 fn brectype_p0(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Rectype> {
     let start = rd_.pos();
-    if rd_.byte()? != 0x4e { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0x4e { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     let v_1 = blist(rd_, cx_, &mut |rd_: &mut Reader<'_>, cx_: &mut Ctx| -> R<Subtype> { let v_1 = bsubtype(rd_, cx_)?;
      Ok(v_1) })?;
     let st = v_1;
     Ok(Rectype(st.clone()))
 }
 
-// from s5/5.2-binary-types.wspec:89
+// from spec/5.2-binary-types.wspec:92
 fn brectype_p1(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Rectype> {
     let start = rd_.pos();
     let v_1 = bsubtype(rd_, cx_)?;
@@ -1007,8 +1238,13 @@ fn brectype_p1(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Rectype> {
     Ok(Rectype(vec![st.clone()]))
 }
 
-// from s5/5.2-binary-types.wspec:95 grammar Blimits
+// from spec/5.2-binary-types.wspec:98 grammar Blimits
 pub fn blimits(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<(Addrtype, Limits)> {
+    let start = rd_.pos();
+    blimits_alts(rd_, cx_).map_err(|e| e.reached_at(rd_.pos()).harden(start, "malformed limits flags"))
+}
+
+fn blimits_alts(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<(Addrtype, Limits)> {
     let start = rd_.pos();
     let b = rd_.peek()?;
     match b {
@@ -1028,20 +1264,22 @@ pub fn blimits(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<(Addrtype, Limits)> {
     }
 }
 
-// from s5/5.2-binary-types.wspec:96
+// from spec/5.2-binary-types.wspec:99
 fn blimits_p0(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<(Addrtype, Limits)> {
     let start = rd_.pos();
-    if rd_.byte()? != 0x00 { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0x00 { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     let v_1 = bu64(rd_, cx_)?;
     let n_2 = wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(v_1)?)?;
     let n = n_2;
     Ok((Addrtype::I32, Limits(wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(n)?)?, None)))
 }
 
-// from s5/5.2-binary-types.wspec:97
+// from spec/5.2-binary-types.wspec:100
 fn blimits_p1(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<(Addrtype, Limits)> {
     let start = rd_.pos();
-    if rd_.byte()? != 0x01 { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0x01 { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     let v_1 = bu64(rd_, cx_)?;
     let n_2 = wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(v_1)?)?;
     let n = n_2;
@@ -1051,20 +1289,22 @@ fn blimits_p1(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<(Addrtype, Limits)> {
     Ok((Addrtype::I32, Limits(wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(n)?)?, Some(wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(m)?)?))))
 }
 
-// from s5/5.2-binary-types.wspec:98
+// from spec/5.2-binary-types.wspec:101
 fn blimits_p2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<(Addrtype, Limits)> {
     let start = rd_.pos();
-    if rd_.byte()? != 0x04 { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0x04 { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     let v_1 = bu64(rd_, cx_)?;
     let n_2 = wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(v_1)?)?;
     let n = n_2;
     Ok((Addrtype::I64, Limits(wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(n)?)?, None)))
 }
 
-// from s5/5.2-binary-types.wspec:99
+// from spec/5.2-binary-types.wspec:102
 fn blimits_p3(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<(Addrtype, Limits)> {
     let start = rd_.pos();
-    if rd_.byte()? != 0x05 { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0x05 { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     let v_1 = bu64(rd_, cx_)?;
     let n_2 = wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(v_1)?)?;
     let n = n_2;
@@ -1074,8 +1314,13 @@ fn blimits_p3(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<(Addrtype, Limits)> {
     Ok((Addrtype::I64, Limits(wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(n)?)?, Some(wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(m)?)?))))
 }
 
-// from s5/5.2-binary-types.wspec:104 grammar Bzero
+// from spec/5.2-binary-types.wspec:107 grammar Bzero
 pub fn bzero(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<()> {
+    let start = rd_.pos();
+    bzero_alts(rd_, cx_).map_err(|e| e.reached_at(rd_.pos()).harden(start, "zero byte expected"))
+}
+
+fn bzero_alts(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<()> {
     let start = rd_.pos();
     let b = rd_.peek()?;
     match b {
@@ -1086,36 +1331,47 @@ pub fn bzero(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<()> {
     }
 }
 
-// from s5/5.2-binary-types.wspec:104
+// from spec/5.2-binary-types.wspec:107
 fn bzero_p0(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<()> {
     let start = rd_.pos();
-    if rd_.byte()? != 0x00 { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0x00 { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     Ok(())
 }
 
-// from s5/5.2-binary-types.wspec:106 grammar Btagtype
+// from spec/5.2-binary-types.wspec:109 grammar Btagtype
 pub fn btagtype(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Tagtype> {
+    let start = rd_.pos();
+    btagtype_alts(rd_, cx_).map_err(|e| e.reached_at(rd_.pos()).harden(start, "malformed tagtype"))
+}
+
+fn btagtype_alts(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Tagtype> {
     let start = rd_.pos();
     btagtype_p0(rd_, cx_)
 }
 
-// from s5/5.2-binary-types.wspec:107
+// from spec/5.2-binary-types.wspec:110
 fn btagtype_p0(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Tagtype> {
     let start = rd_.pos();
     let v_1 = bzero(rd_, cx_)?;
     let v_2 = btypeidx(rd_, cx_)?;
-    let v_3 = wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(v_2)?)?;
+    let v_3 = wspec_runtime::num::cast::<_, u32>(v_2)?;
     let x = v_3;
-    Ok(Typeuse::Idx(wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(x)?)?))
+    Ok(Typeuse::Idx(x))
 }
 
-// from s5/5.2-binary-types.wspec:109 grammar Bglobaltype
+// from spec/5.2-binary-types.wspec:112 grammar Bglobaltype
 pub fn bglobaltype(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Globaltype> {
+    let start = rd_.pos();
+    bglobaltype_alts(rd_, cx_).map_err(|e| e.reached_at(rd_.pos()).harden(start, "malformed globaltype"))
+}
+
+fn bglobaltype_alts(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Globaltype> {
     let start = rd_.pos();
     bglobaltype_p0(rd_, cx_)
 }
 
-// from s5/5.2-binary-types.wspec:110
+// from spec/5.2-binary-types.wspec:113
 fn bglobaltype_p0(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Globaltype> {
     let start = rd_.pos();
     let v_1 = bvaltype(rd_, cx_)?;
@@ -1125,13 +1381,18 @@ fn bglobaltype_p0(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Globaltype> {
     Ok(Globaltype(match (mut_.clone(),) { (Some(mut__103),) => Some(mut__103), (None,) => None, _ => return Err(wspec_runtime::Fail::soft()) }, t.clone()))
 }
 
-// from s5/5.2-binary-types.wspec:112 grammar Bmemtype
+// from spec/5.2-binary-types.wspec:115 grammar Bmemtype
 pub fn bmemtype(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Memtype> {
+    let start = rd_.pos();
+    bmemtype_alts(rd_, cx_).map_err(|e| e.reached_at(rd_.pos()).harden(start, "malformed memtype"))
+}
+
+fn bmemtype_alts(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Memtype> {
     let start = rd_.pos();
     bmemtype_p0(rd_, cx_)
 }
 
-// from s5/5.2-binary-types.wspec:113
+// from spec/5.2-binary-types.wspec:116
 fn bmemtype_p0(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Memtype> {
     let start = rd_.pos();
     let v_1 = blimits(rd_, cx_)?;
@@ -1141,13 +1402,18 @@ fn bmemtype_p0(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Memtype> {
     Ok(Memtype(at, lim))
 }
 
-// from s5/5.2-binary-types.wspec:115 grammar Btabletype
+// from spec/5.2-binary-types.wspec:118 grammar Btabletype
 pub fn btabletype(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Tabletype> {
+    let start = rd_.pos();
+    btabletype_alts(rd_, cx_).map_err(|e| e.reached_at(rd_.pos()).harden(start, "malformed tabletype"))
+}
+
+fn btabletype_alts(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Tabletype> {
     let start = rd_.pos();
     btabletype_p0(rd_, cx_)
 }
 
-// from s5/5.2-binary-types.wspec:116
+// from spec/5.2-binary-types.wspec:119
 fn btabletype_p0(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Tabletype> {
     let start = rd_.pos();
     let v_1 = breftype(rd_, cx_)?;
@@ -1159,8 +1425,13 @@ fn btabletype_p0(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Tabletype> {
     Ok(Tabletype(at, lim, rt.clone()))
 }
 
-// from s5/5.2-binary-types.wspec:118 grammar Bexterntype
+// from spec/5.2-binary-types.wspec:121 grammar Bexterntype
 pub fn bexterntype(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Externtype> {
+    let start = rd_.pos();
+    bexterntype_alts(rd_, cx_).map_err(|e| e.reached_at(rd_.pos()).harden(start, "malformed import kind"))
+}
+
+fn bexterntype_alts(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Externtype> {
     let start = rd_.pos();
     let b = rd_.peek()?;
     match b {
@@ -1183,54 +1454,64 @@ pub fn bexterntype(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Externtype> {
     }
 }
 
-// from s5/5.2-binary-types.wspec:119
+// from spec/5.2-binary-types.wspec:122
 fn bexterntype_p0(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Externtype> {
     let start = rd_.pos();
-    if rd_.byte()? != 0x00 { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0x00 { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     let v_1 = btypeidx(rd_, cx_)?;
-    let v_2 = wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(v_1)?)?;
+    let v_2 = wspec_runtime::num::cast::<_, u32>(v_1)?;
     let x = v_2;
-    Ok(Externtype::Func(Typeuse::Idx(wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(x)?)?)))
+    Ok(Externtype::Func(Typeuse::Idx(x)))
 }
 
-// from s5/5.2-binary-types.wspec:120
+// from spec/5.2-binary-types.wspec:123
 fn bexterntype_p1(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Externtype> {
     let start = rd_.pos();
-    if rd_.byte()? != 0x01 { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0x01 { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     let v_1 = btabletype(rd_, cx_)?;
     let tt = v_1;
     Ok(Externtype::Table(tt.clone()))
 }
 
-// from s5/5.2-binary-types.wspec:121
+// from spec/5.2-binary-types.wspec:124
 fn bexterntype_p2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Externtype> {
     let start = rd_.pos();
-    if rd_.byte()? != 0x02 { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0x02 { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     let v_1 = bmemtype(rd_, cx_)?;
     let mt = v_1;
     Ok(Externtype::Mem(mt))
 }
 
-// from s5/5.2-binary-types.wspec:122
+// from spec/5.2-binary-types.wspec:125
 fn bexterntype_p3(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Externtype> {
     let start = rd_.pos();
-    if rd_.byte()? != 0x03 { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0x03 { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     let v_1 = bglobaltype(rd_, cx_)?;
     let gt = v_1;
     Ok(Externtype::Global(gt.clone()))
 }
 
-// from s5/5.2-binary-types.wspec:123
+// from spec/5.2-binary-types.wspec:126
 fn bexterntype_p4(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Externtype> {
     let start = rd_.pos();
-    if rd_.byte()? != 0x04 { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0x04 { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     let v_1 = btagtype(rd_, cx_)?;
     let jt = v_1;
     Ok(Externtype::Tag(jt.clone()))
 }
 
-// from s5/5.3-binary-instructions.wspec:9 grammar Bend
+// from spec/5.3-binary-instructions.wspec:9 grammar Bend
 pub fn bend(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<()> {
+    let start = rd_.pos();
+    bend_alts(rd_, cx_).map_err(|e| e.reached_at(rd_.pos()).harden(start, "END opcode expected"))
+}
+
+fn bend_alts(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<()> {
     let start = rd_.pos();
     let b = rd_.peek()?;
     match b {
@@ -1241,24 +1522,30 @@ pub fn bend(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<()> {
     }
 }
 
-// from s5/5.3-binary-instructions.wspec:9
+// from spec/5.3-binary-instructions.wspec:9
 fn bend_p0(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<()> {
     let start = rd_.pos();
-    if rd_.byte()? != 0x0b { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0x0b { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     Ok(())
 }
 
-// from s5/5.3-binary-instructions.wspec:15 grammar Bblocktype
+// from spec/5.3-binary-instructions.wspec:15 grammar Bblocktype
 pub fn bblocktype(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Blocktype> {
     let start = rd_.pos();
+    bblocktype_alts(rd_, cx_).map_err(|e| e.reached_at(rd_.pos()).harden(start, "malformed blocktype"))
+}
+
+fn bblocktype_alts(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Blocktype> {
+    let start = rd_.pos();
     let mut best = Best::new();
-    match bblocktype_p0(rd_, cx_) { Ok(v) => return Ok(v), Err(e) => { best.add(e.reached_at(rd_.pos())); rd_.set_pos(start); } }
-    match bblocktype_p1(rd_, cx_) { Ok(v) => return Ok(v), Err(e) => { best.add(e.reached_at(rd_.pos())); rd_.set_pos(start); } }
-    match bblocktype_p2(rd_, cx_) { Ok(v) => return Ok(v), Err(e) => { best.add(e.reached_at(rd_.pos())); rd_.set_pos(start); } }
+    match bblocktype_p0(rd_, cx_) { Ok(v) => return Ok(v), Err(e) => { let e = e.reached_at(rd_.pos()); if e.message.is_some() && e.reached > start { return Err(e); } best.add(e); rd_.set_pos(start); } }
+    match bblocktype_p1(rd_, cx_) { Ok(v) => return Ok(v), Err(e) => { let e = e.reached_at(rd_.pos()); if e.message.is_some() && e.reached > start { return Err(e); } best.add(e); rd_.set_pos(start); } }
+    match bblocktype_p2(rd_, cx_) { Ok(v) => return Ok(v), Err(e) => { let e = e.reached_at(rd_.pos()); if e.message.is_some() && e.reached > start { return Err(e); } best.add(e); rd_.set_pos(start); } }
     Err(best.finish(start, None))
 }
 
-// from s5/5.3-binary-instructions.wspec:16
+// from spec/5.3-binary-instructions.wspec:16
 fn bblocktype_p0(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Blocktype> {
     let start = rd_.pos();
     let v_1 = bs33(rd_, cx_)?;
@@ -1267,14 +1554,15 @@ fn bblocktype_p0(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Blocktype> {
     Ok(Blocktype::Idx(wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(a)?)?))
 }
 
-// from s5/5.3-binary-instructions.wspec:17
+// from spec/5.3-binary-instructions.wspec:17
 fn bblocktype_p1(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Blocktype> {
     let start = rd_.pos();
-    if rd_.byte()? != 0x40 { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0x40 { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     Ok(Blocktype::Result(None))
 }
 
-// from s5/5.3-binary-instructions.wspec:18
+// from spec/5.3-binary-instructions.wspec:18
 fn bblocktype_p2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Blocktype> {
     let start = rd_.pos();
     let v_1 = bvaltype(rd_, cx_)?;
@@ -1282,8 +1570,13 @@ fn bblocktype_p2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Blocktype> {
     Ok(Blocktype::Result(Some(t.clone())))
 }
 
-// from s5/5.3-binary-instructions.wspec:21 grammar Bcatch
+// from spec/5.3-binary-instructions.wspec:21 grammar Bcatch
 pub fn bcatch(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Catch> {
+    let start = rd_.pos();
+    bcatch_alts(rd_, cx_).map_err(|e| e.reached_at(rd_.pos()).harden(start, "malformed catch clause"))
+}
+
+fn bcatch_alts(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Catch> {
     let start = rd_.pos();
     let b = rd_.peek()?;
     match b {
@@ -1303,61 +1596,71 @@ pub fn bcatch(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Catch> {
     }
 }
 
-// from s5/5.3-binary-instructions.wspec:22
+// from spec/5.3-binary-instructions.wspec:22
 fn bcatch_p0(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Catch> {
     let start = rd_.pos();
-    if rd_.byte()? != 0x00 { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0x00 { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     let v_1 = btagidx(rd_, cx_)?;
-    let v_2 = wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(v_1)?)?;
+    let v_2 = wspec_runtime::num::cast::<_, u32>(v_1)?;
     let x = v_2;
     let v_3 = blabelidx(rd_, cx_)?;
     let l = v_3;
-    Ok(Catch::Catch(wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(x)?)?, l))
+    Ok(Catch::Catch(x, l))
 }
 
-// from s5/5.3-binary-instructions.wspec:23
+// from spec/5.3-binary-instructions.wspec:23
 fn bcatch_p1(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Catch> {
     let start = rd_.pos();
-    if rd_.byte()? != 0x01 { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0x01 { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     let v_1 = btagidx(rd_, cx_)?;
-    let v_2 = wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(v_1)?)?;
+    let v_2 = wspec_runtime::num::cast::<_, u32>(v_1)?;
     let x = v_2;
     let v_3 = blabelidx(rd_, cx_)?;
     let l = v_3;
-    Ok(Catch::CatchRef(wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(x)?)?, l))
+    Ok(Catch::CatchRef(x, l))
 }
 
-// from s5/5.3-binary-instructions.wspec:24
+// from spec/5.3-binary-instructions.wspec:24
 fn bcatch_p2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Catch> {
     let start = rd_.pos();
-    if rd_.byte()? != 0x02 { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0x02 { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     let v_1 = blabelidx(rd_, cx_)?;
     let l = v_1;
     Ok(Catch::CatchAll(l))
 }
 
-// from s5/5.3-binary-instructions.wspec:25
+// from spec/5.3-binary-instructions.wspec:25
 fn bcatch_p3(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Catch> {
     let start = rd_.pos();
-    if rd_.byte()? != 0x03 { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0x03 { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     let v_1 = blabelidx(rd_, cx_)?;
     let l = v_1;
     Ok(Catch::CatchAllRef(l))
 }
 
-// from s5/5.3-binary-instructions.wspec:28 grammar Belse
+// from spec/5.3-binary-instructions.wspec:28 grammar Belse
 pub fn belse(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Seq<Instr>> {
     let start = rd_.pos();
+    belse_alts(rd_, cx_).map_err(|e| e.reached_at(rd_.pos()).harden(start, "malformed else"))
+}
+
+fn belse_alts(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Seq<Instr>> {
+    let start = rd_.pos();
     let mut best = Best::new();
-    match belse_p0(rd_, cx_) { Ok(v) => return Ok(v), Err(e) => { best.add(e.reached_at(rd_.pos())); rd_.set_pos(start); } }
-    match belse_p1(rd_, cx_) { Ok(v) => return Ok(v), Err(e) => { best.add(e.reached_at(rd_.pos())); rd_.set_pos(start); } }
+    match belse_p0(rd_, cx_) { Ok(v) => return Ok(v), Err(e) => { let e = e.reached_at(rd_.pos()); if e.message.is_some() && e.reached > start { return Err(e); } best.add(e); rd_.set_pos(start); } }
+    match belse_p1(rd_, cx_) { Ok(v) => return Ok(v), Err(e) => { let e = e.reached_at(rd_.pos()); if e.message.is_some() && e.reached > start { return Err(e); } best.add(e); rd_.set_pos(start); } }
     Err(best.finish(start, None))
 }
 
-// from s5/5.3-binary-instructions.wspec:29
+// from spec/5.3-binary-instructions.wspec:29
 fn belse_p0(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Seq<Instr>> {
     let start = rd_.pos();
-    if rd_.byte()? != 0x05 { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0x05 { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     let mut elem_1003 = |rd_: &mut Reader<'_>, cx_: &mut Ctx| -> R<(Instr, (),)> {
         let v_1001 = binstr(rd_, cx_)?;
         let in_ = v_1001;
@@ -1370,14 +1673,19 @@ fn belse_p0(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Seq<Instr>> {
     Ok(cx_.instr.push(in__1006.clone()))
 }
 
-// from s5/5.3-binary-instructions.wspec:30
+// from spec/5.3-binary-instructions.wspec:30
 fn belse_p1(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Seq<Instr>> {
     let start = rd_.pos();
     Ok(cx_.instr.push(vec![]))
 }
 
-// from s5/5.3-binary-instructions.wspec:37 grammar Binstr
+// from spec/5.3-binary-instructions.wspec:37 grammar Binstr
 pub fn binstr(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
+    let start = rd_.pos();
+    binstr_alts(rd_, cx_).map_err(|e| e.reached_at(rd_.pos()).harden(start, "illegal opcode"))
+}
+
+fn binstr_alts(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     let b = rd_.peek()?;
     match b {
@@ -2900,24 +3208,27 @@ pub fn binstr(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     }
 }
 
-// from s5/5.3-binary-instructions.wspec:38
+// from spec/5.3-binary-instructions.wspec:38
 fn binstr_p0(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0x00 { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0x00 { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     Ok(Instr::Unreachable)
 }
 
-// from s5/5.3-binary-instructions.wspec:39
+// from spec/5.3-binary-instructions.wspec:39
 fn binstr_p1(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0x01 { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0x01 { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     Ok(Instr::Nop)
 }
 
-// from s5/5.3-binary-instructions.wspec:40
+// from spec/5.3-binary-instructions.wspec:40
 fn binstr_p2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0x02 { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0x02 { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     let v_1 = bblocktype(rd_, cx_)?;
     let bt = v_1;
     let mut elem_1004 = |rd_: &mut Reader<'_>, cx_: &mut Ctx| -> R<(Instr, (),)> {
@@ -2933,10 +3244,11 @@ fn binstr_p2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     Ok(Instr::Block(bt.clone(), cx_.instr.push(in__1007.clone())))
 }
 
-// from s5/5.3-binary-instructions.wspec:41
+// from spec/5.3-binary-instructions.wspec:41
 fn binstr_p3(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0x03 { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0x03 { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     let v_1 = bblocktype(rd_, cx_)?;
     let bt = v_1;
     let mut elem_1004 = |rd_: &mut Reader<'_>, cx_: &mut Ctx| -> R<(Instr, (),)> {
@@ -2952,10 +3264,11 @@ fn binstr_p3(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     Ok(Instr::Loop(bt.clone(), cx_.instr.push(in__1007.clone())))
 }
 
-// from s5/5.3-binary-instructions.wspec:42
+// from spec/5.3-binary-instructions.wspec:42
 fn binstr_p4(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0x04 { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0x04 { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     let v_1 = bblocktype(rd_, cx_)?;
     let bt = v_1;
     let mut elem_1004 = |rd_: &mut Reader<'_>, cx_: &mut Ctx| -> R<(Instr, (),)> {
@@ -2974,45 +3287,50 @@ fn binstr_p4(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     Ok(Instr::If(bt.clone(), cx_.instr.push(in_1_1007.clone()), cx_.instr.push(in_2.clone())))
 }
 
-// from s5/5.3-binary-instructions.wspec:43
+// from spec/5.3-binary-instructions.wspec:43
 fn binstr_p5(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0x08 { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0x08 { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     let v_1 = btagidx(rd_, cx_)?;
-    let v_2 = wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(v_1)?)?;
+    let v_2 = wspec_runtime::num::cast::<_, u32>(v_1)?;
     let x = v_2;
-    Ok(Instr::Throw(wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(x)?)?))
+    Ok(Instr::Throw(x))
 }
 
-// from s5/5.3-binary-instructions.wspec:44
+// from spec/5.3-binary-instructions.wspec:44
 fn binstr_p6(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0x0a { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0x0a { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     Ok(Instr::ThrowRef)
 }
 
-// from s5/5.3-binary-instructions.wspec:45
+// from spec/5.3-binary-instructions.wspec:45
 fn binstr_p7(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0x0c { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0x0c { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     let v_1 = blabelidx(rd_, cx_)?;
     let l = v_1;
     Ok(Instr::Br(l))
 }
 
-// from s5/5.3-binary-instructions.wspec:46
+// from spec/5.3-binary-instructions.wspec:46
 fn binstr_p8(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0x0d { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0x0d { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     let v_1 = blabelidx(rd_, cx_)?;
     let l = v_1;
     Ok(Instr::BrIf(l))
 }
 
-// from s5/5.3-binary-instructions.wspec:47
+// from spec/5.3-binary-instructions.wspec:47
 fn binstr_p9(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0x0e { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0x0e { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     let v_1 = blist(rd_, cx_, &mut |rd_: &mut Reader<'_>, cx_: &mut Ctx| -> R<Labelidx> { let v_1 = blabelidx(rd_, cx_)?;
      Ok(v_1) })?;
     let l = v_1;
@@ -3021,83 +3339,91 @@ fn binstr_p9(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     Ok(Instr::BrTable(l.clone(), l_n))
 }
 
-// from s5/5.3-binary-instructions.wspec:48
+// from spec/5.3-binary-instructions.wspec:48
 fn binstr_p10(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0x0f { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0x0f { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     Ok(Instr::Return)
 }
 
-// from s5/5.3-binary-instructions.wspec:49
+// from spec/5.3-binary-instructions.wspec:49
 fn binstr_p11(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0x10 { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0x10 { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     let v_1 = bfuncidx(rd_, cx_)?;
-    let v_2 = wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(v_1)?)?;
+    let v_2 = wspec_runtime::num::cast::<_, u32>(v_1)?;
     let x = v_2;
-    Ok(Instr::Call(wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(x)?)?))
+    Ok(Instr::Call(x))
 }
 
-// from s5/5.3-binary-instructions.wspec:50
+// from spec/5.3-binary-instructions.wspec:50
 fn binstr_p12(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0x11 { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0x11 { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     let v_1 = btypeidx(rd_, cx_)?;
-    let v_2 = wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(v_1)?)?;
+    let v_2 = wspec_runtime::num::cast::<_, u32>(v_1)?;
     let y = v_2;
     let v_3 = btableidx(rd_, cx_)?;
-    let v_4 = wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(v_3)?)?;
+    let v_4 = wspec_runtime::num::cast::<_, u32>(v_3)?;
     let x = v_4;
-    Ok(Instr::CallIndirect(wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(x)?)?, Typeuse::Idx(wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(y)?)?)))
+    Ok(Instr::CallIndirect(x, Typeuse::Idx(y)))
 }
 
-// from s5/5.3-binary-instructions.wspec:51
+// from spec/5.3-binary-instructions.wspec:51
 fn binstr_p13(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0x12 { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0x12 { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     let v_1 = bfuncidx(rd_, cx_)?;
-    let v_2 = wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(v_1)?)?;
+    let v_2 = wspec_runtime::num::cast::<_, u32>(v_1)?;
     let x = v_2;
-    Ok(Instr::ReturnCall(wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(x)?)?))
+    Ok(Instr::ReturnCall(x))
 }
 
-// from s5/5.3-binary-instructions.wspec:52
+// from spec/5.3-binary-instructions.wspec:52
 fn binstr_p14(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0x13 { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0x13 { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     let v_1 = btypeidx(rd_, cx_)?;
-    let v_2 = wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(v_1)?)?;
+    let v_2 = wspec_runtime::num::cast::<_, u32>(v_1)?;
     let y = v_2;
     let v_3 = btableidx(rd_, cx_)?;
-    let v_4 = wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(v_3)?)?;
+    let v_4 = wspec_runtime::num::cast::<_, u32>(v_3)?;
     let x = v_4;
-    Ok(Instr::ReturnCallIndirect(wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(x)?)?, Typeuse::Idx(wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(y)?)?)))
+    Ok(Instr::ReturnCallIndirect(x, Typeuse::Idx(y)))
 }
 
-// from s5/5.3-binary-instructions.wspec:53
+// from spec/5.3-binary-instructions.wspec:53
 fn binstr_p15(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0x14 { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0x14 { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     let v_1 = btypeidx(rd_, cx_)?;
-    let v_2 = wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(v_1)?)?;
+    let v_2 = wspec_runtime::num::cast::<_, u32>(v_1)?;
     let x = v_2;
-    Ok(Instr::CallRef(Typeuse::Idx(wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(x)?)?)))
+    Ok(Instr::CallRef(Typeuse::Idx(x)))
 }
 
-// from s5/5.3-binary-instructions.wspec:54
+// from spec/5.3-binary-instructions.wspec:54
 fn binstr_p16(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0x15 { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0x15 { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     let v_1 = btypeidx(rd_, cx_)?;
-    let v_2 = wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(v_1)?)?;
+    let v_2 = wspec_runtime::num::cast::<_, u32>(v_1)?;
     let x = v_2;
-    Ok(Instr::ReturnCallRef(Typeuse::Idx(wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(x)?)?)))
+    Ok(Instr::ReturnCallRef(Typeuse::Idx(x)))
 }
 
-// from s5/5.3-binary-instructions.wspec:55
+// from spec/5.3-binary-instructions.wspec:55
 fn binstr_p17(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0x1f { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0x1f { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     let v_1 = bblocktype(rd_, cx_)?;
     let bt = v_1;
     let v_2 = blist(rd_, cx_, &mut |rd_: &mut Reader<'_>, cx_: &mut Ctx| -> R<Catch> { let v_1 = bcatch(rd_, cx_)?;
@@ -3116,28 +3442,31 @@ fn binstr_p17(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     Ok(Instr::TryTable(bt.clone(), catch.clone(), cx_.instr.push(in__1008.clone())))
 }
 
-// from s5/5.3-binary-instructions.wspec:56
+// from spec/5.3-binary-instructions.wspec:56
 fn binstr_p18(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0xd5 { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0xd5 { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     let v_1 = blabelidx(rd_, cx_)?;
     let l = v_1;
     Ok(Instr::BrOnNull(l))
 }
 
-// from s5/5.3-binary-instructions.wspec:57
+// from spec/5.3-binary-instructions.wspec:57
 fn binstr_p19(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0xd6 { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0xd6 { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     let v_1 = blabelidx(rd_, cx_)?;
     let l = v_1;
     Ok(Instr::BrOnNonNull(l))
 }
 
-// from s5/5.3-binary-instructions.wspec:58
+// from spec/5.3-binary-instructions.wspec:58
 fn binstr_p20(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0xfb { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0xfb { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     let v_1 = bu32(rd_, cx_)?;
     wspec_runtime::check(wspec_runtime::num::wide(v_1)? == 24i128)?;
     let v_2 = bcastflags(rd_, cx_)?;
@@ -3153,10 +3482,11 @@ fn binstr_p20(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     Ok(Instr::BrOnCast(l, Reftype(match (null_1.clone(),) { (Some(null_1_108),) => Some(null_1_108), (None,) => None, _ => return Err(wspec_runtime::Fail::soft()) }, ht_1.clone()), Reftype(match (null_2.clone(),) { (Some(null_2_209),) => Some(null_2_209), (None,) => None, _ => return Err(wspec_runtime::Fail::soft()) }, ht_2.clone())))
 }
 
-// from s5/5.3-binary-instructions.wspec:60
+// from spec/5.3-binary-instructions.wspec:60
 fn binstr_p21(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0xfb { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0xfb { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     let v_1 = bu32(rd_, cx_)?;
     wspec_runtime::check(wspec_runtime::num::wide(v_1)? == 25i128)?;
     let v_2 = bcastflags(rd_, cx_)?;
@@ -3172,550 +3502,600 @@ fn binstr_p21(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     Ok(Instr::BrOnCastFail(l, Reftype(match (null_1.clone(),) { (Some(null_1_108),) => Some(null_1_108), (None,) => None, _ => return Err(wspec_runtime::Fail::soft()) }, ht_1.clone()), Reftype(match (null_2.clone(),) { (Some(null_2_209),) => Some(null_2_209), (None,) => None, _ => return Err(wspec_runtime::Fail::soft()) }, ht_2.clone())))
 }
 
-// from s5/5.3-binary-instructions.wspec:74
+// from spec/5.3-binary-instructions.wspec:74
 fn binstr_p22(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0x1a { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0x1a { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     Ok(Instr::Drop)
 }
 
-// from s5/5.3-binary-instructions.wspec:75
+// from spec/5.3-binary-instructions.wspec:75
 fn binstr_p23(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0x1b { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0x1b { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     Ok(Instr::Select(None))
 }
 
-// from s5/5.3-binary-instructions.wspec:78
+// from spec/5.3-binary-instructions.wspec:76
 fn binstr_p24(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0x1c { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0x1c { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     let v_1 = blist(rd_, cx_, &mut |rd_: &mut Reader<'_>, cx_: &mut Ctx| -> R<Valtype> { let v_1 = bvaltype(rd_, cx_)?;
      Ok(v_1) })?;
-    let v_2 = v_1;
-    let resulttype = v_2;
-    Ok(Instr::Select(Some(resulttype.clone())))
+    let t = v_1;
+    Ok(Instr::Select(Some(t.clone())))
 }
 
-// from s5/5.3-binary-instructions.wspec:83
+// from spec/5.3-binary-instructions.wspec:81
 fn binstr_p25(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0x20 { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0x20 { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     let v_1 = blocalidx(rd_, cx_)?;
-    let v_2 = wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(v_1)?)?;
+    let v_2 = wspec_runtime::num::cast::<_, u32>(v_1)?;
     let x = v_2;
-    Ok(Instr::LocalGet(wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(x)?)?))
+    Ok(Instr::LocalGet(x))
 }
 
-// from s5/5.3-binary-instructions.wspec:84
+// from spec/5.3-binary-instructions.wspec:82
 fn binstr_p26(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0x21 { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0x21 { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     let v_1 = blocalidx(rd_, cx_)?;
-    let v_2 = wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(v_1)?)?;
+    let v_2 = wspec_runtime::num::cast::<_, u32>(v_1)?;
     let x = v_2;
-    Ok(Instr::LocalSet(wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(x)?)?))
+    Ok(Instr::LocalSet(x))
 }
 
-// from s5/5.3-binary-instructions.wspec:85
+// from spec/5.3-binary-instructions.wspec:83
 fn binstr_p27(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0x22 { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0x22 { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     let v_1 = blocalidx(rd_, cx_)?;
-    let v_2 = wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(v_1)?)?;
+    let v_2 = wspec_runtime::num::cast::<_, u32>(v_1)?;
     let x = v_2;
-    Ok(Instr::LocalTee(wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(x)?)?))
+    Ok(Instr::LocalTee(x))
 }
 
-// from s5/5.3-binary-instructions.wspec:86
+// from spec/5.3-binary-instructions.wspec:84
 fn binstr_p28(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0x23 { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0x23 { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     let v_1 = bglobalidx(rd_, cx_)?;
-    let v_2 = wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(v_1)?)?;
+    let v_2 = wspec_runtime::num::cast::<_, u32>(v_1)?;
     let x = v_2;
-    Ok(Instr::GlobalGet(wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(x)?)?))
+    Ok(Instr::GlobalGet(x))
 }
 
-// from s5/5.3-binary-instructions.wspec:87
+// from spec/5.3-binary-instructions.wspec:85
 fn binstr_p29(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0x24 { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0x24 { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     let v_1 = bglobalidx(rd_, cx_)?;
-    let v_2 = wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(v_1)?)?;
+    let v_2 = wspec_runtime::num::cast::<_, u32>(v_1)?;
     let x = v_2;
-    Ok(Instr::GlobalSet(wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(x)?)?))
+    Ok(Instr::GlobalSet(x))
 }
 
-// from s5/5.3-binary-instructions.wspec:92
+// from spec/5.3-binary-instructions.wspec:90
 fn binstr_p30(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0x25 { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0x25 { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     let v_1 = btableidx(rd_, cx_)?;
-    let v_2 = wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(v_1)?)?;
+    let v_2 = wspec_runtime::num::cast::<_, u32>(v_1)?;
     let x = v_2;
-    Ok(Instr::TableGet(wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(x)?)?))
+    Ok(Instr::TableGet(x))
 }
 
-// from s5/5.3-binary-instructions.wspec:93
+// from spec/5.3-binary-instructions.wspec:91
 fn binstr_p31(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0x26 { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0x26 { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     let v_1 = btableidx(rd_, cx_)?;
-    let v_2 = wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(v_1)?)?;
+    let v_2 = wspec_runtime::num::cast::<_, u32>(v_1)?;
     let x = v_2;
-    Ok(Instr::TableSet(wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(x)?)?))
+    Ok(Instr::TableSet(x))
 }
 
-// from s5/5.3-binary-instructions.wspec:94
+// from spec/5.3-binary-instructions.wspec:92
 fn binstr_p32(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0xfc { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0xfc { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     let v_1 = bu32(rd_, cx_)?;
     wspec_runtime::check(wspec_runtime::num::wide(v_1)? == 12i128)?;
     let v_2 = belemidx(rd_, cx_)?;
-    let v_3 = wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(v_2)?)?;
+    let v_3 = wspec_runtime::num::cast::<_, u32>(v_2)?;
     let y = v_3;
     let v_4 = btableidx(rd_, cx_)?;
-    let v_5 = wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(v_4)?)?;
+    let v_5 = wspec_runtime::num::cast::<_, u32>(v_4)?;
     let x = v_5;
-    Ok(Instr::TableInit(wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(x)?)?, wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(y)?)?))
+    Ok(Instr::TableInit(x, y))
 }
 
-// from s5/5.3-binary-instructions.wspec:95
+// from spec/5.3-binary-instructions.wspec:93
 fn binstr_p33(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0xfc { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0xfc { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     let v_1 = bu32(rd_, cx_)?;
     wspec_runtime::check(wspec_runtime::num::wide(v_1)? == 13i128)?;
     let v_2 = belemidx(rd_, cx_)?;
-    let v_3 = wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(v_2)?)?;
+    let v_3 = wspec_runtime::num::cast::<_, u32>(v_2)?;
     let x = v_3;
-    Ok(Instr::ElemDrop(wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(x)?)?))
+    Ok(Instr::ElemDrop(x))
 }
 
-// from s5/5.3-binary-instructions.wspec:96
+// from spec/5.3-binary-instructions.wspec:94
 fn binstr_p34(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0xfc { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0xfc { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     let v_1 = bu32(rd_, cx_)?;
     wspec_runtime::check(wspec_runtime::num::wide(v_1)? == 14i128)?;
     let v_2 = btableidx(rd_, cx_)?;
-    let v_3 = wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(v_2)?)?;
+    let v_3 = wspec_runtime::num::cast::<_, u32>(v_2)?;
     let x_1 = v_3;
     let v_4 = btableidx(rd_, cx_)?;
-    let v_5 = wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(v_4)?)?;
+    let v_5 = wspec_runtime::num::cast::<_, u32>(v_4)?;
     let x_2 = v_5;
-    Ok(Instr::TableCopy(wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(x_1)?)?, wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(x_2)?)?))
+    Ok(Instr::TableCopy(x_1, x_2))
 }
 
-// from s5/5.3-binary-instructions.wspec:97
+// from spec/5.3-binary-instructions.wspec:95
 fn binstr_p35(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0xfc { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0xfc { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     let v_1 = bu32(rd_, cx_)?;
     wspec_runtime::check(wspec_runtime::num::wide(v_1)? == 15i128)?;
     let v_2 = btableidx(rd_, cx_)?;
-    let v_3 = wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(v_2)?)?;
+    let v_3 = wspec_runtime::num::cast::<_, u32>(v_2)?;
     let x = v_3;
-    Ok(Instr::TableGrow(wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(x)?)?))
+    Ok(Instr::TableGrow(x))
 }
 
-// from s5/5.3-binary-instructions.wspec:98
+// from spec/5.3-binary-instructions.wspec:96
 fn binstr_p36(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0xfc { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0xfc { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     let v_1 = bu32(rd_, cx_)?;
     wspec_runtime::check(wspec_runtime::num::wide(v_1)? == 16i128)?;
     let v_2 = btableidx(rd_, cx_)?;
-    let v_3 = wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(v_2)?)?;
+    let v_3 = wspec_runtime::num::cast::<_, u32>(v_2)?;
     let x = v_3;
-    Ok(Instr::TableSize(wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(x)?)?))
+    Ok(Instr::TableSize(x))
 }
 
-// from s5/5.3-binary-instructions.wspec:99
+// from spec/5.3-binary-instructions.wspec:97
 fn binstr_p37(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0xfc { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0xfc { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     let v_1 = bu32(rd_, cx_)?;
     wspec_runtime::check(wspec_runtime::num::wide(v_1)? == 17i128)?;
     let v_2 = btableidx(rd_, cx_)?;
-    let v_3 = wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(v_2)?)?;
+    let v_3 = wspec_runtime::num::cast::<_, u32>(v_2)?;
     let x = v_3;
-    Ok(Instr::TableFill(wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(x)?)?))
+    Ok(Instr::TableFill(x))
 }
 
-// from s5/5.3-binary-instructions.wspec:114
+// from spec/5.3-binary-instructions.wspec:112
 fn binstr_p38(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0x28 { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0x28 { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     let v_1 = bmemarg(rd_, cx_)?;
     let (t_2, t_3,) = v_1;
     let x = t_2;
     let ao = t_3;
-    Ok(Instr::Load(Numtype::I32, None, wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(x)?)?, ao))
+    Ok(Instr::Load(Numtype::I32, None, x, ao))
 }
 
-// from s5/5.3-binary-instructions.wspec:115
+// from spec/5.3-binary-instructions.wspec:113
 fn binstr_p39(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0x29 { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0x29 { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     let v_1 = bmemarg(rd_, cx_)?;
     let (t_2, t_3,) = v_1;
     let x = t_2;
     let ao = t_3;
-    Ok(Instr::Load(Numtype::I64, None, wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(x)?)?, ao))
+    Ok(Instr::Load(Numtype::I64, None, x, ao))
 }
 
-// from s5/5.3-binary-instructions.wspec:116
+// from spec/5.3-binary-instructions.wspec:114
 fn binstr_p40(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0x2a { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0x2a { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     let v_1 = bmemarg(rd_, cx_)?;
     let (t_2, t_3,) = v_1;
     let x = t_2;
     let ao = t_3;
-    Ok(Instr::Load(Numtype::F32, None, wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(x)?)?, ao))
+    Ok(Instr::Load(Numtype::F32, None, x, ao))
 }
 
-// from s5/5.3-binary-instructions.wspec:117
+// from spec/5.3-binary-instructions.wspec:115
 fn binstr_p41(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0x2b { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0x2b { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     let v_1 = bmemarg(rd_, cx_)?;
     let (t_2, t_3,) = v_1;
     let x = t_2;
     let ao = t_3;
-    Ok(Instr::Load(Numtype::F64, None, wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(x)?)?, ao))
+    Ok(Instr::Load(Numtype::F64, None, x, ao))
 }
 
-// from s5/5.3-binary-instructions.wspec:118
+// from spec/5.3-binary-instructions.wspec:116
 fn binstr_p42(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0x2c { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0x2c { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     let v_1 = bmemarg(rd_, cx_)?;
     let (t_2, t_3,) = v_1;
     let x = t_2;
     let ao = t_3;
-    Ok(Instr::Load(Numtype::I32, Some(Loadop::Inn(LoadopInn(8_u8, Sx::S))), wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(x)?)?, ao))
+    Ok(Instr::Load(Numtype::I32, Some(Loadop::Inn(LoadopInn(8_u8, Sx::S))), x, ao))
 }
 
-// from s5/5.3-binary-instructions.wspec:119
+// from spec/5.3-binary-instructions.wspec:117
 fn binstr_p43(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0x2d { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0x2d { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     let v_1 = bmemarg(rd_, cx_)?;
     let (t_2, t_3,) = v_1;
     let x = t_2;
     let ao = t_3;
-    Ok(Instr::Load(Numtype::I32, Some(Loadop::Inn(LoadopInn(8_u8, Sx::U))), wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(x)?)?, ao))
+    Ok(Instr::Load(Numtype::I32, Some(Loadop::Inn(LoadopInn(8_u8, Sx::U))), x, ao))
 }
 
-// from s5/5.3-binary-instructions.wspec:120
+// from spec/5.3-binary-instructions.wspec:118
 fn binstr_p44(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0x2e { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0x2e { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     let v_1 = bmemarg(rd_, cx_)?;
     let (t_2, t_3,) = v_1;
     let x = t_2;
     let ao = t_3;
-    Ok(Instr::Load(Numtype::I32, Some(Loadop::Inn(LoadopInn(16_u8, Sx::S))), wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(x)?)?, ao))
+    Ok(Instr::Load(Numtype::I32, Some(Loadop::Inn(LoadopInn(16_u8, Sx::S))), x, ao))
 }
 
-// from s5/5.3-binary-instructions.wspec:121
+// from spec/5.3-binary-instructions.wspec:119
 fn binstr_p45(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0x2f { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0x2f { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     let v_1 = bmemarg(rd_, cx_)?;
     let (t_2, t_3,) = v_1;
     let x = t_2;
     let ao = t_3;
-    Ok(Instr::Load(Numtype::I32, Some(Loadop::Inn(LoadopInn(16_u8, Sx::U))), wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(x)?)?, ao))
+    Ok(Instr::Load(Numtype::I32, Some(Loadop::Inn(LoadopInn(16_u8, Sx::U))), x, ao))
 }
 
-// from s5/5.3-binary-instructions.wspec:122
+// from spec/5.3-binary-instructions.wspec:120
 fn binstr_p46(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0x30 { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0x30 { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     let v_1 = bmemarg(rd_, cx_)?;
     let (t_2, t_3,) = v_1;
     let x = t_2;
     let ao = t_3;
-    Ok(Instr::Load(Numtype::I64, Some(Loadop::Inn(LoadopInn(8_u8, Sx::S))), wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(x)?)?, ao))
+    Ok(Instr::Load(Numtype::I64, Some(Loadop::Inn(LoadopInn(8_u8, Sx::S))), x, ao))
 }
 
-// from s5/5.3-binary-instructions.wspec:123
+// from spec/5.3-binary-instructions.wspec:121
 fn binstr_p47(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0x31 { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0x31 { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     let v_1 = bmemarg(rd_, cx_)?;
     let (t_2, t_3,) = v_1;
     let x = t_2;
     let ao = t_3;
-    Ok(Instr::Load(Numtype::I64, Some(Loadop::Inn(LoadopInn(8_u8, Sx::U))), wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(x)?)?, ao))
+    Ok(Instr::Load(Numtype::I64, Some(Loadop::Inn(LoadopInn(8_u8, Sx::U))), x, ao))
 }
 
-// from s5/5.3-binary-instructions.wspec:124
+// from spec/5.3-binary-instructions.wspec:122
 fn binstr_p48(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0x32 { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0x32 { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     let v_1 = bmemarg(rd_, cx_)?;
     let (t_2, t_3,) = v_1;
     let x = t_2;
     let ao = t_3;
-    Ok(Instr::Load(Numtype::I64, Some(Loadop::Inn(LoadopInn(16_u8, Sx::S))), wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(x)?)?, ao))
+    Ok(Instr::Load(Numtype::I64, Some(Loadop::Inn(LoadopInn(16_u8, Sx::S))), x, ao))
 }
 
-// from s5/5.3-binary-instructions.wspec:125
+// from spec/5.3-binary-instructions.wspec:123
 fn binstr_p49(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0x33 { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0x33 { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     let v_1 = bmemarg(rd_, cx_)?;
     let (t_2, t_3,) = v_1;
     let x = t_2;
     let ao = t_3;
-    Ok(Instr::Load(Numtype::I64, Some(Loadop::Inn(LoadopInn(16_u8, Sx::U))), wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(x)?)?, ao))
+    Ok(Instr::Load(Numtype::I64, Some(Loadop::Inn(LoadopInn(16_u8, Sx::U))), x, ao))
 }
 
-// from s5/5.3-binary-instructions.wspec:126
+// from spec/5.3-binary-instructions.wspec:124
 fn binstr_p50(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0x34 { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0x34 { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     let v_1 = bmemarg(rd_, cx_)?;
     let (t_2, t_3,) = v_1;
     let x = t_2;
     let ao = t_3;
-    Ok(Instr::Load(Numtype::I64, Some(Loadop::Inn(LoadopInn(32_u8, Sx::S))), wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(x)?)?, ao))
+    Ok(Instr::Load(Numtype::I64, Some(Loadop::Inn(LoadopInn(32_u8, Sx::S))), x, ao))
 }
 
-// from s5/5.3-binary-instructions.wspec:127
+// from spec/5.3-binary-instructions.wspec:125
 fn binstr_p51(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0x35 { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0x35 { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     let v_1 = bmemarg(rd_, cx_)?;
     let (t_2, t_3,) = v_1;
     let x = t_2;
     let ao = t_3;
-    Ok(Instr::Load(Numtype::I64, Some(Loadop::Inn(LoadopInn(32_u8, Sx::U))), wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(x)?)?, ao))
+    Ok(Instr::Load(Numtype::I64, Some(Loadop::Inn(LoadopInn(32_u8, Sx::U))), x, ao))
 }
 
-// from s5/5.3-binary-instructions.wspec:128
+// from spec/5.3-binary-instructions.wspec:126
 fn binstr_p52(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0x36 { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0x36 { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     let v_1 = bmemarg(rd_, cx_)?;
     let (t_2, t_3,) = v_1;
     let x = t_2;
     let ao = t_3;
-    Ok(Instr::Store(Numtype::I32, None, wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(x)?)?, ao))
+    Ok(Instr::Store(Numtype::I32, None, x, ao))
 }
 
-// from s5/5.3-binary-instructions.wspec:129
+// from spec/5.3-binary-instructions.wspec:127
 fn binstr_p53(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0x37 { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0x37 { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     let v_1 = bmemarg(rd_, cx_)?;
     let (t_2, t_3,) = v_1;
     let x = t_2;
     let ao = t_3;
-    Ok(Instr::Store(Numtype::I64, None, wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(x)?)?, ao))
+    Ok(Instr::Store(Numtype::I64, None, x, ao))
 }
 
-// from s5/5.3-binary-instructions.wspec:130
+// from spec/5.3-binary-instructions.wspec:128
 fn binstr_p54(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0x38 { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0x38 { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     let v_1 = bmemarg(rd_, cx_)?;
     let (t_2, t_3,) = v_1;
     let x = t_2;
     let ao = t_3;
-    Ok(Instr::Store(Numtype::F32, None, wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(x)?)?, ao))
+    Ok(Instr::Store(Numtype::F32, None, x, ao))
 }
 
-// from s5/5.3-binary-instructions.wspec:131
+// from spec/5.3-binary-instructions.wspec:129
 fn binstr_p55(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0x39 { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0x39 { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     let v_1 = bmemarg(rd_, cx_)?;
     let (t_2, t_3,) = v_1;
     let x = t_2;
     let ao = t_3;
-    Ok(Instr::Store(Numtype::F64, None, wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(x)?)?, ao))
+    Ok(Instr::Store(Numtype::F64, None, x, ao))
 }
 
-// from s5/5.3-binary-instructions.wspec:132
+// from spec/5.3-binary-instructions.wspec:130
 fn binstr_p56(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0x3a { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0x3a { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     let v_1 = bmemarg(rd_, cx_)?;
     let (t_2, t_3,) = v_1;
     let x = t_2;
     let ao = t_3;
-    Ok(Instr::Store(Numtype::I32, Some(Storeop::Inn(StoreopInn::Sz(8_u8))), wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(x)?)?, ao))
+    Ok(Instr::Store(Numtype::I32, Some(Storeop::Inn(StoreopInn::Sz(8_u8))), x, ao))
 }
 
-// from s5/5.3-binary-instructions.wspec:133
+// from spec/5.3-binary-instructions.wspec:131
 fn binstr_p57(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0x3b { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0x3b { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     let v_1 = bmemarg(rd_, cx_)?;
     let (t_2, t_3,) = v_1;
     let x = t_2;
     let ao = t_3;
-    Ok(Instr::Store(Numtype::I32, Some(Storeop::Inn(StoreopInn::Sz(16_u8))), wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(x)?)?, ao))
+    Ok(Instr::Store(Numtype::I32, Some(Storeop::Inn(StoreopInn::Sz(16_u8))), x, ao))
 }
 
-// from s5/5.3-binary-instructions.wspec:134
+// from spec/5.3-binary-instructions.wspec:132
 fn binstr_p58(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0x3c { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0x3c { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     let v_1 = bmemarg(rd_, cx_)?;
     let (t_2, t_3,) = v_1;
     let x = t_2;
     let ao = t_3;
-    Ok(Instr::Store(Numtype::I64, Some(Storeop::Inn(StoreopInn::Sz(8_u8))), wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(x)?)?, ao))
+    Ok(Instr::Store(Numtype::I64, Some(Storeop::Inn(StoreopInn::Sz(8_u8))), x, ao))
 }
 
-// from s5/5.3-binary-instructions.wspec:135
+// from spec/5.3-binary-instructions.wspec:133
 fn binstr_p59(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0x3d { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0x3d { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     let v_1 = bmemarg(rd_, cx_)?;
     let (t_2, t_3,) = v_1;
     let x = t_2;
     let ao = t_3;
-    Ok(Instr::Store(Numtype::I64, Some(Storeop::Inn(StoreopInn::Sz(16_u8))), wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(x)?)?, ao))
+    Ok(Instr::Store(Numtype::I64, Some(Storeop::Inn(StoreopInn::Sz(16_u8))), x, ao))
 }
 
-// from s5/5.3-binary-instructions.wspec:136
+// from spec/5.3-binary-instructions.wspec:134
 fn binstr_p60(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0x3e { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0x3e { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     let v_1 = bmemarg(rd_, cx_)?;
     let (t_2, t_3,) = v_1;
     let x = t_2;
     let ao = t_3;
-    Ok(Instr::Store(Numtype::I64, Some(Storeop::Inn(StoreopInn::Sz(32_u8))), wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(x)?)?, ao))
+    Ok(Instr::Store(Numtype::I64, Some(Storeop::Inn(StoreopInn::Sz(32_u8))), x, ao))
 }
 
-// from s5/5.3-binary-instructions.wspec:137
+// from spec/5.3-binary-instructions.wspec:135
 fn binstr_p61(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0x3f { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0x3f { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     let v_1 = bmemidx(rd_, cx_)?;
-    let v_2 = wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(v_1)?)?;
+    let v_2 = wspec_runtime::num::cast::<_, u32>(v_1)?;
     let x = v_2;
-    Ok(Instr::MemorySize(wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(x)?)?))
+    Ok(Instr::MemorySize(x))
 }
 
-// from s5/5.3-binary-instructions.wspec:138
+// from spec/5.3-binary-instructions.wspec:136
 fn binstr_p62(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0x40 { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0x40 { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     let v_1 = bmemidx(rd_, cx_)?;
-    let v_2 = wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(v_1)?)?;
+    let v_2 = wspec_runtime::num::cast::<_, u32>(v_1)?;
     let x = v_2;
-    Ok(Instr::MemoryGrow(wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(x)?)?))
+    Ok(Instr::MemoryGrow(x))
 }
 
-// from s5/5.3-binary-instructions.wspec:139
+// from spec/5.3-binary-instructions.wspec:137
 fn binstr_p63(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0xfc { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0xfc { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     let v_1 = bu32(rd_, cx_)?;
     wspec_runtime::check(wspec_runtime::num::wide(v_1)? == 8i128)?;
     let v_2 = bdataidx(rd_, cx_)?;
-    let v_3 = wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(v_2)?)?;
+    let v_3 = wspec_runtime::num::cast::<_, u32>(v_2)?;
     let y = v_3;
     let v_4 = bmemidx(rd_, cx_)?;
-    let v_5 = wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(v_4)?)?;
+    let v_5 = wspec_runtime::num::cast::<_, u32>(v_4)?;
     let x = v_5;
-    Ok(Instr::MemoryInit(wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(x)?)?, wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(y)?)?))
+    Ok(Instr::MemoryInit(x, y))
 }
 
-// from s5/5.3-binary-instructions.wspec:140
+// from spec/5.3-binary-instructions.wspec:138
 fn binstr_p64(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0xfc { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0xfc { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     let v_1 = bu32(rd_, cx_)?;
     wspec_runtime::check(wspec_runtime::num::wide(v_1)? == 9i128)?;
     let v_2 = bdataidx(rd_, cx_)?;
-    let v_3 = wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(v_2)?)?;
+    let v_3 = wspec_runtime::num::cast::<_, u32>(v_2)?;
     let y = v_3;
-    Ok(Instr::DataDrop(wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(y)?)?))
+    Ok(Instr::DataDrop(y))
 }
 
-// from s5/5.3-binary-instructions.wspec:141
+// from spec/5.3-binary-instructions.wspec:139
 fn binstr_p65(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0xfc { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0xfc { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     let v_1 = bu32(rd_, cx_)?;
     wspec_runtime::check(wspec_runtime::num::wide(v_1)? == 10i128)?;
     let v_2 = bmemidx(rd_, cx_)?;
-    let v_3 = wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(v_2)?)?;
+    let v_3 = wspec_runtime::num::cast::<_, u32>(v_2)?;
     let x_1 = v_3;
     let v_4 = bmemidx(rd_, cx_)?;
-    let v_5 = wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(v_4)?)?;
+    let v_5 = wspec_runtime::num::cast::<_, u32>(v_4)?;
     let x_2 = v_5;
-    Ok(Instr::MemoryCopy(wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(x_1)?)?, wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(x_2)?)?))
+    Ok(Instr::MemoryCopy(x_1, x_2))
 }
 
-// from s5/5.3-binary-instructions.wspec:142
+// from spec/5.3-binary-instructions.wspec:140
 fn binstr_p66(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0xfc { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0xfc { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     let v_1 = bu32(rd_, cx_)?;
     wspec_runtime::check(wspec_runtime::num::wide(v_1)? == 11i128)?;
     let v_2 = bmemidx(rd_, cx_)?;
-    let v_3 = wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(v_2)?)?;
+    let v_3 = wspec_runtime::num::cast::<_, u32>(v_2)?;
     let x = v_3;
-    Ok(Instr::MemoryFill(wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(x)?)?))
+    Ok(Instr::MemoryFill(x))
 }
 
-// from s5/5.3-binary-instructions.wspec:147
+// from spec/5.3-binary-instructions.wspec:145
 fn binstr_p67(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0xd0 { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0xd0 { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     let v_1 = bheaptype(rd_, cx_)?;
     let ht = v_1;
     Ok(Instr::RefNull(ht.clone()))
 }
 
-// from s5/5.3-binary-instructions.wspec:148
+// from spec/5.3-binary-instructions.wspec:146
 fn binstr_p68(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0xd1 { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0xd1 { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     Ok(Instr::RefIsNull)
 }
 
-// from s5/5.3-binary-instructions.wspec:149
+// from spec/5.3-binary-instructions.wspec:147
 fn binstr_p69(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0xd2 { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0xd2 { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     let v_1 = bfuncidx(rd_, cx_)?;
-    let v_2 = wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(v_1)?)?;
+    let v_2 = wspec_runtime::num::cast::<_, u32>(v_1)?;
     let x = v_2;
-    Ok(Instr::RefFunc(wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(x)?)?))
+    Ok(Instr::RefFunc(x))
 }
 
-// from s5/5.3-binary-instructions.wspec:150
+// from spec/5.3-binary-instructions.wspec:148
 fn binstr_p70(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0xd3 { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0xd3 { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     Ok(Instr::RefEq)
 }
 
-// from s5/5.3-binary-instructions.wspec:151
+// from spec/5.3-binary-instructions.wspec:149
 fn binstr_p71(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0xd4 { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0xd4 { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     Ok(Instr::RefAsNonNull)
 }
 
-// from s5/5.3-binary-instructions.wspec:152
+// from spec/5.3-binary-instructions.wspec:150
 fn binstr_p72(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0xfb { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0xfb { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     let v_1 = bu32(rd_, cx_)?;
     wspec_runtime::check(wspec_runtime::num::wide(v_1)? == 20i128)?;
     let v_2 = bheaptype(rd_, cx_)?;
@@ -3723,10 +4103,11 @@ fn binstr_p72(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     Ok(Instr::RefTest(Reftype(None, ht.clone())))
 }
 
-// from s5/5.3-binary-instructions.wspec:153
+// from spec/5.3-binary-instructions.wspec:151
 fn binstr_p73(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0xfb { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0xfb { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     let v_1 = bu32(rd_, cx_)?;
     wspec_runtime::check(wspec_runtime::num::wide(v_1)? == 21i128)?;
     let v_2 = bheaptype(rd_, cx_)?;
@@ -3734,10 +4115,11 @@ fn binstr_p73(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     Ok(Instr::RefTest(Reftype(Some(Null), ht.clone())))
 }
 
-// from s5/5.3-binary-instructions.wspec:154
+// from spec/5.3-binary-instructions.wspec:152
 fn binstr_p74(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0xfb { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0xfb { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     let v_1 = bu32(rd_, cx_)?;
     wspec_runtime::check(wspec_runtime::num::wide(v_1)? == 22i128)?;
     let v_2 = bheaptype(rd_, cx_)?;
@@ -3745,10 +4127,11 @@ fn binstr_p74(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     Ok(Instr::RefCast(Reftype(None, ht.clone())))
 }
 
-// from s5/5.3-binary-instructions.wspec:155
+// from spec/5.3-binary-instructions.wspec:153
 fn binstr_p75(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0xfb { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0xfb { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     let v_1 = bu32(rd_, cx_)?;
     wspec_runtime::check(wspec_runtime::num::wide(v_1)? == 23i128)?;
     let v_2 = bheaptype(rd_, cx_)?;
@@ -3756,1486 +4139,1664 @@ fn binstr_p75(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     Ok(Instr::RefCast(Reftype(Some(Null), ht.clone())))
 }
 
-// from s5/5.3-binary-instructions.wspec:156
+// from spec/5.3-binary-instructions.wspec:154
 fn binstr_p76(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0xfb { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0xfb { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     let v_1 = bu32(rd_, cx_)?;
     wspec_runtime::check(wspec_runtime::num::wide(v_1)? == 26i128)?;
     Ok(Instr::AnyConvertExtern)
 }
 
-// from s5/5.3-binary-instructions.wspec:157
+// from spec/5.3-binary-instructions.wspec:155
 fn binstr_p77(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0xfb { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0xfb { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     let v_1 = bu32(rd_, cx_)?;
     wspec_runtime::check(wspec_runtime::num::wide(v_1)? == 27i128)?;
     Ok(Instr::ExternConvertAny)
 }
 
-// from s5/5.3-binary-instructions.wspec:158
+// from spec/5.3-binary-instructions.wspec:156
 fn binstr_p78(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0xfb { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0xfb { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     let v_1 = bu32(rd_, cx_)?;
     wspec_runtime::check(wspec_runtime::num::wide(v_1)? == 28i128)?;
     Ok(Instr::RefI31)
 }
 
-// from s5/5.3-binary-instructions.wspec:159
+// from spec/5.3-binary-instructions.wspec:157
 fn binstr_p79(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0xfb { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0xfb { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     let v_1 = bu32(rd_, cx_)?;
     wspec_runtime::check(wspec_runtime::num::wide(v_1)? == 29i128)?;
     Ok(Instr::I31Get(Sx::S))
 }
 
-// from s5/5.3-binary-instructions.wspec:160
+// from spec/5.3-binary-instructions.wspec:158
 fn binstr_p80(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0xfb { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0xfb { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     let v_1 = bu32(rd_, cx_)?;
     wspec_runtime::check(wspec_runtime::num::wide(v_1)? == 30i128)?;
     Ok(Instr::I31Get(Sx::U))
 }
 
-// from s5/5.3-binary-instructions.wspec:165
+// from spec/5.3-binary-instructions.wspec:163
 fn binstr_p81(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0xfb { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0xfb { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     let v_1 = bu32(rd_, cx_)?;
     wspec_runtime::check(wspec_runtime::num::wide(v_1)? == 0i128)?;
     let v_2 = btypeidx(rd_, cx_)?;
-    let v_3 = wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(v_2)?)?;
+    let v_3 = wspec_runtime::num::cast::<_, u32>(v_2)?;
     let x = v_3;
-    Ok(Instr::StructNew(wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(x)?)?))
+    Ok(Instr::StructNew(x))
 }
 
-// from s5/5.3-binary-instructions.wspec:166
+// from spec/5.3-binary-instructions.wspec:164
 fn binstr_p82(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0xfb { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0xfb { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     let v_1 = bu32(rd_, cx_)?;
     wspec_runtime::check(wspec_runtime::num::wide(v_1)? == 1i128)?;
     let v_2 = btypeidx(rd_, cx_)?;
-    let v_3 = wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(v_2)?)?;
+    let v_3 = wspec_runtime::num::cast::<_, u32>(v_2)?;
     let x = v_3;
-    Ok(Instr::StructNewDefault(wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(x)?)?))
+    Ok(Instr::StructNewDefault(x))
 }
 
-// from s5/5.3-binary-instructions.wspec:167
+// from spec/5.3-binary-instructions.wspec:165
 fn binstr_p83(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0xfb { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0xfb { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     let v_1 = bu32(rd_, cx_)?;
     wspec_runtime::check(wspec_runtime::num::wide(v_1)? == 2i128)?;
     let v_2 = btypeidx(rd_, cx_)?;
-    let v_3 = wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(v_2)?)?;
+    let v_3 = wspec_runtime::num::cast::<_, u32>(v_2)?;
     let x = v_3;
     let v_4 = bfieldidx(rd_, cx_)?;
-    let v_5 = wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(v_4)?)?;
+    let v_5 = wspec_runtime::num::cast::<_, u32>(v_4)?;
     let y = v_5;
-    Ok(Instr::StructGet(None, wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(x)?)?, wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(y)?)?))
+    Ok(Instr::StructGet(None, x, y))
 }
 
-// from s5/5.3-binary-instructions.wspec:168
+// from spec/5.3-binary-instructions.wspec:166
 fn binstr_p84(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0xfb { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0xfb { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     let v_1 = bu32(rd_, cx_)?;
     wspec_runtime::check(wspec_runtime::num::wide(v_1)? == 3i128)?;
     let v_2 = btypeidx(rd_, cx_)?;
-    let v_3 = wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(v_2)?)?;
+    let v_3 = wspec_runtime::num::cast::<_, u32>(v_2)?;
     let x = v_3;
     let v_4 = bfieldidx(rd_, cx_)?;
-    let v_5 = wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(v_4)?)?;
+    let v_5 = wspec_runtime::num::cast::<_, u32>(v_4)?;
     let y = v_5;
-    Ok(Instr::StructGet(Some(Sx::S), wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(x)?)?, wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(y)?)?))
+    Ok(Instr::StructGet(Some(Sx::S), x, y))
 }
 
-// from s5/5.3-binary-instructions.wspec:169
+// from spec/5.3-binary-instructions.wspec:167
 fn binstr_p85(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0xfb { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0xfb { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     let v_1 = bu32(rd_, cx_)?;
     wspec_runtime::check(wspec_runtime::num::wide(v_1)? == 4i128)?;
     let v_2 = btypeidx(rd_, cx_)?;
-    let v_3 = wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(v_2)?)?;
+    let v_3 = wspec_runtime::num::cast::<_, u32>(v_2)?;
     let x = v_3;
     let v_4 = bfieldidx(rd_, cx_)?;
-    let v_5 = wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(v_4)?)?;
+    let v_5 = wspec_runtime::num::cast::<_, u32>(v_4)?;
     let y = v_5;
-    Ok(Instr::StructGet(Some(Sx::U), wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(x)?)?, wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(y)?)?))
+    Ok(Instr::StructGet(Some(Sx::U), x, y))
 }
 
-// from s5/5.3-binary-instructions.wspec:170
+// from spec/5.3-binary-instructions.wspec:168
 fn binstr_p86(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0xfb { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0xfb { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     let v_1 = bu32(rd_, cx_)?;
     wspec_runtime::check(wspec_runtime::num::wide(v_1)? == 5i128)?;
     let v_2 = btypeidx(rd_, cx_)?;
-    let v_3 = wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(v_2)?)?;
+    let v_3 = wspec_runtime::num::cast::<_, u32>(v_2)?;
     let x = v_3;
     let v_4 = bfieldidx(rd_, cx_)?;
-    let v_5 = wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(v_4)?)?;
+    let v_5 = wspec_runtime::num::cast::<_, u32>(v_4)?;
     let y = v_5;
-    Ok(Instr::StructSet(wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(x)?)?, wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(y)?)?))
+    Ok(Instr::StructSet(x, y))
 }
 
-// from s5/5.3-binary-instructions.wspec:173
+// from spec/5.3-binary-instructions.wspec:171
 fn binstr_p87(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0xfb { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0xfb { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     let v_1 = bu32(rd_, cx_)?;
     wspec_runtime::check(wspec_runtime::num::wide(v_1)? == 6i128)?;
     let v_2 = btypeidx(rd_, cx_)?;
-    let v_3 = wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(v_2)?)?;
+    let v_3 = wspec_runtime::num::cast::<_, u32>(v_2)?;
     let x = v_3;
-    Ok(Instr::ArrayNew(wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(x)?)?))
+    Ok(Instr::ArrayNew(x))
 }
 
-// from s5/5.3-binary-instructions.wspec:174
+// from spec/5.3-binary-instructions.wspec:172
 fn binstr_p88(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0xfb { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0xfb { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     let v_1 = bu32(rd_, cx_)?;
     wspec_runtime::check(wspec_runtime::num::wide(v_1)? == 7i128)?;
     let v_2 = btypeidx(rd_, cx_)?;
-    let v_3 = wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(v_2)?)?;
+    let v_3 = wspec_runtime::num::cast::<_, u32>(v_2)?;
     let x = v_3;
-    Ok(Instr::ArrayNewDefault(wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(x)?)?))
+    Ok(Instr::ArrayNewDefault(x))
 }
 
-// from s5/5.3-binary-instructions.wspec:175
+// from spec/5.3-binary-instructions.wspec:173
 fn binstr_p89(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0xfb { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0xfb { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     let v_1 = bu32(rd_, cx_)?;
     wspec_runtime::check(wspec_runtime::num::wide(v_1)? == 8i128)?;
     let v_2 = btypeidx(rd_, cx_)?;
-    let v_3 = wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(v_2)?)?;
+    let v_3 = wspec_runtime::num::cast::<_, u32>(v_2)?;
     let x = v_3;
     let v_4 = bu32(rd_, cx_)?;
     let n_5 = wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(v_4)?)?;
     let n = n_5;
-    Ok(Instr::ArrayNewFixed(wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(x)?)?, wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(n)?)?))
+    Ok(Instr::ArrayNewFixed(x, wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(n)?)?))
 }
 
-// from s5/5.3-binary-instructions.wspec:176
+// from spec/5.3-binary-instructions.wspec:174
 fn binstr_p90(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0xfb { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0xfb { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     let v_1 = bu32(rd_, cx_)?;
     wspec_runtime::check(wspec_runtime::num::wide(v_1)? == 9i128)?;
     let v_2 = btypeidx(rd_, cx_)?;
-    let v_3 = wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(v_2)?)?;
+    let v_3 = wspec_runtime::num::cast::<_, u32>(v_2)?;
     let x = v_3;
     let v_4 = bdataidx(rd_, cx_)?;
-    let v_5 = wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(v_4)?)?;
+    let v_5 = wspec_runtime::num::cast::<_, u32>(v_4)?;
     let y = v_5;
-    Ok(Instr::ArrayNewData(wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(x)?)?, wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(y)?)?))
+    Ok(Instr::ArrayNewData(x, y))
 }
 
-// from s5/5.3-binary-instructions.wspec:177
+// from spec/5.3-binary-instructions.wspec:175
 fn binstr_p91(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0xfb { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0xfb { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     let v_1 = bu32(rd_, cx_)?;
     wspec_runtime::check(wspec_runtime::num::wide(v_1)? == 10i128)?;
     let v_2 = btypeidx(rd_, cx_)?;
-    let v_3 = wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(v_2)?)?;
+    let v_3 = wspec_runtime::num::cast::<_, u32>(v_2)?;
     let x = v_3;
     let v_4 = belemidx(rd_, cx_)?;
-    let v_5 = wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(v_4)?)?;
+    let v_5 = wspec_runtime::num::cast::<_, u32>(v_4)?;
     let y = v_5;
-    Ok(Instr::ArrayNewElem(wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(x)?)?, wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(y)?)?))
+    Ok(Instr::ArrayNewElem(x, y))
 }
 
-// from s5/5.3-binary-instructions.wspec:178
+// from spec/5.3-binary-instructions.wspec:176
 fn binstr_p92(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0xfb { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0xfb { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     let v_1 = bu32(rd_, cx_)?;
     wspec_runtime::check(wspec_runtime::num::wide(v_1)? == 11i128)?;
     let v_2 = btypeidx(rd_, cx_)?;
-    let v_3 = wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(v_2)?)?;
+    let v_3 = wspec_runtime::num::cast::<_, u32>(v_2)?;
     let x = v_3;
-    Ok(Instr::ArrayGet(None, wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(x)?)?))
+    Ok(Instr::ArrayGet(None, x))
 }
 
-// from s5/5.3-binary-instructions.wspec:179
+// from spec/5.3-binary-instructions.wspec:177
 fn binstr_p93(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0xfb { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0xfb { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     let v_1 = bu32(rd_, cx_)?;
     wspec_runtime::check(wspec_runtime::num::wide(v_1)? == 12i128)?;
     let v_2 = btypeidx(rd_, cx_)?;
-    let v_3 = wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(v_2)?)?;
+    let v_3 = wspec_runtime::num::cast::<_, u32>(v_2)?;
     let x = v_3;
-    Ok(Instr::ArrayGet(Some(Sx::S), wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(x)?)?))
+    Ok(Instr::ArrayGet(Some(Sx::S), x))
 }
 
-// from s5/5.3-binary-instructions.wspec:180
+// from spec/5.3-binary-instructions.wspec:178
 fn binstr_p94(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0xfb { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0xfb { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     let v_1 = bu32(rd_, cx_)?;
     wspec_runtime::check(wspec_runtime::num::wide(v_1)? == 13i128)?;
     let v_2 = btypeidx(rd_, cx_)?;
-    let v_3 = wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(v_2)?)?;
+    let v_3 = wspec_runtime::num::cast::<_, u32>(v_2)?;
     let x = v_3;
-    Ok(Instr::ArrayGet(Some(Sx::U), wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(x)?)?))
+    Ok(Instr::ArrayGet(Some(Sx::U), x))
 }
 
-// from s5/5.3-binary-instructions.wspec:181
+// from spec/5.3-binary-instructions.wspec:179
 fn binstr_p95(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0xfb { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0xfb { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     let v_1 = bu32(rd_, cx_)?;
     wspec_runtime::check(wspec_runtime::num::wide(v_1)? == 14i128)?;
     let v_2 = btypeidx(rd_, cx_)?;
-    let v_3 = wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(v_2)?)?;
+    let v_3 = wspec_runtime::num::cast::<_, u32>(v_2)?;
     let x = v_3;
-    Ok(Instr::ArraySet(wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(x)?)?))
+    Ok(Instr::ArraySet(x))
 }
 
-// from s5/5.3-binary-instructions.wspec:182
+// from spec/5.3-binary-instructions.wspec:180
 fn binstr_p96(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0xfb { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0xfb { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     let v_1 = bu32(rd_, cx_)?;
     wspec_runtime::check(wspec_runtime::num::wide(v_1)? == 15i128)?;
     Ok(Instr::ArrayLen)
 }
 
-// from s5/5.3-binary-instructions.wspec:183
+// from spec/5.3-binary-instructions.wspec:181
 fn binstr_p97(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0xfb { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0xfb { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     let v_1 = bu32(rd_, cx_)?;
     wspec_runtime::check(wspec_runtime::num::wide(v_1)? == 16i128)?;
     let v_2 = btypeidx(rd_, cx_)?;
-    let v_3 = wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(v_2)?)?;
+    let v_3 = wspec_runtime::num::cast::<_, u32>(v_2)?;
     let x = v_3;
-    Ok(Instr::ArrayFill(wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(x)?)?))
+    Ok(Instr::ArrayFill(x))
 }
 
-// from s5/5.3-binary-instructions.wspec:184
+// from spec/5.3-binary-instructions.wspec:182
 fn binstr_p98(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0xfb { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0xfb { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     let v_1 = bu32(rd_, cx_)?;
     wspec_runtime::check(wspec_runtime::num::wide(v_1)? == 17i128)?;
     let v_2 = btypeidx(rd_, cx_)?;
-    let v_3 = wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(v_2)?)?;
+    let v_3 = wspec_runtime::num::cast::<_, u32>(v_2)?;
     let x_1 = v_3;
     let v_4 = btypeidx(rd_, cx_)?;
-    let v_5 = wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(v_4)?)?;
+    let v_5 = wspec_runtime::num::cast::<_, u32>(v_4)?;
     let x_2 = v_5;
-    Ok(Instr::ArrayCopy(wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(x_1)?)?, wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(x_2)?)?))
+    Ok(Instr::ArrayCopy(x_1, x_2))
 }
 
-// from s5/5.3-binary-instructions.wspec:185
+// from spec/5.3-binary-instructions.wspec:183
 fn binstr_p99(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0xfb { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0xfb { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     let v_1 = bu32(rd_, cx_)?;
     wspec_runtime::check(wspec_runtime::num::wide(v_1)? == 18i128)?;
     let v_2 = btypeidx(rd_, cx_)?;
-    let v_3 = wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(v_2)?)?;
+    let v_3 = wspec_runtime::num::cast::<_, u32>(v_2)?;
     let x = v_3;
     let v_4 = bdataidx(rd_, cx_)?;
-    let v_5 = wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(v_4)?)?;
+    let v_5 = wspec_runtime::num::cast::<_, u32>(v_4)?;
     let y = v_5;
-    Ok(Instr::ArrayInitData(wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(x)?)?, wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(y)?)?))
+    Ok(Instr::ArrayInitData(x, y))
 }
 
-// from s5/5.3-binary-instructions.wspec:186
+// from spec/5.3-binary-instructions.wspec:184
 fn binstr_p100(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0xfb { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0xfb { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     let v_1 = bu32(rd_, cx_)?;
     wspec_runtime::check(wspec_runtime::num::wide(v_1)? == 19i128)?;
     let v_2 = btypeidx(rd_, cx_)?;
-    let v_3 = wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(v_2)?)?;
+    let v_3 = wspec_runtime::num::cast::<_, u32>(v_2)?;
     let x = v_3;
     let v_4 = belemidx(rd_, cx_)?;
-    let v_5 = wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(v_4)?)?;
+    let v_5 = wspec_runtime::num::cast::<_, u32>(v_4)?;
     let y = v_5;
-    Ok(Instr::ArrayInitElem(wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(x)?)?, wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(y)?)?))
+    Ok(Instr::ArrayInitElem(x, y))
 }
 
-// from s5/5.3-binary-instructions.wspec:191
+// from spec/5.3-binary-instructions.wspec:189
 fn binstr_p101(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0x41 { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0x41 { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     let v_1 = bi32(rd_, cx_)?;
-    let n_2 = Num::Inn(wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(v_1)?)?);
+    let n_2 = Num::Inn(wspec_runtime::num::cast::<_, u64>(v_1)?);
     let c = n_2;
     Ok(Instr::Const(Numtype::I32, c))
 }
 
-// from s5/5.3-binary-instructions.wspec:192
+// from spec/5.3-binary-instructions.wspec:190
 fn binstr_p102(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0x42 { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0x42 { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     let v_1 = bi64(rd_, cx_)?;
-    let n_2 = Num::Inn(wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(v_1)?)?);
+    let n_2 = Num::Inn(wspec_runtime::num::cast::<_, u64>(v_1)?);
     let c = n_2;
     Ok(Instr::Const(Numtype::I64, c))
 }
 
-// from s5/5.3-binary-instructions.wspec:193
+// from spec/5.3-binary-instructions.wspec:191
 fn binstr_p103(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0x43 { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0x43 { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     let v_1 = bf32(rd_, cx_)?;
-    let n_2 = Num::Fnn(wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(v_1)?)?);
+    let n_2 = Num::Fnn(wspec_runtime::num::cast::<_, u64>(v_1)?);
     let c = n_2;
     Ok(Instr::Const(Numtype::F32, c))
 }
 
-// from s5/5.3-binary-instructions.wspec:194
+// from spec/5.3-binary-instructions.wspec:192
 fn binstr_p104(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0x44 { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0x44 { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     let v_1 = bf64(rd_, cx_)?;
-    let n_2 = Num::Fnn(wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(v_1)?)?);
+    let n_2 = Num::Fnn(wspec_runtime::num::cast::<_, u64>(v_1)?);
     let c = n_2;
     Ok(Instr::Const(Numtype::F64, c))
 }
 
-// from s5/5.3-binary-instructions.wspec:195
+// from spec/5.3-binary-instructions.wspec:193
 fn binstr_p105(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0x45 { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0x45 { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     Ok(Instr::Testop(Numtype::I32, Testop::Inn(TestopInn)))
 }
 
-// from s5/5.3-binary-instructions.wspec:196
+// from spec/5.3-binary-instructions.wspec:194
 fn binstr_p106(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0x46 { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0x46 { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     Ok(Instr::Relop(Numtype::I32, Relop::Inn(RelopInn::Eq)))
 }
 
-// from s5/5.3-binary-instructions.wspec:197
+// from spec/5.3-binary-instructions.wspec:195
 fn binstr_p107(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0x47 { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0x47 { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     Ok(Instr::Relop(Numtype::I32, Relop::Inn(RelopInn::Ne)))
 }
 
-// from s5/5.3-binary-instructions.wspec:198
+// from spec/5.3-binary-instructions.wspec:196
 fn binstr_p108(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0x48 { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0x48 { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     Ok(Instr::Relop(Numtype::I32, Relop::Inn(RelopInn::Lt(Sx::S))))
 }
 
-// from s5/5.3-binary-instructions.wspec:199
+// from spec/5.3-binary-instructions.wspec:197
 fn binstr_p109(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0x49 { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0x49 { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     Ok(Instr::Relop(Numtype::I32, Relop::Inn(RelopInn::Lt(Sx::U))))
 }
 
-// from s5/5.3-binary-instructions.wspec:200
+// from spec/5.3-binary-instructions.wspec:198
 fn binstr_p110(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0x4a { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0x4a { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     Ok(Instr::Relop(Numtype::I32, Relop::Inn(RelopInn::Gt(Sx::S))))
 }
 
-// from s5/5.3-binary-instructions.wspec:201
+// from spec/5.3-binary-instructions.wspec:199
 fn binstr_p111(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0x4b { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0x4b { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     Ok(Instr::Relop(Numtype::I32, Relop::Inn(RelopInn::Gt(Sx::U))))
 }
 
-// from s5/5.3-binary-instructions.wspec:202
+// from spec/5.3-binary-instructions.wspec:200
 fn binstr_p112(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0x4c { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0x4c { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     Ok(Instr::Relop(Numtype::I32, Relop::Inn(RelopInn::Le(Sx::S))))
 }
 
-// from s5/5.3-binary-instructions.wspec:203
+// from spec/5.3-binary-instructions.wspec:201
 fn binstr_p113(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0x4d { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0x4d { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     Ok(Instr::Relop(Numtype::I32, Relop::Inn(RelopInn::Le(Sx::U))))
 }
 
-// from s5/5.3-binary-instructions.wspec:204
+// from spec/5.3-binary-instructions.wspec:202
 fn binstr_p114(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0x4e { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0x4e { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     Ok(Instr::Relop(Numtype::I32, Relop::Inn(RelopInn::Ge(Sx::S))))
 }
 
-// from s5/5.3-binary-instructions.wspec:205
+// from spec/5.3-binary-instructions.wspec:203
 fn binstr_p115(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0x4f { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0x4f { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     Ok(Instr::Relop(Numtype::I32, Relop::Inn(RelopInn::Ge(Sx::U))))
 }
 
-// from s5/5.3-binary-instructions.wspec:206
+// from spec/5.3-binary-instructions.wspec:204
 fn binstr_p116(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0x50 { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0x50 { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     Ok(Instr::Testop(Numtype::I64, Testop::Inn(TestopInn)))
 }
 
-// from s5/5.3-binary-instructions.wspec:207
+// from spec/5.3-binary-instructions.wspec:205
 fn binstr_p117(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0x51 { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0x51 { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     Ok(Instr::Relop(Numtype::I64, Relop::Inn(RelopInn::Eq)))
 }
 
-// from s5/5.3-binary-instructions.wspec:208
+// from spec/5.3-binary-instructions.wspec:206
 fn binstr_p118(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0x52 { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0x52 { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     Ok(Instr::Relop(Numtype::I64, Relop::Inn(RelopInn::Ne)))
 }
 
-// from s5/5.3-binary-instructions.wspec:209
+// from spec/5.3-binary-instructions.wspec:207
 fn binstr_p119(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0x53 { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0x53 { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     Ok(Instr::Relop(Numtype::I64, Relop::Inn(RelopInn::Lt(Sx::S))))
 }
 
-// from s5/5.3-binary-instructions.wspec:210
+// from spec/5.3-binary-instructions.wspec:208
 fn binstr_p120(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0x54 { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0x54 { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     Ok(Instr::Relop(Numtype::I64, Relop::Inn(RelopInn::Lt(Sx::U))))
 }
 
-// from s5/5.3-binary-instructions.wspec:211
+// from spec/5.3-binary-instructions.wspec:209
 fn binstr_p121(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0x55 { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0x55 { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     Ok(Instr::Relop(Numtype::I64, Relop::Inn(RelopInn::Gt(Sx::S))))
 }
 
-// from s5/5.3-binary-instructions.wspec:212
+// from spec/5.3-binary-instructions.wspec:210
 fn binstr_p122(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0x56 { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0x56 { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     Ok(Instr::Relop(Numtype::I64, Relop::Inn(RelopInn::Gt(Sx::U))))
 }
 
-// from s5/5.3-binary-instructions.wspec:213
+// from spec/5.3-binary-instructions.wspec:211
 fn binstr_p123(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0x57 { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0x57 { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     Ok(Instr::Relop(Numtype::I64, Relop::Inn(RelopInn::Le(Sx::S))))
 }
 
-// from s5/5.3-binary-instructions.wspec:214
+// from spec/5.3-binary-instructions.wspec:212
 fn binstr_p124(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0x58 { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0x58 { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     Ok(Instr::Relop(Numtype::I64, Relop::Inn(RelopInn::Le(Sx::U))))
 }
 
-// from s5/5.3-binary-instructions.wspec:215
+// from spec/5.3-binary-instructions.wspec:213
 fn binstr_p125(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0x59 { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0x59 { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     Ok(Instr::Relop(Numtype::I64, Relop::Inn(RelopInn::Ge(Sx::S))))
 }
 
-// from s5/5.3-binary-instructions.wspec:216
+// from spec/5.3-binary-instructions.wspec:214
 fn binstr_p126(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0x5a { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0x5a { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     Ok(Instr::Relop(Numtype::I64, Relop::Inn(RelopInn::Ge(Sx::U))))
 }
 
-// from s5/5.3-binary-instructions.wspec:217
+// from spec/5.3-binary-instructions.wspec:215
 fn binstr_p127(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0x5b { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0x5b { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     Ok(Instr::Relop(Numtype::F32, Relop::Inn(RelopInn::Eq)))
 }
 
-// from s5/5.3-binary-instructions.wspec:218
+// from spec/5.3-binary-instructions.wspec:216
 fn binstr_p128(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0x5c { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0x5c { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     Ok(Instr::Relop(Numtype::F32, Relop::Inn(RelopInn::Ne)))
 }
 
-// from s5/5.3-binary-instructions.wspec:219
+// from spec/5.3-binary-instructions.wspec:217
 fn binstr_p129(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0x5d { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0x5d { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     Ok(Instr::Relop(Numtype::F32, Relop::Fnn(RelopFnn::Lt)))
 }
 
-// from s5/5.3-binary-instructions.wspec:220
+// from spec/5.3-binary-instructions.wspec:218
 fn binstr_p130(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0x5e { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0x5e { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     Ok(Instr::Relop(Numtype::F32, Relop::Fnn(RelopFnn::Gt)))
 }
 
-// from s5/5.3-binary-instructions.wspec:221
+// from spec/5.3-binary-instructions.wspec:219
 fn binstr_p131(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0x5f { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0x5f { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     Ok(Instr::Relop(Numtype::F32, Relop::Fnn(RelopFnn::Le)))
 }
 
-// from s5/5.3-binary-instructions.wspec:222
+// from spec/5.3-binary-instructions.wspec:220
 fn binstr_p132(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0x60 { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0x60 { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     Ok(Instr::Relop(Numtype::F32, Relop::Fnn(RelopFnn::Ge)))
 }
 
-// from s5/5.3-binary-instructions.wspec:223
+// from spec/5.3-binary-instructions.wspec:221
 fn binstr_p133(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0x61 { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0x61 { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     Ok(Instr::Relop(Numtype::F64, Relop::Inn(RelopInn::Eq)))
 }
 
-// from s5/5.3-binary-instructions.wspec:224
+// from spec/5.3-binary-instructions.wspec:222
 fn binstr_p134(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0x62 { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0x62 { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     Ok(Instr::Relop(Numtype::F64, Relop::Inn(RelopInn::Ne)))
 }
 
-// from s5/5.3-binary-instructions.wspec:225
+// from spec/5.3-binary-instructions.wspec:223
 fn binstr_p135(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0x63 { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0x63 { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     Ok(Instr::Relop(Numtype::F64, Relop::Fnn(RelopFnn::Lt)))
 }
 
-// from s5/5.3-binary-instructions.wspec:226
+// from spec/5.3-binary-instructions.wspec:224
 fn binstr_p136(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0x64 { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0x64 { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     Ok(Instr::Relop(Numtype::F64, Relop::Fnn(RelopFnn::Gt)))
 }
 
-// from s5/5.3-binary-instructions.wspec:227
+// from spec/5.3-binary-instructions.wspec:225
 fn binstr_p137(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0x65 { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0x65 { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     Ok(Instr::Relop(Numtype::F64, Relop::Fnn(RelopFnn::Le)))
 }
 
-// from s5/5.3-binary-instructions.wspec:228
+// from spec/5.3-binary-instructions.wspec:226
 fn binstr_p138(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0x66 { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0x66 { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     Ok(Instr::Relop(Numtype::F64, Relop::Fnn(RelopFnn::Ge)))
 }
 
-// from s5/5.3-binary-instructions.wspec:229
+// from spec/5.3-binary-instructions.wspec:227
 fn binstr_p139(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0x67 { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0x67 { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     Ok(Instr::Unop(Numtype::I32, Unop::Inn(UnopInn::Clz)))
 }
 
-// from s5/5.3-binary-instructions.wspec:230
+// from spec/5.3-binary-instructions.wspec:228
 fn binstr_p140(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0x68 { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0x68 { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     Ok(Instr::Unop(Numtype::I32, Unop::Inn(UnopInn::Ctz)))
 }
 
-// from s5/5.3-binary-instructions.wspec:231
+// from spec/5.3-binary-instructions.wspec:229
 fn binstr_p141(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0x69 { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0x69 { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     Ok(Instr::Unop(Numtype::I32, Unop::Inn(UnopInn::Popcnt)))
 }
 
-// from s5/5.3-binary-instructions.wspec:232
+// from spec/5.3-binary-instructions.wspec:230
 fn binstr_p142(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0x6a { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0x6a { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     Ok(Instr::Binop(Numtype::I32, Binop::Inn(BinopInn::Add)))
 }
 
-// from s5/5.3-binary-instructions.wspec:233
+// from spec/5.3-binary-instructions.wspec:231
 fn binstr_p143(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0x6b { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0x6b { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     Ok(Instr::Binop(Numtype::I32, Binop::Inn(BinopInn::Sub)))
 }
 
-// from s5/5.3-binary-instructions.wspec:234
+// from spec/5.3-binary-instructions.wspec:232
 fn binstr_p144(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0x6c { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0x6c { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     Ok(Instr::Binop(Numtype::I32, Binop::Inn(BinopInn::Mul)))
 }
 
-// from s5/5.3-binary-instructions.wspec:235
+// from spec/5.3-binary-instructions.wspec:233
 fn binstr_p145(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0x6d { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0x6d { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     Ok(Instr::Binop(Numtype::I32, Binop::Inn(BinopInn::Div(Sx::S))))
 }
 
-// from s5/5.3-binary-instructions.wspec:236
+// from spec/5.3-binary-instructions.wspec:234
 fn binstr_p146(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0x6e { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0x6e { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     Ok(Instr::Binop(Numtype::I32, Binop::Inn(BinopInn::Div(Sx::U))))
 }
 
-// from s5/5.3-binary-instructions.wspec:237
+// from spec/5.3-binary-instructions.wspec:235
 fn binstr_p147(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0x6f { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0x6f { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     Ok(Instr::Binop(Numtype::I32, Binop::Inn(BinopInn::Rem(Sx::S))))
 }
 
-// from s5/5.3-binary-instructions.wspec:238
+// from spec/5.3-binary-instructions.wspec:236
 fn binstr_p148(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0x70 { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0x70 { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     Ok(Instr::Binop(Numtype::I32, Binop::Inn(BinopInn::Rem(Sx::U))))
 }
 
-// from s5/5.3-binary-instructions.wspec:239
+// from spec/5.3-binary-instructions.wspec:237
 fn binstr_p149(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0x71 { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0x71 { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     Ok(Instr::Binop(Numtype::I32, Binop::Inn(BinopInn::And)))
 }
 
-// from s5/5.3-binary-instructions.wspec:240
+// from spec/5.3-binary-instructions.wspec:238
 fn binstr_p150(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0x72 { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0x72 { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     Ok(Instr::Binop(Numtype::I32, Binop::Inn(BinopInn::Or)))
 }
 
-// from s5/5.3-binary-instructions.wspec:241
+// from spec/5.3-binary-instructions.wspec:239
 fn binstr_p151(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0x73 { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0x73 { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     Ok(Instr::Binop(Numtype::I32, Binop::Inn(BinopInn::Xor)))
 }
 
-// from s5/5.3-binary-instructions.wspec:242
+// from spec/5.3-binary-instructions.wspec:240
 fn binstr_p152(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0x74 { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0x74 { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     Ok(Instr::Binop(Numtype::I32, Binop::Inn(BinopInn::Shl)))
 }
 
-// from s5/5.3-binary-instructions.wspec:243
+// from spec/5.3-binary-instructions.wspec:241
 fn binstr_p153(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0x75 { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0x75 { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     Ok(Instr::Binop(Numtype::I32, Binop::Inn(BinopInn::Shr(Sx::S))))
 }
 
-// from s5/5.3-binary-instructions.wspec:244
+// from spec/5.3-binary-instructions.wspec:242
 fn binstr_p154(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0x76 { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0x76 { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     Ok(Instr::Binop(Numtype::I32, Binop::Inn(BinopInn::Shr(Sx::U))))
 }
 
-// from s5/5.3-binary-instructions.wspec:245
+// from spec/5.3-binary-instructions.wspec:243
 fn binstr_p155(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0x77 { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0x77 { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     Ok(Instr::Binop(Numtype::I32, Binop::Inn(BinopInn::Rotl)))
 }
 
-// from s5/5.3-binary-instructions.wspec:246
+// from spec/5.3-binary-instructions.wspec:244
 fn binstr_p156(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0x78 { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0x78 { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     Ok(Instr::Binop(Numtype::I32, Binop::Inn(BinopInn::Rotr)))
 }
 
-// from s5/5.3-binary-instructions.wspec:247
+// from spec/5.3-binary-instructions.wspec:245
 fn binstr_p157(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0x79 { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0x79 { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     Ok(Instr::Unop(Numtype::I64, Unop::Inn(UnopInn::Clz)))
 }
 
-// from s5/5.3-binary-instructions.wspec:248
+// from spec/5.3-binary-instructions.wspec:246
 fn binstr_p158(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0x7a { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0x7a { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     Ok(Instr::Unop(Numtype::I64, Unop::Inn(UnopInn::Ctz)))
 }
 
-// from s5/5.3-binary-instructions.wspec:249
+// from spec/5.3-binary-instructions.wspec:247
 fn binstr_p159(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0x7b { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0x7b { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     Ok(Instr::Unop(Numtype::I64, Unop::Inn(UnopInn::Popcnt)))
 }
 
-// from s5/5.3-binary-instructions.wspec:250
+// from spec/5.3-binary-instructions.wspec:248
 fn binstr_p160(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0x7c { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0x7c { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     Ok(Instr::Binop(Numtype::I64, Binop::Inn(BinopInn::Add)))
 }
 
-// from s5/5.3-binary-instructions.wspec:251
+// from spec/5.3-binary-instructions.wspec:249
 fn binstr_p161(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0x7d { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0x7d { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     Ok(Instr::Binop(Numtype::I64, Binop::Inn(BinopInn::Sub)))
 }
 
-// from s5/5.3-binary-instructions.wspec:252
+// from spec/5.3-binary-instructions.wspec:250
 fn binstr_p162(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0x7e { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0x7e { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     Ok(Instr::Binop(Numtype::I64, Binop::Inn(BinopInn::Mul)))
 }
 
-// from s5/5.3-binary-instructions.wspec:253
+// from spec/5.3-binary-instructions.wspec:251
 fn binstr_p163(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0x7f { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0x7f { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     Ok(Instr::Binop(Numtype::I64, Binop::Inn(BinopInn::Div(Sx::S))))
 }
 
-// from s5/5.3-binary-instructions.wspec:254
+// from spec/5.3-binary-instructions.wspec:252
 fn binstr_p164(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0x80 { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0x80 { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     Ok(Instr::Binop(Numtype::I64, Binop::Inn(BinopInn::Div(Sx::U))))
 }
 
-// from s5/5.3-binary-instructions.wspec:255
+// from spec/5.3-binary-instructions.wspec:253
 fn binstr_p165(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0x81 { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0x81 { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     Ok(Instr::Binop(Numtype::I64, Binop::Inn(BinopInn::Rem(Sx::S))))
 }
 
-// from s5/5.3-binary-instructions.wspec:256
+// from spec/5.3-binary-instructions.wspec:254
 fn binstr_p166(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0x82 { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0x82 { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     Ok(Instr::Binop(Numtype::I64, Binop::Inn(BinopInn::Rem(Sx::U))))
 }
 
-// from s5/5.3-binary-instructions.wspec:257
+// from spec/5.3-binary-instructions.wspec:255
 fn binstr_p167(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0x83 { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0x83 { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     Ok(Instr::Binop(Numtype::I64, Binop::Inn(BinopInn::And)))
 }
 
-// from s5/5.3-binary-instructions.wspec:258
+// from spec/5.3-binary-instructions.wspec:256
 fn binstr_p168(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0x84 { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0x84 { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     Ok(Instr::Binop(Numtype::I64, Binop::Inn(BinopInn::Or)))
 }
 
-// from s5/5.3-binary-instructions.wspec:259
+// from spec/5.3-binary-instructions.wspec:257
 fn binstr_p169(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0x85 { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0x85 { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     Ok(Instr::Binop(Numtype::I64, Binop::Inn(BinopInn::Xor)))
 }
 
-// from s5/5.3-binary-instructions.wspec:260
+// from spec/5.3-binary-instructions.wspec:258
 fn binstr_p170(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0x86 { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0x86 { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     Ok(Instr::Binop(Numtype::I64, Binop::Inn(BinopInn::Shl)))
 }
 
-// from s5/5.3-binary-instructions.wspec:261
+// from spec/5.3-binary-instructions.wspec:259
 fn binstr_p171(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0x87 { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0x87 { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     Ok(Instr::Binop(Numtype::I64, Binop::Inn(BinopInn::Shr(Sx::S))))
 }
 
-// from s5/5.3-binary-instructions.wspec:262
+// from spec/5.3-binary-instructions.wspec:260
 fn binstr_p172(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0x88 { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0x88 { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     Ok(Instr::Binop(Numtype::I64, Binop::Inn(BinopInn::Shr(Sx::U))))
 }
 
-// from s5/5.3-binary-instructions.wspec:263
+// from spec/5.3-binary-instructions.wspec:261
 fn binstr_p173(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0x89 { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0x89 { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     Ok(Instr::Binop(Numtype::I64, Binop::Inn(BinopInn::Rotl)))
 }
 
-// from s5/5.3-binary-instructions.wspec:264
+// from spec/5.3-binary-instructions.wspec:262
 fn binstr_p174(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0x8a { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0x8a { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     Ok(Instr::Binop(Numtype::I64, Binop::Inn(BinopInn::Rotr)))
 }
 
-// from s5/5.3-binary-instructions.wspec:265
+// from spec/5.3-binary-instructions.wspec:263
 fn binstr_p175(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0x8b { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0x8b { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     Ok(Instr::Unop(Numtype::F32, Unop::Fnn(UnopFnn::Abs)))
 }
 
-// from s5/5.3-binary-instructions.wspec:266
+// from spec/5.3-binary-instructions.wspec:264
 fn binstr_p176(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0x8c { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0x8c { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     Ok(Instr::Unop(Numtype::F32, Unop::Fnn(UnopFnn::Neg)))
 }
 
-// from s5/5.3-binary-instructions.wspec:267
+// from spec/5.3-binary-instructions.wspec:265
 fn binstr_p177(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0x8d { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0x8d { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     Ok(Instr::Unop(Numtype::F32, Unop::Fnn(UnopFnn::Ceil)))
 }
 
-// from s5/5.3-binary-instructions.wspec:268
+// from spec/5.3-binary-instructions.wspec:266
 fn binstr_p178(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0x8e { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0x8e { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     Ok(Instr::Unop(Numtype::F32, Unop::Fnn(UnopFnn::Floor)))
 }
 
-// from s5/5.3-binary-instructions.wspec:269
+// from spec/5.3-binary-instructions.wspec:267
 fn binstr_p179(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0x8f { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0x8f { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     Ok(Instr::Unop(Numtype::F32, Unop::Fnn(UnopFnn::Trunc)))
 }
 
-// from s5/5.3-binary-instructions.wspec:270
+// from spec/5.3-binary-instructions.wspec:268
 fn binstr_p180(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0x90 { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0x90 { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     Ok(Instr::Unop(Numtype::F32, Unop::Fnn(UnopFnn::Nearest)))
 }
 
-// from s5/5.3-binary-instructions.wspec:271
+// from spec/5.3-binary-instructions.wspec:269
 fn binstr_p181(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0x91 { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0x91 { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     Ok(Instr::Unop(Numtype::F32, Unop::Fnn(UnopFnn::Sqrt)))
 }
 
-// from s5/5.3-binary-instructions.wspec:272
+// from spec/5.3-binary-instructions.wspec:270
 fn binstr_p182(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0x92 { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0x92 { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     Ok(Instr::Binop(Numtype::F32, Binop::Inn(BinopInn::Add)))
 }
 
-// from s5/5.3-binary-instructions.wspec:273
+// from spec/5.3-binary-instructions.wspec:271
 fn binstr_p183(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0x93 { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0x93 { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     Ok(Instr::Binop(Numtype::F32, Binop::Inn(BinopInn::Sub)))
 }
 
-// from s5/5.3-binary-instructions.wspec:274
+// from spec/5.3-binary-instructions.wspec:272
 fn binstr_p184(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0x94 { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0x94 { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     Ok(Instr::Binop(Numtype::F32, Binop::Inn(BinopInn::Mul)))
 }
 
-// from s5/5.3-binary-instructions.wspec:275
+// from spec/5.3-binary-instructions.wspec:273
 fn binstr_p185(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0x95 { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0x95 { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     Ok(Instr::Binop(Numtype::F32, Binop::Fnn(BinopFnn::Div)))
 }
 
-// from s5/5.3-binary-instructions.wspec:276
+// from spec/5.3-binary-instructions.wspec:274
 fn binstr_p186(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0x96 { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0x96 { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     Ok(Instr::Binop(Numtype::F32, Binop::Fnn(BinopFnn::Min)))
 }
 
-// from s5/5.3-binary-instructions.wspec:277
+// from spec/5.3-binary-instructions.wspec:275
 fn binstr_p187(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0x97 { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0x97 { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     Ok(Instr::Binop(Numtype::F32, Binop::Fnn(BinopFnn::Max)))
 }
 
-// from s5/5.3-binary-instructions.wspec:278
+// from spec/5.3-binary-instructions.wspec:276
 fn binstr_p188(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0x98 { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0x98 { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     Ok(Instr::Binop(Numtype::F32, Binop::Fnn(BinopFnn::Copysign)))
 }
 
-// from s5/5.3-binary-instructions.wspec:279
+// from spec/5.3-binary-instructions.wspec:277
 fn binstr_p189(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0x99 { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0x99 { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     Ok(Instr::Unop(Numtype::F64, Unop::Fnn(UnopFnn::Abs)))
 }
 
-// from s5/5.3-binary-instructions.wspec:280
+// from spec/5.3-binary-instructions.wspec:278
 fn binstr_p190(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0x9a { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0x9a { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     Ok(Instr::Unop(Numtype::F64, Unop::Fnn(UnopFnn::Neg)))
 }
 
-// from s5/5.3-binary-instructions.wspec:281
+// from spec/5.3-binary-instructions.wspec:279
 fn binstr_p191(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0x9b { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0x9b { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     Ok(Instr::Unop(Numtype::F64, Unop::Fnn(UnopFnn::Ceil)))
 }
 
-// from s5/5.3-binary-instructions.wspec:282
+// from spec/5.3-binary-instructions.wspec:280
 fn binstr_p192(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0x9c { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0x9c { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     Ok(Instr::Unop(Numtype::F64, Unop::Fnn(UnopFnn::Floor)))
 }
 
-// from s5/5.3-binary-instructions.wspec:283
+// from spec/5.3-binary-instructions.wspec:281
 fn binstr_p193(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0x9d { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0x9d { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     Ok(Instr::Unop(Numtype::F64, Unop::Fnn(UnopFnn::Trunc)))
 }
 
-// from s5/5.3-binary-instructions.wspec:284
+// from spec/5.3-binary-instructions.wspec:282
 fn binstr_p194(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0x9e { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0x9e { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     Ok(Instr::Unop(Numtype::F64, Unop::Fnn(UnopFnn::Nearest)))
 }
 
-// from s5/5.3-binary-instructions.wspec:285
+// from spec/5.3-binary-instructions.wspec:283
 fn binstr_p195(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0x9f { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0x9f { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     Ok(Instr::Unop(Numtype::F64, Unop::Fnn(UnopFnn::Sqrt)))
 }
 
-// from s5/5.3-binary-instructions.wspec:286
+// from spec/5.3-binary-instructions.wspec:284
 fn binstr_p196(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0xa0 { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0xa0 { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     Ok(Instr::Binop(Numtype::F64, Binop::Inn(BinopInn::Add)))
 }
 
-// from s5/5.3-binary-instructions.wspec:287
+// from spec/5.3-binary-instructions.wspec:285
 fn binstr_p197(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0xa1 { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0xa1 { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     Ok(Instr::Binop(Numtype::F64, Binop::Inn(BinopInn::Sub)))
 }
 
-// from s5/5.3-binary-instructions.wspec:288
+// from spec/5.3-binary-instructions.wspec:286
 fn binstr_p198(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0xa2 { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0xa2 { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     Ok(Instr::Binop(Numtype::F64, Binop::Inn(BinopInn::Mul)))
 }
 
-// from s5/5.3-binary-instructions.wspec:289
+// from spec/5.3-binary-instructions.wspec:287
 fn binstr_p199(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0xa3 { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0xa3 { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     Ok(Instr::Binop(Numtype::F64, Binop::Fnn(BinopFnn::Div)))
 }
 
-// from s5/5.3-binary-instructions.wspec:290
+// from spec/5.3-binary-instructions.wspec:288
 fn binstr_p200(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0xa4 { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0xa4 { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     Ok(Instr::Binop(Numtype::F64, Binop::Fnn(BinopFnn::Min)))
 }
 
-// from s5/5.3-binary-instructions.wspec:291
+// from spec/5.3-binary-instructions.wspec:289
 fn binstr_p201(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0xa5 { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0xa5 { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     Ok(Instr::Binop(Numtype::F64, Binop::Fnn(BinopFnn::Max)))
 }
 
-// from s5/5.3-binary-instructions.wspec:292
+// from spec/5.3-binary-instructions.wspec:290
 fn binstr_p202(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0xa6 { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0xa6 { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     Ok(Instr::Binop(Numtype::F64, Binop::Fnn(BinopFnn::Copysign)))
 }
 
-// from s5/5.3-binary-instructions.wspec:293
+// from spec/5.3-binary-instructions.wspec:291
 fn binstr_p203(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0xa7 { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0xa7 { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     Ok(Instr::Cvtop(Numtype::I32, Numtype::I64, Cvtop::InnInn(CvtopInnInn::Wrap)))
 }
 
-// from s5/5.3-binary-instructions.wspec:294
+// from spec/5.3-binary-instructions.wspec:292
 fn binstr_p204(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0xa8 { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0xa8 { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     Ok(Instr::Cvtop(Numtype::I32, Numtype::F32, Cvtop::FnnInn(CvtopFnnInn::Trunc(Sx::S))))
 }
 
-// from s5/5.3-binary-instructions.wspec:295
+// from spec/5.3-binary-instructions.wspec:293
 fn binstr_p205(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0xa9 { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0xa9 { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     Ok(Instr::Cvtop(Numtype::I32, Numtype::F32, Cvtop::FnnInn(CvtopFnnInn::Trunc(Sx::U))))
 }
 
-// from s5/5.3-binary-instructions.wspec:296
+// from spec/5.3-binary-instructions.wspec:294
 fn binstr_p206(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0xaa { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0xaa { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     Ok(Instr::Cvtop(Numtype::I32, Numtype::F64, Cvtop::FnnInn(CvtopFnnInn::Trunc(Sx::S))))
 }
 
-// from s5/5.3-binary-instructions.wspec:297
+// from spec/5.3-binary-instructions.wspec:295
 fn binstr_p207(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0xab { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0xab { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     Ok(Instr::Cvtop(Numtype::I32, Numtype::F64, Cvtop::FnnInn(CvtopFnnInn::Trunc(Sx::U))))
 }
 
-// from s5/5.3-binary-instructions.wspec:298
+// from spec/5.3-binary-instructions.wspec:296
 fn binstr_p208(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0xac { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0xac { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     Ok(Instr::Cvtop(Numtype::I64, Numtype::I32, Cvtop::InnInn(CvtopInnInn::Extend(Sx::S))))
 }
 
-// from s5/5.3-binary-instructions.wspec:299
+// from spec/5.3-binary-instructions.wspec:297
 fn binstr_p209(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0xad { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0xad { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     Ok(Instr::Cvtop(Numtype::I64, Numtype::I32, Cvtop::InnInn(CvtopInnInn::Extend(Sx::U))))
 }
 
-// from s5/5.3-binary-instructions.wspec:300
+// from spec/5.3-binary-instructions.wspec:298
 fn binstr_p210(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0xae { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0xae { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     Ok(Instr::Cvtop(Numtype::I64, Numtype::F32, Cvtop::FnnInn(CvtopFnnInn::Trunc(Sx::S))))
 }
 
-// from s5/5.3-binary-instructions.wspec:301
+// from spec/5.3-binary-instructions.wspec:299
 fn binstr_p211(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0xaf { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0xaf { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     Ok(Instr::Cvtop(Numtype::I64, Numtype::F32, Cvtop::FnnInn(CvtopFnnInn::Trunc(Sx::U))))
 }
 
-// from s5/5.3-binary-instructions.wspec:302
+// from spec/5.3-binary-instructions.wspec:300
 fn binstr_p212(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0xb0 { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0xb0 { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     Ok(Instr::Cvtop(Numtype::I64, Numtype::F64, Cvtop::FnnInn(CvtopFnnInn::Trunc(Sx::S))))
 }
 
-// from s5/5.3-binary-instructions.wspec:303
+// from spec/5.3-binary-instructions.wspec:301
 fn binstr_p213(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0xb1 { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0xb1 { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     Ok(Instr::Cvtop(Numtype::I64, Numtype::F64, Cvtop::FnnInn(CvtopFnnInn::Trunc(Sx::U))))
 }
 
-// from s5/5.3-binary-instructions.wspec:304
+// from spec/5.3-binary-instructions.wspec:302
 fn binstr_p214(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0xb2 { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0xb2 { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     Ok(Instr::Cvtop(Numtype::F32, Numtype::I32, Cvtop::InnFnn(CvtopInnFnn::Convert(Sx::S))))
 }
 
-// from s5/5.3-binary-instructions.wspec:305
+// from spec/5.3-binary-instructions.wspec:303
 fn binstr_p215(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0xb3 { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0xb3 { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     Ok(Instr::Cvtop(Numtype::F32, Numtype::I32, Cvtop::InnFnn(CvtopInnFnn::Convert(Sx::U))))
 }
 
-// from s5/5.3-binary-instructions.wspec:306
+// from spec/5.3-binary-instructions.wspec:304
 fn binstr_p216(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0xb4 { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0xb4 { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     Ok(Instr::Cvtop(Numtype::F32, Numtype::I64, Cvtop::InnFnn(CvtopInnFnn::Convert(Sx::S))))
 }
 
-// from s5/5.3-binary-instructions.wspec:307
+// from spec/5.3-binary-instructions.wspec:305
 fn binstr_p217(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0xb5 { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0xb5 { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     Ok(Instr::Cvtop(Numtype::F32, Numtype::I64, Cvtop::InnFnn(CvtopInnFnn::Convert(Sx::U))))
 }
 
-// from s5/5.3-binary-instructions.wspec:308
+// from spec/5.3-binary-instructions.wspec:306
 fn binstr_p218(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0xb6 { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0xb6 { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     Ok(Instr::Cvtop(Numtype::F32, Numtype::F64, Cvtop::FnnFnn(CvtopFnnFnn::Demote)))
 }
 
-// from s5/5.3-binary-instructions.wspec:309
+// from spec/5.3-binary-instructions.wspec:307
 fn binstr_p219(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0xb7 { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0xb7 { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     Ok(Instr::Cvtop(Numtype::F64, Numtype::I32, Cvtop::InnFnn(CvtopInnFnn::Convert(Sx::S))))
 }
 
-// from s5/5.3-binary-instructions.wspec:310
+// from spec/5.3-binary-instructions.wspec:308
 fn binstr_p220(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0xb8 { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0xb8 { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     Ok(Instr::Cvtop(Numtype::F64, Numtype::I32, Cvtop::InnFnn(CvtopInnFnn::Convert(Sx::U))))
 }
 
-// from s5/5.3-binary-instructions.wspec:311
+// from spec/5.3-binary-instructions.wspec:309
 fn binstr_p221(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0xb9 { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0xb9 { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     Ok(Instr::Cvtop(Numtype::F64, Numtype::I64, Cvtop::InnFnn(CvtopInnFnn::Convert(Sx::S))))
 }
 
-// from s5/5.3-binary-instructions.wspec:312
+// from spec/5.3-binary-instructions.wspec:310
 fn binstr_p222(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0xba { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0xba { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     Ok(Instr::Cvtop(Numtype::F64, Numtype::I64, Cvtop::InnFnn(CvtopInnFnn::Convert(Sx::U))))
 }
 
-// from s5/5.3-binary-instructions.wspec:313
+// from spec/5.3-binary-instructions.wspec:311
 fn binstr_p223(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0xbb { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0xbb { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     Ok(Instr::Cvtop(Numtype::F64, Numtype::F32, Cvtop::FnnFnn(CvtopFnnFnn::Promote)))
 }
 
-// from s5/5.3-binary-instructions.wspec:314
+// from spec/5.3-binary-instructions.wspec:312
 fn binstr_p224(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0xbc { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0xbc { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     Ok(Instr::Cvtop(Numtype::I32, Numtype::F32, Cvtop::InnFnn(CvtopInnFnn::Reinterpret)))
 }
 
-// from s5/5.3-binary-instructions.wspec:315
+// from spec/5.3-binary-instructions.wspec:313
 fn binstr_p225(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0xbd { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0xbd { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     Ok(Instr::Cvtop(Numtype::I64, Numtype::F64, Cvtop::InnFnn(CvtopInnFnn::Reinterpret)))
 }
 
-// from s5/5.3-binary-instructions.wspec:316
+// from spec/5.3-binary-instructions.wspec:314
 fn binstr_p226(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0xbe { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0xbe { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     Ok(Instr::Cvtop(Numtype::F32, Numtype::I32, Cvtop::InnFnn(CvtopInnFnn::Reinterpret)))
 }
 
-// from s5/5.3-binary-instructions.wspec:317
+// from spec/5.3-binary-instructions.wspec:315
 fn binstr_p227(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0xbf { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0xbf { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     Ok(Instr::Cvtop(Numtype::F64, Numtype::I64, Cvtop::InnFnn(CvtopInnFnn::Reinterpret)))
 }
 
-// from s5/5.3-binary-instructions.wspec:318
+// from spec/5.3-binary-instructions.wspec:316
 fn binstr_p228(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0xc0 { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0xc0 { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     Ok(Instr::Unop(Numtype::I32, Unop::Inn(UnopInn::Extend(8_u8))))
 }
 
-// from s5/5.3-binary-instructions.wspec:319
+// from spec/5.3-binary-instructions.wspec:317
 fn binstr_p229(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0xc1 { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0xc1 { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     Ok(Instr::Unop(Numtype::I32, Unop::Inn(UnopInn::Extend(16_u8))))
 }
 
-// from s5/5.3-binary-instructions.wspec:320
+// from spec/5.3-binary-instructions.wspec:318
 fn binstr_p230(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0xc2 { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0xc2 { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     Ok(Instr::Unop(Numtype::I64, Unop::Inn(UnopInn::Extend(8_u8))))
 }
 
-// from s5/5.3-binary-instructions.wspec:321
+// from spec/5.3-binary-instructions.wspec:319
 fn binstr_p231(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0xc3 { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0xc3 { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     Ok(Instr::Unop(Numtype::I64, Unop::Inn(UnopInn::Extend(16_u8))))
 }
 
-// from s5/5.3-binary-instructions.wspec:322
+// from spec/5.3-binary-instructions.wspec:320
 fn binstr_p232(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0xc4 { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0xc4 { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     Ok(Instr::Unop(Numtype::I64, Unop::Inn(UnopInn::Extend(32_u8))))
 }
 
-// from s5/5.3-binary-instructions.wspec:323
+// from spec/5.3-binary-instructions.wspec:321
 fn binstr_p233(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0xfc { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0xfc { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     let v_1 = bu32(rd_, cx_)?;
     wspec_runtime::check(wspec_runtime::num::wide(v_1)? == 0i128)?;
     Ok(Instr::Cvtop(Numtype::I32, Numtype::F32, Cvtop::FnnInn(CvtopFnnInn::TruncSat(Sx::S))))
 }
 
-// from s5/5.3-binary-instructions.wspec:324
+// from spec/5.3-binary-instructions.wspec:322
 fn binstr_p234(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0xfc { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0xfc { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     let v_1 = bu32(rd_, cx_)?;
     wspec_runtime::check(wspec_runtime::num::wide(v_1)? == 1i128)?;
     Ok(Instr::Cvtop(Numtype::I32, Numtype::F32, Cvtop::FnnInn(CvtopFnnInn::TruncSat(Sx::U))))
 }
 
-// from s5/5.3-binary-instructions.wspec:325
+// from spec/5.3-binary-instructions.wspec:323
 fn binstr_p235(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0xfc { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0xfc { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     let v_1 = bu32(rd_, cx_)?;
     wspec_runtime::check(wspec_runtime::num::wide(v_1)? == 2i128)?;
     Ok(Instr::Cvtop(Numtype::I32, Numtype::F64, Cvtop::FnnInn(CvtopFnnInn::TruncSat(Sx::S))))
 }
 
-// from s5/5.3-binary-instructions.wspec:326
+// from spec/5.3-binary-instructions.wspec:324
 fn binstr_p236(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0xfc { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0xfc { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     let v_1 = bu32(rd_, cx_)?;
     wspec_runtime::check(wspec_runtime::num::wide(v_1)? == 3i128)?;
     Ok(Instr::Cvtop(Numtype::I32, Numtype::F64, Cvtop::FnnInn(CvtopFnnInn::TruncSat(Sx::U))))
 }
 
-// from s5/5.3-binary-instructions.wspec:327
+// from spec/5.3-binary-instructions.wspec:325
 fn binstr_p237(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0xfc { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0xfc { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     let v_1 = bu32(rd_, cx_)?;
     wspec_runtime::check(wspec_runtime::num::wide(v_1)? == 4i128)?;
     Ok(Instr::Cvtop(Numtype::I64, Numtype::F32, Cvtop::FnnInn(CvtopFnnInn::TruncSat(Sx::S))))
 }
 
-// from s5/5.3-binary-instructions.wspec:328
+// from spec/5.3-binary-instructions.wspec:326
 fn binstr_p238(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0xfc { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0xfc { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     let v_1 = bu32(rd_, cx_)?;
     wspec_runtime::check(wspec_runtime::num::wide(v_1)? == 5i128)?;
     Ok(Instr::Cvtop(Numtype::I64, Numtype::F32, Cvtop::FnnInn(CvtopFnnInn::TruncSat(Sx::U))))
 }
 
-// from s5/5.3-binary-instructions.wspec:329
+// from spec/5.3-binary-instructions.wspec:327
 fn binstr_p239(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0xfc { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0xfc { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     let v_1 = bu32(rd_, cx_)?;
     wspec_runtime::check(wspec_runtime::num::wide(v_1)? == 6i128)?;
     Ok(Instr::Cvtop(Numtype::I64, Numtype::F64, Cvtop::FnnInn(CvtopFnnInn::TruncSat(Sx::S))))
 }
 
-// from s5/5.3-binary-instructions.wspec:330
+// from spec/5.3-binary-instructions.wspec:328
 fn binstr_p240(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0xfc { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0xfc { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     let v_1 = bu32(rd_, cx_)?;
     wspec_runtime::check(wspec_runtime::num::wide(v_1)? == 7i128)?;
     Ok(Instr::Cvtop(Numtype::I64, Numtype::F64, Cvtop::FnnInn(CvtopFnnInn::TruncSat(Sx::U))))
 }
 
-// from s5/5.3-binary-instructions.wspec:337
+// from spec/5.3-binary-instructions.wspec:335
 fn binstr_p241(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     let v_1 = bu32(rd_, cx_)?;
     wspec_runtime::check(wspec_runtime::num::wide(v_1)? == 0i128)?;
     let v_2 = bmemarg(rd_, cx_)?;
     let (t_3, t_4,) = v_2;
     let x = t_3;
     let ao = t_4;
-    Ok(Instr::Vload(Vectype, None, wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(x)?)?, ao))
+    Ok(Instr::Vload(Vectype, None, x, ao))
 }
 
-// from s5/5.3-binary-instructions.wspec:338
+// from spec/5.3-binary-instructions.wspec:336
 fn binstr_p242(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     let v_1 = bu32(rd_, cx_)?;
     wspec_runtime::check(wspec_runtime::num::wide(v_1)? == 1i128)?;
     let v_2 = bmemarg(rd_, cx_)?;
     let (t_3, t_4,) = v_2;
     let x = t_3;
     let ao = t_4;
-    Ok(Instr::Vload(Vectype, Some(Vloadop::Shape(8_u8, 8_u64, Sx::S)), wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(x)?)?, ao))
+    Ok(Instr::Vload(Vectype, Some(Vloadop::Shape(8_u8, 8_u64, Sx::S)), x, ao))
 }
 
-// from s5/5.3-binary-instructions.wspec:339
+// from spec/5.3-binary-instructions.wspec:337
 fn binstr_p243(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     let v_1 = bu32(rd_, cx_)?;
     wspec_runtime::check(wspec_runtime::num::wide(v_1)? == 2i128)?;
     let v_2 = bmemarg(rd_, cx_)?;
     let (t_3, t_4,) = v_2;
     let x = t_3;
     let ao = t_4;
-    Ok(Instr::Vload(Vectype, Some(Vloadop::Shape(8_u8, 8_u64, Sx::U)), wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(x)?)?, ao))
+    Ok(Instr::Vload(Vectype, Some(Vloadop::Shape(8_u8, 8_u64, Sx::U)), x, ao))
 }
 
-// from s5/5.3-binary-instructions.wspec:340
+// from spec/5.3-binary-instructions.wspec:338
 fn binstr_p244(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     let v_1 = bu32(rd_, cx_)?;
     wspec_runtime::check(wspec_runtime::num::wide(v_1)? == 3i128)?;
     let v_2 = bmemarg(rd_, cx_)?;
     let (t_3, t_4,) = v_2;
     let x = t_3;
     let ao = t_4;
-    Ok(Instr::Vload(Vectype, Some(Vloadop::Shape(16_u8, 4_u64, Sx::S)), wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(x)?)?, ao))
+    Ok(Instr::Vload(Vectype, Some(Vloadop::Shape(16_u8, 4_u64, Sx::S)), x, ao))
 }
 
-// from s5/5.3-binary-instructions.wspec:341
+// from spec/5.3-binary-instructions.wspec:339
 fn binstr_p245(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     let v_1 = bu32(rd_, cx_)?;
     wspec_runtime::check(wspec_runtime::num::wide(v_1)? == 4i128)?;
     let v_2 = bmemarg(rd_, cx_)?;
     let (t_3, t_4,) = v_2;
     let x = t_3;
     let ao = t_4;
-    Ok(Instr::Vload(Vectype, Some(Vloadop::Shape(16_u8, 4_u64, Sx::U)), wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(x)?)?, ao))
+    Ok(Instr::Vload(Vectype, Some(Vloadop::Shape(16_u8, 4_u64, Sx::U)), x, ao))
 }
 
-// from s5/5.3-binary-instructions.wspec:342
+// from spec/5.3-binary-instructions.wspec:340
 fn binstr_p246(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     let v_1 = bu32(rd_, cx_)?;
     wspec_runtime::check(wspec_runtime::num::wide(v_1)? == 5i128)?;
     let v_2 = bmemarg(rd_, cx_)?;
     let (t_3, t_4,) = v_2;
     let x = t_3;
     let ao = t_4;
-    Ok(Instr::Vload(Vectype, Some(Vloadop::Shape(32_u8, 2_u64, Sx::S)), wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(x)?)?, ao))
+    Ok(Instr::Vload(Vectype, Some(Vloadop::Shape(32_u8, 2_u64, Sx::S)), x, ao))
 }
 
-// from s5/5.3-binary-instructions.wspec:343
+// from spec/5.3-binary-instructions.wspec:341
 fn binstr_p247(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     let v_1 = bu32(rd_, cx_)?;
     wspec_runtime::check(wspec_runtime::num::wide(v_1)? == 6i128)?;
     let v_2 = bmemarg(rd_, cx_)?;
     let (t_3, t_4,) = v_2;
     let x = t_3;
     let ao = t_4;
-    Ok(Instr::Vload(Vectype, Some(Vloadop::Shape(32_u8, 2_u64, Sx::U)), wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(x)?)?, ao))
+    Ok(Instr::Vload(Vectype, Some(Vloadop::Shape(32_u8, 2_u64, Sx::U)), x, ao))
 }
 
-// from s5/5.3-binary-instructions.wspec:344
+// from spec/5.3-binary-instructions.wspec:342
 fn binstr_p248(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     let v_1 = bu32(rd_, cx_)?;
     wspec_runtime::check(wspec_runtime::num::wide(v_1)? == 7i128)?;
     let v_2 = bmemarg(rd_, cx_)?;
     let (t_3, t_4,) = v_2;
     let x = t_3;
     let ao = t_4;
-    Ok(Instr::Vload(Vectype, Some(Vloadop::Splat(8_u8)), wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(x)?)?, ao))
+    Ok(Instr::Vload(Vectype, Some(Vloadop::Splat(8_u8)), x, ao))
 }
 
-// from s5/5.3-binary-instructions.wspec:345
+// from spec/5.3-binary-instructions.wspec:343
 fn binstr_p249(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     let v_1 = bu32(rd_, cx_)?;
     wspec_runtime::check(wspec_runtime::num::wide(v_1)? == 8i128)?;
     let v_2 = bmemarg(rd_, cx_)?;
     let (t_3, t_4,) = v_2;
     let x = t_3;
     let ao = t_4;
-    Ok(Instr::Vload(Vectype, Some(Vloadop::Splat(16_u8)), wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(x)?)?, ao))
+    Ok(Instr::Vload(Vectype, Some(Vloadop::Splat(16_u8)), x, ao))
 }
 
-// from s5/5.3-binary-instructions.wspec:346
+// from spec/5.3-binary-instructions.wspec:344
 fn binstr_p250(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     let v_1 = bu32(rd_, cx_)?;
     wspec_runtime::check(wspec_runtime::num::wide(v_1)? == 9i128)?;
     let v_2 = bmemarg(rd_, cx_)?;
     let (t_3, t_4,) = v_2;
     let x = t_3;
     let ao = t_4;
-    Ok(Instr::Vload(Vectype, Some(Vloadop::Splat(32_u8)), wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(x)?)?, ao))
+    Ok(Instr::Vload(Vectype, Some(Vloadop::Splat(32_u8)), x, ao))
 }
 
-// from s5/5.3-binary-instructions.wspec:347
+// from spec/5.3-binary-instructions.wspec:345
 fn binstr_p251(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     let v_1 = bu32(rd_, cx_)?;
     wspec_runtime::check(wspec_runtime::num::wide(v_1)? == 10i128)?;
     let v_2 = bmemarg(rd_, cx_)?;
     let (t_3, t_4,) = v_2;
     let x = t_3;
     let ao = t_4;
-    Ok(Instr::Vload(Vectype, Some(Vloadop::Splat(64_u8)), wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(x)?)?, ao))
+    Ok(Instr::Vload(Vectype, Some(Vloadop::Splat(64_u8)), x, ao))
 }
 
-// from s5/5.3-binary-instructions.wspec:348
+// from spec/5.3-binary-instructions.wspec:346
 fn binstr_p252(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     let v_1 = bu32(rd_, cx_)?;
     wspec_runtime::check(wspec_runtime::num::wide(v_1)? == 11i128)?;
     let v_2 = bmemarg(rd_, cx_)?;
     let (t_3, t_4,) = v_2;
     let x = t_3;
     let ao = t_4;
-    Ok(Instr::Vstore(Vectype, wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(x)?)?, ao))
+    Ok(Instr::Vstore(Vectype, x, ao))
 }
 
-// from s5/5.3-binary-instructions.wspec:349
+// from spec/5.3-binary-instructions.wspec:347
 fn binstr_p253(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     let v_1 = bu32(rd_, cx_)?;
     wspec_runtime::check(wspec_runtime::num::wide(v_1)? == 84i128)?;
     let v_2 = bmemarg(rd_, cx_)?;
@@ -5244,13 +5805,14 @@ fn binstr_p253(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let ao = t_4;
     let v_5 = blaneidx(rd_, cx_)?;
     let laneidx = v_5;
-    Ok(Instr::VloadLane(Vectype, 8_u8, wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(x)?)?, ao, laneidx))
+    Ok(Instr::VloadLane(Vectype, 8_u8, x, ao, laneidx))
 }
 
-// from s5/5.3-binary-instructions.wspec:350
+// from spec/5.3-binary-instructions.wspec:348
 fn binstr_p254(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     let v_1 = bu32(rd_, cx_)?;
     wspec_runtime::check(wspec_runtime::num::wide(v_1)? == 85i128)?;
     let v_2 = bmemarg(rd_, cx_)?;
@@ -5259,13 +5821,14 @@ fn binstr_p254(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let ao = t_4;
     let v_5 = blaneidx(rd_, cx_)?;
     let laneidx = v_5;
-    Ok(Instr::VloadLane(Vectype, 16_u8, wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(x)?)?, ao, laneidx))
+    Ok(Instr::VloadLane(Vectype, 16_u8, x, ao, laneidx))
 }
 
-// from s5/5.3-binary-instructions.wspec:351
+// from spec/5.3-binary-instructions.wspec:349
 fn binstr_p255(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     let v_1 = bu32(rd_, cx_)?;
     wspec_runtime::check(wspec_runtime::num::wide(v_1)? == 86i128)?;
     let v_2 = bmemarg(rd_, cx_)?;
@@ -5274,13 +5837,14 @@ fn binstr_p255(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let ao = t_4;
     let v_5 = blaneidx(rd_, cx_)?;
     let laneidx = v_5;
-    Ok(Instr::VloadLane(Vectype, 32_u8, wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(x)?)?, ao, laneidx))
+    Ok(Instr::VloadLane(Vectype, 32_u8, x, ao, laneidx))
 }
 
-// from s5/5.3-binary-instructions.wspec:352
+// from spec/5.3-binary-instructions.wspec:350
 fn binstr_p256(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     let v_1 = bu32(rd_, cx_)?;
     wspec_runtime::check(wspec_runtime::num::wide(v_1)? == 87i128)?;
     let v_2 = bmemarg(rd_, cx_)?;
@@ -5289,13 +5853,14 @@ fn binstr_p256(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let ao = t_4;
     let v_5 = blaneidx(rd_, cx_)?;
     let laneidx = v_5;
-    Ok(Instr::VloadLane(Vectype, 64_u8, wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(x)?)?, ao, laneidx))
+    Ok(Instr::VloadLane(Vectype, 64_u8, x, ao, laneidx))
 }
 
-// from s5/5.3-binary-instructions.wspec:353
+// from spec/5.3-binary-instructions.wspec:351
 fn binstr_p257(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     let v_1 = bu32(rd_, cx_)?;
     wspec_runtime::check(wspec_runtime::num::wide(v_1)? == 88i128)?;
     let v_2 = bmemarg(rd_, cx_)?;
@@ -5304,13 +5869,14 @@ fn binstr_p257(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let ao = t_4;
     let v_5 = blaneidx(rd_, cx_)?;
     let laneidx = v_5;
-    Ok(Instr::VstoreLane(Vectype, 8_u8, wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(x)?)?, ao, laneidx))
+    Ok(Instr::VstoreLane(Vectype, 8_u8, x, ao, laneidx))
 }
 
-// from s5/5.3-binary-instructions.wspec:354
+// from spec/5.3-binary-instructions.wspec:352
 fn binstr_p258(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     let v_1 = bu32(rd_, cx_)?;
     wspec_runtime::check(wspec_runtime::num::wide(v_1)? == 89i128)?;
     let v_2 = bmemarg(rd_, cx_)?;
@@ -5319,13 +5885,14 @@ fn binstr_p258(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let ao = t_4;
     let v_5 = blaneidx(rd_, cx_)?;
     let laneidx = v_5;
-    Ok(Instr::VstoreLane(Vectype, 16_u8, wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(x)?)?, ao, laneidx))
+    Ok(Instr::VstoreLane(Vectype, 16_u8, x, ao, laneidx))
 }
 
-// from s5/5.3-binary-instructions.wspec:355
+// from spec/5.3-binary-instructions.wspec:353
 fn binstr_p259(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     let v_1 = bu32(rd_, cx_)?;
     wspec_runtime::check(wspec_runtime::num::wide(v_1)? == 90i128)?;
     let v_2 = bmemarg(rd_, cx_)?;
@@ -5334,13 +5901,14 @@ fn binstr_p259(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let ao = t_4;
     let v_5 = blaneidx(rd_, cx_)?;
     let laneidx = v_5;
-    Ok(Instr::VstoreLane(Vectype, 32_u8, wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(x)?)?, ao, laneidx))
+    Ok(Instr::VstoreLane(Vectype, 32_u8, x, ao, laneidx))
 }
 
-// from s5/5.3-binary-instructions.wspec:356
+// from spec/5.3-binary-instructions.wspec:354
 fn binstr_p260(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     let v_1 = bu32(rd_, cx_)?;
     wspec_runtime::check(wspec_runtime::num::wide(v_1)? == 91i128)?;
     let v_2 = bmemarg(rd_, cx_)?;
@@ -5349,39 +5917,42 @@ fn binstr_p260(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let ao = t_4;
     let v_5 = blaneidx(rd_, cx_)?;
     let laneidx = v_5;
-    Ok(Instr::VstoreLane(Vectype, 64_u8, wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(x)?)?, ao, laneidx))
+    Ok(Instr::VstoreLane(Vectype, 64_u8, x, ao, laneidx))
 }
 
-// from s5/5.3-binary-instructions.wspec:357
+// from spec/5.3-binary-instructions.wspec:355
 fn binstr_p261(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     let v_1 = bu32(rd_, cx_)?;
     wspec_runtime::check(wspec_runtime::num::wide(v_1)? == 92i128)?;
     let v_2 = bmemarg(rd_, cx_)?;
     let (t_3, t_4,) = v_2;
     let x = t_3;
     let ao = t_4;
-    Ok(Instr::Vload(Vectype, Some(Vloadop::Zero(32_u8)), wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(x)?)?, ao))
+    Ok(Instr::Vload(Vectype, Some(Vloadop::Zero(32_u8)), x, ao))
 }
 
-// from s5/5.3-binary-instructions.wspec:358
+// from spec/5.3-binary-instructions.wspec:356
 fn binstr_p262(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     let v_1 = bu32(rd_, cx_)?;
     wspec_runtime::check(wspec_runtime::num::wide(v_1)? == 93i128)?;
     let v_2 = bmemarg(rd_, cx_)?;
     let (t_3, t_4,) = v_2;
     let x = t_3;
     let ao = t_4;
-    Ok(Instr::Vload(Vectype, Some(Vloadop::Zero(64_u8)), wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(x)?)?, ao))
+    Ok(Instr::Vload(Vectype, Some(Vloadop::Zero(64_u8)), x, ao))
 }
 
-// from s5/5.3-binary-instructions.wspec:362
+// from spec/5.3-binary-instructions.wspec:360
 fn binstr_p263(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     let v_1 = bu32(rd_, cx_)?;
     wspec_runtime::check(wspec_runtime::num::wide(v_1)? == 12i128)?;
     let mut elem_1004 = |rd_: &mut Reader<'_>, cx_: &mut Ctx| -> R<(Byte,)> {
@@ -5391,13 +5962,14 @@ fn binstr_p263(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let mut acc_1005 = Vec::new();
     for _ in 0..wspec_runtime::num::narrow::<usize>(16i128)? { let t = elem_1004(rd_, cx_)?; acc_1005.push(t.0); }
     let b = acc_1005;
-    Ok(Instr::Vconst(Vectype, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(defs::bytes_nat(cx_, b.clone())?)?)?))
+    Ok(Instr::Vconst(Vectype, wspec_runtime::ok(wspec_runtime::builtins::bytes_vec(b.clone()))?))
 }
 
-// from s5/5.3-binary-instructions.wspec:365
+// from spec/5.3-binary-instructions.wspec:363
 fn binstr_p264(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     let v_1 = bu32(rd_, cx_)?;
     wspec_runtime::check(wspec_runtime::num::wide(v_1)? == 13i128)?;
     let mut elem_1004 = |rd_: &mut Reader<'_>, cx_: &mut Ctx| -> R<(Laneidx, Laneidx,)> {
@@ -5412,10 +5984,11 @@ fn binstr_p264(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     Ok(Instr::Vshuffle(Bshape::Shape(Shape(Lanetype::Packtype(Packtype::I8), 16_u8)), { let n_ = wspec_runtime::seq::same_len(&[wspec_runtime::num::narrow::<usize>(16i128)?, laneidx_1007.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let laneidx_1007_1108 = laneidx_1007[i_].clone(); out_.push(laneidx_1007_1108); } out_ }))
 }
 
-// from s5/5.3-binary-instructions.wspec:368
+// from spec/5.3-binary-instructions.wspec:366
 fn binstr_p265(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     let v_1 = bu32(rd_, cx_)?;
     wspec_runtime::check(wspec_runtime::num::wide(v_1)? == 21i128)?;
     let v_2 = blaneidx(rd_, cx_)?;
@@ -5423,10 +5996,11 @@ fn binstr_p265(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     Ok(Instr::VextractLane(Shape(Lanetype::Packtype(Packtype::I8), 16_u8), Some(Sx::S), laneidx))
 }
 
-// from s5/5.3-binary-instructions.wspec:369
+// from spec/5.3-binary-instructions.wspec:367
 fn binstr_p266(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     let v_1 = bu32(rd_, cx_)?;
     wspec_runtime::check(wspec_runtime::num::wide(v_1)? == 22i128)?;
     let v_2 = blaneidx(rd_, cx_)?;
@@ -5434,10 +6008,11 @@ fn binstr_p266(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     Ok(Instr::VextractLane(Shape(Lanetype::Packtype(Packtype::I8), 16_u8), Some(Sx::U), laneidx))
 }
 
-// from s5/5.3-binary-instructions.wspec:370
+// from spec/5.3-binary-instructions.wspec:368
 fn binstr_p267(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     let v_1 = bu32(rd_, cx_)?;
     wspec_runtime::check(wspec_runtime::num::wide(v_1)? == 23i128)?;
     let v_2 = blaneidx(rd_, cx_)?;
@@ -5445,10 +6020,11 @@ fn binstr_p267(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     Ok(Instr::VreplaceLane(Shape(Lanetype::Packtype(Packtype::I8), 16_u8), laneidx))
 }
 
-// from s5/5.3-binary-instructions.wspec:371
+// from spec/5.3-binary-instructions.wspec:369
 fn binstr_p268(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     let v_1 = bu32(rd_, cx_)?;
     wspec_runtime::check(wspec_runtime::num::wide(v_1)? == 24i128)?;
     let v_2 = blaneidx(rd_, cx_)?;
@@ -5456,10 +6032,11 @@ fn binstr_p268(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     Ok(Instr::VextractLane(Shape(Lanetype::Packtype(Packtype::I16), 8_u8), Some(Sx::S), laneidx))
 }
 
-// from s5/5.3-binary-instructions.wspec:372
+// from spec/5.3-binary-instructions.wspec:370
 fn binstr_p269(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     let v_1 = bu32(rd_, cx_)?;
     wspec_runtime::check(wspec_runtime::num::wide(v_1)? == 25i128)?;
     let v_2 = blaneidx(rd_, cx_)?;
@@ -5467,10 +6044,11 @@ fn binstr_p269(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     Ok(Instr::VextractLane(Shape(Lanetype::Packtype(Packtype::I16), 8_u8), Some(Sx::U), laneidx))
 }
 
-// from s5/5.3-binary-instructions.wspec:373
+// from spec/5.3-binary-instructions.wspec:371
 fn binstr_p270(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     let v_1 = bu32(rd_, cx_)?;
     wspec_runtime::check(wspec_runtime::num::wide(v_1)? == 26i128)?;
     let v_2 = blaneidx(rd_, cx_)?;
@@ -5478,10 +6056,11 @@ fn binstr_p270(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     Ok(Instr::VreplaceLane(Shape(Lanetype::Packtype(Packtype::I16), 8_u8), laneidx))
 }
 
-// from s5/5.3-binary-instructions.wspec:374
+// from spec/5.3-binary-instructions.wspec:372
 fn binstr_p271(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     let v_1 = bu32(rd_, cx_)?;
     wspec_runtime::check(wspec_runtime::num::wide(v_1)? == 27i128)?;
     let v_2 = blaneidx(rd_, cx_)?;
@@ -5489,10 +6068,11 @@ fn binstr_p271(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     Ok(Instr::VextractLane(Shape(Lanetype::Numtype(Numtype::I32), 4_u8), None, laneidx))
 }
 
-// from s5/5.3-binary-instructions.wspec:375
+// from spec/5.3-binary-instructions.wspec:373
 fn binstr_p272(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     let v_1 = bu32(rd_, cx_)?;
     wspec_runtime::check(wspec_runtime::num::wide(v_1)? == 28i128)?;
     let v_2 = blaneidx(rd_, cx_)?;
@@ -5500,10 +6080,11 @@ fn binstr_p272(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     Ok(Instr::VreplaceLane(Shape(Lanetype::Numtype(Numtype::I32), 4_u8), laneidx))
 }
 
-// from s5/5.3-binary-instructions.wspec:376
+// from spec/5.3-binary-instructions.wspec:374
 fn binstr_p273(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     let v_1 = bu32(rd_, cx_)?;
     wspec_runtime::check(wspec_runtime::num::wide(v_1)? == 29i128)?;
     let v_2 = blaneidx(rd_, cx_)?;
@@ -5511,10 +6092,11 @@ fn binstr_p273(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     Ok(Instr::VextractLane(Shape(Lanetype::Numtype(Numtype::I64), 2_u8), None, laneidx))
 }
 
-// from s5/5.3-binary-instructions.wspec:377
+// from spec/5.3-binary-instructions.wspec:375
 fn binstr_p274(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     let v_1 = bu32(rd_, cx_)?;
     wspec_runtime::check(wspec_runtime::num::wide(v_1)? == 30i128)?;
     let v_2 = blaneidx(rd_, cx_)?;
@@ -5522,10 +6104,11 @@ fn binstr_p274(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     Ok(Instr::VreplaceLane(Shape(Lanetype::Numtype(Numtype::I64), 2_u8), laneidx))
 }
 
-// from s5/5.3-binary-instructions.wspec:378
+// from spec/5.3-binary-instructions.wspec:376
 fn binstr_p275(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     let v_1 = bu32(rd_, cx_)?;
     wspec_runtime::check(wspec_runtime::num::wide(v_1)? == 31i128)?;
     let v_2 = blaneidx(rd_, cx_)?;
@@ -5533,10 +6116,11 @@ fn binstr_p275(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     Ok(Instr::VextractLane(Shape(Lanetype::Numtype(Numtype::F32), 4_u8), None, laneidx))
 }
 
-// from s5/5.3-binary-instructions.wspec:379
+// from spec/5.3-binary-instructions.wspec:377
 fn binstr_p276(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     let v_1 = bu32(rd_, cx_)?;
     wspec_runtime::check(wspec_runtime::num::wide(v_1)? == 32i128)?;
     let v_2 = blaneidx(rd_, cx_)?;
@@ -5544,10 +6128,11 @@ fn binstr_p276(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     Ok(Instr::VreplaceLane(Shape(Lanetype::Numtype(Numtype::F32), 4_u8), laneidx))
 }
 
-// from s5/5.3-binary-instructions.wspec:380
+// from spec/5.3-binary-instructions.wspec:378
 fn binstr_p277(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     let v_1 = bu32(rd_, cx_)?;
     wspec_runtime::check(wspec_runtime::num::wide(v_1)? == 33i128)?;
     let v_2 = blaneidx(rd_, cx_)?;
@@ -5555,10 +6140,11 @@ fn binstr_p277(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     Ok(Instr::VextractLane(Shape(Lanetype::Numtype(Numtype::F64), 2_u8), None, laneidx))
 }
 
-// from s5/5.3-binary-instructions.wspec:381
+// from spec/5.3-binary-instructions.wspec:379
 fn binstr_p278(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     let v_1 = bu32(rd_, cx_)?;
     wspec_runtime::check(wspec_runtime::num::wide(v_1)? == 34i128)?;
     let v_2 = blaneidx(rd_, cx_)?;
@@ -5566,1969 +6152,2187 @@ fn binstr_p278(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     Ok(Instr::VreplaceLane(Shape(Lanetype::Numtype(Numtype::F64), 2_u8), laneidx))
 }
 
-// from s5/5.3-binary-instructions.wspec:385
+// from spec/5.3-binary-instructions.wspec:383
 fn binstr_p279(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     let v_1 = bu32(rd_, cx_)?;
     wspec_runtime::check(wspec_runtime::num::wide(v_1)? == 14i128)?;
     Ok(Instr::Vswizzlop(Bshape::Shape(Shape(Lanetype::Packtype(Packtype::I8), 16_u8)), Vswizzlop::I8XM(VswizzlopI8XM::Swizzle)))
 }
 
-// from s5/5.3-binary-instructions.wspec:386
+// from spec/5.3-binary-instructions.wspec:384
 fn binstr_p280(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     let v_1 = bu32(rd_, cx_)?;
     wspec_runtime::check(wspec_runtime::num::wide(v_1)? == 15i128)?;
     Ok(Instr::Vsplat(Shape(Lanetype::Packtype(Packtype::I8), 16_u8)))
 }
 
-// from s5/5.3-binary-instructions.wspec:387
+// from spec/5.3-binary-instructions.wspec:385
 fn binstr_p281(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     let v_1 = bu32(rd_, cx_)?;
     wspec_runtime::check(wspec_runtime::num::wide(v_1)? == 16i128)?;
     Ok(Instr::Vsplat(Shape(Lanetype::Packtype(Packtype::I16), 8_u8)))
 }
 
-// from s5/5.3-binary-instructions.wspec:388
+// from spec/5.3-binary-instructions.wspec:386
 fn binstr_p282(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     let v_1 = bu32(rd_, cx_)?;
     wspec_runtime::check(wspec_runtime::num::wide(v_1)? == 17i128)?;
     Ok(Instr::Vsplat(Shape(Lanetype::Numtype(Numtype::I32), 4_u8)))
 }
 
-// from s5/5.3-binary-instructions.wspec:389
+// from spec/5.3-binary-instructions.wspec:387
 fn binstr_p283(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     let v_1 = bu32(rd_, cx_)?;
     wspec_runtime::check(wspec_runtime::num::wide(v_1)? == 18i128)?;
     Ok(Instr::Vsplat(Shape(Lanetype::Numtype(Numtype::I64), 2_u8)))
 }
 
-// from s5/5.3-binary-instructions.wspec:390
+// from spec/5.3-binary-instructions.wspec:388
 fn binstr_p284(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     let v_1 = bu32(rd_, cx_)?;
     wspec_runtime::check(wspec_runtime::num::wide(v_1)? == 19i128)?;
     Ok(Instr::Vsplat(Shape(Lanetype::Numtype(Numtype::F32), 4_u8)))
 }
 
-// from s5/5.3-binary-instructions.wspec:391
+// from spec/5.3-binary-instructions.wspec:389
 fn binstr_p285(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     let v_1 = bu32(rd_, cx_)?;
     wspec_runtime::check(wspec_runtime::num::wide(v_1)? == 20i128)?;
     Ok(Instr::Vsplat(Shape(Lanetype::Numtype(Numtype::F64), 2_u8)))
 }
 
-// from s5/5.3-binary-instructions.wspec:392
+// from spec/5.3-binary-instructions.wspec:390
 fn binstr_p286(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     let v_1 = bu32(rd_, cx_)?;
     wspec_runtime::check(wspec_runtime::num::wide(v_1)? == 35i128)?;
     Ok(Instr::Vrelop(Shape(Lanetype::Packtype(Packtype::I8), 16_u8), Vrelop::JnnXM(VrelopJnnXM::Eq)))
 }
 
-// from s5/5.3-binary-instructions.wspec:393
+// from spec/5.3-binary-instructions.wspec:391
 fn binstr_p287(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     let v_1 = bu32(rd_, cx_)?;
     wspec_runtime::check(wspec_runtime::num::wide(v_1)? == 36i128)?;
     Ok(Instr::Vrelop(Shape(Lanetype::Packtype(Packtype::I8), 16_u8), Vrelop::JnnXM(VrelopJnnXM::Ne)))
 }
 
-// from s5/5.3-binary-instructions.wspec:394
+// from spec/5.3-binary-instructions.wspec:392
 fn binstr_p288(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     let v_1 = bu32(rd_, cx_)?;
     wspec_runtime::check(wspec_runtime::num::wide(v_1)? == 37i128)?;
     Ok(Instr::Vrelop(Shape(Lanetype::Packtype(Packtype::I8), 16_u8), Vrelop::JnnXM(VrelopJnnXM::Lt(Sx::S))))
 }
 
-// from s5/5.3-binary-instructions.wspec:395
+// from spec/5.3-binary-instructions.wspec:393
 fn binstr_p289(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     let v_1 = bu32(rd_, cx_)?;
     wspec_runtime::check(wspec_runtime::num::wide(v_1)? == 38i128)?;
     Ok(Instr::Vrelop(Shape(Lanetype::Packtype(Packtype::I8), 16_u8), Vrelop::JnnXM(VrelopJnnXM::Lt(Sx::U))))
 }
 
-// from s5/5.3-binary-instructions.wspec:396
+// from spec/5.3-binary-instructions.wspec:394
 fn binstr_p290(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     let v_1 = bu32(rd_, cx_)?;
     wspec_runtime::check(wspec_runtime::num::wide(v_1)? == 39i128)?;
     Ok(Instr::Vrelop(Shape(Lanetype::Packtype(Packtype::I8), 16_u8), Vrelop::JnnXM(VrelopJnnXM::Gt(Sx::S))))
 }
 
-// from s5/5.3-binary-instructions.wspec:397
+// from spec/5.3-binary-instructions.wspec:395
 fn binstr_p291(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     let v_1 = bu32(rd_, cx_)?;
     wspec_runtime::check(wspec_runtime::num::wide(v_1)? == 40i128)?;
     Ok(Instr::Vrelop(Shape(Lanetype::Packtype(Packtype::I8), 16_u8), Vrelop::JnnXM(VrelopJnnXM::Gt(Sx::U))))
 }
 
-// from s5/5.3-binary-instructions.wspec:398
+// from spec/5.3-binary-instructions.wspec:396
 fn binstr_p292(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     let v_1 = bu32(rd_, cx_)?;
     wspec_runtime::check(wspec_runtime::num::wide(v_1)? == 41i128)?;
     Ok(Instr::Vrelop(Shape(Lanetype::Packtype(Packtype::I8), 16_u8), Vrelop::JnnXM(VrelopJnnXM::Le(Sx::S))))
 }
 
-// from s5/5.3-binary-instructions.wspec:399
+// from spec/5.3-binary-instructions.wspec:397
 fn binstr_p293(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     let v_1 = bu32(rd_, cx_)?;
     wspec_runtime::check(wspec_runtime::num::wide(v_1)? == 42i128)?;
     Ok(Instr::Vrelop(Shape(Lanetype::Packtype(Packtype::I8), 16_u8), Vrelop::JnnXM(VrelopJnnXM::Le(Sx::U))))
 }
 
-// from s5/5.3-binary-instructions.wspec:400
+// from spec/5.3-binary-instructions.wspec:398
 fn binstr_p294(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     let v_1 = bu32(rd_, cx_)?;
     wspec_runtime::check(wspec_runtime::num::wide(v_1)? == 43i128)?;
     Ok(Instr::Vrelop(Shape(Lanetype::Packtype(Packtype::I8), 16_u8), Vrelop::JnnXM(VrelopJnnXM::Ge(Sx::S))))
 }
 
-// from s5/5.3-binary-instructions.wspec:401
+// from spec/5.3-binary-instructions.wspec:399
 fn binstr_p295(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     let v_1 = bu32(rd_, cx_)?;
     wspec_runtime::check(wspec_runtime::num::wide(v_1)? == 44i128)?;
     Ok(Instr::Vrelop(Shape(Lanetype::Packtype(Packtype::I8), 16_u8), Vrelop::JnnXM(VrelopJnnXM::Ge(Sx::U))))
 }
 
-// from s5/5.3-binary-instructions.wspec:402
+// from spec/5.3-binary-instructions.wspec:400
 fn binstr_p296(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     let v_1 = bu32(rd_, cx_)?;
     wspec_runtime::check(wspec_runtime::num::wide(v_1)? == 45i128)?;
     Ok(Instr::Vrelop(Shape(Lanetype::Packtype(Packtype::I16), 8_u8), Vrelop::JnnXM(VrelopJnnXM::Eq)))
 }
 
-// from s5/5.3-binary-instructions.wspec:403
+// from spec/5.3-binary-instructions.wspec:401
 fn binstr_p297(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     let v_1 = bu32(rd_, cx_)?;
     wspec_runtime::check(wspec_runtime::num::wide(v_1)? == 46i128)?;
     Ok(Instr::Vrelop(Shape(Lanetype::Packtype(Packtype::I16), 8_u8), Vrelop::JnnXM(VrelopJnnXM::Ne)))
 }
 
-// from s5/5.3-binary-instructions.wspec:404
+// from spec/5.3-binary-instructions.wspec:402
 fn binstr_p298(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     let v_1 = bu32(rd_, cx_)?;
     wspec_runtime::check(wspec_runtime::num::wide(v_1)? == 47i128)?;
     Ok(Instr::Vrelop(Shape(Lanetype::Packtype(Packtype::I16), 8_u8), Vrelop::JnnXM(VrelopJnnXM::Lt(Sx::S))))
 }
 
-// from s5/5.3-binary-instructions.wspec:405
+// from spec/5.3-binary-instructions.wspec:403
 fn binstr_p299(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     let v_1 = bu32(rd_, cx_)?;
     wspec_runtime::check(wspec_runtime::num::wide(v_1)? == 48i128)?;
     Ok(Instr::Vrelop(Shape(Lanetype::Packtype(Packtype::I16), 8_u8), Vrelop::JnnXM(VrelopJnnXM::Lt(Sx::U))))
 }
 
-// from s5/5.3-binary-instructions.wspec:406
+// from spec/5.3-binary-instructions.wspec:404
 fn binstr_p300(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     let v_1 = bu32(rd_, cx_)?;
     wspec_runtime::check(wspec_runtime::num::wide(v_1)? == 49i128)?;
     Ok(Instr::Vrelop(Shape(Lanetype::Packtype(Packtype::I16), 8_u8), Vrelop::JnnXM(VrelopJnnXM::Gt(Sx::S))))
 }
 
-// from s5/5.3-binary-instructions.wspec:407
+// from spec/5.3-binary-instructions.wspec:405
 fn binstr_p301(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     let v_1 = bu32(rd_, cx_)?;
     wspec_runtime::check(wspec_runtime::num::wide(v_1)? == 50i128)?;
     Ok(Instr::Vrelop(Shape(Lanetype::Packtype(Packtype::I16), 8_u8), Vrelop::JnnXM(VrelopJnnXM::Gt(Sx::U))))
 }
 
-// from s5/5.3-binary-instructions.wspec:408
+// from spec/5.3-binary-instructions.wspec:406
 fn binstr_p302(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     let v_1 = bu32(rd_, cx_)?;
     wspec_runtime::check(wspec_runtime::num::wide(v_1)? == 51i128)?;
     Ok(Instr::Vrelop(Shape(Lanetype::Packtype(Packtype::I16), 8_u8), Vrelop::JnnXM(VrelopJnnXM::Le(Sx::S))))
 }
 
-// from s5/5.3-binary-instructions.wspec:409
+// from spec/5.3-binary-instructions.wspec:407
 fn binstr_p303(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     let v_1 = bu32(rd_, cx_)?;
     wspec_runtime::check(wspec_runtime::num::wide(v_1)? == 52i128)?;
     Ok(Instr::Vrelop(Shape(Lanetype::Packtype(Packtype::I16), 8_u8), Vrelop::JnnXM(VrelopJnnXM::Le(Sx::U))))
 }
 
-// from s5/5.3-binary-instructions.wspec:410
+// from spec/5.3-binary-instructions.wspec:408
 fn binstr_p304(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     let v_1 = bu32(rd_, cx_)?;
     wspec_runtime::check(wspec_runtime::num::wide(v_1)? == 53i128)?;
     Ok(Instr::Vrelop(Shape(Lanetype::Packtype(Packtype::I16), 8_u8), Vrelop::JnnXM(VrelopJnnXM::Ge(Sx::S))))
 }
 
-// from s5/5.3-binary-instructions.wspec:411
+// from spec/5.3-binary-instructions.wspec:409
 fn binstr_p305(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     let v_1 = bu32(rd_, cx_)?;
     wspec_runtime::check(wspec_runtime::num::wide(v_1)? == 54i128)?;
     Ok(Instr::Vrelop(Shape(Lanetype::Packtype(Packtype::I16), 8_u8), Vrelop::JnnXM(VrelopJnnXM::Ge(Sx::U))))
 }
 
-// from s5/5.3-binary-instructions.wspec:412
+// from spec/5.3-binary-instructions.wspec:410
 fn binstr_p306(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     let v_1 = bu32(rd_, cx_)?;
     wspec_runtime::check(wspec_runtime::num::wide(v_1)? == 55i128)?;
     Ok(Instr::Vrelop(Shape(Lanetype::Numtype(Numtype::I32), 4_u8), Vrelop::JnnXM(VrelopJnnXM::Eq)))
 }
 
-// from s5/5.3-binary-instructions.wspec:413
+// from spec/5.3-binary-instructions.wspec:411
 fn binstr_p307(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     let v_1 = bu32(rd_, cx_)?;
     wspec_runtime::check(wspec_runtime::num::wide(v_1)? == 56i128)?;
     Ok(Instr::Vrelop(Shape(Lanetype::Numtype(Numtype::I32), 4_u8), Vrelop::JnnXM(VrelopJnnXM::Ne)))
 }
 
-// from s5/5.3-binary-instructions.wspec:414
+// from spec/5.3-binary-instructions.wspec:412
 fn binstr_p308(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     let v_1 = bu32(rd_, cx_)?;
     wspec_runtime::check(wspec_runtime::num::wide(v_1)? == 57i128)?;
     Ok(Instr::Vrelop(Shape(Lanetype::Numtype(Numtype::I32), 4_u8), Vrelop::JnnXM(VrelopJnnXM::Lt(Sx::S))))
 }
 
-// from s5/5.3-binary-instructions.wspec:415
+// from spec/5.3-binary-instructions.wspec:413
 fn binstr_p309(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     let v_1 = bu32(rd_, cx_)?;
     wspec_runtime::check(wspec_runtime::num::wide(v_1)? == 58i128)?;
     Ok(Instr::Vrelop(Shape(Lanetype::Numtype(Numtype::I32), 4_u8), Vrelop::JnnXM(VrelopJnnXM::Lt(Sx::U))))
 }
 
-// from s5/5.3-binary-instructions.wspec:416
+// from spec/5.3-binary-instructions.wspec:414
 fn binstr_p310(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     let v_1 = bu32(rd_, cx_)?;
     wspec_runtime::check(wspec_runtime::num::wide(v_1)? == 59i128)?;
     Ok(Instr::Vrelop(Shape(Lanetype::Numtype(Numtype::I32), 4_u8), Vrelop::JnnXM(VrelopJnnXM::Gt(Sx::S))))
 }
 
-// from s5/5.3-binary-instructions.wspec:417
+// from spec/5.3-binary-instructions.wspec:415
 fn binstr_p311(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     let v_1 = bu32(rd_, cx_)?;
     wspec_runtime::check(wspec_runtime::num::wide(v_1)? == 60i128)?;
     Ok(Instr::Vrelop(Shape(Lanetype::Numtype(Numtype::I32), 4_u8), Vrelop::JnnXM(VrelopJnnXM::Gt(Sx::U))))
 }
 
-// from s5/5.3-binary-instructions.wspec:418
+// from spec/5.3-binary-instructions.wspec:416
 fn binstr_p312(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     let v_1 = bu32(rd_, cx_)?;
     wspec_runtime::check(wspec_runtime::num::wide(v_1)? == 61i128)?;
     Ok(Instr::Vrelop(Shape(Lanetype::Numtype(Numtype::I32), 4_u8), Vrelop::JnnXM(VrelopJnnXM::Le(Sx::S))))
 }
 
-// from s5/5.3-binary-instructions.wspec:419
+// from spec/5.3-binary-instructions.wspec:417
 fn binstr_p313(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     let v_1 = bu32(rd_, cx_)?;
     wspec_runtime::check(wspec_runtime::num::wide(v_1)? == 62i128)?;
     Ok(Instr::Vrelop(Shape(Lanetype::Numtype(Numtype::I32), 4_u8), Vrelop::JnnXM(VrelopJnnXM::Le(Sx::U))))
 }
 
-// from s5/5.3-binary-instructions.wspec:420
+// from spec/5.3-binary-instructions.wspec:418
 fn binstr_p314(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     let v_1 = bu32(rd_, cx_)?;
     wspec_runtime::check(wspec_runtime::num::wide(v_1)? == 63i128)?;
     Ok(Instr::Vrelop(Shape(Lanetype::Numtype(Numtype::I32), 4_u8), Vrelop::JnnXM(VrelopJnnXM::Ge(Sx::S))))
 }
 
-// from s5/5.3-binary-instructions.wspec:421
+// from spec/5.3-binary-instructions.wspec:419
 fn binstr_p315(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     let v_1 = bu32(rd_, cx_)?;
     wspec_runtime::check(wspec_runtime::num::wide(v_1)? == 64i128)?;
     Ok(Instr::Vrelop(Shape(Lanetype::Numtype(Numtype::I32), 4_u8), Vrelop::JnnXM(VrelopJnnXM::Ge(Sx::U))))
 }
 
-// from s5/5.3-binary-instructions.wspec:422
+// from spec/5.3-binary-instructions.wspec:420
 fn binstr_p316(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     let v_1 = bu32(rd_, cx_)?;
     wspec_runtime::check(wspec_runtime::num::wide(v_1)? == 65i128)?;
     Ok(Instr::Vrelop(Shape(Lanetype::Numtype(Numtype::F32), 4_u8), Vrelop::JnnXM(VrelopJnnXM::Eq)))
 }
 
-// from s5/5.3-binary-instructions.wspec:423
+// from spec/5.3-binary-instructions.wspec:421
 fn binstr_p317(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     let v_1 = bu32(rd_, cx_)?;
     wspec_runtime::check(wspec_runtime::num::wide(v_1)? == 66i128)?;
     Ok(Instr::Vrelop(Shape(Lanetype::Numtype(Numtype::F32), 4_u8), Vrelop::JnnXM(VrelopJnnXM::Ne)))
 }
 
-// from s5/5.3-binary-instructions.wspec:424
+// from spec/5.3-binary-instructions.wspec:422
 fn binstr_p318(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     let v_1 = bu32(rd_, cx_)?;
     wspec_runtime::check(wspec_runtime::num::wide(v_1)? == 67i128)?;
     Ok(Instr::Vrelop(Shape(Lanetype::Numtype(Numtype::F32), 4_u8), Vrelop::FnnXM(VrelopFnnXM::Lt)))
 }
 
-// from s5/5.3-binary-instructions.wspec:425
+// from spec/5.3-binary-instructions.wspec:423
 fn binstr_p319(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     let v_1 = bu32(rd_, cx_)?;
     wspec_runtime::check(wspec_runtime::num::wide(v_1)? == 68i128)?;
     Ok(Instr::Vrelop(Shape(Lanetype::Numtype(Numtype::F32), 4_u8), Vrelop::FnnXM(VrelopFnnXM::Gt)))
 }
 
-// from s5/5.3-binary-instructions.wspec:426
+// from spec/5.3-binary-instructions.wspec:424
 fn binstr_p320(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     let v_1 = bu32(rd_, cx_)?;
     wspec_runtime::check(wspec_runtime::num::wide(v_1)? == 69i128)?;
     Ok(Instr::Vrelop(Shape(Lanetype::Numtype(Numtype::F32), 4_u8), Vrelop::FnnXM(VrelopFnnXM::Le)))
 }
 
-// from s5/5.3-binary-instructions.wspec:427
+// from spec/5.3-binary-instructions.wspec:425
 fn binstr_p321(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     let v_1 = bu32(rd_, cx_)?;
     wspec_runtime::check(wspec_runtime::num::wide(v_1)? == 70i128)?;
     Ok(Instr::Vrelop(Shape(Lanetype::Numtype(Numtype::F32), 4_u8), Vrelop::FnnXM(VrelopFnnXM::Ge)))
 }
 
-// from s5/5.3-binary-instructions.wspec:428
+// from spec/5.3-binary-instructions.wspec:426
 fn binstr_p322(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     let v_1 = bu32(rd_, cx_)?;
     wspec_runtime::check(wspec_runtime::num::wide(v_1)? == 71i128)?;
     Ok(Instr::Vrelop(Shape(Lanetype::Numtype(Numtype::F64), 2_u8), Vrelop::JnnXM(VrelopJnnXM::Eq)))
 }
 
-// from s5/5.3-binary-instructions.wspec:429
+// from spec/5.3-binary-instructions.wspec:427
 fn binstr_p323(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     let v_1 = bu32(rd_, cx_)?;
     wspec_runtime::check(wspec_runtime::num::wide(v_1)? == 72i128)?;
     Ok(Instr::Vrelop(Shape(Lanetype::Numtype(Numtype::F64), 2_u8), Vrelop::JnnXM(VrelopJnnXM::Ne)))
 }
 
-// from s5/5.3-binary-instructions.wspec:430
+// from spec/5.3-binary-instructions.wspec:428
 fn binstr_p324(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     let v_1 = bu32(rd_, cx_)?;
     wspec_runtime::check(wspec_runtime::num::wide(v_1)? == 73i128)?;
     Ok(Instr::Vrelop(Shape(Lanetype::Numtype(Numtype::F64), 2_u8), Vrelop::FnnXM(VrelopFnnXM::Lt)))
 }
 
-// from s5/5.3-binary-instructions.wspec:431
+// from spec/5.3-binary-instructions.wspec:429
 fn binstr_p325(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     let v_1 = bu32(rd_, cx_)?;
     wspec_runtime::check(wspec_runtime::num::wide(v_1)? == 74i128)?;
     Ok(Instr::Vrelop(Shape(Lanetype::Numtype(Numtype::F64), 2_u8), Vrelop::FnnXM(VrelopFnnXM::Gt)))
 }
 
-// from s5/5.3-binary-instructions.wspec:432
+// from spec/5.3-binary-instructions.wspec:430
 fn binstr_p326(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     let v_1 = bu32(rd_, cx_)?;
     wspec_runtime::check(wspec_runtime::num::wide(v_1)? == 75i128)?;
     Ok(Instr::Vrelop(Shape(Lanetype::Numtype(Numtype::F64), 2_u8), Vrelop::FnnXM(VrelopFnnXM::Le)))
 }
 
-// from s5/5.3-binary-instructions.wspec:433
+// from spec/5.3-binary-instructions.wspec:431
 fn binstr_p327(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     let v_1 = bu32(rd_, cx_)?;
     wspec_runtime::check(wspec_runtime::num::wide(v_1)? == 76i128)?;
     Ok(Instr::Vrelop(Shape(Lanetype::Numtype(Numtype::F64), 2_u8), Vrelop::FnnXM(VrelopFnnXM::Ge)))
 }
 
-// from s5/5.3-binary-instructions.wspec:434
+// from spec/5.3-binary-instructions.wspec:432
 fn binstr_p328(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     let v_1 = bu32(rd_, cx_)?;
     wspec_runtime::check(wspec_runtime::num::wide(v_1)? == 77i128)?;
     Ok(Instr::Vvunop(Vectype, Vvunop))
 }
 
-// from s5/5.3-binary-instructions.wspec:435
+// from spec/5.3-binary-instructions.wspec:433
 fn binstr_p329(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     let v_1 = bu32(rd_, cx_)?;
     wspec_runtime::check(wspec_runtime::num::wide(v_1)? == 78i128)?;
     Ok(Instr::Vvbinop(Vectype, Vvbinop::And))
 }
 
-// from s5/5.3-binary-instructions.wspec:436
+// from spec/5.3-binary-instructions.wspec:434
 fn binstr_p330(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     let v_1 = bu32(rd_, cx_)?;
     wspec_runtime::check(wspec_runtime::num::wide(v_1)? == 79i128)?;
     Ok(Instr::Vvbinop(Vectype, Vvbinop::Andnot))
 }
 
-// from s5/5.3-binary-instructions.wspec:437
+// from spec/5.3-binary-instructions.wspec:435
 fn binstr_p331(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     let v_1 = bu32(rd_, cx_)?;
     wspec_runtime::check(wspec_runtime::num::wide(v_1)? == 80i128)?;
     Ok(Instr::Vvbinop(Vectype, Vvbinop::Or))
 }
 
-// from s5/5.3-binary-instructions.wspec:438
+// from spec/5.3-binary-instructions.wspec:436
 fn binstr_p332(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     let v_1 = bu32(rd_, cx_)?;
     wspec_runtime::check(wspec_runtime::num::wide(v_1)? == 81i128)?;
     Ok(Instr::Vvbinop(Vectype, Vvbinop::Xor))
 }
 
-// from s5/5.3-binary-instructions.wspec:439
+// from spec/5.3-binary-instructions.wspec:437
 fn binstr_p333(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     let v_1 = bu32(rd_, cx_)?;
     wspec_runtime::check(wspec_runtime::num::wide(v_1)? == 82i128)?;
     Ok(Instr::Vvternop(Vectype, Vvternop))
 }
 
-// from s5/5.3-binary-instructions.wspec:440
+// from spec/5.3-binary-instructions.wspec:438
 fn binstr_p334(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     let v_1 = bu32(rd_, cx_)?;
     wspec_runtime::check(wspec_runtime::num::wide(v_1)? == 83i128)?;
     Ok(Instr::Vvtestop(Vectype, Vvtestop))
 }
 
-// from s5/5.3-binary-instructions.wspec:441
+// from spec/5.3-binary-instructions.wspec:439
 fn binstr_p335(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     let v_1 = bu32(rd_, cx_)?;
     wspec_runtime::check(wspec_runtime::num::wide(v_1)? == 94i128)?;
     Ok(Instr::Vcvtop(Shape(Lanetype::Numtype(Numtype::F32), 4_u8), Shape(Lanetype::Numtype(Numtype::F64), 2_u8), Vcvtop::FnnXMFnnXM(VcvtopFnnXMFnnXM::Demote(Zero))))
 }
 
-// from s5/5.3-binary-instructions.wspec:442
+// from spec/5.3-binary-instructions.wspec:440
 fn binstr_p336(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     let v_1 = bu32(rd_, cx_)?;
     wspec_runtime::check(wspec_runtime::num::wide(v_1)? == 95i128)?;
     Ok(Instr::Vcvtop(Shape(Lanetype::Numtype(Numtype::F64), 2_u8), Shape(Lanetype::Numtype(Numtype::F32), 4_u8), Vcvtop::FnnXMFnnXM(VcvtopFnnXMFnnXM::Promote)))
 }
 
-// from s5/5.3-binary-instructions.wspec:443
+// from spec/5.3-binary-instructions.wspec:441
 fn binstr_p337(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     let v_1 = bu32(rd_, cx_)?;
     wspec_runtime::check(wspec_runtime::num::wide(v_1)? == 96i128)?;
     Ok(Instr::Vunop(Shape(Lanetype::Packtype(Packtype::I8), 16_u8), Vunop::JnnXM(VunopJnnXM::Abs)))
 }
 
-// from s5/5.3-binary-instructions.wspec:444
+// from spec/5.3-binary-instructions.wspec:442
 fn binstr_p338(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     let v_1 = bu32(rd_, cx_)?;
     wspec_runtime::check(wspec_runtime::num::wide(v_1)? == 97i128)?;
     Ok(Instr::Vunop(Shape(Lanetype::Packtype(Packtype::I8), 16_u8), Vunop::JnnXM(VunopJnnXM::Neg)))
 }
 
-// from s5/5.3-binary-instructions.wspec:445
+// from spec/5.3-binary-instructions.wspec:443
 fn binstr_p339(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     let v_1 = bu32(rd_, cx_)?;
     wspec_runtime::check(wspec_runtime::num::wide(v_1)? == 98i128)?;
     Ok(Instr::Vunop(Shape(Lanetype::Packtype(Packtype::I8), 16_u8), Vunop::JnnXM(VunopJnnXM::Popcnt)))
 }
 
-// from s5/5.3-binary-instructions.wspec:446
+// from spec/5.3-binary-instructions.wspec:444
 fn binstr_p340(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     let v_1 = bu32(rd_, cx_)?;
     wspec_runtime::check(wspec_runtime::num::wide(v_1)? == 99i128)?;
     Ok(Instr::Vtestop(Shape(Lanetype::Packtype(Packtype::I8), 16_u8), Vtestop::JnnXM(VtestopJnnXM)))
 }
 
-// from s5/5.3-binary-instructions.wspec:447
+// from spec/5.3-binary-instructions.wspec:445
 fn binstr_p341(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     let v_1 = bu32(rd_, cx_)?;
     wspec_runtime::check(wspec_runtime::num::wide(v_1)? == 100i128)?;
     Ok(Instr::Vbitmask(Ishape::Shape(Shape(Lanetype::Packtype(Packtype::I8), 16_u8))))
 }
 
-// from s5/5.3-binary-instructions.wspec:448
+// from spec/5.3-binary-instructions.wspec:446
 fn binstr_p342(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     let v_1 = bu32(rd_, cx_)?;
     wspec_runtime::check(wspec_runtime::num::wide(v_1)? == 101i128)?;
     Ok(Instr::Vnarrow(Ishape::Shape(Shape(Lanetype::Packtype(Packtype::I8), 16_u8)), Ishape::Shape(Shape(Lanetype::Packtype(Packtype::I16), 8_u8)), Sx::S))
 }
 
-// from s5/5.3-binary-instructions.wspec:449
+// from spec/5.3-binary-instructions.wspec:447
 fn binstr_p343(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     let v_1 = bu32(rd_, cx_)?;
     wspec_runtime::check(wspec_runtime::num::wide(v_1)? == 102i128)?;
     Ok(Instr::Vnarrow(Ishape::Shape(Shape(Lanetype::Packtype(Packtype::I8), 16_u8)), Ishape::Shape(Shape(Lanetype::Packtype(Packtype::I16), 8_u8)), Sx::U))
 }
 
-// from s5/5.3-binary-instructions.wspec:450
+// from spec/5.3-binary-instructions.wspec:448
 fn binstr_p344(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     let v_1 = bu32(rd_, cx_)?;
     wspec_runtime::check(wspec_runtime::num::wide(v_1)? == 103i128)?;
     Ok(Instr::Vunop(Shape(Lanetype::Numtype(Numtype::F32), 4_u8), Vunop::FnnXM(VunopFnnXM::Ceil)))
 }
 
-// from s5/5.3-binary-instructions.wspec:451
+// from spec/5.3-binary-instructions.wspec:449
 fn binstr_p345(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     let v_1 = bu32(rd_, cx_)?;
     wspec_runtime::check(wspec_runtime::num::wide(v_1)? == 104i128)?;
     Ok(Instr::Vunop(Shape(Lanetype::Numtype(Numtype::F32), 4_u8), Vunop::FnnXM(VunopFnnXM::Floor)))
 }
 
-// from s5/5.3-binary-instructions.wspec:452
+// from spec/5.3-binary-instructions.wspec:450
 fn binstr_p346(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     let v_1 = bu32(rd_, cx_)?;
     wspec_runtime::check(wspec_runtime::num::wide(v_1)? == 105i128)?;
     Ok(Instr::Vunop(Shape(Lanetype::Numtype(Numtype::F32), 4_u8), Vunop::FnnXM(VunopFnnXM::Trunc)))
 }
 
-// from s5/5.3-binary-instructions.wspec:453
+// from spec/5.3-binary-instructions.wspec:451
 fn binstr_p347(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     let v_1 = bu32(rd_, cx_)?;
     wspec_runtime::check(wspec_runtime::num::wide(v_1)? == 106i128)?;
     Ok(Instr::Vunop(Shape(Lanetype::Numtype(Numtype::F32), 4_u8), Vunop::FnnXM(VunopFnnXM::Nearest)))
 }
 
-// from s5/5.3-binary-instructions.wspec:454
+// from spec/5.3-binary-instructions.wspec:452
 fn binstr_p348(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     let v_1 = bu32(rd_, cx_)?;
     wspec_runtime::check(wspec_runtime::num::wide(v_1)? == 107i128)?;
     Ok(Instr::Vshiftop(Ishape::Shape(Shape(Lanetype::Packtype(Packtype::I8), 16_u8)), Vshiftop::JnnXM(VshiftopJnnXM::Shl)))
 }
 
-// from s5/5.3-binary-instructions.wspec:455
+// from spec/5.3-binary-instructions.wspec:453
 fn binstr_p349(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     let v_1 = bu32(rd_, cx_)?;
     wspec_runtime::check(wspec_runtime::num::wide(v_1)? == 108i128)?;
     Ok(Instr::Vshiftop(Ishape::Shape(Shape(Lanetype::Packtype(Packtype::I8), 16_u8)), Vshiftop::JnnXM(VshiftopJnnXM::Shr(Sx::S))))
 }
 
-// from s5/5.3-binary-instructions.wspec:456
+// from spec/5.3-binary-instructions.wspec:454
 fn binstr_p350(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     let v_1 = bu32(rd_, cx_)?;
     wspec_runtime::check(wspec_runtime::num::wide(v_1)? == 109i128)?;
     Ok(Instr::Vshiftop(Ishape::Shape(Shape(Lanetype::Packtype(Packtype::I8), 16_u8)), Vshiftop::JnnXM(VshiftopJnnXM::Shr(Sx::U))))
 }
 
-// from s5/5.3-binary-instructions.wspec:457
+// from spec/5.3-binary-instructions.wspec:455
 fn binstr_p351(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     let v_1 = bu32(rd_, cx_)?;
     wspec_runtime::check(wspec_runtime::num::wide(v_1)? == 110i128)?;
     Ok(Instr::Vbinop(Shape(Lanetype::Packtype(Packtype::I8), 16_u8), Vbinop::JnnXM(VbinopJnnXM::Add)))
 }
 
-// from s5/5.3-binary-instructions.wspec:458
+// from spec/5.3-binary-instructions.wspec:456
 fn binstr_p352(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     let v_1 = bu32(rd_, cx_)?;
     wspec_runtime::check(wspec_runtime::num::wide(v_1)? == 111i128)?;
     Ok(Instr::Vbinop(Shape(Lanetype::Packtype(Packtype::I8), 16_u8), Vbinop::JnnXM(VbinopJnnXM::AddSat(Sx::S))))
 }
 
-// from s5/5.3-binary-instructions.wspec:459
+// from spec/5.3-binary-instructions.wspec:457
 fn binstr_p353(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     let v_1 = bu32(rd_, cx_)?;
     wspec_runtime::check(wspec_runtime::num::wide(v_1)? == 112i128)?;
     Ok(Instr::Vbinop(Shape(Lanetype::Packtype(Packtype::I8), 16_u8), Vbinop::JnnXM(VbinopJnnXM::AddSat(Sx::U))))
 }
 
-// from s5/5.3-binary-instructions.wspec:460
+// from spec/5.3-binary-instructions.wspec:458
 fn binstr_p354(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     let v_1 = bu32(rd_, cx_)?;
     wspec_runtime::check(wspec_runtime::num::wide(v_1)? == 113i128)?;
     Ok(Instr::Vbinop(Shape(Lanetype::Packtype(Packtype::I8), 16_u8), Vbinop::JnnXM(VbinopJnnXM::Sub)))
 }
 
-// from s5/5.3-binary-instructions.wspec:461
+// from spec/5.3-binary-instructions.wspec:459
 fn binstr_p355(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     let v_1 = bu32(rd_, cx_)?;
     wspec_runtime::check(wspec_runtime::num::wide(v_1)? == 114i128)?;
     Ok(Instr::Vbinop(Shape(Lanetype::Packtype(Packtype::I8), 16_u8), Vbinop::JnnXM(VbinopJnnXM::SubSat(Sx::S))))
 }
 
-// from s5/5.3-binary-instructions.wspec:462
+// from spec/5.3-binary-instructions.wspec:460
 fn binstr_p356(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     let v_1 = bu32(rd_, cx_)?;
     wspec_runtime::check(wspec_runtime::num::wide(v_1)? == 115i128)?;
     Ok(Instr::Vbinop(Shape(Lanetype::Packtype(Packtype::I8), 16_u8), Vbinop::JnnXM(VbinopJnnXM::SubSat(Sx::U))))
 }
 
-// from s5/5.3-binary-instructions.wspec:463
+// from spec/5.3-binary-instructions.wspec:461
 fn binstr_p357(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     let v_1 = bu32(rd_, cx_)?;
     wspec_runtime::check(wspec_runtime::num::wide(v_1)? == 116i128)?;
     Ok(Instr::Vunop(Shape(Lanetype::Numtype(Numtype::F64), 2_u8), Vunop::FnnXM(VunopFnnXM::Ceil)))
 }
 
-// from s5/5.3-binary-instructions.wspec:464
+// from spec/5.3-binary-instructions.wspec:462
 fn binstr_p358(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     let v_1 = bu32(rd_, cx_)?;
     wspec_runtime::check(wspec_runtime::num::wide(v_1)? == 117i128)?;
     Ok(Instr::Vunop(Shape(Lanetype::Numtype(Numtype::F64), 2_u8), Vunop::FnnXM(VunopFnnXM::Floor)))
 }
 
-// from s5/5.3-binary-instructions.wspec:465
+// from spec/5.3-binary-instructions.wspec:463
 fn binstr_p359(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     let v_1 = bu32(rd_, cx_)?;
     wspec_runtime::check(wspec_runtime::num::wide(v_1)? == 118i128)?;
     Ok(Instr::Vbinop(Shape(Lanetype::Packtype(Packtype::I8), 16_u8), Vbinop::JnnXM(VbinopJnnXM::Min(Sx::S))))
 }
 
-// from s5/5.3-binary-instructions.wspec:466
+// from spec/5.3-binary-instructions.wspec:464
 fn binstr_p360(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     let v_1 = bu32(rd_, cx_)?;
     wspec_runtime::check(wspec_runtime::num::wide(v_1)? == 119i128)?;
     Ok(Instr::Vbinop(Shape(Lanetype::Packtype(Packtype::I8), 16_u8), Vbinop::JnnXM(VbinopJnnXM::Min(Sx::U))))
 }
 
-// from s5/5.3-binary-instructions.wspec:467
+// from spec/5.3-binary-instructions.wspec:465
 fn binstr_p361(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     let v_1 = bu32(rd_, cx_)?;
     wspec_runtime::check(wspec_runtime::num::wide(v_1)? == 120i128)?;
     Ok(Instr::Vbinop(Shape(Lanetype::Packtype(Packtype::I8), 16_u8), Vbinop::JnnXM(VbinopJnnXM::Max(Sx::S))))
 }
 
-// from s5/5.3-binary-instructions.wspec:468
+// from spec/5.3-binary-instructions.wspec:466
 fn binstr_p362(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     let v_1 = bu32(rd_, cx_)?;
     wspec_runtime::check(wspec_runtime::num::wide(v_1)? == 121i128)?;
     Ok(Instr::Vbinop(Shape(Lanetype::Packtype(Packtype::I8), 16_u8), Vbinop::JnnXM(VbinopJnnXM::Max(Sx::U))))
 }
 
-// from s5/5.3-binary-instructions.wspec:469
+// from spec/5.3-binary-instructions.wspec:467
 fn binstr_p363(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     let v_1 = bu32(rd_, cx_)?;
     wspec_runtime::check(wspec_runtime::num::wide(v_1)? == 122i128)?;
     Ok(Instr::Vunop(Shape(Lanetype::Numtype(Numtype::F64), 2_u8), Vunop::FnnXM(VunopFnnXM::Trunc)))
 }
 
-// from s5/5.3-binary-instructions.wspec:470
+// from spec/5.3-binary-instructions.wspec:468
 fn binstr_p364(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     let v_1 = bu32(rd_, cx_)?;
     wspec_runtime::check(wspec_runtime::num::wide(v_1)? == 123i128)?;
     Ok(Instr::Vbinop(Shape(Lanetype::Packtype(Packtype::I8), 16_u8), Vbinop::JnnXM(VbinopJnnXM::Avgr)))
 }
 
-// from s5/5.3-binary-instructions.wspec:471
+// from spec/5.3-binary-instructions.wspec:469
 fn binstr_p365(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     let v_1 = bu32(rd_, cx_)?;
     wspec_runtime::check(wspec_runtime::num::wide(v_1)? == 124i128)?;
     Ok(Instr::Vextunop(Ishape::Shape(Shape(Lanetype::Packtype(Packtype::I16), 8_u8)), Ishape::Shape(Shape(Lanetype::Packtype(Packtype::I8), 16_u8)), Vextunop::JnnXMJnnXM(VextunopJnnXMJnnXM(Sx::S))))
 }
 
-// from s5/5.3-binary-instructions.wspec:472
+// from spec/5.3-binary-instructions.wspec:470
 fn binstr_p366(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     let v_1 = bu32(rd_, cx_)?;
     wspec_runtime::check(wspec_runtime::num::wide(v_1)? == 125i128)?;
     Ok(Instr::Vextunop(Ishape::Shape(Shape(Lanetype::Packtype(Packtype::I16), 8_u8)), Ishape::Shape(Shape(Lanetype::Packtype(Packtype::I8), 16_u8)), Vextunop::JnnXMJnnXM(VextunopJnnXMJnnXM(Sx::U))))
 }
 
-// from s5/5.3-binary-instructions.wspec:473
+// from spec/5.3-binary-instructions.wspec:471
 fn binstr_p367(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     let v_1 = bu32(rd_, cx_)?;
     wspec_runtime::check(wspec_runtime::num::wide(v_1)? == 126i128)?;
     Ok(Instr::Vextunop(Ishape::Shape(Shape(Lanetype::Numtype(Numtype::I32), 4_u8)), Ishape::Shape(Shape(Lanetype::Packtype(Packtype::I16), 8_u8)), Vextunop::JnnXMJnnXM(VextunopJnnXMJnnXM(Sx::S))))
 }
 
-// from s5/5.3-binary-instructions.wspec:474
+// from spec/5.3-binary-instructions.wspec:472
 fn binstr_p368(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     let v_1 = bu32(rd_, cx_)?;
     wspec_runtime::check(wspec_runtime::num::wide(v_1)? == 127i128)?;
     Ok(Instr::Vextunop(Ishape::Shape(Shape(Lanetype::Numtype(Numtype::I32), 4_u8)), Ishape::Shape(Shape(Lanetype::Packtype(Packtype::I16), 8_u8)), Vextunop::JnnXMJnnXM(VextunopJnnXMJnnXM(Sx::U))))
 }
 
-// from s5/5.3-binary-instructions.wspec:475
+// from spec/5.3-binary-instructions.wspec:473
 fn binstr_p369(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     let v_1 = bu32(rd_, cx_)?;
     wspec_runtime::check(wspec_runtime::num::wide(v_1)? == 128i128)?;
     Ok(Instr::Vunop(Shape(Lanetype::Packtype(Packtype::I16), 8_u8), Vunop::JnnXM(VunopJnnXM::Abs)))
 }
 
-// from s5/5.3-binary-instructions.wspec:476
+// from spec/5.3-binary-instructions.wspec:474
 fn binstr_p370(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     let v_1 = bu32(rd_, cx_)?;
     wspec_runtime::check(wspec_runtime::num::wide(v_1)? == 129i128)?;
     Ok(Instr::Vunop(Shape(Lanetype::Packtype(Packtype::I16), 8_u8), Vunop::JnnXM(VunopJnnXM::Neg)))
 }
 
-// from s5/5.3-binary-instructions.wspec:477
+// from spec/5.3-binary-instructions.wspec:475
 fn binstr_p371(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     let v_1 = bu32(rd_, cx_)?;
     wspec_runtime::check(wspec_runtime::num::wide(v_1)? == 130i128)?;
     Ok(Instr::Vbinop(Shape(Lanetype::Packtype(Packtype::I16), 8_u8), Vbinop::JnnXM(VbinopJnnXM::Q15mulrSat)))
 }
 
-// from s5/5.3-binary-instructions.wspec:478
+// from spec/5.3-binary-instructions.wspec:476
 fn binstr_p372(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     let v_1 = bu32(rd_, cx_)?;
     wspec_runtime::check(wspec_runtime::num::wide(v_1)? == 131i128)?;
     Ok(Instr::Vtestop(Shape(Lanetype::Packtype(Packtype::I16), 8_u8), Vtestop::JnnXM(VtestopJnnXM)))
 }
 
-// from s5/5.3-binary-instructions.wspec:479
+// from spec/5.3-binary-instructions.wspec:477
 fn binstr_p373(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     let v_1 = bu32(rd_, cx_)?;
     wspec_runtime::check(wspec_runtime::num::wide(v_1)? == 132i128)?;
     Ok(Instr::Vbitmask(Ishape::Shape(Shape(Lanetype::Packtype(Packtype::I16), 8_u8))))
 }
 
-// from s5/5.3-binary-instructions.wspec:480
+// from spec/5.3-binary-instructions.wspec:478
 fn binstr_p374(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     let v_1 = bu32(rd_, cx_)?;
     wspec_runtime::check(wspec_runtime::num::wide(v_1)? == 133i128)?;
     Ok(Instr::Vnarrow(Ishape::Shape(Shape(Lanetype::Packtype(Packtype::I16), 8_u8)), Ishape::Shape(Shape(Lanetype::Numtype(Numtype::I32), 4_u8)), Sx::S))
 }
 
-// from s5/5.3-binary-instructions.wspec:481
+// from spec/5.3-binary-instructions.wspec:479
 fn binstr_p375(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     let v_1 = bu32(rd_, cx_)?;
     wspec_runtime::check(wspec_runtime::num::wide(v_1)? == 134i128)?;
     Ok(Instr::Vnarrow(Ishape::Shape(Shape(Lanetype::Packtype(Packtype::I16), 8_u8)), Ishape::Shape(Shape(Lanetype::Numtype(Numtype::I32), 4_u8)), Sx::U))
 }
 
-// from s5/5.3-binary-instructions.wspec:482
+// from spec/5.3-binary-instructions.wspec:480
 fn binstr_p376(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     let v_1 = bu32(rd_, cx_)?;
     wspec_runtime::check(wspec_runtime::num::wide(v_1)? == 135i128)?;
     Ok(Instr::Vcvtop(Shape(Lanetype::Packtype(Packtype::I16), 8_u8), Shape(Lanetype::Packtype(Packtype::I8), 16_u8), Vcvtop::JnnXMJnnXM(VcvtopJnnXMJnnXM(Half::Low, Sx::S))))
 }
 
-// from s5/5.3-binary-instructions.wspec:483
+// from spec/5.3-binary-instructions.wspec:481
 fn binstr_p377(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     let v_1 = bu32(rd_, cx_)?;
     wspec_runtime::check(wspec_runtime::num::wide(v_1)? == 136i128)?;
     Ok(Instr::Vcvtop(Shape(Lanetype::Packtype(Packtype::I16), 8_u8), Shape(Lanetype::Packtype(Packtype::I8), 16_u8), Vcvtop::JnnXMJnnXM(VcvtopJnnXMJnnXM(Half::High, Sx::S))))
 }
 
-// from s5/5.3-binary-instructions.wspec:484
+// from spec/5.3-binary-instructions.wspec:482
 fn binstr_p378(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     let v_1 = bu32(rd_, cx_)?;
     wspec_runtime::check(wspec_runtime::num::wide(v_1)? == 137i128)?;
     Ok(Instr::Vcvtop(Shape(Lanetype::Packtype(Packtype::I16), 8_u8), Shape(Lanetype::Packtype(Packtype::I8), 16_u8), Vcvtop::JnnXMJnnXM(VcvtopJnnXMJnnXM(Half::Low, Sx::U))))
 }
 
-// from s5/5.3-binary-instructions.wspec:485
+// from spec/5.3-binary-instructions.wspec:483
 fn binstr_p379(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     let v_1 = bu32(rd_, cx_)?;
     wspec_runtime::check(wspec_runtime::num::wide(v_1)? == 138i128)?;
     Ok(Instr::Vcvtop(Shape(Lanetype::Packtype(Packtype::I16), 8_u8), Shape(Lanetype::Packtype(Packtype::I8), 16_u8), Vcvtop::JnnXMJnnXM(VcvtopJnnXMJnnXM(Half::High, Sx::U))))
 }
 
-// from s5/5.3-binary-instructions.wspec:486
+// from spec/5.3-binary-instructions.wspec:484
 fn binstr_p380(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     let v_1 = bu32(rd_, cx_)?;
     wspec_runtime::check(wspec_runtime::num::wide(v_1)? == 139i128)?;
     Ok(Instr::Vshiftop(Ishape::Shape(Shape(Lanetype::Packtype(Packtype::I16), 8_u8)), Vshiftop::JnnXM(VshiftopJnnXM::Shl)))
 }
 
-// from s5/5.3-binary-instructions.wspec:487
+// from spec/5.3-binary-instructions.wspec:485
 fn binstr_p381(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     let v_1 = bu32(rd_, cx_)?;
     wspec_runtime::check(wspec_runtime::num::wide(v_1)? == 140i128)?;
     Ok(Instr::Vshiftop(Ishape::Shape(Shape(Lanetype::Packtype(Packtype::I16), 8_u8)), Vshiftop::JnnXM(VshiftopJnnXM::Shr(Sx::S))))
 }
 
-// from s5/5.3-binary-instructions.wspec:488
+// from spec/5.3-binary-instructions.wspec:486
 fn binstr_p382(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     let v_1 = bu32(rd_, cx_)?;
     wspec_runtime::check(wspec_runtime::num::wide(v_1)? == 141i128)?;
     Ok(Instr::Vshiftop(Ishape::Shape(Shape(Lanetype::Packtype(Packtype::I16), 8_u8)), Vshiftop::JnnXM(VshiftopJnnXM::Shr(Sx::U))))
 }
 
-// from s5/5.3-binary-instructions.wspec:489
+// from spec/5.3-binary-instructions.wspec:487
 fn binstr_p383(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     let v_1 = bu32(rd_, cx_)?;
     wspec_runtime::check(wspec_runtime::num::wide(v_1)? == 142i128)?;
     Ok(Instr::Vbinop(Shape(Lanetype::Packtype(Packtype::I16), 8_u8), Vbinop::JnnXM(VbinopJnnXM::Add)))
 }
 
-// from s5/5.3-binary-instructions.wspec:490
+// from spec/5.3-binary-instructions.wspec:488
 fn binstr_p384(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     let v_1 = bu32(rd_, cx_)?;
     wspec_runtime::check(wspec_runtime::num::wide(v_1)? == 143i128)?;
     Ok(Instr::Vbinop(Shape(Lanetype::Packtype(Packtype::I16), 8_u8), Vbinop::JnnXM(VbinopJnnXM::AddSat(Sx::S))))
 }
 
-// from s5/5.3-binary-instructions.wspec:491
+// from spec/5.3-binary-instructions.wspec:489
 fn binstr_p385(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     let v_1 = bu32(rd_, cx_)?;
     wspec_runtime::check(wspec_runtime::num::wide(v_1)? == 144i128)?;
     Ok(Instr::Vbinop(Shape(Lanetype::Packtype(Packtype::I16), 8_u8), Vbinop::JnnXM(VbinopJnnXM::AddSat(Sx::U))))
 }
 
-// from s5/5.3-binary-instructions.wspec:492
+// from spec/5.3-binary-instructions.wspec:490
 fn binstr_p386(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     let v_1 = bu32(rd_, cx_)?;
     wspec_runtime::check(wspec_runtime::num::wide(v_1)? == 145i128)?;
     Ok(Instr::Vbinop(Shape(Lanetype::Packtype(Packtype::I16), 8_u8), Vbinop::JnnXM(VbinopJnnXM::Sub)))
 }
 
-// from s5/5.3-binary-instructions.wspec:493
+// from spec/5.3-binary-instructions.wspec:491
 fn binstr_p387(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     let v_1 = bu32(rd_, cx_)?;
     wspec_runtime::check(wspec_runtime::num::wide(v_1)? == 146i128)?;
     Ok(Instr::Vbinop(Shape(Lanetype::Packtype(Packtype::I16), 8_u8), Vbinop::JnnXM(VbinopJnnXM::SubSat(Sx::S))))
 }
 
-// from s5/5.3-binary-instructions.wspec:494
+// from spec/5.3-binary-instructions.wspec:492
 fn binstr_p388(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     let v_1 = bu32(rd_, cx_)?;
     wspec_runtime::check(wspec_runtime::num::wide(v_1)? == 147i128)?;
     Ok(Instr::Vbinop(Shape(Lanetype::Packtype(Packtype::I16), 8_u8), Vbinop::JnnXM(VbinopJnnXM::SubSat(Sx::U))))
 }
 
-// from s5/5.3-binary-instructions.wspec:495
+// from spec/5.3-binary-instructions.wspec:493
 fn binstr_p389(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     let v_1 = bu32(rd_, cx_)?;
     wspec_runtime::check(wspec_runtime::num::wide(v_1)? == 148i128)?;
     Ok(Instr::Vunop(Shape(Lanetype::Numtype(Numtype::F64), 2_u8), Vunop::FnnXM(VunopFnnXM::Nearest)))
 }
 
-// from s5/5.3-binary-instructions.wspec:496
+// from spec/5.3-binary-instructions.wspec:494
 fn binstr_p390(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     let v_1 = bu32(rd_, cx_)?;
     wspec_runtime::check(wspec_runtime::num::wide(v_1)? == 149i128)?;
     Ok(Instr::Vbinop(Shape(Lanetype::Packtype(Packtype::I16), 8_u8), Vbinop::JnnXM(VbinopJnnXM::Mul)))
 }
 
-// from s5/5.3-binary-instructions.wspec:497
+// from spec/5.3-binary-instructions.wspec:495
 fn binstr_p391(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     let v_1 = bu32(rd_, cx_)?;
     wspec_runtime::check(wspec_runtime::num::wide(v_1)? == 150i128)?;
     Ok(Instr::Vbinop(Shape(Lanetype::Packtype(Packtype::I16), 8_u8), Vbinop::JnnXM(VbinopJnnXM::Min(Sx::S))))
 }
 
-// from s5/5.3-binary-instructions.wspec:498
+// from spec/5.3-binary-instructions.wspec:496
 fn binstr_p392(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     let v_1 = bu32(rd_, cx_)?;
     wspec_runtime::check(wspec_runtime::num::wide(v_1)? == 151i128)?;
     Ok(Instr::Vbinop(Shape(Lanetype::Packtype(Packtype::I16), 8_u8), Vbinop::JnnXM(VbinopJnnXM::Min(Sx::U))))
 }
 
-// from s5/5.3-binary-instructions.wspec:499
+// from spec/5.3-binary-instructions.wspec:497
 fn binstr_p393(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     let v_1 = bu32(rd_, cx_)?;
     wspec_runtime::check(wspec_runtime::num::wide(v_1)? == 152i128)?;
     Ok(Instr::Vbinop(Shape(Lanetype::Packtype(Packtype::I16), 8_u8), Vbinop::JnnXM(VbinopJnnXM::Max(Sx::S))))
 }
 
-// from s5/5.3-binary-instructions.wspec:500
+// from spec/5.3-binary-instructions.wspec:498
 fn binstr_p394(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     let v_1 = bu32(rd_, cx_)?;
     wspec_runtime::check(wspec_runtime::num::wide(v_1)? == 153i128)?;
     Ok(Instr::Vbinop(Shape(Lanetype::Packtype(Packtype::I16), 8_u8), Vbinop::JnnXM(VbinopJnnXM::Max(Sx::U))))
 }
 
-// from s5/5.3-binary-instructions.wspec:501
+// from spec/5.3-binary-instructions.wspec:499
 fn binstr_p395(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     let v_1 = bu32(rd_, cx_)?;
     wspec_runtime::check(wspec_runtime::num::wide(v_1)? == 155i128)?;
     Ok(Instr::Vbinop(Shape(Lanetype::Packtype(Packtype::I16), 8_u8), Vbinop::JnnXM(VbinopJnnXM::Avgr)))
 }
 
-// from s5/5.3-binary-instructions.wspec:502
+// from spec/5.3-binary-instructions.wspec:500
 fn binstr_p396(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     let v_1 = bu32(rd_, cx_)?;
     wspec_runtime::check(wspec_runtime::num::wide(v_1)? == 156i128)?;
     Ok(Instr::Vextbinop(Ishape::Shape(Shape(Lanetype::Packtype(Packtype::I16), 8_u8)), Ishape::Shape(Shape(Lanetype::Packtype(Packtype::I8), 16_u8)), Vextbinop::JnnXMJnnXM(VextbinopJnnXMJnnXM::Extmul(Half::Low, Sx::S))))
 }
 
-// from s5/5.3-binary-instructions.wspec:503
+// from spec/5.3-binary-instructions.wspec:501
 fn binstr_p397(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     let v_1 = bu32(rd_, cx_)?;
     wspec_runtime::check(wspec_runtime::num::wide(v_1)? == 157i128)?;
     Ok(Instr::Vextbinop(Ishape::Shape(Shape(Lanetype::Packtype(Packtype::I16), 8_u8)), Ishape::Shape(Shape(Lanetype::Packtype(Packtype::I8), 16_u8)), Vextbinop::JnnXMJnnXM(VextbinopJnnXMJnnXM::Extmul(Half::High, Sx::S))))
 }
 
-// from s5/5.3-binary-instructions.wspec:504
+// from spec/5.3-binary-instructions.wspec:502
 fn binstr_p398(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     let v_1 = bu32(rd_, cx_)?;
     wspec_runtime::check(wspec_runtime::num::wide(v_1)? == 158i128)?;
     Ok(Instr::Vextbinop(Ishape::Shape(Shape(Lanetype::Packtype(Packtype::I16), 8_u8)), Ishape::Shape(Shape(Lanetype::Packtype(Packtype::I8), 16_u8)), Vextbinop::JnnXMJnnXM(VextbinopJnnXMJnnXM::Extmul(Half::Low, Sx::U))))
 }
 
-// from s5/5.3-binary-instructions.wspec:505
+// from spec/5.3-binary-instructions.wspec:503
 fn binstr_p399(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     let v_1 = bu32(rd_, cx_)?;
     wspec_runtime::check(wspec_runtime::num::wide(v_1)? == 159i128)?;
     Ok(Instr::Vextbinop(Ishape::Shape(Shape(Lanetype::Packtype(Packtype::I16), 8_u8)), Ishape::Shape(Shape(Lanetype::Packtype(Packtype::I8), 16_u8)), Vextbinop::JnnXMJnnXM(VextbinopJnnXMJnnXM::Extmul(Half::High, Sx::U))))
 }
 
-// from s5/5.3-binary-instructions.wspec:506
+// from spec/5.3-binary-instructions.wspec:504
 fn binstr_p400(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     let v_1 = bu32(rd_, cx_)?;
     wspec_runtime::check(wspec_runtime::num::wide(v_1)? == 160i128)?;
     Ok(Instr::Vunop(Shape(Lanetype::Numtype(Numtype::I32), 4_u8), Vunop::JnnXM(VunopJnnXM::Abs)))
 }
 
-// from s5/5.3-binary-instructions.wspec:507
+// from spec/5.3-binary-instructions.wspec:505
 fn binstr_p401(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     let v_1 = bu32(rd_, cx_)?;
     wspec_runtime::check(wspec_runtime::num::wide(v_1)? == 161i128)?;
     Ok(Instr::Vunop(Shape(Lanetype::Numtype(Numtype::I32), 4_u8), Vunop::JnnXM(VunopJnnXM::Neg)))
 }
 
-// from s5/5.3-binary-instructions.wspec:508
+// from spec/5.3-binary-instructions.wspec:506
 fn binstr_p402(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     let v_1 = bu32(rd_, cx_)?;
     wspec_runtime::check(wspec_runtime::num::wide(v_1)? == 163i128)?;
     Ok(Instr::Vtestop(Shape(Lanetype::Numtype(Numtype::I32), 4_u8), Vtestop::JnnXM(VtestopJnnXM)))
 }
 
-// from s5/5.3-binary-instructions.wspec:509
+// from spec/5.3-binary-instructions.wspec:507
 fn binstr_p403(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     let v_1 = bu32(rd_, cx_)?;
     wspec_runtime::check(wspec_runtime::num::wide(v_1)? == 164i128)?;
     Ok(Instr::Vbitmask(Ishape::Shape(Shape(Lanetype::Numtype(Numtype::I32), 4_u8))))
 }
 
-// from s5/5.3-binary-instructions.wspec:510
+// from spec/5.3-binary-instructions.wspec:508
 fn binstr_p404(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     let v_1 = bu32(rd_, cx_)?;
     wspec_runtime::check(wspec_runtime::num::wide(v_1)? == 167i128)?;
     Ok(Instr::Vcvtop(Shape(Lanetype::Numtype(Numtype::I32), 4_u8), Shape(Lanetype::Packtype(Packtype::I16), 8_u8), Vcvtop::JnnXMJnnXM(VcvtopJnnXMJnnXM(Half::Low, Sx::S))))
 }
 
-// from s5/5.3-binary-instructions.wspec:511
+// from spec/5.3-binary-instructions.wspec:509
 fn binstr_p405(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     let v_1 = bu32(rd_, cx_)?;
     wspec_runtime::check(wspec_runtime::num::wide(v_1)? == 168i128)?;
     Ok(Instr::Vcvtop(Shape(Lanetype::Numtype(Numtype::I32), 4_u8), Shape(Lanetype::Packtype(Packtype::I16), 8_u8), Vcvtop::JnnXMJnnXM(VcvtopJnnXMJnnXM(Half::High, Sx::S))))
 }
 
-// from s5/5.3-binary-instructions.wspec:512
+// from spec/5.3-binary-instructions.wspec:510
 fn binstr_p406(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     let v_1 = bu32(rd_, cx_)?;
     wspec_runtime::check(wspec_runtime::num::wide(v_1)? == 169i128)?;
     Ok(Instr::Vcvtop(Shape(Lanetype::Numtype(Numtype::I32), 4_u8), Shape(Lanetype::Packtype(Packtype::I16), 8_u8), Vcvtop::JnnXMJnnXM(VcvtopJnnXMJnnXM(Half::Low, Sx::U))))
 }
 
-// from s5/5.3-binary-instructions.wspec:513
+// from spec/5.3-binary-instructions.wspec:511
 fn binstr_p407(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     let v_1 = bu32(rd_, cx_)?;
     wspec_runtime::check(wspec_runtime::num::wide(v_1)? == 170i128)?;
     Ok(Instr::Vcvtop(Shape(Lanetype::Numtype(Numtype::I32), 4_u8), Shape(Lanetype::Packtype(Packtype::I16), 8_u8), Vcvtop::JnnXMJnnXM(VcvtopJnnXMJnnXM(Half::High, Sx::U))))
 }
 
-// from s5/5.3-binary-instructions.wspec:514
+// from spec/5.3-binary-instructions.wspec:512
 fn binstr_p408(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     let v_1 = bu32(rd_, cx_)?;
     wspec_runtime::check(wspec_runtime::num::wide(v_1)? == 171i128)?;
     Ok(Instr::Vshiftop(Ishape::Shape(Shape(Lanetype::Numtype(Numtype::I32), 4_u8)), Vshiftop::JnnXM(VshiftopJnnXM::Shl)))
 }
 
-// from s5/5.3-binary-instructions.wspec:515
+// from spec/5.3-binary-instructions.wspec:513
 fn binstr_p409(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     let v_1 = bu32(rd_, cx_)?;
     wspec_runtime::check(wspec_runtime::num::wide(v_1)? == 172i128)?;
     Ok(Instr::Vshiftop(Ishape::Shape(Shape(Lanetype::Numtype(Numtype::I32), 4_u8)), Vshiftop::JnnXM(VshiftopJnnXM::Shr(Sx::S))))
 }
 
-// from s5/5.3-binary-instructions.wspec:516
+// from spec/5.3-binary-instructions.wspec:514
 fn binstr_p410(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     let v_1 = bu32(rd_, cx_)?;
     wspec_runtime::check(wspec_runtime::num::wide(v_1)? == 173i128)?;
     Ok(Instr::Vshiftop(Ishape::Shape(Shape(Lanetype::Numtype(Numtype::I32), 4_u8)), Vshiftop::JnnXM(VshiftopJnnXM::Shr(Sx::U))))
 }
 
-// from s5/5.3-binary-instructions.wspec:517
+// from spec/5.3-binary-instructions.wspec:515
 fn binstr_p411(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     let v_1 = bu32(rd_, cx_)?;
     wspec_runtime::check(wspec_runtime::num::wide(v_1)? == 174i128)?;
     Ok(Instr::Vbinop(Shape(Lanetype::Numtype(Numtype::I32), 4_u8), Vbinop::JnnXM(VbinopJnnXM::Add)))
 }
 
-// from s5/5.3-binary-instructions.wspec:518
+// from spec/5.3-binary-instructions.wspec:516
 fn binstr_p412(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     let v_1 = bu32(rd_, cx_)?;
     wspec_runtime::check(wspec_runtime::num::wide(v_1)? == 177i128)?;
     Ok(Instr::Vbinop(Shape(Lanetype::Numtype(Numtype::I32), 4_u8), Vbinop::JnnXM(VbinopJnnXM::Sub)))
 }
 
-// from s5/5.3-binary-instructions.wspec:519
+// from spec/5.3-binary-instructions.wspec:517
 fn binstr_p413(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     let v_1 = bu32(rd_, cx_)?;
     wspec_runtime::check(wspec_runtime::num::wide(v_1)? == 181i128)?;
     Ok(Instr::Vbinop(Shape(Lanetype::Numtype(Numtype::I32), 4_u8), Vbinop::JnnXM(VbinopJnnXM::Mul)))
 }
 
-// from s5/5.3-binary-instructions.wspec:520
+// from spec/5.3-binary-instructions.wspec:518
 fn binstr_p414(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     let v_1 = bu32(rd_, cx_)?;
     wspec_runtime::check(wspec_runtime::num::wide(v_1)? == 182i128)?;
     Ok(Instr::Vbinop(Shape(Lanetype::Numtype(Numtype::I32), 4_u8), Vbinop::JnnXM(VbinopJnnXM::Min(Sx::S))))
 }
 
-// from s5/5.3-binary-instructions.wspec:521
+// from spec/5.3-binary-instructions.wspec:519
 fn binstr_p415(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     let v_1 = bu32(rd_, cx_)?;
     wspec_runtime::check(wspec_runtime::num::wide(v_1)? == 183i128)?;
     Ok(Instr::Vbinop(Shape(Lanetype::Numtype(Numtype::I32), 4_u8), Vbinop::JnnXM(VbinopJnnXM::Min(Sx::U))))
 }
 
-// from s5/5.3-binary-instructions.wspec:522
+// from spec/5.3-binary-instructions.wspec:520
 fn binstr_p416(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     let v_1 = bu32(rd_, cx_)?;
     wspec_runtime::check(wspec_runtime::num::wide(v_1)? == 184i128)?;
     Ok(Instr::Vbinop(Shape(Lanetype::Numtype(Numtype::I32), 4_u8), Vbinop::JnnXM(VbinopJnnXM::Max(Sx::S))))
 }
 
-// from s5/5.3-binary-instructions.wspec:523
+// from spec/5.3-binary-instructions.wspec:521
 fn binstr_p417(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     let v_1 = bu32(rd_, cx_)?;
     wspec_runtime::check(wspec_runtime::num::wide(v_1)? == 185i128)?;
     Ok(Instr::Vbinop(Shape(Lanetype::Numtype(Numtype::I32), 4_u8), Vbinop::JnnXM(VbinopJnnXM::Max(Sx::U))))
 }
 
-// from s5/5.3-binary-instructions.wspec:524
+// from spec/5.3-binary-instructions.wspec:522
 fn binstr_p418(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     let v_1 = bu32(rd_, cx_)?;
     wspec_runtime::check(wspec_runtime::num::wide(v_1)? == 186i128)?;
     Ok(Instr::Vextbinop(Ishape::Shape(Shape(Lanetype::Numtype(Numtype::I32), 4_u8)), Ishape::Shape(Shape(Lanetype::Packtype(Packtype::I16), 8_u8)), Vextbinop::JnnXMJnnXM(VextbinopJnnXMJnnXM::Dot)))
 }
 
-// from s5/5.3-binary-instructions.wspec:525
+// from spec/5.3-binary-instructions.wspec:523
 fn binstr_p419(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     let v_1 = bu32(rd_, cx_)?;
     wspec_runtime::check(wspec_runtime::num::wide(v_1)? == 188i128)?;
     Ok(Instr::Vextbinop(Ishape::Shape(Shape(Lanetype::Numtype(Numtype::I32), 4_u8)), Ishape::Shape(Shape(Lanetype::Packtype(Packtype::I16), 8_u8)), Vextbinop::JnnXMJnnXM(VextbinopJnnXMJnnXM::Extmul(Half::Low, Sx::S))))
 }
 
-// from s5/5.3-binary-instructions.wspec:526
+// from spec/5.3-binary-instructions.wspec:524
 fn binstr_p420(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     let v_1 = bu32(rd_, cx_)?;
     wspec_runtime::check(wspec_runtime::num::wide(v_1)? == 189i128)?;
     Ok(Instr::Vextbinop(Ishape::Shape(Shape(Lanetype::Numtype(Numtype::I32), 4_u8)), Ishape::Shape(Shape(Lanetype::Packtype(Packtype::I16), 8_u8)), Vextbinop::JnnXMJnnXM(VextbinopJnnXMJnnXM::Extmul(Half::High, Sx::S))))
 }
 
-// from s5/5.3-binary-instructions.wspec:527
+// from spec/5.3-binary-instructions.wspec:525
 fn binstr_p421(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     let v_1 = bu32(rd_, cx_)?;
     wspec_runtime::check(wspec_runtime::num::wide(v_1)? == 190i128)?;
     Ok(Instr::Vextbinop(Ishape::Shape(Shape(Lanetype::Numtype(Numtype::I32), 4_u8)), Ishape::Shape(Shape(Lanetype::Packtype(Packtype::I16), 8_u8)), Vextbinop::JnnXMJnnXM(VextbinopJnnXMJnnXM::Extmul(Half::Low, Sx::U))))
 }
 
-// from s5/5.3-binary-instructions.wspec:528
+// from spec/5.3-binary-instructions.wspec:526
 fn binstr_p422(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     let v_1 = bu32(rd_, cx_)?;
     wspec_runtime::check(wspec_runtime::num::wide(v_1)? == 191i128)?;
     Ok(Instr::Vextbinop(Ishape::Shape(Shape(Lanetype::Numtype(Numtype::I32), 4_u8)), Ishape::Shape(Shape(Lanetype::Packtype(Packtype::I16), 8_u8)), Vextbinop::JnnXMJnnXM(VextbinopJnnXMJnnXM::Extmul(Half::High, Sx::U))))
 }
 
-// from s5/5.3-binary-instructions.wspec:529
+// from spec/5.3-binary-instructions.wspec:527
 fn binstr_p423(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     let v_1 = bu32(rd_, cx_)?;
     wspec_runtime::check(wspec_runtime::num::wide(v_1)? == 192i128)?;
     Ok(Instr::Vunop(Shape(Lanetype::Numtype(Numtype::I64), 2_u8), Vunop::JnnXM(VunopJnnXM::Abs)))
 }
 
-// from s5/5.3-binary-instructions.wspec:530
+// from spec/5.3-binary-instructions.wspec:528
 fn binstr_p424(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     let v_1 = bu32(rd_, cx_)?;
     wspec_runtime::check(wspec_runtime::num::wide(v_1)? == 193i128)?;
     Ok(Instr::Vunop(Shape(Lanetype::Numtype(Numtype::I64), 2_u8), Vunop::JnnXM(VunopJnnXM::Neg)))
 }
 
-// from s5/5.3-binary-instructions.wspec:531
+// from spec/5.3-binary-instructions.wspec:529
 fn binstr_p425(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     let v_1 = bu32(rd_, cx_)?;
     wspec_runtime::check(wspec_runtime::num::wide(v_1)? == 195i128)?;
     Ok(Instr::Vtestop(Shape(Lanetype::Numtype(Numtype::I64), 2_u8), Vtestop::JnnXM(VtestopJnnXM)))
 }
 
-// from s5/5.3-binary-instructions.wspec:532
+// from spec/5.3-binary-instructions.wspec:530
 fn binstr_p426(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     let v_1 = bu32(rd_, cx_)?;
     wspec_runtime::check(wspec_runtime::num::wide(v_1)? == 196i128)?;
     Ok(Instr::Vbitmask(Ishape::Shape(Shape(Lanetype::Numtype(Numtype::I64), 2_u8))))
 }
 
-// from s5/5.3-binary-instructions.wspec:533
+// from spec/5.3-binary-instructions.wspec:531
 fn binstr_p427(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     let v_1 = bu32(rd_, cx_)?;
     wspec_runtime::check(wspec_runtime::num::wide(v_1)? == 199i128)?;
     Ok(Instr::Vcvtop(Shape(Lanetype::Numtype(Numtype::I64), 2_u8), Shape(Lanetype::Numtype(Numtype::I32), 4_u8), Vcvtop::JnnXMJnnXM(VcvtopJnnXMJnnXM(Half::Low, Sx::S))))
 }
 
-// from s5/5.3-binary-instructions.wspec:534
+// from spec/5.3-binary-instructions.wspec:532
 fn binstr_p428(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     let v_1 = bu32(rd_, cx_)?;
     wspec_runtime::check(wspec_runtime::num::wide(v_1)? == 200i128)?;
     Ok(Instr::Vcvtop(Shape(Lanetype::Numtype(Numtype::I64), 2_u8), Shape(Lanetype::Numtype(Numtype::I32), 4_u8), Vcvtop::JnnXMJnnXM(VcvtopJnnXMJnnXM(Half::High, Sx::S))))
 }
 
-// from s5/5.3-binary-instructions.wspec:535
+// from spec/5.3-binary-instructions.wspec:533
 fn binstr_p429(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     let v_1 = bu32(rd_, cx_)?;
     wspec_runtime::check(wspec_runtime::num::wide(v_1)? == 201i128)?;
     Ok(Instr::Vcvtop(Shape(Lanetype::Numtype(Numtype::I64), 2_u8), Shape(Lanetype::Numtype(Numtype::I32), 4_u8), Vcvtop::JnnXMJnnXM(VcvtopJnnXMJnnXM(Half::Low, Sx::U))))
 }
 
-// from s5/5.3-binary-instructions.wspec:536
+// from spec/5.3-binary-instructions.wspec:534
 fn binstr_p430(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     let v_1 = bu32(rd_, cx_)?;
     wspec_runtime::check(wspec_runtime::num::wide(v_1)? == 202i128)?;
     Ok(Instr::Vcvtop(Shape(Lanetype::Numtype(Numtype::I64), 2_u8), Shape(Lanetype::Numtype(Numtype::I32), 4_u8), Vcvtop::JnnXMJnnXM(VcvtopJnnXMJnnXM(Half::High, Sx::U))))
 }
 
-// from s5/5.3-binary-instructions.wspec:537
+// from spec/5.3-binary-instructions.wspec:535
 fn binstr_p431(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     let v_1 = bu32(rd_, cx_)?;
     wspec_runtime::check(wspec_runtime::num::wide(v_1)? == 203i128)?;
     Ok(Instr::Vshiftop(Ishape::Shape(Shape(Lanetype::Numtype(Numtype::I64), 2_u8)), Vshiftop::JnnXM(VshiftopJnnXM::Shl)))
 }
 
-// from s5/5.3-binary-instructions.wspec:538
+// from spec/5.3-binary-instructions.wspec:536
 fn binstr_p432(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     let v_1 = bu32(rd_, cx_)?;
     wspec_runtime::check(wspec_runtime::num::wide(v_1)? == 204i128)?;
     Ok(Instr::Vshiftop(Ishape::Shape(Shape(Lanetype::Numtype(Numtype::I64), 2_u8)), Vshiftop::JnnXM(VshiftopJnnXM::Shr(Sx::S))))
 }
 
-// from s5/5.3-binary-instructions.wspec:539
+// from spec/5.3-binary-instructions.wspec:537
 fn binstr_p433(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     let v_1 = bu32(rd_, cx_)?;
     wspec_runtime::check(wspec_runtime::num::wide(v_1)? == 205i128)?;
     Ok(Instr::Vshiftop(Ishape::Shape(Shape(Lanetype::Numtype(Numtype::I64), 2_u8)), Vshiftop::JnnXM(VshiftopJnnXM::Shr(Sx::U))))
 }
 
-// from s5/5.3-binary-instructions.wspec:540
+// from spec/5.3-binary-instructions.wspec:538
 fn binstr_p434(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     let v_1 = bu32(rd_, cx_)?;
     wspec_runtime::check(wspec_runtime::num::wide(v_1)? == 206i128)?;
     Ok(Instr::Vbinop(Shape(Lanetype::Numtype(Numtype::I64), 2_u8), Vbinop::JnnXM(VbinopJnnXM::Add)))
 }
 
-// from s5/5.3-binary-instructions.wspec:541
+// from spec/5.3-binary-instructions.wspec:539
 fn binstr_p435(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     let v_1 = bu32(rd_, cx_)?;
     wspec_runtime::check(wspec_runtime::num::wide(v_1)? == 209i128)?;
     Ok(Instr::Vbinop(Shape(Lanetype::Numtype(Numtype::I64), 2_u8), Vbinop::JnnXM(VbinopJnnXM::Sub)))
 }
 
-// from s5/5.3-binary-instructions.wspec:542
+// from spec/5.3-binary-instructions.wspec:540
 fn binstr_p436(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     let v_1 = bu32(rd_, cx_)?;
     wspec_runtime::check(wspec_runtime::num::wide(v_1)? == 213i128)?;
     Ok(Instr::Vbinop(Shape(Lanetype::Numtype(Numtype::I64), 2_u8), Vbinop::JnnXM(VbinopJnnXM::Mul)))
 }
 
-// from s5/5.3-binary-instructions.wspec:543
+// from spec/5.3-binary-instructions.wspec:541
 fn binstr_p437(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     let v_1 = bu32(rd_, cx_)?;
     wspec_runtime::check(wspec_runtime::num::wide(v_1)? == 214i128)?;
     Ok(Instr::Vrelop(Shape(Lanetype::Numtype(Numtype::I64), 2_u8), Vrelop::JnnXM(VrelopJnnXM::Eq)))
 }
 
-// from s5/5.3-binary-instructions.wspec:544
+// from spec/5.3-binary-instructions.wspec:542
 fn binstr_p438(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     let v_1 = bu32(rd_, cx_)?;
     wspec_runtime::check(wspec_runtime::num::wide(v_1)? == 215i128)?;
     Ok(Instr::Vrelop(Shape(Lanetype::Numtype(Numtype::I64), 2_u8), Vrelop::JnnXM(VrelopJnnXM::Ne)))
 }
 
-// from s5/5.3-binary-instructions.wspec:545
+// from spec/5.3-binary-instructions.wspec:543
 fn binstr_p439(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     let v_1 = bu32(rd_, cx_)?;
     wspec_runtime::check(wspec_runtime::num::wide(v_1)? == 216i128)?;
     Ok(Instr::Vrelop(Shape(Lanetype::Numtype(Numtype::I64), 2_u8), Vrelop::JnnXM(VrelopJnnXM::Lt(Sx::S))))
 }
 
-// from s5/5.3-binary-instructions.wspec:546
+// from spec/5.3-binary-instructions.wspec:544
 fn binstr_p440(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     let v_1 = bu32(rd_, cx_)?;
     wspec_runtime::check(wspec_runtime::num::wide(v_1)? == 217i128)?;
     Ok(Instr::Vrelop(Shape(Lanetype::Numtype(Numtype::I64), 2_u8), Vrelop::JnnXM(VrelopJnnXM::Gt(Sx::S))))
 }
 
-// from s5/5.3-binary-instructions.wspec:547
+// from spec/5.3-binary-instructions.wspec:545
 fn binstr_p441(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     let v_1 = bu32(rd_, cx_)?;
     wspec_runtime::check(wspec_runtime::num::wide(v_1)? == 218i128)?;
     Ok(Instr::Vrelop(Shape(Lanetype::Numtype(Numtype::I64), 2_u8), Vrelop::JnnXM(VrelopJnnXM::Le(Sx::S))))
 }
 
-// from s5/5.3-binary-instructions.wspec:548
+// from spec/5.3-binary-instructions.wspec:546
 fn binstr_p442(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     let v_1 = bu32(rd_, cx_)?;
     wspec_runtime::check(wspec_runtime::num::wide(v_1)? == 219i128)?;
     Ok(Instr::Vrelop(Shape(Lanetype::Numtype(Numtype::I64), 2_u8), Vrelop::JnnXM(VrelopJnnXM::Ge(Sx::S))))
 }
 
-// from s5/5.3-binary-instructions.wspec:549
+// from spec/5.3-binary-instructions.wspec:547
 fn binstr_p443(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     let v_1 = bu32(rd_, cx_)?;
     wspec_runtime::check(wspec_runtime::num::wide(v_1)? == 220i128)?;
     Ok(Instr::Vextbinop(Ishape::Shape(Shape(Lanetype::Numtype(Numtype::I64), 2_u8)), Ishape::Shape(Shape(Lanetype::Numtype(Numtype::I32), 4_u8)), Vextbinop::JnnXMJnnXM(VextbinopJnnXMJnnXM::Extmul(Half::Low, Sx::S))))
 }
 
-// from s5/5.3-binary-instructions.wspec:550
+// from spec/5.3-binary-instructions.wspec:548
 fn binstr_p444(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     let v_1 = bu32(rd_, cx_)?;
     wspec_runtime::check(wspec_runtime::num::wide(v_1)? == 221i128)?;
     Ok(Instr::Vextbinop(Ishape::Shape(Shape(Lanetype::Numtype(Numtype::I64), 2_u8)), Ishape::Shape(Shape(Lanetype::Numtype(Numtype::I32), 4_u8)), Vextbinop::JnnXMJnnXM(VextbinopJnnXMJnnXM::Extmul(Half::High, Sx::S))))
 }
 
-// from s5/5.3-binary-instructions.wspec:551
+// from spec/5.3-binary-instructions.wspec:549
 fn binstr_p445(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     let v_1 = bu32(rd_, cx_)?;
     wspec_runtime::check(wspec_runtime::num::wide(v_1)? == 222i128)?;
     Ok(Instr::Vextbinop(Ishape::Shape(Shape(Lanetype::Numtype(Numtype::I64), 2_u8)), Ishape::Shape(Shape(Lanetype::Numtype(Numtype::I32), 4_u8)), Vextbinop::JnnXMJnnXM(VextbinopJnnXMJnnXM::Extmul(Half::Low, Sx::U))))
 }
 
-// from s5/5.3-binary-instructions.wspec:552
+// from spec/5.3-binary-instructions.wspec:550
 fn binstr_p446(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     let v_1 = bu32(rd_, cx_)?;
     wspec_runtime::check(wspec_runtime::num::wide(v_1)? == 223i128)?;
     Ok(Instr::Vextbinop(Ishape::Shape(Shape(Lanetype::Numtype(Numtype::I64), 2_u8)), Ishape::Shape(Shape(Lanetype::Numtype(Numtype::I32), 4_u8)), Vextbinop::JnnXMJnnXM(VextbinopJnnXMJnnXM::Extmul(Half::High, Sx::U))))
 }
 
-// from s5/5.3-binary-instructions.wspec:553
+// from spec/5.3-binary-instructions.wspec:551
 fn binstr_p447(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     let v_1 = bu32(rd_, cx_)?;
     wspec_runtime::check(wspec_runtime::num::wide(v_1)? == 224i128)?;
     Ok(Instr::Vunop(Shape(Lanetype::Numtype(Numtype::F32), 4_u8), Vunop::JnnXM(VunopJnnXM::Abs)))
 }
 
-// from s5/5.3-binary-instructions.wspec:554
+// from spec/5.3-binary-instructions.wspec:552
 fn binstr_p448(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     let v_1 = bu32(rd_, cx_)?;
     wspec_runtime::check(wspec_runtime::num::wide(v_1)? == 225i128)?;
     Ok(Instr::Vunop(Shape(Lanetype::Numtype(Numtype::F32), 4_u8), Vunop::JnnXM(VunopJnnXM::Neg)))
 }
 
-// from s5/5.3-binary-instructions.wspec:555
+// from spec/5.3-binary-instructions.wspec:553
 fn binstr_p449(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     let v_1 = bu32(rd_, cx_)?;
     wspec_runtime::check(wspec_runtime::num::wide(v_1)? == 227i128)?;
     Ok(Instr::Vunop(Shape(Lanetype::Numtype(Numtype::F32), 4_u8), Vunop::FnnXM(VunopFnnXM::Sqrt)))
 }
 
-// from s5/5.3-binary-instructions.wspec:556
+// from spec/5.3-binary-instructions.wspec:554
 fn binstr_p450(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     let v_1 = bu32(rd_, cx_)?;
     wspec_runtime::check(wspec_runtime::num::wide(v_1)? == 228i128)?;
     Ok(Instr::Vbinop(Shape(Lanetype::Numtype(Numtype::F32), 4_u8), Vbinop::JnnXM(VbinopJnnXM::Add)))
 }
 
-// from s5/5.3-binary-instructions.wspec:557
+// from spec/5.3-binary-instructions.wspec:555
 fn binstr_p451(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     let v_1 = bu32(rd_, cx_)?;
     wspec_runtime::check(wspec_runtime::num::wide(v_1)? == 229i128)?;
     Ok(Instr::Vbinop(Shape(Lanetype::Numtype(Numtype::F32), 4_u8), Vbinop::JnnXM(VbinopJnnXM::Sub)))
 }
 
-// from s5/5.3-binary-instructions.wspec:558
+// from spec/5.3-binary-instructions.wspec:556
 fn binstr_p452(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     let v_1 = bu32(rd_, cx_)?;
     wspec_runtime::check(wspec_runtime::num::wide(v_1)? == 230i128)?;
     Ok(Instr::Vbinop(Shape(Lanetype::Numtype(Numtype::F32), 4_u8), Vbinop::JnnXM(VbinopJnnXM::Mul)))
 }
 
-// from s5/5.3-binary-instructions.wspec:559
+// from spec/5.3-binary-instructions.wspec:557
 fn binstr_p453(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     let v_1 = bu32(rd_, cx_)?;
     wspec_runtime::check(wspec_runtime::num::wide(v_1)? == 231i128)?;
     Ok(Instr::Vbinop(Shape(Lanetype::Numtype(Numtype::F32), 4_u8), Vbinop::FnnXM(VbinopFnnXM::Div)))
 }
 
-// from s5/5.3-binary-instructions.wspec:560
+// from spec/5.3-binary-instructions.wspec:558
 fn binstr_p454(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     let v_1 = bu32(rd_, cx_)?;
     wspec_runtime::check(wspec_runtime::num::wide(v_1)? == 232i128)?;
     Ok(Instr::Vbinop(Shape(Lanetype::Numtype(Numtype::F32), 4_u8), Vbinop::FnnXM(VbinopFnnXM::Min)))
 }
 
-// from s5/5.3-binary-instructions.wspec:561
+// from spec/5.3-binary-instructions.wspec:559
 fn binstr_p455(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     let v_1 = bu32(rd_, cx_)?;
     wspec_runtime::check(wspec_runtime::num::wide(v_1)? == 233i128)?;
     Ok(Instr::Vbinop(Shape(Lanetype::Numtype(Numtype::F32), 4_u8), Vbinop::FnnXM(VbinopFnnXM::Max)))
 }
 
-// from s5/5.3-binary-instructions.wspec:562
+// from spec/5.3-binary-instructions.wspec:560
 fn binstr_p456(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     let v_1 = bu32(rd_, cx_)?;
     wspec_runtime::check(wspec_runtime::num::wide(v_1)? == 234i128)?;
     Ok(Instr::Vbinop(Shape(Lanetype::Numtype(Numtype::F32), 4_u8), Vbinop::FnnXM(VbinopFnnXM::Pmin)))
 }
 
-// from s5/5.3-binary-instructions.wspec:563
+// from spec/5.3-binary-instructions.wspec:561
 fn binstr_p457(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     let v_1 = bu32(rd_, cx_)?;
     wspec_runtime::check(wspec_runtime::num::wide(v_1)? == 235i128)?;
     Ok(Instr::Vbinop(Shape(Lanetype::Numtype(Numtype::F32), 4_u8), Vbinop::FnnXM(VbinopFnnXM::Pmax)))
 }
 
-// from s5/5.3-binary-instructions.wspec:564
+// from spec/5.3-binary-instructions.wspec:562
 fn binstr_p458(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     let v_1 = bu32(rd_, cx_)?;
     wspec_runtime::check(wspec_runtime::num::wide(v_1)? == 236i128)?;
     Ok(Instr::Vunop(Shape(Lanetype::Numtype(Numtype::F64), 2_u8), Vunop::JnnXM(VunopJnnXM::Abs)))
 }
 
-// from s5/5.3-binary-instructions.wspec:565
+// from spec/5.3-binary-instructions.wspec:563
 fn binstr_p459(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     let v_1 = bu32(rd_, cx_)?;
     wspec_runtime::check(wspec_runtime::num::wide(v_1)? == 237i128)?;
     Ok(Instr::Vunop(Shape(Lanetype::Numtype(Numtype::F64), 2_u8), Vunop::JnnXM(VunopJnnXM::Neg)))
 }
 
-// from s5/5.3-binary-instructions.wspec:566
+// from spec/5.3-binary-instructions.wspec:564
 fn binstr_p460(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     let v_1 = bu32(rd_, cx_)?;
     wspec_runtime::check(wspec_runtime::num::wide(v_1)? == 239i128)?;
     Ok(Instr::Vunop(Shape(Lanetype::Numtype(Numtype::F64), 2_u8), Vunop::FnnXM(VunopFnnXM::Sqrt)))
 }
 
-// from s5/5.3-binary-instructions.wspec:567
+// from spec/5.3-binary-instructions.wspec:565
 fn binstr_p461(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     let v_1 = bu32(rd_, cx_)?;
     wspec_runtime::check(wspec_runtime::num::wide(v_1)? == 240i128)?;
     Ok(Instr::Vbinop(Shape(Lanetype::Numtype(Numtype::F64), 2_u8), Vbinop::JnnXM(VbinopJnnXM::Add)))
 }
 
-// from s5/5.3-binary-instructions.wspec:568
+// from spec/5.3-binary-instructions.wspec:566
 fn binstr_p462(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     let v_1 = bu32(rd_, cx_)?;
     wspec_runtime::check(wspec_runtime::num::wide(v_1)? == 241i128)?;
     Ok(Instr::Vbinop(Shape(Lanetype::Numtype(Numtype::F64), 2_u8), Vbinop::JnnXM(VbinopJnnXM::Sub)))
 }
 
-// from s5/5.3-binary-instructions.wspec:569
+// from spec/5.3-binary-instructions.wspec:567
 fn binstr_p463(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     let v_1 = bu32(rd_, cx_)?;
     wspec_runtime::check(wspec_runtime::num::wide(v_1)? == 242i128)?;
     Ok(Instr::Vbinop(Shape(Lanetype::Numtype(Numtype::F64), 2_u8), Vbinop::JnnXM(VbinopJnnXM::Mul)))
 }
 
-// from s5/5.3-binary-instructions.wspec:570
+// from spec/5.3-binary-instructions.wspec:568
 fn binstr_p464(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     let v_1 = bu32(rd_, cx_)?;
     wspec_runtime::check(wspec_runtime::num::wide(v_1)? == 243i128)?;
     Ok(Instr::Vbinop(Shape(Lanetype::Numtype(Numtype::F64), 2_u8), Vbinop::FnnXM(VbinopFnnXM::Div)))
 }
 
-// from s5/5.3-binary-instructions.wspec:571
+// from spec/5.3-binary-instructions.wspec:569
 fn binstr_p465(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     let v_1 = bu32(rd_, cx_)?;
     wspec_runtime::check(wspec_runtime::num::wide(v_1)? == 244i128)?;
     Ok(Instr::Vbinop(Shape(Lanetype::Numtype(Numtype::F64), 2_u8), Vbinop::FnnXM(VbinopFnnXM::Min)))
 }
 
-// from s5/5.3-binary-instructions.wspec:572
+// from spec/5.3-binary-instructions.wspec:570
 fn binstr_p466(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     let v_1 = bu32(rd_, cx_)?;
     wspec_runtime::check(wspec_runtime::num::wide(v_1)? == 245i128)?;
     Ok(Instr::Vbinop(Shape(Lanetype::Numtype(Numtype::F64), 2_u8), Vbinop::FnnXM(VbinopFnnXM::Max)))
 }
 
-// from s5/5.3-binary-instructions.wspec:573
+// from spec/5.3-binary-instructions.wspec:571
 fn binstr_p467(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     let v_1 = bu32(rd_, cx_)?;
     wspec_runtime::check(wspec_runtime::num::wide(v_1)? == 246i128)?;
     Ok(Instr::Vbinop(Shape(Lanetype::Numtype(Numtype::F64), 2_u8), Vbinop::FnnXM(VbinopFnnXM::Pmin)))
 }
 
-// from s5/5.3-binary-instructions.wspec:574
+// from spec/5.3-binary-instructions.wspec:572
 fn binstr_p468(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     let v_1 = bu32(rd_, cx_)?;
     wspec_runtime::check(wspec_runtime::num::wide(v_1)? == 247i128)?;
     Ok(Instr::Vbinop(Shape(Lanetype::Numtype(Numtype::F64), 2_u8), Vbinop::FnnXM(VbinopFnnXM::Pmax)))
 }
 
-// from s5/5.3-binary-instructions.wspec:575
+// from spec/5.3-binary-instructions.wspec:573
 fn binstr_p469(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     let v_1 = bu32(rd_, cx_)?;
     wspec_runtime::check(wspec_runtime::num::wide(v_1)? == 248i128)?;
     Ok(Instr::Vcvtop(Shape(Lanetype::Numtype(Numtype::I32), 4_u8), Shape(Lanetype::Numtype(Numtype::F32), 4_u8), Vcvtop::FnnXMJnnXM(VcvtopFnnXMJnnXM::TruncSat(Sx::S, None))))
 }
 
-// from s5/5.3-binary-instructions.wspec:576
+// from spec/5.3-binary-instructions.wspec:574
 fn binstr_p470(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     let v_1 = bu32(rd_, cx_)?;
     wspec_runtime::check(wspec_runtime::num::wide(v_1)? == 249i128)?;
     Ok(Instr::Vcvtop(Shape(Lanetype::Numtype(Numtype::I32), 4_u8), Shape(Lanetype::Numtype(Numtype::F32), 4_u8), Vcvtop::FnnXMJnnXM(VcvtopFnnXMJnnXM::TruncSat(Sx::U, None))))
 }
 
-// from s5/5.3-binary-instructions.wspec:577
+// from spec/5.3-binary-instructions.wspec:575
 fn binstr_p471(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     let v_1 = bu32(rd_, cx_)?;
     wspec_runtime::check(wspec_runtime::num::wide(v_1)? == 250i128)?;
     Ok(Instr::Vcvtop(Shape(Lanetype::Numtype(Numtype::F32), 4_u8), Shape(Lanetype::Numtype(Numtype::I32), 4_u8), Vcvtop::JnnXMFnnXM(VcvtopJnnXMFnnXM(None, Sx::S))))
 }
 
-// from s5/5.3-binary-instructions.wspec:578
+// from spec/5.3-binary-instructions.wspec:576
 fn binstr_p472(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     let v_1 = bu32(rd_, cx_)?;
     wspec_runtime::check(wspec_runtime::num::wide(v_1)? == 251i128)?;
     Ok(Instr::Vcvtop(Shape(Lanetype::Numtype(Numtype::F32), 4_u8), Shape(Lanetype::Numtype(Numtype::I32), 4_u8), Vcvtop::JnnXMFnnXM(VcvtopJnnXMFnnXM(None, Sx::U))))
 }
 
-// from s5/5.3-binary-instructions.wspec:579
+// from spec/5.3-binary-instructions.wspec:577
 fn binstr_p473(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     let v_1 = bu32(rd_, cx_)?;
     wspec_runtime::check(wspec_runtime::num::wide(v_1)? == 252i128)?;
     Ok(Instr::Vcvtop(Shape(Lanetype::Numtype(Numtype::I32), 4_u8), Shape(Lanetype::Numtype(Numtype::F64), 2_u8), Vcvtop::FnnXMJnnXM(VcvtopFnnXMJnnXM::TruncSat(Sx::S, Some(Zero)))))
 }
 
-// from s5/5.3-binary-instructions.wspec:580
+// from spec/5.3-binary-instructions.wspec:578
 fn binstr_p474(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     let v_1 = bu32(rd_, cx_)?;
     wspec_runtime::check(wspec_runtime::num::wide(v_1)? == 253i128)?;
     Ok(Instr::Vcvtop(Shape(Lanetype::Numtype(Numtype::I32), 4_u8), Shape(Lanetype::Numtype(Numtype::F64), 2_u8), Vcvtop::FnnXMJnnXM(VcvtopFnnXMJnnXM::TruncSat(Sx::U, Some(Zero)))))
 }
 
-// from s5/5.3-binary-instructions.wspec:581
+// from spec/5.3-binary-instructions.wspec:579
 fn binstr_p475(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     let v_1 = bu32(rd_, cx_)?;
     wspec_runtime::check(wspec_runtime::num::wide(v_1)? == 254i128)?;
     Ok(Instr::Vcvtop(Shape(Lanetype::Numtype(Numtype::F64), 2_u8), Shape(Lanetype::Numtype(Numtype::I32), 4_u8), Vcvtop::JnnXMFnnXM(VcvtopJnnXMFnnXM(Some(Half::Low), Sx::S))))
 }
 
-// from s5/5.3-binary-instructions.wspec:582
+// from spec/5.3-binary-instructions.wspec:580
 fn binstr_p476(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     let v_1 = bu32(rd_, cx_)?;
     wspec_runtime::check(wspec_runtime::num::wide(v_1)? == 255i128)?;
     Ok(Instr::Vcvtop(Shape(Lanetype::Numtype(Numtype::F64), 2_u8), Shape(Lanetype::Numtype(Numtype::I32), 4_u8), Vcvtop::JnnXMFnnXM(VcvtopJnnXMFnnXM(Some(Half::Low), Sx::U))))
 }
 
-// from s5/5.3-binary-instructions.wspec:586
+// from spec/5.3-binary-instructions.wspec:584
 fn binstr_p477(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     let v_1 = bu32(rd_, cx_)?;
     wspec_runtime::check(wspec_runtime::num::wide(v_1)? == 256i128)?;
     Ok(Instr::Vswizzlop(Bshape::Shape(Shape(Lanetype::Packtype(Packtype::I8), 16_u8)), Vswizzlop::I8XM(VswizzlopI8XM::RelaxedSwizzle)))
 }
 
-// from s5/5.3-binary-instructions.wspec:587
+// from spec/5.3-binary-instructions.wspec:585
 fn binstr_p478(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     let v_1 = bu32(rd_, cx_)?;
     wspec_runtime::check(wspec_runtime::num::wide(v_1)? == 257i128)?;
     Ok(Instr::Vcvtop(Shape(Lanetype::Numtype(Numtype::I32), 4_u8), Shape(Lanetype::Numtype(Numtype::F32), 4_u8), Vcvtop::FnnXMJnnXM(VcvtopFnnXMJnnXM::RelaxedTrunc(Sx::S, None))))
 }
 
-// from s5/5.3-binary-instructions.wspec:588
+// from spec/5.3-binary-instructions.wspec:586
 fn binstr_p479(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     let v_1 = bu32(rd_, cx_)?;
     wspec_runtime::check(wspec_runtime::num::wide(v_1)? == 258i128)?;
     Ok(Instr::Vcvtop(Shape(Lanetype::Numtype(Numtype::I32), 4_u8), Shape(Lanetype::Numtype(Numtype::F32), 4_u8), Vcvtop::FnnXMJnnXM(VcvtopFnnXMJnnXM::RelaxedTrunc(Sx::U, None))))
 }
 
-// from s5/5.3-binary-instructions.wspec:589
+// from spec/5.3-binary-instructions.wspec:587
 fn binstr_p480(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     let v_1 = bu32(rd_, cx_)?;
     wspec_runtime::check(wspec_runtime::num::wide(v_1)? == 259i128)?;
     Ok(Instr::Vcvtop(Shape(Lanetype::Numtype(Numtype::I32), 4_u8), Shape(Lanetype::Numtype(Numtype::F64), 2_u8), Vcvtop::FnnXMJnnXM(VcvtopFnnXMJnnXM::RelaxedTrunc(Sx::S, Some(Zero)))))
 }
 
-// from s5/5.3-binary-instructions.wspec:590
+// from spec/5.3-binary-instructions.wspec:588
 fn binstr_p481(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     let v_1 = bu32(rd_, cx_)?;
     wspec_runtime::check(wspec_runtime::num::wide(v_1)? == 260i128)?;
     Ok(Instr::Vcvtop(Shape(Lanetype::Numtype(Numtype::I32), 4_u8), Shape(Lanetype::Numtype(Numtype::F64), 2_u8), Vcvtop::FnnXMJnnXM(VcvtopFnnXMJnnXM::RelaxedTrunc(Sx::U, Some(Zero)))))
 }
 
-// from s5/5.3-binary-instructions.wspec:591
+// from spec/5.3-binary-instructions.wspec:589
 fn binstr_p482(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     let v_1 = bu32(rd_, cx_)?;
     wspec_runtime::check(wspec_runtime::num::wide(v_1)? == 261i128)?;
     Ok(Instr::Vternop(Shape(Lanetype::Numtype(Numtype::F32), 4_u8), Vternop::FnnXM(VternopFnnXM::RelaxedMadd)))
 }
 
-// from s5/5.3-binary-instructions.wspec:592
+// from spec/5.3-binary-instructions.wspec:590
 fn binstr_p483(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     let v_1 = bu32(rd_, cx_)?;
     wspec_runtime::check(wspec_runtime::num::wide(v_1)? == 262i128)?;
     Ok(Instr::Vternop(Shape(Lanetype::Numtype(Numtype::F32), 4_u8), Vternop::FnnXM(VternopFnnXM::RelaxedNmadd)))
 }
 
-// from s5/5.3-binary-instructions.wspec:593
+// from spec/5.3-binary-instructions.wspec:591
 fn binstr_p484(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     let v_1 = bu32(rd_, cx_)?;
     wspec_runtime::check(wspec_runtime::num::wide(v_1)? == 263i128)?;
     Ok(Instr::Vternop(Shape(Lanetype::Numtype(Numtype::F64), 2_u8), Vternop::FnnXM(VternopFnnXM::RelaxedMadd)))
 }
 
-// from s5/5.3-binary-instructions.wspec:594
+// from spec/5.3-binary-instructions.wspec:592
 fn binstr_p485(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     let v_1 = bu32(rd_, cx_)?;
     wspec_runtime::check(wspec_runtime::num::wide(v_1)? == 264i128)?;
     Ok(Instr::Vternop(Shape(Lanetype::Numtype(Numtype::F64), 2_u8), Vternop::FnnXM(VternopFnnXM::RelaxedNmadd)))
 }
 
-// from s5/5.3-binary-instructions.wspec:595
+// from spec/5.3-binary-instructions.wspec:593
 fn binstr_p486(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     let v_1 = bu32(rd_, cx_)?;
     wspec_runtime::check(wspec_runtime::num::wide(v_1)? == 265i128)?;
     Ok(Instr::Vternop(Shape(Lanetype::Packtype(Packtype::I8), 16_u8), Vternop::JnnXM(VternopJnnXM)))
 }
 
-// from s5/5.3-binary-instructions.wspec:596
+// from spec/5.3-binary-instructions.wspec:594
 fn binstr_p487(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     let v_1 = bu32(rd_, cx_)?;
     wspec_runtime::check(wspec_runtime::num::wide(v_1)? == 266i128)?;
     Ok(Instr::Vternop(Shape(Lanetype::Packtype(Packtype::I16), 8_u8), Vternop::JnnXM(VternopJnnXM)))
 }
 
-// from s5/5.3-binary-instructions.wspec:597
+// from spec/5.3-binary-instructions.wspec:595
 fn binstr_p488(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     let v_1 = bu32(rd_, cx_)?;
     wspec_runtime::check(wspec_runtime::num::wide(v_1)? == 267i128)?;
     Ok(Instr::Vternop(Shape(Lanetype::Numtype(Numtype::I32), 4_u8), Vternop::JnnXM(VternopJnnXM)))
 }
 
-// from s5/5.3-binary-instructions.wspec:598
+// from spec/5.3-binary-instructions.wspec:596
 fn binstr_p489(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     let v_1 = bu32(rd_, cx_)?;
     wspec_runtime::check(wspec_runtime::num::wide(v_1)? == 268i128)?;
     Ok(Instr::Vternop(Shape(Lanetype::Numtype(Numtype::I64), 2_u8), Vternop::JnnXM(VternopJnnXM)))
 }
 
-// from s5/5.3-binary-instructions.wspec:599
+// from spec/5.3-binary-instructions.wspec:597
 fn binstr_p490(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     let v_1 = bu32(rd_, cx_)?;
     wspec_runtime::check(wspec_runtime::num::wide(v_1)? == 269i128)?;
     Ok(Instr::Vbinop(Shape(Lanetype::Numtype(Numtype::F32), 4_u8), Vbinop::FnnXM(VbinopFnnXM::RelaxedMin)))
 }
 
-// from s5/5.3-binary-instructions.wspec:600
+// from spec/5.3-binary-instructions.wspec:598
 fn binstr_p491(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     let v_1 = bu32(rd_, cx_)?;
     wspec_runtime::check(wspec_runtime::num::wide(v_1)? == 270i128)?;
     Ok(Instr::Vbinop(Shape(Lanetype::Numtype(Numtype::F32), 4_u8), Vbinop::FnnXM(VbinopFnnXM::RelaxedMax)))
 }
 
-// from s5/5.3-binary-instructions.wspec:601
+// from spec/5.3-binary-instructions.wspec:599
 fn binstr_p492(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     let v_1 = bu32(rd_, cx_)?;
     wspec_runtime::check(wspec_runtime::num::wide(v_1)? == 271i128)?;
     Ok(Instr::Vbinop(Shape(Lanetype::Numtype(Numtype::F64), 2_u8), Vbinop::FnnXM(VbinopFnnXM::RelaxedMin)))
 }
 
-// from s5/5.3-binary-instructions.wspec:602
+// from spec/5.3-binary-instructions.wspec:600
 fn binstr_p493(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     let v_1 = bu32(rd_, cx_)?;
     wspec_runtime::check(wspec_runtime::num::wide(v_1)? == 272i128)?;
     Ok(Instr::Vbinop(Shape(Lanetype::Numtype(Numtype::F64), 2_u8), Vbinop::FnnXM(VbinopFnnXM::RelaxedMax)))
 }
 
-// from s5/5.3-binary-instructions.wspec:603
+// from spec/5.3-binary-instructions.wspec:601
 fn binstr_p494(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     let v_1 = bu32(rd_, cx_)?;
     wspec_runtime::check(wspec_runtime::num::wide(v_1)? == 273i128)?;
     Ok(Instr::Vbinop(Shape(Lanetype::Packtype(Packtype::I16), 8_u8), Vbinop::JnnXM(VbinopJnnXM::RelaxedQ15mulr)))
 }
 
-// from s5/5.3-binary-instructions.wspec:604
+// from spec/5.3-binary-instructions.wspec:602
 fn binstr_p495(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     let v_1 = bu32(rd_, cx_)?;
     wspec_runtime::check(wspec_runtime::num::wide(v_1)? == 274i128)?;
     Ok(Instr::Vextbinop(Ishape::Shape(Shape(Lanetype::Packtype(Packtype::I16), 8_u8)), Ishape::Shape(Shape(Lanetype::Packtype(Packtype::I8), 16_u8)), Vextbinop::JnnXMJnnXM(VextbinopJnnXMJnnXM::RelaxedDot)))
 }
 
-// from s5/5.3-binary-instructions.wspec:605
+// from spec/5.3-binary-instructions.wspec:603
 fn binstr_p496(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.byte()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     let v_1 = bu32(rd_, cx_)?;
     wspec_runtime::check(wspec_runtime::num::wide(v_1)? == 275i128)?;
     Ok(Instr::Vextternop(Ishape::Shape(Shape(Lanetype::Numtype(Numtype::I32), 4_u8)), Ishape::Shape(Shape(Lanetype::Packtype(Packtype::I8), 16_u8)), Vextternop::JnnXMJnnXM(VextternopJnnXMJnnXM)))
 }
 
-// from s5/5.3-binary-instructions.wspec:58
+// from spec/5.3-binary-instructions.wspec:58
 fn binstr_p20_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     let v_1 = bcastflags(rd_, cx_)?;
@@ -7544,7 +8348,7 @@ fn binstr_p20_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     Ok(Instr::BrOnCast(l, Reftype(match (null_1.clone(),) { (Some(null_1_107),) => Some(null_1_107), (None,) => None, _ => return Err(wspec_runtime::Fail::soft()) }, ht_1.clone()), Reftype(match (null_2.clone(),) { (Some(null_2_208),) => Some(null_2_208), (None,) => None, _ => return Err(wspec_runtime::Fail::soft()) }, ht_2.clone())))
 }
 
-// from s5/5.3-binary-instructions.wspec:60
+// from spec/5.3-binary-instructions.wspec:60
 fn binstr_p21_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     let v_1 = bcastflags(rd_, cx_)?;
@@ -7560,7 +8364,7 @@ fn binstr_p21_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     Ok(Instr::BrOnCastFail(l, Reftype(match (null_1.clone(),) { (Some(null_1_107),) => Some(null_1_107), (None,) => None, _ => return Err(wspec_runtime::Fail::soft()) }, ht_1.clone()), Reftype(match (null_2.clone(),) { (Some(null_2_208),) => Some(null_2_208), (None,) => None, _ => return Err(wspec_runtime::Fail::soft()) }, ht_2.clone())))
 }
 
-// from s5/5.3-binary-instructions.wspec:152
+// from spec/5.3-binary-instructions.wspec:150
 fn binstr_p72_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     let v_1 = bheaptype(rd_, cx_)?;
@@ -7568,7 +8372,7 @@ fn binstr_p72_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     Ok(Instr::RefTest(Reftype(None, ht.clone())))
 }
 
-// from s5/5.3-binary-instructions.wspec:153
+// from spec/5.3-binary-instructions.wspec:151
 fn binstr_p73_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     let v_1 = bheaptype(rd_, cx_)?;
@@ -7576,7 +8380,7 @@ fn binstr_p73_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     Ok(Instr::RefTest(Reftype(Some(Null), ht.clone())))
 }
 
-// from s5/5.3-binary-instructions.wspec:154
+// from spec/5.3-binary-instructions.wspec:152
 fn binstr_p74_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     let v_1 = bheaptype(rd_, cx_)?;
@@ -7584,7 +8388,7 @@ fn binstr_p74_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     Ok(Instr::RefCast(Reftype(None, ht.clone())))
 }
 
-// from s5/5.3-binary-instructions.wspec:155
+// from spec/5.3-binary-instructions.wspec:153
 fn binstr_p75_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     let v_1 = bheaptype(rd_, cx_)?;
@@ -7592,514 +8396,514 @@ fn binstr_p75_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     Ok(Instr::RefCast(Reftype(Some(Null), ht.clone())))
 }
 
-// from s5/5.3-binary-instructions.wspec:156
+// from spec/5.3-binary-instructions.wspec:154
 fn binstr_p76_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     Ok(Instr::AnyConvertExtern)
 }
 
-// from s5/5.3-binary-instructions.wspec:157
+// from spec/5.3-binary-instructions.wspec:155
 fn binstr_p77_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     Ok(Instr::ExternConvertAny)
 }
 
-// from s5/5.3-binary-instructions.wspec:158
+// from spec/5.3-binary-instructions.wspec:156
 fn binstr_p78_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     Ok(Instr::RefI31)
 }
 
-// from s5/5.3-binary-instructions.wspec:159
+// from spec/5.3-binary-instructions.wspec:157
 fn binstr_p79_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     Ok(Instr::I31Get(Sx::S))
 }
 
-// from s5/5.3-binary-instructions.wspec:160
+// from spec/5.3-binary-instructions.wspec:158
 fn binstr_p80_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     Ok(Instr::I31Get(Sx::U))
 }
 
-// from s5/5.3-binary-instructions.wspec:165
+// from spec/5.3-binary-instructions.wspec:163
 fn binstr_p81_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     let v_1 = btypeidx(rd_, cx_)?;
-    let v_2 = wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(v_1)?)?;
+    let v_2 = wspec_runtime::num::cast::<_, u32>(v_1)?;
     let x = v_2;
-    Ok(Instr::StructNew(wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(x)?)?))
+    Ok(Instr::StructNew(x))
 }
 
-// from s5/5.3-binary-instructions.wspec:166
+// from spec/5.3-binary-instructions.wspec:164
 fn binstr_p82_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     let v_1 = btypeidx(rd_, cx_)?;
-    let v_2 = wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(v_1)?)?;
+    let v_2 = wspec_runtime::num::cast::<_, u32>(v_1)?;
     let x = v_2;
-    Ok(Instr::StructNewDefault(wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(x)?)?))
+    Ok(Instr::StructNewDefault(x))
 }
 
-// from s5/5.3-binary-instructions.wspec:167
+// from spec/5.3-binary-instructions.wspec:165
 fn binstr_p83_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     let v_1 = btypeidx(rd_, cx_)?;
-    let v_2 = wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(v_1)?)?;
+    let v_2 = wspec_runtime::num::cast::<_, u32>(v_1)?;
     let x = v_2;
     let v_3 = bfieldidx(rd_, cx_)?;
-    let v_4 = wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(v_3)?)?;
+    let v_4 = wspec_runtime::num::cast::<_, u32>(v_3)?;
     let y = v_4;
-    Ok(Instr::StructGet(None, wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(x)?)?, wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(y)?)?))
+    Ok(Instr::StructGet(None, x, y))
 }
 
-// from s5/5.3-binary-instructions.wspec:168
+// from spec/5.3-binary-instructions.wspec:166
 fn binstr_p84_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     let v_1 = btypeidx(rd_, cx_)?;
-    let v_2 = wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(v_1)?)?;
+    let v_2 = wspec_runtime::num::cast::<_, u32>(v_1)?;
     let x = v_2;
     let v_3 = bfieldidx(rd_, cx_)?;
-    let v_4 = wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(v_3)?)?;
+    let v_4 = wspec_runtime::num::cast::<_, u32>(v_3)?;
     let y = v_4;
-    Ok(Instr::StructGet(Some(Sx::S), wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(x)?)?, wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(y)?)?))
+    Ok(Instr::StructGet(Some(Sx::S), x, y))
 }
 
-// from s5/5.3-binary-instructions.wspec:169
+// from spec/5.3-binary-instructions.wspec:167
 fn binstr_p85_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     let v_1 = btypeidx(rd_, cx_)?;
-    let v_2 = wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(v_1)?)?;
+    let v_2 = wspec_runtime::num::cast::<_, u32>(v_1)?;
     let x = v_2;
     let v_3 = bfieldidx(rd_, cx_)?;
-    let v_4 = wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(v_3)?)?;
+    let v_4 = wspec_runtime::num::cast::<_, u32>(v_3)?;
     let y = v_4;
-    Ok(Instr::StructGet(Some(Sx::U), wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(x)?)?, wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(y)?)?))
+    Ok(Instr::StructGet(Some(Sx::U), x, y))
 }
 
-// from s5/5.3-binary-instructions.wspec:170
+// from spec/5.3-binary-instructions.wspec:168
 fn binstr_p86_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     let v_1 = btypeidx(rd_, cx_)?;
-    let v_2 = wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(v_1)?)?;
+    let v_2 = wspec_runtime::num::cast::<_, u32>(v_1)?;
     let x = v_2;
     let v_3 = bfieldidx(rd_, cx_)?;
-    let v_4 = wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(v_3)?)?;
+    let v_4 = wspec_runtime::num::cast::<_, u32>(v_3)?;
     let y = v_4;
-    Ok(Instr::StructSet(wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(x)?)?, wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(y)?)?))
+    Ok(Instr::StructSet(x, y))
 }
 
-// from s5/5.3-binary-instructions.wspec:173
+// from spec/5.3-binary-instructions.wspec:171
 fn binstr_p87_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     let v_1 = btypeidx(rd_, cx_)?;
-    let v_2 = wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(v_1)?)?;
+    let v_2 = wspec_runtime::num::cast::<_, u32>(v_1)?;
     let x = v_2;
-    Ok(Instr::ArrayNew(wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(x)?)?))
+    Ok(Instr::ArrayNew(x))
 }
 
-// from s5/5.3-binary-instructions.wspec:174
+// from spec/5.3-binary-instructions.wspec:172
 fn binstr_p88_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     let v_1 = btypeidx(rd_, cx_)?;
-    let v_2 = wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(v_1)?)?;
+    let v_2 = wspec_runtime::num::cast::<_, u32>(v_1)?;
     let x = v_2;
-    Ok(Instr::ArrayNewDefault(wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(x)?)?))
+    Ok(Instr::ArrayNewDefault(x))
 }
 
-// from s5/5.3-binary-instructions.wspec:175
+// from spec/5.3-binary-instructions.wspec:173
 fn binstr_p89_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     let v_1 = btypeidx(rd_, cx_)?;
-    let v_2 = wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(v_1)?)?;
+    let v_2 = wspec_runtime::num::cast::<_, u32>(v_1)?;
     let x = v_2;
     let v_3 = bu32(rd_, cx_)?;
     let n_4 = wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(v_3)?)?;
     let n = n_4;
-    Ok(Instr::ArrayNewFixed(wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(x)?)?, wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(n)?)?))
+    Ok(Instr::ArrayNewFixed(x, wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(n)?)?))
 }
 
-// from s5/5.3-binary-instructions.wspec:176
+// from spec/5.3-binary-instructions.wspec:174
 fn binstr_p90_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     let v_1 = btypeidx(rd_, cx_)?;
-    let v_2 = wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(v_1)?)?;
+    let v_2 = wspec_runtime::num::cast::<_, u32>(v_1)?;
     let x = v_2;
     let v_3 = bdataidx(rd_, cx_)?;
-    let v_4 = wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(v_3)?)?;
+    let v_4 = wspec_runtime::num::cast::<_, u32>(v_3)?;
     let y = v_4;
-    Ok(Instr::ArrayNewData(wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(x)?)?, wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(y)?)?))
+    Ok(Instr::ArrayNewData(x, y))
 }
 
-// from s5/5.3-binary-instructions.wspec:177
+// from spec/5.3-binary-instructions.wspec:175
 fn binstr_p91_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     let v_1 = btypeidx(rd_, cx_)?;
-    let v_2 = wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(v_1)?)?;
+    let v_2 = wspec_runtime::num::cast::<_, u32>(v_1)?;
     let x = v_2;
     let v_3 = belemidx(rd_, cx_)?;
-    let v_4 = wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(v_3)?)?;
+    let v_4 = wspec_runtime::num::cast::<_, u32>(v_3)?;
     let y = v_4;
-    Ok(Instr::ArrayNewElem(wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(x)?)?, wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(y)?)?))
+    Ok(Instr::ArrayNewElem(x, y))
 }
 
-// from s5/5.3-binary-instructions.wspec:178
+// from spec/5.3-binary-instructions.wspec:176
 fn binstr_p92_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     let v_1 = btypeidx(rd_, cx_)?;
-    let v_2 = wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(v_1)?)?;
+    let v_2 = wspec_runtime::num::cast::<_, u32>(v_1)?;
     let x = v_2;
-    Ok(Instr::ArrayGet(None, wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(x)?)?))
+    Ok(Instr::ArrayGet(None, x))
 }
 
-// from s5/5.3-binary-instructions.wspec:179
+// from spec/5.3-binary-instructions.wspec:177
 fn binstr_p93_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     let v_1 = btypeidx(rd_, cx_)?;
-    let v_2 = wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(v_1)?)?;
+    let v_2 = wspec_runtime::num::cast::<_, u32>(v_1)?;
     let x = v_2;
-    Ok(Instr::ArrayGet(Some(Sx::S), wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(x)?)?))
+    Ok(Instr::ArrayGet(Some(Sx::S), x))
 }
 
-// from s5/5.3-binary-instructions.wspec:180
+// from spec/5.3-binary-instructions.wspec:178
 fn binstr_p94_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     let v_1 = btypeidx(rd_, cx_)?;
-    let v_2 = wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(v_1)?)?;
+    let v_2 = wspec_runtime::num::cast::<_, u32>(v_1)?;
     let x = v_2;
-    Ok(Instr::ArrayGet(Some(Sx::U), wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(x)?)?))
+    Ok(Instr::ArrayGet(Some(Sx::U), x))
 }
 
-// from s5/5.3-binary-instructions.wspec:181
+// from spec/5.3-binary-instructions.wspec:179
 fn binstr_p95_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     let v_1 = btypeidx(rd_, cx_)?;
-    let v_2 = wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(v_1)?)?;
+    let v_2 = wspec_runtime::num::cast::<_, u32>(v_1)?;
     let x = v_2;
-    Ok(Instr::ArraySet(wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(x)?)?))
+    Ok(Instr::ArraySet(x))
 }
 
-// from s5/5.3-binary-instructions.wspec:182
+// from spec/5.3-binary-instructions.wspec:180
 fn binstr_p96_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     Ok(Instr::ArrayLen)
 }
 
-// from s5/5.3-binary-instructions.wspec:183
+// from spec/5.3-binary-instructions.wspec:181
 fn binstr_p97_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     let v_1 = btypeidx(rd_, cx_)?;
-    let v_2 = wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(v_1)?)?;
+    let v_2 = wspec_runtime::num::cast::<_, u32>(v_1)?;
     let x = v_2;
-    Ok(Instr::ArrayFill(wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(x)?)?))
+    Ok(Instr::ArrayFill(x))
 }
 
-// from s5/5.3-binary-instructions.wspec:184
+// from spec/5.3-binary-instructions.wspec:182
 fn binstr_p98_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     let v_1 = btypeidx(rd_, cx_)?;
-    let v_2 = wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(v_1)?)?;
+    let v_2 = wspec_runtime::num::cast::<_, u32>(v_1)?;
     let x_1 = v_2;
     let v_3 = btypeidx(rd_, cx_)?;
-    let v_4 = wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(v_3)?)?;
+    let v_4 = wspec_runtime::num::cast::<_, u32>(v_3)?;
     let x_2 = v_4;
-    Ok(Instr::ArrayCopy(wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(x_1)?)?, wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(x_2)?)?))
+    Ok(Instr::ArrayCopy(x_1, x_2))
 }
 
-// from s5/5.3-binary-instructions.wspec:185
+// from spec/5.3-binary-instructions.wspec:183
 fn binstr_p99_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     let v_1 = btypeidx(rd_, cx_)?;
-    let v_2 = wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(v_1)?)?;
+    let v_2 = wspec_runtime::num::cast::<_, u32>(v_1)?;
     let x = v_2;
     let v_3 = bdataidx(rd_, cx_)?;
-    let v_4 = wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(v_3)?)?;
+    let v_4 = wspec_runtime::num::cast::<_, u32>(v_3)?;
     let y = v_4;
-    Ok(Instr::ArrayInitData(wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(x)?)?, wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(y)?)?))
+    Ok(Instr::ArrayInitData(x, y))
 }
 
-// from s5/5.3-binary-instructions.wspec:186
+// from spec/5.3-binary-instructions.wspec:184
 fn binstr_p100_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     let v_1 = btypeidx(rd_, cx_)?;
-    let v_2 = wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(v_1)?)?;
+    let v_2 = wspec_runtime::num::cast::<_, u32>(v_1)?;
     let x = v_2;
     let v_3 = belemidx(rd_, cx_)?;
-    let v_4 = wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(v_3)?)?;
+    let v_4 = wspec_runtime::num::cast::<_, u32>(v_3)?;
     let y = v_4;
-    Ok(Instr::ArrayInitElem(wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(x)?)?, wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(y)?)?))
+    Ok(Instr::ArrayInitElem(x, y))
 }
 
-// from s5/5.3-binary-instructions.wspec:94
+// from spec/5.3-binary-instructions.wspec:92
 fn binstr_p32_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     let v_1 = belemidx(rd_, cx_)?;
-    let v_2 = wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(v_1)?)?;
+    let v_2 = wspec_runtime::num::cast::<_, u32>(v_1)?;
     let y = v_2;
     let v_3 = btableidx(rd_, cx_)?;
-    let v_4 = wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(v_3)?)?;
+    let v_4 = wspec_runtime::num::cast::<_, u32>(v_3)?;
     let x = v_4;
-    Ok(Instr::TableInit(wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(x)?)?, wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(y)?)?))
+    Ok(Instr::TableInit(x, y))
 }
 
-// from s5/5.3-binary-instructions.wspec:95
+// from spec/5.3-binary-instructions.wspec:93
 fn binstr_p33_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     let v_1 = belemidx(rd_, cx_)?;
-    let v_2 = wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(v_1)?)?;
+    let v_2 = wspec_runtime::num::cast::<_, u32>(v_1)?;
     let x = v_2;
-    Ok(Instr::ElemDrop(wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(x)?)?))
+    Ok(Instr::ElemDrop(x))
 }
 
-// from s5/5.3-binary-instructions.wspec:96
+// from spec/5.3-binary-instructions.wspec:94
 fn binstr_p34_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     let v_1 = btableidx(rd_, cx_)?;
-    let v_2 = wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(v_1)?)?;
+    let v_2 = wspec_runtime::num::cast::<_, u32>(v_1)?;
     let x_1 = v_2;
     let v_3 = btableidx(rd_, cx_)?;
-    let v_4 = wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(v_3)?)?;
+    let v_4 = wspec_runtime::num::cast::<_, u32>(v_3)?;
     let x_2 = v_4;
-    Ok(Instr::TableCopy(wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(x_1)?)?, wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(x_2)?)?))
+    Ok(Instr::TableCopy(x_1, x_2))
 }
 
-// from s5/5.3-binary-instructions.wspec:97
+// from spec/5.3-binary-instructions.wspec:95
 fn binstr_p35_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     let v_1 = btableidx(rd_, cx_)?;
-    let v_2 = wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(v_1)?)?;
+    let v_2 = wspec_runtime::num::cast::<_, u32>(v_1)?;
     let x = v_2;
-    Ok(Instr::TableGrow(wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(x)?)?))
+    Ok(Instr::TableGrow(x))
 }
 
-// from s5/5.3-binary-instructions.wspec:98
+// from spec/5.3-binary-instructions.wspec:96
 fn binstr_p36_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     let v_1 = btableidx(rd_, cx_)?;
-    let v_2 = wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(v_1)?)?;
+    let v_2 = wspec_runtime::num::cast::<_, u32>(v_1)?;
     let x = v_2;
-    Ok(Instr::TableSize(wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(x)?)?))
+    Ok(Instr::TableSize(x))
 }
 
-// from s5/5.3-binary-instructions.wspec:99
+// from spec/5.3-binary-instructions.wspec:97
 fn binstr_p37_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     let v_1 = btableidx(rd_, cx_)?;
-    let v_2 = wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(v_1)?)?;
+    let v_2 = wspec_runtime::num::cast::<_, u32>(v_1)?;
     let x = v_2;
-    Ok(Instr::TableFill(wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(x)?)?))
+    Ok(Instr::TableFill(x))
 }
 
-// from s5/5.3-binary-instructions.wspec:139
+// from spec/5.3-binary-instructions.wspec:137
 fn binstr_p63_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     let v_1 = bdataidx(rd_, cx_)?;
-    let v_2 = wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(v_1)?)?;
+    let v_2 = wspec_runtime::num::cast::<_, u32>(v_1)?;
     let y = v_2;
     let v_3 = bmemidx(rd_, cx_)?;
-    let v_4 = wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(v_3)?)?;
+    let v_4 = wspec_runtime::num::cast::<_, u32>(v_3)?;
     let x = v_4;
-    Ok(Instr::MemoryInit(wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(x)?)?, wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(y)?)?))
+    Ok(Instr::MemoryInit(x, y))
 }
 
-// from s5/5.3-binary-instructions.wspec:140
+// from spec/5.3-binary-instructions.wspec:138
 fn binstr_p64_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     let v_1 = bdataidx(rd_, cx_)?;
-    let v_2 = wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(v_1)?)?;
+    let v_2 = wspec_runtime::num::cast::<_, u32>(v_1)?;
     let y = v_2;
-    Ok(Instr::DataDrop(wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(y)?)?))
+    Ok(Instr::DataDrop(y))
 }
 
-// from s5/5.3-binary-instructions.wspec:141
+// from spec/5.3-binary-instructions.wspec:139
 fn binstr_p65_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     let v_1 = bmemidx(rd_, cx_)?;
-    let v_2 = wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(v_1)?)?;
+    let v_2 = wspec_runtime::num::cast::<_, u32>(v_1)?;
     let x_1 = v_2;
     let v_3 = bmemidx(rd_, cx_)?;
-    let v_4 = wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(v_3)?)?;
+    let v_4 = wspec_runtime::num::cast::<_, u32>(v_3)?;
     let x_2 = v_4;
-    Ok(Instr::MemoryCopy(wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(x_1)?)?, wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(x_2)?)?))
+    Ok(Instr::MemoryCopy(x_1, x_2))
 }
 
-// from s5/5.3-binary-instructions.wspec:142
+// from spec/5.3-binary-instructions.wspec:140
 fn binstr_p66_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     let v_1 = bmemidx(rd_, cx_)?;
-    let v_2 = wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(v_1)?)?;
+    let v_2 = wspec_runtime::num::cast::<_, u32>(v_1)?;
     let x = v_2;
-    Ok(Instr::MemoryFill(wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(x)?)?))
+    Ok(Instr::MemoryFill(x))
 }
 
-// from s5/5.3-binary-instructions.wspec:323
+// from spec/5.3-binary-instructions.wspec:321
 fn binstr_p233_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     Ok(Instr::Cvtop(Numtype::I32, Numtype::F32, Cvtop::FnnInn(CvtopFnnInn::TruncSat(Sx::S))))
 }
 
-// from s5/5.3-binary-instructions.wspec:324
+// from spec/5.3-binary-instructions.wspec:322
 fn binstr_p234_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     Ok(Instr::Cvtop(Numtype::I32, Numtype::F32, Cvtop::FnnInn(CvtopFnnInn::TruncSat(Sx::U))))
 }
 
-// from s5/5.3-binary-instructions.wspec:325
+// from spec/5.3-binary-instructions.wspec:323
 fn binstr_p235_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     Ok(Instr::Cvtop(Numtype::I32, Numtype::F64, Cvtop::FnnInn(CvtopFnnInn::TruncSat(Sx::S))))
 }
 
-// from s5/5.3-binary-instructions.wspec:326
+// from spec/5.3-binary-instructions.wspec:324
 fn binstr_p236_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     Ok(Instr::Cvtop(Numtype::I32, Numtype::F64, Cvtop::FnnInn(CvtopFnnInn::TruncSat(Sx::U))))
 }
 
-// from s5/5.3-binary-instructions.wspec:327
+// from spec/5.3-binary-instructions.wspec:325
 fn binstr_p237_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     Ok(Instr::Cvtop(Numtype::I64, Numtype::F32, Cvtop::FnnInn(CvtopFnnInn::TruncSat(Sx::S))))
 }
 
-// from s5/5.3-binary-instructions.wspec:328
+// from spec/5.3-binary-instructions.wspec:326
 fn binstr_p238_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     Ok(Instr::Cvtop(Numtype::I64, Numtype::F32, Cvtop::FnnInn(CvtopFnnInn::TruncSat(Sx::U))))
 }
 
-// from s5/5.3-binary-instructions.wspec:329
+// from spec/5.3-binary-instructions.wspec:327
 fn binstr_p239_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     Ok(Instr::Cvtop(Numtype::I64, Numtype::F64, Cvtop::FnnInn(CvtopFnnInn::TruncSat(Sx::S))))
 }
 
-// from s5/5.3-binary-instructions.wspec:330
+// from spec/5.3-binary-instructions.wspec:328
 fn binstr_p240_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     Ok(Instr::Cvtop(Numtype::I64, Numtype::F64, Cvtop::FnnInn(CvtopFnnInn::TruncSat(Sx::U))))
 }
 
-// from s5/5.3-binary-instructions.wspec:337
+// from spec/5.3-binary-instructions.wspec:335
 fn binstr_p241_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     let v_1 = bmemarg(rd_, cx_)?;
     let (t_2, t_3,) = v_1;
     let x = t_2;
     let ao = t_3;
-    Ok(Instr::Vload(Vectype, None, wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(x)?)?, ao))
+    Ok(Instr::Vload(Vectype, None, x, ao))
 }
 
-// from s5/5.3-binary-instructions.wspec:338
+// from spec/5.3-binary-instructions.wspec:336
 fn binstr_p242_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     let v_1 = bmemarg(rd_, cx_)?;
     let (t_2, t_3,) = v_1;
     let x = t_2;
     let ao = t_3;
-    Ok(Instr::Vload(Vectype, Some(Vloadop::Shape(8_u8, 8_u64, Sx::S)), wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(x)?)?, ao))
+    Ok(Instr::Vload(Vectype, Some(Vloadop::Shape(8_u8, 8_u64, Sx::S)), x, ao))
 }
 
-// from s5/5.3-binary-instructions.wspec:339
+// from spec/5.3-binary-instructions.wspec:337
 fn binstr_p243_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     let v_1 = bmemarg(rd_, cx_)?;
     let (t_2, t_3,) = v_1;
     let x = t_2;
     let ao = t_3;
-    Ok(Instr::Vload(Vectype, Some(Vloadop::Shape(8_u8, 8_u64, Sx::U)), wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(x)?)?, ao))
+    Ok(Instr::Vload(Vectype, Some(Vloadop::Shape(8_u8, 8_u64, Sx::U)), x, ao))
 }
 
-// from s5/5.3-binary-instructions.wspec:340
+// from spec/5.3-binary-instructions.wspec:338
 fn binstr_p244_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     let v_1 = bmemarg(rd_, cx_)?;
     let (t_2, t_3,) = v_1;
     let x = t_2;
     let ao = t_3;
-    Ok(Instr::Vload(Vectype, Some(Vloadop::Shape(16_u8, 4_u64, Sx::S)), wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(x)?)?, ao))
+    Ok(Instr::Vload(Vectype, Some(Vloadop::Shape(16_u8, 4_u64, Sx::S)), x, ao))
 }
 
-// from s5/5.3-binary-instructions.wspec:341
+// from spec/5.3-binary-instructions.wspec:339
 fn binstr_p245_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     let v_1 = bmemarg(rd_, cx_)?;
     let (t_2, t_3,) = v_1;
     let x = t_2;
     let ao = t_3;
-    Ok(Instr::Vload(Vectype, Some(Vloadop::Shape(16_u8, 4_u64, Sx::U)), wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(x)?)?, ao))
+    Ok(Instr::Vload(Vectype, Some(Vloadop::Shape(16_u8, 4_u64, Sx::U)), x, ao))
 }
 
-// from s5/5.3-binary-instructions.wspec:342
+// from spec/5.3-binary-instructions.wspec:340
 fn binstr_p246_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     let v_1 = bmemarg(rd_, cx_)?;
     let (t_2, t_3,) = v_1;
     let x = t_2;
     let ao = t_3;
-    Ok(Instr::Vload(Vectype, Some(Vloadop::Shape(32_u8, 2_u64, Sx::S)), wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(x)?)?, ao))
+    Ok(Instr::Vload(Vectype, Some(Vloadop::Shape(32_u8, 2_u64, Sx::S)), x, ao))
 }
 
-// from s5/5.3-binary-instructions.wspec:343
+// from spec/5.3-binary-instructions.wspec:341
 fn binstr_p247_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     let v_1 = bmemarg(rd_, cx_)?;
     let (t_2, t_3,) = v_1;
     let x = t_2;
     let ao = t_3;
-    Ok(Instr::Vload(Vectype, Some(Vloadop::Shape(32_u8, 2_u64, Sx::U)), wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(x)?)?, ao))
+    Ok(Instr::Vload(Vectype, Some(Vloadop::Shape(32_u8, 2_u64, Sx::U)), x, ao))
 }
 
-// from s5/5.3-binary-instructions.wspec:344
+// from spec/5.3-binary-instructions.wspec:342
 fn binstr_p248_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     let v_1 = bmemarg(rd_, cx_)?;
     let (t_2, t_3,) = v_1;
     let x = t_2;
     let ao = t_3;
-    Ok(Instr::Vload(Vectype, Some(Vloadop::Splat(8_u8)), wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(x)?)?, ao))
+    Ok(Instr::Vload(Vectype, Some(Vloadop::Splat(8_u8)), x, ao))
 }
 
-// from s5/5.3-binary-instructions.wspec:345
+// from spec/5.3-binary-instructions.wspec:343
 fn binstr_p249_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     let v_1 = bmemarg(rd_, cx_)?;
     let (t_2, t_3,) = v_1;
     let x = t_2;
     let ao = t_3;
-    Ok(Instr::Vload(Vectype, Some(Vloadop::Splat(16_u8)), wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(x)?)?, ao))
+    Ok(Instr::Vload(Vectype, Some(Vloadop::Splat(16_u8)), x, ao))
 }
 
-// from s5/5.3-binary-instructions.wspec:346
+// from spec/5.3-binary-instructions.wspec:344
 fn binstr_p250_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     let v_1 = bmemarg(rd_, cx_)?;
     let (t_2, t_3,) = v_1;
     let x = t_2;
     let ao = t_3;
-    Ok(Instr::Vload(Vectype, Some(Vloadop::Splat(32_u8)), wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(x)?)?, ao))
+    Ok(Instr::Vload(Vectype, Some(Vloadop::Splat(32_u8)), x, ao))
 }
 
-// from s5/5.3-binary-instructions.wspec:347
+// from spec/5.3-binary-instructions.wspec:345
 fn binstr_p251_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     let v_1 = bmemarg(rd_, cx_)?;
     let (t_2, t_3,) = v_1;
     let x = t_2;
     let ao = t_3;
-    Ok(Instr::Vload(Vectype, Some(Vloadop::Splat(64_u8)), wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(x)?)?, ao))
+    Ok(Instr::Vload(Vectype, Some(Vloadop::Splat(64_u8)), x, ao))
 }
 
-// from s5/5.3-binary-instructions.wspec:348
+// from spec/5.3-binary-instructions.wspec:346
 fn binstr_p252_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     let v_1 = bmemarg(rd_, cx_)?;
     let (t_2, t_3,) = v_1;
     let x = t_2;
     let ao = t_3;
-    Ok(Instr::Vstore(Vectype, wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(x)?)?, ao))
+    Ok(Instr::Vstore(Vectype, x, ao))
 }
 
-// from s5/5.3-binary-instructions.wspec:349
+// from spec/5.3-binary-instructions.wspec:347
 fn binstr_p253_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     let v_1 = bmemarg(rd_, cx_)?;
@@ -8108,10 +8912,10 @@ fn binstr_p253_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let ao = t_3;
     let v_4 = blaneidx(rd_, cx_)?;
     let laneidx = v_4;
-    Ok(Instr::VloadLane(Vectype, 8_u8, wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(x)?)?, ao, laneidx))
+    Ok(Instr::VloadLane(Vectype, 8_u8, x, ao, laneidx))
 }
 
-// from s5/5.3-binary-instructions.wspec:350
+// from spec/5.3-binary-instructions.wspec:348
 fn binstr_p254_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     let v_1 = bmemarg(rd_, cx_)?;
@@ -8120,10 +8924,10 @@ fn binstr_p254_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let ao = t_3;
     let v_4 = blaneidx(rd_, cx_)?;
     let laneidx = v_4;
-    Ok(Instr::VloadLane(Vectype, 16_u8, wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(x)?)?, ao, laneidx))
+    Ok(Instr::VloadLane(Vectype, 16_u8, x, ao, laneidx))
 }
 
-// from s5/5.3-binary-instructions.wspec:351
+// from spec/5.3-binary-instructions.wspec:349
 fn binstr_p255_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     let v_1 = bmemarg(rd_, cx_)?;
@@ -8132,10 +8936,10 @@ fn binstr_p255_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let ao = t_3;
     let v_4 = blaneidx(rd_, cx_)?;
     let laneidx = v_4;
-    Ok(Instr::VloadLane(Vectype, 32_u8, wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(x)?)?, ao, laneidx))
+    Ok(Instr::VloadLane(Vectype, 32_u8, x, ao, laneidx))
 }
 
-// from s5/5.3-binary-instructions.wspec:352
+// from spec/5.3-binary-instructions.wspec:350
 fn binstr_p256_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     let v_1 = bmemarg(rd_, cx_)?;
@@ -8144,10 +8948,10 @@ fn binstr_p256_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let ao = t_3;
     let v_4 = blaneidx(rd_, cx_)?;
     let laneidx = v_4;
-    Ok(Instr::VloadLane(Vectype, 64_u8, wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(x)?)?, ao, laneidx))
+    Ok(Instr::VloadLane(Vectype, 64_u8, x, ao, laneidx))
 }
 
-// from s5/5.3-binary-instructions.wspec:353
+// from spec/5.3-binary-instructions.wspec:351
 fn binstr_p257_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     let v_1 = bmemarg(rd_, cx_)?;
@@ -8156,10 +8960,10 @@ fn binstr_p257_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let ao = t_3;
     let v_4 = blaneidx(rd_, cx_)?;
     let laneidx = v_4;
-    Ok(Instr::VstoreLane(Vectype, 8_u8, wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(x)?)?, ao, laneidx))
+    Ok(Instr::VstoreLane(Vectype, 8_u8, x, ao, laneidx))
 }
 
-// from s5/5.3-binary-instructions.wspec:354
+// from spec/5.3-binary-instructions.wspec:352
 fn binstr_p258_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     let v_1 = bmemarg(rd_, cx_)?;
@@ -8168,10 +8972,10 @@ fn binstr_p258_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let ao = t_3;
     let v_4 = blaneidx(rd_, cx_)?;
     let laneidx = v_4;
-    Ok(Instr::VstoreLane(Vectype, 16_u8, wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(x)?)?, ao, laneidx))
+    Ok(Instr::VstoreLane(Vectype, 16_u8, x, ao, laneidx))
 }
 
-// from s5/5.3-binary-instructions.wspec:355
+// from spec/5.3-binary-instructions.wspec:353
 fn binstr_p259_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     let v_1 = bmemarg(rd_, cx_)?;
@@ -8180,10 +8984,10 @@ fn binstr_p259_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let ao = t_3;
     let v_4 = blaneidx(rd_, cx_)?;
     let laneidx = v_4;
-    Ok(Instr::VstoreLane(Vectype, 32_u8, wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(x)?)?, ao, laneidx))
+    Ok(Instr::VstoreLane(Vectype, 32_u8, x, ao, laneidx))
 }
 
-// from s5/5.3-binary-instructions.wspec:356
+// from spec/5.3-binary-instructions.wspec:354
 fn binstr_p260_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     let v_1 = bmemarg(rd_, cx_)?;
@@ -8192,30 +8996,30 @@ fn binstr_p260_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let ao = t_3;
     let v_4 = blaneidx(rd_, cx_)?;
     let laneidx = v_4;
-    Ok(Instr::VstoreLane(Vectype, 64_u8, wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(x)?)?, ao, laneidx))
+    Ok(Instr::VstoreLane(Vectype, 64_u8, x, ao, laneidx))
 }
 
-// from s5/5.3-binary-instructions.wspec:357
+// from spec/5.3-binary-instructions.wspec:355
 fn binstr_p261_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     let v_1 = bmemarg(rd_, cx_)?;
     let (t_2, t_3,) = v_1;
     let x = t_2;
     let ao = t_3;
-    Ok(Instr::Vload(Vectype, Some(Vloadop::Zero(32_u8)), wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(x)?)?, ao))
+    Ok(Instr::Vload(Vectype, Some(Vloadop::Zero(32_u8)), x, ao))
 }
 
-// from s5/5.3-binary-instructions.wspec:358
+// from spec/5.3-binary-instructions.wspec:356
 fn binstr_p262_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     let v_1 = bmemarg(rd_, cx_)?;
     let (t_2, t_3,) = v_1;
     let x = t_2;
     let ao = t_3;
-    Ok(Instr::Vload(Vectype, Some(Vloadop::Zero(64_u8)), wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(x)?)?, ao))
+    Ok(Instr::Vload(Vectype, Some(Vloadop::Zero(64_u8)), x, ao))
 }
 
-// from s5/5.3-binary-instructions.wspec:362
+// from spec/5.3-binary-instructions.wspec:360
 fn binstr_p263_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     let mut elem_1003 = |rd_: &mut Reader<'_>, cx_: &mut Ctx| -> R<(Byte,)> {
@@ -8225,10 +9029,10 @@ fn binstr_p263_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let mut acc_1004 = Vec::new();
     for _ in 0..wspec_runtime::num::narrow::<usize>(16i128)? { let t = elem_1003(rd_, cx_)?; acc_1004.push(t.0); }
     let b = acc_1004;
-    Ok(Instr::Vconst(Vectype, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(defs::bytes_nat(cx_, b.clone())?)?)?))
+    Ok(Instr::Vconst(Vectype, wspec_runtime::ok(wspec_runtime::builtins::bytes_vec(b.clone()))?))
 }
 
-// from s5/5.3-binary-instructions.wspec:365
+// from spec/5.3-binary-instructions.wspec:363
 fn binstr_p264_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     let mut elem_1003 = |rd_: &mut Reader<'_>, cx_: &mut Ctx| -> R<(Laneidx, Laneidx,)> {
@@ -8243,7 +9047,7 @@ fn binstr_p264_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     Ok(Instr::Vshuffle(Bshape::Shape(Shape(Lanetype::Packtype(Packtype::I8), 16_u8)), { let n_ = wspec_runtime::seq::same_len(&[wspec_runtime::num::narrow::<usize>(16i128)?, laneidx_1006.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let laneidx_1006_1107 = laneidx_1006[i_].clone(); out_.push(laneidx_1006_1107); } out_ }))
 }
 
-// from s5/5.3-binary-instructions.wspec:368
+// from spec/5.3-binary-instructions.wspec:366
 fn binstr_p265_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     let v_1 = blaneidx(rd_, cx_)?;
@@ -8251,7 +9055,7 @@ fn binstr_p265_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     Ok(Instr::VextractLane(Shape(Lanetype::Packtype(Packtype::I8), 16_u8), Some(Sx::S), laneidx))
 }
 
-// from s5/5.3-binary-instructions.wspec:369
+// from spec/5.3-binary-instructions.wspec:367
 fn binstr_p266_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     let v_1 = blaneidx(rd_, cx_)?;
@@ -8259,7 +9063,7 @@ fn binstr_p266_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     Ok(Instr::VextractLane(Shape(Lanetype::Packtype(Packtype::I8), 16_u8), Some(Sx::U), laneidx))
 }
 
-// from s5/5.3-binary-instructions.wspec:370
+// from spec/5.3-binary-instructions.wspec:368
 fn binstr_p267_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     let v_1 = blaneidx(rd_, cx_)?;
@@ -8267,7 +9071,7 @@ fn binstr_p267_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     Ok(Instr::VreplaceLane(Shape(Lanetype::Packtype(Packtype::I8), 16_u8), laneidx))
 }
 
-// from s5/5.3-binary-instructions.wspec:371
+// from spec/5.3-binary-instructions.wspec:369
 fn binstr_p268_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     let v_1 = blaneidx(rd_, cx_)?;
@@ -8275,7 +9079,7 @@ fn binstr_p268_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     Ok(Instr::VextractLane(Shape(Lanetype::Packtype(Packtype::I16), 8_u8), Some(Sx::S), laneidx))
 }
 
-// from s5/5.3-binary-instructions.wspec:372
+// from spec/5.3-binary-instructions.wspec:370
 fn binstr_p269_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     let v_1 = blaneidx(rd_, cx_)?;
@@ -8283,7 +9087,7 @@ fn binstr_p269_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     Ok(Instr::VextractLane(Shape(Lanetype::Packtype(Packtype::I16), 8_u8), Some(Sx::U), laneidx))
 }
 
-// from s5/5.3-binary-instructions.wspec:373
+// from spec/5.3-binary-instructions.wspec:371
 fn binstr_p270_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     let v_1 = blaneidx(rd_, cx_)?;
@@ -8291,7 +9095,7 @@ fn binstr_p270_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     Ok(Instr::VreplaceLane(Shape(Lanetype::Packtype(Packtype::I16), 8_u8), laneidx))
 }
 
-// from s5/5.3-binary-instructions.wspec:374
+// from spec/5.3-binary-instructions.wspec:372
 fn binstr_p271_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     let v_1 = blaneidx(rd_, cx_)?;
@@ -8299,7 +9103,7 @@ fn binstr_p271_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     Ok(Instr::VextractLane(Shape(Lanetype::Numtype(Numtype::I32), 4_u8), None, laneidx))
 }
 
-// from s5/5.3-binary-instructions.wspec:375
+// from spec/5.3-binary-instructions.wspec:373
 fn binstr_p272_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     let v_1 = blaneidx(rd_, cx_)?;
@@ -8307,7 +9111,7 @@ fn binstr_p272_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     Ok(Instr::VreplaceLane(Shape(Lanetype::Numtype(Numtype::I32), 4_u8), laneidx))
 }
 
-// from s5/5.3-binary-instructions.wspec:376
+// from spec/5.3-binary-instructions.wspec:374
 fn binstr_p273_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     let v_1 = blaneidx(rd_, cx_)?;
@@ -8315,7 +9119,7 @@ fn binstr_p273_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     Ok(Instr::VextractLane(Shape(Lanetype::Numtype(Numtype::I64), 2_u8), None, laneidx))
 }
 
-// from s5/5.3-binary-instructions.wspec:377
+// from spec/5.3-binary-instructions.wspec:375
 fn binstr_p274_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     let v_1 = blaneidx(rd_, cx_)?;
@@ -8323,7 +9127,7 @@ fn binstr_p274_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     Ok(Instr::VreplaceLane(Shape(Lanetype::Numtype(Numtype::I64), 2_u8), laneidx))
 }
 
-// from s5/5.3-binary-instructions.wspec:378
+// from spec/5.3-binary-instructions.wspec:376
 fn binstr_p275_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     let v_1 = blaneidx(rd_, cx_)?;
@@ -8331,7 +9135,7 @@ fn binstr_p275_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     Ok(Instr::VextractLane(Shape(Lanetype::Numtype(Numtype::F32), 4_u8), None, laneidx))
 }
 
-// from s5/5.3-binary-instructions.wspec:379
+// from spec/5.3-binary-instructions.wspec:377
 fn binstr_p276_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     let v_1 = blaneidx(rd_, cx_)?;
@@ -8339,7 +9143,7 @@ fn binstr_p276_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     Ok(Instr::VreplaceLane(Shape(Lanetype::Numtype(Numtype::F32), 4_u8), laneidx))
 }
 
-// from s5/5.3-binary-instructions.wspec:380
+// from spec/5.3-binary-instructions.wspec:378
 fn binstr_p277_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     let v_1 = blaneidx(rd_, cx_)?;
@@ -8347,7 +9151,7 @@ fn binstr_p277_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     Ok(Instr::VextractLane(Shape(Lanetype::Numtype(Numtype::F64), 2_u8), None, laneidx))
 }
 
-// from s5/5.3-binary-instructions.wspec:381
+// from spec/5.3-binary-instructions.wspec:379
 fn binstr_p278_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     let v_1 = blaneidx(rd_, cx_)?;
@@ -8355,1316 +9159,1321 @@ fn binstr_p278_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     Ok(Instr::VreplaceLane(Shape(Lanetype::Numtype(Numtype::F64), 2_u8), laneidx))
 }
 
-// from s5/5.3-binary-instructions.wspec:385
+// from spec/5.3-binary-instructions.wspec:383
 fn binstr_p279_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     Ok(Instr::Vswizzlop(Bshape::Shape(Shape(Lanetype::Packtype(Packtype::I8), 16_u8)), Vswizzlop::I8XM(VswizzlopI8XM::Swizzle)))
 }
 
-// from s5/5.3-binary-instructions.wspec:386
+// from spec/5.3-binary-instructions.wspec:384
 fn binstr_p280_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     Ok(Instr::Vsplat(Shape(Lanetype::Packtype(Packtype::I8), 16_u8)))
 }
 
-// from s5/5.3-binary-instructions.wspec:387
+// from spec/5.3-binary-instructions.wspec:385
 fn binstr_p281_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     Ok(Instr::Vsplat(Shape(Lanetype::Packtype(Packtype::I16), 8_u8)))
 }
 
-// from s5/5.3-binary-instructions.wspec:388
+// from spec/5.3-binary-instructions.wspec:386
 fn binstr_p282_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     Ok(Instr::Vsplat(Shape(Lanetype::Numtype(Numtype::I32), 4_u8)))
 }
 
-// from s5/5.3-binary-instructions.wspec:389
+// from spec/5.3-binary-instructions.wspec:387
 fn binstr_p283_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     Ok(Instr::Vsplat(Shape(Lanetype::Numtype(Numtype::I64), 2_u8)))
 }
 
-// from s5/5.3-binary-instructions.wspec:390
+// from spec/5.3-binary-instructions.wspec:388
 fn binstr_p284_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     Ok(Instr::Vsplat(Shape(Lanetype::Numtype(Numtype::F32), 4_u8)))
 }
 
-// from s5/5.3-binary-instructions.wspec:391
+// from spec/5.3-binary-instructions.wspec:389
 fn binstr_p285_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     Ok(Instr::Vsplat(Shape(Lanetype::Numtype(Numtype::F64), 2_u8)))
 }
 
-// from s5/5.3-binary-instructions.wspec:392
+// from spec/5.3-binary-instructions.wspec:390
 fn binstr_p286_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     Ok(Instr::Vrelop(Shape(Lanetype::Packtype(Packtype::I8), 16_u8), Vrelop::JnnXM(VrelopJnnXM::Eq)))
 }
 
-// from s5/5.3-binary-instructions.wspec:393
+// from spec/5.3-binary-instructions.wspec:391
 fn binstr_p287_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     Ok(Instr::Vrelop(Shape(Lanetype::Packtype(Packtype::I8), 16_u8), Vrelop::JnnXM(VrelopJnnXM::Ne)))
 }
 
-// from s5/5.3-binary-instructions.wspec:394
+// from spec/5.3-binary-instructions.wspec:392
 fn binstr_p288_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     Ok(Instr::Vrelop(Shape(Lanetype::Packtype(Packtype::I8), 16_u8), Vrelop::JnnXM(VrelopJnnXM::Lt(Sx::S))))
 }
 
-// from s5/5.3-binary-instructions.wspec:395
+// from spec/5.3-binary-instructions.wspec:393
 fn binstr_p289_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     Ok(Instr::Vrelop(Shape(Lanetype::Packtype(Packtype::I8), 16_u8), Vrelop::JnnXM(VrelopJnnXM::Lt(Sx::U))))
 }
 
-// from s5/5.3-binary-instructions.wspec:396
+// from spec/5.3-binary-instructions.wspec:394
 fn binstr_p290_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     Ok(Instr::Vrelop(Shape(Lanetype::Packtype(Packtype::I8), 16_u8), Vrelop::JnnXM(VrelopJnnXM::Gt(Sx::S))))
 }
 
-// from s5/5.3-binary-instructions.wspec:397
+// from spec/5.3-binary-instructions.wspec:395
 fn binstr_p291_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     Ok(Instr::Vrelop(Shape(Lanetype::Packtype(Packtype::I8), 16_u8), Vrelop::JnnXM(VrelopJnnXM::Gt(Sx::U))))
 }
 
-// from s5/5.3-binary-instructions.wspec:398
+// from spec/5.3-binary-instructions.wspec:396
 fn binstr_p292_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     Ok(Instr::Vrelop(Shape(Lanetype::Packtype(Packtype::I8), 16_u8), Vrelop::JnnXM(VrelopJnnXM::Le(Sx::S))))
 }
 
-// from s5/5.3-binary-instructions.wspec:399
+// from spec/5.3-binary-instructions.wspec:397
 fn binstr_p293_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     Ok(Instr::Vrelop(Shape(Lanetype::Packtype(Packtype::I8), 16_u8), Vrelop::JnnXM(VrelopJnnXM::Le(Sx::U))))
 }
 
-// from s5/5.3-binary-instructions.wspec:400
+// from spec/5.3-binary-instructions.wspec:398
 fn binstr_p294_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     Ok(Instr::Vrelop(Shape(Lanetype::Packtype(Packtype::I8), 16_u8), Vrelop::JnnXM(VrelopJnnXM::Ge(Sx::S))))
 }
 
-// from s5/5.3-binary-instructions.wspec:401
+// from spec/5.3-binary-instructions.wspec:399
 fn binstr_p295_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     Ok(Instr::Vrelop(Shape(Lanetype::Packtype(Packtype::I8), 16_u8), Vrelop::JnnXM(VrelopJnnXM::Ge(Sx::U))))
 }
 
-// from s5/5.3-binary-instructions.wspec:402
+// from spec/5.3-binary-instructions.wspec:400
 fn binstr_p296_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     Ok(Instr::Vrelop(Shape(Lanetype::Packtype(Packtype::I16), 8_u8), Vrelop::JnnXM(VrelopJnnXM::Eq)))
 }
 
-// from s5/5.3-binary-instructions.wspec:403
+// from spec/5.3-binary-instructions.wspec:401
 fn binstr_p297_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     Ok(Instr::Vrelop(Shape(Lanetype::Packtype(Packtype::I16), 8_u8), Vrelop::JnnXM(VrelopJnnXM::Ne)))
 }
 
-// from s5/5.3-binary-instructions.wspec:404
+// from spec/5.3-binary-instructions.wspec:402
 fn binstr_p298_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     Ok(Instr::Vrelop(Shape(Lanetype::Packtype(Packtype::I16), 8_u8), Vrelop::JnnXM(VrelopJnnXM::Lt(Sx::S))))
 }
 
-// from s5/5.3-binary-instructions.wspec:405
+// from spec/5.3-binary-instructions.wspec:403
 fn binstr_p299_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     Ok(Instr::Vrelop(Shape(Lanetype::Packtype(Packtype::I16), 8_u8), Vrelop::JnnXM(VrelopJnnXM::Lt(Sx::U))))
 }
 
-// from s5/5.3-binary-instructions.wspec:406
+// from spec/5.3-binary-instructions.wspec:404
 fn binstr_p300_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     Ok(Instr::Vrelop(Shape(Lanetype::Packtype(Packtype::I16), 8_u8), Vrelop::JnnXM(VrelopJnnXM::Gt(Sx::S))))
 }
 
-// from s5/5.3-binary-instructions.wspec:407
+// from spec/5.3-binary-instructions.wspec:405
 fn binstr_p301_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     Ok(Instr::Vrelop(Shape(Lanetype::Packtype(Packtype::I16), 8_u8), Vrelop::JnnXM(VrelopJnnXM::Gt(Sx::U))))
 }
 
-// from s5/5.3-binary-instructions.wspec:408
+// from spec/5.3-binary-instructions.wspec:406
 fn binstr_p302_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     Ok(Instr::Vrelop(Shape(Lanetype::Packtype(Packtype::I16), 8_u8), Vrelop::JnnXM(VrelopJnnXM::Le(Sx::S))))
 }
 
-// from s5/5.3-binary-instructions.wspec:409
+// from spec/5.3-binary-instructions.wspec:407
 fn binstr_p303_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     Ok(Instr::Vrelop(Shape(Lanetype::Packtype(Packtype::I16), 8_u8), Vrelop::JnnXM(VrelopJnnXM::Le(Sx::U))))
 }
 
-// from s5/5.3-binary-instructions.wspec:410
+// from spec/5.3-binary-instructions.wspec:408
 fn binstr_p304_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     Ok(Instr::Vrelop(Shape(Lanetype::Packtype(Packtype::I16), 8_u8), Vrelop::JnnXM(VrelopJnnXM::Ge(Sx::S))))
 }
 
-// from s5/5.3-binary-instructions.wspec:411
+// from spec/5.3-binary-instructions.wspec:409
 fn binstr_p305_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     Ok(Instr::Vrelop(Shape(Lanetype::Packtype(Packtype::I16), 8_u8), Vrelop::JnnXM(VrelopJnnXM::Ge(Sx::U))))
 }
 
-// from s5/5.3-binary-instructions.wspec:412
+// from spec/5.3-binary-instructions.wspec:410
 fn binstr_p306_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     Ok(Instr::Vrelop(Shape(Lanetype::Numtype(Numtype::I32), 4_u8), Vrelop::JnnXM(VrelopJnnXM::Eq)))
 }
 
-// from s5/5.3-binary-instructions.wspec:413
+// from spec/5.3-binary-instructions.wspec:411
 fn binstr_p307_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     Ok(Instr::Vrelop(Shape(Lanetype::Numtype(Numtype::I32), 4_u8), Vrelop::JnnXM(VrelopJnnXM::Ne)))
 }
 
-// from s5/5.3-binary-instructions.wspec:414
+// from spec/5.3-binary-instructions.wspec:412
 fn binstr_p308_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     Ok(Instr::Vrelop(Shape(Lanetype::Numtype(Numtype::I32), 4_u8), Vrelop::JnnXM(VrelopJnnXM::Lt(Sx::S))))
 }
 
-// from s5/5.3-binary-instructions.wspec:415
+// from spec/5.3-binary-instructions.wspec:413
 fn binstr_p309_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     Ok(Instr::Vrelop(Shape(Lanetype::Numtype(Numtype::I32), 4_u8), Vrelop::JnnXM(VrelopJnnXM::Lt(Sx::U))))
 }
 
-// from s5/5.3-binary-instructions.wspec:416
+// from spec/5.3-binary-instructions.wspec:414
 fn binstr_p310_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     Ok(Instr::Vrelop(Shape(Lanetype::Numtype(Numtype::I32), 4_u8), Vrelop::JnnXM(VrelopJnnXM::Gt(Sx::S))))
 }
 
-// from s5/5.3-binary-instructions.wspec:417
+// from spec/5.3-binary-instructions.wspec:415
 fn binstr_p311_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     Ok(Instr::Vrelop(Shape(Lanetype::Numtype(Numtype::I32), 4_u8), Vrelop::JnnXM(VrelopJnnXM::Gt(Sx::U))))
 }
 
-// from s5/5.3-binary-instructions.wspec:418
+// from spec/5.3-binary-instructions.wspec:416
 fn binstr_p312_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     Ok(Instr::Vrelop(Shape(Lanetype::Numtype(Numtype::I32), 4_u8), Vrelop::JnnXM(VrelopJnnXM::Le(Sx::S))))
 }
 
-// from s5/5.3-binary-instructions.wspec:419
+// from spec/5.3-binary-instructions.wspec:417
 fn binstr_p313_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     Ok(Instr::Vrelop(Shape(Lanetype::Numtype(Numtype::I32), 4_u8), Vrelop::JnnXM(VrelopJnnXM::Le(Sx::U))))
 }
 
-// from s5/5.3-binary-instructions.wspec:420
+// from spec/5.3-binary-instructions.wspec:418
 fn binstr_p314_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     Ok(Instr::Vrelop(Shape(Lanetype::Numtype(Numtype::I32), 4_u8), Vrelop::JnnXM(VrelopJnnXM::Ge(Sx::S))))
 }
 
-// from s5/5.3-binary-instructions.wspec:421
+// from spec/5.3-binary-instructions.wspec:419
 fn binstr_p315_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     Ok(Instr::Vrelop(Shape(Lanetype::Numtype(Numtype::I32), 4_u8), Vrelop::JnnXM(VrelopJnnXM::Ge(Sx::U))))
 }
 
-// from s5/5.3-binary-instructions.wspec:422
+// from spec/5.3-binary-instructions.wspec:420
 fn binstr_p316_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     Ok(Instr::Vrelop(Shape(Lanetype::Numtype(Numtype::F32), 4_u8), Vrelop::JnnXM(VrelopJnnXM::Eq)))
 }
 
-// from s5/5.3-binary-instructions.wspec:423
+// from spec/5.3-binary-instructions.wspec:421
 fn binstr_p317_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     Ok(Instr::Vrelop(Shape(Lanetype::Numtype(Numtype::F32), 4_u8), Vrelop::JnnXM(VrelopJnnXM::Ne)))
 }
 
-// from s5/5.3-binary-instructions.wspec:424
+// from spec/5.3-binary-instructions.wspec:422
 fn binstr_p318_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     Ok(Instr::Vrelop(Shape(Lanetype::Numtype(Numtype::F32), 4_u8), Vrelop::FnnXM(VrelopFnnXM::Lt)))
 }
 
-// from s5/5.3-binary-instructions.wspec:425
+// from spec/5.3-binary-instructions.wspec:423
 fn binstr_p319_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     Ok(Instr::Vrelop(Shape(Lanetype::Numtype(Numtype::F32), 4_u8), Vrelop::FnnXM(VrelopFnnXM::Gt)))
 }
 
-// from s5/5.3-binary-instructions.wspec:426
+// from spec/5.3-binary-instructions.wspec:424
 fn binstr_p320_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     Ok(Instr::Vrelop(Shape(Lanetype::Numtype(Numtype::F32), 4_u8), Vrelop::FnnXM(VrelopFnnXM::Le)))
 }
 
-// from s5/5.3-binary-instructions.wspec:427
+// from spec/5.3-binary-instructions.wspec:425
 fn binstr_p321_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     Ok(Instr::Vrelop(Shape(Lanetype::Numtype(Numtype::F32), 4_u8), Vrelop::FnnXM(VrelopFnnXM::Ge)))
 }
 
-// from s5/5.3-binary-instructions.wspec:428
+// from spec/5.3-binary-instructions.wspec:426
 fn binstr_p322_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     Ok(Instr::Vrelop(Shape(Lanetype::Numtype(Numtype::F64), 2_u8), Vrelop::JnnXM(VrelopJnnXM::Eq)))
 }
 
-// from s5/5.3-binary-instructions.wspec:429
+// from spec/5.3-binary-instructions.wspec:427
 fn binstr_p323_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     Ok(Instr::Vrelop(Shape(Lanetype::Numtype(Numtype::F64), 2_u8), Vrelop::JnnXM(VrelopJnnXM::Ne)))
 }
 
-// from s5/5.3-binary-instructions.wspec:430
+// from spec/5.3-binary-instructions.wspec:428
 fn binstr_p324_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     Ok(Instr::Vrelop(Shape(Lanetype::Numtype(Numtype::F64), 2_u8), Vrelop::FnnXM(VrelopFnnXM::Lt)))
 }
 
-// from s5/5.3-binary-instructions.wspec:431
+// from spec/5.3-binary-instructions.wspec:429
 fn binstr_p325_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     Ok(Instr::Vrelop(Shape(Lanetype::Numtype(Numtype::F64), 2_u8), Vrelop::FnnXM(VrelopFnnXM::Gt)))
 }
 
-// from s5/5.3-binary-instructions.wspec:432
+// from spec/5.3-binary-instructions.wspec:430
 fn binstr_p326_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     Ok(Instr::Vrelop(Shape(Lanetype::Numtype(Numtype::F64), 2_u8), Vrelop::FnnXM(VrelopFnnXM::Le)))
 }
 
-// from s5/5.3-binary-instructions.wspec:433
+// from spec/5.3-binary-instructions.wspec:431
 fn binstr_p327_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     Ok(Instr::Vrelop(Shape(Lanetype::Numtype(Numtype::F64), 2_u8), Vrelop::FnnXM(VrelopFnnXM::Ge)))
 }
 
-// from s5/5.3-binary-instructions.wspec:434
+// from spec/5.3-binary-instructions.wspec:432
 fn binstr_p328_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     Ok(Instr::Vvunop(Vectype, Vvunop))
 }
 
-// from s5/5.3-binary-instructions.wspec:435
+// from spec/5.3-binary-instructions.wspec:433
 fn binstr_p329_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     Ok(Instr::Vvbinop(Vectype, Vvbinop::And))
 }
 
-// from s5/5.3-binary-instructions.wspec:436
+// from spec/5.3-binary-instructions.wspec:434
 fn binstr_p330_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     Ok(Instr::Vvbinop(Vectype, Vvbinop::Andnot))
 }
 
-// from s5/5.3-binary-instructions.wspec:437
+// from spec/5.3-binary-instructions.wspec:435
 fn binstr_p331_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     Ok(Instr::Vvbinop(Vectype, Vvbinop::Or))
 }
 
-// from s5/5.3-binary-instructions.wspec:438
+// from spec/5.3-binary-instructions.wspec:436
 fn binstr_p332_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     Ok(Instr::Vvbinop(Vectype, Vvbinop::Xor))
 }
 
-// from s5/5.3-binary-instructions.wspec:439
+// from spec/5.3-binary-instructions.wspec:437
 fn binstr_p333_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     Ok(Instr::Vvternop(Vectype, Vvternop))
 }
 
-// from s5/5.3-binary-instructions.wspec:440
+// from spec/5.3-binary-instructions.wspec:438
 fn binstr_p334_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     Ok(Instr::Vvtestop(Vectype, Vvtestop))
 }
 
-// from s5/5.3-binary-instructions.wspec:441
+// from spec/5.3-binary-instructions.wspec:439
 fn binstr_p335_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     Ok(Instr::Vcvtop(Shape(Lanetype::Numtype(Numtype::F32), 4_u8), Shape(Lanetype::Numtype(Numtype::F64), 2_u8), Vcvtop::FnnXMFnnXM(VcvtopFnnXMFnnXM::Demote(Zero))))
 }
 
-// from s5/5.3-binary-instructions.wspec:442
+// from spec/5.3-binary-instructions.wspec:440
 fn binstr_p336_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     Ok(Instr::Vcvtop(Shape(Lanetype::Numtype(Numtype::F64), 2_u8), Shape(Lanetype::Numtype(Numtype::F32), 4_u8), Vcvtop::FnnXMFnnXM(VcvtopFnnXMFnnXM::Promote)))
 }
 
-// from s5/5.3-binary-instructions.wspec:443
+// from spec/5.3-binary-instructions.wspec:441
 fn binstr_p337_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     Ok(Instr::Vunop(Shape(Lanetype::Packtype(Packtype::I8), 16_u8), Vunop::JnnXM(VunopJnnXM::Abs)))
 }
 
-// from s5/5.3-binary-instructions.wspec:444
+// from spec/5.3-binary-instructions.wspec:442
 fn binstr_p338_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     Ok(Instr::Vunop(Shape(Lanetype::Packtype(Packtype::I8), 16_u8), Vunop::JnnXM(VunopJnnXM::Neg)))
 }
 
-// from s5/5.3-binary-instructions.wspec:445
+// from spec/5.3-binary-instructions.wspec:443
 fn binstr_p339_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     Ok(Instr::Vunop(Shape(Lanetype::Packtype(Packtype::I8), 16_u8), Vunop::JnnXM(VunopJnnXM::Popcnt)))
 }
 
-// from s5/5.3-binary-instructions.wspec:446
+// from spec/5.3-binary-instructions.wspec:444
 fn binstr_p340_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     Ok(Instr::Vtestop(Shape(Lanetype::Packtype(Packtype::I8), 16_u8), Vtestop::JnnXM(VtestopJnnXM)))
 }
 
-// from s5/5.3-binary-instructions.wspec:447
+// from spec/5.3-binary-instructions.wspec:445
 fn binstr_p341_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     Ok(Instr::Vbitmask(Ishape::Shape(Shape(Lanetype::Packtype(Packtype::I8), 16_u8))))
 }
 
-// from s5/5.3-binary-instructions.wspec:448
+// from spec/5.3-binary-instructions.wspec:446
 fn binstr_p342_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     Ok(Instr::Vnarrow(Ishape::Shape(Shape(Lanetype::Packtype(Packtype::I8), 16_u8)), Ishape::Shape(Shape(Lanetype::Packtype(Packtype::I16), 8_u8)), Sx::S))
 }
 
-// from s5/5.3-binary-instructions.wspec:449
+// from spec/5.3-binary-instructions.wspec:447
 fn binstr_p343_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     Ok(Instr::Vnarrow(Ishape::Shape(Shape(Lanetype::Packtype(Packtype::I8), 16_u8)), Ishape::Shape(Shape(Lanetype::Packtype(Packtype::I16), 8_u8)), Sx::U))
 }
 
-// from s5/5.3-binary-instructions.wspec:450
+// from spec/5.3-binary-instructions.wspec:448
 fn binstr_p344_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     Ok(Instr::Vunop(Shape(Lanetype::Numtype(Numtype::F32), 4_u8), Vunop::FnnXM(VunopFnnXM::Ceil)))
 }
 
-// from s5/5.3-binary-instructions.wspec:451
+// from spec/5.3-binary-instructions.wspec:449
 fn binstr_p345_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     Ok(Instr::Vunop(Shape(Lanetype::Numtype(Numtype::F32), 4_u8), Vunop::FnnXM(VunopFnnXM::Floor)))
 }
 
-// from s5/5.3-binary-instructions.wspec:452
+// from spec/5.3-binary-instructions.wspec:450
 fn binstr_p346_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     Ok(Instr::Vunop(Shape(Lanetype::Numtype(Numtype::F32), 4_u8), Vunop::FnnXM(VunopFnnXM::Trunc)))
 }
 
-// from s5/5.3-binary-instructions.wspec:453
+// from spec/5.3-binary-instructions.wspec:451
 fn binstr_p347_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     Ok(Instr::Vunop(Shape(Lanetype::Numtype(Numtype::F32), 4_u8), Vunop::FnnXM(VunopFnnXM::Nearest)))
 }
 
-// from s5/5.3-binary-instructions.wspec:454
+// from spec/5.3-binary-instructions.wspec:452
 fn binstr_p348_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     Ok(Instr::Vshiftop(Ishape::Shape(Shape(Lanetype::Packtype(Packtype::I8), 16_u8)), Vshiftop::JnnXM(VshiftopJnnXM::Shl)))
 }
 
-// from s5/5.3-binary-instructions.wspec:455
+// from spec/5.3-binary-instructions.wspec:453
 fn binstr_p349_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     Ok(Instr::Vshiftop(Ishape::Shape(Shape(Lanetype::Packtype(Packtype::I8), 16_u8)), Vshiftop::JnnXM(VshiftopJnnXM::Shr(Sx::S))))
 }
 
-// from s5/5.3-binary-instructions.wspec:456
+// from spec/5.3-binary-instructions.wspec:454
 fn binstr_p350_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     Ok(Instr::Vshiftop(Ishape::Shape(Shape(Lanetype::Packtype(Packtype::I8), 16_u8)), Vshiftop::JnnXM(VshiftopJnnXM::Shr(Sx::U))))
 }
 
-// from s5/5.3-binary-instructions.wspec:457
+// from spec/5.3-binary-instructions.wspec:455
 fn binstr_p351_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     Ok(Instr::Vbinop(Shape(Lanetype::Packtype(Packtype::I8), 16_u8), Vbinop::JnnXM(VbinopJnnXM::Add)))
 }
 
-// from s5/5.3-binary-instructions.wspec:458
+// from spec/5.3-binary-instructions.wspec:456
 fn binstr_p352_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     Ok(Instr::Vbinop(Shape(Lanetype::Packtype(Packtype::I8), 16_u8), Vbinop::JnnXM(VbinopJnnXM::AddSat(Sx::S))))
 }
 
-// from s5/5.3-binary-instructions.wspec:459
+// from spec/5.3-binary-instructions.wspec:457
 fn binstr_p353_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     Ok(Instr::Vbinop(Shape(Lanetype::Packtype(Packtype::I8), 16_u8), Vbinop::JnnXM(VbinopJnnXM::AddSat(Sx::U))))
 }
 
-// from s5/5.3-binary-instructions.wspec:460
+// from spec/5.3-binary-instructions.wspec:458
 fn binstr_p354_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     Ok(Instr::Vbinop(Shape(Lanetype::Packtype(Packtype::I8), 16_u8), Vbinop::JnnXM(VbinopJnnXM::Sub)))
 }
 
-// from s5/5.3-binary-instructions.wspec:461
+// from spec/5.3-binary-instructions.wspec:459
 fn binstr_p355_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     Ok(Instr::Vbinop(Shape(Lanetype::Packtype(Packtype::I8), 16_u8), Vbinop::JnnXM(VbinopJnnXM::SubSat(Sx::S))))
 }
 
-// from s5/5.3-binary-instructions.wspec:462
+// from spec/5.3-binary-instructions.wspec:460
 fn binstr_p356_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     Ok(Instr::Vbinop(Shape(Lanetype::Packtype(Packtype::I8), 16_u8), Vbinop::JnnXM(VbinopJnnXM::SubSat(Sx::U))))
 }
 
-// from s5/5.3-binary-instructions.wspec:463
+// from spec/5.3-binary-instructions.wspec:461
 fn binstr_p357_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     Ok(Instr::Vunop(Shape(Lanetype::Numtype(Numtype::F64), 2_u8), Vunop::FnnXM(VunopFnnXM::Ceil)))
 }
 
-// from s5/5.3-binary-instructions.wspec:464
+// from spec/5.3-binary-instructions.wspec:462
 fn binstr_p358_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     Ok(Instr::Vunop(Shape(Lanetype::Numtype(Numtype::F64), 2_u8), Vunop::FnnXM(VunopFnnXM::Floor)))
 }
 
-// from s5/5.3-binary-instructions.wspec:465
+// from spec/5.3-binary-instructions.wspec:463
 fn binstr_p359_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     Ok(Instr::Vbinop(Shape(Lanetype::Packtype(Packtype::I8), 16_u8), Vbinop::JnnXM(VbinopJnnXM::Min(Sx::S))))
 }
 
-// from s5/5.3-binary-instructions.wspec:466
+// from spec/5.3-binary-instructions.wspec:464
 fn binstr_p360_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     Ok(Instr::Vbinop(Shape(Lanetype::Packtype(Packtype::I8), 16_u8), Vbinop::JnnXM(VbinopJnnXM::Min(Sx::U))))
 }
 
-// from s5/5.3-binary-instructions.wspec:467
+// from spec/5.3-binary-instructions.wspec:465
 fn binstr_p361_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     Ok(Instr::Vbinop(Shape(Lanetype::Packtype(Packtype::I8), 16_u8), Vbinop::JnnXM(VbinopJnnXM::Max(Sx::S))))
 }
 
-// from s5/5.3-binary-instructions.wspec:468
+// from spec/5.3-binary-instructions.wspec:466
 fn binstr_p362_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     Ok(Instr::Vbinop(Shape(Lanetype::Packtype(Packtype::I8), 16_u8), Vbinop::JnnXM(VbinopJnnXM::Max(Sx::U))))
 }
 
-// from s5/5.3-binary-instructions.wspec:469
+// from spec/5.3-binary-instructions.wspec:467
 fn binstr_p363_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     Ok(Instr::Vunop(Shape(Lanetype::Numtype(Numtype::F64), 2_u8), Vunop::FnnXM(VunopFnnXM::Trunc)))
 }
 
-// from s5/5.3-binary-instructions.wspec:470
+// from spec/5.3-binary-instructions.wspec:468
 fn binstr_p364_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     Ok(Instr::Vbinop(Shape(Lanetype::Packtype(Packtype::I8), 16_u8), Vbinop::JnnXM(VbinopJnnXM::Avgr)))
 }
 
-// from s5/5.3-binary-instructions.wspec:471
+// from spec/5.3-binary-instructions.wspec:469
 fn binstr_p365_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     Ok(Instr::Vextunop(Ishape::Shape(Shape(Lanetype::Packtype(Packtype::I16), 8_u8)), Ishape::Shape(Shape(Lanetype::Packtype(Packtype::I8), 16_u8)), Vextunop::JnnXMJnnXM(VextunopJnnXMJnnXM(Sx::S))))
 }
 
-// from s5/5.3-binary-instructions.wspec:472
+// from spec/5.3-binary-instructions.wspec:470
 fn binstr_p366_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     Ok(Instr::Vextunop(Ishape::Shape(Shape(Lanetype::Packtype(Packtype::I16), 8_u8)), Ishape::Shape(Shape(Lanetype::Packtype(Packtype::I8), 16_u8)), Vextunop::JnnXMJnnXM(VextunopJnnXMJnnXM(Sx::U))))
 }
 
-// from s5/5.3-binary-instructions.wspec:473
+// from spec/5.3-binary-instructions.wspec:471
 fn binstr_p367_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     Ok(Instr::Vextunop(Ishape::Shape(Shape(Lanetype::Numtype(Numtype::I32), 4_u8)), Ishape::Shape(Shape(Lanetype::Packtype(Packtype::I16), 8_u8)), Vextunop::JnnXMJnnXM(VextunopJnnXMJnnXM(Sx::S))))
 }
 
-// from s5/5.3-binary-instructions.wspec:474
+// from spec/5.3-binary-instructions.wspec:472
 fn binstr_p368_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     Ok(Instr::Vextunop(Ishape::Shape(Shape(Lanetype::Numtype(Numtype::I32), 4_u8)), Ishape::Shape(Shape(Lanetype::Packtype(Packtype::I16), 8_u8)), Vextunop::JnnXMJnnXM(VextunopJnnXMJnnXM(Sx::U))))
 }
 
-// from s5/5.3-binary-instructions.wspec:475
+// from spec/5.3-binary-instructions.wspec:473
 fn binstr_p369_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     Ok(Instr::Vunop(Shape(Lanetype::Packtype(Packtype::I16), 8_u8), Vunop::JnnXM(VunopJnnXM::Abs)))
 }
 
-// from s5/5.3-binary-instructions.wspec:476
+// from spec/5.3-binary-instructions.wspec:474
 fn binstr_p370_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     Ok(Instr::Vunop(Shape(Lanetype::Packtype(Packtype::I16), 8_u8), Vunop::JnnXM(VunopJnnXM::Neg)))
 }
 
-// from s5/5.3-binary-instructions.wspec:477
+// from spec/5.3-binary-instructions.wspec:475
 fn binstr_p371_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     Ok(Instr::Vbinop(Shape(Lanetype::Packtype(Packtype::I16), 8_u8), Vbinop::JnnXM(VbinopJnnXM::Q15mulrSat)))
 }
 
-// from s5/5.3-binary-instructions.wspec:478
+// from spec/5.3-binary-instructions.wspec:476
 fn binstr_p372_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     Ok(Instr::Vtestop(Shape(Lanetype::Packtype(Packtype::I16), 8_u8), Vtestop::JnnXM(VtestopJnnXM)))
 }
 
-// from s5/5.3-binary-instructions.wspec:479
+// from spec/5.3-binary-instructions.wspec:477
 fn binstr_p373_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     Ok(Instr::Vbitmask(Ishape::Shape(Shape(Lanetype::Packtype(Packtype::I16), 8_u8))))
 }
 
-// from s5/5.3-binary-instructions.wspec:480
+// from spec/5.3-binary-instructions.wspec:478
 fn binstr_p374_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     Ok(Instr::Vnarrow(Ishape::Shape(Shape(Lanetype::Packtype(Packtype::I16), 8_u8)), Ishape::Shape(Shape(Lanetype::Numtype(Numtype::I32), 4_u8)), Sx::S))
 }
 
-// from s5/5.3-binary-instructions.wspec:481
+// from spec/5.3-binary-instructions.wspec:479
 fn binstr_p375_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     Ok(Instr::Vnarrow(Ishape::Shape(Shape(Lanetype::Packtype(Packtype::I16), 8_u8)), Ishape::Shape(Shape(Lanetype::Numtype(Numtype::I32), 4_u8)), Sx::U))
 }
 
-// from s5/5.3-binary-instructions.wspec:482
+// from spec/5.3-binary-instructions.wspec:480
 fn binstr_p376_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     Ok(Instr::Vcvtop(Shape(Lanetype::Packtype(Packtype::I16), 8_u8), Shape(Lanetype::Packtype(Packtype::I8), 16_u8), Vcvtop::JnnXMJnnXM(VcvtopJnnXMJnnXM(Half::Low, Sx::S))))
 }
 
-// from s5/5.3-binary-instructions.wspec:483
+// from spec/5.3-binary-instructions.wspec:481
 fn binstr_p377_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     Ok(Instr::Vcvtop(Shape(Lanetype::Packtype(Packtype::I16), 8_u8), Shape(Lanetype::Packtype(Packtype::I8), 16_u8), Vcvtop::JnnXMJnnXM(VcvtopJnnXMJnnXM(Half::High, Sx::S))))
 }
 
-// from s5/5.3-binary-instructions.wspec:484
+// from spec/5.3-binary-instructions.wspec:482
 fn binstr_p378_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     Ok(Instr::Vcvtop(Shape(Lanetype::Packtype(Packtype::I16), 8_u8), Shape(Lanetype::Packtype(Packtype::I8), 16_u8), Vcvtop::JnnXMJnnXM(VcvtopJnnXMJnnXM(Half::Low, Sx::U))))
 }
 
-// from s5/5.3-binary-instructions.wspec:485
+// from spec/5.3-binary-instructions.wspec:483
 fn binstr_p379_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     Ok(Instr::Vcvtop(Shape(Lanetype::Packtype(Packtype::I16), 8_u8), Shape(Lanetype::Packtype(Packtype::I8), 16_u8), Vcvtop::JnnXMJnnXM(VcvtopJnnXMJnnXM(Half::High, Sx::U))))
 }
 
-// from s5/5.3-binary-instructions.wspec:486
+// from spec/5.3-binary-instructions.wspec:484
 fn binstr_p380_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     Ok(Instr::Vshiftop(Ishape::Shape(Shape(Lanetype::Packtype(Packtype::I16), 8_u8)), Vshiftop::JnnXM(VshiftopJnnXM::Shl)))
 }
 
-// from s5/5.3-binary-instructions.wspec:487
+// from spec/5.3-binary-instructions.wspec:485
 fn binstr_p381_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     Ok(Instr::Vshiftop(Ishape::Shape(Shape(Lanetype::Packtype(Packtype::I16), 8_u8)), Vshiftop::JnnXM(VshiftopJnnXM::Shr(Sx::S))))
 }
 
-// from s5/5.3-binary-instructions.wspec:488
+// from spec/5.3-binary-instructions.wspec:486
 fn binstr_p382_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     Ok(Instr::Vshiftop(Ishape::Shape(Shape(Lanetype::Packtype(Packtype::I16), 8_u8)), Vshiftop::JnnXM(VshiftopJnnXM::Shr(Sx::U))))
 }
 
-// from s5/5.3-binary-instructions.wspec:489
+// from spec/5.3-binary-instructions.wspec:487
 fn binstr_p383_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     Ok(Instr::Vbinop(Shape(Lanetype::Packtype(Packtype::I16), 8_u8), Vbinop::JnnXM(VbinopJnnXM::Add)))
 }
 
-// from s5/5.3-binary-instructions.wspec:490
+// from spec/5.3-binary-instructions.wspec:488
 fn binstr_p384_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     Ok(Instr::Vbinop(Shape(Lanetype::Packtype(Packtype::I16), 8_u8), Vbinop::JnnXM(VbinopJnnXM::AddSat(Sx::S))))
 }
 
-// from s5/5.3-binary-instructions.wspec:491
+// from spec/5.3-binary-instructions.wspec:489
 fn binstr_p385_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     Ok(Instr::Vbinop(Shape(Lanetype::Packtype(Packtype::I16), 8_u8), Vbinop::JnnXM(VbinopJnnXM::AddSat(Sx::U))))
 }
 
-// from s5/5.3-binary-instructions.wspec:492
+// from spec/5.3-binary-instructions.wspec:490
 fn binstr_p386_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     Ok(Instr::Vbinop(Shape(Lanetype::Packtype(Packtype::I16), 8_u8), Vbinop::JnnXM(VbinopJnnXM::Sub)))
 }
 
-// from s5/5.3-binary-instructions.wspec:493
+// from spec/5.3-binary-instructions.wspec:491
 fn binstr_p387_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     Ok(Instr::Vbinop(Shape(Lanetype::Packtype(Packtype::I16), 8_u8), Vbinop::JnnXM(VbinopJnnXM::SubSat(Sx::S))))
 }
 
-// from s5/5.3-binary-instructions.wspec:494
+// from spec/5.3-binary-instructions.wspec:492
 fn binstr_p388_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     Ok(Instr::Vbinop(Shape(Lanetype::Packtype(Packtype::I16), 8_u8), Vbinop::JnnXM(VbinopJnnXM::SubSat(Sx::U))))
 }
 
-// from s5/5.3-binary-instructions.wspec:495
+// from spec/5.3-binary-instructions.wspec:493
 fn binstr_p389_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     Ok(Instr::Vunop(Shape(Lanetype::Numtype(Numtype::F64), 2_u8), Vunop::FnnXM(VunopFnnXM::Nearest)))
 }
 
-// from s5/5.3-binary-instructions.wspec:496
+// from spec/5.3-binary-instructions.wspec:494
 fn binstr_p390_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     Ok(Instr::Vbinop(Shape(Lanetype::Packtype(Packtype::I16), 8_u8), Vbinop::JnnXM(VbinopJnnXM::Mul)))
 }
 
-// from s5/5.3-binary-instructions.wspec:497
+// from spec/5.3-binary-instructions.wspec:495
 fn binstr_p391_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     Ok(Instr::Vbinop(Shape(Lanetype::Packtype(Packtype::I16), 8_u8), Vbinop::JnnXM(VbinopJnnXM::Min(Sx::S))))
 }
 
-// from s5/5.3-binary-instructions.wspec:498
+// from spec/5.3-binary-instructions.wspec:496
 fn binstr_p392_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     Ok(Instr::Vbinop(Shape(Lanetype::Packtype(Packtype::I16), 8_u8), Vbinop::JnnXM(VbinopJnnXM::Min(Sx::U))))
 }
 
-// from s5/5.3-binary-instructions.wspec:499
+// from spec/5.3-binary-instructions.wspec:497
 fn binstr_p393_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     Ok(Instr::Vbinop(Shape(Lanetype::Packtype(Packtype::I16), 8_u8), Vbinop::JnnXM(VbinopJnnXM::Max(Sx::S))))
 }
 
-// from s5/5.3-binary-instructions.wspec:500
+// from spec/5.3-binary-instructions.wspec:498
 fn binstr_p394_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     Ok(Instr::Vbinop(Shape(Lanetype::Packtype(Packtype::I16), 8_u8), Vbinop::JnnXM(VbinopJnnXM::Max(Sx::U))))
 }
 
-// from s5/5.3-binary-instructions.wspec:501
+// from spec/5.3-binary-instructions.wspec:499
 fn binstr_p395_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     Ok(Instr::Vbinop(Shape(Lanetype::Packtype(Packtype::I16), 8_u8), Vbinop::JnnXM(VbinopJnnXM::Avgr)))
 }
 
-// from s5/5.3-binary-instructions.wspec:502
+// from spec/5.3-binary-instructions.wspec:500
 fn binstr_p396_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     Ok(Instr::Vextbinop(Ishape::Shape(Shape(Lanetype::Packtype(Packtype::I16), 8_u8)), Ishape::Shape(Shape(Lanetype::Packtype(Packtype::I8), 16_u8)), Vextbinop::JnnXMJnnXM(VextbinopJnnXMJnnXM::Extmul(Half::Low, Sx::S))))
 }
 
-// from s5/5.3-binary-instructions.wspec:503
+// from spec/5.3-binary-instructions.wspec:501
 fn binstr_p397_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     Ok(Instr::Vextbinop(Ishape::Shape(Shape(Lanetype::Packtype(Packtype::I16), 8_u8)), Ishape::Shape(Shape(Lanetype::Packtype(Packtype::I8), 16_u8)), Vextbinop::JnnXMJnnXM(VextbinopJnnXMJnnXM::Extmul(Half::High, Sx::S))))
 }
 
-// from s5/5.3-binary-instructions.wspec:504
+// from spec/5.3-binary-instructions.wspec:502
 fn binstr_p398_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     Ok(Instr::Vextbinop(Ishape::Shape(Shape(Lanetype::Packtype(Packtype::I16), 8_u8)), Ishape::Shape(Shape(Lanetype::Packtype(Packtype::I8), 16_u8)), Vextbinop::JnnXMJnnXM(VextbinopJnnXMJnnXM::Extmul(Half::Low, Sx::U))))
 }
 
-// from s5/5.3-binary-instructions.wspec:505
+// from spec/5.3-binary-instructions.wspec:503
 fn binstr_p399_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     Ok(Instr::Vextbinop(Ishape::Shape(Shape(Lanetype::Packtype(Packtype::I16), 8_u8)), Ishape::Shape(Shape(Lanetype::Packtype(Packtype::I8), 16_u8)), Vextbinop::JnnXMJnnXM(VextbinopJnnXMJnnXM::Extmul(Half::High, Sx::U))))
 }
 
-// from s5/5.3-binary-instructions.wspec:506
+// from spec/5.3-binary-instructions.wspec:504
 fn binstr_p400_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     Ok(Instr::Vunop(Shape(Lanetype::Numtype(Numtype::I32), 4_u8), Vunop::JnnXM(VunopJnnXM::Abs)))
 }
 
-// from s5/5.3-binary-instructions.wspec:507
+// from spec/5.3-binary-instructions.wspec:505
 fn binstr_p401_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     Ok(Instr::Vunop(Shape(Lanetype::Numtype(Numtype::I32), 4_u8), Vunop::JnnXM(VunopJnnXM::Neg)))
 }
 
-// from s5/5.3-binary-instructions.wspec:508
+// from spec/5.3-binary-instructions.wspec:506
 fn binstr_p402_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     Ok(Instr::Vtestop(Shape(Lanetype::Numtype(Numtype::I32), 4_u8), Vtestop::JnnXM(VtestopJnnXM)))
 }
 
-// from s5/5.3-binary-instructions.wspec:509
+// from spec/5.3-binary-instructions.wspec:507
 fn binstr_p403_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     Ok(Instr::Vbitmask(Ishape::Shape(Shape(Lanetype::Numtype(Numtype::I32), 4_u8))))
 }
 
-// from s5/5.3-binary-instructions.wspec:510
+// from spec/5.3-binary-instructions.wspec:508
 fn binstr_p404_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     Ok(Instr::Vcvtop(Shape(Lanetype::Numtype(Numtype::I32), 4_u8), Shape(Lanetype::Packtype(Packtype::I16), 8_u8), Vcvtop::JnnXMJnnXM(VcvtopJnnXMJnnXM(Half::Low, Sx::S))))
 }
 
-// from s5/5.3-binary-instructions.wspec:511
+// from spec/5.3-binary-instructions.wspec:509
 fn binstr_p405_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     Ok(Instr::Vcvtop(Shape(Lanetype::Numtype(Numtype::I32), 4_u8), Shape(Lanetype::Packtype(Packtype::I16), 8_u8), Vcvtop::JnnXMJnnXM(VcvtopJnnXMJnnXM(Half::High, Sx::S))))
 }
 
-// from s5/5.3-binary-instructions.wspec:512
+// from spec/5.3-binary-instructions.wspec:510
 fn binstr_p406_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     Ok(Instr::Vcvtop(Shape(Lanetype::Numtype(Numtype::I32), 4_u8), Shape(Lanetype::Packtype(Packtype::I16), 8_u8), Vcvtop::JnnXMJnnXM(VcvtopJnnXMJnnXM(Half::Low, Sx::U))))
 }
 
-// from s5/5.3-binary-instructions.wspec:513
+// from spec/5.3-binary-instructions.wspec:511
 fn binstr_p407_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     Ok(Instr::Vcvtop(Shape(Lanetype::Numtype(Numtype::I32), 4_u8), Shape(Lanetype::Packtype(Packtype::I16), 8_u8), Vcvtop::JnnXMJnnXM(VcvtopJnnXMJnnXM(Half::High, Sx::U))))
 }
 
-// from s5/5.3-binary-instructions.wspec:514
+// from spec/5.3-binary-instructions.wspec:512
 fn binstr_p408_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     Ok(Instr::Vshiftop(Ishape::Shape(Shape(Lanetype::Numtype(Numtype::I32), 4_u8)), Vshiftop::JnnXM(VshiftopJnnXM::Shl)))
 }
 
-// from s5/5.3-binary-instructions.wspec:515
+// from spec/5.3-binary-instructions.wspec:513
 fn binstr_p409_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     Ok(Instr::Vshiftop(Ishape::Shape(Shape(Lanetype::Numtype(Numtype::I32), 4_u8)), Vshiftop::JnnXM(VshiftopJnnXM::Shr(Sx::S))))
 }
 
-// from s5/5.3-binary-instructions.wspec:516
+// from spec/5.3-binary-instructions.wspec:514
 fn binstr_p410_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     Ok(Instr::Vshiftop(Ishape::Shape(Shape(Lanetype::Numtype(Numtype::I32), 4_u8)), Vshiftop::JnnXM(VshiftopJnnXM::Shr(Sx::U))))
 }
 
-// from s5/5.3-binary-instructions.wspec:517
+// from spec/5.3-binary-instructions.wspec:515
 fn binstr_p411_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     Ok(Instr::Vbinop(Shape(Lanetype::Numtype(Numtype::I32), 4_u8), Vbinop::JnnXM(VbinopJnnXM::Add)))
 }
 
-// from s5/5.3-binary-instructions.wspec:518
+// from spec/5.3-binary-instructions.wspec:516
 fn binstr_p412_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     Ok(Instr::Vbinop(Shape(Lanetype::Numtype(Numtype::I32), 4_u8), Vbinop::JnnXM(VbinopJnnXM::Sub)))
 }
 
-// from s5/5.3-binary-instructions.wspec:519
+// from spec/5.3-binary-instructions.wspec:517
 fn binstr_p413_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     Ok(Instr::Vbinop(Shape(Lanetype::Numtype(Numtype::I32), 4_u8), Vbinop::JnnXM(VbinopJnnXM::Mul)))
 }
 
-// from s5/5.3-binary-instructions.wspec:520
+// from spec/5.3-binary-instructions.wspec:518
 fn binstr_p414_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     Ok(Instr::Vbinop(Shape(Lanetype::Numtype(Numtype::I32), 4_u8), Vbinop::JnnXM(VbinopJnnXM::Min(Sx::S))))
 }
 
-// from s5/5.3-binary-instructions.wspec:521
+// from spec/5.3-binary-instructions.wspec:519
 fn binstr_p415_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     Ok(Instr::Vbinop(Shape(Lanetype::Numtype(Numtype::I32), 4_u8), Vbinop::JnnXM(VbinopJnnXM::Min(Sx::U))))
 }
 
-// from s5/5.3-binary-instructions.wspec:522
+// from spec/5.3-binary-instructions.wspec:520
 fn binstr_p416_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     Ok(Instr::Vbinop(Shape(Lanetype::Numtype(Numtype::I32), 4_u8), Vbinop::JnnXM(VbinopJnnXM::Max(Sx::S))))
 }
 
-// from s5/5.3-binary-instructions.wspec:523
+// from spec/5.3-binary-instructions.wspec:521
 fn binstr_p417_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     Ok(Instr::Vbinop(Shape(Lanetype::Numtype(Numtype::I32), 4_u8), Vbinop::JnnXM(VbinopJnnXM::Max(Sx::U))))
 }
 
-// from s5/5.3-binary-instructions.wspec:524
+// from spec/5.3-binary-instructions.wspec:522
 fn binstr_p418_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     Ok(Instr::Vextbinop(Ishape::Shape(Shape(Lanetype::Numtype(Numtype::I32), 4_u8)), Ishape::Shape(Shape(Lanetype::Packtype(Packtype::I16), 8_u8)), Vextbinop::JnnXMJnnXM(VextbinopJnnXMJnnXM::Dot)))
 }
 
-// from s5/5.3-binary-instructions.wspec:525
+// from spec/5.3-binary-instructions.wspec:523
 fn binstr_p419_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     Ok(Instr::Vextbinop(Ishape::Shape(Shape(Lanetype::Numtype(Numtype::I32), 4_u8)), Ishape::Shape(Shape(Lanetype::Packtype(Packtype::I16), 8_u8)), Vextbinop::JnnXMJnnXM(VextbinopJnnXMJnnXM::Extmul(Half::Low, Sx::S))))
 }
 
-// from s5/5.3-binary-instructions.wspec:526
+// from spec/5.3-binary-instructions.wspec:524
 fn binstr_p420_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     Ok(Instr::Vextbinop(Ishape::Shape(Shape(Lanetype::Numtype(Numtype::I32), 4_u8)), Ishape::Shape(Shape(Lanetype::Packtype(Packtype::I16), 8_u8)), Vextbinop::JnnXMJnnXM(VextbinopJnnXMJnnXM::Extmul(Half::High, Sx::S))))
 }
 
-// from s5/5.3-binary-instructions.wspec:527
+// from spec/5.3-binary-instructions.wspec:525
 fn binstr_p421_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     Ok(Instr::Vextbinop(Ishape::Shape(Shape(Lanetype::Numtype(Numtype::I32), 4_u8)), Ishape::Shape(Shape(Lanetype::Packtype(Packtype::I16), 8_u8)), Vextbinop::JnnXMJnnXM(VextbinopJnnXMJnnXM::Extmul(Half::Low, Sx::U))))
 }
 
-// from s5/5.3-binary-instructions.wspec:528
+// from spec/5.3-binary-instructions.wspec:526
 fn binstr_p422_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     Ok(Instr::Vextbinop(Ishape::Shape(Shape(Lanetype::Numtype(Numtype::I32), 4_u8)), Ishape::Shape(Shape(Lanetype::Packtype(Packtype::I16), 8_u8)), Vextbinop::JnnXMJnnXM(VextbinopJnnXMJnnXM::Extmul(Half::High, Sx::U))))
 }
 
-// from s5/5.3-binary-instructions.wspec:529
+// from spec/5.3-binary-instructions.wspec:527
 fn binstr_p423_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     Ok(Instr::Vunop(Shape(Lanetype::Numtype(Numtype::I64), 2_u8), Vunop::JnnXM(VunopJnnXM::Abs)))
 }
 
-// from s5/5.3-binary-instructions.wspec:530
+// from spec/5.3-binary-instructions.wspec:528
 fn binstr_p424_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     Ok(Instr::Vunop(Shape(Lanetype::Numtype(Numtype::I64), 2_u8), Vunop::JnnXM(VunopJnnXM::Neg)))
 }
 
-// from s5/5.3-binary-instructions.wspec:531
+// from spec/5.3-binary-instructions.wspec:529
 fn binstr_p425_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     Ok(Instr::Vtestop(Shape(Lanetype::Numtype(Numtype::I64), 2_u8), Vtestop::JnnXM(VtestopJnnXM)))
 }
 
-// from s5/5.3-binary-instructions.wspec:532
+// from spec/5.3-binary-instructions.wspec:530
 fn binstr_p426_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     Ok(Instr::Vbitmask(Ishape::Shape(Shape(Lanetype::Numtype(Numtype::I64), 2_u8))))
 }
 
-// from s5/5.3-binary-instructions.wspec:533
+// from spec/5.3-binary-instructions.wspec:531
 fn binstr_p427_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     Ok(Instr::Vcvtop(Shape(Lanetype::Numtype(Numtype::I64), 2_u8), Shape(Lanetype::Numtype(Numtype::I32), 4_u8), Vcvtop::JnnXMJnnXM(VcvtopJnnXMJnnXM(Half::Low, Sx::S))))
 }
 
-// from s5/5.3-binary-instructions.wspec:534
+// from spec/5.3-binary-instructions.wspec:532
 fn binstr_p428_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     Ok(Instr::Vcvtop(Shape(Lanetype::Numtype(Numtype::I64), 2_u8), Shape(Lanetype::Numtype(Numtype::I32), 4_u8), Vcvtop::JnnXMJnnXM(VcvtopJnnXMJnnXM(Half::High, Sx::S))))
 }
 
-// from s5/5.3-binary-instructions.wspec:535
+// from spec/5.3-binary-instructions.wspec:533
 fn binstr_p429_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     Ok(Instr::Vcvtop(Shape(Lanetype::Numtype(Numtype::I64), 2_u8), Shape(Lanetype::Numtype(Numtype::I32), 4_u8), Vcvtop::JnnXMJnnXM(VcvtopJnnXMJnnXM(Half::Low, Sx::U))))
 }
 
-// from s5/5.3-binary-instructions.wspec:536
+// from spec/5.3-binary-instructions.wspec:534
 fn binstr_p430_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     Ok(Instr::Vcvtop(Shape(Lanetype::Numtype(Numtype::I64), 2_u8), Shape(Lanetype::Numtype(Numtype::I32), 4_u8), Vcvtop::JnnXMJnnXM(VcvtopJnnXMJnnXM(Half::High, Sx::U))))
 }
 
-// from s5/5.3-binary-instructions.wspec:537
+// from spec/5.3-binary-instructions.wspec:535
 fn binstr_p431_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     Ok(Instr::Vshiftop(Ishape::Shape(Shape(Lanetype::Numtype(Numtype::I64), 2_u8)), Vshiftop::JnnXM(VshiftopJnnXM::Shl)))
 }
 
-// from s5/5.3-binary-instructions.wspec:538
+// from spec/5.3-binary-instructions.wspec:536
 fn binstr_p432_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     Ok(Instr::Vshiftop(Ishape::Shape(Shape(Lanetype::Numtype(Numtype::I64), 2_u8)), Vshiftop::JnnXM(VshiftopJnnXM::Shr(Sx::S))))
 }
 
-// from s5/5.3-binary-instructions.wspec:539
+// from spec/5.3-binary-instructions.wspec:537
 fn binstr_p433_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     Ok(Instr::Vshiftop(Ishape::Shape(Shape(Lanetype::Numtype(Numtype::I64), 2_u8)), Vshiftop::JnnXM(VshiftopJnnXM::Shr(Sx::U))))
 }
 
-// from s5/5.3-binary-instructions.wspec:540
+// from spec/5.3-binary-instructions.wspec:538
 fn binstr_p434_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     Ok(Instr::Vbinop(Shape(Lanetype::Numtype(Numtype::I64), 2_u8), Vbinop::JnnXM(VbinopJnnXM::Add)))
 }
 
-// from s5/5.3-binary-instructions.wspec:541
+// from spec/5.3-binary-instructions.wspec:539
 fn binstr_p435_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     Ok(Instr::Vbinop(Shape(Lanetype::Numtype(Numtype::I64), 2_u8), Vbinop::JnnXM(VbinopJnnXM::Sub)))
 }
 
-// from s5/5.3-binary-instructions.wspec:542
+// from spec/5.3-binary-instructions.wspec:540
 fn binstr_p436_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     Ok(Instr::Vbinop(Shape(Lanetype::Numtype(Numtype::I64), 2_u8), Vbinop::JnnXM(VbinopJnnXM::Mul)))
 }
 
-// from s5/5.3-binary-instructions.wspec:543
+// from spec/5.3-binary-instructions.wspec:541
 fn binstr_p437_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     Ok(Instr::Vrelop(Shape(Lanetype::Numtype(Numtype::I64), 2_u8), Vrelop::JnnXM(VrelopJnnXM::Eq)))
 }
 
-// from s5/5.3-binary-instructions.wspec:544
+// from spec/5.3-binary-instructions.wspec:542
 fn binstr_p438_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     Ok(Instr::Vrelop(Shape(Lanetype::Numtype(Numtype::I64), 2_u8), Vrelop::JnnXM(VrelopJnnXM::Ne)))
 }
 
-// from s5/5.3-binary-instructions.wspec:545
+// from spec/5.3-binary-instructions.wspec:543
 fn binstr_p439_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     Ok(Instr::Vrelop(Shape(Lanetype::Numtype(Numtype::I64), 2_u8), Vrelop::JnnXM(VrelopJnnXM::Lt(Sx::S))))
 }
 
-// from s5/5.3-binary-instructions.wspec:546
+// from spec/5.3-binary-instructions.wspec:544
 fn binstr_p440_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     Ok(Instr::Vrelop(Shape(Lanetype::Numtype(Numtype::I64), 2_u8), Vrelop::JnnXM(VrelopJnnXM::Gt(Sx::S))))
 }
 
-// from s5/5.3-binary-instructions.wspec:547
+// from spec/5.3-binary-instructions.wspec:545
 fn binstr_p441_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     Ok(Instr::Vrelop(Shape(Lanetype::Numtype(Numtype::I64), 2_u8), Vrelop::JnnXM(VrelopJnnXM::Le(Sx::S))))
 }
 
-// from s5/5.3-binary-instructions.wspec:548
+// from spec/5.3-binary-instructions.wspec:546
 fn binstr_p442_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     Ok(Instr::Vrelop(Shape(Lanetype::Numtype(Numtype::I64), 2_u8), Vrelop::JnnXM(VrelopJnnXM::Ge(Sx::S))))
 }
 
-// from s5/5.3-binary-instructions.wspec:549
+// from spec/5.3-binary-instructions.wspec:547
 fn binstr_p443_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     Ok(Instr::Vextbinop(Ishape::Shape(Shape(Lanetype::Numtype(Numtype::I64), 2_u8)), Ishape::Shape(Shape(Lanetype::Numtype(Numtype::I32), 4_u8)), Vextbinop::JnnXMJnnXM(VextbinopJnnXMJnnXM::Extmul(Half::Low, Sx::S))))
 }
 
-// from s5/5.3-binary-instructions.wspec:550
+// from spec/5.3-binary-instructions.wspec:548
 fn binstr_p444_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     Ok(Instr::Vextbinop(Ishape::Shape(Shape(Lanetype::Numtype(Numtype::I64), 2_u8)), Ishape::Shape(Shape(Lanetype::Numtype(Numtype::I32), 4_u8)), Vextbinop::JnnXMJnnXM(VextbinopJnnXMJnnXM::Extmul(Half::High, Sx::S))))
 }
 
-// from s5/5.3-binary-instructions.wspec:551
+// from spec/5.3-binary-instructions.wspec:549
 fn binstr_p445_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     Ok(Instr::Vextbinop(Ishape::Shape(Shape(Lanetype::Numtype(Numtype::I64), 2_u8)), Ishape::Shape(Shape(Lanetype::Numtype(Numtype::I32), 4_u8)), Vextbinop::JnnXMJnnXM(VextbinopJnnXMJnnXM::Extmul(Half::Low, Sx::U))))
 }
 
-// from s5/5.3-binary-instructions.wspec:552
+// from spec/5.3-binary-instructions.wspec:550
 fn binstr_p446_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     Ok(Instr::Vextbinop(Ishape::Shape(Shape(Lanetype::Numtype(Numtype::I64), 2_u8)), Ishape::Shape(Shape(Lanetype::Numtype(Numtype::I32), 4_u8)), Vextbinop::JnnXMJnnXM(VextbinopJnnXMJnnXM::Extmul(Half::High, Sx::U))))
 }
 
-// from s5/5.3-binary-instructions.wspec:553
+// from spec/5.3-binary-instructions.wspec:551
 fn binstr_p447_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     Ok(Instr::Vunop(Shape(Lanetype::Numtype(Numtype::F32), 4_u8), Vunop::JnnXM(VunopJnnXM::Abs)))
 }
 
-// from s5/5.3-binary-instructions.wspec:554
+// from spec/5.3-binary-instructions.wspec:552
 fn binstr_p448_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     Ok(Instr::Vunop(Shape(Lanetype::Numtype(Numtype::F32), 4_u8), Vunop::JnnXM(VunopJnnXM::Neg)))
 }
 
-// from s5/5.3-binary-instructions.wspec:555
+// from spec/5.3-binary-instructions.wspec:553
 fn binstr_p449_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     Ok(Instr::Vunop(Shape(Lanetype::Numtype(Numtype::F32), 4_u8), Vunop::FnnXM(VunopFnnXM::Sqrt)))
 }
 
-// from s5/5.3-binary-instructions.wspec:556
+// from spec/5.3-binary-instructions.wspec:554
 fn binstr_p450_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     Ok(Instr::Vbinop(Shape(Lanetype::Numtype(Numtype::F32), 4_u8), Vbinop::JnnXM(VbinopJnnXM::Add)))
 }
 
-// from s5/5.3-binary-instructions.wspec:557
+// from spec/5.3-binary-instructions.wspec:555
 fn binstr_p451_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     Ok(Instr::Vbinop(Shape(Lanetype::Numtype(Numtype::F32), 4_u8), Vbinop::JnnXM(VbinopJnnXM::Sub)))
 }
 
-// from s5/5.3-binary-instructions.wspec:558
+// from spec/5.3-binary-instructions.wspec:556
 fn binstr_p452_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     Ok(Instr::Vbinop(Shape(Lanetype::Numtype(Numtype::F32), 4_u8), Vbinop::JnnXM(VbinopJnnXM::Mul)))
 }
 
-// from s5/5.3-binary-instructions.wspec:559
+// from spec/5.3-binary-instructions.wspec:557
 fn binstr_p453_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     Ok(Instr::Vbinop(Shape(Lanetype::Numtype(Numtype::F32), 4_u8), Vbinop::FnnXM(VbinopFnnXM::Div)))
 }
 
-// from s5/5.3-binary-instructions.wspec:560
+// from spec/5.3-binary-instructions.wspec:558
 fn binstr_p454_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     Ok(Instr::Vbinop(Shape(Lanetype::Numtype(Numtype::F32), 4_u8), Vbinop::FnnXM(VbinopFnnXM::Min)))
 }
 
-// from s5/5.3-binary-instructions.wspec:561
+// from spec/5.3-binary-instructions.wspec:559
 fn binstr_p455_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     Ok(Instr::Vbinop(Shape(Lanetype::Numtype(Numtype::F32), 4_u8), Vbinop::FnnXM(VbinopFnnXM::Max)))
 }
 
-// from s5/5.3-binary-instructions.wspec:562
+// from spec/5.3-binary-instructions.wspec:560
 fn binstr_p456_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     Ok(Instr::Vbinop(Shape(Lanetype::Numtype(Numtype::F32), 4_u8), Vbinop::FnnXM(VbinopFnnXM::Pmin)))
 }
 
-// from s5/5.3-binary-instructions.wspec:563
+// from spec/5.3-binary-instructions.wspec:561
 fn binstr_p457_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     Ok(Instr::Vbinop(Shape(Lanetype::Numtype(Numtype::F32), 4_u8), Vbinop::FnnXM(VbinopFnnXM::Pmax)))
 }
 
-// from s5/5.3-binary-instructions.wspec:564
+// from spec/5.3-binary-instructions.wspec:562
 fn binstr_p458_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     Ok(Instr::Vunop(Shape(Lanetype::Numtype(Numtype::F64), 2_u8), Vunop::JnnXM(VunopJnnXM::Abs)))
 }
 
-// from s5/5.3-binary-instructions.wspec:565
+// from spec/5.3-binary-instructions.wspec:563
 fn binstr_p459_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     Ok(Instr::Vunop(Shape(Lanetype::Numtype(Numtype::F64), 2_u8), Vunop::JnnXM(VunopJnnXM::Neg)))
 }
 
-// from s5/5.3-binary-instructions.wspec:566
+// from spec/5.3-binary-instructions.wspec:564
 fn binstr_p460_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     Ok(Instr::Vunop(Shape(Lanetype::Numtype(Numtype::F64), 2_u8), Vunop::FnnXM(VunopFnnXM::Sqrt)))
 }
 
-// from s5/5.3-binary-instructions.wspec:567
+// from spec/5.3-binary-instructions.wspec:565
 fn binstr_p461_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     Ok(Instr::Vbinop(Shape(Lanetype::Numtype(Numtype::F64), 2_u8), Vbinop::JnnXM(VbinopJnnXM::Add)))
 }
 
-// from s5/5.3-binary-instructions.wspec:568
+// from spec/5.3-binary-instructions.wspec:566
 fn binstr_p462_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     Ok(Instr::Vbinop(Shape(Lanetype::Numtype(Numtype::F64), 2_u8), Vbinop::JnnXM(VbinopJnnXM::Sub)))
 }
 
-// from s5/5.3-binary-instructions.wspec:569
+// from spec/5.3-binary-instructions.wspec:567
 fn binstr_p463_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     Ok(Instr::Vbinop(Shape(Lanetype::Numtype(Numtype::F64), 2_u8), Vbinop::JnnXM(VbinopJnnXM::Mul)))
 }
 
-// from s5/5.3-binary-instructions.wspec:570
+// from spec/5.3-binary-instructions.wspec:568
 fn binstr_p464_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     Ok(Instr::Vbinop(Shape(Lanetype::Numtype(Numtype::F64), 2_u8), Vbinop::FnnXM(VbinopFnnXM::Div)))
 }
 
-// from s5/5.3-binary-instructions.wspec:571
+// from spec/5.3-binary-instructions.wspec:569
 fn binstr_p465_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     Ok(Instr::Vbinop(Shape(Lanetype::Numtype(Numtype::F64), 2_u8), Vbinop::FnnXM(VbinopFnnXM::Min)))
 }
 
-// from s5/5.3-binary-instructions.wspec:572
+// from spec/5.3-binary-instructions.wspec:570
 fn binstr_p466_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     Ok(Instr::Vbinop(Shape(Lanetype::Numtype(Numtype::F64), 2_u8), Vbinop::FnnXM(VbinopFnnXM::Max)))
 }
 
-// from s5/5.3-binary-instructions.wspec:573
+// from spec/5.3-binary-instructions.wspec:571
 fn binstr_p467_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     Ok(Instr::Vbinop(Shape(Lanetype::Numtype(Numtype::F64), 2_u8), Vbinop::FnnXM(VbinopFnnXM::Pmin)))
 }
 
-// from s5/5.3-binary-instructions.wspec:574
+// from spec/5.3-binary-instructions.wspec:572
 fn binstr_p468_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     Ok(Instr::Vbinop(Shape(Lanetype::Numtype(Numtype::F64), 2_u8), Vbinop::FnnXM(VbinopFnnXM::Pmax)))
 }
 
-// from s5/5.3-binary-instructions.wspec:575
+// from spec/5.3-binary-instructions.wspec:573
 fn binstr_p469_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     Ok(Instr::Vcvtop(Shape(Lanetype::Numtype(Numtype::I32), 4_u8), Shape(Lanetype::Numtype(Numtype::F32), 4_u8), Vcvtop::FnnXMJnnXM(VcvtopFnnXMJnnXM::TruncSat(Sx::S, None))))
 }
 
-// from s5/5.3-binary-instructions.wspec:576
+// from spec/5.3-binary-instructions.wspec:574
 fn binstr_p470_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     Ok(Instr::Vcvtop(Shape(Lanetype::Numtype(Numtype::I32), 4_u8), Shape(Lanetype::Numtype(Numtype::F32), 4_u8), Vcvtop::FnnXMJnnXM(VcvtopFnnXMJnnXM::TruncSat(Sx::U, None))))
 }
 
-// from s5/5.3-binary-instructions.wspec:577
+// from spec/5.3-binary-instructions.wspec:575
 fn binstr_p471_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     Ok(Instr::Vcvtop(Shape(Lanetype::Numtype(Numtype::F32), 4_u8), Shape(Lanetype::Numtype(Numtype::I32), 4_u8), Vcvtop::JnnXMFnnXM(VcvtopJnnXMFnnXM(None, Sx::S))))
 }
 
-// from s5/5.3-binary-instructions.wspec:578
+// from spec/5.3-binary-instructions.wspec:576
 fn binstr_p472_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     Ok(Instr::Vcvtop(Shape(Lanetype::Numtype(Numtype::F32), 4_u8), Shape(Lanetype::Numtype(Numtype::I32), 4_u8), Vcvtop::JnnXMFnnXM(VcvtopJnnXMFnnXM(None, Sx::U))))
 }
 
-// from s5/5.3-binary-instructions.wspec:579
+// from spec/5.3-binary-instructions.wspec:577
 fn binstr_p473_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     Ok(Instr::Vcvtop(Shape(Lanetype::Numtype(Numtype::I32), 4_u8), Shape(Lanetype::Numtype(Numtype::F64), 2_u8), Vcvtop::FnnXMJnnXM(VcvtopFnnXMJnnXM::TruncSat(Sx::S, Some(Zero)))))
 }
 
-// from s5/5.3-binary-instructions.wspec:580
+// from spec/5.3-binary-instructions.wspec:578
 fn binstr_p474_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     Ok(Instr::Vcvtop(Shape(Lanetype::Numtype(Numtype::I32), 4_u8), Shape(Lanetype::Numtype(Numtype::F64), 2_u8), Vcvtop::FnnXMJnnXM(VcvtopFnnXMJnnXM::TruncSat(Sx::U, Some(Zero)))))
 }
 
-// from s5/5.3-binary-instructions.wspec:581
+// from spec/5.3-binary-instructions.wspec:579
 fn binstr_p475_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     Ok(Instr::Vcvtop(Shape(Lanetype::Numtype(Numtype::F64), 2_u8), Shape(Lanetype::Numtype(Numtype::I32), 4_u8), Vcvtop::JnnXMFnnXM(VcvtopJnnXMFnnXM(Some(Half::Low), Sx::S))))
 }
 
-// from s5/5.3-binary-instructions.wspec:582
+// from spec/5.3-binary-instructions.wspec:580
 fn binstr_p476_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     Ok(Instr::Vcvtop(Shape(Lanetype::Numtype(Numtype::F64), 2_u8), Shape(Lanetype::Numtype(Numtype::I32), 4_u8), Vcvtop::JnnXMFnnXM(VcvtopJnnXMFnnXM(Some(Half::Low), Sx::U))))
 }
 
-// from s5/5.3-binary-instructions.wspec:586
+// from spec/5.3-binary-instructions.wspec:584
 fn binstr_p477_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     Ok(Instr::Vswizzlop(Bshape::Shape(Shape(Lanetype::Packtype(Packtype::I8), 16_u8)), Vswizzlop::I8XM(VswizzlopI8XM::RelaxedSwizzle)))
 }
 
-// from s5/5.3-binary-instructions.wspec:587
+// from spec/5.3-binary-instructions.wspec:585
 fn binstr_p478_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     Ok(Instr::Vcvtop(Shape(Lanetype::Numtype(Numtype::I32), 4_u8), Shape(Lanetype::Numtype(Numtype::F32), 4_u8), Vcvtop::FnnXMJnnXM(VcvtopFnnXMJnnXM::RelaxedTrunc(Sx::S, None))))
 }
 
-// from s5/5.3-binary-instructions.wspec:588
+// from spec/5.3-binary-instructions.wspec:586
 fn binstr_p479_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     Ok(Instr::Vcvtop(Shape(Lanetype::Numtype(Numtype::I32), 4_u8), Shape(Lanetype::Numtype(Numtype::F32), 4_u8), Vcvtop::FnnXMJnnXM(VcvtopFnnXMJnnXM::RelaxedTrunc(Sx::U, None))))
 }
 
-// from s5/5.3-binary-instructions.wspec:589
+// from spec/5.3-binary-instructions.wspec:587
 fn binstr_p480_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     Ok(Instr::Vcvtop(Shape(Lanetype::Numtype(Numtype::I32), 4_u8), Shape(Lanetype::Numtype(Numtype::F64), 2_u8), Vcvtop::FnnXMJnnXM(VcvtopFnnXMJnnXM::RelaxedTrunc(Sx::S, Some(Zero)))))
 }
 
-// from s5/5.3-binary-instructions.wspec:590
+// from spec/5.3-binary-instructions.wspec:588
 fn binstr_p481_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     Ok(Instr::Vcvtop(Shape(Lanetype::Numtype(Numtype::I32), 4_u8), Shape(Lanetype::Numtype(Numtype::F64), 2_u8), Vcvtop::FnnXMJnnXM(VcvtopFnnXMJnnXM::RelaxedTrunc(Sx::U, Some(Zero)))))
 }
 
-// from s5/5.3-binary-instructions.wspec:591
+// from spec/5.3-binary-instructions.wspec:589
 fn binstr_p482_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     Ok(Instr::Vternop(Shape(Lanetype::Numtype(Numtype::F32), 4_u8), Vternop::FnnXM(VternopFnnXM::RelaxedMadd)))
 }
 
-// from s5/5.3-binary-instructions.wspec:592
+// from spec/5.3-binary-instructions.wspec:590
 fn binstr_p483_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     Ok(Instr::Vternop(Shape(Lanetype::Numtype(Numtype::F32), 4_u8), Vternop::FnnXM(VternopFnnXM::RelaxedNmadd)))
 }
 
-// from s5/5.3-binary-instructions.wspec:593
+// from spec/5.3-binary-instructions.wspec:591
 fn binstr_p484_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     Ok(Instr::Vternop(Shape(Lanetype::Numtype(Numtype::F64), 2_u8), Vternop::FnnXM(VternopFnnXM::RelaxedMadd)))
 }
 
-// from s5/5.3-binary-instructions.wspec:594
+// from spec/5.3-binary-instructions.wspec:592
 fn binstr_p485_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     Ok(Instr::Vternop(Shape(Lanetype::Numtype(Numtype::F64), 2_u8), Vternop::FnnXM(VternopFnnXM::RelaxedNmadd)))
 }
 
-// from s5/5.3-binary-instructions.wspec:595
+// from spec/5.3-binary-instructions.wspec:593
 fn binstr_p486_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     Ok(Instr::Vternop(Shape(Lanetype::Packtype(Packtype::I8), 16_u8), Vternop::JnnXM(VternopJnnXM)))
 }
 
-// from s5/5.3-binary-instructions.wspec:596
+// from spec/5.3-binary-instructions.wspec:594
 fn binstr_p487_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     Ok(Instr::Vternop(Shape(Lanetype::Packtype(Packtype::I16), 8_u8), Vternop::JnnXM(VternopJnnXM)))
 }
 
-// from s5/5.3-binary-instructions.wspec:597
+// from spec/5.3-binary-instructions.wspec:595
 fn binstr_p488_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     Ok(Instr::Vternop(Shape(Lanetype::Numtype(Numtype::I32), 4_u8), Vternop::JnnXM(VternopJnnXM)))
 }
 
-// from s5/5.3-binary-instructions.wspec:598
+// from spec/5.3-binary-instructions.wspec:596
 fn binstr_p489_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     Ok(Instr::Vternop(Shape(Lanetype::Numtype(Numtype::I64), 2_u8), Vternop::JnnXM(VternopJnnXM)))
 }
 
-// from s5/5.3-binary-instructions.wspec:599
+// from spec/5.3-binary-instructions.wspec:597
 fn binstr_p490_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     Ok(Instr::Vbinop(Shape(Lanetype::Numtype(Numtype::F32), 4_u8), Vbinop::FnnXM(VbinopFnnXM::RelaxedMin)))
 }
 
-// from s5/5.3-binary-instructions.wspec:600
+// from spec/5.3-binary-instructions.wspec:598
 fn binstr_p491_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     Ok(Instr::Vbinop(Shape(Lanetype::Numtype(Numtype::F32), 4_u8), Vbinop::FnnXM(VbinopFnnXM::RelaxedMax)))
 }
 
-// from s5/5.3-binary-instructions.wspec:601
+// from spec/5.3-binary-instructions.wspec:599
 fn binstr_p492_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     Ok(Instr::Vbinop(Shape(Lanetype::Numtype(Numtype::F64), 2_u8), Vbinop::FnnXM(VbinopFnnXM::RelaxedMin)))
 }
 
-// from s5/5.3-binary-instructions.wspec:602
+// from spec/5.3-binary-instructions.wspec:600
 fn binstr_p493_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     Ok(Instr::Vbinop(Shape(Lanetype::Numtype(Numtype::F64), 2_u8), Vbinop::FnnXM(VbinopFnnXM::RelaxedMax)))
 }
 
-// from s5/5.3-binary-instructions.wspec:603
+// from spec/5.3-binary-instructions.wspec:601
 fn binstr_p494_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     Ok(Instr::Vbinop(Shape(Lanetype::Packtype(Packtype::I16), 8_u8), Vbinop::JnnXM(VbinopJnnXM::RelaxedQ15mulr)))
 }
 
-// from s5/5.3-binary-instructions.wspec:604
+// from spec/5.3-binary-instructions.wspec:602
 fn binstr_p495_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     Ok(Instr::Vextbinop(Ishape::Shape(Shape(Lanetype::Packtype(Packtype::I16), 8_u8)), Ishape::Shape(Shape(Lanetype::Packtype(Packtype::I8), 16_u8)), Vextbinop::JnnXMJnnXM(VextbinopJnnXMJnnXM::RelaxedDot)))
 }
 
-// from s5/5.3-binary-instructions.wspec:605
+// from spec/5.3-binary-instructions.wspec:603
 fn binstr_p496_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     Ok(Instr::Vextternop(Ishape::Shape(Shape(Lanetype::Numtype(Numtype::I32), 4_u8)), Ishape::Shape(Shape(Lanetype::Packtype(Packtype::I8), 16_u8)), Vextternop::JnnXMJnnXM(VextternopJnnXMJnnXM)))
 }
 
-// from s5/5.3-binary-instructions.wspec:65 grammar Bcastflags
+// from spec/5.3-binary-instructions.wspec:65 grammar Bcastflags
 pub fn bcastflags(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<(Option<Null>, Option<Null>)> {
+    let start = rd_.pos();
+    bcastflags_alts(rd_, cx_).map_err(|e| e.reached_at(rd_.pos()).harden(start, "malformed br_on_cast flags"))
+}
+
+fn bcastflags_alts(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<(Option<Null>, Option<Null>)> {
     let start = rd_.pos();
     let b = rd_.peek()?;
     match b {
@@ -9684,80 +10493,94 @@ pub fn bcastflags(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<(Option<Null>, Optio
     }
 }
 
-// from s5/5.3-binary-instructions.wspec:66
+// from spec/5.3-binary-instructions.wspec:66
 fn bcastflags_p0(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<(Option<Null>, Option<Null>)> {
     let start = rd_.pos();
-    if rd_.byte()? != 0x00 { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0x00 { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     Ok((None, None))
 }
 
-// from s5/5.3-binary-instructions.wspec:67
+// from spec/5.3-binary-instructions.wspec:67
 fn bcastflags_p1(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<(Option<Null>, Option<Null>)> {
     let start = rd_.pos();
-    if rd_.byte()? != 0x01 { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0x01 { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     Ok((Some(Null), None))
 }
 
-// from s5/5.3-binary-instructions.wspec:68
+// from spec/5.3-binary-instructions.wspec:68
 fn bcastflags_p2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<(Option<Null>, Option<Null>)> {
     let start = rd_.pos();
-    if rd_.byte()? != 0x02 { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0x02 { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     Ok((None, Some(Null)))
 }
 
-// from s5/5.3-binary-instructions.wspec:69
+// from spec/5.3-binary-instructions.wspec:69
 fn bcastflags_p3(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<(Option<Null>, Option<Null>)> {
     let start = rd_.pos();
-    if rd_.byte()? != 0x03 { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0x03 { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     Ok((Some(Null), Some(Null)))
 }
 
-// from s5/5.3-binary-instructions.wspec:106 grammar Bmemarg
+// from spec/5.3-binary-instructions.wspec:104 grammar Bmemarg
 pub fn bmemarg(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<(Memidx, Memarg)> {
     let start = rd_.pos();
+    bmemarg_alts(rd_, cx_).map_err(|e| e.reached_at(rd_.pos()).harden(start, "malformed memop flags"))
+}
+
+fn bmemarg_alts(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<(Memidx, Memarg)> {
+    let start = rd_.pos();
     let mut best = Best::new();
-    match bmemarg_p0(rd_, cx_) { Ok(v) => return Ok(v), Err(e) => { best.add(e.reached_at(rd_.pos())); rd_.set_pos(start); } }
-    match bmemarg_p1(rd_, cx_) { Ok(v) => return Ok(v), Err(e) => { best.add(e.reached_at(rd_.pos())); rd_.set_pos(start); } }
+    match bmemarg_p0(rd_, cx_) { Ok(v) => return Ok(v), Err(e) => { let e = e.reached_at(rd_.pos()); if e.message.is_some() && e.reached > start { return Err(e); } best.add(e); rd_.set_pos(start); } }
+    match bmemarg_p1(rd_, cx_) { Ok(v) => return Ok(v), Err(e) => { let e = e.reached_at(rd_.pos()); if e.message.is_some() && e.reached > start { return Err(e); } best.add(e); rd_.set_pos(start); } }
     Err(best.finish(start, Some("malformed memop flags")))
 }
 
-// from s5/5.3-binary-instructions.wspec:107
+// from spec/5.3-binary-instructions.wspec:105
 fn bmemarg_p0(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<(Memidx, Memarg)> {
     let start = rd_.pos();
     let v_1 = bu32(rd_, cx_)?;
     let n_2 = wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(v_1)?)?;
     let n = n_2;
+    wspec_runtime::check((wspec_runtime::num::wide(n)? < wspec_runtime::num::pow(2i128, 6i128)?))?;
     let v_3 = bu64(rd_, cx_)?;
     let n_4 = wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(v_3)?)?;
     let m = n_4;
-    wspec_runtime::check((wspec_runtime::num::wide(n)? < wspec_runtime::num::pow(2i128, 6i128)?))?;
     Ok((0_u32, Memarg { align: wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(n)?)?, offset: wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(m)?)? }))
 }
 
-// from s5/5.3-binary-instructions.wspec:109
+// from spec/5.3-binary-instructions.wspec:107
 fn bmemarg_p1(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<(Memidx, Memarg)> {
     let start = rd_.pos();
     let v_1 = bu32(rd_, cx_)?;
     let n_2 = wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(v_1)?)?;
     let n = n_2;
+    wspec_runtime::check((wspec_runtime::num::pow(2i128, 6i128)? <= wspec_runtime::num::wide(n)?))?;
+    wspec_runtime::fail::check_or((wspec_runtime::num::wide(n)? < wspec_runtime::num::pow(2i128, 7i128)?), rd_.pos(), "malformed memop flags")?;
     let v_3 = bmemidx(rd_, cx_)?;
-    let v_4 = wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(v_3)?)?;
+    let v_4 = wspec_runtime::num::cast::<_, u32>(v_3)?;
     let x = v_4;
     let v_5 = bu64(rd_, cx_)?;
     let n_6 = wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(v_5)?)?;
     let m = n_6;
-    wspec_runtime::check((wspec_runtime::num::pow(2i128, 6i128)? <= wspec_runtime::num::wide(n)?))?;
-    wspec_runtime::fail::check_or((wspec_runtime::num::wide(n)? < wspec_runtime::num::pow(2i128, 7i128)?), rd_.pos(), "malformed memop flags")?;
     Ok((x, Memarg { align: wspec_runtime::num::narrow::<u32>(wspec_runtime::num::sub(wspec_runtime::num::wide(n)?, wspec_runtime::num::pow(2i128, 6i128)?)?)?, offset: wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(m)?)? }))
 }
 
-// from s5/5.3-binary-instructions.wspec:609 grammar Bexpr
+// from spec/5.3-binary-instructions.wspec:607 grammar Bexpr
 pub fn bexpr(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Expr> {
+    let start = rd_.pos();
+    bexpr_alts(rd_, cx_).map_err(|e| e.reached_at(rd_.pos()).harden(start, "malformed expr"))
+}
+
+fn bexpr_alts(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Expr> {
     let start = rd_.pos();
     bexpr_p0(rd_, cx_)
 }
 
-// from s5/5.3-binary-instructions.wspec:610
+// from spec/5.3-binary-instructions.wspec:608
 fn bexpr_p0(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Expr> {
     let start = rd_.pos();
     let mut elem_1003 = |rd_: &mut Reader<'_>, cx_: &mut Ctx| -> R<(Instr, (),)> {
@@ -9773,29 +10596,43 @@ fn bexpr_p0(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Expr> {
     Ok(cx_.instr.push(in__1006.clone()))
 }
 
-// from s5/5.4-binary-modules.wspec:22 grammar Bcustom
-pub fn bcustom(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Custom> {
+// from spec/5.4-binary-modules.wspec:24 grammar Bcustom
+pub fn bcustom(rd_: &mut Reader<'_>, cx_: &mut Ctx, n: u64) -> R<Custom> {
     let start = rd_.pos();
-    bcustom_p0(rd_, cx_)
+    bcustom_alts(rd_, cx_, n).map_err(|e| e.reached_at(rd_.pos()).harden(start, "malformed custom"))
 }
 
-// from s5/5.4-binary-modules.wspec:23
-fn bcustom_p0(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Custom> {
+fn bcustom_alts(rd_: &mut Reader<'_>, cx_: &mut Ctx, n: u64) -> R<Custom> {
     let start = rd_.pos();
-    let v_1 = bname(rd_, cx_)?;
-    let nm = v_1;
-    let mut elem_1004 = |rd_: &mut Reader<'_>, cx_: &mut Ctx| -> R<(Byte,)> {
-        let v_1002 = bbyte(rd_, cx_)?;
-        Ok((v_1002,))
+    bcustom_p0(rd_, cx_, n)
+}
+
+// from spec/5.4-binary-modules.wspec:25
+fn bcustom_p0(rd_: &mut Reader<'_>, cx_: &mut Ctx, n: u64) -> R<Custom> {
+    let start = rd_.pos();
+    let v_1 = bcounted(rd_, cx_, &mut |rd_: &mut Reader<'_>, cx_: &mut Ctx| -> R<Name> { let v_1 = bname(rd_, cx_)?;
+     Ok(v_1) })?;
+    let (t_2, t_3,) = v_1;
+    let k = t_2;
+    let nm = t_3;
+    wspec_runtime::fail::check_or((wspec_runtime::num::wide(k)? <= wspec_runtime::num::wide(n)?), rd_.pos(), "unexpected end of section or function")?;
+    let mut elem_1006 = |rd_: &mut Reader<'_>, cx_: &mut Ctx| -> R<(Byte,)> {
+        let v_1004 = bbyte(rd_, cx_)?;
+        Ok((v_1004,))
     };
-    let mut acc_1005 = Vec::new();
-    while !rd_.at_end() && !matches!(rd_.peek()?, _ if false) { let t = elem_1004(rd_, cx_)?; acc_1005.push(t.0); }
-    let b = acc_1005;
+    let mut acc_1007 = Vec::new();
+    for _ in 0..wspec_runtime::num::narrow::<usize>(wspec_runtime::num::sub(wspec_runtime::num::wide(n)?, wspec_runtime::num::wide(k)?)?)? { let t = elem_1006(rd_, cx_)?; acc_1007.push(t.0); }
+    let b = acc_1007;
     Ok(Custom(nm.clone(), b.clone()))
 }
 
-// from s5/5.4-binary-modules.wspec:28 grammar Bcustomsec
+// from spec/5.4-binary-modules.wspec:29 grammar Bcustomsec
 pub fn bcustomsec(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Custom> {
+    let start = rd_.pos();
+    bcustomsec_alts(rd_, cx_).map_err(|e| e.reached_at(rd_.pos()).harden(start, "malformed section id"))
+}
+
+fn bcustomsec_alts(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Custom> {
     let start = rd_.pos();
     let b = rd_.peek()?;
     match b {
@@ -9806,25 +10643,31 @@ pub fn bcustomsec(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Custom> {
     }
 }
 
-// from s5/5.4-binary-modules.wspec:29
+// from spec/5.4-binary-modules.wspec:30
 fn bcustomsec_p0(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Custom> {
     let start = rd_.pos();
-    if rd_.byte()? != 0x00 { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0x00 { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     let v_1 = blen(rd_, cx_)?;
     let len = v_1;
-    let v_2 = bsized(rd_, cx_, wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(len)?)?, &mut |rd_: &mut Reader<'_>, cx_: &mut Ctx| -> R<Custom> { let v_1 = bcustom(rd_, cx_)?;
+    let v_2 = bsized(rd_, cx_, wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(len)?)?, &mut |rd_: &mut Reader<'_>, cx_: &mut Ctx| -> R<Custom> { let v_1 = bcustom(rd_, cx_, wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(len)?)?)?;
      Ok(v_1) })?;
     let cu = v_2;
     Ok(cu.clone())
 }
 
-// from s5/5.4-binary-modules.wspec:33 grammar Btype
+// from spec/5.4-binary-modules.wspec:34 grammar Btype
 pub fn btype(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Type> {
+    let start = rd_.pos();
+    btype_alts(rd_, cx_).map_err(|e| e.reached_at(rd_.pos()).harden(start, "malformed type"))
+}
+
+fn btype_alts(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Type> {
     let start = rd_.pos();
     btype_p0(rd_, cx_)
 }
 
-// from s5/5.4-binary-modules.wspec:34
+// from spec/5.4-binary-modules.wspec:35
 fn btype_p0(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Type> {
     let start = rd_.pos();
     let v_1 = brectype(rd_, cx_)?;
@@ -9832,19 +10675,25 @@ fn btype_p0(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Type> {
     Ok(Type(qt.clone()))
 }
 
-// from s5/5.4-binary-modules.wspec:36 grammar Btypesec
+// from spec/5.4-binary-modules.wspec:37 grammar Btypesec
 pub fn btypesec(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<(Vec<Type>, Vec<Custom>)> {
     let start = rd_.pos();
+    btypesec_alts(rd_, cx_).map_err(|e| e.reached_at(rd_.pos()).harden(start, "malformed typesec"))
+}
+
+fn btypesec_alts(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<(Vec<Type>, Vec<Custom>)> {
+    let start = rd_.pos();
     let mut best = Best::new();
-    match btypesec_p0(rd_, cx_) { Ok(v) => return Ok(v), Err(e) => { best.add(e.reached_at(rd_.pos())); rd_.set_pos(start); } }
-    match btypesec_p1(rd_, cx_) { Ok(v) => return Ok(v), Err(e) => { best.add(e.reached_at(rd_.pos())); rd_.set_pos(start); } }
+    match btypesec_p0(rd_, cx_) { Ok(v) => return Ok(v), Err(e) => { let e = e.reached_at(rd_.pos()); if e.message.is_some() && e.reached > start { return Err(e); } best.add(e); rd_.set_pos(start); } }
+    match btypesec_p1(rd_, cx_) { Ok(v) => return Ok(v), Err(e) => { let e = e.reached_at(rd_.pos()); if e.message.is_some() && e.reached > start { return Err(e); } best.add(e); rd_.set_pos(start); } }
     Err(best.finish(start, None))
 }
 
-// from s5/5.4-binary-modules.wspec:37
+// from spec/5.4-binary-modules.wspec:38
 fn btypesec_p0(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<(Vec<Type>, Vec<Custom>)> {
     let start = rd_.pos();
-    if rd_.byte()? != 0x01 { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0x01 { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     let v_1 = blen(rd_, cx_)?;
     let len = v_1;
     let v_2 = bsized(rd_, cx_, wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(len)?)?, &mut |rd_: &mut Reader<'_>, cx_: &mut Ctx| -> R<Vec<Type>> { let v_1 = blist(rd_, cx_, &mut |rd_: &mut Reader<'_>, cx_: &mut Ctx| -> R<Type> { let v_1 = btype(rd_, cx_)?;
@@ -9861,19 +10710,24 @@ fn btypesec_p0(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<(Vec<Type>, Vec<Custom>
     Ok((ty.clone(), cu.clone()))
 }
 
-// from s5/5.4-binary-modules.wspec:38
+// from spec/5.4-binary-modules.wspec:39
 fn btypesec_p1(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<(Vec<Type>, Vec<Custom>)> {
     let start = rd_.pos();
     Ok((vec![], vec![]))
 }
 
-// from s5/5.4-binary-modules.wspec:42 grammar Bimport
+// from spec/5.4-binary-modules.wspec:43 grammar Bimport
 pub fn bimport(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Import> {
+    let start = rd_.pos();
+    bimport_alts(rd_, cx_).map_err(|e| e.reached_at(rd_.pos()).harden(start, "malformed import"))
+}
+
+fn bimport_alts(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Import> {
     let start = rd_.pos();
     bimport_p0(rd_, cx_)
 }
 
-// from s5/5.4-binary-modules.wspec:43
+// from spec/5.4-binary-modules.wspec:44
 fn bimport_p0(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Import> {
     let start = rd_.pos();
     let v_1 = bname(rd_, cx_)?;
@@ -9885,19 +10739,25 @@ fn bimport_p0(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Import> {
     Ok(Import(nm_1.clone(), nm_2.clone(), xt.clone()))
 }
 
-// from s5/5.4-binary-modules.wspec:48 grammar Bimportsec
+// from spec/5.4-binary-modules.wspec:47 grammar Bimportsec
 pub fn bimportsec(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<(Vec<Import>, Vec<Custom>)> {
     let start = rd_.pos();
+    bimportsec_alts(rd_, cx_).map_err(|e| e.reached_at(rd_.pos()).harden(start, "malformed importsec"))
+}
+
+fn bimportsec_alts(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<(Vec<Import>, Vec<Custom>)> {
+    let start = rd_.pos();
     let mut best = Best::new();
-    match bimportsec_p0(rd_, cx_) { Ok(v) => return Ok(v), Err(e) => { best.add(e.reached_at(rd_.pos())); rd_.set_pos(start); } }
-    match bimportsec_p1(rd_, cx_) { Ok(v) => return Ok(v), Err(e) => { best.add(e.reached_at(rd_.pos())); rd_.set_pos(start); } }
+    match bimportsec_p0(rd_, cx_) { Ok(v) => return Ok(v), Err(e) => { let e = e.reached_at(rd_.pos()); if e.message.is_some() && e.reached > start { return Err(e); } best.add(e); rd_.set_pos(start); } }
+    match bimportsec_p1(rd_, cx_) { Ok(v) => return Ok(v), Err(e) => { let e = e.reached_at(rd_.pos()); if e.message.is_some() && e.reached > start { return Err(e); } best.add(e); rd_.set_pos(start); } }
     Err(best.finish(start, None))
 }
 
-// from s5/5.4-binary-modules.wspec:49
+// from spec/5.4-binary-modules.wspec:48
 fn bimportsec_p0(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<(Vec<Import>, Vec<Custom>)> {
     let start = rd_.pos();
-    if rd_.byte()? != 0x02 { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0x02 { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     let v_1 = blen(rd_, cx_)?;
     let len = v_1;
     let v_2 = bsized(rd_, cx_, wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(len)?)?, &mut |rd_: &mut Reader<'_>, cx_: &mut Ctx| -> R<Vec<Import>> { let v_1 = blist(rd_, cx_, &mut |rd_: &mut Reader<'_>, cx_: &mut Ctx| -> R<Import> { let v_1 = bimport(rd_, cx_)?;
@@ -9914,25 +10774,31 @@ fn bimportsec_p0(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<(Vec<Import>, Vec<Cus
     Ok((im.clone(), cu.clone()))
 }
 
-// from s5/5.4-binary-modules.wspec:50
+// from spec/5.4-binary-modules.wspec:49
 fn bimportsec_p1(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<(Vec<Import>, Vec<Custom>)> {
     let start = rd_.pos();
     Ok((vec![], vec![]))
 }
 
-// from s5/5.4-binary-modules.wspec:54 grammar Bfuncsec
+// from spec/5.4-binary-modules.wspec:53 grammar Bfuncsec
 pub fn bfuncsec(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<(Vec<Typeidx>, Vec<Custom>)> {
     let start = rd_.pos();
+    bfuncsec_alts(rd_, cx_).map_err(|e| e.reached_at(rd_.pos()).harden(start, "malformed funcsec"))
+}
+
+fn bfuncsec_alts(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<(Vec<Typeidx>, Vec<Custom>)> {
+    let start = rd_.pos();
     let mut best = Best::new();
-    match bfuncsec_p0(rd_, cx_) { Ok(v) => return Ok(v), Err(e) => { best.add(e.reached_at(rd_.pos())); rd_.set_pos(start); } }
-    match bfuncsec_p1(rd_, cx_) { Ok(v) => return Ok(v), Err(e) => { best.add(e.reached_at(rd_.pos())); rd_.set_pos(start); } }
+    match bfuncsec_p0(rd_, cx_) { Ok(v) => return Ok(v), Err(e) => { let e = e.reached_at(rd_.pos()); if e.message.is_some() && e.reached > start { return Err(e); } best.add(e); rd_.set_pos(start); } }
+    match bfuncsec_p1(rd_, cx_) { Ok(v) => return Ok(v), Err(e) => { let e = e.reached_at(rd_.pos()); if e.message.is_some() && e.reached > start { return Err(e); } best.add(e); rd_.set_pos(start); } }
     Err(best.finish(start, None))
 }
 
-// from s5/5.4-binary-modules.wspec:55
+// from spec/5.4-binary-modules.wspec:54
 fn bfuncsec_p0(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<(Vec<Typeidx>, Vec<Custom>)> {
     let start = rd_.pos();
-    if rd_.byte()? != 0x03 { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0x03 { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     let v_1 = blen(rd_, cx_)?;
     let len = v_1;
     let v_2 = bsized(rd_, cx_, wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(len)?)?, &mut |rd_: &mut Reader<'_>, cx_: &mut Ctx| -> R<Vec<Typeidx>> { let v_1 = blist(rd_, cx_, &mut |rd_: &mut Reader<'_>, cx_: &mut Ctx| -> R<Typeidx> { let v_1 = btypeidx(rd_, cx_)?;
@@ -9946,28 +10812,34 @@ fn bfuncsec_p0(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<(Vec<Typeidx>, Vec<Cust
     let mut acc_1006 = Vec::new();
     while !rd_.at_end() && !matches!(rd_.peek()?, 0x01 | 0x02 | 0x03 | 0x04 | 0x05 | 0x06 | 0x07 | 0x08 | 0x09 | 0x0a | 0x0b | 0x0c | 0x0d) { let t = elem_1005(rd_, cx_)?; acc_1006.push(t.0); }
     let cu = acc_1006;
-    Ok(({ let n_ = wspec_runtime::seq::same_len(&[x.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let x_1107 = x[i_].clone(); out_.push(wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(x_1107)?)?); } out_ }, cu.clone()))
+    Ok(({ let n_ = wspec_runtime::seq::same_len(&[x.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let x_1107 = x[i_].clone(); out_.push(x_1107); } out_ }, cu.clone()))
 }
 
-// from s5/5.4-binary-modules.wspec:56
+// from spec/5.4-binary-modules.wspec:55
 fn bfuncsec_p1(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<(Vec<Typeidx>, Vec<Custom>)> {
     let start = rd_.pos();
     Ok((vec![], vec![]))
 }
 
-// from s5/5.4-binary-modules.wspec:60 grammar Btable
+// from spec/5.4-binary-modules.wspec:59 grammar Btable
 pub fn btable(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Table> {
     let start = rd_.pos();
+    btable_alts(rd_, cx_).map_err(|e| e.reached_at(rd_.pos()).harden(start, "malformed table"))
+}
+
+fn btable_alts(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Table> {
+    let start = rd_.pos();
     let mut best = Best::new();
-    match btable_p0(rd_, cx_) { Ok(v) => return Ok(v), Err(e) => { best.add(e.reached_at(rd_.pos())); rd_.set_pos(start); } }
-    match btable_p1(rd_, cx_) { Ok(v) => return Ok(v), Err(e) => { best.add(e.reached_at(rd_.pos())); rd_.set_pos(start); } }
+    match btable_p0(rd_, cx_) { Ok(v) => return Ok(v), Err(e) => { let e = e.reached_at(rd_.pos()); if e.message.is_some() && e.reached > start { return Err(e); } best.add(e); rd_.set_pos(start); } }
+    match btable_p1(rd_, cx_) { Ok(v) => return Ok(v), Err(e) => { let e = e.reached_at(rd_.pos()); if e.message.is_some() && e.reached > start { return Err(e); } best.add(e); rd_.set_pos(start); } }
     Err(best.finish(start, None))
 }
 
-// from s5/5.4-binary-modules.wspec:61
+// from spec/5.4-binary-modules.wspec:60
 fn btable_p0(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Table> {
     let start = rd_.pos();
-    if rd_.byte()? != 0x40 { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0x40 { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     let v_1 = bzero(rd_, cx_)?;
     let v_2 = btabletype(rd_, cx_)?;
     let tt = v_2;
@@ -9977,7 +10849,7 @@ fn btable_p0(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Table> {
     Ok(Table(tt.clone(), cx_.instr.push(expr)))
 }
 
-// from s5/5.4-binary-modules.wspec:62
+// from spec/5.4-binary-modules.wspec:61
 fn btable_p1(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Table> {
     let start = rd_.pos();
     let v_1 = btabletype(rd_, cx_)?;
@@ -9994,19 +10866,25 @@ fn btable_p1(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Table> {
     Ok(Table(tt.clone(), cx_.instr.push(vec![Instr::RefNull(ht.clone())])))
 }
 
-// from s5/5.4-binary-modules.wspec:65 grammar Btablesec
+// from spec/5.4-binary-modules.wspec:64 grammar Btablesec
 pub fn btablesec(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<(Vec<Table>, Vec<Custom>)> {
     let start = rd_.pos();
+    btablesec_alts(rd_, cx_).map_err(|e| e.reached_at(rd_.pos()).harden(start, "malformed tablesec"))
+}
+
+fn btablesec_alts(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<(Vec<Table>, Vec<Custom>)> {
+    let start = rd_.pos();
     let mut best = Best::new();
-    match btablesec_p0(rd_, cx_) { Ok(v) => return Ok(v), Err(e) => { best.add(e.reached_at(rd_.pos())); rd_.set_pos(start); } }
-    match btablesec_p1(rd_, cx_) { Ok(v) => return Ok(v), Err(e) => { best.add(e.reached_at(rd_.pos())); rd_.set_pos(start); } }
+    match btablesec_p0(rd_, cx_) { Ok(v) => return Ok(v), Err(e) => { let e = e.reached_at(rd_.pos()); if e.message.is_some() && e.reached > start { return Err(e); } best.add(e); rd_.set_pos(start); } }
+    match btablesec_p1(rd_, cx_) { Ok(v) => return Ok(v), Err(e) => { let e = e.reached_at(rd_.pos()); if e.message.is_some() && e.reached > start { return Err(e); } best.add(e); rd_.set_pos(start); } }
     Err(best.finish(start, None))
 }
 
-// from s5/5.4-binary-modules.wspec:66
+// from spec/5.4-binary-modules.wspec:65
 fn btablesec_p0(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<(Vec<Table>, Vec<Custom>)> {
     let start = rd_.pos();
-    if rd_.byte()? != 0x04 { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0x04 { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     let v_1 = blen(rd_, cx_)?;
     let len = v_1;
     let v_2 = bsized(rd_, cx_, wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(len)?)?, &mut |rd_: &mut Reader<'_>, cx_: &mut Ctx| -> R<Vec<Table>> { let v_1 = blist(rd_, cx_, &mut |rd_: &mut Reader<'_>, cx_: &mut Ctx| -> R<Table> { let v_1 = btable(rd_, cx_)?;
@@ -10023,19 +10901,24 @@ fn btablesec_p0(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<(Vec<Table>, Vec<Custo
     Ok((tab.clone(), cu.clone()))
 }
 
-// from s5/5.4-binary-modules.wspec:67
+// from spec/5.4-binary-modules.wspec:66
 fn btablesec_p1(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<(Vec<Table>, Vec<Custom>)> {
     let start = rd_.pos();
     Ok((vec![], vec![]))
 }
 
-// from s5/5.4-binary-modules.wspec:71 grammar Bmem
+// from spec/5.4-binary-modules.wspec:70 grammar Bmem
 pub fn bmem(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Mem> {
+    let start = rd_.pos();
+    bmem_alts(rd_, cx_).map_err(|e| e.reached_at(rd_.pos()).harden(start, "malformed mem"))
+}
+
+fn bmem_alts(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Mem> {
     let start = rd_.pos();
     bmem_p0(rd_, cx_)
 }
 
-// from s5/5.4-binary-modules.wspec:72
+// from spec/5.4-binary-modules.wspec:71
 fn bmem_p0(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Mem> {
     let start = rd_.pos();
     let v_1 = bmemtype(rd_, cx_)?;
@@ -10043,19 +10926,25 @@ fn bmem_p0(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Mem> {
     Ok(Mem(mt))
 }
 
-// from s5/5.4-binary-modules.wspec:74 grammar Bmemsec
+// from spec/5.4-binary-modules.wspec:73 grammar Bmemsec
 pub fn bmemsec(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<(Vec<Mem>, Vec<Custom>)> {
     let start = rd_.pos();
+    bmemsec_alts(rd_, cx_).map_err(|e| e.reached_at(rd_.pos()).harden(start, "malformed memsec"))
+}
+
+fn bmemsec_alts(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<(Vec<Mem>, Vec<Custom>)> {
+    let start = rd_.pos();
     let mut best = Best::new();
-    match bmemsec_p0(rd_, cx_) { Ok(v) => return Ok(v), Err(e) => { best.add(e.reached_at(rd_.pos())); rd_.set_pos(start); } }
-    match bmemsec_p1(rd_, cx_) { Ok(v) => return Ok(v), Err(e) => { best.add(e.reached_at(rd_.pos())); rd_.set_pos(start); } }
+    match bmemsec_p0(rd_, cx_) { Ok(v) => return Ok(v), Err(e) => { let e = e.reached_at(rd_.pos()); if e.message.is_some() && e.reached > start { return Err(e); } best.add(e); rd_.set_pos(start); } }
+    match bmemsec_p1(rd_, cx_) { Ok(v) => return Ok(v), Err(e) => { let e = e.reached_at(rd_.pos()); if e.message.is_some() && e.reached > start { return Err(e); } best.add(e); rd_.set_pos(start); } }
     Err(best.finish(start, None))
 }
 
-// from s5/5.4-binary-modules.wspec:75
+// from spec/5.4-binary-modules.wspec:74
 fn bmemsec_p0(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<(Vec<Mem>, Vec<Custom>)> {
     let start = rd_.pos();
-    if rd_.byte()? != 0x05 { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0x05 { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     let v_1 = blen(rd_, cx_)?;
     let len = v_1;
     let v_2 = bsized(rd_, cx_, wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(len)?)?, &mut |rd_: &mut Reader<'_>, cx_: &mut Ctx| -> R<Vec<Mem>> { let v_1 = blist(rd_, cx_, &mut |rd_: &mut Reader<'_>, cx_: &mut Ctx| -> R<Mem> { let v_1 = bmem(rd_, cx_)?;
@@ -10072,19 +10961,24 @@ fn bmemsec_p0(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<(Vec<Mem>, Vec<Custom>)>
     Ok((mem.clone(), cu.clone()))
 }
 
-// from s5/5.4-binary-modules.wspec:76
+// from spec/5.4-binary-modules.wspec:75
 fn bmemsec_p1(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<(Vec<Mem>, Vec<Custom>)> {
     let start = rd_.pos();
     Ok((vec![], vec![]))
 }
 
-// from s5/5.4-binary-modules.wspec:80 grammar Btag
+// from spec/5.4-binary-modules.wspec:79 grammar Btag
 pub fn btag(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Tag> {
+    let start = rd_.pos();
+    btag_alts(rd_, cx_).map_err(|e| e.reached_at(rd_.pos()).harden(start, "malformed tag"))
+}
+
+fn btag_alts(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Tag> {
     let start = rd_.pos();
     btag_p0(rd_, cx_)
 }
 
-// from s5/5.4-binary-modules.wspec:81
+// from spec/5.4-binary-modules.wspec:80
 fn btag_p0(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Tag> {
     let start = rd_.pos();
     let v_1 = btagtype(rd_, cx_)?;
@@ -10092,19 +10986,25 @@ fn btag_p0(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Tag> {
     Ok(Tag(jt.clone()))
 }
 
-// from s5/5.4-binary-modules.wspec:83 grammar Btagsec
+// from spec/5.4-binary-modules.wspec:82 grammar Btagsec
 pub fn btagsec(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<(Vec<Tag>, Vec<Custom>)> {
     let start = rd_.pos();
+    btagsec_alts(rd_, cx_).map_err(|e| e.reached_at(rd_.pos()).harden(start, "malformed tagsec"))
+}
+
+fn btagsec_alts(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<(Vec<Tag>, Vec<Custom>)> {
+    let start = rd_.pos();
     let mut best = Best::new();
-    match btagsec_p0(rd_, cx_) { Ok(v) => return Ok(v), Err(e) => { best.add(e.reached_at(rd_.pos())); rd_.set_pos(start); } }
-    match btagsec_p1(rd_, cx_) { Ok(v) => return Ok(v), Err(e) => { best.add(e.reached_at(rd_.pos())); rd_.set_pos(start); } }
+    match btagsec_p0(rd_, cx_) { Ok(v) => return Ok(v), Err(e) => { let e = e.reached_at(rd_.pos()); if e.message.is_some() && e.reached > start { return Err(e); } best.add(e); rd_.set_pos(start); } }
+    match btagsec_p1(rd_, cx_) { Ok(v) => return Ok(v), Err(e) => { let e = e.reached_at(rd_.pos()); if e.message.is_some() && e.reached > start { return Err(e); } best.add(e); rd_.set_pos(start); } }
     Err(best.finish(start, None))
 }
 
-// from s5/5.4-binary-modules.wspec:84
+// from spec/5.4-binary-modules.wspec:83
 fn btagsec_p0(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<(Vec<Tag>, Vec<Custom>)> {
     let start = rd_.pos();
-    if rd_.byte()? != 0x0d { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0x0d { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     let v_1 = blen(rd_, cx_)?;
     let len = v_1;
     let v_2 = bsized(rd_, cx_, wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(len)?)?, &mut |rd_: &mut Reader<'_>, cx_: &mut Ctx| -> R<Vec<Tag>> { let v_1 = blist(rd_, cx_, &mut |rd_: &mut Reader<'_>, cx_: &mut Ctx| -> R<Tag> { let v_1 = btag(rd_, cx_)?;
@@ -10121,19 +11021,24 @@ fn btagsec_p0(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<(Vec<Tag>, Vec<Custom>)>
     Ok((tag.clone(), cu.clone()))
 }
 
-// from s5/5.4-binary-modules.wspec:85
+// from spec/5.4-binary-modules.wspec:84
 fn btagsec_p1(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<(Vec<Tag>, Vec<Custom>)> {
     let start = rd_.pos();
     Ok((vec![], vec![]))
 }
 
-// from s5/5.4-binary-modules.wspec:89 grammar Bglobal
+// from spec/5.4-binary-modules.wspec:88 grammar Bglobal
 pub fn bglobal(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Global> {
+    let start = rd_.pos();
+    bglobal_alts(rd_, cx_).map_err(|e| e.reached_at(rd_.pos()).harden(start, "malformed global"))
+}
+
+fn bglobal_alts(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Global> {
     let start = rd_.pos();
     bglobal_p0(rd_, cx_)
 }
 
-// from s5/5.4-binary-modules.wspec:90
+// from spec/5.4-binary-modules.wspec:89
 fn bglobal_p0(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Global> {
     let start = rd_.pos();
     let v_1 = bglobaltype(rd_, cx_)?;
@@ -10144,19 +11049,25 @@ fn bglobal_p0(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Global> {
     Ok(Global(gt.clone(), cx_.instr.push(expr)))
 }
 
-// from s5/5.4-binary-modules.wspec:92 grammar Bglobalsec
+// from spec/5.4-binary-modules.wspec:91 grammar Bglobalsec
 pub fn bglobalsec(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<(Vec<Global>, Vec<Custom>)> {
     let start = rd_.pos();
+    bglobalsec_alts(rd_, cx_).map_err(|e| e.reached_at(rd_.pos()).harden(start, "malformed globalsec"))
+}
+
+fn bglobalsec_alts(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<(Vec<Global>, Vec<Custom>)> {
+    let start = rd_.pos();
     let mut best = Best::new();
-    match bglobalsec_p0(rd_, cx_) { Ok(v) => return Ok(v), Err(e) => { best.add(e.reached_at(rd_.pos())); rd_.set_pos(start); } }
-    match bglobalsec_p1(rd_, cx_) { Ok(v) => return Ok(v), Err(e) => { best.add(e.reached_at(rd_.pos())); rd_.set_pos(start); } }
+    match bglobalsec_p0(rd_, cx_) { Ok(v) => return Ok(v), Err(e) => { let e = e.reached_at(rd_.pos()); if e.message.is_some() && e.reached > start { return Err(e); } best.add(e); rd_.set_pos(start); } }
+    match bglobalsec_p1(rd_, cx_) { Ok(v) => return Ok(v), Err(e) => { let e = e.reached_at(rd_.pos()); if e.message.is_some() && e.reached > start { return Err(e); } best.add(e); rd_.set_pos(start); } }
     Err(best.finish(start, None))
 }
 
-// from s5/5.4-binary-modules.wspec:93
+// from spec/5.4-binary-modules.wspec:92
 fn bglobalsec_p0(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<(Vec<Global>, Vec<Custom>)> {
     let start = rd_.pos();
-    if rd_.byte()? != 0x06 { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0x06 { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     let v_1 = blen(rd_, cx_)?;
     let len = v_1;
     let v_2 = bsized(rd_, cx_, wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(len)?)?, &mut |rd_: &mut Reader<'_>, cx_: &mut Ctx| -> R<Vec<Global>> { let v_1 = blist(rd_, cx_, &mut |rd_: &mut Reader<'_>, cx_: &mut Ctx| -> R<Global> { let v_1 = bglobal(rd_, cx_)?;
@@ -10173,19 +11084,24 @@ fn bglobalsec_p0(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<(Vec<Global>, Vec<Cus
     Ok((glob.clone(), cu.clone()))
 }
 
-// from s5/5.4-binary-modules.wspec:94
+// from spec/5.4-binary-modules.wspec:93
 fn bglobalsec_p1(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<(Vec<Global>, Vec<Custom>)> {
     let start = rd_.pos();
     Ok((vec![], vec![]))
 }
 
-// from s5/5.4-binary-modules.wspec:98 grammar Bexport
+// from spec/5.4-binary-modules.wspec:97 grammar Bexport
 pub fn bexport(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Export> {
+    let start = rd_.pos();
+    bexport_alts(rd_, cx_).map_err(|e| e.reached_at(rd_.pos()).harden(start, "malformed export"))
+}
+
+fn bexport_alts(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Export> {
     let start = rd_.pos();
     bexport_p0(rd_, cx_)
 }
 
-// from s5/5.4-binary-modules.wspec:99
+// from spec/5.4-binary-modules.wspec:98
 fn bexport_p0(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Export> {
     let start = rd_.pos();
     let v_1 = bname(rd_, cx_)?;
@@ -10195,19 +11111,25 @@ fn bexport_p0(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Export> {
     Ok(Export(nm.clone(), xx))
 }
 
-// from s5/5.4-binary-modules.wspec:101 grammar Bexportsec
+// from spec/5.4-binary-modules.wspec:100 grammar Bexportsec
 pub fn bexportsec(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<(Vec<Export>, Vec<Custom>)> {
     let start = rd_.pos();
+    bexportsec_alts(rd_, cx_).map_err(|e| e.reached_at(rd_.pos()).harden(start, "malformed exportsec"))
+}
+
+fn bexportsec_alts(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<(Vec<Export>, Vec<Custom>)> {
+    let start = rd_.pos();
     let mut best = Best::new();
-    match bexportsec_p0(rd_, cx_) { Ok(v) => return Ok(v), Err(e) => { best.add(e.reached_at(rd_.pos())); rd_.set_pos(start); } }
-    match bexportsec_p1(rd_, cx_) { Ok(v) => return Ok(v), Err(e) => { best.add(e.reached_at(rd_.pos())); rd_.set_pos(start); } }
+    match bexportsec_p0(rd_, cx_) { Ok(v) => return Ok(v), Err(e) => { let e = e.reached_at(rd_.pos()); if e.message.is_some() && e.reached > start { return Err(e); } best.add(e); rd_.set_pos(start); } }
+    match bexportsec_p1(rd_, cx_) { Ok(v) => return Ok(v), Err(e) => { let e = e.reached_at(rd_.pos()); if e.message.is_some() && e.reached > start { return Err(e); } best.add(e); rd_.set_pos(start); } }
     Err(best.finish(start, None))
 }
 
-// from s5/5.4-binary-modules.wspec:102
+// from spec/5.4-binary-modules.wspec:101
 fn bexportsec_p0(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<(Vec<Export>, Vec<Custom>)> {
     let start = rd_.pos();
-    if rd_.byte()? != 0x07 { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0x07 { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     let v_1 = blen(rd_, cx_)?;
     let len = v_1;
     let v_2 = bsized(rd_, cx_, wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(len)?)?, &mut |rd_: &mut Reader<'_>, cx_: &mut Ctx| -> R<Vec<Export>> { let v_1 = blist(rd_, cx_, &mut |rd_: &mut Reader<'_>, cx_: &mut Ctx| -> R<Export> { let v_1 = bexport(rd_, cx_)?;
@@ -10224,40 +11146,51 @@ fn bexportsec_p0(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<(Vec<Export>, Vec<Cus
     Ok((ex.clone(), cu.clone()))
 }
 
-// from s5/5.4-binary-modules.wspec:103
+// from spec/5.4-binary-modules.wspec:102
 fn bexportsec_p1(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<(Vec<Export>, Vec<Custom>)> {
     let start = rd_.pos();
     Ok((vec![], vec![]))
 }
 
-// from s5/5.4-binary-modules.wspec:107 grammar Bstart
+// from spec/5.4-binary-modules.wspec:106 grammar Bstart
 pub fn bstart(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Start> {
+    let start = rd_.pos();
+    bstart_alts(rd_, cx_).map_err(|e| e.reached_at(rd_.pos()).harden(start, "malformed start"))
+}
+
+fn bstart_alts(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Start> {
     let start = rd_.pos();
     bstart_p0(rd_, cx_)
 }
 
-// from s5/5.4-binary-modules.wspec:108
+// from spec/5.4-binary-modules.wspec:107
 fn bstart_p0(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Start> {
     let start = rd_.pos();
     let v_1 = bfuncidx(rd_, cx_)?;
-    let v_2 = wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(v_1)?)?;
+    let v_2 = wspec_runtime::num::cast::<_, u32>(v_1)?;
     let x = v_2;
-    Ok(Start(wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(x)?)?))
+    Ok(Start(x))
 }
 
-// from s5/5.4-binary-modules.wspec:110 grammar Bstartsec
+// from spec/5.4-binary-modules.wspec:109 grammar Bstartsec
 pub fn bstartsec(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<(Option<Start>, Vec<Custom>)> {
     let start = rd_.pos();
+    bstartsec_alts(rd_, cx_).map_err(|e| e.reached_at(rd_.pos()).harden(start, "malformed startsec"))
+}
+
+fn bstartsec_alts(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<(Option<Start>, Vec<Custom>)> {
+    let start = rd_.pos();
     let mut best = Best::new();
-    match bstartsec_p0(rd_, cx_) { Ok(v) => return Ok(v), Err(e) => { best.add(e.reached_at(rd_.pos())); rd_.set_pos(start); } }
-    match bstartsec_p1(rd_, cx_) { Ok(v) => return Ok(v), Err(e) => { best.add(e.reached_at(rd_.pos())); rd_.set_pos(start); } }
+    match bstartsec_p0(rd_, cx_) { Ok(v) => return Ok(v), Err(e) => { let e = e.reached_at(rd_.pos()); if e.message.is_some() && e.reached > start { return Err(e); } best.add(e); rd_.set_pos(start); } }
+    match bstartsec_p1(rd_, cx_) { Ok(v) => return Ok(v), Err(e) => { let e = e.reached_at(rd_.pos()); if e.message.is_some() && e.reached > start { return Err(e); } best.add(e); rd_.set_pos(start); } }
     Err(best.finish(start, None))
 }
 
-// from s5/5.4-binary-modules.wspec:111
+// from spec/5.4-binary-modules.wspec:110
 fn bstartsec_p0(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<(Option<Start>, Vec<Custom>)> {
     let start = rd_.pos();
-    if rd_.byte()? != 0x08 { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0x08 { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     let v_1 = blen(rd_, cx_)?;
     let len = v_1;
     let v_2 = bsized(rd_, cx_, wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(len)?)?, &mut |rd_: &mut Reader<'_>, cx_: &mut Ctx| -> R<Start> { let v_1 = bstart(rd_, cx_)?;
@@ -10273,14 +11206,19 @@ fn bstartsec_p0(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<(Option<Start>, Vec<Cu
     Ok((Some(start), cu.clone()))
 }
 
-// from s5/5.4-binary-modules.wspec:112
+// from spec/5.4-binary-modules.wspec:111
 fn bstartsec_p1(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<(Option<Start>, Vec<Custom>)> {
     let start = rd_.pos();
     Ok((None, vec![]))
 }
 
-// from s5/5.4-binary-modules.wspec:122 grammar Belemkind
+// from spec/5.4-binary-modules.wspec:121 grammar Belemkind
 pub fn belemkind(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Reftype> {
+    let start = rd_.pos();
+    belemkind_alts(rd_, cx_).map_err(|e| e.reached_at(rd_.pos()).harden(start, "malformed element kind"))
+}
+
+fn belemkind_alts(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Reftype> {
     let start = rd_.pos();
     let b = rd_.peek()?;
     match b {
@@ -10291,29 +11229,35 @@ pub fn belemkind(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Reftype> {
     }
 }
 
-// from s5/5.4-binary-modules.wspec:123
+// from spec/5.4-binary-modules.wspec:122
 fn belemkind_p0(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Reftype> {
     let start = rd_.pos();
-    if rd_.byte()? != 0x00 { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0x00 { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     Ok(Reftype(None, Heaptype::Absheaptype(Absheaptype::Func)))
 }
 
-// from s5/5.4-binary-modules.wspec:125 grammar Belem
+// from spec/5.4-binary-modules.wspec:124 grammar Belem
 pub fn belem(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Elem> {
     let start = rd_.pos();
+    belem_alts(rd_, cx_).map_err(|e| e.reached_at(rd_.pos()).harden(start, "malformed elements segment kind"))
+}
+
+fn belem_alts(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Elem> {
+    let start = rd_.pos();
     let mut best = Best::new();
-    match belem_p0(rd_, cx_) { Ok(v) => return Ok(v), Err(e) => { best.add(e.reached_at(rd_.pos())); rd_.set_pos(start); } }
-    match belem_p1(rd_, cx_) { Ok(v) => return Ok(v), Err(e) => { best.add(e.reached_at(rd_.pos())); rd_.set_pos(start); } }
-    match belem_p2(rd_, cx_) { Ok(v) => return Ok(v), Err(e) => { best.add(e.reached_at(rd_.pos())); rd_.set_pos(start); } }
-    match belem_p3(rd_, cx_) { Ok(v) => return Ok(v), Err(e) => { best.add(e.reached_at(rd_.pos())); rd_.set_pos(start); } }
-    match belem_p4(rd_, cx_) { Ok(v) => return Ok(v), Err(e) => { best.add(e.reached_at(rd_.pos())); rd_.set_pos(start); } }
-    match belem_p5(rd_, cx_) { Ok(v) => return Ok(v), Err(e) => { best.add(e.reached_at(rd_.pos())); rd_.set_pos(start); } }
-    match belem_p6(rd_, cx_) { Ok(v) => return Ok(v), Err(e) => { best.add(e.reached_at(rd_.pos())); rd_.set_pos(start); } }
-    match belem_p7(rd_, cx_) { Ok(v) => return Ok(v), Err(e) => { best.add(e.reached_at(rd_.pos())); rd_.set_pos(start); } }
+    match belem_p0(rd_, cx_) { Ok(v) => return Ok(v), Err(e) => { let e = e.reached_at(rd_.pos()); if e.message.is_some() && e.reached > start { return Err(e); } best.add(e); rd_.set_pos(start); } }
+    match belem_p1(rd_, cx_) { Ok(v) => return Ok(v), Err(e) => { let e = e.reached_at(rd_.pos()); if e.message.is_some() && e.reached > start { return Err(e); } best.add(e); rd_.set_pos(start); } }
+    match belem_p2(rd_, cx_) { Ok(v) => return Ok(v), Err(e) => { let e = e.reached_at(rd_.pos()); if e.message.is_some() && e.reached > start { return Err(e); } best.add(e); rd_.set_pos(start); } }
+    match belem_p3(rd_, cx_) { Ok(v) => return Ok(v), Err(e) => { let e = e.reached_at(rd_.pos()); if e.message.is_some() && e.reached > start { return Err(e); } best.add(e); rd_.set_pos(start); } }
+    match belem_p4(rd_, cx_) { Ok(v) => return Ok(v), Err(e) => { let e = e.reached_at(rd_.pos()); if e.message.is_some() && e.reached > start { return Err(e); } best.add(e); rd_.set_pos(start); } }
+    match belem_p5(rd_, cx_) { Ok(v) => return Ok(v), Err(e) => { let e = e.reached_at(rd_.pos()); if e.message.is_some() && e.reached > start { return Err(e); } best.add(e); rd_.set_pos(start); } }
+    match belem_p6(rd_, cx_) { Ok(v) => return Ok(v), Err(e) => { let e = e.reached_at(rd_.pos()); if e.message.is_some() && e.reached > start { return Err(e); } best.add(e); rd_.set_pos(start); } }
+    match belem_p7(rd_, cx_) { Ok(v) => return Ok(v), Err(e) => { let e = e.reached_at(rd_.pos()); if e.message.is_some() && e.reached > start { return Err(e); } best.add(e); rd_.set_pos(start); } }
     Err(best.finish(start, Some("malformed elements segment kind")))
 }
 
-// from s5/5.4-binary-modules.wspec:126
+// from spec/5.4-binary-modules.wspec:125
 fn belem_p0(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Elem> {
     let start = rd_.pos();
     let v_1 = bu32(rd_, cx_)?;
@@ -10324,10 +11268,10 @@ fn belem_p0(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Elem> {
     let v_4 = blist(rd_, cx_, &mut |rd_: &mut Reader<'_>, cx_: &mut Ctx| -> R<Funcidx> { let v_1 = bfuncidx(rd_, cx_)?;
      Ok(v_1) })?;
     let y = v_4;
-    Ok(Elem(Reftype(None, Heaptype::Absheaptype(Absheaptype::Func)), { let n_ = wspec_runtime::seq::same_len(&[y.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let y_105 = y[i_].clone(); out_.push(vec![Instr::RefFunc(wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(y_105)?)?)]); } out_ }.into_iter().map(|x| cx_.instr.push(x)).collect::<Vec<_>>(), Elemmode::Active(0_u32, cx_.instr.push(expr_O))))
+    Ok(Elem(Reftype(None, Heaptype::Absheaptype(Absheaptype::Func)), { let n_ = wspec_runtime::seq::same_len(&[y.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let y_105 = y[i_].clone(); out_.push(vec![Instr::RefFunc(y_105)]); } out_ }.into_iter().map(|x| cx_.instr.push(x)).collect::<Vec<_>>(), Elemmode::Active(0_u32, cx_.instr.push(expr_O))))
 }
 
-// from s5/5.4-binary-modules.wspec:127
+// from spec/5.4-binary-modules.wspec:126
 fn belem_p1(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Elem> {
     let start = rd_.pos();
     let v_1 = bu32(rd_, cx_)?;
@@ -10337,16 +11281,16 @@ fn belem_p1(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Elem> {
     let v_3 = blist(rd_, cx_, &mut |rd_: &mut Reader<'_>, cx_: &mut Ctx| -> R<Funcidx> { let v_1 = bfuncidx(rd_, cx_)?;
      Ok(v_1) })?;
     let y = v_3;
-    Ok(Elem(rt.clone(), { let n_ = wspec_runtime::seq::same_len(&[y.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let y_104 = y[i_].clone(); out_.push(vec![Instr::RefFunc(wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(y_104)?)?)]); } out_ }.into_iter().map(|x| cx_.instr.push(x)).collect::<Vec<_>>(), Elemmode::Passive))
+    Ok(Elem(rt.clone(), { let n_ = wspec_runtime::seq::same_len(&[y.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let y_104 = y[i_].clone(); out_.push(vec![Instr::RefFunc(y_104)]); } out_ }.into_iter().map(|x| cx_.instr.push(x)).collect::<Vec<_>>(), Elemmode::Passive))
 }
 
-// from s5/5.4-binary-modules.wspec:128
+// from spec/5.4-binary-modules.wspec:127
 fn belem_p2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Elem> {
     let start = rd_.pos();
     let v_1 = bu32(rd_, cx_)?;
     wspec_runtime::check(wspec_runtime::num::wide(v_1)? == 2i128)?;
     let v_2 = btableidx(rd_, cx_)?;
-    let v_3 = wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(v_2)?)?;
+    let v_3 = wspec_runtime::num::cast::<_, u32>(v_2)?;
     let x = v_3;
     let v_4 = bexpr(rd_, cx_)?;
     let v_5 = cx_.instr.get(v_4).to_vec();
@@ -10356,10 +11300,10 @@ fn belem_p2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Elem> {
     let v_7 = blist(rd_, cx_, &mut |rd_: &mut Reader<'_>, cx_: &mut Ctx| -> R<Funcidx> { let v_1 = bfuncidx(rd_, cx_)?;
      Ok(v_1) })?;
     let y = v_7;
-    Ok(Elem(rt.clone(), { let n_ = wspec_runtime::seq::same_len(&[y.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let y_108 = y[i_].clone(); out_.push(vec![Instr::RefFunc(wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(y_108)?)?)]); } out_ }.into_iter().map(|x| cx_.instr.push(x)).collect::<Vec<_>>(), Elemmode::Active(wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(x)?)?, cx_.instr.push(expr_O))))
+    Ok(Elem(rt.clone(), { let n_ = wspec_runtime::seq::same_len(&[y.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let y_108 = y[i_].clone(); out_.push(vec![Instr::RefFunc(y_108)]); } out_ }.into_iter().map(|x| cx_.instr.push(x)).collect::<Vec<_>>(), Elemmode::Active(x, cx_.instr.push(expr_O))))
 }
 
-// from s5/5.4-binary-modules.wspec:129
+// from spec/5.4-binary-modules.wspec:128
 fn belem_p3(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Elem> {
     let start = rd_.pos();
     let v_1 = bu32(rd_, cx_)?;
@@ -10369,10 +11313,10 @@ fn belem_p3(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Elem> {
     let v_3 = blist(rd_, cx_, &mut |rd_: &mut Reader<'_>, cx_: &mut Ctx| -> R<Funcidx> { let v_1 = bfuncidx(rd_, cx_)?;
      Ok(v_1) })?;
     let y = v_3;
-    Ok(Elem(rt.clone(), { let n_ = wspec_runtime::seq::same_len(&[y.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let y_104 = y[i_].clone(); out_.push(vec![Instr::RefFunc(wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(y_104)?)?)]); } out_ }.into_iter().map(|x| cx_.instr.push(x)).collect::<Vec<_>>(), Elemmode::Declare))
+    Ok(Elem(rt.clone(), { let n_ = wspec_runtime::seq::same_len(&[y.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let y_104 = y[i_].clone(); out_.push(vec![Instr::RefFunc(y_104)]); } out_ }.into_iter().map(|x| cx_.instr.push(x)).collect::<Vec<_>>(), Elemmode::Declare))
 }
 
-// from s5/5.4-binary-modules.wspec:130
+// from spec/5.4-binary-modules.wspec:129
 fn belem_p4(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Elem> {
     let start = rd_.pos();
     let v_1 = bu32(rd_, cx_)?;
@@ -10387,7 +11331,7 @@ fn belem_p4(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Elem> {
     Ok(Elem(Reftype(Some(Null), Heaptype::Absheaptype(Absheaptype::Func)), expr.clone().into_iter().map(|x| cx_.instr.push(x)).collect::<Vec<_>>(), Elemmode::Active(0_u32, cx_.instr.push(expr_O))))
 }
 
-// from s5/5.4-binary-modules.wspec:131
+// from spec/5.4-binary-modules.wspec:130
 fn belem_p5(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Elem> {
     let start = rd_.pos();
     let v_1 = bu32(rd_, cx_)?;
@@ -10401,13 +11345,13 @@ fn belem_p5(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Elem> {
     Ok(Elem(rt.clone(), expr.clone().into_iter().map(|x| cx_.instr.push(x)).collect::<Vec<_>>(), Elemmode::Passive))
 }
 
-// from s5/5.4-binary-modules.wspec:132
+// from spec/5.4-binary-modules.wspec:131
 fn belem_p6(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Elem> {
     let start = rd_.pos();
     let v_1 = bu32(rd_, cx_)?;
     wspec_runtime::check(wspec_runtime::num::wide(v_1)? == 6i128)?;
     let v_2 = btableidx(rd_, cx_)?;
-    let v_3 = wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(v_2)?)?;
+    let v_3 = wspec_runtime::num::cast::<_, u32>(v_2)?;
     let x = v_3;
     let v_4 = bexpr(rd_, cx_)?;
     let v_5 = cx_.instr.get(v_4).to_vec();
@@ -10418,10 +11362,10 @@ fn belem_p6(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Elem> {
      Ok(v_1) })?;
     let v_8 = v_7.into_iter().map(|x| cx_.instr.get(x).to_vec()).collect::<Vec<_>>();
     let expr = v_8;
-    Ok(Elem(rt.clone(), expr.clone().into_iter().map(|x| cx_.instr.push(x)).collect::<Vec<_>>(), Elemmode::Active(wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(x)?)?, cx_.instr.push(expr_O))))
+    Ok(Elem(rt.clone(), expr.clone().into_iter().map(|x| cx_.instr.push(x)).collect::<Vec<_>>(), Elemmode::Active(x, cx_.instr.push(expr_O))))
 }
 
-// from s5/5.4-binary-modules.wspec:133
+// from spec/5.4-binary-modules.wspec:132
 fn belem_p7(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Elem> {
     let start = rd_.pos();
     let v_1 = bu32(rd_, cx_)?;
@@ -10435,19 +11379,25 @@ fn belem_p7(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Elem> {
     Ok(Elem(rt.clone(), expr.clone().into_iter().map(|x| cx_.instr.push(x)).collect::<Vec<_>>(), Elemmode::Declare))
 }
 
-// from s5/5.4-binary-modules.wspec:135 grammar Belemsec
+// from spec/5.4-binary-modules.wspec:134 grammar Belemsec
 pub fn belemsec(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<(Vec<Elem>, Vec<Custom>)> {
     let start = rd_.pos();
+    belemsec_alts(rd_, cx_).map_err(|e| e.reached_at(rd_.pos()).harden(start, "malformed elemsec"))
+}
+
+fn belemsec_alts(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<(Vec<Elem>, Vec<Custom>)> {
+    let start = rd_.pos();
     let mut best = Best::new();
-    match belemsec_p0(rd_, cx_) { Ok(v) => return Ok(v), Err(e) => { best.add(e.reached_at(rd_.pos())); rd_.set_pos(start); } }
-    match belemsec_p1(rd_, cx_) { Ok(v) => return Ok(v), Err(e) => { best.add(e.reached_at(rd_.pos())); rd_.set_pos(start); } }
+    match belemsec_p0(rd_, cx_) { Ok(v) => return Ok(v), Err(e) => { let e = e.reached_at(rd_.pos()); if e.message.is_some() && e.reached > start { return Err(e); } best.add(e); rd_.set_pos(start); } }
+    match belemsec_p1(rd_, cx_) { Ok(v) => return Ok(v), Err(e) => { let e = e.reached_at(rd_.pos()); if e.message.is_some() && e.reached > start { return Err(e); } best.add(e); rd_.set_pos(start); } }
     Err(best.finish(start, None))
 }
 
-// from s5/5.4-binary-modules.wspec:136
+// from spec/5.4-binary-modules.wspec:135
 fn belemsec_p0(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<(Vec<Elem>, Vec<Custom>)> {
     let start = rd_.pos();
-    if rd_.byte()? != 0x09 { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0x09 { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     let v_1 = blen(rd_, cx_)?;
     let len = v_1;
     let v_2 = bsized(rd_, cx_, wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(len)?)?, &mut |rd_: &mut Reader<'_>, cx_: &mut Ctx| -> R<Vec<Elem>> { let v_1 = blist(rd_, cx_, &mut |rd_: &mut Reader<'_>, cx_: &mut Ctx| -> R<Elem> { let v_1 = belem(rd_, cx_)?;
@@ -10464,25 +11414,31 @@ fn belemsec_p0(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<(Vec<Elem>, Vec<Custom>
     Ok((elem.clone(), cu.clone()))
 }
 
-// from s5/5.4-binary-modules.wspec:137
+// from spec/5.4-binary-modules.wspec:136
 fn belemsec_p1(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<(Vec<Elem>, Vec<Custom>)> {
     let start = rd_.pos();
     Ok((vec![], vec![]))
 }
 
-// from s5/5.4-binary-modules.wspec:141 grammar Bdatacntsec
+// from spec/5.4-binary-modules.wspec:140 grammar Bdatacntsec
 pub fn bdatacntsec(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<(Option<U32>, Vec<Custom>)> {
     let start = rd_.pos();
+    bdatacntsec_alts(rd_, cx_).map_err(|e| e.reached_at(rd_.pos()).harden(start, "malformed datacntsec"))
+}
+
+fn bdatacntsec_alts(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<(Option<U32>, Vec<Custom>)> {
+    let start = rd_.pos();
     let mut best = Best::new();
-    match bdatacntsec_p0(rd_, cx_) { Ok(v) => return Ok(v), Err(e) => { best.add(e.reached_at(rd_.pos())); rd_.set_pos(start); } }
-    match bdatacntsec_p1(rd_, cx_) { Ok(v) => return Ok(v), Err(e) => { best.add(e.reached_at(rd_.pos())); rd_.set_pos(start); } }
+    match bdatacntsec_p0(rd_, cx_) { Ok(v) => return Ok(v), Err(e) => { let e = e.reached_at(rd_.pos()); if e.message.is_some() && e.reached > start { return Err(e); } best.add(e); rd_.set_pos(start); } }
+    match bdatacntsec_p1(rd_, cx_) { Ok(v) => return Ok(v), Err(e) => { let e = e.reached_at(rd_.pos()); if e.message.is_some() && e.reached > start { return Err(e); } best.add(e); rd_.set_pos(start); } }
     Err(best.finish(start, None))
 }
 
-// from s5/5.4-binary-modules.wspec:142
+// from spec/5.4-binary-modules.wspec:141
 fn bdatacntsec_p0(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<(Option<U32>, Vec<Custom>)> {
     let start = rd_.pos();
-    if rd_.byte()? != 0x0c { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0x0c { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     let v_1 = blen(rd_, cx_)?;
     let len = v_1;
     let v_2 = bsized(rd_, cx_, wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(len)?)?, &mut |rd_: &mut Reader<'_>, cx_: &mut Ctx| -> R<U32> { let v_1 = bu32(rd_, cx_)?;
@@ -10499,19 +11455,24 @@ fn bdatacntsec_p0(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<(Option<U32>, Vec<Cu
     Ok((Some(wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(n)?)?), cu.clone()))
 }
 
-// from s5/5.4-binary-modules.wspec:143
+// from spec/5.4-binary-modules.wspec:142
 fn bdatacntsec_p1(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<(Option<U32>, Vec<Custom>)> {
     let start = rd_.pos();
     Ok((None, vec![]))
 }
 
-// from s5/5.4-binary-modules.wspec:152 grammar Blocals
+// from spec/5.4-binary-modules.wspec:151 grammar Blocals
 pub fn blocals(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<(U32, Valtype)> {
+    let start = rd_.pos();
+    blocals_alts(rd_, cx_).map_err(|e| e.reached_at(rd_.pos()).harden(start, "malformed locals"))
+}
+
+fn blocals_alts(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<(U32, Valtype)> {
     let start = rd_.pos();
     blocals_p0(rd_, cx_)
 }
 
-// from s5/5.4-binary-modules.wspec:153
+// from spec/5.4-binary-modules.wspec:152
 fn blocals_p0(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<(U32, Valtype)> {
     let start = rd_.pos();
     let v_1 = bu32(rd_, cx_)?;
@@ -10522,13 +11483,18 @@ fn blocals_p0(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<(U32, Valtype)> {
     Ok((wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(n)?)?, t.clone()))
 }
 
-// from s5/5.4-binary-modules.wspec:155 grammar Bfunc
+// from spec/5.4-binary-modules.wspec:154 grammar Bfunc
 pub fn bfunc(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Code> {
+    let start = rd_.pos();
+    bfunc_alts(rd_, cx_).map_err(|e| e.reached_at(rd_.pos()).harden(start, "malformed func"))
+}
+
+fn bfunc_alts(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Code> {
     let start = rd_.pos();
     bfunc_p0(rd_, cx_)
 }
 
-// from s5/5.4-binary-modules.wspec:156
+// from spec/5.4-binary-modules.wspec:155
 fn bfunc_p0(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Code> {
     let start = rd_.pos();
     let v_1 = blist(rd_, cx_, &mut |rd_: &mut Reader<'_>, cx_: &mut Ctx| -> R<(U32, Valtype)> { let v_1 = blocals(rd_, cx_)?;
@@ -10536,7 +11502,7 @@ fn bfunc_p0(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Code> {
     let it_2 = v_1;
     let mut acc_n_9 = Vec::new();
     let mut acc_t_10 = Vec::new();
-    for e_4 in it_2 {
+    for e_4 in it_2.into_iter() {
     let (t_5, t_6,) = e_4;
     let n_7 = wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(t_5)?)?;
     let n = n_7;
@@ -10545,20 +11511,25 @@ fn bfunc_p0(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Code> {
     }
     let n_11 = acc_n_9;
     let t_12 = acc_t_10;
+    wspec_runtime::fail::check_or((wspec_runtime::num::wide(defs::sum(cx_, n_11.clone())?)? < wspec_runtime::num::pow(2i128, 32i128)?), rd_.pos(), "too many locals")?;
     let v_13 = bexpr(rd_, cx_)?;
     let v_14 = cx_.instr.get(v_13).to_vec();
     let expr = v_14;
-    wspec_runtime::fail::check_or((wspec_runtime::num::wide(defs::sum(cx_, n_11.clone())?)? < wspec_runtime::num::pow(2i128, 32i128)?), rd_.pos(), "too many locals")?;
     Ok({ let (t0, t1,) = (defs::concat_(cx_, { let n_ = wspec_runtime::seq::same_len(&[n_11.len(), t_12.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let n_11_115 = n_11[i_].clone(); let t_12_116 = t_12[i_].clone(); out_.push(defs::locals(cx_, n_11_115, t_12_116.clone())?); } out_ })?, expr); (t0, cx_.instr.push(t1),) })
 }
 
-// from s5/5.4-binary-modules.wspec:164 grammar Bcode
+// from spec/5.4-binary-modules.wspec:163 grammar Bcode
 pub fn bcode(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Code> {
+    let start = rd_.pos();
+    bcode_alts(rd_, cx_).map_err(|e| e.reached_at(rd_.pos()).harden(start, "malformed code"))
+}
+
+fn bcode_alts(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Code> {
     let start = rd_.pos();
     bcode_p0(rd_, cx_)
 }
 
-// from s5/5.4-binary-modules.wspec:165
+// from spec/5.4-binary-modules.wspec:164
 fn bcode_p0(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Code> {
     let start = rd_.pos();
     let v_1 = blen(rd_, cx_)?;
@@ -10570,19 +11541,25 @@ fn bcode_p0(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Code> {
     Ok({ let (t0, t1,) = code.clone(); (t0, cx_.instr.push(t1),) })
 }
 
-// from s5/5.4-binary-modules.wspec:167 grammar Bcodesec
+// from spec/5.4-binary-modules.wspec:166 grammar Bcodesec
 pub fn bcodesec(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<(Vec<Code>, Vec<Custom>)> {
     let start = rd_.pos();
+    bcodesec_alts(rd_, cx_).map_err(|e| e.reached_at(rd_.pos()).harden(start, "malformed codesec"))
+}
+
+fn bcodesec_alts(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<(Vec<Code>, Vec<Custom>)> {
+    let start = rd_.pos();
     let mut best = Best::new();
-    match bcodesec_p0(rd_, cx_) { Ok(v) => return Ok(v), Err(e) => { best.add(e.reached_at(rd_.pos())); rd_.set_pos(start); } }
-    match bcodesec_p1(rd_, cx_) { Ok(v) => return Ok(v), Err(e) => { best.add(e.reached_at(rd_.pos())); rd_.set_pos(start); } }
+    match bcodesec_p0(rd_, cx_) { Ok(v) => return Ok(v), Err(e) => { let e = e.reached_at(rd_.pos()); if e.message.is_some() && e.reached > start { return Err(e); } best.add(e); rd_.set_pos(start); } }
+    match bcodesec_p1(rd_, cx_) { Ok(v) => return Ok(v), Err(e) => { let e = e.reached_at(rd_.pos()); if e.message.is_some() && e.reached > start { return Err(e); } best.add(e); rd_.set_pos(start); } }
     Err(best.finish(start, None))
 }
 
-// from s5/5.4-binary-modules.wspec:168
+// from spec/5.4-binary-modules.wspec:167
 fn bcodesec_p0(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<(Vec<Code>, Vec<Custom>)> {
     let start = rd_.pos();
-    if rd_.byte()? != 0x0a { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0x0a { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     let v_1 = blen(rd_, cx_)?;
     let len = v_1;
     let v_2 = bsized(rd_, cx_, wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(len)?)?, &mut |rd_: &mut Reader<'_>, cx_: &mut Ctx| -> R<Vec<Code>> { let v_1 = blist(rd_, cx_, &mut |rd_: &mut Reader<'_>, cx_: &mut Ctx| -> R<Code> { let v_1 = bcode(rd_, cx_)?;
@@ -10600,23 +11577,28 @@ fn bcodesec_p0(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<(Vec<Code>, Vec<Custom>
     Ok({ let (t0, t1,) = (code.clone(), cu.clone()); (t0.into_iter().map(|x| { let (t0, t1,) = x; (t0, cx_.instr.push(t1),) }).collect::<Vec<_>>(), t1,) })
 }
 
-// from s5/5.4-binary-modules.wspec:169
+// from spec/5.4-binary-modules.wspec:168
 fn bcodesec_p1(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<(Vec<Code>, Vec<Custom>)> {
     let start = rd_.pos();
     Ok({ let (t0, t1,) = (vec![], vec![]); (t0.into_iter().map(|x| { let (t0, t1,) = x; (t0, cx_.instr.push(t1),) }).collect::<Vec<_>>(), t1,) })
 }
 
-// from s5/5.4-binary-modules.wspec:173 grammar Bdata
+// from spec/5.4-binary-modules.wspec:172 grammar Bdata
 pub fn bdata(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Data> {
     let start = rd_.pos();
+    bdata_alts(rd_, cx_).map_err(|e| e.reached_at(rd_.pos()).harden(start, "malformed data segment kind"))
+}
+
+fn bdata_alts(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Data> {
+    let start = rd_.pos();
     let mut best = Best::new();
-    match bdata_p0(rd_, cx_) { Ok(v) => return Ok(v), Err(e) => { best.add(e.reached_at(rd_.pos())); rd_.set_pos(start); } }
-    match bdata_p1(rd_, cx_) { Ok(v) => return Ok(v), Err(e) => { best.add(e.reached_at(rd_.pos())); rd_.set_pos(start); } }
-    match bdata_p2(rd_, cx_) { Ok(v) => return Ok(v), Err(e) => { best.add(e.reached_at(rd_.pos())); rd_.set_pos(start); } }
+    match bdata_p0(rd_, cx_) { Ok(v) => return Ok(v), Err(e) => { let e = e.reached_at(rd_.pos()); if e.message.is_some() && e.reached > start { return Err(e); } best.add(e); rd_.set_pos(start); } }
+    match bdata_p1(rd_, cx_) { Ok(v) => return Ok(v), Err(e) => { let e = e.reached_at(rd_.pos()); if e.message.is_some() && e.reached > start { return Err(e); } best.add(e); rd_.set_pos(start); } }
+    match bdata_p2(rd_, cx_) { Ok(v) => return Ok(v), Err(e) => { let e = e.reached_at(rd_.pos()); if e.message.is_some() && e.reached > start { return Err(e); } best.add(e); rd_.set_pos(start); } }
     Err(best.finish(start, Some("malformed data segment kind")))
 }
 
-// from s5/5.4-binary-modules.wspec:174
+// from spec/5.4-binary-modules.wspec:173
 fn bdata_p0(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Data> {
     let start = rd_.pos();
     let v_1 = bu32(rd_, cx_)?;
@@ -10630,7 +11612,7 @@ fn bdata_p0(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Data> {
     Ok(Data(b.clone(), Datamode::Active(0_u32, cx_.instr.push(expr))))
 }
 
-// from s5/5.4-binary-modules.wspec:175
+// from spec/5.4-binary-modules.wspec:174
 fn bdata_p1(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Data> {
     let start = rd_.pos();
     let v_1 = bu32(rd_, cx_)?;
@@ -10641,13 +11623,13 @@ fn bdata_p1(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Data> {
     Ok(Data(b.clone(), Datamode::Passive))
 }
 
-// from s5/5.4-binary-modules.wspec:176
+// from spec/5.4-binary-modules.wspec:175
 fn bdata_p2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Data> {
     let start = rd_.pos();
     let v_1 = bu32(rd_, cx_)?;
     wspec_runtime::check(wspec_runtime::num::wide(v_1)? == 2i128)?;
     let v_2 = bmemidx(rd_, cx_)?;
-    let v_3 = wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(v_2)?)?;
+    let v_3 = wspec_runtime::num::cast::<_, u32>(v_2)?;
     let x = v_3;
     let v_4 = bexpr(rd_, cx_)?;
     let v_5 = cx_.instr.get(v_4).to_vec();
@@ -10655,22 +11637,28 @@ fn bdata_p2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Data> {
     let v_6 = blist(rd_, cx_, &mut |rd_: &mut Reader<'_>, cx_: &mut Ctx| -> R<Byte> { let v_1 = bbyte(rd_, cx_)?;
      Ok(v_1) })?;
     let b = v_6;
-    Ok(Data(b.clone(), Datamode::Active(wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(x)?)?, cx_.instr.push(expr))))
+    Ok(Data(b.clone(), Datamode::Active(x, cx_.instr.push(expr))))
 }
 
-// from s5/5.4-binary-modules.wspec:178 grammar Bdatasec
+// from spec/5.4-binary-modules.wspec:177 grammar Bdatasec
 pub fn bdatasec(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<(Vec<Data>, Vec<Custom>)> {
     let start = rd_.pos();
+    bdatasec_alts(rd_, cx_).map_err(|e| e.reached_at(rd_.pos()).harden(start, "malformed datasec"))
+}
+
+fn bdatasec_alts(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<(Vec<Data>, Vec<Custom>)> {
+    let start = rd_.pos();
     let mut best = Best::new();
-    match bdatasec_p0(rd_, cx_) { Ok(v) => return Ok(v), Err(e) => { best.add(e.reached_at(rd_.pos())); rd_.set_pos(start); } }
-    match bdatasec_p1(rd_, cx_) { Ok(v) => return Ok(v), Err(e) => { best.add(e.reached_at(rd_.pos())); rd_.set_pos(start); } }
+    match bdatasec_p0(rd_, cx_) { Ok(v) => return Ok(v), Err(e) => { let e = e.reached_at(rd_.pos()); if e.message.is_some() && e.reached > start { return Err(e); } best.add(e); rd_.set_pos(start); } }
+    match bdatasec_p1(rd_, cx_) { Ok(v) => return Ok(v), Err(e) => { let e = e.reached_at(rd_.pos()); if e.message.is_some() && e.reached > start { return Err(e); } best.add(e); rd_.set_pos(start); } }
     Err(best.finish(start, None))
 }
 
-// from s5/5.4-binary-modules.wspec:179
+// from spec/5.4-binary-modules.wspec:178
 fn bdatasec_p0(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<(Vec<Data>, Vec<Custom>)> {
     let start = rd_.pos();
-    if rd_.byte()? != 0x0b { return Err(Fail::soft().reached_at(rd_.pos() - 1)); }
+    if rd_.peek()? != 0x0b { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
     let v_1 = blen(rd_, cx_)?;
     let len = v_1;
     let v_2 = bsized(rd_, cx_, wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(len)?)?, &mut |rd_: &mut Reader<'_>, cx_: &mut Ctx| -> R<Vec<Data>> { let v_1 = blist(rd_, cx_, &mut |rd_: &mut Reader<'_>, cx_: &mut Ctx| -> R<Data> { let v_1 = bdata(rd_, cx_)?;
@@ -10687,19 +11675,24 @@ fn bdatasec_p0(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<(Vec<Data>, Vec<Custom>
     Ok((data.clone(), cu.clone()))
 }
 
-// from s5/5.4-binary-modules.wspec:180
+// from spec/5.4-binary-modules.wspec:179
 fn bdatasec_p1(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<(Vec<Data>, Vec<Custom>)> {
     let start = rd_.pos();
     Ok((vec![], vec![]))
 }
 
-// from s5/5.4-binary-modules.wspec:188 grammar Bmagic
+// from spec/5.4-binary-modules.wspec:187 grammar Bmagic
 pub fn bmagic(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<()> {
+    let start = rd_.pos();
+    bmagic_alts(rd_, cx_).map_err(|e| e.reached_at(rd_.pos()).harden(start, "magic header not detected"))
+}
+
+fn bmagic_alts(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<()> {
     let start = rd_.pos();
     bmagic_p0(rd_, cx_)
 }
 
-// from s5/5.4-binary-modules.wspec:189
+// from spec/5.4-binary-modules.wspec:188
 fn bmagic_p0(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<()> {
     let start = rd_.pos();
     let mut elem_1003 = |rd_: &mut Reader<'_>, cx_: &mut Ctx| -> R<(Byte,)> {
@@ -10713,13 +11706,18 @@ fn bmagic_p0(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<()> {
     Ok(())
 }
 
-// from s5/5.4-binary-modules.wspec:192 grammar Bversion
+// from spec/5.4-binary-modules.wspec:191 grammar Bversion
 pub fn bversion(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<()> {
+    let start = rd_.pos();
+    bversion_alts(rd_, cx_).map_err(|e| e.reached_at(rd_.pos()).harden(start, "unknown binary version"))
+}
+
+fn bversion_alts(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<()> {
     let start = rd_.pos();
     bversion_p0(rd_, cx_)
 }
 
-// from s5/5.4-binary-modules.wspec:193
+// from spec/5.4-binary-modules.wspec:192
 fn bversion_p0(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<()> {
     let start = rd_.pos();
     let mut elem_1003 = |rd_: &mut Reader<'_>, cx_: &mut Ctx| -> R<(Byte,)> {
@@ -10733,13 +11731,18 @@ fn bversion_p0(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<()> {
     Ok(())
 }
 
-// from s5/5.4-binary-modules.wspec:213 grammar Bmodule
+// from spec/5.4-binary-modules.wspec:212 grammar Bmodule
 pub fn bmodule(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Module> {
+    let start = rd_.pos();
+    bmodule_alts(rd_, cx_).map_err(|e| e.reached_at(rd_.pos()).harden(start, "unexpected content after last section"))
+}
+
+fn bmodule_alts(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Module> {
     let start = rd_.pos();
     bmodule_p0(rd_, cx_)
 }
 
-// from s5/5.4-binary-modules.wspec:215
+// from spec/5.4-binary-modules.wspec:214
 fn bmodule_p0(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Module> {
     let start = rd_.pos();
     let v_1 = bmagic(rd_, cx_)?;
@@ -10795,7 +11798,7 @@ fn bmodule_p0(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Module> {
     let (t_1038, t_1039,) = v_1037;
     let it_1040 = t_1038;
     let mut acc_n_1045 = Vec::new();
-    for e_1042 in it_1040 {
+    for e_1042 in it_1040.into_iter() {
     let n_1043 = wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(e_1042)?)?;
     let n = n_1043;
     acc_n_1045.push(n);
@@ -10808,7 +11811,7 @@ fn bmodule_p0(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Module> {
     let it_1051 = t_1049;
     let mut acc_in__1057 = Vec::new();
     let mut acc_loc_1058 = Vec::new();
-    for e_1053 in it_1051 {
+    for e_1053 in it_1051.into_iter() {
     let (t_1054, t_1055,) = e_1053;
     let loc = t_1054;
     let in_ = t_1055;
@@ -10821,28 +11824,29 @@ fn bmodule_p0(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Module> {
     let (t_1062, t_1063,) = v_1061;
     let data = t_1062;
     let cu_13 = t_1063;
+    if !rd_.at_end() { return Err(Fail::msg(rd_.pos(), "unexpected content after last section")); }
     wspec_runtime::fail::check_or((wspec_runtime::num::wide((x.clone().len() as u64))? == wspec_runtime::num::wide(({ let n_ = wspec_runtime::seq::same_len(&[loc_1060.len(), in__1059.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let loc_1060_1164 = loc_1060[i_].clone(); let in__1059_1165 = in__1059[i_].clone(); out_.push((loc_1060_1164.clone(), in__1059_1165.clone())); } out_ }.len() as u64))?), rd_.pos(), "function and code section have inconsistent lengths")?;
     let src_1167: Vec<_> = n_1046.clone().into_iter().collect();
     for i_ in 0..wspec_runtime::seq::same_len(&[src_1167.len()])? { let n_1046_1168 = src_1167[i_].clone(); 
     wspec_runtime::fail::check_or((wspec_runtime::num::wide(n_1046_1168)? == wspec_runtime::num::wide((data.clone().len() as u64))?), rd_.pos(), "data count and data section have inconsistent lengths")?;
      }
     wspec_runtime::fail::check_or(((match (n_1046.clone(),) { (Some(n_1046_1270),) => Some(n_1046_1270), (None,) => None, _ => return Err(wspec_runtime::Fail::soft()) } != None) || (defs::concat_(cx_, { let n_ = wspec_runtime::seq::same_len(&[in__1059.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let in__1059_1371 = in__1059[i_].clone(); out_.push(defs::concat_(cx_, { let n_ = wspec_runtime::seq::same_len(&[in__1059_1371.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let in__1059_1371_1472 = in__1059_1371[i_].clone(); out_.push(defs::dataidx_instr(cx_, in__1059_1371_1472.clone())?); } out_ })?); } out_ })? == vec![])), rd_.pos(), "data count section required")?;
-    Ok(Module { types: ty.clone(), imports: im.clone(), tags: tag.clone(), globals: glob.clone(), mems: mem.clone(), tables: tab.clone(), funcs: { let n_ = wspec_runtime::seq::same_len(&[x.len(), loc_1060.len(), in__1059.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let x_1573 = x[i_].clone(); let loc_1060_1574 = loc_1060[i_].clone(); let in__1059_1575 = in__1059[i_].clone(); out_.push(Func(wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(x_1573)?)?, loc_1060_1574.clone(), cx_.instr.push(in__1059_1575.clone()))); } out_ }, datas: data.clone(), elems: elem.clone(), start: match (start.clone(),) { (Some(start_1676),) => Some(start_1676), (None,) => None, _ => return Err(wspec_runtime::Fail::soft()) }, exports: ex.clone(), customs: wspec_runtime::seq::cat(vec![cu_0.clone(), cu_1.clone(), cu_2.clone(), cu_3.clone(), cu_4.clone(), cu_5.clone(), cu_6.clone(), cu_7.clone(), cu_8.clone(), cu_9.clone(), cu_10.clone(), cu_11.clone(), cu_12.clone(), cu_13.clone()]) })
+    Ok(Module { types: ty.clone(), imports: im.clone(), tags: tag.clone(), globals: glob.clone(), mems: mem.clone(), tables: tab.clone(), funcs: { let n_ = wspec_runtime::seq::same_len(&[x.len(), loc_1060.len(), in__1059.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let x_1573 = x[i_].clone(); let loc_1060_1574 = loc_1060[i_].clone(); let in__1059_1575 = in__1059[i_].clone(); out_.push(Func(x_1573, loc_1060_1574.clone(), cx_.instr.push(in__1059_1575.clone()))); } out_ }, datas: data.clone(), elems: elem.clone(), start: match (start.clone(),) { (Some(start_1676),) => Some(start_1676), (None,) => None, _ => return Err(wspec_runtime::Fail::soft()) }, exports: ex.clone(), customs: wspec_runtime::seq::cat(vec![cu_0.clone(), cu_1.clone(), cu_2.clone(), cu_3.clone(), cu_4.clone(), cu_5.clone(), cu_6.clone(), cu_7.clone(), cu_8.clone(), cu_9.clone(), cu_10.clone(), cu_11.clone(), cu_12.clone(), cu_13.clone()]) })
 }
 
 /// Definitions of the spec that the decoder uses.
 pub mod defs {
     use super::*;
 
-    // from s5/0.0-conventions.wspec:27 def $sum
+    // from spec/0.0-conventions.wspec:27 def $sum
     pub fn sum(cx_: &Ctx, a0: Vec<u64>) -> R<u64> {
-        // from s5/0.0-conventions.wspec:28
+        // from spec/0.0-conventions.wspec:28
         if let Ok(v) = (|| -> R<_> {
             let l_1 = a0.clone();
             wspec_runtime::check(l_1.len() == 0)?;
             Ok(0_u64)
         })() { return Ok(v); }
-        // from s5/0.0-conventions.wspec:29
+        // from spec/0.0-conventions.wspec:29
         if let Ok(v) = (|| -> R<_> {
             let c_1 = a0.clone();
             wspec_runtime::check(c_1.len() >= 1)?;
@@ -10855,15 +11859,15 @@ pub mod defs {
         Err(Fail::soft())
     }
 
-    // from s5/0.0-conventions.wspec:33 def $concat_
+    // from spec/0.0-conventions.wspec:33 def $concat_
     pub fn concat_<X: Clone + PartialEq>(cx_: &Ctx, a0: Vec<Vec<X>>) -> R<Vec<X>> {
-        // from s5/0.0-conventions.wspec:34
+        // from spec/0.0-conventions.wspec:34
         if let Ok(v) = (|| -> R<_> {
             let l_1 = a0.clone();
             wspec_runtime::check(l_1.len() == 0)?;
             Ok(vec![])
         })() { return Ok(v); }
-        // from s5/0.0-conventions.wspec:35
+        // from spec/0.0-conventions.wspec:35
         if let Ok(v) = (|| -> R<_> {
             let c_1 = a0.clone();
             wspec_runtime::check(c_1.len() >= 1)?;
@@ -10872,7 +11876,7 @@ pub mod defs {
             let w = l_2[0].clone();
             let it_3 = c_1[(0 + 1)..(0 + 1) + (c_1.len() - 1)].to_vec();
             let mut acc_w_q_7 = Vec::new();
-            for e_5 in it_3 {
+            for e_5 in it_3.into_iter() {
             let w_q = e_5;
             acc_w_q_7.push(w_q);
             }
@@ -10882,49 +11886,9 @@ pub mod defs {
         Err(Fail::soft())
     }
 
-    // from s5/3.0-numerics-primitives.wspec:46 def $inv_signed_
-    pub fn inv_signed_(cx_: &Ctx, a0: u64, a1: i64) -> R<u64> {
-        // from s5/3.0-numerics-primitives.wspec:47
-        if let Ok(v) = (|| -> R<_> {
-            let v_N = a0.clone();
-            let a = a1.clone();
-            wspec_runtime::check(((wspec_runtime::num::wide(a)? >= 0i128) && (wspec_runtime::num::wide(a)? < wspec_runtime::num::pow(2i128, wspec_runtime::num::sub(wspec_runtime::num::wide(v_N)?, 1i128)?)?)))?;
-            Ok(defs::tonat(cx_, a)?)
-        })() { return Ok(v); }
-        // from s5/3.0-numerics-primitives.wspec:48
-        if let Ok(v) = (|| -> R<_> {
-            let v_N = a0.clone();
-            let a = a1.clone();
-            wspec_runtime::check(((wspec_runtime::num::wide(a)? < 0i128) && (wspec_runtime::num::wide(a)? >= wspec_runtime::num::sub(0, wspec_runtime::num::pow(2i128, wspec_runtime::num::sub(wspec_runtime::num::wide(v_N)?, 1i128)?)?)?)))?;
-            Ok(defs::tonat(cx_, wspec_runtime::num::narrow::<i64>(wspec_runtime::num::add(wspec_runtime::num::wide(a)?, wspec_runtime::num::pow(2i128, wspec_runtime::num::wide(v_N)?)?)?)?)?)
-        })() { return Ok(v); }
-        Err(Fail::soft())
-    }
-
-    // from s5/5.1-binary-values.wspec:63 def $bytes_nat
-    pub fn bytes_nat(cx_: &Ctx, a0: Vec<Byte>) -> R<u64> {
-        // from s5/5.1-binary-values.wspec:64
-        if let Ok(v) = (|| -> R<_> {
-            let l_1 = a0.clone();
-            wspec_runtime::check(l_1.len() == 0)?;
-            Ok(0_u64)
-        })() { return Ok(v); }
-        // from s5/5.1-binary-values.wspec:65
-        if let Ok(v) = (|| -> R<_> {
-            let c_1 = a0.clone();
-            wspec_runtime::check(c_1.len() >= 1)?;
-            let l_2 = c_1[0..0 + 1].to_vec();
-            wspec_runtime::check(l_2.len() == 1)?;
-            let b = l_2[0].clone();
-            let b_q = c_1[(0 + 1)..(0 + 1) + (c_1.len() - 1)].to_vec();
-            Ok(wspec_runtime::num::narrow::<u64>(wspec_runtime::num::add(wspec_runtime::num::wide(b)?, wspec_runtime::num::mul(wspec_runtime::num::pow(2i128, 8i128)?, wspec_runtime::num::wide(defs::bytes_nat(cx_, b_q.clone())?)?)?)?)?)
-        })() { return Ok(v); }
-        Err(Fail::soft())
-    }
-
-    // from s5/5.4-binary-modules.wspec:160 def $locals
+    // from spec/5.4-binary-modules.wspec:159 def $locals
     pub fn locals(cx_: &Ctx, a0: u64, a1: Valtype) -> R<Vec<Local>> {
-        // from s5/5.4-binary-modules.wspec:161
+        // from spec/5.4-binary-modules.wspec:160
         if let Ok(v) = (|| -> R<_> {
             let n = a0.clone();
             let t = a1.clone();
@@ -10933,40 +11897,40 @@ pub mod defs {
         Err(Fail::soft())
     }
 
-    // from s5/5.4-binary-modules.wspec:197 def $dataidx_instr
+    // from spec/5.4-binary-modules.wspec:196 def $dataidx_instr
     pub fn dataidx_instr(cx_: &Ctx, a0: Instr) -> R<Vec<Dataidx>> {
-        // from s5/5.4-binary-modules.wspec:198
+        // from spec/5.4-binary-modules.wspec:197
         if let Ok(v) = (|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Instr::MemoryInit(f_1, f_2) = a0.clone() else { return Err(wspec_runtime::Fail::soft()) };
             let x = f_1.clone();
             let y = f_2.clone();
-            Ok(vec![wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(y)?)?])
+            Ok(vec![y])
         })() { return Ok(v); }
-        // from s5/5.4-binary-modules.wspec:199
+        // from spec/5.4-binary-modules.wspec:198
         if let Ok(v) = (|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Instr::DataDrop(f_1) = a0.clone() else { return Err(wspec_runtime::Fail::soft()) };
             let y = f_1.clone();
-            Ok(vec![wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(y)?)?])
+            Ok(vec![y])
         })() { return Ok(v); }
-        // from s5/5.4-binary-modules.wspec:200
+        // from spec/5.4-binary-modules.wspec:199
         if let Ok(v) = (|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Instr::ArrayNewData(f_1, f_2) = a0.clone() else { return Err(wspec_runtime::Fail::soft()) };
             let x = f_1.clone();
             let y = f_2.clone();
-            Ok(vec![wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(y)?)?])
+            Ok(vec![y])
         })() { return Ok(v); }
-        // from s5/5.4-binary-modules.wspec:201
+        // from spec/5.4-binary-modules.wspec:200
         if let Ok(v) = (|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Instr::ArrayInitData(f_1, f_2) = a0.clone() else { return Err(wspec_runtime::Fail::soft()) };
             let x = f_1.clone();
             let y = f_2.clone();
-            Ok(vec![wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(y)?)?])
+            Ok(vec![y])
         })() { return Ok(v); }
-        // from s5/5.4-binary-modules.wspec:202
+        // from spec/5.4-binary-modules.wspec:201
         if let Ok(v) = (|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Instr::Block(f_1, f_2) = a0.clone() else { return Err(wspec_runtime::Fail::soft()) };
@@ -10974,7 +11938,7 @@ pub mod defs {
             let in_ = cx_.instr.get(f_2.clone()).to_vec();
             Ok(defs::concat_(cx_, { let n_ = wspec_runtime::seq::same_len(&[in_.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let in__103 = in_[i_].clone(); out_.push(defs::dataidx_instr(cx_, in__103.clone())?); } out_ })?)
         })() { return Ok(v); }
-        // from s5/5.4-binary-modules.wspec:203
+        // from spec/5.4-binary-modules.wspec:202
         if let Ok(v) = (|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Instr::Loop(f_1, f_2) = a0.clone() else { return Err(wspec_runtime::Fail::soft()) };
@@ -10982,7 +11946,7 @@ pub mod defs {
             let in_ = cx_.instr.get(f_2.clone()).to_vec();
             Ok(defs::concat_(cx_, { let n_ = wspec_runtime::seq::same_len(&[in_.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let in__103 = in_[i_].clone(); out_.push(defs::dataidx_instr(cx_, in__103.clone())?); } out_ })?)
         })() { return Ok(v); }
-        // from s5/5.4-binary-modules.wspec:204
+        // from spec/5.4-binary-modules.wspec:203
         if let Ok(v) = (|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Instr::If(f_1, f_2, f_3) = a0.clone() else { return Err(wspec_runtime::Fail::soft()) };
@@ -10991,7 +11955,7 @@ pub mod defs {
             let in_2 = cx_.instr.get(f_3.clone()).to_vec();
             Ok(wspec_runtime::seq::cat(vec![defs::concat_(cx_, { let n_ = wspec_runtime::seq::same_len(&[in_1.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let in_1_104 = in_1[i_].clone(); out_.push(defs::dataidx_instr(cx_, in_1_104.clone())?); } out_ })?, defs::concat_(cx_, { let n_ = wspec_runtime::seq::same_len(&[in_2.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let in_2_205 = in_2[i_].clone(); out_.push(defs::dataidx_instr(cx_, in_2_205.clone())?); } out_ })?]))
         })() { return Ok(v); }
-        // from s5/5.4-binary-modules.wspec:205
+        // from spec/5.4-binary-modules.wspec:204
         if let Ok(v) = (|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Instr::TryTable(f_1, f_2, f_3) = a0.clone() else { return Err(wspec_runtime::Fail::soft()) };
@@ -11000,21 +11964,10 @@ pub mod defs {
             let in_ = cx_.instr.get(f_3.clone()).to_vec();
             Ok(defs::concat_(cx_, { let n_ = wspec_runtime::seq::same_len(&[in_.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let in__104 = in_[i_].clone(); out_.push(defs::dataidx_instr(cx_, in__104.clone())?); } out_ })?)
         })() { return Ok(v); }
-        // from s5/5.4-binary-modules.wspec:206
+        // from spec/5.4-binary-modules.wspec:205
         if let Ok(v) = (|| -> R<_> {
             let in_ = a0.clone();
             Ok(vec![])
-        })() { return Ok(v); }
-        Err(Fail::soft())
-    }
-
-    // from s5/3.0-numerics-primitives.wspec:18 def $tonat
-    pub fn tonat(cx_: &Ctx, a0: i64) -> R<u64> {
-        // from s5/3.0-numerics-primitives.wspec:19
-        if let Ok(v) = (|| -> R<_> {
-            let a = a0.clone();
-            wspec_runtime::check((wspec_runtime::num::wide(a)? >= 0i128))?;
-            Ok(wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(a)?)?)
         })() { return Ok(v); }
         Err(Fail::soft())
     }

@@ -4,51 +4,51 @@
 
 use wspec_runtime::Seq;
 
-// from s5/1.1-values.wspec:5
+// from spec/1.1-values.wspec:5
 /// `bit`: bit.
 pub type Bit = u8;
 
-// from s5/1.1-values.wspec:6
+// from spec/1.1-values.wspec:6
 /// `byte`: byte.
 pub type Byte = u8;
 
-// from s5/1.1-values.wspec:12
+// from spec/1.1-values.wspec:12
 /// `u8`
 pub type U8 = u8;
 
-// from s5/1.1-values.wspec:13
+// from spec/1.1-values.wspec:13
 /// `u16`
 pub type U16 = u16;
 
-// from s5/1.1-values.wspec:14
+// from spec/1.1-values.wspec:14
 /// `u31`
 pub type U31 = u32;
 
-// from s5/1.1-values.wspec:15
+// from spec/1.1-values.wspec:15
 /// `u32`
 pub type U32 = u32;
 
-// from s5/1.1-values.wspec:16
+// from spec/1.1-values.wspec:16
 /// `u64`
 pub type U64 = u64;
 
-// from s5/1.1-values.wspec:17
+// from spec/1.1-values.wspec:17
 /// `s33`
 pub type S33 = i64;
 
-// from s5/1.1-values.wspec:18
+// from spec/1.1-values.wspec:18
 /// `i32`
 pub type I32 = u32;
 
-// from s5/1.1-values.wspec:19
+// from spec/1.1-values.wspec:19
 /// `i64`
 pub type I64 = u64;
 
-// from s5/1.1-values.wspec:20
+// from spec/1.1-values.wspec:20
 /// `i128`
 pub type I128 = u128;
 
-// from s5/1.1-values.wspec:38
+// from spec/1.1-values.wspec:38
 /// `fNmag`: floating-point magnitude.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum FNmag {
@@ -58,83 +58,83 @@ pub enum FNmag {
     Nan(u64),
 }
 
-// from s5/1.1-values.wspec:44
+// from spec/1.1-values.wspec:44
 /// `fN`: floating-point number.
 pub type FN = u64;
 
-// from s5/1.1-values.wspec:48
+// from spec/1.1-values.wspec:48
 /// `f32`
 pub type F32 = u64;
 
-// from s5/1.1-values.wspec:49
+// from spec/1.1-values.wspec:49
 /// `f64`
 pub type F64 = u64;
 
-// from s5/1.1-values.wspec:58
+// from spec/1.1-values.wspec:58
 /// `v128`
 pub type V128 = u128;
 
-// from s5/1.1-values.wspec:62
+// from spec/1.1-values.wspec:62
 /// `char`: character.
 pub type Char = char;
 
-// from s5/1.1-values.wspec:65
+// from spec/1.1-values.wspec:65
 /// `name`: name.
 pub type Name = Vec<char>;
 
-// from s5/1.1-values.wspec:72
+// from spec/1.1-values.wspec:72
 /// `idx`: index.
 pub type Idx = U32;
 
-// from s5/1.1-values.wspec:73
+// from spec/1.1-values.wspec:73
 /// `laneidx`: lane index.
 pub type Laneidx = U8;
 
-// from s5/1.1-values.wspec:74
+// from spec/1.1-values.wspec:74
 /// `typeidx`: type index.
 pub type Typeidx = Idx;
 
-// from s5/1.1-values.wspec:75
+// from spec/1.1-values.wspec:75
 /// `funcidx`: function index.
 pub type Funcidx = Idx;
 
-// from s5/1.1-values.wspec:76
+// from spec/1.1-values.wspec:76
 /// `globalidx`: global index.
 pub type Globalidx = Idx;
 
-// from s5/1.1-values.wspec:77
+// from spec/1.1-values.wspec:77
 /// `tableidx`: table index.
 pub type Tableidx = Idx;
 
-// from s5/1.1-values.wspec:78
+// from spec/1.1-values.wspec:78
 /// `memidx`: memory index.
 pub type Memidx = Idx;
 
-// from s5/1.1-values.wspec:79
+// from spec/1.1-values.wspec:79
 /// `tagidx`: tag index.
 pub type Tagidx = Idx;
 
-// from s5/1.1-values.wspec:80
+// from spec/1.1-values.wspec:80
 /// `elemidx`: element index.
 pub type Elemidx = Idx;
 
-// from s5/1.1-values.wspec:81
+// from spec/1.1-values.wspec:81
 /// `dataidx`: data index.
 pub type Dataidx = Idx;
 
-// from s5/1.1-values.wspec:82
+// from spec/1.1-values.wspec:82
 /// `labelidx`: label index.
 pub type Labelidx = Idx;
 
-// from s5/1.1-values.wspec:83
+// from spec/1.1-values.wspec:83
 /// `localidx`: local index.
 pub type Localidx = Idx;
 
-// from s5/1.1-values.wspec:84
+// from spec/1.1-values.wspec:84
 /// `fieldidx`: field index.
 pub type Fieldidx = Idx;
 
-// from s5/1.1-values.wspec:86
+// from spec/1.1-values.wspec:86
 /// `externidx`: external index.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Externidx {
@@ -145,12 +145,12 @@ pub enum Externidx {
     Tag(Tagidx),
 }
 
-// from s5/1.2-types.wspec:6
+// from spec/1.2-types.wspec:6
 /// `null`: nullability.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct Null;
 
-// from s5/1.2-types.wspec:8
+// from spec/1.2-types.wspec:8
 /// `addrtype`: address type.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Addrtype {
@@ -158,7 +158,7 @@ pub enum Addrtype {
     I64,
 }
 
-// from s5/1.2-types.wspec:9
+// from spec/1.2-types.wspec:9
 /// `numtype`: number type.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Numtype {
@@ -168,12 +168,12 @@ pub enum Numtype {
     F64,
 }
 
-// from s5/1.2-types.wspec:10
+// from spec/1.2-types.wspec:10
 /// `vectype`: vector type.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct Vectype;
 
-// from s5/1.2-types.wspec:11
+// from spec/1.2-types.wspec:11
 /// `consttype`: constant type.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Consttype {
@@ -181,7 +181,7 @@ pub enum Consttype {
     Vectype(Vectype),
 }
 
-// from s5/1.2-types.wspec:15
+// from spec/1.2-types.wspec:15
 /// `absheaptype`: abstract heap type.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Absheaptype {
@@ -200,17 +200,17 @@ pub enum Absheaptype {
     Bot,
 }
 
-// from s5/1.2-types.wspec:66
+// from spec/1.2-types.wspec:66
 /// `rectype`: recursive type.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct Rectype(pub Vec<Subtype>);
 
-// from s5/1.2-types.wspec:25
+// from spec/1.2-types.wspec:25
 /// `deftype`: defined type.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct Deftype(pub Rectype, pub u64);
 
-// from s5/1.2-types.wspec:27
+// from spec/1.2-types.wspec:27
 /// `typeuse`: type use.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum Typeuse {
@@ -219,7 +219,7 @@ pub enum Typeuse {
     Rec(u64),
 }
 
-// from s5/1.2-types.wspec:28
+// from spec/1.2-types.wspec:28
 /// `typevar`: type variable.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Typevar {
@@ -227,7 +227,7 @@ pub enum Typevar {
     Rec(u64),
 }
 
-// from s5/1.2-types.wspec:30
+// from spec/1.2-types.wspec:30
 /// `heaptype`: heap type.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum Heaptype {
@@ -235,12 +235,12 @@ pub enum Heaptype {
     Typeuse(Typeuse),
 }
 
-// from s5/1.2-types.wspec:31
+// from spec/1.2-types.wspec:31
 /// `reftype`: reference type.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct Reftype(pub Option<Null>, pub Heaptype);
 
-// from s5/1.2-types.wspec:32
+// from spec/1.2-types.wspec:32
 /// `valtype`: value type.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum Valtype {
@@ -250,7 +250,7 @@ pub enum Valtype {
     Bot,
 }
 
-// from s5/1.2-types.wspec:34
+// from spec/1.2-types.wspec:34
 /// `Inn`
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Inn {
@@ -258,7 +258,7 @@ pub enum Inn {
     I64,
 }
 
-// from s5/1.2-types.wspec:35
+// from spec/1.2-types.wspec:35
 /// `Fnn`
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Fnn {
@@ -266,12 +266,12 @@ pub enum Fnn {
     F64,
 }
 
-// from s5/1.2-types.wspec:36
+// from spec/1.2-types.wspec:36
 /// `Vnn`
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct Vnn;
 
-// from s5/1.2-types.wspec:40
+// from spec/1.2-types.wspec:40
 /// `packtype`: packed type.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Packtype {
@@ -279,7 +279,7 @@ pub enum Packtype {
     I16,
 }
 
-// from s5/1.2-types.wspec:41
+// from spec/1.2-types.wspec:41
 /// `lanetype`: lane type.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Lanetype {
@@ -287,7 +287,7 @@ pub enum Lanetype {
     Packtype(Packtype),
 }
 
-// from s5/1.2-types.wspec:42
+// from spec/1.2-types.wspec:42
 /// `storagetype`: storage type.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum Storagetype {
@@ -295,7 +295,7 @@ pub enum Storagetype {
     Packtype(Packtype),
 }
 
-// from s5/1.2-types.wspec:44
+// from spec/1.2-types.wspec:44
 /// `Pnn`
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Pnn {
@@ -303,7 +303,7 @@ pub enum Pnn {
     I16,
 }
 
-// from s5/1.2-types.wspec:45
+// from spec/1.2-types.wspec:45
 /// `Jnn`
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Jnn {
@@ -313,7 +313,7 @@ pub enum Jnn {
     I16,
 }
 
-// from s5/1.2-types.wspec:46
+// from spec/1.2-types.wspec:46
 /// `Lnn`
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Lnn {
@@ -325,26 +325,26 @@ pub enum Lnn {
     I16,
 }
 
-// from s5/1.2-types.wspec:50
+// from spec/1.2-types.wspec:50
 /// `resulttype`: result type.
 pub type Resulttype = Vec<Valtype>;
 
-// from s5/1.2-types.wspec:54
+// from spec/1.2-types.wspec:54
 /// `mut`: mutability.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct Mut;
 
-// from s5/1.2-types.wspec:55
+// from spec/1.2-types.wspec:55
 /// `final`: finality.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct Final;
 
-// from s5/1.2-types.wspec:57
+// from spec/1.2-types.wspec:57
 /// `fieldtype`: field type.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct Fieldtype(pub Option<Mut>, pub Storagetype);
 
-// from s5/1.2-types.wspec:59
+// from spec/1.2-types.wspec:59
 /// `comptype`: composite type.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum Comptype {
@@ -353,45 +353,45 @@ pub enum Comptype {
     Func(Resulttype, Resulttype),
 }
 
-// from s5/1.2-types.wspec:64
+// from spec/1.2-types.wspec:64
 /// `subtype`: sub type.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct Subtype(pub Option<Final>, pub Vec<Typeuse>, pub Comptype);
 
-// from s5/1.2-types.wspec:70
+// from spec/1.2-types.wspec:70
 /// `limits`: limits.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct Limits(pub U64, pub Option<U64>);
 
-// from s5/1.2-types.wspec:72
+// from spec/1.2-types.wspec:72
 /// `tagtype`: tag type.
 pub type Tagtype = Typeuse;
 
-// from s5/1.2-types.wspec:73
+// from spec/1.2-types.wspec:73
 /// `globaltype`: global type.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct Globaltype(pub Option<Mut>, pub Valtype);
 
-// from s5/1.2-types.wspec:74
+// from spec/1.2-types.wspec:74
 /// `memtype`: memory type.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct Memtype(pub Addrtype, pub Limits);
 
-// from s5/1.2-types.wspec:75
+// from spec/1.2-types.wspec:75
 /// `tabletype`: table type.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct Tabletype(pub Addrtype, pub Limits, pub Reftype);
 
-// from s5/1.2-types.wspec:76
+// from spec/1.2-types.wspec:76
 /// `datatype`: data type.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct Datatype;
 
-// from s5/1.2-types.wspec:77
+// from spec/1.2-types.wspec:77
 /// `elemtype`: element type.
 pub type Elemtype = Reftype;
 
-// from s5/1.2-types.wspec:79
+// from spec/1.2-types.wspec:79
 /// `externtype`: external type.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum Externtype {
@@ -402,48 +402,48 @@ pub enum Externtype {
     Func(Typeuse),
 }
 
-// from s5/1.2-types.wspec:82
+// from spec/1.2-types.wspec:82
 /// `moduletype`: module type.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct Moduletype(pub Vec<Externtype>, pub Vec<Externtype>);
 
-// from s5/1.3-instructions.wspec:5
+// from spec/1.3-instructions.wspec:5
 /// `num_`
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Num {
-    // from s5/1.3-instructions.wspec:6
+    // from spec/1.3-instructions.wspec:6
     Inn(u64),
-    // from s5/1.3-instructions.wspec:7
+    // from spec/1.3-instructions.wspec:7
     Fnn(u64),
 }
 
-// from s5/1.3-instructions.wspec:11
+// from spec/1.3-instructions.wspec:11
 /// `lane_`
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Lane {
-    // from s5/1.3-instructions.wspec:12
+    // from spec/1.3-instructions.wspec:12
     Numtype(Num),
-    // from s5/1.3-instructions.wspec:13
+    // from spec/1.3-instructions.wspec:13
     Packtype(u16),
 }
 
-// from s5/1.3-instructions.wspec:17
+// from spec/1.3-instructions.wspec:17
 /// `lit_`
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Lit {
-    // from s5/1.3-instructions.wspec:18
+    // from spec/1.3-instructions.wspec:18
     Numtype(Num),
-    // from s5/1.3-instructions.wspec:19
+    // from spec/1.3-instructions.wspec:19
     Vectype(u128),
-    // from s5/1.3-instructions.wspec:20
+    // from spec/1.3-instructions.wspec:20
     Packtype(u16),
 }
 
-// from s5/1.3-instructions.wspec:26
+// from spec/1.3-instructions.wspec:26
 /// `sz`: pack size.
 pub type Sz = u8;
 
-// from s5/1.3-instructions.wspec:27
+// from spec/1.3-instructions.wspec:27
 /// `sx`: signedness.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Sx {
@@ -451,17 +451,17 @@ pub enum Sx {
     S,
 }
 
-// from s5/1.3-instructions.wspec:29
+// from spec/1.3-instructions.wspec:29
 /// `unop_`
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Unop {
-    // from s5/1.3-instructions.wspec:30
+    // from spec/1.3-instructions.wspec:30
     Inn(UnopInn),
-    // from s5/1.3-instructions.wspec:33
+    // from spec/1.3-instructions.wspec:33
     Fnn(UnopFnn),
 }
 
-// from s5/1.3-instructions.wspec:30
+// from spec/1.3-instructions.wspec:30
 /// An instance of `unop_`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum UnopInn {
@@ -471,7 +471,7 @@ pub enum UnopInn {
     Extend(Sz),
 }
 
-// from s5/1.3-instructions.wspec:33
+// from spec/1.3-instructions.wspec:33
 /// An instance of `unop_`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum UnopFnn {
@@ -484,17 +484,17 @@ pub enum UnopFnn {
     Nearest,
 }
 
-// from s5/1.3-instructions.wspec:35
+// from spec/1.3-instructions.wspec:35
 /// `binop_`
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Binop {
-    // from s5/1.3-instructions.wspec:36
+    // from spec/1.3-instructions.wspec:36
     Inn(BinopInn),
-    // from s5/1.3-instructions.wspec:39
+    // from spec/1.3-instructions.wspec:39
     Fnn(BinopFnn),
 }
 
-// from s5/1.3-instructions.wspec:36
+// from spec/1.3-instructions.wspec:36
 /// An instance of `binop_`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum BinopInn {
@@ -512,7 +512,7 @@ pub enum BinopInn {
     Rotr,
 }
 
-// from s5/1.3-instructions.wspec:39
+// from spec/1.3-instructions.wspec:39
 /// An instance of `binop_`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum BinopFnn {
@@ -525,30 +525,30 @@ pub enum BinopFnn {
     Copysign,
 }
 
-// from s5/1.3-instructions.wspec:42
+// from spec/1.3-instructions.wspec:42
 /// `testop_`
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Testop {
-    // from s5/1.3-instructions.wspec:43
+    // from spec/1.3-instructions.wspec:43
     Inn(TestopInn),
 }
 
-// from s5/1.3-instructions.wspec:43
+// from spec/1.3-instructions.wspec:43
 /// An instance of `testop_`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct TestopInn;
 
-// from s5/1.3-instructions.wspec:45
+// from spec/1.3-instructions.wspec:45
 /// `relop_`
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Relop {
-    // from s5/1.3-instructions.wspec:46
+    // from spec/1.3-instructions.wspec:46
     Inn(RelopInn),
-    // from s5/1.3-instructions.wspec:47
+    // from spec/1.3-instructions.wspec:47
     Fnn(RelopFnn),
 }
 
-// from s5/1.3-instructions.wspec:46
+// from spec/1.3-instructions.wspec:46
 /// An instance of `relop_`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum RelopInn {
@@ -560,7 +560,7 @@ pub enum RelopInn {
     Ge(Sx),
 }
 
-// from s5/1.3-instructions.wspec:47
+// from spec/1.3-instructions.wspec:47
 /// An instance of `relop_`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum RelopFnn {
@@ -572,21 +572,21 @@ pub enum RelopFnn {
     Ge,
 }
 
-// from s5/1.3-instructions.wspec:50
+// from spec/1.3-instructions.wspec:50
 /// `cvtop__`
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Cvtop {
-    // from s5/1.3-instructions.wspec:51
+    // from spec/1.3-instructions.wspec:51
     InnInn(CvtopInnInn),
-    // from s5/1.3-instructions.wspec:54
+    // from spec/1.3-instructions.wspec:54
     InnFnn(CvtopInnFnn),
-    // from s5/1.3-instructions.wspec:57
+    // from spec/1.3-instructions.wspec:57
     FnnInn(CvtopFnnInn),
-    // from s5/1.3-instructions.wspec:61
+    // from spec/1.3-instructions.wspec:61
     FnnFnn(CvtopFnnFnn),
 }
 
-// from s5/1.3-instructions.wspec:51
+// from spec/1.3-instructions.wspec:51
 /// An instance of `cvtop__`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum CvtopInnInn {
@@ -594,7 +594,7 @@ pub enum CvtopInnInn {
     Wrap,
 }
 
-// from s5/1.3-instructions.wspec:54
+// from spec/1.3-instructions.wspec:54
 /// An instance of `cvtop__`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum CvtopInnFnn {
@@ -602,7 +602,7 @@ pub enum CvtopInnFnn {
     Reinterpret,
 }
 
-// from s5/1.3-instructions.wspec:57
+// from spec/1.3-instructions.wspec:57
 /// An instance of `cvtop__`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum CvtopFnnInn {
@@ -611,7 +611,7 @@ pub enum CvtopFnnInn {
     Reinterpret,
 }
 
-// from s5/1.3-instructions.wspec:61
+// from spec/1.3-instructions.wspec:61
 /// An instance of `cvtop__`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum CvtopFnnFnn {
@@ -619,35 +619,35 @@ pub enum CvtopFnnFnn {
     Demote,
 }
 
-// from s5/1.3-instructions.wspec:67
+// from spec/1.3-instructions.wspec:67
 /// `dim`: lane count.
 pub type Dim = u8;
 
-// from s5/1.3-instructions.wspec:68
+// from spec/1.3-instructions.wspec:68
 /// `shape`: shape.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct Shape(pub Lanetype, pub Dim);
 
-// from s5/1.3-instructions.wspec:77
+// from spec/1.3-instructions.wspec:77
 /// `ishape`: integer shape.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Ishape {
     Shape(Shape),
 }
 
-// from s5/1.3-instructions.wspec:79
+// from spec/1.3-instructions.wspec:79
 /// `bshape`: byte shape.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Bshape {
     Shape(Shape),
 }
 
-// from s5/1.3-instructions.wspec:84
+// from spec/1.3-instructions.wspec:84
 /// `zero`
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct Zero;
 
-// from s5/1.3-instructions.wspec:85
+// from spec/1.3-instructions.wspec:85
 /// `half`
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Half {
@@ -655,12 +655,12 @@ pub enum Half {
     High,
 }
 
-// from s5/1.3-instructions.wspec:87
+// from spec/1.3-instructions.wspec:87
 /// `vvunop`
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct Vvunop;
 
-// from s5/1.3-instructions.wspec:88
+// from spec/1.3-instructions.wspec:88
 /// `vvbinop`
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Vvbinop {
@@ -670,27 +670,27 @@ pub enum Vvbinop {
     Xor,
 }
 
-// from s5/1.3-instructions.wspec:89
+// from spec/1.3-instructions.wspec:89
 /// `vvternop`
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct Vvternop;
 
-// from s5/1.3-instructions.wspec:90
+// from spec/1.3-instructions.wspec:90
 /// `vvtestop`
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct Vvtestop;
 
-// from s5/1.3-instructions.wspec:92
+// from spec/1.3-instructions.wspec:92
 /// `vunop_`
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Vunop {
-    // from s5/1.3-instructions.wspec:93
+    // from spec/1.3-instructions.wspec:93
     JnnXM(VunopJnnXM),
-    // from s5/1.3-instructions.wspec:96
+    // from spec/1.3-instructions.wspec:96
     FnnXM(VunopFnnXM),
 }
 
-// from s5/1.3-instructions.wspec:93
+// from spec/1.3-instructions.wspec:93
 /// An instance of `vunop_`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum VunopJnnXM {
@@ -699,7 +699,7 @@ pub enum VunopJnnXM {
     Popcnt,
 }
 
-// from s5/1.3-instructions.wspec:96
+// from spec/1.3-instructions.wspec:96
 /// An instance of `vunop_`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum VunopFnnXM {
@@ -712,17 +712,17 @@ pub enum VunopFnnXM {
     Nearest,
 }
 
-// from s5/1.3-instructions.wspec:98
+// from spec/1.3-instructions.wspec:98
 /// `vbinop_`
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Vbinop {
-    // from s5/1.3-instructions.wspec:99
+    // from spec/1.3-instructions.wspec:99
     JnnXM(VbinopJnnXM),
-    // from s5/1.3-instructions.wspec:109
+    // from spec/1.3-instructions.wspec:109
     FnnXM(VbinopFnnXM),
 }
 
-// from s5/1.3-instructions.wspec:99
+// from spec/1.3-instructions.wspec:99
 /// An instance of `vbinop_`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum VbinopJnnXM {
@@ -738,7 +738,7 @@ pub enum VbinopJnnXM {
     Max(Sx),
 }
 
-// from s5/1.3-instructions.wspec:109
+// from spec/1.3-instructions.wspec:109
 /// An instance of `vbinop_`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum VbinopFnnXM {
@@ -754,22 +754,22 @@ pub enum VbinopFnnXM {
     RelaxedMax,
 }
 
-// from s5/1.3-instructions.wspec:113
+// from spec/1.3-instructions.wspec:113
 /// `vternop_`
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Vternop {
-    // from s5/1.3-instructions.wspec:114
+    // from spec/1.3-instructions.wspec:114
     JnnXM(VternopJnnXM),
-    // from s5/1.3-instructions.wspec:115
+    // from spec/1.3-instructions.wspec:115
     FnnXM(VternopFnnXM),
 }
 
-// from s5/1.3-instructions.wspec:114
+// from spec/1.3-instructions.wspec:114
 /// An instance of `vternop_`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct VternopJnnXM;
 
-// from s5/1.3-instructions.wspec:115
+// from spec/1.3-instructions.wspec:115
 /// An instance of `vternop_`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum VternopFnnXM {
@@ -777,30 +777,30 @@ pub enum VternopFnnXM {
     RelaxedNmadd,
 }
 
-// from s5/1.3-instructions.wspec:117
+// from spec/1.3-instructions.wspec:117
 /// `vtestop_`
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Vtestop {
-    // from s5/1.3-instructions.wspec:118
+    // from spec/1.3-instructions.wspec:118
     JnnXM(VtestopJnnXM),
 }
 
-// from s5/1.3-instructions.wspec:118
+// from spec/1.3-instructions.wspec:118
 /// An instance of `vtestop_`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct VtestopJnnXM;
 
-// from s5/1.3-instructions.wspec:120
+// from spec/1.3-instructions.wspec:120
 /// `vrelop_`
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Vrelop {
-    // from s5/1.3-instructions.wspec:121
+    // from spec/1.3-instructions.wspec:121
     JnnXM(VrelopJnnXM),
-    // from s5/1.3-instructions.wspec:127
+    // from spec/1.3-instructions.wspec:127
     FnnXM(VrelopFnnXM),
 }
 
-// from s5/1.3-instructions.wspec:121
+// from spec/1.3-instructions.wspec:121
 /// An instance of `vrelop_`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum VrelopJnnXM {
@@ -812,7 +812,7 @@ pub enum VrelopJnnXM {
     Ge(Sx),
 }
 
-// from s5/1.3-instructions.wspec:127
+// from spec/1.3-instructions.wspec:127
 /// An instance of `vrelop_`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum VrelopFnnXM {
@@ -824,15 +824,15 @@ pub enum VrelopFnnXM {
     Ge,
 }
 
-// from s5/1.3-instructions.wspec:129
+// from spec/1.3-instructions.wspec:129
 /// `vshiftop_`
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Vshiftop {
-    // from s5/1.3-instructions.wspec:130
+    // from spec/1.3-instructions.wspec:130
     JnnXM(VshiftopJnnXM),
 }
 
-// from s5/1.3-instructions.wspec:130
+// from spec/1.3-instructions.wspec:130
 /// An instance of `vshiftop_`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum VshiftopJnnXM {
@@ -840,15 +840,15 @@ pub enum VshiftopJnnXM {
     Shr(Sx),
 }
 
-// from s5/1.3-instructions.wspec:132
+// from spec/1.3-instructions.wspec:132
 /// `vswizzlop_`
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Vswizzlop {
-    // from s5/1.3-instructions.wspec:133
+    // from spec/1.3-instructions.wspec:133
     I8XM(VswizzlopI8XM),
 }
 
-// from s5/1.3-instructions.wspec:133
+// from spec/1.3-instructions.wspec:133
 /// An instance of `vswizzlop_`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum VswizzlopI8XM {
@@ -856,28 +856,28 @@ pub enum VswizzlopI8XM {
     RelaxedSwizzle,
 }
 
-// from s5/1.3-instructions.wspec:137
+// from spec/1.3-instructions.wspec:137
 /// `vextunop__`
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Vextunop {
-    // from s5/1.3-instructions.wspec:138
+    // from spec/1.3-instructions.wspec:138
     JnnXMJnnXM(VextunopJnnXMJnnXM),
 }
 
-// from s5/1.3-instructions.wspec:138
+// from spec/1.3-instructions.wspec:138
 /// An instance of `vextunop__`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct VextunopJnnXMJnnXM(pub Sx);
 
-// from s5/1.3-instructions.wspec:141
+// from spec/1.3-instructions.wspec:141
 /// `vextbinop__`
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Vextbinop {
-    // from s5/1.3-instructions.wspec:142
+    // from spec/1.3-instructions.wspec:142
     JnnXMJnnXM(VextbinopJnnXMJnnXM),
 }
 
-// from s5/1.3-instructions.wspec:142
+// from spec/1.3-instructions.wspec:142
 /// An instance of `vextbinop__`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum VextbinopJnnXMJnnXM {
@@ -886,44 +886,44 @@ pub enum VextbinopJnnXMJnnXM {
     RelaxedDot,
 }
 
-// from s5/1.3-instructions.wspec:147
+// from spec/1.3-instructions.wspec:147
 /// `vextternop__`
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Vextternop {
-    // from s5/1.3-instructions.wspec:148
+    // from spec/1.3-instructions.wspec:148
     JnnXMJnnXM(VextternopJnnXMJnnXM),
 }
 
-// from s5/1.3-instructions.wspec:148
+// from spec/1.3-instructions.wspec:148
 /// An instance of `vextternop__`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct VextternopJnnXMJnnXM;
 
-// from s5/1.3-instructions.wspec:151
+// from spec/1.3-instructions.wspec:151
 /// `vcvtop__`
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Vcvtop {
-    // from s5/1.3-instructions.wspec:152
+    // from spec/1.3-instructions.wspec:152
     JnnXMJnnXM(VcvtopJnnXMJnnXM),
-    // from s5/1.3-instructions.wspec:154
+    // from spec/1.3-instructions.wspec:154
     JnnXMFnnXM(VcvtopJnnXMFnnXM),
-    // from s5/1.3-instructions.wspec:158
+    // from spec/1.3-instructions.wspec:158
     FnnXMJnnXM(VcvtopFnnXMJnnXM),
-    // from s5/1.3-instructions.wspec:165
+    // from spec/1.3-instructions.wspec:165
     FnnXMFnnXM(VcvtopFnnXMFnnXM),
 }
 
-// from s5/1.3-instructions.wspec:152
+// from spec/1.3-instructions.wspec:152
 /// An instance of `vcvtop__`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct VcvtopJnnXMJnnXM(pub Half, pub Sx);
 
-// from s5/1.3-instructions.wspec:154
+// from spec/1.3-instructions.wspec:154
 /// An instance of `vcvtop__`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct VcvtopJnnXMFnnXM(pub Option<Half>, pub Sx);
 
-// from s5/1.3-instructions.wspec:158
+// from spec/1.3-instructions.wspec:158
 /// An instance of `vcvtop__`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum VcvtopFnnXMJnnXM {
@@ -931,7 +931,7 @@ pub enum VcvtopFnnXMJnnXM {
     RelaxedTrunc(Sx, Option<Zero>),
 }
 
-// from s5/1.3-instructions.wspec:165
+// from spec/1.3-instructions.wspec:165
 /// An instance of `vcvtop__`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum VcvtopFnnXMFnnXM {
@@ -939,7 +939,7 @@ pub enum VcvtopFnnXMFnnXM {
     Promote,
 }
 
-// from s5/1.3-instructions.wspec:171
+// from spec/1.3-instructions.wspec:171
 /// `memarg`: memory argument.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct Memarg {
@@ -947,35 +947,35 @@ pub struct Memarg {
     pub offset: U64,
 }
 
-// from s5/1.3-instructions.wspec:175
+// from spec/1.3-instructions.wspec:175
 /// `loadop_`
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Loadop {
-    // from s5/1.3-instructions.wspec:176
+    // from spec/1.3-instructions.wspec:176
     Inn(LoadopInn),
 }
 
-// from s5/1.3-instructions.wspec:176
+// from spec/1.3-instructions.wspec:176
 /// An instance of `loadop_`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct LoadopInn(pub Sz, pub Sx);
 
-// from s5/1.3-instructions.wspec:178
+// from spec/1.3-instructions.wspec:178
 /// `storeop_`
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Storeop {
-    // from s5/1.3-instructions.wspec:179
+    // from spec/1.3-instructions.wspec:179
     Inn(StoreopInn),
 }
 
-// from s5/1.3-instructions.wspec:179
+// from spec/1.3-instructions.wspec:179
 /// An instance of `storeop_`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum StoreopInn {
     Sz(Sz),
 }
 
-// from s5/1.3-instructions.wspec:181
+// from spec/1.3-instructions.wspec:181
 /// `vloadop_`
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Vloadop {
@@ -984,7 +984,7 @@ pub enum Vloadop {
     Zero(Sz),
 }
 
-// from s5/1.3-instructions.wspec:188
+// from spec/1.3-instructions.wspec:188
 /// `blocktype`: block type.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum Blocktype {
@@ -992,7 +992,7 @@ pub enum Blocktype {
     Idx(Typeidx),
 }
 
-// from s5/1.3-instructions.wspec:196
+// from spec/1.3-instructions.wspec:196
 /// `catch`: catch clause.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Catch {
@@ -1002,7 +1002,7 @@ pub enum Catch {
     CatchAllRef(Labelidx),
 }
 
-// from s5/1.3-instructions.wspec:204
+// from spec/1.3-instructions.wspec:204
 /// `instr`: instruction.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum Instr {
@@ -1112,11 +1112,11 @@ pub enum Instr {
     VreplaceLane(Shape, Laneidx),
 }
 
-// from s5/1.3-instructions.wspec:344
+// from spec/1.3-instructions.wspec:344
 /// `expr`: expression.
 pub type Expr = Seq<Instr>;
 
-// from s5/1.4-modules.wspec:4
+// from spec/1.4-modules.wspec:4
 /// `elemmode`: element mode.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Elemmode {
@@ -1125,7 +1125,7 @@ pub enum Elemmode {
     Declare,
 }
 
-// from s5/1.4-modules.wspec:9
+// from spec/1.4-modules.wspec:9
 /// `datamode`: data mode.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Datamode {
@@ -1133,72 +1133,72 @@ pub enum Datamode {
     Passive,
 }
 
-// from s5/1.4-modules.wspec:13
+// from spec/1.4-modules.wspec:13
 /// `type`: type definition.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct Type(pub Rectype);
 
-// from s5/1.4-modules.wspec:14
+// from spec/1.4-modules.wspec:14
 /// `tag`: tag.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct Tag(pub Tagtype);
 
-// from s5/1.4-modules.wspec:15
+// from spec/1.4-modules.wspec:15
 /// `global`: global.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct Global(pub Globaltype, pub Expr);
 
-// from s5/1.4-modules.wspec:16
+// from spec/1.4-modules.wspec:16
 /// `mem`: memory.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct Mem(pub Memtype);
 
-// from s5/1.4-modules.wspec:17
+// from spec/1.4-modules.wspec:17
 /// `table`: table.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct Table(pub Tabletype, pub Expr);
 
-// from s5/1.4-modules.wspec:18
+// from spec/1.4-modules.wspec:18
 /// `data`: data segment.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct Data(pub Vec<Byte>, pub Datamode);
 
-// from s5/1.4-modules.wspec:19
+// from spec/1.4-modules.wspec:19
 /// `local`: local.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct Local(pub Valtype);
 
-// from s5/1.4-modules.wspec:20
+// from spec/1.4-modules.wspec:20
 /// `func`: function.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct Func(pub Typeidx, pub Vec<Local>, pub Expr);
 
-// from s5/1.4-modules.wspec:21
+// from spec/1.4-modules.wspec:21
 /// `elem`: element segment.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct Elem(pub Reftype, pub Vec<Expr>, pub Elemmode);
 
-// from s5/1.4-modules.wspec:22
+// from spec/1.4-modules.wspec:22
 /// `start`: start function.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct Start(pub Funcidx);
 
-// from s5/1.4-modules.wspec:23
+// from spec/1.4-modules.wspec:23
 /// `import`: import.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct Import(pub Name, pub Name, pub Externtype);
 
-// from s5/1.4-modules.wspec:24
+// from spec/1.4-modules.wspec:24
 /// `export`: export.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct Export(pub Name, pub Externidx);
 
-// from s5/1.4-modules.wspec:27
+// from spec/1.4-modules.wspec:27
 /// `custom`: custom section.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct Custom(pub Name, pub Vec<Byte>);
 
-// from s5/1.4-modules.wspec:29
+// from spec/1.4-modules.wspec:29
 /// `module`: module.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct Module {
@@ -1216,7 +1216,7 @@ pub struct Module {
     pub customs: Vec<Custom>,
 }
 
-// from s5/5.4-binary-modules.wspec:150
+// from spec/5.4-binary-modules.wspec:149
 /// `code`: code.
 pub type Code = (Vec<Local>, Expr);
 

@@ -19,3 +19,22 @@ pub fn float_of_bytes(n: u64, bytes: Vec<u8>) -> Option<u64> {
     }
     Some(bytes.iter().rev().fold(0u64, |acc, b| (acc << 8) | *b as u64))
 }
+
+/// The 128-bit vector that 16 little-endian bytes denote (`$bytes_vec_`).
+pub fn bytes_vec(bytes: Vec<u8>) -> Option<u128> {
+    if bytes.len() != 16 {
+        return None;
+    }
+    Some(bytes.iter().rev().fold(0u128, |acc, b| (acc << 8) | *b as u128))
+}
+
+/// `$inv_signed_(N, i)`: the bit pattern of a signed integer of width `n` (as a natural).
+pub fn inv_signed(n: u64, i: i64) -> Option<u64> {
+    let n = u32::try_from(n).ok().filter(|n| (1..=64).contains(n))?;
+    let lo = if n == 64 { i64::MIN } else { -(1i64 << (n - 1)) };
+    let hi = if n == 64 { i64::MAX } else { (1i64 << (n - 1)) - 1 };
+    if i < lo || i > hi {
+        return None;
+    }
+    Some(crate::numerics::inv_signed(n, i))
+}

@@ -34,6 +34,16 @@ impl Fail {
         self
     }
 
+    /// A failure that read past `start` without saying why is a malformation of what was
+    /// being read there: it gets `message`. Only failures at `start` stay soft, so that an
+    /// alternative can still be tried.
+    pub fn harden(mut self, start: usize, message: &str) -> Fail {
+        if self.message.is_none() && self.reached > start {
+            self.message = Some(message.to_string());
+        }
+        self
+    }
+
     pub fn into_error(self, fallback: &str) -> DecodeError {
         DecodeError { offset: self.offset, message: self.message.unwrap_or_else(|| fallback.to_string()) }
     }
@@ -71,6 +81,12 @@ impl Best {
     /// The failure to report: the best one, or `message` at `start` when nothing got further
     /// than `start` and no alternative said why.
     pub fn finish(self, start: usize, message: Option<&str>) -> Fail {
+        // The end of the input explains a failure better than any grammar's message.
+        if let Some(b) = &self.best {
+            if b.message.as_deref() == Some(crate::reader::UNEXPECTED_END_OF_REGION) {
+                return self.best.unwrap();
+            }
+        }
         match self.best {
             Some(b) if b.reached > start || b.message.is_some() && message.is_none() => b,
             Some(b) if message.is_none() => b,

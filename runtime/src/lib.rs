@@ -3,7 +3,13 @@
 //! by property tests.
 
 pub mod arena;
+pub mod builtins;
+pub mod fail;
+pub mod num;
+pub mod numerics;
 pub mod reader;
+pub mod seq;
 
 pub use arena::{Arena, Seq};
+pub use fail::{check, ok, Best, Fail, R};
 pub use reader::{DResult, DecodeError, Reader};

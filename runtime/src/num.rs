@@ -34,3 +34,8 @@ pub fn pow(a: Wide, b: Wide) -> R<Wide> {
     let e: u32 = b.try_into().map_err(|_| Fail::soft())?;
     a.checked_pow(e).ok_or_else(Fail::soft)
 }
+
+/// Converts between integer representations, failing (softly) outside the target's range.
+pub fn cast<S, T: TryFrom<S>>(x: S) -> R<T> {
+    T::try_from(x).map_err(|_| Fail::soft())
+}

@@ -25,6 +25,7 @@ pub mod run;
 pub mod script;
 pub mod suite;
 pub mod value;
+pub mod wspec_engine;
 
 pub use engine::{
     Engine, EngineError, EngineResult, Imports, InstanceHandle, ModuleHandle, NullEngine, Registered,

@@ -13,12 +13,15 @@ use std::process::ExitCode;
 use wspec_testsuite::{suite, Engine, NullEngine, Options, Report, Source};
 
 /// The engines `--engine` accepts, with a description; the first is the default.
-pub const ENGINES: &[(&str, &str)] =
-    &[("null", "a placeholder that answers \"unsupported\" to everything: every command is skipped")];
+pub const ENGINES: &[(&str, &str)] = &[
+    ("wspec", "the code generated from the spec (decoding so far; the rest is reported as skipped)"),
+    ("null", "a placeholder that answers \"unsupported\" to everything: every command is skipped"),
+];
 
 /// Makes the engine called `name`.
 fn make_engine(name: &str) -> Option<Box<dyn Engine>> {
     match name {
+        "wspec" => Some(Box::new(wspec_testsuite::wspec_engine::WspecEngine::new())),
         "null" => Some(Box::new(NullEngine)),
         _ => None,
     }

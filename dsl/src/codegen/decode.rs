@@ -284,6 +284,12 @@ impl Gen<'_> {
         }
         let hint = hint_text(&gr.hints, "error");
         let call_args: String = names.iter().map(|n| format!(", {n}")).collect();
+        // Failures past the start get a message: the grammar's, or "malformed <what>".
+        let what = hint.clone().unwrap_or_else(|| format!("malformed {}", hint_text(&gr.hints, "desc").unwrap_or_else(|| gr.name.trim_start_matches('B').to_string())));
+        let names_only: String = names.iter().map(|n| format!(", {n}")).collect();
+        let _ = writeln!(out, "    let start = rd_.pos();");
+        let _ = writeln!(out, "    {name}_alts(rd_, cx_{names_only}).map_err(|e| e.reached_at(rd_.pos()).harden(start, {what:?}))\n}}\n");
+        let _ = writeln!(out, "fn {name}_alts{tparams}(rd_: &mut Reader<'_>, cx_: &mut Ctx{params}) -> R<{result}> {{");
         let _ = writeln!(out, "    let start = rd_.pos();");
         let prods = &gr.productions;
         // Dispatch on the first byte when every production starts with one.
@@ -307,6 +313,9 @@ impl Gen<'_> {
                     self.gen_ordered(&mut out, &name, ps, &call_args, hint.as_deref(), 0);
                 }
                 let _ = writeln!(out, "        }}");
+            }
+            if let Some(c) = hint_text(&gr.hints, "error_continuation") {
+                let _ = writeln!(out, "        _ if b & 0x80 != 0 => Err(Fail::msg(start, {c:?})),");
             }
             match &hint {
                 Some(h) => {
@@ -338,11 +347,13 @@ impl Gen<'_> {
             let _ = writeln!(out, "    {}(rd_, cx_{call_args})", prod_fn(name, ps[0], skip));
             return;
         }
+        // An alternative that fails with a message after reading input is an error: later
+        // alternatives are not tried (an `eps` alternative would hide it).
         let _ = writeln!(out, "    let mut best = Best::new();");
         for &i in ps {
             let _ = writeln!(
                 out,
-                "    match {}(rd_, cx_{call_args}) {{ Ok(v) => return Ok(v), Err(e) => {{ best.add(e.reached_at(rd_.pos())); rd_.set_pos(start); }} }}",
+                "    match {}(rd_, cx_{call_args}) {{ Ok(v) => return Ok(v), Err(e) => {{ let e = e.reached_at(rd_.pos()); if e.message.is_some() && e.reached > start {{ return Err(e); }} best.add(e); rd_.set_pos(start); }} }}",
                 prod_fn(name, i, skip)
             );
         }
@@ -463,14 +474,14 @@ impl Gen<'_> {
                     _ => return Err("`sized` takes a length and a grammar".into()),
                 };
                 let mismatch = hint_text(&gr.hints, "error").unwrap_or_else(|| "section size mismatch".into());
+                // As the reference: read the contents, then compare their size.
                 let _ = writeln!(
                     out,
                     "    let len = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide({n})?)?;\n\
-                     \x20   rd_.enter(len)?;\n\
-                     \x20   match {bx}(rd_, cx_) {{\n\
-                     \x20       Ok(v) => {{ rd_.leave({mismatch:?})?; Ok(v) }}\n\
-                     \x20       Err(e) => {{ rd_.abandon(); Err(e) }}\n\
-                     \x20   }}"
+                     \x20   let at = rd_.pos();\n\
+                     \x20   let v = {bx}(rd_, cx_)?;\n\
+                     \x20   if rd_.pos() != at + len {{ return Err(Fail::msg(at, {mismatch:?})); }}\n\
+                     \x20   Ok(v)"
                 );
             }
             "len" => {
@@ -481,7 +492,7 @@ impl Gen<'_> {
                     out,
                     "    let at = rd_.pos();\n\
                      \x20   let n = wspec_runtime::reader::leb_unsigned(rd_, 32)?;\n\
-                     \x20   if n as usize > rd_.remaining() {{ return Err(Fail::msg(at, {msg:?})); }}\n\
+                     \x20   if n as usize > rd_.limit() - at {{ return Err(Fail::msg(at, {msg:?})); }}\n\
                      \x20   wspec_runtime::num::narrow::<{it}>(wspec_runtime::num::wide(n)?)"
                 );
             }
@@ -492,7 +503,7 @@ impl Gen<'_> {
                     out,
                     "    let at = rd_.pos();\n\
                      \x20   let n = wspec_runtime::reader::leb_unsigned(rd_, 32)?;\n\
-                     \x20   if n as usize > rd_.remaining() {{ return Err(Fail::msg(at, \"length out of bounds\")); }}\n\
+                     \x20   if n as usize > rd_.limit() - at {{ return Err(Fail::msg(at, \"length out of bounds\")); }}\n\
                      \x20   let bytes = rd_.bytes(n as usize)?;\n\
                      \x20   wspec_runtime::reader::decode_utf8(bytes).ok_or_else(|| Fail::msg(at, {msg:?}))"
                 );
@@ -531,10 +542,29 @@ impl Gen<'_> {
         }
         let mut body = String::new();
         let mut values: Vec<Option<String>> = Vec::new();
+        let mut pending: Vec<usize> = p.order.clone();
+        let emit_ready = |fx: &mut Fx<'_, '_>, body: &mut String, pending: &mut Vec<usize>| -> Result<(), String> {
+            while let Some(pos) = pending.iter().position(|&pi| premise_ready(&p.premises[pi], &fx.locals)) {
+                let pi = pending.remove(pos);
+                self.gen_premise(fx, &p.premises[pi], body).map_err(|e| format!("{e} (in a premise at {})", self.origin(p.span)))?;
+            }
+            Ok(())
+        };
+        // The premises of the module come after everything is read, as in the reference
+        // interpreter (content after the last section is reported first); other grammars
+        // check a premise as soon as what it reads is bound.
+        let eager = hint_text(&gr.hints, "trailing").is_none();
         for s in p.symbols.iter().skip(skip) {
             values.push(self.gen_sym(&mut fx, s, &mut body, la).map_err(|e| format!("{e} (in production at {})", self.origin(p.span)))?);
+            if eager {
+                emit_ready(&mut fx, &mut body, &mut pending)?;
+            }
         }
-        for &pi in &p.order {
+        // The whole input is one module: content after it is reported before its premises.
+        if let Some(t) = hint_text(&gr.hints, "trailing") {
+            let _ = writeln!(body, "if !rd_.at_end() {{ return Err(Fail::msg(rd_.pos(), {t:?})); }}");
+        }
+        for pi in pending {
             self.gen_premise(&mut fx, &p.premises[pi], &mut body).map_err(|e| format!("{e} (in a premise at {})", self.origin(p.span)))?;
         }
         let value = match &p.result {
@@ -606,13 +636,13 @@ impl Gen<'_> {
     fn gen_sym(&self, fx: &mut Fx<'_, '_>, s: &Sym, out: &mut String, la: &Lookahead) -> Result<Option<String>, String> {
         match &s.kind {
             SymKind::Byte(b) => {
-                let _ = writeln!(out, "if rd_.byte()? != {b:#04x} {{ return Err(Fail::soft().reached_at(rd_.pos() - 1)); }}");
+                let _ = writeln!(out, "if rd_.peek()? != {b:#04x} {{ return Err(Fail::soft().reached_at(rd_.pos())); }}\nrd_.byte()?;");
                 Ok(None)
             }
             SymKind::Range(lo, hi) => {
                 let t = fx.fresh("b");
-                let _ = writeln!(out, "let {t} = rd_.byte()?;");
-                let _ = writeln!(out, "if !({lo:#04x}..={hi:#04x}).contains(&{t}) {{ return Err(Fail::soft().reached_at(rd_.pos() - 1)); }}");
+                let _ = writeln!(out, "let {t} = rd_.peek()?;");
+                let _ = writeln!(out, "if !({lo:#04x}..={hi:#04x}).contains(&{t}) {{ return Err(Fail::soft().reached_at(rd_.pos())); }}\nrd_.byte()?;");
                 let v = fx.fresh("v");
                 let _ = writeln!(out, "let {v} = {t} as u64;");
                 Ok(Some(v))
@@ -674,7 +704,7 @@ impl Gen<'_> {
                     }
                     let _ = writeln!(
                         out,
-                        "if !done {{ match (|rd_: &mut Reader<'_>, cx_: &mut Ctx| -> R<()> {{ {code} Ok(()) }})(rd_, cx_) {{ Ok(()) => done = true, Err(e) => {{ best.add(e.reached_at(rd_.pos())); rd_.set_pos(save); }} }} }}"
+                        "if !done {{ match (|rd_: &mut Reader<'_>, cx_: &mut Ctx| -> R<()> {{ {code} Ok(()) }})(rd_, cx_) {{ Ok(()) => done = true, Err(e) => {{ let e = e.reached_at(rd_.pos()); if e.message.is_some() && e.reached > save {{ return Err(e); }} best.add(e); rd_.set_pos(save); }} }} }}"
                     );
                 }
                 let _ = writeln!(out, "if !done {{ return Err(best.finish(save, None)); }} }}");
@@ -1093,6 +1123,41 @@ impl Gen<'_> {
         }
         out
     }
+}
+
+/// Whether a premise's inputs are all bound (the variables it binds need not be).
+fn premise_ready(p: &Premise, locals: &HashMap<String, Local>) -> bool {
+    let mut ok = true;
+    let mut check = |e: &Exp, binds: &[String]| {
+        walk_vars(e, &mut |v| {
+            if !locals.contains_key(v) && !binds.iter().any(|b| b == v) {
+                ok = false;
+            }
+        })
+    };
+    fn visit(p: &Premise, check: &mut dyn FnMut(&Exp, &[String]), extra: &[String]) {
+        match &p.kind {
+            PremiseKind::If { exp, binds } => {
+                let all: Vec<String> = binds.iter().chain(extra).cloned().collect();
+                check(exp, &all)
+            }
+            PremiseKind::Rel { args, binds, .. } => {
+                let all: Vec<String> = binds.iter().chain(extra).cloned().collect();
+                args.iter().for_each(|a| check(a, &all))
+            }
+            PremiseKind::Iter { premise, iter } => {
+                let mut all: Vec<String> = extra.to_vec();
+                all.extend(iter.index.iter().cloned());
+                if let Some(c) = &iter.count {
+                    check(c, &all);
+                }
+                visit(premise, check, &all)
+            }
+            PremiseKind::Otherwise => {}
+        }
+    }
+    visit(p, &mut check, &[]);
+    ok
 }
 
 /// The nonterminal an iteration iterates: `Binstr` in `(in:Binstr)*`.

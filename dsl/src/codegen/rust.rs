@@ -180,7 +180,13 @@ impl<'g, 'a> Fx<'g, 'a> {
             }
             return self.view(e);
         }
-        if let (Some(_), Some(it)) = (self.int_type(&e.ty), self.int_type(t)) {
+        if let (Some(from), Some(it)) = (self.int_type(&e.ty), self.int_type(t)) {
+            if from == it {
+                return self.view(e);
+            }
+            if matches!(e.kind, ExpKind::Var(_) | ExpKind::Call(..) | ExpKind::Field(..) | ExpKind::Index(..)) {
+                return Ok(format!("wspec_runtime::num::cast::<_, {it}>({})?", self.view(e)?));
+            }
             return Ok(format!("wspec_runtime::num::narrow::<{it}>({})?", self.wide(e)?));
         }
         if let Ty::Named(fam, _) = self.g.expand(t) {
@@ -426,10 +432,9 @@ impl<'g, 'a> Fx<'g, 'a> {
         for ((_, pty), a) in d.params.iter().zip(args) {
             parts.push(self.view_as(a, pty)?);
         }
+        // A definition with a builtin runs the builtin; its clauses are the reference.
         if let Some(b) = &d.builtin {
-            if d.clauses.is_empty() {
-                return Ok(format!("wspec_runtime::ok(wspec_runtime::builtins::{}({}))?", fn_name(b), parts.join(", ")));
-            }
+            return Ok(format!("wspec_runtime::ok(wspec_runtime::builtins::{}({}))?", fn_name(b), parts.join(", ")));
         }
         self.unit.defs.borrow_mut().insert(def);
         let ctx = self.ctx.clone().ok_or("a definition is called where no context is at hand")?;
@@ -585,7 +590,7 @@ impl<'g, 'a> Fx<'g, 'a> {
                     let _ = writeln!(out, "let mut {a} = Vec::new();");
                 }
                 let pushes: String = new.iter().zip(&accs).map(|((_, l), a)| format!("{a}.push({});", l.rust)).collect();
-                let _ = writeln!(out, "for {e} in {t} {{\n{body_code}{pushes}\n}}");
+                let _ = writeln!(out, "for {e} in {t}.into_iter() {{\n{body_code}{pushes}\n}}");
                 for ((k, l), a) in new.iter().zip(&accs) {
                     let rust = self.fresh(&var_name(k));
                     if spec.kind == IterKind::Opt {
@@ -902,7 +907,7 @@ impl Gen<'_> {
             return v.to_string();
         }
         if let (Some(_), Some(it)) = (self.int_of_repr(&rf, 0), self.int_of_repr(&rt, 0)) {
-            return format!("wspec_runtime::num::narrow::<{it}>(wspec_runtime::num::wide({v})?)?");
+            return format!("wspec_runtime::num::cast::<_, {it}>({v})?");
         }
         if let Ty::Named(fam, _) = self.expand(to) {
             if let Some((variant, body)) = self.family_instance_for(fam, from) {

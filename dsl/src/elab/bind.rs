@@ -99,6 +99,31 @@ fn all_vars(e: &Exp) -> Vec<(String, Span)> {
     out
 }
 
+/// Whether the iteration at `depth` iterates a variable of dimension `d` whose occurrence is
+/// inside the iterations `chain` (outermost first; `true` for those with a count, like `^n`).
+/// The variable takes the `d` innermost iterations without a count, and counted ones only when
+/// there are too few: in `((LOCAL t)^n)*`, `t` goes with `*`, while `^n` repeats.
+fn iterates(chain: &[bool], d: usize, depth: usize) -> bool {
+    let mut chosen = Vec::new();
+    for (i, counted) in chain.iter().enumerate().rev() {
+        if chosen.len() == d {
+            break;
+        }
+        if !counted {
+            chosen.push(i);
+        }
+    }
+    for (i, counted) in chain.iter().enumerate().rev() {
+        if chosen.len() == d {
+            break;
+        }
+        if *counted && !chosen.contains(&i) {
+            chosen.push(i);
+        }
+    }
+    chosen.contains(&depth)
+}
+
 /// Are two iterators the same kind of container? (`?` holds at most one; the others are lists.)
 fn same_class(a: IterKind, b: IterKind) -> bool {
     (a == IterKind::Opt) == (b == IterKind::Opt)
@@ -137,21 +162,36 @@ impl Elab<'_> {
 
     /// Records in every iteration which variables it iterates. Returns the variable occurrences
     /// of `e` with the number of iterations around each (counting from the body's top).
-    fn fill_exp(&self, e: &mut Exp, depth: usize, dims: &HashMap<String, Vec<IterKind>>, diags: &mut Vec<Diagnostic>) -> Vec<(String, usize)> {
+    fn fill_exp(&self, e: &mut Exp, depth: usize, dims: &HashMap<String, Vec<IterKind>>, diags: &mut Vec<Diagnostic>) -> Vec<(String, Vec<bool>)> {
+        let mut chain = Vec::new();
+        self.fill_exp_in(e, depth, &mut chain, dims, diags)
+    }
+
+    /// `chain` says, for each enclosing iteration (outermost first), whether it has a count.
+    fn fill_exp_in(
+        &self,
+        e: &mut Exp,
+        depth: usize,
+        chain: &mut Vec<bool>,
+        dims: &HashMap<String, Vec<IterKind>>,
+        diags: &mut Vec<Diagnostic>,
+    ) -> Vec<(String, Vec<bool>)> {
         let mut occs = Vec::new();
         match &mut e.kind {
             ExpKind::Iter(body, spec) => {
                 if let Some(c) = &mut spec.count {
-                    occs.extend(self.fill_exp(c, depth, dims, diags));
+                    occs.extend(self.fill_exp_in(c, depth, chain, dims, diags));
                 }
-                let inner = self.fill_exp(body, depth + 1, dims, diags);
+                chain.push(spec.count.is_some());
+                let inner = self.fill_exp_in(body, depth + 1, chain, dims, diags);
                 let mut iterated: Vec<String> = Vec::new();
                 for (v, level) in &inner {
                     let d = dims.get(v).map(|d| d.len()).unwrap_or(0);
-                    if Some(v) != spec.index.as_ref() && d > 0 && level.saturating_sub(d) <= depth && !iterated.contains(v) {
+                    if Some(v) != spec.index.as_ref() && d > 0 && iterates(level, d, depth) && !iterated.contains(v) {
                         iterated.push(v.clone());
                     }
                 }
+                chain.pop();
                 if iterated.is_empty() && spec.count.is_none() {
                     diags.push(
                         Diagnostic::error("this iteration has no iterated metavariable, so its length is unknown")
@@ -162,70 +202,84 @@ impl Elab<'_> {
                 spec.vars = iterated;
                 occs.extend(inner.into_iter().filter(|(v, _)| Some(v) != spec.index.as_ref()));
             }
-            ExpKind::Var(v) => occs.push((v.clone(), depth)),
+            ExpKind::Var(v) => occs.push((v.clone(), chain.clone())),
             ExpKind::Con { args, .. } | ExpKind::Tuple(args) | ExpKind::List(args) | ExpKind::Cat(args) | ExpKind::Call(_, args) => {
                 for a in args {
-                    occs.extend(self.fill_exp(a, depth, dims, diags));
+                    occs.extend(self.fill_exp_in(a, depth, chain, dims, diags));
                 }
             }
             ExpKind::Record(fs) => {
                 for (_, a) in fs {
-                    occs.extend(self.fill_exp(a, depth, dims, diags));
+                    occs.extend(self.fill_exp_in(a, depth, chain, dims, diags));
                 }
             }
             ExpKind::Some(x) | ExpKind::Field(x, _) | ExpKind::Len(x) | ExpKind::Not(x) | ExpKind::Neg(x) | ExpKind::Sub(x, _) => {
-                occs.extend(self.fill_exp(x, depth, dims, diags))
+                occs.extend(self.fill_exp_in(x, depth, chain, dims, diags))
             }
             ExpKind::Index(a, b) | ExpKind::Bin(_, a, b) | ExpKind::Cmp(_, a, b) => {
-                occs.extend(self.fill_exp(a, depth, dims, diags));
-                occs.extend(self.fill_exp(b, depth, dims, diags));
+                occs.extend(self.fill_exp_in(a, depth, chain, dims, diags));
+                occs.extend(self.fill_exp_in(b, depth, chain, dims, diags));
             }
             ExpKind::Slice(a, b, c) => {
-                occs.extend(self.fill_exp(a, depth, dims, diags));
-                occs.extend(self.fill_exp(b, depth, dims, diags));
-                occs.extend(self.fill_exp(c, depth, dims, diags));
+                occs.extend(self.fill_exp_in(a, depth, chain, dims, diags));
+                occs.extend(self.fill_exp_in(b, depth, chain, dims, diags));
+                occs.extend(self.fill_exp_in(c, depth, chain, dims, diags));
             }
             ExpKind::Update(a, path, _, v) => {
-                occs.extend(self.fill_exp(a, depth, dims, diags));
+                occs.extend(self.fill_exp_in(a, depth, chain, dims, diags));
                 for p in path {
                     match p {
                         Path::Field(_) => {}
-                        Path::Index(i) => occs.extend(self.fill_exp(i, depth, dims, diags)),
+                        Path::Index(i) => occs.extend(self.fill_exp_in(i, depth, chain, dims, diags)),
                         Path::Slice(i, n) => {
-                            occs.extend(self.fill_exp(i, depth, dims, diags));
-                            occs.extend(self.fill_exp(n, depth, dims, diags));
+                            occs.extend(self.fill_exp_in(i, depth, chain, dims, diags));
+                            occs.extend(self.fill_exp_in(n, depth, chain, dims, diags));
                         }
                     }
                 }
-                occs.extend(self.fill_exp(v, depth, dims, diags));
+                occs.extend(self.fill_exp_in(v, depth, chain, dims, diags));
             }
             ExpKind::Num(_) | ExpKind::Text(_) | ExpKind::Bool(_) => {}
         }
         occs
     }
 
-    fn fill_premise(&self, p: &mut Premise, depth: usize, dims: &HashMap<String, Vec<IterKind>>, diags: &mut Vec<Diagnostic>) -> Vec<(String, usize)> {
+    fn fill_premise(&self, p: &mut Premise, depth: usize, dims: &HashMap<String, Vec<IterKind>>, diags: &mut Vec<Diagnostic>) -> Vec<(String, Vec<bool>)> {
+        let mut chain = Vec::new();
+        self.fill_premise_in(p, depth, &mut chain, dims, diags)
+    }
+
+    fn fill_premise_in(
+        &self,
+        p: &mut Premise,
+        depth: usize,
+        chain: &mut Vec<bool>,
+        dims: &HashMap<String, Vec<IterKind>>,
+        diags: &mut Vec<Diagnostic>,
+    ) -> Vec<(String, Vec<bool>)> {
         let mut occs = Vec::new();
         match &mut p.kind {
-            PremiseKind::If { exp, .. } => occs.extend(self.fill_exp(exp, depth, dims, diags)),
+            PremiseKind::If { exp, .. } => occs.extend(self.fill_exp_in(exp, depth, chain, dims, diags)),
             PremiseKind::Otherwise => {}
             PremiseKind::Rel { args, .. } => {
                 for a in args {
-                    occs.extend(self.fill_exp(a, depth, dims, diags));
+                    occs.extend(self.fill_exp_in(a, depth, chain, dims, diags));
                 }
             }
             PremiseKind::Iter { premise, iter } => {
                 if let Some(c) = &mut iter.count {
-                    occs.extend(self.fill_exp(c, depth, dims, diags));
+                    occs.extend(self.fill_exp_in(c, depth, chain, dims, diags));
                 }
-                let inner = self.fill_premise(premise, depth + 1, dims, diags);
+                chain.push(iter.count.is_some());
+                let inner = self.fill_premise_in(premise, depth + 1, chain, dims, diags);
                 let mut iterated: Vec<String> = Vec::new();
                 for (v, level) in &inner {
                     let d = dims.get(v).map(|d| d.len()).unwrap_or(0);
-                    if Some(v) != iter.index.as_ref() && d > 0 && level.saturating_sub(d) <= depth && !iterated.contains(v) {
+                    if Some(v) != iter.index.as_ref() && d > 0 && iterates(level, d, depth) && !iterated.contains(v) {
                         iterated.push(v.clone());
                     }
                 }
+                chain.pop();
                 if iterated.is_empty() && iter.count.is_none() {
                     diags.push(
                         Diagnostic::error("this iterated premise has no iterated metavariable")

@@ -214,7 +214,8 @@ impl Elab<'_> {
             K::Paren(inner) => {
                 // A parenthesised juxtaposition is one element where a sequence is expected:
                 // `(CONST nt c)` in an `instr*` is one instruction.
-                if let (Some((elem, k)), ast::ExpKind::Seq(_) | ast::ExpKind::Mix(_)) = (self.seq_elem(t), &inner.kind) {
+                // So is a parenthesised iteration: `(t*)` where `(valtype*)?` is expected.
+                if let (Some((elem, k)), ast::ExpKind::Seq(_) | ast::ExpKind::Mix(_) | ast::ExpKind::Iter(..)) = (self.seq_elem(t), &inner.kind) {
                     let snap = sc.snapshot();
                     match self.check(sc, inner, &elem) {
                         Ok(x) => {
