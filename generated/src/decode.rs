@@ -213,7 +213,7 @@ fn bfn_p0(rd_: &mut Reader<'_>, cx_: &mut Ctx, v_N: u64) -> R<u64> {
     let mut acc_1004 = Vec::new();
     for _ in 0..wspec_runtime::num::narrow::<usize>(wspec_runtime::num::div(wspec_runtime::num::wide(v_N)?, 8i128)?)? { let t = elem_1003(rd_, cx_)?; acc_1004.push(t.0); }
     let b = acc_1004;
-    Ok(wspec_runtime::ok(wspec_runtime::builtins::float_of_bytes(v_N, b.clone()))?)
+    Ok(wspec_runtime::ok(wspec_runtime::builtins::float_of_bytes(v_N, b))?)
 }
 
 // from spec/5.1-binary-values.wspec:77 grammar Bf32
@@ -898,7 +898,7 @@ fn bheaptype_p0(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Heaptype> {
     let start = rd_.pos();
     let v_1 = babsheaptype(rd_, cx_)?;
     let ht = v_1;
-    Ok(ht.clone())
+    Ok(ht)
 }
 
 // from spec/5.2-binary-types.wspec:41
@@ -932,7 +932,7 @@ fn breftype_p0(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Reftype> {
     rd_.byte()?;
     let v_1 = bheaptype(rd_, cx_)?;
     let ht = v_1;
-    Ok(Reftype(None, ht.clone()))
+    Ok(Reftype(None, ht))
 }
 
 // from spec/5.2-binary-types.wspec:46
@@ -942,7 +942,7 @@ fn breftype_p1(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Reftype> {
     rd_.byte()?;
     let v_1 = bheaptype(rd_, cx_)?;
     let ht = v_1;
-    Ok(Reftype(Some(Null), ht.clone()))
+    Ok(Reftype(Some(Null), ht))
 }
 
 // from spec/5.2-binary-types.wspec:47
@@ -950,7 +950,7 @@ fn breftype_p2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Reftype> {
     let start = rd_.pos();
     let v_1 = babsheaptype(rd_, cx_)?;
     let ht = v_1;
-    Ok(Reftype(Some(Null), ht.clone()))
+    Ok(Reftype(Some(Null), ht))
 }
 
 // from spec/5.2-binary-types.wspec:51 grammar Bvaltype
@@ -989,7 +989,7 @@ fn bvaltype_p2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Valtype> {
     let start = rd_.pos();
     let v_1 = breftype(rd_, cx_)?;
     let rt = v_1;
-    Ok(conv::reftype_to_valtype(rt.clone()))
+    Ok(conv::reftype_to_valtype(rt))
 }
 
 // from spec/5.2-binary-types.wspec:56 grammar Bresulttype
@@ -1009,7 +1009,7 @@ fn bresulttype_p0(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Resulttype> {
     let v_1 = blist(rd_, cx_, &mut |rd_: &mut Reader<'_>, cx_: &mut Ctx| -> R<Valtype> { let v_1 = bvaltype(rd_, cx_)?;
      Ok(v_1) })?;
     let t = v_1;
-    Ok(t.clone())
+    Ok(t)
 }
 
 // from spec/5.2-binary-types.wspec:62 grammar Bstoragetype
@@ -1039,7 +1039,7 @@ fn bstoragetype_p1(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Storagetype> {
     let start = rd_.pos();
     let v_1 = bvaltype(rd_, cx_)?;
     let t = v_1;
-    Ok(conv::valtype_to_storagetype(t.clone()))
+    Ok(conv::valtype_to_storagetype(t))
 }
 
 // from spec/5.2-binary-types.wspec:66 grammar Bmut
@@ -1096,7 +1096,7 @@ fn bfieldtype_p0(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Fieldtype> {
     let zt = v_1;
     let v_2 = bmut(rd_, cx_)?;
     let mut_ = v_2;
-    Ok(Fieldtype(match (mut_.clone(),) { (Some(mut__103),) => Some(mut__103), (None,) => None, _ => return Err(wspec_runtime::Fail::soft()) }, zt.clone()))
+    Ok(Fieldtype(match (mut_.clone(),) { (Some(mut__103),) => Some(mut__103), (None,) => None, _ => return Err(wspec_runtime::Fail::soft()) }, zt))
 }
 
 // from spec/5.2-binary-types.wspec:77 grammar Bcomptype
@@ -1130,7 +1130,7 @@ fn bcomptype_p0(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Comptype> {
     rd_.byte()?;
     let v_1 = bfieldtype(rd_, cx_)?;
     let ft = v_1;
-    Ok(Comptype::Array(ft.clone()))
+    Ok(Comptype::Array(ft))
 }
 
 // from spec/5.2-binary-types.wspec:80
@@ -1141,7 +1141,7 @@ fn bcomptype_p1(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Comptype> {
     let v_1 = blist(rd_, cx_, &mut |rd_: &mut Reader<'_>, cx_: &mut Ctx| -> R<Fieldtype> { let v_1 = bfieldtype(rd_, cx_)?;
      Ok(v_1) })?;
     let ft = v_1;
-    Ok(Comptype::Struct(ft.clone()))
+    Ok(Comptype::Struct(ft))
 }
 
 // from spec/5.2-binary-types.wspec:81
@@ -1153,7 +1153,7 @@ fn bcomptype_p2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Comptype> {
     let t_1 = v_1;
     let v_2 = bresulttype(rd_, cx_)?;
     let t_2 = v_2;
-    Ok(Comptype::Func(t_1.clone(), t_2.clone()))
+    Ok(Comptype::Func(t_1, t_2))
 }
 
 // from spec/5.2-binary-types.wspec:84 grammar Bsubtype
@@ -1181,7 +1181,7 @@ fn bsubtype_p0(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Subtype> {
     let x = v_1;
     let v_2 = bcomptype(rd_, cx_)?;
     let ct = v_2;
-    Ok(Subtype(None, { let n_ = wspec_runtime::seq::same_len(&[x.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let x_103 = x[i_].clone(); out_.push(Typeuse::Idx(x_103)); } out_ }, ct.clone()))
+    Ok(Subtype(None, { let n_ = wspec_runtime::seq::same_len(&[x.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let x_103 = x[i_].clone(); out_.push(Typeuse::Idx(x_103)); } out_ }, ct))
 }
 
 // from spec/5.2-binary-types.wspec:86
@@ -1194,7 +1194,7 @@ fn bsubtype_p1(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Subtype> {
     let x = v_1;
     let v_2 = bcomptype(rd_, cx_)?;
     let ct = v_2;
-    Ok(Subtype(Some(Final), { let n_ = wspec_runtime::seq::same_len(&[x.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let x_103 = x[i_].clone(); out_.push(Typeuse::Idx(x_103)); } out_ }, ct.clone()))
+    Ok(Subtype(Some(Final), { let n_ = wspec_runtime::seq::same_len(&[x.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let x_103 = x[i_].clone(); out_.push(Typeuse::Idx(x_103)); } out_ }, ct))
 }
 
 // from spec/5.2-binary-types.wspec:87
@@ -1202,7 +1202,7 @@ fn bsubtype_p2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Subtype> {
     let start = rd_.pos();
     let v_1 = bcomptype(rd_, cx_)?;
     let ct = v_1;
-    Ok(Subtype(Some(Final), vec![], ct.clone()))
+    Ok(Subtype(Some(Final), vec![], ct))
 }
 
 // from spec/5.2-binary-types.wspec:90 grammar Brectype
@@ -1227,7 +1227,7 @@ fn brectype_p0(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Rectype> {
     let v_1 = blist(rd_, cx_, &mut |rd_: &mut Reader<'_>, cx_: &mut Ctx| -> R<Subtype> { let v_1 = bsubtype(rd_, cx_)?;
      Ok(v_1) })?;
     let st = v_1;
-    Ok(Rectype(st.clone()))
+    Ok(Rectype(st))
 }
 
 // from spec/5.2-binary-types.wspec:92
@@ -1235,7 +1235,7 @@ fn brectype_p1(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Rectype> {
     let start = rd_.pos();
     let v_1 = bsubtype(rd_, cx_)?;
     let st = v_1;
-    Ok(Rectype(vec![st.clone()]))
+    Ok(Rectype(vec![st]))
 }
 
 // from spec/5.2-binary-types.wspec:98 grammar Blimits
@@ -1378,7 +1378,7 @@ fn bglobaltype_p0(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Globaltype> {
     let t = v_1;
     let v_2 = bmut(rd_, cx_)?;
     let mut_ = v_2;
-    Ok(Globaltype(match (mut_.clone(),) { (Some(mut__103),) => Some(mut__103), (None,) => None, _ => return Err(wspec_runtime::Fail::soft()) }, t.clone()))
+    Ok(Globaltype(match (mut_.clone(),) { (Some(mut__103),) => Some(mut__103), (None,) => None, _ => return Err(wspec_runtime::Fail::soft()) }, t))
 }
 
 // from spec/5.2-binary-types.wspec:115 grammar Bmemtype
@@ -1422,7 +1422,7 @@ fn btabletype_p0(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Tabletype> {
     let (t_3, t_4,) = v_2;
     let at = t_3;
     let lim = t_4;
-    Ok(Tabletype(at, lim, rt.clone()))
+    Ok(Tabletype(at, lim, rt))
 }
 
 // from spec/5.2-binary-types.wspec:121 grammar Bexterntype
@@ -1472,7 +1472,7 @@ fn bexterntype_p1(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Externtype> {
     rd_.byte()?;
     let v_1 = btabletype(rd_, cx_)?;
     let tt = v_1;
-    Ok(Externtype::Table(tt.clone()))
+    Ok(Externtype::Table(tt))
 }
 
 // from spec/5.2-binary-types.wspec:124
@@ -1492,7 +1492,7 @@ fn bexterntype_p3(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Externtype> {
     rd_.byte()?;
     let v_1 = bglobaltype(rd_, cx_)?;
     let gt = v_1;
-    Ok(Externtype::Global(gt.clone()))
+    Ok(Externtype::Global(gt))
 }
 
 // from spec/5.2-binary-types.wspec:126
@@ -1502,7 +1502,7 @@ fn bexterntype_p4(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Externtype> {
     rd_.byte()?;
     let v_1 = btagtype(rd_, cx_)?;
     let jt = v_1;
-    Ok(Externtype::Tag(jt.clone()))
+    Ok(Externtype::Tag(jt))
 }
 
 // from spec/5.3-binary-instructions.wspec:9 grammar Bend
@@ -1567,7 +1567,7 @@ fn bblocktype_p2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Blocktype> {
     let start = rd_.pos();
     let v_1 = bvaltype(rd_, cx_)?;
     let t = v_1;
-    Ok(Blocktype::Result(Some(t.clone())))
+    Ok(Blocktype::Result(Some(t)))
 }
 
 // from spec/5.3-binary-instructions.wspec:21 grammar Bcatch
@@ -1645,7 +1645,7 @@ fn bcatch_p3(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Catch> {
 // from spec/5.3-binary-instructions.wspec:28 grammar Belse
 pub fn belse(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Seq<Instr>> {
     let start = rd_.pos();
-    belse_alts(rd_, cx_).map_err(|e| e.reached_at(rd_.pos()).harden(start, "malformed else"))
+    wspec_runtime::deep(|| belse_alts(rd_, cx_)).map_err(|e| e.reached_at(rd_.pos()).harden(start, "malformed else"))
 }
 
 fn belse_alts(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Seq<Instr>> {
@@ -1670,7 +1670,7 @@ fn belse_p0(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Seq<Instr>> {
     let mut acc_1005 = Vec::new();
     while !rd_.at_end() && !matches!(rd_.peek()?, 0x05 | 0x0b) { let t = elem_1003(rd_, cx_)?; acc_in__1004.push(t.0); acc_1005.push(t.1); }
     let in__1006 = acc_in__1004;
-    Ok(cx_.instr.push(in__1006.clone()))
+    Ok(cx_.instr.push(in__1006))
 }
 
 // from spec/5.3-binary-instructions.wspec:30
@@ -1682,7 +1682,7 @@ fn belse_p1(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Seq<Instr>> {
 // from spec/5.3-binary-instructions.wspec:37 grammar Binstr
 pub fn binstr(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    binstr_alts(rd_, cx_).map_err(|e| e.reached_at(rd_.pos()).harden(start, "illegal opcode"))
+    wspec_runtime::deep(|| binstr_alts(rd_, cx_)).map_err(|e| e.reached_at(rd_.pos()).harden(start, "illegal opcode"))
 }
 
 fn binstr_alts(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
@@ -3241,7 +3241,7 @@ fn binstr_p2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     while !rd_.at_end() && !matches!(rd_.peek()?, 0x05 | 0x0b) { let t = elem_1004(rd_, cx_)?; acc_in__1005.push(t.0); acc_1006.push(t.1); }
     let in__1007 = acc_in__1005;
     let v_1008 = bend(rd_, cx_)?;
-    Ok(Instr::Block(bt.clone(), cx_.instr.push(in__1007.clone())))
+    Ok(Instr::Block(bt, cx_.instr.push(in__1007)))
 }
 
 // from spec/5.3-binary-instructions.wspec:41
@@ -3261,7 +3261,7 @@ fn binstr_p3(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     while !rd_.at_end() && !matches!(rd_.peek()?, 0x05 | 0x0b) { let t = elem_1004(rd_, cx_)?; acc_in__1005.push(t.0); acc_1006.push(t.1); }
     let in__1007 = acc_in__1005;
     let v_1008 = bend(rd_, cx_)?;
-    Ok(Instr::Loop(bt.clone(), cx_.instr.push(in__1007.clone())))
+    Ok(Instr::Loop(bt, cx_.instr.push(in__1007)))
 }
 
 // from spec/5.3-binary-instructions.wspec:42
@@ -3284,7 +3284,7 @@ fn binstr_p4(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let v_1009 = cx_.instr.get(v_1008).to_vec();
     let in_2 = v_1009;
     let v_1010 = bend(rd_, cx_)?;
-    Ok(Instr::If(bt.clone(), cx_.instr.push(in_1_1007.clone()), cx_.instr.push(in_2.clone())))
+    Ok(Instr::If(bt, cx_.instr.push(in_1_1007), cx_.instr.push(in_2)))
 }
 
 // from spec/5.3-binary-instructions.wspec:43
@@ -3336,7 +3336,7 @@ fn binstr_p9(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let l = v_1;
     let v_2 = blabelidx(rd_, cx_)?;
     let l_n = v_2;
-    Ok(Instr::BrTable(l.clone(), l_n))
+    Ok(Instr::BrTable(l, l_n))
 }
 
 // from spec/5.3-binary-instructions.wspec:48
@@ -3439,7 +3439,7 @@ fn binstr_p17(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     while !rd_.at_end() && !matches!(rd_.peek()?, 0x05 | 0x0b) { let t = elem_1005(rd_, cx_)?; acc_in__1006.push(t.0); acc_1007.push(t.1); }
     let in__1008 = acc_in__1006;
     let v_1009 = bend(rd_, cx_)?;
-    Ok(Instr::TryTable(bt.clone(), catch.clone(), cx_.instr.push(in__1008.clone())))
+    Ok(Instr::TryTable(bt, catch, cx_.instr.push(in__1008)))
 }
 
 // from spec/5.3-binary-instructions.wspec:56
@@ -3479,7 +3479,7 @@ fn binstr_p20(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let ht_1 = v_6;
     let v_7 = bheaptype(rd_, cx_)?;
     let ht_2 = v_7;
-    Ok(Instr::BrOnCast(l, Reftype(match (null_1.clone(),) { (Some(null_1_108),) => Some(null_1_108), (None,) => None, _ => return Err(wspec_runtime::Fail::soft()) }, ht_1.clone()), Reftype(match (null_2.clone(),) { (Some(null_2_209),) => Some(null_2_209), (None,) => None, _ => return Err(wspec_runtime::Fail::soft()) }, ht_2.clone())))
+    Ok(Instr::BrOnCast(l, Reftype(match (null_1.clone(),) { (Some(null_1_108),) => Some(null_1_108), (None,) => None, _ => return Err(wspec_runtime::Fail::soft()) }, ht_1), Reftype(match (null_2.clone(),) { (Some(null_2_209),) => Some(null_2_209), (None,) => None, _ => return Err(wspec_runtime::Fail::soft()) }, ht_2)))
 }
 
 // from spec/5.3-binary-instructions.wspec:60
@@ -3499,7 +3499,7 @@ fn binstr_p21(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let ht_1 = v_6;
     let v_7 = bheaptype(rd_, cx_)?;
     let ht_2 = v_7;
-    Ok(Instr::BrOnCastFail(l, Reftype(match (null_1.clone(),) { (Some(null_1_108),) => Some(null_1_108), (None,) => None, _ => return Err(wspec_runtime::Fail::soft()) }, ht_1.clone()), Reftype(match (null_2.clone(),) { (Some(null_2_209),) => Some(null_2_209), (None,) => None, _ => return Err(wspec_runtime::Fail::soft()) }, ht_2.clone())))
+    Ok(Instr::BrOnCastFail(l, Reftype(match (null_1.clone(),) { (Some(null_1_108),) => Some(null_1_108), (None,) => None, _ => return Err(wspec_runtime::Fail::soft()) }, ht_1), Reftype(match (null_2.clone(),) { (Some(null_2_209),) => Some(null_2_209), (None,) => None, _ => return Err(wspec_runtime::Fail::soft()) }, ht_2)))
 }
 
 // from spec/5.3-binary-instructions.wspec:74
@@ -3526,7 +3526,7 @@ fn binstr_p24(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let v_1 = blist(rd_, cx_, &mut |rd_: &mut Reader<'_>, cx_: &mut Ctx| -> R<Valtype> { let v_1 = bvaltype(rd_, cx_)?;
      Ok(v_1) })?;
     let t = v_1;
-    Ok(Instr::Select(Some(t.clone())))
+    Ok(Instr::Select(Some(t)))
 }
 
 // from spec/5.3-binary-instructions.wspec:81
@@ -4053,7 +4053,7 @@ fn binstr_p67(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     rd_.byte()?;
     let v_1 = bheaptype(rd_, cx_)?;
     let ht = v_1;
-    Ok(Instr::RefNull(ht.clone()))
+    Ok(Instr::RefNull(ht))
 }
 
 // from spec/5.3-binary-instructions.wspec:146
@@ -4100,7 +4100,7 @@ fn binstr_p72(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     wspec_runtime::check(wspec_runtime::num::wide(v_1)? == 20i128)?;
     let v_2 = bheaptype(rd_, cx_)?;
     let ht = v_2;
-    Ok(Instr::RefTest(Reftype(None, ht.clone())))
+    Ok(Instr::RefTest(Reftype(None, ht)))
 }
 
 // from spec/5.3-binary-instructions.wspec:151
@@ -4112,7 +4112,7 @@ fn binstr_p73(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     wspec_runtime::check(wspec_runtime::num::wide(v_1)? == 21i128)?;
     let v_2 = bheaptype(rd_, cx_)?;
     let ht = v_2;
-    Ok(Instr::RefTest(Reftype(Some(Null), ht.clone())))
+    Ok(Instr::RefTest(Reftype(Some(Null), ht)))
 }
 
 // from spec/5.3-binary-instructions.wspec:152
@@ -4124,7 +4124,7 @@ fn binstr_p74(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     wspec_runtime::check(wspec_runtime::num::wide(v_1)? == 22i128)?;
     let v_2 = bheaptype(rd_, cx_)?;
     let ht = v_2;
-    Ok(Instr::RefCast(Reftype(None, ht.clone())))
+    Ok(Instr::RefCast(Reftype(None, ht)))
 }
 
 // from spec/5.3-binary-instructions.wspec:153
@@ -4136,7 +4136,7 @@ fn binstr_p75(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     wspec_runtime::check(wspec_runtime::num::wide(v_1)? == 23i128)?;
     let v_2 = bheaptype(rd_, cx_)?;
     let ht = v_2;
-    Ok(Instr::RefCast(Reftype(Some(Null), ht.clone())))
+    Ok(Instr::RefCast(Reftype(Some(Null), ht)))
 }
 
 // from spec/5.3-binary-instructions.wspec:154
@@ -5962,7 +5962,7 @@ fn binstr_p263(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let mut acc_1005 = Vec::new();
     for _ in 0..wspec_runtime::num::narrow::<usize>(16i128)? { let t = elem_1004(rd_, cx_)?; acc_1005.push(t.0); }
     let b = acc_1005;
-    Ok(Instr::Vconst(Vectype, wspec_runtime::ok(wspec_runtime::builtins::bytes_vec(b.clone()))?))
+    Ok(Instr::Vconst(Vectype, wspec_runtime::ok(wspec_runtime::builtins::bytes_vec(b))?))
 }
 
 // from spec/5.3-binary-instructions.wspec:363
@@ -8345,7 +8345,7 @@ fn binstr_p20_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let ht_1 = v_5;
     let v_6 = bheaptype(rd_, cx_)?;
     let ht_2 = v_6;
-    Ok(Instr::BrOnCast(l, Reftype(match (null_1.clone(),) { (Some(null_1_107),) => Some(null_1_107), (None,) => None, _ => return Err(wspec_runtime::Fail::soft()) }, ht_1.clone()), Reftype(match (null_2.clone(),) { (Some(null_2_208),) => Some(null_2_208), (None,) => None, _ => return Err(wspec_runtime::Fail::soft()) }, ht_2.clone())))
+    Ok(Instr::BrOnCast(l, Reftype(match (null_1.clone(),) { (Some(null_1_107),) => Some(null_1_107), (None,) => None, _ => return Err(wspec_runtime::Fail::soft()) }, ht_1), Reftype(match (null_2.clone(),) { (Some(null_2_208),) => Some(null_2_208), (None,) => None, _ => return Err(wspec_runtime::Fail::soft()) }, ht_2)))
 }
 
 // from spec/5.3-binary-instructions.wspec:60
@@ -8361,7 +8361,7 @@ fn binstr_p21_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let ht_1 = v_5;
     let v_6 = bheaptype(rd_, cx_)?;
     let ht_2 = v_6;
-    Ok(Instr::BrOnCastFail(l, Reftype(match (null_1.clone(),) { (Some(null_1_107),) => Some(null_1_107), (None,) => None, _ => return Err(wspec_runtime::Fail::soft()) }, ht_1.clone()), Reftype(match (null_2.clone(),) { (Some(null_2_208),) => Some(null_2_208), (None,) => None, _ => return Err(wspec_runtime::Fail::soft()) }, ht_2.clone())))
+    Ok(Instr::BrOnCastFail(l, Reftype(match (null_1.clone(),) { (Some(null_1_107),) => Some(null_1_107), (None,) => None, _ => return Err(wspec_runtime::Fail::soft()) }, ht_1), Reftype(match (null_2.clone(),) { (Some(null_2_208),) => Some(null_2_208), (None,) => None, _ => return Err(wspec_runtime::Fail::soft()) }, ht_2)))
 }
 
 // from spec/5.3-binary-instructions.wspec:150
@@ -8369,7 +8369,7 @@ fn binstr_p72_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     let v_1 = bheaptype(rd_, cx_)?;
     let ht = v_1;
-    Ok(Instr::RefTest(Reftype(None, ht.clone())))
+    Ok(Instr::RefTest(Reftype(None, ht)))
 }
 
 // from spec/5.3-binary-instructions.wspec:151
@@ -8377,7 +8377,7 @@ fn binstr_p73_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     let v_1 = bheaptype(rd_, cx_)?;
     let ht = v_1;
-    Ok(Instr::RefTest(Reftype(Some(Null), ht.clone())))
+    Ok(Instr::RefTest(Reftype(Some(Null), ht)))
 }
 
 // from spec/5.3-binary-instructions.wspec:152
@@ -8385,7 +8385,7 @@ fn binstr_p74_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     let v_1 = bheaptype(rd_, cx_)?;
     let ht = v_1;
-    Ok(Instr::RefCast(Reftype(None, ht.clone())))
+    Ok(Instr::RefCast(Reftype(None, ht)))
 }
 
 // from spec/5.3-binary-instructions.wspec:153
@@ -8393,7 +8393,7 @@ fn binstr_p75_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     let v_1 = bheaptype(rd_, cx_)?;
     let ht = v_1;
-    Ok(Instr::RefCast(Reftype(Some(Null), ht.clone())))
+    Ok(Instr::RefCast(Reftype(Some(Null), ht)))
 }
 
 // from spec/5.3-binary-instructions.wspec:154
@@ -9029,7 +9029,7 @@ fn binstr_p263_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let mut acc_1004 = Vec::new();
     for _ in 0..wspec_runtime::num::narrow::<usize>(16i128)? { let t = elem_1003(rd_, cx_)?; acc_1004.push(t.0); }
     let b = acc_1004;
-    Ok(Instr::Vconst(Vectype, wspec_runtime::ok(wspec_runtime::builtins::bytes_vec(b.clone()))?))
+    Ok(Instr::Vconst(Vectype, wspec_runtime::ok(wspec_runtime::builtins::bytes_vec(b))?))
 }
 
 // from spec/5.3-binary-instructions.wspec:363
@@ -10593,7 +10593,7 @@ fn bexpr_p0(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Expr> {
     while !rd_.at_end() && !matches!(rd_.peek()?, 0x05 | 0x0b) { let t = elem_1003(rd_, cx_)?; acc_in__1004.push(t.0); acc_1005.push(t.1); }
     let in__1006 = acc_in__1004;
     let v_1007 = bend(rd_, cx_)?;
-    Ok(cx_.instr.push(in__1006.clone()))
+    Ok(cx_.instr.push(in__1006))
 }
 
 // from spec/5.4-binary-modules.wspec:24 grammar Bcustom
@@ -10623,7 +10623,7 @@ fn bcustom_p0(rd_: &mut Reader<'_>, cx_: &mut Ctx, n: u64) -> R<Custom> {
     let mut acc_1007 = Vec::new();
     for _ in 0..wspec_runtime::num::narrow::<usize>(wspec_runtime::num::sub(wspec_runtime::num::wide(n)?, wspec_runtime::num::wide(k)?)?)? { let t = elem_1006(rd_, cx_)?; acc_1007.push(t.0); }
     let b = acc_1007;
-    Ok(Custom(nm.clone(), b.clone()))
+    Ok(Custom(nm, b))
 }
 
 // from spec/5.4-binary-modules.wspec:29 grammar Bcustomsec
@@ -10653,7 +10653,7 @@ fn bcustomsec_p0(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Custom> {
     let v_2 = bsized(rd_, cx_, wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(len)?)?, &mut |rd_: &mut Reader<'_>, cx_: &mut Ctx| -> R<Custom> { let v_1 = bcustom(rd_, cx_, wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(len)?)?)?;
      Ok(v_1) })?;
     let cu = v_2;
-    Ok(cu.clone())
+    Ok(cu)
 }
 
 // from spec/5.4-binary-modules.wspec:34 grammar Btype
@@ -10672,7 +10672,7 @@ fn btype_p0(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Type> {
     let start = rd_.pos();
     let v_1 = brectype(rd_, cx_)?;
     let qt = v_1;
-    Ok(Type(qt.clone()))
+    Ok(Type(qt))
 }
 
 // from spec/5.4-binary-modules.wspec:37 grammar Btypesec
@@ -10707,7 +10707,7 @@ fn btypesec_p0(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<(Vec<Type>, Vec<Custom>
     let mut acc_1006 = Vec::new();
     while !rd_.at_end() && !matches!(rd_.peek()?, 0x01 | 0x02 | 0x03 | 0x04 | 0x05 | 0x06 | 0x07 | 0x08 | 0x09 | 0x0a | 0x0b | 0x0c | 0x0d) { let t = elem_1005(rd_, cx_)?; acc_1006.push(t.0); }
     let cu = acc_1006;
-    Ok((ty.clone(), cu.clone()))
+    Ok((ty, cu))
 }
 
 // from spec/5.4-binary-modules.wspec:39
@@ -10736,7 +10736,7 @@ fn bimport_p0(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Import> {
     let nm_2 = v_2;
     let v_3 = bexterntype(rd_, cx_)?;
     let xt = v_3;
-    Ok(Import(nm_1.clone(), nm_2.clone(), xt.clone()))
+    Ok(Import(nm_1, nm_2, xt))
 }
 
 // from spec/5.4-binary-modules.wspec:47 grammar Bimportsec
@@ -10771,7 +10771,7 @@ fn bimportsec_p0(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<(Vec<Import>, Vec<Cus
     let mut acc_1006 = Vec::new();
     while !rd_.at_end() && !matches!(rd_.peek()?, 0x01 | 0x02 | 0x03 | 0x04 | 0x05 | 0x06 | 0x07 | 0x08 | 0x09 | 0x0a | 0x0b | 0x0c | 0x0d) { let t = elem_1005(rd_, cx_)?; acc_1006.push(t.0); }
     let cu = acc_1006;
-    Ok((im.clone(), cu.clone()))
+    Ok((im, cu))
 }
 
 // from spec/5.4-binary-modules.wspec:49
@@ -10812,7 +10812,7 @@ fn bfuncsec_p0(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<(Vec<Typeidx>, Vec<Cust
     let mut acc_1006 = Vec::new();
     while !rd_.at_end() && !matches!(rd_.peek()?, 0x01 | 0x02 | 0x03 | 0x04 | 0x05 | 0x06 | 0x07 | 0x08 | 0x09 | 0x0a | 0x0b | 0x0c | 0x0d) { let t = elem_1005(rd_, cx_)?; acc_1006.push(t.0); }
     let cu = acc_1006;
-    Ok(({ let n_ = wspec_runtime::seq::same_len(&[x.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let x_1107 = x[i_].clone(); out_.push(x_1107); } out_ }, cu.clone()))
+    Ok(({ let n_ = wspec_runtime::seq::same_len(&[x.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let x_1107 = x[i_].clone(); out_.push(x_1107); } out_ }, cu))
 }
 
 // from spec/5.4-binary-modules.wspec:55
@@ -10846,7 +10846,7 @@ fn btable_p0(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Table> {
     let v_3 = bexpr(rd_, cx_)?;
     let v_4 = cx_.instr.get(v_3).to_vec();
     let expr = v_4;
-    Ok(Table(tt.clone(), cx_.instr.push(expr)))
+    Ok(Table(tt, cx_.instr.push(expr)))
 }
 
 // from spec/5.4-binary-modules.wspec:61
@@ -10863,7 +10863,7 @@ fn btable_p1(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Table> {
     let Reftype(f_6, f_7) = f_5.clone() else { return Err(wspec_runtime::Fail::soft()) };
     let null = f_6.clone();
     let ht = f_7.clone();
-    Ok(Table(tt.clone(), cx_.instr.push(vec![Instr::RefNull(ht.clone())])))
+    Ok(Table(tt, cx_.instr.push(vec![Instr::RefNull(ht)])))
 }
 
 // from spec/5.4-binary-modules.wspec:64 grammar Btablesec
@@ -10898,7 +10898,7 @@ fn btablesec_p0(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<(Vec<Table>, Vec<Custo
     let mut acc_1006 = Vec::new();
     while !rd_.at_end() && !matches!(rd_.peek()?, 0x01 | 0x02 | 0x03 | 0x04 | 0x05 | 0x06 | 0x07 | 0x08 | 0x09 | 0x0a | 0x0b | 0x0c | 0x0d) { let t = elem_1005(rd_, cx_)?; acc_1006.push(t.0); }
     let cu = acc_1006;
-    Ok((tab.clone(), cu.clone()))
+    Ok((tab, cu))
 }
 
 // from spec/5.4-binary-modules.wspec:66
@@ -10958,7 +10958,7 @@ fn bmemsec_p0(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<(Vec<Mem>, Vec<Custom>)>
     let mut acc_1006 = Vec::new();
     while !rd_.at_end() && !matches!(rd_.peek()?, 0x01 | 0x02 | 0x03 | 0x04 | 0x05 | 0x06 | 0x07 | 0x08 | 0x09 | 0x0a | 0x0b | 0x0c | 0x0d) { let t = elem_1005(rd_, cx_)?; acc_1006.push(t.0); }
     let cu = acc_1006;
-    Ok((mem.clone(), cu.clone()))
+    Ok((mem, cu))
 }
 
 // from spec/5.4-binary-modules.wspec:75
@@ -10983,7 +10983,7 @@ fn btag_p0(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Tag> {
     let start = rd_.pos();
     let v_1 = btagtype(rd_, cx_)?;
     let jt = v_1;
-    Ok(Tag(jt.clone()))
+    Ok(Tag(jt))
 }
 
 // from spec/5.4-binary-modules.wspec:82 grammar Btagsec
@@ -11018,7 +11018,7 @@ fn btagsec_p0(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<(Vec<Tag>, Vec<Custom>)>
     let mut acc_1006 = Vec::new();
     while !rd_.at_end() && !matches!(rd_.peek()?, 0x01 | 0x02 | 0x03 | 0x04 | 0x05 | 0x06 | 0x07 | 0x08 | 0x09 | 0x0a | 0x0b | 0x0c | 0x0d) { let t = elem_1005(rd_, cx_)?; acc_1006.push(t.0); }
     let cu = acc_1006;
-    Ok((tag.clone(), cu.clone()))
+    Ok((tag, cu))
 }
 
 // from spec/5.4-binary-modules.wspec:84
@@ -11046,7 +11046,7 @@ fn bglobal_p0(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Global> {
     let v_2 = bexpr(rd_, cx_)?;
     let v_3 = cx_.instr.get(v_2).to_vec();
     let expr = v_3;
-    Ok(Global(gt.clone(), cx_.instr.push(expr)))
+    Ok(Global(gt, cx_.instr.push(expr)))
 }
 
 // from spec/5.4-binary-modules.wspec:91 grammar Bglobalsec
@@ -11081,7 +11081,7 @@ fn bglobalsec_p0(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<(Vec<Global>, Vec<Cus
     let mut acc_1006 = Vec::new();
     while !rd_.at_end() && !matches!(rd_.peek()?, 0x01 | 0x02 | 0x03 | 0x04 | 0x05 | 0x06 | 0x07 | 0x08 | 0x09 | 0x0a | 0x0b | 0x0c | 0x0d) { let t = elem_1005(rd_, cx_)?; acc_1006.push(t.0); }
     let cu = acc_1006;
-    Ok((glob.clone(), cu.clone()))
+    Ok((glob, cu))
 }
 
 // from spec/5.4-binary-modules.wspec:93
@@ -11108,7 +11108,7 @@ fn bexport_p0(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Export> {
     let nm = v_1;
     let v_2 = bexternidx(rd_, cx_)?;
     let xx = v_2;
-    Ok(Export(nm.clone(), xx))
+    Ok(Export(nm, xx))
 }
 
 // from spec/5.4-binary-modules.wspec:100 grammar Bexportsec
@@ -11143,7 +11143,7 @@ fn bexportsec_p0(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<(Vec<Export>, Vec<Cus
     let mut acc_1006 = Vec::new();
     while !rd_.at_end() && !matches!(rd_.peek()?, 0x01 | 0x02 | 0x03 | 0x04 | 0x05 | 0x06 | 0x07 | 0x08 | 0x09 | 0x0a | 0x0b | 0x0c | 0x0d) { let t = elem_1005(rd_, cx_)?; acc_1006.push(t.0); }
     let cu = acc_1006;
-    Ok((ex.clone(), cu.clone()))
+    Ok((ex, cu))
 }
 
 // from spec/5.4-binary-modules.wspec:102
@@ -11203,7 +11203,7 @@ fn bstartsec_p0(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<(Option<Start>, Vec<Cu
     let mut acc_1006 = Vec::new();
     while !rd_.at_end() && !matches!(rd_.peek()?, 0x01 | 0x02 | 0x03 | 0x04 | 0x05 | 0x06 | 0x07 | 0x08 | 0x09 | 0x0a | 0x0b | 0x0c | 0x0d) { let t = elem_1005(rd_, cx_)?; acc_1006.push(t.0); }
     let cu = acc_1006;
-    Ok((Some(start), cu.clone()))
+    Ok((Some(start), cu))
 }
 
 // from spec/5.4-binary-modules.wspec:111
@@ -11281,7 +11281,7 @@ fn belem_p1(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Elem> {
     let v_3 = blist(rd_, cx_, &mut |rd_: &mut Reader<'_>, cx_: &mut Ctx| -> R<Funcidx> { let v_1 = bfuncidx(rd_, cx_)?;
      Ok(v_1) })?;
     let y = v_3;
-    Ok(Elem(rt.clone(), { let n_ = wspec_runtime::seq::same_len(&[y.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let y_104 = y[i_].clone(); out_.push(vec![Instr::RefFunc(y_104)]); } out_ }.into_iter().map(|x| cx_.instr.push(x)).collect::<Vec<_>>(), Elemmode::Passive))
+    Ok(Elem(rt, { let n_ = wspec_runtime::seq::same_len(&[y.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let y_104 = y[i_].clone(); out_.push(vec![Instr::RefFunc(y_104)]); } out_ }.into_iter().map(|x| cx_.instr.push(x)).collect::<Vec<_>>(), Elemmode::Passive))
 }
 
 // from spec/5.4-binary-modules.wspec:127
@@ -11300,7 +11300,7 @@ fn belem_p2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Elem> {
     let v_7 = blist(rd_, cx_, &mut |rd_: &mut Reader<'_>, cx_: &mut Ctx| -> R<Funcidx> { let v_1 = bfuncidx(rd_, cx_)?;
      Ok(v_1) })?;
     let y = v_7;
-    Ok(Elem(rt.clone(), { let n_ = wspec_runtime::seq::same_len(&[y.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let y_108 = y[i_].clone(); out_.push(vec![Instr::RefFunc(y_108)]); } out_ }.into_iter().map(|x| cx_.instr.push(x)).collect::<Vec<_>>(), Elemmode::Active(x, cx_.instr.push(expr_O))))
+    Ok(Elem(rt, { let n_ = wspec_runtime::seq::same_len(&[y.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let y_108 = y[i_].clone(); out_.push(vec![Instr::RefFunc(y_108)]); } out_ }.into_iter().map(|x| cx_.instr.push(x)).collect::<Vec<_>>(), Elemmode::Active(x, cx_.instr.push(expr_O))))
 }
 
 // from spec/5.4-binary-modules.wspec:128
@@ -11313,7 +11313,7 @@ fn belem_p3(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Elem> {
     let v_3 = blist(rd_, cx_, &mut |rd_: &mut Reader<'_>, cx_: &mut Ctx| -> R<Funcidx> { let v_1 = bfuncidx(rd_, cx_)?;
      Ok(v_1) })?;
     let y = v_3;
-    Ok(Elem(rt.clone(), { let n_ = wspec_runtime::seq::same_len(&[y.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let y_104 = y[i_].clone(); out_.push(vec![Instr::RefFunc(y_104)]); } out_ }.into_iter().map(|x| cx_.instr.push(x)).collect::<Vec<_>>(), Elemmode::Declare))
+    Ok(Elem(rt, { let n_ = wspec_runtime::seq::same_len(&[y.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let y_104 = y[i_].clone(); out_.push(vec![Instr::RefFunc(y_104)]); } out_ }.into_iter().map(|x| cx_.instr.push(x)).collect::<Vec<_>>(), Elemmode::Declare))
 }
 
 // from spec/5.4-binary-modules.wspec:129
@@ -11328,7 +11328,7 @@ fn belem_p4(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Elem> {
      Ok(v_1) })?;
     let v_5 = v_4.into_iter().map(|x| cx_.instr.get(x).to_vec()).collect::<Vec<_>>();
     let expr = v_5;
-    Ok(Elem(Reftype(Some(Null), Heaptype::Absheaptype(Absheaptype::Func)), expr.clone().into_iter().map(|x| cx_.instr.push(x)).collect::<Vec<_>>(), Elemmode::Active(0_u32, cx_.instr.push(expr_O))))
+    Ok(Elem(Reftype(Some(Null), Heaptype::Absheaptype(Absheaptype::Func)), expr.into_iter().map(|x| cx_.instr.push(x)).collect::<Vec<_>>(), Elemmode::Active(0_u32, cx_.instr.push(expr_O))))
 }
 
 // from spec/5.4-binary-modules.wspec:130
@@ -11342,7 +11342,7 @@ fn belem_p5(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Elem> {
      Ok(v_1) })?;
     let v_4 = v_3.into_iter().map(|x| cx_.instr.get(x).to_vec()).collect::<Vec<_>>();
     let expr = v_4;
-    Ok(Elem(rt.clone(), expr.clone().into_iter().map(|x| cx_.instr.push(x)).collect::<Vec<_>>(), Elemmode::Passive))
+    Ok(Elem(rt, expr.into_iter().map(|x| cx_.instr.push(x)).collect::<Vec<_>>(), Elemmode::Passive))
 }
 
 // from spec/5.4-binary-modules.wspec:131
@@ -11362,7 +11362,7 @@ fn belem_p6(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Elem> {
      Ok(v_1) })?;
     let v_8 = v_7.into_iter().map(|x| cx_.instr.get(x).to_vec()).collect::<Vec<_>>();
     let expr = v_8;
-    Ok(Elem(rt.clone(), expr.clone().into_iter().map(|x| cx_.instr.push(x)).collect::<Vec<_>>(), Elemmode::Active(x, cx_.instr.push(expr_O))))
+    Ok(Elem(rt, expr.into_iter().map(|x| cx_.instr.push(x)).collect::<Vec<_>>(), Elemmode::Active(x, cx_.instr.push(expr_O))))
 }
 
 // from spec/5.4-binary-modules.wspec:132
@@ -11376,7 +11376,7 @@ fn belem_p7(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Elem> {
      Ok(v_1) })?;
     let v_4 = v_3.into_iter().map(|x| cx_.instr.get(x).to_vec()).collect::<Vec<_>>();
     let expr = v_4;
-    Ok(Elem(rt.clone(), expr.clone().into_iter().map(|x| cx_.instr.push(x)).collect::<Vec<_>>(), Elemmode::Declare))
+    Ok(Elem(rt, expr.into_iter().map(|x| cx_.instr.push(x)).collect::<Vec<_>>(), Elemmode::Declare))
 }
 
 // from spec/5.4-binary-modules.wspec:134 grammar Belemsec
@@ -11411,7 +11411,7 @@ fn belemsec_p0(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<(Vec<Elem>, Vec<Custom>
     let mut acc_1006 = Vec::new();
     while !rd_.at_end() && !matches!(rd_.peek()?, 0x01 | 0x02 | 0x03 | 0x04 | 0x05 | 0x06 | 0x07 | 0x08 | 0x09 | 0x0a | 0x0b | 0x0c | 0x0d) { let t = elem_1005(rd_, cx_)?; acc_1006.push(t.0); }
     let cu = acc_1006;
-    Ok((elem.clone(), cu.clone()))
+    Ok((elem, cu))
 }
 
 // from spec/5.4-binary-modules.wspec:136
@@ -11452,7 +11452,7 @@ fn bdatacntsec_p0(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<(Option<U32>, Vec<Cu
     let mut acc_1007 = Vec::new();
     while !rd_.at_end() && !matches!(rd_.peek()?, 0x01 | 0x02 | 0x03 | 0x04 | 0x05 | 0x06 | 0x07 | 0x08 | 0x09 | 0x0a | 0x0b | 0x0c | 0x0d) { let t = elem_1006(rd_, cx_)?; acc_1007.push(t.0); }
     let cu = acc_1007;
-    Ok((Some(wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(n)?)?), cu.clone()))
+    Ok((Some(wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(n)?)?), cu))
 }
 
 // from spec/5.4-binary-modules.wspec:142
@@ -11480,7 +11480,7 @@ fn blocals_p0(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<(U32, Valtype)> {
     let n = n_2;
     let v_3 = bvaltype(rd_, cx_)?;
     let t = v_3;
-    Ok((wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(n)?)?, t.clone()))
+    Ok((wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(n)?)?, t))
 }
 
 // from spec/5.4-binary-modules.wspec:154 grammar Bfunc
@@ -11511,11 +11511,11 @@ fn bfunc_p0(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Code> {
     }
     let n_11 = acc_n_9;
     let t_12 = acc_t_10;
-    wspec_runtime::fail::check_or((wspec_runtime::num::wide(defs::sum(cx_, n_11.clone())?)? < wspec_runtime::num::pow(2i128, 32i128)?), rd_.pos(), "too many locals")?;
+    wspec_runtime::fail::check_or((wspec_runtime::num::wide(wspec_runtime::ok(wspec_runtime::builtins::sum(n_11.clone()))?)? < wspec_runtime::num::pow(2i128, 32i128)?), rd_.pos(), "too many locals")?;
     let v_13 = bexpr(rd_, cx_)?;
     let v_14 = cx_.instr.get(v_13).to_vec();
     let expr = v_14;
-    Ok({ let (t0, t1,) = (defs::concat_(cx_, { let n_ = wspec_runtime::seq::same_len(&[n_11.len(), t_12.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let n_11_115 = n_11[i_].clone(); let t_12_116 = t_12[i_].clone(); out_.push(defs::locals(cx_, n_11_115, t_12_116.clone())?); } out_ })?, expr); (t0, cx_.instr.push(t1),) })
+    Ok({ let (t0, t1,) = (wspec_runtime::ok(wspec_runtime::builtins::concat({ let n_ = wspec_runtime::seq::same_len(&[n_11.len(), t_12.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let n_11_115 = n_11[i_].clone(); let t_12_116 = t_12[i_].clone(); out_.push(defs::locals(cx_, n_11_115, t_12_116.clone())?); } out_ }))?, expr); (t0, cx_.instr.push(t1),) })
 }
 
 // from spec/5.4-binary-modules.wspec:163 grammar Bcode
@@ -11538,7 +11538,7 @@ fn bcode_p0(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Code> {
      Ok(v_1) })?;
     let v_3 = { let (t0, t1,) = v_2; (t0, cx_.instr.get(t1).to_vec(),) };
     let code = v_3;
-    Ok({ let (t0, t1,) = code.clone(); (t0, cx_.instr.push(t1),) })
+    Ok({ let (t0, t1,) = code; (t0, cx_.instr.push(t1),) })
 }
 
 // from spec/5.4-binary-modules.wspec:166 grammar Bcodesec
@@ -11574,7 +11574,7 @@ fn bcodesec_p0(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<(Vec<Code>, Vec<Custom>
     let mut acc_1007 = Vec::new();
     while !rd_.at_end() && !matches!(rd_.peek()?, 0x01 | 0x02 | 0x03 | 0x04 | 0x05 | 0x06 | 0x07 | 0x08 | 0x09 | 0x0a | 0x0b | 0x0c | 0x0d) { let t = elem_1006(rd_, cx_)?; acc_1007.push(t.0); }
     let cu = acc_1007;
-    Ok({ let (t0, t1,) = (code.clone(), cu.clone()); (t0.into_iter().map(|x| { let (t0, t1,) = x; (t0, cx_.instr.push(t1),) }).collect::<Vec<_>>(), t1,) })
+    Ok({ let (t0, t1,) = (code, cu); (t0.into_iter().map(|x| { let (t0, t1,) = x; (t0, cx_.instr.push(t1),) }).collect::<Vec<_>>(), t1,) })
 }
 
 // from spec/5.4-binary-modules.wspec:168
@@ -11609,7 +11609,7 @@ fn bdata_p0(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Data> {
     let v_4 = blist(rd_, cx_, &mut |rd_: &mut Reader<'_>, cx_: &mut Ctx| -> R<Byte> { let v_1 = bbyte(rd_, cx_)?;
      Ok(v_1) })?;
     let b = v_4;
-    Ok(Data(b.clone(), Datamode::Active(0_u32, cx_.instr.push(expr))))
+    Ok(Data(b, Datamode::Active(0_u32, cx_.instr.push(expr))))
 }
 
 // from spec/5.4-binary-modules.wspec:174
@@ -11620,7 +11620,7 @@ fn bdata_p1(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Data> {
     let v_2 = blist(rd_, cx_, &mut |rd_: &mut Reader<'_>, cx_: &mut Ctx| -> R<Byte> { let v_1 = bbyte(rd_, cx_)?;
      Ok(v_1) })?;
     let b = v_2;
-    Ok(Data(b.clone(), Datamode::Passive))
+    Ok(Data(b, Datamode::Passive))
 }
 
 // from spec/5.4-binary-modules.wspec:175
@@ -11637,7 +11637,7 @@ fn bdata_p2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Data> {
     let v_6 = blist(rd_, cx_, &mut |rd_: &mut Reader<'_>, cx_: &mut Ctx| -> R<Byte> { let v_1 = bbyte(rd_, cx_)?;
      Ok(v_1) })?;
     let b = v_6;
-    Ok(Data(b.clone(), Datamode::Active(x, cx_.instr.push(expr))))
+    Ok(Data(b, Datamode::Active(x, cx_.instr.push(expr))))
 }
 
 // from spec/5.4-binary-modules.wspec:177 grammar Bdatasec
@@ -11672,7 +11672,7 @@ fn bdatasec_p0(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<(Vec<Data>, Vec<Custom>
     let mut acc_1006 = Vec::new();
     while !rd_.at_end() && !matches!(rd_.peek()?, 0x01 | 0x02 | 0x03 | 0x04 | 0x05 | 0x06 | 0x07 | 0x08 | 0x09 | 0x0a | 0x0b | 0x0c | 0x0d) { let t = elem_1005(rd_, cx_)?; acc_1006.push(t.0); }
     let cu = acc_1006;
-    Ok((data.clone(), cu.clone()))
+    Ok((data, cu))
 }
 
 // from spec/5.4-binary-modules.wspec:179
@@ -11830,145 +11830,97 @@ fn bmodule_p0(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Module> {
     for i_ in 0..wspec_runtime::seq::same_len(&[src_1167.len()])? { let n_1046_1168 = src_1167[i_].clone(); 
     wspec_runtime::fail::check_or((wspec_runtime::num::wide(n_1046_1168)? == wspec_runtime::num::wide((data.clone().len() as u64))?), rd_.pos(), "data count and data section have inconsistent lengths")?;
      }
-    wspec_runtime::fail::check_or(((match (n_1046.clone(),) { (Some(n_1046_1270),) => Some(n_1046_1270), (None,) => None, _ => return Err(wspec_runtime::Fail::soft()) } != None) || (defs::concat_(cx_, { let n_ = wspec_runtime::seq::same_len(&[in__1059.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let in__1059_1371 = in__1059[i_].clone(); out_.push(defs::concat_(cx_, { let n_ = wspec_runtime::seq::same_len(&[in__1059_1371.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let in__1059_1371_1472 = in__1059_1371[i_].clone(); out_.push(defs::dataidx_instr(cx_, in__1059_1371_1472.clone())?); } out_ })?); } out_ })? == vec![])), rd_.pos(), "data count section required")?;
-    Ok(Module { types: ty.clone(), imports: im.clone(), tags: tag.clone(), globals: glob.clone(), mems: mem.clone(), tables: tab.clone(), funcs: { let n_ = wspec_runtime::seq::same_len(&[x.len(), loc_1060.len(), in__1059.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let x_1573 = x[i_].clone(); let loc_1060_1574 = loc_1060[i_].clone(); let in__1059_1575 = in__1059[i_].clone(); out_.push(Func(x_1573, loc_1060_1574.clone(), cx_.instr.push(in__1059_1575.clone()))); } out_ }, datas: data.clone(), elems: elem.clone(), start: match (start.clone(),) { (Some(start_1676),) => Some(start_1676), (None,) => None, _ => return Err(wspec_runtime::Fail::soft()) }, exports: ex.clone(), customs: wspec_runtime::seq::cat(vec![cu_0.clone(), cu_1.clone(), cu_2.clone(), cu_3.clone(), cu_4.clone(), cu_5.clone(), cu_6.clone(), cu_7.clone(), cu_8.clone(), cu_9.clone(), cu_10.clone(), cu_11.clone(), cu_12.clone(), cu_13.clone()]) })
+    wspec_runtime::fail::check_or(((match (n_1046.clone(),) { (Some(n_1046_1270),) => Some(n_1046_1270), (None,) => None, _ => return Err(wspec_runtime::Fail::soft()) } != None) || (wspec_runtime::ok(wspec_runtime::builtins::concat({ let n_ = wspec_runtime::seq::same_len(&[in__1059.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let in__1059_1371 = in__1059[i_].clone(); out_.push(wspec_runtime::ok(wspec_runtime::builtins::concat({ let n_ = wspec_runtime::seq::same_len(&[in__1059_1371.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let in__1059_1371_1472 = in__1059_1371[i_].clone(); out_.push(defs::dataidx_instr(cx_, in__1059_1371_1472.clone())?); } out_ }))?); } out_ }))? == vec![])), rd_.pos(), "data count section required")?;
+    Ok(Module { types: ty, imports: im, tags: tag, globals: glob, mems: mem, tables: tab, funcs: { let n_ = wspec_runtime::seq::same_len(&[x.len(), loc_1060.len(), in__1059.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let x_1573 = x[i_].clone(); let loc_1060_1574 = loc_1060[i_].clone(); let in__1059_1575 = in__1059[i_].clone(); out_.push(Func(x_1573, loc_1060_1574.clone(), cx_.instr.push(in__1059_1575.clone()))); } out_ }, datas: data, elems: elem, start: match (start.clone(),) { (Some(start_1676),) => Some(start_1676), (None,) => None, _ => return Err(wspec_runtime::Fail::soft()) }, exports: ex, customs: wspec_runtime::seq::cat(vec![cu_0, cu_1, cu_2, cu_3, cu_4, cu_5, cu_6, cu_7, cu_8, cu_9, cu_10, cu_11, cu_12, cu_13]) })
 }
 
 /// Definitions of the spec that the decoder uses.
 pub mod defs {
     use super::*;
 
-    // from spec/0.0-conventions.wspec:27 def $sum
-    pub fn sum(cx_: &Ctx, a0: Vec<u64>) -> R<u64> {
-        // from spec/0.0-conventions.wspec:28
-        if let Ok(v) = (|| -> R<_> {
-            let l_1 = a0.clone();
-            wspec_runtime::check(l_1.len() == 0)?;
-            Ok(0_u64)
-        })() { return Ok(v); }
-        // from spec/0.0-conventions.wspec:29
-        if let Ok(v) = (|| -> R<_> {
-            let c_1 = a0.clone();
-            wspec_runtime::check(c_1.len() >= 1)?;
-            let l_2 = c_1[0..0 + 1].to_vec();
-            wspec_runtime::check(l_2.len() == 1)?;
-            let n = l_2[0].clone();
-            let n_q = c_1[(0 + 1)..(0 + 1) + (c_1.len() - 1)].to_vec();
-            Ok(wspec_runtime::num::narrow::<u64>(wspec_runtime::num::add(wspec_runtime::num::wide(n)?, wspec_runtime::num::wide(defs::sum(cx_, n_q.clone())?)?)?)?)
-        })() { return Ok(v); }
-        Err(Fail::soft())
-    }
-
-    // from spec/0.0-conventions.wspec:33 def $concat_
-    pub fn concat_<X: Clone + PartialEq>(cx_: &Ctx, a0: Vec<Vec<X>>) -> R<Vec<X>> {
-        // from spec/0.0-conventions.wspec:34
-        if let Ok(v) = (|| -> R<_> {
-            let l_1 = a0.clone();
-            wspec_runtime::check(l_1.len() == 0)?;
-            Ok(vec![])
-        })() { return Ok(v); }
-        // from spec/0.0-conventions.wspec:35
-        if let Ok(v) = (|| -> R<_> {
-            let c_1 = a0.clone();
-            wspec_runtime::check(c_1.len() >= 1)?;
-            let l_2 = c_1[0..0 + 1].to_vec();
-            wspec_runtime::check(l_2.len() == 1)?;
-            let w = l_2[0].clone();
-            let it_3 = c_1[(0 + 1)..(0 + 1) + (c_1.len() - 1)].to_vec();
-            let mut acc_w_q_7 = Vec::new();
-            for e_5 in it_3.into_iter() {
-            let w_q = e_5;
-            acc_w_q_7.push(w_q);
-            }
-            let w_q_8 = acc_w_q_7;
-            Ok(wspec_runtime::seq::cat(vec![w.clone(), defs::concat_(cx_, { let n_ = wspec_runtime::seq::same_len(&[w_q_8.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let w_q_8_109 = w_q_8[i_].clone(); out_.push(w_q_8_109.clone()); } out_ })?]))
-        })() { return Ok(v); }
-        Err(Fail::soft())
-    }
-
     // from spec/5.4-binary-modules.wspec:159 def $locals
     pub fn locals(cx_: &Ctx, a0: u64, a1: Valtype) -> R<Vec<Local>> {
         // from spec/5.4-binary-modules.wspec:160
-        if let Ok(v) = (|| -> R<_> {
+        if let Ok(v) = wspec_runtime::deep(|| -> R<_> {
             let n = a0.clone();
             let t = a1.clone();
             Ok({ let n_ = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { out_.push(Local(t.clone())); } out_ })
-        })() { return Ok(v); }
+        }) { return Ok(v); }
         Err(Fail::soft())
     }
 
     // from spec/5.4-binary-modules.wspec:196 def $dataidx_instr
     pub fn dataidx_instr(cx_: &Ctx, a0: Instr) -> R<Vec<Dataidx>> {
         // from spec/5.4-binary-modules.wspec:197
-        if let Ok(v) = (|| -> R<_> {
+        if let Ok(v) = wspec_runtime::deep(|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Instr::MemoryInit(f_1, f_2) = a0.clone() else { return Err(wspec_runtime::Fail::soft()) };
             let x = f_1.clone();
             let y = f_2.clone();
             Ok(vec![y])
-        })() { return Ok(v); }
+        }) { return Ok(v); }
         // from spec/5.4-binary-modules.wspec:198
-        if let Ok(v) = (|| -> R<_> {
+        if let Ok(v) = wspec_runtime::deep(|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Instr::DataDrop(f_1) = a0.clone() else { return Err(wspec_runtime::Fail::soft()) };
             let y = f_1.clone();
             Ok(vec![y])
-        })() { return Ok(v); }
+        }) { return Ok(v); }
         // from spec/5.4-binary-modules.wspec:199
-        if let Ok(v) = (|| -> R<_> {
+        if let Ok(v) = wspec_runtime::deep(|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Instr::ArrayNewData(f_1, f_2) = a0.clone() else { return Err(wspec_runtime::Fail::soft()) };
             let x = f_1.clone();
             let y = f_2.clone();
             Ok(vec![y])
-        })() { return Ok(v); }
+        }) { return Ok(v); }
         // from spec/5.4-binary-modules.wspec:200
-        if let Ok(v) = (|| -> R<_> {
+        if let Ok(v) = wspec_runtime::deep(|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Instr::ArrayInitData(f_1, f_2) = a0.clone() else { return Err(wspec_runtime::Fail::soft()) };
             let x = f_1.clone();
             let y = f_2.clone();
             Ok(vec![y])
-        })() { return Ok(v); }
+        }) { return Ok(v); }
         // from spec/5.4-binary-modules.wspec:201
-        if let Ok(v) = (|| -> R<_> {
+        if let Ok(v) = wspec_runtime::deep(|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Instr::Block(f_1, f_2) = a0.clone() else { return Err(wspec_runtime::Fail::soft()) };
             let bt = f_1.clone();
             let in_ = cx_.instr.get(f_2.clone()).to_vec();
-            Ok(defs::concat_(cx_, { let n_ = wspec_runtime::seq::same_len(&[in_.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let in__103 = in_[i_].clone(); out_.push(defs::dataidx_instr(cx_, in__103.clone())?); } out_ })?)
-        })() { return Ok(v); }
+            Ok(wspec_runtime::ok(wspec_runtime::builtins::concat({ let n_ = wspec_runtime::seq::same_len(&[in_.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let in__103 = in_[i_].clone(); out_.push(defs::dataidx_instr(cx_, in__103.clone())?); } out_ }))?)
+        }) { return Ok(v); }
         // from spec/5.4-binary-modules.wspec:202
-        if let Ok(v) = (|| -> R<_> {
+        if let Ok(v) = wspec_runtime::deep(|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Instr::Loop(f_1, f_2) = a0.clone() else { return Err(wspec_runtime::Fail::soft()) };
             let bt = f_1.clone();
             let in_ = cx_.instr.get(f_2.clone()).to_vec();
-            Ok(defs::concat_(cx_, { let n_ = wspec_runtime::seq::same_len(&[in_.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let in__103 = in_[i_].clone(); out_.push(defs::dataidx_instr(cx_, in__103.clone())?); } out_ })?)
-        })() { return Ok(v); }
+            Ok(wspec_runtime::ok(wspec_runtime::builtins::concat({ let n_ = wspec_runtime::seq::same_len(&[in_.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let in__103 = in_[i_].clone(); out_.push(defs::dataidx_instr(cx_, in__103.clone())?); } out_ }))?)
+        }) { return Ok(v); }
         // from spec/5.4-binary-modules.wspec:203
-        if let Ok(v) = (|| -> R<_> {
+        if let Ok(v) = wspec_runtime::deep(|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Instr::If(f_1, f_2, f_3) = a0.clone() else { return Err(wspec_runtime::Fail::soft()) };
             let bt = f_1.clone();
             let in_1 = cx_.instr.get(f_2.clone()).to_vec();
             let in_2 = cx_.instr.get(f_3.clone()).to_vec();
-            Ok(wspec_runtime::seq::cat(vec![defs::concat_(cx_, { let n_ = wspec_runtime::seq::same_len(&[in_1.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let in_1_104 = in_1[i_].clone(); out_.push(defs::dataidx_instr(cx_, in_1_104.clone())?); } out_ })?, defs::concat_(cx_, { let n_ = wspec_runtime::seq::same_len(&[in_2.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let in_2_205 = in_2[i_].clone(); out_.push(defs::dataidx_instr(cx_, in_2_205.clone())?); } out_ })?]))
-        })() { return Ok(v); }
+            Ok(wspec_runtime::seq::cat(vec![wspec_runtime::ok(wspec_runtime::builtins::concat({ let n_ = wspec_runtime::seq::same_len(&[in_1.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let in_1_104 = in_1[i_].clone(); out_.push(defs::dataidx_instr(cx_, in_1_104.clone())?); } out_ }))?, wspec_runtime::ok(wspec_runtime::builtins::concat({ let n_ = wspec_runtime::seq::same_len(&[in_2.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let in_2_205 = in_2[i_].clone(); out_.push(defs::dataidx_instr(cx_, in_2_205.clone())?); } out_ }))?]))
+        }) { return Ok(v); }
         // from spec/5.4-binary-modules.wspec:204
-        if let Ok(v) = (|| -> R<_> {
+        if let Ok(v) = wspec_runtime::deep(|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Instr::TryTable(f_1, f_2, f_3) = a0.clone() else { return Err(wspec_runtime::Fail::soft()) };
             let bt = f_1.clone();
             let catch = f_2.clone();
             let in_ = cx_.instr.get(f_3.clone()).to_vec();
-            Ok(defs::concat_(cx_, { let n_ = wspec_runtime::seq::same_len(&[in_.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let in__104 = in_[i_].clone(); out_.push(defs::dataidx_instr(cx_, in__104.clone())?); } out_ })?)
-        })() { return Ok(v); }
+            Ok(wspec_runtime::ok(wspec_runtime::builtins::concat({ let n_ = wspec_runtime::seq::same_len(&[in_.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let in__104 = in_[i_].clone(); out_.push(defs::dataidx_instr(cx_, in__104.clone())?); } out_ }))?)
+        }) { return Ok(v); }
         // from spec/5.4-binary-modules.wspec:205
-        if let Ok(v) = (|| -> R<_> {
+        if let Ok(v) = wspec_runtime::deep(|| -> R<_> {
             let in_ = a0.clone();
             Ok(vec![])
-        })() { return Ok(v); }
+        }) { return Ok(v); }
         Err(Fail::soft())
     }
 

@@ -38,3 +38,21 @@ pub fn inv_signed(n: u64, i: i64) -> Option<u64> {
     }
     Some(crate::numerics::inv_signed(n, i))
 }
+
+/// `$concat_`: flattening a sequence of sequences.
+pub fn concat<X>(xss: Vec<Vec<X>>) -> Option<Vec<X>> {
+    Some(xss.into_iter().flatten().collect())
+}
+
+/// `$sum`: the sum of naturals, undefined on overflow of the representation.
+pub fn sum(ns: Vec<u64>) -> Option<u64> {
+    ns.into_iter().try_fold(0u64, |a, n| a.checked_add(n))
+}
+
+/// `$opt_`: a sequence of at most one element as an optional.
+pub fn opt<X>(xs: Vec<X>) -> Option<Option<X>> {
+    if xs.len() > 1 {
+        return None;
+    }
+    Some(xs.into_iter().next())
+}

@@ -225,11 +225,20 @@ pub fn iextend_s(n: u32, m: u32, a: u64) -> u64 {
     inv_signed(n, signed(m, a & mask(m)))
 }
 
+/// The bits of `a` where `c` has a 1, of `b` where it has a 0.
+pub fn ibitselect(n: u32, a: u64, b: u64, c: u64) -> u64 {
+    ((a & c) | (b & !c)) & mask(n)
+}
+
 // ---------------------------------------------------------------------------------------------
 // Integer tests and comparisons: 1 or 0
 
 pub fn ieqz(_n: u32, a: u64) -> u32 {
     (a == 0) as u32
+}
+
+pub fn inez(_n: u32, a: u64) -> u32 {
+    (a != 0) as u32
 }
 
 pub fn ieq(_n: u32, a: u64, b: u64) -> u32 {
@@ -597,6 +606,17 @@ pub fn extend_s(m: u32, n: u32, a: u64) -> u64 {
 
 pub fn wrap(_m: u32, n: u32, a: u64) -> u64 {
     a & mask(n)
+}
+
+/// Narrowing of the signed integer `a` of width `m` to width `n`, saturating to the signed range.
+pub fn narrow_s(m: u32, n: u32, a: u64) -> u64 {
+    sat_s(n, signed(m, a) as i128)
+}
+
+/// Narrowing of the signed integer `a` of width `m` to width `n`, saturating to the unsigned
+/// range.
+pub fn narrow_u(m: u32, n: u32, a: u64) -> u64 {
+    (signed(m, a) as i128).clamp(0, mask(n) as i128) as u64
 }
 
 /// Truncation to an unsigned integer of width `n`; `None` for NaNs, infinities and numbers out

@@ -2,6 +2,7 @@
 
 #[macro_use]
 mod out;
+mod bench;
 mod check;
 mod decode_cmd;
 mod wast_cmd;
@@ -24,6 +25,7 @@ Commands:
                      --engine NAME (only `null` for now), --max-failures N, --list
   gen [--check]      Regenerate `generated/` from `spec/`; with --check, exit 1 if it is stale
   decode FILE        Decode a module (.wasm or .wat) with the generated decoder and print it
+  bench decode       Decoding speed on the largest modules of the official suite (MB/s)
   help               Print this message
 
 Options for every command:
@@ -43,6 +45,7 @@ fn main() -> ExitCode {
         "testsuite" => wast_cmd::run_testsuite(rest),
         "gen" => gen::run(rest),
         "decode" => decode_cmd::run(rest),
+        "bench" => bench::run(rest),
         "help" | "--help" | "-h" => {
             out::write(USAGE);
             ExitCode::SUCCESS

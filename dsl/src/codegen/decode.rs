@@ -216,6 +216,55 @@ impl Gen<'_> {
         );
     }
 
+    /// Grammars that can call themselves (through others): their calls may nest as deeply as
+    /// the input, so they run with a stack that grows.
+    fn recursive_grammars(&self) -> BTreeSet<GramId> {
+        fn calls(s: &Sym, out: &mut BTreeSet<GramId>) {
+            match &s.kind {
+                SymKind::NonTerm(NonTermRef::Grammar(g), args) => {
+                    out.insert(*g);
+                    for a in args {
+                        if let SymArg::Grammar(x) = a {
+                            calls(x, out);
+                        }
+                    }
+                }
+                SymKind::Bind(_, x) | SymKind::Iter(x, _) => calls(x, out),
+                SymKind::Seq(xs) | SymKind::Alt(xs) => xs.iter().for_each(|x| calls(x, out)),
+                _ => {}
+            }
+        }
+        let n = self.spec.grammars.len();
+        let edges: Vec<BTreeSet<GramId>> = self
+            .spec
+            .grammars
+            .iter()
+            .map(|g| {
+                let mut out = BTreeSet::new();
+                for p in &g.productions {
+                    p.symbols.iter().for_each(|s| calls(s, &mut out));
+                }
+                out
+            })
+            .collect();
+        (0..n)
+            .filter(|&g| {
+                // g reaches itself?
+                let mut seen = BTreeSet::new();
+                let mut stack: Vec<GramId> = edges[g].iter().copied().collect();
+                while let Some(x) = stack.pop() {
+                    if x == g {
+                        return true;
+                    }
+                    if seen.insert(x) {
+                        stack.extend(edges[x].iter().copied());
+                    }
+                }
+                false
+            })
+            .collect()
+    }
+
     fn gram_fn(&self, g: GramId) -> String {
         fn_name(&self.spec.grammars[g].name)
     }
@@ -288,7 +337,9 @@ impl Gen<'_> {
         let what = hint.clone().unwrap_or_else(|| format!("malformed {}", hint_text(&gr.hints, "desc").unwrap_or_else(|| gr.name.trim_start_matches('B').to_string())));
         let names_only: String = names.iter().map(|n| format!(", {n}")).collect();
         let _ = writeln!(out, "    let start = rd_.pos();");
-        let _ = writeln!(out, "    {name}_alts(rd_, cx_{names_only}).map_err(|e| e.reached_at(rd_.pos()).harden(start, {what:?}))\n}}\n");
+        let call = format!("{name}_alts(rd_, cx_{names_only})");
+        let call = if self.recursive_grammars().contains(&g) { format!("wspec_runtime::deep(|| {call})") } else { call };
+        let _ = writeln!(out, "    {call}.map_err(|e| e.reached_at(rd_.pos()).harden(start, {what:?}))\n}}\n");
         let _ = writeln!(out, "fn {name}_alts{tparams}(rd_: &mut Reader<'_>, cx_: &mut Ctx{params}) -> R<{result}> {{");
         let _ = writeln!(out, "    let start = rd_.pos();");
         let prods = &gr.productions;
@@ -568,7 +619,10 @@ impl Gen<'_> {
             self.gen_premise(&mut fx, &p.premises[pi], &mut body).map_err(|e| format!("{e} (in a premise at {})", self.origin(p.span)))?;
         }
         let value = match &p.result {
-            Some(e) => fx.store_as(e, &gr.result).map_err(|e| format!("{e} (in the value of the production at {})", self.origin(p.span)))?,
+            Some(e) => {
+                fx.movable = super::rust::used_once(e);
+                fx.store_as(e, &gr.result).map_err(|e| format!("{e} (in the value of the production at {})", self.origin(p.span)))?
+            }
             None => {
                 // The value of the one symbol that is not a literal.
                 let candidates: Vec<(&Sym, &Option<String>)> = p
@@ -1010,9 +1064,10 @@ impl Gen<'_> {
             for &pi in &c.order {
                 self.gen_premise(&mut fx, &c.premises[pi], &mut body)?;
             }
+            fx.movable = super::rust::used_once(&c.body);
             let value = fx.view_as(&c.body, &d.result)?;
             let _ = writeln!(out, "    {}", self.origin(c.span));
-            let _ = writeln!(out, "    if let Ok(v) = (|| -> R<_> {{\n{}        Ok({value})\n    }})() {{ return Ok(v); }}", indent(&indent(&body)));
+            let _ = writeln!(out, "    if let Ok(v) = wspec_runtime::deep(|| -> R<_> {{\n{}        Ok({value})\n    }}) {{ return Ok(v); }}", indent(&indent(&body)));
         }
         let _ = writeln!(out, "    Err(Fail::soft())\n}}\n");
         Ok(out)

@@ -56,13 +56,15 @@ pub struct Fx<'g, 'a> {
     pub tmp: RefCell<usize>,
     /// Span for error messages.
     pub span: Span,
+    /// Variables that may be moved rather than cloned: used once, in the last expression.
+    pub movable: HashSet<String>,
 }
 
 pub type CResult<T> = Result<T, String>;
 
 impl<'g, 'a> Fx<'g, 'a> {
     pub fn new(g: &'g Gen<'a>, unit: &'g Unit, span: Span) -> Self {
-        Fx { g, unit, locals: HashMap::new(), ctx: None, tmp: RefCell::new(0), span }
+        Fx { g, unit, locals: HashMap::new(), ctx: None, tmp: RefCell::new(0), span, movable: HashSet::new() }
     }
 
     pub fn fresh(&self, base: &str) -> String {
@@ -216,7 +218,7 @@ impl<'g, 'a> Fx<'g, 'a> {
         match &e.kind {
             ExpKind::Var(v) => {
                 let l = self.locals.get(v).ok_or_else(|| format!("variable `{v}` is not bound here"))?;
-                if l.dim == 0 && self.copy(&l.ty) {
+                if (l.dim == 0 && self.copy(&l.ty)) || self.movable.contains(v) {
                     Ok(l.rust.clone())
                 } else {
                     Ok(format!("{}.clone()", l.rust))
@@ -368,12 +370,12 @@ impl<'g, 'a> Fx<'g, 'a> {
             if v == w && spec.kind != IterKind::Opt {
                 if let Some(l) = self.locals.get(v) {
                     if l.dim >= 1 && !l.opt.first().copied().unwrap_or(false) && self.view_type(&body.ty) == self.view_type(&self.g.seq_elem(&e.ty).map(|(t, _)| t).unwrap_or(Ty::Error)) {
-                        return Ok(format!("{}.clone()", l.rust));
+                        return Ok(if self.movable.contains(v) { l.rust.clone() } else { format!("{}.clone()", l.rust) });
                     }
                 }
             }
         }
-        let mut inner = Fx { g: self.g, unit: self.unit, locals: self.locals.clone(), ctx: self.ctx.clone(), tmp: RefCell::new(*self.tmp.borrow() + 100), span: self.span };
+        let mut inner = Fx { g: self.g, unit: self.unit, locals: self.locals.clone(), ctx: self.ctx.clone(), tmp: RefCell::new(*self.tmp.borrow() + 100), span: self.span, movable: HashSet::new() };
         let mut heads = Vec::new();
         for v in &spec.vars {
             let l = self.locals.get(v).ok_or_else(|| format!("variable `{v}` is not bound here"))?.clone();
@@ -577,7 +579,7 @@ impl<'g, 'a> Fx<'g, 'a> {
                 let t = self.fresh("it");
                 let _ = writeln!(out, "let {t} = {value};");
                 let before: HashSet<String> = self.locals.keys().cloned().collect();
-                let mut inner = Fx { g: self.g, unit: self.unit, locals: self.locals.clone(), ctx: self.ctx.clone(), tmp: RefCell::new(*self.tmp.borrow() + 1), span: self.span };
+                let mut inner = Fx { g: self.g, unit: self.unit, locals: self.locals.clone(), ctx: self.ctx.clone(), tmp: RefCell::new(*self.tmp.borrow() + 1), span: self.span, movable: HashSet::new() };
                 let e = inner.fresh("e");
                 let mut body_code = String::new();
                 inner.pattern(body, &e, &mut body_code)?;
@@ -741,6 +743,57 @@ impl<'g, 'a> Fx<'g, 'a> {
             }
         }
     }
+}
+
+/// The variables that occur exactly once in an expression (outside iteration bodies, where one
+/// occurrence runs many times): the last expression of a function may move them.
+pub fn used_once(e: &Exp) -> HashSet<String> {
+    fn count(e: &Exp, n: &mut HashMap<String, usize>, looped: bool) {
+        match &e.kind {
+            ExpKind::Var(v) => *n.entry(v.clone()).or_default() += if looped { 2 } else { 1 },
+            ExpKind::Iter(body, spec) => {
+                // `x*` uses `x` once; other bodies run once per element.
+                if let (ExpKind::Var(b), [w]) = (&body.kind, spec.vars.as_slice()) {
+                    if b == w && spec.count.is_none() && spec.index.is_none() {
+                        *n.entry(b.clone()).or_default() += if looped { 2 } else { 1 };
+                        return;
+                    }
+                }
+                for v in &spec.vars {
+                    *n.entry(v.clone()).or_default() += 2;
+                }
+                count(body, n, true);
+                if let Some(c) = &spec.count {
+                    count(c, n, looped);
+                }
+            }
+            ExpKind::Con { args, .. } | ExpKind::Tuple(args) | ExpKind::List(args) | ExpKind::Cat(args) | ExpKind::Call(_, args) => {
+                args.iter().for_each(|a| count(a, n, looped))
+            }
+            ExpKind::Record(fs) => fs.iter().for_each(|(_, a)| count(a, n, looped)),
+            ExpKind::Some(x) | ExpKind::Field(x, _) | ExpKind::Len(x) | ExpKind::Not(x) | ExpKind::Neg(x) | ExpKind::Sub(x, _) => {
+                count(x, n, looped)
+            }
+            ExpKind::Index(a, b) | ExpKind::Bin(_, a, b) | ExpKind::Cmp(_, a, b) => {
+                count(a, n, looped);
+                count(b, n, looped);
+            }
+            ExpKind::Slice(a, b, c) => {
+                count(a, n, looped);
+                count(b, n, looped);
+                count(c, n, looped);
+            }
+            ExpKind::Update(a, _, _, v) => {
+                count(a, n, looped);
+                count(v, n, looped);
+                *n.entry(String::new()).or_default() += 2;
+            }
+            ExpKind::Num(_) | ExpKind::Text(_) | ExpKind::Bool(_) => {}
+        }
+    }
+    let mut n = HashMap::new();
+    count(e, &mut n, false);
+    n.into_iter().filter(|(_, c)| *c == 1).map(|(v, _)| v).collect()
 }
 
 /// The name of a generated conversion function.
