@@ -31,6 +31,23 @@ impl<'a> Printer<'a> {
 /// A value that prints in the spec's notation.
 pub trait Show {
     fn show(&self, p: &mut Printer<'_>);
+
+    /// A sequence of such values: space separated, `eps` when empty. Characters print as a
+    /// text and bytes as a string, as the text format writes them.
+    fn show_seq(items: &[Self], p: &mut Printer<'_>)
+    where
+        Self: Sized,
+    {
+        if items.is_empty() {
+            return p.word("eps");
+        }
+        for (i, x) in items.iter().enumerate() {
+            if i > 0 {
+                p.word(" ");
+            }
+            x.show(p);
+        }
+    }
 }
 
 /// The text of a value.
@@ -43,11 +60,33 @@ pub fn show<T: Show + ?Sized>(x: &T, cx: &Ctx) -> String {
 macro_rules! show_display {
     ($($t:ty),*) => { $(impl Show for $t { fn show(&self, p: &mut Printer<'_>) { p.word(&self.to_string()); } })* };
 }
-show_display!(u8, u16, u32, u64, u128, i8, i16, i32, i64, i128, bool);
+show_display!(u16, u32, u64, u128, i8, i16, i32, i64, i128, bool);
+
+impl Show for u8 {
+    fn show(&self, p: &mut Printer<'_>) {
+        p.word(&self.to_string());
+    }
+    fn show_seq(items: &[u8], p: &mut Printer<'_>) {
+        let mut s = String::from("\"");
+        for b in items {
+            match b {
+                b'"' => s.push_str("\\\""),
+                b'\\' => s.push_str("\\\\"),
+                0x20..=0x7E => s.push(*b as char),
+                _ => s.push_str(&format!("\\{b:02x}")),
+            }
+        }
+        s.push('"');
+        p.word(&s);
+    }
+}
 
 impl Show for char {
     fn show(&self, p: &mut Printer<'_>) {
         p.word(&format!("{:?}", self));
+    }
+    fn show_seq(items: &[char], p: &mut Printer<'_>) {
+        p.word(&format!("{:?}", items.iter().collect::<String>()));
     }
 }
 
@@ -74,15 +113,7 @@ impl<T: Show> Show for Option<T> {
 
 impl<T: Show> Show for Vec<T> {
     fn show(&self, p: &mut Printer<'_>) {
-        if self.is_empty() {
-            return p.word("eps");
-        }
-        for (i, x) in self.iter().enumerate() {
-            if i > 0 {
-                p.word(" ");
-            }
-            x.show(p);
-        }
+        T::show_seq(self, p)
     }
 }
 
