@@ -534,8 +534,80 @@ impl<'s> Elab<'s> {
         }
     }
 
+    /// Elaborates the variables' types again after the syntax types (their type arguments may
+    /// name constructors), reporting errors now.
+    pub(crate) fn var_retype(&mut self, decls: &[(usize, &ast::Decl)]) {
+        for &(_, d) in decls {
+            if let ast::DeclKind::Var(v) = &d.kind {
+                let Some(&i) = self.var_index.get(&v.name.name) else { continue };
+                if self.spec.vars[i].span != v.name.span {
+                    continue;
+                }
+                let mut sc = Scope::default();
+                match self.type_seq(&mut sc, &v.typ, v.name.span) {
+                    Ok(t) => self.spec.vars[i].ty = t,
+                    Err(d) => {
+                        self.error(d);
+                        self.spec.vars[i].ty = Ty::Error;
+                    }
+                }
+            }
+        }
+    }
+
+    /// Aliases that lead back to themselves define nothing.
+    pub(crate) fn alias_cycles(&mut self) {
+        let mut reported: HashSet<TypeId> = HashSet::new();
+        for start in 0..self.spec.types.len() {
+            let mut path = vec![start];
+            let mut cur = start;
+            loop {
+                let TypeBody::Alias(Ty::Named(next, _)) = &self.spec.types[cur].body else { break };
+                let next = *next;
+                if let Some(pos) = path.iter().position(|&x| x == next) {
+                    let cycle: Vec<TypeId> = path[pos..].to_vec();
+                    if cycle.iter().any(|c| reported.contains(c)) {
+                        break;
+                    }
+                    reported.extend(cycle.iter().copied());
+                    let first = cycle[0];
+                    let names: Vec<String> = cycle.iter().map(|&c| format!("`{}`", self.spec.types[c].name)).collect();
+                    let msg = if cycle.len() == 1 {
+                        format!("syntax type {} is defined in terms of itself", names[0])
+                    } else {
+                        format!("syntax types {} are defined in terms of each other", names.join(" and "))
+                    };
+                    let mut d = Diagnostic::error(msg).at(self.spec.types[first].span, "this type has no values");
+                    for &c in &cycle[1..] {
+                        d = d.with(self.spec.types[c].span, "part of the cycle");
+                    }
+                    d = d.help("give one of them cases, or make it an alias of a type with values");
+                    self.error(d);
+                    for &c in &cycle {
+                        self.spec.types[c].body = TypeBody::Alias(Ty::Error);
+                    }
+                    break;
+                }
+                path.push(next);
+                cur = next;
+            }
+        }
+    }
+
     fn var_decl(&mut self, v: &ast::VarDecl, span: Span) -> R<()> {
         let name = &v.name.name;
+        // Single capitals (`C`, `N`, `M`) are conventional variable names; longer all-capital
+        // names read as constructor atoms.
+        if is_atom_name(name) && name.chars().count() > 1 {
+            let why = if self.atoms.contains(name) {
+                format!("`{name}` is a constructor atom of a syntax type")
+            } else {
+                format!("`{name}` is written in capitals, so it reads as a constructor atom")
+            };
+            return Err(Diagnostic::error(format!("{why}; it cannot be a variable"))
+                .at(v.name.span, "a variable needs a name with a lowercase letter")
+                .help(format!("call it `{}` or declare a syntax type for it", name.to_lowercase())));
+        }
         if let Some(&i) = self.var_index.get(name) {
             return Err(Diagnostic::error(format!("variable `{name}` is declared twice"))
                 .at(v.name.span, "declared again here")
@@ -548,7 +620,9 @@ impl<'s> Elab<'s> {
                 .help("choose another name for the variable"));
         }
         let mut sc = Scope::default();
-        let ty = self.type_seq(&mut sc, &v.typ, v.name.span)?;
+        // Type arguments naming constructors can only be read after the syntax types; errors
+        // of the type are reported then (see `var_retype`).
+        let ty = self.type_seq(&mut sc, &v.typ, v.name.span).unwrap_or(Ty::Error);
         self.var_index.insert(name.clone(), self.spec.vars.len());
         self.spec.vars.push(VarDecl { name: name.clone(), ty, span: v.name.span, hints: v.hints.clone() });
         self.item(Item::Var(name.clone()), span);

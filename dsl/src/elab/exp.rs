@@ -116,6 +116,10 @@ impl Elab<'_> {
         if let Some(t) = sc.locals.get(name) {
             return Some(t.clone());
         }
+        // A variable declared with its exact name (`var t' : nat`) is that variable.
+        if let Some(&i) = self.var_index.get(name) {
+            return Some(self.spec.vars[i].ty.clone());
+        }
         let mut cand: String = name.chars().filter(|&c| c != '\'').collect();
         loop {
             if let Some(t) = sc.locals.get(&cand) {

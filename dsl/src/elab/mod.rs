@@ -72,6 +72,10 @@ pub struct Elab<'s> {
     pub(crate) sig_known: HashSet<DefId>,
     /// The number of parameters of each parameterised syntax type.
     pub(crate) arity: HashMap<TypeId, usize>,
+    /// Depth of nested case collection, to stop cycles through families.
+    pub(crate) depth: std::cell::Cell<usize>,
+    /// Every word written as an atom in a syntax case (for checking variable names).
+    pub(crate) atoms: HashSet<String>,
 }
 
 /// The result of checking a spec.
@@ -111,6 +115,8 @@ pub fn check(sources: &SourceMap) -> Checked {
         var_index: HashMap::new(),
         sig_known: HashSet::new(),
         arity: HashMap::new(),
+        depth: std::cell::Cell::new(0),
+        atoms: HashSet::new(),
     };
     e.run(&files);
     let mut diagnostics = e.diags;
@@ -129,6 +135,9 @@ impl<'s> Elab<'s> {
         let mut pending = Vec::new();
         self.var_pass(&decls);
         self.syntax_pass(&decls, &mut pending);
+        // Variables again, now that type arguments like `num_(I32)` can be read.
+        self.var_retype(&decls);
+        self.alias_cycles();
         self.signature_pass(&decls);
         self.body_pass(&decls, pending);
         self.final_checks();
@@ -152,6 +161,17 @@ impl<'s> Elab<'s> {
         for &(_, d) in decls {
             match &d.kind {
                 ast::DeclKind::Syntax(s) => {
+                    if let Some(ast::SyntaxBody::Cases(cases)) = &s.body {
+                        for c in cases {
+                            for it in &c.items {
+                                if let ast::TypItemKind::Name(n, None) = &it.kind {
+                                    if exp::is_atom_name(&n.name) {
+                                        self.atoms.insert(n.name.clone());
+                                    }
+                                }
+                            }
+                        }
+                    }
                     if let (Some(&id), Some(params)) = (self.spec.type_index.get(&s.name.name), &s.params) {
                         self.arity.entry(id).or_insert(params.len());
                     }

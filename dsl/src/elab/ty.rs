@@ -93,6 +93,9 @@ impl Elab<'_> {
             (ExpKind::Var(_), _) => {
                 // A pattern variable of a variant type matches arguments whose constructors it has.
                 match &arg.kind {
+                    // Inside a collection of cases, selecting instances by subtyping could loop
+                        // back (a type including a family of itself): take them all.
+                    ExpKind::Con { .. } | ExpKind::Sub(..) | ExpKind::Var(_) if self.depth.get() > 1 => true,
                     ExpKind::Con { .. } | ExpKind::Sub(..) | ExpKind::Var(_) => {
                         let at = &arg.ty;
                         if self.variant_like(&pat.ty) && self.variant_like(at) {
@@ -126,9 +129,16 @@ impl Elab<'_> {
 
     /// Every constructor of a type, through inclusions and family instances.
     pub(crate) fn flat_cases(&self, t: &Ty) -> Vec<CaseRef> {
+        // Inclusions through families can lead back to the type being looked at (a type that
+        // includes a family applied to itself): past a depth, there is nothing more to find.
+        if self.depth.get() > 8 {
+            return Vec::new();
+        }
+        self.depth.set(self.depth.get() + 1);
         let mut out = Vec::new();
         let mut seen = HashSet::new();
         self.collect_cases(t, &mut out, &mut seen);
+        self.depth.set(self.depth.get() - 1);
         out
     }
 
