@@ -8,7 +8,8 @@
 //! output; read every one you bless.
 //!
 //! Besides the exact text, every file must produce at least one error, except the files named
-//! `warn-*.wspec`, which must produce at least one warning and no error.
+//! `warn-*.wspec`, which must produce at least one warning and no error, and `ok-*.wspec`
+//! (regressions of inputs that once crashed or were wrongly rejected), which must check cleanly.
 
 use std::fmt::Write as _;
 use std::panic::{self, AssertUnwindSafe};
@@ -63,7 +64,9 @@ fn run_one(name: &str, text: &str) -> Outcome {
 fn run_guarded(name: &str, text: &str) -> Result<Outcome, String> {
     let (tx, rx) = mpsc::channel();
     let (name_owned, text_owned) = (name.to_string(), text.to_string());
-    let spawned = std::thread::Builder::new().name(format!("ui:{name}")).spawn(move || {
+    // A stack overflow cannot be caught: it aborts the whole test binary, but Rust names the
+    // thread in its message, and so the file.
+    let spawned = std::thread::Builder::new().name(format!("ui:{name}")).stack_size(8 << 20).spawn(move || {
         let result = panic::catch_unwind(AssertUnwindSafe(|| run_one(&name_owned, &text_owned)));
         let _ = tx.send(result.map_err(|payload| panic_message(payload.as_ref())));
     });
@@ -110,12 +113,12 @@ fn diff(expected: &str, actual: &str) -> String {
             script.push((' ', i + 1, a[i]));
             i += 1;
             j += 1;
-        } else if j < b.len() && (i == a.len() || lcs[i][j + 1] >= lcs[i + 1][j]) {
-            script.push(('+', i + 1, b[j]));
-            j += 1;
-        } else {
+        } else if i < a.len() && (j == b.len() || lcs[i + 1][j] >= lcs[i][j + 1]) {
             script.push(('-', i + 1, a[i]));
             i += 1;
+        } else {
+            script.push(('+', i + 1, b[j]));
+            j += 1;
         }
     }
     let Some(first) = script.iter().position(|(tag, _, _)| *tag != ' ') else {
@@ -128,11 +131,10 @@ fn diff(expected: &str, actual: &str) -> String {
         );
     };
     let mut out = String::new();
-    let _ = writeln!(out, "    first difference at line {} of the .stderr file:", script[first].1);
+    let _ = writeln!(out, "    first difference at line {} of the .stderr file (- expected, + actual):", script[first].1);
     let start = first.saturating_sub(CONTEXT);
-    let mut shown = 0;
     let mut last_change = first;
-    for (k, (tag, _, text)) in script.iter().enumerate().skip(start) {
+    for (shown, (k, (tag, _, text))) in script.iter().enumerate().skip(start).enumerate() {
         if *tag != ' ' {
             last_change = k;
         } else if k > last_change + CONTEXT {
@@ -143,7 +145,6 @@ fn diff(expected: &str, actual: &str) -> String {
             break;
         }
         let _ = writeln!(out, "    {tag} {text}");
-        shown += 1;
     }
     out
 }
@@ -180,6 +181,10 @@ fn ui() {
                     "{name}: a `warn-` file must give at least one warning and no error, but gave {} error(s) and {} warning(s)",
                     outcome.errors, outcome.warnings
                 ));
+            }
+        } else if stem.starts_with("ok-") {
+            if outcome.errors + outcome.warnings > 0 {
+                failures.push(format!("{name}: an `ok-` file must check cleanly, but gave {} error(s) and {} warning(s)", outcome.errors, outcome.warnings));
             }
         } else if outcome.errors == 0 {
             failures.push(format!("{name}: expected at least one error, but there was none"));
