@@ -85,11 +85,10 @@ pub fn parse_file(file: FileId, text: &str) -> (File, Vec<Diagnostic>) {
 /// do not produce a second error.
 fn declared_name(text: &str) -> Option<String> {
     let mut words = text.split_whitespace();
-    let kw = words.next()?;
-    if kw == "rule" {
-        return None;
-    }
+    let _kw = words.next()?;
     let word = words.next()?;
+    // `rule Relation/case:` names the relation.
+    let word = word.split('/').next().unwrap_or(word);
     let word = word.strip_prefix('$').unwrap_or(word);
     let name: String = word.chars().take_while(|c| c.is_alphanumeric() || *c == '_' || *c == '\'').collect();
     if name.is_empty() {
@@ -152,6 +151,11 @@ fn rule_name(rule: &Rule) -> Option<&'static str> {
         Rule::add_op | Rule::mul_op => "operator",
         Rule::post_op | Rule::field | Rule::index => "`.FIELD` or `[...]`",
         Rule::EOI => "end of declaration",
+        Rule::tok_eq => "`=`",
+        Rule::tok_colon => "`:`",
+        Rule::tok_lparen => "`(`",
+        Rule::tok_rparen => "`)`",
+        Rule::tok_comma => "`,`",
         Rule::def_params | Rule::call_args => "argument list",
         Rule::syn_params => "parameters",
         _ => return None,
@@ -164,18 +168,42 @@ fn pest_error(file: FileId, chunk: Chunk<'_>, e: pest::error::Error<Rule>) -> Di
         InputLocation::Pos(p) => (p, p),
         InputLocation::Span((s, e)) => (s, e),
     };
-    // Point at the offending token rather than at an empty position.
-    let rest = &chunk.text[start.min(chunk.text.len())..];
-    let tok_len = token_len(rest);
-    let end = if end > start { end } else { start + tok_len };
-    let span = Span::new(file, chunk.offset + start, chunk.offset + end);
-    let found = if rest.trim().is_empty() {
+    let text = chunk.text;
+    let start = start.min(text.len());
+    let rest = &text[start..];
+    let at_end = trimmed_len(rest) == 0;
+    // At the end of the declaration, point at its last token rather than at the next line.
+    let (start, tok_len) = if at_end {
+        let last = trimmed_len(&text[..start]);
+        let tok_start = text[..last].rfind(char::is_whitespace).map(|i| i + 1).unwrap_or(0);
+        (tok_start, last - tok_start)
+    } else if rest.starts_with(char::is_whitespace) {
+        (start, 1)
+    } else {
+        (start, token_len(rest))
+    };
+    let end = if end > start && !at_end { end } else { start + tok_len.max(1) };
+    let span = Span::new(file, chunk.offset + start, chunk.offset + end.min(text.len()));
+    let found = if at_end {
         "end of declaration".to_string()
+    } else if rest.starts_with(char::is_whitespace) {
+        "space".to_string()
     } else {
         format!("`{}`", &rest[..tok_len.max(1).min(rest.len())])
     };
+    let before = text[..start].trim_end();
+    // The declaration ends with an iterator written after a space (`valtype *`).
+    let spaced_iterator = at_end
+        && matches!(&text[start..start + tok_len], "*" | "+" | "?")
+        && text[..start].ends_with(char::is_whitespace);
     match e.variant {
         ErrorVariant::ParsingError { positives, .. } => {
+            // An unterminated text literal.
+            if rest.starts_with('"') && !rest.lines().next().unwrap_or("")[1..].contains('"') {
+                return Diagnostic::error("unterminated text literal")
+                    .at(span, "this text is never closed")
+                    .help("close it with `\"` on the same line");
+            }
             let mut names: Vec<&str> = positives.iter().filter_map(rule_name).collect();
             names.sort();
             names.dedup();
@@ -184,17 +212,22 @@ fn pest_error(file: FileId, chunk: Chunk<'_>, e: pest::error::Error<Rule>) -> Di
             } else {
                 Diagnostic::error(format!("syntax error: expected {}, found {found}", list_or(&names)))
             };
-            d = d.at(span, "unexpected here");
-            let first_line = chunk.text.lines().next().unwrap_or("");
+            d = d.at(span, if at_end { "the declaration ends here" } else { "unexpected here" });
+            let first_line = text.lines().next().unwrap_or("");
             let kw_len = first_line.find(char::is_whitespace).unwrap_or(first_line.len());
             if start > first_line.len() {
-                d = d.with(
-                    Span::new(file, chunk.offset, chunk.offset + kw_len),
-                    "in this declaration",
-                );
+                d = d.with(Span::new(file, chunk.offset, chunk.offset + kw_len), "in this declaration");
             }
-            if rest.starts_with('*') || rest.starts_with('+') || rest.starts_with('?') {
+            if rest.starts_with(['*', '+', '?']) && before.len() < start && !matches!(before.chars().last(), Some('(' | ',')) {
                 d = d.help("iterators attach to their operand without a space: write `t*`, not `t *`");
+            } else if spaced_iterator {
+                d = d.help("iterators attach to their operand without a space: write `t*`, not `t *`");
+            } else if before.ends_with('^') && rest.starts_with(char::is_whitespace) {
+                d = d.help("the count of `^` follows it without a space: write `x^n`");
+            } else if DECL_KEYWORDS.iter().any(|k| rest.starts_with(k) && rest[k.len()..].starts_with(char::is_whitespace))
+                && text[..start].rsplit('\n').next().is_some_and(|l| !l.is_empty() && l.trim().is_empty())
+            {
+                d = d.help("declarations start at column 0; an indented line continues the previous declaration");
             }
             d
         }
@@ -213,6 +246,10 @@ fn token_len(s: &str) -> usize {
             .unwrap_or(s.len()),
         Some((_, c)) => c.len_utf8(),
     }
+}
+
+fn is_tok(r: Rule) -> bool {
+    matches!(r, Rule::tok_eq | Rule::tok_colon | Rule::tok_lparen | Rule::tok_rparen | Rule::tok_comma)
 }
 
 fn list_or(names: &[&str]) -> String {
@@ -284,6 +321,7 @@ impl Builder {
     // Declarations
 
     fn decl(&self, p: Pair<'_, Rule>) -> PResult<Decl> {
+        let p = p;
         let span = self.span(&p);
         let kind = match p.as_rule() {
             Rule::syntax_decl => DeclKind::Syntax(self.syntax_decl(p)?),
@@ -306,7 +344,7 @@ impl Builder {
     }
 
     fn syntax_decl(&self, p: Pair<'_, Rule>) -> PResult<SyntaxDecl> {
-        let mut it = p.into_inner();
+        let mut it = p.into_inner().filter(|q| !is_tok(q.as_rule()));
         let (name, fragment) = self.name_and_fragment(it.next().unwrap());
         let mut params = None;
         let mut hints = Vec::new();
@@ -361,7 +399,7 @@ impl Builder {
     }
 
     fn relation_decl(&self, p: Pair<'_, Rule>) -> PResult<RelationDecl> {
-        let mut it = p.into_inner();
+        let mut it = p.into_inner().filter(|q| !is_tok(q.as_rule()));
         let name = self.ident(it.next().unwrap());
         let notation = self.typ_seq(it.next().unwrap())?;
         let mut mode = None;
@@ -370,7 +408,7 @@ impl Builder {
             match q.as_rule() {
                 Rule::rel_mode => {
                     let span = self.span(&q);
-                    mode = Some((q.into_inner().map(|i| self.ident(i)).collect(), span));
+                    mode = Some((q.into_inner().filter(|i| i.as_rule() == Rule::ident).map(|i| self.ident(i)).collect(), span));
                 }
                 Rule::hints => hints = self.hints(q)?,
                 _ => {}
@@ -380,7 +418,7 @@ impl Builder {
     }
 
     fn rule_decl(&self, p: Pair<'_, Rule>) -> PResult<RuleDecl> {
-        let mut it = p.into_inner();
+        let mut it = p.into_inner().filter(|q| !is_tok(q.as_rule()));
         let mut n = it.next().unwrap().into_inner();
         let relation = self.ident(n.next().unwrap());
         let case = n.next().map(|c| self.ident(c));
@@ -391,7 +429,7 @@ impl Builder {
     }
 
     fn def_sig(&self, p: Pair<'_, Rule>) -> PResult<DefSig> {
-        let mut it = p.into_inner();
+        let mut it = p.into_inner().filter(|q| !is_tok(q.as_rule()));
         let name = self.def_ident(it.next().unwrap());
         let mut params = None;
         let mut result = Vec::new();
@@ -430,7 +468,7 @@ impl Builder {
     }
 
     fn def_clause(&self, p: Pair<'_, Rule>) -> PResult<DefClause> {
-        let mut it = p.into_inner();
+        let mut it = p.into_inner().filter(|q| !is_tok(q.as_rule()));
         let name = self.def_ident(it.next().unwrap());
         let mut args = None;
         let mut body = None;
@@ -447,7 +485,7 @@ impl Builder {
     }
 
     fn var_decl(&self, p: Pair<'_, Rule>) -> PResult<VarDecl> {
-        let mut it = p.into_inner();
+        let mut it = p.into_inner().filter(|q| !is_tok(q.as_rule()));
         let name = self.ident(it.next().unwrap());
         let typ = self.typ_seq(it.next().unwrap())?;
         let hints = self.hints(it.next().unwrap())?;
@@ -455,7 +493,7 @@ impl Builder {
     }
 
     fn grammar_decl(&self, p: Pair<'_, Rule>) -> PResult<GrammarDecl> {
-        let mut it = p.into_inner();
+        let mut it = p.into_inner().filter(|q| !is_tok(q.as_rule()));
         let (name, fragment) = self.name_and_fragment(it.next().unwrap());
         let mut params = None;
         let mut result = Vec::new();

@@ -959,6 +959,18 @@ impl<'s> Elab<'s> {
             .at(c.name.span, format!("expected {expected}"))
             .with(def.span, "signature here"));
         }
+        let earlier = {
+            let n = self.seen.entry(format!("def {}", def.name)).or_default();
+            *n += 1;
+            *n - 1
+        };
+        if earlier == 0 {
+            if let Some(p) = c.premises.iter().find(|p| matches!(p.kind, ast::PremiseKind::Otherwise)) {
+                return Err(Diagnostic::error("`-- otherwise` in the first clause of a definition")
+                    .at(p.span, "no earlier clause to be the alternative of")
+                    .help("`otherwise` holds when no earlier clause applies; put this clause after them"));
+            }
+        }
         let mut sc = Scope::default();
         for t in &def.type_params {
             sc.type_params.insert(t.clone());
@@ -1009,10 +1021,23 @@ impl<'s> Elab<'s> {
             return Err(d);
         };
         let case = r.case.as_ref().map(|c| c.name.clone()).unwrap_or_default();
+        let here = r.relation.span.to(r.case.as_ref().map(|c| c.span).unwrap_or(r.relation.span));
         if let Some(prev) = self.spec.relations[rel].rules.iter().find(|x| x.name == case) {
-            return Err(Diagnostic::error(format!("rule `{}/{case}` is declared twice", r.relation.name))
-                .at(r.case.as_ref().map(|c| c.span).unwrap_or(r.relation.span), "declared again here")
+            return Err(Diagnostic::error(format!("rule `{}` is declared twice", prev.full_name(&r.relation.name)))
+                .at(here, "declared again here")
                 .with(prev.span, "first declared here"));
+        }
+        let earlier = {
+            let n = self.seen.entry(format!("rule {}", r.relation.name)).or_default();
+            *n += 1;
+            *n - 1
+        };
+        if earlier == 0 {
+            if let Some(p) = r.premises.iter().find(|p| matches!(p.kind, ast::PremiseKind::Otherwise)) {
+                return Err(Diagnostic::error("`-- otherwise` in the first rule of a relation")
+                    .at(p.span, "no earlier rule to be the alternative of")
+                    .help("`otherwise` holds when no earlier rule of the relation applies; put this rule after them"));
+            }
         }
         if self.spec.relations[rel].notation.toks.is_empty() {
             return Ok(()); // the relation's notation failed and was reported

@@ -377,6 +377,8 @@ impl Elab<'_> {
                 .at(span, format!("expected `{}` here", self.show(t)));
             if let Some(s) = suggest(name, self.var_index.keys().map(|s| s.as_str())) {
                 d = d.help(format!("did you mean `{s}`?"));
+            } else if is_atom_name(name) && name.chars().count() > 1 {
+                d = d.help(format!("a name in capitals is a constructor: declare it in a syntax type (`syntax t = {name}`)"));
             } else {
                 d = d.help(format!("declare a variable with `var {name} : TYPE` if it is one"));
             }
@@ -582,6 +584,19 @@ impl Elab<'_> {
 
     fn check_notation(&self, sc: &mut Scope, items: &[MItem<'_>], t: &Ty, te: &Ty, span: Span) -> R<Exp> {
         let cases = self.flat_cases(te);
+        // A lone bracketed group where no notation of the type starts with one.
+        if let [MItem::Exp(x)] = items {
+            if let ast::ExpKind::Bracket(b, _) = &x.kind {
+                let any = cases.iter().any(|&c| matches!(self.mixop(c).toks.first(), Some(Tok::Bracket(b2, _)) if b2 == b));
+                if !any {
+                    return Err(Diagnostic::error(format!(
+                        "a bracketed group where `{}` is expected, but no notation of it has one",
+                        self.show(t)
+                    ))
+                    .at(x.span, format!("expected `{}`", self.show(t))));
+                }
+            }
+        }
         let head = item_atom(&items[0]);
         let by_head: Vec<CaseRef> = match &head {
             Some(h) => cases.iter().copied().filter(|&c| self.mixop(c).head() == Some(h.as_str())).collect(),

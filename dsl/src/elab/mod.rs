@@ -76,6 +76,11 @@ pub struct Elab<'s> {
     pub(crate) depth: std::cell::Cell<usize>,
     /// Every word written as an atom in a syntax case (for checking variable names).
     pub(crate) atoms: HashSet<String>,
+    /// Relations and definitions that have rules or clauses written, even ones that failed.
+    pub(crate) written: HashSet<String>,
+    /// How many rules or clauses of each relation or definition were elaborated so far
+    /// (successfully or not): `otherwise` needs an earlier one.
+    pub(crate) seen: HashMap<String, usize>,
 }
 
 /// The result of checking a spec.
@@ -101,10 +106,12 @@ pub fn check(sources: &SourceMap) -> Checked {
     let mut diags = Vec::new();
     let mut files = Vec::new();
     let mut poisoned = HashSet::new();
+    let mut written = HashSet::new();
     for id in 0..sources.len() {
         let (file, d) = crate::parse::parse_file(id, sources.text(id));
         diags.extend(d);
         poisoned.extend(file.failed.iter().cloned());
+        written.extend(file.failed.iter().cloned());
         files.push(file);
     }
     let mut e = Elab {
@@ -117,6 +124,8 @@ pub fn check(sources: &SourceMap) -> Checked {
         arity: HashMap::new(),
         depth: std::cell::Cell::new(0),
         atoms: HashSet::new(),
+        written,
+        seen: HashMap::new(),
     };
     e.run(&files);
     let mut diagnostics = e.diags;
@@ -158,6 +167,17 @@ impl<'s> Elab<'s> {
 
     /// Pass 1: the names every declaration introduces.
     fn collect(&mut self, decls: &[(usize, &ast::Decl)]) {
+        for &(_, d) in decls {
+            match &d.kind {
+                ast::DeclKind::Rule(r) => {
+                    self.written.insert(r.relation.name.clone());
+                }
+                ast::DeclKind::DefClause(c) => {
+                    self.written.insert(c.name.name.clone());
+                }
+                _ => {}
+            }
+        }
         for &(_, d) in decls {
             match &d.kind {
                 ast::DeclKind::Syntax(s) => {
@@ -270,7 +290,7 @@ impl<'s> Elab<'s> {
             }
         }
         for r in &self.spec.relations {
-            if r.rules.is_empty() && !r.hints.iter().any(|h| h.name.name == "abstract") {
+            if r.rules.is_empty() && !self.written.contains(&r.name) && !r.hints.iter().any(|h| h.name.name == "abstract") {
                 self.diags.push(
                     Diagnostic::warning(format!("relation `{}` has no rules", r.name))
                         .at(r.span, "declared here")
@@ -279,7 +299,7 @@ impl<'s> Elab<'s> {
             }
         }
         for d in &self.spec.defs {
-            if d.clauses.is_empty() && d.builtin.is_none() && !d.hints.iter().any(|h| h.name.name == "abstract") {
+            if d.clauses.is_empty() && d.builtin.is_none() && !self.written.contains(&d.name) && !d.hints.iter().any(|h| h.name.name == "abstract") {
                 self.diags.push(
                     Diagnostic::warning(format!("definition `${}` has no clauses", d.name))
                         .at(d.span, "declared here")
