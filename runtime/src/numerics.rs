@@ -145,7 +145,7 @@ pub fn isub_sat_s(n: u32, a: u64, b: u64) -> u64 {
 }
 
 pub fn iavgr_u(_n: u32, a: u64, b: u64) -> u64 {
-    ((a as u128 + b as u128 + 1) / 2) as u64
+    (a as u128 + b as u128).div_ceil(2) as u64
 }
 
 pub fn iq15mulr_sat_s(n: u32, a: u64, b: u64) -> u64 {
@@ -684,12 +684,89 @@ pub fn demote(a: f64) -> f32 {
     a as f32
 }
 
-/// Reinterpretation of an integer of width `F::BITS` as a floating-point number.
-pub fn reinterpret_to_float<F: Float>(a: u64) -> F {
-    F::from_bits64(a)
+/// The representations whose bits [`reinterpret`] keeps: integers (`u64`, of any width up to
+/// 64) and floating-point numbers.
+pub trait Bits: Copy {
+    fn raw_bits(self) -> u64;
+    fn from_raw_bits(b: u64) -> Self;
 }
 
-/// Reinterpretation of a floating-point number as an integer of width `F::BITS`.
-pub fn reinterpret_to_int<F: Float>(a: F) -> u64 {
-    a.to_bits64()
+impl Bits for u64 {
+    fn raw_bits(self) -> u64 {
+        self
+    }
+    fn from_raw_bits(b: u64) -> u64 {
+        b
+    }
+}
+
+impl Bits for f32 {
+    fn raw_bits(self) -> u64 {
+        self.to_bits() as u64
+    }
+    fn from_raw_bits(b: u64) -> f32 {
+        f32::from_bits(b as u32)
+    }
+}
+
+impl Bits for f64 {
+    fn raw_bits(self) -> u64 {
+        self.to_bits()
+    }
+    fn from_raw_bits(b: u64) -> f64 {
+        f64::from_bits(b)
+    }
+}
+
+/// `$reinterpret__`: the same bits at another type of the same width (`reinterpret::<u64, f32>`
+/// for `i32` to `f32`, `reinterpret::<f64, u64>` for `f64` to `i64`).
+pub fn reinterpret<A: Bits, B: Bits>(a: A) -> B {
+    B::from_raw_bits(a.raw_bits())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn integers() {
+        assert_eq!(signed(32, 0xffff_ffff), -1);
+        assert_eq!(inv_signed(32, -1), 0xffff_ffff);
+        assert_eq!(signed(8, 0x80), -128);
+        assert_eq!(idiv_s(32, 0x8000_0000, 0xffff_ffff), None);
+        assert_eq!(idiv_s(64, 1 << 63, u64::MAX), None);
+        assert_eq!(irem_s(32, 0x8000_0000, 0xffff_ffff), Some(0));
+        assert_eq!(irem_s(32, (-7i64) as u64 & mask(32), 2), Some(0xffff_ffff));
+        assert_eq!(iclz(32, 1), 31);
+        assert_eq!(ictz(64, 0), 64);
+        assert_eq!(irotl(32, 0x8000_0001, 33), 3);
+        assert_eq!(ishr_s(32, 0x8000_0000, 35), 0xf000_0000);
+        assert_eq!(iq15mulr_sat_s(16, 0x8000, 0x8000), 0x7fff);
+        assert_eq!(iextend_s(32, 8, 0x80), 0xffff_ff80);
+        assert_eq!(narrow_u(32, 16, 0xffff_ffff), 0);
+        assert_eq!(narrow_s(32, 16, 0x0001_0000), 0x7fff);
+        assert_eq!(inv_ibits(8, &ibits(8, 0xa5)), Some(0xa5));
+    }
+
+    #[test]
+    fn floats() {
+        assert_eq!(fmin(-0.0f64, 0.0).to_bits(), (-0.0f64).to_bits());
+        assert_eq!(fmax(-0.0f32, 0.0).to_bits(), 0);
+        assert!(fmin(f64::NAN, 1.0).is_nan());
+        assert_eq!(fnearest(2.5f64), 2.0);
+        assert_eq!(fnearest(-0.5f32).to_bits(), (-0.0f32).to_bits());
+        assert_eq!(fpmin(0.0f32, -0.0), 0.0);
+        assert_eq!(trunc_u::<f64>(32, 4294967295.9), Some(4294967295));
+        assert_eq!(trunc_u::<f64>(32, 4294967296.0), None);
+        assert_eq!(trunc_u::<f32>(32, -0.9), Some(0));
+        assert_eq!(trunc_s::<f64>(32, -2147483648.9), Some(0x8000_0000));
+        assert_eq!(trunc_s::<f64>(32, -2147483649.0), None);
+        assert_eq!(trunc_s::<f32>(64, -9.223372e18), Some(1 << 63));
+        assert_eq!(trunc_sat_s::<f32>(32, f32::NAN), 0);
+        assert_eq!(trunc_sat_u::<f64>(64, -1.0), 0);
+        assert_eq!(convert_u::<f32>(64, u64::MAX), 18446744073709551616.0f32);
+        assert_eq!(reinterpret::<f32, u64>(1.0f32), 0x3f80_0000);
+        assert_eq!(reinterpret::<u64, f64>(0x3ff0_0000_0000_0000), 1.0);
+        assert_eq!(inv_fbits::<f64>(&fbits(-2.5f64)), Some(-2.5));
+    }
 }

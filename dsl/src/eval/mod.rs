@@ -1,11 +1,12 @@
 //! An exact reference evaluator of the IR.
 //!
-//! Numbers are unbounded (`BigInt`) and rationals exact ([`Rat`]). A definition is evaluated by
-//! trying its clauses in order: the arguments are matched against the clause's patterns, then the
-//! premises are evaluated in the elaborated order (`Clause::order`), with backtracking over the
-//! choices of `x <- e*` premises and of relation rules. Errors (no clause applies, a negative
-//! natural number, an index out of bounds, recursion deeper than the configured limit, a
-//! definition backed only by a builtin) are [`EvalError`]s, never panics.
+//! Numbers are unbounded ([`Int`]: an `i128`, or a `BigInt` beyond) and rationals exact
+//! ([`Rat`]). A definition is evaluated by trying its clauses in order: the arguments are
+//! matched against the clause's patterns, then the premises are evaluated in the elaborated
+//! order (`Clause::order`), with backtracking over the choices of `x <- e*` premises and of
+//! relation rules. Errors (no clause applies, a negative natural number, an index out of bounds,
+//! recursion deeper than the configured limit, a definition backed only by a builtin) are
+//! [`EvalError`]s, never panics.
 //!
 //! A sequence too long to build, such as the set of all arithmetic NaNs of a width (2^52
 //! payloads for 64 bits), is kept lazy: `body^(k<n)` with a large `n` becomes a generator.
@@ -109,8 +110,54 @@ fn err<T>(kind: ErrorKind, message: impl Into<String>) -> R<T> {
 type Env<'a> = Vec<(&'a str, Value)>;
 
 fn lookup<'e>(env: &'e [(&str, Value)], name: &str) -> Option<&'e Value> {
-    env.iter().rev().find(|(n, _)| *n == name).map(|(_, v)| v)
+    env.iter().rev().find(|(n, _)| name_eq(n, name)).map(|(_, v)| v)
 }
+
+/// String equality for the short names of variables, without a call to `memcmp`.
+#[inline]
+fn name_eq(a: &str, b: &str) -> bool {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    if a.len() != b.len() {
+        return false;
+    }
+    if a.as_ptr() == b.as_ptr() {
+        return true;
+    }
+    let mut i = 0;
+    while i < a.len() {
+        if a[i] != b[i] {
+            return false;
+        }
+        i += 1;
+    }
+    true
+}
+
+/// The key of a memoized range: a type and up to two small arguments.
+type RangeKey = (TypeId, u8, [i128; 2]);
+
+/// A hasher for small keys (FNV-1a).
+#[derive(Default)]
+struct Fnv(u64);
+
+impl std::hash::Hasher for Fnv {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        let mut h = if self.0 == 0 { 0xcbf2_9ce4_8422_2325 } else { self.0 };
+        for b in bytes {
+            h ^= *b as u64;
+            h = h.wrapping_mul(0x0100_0000_01b3);
+        }
+        self.0 = h;
+    }
+}
+
+type FnvBuild = std::hash::BuildHasherDefault<Fnv>;
+
+/// Memoized bounds of range types: `None` for a type that is no range.
+type RangeCache = HashMap<RangeKey, Option<(Value, Value)>, FnvBuild>;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 enum Base {
@@ -151,7 +198,7 @@ pub struct Evaluator<'s> {
     bases: Vec<Option<Base>>,
     con_sets: RefCell<HashMap<TypeId, Rc<ConSet>>>,
     bodies: RefCell<HashMap<usize, Rc<Exp>>>,
-    range_cache: RefCell<HashMap<(TypeId, Vec<i128>), Option<(Value, Value)>>>,
+    range_cache: RefCell<RangeCache>,
 }
 
 impl<'s> Evaluator<'s> {
@@ -198,7 +245,7 @@ impl<'s> Evaluator<'s> {
             bases,
             con_sets: RefCell::new(HashMap::new()),
             bodies: RefCell::new(HashMap::new()),
-            range_cache: RefCell::new(HashMap::new()),
+            range_cache: RefCell::new(HashMap::default()),
         }
     }
 
@@ -704,11 +751,24 @@ impl<'s> Evaluator<'s> {
                     Some(r) => r,
                     None => return err(ErrorKind::DivisionByZero, format!("remainder of {p} by zero")),
                 },
-                _ => unreachable!("logical operators are handled before"),
+                _ => return err(ErrorKind::Type, "a logical operator on numbers"),
             }));
         }
         if op == BinOp::Pow {
             let n = self.to_u64(y)?;
+            // 0, 1 and -1 to any power, without computing it.
+            if let Value::Num(Int::Small(b @ -1..=1)) = x {
+                let r = match (b, n) {
+                    (_, 0) => 1,
+                    (0, _) => 0,
+                    (-1, n) if n % 2 == 1 => -1,
+                    _ => 1,
+                };
+                return Ok(if base == Base::Rat { Value::rat(Rat::from_int(r.into())) } else { Value::Num(Int::Small(r)) });
+            }
+            if n > u32::MAX as u64 {
+                return err(ErrorKind::TooLarge, format!("power {x}^{n} too large"));
+            }
             return match base {
                 Base::Rat => {
                     let p = self.to_rat(x)?;
@@ -742,7 +802,7 @@ impl<'s> Evaluator<'s> {
                 Some(r) => r,
                 None => return err(ErrorKind::DivisionByZero, format!("remainder of {p} by zero")),
             },
-            _ => unreachable!("logical operators are handled before"),
+            _ => return err(ErrorKind::Type, "a logical operator on numbers"),
         }))
     }
 
@@ -1536,8 +1596,19 @@ impl<'s> Evaluator<'s> {
     /// The bounds of a numeric range type applied to arguments, if it is one (memoized for
     /// small arguments).
     fn bounds(&self, id: TypeId, tvals: Vec<Value>, depth: usize) -> R<Option<(Value, Value)>> {
-        let key: Option<(TypeId, Vec<i128>)> =
-            tvals.iter().map(|v| v.as_num().and_then(|n| n.to_i128())).collect::<Option<Vec<_>>>().map(|k| (id, k));
+        let key: Option<RangeKey> = if tvals.len() <= 2 {
+            let mut k = [0i128; 2];
+            let mut ok = true;
+            for (slot, v) in k.iter_mut().zip(&tvals) {
+                match v.as_num().and_then(|n| n.to_i128()) {
+                    Some(x) => *slot = x,
+                    None => ok = false,
+                }
+            }
+            ok.then_some((id, tvals.len() as u8, k))
+        } else {
+            None
+        };
         if let Some(k) = &key {
             if let Some(b) = self.range_cache.borrow().get(k) {
                 return Ok(b.clone());

@@ -194,3 +194,52 @@ def $big(m) = (m + k)^(k<100000)
     assert!(!ev.member(&big, &n(9)).unwrap());
     assert_eq!(show(&ev.elem(&big, 5)), "15");
 }
+
+#[test]
+fn relations_and_iterated_premises() {
+    let s = spec(&format!(
+        "{BASE}
+relation Double: nat ~> nat  mode(in, out)
+rule Double/zero:
+  0 ~> 0
+rule Double/succ:
+  n ~> m
+  -- if n > 0
+  -- Double: n - 1 ~> k
+  -- if m = k + 2
+
+def $double(nat) : nat
+def $double(n) = m  -- Double: n ~> m
+
+def $doubles(nat*) : nat*
+def $doubles(n*) = m*  -- (Double: n ~> m)*
+
+def $allsmall(nat*) : bool
+def $allsmall(n*) = true  -- (if n < 10)*
+def $allsmall(n*) = false  -- otherwise
+"
+    ));
+    let ev = Evaluator::new(&s);
+    let seq = |xs: &[i64]| Value::seq(xs.iter().map(|&x| n(x)).collect());
+    assert_eq!(show(&ev.call_name("double", vec![n(4)])), "8");
+    assert_eq!(show(&ev.call_name("doubles", vec![seq(&[1, 2, 3])])), "[2 4 6]");
+    assert_eq!(show(&ev.call_name("doubles", vec![seq(&[])])), "eps");
+    assert_eq!(show(&ev.call_name("allsmall", vec![seq(&[1, 2, 3])])), "true");
+    assert_eq!(show(&ev.call_name("allsmall", vec![seq(&[1, 20, 3])])), "false");
+}
+
+#[test]
+fn deep_recursion_is_an_error_within_the_default_limit() {
+    let s = spec(&format!(
+        "{BASE}
+def $down(nat) : nat
+def $down(0) = 0
+def $down(n) = $down(n - 1)  -- otherwise
+"
+    ));
+    // The default limit must be reachable on a test thread's stack without overflowing it.
+    let ev = Evaluator::new(&s);
+    let limit = ev.config().max_depth as u64;
+    assert_eq!(show(&ev.call_name("down", vec![Value::nat(limit - 1)])), "0");
+    assert_eq!(ev.call_name("down", vec![Value::nat(limit + 10)]).map_err(|e| e.kind).err(), Some(ErrorKind::RecursionLimit));
+}

@@ -7,7 +7,7 @@ use num_bigint::BigInt;
 use std::fmt;
 use std::rc::Rc;
 
-/// A value of the meta-language. Naturals and integers are both `Num` (their type decides
+/// A value of the meta-language. Naturals and integers are both `Num`, unbounded (their type decides
 /// whether a negative number is an error); numeric enumerations such as `sz = 8 | 16 | 32 | 64`
 /// are numbers too. Optionals are sequences of at most one element.
 #[derive(Clone, Debug)]
