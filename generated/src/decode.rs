@@ -72,8 +72,8 @@ fn bin_alts(rd_: &mut Reader<'_>, cx_: &mut Ctx, v_N: u64) -> R<u128> {
 fn bin_p0(rd_: &mut Reader<'_>, cx_: &mut Ctx, v_N: u64) -> R<u128> {
     let start = rd_.pos();
     let v_1 = bsn(rd_, cx_, v_N)?;
-    let a = v_1;
-    Ok(wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(wspec_runtime::ok(wspec_runtime::builtins::inv_signed(v_N, wspec_runtime::num::narrow::<i64>(wspec_runtime::num::wide(a)?)?))?)?)?)
+    let sn = v_1;
+    Ok(wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(wspec_runtime::ok(wspec_runtime::builtins::inv_signed(v_N, wspec_runtime::num::narrow::<i64>(wspec_runtime::num::wide(sn)?)?))?)?)?)
 }
 
 // from spec/5.1-binary-values.wspec:51 grammar Bu8
@@ -905,9 +905,9 @@ fn bheaptype_p0(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Heaptype> {
 fn bheaptype_p1(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Heaptype> {
     let start = rd_.pos();
     let v_1 = bs33(rd_, cx_)?;
-    let a = v_1;
-    wspec_runtime::check((wspec_runtime::num::wide(a)? >= 0i128))?;
-    Ok(Heaptype::Typeuse(Typeuse::Idx(wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(a)?)?)))
+    let sn = v_1;
+    wspec_runtime::check((wspec_runtime::num::wide(sn)? >= 0i128))?;
+    Ok(Heaptype::Typeuse(Typeuse::Idx(wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(sn)?)?)))
 }
 
 // from spec/5.2-binary-types.wspec:44 grammar Breftype
@@ -1549,9 +1549,9 @@ fn bblocktype_alts(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Blocktype> {
 fn bblocktype_p0(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Blocktype> {
     let start = rd_.pos();
     let v_1 = bs33(rd_, cx_)?;
-    let a = v_1;
-    wspec_runtime::check((wspec_runtime::num::wide(a)? >= 0i128))?;
-    Ok(Blocktype::Idx(wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(a)?)?))
+    let sn = v_1;
+    wspec_runtime::check((wspec_runtime::num::wide(sn)? >= 0i128))?;
+    Ok(Blocktype::Idx(wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(sn)?)?))
 }
 
 // from spec/5.3-binary-instructions.wspec:17

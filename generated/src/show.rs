@@ -2634,6 +2634,104 @@ impl Show for Instr {
                 f1.show(p);
                 p.word(")");
             }
+            Instr::RefI31Num(f0) => {
+                p.word("(");
+                p.word("REF.I31_NUM");
+                p.word(" ");
+                f0.show(p);
+                p.word(")");
+            }
+            Instr::RefStructAddr(f0) => {
+                p.word("(");
+                p.word("REF.STRUCT_ADDR");
+                p.word(" ");
+                f0.show(p);
+                p.word(")");
+            }
+            Instr::RefArrayAddr(f0) => {
+                p.word("(");
+                p.word("REF.ARRAY_ADDR");
+                p.word(" ");
+                f0.show(p);
+                p.word(")");
+            }
+            Instr::RefFuncAddr(f0) => {
+                p.word("(");
+                p.word("REF.FUNC_ADDR");
+                p.word(" ");
+                f0.show(p);
+                p.word(")");
+            }
+            Instr::RefExnAddr(f0) => {
+                p.word("(");
+                p.word("REF.EXN_ADDR");
+                p.word(" ");
+                f0.show(p);
+                p.word(")");
+            }
+            Instr::RefHostAddr(f0) => {
+                p.word("(");
+                p.word("REF.HOST_ADDR");
+                p.word(" ");
+                f0.show(p);
+                p.word(")");
+            }
+            Instr::RefExtern(f0) => {
+                p.word("(");
+                p.word("REF.EXTERN");
+                p.word(" ");
+                f0.show(p);
+                p.word(")");
+            }
+            Instr::Label(f0, f1, f2) => {
+                p.word("(");
+                p.word("LABEL_");
+                p.word(" ");
+                f0.show(p);
+                p.word(" ");
+                p.word("{");
+                f1.show(p);
+                p.word("}");
+                p.word(" ");
+                f2.show(p);
+                p.word(")");
+            }
+            Instr::Frame(f0, f1, f2) => {
+                p.word("(");
+                p.word("FRAME_");
+                p.word(" ");
+                f0.show(p);
+                p.word(" ");
+                p.word("{");
+                f1.show(p);
+                p.word("}");
+                p.word(" ");
+                f2.show(p);
+                p.word(")");
+            }
+            Instr::Handler(f0, f1, f2) => {
+                p.word("(");
+                p.word("HANDLER_");
+                p.word(" ");
+                f0.show(p);
+                p.word(" ");
+                p.word("{");
+                f1.show(p);
+                p.word("}");
+                p.word(" ");
+                f2.show(p);
+                p.word(")");
+            }
+            Instr::ThrowAddr(f0) => {
+                p.word("(");
+                p.word("THROW_ADDR");
+                p.word(" ");
+                f0.show(p);
+                p.word(")");
+            }
+            Instr::Trap => {
+                p.word("TRAP");
+            }
         }
     }
 }
@@ -2886,6 +2984,541 @@ impl Show for Module {
         p.indent -= 1;
         p.newline();
         p.word("}");
+    }
+}
+
+impl Show for Externaddr {
+    fn show(&self, p: &mut Printer<'_>) {
+        match self {
+            Externaddr::Tag(f0) => {
+                p.word("(");
+                p.word("TAG");
+                p.word(" ");
+                f0.show(p);
+                p.word(")");
+            }
+            Externaddr::Global(f0) => {
+                p.word("(");
+                p.word("GLOBAL");
+                p.word(" ");
+                f0.show(p);
+                p.word(")");
+            }
+            Externaddr::Mem(f0) => {
+                p.word("(");
+                p.word("MEM");
+                p.word(" ");
+                f0.show(p);
+                p.word(")");
+            }
+            Externaddr::Table(f0) => {
+                p.word("(");
+                p.word("TABLE");
+                p.word(" ");
+                f0.show(p);
+                p.word(")");
+            }
+            Externaddr::Func(f0) => {
+                p.word("(");
+                p.word("FUNC");
+                p.word(" ");
+                f0.show(p);
+                p.word(")");
+            }
+        }
+    }
+}
+
+impl Show for Num_ {
+    fn show(&self, p: &mut Printer<'_>) {
+                p.word("(");
+                p.word("CONST");
+                p.word(" ");
+                self.0.show(p);
+                p.word(" ");
+                self.1.show(p);
+                p.word(")");
+    }
+}
+
+impl Show for Vec__ {
+    fn show(&self, p: &mut Printer<'_>) {
+                p.word("(");
+                p.word("VCONST");
+                p.word(" ");
+                self.0.show(p);
+                p.word(" ");
+                self.1.show(p);
+                p.word(")");
+    }
+}
+
+impl Show for Ref {
+    fn show(&self, p: &mut Printer<'_>) {
+        match self {
+            Ref::RefNull(f0) => {
+                p.word("(");
+                p.word("REF.NULL");
+                p.word(" ");
+                f0.show(p);
+                p.word(")");
+            }
+            Ref::RefI31Num(f0) => {
+                p.word("(");
+                p.word("REF.I31_NUM");
+                p.word(" ");
+                f0.show(p);
+                p.word(")");
+            }
+            Ref::RefStructAddr(f0) => {
+                p.word("(");
+                p.word("REF.STRUCT_ADDR");
+                p.word(" ");
+                f0.show(p);
+                p.word(")");
+            }
+            Ref::RefArrayAddr(f0) => {
+                p.word("(");
+                p.word("REF.ARRAY_ADDR");
+                p.word(" ");
+                f0.show(p);
+                p.word(")");
+            }
+            Ref::RefFuncAddr(f0) => {
+                p.word("(");
+                p.word("REF.FUNC_ADDR");
+                p.word(" ");
+                f0.show(p);
+                p.word(")");
+            }
+            Ref::RefExnAddr(f0) => {
+                p.word("(");
+                p.word("REF.EXN_ADDR");
+                p.word(" ");
+                f0.show(p);
+                p.word(")");
+            }
+            Ref::RefHostAddr(f0) => {
+                p.word("(");
+                p.word("REF.HOST_ADDR");
+                p.word(" ");
+                f0.show(p);
+                p.word(")");
+            }
+            Ref::RefExtern(f0) => {
+                p.word("(");
+                p.word("REF.EXTERN");
+                p.word(" ");
+                f0.show(p);
+                p.word(")");
+            }
+        }
+    }
+}
+
+impl Show for Val {
+    fn show(&self, p: &mut Printer<'_>) {
+        match self {
+            Val::Num_(x) => x.show(p),
+            Val::Vec__(x) => x.show(p),
+            Val::Ref(x) => x.show(p),
+        }
+    }
+}
+
+impl Show for Result_ {
+    fn show(&self, p: &mut Printer<'_>) {
+        match self {
+            Result_::Vals(f0) => {
+                p.word("(");
+                p.word("_VALS");
+                p.word(" ");
+                f0.show(p);
+                p.word(")");
+            }
+            Result_::ThrowAddr(f0) => {
+                p.word("(");
+                p.word("THROW_ADDR");
+                p.word(" ");
+                f0.show(p);
+                p.word(")");
+            }
+            Result_::Trap => {
+                p.word("TRAP");
+            }
+        }
+    }
+}
+
+impl Show for Hostfunc {
+    fn show(&self, p: &mut Printer<'_>) {
+                p.word("(");
+                p.word("HOSTFUNC");
+                p.word(" ");
+                self.0.show(p);
+                p.word(")");
+    }
+}
+
+impl Show for Funccode {
+    fn show(&self, p: &mut Printer<'_>) {
+        match self {
+            Funccode::Func(x) => x.show(p),
+            Funccode::Hostfunc(x) => x.show(p),
+        }
+    }
+}
+
+impl Show for Taginst {
+    fn show(&self, p: &mut Printer<'_>) {
+        p.word("{");
+        p.indent += 1;
+        p.newline();
+        p.word("TYPE ");
+        self.type_.show(p);
+        p.word("");
+        p.indent -= 1;
+        p.newline();
+        p.word("}");
+    }
+}
+
+impl Show for Globalinst {
+    fn show(&self, p: &mut Printer<'_>) {
+        p.word("{");
+        p.indent += 1;
+        p.newline();
+        p.word("TYPE ");
+        self.type_.show(p);
+        p.word(",");
+        p.newline();
+        p.word("VALUE ");
+        self.value.show(p);
+        p.word("");
+        p.indent -= 1;
+        p.newline();
+        p.word("}");
+    }
+}
+
+impl Show for Meminst {
+    fn show(&self, p: &mut Printer<'_>) {
+        p.word("{");
+        p.indent += 1;
+        p.newline();
+        p.word("TYPE ");
+        self.type_.show(p);
+        p.word(",");
+        p.newline();
+        p.word("BYTES ");
+        self.bytes.show(p);
+        p.word("");
+        p.indent -= 1;
+        p.newline();
+        p.word("}");
+    }
+}
+
+impl Show for Tableinst {
+    fn show(&self, p: &mut Printer<'_>) {
+        p.word("{");
+        p.indent += 1;
+        p.newline();
+        p.word("TYPE ");
+        self.type_.show(p);
+        p.word(",");
+        p.newline();
+        p.word("REFS ");
+        self.refs.show(p);
+        p.word("");
+        p.indent -= 1;
+        p.newline();
+        p.word("}");
+    }
+}
+
+impl Show for Funcinst {
+    fn show(&self, p: &mut Printer<'_>) {
+        p.word("{");
+        p.indent += 1;
+        p.newline();
+        p.word("TYPE ");
+        self.type_.show(p);
+        p.word(",");
+        p.newline();
+        p.word("MODULE ");
+        self.module.show(p);
+        p.word(",");
+        p.newline();
+        p.word("CODE ");
+        self.code.show(p);
+        p.word("");
+        p.indent -= 1;
+        p.newline();
+        p.word("}");
+    }
+}
+
+impl Show for Datainst {
+    fn show(&self, p: &mut Printer<'_>) {
+        p.word("{");
+        p.indent += 1;
+        p.newline();
+        p.word("BYTES ");
+        self.bytes.show(p);
+        p.word("");
+        p.indent -= 1;
+        p.newline();
+        p.word("}");
+    }
+}
+
+impl Show for Eleminst {
+    fn show(&self, p: &mut Printer<'_>) {
+        p.word("{");
+        p.indent += 1;
+        p.newline();
+        p.word("TYPE ");
+        self.type_.show(p);
+        p.word(",");
+        p.newline();
+        p.word("REFS ");
+        self.refs.show(p);
+        p.word("");
+        p.indent -= 1;
+        p.newline();
+        p.word("}");
+    }
+}
+
+impl Show for Exportinst {
+    fn show(&self, p: &mut Printer<'_>) {
+        p.word("{");
+        p.indent += 1;
+        p.newline();
+        p.word("NAME ");
+        self.name.show(p);
+        p.word(",");
+        p.newline();
+        p.word("ADDR ");
+        self.addr.show(p);
+        p.word("");
+        p.indent -= 1;
+        p.newline();
+        p.word("}");
+    }
+}
+
+impl Show for Packval {
+    fn show(&self, p: &mut Printer<'_>) {
+                p.word("(");
+                p.word("PACK");
+                p.word(" ");
+                self.0.show(p);
+                p.word(" ");
+                self.1.show(p);
+                p.word(")");
+    }
+}
+
+impl Show for Fieldval {
+    fn show(&self, p: &mut Printer<'_>) {
+        match self {
+            Fieldval::Val(x) => x.show(p),
+            Fieldval::Packval(x) => x.show(p),
+        }
+    }
+}
+
+impl Show for Structinst {
+    fn show(&self, p: &mut Printer<'_>) {
+        p.word("{");
+        p.indent += 1;
+        p.newline();
+        p.word("TYPE ");
+        self.type_.show(p);
+        p.word(",");
+        p.newline();
+        p.word("FIELDS ");
+        self.fields.show(p);
+        p.word("");
+        p.indent -= 1;
+        p.newline();
+        p.word("}");
+    }
+}
+
+impl Show for Arrayinst {
+    fn show(&self, p: &mut Printer<'_>) {
+        p.word("{");
+        p.indent += 1;
+        p.newline();
+        p.word("TYPE ");
+        self.type_.show(p);
+        p.word(",");
+        p.newline();
+        p.word("FIELDS ");
+        self.fields.show(p);
+        p.word("");
+        p.indent -= 1;
+        p.newline();
+        p.word("}");
+    }
+}
+
+impl Show for Exninst {
+    fn show(&self, p: &mut Printer<'_>) {
+        p.word("{");
+        p.indent += 1;
+        p.newline();
+        p.word("TAG ");
+        self.tag.show(p);
+        p.word(",");
+        p.newline();
+        p.word("FIELDS ");
+        self.fields.show(p);
+        p.word("");
+        p.indent -= 1;
+        p.newline();
+        p.word("}");
+    }
+}
+
+impl Show for Moduleinst {
+    fn show(&self, p: &mut Printer<'_>) {
+        p.word("{");
+        p.indent += 1;
+        p.newline();
+        p.word("TYPES ");
+        self.types.show(p);
+        p.word(",");
+        p.newline();
+        p.word("TAGS ");
+        self.tags.show(p);
+        p.word(",");
+        p.newline();
+        p.word("GLOBALS ");
+        self.globals.show(p);
+        p.word(",");
+        p.newline();
+        p.word("MEMS ");
+        self.mems.show(p);
+        p.word(",");
+        p.newline();
+        p.word("TABLES ");
+        self.tables.show(p);
+        p.word(",");
+        p.newline();
+        p.word("FUNCS ");
+        self.funcs.show(p);
+        p.word(",");
+        p.newline();
+        p.word("DATAS ");
+        self.datas.show(p);
+        p.word(",");
+        p.newline();
+        p.word("ELEMS ");
+        self.elems.show(p);
+        p.word(",");
+        p.newline();
+        p.word("EXPORTS ");
+        self.exports.show(p);
+        p.word("");
+        p.indent -= 1;
+        p.newline();
+        p.word("}");
+    }
+}
+
+impl Show for Store {
+    fn show(&self, p: &mut Printer<'_>) {
+        p.word("{");
+        p.indent += 1;
+        p.newline();
+        p.word("TAGS ");
+        self.tags.show(p);
+        p.word(",");
+        p.newline();
+        p.word("GLOBALS ");
+        self.globals.show(p);
+        p.word(",");
+        p.newline();
+        p.word("MEMS ");
+        self.mems.show(p);
+        p.word(",");
+        p.newline();
+        p.word("TABLES ");
+        self.tables.show(p);
+        p.word(",");
+        p.newline();
+        p.word("FUNCS ");
+        self.funcs.show(p);
+        p.word(",");
+        p.newline();
+        p.word("DATAS ");
+        self.datas.show(p);
+        p.word(",");
+        p.newline();
+        p.word("ELEMS ");
+        self.elems.show(p);
+        p.word(",");
+        p.newline();
+        p.word("STRUCTS ");
+        self.structs.show(p);
+        p.word(",");
+        p.newline();
+        p.word("ARRAYS ");
+        self.arrays.show(p);
+        p.word(",");
+        p.newline();
+        p.word("EXNS ");
+        self.exns.show(p);
+        p.word("");
+        p.indent -= 1;
+        p.newline();
+        p.word("}");
+    }
+}
+
+impl Show for Frame {
+    fn show(&self, p: &mut Printer<'_>) {
+        p.word("{");
+        p.indent += 1;
+        p.newline();
+        p.word("LOCALS ");
+        self.locals.show(p);
+        p.word(",");
+        p.newline();
+        p.word("MODULE ");
+        self.module.show(p);
+        p.word("");
+        p.indent -= 1;
+        p.newline();
+        p.word("}");
+    }
+}
+
+impl Show for State {
+    fn show(&self, p: &mut Printer<'_>) {
+                p.word("(");
+                self.0.show(p);
+                p.word(" ");
+                p.word(";");
+                p.word(" ");
+                self.1.show(p);
+                p.word(")");
+    }
+}
+
+impl Show for Config {
+    fn show(&self, p: &mut Printer<'_>) {
+                p.word("(");
+                self.0.show(p);
+                p.word(" ");
+                p.word(";");
+                p.word(" ");
+                self.1.show(p);
+                p.word(")");
     }
 }
 

@@ -1110,6 +1110,18 @@ pub enum Instr {
     Vsplat(Shape),
     VextractLane(Shape, Option<Sx>, Laneidx),
     VreplaceLane(Shape, Laneidx),
+    RefI31Num(U31),
+    RefStructAddr(Structaddr),
+    RefArrayAddr(Arrayaddr),
+    RefFuncAddr(Funcaddr),
+    RefExnAddr(Exnaddr),
+    RefHostAddr(Hostaddr),
+    RefExtern(Ref),
+    Label(u64, Seq<Instr>, Seq<Instr>),
+    Frame(u64, Frame, Seq<Instr>),
+    Handler(u64, Vec<Catch>, Seq<Instr>),
+    ThrowAddr(Exnaddr),
+    Trap,
 }
 
 // from spec/1.3-instructions.wspec:344
@@ -1215,6 +1227,269 @@ pub struct Module {
     pub exports: Vec<Export>,
     pub customs: Vec<Custom>,
 }
+
+// from spec/4.0-execution-configurations.wspec:13
+/// `addr`: address.
+pub type Addr = u64;
+
+// from spec/4.0-execution-configurations.wspec:14
+/// `tagaddr`: tag address.
+pub type Tagaddr = Addr;
+
+// from spec/4.0-execution-configurations.wspec:15
+/// `globaladdr`: global address.
+pub type Globaladdr = Addr;
+
+// from spec/4.0-execution-configurations.wspec:16
+/// `memaddr`: memory address.
+pub type Memaddr = Addr;
+
+// from spec/4.0-execution-configurations.wspec:17
+/// `tableaddr`: table address.
+pub type Tableaddr = Addr;
+
+// from spec/4.0-execution-configurations.wspec:18
+/// `funcaddr`: function address.
+pub type Funcaddr = Addr;
+
+// from spec/4.0-execution-configurations.wspec:19
+/// `dataaddr`: data address.
+pub type Dataaddr = Addr;
+
+// from spec/4.0-execution-configurations.wspec:20
+/// `elemaddr`: element address.
+pub type Elemaddr = Addr;
+
+// from spec/4.0-execution-configurations.wspec:21
+/// `structaddr`: structure address.
+pub type Structaddr = Addr;
+
+// from spec/4.0-execution-configurations.wspec:22
+/// `arrayaddr`: array address.
+pub type Arrayaddr = Addr;
+
+// from spec/4.0-execution-configurations.wspec:23
+/// `exnaddr`: exception address.
+pub type Exnaddr = Addr;
+
+// from spec/4.0-execution-configurations.wspec:24
+/// `hostaddr`: host address.
+pub type Hostaddr = Addr;
+
+// from spec/4.0-execution-configurations.wspec:26
+/// `externaddr`: external address.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Externaddr {
+    Tag(Tagaddr),
+    Global(Globaladdr),
+    Mem(Memaddr),
+    Table(Tableaddr),
+    Func(Funcaddr),
+}
+
+// from spec/4.0-execution-configurations.wspec:34
+/// `num`: number value.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Num_(pub Numtype, pub Num);
+
+// from spec/4.0-execution-configurations.wspec:35
+/// `vec`: vector value.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Vec__(pub Vectype, pub u128);
+
+// from spec/4.0-execution-configurations.wspec:40
+/// `ref`: reference value.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum Ref {
+    RefNull(Heaptype),
+    RefI31Num(U31),
+    RefStructAddr(Structaddr),
+    RefArrayAddr(Arrayaddr),
+    RefFuncAddr(Funcaddr),
+    RefExnAddr(Exnaddr),
+    RefHostAddr(Hostaddr),
+    RefExtern(Box<Ref>),
+}
+
+// from spec/4.0-execution-configurations.wspec:50
+/// `val`: value.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum Val {
+    Num_(Num_),
+    Vec__(Vec__),
+    Ref(Ref),
+}
+
+// from spec/4.0-execution-configurations.wspec:54
+/// `result`: result.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum Result_ {
+    Vals(Vec<Val>),
+    ThrowAddr(Exnaddr),
+    Trap,
+}
+
+// from spec/4.0-execution-configurations.wspec:61
+/// `hostfunc`: host function.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Hostfunc(pub u64);
+
+// from spec/4.0-execution-configurations.wspec:62
+/// `funccode`: function code.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum Funccode {
+    Func(Func),
+    Hostfunc(Hostfunc),
+}
+
+// from spec/4.0-execution-configurations.wspec:64
+/// `taginst`: tag instance.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Taginst {
+    pub type_: Tagtype,
+}
+
+// from spec/4.0-execution-configurations.wspec:65
+/// `globalinst`: global instance.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Globalinst {
+    pub type_: Globaltype,
+    pub value: Val,
+}
+
+// from spec/4.0-execution-configurations.wspec:66
+/// `meminst`: memory instance.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Meminst {
+    pub type_: Memtype,
+    pub bytes: Vec<Byte>,
+}
+
+// from spec/4.0-execution-configurations.wspec:67
+/// `tableinst`: table instance.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Tableinst {
+    pub type_: Tabletype,
+    pub refs: Vec<Ref>,
+}
+
+// from spec/4.0-execution-configurations.wspec:68
+/// `funcinst`: function instance.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Funcinst {
+    pub type_: Deftype,
+    pub module: Moduleinst,
+    pub code: Funccode,
+}
+
+// from spec/4.0-execution-configurations.wspec:69
+/// `datainst`: data instance.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Datainst {
+    pub bytes: Vec<Byte>,
+}
+
+// from spec/4.0-execution-configurations.wspec:70
+/// `eleminst`: element instance.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Eleminst {
+    pub type_: Elemtype,
+    pub refs: Vec<Ref>,
+}
+
+// from spec/4.0-execution-configurations.wspec:71
+/// `exportinst`: export instance.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Exportinst {
+    pub name: Name,
+    pub addr: Externaddr,
+}
+
+// from spec/4.0-execution-configurations.wspec:73
+/// `packval`: packed value.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Packval(pub Packtype, pub u16);
+
+// from spec/4.0-execution-configurations.wspec:74
+/// `fieldval`: field value.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum Fieldval {
+    Val(Val),
+    Packval(Packval),
+}
+
+// from spec/4.0-execution-configurations.wspec:76
+/// `structinst`: structure instance.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Structinst {
+    pub type_: Deftype,
+    pub fields: Vec<Fieldval>,
+}
+
+// from spec/4.0-execution-configurations.wspec:77
+/// `arrayinst`: array instance.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Arrayinst {
+    pub type_: Deftype,
+    pub fields: Vec<Fieldval>,
+}
+
+// from spec/4.0-execution-configurations.wspec:78
+/// `exninst`: exception instance.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Exninst {
+    pub tag: Tagaddr,
+    pub fields: Vec<Val>,
+}
+
+// from spec/4.0-execution-configurations.wspec:80
+/// `moduleinst`: module instance.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Moduleinst {
+    pub types: Vec<Deftype>,
+    pub tags: Vec<Tagaddr>,
+    pub globals: Vec<Globaladdr>,
+    pub mems: Vec<Memaddr>,
+    pub tables: Vec<Tableaddr>,
+    pub funcs: Vec<Funcaddr>,
+    pub datas: Vec<Dataaddr>,
+    pub elems: Vec<Elemaddr>,
+    pub exports: Vec<Exportinst>,
+}
+
+// from spec/4.0-execution-configurations.wspec:93
+/// `store`: store.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Store {
+    pub tags: Vec<Taginst>,
+    pub globals: Vec<Globalinst>,
+    pub mems: Vec<Meminst>,
+    pub tables: Vec<Tableinst>,
+    pub funcs: Vec<Funcinst>,
+    pub datas: Vec<Datainst>,
+    pub elems: Vec<Eleminst>,
+    pub structs: Vec<Structinst>,
+    pub arrays: Vec<Arrayinst>,
+    pub exns: Vec<Exninst>,
+}
+
+// from spec/4.0-execution-configurations.wspec:107
+/// `frame`: frame.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Frame {
+    pub locals: Vec<Option<Val>>,
+    pub module: Moduleinst,
+}
+
+// from spec/4.0-execution-configurations.wspec:146
+/// `state`: state.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct State(pub Store, pub Frame);
+
+// from spec/4.0-execution-configurations.wspec:147
+/// `config`: configuration.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Config(pub State, pub Seq<Instr>);
 
 // from spec/5.4-binary-modules.wspec:149
 /// `code`: code.
