@@ -137,7 +137,7 @@ fn rule_name(rule: &Rule) -> Option<&'static str> {
         Rule::iter => "iterator (`*`, `?`, `+`, `^n`)",
         Rule::typ_seq | Rule::typ_item | Rule::typ_prim | Rule::typ_app => "type",
         Rule::mix_exp | Rule::exp | Rule::primary | Rule::seq | Rule::postfix | Rule::arith | Rule::term
-        | Rule::unary | Rule::cat | Rule::cmp | Rule::logic | Rule::not_exp => "expression",
+        | Rule::unary | Rule::cat | Rule::cmp | Rule::logic | Rule::conj | Rule::not_exp => "expression",
         Rule::premise => "premise (`-- ...`)",
         Rule::prem_if | Rule::prem_rel | Rule::prem_otherwise | Rule::prem_iter => "premise",
         Rule::syn_case | Rule::syn_cases => "syntax case",
@@ -146,8 +146,8 @@ fn rule_name(rule: &Rule) -> Option<&'static str> {
         Rule::rule_case => "rule name",
         Rule::production => "grammar production",
         Rule::gsym | Rule::gsym_seq | Rule::gsym_prim => "grammar symbol",
-        Rule::cmp_op => "comparison",
-        Rule::logic_op => "`/\\` or `\\/`",
+        Rule::cmp_op | Rule::lt_op => "comparison",
+        Rule::and_op | Rule::or_op => "`/\\` or `\\/`",
         Rule::add_op | Rule::mul_op => "operator",
         Rule::post_op | Rule::field | Rule::index => "`.FIELD` or `[...]`",
         Rule::EOI => "end of declaration",
@@ -175,7 +175,12 @@ fn pest_error(file: FileId, chunk: Chunk<'_>, e: pest::error::Error<Rule>) -> Di
     // At the end of the declaration, point at its last token rather than at the next line.
     let (start, tok_len) = if at_end {
         let last = trimmed_len(&text[..start]);
-        let tok_start = text[..last].rfind(char::is_whitespace).map(|i| i + 1).unwrap_or(0);
+        // Whitespace may be multi-byte (a no-break space): step over the whole character.
+        let tok_start = text[..last]
+            .char_indices()
+            .rfind(|&(_, c)| c.is_whitespace())
+            .map(|(i, c)| i + c.len_utf8())
+            .unwrap_or(0);
         (tok_start, last - tok_start)
     } else if rest.starts_with(char::is_whitespace) {
         (start, 1)
@@ -194,7 +199,7 @@ fn pest_error(file: FileId, chunk: Chunk<'_>, e: pest::error::Error<Rule>) -> Di
     let before = text[..start].trim_end();
     // The declaration ends with an iterator written after a space (`valtype *`).
     let spaced_iterator = at_end
-        && matches!(&text[start..start + tok_len], "*" | "+" | "?")
+        && matches!(text.get(start..start + tok_len), Some("*" | "+" | "?"))
         && text[..start].ends_with(char::is_whitespace);
     match e.variant {
         ErrorVariant::ParsingError { positives, .. } => {
@@ -762,7 +767,7 @@ impl Builder {
     fn exp(&self, p: Pair<'_, Rule>) -> PResult<Exp> {
         match p.as_rule() {
             Rule::exp => self.exp(p.into_inner().next().unwrap()),
-            Rule::logic => self.binary_chain(p),
+            Rule::logic | Rule::conj => self.binary_chain(p),
             Rule::not_exp => {
                 let span = self.span(&p);
                 let parts: Vec<_> = p.into_inner().collect();

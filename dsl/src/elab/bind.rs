@@ -296,6 +296,14 @@ impl Elab<'_> {
 
     /// Whether a premise can be evaluated with `bound`; if so, the variables it binds.
     fn ready(&self, p: &Premise, bound: &HashSet<String>) -> Option<Vec<String>> {
+        premise_ready(&self.spec, p, bound)
+    }
+}
+
+/// Whether a premise can be evaluated with `bound`; if so, the variables it binds. (Code
+/// generation orders premises itself, with inputs the elaborator did not assume bound.)
+pub(crate) fn premise_ready(spec: &Spec, p: &Premise, bound: &HashSet<String>) -> Option<Vec<String>> {
+    {
         let all_bound = |e: &Exp| all_vars(e).iter().all(|(v, _)| bound.contains(v));
         match &p.kind {
             PremiseKind::Otherwise => Some(Vec::new()),
@@ -329,7 +337,7 @@ impl Elab<'_> {
                 None
             }
             PremiseKind::Rel { rel, args, .. } => {
-                let modes = &self.spec.relations[*rel].modes;
+                let modes = &spec.relations[*rel].modes;
                 let mut binds = Vec::new();
                 for (a, m) in args.iter().zip(modes) {
                     match m {
@@ -360,11 +368,13 @@ impl Elab<'_> {
                         return None;
                     }
                 }
-                self.ready(premise, &inner_bound)
+                premise_ready(spec, premise, &inner_bound)
             }
         }
     }
+}
 
+impl Elab<'_> {
     /// The unbound variables a stuck premise waits for (not those it would bind).
     fn needed(&self, p: &Premise, bound: &HashSet<String>) -> Vec<(String, Span)> {
         let unbound = |e: &Exp| all_vars(e).into_iter().filter(|(v, _)| !bound.contains(v)).collect::<Vec<_>>();

@@ -22,6 +22,22 @@ const RANGE: usize = usize::MAX;
 
 const BUILTIN_TYPES: [&str; 5] = ["nat", "int", "rat", "bool", "text"];
 
+/// Levenshtein distance, ignoring case as `suggest` does.
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut diag = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let sub = diag + usize::from(!ca.eq_ignore_ascii_case(cb));
+            diag = row[j + 1];
+            row[j + 1] = sub.min(row[j] + 1).min(row[j + 1] + 1);
+        }
+    }
+    row[b.len()]
+}
+
 fn iter_kind(it: &ast::Iter) -> IterKind {
     match it {
         ast::Iter::Star => IterKind::Star,
@@ -104,7 +120,15 @@ impl<'s> Elab<'s> {
             let mut d = Diagnostic::error(format!("unknown syntax type `{name}`")).at(id.span, "not declared");
             let names: Vec<&str> =
                 self.spec.type_index.keys().map(|s| s.as_str()).chain(BUILTIN_TYPES).collect();
-            if let Some(s) = suggest(name, names) {
+            let mut best = suggest(name, names);
+            // Inside a type's own definition, its name wins a tie (`comptyp` in `comptype`'s cases
+            // means `comptype` rather than an equally close `comptyp2`).
+            if let (Some(own), Some(b)) = (sc.defining.map(|i| self.spec.types[i].name.as_str()), &best) {
+                if suggest(name, [own]).is_some() && edit_distance(name, own) <= edit_distance(name, b) {
+                    best = Some(own.to_string());
+                }
+            }
+            if let Some(s) = best {
                 d = d.help(format!("did you mean `{s}`?"));
             }
             return Err(d);
@@ -206,8 +230,33 @@ impl<'s> Elab<'s> {
     // Pass 2: syntax
 
     pub(crate) fn syntax_pass<'a>(&mut self, decls: &[(usize, &'a ast::Decl)], pending: &mut Vec<PendingCase<'a>>) {
+        // Fragments extend a variant declared by its own `syntax X`; a fragment of a name that
+        // nothing declares is likely misspelt, and would otherwise quietly make a new type.
+        let declared: HashSet<&str> = decls
+            .iter()
+            .filter_map(|(_, d)| match &d.kind {
+                ast::DeclKind::Syntax(s) if s.fragment.is_none() => Some(s.name.name.as_str()),
+                _ => None,
+            })
+            .collect();
+        let mut reported = HashSet::new();
         for &(_, d) in decls {
             if let ast::DeclKind::Syntax(s) = &d.kind {
+                if let Some(frag) = &s.fragment {
+                    let name = s.name.name.as_str();
+                    if !declared.contains(name) && !self.poisoned.contains(name) && reported.insert(name) {
+                        let declare = format!("declare `syntax {name}` first; fragments then add its cases");
+                        let help = match suggest(name, declared.iter().copied()) {
+                            Some(similar) => format!("did you mean `{similar}/{}`? Otherwise {declare}", frag.name),
+                            None => declare,
+                        };
+                        self.error(
+                            Diagnostic::error(format!("fragment `{name}/{}` of a syntax type that is never declared", frag.name))
+                                .at(s.name.span.to(frag.span), format!("`{name}` is declared nowhere"))
+                                .help(help),
+                        );
+                    }
+                }
                 if let Err(diag) = self.syntax_decl(s, d.span, pending) {
                     self.error(diag);
                     let id = self.spec.type_index[&s.name.name];
@@ -232,7 +281,7 @@ impl<'s> Elab<'s> {
                 if !matches!(self.spec.types[id].body, TypeBody::Pending) {
                     return Err(self.defined_twice(id, s.name.span));
                 }
-                let mut sc = Scope::default();
+                let mut sc = Scope { defining: Some(id), ..Scope::default() };
                 let b = self.type_body(&mut sc, id, None, body, false, pending);
                 let t = &mut self.spec.types[id];
                 t.body = b;
@@ -254,7 +303,7 @@ impl<'s> Elab<'s> {
                         .at(frag.span, "declared again here")
                         .with(prev.span, "first declared here"));
                 }
-                let mut sc = Scope::default();
+                let mut sc = Scope { defining: Some(id), ..Scope::default() };
                 let body = s.body.as_ref().unwrap();
                 let new = self.type_body(&mut sc, id, None, body, true, pending);
                 let TypeBody::Variant(new_cases) = new else { unreachable!("cases elaborate to a variant") };
@@ -292,7 +341,7 @@ impl<'s> Elab<'s> {
                 if !matches!(self.spec.types[id].body, TypeBody::Pending) {
                     return Err(self.defined_twice(id, s.name.span));
                 }
-                let mut sc = Scope::default();
+                let mut sc = Scope { defining: Some(id), ..Scope::default() };
                 let mut ps = Vec::new();
                 for p in params {
                     ps.push(self.param_of(&mut sc, p, "syntax")?);
@@ -305,7 +354,7 @@ impl<'s> Elab<'s> {
                 self.item(Item::Syntax(id, None), span);
             }
             (Some(params), Some(body), None) => {
-                let mut sc = Scope::default();
+                let mut sc = Scope { defining: Some(id), ..Scope::default() };
                 let is_family = matches!(self.spec.types[id].body, TypeBody::Family(_));
                 let patterns = if is_family && !self.spec.types[id].params.is_empty() {
                     let head: Vec<Ty> = self.spec.types[id].params.iter().map(|(_, t)| t.clone()).collect();
@@ -644,11 +693,12 @@ impl<'s> Elab<'s> {
                 type_params.push(n);
                 continue;
             }
-            // A parameter named by a variable (`def $signif(N) : nat`) has the variable's type.
+            // A parameter named by a variable (`def $signif(N) : nat`) or by a subscripted type
+            // name (`def $cvtop__(numtype_1, numtype_2, ...)`) has that variable's or type's type,
+            // and the name names the parameter.
             if let (None, [ast::TypItem { kind: ast::TypItemKind::Name(id, None), iters, .. }]) = (&p.name, p.typ.as_slice()) {
                 if !self.is_type_name(&sc, &id.name) {
-                    if let Some(&vi) = self.var_index.get(&id.name) {
-                        let mut ty = self.spec.vars[vi].ty.clone();
+                    if let Some(mut ty) = self.var_type(&sc, &id.name) {
                         for (iter, _) in iters {
                             ty = ty.iter(iter_kind(iter));
                         }

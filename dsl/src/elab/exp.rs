@@ -228,7 +228,18 @@ impl Elab<'_> {
                         }
                         Err(d) => {
                             sc.restore(snap.clone());
-                            match self.check(sc, inner, t) {
+                            // As a subsequence: a juxtaposition's reading as one element just
+                            // failed, and must not be tried again (nested parentheses would
+                            // make that exponential).
+                            let whole = match &inner.kind {
+                                ast::ExpKind::Seq(_) | ast::ExpKind::Mix(_) => {
+                                    let mut items = Vec::new();
+                                    flatten(inner, &mut items);
+                                    self.check_items(sc, &items, t, inner.span)
+                                }
+                                _ => self.check(sc, inner, t),
+                            };
+                            match whole {
                                 Ok(mut x) => {
                                     x.span = e.span;
                                     return Ok(x);
@@ -248,7 +259,7 @@ impl Elab<'_> {
             K::Seq(_) | K::Mix(_) => {
                 let mut items = Vec::new();
                 flatten(e, &mut items);
-                self.check_items(sc, &items, t, e.span)
+                self.check_juxtaposition(sc, &items, t, e.span)
             }
             K::Ident(name) => self.check_ident(sc, name, e.span, t),
             K::Num(n) => self.check_num(n, e.span, t),
@@ -294,6 +305,13 @@ impl Elab<'_> {
                 Err(Diagnostic::error("a bracketed group only appears inside a notation that has one")
                     .at(e.span, "not part of any notation here"))
             }
+            K::Binary(ast::BinOp::Add | ast::BinOp::Sub | ast::BinOp::Mul | ast::BinOp::Div | ast::BinOp::Mod, ..)
+            | K::Unary(ast::UnOp::Neg, _)
+            | K::Iter(_, ast::Iter::Pow(_), _)
+                if self.numeric_base(t).is_some() =>
+            {
+                self.check_arith(sc, e, t)
+            }
             K::Iter(inner, it, ispan) => self.check_iter(sc, e, inner, it, *ispan, t),
             K::Field(..) => {
                 if let Some(atom) = exp_atom(e).filter(|a| a.contains('.') && self.var_type(sc, a.split('.').next().unwrap_or("")).is_none()) {
@@ -313,21 +331,123 @@ impl Elab<'_> {
                         .at(e.span, format!("expected `{}`", self.show(t))))
                 }
             }
-            K::Binary(op @ (ast::BinOp::Add | ast::BinOp::Sub | ast::BinOp::Mul | ast::BinOp::Div | ast::BinOp::Mod), a, b)
-                if self.numeric_base(t).is_some() =>
-            {
-                let x = self.check(sc, a, t)?;
-                let y = self.check(sc, b, t)?;
-                Ok(mk(ExpKind::Bin(arith_op(*op), Box::new(x), Box::new(y)), t.clone(), e.span))
-            }
-            K::Unary(ast::UnOp::Neg, a) if self.numeric_base(t).is_some() => {
-                let x = self.check(sc, a, t)?;
-                Ok(mk(ExpKind::Neg(Box::new(x)), t.clone(), e.span))
-            }
             _ => {
                 let x = self.infer(sc, e)?;
                 self.coerce(x, t, e.span)
             }
+        }
+    }
+
+    /// Arithmetic where a number is expected. When its operands need a wider domain than the
+    /// expected type (the largest of nat < int < rat among them; literals adapt), it is computed
+    /// there and the result is converted once to the expected type: checking the operands against
+    /// the expected type would narrow each of them (`a + 2^N` at `nat` with `a : int` would
+    /// fail for a negative `a`). Otherwise the operands are checked against the expected type,
+    /// which widens them and gives the same result, except that a division computed at `rat` is
+    /// exact: a `rat` expected of a division asks for that (`m / 2^k` in a `rat` result).
+    fn check_arith(&self, sc: &mut Scope, e: &ast::Exp, t: &Ty) -> R<Exp> {
+        let want = self.numeric_base(t).unwrap_or(NumBase::Nat);
+        match self.arith_base(sc, e) {
+            Some(have) if have > want => {
+                let at = match have {
+                    NumBase::Nat => Ty::Nat,
+                    NumBase::Int => Ty::Int,
+                    NumBase::Rat => Ty::Rat,
+                };
+                let x = self.arith_at(sc, e, &at)?;
+                self.coerce(x, t, e.span)
+            }
+            _ => self.arith_at(sc, e, t),
+        }
+    }
+
+    /// Arithmetic computed at type `t`: its operands are checked against `t`.
+    fn arith_at(&self, sc: &mut Scope, e: &ast::Exp, t: &Ty) -> R<Exp> {
+        use ast::ExpKind as K;
+        let (kind, ty) = match &e.kind {
+            K::Binary(op, a, b) => {
+                let x = self.check_operand(sc, a, t)?;
+                let y = self.check_operand(sc, b, t)?;
+                (ExpKind::Bin(arith_op(*op), Box::new(x), Box::new(y)), t.clone())
+            }
+            K::Unary(_, a) => {
+                if self.numeric_base(t) == Some(NumBase::Nat) && is_positive_literal(a) {
+                    return Err(Diagnostic::error("a negative number where a natural number is expected")
+                        .at(e.span, format!("expected `{}`, which has no negative numbers", self.show(t))));
+                }
+                let x = self.check_operand(sc, a, t)?;
+                (ExpKind::Neg(Box::new(x)), t.clone())
+            }
+            K::Iter(inner, ast::Iter::Pow(count), _) => {
+                let x = self.check_operand(sc, inner, t)?;
+                let n = self.check(sc, count, &Ty::Nat)?;
+                (ExpKind::Bin(BinOp::Pow, Box::new(x), Box::new(n)), t.clone())
+            }
+            _ => {
+                let x = self.infer(sc, e)?;
+                return self.coerce(x, t, e.span);
+            }
+        };
+        Ok(mk(kind, ty, e.span))
+    }
+
+    /// An operand of arithmetic; one that is no number at all is reported as such.
+    fn check_operand(&self, sc: &mut Scope, x: &ast::Exp, t: &Ty) -> R<Exp> {
+        let snap = sc.snapshot();
+        self.check(sc, x, t).map_err(|d| {
+            let mut scratch = sc.clone();
+            scratch.restore(snap);
+            match self.infer(&mut scratch, x) {
+                Ok(v) if self.numeric_base(&v.ty).is_none() && !v.ty.is_error() => {
+                    Diagnostic::error(format!("expected a number, found `{}`", self.show(&v.ty)))
+                        .at(x.span, format!("this has type `{}`", self.show(&v.ty)))
+                }
+                _ => d,
+            }
+        })
+    }
+
+    /// The numeric domain the operands of an arithmetic expression give it: the largest domain
+    /// among them, or `None` when none fixes one (literals adapt to the other operand). It is read
+    /// from the operands' names without elaborating them, so that nested arithmetic is not
+    /// elaborated over and over; an operand whose type is not evident fixes nothing.
+    pub(crate) fn arith_base(&self, sc: &Scope, e: &ast::Exp) -> Option<NumBase> {
+        use ast::ExpKind as K;
+        match &e.kind {
+            K::Num(_) => None,
+            K::Paren(x) | K::Unary(ast::UnOp::Neg, x) | K::Iter(x, ast::Iter::Pow(_), _) => self.arith_base(sc, x),
+            K::Binary(ast::BinOp::Add | ast::BinOp::Sub | ast::BinOp::Mul | ast::BinOp::Div | ast::BinOp::Mod, a, b) => {
+                match (self.arith_base(sc, a), self.arith_base(sc, b)) {
+                    (Some(x), Some(y)) => Some(x.max(y)),
+                    (x, y) => x.or(y),
+                }
+            }
+            _ => self.evident_type(sc, e, 0).and_then(|t| self.numeric_base(&t)),
+        }
+    }
+
+    /// The type of a variable, a call, a length, or an element or field of one, as its names
+    /// declare it.
+    fn evident_type(&self, sc: &Scope, e: &ast::Exp, depth: usize) -> Option<Ty> {
+        use ast::ExpKind as K;
+        if depth > 32 {
+            return None;
+        }
+        match &e.kind {
+            K::Ident(name) => self.var_type(sc, name),
+            K::Len(_) => Some(Ty::Nat),
+            K::Paren(x) => self.evident_type(sc, x, depth + 1),
+            K::Call(name, _) => {
+                let id = *self.spec.def_index.get(name)?;
+                let def = &self.spec.defs[id];
+                (self.sig_known.contains(&id) && def.type_params.is_empty()).then(|| def.result.clone())
+            }
+            K::Index(base, _) => self.seq_elem(&self.evident_type(sc, base, depth + 1)?).map(|(elem, _)| elem),
+            K::Field(base, f) => {
+                let t = self.evident_type(sc, base, depth + 1)?;
+                self.record_fields(&t)?.iter().find(|fd| fd.name == f.name).map(|fd| fd.ty.clone())
+            }
+            _ => None,
         }
     }
 
@@ -362,6 +482,14 @@ impl Elab<'_> {
         Ok(self.var(sc, name, t.clone(), span))
     }
 
+    /// Whether a type has a constructor named `head` that takes arguments.
+    fn has_constructor_with_args(&self, t: &Ty, head: &str) -> bool {
+        self.flat_cases(t).into_iter().any(|c| {
+            let m = self.mixop(c);
+            m.head() == Some(head) && !m.slots.is_empty()
+        })
+    }
+
     /// The nullary constructor `name` of a type, if it has one.
     fn nullary(&self, t: &Ty, name: &str) -> Option<CaseRef> {
         self.flat_cases(t).into_iter().find(|&c| {
@@ -385,6 +513,12 @@ impl Elab<'_> {
             return d;
         }
         let heads: Vec<String> = cases.iter().filter_map(|&c| self.mixop(c).head().map(|h| h.to_string())).collect();
+        if heads.iter().any(|h| h == name) {
+            // It exists, but takes arguments: typically an application inside a sequence.
+            return Diagnostic::error(format!("constructor `{name}` of `{}` takes arguments", self.show(t)))
+                .at(span, "used without its arguments")
+                .help(format!("inside a sequence, parenthesise each application: `({name} ...)`"));
+        }
         let mut d = Diagnostic::error(format!("no constructor `{name}` in type `{}`", self.show(t)))
             .at(span, format!("not a constructor of `{}`", self.show(t)));
         if let Ty::Named(id, _) = self.expand(t) {
@@ -406,7 +540,13 @@ impl Elab<'_> {
             if let Some(c) = self.nullary(&te, &text) {
                 return Ok(mk(ExpKind::Con { ty: c.ty, inst: c.inst, case: c.case, args: Vec::new() }, t.clone(), span));
             }
-            if self.numeric_base(&te).is_some() {
+            // A numeric enumeration has only its listed numbers; a family with both numeric and
+            // constructed instances (`num_`: integers and floats) takes numbers too.
+            let enumeration = cases.iter().all(|&c| {
+                let m = self.mixop(c);
+                m.slots.is_empty() && m.head().is_some_and(|h| h.chars().all(|c| c.is_ascii_digit()))
+            });
+            if enumeration && self.numeric_base(&te).is_some() {
                 return Err(Diagnostic::error(format!("`{text}` is not a value of `{}`", self.show(t)))
                     .at(span, format!("expected `{}`", self.show(t))));
             }
@@ -477,13 +617,6 @@ impl Elab<'_> {
 
     fn check_iter(&self, sc: &mut Scope, e: &ast::Exp, inner: &ast::Exp, it: &ast::Iter, ispan: Span, t: &Ty) -> R<Exp> {
         let te = self.expand(t);
-        if let ast::Iter::Pow(count) = it {
-            if self.numeric_base(&te).is_some() {
-                let x = self.check(sc, inner, t)?;
-                let n = self.check(sc, count, &Ty::Nat)?;
-                return Ok(mk(ExpKind::Bin(BinOp::Pow, Box::new(x), Box::new(n)), t.clone(), e.span));
-            }
-        }
         let Some((elem, k)) = self.seq_elem(&te) else {
             return Err(Diagnostic::error(format!(
                 "mismatched types: expected `{}`, found an iteration `{}`",
@@ -541,13 +674,12 @@ impl Elab<'_> {
         if let Some((elem, _)) = self.seq_elem(&te) {
             let mut parts = Vec::new();
             for it in items {
-                match it {
-                    MItem::Atom(a, _, s) => {
-                        return Err(Diagnostic::error(format!("unexpected `{a}` in a sequence of `{}`", self.show(&elem)))
-                            .at(*s, "not an element"))
-                    }
-                    MItem::Exp(x) => parts.push(self.check_part(sc, x, &elem, t)?),
-                }
+                let part = match it {
+                    MItem::Atom(a, _, s) => Err(Diagnostic::error(format!("unexpected `{a}` in a sequence of `{}`", self.show(&elem)))
+                        .at(*s, "not an element")),
+                    MItem::Exp(x) => self.check_part(sc, x, &elem, t),
+                };
+                parts.push(part?);
             }
             return Ok(join_parts(parts, t.clone(), span));
         }
@@ -560,6 +692,34 @@ impl Elab<'_> {
             items.len()
         ))
         .at(span, format!("expected `{}`", self.show(t))))
+    }
+
+    /// A juxtaposition as written (not a run of items inside a notation). Where a sequence is
+    /// expected, items that start with a constructor of the element type that takes arguments
+    /// are that one application, as if parenthesised: `NEG INF` where `fN(N)*` is expected. Only
+    /// here, so that the runs a notation tries for its slots do not try this reading too, which
+    /// would make nested unparenthesised applications exponential.
+    fn check_juxtaposition(&self, sc: &mut Scope, items: &[MItem<'_>], t: &Ty, span: Span) -> R<Exp> {
+        let Some((elem, k)) = self.seq_elem(t) else { return self.check_items(sc, items, t, span) };
+        if items.len() < 2 || !items.first().and_then(item_atom).is_some_and(|h| self.has_constructor_with_args(&elem, &h)) {
+            return self.check_items(sc, items, t, span);
+        }
+        let snap = sc.snapshot();
+        match self.check_items(sc, items, &elem, span) {
+            Ok(x) => {
+                let span = items_span(items, span);
+                let kind = if k == IterKind::Opt { ExpKind::Some(Box::new(x)) } else { ExpKind::List(vec![x]) };
+                Ok(mk(kind, t.clone(), span))
+            }
+            Err(app_err) => {
+                sc.restore(snap.clone());
+                // When the items read as neither, the application's error says more.
+                self.check_items(sc, items, t, span).map_err(|_| {
+                    sc.restore(snap);
+                    app_err
+                })
+            }
+        }
     }
 
     /// An item of a sequence: one element, or a subsequence spliced in.
@@ -869,27 +1029,25 @@ impl Elab<'_> {
         let mut first_err = None;
         // One item per slot first: `IMPORT nm_1 nm_2 xt` gives each name its own item, although
         // names are sequences that could also be concatenated.
+        let mut tried = None;
         if run.len() == slots.len() {
             let snap = sc.snapshot();
-            let mut ok = true;
-            for (&s, item) in slots.iter().zip(run) {
+            for (i, (&s, item)) in slots.iter().zip(run).enumerate() {
                 *budget = budget.saturating_sub(1);
                 match self.check_items(sc, std::slice::from_ref(item), &m.slots[s], item.span()) {
                     Ok(x) => args[s] = Some(x),
                     Err(d) => {
-                        first_err.get_or_insert(MatchErr::Elab(d));
-                        ok = false;
+                        tried = Some((i, d));
                         break;
                     }
                 }
             }
-            if ok {
+            if tried.is_none() {
                 return Ok(());
             }
             sc.restore(snap);
-            first_err = None;
         }
-        if self.fill_slots(sc, slots, &iterated, m, run, 0, 0, span, args, budget, &mut first_err) {
+        if self.fill_slots(sc, slots, &iterated, m, run, 0, 0, span, args, budget, &mut first_err, tried.as_ref()) {
             Ok(())
         } else {
             Err(first_err.unwrap_or_else(|| {
@@ -912,6 +1070,7 @@ impl Elab<'_> {
         args: &mut Vec<Option<Exp>>,
         budget: &mut usize,
         first_err: &mut Option<MatchErr>,
+        tried: Option<&(usize, Diagnostic)>,
     ) -> bool {
         if i == slots.len() {
             return start == run.len();
@@ -924,6 +1083,14 @@ impl Elab<'_> {
                 return false;
             }
             *budget -= 1;
+            // Giving each slot one item was tried first and failed at slot `f`: while the slots
+            // before `f` have one item each, one item for `f` fails again (and elaborating it
+            // again, in nested notations, would be exponential).
+            let tried_here = if c == 1 { tried } else { None };
+            if let Some((_, d)) = tried_here.filter(|(f, _)| *f == i) {
+                first_err.get_or_insert_with(|| MatchErr::Elab(d.clone()));
+                continue;
+            }
             let s = slots[i];
             let group = &run[start..start + c];
             let snap = sc.snapshot();
@@ -931,7 +1098,7 @@ impl Elab<'_> {
             match self.check_items(sc, group, &m.slots[s], group_span) {
                 Ok(x) => {
                     args[s] = Some(x);
-                    if self.fill_slots(sc, slots, iterated, m, run, i + 1, start + c, span, args, budget, first_err) {
+                    if self.fill_slots(sc, slots, iterated, m, run, i + 1, start + c, span, args, budget, first_err, tried_here) {
                         return true;
                     }
                     sc.restore(snap);
@@ -1300,7 +1467,6 @@ impl Elab<'_> {
     }
 
     fn elab_cmp_pair(&self, sc: &mut Scope, a: &ast::Exp, op: ast::CmpOp, b: &ast::Exp) -> R<(Exp, Exp)> {
-        let ordering = matches!(op, ast::CmpOp::Lt | ast::CmpOp::Gt | ast::CmpOp::Le | ast::CmpOp::Ge);
         let snap = sc.snapshot();
         if op == ast::CmpOp::In {
             // `x <- xs`: try the sequence first.
@@ -1317,22 +1483,51 @@ impl Elab<'_> {
             let ys = self.check(sc, b, &x.ty.clone().iter(IterKind::Star))?;
             return Ok((x, ys));
         }
-        // Left to right, then right to left.
-        let first = (|| -> R<(Exp, Exp)> {
-            let x = self.infer(sc, a)?;
-            let y = self.check(sc, b, &x.ty)?;
-            Ok((x, y))
-        })();
-        let (x, y) = match first {
+        // Numbers are compared at their common domain (nat < int < rat): each side is computed at
+        // the domain its own operands give it and the narrower one is converted, so that `0 <= a`
+        // with `a : int` does not narrow `a`, and `(i + j) / 2 <= r` with `r : rat` still divides
+        // naturals. A side of literals only adapts to the other: it is checked against it.
+        let (base_a, base_b) = (self.arith_base(sc, a), self.arith_base(sc, b));
+        if let (Some(ba), Some(bb)) = (base_a, base_b) {
+            if ba != bb {
+                let both = (|| -> R<(Exp, Exp)> {
+                    let x = self.infer(sc, a)?;
+                    let y = self.infer(sc, b)?;
+                    let (nx, ny) = (self.numeric_base(&x.ty), self.numeric_base(&y.ty));
+                    Ok(match (nx, ny) {
+                        (Some(p), Some(q)) if p < q => (self.coerce(x, &y.ty, a.span)?, y),
+                        (Some(p), Some(q)) if p > q => {
+                            let ty = x.ty.clone();
+                            (x, self.coerce(y, &ty, b.span)?)
+                        }
+                        _ => (x, y),
+                    })
+                })();
+                match both {
+                    Ok(p) => return self.check_ordering(op, p),
+                    Err(_) => sc.restore(snap.clone()),
+                }
+            }
+        }
+        let left_first = !(base_a.is_none() && base_b.is_some());
+        // Left to right, then right to left (the other way round when only the right side fixes
+        // a numeric domain).
+        let attempt = |sc: &mut Scope, left: bool| -> R<(Exp, Exp)> {
+            if left {
+                let x = self.infer(sc, a)?;
+                let y = self.check(sc, b, &x.ty)?;
+                Ok((x, y))
+            } else {
+                let y = self.infer(sc, b)?;
+                let x = self.check(sc, a, &y.ty)?;
+                Ok((x, y))
+            }
+        };
+        let (x, y) = match attempt(sc, left_first) {
             Ok(p) => p,
             Err(e1) => {
                 sc.restore(snap.clone());
-                let second = (|| -> R<(Exp, Exp)> {
-                    let y = self.infer(sc, b)?;
-                    let x = self.check(sc, a, &y.ty)?;
-                    Ok((x, y))
-                })();
-                match second {
+                match attempt(sc, !left_first) {
                     Ok(p) => p,
                     Err(_) => {
                         sc.restore(snap);
@@ -1341,6 +1536,12 @@ impl Elab<'_> {
                 }
             }
         };
+        self.check_ordering(op, (x, y))
+    }
+
+    /// An ordering compares numbers only.
+    fn check_ordering(&self, op: ast::CmpOp, (x, y): (Exp, Exp)) -> R<(Exp, Exp)> {
+        let ordering = matches!(op, ast::CmpOp::Lt | ast::CmpOp::Gt | ast::CmpOp::Le | ast::CmpOp::Ge);
         if ordering {
             for v in [&x, &y] {
                 if self.numeric_base(&v.ty).is_none() && !v.ty.is_error() {
@@ -1445,6 +1646,15 @@ fn arith_op(op: ast::BinOp) -> BinOp {
         ast::BinOp::And => BinOp::And,
         ast::BinOp::Or => BinOp::Or,
         ast::BinOp::Concat => BinOp::Add,
+    }
+}
+
+/// Whether an expression is a literal number other than zero (so its negation is negative).
+fn is_positive_literal(e: &ast::Exp) -> bool {
+    match &e.kind {
+        ast::ExpKind::Num(n) => *n != num_bigint::BigUint::ZERO,
+        ast::ExpKind::Paren(x) => is_positive_literal(x),
+        _ => false,
     }
 }
 

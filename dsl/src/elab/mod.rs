@@ -7,7 +7,7 @@
 //! 4. bodies: case premises, definition clauses, rules, grammar productions, each followed by
 //!    iteration and binding analysis (`bind`).
 
-mod bind;
+pub(crate) mod bind;
 mod decl;
 pub(crate) mod exp;
 pub(crate) mod ty;
@@ -40,6 +40,9 @@ pub(crate) struct Scope {
     /// The iterations enclosing the expression being elaborated.
     pub iters: Vec<IterKind>,
     pub occs: Vec<Occ>,
+    /// The syntax type whose definition this is, if any (the likeliest name a misspelling
+    /// inside it means).
+    pub defining: Option<TypeId>,
 }
 
 /// A saved scope state, to backtrack to.
@@ -309,3 +312,6 @@ impl<'s> Elab<'s> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests;
