@@ -504,3 +504,71 @@ impl Spec {
         }
     }
 }
+
+/// Calls `f` on `e` and every expression inside it.
+/// The variables an expression mentions, with repetitions, in order.
+pub fn mentioned_vars(e: &Exp) -> Vec<String> {
+    let mut out = Vec::new();
+    visit_exp(e, &mut |x| {
+        if let ExpKind::Var(v) = &x.kind {
+            out.push(v.clone());
+        }
+    });
+    out
+}
+
+pub fn visit_exp(e: &Exp, f: &mut dyn FnMut(&Exp)) {
+    f(e);
+    match &e.kind {
+        ExpKind::Var(_) | ExpKind::Num(_) | ExpKind::Text(_) | ExpKind::Bool(_) => {}
+        ExpKind::Con { args, .. } | ExpKind::Tuple(args) | ExpKind::List(args) | ExpKind::Cat(args) | ExpKind::Call(_, args) => {
+            args.iter().for_each(|a| visit_exp(a, f))
+        }
+        ExpKind::Record(fs) => fs.iter().for_each(|(_, a)| visit_exp(a, f)),
+        ExpKind::Some(x) | ExpKind::Field(x, _) | ExpKind::Len(x) | ExpKind::Not(x) | ExpKind::Neg(x) | ExpKind::Sub(x, _) => visit_exp(x, f),
+        ExpKind::Iter(body, spec) => {
+            if let Some(c) = &spec.count {
+                visit_exp(c, f);
+            }
+            visit_exp(body, f);
+        }
+        ExpKind::Index(a, b) | ExpKind::Bin(_, a, b) | ExpKind::Cmp(_, a, b) => {
+            visit_exp(a, f);
+            visit_exp(b, f);
+        }
+        ExpKind::Slice(a, b, c) => {
+            visit_exp(a, f);
+            visit_exp(b, f);
+            visit_exp(c, f);
+        }
+        ExpKind::Update(a, path, _, v) => {
+            visit_exp(a, f);
+            for p in path {
+                match p {
+                    Path::Field(_) => {}
+                    Path::Index(i) => visit_exp(i, f),
+                    Path::Slice(i, n) => {
+                        visit_exp(i, f);
+                        visit_exp(n, f);
+                    }
+                }
+            }
+            visit_exp(v, f);
+        }
+    }
+}
+
+/// Calls `f` on every expression of a premise.
+pub fn visit_premise(p: &Premise, f: &mut dyn FnMut(&Exp)) {
+    match &p.kind {
+        PremiseKind::If { exp, .. } => visit_exp(exp, f),
+        PremiseKind::Otherwise => {}
+        PremiseKind::Rel { args, .. } => args.iter().for_each(|a| visit_exp(a, f)),
+        PremiseKind::Iter { premise, iter } => {
+            if let Some(c) = &iter.count {
+                visit_exp(c, f);
+            }
+            visit_premise(premise, f);
+        }
+    }
+}

@@ -22,6 +22,17 @@ pub fn decode_module(bytes: &[u8]) -> Result<(Module, Ctx), DecodeError> {
     Ok((m, c))
 }
 
+/// Decodes a binary module into an existing arena context (sequences of modules decoded
+/// earlier stay valid).
+pub fn decode_module_in(bytes: &[u8], c: &mut Ctx) -> Result<Module, DecodeError> {
+    let mut r = Reader::new(bytes);
+    let m = bmodule(&mut r, c).map_err(|f| f.into_error("unexpected content after last section"))?;
+    if !r.at_end() {
+        return Err(r.error(r.pos(), "unexpected content after last section"));
+    }
+    Ok(m)
+}
+
 // from spec/5.1-binary-values.wspec:9 grammar Bbyte
 pub fn bbyte(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Byte> {
     Ok(rd_.byte()?)
@@ -1206,12 +1217,12 @@ fn bsubtype_p2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Subtype> {
 }
 
 // from spec/5.2-binary-types.wspec:90 grammar Brectype
-pub fn brectype(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Rectype> {
+pub fn brectype(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<std::rc::Rc<Rectype>> {
     let start = rd_.pos();
     brectype_alts(rd_, cx_).map_err(|e| e.reached_at(rd_.pos()).harden(start, "malformed rectype"))
 }
 
-fn brectype_alts(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Rectype> {
+fn brectype_alts(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<std::rc::Rc<Rectype>> {
     let start = rd_.pos();
     let mut best = Best::new();
     match brectype_p0(rd_, cx_) { Ok(v) => return Ok(v), Err(e) => { let e = e.reached_at(rd_.pos()); if e.message.is_some() && e.reached > start { return Err(e); } best.add(e); rd_.set_pos(start); } }
@@ -1220,22 +1231,22 @@ fn brectype_alts(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Rectype> {
 }
 
 // from spec/5.2-binary-types.wspec:91
-fn brectype_p0(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Rectype> {
+fn brectype_p0(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<std::rc::Rc<Rectype>> {
     let start = rd_.pos();
     if rd_.peek()? != 0x4e { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
     let v_1 = blist(rd_, cx_, &mut |rd_: &mut Reader<'_>, cx_: &mut Ctx| -> R<Subtype> { let v_1 = bsubtype(rd_, cx_)?;
      Ok(v_1) })?;
     let st = v_1;
-    Ok(Rectype(st))
+    Ok(std::rc::Rc::new(Rectype(st)))
 }
 
 // from spec/5.2-binary-types.wspec:92
-fn brectype_p1(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Rectype> {
+fn brectype_p1(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<std::rc::Rc<Rectype>> {
     let start = rd_.pos();
     let v_1 = bsubtype(rd_, cx_)?;
     let st = v_1;
-    Ok(Rectype(vec![st]))
+    Ok(std::rc::Rc::new(Rectype(vec![st])))
 }
 
 // from spec/5.2-binary-types.wspec:98 grammar Blimits

@@ -7,5 +7,6 @@
 pub mod syntax;
 pub mod decode;
 pub mod show;
+pub mod exec;
 
 pub use wspec_runtime::{Arena, Seq};

@@ -102,6 +102,12 @@ impl<T: Show> Show for Box<T> {
     }
 }
 
+impl<T: Show> Show for std::rc::Rc<T> {
+    fn show(&self, p: &mut Printer<'_>) {
+        (**self).show(p)
+    }
+}
+
 impl<T: Show> Show for Option<T> {
     fn show(&self, p: &mut Printer<'_>) {
         match self {
@@ -2980,6 +2986,105 @@ impl Show for Module {
         p.newline();
         p.word("CUSTOMS ");
         self.customs.show(p);
+        p.word("");
+        p.indent -= 1;
+        p.newline();
+        p.word("}");
+    }
+}
+
+impl Show for Init {
+    fn show(&self, p: &mut Printer<'_>) {
+        match self {
+            Init::Set => {
+                p.word("SET");
+            }
+            Init::Unset => {
+                p.word("UNSET");
+            }
+        }
+    }
+}
+
+impl Show for Localtype {
+    fn show(&self, p: &mut Printer<'_>) {
+                p.word("(");
+                self.0.show(p);
+                p.word(" ");
+                self.1.show(p);
+                p.word(")");
+    }
+}
+
+impl Show for Instrtype {
+    fn show(&self, p: &mut Printer<'_>) {
+                p.word("(");
+                self.0.show(p);
+                p.word(" ");
+                p.word("->_(");
+                self.1.show(p);
+                p.word(")");
+                p.word(" ");
+                self.2.show(p);
+                p.word(")");
+    }
+}
+
+impl Show for Context {
+    fn show(&self, p: &mut Printer<'_>) {
+        p.word("{");
+        p.indent += 1;
+        p.newline();
+        p.word("TYPES ");
+        self.types.show(p);
+        p.word(",");
+        p.newline();
+        p.word("RECS ");
+        self.recs.show(p);
+        p.word(",");
+        p.newline();
+        p.word("TAGS ");
+        self.tags.show(p);
+        p.word(",");
+        p.newline();
+        p.word("GLOBALS ");
+        self.globals.show(p);
+        p.word(",");
+        p.newline();
+        p.word("MEMS ");
+        self.mems.show(p);
+        p.word(",");
+        p.newline();
+        p.word("TABLES ");
+        self.tables.show(p);
+        p.word(",");
+        p.newline();
+        p.word("FUNCS ");
+        self.funcs.show(p);
+        p.word(",");
+        p.newline();
+        p.word("DATAS ");
+        self.datas.show(p);
+        p.word(",");
+        p.newline();
+        p.word("ELEMS ");
+        self.elems.show(p);
+        p.word(",");
+        p.newline();
+        p.word("LOCALS ");
+        self.locals.show(p);
+        p.word(",");
+        p.newline();
+        p.word("LABELS ");
+        self.labels.show(p);
+        p.word(",");
+        p.newline();
+        p.word("RETURN ");
+        self.return_.show(p);
+        p.word(",");
+        p.newline();
+        p.word("REFS ");
+        self.refs.show(p);
         p.word("");
         p.indent -= 1;
         p.newline();

@@ -208,7 +208,7 @@ pub struct Rectype(pub Vec<Subtype>);
 // from spec/1.2-types.wspec:25
 /// `deftype`: defined type.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
-pub struct Deftype(pub Rectype, pub u64);
+pub struct Deftype(pub std::rc::Rc<Rectype>, pub u64);
 
 // from spec/1.2-types.wspec:27
 /// `typeuse`: type use.
@@ -1148,7 +1148,7 @@ pub enum Datamode {
 // from spec/1.4-modules.wspec:13
 /// `type`: type definition.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
-pub struct Type(pub Rectype);
+pub struct Type(pub std::rc::Rc<Rectype>);
 
 // from spec/1.4-modules.wspec:14
 /// `tag`: tag.
@@ -1228,6 +1228,43 @@ pub struct Module {
     pub customs: Vec<Custom>,
 }
 
+// from spec/2.0-validation-contexts.wspec:7
+/// `init`: initialization status.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Init {
+    Set,
+    Unset,
+}
+
+// from spec/2.0-validation-contexts.wspec:9
+/// `localtype`: local type.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Localtype(pub Init, pub Valtype);
+
+// from spec/2.0-validation-contexts.wspec:14
+/// `instrtype`: instruction type.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Instrtype(pub Resulttype, pub Vec<Localidx>, pub Resulttype);
+
+// from spec/2.0-validation-contexts.wspec:29
+/// `context`: context.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Context {
+    pub types: Vec<Deftype>,
+    pub recs: Vec<Subtype>,
+    pub tags: Vec<Tagtype>,
+    pub globals: Vec<Globaltype>,
+    pub mems: Vec<Memtype>,
+    pub tables: Vec<Tabletype>,
+    pub funcs: Vec<Deftype>,
+    pub datas: Vec<Datatype>,
+    pub elems: Vec<Elemtype>,
+    pub locals: Vec<Localtype>,
+    pub labels: Vec<Resulttype>,
+    pub return_: Option<Resulttype>,
+    pub refs: Vec<Funcidx>,
+}
+
 // from spec/4.0-execution-configurations.wspec:13
 /// `addr`: address.
 pub type Addr = u64;
@@ -1287,17 +1324,17 @@ pub enum Externaddr {
     Func(Funcaddr),
 }
 
-// from spec/4.0-execution-configurations.wspec:34
+// from spec/4.0-execution-configurations.wspec:33
 /// `num`: number value.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct Num_(pub Numtype, pub Num);
 
-// from spec/4.0-execution-configurations.wspec:35
+// from spec/4.0-execution-configurations.wspec:34
 /// `vec`: vector value.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct Vec__(pub Vectype, pub u128);
 
-// from spec/4.0-execution-configurations.wspec:40
+// from spec/4.0-execution-configurations.wspec:39
 /// `ref`: reference value.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum Ref {
@@ -1311,7 +1348,7 @@ pub enum Ref {
     RefExtern(Box<Ref>),
 }
 
-// from spec/4.0-execution-configurations.wspec:50
+// from spec/4.0-execution-configurations.wspec:49
 /// `val`: value.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum Val {
@@ -1320,7 +1357,7 @@ pub enum Val {
     Ref(Ref),
 }
 
-// from spec/4.0-execution-configurations.wspec:54
+// from spec/4.0-execution-configurations.wspec:53
 /// `result`: result.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum Result_ {
@@ -1329,12 +1366,12 @@ pub enum Result_ {
     Trap,
 }
 
-// from spec/4.0-execution-configurations.wspec:61
+// from spec/4.0-execution-configurations.wspec:60
 /// `hostfunc`: host function.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct Hostfunc(pub u64);
 
-// from spec/4.0-execution-configurations.wspec:62
+// from spec/4.0-execution-configurations.wspec:61
 /// `funccode`: function code.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum Funccode {
@@ -1342,14 +1379,14 @@ pub enum Funccode {
     Hostfunc(Hostfunc),
 }
 
-// from spec/4.0-execution-configurations.wspec:64
+// from spec/4.0-execution-configurations.wspec:63
 /// `taginst`: tag instance.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct Taginst {
     pub type_: Tagtype,
 }
 
-// from spec/4.0-execution-configurations.wspec:65
+// from spec/4.0-execution-configurations.wspec:64
 /// `globalinst`: global instance.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct Globalinst {
@@ -1357,7 +1394,7 @@ pub struct Globalinst {
     pub value: Val,
 }
 
-// from spec/4.0-execution-configurations.wspec:66
+// from spec/4.0-execution-configurations.wspec:65
 /// `meminst`: memory instance.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct Meminst {
@@ -1365,7 +1402,7 @@ pub struct Meminst {
     pub bytes: Vec<Byte>,
 }
 
-// from spec/4.0-execution-configurations.wspec:67
+// from spec/4.0-execution-configurations.wspec:66
 /// `tableinst`: table instance.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct Tableinst {
@@ -1373,23 +1410,23 @@ pub struct Tableinst {
     pub refs: Vec<Ref>,
 }
 
-// from spec/4.0-execution-configurations.wspec:68
+// from spec/4.0-execution-configurations.wspec:67
 /// `funcinst`: function instance.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct Funcinst {
     pub type_: Deftype,
-    pub module: Moduleinst,
+    pub module: std::rc::Rc<Moduleinst>,
     pub code: Funccode,
 }
 
-// from spec/4.0-execution-configurations.wspec:69
+// from spec/4.0-execution-configurations.wspec:68
 /// `datainst`: data instance.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct Datainst {
     pub bytes: Vec<Byte>,
 }
 
-// from spec/4.0-execution-configurations.wspec:70
+// from spec/4.0-execution-configurations.wspec:69
 /// `eleminst`: element instance.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct Eleminst {
@@ -1397,7 +1434,7 @@ pub struct Eleminst {
     pub refs: Vec<Ref>,
 }
 
-// from spec/4.0-execution-configurations.wspec:71
+// from spec/4.0-execution-configurations.wspec:70
 /// `exportinst`: export instance.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct Exportinst {
@@ -1405,12 +1442,12 @@ pub struct Exportinst {
     pub addr: Externaddr,
 }
 
-// from spec/4.0-execution-configurations.wspec:73
+// from spec/4.0-execution-configurations.wspec:72
 /// `packval`: packed value.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct Packval(pub Packtype, pub u16);
 
-// from spec/4.0-execution-configurations.wspec:74
+// from spec/4.0-execution-configurations.wspec:73
 /// `fieldval`: field value.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum Fieldval {
@@ -1418,7 +1455,7 @@ pub enum Fieldval {
     Packval(Packval),
 }
 
-// from spec/4.0-execution-configurations.wspec:76
+// from spec/4.0-execution-configurations.wspec:75
 /// `structinst`: structure instance.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct Structinst {
@@ -1426,7 +1463,7 @@ pub struct Structinst {
     pub fields: Vec<Fieldval>,
 }
 
-// from spec/4.0-execution-configurations.wspec:77
+// from spec/4.0-execution-configurations.wspec:76
 /// `arrayinst`: array instance.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct Arrayinst {
@@ -1434,7 +1471,7 @@ pub struct Arrayinst {
     pub fields: Vec<Fieldval>,
 }
 
-// from spec/4.0-execution-configurations.wspec:78
+// from spec/4.0-execution-configurations.wspec:77
 /// `exninst`: exception instance.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct Exninst {
@@ -1442,7 +1479,7 @@ pub struct Exninst {
     pub fields: Vec<Val>,
 }
 
-// from spec/4.0-execution-configurations.wspec:80
+// from spec/4.0-execution-configurations.wspec:79
 /// `moduleinst`: module instance.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct Moduleinst {
@@ -1457,39 +1494,39 @@ pub struct Moduleinst {
     pub exports: Vec<Exportinst>,
 }
 
-// from spec/4.0-execution-configurations.wspec:93
+// from spec/4.0-execution-configurations.wspec:92
 /// `store`: store.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct Store {
     pub tags: Vec<Taginst>,
     pub globals: Vec<Globalinst>,
-    pub mems: Vec<Meminst>,
-    pub tables: Vec<Tableinst>,
-    pub funcs: Vec<Funcinst>,
-    pub datas: Vec<Datainst>,
-    pub elems: Vec<Eleminst>,
-    pub structs: Vec<Structinst>,
-    pub arrays: Vec<Arrayinst>,
-    pub exns: Vec<Exninst>,
+    pub mems: Vec<std::rc::Rc<Meminst>>,
+    pub tables: Vec<std::rc::Rc<Tableinst>>,
+    pub funcs: Vec<std::rc::Rc<Funcinst>>,
+    pub datas: Vec<std::rc::Rc<Datainst>>,
+    pub elems: Vec<std::rc::Rc<Eleminst>>,
+    pub structs: Vec<std::rc::Rc<Structinst>>,
+    pub arrays: Vec<std::rc::Rc<Arrayinst>>,
+    pub exns: Vec<std::rc::Rc<Exninst>>,
 }
 
-// from spec/4.0-execution-configurations.wspec:107
+// from spec/4.0-execution-configurations.wspec:106
 /// `frame`: frame.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct Frame {
     pub locals: Vec<Option<Val>>,
-    pub module: Moduleinst,
+    pub module: std::rc::Rc<Moduleinst>,
 }
 
-// from spec/4.0-execution-configurations.wspec:146
+// from spec/4.0-execution-configurations.wspec:145
 /// `state`: state.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct State(pub Store, pub Frame);
 
-// from spec/4.0-execution-configurations.wspec:147
+// from spec/4.0-execution-configurations.wspec:146
 /// `config`: configuration.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
-pub struct Config(pub State, pub Seq<Instr>);
+pub struct Config(pub State, pub Vec<Instr>);
 
 // from spec/5.4-binary-modules.wspec:149
 /// `code`: code.

@@ -56,3 +56,282 @@ pub fn opt<X>(xs: Vec<X>) -> Option<Option<X>> {
     }
     Some(xs.into_iter().next())
 }
+
+// ---------------------------------------------------------------------------------------------
+// Numerics: the generated code's view of the functions in `numerics` (widths as `u64`, integers
+// of a width as `u128`, floats as bit patterns in `u64`). Each returns `None` where its
+// definition is undefined; a definition of a set of allowed results (`hint(choice)`) returns one
+// of them.
+
+use crate::numerics as nm;
+
+fn width(n: u64) -> Option<u32> {
+    u32::try_from(n).ok().filter(|n| (1..=64).contains(n))
+}
+
+fn int(n: u32, a: u128) -> Option<u64> {
+    u64::try_from(a).ok().filter(|a| n == 64 || *a >> n == 0)
+}
+
+/// A float operation at width 32 or 64 on bit patterns.
+fn float1(n: u64, a: u64, f32op: impl Fn(f32) -> f32, f64op: impl Fn(f64) -> f64) -> Option<u64> {
+    match n {
+        32 => Some(f32op(f32::from_bits(u32::try_from(a).ok()?)).to_bits() as u64),
+        64 => Some(f64op(f64::from_bits(a)).to_bits()),
+        _ => None,
+    }
+}
+
+fn float2(n: u64, a: u64, b: u64, f32op: impl Fn(f32, f32) -> f32, f64op: impl Fn(f64, f64) -> f64) -> Option<u64> {
+    match n {
+        32 => Some(f32op(f32::from_bits(u32::try_from(a).ok()?), f32::from_bits(u32::try_from(b).ok()?)).to_bits() as u64),
+        64 => Some(f64op(f64::from_bits(a), f64::from_bits(b)).to_bits()),
+        _ => None,
+    }
+}
+
+fn float_rel(n: u64, a: u64, b: u64, f32op: impl Fn(f32, f32) -> u32, f64op: impl Fn(f64, f64) -> u32) -> Option<u32> {
+    match n {
+        32 => Some(f32op(f32::from_bits(u32::try_from(a).ok()?), f32::from_bits(u32::try_from(b).ok()?))),
+        64 => Some(f64op(f64::from_bits(a), f64::from_bits(b))),
+        _ => None,
+    }
+}
+
+macro_rules! int_binary {
+    ($($name:ident),*) => {$(
+        pub fn $name(n: u64, a: u128, b: u128) -> Option<u128> {
+            let n = width(n)?;
+            Some(nm::$name(n, int(n, a)?, int(n, b)?) as u128)
+        }
+    )*};
+}
+int_binary!(iadd, isub, imul, imin_u, imin_s, imax_u, imax_s, iadd_sat_u, iadd_sat_s, isub_sat_u, isub_sat_s, iavgr_u, iq15mulr_sat_s, iand, iandnot, ior, ixor, ishl, ishr_u, ishr_s, irotl, irotr);
+
+macro_rules! int_partial {
+    ($($name:ident),*) => {$(
+        pub fn $name(n: u64, a: u128, b: u128) -> Option<Option<u128>> {
+            let n = width(n)?;
+            Some(nm::$name(n, int(n, a)?, int(n, b)?).map(u128::from))
+        }
+    )*};
+}
+int_partial!(idiv_u, idiv_s, irem_u, irem_s);
+
+macro_rules! int_unary {
+    ($($name:ident),*) => {$(
+        pub fn $name(n: u64, a: u128) -> Option<u128> {
+            let n = width(n)?;
+            Some(nm::$name(n, int(n, a)?) as u128)
+        }
+    )*};
+}
+int_unary!(ineg, iabs, inot, iclz, ictz, ipopcnt);
+
+macro_rules! int_test {
+    ($($name:ident),*) => {$(
+        pub fn $name(n: u64, a: u128) -> Option<u32> {
+            let n = width(n)?;
+            Some(nm::$name(n, int(n, a)?))
+        }
+    )*};
+}
+int_test!(ieqz, inez);
+
+macro_rules! int_rel {
+    ($($name:ident),*) => {$(
+        pub fn $name(n: u64, a: u128, b: u128) -> Option<u32> {
+            let n = width(n)?;
+            Some(nm::$name(n, int(n, a)?, int(n, b)?))
+        }
+    )*};
+}
+int_rel!(ieq, ine, ilt_u, ilt_s, igt_u, igt_s, ile_u, ile_s, ige_u, ige_s);
+
+pub fn ibitselect(n: u64, a: u128, b: u128, c: u128) -> Option<u128> {
+    if n == 128 {
+        return Some((a & c) | (b & !c));
+    }
+    let n = width(n)?;
+    Some(nm::ibitselect(n, int(n, a)?, int(n, b)?, int(n, c)?) as u128)
+}
+
+pub fn iextend_s(n: u64, m: u64, a: u128) -> Option<u128> {
+    let n = width(n)?;
+    let m = u32::try_from(m).ok().filter(|m| *m <= n)?;
+    Some(nm::iextend_s(n, m, int(n, a)?) as u128)
+}
+
+/// `$signed_`
+pub fn signed(n: u64, i: u64) -> Option<i64> {
+    let n = width(n)?;
+    (n == 64 || i >> n == 0).then(|| nm::signed(n, i))
+}
+
+pub fn ibits(n: u64, a: u128) -> Option<Vec<u8>> {
+    let n = width(n)?;
+    Some(nm::ibits(n, int(n, a)?))
+}
+
+pub fn inv_ibits(n: u64, bits: Vec<u8>) -> Option<u128> {
+    let n = width(n)?;
+    (bits.len() == n as usize).then_some(())?;
+    nm::inv_ibits(n, &bits).map(u128::from)
+}
+
+pub fn fbits(n: u64, a: u64) -> Option<Vec<u8>> {
+    match n {
+        32 => Some(nm::fbits(f32::from_bits(u32::try_from(a).ok()?))),
+        64 => Some(nm::fbits(f64::from_bits(a))),
+        _ => None,
+    }
+}
+
+pub fn inv_fbits(n: u64, bits: Vec<u8>) -> Option<u64> {
+    match n {
+        32 => nm::inv_fbits::<f32>(&bits).map(|f| f.to_bits() as u64),
+        64 => nm::inv_fbits::<f64>(&bits).map(|f| f.to_bits()),
+        _ => None,
+    }
+}
+
+/// `$fzero`: positive zero.
+pub fn fzero(n: u64) -> Option<u64> {
+    matches!(n, 32 | 64).then_some(0)
+}
+
+macro_rules! float_binary {
+    ($($name:ident),*) => {$(
+        pub fn $name(n: u64, a: u64, b: u64) -> Option<u64> {
+            float2(n, a, b, nm::$name::<f32>, nm::$name::<f64>)
+        }
+    )*};
+}
+float_binary!(fadd, fsub, fmul, fdiv, fmin, fmax, fpmin, fpmax, fcopysign);
+
+macro_rules! float_unary {
+    ($($name:ident),*) => {$(
+        pub fn $name(n: u64, a: u64) -> Option<u64> {
+            float1(n, a, nm::$name::<f32>, nm::$name::<f64>)
+        }
+    )*};
+}
+float_unary!(fabs, fneg, fsqrt, fceil, ffloor, ftrunc, fnearest);
+
+macro_rules! float_rel {
+    ($($name:ident),*) => {$(
+        pub fn $name(n: u64, a: u64, b: u64) -> Option<u32> {
+            float_rel(n, a, b, nm::$name::<f32>, nm::$name::<f64>)
+        }
+    )*};
+}
+float_rel!(feq, fne, flt, fgt, fle, fge);
+
+macro_rules! int_convert {
+    ($($name:ident),*) => {$(
+        pub fn $name(m: u64, n: u64, a: u128) -> Option<u128> {
+            let (m, n) = (width(m)?, width(n)?);
+            Some(nm::$name(m, n, int(m, a)?) as u128)
+        }
+    )*};
+}
+int_convert!(extend_u, extend_s, wrap, narrow_s, narrow_u);
+
+fn with_float<T>(m: u64, a: u64, f32op: impl Fn(f32) -> T, f64op: impl Fn(f64) -> T) -> Option<T> {
+    match m {
+        32 => Some(f32op(f32::from_bits(u32::try_from(a).ok()?))),
+        64 => Some(f64op(f64::from_bits(a))),
+        _ => None,
+    }
+}
+
+pub fn trunc_u(m: u64, n: u64, a: u64) -> Option<Option<u128>> {
+    let n = width(n)?;
+    with_float(m, a, |f| nm::trunc_u(n, f), |f| nm::trunc_u(n, f)).map(|r| r.map(u128::from))
+}
+
+pub fn trunc_s(m: u64, n: u64, a: u64) -> Option<Option<u128>> {
+    let n = width(n)?;
+    with_float(m, a, |f| nm::trunc_s(n, f), |f| nm::trunc_s(n, f)).map(|r| r.map(u128::from))
+}
+
+pub fn trunc_sat_u(m: u64, n: u64, a: u64) -> Option<u128> {
+    let n = width(n)?;
+    with_float(m, a, |f| nm::trunc_sat_u(n, f), |f| nm::trunc_sat_u(n, f)).map(u128::from)
+}
+
+pub fn trunc_sat_s(m: u64, n: u64, a: u64) -> Option<u128> {
+    let n = width(n)?;
+    with_float(m, a, |f| nm::trunc_sat_s(n, f), |f| nm::trunc_sat_s(n, f)).map(u128::from)
+}
+
+pub fn convert_u(m: u64, n: u64, a: u128) -> Option<u64> {
+    let m = width(m)?;
+    let a = int(m, a)?;
+    match n {
+        32 => Some(nm::convert_u::<f32>(m, a).to_bits() as u64),
+        64 => Some(nm::convert_u::<f64>(m, a).to_bits()),
+        _ => None,
+    }
+}
+
+pub fn convert_s(m: u64, n: u64, a: u128) -> Option<u64> {
+    let m = width(m)?;
+    let a = int(m, a)?;
+    match n {
+        32 => Some(nm::convert_s::<f32>(m, a).to_bits() as u64),
+        64 => Some(nm::convert_s::<f64>(m, a).to_bits()),
+        _ => None,
+    }
+}
+
+pub fn promote(m: u64, n: u64, a: u64) -> Option<u64> {
+    (m == 32 && n == 64).then_some(())?;
+    Some(nm::promote(f32::from_bits(u32::try_from(a).ok()?)).to_bits())
+}
+
+pub fn demote(m: u64, n: u64, a: u64) -> Option<u64> {
+    (m == 64 && n == 32).then_some(())?;
+    Some(nm::demote(f64::from_bits(a)).to_bits() as u64)
+}
+
+/// `$fma_`: `a * b + c` rounded once.
+pub fn fma(n: u64, a: u64, b: u64, c: u64) -> Option<u64> {
+    match n {
+        32 => {
+            let f = |x: u64| u32::try_from(x).ok().map(f32::from_bits);
+            Some(f(a)?.mul_add(f(b)?, f(c)?).to_bits() as u64)
+        }
+        64 => Some(f64::from_bits(a).mul_add(f64::from_bits(b), f64::from_bits(c)).to_bits()),
+        _ => None,
+    }
+}
+
+/// `$fneg`: the sign flipped.
+pub fn fnegate(n: u64, a: u64) -> Option<u64> {
+    match n {
+        32 => Some(u32::try_from(a).ok()? as u64 ^ 0x8000_0000),
+        64 => Some(a ^ 0x8000_0000_0000_0000),
+        _ => None,
+    }
+}
+
+/// `$frelaxed_min_`: one of the results the relaxed minimum allows (that of `fmin`).
+pub fn frelaxed_min(n: u64, a: u64, b: u64) -> Option<u64> {
+    fmin(n, a, b)
+}
+
+/// `$frelaxed_max_`: one of the results the relaxed maximum allows (that of `fmax`).
+pub fn frelaxed_max(n: u64, a: u64, b: u64) -> Option<u64> {
+    fmax(n, a, b)
+}
+
+/// `$frelaxed_madd_`: one of the allowed results (the fused one).
+pub fn frelaxed_madd(n: u64, a: u64, b: u64, c: u64) -> Option<u64> {
+    fma(n, a, b, c)
+}
+
+/// `$frelaxed_nmadd_`: one of the allowed results (the fused one, of `-a * b + c`).
+pub fn frelaxed_nmadd(n: u64, a: u64, b: u64, c: u64) -> Option<u64> {
+    fma(n, fnegate(n, a)?, b, c)
+}

@@ -4,7 +4,9 @@
 
 pub mod arena;
 pub mod builtins;
+pub mod checker;
 pub mod fail;
+pub mod machine;
 pub mod num;
 pub mod numerics;
 pub mod reader;

@@ -43,3 +43,33 @@ pub fn same_len(lens: &[usize]) -> R<usize> {
 pub fn first<T: Clone>(xs: Vec<T>) -> R<T> {
     xs.into_iter().next().ok_or_else(Fail::soft)
 }
+
+/// `&xs[i]`, failing (softly) out of bounds.
+#[inline]
+pub fn at<T>(xs: &[T], i: Wide) -> R<&T> {
+    usize::try_from(i).ok().and_then(|i| xs.get(i)).ok_or_else(Fail::soft)
+}
+
+/// `&mut xs[i]`, failing (softly) out of bounds.
+#[inline]
+pub fn at_mut<T>(xs: &mut [T], i: Wide) -> R<&mut T> {
+    usize::try_from(i).ok().and_then(move |i| xs.get_mut(i)).ok_or_else(Fail::soft)
+}
+
+/// `xs[i : n] = ys`: replaces `n` elements from `i` with `ys`.
+pub fn splice<T>(xs: &mut Vec<T>, i: Wide, n: Wide, ys: Vec<T>) -> R<()> {
+    let i = usize::try_from(i).map_err(|_| Fail::soft())?;
+    let n = usize::try_from(n).map_err(|_| Fail::soft())?;
+    let end = i.checked_add(n).ok_or_else(Fail::soft)?;
+    if end > xs.len() {
+        return Err(Fail::soft());
+    }
+    if ys.len() == n {
+        for (x, y) in xs[i..end].iter_mut().zip(ys) {
+            *x = y;
+        }
+    } else {
+        xs.splice(i..end, ys);
+    }
+    Ok(())
+}

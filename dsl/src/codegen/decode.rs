@@ -18,7 +18,7 @@
 
 use super::names::{fn_name, var_name};
 use super::rust::{conv_name, Conv, Fx, Local, Unit};
-use super::{has_hint, hint_text, Gen};
+use super::{has_hint, hint_text, indent, Gen};
 use crate::ir::*;
 use std::collections::{BTreeSet, HashMap};
 use std::fmt::Write;
@@ -211,7 +211,18 @@ impl Gen<'_> {
              \x20       return Err(r.error(r.pos(), {trailing:?}));\n\
              \x20   }}\n\
              \x20   Ok((m, c))\n\
+             }}\n\n\
+             /// Decodes a binary module into an existing arena context (sequences of modules decoded\n\
+             /// earlier stay valid).\n\
+             pub fn decode_module_in(bytes: &[u8], c: &mut Ctx) -> Result<Module, DecodeError> {{\n\
+             \x20   let mut r = Reader::new(bytes);\n\
+             \x20   let m = {}(&mut r, c).map_err(|f| f.into_error({fallback:?}))?;\n\
+             \x20   if !r.at_end() {{\n\
+             \x20       return Err(r.error(r.pos(), {trailing:?}));\n\
+             \x20   }}\n\
+             \x20   Ok(m)\n\
              }}\n",
+            self.gram_fn(g),
             self.gram_fn(g)
         );
     }
@@ -588,7 +599,7 @@ impl Gen<'_> {
         fx.ctx = Some("cx_".into());
         for gp in &gr.params {
             if let GramParam::Value(n, t) = gp {
-                fx.locals.insert(n.clone(), Local { rust: var_name(n), ty: t.clone(), dim: 0, opt: vec![] });
+                fx.locals.insert(n.clone(), Local::owned(var_name(n), t.clone(), 0, vec![]));
             }
         }
         let mut body = String::new();
@@ -882,7 +893,7 @@ impl Gen<'_> {
             let _ = writeln!(out, "let {rust} = {a};");
             let mut opt = vec![spec.kind == IterKind::Opt];
             opt.extend(l.opt.iter().copied());
-            fx.locals.insert(k.clone(), Local { rust, ty: l.ty.clone(), dim: l.dim + 1, opt });
+            fx.locals.insert(k.clone(), Local::owned(rust, l.ty.clone(), l.dim + 1, opt));
         }
         if spec.kind == IterKind::Opt {
             // Optionals are held as `Option`s.
@@ -965,10 +976,10 @@ impl Gen<'_> {
                     let src = inner.fresh("src");
                     let el = inner.fresh(&l.rust);
                     srcs.push((src.clone(), el.clone(), l.rust.clone()));
-                    inner.locals.insert(v.clone(), Local { rust: el, ty: l.ty.clone(), dim: l.dim - 1, opt: l.opt[1..].to_vec() });
+                    inner.locals.insert(v.clone(), Local::owned(el, l.ty.clone(), l.dim - 1, l.opt[1..].to_vec()));
                 }
                 if let Some(i) = &iter.index {
-                    inner.locals.insert(i.clone(), Local { rust: var_name(i), ty: Ty::Nat, dim: 0, opt: vec![] });
+                    inner.locals.insert(i.clone(), Local::owned(var_name(i), Ty::Nat, 0, vec![]));
                 }
                 let before: std::collections::HashSet<String> = inner.locals.keys().cloned().collect();
                 let mut body = String::new();
@@ -1013,7 +1024,7 @@ impl Gen<'_> {
                     }
                     let mut opt = vec![iter.kind == IterKind::Opt];
                     opt.extend(l.opt.iter().copied());
-                    fx.locals.insert(k.clone(), Local { rust, ty: l.ty.clone(), dim: l.dim + 1, opt });
+                    fx.locals.insert(k.clone(), Local::owned(rust, l.ty.clone(), l.dim + 1, opt));
                 }
                 Ok(())
             }
@@ -1073,7 +1084,7 @@ impl Gen<'_> {
         Ok(out)
     }
 
-    fn gen_convs(&self, out: &mut String, unit: &Unit) {
+    pub(super) fn gen_convs(&self, out: &mut String, unit: &Unit) {
         let _ = writeln!(out, "/// Conversions between types of which one contains the other's values.\npub mod conv {{\n    use super::*;\n");
         let mut done = BTreeSet::new();
         loop {
@@ -1122,15 +1133,40 @@ impl Gen<'_> {
             }
             let _ = pat_wrappers;
             let target = self.con_path(to, &[], decl, inst, case, m, 0);
+            // Boxed fields on either side (a recursive type boxes what the other need not).
+            let slots_of = |owner: TypeId, owner_inst: Option<usize>| -> Vec<Ty> {
+                self.case_index_in(owner, owner_inst, m).and_then(|i| self.mixop_of(owner, owner_inst, i)).map(|mm| mm.slots.clone()).unwrap_or_default()
+            };
+            let from_slots = slots_of(ctor_path.2, ctor_path.3);
             match target {
-                Some((ws, (ctor, _), _, _)) => {
-                    let mut e = if nargs == 0 { ctor } else { format!("{ctor}({})", binders.join(", ")) };
+                Some((ws, (ctor, _), towner, towner_inst)) => {
+                    let to_slots = slots_of(towner, towner_inst);
+                    let args: Vec<String> = binders
+                        .iter()
+                        .enumerate()
+                        .map(|(k, b)| {
+                            let fb = from_slots.get(k).is_some_and(|t| self.field_boxed(&self.repr(t), ctor_path.2));
+                            let tb = to_slots.get(k).is_some_and(|t| self.field_boxed(&self.repr(t), towner));
+                            match (fb, tb) {
+                                (true, false) => format!("*{b}"),
+                                (false, true) => format!("Box::new({b})"),
+                                _ => b.clone(),
+                            }
+                        })
+                        .collect();
+                    let mut e = if nargs == 0 { ctor } else { format!("{ctor}({})", args.join(", ")) };
                     for w in ws.iter().rev() {
                         e = format!("{w}({e})");
                     }
                     if c.narrow {
                         e = format!("Some({e})");
                     }
+                    let _ = writeln!(out, "        {pat} => {e},");
+                }
+                // A notation without atoms of one slot (`storeop_(Inn) = sz`) is its slot.
+                None if m.atoms().is_empty() && nargs == 1 && matches!(self.expand(&m.slots[0]), Ty::Named(id, _) if id == to) => {
+                    let v = if from_slots.first().is_some_and(|t| self.field_boxed(&self.repr(t), ctor_path.2)) { "*f0" } else { "f0" };
+                    let e = if c.narrow { format!("Some({v})") } else { v.to_string() };
                     let _ = writeln!(out, "        {pat} => {e},");
                 }
                 None if c.narrow => {
@@ -1247,9 +1283,6 @@ fn byte_pattern(set: &BTreeSet<u8>) -> String {
     set.iter().map(|b| format!("{b:#04x}")).collect::<Vec<_>>().join(" | ")
 }
 
-fn indent(s: &str) -> String {
-    s.lines().map(|l| if l.is_empty() { "\n".to_string() } else { format!("    {l}\n") }).collect()
-}
 
 fn nest(t: &Ty, dim: usize) -> Ty {
     let mut t = t.clone();

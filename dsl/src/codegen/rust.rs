@@ -44,6 +44,28 @@ pub struct Local {
     /// How many iterations deep it is held (`Vec<Vec<T>>` for 2).
     pub dim: usize,
     pub opt: Vec<bool>,
+    pub kind: LocalKind,
+}
+
+/// What the Rust code of a local is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LocalKind {
+    /// A Rust variable holding the view.
+    Owned,
+    /// A Rust variable holding a reference to the view.
+    Ref,
+    /// A place expression (`(*z).0.locals`) denoting the view, read where it is used.
+    Place,
+    /// A reference to a slice (`&[T]`) of the elements of a sequence.
+    Slice,
+    /// An arena sequence handle (`Seq<T>`), viewed through the arena context.
+    Handle,
+}
+
+impl Local {
+    pub fn owned(rust: String, ty: Ty, dim: usize, opt: Vec<bool>) -> Local {
+        Local { rust, ty, dim, opt, kind: LocalKind::Owned }
+    }
 }
 
 /// Compiling one function body.
@@ -58,13 +80,15 @@ pub struct Fx<'g, 'a> {
     pub span: Span,
     /// Variables that may be moved rather than cloned: used once, in the last expression.
     pub movable: HashSet<String>,
+    /// Set when compiling execution: how definitions are called (by reference, inlined).
+    pub exec: Option<&'g super::exec::ExecInfo>,
 }
 
 pub type CResult<T> = Result<T, String>;
 
 impl<'g, 'a> Fx<'g, 'a> {
     pub fn new(g: &'g Gen<'a>, unit: &'g Unit, span: Span) -> Self {
-        Fx { g, unit, locals: HashMap::new(), ctx: None, tmp: RefCell::new(0), span, movable: HashSet::new() }
+        Fx { g, unit, locals: HashMap::new(), ctx: None, tmp: RefCell::new(0), span, movable: HashSet::new(), exec: None }
     }
 
     pub fn fresh(&self, base: &str) -> String {
@@ -75,12 +99,8 @@ impl<'g, 'a> Fx<'g, 'a> {
 
     pub fn bind(&mut self, name: &str, ty: Ty, dim: usize) -> String {
         let rust = var_name(name);
-        self.locals.insert(name.to_string(), Local { rust: rust.clone(), ty, dim, opt: vec![false; dim] });
+        self.locals.insert(name.to_string(), Local::owned(rust.clone(), ty, dim, vec![false; dim]));
         rust
-    }
-
-    fn copy(&self, t: &Ty) -> bool {
-        self.g.is_copy(&self.g.repr(t), &mut HashSet::new())
     }
 
     /// Whether the stored form of `t` (in structures) differs from its view (in locals): arena
@@ -162,6 +182,9 @@ impl<'g, 'a> Fx<'g, 'a> {
 
     /// Code for `e` stored at type `t` (which may be an arena sequence).
     pub fn store_as(&self, e: &Exp, t: &Ty) -> CResult<String> {
+        if let Some(h) = self.handle_of(e, t) {
+            return Ok(h);
+        }
         let v = self.adapt(e, t)?;
         self.to_store(v, t)
     }
@@ -182,6 +205,13 @@ impl<'g, 'a> Fx<'g, 'a> {
             }
             return self.view(e);
         }
+        // A constructor built directly at the type it is wanted at (an instruction that is a
+        // value, built as a value).
+        if let (ExpKind::Con { ty, inst, case, args }, Ty::Named(..)) = (&e.kind, self.g.expand(t)) {
+            if let Ok(code) = self.con(t, *ty, *inst, *case, args) {
+                return Ok(code);
+            }
+        }
         if let (Some(from), Some(it)) = (self.int_type(&e.ty), self.int_type(t)) {
             if from == it {
                 return self.view(e);
@@ -196,6 +226,15 @@ impl<'g, 'a> Fx<'g, 'a> {
                 let inner = Exp { kind: e.kind.clone(), ty: e.ty.clone(), span: e.span };
                 let payload = self.adapt(&inner, &body)?;
                 return Ok(format!("{}::{variant}({payload})", self.g.type_names[fam]));
+            }
+        }
+        // A value of an included type (a `ref` where a `val` is wanted), or of a type whose
+        // constructors are among the wanted type's (an `addrtype` where a `valtype` is).
+        if let (Ty::Named(a, _), Ty::Named(b, _)) = (self.g.expand(&e.ty), self.g.expand(t)) {
+            let variants = |x: TypeId| matches!(self.g.spec.types[x].body, TypeBody::Variant(_));
+            if a != b && (self.g.include_path(b, a, 0).is_some() || variants(a) && variants(b) && self.g.covers(b, a)) {
+                let v = self.view(e)?;
+                return Ok(self.convert_elem(&v, &e.ty, t));
             }
         }
         self.view(e)
@@ -218,11 +257,7 @@ impl<'g, 'a> Fx<'g, 'a> {
         match &e.kind {
             ExpKind::Var(v) => {
                 let l = self.locals.get(v).ok_or_else(|| format!("variable `{v}` is not bound here"))?;
-                if (l.dim == 0 && self.copy(&l.ty)) || self.movable.contains(v) {
-                    Ok(l.rust.clone())
-                } else {
-                    Ok(format!("{}.clone()", l.rust))
-                }
+                Ok(self.var_view(v, l))
             }
             ExpKind::Num(n) => self.num_literal(&n.to_string(), &e.ty),
             ExpKind::Text(t) => Ok(format!("{t:?}.to_string()")),
@@ -244,7 +279,8 @@ impl<'g, 'a> Fx<'g, 'a> {
                     let code = if self.g.field_boxed(&self.g.repr(&f.ty), id) { format!("Box::new({code})") } else { code };
                     parts.push(format!("{}: {code}", field_name(n)));
                 }
-                Ok(format!("{} {{ {} }}", self.g.type_names[id], parts.join(", ")))
+                let record = format!("{} {{ {} }}", self.g.type_names[id], parts.join(", "));
+                Ok(if self.g.is_shared(id) { format!("std::rc::Rc::new({record})") } else { record })
             }
             ExpKind::List(xs) => {
                 if let Some((_, IterKind::Opt)) = self.g.seq_elem(&e.ty) {
@@ -260,7 +296,7 @@ impl<'g, 'a> Fx<'g, 'a> {
             }
             ExpKind::Cat(xs) => {
                 if self.g.seq_elem(&e.ty).is_none() {
-                    return Err("concatenation of records is not supported by the code generator yet".into());
+                    return self.record_cat(&e.ty, xs);
                 }
                 let parts = xs.iter().map(|x| self.view(x)).collect::<CResult<Vec<_>>>()?;
                 Ok(format!("wspec_runtime::seq::cat(vec![{}])", parts.join(", ")))
@@ -268,21 +304,37 @@ impl<'g, 'a> Fx<'g, 'a> {
             ExpKind::Some(x) => Ok(format!("Some({})", self.view(x)?)),
             ExpKind::Iter(body, spec) => self.iter(e, body, spec),
             ExpKind::Call(def, args) => self.call(*def, args),
+            ExpKind::Field(..) | ExpKind::Index(..) if self.exec.is_some() && self.place(e)?.is_some() => {
+                let p = self.place(e)?.unwrap_or_default();
+                Ok(self.clone_place(&p, &e.ty))
+            }
             ExpKind::Field(x, f) => {
                 let code = self.view(x)?;
                 let field = format!("({code}).{}.clone()", field_name(f));
                 self.read_seq(field, &e.ty)
             }
             ExpKind::Index(x, i) => {
-                let xs = self.view(x)?;
                 let i = self.wide(i)?;
+                if let Some(p) = self.seq_place(x)? {
+                    return Ok(format!("wspec_runtime::seq::index(&{p}, {i})?"));
+                }
+                let xs = self.view(x)?;
                 Ok(format!("wspec_runtime::seq::index(&{xs}, {i})?"))
             }
             ExpKind::Slice(x, i, n) => {
+                let (i, n) = (self.wide(i)?, self.wide(n)?);
+                if let Some(p) = self.seq_place(x)? {
+                    return Ok(format!("wspec_runtime::seq::slice(&{p}, {i}, {n})?"));
+                }
                 let xs = self.view(x)?;
-                Ok(format!("wspec_runtime::seq::slice(&{xs}, {}, {})?", self.wide(i)?, self.wide(n)?))
+                Ok(format!("wspec_runtime::seq::slice(&{xs}, {i}, {n})?"))
             }
-            ExpKind::Len(x) => Ok(format!("({}.len() as u64)", self.view(x)?)),
+            ExpKind::Len(x) => {
+                if let Some(p) = self.seq_place(x)? {
+                    return Ok(format!("({p}.len() as u64)"));
+                }
+                Ok(format!("({}.len() as u64)", self.view(x)?))
+            }
             ExpKind::Not(x) => Ok(format!("!({})", self.view(x)?)),
             ExpKind::Neg(_) | ExpKind::Bin(BinOp::Add | BinOp::Sub | BinOp::Mul | BinOp::Div | BinOp::Mod | BinOp::Pow, ..) => {
                 let w = self.wide(e)?;
@@ -294,15 +346,45 @@ impl<'g, 'a> Fx<'g, 'a> {
             }
             ExpKind::Cmp(op, a, b) => self.cmp(*op, a, b),
             ExpKind::Sub(x, t) => self.coerce(x, t),
-            ExpKind::Update(..) => Err("record and sequence updates are not supported by the code generator yet".into()),
+            ExpKind::Update(base, path, op, v) => self.update_value(base, path, *op, v),
         }
     }
 
     fn num_literal(&self, n: &str, t: &Ty) -> CResult<String> {
         match self.int_type(t) {
             Some(it) => Ok(format!("{n}_{it}")),
-            None => Err(format!("a number where `{}` is expected", self.g.show(t))),
+            None => match self.int_instance(t) {
+                Some((variant, it)) => Ok(format!("{variant}({n}_{it})")),
+                None => Err(format!("a number where `{}` is expected", self.g.show(t))),
+            },
         }
+    }
+
+    /// For a family with integer instances (`num_` of `Inn` and `Fnn`): the enum variant of the
+    /// first integer instance and its Rust integer type. A number at such a family is a value of
+    /// that instance.
+    pub fn int_instance(&self, t: &Ty) -> Option<(String, String)> {
+        self.int_instances(t).into_iter().next()
+    }
+
+    fn int_instances(&self, t: &Ty) -> Vec<(String, String)> {
+        let Ty::Named(fam, _) = self.g.expand(t) else { return Vec::new() };
+        let TypeBody::Family(insts) = &self.g.spec.types[fam].body else { return Vec::new() };
+        if self.g.is_plain_family(fam) {
+            return Vec::new();
+        }
+        let mut out = Vec::new();
+        for (i, inst) in insts.iter().enumerate() {
+            let r = match &inst.body {
+                TypeBody::Alias(b) => self.g.repr_in(b, &self.g.instance_env(fam, i), 0),
+                TypeBody::Range(lo, hi, _) => self.g.int_repr(lo, hi, &self.g.instance_env(fam, i)),
+                _ => continue,
+            };
+            if let (Some(it), Some(v)) = (self.g.int_of_repr(&r, 0), self.g.inst_variants.get(&(fam, i))) {
+                out.push((format!("{}::{v}", self.g.type_names[fam]), it));
+            }
+        }
+        out
     }
 
     /// The Rust integer type of a numeric type.
@@ -330,6 +412,12 @@ impl<'g, 'a> Fx<'g, 'a> {
             ExpKind::Sub(x, _) => self.wide(x),
             _ => {
                 if self.int_type(&e.ty).is_none() && !matches!(e.ty, Ty::Nat | Ty::Int) {
+                    // A value of a family with integer instances: the number it holds.
+                    let insts = self.int_instances(&e.ty);
+                    if !insts.is_empty() {
+                        let arms: String = insts.iter().map(|(v, _)| format!("{v}(x) => wspec_runtime::num::wide(x)?, ")).collect();
+                        return Ok(format!("(match {} {{ {arms}_ => return Err(wspec_runtime::Fail::soft()) }})", self.view(e)?));
+                    }
                     return Err(format!("`{}` used as a number", self.g.show(&e.ty)));
                 }
                 Ok(format!("wspec_runtime::num::wide({})?", self.view(e)?))
@@ -338,12 +426,17 @@ impl<'g, 'a> Fx<'g, 'a> {
     }
 
     fn narrow(&self, wide: &str, t: &Ty) -> CResult<String> {
+        if self.int_type(t).is_none() {
+            if let Some((variant, it)) = self.int_instance(t) {
+                return Ok(format!("{variant}(wspec_runtime::num::narrow::<{it}>({wide})?)"));
+            }
+        }
         let it = self.int_type(t).ok_or_else(|| format!("`{}` is not an integer type", self.g.show(t)))?;
         Ok(format!("wspec_runtime::num::narrow::<{it}>({wide})?"))
     }
 
     fn is_numeric(&self, t: &Ty) -> bool {
-        matches!(t, Ty::Nat | Ty::Int) || self.int_type(t).is_some()
+        matches!(t, Ty::Nat | Ty::Int) || self.int_type(t).is_some() || self.int_instance(t).is_some()
     }
 
     fn cmp(&self, op: CmpOp, a: &Exp, b: &Exp) -> CResult<String> {
@@ -370,12 +463,12 @@ impl<'g, 'a> Fx<'g, 'a> {
             if v == w && spec.kind != IterKind::Opt {
                 if let Some(l) = self.locals.get(v) {
                     if l.dim >= 1 && !l.opt.first().copied().unwrap_or(false) && self.view_type(&body.ty) == self.view_type(&self.g.seq_elem(&e.ty).map(|(t, _)| t).unwrap_or(Ty::Error)) {
-                        return Ok(if self.movable.contains(v) { l.rust.clone() } else { format!("{}.clone()", l.rust) });
+                        return Ok(self.var_view(v, l));
                     }
                 }
             }
         }
-        let mut inner = Fx { g: self.g, unit: self.unit, locals: self.locals.clone(), ctx: self.ctx.clone(), tmp: RefCell::new(*self.tmp.borrow() + 100), span: self.span, movable: HashSet::new() };
+        let mut inner = Fx { g: self.g, unit: self.unit, locals: self.locals.clone(), ctx: self.ctx.clone(), tmp: RefCell::new(*self.tmp.borrow() + 100), span: self.span, movable: HashSet::new(), exec: self.exec };
         let mut heads = Vec::new();
         for v in &spec.vars {
             let l = self.locals.get(v).ok_or_else(|| format!("variable `{v}` is not bound here"))?.clone();
@@ -383,11 +476,23 @@ impl<'g, 'a> Fx<'g, 'a> {
                 return Err(format!("`{v}` is iterated but is not a sequence here"));
             }
             let fresh = inner.fresh(&l.rust);
-            heads.push((l.rust.clone(), fresh.clone()));
-            inner.locals.insert(v.clone(), Local { rust: fresh, ty: l.ty.clone(), dim: l.dim - 1, opt: l.opt[1..].to_vec() });
+            // Iterating an arena sequence's elements reads them through the arena.
+            let src = match (l.kind, l.dim) {
+                (LocalKind::Handle, 1) => {
+                    let field = self.arena_field(&Ty::Iter(Box::new(l.ty.clone()), IterKind::Star)).unwrap_or_else(|_| "instr".into());
+                    format!("{}.{field}.get({})", self.ctx.clone().unwrap_or_else(|| "cx_".into()), l.rust)
+                }
+                _ => l.rust.clone(),
+            };
+            heads.push((src, fresh.clone()));
+            let mut local = Local::owned(fresh, l.ty.clone(), l.dim - 1, l.opt[1..].to_vec());
+            if l.kind == LocalKind::Handle && l.dim > 1 {
+                local.kind = LocalKind::Handle;
+            }
+            inner.locals.insert(v.clone(), local);
         }
         if let Some(i) = &spec.index {
-            inner.locals.insert(i.clone(), Local { rust: var_name(i), ty: Ty::Nat, dim: 0, opt: vec![] });
+            inner.locals.insert(i.clone(), Local::owned(var_name(i), Ty::Nat, 0, vec![]));
         }
         let elem_ty = self.g.seq_elem(&e.ty).map(|(t, _)| t).unwrap_or(Ty::Error);
         let body_code = inner.view_as(body, &elem_ty)?;
@@ -399,12 +504,17 @@ impl<'g, 'a> Fx<'g, 'a> {
             let pats: Vec<String> = heads.iter().map(|(_, f)| format!("Some({f})")).collect();
             let srcs: Vec<String> = heads.iter().map(|(s, _)| format!("{s}.clone()")).collect();
             let nones: Vec<String> = heads.iter().map(|_| "None".to_string()).collect();
-            return Ok(format!(
+            let code = format!(
                 "match ({},) {{ ({},) => Some({body_code}), ({},) => None, _ => return Err(wspec_runtime::Fail::soft()) }}",
                 srcs.join(", "),
                 pats.join(", "),
                 nones.join(", ")
-            ));
+            );
+            // An optional where a list is expected (`eps -> t?` at `valtype* -> valtype*`).
+            if matches!(self.g.seq_elem(&e.ty), Some((_, k)) if k != IterKind::Opt) {
+                return Ok(format!("({code}).into_iter().collect::<Vec<_>>()"));
+            }
+            return Ok(code);
         }
         let count = match &spec.count {
             Some(c) => Some(format!("wspec_runtime::num::narrow::<usize>({})?", self.wide(c)?)),
@@ -435,8 +545,15 @@ impl<'g, 'a> Fx<'g, 'a> {
             parts.push(self.view_as(a, pty)?);
         }
         // A definition with a builtin runs the builtin; its clauses are the reference.
-        if let Some(b) = &d.builtin {
+        if let Some(b) = d.builtin.as_ref().filter(|_| self.g.builtin_usable(def)) {
+            // The builtin of a set of allowed results (`hint(choice)`) returns one of them.
+            if super::has_hint(&d.hints, "choice") {
+                return Ok(format!("wspec_runtime::builtins::{}({}).into_iter().collect::<Vec<_>>()", fn_name(b), parts.join(", ")));
+            }
             return Ok(format!("wspec_runtime::ok(wspec_runtime::builtins::{}({}))?", fn_name(b), parts.join(", ")));
+        }
+        if let Some(info) = self.exec {
+            return info.call_value(self, def, args);
         }
         self.unit.defs.borrow_mut().insert(def);
         let ctx = self.ctx.clone().ok_or("a definition is called where no context is at hand")?;
@@ -458,13 +575,20 @@ impl<'g, 'a> Fx<'g, 'a> {
                 self.unit.convs.borrow_mut().insert(Conv { from: *a, to: *b, narrow: false });
                 Ok(format!("conv::{}({code})", conv_name(self.g, *a, *b, false)))
             }
-            (Ty::Iter(..), Ty::Iter(..)) => {
-                // Element-wise: only identical representations are supported.
+            (Ty::Iter(fe, _), Ty::Iter(te, tk)) => {
                 if self.view_type(&x.ty) == self.view_type(to) {
-                    self.view(x)
-                } else {
-                    Err(format!("converting `{}` to `{}` element-wise is not supported yet", self.g.show(&x.ty), self.g.show(to)))
+                    return self.view(x);
                 }
+                // Element-wise, through whatever holds the elements (an optional or a list).
+                if self.differs(fe) || self.differs(te) {
+                    return Err(format!("converting `{}` to `{}` element-wise is not supported yet", self.g.show(&x.ty), self.g.show(to)));
+                }
+                let conv = self.convert_elem("x", fe, te);
+                let code = self.view(x)?;
+                if *tk == IterKind::Opt {
+                    return Ok(format!("{code}.into_iter().map(|x| -> R<_> {{ Ok({conv}) }}).next().transpose()?"));
+                }
+                Ok(format!("{code}.into_iter().map(|x| -> R<_> {{ Ok({conv}) }}).collect::<R<Vec<_>>>()?"))
             }
             _ => {
                 if self.view_type(&x.ty) == self.view_type(to) {
@@ -508,7 +632,7 @@ impl<'g, 'a> Fx<'g, 'a> {
         let owner_case = self.g.mixop_of(owner, owner_inst, ctor.1).ok_or("lost constructor")?.clone();
         let mut parts = Vec::new();
         for (slot_ty, a) in owner_case.slots.iter().zip(args) {
-            let code = self.store_as(a, slot_ty)?;
+            let code = if super::has_hint(&self.g.spec.types[owner].hints, "config") { self.view_as(a, slot_ty)? } else { self.store_as(a, slot_ty)? };
             if self.g.field_boxed(&self.g.repr(slot_ty), owner) {
                 parts.push(format!("Box::new({code})"));
             } else {
@@ -516,6 +640,9 @@ impl<'g, 'a> Fx<'g, 'a> {
             }
         }
         let mut code = if parts.is_empty() { ctor.0.clone() } else { format!("{}({})", ctor.0, parts.join(", ")) };
+        if self.g.is_shared(owner) {
+            code = format!("std::rc::Rc::new({code})");
+        }
         for w in wrappers.iter().rev() {
             code = format!("{w}({code})");
         }
@@ -574,12 +701,24 @@ impl<'g, 'a> Fx<'g, 'a> {
                 let _ = writeln!(out, "let {rust} = {value};");
                 Ok(())
             }
-            ExpKind::Iter(body, spec) if spec.index.is_none() && spec.count.is_none() => {
+            ExpKind::Iter(body, spec) if spec.index.is_none() && spec.kind != IterKind::Opt || spec.index.is_none() && spec.count.is_none() => {
                 // Element-wise: each variable of the element pattern collects one list.
                 let t = self.fresh("it");
                 let _ = writeln!(out, "let {t} = {value};");
+                // `p^n`: the length is `n`, bound here or checked.
+                if let Some(c) = spec.count.as_deref() {
+                    match &c.kind {
+                        ExpKind::Var(n) if !self.locals.contains_key(n) => {
+                            let rust = self.bind(n, Ty::Nat, 0);
+                            let _ = writeln!(out, "let {rust} = {t}.len() as u64;");
+                        }
+                        _ => {
+                            let _ = writeln!(out, "wspec_runtime::check(wspec_runtime::num::wide({t}.len() as u64)? == {})?;", self.wide(c)?);
+                        }
+                    }
+                }
                 let before: HashSet<String> = self.locals.keys().cloned().collect();
-                let mut inner = Fx { g: self.g, unit: self.unit, locals: self.locals.clone(), ctx: self.ctx.clone(), tmp: RefCell::new(*self.tmp.borrow() + 1), span: self.span, movable: HashSet::new() };
+                let mut inner = Fx { g: self.g, unit: self.unit, locals: self.locals.clone(), ctx: self.ctx.clone(), tmp: RefCell::new(*self.tmp.borrow() + 1), span: self.span, movable: HashSet::new(), exec: self.exec };
                 let e = inner.fresh("e");
                 let mut body_code = String::new();
                 inner.pattern(body, &e, &mut body_code)?;
@@ -591,7 +730,7 @@ impl<'g, 'a> Fx<'g, 'a> {
                 for a in &accs {
                     let _ = writeln!(out, "let mut {a} = Vec::new();");
                 }
-                let pushes: String = new.iter().zip(&accs).map(|((_, l), a)| format!("{a}.push({});", l.rust)).collect();
+                let pushes: String = new.iter().zip(&accs).map(|((k, l), a)| format!("{a}.push({});", inner.collected(k, l))).collect();
                 let _ = writeln!(out, "for {e} in {t}.into_iter() {{\n{body_code}{pushes}\n}}");
                 for ((k, l), a) in new.iter().zip(&accs) {
                     let rust = self.fresh(&var_name(k));
@@ -602,7 +741,11 @@ impl<'g, 'a> Fx<'g, 'a> {
                     }
                     let mut opt = vec![spec.kind == IterKind::Opt];
                     opt.extend(l.opt.iter().copied());
-                    self.locals.insert(k.clone(), Local { rust, ty: l.ty.clone(), dim: l.dim + 1, opt });
+                    let mut local = Local::owned(rust, l.ty.clone(), l.dim + 1, opt);
+                    if l.kind == LocalKind::Handle {
+                        local.kind = LocalKind::Handle;
+                    }
+                    self.locals.insert(k.clone(), local);
                 }
                 Ok(())
             }
@@ -616,6 +759,29 @@ impl<'g, 'a> Fx<'g, 'a> {
                         let t = self.fresh("n");
                         let payload = self.g.convert_code(value, &p.ty, &body);
                         let _ = writeln!(out, "let {t} = {}::{variant}({payload});", self.g.type_names[*fam]);
+                        return self.pattern(inner, &t, out);
+                    }
+                }
+                // A family value holding a number (`num_` holding an `iN`): the number.
+                if self.int_type(&p.ty).is_none() && self.int_type(&inner.ty).is_some() {
+                    let insts = self.int_instances(&p.ty);
+                    if !insts.is_empty() {
+                        let t = self.fresh("n");
+                        let it = self.int_type(&inner.ty).unwrap_or_else(|| "u64".into());
+                        let arms: String = insts.iter().map(|(v, _)| format!("{v}(x) => wspec_runtime::num::narrow::<{it}>(wspec_runtime::num::wide(x)?)?, ")).collect();
+                        let _ = writeln!(out, "let {t} = match {value} {{ {arms}_ => return Err(wspec_runtime::Fail::soft()) }};");
+                        return self.pattern(inner, &t, out);
+                    }
+                }
+                // Unwrapping an inclusion (maybe in a family instance): a pattern on the wrappers.
+                if let (Ty::Named(a, _), Ty::Named(b, _)) = (&from, &to) {
+                    if let Some(path) = self.g.include_path(*a, *b, 0) {
+                        let t = self.fresh("n");
+                        let mut pat = t.clone();
+                        for w in path.iter().rev() {
+                            pat = format!("{w}({pat})");
+                        }
+                        let _ = writeln!(out, "#[allow(irrefutable_let_patterns)]\nlet {pat} = {value} else {{ return Err(wspec_runtime::Fail::soft()) }};");
                         return self.pattern(inner, &t, out);
                     }
                 }
@@ -697,6 +863,23 @@ impl<'g, 'a> Fx<'g, 'a> {
                 }
                 Ok(())
             }
+            ExpKind::Record(fields) => {
+                // Each field against its pattern.
+                let Ty::Named(id, _) = self.g.expand(&p.ty) else { return Err("a record pattern of a non-record type".into()) };
+                let TypeBody::Record(decl) = &self.g.spec.types[id].body else { return Err("a record pattern of a non-record type".into()) };
+                let decl = decl.clone();
+                let t = self.fresh("rec");
+                let _ = writeln!(out, "let {t} = {value};");
+                for ((name, x), fd) in fields.iter().zip(&decl) {
+                    let f = self.fresh("fld");
+                    let boxed = self.g.field_boxed(&self.g.repr(&fd.ty), id);
+                    let read = if boxed { format!("(*{t}.{}).clone()", field_name(name)) } else { format!("{t}.{}.clone()", field_name(name)) };
+                    let read = self.read_seq(read, &fd.ty)?;
+                    let _ = writeln!(out, "let {f} = {read};");
+                    self.pattern(x, &f, out)?;
+                }
+                Ok(())
+            }
             ExpKind::Con { ty, inst, case, args } => {
                 let m = self.g.mixop_of(*ty, *inst, *case).ok_or("constructor of a non-variant")?.clone();
                 let target = self.g.expand(&p.ty);
@@ -720,11 +903,20 @@ impl<'g, 'a> Fx<'g, 'a> {
                     pat = format!("{w}({pat})");
                 }
                 let tuple = if names.len() == 1 { format!("({},)", names[0]) } else { format!("({})", names.join(", ")) };
+                let pat = self.g.with_alternatives(pat, *tid, owner, owner_inst, &m, &names);
+                // A shared value is matched through its reference count (the fields are cloned).
+                let value = if self.g.is_shared(owner) { format!("&*{value}") } else { value.to_string() };
                 #[allow(irrefutable_let_patterns)]
                 let _ = writeln!(out, "#[allow(irrefutable_let_patterns)]\nlet {pat} = {value} else {{ return Err(wspec_runtime::Fail::soft()) }};");
                 let _ = tuple;
                 let slots: Vec<Ty> = self.g.mixop_of(owner, owner_inst, self.g.case_index_in(owner, owner_inst, &m).unwrap_or(0)).map(|mm| mm.slots.clone()).unwrap_or_default();
                 for (i, (x, n)) in args.iter().zip(&names).enumerate() {
+                    // Executing, an arena sequence is bound as its handle.
+                    if let Some(t) = slots.get(i) {
+                        if self.bind_handle(x, t, &format!("{n}.clone()"), out) {
+                            continue;
+                        }
+                    }
                     let boxed = slots.get(i).map(|t| self.g.field_boxed(&self.g.repr(t), owner)).unwrap_or(false);
                     let v = if boxed { format!("(*{n}).clone()") } else { format!("{n}.clone()") };
                     let v = match slots.get(i) {
@@ -1024,6 +1216,23 @@ impl Gen<'_> {
             })
             .max()?;
         Some(if max <= u8::MAX as u128 { "u8" } else if max <= u16::MAX as u128 { "u16" } else if max <= u32::MAX as u128 { "u32" } else { "u64" }.to_string())
+    }
+
+    /// Whether a definition's builtin can be called: the runtime knows only primitive types,
+    /// so a definition over generated types (`$reinterpret__` of a `num_`) runs its clauses.
+    pub fn builtin_usable(&self, d: DefId) -> bool {
+        fn prim(g: &Gen<'_>, r: &Repr) -> bool {
+            match r {
+                Repr::Prim(_) | Repr::Param(_) => true,
+                Repr::Vec(x) | Repr::Opt(x) => prim(g, x),
+                Repr::Tuple(xs) => xs.iter().all(|x| prim(g, x)),
+                // Aliases of numbers are numbers.
+                Repr::Named(..) => g.int_of_repr(r, 0).is_some(),
+                Repr::Seq(_) | Repr::Shared(_) => false,
+            }
+        }
+        let def = &self.spec.defs[d];
+        def.builtin.is_some() && def.params.iter().all(|(_, t)| prim(self, &self.repr(t))) && prim(self, &self.repr(&def.result))
     }
 
     /// Whether a generated definition needs the arena context (it builds arena sequences).

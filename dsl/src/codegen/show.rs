@@ -112,6 +112,12 @@ impl<T: Show> Show for Box<T> {
     }
 }
 
+impl<T: Show> Show for std::rc::Rc<T> {
+    fn show(&self, p: &mut Printer<'_>) {
+        (**self).show(p)
+    }
+}
+
 impl<T: Show> Show for Option<T> {
     fn show(&self, p: &mut Printer<'_>) {
         match self {

@@ -209,6 +209,7 @@ impl Gen<'_> {
                     _ => Repr::Named(self.type_names[id].clone(), id),
                 }
             }
+            _ if self.is_shared(id) => Repr::Shared(Box::new(Repr::Named(self.type_names[id].clone(), id))),
             _ => Repr::Named(self.type_names[id].clone(), id),
         }
     }
@@ -245,12 +246,24 @@ impl Gen<'_> {
         }
     }
 
+    /// A configuration (`hint(config)`) holds the instructions it runs, not arena sequences:
+    /// they are built while running.
+    pub fn owned_seqs(&self, owner: TypeId, r: Repr) -> Repr {
+        if !super::has_hint(&self.spec.types[owner].hints, "config") {
+            return r;
+        }
+        match r {
+            Repr::Seq(x) => Repr::Vec(x),
+            other => other,
+        }
+    }
+
     /// Whether values of a representation are `Copy`.
     pub fn is_copy(&self, r: &Repr, seen: &mut HashSet<TypeId>) -> bool {
         match r {
             Repr::Prim(p) => !matches!(p.as_str(), "String" | "wspec_runtime::Rat") && !p.starts_with("Vec"),
             Repr::Named(_, id) => self.type_copy(*id, seen),
-            Repr::Vec(_) | Repr::Param(_) => false,
+            Repr::Vec(_) | Repr::Param(_) | Repr::Shared(_) => false,
             Repr::Opt(x) => self.is_copy(x, seen),
             Repr::Seq(_) => true,
             Repr::Tuple(xs) => xs.iter().all(|x| self.is_copy(x, seen)),
@@ -264,6 +277,10 @@ impl Gen<'_> {
         let def = &self.spec.types[id];
         if let Some(r) = hint_text(&def.hints, "repr") {
             return self.is_copy(&Repr::Prim(r), seen);
+        }
+        if has_hint(&def.hints, "config") {
+            seen.remove(&id);
+            return false;
         }
         let r = match &def.body {
             TypeBody::Alias(t) => self.is_copy(&self.repr(t), seen),
@@ -510,7 +527,7 @@ impl Gen<'_> {
         let derive = self.derives(id);
         let env = inst.map(|i| self.instance_env(id, i)).unwrap_or_default();
         let slot_types = |m: &Mixop| -> Vec<String> {
-            m.slots.iter().map(|t| self.field_type(&self.repr_in(t, &env, 0), id)).collect()
+            m.slots.iter().map(|t| self.field_type(&self.owned_seqs(id, self.repr_in(t, &env, 0)), id)).collect()
         };
         if self.variant_is_struct(cases) {
             let CaseKind::Con(m) = &cases[0].kind else { unreachable!() };

@@ -1,0 +1,448 @@
+//! The abstract machine that runs the generated step functions (DESIGN.md §3).
+//!
+//! A configuration of the spec is a state and an instruction sequence in which administrative
+//! instructions (labels, frames, handlers) nest. The machine keeps that nesting on a control
+//! stack: each [`Entry`] is one evaluation context, holding what the context's constructor holds
+//! besides its body (generated code decides what that is) and where the enclosing sequence
+//! continues. The body of the innermost context is
+//!
+//! - the values on the operand stack above `val_base`, then
+//! - the scheduled instructions in `pending` above `pending_base` (the last one is next), then
+//! - the rest of an arena sequence, `seq` from `pc`.
+//!
+//! Nothing here knows any instruction: the generated [`Lang::step`] applies exactly one rule to
+//! the next instruction of the innermost context, and [`Lang::exit`] one rule to a context whose
+//! body is done.
+
+use crate::arena::{Arena, Seq};
+use crate::fail::{Fail, R};
+
+/// What the generated code provides to the machine.
+pub trait Lang: Sized {
+    type Instr: Clone;
+    type Val: Clone;
+    /// The evaluation contexts: what each context constructor holds besides its body.
+    type Context;
+    type State;
+    /// The arenas that instruction sequences live in.
+    type Arena;
+
+    fn instrs(ar: &Self::Arena) -> &Arena<Self::Instr>;
+    /// The value an instruction is, if it is one (`CONST I32 1` is the value `i32.const 1`).
+    fn value(i: &Self::Instr) -> Option<Self::Val>;
+    /// Applies one rule to `i`, the next instruction of the innermost context, and says which.
+    /// A soft failure means that no rule applies.
+    fn step(m: &mut Machine<Self>, ar: &Self::Arena, i: &Self::Instr) -> R<&'static str>;
+    /// Applies one rule to the innermost context, whose body has only values left.
+    fn exit(m: &mut Machine<Self>, ar: &Self::Arena) -> R<&'static str>;
+}
+
+/// One evaluation context on the control stack.
+pub struct Entry<L: Lang> {
+    pub ctx: L::Context,
+    /// Where the context's operand stack starts.
+    pub val_base: usize,
+    /// The enclosing context's position, restored when this one is left.
+    pub outer_val_base: usize,
+    pub outer_pending_base: usize,
+    pub outer_seq: Option<Seq<L::Instr>>,
+    pub outer_pc: u32,
+}
+
+/// Explicit limits: running into one is an error with a message, never a crash.
+#[derive(Clone, Debug)]
+pub struct Limits {
+    /// Nesting of contexts (calls and blocks together); beyond it, "call stack exhausted".
+    pub max_depth: usize,
+    /// Values on the operand stack.
+    pub max_values: usize,
+    /// Steps of one run, if limited ("out of fuel").
+    pub fuel: Option<u64>,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits { max_depth: 100_000, max_values: 10_000_000, fuel: None }
+    }
+}
+
+pub const EXHAUSTED: &str = "call stack exhausted";
+pub const OUT_OF_FUEL: &str = "out of fuel";
+
+pub struct Machine<L: Lang> {
+    pub vals: Vec<L::Val>,
+    pub ctrl: Vec<Entry<L>>,
+    pub pending: Vec<L::Instr>,
+    pub pending_base: usize,
+    pub val_base: usize,
+    /// The arena sequence the innermost context runs, if any.
+    pub seq: Option<Seq<L::Instr>>,
+    pub pc: u32,
+    /// The length of `seq` (cached).
+    pub seq_len: u32,
+    pub state: L::State,
+    pub limits: Limits,
+    /// Steps taken so far (rules applied).
+    pub steps: u64,
+    /// What the last rule that says so said about its result (`hint(trap "...")`: why it
+    /// trapped).
+    pub note: Option<&'static str>,
+}
+
+/// How a run ended.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Stop {
+    /// No instruction is left outside of every context: the values are the result.
+    Done,
+    /// No rule applies to the next instruction (a `TRAP` at the top, an uncaught exception, or
+    /// a configuration the rules do not cover).
+    Stuck,
+}
+
+/// Where the next instruction comes from.
+enum Next<I> {
+    Pending(I),
+    Arena(Seq<I>, u32),
+    End,
+}
+
+impl<L: Lang> Machine<L> {
+    pub fn new(state: L::State, limits: Limits) -> Self {
+        Machine {
+            vals: Vec::new(),
+            ctrl: Vec::new(),
+            pending: Vec::new(),
+            pending_base: 0,
+            val_base: 0,
+            seq: None,
+            pc: 0,
+            seq_len: 0,
+            state,
+            limits,
+            steps: 0,
+            note: None,
+        }
+    }
+
+    /// Starts running `code` (in order) at the top level, after the values already pushed.
+    pub fn load(&mut self, code: Vec<L::Instr>) {
+        self.pending.extend(code.into_iter().rev());
+    }
+
+    /// Starts running an arena sequence at the top level.
+    pub fn load_seq(&mut self, ar: &L::Arena, seq: Seq<L::Instr>) {
+        self.seq = Some(seq);
+        self.pc = 0;
+        self.seq_len = L::instrs(ar).len(seq) as u32;
+    }
+
+    // -----------------------------------------------------------------------------------------
+    // Operations for generated code
+
+    /// The number of values of the innermost context.
+    #[inline]
+    pub fn height(&self) -> usize {
+        self.vals.len() - self.val_base
+    }
+
+    /// The value `k` places below the top (0 is the top), if the innermost context has it.
+    #[inline]
+    pub fn peek(&self, k: usize) -> R<&L::Val> {
+        if k < self.height() {
+            Ok(&self.vals[self.vals.len() - 1 - k])
+        } else {
+            Err(Fail::soft())
+        }
+    }
+
+    /// The `n` values that end `k` places below the top.
+    #[inline]
+    pub fn peek_range(&self, k: usize, n: usize) -> R<&[L::Val]> {
+        if k + n <= self.height() {
+            let end = self.vals.len() - k;
+            Ok(&self.vals[end - n..end])
+        } else {
+            Err(Fail::soft())
+        }
+    }
+
+    /// All values of the innermost context below the top `k`.
+    #[inline]
+    pub fn rest(&self, k: usize) -> R<&[L::Val]> {
+        if k <= self.height() {
+            Ok(&self.vals[self.val_base..self.vals.len() - k])
+        } else {
+            Err(Fail::soft())
+        }
+    }
+
+    #[inline]
+    pub fn pop_n(&mut self, n: usize) {
+        let len = self.vals.len() - n;
+        self.vals.truncate(len);
+    }
+
+    /// Removes the `n` values below the top `keep` ones.
+    #[inline]
+    pub fn drop_below(&mut self, keep: usize, n: usize) {
+        let end = self.vals.len() - keep;
+        self.vals.drain(end - n..end);
+    }
+
+    #[inline]
+    pub fn push(&mut self, v: L::Val) -> R<()> {
+        if self.vals.len() >= self.limits.max_values {
+            return Err(Fail::msg(0, EXHAUSTED));
+        }
+        self.vals.push(v);
+        Ok(())
+    }
+
+    /// Schedules instructions to run next, in order.
+    pub fn schedule(&mut self, code: &[L::Instr]) {
+        self.pending.extend(code.iter().rev().cloned());
+    }
+
+    pub fn schedule_one(&mut self, i: L::Instr) {
+        self.pending.push(i);
+    }
+
+    /// Whether the innermost context has no instruction left.
+    #[inline]
+    pub fn code_done(&self) -> bool {
+        self.pending.len() == self.pending_base && self.pc >= self.seq_len
+    }
+
+    /// Drops the instructions left in the innermost context.
+    #[inline]
+    pub fn discard_code(&mut self) {
+        self.pending.truncate(self.pending_base);
+        self.pc = self.seq_len;
+    }
+
+    /// The innermost context.
+    #[inline]
+    pub fn top(&self) -> R<&L::Context> {
+        self.ctrl.last().map(|e| &e.ctx).ok_or_else(Fail::soft)
+    }
+
+    #[inline]
+    pub fn top_mut(&mut self) -> R<&mut L::Context> {
+        self.ctrl.last_mut().map(|e| &mut e.ctx).ok_or_else(Fail::soft)
+    }
+
+    /// Enters a context whose body starts with the top `keep` values and continues with the
+    /// arena sequence `seq` (or nothing), after the instructions scheduled later.
+    pub fn enter(&mut self, ar: &L::Arena, ctx: L::Context, keep: usize, seq: Option<Seq<L::Instr>>) -> R<()> {
+        if self.ctrl.len() >= self.limits.max_depth {
+            return Err(Fail::msg(0, EXHAUSTED));
+        }
+        let val_base = self.vals.len() - keep;
+        self.ctrl.push(Entry {
+            ctx,
+            val_base,
+            outer_val_base: self.val_base,
+            outer_pending_base: self.pending_base,
+            outer_seq: self.seq,
+            outer_pc: self.pc,
+        });
+        self.val_base = val_base;
+        self.pending_base = self.pending.len();
+        match seq {
+            Some(s) => {
+                self.seq = Some(s);
+                self.pc = 0;
+                self.seq_len = L::instrs(ar).len(s) as u32;
+            }
+            None => {
+                self.seq = None;
+                self.pc = 0;
+                self.seq_len = 0;
+            }
+        }
+        Ok(())
+    }
+
+    /// Leaves the innermost context: its remaining code is dropped, its values stay (they now
+    /// belong to the enclosing context). Returns what the context held.
+    pub fn leave(&mut self, ar: &L::Arena) -> R<L::Context> {
+        let e = self.ctrl.pop().ok_or_else(Fail::soft)?;
+        self.pending.truncate(self.pending_base);
+        self.val_base = e.outer_val_base;
+        self.pending_base = e.outer_pending_base;
+        self.seq = e.outer_seq;
+        self.pc = e.outer_pc;
+        self.seq_len = match e.outer_seq {
+            Some(s) => L::instrs(ar).len(s) as u32,
+            None => 0,
+        };
+        Ok(e.ctx)
+    }
+
+    // -----------------------------------------------------------------------------------------
+    // The driver
+
+    fn next(&mut self) -> Next<L::Instr> {
+        if self.pending.len() > self.pending_base {
+            // Checked above: there is one.
+            return match self.pending.pop() {
+                Some(i) => Next::Pending(i),
+                None => Next::End,
+            };
+        }
+        match self.seq {
+            Some(s) if self.pc < self.seq_len => {
+                let pc = self.pc;
+                self.pc += 1;
+                Next::Arena(s, pc)
+            }
+            _ => Next::End,
+        }
+    }
+
+    /// Runs until nothing is left or nothing applies. `trace` sees each rule applied with the
+    /// instruction it reduced (`None` when a context was left).
+    pub fn run(&mut self, ar: &L::Arena, mut trace: Option<&mut dyn FnMut(&'static str, Option<&L::Instr>)>) -> R<Stop> {
+        loop {
+            if let Some(fuel) = self.limits.fuel {
+                if self.steps >= fuel {
+                    return Err(Fail::msg(0, OUT_OF_FUEL));
+                }
+            }
+            match self.next() {
+                Next::Pending(i) => {
+                    if let Some(v) = L::value(&i) {
+                        self.push(v)?;
+                        continue;
+                    }
+                    match L::step(self, ar, &i) {
+                        Ok(rule) => {
+                            self.steps += 1;
+                            if let Some(t) = trace.as_mut() {
+                                t(rule, Some(&i));
+                            }
+                        }
+                        Err(f) if f.message.is_none() => {
+                            // Stuck: put the instruction back so that the configuration shows it.
+                            self.pending.push(i);
+                            return Ok(Stop::Stuck);
+                        }
+                        Err(f) => return Err(f),
+                    }
+                }
+                Next::Arena(s, pc) => {
+                    let i = &L::instrs(ar).get(s)[pc as usize];
+                    if let Some(v) = L::value(i) {
+                        self.push(v)?;
+                        continue;
+                    }
+                    match L::step(self, ar, i) {
+                        Ok(rule) => {
+                            self.steps += 1;
+                            if let Some(t) = trace.as_mut() {
+                                t(rule, Some(i));
+                            }
+                        }
+                        Err(f) if f.message.is_none() => {
+                            self.pc = pc;
+                            return Ok(Stop::Stuck);
+                        }
+                        Err(f) => return Err(f),
+                    }
+                }
+                Next::End => {
+                    if self.ctrl.is_empty() {
+                        return Ok(Stop::Done);
+                    }
+                    match L::exit(self, ar) {
+                        Ok(rule) => {
+                            self.steps += 1;
+                            if let Some(t) = trace.as_mut() {
+                                t(rule, None);
+                            }
+                        }
+                        Err(f) if f.message.is_none() => return Ok(Stop::Stuck),
+                        Err(f) => return Err(f),
+                    }
+                }
+            }
+        }
+    }
+
+    /// The instructions left at the top level (after a stop), next first.
+    pub fn remaining(&self, ar: &L::Arena) -> Vec<L::Instr> {
+        let mut out: Vec<L::Instr> = self.pending[self.pending_base..].iter().rev().cloned().collect();
+        if let Some(s) = self.seq {
+            out.extend(L::instrs(ar).get(s)[self.pc as usize..].iter().cloned());
+        }
+        out
+    }
+}
+
+/// An instruction sequence held by a context (a label's continuation): usually empty or one
+/// instruction, so it rarely allocates.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum Code<I> {
+    Nil,
+    One(I),
+    Many(Vec<I>),
+}
+
+impl<I: Clone> Code<I> {
+    /// A copy of a slice, without allocating for one instruction or none.
+    pub fn from_slice(s: &[I]) -> Self {
+        match s {
+            [] => Code::Nil,
+            [one] => Code::One(one.clone()),
+            _ => Code::Many(s.to_vec()),
+        }
+    }
+}
+
+impl<I> Code<I> {
+    pub fn from_vec(mut v: Vec<I>) -> Self {
+        match v.len() {
+            0 => Code::Nil,
+            1 => Code::One(v.pop().expect("one element")),
+            _ => Code::Many(v),
+        }
+    }
+}
+
+impl<I> std::ops::Deref for Code<I> {
+    type Target = [I];
+    fn deref(&self) -> &[I] {
+        match self {
+            Code::Nil => &[],
+            Code::One(i) => std::slice::from_ref(i),
+            Code::Many(v) => v,
+        }
+    }
+}
+
+impl<I> From<Vec<I>> for Code<I> {
+    fn from(v: Vec<I>) -> Self {
+        Code::from_vec(v)
+    }
+}
+
+/// The outcome of trying a rule: whether it applied; a failure with a message (a limit) is
+/// not a rule that does not apply, and passes on.
+#[inline]
+pub fn applied(r: R<()>) -> R<bool> {
+    match r {
+        Ok(()) => Ok(true),
+        Err(f) if f.message.is_none() => Ok(false),
+        Err(f) => Err(f),
+    }
+}
+
+/// The outcome of trying a clause: its value, or `None` when it does not apply.
+#[inline]
+pub fn attempt<T>(r: R<T>) -> R<Option<T>> {
+    match r {
+        Ok(v) => Ok(Some(v)),
+        Err(f) if f.message.is_none() => Ok(None),
+        Err(f) => Err(f),
+    }
+}
