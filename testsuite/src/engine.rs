@@ -182,6 +182,13 @@ pub trait Engine {
         false
     }
 
+    /// Whether the engine validates modules. An engine that does not is never asked to: the
+    /// runner then instantiates modules without validating them, and reports `assert_invalid`
+    /// as skipped.
+    fn validates(&self) -> bool {
+        true
+    }
+
     /// Forgets every module and instance: the next script starts with a fresh store.
     fn reset(&mut self) -> EngineResult<()>;
 

@@ -5,6 +5,8 @@ mod out;
 mod bench;
 mod check;
 mod decode_cmd;
+mod render_cmd;
+mod run_cmd;
 mod wast_cmd;
 mod gen;
 
@@ -22,10 +24,17 @@ Commands:
                      (default wasm-3.0: wasm-v3 + simd, relaxed-simd, gc, exceptions,
                      multi-memory, bulk-memory); --suites lists the names
                      Both take --only PATTERN, --exclude PATTERN (file names; * and ?), --json,
-                     --engine NAME (only `null` for now), --max-failures N, --list
+                     --engine NAME (wspec or null), --max-failures N, --list
   gen [--check]      Regenerate `generated/` from `spec/`; with --check, exit 1 if it is stale
   decode FILE        Decode a module (.wasm or .wat) with the generated decoder and print it
+  run FILE --invoke NAME [ARGS...]
+                     Instantiate a module (.wasm or .wat) and invoke an exported function with
+                     typed arguments (i32:5, f64:nan, or bare numbers); --trace prints every rule
+                     applied, --json the results with their bits, --fuel N and --max-depth N limit
+                     the run
   bench decode       Decoding speed on the largest modules of the official suite (MB/s)
+  render latex|prose Render the spec as a LaTeX document (or fill a document's @@placeholders with
+                     --splice DOC.tex), or as prose in Markdown or HTML; `render help` for details
   help               Print this message
 
 Options for every command:
@@ -45,7 +54,9 @@ fn main() -> ExitCode {
         "testsuite" => wast_cmd::run_testsuite(rest),
         "gen" => gen::run(rest),
         "decode" => decode_cmd::run(rest),
+        "run" => run_cmd::run(rest),
         "bench" => bench::run(rest),
+        "render" => render_cmd::run(rest),
         "help" | "--help" | "-h" => {
             out::write(USAGE);
             ExitCode::SUCCESS
