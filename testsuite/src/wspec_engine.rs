@@ -3,17 +3,14 @@
 //! decoded into its arenas, instantiated with the spec's `$instantiate` and invoked with
 //! `$invoke`. What the engine adds is what the standard leaves to embedders: resolving imports by
 //! name, the `spectest` host module, and converting values across the boundary.
-//!
-//! Validation is not generated yet: [`Engine::validates`] says so, and the runner does not ask.
+//! Validation is the spec's own `Module_ok`, through the type checker generated from its typing
+//! rules.
 
 use crate::engine::{Engine, EngineError, EngineResult, Imports, InstanceHandle, ModuleHandle};
 use crate::value::{HeapType, Ref, Value};
 use std::rc::Rc;
 use wspec_generated::syntax as s;
 use wspec_interpreter::{export, Error, Interp};
-
-/// The reason given for what the spec does not generate yet.
-pub const NOT_YET: &str = "wspec: validation is not generated yet";
 
 /// The message of a failed import resolution (as the reference interpreter words it).
 pub const UNKNOWN_IMPORT: &str = "unknown import";
@@ -89,11 +86,11 @@ fn engine_error(e: Error) -> EngineError {
 
 impl Engine for WspecEngine {
     fn name(&self) -> String {
-        "wspec (generated decoder and interpreter)".into()
+        "wspec (generated decoder, type checker and interpreter)".into()
     }
 
     fn validates(&self) -> bool {
-        false
+        true
     }
 
     fn reset(&mut self) -> EngineResult<()> {
@@ -113,8 +110,9 @@ impl Engine for WspecEngine {
         Ok(ModuleHandle(self.modules.len() as u64 - 1))
     }
 
-    fn validate(&mut self, _module: ModuleHandle) -> EngineResult<()> {
-        Err(EngineError::Unsupported(NOT_YET.into()))
+    fn validate(&mut self, module: ModuleHandle) -> EngineResult<()> {
+        let m = self.module(module)?;
+        self.interp.validate(m).map(|_| ()).map_err(engine_error)
     }
 
     fn instantiate(&mut self, module: ModuleHandle, imports: &Imports) -> EngineResult<InstanceHandle> {

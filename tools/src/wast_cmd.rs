@@ -14,7 +14,7 @@ use wspec_testsuite::{suite, Engine, NullEngine, Options, Report, Source};
 
 /// The engines `--engine` accepts, with a description; the first is the default.
 pub const ENGINES: &[(&str, &str)] = &[
-    ("wspec", "the code generated from the spec: decoder and interpreter (validation is not generated yet)"),
+    ("wspec", "the code generated from the spec: decoder, type checker and interpreter"),
     ("null", "a placeholder that answers \"unsupported\" to everything: every command is skipped"),
 ];
 

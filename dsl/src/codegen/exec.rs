@@ -981,7 +981,8 @@ impl Gen<'_> {
                     let cond = fx.view(exp)?;
                     match hint_text(&p.hints, "error") {
                         Some(msg) => {
-                            let _ = writeln!(out, "if !({cond}) {{ return Err(Fail::msg(0, {msg:?})); }}");
+                            let msg = message_code(fx, &msg);
+                            let _ = writeln!(out, "if !({cond}) {{ return Err(Fail::msg(0, {msg})); }}");
                         }
                         None => {
                             let _ = writeln!(out, "wspec_runtime::check({cond})?;");
@@ -1068,7 +1069,14 @@ impl Gen<'_> {
                 if outs.is_empty() {
                     match hint_text(&p.hints, "error") {
                         Some(msg) => {
-                            let _ = writeln!(out, "if {}.is_err() {{ return Err(Fail::msg(0, {msg:?})); }}", call.trim_end_matches('?'));
+                            // A premise that does not hold gets the message; an error inside
+                            // the relation (one with its own message) is the more precise one.
+                            let msg = message_code(fx, &msg);
+                            let _ = writeln!(
+                                out,
+                                "match {} {{ Ok(_) => {{}} Err(f) if f.message.is_some() => return Err(f), Err(_) => return Err(Fail::msg(0, {msg})) }}",
+                                call.trim_end_matches('?')
+                            );
                         }
                         None => {
                             let _ = writeln!(out, "{call};");
@@ -2094,6 +2102,33 @@ fn is_uncounted_seq(e: &Exp) -> bool {
     match &strip_sub(e).kind {
         ExpKind::Iter(_, spec) => spec.count.is_none(),
         _ => false,
+    }
+}
+
+/// The Rust code of an error message: `{x}` in the text of a `hint(error ...)` stands for the
+/// value of the bound variable `x` (`"unknown table {x}"`), as engines name the index.
+fn message_code(fx: &Fx<'_, '_>, msg: &str) -> String {
+    let mut text = String::new();
+    let mut args = Vec::new();
+    let mut rest = msg;
+    while let Some(open) = rest.find('{') {
+        let Some(len) = rest[open..].find('}') else { break };
+        let name = &rest[open + 1..open + len];
+        match fx.locals.get(name) {
+            Some(l) if l.dim == 0 => {
+                text.push_str(&rest[..open].replace('{', "{{").replace('}', "}}"));
+                text.push_str("{}");
+                args.push(fx.var_view(name, l));
+            }
+            _ => text.push_str(&rest[..open + len + 1].replace('{', "{{").replace('}', "}}")),
+        }
+        rest = &rest[open + len + 1..];
+    }
+    text.push_str(&rest.replace('{', "{{").replace('}', "}}"));
+    if args.is_empty() {
+        format!("{msg:?}")
+    } else {
+        format!("format!({text:?}, {})", args.join(", "))
     }
 }
 
