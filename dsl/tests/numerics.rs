@@ -995,3 +995,54 @@ fn nan_sets_are_the_standards() {
         Ok(())
     });
 }
+
+// ---------------------------------------------------------------------------------------------
+// Vectors: splitting into lanes and joining them, and the bitwise operators at 128 bits
+
+fn v128(x: u128) -> Value {
+    Value::big(BigInt::from(x))
+}
+
+fn any_v128() -> BoxedStrategy<u128> {
+    prop_oneof![
+        4 => any::<u128>(),
+        1 => prop::sample::select(vec![0, 1, u128::MAX, u128::MAX >> 1, 1 << 127, (1 << 127) - 1, u128::from(u64::MAX)]),
+    ]
+    .boxed()
+}
+
+#[test]
+fn vsplit_and_vjoin() {
+    use wspec_runtime::builtins as b;
+    for (n, m) in [(8u64, 16u64), (16, 8), (32, 4), (64, 2)] {
+        run(&format!("vsplit_ and vjoin_ at {n}x{m}"), any_v128, move |ev, v| {
+            let want = call(ev, "vsplit_", vec![nat(n), nat(m), v128(v)])?;
+            let lanes = b::vsplit(n, m, v).ok_or_else(|| fail("vsplit is undefined"))?;
+            expect_eq(ev, &want, &Value::seq(lanes.iter().map(|&x| nat(x)).collect()), || format!("$vsplit_({n}, {m}, {v:#x})"))?;
+            let back = call(ev, "vjoin_", vec![nat(n), Value::seq(lanes.iter().map(|&x| nat(x)).collect())])?;
+            let joined = b::vjoin(n, lanes.clone()).ok_or_else(|| fail("vjoin is undefined"))?;
+            expect_eq(ev, &back, &v128(joined), || format!("$vjoin_({n}, {lanes:?})"))?;
+            prop_assert_eq!(joined, v);
+            Ok(())
+        });
+    }
+}
+
+#[test]
+fn bitwise_at_128() {
+    use wspec_runtime::builtins as b;
+    run("bitwise operators at 128", || (any_v128(), any_v128(), any_v128()), |ev, (x, y, z)| {
+        let n = nat(128);
+        for (name, got) in [("iand_", b::iand(128, x, y)), ("iandnot_", b::iandnot(128, x, y)), ("ior_", b::ior(128, x, y)), ("ixor_", b::ixor(128, x, y))] {
+            let want = call(ev, name, vec![n.clone(), v128(x), v128(y)])?;
+            let got = got.ok_or_else(|| fail(format!("{name} is undefined at 128")))?;
+            expect_eq(ev, &want, &v128(got), || format!("${name}(128, {x:#x}, {y:#x})"))?;
+        }
+        let want = call(ev, "inot_", vec![n.clone(), v128(x)])?;
+        expect_eq(ev, &want, &v128(b::inot(128, x).unwrap_or_default()), || format!("$inot_(128, {x:#x})"))?;
+        let want = call(ev, "inez_", vec![n.clone(), v128(x)])?;
+        expect_eq(ev, &want, &nat(u64::from(b::inez(128, x).unwrap_or(7))), || format!("$inez_(128, {x:#x})"))?;
+        let want = call(ev, "ibitselect_", vec![n.clone(), v128(x), v128(y), v128(z)])?;
+        expect_eq(ev, &want, &v128(b::ibitselect(128, x, y, z).unwrap_or_default()), || format!("$ibitselect_(128, ...)"))
+    });
+}

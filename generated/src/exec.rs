@@ -787,7 +787,7 @@ fn rule_21(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let arg_23 = x;
     let arg_24 = wspec_runtime::num::narrow::<u64>(wspec_runtime::num::add(wspec_runtime::num::wide(i)?, wspec_runtime::num::wide(ao.offset)?)?)?;
     let arg_25 = wspec_runtime::num::narrow::<u64>(wspec_runtime::num::div(wspec_runtime::num::wide(sz)?, 8i128)?)?;
-    let arg_26 = defs::ibytes_(ar_, wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(sz)?)?, wspec_runtime::ok(wspec_runtime::builtins::wrap(defs::size(ar_, conv::inn_to_numtype(v_Inn))?, wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(sz)?)?, wspec_runtime::num::narrow::<u128>((match c { Num::Inn(x) => wspec_runtime::num::wide(x)?, Num::Fnn(x) => wspec_runtime::num::wide(x)?, _ => return Err(wspec_runtime::Fail::soft()) }))?))?)?;
+    let arg_26 = wspec_runtime::ok(wspec_runtime::builtins::ibytes(wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(sz)?)?, wspec_runtime::ok(wspec_runtime::builtins::wrap(defs::size(ar_, conv::inn_to_numtype(v_Inn))?, wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(sz)?)?, (match c { Num::Inn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })))?))?;
     let keep_ = 0usize;
     let popped_ = 0usize + 1usize + 1usize - keep_;
     m_.pop_n(popped_);
@@ -929,7 +929,7 @@ fn rule_25(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let cp_18 = (*f_15).clone();
     let n_19 = match cp_18 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
     let i = n_19;
-    let eq_20 = wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(wspec_runtime::ok(wspec_runtime::builtins::wrap(32_u64, 8_u64, wspec_runtime::num::narrow::<u128>((match c { Num::Inn(x) => wspec_runtime::num::wide(x)?, Num::Fnn(x) => wspec_runtime::num::wide(x)?, _ => return Err(wspec_runtime::Fail::soft()) }))?))?)?)?;
+    let eq_20 = wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(wspec_runtime::ok(wspec_runtime::builtins::wrap(32_u64, 8_u64, (match c { Num::Inn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })))?)?)?;
     let b = eq_20;
     let arg_21 = x;
     let arg_22 = i;
@@ -2149,9 +2149,169 @@ fn rule_52(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:249 rule Step_pure/unreachable
+// from spec/4.3-execution-instructions.wspec:1156 rule Step/vstore-oob
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_53(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
+    let z = (&m_.state);
+    #[allow(irrefutable_let_patterns)]
+    let Instr::Vstore(f_1, f_2, f_3) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
+    #[allow(irrefutable_let_patterns)]
+    let Vectype = f_1 else { return Err(wspec_runtime::Fail::soft()) };
+    let cp_4 = (*f_2).clone();
+    let x = cp_4;
+    let ao = *f_3;
+    let v_5 = m_.peek(0usize)?;
+    #[allow(irrefutable_let_patterns)]
+    let Val::Vec__(Vec__(f_6, f_7)) = v_5 else { return Err(wspec_runtime::Fail::soft()) };
+    #[allow(irrefutable_let_patterns)]
+    let Vectype = f_6 else { return Err(wspec_runtime::Fail::soft()) };
+    let v = *f_7;
+    let v_8 = m_.peek(0usize + 1usize)?;
+    #[allow(irrefutable_let_patterns)]
+    let Val::Num_(Num_(f_9, f_10)) = v_8 else { return Err(wspec_runtime::Fail::soft()) };
+    let cp_11 = (*f_9).clone();
+    let n_12 = wspec_runtime::ok(conv::numtype_as_addrtype(cp_11))?;
+    let at = n_12;
+    let cp_13 = (*f_10).clone();
+    let n_14 = match cp_13 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
+    let i = n_14;
+    wspec_runtime::check((wspec_runtime::num::add(wspec_runtime::num::add(wspec_runtime::num::wide(i)?, wspec_runtime::num::wide(ao.offset)?)?, wspec_runtime::num::div(wspec_runtime::num::wide(defs::vsize(ar_, Vectype)?)?, 8i128)?)? > wspec_runtime::num::wide(((*wspec_runtime::seq::at(&(*z).0.mems, wspec_runtime::num::wide((*wspec_runtime::seq::at(&(*z).1.module.mems, wspec_runtime::num::wide((x))?)?))?)?).bytes.len() as u64))?))?;
+    let code_23 = Code::One(Instr::Trap);
+    let keep_ = 0usize;
+    let popped_ = 0usize + 1usize + 1usize - keep_;
+    m_.pop_n(popped_);
+    let _ = keep_;
+    m_.schedule(&code_23[..]);
+    m_.note = Some("out of bounds memory access");
+    Ok(())
+}
+
+// from spec/4.3-execution-instructions.wspec:1160 rule Step/vstore-val
+#[allow(unused_variables, unused_parens, clippy::all)]
+fn rule_54(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
+    let z = (&m_.state);
+    #[allow(irrefutable_let_patterns)]
+    let Instr::Vstore(f_1, f_2, f_3) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
+    #[allow(irrefutable_let_patterns)]
+    let Vectype = f_1 else { return Err(wspec_runtime::Fail::soft()) };
+    let cp_4 = (*f_2).clone();
+    let x = cp_4;
+    let ao = *f_3;
+    let v_5 = m_.peek(0usize)?;
+    #[allow(irrefutable_let_patterns)]
+    let Val::Vec__(Vec__(f_6, f_7)) = v_5 else { return Err(wspec_runtime::Fail::soft()) };
+    #[allow(irrefutable_let_patterns)]
+    let Vectype = f_6 else { return Err(wspec_runtime::Fail::soft()) };
+    let v = *f_7;
+    let v_8 = m_.peek(0usize + 1usize)?;
+    #[allow(irrefutable_let_patterns)]
+    let Val::Num_(Num_(f_9, f_10)) = v_8 else { return Err(wspec_runtime::Fail::soft()) };
+    let cp_11 = (*f_9).clone();
+    let n_12 = wspec_runtime::ok(conv::numtype_as_addrtype(cp_11))?;
+    let at = n_12;
+    let cp_13 = (*f_10).clone();
+    let n_14 = match cp_13 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
+    let i = n_14;
+    let arg_15 = x;
+    let arg_16 = wspec_runtime::num::narrow::<u64>(wspec_runtime::num::add(wspec_runtime::num::wide(i)?, wspec_runtime::num::wide(ao.offset)?)?)?;
+    let arg_17 = wspec_runtime::num::narrow::<u64>(wspec_runtime::num::div(wspec_runtime::num::wide(defs::vsize(ar_, Vectype)?)?, 8i128)?)?;
+    let arg_18 = defs::vbytes_(ar_, Vectype, v)?;
+    let keep_ = 0usize;
+    let popped_ = 0usize + 1usize + 1usize - keep_;
+    m_.pop_n(popped_);
+    let _ = keep_;
+    defs::with_mem(ar_, &mut m_.state, arg_15, arg_16, arg_17, arg_18)?;
+    Ok(())
+}
+
+// from spec/4.3-execution-instructions.wspec:1165 rule Step/vstore_lane-oob
+#[allow(unused_variables, unused_parens, clippy::all)]
+fn rule_55(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
+    let z = (&m_.state);
+    #[allow(irrefutable_let_patterns)]
+    let Instr::VstoreLane(f_1, f_2, f_3, f_4, f_5) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
+    #[allow(irrefutable_let_patterns)]
+    let Vectype = f_1 else { return Err(wspec_runtime::Fail::soft()) };
+    let sz = *f_2;
+    let cp_6 = (*f_3).clone();
+    let x = cp_6;
+    let ao = *f_4;
+    let cp_7 = (*f_5).clone();
+    let n_8 = wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(cp_7)?)?;
+    let j = n_8;
+    let v_9 = m_.peek(0usize)?;
+    #[allow(irrefutable_let_patterns)]
+    let Val::Vec__(Vec__(f_10, f_11)) = v_9 else { return Err(wspec_runtime::Fail::soft()) };
+    #[allow(irrefutable_let_patterns)]
+    let Vectype = f_10 else { return Err(wspec_runtime::Fail::soft()) };
+    let v = *f_11;
+    let v_12 = m_.peek(0usize + 1usize)?;
+    #[allow(irrefutable_let_patterns)]
+    let Val::Num_(Num_(f_13, f_14)) = v_12 else { return Err(wspec_runtime::Fail::soft()) };
+    let cp_15 = (*f_13).clone();
+    let n_16 = wspec_runtime::ok(conv::numtype_as_addrtype(cp_15))?;
+    let at = n_16;
+    let cp_17 = (*f_14).clone();
+    let n_18 = match cp_17 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
+    let i = n_18;
+    wspec_runtime::check((wspec_runtime::num::add(wspec_runtime::num::add(wspec_runtime::num::wide(i)?, wspec_runtime::num::wide(ao.offset)?)?, wspec_runtime::num::div(wspec_runtime::num::wide(sz)?, 8i128)?)? > wspec_runtime::num::wide(((*wspec_runtime::seq::at(&(*z).0.mems, wspec_runtime::num::wide((*wspec_runtime::seq::at(&(*z).1.module.mems, wspec_runtime::num::wide((x))?)?))?)?).bytes.len() as u64))?))?;
+    let code_27 = Code::One(Instr::Trap);
+    let keep_ = 0usize;
+    let popped_ = 0usize + 1usize + 1usize - keep_;
+    m_.pop_n(popped_);
+    let _ = keep_;
+    m_.schedule(&code_27[..]);
+    m_.note = Some("out of bounds memory access");
+    Ok(())
+}
+
+// from spec/4.3-execution-instructions.wspec:1169 rule Step/vstore_lane-val
+#[allow(unused_variables, unused_parens, clippy::all)]
+fn rule_56(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
+    let z = (&m_.state);
+    #[allow(irrefutable_let_patterns)]
+    let Instr::VstoreLane(f_1, f_2, f_3, f_4, f_5) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
+    #[allow(irrefutable_let_patterns)]
+    let Vectype = f_1 else { return Err(wspec_runtime::Fail::soft()) };
+    let sz = *f_2;
+    let cp_6 = (*f_3).clone();
+    let x = cp_6;
+    let ao = *f_4;
+    let cp_7 = (*f_5).clone();
+    let n_8 = wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(cp_7)?)?;
+    let j = n_8;
+    let v_9 = m_.peek(0usize)?;
+    #[allow(irrefutable_let_patterns)]
+    let Val::Vec__(Vec__(f_10, f_11)) = v_9 else { return Err(wspec_runtime::Fail::soft()) };
+    #[allow(irrefutable_let_patterns)]
+    let Vectype = f_10 else { return Err(wspec_runtime::Fail::soft()) };
+    let v = *f_11;
+    let v_12 = m_.peek(0usize + 1usize)?;
+    #[allow(irrefutable_let_patterns)]
+    let Val::Num_(Num_(f_13, f_14)) = v_12 else { return Err(wspec_runtime::Fail::soft()) };
+    let cp_15 = (*f_13).clone();
+    let n_16 = wspec_runtime::ok(conv::numtype_as_addrtype(cp_15))?;
+    let at = n_16;
+    let cp_17 = (*f_14).clone();
+    let n_18 = match cp_17 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
+    let i = n_18;
+    let eq_19 = wspec_runtime::num::narrow::<u64>(wspec_runtime::num::div(128i128, wspec_runtime::num::wide(sz)?)?)?;
+    let v_M = eq_19;
+    let arg_20 = x;
+    let arg_21 = wspec_runtime::num::narrow::<u64>(wspec_runtime::num::add(wspec_runtime::num::wide(i)?, wspec_runtime::num::wide(ao.offset)?)?)?;
+    let arg_22 = wspec_runtime::num::narrow::<u64>(wspec_runtime::num::div(wspec_runtime::num::wide(sz)?, 8i128)?)?;
+    let arg_23 = wspec_runtime::ok(wspec_runtime::builtins::ibytes(wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(sz)?)?, (match wspec_runtime::seq::index(&defs::lanes_(ar_, Shape(conv::jnn_to_lanetype(defs::jnn(ar_, wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(sz)?)?)?), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M)?)?), v)?, wspec_runtime::num::wide(j)?)? { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })))?;
+    let keep_ = 0usize;
+    let popped_ = 0usize + 1usize + 1usize - keep_;
+    m_.pop_n(popped_);
+    let _ = keep_;
+    defs::with_mem(ar_, &mut m_.state, arg_20, arg_21, arg_22, arg_23)?;
+    Ok(())
+}
+
+// from spec/4.3-execution-instructions.wspec:249 rule Step_pure/unreachable
+#[allow(unused_variables, unused_parens, clippy::all)]
+fn rule_57(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     #[allow(irrefutable_let_patterns)]
     let Instr::Unreachable = redex_ else { return Err(wspec_runtime::Fail::soft()) };
     let code_1 = Code::One(Instr::Trap);
@@ -2166,7 +2326,7 @@ fn rule_53(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
 
 // from spec/4.3-execution-instructions.wspec:252 rule Step_pure/nop
 #[allow(unused_variables, unused_parens, clippy::all)]
-fn rule_54(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
+fn rule_58(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     #[allow(irrefutable_let_patterns)]
     let Instr::Nop = redex_ else { return Err(wspec_runtime::Fail::soft()) };
     let keep_ = 0usize;
@@ -2178,7 +2338,7 @@ fn rule_54(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
 
 // from spec/4.3-execution-instructions.wspec:255 rule Step_pure/drop
 #[allow(unused_variables, unused_parens, clippy::all)]
-fn rule_55(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
+fn rule_59(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     #[allow(irrefutable_let_patterns)]
     let Instr::Drop = redex_ else { return Err(wspec_runtime::Fail::soft()) };
     let v_1 = m_.peek(0usize)?;
@@ -2192,7 +2352,7 @@ fn rule_55(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
 
 // from spec/4.3-execution-instructions.wspec:258 rule Step_pure/select-true
 #[allow(unused_variables, unused_parens, clippy::all)]
-fn rule_56(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
+fn rule_60(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     #[allow(irrefutable_let_patterns)]
     let Instr::Select(f_1) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
     let cp_2 = (*f_1).clone();
@@ -2223,7 +2383,7 @@ fn rule_56(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
 
 // from spec/4.3-execution-instructions.wspec:262 rule Step_pure/select-false
 #[allow(unused_variables, unused_parens, clippy::all)]
-fn rule_57(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
+fn rule_61(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     #[allow(irrefutable_let_patterns)]
     let Instr::Select(f_1) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
     let cp_2 = (*f_1).clone();
@@ -2256,7 +2416,7 @@ fn rule_57(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
 
 // from spec/4.3-execution-instructions.wspec:279 rule Step_pure/if-true
 #[allow(unused_variables, unused_parens, clippy::all)]
-fn rule_58(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
+fn rule_62(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     #[allow(irrefutable_let_patterns)]
     let Instr::If(f_1, f_2, f_3) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
     let bt = f_1;
@@ -2280,7 +2440,7 @@ fn rule_58(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
 
 // from spec/4.3-execution-instructions.wspec:283 rule Step_pure/if-false
 #[allow(unused_variables, unused_parens, clippy::all)]
-fn rule_59(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
+fn rule_63(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     #[allow(irrefutable_let_patterns)]
     let Instr::If(f_1, f_2, f_3) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
     let bt = f_1;
@@ -2304,7 +2464,7 @@ fn rule_59(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
 
 // from spec/4.3-execution-instructions.wspec:295 rule Step_pure/br-label-zero
 #[allow(unused_variables, unused_parens, clippy::all)]
-fn rule_60(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
+fn rule_64(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     #[allow(irrefutable_let_patterns)]
     let Instr::Br(f_1) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
     let l = *f_1;
@@ -2329,7 +2489,7 @@ fn rule_60(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
 
 // from spec/4.3-execution-instructions.wspec:299 rule Step_pure/br-label-succ
 #[allow(unused_variables, unused_parens, clippy::all)]
-fn rule_61(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
+fn rule_65(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     #[allow(irrefutable_let_patterns)]
     let Instr::Br(f_1) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
     let l = *f_1;
@@ -2350,7 +2510,7 @@ fn rule_61(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
 
 // from spec/4.3-execution-instructions.wspec:303 rule Step_pure/br-handler
 #[allow(unused_variables, unused_parens, clippy::all)]
-fn rule_62(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
+fn rule_66(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     #[allow(irrefutable_let_patterns)]
     let Instr::Br(f_1) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
     let l = *f_1;
@@ -2370,7 +2530,7 @@ fn rule_62(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
 
 // from spec/4.3-execution-instructions.wspec:306 rule Step_pure/br_if-true
 #[allow(unused_variables, unused_parens, clippy::all)]
-fn rule_63(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
+fn rule_67(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     #[allow(irrefutable_let_patterns)]
     let Instr::BrIf(f_1) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
     let l = *f_1;
@@ -2392,7 +2552,7 @@ fn rule_63(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
 
 // from spec/4.3-execution-instructions.wspec:310 rule Step_pure/br_if-false
 #[allow(unused_variables, unused_parens, clippy::all)]
-fn rule_64(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
+fn rule_68(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     #[allow(irrefutable_let_patterns)]
     let Instr::BrIf(f_1) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
     let l = *f_1;
@@ -2412,7 +2572,7 @@ fn rule_64(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
 
 // from spec/4.3-execution-instructions.wspec:314 rule Step_pure/br_table-lt
 #[allow(unused_variables, unused_parens, clippy::all)]
-fn rule_65(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
+fn rule_69(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     #[allow(irrefutable_let_patterns)]
     let Instr::BrTable(f_1, f_2) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
     let l = f_1;
@@ -2437,7 +2597,7 @@ fn rule_65(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
 
 // from spec/4.3-execution-instructions.wspec:318 rule Step_pure/br_table-ge
 #[allow(unused_variables, unused_parens, clippy::all)]
-fn rule_66(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
+fn rule_70(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     #[allow(irrefutable_let_patterns)]
     let Instr::BrTable(f_1, f_2) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
     let l = f_1;
@@ -2462,7 +2622,7 @@ fn rule_66(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
 
 // from spec/4.3-execution-instructions.wspec:322 rule Step_pure/br_on_null-null
 #[allow(unused_variables, unused_parens, clippy::all)]
-fn rule_67(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
+fn rule_71(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     #[allow(irrefutable_let_patterns)]
     let Instr::BrOnNull(f_1) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
     let l = *f_1;
@@ -2481,7 +2641,7 @@ fn rule_67(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
 
 // from spec/4.3-execution-instructions.wspec:325 rule Step_pure/br_on_null-addr
 #[allow(unused_variables, unused_parens, clippy::all)]
-fn rule_68(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
+fn rule_72(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     #[allow(irrefutable_let_patterns)]
     let Instr::BrOnNull(f_1) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
     let l = *f_1;
@@ -2497,7 +2657,7 @@ fn rule_68(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
 
 // from spec/4.3-execution-instructions.wspec:329 rule Step_pure/br_on_non_null-null
 #[allow(unused_variables, unused_parens, clippy::all)]
-fn rule_69(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
+fn rule_73(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     #[allow(irrefutable_let_patterns)]
     let Instr::BrOnNonNull(f_1) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
     let l = *f_1;
@@ -2514,7 +2674,7 @@ fn rule_69(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
 
 // from spec/4.3-execution-instructions.wspec:332 rule Step_pure/br_on_non_null-addr
 #[allow(unused_variables, unused_parens, clippy::all)]
-fn rule_70(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
+fn rule_74(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     #[allow(irrefutable_let_patterns)]
     let Instr::BrOnNonNull(f_1) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
     let l = *f_1;
@@ -2532,7 +2692,7 @@ fn rule_70(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
 
 // from spec/4.3-execution-instructions.wspec:425 rule Step_pure/return_call_ref-label
 #[allow(unused_variables, unused_parens, clippy::all)]
-fn rule_71(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
+fn rule_75(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     #[allow(irrefutable_let_patterns)]
     let Instr::ReturnCallRef(f_1) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
     let tu = f_1;
@@ -2552,7 +2712,7 @@ fn rule_71(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
 
 // from spec/4.3-execution-instructions.wspec:428 rule Step_pure/return_call_ref-handler
 #[allow(unused_variables, unused_parens, clippy::all)]
-fn rule_72(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
+fn rule_76(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     #[allow(irrefutable_let_patterns)]
     let Instr::ReturnCallRef(f_1) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
     let tu = f_1;
@@ -2572,7 +2732,7 @@ fn rule_72(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
 
 // from spec/4.3-execution-instructions.wspec:431 rule Step_read/return_call_ref-frame-null
 #[allow(unused_variables, unused_parens, clippy::all)]
-fn rule_73(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
+fn rule_77(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let z = (&m_.state);
     #[allow(irrefutable_let_patterns)]
     let Instr::ReturnCallRef(f_1) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
@@ -2600,7 +2760,7 @@ fn rule_73(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
 
 // from spec/4.3-execution-instructions.wspec:434 rule Step_read/return_call_ref-frame-addr
 #[allow(unused_variables, unused_parens, clippy::all)]
-fn rule_74(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
+fn rule_78(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let z = (&m_.state);
     #[allow(irrefutable_let_patterns)]
     let Instr::ReturnCallRef(f_1) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
@@ -2639,7 +2799,7 @@ fn rule_74(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
 
 // from spec/4.3-execution-instructions.wspec:462 rule Step_pure/return-frame
 #[allow(unused_variables, unused_parens, clippy::all)]
-fn rule_75(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
+fn rule_79(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     #[allow(irrefutable_let_patterns)]
     let Instr::Return = redex_ else { return Err(wspec_runtime::Fail::soft()) };
     let EvalCtx::Frame(cf_1, cf_2) = m_.top()? else { return Err(Fail::soft()) };
@@ -2661,7 +2821,7 @@ fn rule_75(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
 
 // from spec/4.3-execution-instructions.wspec:465 rule Step_pure/return-label
 #[allow(unused_variables, unused_parens, clippy::all)]
-fn rule_76(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
+fn rule_80(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     #[allow(irrefutable_let_patterns)]
     let Instr::Return = redex_ else { return Err(wspec_runtime::Fail::soft()) };
     let EvalCtx::Label(cf_1, cf_2) = m_.top()? else { return Err(Fail::soft()) };
@@ -2680,7 +2840,7 @@ fn rule_76(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
 
 // from spec/4.3-execution-instructions.wspec:468 rule Step_pure/return-handler
 #[allow(unused_variables, unused_parens, clippy::all)]
-fn rule_77(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
+fn rule_81(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     #[allow(irrefutable_let_patterns)]
     let Instr::Return = redex_ else { return Err(wspec_runtime::Fail::soft()) };
     let EvalCtx::Handler(cf_1, cf_2) = m_.top()? else { return Err(Fail::soft()) };
@@ -2699,7 +2859,7 @@ fn rule_77(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
 
 // from spec/4.3-execution-instructions.wspec:484 rule Step_pure/throw_ref-null
 #[allow(unused_variables, unused_parens, clippy::all)]
-fn rule_78(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
+fn rule_82(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     #[allow(irrefutable_let_patterns)]
     let Instr::ThrowRef = redex_ else { return Err(wspec_runtime::Fail::soft()) };
     let v_1 = m_.peek(0usize)?;
@@ -2718,7 +2878,7 @@ fn rule_78(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
 
 // from spec/4.3-execution-instructions.wspec:487 rule Step_pure/throw_ref-instrs
 #[allow(unused_variables, unused_parens, clippy::all)]
-fn rule_79(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
+fn rule_83(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     #[allow(irrefutable_let_patterns)]
     let Instr::ThrowRef = redex_ else { return Err(wspec_runtime::Fail::soft()) };
     let v_1 = m_.peek(0usize)?;
@@ -2742,7 +2902,7 @@ fn rule_79(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
 
 // from spec/4.3-execution-instructions.wspec:491 rule Step_pure/throw_ref-label
 #[allow(unused_variables, unused_parens, clippy::all)]
-fn rule_80(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
+fn rule_84(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     #[allow(irrefutable_let_patterns)]
     let Instr::ThrowRef = redex_ else { return Err(wspec_runtime::Fail::soft()) };
     let EvalCtx::Label(cf_1, cf_2) = m_.top()? else { return Err(Fail::soft()) };
@@ -2765,7 +2925,7 @@ fn rule_80(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
 
 // from spec/4.3-execution-instructions.wspec:494 rule Step_pure/throw_ref-frame
 #[allow(unused_variables, unused_parens, clippy::all)]
-fn rule_81(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
+fn rule_85(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     #[allow(irrefutable_let_patterns)]
     let Instr::ThrowRef = redex_ else { return Err(wspec_runtime::Fail::soft()) };
     let EvalCtx::Frame(cf_1, cf_2) = m_.top()? else { return Err(Fail::soft()) };
@@ -2789,7 +2949,7 @@ fn rule_81(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
 
 // from spec/4.3-execution-instructions.wspec:497 rule Step_read/throw_ref-handler-empty
 #[allow(unused_variables, unused_parens, clippy::all)]
-fn rule_82(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
+fn rule_86(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let z = (&m_.state);
     #[allow(irrefutable_let_patterns)]
     let Instr::ThrowRef = redex_ else { return Err(wspec_runtime::Fail::soft()) };
@@ -2815,7 +2975,7 @@ fn rule_82(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
 
 // from spec/4.3-execution-instructions.wspec:500 rule Step_read/throw_ref-handler-catch
 #[allow(unused_variables, unused_parens, clippy::all)]
-fn rule_83(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
+fn rule_87(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let z = (&m_.state);
     #[allow(irrefutable_let_patterns)]
     let Instr::ThrowRef = redex_ else { return Err(wspec_runtime::Fail::soft()) };
@@ -2853,7 +3013,7 @@ fn rule_83(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
 
 // from spec/4.3-execution-instructions.wspec:505 rule Step_read/throw_ref-handler-catch_ref
 #[allow(unused_variables, unused_parens, clippy::all)]
-fn rule_84(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
+fn rule_88(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let z = (&m_.state);
     #[allow(irrefutable_let_patterns)]
     let Instr::ThrowRef = redex_ else { return Err(wspec_runtime::Fail::soft()) };
@@ -2893,7 +3053,7 @@ fn rule_84(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
 
 // from spec/4.3-execution-instructions.wspec:510 rule Step_read/throw_ref-handler-catch_all
 #[allow(unused_variables, unused_parens, clippy::all)]
-fn rule_85(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
+fn rule_89(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let z = (&m_.state);
     #[allow(irrefutable_let_patterns)]
     let Instr::ThrowRef = redex_ else { return Err(wspec_runtime::Fail::soft()) };
@@ -2926,7 +3086,7 @@ fn rule_85(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
 
 // from spec/4.3-execution-instructions.wspec:513 rule Step_read/throw_ref-handler-catch_all_ref
 #[allow(unused_variables, unused_parens, clippy::all)]
-fn rule_86(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
+fn rule_90(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let z = (&m_.state);
     #[allow(irrefutable_let_patterns)]
     let Instr::ThrowRef = redex_ else { return Err(wspec_runtime::Fail::soft()) };
@@ -2958,7 +3118,7 @@ fn rule_86(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
 
 // from spec/4.3-execution-instructions.wspec:516 rule Step_read/throw_ref-handler-next
 #[allow(unused_variables, unused_parens, clippy::all)]
-fn rule_87(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
+fn rule_91(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let z = (&m_.state);
     #[allow(irrefutable_let_patterns)]
     let Instr::ThrowRef = redex_ else { return Err(wspec_runtime::Fail::soft()) };
@@ -2993,7 +3153,7 @@ fn rule_87(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
 
 // from spec/4.3-execution-instructions.wspec:529 rule Step_pure/trap-instrs
 #[allow(unused_variables, unused_parens, clippy::all)]
-fn rule_88(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
+fn rule_92(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     #[allow(irrefutable_let_patterns)]
     let Instr::Trap = redex_ else { return Err(wspec_runtime::Fail::soft()) };
     let val_1 = m_.rest(0usize)?;
@@ -3011,7 +3171,7 @@ fn rule_88(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
 
 // from spec/4.3-execution-instructions.wspec:533 rule Step_pure/trap-label
 #[allow(unused_variables, unused_parens, clippy::all)]
-fn rule_89(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
+fn rule_93(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     #[allow(irrefutable_let_patterns)]
     let Instr::Trap = redex_ else { return Err(wspec_runtime::Fail::soft()) };
     let EvalCtx::Label(cf_1, cf_2) = m_.top()? else { return Err(Fail::soft()) };
@@ -3030,7 +3190,7 @@ fn rule_89(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
 
 // from spec/4.3-execution-instructions.wspec:536 rule Step_pure/trap-handler
 #[allow(unused_variables, unused_parens, clippy::all)]
-fn rule_90(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
+fn rule_94(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     #[allow(irrefutable_let_patterns)]
     let Instr::Trap = redex_ else { return Err(wspec_runtime::Fail::soft()) };
     let EvalCtx::Handler(cf_1, cf_2) = m_.top()? else { return Err(Fail::soft()) };
@@ -3049,7 +3209,7 @@ fn rule_90(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
 
 // from spec/4.3-execution-instructions.wspec:539 rule Step_pure/trap-frame
 #[allow(unused_variables, unused_parens, clippy::all)]
-fn rule_91(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
+fn rule_95(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     #[allow(irrefutable_let_patterns)]
     let Instr::Trap = redex_ else { return Err(wspec_runtime::Fail::soft()) };
     let EvalCtx::Frame(cf_1, cf_2) = m_.top()? else { return Err(Fail::soft()) };
@@ -3069,7 +3229,7 @@ fn rule_91(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
 
 // from spec/4.3-execution-instructions.wspec:551 rule Step_pure/local.tee
 #[allow(unused_variables, unused_parens, clippy::all)]
-fn rule_92(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
+fn rule_96(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     #[allow(irrefutable_let_patterns)]
     let Instr::LocalTee(f_1) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
     let cp_2 = (*f_1).clone();
@@ -3089,7 +3249,7 @@ fn rule_92(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
 
 // from spec/4.3-execution-instructions.wspec:723 rule Step_pure/ref.is_null-true
 #[allow(unused_variables, unused_parens, clippy::all)]
-fn rule_93(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
+fn rule_97(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     #[allow(irrefutable_let_patterns)]
     let Instr::RefIsNull = redex_ else { return Err(wspec_runtime::Fail::soft()) };
     let v_1 = m_.peek(0usize)?;
@@ -3107,7 +3267,7 @@ fn rule_93(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
 
 // from spec/4.3-execution-instructions.wspec:726 rule Step_pure/ref.is_null-false
 #[allow(unused_variables, unused_parens, clippy::all)]
-fn rule_94(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
+fn rule_98(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     #[allow(irrefutable_let_patterns)]
     let Instr::RefIsNull = redex_ else { return Err(wspec_runtime::Fail::soft()) };
     let v_1 = m_.peek(0usize)?;
@@ -3124,7 +3284,7 @@ fn rule_94(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
 
 // from spec/4.3-execution-instructions.wspec:730 rule Step_pure/ref.as_non_null-null
 #[allow(unused_variables, unused_parens, clippy::all)]
-fn rule_95(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
+fn rule_99(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     #[allow(irrefutable_let_patterns)]
     let Instr::RefAsNonNull = redex_ else { return Err(wspec_runtime::Fail::soft()) };
     let v_1 = m_.peek(0usize)?;
@@ -3143,7 +3303,7 @@ fn rule_95(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
 
 // from spec/4.3-execution-instructions.wspec:733 rule Step_pure/ref.as_non_null-addr
 #[allow(unused_variables, unused_parens, clippy::all)]
-fn rule_96(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
+fn rule_100(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     #[allow(irrefutable_let_patterns)]
     let Instr::RefAsNonNull = redex_ else { return Err(wspec_runtime::Fail::soft()) };
     let v_1 = m_.peek(0usize)?;
@@ -3158,7 +3318,7 @@ fn rule_96(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
 
 // from spec/4.3-execution-instructions.wspec:738 rule Step_pure/ref.eq-null
 #[allow(unused_variables, unused_parens, clippy::all)]
-fn rule_97(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
+fn rule_101(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     #[allow(irrefutable_let_patterns)]
     let Instr::RefEq = redex_ else { return Err(wspec_runtime::Fail::soft()) };
     let v_1 = m_.peek(0usize)?;
@@ -3180,7 +3340,7 @@ fn rule_97(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
 
 // from spec/4.3-execution-instructions.wspec:741 rule Step_pure/ref.eq-true
 #[allow(unused_variables, unused_parens, clippy::all)]
-fn rule_98(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
+fn rule_102(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     #[allow(irrefutable_let_patterns)]
     let Instr::RefEq = redex_ else { return Err(wspec_runtime::Fail::soft()) };
     let v_1 = m_.peek(0usize)?;
@@ -3201,7 +3361,7 @@ fn rule_98(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
 
 // from spec/4.3-execution-instructions.wspec:746 rule Step_pure/ref.eq-false
 #[allow(unused_variables, unused_parens, clippy::all)]
-fn rule_99(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
+fn rule_103(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     #[allow(irrefutable_let_patterns)]
     let Instr::RefEq = redex_ else { return Err(wspec_runtime::Fail::soft()) };
     let v_1 = m_.peek(0usize)?;
@@ -3221,7 +3381,7 @@ fn rule_99(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
 
 // from spec/4.3-execution-instructions.wspec:770 rule Step_pure/ref.i31
 #[allow(unused_variables, unused_parens, clippy::all)]
-fn rule_100(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
+fn rule_104(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     #[allow(irrefutable_let_patterns)]
     let Instr::RefI31 = redex_ else { return Err(wspec_runtime::Fail::soft()) };
     let v_1 = m_.peek(0usize)?;
@@ -3243,7 +3403,7 @@ fn rule_100(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
 
 // from spec/4.3-execution-instructions.wspec:773 rule Step_pure/i31.get-null
 #[allow(unused_variables, unused_parens, clippy::all)]
-fn rule_101(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
+fn rule_105(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     #[allow(irrefutable_let_patterns)]
     let Instr::I31Get(f_1) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
     let sx = *f_1;
@@ -3263,7 +3423,7 @@ fn rule_101(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
 
 // from spec/4.3-execution-instructions.wspec:776 rule Step_pure/i31.get-num
 #[allow(unused_variables, unused_parens, clippy::all)]
-fn rule_102(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
+fn rule_106(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     #[allow(irrefutable_let_patterns)]
     let Instr::I31Get(f_1) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
     let sx = *f_1;
@@ -3273,7 +3433,7 @@ fn rule_102(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let cp_4 = (*f_3).clone();
     let n_5 = wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(cp_4)?)?;
     let i = n_5;
-    let push_6 = Val::Num_(Num_(Numtype::I32, Num::Inn(wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(defs::extend__(ar_, 31_u64, 32_u64, sx, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i)?)?)?)?)?)));
+    let push_6 = Val::Num_(Num_(Numtype::I32, Num::Inn(wspec_runtime::num::cast::<_, u64>(defs::extend__(ar_, 31_u64, 32_u64, sx, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i)?)?)?)?)));
     let keep_ = 0usize;
     let popped_ = 0usize + 1usize - keep_;
     m_.pop_n(popped_);
@@ -3284,7 +3444,7 @@ fn rule_102(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
 
 // from spec/4.3-execution-instructions.wspec:808 rule Step_pure/array.new
 #[allow(unused_variables, unused_parens, clippy::all)]
-fn rule_103(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
+fn rule_107(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     #[allow(irrefutable_let_patterns)]
     let Instr::ArrayNew(f_1) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
     let cp_2 = (*f_1).clone();
@@ -3312,7 +3472,7 @@ fn rule_103(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
 
 // from spec/4.3-execution-instructions.wspec:941 rule Step_pure/extern.convert_any-null
 #[allow(unused_variables, unused_parens, clippy::all)]
-fn rule_104(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
+fn rule_108(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     #[allow(irrefutable_let_patterns)]
     let Instr::ExternConvertAny = redex_ else { return Err(wspec_runtime::Fail::soft()) };
     let v_1 = m_.peek(0usize)?;
@@ -3330,7 +3490,7 @@ fn rule_104(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
 
 // from spec/4.3-execution-instructions.wspec:944 rule Step_pure/extern.convert_any-addr
 #[allow(unused_variables, unused_parens, clippy::all)]
-fn rule_105(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
+fn rule_109(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     #[allow(irrefutable_let_patterns)]
     let Instr::ExternConvertAny = redex_ else { return Err(wspec_runtime::Fail::soft()) };
     let v_1 = m_.peek(0usize)?;
@@ -3347,7 +3507,7 @@ fn rule_105(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
 
 // from spec/4.3-execution-instructions.wspec:948 rule Step_pure/any.convert_extern-null
 #[allow(unused_variables, unused_parens, clippy::all)]
-fn rule_106(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
+fn rule_110(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     #[allow(irrefutable_let_patterns)]
     let Instr::AnyConvertExtern = redex_ else { return Err(wspec_runtime::Fail::soft()) };
     let v_1 = m_.peek(0usize)?;
@@ -3365,7 +3525,7 @@ fn rule_106(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
 
 // from spec/4.3-execution-instructions.wspec:951 rule Step_pure/any.convert_extern-addr
 #[allow(unused_variables, unused_parens, clippy::all)]
-fn rule_107(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
+fn rule_111(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     #[allow(irrefutable_let_patterns)]
     let Instr::AnyConvertExtern = redex_ else { return Err(wspec_runtime::Fail::soft()) };
     let v_1 = m_.peek(0usize)?;
@@ -3383,7 +3543,7 @@ fn rule_107(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
 
 // from spec/4.3-execution-instructions.wspec:958 rule Step_pure/unop-val
 #[allow(unused_variables, unused_parens, clippy::all)]
-fn rule_108(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
+fn rule_112(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     #[allow(irrefutable_let_patterns)]
     let Instr::Unop(f_1, f_2) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
     let nt = *f_1;
@@ -3406,7 +3566,7 @@ fn rule_108(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
 
 // from spec/4.3-execution-instructions.wspec:964 rule Step_pure/unop-trap
 #[allow(unused_variables, unused_parens, clippy::all)]
-fn rule_109(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
+fn rule_113(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     #[allow(irrefutable_let_patterns)]
     let Instr::Unop(f_1, f_2) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
     let nt = *f_1;
@@ -3429,7 +3589,7 @@ fn rule_109(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
 
 // from spec/4.3-execution-instructions.wspec:968 rule Step_pure/binop-val
 #[allow(unused_variables, unused_parens, clippy::all)]
-fn rule_110(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
+fn rule_114(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     #[allow(irrefutable_let_patterns)]
     let Instr::Binop(f_1, f_2) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
     let nt = *f_1;
@@ -3457,7 +3617,7 @@ fn rule_110(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
 
 // from spec/4.3-execution-instructions.wspec:974 rule Step_pure/binop-trap-zero
 #[allow(unused_variables, unused_parens, clippy::all)]
-fn rule_111(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
+fn rule_115(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     #[allow(irrefutable_let_patterns)]
     let Instr::Binop(f_1, f_2) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
     let cp_3 = (*f_1).clone();
@@ -3492,7 +3652,7 @@ fn rule_111(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
 
 // from spec/4.3-execution-instructions.wspec:979 rule Step_pure/binop-trap-overflow
 #[allow(unused_variables, unused_parens, clippy::all)]
-fn rule_112(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
+fn rule_116(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     #[allow(irrefutable_let_patterns)]
     let Instr::Binop(f_1, f_2) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
     let nt = *f_1;
@@ -3520,7 +3680,7 @@ fn rule_112(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
 
 // from spec/4.3-execution-instructions.wspec:984 rule Step_pure/testop
 #[allow(unused_variables, unused_parens, clippy::all)]
-fn rule_113(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
+fn rule_117(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     #[allow(irrefutable_let_patterns)]
     let Instr::Testop(f_1, f_2) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
     let nt = *f_1;
@@ -3530,7 +3690,7 @@ fn rule_113(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let Val::Num_(Num_(f_4, f_5)) = v_3 else { return Err(wspec_runtime::Fail::soft()) };
     wspec_runtime::check(nt == *f_4)?;
     let c_1 = *f_5;
-    let eq_6 = Num::Inn(wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(defs::testop_(ar_, nt, testop, c_1)?)?)?);
+    let eq_6 = Num::Inn(wspec_runtime::num::cast::<_, u64>(defs::testop_(ar_, nt, testop, c_1)?)?);
     let c = eq_6;
     let push_7 = Val::Num_(Num_(Numtype::I32, c));
     let keep_ = 0usize;
@@ -3543,7 +3703,7 @@ fn rule_113(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
 
 // from spec/4.3-execution-instructions.wspec:988 rule Step_pure/relop
 #[allow(unused_variables, unused_parens, clippy::all)]
-fn rule_114(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
+fn rule_118(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     #[allow(irrefutable_let_patterns)]
     let Instr::Relop(f_1, f_2) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
     let nt = *f_1;
@@ -3558,7 +3718,7 @@ fn rule_114(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let Val::Num_(Num_(f_7, f_8)) = v_6 else { return Err(wspec_runtime::Fail::soft()) };
     wspec_runtime::check(nt == *f_7)?;
     let c_1 = *f_8;
-    let eq_9 = Num::Inn(wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(defs::relop_(ar_, nt, relop, c_1, c_2)?)?)?);
+    let eq_9 = Num::Inn(wspec_runtime::num::cast::<_, u64>(defs::relop_(ar_, nt, relop, c_1, c_2)?)?);
     let c = eq_9;
     let push_10 = Val::Num_(Num_(Numtype::I32, c));
     let keep_ = 0usize;
@@ -3571,7 +3731,7 @@ fn rule_114(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
 
 // from spec/4.3-execution-instructions.wspec:992 rule Step_pure/cvtop-val
 #[allow(unused_variables, unused_parens, clippy::all)]
-fn rule_115(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
+fn rule_119(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     #[allow(irrefutable_let_patterns)]
     let Instr::Cvtop(f_1, f_2, f_3) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
     let nt_2 = *f_1;
@@ -3595,7 +3755,7 @@ fn rule_115(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
 
 // from spec/4.3-execution-instructions.wspec:999 rule Step_pure/cvtop-trap-nan
 #[allow(unused_variables, unused_parens, clippy::all)]
-fn rule_116(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
+fn rule_120(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     #[allow(irrefutable_let_patterns)]
     let Instr::Cvtop(f_1, f_2, f_3) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
     let nt_2 = *f_1;
@@ -3611,7 +3771,7 @@ fn rule_116(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     wspec_runtime::check(v_Fnn_1 == n_10)?;
     let c_1 = *f_8;
     wspec_runtime::check(defs::cvtop___first(ar_, conv::fnn_to_numtype(v_Fnn_1), nt_2, cvtop, c_1)?.is_none())?;
-    wspec_runtime::check((wspec_runtime::num::wide(wspec_runtime::ok(wspec_runtime::builtins::feq(defs::size(ar_, conv::fnn_to_numtype(v_Fnn_1))?, wspec_runtime::num::narrow::<u64>((match c_1 { Num::Inn(x) => wspec_runtime::num::wide(x)?, Num::Fnn(x) => wspec_runtime::num::wide(x)?, _ => return Err(wspec_runtime::Fail::soft()) }))?, wspec_runtime::num::narrow::<u64>((match c_1 { Num::Inn(x) => wspec_runtime::num::wide(x)?, Num::Fnn(x) => wspec_runtime::num::wide(x)?, _ => return Err(wspec_runtime::Fail::soft()) }))?))?)? == 0i128))?;
+    wspec_runtime::check((wspec_runtime::num::wide(wspec_runtime::ok(wspec_runtime::builtins::feq(defs::size(ar_, conv::fnn_to_numtype(v_Fnn_1))?, (match c_1 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) }), (match c_1 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })))?)? == 0i128))?;
     let code_11 = Code::One(Instr::Trap);
     let keep_ = 0usize;
     let popped_ = 0usize + 1usize - keep_;
@@ -3624,7 +3784,7 @@ fn rule_116(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
 
 // from spec/4.3-execution-instructions.wspec:1004 rule Step_pure/cvtop-trap-overflow
 #[allow(unused_variables, unused_parens, clippy::all)]
-fn rule_117(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
+fn rule_121(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     #[allow(irrefutable_let_patterns)]
     let Instr::Cvtop(f_1, f_2, f_3) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
     let nt_2 = *f_1;
@@ -3646,9 +3806,678 @@ fn rule_117(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
+// from spec/4.3-execution-instructions.wspec:1013 rule Step_pure/vvunop
+#[allow(unused_variables, unused_parens, clippy::all)]
+fn rule_122(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
+    #[allow(irrefutable_let_patterns)]
+    let Instr::Vvunop(f_1, f_2) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
+    #[allow(irrefutable_let_patterns)]
+    let Vectype = f_1 else { return Err(wspec_runtime::Fail::soft()) };
+    let vvunop = *f_2;
+    let v_3 = m_.peek(0usize)?;
+    #[allow(irrefutable_let_patterns)]
+    let Val::Vec__(Vec__(f_4, f_5)) = v_3 else { return Err(wspec_runtime::Fail::soft()) };
+    #[allow(irrefutable_let_patterns)]
+    let Vectype = f_4 else { return Err(wspec_runtime::Fail::soft()) };
+    let v_1 = *f_5;
+    let Some(eq_6) = defs::vvunop__first(ar_, Vectype, vvunop, v_1)? else { return Err(Fail::soft()) };
+    let v = eq_6;
+    let push_7 = Val::Vec__(Vec__(Vectype, v));
+    let keep_ = 0usize;
+    let popped_ = 0usize + 1usize - keep_;
+    m_.pop_n(popped_);
+    let _ = keep_;
+    m_.push(push_7)?;
+    Ok(())
+}
+
+// from spec/4.3-execution-instructions.wspec:1017 rule Step_pure/vvbinop
+#[allow(unused_variables, unused_parens, clippy::all)]
+fn rule_123(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
+    #[allow(irrefutable_let_patterns)]
+    let Instr::Vvbinop(f_1, f_2) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
+    #[allow(irrefutable_let_patterns)]
+    let Vectype = f_1 else { return Err(wspec_runtime::Fail::soft()) };
+    let vvbinop = *f_2;
+    let v_3 = m_.peek(0usize)?;
+    #[allow(irrefutable_let_patterns)]
+    let Val::Vec__(Vec__(f_4, f_5)) = v_3 else { return Err(wspec_runtime::Fail::soft()) };
+    #[allow(irrefutable_let_patterns)]
+    let Vectype = f_4 else { return Err(wspec_runtime::Fail::soft()) };
+    let v_2 = *f_5;
+    let v_6 = m_.peek(0usize + 1usize)?;
+    #[allow(irrefutable_let_patterns)]
+    let Val::Vec__(Vec__(f_7, f_8)) = v_6 else { return Err(wspec_runtime::Fail::soft()) };
+    #[allow(irrefutable_let_patterns)]
+    let Vectype = f_7 else { return Err(wspec_runtime::Fail::soft()) };
+    let v_1 = *f_8;
+    let Some(eq_9) = defs::vvbinop__first(ar_, Vectype, vvbinop, v_1, v_2)? else { return Err(Fail::soft()) };
+    let v = eq_9;
+    let push_10 = Val::Vec__(Vec__(Vectype, v));
+    let keep_ = 0usize;
+    let popped_ = 0usize + 1usize + 1usize - keep_;
+    m_.pop_n(popped_);
+    let _ = keep_;
+    m_.push(push_10)?;
+    Ok(())
+}
+
+// from spec/4.3-execution-instructions.wspec:1021 rule Step_pure/vvternop
+#[allow(unused_variables, unused_parens, clippy::all)]
+fn rule_124(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
+    #[allow(irrefutable_let_patterns)]
+    let Instr::Vvternop(f_1, f_2) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
+    #[allow(irrefutable_let_patterns)]
+    let Vectype = f_1 else { return Err(wspec_runtime::Fail::soft()) };
+    let vvternop = *f_2;
+    let v_3 = m_.peek(0usize)?;
+    #[allow(irrefutable_let_patterns)]
+    let Val::Vec__(Vec__(f_4, f_5)) = v_3 else { return Err(wspec_runtime::Fail::soft()) };
+    #[allow(irrefutable_let_patterns)]
+    let Vectype = f_4 else { return Err(wspec_runtime::Fail::soft()) };
+    let v_3 = *f_5;
+    let v_6 = m_.peek(0usize + 1usize)?;
+    #[allow(irrefutable_let_patterns)]
+    let Val::Vec__(Vec__(f_7, f_8)) = v_6 else { return Err(wspec_runtime::Fail::soft()) };
+    #[allow(irrefutable_let_patterns)]
+    let Vectype = f_7 else { return Err(wspec_runtime::Fail::soft()) };
+    let v_2 = *f_8;
+    let v_9 = m_.peek(0usize + 1usize + 1usize)?;
+    #[allow(irrefutable_let_patterns)]
+    let Val::Vec__(Vec__(f_10, f_11)) = v_9 else { return Err(wspec_runtime::Fail::soft()) };
+    #[allow(irrefutable_let_patterns)]
+    let Vectype = f_10 else { return Err(wspec_runtime::Fail::soft()) };
+    let v_1 = *f_11;
+    let Some(eq_12) = defs::vvternop__first(ar_, Vectype, vvternop, v_1, v_2, v_3)? else { return Err(Fail::soft()) };
+    let v = eq_12;
+    let push_13 = Val::Vec__(Vec__(Vectype, v));
+    let keep_ = 0usize;
+    let popped_ = 0usize + 1usize + 1usize + 1usize - keep_;
+    m_.pop_n(popped_);
+    let _ = keep_;
+    m_.push(push_13)?;
+    Ok(())
+}
+
+// from spec/4.3-execution-instructions.wspec:1025 rule Step_pure/vvtestop
+#[allow(unused_variables, unused_parens, clippy::all)]
+fn rule_125(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
+    #[allow(irrefutable_let_patterns)]
+    let Instr::Vvtestop(f_1, f_2) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
+    #[allow(irrefutable_let_patterns)]
+    let Vectype = f_1 else { return Err(wspec_runtime::Fail::soft()) };
+    let vvtestop = *f_2;
+    let v_3 = m_.peek(0usize)?;
+    #[allow(irrefutable_let_patterns)]
+    let Val::Vec__(Vec__(f_4, f_5)) = v_3 else { return Err(wspec_runtime::Fail::soft()) };
+    #[allow(irrefutable_let_patterns)]
+    let Vectype = f_4 else { return Err(wspec_runtime::Fail::soft()) };
+    let v_1 = *f_5;
+    let eq_6 = Num::Inn(wspec_runtime::num::cast::<_, u64>(defs::vvtestop_(ar_, Vectype, vvtestop, v_1)?)?);
+    let c = eq_6;
+    let push_7 = Val::Num_(Num_(Numtype::I32, c));
+    let keep_ = 0usize;
+    let popped_ = 0usize + 1usize - keep_;
+    m_.pop_n(popped_);
+    let _ = keep_;
+    m_.push(push_7)?;
+    Ok(())
+}
+
+// from spec/4.3-execution-instructions.wspec:1029 rule Step_pure/vunop
+#[allow(unused_variables, unused_parens, clippy::all)]
+fn rule_126(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
+    #[allow(irrefutable_let_patterns)]
+    let Instr::Vunop(f_1, f_2) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
+    let sh = *f_1;
+    let vunop = *f_2;
+    let v_3 = m_.peek(0usize)?;
+    #[allow(irrefutable_let_patterns)]
+    let Val::Vec__(Vec__(f_4, f_5)) = v_3 else { return Err(wspec_runtime::Fail::soft()) };
+    #[allow(irrefutable_let_patterns)]
+    let Vectype = f_4 else { return Err(wspec_runtime::Fail::soft()) };
+    let v_1 = *f_5;
+    let Some(eq_6) = defs::vunop__first(ar_, sh, vunop, v_1)? else { return Err(Fail::soft()) };
+    let v = eq_6;
+    let push_7 = Val::Vec__(Vec__(Vectype, v));
+    let keep_ = 0usize;
+    let popped_ = 0usize + 1usize - keep_;
+    m_.pop_n(popped_);
+    let _ = keep_;
+    m_.push(push_7)?;
+    Ok(())
+}
+
+// from spec/4.3-execution-instructions.wspec:1033 rule Step_pure/vbinop
+#[allow(unused_variables, unused_parens, clippy::all)]
+fn rule_127(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
+    #[allow(irrefutable_let_patterns)]
+    let Instr::Vbinop(f_1, f_2) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
+    let sh = *f_1;
+    let vbinop = *f_2;
+    let v_3 = m_.peek(0usize)?;
+    #[allow(irrefutable_let_patterns)]
+    let Val::Vec__(Vec__(f_4, f_5)) = v_3 else { return Err(wspec_runtime::Fail::soft()) };
+    #[allow(irrefutable_let_patterns)]
+    let Vectype = f_4 else { return Err(wspec_runtime::Fail::soft()) };
+    let v_2 = *f_5;
+    let v_6 = m_.peek(0usize + 1usize)?;
+    #[allow(irrefutable_let_patterns)]
+    let Val::Vec__(Vec__(f_7, f_8)) = v_6 else { return Err(wspec_runtime::Fail::soft()) };
+    #[allow(irrefutable_let_patterns)]
+    let Vectype = f_7 else { return Err(wspec_runtime::Fail::soft()) };
+    let v_1 = *f_8;
+    let Some(eq_9) = defs::vbinop__first(ar_, sh, vbinop, v_1, v_2)? else { return Err(Fail::soft()) };
+    let v = eq_9;
+    let push_10 = Val::Vec__(Vec__(Vectype, v));
+    let keep_ = 0usize;
+    let popped_ = 0usize + 1usize + 1usize - keep_;
+    m_.pop_n(popped_);
+    let _ = keep_;
+    m_.push(push_10)?;
+    Ok(())
+}
+
+// from spec/4.3-execution-instructions.wspec:1037 rule Step_pure/vternop
+#[allow(unused_variables, unused_parens, clippy::all)]
+fn rule_128(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
+    #[allow(irrefutable_let_patterns)]
+    let Instr::Vternop(f_1, f_2) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
+    let sh = *f_1;
+    let vternop = *f_2;
+    let v_3 = m_.peek(0usize)?;
+    #[allow(irrefutable_let_patterns)]
+    let Val::Vec__(Vec__(f_4, f_5)) = v_3 else { return Err(wspec_runtime::Fail::soft()) };
+    #[allow(irrefutable_let_patterns)]
+    let Vectype = f_4 else { return Err(wspec_runtime::Fail::soft()) };
+    let v_3 = *f_5;
+    let v_6 = m_.peek(0usize + 1usize)?;
+    #[allow(irrefutable_let_patterns)]
+    let Val::Vec__(Vec__(f_7, f_8)) = v_6 else { return Err(wspec_runtime::Fail::soft()) };
+    #[allow(irrefutable_let_patterns)]
+    let Vectype = f_7 else { return Err(wspec_runtime::Fail::soft()) };
+    let v_2 = *f_8;
+    let v_9 = m_.peek(0usize + 1usize + 1usize)?;
+    #[allow(irrefutable_let_patterns)]
+    let Val::Vec__(Vec__(f_10, f_11)) = v_9 else { return Err(wspec_runtime::Fail::soft()) };
+    #[allow(irrefutable_let_patterns)]
+    let Vectype = f_10 else { return Err(wspec_runtime::Fail::soft()) };
+    let v_1 = *f_11;
+    let Some(eq_12) = defs::vternop__first(ar_, sh, vternop, v_1, v_2, v_3)? else { return Err(Fail::soft()) };
+    let v = eq_12;
+    let push_13 = Val::Vec__(Vec__(Vectype, v));
+    let keep_ = 0usize;
+    let popped_ = 0usize + 1usize + 1usize + 1usize - keep_;
+    m_.pop_n(popped_);
+    let _ = keep_;
+    m_.push(push_13)?;
+    Ok(())
+}
+
+// from spec/4.3-execution-instructions.wspec:1041 rule Step_pure/vtestop
+#[allow(unused_variables, unused_parens, clippy::all)]
+fn rule_129(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
+    #[allow(irrefutable_let_patterns)]
+    let Instr::Vtestop(f_1, f_2) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
+    let sh = *f_1;
+    let vtestop = *f_2;
+    let v_3 = m_.peek(0usize)?;
+    #[allow(irrefutable_let_patterns)]
+    let Val::Vec__(Vec__(f_4, f_5)) = v_3 else { return Err(wspec_runtime::Fail::soft()) };
+    #[allow(irrefutable_let_patterns)]
+    let Vectype = f_4 else { return Err(wspec_runtime::Fail::soft()) };
+    let v_1 = *f_5;
+    let eq_6 = Num::Inn(wspec_runtime::num::cast::<_, u64>(defs::vtestop_(ar_, sh, vtestop, v_1)?)?);
+    let c = eq_6;
+    let push_7 = Val::Num_(Num_(Numtype::I32, c));
+    let keep_ = 0usize;
+    let popped_ = 0usize + 1usize - keep_;
+    m_.pop_n(popped_);
+    let _ = keep_;
+    m_.push(push_7)?;
+    Ok(())
+}
+
+// from spec/4.3-execution-instructions.wspec:1045 rule Step_pure/vrelop
+#[allow(unused_variables, unused_parens, clippy::all)]
+fn rule_130(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
+    #[allow(irrefutable_let_patterns)]
+    let Instr::Vrelop(f_1, f_2) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
+    let sh = *f_1;
+    let vrelop = *f_2;
+    let v_3 = m_.peek(0usize)?;
+    #[allow(irrefutable_let_patterns)]
+    let Val::Vec__(Vec__(f_4, f_5)) = v_3 else { return Err(wspec_runtime::Fail::soft()) };
+    #[allow(irrefutable_let_patterns)]
+    let Vectype = f_4 else { return Err(wspec_runtime::Fail::soft()) };
+    let v_2 = *f_5;
+    let v_6 = m_.peek(0usize + 1usize)?;
+    #[allow(irrefutable_let_patterns)]
+    let Val::Vec__(Vec__(f_7, f_8)) = v_6 else { return Err(wspec_runtime::Fail::soft()) };
+    #[allow(irrefutable_let_patterns)]
+    let Vectype = f_7 else { return Err(wspec_runtime::Fail::soft()) };
+    let v_1 = *f_8;
+    let eq_9 = defs::vrelop_(ar_, sh, vrelop, v_1, v_2)?;
+    let v = eq_9;
+    let push_10 = Val::Vec__(Vec__(Vectype, v));
+    let keep_ = 0usize;
+    let popped_ = 0usize + 1usize + 1usize - keep_;
+    m_.pop_n(popped_);
+    let _ = keep_;
+    m_.push(push_10)?;
+    Ok(())
+}
+
+// from spec/4.3-execution-instructions.wspec:1049 rule Step_pure/vshiftop
+#[allow(unused_variables, unused_parens, clippy::all)]
+fn rule_131(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
+    #[allow(irrefutable_let_patterns)]
+    let Instr::Vshiftop(f_1, f_2) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
+    let sh = *f_1;
+    let vshiftop = *f_2;
+    let v_3 = m_.peek(0usize)?;
+    #[allow(irrefutable_let_patterns)]
+    let Val::Num_(Num_(f_4, f_5)) = v_3 else { return Err(wspec_runtime::Fail::soft()) };
+    #[allow(irrefutable_let_patterns)]
+    let Numtype::I32 = f_4 else { return Err(wspec_runtime::Fail::soft()) };
+    let cp_6 = (*f_5).clone();
+    let n_7 = match cp_6 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
+    let i = n_7;
+    let v_8 = m_.peek(0usize + 1usize)?;
+    #[allow(irrefutable_let_patterns)]
+    let Val::Vec__(Vec__(f_9, f_10)) = v_8 else { return Err(wspec_runtime::Fail::soft()) };
+    #[allow(irrefutable_let_patterns)]
+    let Vectype = f_9 else { return Err(wspec_runtime::Fail::soft()) };
+    let v_1 = *f_10;
+    let eq_11 = defs::vshiftop_(ar_, sh, vshiftop, v_1, wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(i)?)?)?;
+    let v = eq_11;
+    let push_12 = Val::Vec__(Vec__(Vectype, v));
+    let keep_ = 0usize;
+    let popped_ = 0usize + 1usize + 1usize - keep_;
+    m_.pop_n(popped_);
+    let _ = keep_;
+    m_.push(push_12)?;
+    Ok(())
+}
+
+// from spec/4.3-execution-instructions.wspec:1053 rule Step_pure/vbitmask
+#[allow(unused_variables, unused_parens, clippy::all)]
+fn rule_132(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
+    #[allow(irrefutable_let_patterns)]
+    let Instr::Vbitmask(f_1) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
+    let sh = *f_1;
+    let v_2 = m_.peek(0usize)?;
+    #[allow(irrefutable_let_patterns)]
+    let Val::Vec__(Vec__(f_3, f_4)) = v_2 else { return Err(wspec_runtime::Fail::soft()) };
+    #[allow(irrefutable_let_patterns)]
+    let Vectype = f_3 else { return Err(wspec_runtime::Fail::soft()) };
+    let v_1 = *f_4;
+    let eq_5 = Num::Inn(wspec_runtime::num::cast::<_, u64>(defs::vbitmaskop_(ar_, sh, v_1)?)?);
+    let c = eq_5;
+    let push_6 = Val::Num_(Num_(Numtype::I32, c));
+    let keep_ = 0usize;
+    let popped_ = 0usize + 1usize - keep_;
+    m_.pop_n(popped_);
+    let _ = keep_;
+    m_.push(push_6)?;
+    Ok(())
+}
+
+// from spec/4.3-execution-instructions.wspec:1057 rule Step_pure/vswizzlop
+#[allow(unused_variables, unused_parens, clippy::all)]
+fn rule_133(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
+    #[allow(irrefutable_let_patterns)]
+    let Instr::Vswizzlop(f_1, f_2) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
+    let sh = *f_1;
+    let vswizzlop = *f_2;
+    let v_3 = m_.peek(0usize)?;
+    #[allow(irrefutable_let_patterns)]
+    let Val::Vec__(Vec__(f_4, f_5)) = v_3 else { return Err(wspec_runtime::Fail::soft()) };
+    #[allow(irrefutable_let_patterns)]
+    let Vectype = f_4 else { return Err(wspec_runtime::Fail::soft()) };
+    let v_2 = *f_5;
+    let v_6 = m_.peek(0usize + 1usize)?;
+    #[allow(irrefutable_let_patterns)]
+    let Val::Vec__(Vec__(f_7, f_8)) = v_6 else { return Err(wspec_runtime::Fail::soft()) };
+    #[allow(irrefutable_let_patterns)]
+    let Vectype = f_7 else { return Err(wspec_runtime::Fail::soft()) };
+    let v_1 = *f_8;
+    let Some(eq_9) = defs::vswizzlop__first(ar_, sh, vswizzlop, v_1, v_2)? else { return Err(Fail::soft()) };
+    let v = eq_9;
+    let push_10 = Val::Vec__(Vec__(Vectype, v));
+    let keep_ = 0usize;
+    let popped_ = 0usize + 1usize + 1usize - keep_;
+    m_.pop_n(popped_);
+    let _ = keep_;
+    m_.push(push_10)?;
+    Ok(())
+}
+
+// from spec/4.3-execution-instructions.wspec:1061 rule Step_pure/vshuffle
+#[allow(unused_variables, unused_parens, clippy::all)]
+fn rule_134(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
+    #[allow(irrefutable_let_patterns)]
+    let Instr::Vshuffle(f_1, f_2) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
+    let sh = *f_1;
+    let cp_3 = (*f_2).clone();
+    let it_4 = cp_3;
+    let mut acc_i_9 = Vec::new();
+    for e_6 in it_4.into_iter() {
+    let n_7 = wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(e_6)?)?;
+    let i = n_7;
+    acc_i_9.push(i);
+    }
+    let i_10 = acc_i_9;
+    let v_11 = m_.peek(0usize)?;
+    #[allow(irrefutable_let_patterns)]
+    let Val::Vec__(Vec__(f_12, f_13)) = v_11 else { return Err(wspec_runtime::Fail::soft()) };
+    #[allow(irrefutable_let_patterns)]
+    let Vectype = f_12 else { return Err(wspec_runtime::Fail::soft()) };
+    let v_2 = *f_13;
+    let v_14 = m_.peek(0usize + 1usize)?;
+    #[allow(irrefutable_let_patterns)]
+    let Val::Vec__(Vec__(f_15, f_16)) = v_14 else { return Err(wspec_runtime::Fail::soft()) };
+    #[allow(irrefutable_let_patterns)]
+    let Vectype = f_15 else { return Err(wspec_runtime::Fail::soft()) };
+    let v_1 = *f_16;
+    let eq_219 = defs::vshufflop_(ar_, sh, &({ let n_ = wspec_runtime::seq::same_len(&[i_10.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let i_10_218 = i_10[i_].clone(); out_.push(wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(i_10_218)?)?); } out_ }), v_1, v_2)?;
+    let v = eq_219;
+    let push_220 = Val::Vec__(Vec__(Vectype, v));
+    let keep_ = 0usize;
+    let popped_ = 0usize + 1usize + 1usize - keep_;
+    m_.pop_n(popped_);
+    let _ = keep_;
+    m_.push(push_220)?;
+    Ok(())
+}
+
+// from spec/4.3-execution-instructions.wspec:1066 rule Step_pure/vsplat
+#[allow(unused_variables, unused_parens, clippy::all)]
+fn rule_135(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
+    #[allow(irrefutable_let_patterns)]
+    let Instr::Vsplat(f_1) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
+    #[allow(irrefutable_let_patterns)]
+    let Shape(f_2, f_3) = f_1 else { return Err(wspec_runtime::Fail::soft()) };
+    let lt = *f_2;
+    let cp_4 = (*f_3).clone();
+    let n_5 = wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(cp_4)?)?;
+    let v_M = n_5;
+    let v_6 = m_.peek(0usize)?;
+    #[allow(irrefutable_let_patterns)]
+    let Val::Num_(Num_(f_7, f_8)) = v_6 else { return Err(wspec_runtime::Fail::soft()) };
+    let nt = *f_7;
+    let c_1 = *f_8;
+    wspec_runtime::check((nt == defs::lunpack(ar_, lt)?))?;
+    let eq_209 = defs::inv_lanes_(ar_, Shape(lt, wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M)?)?), &({ let n_ = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(v_M)?)?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { out_.push(defs::lpacknum_(ar_, lt, c_1)?); } out_ }))?;
+    let v = eq_209;
+    let push_210 = Val::Vec__(Vec__(Vectype, v));
+    let keep_ = 0usize;
+    let popped_ = 0usize + 1usize - keep_;
+    m_.pop_n(popped_);
+    let _ = keep_;
+    m_.push(push_210)?;
+    Ok(())
+}
+
+// from spec/4.3-execution-instructions.wspec:1071 rule Step_pure/vextract_lane-num
+#[allow(unused_variables, unused_parens, clippy::all)]
+fn rule_136(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
+    #[allow(irrefutable_let_patterns)]
+    let Instr::VextractLane(f_1, f_2, f_3) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
+    #[allow(irrefutable_let_patterns)]
+    let Shape(f_4, f_5) = f_1 else { return Err(wspec_runtime::Fail::soft()) };
+    let Lanetype::Numtype(n_6) = f_4 else { return Err(wspec_runtime::Fail::soft()) };
+    let nt = *n_6;
+    let cp_7 = (*f_5).clone();
+    let n_8 = wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(cp_7)?)?;
+    let v_M = n_8;
+    let cp_9 = (*f_2).clone();
+    let o_10 = cp_9;
+    wspec_runtime::check(o_10.is_none())?;
+    let cp_11 = (*f_3).clone();
+    let n_12 = wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(cp_11)?)?;
+    let i = n_12;
+    let v_13 = m_.peek(0usize)?;
+    #[allow(irrefutable_let_patterns)]
+    let Val::Vec__(Vec__(f_14, f_15)) = v_13 else { return Err(wspec_runtime::Fail::soft()) };
+    #[allow(irrefutable_let_patterns)]
+    let Vectype = f_14 else { return Err(wspec_runtime::Fail::soft()) };
+    let v_1 = *f_15;
+    let eq_16 = (match wspec_runtime::seq::index(&defs::lanes_(ar_, Shape(conv::numtype_to_lanetype(nt), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M)?)?), v_1)?, wspec_runtime::num::wide(i)?)? { Lane::Numtype(x) => x, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) });
+    let c = eq_16;
+    let push_17 = Val::Num_(Num_(nt, c));
+    let keep_ = 0usize;
+    let popped_ = 0usize + 1usize - keep_;
+    m_.pop_n(popped_);
+    let _ = keep_;
+    m_.push(push_17)?;
+    Ok(())
+}
+
+// from spec/4.3-execution-instructions.wspec:1075 rule Step_pure/vextract_lane-pack
+#[allow(unused_variables, unused_parens, clippy::all)]
+fn rule_137(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
+    #[allow(irrefutable_let_patterns)]
+    let Instr::VextractLane(f_1, f_2, f_3) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
+    #[allow(irrefutable_let_patterns)]
+    let Shape(f_4, f_5) = f_1 else { return Err(wspec_runtime::Fail::soft()) };
+    let Lanetype::Packtype(n_6) = f_4 else { return Err(wspec_runtime::Fail::soft()) };
+    let pt = *n_6;
+    let cp_7 = (*f_5).clone();
+    let n_8 = wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(cp_7)?)?;
+    let v_M = n_8;
+    let cp_9 = (*f_2).clone();
+    let Some(o_10) = cp_9 else { return Err(wspec_runtime::Fail::soft()) };
+    let sx = o_10;
+    let cp_11 = (*f_3).clone();
+    let n_12 = wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(cp_11)?)?;
+    let i = n_12;
+    let v_13 = m_.peek(0usize)?;
+    #[allow(irrefutable_let_patterns)]
+    let Val::Vec__(Vec__(f_14, f_15)) = v_13 else { return Err(wspec_runtime::Fail::soft()) };
+    #[allow(irrefutable_let_patterns)]
+    let Vectype = f_14 else { return Err(wspec_runtime::Fail::soft()) };
+    let v_1 = *f_15;
+    let eq_16 = Num::Inn(wspec_runtime::num::cast::<_, u64>(defs::extend__(ar_, defs::psize(ar_, pt)?, 32_u64, sx, (match wspec_runtime::seq::index(&defs::lanes_(ar_, Shape(conv::packtype_to_lanetype(pt), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M)?)?), v_1)?, wspec_runtime::num::wide(i)?)? { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) }))?)?);
+    let c = eq_16;
+    let push_17 = Val::Num_(Num_(Numtype::I32, c));
+    let keep_ = 0usize;
+    let popped_ = 0usize + 1usize - keep_;
+    m_.pop_n(popped_);
+    let _ = keep_;
+    m_.push(push_17)?;
+    Ok(())
+}
+
+// from spec/4.3-execution-instructions.wspec:1079 rule Step_pure/vreplace_lane
+#[allow(unused_variables, unused_parens, clippy::all)]
+fn rule_138(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
+    #[allow(irrefutable_let_patterns)]
+    let Instr::VreplaceLane(f_1, f_2) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
+    #[allow(irrefutable_let_patterns)]
+    let Shape(f_3, f_4) = f_1 else { return Err(wspec_runtime::Fail::soft()) };
+    let lt = *f_3;
+    let cp_5 = (*f_4).clone();
+    let n_6 = wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(cp_5)?)?;
+    let v_M = n_6;
+    let cp_7 = (*f_2).clone();
+    let n_8 = wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(cp_7)?)?;
+    let i = n_8;
+    let v_9 = m_.peek(0usize)?;
+    #[allow(irrefutable_let_patterns)]
+    let Val::Num_(Num_(f_10, f_11)) = v_9 else { return Err(wspec_runtime::Fail::soft()) };
+    let nt = *f_10;
+    let c_2 = *f_11;
+    let v_12 = m_.peek(0usize + 1usize)?;
+    #[allow(irrefutable_let_patterns)]
+    let Val::Vec__(Vec__(f_13, f_14)) = v_12 else { return Err(wspec_runtime::Fail::soft()) };
+    #[allow(irrefutable_let_patterns)]
+    let Vectype = f_13 else { return Err(wspec_runtime::Fail::soft()) };
+    let v_1 = *f_14;
+    wspec_runtime::check((nt == defs::lunpack(ar_, lt)?))?;
+    let eq_21 = defs::inv_lanes_(ar_, Shape(lt, wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M)?)?), &({ let mut upd_18 = defs::lanes_(ar_, Shape(lt, wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M)?)?), v_1)?; let ix_20 = wspec_runtime::num::wide(i)?; let nv_19 = defs::lpacknum_(ar_, lt, c_2)?; (*wspec_runtime::seq::at_mut(&mut upd_18, ix_20)?) = nv_19; upd_18 }))?;
+    let v = eq_21;
+    let push_22 = Val::Vec__(Vec__(Vectype, v));
+    let keep_ = 0usize;
+    let popped_ = 0usize + 1usize + 1usize - keep_;
+    m_.pop_n(popped_);
+    let _ = keep_;
+    m_.push(push_22)?;
+    Ok(())
+}
+
+// from spec/4.3-execution-instructions.wspec:1084 rule Step_pure/vextunop
+#[allow(unused_variables, unused_parens, clippy::all)]
+fn rule_139(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
+    #[allow(irrefutable_let_patterns)]
+    let Instr::Vextunop(f_1, f_2, f_3) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
+    let sh_2 = *f_1;
+    let sh_1 = *f_2;
+    let vextunop = *f_3;
+    let v_4 = m_.peek(0usize)?;
+    #[allow(irrefutable_let_patterns)]
+    let Val::Vec__(Vec__(f_5, f_6)) = v_4 else { return Err(wspec_runtime::Fail::soft()) };
+    #[allow(irrefutable_let_patterns)]
+    let Vectype = f_5 else { return Err(wspec_runtime::Fail::soft()) };
+    let v_1 = *f_6;
+    let eq_7 = defs::vextunop__(ar_, sh_1, sh_2, vextunop, v_1)?;
+    let v = eq_7;
+    let push_8 = Val::Vec__(Vec__(Vectype, v));
+    let keep_ = 0usize;
+    let popped_ = 0usize + 1usize - keep_;
+    m_.pop_n(popped_);
+    let _ = keep_;
+    m_.push(push_8)?;
+    Ok(())
+}
+
+// from spec/4.3-execution-instructions.wspec:1088 rule Step_pure/vextbinop
+#[allow(unused_variables, unused_parens, clippy::all)]
+fn rule_140(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
+    #[allow(irrefutable_let_patterns)]
+    let Instr::Vextbinop(f_1, f_2, f_3) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
+    let sh_2 = *f_1;
+    let sh_1 = *f_2;
+    let vextbinop = *f_3;
+    let v_4 = m_.peek(0usize)?;
+    #[allow(irrefutable_let_patterns)]
+    let Val::Vec__(Vec__(f_5, f_6)) = v_4 else { return Err(wspec_runtime::Fail::soft()) };
+    #[allow(irrefutable_let_patterns)]
+    let Vectype = f_5 else { return Err(wspec_runtime::Fail::soft()) };
+    let v_2 = *f_6;
+    let v_7 = m_.peek(0usize + 1usize)?;
+    #[allow(irrefutable_let_patterns)]
+    let Val::Vec__(Vec__(f_8, f_9)) = v_7 else { return Err(wspec_runtime::Fail::soft()) };
+    #[allow(irrefutable_let_patterns)]
+    let Vectype = f_8 else { return Err(wspec_runtime::Fail::soft()) };
+    let v_1 = *f_9;
+    let Some(eq_10) = defs::vextbinop___first(ar_, sh_1, sh_2, vextbinop, v_1, v_2)? else { return Err(Fail::soft()) };
+    let v = eq_10;
+    let push_11 = Val::Vec__(Vec__(Vectype, v));
+    let keep_ = 0usize;
+    let popped_ = 0usize + 1usize + 1usize - keep_;
+    m_.pop_n(popped_);
+    let _ = keep_;
+    m_.push(push_11)?;
+    Ok(())
+}
+
+// from spec/4.3-execution-instructions.wspec:1092 rule Step_pure/vextternop
+#[allow(unused_variables, unused_parens, clippy::all)]
+fn rule_141(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
+    #[allow(irrefutable_let_patterns)]
+    let Instr::Vextternop(f_1, f_2, f_3) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
+    let sh_2 = *f_1;
+    let sh_1 = *f_2;
+    let vextternop = *f_3;
+    let v_4 = m_.peek(0usize)?;
+    #[allow(irrefutable_let_patterns)]
+    let Val::Vec__(Vec__(f_5, f_6)) = v_4 else { return Err(wspec_runtime::Fail::soft()) };
+    #[allow(irrefutable_let_patterns)]
+    let Vectype = f_5 else { return Err(wspec_runtime::Fail::soft()) };
+    let v_3 = *f_6;
+    let v_7 = m_.peek(0usize + 1usize)?;
+    #[allow(irrefutable_let_patterns)]
+    let Val::Vec__(Vec__(f_8, f_9)) = v_7 else { return Err(wspec_runtime::Fail::soft()) };
+    #[allow(irrefutable_let_patterns)]
+    let Vectype = f_8 else { return Err(wspec_runtime::Fail::soft()) };
+    let v_2 = *f_9;
+    let v_10 = m_.peek(0usize + 1usize + 1usize)?;
+    #[allow(irrefutable_let_patterns)]
+    let Val::Vec__(Vec__(f_11, f_12)) = v_10 else { return Err(wspec_runtime::Fail::soft()) };
+    #[allow(irrefutable_let_patterns)]
+    let Vectype = f_11 else { return Err(wspec_runtime::Fail::soft()) };
+    let v_1 = *f_12;
+    let Some(eq_13) = defs::vextternop___first(ar_, sh_1, sh_2, vextternop, v_1, v_2, v_3)? else { return Err(Fail::soft()) };
+    let v = eq_13;
+    let push_14 = Val::Vec__(Vec__(Vectype, v));
+    let keep_ = 0usize;
+    let popped_ = 0usize + 1usize + 1usize + 1usize - keep_;
+    m_.pop_n(popped_);
+    let _ = keep_;
+    m_.push(push_14)?;
+    Ok(())
+}
+
+// from spec/4.3-execution-instructions.wspec:1096 rule Step_pure/vnarrow
+#[allow(unused_variables, unused_parens, clippy::all)]
+fn rule_142(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
+    #[allow(irrefutable_let_patterns)]
+    let Instr::Vnarrow(f_1, f_2, f_3) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
+    let sh_2 = *f_1;
+    let sh_1 = *f_2;
+    let sx = *f_3;
+    let v_4 = m_.peek(0usize)?;
+    #[allow(irrefutable_let_patterns)]
+    let Val::Vec__(Vec__(f_5, f_6)) = v_4 else { return Err(wspec_runtime::Fail::soft()) };
+    #[allow(irrefutable_let_patterns)]
+    let Vectype = f_5 else { return Err(wspec_runtime::Fail::soft()) };
+    let v_2 = *f_6;
+    let v_7 = m_.peek(0usize + 1usize)?;
+    #[allow(irrefutable_let_patterns)]
+    let Val::Vec__(Vec__(f_8, f_9)) = v_7 else { return Err(wspec_runtime::Fail::soft()) };
+    #[allow(irrefutable_let_patterns)]
+    let Vectype = f_8 else { return Err(wspec_runtime::Fail::soft()) };
+    let v_1 = *f_9;
+    let eq_10 = defs::vnarrowop__(ar_, conv::ishape_to_shape(sh_1), conv::ishape_to_shape(sh_2), sx, v_1, v_2)?;
+    let v = eq_10;
+    let push_11 = Val::Vec__(Vec__(Vectype, v));
+    let keep_ = 0usize;
+    let popped_ = 0usize + 1usize + 1usize - keep_;
+    m_.pop_n(popped_);
+    let _ = keep_;
+    m_.push(push_11)?;
+    Ok(())
+}
+
+// from spec/4.3-execution-instructions.wspec:1100 rule Step_pure/vcvtop
+#[allow(unused_variables, unused_parens, clippy::all)]
+fn rule_143(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
+    #[allow(irrefutable_let_patterns)]
+    let Instr::Vcvtop(f_1, f_2, f_3) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
+    let sh_2 = *f_1;
+    let sh_1 = *f_2;
+    let vcvtop = *f_3;
+    let v_4 = m_.peek(0usize)?;
+    #[allow(irrefutable_let_patterns)]
+    let Val::Vec__(Vec__(f_5, f_6)) = v_4 else { return Err(wspec_runtime::Fail::soft()) };
+    #[allow(irrefutable_let_patterns)]
+    let Vectype = f_5 else { return Err(wspec_runtime::Fail::soft()) };
+    let v_1 = *f_6;
+    let Some(eq_7) = defs::vcvtop___first(ar_, sh_1, sh_2, vcvtop, v_1)? else { return Err(Fail::soft()) };
+    let v = eq_7;
+    let push_8 = Val::Vec__(Vec__(Vectype, v));
+    let keep_ = 0usize;
+    let popped_ = 0usize + 1usize - keep_;
+    m_.pop_n(popped_);
+    let _ = keep_;
+    m_.push(push_8)?;
+    Ok(())
+}
+
 // from spec/4.3-execution-instructions.wspec:271 rule Step_read/block
 #[allow(unused_variables, unused_parens, clippy::all)]
-fn rule_118(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
+fn rule_144(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let z = (&m_.state);
     #[allow(irrefutable_let_patterns)]
     let Instr::Block(f_1, f_2) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
@@ -3680,7 +4509,7 @@ fn rule_118(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
 
 // from spec/4.3-execution-instructions.wspec:275 rule Step_read/loop
 #[allow(unused_variables, unused_parens, clippy::all)]
-fn rule_119(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
+fn rule_145(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let z = (&m_.state);
     #[allow(irrefutable_let_patterns)]
     let Instr::Loop(f_1, f_2) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
@@ -3712,7 +4541,7 @@ fn rule_119(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
 
 // from spec/4.3-execution-instructions.wspec:339 rule Step_read/br_on_cast-succeed
 #[allow(unused_variables, unused_parens, clippy::all)]
-fn rule_120(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
+fn rule_146(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let z = (&m_.state);
     #[allow(irrefutable_let_patterns)]
     let Instr::BrOnCast(f_1, f_2, f_3) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
@@ -3736,7 +4565,7 @@ fn rule_120(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
 
 // from spec/4.3-execution-instructions.wspec:344 rule Step_read/br_on_cast-fail
 #[allow(unused_variables, unused_parens, clippy::all)]
-fn rule_121(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
+fn rule_147(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let z = (&m_.state);
     #[allow(irrefutable_let_patterns)]
     let Instr::BrOnCast(f_1, f_2, f_3) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
@@ -3755,7 +4584,7 @@ fn rule_121(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
 
 // from spec/4.3-execution-instructions.wspec:348 rule Step_read/br_on_cast_fail-succeed
 #[allow(unused_variables, unused_parens, clippy::all)]
-fn rule_122(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
+fn rule_148(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let z = (&m_.state);
     #[allow(irrefutable_let_patterns)]
     let Instr::BrOnCastFail(f_1, f_2, f_3) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
@@ -3777,7 +4606,7 @@ fn rule_122(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
 
 // from spec/4.3-execution-instructions.wspec:353 rule Step_read/br_on_cast_fail-fail
 #[allow(unused_variables, unused_parens, clippy::all)]
-fn rule_123(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
+fn rule_149(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let z = (&m_.state);
     #[allow(irrefutable_let_patterns)]
     let Instr::BrOnCastFail(f_1, f_2, f_3) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
@@ -3798,7 +4627,7 @@ fn rule_123(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
 
 // from spec/4.3-execution-instructions.wspec:363 rule Step_read/call
 #[allow(unused_variables, unused_parens, clippy::all)]
-fn rule_124(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
+fn rule_150(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let z = (&m_.state);
     #[allow(irrefutable_let_patterns)]
     let Instr::Call(f_1) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
@@ -3818,7 +4647,7 @@ fn rule_124(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
 
 // from spec/4.3-execution-instructions.wspec:401 rule Step_read/call_indirect-oob
 #[allow(unused_variables, unused_parens, clippy::all)]
-fn rule_125(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
+fn rule_151(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let z = (&m_.state);
     #[allow(irrefutable_let_patterns)]
     let Instr::CallIndirect(f_1, f_2) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
@@ -3847,7 +4676,7 @@ fn rule_125(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
 
 // from spec/4.3-execution-instructions.wspec:405 rule Step_read/call_indirect-null
 #[allow(unused_variables, unused_parens, clippy::all)]
-fn rule_126(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
+fn rule_152(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let z = (&m_.state);
     #[allow(irrefutable_let_patterns)]
     let Instr::CallIndirect(f_1, f_2) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
@@ -3878,7 +4707,7 @@ fn rule_126(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
 
 // from spec/4.3-execution-instructions.wspec:409 rule Step_read/call_indirect-call
 #[allow(unused_variables, unused_parens, clippy::all)]
-fn rule_127(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
+fn rule_153(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let z = (&m_.state);
     #[allow(irrefutable_let_patterns)]
     let Instr::CallIndirect(f_1, f_2) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
@@ -3912,7 +4741,7 @@ fn rule_127(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
 
 // from spec/4.3-execution-instructions.wspec:414 rule Step_read/call_indirect-mismatch
 #[allow(unused_variables, unused_parens, clippy::all)]
-fn rule_128(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
+fn rule_154(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let z = (&m_.state);
     #[allow(irrefutable_let_patterns)]
     let Instr::CallIndirect(f_1, f_2) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
@@ -3940,7 +4769,7 @@ fn rule_128(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
 
 // from spec/4.3-execution-instructions.wspec:421 rule Step_read/return_call
 #[allow(unused_variables, unused_parens, clippy::all)]
-fn rule_129(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
+fn rule_155(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let z = (&m_.state);
     #[allow(irrefutable_let_patterns)]
     let Instr::ReturnCall(f_1) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
@@ -3960,7 +4789,7 @@ fn rule_129(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
 
 // from spec/4.3-execution-instructions.wspec:439 rule Step_read/return_call_indirect-oob
 #[allow(unused_variables, unused_parens, clippy::all)]
-fn rule_130(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
+fn rule_156(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let z = (&m_.state);
     #[allow(irrefutable_let_patterns)]
     let Instr::ReturnCallIndirect(f_1, f_2) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
@@ -3989,7 +4818,7 @@ fn rule_130(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
 
 // from spec/4.3-execution-instructions.wspec:443 rule Step_read/return_call_indirect-null
 #[allow(unused_variables, unused_parens, clippy::all)]
-fn rule_131(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
+fn rule_157(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let z = (&m_.state);
     #[allow(irrefutable_let_patterns)]
     let Instr::ReturnCallIndirect(f_1, f_2) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
@@ -4020,7 +4849,7 @@ fn rule_131(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
 
 // from spec/4.3-execution-instructions.wspec:447 rule Step_read/return_call_indirect-call
 #[allow(unused_variables, unused_parens, clippy::all)]
-fn rule_132(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
+fn rule_158(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let z = (&m_.state);
     #[allow(irrefutable_let_patterns)]
     let Instr::ReturnCallIndirect(f_1, f_2) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
@@ -4054,7 +4883,7 @@ fn rule_132(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
 
 // from spec/4.3-execution-instructions.wspec:453 rule Step_read/return_call_indirect-mismatch
 #[allow(unused_variables, unused_parens, clippy::all)]
-fn rule_133(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
+fn rule_159(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let z = (&m_.state);
     #[allow(irrefutable_let_patterns)]
     let Instr::ReturnCallIndirect(f_1, f_2) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
@@ -4082,7 +4911,7 @@ fn rule_133(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
 
 // from spec/4.3-execution-instructions.wspec:520 rule Step_read/try_table
 #[allow(unused_variables, unused_parens, clippy::all)]
-fn rule_134(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
+fn rule_160(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let z = (&m_.state);
     #[allow(irrefutable_let_patterns)]
     let Instr::TryTable(f_1, f_2, f_3) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
@@ -4122,7 +4951,7 @@ fn rule_134(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
 
 // from spec/4.3-execution-instructions.wspec:544 rule Step_read/local.get
 #[allow(unused_variables, unused_parens, clippy::all)]
-fn rule_135(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
+fn rule_161(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let z = (&m_.state);
     #[allow(irrefutable_let_patterns)]
     let Instr::LocalGet(f_1) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
@@ -4142,7 +4971,7 @@ fn rule_135(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
 
 // from spec/4.3-execution-instructions.wspec:556 rule Step_read/global.get
 #[allow(unused_variables, unused_parens, clippy::all)]
-fn rule_136(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
+fn rule_162(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let z = (&m_.state);
     #[allow(irrefutable_let_patterns)]
     let Instr::GlobalGet(f_1) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
@@ -4160,7 +4989,7 @@ fn rule_136(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
 
 // from spec/4.3-execution-instructions.wspec:568 rule Step_read/table.get-oob
 #[allow(unused_variables, unused_parens, clippy::all)]
-fn rule_137(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
+fn rule_163(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let z = (&m_.state);
     #[allow(irrefutable_let_patterns)]
     let Instr::TableGet(f_1) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
@@ -4188,7 +5017,7 @@ fn rule_137(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
 
 // from spec/4.3-execution-instructions.wspec:572 rule Step_read/table.get-val
 #[allow(unused_variables, unused_parens, clippy::all)]
-fn rule_138(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
+fn rule_164(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let z = (&m_.state);
     #[allow(irrefutable_let_patterns)]
     let Instr::TableGet(f_1) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
@@ -4214,7 +5043,7 @@ fn rule_138(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
 
 // from spec/4.3-execution-instructions.wspec:584 rule Step_read/table.size
 #[allow(unused_variables, unused_parens, clippy::all)]
-fn rule_139(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
+fn rule_165(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let z = (&m_.state);
     #[allow(irrefutable_let_patterns)]
     let Instr::TableSize(f_1) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
@@ -4238,7 +5067,7 @@ fn rule_139(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
 
 // from spec/4.3-execution-instructions.wspec:633 rule Step_read/load-num-oob
 #[allow(unused_variables, unused_parens, clippy::all)]
-fn rule_140(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
+fn rule_166(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let z = (&m_.state);
     #[allow(irrefutable_let_patterns)]
     let Instr::Load(f_1, f_2, f_3, f_4) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
@@ -4271,7 +5100,7 @@ fn rule_140(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
 
 // from spec/4.3-execution-instructions.wspec:637 rule Step_read/load-num-val
 #[allow(unused_variables, unused_parens, clippy::all)]
-fn rule_141(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
+fn rule_167(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let z = (&m_.state);
     #[allow(irrefutable_let_patterns)]
     let Instr::Load(f_1, f_2, f_3, f_4) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
@@ -4304,7 +5133,7 @@ fn rule_141(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
 
 // from spec/4.3-execution-instructions.wspec:642 rule Step_read/load-pack-oob
 #[allow(unused_variables, unused_parens, clippy::all)]
-fn rule_142(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
+fn rule_168(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let z = (&m_.state);
     #[allow(irrefutable_let_patterns)]
     let Instr::Load(f_1, f_2, f_3, f_4) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
@@ -4342,7 +5171,7 @@ fn rule_142(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
 
 // from spec/4.3-execution-instructions.wspec:646 rule Step_read/load-pack-val
 #[allow(unused_variables, unused_parens, clippy::all)]
-fn rule_143(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
+fn rule_169(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let z = (&m_.state);
     #[allow(irrefutable_let_patterns)]
     let Instr::Load(f_1, f_2, f_3, f_4) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
@@ -4367,20 +5196,20 @@ fn rule_143(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let cp_17 = (*f_14).clone();
     let n_18 = match cp_17 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
     let i = n_18;
-    let eq_51 = Num::Inn(wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(defs::extend__(ar_, wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(sz)?)?, defs::size(ar_, conv::inn_to_numtype(v_Inn))?, sx, defs::inv_ibytes_(ar_, wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(sz)?)?, &(wspec_runtime::seq::slice(&(*wspec_runtime::seq::at(&(*z).0.mems, wspec_runtime::num::wide((*wspec_runtime::seq::at(&(*z).1.module.mems, wspec_runtime::num::wide((x))?)?))?)?).bytes, wspec_runtime::num::add(wspec_runtime::num::wide(i)?, wspec_runtime::num::wide(ao.offset)?)?, wspec_runtime::num::div(wspec_runtime::num::wide(sz)?, 8i128)?)?))?)?)?)?);
-    let c = eq_51;
-    let push_52 = Val::Num_(Num_(conv::inn_to_numtype(v_Inn), c));
+    let eq_35 = Num::Inn(wspec_runtime::num::cast::<_, u64>(defs::extend__(ar_, wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(sz)?)?, defs::size(ar_, conv::inn_to_numtype(v_Inn))?, sx, wspec_runtime::ok(wspec_runtime::builtins::inv_ibytes(wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(sz)?)?, wspec_runtime::seq::slice(&(*wspec_runtime::seq::at(&(*z).0.mems, wspec_runtime::num::wide((*wspec_runtime::seq::at(&(*z).1.module.mems, wspec_runtime::num::wide((x))?)?))?)?).bytes, wspec_runtime::num::add(wspec_runtime::num::wide(i)?, wspec_runtime::num::wide(ao.offset)?)?, wspec_runtime::num::div(wspec_runtime::num::wide(sz)?, 8i128)?)?))?)?)?);
+    let c = eq_35;
+    let push_36 = Val::Num_(Num_(conv::inn_to_numtype(v_Inn), c));
     let keep_ = 0usize;
     let popped_ = 0usize + 1usize - keep_;
     m_.pop_n(popped_);
     let _ = keep_;
-    m_.push(push_52)?;
+    m_.push(push_36)?;
     Ok(())
 }
 
 // from spec/4.3-execution-instructions.wspec:669 rule Step_read/memory.size
 #[allow(unused_variables, unused_parens, clippy::all)]
-fn rule_144(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
+fn rule_170(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let z = (&m_.state);
     #[allow(irrefutable_let_patterns)]
     let Instr::MemorySize(f_1) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
@@ -4403,7 +5232,7 @@ fn rule_144(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
 
 // from spec/4.3-execution-instructions.wspec:720 rule Step_read/ref.func
 #[allow(unused_variables, unused_parens, clippy::all)]
-fn rule_145(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
+fn rule_171(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let z = (&m_.state);
     #[allow(irrefutable_let_patterns)]
     let Instr::RefFunc(f_1) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
@@ -4420,7 +5249,7 @@ fn rule_145(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
 
 // from spec/4.3-execution-instructions.wspec:750 rule Step_read/ref.test-true
 #[allow(unused_variables, unused_parens, clippy::all)]
-fn rule_146(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
+fn rule_172(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let z = (&m_.state);
     #[allow(irrefutable_let_patterns)]
     let Instr::RefTest(f_1) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
@@ -4442,7 +5271,7 @@ fn rule_146(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
 
 // from spec/4.3-execution-instructions.wspec:755 rule Step_read/ref.test-false
 #[allow(unused_variables, unused_parens, clippy::all)]
-fn rule_147(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
+fn rule_173(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let z = (&m_.state);
     #[allow(irrefutable_let_patterns)]
     let Instr::RefTest(f_1) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
@@ -4461,7 +5290,7 @@ fn rule_147(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
 
 // from spec/4.3-execution-instructions.wspec:759 rule Step_read/ref.cast-succeed
 #[allow(unused_variables, unused_parens, clippy::all)]
-fn rule_148(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
+fn rule_174(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let z = (&m_.state);
     #[allow(irrefutable_let_patterns)]
     let Instr::RefCast(f_1) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
@@ -4481,7 +5310,7 @@ fn rule_148(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
 
 // from spec/4.3-execution-instructions.wspec:764 rule Step_read/ref.cast-fail
 #[allow(unused_variables, unused_parens, clippy::all)]
-fn rule_149(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
+fn rule_175(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let z = (&m_.state);
     #[allow(irrefutable_let_patterns)]
     let Instr::RefCast(f_1) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
@@ -4501,7 +5330,7 @@ fn rule_149(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
 
 // from spec/4.3-execution-instructions.wspec:787 rule Step_read/struct.new_default
 #[allow(unused_variables, unused_parens, clippy::all)]
-fn rule_150(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
+fn rule_176(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let z = (&m_.state);
     #[allow(irrefutable_let_patterns)]
     let Instr::StructNewDefault(f_1) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
@@ -4543,7 +5372,7 @@ fn rule_150(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
 
 // from spec/4.3-execution-instructions.wspec:792 rule Step_read/struct.get-null
 #[allow(unused_variables, unused_parens, clippy::all)]
-fn rule_151(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
+fn rule_177(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let z = (&m_.state);
     #[allow(irrefutable_let_patterns)]
     let Instr::StructGet(f_1, f_2, f_3) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
@@ -4570,7 +5399,7 @@ fn rule_151(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
 
 // from spec/4.3-execution-instructions.wspec:795 rule Step_read/struct.get-struct
 #[allow(unused_variables, unused_parens, clippy::all)]
-fn rule_152(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
+fn rule_178(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let z = (&m_.state);
     #[allow(irrefutable_let_patterns)]
     let Instr::StructGet(f_1, f_2, f_3) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
@@ -4611,7 +5440,7 @@ fn rule_152(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
 
 // from spec/4.3-execution-instructions.wspec:811 rule Step_read/array.new_default
 #[allow(unused_variables, unused_parens, clippy::all)]
-fn rule_153(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
+fn rule_179(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let z = (&m_.state);
     #[allow(irrefutable_let_patterns)]
     let Instr::ArrayNewDefault(f_1) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
@@ -4648,7 +5477,7 @@ fn rule_153(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
 
 // from spec/4.3-execution-instructions.wspec:822 rule Step_read/array.new_elem-oob
 #[allow(unused_variables, unused_parens, clippy::all)]
-fn rule_154(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
+fn rule_180(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let z = (&m_.state);
     #[allow(irrefutable_let_patterns)]
     let Instr::ArrayNewElem(f_1, f_2) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
@@ -4685,7 +5514,7 @@ fn rule_154(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
 
 // from spec/4.3-execution-instructions.wspec:826 rule Step_read/array.new_elem-alloc
 #[allow(unused_variables, unused_parens, clippy::all)]
-fn rule_155(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
+fn rule_181(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let z = (&m_.state);
     #[allow(irrefutable_let_patterns)]
     let Instr::ArrayNewElem(f_1, f_2) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
@@ -4724,7 +5553,7 @@ fn rule_155(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
 
 // from spec/4.3-execution-instructions.wspec:831 rule Step_read/array.new_data-oob
 #[allow(unused_variables, unused_parens, clippy::all)]
-fn rule_156(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
+fn rule_182(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let z = (&m_.state);
     #[allow(irrefutable_let_patterns)]
     let Instr::ArrayNewData(f_1, f_2) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
@@ -4768,7 +5597,7 @@ fn rule_156(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
 
 // from spec/4.3-execution-instructions.wspec:836 rule Step_read/array.new_data-alloc
 #[allow(unused_variables, unused_parens, clippy::all)]
-fn rule_157(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
+fn rule_183(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let z = (&m_.state);
     #[allow(irrefutable_let_patterns)]
     let Instr::ArrayNewData(f_1, f_2) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
@@ -4814,7 +5643,7 @@ fn rule_157(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
 
 // from spec/4.3-execution-instructions.wspec:842 rule Step_read/array.get-null
 #[allow(unused_variables, unused_parens, clippy::all)]
-fn rule_158(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
+fn rule_184(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let z = (&m_.state);
     #[allow(irrefutable_let_patterns)]
     let Instr::ArrayGet(f_1, f_2) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
@@ -4846,7 +5675,7 @@ fn rule_158(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
 
 // from spec/4.3-execution-instructions.wspec:845 rule Step_read/array.get-oob
 #[allow(unused_variables, unused_parens, clippy::all)]
-fn rule_159(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
+fn rule_185(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let z = (&m_.state);
     #[allow(irrefutable_let_patterns)]
     let Instr::ArrayGet(f_1, f_2) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
@@ -4879,7 +5708,7 @@ fn rule_159(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
 
 // from spec/4.3-execution-instructions.wspec:849 rule Step_read/array.get-array
 #[allow(unused_variables, unused_parens, clippy::all)]
-fn rule_160(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
+fn rule_186(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let z = (&m_.state);
     #[allow(irrefutable_let_patterns)]
     let Instr::ArrayGet(f_1, f_2) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
@@ -4917,7 +5746,7 @@ fn rule_160(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
 
 // from spec/4.3-execution-instructions.wspec:866 rule Step_read/array.len-null
 #[allow(unused_variables, unused_parens, clippy::all)]
-fn rule_161(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
+fn rule_187(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let z = (&m_.state);
     #[allow(irrefutable_let_patterns)]
     let Instr::ArrayLen = redex_ else { return Err(wspec_runtime::Fail::soft()) };
@@ -4937,7 +5766,7 @@ fn rule_161(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
 
 // from spec/4.3-execution-instructions.wspec:869 rule Step_read/array.len-array
 #[allow(unused_variables, unused_parens, clippy::all)]
-fn rule_162(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
+fn rule_188(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let z = (&m_.state);
     #[allow(irrefutable_let_patterns)]
     let Instr::ArrayLen = redex_ else { return Err(wspec_runtime::Fail::soft()) };
@@ -4956,7 +5785,7 @@ fn rule_162(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
 
 // from spec/4.3-execution-instructions.wspec:1106 rule Step_read/vload-oob
 #[allow(unused_variables, unused_parens, clippy::all)]
-fn rule_163(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
+fn rule_189(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let z = (&m_.state);
     #[allow(irrefutable_let_patterns)]
     let Instr::Vload(f_1, f_2, f_3, f_4) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
@@ -4988,9 +5817,43 @@ fn rule_163(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
+// from spec/4.3-execution-instructions.wspec:1110 rule Step_read/vload-val
+#[allow(unused_variables, unused_parens, clippy::all)]
+fn rule_190(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
+    let z = (&m_.state);
+    #[allow(irrefutable_let_patterns)]
+    let Instr::Vload(f_1, f_2, f_3, f_4) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
+    #[allow(irrefutable_let_patterns)]
+    let Vectype = f_1 else { return Err(wspec_runtime::Fail::soft()) };
+    let cp_5 = (*f_2).clone();
+    let o_6 = cp_5;
+    wspec_runtime::check(o_6.is_none())?;
+    let cp_7 = (*f_3).clone();
+    let x = cp_7;
+    let ao = *f_4;
+    let v_8 = m_.peek(0usize)?;
+    #[allow(irrefutable_let_patterns)]
+    let Val::Num_(Num_(f_9, f_10)) = v_8 else { return Err(wspec_runtime::Fail::soft()) };
+    let cp_11 = (*f_9).clone();
+    let n_12 = wspec_runtime::ok(conv::numtype_as_addrtype(cp_11))?;
+    let at = n_12;
+    let cp_13 = (*f_10).clone();
+    let n_14 = match cp_13 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
+    let i = n_14;
+    let eq_31 = defs::inv_vbytes_(ar_, Vectype, &(wspec_runtime::seq::slice(&(*wspec_runtime::seq::at(&(*z).0.mems, wspec_runtime::num::wide((*wspec_runtime::seq::at(&(*z).1.module.mems, wspec_runtime::num::wide((x))?)?))?)?).bytes, wspec_runtime::num::add(wspec_runtime::num::wide(i)?, wspec_runtime::num::wide(ao.offset)?)?, wspec_runtime::num::div(wspec_runtime::num::wide(defs::vsize(ar_, Vectype)?)?, 8i128)?)?))?;
+    let v = eq_31;
+    let push_32 = Val::Vec__(Vec__(Vectype, v));
+    let keep_ = 0usize;
+    let popped_ = 0usize + 1usize - keep_;
+    m_.pop_n(popped_);
+    let _ = keep_;
+    m_.push(push_32)?;
+    Ok(())
+}
+
 // from spec/4.3-execution-instructions.wspec:1116 rule Step_read/vload-pack-oob
 #[allow(unused_variables, unused_parens, clippy::all)]
-fn rule_164(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
+fn rule_191(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let z = (&m_.state);
     #[allow(irrefutable_let_patterns)]
     let Instr::Vload(f_1, f_2, f_3, f_4) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
@@ -5026,9 +5889,47 @@ fn rule_164(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
+// from spec/4.3-execution-instructions.wspec:1120 rule Step_read/vload-pack-val
+#[allow(unused_variables, unused_parens, clippy::all)]
+fn rule_192(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
+    let z = (&m_.state);
+    #[allow(irrefutable_let_patterns)]
+    let Instr::Vload(f_1, f_2, f_3, f_4) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
+    #[allow(irrefutable_let_patterns)]
+    let Vectype = f_1 else { return Err(wspec_runtime::Fail::soft()) };
+    let cp_5 = (*f_2).clone();
+    let Some(o_6) = cp_5 else { return Err(wspec_runtime::Fail::soft()) };
+    #[allow(irrefutable_let_patterns)]
+    let Vloadop::Shape(f_7, f_8, f_9) = o_6 else { return Err(wspec_runtime::Fail::soft()) };
+    let sz = f_7.clone();
+    let v_M = f_8.clone();
+    let sx = f_9.clone();
+    let cp_10 = (*f_3).clone();
+    let x = cp_10;
+    let ao = *f_4;
+    let v_11 = m_.peek(0usize)?;
+    #[allow(irrefutable_let_patterns)]
+    let Val::Num_(Num_(f_12, f_13)) = v_11 else { return Err(wspec_runtime::Fail::soft()) };
+    let cp_14 = (*f_12).clone();
+    let n_15 = wspec_runtime::ok(conv::numtype_as_addrtype(cp_14))?;
+    let at = n_15;
+    let cp_16 = (*f_13).clone();
+    let n_17 = match cp_16 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
+    let i = n_17;
+    let eq_250 = defs::inv_lanes_(ar_, Shape(conv::jnn_to_lanetype(defs::jnn(ar_, wspec_runtime::num::narrow::<u64>(wspec_runtime::num::mul(2i128, wspec_runtime::num::wide(sz)?)?)?)?), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M)?)?), &({ let n_ = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(v_M)?)?; let mut out_ = Vec::with_capacity(n_); for k in 0..n_ { let k = k as u64; out_.push(Lane::Numtype(Num::Inn(wspec_runtime::num::cast::<_, u64>(defs::extend__(ar_, wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(sz)?)?, wspec_runtime::num::narrow::<u64>(wspec_runtime::num::mul(2i128, wspec_runtime::num::wide(sz)?)?)?, sx, wspec_runtime::ok(wspec_runtime::builtins::inv_ibytes(wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(sz)?)?, wspec_runtime::seq::slice(&(*wspec_runtime::seq::at(&(*z).0.mems, wspec_runtime::num::wide((*wspec_runtime::seq::at(&(*z).1.module.mems, wspec_runtime::num::wide((x))?)?))?)?).bytes, wspec_runtime::num::add(wspec_runtime::num::add(wspec_runtime::num::wide(i)?, wspec_runtime::num::wide(ao.offset)?)?, wspec_runtime::num::div(wspec_runtime::num::mul(wspec_runtime::num::wide(k)?, wspec_runtime::num::wide(sz)?)?, 8i128)?)?, wspec_runtime::num::div(wspec_runtime::num::wide(sz)?, 8i128)?)?))?)?)?))); } out_ }))?;
+    let v = eq_250;
+    let push_251 = Val::Vec__(Vec__(Vectype, v));
+    let keep_ = 0usize;
+    let popped_ = 0usize + 1usize - keep_;
+    m_.pop_n(popped_);
+    let _ = keep_;
+    m_.push(push_251)?;
+    Ok(())
+}
+
 // from spec/4.3-execution-instructions.wspec:1126 rule Step_read/vload-splat-oob
 #[allow(unused_variables, unused_parens, clippy::all)]
-fn rule_165(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
+fn rule_193(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let z = (&m_.state);
     #[allow(irrefutable_let_patterns)]
     let Instr::Vload(f_1, f_2, f_3, f_4) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
@@ -5062,9 +5963,47 @@ fn rule_165(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
+// from spec/4.3-execution-instructions.wspec:1130 rule Step_read/vload-splat-val
+#[allow(unused_variables, unused_parens, clippy::all)]
+fn rule_194(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
+    let z = (&m_.state);
+    #[allow(irrefutable_let_patterns)]
+    let Instr::Vload(f_1, f_2, f_3, f_4) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
+    #[allow(irrefutable_let_patterns)]
+    let Vectype = f_1 else { return Err(wspec_runtime::Fail::soft()) };
+    let cp_5 = (*f_2).clone();
+    let Some(o_6) = cp_5 else { return Err(wspec_runtime::Fail::soft()) };
+    #[allow(irrefutable_let_patterns)]
+    let Vloadop::Splat(f_7) = o_6 else { return Err(wspec_runtime::Fail::soft()) };
+    let sz = f_7.clone();
+    let cp_8 = (*f_3).clone();
+    let x = cp_8;
+    let ao = *f_4;
+    let v_9 = m_.peek(0usize)?;
+    #[allow(irrefutable_let_patterns)]
+    let Val::Num_(Num_(f_10, f_11)) = v_9 else { return Err(wspec_runtime::Fail::soft()) };
+    let cp_12 = (*f_10).clone();
+    let n_13 = wspec_runtime::ok(conv::numtype_as_addrtype(cp_12))?;
+    let at = n_13;
+    let cp_14 = (*f_11).clone();
+    let n_15 = match cp_14 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
+    let i = n_15;
+    let eq_16 = wspec_runtime::num::narrow::<u64>(wspec_runtime::num::div(128i128, wspec_runtime::num::wide(sz)?)?)?;
+    let v_M = eq_16;
+    let eq_233 = defs::inv_lanes_(ar_, Shape(conv::jnn_to_lanetype(defs::jnn(ar_, wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(sz)?)?)?), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M)?)?), &({ let n_ = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(v_M)?)?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { out_.push(Lane::Numtype(Num::Inn(wspec_runtime::num::cast::<_, u64>(wspec_runtime::ok(wspec_runtime::builtins::inv_ibytes(wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(sz)?)?, wspec_runtime::seq::slice(&(*wspec_runtime::seq::at(&(*z).0.mems, wspec_runtime::num::wide((*wspec_runtime::seq::at(&(*z).1.module.mems, wspec_runtime::num::wide((x))?)?))?)?).bytes, wspec_runtime::num::add(wspec_runtime::num::wide(i)?, wspec_runtime::num::wide(ao.offset)?)?, wspec_runtime::num::div(wspec_runtime::num::wide(sz)?, 8i128)?)?))?)?))); } out_ }))?;
+    let v = eq_233;
+    let push_234 = Val::Vec__(Vec__(Vectype, v));
+    let keep_ = 0usize;
+    let popped_ = 0usize + 1usize - keep_;
+    m_.pop_n(popped_);
+    let _ = keep_;
+    m_.push(push_234)?;
+    Ok(())
+}
+
 // from spec/4.3-execution-instructions.wspec:1137 rule Step_read/vload-zero-oob
 #[allow(unused_variables, unused_parens, clippy::all)]
-fn rule_166(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
+fn rule_195(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let z = (&m_.state);
     #[allow(irrefutable_let_patterns)]
     let Instr::Vload(f_1, f_2, f_3, f_4) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
@@ -5098,9 +6037,129 @@ fn rule_166(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
+// from spec/4.3-execution-instructions.wspec:1141 rule Step_read/vload-zero-val
+#[allow(unused_variables, unused_parens, clippy::all)]
+fn rule_196(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
+    let z = (&m_.state);
+    #[allow(irrefutable_let_patterns)]
+    let Instr::Vload(f_1, f_2, f_3, f_4) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
+    #[allow(irrefutable_let_patterns)]
+    let Vectype = f_1 else { return Err(wspec_runtime::Fail::soft()) };
+    let cp_5 = (*f_2).clone();
+    let Some(o_6) = cp_5 else { return Err(wspec_runtime::Fail::soft()) };
+    #[allow(irrefutable_let_patterns)]
+    let Vloadop::Zero(f_7) = o_6 else { return Err(wspec_runtime::Fail::soft()) };
+    let sz = f_7.clone();
+    let cp_8 = (*f_3).clone();
+    let x = cp_8;
+    let ao = *f_4;
+    let v_9 = m_.peek(0usize)?;
+    #[allow(irrefutable_let_patterns)]
+    let Val::Num_(Num_(f_10, f_11)) = v_9 else { return Err(wspec_runtime::Fail::soft()) };
+    let cp_12 = (*f_10).clone();
+    let n_13 = wspec_runtime::ok(conv::numtype_as_addrtype(cp_12))?;
+    let at = n_13;
+    let cp_14 = (*f_11).clone();
+    let n_15 = match cp_14 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
+    let i = n_15;
+    let eq_24 = wspec_runtime::ok(wspec_runtime::builtins::inv_ibytes(wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(sz)?)?, wspec_runtime::seq::slice(&(*wspec_runtime::seq::at(&(*z).0.mems, wspec_runtime::num::wide((*wspec_runtime::seq::at(&(*z).1.module.mems, wspec_runtime::num::wide((x))?)?))?)?).bytes, wspec_runtime::num::add(wspec_runtime::num::wide(i)?, wspec_runtime::num::wide(ao.offset)?)?, wspec_runtime::num::div(wspec_runtime::num::wide(sz)?, 8i128)?)?))?;
+    let v = eq_24;
+    let push_25 = Val::Vec__(Vec__(Vectype, v));
+    let keep_ = 0usize;
+    let popped_ = 0usize + 1usize - keep_;
+    m_.pop_n(popped_);
+    let _ = keep_;
+    m_.push(push_25)?;
+    Ok(())
+}
+
+// from spec/4.3-execution-instructions.wspec:1146 rule Step_read/vload_lane-oob
+#[allow(unused_variables, unused_parens, clippy::all)]
+fn rule_197(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
+    let z = (&m_.state);
+    #[allow(irrefutable_let_patterns)]
+    let Instr::VloadLane(f_1, f_2, f_3, f_4, f_5) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
+    #[allow(irrefutable_let_patterns)]
+    let Vectype = f_1 else { return Err(wspec_runtime::Fail::soft()) };
+    let sz = *f_2;
+    let cp_6 = (*f_3).clone();
+    let x = cp_6;
+    let ao = *f_4;
+    let cp_7 = (*f_5).clone();
+    let n_8 = wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(cp_7)?)?;
+    let j = n_8;
+    let v_9 = m_.peek(0usize)?;
+    #[allow(irrefutable_let_patterns)]
+    let Val::Vec__(Vec__(f_10, f_11)) = v_9 else { return Err(wspec_runtime::Fail::soft()) };
+    #[allow(irrefutable_let_patterns)]
+    let Vectype = f_10 else { return Err(wspec_runtime::Fail::soft()) };
+    let v_1 = *f_11;
+    let v_12 = m_.peek(0usize + 1usize)?;
+    #[allow(irrefutable_let_patterns)]
+    let Val::Num_(Num_(f_13, f_14)) = v_12 else { return Err(wspec_runtime::Fail::soft()) };
+    let cp_15 = (*f_13).clone();
+    let n_16 = wspec_runtime::ok(conv::numtype_as_addrtype(cp_15))?;
+    let at = n_16;
+    let cp_17 = (*f_14).clone();
+    let n_18 = match cp_17 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
+    let i = n_18;
+    wspec_runtime::check((wspec_runtime::num::add(wspec_runtime::num::add(wspec_runtime::num::wide(i)?, wspec_runtime::num::wide(ao.offset)?)?, wspec_runtime::num::div(wspec_runtime::num::wide(sz)?, 8i128)?)? > wspec_runtime::num::wide(((*wspec_runtime::seq::at(&(*z).0.mems, wspec_runtime::num::wide((*wspec_runtime::seq::at(&(*z).1.module.mems, wspec_runtime::num::wide((x))?)?))?)?).bytes.len() as u64))?))?;
+    let code_27 = Code::One(Instr::Trap);
+    let keep_ = 0usize;
+    let popped_ = 0usize + 1usize + 1usize - keep_;
+    m_.pop_n(popped_);
+    let _ = keep_;
+    m_.schedule(&code_27[..]);
+    m_.note = Some("out of bounds memory access");
+    Ok(())
+}
+
+// from spec/4.3-execution-instructions.wspec:1150 rule Step_read/vload_lane-val
+#[allow(unused_variables, unused_parens, clippy::all)]
+fn rule_198(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
+    let z = (&m_.state);
+    #[allow(irrefutable_let_patterns)]
+    let Instr::VloadLane(f_1, f_2, f_3, f_4, f_5) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
+    #[allow(irrefutable_let_patterns)]
+    let Vectype = f_1 else { return Err(wspec_runtime::Fail::soft()) };
+    let sz = *f_2;
+    let cp_6 = (*f_3).clone();
+    let x = cp_6;
+    let ao = *f_4;
+    let cp_7 = (*f_5).clone();
+    let n_8 = wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(cp_7)?)?;
+    let j = n_8;
+    let v_9 = m_.peek(0usize)?;
+    #[allow(irrefutable_let_patterns)]
+    let Val::Vec__(Vec__(f_10, f_11)) = v_9 else { return Err(wspec_runtime::Fail::soft()) };
+    #[allow(irrefutable_let_patterns)]
+    let Vectype = f_10 else { return Err(wspec_runtime::Fail::soft()) };
+    let v_1 = *f_11;
+    let v_12 = m_.peek(0usize + 1usize)?;
+    #[allow(irrefutable_let_patterns)]
+    let Val::Num_(Num_(f_13, f_14)) = v_12 else { return Err(wspec_runtime::Fail::soft()) };
+    let cp_15 = (*f_13).clone();
+    let n_16 = wspec_runtime::ok(conv::numtype_as_addrtype(cp_15))?;
+    let at = n_16;
+    let cp_17 = (*f_14).clone();
+    let n_18 = match cp_17 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
+    let i = n_18;
+    let eq_19 = wspec_runtime::num::narrow::<u64>(wspec_runtime::num::div(128i128, wspec_runtime::num::wide(sz)?)?)?;
+    let v_M = eq_19;
+    let eq_42 = defs::inv_lanes_(ar_, Shape(conv::jnn_to_lanetype(defs::jnn(ar_, wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(sz)?)?)?), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M)?)?), &({ let mut upd_31 = defs::lanes_(ar_, Shape(conv::jnn_to_lanetype(defs::jnn(ar_, wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(sz)?)?)?), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M)?)?), v_1)?; let ix_33 = wspec_runtime::num::wide(j)?; let nv_32 = Lane::Numtype(Num::Inn(wspec_runtime::num::cast::<_, u64>(wspec_runtime::ok(wspec_runtime::builtins::inv_ibytes(wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(sz)?)?, wspec_runtime::seq::slice(&(*wspec_runtime::seq::at(&(*z).0.mems, wspec_runtime::num::wide((*wspec_runtime::seq::at(&(*z).1.module.mems, wspec_runtime::num::wide((x))?)?))?)?).bytes, wspec_runtime::num::add(wspec_runtime::num::wide(i)?, wspec_runtime::num::wide(ao.offset)?)?, wspec_runtime::num::div(wspec_runtime::num::wide(sz)?, 8i128)?)?))?)?)); (*wspec_runtime::seq::at_mut(&mut upd_31, ix_33)?) = nv_32; upd_31 }))?;
+    let v = eq_42;
+    let push_43 = Val::Vec__(Vec__(Vectype, v));
+    let keep_ = 0usize;
+    let popped_ = 0usize + 1usize + 1usize - keep_;
+    m_.pop_n(popped_);
+    let _ = keep_;
+    m_.push(push_43)?;
+    Ok(())
+}
+
 // from spec/4.3-execution-instructions.wspec:287 rule Step_pure/label-vals
 #[allow(unused_variables, unused_parens, clippy::all)]
-fn rule_167(m_: &mut Machine<Wasm>, ar_: &Ctx) -> R<()> {
+fn rule_199(m_: &mut Machine<Wasm>, ar_: &Ctx) -> R<()> {
     let EvalCtx::Label(cf_1, cf_2) = m_.top()? else { return Err(Fail::soft()) };
     let n = *cf_1;
     let instr_3: &[Instr] = &cf_2[..];
@@ -5114,7 +6173,7 @@ fn rule_167(m_: &mut Machine<Wasm>, ar_: &Ctx) -> R<()> {
 
 // from spec/4.3-execution-instructions.wspec:459 rule Step_pure/frame-vals
 #[allow(unused_variables, unused_parens, clippy::all)]
-fn rule_168(m_: &mut Machine<Wasm>, ar_: &Ctx) -> R<()> {
+fn rule_200(m_: &mut Machine<Wasm>, ar_: &Ctx) -> R<()> {
     let EvalCtx::Frame(cf_1, cf_2) = m_.top()? else { return Err(Fail::soft()) };
     let n = *cf_1;
     let _ = cf_2;
@@ -5131,7 +6190,7 @@ fn rule_168(m_: &mut Machine<Wasm>, ar_: &Ctx) -> R<()> {
 
 // from spec/4.3-execution-instructions.wspec:524 rule Step_pure/handler-vals
 #[allow(unused_variables, unused_parens, clippy::all)]
-fn rule_169(m_: &mut Machine<Wasm>, ar_: &Ctx) -> R<()> {
+fn rule_201(m_: &mut Machine<Wasm>, ar_: &Ctx) -> R<()> {
     let EvalCtx::Handler(cf_1, cf_2) = m_.top()? else { return Err(Fail::soft()) };
     let n = *cf_1;
     let catch = cf_2;
@@ -5145,7 +6204,7 @@ fn rule_169(m_: &mut Machine<Wasm>, ar_: &Ctx) -> R<()> {
 
 // from spec/4.3-execution-instructions.wspec:717 rule Step_read/ref.null-idx
 #[allow(unused_variables, unused_parens, clippy::all)]
-fn rule_170(m_: &mut Machine<Wasm>, ar_: &Ctx) -> R<()> {
+fn rule_202(m_: &mut Machine<Wasm>, ar_: &Ctx) -> R<()> {
     let z = (&m_.state);
     let v_1 = m_.peek(0usize)?;
     #[allow(irrefutable_let_patterns)]
@@ -5190,60 +6249,84 @@ pub fn step(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<&'static str
         Instr::ArrayCopy(..) => group_21(m_, ar_, redex_),
         Instr::ArrayInitElem(..) => group_22(m_, ar_, redex_),
         Instr::ArrayInitData(..) => group_23(m_, ar_, redex_),
-        Instr::Unreachable => group_24(m_, ar_, redex_),
-        Instr::Nop => group_25(m_, ar_, redex_),
-        Instr::Drop => group_26(m_, ar_, redex_),
-        Instr::Select(..) => group_27(m_, ar_, redex_),
-        Instr::If(..) => group_28(m_, ar_, redex_),
-        Instr::Br(..) => group_29(m_, ar_, redex_),
-        Instr::BrIf(..) => group_30(m_, ar_, redex_),
-        Instr::BrTable(..) => group_31(m_, ar_, redex_),
-        Instr::BrOnNull(..) => group_32(m_, ar_, redex_),
-        Instr::BrOnNonNull(..) => group_33(m_, ar_, redex_),
-        Instr::ReturnCallRef(..) => group_34(m_, ar_, redex_),
-        Instr::Return => group_35(m_, ar_, redex_),
-        Instr::ThrowRef => group_36(m_, ar_, redex_),
-        Instr::Trap => group_37(m_, ar_, redex_),
-        Instr::LocalTee(..) => group_38(m_, ar_, redex_),
-        Instr::RefIsNull => group_39(m_, ar_, redex_),
-        Instr::RefAsNonNull => group_40(m_, ar_, redex_),
-        Instr::RefEq => group_41(m_, ar_, redex_),
-        Instr::RefI31 => group_42(m_, ar_, redex_),
-        Instr::I31Get(..) => group_43(m_, ar_, redex_),
-        Instr::ArrayNew(..) => group_44(m_, ar_, redex_),
-        Instr::ExternConvertAny => group_45(m_, ar_, redex_),
-        Instr::AnyConvertExtern => group_46(m_, ar_, redex_),
-        Instr::Unop(..) => group_47(m_, ar_, redex_),
-        Instr::Binop(..) => group_48(m_, ar_, redex_),
-        Instr::Testop(..) => group_49(m_, ar_, redex_),
-        Instr::Relop(..) => group_50(m_, ar_, redex_),
-        Instr::Cvtop(..) => group_51(m_, ar_, redex_),
-        Instr::Block(..) => group_52(m_, ar_, redex_),
-        Instr::Loop(..) => group_53(m_, ar_, redex_),
-        Instr::BrOnCast(..) => group_54(m_, ar_, redex_),
-        Instr::BrOnCastFail(..) => group_55(m_, ar_, redex_),
-        Instr::Call(..) => group_56(m_, ar_, redex_),
-        Instr::CallIndirect(..) => group_57(m_, ar_, redex_),
-        Instr::ReturnCall(..) => group_58(m_, ar_, redex_),
-        Instr::ReturnCallIndirect(..) => group_59(m_, ar_, redex_),
-        Instr::TryTable(..) => group_60(m_, ar_, redex_),
-        Instr::LocalGet(..) => group_61(m_, ar_, redex_),
-        Instr::GlobalGet(..) => group_62(m_, ar_, redex_),
-        Instr::TableGet(..) => group_63(m_, ar_, redex_),
-        Instr::TableSize(..) => group_64(m_, ar_, redex_),
-        Instr::Load(..) => group_65(m_, ar_, redex_),
-        Instr::MemorySize(..) => group_66(m_, ar_, redex_),
-        Instr::RefFunc(..) => group_67(m_, ar_, redex_),
-        Instr::RefTest(..) => group_68(m_, ar_, redex_),
-        Instr::RefCast(..) => group_69(m_, ar_, redex_),
-        Instr::StructNewDefault(..) => group_70(m_, ar_, redex_),
-        Instr::StructGet(..) => group_71(m_, ar_, redex_),
-        Instr::ArrayNewDefault(..) => group_72(m_, ar_, redex_),
-        Instr::ArrayNewElem(..) => group_73(m_, ar_, redex_),
-        Instr::ArrayNewData(..) => group_74(m_, ar_, redex_),
-        Instr::ArrayGet(..) => group_75(m_, ar_, redex_),
-        Instr::ArrayLen => group_76(m_, ar_, redex_),
-        Instr::Vload(..) => group_77(m_, ar_, redex_),
+        Instr::Vstore(..) => group_24(m_, ar_, redex_),
+        Instr::VstoreLane(..) => group_25(m_, ar_, redex_),
+        Instr::Unreachable => group_26(m_, ar_, redex_),
+        Instr::Nop => group_27(m_, ar_, redex_),
+        Instr::Drop => group_28(m_, ar_, redex_),
+        Instr::Select(..) => group_29(m_, ar_, redex_),
+        Instr::If(..) => group_30(m_, ar_, redex_),
+        Instr::Br(..) => group_31(m_, ar_, redex_),
+        Instr::BrIf(..) => group_32(m_, ar_, redex_),
+        Instr::BrTable(..) => group_33(m_, ar_, redex_),
+        Instr::BrOnNull(..) => group_34(m_, ar_, redex_),
+        Instr::BrOnNonNull(..) => group_35(m_, ar_, redex_),
+        Instr::ReturnCallRef(..) => group_36(m_, ar_, redex_),
+        Instr::Return => group_37(m_, ar_, redex_),
+        Instr::ThrowRef => group_38(m_, ar_, redex_),
+        Instr::Trap => group_39(m_, ar_, redex_),
+        Instr::LocalTee(..) => group_40(m_, ar_, redex_),
+        Instr::RefIsNull => group_41(m_, ar_, redex_),
+        Instr::RefAsNonNull => group_42(m_, ar_, redex_),
+        Instr::RefEq => group_43(m_, ar_, redex_),
+        Instr::RefI31 => group_44(m_, ar_, redex_),
+        Instr::I31Get(..) => group_45(m_, ar_, redex_),
+        Instr::ArrayNew(..) => group_46(m_, ar_, redex_),
+        Instr::ExternConvertAny => group_47(m_, ar_, redex_),
+        Instr::AnyConvertExtern => group_48(m_, ar_, redex_),
+        Instr::Unop(..) => group_49(m_, ar_, redex_),
+        Instr::Binop(..) => group_50(m_, ar_, redex_),
+        Instr::Testop(..) => group_51(m_, ar_, redex_),
+        Instr::Relop(..) => group_52(m_, ar_, redex_),
+        Instr::Cvtop(..) => group_53(m_, ar_, redex_),
+        Instr::Vvunop(..) => group_54(m_, ar_, redex_),
+        Instr::Vvbinop(..) => group_55(m_, ar_, redex_),
+        Instr::Vvternop(..) => group_56(m_, ar_, redex_),
+        Instr::Vvtestop(..) => group_57(m_, ar_, redex_),
+        Instr::Vunop(..) => group_58(m_, ar_, redex_),
+        Instr::Vbinop(..) => group_59(m_, ar_, redex_),
+        Instr::Vternop(..) => group_60(m_, ar_, redex_),
+        Instr::Vtestop(..) => group_61(m_, ar_, redex_),
+        Instr::Vrelop(..) => group_62(m_, ar_, redex_),
+        Instr::Vshiftop(..) => group_63(m_, ar_, redex_),
+        Instr::Vbitmask(..) => group_64(m_, ar_, redex_),
+        Instr::Vswizzlop(..) => group_65(m_, ar_, redex_),
+        Instr::Vshuffle(..) => group_66(m_, ar_, redex_),
+        Instr::Vsplat(..) => group_67(m_, ar_, redex_),
+        Instr::VextractLane(..) => group_68(m_, ar_, redex_),
+        Instr::VreplaceLane(..) => group_69(m_, ar_, redex_),
+        Instr::Vextunop(..) => group_70(m_, ar_, redex_),
+        Instr::Vextbinop(..) => group_71(m_, ar_, redex_),
+        Instr::Vextternop(..) => group_72(m_, ar_, redex_),
+        Instr::Vnarrow(..) => group_73(m_, ar_, redex_),
+        Instr::Vcvtop(..) => group_74(m_, ar_, redex_),
+        Instr::Block(..) => group_75(m_, ar_, redex_),
+        Instr::Loop(..) => group_76(m_, ar_, redex_),
+        Instr::BrOnCast(..) => group_77(m_, ar_, redex_),
+        Instr::BrOnCastFail(..) => group_78(m_, ar_, redex_),
+        Instr::Call(..) => group_79(m_, ar_, redex_),
+        Instr::CallIndirect(..) => group_80(m_, ar_, redex_),
+        Instr::ReturnCall(..) => group_81(m_, ar_, redex_),
+        Instr::ReturnCallIndirect(..) => group_82(m_, ar_, redex_),
+        Instr::TryTable(..) => group_83(m_, ar_, redex_),
+        Instr::LocalGet(..) => group_84(m_, ar_, redex_),
+        Instr::GlobalGet(..) => group_85(m_, ar_, redex_),
+        Instr::TableGet(..) => group_86(m_, ar_, redex_),
+        Instr::TableSize(..) => group_87(m_, ar_, redex_),
+        Instr::Load(..) => group_88(m_, ar_, redex_),
+        Instr::MemorySize(..) => group_89(m_, ar_, redex_),
+        Instr::RefFunc(..) => group_90(m_, ar_, redex_),
+        Instr::RefTest(..) => group_91(m_, ar_, redex_),
+        Instr::RefCast(..) => group_92(m_, ar_, redex_),
+        Instr::StructNewDefault(..) => group_93(m_, ar_, redex_),
+        Instr::StructGet(..) => group_94(m_, ar_, redex_),
+        Instr::ArrayNewDefault(..) => group_95(m_, ar_, redex_),
+        Instr::ArrayNewElem(..) => group_96(m_, ar_, redex_),
+        Instr::ArrayNewData(..) => group_97(m_, ar_, redex_),
+        Instr::ArrayGet(..) => group_98(m_, ar_, redex_),
+        Instr::ArrayLen => group_99(m_, ar_, redex_),
+        Instr::Vload(..) => group_100(m_, ar_, redex_),
+        Instr::VloadLane(..) => group_101(m_, ar_, redex_),
         _ => Err(Fail::soft()),
     }
 }
@@ -5397,341 +6480,469 @@ fn group_23(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<&'static str
 }
 
 fn group_24(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<&'static str> {
-    if wspec_runtime::machine::applied(rule_53(m_, ar_, redex_))? { return Ok("Step_pure/unreachable"); }
+    if wspec_runtime::machine::applied(rule_53(m_, ar_, redex_))? { return Ok("Step/vstore-oob"); }
+    if wspec_runtime::machine::applied(rule_54(m_, ar_, redex_))? { return Ok("Step/vstore-val"); }
     Err(Fail::soft())
 }
 
 fn group_25(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<&'static str> {
-    if wspec_runtime::machine::applied(rule_54(m_, ar_, redex_))? { return Ok("Step_pure/nop"); }
+    if wspec_runtime::machine::applied(rule_55(m_, ar_, redex_))? { return Ok("Step/vstore_lane-oob"); }
+    if wspec_runtime::machine::applied(rule_56(m_, ar_, redex_))? { return Ok("Step/vstore_lane-val"); }
     Err(Fail::soft())
 }
 
 fn group_26(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<&'static str> {
-    if wspec_runtime::machine::applied(rule_55(m_, ar_, redex_))? { return Ok("Step_pure/drop"); }
+    if wspec_runtime::machine::applied(rule_57(m_, ar_, redex_))? { return Ok("Step_pure/unreachable"); }
     Err(Fail::soft())
 }
 
 fn group_27(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<&'static str> {
-    if wspec_runtime::machine::applied(rule_56(m_, ar_, redex_))? { return Ok("Step_pure/select-true"); }
-    if wspec_runtime::machine::applied(rule_57(m_, ar_, redex_))? { return Ok("Step_pure/select-false"); }
+    if wspec_runtime::machine::applied(rule_58(m_, ar_, redex_))? { return Ok("Step_pure/nop"); }
     Err(Fail::soft())
 }
 
 fn group_28(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<&'static str> {
-    if wspec_runtime::machine::applied(rule_58(m_, ar_, redex_))? { return Ok("Step_pure/if-true"); }
-    if wspec_runtime::machine::applied(rule_59(m_, ar_, redex_))? { return Ok("Step_pure/if-false"); }
+    if wspec_runtime::machine::applied(rule_59(m_, ar_, redex_))? { return Ok("Step_pure/drop"); }
     Err(Fail::soft())
 }
 
 fn group_29(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<&'static str> {
-    if wspec_runtime::machine::applied(rule_60(m_, ar_, redex_))? { return Ok("Step_pure/br-label-zero"); }
-    if wspec_runtime::machine::applied(rule_61(m_, ar_, redex_))? { return Ok("Step_pure/br-label-succ"); }
-    if wspec_runtime::machine::applied(rule_62(m_, ar_, redex_))? { return Ok("Step_pure/br-handler"); }
+    if wspec_runtime::machine::applied(rule_60(m_, ar_, redex_))? { return Ok("Step_pure/select-true"); }
+    if wspec_runtime::machine::applied(rule_61(m_, ar_, redex_))? { return Ok("Step_pure/select-false"); }
     Err(Fail::soft())
 }
 
 fn group_30(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<&'static str> {
-    if wspec_runtime::machine::applied(rule_63(m_, ar_, redex_))? { return Ok("Step_pure/br_if-true"); }
-    if wspec_runtime::machine::applied(rule_64(m_, ar_, redex_))? { return Ok("Step_pure/br_if-false"); }
+    if wspec_runtime::machine::applied(rule_62(m_, ar_, redex_))? { return Ok("Step_pure/if-true"); }
+    if wspec_runtime::machine::applied(rule_63(m_, ar_, redex_))? { return Ok("Step_pure/if-false"); }
     Err(Fail::soft())
 }
 
 fn group_31(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<&'static str> {
-    if wspec_runtime::machine::applied(rule_65(m_, ar_, redex_))? { return Ok("Step_pure/br_table-lt"); }
-    if wspec_runtime::machine::applied(rule_66(m_, ar_, redex_))? { return Ok("Step_pure/br_table-ge"); }
+    if wspec_runtime::machine::applied(rule_64(m_, ar_, redex_))? { return Ok("Step_pure/br-label-zero"); }
+    if wspec_runtime::machine::applied(rule_65(m_, ar_, redex_))? { return Ok("Step_pure/br-label-succ"); }
+    if wspec_runtime::machine::applied(rule_66(m_, ar_, redex_))? { return Ok("Step_pure/br-handler"); }
     Err(Fail::soft())
 }
 
 fn group_32(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<&'static str> {
-    if wspec_runtime::machine::applied(rule_67(m_, ar_, redex_))? { return Ok("Step_pure/br_on_null-null"); }
-    if wspec_runtime::machine::applied(rule_68(m_, ar_, redex_))? { return Ok("Step_pure/br_on_null-addr"); }
+    if wspec_runtime::machine::applied(rule_67(m_, ar_, redex_))? { return Ok("Step_pure/br_if-true"); }
+    if wspec_runtime::machine::applied(rule_68(m_, ar_, redex_))? { return Ok("Step_pure/br_if-false"); }
     Err(Fail::soft())
 }
 
 fn group_33(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<&'static str> {
-    if wspec_runtime::machine::applied(rule_69(m_, ar_, redex_))? { return Ok("Step_pure/br_on_non_null-null"); }
-    if wspec_runtime::machine::applied(rule_70(m_, ar_, redex_))? { return Ok("Step_pure/br_on_non_null-addr"); }
+    if wspec_runtime::machine::applied(rule_69(m_, ar_, redex_))? { return Ok("Step_pure/br_table-lt"); }
+    if wspec_runtime::machine::applied(rule_70(m_, ar_, redex_))? { return Ok("Step_pure/br_table-ge"); }
     Err(Fail::soft())
 }
 
 fn group_34(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<&'static str> {
-    if wspec_runtime::machine::applied(rule_71(m_, ar_, redex_))? { return Ok("Step_pure/return_call_ref-label"); }
-    if wspec_runtime::machine::applied(rule_72(m_, ar_, redex_))? { return Ok("Step_pure/return_call_ref-handler"); }
-    if wspec_runtime::machine::applied(rule_73(m_, ar_, redex_))? { return Ok("Step_read/return_call_ref-frame-null"); }
-    if wspec_runtime::machine::applied(rule_74(m_, ar_, redex_))? { return Ok("Step_read/return_call_ref-frame-addr"); }
+    if wspec_runtime::machine::applied(rule_71(m_, ar_, redex_))? { return Ok("Step_pure/br_on_null-null"); }
+    if wspec_runtime::machine::applied(rule_72(m_, ar_, redex_))? { return Ok("Step_pure/br_on_null-addr"); }
     Err(Fail::soft())
 }
 
 fn group_35(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<&'static str> {
-    if wspec_runtime::machine::applied(rule_75(m_, ar_, redex_))? { return Ok("Step_pure/return-frame"); }
-    if wspec_runtime::machine::applied(rule_76(m_, ar_, redex_))? { return Ok("Step_pure/return-label"); }
-    if wspec_runtime::machine::applied(rule_77(m_, ar_, redex_))? { return Ok("Step_pure/return-handler"); }
+    if wspec_runtime::machine::applied(rule_73(m_, ar_, redex_))? { return Ok("Step_pure/br_on_non_null-null"); }
+    if wspec_runtime::machine::applied(rule_74(m_, ar_, redex_))? { return Ok("Step_pure/br_on_non_null-addr"); }
     Err(Fail::soft())
 }
 
 fn group_36(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<&'static str> {
-    if wspec_runtime::machine::applied(rule_78(m_, ar_, redex_))? { return Ok("Step_pure/throw_ref-null"); }
-    if wspec_runtime::machine::applied(rule_79(m_, ar_, redex_))? { return Ok("Step_pure/throw_ref-instrs"); }
-    if wspec_runtime::machine::applied(rule_80(m_, ar_, redex_))? { return Ok("Step_pure/throw_ref-label"); }
-    if wspec_runtime::machine::applied(rule_81(m_, ar_, redex_))? { return Ok("Step_pure/throw_ref-frame"); }
-    if wspec_runtime::machine::applied(rule_82(m_, ar_, redex_))? { return Ok("Step_read/throw_ref-handler-empty"); }
-    if wspec_runtime::machine::applied(rule_83(m_, ar_, redex_))? { return Ok("Step_read/throw_ref-handler-catch"); }
-    if wspec_runtime::machine::applied(rule_84(m_, ar_, redex_))? { return Ok("Step_read/throw_ref-handler-catch_ref"); }
-    if wspec_runtime::machine::applied(rule_85(m_, ar_, redex_))? { return Ok("Step_read/throw_ref-handler-catch_all"); }
-    if wspec_runtime::machine::applied(rule_86(m_, ar_, redex_))? { return Ok("Step_read/throw_ref-handler-catch_all_ref"); }
-    if wspec_runtime::machine::applied(rule_87(m_, ar_, redex_))? { return Ok("Step_read/throw_ref-handler-next"); }
+    if wspec_runtime::machine::applied(rule_75(m_, ar_, redex_))? { return Ok("Step_pure/return_call_ref-label"); }
+    if wspec_runtime::machine::applied(rule_76(m_, ar_, redex_))? { return Ok("Step_pure/return_call_ref-handler"); }
+    if wspec_runtime::machine::applied(rule_77(m_, ar_, redex_))? { return Ok("Step_read/return_call_ref-frame-null"); }
+    if wspec_runtime::machine::applied(rule_78(m_, ar_, redex_))? { return Ok("Step_read/return_call_ref-frame-addr"); }
     Err(Fail::soft())
 }
 
 fn group_37(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<&'static str> {
-    if wspec_runtime::machine::applied(rule_88(m_, ar_, redex_))? { return Ok("Step_pure/trap-instrs"); }
-    if wspec_runtime::machine::applied(rule_89(m_, ar_, redex_))? { return Ok("Step_pure/trap-label"); }
-    if wspec_runtime::machine::applied(rule_90(m_, ar_, redex_))? { return Ok("Step_pure/trap-handler"); }
-    if wspec_runtime::machine::applied(rule_91(m_, ar_, redex_))? { return Ok("Step_pure/trap-frame"); }
+    if wspec_runtime::machine::applied(rule_79(m_, ar_, redex_))? { return Ok("Step_pure/return-frame"); }
+    if wspec_runtime::machine::applied(rule_80(m_, ar_, redex_))? { return Ok("Step_pure/return-label"); }
+    if wspec_runtime::machine::applied(rule_81(m_, ar_, redex_))? { return Ok("Step_pure/return-handler"); }
     Err(Fail::soft())
 }
 
 fn group_38(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<&'static str> {
-    if wspec_runtime::machine::applied(rule_92(m_, ar_, redex_))? { return Ok("Step_pure/local.tee"); }
+    if wspec_runtime::machine::applied(rule_82(m_, ar_, redex_))? { return Ok("Step_pure/throw_ref-null"); }
+    if wspec_runtime::machine::applied(rule_83(m_, ar_, redex_))? { return Ok("Step_pure/throw_ref-instrs"); }
+    if wspec_runtime::machine::applied(rule_84(m_, ar_, redex_))? { return Ok("Step_pure/throw_ref-label"); }
+    if wspec_runtime::machine::applied(rule_85(m_, ar_, redex_))? { return Ok("Step_pure/throw_ref-frame"); }
+    if wspec_runtime::machine::applied(rule_86(m_, ar_, redex_))? { return Ok("Step_read/throw_ref-handler-empty"); }
+    if wspec_runtime::machine::applied(rule_87(m_, ar_, redex_))? { return Ok("Step_read/throw_ref-handler-catch"); }
+    if wspec_runtime::machine::applied(rule_88(m_, ar_, redex_))? { return Ok("Step_read/throw_ref-handler-catch_ref"); }
+    if wspec_runtime::machine::applied(rule_89(m_, ar_, redex_))? { return Ok("Step_read/throw_ref-handler-catch_all"); }
+    if wspec_runtime::machine::applied(rule_90(m_, ar_, redex_))? { return Ok("Step_read/throw_ref-handler-catch_all_ref"); }
+    if wspec_runtime::machine::applied(rule_91(m_, ar_, redex_))? { return Ok("Step_read/throw_ref-handler-next"); }
     Err(Fail::soft())
 }
 
 fn group_39(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<&'static str> {
-    if wspec_runtime::machine::applied(rule_93(m_, ar_, redex_))? { return Ok("Step_pure/ref.is_null-true"); }
-    if wspec_runtime::machine::applied(rule_94(m_, ar_, redex_))? { return Ok("Step_pure/ref.is_null-false"); }
+    if wspec_runtime::machine::applied(rule_92(m_, ar_, redex_))? { return Ok("Step_pure/trap-instrs"); }
+    if wspec_runtime::machine::applied(rule_93(m_, ar_, redex_))? { return Ok("Step_pure/trap-label"); }
+    if wspec_runtime::machine::applied(rule_94(m_, ar_, redex_))? { return Ok("Step_pure/trap-handler"); }
+    if wspec_runtime::machine::applied(rule_95(m_, ar_, redex_))? { return Ok("Step_pure/trap-frame"); }
     Err(Fail::soft())
 }
 
 fn group_40(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<&'static str> {
-    if wspec_runtime::machine::applied(rule_95(m_, ar_, redex_))? { return Ok("Step_pure/ref.as_non_null-null"); }
-    if wspec_runtime::machine::applied(rule_96(m_, ar_, redex_))? { return Ok("Step_pure/ref.as_non_null-addr"); }
+    if wspec_runtime::machine::applied(rule_96(m_, ar_, redex_))? { return Ok("Step_pure/local.tee"); }
     Err(Fail::soft())
 }
 
 fn group_41(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<&'static str> {
-    if wspec_runtime::machine::applied(rule_97(m_, ar_, redex_))? { return Ok("Step_pure/ref.eq-null"); }
-    if wspec_runtime::machine::applied(rule_98(m_, ar_, redex_))? { return Ok("Step_pure/ref.eq-true"); }
-    if wspec_runtime::machine::applied(rule_99(m_, ar_, redex_))? { return Ok("Step_pure/ref.eq-false"); }
+    if wspec_runtime::machine::applied(rule_97(m_, ar_, redex_))? { return Ok("Step_pure/ref.is_null-true"); }
+    if wspec_runtime::machine::applied(rule_98(m_, ar_, redex_))? { return Ok("Step_pure/ref.is_null-false"); }
     Err(Fail::soft())
 }
 
 fn group_42(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<&'static str> {
-    if wspec_runtime::machine::applied(rule_100(m_, ar_, redex_))? { return Ok("Step_pure/ref.i31"); }
+    if wspec_runtime::machine::applied(rule_99(m_, ar_, redex_))? { return Ok("Step_pure/ref.as_non_null-null"); }
+    if wspec_runtime::machine::applied(rule_100(m_, ar_, redex_))? { return Ok("Step_pure/ref.as_non_null-addr"); }
     Err(Fail::soft())
 }
 
 fn group_43(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<&'static str> {
-    if wspec_runtime::machine::applied(rule_101(m_, ar_, redex_))? { return Ok("Step_pure/i31.get-null"); }
-    if wspec_runtime::machine::applied(rule_102(m_, ar_, redex_))? { return Ok("Step_pure/i31.get-num"); }
+    if wspec_runtime::machine::applied(rule_101(m_, ar_, redex_))? { return Ok("Step_pure/ref.eq-null"); }
+    if wspec_runtime::machine::applied(rule_102(m_, ar_, redex_))? { return Ok("Step_pure/ref.eq-true"); }
+    if wspec_runtime::machine::applied(rule_103(m_, ar_, redex_))? { return Ok("Step_pure/ref.eq-false"); }
     Err(Fail::soft())
 }
 
 fn group_44(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<&'static str> {
-    if wspec_runtime::machine::applied(rule_103(m_, ar_, redex_))? { return Ok("Step_pure/array.new"); }
+    if wspec_runtime::machine::applied(rule_104(m_, ar_, redex_))? { return Ok("Step_pure/ref.i31"); }
     Err(Fail::soft())
 }
 
 fn group_45(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<&'static str> {
-    if wspec_runtime::machine::applied(rule_104(m_, ar_, redex_))? { return Ok("Step_pure/extern.convert_any-null"); }
-    if wspec_runtime::machine::applied(rule_105(m_, ar_, redex_))? { return Ok("Step_pure/extern.convert_any-addr"); }
+    if wspec_runtime::machine::applied(rule_105(m_, ar_, redex_))? { return Ok("Step_pure/i31.get-null"); }
+    if wspec_runtime::machine::applied(rule_106(m_, ar_, redex_))? { return Ok("Step_pure/i31.get-num"); }
     Err(Fail::soft())
 }
 
 fn group_46(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<&'static str> {
-    if wspec_runtime::machine::applied(rule_106(m_, ar_, redex_))? { return Ok("Step_pure/any.convert_extern-null"); }
-    if wspec_runtime::machine::applied(rule_107(m_, ar_, redex_))? { return Ok("Step_pure/any.convert_extern-addr"); }
+    if wspec_runtime::machine::applied(rule_107(m_, ar_, redex_))? { return Ok("Step_pure/array.new"); }
     Err(Fail::soft())
 }
 
 fn group_47(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<&'static str> {
-    if wspec_runtime::machine::applied(rule_108(m_, ar_, redex_))? { return Ok("Step_pure/unop-val"); }
-    if wspec_runtime::machine::applied(rule_109(m_, ar_, redex_))? { return Ok("Step_pure/unop-trap"); }
+    if wspec_runtime::machine::applied(rule_108(m_, ar_, redex_))? { return Ok("Step_pure/extern.convert_any-null"); }
+    if wspec_runtime::machine::applied(rule_109(m_, ar_, redex_))? { return Ok("Step_pure/extern.convert_any-addr"); }
     Err(Fail::soft())
 }
 
 fn group_48(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<&'static str> {
-    if wspec_runtime::machine::applied(rule_110(m_, ar_, redex_))? { return Ok("Step_pure/binop-val"); }
-    if wspec_runtime::machine::applied(rule_111(m_, ar_, redex_))? { return Ok("Step_pure/binop-trap-zero"); }
-    if wspec_runtime::machine::applied(rule_112(m_, ar_, redex_))? { return Ok("Step_pure/binop-trap-overflow"); }
+    if wspec_runtime::machine::applied(rule_110(m_, ar_, redex_))? { return Ok("Step_pure/any.convert_extern-null"); }
+    if wspec_runtime::machine::applied(rule_111(m_, ar_, redex_))? { return Ok("Step_pure/any.convert_extern-addr"); }
     Err(Fail::soft())
 }
 
 fn group_49(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<&'static str> {
-    if wspec_runtime::machine::applied(rule_113(m_, ar_, redex_))? { return Ok("Step_pure/testop"); }
+    if wspec_runtime::machine::applied(rule_112(m_, ar_, redex_))? { return Ok("Step_pure/unop-val"); }
+    if wspec_runtime::machine::applied(rule_113(m_, ar_, redex_))? { return Ok("Step_pure/unop-trap"); }
     Err(Fail::soft())
 }
 
 fn group_50(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<&'static str> {
-    if wspec_runtime::machine::applied(rule_114(m_, ar_, redex_))? { return Ok("Step_pure/relop"); }
+    if wspec_runtime::machine::applied(rule_114(m_, ar_, redex_))? { return Ok("Step_pure/binop-val"); }
+    if wspec_runtime::machine::applied(rule_115(m_, ar_, redex_))? { return Ok("Step_pure/binop-trap-zero"); }
+    if wspec_runtime::machine::applied(rule_116(m_, ar_, redex_))? { return Ok("Step_pure/binop-trap-overflow"); }
     Err(Fail::soft())
 }
 
 fn group_51(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<&'static str> {
-    if wspec_runtime::machine::applied(rule_115(m_, ar_, redex_))? { return Ok("Step_pure/cvtop-val"); }
-    if wspec_runtime::machine::applied(rule_116(m_, ar_, redex_))? { return Ok("Step_pure/cvtop-trap-nan"); }
-    if wspec_runtime::machine::applied(rule_117(m_, ar_, redex_))? { return Ok("Step_pure/cvtop-trap-overflow"); }
+    if wspec_runtime::machine::applied(rule_117(m_, ar_, redex_))? { return Ok("Step_pure/testop"); }
     Err(Fail::soft())
 }
 
 fn group_52(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<&'static str> {
-    if wspec_runtime::machine::applied(rule_118(m_, ar_, redex_))? { return Ok("Step_read/block"); }
+    if wspec_runtime::machine::applied(rule_118(m_, ar_, redex_))? { return Ok("Step_pure/relop"); }
     Err(Fail::soft())
 }
 
 fn group_53(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<&'static str> {
-    if wspec_runtime::machine::applied(rule_119(m_, ar_, redex_))? { return Ok("Step_read/loop"); }
+    if wspec_runtime::machine::applied(rule_119(m_, ar_, redex_))? { return Ok("Step_pure/cvtop-val"); }
+    if wspec_runtime::machine::applied(rule_120(m_, ar_, redex_))? { return Ok("Step_pure/cvtop-trap-nan"); }
+    if wspec_runtime::machine::applied(rule_121(m_, ar_, redex_))? { return Ok("Step_pure/cvtop-trap-overflow"); }
     Err(Fail::soft())
 }
 
 fn group_54(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<&'static str> {
-    if wspec_runtime::machine::applied(rule_120(m_, ar_, redex_))? { return Ok("Step_read/br_on_cast-succeed"); }
-    if wspec_runtime::machine::applied(rule_121(m_, ar_, redex_))? { return Ok("Step_read/br_on_cast-fail"); }
+    if wspec_runtime::machine::applied(rule_122(m_, ar_, redex_))? { return Ok("Step_pure/vvunop"); }
     Err(Fail::soft())
 }
 
 fn group_55(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<&'static str> {
-    if wspec_runtime::machine::applied(rule_122(m_, ar_, redex_))? { return Ok("Step_read/br_on_cast_fail-succeed"); }
-    if wspec_runtime::machine::applied(rule_123(m_, ar_, redex_))? { return Ok("Step_read/br_on_cast_fail-fail"); }
+    if wspec_runtime::machine::applied(rule_123(m_, ar_, redex_))? { return Ok("Step_pure/vvbinop"); }
     Err(Fail::soft())
 }
 
 fn group_56(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<&'static str> {
-    if wspec_runtime::machine::applied(rule_124(m_, ar_, redex_))? { return Ok("Step_read/call"); }
+    if wspec_runtime::machine::applied(rule_124(m_, ar_, redex_))? { return Ok("Step_pure/vvternop"); }
     Err(Fail::soft())
 }
 
 fn group_57(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<&'static str> {
-    if wspec_runtime::machine::applied(rule_125(m_, ar_, redex_))? { return Ok("Step_read/call_indirect-oob"); }
-    if wspec_runtime::machine::applied(rule_126(m_, ar_, redex_))? { return Ok("Step_read/call_indirect-null"); }
-    if wspec_runtime::machine::applied(rule_127(m_, ar_, redex_))? { return Ok("Step_read/call_indirect-call"); }
-    if wspec_runtime::machine::applied(rule_128(m_, ar_, redex_))? { return Ok("Step_read/call_indirect-mismatch"); }
+    if wspec_runtime::machine::applied(rule_125(m_, ar_, redex_))? { return Ok("Step_pure/vvtestop"); }
     Err(Fail::soft())
 }
 
 fn group_58(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<&'static str> {
-    if wspec_runtime::machine::applied(rule_129(m_, ar_, redex_))? { return Ok("Step_read/return_call"); }
+    if wspec_runtime::machine::applied(rule_126(m_, ar_, redex_))? { return Ok("Step_pure/vunop"); }
     Err(Fail::soft())
 }
 
 fn group_59(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<&'static str> {
-    if wspec_runtime::machine::applied(rule_130(m_, ar_, redex_))? { return Ok("Step_read/return_call_indirect-oob"); }
-    if wspec_runtime::machine::applied(rule_131(m_, ar_, redex_))? { return Ok("Step_read/return_call_indirect-null"); }
-    if wspec_runtime::machine::applied(rule_132(m_, ar_, redex_))? { return Ok("Step_read/return_call_indirect-call"); }
-    if wspec_runtime::machine::applied(rule_133(m_, ar_, redex_))? { return Ok("Step_read/return_call_indirect-mismatch"); }
+    if wspec_runtime::machine::applied(rule_127(m_, ar_, redex_))? { return Ok("Step_pure/vbinop"); }
     Err(Fail::soft())
 }
 
 fn group_60(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<&'static str> {
-    if wspec_runtime::machine::applied(rule_134(m_, ar_, redex_))? { return Ok("Step_read/try_table"); }
+    if wspec_runtime::machine::applied(rule_128(m_, ar_, redex_))? { return Ok("Step_pure/vternop"); }
     Err(Fail::soft())
 }
 
 fn group_61(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<&'static str> {
-    if wspec_runtime::machine::applied(rule_135(m_, ar_, redex_))? { return Ok("Step_read/local.get"); }
+    if wspec_runtime::machine::applied(rule_129(m_, ar_, redex_))? { return Ok("Step_pure/vtestop"); }
     Err(Fail::soft())
 }
 
 fn group_62(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<&'static str> {
-    if wspec_runtime::machine::applied(rule_136(m_, ar_, redex_))? { return Ok("Step_read/global.get"); }
+    if wspec_runtime::machine::applied(rule_130(m_, ar_, redex_))? { return Ok("Step_pure/vrelop"); }
     Err(Fail::soft())
 }
 
 fn group_63(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<&'static str> {
-    if wspec_runtime::machine::applied(rule_137(m_, ar_, redex_))? { return Ok("Step_read/table.get-oob"); }
-    if wspec_runtime::machine::applied(rule_138(m_, ar_, redex_))? { return Ok("Step_read/table.get-val"); }
+    if wspec_runtime::machine::applied(rule_131(m_, ar_, redex_))? { return Ok("Step_pure/vshiftop"); }
     Err(Fail::soft())
 }
 
 fn group_64(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<&'static str> {
-    if wspec_runtime::machine::applied(rule_139(m_, ar_, redex_))? { return Ok("Step_read/table.size"); }
+    if wspec_runtime::machine::applied(rule_132(m_, ar_, redex_))? { return Ok("Step_pure/vbitmask"); }
     Err(Fail::soft())
 }
 
 fn group_65(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<&'static str> {
-    if wspec_runtime::machine::applied(rule_140(m_, ar_, redex_))? { return Ok("Step_read/load-num-oob"); }
-    if wspec_runtime::machine::applied(rule_141(m_, ar_, redex_))? { return Ok("Step_read/load-num-val"); }
-    if wspec_runtime::machine::applied(rule_142(m_, ar_, redex_))? { return Ok("Step_read/load-pack-oob"); }
-    if wspec_runtime::machine::applied(rule_143(m_, ar_, redex_))? { return Ok("Step_read/load-pack-val"); }
+    if wspec_runtime::machine::applied(rule_133(m_, ar_, redex_))? { return Ok("Step_pure/vswizzlop"); }
     Err(Fail::soft())
 }
 
 fn group_66(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<&'static str> {
-    if wspec_runtime::machine::applied(rule_144(m_, ar_, redex_))? { return Ok("Step_read/memory.size"); }
+    if wspec_runtime::machine::applied(rule_134(m_, ar_, redex_))? { return Ok("Step_pure/vshuffle"); }
     Err(Fail::soft())
 }
 
 fn group_67(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<&'static str> {
-    if wspec_runtime::machine::applied(rule_145(m_, ar_, redex_))? { return Ok("Step_read/ref.func"); }
+    if wspec_runtime::machine::applied(rule_135(m_, ar_, redex_))? { return Ok("Step_pure/vsplat"); }
     Err(Fail::soft())
 }
 
 fn group_68(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<&'static str> {
-    if wspec_runtime::machine::applied(rule_146(m_, ar_, redex_))? { return Ok("Step_read/ref.test-true"); }
-    if wspec_runtime::machine::applied(rule_147(m_, ar_, redex_))? { return Ok("Step_read/ref.test-false"); }
+    if wspec_runtime::machine::applied(rule_136(m_, ar_, redex_))? { return Ok("Step_pure/vextract_lane-num"); }
+    if wspec_runtime::machine::applied(rule_137(m_, ar_, redex_))? { return Ok("Step_pure/vextract_lane-pack"); }
     Err(Fail::soft())
 }
 
 fn group_69(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<&'static str> {
-    if wspec_runtime::machine::applied(rule_148(m_, ar_, redex_))? { return Ok("Step_read/ref.cast-succeed"); }
-    if wspec_runtime::machine::applied(rule_149(m_, ar_, redex_))? { return Ok("Step_read/ref.cast-fail"); }
+    if wspec_runtime::machine::applied(rule_138(m_, ar_, redex_))? { return Ok("Step_pure/vreplace_lane"); }
     Err(Fail::soft())
 }
 
 fn group_70(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<&'static str> {
-    if wspec_runtime::machine::applied(rule_150(m_, ar_, redex_))? { return Ok("Step_read/struct.new_default"); }
+    if wspec_runtime::machine::applied(rule_139(m_, ar_, redex_))? { return Ok("Step_pure/vextunop"); }
     Err(Fail::soft())
 }
 
 fn group_71(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<&'static str> {
-    if wspec_runtime::machine::applied(rule_151(m_, ar_, redex_))? { return Ok("Step_read/struct.get-null"); }
-    if wspec_runtime::machine::applied(rule_152(m_, ar_, redex_))? { return Ok("Step_read/struct.get-struct"); }
+    if wspec_runtime::machine::applied(rule_140(m_, ar_, redex_))? { return Ok("Step_pure/vextbinop"); }
     Err(Fail::soft())
 }
 
 fn group_72(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<&'static str> {
-    if wspec_runtime::machine::applied(rule_153(m_, ar_, redex_))? { return Ok("Step_read/array.new_default"); }
+    if wspec_runtime::machine::applied(rule_141(m_, ar_, redex_))? { return Ok("Step_pure/vextternop"); }
     Err(Fail::soft())
 }
 
 fn group_73(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<&'static str> {
-    if wspec_runtime::machine::applied(rule_154(m_, ar_, redex_))? { return Ok("Step_read/array.new_elem-oob"); }
-    if wspec_runtime::machine::applied(rule_155(m_, ar_, redex_))? { return Ok("Step_read/array.new_elem-alloc"); }
+    if wspec_runtime::machine::applied(rule_142(m_, ar_, redex_))? { return Ok("Step_pure/vnarrow"); }
     Err(Fail::soft())
 }
 
 fn group_74(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<&'static str> {
-    if wspec_runtime::machine::applied(rule_156(m_, ar_, redex_))? { return Ok("Step_read/array.new_data-oob"); }
-    if wspec_runtime::machine::applied(rule_157(m_, ar_, redex_))? { return Ok("Step_read/array.new_data-alloc"); }
+    if wspec_runtime::machine::applied(rule_143(m_, ar_, redex_))? { return Ok("Step_pure/vcvtop"); }
     Err(Fail::soft())
 }
 
 fn group_75(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<&'static str> {
-    if wspec_runtime::machine::applied(rule_158(m_, ar_, redex_))? { return Ok("Step_read/array.get-null"); }
-    if wspec_runtime::machine::applied(rule_159(m_, ar_, redex_))? { return Ok("Step_read/array.get-oob"); }
-    if wspec_runtime::machine::applied(rule_160(m_, ar_, redex_))? { return Ok("Step_read/array.get-array"); }
+    if wspec_runtime::machine::applied(rule_144(m_, ar_, redex_))? { return Ok("Step_read/block"); }
     Err(Fail::soft())
 }
 
 fn group_76(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<&'static str> {
-    if wspec_runtime::machine::applied(rule_161(m_, ar_, redex_))? { return Ok("Step_read/array.len-null"); }
-    if wspec_runtime::machine::applied(rule_162(m_, ar_, redex_))? { return Ok("Step_read/array.len-array"); }
+    if wspec_runtime::machine::applied(rule_145(m_, ar_, redex_))? { return Ok("Step_read/loop"); }
     Err(Fail::soft())
 }
 
 fn group_77(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<&'static str> {
-    if wspec_runtime::machine::applied(rule_163(m_, ar_, redex_))? { return Ok("Step_read/vload-oob"); }
-    if wspec_runtime::machine::applied(rule_164(m_, ar_, redex_))? { return Ok("Step_read/vload-pack-oob"); }
-    if wspec_runtime::machine::applied(rule_165(m_, ar_, redex_))? { return Ok("Step_read/vload-splat-oob"); }
-    if wspec_runtime::machine::applied(rule_166(m_, ar_, redex_))? { return Ok("Step_read/vload-zero-oob"); }
+    if wspec_runtime::machine::applied(rule_146(m_, ar_, redex_))? { return Ok("Step_read/br_on_cast-succeed"); }
+    if wspec_runtime::machine::applied(rule_147(m_, ar_, redex_))? { return Ok("Step_read/br_on_cast-fail"); }
+    Err(Fail::soft())
+}
+
+fn group_78(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<&'static str> {
+    if wspec_runtime::machine::applied(rule_148(m_, ar_, redex_))? { return Ok("Step_read/br_on_cast_fail-succeed"); }
+    if wspec_runtime::machine::applied(rule_149(m_, ar_, redex_))? { return Ok("Step_read/br_on_cast_fail-fail"); }
+    Err(Fail::soft())
+}
+
+fn group_79(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<&'static str> {
+    if wspec_runtime::machine::applied(rule_150(m_, ar_, redex_))? { return Ok("Step_read/call"); }
+    Err(Fail::soft())
+}
+
+fn group_80(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<&'static str> {
+    if wspec_runtime::machine::applied(rule_151(m_, ar_, redex_))? { return Ok("Step_read/call_indirect-oob"); }
+    if wspec_runtime::machine::applied(rule_152(m_, ar_, redex_))? { return Ok("Step_read/call_indirect-null"); }
+    if wspec_runtime::machine::applied(rule_153(m_, ar_, redex_))? { return Ok("Step_read/call_indirect-call"); }
+    if wspec_runtime::machine::applied(rule_154(m_, ar_, redex_))? { return Ok("Step_read/call_indirect-mismatch"); }
+    Err(Fail::soft())
+}
+
+fn group_81(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<&'static str> {
+    if wspec_runtime::machine::applied(rule_155(m_, ar_, redex_))? { return Ok("Step_read/return_call"); }
+    Err(Fail::soft())
+}
+
+fn group_82(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<&'static str> {
+    if wspec_runtime::machine::applied(rule_156(m_, ar_, redex_))? { return Ok("Step_read/return_call_indirect-oob"); }
+    if wspec_runtime::machine::applied(rule_157(m_, ar_, redex_))? { return Ok("Step_read/return_call_indirect-null"); }
+    if wspec_runtime::machine::applied(rule_158(m_, ar_, redex_))? { return Ok("Step_read/return_call_indirect-call"); }
+    if wspec_runtime::machine::applied(rule_159(m_, ar_, redex_))? { return Ok("Step_read/return_call_indirect-mismatch"); }
+    Err(Fail::soft())
+}
+
+fn group_83(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<&'static str> {
+    if wspec_runtime::machine::applied(rule_160(m_, ar_, redex_))? { return Ok("Step_read/try_table"); }
+    Err(Fail::soft())
+}
+
+fn group_84(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<&'static str> {
+    if wspec_runtime::machine::applied(rule_161(m_, ar_, redex_))? { return Ok("Step_read/local.get"); }
+    Err(Fail::soft())
+}
+
+fn group_85(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<&'static str> {
+    if wspec_runtime::machine::applied(rule_162(m_, ar_, redex_))? { return Ok("Step_read/global.get"); }
+    Err(Fail::soft())
+}
+
+fn group_86(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<&'static str> {
+    if wspec_runtime::machine::applied(rule_163(m_, ar_, redex_))? { return Ok("Step_read/table.get-oob"); }
+    if wspec_runtime::machine::applied(rule_164(m_, ar_, redex_))? { return Ok("Step_read/table.get-val"); }
+    Err(Fail::soft())
+}
+
+fn group_87(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<&'static str> {
+    if wspec_runtime::machine::applied(rule_165(m_, ar_, redex_))? { return Ok("Step_read/table.size"); }
+    Err(Fail::soft())
+}
+
+fn group_88(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<&'static str> {
+    if wspec_runtime::machine::applied(rule_166(m_, ar_, redex_))? { return Ok("Step_read/load-num-oob"); }
+    if wspec_runtime::machine::applied(rule_167(m_, ar_, redex_))? { return Ok("Step_read/load-num-val"); }
+    if wspec_runtime::machine::applied(rule_168(m_, ar_, redex_))? { return Ok("Step_read/load-pack-oob"); }
+    if wspec_runtime::machine::applied(rule_169(m_, ar_, redex_))? { return Ok("Step_read/load-pack-val"); }
+    Err(Fail::soft())
+}
+
+fn group_89(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<&'static str> {
+    if wspec_runtime::machine::applied(rule_170(m_, ar_, redex_))? { return Ok("Step_read/memory.size"); }
+    Err(Fail::soft())
+}
+
+fn group_90(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<&'static str> {
+    if wspec_runtime::machine::applied(rule_171(m_, ar_, redex_))? { return Ok("Step_read/ref.func"); }
+    Err(Fail::soft())
+}
+
+fn group_91(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<&'static str> {
+    if wspec_runtime::machine::applied(rule_172(m_, ar_, redex_))? { return Ok("Step_read/ref.test-true"); }
+    if wspec_runtime::machine::applied(rule_173(m_, ar_, redex_))? { return Ok("Step_read/ref.test-false"); }
+    Err(Fail::soft())
+}
+
+fn group_92(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<&'static str> {
+    if wspec_runtime::machine::applied(rule_174(m_, ar_, redex_))? { return Ok("Step_read/ref.cast-succeed"); }
+    if wspec_runtime::machine::applied(rule_175(m_, ar_, redex_))? { return Ok("Step_read/ref.cast-fail"); }
+    Err(Fail::soft())
+}
+
+fn group_93(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<&'static str> {
+    if wspec_runtime::machine::applied(rule_176(m_, ar_, redex_))? { return Ok("Step_read/struct.new_default"); }
+    Err(Fail::soft())
+}
+
+fn group_94(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<&'static str> {
+    if wspec_runtime::machine::applied(rule_177(m_, ar_, redex_))? { return Ok("Step_read/struct.get-null"); }
+    if wspec_runtime::machine::applied(rule_178(m_, ar_, redex_))? { return Ok("Step_read/struct.get-struct"); }
+    Err(Fail::soft())
+}
+
+fn group_95(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<&'static str> {
+    if wspec_runtime::machine::applied(rule_179(m_, ar_, redex_))? { return Ok("Step_read/array.new_default"); }
+    Err(Fail::soft())
+}
+
+fn group_96(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<&'static str> {
+    if wspec_runtime::machine::applied(rule_180(m_, ar_, redex_))? { return Ok("Step_read/array.new_elem-oob"); }
+    if wspec_runtime::machine::applied(rule_181(m_, ar_, redex_))? { return Ok("Step_read/array.new_elem-alloc"); }
+    Err(Fail::soft())
+}
+
+fn group_97(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<&'static str> {
+    if wspec_runtime::machine::applied(rule_182(m_, ar_, redex_))? { return Ok("Step_read/array.new_data-oob"); }
+    if wspec_runtime::machine::applied(rule_183(m_, ar_, redex_))? { return Ok("Step_read/array.new_data-alloc"); }
+    Err(Fail::soft())
+}
+
+fn group_98(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<&'static str> {
+    if wspec_runtime::machine::applied(rule_184(m_, ar_, redex_))? { return Ok("Step_read/array.get-null"); }
+    if wspec_runtime::machine::applied(rule_185(m_, ar_, redex_))? { return Ok("Step_read/array.get-oob"); }
+    if wspec_runtime::machine::applied(rule_186(m_, ar_, redex_))? { return Ok("Step_read/array.get-array"); }
+    Err(Fail::soft())
+}
+
+fn group_99(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<&'static str> {
+    if wspec_runtime::machine::applied(rule_187(m_, ar_, redex_))? { return Ok("Step_read/array.len-null"); }
+    if wspec_runtime::machine::applied(rule_188(m_, ar_, redex_))? { return Ok("Step_read/array.len-array"); }
+    Err(Fail::soft())
+}
+
+fn group_100(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<&'static str> {
+    if wspec_runtime::machine::applied(rule_189(m_, ar_, redex_))? { return Ok("Step_read/vload-oob"); }
+    if wspec_runtime::machine::applied(rule_190(m_, ar_, redex_))? { return Ok("Step_read/vload-val"); }
+    if wspec_runtime::machine::applied(rule_191(m_, ar_, redex_))? { return Ok("Step_read/vload-pack-oob"); }
+    if wspec_runtime::machine::applied(rule_192(m_, ar_, redex_))? { return Ok("Step_read/vload-pack-val"); }
+    if wspec_runtime::machine::applied(rule_193(m_, ar_, redex_))? { return Ok("Step_read/vload-splat-oob"); }
+    if wspec_runtime::machine::applied(rule_194(m_, ar_, redex_))? { return Ok("Step_read/vload-splat-val"); }
+    if wspec_runtime::machine::applied(rule_195(m_, ar_, redex_))? { return Ok("Step_read/vload-zero-oob"); }
+    if wspec_runtime::machine::applied(rule_196(m_, ar_, redex_))? { return Ok("Step_read/vload-zero-val"); }
+    Err(Fail::soft())
+}
+
+fn group_101(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<&'static str> {
+    if wspec_runtime::machine::applied(rule_197(m_, ar_, redex_))? { return Ok("Step_read/vload_lane-oob"); }
+    if wspec_runtime::machine::applied(rule_198(m_, ar_, redex_))? { return Ok("Step_read/vload_lane-val"); }
     Err(Fail::soft())
 }
 
 /// Applies the first rule that leaves a context whose body is done.
 pub fn exit(m_: &mut Machine<Wasm>, ar_: &Ctx) -> R<&'static str> {
-    if wspec_runtime::machine::applied(rule_167(m_, ar_))? { return Ok("Step_pure/label-vals"); }
-    if wspec_runtime::machine::applied(rule_168(m_, ar_))? { return Ok("Step_pure/frame-vals"); }
-    if wspec_runtime::machine::applied(rule_169(m_, ar_))? { return Ok("Step_pure/handler-vals"); }
-    if wspec_runtime::machine::applied(rule_170(m_, ar_))? { return Ok("Step_read/ref.null-idx"); }
+    if wspec_runtime::machine::applied(rule_199(m_, ar_))? { return Ok("Step_pure/label-vals"); }
+    if wspec_runtime::machine::applied(rule_200(m_, ar_))? { return Ok("Step_pure/frame-vals"); }
+    if wspec_runtime::machine::applied(rule_201(m_, ar_))? { return Ok("Step_pure/handler-vals"); }
+    if wspec_runtime::machine::applied(rule_202(m_, ar_))? { return Ok("Step_read/ref.null-idx"); }
     Err(Fail::soft())
 }
 
@@ -8792,7 +10003,7 @@ pub mod defs {
             let Unop::Inn(UnopInn::Clz) = a1 else { return Err(wspec_runtime::Fail::soft()) };
             let n_2 = match a2 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
             let i = n_2;
-            Ok(Some(Num::Inn(wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(wspec_runtime::ok(wspec_runtime::builtins::iclz(defs::size(ar_, conv::inn_to_numtype(v_Inn))?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i)?)?))?)?)?)))
+            Ok(Some(Num::Inn(wspec_runtime::num::cast::<_, u64>(wspec_runtime::ok(wspec_runtime::builtins::iclz(defs::size(ar_, conv::inn_to_numtype(v_Inn))?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i)?)?))?)?)))
         })())? { return Ok(v); }
         if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let n_1 = wspec_runtime::ok(conv::numtype_as_inn(a0))?;
@@ -8801,7 +10012,7 @@ pub mod defs {
             let Unop::Inn(UnopInn::Ctz) = a1 else { return Err(wspec_runtime::Fail::soft()) };
             let n_2 = match a2 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
             let i = n_2;
-            Ok(Some(Num::Inn(wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(wspec_runtime::ok(wspec_runtime::builtins::ictz(defs::size(ar_, conv::inn_to_numtype(v_Inn))?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i)?)?))?)?)?)))
+            Ok(Some(Num::Inn(wspec_runtime::num::cast::<_, u64>(wspec_runtime::ok(wspec_runtime::builtins::ictz(defs::size(ar_, conv::inn_to_numtype(v_Inn))?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i)?)?))?)?)))
         })())? { return Ok(v); }
         if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let n_1 = wspec_runtime::ok(conv::numtype_as_inn(a0))?;
@@ -8810,7 +10021,7 @@ pub mod defs {
             let Unop::Inn(UnopInn::Popcnt) = a1 else { return Err(wspec_runtime::Fail::soft()) };
             let n_2 = match a2 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
             let i = n_2;
-            Ok(Some(Num::Inn(wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(wspec_runtime::ok(wspec_runtime::builtins::ipopcnt(defs::size(ar_, conv::inn_to_numtype(v_Inn))?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i)?)?))?)?)?)))
+            Ok(Some(Num::Inn(wspec_runtime::num::cast::<_, u64>(wspec_runtime::ok(wspec_runtime::builtins::ipopcnt(defs::size(ar_, conv::inn_to_numtype(v_Inn))?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i)?)?))?)?)))
         })())? { return Ok(v); }
         if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let n_1 = wspec_runtime::ok(conv::numtype_as_inn(a0))?;
@@ -8820,7 +10031,7 @@ pub mod defs {
             let sz = f_2.clone();
             let n_3 = match a2 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
             let i = n_3;
-            Ok(Some(Num::Inn(wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(wspec_runtime::ok(wspec_runtime::builtins::iextend_s(defs::size(ar_, conv::inn_to_numtype(v_Inn))?, wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(sz)?)?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i)?)?))?)?)?)))
+            Ok(Some(Num::Inn(wspec_runtime::num::cast::<_, u64>(wspec_runtime::ok(wspec_runtime::builtins::iextend_s(defs::size(ar_, conv::inn_to_numtype(v_Inn))?, wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(sz)?)?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i)?)?))?)?)))
         })())? { return Ok(v); }
         if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let n_1 = wspec_runtime::ok(conv::numtype_as_fnn(a0))?;
@@ -8828,7 +10039,7 @@ pub mod defs {
             #[allow(irrefutable_let_patterns)]
             let Unop::Fnn(UnopFnn::Abs) = a1 else { return Err(wspec_runtime::Fail::soft()) };
             let f = a2;
-            Ok((match wspec_runtime::builtins::fabs(defs::size(ar_, conv::fnn_to_numtype(v_Fnn))?, wspec_runtime::num::narrow::<u64>((match f { Num::Inn(x) => wspec_runtime::num::wide(x)?, Num::Fnn(x) => wspec_runtime::num::wide(x)?, _ => return Err(wspec_runtime::Fail::soft()) }))?) { Some(x) => Some(Num::Fnn(x)), None => None }))
+            Ok((match wspec_runtime::builtins::fabs(defs::size(ar_, conv::fnn_to_numtype(v_Fnn))?, (match f { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })) { Some(x) => Some(Num::Fnn(x)), None => None }))
         })())? { return Ok(v); }
         if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let n_1 = wspec_runtime::ok(conv::numtype_as_fnn(a0))?;
@@ -8836,7 +10047,7 @@ pub mod defs {
             #[allow(irrefutable_let_patterns)]
             let Unop::Fnn(UnopFnn::Neg) = a1 else { return Err(wspec_runtime::Fail::soft()) };
             let f = a2;
-            Ok((match wspec_runtime::builtins::fneg(defs::size(ar_, conv::fnn_to_numtype(v_Fnn))?, wspec_runtime::num::narrow::<u64>((match f { Num::Inn(x) => wspec_runtime::num::wide(x)?, Num::Fnn(x) => wspec_runtime::num::wide(x)?, _ => return Err(wspec_runtime::Fail::soft()) }))?) { Some(x) => Some(Num::Fnn(x)), None => None }))
+            Ok((match wspec_runtime::builtins::fneg(defs::size(ar_, conv::fnn_to_numtype(v_Fnn))?, (match f { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })) { Some(x) => Some(Num::Fnn(x)), None => None }))
         })())? { return Ok(v); }
         if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let n_1 = wspec_runtime::ok(conv::numtype_as_fnn(a0))?;
@@ -8844,7 +10055,7 @@ pub mod defs {
             #[allow(irrefutable_let_patterns)]
             let Unop::Fnn(UnopFnn::Sqrt) = a1 else { return Err(wspec_runtime::Fail::soft()) };
             let f = a2;
-            Ok((match wspec_runtime::builtins::fsqrt(defs::size(ar_, conv::fnn_to_numtype(v_Fnn))?, wspec_runtime::num::narrow::<u64>((match f { Num::Inn(x) => wspec_runtime::num::wide(x)?, Num::Fnn(x) => wspec_runtime::num::wide(x)?, _ => return Err(wspec_runtime::Fail::soft()) }))?) { Some(x) => Some(Num::Fnn(x)), None => None }))
+            Ok((match wspec_runtime::builtins::fsqrt(defs::size(ar_, conv::fnn_to_numtype(v_Fnn))?, (match f { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })) { Some(x) => Some(Num::Fnn(x)), None => None }))
         })())? { return Ok(v); }
         if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let n_1 = wspec_runtime::ok(conv::numtype_as_fnn(a0))?;
@@ -8852,7 +10063,7 @@ pub mod defs {
             #[allow(irrefutable_let_patterns)]
             let Unop::Fnn(UnopFnn::Ceil) = a1 else { return Err(wspec_runtime::Fail::soft()) };
             let f = a2;
-            Ok((match wspec_runtime::builtins::fceil(defs::size(ar_, conv::fnn_to_numtype(v_Fnn))?, wspec_runtime::num::narrow::<u64>((match f { Num::Inn(x) => wspec_runtime::num::wide(x)?, Num::Fnn(x) => wspec_runtime::num::wide(x)?, _ => return Err(wspec_runtime::Fail::soft()) }))?) { Some(x) => Some(Num::Fnn(x)), None => None }))
+            Ok((match wspec_runtime::builtins::fceil(defs::size(ar_, conv::fnn_to_numtype(v_Fnn))?, (match f { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })) { Some(x) => Some(Num::Fnn(x)), None => None }))
         })())? { return Ok(v); }
         if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let n_1 = wspec_runtime::ok(conv::numtype_as_fnn(a0))?;
@@ -8860,7 +10071,7 @@ pub mod defs {
             #[allow(irrefutable_let_patterns)]
             let Unop::Fnn(UnopFnn::Floor) = a1 else { return Err(wspec_runtime::Fail::soft()) };
             let f = a2;
-            Ok((match wspec_runtime::builtins::ffloor(defs::size(ar_, conv::fnn_to_numtype(v_Fnn))?, wspec_runtime::num::narrow::<u64>((match f { Num::Inn(x) => wspec_runtime::num::wide(x)?, Num::Fnn(x) => wspec_runtime::num::wide(x)?, _ => return Err(wspec_runtime::Fail::soft()) }))?) { Some(x) => Some(Num::Fnn(x)), None => None }))
+            Ok((match wspec_runtime::builtins::ffloor(defs::size(ar_, conv::fnn_to_numtype(v_Fnn))?, (match f { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })) { Some(x) => Some(Num::Fnn(x)), None => None }))
         })())? { return Ok(v); }
         if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let n_1 = wspec_runtime::ok(conv::numtype_as_fnn(a0))?;
@@ -8868,7 +10079,7 @@ pub mod defs {
             #[allow(irrefutable_let_patterns)]
             let Unop::Fnn(UnopFnn::Trunc) = a1 else { return Err(wspec_runtime::Fail::soft()) };
             let f = a2;
-            Ok((match wspec_runtime::builtins::ftrunc(defs::size(ar_, conv::fnn_to_numtype(v_Fnn))?, wspec_runtime::num::narrow::<u64>((match f { Num::Inn(x) => wspec_runtime::num::wide(x)?, Num::Fnn(x) => wspec_runtime::num::wide(x)?, _ => return Err(wspec_runtime::Fail::soft()) }))?) { Some(x) => Some(Num::Fnn(x)), None => None }))
+            Ok((match wspec_runtime::builtins::ftrunc(defs::size(ar_, conv::fnn_to_numtype(v_Fnn))?, (match f { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })) { Some(x) => Some(Num::Fnn(x)), None => None }))
         })())? { return Ok(v); }
         if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let n_1 = wspec_runtime::ok(conv::numtype_as_fnn(a0))?;
@@ -8876,7 +10087,7 @@ pub mod defs {
             #[allow(irrefutable_let_patterns)]
             let Unop::Fnn(UnopFnn::Nearest) = a1 else { return Err(wspec_runtime::Fail::soft()) };
             let f = a2;
-            Ok((match wspec_runtime::builtins::fnearest(defs::size(ar_, conv::fnn_to_numtype(v_Fnn))?, wspec_runtime::num::narrow::<u64>((match f { Num::Inn(x) => wspec_runtime::num::wide(x)?, Num::Fnn(x) => wspec_runtime::num::wide(x)?, _ => return Err(wspec_runtime::Fail::soft()) }))?) { Some(x) => Some(Num::Fnn(x)), None => None }))
+            Ok((match wspec_runtime::builtins::fnearest(defs::size(ar_, conv::fnn_to_numtype(v_Fnn))?, (match f { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })) { Some(x) => Some(Num::Fnn(x)), None => None }))
         })())? { return Ok(v); }
         Err(Fail::soft())
     }
@@ -8892,7 +10103,7 @@ pub mod defs {
             let i_1 = n_2;
             let n_3 = match a3 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
             let i_2 = n_3;
-            Ok(Some(Num::Inn(wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(wspec_runtime::ok(wspec_runtime::builtins::iadd(defs::size(ar_, conv::inn_to_numtype(v_Inn))?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_1)?)?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_2)?)?))?)?)?)))
+            Ok(Some(Num::Inn(wspec_runtime::num::cast::<_, u64>(wspec_runtime::ok(wspec_runtime::builtins::iadd(defs::size(ar_, conv::inn_to_numtype(v_Inn))?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_1)?)?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_2)?)?))?)?)))
         })())? { return Ok(v); }
         if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let n_1 = wspec_runtime::ok(conv::numtype_as_inn(a0))?;
@@ -8903,7 +10114,7 @@ pub mod defs {
             let i_1 = n_2;
             let n_3 = match a3 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
             let i_2 = n_3;
-            Ok(Some(Num::Inn(wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(wspec_runtime::ok(wspec_runtime::builtins::isub(defs::size(ar_, conv::inn_to_numtype(v_Inn))?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_1)?)?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_2)?)?))?)?)?)))
+            Ok(Some(Num::Inn(wspec_runtime::num::cast::<_, u64>(wspec_runtime::ok(wspec_runtime::builtins::isub(defs::size(ar_, conv::inn_to_numtype(v_Inn))?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_1)?)?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_2)?)?))?)?)))
         })())? { return Ok(v); }
         if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let n_1 = wspec_runtime::ok(conv::numtype_as_inn(a0))?;
@@ -8914,7 +10125,7 @@ pub mod defs {
             let i_1 = n_2;
             let n_3 = match a3 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
             let i_2 = n_3;
-            Ok(Some(Num::Inn(wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(wspec_runtime::ok(wspec_runtime::builtins::imul(defs::size(ar_, conv::inn_to_numtype(v_Inn))?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_1)?)?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_2)?)?))?)?)?)))
+            Ok(Some(Num::Inn(wspec_runtime::num::cast::<_, u64>(wspec_runtime::ok(wspec_runtime::builtins::imul(defs::size(ar_, conv::inn_to_numtype(v_Inn))?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_1)?)?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_2)?)?))?)?)))
         })())? { return Ok(v); }
         if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let n_1 = wspec_runtime::ok(conv::numtype_as_inn(a0))?;
@@ -8977,7 +10188,7 @@ pub mod defs {
             let i_1 = n_2;
             let n_3 = match a3 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
             let i_2 = n_3;
-            Ok(Some(Num::Inn(wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(wspec_runtime::ok(wspec_runtime::builtins::iand(defs::size(ar_, conv::inn_to_numtype(v_Inn))?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_1)?)?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_2)?)?))?)?)?)))
+            Ok(Some(Num::Inn(wspec_runtime::num::cast::<_, u64>(wspec_runtime::ok(wspec_runtime::builtins::iand(defs::size(ar_, conv::inn_to_numtype(v_Inn))?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_1)?)?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_2)?)?))?)?)))
         })())? { return Ok(v); }
         if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let n_1 = wspec_runtime::ok(conv::numtype_as_inn(a0))?;
@@ -8988,7 +10199,7 @@ pub mod defs {
             let i_1 = n_2;
             let n_3 = match a3 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
             let i_2 = n_3;
-            Ok(Some(Num::Inn(wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(wspec_runtime::ok(wspec_runtime::builtins::ior(defs::size(ar_, conv::inn_to_numtype(v_Inn))?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_1)?)?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_2)?)?))?)?)?)))
+            Ok(Some(Num::Inn(wspec_runtime::num::cast::<_, u64>(wspec_runtime::ok(wspec_runtime::builtins::ior(defs::size(ar_, conv::inn_to_numtype(v_Inn))?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_1)?)?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_2)?)?))?)?)))
         })())? { return Ok(v); }
         if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let n_1 = wspec_runtime::ok(conv::numtype_as_inn(a0))?;
@@ -8999,7 +10210,7 @@ pub mod defs {
             let i_1 = n_2;
             let n_3 = match a3 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
             let i_2 = n_3;
-            Ok(Some(Num::Inn(wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(wspec_runtime::ok(wspec_runtime::builtins::ixor(defs::size(ar_, conv::inn_to_numtype(v_Inn))?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_1)?)?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_2)?)?))?)?)?)))
+            Ok(Some(Num::Inn(wspec_runtime::num::cast::<_, u64>(wspec_runtime::ok(wspec_runtime::builtins::ixor(defs::size(ar_, conv::inn_to_numtype(v_Inn))?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_1)?)?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_2)?)?))?)?)))
         })())? { return Ok(v); }
         if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let n_1 = wspec_runtime::ok(conv::numtype_as_inn(a0))?;
@@ -9010,7 +10221,7 @@ pub mod defs {
             let i_1 = n_2;
             let n_3 = match a3 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
             let i_2 = n_3;
-            Ok(Some(Num::Inn(wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(wspec_runtime::ok(wspec_runtime::builtins::ishl(defs::size(ar_, conv::inn_to_numtype(v_Inn))?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_1)?)?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_2)?)?))?)?)?)))
+            Ok(Some(Num::Inn(wspec_runtime::num::cast::<_, u64>(wspec_runtime::ok(wspec_runtime::builtins::ishl(defs::size(ar_, conv::inn_to_numtype(v_Inn))?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_1)?)?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_2)?)?))?)?)))
         })())? { return Ok(v); }
         if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let n_1 = wspec_runtime::ok(conv::numtype_as_inn(a0))?;
@@ -9023,7 +10234,7 @@ pub mod defs {
             let i_1 = n_3;
             let n_4 = match a3 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
             let i_2 = n_4;
-            Ok(Some(Num::Inn(wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(wspec_runtime::ok(wspec_runtime::builtins::ishr_u(defs::size(ar_, conv::inn_to_numtype(v_Inn))?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_1)?)?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_2)?)?))?)?)?)))
+            Ok(Some(Num::Inn(wspec_runtime::num::cast::<_, u64>(wspec_runtime::ok(wspec_runtime::builtins::ishr_u(defs::size(ar_, conv::inn_to_numtype(v_Inn))?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_1)?)?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_2)?)?))?)?)))
         })())? { return Ok(v); }
         if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let n_1 = wspec_runtime::ok(conv::numtype_as_inn(a0))?;
@@ -9036,7 +10247,7 @@ pub mod defs {
             let i_1 = n_3;
             let n_4 = match a3 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
             let i_2 = n_4;
-            Ok(Some(Num::Inn(wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(wspec_runtime::ok(wspec_runtime::builtins::ishr_s(defs::size(ar_, conv::inn_to_numtype(v_Inn))?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_1)?)?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_2)?)?))?)?)?)))
+            Ok(Some(Num::Inn(wspec_runtime::num::cast::<_, u64>(wspec_runtime::ok(wspec_runtime::builtins::ishr_s(defs::size(ar_, conv::inn_to_numtype(v_Inn))?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_1)?)?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_2)?)?))?)?)))
         })())? { return Ok(v); }
         if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let n_1 = wspec_runtime::ok(conv::numtype_as_inn(a0))?;
@@ -9047,7 +10258,7 @@ pub mod defs {
             let i_1 = n_2;
             let n_3 = match a3 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
             let i_2 = n_3;
-            Ok(Some(Num::Inn(wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(wspec_runtime::ok(wspec_runtime::builtins::irotl(defs::size(ar_, conv::inn_to_numtype(v_Inn))?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_1)?)?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_2)?)?))?)?)?)))
+            Ok(Some(Num::Inn(wspec_runtime::num::cast::<_, u64>(wspec_runtime::ok(wspec_runtime::builtins::irotl(defs::size(ar_, conv::inn_to_numtype(v_Inn))?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_1)?)?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_2)?)?))?)?)))
         })())? { return Ok(v); }
         if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let n_1 = wspec_runtime::ok(conv::numtype_as_inn(a0))?;
@@ -9058,7 +10269,7 @@ pub mod defs {
             let i_1 = n_2;
             let n_3 = match a3 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
             let i_2 = n_3;
-            Ok(Some(Num::Inn(wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(wspec_runtime::ok(wspec_runtime::builtins::irotr(defs::size(ar_, conv::inn_to_numtype(v_Inn))?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_1)?)?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_2)?)?))?)?)?)))
+            Ok(Some(Num::Inn(wspec_runtime::num::cast::<_, u64>(wspec_runtime::ok(wspec_runtime::builtins::irotr(defs::size(ar_, conv::inn_to_numtype(v_Inn))?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_1)?)?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_2)?)?))?)?)))
         })())? { return Ok(v); }
         if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let n_1 = wspec_runtime::ok(conv::numtype_as_fnn(a0))?;
@@ -9067,7 +10278,7 @@ pub mod defs {
             let (Binop::Inn(BinopInn::Add) | Binop::Fnn(BinopFnn::Add)) = a1 else { return Err(wspec_runtime::Fail::soft()) };
             let f_1 = a2;
             let f_2 = a3;
-            Ok((match wspec_runtime::builtins::fadd(defs::size(ar_, conv::fnn_to_numtype(v_Fnn))?, wspec_runtime::num::narrow::<u64>((match f_1 { Num::Inn(x) => wspec_runtime::num::wide(x)?, Num::Fnn(x) => wspec_runtime::num::wide(x)?, _ => return Err(wspec_runtime::Fail::soft()) }))?, wspec_runtime::num::narrow::<u64>((match f_2 { Num::Inn(x) => wspec_runtime::num::wide(x)?, Num::Fnn(x) => wspec_runtime::num::wide(x)?, _ => return Err(wspec_runtime::Fail::soft()) }))?) { Some(x) => Some(Num::Fnn(x)), None => None }))
+            Ok((match wspec_runtime::builtins::fadd(defs::size(ar_, conv::fnn_to_numtype(v_Fnn))?, (match f_1 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) }), (match f_2 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })) { Some(x) => Some(Num::Fnn(x)), None => None }))
         })())? { return Ok(v); }
         if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let n_1 = wspec_runtime::ok(conv::numtype_as_fnn(a0))?;
@@ -9076,7 +10287,7 @@ pub mod defs {
             let (Binop::Inn(BinopInn::Sub) | Binop::Fnn(BinopFnn::Sub)) = a1 else { return Err(wspec_runtime::Fail::soft()) };
             let f_1 = a2;
             let f_2 = a3;
-            Ok((match wspec_runtime::builtins::fsub(defs::size(ar_, conv::fnn_to_numtype(v_Fnn))?, wspec_runtime::num::narrow::<u64>((match f_1 { Num::Inn(x) => wspec_runtime::num::wide(x)?, Num::Fnn(x) => wspec_runtime::num::wide(x)?, _ => return Err(wspec_runtime::Fail::soft()) }))?, wspec_runtime::num::narrow::<u64>((match f_2 { Num::Inn(x) => wspec_runtime::num::wide(x)?, Num::Fnn(x) => wspec_runtime::num::wide(x)?, _ => return Err(wspec_runtime::Fail::soft()) }))?) { Some(x) => Some(Num::Fnn(x)), None => None }))
+            Ok((match wspec_runtime::builtins::fsub(defs::size(ar_, conv::fnn_to_numtype(v_Fnn))?, (match f_1 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) }), (match f_2 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })) { Some(x) => Some(Num::Fnn(x)), None => None }))
         })())? { return Ok(v); }
         if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let n_1 = wspec_runtime::ok(conv::numtype_as_fnn(a0))?;
@@ -9085,7 +10296,7 @@ pub mod defs {
             let (Binop::Inn(BinopInn::Mul) | Binop::Fnn(BinopFnn::Mul)) = a1 else { return Err(wspec_runtime::Fail::soft()) };
             let f_1 = a2;
             let f_2 = a3;
-            Ok((match wspec_runtime::builtins::fmul(defs::size(ar_, conv::fnn_to_numtype(v_Fnn))?, wspec_runtime::num::narrow::<u64>((match f_1 { Num::Inn(x) => wspec_runtime::num::wide(x)?, Num::Fnn(x) => wspec_runtime::num::wide(x)?, _ => return Err(wspec_runtime::Fail::soft()) }))?, wspec_runtime::num::narrow::<u64>((match f_2 { Num::Inn(x) => wspec_runtime::num::wide(x)?, Num::Fnn(x) => wspec_runtime::num::wide(x)?, _ => return Err(wspec_runtime::Fail::soft()) }))?) { Some(x) => Some(Num::Fnn(x)), None => None }))
+            Ok((match wspec_runtime::builtins::fmul(defs::size(ar_, conv::fnn_to_numtype(v_Fnn))?, (match f_1 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) }), (match f_2 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })) { Some(x) => Some(Num::Fnn(x)), None => None }))
         })())? { return Ok(v); }
         if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let n_1 = wspec_runtime::ok(conv::numtype_as_fnn(a0))?;
@@ -9094,7 +10305,7 @@ pub mod defs {
             let Binop::Fnn(BinopFnn::Div) = a1 else { return Err(wspec_runtime::Fail::soft()) };
             let f_1 = a2;
             let f_2 = a3;
-            Ok((match wspec_runtime::builtins::fdiv(defs::size(ar_, conv::fnn_to_numtype(v_Fnn))?, wspec_runtime::num::narrow::<u64>((match f_1 { Num::Inn(x) => wspec_runtime::num::wide(x)?, Num::Fnn(x) => wspec_runtime::num::wide(x)?, _ => return Err(wspec_runtime::Fail::soft()) }))?, wspec_runtime::num::narrow::<u64>((match f_2 { Num::Inn(x) => wspec_runtime::num::wide(x)?, Num::Fnn(x) => wspec_runtime::num::wide(x)?, _ => return Err(wspec_runtime::Fail::soft()) }))?) { Some(x) => Some(Num::Fnn(x)), None => None }))
+            Ok((match wspec_runtime::builtins::fdiv(defs::size(ar_, conv::fnn_to_numtype(v_Fnn))?, (match f_1 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) }), (match f_2 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })) { Some(x) => Some(Num::Fnn(x)), None => None }))
         })())? { return Ok(v); }
         if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let n_1 = wspec_runtime::ok(conv::numtype_as_fnn(a0))?;
@@ -9103,7 +10314,7 @@ pub mod defs {
             let Binop::Fnn(BinopFnn::Min) = a1 else { return Err(wspec_runtime::Fail::soft()) };
             let f_1 = a2;
             let f_2 = a3;
-            Ok((match wspec_runtime::builtins::fmin(defs::size(ar_, conv::fnn_to_numtype(v_Fnn))?, wspec_runtime::num::narrow::<u64>((match f_1 { Num::Inn(x) => wspec_runtime::num::wide(x)?, Num::Fnn(x) => wspec_runtime::num::wide(x)?, _ => return Err(wspec_runtime::Fail::soft()) }))?, wspec_runtime::num::narrow::<u64>((match f_2 { Num::Inn(x) => wspec_runtime::num::wide(x)?, Num::Fnn(x) => wspec_runtime::num::wide(x)?, _ => return Err(wspec_runtime::Fail::soft()) }))?) { Some(x) => Some(Num::Fnn(x)), None => None }))
+            Ok((match wspec_runtime::builtins::fmin(defs::size(ar_, conv::fnn_to_numtype(v_Fnn))?, (match f_1 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) }), (match f_2 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })) { Some(x) => Some(Num::Fnn(x)), None => None }))
         })())? { return Ok(v); }
         if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let n_1 = wspec_runtime::ok(conv::numtype_as_fnn(a0))?;
@@ -9112,7 +10323,7 @@ pub mod defs {
             let Binop::Fnn(BinopFnn::Max) = a1 else { return Err(wspec_runtime::Fail::soft()) };
             let f_1 = a2;
             let f_2 = a3;
-            Ok((match wspec_runtime::builtins::fmax(defs::size(ar_, conv::fnn_to_numtype(v_Fnn))?, wspec_runtime::num::narrow::<u64>((match f_1 { Num::Inn(x) => wspec_runtime::num::wide(x)?, Num::Fnn(x) => wspec_runtime::num::wide(x)?, _ => return Err(wspec_runtime::Fail::soft()) }))?, wspec_runtime::num::narrow::<u64>((match f_2 { Num::Inn(x) => wspec_runtime::num::wide(x)?, Num::Fnn(x) => wspec_runtime::num::wide(x)?, _ => return Err(wspec_runtime::Fail::soft()) }))?) { Some(x) => Some(Num::Fnn(x)), None => None }))
+            Ok((match wspec_runtime::builtins::fmax(defs::size(ar_, conv::fnn_to_numtype(v_Fnn))?, (match f_1 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) }), (match f_2 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })) { Some(x) => Some(Num::Fnn(x)), None => None }))
         })())? { return Ok(v); }
         if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let n_1 = wspec_runtime::ok(conv::numtype_as_fnn(a0))?;
@@ -9121,7 +10332,7 @@ pub mod defs {
             let Binop::Fnn(BinopFnn::Copysign) = a1 else { return Err(wspec_runtime::Fail::soft()) };
             let f_1 = a2;
             let f_2 = a3;
-            Ok((match wspec_runtime::builtins::fcopysign(defs::size(ar_, conv::fnn_to_numtype(v_Fnn))?, wspec_runtime::num::narrow::<u64>((match f_1 { Num::Inn(x) => wspec_runtime::num::wide(x)?, Num::Fnn(x) => wspec_runtime::num::wide(x)?, _ => return Err(wspec_runtime::Fail::soft()) }))?, wspec_runtime::num::narrow::<u64>((match f_2 { Num::Inn(x) => wspec_runtime::num::wide(x)?, Num::Fnn(x) => wspec_runtime::num::wide(x)?, _ => return Err(wspec_runtime::Fail::soft()) }))?) { Some(x) => Some(Num::Fnn(x)), None => None }))
+            Ok((match wspec_runtime::builtins::fcopysign(defs::size(ar_, conv::fnn_to_numtype(v_Fnn))?, (match f_1 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) }), (match f_2 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })) { Some(x) => Some(Num::Fnn(x)), None => None }))
         })())? { return Ok(v); }
         Err(Fail::soft())
     }
@@ -9139,7 +10350,7 @@ pub mod defs {
             let Sx::U = f_3.clone() else { return Err(wspec_runtime::Fail::soft()) };
             let n_4 = match a3 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
             let i = n_4;
-            Ok(Some(Num::Inn(wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(wspec_runtime::ok(wspec_runtime::builtins::extend_u(defs::size(ar_, conv::inn_to_numtype(v_Inn_1))?, defs::size(ar_, conv::inn_to_numtype(v_Inn_2))?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i)?)?))?)?)?)))
+            Ok(Some(Num::Inn(wspec_runtime::num::cast::<_, u64>(wspec_runtime::ok(wspec_runtime::builtins::extend_u(defs::size(ar_, conv::inn_to_numtype(v_Inn_1))?, defs::size(ar_, conv::inn_to_numtype(v_Inn_2))?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i)?)?))?)?)))
         })())? { return Ok(v); }
         if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let n_1 = wspec_runtime::ok(conv::numtype_as_inn(a0))?;
@@ -9152,7 +10363,7 @@ pub mod defs {
             let Sx::S = f_3.clone() else { return Err(wspec_runtime::Fail::soft()) };
             let n_4 = match a3 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
             let i = n_4;
-            Ok(Some(Num::Inn(wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(wspec_runtime::ok(wspec_runtime::builtins::extend_s(defs::size(ar_, conv::inn_to_numtype(v_Inn_1))?, defs::size(ar_, conv::inn_to_numtype(v_Inn_2))?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i)?)?))?)?)?)))
+            Ok(Some(Num::Inn(wspec_runtime::num::cast::<_, u64>(wspec_runtime::ok(wspec_runtime::builtins::extend_s(defs::size(ar_, conv::inn_to_numtype(v_Inn_1))?, defs::size(ar_, conv::inn_to_numtype(v_Inn_2))?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i)?)?))?)?)))
         })())? { return Ok(v); }
         if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let n_1 = wspec_runtime::ok(conv::numtype_as_inn(a0))?;
@@ -9163,7 +10374,7 @@ pub mod defs {
             let Cvtop::InnInn(CvtopInnInn::Wrap) = a2 else { return Err(wspec_runtime::Fail::soft()) };
             let n_3 = match a3 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
             let i = n_3;
-            Ok(Some(Num::Inn(wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(wspec_runtime::ok(wspec_runtime::builtins::wrap(defs::size(ar_, conv::inn_to_numtype(v_Inn_1))?, defs::size(ar_, conv::inn_to_numtype(v_Inn_2))?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i)?)?))?)?)?)))
+            Ok(Some(Num::Inn(wspec_runtime::num::cast::<_, u64>(wspec_runtime::ok(wspec_runtime::builtins::wrap(defs::size(ar_, conv::inn_to_numtype(v_Inn_1))?, defs::size(ar_, conv::inn_to_numtype(v_Inn_2))?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i)?)?))?)?)))
         })())? { return Ok(v); }
         if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let n_1 = wspec_runtime::ok(conv::numtype_as_fnn(a0))?;
@@ -9175,7 +10386,7 @@ pub mod defs {
             #[allow(irrefutable_let_patterns)]
             let Sx::U = f_3.clone() else { return Err(wspec_runtime::Fail::soft()) };
             let f = a3;
-            Ok((match wspec_runtime::ok(wspec_runtime::builtins::trunc_u(defs::size(ar_, conv::fnn_to_numtype(v_Fnn_1))?, defs::size(ar_, conv::inn_to_numtype(v_Inn_2))?, wspec_runtime::num::narrow::<u64>((match f { Num::Inn(x) => wspec_runtime::num::wide(x)?, Num::Fnn(x) => wspec_runtime::num::wide(x)?, _ => return Err(wspec_runtime::Fail::soft()) }))?))? { Some(x) => Some(Num::Inn(wspec_runtime::num::cast::<_, u64>(x)?)), None => None }))
+            Ok((match wspec_runtime::ok(wspec_runtime::builtins::trunc_u(defs::size(ar_, conv::fnn_to_numtype(v_Fnn_1))?, defs::size(ar_, conv::inn_to_numtype(v_Inn_2))?, (match f { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })))? { Some(x) => Some(Num::Inn(wspec_runtime::num::cast::<_, u64>(x)?)), None => None }))
         })())? { return Ok(v); }
         if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let n_1 = wspec_runtime::ok(conv::numtype_as_fnn(a0))?;
@@ -9187,7 +10398,7 @@ pub mod defs {
             #[allow(irrefutable_let_patterns)]
             let Sx::S = f_3.clone() else { return Err(wspec_runtime::Fail::soft()) };
             let f = a3;
-            Ok((match wspec_runtime::ok(wspec_runtime::builtins::trunc_s(defs::size(ar_, conv::fnn_to_numtype(v_Fnn_1))?, defs::size(ar_, conv::inn_to_numtype(v_Inn_2))?, wspec_runtime::num::narrow::<u64>((match f { Num::Inn(x) => wspec_runtime::num::wide(x)?, Num::Fnn(x) => wspec_runtime::num::wide(x)?, _ => return Err(wspec_runtime::Fail::soft()) }))?))? { Some(x) => Some(Num::Inn(wspec_runtime::num::cast::<_, u64>(x)?)), None => None }))
+            Ok((match wspec_runtime::ok(wspec_runtime::builtins::trunc_s(defs::size(ar_, conv::fnn_to_numtype(v_Fnn_1))?, defs::size(ar_, conv::inn_to_numtype(v_Inn_2))?, (match f { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })))? { Some(x) => Some(Num::Inn(wspec_runtime::num::cast::<_, u64>(x)?)), None => None }))
         })())? { return Ok(v); }
         if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let n_1 = wspec_runtime::ok(conv::numtype_as_fnn(a0))?;
@@ -9199,7 +10410,7 @@ pub mod defs {
             #[allow(irrefutable_let_patterns)]
             let Sx::U = f_3.clone() else { return Err(wspec_runtime::Fail::soft()) };
             let f = a3;
-            Ok(Some(Num::Inn(wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(wspec_runtime::ok(wspec_runtime::builtins::trunc_sat_u(defs::size(ar_, conv::fnn_to_numtype(v_Fnn_1))?, defs::size(ar_, conv::inn_to_numtype(v_Inn_2))?, wspec_runtime::num::narrow::<u64>((match f { Num::Inn(x) => wspec_runtime::num::wide(x)?, Num::Fnn(x) => wspec_runtime::num::wide(x)?, _ => return Err(wspec_runtime::Fail::soft()) }))?))?)?)?)))
+            Ok(Some(Num::Inn(wspec_runtime::num::cast::<_, u64>(wspec_runtime::ok(wspec_runtime::builtins::trunc_sat_u(defs::size(ar_, conv::fnn_to_numtype(v_Fnn_1))?, defs::size(ar_, conv::inn_to_numtype(v_Inn_2))?, (match f { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })))?)?)))
         })())? { return Ok(v); }
         if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let n_1 = wspec_runtime::ok(conv::numtype_as_fnn(a0))?;
@@ -9211,7 +10422,7 @@ pub mod defs {
             #[allow(irrefutable_let_patterns)]
             let Sx::S = f_3.clone() else { return Err(wspec_runtime::Fail::soft()) };
             let f = a3;
-            Ok(Some(Num::Inn(wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(wspec_runtime::ok(wspec_runtime::builtins::trunc_sat_s(defs::size(ar_, conv::fnn_to_numtype(v_Fnn_1))?, defs::size(ar_, conv::inn_to_numtype(v_Inn_2))?, wspec_runtime::num::narrow::<u64>((match f { Num::Inn(x) => wspec_runtime::num::wide(x)?, Num::Fnn(x) => wspec_runtime::num::wide(x)?, _ => return Err(wspec_runtime::Fail::soft()) }))?))?)?)?)))
+            Ok(Some(Num::Inn(wspec_runtime::num::cast::<_, u64>(wspec_runtime::ok(wspec_runtime::builtins::trunc_sat_s(defs::size(ar_, conv::fnn_to_numtype(v_Fnn_1))?, defs::size(ar_, conv::inn_to_numtype(v_Inn_2))?, (match f { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })))?)?)))
         })())? { return Ok(v); }
         if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let n_1 = wspec_runtime::ok(conv::numtype_as_inn(a0))?;
@@ -9224,7 +10435,7 @@ pub mod defs {
             let Sx::U = f_3.clone() else { return Err(wspec_runtime::Fail::soft()) };
             let n_4 = match a3 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
             let i = n_4;
-            Ok(Some(Num::Inn(wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(wspec_runtime::ok(wspec_runtime::builtins::convert_u(defs::size(ar_, conv::inn_to_numtype(v_Inn_1))?, defs::size(ar_, conv::fnn_to_numtype(v_Fnn_2))?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i)?)?))?)?)?)))
+            Ok(Some(Num::Fnn(wspec_runtime::ok(wspec_runtime::builtins::convert_u(defs::size(ar_, conv::inn_to_numtype(v_Inn_1))?, defs::size(ar_, conv::fnn_to_numtype(v_Fnn_2))?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i)?)?))?)))
         })())? { return Ok(v); }
         if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let n_1 = wspec_runtime::ok(conv::numtype_as_inn(a0))?;
@@ -9237,7 +10448,7 @@ pub mod defs {
             let Sx::S = f_3.clone() else { return Err(wspec_runtime::Fail::soft()) };
             let n_4 = match a3 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
             let i = n_4;
-            Ok(Some(Num::Inn(wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(wspec_runtime::ok(wspec_runtime::builtins::convert_s(defs::size(ar_, conv::inn_to_numtype(v_Inn_1))?, defs::size(ar_, conv::fnn_to_numtype(v_Fnn_2))?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i)?)?))?)?)?)))
+            Ok(Some(Num::Fnn(wspec_runtime::ok(wspec_runtime::builtins::convert_s(defs::size(ar_, conv::inn_to_numtype(v_Inn_1))?, defs::size(ar_, conv::fnn_to_numtype(v_Fnn_2))?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i)?)?))?)))
         })())? { return Ok(v); }
         if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let n_1 = wspec_runtime::ok(conv::numtype_as_fnn(a0))?;
@@ -9247,7 +10458,7 @@ pub mod defs {
             #[allow(irrefutable_let_patterns)]
             let Cvtop::FnnFnn(CvtopFnnFnn::Promote) = a2 else { return Err(wspec_runtime::Fail::soft()) };
             let f = a3;
-            Ok((match wspec_runtime::builtins::promote(defs::size(ar_, conv::fnn_to_numtype(v_Fnn_1))?, defs::size(ar_, conv::fnn_to_numtype(v_Fnn_2))?, wspec_runtime::num::narrow::<u64>((match f { Num::Inn(x) => wspec_runtime::num::wide(x)?, Num::Fnn(x) => wspec_runtime::num::wide(x)?, _ => return Err(wspec_runtime::Fail::soft()) }))?) { Some(x) => Some(Num::Fnn(x)), None => None }))
+            Ok((match wspec_runtime::builtins::promote(defs::size(ar_, conv::fnn_to_numtype(v_Fnn_1))?, defs::size(ar_, conv::fnn_to_numtype(v_Fnn_2))?, (match f { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })) { Some(x) => Some(Num::Fnn(x)), None => None }))
         })())? { return Ok(v); }
         if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let n_1 = wspec_runtime::ok(conv::numtype_as_fnn(a0))?;
@@ -9257,7 +10468,7 @@ pub mod defs {
             #[allow(irrefutable_let_patterns)]
             let Cvtop::FnnFnn(CvtopFnnFnn::Demote) = a2 else { return Err(wspec_runtime::Fail::soft()) };
             let f = a3;
-            Ok((match wspec_runtime::builtins::demote(defs::size(ar_, conv::fnn_to_numtype(v_Fnn_1))?, defs::size(ar_, conv::fnn_to_numtype(v_Fnn_2))?, wspec_runtime::num::narrow::<u64>((match f { Num::Inn(x) => wspec_runtime::num::wide(x)?, Num::Fnn(x) => wspec_runtime::num::wide(x)?, _ => return Err(wspec_runtime::Fail::soft()) }))?) { Some(x) => Some(Num::Fnn(x)), None => None }))
+            Ok((match wspec_runtime::builtins::demote(defs::size(ar_, conv::fnn_to_numtype(v_Fnn_1))?, defs::size(ar_, conv::fnn_to_numtype(v_Fnn_2))?, (match f { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })) { Some(x) => Some(Num::Fnn(x)), None => None }))
         })())? { return Ok(v); }
         if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let numtype_1 = a0;
@@ -9266,6 +10477,326 @@ pub mod defs {
             let (Cvtop::InnFnn(CvtopInnFnn::Reinterpret) | Cvtop::FnnInn(CvtopFnnInn::Reinterpret)) = a2 else { return Err(wspec_runtime::Fail::soft()) };
             let c = a3;
             Ok(Some(defs::reinterpret__(ar_, numtype_1, numtype_2, c)?))
+        })())? { return Ok(v); }
+        Err(Fail::soft())
+    }
+
+    // from spec/3.3-numerics-vectors.wspec:222 def $vvunop_ (its first element)
+    pub fn vvunop__first(ar_: &Ctx, a0: Vectype, a1: Vvunop, a2: u128) -> R<Option<u128>> {
+        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+            let n_1 = conv::vectype_to_vnn(a0);
+            let v_Vnn = n_1;
+            #[allow(irrefutable_let_patterns)]
+            let Vvunop = a1 else { return Err(wspec_runtime::Fail::soft()) };
+            let v = a2;
+            Ok(Some(wspec_runtime::ok(wspec_runtime::builtins::inot(defs::vsize(ar_, conv::vnn_to_vectype(v_Vnn))?, v))?))
+        })())? { return Ok(v); }
+        Err(Fail::soft())
+    }
+
+    // from spec/3.3-numerics-vectors.wspec:225 def $vvbinop_ (its first element)
+    pub fn vvbinop__first(ar_: &Ctx, a0: Vectype, a1: Vvbinop, a2: u128, a3: u128) -> R<Option<u128>> {
+        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+            let n_1 = conv::vectype_to_vnn(a0);
+            let v_Vnn = n_1;
+            #[allow(irrefutable_let_patterns)]
+            let Vvbinop::And = a1 else { return Err(wspec_runtime::Fail::soft()) };
+            let v_1 = a2;
+            let v_2 = a3;
+            Ok(Some(wspec_runtime::ok(wspec_runtime::builtins::iand(defs::vsize(ar_, conv::vnn_to_vectype(v_Vnn))?, v_1, v_2))?))
+        })())? { return Ok(v); }
+        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+            let n_1 = conv::vectype_to_vnn(a0);
+            let v_Vnn = n_1;
+            #[allow(irrefutable_let_patterns)]
+            let Vvbinop::Andnot = a1 else { return Err(wspec_runtime::Fail::soft()) };
+            let v_1 = a2;
+            let v_2 = a3;
+            Ok(Some(wspec_runtime::ok(wspec_runtime::builtins::iandnot(defs::vsize(ar_, conv::vnn_to_vectype(v_Vnn))?, v_1, v_2))?))
+        })())? { return Ok(v); }
+        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+            let n_1 = conv::vectype_to_vnn(a0);
+            let v_Vnn = n_1;
+            #[allow(irrefutable_let_patterns)]
+            let Vvbinop::Or = a1 else { return Err(wspec_runtime::Fail::soft()) };
+            let v_1 = a2;
+            let v_2 = a3;
+            Ok(Some(wspec_runtime::ok(wspec_runtime::builtins::ior(defs::vsize(ar_, conv::vnn_to_vectype(v_Vnn))?, v_1, v_2))?))
+        })())? { return Ok(v); }
+        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+            let n_1 = conv::vectype_to_vnn(a0);
+            let v_Vnn = n_1;
+            #[allow(irrefutable_let_patterns)]
+            let Vvbinop::Xor = a1 else { return Err(wspec_runtime::Fail::soft()) };
+            let v_1 = a2;
+            let v_2 = a3;
+            Ok(Some(wspec_runtime::ok(wspec_runtime::builtins::ixor(defs::vsize(ar_, conv::vnn_to_vectype(v_Vnn))?, v_1, v_2))?))
+        })())? { return Ok(v); }
+        Err(Fail::soft())
+    }
+
+    // from spec/3.3-numerics-vectors.wspec:231 def $vvternop_ (its first element)
+    pub fn vvternop__first(ar_: &Ctx, a0: Vectype, a1: Vvternop, a2: u128, a3: u128, a4: u128) -> R<Option<u128>> {
+        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+            let n_1 = conv::vectype_to_vnn(a0);
+            let v_Vnn = n_1;
+            #[allow(irrefutable_let_patterns)]
+            let Vvternop = a1 else { return Err(wspec_runtime::Fail::soft()) };
+            let v_1 = a2;
+            let v_2 = a3;
+            let v_3 = a4;
+            Ok(Some(wspec_runtime::ok(wspec_runtime::builtins::ibitselect(defs::vsize(ar_, conv::vnn_to_vectype(v_Vnn))?, v_1, v_2, v_3))?))
+        })())? { return Ok(v); }
+        Err(Fail::soft())
+    }
+
+    // from spec/3.3-numerics-vectors.wspec:237 def $vunop_ (its first element)
+    pub fn vunop__first(ar_: &Ctx, a0: Shape, a1: Vunop, a2: u128) -> R<Option<u128>> {
+        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+            let sh = a0;
+            let op = a1;
+            let v_1 = a2;
+            let eq_1 = defs::lanes_(ar_, sh, v_1)?.into_iter().map(|x| -> R<_> { Ok((match x { Lane::Numtype(x) => x, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })) }).collect::<R<Vec<_>>>()?;
+            let c_1 = eq_1;
+            Ok(defs::inv_lanesets__first(ar_, sh, &({ let n_ = wspec_runtime::seq::same_len(&[c_1.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let c_1_102 = c_1[i_].clone(); out_.push(defs::lunop_(ar_, sh, op, Lane::Numtype(c_1_102))?); } out_ }))?)
+        })())? { return Ok(v); }
+        Err(Fail::soft())
+    }
+
+    // from spec/3.3-numerics-vectors.wspec:241 def $vbinop_ (its first element)
+    pub fn vbinop__first(ar_: &Ctx, a0: Shape, a1: Vbinop, a2: u128, a3: u128) -> R<Option<u128>> {
+        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+            let sh = a0;
+            let op = a1;
+            let v_1 = a2;
+            let v_2 = a3;
+            let eq_1 = defs::lanes_(ar_, sh, v_1)?.into_iter().map(|x| -> R<_> { Ok((match x { Lane::Numtype(x) => x, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })) }).collect::<R<Vec<_>>>()?;
+            let c_1 = eq_1;
+            let eq_2 = defs::lanes_(ar_, sh, v_2)?.into_iter().map(|x| -> R<_> { Ok((match x { Lane::Numtype(x) => x, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })) }).collect::<R<Vec<_>>>()?;
+            let c_2 = eq_2;
+            Ok(defs::inv_lanesets__first(ar_, sh, &({ let n_ = wspec_runtime::seq::same_len(&[c_1.len(), c_2.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let c_1_103 = c_1[i_].clone(); let c_2_104 = c_2[i_].clone(); out_.push(defs::lbinop_(ar_, sh, op, Lane::Numtype(c_1_103), Lane::Numtype(c_2_104))?); } out_ }))?)
+        })())? { return Ok(v); }
+        Err(Fail::soft())
+    }
+
+    // from spec/3.3-numerics-vectors.wspec:246 def $vternop_ (its first element)
+    pub fn vternop__first(ar_: &Ctx, a0: Shape, a1: Vternop, a2: u128, a3: u128, a4: u128) -> R<Option<u128>> {
+        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+            let sh = a0;
+            let op = a1;
+            let v_1 = a2;
+            let v_2 = a3;
+            let v_3 = a4;
+            let eq_1 = defs::lanes_(ar_, sh, v_1)?.into_iter().map(|x| -> R<_> { Ok((match x { Lane::Numtype(x) => x, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })) }).collect::<R<Vec<_>>>()?;
+            let c_1 = eq_1;
+            let eq_2 = defs::lanes_(ar_, sh, v_2)?.into_iter().map(|x| -> R<_> { Ok((match x { Lane::Numtype(x) => x, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })) }).collect::<R<Vec<_>>>()?;
+            let c_2 = eq_2;
+            let eq_3 = defs::lanes_(ar_, sh, v_3)?.into_iter().map(|x| -> R<_> { Ok((match x { Lane::Numtype(x) => x, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })) }).collect::<R<Vec<_>>>()?;
+            let c_3 = eq_3;
+            Ok(defs::inv_lanesets__first(ar_, sh, &({ let n_ = wspec_runtime::seq::same_len(&[c_1.len(), c_2.len(), c_3.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let c_1_104 = c_1[i_].clone(); let c_2_105 = c_2[i_].clone(); let c_3_106 = c_3[i_].clone(); out_.push(defs::lternop_(ar_, sh, op, Lane::Numtype(c_1_104), Lane::Numtype(c_2_105), Lane::Numtype(c_3_106))?); } out_ }))?)
+        })())? { return Ok(v); }
+        Err(Fail::soft())
+    }
+
+    // from spec/3.3-numerics-vectors.wspec:296 def $vswizzlop_ (its first element)
+    pub fn vswizzlop__first(ar_: &Ctx, a0: Bshape, a1: Vswizzlop, a2: u128, a3: u128) -> R<Option<u128>> {
+        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+            #[allow(irrefutable_let_patterns)]
+            let Bshape::Shape(Shape(f_1, f_2)) = a0 else { return Err(wspec_runtime::Fail::soft()) };
+            #[allow(irrefutable_let_patterns)]
+            let Lanetype::Packtype(Packtype::I8) = f_1.clone() else { return Err(wspec_runtime::Fail::soft()) };
+            let n_3 = wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(f_2.clone())?)?;
+            let v_M = n_3;
+            #[allow(irrefutable_let_patterns)]
+            let Vswizzlop::I8XM(VswizzlopI8XM::Swizzle) = a1 else { return Err(wspec_runtime::Fail::soft()) };
+            let v_1 = a2;
+            let v_2 = a3;
+            let eq_4 = defs::lanes_(ar_, Shape(Lanetype::Packtype(Packtype::I8), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M)?)?), v_1)?.into_iter().map(|x| -> R<_> { Ok((match x { Lane::Numtype(x) => x, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })) }).collect::<R<Vec<_>>>()?;
+            let c_1 = eq_4;
+            let eq_5 = defs::lanes_(ar_, Shape(Lanetype::Packtype(Packtype::I8), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M)?)?), v_2)?.into_iter().map(|x| -> R<_> { Ok((match x { Lane::Numtype(x) => x, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })) }).collect::<R<Vec<_>>>()?;
+            let c_2 = eq_5;
+            Ok(defs::inv_lanesets__first(ar_, Shape(Lanetype::Packtype(Packtype::I8), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M)?)?), &({ let n_ = wspec_runtime::seq::same_len(&[c_2.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let c_2_106 = c_2[i_].clone(); out_.push(defs::iswizzle_lane_(ar_, 8_u64, &({ let n_ = wspec_runtime::seq::same_len(&[c_1.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let c_1_308 = c_1[i_].clone(); out_.push((match c_1_308 { Num::Inn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })); } out_ }), (match c_2_106 { Num::Inn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) }))?.into_iter().map(|x| -> R<_> { Ok(Lane::Numtype(Num::Inn(wspec_runtime::num::cast::<_, u64>(x)?))) }).collect::<R<Vec<_>>>()?); } out_ }))?)
+        })())? { return Ok(v); }
+        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+            #[allow(irrefutable_let_patterns)]
+            let Bshape::Shape(Shape(f_1, f_2)) = a0 else { return Err(wspec_runtime::Fail::soft()) };
+            #[allow(irrefutable_let_patterns)]
+            let Lanetype::Packtype(Packtype::I8) = f_1.clone() else { return Err(wspec_runtime::Fail::soft()) };
+            let n_3 = wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(f_2.clone())?)?;
+            let v_M = n_3;
+            #[allow(irrefutable_let_patterns)]
+            let Vswizzlop::I8XM(VswizzlopI8XM::RelaxedSwizzle) = a1 else { return Err(wspec_runtime::Fail::soft()) };
+            let v_1 = a2;
+            let v_2 = a3;
+            let eq_4 = defs::lanes_(ar_, Shape(Lanetype::Packtype(Packtype::I8), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M)?)?), v_1)?.into_iter().map(|x| -> R<_> { Ok((match x { Lane::Numtype(x) => x, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })) }).collect::<R<Vec<_>>>()?;
+            let c_1 = eq_4;
+            let eq_5 = defs::lanes_(ar_, Shape(Lanetype::Packtype(Packtype::I8), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M)?)?), v_2)?.into_iter().map(|x| -> R<_> { Ok((match x { Lane::Numtype(x) => x, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })) }).collect::<R<Vec<_>>>()?;
+            let c_2 = eq_5;
+            Ok(defs::inv_lanesets__first(ar_, Shape(Lanetype::Packtype(Packtype::I8), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M)?)?), &({ let n_ = wspec_runtime::seq::same_len(&[c_2.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let c_2_106 = c_2[i_].clone(); out_.push(defs::irelaxed_swizzle_lane_(ar_, 8_u64, &({ let n_ = wspec_runtime::seq::same_len(&[c_1.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let c_1_308 = c_1[i_].clone(); out_.push((match c_1_308 { Num::Inn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })); } out_ }), (match c_2_106 { Num::Inn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) }))?.into_iter().map(|x| -> R<_> { Ok(Lane::Numtype(Num::Inn(wspec_runtime::num::cast::<_, u64>(x)?))) }).collect::<R<Vec<_>>>()?); } out_ }))?)
+        })())? { return Ok(v); }
+        Err(Fail::soft())
+    }
+
+    // from spec/3.3-numerics-vectors.wspec:351 def $vcvtop__ (its first element)
+    pub fn vcvtop___first(ar_: &Ctx, a0: Shape, a1: Shape, a2: Vcvtop, a3: u128) -> R<Option<u128>> {
+        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+            #[allow(irrefutable_let_patterns)]
+            let Shape(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
+            let lt_1 = f_1.clone();
+            let n_3 = wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(f_2.clone())?)?;
+            let v_M_1 = n_3;
+            #[allow(irrefutable_let_patterns)]
+            let Shape(f_4, f_5) = a1 else { return Err(wspec_runtime::Fail::soft()) };
+            let lt_2 = f_4.clone();
+            let n_6 = wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(f_5.clone())?)?;
+            let v_M_2 = n_6;
+            let op = a2;
+            let v_1 = a3;
+            let eq_7 = defs::cvthalf__(ar_, Shape(lt_1, wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M_1)?)?), Shape(lt_2, wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M_2)?)?), op)?;
+            let Some(o_8) = eq_7 else { return Err(wspec_runtime::Fail::soft()) };
+            let hf = o_8;
+            let eq_9 = wspec_runtime::seq::slice(&defs::lanes_(ar_, Shape(lt_1, wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M_1)?)?), v_1)?, wspec_runtime::num::wide(defs::halfstart(ar_, hf, v_M_2)?)?, wspec_runtime::num::wide(v_M_2)?)?.into_iter().map(|x| -> R<_> { Ok((match x { Lane::Numtype(x) => x, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })) }).collect::<R<Vec<_>>>()?;
+            let c_1 = eq_9;
+            Ok(defs::inv_lanesets__first(ar_, Shape(lt_2, wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M_2)?)?), &({ let n_ = wspec_runtime::seq::same_len(&[c_1.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let c_1_110 = c_1[i_].clone(); out_.push(defs::lcvtop__(ar_, Shape(lt_1, wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M_1)?)?), Shape(lt_2, wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M_2)?)?), op, Lane::Numtype(c_1_110))?); } out_ }))?)
+        })())? { return Ok(v); }
+        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+            #[allow(irrefutable_let_patterns)]
+            let Shape(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
+            let lt_1 = f_1.clone();
+            let n_3 = wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(f_2.clone())?)?;
+            let v_M_1 = n_3;
+            #[allow(irrefutable_let_patterns)]
+            let Shape(f_4, f_5) = a1 else { return Err(wspec_runtime::Fail::soft()) };
+            let lt_2 = f_4.clone();
+            let n_6 = wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(f_5.clone())?)?;
+            let v_M_2 = n_6;
+            let op = a2;
+            let v_1 = a3;
+            wspec_runtime::check((Some(Zero) == defs::cvtzero__(ar_, Shape(lt_1, wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M_1)?)?), Shape(lt_2, wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M_2)?)?), op)?))?;
+            let eq_7 = defs::lanes_(ar_, Shape(lt_1, wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M_1)?)?), v_1)?.into_iter().map(|x| -> R<_> { Ok((match x { Lane::Numtype(x) => x, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })) }).collect::<R<Vec<_>>>()?;
+            let c_1 = eq_7;
+            Ok(defs::inv_lanesets__first(ar_, Shape(lt_2, wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M_2)?)?), &(wspec_runtime::seq::cat(vec![{ let n_ = wspec_runtime::seq::same_len(&[c_1.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let c_1_108 = c_1[i_].clone(); out_.push(defs::lcvtop__(ar_, Shape(lt_1, wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M_1)?)?), Shape(lt_2, wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M_2)?)?), op, Lane::Numtype(c_1_108))?); } out_ }, { let n_ = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(v_M_1)?)?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { out_.push(vec![defs::inv_lbits_(ar_, lt_2, 0_u64)?]); } out_ }])))?)
+        })())? { return Ok(v); }
+        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+            #[allow(irrefutable_let_patterns)]
+            let Shape(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
+            let lt_1 = f_1.clone();
+            let n_3 = wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(f_2.clone())?)?;
+            let v_M_1 = n_3;
+            #[allow(irrefutable_let_patterns)]
+            let Shape(f_4, f_5) = a1 else { return Err(wspec_runtime::Fail::soft()) };
+            let lt_2 = f_4.clone();
+            let n_6 = wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(f_5.clone())?)?;
+            let v_M_2 = n_6;
+            let op = a2;
+            let v_1 = a3;
+            let eq_7 = defs::lanes_(ar_, Shape(lt_1, wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M_1)?)?), v_1)?.into_iter().map(|x| -> R<_> { Ok((match x { Lane::Numtype(x) => x, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })) }).collect::<R<Vec<_>>>()?;
+            let c_1 = eq_7;
+            Ok(defs::inv_lanesets__first(ar_, Shape(lt_2, wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M_2)?)?), &({ let n_ = wspec_runtime::seq::same_len(&[c_1.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let c_1_108 = c_1[i_].clone(); out_.push(defs::lcvtop__(ar_, Shape(lt_1, wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M_1)?)?), Shape(lt_2, wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M_2)?)?), op, Lane::Numtype(c_1_108))?); } out_ }))?)
+        })())? { return Ok(v); }
+        Err(Fail::soft())
+    }
+
+    // from spec/3.3-numerics-vectors.wspec:379 def $vextbinop__ (its first element)
+    pub fn vextbinop___first(ar_: &Ctx, a0: Ishape, a1: Ishape, a2: Vextbinop, a3: u128, a4: u128) -> R<Option<u128>> {
+        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+            #[allow(irrefutable_let_patterns)]
+            let Ishape::Shape(Shape(f_1, f_2)) = a0 else { return Err(wspec_runtime::Fail::soft()) };
+            let n_3 = wspec_runtime::ok(conv::lanetype_as_jnn(f_1.clone()))?;
+            let v_Jnn_1 = n_3;
+            let n_4 = wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(f_2.clone())?)?;
+            let v_M_1 = n_4;
+            #[allow(irrefutable_let_patterns)]
+            let Ishape::Shape(Shape(f_5, f_6)) = a1 else { return Err(wspec_runtime::Fail::soft()) };
+            let n_7 = wspec_runtime::ok(conv::lanetype_as_jnn(f_5.clone()))?;
+            let v_Jnn_2 = n_7;
+            let n_8 = wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(f_6.clone())?)?;
+            let v_M_2 = n_8;
+            #[allow(irrefutable_let_patterns)]
+            let Vextbinop::JnnXMJnnXM(VextbinopJnnXMJnnXM::Extmul(f_9, f_10)) = a2 else { return Err(wspec_runtime::Fail::soft()) };
+            let hf = f_9.clone();
+            let sx = f_10.clone();
+            let v_1 = a3;
+            let v_2 = a4;
+            let eq_11 = wspec_runtime::seq::slice(&defs::lanes_(ar_, Shape(conv::jnn_to_lanetype(v_Jnn_1), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M_1)?)?), v_1)?, wspec_runtime::num::wide(defs::halfstart(ar_, hf, v_M_2)?)?, wspec_runtime::num::wide(v_M_2)?)?.into_iter().map(|x| -> R<_> { Ok((match x { Lane::Numtype(x) => x, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })) }).collect::<R<Vec<_>>>()?;
+            let c_1 = eq_11;
+            let eq_12 = wspec_runtime::seq::slice(&defs::lanes_(ar_, Shape(conv::jnn_to_lanetype(v_Jnn_1), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M_1)?)?), v_2)?, wspec_runtime::num::wide(defs::halfstart(ar_, hf, v_M_2)?)?, wspec_runtime::num::wide(v_M_2)?)?.into_iter().map(|x| -> R<_> { Ok((match x { Lane::Numtype(x) => x, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })) }).collect::<R<Vec<_>>>()?;
+            let c_2 = eq_12;
+            Ok(Some(defs::inv_lanes_(ar_, Shape(conv::jnn_to_lanetype(v_Jnn_2), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M_2)?)?), &({ let n_ = wspec_runtime::seq::same_len(&[c_1.len(), c_2.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let c_1_215 = c_1[i_].clone(); let c_2_216 = c_2[i_].clone(); out_.push(Lane::Numtype(Num::Inn(wspec_runtime::num::cast::<_, u64>(wspec_runtime::ok(wspec_runtime::builtins::imul(defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn_2))?, defs::extend__(ar_, defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn_1))?, defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn_2))?, sx, (match c_1_215 { Num::Inn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) }))?, defs::extend__(ar_, defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn_1))?, defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn_2))?, sx, (match c_2_216 { Num::Inn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) }))?))?)?))); } out_ }))?))
+        })())? { return Ok(v); }
+        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+            #[allow(irrefutable_let_patterns)]
+            let Ishape::Shape(Shape(f_1, f_2)) = a0 else { return Err(wspec_runtime::Fail::soft()) };
+            let n_3 = wspec_runtime::ok(conv::lanetype_as_jnn(f_1.clone()))?;
+            let v_Jnn_1 = n_3;
+            let n_4 = wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(f_2.clone())?)?;
+            let v_M_1 = n_4;
+            #[allow(irrefutable_let_patterns)]
+            let Ishape::Shape(Shape(f_5, f_6)) = a1 else { return Err(wspec_runtime::Fail::soft()) };
+            let n_7 = wspec_runtime::ok(conv::lanetype_as_jnn(f_5.clone()))?;
+            let v_Jnn_2 = n_7;
+            let n_8 = wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(f_6.clone())?)?;
+            let v_M_2 = n_8;
+            #[allow(irrefutable_let_patterns)]
+            let Vextbinop::JnnXMJnnXM(VextbinopJnnXMJnnXM::Dot) = a2 else { return Err(wspec_runtime::Fail::soft()) };
+            let v_1 = a3;
+            let v_2 = a4;
+            Ok(Some(defs::inv_lanes_(ar_, Shape(conv::jnn_to_lanetype(v_Jnn_2), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M_2)?)?), &(defs::ivdot__(ar_, defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn_1))?, defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn_2))?, Sx::S, Sx::S, false, &(defs::lanes_(ar_, Shape(conv::jnn_to_lanetype(v_Jnn_1), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M_1)?)?), v_1)?.into_iter().map(|x| -> R<_> { Ok((match x { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })) }).collect::<R<Vec<_>>>()?), &(defs::lanes_(ar_, Shape(conv::jnn_to_lanetype(v_Jnn_1), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M_1)?)?), v_2)?.into_iter().map(|x| -> R<_> { Ok((match x { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })) }).collect::<R<Vec<_>>>()?))?.into_iter().map(|x| -> R<_> { Ok(Lane::Numtype(Num::Inn(wspec_runtime::num::cast::<_, u64>(x)?))) }).collect::<R<Vec<_>>>()?))?))
+        })())? { return Ok(v); }
+        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+            #[allow(irrefutable_let_patterns)]
+            let Ishape::Shape(Shape(f_1, f_2)) = a0 else { return Err(wspec_runtime::Fail::soft()) };
+            let n_3 = wspec_runtime::ok(conv::lanetype_as_jnn(f_1.clone()))?;
+            let v_Jnn_1 = n_3;
+            let n_4 = wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(f_2.clone())?)?;
+            let v_M_1 = n_4;
+            #[allow(irrefutable_let_patterns)]
+            let Ishape::Shape(Shape(f_5, f_6)) = a1 else { return Err(wspec_runtime::Fail::soft()) };
+            let n_7 = wspec_runtime::ok(conv::lanetype_as_jnn(f_5.clone()))?;
+            let v_Jnn_2 = n_7;
+            let n_8 = wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(f_6.clone())?)?;
+            let v_M_2 = n_8;
+            #[allow(irrefutable_let_patterns)]
+            let Vextbinop::JnnXMJnnXM(VextbinopJnnXMJnnXM::RelaxedDot) = a2 else { return Err(wspec_runtime::Fail::soft()) };
+            let v_1 = a3;
+            let v_2 = a4;
+            let eq_9 = defs::lanes_(ar_, Shape(conv::jnn_to_lanetype(v_Jnn_1), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M_1)?)?), v_1)?.into_iter().map(|x| -> R<_> { Ok((match x { Lane::Numtype(x) => x, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })) }).collect::<R<Vec<_>>>()?;
+            let c_1 = eq_9;
+            let eq_10 = defs::lanes_(ar_, Shape(conv::jnn_to_lanetype(v_Jnn_1), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M_1)?)?), v_2)?.into_iter().map(|x| -> R<_> { Ok((match x { Lane::Numtype(x) => x, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })) }).collect::<R<Vec<_>>>()?;
+            let c_2 = eq_10;
+            Ok(Some(defs::inv_lanes_(ar_, Shape(conv::jnn_to_lanetype(v_Jnn_2), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M_2)?)?), &(defs::ivdot__(ar_, defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn_1))?, defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn_2))?, Sx::S, Sx::S, true, &({ let n_ = wspec_runtime::seq::same_len(&[c_1.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let c_1_717 = c_1[i_].clone(); out_.push((match c_1_717 { Num::Inn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })); } out_ }), &({ let n_ = wspec_runtime::seq::same_len(&[c_2.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let c_2_818 = c_2[i_].clone(); out_.push((match c_2_818 { Num::Inn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })); } out_ }))?.into_iter().map(|x| -> R<_> { Ok(Lane::Numtype(Num::Inn(wspec_runtime::num::cast::<_, u64>(x)?))) }).collect::<R<Vec<_>>>()?))?))
+        })())? { return Ok(v); }
+        Err(Fail::soft())
+    }
+
+    // from spec/3.3-numerics-vectors.wspec:395 def $vextternop__ (its first element)
+    pub fn vextternop___first(ar_: &Ctx, a0: Ishape, a1: Ishape, a2: Vextternop, a3: u128, a4: u128, a5: u128) -> R<Option<u128>> {
+        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+            #[allow(irrefutable_let_patterns)]
+            let Ishape::Shape(Shape(f_1, f_2)) = a0 else { return Err(wspec_runtime::Fail::soft()) };
+            let n_3 = wspec_runtime::ok(conv::lanetype_as_jnn(f_1.clone()))?;
+            let v_Jnn_1 = n_3;
+            let n_4 = wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(f_2.clone())?)?;
+            let v_M_1 = n_4;
+            #[allow(irrefutable_let_patterns)]
+            let Ishape::Shape(Shape(f_5, f_6)) = a1 else { return Err(wspec_runtime::Fail::soft()) };
+            let n_7 = wspec_runtime::ok(conv::lanetype_as_jnn(f_5.clone()))?;
+            let v_Jnn_2 = n_7;
+            let n_8 = wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(f_6.clone())?)?;
+            let v_M_2 = n_8;
+            #[allow(irrefutable_let_patterns)]
+            let Vextternop::JnnXMJnnXM(VextternopJnnXMJnnXM) = a2 else { return Err(wspec_runtime::Fail::soft()) };
+            let v_1 = a3;
+            let v_2 = a4;
+            let v_3 = a5;
+            let eq_9 = defs::jnn(ar_, wspec_runtime::num::narrow::<u64>(wspec_runtime::num::mul(2i128, wspec_runtime::num::wide(defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn_1))?)?)?)?)?;
+            let v_Jnn = eq_9;
+            let eq_10 = defs::vextbinop__(ar_, Ishape::Shape(Shape(conv::jnn_to_lanetype(v_Jnn_1), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M_1)?)?)), Ishape::Shape(Shape(conv::jnn_to_lanetype(v_Jnn), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::mul(wspec_runtime::num::wide(2_u8)?, wspec_runtime::num::wide(v_M_2)?)?)?)), Vextbinop::JnnXMJnnXM(VextbinopJnnXMJnnXM::RelaxedDot), v_1, v_2)?;
+            let l_11 = eq_10;
+            wspec_runtime::check(l_11.len() == 2)?;
+            let v_q_1 = l_11[0].clone();
+            let v_q_2 = l_11[1].clone();
+            Ok(wspec_runtime::seq::cat(vec![defs::vbinop_(ar_, Shape(conv::jnn_to_lanetype(v_Jnn_2), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M_2)?)?), Vbinop::JnnXM(VbinopJnnXM::Add), defs::vextunop__(ar_, Ishape::Shape(Shape(conv::jnn_to_lanetype(v_Jnn), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::mul(wspec_runtime::num::wide(2_u8)?, wspec_runtime::num::wide(v_M_2)?)?)?)), Ishape::Shape(Shape(conv::jnn_to_lanetype(v_Jnn_2), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M_2)?)?)), Vextunop::JnnXMJnnXM(VextunopJnnXMJnnXM(Sx::S)), v_q_1)?, v_3)?, defs::vbinop_(ar_, Shape(conv::jnn_to_lanetype(v_Jnn_2), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M_2)?)?), Vbinop::JnnXM(VbinopJnnXM::Add), defs::vextunop__(ar_, Ishape::Shape(Shape(conv::jnn_to_lanetype(v_Jnn), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::mul(wspec_runtime::num::wide(2_u8)?, wspec_runtime::num::wide(v_M_2)?)?)?)), Ishape::Shape(Shape(conv::jnn_to_lanetype(v_Jnn_2), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M_2)?)?)), Vextunop::JnnXMJnnXM(VextunopJnnXMJnnXM(Sx::S)), v_q_2)?, v_3)?]).into_iter().next())
         })())? { return Ok(v); }
         Err(Fail::soft())
     }
@@ -9306,6 +10837,23 @@ pub mod defs {
             #[allow(irrefutable_let_patterns)]
             let Vectype = a0 else { return Err(wspec_runtime::Fail::soft()) };
             Ok(128_u64)
+        })())? { return Ok(v); }
+        Err(Fail::soft())
+    }
+
+    // from spec/1.2-types.wspec:121 def $psize
+    pub fn psize(ar_: &Ctx, a0: Packtype) -> R<u64> {
+        // from spec/1.2-types.wspec:122
+        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+            #[allow(irrefutable_let_patterns)]
+            let Packtype::I8 = a0 else { return Err(wspec_runtime::Fail::soft()) };
+            Ok(8_u64)
+        })())? { return Ok(v); }
+        // from spec/1.2-types.wspec:123
+        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+            #[allow(irrefutable_let_patterns)]
+            let Packtype::I16 = a0 else { return Err(wspec_runtime::Fail::soft()) };
+            Ok(16_u64)
         })())? { return Ok(v); }
         Err(Fail::soft())
     }
@@ -9622,7 +11170,7 @@ pub mod defs {
             let (Relop::Inn(RelopInn::Eq) | Relop::Fnn(RelopFnn::Eq)) = a1 else { return Err(wspec_runtime::Fail::soft()) };
             let f_1 = a2;
             let f_2 = a3;
-            Ok(wspec_runtime::ok(wspec_runtime::builtins::feq(defs::size(ar_, conv::fnn_to_numtype(v_Fnn))?, wspec_runtime::num::narrow::<u64>((match f_1 { Num::Inn(x) => wspec_runtime::num::wide(x)?, Num::Fnn(x) => wspec_runtime::num::wide(x)?, _ => return Err(wspec_runtime::Fail::soft()) }))?, wspec_runtime::num::narrow::<u64>((match f_2 { Num::Inn(x) => wspec_runtime::num::wide(x)?, Num::Fnn(x) => wspec_runtime::num::wide(x)?, _ => return Err(wspec_runtime::Fail::soft()) }))?))?)
+            Ok(wspec_runtime::ok(wspec_runtime::builtins::feq(defs::size(ar_, conv::fnn_to_numtype(v_Fnn))?, (match f_1 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) }), (match f_2 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })))?)
         })())? { return Ok(v); }
         // from spec/3.2-numerics-conversions.wspec:140
         if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
@@ -9632,7 +11180,7 @@ pub mod defs {
             let (Relop::Inn(RelopInn::Ne) | Relop::Fnn(RelopFnn::Ne)) = a1 else { return Err(wspec_runtime::Fail::soft()) };
             let f_1 = a2;
             let f_2 = a3;
-            Ok(wspec_runtime::ok(wspec_runtime::builtins::fne(defs::size(ar_, conv::fnn_to_numtype(v_Fnn))?, wspec_runtime::num::narrow::<u64>((match f_1 { Num::Inn(x) => wspec_runtime::num::wide(x)?, Num::Fnn(x) => wspec_runtime::num::wide(x)?, _ => return Err(wspec_runtime::Fail::soft()) }))?, wspec_runtime::num::narrow::<u64>((match f_2 { Num::Inn(x) => wspec_runtime::num::wide(x)?, Num::Fnn(x) => wspec_runtime::num::wide(x)?, _ => return Err(wspec_runtime::Fail::soft()) }))?))?)
+            Ok(wspec_runtime::ok(wspec_runtime::builtins::fne(defs::size(ar_, conv::fnn_to_numtype(v_Fnn))?, (match f_1 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) }), (match f_2 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })))?)
         })())? { return Ok(v); }
         // from spec/3.2-numerics-conversions.wspec:141
         if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
@@ -9642,7 +11190,7 @@ pub mod defs {
             let Relop::Fnn(RelopFnn::Lt) = a1 else { return Err(wspec_runtime::Fail::soft()) };
             let f_1 = a2;
             let f_2 = a3;
-            Ok(wspec_runtime::ok(wspec_runtime::builtins::flt(defs::size(ar_, conv::fnn_to_numtype(v_Fnn))?, wspec_runtime::num::narrow::<u64>((match f_1 { Num::Inn(x) => wspec_runtime::num::wide(x)?, Num::Fnn(x) => wspec_runtime::num::wide(x)?, _ => return Err(wspec_runtime::Fail::soft()) }))?, wspec_runtime::num::narrow::<u64>((match f_2 { Num::Inn(x) => wspec_runtime::num::wide(x)?, Num::Fnn(x) => wspec_runtime::num::wide(x)?, _ => return Err(wspec_runtime::Fail::soft()) }))?))?)
+            Ok(wspec_runtime::ok(wspec_runtime::builtins::flt(defs::size(ar_, conv::fnn_to_numtype(v_Fnn))?, (match f_1 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) }), (match f_2 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })))?)
         })())? { return Ok(v); }
         // from spec/3.2-numerics-conversions.wspec:142
         if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
@@ -9652,7 +11200,7 @@ pub mod defs {
             let Relop::Fnn(RelopFnn::Gt) = a1 else { return Err(wspec_runtime::Fail::soft()) };
             let f_1 = a2;
             let f_2 = a3;
-            Ok(wspec_runtime::ok(wspec_runtime::builtins::fgt(defs::size(ar_, conv::fnn_to_numtype(v_Fnn))?, wspec_runtime::num::narrow::<u64>((match f_1 { Num::Inn(x) => wspec_runtime::num::wide(x)?, Num::Fnn(x) => wspec_runtime::num::wide(x)?, _ => return Err(wspec_runtime::Fail::soft()) }))?, wspec_runtime::num::narrow::<u64>((match f_2 { Num::Inn(x) => wspec_runtime::num::wide(x)?, Num::Fnn(x) => wspec_runtime::num::wide(x)?, _ => return Err(wspec_runtime::Fail::soft()) }))?))?)
+            Ok(wspec_runtime::ok(wspec_runtime::builtins::fgt(defs::size(ar_, conv::fnn_to_numtype(v_Fnn))?, (match f_1 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) }), (match f_2 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })))?)
         })())? { return Ok(v); }
         // from spec/3.2-numerics-conversions.wspec:143
         if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
@@ -9662,7 +11210,7 @@ pub mod defs {
             let Relop::Fnn(RelopFnn::Le) = a1 else { return Err(wspec_runtime::Fail::soft()) };
             let f_1 = a2;
             let f_2 = a3;
-            Ok(wspec_runtime::ok(wspec_runtime::builtins::fle(defs::size(ar_, conv::fnn_to_numtype(v_Fnn))?, wspec_runtime::num::narrow::<u64>((match f_1 { Num::Inn(x) => wspec_runtime::num::wide(x)?, Num::Fnn(x) => wspec_runtime::num::wide(x)?, _ => return Err(wspec_runtime::Fail::soft()) }))?, wspec_runtime::num::narrow::<u64>((match f_2 { Num::Inn(x) => wspec_runtime::num::wide(x)?, Num::Fnn(x) => wspec_runtime::num::wide(x)?, _ => return Err(wspec_runtime::Fail::soft()) }))?))?)
+            Ok(wspec_runtime::ok(wspec_runtime::builtins::fle(defs::size(ar_, conv::fnn_to_numtype(v_Fnn))?, (match f_1 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) }), (match f_2 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })))?)
         })())? { return Ok(v); }
         // from spec/3.2-numerics-conversions.wspec:144
         if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
@@ -9672,7 +11220,7 @@ pub mod defs {
             let Relop::Fnn(RelopFnn::Ge) = a1 else { return Err(wspec_runtime::Fail::soft()) };
             let f_1 = a2;
             let f_2 = a3;
-            Ok(wspec_runtime::ok(wspec_runtime::builtins::fge(defs::size(ar_, conv::fnn_to_numtype(v_Fnn))?, wspec_runtime::num::narrow::<u64>((match f_1 { Num::Inn(x) => wspec_runtime::num::wide(x)?, Num::Fnn(x) => wspec_runtime::num::wide(x)?, _ => return Err(wspec_runtime::Fail::soft()) }))?, wspec_runtime::num::narrow::<u64>((match f_2 { Num::Inn(x) => wspec_runtime::num::wide(x)?, Num::Fnn(x) => wspec_runtime::num::wide(x)?, _ => return Err(wspec_runtime::Fail::soft()) }))?))?)
+            Ok(wspec_runtime::ok(wspec_runtime::builtins::fge(defs::size(ar_, conv::fnn_to_numtype(v_Fnn))?, (match f_1 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) }), (match f_2 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })))?)
         })())? { return Ok(v); }
         Err(Fail::soft())
     }
@@ -9702,6 +11250,369 @@ pub mod defs {
         Err(Fail::soft())
     }
 
+    // from spec/3.3-numerics-vectors.wspec:22 def $jnn
+    pub fn jnn(ar_: &Ctx, a0: u64) -> R<Jnn> {
+        // from spec/3.3-numerics-vectors.wspec:23
+        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+            wspec_runtime::check(wspec_runtime::num::wide(a0)? == 8i128)?;
+            Ok(Jnn::I8)
+        })())? { return Ok(v); }
+        // from spec/3.3-numerics-vectors.wspec:24
+        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+            wspec_runtime::check(wspec_runtime::num::wide(a0)? == 16i128)?;
+            Ok(Jnn::I16)
+        })())? { return Ok(v); }
+        // from spec/3.3-numerics-vectors.wspec:25
+        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+            wspec_runtime::check(wspec_runtime::num::wide(a0)? == 32i128)?;
+            Ok(Jnn::I32)
+        })())? { return Ok(v); }
+        // from spec/3.3-numerics-vectors.wspec:26
+        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+            wspec_runtime::check(wspec_runtime::num::wide(a0)? == 64i128)?;
+            Ok(Jnn::I64)
+        })())? { return Ok(v); }
+        Err(Fail::soft())
+    }
+
+    // from spec/3.3-numerics-vectors.wspec:40 def $lanes_
+    pub fn lanes_(ar_: &Ctx, a0: Shape, a1: u128) -> R<Vec<Lane>> {
+        // from spec/3.3-numerics-vectors.wspec:41
+        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+            #[allow(irrefutable_let_patterns)]
+            let Shape(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
+            let lt = f_1.clone();
+            let n_3 = wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(f_2.clone())?)?;
+            let v_M = n_3;
+            let v = a1;
+            let eq_4 = wspec_runtime::ok(wspec_runtime::builtins::vsplit(defs::lsize(ar_, lt)?, v_M, v))?;
+            let n = eq_4;
+            Ok({ let n_ = wspec_runtime::seq::same_len(&[n.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let n_105 = n[i_].clone(); out_.push(defs::inv_lbits_(ar_, lt, n_105)?); } out_ })
+        })())? { return Ok(v); }
+        Err(Fail::soft())
+    }
+
+    // from spec/3.3-numerics-vectors.wspec:44 def $inv_lanes_
+    pub fn inv_lanes_(ar_: &Ctx, a0: Shape, a1: &Vec<Lane>) -> R<u128> {
+        // from spec/3.3-numerics-vectors.wspec:45
+        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+            #[allow(irrefutable_let_patterns)]
+            let Shape(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
+            let lt = f_1.clone();
+            let n_3 = wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(f_2.clone())?)?;
+            let v_M = n_3;
+            let cp_4 = (*a1).clone();
+            let it_5 = cp_4;
+            let mut acc_c_10 = Vec::new();
+            for e_7 in it_5.into_iter() {
+            let n_8 = match e_7 { Lane::Numtype(x) => x, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) };
+            let c = n_8;
+            acc_c_10.push(c);
+            }
+            let c_11 = acc_c_10;
+            wspec_runtime::check((wspec_runtime::num::wide((c_11.clone().len() as u64))? == wspec_runtime::num::wide(v_M)?))?;
+            Ok(wspec_runtime::ok(wspec_runtime::builtins::vjoin(defs::lsize(ar_, lt)?, { let n_ = wspec_runtime::seq::same_len(&[c_11.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let c_11_112 = c_11[i_].clone(); out_.push(defs::lbits_(ar_, lt, Lane::Numtype(c_11_112))?); } out_ }))?)
+        })())? { return Ok(v); }
+        Err(Fail::soft())
+    }
+
+    // from spec/3.3-numerics-vectors.wspec:59 def $lpacknum_
+    pub fn lpacknum_(ar_: &Ctx, a0: Lanetype, a1: Num) -> R<Lane> {
+        // from spec/3.3-numerics-vectors.wspec:60
+        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+            #[allow(irrefutable_let_patterns)]
+            let Lanetype::Numtype(n_1) = a0 else { return Err(wspec_runtime::Fail::soft()) };
+            let nt = n_1;
+            let c = a1;
+            Ok(Lane::Numtype(c))
+        })())? { return Ok(v); }
+        // from spec/3.3-numerics-vectors.wspec:61
+        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+            #[allow(irrefutable_let_patterns)]
+            let Lanetype::Packtype(n_1) = a0 else { return Err(wspec_runtime::Fail::soft()) };
+            let pt = n_1;
+            let c = a1;
+            Ok(Lane::Numtype(Num::Inn(wspec_runtime::num::cast::<_, u64>(wspec_runtime::ok(wspec_runtime::builtins::wrap(32_u64, defs::psize(ar_, pt)?, (match c { Num::Inn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })))?)?)))
+        })())? { return Ok(v); }
+        Err(Fail::soft())
+    }
+
+    // from spec/3.3-numerics-vectors.wspec:234 def $vvtestop_
+    pub fn vvtestop_(ar_: &Ctx, a0: Vectype, a1: Vvtestop, a2: u128) -> R<U32> {
+        // from spec/3.3-numerics-vectors.wspec:235
+        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+            let n_1 = conv::vectype_to_vnn(a0);
+            let v_Vnn = n_1;
+            #[allow(irrefutable_let_patterns)]
+            let Vvtestop = a1 else { return Err(wspec_runtime::Fail::soft()) };
+            let v = a2;
+            Ok(wspec_runtime::ok(wspec_runtime::builtins::inez(defs::vsize(ar_, conv::vnn_to_vectype(v_Vnn))?, v))?)
+        })())? { return Ok(v); }
+        Err(Fail::soft())
+    }
+
+    // from spec/3.3-numerics-vectors.wspec:253 def $vtestop_
+    pub fn vtestop_(ar_: &Ctx, a0: Shape, a1: Vtestop, a2: u128) -> R<U32> {
+        // from spec/3.3-numerics-vectors.wspec:254
+        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+            #[allow(irrefutable_let_patterns)]
+            let Shape(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
+            let n_3 = wspec_runtime::ok(conv::lanetype_as_jnn(f_1.clone()))?;
+            let v_Jnn = n_3;
+            let n_4 = wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(f_2.clone())?)?;
+            let v_M = n_4;
+            #[allow(irrefutable_let_patterns)]
+            let Vtestop::JnnXM(VtestopJnnXM) = a1 else { return Err(wspec_runtime::Fail::soft()) };
+            let v = a2;
+            let eq_5 = defs::lanes_(ar_, Shape(conv::jnn_to_lanetype(v_Jnn), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M)?)?), v)?.into_iter().map(|x| -> R<_> { Ok((match x { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })) }).collect::<R<Vec<_>>>()?;
+            let i = eq_5;
+            let src_9: Vec<_> = i.clone().into_iter().collect();
+            for i_ in 0..wspec_runtime::seq::same_len(&[src_9.len()])? { let i_7 = src_9[i_].clone(); 
+            wspec_runtime::check((wspec_runtime::num::wide(i_7)? != 0i128))?;
+             }
+            Ok(1_u32)
+        })())? { return Ok(v); }
+        // from spec/3.3-numerics-vectors.wspec:257
+        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+            #[allow(irrefutable_let_patterns)]
+            let Shape(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
+            let n_3 = wspec_runtime::ok(conv::lanetype_as_jnn(f_1.clone()))?;
+            let v_Jnn = n_3;
+            let n_4 = wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(f_2.clone())?)?;
+            let v_M = n_4;
+            #[allow(irrefutable_let_patterns)]
+            let Vtestop::JnnXM(VtestopJnnXM) = a1 else { return Err(wspec_runtime::Fail::soft()) };
+            let v = a2;
+            Ok(0_u32)
+        })())? { return Ok(v); }
+        Err(Fail::soft())
+    }
+
+    // from spec/3.3-numerics-vectors.wspec:261 def $vrelop_
+    pub fn vrelop_(ar_: &Ctx, a0: Shape, a1: Vrelop, a2: u128, a3: u128) -> R<u128> {
+        // from spec/3.3-numerics-vectors.wspec:262
+        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+            #[allow(irrefutable_let_patterns)]
+            let Shape(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
+            let n_3 = wspec_runtime::ok(conv::lanetype_as_jnn(f_1.clone()))?;
+            let v_Jnn = n_3;
+            let n_4 = wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(f_2.clone())?)?;
+            let v_M = n_4;
+            let op = a1;
+            let v_1 = a2;
+            let v_2 = a3;
+            let eq_5 = defs::lanes_(ar_, Shape(conv::jnn_to_lanetype(v_Jnn), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M)?)?), v_1)?.into_iter().map(|x| -> R<_> { Ok((match x { Lane::Numtype(x) => x, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })) }).collect::<R<Vec<_>>>()?;
+            let c_1 = eq_5;
+            let eq_6 = defs::lanes_(ar_, Shape(conv::jnn_to_lanetype(v_Jnn), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M)?)?), v_2)?.into_iter().map(|x| -> R<_> { Ok((match x { Lane::Numtype(x) => x, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })) }).collect::<R<Vec<_>>>()?;
+            let c_2 = eq_6;
+            Ok(defs::inv_lanes_(ar_, Shape(conv::jnn_to_lanetype(v_Jnn), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M)?)?), &({ let n_ = wspec_runtime::seq::same_len(&[c_1.len(), c_2.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let c_1_209 = c_1[i_].clone(); let c_2_210 = c_2[i_].clone(); out_.push(Lane::Numtype(Num::Inn(wspec_runtime::num::narrow::<u64>(wspec_runtime::num::mul(wspec_runtime::num::sub(wspec_runtime::num::pow(2i128, wspec_runtime::num::wide(defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn))?)?)?, 1i128)?, wspec_runtime::num::wide(defs::lrelop_(ar_, Shape(conv::jnn_to_lanetype(v_Jnn), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M)?)?), op, Lane::Numtype(c_1_209), Lane::Numtype(c_2_210))?)?)?)?))); } out_ }))?)
+        })())? { return Ok(v); }
+        // from spec/3.3-numerics-vectors.wspec:265
+        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+            #[allow(irrefutable_let_patterns)]
+            let Shape(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
+            let n_3 = wspec_runtime::ok(conv::lanetype_as_fnn(f_1.clone()))?;
+            let v_Fnn = n_3;
+            let n_4 = wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(f_2.clone())?)?;
+            let v_M = n_4;
+            let op = a1;
+            let v_1 = a2;
+            let v_2 = a3;
+            let eq_5 = defs::lanes_(ar_, Shape(conv::fnn_to_lanetype(v_Fnn), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M)?)?), v_1)?.into_iter().map(|x| -> R<_> { Ok((match x { Lane::Numtype(x) => x, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })) }).collect::<R<Vec<_>>>()?;
+            let c_1 = eq_5;
+            let eq_6 = defs::lanes_(ar_, Shape(conv::fnn_to_lanetype(v_Fnn), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M)?)?), v_2)?.into_iter().map(|x| -> R<_> { Ok((match x { Lane::Numtype(x) => x, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })) }).collect::<R<Vec<_>>>()?;
+            let c_2 = eq_6;
+            Ok(defs::inv_lanes_(ar_, Shape(conv::inn_to_lanetype(defs::inn(ar_, defs::size(ar_, conv::fnn_to_numtype(v_Fnn))?)?), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M)?)?), &({ let n_ = wspec_runtime::seq::same_len(&[c_1.len(), c_2.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let c_1_209 = c_1[i_].clone(); let c_2_210 = c_2[i_].clone(); out_.push(Lane::Numtype(Num::Inn(wspec_runtime::num::narrow::<u64>(wspec_runtime::num::mul(wspec_runtime::num::sub(wspec_runtime::num::pow(2i128, wspec_runtime::num::wide(defs::size(ar_, conv::fnn_to_numtype(v_Fnn))?)?)?, 1i128)?, wspec_runtime::num::wide(defs::lrelop_(ar_, Shape(conv::fnn_to_lanetype(v_Fnn), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M)?)?), op, Lane::Numtype(c_1_209), Lane::Numtype(c_2_210))?)?)?)?))); } out_ }))?)
+        })())? { return Ok(v); }
+        Err(Fail::soft())
+    }
+
+    // from spec/3.3-numerics-vectors.wspec:270 def $vshiftop_
+    pub fn vshiftop_(ar_: &Ctx, a0: Ishape, a1: Vshiftop, a2: u128, a3: U32) -> R<u128> {
+        // from spec/3.3-numerics-vectors.wspec:271
+        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+            #[allow(irrefutable_let_patterns)]
+            let Ishape::Shape(Shape(f_1, f_2)) = a0 else { return Err(wspec_runtime::Fail::soft()) };
+            let n_3 = wspec_runtime::ok(conv::lanetype_as_jnn(f_1.clone()))?;
+            let v_Jnn = n_3;
+            let n_4 = wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(f_2.clone())?)?;
+            let v_M = n_4;
+            #[allow(irrefutable_let_patterns)]
+            let Vshiftop::JnnXM(VshiftopJnnXM::Shl) = a1 else { return Err(wspec_runtime::Fail::soft()) };
+            let v = a2;
+            let n_5 = wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(a3)?)?;
+            let i = n_5;
+            let eq_6 = defs::lanes_(ar_, Shape(conv::jnn_to_lanetype(v_Jnn), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M)?)?), v)?.into_iter().map(|x| -> R<_> { Ok((match x { Lane::Numtype(x) => x, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })) }).collect::<R<Vec<_>>>()?;
+            let c = eq_6;
+            Ok(defs::inv_lanes_(ar_, Shape(conv::jnn_to_lanetype(v_Jnn), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M)?)?), &({ let n_ = wspec_runtime::seq::same_len(&[c.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let c_208 = c[i_].clone(); out_.push(Lane::Numtype(Num::Inn(wspec_runtime::num::cast::<_, u64>(wspec_runtime::ok(wspec_runtime::builtins::ishl(defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn))?, (match c_208 { Num::Inn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) }), wspec_runtime::num::narrow::<u128>(wspec_runtime::num::rem(wspec_runtime::num::wide(i)?, wspec_runtime::num::wide(defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn))?)?)?)?))?)?))); } out_ }))?)
+        })())? { return Ok(v); }
+        // from spec/3.3-numerics-vectors.wspec:273
+        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+            #[allow(irrefutable_let_patterns)]
+            let Ishape::Shape(Shape(f_1, f_2)) = a0 else { return Err(wspec_runtime::Fail::soft()) };
+            let n_3 = wspec_runtime::ok(conv::lanetype_as_jnn(f_1.clone()))?;
+            let v_Jnn = n_3;
+            let n_4 = wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(f_2.clone())?)?;
+            let v_M = n_4;
+            #[allow(irrefutable_let_patterns)]
+            let Vshiftop::JnnXM(VshiftopJnnXM::Shr(f_5)) = a1 else { return Err(wspec_runtime::Fail::soft()) };
+            #[allow(irrefutable_let_patterns)]
+            let Sx::U = f_5.clone() else { return Err(wspec_runtime::Fail::soft()) };
+            let v = a2;
+            let n_6 = wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(a3)?)?;
+            let i = n_6;
+            let eq_7 = defs::lanes_(ar_, Shape(conv::jnn_to_lanetype(v_Jnn), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M)?)?), v)?.into_iter().map(|x| -> R<_> { Ok((match x { Lane::Numtype(x) => x, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })) }).collect::<R<Vec<_>>>()?;
+            let c = eq_7;
+            Ok(defs::inv_lanes_(ar_, Shape(conv::jnn_to_lanetype(v_Jnn), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M)?)?), &({ let n_ = wspec_runtime::seq::same_len(&[c.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let c_209 = c[i_].clone(); out_.push(Lane::Numtype(Num::Inn(wspec_runtime::num::cast::<_, u64>(wspec_runtime::ok(wspec_runtime::builtins::ishr_u(defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn))?, (match c_209 { Num::Inn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) }), wspec_runtime::num::narrow::<u128>(wspec_runtime::num::rem(wspec_runtime::num::wide(i)?, wspec_runtime::num::wide(defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn))?)?)?)?))?)?))); } out_ }))?)
+        })())? { return Ok(v); }
+        // from spec/3.3-numerics-vectors.wspec:275
+        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+            #[allow(irrefutable_let_patterns)]
+            let Ishape::Shape(Shape(f_1, f_2)) = a0 else { return Err(wspec_runtime::Fail::soft()) };
+            let n_3 = wspec_runtime::ok(conv::lanetype_as_jnn(f_1.clone()))?;
+            let v_Jnn = n_3;
+            let n_4 = wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(f_2.clone())?)?;
+            let v_M = n_4;
+            #[allow(irrefutable_let_patterns)]
+            let Vshiftop::JnnXM(VshiftopJnnXM::Shr(f_5)) = a1 else { return Err(wspec_runtime::Fail::soft()) };
+            #[allow(irrefutable_let_patterns)]
+            let Sx::S = f_5.clone() else { return Err(wspec_runtime::Fail::soft()) };
+            let v = a2;
+            let n_6 = wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(a3)?)?;
+            let i = n_6;
+            let eq_7 = defs::lanes_(ar_, Shape(conv::jnn_to_lanetype(v_Jnn), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M)?)?), v)?.into_iter().map(|x| -> R<_> { Ok((match x { Lane::Numtype(x) => x, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })) }).collect::<R<Vec<_>>>()?;
+            let c = eq_7;
+            Ok(defs::inv_lanes_(ar_, Shape(conv::jnn_to_lanetype(v_Jnn), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M)?)?), &({ let n_ = wspec_runtime::seq::same_len(&[c.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let c_209 = c[i_].clone(); out_.push(Lane::Numtype(Num::Inn(wspec_runtime::num::cast::<_, u64>(wspec_runtime::ok(wspec_runtime::builtins::ishr_s(defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn))?, (match c_209 { Num::Inn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) }), wspec_runtime::num::narrow::<u128>(wspec_runtime::num::rem(wspec_runtime::num::wide(i)?, wspec_runtime::num::wide(defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn))?)?)?)?))?)?))); } out_ }))?)
+        })())? { return Ok(v); }
+        Err(Fail::soft())
+    }
+
+    // from spec/3.3-numerics-vectors.wspec:279 def $vbitmaskop_
+    pub fn vbitmaskop_(ar_: &Ctx, a0: Ishape, a1: u128) -> R<U32> {
+        // from spec/3.3-numerics-vectors.wspec:280
+        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+            #[allow(irrefutable_let_patterns)]
+            let Ishape::Shape(Shape(f_1, f_2)) = a0 else { return Err(wspec_runtime::Fail::soft()) };
+            let n_3 = wspec_runtime::ok(conv::lanetype_as_jnn(f_1.clone()))?;
+            let v_Jnn = n_3;
+            let n_4 = wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(f_2.clone())?)?;
+            let v_M = n_4;
+            let v = a1;
+            let eq_5 = defs::lanes_(ar_, Shape(conv::jnn_to_lanetype(v_Jnn), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M)?)?), v)?.into_iter().map(|x| -> R<_> { Ok((match x { Lane::Numtype(x) => x, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })) }).collect::<R<Vec<_>>>()?;
+            let c = eq_5;
+            Ok(wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(wspec_runtime::ok(wspec_runtime::builtins::sum({ let n_ = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(v_M)?)?; let mut out_ = Vec::with_capacity(n_); for k in 0..n_ { let k = k as u64; out_.push(wspec_runtime::num::narrow::<u64>(wspec_runtime::num::mul(wspec_runtime::num::wide(wspec_runtime::ok(wspec_runtime::builtins::ilt_s(defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn))?, (match wspec_runtime::seq::index(&c.clone(), wspec_runtime::num::wide(k)?)? { Num::Inn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) }), 0_u128))?)?, wspec_runtime::num::pow(2i128, wspec_runtime::num::wide(k)?)?)?)?); } out_ }))?)?)?)
+        })())? { return Ok(v); }
+        Err(Fail::soft())
+    }
+
+    // from spec/3.3-numerics-vectors.wspec:305 def $vshufflop_
+    pub fn vshufflop_(ar_: &Ctx, a0: Bshape, a1: &Vec<Laneidx>, a2: u128, a3: u128) -> R<u128> {
+        // from spec/3.3-numerics-vectors.wspec:306
+        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+            #[allow(irrefutable_let_patterns)]
+            let Bshape::Shape(Shape(f_1, f_2)) = a0 else { return Err(wspec_runtime::Fail::soft()) };
+            #[allow(irrefutable_let_patterns)]
+            let Lanetype::Packtype(Packtype::I8) = f_1.clone() else { return Err(wspec_runtime::Fail::soft()) };
+            let n_3 = wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(f_2.clone())?)?;
+            let v_M = n_3;
+            let cp_4 = (*a1).clone();
+            let it_5 = cp_4;
+            let mut acc_i_10 = Vec::new();
+            for e_7 in it_5.into_iter() {
+            let n_8 = wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(e_7)?)?;
+            let i = n_8;
+            acc_i_10.push(i);
+            }
+            let i_11 = acc_i_10;
+            let v_1 = a2;
+            let v_2 = a3;
+            let eq_12 = defs::lanes_(ar_, Shape(Lanetype::Packtype(Packtype::I8), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M)?)?), v_1)?.into_iter().map(|x| -> R<_> { Ok((match x { Lane::Numtype(x) => x, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })) }).collect::<R<Vec<_>>>()?;
+            let c_1 = eq_12;
+            let eq_13 = defs::lanes_(ar_, Shape(Lanetype::Packtype(Packtype::I8), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M)?)?), v_2)?.into_iter().map(|x| -> R<_> { Ok((match x { Lane::Numtype(x) => x, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })) }).collect::<R<Vec<_>>>()?;
+            let c_2 = eq_13;
+            Ok(defs::inv_lanes_(ar_, Shape(Lanetype::Packtype(Packtype::I8), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M)?)?), &({ let n_ = wspec_runtime::seq::same_len(&[i_11.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let i_11_215 = i_11[i_].clone(); out_.push(Lane::Numtype(wspec_runtime::seq::index(&wspec_runtime::seq::cat(vec![c_1.clone(), c_2.clone()]), wspec_runtime::num::wide(i_11_215)?)?)); } out_ }))?)
+        })())? { return Ok(v); }
+        Err(Fail::soft())
+    }
+
+    // from spec/3.3-numerics-vectors.wspec:311 def $vnarrowop__
+    pub fn vnarrowop__(ar_: &Ctx, a0: Shape, a1: Shape, a2: Sx, a3: u128, a4: u128) -> R<u128> {
+        // from spec/3.3-numerics-vectors.wspec:312
+        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+            #[allow(irrefutable_let_patterns)]
+            let Shape(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
+            let n_3 = wspec_runtime::ok(conv::lanetype_as_jnn(f_1.clone()))?;
+            let v_Jnn_1 = n_3;
+            let n_4 = wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(f_2.clone())?)?;
+            let v_M_1 = n_4;
+            #[allow(irrefutable_let_patterns)]
+            let Shape(f_5, f_6) = a1 else { return Err(wspec_runtime::Fail::soft()) };
+            let n_7 = wspec_runtime::ok(conv::lanetype_as_jnn(f_5.clone()))?;
+            let v_Jnn_2 = n_7;
+            let n_8 = wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(f_6.clone())?)?;
+            let v_M_2 = n_8;
+            #[allow(irrefutable_let_patterns)]
+            let Sx::U = a2 else { return Err(wspec_runtime::Fail::soft()) };
+            let v_1 = a3;
+            let v_2 = a4;
+            let eq_9 = wspec_runtime::seq::cat(vec![defs::lanes_(ar_, Shape(conv::jnn_to_lanetype(v_Jnn_1), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M_1)?)?), v_1)?.into_iter().map(|x| -> R<_> { Ok((match x { Lane::Numtype(x) => x, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })) }).collect::<R<Vec<_>>>()?, defs::lanes_(ar_, Shape(conv::jnn_to_lanetype(v_Jnn_1), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M_1)?)?), v_2)?.into_iter().map(|x| -> R<_> { Ok((match x { Lane::Numtype(x) => x, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })) }).collect::<R<Vec<_>>>()?]);
+            let c = eq_9;
+            Ok(defs::inv_lanes_(ar_, Shape(conv::jnn_to_lanetype(v_Jnn_2), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M_2)?)?), &({ let n_ = wspec_runtime::seq::same_len(&[c.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let c_211 = c[i_].clone(); out_.push(Lane::Numtype(Num::Inn(wspec_runtime::num::cast::<_, u64>(wspec_runtime::ok(wspec_runtime::builtins::narrow_u(defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn_1))?, defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn_2))?, (match c_211 { Num::Inn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })))?)?))); } out_ }))?)
+        })())? { return Ok(v); }
+        // from spec/3.3-numerics-vectors.wspec:314
+        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+            #[allow(irrefutable_let_patterns)]
+            let Shape(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
+            let n_3 = wspec_runtime::ok(conv::lanetype_as_jnn(f_1.clone()))?;
+            let v_Jnn_1 = n_3;
+            let n_4 = wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(f_2.clone())?)?;
+            let v_M_1 = n_4;
+            #[allow(irrefutable_let_patterns)]
+            let Shape(f_5, f_6) = a1 else { return Err(wspec_runtime::Fail::soft()) };
+            let n_7 = wspec_runtime::ok(conv::lanetype_as_jnn(f_5.clone()))?;
+            let v_Jnn_2 = n_7;
+            let n_8 = wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(f_6.clone())?)?;
+            let v_M_2 = n_8;
+            #[allow(irrefutable_let_patterns)]
+            let Sx::S = a2 else { return Err(wspec_runtime::Fail::soft()) };
+            let v_1 = a3;
+            let v_2 = a4;
+            let eq_9 = wspec_runtime::seq::cat(vec![defs::lanes_(ar_, Shape(conv::jnn_to_lanetype(v_Jnn_1), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M_1)?)?), v_1)?.into_iter().map(|x| -> R<_> { Ok((match x { Lane::Numtype(x) => x, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })) }).collect::<R<Vec<_>>>()?, defs::lanes_(ar_, Shape(conv::jnn_to_lanetype(v_Jnn_1), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M_1)?)?), v_2)?.into_iter().map(|x| -> R<_> { Ok((match x { Lane::Numtype(x) => x, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })) }).collect::<R<Vec<_>>>()?]);
+            let c = eq_9;
+            Ok(defs::inv_lanes_(ar_, Shape(conv::jnn_to_lanetype(v_Jnn_2), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M_2)?)?), &({ let n_ = wspec_runtime::seq::same_len(&[c.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let c_211 = c[i_].clone(); out_.push(Lane::Numtype(Num::Inn(wspec_runtime::num::cast::<_, u64>(wspec_runtime::ok(wspec_runtime::builtins::narrow_s(defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn_1))?, defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn_2))?, (match c_211 { Num::Inn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })))?)?))); } out_ }))?)
+        })())? { return Ok(v); }
+        Err(Fail::soft())
+    }
+
+    // from spec/3.3-numerics-vectors.wspec:365 def $vextunop__
+    pub fn vextunop__(ar_: &Ctx, a0: Ishape, a1: Ishape, a2: Vextunop, a3: u128) -> R<u128> {
+        // from spec/3.3-numerics-vectors.wspec:366
+        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+            #[allow(irrefutable_let_patterns)]
+            let Ishape::Shape(Shape(f_1, f_2)) = a0 else { return Err(wspec_runtime::Fail::soft()) };
+            let n_3 = wspec_runtime::ok(conv::lanetype_as_jnn(f_1.clone()))?;
+            let v_Jnn_1 = n_3;
+            let n_4 = wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(f_2.clone())?)?;
+            let v_M_1 = n_4;
+            #[allow(irrefutable_let_patterns)]
+            let Ishape::Shape(Shape(f_5, f_6)) = a1 else { return Err(wspec_runtime::Fail::soft()) };
+            let n_7 = wspec_runtime::ok(conv::lanetype_as_jnn(f_5.clone()))?;
+            let v_Jnn_2 = n_7;
+            let n_8 = wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(f_6.clone())?)?;
+            let v_M_2 = n_8;
+            #[allow(irrefutable_let_patterns)]
+            let Vextunop::JnnXMJnnXM(VextunopJnnXMJnnXM(f_9)) = a2 else { return Err(wspec_runtime::Fail::soft()) };
+            let sx = f_9.clone();
+            let v_1 = a3;
+            let eq_10 = defs::lanes_(ar_, Shape(conv::jnn_to_lanetype(v_Jnn_1), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M_1)?)?), v_1)?.into_iter().map(|x| -> R<_> { Ok((match x { Lane::Numtype(x) => x, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })) }).collect::<R<Vec<_>>>()?;
+            let c_1 = eq_10;
+            let eq_112 = { let n_ = wspec_runtime::seq::same_len(&[c_1.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let c_1_111 = c_1[i_].clone(); out_.push(Num::Inn(wspec_runtime::num::cast::<_, u64>(defs::extend__(ar_, defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn_1))?, defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn_2))?, sx, (match c_1_111 { Num::Inn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) }))?)?)); } out_ };
+            let c = eq_112;
+            Ok(defs::inv_lanes_(ar_, Shape(conv::jnn_to_lanetype(v_Jnn_2), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M_2)?)?), &({ let n_ = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(v_M_2)?)?; let mut out_ = Vec::with_capacity(n_); for k in 0..n_ { let k = k as u64; out_.push(Lane::Numtype(Num::Inn(wspec_runtime::num::cast::<_, u64>(wspec_runtime::ok(wspec_runtime::builtins::iadd(defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn_2))?, (match wspec_runtime::seq::index(&c.clone(), wspec_runtime::num::mul(2i128, wspec_runtime::num::wide(k)?)?)? { Num::Inn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) }), (match wspec_runtime::seq::index(&c.clone(), wspec_runtime::num::add(wspec_runtime::num::mul(2i128, wspec_runtime::num::wide(k)?)?, 1i128)?)? { Num::Inn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })))?)?))); } out_ }))?)
+        })())? { return Ok(v); }
+        Err(Fail::soft())
+    }
+
     // from spec/4.1-execution-values.wspec:13 def $default_
     pub fn default_(ar_: &Ctx, a0: &Valtype) -> R<Option<Val>> {
         // from spec/4.1-execution-values.wspec:14
@@ -9716,7 +11627,7 @@ pub mod defs {
             let cp_1 = (*a0).clone();
             let n_2 = wspec_runtime::ok(conv::valtype_as_fnn(cp_1))?;
             let v_Fnn = n_2;
-            Ok(Some(Val::Num_(Num_(conv::fnn_to_numtype(v_Fnn), Num::Inn(wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(wspec_runtime::ok(wspec_runtime::builtins::fzero(defs::size(ar_, conv::fnn_to_numtype(v_Fnn))?))?)?)?)))))
+            Ok(Some(Val::Num_(Num_(conv::fnn_to_numtype(v_Fnn), Num::Fnn(wspec_runtime::ok(wspec_runtime::builtins::fzero(defs::size(ar_, conv::fnn_to_numtype(v_Fnn))?))?)))))
         })())? { return Ok(v); }
         // from spec/4.1-execution-values.wspec:16
         if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
@@ -10051,30 +11962,6 @@ pub mod defs {
         Err(Fail::soft())
     }
 
-    // from spec/4.3-execution-instructions.wspec:152 def $ibytes_
-    pub fn ibytes_(ar_: &Ctx, a0: u64, a1: u128) -> R<Vec<Byte>> {
-        // from spec/4.3-execution-instructions.wspec:153
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
-            let v_N = a0;
-            let n_1 = wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(a1)?)?;
-            let i = n_1;
-            Ok({ let n_ = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::div(wspec_runtime::num::wide(v_N)?, 8i128)?)?; let mut out_ = Vec::with_capacity(n_); for k in 0..n_ { let k = k as u64; out_.push(wspec_runtime::num::narrow::<u8>(wspec_runtime::num::rem(wspec_runtime::num::div(wspec_runtime::num::wide(i)?, wspec_runtime::num::pow(2i128, wspec_runtime::num::mul(8i128, wspec_runtime::num::wide(k)?)?)?)?, wspec_runtime::num::pow(2i128, 8i128)?)?)?); } out_ })
-        })())? { return Ok(v); }
-        Err(Fail::soft())
-    }
-
-    // from spec/4.3-execution-instructions.wspec:155 def $inv_ibytes_
-    pub fn inv_ibytes_(ar_: &Ctx, a0: u64, a1: &Vec<Byte>) -> R<u128> {
-        // from spec/4.3-execution-instructions.wspec:156
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
-            let v_N = a0;
-            let b = a1;
-            wspec_runtime::check((wspec_runtime::num::wide(((*b).clone().len() as u64))? == wspec_runtime::num::div(wspec_runtime::num::wide(v_N)?, 8i128)?))?;
-            Ok(wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(defs::bytes_nat(ar_, &((*b).clone()))?)?)?)
-        })())? { return Ok(v); }
-        Err(Fail::soft())
-    }
-
     // from spec/4.3-execution-instructions.wspec:164 def $nbytes_
     pub fn nbytes_(ar_: &Ctx, a0: Numtype, a1: Num) -> R<Vec<Byte>> {
         // from spec/4.3-execution-instructions.wspec:165
@@ -10083,14 +11970,14 @@ pub mod defs {
             let v_Inn = n_1;
             let n_2 = match a1 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
             let i = n_2;
-            Ok(defs::ibytes_(ar_, defs::size(ar_, conv::inn_to_numtype(v_Inn))?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i)?)?)?)
+            Ok(wspec_runtime::ok(wspec_runtime::builtins::ibytes(defs::size(ar_, conv::inn_to_numtype(v_Inn))?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i)?)?))?)
         })())? { return Ok(v); }
         // from spec/4.3-execution-instructions.wspec:166
         if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let n_1 = wspec_runtime::ok(conv::numtype_as_fnn(a0))?;
             let v_Fnn = n_1;
             let f = a1;
-            Ok(defs::fbytes_(ar_, defs::size(ar_, conv::fnn_to_numtype(v_Fnn))?, wspec_runtime::num::narrow::<u64>((match f { Num::Inn(x) => wspec_runtime::num::wide(x)?, Num::Fnn(x) => wspec_runtime::num::wide(x)?, _ => return Err(wspec_runtime::Fail::soft()) }))?)?)
+            Ok(defs::fbytes_(ar_, defs::size(ar_, conv::fnn_to_numtype(v_Fnn))?, (match f { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) }))?)
         })())? { return Ok(v); }
         Err(Fail::soft())
     }
@@ -10102,14 +11989,38 @@ pub mod defs {
             let n_1 = wspec_runtime::ok(conv::numtype_as_inn(a0))?;
             let v_Inn = n_1;
             let b = a1;
-            Ok(Num::Inn(wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(defs::inv_ibytes_(ar_, defs::size(ar_, conv::inn_to_numtype(v_Inn))?, &((*b).clone()))?)?)?))
+            Ok(Num::Inn(wspec_runtime::num::cast::<_, u64>(wspec_runtime::ok(wspec_runtime::builtins::inv_ibytes(defs::size(ar_, conv::inn_to_numtype(v_Inn))?, (*b).clone()))?)?))
         })())? { return Ok(v); }
         // from spec/4.3-execution-instructions.wspec:170
         if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let n_1 = wspec_runtime::ok(conv::numtype_as_fnn(a0))?;
             let v_Fnn = n_1;
             let b = a1;
-            Ok(Num::Inn(wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(defs::inv_fbytes_(ar_, defs::size(ar_, conv::fnn_to_numtype(v_Fnn))?, &((*b).clone()))?)?)?))
+            Ok(Num::Fnn(defs::inv_fbytes_(ar_, defs::size(ar_, conv::fnn_to_numtype(v_Fnn))?, &((*b).clone()))?))
+        })())? { return Ok(v); }
+        Err(Fail::soft())
+    }
+
+    // from spec/4.3-execution-instructions.wspec:172 def $vbytes_
+    pub fn vbytes_(ar_: &Ctx, a0: Vectype, a1: u128) -> R<Vec<Byte>> {
+        // from spec/4.3-execution-instructions.wspec:173
+        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+            let n_1 = conv::vectype_to_vnn(a0);
+            let v_Vnn = n_1;
+            let v = a1;
+            Ok(wspec_runtime::ok(wspec_runtime::builtins::ibytes(defs::vsize(ar_, conv::vnn_to_vectype(v_Vnn))?, v))?)
+        })())? { return Ok(v); }
+        Err(Fail::soft())
+    }
+
+    // from spec/4.3-execution-instructions.wspec:175 def $inv_vbytes_
+    pub fn inv_vbytes_(ar_: &Ctx, a0: Vectype, a1: &Vec<Byte>) -> R<u128> {
+        // from spec/4.3-execution-instructions.wspec:176
+        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+            let n_1 = conv::vectype_to_vnn(a0);
+            let v_Vnn = n_1;
+            let b = a1;
+            Ok(wspec_runtime::ok(wspec_runtime::builtins::inv_ibytes(defs::vsize(ar_, conv::vnn_to_vectype(v_Vnn))?, (*b).clone()))?)
         })())? { return Ok(v); }
         Err(Fail::soft())
     }
@@ -10135,7 +12046,7 @@ pub mod defs {
             let Storagetype::Packtype(n_1) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let pt = *n_1;
             let b = a1;
-            Ok(Val::Num_(Num_(Numtype::I32, Num::Inn(wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(defs::inv_ibytes_(ar_, defs::psize(ar_, pt)?, &((*b).clone()))?)?)?))))
+            Ok(Val::Num_(Num_(Numtype::I32, Num::Inn(wspec_runtime::num::cast::<_, u64>(wspec_runtime::ok(wspec_runtime::builtins::inv_ibytes(defs::psize(ar_, pt)?, (*b).clone()))?)?))))
         })())? { return Ok(v); }
         Err(Fail::soft())
     }
@@ -10189,7 +12100,7 @@ pub mod defs {
             let cp_5 = (*f_4).clone();
             let n_6 = wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(cp_5)?)?;
             let i = n_6;
-            Ok(Val::Num_(Num_(Numtype::I32, Num::Inn(wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(defs::extend__(ar_, defs::psize(ar_, pt)?, 32_u64, sx, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i)?)?)?)?)?))))
+            Ok(Val::Num_(Num_(Numtype::I32, Num::Inn(wspec_runtime::num::cast::<_, u64>(defs::extend__(ar_, defs::psize(ar_, pt)?, 32_u64, sx, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i)?)?)?)?))))
         })())? { return Ok(v); }
         Err(Fail::soft())
     }
@@ -10399,19 +12310,73 @@ pub mod defs {
         Err(Fail::soft())
     }
 
-    // from spec/1.2-types.wspec:121 def $psize
-    pub fn psize(ar_: &Ctx, a0: Packtype) -> R<u64> {
-        // from spec/1.2-types.wspec:122
+    // from spec/3.3-numerics-vectors.wspec:66 def $inv_lanesets_ (its first element)
+    pub fn inv_lanesets__first(ar_: &Ctx, a0: Shape, a1: &Vec<Vec<Lane>>) -> R<Option<u128>> {
         if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
-            let Packtype::I8 = a0 else { return Err(wspec_runtime::Fail::soft()) };
-            Ok(8_u64)
+            let Shape(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
+            let lt = f_1.clone();
+            let n_3 = wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(f_2.clone())?)?;
+            let v_M = n_3;
+            let cp_4 = (*a1).clone();
+            let it_5 = cp_4;
+            let mut acc_c_16 = Vec::new();
+            for e_7 in it_5.into_iter() {
+            let it_8 = e_7;
+            let mut acc_c_13 = Vec::new();
+            for e_10 in it_8.into_iter() {
+            let n_11 = match e_10 { Lane::Numtype(x) => x, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) };
+            let c = n_11;
+            acc_c_13.push(c);
+            }
+            let c_14 = acc_c_13;
+            acc_c_16.push(c_14);
+            }
+            let c_17 = acc_c_16;
+            wspec_runtime::check((wspec_runtime::num::wide(({ let n_ = wspec_runtime::seq::same_len(&[c_17.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let c_17_118 = c_17[i_].clone(); out_.push(c_17_118.clone()); } out_ }.len() as u64))? == wspec_runtime::num::wide(v_M)?))?;
+            let eq_523 = defs::setproduct_(ar_, lt, &({ let n_ = wspec_runtime::seq::same_len(&[c_17.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let c_17_421 = c_17[i_].clone(); out_.push({ let n_ = wspec_runtime::seq::same_len(&[c_17_421.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let c_17_421_522 = c_17_421[i_].clone(); out_.push(Lane::Numtype(c_17_421_522)); } out_ }); } out_ }))?.into_iter().map(|x| -> R<_> { Ok(x.into_iter().map(|x| -> R<_> { Ok((match x { Lane::Numtype(x) => x, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })) }).collect::<R<Vec<_>>>()?) }).collect::<R<Vec<_>>>()?;
+            let it_524 = eq_523;
+            let mut acc_c_q_528 = Vec::new();
+            for e_526 in it_524.into_iter() {
+            let c_q = e_526;
+            acc_c_q_528.push(c_q);
+            }
+            let c_q_529 = acc_c_q_528;
+            Ok({ let n_ = wspec_runtime::seq::same_len(&[c_q_529.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let c_q_529_630 = c_q_529[i_].clone(); out_.push(defs::inv_lanes_(ar_, Shape(lt, wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M)?)?), &({ let n_ = wspec_runtime::seq::same_len(&[c_q_529_630.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let c_q_529_630_832 = c_q_529_630[i_].clone(); out_.push(Lane::Numtype(c_q_529_630_832)); } out_ }))?); } out_ }.into_iter().next())
         })())? { return Ok(v); }
-        // from spec/1.2-types.wspec:123
+        Err(Fail::soft())
+    }
+
+    // from spec/1.2-types.wspec:125 def $lsize
+    pub fn lsize(ar_: &Ctx, a0: Lanetype) -> R<u64> {
+        // from spec/1.2-types.wspec:126
         if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
-            let Packtype::I16 = a0 else { return Err(wspec_runtime::Fail::soft()) };
-            Ok(16_u64)
+            let Lanetype::Numtype(n_1) = a0 else { return Err(wspec_runtime::Fail::soft()) };
+            let numtype = n_1;
+            Ok(defs::size(ar_, numtype)?)
+        })())? { return Ok(v); }
+        // from spec/1.2-types.wspec:127
+        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+            #[allow(irrefutable_let_patterns)]
+            let Lanetype::Packtype(n_1) = a0 else { return Err(wspec_runtime::Fail::soft()) };
+            let packtype = n_1;
+            Ok(defs::psize(ar_, packtype)?)
+        })())? { return Ok(v); }
+        Err(Fail::soft())
+    }
+
+    // from spec/1.2-types.wspec:136 def $inn
+    pub fn inn(ar_: &Ctx, a0: u64) -> R<Inn> {
+        // from spec/1.2-types.wspec:137
+        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+            wspec_runtime::check(wspec_runtime::num::wide(a0)? == 32i128)?;
+            Ok(Inn::I32)
+        })())? { return Ok(v); }
+        // from spec/1.2-types.wspec:138
+        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+            wspec_runtime::check(wspec_runtime::num::wide(a0)? == 64i128)?;
+            Ok(Inn::I64)
         })())? { return Ok(v); }
         Err(Fail::soft())
     }
@@ -10763,7 +12728,7 @@ pub mod defs {
             let v_Fnn_2 = n_2;
             let n_3 = match a2 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
             let i = n_3;
-            Ok(Num::Inn(wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(wspec_runtime::ok(wspec_runtime::builtins::inv_fbits(defs::size(ar_, conv::fnn_to_numtype(v_Fnn_2))?, wspec_runtime::ok(wspec_runtime::builtins::ibits(defs::size(ar_, conv::inn_to_numtype(v_Inn_1))?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i)?)?))?))?)?)?))
+            Ok(Num::Fnn(wspec_runtime::ok(wspec_runtime::builtins::inv_fbits(defs::size(ar_, conv::fnn_to_numtype(v_Fnn_2))?, wspec_runtime::ok(wspec_runtime::builtins::ibits(defs::size(ar_, conv::inn_to_numtype(v_Inn_1))?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i)?)?))?))?))
         })())? { return Ok(v); }
         // from spec/3.2-numerics-conversions.wspec:84
         if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
@@ -10772,7 +12737,1497 @@ pub mod defs {
             let n_2 = wspec_runtime::ok(conv::numtype_as_inn(a1))?;
             let v_Inn_2 = n_2;
             let f = a2;
-            Ok(Num::Inn(wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(wspec_runtime::ok(wspec_runtime::builtins::inv_ibits(defs::size(ar_, conv::inn_to_numtype(v_Inn_2))?, wspec_runtime::ok(wspec_runtime::builtins::fbits(defs::size(ar_, conv::fnn_to_numtype(v_Fnn_1))?, wspec_runtime::num::narrow::<u64>((match f { Num::Inn(x) => wspec_runtime::num::wide(x)?, Num::Fnn(x) => wspec_runtime::num::wide(x)?, _ => return Err(wspec_runtime::Fail::soft()) }))?))?))?)?)?))
+            Ok(Num::Inn(wspec_runtime::num::cast::<_, u64>(wspec_runtime::ok(wspec_runtime::builtins::inv_ibits(defs::size(ar_, conv::inn_to_numtype(v_Inn_2))?, wspec_runtime::ok(wspec_runtime::builtins::fbits(defs::size(ar_, conv::fnn_to_numtype(v_Fnn_1))?, (match f { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })))?))?)?))
+        })())? { return Ok(v); }
+        Err(Fail::soft())
+    }
+
+    // from spec/3.3-numerics-vectors.wspec:32 def $lbits_
+    pub fn lbits_(ar_: &Ctx, a0: Lanetype, a1: Lane) -> R<u64> {
+        // from spec/3.3-numerics-vectors.wspec:33
+        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+            let n_1 = wspec_runtime::ok(conv::lanetype_as_jnn(a0))?;
+            let v_Jnn = n_1;
+            let n_2 = match a1 { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
+            let i = n_2;
+            Ok(i)
+        })())? { return Ok(v); }
+        // from spec/3.3-numerics-vectors.wspec:34
+        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+            let n_1 = wspec_runtime::ok(conv::lanetype_as_fnn(a0))?;
+            let v_Fnn = n_1;
+            let f = a1;
+            Ok(wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(wspec_runtime::ok(wspec_runtime::builtins::inv_ibits(defs::size(ar_, conv::fnn_to_numtype(v_Fnn))?, wspec_runtime::ok(wspec_runtime::builtins::fbits(defs::size(ar_, conv::fnn_to_numtype(v_Fnn))?, (match f { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })))?))?)?)?)
+        })())? { return Ok(v); }
+        Err(Fail::soft())
+    }
+
+    // from spec/3.3-numerics-vectors.wspec:36 def $inv_lbits_
+    pub fn inv_lbits_(ar_: &Ctx, a0: Lanetype, a1: u64) -> R<Lane> {
+        // from spec/3.3-numerics-vectors.wspec:37
+        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+            let n_1 = wspec_runtime::ok(conv::lanetype_as_jnn(a0))?;
+            let v_Jnn = n_1;
+            let n = a1;
+            Ok(Lane::Numtype(Num::Inn(wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(n)?)?)))
+        })())? { return Ok(v); }
+        // from spec/3.3-numerics-vectors.wspec:38
+        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+            let n_1 = wspec_runtime::ok(conv::lanetype_as_fnn(a0))?;
+            let v_Fnn = n_1;
+            let n = a1;
+            Ok(Lane::Numtype(Num::Fnn(wspec_runtime::ok(wspec_runtime::builtins::inv_fbits(defs::size(ar_, conv::fnn_to_numtype(v_Fnn))?, wspec_runtime::ok(wspec_runtime::builtins::ibits(defs::size(ar_, conv::fnn_to_numtype(v_Fnn))?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(n)?)?))?))?)))
+        })())? { return Ok(v); }
+        Err(Fail::soft())
+    }
+
+    // from spec/3.3-numerics-vectors.wspec:158 def $lunop_
+    pub fn lunop_(ar_: &Ctx, a0: Shape, a1: Vunop, a2: Lane) -> R<Vec<Lane>> {
+        // from spec/3.3-numerics-vectors.wspec:159
+        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+            #[allow(irrefutable_let_patterns)]
+            let Shape(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
+            let n_3 = wspec_runtime::ok(conv::lanetype_as_jnn(f_1.clone()))?;
+            let v_Jnn = n_3;
+            let n_4 = wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(f_2.clone())?)?;
+            let v_M = n_4;
+            #[allow(irrefutable_let_patterns)]
+            let (Vunop::JnnXM(VunopJnnXM::Abs) | Vunop::FnnXM(VunopFnnXM::Abs)) = a1 else { return Err(wspec_runtime::Fail::soft()) };
+            let n_5 = match a2 { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
+            let i = n_5;
+            Ok(vec![Lane::Numtype(Num::Inn(wspec_runtime::num::cast::<_, u64>(wspec_runtime::ok(wspec_runtime::builtins::iabs(defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn))?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i)?)?))?)?))])
+        })())? { return Ok(v); }
+        // from spec/3.3-numerics-vectors.wspec:160
+        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+            #[allow(irrefutable_let_patterns)]
+            let Shape(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
+            let n_3 = wspec_runtime::ok(conv::lanetype_as_jnn(f_1.clone()))?;
+            let v_Jnn = n_3;
+            let n_4 = wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(f_2.clone())?)?;
+            let v_M = n_4;
+            #[allow(irrefutable_let_patterns)]
+            let (Vunop::JnnXM(VunopJnnXM::Neg) | Vunop::FnnXM(VunopFnnXM::Neg)) = a1 else { return Err(wspec_runtime::Fail::soft()) };
+            let n_5 = match a2 { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
+            let i = n_5;
+            Ok(vec![Lane::Numtype(Num::Inn(wspec_runtime::num::cast::<_, u64>(wspec_runtime::ok(wspec_runtime::builtins::ineg(defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn))?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i)?)?))?)?))])
+        })())? { return Ok(v); }
+        // from spec/3.3-numerics-vectors.wspec:161
+        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+            #[allow(irrefutable_let_patterns)]
+            let Shape(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
+            let n_3 = wspec_runtime::ok(conv::lanetype_as_jnn(f_1.clone()))?;
+            let v_Jnn = n_3;
+            let n_4 = wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(f_2.clone())?)?;
+            let v_M = n_4;
+            #[allow(irrefutable_let_patterns)]
+            let Vunop::JnnXM(VunopJnnXM::Popcnt) = a1 else { return Err(wspec_runtime::Fail::soft()) };
+            let n_5 = match a2 { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
+            let i = n_5;
+            Ok(vec![Lane::Numtype(Num::Inn(wspec_runtime::num::cast::<_, u64>(wspec_runtime::ok(wspec_runtime::builtins::ipopcnt(defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn))?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i)?)?))?)?))])
+        })())? { return Ok(v); }
+        // from spec/3.3-numerics-vectors.wspec:162
+        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+            #[allow(irrefutable_let_patterns)]
+            let Shape(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
+            let n_3 = wspec_runtime::ok(conv::lanetype_as_fnn(f_1.clone()))?;
+            let v_Fnn = n_3;
+            let n_4 = wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(f_2.clone())?)?;
+            let v_M = n_4;
+            #[allow(irrefutable_let_patterns)]
+            let (Vunop::JnnXM(VunopJnnXM::Abs) | Vunop::FnnXM(VunopFnnXM::Abs)) = a1 else { return Err(wspec_runtime::Fail::soft()) };
+            let f = a2;
+            Ok(wspec_runtime::builtins::fabs(defs::size(ar_, conv::fnn_to_numtype(v_Fnn))?, (match f { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })).into_iter().collect::<Vec<_>>().into_iter().map(|x| -> R<_> { Ok(Lane::Numtype(Num::Fnn(x))) }).collect::<R<Vec<_>>>()?)
+        })())? { return Ok(v); }
+        // from spec/3.3-numerics-vectors.wspec:163
+        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+            #[allow(irrefutable_let_patterns)]
+            let Shape(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
+            let n_3 = wspec_runtime::ok(conv::lanetype_as_fnn(f_1.clone()))?;
+            let v_Fnn = n_3;
+            let n_4 = wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(f_2.clone())?)?;
+            let v_M = n_4;
+            #[allow(irrefutable_let_patterns)]
+            let (Vunop::JnnXM(VunopJnnXM::Neg) | Vunop::FnnXM(VunopFnnXM::Neg)) = a1 else { return Err(wspec_runtime::Fail::soft()) };
+            let f = a2;
+            Ok(wspec_runtime::builtins::fneg(defs::size(ar_, conv::fnn_to_numtype(v_Fnn))?, (match f { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })).into_iter().collect::<Vec<_>>().into_iter().map(|x| -> R<_> { Ok(Lane::Numtype(Num::Fnn(x))) }).collect::<R<Vec<_>>>()?)
+        })())? { return Ok(v); }
+        // from spec/3.3-numerics-vectors.wspec:164
+        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+            #[allow(irrefutable_let_patterns)]
+            let Shape(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
+            let n_3 = wspec_runtime::ok(conv::lanetype_as_fnn(f_1.clone()))?;
+            let v_Fnn = n_3;
+            let n_4 = wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(f_2.clone())?)?;
+            let v_M = n_4;
+            #[allow(irrefutable_let_patterns)]
+            let Vunop::FnnXM(VunopFnnXM::Sqrt) = a1 else { return Err(wspec_runtime::Fail::soft()) };
+            let f = a2;
+            Ok(wspec_runtime::builtins::fsqrt(defs::size(ar_, conv::fnn_to_numtype(v_Fnn))?, (match f { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })).into_iter().collect::<Vec<_>>().into_iter().map(|x| -> R<_> { Ok(Lane::Numtype(Num::Fnn(x))) }).collect::<R<Vec<_>>>()?)
+        })())? { return Ok(v); }
+        // from spec/3.3-numerics-vectors.wspec:165
+        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+            #[allow(irrefutable_let_patterns)]
+            let Shape(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
+            let n_3 = wspec_runtime::ok(conv::lanetype_as_fnn(f_1.clone()))?;
+            let v_Fnn = n_3;
+            let n_4 = wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(f_2.clone())?)?;
+            let v_M = n_4;
+            #[allow(irrefutable_let_patterns)]
+            let Vunop::FnnXM(VunopFnnXM::Ceil) = a1 else { return Err(wspec_runtime::Fail::soft()) };
+            let f = a2;
+            Ok(wspec_runtime::builtins::fceil(defs::size(ar_, conv::fnn_to_numtype(v_Fnn))?, (match f { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })).into_iter().collect::<Vec<_>>().into_iter().map(|x| -> R<_> { Ok(Lane::Numtype(Num::Fnn(x))) }).collect::<R<Vec<_>>>()?)
+        })())? { return Ok(v); }
+        // from spec/3.3-numerics-vectors.wspec:166
+        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+            #[allow(irrefutable_let_patterns)]
+            let Shape(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
+            let n_3 = wspec_runtime::ok(conv::lanetype_as_fnn(f_1.clone()))?;
+            let v_Fnn = n_3;
+            let n_4 = wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(f_2.clone())?)?;
+            let v_M = n_4;
+            #[allow(irrefutable_let_patterns)]
+            let Vunop::FnnXM(VunopFnnXM::Floor) = a1 else { return Err(wspec_runtime::Fail::soft()) };
+            let f = a2;
+            Ok(wspec_runtime::builtins::ffloor(defs::size(ar_, conv::fnn_to_numtype(v_Fnn))?, (match f { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })).into_iter().collect::<Vec<_>>().into_iter().map(|x| -> R<_> { Ok(Lane::Numtype(Num::Fnn(x))) }).collect::<R<Vec<_>>>()?)
+        })())? { return Ok(v); }
+        // from spec/3.3-numerics-vectors.wspec:167
+        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+            #[allow(irrefutable_let_patterns)]
+            let Shape(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
+            let n_3 = wspec_runtime::ok(conv::lanetype_as_fnn(f_1.clone()))?;
+            let v_Fnn = n_3;
+            let n_4 = wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(f_2.clone())?)?;
+            let v_M = n_4;
+            #[allow(irrefutable_let_patterns)]
+            let Vunop::FnnXM(VunopFnnXM::Trunc) = a1 else { return Err(wspec_runtime::Fail::soft()) };
+            let f = a2;
+            Ok(wspec_runtime::builtins::ftrunc(defs::size(ar_, conv::fnn_to_numtype(v_Fnn))?, (match f { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })).into_iter().collect::<Vec<_>>().into_iter().map(|x| -> R<_> { Ok(Lane::Numtype(Num::Fnn(x))) }).collect::<R<Vec<_>>>()?)
+        })())? { return Ok(v); }
+        // from spec/3.3-numerics-vectors.wspec:168
+        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+            #[allow(irrefutable_let_patterns)]
+            let Shape(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
+            let n_3 = wspec_runtime::ok(conv::lanetype_as_fnn(f_1.clone()))?;
+            let v_Fnn = n_3;
+            let n_4 = wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(f_2.clone())?)?;
+            let v_M = n_4;
+            #[allow(irrefutable_let_patterns)]
+            let Vunop::FnnXM(VunopFnnXM::Nearest) = a1 else { return Err(wspec_runtime::Fail::soft()) };
+            let f = a2;
+            Ok(wspec_runtime::builtins::fnearest(defs::size(ar_, conv::fnn_to_numtype(v_Fnn))?, (match f { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })).into_iter().collect::<Vec<_>>().into_iter().map(|x| -> R<_> { Ok(Lane::Numtype(Num::Fnn(x))) }).collect::<R<Vec<_>>>()?)
+        })())? { return Ok(v); }
+        Err(Fail::soft())
+    }
+
+    // from spec/3.3-numerics-vectors.wspec:170 def $lbinop_
+    pub fn lbinop_(ar_: &Ctx, a0: Shape, a1: Vbinop, a2: Lane, a3: Lane) -> R<Vec<Lane>> {
+        // from spec/3.3-numerics-vectors.wspec:171
+        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+            #[allow(irrefutable_let_patterns)]
+            let Shape(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
+            let n_3 = wspec_runtime::ok(conv::lanetype_as_jnn(f_1.clone()))?;
+            let v_Jnn = n_3;
+            let n_4 = wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(f_2.clone())?)?;
+            let v_M = n_4;
+            #[allow(irrefutable_let_patterns)]
+            let (Vbinop::JnnXM(VbinopJnnXM::Add) | Vbinop::FnnXM(VbinopFnnXM::Add)) = a1 else { return Err(wspec_runtime::Fail::soft()) };
+            let n_5 = match a2 { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
+            let i_1 = n_5;
+            let n_6 = match a3 { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
+            let i_2 = n_6;
+            Ok(vec![Lane::Numtype(Num::Inn(wspec_runtime::num::cast::<_, u64>(wspec_runtime::ok(wspec_runtime::builtins::iadd(defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn))?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_1)?)?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_2)?)?))?)?))])
+        })())? { return Ok(v); }
+        // from spec/3.3-numerics-vectors.wspec:172
+        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+            #[allow(irrefutable_let_patterns)]
+            let Shape(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
+            let n_3 = wspec_runtime::ok(conv::lanetype_as_jnn(f_1.clone()))?;
+            let v_Jnn = n_3;
+            let n_4 = wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(f_2.clone())?)?;
+            let v_M = n_4;
+            #[allow(irrefutable_let_patterns)]
+            let (Vbinop::JnnXM(VbinopJnnXM::Sub) | Vbinop::FnnXM(VbinopFnnXM::Sub)) = a1 else { return Err(wspec_runtime::Fail::soft()) };
+            let n_5 = match a2 { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
+            let i_1 = n_5;
+            let n_6 = match a3 { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
+            let i_2 = n_6;
+            Ok(vec![Lane::Numtype(Num::Inn(wspec_runtime::num::cast::<_, u64>(wspec_runtime::ok(wspec_runtime::builtins::isub(defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn))?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_1)?)?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_2)?)?))?)?))])
+        })())? { return Ok(v); }
+        // from spec/3.3-numerics-vectors.wspec:173
+        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+            #[allow(irrefutable_let_patterns)]
+            let Shape(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
+            let n_3 = wspec_runtime::ok(conv::lanetype_as_jnn(f_1.clone()))?;
+            let v_Jnn = n_3;
+            let n_4 = wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(f_2.clone())?)?;
+            let v_M = n_4;
+            #[allow(irrefutable_let_patterns)]
+            let (Vbinop::JnnXM(VbinopJnnXM::Mul) | Vbinop::FnnXM(VbinopFnnXM::Mul)) = a1 else { return Err(wspec_runtime::Fail::soft()) };
+            let n_5 = match a2 { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
+            let i_1 = n_5;
+            let n_6 = match a3 { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
+            let i_2 = n_6;
+            Ok(vec![Lane::Numtype(Num::Inn(wspec_runtime::num::cast::<_, u64>(wspec_runtime::ok(wspec_runtime::builtins::imul(defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn))?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_1)?)?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_2)?)?))?)?))])
+        })())? { return Ok(v); }
+        // from spec/3.3-numerics-vectors.wspec:174
+        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+            #[allow(irrefutable_let_patterns)]
+            let Shape(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
+            let n_3 = wspec_runtime::ok(conv::lanetype_as_jnn(f_1.clone()))?;
+            let v_Jnn = n_3;
+            let n_4 = wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(f_2.clone())?)?;
+            let v_M = n_4;
+            #[allow(irrefutable_let_patterns)]
+            let Vbinop::JnnXM(VbinopJnnXM::AddSat(f_5)) = a1 else { return Err(wspec_runtime::Fail::soft()) };
+            #[allow(irrefutable_let_patterns)]
+            let Sx::U = f_5.clone() else { return Err(wspec_runtime::Fail::soft()) };
+            let n_6 = match a2 { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
+            let i_1 = n_6;
+            let n_7 = match a3 { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
+            let i_2 = n_7;
+            Ok(vec![Lane::Numtype(Num::Inn(wspec_runtime::num::cast::<_, u64>(wspec_runtime::ok(wspec_runtime::builtins::iadd_sat_u(defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn))?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_1)?)?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_2)?)?))?)?))])
+        })())? { return Ok(v); }
+        // from spec/3.3-numerics-vectors.wspec:175
+        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+            #[allow(irrefutable_let_patterns)]
+            let Shape(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
+            let n_3 = wspec_runtime::ok(conv::lanetype_as_jnn(f_1.clone()))?;
+            let v_Jnn = n_3;
+            let n_4 = wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(f_2.clone())?)?;
+            let v_M = n_4;
+            #[allow(irrefutable_let_patterns)]
+            let Vbinop::JnnXM(VbinopJnnXM::AddSat(f_5)) = a1 else { return Err(wspec_runtime::Fail::soft()) };
+            #[allow(irrefutable_let_patterns)]
+            let Sx::S = f_5.clone() else { return Err(wspec_runtime::Fail::soft()) };
+            let n_6 = match a2 { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
+            let i_1 = n_6;
+            let n_7 = match a3 { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
+            let i_2 = n_7;
+            Ok(vec![Lane::Numtype(Num::Inn(wspec_runtime::num::cast::<_, u64>(wspec_runtime::ok(wspec_runtime::builtins::iadd_sat_s(defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn))?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_1)?)?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_2)?)?))?)?))])
+        })())? { return Ok(v); }
+        // from spec/3.3-numerics-vectors.wspec:176
+        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+            #[allow(irrefutable_let_patterns)]
+            let Shape(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
+            let n_3 = wspec_runtime::ok(conv::lanetype_as_jnn(f_1.clone()))?;
+            let v_Jnn = n_3;
+            let n_4 = wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(f_2.clone())?)?;
+            let v_M = n_4;
+            #[allow(irrefutable_let_patterns)]
+            let Vbinop::JnnXM(VbinopJnnXM::SubSat(f_5)) = a1 else { return Err(wspec_runtime::Fail::soft()) };
+            #[allow(irrefutable_let_patterns)]
+            let Sx::U = f_5.clone() else { return Err(wspec_runtime::Fail::soft()) };
+            let n_6 = match a2 { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
+            let i_1 = n_6;
+            let n_7 = match a3 { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
+            let i_2 = n_7;
+            Ok(vec![Lane::Numtype(Num::Inn(wspec_runtime::num::cast::<_, u64>(wspec_runtime::ok(wspec_runtime::builtins::isub_sat_u(defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn))?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_1)?)?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_2)?)?))?)?))])
+        })())? { return Ok(v); }
+        // from spec/3.3-numerics-vectors.wspec:177
+        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+            #[allow(irrefutable_let_patterns)]
+            let Shape(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
+            let n_3 = wspec_runtime::ok(conv::lanetype_as_jnn(f_1.clone()))?;
+            let v_Jnn = n_3;
+            let n_4 = wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(f_2.clone())?)?;
+            let v_M = n_4;
+            #[allow(irrefutable_let_patterns)]
+            let Vbinop::JnnXM(VbinopJnnXM::SubSat(f_5)) = a1 else { return Err(wspec_runtime::Fail::soft()) };
+            #[allow(irrefutable_let_patterns)]
+            let Sx::S = f_5.clone() else { return Err(wspec_runtime::Fail::soft()) };
+            let n_6 = match a2 { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
+            let i_1 = n_6;
+            let n_7 = match a3 { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
+            let i_2 = n_7;
+            Ok(vec![Lane::Numtype(Num::Inn(wspec_runtime::num::cast::<_, u64>(wspec_runtime::ok(wspec_runtime::builtins::isub_sat_s(defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn))?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_1)?)?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_2)?)?))?)?))])
+        })())? { return Ok(v); }
+        // from spec/3.3-numerics-vectors.wspec:178
+        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+            #[allow(irrefutable_let_patterns)]
+            let Shape(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
+            let n_3 = wspec_runtime::ok(conv::lanetype_as_jnn(f_1.clone()))?;
+            let v_Jnn = n_3;
+            let n_4 = wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(f_2.clone())?)?;
+            let v_M = n_4;
+            #[allow(irrefutable_let_patterns)]
+            let Vbinop::JnnXM(VbinopJnnXM::Avgr) = a1 else { return Err(wspec_runtime::Fail::soft()) };
+            let n_5 = match a2 { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
+            let i_1 = n_5;
+            let n_6 = match a3 { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
+            let i_2 = n_6;
+            Ok(vec![Lane::Numtype(Num::Inn(wspec_runtime::num::cast::<_, u64>(wspec_runtime::ok(wspec_runtime::builtins::iavgr_u(defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn))?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_1)?)?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_2)?)?))?)?))])
+        })())? { return Ok(v); }
+        // from spec/3.3-numerics-vectors.wspec:179
+        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+            #[allow(irrefutable_let_patterns)]
+            let Shape(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
+            let n_3 = wspec_runtime::ok(conv::lanetype_as_jnn(f_1.clone()))?;
+            let v_Jnn = n_3;
+            let n_4 = wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(f_2.clone())?)?;
+            let v_M = n_4;
+            #[allow(irrefutable_let_patterns)]
+            let Vbinop::JnnXM(VbinopJnnXM::Q15mulrSat) = a1 else { return Err(wspec_runtime::Fail::soft()) };
+            let n_5 = match a2 { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
+            let i_1 = n_5;
+            let n_6 = match a3 { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
+            let i_2 = n_6;
+            Ok(vec![Lane::Numtype(Num::Inn(wspec_runtime::num::cast::<_, u64>(wspec_runtime::ok(wspec_runtime::builtins::iq15mulr_sat_s(defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn))?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_1)?)?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_2)?)?))?)?))])
+        })())? { return Ok(v); }
+        // from spec/3.3-numerics-vectors.wspec:180
+        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+            #[allow(irrefutable_let_patterns)]
+            let Shape(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
+            let n_3 = wspec_runtime::ok(conv::lanetype_as_jnn(f_1.clone()))?;
+            let v_Jnn = n_3;
+            let n_4 = wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(f_2.clone())?)?;
+            let v_M = n_4;
+            #[allow(irrefutable_let_patterns)]
+            let Vbinop::JnnXM(VbinopJnnXM::RelaxedQ15mulr) = a1 else { return Err(wspec_runtime::Fail::soft()) };
+            let n_5 = match a2 { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
+            let i_1 = n_5;
+            let n_6 = match a3 { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
+            let i_2 = n_6;
+            Ok(defs::irelaxed_q15mulr_s_(ar_, defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn))?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_1)?)?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_2)?)?)?.into_iter().map(|x| -> R<_> { Ok(Lane::Numtype(Num::Inn(wspec_runtime::num::cast::<_, u64>(x)?))) }).collect::<R<Vec<_>>>()?)
+        })())? { return Ok(v); }
+        // from spec/3.3-numerics-vectors.wspec:181
+        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+            #[allow(irrefutable_let_patterns)]
+            let Shape(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
+            let n_3 = wspec_runtime::ok(conv::lanetype_as_jnn(f_1.clone()))?;
+            let v_Jnn = n_3;
+            let n_4 = wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(f_2.clone())?)?;
+            let v_M = n_4;
+            #[allow(irrefutable_let_patterns)]
+            let Vbinop::JnnXM(VbinopJnnXM::Min(f_5)) = a1 else { return Err(wspec_runtime::Fail::soft()) };
+            #[allow(irrefutable_let_patterns)]
+            let Sx::U = f_5.clone() else { return Err(wspec_runtime::Fail::soft()) };
+            let n_6 = match a2 { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
+            let i_1 = n_6;
+            let n_7 = match a3 { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
+            let i_2 = n_7;
+            Ok(vec![Lane::Numtype(Num::Inn(wspec_runtime::num::cast::<_, u64>(wspec_runtime::ok(wspec_runtime::builtins::imin_u(defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn))?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_1)?)?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_2)?)?))?)?))])
+        })())? { return Ok(v); }
+        // from spec/3.3-numerics-vectors.wspec:182
+        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+            #[allow(irrefutable_let_patterns)]
+            let Shape(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
+            let n_3 = wspec_runtime::ok(conv::lanetype_as_jnn(f_1.clone()))?;
+            let v_Jnn = n_3;
+            let n_4 = wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(f_2.clone())?)?;
+            let v_M = n_4;
+            #[allow(irrefutable_let_patterns)]
+            let Vbinop::JnnXM(VbinopJnnXM::Min(f_5)) = a1 else { return Err(wspec_runtime::Fail::soft()) };
+            #[allow(irrefutable_let_patterns)]
+            let Sx::S = f_5.clone() else { return Err(wspec_runtime::Fail::soft()) };
+            let n_6 = match a2 { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
+            let i_1 = n_6;
+            let n_7 = match a3 { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
+            let i_2 = n_7;
+            Ok(vec![Lane::Numtype(Num::Inn(wspec_runtime::num::cast::<_, u64>(wspec_runtime::ok(wspec_runtime::builtins::imin_s(defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn))?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_1)?)?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_2)?)?))?)?))])
+        })())? { return Ok(v); }
+        // from spec/3.3-numerics-vectors.wspec:183
+        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+            #[allow(irrefutable_let_patterns)]
+            let Shape(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
+            let n_3 = wspec_runtime::ok(conv::lanetype_as_jnn(f_1.clone()))?;
+            let v_Jnn = n_3;
+            let n_4 = wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(f_2.clone())?)?;
+            let v_M = n_4;
+            #[allow(irrefutable_let_patterns)]
+            let Vbinop::JnnXM(VbinopJnnXM::Max(f_5)) = a1 else { return Err(wspec_runtime::Fail::soft()) };
+            #[allow(irrefutable_let_patterns)]
+            let Sx::U = f_5.clone() else { return Err(wspec_runtime::Fail::soft()) };
+            let n_6 = match a2 { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
+            let i_1 = n_6;
+            let n_7 = match a3 { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
+            let i_2 = n_7;
+            Ok(vec![Lane::Numtype(Num::Inn(wspec_runtime::num::cast::<_, u64>(wspec_runtime::ok(wspec_runtime::builtins::imax_u(defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn))?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_1)?)?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_2)?)?))?)?))])
+        })())? { return Ok(v); }
+        // from spec/3.3-numerics-vectors.wspec:184
+        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+            #[allow(irrefutable_let_patterns)]
+            let Shape(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
+            let n_3 = wspec_runtime::ok(conv::lanetype_as_jnn(f_1.clone()))?;
+            let v_Jnn = n_3;
+            let n_4 = wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(f_2.clone())?)?;
+            let v_M = n_4;
+            #[allow(irrefutable_let_patterns)]
+            let Vbinop::JnnXM(VbinopJnnXM::Max(f_5)) = a1 else { return Err(wspec_runtime::Fail::soft()) };
+            #[allow(irrefutable_let_patterns)]
+            let Sx::S = f_5.clone() else { return Err(wspec_runtime::Fail::soft()) };
+            let n_6 = match a2 { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
+            let i_1 = n_6;
+            let n_7 = match a3 { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
+            let i_2 = n_7;
+            Ok(vec![Lane::Numtype(Num::Inn(wspec_runtime::num::cast::<_, u64>(wspec_runtime::ok(wspec_runtime::builtins::imax_s(defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn))?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_1)?)?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_2)?)?))?)?))])
+        })())? { return Ok(v); }
+        // from spec/3.3-numerics-vectors.wspec:185
+        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+            #[allow(irrefutable_let_patterns)]
+            let Shape(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
+            let n_3 = wspec_runtime::ok(conv::lanetype_as_fnn(f_1.clone()))?;
+            let v_Fnn = n_3;
+            let n_4 = wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(f_2.clone())?)?;
+            let v_M = n_4;
+            #[allow(irrefutable_let_patterns)]
+            let (Vbinop::JnnXM(VbinopJnnXM::Add) | Vbinop::FnnXM(VbinopFnnXM::Add)) = a1 else { return Err(wspec_runtime::Fail::soft()) };
+            let f_1 = a2;
+            let f_2 = a3;
+            Ok(wspec_runtime::builtins::fadd(defs::size(ar_, conv::fnn_to_numtype(v_Fnn))?, (match f_1 { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) }), (match f_2 { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })).into_iter().collect::<Vec<_>>().into_iter().map(|x| -> R<_> { Ok(Lane::Numtype(Num::Fnn(x))) }).collect::<R<Vec<_>>>()?)
+        })())? { return Ok(v); }
+        // from spec/3.3-numerics-vectors.wspec:186
+        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+            #[allow(irrefutable_let_patterns)]
+            let Shape(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
+            let n_3 = wspec_runtime::ok(conv::lanetype_as_fnn(f_1.clone()))?;
+            let v_Fnn = n_3;
+            let n_4 = wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(f_2.clone())?)?;
+            let v_M = n_4;
+            #[allow(irrefutable_let_patterns)]
+            let (Vbinop::JnnXM(VbinopJnnXM::Sub) | Vbinop::FnnXM(VbinopFnnXM::Sub)) = a1 else { return Err(wspec_runtime::Fail::soft()) };
+            let f_1 = a2;
+            let f_2 = a3;
+            Ok(wspec_runtime::builtins::fsub(defs::size(ar_, conv::fnn_to_numtype(v_Fnn))?, (match f_1 { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) }), (match f_2 { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })).into_iter().collect::<Vec<_>>().into_iter().map(|x| -> R<_> { Ok(Lane::Numtype(Num::Fnn(x))) }).collect::<R<Vec<_>>>()?)
+        })())? { return Ok(v); }
+        // from spec/3.3-numerics-vectors.wspec:187
+        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+            #[allow(irrefutable_let_patterns)]
+            let Shape(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
+            let n_3 = wspec_runtime::ok(conv::lanetype_as_fnn(f_1.clone()))?;
+            let v_Fnn = n_3;
+            let n_4 = wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(f_2.clone())?)?;
+            let v_M = n_4;
+            #[allow(irrefutable_let_patterns)]
+            let (Vbinop::JnnXM(VbinopJnnXM::Mul) | Vbinop::FnnXM(VbinopFnnXM::Mul)) = a1 else { return Err(wspec_runtime::Fail::soft()) };
+            let f_1 = a2;
+            let f_2 = a3;
+            Ok(wspec_runtime::builtins::fmul(defs::size(ar_, conv::fnn_to_numtype(v_Fnn))?, (match f_1 { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) }), (match f_2 { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })).into_iter().collect::<Vec<_>>().into_iter().map(|x| -> R<_> { Ok(Lane::Numtype(Num::Fnn(x))) }).collect::<R<Vec<_>>>()?)
+        })())? { return Ok(v); }
+        // from spec/3.3-numerics-vectors.wspec:188
+        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+            #[allow(irrefutable_let_patterns)]
+            let Shape(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
+            let n_3 = wspec_runtime::ok(conv::lanetype_as_fnn(f_1.clone()))?;
+            let v_Fnn = n_3;
+            let n_4 = wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(f_2.clone())?)?;
+            let v_M = n_4;
+            #[allow(irrefutable_let_patterns)]
+            let Vbinop::FnnXM(VbinopFnnXM::Div) = a1 else { return Err(wspec_runtime::Fail::soft()) };
+            let f_1 = a2;
+            let f_2 = a3;
+            Ok(wspec_runtime::builtins::fdiv(defs::size(ar_, conv::fnn_to_numtype(v_Fnn))?, (match f_1 { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) }), (match f_2 { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })).into_iter().collect::<Vec<_>>().into_iter().map(|x| -> R<_> { Ok(Lane::Numtype(Num::Fnn(x))) }).collect::<R<Vec<_>>>()?)
+        })())? { return Ok(v); }
+        // from spec/3.3-numerics-vectors.wspec:189
+        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+            #[allow(irrefutable_let_patterns)]
+            let Shape(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
+            let n_3 = wspec_runtime::ok(conv::lanetype_as_fnn(f_1.clone()))?;
+            let v_Fnn = n_3;
+            let n_4 = wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(f_2.clone())?)?;
+            let v_M = n_4;
+            #[allow(irrefutable_let_patterns)]
+            let Vbinop::FnnXM(VbinopFnnXM::Min) = a1 else { return Err(wspec_runtime::Fail::soft()) };
+            let f_1 = a2;
+            let f_2 = a3;
+            Ok(wspec_runtime::builtins::fmin(defs::size(ar_, conv::fnn_to_numtype(v_Fnn))?, (match f_1 { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) }), (match f_2 { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })).into_iter().collect::<Vec<_>>().into_iter().map(|x| -> R<_> { Ok(Lane::Numtype(Num::Fnn(x))) }).collect::<R<Vec<_>>>()?)
+        })())? { return Ok(v); }
+        // from spec/3.3-numerics-vectors.wspec:190
+        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+            #[allow(irrefutable_let_patterns)]
+            let Shape(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
+            let n_3 = wspec_runtime::ok(conv::lanetype_as_fnn(f_1.clone()))?;
+            let v_Fnn = n_3;
+            let n_4 = wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(f_2.clone())?)?;
+            let v_M = n_4;
+            #[allow(irrefutable_let_patterns)]
+            let Vbinop::FnnXM(VbinopFnnXM::Max) = a1 else { return Err(wspec_runtime::Fail::soft()) };
+            let f_1 = a2;
+            let f_2 = a3;
+            Ok(wspec_runtime::builtins::fmax(defs::size(ar_, conv::fnn_to_numtype(v_Fnn))?, (match f_1 { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) }), (match f_2 { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })).into_iter().collect::<Vec<_>>().into_iter().map(|x| -> R<_> { Ok(Lane::Numtype(Num::Fnn(x))) }).collect::<R<Vec<_>>>()?)
+        })())? { return Ok(v); }
+        // from spec/3.3-numerics-vectors.wspec:191
+        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+            #[allow(irrefutable_let_patterns)]
+            let Shape(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
+            let n_3 = wspec_runtime::ok(conv::lanetype_as_fnn(f_1.clone()))?;
+            let v_Fnn = n_3;
+            let n_4 = wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(f_2.clone())?)?;
+            let v_M = n_4;
+            #[allow(irrefutable_let_patterns)]
+            let Vbinop::FnnXM(VbinopFnnXM::Pmin) = a1 else { return Err(wspec_runtime::Fail::soft()) };
+            let f_1 = a2;
+            let f_2 = a3;
+            Ok(wspec_runtime::builtins::fpmin(defs::size(ar_, conv::fnn_to_numtype(v_Fnn))?, (match f_1 { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) }), (match f_2 { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })).into_iter().collect::<Vec<_>>().into_iter().map(|x| -> R<_> { Ok(Lane::Numtype(Num::Fnn(x))) }).collect::<R<Vec<_>>>()?)
+        })())? { return Ok(v); }
+        // from spec/3.3-numerics-vectors.wspec:192
+        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+            #[allow(irrefutable_let_patterns)]
+            let Shape(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
+            let n_3 = wspec_runtime::ok(conv::lanetype_as_fnn(f_1.clone()))?;
+            let v_Fnn = n_3;
+            let n_4 = wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(f_2.clone())?)?;
+            let v_M = n_4;
+            #[allow(irrefutable_let_patterns)]
+            let Vbinop::FnnXM(VbinopFnnXM::Pmax) = a1 else { return Err(wspec_runtime::Fail::soft()) };
+            let f_1 = a2;
+            let f_2 = a3;
+            Ok(wspec_runtime::builtins::fpmax(defs::size(ar_, conv::fnn_to_numtype(v_Fnn))?, (match f_1 { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) }), (match f_2 { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })).into_iter().collect::<Vec<_>>().into_iter().map(|x| -> R<_> { Ok(Lane::Numtype(Num::Fnn(x))) }).collect::<R<Vec<_>>>()?)
+        })())? { return Ok(v); }
+        // from spec/3.3-numerics-vectors.wspec:193
+        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+            #[allow(irrefutable_let_patterns)]
+            let Shape(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
+            let n_3 = wspec_runtime::ok(conv::lanetype_as_fnn(f_1.clone()))?;
+            let v_Fnn = n_3;
+            let n_4 = wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(f_2.clone())?)?;
+            let v_M = n_4;
+            #[allow(irrefutable_let_patterns)]
+            let Vbinop::FnnXM(VbinopFnnXM::RelaxedMin) = a1 else { return Err(wspec_runtime::Fail::soft()) };
+            let f_1 = a2;
+            let f_2 = a3;
+            Ok(wspec_runtime::builtins::frelaxed_min(defs::size(ar_, conv::fnn_to_numtype(v_Fnn))?, (match f_1 { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) }), (match f_2 { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })).into_iter().collect::<Vec<_>>().into_iter().map(|x| -> R<_> { Ok(Lane::Numtype(Num::Fnn(x))) }).collect::<R<Vec<_>>>()?)
+        })())? { return Ok(v); }
+        // from spec/3.3-numerics-vectors.wspec:194
+        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+            #[allow(irrefutable_let_patterns)]
+            let Shape(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
+            let n_3 = wspec_runtime::ok(conv::lanetype_as_fnn(f_1.clone()))?;
+            let v_Fnn = n_3;
+            let n_4 = wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(f_2.clone())?)?;
+            let v_M = n_4;
+            #[allow(irrefutable_let_patterns)]
+            let Vbinop::FnnXM(VbinopFnnXM::RelaxedMax) = a1 else { return Err(wspec_runtime::Fail::soft()) };
+            let f_1 = a2;
+            let f_2 = a3;
+            Ok(wspec_runtime::builtins::frelaxed_max(defs::size(ar_, conv::fnn_to_numtype(v_Fnn))?, (match f_1 { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) }), (match f_2 { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })).into_iter().collect::<Vec<_>>().into_iter().map(|x| -> R<_> { Ok(Lane::Numtype(Num::Fnn(x))) }).collect::<R<Vec<_>>>()?)
+        })())? { return Ok(v); }
+        Err(Fail::soft())
+    }
+
+    // from spec/3.3-numerics-vectors.wspec:196 def $lternop_
+    pub fn lternop_(ar_: &Ctx, a0: Shape, a1: Vternop, a2: Lane, a3: Lane, a4: Lane) -> R<Vec<Lane>> {
+        // from spec/3.3-numerics-vectors.wspec:197
+        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+            #[allow(irrefutable_let_patterns)]
+            let Shape(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
+            let n_3 = wspec_runtime::ok(conv::lanetype_as_jnn(f_1.clone()))?;
+            let v_Jnn = n_3;
+            let n_4 = wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(f_2.clone())?)?;
+            let v_M = n_4;
+            #[allow(irrefutable_let_patterns)]
+            let Vternop::JnnXM(VternopJnnXM) = a1 else { return Err(wspec_runtime::Fail::soft()) };
+            let n_5 = match a2 { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
+            let i_1 = n_5;
+            let n_6 = match a3 { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
+            let i_2 = n_6;
+            let n_7 = match a4 { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
+            let i_3 = n_7;
+            Ok(defs::irelaxed_laneselect_(ar_, defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn))?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_1)?)?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_2)?)?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_3)?)?)?.into_iter().map(|x| -> R<_> { Ok(Lane::Numtype(Num::Inn(wspec_runtime::num::cast::<_, u64>(x)?))) }).collect::<R<Vec<_>>>()?)
+        })())? { return Ok(v); }
+        // from spec/3.3-numerics-vectors.wspec:198
+        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+            #[allow(irrefutable_let_patterns)]
+            let Shape(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
+            let n_3 = wspec_runtime::ok(conv::lanetype_as_fnn(f_1.clone()))?;
+            let v_Fnn = n_3;
+            let n_4 = wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(f_2.clone())?)?;
+            let v_M = n_4;
+            #[allow(irrefutable_let_patterns)]
+            let Vternop::FnnXM(VternopFnnXM::RelaxedMadd) = a1 else { return Err(wspec_runtime::Fail::soft()) };
+            let f_1 = a2;
+            let f_2 = a3;
+            let f_3 = a4;
+            Ok(wspec_runtime::builtins::frelaxed_madd(defs::size(ar_, conv::fnn_to_numtype(v_Fnn))?, (match f_1 { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) }), (match f_2 { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) }), (match f_3 { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })).into_iter().collect::<Vec<_>>().into_iter().map(|x| -> R<_> { Ok(Lane::Numtype(Num::Fnn(x))) }).collect::<R<Vec<_>>>()?)
+        })())? { return Ok(v); }
+        // from spec/3.3-numerics-vectors.wspec:199
+        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+            #[allow(irrefutable_let_patterns)]
+            let Shape(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
+            let n_3 = wspec_runtime::ok(conv::lanetype_as_fnn(f_1.clone()))?;
+            let v_Fnn = n_3;
+            let n_4 = wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(f_2.clone())?)?;
+            let v_M = n_4;
+            #[allow(irrefutable_let_patterns)]
+            let Vternop::FnnXM(VternopFnnXM::RelaxedNmadd) = a1 else { return Err(wspec_runtime::Fail::soft()) };
+            let f_1 = a2;
+            let f_2 = a3;
+            let f_3 = a4;
+            Ok(wspec_runtime::builtins::frelaxed_nmadd(defs::size(ar_, conv::fnn_to_numtype(v_Fnn))?, (match f_1 { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) }), (match f_2 { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) }), (match f_3 { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })).into_iter().collect::<Vec<_>>().into_iter().map(|x| -> R<_> { Ok(Lane::Numtype(Num::Fnn(x))) }).collect::<R<Vec<_>>>()?)
+        })())? { return Ok(v); }
+        Err(Fail::soft())
+    }
+
+    // from spec/3.3-numerics-vectors.wspec:202 def $lrelop_
+    pub fn lrelop_(ar_: &Ctx, a0: Shape, a1: Vrelop, a2: Lane, a3: Lane) -> R<U32> {
+        // from spec/3.3-numerics-vectors.wspec:203
+        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+            #[allow(irrefutable_let_patterns)]
+            let Shape(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
+            let n_3 = wspec_runtime::ok(conv::lanetype_as_jnn(f_1.clone()))?;
+            let v_Jnn = n_3;
+            let n_4 = wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(f_2.clone())?)?;
+            let v_M = n_4;
+            #[allow(irrefutable_let_patterns)]
+            let (Vrelop::JnnXM(VrelopJnnXM::Eq) | Vrelop::FnnXM(VrelopFnnXM::Eq)) = a1 else { return Err(wspec_runtime::Fail::soft()) };
+            let n_5 = match a2 { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
+            let i_1 = n_5;
+            let n_6 = match a3 { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
+            let i_2 = n_6;
+            Ok(wspec_runtime::ok(wspec_runtime::builtins::ieq(defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn))?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_1)?)?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_2)?)?))?)
+        })())? { return Ok(v); }
+        // from spec/3.3-numerics-vectors.wspec:204
+        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+            #[allow(irrefutable_let_patterns)]
+            let Shape(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
+            let n_3 = wspec_runtime::ok(conv::lanetype_as_jnn(f_1.clone()))?;
+            let v_Jnn = n_3;
+            let n_4 = wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(f_2.clone())?)?;
+            let v_M = n_4;
+            #[allow(irrefutable_let_patterns)]
+            let (Vrelop::JnnXM(VrelopJnnXM::Ne) | Vrelop::FnnXM(VrelopFnnXM::Ne)) = a1 else { return Err(wspec_runtime::Fail::soft()) };
+            let n_5 = match a2 { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
+            let i_1 = n_5;
+            let n_6 = match a3 { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
+            let i_2 = n_6;
+            Ok(wspec_runtime::ok(wspec_runtime::builtins::ine(defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn))?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_1)?)?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_2)?)?))?)
+        })())? { return Ok(v); }
+        // from spec/3.3-numerics-vectors.wspec:205
+        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+            #[allow(irrefutable_let_patterns)]
+            let Shape(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
+            let n_3 = wspec_runtime::ok(conv::lanetype_as_jnn(f_1.clone()))?;
+            let v_Jnn = n_3;
+            let n_4 = wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(f_2.clone())?)?;
+            let v_M = n_4;
+            #[allow(irrefutable_let_patterns)]
+            let Vrelop::JnnXM(VrelopJnnXM::Lt(f_5)) = a1 else { return Err(wspec_runtime::Fail::soft()) };
+            #[allow(irrefutable_let_patterns)]
+            let Sx::U = f_5.clone() else { return Err(wspec_runtime::Fail::soft()) };
+            let n_6 = match a2 { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
+            let i_1 = n_6;
+            let n_7 = match a3 { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
+            let i_2 = n_7;
+            Ok(wspec_runtime::ok(wspec_runtime::builtins::ilt_u(defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn))?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_1)?)?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_2)?)?))?)
+        })())? { return Ok(v); }
+        // from spec/3.3-numerics-vectors.wspec:206
+        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+            #[allow(irrefutable_let_patterns)]
+            let Shape(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
+            let n_3 = wspec_runtime::ok(conv::lanetype_as_jnn(f_1.clone()))?;
+            let v_Jnn = n_3;
+            let n_4 = wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(f_2.clone())?)?;
+            let v_M = n_4;
+            #[allow(irrefutable_let_patterns)]
+            let Vrelop::JnnXM(VrelopJnnXM::Lt(f_5)) = a1 else { return Err(wspec_runtime::Fail::soft()) };
+            #[allow(irrefutable_let_patterns)]
+            let Sx::S = f_5.clone() else { return Err(wspec_runtime::Fail::soft()) };
+            let n_6 = match a2 { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
+            let i_1 = n_6;
+            let n_7 = match a3 { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
+            let i_2 = n_7;
+            Ok(wspec_runtime::ok(wspec_runtime::builtins::ilt_s(defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn))?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_1)?)?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_2)?)?))?)
+        })())? { return Ok(v); }
+        // from spec/3.3-numerics-vectors.wspec:207
+        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+            #[allow(irrefutable_let_patterns)]
+            let Shape(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
+            let n_3 = wspec_runtime::ok(conv::lanetype_as_jnn(f_1.clone()))?;
+            let v_Jnn = n_3;
+            let n_4 = wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(f_2.clone())?)?;
+            let v_M = n_4;
+            #[allow(irrefutable_let_patterns)]
+            let Vrelop::JnnXM(VrelopJnnXM::Gt(f_5)) = a1 else { return Err(wspec_runtime::Fail::soft()) };
+            #[allow(irrefutable_let_patterns)]
+            let Sx::U = f_5.clone() else { return Err(wspec_runtime::Fail::soft()) };
+            let n_6 = match a2 { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
+            let i_1 = n_6;
+            let n_7 = match a3 { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
+            let i_2 = n_7;
+            Ok(wspec_runtime::ok(wspec_runtime::builtins::igt_u(defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn))?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_1)?)?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_2)?)?))?)
+        })())? { return Ok(v); }
+        // from spec/3.3-numerics-vectors.wspec:208
+        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+            #[allow(irrefutable_let_patterns)]
+            let Shape(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
+            let n_3 = wspec_runtime::ok(conv::lanetype_as_jnn(f_1.clone()))?;
+            let v_Jnn = n_3;
+            let n_4 = wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(f_2.clone())?)?;
+            let v_M = n_4;
+            #[allow(irrefutable_let_patterns)]
+            let Vrelop::JnnXM(VrelopJnnXM::Gt(f_5)) = a1 else { return Err(wspec_runtime::Fail::soft()) };
+            #[allow(irrefutable_let_patterns)]
+            let Sx::S = f_5.clone() else { return Err(wspec_runtime::Fail::soft()) };
+            let n_6 = match a2 { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
+            let i_1 = n_6;
+            let n_7 = match a3 { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
+            let i_2 = n_7;
+            Ok(wspec_runtime::ok(wspec_runtime::builtins::igt_s(defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn))?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_1)?)?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_2)?)?))?)
+        })())? { return Ok(v); }
+        // from spec/3.3-numerics-vectors.wspec:209
+        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+            #[allow(irrefutable_let_patterns)]
+            let Shape(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
+            let n_3 = wspec_runtime::ok(conv::lanetype_as_jnn(f_1.clone()))?;
+            let v_Jnn = n_3;
+            let n_4 = wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(f_2.clone())?)?;
+            let v_M = n_4;
+            #[allow(irrefutable_let_patterns)]
+            let Vrelop::JnnXM(VrelopJnnXM::Le(f_5)) = a1 else { return Err(wspec_runtime::Fail::soft()) };
+            #[allow(irrefutable_let_patterns)]
+            let Sx::U = f_5.clone() else { return Err(wspec_runtime::Fail::soft()) };
+            let n_6 = match a2 { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
+            let i_1 = n_6;
+            let n_7 = match a3 { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
+            let i_2 = n_7;
+            Ok(wspec_runtime::ok(wspec_runtime::builtins::ile_u(defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn))?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_1)?)?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_2)?)?))?)
+        })())? { return Ok(v); }
+        // from spec/3.3-numerics-vectors.wspec:210
+        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+            #[allow(irrefutable_let_patterns)]
+            let Shape(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
+            let n_3 = wspec_runtime::ok(conv::lanetype_as_jnn(f_1.clone()))?;
+            let v_Jnn = n_3;
+            let n_4 = wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(f_2.clone())?)?;
+            let v_M = n_4;
+            #[allow(irrefutable_let_patterns)]
+            let Vrelop::JnnXM(VrelopJnnXM::Le(f_5)) = a1 else { return Err(wspec_runtime::Fail::soft()) };
+            #[allow(irrefutable_let_patterns)]
+            let Sx::S = f_5.clone() else { return Err(wspec_runtime::Fail::soft()) };
+            let n_6 = match a2 { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
+            let i_1 = n_6;
+            let n_7 = match a3 { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
+            let i_2 = n_7;
+            Ok(wspec_runtime::ok(wspec_runtime::builtins::ile_s(defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn))?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_1)?)?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_2)?)?))?)
+        })())? { return Ok(v); }
+        // from spec/3.3-numerics-vectors.wspec:211
+        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+            #[allow(irrefutable_let_patterns)]
+            let Shape(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
+            let n_3 = wspec_runtime::ok(conv::lanetype_as_jnn(f_1.clone()))?;
+            let v_Jnn = n_3;
+            let n_4 = wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(f_2.clone())?)?;
+            let v_M = n_4;
+            #[allow(irrefutable_let_patterns)]
+            let Vrelop::JnnXM(VrelopJnnXM::Ge(f_5)) = a1 else { return Err(wspec_runtime::Fail::soft()) };
+            #[allow(irrefutable_let_patterns)]
+            let Sx::U = f_5.clone() else { return Err(wspec_runtime::Fail::soft()) };
+            let n_6 = match a2 { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
+            let i_1 = n_6;
+            let n_7 = match a3 { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
+            let i_2 = n_7;
+            Ok(wspec_runtime::ok(wspec_runtime::builtins::ige_u(defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn))?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_1)?)?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_2)?)?))?)
+        })())? { return Ok(v); }
+        // from spec/3.3-numerics-vectors.wspec:212
+        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+            #[allow(irrefutable_let_patterns)]
+            let Shape(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
+            let n_3 = wspec_runtime::ok(conv::lanetype_as_jnn(f_1.clone()))?;
+            let v_Jnn = n_3;
+            let n_4 = wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(f_2.clone())?)?;
+            let v_M = n_4;
+            #[allow(irrefutable_let_patterns)]
+            let Vrelop::JnnXM(VrelopJnnXM::Ge(f_5)) = a1 else { return Err(wspec_runtime::Fail::soft()) };
+            #[allow(irrefutable_let_patterns)]
+            let Sx::S = f_5.clone() else { return Err(wspec_runtime::Fail::soft()) };
+            let n_6 = match a2 { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
+            let i_1 = n_6;
+            let n_7 = match a3 { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
+            let i_2 = n_7;
+            Ok(wspec_runtime::ok(wspec_runtime::builtins::ige_s(defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn))?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_1)?)?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_2)?)?))?)
+        })())? { return Ok(v); }
+        // from spec/3.3-numerics-vectors.wspec:213
+        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+            #[allow(irrefutable_let_patterns)]
+            let Shape(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
+            let n_3 = wspec_runtime::ok(conv::lanetype_as_fnn(f_1.clone()))?;
+            let v_Fnn = n_3;
+            let n_4 = wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(f_2.clone())?)?;
+            let v_M = n_4;
+            #[allow(irrefutable_let_patterns)]
+            let (Vrelop::JnnXM(VrelopJnnXM::Eq) | Vrelop::FnnXM(VrelopFnnXM::Eq)) = a1 else { return Err(wspec_runtime::Fail::soft()) };
+            let f_1 = a2;
+            let f_2 = a3;
+            Ok(wspec_runtime::ok(wspec_runtime::builtins::feq(defs::size(ar_, conv::fnn_to_numtype(v_Fnn))?, (match f_1 { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) }), (match f_2 { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })))?)
+        })())? { return Ok(v); }
+        // from spec/3.3-numerics-vectors.wspec:214
+        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+            #[allow(irrefutable_let_patterns)]
+            let Shape(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
+            let n_3 = wspec_runtime::ok(conv::lanetype_as_fnn(f_1.clone()))?;
+            let v_Fnn = n_3;
+            let n_4 = wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(f_2.clone())?)?;
+            let v_M = n_4;
+            #[allow(irrefutable_let_patterns)]
+            let (Vrelop::JnnXM(VrelopJnnXM::Ne) | Vrelop::FnnXM(VrelopFnnXM::Ne)) = a1 else { return Err(wspec_runtime::Fail::soft()) };
+            let f_1 = a2;
+            let f_2 = a3;
+            Ok(wspec_runtime::ok(wspec_runtime::builtins::fne(defs::size(ar_, conv::fnn_to_numtype(v_Fnn))?, (match f_1 { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) }), (match f_2 { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })))?)
+        })())? { return Ok(v); }
+        // from spec/3.3-numerics-vectors.wspec:215
+        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+            #[allow(irrefutable_let_patterns)]
+            let Shape(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
+            let n_3 = wspec_runtime::ok(conv::lanetype_as_fnn(f_1.clone()))?;
+            let v_Fnn = n_3;
+            let n_4 = wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(f_2.clone())?)?;
+            let v_M = n_4;
+            #[allow(irrefutable_let_patterns)]
+            let Vrelop::FnnXM(VrelopFnnXM::Lt) = a1 else { return Err(wspec_runtime::Fail::soft()) };
+            let f_1 = a2;
+            let f_2 = a3;
+            Ok(wspec_runtime::ok(wspec_runtime::builtins::flt(defs::size(ar_, conv::fnn_to_numtype(v_Fnn))?, (match f_1 { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) }), (match f_2 { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })))?)
+        })())? { return Ok(v); }
+        // from spec/3.3-numerics-vectors.wspec:216
+        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+            #[allow(irrefutable_let_patterns)]
+            let Shape(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
+            let n_3 = wspec_runtime::ok(conv::lanetype_as_fnn(f_1.clone()))?;
+            let v_Fnn = n_3;
+            let n_4 = wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(f_2.clone())?)?;
+            let v_M = n_4;
+            #[allow(irrefutable_let_patterns)]
+            let Vrelop::FnnXM(VrelopFnnXM::Gt) = a1 else { return Err(wspec_runtime::Fail::soft()) };
+            let f_1 = a2;
+            let f_2 = a3;
+            Ok(wspec_runtime::ok(wspec_runtime::builtins::fgt(defs::size(ar_, conv::fnn_to_numtype(v_Fnn))?, (match f_1 { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) }), (match f_2 { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })))?)
+        })())? { return Ok(v); }
+        // from spec/3.3-numerics-vectors.wspec:217
+        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+            #[allow(irrefutable_let_patterns)]
+            let Shape(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
+            let n_3 = wspec_runtime::ok(conv::lanetype_as_fnn(f_1.clone()))?;
+            let v_Fnn = n_3;
+            let n_4 = wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(f_2.clone())?)?;
+            let v_M = n_4;
+            #[allow(irrefutable_let_patterns)]
+            let Vrelop::FnnXM(VrelopFnnXM::Le) = a1 else { return Err(wspec_runtime::Fail::soft()) };
+            let f_1 = a2;
+            let f_2 = a3;
+            Ok(wspec_runtime::ok(wspec_runtime::builtins::fle(defs::size(ar_, conv::fnn_to_numtype(v_Fnn))?, (match f_1 { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) }), (match f_2 { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })))?)
+        })())? { return Ok(v); }
+        // from spec/3.3-numerics-vectors.wspec:218
+        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+            #[allow(irrefutable_let_patterns)]
+            let Shape(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
+            let n_3 = wspec_runtime::ok(conv::lanetype_as_fnn(f_1.clone()))?;
+            let v_Fnn = n_3;
+            let n_4 = wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(f_2.clone())?)?;
+            let v_M = n_4;
+            #[allow(irrefutable_let_patterns)]
+            let Vrelop::FnnXM(VrelopFnnXM::Ge) = a1 else { return Err(wspec_runtime::Fail::soft()) };
+            let f_1 = a2;
+            let f_2 = a3;
+            Ok(wspec_runtime::ok(wspec_runtime::builtins::fge(defs::size(ar_, conv::fnn_to_numtype(v_Fnn))?, (match f_1 { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) }), (match f_2 { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })))?)
+        })())? { return Ok(v); }
+        Err(Fail::soft())
+    }
+
+    // from spec/3.3-numerics-vectors.wspec:241 def $vbinop_
+    pub fn vbinop_(ar_: &Ctx, a0: Shape, a1: Vbinop, a2: u128, a3: u128) -> R<Vec<u128>> {
+        // from spec/3.3-numerics-vectors.wspec:242
+        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+            let sh = a0;
+            let op = a1;
+            let v_1 = a2;
+            let v_2 = a3;
+            let eq_1 = defs::lanes_(ar_, sh, v_1)?.into_iter().map(|x| -> R<_> { Ok((match x { Lane::Numtype(x) => x, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })) }).collect::<R<Vec<_>>>()?;
+            let c_1 = eq_1;
+            let eq_2 = defs::lanes_(ar_, sh, v_2)?.into_iter().map(|x| -> R<_> { Ok((match x { Lane::Numtype(x) => x, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })) }).collect::<R<Vec<_>>>()?;
+            let c_2 = eq_2;
+            Ok(defs::inv_lanesets_(ar_, sh, &({ let n_ = wspec_runtime::seq::same_len(&[c_1.len(), c_2.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let c_1_205 = c_1[i_].clone(); let c_2_206 = c_2[i_].clone(); out_.push(defs::lbinop_(ar_, sh, op, Lane::Numtype(c_1_205), Lane::Numtype(c_2_206))?); } out_ }))?)
+        })())? { return Ok(v); }
+        Err(Fail::soft())
+    }
+
+    // from spec/3.3-numerics-vectors.wspec:287 def $iswizzle_lane_
+    pub fn iswizzle_lane_(ar_: &Ctx, a0: u64, a1: &Vec<u128>, a2: u128) -> R<Vec<u128>> {
+        // from spec/3.3-numerics-vectors.wspec:288
+        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+            let v_N = a0;
+            let cp_1 = (*a1).clone();
+            let it_2 = cp_1;
+            let mut acc_c_7 = Vec::new();
+            for e_4 in it_2.into_iter() {
+            let n_5 = Num::Inn(wspec_runtime::num::cast::<_, u64>(e_4)?);
+            let c = n_5;
+            acc_c_7.push(c);
+            }
+            let c_8 = acc_c_7;
+            let n_9 = wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(a2)?)?;
+            let i = n_9;
+            wspec_runtime::check((wspec_runtime::num::wide(i)? < wspec_runtime::num::wide((c_8.clone().len() as u64))?))?;
+            Ok(vec![(match wspec_runtime::seq::index(&c_8.clone(), wspec_runtime::num::wide(i)?)? { Num::Inn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })])
+        })())? { return Ok(v); }
+        // from spec/3.3-numerics-vectors.wspec:289
+        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+            let v_N = a0;
+            let cp_1 = (*a1).clone();
+            let it_2 = cp_1;
+            let mut acc_c_7 = Vec::new();
+            for e_4 in it_2.into_iter() {
+            let n_5 = Num::Inn(wspec_runtime::num::cast::<_, u64>(e_4)?);
+            let c = n_5;
+            acc_c_7.push(c);
+            }
+            let c_8 = acc_c_7;
+            let n_9 = wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(a2)?)?;
+            let i = n_9;
+            Ok(vec![0_u128])
+        })())? { return Ok(v); }
+        Err(Fail::soft())
+    }
+
+    // from spec/3.3-numerics-vectors.wspec:291 def $irelaxed_swizzle_lane_
+    pub fn irelaxed_swizzle_lane_(ar_: &Ctx, a0: u64, a1: &Vec<u128>, a2: u128) -> R<Vec<u128>> {
+        // from spec/3.3-numerics-vectors.wspec:292
+        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+            let v_N = a0;
+            let cp_1 = (*a1).clone();
+            let it_2 = cp_1;
+            let mut acc_c_7 = Vec::new();
+            for e_4 in it_2.into_iter() {
+            let n_5 = Num::Inn(wspec_runtime::num::cast::<_, u64>(e_4)?);
+            let c = n_5;
+            acc_c_7.push(c);
+            }
+            let c_8 = acc_c_7;
+            let n_9 = wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(a2)?)?;
+            let i = n_9;
+            wspec_runtime::check((wspec_runtime::num::wide(i)? < wspec_runtime::num::wide((c_8.clone().len() as u64))?))?;
+            Ok(vec![(match wspec_runtime::seq::index(&c_8.clone(), wspec_runtime::num::wide(i)?)? { Num::Inn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })])
+        })())? { return Ok(v); }
+        // from spec/3.3-numerics-vectors.wspec:293
+        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+            let v_N = a0;
+            let cp_1 = (*a1).clone();
+            let it_2 = cp_1;
+            let mut acc_c_7 = Vec::new();
+            for e_4 in it_2.into_iter() {
+            let n_5 = Num::Inn(wspec_runtime::num::cast::<_, u64>(e_4)?);
+            let c = n_5;
+            acc_c_7.push(c);
+            }
+            let c_8 = acc_c_7;
+            let n_9 = wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(a2)?)?;
+            let i = n_9;
+            wspec_runtime::check((wspec_runtime::num::wide(wspec_runtime::ok(wspec_runtime::builtins::signed(v_N, i))?)? < 0i128))?;
+            Ok(vec![0_u128])
+        })())? { return Ok(v); }
+        // from spec/3.3-numerics-vectors.wspec:294
+        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+            let v_N = a0;
+            let cp_1 = (*a1).clone();
+            let it_2 = cp_1;
+            let mut acc_c_7 = Vec::new();
+            for e_4 in it_2.into_iter() {
+            let n_5 = Num::Inn(wspec_runtime::num::cast::<_, u64>(e_4)?);
+            let c = n_5;
+            acc_c_7.push(c);
+            }
+            let c_8 = acc_c_7;
+            let n_9 = wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(a2)?)?;
+            let i = n_9;
+            Ok(vec![0_u128, (match wspec_runtime::seq::index(&c_8.clone(), wspec_runtime::num::rem(wspec_runtime::num::wide(i)?, wspec_runtime::num::wide((c_8.clone().len() as u64))?)?)? { Num::Inn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })])
+        })())? { return Ok(v); }
+        Err(Fail::soft())
+    }
+
+    // from spec/3.3-numerics-vectors.wspec:322 def $lcvtop__
+    pub fn lcvtop__(ar_: &Ctx, a0: Shape, a1: Shape, a2: Vcvtop, a3: Lane) -> R<Vec<Lane>> {
+        // from spec/3.3-numerics-vectors.wspec:323
+        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+            #[allow(irrefutable_let_patterns)]
+            let Shape(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
+            let n_3 = wspec_runtime::ok(conv::lanetype_as_jnn(f_1.clone()))?;
+            let v_Jnn_1 = n_3;
+            let n_4 = wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(f_2.clone())?)?;
+            let v_M_1 = n_4;
+            #[allow(irrefutable_let_patterns)]
+            let Shape(f_5, f_6) = a1 else { return Err(wspec_runtime::Fail::soft()) };
+            let n_7 = wspec_runtime::ok(conv::lanetype_as_jnn(f_5.clone()))?;
+            let v_Jnn_2 = n_7;
+            let n_8 = wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(f_6.clone())?)?;
+            let v_M_2 = n_8;
+            #[allow(irrefutable_let_patterns)]
+            let Vcvtop::JnnXMJnnXM(VcvtopJnnXMJnnXM(f_9, f_10)) = a2 else { return Err(wspec_runtime::Fail::soft()) };
+            let hf = f_9.clone();
+            let sx = f_10.clone();
+            let n_11 = match a3 { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
+            let i = n_11;
+            Ok(vec![Lane::Numtype(Num::Inn(wspec_runtime::num::cast::<_, u64>(defs::extend__(ar_, defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn_1))?, defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn_2))?, sx, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i)?)?)?)?))])
+        })())? { return Ok(v); }
+        // from spec/3.3-numerics-vectors.wspec:324
+        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+            #[allow(irrefutable_let_patterns)]
+            let Shape(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
+            let n_3 = wspec_runtime::ok(conv::lanetype_as_jnn(f_1.clone()))?;
+            let v_Jnn_1 = n_3;
+            let n_4 = wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(f_2.clone())?)?;
+            let v_M_1 = n_4;
+            #[allow(irrefutable_let_patterns)]
+            let Shape(f_5, f_6) = a1 else { return Err(wspec_runtime::Fail::soft()) };
+            let n_7 = wspec_runtime::ok(conv::lanetype_as_fnn(f_5.clone()))?;
+            let v_Fnn_2 = n_7;
+            let n_8 = wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(f_6.clone())?)?;
+            let v_M_2 = n_8;
+            #[allow(irrefutable_let_patterns)]
+            let Vcvtop::JnnXMFnnXM(VcvtopJnnXMFnnXM(f_9, f_10)) = a2 else { return Err(wspec_runtime::Fail::soft()) };
+            let hf = f_9.clone();
+            #[allow(irrefutable_let_patterns)]
+            let Sx::U = f_10.clone() else { return Err(wspec_runtime::Fail::soft()) };
+            let n_11 = match a3 { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
+            let i = n_11;
+            Ok(vec![Lane::Numtype(Num::Fnn(wspec_runtime::ok(wspec_runtime::builtins::convert_u(defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn_1))?, defs::size(ar_, conv::fnn_to_numtype(v_Fnn_2))?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i)?)?))?))])
+        })())? { return Ok(v); }
+        // from spec/3.3-numerics-vectors.wspec:325
+        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+            #[allow(irrefutable_let_patterns)]
+            let Shape(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
+            let n_3 = wspec_runtime::ok(conv::lanetype_as_jnn(f_1.clone()))?;
+            let v_Jnn_1 = n_3;
+            let n_4 = wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(f_2.clone())?)?;
+            let v_M_1 = n_4;
+            #[allow(irrefutable_let_patterns)]
+            let Shape(f_5, f_6) = a1 else { return Err(wspec_runtime::Fail::soft()) };
+            let n_7 = wspec_runtime::ok(conv::lanetype_as_fnn(f_5.clone()))?;
+            let v_Fnn_2 = n_7;
+            let n_8 = wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(f_6.clone())?)?;
+            let v_M_2 = n_8;
+            #[allow(irrefutable_let_patterns)]
+            let Vcvtop::JnnXMFnnXM(VcvtopJnnXMFnnXM(f_9, f_10)) = a2 else { return Err(wspec_runtime::Fail::soft()) };
+            let hf = f_9.clone();
+            #[allow(irrefutable_let_patterns)]
+            let Sx::S = f_10.clone() else { return Err(wspec_runtime::Fail::soft()) };
+            let n_11 = match a3 { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
+            let i = n_11;
+            Ok(vec![Lane::Numtype(Num::Fnn(wspec_runtime::ok(wspec_runtime::builtins::convert_s(defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn_1))?, defs::size(ar_, conv::fnn_to_numtype(v_Fnn_2))?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i)?)?))?))])
+        })())? { return Ok(v); }
+        // from spec/3.3-numerics-vectors.wspec:326
+        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+            #[allow(irrefutable_let_patterns)]
+            let Shape(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
+            let n_3 = wspec_runtime::ok(conv::lanetype_as_fnn(f_1.clone()))?;
+            let v_Fnn_1 = n_3;
+            let n_4 = wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(f_2.clone())?)?;
+            let v_M_1 = n_4;
+            #[allow(irrefutable_let_patterns)]
+            let Shape(f_5, f_6) = a1 else { return Err(wspec_runtime::Fail::soft()) };
+            let n_7 = wspec_runtime::ok(conv::lanetype_as_jnn(f_5.clone()))?;
+            let v_Jnn_2 = n_7;
+            let n_8 = wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(f_6.clone())?)?;
+            let v_M_2 = n_8;
+            #[allow(irrefutable_let_patterns)]
+            let Vcvtop::FnnXMJnnXM(VcvtopFnnXMJnnXM::TruncSat(f_9, f_10)) = a2 else { return Err(wspec_runtime::Fail::soft()) };
+            #[allow(irrefutable_let_patterns)]
+            let Sx::U = f_9.clone() else { return Err(wspec_runtime::Fail::soft()) };
+            let zero = f_10.clone();
+            let f = a3;
+            Ok(vec![Lane::Numtype(Num::Inn(wspec_runtime::num::cast::<_, u64>(wspec_runtime::ok(wspec_runtime::builtins::trunc_sat_u(defs::size(ar_, conv::fnn_to_numtype(v_Fnn_1))?, defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn_2))?, (match f { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })))?)?))])
+        })())? { return Ok(v); }
+        // from spec/3.3-numerics-vectors.wspec:327
+        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+            #[allow(irrefutable_let_patterns)]
+            let Shape(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
+            let n_3 = wspec_runtime::ok(conv::lanetype_as_fnn(f_1.clone()))?;
+            let v_Fnn_1 = n_3;
+            let n_4 = wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(f_2.clone())?)?;
+            let v_M_1 = n_4;
+            #[allow(irrefutable_let_patterns)]
+            let Shape(f_5, f_6) = a1 else { return Err(wspec_runtime::Fail::soft()) };
+            let n_7 = wspec_runtime::ok(conv::lanetype_as_jnn(f_5.clone()))?;
+            let v_Jnn_2 = n_7;
+            let n_8 = wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(f_6.clone())?)?;
+            let v_M_2 = n_8;
+            #[allow(irrefutable_let_patterns)]
+            let Vcvtop::FnnXMJnnXM(VcvtopFnnXMJnnXM::TruncSat(f_9, f_10)) = a2 else { return Err(wspec_runtime::Fail::soft()) };
+            #[allow(irrefutable_let_patterns)]
+            let Sx::S = f_9.clone() else { return Err(wspec_runtime::Fail::soft()) };
+            let zero = f_10.clone();
+            let f = a3;
+            Ok(vec![Lane::Numtype(Num::Inn(wspec_runtime::num::cast::<_, u64>(wspec_runtime::ok(wspec_runtime::builtins::trunc_sat_s(defs::size(ar_, conv::fnn_to_numtype(v_Fnn_1))?, defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn_2))?, (match f { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })))?)?))])
+        })())? { return Ok(v); }
+        // from spec/3.3-numerics-vectors.wspec:328
+        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+            #[allow(irrefutable_let_patterns)]
+            let Shape(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
+            let n_3 = wspec_runtime::ok(conv::lanetype_as_fnn(f_1.clone()))?;
+            let v_Fnn_1 = n_3;
+            let n_4 = wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(f_2.clone())?)?;
+            let v_M_1 = n_4;
+            #[allow(irrefutable_let_patterns)]
+            let Shape(f_5, f_6) = a1 else { return Err(wspec_runtime::Fail::soft()) };
+            let n_7 = wspec_runtime::ok(conv::lanetype_as_jnn(f_5.clone()))?;
+            let v_Jnn_2 = n_7;
+            let n_8 = wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(f_6.clone())?)?;
+            let v_M_2 = n_8;
+            #[allow(irrefutable_let_patterns)]
+            let Vcvtop::FnnXMJnnXM(VcvtopFnnXMJnnXM::RelaxedTrunc(f_9, f_10)) = a2 else { return Err(wspec_runtime::Fail::soft()) };
+            #[allow(irrefutable_let_patterns)]
+            let Sx::U = f_9.clone() else { return Err(wspec_runtime::Fail::soft()) };
+            let zero = f_10.clone();
+            let f = a3;
+            Ok(defs::relaxed_trunc_u__(ar_, defs::size(ar_, conv::fnn_to_numtype(v_Fnn_1))?, defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn_2))?, (match f { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) }))?.into_iter().map(|x| -> R<_> { Ok(Lane::Numtype(Num::Inn(wspec_runtime::num::cast::<_, u64>(x)?))) }).collect::<R<Vec<_>>>()?)
+        })())? { return Ok(v); }
+        // from spec/3.3-numerics-vectors.wspec:329
+        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+            #[allow(irrefutable_let_patterns)]
+            let Shape(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
+            let n_3 = wspec_runtime::ok(conv::lanetype_as_fnn(f_1.clone()))?;
+            let v_Fnn_1 = n_3;
+            let n_4 = wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(f_2.clone())?)?;
+            let v_M_1 = n_4;
+            #[allow(irrefutable_let_patterns)]
+            let Shape(f_5, f_6) = a1 else { return Err(wspec_runtime::Fail::soft()) };
+            let n_7 = wspec_runtime::ok(conv::lanetype_as_jnn(f_5.clone()))?;
+            let v_Jnn_2 = n_7;
+            let n_8 = wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(f_6.clone())?)?;
+            let v_M_2 = n_8;
+            #[allow(irrefutable_let_patterns)]
+            let Vcvtop::FnnXMJnnXM(VcvtopFnnXMJnnXM::RelaxedTrunc(f_9, f_10)) = a2 else { return Err(wspec_runtime::Fail::soft()) };
+            #[allow(irrefutable_let_patterns)]
+            let Sx::S = f_9.clone() else { return Err(wspec_runtime::Fail::soft()) };
+            let zero = f_10.clone();
+            let f = a3;
+            Ok(defs::relaxed_trunc_s__(ar_, defs::size(ar_, conv::fnn_to_numtype(v_Fnn_1))?, defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn_2))?, (match f { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) }))?.into_iter().map(|x| -> R<_> { Ok(Lane::Numtype(Num::Inn(wspec_runtime::num::cast::<_, u64>(x)?))) }).collect::<R<Vec<_>>>()?)
+        })())? { return Ok(v); }
+        // from spec/3.3-numerics-vectors.wspec:330
+        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+            #[allow(irrefutable_let_patterns)]
+            let Shape(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
+            let n_3 = wspec_runtime::ok(conv::lanetype_as_fnn(f_1.clone()))?;
+            let v_Fnn_1 = n_3;
+            let n_4 = wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(f_2.clone())?)?;
+            let v_M_1 = n_4;
+            #[allow(irrefutable_let_patterns)]
+            let Shape(f_5, f_6) = a1 else { return Err(wspec_runtime::Fail::soft()) };
+            let n_7 = wspec_runtime::ok(conv::lanetype_as_fnn(f_5.clone()))?;
+            let v_Fnn_2 = n_7;
+            let n_8 = wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(f_6.clone())?)?;
+            let v_M_2 = n_8;
+            #[allow(irrefutable_let_patterns)]
+            let Vcvtop::FnnXMFnnXM(VcvtopFnnXMFnnXM::Demote(f_9)) = a2 else { return Err(wspec_runtime::Fail::soft()) };
+            #[allow(irrefutable_let_patterns)]
+            let Zero = f_9.clone() else { return Err(wspec_runtime::Fail::soft()) };
+            let f = a3;
+            Ok(wspec_runtime::builtins::demote(defs::size(ar_, conv::fnn_to_numtype(v_Fnn_1))?, defs::size(ar_, conv::fnn_to_numtype(v_Fnn_2))?, (match f { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })).into_iter().collect::<Vec<_>>().into_iter().map(|x| -> R<_> { Ok(Lane::Numtype(Num::Fnn(x))) }).collect::<R<Vec<_>>>()?)
+        })())? { return Ok(v); }
+        // from spec/3.3-numerics-vectors.wspec:331
+        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+            #[allow(irrefutable_let_patterns)]
+            let Shape(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
+            let n_3 = wspec_runtime::ok(conv::lanetype_as_fnn(f_1.clone()))?;
+            let v_Fnn_1 = n_3;
+            let n_4 = wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(f_2.clone())?)?;
+            let v_M_1 = n_4;
+            #[allow(irrefutable_let_patterns)]
+            let Shape(f_5, f_6) = a1 else { return Err(wspec_runtime::Fail::soft()) };
+            let n_7 = wspec_runtime::ok(conv::lanetype_as_fnn(f_5.clone()))?;
+            let v_Fnn_2 = n_7;
+            let n_8 = wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(f_6.clone())?)?;
+            let v_M_2 = n_8;
+            #[allow(irrefutable_let_patterns)]
+            let Vcvtop::FnnXMFnnXM(VcvtopFnnXMFnnXM::Promote) = a2 else { return Err(wspec_runtime::Fail::soft()) };
+            let f = a3;
+            Ok(wspec_runtime::builtins::promote(defs::size(ar_, conv::fnn_to_numtype(v_Fnn_1))?, defs::size(ar_, conv::fnn_to_numtype(v_Fnn_2))?, (match f { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })).into_iter().collect::<Vec<_>>().into_iter().map(|x| -> R<_> { Ok(Lane::Numtype(Num::Fnn(x))) }).collect::<R<Vec<_>>>()?)
+        })())? { return Ok(v); }
+        Err(Fail::soft())
+    }
+
+    // from spec/3.3-numerics-vectors.wspec:334 def $cvthalf__
+    pub fn cvthalf__(ar_: &Ctx, a0: Shape, a1: Shape, a2: Vcvtop) -> R<Option<Half>> {
+        // from spec/3.3-numerics-vectors.wspec:335
+        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+            #[allow(irrefutable_let_patterns)]
+            let Shape(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
+            let n_3 = wspec_runtime::ok(conv::lanetype_as_jnn(f_1.clone()))?;
+            let v_Jnn_1 = n_3;
+            let n_4 = wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(f_2.clone())?)?;
+            let v_M_1 = n_4;
+            #[allow(irrefutable_let_patterns)]
+            let Shape(f_5, f_6) = a1 else { return Err(wspec_runtime::Fail::soft()) };
+            let n_7 = wspec_runtime::ok(conv::lanetype_as_jnn(f_5.clone()))?;
+            let v_Jnn_2 = n_7;
+            let n_8 = wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(f_6.clone())?)?;
+            let v_M_2 = n_8;
+            #[allow(irrefutable_let_patterns)]
+            let Vcvtop::JnnXMJnnXM(VcvtopJnnXMJnnXM(f_9, f_10)) = a2 else { return Err(wspec_runtime::Fail::soft()) };
+            let hf = f_9.clone();
+            let sx = f_10.clone();
+            Ok(Some(hf))
+        })())? { return Ok(v); }
+        // from spec/3.3-numerics-vectors.wspec:336
+        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+            #[allow(irrefutable_let_patterns)]
+            let Shape(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
+            let n_3 = wspec_runtime::ok(conv::lanetype_as_jnn(f_1.clone()))?;
+            let v_Jnn_1 = n_3;
+            let n_4 = wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(f_2.clone())?)?;
+            let v_M_1 = n_4;
+            #[allow(irrefutable_let_patterns)]
+            let Shape(f_5, f_6) = a1 else { return Err(wspec_runtime::Fail::soft()) };
+            let n_7 = wspec_runtime::ok(conv::lanetype_as_fnn(f_5.clone()))?;
+            let v_Fnn_2 = n_7;
+            let n_8 = wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(f_6.clone())?)?;
+            let v_M_2 = n_8;
+            #[allow(irrefutable_let_patterns)]
+            let Vcvtop::JnnXMFnnXM(VcvtopJnnXMFnnXM(f_9, f_10)) = a2 else { return Err(wspec_runtime::Fail::soft()) };
+            let hf = f_9.clone();
+            let sx = f_10.clone();
+            Ok(match (hf.clone(),) { (Some(hf_111),) => Some(hf_111), (None,) => None, _ => return Err(wspec_runtime::Fail::soft()) })
+        })())? { return Ok(v); }
+        // from spec/3.3-numerics-vectors.wspec:337
+        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+            #[allow(irrefutable_let_patterns)]
+            let Shape(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
+            let n_3 = wspec_runtime::ok(conv::lanetype_as_fnn(f_1.clone()))?;
+            let v_Fnn_1 = n_3;
+            let n_4 = wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(f_2.clone())?)?;
+            let v_M_1 = n_4;
+            #[allow(irrefutable_let_patterns)]
+            let Shape(f_5, f_6) = a1 else { return Err(wspec_runtime::Fail::soft()) };
+            let n_7 = wspec_runtime::ok(conv::lanetype_as_fnn(f_5.clone()))?;
+            let v_Fnn_2 = n_7;
+            let n_8 = wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(f_6.clone())?)?;
+            let v_M_2 = n_8;
+            #[allow(irrefutable_let_patterns)]
+            let Vcvtop::FnnXMFnnXM(VcvtopFnnXMFnnXM::Promote) = a2 else { return Err(wspec_runtime::Fail::soft()) };
+            Ok(Some(Half::Low))
+        })())? { return Ok(v); }
+        // from spec/3.3-numerics-vectors.wspec:338
+        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+            let sh_1 = a0;
+            let sh_2 = a1;
+            let op = a2;
+            Ok(None)
+        })())? { return Ok(v); }
+        Err(Fail::soft())
+    }
+
+    // from spec/3.3-numerics-vectors.wspec:341 def $cvtzero__
+    pub fn cvtzero__(ar_: &Ctx, a0: Shape, a1: Shape, a2: Vcvtop) -> R<Option<Zero>> {
+        // from spec/3.3-numerics-vectors.wspec:342
+        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+            #[allow(irrefutable_let_patterns)]
+            let Shape(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
+            let n_3 = wspec_runtime::ok(conv::lanetype_as_fnn(f_1.clone()))?;
+            let v_Fnn_1 = n_3;
+            let n_4 = wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(f_2.clone())?)?;
+            let v_M_1 = n_4;
+            #[allow(irrefutable_let_patterns)]
+            let Shape(f_5, f_6) = a1 else { return Err(wspec_runtime::Fail::soft()) };
+            let n_7 = wspec_runtime::ok(conv::lanetype_as_jnn(f_5.clone()))?;
+            let v_Jnn_2 = n_7;
+            let n_8 = wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(f_6.clone())?)?;
+            let v_M_2 = n_8;
+            #[allow(irrefutable_let_patterns)]
+            let Vcvtop::FnnXMJnnXM(VcvtopFnnXMJnnXM::TruncSat(f_9, f_10)) = a2 else { return Err(wspec_runtime::Fail::soft()) };
+            let sx = f_9.clone();
+            let zero = f_10.clone();
+            Ok(match (zero.clone(),) { (Some(zero_111),) => Some(zero_111), (None,) => None, _ => return Err(wspec_runtime::Fail::soft()) })
+        })())? { return Ok(v); }
+        // from spec/3.3-numerics-vectors.wspec:343
+        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+            #[allow(irrefutable_let_patterns)]
+            let Shape(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
+            let n_3 = wspec_runtime::ok(conv::lanetype_as_fnn(f_1.clone()))?;
+            let v_Fnn_1 = n_3;
+            let n_4 = wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(f_2.clone())?)?;
+            let v_M_1 = n_4;
+            #[allow(irrefutable_let_patterns)]
+            let Shape(f_5, f_6) = a1 else { return Err(wspec_runtime::Fail::soft()) };
+            let n_7 = wspec_runtime::ok(conv::lanetype_as_jnn(f_5.clone()))?;
+            let v_Jnn_2 = n_7;
+            let n_8 = wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(f_6.clone())?)?;
+            let v_M_2 = n_8;
+            #[allow(irrefutable_let_patterns)]
+            let Vcvtop::FnnXMJnnXM(VcvtopFnnXMJnnXM::RelaxedTrunc(f_9, f_10)) = a2 else { return Err(wspec_runtime::Fail::soft()) };
+            let sx = f_9.clone();
+            let zero = f_10.clone();
+            Ok(match (zero.clone(),) { (Some(zero_111),) => Some(zero_111), (None,) => None, _ => return Err(wspec_runtime::Fail::soft()) })
+        })())? { return Ok(v); }
+        // from spec/3.3-numerics-vectors.wspec:344
+        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+            #[allow(irrefutable_let_patterns)]
+            let Shape(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
+            let n_3 = wspec_runtime::ok(conv::lanetype_as_fnn(f_1.clone()))?;
+            let v_Fnn_1 = n_3;
+            let n_4 = wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(f_2.clone())?)?;
+            let v_M_1 = n_4;
+            #[allow(irrefutable_let_patterns)]
+            let Shape(f_5, f_6) = a1 else { return Err(wspec_runtime::Fail::soft()) };
+            let n_7 = wspec_runtime::ok(conv::lanetype_as_fnn(f_5.clone()))?;
+            let v_Fnn_2 = n_7;
+            let n_8 = wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(f_6.clone())?)?;
+            let v_M_2 = n_8;
+            #[allow(irrefutable_let_patterns)]
+            let Vcvtop::FnnXMFnnXM(VcvtopFnnXMFnnXM::Demote(f_9)) = a2 else { return Err(wspec_runtime::Fail::soft()) };
+            #[allow(irrefutable_let_patterns)]
+            let Zero = f_9.clone() else { return Err(wspec_runtime::Fail::soft()) };
+            Ok(Some(Zero))
+        })())? { return Ok(v); }
+        // from spec/3.3-numerics-vectors.wspec:345
+        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+            let sh_1 = a0;
+            let sh_2 = a1;
+            let op = a2;
+            Ok(None)
+        })())? { return Ok(v); }
+        Err(Fail::soft())
+    }
+
+    // from spec/3.3-numerics-vectors.wspec:347 def $halfstart
+    pub fn halfstart(ar_: &Ctx, a0: Half, a1: u64) -> R<u64> {
+        // from spec/3.3-numerics-vectors.wspec:348
+        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+            #[allow(irrefutable_let_patterns)]
+            let Half::Low = a0 else { return Err(wspec_runtime::Fail::soft()) };
+            let n = a1;
+            Ok(0_u64)
+        })())? { return Ok(v); }
+        // from spec/3.3-numerics-vectors.wspec:349
+        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+            #[allow(irrefutable_let_patterns)]
+            let Half::High = a0 else { return Err(wspec_runtime::Fail::soft()) };
+            let n = a1;
+            Ok(n)
+        })())? { return Ok(v); }
+        Err(Fail::soft())
+    }
+
+    // from spec/3.3-numerics-vectors.wspec:373 def $ivdot__
+    pub fn ivdot__(ar_: &Ctx, a0: u64, a1: u64, a2: Sx, a3: Sx, a4: bool, a5: &Vec<u128>, a6: &Vec<u128>) -> R<Vec<u128>> {
+        // from spec/3.3-numerics-vectors.wspec:374
+        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+            let v_M = a0;
+            let v_N = a1;
+            let sx_1 = a2;
+            let sx_2 = a3;
+            wspec_runtime::check(false == a4)?;
+            let cp_1 = (*a5).clone();
+            let it_2 = cp_1;
+            let mut acc_i_1_7 = Vec::new();
+            for e_4 in it_2.into_iter() {
+            let n_5 = wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(e_4)?)?;
+            let i_1 = n_5;
+            acc_i_1_7.push(i_1);
+            }
+            let i_1_8 = acc_i_1_7;
+            let cp_9 = (*a6).clone();
+            let it_10 = cp_9;
+            let mut acc_i_2_15 = Vec::new();
+            for e_12 in it_10.into_iter() {
+            let n_13 = wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(e_12)?)?;
+            let i_2 = n_13;
+            acc_i_2_15.push(i_2);
+            }
+            let i_2_16 = acc_i_2_15;
+            let eq_119 = { let n_ = wspec_runtime::seq::same_len(&[i_1_8.len(), i_2_16.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let i_1_8_117 = i_1_8[i_].clone(); let i_2_16_118 = i_2_16[i_].clone(); out_.push(wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(wspec_runtime::ok(wspec_runtime::builtins::imul(v_N, defs::extend__(ar_, v_M, v_N, sx_1, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_1_8_117)?)?)?, defs::extend__(ar_, v_M, v_N, sx_2, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_2_16_118)?)?)?))?)?)?); } out_ };
+            let p = eq_119;
+            Ok({ let n_ = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::div(wspec_runtime::num::wide((p.clone().len() as u64))?, 2i128)?)?; let mut out_ = Vec::with_capacity(n_); for k in 0..n_ { let k = k as u64; out_.push(wspec_runtime::ok(wspec_runtime::builtins::iadd(v_N, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(wspec_runtime::seq::index(&p.clone(), wspec_runtime::num::mul(2i128, wspec_runtime::num::wide(k)?)?)?)?)?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(wspec_runtime::seq::index(&p.clone(), wspec_runtime::num::add(wspec_runtime::num::mul(2i128, wspec_runtime::num::wide(k)?)?, 1i128)?)?)?)?))?); } out_ })
+        })())? { return Ok(v); }
+        // from spec/3.3-numerics-vectors.wspec:376
+        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+            let v_M = a0;
+            let v_N = a1;
+            let sx_1 = a2;
+            let sx_2 = a3;
+            wspec_runtime::check(true == a4)?;
+            let cp_1 = (*a5).clone();
+            let it_2 = cp_1;
+            let mut acc_i_1_7 = Vec::new();
+            for e_4 in it_2.into_iter() {
+            let n_5 = wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(e_4)?)?;
+            let i_1 = n_5;
+            acc_i_1_7.push(i_1);
+            }
+            let i_1_8 = acc_i_1_7;
+            let cp_9 = (*a6).clone();
+            let it_10 = cp_9;
+            let mut acc_i_2_15 = Vec::new();
+            for e_12 in it_10.into_iter() {
+            let n_13 = wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(e_12)?)?;
+            let i_2 = n_13;
+            acc_i_2_15.push(i_2);
+            }
+            let i_2_16 = acc_i_2_15;
+            let eq_119 = { let n_ = wspec_runtime::seq::same_len(&[i_1_8.len(), i_2_16.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let i_1_8_117 = i_1_8[i_].clone(); let i_2_16_118 = i_2_16[i_].clone(); out_.push(wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(wspec_runtime::ok(wspec_runtime::builtins::imul(v_N, defs::extend__(ar_, v_M, v_N, sx_1, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_1_8_117)?)?)?, defs::extend__(ar_, v_M, v_N, sx_2, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_2_16_118)?)?)?))?)?)?); } out_ };
+            let p = eq_119;
+            Ok({ let n_ = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::div(wspec_runtime::num::wide((p.clone().len() as u64))?, 2i128)?)?; let mut out_ = Vec::with_capacity(n_); for k in 0..n_ { let k = k as u64; out_.push(wspec_runtime::ok(wspec_runtime::builtins::iadd_sat_s(v_N, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(wspec_runtime::seq::index(&p.clone(), wspec_runtime::num::mul(2i128, wspec_runtime::num::wide(k)?)?)?)?)?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(wspec_runtime::seq::index(&p.clone(), wspec_runtime::num::add(wspec_runtime::num::mul(2i128, wspec_runtime::num::wide(k)?)?, 1i128)?)?)?)?))?); } out_ })
+        })())? { return Ok(v); }
+        Err(Fail::soft())
+    }
+
+    // from spec/3.3-numerics-vectors.wspec:379 def $vextbinop__
+    pub fn vextbinop__(ar_: &Ctx, a0: Ishape, a1: Ishape, a2: Vextbinop, a3: u128, a4: u128) -> R<Vec<u128>> {
+        // from spec/3.3-numerics-vectors.wspec:380
+        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+            #[allow(irrefutable_let_patterns)]
+            let Ishape::Shape(Shape(f_1, f_2)) = a0 else { return Err(wspec_runtime::Fail::soft()) };
+            let n_3 = wspec_runtime::ok(conv::lanetype_as_jnn(f_1.clone()))?;
+            let v_Jnn_1 = n_3;
+            let n_4 = wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(f_2.clone())?)?;
+            let v_M_1 = n_4;
+            #[allow(irrefutable_let_patterns)]
+            let Ishape::Shape(Shape(f_5, f_6)) = a1 else { return Err(wspec_runtime::Fail::soft()) };
+            let n_7 = wspec_runtime::ok(conv::lanetype_as_jnn(f_5.clone()))?;
+            let v_Jnn_2 = n_7;
+            let n_8 = wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(f_6.clone())?)?;
+            let v_M_2 = n_8;
+            #[allow(irrefutable_let_patterns)]
+            let Vextbinop::JnnXMJnnXM(VextbinopJnnXMJnnXM::Extmul(f_9, f_10)) = a2 else { return Err(wspec_runtime::Fail::soft()) };
+            let hf = f_9.clone();
+            let sx = f_10.clone();
+            let v_1 = a3;
+            let v_2 = a4;
+            let eq_11 = wspec_runtime::seq::slice(&defs::lanes_(ar_, Shape(conv::jnn_to_lanetype(v_Jnn_1), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M_1)?)?), v_1)?, wspec_runtime::num::wide(defs::halfstart(ar_, hf, v_M_2)?)?, wspec_runtime::num::wide(v_M_2)?)?.into_iter().map(|x| -> R<_> { Ok((match x { Lane::Numtype(x) => x, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })) }).collect::<R<Vec<_>>>()?;
+            let c_1 = eq_11;
+            let eq_12 = wspec_runtime::seq::slice(&defs::lanes_(ar_, Shape(conv::jnn_to_lanetype(v_Jnn_1), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M_1)?)?), v_2)?, wspec_runtime::num::wide(defs::halfstart(ar_, hf, v_M_2)?)?, wspec_runtime::num::wide(v_M_2)?)?.into_iter().map(|x| -> R<_> { Ok((match x { Lane::Numtype(x) => x, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })) }).collect::<R<Vec<_>>>()?;
+            let c_2 = eq_12;
+            Ok(vec![defs::inv_lanes_(ar_, Shape(conv::jnn_to_lanetype(v_Jnn_2), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M_2)?)?), &({ let n_ = wspec_runtime::seq::same_len(&[c_1.len(), c_2.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let c_1_215 = c_1[i_].clone(); let c_2_216 = c_2[i_].clone(); out_.push(Lane::Numtype(Num::Inn(wspec_runtime::num::cast::<_, u64>(wspec_runtime::ok(wspec_runtime::builtins::imul(defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn_2))?, defs::extend__(ar_, defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn_1))?, defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn_2))?, sx, (match c_1_215 { Num::Inn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) }))?, defs::extend__(ar_, defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn_1))?, defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn_2))?, sx, (match c_2_216 { Num::Inn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) }))?))?)?))); } out_ }))?])
+        })())? { return Ok(v); }
+        // from spec/3.3-numerics-vectors.wspec:384
+        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+            #[allow(irrefutable_let_patterns)]
+            let Ishape::Shape(Shape(f_1, f_2)) = a0 else { return Err(wspec_runtime::Fail::soft()) };
+            let n_3 = wspec_runtime::ok(conv::lanetype_as_jnn(f_1.clone()))?;
+            let v_Jnn_1 = n_3;
+            let n_4 = wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(f_2.clone())?)?;
+            let v_M_1 = n_4;
+            #[allow(irrefutable_let_patterns)]
+            let Ishape::Shape(Shape(f_5, f_6)) = a1 else { return Err(wspec_runtime::Fail::soft()) };
+            let n_7 = wspec_runtime::ok(conv::lanetype_as_jnn(f_5.clone()))?;
+            let v_Jnn_2 = n_7;
+            let n_8 = wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(f_6.clone())?)?;
+            let v_M_2 = n_8;
+            #[allow(irrefutable_let_patterns)]
+            let Vextbinop::JnnXMJnnXM(VextbinopJnnXMJnnXM::Dot) = a2 else { return Err(wspec_runtime::Fail::soft()) };
+            let v_1 = a3;
+            let v_2 = a4;
+            Ok(vec![defs::inv_lanes_(ar_, Shape(conv::jnn_to_lanetype(v_Jnn_2), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M_2)?)?), &(defs::ivdot__(ar_, defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn_1))?, defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn_2))?, Sx::S, Sx::S, false, &(defs::lanes_(ar_, Shape(conv::jnn_to_lanetype(v_Jnn_1), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M_1)?)?), v_1)?.into_iter().map(|x| -> R<_> { Ok((match x { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })) }).collect::<R<Vec<_>>>()?), &(defs::lanes_(ar_, Shape(conv::jnn_to_lanetype(v_Jnn_1), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M_1)?)?), v_2)?.into_iter().map(|x| -> R<_> { Ok((match x { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })) }).collect::<R<Vec<_>>>()?))?.into_iter().map(|x| -> R<_> { Ok(Lane::Numtype(Num::Inn(wspec_runtime::num::cast::<_, u64>(x)?))) }).collect::<R<Vec<_>>>()?))?])
+        })())? { return Ok(v); }
+        // from spec/3.3-numerics-vectors.wspec:387
+        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+            #[allow(irrefutable_let_patterns)]
+            let Ishape::Shape(Shape(f_1, f_2)) = a0 else { return Err(wspec_runtime::Fail::soft()) };
+            let n_3 = wspec_runtime::ok(conv::lanetype_as_jnn(f_1.clone()))?;
+            let v_Jnn_1 = n_3;
+            let n_4 = wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(f_2.clone())?)?;
+            let v_M_1 = n_4;
+            #[allow(irrefutable_let_patterns)]
+            let Ishape::Shape(Shape(f_5, f_6)) = a1 else { return Err(wspec_runtime::Fail::soft()) };
+            let n_7 = wspec_runtime::ok(conv::lanetype_as_jnn(f_5.clone()))?;
+            let v_Jnn_2 = n_7;
+            let n_8 = wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(f_6.clone())?)?;
+            let v_M_2 = n_8;
+            #[allow(irrefutable_let_patterns)]
+            let Vextbinop::JnnXMJnnXM(VextbinopJnnXMJnnXM::RelaxedDot) = a2 else { return Err(wspec_runtime::Fail::soft()) };
+            let v_1 = a3;
+            let v_2 = a4;
+            let eq_9 = defs::lanes_(ar_, Shape(conv::jnn_to_lanetype(v_Jnn_1), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M_1)?)?), v_1)?.into_iter().map(|x| -> R<_> { Ok((match x { Lane::Numtype(x) => x, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })) }).collect::<R<Vec<_>>>()?;
+            let c_1 = eq_9;
+            let eq_10 = defs::lanes_(ar_, Shape(conv::jnn_to_lanetype(v_Jnn_1), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M_1)?)?), v_2)?.into_iter().map(|x| -> R<_> { Ok((match x { Lane::Numtype(x) => x, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })) }).collect::<R<Vec<_>>>()?;
+            let c_2 = eq_10;
+            Ok(vec![defs::inv_lanes_(ar_, Shape(conv::jnn_to_lanetype(v_Jnn_2), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M_2)?)?), &(defs::ivdot__(ar_, defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn_1))?, defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn_2))?, Sx::S, Sx::S, true, &({ let n_ = wspec_runtime::seq::same_len(&[c_1.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let c_1_717 = c_1[i_].clone(); out_.push((match c_1_717 { Num::Inn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })); } out_ }), &({ let n_ = wspec_runtime::seq::same_len(&[c_2.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let c_2_818 = c_2[i_].clone(); out_.push((match c_2_818 { Num::Inn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })); } out_ }))?.into_iter().map(|x| -> R<_> { Ok(Lane::Numtype(Num::Inn(wspec_runtime::num::cast::<_, u64>(x)?))) }).collect::<R<Vec<_>>>()?))?, defs::inv_lanes_(ar_, Shape(conv::jnn_to_lanetype(v_Jnn_2), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M_2)?)?), &(defs::ivdot__(ar_, defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn_1))?, defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn_2))?, Sx::S, Sx::U, true, &({ let n_ = wspec_runtime::seq::same_len(&[c_1.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let c_1_1525 = c_1[i_].clone(); out_.push((match c_1_1525 { Num::Inn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })); } out_ }), &({ let n_ = wspec_runtime::seq::same_len(&[c_2.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let c_2_1626 = c_2[i_].clone(); out_.push((match c_2_1626 { Num::Inn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })); } out_ }))?.into_iter().map(|x| -> R<_> { Ok(Lane::Numtype(Num::Inn(wspec_runtime::num::cast::<_, u64>(x)?))) }).collect::<R<Vec<_>>>()?))?])
         })())? { return Ok(v); }
         Err(Fail::soft())
     }
@@ -10783,7 +14238,7 @@ pub mod defs {
         if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let v_N = a0;
             let f = a1;
-            Ok(defs::ibytes_(ar_, v_N, wspec_runtime::ok(wspec_runtime::builtins::inv_ibits(v_N, wspec_runtime::ok(wspec_runtime::builtins::fbits(v_N, f))?))?)?)
+            Ok(wspec_runtime::ok(wspec_runtime::builtins::ibytes(v_N, wspec_runtime::ok(wspec_runtime::builtins::inv_ibits(v_N, wspec_runtime::ok(wspec_runtime::builtins::fbits(v_N, f))?))?))?)
         })())? { return Ok(v); }
         Err(Fail::soft())
     }
@@ -10794,19 +14249,7 @@ pub mod defs {
         if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let v_N = a0;
             let b = a1;
-            Ok(wspec_runtime::ok(wspec_runtime::builtins::inv_fbits(v_N, wspec_runtime::ok(wspec_runtime::builtins::ibits(v_N, defs::inv_ibytes_(ar_, v_N, &((*b).clone()))?))?))?)
-        })())? { return Ok(v); }
-        Err(Fail::soft())
-    }
-
-    // from spec/4.3-execution-instructions.wspec:175 def $inv_vbytes_
-    pub fn inv_vbytes_(ar_: &Ctx, a0: Vectype, a1: &Vec<Byte>) -> R<u128> {
-        // from spec/4.3-execution-instructions.wspec:176
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
-            let n_1 = conv::vectype_to_vnn(a0);
-            let v_Vnn = n_1;
-            let b = a1;
-            Ok(defs::inv_ibytes_(ar_, defs::vsize(ar_, conv::vnn_to_vectype(v_Vnn))?, &((*b).clone()))?)
+            Ok(wspec_runtime::ok(wspec_runtime::builtins::inv_fbits(v_N, wspec_runtime::ok(wspec_runtime::builtins::ibits(v_N, wspec_runtime::ok(wspec_runtime::builtins::inv_ibytes(v_N, (*b).clone()))?))?))?)
         })())? { return Ok(v); }
         Err(Fail::soft())
     }
@@ -11270,31 +14713,6 @@ pub mod defs {
         Err(Fail::soft())
     }
 
-    // from spec/5.1-binary-values.wspec:66 def $bytes_nat
-    pub fn bytes_nat(ar_: &Ctx, a0: &Vec<Byte>) -> R<u64> {
-        wspec_runtime::deep(|| -> R<_> {
-        // from spec/5.1-binary-values.wspec:67
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
-            let cp_1 = (*a0).clone();
-            let l_2 = cp_1;
-            wspec_runtime::check(l_2.len() == 0)?;
-            Ok(0_u64)
-        })())? { return Ok(v); }
-        // from spec/5.1-binary-values.wspec:68
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
-            let cp_1 = (*a0).clone();
-            let c_2 = cp_1;
-            wspec_runtime::check(c_2.len() >= 1)?;
-            let l_3 = c_2[0..0 + 1].to_vec();
-            wspec_runtime::check(l_3.len() == 1)?;
-            let b = l_3[0].clone();
-            let b_q = c_2[(0 + 1)..(0 + 1) + (c_2.len() - 1)].to_vec();
-            Ok(wspec_runtime::num::narrow::<u64>(wspec_runtime::num::add(wspec_runtime::num::wide(b)?, wspec_runtime::num::mul(wspec_runtime::num::pow(2i128, 8i128)?, wspec_runtime::num::wide(defs::bytes_nat(ar_, &(b_q.clone()))?)?)?)?)?)
-        })())? { return Ok(v); }
-        Err(Fail::soft())
-        })
-    }
-
     // from spec/1.5-types-substitution.wspec:34 def $subst_reftype
     pub fn subst_reftype(ar_: &Ctx, a0: &Reftype, a1: &Vec<Typevar>, a2: &Vec<Typeuse>) -> R<Reftype> {
         wspec_runtime::deep(|| -> R<_> {
@@ -11544,6 +14962,179 @@ pub mod defs {
         if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let elemmode = a0;
             Ok(vec![])
+        })())? { return Ok(v); }
+        Err(Fail::soft())
+    }
+
+    // from spec/3.3-numerics-vectors.wspec:66 def $inv_lanesets_
+    pub fn inv_lanesets_(ar_: &Ctx, a0: Shape, a1: &Vec<Vec<Lane>>) -> R<Vec<u128>> {
+        // from spec/3.3-numerics-vectors.wspec:67
+        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+            #[allow(irrefutable_let_patterns)]
+            let Shape(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
+            let lt = f_1.clone();
+            let n_3 = wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(f_2.clone())?)?;
+            let v_M = n_3;
+            let cp_4 = (*a1).clone();
+            let it_5 = cp_4;
+            let mut acc_c_16 = Vec::new();
+            for e_7 in it_5.into_iter() {
+            let it_8 = e_7;
+            let mut acc_c_13 = Vec::new();
+            for e_10 in it_8.into_iter() {
+            let n_11 = match e_10 { Lane::Numtype(x) => x, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) };
+            let c = n_11;
+            acc_c_13.push(c);
+            }
+            let c_14 = acc_c_13;
+            acc_c_16.push(c_14);
+            }
+            let c_17 = acc_c_16;
+            wspec_runtime::check((wspec_runtime::num::wide(({ let n_ = wspec_runtime::seq::same_len(&[c_17.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let c_17_118 = c_17[i_].clone(); out_.push(c_17_118.clone()); } out_ }.len() as u64))? == wspec_runtime::num::wide(v_M)?))?;
+            let eq_523 = defs::setproduct_(ar_, lt, &({ let n_ = wspec_runtime::seq::same_len(&[c_17.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let c_17_421 = c_17[i_].clone(); out_.push({ let n_ = wspec_runtime::seq::same_len(&[c_17_421.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let c_17_421_522 = c_17_421[i_].clone(); out_.push(Lane::Numtype(c_17_421_522)); } out_ }); } out_ }))?.into_iter().map(|x| -> R<_> { Ok(x.into_iter().map(|x| -> R<_> { Ok((match x { Lane::Numtype(x) => x, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })) }).collect::<R<Vec<_>>>()?) }).collect::<R<Vec<_>>>()?;
+            let it_524 = eq_523;
+            let mut acc_c_q_528 = Vec::new();
+            for e_526 in it_524.into_iter() {
+            let c_q = e_526;
+            acc_c_q_528.push(c_q);
+            }
+            let c_q_529 = acc_c_q_528;
+            Ok({ let n_ = wspec_runtime::seq::same_len(&[c_q_529.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let c_q_529_630 = c_q_529[i_].clone(); out_.push(defs::inv_lanes_(ar_, Shape(lt, wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M)?)?), &({ let n_ = wspec_runtime::seq::same_len(&[c_q_529_630.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let c_q_529_630_832 = c_q_529_630[i_].clone(); out_.push(Lane::Numtype(c_q_529_630_832)); } out_ }))?); } out_ })
+        })())? { return Ok(v); }
+        Err(Fail::soft())
+    }
+
+    // from spec/3.3-numerics-vectors.wspec:72 def $setproduct_
+    pub fn setproduct_(ar_: &Ctx, a0: Lanetype, a1: &Vec<Vec<Lane>>) -> R<Vec<Vec<Lane>>> {
+        wspec_runtime::deep(|| -> R<_> {
+        // from spec/3.3-numerics-vectors.wspec:73
+        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+            let lt = a0;
+            let cp_1 = (*a1).clone();
+            let l_2 = cp_1;
+            wspec_runtime::check(l_2.len() == 0)?;
+            Ok({ let n_ = wspec_runtime::num::narrow::<usize>(1i128)?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { out_.push(vec![]); } out_ })
+        })())? { return Ok(v); }
+        // from spec/3.3-numerics-vectors.wspec:74
+        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+            let lt = a0;
+            let cp_1 = (*a1).clone();
+            let c_2 = cp_1;
+            wspec_runtime::check(c_2.len() >= 1)?;
+            let l_3 = c_2[0..0 + 1].to_vec();
+            wspec_runtime::check(l_3.len() == 1)?;
+            let it_4 = l_3[0].clone();
+            let mut acc_c_1_9 = Vec::new();
+            for e_6 in it_4.into_iter() {
+            let n_7 = match e_6 { Lane::Numtype(x) => x, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) };
+            let c_1 = n_7;
+            acc_c_1_9.push(c_1);
+            }
+            let c_1_10 = acc_c_1_9;
+            let it_11 = c_2[(0 + 1)..(0 + 1) + (c_2.len() - 1)].to_vec();
+            let mut acc_c_22 = Vec::new();
+            for e_13 in it_11.into_iter() {
+            let it_14 = e_13;
+            let mut acc_c_19 = Vec::new();
+            for e_16 in it_14.into_iter() {
+            let n_17 = match e_16 { Lane::Numtype(x) => x, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) };
+            let c = n_17;
+            acc_c_19.push(c);
+            }
+            let c_20 = acc_c_19;
+            acc_c_22.push(c_20);
+            }
+            let c_23 = acc_c_22;
+            Ok(defs::setproduct1_(ar_, lt, &({ let n_ = wspec_runtime::seq::same_len(&[c_1_10.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let c_1_10_629 = c_1_10[i_].clone(); out_.push(Lane::Numtype(c_1_10_629)); } out_ }), &(defs::setproduct_(ar_, lt, &({ let n_ = wspec_runtime::seq::same_len(&[c_23.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let c_23_932 = c_23[i_].clone(); out_.push({ let n_ = wspec_runtime::seq::same_len(&[c_23_932.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let c_23_932_1033 = c_23_932[i_].clone(); out_.push(Lane::Numtype(c_23_932_1033)); } out_ }); } out_ }))?))?)
+        })())? { return Ok(v); }
+        Err(Fail::soft())
+        })
+    }
+
+    // from spec/3.3-numerics-vectors.wspec:137 def $irelaxed_q15mulr_s_
+    pub fn irelaxed_q15mulr_s_(ar_: &Ctx, a0: u64, a1: u128, a2: u128) -> R<Vec<u128>> {
+        // from spec/3.3-numerics-vectors.wspec:138
+        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+            let v_N = a0;
+            let n_1 = wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(a1)?)?;
+            let i_1 = n_1;
+            let n_2 = wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(a2)?)?;
+            let i_2 = n_2;
+            wspec_runtime::check(((wspec_runtime::num::wide(i_1)? == wspec_runtime::num::pow(2i128, wspec_runtime::num::sub(wspec_runtime::num::wide(v_N)?, 1i128)?)?) && (wspec_runtime::num::wide(i_2)? == wspec_runtime::num::pow(2i128, wspec_runtime::num::sub(wspec_runtime::num::wide(v_N)?, 1i128)?)?)))?;
+            Ok(vec![wspec_runtime::num::narrow::<u128>(wspec_runtime::num::sub(wspec_runtime::num::pow(2i128, wspec_runtime::num::sub(wspec_runtime::num::wide(v_N)?, 1i128)?)?, 1i128)?)?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::pow(2i128, wspec_runtime::num::sub(wspec_runtime::num::wide(v_N)?, 1i128)?)?)?])
+        })())? { return Ok(v); }
+        // from spec/3.3-numerics-vectors.wspec:140
+        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+            let v_N = a0;
+            let n_1 = wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(a1)?)?;
+            let i_1 = n_1;
+            let n_2 = wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(a2)?)?;
+            let i_2 = n_2;
+            Ok(vec![wspec_runtime::ok(wspec_runtime::builtins::iq15mulr_sat_s(v_N, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_1)?)?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_2)?)?))?])
+        })())? { return Ok(v); }
+        Err(Fail::soft())
+    }
+
+    // from spec/3.3-numerics-vectors.wspec:143 def $irelaxed_laneselect_
+    pub fn irelaxed_laneselect_(ar_: &Ctx, a0: u64, a1: u128, a2: u128, a3: u128) -> R<Vec<u128>> {
+        // from spec/3.3-numerics-vectors.wspec:144
+        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+            let v_N = a0;
+            let n_1 = wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(a1)?)?;
+            let i_1 = n_1;
+            let n_2 = wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(a2)?)?;
+            let i_2 = n_2;
+            let n_3 = wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(a3)?)?;
+            let i_3 = n_3;
+            let eq_4 = wspec_runtime::num::narrow::<u64>(wspec_runtime::num::mul(wspec_runtime::num::sub(wspec_runtime::num::pow(2i128, wspec_runtime::num::wide(v_N)?)?, 1i128)?, wspec_runtime::num::div(wspec_runtime::num::wide(i_3)?, wspec_runtime::num::pow(2i128, wspec_runtime::num::sub(wspec_runtime::num::wide(v_N)?, 1i128)?)?)?)?)?;
+            let i_3_q = eq_4;
+            Ok(vec![wspec_runtime::ok(wspec_runtime::builtins::ibitselect(v_N, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_1)?)?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_2)?)?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_3)?)?))?, wspec_runtime::ok(wspec_runtime::builtins::ibitselect(v_N, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_1)?)?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_2)?)?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_3_q)?)?))?])
+        })())? { return Ok(v); }
+        Err(Fail::soft())
+    }
+
+    // from spec/3.3-numerics-vectors.wspec:148 def $relaxed_trunc_u__
+    pub fn relaxed_trunc_u__(ar_: &Ctx, a0: u64, a1: u64, a2: u64) -> R<Vec<u128>> {
+        // from spec/3.3-numerics-vectors.wspec:149
+        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+            let v_M = a0;
+            let v_N = a1;
+            let f = a2;
+            let eq_1 = wspec_runtime::ok(wspec_runtime::builtins::trunc_u(v_M, v_N, f))?;
+            let Some(o_2) = eq_1 else { return Err(wspec_runtime::Fail::soft()) };
+            let n_3 = wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(o_2)?)?;
+            let i = n_3;
+            Ok(vec![wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i)?)?])
+        })())? { return Ok(v); }
+        // from spec/3.3-numerics-vectors.wspec:150
+        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+            let v_M = a0;
+            let v_N = a1;
+            let f = a2;
+            Ok(wspec_runtime::seq::cat(vec![vec![wspec_runtime::ok(wspec_runtime::builtins::trunc_sat_u(v_M, v_N, f))?], { let n_ = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::pow(2i128, wspec_runtime::num::wide(v_N)?)?)?; let mut out_ = Vec::with_capacity(n_); for k in 0..n_ { let k = k as u64; out_.push(wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(k)?)?); } out_ }]))
+        })())? { return Ok(v); }
+        Err(Fail::soft())
+    }
+
+    // from spec/3.3-numerics-vectors.wspec:152 def $relaxed_trunc_s__
+    pub fn relaxed_trunc_s__(ar_: &Ctx, a0: u64, a1: u64, a2: u64) -> R<Vec<u128>> {
+        // from spec/3.3-numerics-vectors.wspec:153
+        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+            let v_M = a0;
+            let v_N = a1;
+            let f = a2;
+            let eq_1 = wspec_runtime::ok(wspec_runtime::builtins::trunc_s(v_M, v_N, f))?;
+            let Some(o_2) = eq_1 else { return Err(wspec_runtime::Fail::soft()) };
+            let n_3 = wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(o_2)?)?;
+            let i = n_3;
+            Ok(vec![wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i)?)?])
+        })())? { return Ok(v); }
+        // from spec/3.3-numerics-vectors.wspec:154
+        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+            let v_M = a0;
+            let v_N = a1;
+            let f = a2;
+            Ok(wspec_runtime::seq::cat(vec![vec![wspec_runtime::ok(wspec_runtime::builtins::trunc_sat_s(v_M, v_N, f))?], { let n_ = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::pow(2i128, wspec_runtime::num::wide(v_N)?)?)?; let mut out_ = Vec::with_capacity(n_); for k in 0..n_ { let k = k as u64; out_.push(wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(k)?)?); } out_ }]))
         })())? { return Ok(v); }
         Err(Fail::soft())
     }
@@ -12263,6 +15854,71 @@ pub mod defs {
         if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let in_ = a0;
             Ok(vec![])
+        })())? { return Ok(v); }
+        Err(Fail::soft())
+        })
+    }
+
+    // from spec/3.3-numerics-vectors.wspec:77 def $setproduct1_
+    pub fn setproduct1_(ar_: &Ctx, a0: Lanetype, a1: &Vec<Lane>, a2: &Vec<Vec<Lane>>) -> R<Vec<Vec<Lane>>> {
+        wspec_runtime::deep(|| -> R<_> {
+        // from spec/3.3-numerics-vectors.wspec:78
+        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+            let lt = a0;
+            let cp_1 = (*a1).clone();
+            let l_2 = cp_1;
+            wspec_runtime::check(l_2.len() == 0)?;
+            let cp_3 = (*a2).clone();
+            let it_4 = cp_3;
+            let mut acc_c_q_15 = Vec::new();
+            for e_6 in it_4.into_iter() {
+            let it_7 = e_6;
+            let mut acc_c_q_12 = Vec::new();
+            for e_9 in it_7.into_iter() {
+            let n_10 = match e_9 { Lane::Numtype(x) => x, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) };
+            let c_q = n_10;
+            acc_c_q_12.push(c_q);
+            }
+            let c_q_13 = acc_c_q_12;
+            acc_c_q_15.push(c_q_13);
+            }
+            let c_q_16 = acc_c_q_15;
+            Ok(vec![])
+        })())? { return Ok(v); }
+        // from spec/3.3-numerics-vectors.wspec:79
+        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+            let lt = a0;
+            let cp_1 = (*a1).clone();
+            let c_2 = cp_1;
+            wspec_runtime::check(c_2.len() >= 1)?;
+            let l_3 = c_2[0..0 + 1].to_vec();
+            wspec_runtime::check(l_3.len() == 1)?;
+            let n_4 = match l_3[0].clone() { Lane::Numtype(x) => x, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) };
+            let c_1 = n_4;
+            let it_5 = c_2[(0 + 1)..(0 + 1) + (c_2.len() - 1)].to_vec();
+            let mut acc_c_10 = Vec::new();
+            for e_7 in it_5.into_iter() {
+            let n_8 = match e_7 { Lane::Numtype(x) => x, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) };
+            let c = n_8;
+            acc_c_10.push(c);
+            }
+            let c_11 = acc_c_10;
+            let cp_12 = (*a2).clone();
+            let it_13 = cp_12;
+            let mut acc_c_q_24 = Vec::new();
+            for e_15 in it_13.into_iter() {
+            let it_16 = e_15;
+            let mut acc_c_q_21 = Vec::new();
+            for e_18 in it_16.into_iter() {
+            let n_19 = match e_18 { Lane::Numtype(x) => x, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) };
+            let c_q = n_19;
+            acc_c_q_21.push(c_q);
+            }
+            let c_q_22 = acc_c_q_21;
+            acc_c_q_24.push(c_q_22);
+            }
+            let c_q_25 = acc_c_q_24;
+            Ok(wspec_runtime::seq::cat(vec![{ let n_ = wspec_runtime::seq::same_len(&[c_q_25.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let c_q_25_126 = c_q_25[i_].clone(); out_.push(wspec_runtime::seq::cat(vec![vec![Lane::Numtype(c_1)], { let n_ = wspec_runtime::seq::same_len(&[c_q_25_126.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let c_q_25_126_227 = c_q_25_126[i_].clone(); out_.push(Lane::Numtype(c_q_25_126_227)); } out_ }])); } out_ }, defs::setproduct1_(ar_, lt, &({ let n_ = wspec_runtime::seq::same_len(&[c_11.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let c_11_631 = c_11[i_].clone(); out_.push(Lane::Numtype(c_11_631)); } out_ }), &({ let n_ = wspec_runtime::seq::same_len(&[c_q_25.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let c_q_25_732 = c_q_25[i_].clone(); out_.push({ let n_ = wspec_runtime::seq::same_len(&[c_q_25_732.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let c_q_25_732_833 = c_q_25_732[i_].clone(); out_.push(Lane::Numtype(c_q_25_732_833)); } out_ }); } out_ }))?]))
         })())? { return Ok(v); }
         Err(Fail::soft())
         })
@@ -15282,6 +18938,17 @@ pub mod conv {
         }
     }
 
+    pub fn numtype_to_lanetype(x: Numtype) -> Lanetype {
+        match x {
+            Numtype::I32 => Lanetype::Numtype(Numtype::I32),
+            Numtype::I64 => Lanetype::Numtype(Numtype::I64),
+            Numtype::F32 => Lanetype::Numtype(Numtype::F32),
+            Numtype::F64 => Lanetype::Numtype(Numtype::F64),
+            #[allow(unreachable_patterns)]
+            _ => unreachable!(),
+        }
+    }
+
     pub fn vectype_to_valtype(x: Vectype) -> Valtype {
         match x {
             Vectype => Valtype::Vectype(Vectype),
@@ -15470,10 +19137,28 @@ pub mod conv {
         }
     }
 
+    pub fn inn_to_lanetype(x: Inn) -> Lanetype {
+        match x {
+            Inn::I32 => Lanetype::Numtype(Numtype::I32),
+            Inn::I64 => Lanetype::Numtype(Numtype::I64),
+            #[allow(unreachable_patterns)]
+            _ => unreachable!(),
+        }
+    }
+
     pub fn fnn_to_numtype(x: Fnn) -> Numtype {
         match x {
             Fnn::F32 => Numtype::F32,
             Fnn::F64 => Numtype::F64,
+            #[allow(unreachable_patterns)]
+            _ => unreachable!(),
+        }
+    }
+
+    pub fn fnn_to_lanetype(x: Fnn) -> Lanetype {
+        match x {
+            Fnn::F32 => Lanetype::Numtype(Numtype::F32),
+            Fnn::F64 => Lanetype::Numtype(Numtype::F64),
             #[allow(unreachable_patterns)]
             _ => unreachable!(),
         }
@@ -15487,10 +19172,64 @@ pub mod conv {
         }
     }
 
+    pub fn packtype_to_lanetype(x: Packtype) -> Lanetype {
+        match x {
+            Packtype::I8 => Lanetype::Packtype(Packtype::I8),
+            Packtype::I16 => Lanetype::Packtype(Packtype::I16),
+            #[allow(unreachable_patterns)]
+            _ => unreachable!(),
+        }
+    }
+
     pub fn packtype_to_storagetype(x: Packtype) -> Storagetype {
         match x {
             Packtype::I8 => Storagetype::Packtype(Packtype::I8),
             Packtype::I16 => Storagetype::Packtype(Packtype::I16),
+            #[allow(unreachable_patterns)]
+            _ => unreachable!(),
+        }
+    }
+
+    pub fn lanetype_as_fnn(x: Lanetype) -> Option<Fnn> {
+        match x {
+            Lanetype::Numtype(Numtype::I32) => None,
+            Lanetype::Numtype(Numtype::I64) => None,
+            Lanetype::Numtype(Numtype::F32) => Some(Fnn::F32),
+            Lanetype::Numtype(Numtype::F64) => Some(Fnn::F64),
+            Lanetype::Packtype(Packtype::I8) => None,
+            Lanetype::Packtype(Packtype::I16) => None,
+            #[allow(unreachable_patterns)]
+            _ => unreachable!(),
+        }
+    }
+
+    pub fn lanetype_as_jnn(x: Lanetype) -> Option<Jnn> {
+        match x {
+            Lanetype::Numtype(Numtype::I32) => Some(Jnn::I32),
+            Lanetype::Numtype(Numtype::I64) => Some(Jnn::I64),
+            Lanetype::Numtype(Numtype::F32) => None,
+            Lanetype::Numtype(Numtype::F64) => None,
+            Lanetype::Packtype(Packtype::I8) => Some(Jnn::I8),
+            Lanetype::Packtype(Packtype::I16) => Some(Jnn::I16),
+            #[allow(unreachable_patterns)]
+            _ => unreachable!(),
+        }
+    }
+
+    pub fn jnn_to_lanetype(x: Jnn) -> Lanetype {
+        match x {
+            Jnn::I32 => Lanetype::Numtype(Numtype::I32),
+            Jnn::I64 => Lanetype::Numtype(Numtype::I64),
+            Jnn::I8 => Lanetype::Packtype(Packtype::I8),
+            Jnn::I16 => Lanetype::Packtype(Packtype::I16),
+            #[allow(unreachable_patterns)]
+            _ => unreachable!(),
+        }
+    }
+
+    pub fn ishape_to_shape(x: Ishape) -> Shape {
+        match x {
+            Ishape::Shape(Shape(f0, f1)) => Shape(f0, f1),
             #[allow(unreachable_patterns)]
             _ => unreachable!(),
         }

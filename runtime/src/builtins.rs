@@ -49,6 +49,30 @@ pub fn sum(ns: Vec<u64>) -> Option<u64> {
     ns.into_iter().try_fold(0u64, |a, n| a.checked_add(n))
 }
 
+/// `$vsplit_(N, M, v)`: the `m` numbers of `n` bits that make up a vector, least significant
+/// first; undefined unless they fit in the vector and in a `u64` each.
+pub fn vsplit(n: u64, m: u64, v: u128) -> Option<Vec<u64>> {
+    if n == 0 || n > 64 || n.checked_mul(m)? > 128 {
+        return None;
+    }
+    let mask = if n == 64 { u64::MAX } else { (1u64 << n) - 1 };
+    Some((0..m).map(|k| ((v >> (k * n)) as u64) & mask).collect())
+}
+
+/// `$vjoin_(N, n*)`: the vector that numbers of `n` bits make up, the first the least
+/// significant; undefined where a number is wider than `n` bits or the vector than 128.
+pub fn vjoin(n: u64, ns: Vec<u64>) -> Option<u128> {
+    if n == 0 || n > 64 || n.checked_mul(ns.len() as u64)? > 128 {
+        return None;
+    }
+    ns.iter().enumerate().try_fold(0u128, |acc, (k, &x)| {
+        if n < 64 && x >> n != 0 {
+            return None;
+        }
+        Some(acc | (u128::from(x) << (k as u64 * n)))
+    })
+}
+
 /// `$opt_`: a sequence of at most one element as an optional.
 pub fn opt<X>(xs: Vec<X>) -> Option<Option<X>> {
     if xs.len() > 1 {
@@ -101,11 +125,27 @@ fn float_rel(n: u64, a: u64, b: u64, f32op: impl Fn(f32, f32) -> u32, f64op: imp
 macro_rules! int_binary {
     ($($name:ident),*) => {$(
         pub fn $name(n: u64, a: u128, b: u128) -> Option<u128> {
+            if n == 128 {
+                return bitwise128(stringify!($name), a, b);
+            }
             let n = width(n)?;
             Some(nm::$name(n, int(n, a)?, int(n, b)?) as u128)
         }
     )*};
 }
+
+/// The bitwise operators at the width of a vector (`v128.and`); the others are undefined
+/// there, as no instruction uses them at that width.
+fn bitwise128(name: &str, a: u128, b: u128) -> Option<u128> {
+    match name {
+        "iand" => Some(a & b),
+        "iandnot" => Some(a & !b),
+        "ior" => Some(a | b),
+        "ixor" => Some(a ^ b),
+        _ => None,
+    }
+}
+
 int_binary!(iadd, isub, imul, imin_u, imin_s, imax_u, imax_s, iadd_sat_u, iadd_sat_s, isub_sat_u, isub_sat_s, iavgr_u, iq15mulr_sat_s, iand, iandnot, ior, ixor, ishl, ishr_u, ishr_s, irotl, irotr);
 
 macro_rules! int_partial {
@@ -121,6 +161,10 @@ int_partial!(idiv_u, idiv_s, irem_u, irem_s);
 macro_rules! int_unary {
     ($($name:ident),*) => {$(
         pub fn $name(n: u64, a: u128) -> Option<u128> {
+            // At the width of a vector, only `v128.not`.
+            if n == 128 {
+                return (stringify!($name) == "inot").then_some(!a);
+            }
             let n = width(n)?;
             Some(nm::$name(n, int(n, a)?) as u128)
         }
@@ -131,6 +175,11 @@ int_unary!(ineg, iabs, inot, iclz, ictz, ipopcnt);
 macro_rules! int_test {
     ($($name:ident),*) => {$(
         pub fn $name(n: u64, a: u128) -> Option<u32> {
+            // At the width of a vector (`v128.any_true`): whether it is zero.
+            if n == 128 {
+                let zero = a == 0;
+                return Some(u32::from(if stringify!($name) == "ieqz" { zero } else { !zero }));
+            }
             let n = width(n)?;
             Some(nm::$name(n, int(n, a)?))
         }
@@ -166,6 +215,22 @@ pub fn iextend_s(n: u64, m: u64, a: u128) -> Option<u128> {
 pub fn signed(n: u64, i: u64) -> Option<i64> {
     let n = width(n)?;
     (n == 64 || i >> n == 0).then(|| nm::signed(n, i))
+}
+
+/// `$ibytes_(N, i)`: the little-endian bytes of an integer of `n` bits, up to a vector's 128.
+pub fn ibytes(n: u64, a: u128) -> Option<Vec<u8>> {
+    if n == 0 || n > 128 || n % 8 != 0 || (n < 128 && a >> n != 0) {
+        return None;
+    }
+    Some(a.to_le_bytes()[..(n / 8) as usize].to_vec())
+}
+
+/// `$inv_ibytes_(N, b*)`: the integer of `n` bits whose little-endian bytes are `bytes`.
+pub fn inv_ibytes(n: u64, bytes: Vec<u8>) -> Option<u128> {
+    if n == 0 || n > 128 || n % 8 != 0 || bytes.len() as u64 != n / 8 {
+        return None;
+    }
+    Some(bytes.iter().rev().fold(0u128, |acc, b| (acc << 8) | u128::from(*b)))
 }
 
 pub fn ibits(n: u64, a: u128) -> Option<Vec<u8>> {

@@ -354,7 +354,7 @@ impl<'g, 'a> Fx<'g, 'a> {
         match self.int_type(t) {
             Some(it) => Ok(format!("{n}_{it}")),
             None => match self.int_instance(t) {
-                Some((variant, it)) => Ok(format!("{variant}({n}_{it})")),
+                Some((path, it)) => Ok(wrap_path(&path, &format!("{n}_{it}"))),
                 None => Err(format!("a number where `{}` is expected", self.g.show(t))),
             },
         }
@@ -363,28 +363,15 @@ impl<'g, 'a> Fx<'g, 'a> {
     /// For a family with integer instances (`num_` of `Inn` and `Fnn`): the enum variant of the
     /// first integer instance and its Rust integer type. A number at such a family is a value of
     /// that instance.
-    pub fn int_instance(&self, t: &Ty) -> Option<(String, String)> {
+    pub fn int_instance(&self, t: &Ty) -> Option<(Vec<String>, String)> {
         self.int_instances(t).into_iter().next()
     }
 
-    fn int_instances(&self, t: &Ty) -> Vec<(String, String)> {
-        let Ty::Named(fam, _) = self.g.expand(t) else { return Vec::new() };
-        let TypeBody::Family(insts) = &self.g.spec.types[fam].body else { return Vec::new() };
-        if self.g.is_plain_family(fam) {
-            return Vec::new();
-        }
-        let mut out = Vec::new();
-        for (i, inst) in insts.iter().enumerate() {
-            let r = match &inst.body {
-                TypeBody::Alias(b) => self.g.repr_in(b, &self.g.instance_env(fam, i), 0),
-                TypeBody::Range(lo, hi, _) => self.g.int_repr(lo, hi, &self.g.instance_env(fam, i)),
-                _ => continue,
-            };
-            if let (Some(it), Some(v)) = (self.g.int_of_repr(&r, 0), self.g.inst_variants.get(&(fam, i))) {
-                out.push((format!("{}::{v}", self.g.type_names[fam]), it));
-            }
-        }
-        out
+    /// The integer instances of a family, through instances that are themselves families
+    /// (`lane_(numtype)` is a `num_`, whose `Inn` instance is an integer): each as its nested
+    /// variants (`Lane::Numtype`, `Num::Inn`; see [`wrap_path`]) and its Rust integer type.
+    fn int_instances(&self, t: &Ty) -> Vec<(Vec<String>, String)> {
+        self.g.int_paths(t)
     }
 
     /// The Rust integer type of a numeric type.
@@ -415,7 +402,7 @@ impl<'g, 'a> Fx<'g, 'a> {
                     // A value of a family with integer instances: the number it holds.
                     let insts = self.int_instances(&e.ty);
                     if !insts.is_empty() {
-                        let arms: String = insts.iter().map(|(v, _)| format!("{v}(x) => wspec_runtime::num::wide(x)?, ")).collect();
+                        let arms: String = insts.iter().map(|(v, _)| format!("{} => wspec_runtime::num::wide(x)?, ", wrap_path(v, "x"))).collect();
                         return Ok(format!("(match {} {{ {arms}_ => return Err(wspec_runtime::Fail::soft()) }})", self.view(e)?));
                     }
                     return Err(format!("`{}` used as a number", self.g.show(&e.ty)));
@@ -427,8 +414,8 @@ impl<'g, 'a> Fx<'g, 'a> {
 
     fn narrow(&self, wide: &str, t: &Ty) -> CResult<String> {
         if self.int_type(t).is_none() {
-            if let Some((variant, it)) = self.int_instance(t) {
-                return Ok(format!("{variant}(wspec_runtime::num::narrow::<{it}>({wide})?)"));
+            if let Some((path, it)) = self.int_instance(t) {
+                return Ok(wrap_path(&path, &format!("wspec_runtime::num::narrow::<{it}>({wide})?")));
             }
         }
         let it = self.int_type(t).ok_or_else(|| format!("`{}` is not an integer type", self.g.show(t)))?;
@@ -563,6 +550,14 @@ impl<'g, 'a> Fx<'g, 'a> {
 
     /// A value of a smaller type at a larger one.
     fn coerce(&self, x: &Exp, to: &Ty) -> CResult<String> {
+        // Into or out of a family through its instances (`num_` into `lane_`, an `fN` into a
+        // `lane_`): by the instance the type names, not through a number, which would lose
+        // which instance (an integer or a float) the value is of.
+        if let (Ty::Named(a, _), Ty::Named(b, _)) = (self.g.expand(&x.ty), self.g.expand(to)) {
+            if a != b && (self.g.family_path_for(b, &x.ty).is_some() || self.g.family_path_for(a, to).is_some()) {
+                return Ok(self.g.convert_code(&self.view(x)?, &x.ty, to));
+            }
+        }
         if self.is_numeric(&x.ty) && self.is_numeric(to) {
             let w = self.wide(x)?;
             return self.narrow(&w, to);
@@ -762,13 +757,30 @@ impl<'g, 'a> Fx<'g, 'a> {
                         return self.pattern(inner, &t, out);
                     }
                 }
+                // A family value that must be of one of its instances, maybe nested (a `lane_`
+                // bound to a variable of `num_`): unwrap it.
+                if let (Ty::Named(fam, _), Ty::Named(..)) = (&from, &to) {
+                    if let Some((path, body)) = self.g.family_path_for(*fam, &inner.ty) {
+                        let t = self.fresh("n");
+                        let payload = self.g.convert_code("x", &body, &inner.ty);
+                        let _ = writeln!(
+                            out,
+                            "let {t} = match {value} {{ {} => {payload}, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) }};",
+                            wrap_path(&path, "x")
+                        );
+                        return self.pattern(inner, &t, out);
+                    }
+                }
                 // A family value holding a number (`num_` holding an `iN`): the number.
                 if self.int_type(&p.ty).is_none() && self.int_type(&inner.ty).is_some() {
                     let insts = self.int_instances(&p.ty);
                     if !insts.is_empty() {
                         let t = self.fresh("n");
                         let it = self.int_type(&inner.ty).unwrap_or_else(|| "u64".into());
-                        let arms: String = insts.iter().map(|(v, _)| format!("{v}(x) => wspec_runtime::num::narrow::<{it}>(wspec_runtime::num::wide(x)?)?, ")).collect();
+                        let arms: String = insts
+                            .iter()
+                            .map(|(v, _)| format!("{} => wspec_runtime::num::narrow::<{it}>(wspec_runtime::num::wide(x)?)?, ", wrap_path(v, "x")))
+                            .collect();
                         let _ = writeln!(out, "let {t} = match {value} {{ {arms}_ => return Err(wspec_runtime::Fail::soft()) }};");
                         return self.pattern(inner, &t, out);
                     }
@@ -1116,7 +1128,57 @@ impl Gen<'_> {
     /// For a family (with several instances) and a value type, the instance whose body that
     /// type fits: its variant name and body type.
     pub fn family_instance_for(&self, fam: TypeId, value: &Ty) -> Option<(String, Ty)> {
+        let (path, body) = self.family_path_in(fam, value, 0, false)?;
+        let variant = path.first()?.rsplit("::").next()?.to_string();
+        Some((variant, body))
+    }
+
+    /// The integer instances of a family, nested (see `Fx::int_instances`).
+    pub fn int_paths(&self, t: &Ty) -> Vec<(Vec<String>, String)> {
+        let mut out = Vec::new();
+        self.int_paths_in(t, 0, &mut out);
+        out
+    }
+
+    fn int_paths_in(&self, t: &Ty, depth: usize, out: &mut Vec<(Vec<String>, String)>) {
+        if depth > 4 {
+            return;
+        }
+        let Ty::Named(fam, _) = self.expand(t) else { return };
+        let TypeBody::Family(insts) = &self.spec.types[fam].body else { return };
         if self.is_plain_family(fam) {
+            return;
+        }
+        for (i, inst) in insts.iter().enumerate() {
+            let Some(v) = self.inst_variants.get(&(fam, i)) else { continue };
+            let ctor = format!("{}::{v}", self.type_names[fam]);
+            let r = match &inst.body {
+                TypeBody::Alias(b) => self.repr_in(b, &self.instance_env(fam, i), 0),
+                TypeBody::Range(lo, hi, _) => self.int_repr(lo, hi, &self.instance_env(fam, i)),
+                _ => continue,
+            };
+            if let Some(it) = self.int_of_repr(&r, 0) {
+                out.push((vec![ctor], it));
+            } else if let TypeBody::Alias(b) = &inst.body {
+                let mut nested = Vec::new();
+                self.int_paths_in(b, depth + 1, &mut nested);
+                for (mut path, it) in nested {
+                    path.insert(0, ctor.clone());
+                    out.push((path, it));
+                }
+            }
+        }
+    }
+
+    /// Like [`Self::family_instance_for`], through instances that are families themselves: the
+    /// nested variants from `fam` down to the instance whose body `value` fits (`Lane::Numtype`,
+    /// `Num::Inn` for an `iN` in a `lane_`), and that body. The first fitting instance wins.
+    pub fn family_path_for(&self, fam: TypeId, value: &Ty) -> Option<(Vec<String>, Ty)> {
+        self.family_path_in(fam, value, 0, true)
+    }
+
+    fn family_path_in(&self, fam: TypeId, value: &Ty, depth: usize, nested: bool) -> Option<(Vec<String>, Ty)> {
+        if depth > 4 || self.is_plain_family(fam) {
             return None;
         }
         let TypeBody::Family(insts) = &self.spec.types[fam].body else { return None };
@@ -1126,9 +1188,19 @@ impl Gen<'_> {
         };
         let vh = head(value)?;
         for (i, inst) in insts.iter().enumerate() {
-            if let TypeBody::Alias(b) = &inst.body {
-                if head(b) == Some(vh) {
-                    return Some((self.inst_variants.get(&(fam, i))?.clone(), b.clone()));
+            let TypeBody::Alias(b) = &inst.body else { continue };
+            let Some(variant) = self.inst_variants.get(&(fam, i)) else { continue };
+            let ctor = format!("{}::{variant}", self.type_names[fam]);
+            let bh = head(b);
+            if bh == Some(vh) {
+                return Some((vec![ctor], b.clone()));
+            }
+            if let Some(inner) = bh.filter(|_| nested) {
+                if inner != fam && matches!(self.spec.types[inner].body, TypeBody::Family(_)) {
+                    if let Some((mut path, leaf)) = self.family_path_in(inner, value, depth + 1, true) {
+                        path.insert(0, ctor);
+                        return Some((path, leaf));
+                    }
                 }
             }
         }
@@ -1154,10 +1226,35 @@ impl Gen<'_> {
         if let (Some(_), Some(it)) = (self.int_of_repr(&rf, 0), self.int_of_repr(&rt, 0)) {
             return format!("wspec_runtime::num::cast::<_, {it}>({v})?");
         }
+        // Sequences element by element (lists of lists too).
+        if let (Ty::Iter(fe, fk), Ty::Iter(te, tk)) = (from, to) {
+            if fk != &IterKind::Opt && tk != &IterKind::Opt && matches!((&rf, &rt), (Repr::Vec(_), Repr::Vec(_))) {
+                let inner = self.convert_code("x", fe, te);
+                return format!("{v}.into_iter().map(|x| -> R<_> {{ Ok({inner}) }}).collect::<R<Vec<_>>>()?");
+            }
+        }
         if let Ty::Named(fam, _) = self.expand(to) {
-            if let Some((variant, body)) = self.family_instance_for(fam, from) {
+            if let Some((path, body)) = self.family_path_for(fam, from) {
                 let inner = self.convert_code(v, from, &body);
-                return format!("{}::{variant}({inner})", self.type_names[fam]);
+                return wrap_path(&path, &inner);
+            }
+        }
+        // Out of a family holding numbers, into a number: the number it holds.
+        if let Some(it) = self.int_of_repr(&rt, 0) {
+            let paths = self.int_paths(from);
+            if !paths.is_empty() {
+                let arms: String = paths
+                    .iter()
+                    .map(|(p, _)| format!("{} => wspec_runtime::num::narrow::<{it}>(wspec_runtime::num::wide(x)?)?, ", wrap_path(p, "x")))
+                    .collect();
+                return format!("(match {v} {{ {arms}#[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) }})");
+            }
+        }
+        // Out of a family, into the type of one of its instances: the value must be of it.
+        if let Ty::Named(fam, _) = self.expand(from) {
+            if let Some((path, body)) = self.family_path_for(fam, to) {
+                let inner = self.convert_code("x", &body, to);
+                return format!("(match {v} {{ {} => {inner}, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) }})", wrap_path(&path, "x"));
             }
         }
         v.to_string()
@@ -1239,4 +1336,10 @@ impl Gen<'_> {
     pub fn def_needs_ctx(&self, _def: DefId) -> bool {
         false
     }
+}
+
+/// `inner` wrapped in nested variants: `Lane::Numtype(Num::Inn(inner))` for the path
+/// `[Lane::Numtype, Num::Inn]`. The same text is a pattern when `inner` is one.
+pub fn wrap_path(path: &[String], inner: &str) -> String {
+    path.iter().rev().fold(inner.to_string(), |acc, v| format!("{v}({acc})"))
 }
