@@ -1,5 +1,6 @@
-//! `wspec wast` and `wspec testsuite`, run as a user runs them (with the `null` engine, the
-//! only one until the interpreter exists: everything is skipped, honestly).
+//! `wspec wast` and `wspec testsuite`, run as a user runs them: with the `null` engine (that
+//! skips everything, honestly) for the runner's own behaviour, and with the default `wspec`
+//! engine (the code generated from the spec) on a selection of the official suite.
 
 use std::process::Command;
 
@@ -20,7 +21,7 @@ fn closing_line(stdout: &str) -> (usize, usize, usize) {
 
 #[test]
 fn testsuite_with_the_null_engine_skips_everything() {
-    let out = wspec().args(["testsuite", "--suite", "wasm-v3"]).output().unwrap();
+    let out = wspec().args(["testsuite", "--suite", "wasm-v3", "--engine", "null"]).output().unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(out.status.success(), "{stdout}\n{}", String::from_utf8_lossy(&out.stderr));
     assert!(stdout.starts_with("engine: null"), "{stdout}");
@@ -33,7 +34,7 @@ fn testsuite_with_the_null_engine_skips_everything() {
 
 #[test]
 fn testsuite_filters_and_json() {
-    let out = wspec().args(["testsuite", "--only", "*/i32.wast", "--json"]).output().unwrap();
+    let out = wspec().args(["testsuite", "--only", "*/i32.wast", "--json", "--engine", "null"]).output().unwrap();
     assert!(out.status.success());
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(stdout.starts_with("{\"engine\":\"null\""), "{stdout}");
@@ -50,7 +51,7 @@ fn wast_runs_files_and_directories() {
     std::fs::write(dir.join("a.wast"), "(module)\n(assert_malformed (module quote \"(func\") \"x\")\n").unwrap();
     std::fs::write(dir.join("sub/b.wast"), "(module (func (export \"f\")))\n(invoke \"f\")\n").unwrap();
     std::fs::write(dir.join("sub/ignored.txt"), "not a script").unwrap();
-    let out = wspec().arg("wast").arg(&dir).output().unwrap();
+    let out = wspec().args(["wast", "--engine", "null"]).arg(&dir).output().unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(out.status.success(), "{stdout}");
     let base = dir.file_name().unwrap().to_string_lossy();
@@ -58,12 +59,34 @@ fn wast_runs_files_and_directories() {
     assert_eq!(closing_line(&stdout), (0, 0, 4), "{stdout}");
     // A script that does not parse is a failure, and the exit code says so.
     std::fs::write(dir.join("bad.wast"), "(assert_return (invoke \"f\"\n").unwrap();
-    let out = wspec().arg("wast").arg(dir.join("bad.wast")).output().unwrap();
+    let out = wspec().args(["wast", "--engine", "null"]).arg(dir.join("bad.wast")).output().unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert_eq!(out.status.code(), Some(1), "{stdout}");
     assert!(stdout.contains("bad.wast:2: parse:") || stdout.contains("bad.wast:1: parse:"), "{stdout}");
     assert_eq!(closing_line(&stdout), (0, 1, 0), "{stdout}");
     std::fs::remove_dir_all(&dir).ok();
+}
+
+/// The default engine passes every assertion of these files of the official suite (numerics,
+/// control, memory, tables, references, SIMD, and their validation), through the spec alone.
+#[test]
+fn the_wspec_engine_passes_official_files() {
+    let files = [
+        "*/i32.wast", "*/f64.wast", "*/conversions.wast", "*/float_exprs.wast", "*/block.wast", "*/if.wast",
+        "*/loop.wast", "*/memory_grow.wast", "*/table_copy.wast", "*/call_ref.wast", "*/return_call_ref.wast",
+        "*/i31.wast", "*/simd_i16x8_arith.wast", "*/simd_f32x4.wast",
+    ];
+    let mut args = vec!["testsuite"];
+    for f in &files {
+        args.extend(["--only", f]);
+    }
+    let out = wspec().args(&args).output().unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.starts_with("engine: wspec"), "{stdout}");
+    let (p, f, s) = closing_line(&stdout);
+    assert_eq!((f, s), (0, 0), "{stdout}");
+    assert!(p > 5_000, "{stdout}");
+    assert!(out.status.success(), "{stdout}");
 }
 
 #[test]
