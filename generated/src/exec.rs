@@ -6973,6 +6973,9 @@ pub fn result_of(vals: Vec<Val>, rest: &[Instr]) -> Option<Result_> {
     if rest.is_empty() {
         return Some(Result_::Vals(vals));
     }
+    if let ([Val::Ref(Ref::RefExnAddr(f_a))], [Instr::ThrowRef]) = (vals.as_slice(), rest) {
+        return Some(Result_::ThrowAddr(f_a.clone()));
+    }
     if !vals.is_empty() || rest.len() != 1 {
         return None;
     }

@@ -1599,6 +1599,7 @@ impl Gen<'_> {
             if let Some(v) = vals_case {
                 let _ = writeln!(out, "    if rest.is_empty() {{\n        return Some({rname}::{v}(vals));\n    }}");
             }
+            self.gen_result_sequences(out, types, rid);
             let _ = writeln!(out, "    if !vals.is_empty() || rest.len() != 1 {{\n        return None;\n    }}\n    match &rest[0] {{");
             for (p, e) in single {
                 let _ = writeln!(out, "        {p} => Some({e}),");
@@ -1620,6 +1621,50 @@ impl Gen<'_> {
              \x20   fn exit(m: &mut Machine<Self>, ar: &Ctx) -> R<&'static str> {{\n        exit(m, ar)\n    }}\n\
              }}\n"
         );
+    }
+
+    /// Results that a run leaves as several instructions (an uncaught exception is
+    /// `(REF.EXN_ADDR a) THROW_REF`): read off the definition marked `hint(result)` (`$resultinstrs`),
+    /// whose clauses say which instructions stand for which result. Leading values of a clause
+    /// are matched against the values left, the other instructions against the code left.
+    fn gen_result_sequences(&self, out: &mut String, types: &Types, rid: TypeId) {
+        let Some(def) = self.spec.defs.iter().find(|d| has_hint(&d.hints, "result")) else { return };
+        let rname = &self.type_names[rid];
+        for clause in &def.clauses {
+            let (Some(ExpKind::Con { ty, inst, case, args }), ExpKind::List(elems)) = (clause.args.first().map(|a| &a.kind), &clause.body.kind) else { continue };
+            if *ty != rid || elems.len() < 2 {
+                continue;
+            }
+            let Some(name) = self.case_names.get(&(rid, *inst, *case)) else { continue };
+            let binders: Vec<String> = args.iter().filter_map(|a| if let ExpKind::Var(v) = &strip_sub(a).kind { Some(format!("f_{}", var_name(v))) } else { None }).collect();
+            if binders.len() != args.len() {
+                continue;
+            }
+            // The pattern of an element, as a value or as an instruction.
+            let pattern = |e: &Exp, target: TypeId| -> Option<String> {
+                let ExpKind::Con { ty, inst, case, args } = &strip_sub(e).kind else { return None };
+                let m = self.mixop_of(*ty, *inst, *case)?;
+                let (ws, (ctor, _), _, _) = self.con_path(target, &[], *ty, *inst, *case, m, 0)?;
+                let fields: Option<Vec<String>> = args.iter().map(|a| if let ExpKind::Var(v) = &strip_sub(a).kind { Some(format!("f_{}", var_name(v))) } else { None }).collect();
+                let fields = fields?;
+                let mut p = if fields.is_empty() { ctor } else { format!("{ctor}({})", fields.join(", ")) };
+                for w in ws.iter().rev() {
+                    p = format!("{w}({p})");
+                }
+                Some(p)
+            };
+            let nvals = elems.iter().take_while(|e| pattern(e, types.val).is_some()).count();
+            let vals: Option<Vec<String>> = elems[..nvals].iter().map(|e| pattern(e, types.val)).collect();
+            let instrs: Option<Vec<String>> = elems[nvals..].iter().map(|e| pattern(e, types.instr)).collect();
+            let (Some(vals), Some(instrs)) = (vals, instrs) else { continue };
+            let result = format!("{rname}::{name}({})", binders.iter().map(|b| format!("{b}.clone()")).collect::<Vec<_>>().join(", "));
+            let _ = writeln!(
+                out,
+                "    if let ([{}], [{}]) = (vals.as_slice(), rest) {{\n        return Some({result});\n    }}",
+                vals.join(", "),
+                instrs.join(", ")
+            );
+        }
     }
 
     // -----------------------------------------------------------------------------------------
