@@ -33,6 +33,11 @@ Commands:
                      applied, --json the results with their bits, --fuel N and --max-depth N limit
                      the run
   bench decode       Decoding speed on the largest modules of the official suite (MB/s)
+  bench exec [DIR]   Execution time on the benchmark workloads (fib, loop, sieve, matmul, gc_tree;
+                     DIR defaults to ../shared/bench beside the repository), on wspec and on wasmi
+                     side by side, with their ratio, wspec's steps and a check of every answer;
+                     --size small|standard (default standard: minutes per workload on wspec),
+                     --only NAME, --no-wasmi, --fuel N
   render latex|prose Render the spec as a LaTeX document (or fill a document's @@placeholders with
                      --splice DOC.tex), or as prose in Markdown or HTML; `render help` for details
   help               Print this message
