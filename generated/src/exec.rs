@@ -6085,20 +6085,17 @@ fn vrule_12(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     wspec_runtime::check((wspec_runtime::num::wide(l)? < wspec_runtime::num::wide(((*v_C).labels.len() as u64))?))?;
     let t = (&(*wspec_runtime::seq::at(&(*v_C).labels, wspec_runtime::num::wide(l)?)?));
     let a_2: &Valtype = ck.peek(0usize)?;
-    let (ht_7,) = if *a_2 == Valtype::Bot { (Heaptype::Absheaptype(Absheaptype::Bot),) } else {
+    let (ht_5,) = if *a_2 == Valtype::Bot { (Heaptype::Absheaptype(Absheaptype::Bot),) } else {
     #[allow(irrefutable_let_patterns)]
     let Valtype::Reftype(Reftype(f_3, f_4)) = a_2 else { return Err(wspec_runtime::Fail::soft()) };
-    let cp_5 = (*f_3).clone();
-    let Some(o_6) = cp_5 else { return Err(wspec_runtime::Fail::soft()) };
-    #[allow(irrefutable_let_patterns)]
-    let Null = o_6 else { return Err(wspec_runtime::Fail::soft()) };
+    let _w1 = *f_3;
     let ht = f_4;
     ((*ht).clone(),) };
-    wspec_runtime::check(rels::valtype_sub(ar_, v_C, a_2, &Valtype::Reftype(Reftype(Some(Null), ht_7.clone()))).is_ok())?;
-    rels::heaptype_ok(ar_, v_C, &ht_7)?;
-    let es_8: Vec<Valtype> = (*t).clone();
-    for (k_, e_) in es_8.iter().rev().enumerate() { wspec_runtime::check(rels::valtype_sub(ar_, v_C, ck.peek(0usize + 1 + k_)?, e_).is_ok())?; }
-    Ok(Effect { pops: 0usize + 1 + es_8.len(), unreachable: false, pushes: wspec_runtime::seq::cat(vec![(*t).clone(), vec![Valtype::Reftype(Reftype(None, ht_7.clone()))]]), sets: vec![] })
+    wspec_runtime::check(rels::valtype_sub(ar_, v_C, a_2, &Valtype::Reftype(Reftype(Some(Null), ht_5.clone()))).is_ok())?;
+    rels::heaptype_ok(ar_, v_C, &ht_5)?;
+    let es_6: Vec<Valtype> = (*t).clone();
+    for (k_, e_) in es_6.iter().rev().enumerate() { wspec_runtime::check(rels::valtype_sub(ar_, v_C, ck.peek(0usize + 1 + k_)?, e_).is_ok())?; }
+    Ok(Effect { pops: 0usize + 1 + es_6.len(), unreachable: false, pushes: wspec_runtime::seq::cat(vec![(*t).clone(), vec![Valtype::Reftype(Reftype(None, ht_5.clone()))]]), sets: vec![] })
 }
 
 fn vgroup_10(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
@@ -6490,7 +6487,7 @@ fn vgroup_23(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) 
     Err(Fail::msg(0, "type mismatch (no rule of Instr_ok/try_table applies)"))
 }
 
-// from spec/2.3-validation-instructions.wspec:235 rule Instr_ok/ref.null
+// from spec/2.3-validation-instructions.wspec:237 rule Instr_ok/ref.null
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn vrule_26(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Effect<Valtype, Localidx>> {
     let v_C = c;
@@ -6506,7 +6503,7 @@ fn vgroup_24(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) 
     Err(Fail::msg(0, "type mismatch (no rule of Instr_ok/ref.null applies)"))
 }
 
-// from spec/2.3-validation-instructions.wspec:239 rule Instr_ok/ref.func
+// from spec/2.3-validation-instructions.wspec:241 rule Instr_ok/ref.func
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn vrule_27(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Effect<Valtype, Localidx>> {
     let v_C = c;
@@ -6525,7 +6522,7 @@ fn vgroup_25(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) 
     Err(Fail::msg(0, "type mismatch (no rule of Instr_ok/ref.func applies)"))
 }
 
-// from spec/2.3-validation-instructions.wspec:245 rule Instr_ok/ref.i31
+// from spec/2.3-validation-instructions.wspec:247 rule Instr_ok/ref.i31
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn vrule_28(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Effect<Valtype, Localidx>> {
     let v_C = c;
@@ -6541,24 +6538,21 @@ fn vgroup_26(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) 
     Err(Fail::msg(0, "type mismatch (no rule of Instr_ok/ref.i31 applies)"))
 }
 
-// from spec/2.3-validation-instructions.wspec:248 rule Instr_ok/ref.is_null
+// from spec/2.3-validation-instructions.wspec:250 rule Instr_ok/ref.is_null
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn vrule_29(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Effect<Valtype, Localidx>> {
     let v_C = c;
     #[allow(irrefutable_let_patterns)]
     let Instr::RefIsNull = redex_ else { return Err(wspec_runtime::Fail::soft()) };
     let a_1: &Valtype = ck.peek(0usize)?;
-    let (ht_6,) = if *a_1 == Valtype::Bot { (Heaptype::Absheaptype(Absheaptype::Bot),) } else {
+    let (ht_4,) = if *a_1 == Valtype::Bot { (Heaptype::Absheaptype(Absheaptype::Bot),) } else {
     #[allow(irrefutable_let_patterns)]
     let Valtype::Reftype(Reftype(f_2, f_3)) = a_1 else { return Err(wspec_runtime::Fail::soft()) };
-    let cp_4 = (*f_2).clone();
-    let Some(o_5) = cp_4 else { return Err(wspec_runtime::Fail::soft()) };
-    #[allow(irrefutable_let_patterns)]
-    let Null = o_5 else { return Err(wspec_runtime::Fail::soft()) };
+    let _w1 = *f_2;
     let ht = f_3;
     ((*ht).clone(),) };
-    wspec_runtime::check(rels::valtype_sub(ar_, v_C, a_1, &Valtype::Reftype(Reftype(Some(Null), ht_6.clone()))).is_ok())?;
-    rels::heaptype_ok(ar_, v_C, &ht_6)?;
+    wspec_runtime::check(rels::valtype_sub(ar_, v_C, a_1, &Valtype::Reftype(Reftype(Some(Null), ht_4.clone()))).is_ok())?;
+    rels::heaptype_ok(ar_, v_C, &ht_4)?;
     Ok(Effect { pops: 0usize + 1, unreachable: false, pushes: wspec_runtime::seq::cat(vec![vec![Valtype::Numtype(Numtype::I32)]]), sets: vec![] })
 }
 
@@ -6567,25 +6561,22 @@ fn vgroup_27(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) 
     Err(Fail::msg(0, "type mismatch (no rule of Instr_ok/ref.is_null applies)"))
 }
 
-// from spec/2.3-validation-instructions.wspec:252 rule Instr_ok/ref.as_non_null
+// from spec/2.3-validation-instructions.wspec:254 rule Instr_ok/ref.as_non_null
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn vrule_30(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Effect<Valtype, Localidx>> {
     let v_C = c;
     #[allow(irrefutable_let_patterns)]
     let Instr::RefAsNonNull = redex_ else { return Err(wspec_runtime::Fail::soft()) };
     let a_1: &Valtype = ck.peek(0usize)?;
-    let (ht_6,) = if *a_1 == Valtype::Bot { (Heaptype::Absheaptype(Absheaptype::Bot),) } else {
+    let (ht_4,) = if *a_1 == Valtype::Bot { (Heaptype::Absheaptype(Absheaptype::Bot),) } else {
     #[allow(irrefutable_let_patterns)]
     let Valtype::Reftype(Reftype(f_2, f_3)) = a_1 else { return Err(wspec_runtime::Fail::soft()) };
-    let cp_4 = (*f_2).clone();
-    let Some(o_5) = cp_4 else { return Err(wspec_runtime::Fail::soft()) };
-    #[allow(irrefutable_let_patterns)]
-    let Null = o_5 else { return Err(wspec_runtime::Fail::soft()) };
+    let _w1 = *f_2;
     let ht = f_3;
     ((*ht).clone(),) };
-    wspec_runtime::check(rels::valtype_sub(ar_, v_C, a_1, &Valtype::Reftype(Reftype(Some(Null), ht_6.clone()))).is_ok())?;
-    rels::heaptype_ok(ar_, v_C, &ht_6)?;
-    Ok(Effect { pops: 0usize + 1, unreachable: false, pushes: wspec_runtime::seq::cat(vec![vec![Valtype::Reftype(Reftype(None, ht_6.clone()))]]), sets: vec![] })
+    wspec_runtime::check(rels::valtype_sub(ar_, v_C, a_1, &Valtype::Reftype(Reftype(Some(Null), ht_4.clone()))).is_ok())?;
+    rels::heaptype_ok(ar_, v_C, &ht_4)?;
+    Ok(Effect { pops: 0usize + 1, unreachable: false, pushes: wspec_runtime::seq::cat(vec![vec![Valtype::Reftype(Reftype(None, ht_4.clone()))]]), sets: vec![] })
 }
 
 fn vgroup_28(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
@@ -6593,7 +6584,7 @@ fn vgroup_28(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) 
     Err(Fail::msg(0, "type mismatch (no rule of Instr_ok/ref.as_non_null applies)"))
 }
 
-// from spec/2.3-validation-instructions.wspec:256 rule Instr_ok/ref.eq
+// from spec/2.3-validation-instructions.wspec:258 rule Instr_ok/ref.eq
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn vrule_31(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Effect<Valtype, Localidx>> {
     let v_C = c;
@@ -6611,7 +6602,7 @@ fn vgroup_29(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) 
     Err(Fail::msg(0, "type mismatch (no rule of Instr_ok/ref.eq applies)"))
 }
 
-// from spec/2.3-validation-instructions.wspec:259 rule Instr_ok/ref.test
+// from spec/2.3-validation-instructions.wspec:261 rule Instr_ok/ref.test
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn vrule_32(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Effect<Valtype, Localidx>> {
     let v_C = c;
@@ -6619,11 +6610,17 @@ fn vrule_32(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let Instr::RefTest(f_1) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
     let rt = f_1;
     rels::reftype_ok(ar_, v_C, rt)?;
-    let a_2: &Valtype = ck.peek(0usize)?;
-    let rt_q_3 = wspec_runtime::ok(conv::valtype_as_reftype(a_2.clone()))?;
-    rels::reftype_ok(ar_, v_C, &rt_q_3)?;
-    rels::reftype_sub(ar_, v_C, rt, &rt_q_3)?;
+    for choice_2 in vec![Reftype(Some(Null), Heaptype::Absheaptype(Absheaptype::Any)), Reftype(Some(Null), Heaptype::Absheaptype(Absheaptype::Func)), Reftype(Some(Null), Heaptype::Absheaptype(Absheaptype::Exn)), Reftype(Some(Null), Heaptype::Absheaptype(Absheaptype::Extern))] {
+    if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+    let rt_q = choice_2;
+    rels::reftype_ok(ar_, v_C, &rt_q)?;
+    rels::reftype_sub(ar_, v_C, rt, &rt_q)?;
+    let e_3: Valtype = conv::reftype_to_valtype(rt_q.clone());
+    wspec_runtime::check(rels::valtype_sub(ar_, v_C, ck.peek(0usize)?, &e_3).is_ok())?;
     Ok(Effect { pops: 0usize + 1, unreachable: false, pushes: wspec_runtime::seq::cat(vec![vec![Valtype::Numtype(Numtype::I32)]]), sets: vec![] })
+    })())? { return Ok(v); }
+    }
+    Err(Fail::soft())
 }
 
 fn vgroup_30(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
@@ -6631,7 +6628,7 @@ fn vgroup_30(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) 
     Err(Fail::msg(0, "type mismatch (no rule of Instr_ok/ref.test applies)"))
 }
 
-// from spec/2.3-validation-instructions.wspec:265 rule Instr_ok/ref.cast
+// from spec/2.3-validation-instructions.wspec:268 rule Instr_ok/ref.cast
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn vrule_33(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Effect<Valtype, Localidx>> {
     let v_C = c;
@@ -6639,11 +6636,17 @@ fn vrule_33(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let Instr::RefCast(f_1) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
     let rt = f_1;
     rels::reftype_ok(ar_, v_C, rt)?;
-    let a_2: &Valtype = ck.peek(0usize)?;
-    let rt_q_3 = wspec_runtime::ok(conv::valtype_as_reftype(a_2.clone()))?;
-    rels::reftype_ok(ar_, v_C, &rt_q_3)?;
-    rels::reftype_sub(ar_, v_C, rt, &rt_q_3)?;
+    for choice_2 in vec![Reftype(Some(Null), Heaptype::Absheaptype(Absheaptype::Any)), Reftype(Some(Null), Heaptype::Absheaptype(Absheaptype::Func)), Reftype(Some(Null), Heaptype::Absheaptype(Absheaptype::Exn)), Reftype(Some(Null), Heaptype::Absheaptype(Absheaptype::Extern))] {
+    if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+    let rt_q = choice_2;
+    rels::reftype_ok(ar_, v_C, &rt_q)?;
+    rels::reftype_sub(ar_, v_C, rt, &rt_q)?;
+    let e_3: Valtype = conv::reftype_to_valtype(rt_q.clone());
+    wspec_runtime::check(rels::valtype_sub(ar_, v_C, ck.peek(0usize)?, &e_3).is_ok())?;
     Ok(Effect { pops: 0usize + 1, unreachable: false, pushes: wspec_runtime::seq::cat(vec![vec![conv::reftype_to_valtype((*rt).clone())]]), sets: vec![] })
+    })())? { return Ok(v); }
+    }
+    Err(Fail::soft())
 }
 
 fn vgroup_31(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
@@ -6651,7 +6654,7 @@ fn vgroup_31(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) 
     Err(Fail::msg(0, "type mismatch (no rule of Instr_ok/ref.cast applies)"))
 }
 
-// from spec/2.3-validation-instructions.wspec:271 rule Instr_ok/i31.get
+// from spec/2.3-validation-instructions.wspec:275 rule Instr_ok/i31.get
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn vrule_34(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Effect<Valtype, Localidx>> {
     let v_C = c;
@@ -6668,7 +6671,7 @@ fn vgroup_32(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) 
     Err(Fail::msg(0, "type mismatch (no rule of Instr_ok/i31.get applies)"))
 }
 
-// from spec/2.3-validation-instructions.wspec:276 rule Instr_ok/struct.new
+// from spec/2.3-validation-instructions.wspec:280 rule Instr_ok/struct.new
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn vrule_35(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Effect<Valtype, Localidx>> {
     let v_C = c;
@@ -6702,7 +6705,7 @@ fn vgroup_33(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) 
     Err(Fail::msg(0, "type mismatch (no rule of Instr_ok/struct.new applies)"))
 }
 
-// from spec/2.3-validation-instructions.wspec:281 rule Instr_ok/struct.new_default
+// from spec/2.3-validation-instructions.wspec:285 rule Instr_ok/struct.new_default
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn vrule_36(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Effect<Valtype, Localidx>> {
     let v_C = c;
@@ -6738,7 +6741,7 @@ fn vgroup_34(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) 
     Err(Fail::msg(0, "type mismatch (no rule of Instr_ok/struct.new_default applies)"))
 }
 
-// from spec/2.3-validation-instructions.wspec:287 rule Instr_ok/struct.get
+// from spec/2.3-validation-instructions.wspec:291 rule Instr_ok/struct.get
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn vrule_37(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Effect<Valtype, Localidx>> {
     let v_C = c;
@@ -6773,7 +6776,7 @@ fn vgroup_35(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) 
     Err(Fail::msg(0, "type mismatch (no rule of Instr_ok/struct.get applies)"))
 }
 
-// from spec/2.3-validation-instructions.wspec:295 rule Instr_ok/struct.set
+// from spec/2.3-validation-instructions.wspec:299 rule Instr_ok/struct.set
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn vrule_38(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Effect<Valtype, Localidx>> {
     let v_C = c;
@@ -6809,7 +6812,7 @@ fn vgroup_36(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) 
     Err(Fail::msg(0, "type mismatch (no rule of Instr_ok/struct.set applies)"))
 }
 
-// from spec/2.3-validation-instructions.wspec:305 rule Instr_ok/array.new
+// from spec/2.3-validation-instructions.wspec:309 rule Instr_ok/array.new
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn vrule_39(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Effect<Valtype, Localidx>> {
     let v_C = c;
@@ -6837,7 +6840,7 @@ fn vgroup_37(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) 
     Err(Fail::msg(0, "type mismatch (no rule of Instr_ok/array.new applies)"))
 }
 
-// from spec/2.3-validation-instructions.wspec:310 rule Instr_ok/array.new_default
+// from spec/2.3-validation-instructions.wspec:314 rule Instr_ok/array.new_default
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn vrule_40(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Effect<Valtype, Localidx>> {
     let v_C = c;
@@ -6864,7 +6867,7 @@ fn vgroup_38(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) 
     Err(Fail::msg(0, "type mismatch (no rule of Instr_ok/array.new_default applies)"))
 }
 
-// from spec/2.3-validation-instructions.wspec:316 rule Instr_ok/array.new_fixed
+// from spec/2.3-validation-instructions.wspec:320 rule Instr_ok/array.new_fixed
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn vrule_41(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Effect<Valtype, Localidx>> {
     let v_C = c;
@@ -6893,7 +6896,7 @@ fn vgroup_39(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) 
     Err(Fail::msg(0, "type mismatch (no rule of Instr_ok/array.new_fixed applies)"))
 }
 
-// from spec/2.3-validation-instructions.wspec:321 rule Instr_ok/array.new_data
+// from spec/2.3-validation-instructions.wspec:325 rule Instr_ok/array.new_data
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn vrule_42(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Effect<Valtype, Localidx>> {
     let v_C = c;
@@ -6925,7 +6928,7 @@ fn vgroup_40(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) 
     Err(Fail::msg(0, "type mismatch (no rule of Instr_ok/array.new_data applies)"))
 }
 
-// from spec/2.3-validation-instructions.wspec:328 rule Instr_ok/array.new_elem
+// from spec/2.3-validation-instructions.wspec:332 rule Instr_ok/array.new_elem
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn vrule_43(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Effect<Valtype, Localidx>> {
     let v_C = c;
@@ -6959,7 +6962,7 @@ fn vgroup_41(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) 
     Err(Fail::msg(0, "type mismatch (no rule of Instr_ok/array.new_elem applies)"))
 }
 
-// from spec/2.3-validation-instructions.wspec:335 rule Instr_ok/array.get
+// from spec/2.3-validation-instructions.wspec:339 rule Instr_ok/array.get
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn vrule_44(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Effect<Valtype, Localidx>> {
     let v_C = c;
@@ -6990,7 +6993,7 @@ fn vgroup_42(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) 
     Err(Fail::msg(0, "type mismatch (no rule of Instr_ok/array.get applies)"))
 }
 
-// from spec/2.3-validation-instructions.wspec:341 rule Instr_ok/array.set
+// from spec/2.3-validation-instructions.wspec:345 rule Instr_ok/array.set
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn vrule_45(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Effect<Valtype, Localidx>> {
     let v_C = c;
@@ -7022,7 +7025,7 @@ fn vgroup_43(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) 
     Err(Fail::msg(0, "type mismatch (no rule of Instr_ok/array.set applies)"))
 }
 
-// from spec/2.3-validation-instructions.wspec:346 rule Instr_ok/array.len
+// from spec/2.3-validation-instructions.wspec:350 rule Instr_ok/array.len
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn vrule_46(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Effect<Valtype, Localidx>> {
     let v_C = c;
@@ -7038,7 +7041,7 @@ fn vgroup_44(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) 
     Err(Fail::msg(0, "type mismatch (no rule of Instr_ok/array.len applies)"))
 }
 
-// from spec/2.3-validation-instructions.wspec:349 rule Instr_ok/array.fill
+// from spec/2.3-validation-instructions.wspec:353 rule Instr_ok/array.fill
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn vrule_47(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Effect<Valtype, Localidx>> {
     let v_C = c;
@@ -7072,7 +7075,7 @@ fn vgroup_45(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) 
     Err(Fail::msg(0, "type mismatch (no rule of Instr_ok/array.fill applies)"))
 }
 
-// from spec/2.3-validation-instructions.wspec:354 rule Instr_ok/array.copy
+// from spec/2.3-validation-instructions.wspec:358 rule Instr_ok/array.copy
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn vrule_48(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Effect<Valtype, Localidx>> {
     let v_C = c;
@@ -7119,7 +7122,7 @@ fn vgroup_46(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) 
     Err(Fail::msg(0, "type mismatch (no rule of Instr_ok/array.copy applies)"))
 }
 
-// from spec/2.3-validation-instructions.wspec:362 rule Instr_ok/array.init_data
+// from spec/2.3-validation-instructions.wspec:366 rule Instr_ok/array.init_data
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn vrule_49(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Effect<Valtype, Localidx>> {
     let v_C = c;
@@ -7157,7 +7160,7 @@ fn vgroup_47(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) 
     Err(Fail::msg(0, "type mismatch (no rule of Instr_ok/array.init_data applies)"))
 }
 
-// from spec/2.3-validation-instructions.wspec:369 rule Instr_ok/array.init_elem
+// from spec/2.3-validation-instructions.wspec:373 rule Instr_ok/array.init_elem
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn vrule_50(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Effect<Valtype, Localidx>> {
     let v_C = c;
@@ -7195,7 +7198,7 @@ fn vgroup_48(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) 
     Err(Fail::msg(0, "type mismatch (no rule of Instr_ok/array.init_elem applies)"))
 }
 
-// from spec/2.3-validation-instructions.wspec:379 rule Instr_ok/extern.convert_any
+// from spec/2.3-validation-instructions.wspec:383 rule Instr_ok/extern.convert_any
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn vrule_51(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Effect<Valtype, Localidx>> {
     let v_C = c;
@@ -7207,8 +7210,7 @@ fn vrule_51(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let Valtype::Reftype(Reftype(f_2, f_3)) = a_1 else { return Err(wspec_runtime::Fail::soft()) };
     let cp_4 = (*f_2).clone();
     let null = cp_4;
-    #[allow(irrefutable_let_patterns)]
-    let Heaptype::Absheaptype(Absheaptype::Any) = f_3 else { return Err(wspec_runtime::Fail::soft()) };
+    let _w1 = f_3;
     (null.clone(),) };
     wspec_runtime::check(rels::valtype_sub(ar_, v_C, a_1, &Valtype::Reftype(Reftype(match (null_5.clone(),) { (Some(null_5_106),) => Some(null_5_106), (None,) => None, _ => return Err(wspec_runtime::Fail::soft()) }, Heaptype::Absheaptype(Absheaptype::Any)))).is_ok())?;
     Ok(Effect { pops: 0usize + 1, unreachable: false, pushes: wspec_runtime::seq::cat(vec![vec![Valtype::Reftype(Reftype(match (null_5.clone(),) { (Some(null_5_207),) => Some(null_5_207), (None,) => None, _ => return Err(wspec_runtime::Fail::soft()) }, Heaptype::Absheaptype(Absheaptype::Extern)))]]), sets: vec![] })
@@ -7219,7 +7221,7 @@ fn vgroup_49(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) 
     Err(Fail::msg(0, "type mismatch (no rule of Instr_ok/extern.convert_any applies)"))
 }
 
-// from spec/2.3-validation-instructions.wspec:382 rule Instr_ok/any.convert_extern
+// from spec/2.3-validation-instructions.wspec:386 rule Instr_ok/any.convert_extern
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn vrule_52(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Effect<Valtype, Localidx>> {
     let v_C = c;
@@ -7231,8 +7233,7 @@ fn vrule_52(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let Valtype::Reftype(Reftype(f_2, f_3)) = a_1 else { return Err(wspec_runtime::Fail::soft()) };
     let cp_4 = (*f_2).clone();
     let null = cp_4;
-    #[allow(irrefutable_let_patterns)]
-    let Heaptype::Absheaptype(Absheaptype::Extern) = f_3 else { return Err(wspec_runtime::Fail::soft()) };
+    let _w1 = f_3;
     (null.clone(),) };
     wspec_runtime::check(rels::valtype_sub(ar_, v_C, a_1, &Valtype::Reftype(Reftype(match (null_5.clone(),) { (Some(null_5_106),) => Some(null_5_106), (None,) => None, _ => return Err(wspec_runtime::Fail::soft()) }, Heaptype::Absheaptype(Absheaptype::Extern)))).is_ok())?;
     Ok(Effect { pops: 0usize + 1, unreachable: false, pushes: wspec_runtime::seq::cat(vec![vec![Valtype::Reftype(Reftype(match (null_5.clone(),) { (Some(null_5_207),) => Some(null_5_207), (None,) => None, _ => return Err(wspec_runtime::Fail::soft()) }, Heaptype::Absheaptype(Absheaptype::Any)))]]), sets: vec![] })
@@ -7243,7 +7244,7 @@ fn vgroup_50(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) 
     Err(Fail::msg(0, "type mismatch (no rule of Instr_ok/any.convert_extern applies)"))
 }
 
-// from spec/2.3-validation-instructions.wspec:388 rule Instr_ok/local.get
+// from spec/2.3-validation-instructions.wspec:392 rule Instr_ok/local.get
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn vrule_53(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Effect<Valtype, Localidx>> {
     let v_C = c;
@@ -7265,7 +7266,7 @@ fn vgroup_51(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) 
     Err(Fail::msg(0, "type mismatch (no rule of Instr_ok/local.get applies)"))
 }
 
-// from spec/2.3-validation-instructions.wspec:393 rule Instr_ok/local.set
+// from spec/2.3-validation-instructions.wspec:397 rule Instr_ok/local.set
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn vrule_54(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Effect<Valtype, Localidx>> {
     let v_C = c;
@@ -7288,7 +7289,7 @@ fn vgroup_52(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) 
     Err(Fail::msg(0, "type mismatch (no rule of Instr_ok/local.set applies)"))
 }
 
-// from spec/2.3-validation-instructions.wspec:398 rule Instr_ok/local.tee
+// from spec/2.3-validation-instructions.wspec:402 rule Instr_ok/local.tee
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn vrule_55(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Effect<Valtype, Localidx>> {
     let v_C = c;
@@ -7311,7 +7312,7 @@ fn vgroup_53(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) 
     Err(Fail::msg(0, "type mismatch (no rule of Instr_ok/local.tee applies)"))
 }
 
-// from spec/2.3-validation-instructions.wspec:405 rule Instr_ok/global.get
+// from spec/2.3-validation-instructions.wspec:409 rule Instr_ok/global.get
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn vrule_56(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Effect<Valtype, Localidx>> {
     let v_C = c;
@@ -7333,7 +7334,7 @@ fn vgroup_54(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) 
     Err(Fail::msg(0, "type mismatch (no rule of Instr_ok/global.get applies)"))
 }
 
-// from spec/2.3-validation-instructions.wspec:410 rule Instr_ok/global.set
+// from spec/2.3-validation-instructions.wspec:414 rule Instr_ok/global.set
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn vrule_57(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Effect<Valtype, Localidx>> {
     let v_C = c;
@@ -7359,7 +7360,7 @@ fn vgroup_55(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) 
     Err(Fail::msg(0, "type mismatch (no rule of Instr_ok/global.set applies)"))
 }
 
-// from spec/2.3-validation-instructions.wspec:418 rule Instr_ok/table.get
+// from spec/2.3-validation-instructions.wspec:422 rule Instr_ok/table.get
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn vrule_58(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Effect<Valtype, Localidx>> {
     let v_C = c;
@@ -7383,7 +7384,7 @@ fn vgroup_56(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) 
     Err(Fail::msg(0, "type mismatch (no rule of Instr_ok/table.get applies)"))
 }
 
-// from spec/2.3-validation-instructions.wspec:423 rule Instr_ok/table.set
+// from spec/2.3-validation-instructions.wspec:427 rule Instr_ok/table.set
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn vrule_59(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Effect<Valtype, Localidx>> {
     let v_C = c;
@@ -7409,7 +7410,7 @@ fn vgroup_57(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) 
     Err(Fail::msg(0, "type mismatch (no rule of Instr_ok/table.set applies)"))
 }
 
-// from spec/2.3-validation-instructions.wspec:428 rule Instr_ok/table.size
+// from spec/2.3-validation-instructions.wspec:432 rule Instr_ok/table.size
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn vrule_60(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Effect<Valtype, Localidx>> {
     let v_C = c;
@@ -7431,7 +7432,7 @@ fn vgroup_58(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) 
     Err(Fail::msg(0, "type mismatch (no rule of Instr_ok/table.size applies)"))
 }
 
-// from spec/2.3-validation-instructions.wspec:433 rule Instr_ok/table.grow
+// from spec/2.3-validation-instructions.wspec:437 rule Instr_ok/table.grow
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn vrule_61(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Effect<Valtype, Localidx>> {
     let v_C = c;
@@ -7457,7 +7458,7 @@ fn vgroup_59(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) 
     Err(Fail::msg(0, "type mismatch (no rule of Instr_ok/table.grow applies)"))
 }
 
-// from spec/2.3-validation-instructions.wspec:438 rule Instr_ok/table.fill
+// from spec/2.3-validation-instructions.wspec:442 rule Instr_ok/table.fill
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn vrule_62(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Effect<Valtype, Localidx>> {
     let v_C = c;
@@ -7485,7 +7486,7 @@ fn vgroup_60(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) 
     Err(Fail::msg(0, "type mismatch (no rule of Instr_ok/table.fill applies)"))
 }
 
-// from spec/2.3-validation-instructions.wspec:443 rule Instr_ok/table.copy
+// from spec/2.3-validation-instructions.wspec:447 rule Instr_ok/table.copy
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn vrule_63(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Effect<Valtype, Localidx>> {
     let v_C = c;
@@ -7522,7 +7523,7 @@ fn vgroup_61(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) 
     Err(Fail::msg(0, "type mismatch (no rule of Instr_ok/table.copy applies)"))
 }
 
-// from spec/2.3-validation-instructions.wspec:451 rule Instr_ok/table.init
+// from spec/2.3-validation-instructions.wspec:455 rule Instr_ok/table.init
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn vrule_64(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Effect<Valtype, Localidx>> {
     let v_C = c;
@@ -7556,7 +7557,7 @@ fn vgroup_62(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) 
     Err(Fail::msg(0, "type mismatch (no rule of Instr_ok/table.init applies)"))
 }
 
-// from spec/2.3-validation-instructions.wspec:459 rule Instr_ok/elem.drop
+// from spec/2.3-validation-instructions.wspec:463 rule Instr_ok/elem.drop
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn vrule_65(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Effect<Valtype, Localidx>> {
     let v_C = c;
@@ -7573,7 +7574,7 @@ fn vgroup_63(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) 
     Err(Fail::msg(0, "type mismatch (no rule of Instr_ok/elem.drop applies)"))
 }
 
-// from spec/2.3-validation-instructions.wspec:473 rule Instr_ok/load-val
+// from spec/2.3-validation-instructions.wspec:477 rule Instr_ok/load-val
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn vrule_66(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Effect<Valtype, Localidx>> {
     let v_C = c;
@@ -7597,7 +7598,7 @@ fn vrule_66(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     Ok(Effect { pops: 0usize + 1, unreachable: false, pushes: wspec_runtime::seq::cat(vec![vec![conv::numtype_to_valtype(nt)]]), sets: vec![] })
 }
 
-// from spec/2.3-validation-instructions.wspec:479 rule Instr_ok/load-pack
+// from spec/2.3-validation-instructions.wspec:483 rule Instr_ok/load-pack
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn vrule_67(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Effect<Valtype, Localidx>> {
     let v_C = c;
@@ -7632,7 +7633,7 @@ fn vgroup_64(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) 
     Err(Fail::msg(0, "type mismatch (no rule of Instr_ok/load-val, Instr_ok/load-pack applies)"))
 }
 
-// from spec/2.3-validation-instructions.wspec:485 rule Instr_ok/store-val
+// from spec/2.3-validation-instructions.wspec:489 rule Instr_ok/store-val
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn vrule_68(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Effect<Valtype, Localidx>> {
     let v_C = c;
@@ -7658,7 +7659,7 @@ fn vrule_68(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     Ok(Effect { pops: 0usize + 1 + 1, unreachable: false, pushes: Vec::new(), sets: vec![] })
 }
 
-// from spec/2.3-validation-instructions.wspec:491 rule Instr_ok/store-pack
+// from spec/2.3-validation-instructions.wspec:495 rule Instr_ok/store-pack
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn vrule_69(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Effect<Valtype, Localidx>> {
     let v_C = c;
@@ -7694,7 +7695,7 @@ fn vgroup_65(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) 
     Err(Fail::msg(0, "type mismatch (no rule of Instr_ok/store-val, Instr_ok/store-pack applies)"))
 }
 
-// from spec/2.3-validation-instructions.wspec:497 rule Instr_ok/memory.size
+// from spec/2.3-validation-instructions.wspec:501 rule Instr_ok/memory.size
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn vrule_70(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Effect<Valtype, Localidx>> {
     let v_C = c;
@@ -7715,7 +7716,7 @@ fn vgroup_66(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) 
     Err(Fail::msg(0, "type mismatch (no rule of Instr_ok/memory.size applies)"))
 }
 
-// from spec/2.3-validation-instructions.wspec:502 rule Instr_ok/memory.grow
+// from spec/2.3-validation-instructions.wspec:506 rule Instr_ok/memory.grow
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn vrule_71(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Effect<Valtype, Localidx>> {
     let v_C = c;
@@ -7738,7 +7739,7 @@ fn vgroup_67(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) 
     Err(Fail::msg(0, "type mismatch (no rule of Instr_ok/memory.grow applies)"))
 }
 
-// from spec/2.3-validation-instructions.wspec:507 rule Instr_ok/memory.fill
+// from spec/2.3-validation-instructions.wspec:511 rule Instr_ok/memory.fill
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn vrule_72(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Effect<Valtype, Localidx>> {
     let v_C = c;
@@ -7765,7 +7766,7 @@ fn vgroup_68(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) 
     Err(Fail::msg(0, "type mismatch (no rule of Instr_ok/memory.fill applies)"))
 }
 
-// from spec/2.3-validation-instructions.wspec:512 rule Instr_ok/memory.copy
+// from spec/2.3-validation-instructions.wspec:516 rule Instr_ok/memory.copy
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn vrule_73(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Effect<Valtype, Localidx>> {
     let v_C = c;
@@ -7799,7 +7800,7 @@ fn vgroup_69(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) 
     Err(Fail::msg(0, "type mismatch (no rule of Instr_ok/memory.copy applies)"))
 }
 
-// from spec/2.3-validation-instructions.wspec:519 rule Instr_ok/memory.init
+// from spec/2.3-validation-instructions.wspec:523 rule Instr_ok/memory.init
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn vrule_74(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Effect<Valtype, Localidx>> {
     let v_C = c;
@@ -7829,7 +7830,7 @@ fn vgroup_70(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) 
     Err(Fail::msg(0, "type mismatch (no rule of Instr_ok/memory.init applies)"))
 }
 
-// from spec/2.3-validation-instructions.wspec:525 rule Instr_ok/data.drop
+// from spec/2.3-validation-instructions.wspec:529 rule Instr_ok/data.drop
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn vrule_75(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Effect<Valtype, Localidx>> {
     let v_C = c;
@@ -7846,7 +7847,7 @@ fn vgroup_71(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) 
     Err(Fail::msg(0, "type mismatch (no rule of Instr_ok/data.drop applies)"))
 }
 
-// from spec/2.3-validation-instructions.wspec:531 rule Instr_ok/const
+// from spec/2.3-validation-instructions.wspec:535 rule Instr_ok/const
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn vrule_76(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Effect<Valtype, Localidx>> {
     let v_C = c;
@@ -7862,7 +7863,7 @@ fn vgroup_72(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) 
     Err(Fail::msg(0, "type mismatch (no rule of Instr_ok/const applies)"))
 }
 
-// from spec/2.3-validation-instructions.wspec:534 rule Instr_ok/unop
+// from spec/2.3-validation-instructions.wspec:538 rule Instr_ok/unop
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn vrule_77(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Effect<Valtype, Localidx>> {
     let v_C = c;
@@ -7880,7 +7881,7 @@ fn vgroup_73(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) 
     Err(Fail::msg(0, "type mismatch (no rule of Instr_ok/unop applies)"))
 }
 
-// from spec/2.3-validation-instructions.wspec:537 rule Instr_ok/binop
+// from spec/2.3-validation-instructions.wspec:541 rule Instr_ok/binop
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn vrule_78(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Effect<Valtype, Localidx>> {
     let v_C = c;
@@ -7900,7 +7901,7 @@ fn vgroup_74(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) 
     Err(Fail::msg(0, "type mismatch (no rule of Instr_ok/binop applies)"))
 }
 
-// from spec/2.3-validation-instructions.wspec:540 rule Instr_ok/testop
+// from spec/2.3-validation-instructions.wspec:544 rule Instr_ok/testop
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn vrule_79(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Effect<Valtype, Localidx>> {
     let v_C = c;
@@ -7918,7 +7919,7 @@ fn vgroup_75(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) 
     Err(Fail::msg(0, "type mismatch (no rule of Instr_ok/testop applies)"))
 }
 
-// from spec/2.3-validation-instructions.wspec:543 rule Instr_ok/relop
+// from spec/2.3-validation-instructions.wspec:547 rule Instr_ok/relop
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn vrule_80(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Effect<Valtype, Localidx>> {
     let v_C = c;
@@ -7938,7 +7939,7 @@ fn vgroup_76(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) 
     Err(Fail::msg(0, "type mismatch (no rule of Instr_ok/relop applies)"))
 }
 
-// from spec/2.3-validation-instructions.wspec:546 rule Instr_ok/cvtop
+// from spec/2.3-validation-instructions.wspec:550 rule Instr_ok/cvtop
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn vrule_81(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Effect<Valtype, Localidx>> {
     let v_C = c;
@@ -7957,7 +7958,7 @@ fn vgroup_77(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) 
     Err(Fail::msg(0, "type mismatch (no rule of Instr_ok/cvtop applies)"))
 }
 
-// from spec/2.3-validation-instructions.wspec:551 rule Instr_ok/vconst
+// from spec/2.3-validation-instructions.wspec:555 rule Instr_ok/vconst
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn vrule_82(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Effect<Valtype, Localidx>> {
     let v_C = c;
@@ -7974,7 +7975,7 @@ fn vgroup_78(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) 
     Err(Fail::msg(0, "type mismatch (no rule of Instr_ok/vconst applies)"))
 }
 
-// from spec/2.3-validation-instructions.wspec:554 rule Instr_ok/vvunop
+// from spec/2.3-validation-instructions.wspec:558 rule Instr_ok/vvunop
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn vrule_83(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Effect<Valtype, Localidx>> {
     let v_C = c;
@@ -7993,7 +7994,7 @@ fn vgroup_79(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) 
     Err(Fail::msg(0, "type mismatch (no rule of Instr_ok/vvunop applies)"))
 }
 
-// from spec/2.3-validation-instructions.wspec:557 rule Instr_ok/vvbinop
+// from spec/2.3-validation-instructions.wspec:561 rule Instr_ok/vvbinop
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn vrule_84(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Effect<Valtype, Localidx>> {
     let v_C = c;
@@ -8014,7 +8015,7 @@ fn vgroup_80(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) 
     Err(Fail::msg(0, "type mismatch (no rule of Instr_ok/vvbinop applies)"))
 }
 
-// from spec/2.3-validation-instructions.wspec:560 rule Instr_ok/vvternop
+// from spec/2.3-validation-instructions.wspec:564 rule Instr_ok/vvternop
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn vrule_85(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Effect<Valtype, Localidx>> {
     let v_C = c;
@@ -8037,7 +8038,7 @@ fn vgroup_81(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) 
     Err(Fail::msg(0, "type mismatch (no rule of Instr_ok/vvternop applies)"))
 }
 
-// from spec/2.3-validation-instructions.wspec:563 rule Instr_ok/vvtestop
+// from spec/2.3-validation-instructions.wspec:567 rule Instr_ok/vvtestop
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn vrule_86(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Effect<Valtype, Localidx>> {
     let v_C = c;
@@ -8056,7 +8057,7 @@ fn vgroup_82(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) 
     Err(Fail::msg(0, "type mismatch (no rule of Instr_ok/vvtestop applies)"))
 }
 
-// from spec/2.3-validation-instructions.wspec:566 rule Instr_ok/vunop
+// from spec/2.3-validation-instructions.wspec:570 rule Instr_ok/vunop
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn vrule_87(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Effect<Valtype, Localidx>> {
     let v_C = c;
@@ -8074,7 +8075,7 @@ fn vgroup_83(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) 
     Err(Fail::msg(0, "type mismatch (no rule of Instr_ok/vunop applies)"))
 }
 
-// from spec/2.3-validation-instructions.wspec:569 rule Instr_ok/vbinop
+// from spec/2.3-validation-instructions.wspec:573 rule Instr_ok/vbinop
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn vrule_88(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Effect<Valtype, Localidx>> {
     let v_C = c;
@@ -8094,7 +8095,7 @@ fn vgroup_84(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) 
     Err(Fail::msg(0, "type mismatch (no rule of Instr_ok/vbinop applies)"))
 }
 
-// from spec/2.3-validation-instructions.wspec:572 rule Instr_ok/vternop
+// from spec/2.3-validation-instructions.wspec:576 rule Instr_ok/vternop
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn vrule_89(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Effect<Valtype, Localidx>> {
     let v_C = c;
@@ -8116,7 +8117,7 @@ fn vgroup_85(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) 
     Err(Fail::msg(0, "type mismatch (no rule of Instr_ok/vternop applies)"))
 }
 
-// from spec/2.3-validation-instructions.wspec:575 rule Instr_ok/vtestop
+// from spec/2.3-validation-instructions.wspec:579 rule Instr_ok/vtestop
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn vrule_90(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Effect<Valtype, Localidx>> {
     let v_C = c;
@@ -8134,7 +8135,7 @@ fn vgroup_86(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) 
     Err(Fail::msg(0, "type mismatch (no rule of Instr_ok/vtestop applies)"))
 }
 
-// from spec/2.3-validation-instructions.wspec:578 rule Instr_ok/vrelop
+// from spec/2.3-validation-instructions.wspec:582 rule Instr_ok/vrelop
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn vrule_91(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Effect<Valtype, Localidx>> {
     let v_C = c;
@@ -8154,7 +8155,7 @@ fn vgroup_87(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) 
     Err(Fail::msg(0, "type mismatch (no rule of Instr_ok/vrelop applies)"))
 }
 
-// from spec/2.3-validation-instructions.wspec:581 rule Instr_ok/vshiftop
+// from spec/2.3-validation-instructions.wspec:585 rule Instr_ok/vshiftop
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn vrule_92(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Effect<Valtype, Localidx>> {
     let v_C = c;
@@ -8174,7 +8175,7 @@ fn vgroup_88(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) 
     Err(Fail::msg(0, "type mismatch (no rule of Instr_ok/vshiftop applies)"))
 }
 
-// from spec/2.3-validation-instructions.wspec:584 rule Instr_ok/vbitmask
+// from spec/2.3-validation-instructions.wspec:588 rule Instr_ok/vbitmask
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn vrule_93(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Effect<Valtype, Localidx>> {
     let v_C = c;
@@ -8191,7 +8192,7 @@ fn vgroup_89(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) 
     Err(Fail::msg(0, "type mismatch (no rule of Instr_ok/vbitmask applies)"))
 }
 
-// from spec/2.3-validation-instructions.wspec:587 rule Instr_ok/vswizzlop
+// from spec/2.3-validation-instructions.wspec:591 rule Instr_ok/vswizzlop
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn vrule_94(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Effect<Valtype, Localidx>> {
     let v_C = c;
@@ -8211,7 +8212,7 @@ fn vgroup_90(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) 
     Err(Fail::msg(0, "type mismatch (no rule of Instr_ok/vswizzlop applies)"))
 }
 
-// from spec/2.3-validation-instructions.wspec:590 rule Instr_ok/vshuffle
+// from spec/2.3-validation-instructions.wspec:594 rule Instr_ok/vshuffle
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn vrule_95(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Effect<Valtype, Localidx>> {
     let v_C = c;
@@ -8243,7 +8244,7 @@ fn vgroup_91(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) 
     Err(Fail::msg(0, "type mismatch (no rule of Instr_ok/vshuffle applies)"))
 }
 
-// from spec/2.3-validation-instructions.wspec:594 rule Instr_ok/vsplat
+// from spec/2.3-validation-instructions.wspec:598 rule Instr_ok/vsplat
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn vrule_96(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Effect<Valtype, Localidx>> {
     let v_C = c;
@@ -8260,7 +8261,7 @@ fn vgroup_92(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) 
     Err(Fail::msg(0, "type mismatch (no rule of Instr_ok/vsplat applies)"))
 }
 
-// from spec/2.3-validation-instructions.wspec:597 rule Instr_ok/vextract_lane
+// from spec/2.3-validation-instructions.wspec:601 rule Instr_ok/vextract_lane
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn vrule_97(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Effect<Valtype, Localidx>> {
     let v_C = c;
@@ -8283,7 +8284,7 @@ fn vgroup_93(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) 
     Err(Fail::msg(0, "type mismatch (no rule of Instr_ok/vextract_lane applies)"))
 }
 
-// from spec/2.3-validation-instructions.wspec:601 rule Instr_ok/vreplace_lane
+// from spec/2.3-validation-instructions.wspec:605 rule Instr_ok/vreplace_lane
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn vrule_98(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Effect<Valtype, Localidx>> {
     let v_C = c;
@@ -8306,7 +8307,7 @@ fn vgroup_94(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) 
     Err(Fail::msg(0, "type mismatch (no rule of Instr_ok/vreplace_lane applies)"))
 }
 
-// from spec/2.3-validation-instructions.wspec:605 rule Instr_ok/vextunop
+// from spec/2.3-validation-instructions.wspec:609 rule Instr_ok/vextunop
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn vrule_99(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Effect<Valtype, Localidx>> {
     let v_C = c;
@@ -8325,7 +8326,7 @@ fn vgroup_95(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) 
     Err(Fail::msg(0, "type mismatch (no rule of Instr_ok/vextunop applies)"))
 }
 
-// from spec/2.3-validation-instructions.wspec:608 rule Instr_ok/vextbinop
+// from spec/2.3-validation-instructions.wspec:612 rule Instr_ok/vextbinop
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn vrule_100(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Effect<Valtype, Localidx>> {
     let v_C = c;
@@ -8346,7 +8347,7 @@ fn vgroup_96(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) 
     Err(Fail::msg(0, "type mismatch (no rule of Instr_ok/vextbinop applies)"))
 }
 
-// from spec/2.3-validation-instructions.wspec:611 rule Instr_ok/vextternop
+// from spec/2.3-validation-instructions.wspec:615 rule Instr_ok/vextternop
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn vrule_101(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Effect<Valtype, Localidx>> {
     let v_C = c;
@@ -8369,7 +8370,7 @@ fn vgroup_97(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) 
     Err(Fail::msg(0, "type mismatch (no rule of Instr_ok/vextternop applies)"))
 }
 
-// from spec/2.3-validation-instructions.wspec:614 rule Instr_ok/vnarrow
+// from spec/2.3-validation-instructions.wspec:618 rule Instr_ok/vnarrow
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn vrule_102(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Effect<Valtype, Localidx>> {
     let v_C = c;
@@ -8390,7 +8391,7 @@ fn vgroup_98(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) 
     Err(Fail::msg(0, "type mismatch (no rule of Instr_ok/vnarrow applies)"))
 }
 
-// from spec/2.3-validation-instructions.wspec:617 rule Instr_ok/vcvtop
+// from spec/2.3-validation-instructions.wspec:621 rule Instr_ok/vcvtop
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn vrule_103(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Effect<Valtype, Localidx>> {
     let v_C = c;
@@ -8409,7 +8410,7 @@ fn vgroup_99(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) 
     Err(Fail::msg(0, "type mismatch (no rule of Instr_ok/vcvtop applies)"))
 }
 
-// from spec/2.3-validation-instructions.wspec:620 rule Instr_ok/vload-val
+// from spec/2.3-validation-instructions.wspec:624 rule Instr_ok/vload-val
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn vrule_104(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Effect<Valtype, Localidx>> {
     let v_C = c;
@@ -8434,7 +8435,7 @@ fn vrule_104(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R
     Ok(Effect { pops: 0usize + 1, unreachable: false, pushes: wspec_runtime::seq::cat(vec![vec![Valtype::Vectype(Vectype)]]), sets: vec![] })
 }
 
-// from spec/2.3-validation-instructions.wspec:626 rule Instr_ok/vload-pack
+// from spec/2.3-validation-instructions.wspec:630 rule Instr_ok/vload-pack
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn vrule_105(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Effect<Valtype, Localidx>> {
     let v_C = c;
@@ -8463,7 +8464,7 @@ fn vrule_105(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R
     Ok(Effect { pops: 0usize + 1, unreachable: false, pushes: wspec_runtime::seq::cat(vec![vec![Valtype::Vectype(Vectype)]]), sets: vec![] })
 }
 
-// from spec/2.3-validation-instructions.wspec:632 rule Instr_ok/vload-splat
+// from spec/2.3-validation-instructions.wspec:636 rule Instr_ok/vload-splat
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn vrule_106(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Effect<Valtype, Localidx>> {
     let v_C = c;
@@ -8490,7 +8491,7 @@ fn vrule_106(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R
     Ok(Effect { pops: 0usize + 1, unreachable: false, pushes: wspec_runtime::seq::cat(vec![vec![Valtype::Vectype(Vectype)]]), sets: vec![] })
 }
 
-// from spec/2.3-validation-instructions.wspec:638 rule Instr_ok/vload-zero
+// from spec/2.3-validation-instructions.wspec:642 rule Instr_ok/vload-zero
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn vrule_107(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Effect<Valtype, Localidx>> {
     let v_C = c;
@@ -8525,7 +8526,7 @@ fn vgroup_100(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr)
     Err(Fail::msg(0, "type mismatch (no rule of Instr_ok/vload-val, Instr_ok/vload-pack, Instr_ok/vload-splat, Instr_ok/vload-zero applies)"))
 }
 
-// from spec/2.3-validation-instructions.wspec:644 rule Instr_ok/vload_lane
+// from spec/2.3-validation-instructions.wspec:648 rule Instr_ok/vload_lane
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn vrule_108(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Effect<Valtype, Localidx>> {
     let v_C = c;
@@ -8559,7 +8560,7 @@ fn vgroup_101(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr)
     Err(Fail::msg(0, "type mismatch (no rule of Instr_ok/vload_lane applies)"))
 }
 
-// from spec/2.3-validation-instructions.wspec:651 rule Instr_ok/vstore
+// from spec/2.3-validation-instructions.wspec:655 rule Instr_ok/vstore
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn vrule_109(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Effect<Valtype, Localidx>> {
     let v_C = c;
@@ -8588,7 +8589,7 @@ fn vgroup_102(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr)
     Err(Fail::msg(0, "type mismatch (no rule of Instr_ok/vstore applies)"))
 }
 
-// from spec/2.3-validation-instructions.wspec:657 rule Instr_ok/vstore_lane
+// from spec/2.3-validation-instructions.wspec:661 rule Instr_ok/vstore_lane
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn vrule_110(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Effect<Valtype, Localidx>> {
     let v_C = c;
@@ -8733,7 +8734,7 @@ pub fn instr_ok(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Inst
     }
 }
 
-// from spec/2.3-validation-instructions.wspec:678 rule Instrs_ok/seq
+// from spec/2.3-validation-instructions.wspec:682 rule Instrs_ok/seq
 fn seq_context(ar_: &Ctx, a0: &Context, a1: &[Localidx]) -> R<Context> {
     let x_1 = a1.to_vec();
     let src_6: Vec<_> = x_1.clone().into_iter().collect();
@@ -13117,9 +13118,9 @@ pub mod rels {
         Err(Fail::soft())
     }
 
-    // from spec/2.3-validation-instructions.wspec:466 relation Memarg_ok
+    // from spec/2.3-validation-instructions.wspec:470 relation Memarg_ok
     pub fn memarg_ok(ar_: &Ctx, a0: Memarg, a1: Addrtype, a2: u64) -> R<()> {
-        // from spec/2.3-validation-instructions.wspec:468 rule Memarg_ok
+        // from spec/2.3-validation-instructions.wspec:472 rule Memarg_ok
         if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let rec_1 = a0;
             let fld_2 = rec_1.align.clone();
@@ -14338,7 +14339,7 @@ pub mod rels {
 
     // from spec/2.3-validation-instructions.wspec:12 relation Expr_ok
     pub fn expr_ok(ar_: &Ctx, a0: &Context, a1: Expr, a2: &Resulttype) -> R<()> {
-        // from spec/2.3-validation-instructions.wspec:697 rule Expr_ok
+        // from spec/2.3-validation-instructions.wspec:701 rule Expr_ok
         if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let v_C = a0;
             let in__1 = a1.clone();
@@ -14350,9 +14351,9 @@ pub mod rels {
         Err(Fail::soft())
     }
 
-    // from spec/2.3-validation-instructions.wspec:705 relation Expr_const
+    // from spec/2.3-validation-instructions.wspec:709 relation Expr_const
     pub fn expr_const(ar_: &Ctx, a0: &Context, a1: Expr) -> R<()> {
-        // from spec/2.3-validation-instructions.wspec:752 rule Expr_const
+        // from spec/2.3-validation-instructions.wspec:756 rule Expr_const
         if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let v_C = a0;
             let in__1 = a1.clone();
@@ -14787,9 +14788,9 @@ pub mod rels {
         Err(Fail::soft())
     }
 
-    // from spec/2.3-validation-instructions.wspec:704 relation Instr_const
+    // from spec/2.3-validation-instructions.wspec:708 relation Instr_const
     pub fn instr_const(ar_: &Ctx, a0: &Context, a1: &Instr) -> R<()> {
-        // from spec/2.3-validation-instructions.wspec:707 rule Instr_const/const
+        // from spec/2.3-validation-instructions.wspec:711 rule Instr_const/const
         if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
@@ -14798,7 +14799,7 @@ pub mod rels {
             let c = *f_2;
             Ok(())
         })())? { return Ok(v); }
-        // from spec/2.3-validation-instructions.wspec:710 rule Instr_const/vconst
+        // from spec/2.3-validation-instructions.wspec:714 rule Instr_const/vconst
         if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
@@ -14807,7 +14808,7 @@ pub mod rels {
             let vc = *f_2;
             Ok(())
         })())? { return Ok(v); }
-        // from spec/2.3-validation-instructions.wspec:713 rule Instr_const/ref.null
+        // from spec/2.3-validation-instructions.wspec:717 rule Instr_const/ref.null
         if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
@@ -14815,14 +14816,14 @@ pub mod rels {
             let ht = f_1;
             Ok(())
         })())? { return Ok(v); }
-        // from spec/2.3-validation-instructions.wspec:716 rule Instr_const/ref.i31
+        // from spec/2.3-validation-instructions.wspec:720 rule Instr_const/ref.i31
         if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Instr::RefI31 = a1 else { return Err(wspec_runtime::Fail::soft()) };
             Ok(())
         })())? { return Ok(v); }
-        // from spec/2.3-validation-instructions.wspec:719 rule Instr_const/ref.func
+        // from spec/2.3-validation-instructions.wspec:723 rule Instr_const/ref.func
         if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
@@ -14831,7 +14832,7 @@ pub mod rels {
             let x = cp_2;
             Ok(())
         })())? { return Ok(v); }
-        // from spec/2.3-validation-instructions.wspec:722 rule Instr_const/struct.new
+        // from spec/2.3-validation-instructions.wspec:726 rule Instr_const/struct.new
         if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
@@ -14840,7 +14841,7 @@ pub mod rels {
             let x = cp_2;
             Ok(())
         })())? { return Ok(v); }
-        // from spec/2.3-validation-instructions.wspec:725 rule Instr_const/struct.new_default
+        // from spec/2.3-validation-instructions.wspec:729 rule Instr_const/struct.new_default
         if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
@@ -14849,7 +14850,7 @@ pub mod rels {
             let x = cp_2;
             Ok(())
         })())? { return Ok(v); }
-        // from spec/2.3-validation-instructions.wspec:728 rule Instr_const/array.new
+        // from spec/2.3-validation-instructions.wspec:732 rule Instr_const/array.new
         if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
@@ -14858,7 +14859,7 @@ pub mod rels {
             let x = cp_2;
             Ok(())
         })())? { return Ok(v); }
-        // from spec/2.3-validation-instructions.wspec:731 rule Instr_const/array.new_default
+        // from spec/2.3-validation-instructions.wspec:735 rule Instr_const/array.new_default
         if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
@@ -14867,7 +14868,7 @@ pub mod rels {
             let x = cp_2;
             Ok(())
         })())? { return Ok(v); }
-        // from spec/2.3-validation-instructions.wspec:734 rule Instr_const/array.new_fixed
+        // from spec/2.3-validation-instructions.wspec:738 rule Instr_const/array.new_fixed
         if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
@@ -14879,21 +14880,21 @@ pub mod rels {
             let n = n_5;
             Ok(())
         })())? { return Ok(v); }
-        // from spec/2.3-validation-instructions.wspec:737 rule Instr_const/any.convert_extern
+        // from spec/2.3-validation-instructions.wspec:741 rule Instr_const/any.convert_extern
         if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Instr::AnyConvertExtern = a1 else { return Err(wspec_runtime::Fail::soft()) };
             Ok(())
         })())? { return Ok(v); }
-        // from spec/2.3-validation-instructions.wspec:740 rule Instr_const/extern.convert_any
+        // from spec/2.3-validation-instructions.wspec:744 rule Instr_const/extern.convert_any
         if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Instr::ExternConvertAny = a1 else { return Err(wspec_runtime::Fail::soft()) };
             Ok(())
         })())? { return Ok(v); }
-        // from spec/2.3-validation-instructions.wspec:743 rule Instr_const/global.get
+        // from spec/2.3-validation-instructions.wspec:747 rule Instr_const/global.get
         if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
@@ -14909,7 +14910,7 @@ pub mod rels {
             let t = f_4;
             Ok(())
         })())? { return Ok(v); }
-        // from spec/2.3-validation-instructions.wspec:748 rule Instr_const/binop
+        // from spec/2.3-validation-instructions.wspec:752 rule Instr_const/binop
         if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
@@ -15377,20 +15378,6 @@ pub mod conv {
     pub fn reftype_to_storagetype(x: Reftype) -> Storagetype {
         match x {
             Reftype(f0, f1) => Storagetype::Valtype(Valtype::Reftype(Reftype(f0, f1))),
-            #[allow(unreachable_patterns)]
-            _ => unreachable!(),
-        }
-    }
-
-    pub fn valtype_as_reftype(x: Valtype) -> Option<Reftype> {
-        match x {
-            Valtype::Numtype(Numtype::I32) => None,
-            Valtype::Numtype(Numtype::I64) => None,
-            Valtype::Numtype(Numtype::F32) => None,
-            Valtype::Numtype(Numtype::F64) => None,
-            Valtype::Vectype(Vectype) => None,
-            Valtype::Reftype(Reftype(f0, f1)) => Some(Reftype(f0, f1)),
-            Valtype::Bot => None,
             #[allow(unreachable_patterns)]
             _ => unreachable!(),
         }

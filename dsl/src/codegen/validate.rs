@@ -351,12 +351,18 @@ impl Gen<'_> {
                     fx.bind_kind(v, vty, 0, LocalKind::Owned, rust);
                 }
             } else {
-                // A constructor pattern (`REF NULL ht`): where the stack is polymorphic, its
-                // unknowns are bottoms.
+                // A constructor pattern (`REF NULL ht`): the stack's type gives the unknowns
+                // (`ht`) from where they stand in the pattern; the known parts (`NULL`) need not
+                // be equal, as the whole is then checked with subtyping. Where the stack is
+                // polymorphic, the unknowns are bottoms.
                 let mut bind = String::new();
                 let before: HashSet<String> = fx.locals.keys().cloned().collect();
-                fx.pattern_ref(strip(item), &val_ty, a.as_str(), &mut bind)?;
-                let new: Vec<(String, super::rust::Local)> = fx.locals.iter().filter(|(k, _)| !before.contains(*k)).map(|(k, l)| (k.clone(), l.clone())).collect();
+                let mut wild = 0;
+                let pat = wildcards(strip(item), &before, &mut wild);
+                fx.pattern_ref(&pat, &val_ty, a.as_str(), &mut bind)?;
+                let new: Vec<(String, super::rust::Local)> =
+                    fx.locals.iter().filter(|(k, _)| !before.contains(*k) && !k.starts_with(WILD)).map(|(k, l)| (k.clone(), l.clone())).collect();
+                fx.locals.retain(|k, _| !k.starts_with(WILD));
                 let mut bottoms = Vec::new();
                 for (k, l) in &new {
                     let b = match (l.dim, l.opt.first()) {
@@ -478,6 +484,28 @@ impl Gen<'_> {
         });
         any
     }
+}
+
+/// The prefix of the variables that stand for the known parts of an operand pattern.
+const WILD: &str = "_w";
+
+/// An operand pattern with each part that mentions no unknown variable (none outside `bound`)
+/// replaced by a fresh variable: matching it against the stack's type binds the unknowns and
+/// accepts anything in the known parts.
+fn wildcards(e: &Exp, bound: &HashSet<String>, n: &mut usize) -> Exp {
+    let open = mentioned_vars(e).iter().any(|v| !bound.contains(v));
+    if !open {
+        *n += 1;
+        return Exp { kind: ExpKind::Var(format!("{WILD}{n}")), ty: e.ty.clone(), span: e.span };
+    }
+    let kind = match &e.kind {
+        ExpKind::Con { ty, inst, case, args } => ExpKind::Con { ty: *ty, inst: *inst, case: *case, args: args.iter().map(|a| wildcards(a, bound, n)).collect() },
+        ExpKind::Tuple(xs) => ExpKind::Tuple(xs.iter().map(|a| wildcards(a, bound, n)).collect()),
+        ExpKind::Some(x) => ExpKind::Some(Box::new(wildcards(x, bound, n))),
+        ExpKind::Sub(x, t) => ExpKind::Sub(Box::new(wildcards(x, bound, n)), t.clone()),
+        k => k.clone(),
+    };
+    Exp { kind, ty: e.ty.clone(), span: e.span }
 }
 
 fn strip(e: &Exp) -> &Exp {
