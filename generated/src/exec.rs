@@ -5820,6 +5820,19 @@ pub fn run_code(ar_: &Ctx, z: State, code: Vec<Instr>) -> R<(State, Vec<Val>)> {
 
 use wspec_runtime::checker::{Checker, Effect};
 
+/// An operand that does not match the stack: a rule that does not apply, noting what the
+/// instruction requires (its operands known so far, bottom first) and what the stack has.
+fn vmismatch(ck: &Checker<Valtype>, ar_: &Ctx, want: Vec<Valtype>) -> Fail {
+    let have = ck.top(want.len());
+    ck.note(format!("type mismatch: instruction requires [{}] but stack has [{}]", vlist(ar_, &want), vlist(ar_, &have)));
+    Fail::soft()
+}
+
+/// Types in the notation of the spec, in lower case, without empty parts (`eps`).
+fn vlist(ar_: &Ctx, ts: &[Valtype]) -> String {
+    ts.iter().map(|t| crate::show::show(t, ar_).split_whitespace().filter(|w| *w != "eps").collect::<Vec<_>>().join(" ").to_lowercase()).collect::<Vec<_>>().join(" ")
+}
+
 // from spec/2.3-validation-instructions.wspec:34 rule Instr_ok/nop
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn vrule_1(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Effect<Valtype, Localidx>> {
@@ -5830,8 +5843,9 @@ fn vrule_1(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<E
 }
 
 fn vgroup_0(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
+    ck.take_note();
     if let Some(e) = wspec_runtime::machine::attempt(vrule_1(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
-    Err(Fail::msg(0, "type mismatch (no rule of Instr_ok/nop applies)"))
+    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/nop applies)".into())))
 }
 
 // from spec/2.3-validation-instructions.wspec:37 rule Instr_ok/unreachable
@@ -5844,8 +5858,9 @@ fn vrule_2(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<E
 }
 
 fn vgroup_1(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
+    ck.take_note();
     if let Some(e) = wspec_runtime::machine::attempt(vrule_2(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
-    Err(Fail::msg(0, "type mismatch (no rule of Instr_ok/unreachable applies)"))
+    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/unreachable applies)".into())))
 }
 
 // from spec/2.3-validation-instructions.wspec:41 rule Instr_ok/drop
@@ -5861,8 +5876,9 @@ fn vrule_3(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<E
 }
 
 fn vgroup_2(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
+    ck.take_note();
     if let Some(e) = wspec_runtime::machine::attempt(vrule_3(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
-    Err(Fail::msg(0, "type mismatch (no rule of Instr_ok/drop applies)"))
+    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/drop applies)".into())))
 }
 
 // from spec/2.3-validation-instructions.wspec:47 rule Instr_ok/select-expl
@@ -5880,11 +5896,11 @@ fn vrule_4(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<E
     rels::valtype_ok(ar_, v_C, &t_5)?;
      }
     let e_8: Valtype = Valtype::Numtype(Numtype::I32);
-    wspec_runtime::check(rels::valtype_sub(ar_, v_C, ck.peek(0usize)?, &e_8).is_ok())?;
+    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_8).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![t.clone(), t.clone(), vec![e_8.clone()]]))); }
     let es_9: Vec<Valtype> = t.clone();
-    for (k_, e_) in es_9.iter().rev().enumerate() { wspec_runtime::check(rels::valtype_sub(ar_, v_C, ck.peek(0usize + 1 + k_)?, e_).is_ok())?; }
+    for (k_, e_) in es_9.iter().rev().enumerate() { if !matches!(ck.peek(0usize + 1 + k_), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, e_).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![t.clone(), es_9.clone(), vec![e_8.clone()]]))); } }
     let es_10: Vec<Valtype> = t.clone();
-    for (k_, e_) in es_10.iter().rev().enumerate() { wspec_runtime::check(rels::valtype_sub(ar_, v_C, ck.peek(0usize + 1 + es_9.len() + k_)?, e_).is_ok())?; }
+    for (k_, e_) in es_10.iter().rev().enumerate() { if !matches!(ck.peek(0usize + 1 + es_9.len() + k_), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, e_).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![es_10.clone(), es_9.clone(), vec![e_8.clone()]]))); } }
     Ok(Effect { pops: 0usize + 1 + es_9.len() + es_10.len(), unreachable: false, pushes: wspec_runtime::seq::cat(vec![t.clone()]), sets: vec![] })
 }
 
@@ -5901,13 +5917,13 @@ fn vrule_5(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<E
     if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
     let t_q = choice_4;
     let e_5: Valtype = Valtype::Numtype(Numtype::I32);
-    wspec_runtime::check(rels::valtype_sub(ar_, v_C, ck.peek(0usize)?, &e_5).is_ok())?;
+    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_5).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![e_5.clone()]]))); }
     let a_6: &Valtype = ck.peek(0usize + 1)?;
     let t_7 = a_6.clone();
     rels::valtype_ok(ar_, v_C, &t_7)?;
     rels::valtype_sub(ar_, v_C, &t_7, &t_q)?;
     let e_8: Valtype = t_7.clone();
-    wspec_runtime::check(rels::valtype_sub(ar_, v_C, ck.peek(0usize + 1 + 1)?, &e_8).is_ok())?;
+    if !matches!(ck.peek(0usize + 1 + 1), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_8).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![e_8.clone()], vec![a_6.clone()], vec![e_5.clone()]]))); }
     Ok(Effect { pops: 0usize + 1 + 1 + 1, unreachable: false, pushes: wspec_runtime::seq::cat(vec![vec![t_7.clone()]]), sets: vec![] })
     })())? { return Ok(v); }
     }
@@ -5915,9 +5931,10 @@ fn vrule_5(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<E
 }
 
 fn vgroup_3(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
+    ck.take_note();
     if let Some(e) = wspec_runtime::machine::attempt(vrule_4(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
     if let Some(e) = wspec_runtime::machine::attempt(vrule_5(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
-    Err(Fail::msg(0, "type mismatch (no rule of Instr_ok/select-expl, Instr_ok/select-impl applies)"))
+    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/select-expl, Instr_ok/select-impl applies)".into())))
 }
 
 // from spec/2.3-validation-instructions.wspec:62 rule Instr_ok/block
@@ -5938,13 +5955,14 @@ fn vrule_6(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<E
     let (t2_11, xs_12) = check_seq(ar_, &({ let mut rc_9 = Context { types: vec![], recs: vec![], tags: vec![], globals: vec![], mems: vec![], tables: vec![], funcs: vec![], datas: vec![], elems: vec![], locals: vec![], labels: vec![t_2.clone()], return_: None, refs: vec![] }; let ro_10 = (*v_C).clone(); rc_9.types.extend(ro_10.types.iter().cloned()); rc_9.recs.extend(ro_10.recs.iter().cloned()); rc_9.tags.extend(ro_10.tags.iter().cloned()); rc_9.globals.extend(ro_10.globals.iter().cloned()); rc_9.mems.extend(ro_10.mems.iter().cloned()); rc_9.tables.extend(ro_10.tables.iter().cloned()); rc_9.funcs.extend(ro_10.funcs.iter().cloned()); rc_9.datas.extend(ro_10.datas.iter().cloned()); rc_9.elems.extend(ro_10.elems.iter().cloned()); rc_9.locals.extend(ro_10.locals.iter().cloned()); rc_9.labels.extend(ro_10.labels.iter().cloned()); if rc_9.return_.is_none() { rc_9.return_ = ro_10.return_.clone(); } rc_9.refs.extend(ro_10.refs.iter().cloned()); rc_9 }), ar_.instr.get(in__3), &t_1.clone(), Some(&t_2.clone()[..]))?;
     let x = xs_12;
     let es_13: Vec<Valtype> = t_1.clone();
-    for (k_, e_) in es_13.iter().rev().enumerate() { wspec_runtime::check(rels::valtype_sub(ar_, v_C, ck.peek(0usize + k_)?, e_).is_ok())?; }
+    for (k_, e_) in es_13.iter().rev().enumerate() { if !matches!(ck.peek(0usize + k_), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, e_).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![es_13.clone()]))); } }
     Ok(Effect { pops: 0usize + es_13.len(), unreachable: false, pushes: wspec_runtime::seq::cat(vec![t_2.clone()]), sets: vec![] })
 }
 
 fn vgroup_4(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
+    ck.take_note();
     if let Some(e) = wspec_runtime::machine::attempt(vrule_6(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
-    Err(Fail::msg(0, "type mismatch (no rule of Instr_ok/block applies)"))
+    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/block applies)".into())))
 }
 
 // from spec/2.3-validation-instructions.wspec:67 rule Instr_ok/loop
@@ -5965,13 +5983,14 @@ fn vrule_7(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<E
     let (t2_11, xs_12) = check_seq(ar_, &({ let mut rc_9 = Context { types: vec![], recs: vec![], tags: vec![], globals: vec![], mems: vec![], tables: vec![], funcs: vec![], datas: vec![], elems: vec![], locals: vec![], labels: vec![t_1.clone()], return_: None, refs: vec![] }; let ro_10 = (*v_C).clone(); rc_9.types.extend(ro_10.types.iter().cloned()); rc_9.recs.extend(ro_10.recs.iter().cloned()); rc_9.tags.extend(ro_10.tags.iter().cloned()); rc_9.globals.extend(ro_10.globals.iter().cloned()); rc_9.mems.extend(ro_10.mems.iter().cloned()); rc_9.tables.extend(ro_10.tables.iter().cloned()); rc_9.funcs.extend(ro_10.funcs.iter().cloned()); rc_9.datas.extend(ro_10.datas.iter().cloned()); rc_9.elems.extend(ro_10.elems.iter().cloned()); rc_9.locals.extend(ro_10.locals.iter().cloned()); rc_9.labels.extend(ro_10.labels.iter().cloned()); if rc_9.return_.is_none() { rc_9.return_ = ro_10.return_.clone(); } rc_9.refs.extend(ro_10.refs.iter().cloned()); rc_9 }), ar_.instr.get(in__3), &t_1.clone(), Some(&t_2.clone()[..]))?;
     let x = xs_12;
     let es_13: Vec<Valtype> = t_1.clone();
-    for (k_, e_) in es_13.iter().rev().enumerate() { wspec_runtime::check(rels::valtype_sub(ar_, v_C, ck.peek(0usize + k_)?, e_).is_ok())?; }
+    for (k_, e_) in es_13.iter().rev().enumerate() { if !matches!(ck.peek(0usize + k_), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, e_).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![es_13.clone()]))); } }
     Ok(Effect { pops: 0usize + es_13.len(), unreachable: false, pushes: wspec_runtime::seq::cat(vec![t_2.clone()]), sets: vec![] })
 }
 
 fn vgroup_5(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
+    ck.take_note();
     if let Some(e) = wspec_runtime::machine::attempt(vrule_7(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
-    Err(Fail::msg(0, "type mismatch (no rule of Instr_ok/loop applies)"))
+    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/loop applies)".into())))
 }
 
 // from spec/2.3-validation-instructions.wspec:72 rule Instr_ok/if
@@ -5995,15 +6014,16 @@ fn vrule_8(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<E
     let (t2_17, xs_18) = check_seq(ar_, &({ let mut rc_15 = Context { types: vec![], recs: vec![], tags: vec![], globals: vec![], mems: vec![], tables: vec![], funcs: vec![], datas: vec![], elems: vec![], locals: vec![], labels: vec![t_2.clone()], return_: None, refs: vec![] }; let ro_16 = (*v_C).clone(); rc_15.types.extend(ro_16.types.iter().cloned()); rc_15.recs.extend(ro_16.recs.iter().cloned()); rc_15.tags.extend(ro_16.tags.iter().cloned()); rc_15.globals.extend(ro_16.globals.iter().cloned()); rc_15.mems.extend(ro_16.mems.iter().cloned()); rc_15.tables.extend(ro_16.tables.iter().cloned()); rc_15.funcs.extend(ro_16.funcs.iter().cloned()); rc_15.datas.extend(ro_16.datas.iter().cloned()); rc_15.elems.extend(ro_16.elems.iter().cloned()); rc_15.locals.extend(ro_16.locals.iter().cloned()); rc_15.labels.extend(ro_16.labels.iter().cloned()); if rc_15.return_.is_none() { rc_15.return_ = ro_16.return_.clone(); } rc_15.refs.extend(ro_16.refs.iter().cloned()); rc_15 }), ar_.instr.get(in_2_5), &t_1.clone(), Some(&t_2.clone()[..]))?;
     let x_2 = xs_18;
     let e_19: Valtype = Valtype::Numtype(Numtype::I32);
-    wspec_runtime::check(rels::valtype_sub(ar_, v_C, ck.peek(0usize)?, &e_19).is_ok())?;
+    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_19).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![t_1.clone(), vec![e_19.clone()]]))); }
     let es_20: Vec<Valtype> = t_1.clone();
-    for (k_, e_) in es_20.iter().rev().enumerate() { wspec_runtime::check(rels::valtype_sub(ar_, v_C, ck.peek(0usize + 1 + k_)?, e_).is_ok())?; }
+    for (k_, e_) in es_20.iter().rev().enumerate() { if !matches!(ck.peek(0usize + 1 + k_), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, e_).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![es_20.clone(), vec![e_19.clone()]]))); } }
     Ok(Effect { pops: 0usize + 1 + es_20.len(), unreachable: false, pushes: wspec_runtime::seq::cat(vec![t_2.clone()]), sets: vec![] })
 }
 
 fn vgroup_6(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
+    ck.take_note();
     if let Some(e) = wspec_runtime::machine::attempt(vrule_8(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
-    Err(Fail::msg(0, "type mismatch (no rule of Instr_ok/if applies)"))
+    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/if applies)".into())))
 }
 
 // from spec/2.3-validation-instructions.wspec:81 rule Instr_ok/br
@@ -6016,13 +6036,14 @@ fn vrule_9(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<E
     if !((wspec_runtime::num::wide(l)? < wspec_runtime::num::wide(((*v_C).labels.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown label {}", l))); }
     let t = (&(*wspec_runtime::seq::at(&(*v_C).labels, wspec_runtime::num::wide(l)?)?));
     let es_2: Vec<Valtype> = (*t).clone();
-    for (k_, e_) in es_2.iter().rev().enumerate() { wspec_runtime::check(rels::valtype_sub(ar_, v_C, ck.peek(0usize + k_)?, e_).is_ok())?; }
+    for (k_, e_) in es_2.iter().rev().enumerate() { if !matches!(ck.peek(0usize + k_), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, e_).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![es_2.clone()]))); } }
     Ok(Effect { pops: usize::MAX, unreachable: true, pushes: Vec::new(), sets: vec![] })
 }
 
 fn vgroup_7(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
+    ck.take_note();
     if let Some(e) = wspec_runtime::machine::attempt(vrule_9(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
-    Err(Fail::msg(0, "type mismatch (no rule of Instr_ok/br applies)"))
+    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/br applies)".into())))
 }
 
 // from spec/2.3-validation-instructions.wspec:87 rule Instr_ok/br_if
@@ -6035,15 +6056,16 @@ fn vrule_10(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     if !((wspec_runtime::num::wide(l)? < wspec_runtime::num::wide(((*v_C).labels.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown label {}", l))); }
     let t = (&(*wspec_runtime::seq::at(&(*v_C).labels, wspec_runtime::num::wide(l)?)?));
     let e_2: Valtype = Valtype::Numtype(Numtype::I32);
-    wspec_runtime::check(rels::valtype_sub(ar_, v_C, ck.peek(0usize)?, &e_2).is_ok())?;
+    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_2).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![(*t).clone(), vec![e_2.clone()]]))); }
     let es_3: Vec<Valtype> = (*t).clone();
-    for (k_, e_) in es_3.iter().rev().enumerate() { wspec_runtime::check(rels::valtype_sub(ar_, v_C, ck.peek(0usize + 1 + k_)?, e_).is_ok())?; }
+    for (k_, e_) in es_3.iter().rev().enumerate() { if !matches!(ck.peek(0usize + 1 + k_), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, e_).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![es_3.clone(), vec![e_2.clone()]]))); } }
     Ok(Effect { pops: 0usize + 1 + es_3.len(), unreachable: false, pushes: wspec_runtime::seq::cat(vec![(*t).clone()]), sets: vec![] })
 }
 
 fn vgroup_8(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
+    ck.take_note();
     if let Some(e) = wspec_runtime::machine::attempt(vrule_10(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
-    Err(Fail::msg(0, "type mismatch (no rule of Instr_ok/br_if applies)"))
+    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/br_if applies)".into())))
 }
 
 // from spec/2.3-validation-instructions.wspec:92 rule Instr_ok/br_table
@@ -6060,7 +6082,7 @@ fn vrule_11(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     if !((wspec_runtime::num::wide(l_4)? < wspec_runtime::num::wide(((*v_C).labels.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown label {}", l_4))); }
      }
     let e_7: Valtype = Valtype::Numtype(Numtype::I32);
-    wspec_runtime::check(rels::valtype_sub(ar_, v_C, ck.peek(0usize)?, &e_7).is_ok())?;
+    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_7).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![e_7.clone()]]))); }
     let len_8 = (*wspec_runtime::seq::at(&(*v_C).labels, wspec_runtime::num::wide(l_q)?)?).clone().len();
     let vs_9: Vec<Valtype> = ck.peek_range(0usize + 1, len_8)?;
     let t_10 = vs_9;
@@ -6073,8 +6095,9 @@ fn vrule_11(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
 }
 
 fn vgroup_9(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
+    ck.take_note();
     if let Some(e) = wspec_runtime::machine::attempt(vrule_11(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
-    Err(Fail::msg(0, "type mismatch (no rule of Instr_ok/br_table applies)"))
+    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/br_table applies)".into())))
 }
 
 // from spec/2.3-validation-instructions.wspec:100 rule Instr_ok/br_on_null
@@ -6093,16 +6116,18 @@ fn vrule_12(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let _w1 = *f_3;
     let ht = f_4;
     ((*ht).clone(),) };
-    wspec_runtime::check(rels::valtype_sub(ar_, v_C, a_2, &Valtype::Reftype(Reftype(Some(Null), ht_5.clone()))).is_ok())?;
+    let e_6: Valtype = Valtype::Reftype(Reftype(Some(Null), ht_5.clone()));
+    if rels::valtype_sub(ar_, v_C, a_2, &e_6).is_err() { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![(*t).clone(), vec![e_6.clone()]]))); }
     rels::heaptype_ok(ar_, v_C, &ht_5)?;
-    let es_6: Vec<Valtype> = (*t).clone();
-    for (k_, e_) in es_6.iter().rev().enumerate() { wspec_runtime::check(rels::valtype_sub(ar_, v_C, ck.peek(0usize + 1 + k_)?, e_).is_ok())?; }
-    Ok(Effect { pops: 0usize + 1 + es_6.len(), unreachable: false, pushes: wspec_runtime::seq::cat(vec![(*t).clone(), vec![Valtype::Reftype(Reftype(None, ht_5.clone()))]]), sets: vec![] })
+    let es_7: Vec<Valtype> = (*t).clone();
+    for (k_, e_) in es_7.iter().rev().enumerate() { if !matches!(ck.peek(0usize + 1 + k_), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, e_).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![es_7.clone(), vec![e_6.clone()]]))); } }
+    Ok(Effect { pops: 0usize + 1 + es_7.len(), unreachable: false, pushes: wspec_runtime::seq::cat(vec![(*t).clone(), vec![Valtype::Reftype(Reftype(None, ht_5.clone()))]]), sets: vec![] })
 }
 
 fn vgroup_10(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
+    ck.take_note();
     if let Some(e) = wspec_runtime::machine::attempt(vrule_12(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
-    Err(Fail::msg(0, "type mismatch (no rule of Instr_ok/br_on_null applies)"))
+    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/br_on_null applies)".into())))
 }
 
 // from spec/2.3-validation-instructions.wspec:106 rule Instr_ok/br_on_non_null
@@ -6124,15 +6149,16 @@ fn vrule_13(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let null = f_5.clone();
     let ht = f_6.clone();
     let e_7: Valtype = Valtype::Reftype(Reftype(Some(Null), ht.clone()));
-    wspec_runtime::check(rels::valtype_sub(ar_, v_C, ck.peek(0usize)?, &e_7).is_ok())?;
+    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_7).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![t.clone(), vec![e_7.clone()]]))); }
     let es_8: Vec<Valtype> = t.clone();
-    for (k_, e_) in es_8.iter().rev().enumerate() { wspec_runtime::check(rels::valtype_sub(ar_, v_C, ck.peek(0usize + 1 + k_)?, e_).is_ok())?; }
+    for (k_, e_) in es_8.iter().rev().enumerate() { if !matches!(ck.peek(0usize + 1 + k_), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, e_).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![es_8.clone(), vec![e_7.clone()]]))); } }
     Ok(Effect { pops: 0usize + 1 + es_8.len(), unreachable: false, pushes: wspec_runtime::seq::cat(vec![t.clone()]), sets: vec![] })
 }
 
 fn vgroup_11(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
+    ck.take_note();
     if let Some(e) = wspec_runtime::machine::attempt(vrule_13(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
-    Err(Fail::msg(0, "type mismatch (no rule of Instr_ok/br_on_non_null applies)"))
+    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/br_on_non_null applies)".into())))
 }
 
 // from spec/2.3-validation-instructions.wspec:113 rule Instr_ok/br_on_cast
@@ -6159,15 +6185,16 @@ fn vrule_14(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     match rels::reftype_sub(ar_, v_C, rt_2, rt_1) { Ok(_) => {} Err(f) if f.message.is_some() => return Err(f), Err(_) => return Err(Fail::msg(0, "type mismatch")) }
     rels::reftype_sub(ar_, v_C, rt_2, &rt)?;
     let e_8: Valtype = conv::reftype_to_valtype((*rt_1).clone());
-    wspec_runtime::check(rels::valtype_sub(ar_, v_C, ck.peek(0usize)?, &e_8).is_ok())?;
+    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_8).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![t.clone(), vec![e_8.clone()]]))); }
     let es_9: Vec<Valtype> = t.clone();
-    for (k_, e_) in es_9.iter().rev().enumerate() { wspec_runtime::check(rels::valtype_sub(ar_, v_C, ck.peek(0usize + 1 + k_)?, e_).is_ok())?; }
+    for (k_, e_) in es_9.iter().rev().enumerate() { if !matches!(ck.peek(0usize + 1 + k_), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, e_).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![es_9.clone(), vec![e_8.clone()]]))); } }
     Ok(Effect { pops: 0usize + 1 + es_9.len(), unreachable: false, pushes: wspec_runtime::seq::cat(vec![t.clone(), vec![conv::reftype_to_valtype(defs::diffrt(ar_, rt_1, rt_2)?)]]), sets: vec![] })
 }
 
 fn vgroup_12(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
+    ck.take_note();
     if let Some(e) = wspec_runtime::machine::attempt(vrule_14(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
-    Err(Fail::msg(0, "type mismatch (no rule of Instr_ok/br_on_cast applies)"))
+    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/br_on_cast applies)".into())))
 }
 
 // from spec/2.3-validation-instructions.wspec:122 rule Instr_ok/br_on_cast_fail
@@ -6194,15 +6221,16 @@ fn vrule_15(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     match rels::reftype_sub(ar_, v_C, rt_2, rt_1) { Ok(_) => {} Err(f) if f.message.is_some() => return Err(f), Err(_) => return Err(Fail::msg(0, "type mismatch")) }
     rels::reftype_sub(ar_, v_C, &(defs::diffrt(ar_, rt_1, rt_2)?), &rt)?;
     let e_8: Valtype = conv::reftype_to_valtype((*rt_1).clone());
-    wspec_runtime::check(rels::valtype_sub(ar_, v_C, ck.peek(0usize)?, &e_8).is_ok())?;
+    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_8).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![t.clone(), vec![e_8.clone()]]))); }
     let es_9: Vec<Valtype> = t.clone();
-    for (k_, e_) in es_9.iter().rev().enumerate() { wspec_runtime::check(rels::valtype_sub(ar_, v_C, ck.peek(0usize + 1 + k_)?, e_).is_ok())?; }
+    for (k_, e_) in es_9.iter().rev().enumerate() { if !matches!(ck.peek(0usize + 1 + k_), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, e_).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![es_9.clone(), vec![e_8.clone()]]))); } }
     Ok(Effect { pops: 0usize + 1 + es_9.len(), unreachable: false, pushes: wspec_runtime::seq::cat(vec![t.clone(), vec![conv::reftype_to_valtype((*rt_2).clone())]]), sets: vec![] })
 }
 
 fn vgroup_13(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
+    ck.take_note();
     if let Some(e) = wspec_runtime::machine::attempt(vrule_15(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
-    Err(Fail::msg(0, "type mismatch (no rule of Instr_ok/br_on_cast_fail applies)"))
+    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/br_on_cast_fail applies)".into())))
 }
 
 // from spec/2.3-validation-instructions.wspec:133 rule Instr_ok/call
@@ -6220,13 +6248,14 @@ fn vrule_16(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let t_1 = f_4.clone();
     let t_2 = f_5.clone();
     let es_6: Vec<Valtype> = t_1.clone();
-    for (k_, e_) in es_6.iter().rev().enumerate() { wspec_runtime::check(rels::valtype_sub(ar_, v_C, ck.peek(0usize + k_)?, e_).is_ok())?; }
+    for (k_, e_) in es_6.iter().rev().enumerate() { if !matches!(ck.peek(0usize + k_), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, e_).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![es_6.clone()]))); } }
     Ok(Effect { pops: 0usize + es_6.len(), unreachable: false, pushes: wspec_runtime::seq::cat(vec![t_2.clone()]), sets: vec![] })
 }
 
 fn vgroup_14(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
+    ck.take_note();
     if let Some(e) = wspec_runtime::machine::attempt(vrule_16(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
-    Err(Fail::msg(0, "type mismatch (no rule of Instr_ok/call applies)"))
+    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/call applies)".into())))
 }
 
 // from spec/2.3-validation-instructions.wspec:138 rule Instr_ok/call_ref
@@ -6246,15 +6275,16 @@ fn vrule_17(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let t_1 = f_5.clone();
     let t_2 = f_6.clone();
     let e_7: Valtype = Valtype::Reftype(Reftype(Some(Null), Heaptype::Typeuse(Typeuse::Idx(x))));
-    wspec_runtime::check(rels::valtype_sub(ar_, v_C, ck.peek(0usize)?, &e_7).is_ok())?;
+    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_7).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![t_1.clone(), vec![e_7.clone()]]))); }
     let es_8: Vec<Valtype> = t_1.clone();
-    for (k_, e_) in es_8.iter().rev().enumerate() { wspec_runtime::check(rels::valtype_sub(ar_, v_C, ck.peek(0usize + 1 + k_)?, e_).is_ok())?; }
+    for (k_, e_) in es_8.iter().rev().enumerate() { if !matches!(ck.peek(0usize + 1 + k_), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, e_).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![es_8.clone(), vec![e_7.clone()]]))); } }
     Ok(Effect { pops: 0usize + 1 + es_8.len(), unreachable: false, pushes: wspec_runtime::seq::cat(vec![t_2.clone()]), sets: vec![] })
 }
 
 fn vgroup_15(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
+    ck.take_note();
     if let Some(e) = wspec_runtime::machine::attempt(vrule_17(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
-    Err(Fail::msg(0, "type mismatch (no rule of Instr_ok/call_ref applies)"))
+    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/call_ref applies)".into())))
 }
 
 // from spec/2.3-validation-instructions.wspec:143 rule Instr_ok/call_indirect
@@ -6283,15 +6313,16 @@ fn vrule_18(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let t_2 = f_11.clone();
     match rels::reftype_sub(ar_, v_C, rt, &(Reftype(Some(Null), Heaptype::Absheaptype(Absheaptype::Func)))) { Ok(_) => {} Err(f) if f.message.is_some() => return Err(f), Err(_) => return Err(Fail::msg(0, "type mismatch: instruction requires table of function type")) }
     let e_12: Valtype = conv::addrtype_to_valtype(at);
-    wspec_runtime::check(rels::valtype_sub(ar_, v_C, ck.peek(0usize)?, &e_12).is_ok())?;
+    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_12).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![t_1.clone(), vec![e_12.clone()]]))); }
     let es_13: Vec<Valtype> = t_1.clone();
-    for (k_, e_) in es_13.iter().rev().enumerate() { wspec_runtime::check(rels::valtype_sub(ar_, v_C, ck.peek(0usize + 1 + k_)?, e_).is_ok())?; }
+    for (k_, e_) in es_13.iter().rev().enumerate() { if !matches!(ck.peek(0usize + 1 + k_), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, e_).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![es_13.clone(), vec![e_12.clone()]]))); } }
     Ok(Effect { pops: 0usize + 1 + es_13.len(), unreachable: false, pushes: wspec_runtime::seq::cat(vec![t_2.clone()]), sets: vec![] })
 }
 
 fn vgroup_16(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
+    ck.take_note();
     if let Some(e) = wspec_runtime::machine::attempt(vrule_18(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
-    Err(Fail::msg(0, "type mismatch (no rule of Instr_ok/call_indirect applies)"))
+    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/call_indirect applies)".into())))
 }
 
 // from spec/2.3-validation-instructions.wspec:151 rule Instr_ok/return
@@ -6304,13 +6335,14 @@ fn vrule_19(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let Some(o_2) = cp_1 else { return Err(wspec_runtime::Fail::soft()) };
     let t = o_2;
     let es_3: Vec<Valtype> = t.clone();
-    for (k_, e_) in es_3.iter().rev().enumerate() { wspec_runtime::check(rels::valtype_sub(ar_, v_C, ck.peek(0usize + k_)?, e_).is_ok())?; }
+    for (k_, e_) in es_3.iter().rev().enumerate() { if !matches!(ck.peek(0usize + k_), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, e_).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![es_3.clone()]))); } }
     Ok(Effect { pops: usize::MAX, unreachable: true, pushes: Vec::new(), sets: vec![] })
 }
 
 fn vgroup_17(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
+    ck.take_note();
     if let Some(e) = wspec_runtime::machine::attempt(vrule_19(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
-    Err(Fail::msg(0, "type mismatch (no rule of Instr_ok/return applies)"))
+    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/return applies)".into())))
 }
 
 // from spec/2.3-validation-instructions.wspec:156 rule Instr_ok/return_call
@@ -6332,13 +6364,14 @@ fn vrule_20(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let t_q_2 = o_7;
     match rels::resulttype_sub(ar_, v_C, &(t_2.clone()), &(t_q_2.clone())) { Ok(_) => {} Err(f) if f.message.is_some() => return Err(f), Err(_) => return Err(Fail::msg(0, "type mismatch: current function requires result type")) }
     let es_8: Vec<Valtype> = t_1.clone();
-    for (k_, e_) in es_8.iter().rev().enumerate() { wspec_runtime::check(rels::valtype_sub(ar_, v_C, ck.peek(0usize + k_)?, e_).is_ok())?; }
+    for (k_, e_) in es_8.iter().rev().enumerate() { if !matches!(ck.peek(0usize + k_), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, e_).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![es_8.clone()]))); } }
     Ok(Effect { pops: usize::MAX, unreachable: true, pushes: Vec::new(), sets: vec![] })
 }
 
 fn vgroup_18(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
+    ck.take_note();
     if let Some(e) = wspec_runtime::machine::attempt(vrule_20(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
-    Err(Fail::msg(0, "type mismatch (no rule of Instr_ok/return_call applies)"))
+    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/return_call applies)".into())))
 }
 
 // from spec/2.3-validation-instructions.wspec:164 rule Instr_ok/return_call_ref
@@ -6362,15 +6395,16 @@ fn vrule_21(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let t_q_2 = o_8;
     match rels::resulttype_sub(ar_, v_C, &(t_2.clone()), &(t_q_2.clone())) { Ok(_) => {} Err(f) if f.message.is_some() => return Err(f), Err(_) => return Err(Fail::msg(0, "type mismatch: current function requires result type")) }
     let e_9: Valtype = Valtype::Reftype(Reftype(Some(Null), Heaptype::Typeuse(Typeuse::Idx(x))));
-    wspec_runtime::check(rels::valtype_sub(ar_, v_C, ck.peek(0usize)?, &e_9).is_ok())?;
+    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_9).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![t_1.clone(), vec![e_9.clone()]]))); }
     let es_10: Vec<Valtype> = t_1.clone();
-    for (k_, e_) in es_10.iter().rev().enumerate() { wspec_runtime::check(rels::valtype_sub(ar_, v_C, ck.peek(0usize + 1 + k_)?, e_).is_ok())?; }
+    for (k_, e_) in es_10.iter().rev().enumerate() { if !matches!(ck.peek(0usize + 1 + k_), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, e_).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![es_10.clone(), vec![e_9.clone()]]))); } }
     Ok(Effect { pops: usize::MAX, unreachable: true, pushes: Vec::new(), sets: vec![] })
 }
 
 fn vgroup_19(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
+    ck.take_note();
     if let Some(e) = wspec_runtime::machine::attempt(vrule_21(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
-    Err(Fail::msg(0, "type mismatch (no rule of Instr_ok/return_call_ref applies)"))
+    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/return_call_ref applies)".into())))
 }
 
 // from spec/2.3-validation-instructions.wspec:172 rule Instr_ok/return_call_indirect
@@ -6403,15 +6437,16 @@ fn vrule_22(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let t_q_2 = o_13;
     match rels::resulttype_sub(ar_, v_C, &(t_2.clone()), &(t_q_2.clone())) { Ok(_) => {} Err(f) if f.message.is_some() => return Err(f), Err(_) => return Err(Fail::msg(0, "type mismatch: current function requires result type")) }
     let e_14: Valtype = conv::addrtype_to_valtype(at);
-    wspec_runtime::check(rels::valtype_sub(ar_, v_C, ck.peek(0usize)?, &e_14).is_ok())?;
+    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_14).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![t_1.clone(), vec![e_14.clone()]]))); }
     let es_15: Vec<Valtype> = t_1.clone();
-    for (k_, e_) in es_15.iter().rev().enumerate() { wspec_runtime::check(rels::valtype_sub(ar_, v_C, ck.peek(0usize + 1 + k_)?, e_).is_ok())?; }
+    for (k_, e_) in es_15.iter().rev().enumerate() { if !matches!(ck.peek(0usize + 1 + k_), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, e_).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![es_15.clone(), vec![e_14.clone()]]))); } }
     Ok(Effect { pops: usize::MAX, unreachable: true, pushes: Vec::new(), sets: vec![] })
 }
 
 fn vgroup_20(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
+    ck.take_note();
     if let Some(e) = wspec_runtime::machine::attempt(vrule_22(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
-    Err(Fail::msg(0, "type mismatch (no rule of Instr_ok/return_call_indirect applies)"))
+    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/return_call_indirect applies)".into())))
 }
 
 // from spec/2.3-validation-instructions.wspec:189 rule Instr_ok/throw
@@ -6432,13 +6467,14 @@ fn vrule_23(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let l_7 = f_6.clone();
     wspec_runtime::check(l_7.len() == 0)?;
     let es_8: Vec<Valtype> = t.clone();
-    for (k_, e_) in es_8.iter().rev().enumerate() { wspec_runtime::check(rels::valtype_sub(ar_, v_C, ck.peek(0usize + k_)?, e_).is_ok())?; }
+    for (k_, e_) in es_8.iter().rev().enumerate() { if !matches!(ck.peek(0usize + k_), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, e_).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![es_8.clone()]))); } }
     Ok(Effect { pops: usize::MAX, unreachable: true, pushes: Vec::new(), sets: vec![] })
 }
 
 fn vgroup_21(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
+    ck.take_note();
     if let Some(e) = wspec_runtime::machine::attempt(vrule_23(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
-    Err(Fail::msg(0, "type mismatch (no rule of Instr_ok/throw applies)"))
+    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/throw applies)".into())))
 }
 
 // from spec/2.3-validation-instructions.wspec:196 rule Instr_ok/throw_ref
@@ -6448,13 +6484,14 @@ fn vrule_24(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     #[allow(irrefutable_let_patterns)]
     let Instr::ThrowRef = redex_ else { return Err(wspec_runtime::Fail::soft()) };
     let e_1: Valtype = Valtype::Reftype(Reftype(Some(Null), Heaptype::Absheaptype(Absheaptype::Exn)));
-    wspec_runtime::check(rels::valtype_sub(ar_, v_C, ck.peek(0usize)?, &e_1).is_ok())?;
+    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_1).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![e_1.clone()]]))); }
     Ok(Effect { pops: usize::MAX, unreachable: true, pushes: Vec::new(), sets: vec![] })
 }
 
 fn vgroup_22(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
+    ck.take_note();
     if let Some(e) = wspec_runtime::machine::attempt(vrule_24(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
-    Err(Fail::msg(0, "type mismatch (no rule of Instr_ok/throw_ref applies)"))
+    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/throw_ref applies)".into())))
 }
 
 // from spec/2.3-validation-instructions.wspec:200 rule Instr_ok/try_table
@@ -6480,13 +6517,14 @@ fn vrule_25(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let (t2_16, xs_17) = check_seq(ar_, &({ let mut rc_14 = Context { types: vec![], recs: vec![], tags: vec![], globals: vec![], mems: vec![], tables: vec![], funcs: vec![], datas: vec![], elems: vec![], locals: vec![], labels: vec![t_2.clone()], return_: None, refs: vec![] }; let ro_15 = (*v_C).clone(); rc_14.types.extend(ro_15.types.iter().cloned()); rc_14.recs.extend(ro_15.recs.iter().cloned()); rc_14.tags.extend(ro_15.tags.iter().cloned()); rc_14.globals.extend(ro_15.globals.iter().cloned()); rc_14.mems.extend(ro_15.mems.iter().cloned()); rc_14.tables.extend(ro_15.tables.iter().cloned()); rc_14.funcs.extend(ro_15.funcs.iter().cloned()); rc_14.datas.extend(ro_15.datas.iter().cloned()); rc_14.elems.extend(ro_15.elems.iter().cloned()); rc_14.locals.extend(ro_15.locals.iter().cloned()); rc_14.labels.extend(ro_15.labels.iter().cloned()); if rc_14.return_.is_none() { rc_14.return_ = ro_15.return_.clone(); } rc_14.refs.extend(ro_15.refs.iter().cloned()); rc_14 }), ar_.instr.get(in__4), &t_1.clone(), Some(&t_2.clone()[..]))?;
     let x = xs_17;
     let es_18: Vec<Valtype> = t_1.clone();
-    for (k_, e_) in es_18.iter().rev().enumerate() { wspec_runtime::check(rels::valtype_sub(ar_, v_C, ck.peek(0usize + k_)?, e_).is_ok())?; }
+    for (k_, e_) in es_18.iter().rev().enumerate() { if !matches!(ck.peek(0usize + k_), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, e_).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![es_18.clone()]))); } }
     Ok(Effect { pops: 0usize + es_18.len(), unreachable: false, pushes: wspec_runtime::seq::cat(vec![t_2.clone()]), sets: vec![] })
 }
 
 fn vgroup_23(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
+    ck.take_note();
     if let Some(e) = wspec_runtime::machine::attempt(vrule_25(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
-    Err(Fail::msg(0, "type mismatch (no rule of Instr_ok/try_table applies)"))
+    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/try_table applies)".into())))
 }
 
 // from spec/2.3-validation-instructions.wspec:238 rule Instr_ok/ref.null
@@ -6501,8 +6539,9 @@ fn vrule_26(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
 }
 
 fn vgroup_24(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
+    ck.take_note();
     if let Some(e) = wspec_runtime::machine::attempt(vrule_26(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
-    Err(Fail::msg(0, "type mismatch (no rule of Instr_ok/ref.null applies)"))
+    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/ref.null applies)".into())))
 }
 
 // from spec/2.3-validation-instructions.wspec:242 rule Instr_ok/ref.func
@@ -6520,8 +6559,9 @@ fn vrule_27(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
 }
 
 fn vgroup_25(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
+    ck.take_note();
     if let Some(e) = wspec_runtime::machine::attempt(vrule_27(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
-    Err(Fail::msg(0, "type mismatch (no rule of Instr_ok/ref.func applies)"))
+    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/ref.func applies)".into())))
 }
 
 // from spec/2.3-validation-instructions.wspec:248 rule Instr_ok/ref.i31
@@ -6531,13 +6571,14 @@ fn vrule_28(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     #[allow(irrefutable_let_patterns)]
     let Instr::RefI31 = redex_ else { return Err(wspec_runtime::Fail::soft()) };
     let e_1: Valtype = Valtype::Numtype(Numtype::I32);
-    wspec_runtime::check(rels::valtype_sub(ar_, v_C, ck.peek(0usize)?, &e_1).is_ok())?;
+    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_1).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![e_1.clone()]]))); }
     Ok(Effect { pops: 0usize + 1, unreachable: false, pushes: wspec_runtime::seq::cat(vec![vec![Valtype::Reftype(Reftype(None, Heaptype::Absheaptype(Absheaptype::I31)))]]), sets: vec![] })
 }
 
 fn vgroup_26(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
+    ck.take_note();
     if let Some(e) = wspec_runtime::machine::attempt(vrule_28(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
-    Err(Fail::msg(0, "type mismatch (no rule of Instr_ok/ref.i31 applies)"))
+    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/ref.i31 applies)".into())))
 }
 
 // from spec/2.3-validation-instructions.wspec:251 rule Instr_ok/ref.is_null
@@ -6553,14 +6594,16 @@ fn vrule_29(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let _w1 = *f_2;
     let ht = f_3;
     ((*ht).clone(),) };
-    wspec_runtime::check(rels::valtype_sub(ar_, v_C, a_1, &Valtype::Reftype(Reftype(Some(Null), ht_4.clone()))).is_ok())?;
+    let e_5: Valtype = Valtype::Reftype(Reftype(Some(Null), ht_4.clone()));
+    if rels::valtype_sub(ar_, v_C, a_1, &e_5).is_err() { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![e_5.clone()]]))); }
     rels::heaptype_ok(ar_, v_C, &ht_4)?;
     Ok(Effect { pops: 0usize + 1, unreachable: false, pushes: wspec_runtime::seq::cat(vec![vec![Valtype::Numtype(Numtype::I32)]]), sets: vec![] })
 }
 
 fn vgroup_27(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
+    ck.take_note();
     if let Some(e) = wspec_runtime::machine::attempt(vrule_29(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
-    Err(Fail::msg(0, "type mismatch (no rule of Instr_ok/ref.is_null applies)"))
+    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/ref.is_null applies)".into())))
 }
 
 // from spec/2.3-validation-instructions.wspec:255 rule Instr_ok/ref.as_non_null
@@ -6576,14 +6619,16 @@ fn vrule_30(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let _w1 = *f_2;
     let ht = f_3;
     ((*ht).clone(),) };
-    wspec_runtime::check(rels::valtype_sub(ar_, v_C, a_1, &Valtype::Reftype(Reftype(Some(Null), ht_4.clone()))).is_ok())?;
+    let e_5: Valtype = Valtype::Reftype(Reftype(Some(Null), ht_4.clone()));
+    if rels::valtype_sub(ar_, v_C, a_1, &e_5).is_err() { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![e_5.clone()]]))); }
     rels::heaptype_ok(ar_, v_C, &ht_4)?;
     Ok(Effect { pops: 0usize + 1, unreachable: false, pushes: wspec_runtime::seq::cat(vec![vec![Valtype::Reftype(Reftype(None, ht_4.clone()))]]), sets: vec![] })
 }
 
 fn vgroup_28(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
+    ck.take_note();
     if let Some(e) = wspec_runtime::machine::attempt(vrule_30(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
-    Err(Fail::msg(0, "type mismatch (no rule of Instr_ok/ref.as_non_null applies)"))
+    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/ref.as_non_null applies)".into())))
 }
 
 // from spec/2.3-validation-instructions.wspec:259 rule Instr_ok/ref.eq
@@ -6593,15 +6638,16 @@ fn vrule_31(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     #[allow(irrefutable_let_patterns)]
     let Instr::RefEq = redex_ else { return Err(wspec_runtime::Fail::soft()) };
     let e_1: Valtype = Valtype::Reftype(Reftype(Some(Null), Heaptype::Absheaptype(Absheaptype::Eq)));
-    wspec_runtime::check(rels::valtype_sub(ar_, v_C, ck.peek(0usize)?, &e_1).is_ok())?;
+    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_1).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![Valtype::Reftype(Reftype(Some(Null), Heaptype::Absheaptype(Absheaptype::Eq)))], vec![e_1.clone()]]))); }
     let e_2: Valtype = Valtype::Reftype(Reftype(Some(Null), Heaptype::Absheaptype(Absheaptype::Eq)));
-    wspec_runtime::check(rels::valtype_sub(ar_, v_C, ck.peek(0usize + 1)?, &e_2).is_ok())?;
+    if !matches!(ck.peek(0usize + 1), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_2).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![e_2.clone()], vec![e_1.clone()]]))); }
     Ok(Effect { pops: 0usize + 1 + 1, unreachable: false, pushes: wspec_runtime::seq::cat(vec![vec![Valtype::Numtype(Numtype::I32)]]), sets: vec![] })
 }
 
 fn vgroup_29(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
+    ck.take_note();
     if let Some(e) = wspec_runtime::machine::attempt(vrule_31(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
-    Err(Fail::msg(0, "type mismatch (no rule of Instr_ok/ref.eq applies)"))
+    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/ref.eq applies)".into())))
 }
 
 // from spec/2.3-validation-instructions.wspec:262 rule Instr_ok/ref.test
@@ -6618,7 +6664,7 @@ fn vrule_32(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     rels::reftype_ok(ar_, v_C, &rt_q)?;
     rels::reftype_sub(ar_, v_C, rt, &rt_q)?;
     let e_3: Valtype = conv::reftype_to_valtype(rt_q.clone());
-    wspec_runtime::check(rels::valtype_sub(ar_, v_C, ck.peek(0usize)?, &e_3).is_ok())?;
+    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_3).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![e_3.clone()]]))); }
     Ok(Effect { pops: 0usize + 1, unreachable: false, pushes: wspec_runtime::seq::cat(vec![vec![Valtype::Numtype(Numtype::I32)]]), sets: vec![] })
     })())? { return Ok(v); }
     }
@@ -6626,8 +6672,9 @@ fn vrule_32(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
 }
 
 fn vgroup_30(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
+    ck.take_note();
     if let Some(e) = wspec_runtime::machine::attempt(vrule_32(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
-    Err(Fail::msg(0, "type mismatch (no rule of Instr_ok/ref.test applies)"))
+    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/ref.test applies)".into())))
 }
 
 // from spec/2.3-validation-instructions.wspec:269 rule Instr_ok/ref.cast
@@ -6644,7 +6691,7 @@ fn vrule_33(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     rels::reftype_ok(ar_, v_C, &rt_q)?;
     rels::reftype_sub(ar_, v_C, rt, &rt_q)?;
     let e_3: Valtype = conv::reftype_to_valtype(rt_q.clone());
-    wspec_runtime::check(rels::valtype_sub(ar_, v_C, ck.peek(0usize)?, &e_3).is_ok())?;
+    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_3).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![e_3.clone()]]))); }
     Ok(Effect { pops: 0usize + 1, unreachable: false, pushes: wspec_runtime::seq::cat(vec![vec![conv::reftype_to_valtype((*rt).clone())]]), sets: vec![] })
     })())? { return Ok(v); }
     }
@@ -6652,8 +6699,9 @@ fn vrule_33(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
 }
 
 fn vgroup_31(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
+    ck.take_note();
     if let Some(e) = wspec_runtime::machine::attempt(vrule_33(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
-    Err(Fail::msg(0, "type mismatch (no rule of Instr_ok/ref.cast applies)"))
+    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/ref.cast applies)".into())))
 }
 
 // from spec/2.3-validation-instructions.wspec:276 rule Instr_ok/i31.get
@@ -6664,13 +6712,14 @@ fn vrule_34(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let Instr::I31Get(f_1) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
     let sx = *f_1;
     let e_2: Valtype = Valtype::Reftype(Reftype(Some(Null), Heaptype::Absheaptype(Absheaptype::I31)));
-    wspec_runtime::check(rels::valtype_sub(ar_, v_C, ck.peek(0usize)?, &e_2).is_ok())?;
+    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_2).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![e_2.clone()]]))); }
     Ok(Effect { pops: 0usize + 1, unreachable: false, pushes: wspec_runtime::seq::cat(vec![vec![Valtype::Numtype(Numtype::I32)]]), sets: vec![] })
 }
 
 fn vgroup_32(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
+    ck.take_note();
     if let Some(e) = wspec_runtime::machine::attempt(vrule_34(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
-    Err(Fail::msg(0, "type mismatch (no rule of Instr_ok/i31.get applies)"))
+    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/i31.get applies)".into())))
 }
 
 // from spec/2.3-validation-instructions.wspec:281 rule Instr_ok/struct.new
@@ -6701,13 +6750,14 @@ fn vrule_35(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     Ok((mut__13.clone(), zt_14.clone(),))
     })() { Ok(v) => v, Err(f) if f.message.is_some() => return Err(f), Err(_) => return Err(Fail::msg(0, format!("non-structure type {}", x))) };
     let es_118: Vec<Valtype> = { let n_ = wspec_runtime::seq::same_len(&[zt_16.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let zt_16_117 = zt_16[i_].clone(); out_.push(defs::unpack(ar_, &zt_16_117)?); } out_ };
-    for (k_, e_) in es_118.iter().rev().enumerate() { wspec_runtime::check(rels::valtype_sub(ar_, v_C, ck.peek(0usize + k_)?, e_).is_ok())?; }
+    for (k_, e_) in es_118.iter().rev().enumerate() { if !matches!(ck.peek(0usize + k_), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, e_).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![es_118.clone()]))); } }
     Ok(Effect { pops: 0usize + es_118.len(), unreachable: false, pushes: wspec_runtime::seq::cat(vec![vec![Valtype::Reftype(Reftype(None, Heaptype::Typeuse(Typeuse::Idx(x))))]]), sets: vec![] })
 }
 
 fn vgroup_33(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
+    ck.take_note();
     if let Some(e) = wspec_runtime::machine::attempt(vrule_35(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
-    Err(Fail::msg(0, "type mismatch (no rule of Instr_ok/struct.new applies)"))
+    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/struct.new applies)".into())))
 }
 
 // from spec/2.3-validation-instructions.wspec:286 rule Instr_ok/struct.new_default
@@ -6745,8 +6795,9 @@ fn vrule_36(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
 }
 
 fn vgroup_34(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
+    ck.take_note();
     if let Some(e) = wspec_runtime::machine::attempt(vrule_36(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
-    Err(Fail::msg(0, "type mismatch (no rule of Instr_ok/struct.new_default applies)"))
+    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/struct.new_default applies)".into())))
 }
 
 // from spec/2.3-validation-instructions.wspec:292 rule Instr_ok/struct.get
@@ -6778,13 +6829,14 @@ fn vrule_37(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let zt = f_13.clone();
     wspec_runtime::check(((match (sx.clone(),) { (Some(sx_114),) => Some(sx_114), (None,) => None, _ => return Err(wspec_runtime::Fail::soft()) } == None) == (zt.clone() == conv::valtype_to_storagetype(defs::unpack(ar_, &zt)?))))?;
     let e_115: Valtype = Valtype::Reftype(Reftype(Some(Null), Heaptype::Typeuse(Typeuse::Idx(x))));
-    wspec_runtime::check(rels::valtype_sub(ar_, v_C, ck.peek(0usize)?, &e_115).is_ok())?;
+    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_115).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![e_115.clone()]]))); }
     Ok(Effect { pops: 0usize + 1, unreachable: false, pushes: wspec_runtime::seq::cat(vec![vec![defs::unpack(ar_, &zt)?]]), sets: vec![] })
 }
 
 fn vgroup_35(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
+    ck.take_note();
     if let Some(e) = wspec_runtime::machine::attempt(vrule_37(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
-    Err(Fail::msg(0, "type mismatch (no rule of Instr_ok/struct.get applies)"))
+    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/struct.get applies)".into())))
 }
 
 // from spec/2.3-validation-instructions.wspec:300 rule Instr_ok/struct.set
@@ -6814,15 +6866,16 @@ fn vrule_38(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let zt = f_11.clone();
     if !((match (mut_.clone(),) { (Some(mut__112),) => Some(mut__112), (None,) => None, _ => return Err(wspec_runtime::Fail::soft()) } == Some(Mut))) { return Err(Fail::msg(0, "immutable field")); }
     let e_113: Valtype = defs::unpack(ar_, &zt)?;
-    wspec_runtime::check(rels::valtype_sub(ar_, v_C, ck.peek(0usize)?, &e_113).is_ok())?;
+    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_113).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![Valtype::Reftype(Reftype(Some(Null), Heaptype::Typeuse(Typeuse::Idx(x))))], vec![e_113.clone()]]))); }
     let e_114: Valtype = Valtype::Reftype(Reftype(Some(Null), Heaptype::Typeuse(Typeuse::Idx(x))));
-    wspec_runtime::check(rels::valtype_sub(ar_, v_C, ck.peek(0usize + 1)?, &e_114).is_ok())?;
+    if !matches!(ck.peek(0usize + 1), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_114).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![e_114.clone()], vec![e_113.clone()]]))); }
     Ok(Effect { pops: 0usize + 1 + 1, unreachable: false, pushes: Vec::new(), sets: vec![] })
 }
 
 fn vgroup_36(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
+    ck.take_note();
     if let Some(e) = wspec_runtime::machine::attempt(vrule_38(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
-    Err(Fail::msg(0, "type mismatch (no rule of Instr_ok/struct.set applies)"))
+    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/struct.set applies)".into())))
 }
 
 // from spec/2.3-validation-instructions.wspec:311 rule Instr_ok/array.new
@@ -6845,15 +6898,16 @@ fn vrule_39(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     Ok((mut_.clone(), zt.clone(),))
     })() { Ok(v) => v, Err(f) if f.message.is_some() => return Err(f), Err(_) => return Err(Fail::msg(0, format!("non-array type {}", x))) };
     let e_9: Valtype = Valtype::Numtype(Numtype::I32);
-    wspec_runtime::check(rels::valtype_sub(ar_, v_C, ck.peek(0usize)?, &e_9).is_ok())?;
+    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_9).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![defs::unpack(ar_, &zt_8)?], vec![e_9.clone()]]))); }
     let e_10: Valtype = defs::unpack(ar_, &zt_8)?;
-    wspec_runtime::check(rels::valtype_sub(ar_, v_C, ck.peek(0usize + 1)?, &e_10).is_ok())?;
+    if !matches!(ck.peek(0usize + 1), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_10).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![e_10.clone()], vec![e_9.clone()]]))); }
     Ok(Effect { pops: 0usize + 1 + 1, unreachable: false, pushes: wspec_runtime::seq::cat(vec![vec![Valtype::Reftype(Reftype(None, Heaptype::Typeuse(Typeuse::Idx(x))))]]), sets: vec![] })
 }
 
 fn vgroup_37(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
+    ck.take_note();
     if let Some(e) = wspec_runtime::machine::attempt(vrule_39(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
-    Err(Fail::msg(0, "type mismatch (no rule of Instr_ok/array.new applies)"))
+    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/array.new applies)".into())))
 }
 
 // from spec/2.3-validation-instructions.wspec:316 rule Instr_ok/array.new_default
@@ -6877,13 +6931,14 @@ fn vrule_40(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     })() { Ok(v) => v, Err(f) if f.message.is_some() => return Err(f), Err(_) => return Err(Fail::msg(0, format!("non-array type {}", x))) };
     rels::defaultable(ar_, &(defs::unpack(ar_, &zt_8)?))?;
     let e_9: Valtype = Valtype::Numtype(Numtype::I32);
-    wspec_runtime::check(rels::valtype_sub(ar_, v_C, ck.peek(0usize)?, &e_9).is_ok())?;
+    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_9).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![e_9.clone()]]))); }
     Ok(Effect { pops: 0usize + 1, unreachable: false, pushes: wspec_runtime::seq::cat(vec![vec![Valtype::Reftype(Reftype(None, Heaptype::Typeuse(Typeuse::Idx(x))))]]), sets: vec![] })
 }
 
 fn vgroup_38(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
+    ck.take_note();
     if let Some(e) = wspec_runtime::machine::attempt(vrule_40(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
-    Err(Fail::msg(0, "type mismatch (no rule of Instr_ok/array.new_default applies)"))
+    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/array.new_default applies)".into())))
 }
 
 // from spec/2.3-validation-instructions.wspec:322 rule Instr_ok/array.new_fixed
@@ -6909,13 +6964,14 @@ fn vrule_41(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     Ok((mut_.clone(), zt.clone(),))
     })() { Ok(v) => v, Err(f) if f.message.is_some() => return Err(f), Err(_) => return Err(Fail::msg(0, format!("non-array type {}", x))) };
     let es_112: Vec<Valtype> = { let n_ = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { out_.push(defs::unpack(ar_, &zt_11)?); } out_ };
-    for (k_, e_) in es_112.iter().rev().enumerate() { wspec_runtime::check(rels::valtype_sub(ar_, v_C, ck.peek(0usize + k_)?, e_).is_ok())?; }
+    for (k_, e_) in es_112.iter().rev().enumerate() { if !matches!(ck.peek(0usize + k_), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, e_).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![es_112.clone()]))); } }
     Ok(Effect { pops: 0usize + es_112.len(), unreachable: false, pushes: wspec_runtime::seq::cat(vec![vec![Valtype::Reftype(Reftype(None, Heaptype::Typeuse(Typeuse::Idx(x))))]]), sets: vec![] })
 }
 
 fn vgroup_39(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
+    ck.take_note();
     if let Some(e) = wspec_runtime::machine::attempt(vrule_41(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
-    Err(Fail::msg(0, "type mismatch (no rule of Instr_ok/array.new_fixed applies)"))
+    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/array.new_fixed applies)".into())))
 }
 
 // from spec/2.3-validation-instructions.wspec:327 rule Instr_ok/array.new_data
@@ -6942,15 +6998,16 @@ fn vrule_42(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     if !((wspec_runtime::num::wide(y)? < wspec_runtime::num::wide(((*v_C).datas.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown data segment {}", y))); }
     if !(vec![Valtype::Numtype(Numtype::I32), Valtype::Numtype(Numtype::I64), Valtype::Numtype(Numtype::F32), Valtype::Numtype(Numtype::F64), Valtype::Vectype(Vectype)].contains(&defs::unpack(ar_, &zt_10)?)) { return Err(Fail::msg(0, "array type is not numeric or vector")); }
     let e_11: Valtype = Valtype::Numtype(Numtype::I32);
-    wspec_runtime::check(rels::valtype_sub(ar_, v_C, ck.peek(0usize)?, &e_11).is_ok())?;
+    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_11).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![Valtype::Numtype(Numtype::I32)], vec![e_11.clone()]]))); }
     let e_12: Valtype = Valtype::Numtype(Numtype::I32);
-    wspec_runtime::check(rels::valtype_sub(ar_, v_C, ck.peek(0usize + 1)?, &e_12).is_ok())?;
+    if !matches!(ck.peek(0usize + 1), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_12).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![e_12.clone()], vec![e_11.clone()]]))); }
     Ok(Effect { pops: 0usize + 1 + 1, unreachable: false, pushes: wspec_runtime::seq::cat(vec![vec![Valtype::Reftype(Reftype(None, Heaptype::Typeuse(Typeuse::Idx(x))))]]), sets: vec![] })
 }
 
 fn vgroup_40(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
+    ck.take_note();
     if let Some(e) = wspec_runtime::machine::attempt(vrule_42(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
-    Err(Fail::msg(0, "type mismatch (no rule of Instr_ok/array.new_data applies)"))
+    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/array.new_data applies)".into())))
 }
 
 // from spec/2.3-validation-instructions.wspec:334 rule Instr_ok/array.new_elem
@@ -6979,15 +7036,16 @@ fn vrule_43(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     if !((wspec_runtime::num::wide(y)? < wspec_runtime::num::wide(((*v_C).elems.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown elem segment {}", y))); }
     match rels::reftype_sub(ar_, v_C, &((*wspec_runtime::seq::at(&(*v_C).elems, wspec_runtime::num::wide(y)?)?).clone()), &rt_11) { Ok(_) => {} Err(f) if f.message.is_some() => return Err(f), Err(_) => return Err(Fail::msg(0, "type mismatch: element segment's type does not match array's field type")) }
     let e_12: Valtype = Valtype::Numtype(Numtype::I32);
-    wspec_runtime::check(rels::valtype_sub(ar_, v_C, ck.peek(0usize)?, &e_12).is_ok())?;
+    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_12).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![Valtype::Numtype(Numtype::I32)], vec![e_12.clone()]]))); }
     let e_13: Valtype = Valtype::Numtype(Numtype::I32);
-    wspec_runtime::check(rels::valtype_sub(ar_, v_C, ck.peek(0usize + 1)?, &e_13).is_ok())?;
+    if !matches!(ck.peek(0usize + 1), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_13).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![e_13.clone()], vec![e_12.clone()]]))); }
     Ok(Effect { pops: 0usize + 1 + 1, unreachable: false, pushes: wspec_runtime::seq::cat(vec![vec![Valtype::Reftype(Reftype(None, Heaptype::Typeuse(Typeuse::Idx(x))))]]), sets: vec![] })
 }
 
 fn vgroup_41(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
+    ck.take_note();
     if let Some(e) = wspec_runtime::machine::attempt(vrule_43(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
-    Err(Fail::msg(0, "type mismatch (no rule of Instr_ok/array.new_elem applies)"))
+    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/array.new_elem applies)".into())))
 }
 
 // from spec/2.3-validation-instructions.wspec:341 rule Instr_ok/array.get
@@ -7013,15 +7071,16 @@ fn vrule_44(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     })() { Ok(v) => v, Err(f) if f.message.is_some() => return Err(f), Err(_) => return Err(Fail::msg(0, format!("non-array type {}", x))) };
     wspec_runtime::check(((match (sx.clone(),) { (Some(sx_111),) => Some(sx_111), (None,) => None, _ => return Err(wspec_runtime::Fail::soft()) } == None) == (zt_10.clone() == conv::valtype_to_storagetype(defs::unpack(ar_, &zt_10)?))))?;
     let e_112: Valtype = Valtype::Numtype(Numtype::I32);
-    wspec_runtime::check(rels::valtype_sub(ar_, v_C, ck.peek(0usize)?, &e_112).is_ok())?;
+    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_112).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![Valtype::Reftype(Reftype(Some(Null), Heaptype::Typeuse(Typeuse::Idx(x))))], vec![e_112.clone()]]))); }
     let e_113: Valtype = Valtype::Reftype(Reftype(Some(Null), Heaptype::Typeuse(Typeuse::Idx(x))));
-    wspec_runtime::check(rels::valtype_sub(ar_, v_C, ck.peek(0usize + 1)?, &e_113).is_ok())?;
+    if !matches!(ck.peek(0usize + 1), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_113).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![e_113.clone()], vec![e_112.clone()]]))); }
     Ok(Effect { pops: 0usize + 1 + 1, unreachable: false, pushes: wspec_runtime::seq::cat(vec![vec![defs::unpack(ar_, &zt_10)?]]), sets: vec![] })
 }
 
 fn vgroup_42(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
+    ck.take_note();
     if let Some(e) = wspec_runtime::machine::attempt(vrule_44(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
-    Err(Fail::msg(0, "type mismatch (no rule of Instr_ok/array.get applies)"))
+    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/array.get applies)".into())))
 }
 
 // from spec/2.3-validation-instructions.wspec:347 rule Instr_ok/array.set
@@ -7045,17 +7104,18 @@ fn vrule_45(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     })() { Ok(v) => v, Err(f) if f.message.is_some() => return Err(f), Err(_) => return Err(Fail::msg(0, format!("non-array type {}", x))) };
     if !((match (mut__7.clone(),) { (Some(mut__7_109),) => Some(mut__7_109), (None,) => None, _ => return Err(wspec_runtime::Fail::soft()) } == Some(Mut))) { return Err(Fail::msg(0, "immutable array")); }
     let e_110: Valtype = defs::unpack(ar_, &zt_8)?;
-    wspec_runtime::check(rels::valtype_sub(ar_, v_C, ck.peek(0usize)?, &e_110).is_ok())?;
+    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_110).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![Valtype::Reftype(Reftype(Some(Null), Heaptype::Typeuse(Typeuse::Idx(x))))], vec![Valtype::Numtype(Numtype::I32)], vec![e_110.clone()]]))); }
     let e_111: Valtype = Valtype::Numtype(Numtype::I32);
-    wspec_runtime::check(rels::valtype_sub(ar_, v_C, ck.peek(0usize + 1)?, &e_111).is_ok())?;
+    if !matches!(ck.peek(0usize + 1), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_111).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![Valtype::Reftype(Reftype(Some(Null), Heaptype::Typeuse(Typeuse::Idx(x))))], vec![e_111.clone()], vec![e_110.clone()]]))); }
     let e_112: Valtype = Valtype::Reftype(Reftype(Some(Null), Heaptype::Typeuse(Typeuse::Idx(x))));
-    wspec_runtime::check(rels::valtype_sub(ar_, v_C, ck.peek(0usize + 1 + 1)?, &e_112).is_ok())?;
+    if !matches!(ck.peek(0usize + 1 + 1), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_112).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![e_112.clone()], vec![e_111.clone()], vec![e_110.clone()]]))); }
     Ok(Effect { pops: 0usize + 1 + 1 + 1, unreachable: false, pushes: Vec::new(), sets: vec![] })
 }
 
 fn vgroup_43(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
+    ck.take_note();
     if let Some(e) = wspec_runtime::machine::attempt(vrule_45(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
-    Err(Fail::msg(0, "type mismatch (no rule of Instr_ok/array.set applies)"))
+    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/array.set applies)".into())))
 }
 
 // from spec/2.3-validation-instructions.wspec:353 rule Instr_ok/array.len
@@ -7065,13 +7125,14 @@ fn vrule_46(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     #[allow(irrefutable_let_patterns)]
     let Instr::ArrayLen = redex_ else { return Err(wspec_runtime::Fail::soft()) };
     let e_1: Valtype = Valtype::Reftype(Reftype(Some(Null), Heaptype::Absheaptype(Absheaptype::Array)));
-    wspec_runtime::check(rels::valtype_sub(ar_, v_C, ck.peek(0usize)?, &e_1).is_ok())?;
+    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_1).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![e_1.clone()]]))); }
     Ok(Effect { pops: 0usize + 1, unreachable: false, pushes: wspec_runtime::seq::cat(vec![vec![Valtype::Numtype(Numtype::I32)]]), sets: vec![] })
 }
 
 fn vgroup_44(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
+    ck.take_note();
     if let Some(e) = wspec_runtime::machine::attempt(vrule_46(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
-    Err(Fail::msg(0, "type mismatch (no rule of Instr_ok/array.len applies)"))
+    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/array.len applies)".into())))
 }
 
 // from spec/2.3-validation-instructions.wspec:356 rule Instr_ok/array.fill
@@ -7095,19 +7156,20 @@ fn vrule_47(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     })() { Ok(v) => v, Err(f) if f.message.is_some() => return Err(f), Err(_) => return Err(Fail::msg(0, format!("non-array type {}", x))) };
     if !((match (mut__7.clone(),) { (Some(mut__7_109),) => Some(mut__7_109), (None,) => None, _ => return Err(wspec_runtime::Fail::soft()) } == Some(Mut))) { return Err(Fail::msg(0, "immutable array")); }
     let e_110: Valtype = Valtype::Numtype(Numtype::I32);
-    wspec_runtime::check(rels::valtype_sub(ar_, v_C, ck.peek(0usize)?, &e_110).is_ok())?;
+    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_110).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![Valtype::Reftype(Reftype(Some(Null), Heaptype::Typeuse(Typeuse::Idx(x))))], vec![Valtype::Numtype(Numtype::I32)], vec![defs::unpack(ar_, &zt_8)?], vec![e_110.clone()]]))); }
     let e_111: Valtype = defs::unpack(ar_, &zt_8)?;
-    wspec_runtime::check(rels::valtype_sub(ar_, v_C, ck.peek(0usize + 1)?, &e_111).is_ok())?;
+    if !matches!(ck.peek(0usize + 1), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_111).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![Valtype::Reftype(Reftype(Some(Null), Heaptype::Typeuse(Typeuse::Idx(x))))], vec![Valtype::Numtype(Numtype::I32)], vec![e_111.clone()], vec![e_110.clone()]]))); }
     let e_112: Valtype = Valtype::Numtype(Numtype::I32);
-    wspec_runtime::check(rels::valtype_sub(ar_, v_C, ck.peek(0usize + 1 + 1)?, &e_112).is_ok())?;
+    if !matches!(ck.peek(0usize + 1 + 1), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_112).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![Valtype::Reftype(Reftype(Some(Null), Heaptype::Typeuse(Typeuse::Idx(x))))], vec![e_112.clone()], vec![e_111.clone()], vec![e_110.clone()]]))); }
     let e_113: Valtype = Valtype::Reftype(Reftype(Some(Null), Heaptype::Typeuse(Typeuse::Idx(x))));
-    wspec_runtime::check(rels::valtype_sub(ar_, v_C, ck.peek(0usize + 1 + 1 + 1)?, &e_113).is_ok())?;
+    if !matches!(ck.peek(0usize + 1 + 1 + 1), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_113).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![e_113.clone()], vec![e_112.clone()], vec![e_111.clone()], vec![e_110.clone()]]))); }
     Ok(Effect { pops: 0usize + 1 + 1 + 1 + 1, unreachable: false, pushes: Vec::new(), sets: vec![] })
 }
 
 fn vgroup_45(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
+    ck.take_note();
     if let Some(e) = wspec_runtime::machine::attempt(vrule_47(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
-    Err(Fail::msg(0, "type mismatch (no rule of Instr_ok/array.fill applies)"))
+    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/array.fill applies)".into())))
 }
 
 // from spec/2.3-validation-instructions.wspec:362 rule Instr_ok/array.copy
@@ -7145,21 +7207,22 @@ fn vrule_48(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     if !((match (mut_1_9.clone(),) { (Some(mut_1_9_117),) => Some(mut_1_9_117), (None,) => None, _ => return Err(wspec_runtime::Fail::soft()) } == Some(Mut))) { return Err(Fail::msg(0, "immutable array")); }
     match rels::storagetype_sub(ar_, v_C, &zt_2_16, &zt_1_10) { Ok(_) => {} Err(f) if f.message.is_some() => return Err(f), Err(_) => return Err(Fail::msg(0, "array types do not match")) }
     let e_118: Valtype = Valtype::Numtype(Numtype::I32);
-    wspec_runtime::check(rels::valtype_sub(ar_, v_C, ck.peek(0usize)?, &e_118).is_ok())?;
+    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_118).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![Valtype::Reftype(Reftype(Some(Null), Heaptype::Typeuse(Typeuse::Idx(x_1))))], vec![Valtype::Numtype(Numtype::I32)], vec![Valtype::Reftype(Reftype(Some(Null), Heaptype::Typeuse(Typeuse::Idx(x_2))))], vec![Valtype::Numtype(Numtype::I32)], vec![e_118.clone()]]))); }
     let e_119: Valtype = Valtype::Numtype(Numtype::I32);
-    wspec_runtime::check(rels::valtype_sub(ar_, v_C, ck.peek(0usize + 1)?, &e_119).is_ok())?;
+    if !matches!(ck.peek(0usize + 1), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_119).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![Valtype::Reftype(Reftype(Some(Null), Heaptype::Typeuse(Typeuse::Idx(x_1))))], vec![Valtype::Numtype(Numtype::I32)], vec![Valtype::Reftype(Reftype(Some(Null), Heaptype::Typeuse(Typeuse::Idx(x_2))))], vec![e_119.clone()], vec![e_118.clone()]]))); }
     let e_120: Valtype = Valtype::Reftype(Reftype(Some(Null), Heaptype::Typeuse(Typeuse::Idx(x_2))));
-    wspec_runtime::check(rels::valtype_sub(ar_, v_C, ck.peek(0usize + 1 + 1)?, &e_120).is_ok())?;
+    if !matches!(ck.peek(0usize + 1 + 1), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_120).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![Valtype::Reftype(Reftype(Some(Null), Heaptype::Typeuse(Typeuse::Idx(x_1))))], vec![Valtype::Numtype(Numtype::I32)], vec![e_120.clone()], vec![e_119.clone()], vec![e_118.clone()]]))); }
     let e_121: Valtype = Valtype::Numtype(Numtype::I32);
-    wspec_runtime::check(rels::valtype_sub(ar_, v_C, ck.peek(0usize + 1 + 1 + 1)?, &e_121).is_ok())?;
+    if !matches!(ck.peek(0usize + 1 + 1 + 1), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_121).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![Valtype::Reftype(Reftype(Some(Null), Heaptype::Typeuse(Typeuse::Idx(x_1))))], vec![e_121.clone()], vec![e_120.clone()], vec![e_119.clone()], vec![e_118.clone()]]))); }
     let e_122: Valtype = Valtype::Reftype(Reftype(Some(Null), Heaptype::Typeuse(Typeuse::Idx(x_1))));
-    wspec_runtime::check(rels::valtype_sub(ar_, v_C, ck.peek(0usize + 1 + 1 + 1 + 1)?, &e_122).is_ok())?;
+    if !matches!(ck.peek(0usize + 1 + 1 + 1 + 1), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_122).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![e_122.clone()], vec![e_121.clone()], vec![e_120.clone()], vec![e_119.clone()], vec![e_118.clone()]]))); }
     Ok(Effect { pops: 0usize + 1 + 1 + 1 + 1 + 1, unreachable: false, pushes: Vec::new(), sets: vec![] })
 }
 
 fn vgroup_46(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
+    ck.take_note();
     if let Some(e) = wspec_runtime::machine::attempt(vrule_48(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
-    Err(Fail::msg(0, "type mismatch (no rule of Instr_ok/array.copy applies)"))
+    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/array.copy applies)".into())))
 }
 
 // from spec/2.3-validation-instructions.wspec:371 rule Instr_ok/array.init_data
@@ -7187,19 +7250,20 @@ fn vrule_49(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     if !((wspec_runtime::num::wide(y)? < wspec_runtime::num::wide(((*v_C).datas.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown data segment {}", y))); }
     if !(vec![Valtype::Numtype(Numtype::I32), Valtype::Numtype(Numtype::I64), Valtype::Numtype(Numtype::F32), Valtype::Numtype(Numtype::F64), Valtype::Vectype(Vectype)].contains(&defs::unpack(ar_, &zt_10)?)) { return Err(Fail::msg(0, "array type is not numeric or vector")); }
     let e_112: Valtype = Valtype::Numtype(Numtype::I32);
-    wspec_runtime::check(rels::valtype_sub(ar_, v_C, ck.peek(0usize)?, &e_112).is_ok())?;
+    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_112).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![Valtype::Reftype(Reftype(Some(Null), Heaptype::Typeuse(Typeuse::Idx(x))))], vec![Valtype::Numtype(Numtype::I32)], vec![Valtype::Numtype(Numtype::I32)], vec![e_112.clone()]]))); }
     let e_113: Valtype = Valtype::Numtype(Numtype::I32);
-    wspec_runtime::check(rels::valtype_sub(ar_, v_C, ck.peek(0usize + 1)?, &e_113).is_ok())?;
+    if !matches!(ck.peek(0usize + 1), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_113).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![Valtype::Reftype(Reftype(Some(Null), Heaptype::Typeuse(Typeuse::Idx(x))))], vec![Valtype::Numtype(Numtype::I32)], vec![e_113.clone()], vec![e_112.clone()]]))); }
     let e_114: Valtype = Valtype::Numtype(Numtype::I32);
-    wspec_runtime::check(rels::valtype_sub(ar_, v_C, ck.peek(0usize + 1 + 1)?, &e_114).is_ok())?;
+    if !matches!(ck.peek(0usize + 1 + 1), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_114).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![Valtype::Reftype(Reftype(Some(Null), Heaptype::Typeuse(Typeuse::Idx(x))))], vec![e_114.clone()], vec![e_113.clone()], vec![e_112.clone()]]))); }
     let e_115: Valtype = Valtype::Reftype(Reftype(Some(Null), Heaptype::Typeuse(Typeuse::Idx(x))));
-    wspec_runtime::check(rels::valtype_sub(ar_, v_C, ck.peek(0usize + 1 + 1 + 1)?, &e_115).is_ok())?;
+    if !matches!(ck.peek(0usize + 1 + 1 + 1), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_115).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![e_115.clone()], vec![e_114.clone()], vec![e_113.clone()], vec![e_112.clone()]]))); }
     Ok(Effect { pops: 0usize + 1 + 1 + 1 + 1, unreachable: false, pushes: Vec::new(), sets: vec![] })
 }
 
 fn vgroup_47(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
+    ck.take_note();
     if let Some(e) = wspec_runtime::machine::attempt(vrule_49(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
-    Err(Fail::msg(0, "type mismatch (no rule of Instr_ok/array.init_data applies)"))
+    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/array.init_data applies)".into())))
 }
 
 // from spec/2.3-validation-instructions.wspec:379 rule Instr_ok/array.init_elem
@@ -7227,19 +7291,20 @@ fn vrule_50(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     if !((wspec_runtime::num::wide(y)? < wspec_runtime::num::wide(((*v_C).elems.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown elem segment {}", y))); }
     match rels::storagetype_sub(ar_, v_C, &(conv::reftype_to_storagetype((*wspec_runtime::seq::at(&(*v_C).elems, wspec_runtime::num::wide(y)?)?).clone())), &zt_10) { Ok(_) => {} Err(f) if f.message.is_some() => return Err(f), Err(_) => return Err(Fail::msg(0, "type mismatch: element segment's type does not match array's field type")) }
     let e_112: Valtype = Valtype::Numtype(Numtype::I32);
-    wspec_runtime::check(rels::valtype_sub(ar_, v_C, ck.peek(0usize)?, &e_112).is_ok())?;
+    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_112).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![Valtype::Reftype(Reftype(Some(Null), Heaptype::Typeuse(Typeuse::Idx(x))))], vec![Valtype::Numtype(Numtype::I32)], vec![Valtype::Numtype(Numtype::I32)], vec![e_112.clone()]]))); }
     let e_113: Valtype = Valtype::Numtype(Numtype::I32);
-    wspec_runtime::check(rels::valtype_sub(ar_, v_C, ck.peek(0usize + 1)?, &e_113).is_ok())?;
+    if !matches!(ck.peek(0usize + 1), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_113).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![Valtype::Reftype(Reftype(Some(Null), Heaptype::Typeuse(Typeuse::Idx(x))))], vec![Valtype::Numtype(Numtype::I32)], vec![e_113.clone()], vec![e_112.clone()]]))); }
     let e_114: Valtype = Valtype::Numtype(Numtype::I32);
-    wspec_runtime::check(rels::valtype_sub(ar_, v_C, ck.peek(0usize + 1 + 1)?, &e_114).is_ok())?;
+    if !matches!(ck.peek(0usize + 1 + 1), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_114).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![Valtype::Reftype(Reftype(Some(Null), Heaptype::Typeuse(Typeuse::Idx(x))))], vec![e_114.clone()], vec![e_113.clone()], vec![e_112.clone()]]))); }
     let e_115: Valtype = Valtype::Reftype(Reftype(Some(Null), Heaptype::Typeuse(Typeuse::Idx(x))));
-    wspec_runtime::check(rels::valtype_sub(ar_, v_C, ck.peek(0usize + 1 + 1 + 1)?, &e_115).is_ok())?;
+    if !matches!(ck.peek(0usize + 1 + 1 + 1), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_115).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![e_115.clone()], vec![e_114.clone()], vec![e_113.clone()], vec![e_112.clone()]]))); }
     Ok(Effect { pops: 0usize + 1 + 1 + 1 + 1, unreachable: false, pushes: Vec::new(), sets: vec![] })
 }
 
 fn vgroup_48(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
+    ck.take_note();
     if let Some(e) = wspec_runtime::machine::attempt(vrule_50(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
-    Err(Fail::msg(0, "type mismatch (no rule of Instr_ok/array.init_elem applies)"))
+    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/array.init_elem applies)".into())))
 }
 
 // from spec/2.3-validation-instructions.wspec:390 rule Instr_ok/extern.convert_any
@@ -7256,13 +7321,15 @@ fn vrule_51(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let null = cp_4;
     let _w1 = f_3;
     (null.clone(),) };
-    wspec_runtime::check(rels::valtype_sub(ar_, v_C, a_1, &Valtype::Reftype(Reftype(match (null_5.clone(),) { (Some(null_5_106),) => Some(null_5_106), (None,) => None, _ => return Err(wspec_runtime::Fail::soft()) }, Heaptype::Absheaptype(Absheaptype::Any)))).is_ok())?;
-    Ok(Effect { pops: 0usize + 1, unreachable: false, pushes: wspec_runtime::seq::cat(vec![vec![Valtype::Reftype(Reftype(match (null_5.clone(),) { (Some(null_5_207),) => Some(null_5_207), (None,) => None, _ => return Err(wspec_runtime::Fail::soft()) }, Heaptype::Absheaptype(Absheaptype::Extern)))]]), sets: vec![] })
+    let e_107: Valtype = Valtype::Reftype(Reftype(match (null_5.clone(),) { (Some(null_5_106),) => Some(null_5_106), (None,) => None, _ => return Err(wspec_runtime::Fail::soft()) }, Heaptype::Absheaptype(Absheaptype::Any)));
+    if rels::valtype_sub(ar_, v_C, a_1, &e_107).is_err() { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![e_107.clone()]]))); }
+    Ok(Effect { pops: 0usize + 1, unreachable: false, pushes: wspec_runtime::seq::cat(vec![vec![Valtype::Reftype(Reftype(match (null_5.clone(),) { (Some(null_5_208),) => Some(null_5_208), (None,) => None, _ => return Err(wspec_runtime::Fail::soft()) }, Heaptype::Absheaptype(Absheaptype::Extern)))]]), sets: vec![] })
 }
 
 fn vgroup_49(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
+    ck.take_note();
     if let Some(e) = wspec_runtime::machine::attempt(vrule_51(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
-    Err(Fail::msg(0, "type mismatch (no rule of Instr_ok/extern.convert_any applies)"))
+    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/extern.convert_any applies)".into())))
 }
 
 // from spec/2.3-validation-instructions.wspec:393 rule Instr_ok/any.convert_extern
@@ -7279,13 +7346,15 @@ fn vrule_52(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let null = cp_4;
     let _w1 = f_3;
     (null.clone(),) };
-    wspec_runtime::check(rels::valtype_sub(ar_, v_C, a_1, &Valtype::Reftype(Reftype(match (null_5.clone(),) { (Some(null_5_106),) => Some(null_5_106), (None,) => None, _ => return Err(wspec_runtime::Fail::soft()) }, Heaptype::Absheaptype(Absheaptype::Extern)))).is_ok())?;
-    Ok(Effect { pops: 0usize + 1, unreachable: false, pushes: wspec_runtime::seq::cat(vec![vec![Valtype::Reftype(Reftype(match (null_5.clone(),) { (Some(null_5_207),) => Some(null_5_207), (None,) => None, _ => return Err(wspec_runtime::Fail::soft()) }, Heaptype::Absheaptype(Absheaptype::Any)))]]), sets: vec![] })
+    let e_107: Valtype = Valtype::Reftype(Reftype(match (null_5.clone(),) { (Some(null_5_106),) => Some(null_5_106), (None,) => None, _ => return Err(wspec_runtime::Fail::soft()) }, Heaptype::Absheaptype(Absheaptype::Extern)));
+    if rels::valtype_sub(ar_, v_C, a_1, &e_107).is_err() { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![e_107.clone()]]))); }
+    Ok(Effect { pops: 0usize + 1, unreachable: false, pushes: wspec_runtime::seq::cat(vec![vec![Valtype::Reftype(Reftype(match (null_5.clone(),) { (Some(null_5_208),) => Some(null_5_208), (None,) => None, _ => return Err(wspec_runtime::Fail::soft()) }, Heaptype::Absheaptype(Absheaptype::Any)))]]), sets: vec![] })
 }
 
 fn vgroup_50(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
+    ck.take_note();
     if let Some(e) = wspec_runtime::machine::attempt(vrule_52(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
-    Err(Fail::msg(0, "type mismatch (no rule of Instr_ok/any.convert_extern applies)"))
+    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/any.convert_extern applies)".into())))
 }
 
 // from spec/2.3-validation-instructions.wspec:399 rule Instr_ok/local.get
@@ -7306,8 +7375,9 @@ fn vrule_53(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
 }
 
 fn vgroup_51(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
+    ck.take_note();
     if let Some(e) = wspec_runtime::machine::attempt(vrule_53(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
-    Err(Fail::msg(0, "type mismatch (no rule of Instr_ok/local.get applies)"))
+    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/local.get applies)".into())))
 }
 
 // from spec/2.3-validation-instructions.wspec:405 rule Instr_ok/local.set
@@ -7324,13 +7394,14 @@ fn vrule_54(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let init = *f_3;
     let t = f_4;
     let e_5: Valtype = (*t).clone();
-    wspec_runtime::check(rels::valtype_sub(ar_, v_C, ck.peek(0usize)?, &e_5).is_ok())?;
+    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_5).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![e_5.clone()]]))); }
     Ok(Effect { pops: 0usize + 1, unreachable: false, pushes: Vec::new(), sets: vec![x] })
 }
 
 fn vgroup_52(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
+    ck.take_note();
     if let Some(e) = wspec_runtime::machine::attempt(vrule_54(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
-    Err(Fail::msg(0, "type mismatch (no rule of Instr_ok/local.set applies)"))
+    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/local.set applies)".into())))
 }
 
 // from spec/2.3-validation-instructions.wspec:410 rule Instr_ok/local.tee
@@ -7347,13 +7418,14 @@ fn vrule_55(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let init = *f_3;
     let t = f_4;
     let e_5: Valtype = (*t).clone();
-    wspec_runtime::check(rels::valtype_sub(ar_, v_C, ck.peek(0usize)?, &e_5).is_ok())?;
+    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_5).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![e_5.clone()]]))); }
     Ok(Effect { pops: 0usize + 1, unreachable: false, pushes: wspec_runtime::seq::cat(vec![vec![(*t).clone()]]), sets: vec![x] })
 }
 
 fn vgroup_53(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
+    ck.take_note();
     if let Some(e) = wspec_runtime::machine::attempt(vrule_55(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
-    Err(Fail::msg(0, "type mismatch (no rule of Instr_ok/local.tee applies)"))
+    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/local.tee applies)".into())))
 }
 
 // from spec/2.3-validation-instructions.wspec:417 rule Instr_ok/global.get
@@ -7374,8 +7446,9 @@ fn vrule_56(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
 }
 
 fn vgroup_54(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
+    ck.take_note();
     if let Some(e) = wspec_runtime::machine::attempt(vrule_56(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
-    Err(Fail::msg(0, "type mismatch (no rule of Instr_ok/global.get applies)"))
+    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/global.get applies)".into())))
 }
 
 // from spec/2.3-validation-instructions.wspec:422 rule Instr_ok/global.set
@@ -7394,13 +7467,14 @@ fn vrule_57(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let t = f_4;
     if !((match (mut_.clone(),) { (Some(mut__106),) => Some(mut__106), (None,) => None, _ => return Err(wspec_runtime::Fail::soft()) } == Some(Mut))) { return Err(Fail::msg(0, "immutable global")); }
     let e_107: Valtype = (*t).clone();
-    wspec_runtime::check(rels::valtype_sub(ar_, v_C, ck.peek(0usize)?, &e_107).is_ok())?;
+    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_107).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![e_107.clone()]]))); }
     Ok(Effect { pops: 0usize + 1, unreachable: false, pushes: Vec::new(), sets: vec![] })
 }
 
 fn vgroup_55(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
+    ck.take_note();
     if let Some(e) = wspec_runtime::machine::attempt(vrule_57(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
-    Err(Fail::msg(0, "type mismatch (no rule of Instr_ok/global.set applies)"))
+    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/global.set applies)".into())))
 }
 
 // from spec/2.3-validation-instructions.wspec:431 rule Instr_ok/table.get
@@ -7418,13 +7492,14 @@ fn vrule_58(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let lim = *f_4;
     let rt = f_5;
     let e_6: Valtype = conv::addrtype_to_valtype(at);
-    wspec_runtime::check(rels::valtype_sub(ar_, v_C, ck.peek(0usize)?, &e_6).is_ok())?;
+    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_6).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![e_6.clone()]]))); }
     Ok(Effect { pops: 0usize + 1, unreachable: false, pushes: wspec_runtime::seq::cat(vec![vec![conv::reftype_to_valtype((*rt).clone())]]), sets: vec![] })
 }
 
 fn vgroup_56(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
+    ck.take_note();
     if let Some(e) = wspec_runtime::machine::attempt(vrule_58(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
-    Err(Fail::msg(0, "type mismatch (no rule of Instr_ok/table.get applies)"))
+    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/table.get applies)".into())))
 }
 
 // from spec/2.3-validation-instructions.wspec:436 rule Instr_ok/table.set
@@ -7442,15 +7517,16 @@ fn vrule_59(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let lim = *f_4;
     let rt = f_5;
     let e_6: Valtype = conv::reftype_to_valtype((*rt).clone());
-    wspec_runtime::check(rels::valtype_sub(ar_, v_C, ck.peek(0usize)?, &e_6).is_ok())?;
+    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_6).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![conv::addrtype_to_valtype(at)], vec![e_6.clone()]]))); }
     let e_7: Valtype = conv::addrtype_to_valtype(at);
-    wspec_runtime::check(rels::valtype_sub(ar_, v_C, ck.peek(0usize + 1)?, &e_7).is_ok())?;
+    if !matches!(ck.peek(0usize + 1), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_7).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![e_7.clone()], vec![e_6.clone()]]))); }
     Ok(Effect { pops: 0usize + 1 + 1, unreachable: false, pushes: Vec::new(), sets: vec![] })
 }
 
 fn vgroup_57(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
+    ck.take_note();
     if let Some(e) = wspec_runtime::machine::attempt(vrule_59(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
-    Err(Fail::msg(0, "type mismatch (no rule of Instr_ok/table.set applies)"))
+    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/table.set applies)".into())))
 }
 
 // from spec/2.3-validation-instructions.wspec:441 rule Instr_ok/table.size
@@ -7471,8 +7547,9 @@ fn vrule_60(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
 }
 
 fn vgroup_58(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
+    ck.take_note();
     if let Some(e) = wspec_runtime::machine::attempt(vrule_60(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
-    Err(Fail::msg(0, "type mismatch (no rule of Instr_ok/table.size applies)"))
+    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/table.size applies)".into())))
 }
 
 // from spec/2.3-validation-instructions.wspec:446 rule Instr_ok/table.grow
@@ -7490,15 +7567,16 @@ fn vrule_61(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let lim = *f_4;
     let rt = f_5;
     let e_6: Valtype = conv::addrtype_to_valtype(at);
-    wspec_runtime::check(rels::valtype_sub(ar_, v_C, ck.peek(0usize)?, &e_6).is_ok())?;
+    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_6).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![conv::reftype_to_valtype((*rt).clone())], vec![e_6.clone()]]))); }
     let e_7: Valtype = conv::reftype_to_valtype((*rt).clone());
-    wspec_runtime::check(rels::valtype_sub(ar_, v_C, ck.peek(0usize + 1)?, &e_7).is_ok())?;
+    if !matches!(ck.peek(0usize + 1), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_7).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![e_7.clone()], vec![e_6.clone()]]))); }
     Ok(Effect { pops: 0usize + 1 + 1, unreachable: false, pushes: wspec_runtime::seq::cat(vec![vec![conv::addrtype_to_valtype(at)]]), sets: vec![] })
 }
 
 fn vgroup_59(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
+    ck.take_note();
     if let Some(e) = wspec_runtime::machine::attempt(vrule_61(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
-    Err(Fail::msg(0, "type mismatch (no rule of Instr_ok/table.grow applies)"))
+    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/table.grow applies)".into())))
 }
 
 // from spec/2.3-validation-instructions.wspec:451 rule Instr_ok/table.fill
@@ -7516,17 +7594,18 @@ fn vrule_62(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let lim = *f_4;
     let rt = f_5;
     let e_6: Valtype = conv::addrtype_to_valtype(at);
-    wspec_runtime::check(rels::valtype_sub(ar_, v_C, ck.peek(0usize)?, &e_6).is_ok())?;
+    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_6).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![conv::addrtype_to_valtype(at)], vec![conv::reftype_to_valtype((*rt).clone())], vec![e_6.clone()]]))); }
     let e_7: Valtype = conv::reftype_to_valtype((*rt).clone());
-    wspec_runtime::check(rels::valtype_sub(ar_, v_C, ck.peek(0usize + 1)?, &e_7).is_ok())?;
+    if !matches!(ck.peek(0usize + 1), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_7).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![conv::addrtype_to_valtype(at)], vec![e_7.clone()], vec![e_6.clone()]]))); }
     let e_8: Valtype = conv::addrtype_to_valtype(at);
-    wspec_runtime::check(rels::valtype_sub(ar_, v_C, ck.peek(0usize + 1 + 1)?, &e_8).is_ok())?;
+    if !matches!(ck.peek(0usize + 1 + 1), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_8).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![e_8.clone()], vec![e_7.clone()], vec![e_6.clone()]]))); }
     Ok(Effect { pops: 0usize + 1 + 1 + 1, unreachable: false, pushes: Vec::new(), sets: vec![] })
 }
 
 fn vgroup_60(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
+    ck.take_note();
     if let Some(e) = wspec_runtime::machine::attempt(vrule_62(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
-    Err(Fail::msg(0, "type mismatch (no rule of Instr_ok/table.fill applies)"))
+    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/table.fill applies)".into())))
 }
 
 // from spec/2.3-validation-instructions.wspec:456 rule Instr_ok/table.copy
@@ -7553,17 +7632,18 @@ fn vrule_63(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let rt_2 = f_10;
     match rels::reftype_sub(ar_, v_C, rt_2, rt_1) { Ok(_) => {} Err(f) if f.message.is_some() => return Err(f), Err(_) => return Err(Fail::msg(0, "type mismatch")) }
     let e_11: Valtype = conv::addrtype_to_valtype(defs::minat(ar_, at_1, at_2)?);
-    wspec_runtime::check(rels::valtype_sub(ar_, v_C, ck.peek(0usize)?, &e_11).is_ok())?;
+    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_11).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![conv::addrtype_to_valtype(at_1)], vec![conv::addrtype_to_valtype(at_2)], vec![e_11.clone()]]))); }
     let e_12: Valtype = conv::addrtype_to_valtype(at_2);
-    wspec_runtime::check(rels::valtype_sub(ar_, v_C, ck.peek(0usize + 1)?, &e_12).is_ok())?;
+    if !matches!(ck.peek(0usize + 1), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_12).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![conv::addrtype_to_valtype(at_1)], vec![e_12.clone()], vec![e_11.clone()]]))); }
     let e_13: Valtype = conv::addrtype_to_valtype(at_1);
-    wspec_runtime::check(rels::valtype_sub(ar_, v_C, ck.peek(0usize + 1 + 1)?, &e_13).is_ok())?;
+    if !matches!(ck.peek(0usize + 1 + 1), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_13).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![e_13.clone()], vec![e_12.clone()], vec![e_11.clone()]]))); }
     Ok(Effect { pops: 0usize + 1 + 1 + 1, unreachable: false, pushes: Vec::new(), sets: vec![] })
 }
 
 fn vgroup_61(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
+    ck.take_note();
     if let Some(e) = wspec_runtime::machine::attempt(vrule_63(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
-    Err(Fail::msg(0, "type mismatch (no rule of Instr_ok/table.copy applies)"))
+    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/table.copy applies)".into())))
 }
 
 // from spec/2.3-validation-instructions.wspec:464 rule Instr_ok/table.init
@@ -7587,17 +7667,18 @@ fn vrule_64(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let rt_2 = cp_8;
     match rels::reftype_sub(ar_, v_C, &rt_2, rt_1) { Ok(_) => {} Err(f) if f.message.is_some() => return Err(f), Err(_) => return Err(Fail::msg(0, "type mismatch")) }
     let e_9: Valtype = Valtype::Numtype(Numtype::I32);
-    wspec_runtime::check(rels::valtype_sub(ar_, v_C, ck.peek(0usize)?, &e_9).is_ok())?;
+    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_9).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![conv::addrtype_to_valtype(at)], vec![Valtype::Numtype(Numtype::I32)], vec![e_9.clone()]]))); }
     let e_10: Valtype = Valtype::Numtype(Numtype::I32);
-    wspec_runtime::check(rels::valtype_sub(ar_, v_C, ck.peek(0usize + 1)?, &e_10).is_ok())?;
+    if !matches!(ck.peek(0usize + 1), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_10).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![conv::addrtype_to_valtype(at)], vec![e_10.clone()], vec![e_9.clone()]]))); }
     let e_11: Valtype = conv::addrtype_to_valtype(at);
-    wspec_runtime::check(rels::valtype_sub(ar_, v_C, ck.peek(0usize + 1 + 1)?, &e_11).is_ok())?;
+    if !matches!(ck.peek(0usize + 1 + 1), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_11).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![e_11.clone()], vec![e_10.clone()], vec![e_9.clone()]]))); }
     Ok(Effect { pops: 0usize + 1 + 1 + 1, unreachable: false, pushes: Vec::new(), sets: vec![] })
 }
 
 fn vgroup_62(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
+    ck.take_note();
     if let Some(e) = wspec_runtime::machine::attempt(vrule_64(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
-    Err(Fail::msg(0, "type mismatch (no rule of Instr_ok/table.init applies)"))
+    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/table.init applies)".into())))
 }
 
 // from spec/2.3-validation-instructions.wspec:472 rule Instr_ok/elem.drop
@@ -7613,8 +7694,9 @@ fn vrule_65(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
 }
 
 fn vgroup_63(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
+    ck.take_note();
     if let Some(e) = wspec_runtime::machine::attempt(vrule_65(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
-    Err(Fail::msg(0, "type mismatch (no rule of Instr_ok/elem.drop applies)"))
+    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/elem.drop applies)".into())))
 }
 
 // from spec/2.3-validation-instructions.wspec:486 rule Instr_ok/load-val
@@ -7637,7 +7719,7 @@ fn vrule_66(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let lim = *f_9;
     rels::memarg_ok(ar_, ao, at, defs::size(ar_, nt)?)?;
     let e_10: Valtype = conv::addrtype_to_valtype(at);
-    wspec_runtime::check(rels::valtype_sub(ar_, v_C, ck.peek(0usize)?, &e_10).is_ok())?;
+    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_10).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![e_10.clone()]]))); }
     Ok(Effect { pops: 0usize + 1, unreachable: false, pushes: wspec_runtime::seq::cat(vec![vec![conv::numtype_to_valtype(nt)]]), sets: vec![] })
 }
 
@@ -7666,14 +7748,15 @@ fn vrule_67(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let lim = *f_13;
     rels::memarg_ok(ar_, ao, at, wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(sz)?)?)?;
     let e_14: Valtype = conv::addrtype_to_valtype(at);
-    wspec_runtime::check(rels::valtype_sub(ar_, v_C, ck.peek(0usize)?, &e_14).is_ok())?;
+    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_14).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![e_14.clone()]]))); }
     Ok(Effect { pops: 0usize + 1, unreachable: false, pushes: wspec_runtime::seq::cat(vec![vec![conv::inn_to_valtype(v_Inn)]]), sets: vec![] })
 }
 
 fn vgroup_64(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
+    ck.take_note();
     if let Some(e) = wspec_runtime::machine::attempt(vrule_66(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
     if let Some(e) = wspec_runtime::machine::attempt(vrule_67(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
-    Err(Fail::msg(0, "type mismatch (no rule of Instr_ok/load-val, Instr_ok/load-pack applies)"))
+    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/load-val, Instr_ok/load-pack applies)".into())))
 }
 
 // from spec/2.3-validation-instructions.wspec:498 rule Instr_ok/store-val
@@ -7696,9 +7779,9 @@ fn vrule_68(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let lim = *f_9;
     rels::memarg_ok(ar_, ao, at, defs::size(ar_, nt)?)?;
     let e_10: Valtype = conv::numtype_to_valtype(nt);
-    wspec_runtime::check(rels::valtype_sub(ar_, v_C, ck.peek(0usize)?, &e_10).is_ok())?;
+    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_10).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![conv::addrtype_to_valtype(at)], vec![e_10.clone()]]))); }
     let e_11: Valtype = conv::addrtype_to_valtype(at);
-    wspec_runtime::check(rels::valtype_sub(ar_, v_C, ck.peek(0usize + 1)?, &e_11).is_ok())?;
+    if !matches!(ck.peek(0usize + 1), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_11).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![e_11.clone()], vec![e_10.clone()]]))); }
     Ok(Effect { pops: 0usize + 1 + 1, unreachable: false, pushes: Vec::new(), sets: vec![] })
 }
 
@@ -7726,16 +7809,17 @@ fn vrule_69(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let lim = *f_12;
     rels::memarg_ok(ar_, ao, at, wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(sz)?)?)?;
     let e_13: Valtype = conv::inn_to_valtype(v_Inn);
-    wspec_runtime::check(rels::valtype_sub(ar_, v_C, ck.peek(0usize)?, &e_13).is_ok())?;
+    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_13).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![conv::addrtype_to_valtype(at)], vec![e_13.clone()]]))); }
     let e_14: Valtype = conv::addrtype_to_valtype(at);
-    wspec_runtime::check(rels::valtype_sub(ar_, v_C, ck.peek(0usize + 1)?, &e_14).is_ok())?;
+    if !matches!(ck.peek(0usize + 1), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_14).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![e_14.clone()], vec![e_13.clone()]]))); }
     Ok(Effect { pops: 0usize + 1 + 1, unreachable: false, pushes: Vec::new(), sets: vec![] })
 }
 
 fn vgroup_65(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
+    ck.take_note();
     if let Some(e) = wspec_runtime::machine::attempt(vrule_68(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
     if let Some(e) = wspec_runtime::machine::attempt(vrule_69(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
-    Err(Fail::msg(0, "type mismatch (no rule of Instr_ok/store-val, Instr_ok/store-pack applies)"))
+    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/store-val, Instr_ok/store-pack applies)".into())))
 }
 
 // from spec/2.3-validation-instructions.wspec:510 rule Instr_ok/memory.size
@@ -7755,8 +7839,9 @@ fn vrule_70(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
 }
 
 fn vgroup_66(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
+    ck.take_note();
     if let Some(e) = wspec_runtime::machine::attempt(vrule_70(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
-    Err(Fail::msg(0, "type mismatch (no rule of Instr_ok/memory.size applies)"))
+    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/memory.size applies)".into())))
 }
 
 // from spec/2.3-validation-instructions.wspec:515 rule Instr_ok/memory.grow
@@ -7773,13 +7858,14 @@ fn vrule_71(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let at = *f_3;
     let lim = *f_4;
     let e_5: Valtype = conv::addrtype_to_valtype(at);
-    wspec_runtime::check(rels::valtype_sub(ar_, v_C, ck.peek(0usize)?, &e_5).is_ok())?;
+    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_5).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![e_5.clone()]]))); }
     Ok(Effect { pops: 0usize + 1, unreachable: false, pushes: wspec_runtime::seq::cat(vec![vec![conv::addrtype_to_valtype(at)]]), sets: vec![] })
 }
 
 fn vgroup_67(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
+    ck.take_note();
     if let Some(e) = wspec_runtime::machine::attempt(vrule_71(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
-    Err(Fail::msg(0, "type mismatch (no rule of Instr_ok/memory.grow applies)"))
+    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/memory.grow applies)".into())))
 }
 
 // from spec/2.3-validation-instructions.wspec:520 rule Instr_ok/memory.fill
@@ -7796,17 +7882,18 @@ fn vrule_72(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let at = *f_3;
     let lim = *f_4;
     let e_5: Valtype = conv::addrtype_to_valtype(at);
-    wspec_runtime::check(rels::valtype_sub(ar_, v_C, ck.peek(0usize)?, &e_5).is_ok())?;
+    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_5).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![conv::addrtype_to_valtype(at)], vec![Valtype::Numtype(Numtype::I32)], vec![e_5.clone()]]))); }
     let e_6: Valtype = Valtype::Numtype(Numtype::I32);
-    wspec_runtime::check(rels::valtype_sub(ar_, v_C, ck.peek(0usize + 1)?, &e_6).is_ok())?;
+    if !matches!(ck.peek(0usize + 1), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_6).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![conv::addrtype_to_valtype(at)], vec![e_6.clone()], vec![e_5.clone()]]))); }
     let e_7: Valtype = conv::addrtype_to_valtype(at);
-    wspec_runtime::check(rels::valtype_sub(ar_, v_C, ck.peek(0usize + 1 + 1)?, &e_7).is_ok())?;
+    if !matches!(ck.peek(0usize + 1 + 1), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_7).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![e_7.clone()], vec![e_6.clone()], vec![e_5.clone()]]))); }
     Ok(Effect { pops: 0usize + 1 + 1 + 1, unreachable: false, pushes: Vec::new(), sets: vec![] })
 }
 
 fn vgroup_68(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
+    ck.take_note();
     if let Some(e) = wspec_runtime::machine::attempt(vrule_72(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
-    Err(Fail::msg(0, "type mismatch (no rule of Instr_ok/memory.fill applies)"))
+    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/memory.fill applies)".into())))
 }
 
 // from spec/2.3-validation-instructions.wspec:525 rule Instr_ok/memory.copy
@@ -7830,17 +7917,18 @@ fn vrule_73(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let at_2 = *f_7;
     let lim_2 = *f_8;
     let e_9: Valtype = conv::addrtype_to_valtype(defs::minat(ar_, at_1, at_2)?);
-    wspec_runtime::check(rels::valtype_sub(ar_, v_C, ck.peek(0usize)?, &e_9).is_ok())?;
+    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_9).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![conv::addrtype_to_valtype(at_1)], vec![conv::addrtype_to_valtype(at_2)], vec![e_9.clone()]]))); }
     let e_10: Valtype = conv::addrtype_to_valtype(at_2);
-    wspec_runtime::check(rels::valtype_sub(ar_, v_C, ck.peek(0usize + 1)?, &e_10).is_ok())?;
+    if !matches!(ck.peek(0usize + 1), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_10).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![conv::addrtype_to_valtype(at_1)], vec![e_10.clone()], vec![e_9.clone()]]))); }
     let e_11: Valtype = conv::addrtype_to_valtype(at_1);
-    wspec_runtime::check(rels::valtype_sub(ar_, v_C, ck.peek(0usize + 1 + 1)?, &e_11).is_ok())?;
+    if !matches!(ck.peek(0usize + 1 + 1), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_11).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![e_11.clone()], vec![e_10.clone()], vec![e_9.clone()]]))); }
     Ok(Effect { pops: 0usize + 1 + 1 + 1, unreachable: false, pushes: Vec::new(), sets: vec![] })
 }
 
 fn vgroup_69(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
+    ck.take_note();
     if let Some(e) = wspec_runtime::machine::attempt(vrule_73(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
-    Err(Fail::msg(0, "type mismatch (no rule of Instr_ok/memory.copy applies)"))
+    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/memory.copy applies)".into())))
 }
 
 // from spec/2.3-validation-instructions.wspec:532 rule Instr_ok/memory.init
@@ -7860,17 +7948,18 @@ fn vrule_74(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let lim = *f_6;
     if !((wspec_runtime::num::wide(y)? < wspec_runtime::num::wide(((*v_C).datas.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown data segment {}", y))); }
     let e_7: Valtype = Valtype::Numtype(Numtype::I32);
-    wspec_runtime::check(rels::valtype_sub(ar_, v_C, ck.peek(0usize)?, &e_7).is_ok())?;
+    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_7).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![conv::addrtype_to_valtype(at)], vec![Valtype::Numtype(Numtype::I32)], vec![e_7.clone()]]))); }
     let e_8: Valtype = Valtype::Numtype(Numtype::I32);
-    wspec_runtime::check(rels::valtype_sub(ar_, v_C, ck.peek(0usize + 1)?, &e_8).is_ok())?;
+    if !matches!(ck.peek(0usize + 1), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_8).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![conv::addrtype_to_valtype(at)], vec![e_8.clone()], vec![e_7.clone()]]))); }
     let e_9: Valtype = conv::addrtype_to_valtype(at);
-    wspec_runtime::check(rels::valtype_sub(ar_, v_C, ck.peek(0usize + 1 + 1)?, &e_9).is_ok())?;
+    if !matches!(ck.peek(0usize + 1 + 1), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_9).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![e_9.clone()], vec![e_8.clone()], vec![e_7.clone()]]))); }
     Ok(Effect { pops: 0usize + 1 + 1 + 1, unreachable: false, pushes: Vec::new(), sets: vec![] })
 }
 
 fn vgroup_70(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
+    ck.take_note();
     if let Some(e) = wspec_runtime::machine::attempt(vrule_74(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
-    Err(Fail::msg(0, "type mismatch (no rule of Instr_ok/memory.init applies)"))
+    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/memory.init applies)".into())))
 }
 
 // from spec/2.3-validation-instructions.wspec:538 rule Instr_ok/data.drop
@@ -7886,8 +7975,9 @@ fn vrule_75(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
 }
 
 fn vgroup_71(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
+    ck.take_note();
     if let Some(e) = wspec_runtime::machine::attempt(vrule_75(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
-    Err(Fail::msg(0, "type mismatch (no rule of Instr_ok/data.drop applies)"))
+    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/data.drop applies)".into())))
 }
 
 // from spec/2.3-validation-instructions.wspec:544 rule Instr_ok/const
@@ -7902,8 +7992,9 @@ fn vrule_76(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
 }
 
 fn vgroup_72(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
+    ck.take_note();
     if let Some(e) = wspec_runtime::machine::attempt(vrule_76(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
-    Err(Fail::msg(0, "type mismatch (no rule of Instr_ok/const applies)"))
+    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/const applies)".into())))
 }
 
 // from spec/2.3-validation-instructions.wspec:547 rule Instr_ok/unop
@@ -7915,13 +8006,14 @@ fn vrule_77(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let nt = *f_1;
     let unop = *f_2;
     let e_3: Valtype = conv::numtype_to_valtype(nt);
-    wspec_runtime::check(rels::valtype_sub(ar_, v_C, ck.peek(0usize)?, &e_3).is_ok())?;
+    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_3).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![e_3.clone()]]))); }
     Ok(Effect { pops: 0usize + 1, unreachable: false, pushes: wspec_runtime::seq::cat(vec![vec![conv::numtype_to_valtype(nt)]]), sets: vec![] })
 }
 
 fn vgroup_73(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
+    ck.take_note();
     if let Some(e) = wspec_runtime::machine::attempt(vrule_77(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
-    Err(Fail::msg(0, "type mismatch (no rule of Instr_ok/unop applies)"))
+    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/unop applies)".into())))
 }
 
 // from spec/2.3-validation-instructions.wspec:550 rule Instr_ok/binop
@@ -7933,15 +8025,16 @@ fn vrule_78(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let nt = *f_1;
     let binop = *f_2;
     let e_3: Valtype = conv::numtype_to_valtype(nt);
-    wspec_runtime::check(rels::valtype_sub(ar_, v_C, ck.peek(0usize)?, &e_3).is_ok())?;
+    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_3).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![conv::numtype_to_valtype(nt)], vec![e_3.clone()]]))); }
     let e_4: Valtype = conv::numtype_to_valtype(nt);
-    wspec_runtime::check(rels::valtype_sub(ar_, v_C, ck.peek(0usize + 1)?, &e_4).is_ok())?;
+    if !matches!(ck.peek(0usize + 1), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_4).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![e_4.clone()], vec![e_3.clone()]]))); }
     Ok(Effect { pops: 0usize + 1 + 1, unreachable: false, pushes: wspec_runtime::seq::cat(vec![vec![conv::numtype_to_valtype(nt)]]), sets: vec![] })
 }
 
 fn vgroup_74(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
+    ck.take_note();
     if let Some(e) = wspec_runtime::machine::attempt(vrule_78(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
-    Err(Fail::msg(0, "type mismatch (no rule of Instr_ok/binop applies)"))
+    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/binop applies)".into())))
 }
 
 // from spec/2.3-validation-instructions.wspec:553 rule Instr_ok/testop
@@ -7953,13 +8046,14 @@ fn vrule_79(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let nt = *f_1;
     let testop = *f_2;
     let e_3: Valtype = conv::numtype_to_valtype(nt);
-    wspec_runtime::check(rels::valtype_sub(ar_, v_C, ck.peek(0usize)?, &e_3).is_ok())?;
+    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_3).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![e_3.clone()]]))); }
     Ok(Effect { pops: 0usize + 1, unreachable: false, pushes: wspec_runtime::seq::cat(vec![vec![Valtype::Numtype(Numtype::I32)]]), sets: vec![] })
 }
 
 fn vgroup_75(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
+    ck.take_note();
     if let Some(e) = wspec_runtime::machine::attempt(vrule_79(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
-    Err(Fail::msg(0, "type mismatch (no rule of Instr_ok/testop applies)"))
+    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/testop applies)".into())))
 }
 
 // from spec/2.3-validation-instructions.wspec:556 rule Instr_ok/relop
@@ -7971,15 +8065,16 @@ fn vrule_80(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let nt = *f_1;
     let relop = *f_2;
     let e_3: Valtype = conv::numtype_to_valtype(nt);
-    wspec_runtime::check(rels::valtype_sub(ar_, v_C, ck.peek(0usize)?, &e_3).is_ok())?;
+    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_3).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![conv::numtype_to_valtype(nt)], vec![e_3.clone()]]))); }
     let e_4: Valtype = conv::numtype_to_valtype(nt);
-    wspec_runtime::check(rels::valtype_sub(ar_, v_C, ck.peek(0usize + 1)?, &e_4).is_ok())?;
+    if !matches!(ck.peek(0usize + 1), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_4).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![e_4.clone()], vec![e_3.clone()]]))); }
     Ok(Effect { pops: 0usize + 1 + 1, unreachable: false, pushes: wspec_runtime::seq::cat(vec![vec![Valtype::Numtype(Numtype::I32)]]), sets: vec![] })
 }
 
 fn vgroup_76(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
+    ck.take_note();
     if let Some(e) = wspec_runtime::machine::attempt(vrule_80(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
-    Err(Fail::msg(0, "type mismatch (no rule of Instr_ok/relop applies)"))
+    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/relop applies)".into())))
 }
 
 // from spec/2.3-validation-instructions.wspec:559 rule Instr_ok/cvtop
@@ -7992,13 +8087,14 @@ fn vrule_81(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let nt_2 = *f_2;
     let cvtop = *f_3;
     let e_4: Valtype = conv::numtype_to_valtype(nt_2);
-    wspec_runtime::check(rels::valtype_sub(ar_, v_C, ck.peek(0usize)?, &e_4).is_ok())?;
+    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_4).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![e_4.clone()]]))); }
     Ok(Effect { pops: 0usize + 1, unreachable: false, pushes: wspec_runtime::seq::cat(vec![vec![conv::numtype_to_valtype(nt_1)]]), sets: vec![] })
 }
 
 fn vgroup_77(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
+    ck.take_note();
     if let Some(e) = wspec_runtime::machine::attempt(vrule_81(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
-    Err(Fail::msg(0, "type mismatch (no rule of Instr_ok/cvtop applies)"))
+    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/cvtop applies)".into())))
 }
 
 // from spec/2.3-validation-instructions.wspec:564 rule Instr_ok/vconst
@@ -8014,8 +8110,9 @@ fn vrule_82(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
 }
 
 fn vgroup_78(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
+    ck.take_note();
     if let Some(e) = wspec_runtime::machine::attempt(vrule_82(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
-    Err(Fail::msg(0, "type mismatch (no rule of Instr_ok/vconst applies)"))
+    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/vconst applies)".into())))
 }
 
 // from spec/2.3-validation-instructions.wspec:567 rule Instr_ok/vvunop
@@ -8028,13 +8125,14 @@ fn vrule_83(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let Vectype = f_1 else { return Err(wspec_runtime::Fail::soft()) };
     let vvunop = *f_2;
     let e_3: Valtype = Valtype::Vectype(Vectype);
-    wspec_runtime::check(rels::valtype_sub(ar_, v_C, ck.peek(0usize)?, &e_3).is_ok())?;
+    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_3).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![e_3.clone()]]))); }
     Ok(Effect { pops: 0usize + 1, unreachable: false, pushes: wspec_runtime::seq::cat(vec![vec![Valtype::Vectype(Vectype)]]), sets: vec![] })
 }
 
 fn vgroup_79(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
+    ck.take_note();
     if let Some(e) = wspec_runtime::machine::attempt(vrule_83(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
-    Err(Fail::msg(0, "type mismatch (no rule of Instr_ok/vvunop applies)"))
+    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/vvunop applies)".into())))
 }
 
 // from spec/2.3-validation-instructions.wspec:570 rule Instr_ok/vvbinop
@@ -8047,15 +8145,16 @@ fn vrule_84(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let Vectype = f_1 else { return Err(wspec_runtime::Fail::soft()) };
     let vvbinop = *f_2;
     let e_3: Valtype = Valtype::Vectype(Vectype);
-    wspec_runtime::check(rels::valtype_sub(ar_, v_C, ck.peek(0usize)?, &e_3).is_ok())?;
+    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_3).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![Valtype::Vectype(Vectype)], vec![e_3.clone()]]))); }
     let e_4: Valtype = Valtype::Vectype(Vectype);
-    wspec_runtime::check(rels::valtype_sub(ar_, v_C, ck.peek(0usize + 1)?, &e_4).is_ok())?;
+    if !matches!(ck.peek(0usize + 1), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_4).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![e_4.clone()], vec![e_3.clone()]]))); }
     Ok(Effect { pops: 0usize + 1 + 1, unreachable: false, pushes: wspec_runtime::seq::cat(vec![vec![Valtype::Vectype(Vectype)]]), sets: vec![] })
 }
 
 fn vgroup_80(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
+    ck.take_note();
     if let Some(e) = wspec_runtime::machine::attempt(vrule_84(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
-    Err(Fail::msg(0, "type mismatch (no rule of Instr_ok/vvbinop applies)"))
+    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/vvbinop applies)".into())))
 }
 
 // from spec/2.3-validation-instructions.wspec:573 rule Instr_ok/vvternop
@@ -8068,17 +8167,18 @@ fn vrule_85(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let Vectype = f_1 else { return Err(wspec_runtime::Fail::soft()) };
     let vvternop = *f_2;
     let e_3: Valtype = Valtype::Vectype(Vectype);
-    wspec_runtime::check(rels::valtype_sub(ar_, v_C, ck.peek(0usize)?, &e_3).is_ok())?;
+    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_3).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![Valtype::Vectype(Vectype)], vec![Valtype::Vectype(Vectype)], vec![e_3.clone()]]))); }
     let e_4: Valtype = Valtype::Vectype(Vectype);
-    wspec_runtime::check(rels::valtype_sub(ar_, v_C, ck.peek(0usize + 1)?, &e_4).is_ok())?;
+    if !matches!(ck.peek(0usize + 1), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_4).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![Valtype::Vectype(Vectype)], vec![e_4.clone()], vec![e_3.clone()]]))); }
     let e_5: Valtype = Valtype::Vectype(Vectype);
-    wspec_runtime::check(rels::valtype_sub(ar_, v_C, ck.peek(0usize + 1 + 1)?, &e_5).is_ok())?;
+    if !matches!(ck.peek(0usize + 1 + 1), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_5).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![e_5.clone()], vec![e_4.clone()], vec![e_3.clone()]]))); }
     Ok(Effect { pops: 0usize + 1 + 1 + 1, unreachable: false, pushes: wspec_runtime::seq::cat(vec![vec![Valtype::Vectype(Vectype)]]), sets: vec![] })
 }
 
 fn vgroup_81(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
+    ck.take_note();
     if let Some(e) = wspec_runtime::machine::attempt(vrule_85(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
-    Err(Fail::msg(0, "type mismatch (no rule of Instr_ok/vvternop applies)"))
+    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/vvternop applies)".into())))
 }
 
 // from spec/2.3-validation-instructions.wspec:576 rule Instr_ok/vvtestop
@@ -8091,13 +8191,14 @@ fn vrule_86(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let Vectype = f_1 else { return Err(wspec_runtime::Fail::soft()) };
     let vvtestop = *f_2;
     let e_3: Valtype = Valtype::Vectype(Vectype);
-    wspec_runtime::check(rels::valtype_sub(ar_, v_C, ck.peek(0usize)?, &e_3).is_ok())?;
+    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_3).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![e_3.clone()]]))); }
     Ok(Effect { pops: 0usize + 1, unreachable: false, pushes: wspec_runtime::seq::cat(vec![vec![Valtype::Numtype(Numtype::I32)]]), sets: vec![] })
 }
 
 fn vgroup_82(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
+    ck.take_note();
     if let Some(e) = wspec_runtime::machine::attempt(vrule_86(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
-    Err(Fail::msg(0, "type mismatch (no rule of Instr_ok/vvtestop applies)"))
+    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/vvtestop applies)".into())))
 }
 
 // from spec/2.3-validation-instructions.wspec:579 rule Instr_ok/vunop
@@ -8109,13 +8210,14 @@ fn vrule_87(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let sh = *f_1;
     let vunop = *f_2;
     let e_3: Valtype = Valtype::Vectype(Vectype);
-    wspec_runtime::check(rels::valtype_sub(ar_, v_C, ck.peek(0usize)?, &e_3).is_ok())?;
+    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_3).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![e_3.clone()]]))); }
     Ok(Effect { pops: 0usize + 1, unreachable: false, pushes: wspec_runtime::seq::cat(vec![vec![Valtype::Vectype(Vectype)]]), sets: vec![] })
 }
 
 fn vgroup_83(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
+    ck.take_note();
     if let Some(e) = wspec_runtime::machine::attempt(vrule_87(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
-    Err(Fail::msg(0, "type mismatch (no rule of Instr_ok/vunop applies)"))
+    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/vunop applies)".into())))
 }
 
 // from spec/2.3-validation-instructions.wspec:582 rule Instr_ok/vbinop
@@ -8127,15 +8229,16 @@ fn vrule_88(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let sh = *f_1;
     let vbinop = *f_2;
     let e_3: Valtype = Valtype::Vectype(Vectype);
-    wspec_runtime::check(rels::valtype_sub(ar_, v_C, ck.peek(0usize)?, &e_3).is_ok())?;
+    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_3).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![Valtype::Vectype(Vectype)], vec![e_3.clone()]]))); }
     let e_4: Valtype = Valtype::Vectype(Vectype);
-    wspec_runtime::check(rels::valtype_sub(ar_, v_C, ck.peek(0usize + 1)?, &e_4).is_ok())?;
+    if !matches!(ck.peek(0usize + 1), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_4).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![e_4.clone()], vec![e_3.clone()]]))); }
     Ok(Effect { pops: 0usize + 1 + 1, unreachable: false, pushes: wspec_runtime::seq::cat(vec![vec![Valtype::Vectype(Vectype)]]), sets: vec![] })
 }
 
 fn vgroup_84(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
+    ck.take_note();
     if let Some(e) = wspec_runtime::machine::attempt(vrule_88(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
-    Err(Fail::msg(0, "type mismatch (no rule of Instr_ok/vbinop applies)"))
+    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/vbinop applies)".into())))
 }
 
 // from spec/2.3-validation-instructions.wspec:585 rule Instr_ok/vternop
@@ -8147,17 +8250,18 @@ fn vrule_89(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let sh = *f_1;
     let vternop = *f_2;
     let e_3: Valtype = Valtype::Vectype(Vectype);
-    wspec_runtime::check(rels::valtype_sub(ar_, v_C, ck.peek(0usize)?, &e_3).is_ok())?;
+    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_3).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![Valtype::Vectype(Vectype)], vec![Valtype::Vectype(Vectype)], vec![e_3.clone()]]))); }
     let e_4: Valtype = Valtype::Vectype(Vectype);
-    wspec_runtime::check(rels::valtype_sub(ar_, v_C, ck.peek(0usize + 1)?, &e_4).is_ok())?;
+    if !matches!(ck.peek(0usize + 1), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_4).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![Valtype::Vectype(Vectype)], vec![e_4.clone()], vec![e_3.clone()]]))); }
     let e_5: Valtype = Valtype::Vectype(Vectype);
-    wspec_runtime::check(rels::valtype_sub(ar_, v_C, ck.peek(0usize + 1 + 1)?, &e_5).is_ok())?;
+    if !matches!(ck.peek(0usize + 1 + 1), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_5).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![e_5.clone()], vec![e_4.clone()], vec![e_3.clone()]]))); }
     Ok(Effect { pops: 0usize + 1 + 1 + 1, unreachable: false, pushes: wspec_runtime::seq::cat(vec![vec![Valtype::Vectype(Vectype)]]), sets: vec![] })
 }
 
 fn vgroup_85(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
+    ck.take_note();
     if let Some(e) = wspec_runtime::machine::attempt(vrule_89(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
-    Err(Fail::msg(0, "type mismatch (no rule of Instr_ok/vternop applies)"))
+    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/vternop applies)".into())))
 }
 
 // from spec/2.3-validation-instructions.wspec:588 rule Instr_ok/vtestop
@@ -8169,13 +8273,14 @@ fn vrule_90(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let sh = *f_1;
     let vtestop = *f_2;
     let e_3: Valtype = Valtype::Vectype(Vectype);
-    wspec_runtime::check(rels::valtype_sub(ar_, v_C, ck.peek(0usize)?, &e_3).is_ok())?;
+    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_3).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![e_3.clone()]]))); }
     Ok(Effect { pops: 0usize + 1, unreachable: false, pushes: wspec_runtime::seq::cat(vec![vec![Valtype::Numtype(Numtype::I32)]]), sets: vec![] })
 }
 
 fn vgroup_86(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
+    ck.take_note();
     if let Some(e) = wspec_runtime::machine::attempt(vrule_90(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
-    Err(Fail::msg(0, "type mismatch (no rule of Instr_ok/vtestop applies)"))
+    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/vtestop applies)".into())))
 }
 
 // from spec/2.3-validation-instructions.wspec:591 rule Instr_ok/vrelop
@@ -8187,15 +8292,16 @@ fn vrule_91(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let sh = *f_1;
     let vrelop = *f_2;
     let e_3: Valtype = Valtype::Vectype(Vectype);
-    wspec_runtime::check(rels::valtype_sub(ar_, v_C, ck.peek(0usize)?, &e_3).is_ok())?;
+    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_3).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![Valtype::Vectype(Vectype)], vec![e_3.clone()]]))); }
     let e_4: Valtype = Valtype::Vectype(Vectype);
-    wspec_runtime::check(rels::valtype_sub(ar_, v_C, ck.peek(0usize + 1)?, &e_4).is_ok())?;
+    if !matches!(ck.peek(0usize + 1), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_4).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![e_4.clone()], vec![e_3.clone()]]))); }
     Ok(Effect { pops: 0usize + 1 + 1, unreachable: false, pushes: wspec_runtime::seq::cat(vec![vec![Valtype::Vectype(Vectype)]]), sets: vec![] })
 }
 
 fn vgroup_87(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
+    ck.take_note();
     if let Some(e) = wspec_runtime::machine::attempt(vrule_91(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
-    Err(Fail::msg(0, "type mismatch (no rule of Instr_ok/vrelop applies)"))
+    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/vrelop applies)".into())))
 }
 
 // from spec/2.3-validation-instructions.wspec:594 rule Instr_ok/vshiftop
@@ -8207,15 +8313,16 @@ fn vrule_92(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let sh = *f_1;
     let vshiftop = *f_2;
     let e_3: Valtype = Valtype::Numtype(Numtype::I32);
-    wspec_runtime::check(rels::valtype_sub(ar_, v_C, ck.peek(0usize)?, &e_3).is_ok())?;
+    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_3).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![Valtype::Vectype(Vectype)], vec![e_3.clone()]]))); }
     let e_4: Valtype = Valtype::Vectype(Vectype);
-    wspec_runtime::check(rels::valtype_sub(ar_, v_C, ck.peek(0usize + 1)?, &e_4).is_ok())?;
+    if !matches!(ck.peek(0usize + 1), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_4).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![e_4.clone()], vec![e_3.clone()]]))); }
     Ok(Effect { pops: 0usize + 1 + 1, unreachable: false, pushes: wspec_runtime::seq::cat(vec![vec![Valtype::Vectype(Vectype)]]), sets: vec![] })
 }
 
 fn vgroup_88(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
+    ck.take_note();
     if let Some(e) = wspec_runtime::machine::attempt(vrule_92(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
-    Err(Fail::msg(0, "type mismatch (no rule of Instr_ok/vshiftop applies)"))
+    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/vshiftop applies)".into())))
 }
 
 // from spec/2.3-validation-instructions.wspec:597 rule Instr_ok/vbitmask
@@ -8226,13 +8333,14 @@ fn vrule_93(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let Instr::Vbitmask(f_1) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
     let sh = *f_1;
     let e_2: Valtype = Valtype::Vectype(Vectype);
-    wspec_runtime::check(rels::valtype_sub(ar_, v_C, ck.peek(0usize)?, &e_2).is_ok())?;
+    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_2).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![e_2.clone()]]))); }
     Ok(Effect { pops: 0usize + 1, unreachable: false, pushes: wspec_runtime::seq::cat(vec![vec![Valtype::Numtype(Numtype::I32)]]), sets: vec![] })
 }
 
 fn vgroup_89(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
+    ck.take_note();
     if let Some(e) = wspec_runtime::machine::attempt(vrule_93(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
-    Err(Fail::msg(0, "type mismatch (no rule of Instr_ok/vbitmask applies)"))
+    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/vbitmask applies)".into())))
 }
 
 // from spec/2.3-validation-instructions.wspec:600 rule Instr_ok/vswizzlop
@@ -8244,15 +8352,16 @@ fn vrule_94(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let sh = *f_1;
     let vswizzlop = *f_2;
     let e_3: Valtype = Valtype::Vectype(Vectype);
-    wspec_runtime::check(rels::valtype_sub(ar_, v_C, ck.peek(0usize)?, &e_3).is_ok())?;
+    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_3).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![Valtype::Vectype(Vectype)], vec![e_3.clone()]]))); }
     let e_4: Valtype = Valtype::Vectype(Vectype);
-    wspec_runtime::check(rels::valtype_sub(ar_, v_C, ck.peek(0usize + 1)?, &e_4).is_ok())?;
+    if !matches!(ck.peek(0usize + 1), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_4).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![e_4.clone()], vec![e_3.clone()]]))); }
     Ok(Effect { pops: 0usize + 1 + 1, unreachable: false, pushes: wspec_runtime::seq::cat(vec![vec![Valtype::Vectype(Vectype)]]), sets: vec![] })
 }
 
 fn vgroup_90(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
+    ck.take_note();
     if let Some(e) = wspec_runtime::machine::attempt(vrule_94(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
-    Err(Fail::msg(0, "type mismatch (no rule of Instr_ok/vswizzlop applies)"))
+    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/vswizzlop applies)".into())))
 }
 
 // from spec/2.3-validation-instructions.wspec:603 rule Instr_ok/vshuffle
@@ -8276,15 +8385,16 @@ fn vrule_95(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     if !((wspec_runtime::num::wide(i_10_12)? < wspec_runtime::num::mul(2i128, wspec_runtime::num::wide((conv::bshape_to_shape(sh)).1)?)?)) { return Err(Fail::msg(0, "invalid lane index")); }
      }
     let e_17: Valtype = Valtype::Vectype(Vectype);
-    wspec_runtime::check(rels::valtype_sub(ar_, v_C, ck.peek(0usize)?, &e_17).is_ok())?;
+    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_17).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![Valtype::Vectype(Vectype)], vec![e_17.clone()]]))); }
     let e_18: Valtype = Valtype::Vectype(Vectype);
-    wspec_runtime::check(rels::valtype_sub(ar_, v_C, ck.peek(0usize + 1)?, &e_18).is_ok())?;
+    if !matches!(ck.peek(0usize + 1), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_18).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![e_18.clone()], vec![e_17.clone()]]))); }
     Ok(Effect { pops: 0usize + 1 + 1, unreachable: false, pushes: wspec_runtime::seq::cat(vec![vec![Valtype::Vectype(Vectype)]]), sets: vec![] })
 }
 
 fn vgroup_91(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
+    ck.take_note();
     if let Some(e) = wspec_runtime::machine::attempt(vrule_95(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
-    Err(Fail::msg(0, "type mismatch (no rule of Instr_ok/vshuffle applies)"))
+    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/vshuffle applies)".into())))
 }
 
 // from spec/2.3-validation-instructions.wspec:607 rule Instr_ok/vsplat
@@ -8295,13 +8405,14 @@ fn vrule_96(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let Instr::Vsplat(f_1) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
     let sh = *f_1;
     let e_6: Valtype = conv::numtype_to_valtype(defs::lunpack(ar_, sh.0)?);
-    wspec_runtime::check(rels::valtype_sub(ar_, v_C, ck.peek(0usize)?, &e_6).is_ok())?;
+    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_6).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![e_6.clone()]]))); }
     Ok(Effect { pops: 0usize + 1, unreachable: false, pushes: wspec_runtime::seq::cat(vec![vec![Valtype::Vectype(Vectype)]]), sets: vec![] })
 }
 
 fn vgroup_92(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
+    ck.take_note();
     if let Some(e) = wspec_runtime::machine::attempt(vrule_96(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
-    Err(Fail::msg(0, "type mismatch (no rule of Instr_ok/vsplat applies)"))
+    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/vsplat applies)".into())))
 }
 
 // from spec/2.3-validation-instructions.wspec:610 rule Instr_ok/vextract_lane
@@ -8318,13 +8429,14 @@ fn vrule_97(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let i = n_6;
     if !((wspec_runtime::num::wide(i)? < wspec_runtime::num::wide(sh.1)?)) { return Err(Fail::msg(0, "invalid lane index")); }
     let e_9: Valtype = Valtype::Vectype(Vectype);
-    wspec_runtime::check(rels::valtype_sub(ar_, v_C, ck.peek(0usize)?, &e_9).is_ok())?;
+    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_9).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![e_9.clone()]]))); }
     Ok(Effect { pops: 0usize + 1, unreachable: false, pushes: wspec_runtime::seq::cat(vec![vec![conv::numtype_to_valtype(defs::lunpack(ar_, sh.0)?)]]), sets: vec![] })
 }
 
 fn vgroup_93(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
+    ck.take_note();
     if let Some(e) = wspec_runtime::machine::attempt(vrule_97(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
-    Err(Fail::msg(0, "type mismatch (no rule of Instr_ok/vextract_lane applies)"))
+    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/vextract_lane applies)".into())))
 }
 
 // from spec/2.3-validation-instructions.wspec:614 rule Instr_ok/vreplace_lane
@@ -8339,15 +8451,16 @@ fn vrule_98(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let i = n_4;
     if !((wspec_runtime::num::wide(i)? < wspec_runtime::num::wide(sh.1)?)) { return Err(Fail::msg(0, "invalid lane index")); }
     let e_11: Valtype = conv::numtype_to_valtype(defs::lunpack(ar_, sh.0)?);
-    wspec_runtime::check(rels::valtype_sub(ar_, v_C, ck.peek(0usize)?, &e_11).is_ok())?;
+    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_11).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![Valtype::Vectype(Vectype)], vec![e_11.clone()]]))); }
     let e_12: Valtype = Valtype::Vectype(Vectype);
-    wspec_runtime::check(rels::valtype_sub(ar_, v_C, ck.peek(0usize + 1)?, &e_12).is_ok())?;
+    if !matches!(ck.peek(0usize + 1), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_12).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![e_12.clone()], vec![e_11.clone()]]))); }
     Ok(Effect { pops: 0usize + 1 + 1, unreachable: false, pushes: wspec_runtime::seq::cat(vec![vec![Valtype::Vectype(Vectype)]]), sets: vec![] })
 }
 
 fn vgroup_94(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
+    ck.take_note();
     if let Some(e) = wspec_runtime::machine::attempt(vrule_98(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
-    Err(Fail::msg(0, "type mismatch (no rule of Instr_ok/vreplace_lane applies)"))
+    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/vreplace_lane applies)".into())))
 }
 
 // from spec/2.3-validation-instructions.wspec:618 rule Instr_ok/vextunop
@@ -8360,13 +8473,14 @@ fn vrule_99(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let sh_2 = *f_2;
     let vextunop = *f_3;
     let e_4: Valtype = Valtype::Vectype(Vectype);
-    wspec_runtime::check(rels::valtype_sub(ar_, v_C, ck.peek(0usize)?, &e_4).is_ok())?;
+    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_4).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![e_4.clone()]]))); }
     Ok(Effect { pops: 0usize + 1, unreachable: false, pushes: wspec_runtime::seq::cat(vec![vec![Valtype::Vectype(Vectype)]]), sets: vec![] })
 }
 
 fn vgroup_95(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
+    ck.take_note();
     if let Some(e) = wspec_runtime::machine::attempt(vrule_99(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
-    Err(Fail::msg(0, "type mismatch (no rule of Instr_ok/vextunop applies)"))
+    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/vextunop applies)".into())))
 }
 
 // from spec/2.3-validation-instructions.wspec:621 rule Instr_ok/vextbinop
@@ -8379,15 +8493,16 @@ fn vrule_100(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R
     let sh_2 = *f_2;
     let vextbinop = *f_3;
     let e_4: Valtype = Valtype::Vectype(Vectype);
-    wspec_runtime::check(rels::valtype_sub(ar_, v_C, ck.peek(0usize)?, &e_4).is_ok())?;
+    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_4).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![Valtype::Vectype(Vectype)], vec![e_4.clone()]]))); }
     let e_5: Valtype = Valtype::Vectype(Vectype);
-    wspec_runtime::check(rels::valtype_sub(ar_, v_C, ck.peek(0usize + 1)?, &e_5).is_ok())?;
+    if !matches!(ck.peek(0usize + 1), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_5).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![e_5.clone()], vec![e_4.clone()]]))); }
     Ok(Effect { pops: 0usize + 1 + 1, unreachable: false, pushes: wspec_runtime::seq::cat(vec![vec![Valtype::Vectype(Vectype)]]), sets: vec![] })
 }
 
 fn vgroup_96(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
+    ck.take_note();
     if let Some(e) = wspec_runtime::machine::attempt(vrule_100(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
-    Err(Fail::msg(0, "type mismatch (no rule of Instr_ok/vextbinop applies)"))
+    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/vextbinop applies)".into())))
 }
 
 // from spec/2.3-validation-instructions.wspec:624 rule Instr_ok/vextternop
@@ -8400,17 +8515,18 @@ fn vrule_101(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R
     let sh_2 = *f_2;
     let vextternop = *f_3;
     let e_4: Valtype = Valtype::Vectype(Vectype);
-    wspec_runtime::check(rels::valtype_sub(ar_, v_C, ck.peek(0usize)?, &e_4).is_ok())?;
+    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_4).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![Valtype::Vectype(Vectype)], vec![Valtype::Vectype(Vectype)], vec![e_4.clone()]]))); }
     let e_5: Valtype = Valtype::Vectype(Vectype);
-    wspec_runtime::check(rels::valtype_sub(ar_, v_C, ck.peek(0usize + 1)?, &e_5).is_ok())?;
+    if !matches!(ck.peek(0usize + 1), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_5).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![Valtype::Vectype(Vectype)], vec![e_5.clone()], vec![e_4.clone()]]))); }
     let e_6: Valtype = Valtype::Vectype(Vectype);
-    wspec_runtime::check(rels::valtype_sub(ar_, v_C, ck.peek(0usize + 1 + 1)?, &e_6).is_ok())?;
+    if !matches!(ck.peek(0usize + 1 + 1), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_6).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![e_6.clone()], vec![e_5.clone()], vec![e_4.clone()]]))); }
     Ok(Effect { pops: 0usize + 1 + 1 + 1, unreachable: false, pushes: wspec_runtime::seq::cat(vec![vec![Valtype::Vectype(Vectype)]]), sets: vec![] })
 }
 
 fn vgroup_97(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
+    ck.take_note();
     if let Some(e) = wspec_runtime::machine::attempt(vrule_101(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
-    Err(Fail::msg(0, "type mismatch (no rule of Instr_ok/vextternop applies)"))
+    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/vextternop applies)".into())))
 }
 
 // from spec/2.3-validation-instructions.wspec:627 rule Instr_ok/vnarrow
@@ -8423,15 +8539,16 @@ fn vrule_102(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R
     let sh_2 = *f_2;
     let sx = *f_3;
     let e_4: Valtype = Valtype::Vectype(Vectype);
-    wspec_runtime::check(rels::valtype_sub(ar_, v_C, ck.peek(0usize)?, &e_4).is_ok())?;
+    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_4).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![Valtype::Vectype(Vectype)], vec![e_4.clone()]]))); }
     let e_5: Valtype = Valtype::Vectype(Vectype);
-    wspec_runtime::check(rels::valtype_sub(ar_, v_C, ck.peek(0usize + 1)?, &e_5).is_ok())?;
+    if !matches!(ck.peek(0usize + 1), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_5).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![e_5.clone()], vec![e_4.clone()]]))); }
     Ok(Effect { pops: 0usize + 1 + 1, unreachable: false, pushes: wspec_runtime::seq::cat(vec![vec![Valtype::Vectype(Vectype)]]), sets: vec![] })
 }
 
 fn vgroup_98(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
+    ck.take_note();
     if let Some(e) = wspec_runtime::machine::attempt(vrule_102(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
-    Err(Fail::msg(0, "type mismatch (no rule of Instr_ok/vnarrow applies)"))
+    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/vnarrow applies)".into())))
 }
 
 // from spec/2.3-validation-instructions.wspec:630 rule Instr_ok/vcvtop
@@ -8444,13 +8561,14 @@ fn vrule_103(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R
     let sh_2 = *f_2;
     let vcvtop = *f_3;
     let e_4: Valtype = Valtype::Vectype(Vectype);
-    wspec_runtime::check(rels::valtype_sub(ar_, v_C, ck.peek(0usize)?, &e_4).is_ok())?;
+    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_4).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![e_4.clone()]]))); }
     Ok(Effect { pops: 0usize + 1, unreachable: false, pushes: wspec_runtime::seq::cat(vec![vec![Valtype::Vectype(Vectype)]]), sets: vec![] })
 }
 
 fn vgroup_99(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
+    ck.take_note();
     if let Some(e) = wspec_runtime::machine::attempt(vrule_103(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
-    Err(Fail::msg(0, "type mismatch (no rule of Instr_ok/vcvtop applies)"))
+    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/vcvtop applies)".into())))
 }
 
 // from spec/2.3-validation-instructions.wspec:633 rule Instr_ok/vload-val
@@ -8474,7 +8592,7 @@ fn vrule_104(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R
     let lim = *f_9;
     rels::memarg_ok(ar_, ao, at, defs::vsize(ar_, Vectype)?)?;
     let e_10: Valtype = conv::addrtype_to_valtype(at);
-    wspec_runtime::check(rels::valtype_sub(ar_, v_C, ck.peek(0usize)?, &e_10).is_ok())?;
+    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_10).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![e_10.clone()]]))); }
     Ok(Effect { pops: 0usize + 1, unreachable: false, pushes: wspec_runtime::seq::cat(vec![vec![Valtype::Vectype(Vectype)]]), sets: vec![] })
 }
 
@@ -8503,7 +8621,7 @@ fn vrule_105(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R
     let lim = *f_12;
     rels::memarg_ok(ar_, ao, at, wspec_runtime::num::narrow::<u64>(wspec_runtime::num::mul(wspec_runtime::num::wide(sz)?, wspec_runtime::num::wide(v_M)?)?)?)?;
     let e_13: Valtype = conv::addrtype_to_valtype(at);
-    wspec_runtime::check(rels::valtype_sub(ar_, v_C, ck.peek(0usize)?, &e_13).is_ok())?;
+    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_13).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![e_13.clone()]]))); }
     Ok(Effect { pops: 0usize + 1, unreachable: false, pushes: wspec_runtime::seq::cat(vec![vec![Valtype::Vectype(Vectype)]]), sets: vec![] })
 }
 
@@ -8530,7 +8648,7 @@ fn vrule_106(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R
     let lim = *f_10;
     rels::memarg_ok(ar_, ao, at, wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(sz)?)?)?;
     let e_11: Valtype = conv::addrtype_to_valtype(at);
-    wspec_runtime::check(rels::valtype_sub(ar_, v_C, ck.peek(0usize)?, &e_11).is_ok())?;
+    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_11).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![e_11.clone()]]))); }
     Ok(Effect { pops: 0usize + 1, unreachable: false, pushes: wspec_runtime::seq::cat(vec![vec![Valtype::Vectype(Vectype)]]), sets: vec![] })
 }
 
@@ -8557,16 +8675,17 @@ fn vrule_107(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R
     let lim = *f_10;
     rels::memarg_ok(ar_, ao, at, wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(sz)?)?)?;
     let e_11: Valtype = conv::addrtype_to_valtype(at);
-    wspec_runtime::check(rels::valtype_sub(ar_, v_C, ck.peek(0usize)?, &e_11).is_ok())?;
+    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_11).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![e_11.clone()]]))); }
     Ok(Effect { pops: 0usize + 1, unreachable: false, pushes: wspec_runtime::seq::cat(vec![vec![Valtype::Vectype(Vectype)]]), sets: vec![] })
 }
 
 fn vgroup_100(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
+    ck.take_note();
     if let Some(e) = wspec_runtime::machine::attempt(vrule_104(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
     if let Some(e) = wspec_runtime::machine::attempt(vrule_105(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
     if let Some(e) = wspec_runtime::machine::attempt(vrule_106(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
     if let Some(e) = wspec_runtime::machine::attempt(vrule_107(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
-    Err(Fail::msg(0, "type mismatch (no rule of Instr_ok/vload-val, Instr_ok/vload-pack, Instr_ok/vload-splat, Instr_ok/vload-zero applies)"))
+    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/vload-val, Instr_ok/vload-pack, Instr_ok/vload-splat, Instr_ok/vload-zero applies)".into())))
 }
 
 // from spec/2.3-validation-instructions.wspec:657 rule Instr_ok/vload_lane
@@ -8592,15 +8711,16 @@ fn vrule_108(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R
     rels::memarg_ok(ar_, ao, at, wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(sz)?)?)?;
     if !((wspec_runtime::num::mul(wspec_runtime::num::wide(i)?, wspec_runtime::num::wide(sz)?)? < 128i128)) { return Err(Fail::msg(0, "invalid lane index")); }
     let e_11: Valtype = Valtype::Vectype(Vectype);
-    wspec_runtime::check(rels::valtype_sub(ar_, v_C, ck.peek(0usize)?, &e_11).is_ok())?;
+    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_11).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![conv::addrtype_to_valtype(at)], vec![e_11.clone()]]))); }
     let e_12: Valtype = conv::addrtype_to_valtype(at);
-    wspec_runtime::check(rels::valtype_sub(ar_, v_C, ck.peek(0usize + 1)?, &e_12).is_ok())?;
+    if !matches!(ck.peek(0usize + 1), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_12).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![e_12.clone()], vec![e_11.clone()]]))); }
     Ok(Effect { pops: 0usize + 1 + 1, unreachable: false, pushes: wspec_runtime::seq::cat(vec![vec![Valtype::Vectype(Vectype)]]), sets: vec![] })
 }
 
 fn vgroup_101(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
+    ck.take_note();
     if let Some(e) = wspec_runtime::machine::attempt(vrule_108(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
-    Err(Fail::msg(0, "type mismatch (no rule of Instr_ok/vload_lane applies)"))
+    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/vload_lane applies)".into())))
 }
 
 // from spec/2.3-validation-instructions.wspec:664 rule Instr_ok/vstore
@@ -8621,15 +8741,16 @@ fn vrule_109(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R
     let lim = *f_6;
     rels::memarg_ok(ar_, ao, at, defs::vsize(ar_, Vectype)?)?;
     let e_7: Valtype = Valtype::Vectype(Vectype);
-    wspec_runtime::check(rels::valtype_sub(ar_, v_C, ck.peek(0usize)?, &e_7).is_ok())?;
+    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_7).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![conv::addrtype_to_valtype(at)], vec![e_7.clone()]]))); }
     let e_8: Valtype = conv::addrtype_to_valtype(at);
-    wspec_runtime::check(rels::valtype_sub(ar_, v_C, ck.peek(0usize + 1)?, &e_8).is_ok())?;
+    if !matches!(ck.peek(0usize + 1), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_8).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![e_8.clone()], vec![e_7.clone()]]))); }
     Ok(Effect { pops: 0usize + 1 + 1, unreachable: false, pushes: Vec::new(), sets: vec![] })
 }
 
 fn vgroup_102(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
+    ck.take_note();
     if let Some(e) = wspec_runtime::machine::attempt(vrule_109(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
-    Err(Fail::msg(0, "type mismatch (no rule of Instr_ok/vstore applies)"))
+    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/vstore applies)".into())))
 }
 
 // from spec/2.3-validation-instructions.wspec:670 rule Instr_ok/vstore_lane
@@ -8655,15 +8776,16 @@ fn vrule_110(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R
     rels::memarg_ok(ar_, ao, at, wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(sz)?)?)?;
     if !((wspec_runtime::num::mul(wspec_runtime::num::wide(i)?, wspec_runtime::num::wide(sz)?)? < 128i128)) { return Err(Fail::msg(0, "invalid lane index")); }
     let e_11: Valtype = Valtype::Vectype(Vectype);
-    wspec_runtime::check(rels::valtype_sub(ar_, v_C, ck.peek(0usize)?, &e_11).is_ok())?;
+    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_11).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![conv::addrtype_to_valtype(at)], vec![e_11.clone()]]))); }
     let e_12: Valtype = conv::addrtype_to_valtype(at);
-    wspec_runtime::check(rels::valtype_sub(ar_, v_C, ck.peek(0usize + 1)?, &e_12).is_ok())?;
+    if !matches!(ck.peek(0usize + 1), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_12).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![e_12.clone()], vec![e_11.clone()]]))); }
     Ok(Effect { pops: 0usize + 1 + 1, unreachable: false, pushes: Vec::new(), sets: vec![] })
 }
 
 fn vgroup_103(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
+    ck.take_note();
     if let Some(e) = wspec_runtime::machine::attempt(vrule_110(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
-    Err(Fail::msg(0, "type mismatch (no rule of Instr_ok/vstore_lane applies)"))
+    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/vstore_lane applies)".into())))
 }
 
 /// The locals an instruction sets, after checking it on the stack `ck` (`Instr_ok`).
@@ -8809,14 +8931,10 @@ pub fn check_seq(ar_: &Ctx, c: &Context, code: &[Instr], t1: &[Valtype], t2: Opt
         }
     }
     let Some(t2) = t2 else { return Ok((ck.types().to_vec(), sets)); };
-    for (k, t) in t2.iter().rev().enumerate() {
-        let a = ck.peek(k).map_err(|_| Fail::msg(code.len(), "type mismatch (too few values at the end)"))?;
-        if rels::valtype_sub(ar_, c, a, t).is_err() {
-            return Err(Fail::msg(code.len(), "type mismatch (a value at the end)"));
-        }
-    }
-    if ck.height() > t2.len() {
-        return Err(Fail::msg(code.len(), "type mismatch (values left at the end)"));
+    let ends = t2.iter().rev().enumerate().all(|(k, t)| matches!(ck.peek(k), Ok(a) if rels::valtype_sub(ar_, c, a, t).is_ok()));
+    if !ends || ck.height() > t2.len() {
+        let have = if ends { ck.types().to_vec() } else { ck.top(t2.len()) };
+        return Err(Fail::msg(code.len(), format!("type mismatch: block requires [{}] but stack has [{}]", vlist(ar_, t2), vlist(ar_, &have))));
     }
     Ok((t2.to_vec(), sets))
     })

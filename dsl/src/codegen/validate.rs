@@ -121,6 +121,20 @@ impl Gen<'_> {
         let locals_ty = self.instrtype_locals(ck);
         let _ = writeln!(out, "// ---------------------------------------------------------------------------------------------\n// Validation\n");
         let _ = writeln!(out, "use wspec_runtime::checker::{{Checker, Effect}};\n");
+        let _ = writeln!(
+            out,
+            "/// An operand that does not match the stack: a rule that does not apply, noting what the\n\
+             /// instruction requires (its operands known so far, bottom first) and what the stack has.\n\
+             fn vmismatch(ck: &Checker<{vt}>, ar_: &Ctx, want: Vec<{vt}>) -> Fail {{\n\
+             \x20   let have = ck.top(want.len());\n\
+             \x20   ck.note(format!(\"type mismatch: instruction requires [{{}}] but stack has [{{}}]\", vlist(ar_, &want), vlist(ar_, &have)));\n\
+             \x20   Fail::soft()\n\
+             }}\n\n\
+             /// Types in the notation of the spec, in lower case, without empty parts (`eps`).\n\
+             fn vlist(ar_: &Ctx, ts: &[{vt}]) -> String {{\n\
+             \x20   ts.iter().map(|t| crate::show::show(t, ar_).split_whitespace().filter(|w| *w != \"eps\").collect::<Vec<_>>().join(\" \").to_lowercase()).collect::<Vec<_>>().join(\" \")\n\
+             }}\n"
+        );
         let mut n = 0;
         let mut group_fns = Vec::new();
         for (gi, (_, rules)) in groups.iter().enumerate() {
@@ -137,12 +151,12 @@ impl Gen<'_> {
                 ExpKind::Con { .. } => self.redex_pattern_pub(&rules[0].args[1], instr),
                 _ => "_".into(),
             };
-            let _ = writeln!(out, "fn vgroup_{gi}(ck: &mut Checker<{vt}>, ar_: &Ctx, c: &{cx}, redex_: &Instr) -> R<Vec<{locals_ty}>> {{");
+            let _ = writeln!(out, "fn vgroup_{gi}(ck: &mut Checker<{vt}>, ar_: &Ctx, c: &{cx}, redex_: &Instr) -> R<Vec<{locals_ty}>> {{\n    ck.take_note();");
             for (f, _) in &fns {
                 let _ = writeln!(out, "    if let Some(e) = wspec_runtime::machine::attempt({f}(ck, ar_, c, redex_))? {{ return Ok(ck.apply(e)); }}");
             }
             let names: Vec<&str> = fns.iter().map(|(_, n)| n.as_str()).collect();
-            let _ = writeln!(out, "    Err(Fail::msg(0, {:?}))\n}}\n", format!("type mismatch (no rule of {} applies)", names.join(", ")));
+            let _ = writeln!(out, "    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| {:?}.into())))\n}}\n", format!("type mismatch (no rule of {} applies)", names.join(", ")));
             group_fns.push((pat, gi));
         }
         let _ = writeln!(out, "/// The locals an instruction sets, after checking it on the stack `ck` (`Instr_ok`).\npub fn instr_ok(ck: &mut Checker<{vt}>, ar_: &Ctx, c: &{cx}, redex_: &Instr) -> R<Vec<{locals_ty}>> {{\n    match redex_ {{");
@@ -173,14 +187,10 @@ impl Gen<'_> {
              \x20       }}\n\
              \x20   }}\n\
              \x20   let Some(t2) = t2 else {{ return Ok((ck.types().to_vec(), sets)); }};\n\
-             \x20   for (k, t) in t2.iter().rev().enumerate() {{\n\
-             \x20       let a = ck.peek(k).map_err(|_| Fail::msg(code.len(), \"type mismatch (too few values at the end)\"))?;\n\
-             \x20       if rels::{}(ar_, c, a, t).is_err() {{\n\
-             \x20           return Err(Fail::msg(code.len(), \"type mismatch (a value at the end)\"));\n\
-             \x20       }}\n\
-             \x20   }}\n\
-             \x20   if ck.height() > t2.len() {{\n\
-             \x20       return Err(Fail::msg(code.len(), \"type mismatch (values left at the end)\"));\n\
+             \x20   let ends = t2.iter().rev().enumerate().all(|(k, t)| matches!(ck.peek(k), Ok(a) if rels::{}(ar_, c, a, t).is_ok()));\n\
+             \x20   if !ends || ck.height() > t2.len() {{\n\
+             \x20       let have = if ends {{ ck.types().to_vec() }} else {{ ck.top(t2.len()) }};\n\
+             \x20       return Err(Fail::msg(code.len(), format!(\"type mismatch: block requires [{{}}] but stack has [{{}}]\", vlist(ar_, t2), vlist(ar_, &have))));\n\
              \x20   }}\n\
              \x20   Ok((t2.to_vec(), sets))\n\
              \x20   }})\n\
@@ -271,6 +281,25 @@ impl Gen<'_> {
         items.reverse();
         let mut premises: Vec<&Premise> = r.premises.iter().collect();
         let mut depth = "0usize".to_string();
+        // The operand types known so far, from the top: what a mismatch says the instruction
+        // requires.
+        let mut want: Vec<String> = Vec::new();
+        // The operands known so far and those below that are known already.
+        let mismatch = |fx: &mut Fx<'_, '_>, want: &[String], rest: &[&Exp]| -> Result<String, String> {
+            let mut parts: Vec<String> = want.to_vec();
+            for it in rest {
+                if !mentioned_vars(it).iter().all(|v| fx.locals.contains_key(v)) {
+                    break;
+                }
+                if self.seq_elem(&strip(it).ty).is_some() || matches!(strip(it).kind, ExpKind::Iter(..)) {
+                    parts.push(fx.view_as(it, &Ty::Iter(Box::new(val_ty.clone()), IterKind::Star))?);
+                } else {
+                    parts.push(format!("vec![{}]", fx.view_as(it, &val_ty)?));
+                }
+            }
+            parts.reverse();
+            Ok(format!("return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![{}])))", parts.join(", ")))
+        };
         let mut unreachable = false;
         let mut open_choices = 0;
         loop {
@@ -306,13 +335,19 @@ impl Gen<'_> {
                     let code = fx.view_as(item, &Ty::Iter(Box::new(val_ty.clone()), IterKind::Star))?;
                     let es = fx.fresh("es");
                     let _ = writeln!(body, "let {es}: Vec<{vt}> = {code};");
-                    let _ = writeln!(body, "for (k_, e_) in {es}.iter().rev().enumerate() {{ wspec_runtime::check(rels::{sub}(ar_, {c_code}, ck.peek({depth} + k_)?, e_).is_ok())?; }}");
+                    want.push(format!("{es}.clone()"));
+                    let _ = writeln!(
+                        body,
+                        "for (k_, e_) in {es}.iter().rev().enumerate() {{ if !matches!(ck.peek({depth} + k_), Ok(a_) if rels::{sub}(ar_, {c_code}, a_, e_).is_ok()) {{ {}; }} }}",
+                        mismatch(&mut fx, &want, &items)?
+                    );
                     depth = format!("{depth} + {es}.len()");
                 } else {
                     let code = fx.view_as(item, &val_ty)?;
                     let e = fx.fresh("e");
                     let _ = writeln!(body, "let {e}: {vt} = {code};");
-                    let _ = writeln!(body, "wspec_runtime::check(rels::{sub}(ar_, {c_code}, ck.peek({depth})?, &{e}).is_ok())?;");
+                    want.push(format!("vec![{e}.clone()]"));
+                    let _ = writeln!(body, "if !matches!(ck.peek({depth}), Ok(a_) if rels::{sub}(ar_, {c_code}, a_, &{e}).is_ok()) {{ {}; }}", mismatch(&mut fx, &want, &items)?);
                     depth = format!("{depth} + 1");
                 }
                 continue;
@@ -332,6 +367,7 @@ impl Gen<'_> {
                 let _ = writeln!(body, "let {rust} = {vs};");
                 let el = self.seq_elem(&strip(item).ty).map(|(e, _)| e).unwrap_or(val_ty.clone());
                 fx.bind_kind(v, el, 1, LocalKind::Owned, rust.clone());
+                want.push(format!("{rust}.clone()"));
                 depth = format!("{depth} + {rust}.len()");
                 continue;
             }
@@ -341,6 +377,7 @@ impl Gen<'_> {
             if let ExpKind::Var(v) = &strip(item).kind {
                 let rust = fx.fresh(&var_name(v));
                 let vty = strip(item).ty.clone();
+                want.push(format!("vec![{a}.clone()]"));
                 if self.repr(&vty) == self.repr(&val_ty) {
                     let _ = writeln!(body, "let {rust} = {a}.clone();");
                     fx.bind_kind(v, vty, 0, LocalKind::Owned, rust);
@@ -386,7 +423,10 @@ impl Gen<'_> {
                     fx.bind_kind(k, l.ty.clone(), l.dim, LocalKind::Owned, n.clone());
                 }
                 let code = fx.view_as(strip(item), &val_ty)?;
-                let _ = writeln!(body, "wspec_runtime::check(rels::{sub}(ar_, {c_code}, {a}, &{code}).is_ok())?;");
+                let e = fx.fresh("e");
+                let _ = writeln!(body, "let {e}: {vt} = {code};");
+                want.push(format!("vec![{e}.clone()]"));
+                let _ = writeln!(body, "if rels::{sub}(ar_, {c_code}, {a}, &{e}).is_err() {{ {}; }}", mismatch(&mut fx, &want, &items)?);
             }
             depth = format!("{depth} + 1");
         }
