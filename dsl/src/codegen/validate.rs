@@ -16,10 +16,15 @@
 //!   everything: the stack becomes polymorphic, and `t_2*` gives nothing;
 //! - otherwise replaces the operands with `t_2*`, and says which locals it sets (`->_(x*)`).
 //!
+//! An operand pattern with unknowns (`REF NULL ht`) binds them from the stack's type at their
+//! places in the pattern, and the whole operand is then checked with subtyping (the stack's
+//! `REF ht'` is a `REF NULL ht'`).
+//!
 //! A membership premise that binds (`t' <- I32 I64 F32 F64 V128`) is a choice: every element
 //! is tried in turn. A premise with `hint(error "...")` that does not hold makes the module
-//! invalid with that message; if no rule of an instruction applies, the message is
-//! "type mismatch".
+//! invalid with that message; if no rule of an instruction applies, the message is "type
+//! mismatch: instruction requires [...] but stack has [...]" when an operand did not match,
+//! "type mismatch (no rule of ... applies)" otherwise.
 
 use super::exec::ExecInfo;
 use super::names::{fn_name, var_name};
@@ -281,10 +286,9 @@ impl Gen<'_> {
         items.reverse();
         let mut premises: Vec<&Premise> = r.premises.iter().collect();
         let mut depth = "0usize".to_string();
-        // The operand types known so far, from the top: what a mismatch says the instruction
-        // requires.
+        // The operand types taken so far, from the top. An operand that does not match says
+        // that the instruction requires these and those below that are known already.
         let mut want: Vec<String> = Vec::new();
-        // The operands known so far and those below that are known already.
         let mismatch = |fx: &mut Fx<'_, '_>, want: &[String], rest: &[&Exp]| -> Result<String, String> {
             let mut parts: Vec<String> = want.to_vec();
             for it in rest {
