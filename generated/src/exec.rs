@@ -7034,6 +7034,19 @@ pub fn run_code(ar_: &Ctx, z: State, code: Vec<Instr>) -> R<(State, Vec<Val>)> {
 
 use wspec_runtime::checker::{Checker, Effect};
 
+/// An operand that does not match the stack: a rule that does not apply, noting what the
+/// instruction requires (its operands known so far, bottom first) and what the stack has.
+fn vmismatch(ck: &Checker<Valtype>, ar_: &Ctx, want: Vec<Valtype>) -> Fail {
+    let have = ck.top(want.len());
+    ck.note(format!("type mismatch: instruction requires [{}] but stack has [{}]", vlist(ar_, &want), vlist(ar_, &have)));
+    Fail::soft()
+}
+
+/// Types in the notation of the spec, in lower case, without empty parts (`eps`).
+fn vlist(ar_: &Ctx, ts: &[Valtype]) -> String {
+    ts.iter().map(|t| crate::show::show(t, ar_).split_whitespace().filter(|w| *w != "eps").collect::<Vec<_>>().join(" ").to_lowercase()).collect::<Vec<_>>().join(" ")
+}
+
 // from spec/2.3-validation-instructions.wspec:34 rule Instr_ok/nop
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn vrule_1(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Effect<Valtype, Localidx>> {
@@ -7044,8 +7057,9 @@ fn vrule_1(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<E
 }
 
 fn vgroup_0(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
+    ck.take_note();
     if let Some(e) = wspec_runtime::machine::attempt(vrule_1(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
-    Err(Fail::msg(0, "type mismatch (no rule of Instr_ok/nop applies)"))
+    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/nop applies)".into())))
 }
 
 // from spec/2.3-validation-instructions.wspec:37 rule Instr_ok/unreachable
@@ -7058,8 +7072,9 @@ fn vrule_2(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<E
 }
 
 fn vgroup_1(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
+    ck.take_note();
     if let Some(e) = wspec_runtime::machine::attempt(vrule_2(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
-    Err(Fail::msg(0, "type mismatch (no rule of Instr_ok/unreachable applies)"))
+    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/unreachable applies)".into())))
 }
 
 // from spec/2.3-validation-instructions.wspec:41 rule Instr_ok/drop
@@ -7075,8 +7090,9 @@ fn vrule_3(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<E
 }
 
 fn vgroup_2(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
+    ck.take_note();
     if let Some(e) = wspec_runtime::machine::attempt(vrule_3(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
-    Err(Fail::msg(0, "type mismatch (no rule of Instr_ok/drop applies)"))
+    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/drop applies)".into())))
 }
 
 // from spec/2.3-validation-instructions.wspec:47 rule Instr_ok/select-expl
@@ -7087,20 +7103,22 @@ fn vrule_4(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<E
     let Instr::Select(f_1) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
     let cp_2 = (*f_1).clone();
     let Some(o_3) = cp_2 else { return Err(wspec_runtime::Fail::soft()) };
-    let l_4 = o_3;
-    wspec_runtime::check(l_4.len() == 1)?;
-    let t = l_4[0].clone();
-    rels::valtype_ok(ar_, v_C, &t)?;
-    let e_5: Valtype = Valtype::Numtype(Numtype::I32);
-    wspec_runtime::check(rels::valtype_sub(ar_, v_C, ck.peek(0usize)?, &e_5).is_ok())?;
-    let e_6: Valtype = t.clone();
-    wspec_runtime::check(rels::valtype_sub(ar_, v_C, ck.peek(0usize + 1)?, &e_6).is_ok())?;
-    let e_7: Valtype = t.clone();
-    wspec_runtime::check(rels::valtype_sub(ar_, v_C, ck.peek(0usize + 1 + 1)?, &e_7).is_ok())?;
-    Ok(Effect { pops: 0usize + 1 + 1 + 1, unreachable: false, pushes: wspec_runtime::seq::cat(vec![vec![t.clone()]]), sets: vec![] })
+    let t = o_3;
+    if !((wspec_runtime::num::wide((t.clone().len() as u64))? == 1i128)) { return Err(Fail::msg(0, "invalid result arity other than 1")); }
+    let src_7: Vec<_> = t.clone().into_iter().collect();
+    for i_ in 0..wspec_runtime::seq::same_len(&[src_7.len()])? { let t_5 = src_7[i_].clone(); 
+    rels::valtype_ok(ar_, v_C, &t_5)?;
+     }
+    let e_8: Valtype = Valtype::Numtype(Numtype::I32);
+    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_8).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![t.clone(), t.clone(), vec![e_8.clone()]]))); }
+    let es_9: Vec<Valtype> = t.clone();
+    for (k_, e_) in es_9.iter().rev().enumerate() { if !matches!(ck.peek(0usize + 1 + k_), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, e_).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![t.clone(), es_9.clone(), vec![e_8.clone()]]))); } }
+    let es_10: Vec<Valtype> = t.clone();
+    for (k_, e_) in es_10.iter().rev().enumerate() { if !matches!(ck.peek(0usize + 1 + es_9.len() + k_), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, e_).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![es_10.clone(), es_9.clone(), vec![e_8.clone()]]))); } }
+    Ok(Effect { pops: 0usize + 1 + es_9.len() + es_10.len(), unreachable: false, pushes: wspec_runtime::seq::cat(vec![t.clone()]), sets: vec![] })
 }
 
-// from spec/2.3-validation-instructions.wspec:51 rule Instr_ok/select-impl
+// from spec/2.3-validation-instructions.wspec:52 rule Instr_ok/select-impl
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn vrule_5(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Effect<Valtype, Localidx>> {
     let v_C = c;
@@ -7113,13 +7131,13 @@ fn vrule_5(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<E
     if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
     let t_q = choice_4;
     let e_5: Valtype = Valtype::Numtype(Numtype::I32);
-    wspec_runtime::check(rels::valtype_sub(ar_, v_C, ck.peek(0usize)?, &e_5).is_ok())?;
+    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_5).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![e_5.clone()]]))); }
     let a_6: &Valtype = ck.peek(0usize + 1)?;
     let t_7 = a_6.clone();
     rels::valtype_ok(ar_, v_C, &t_7)?;
     rels::valtype_sub(ar_, v_C, &t_7, &t_q)?;
     let e_8: Valtype = t_7.clone();
-    wspec_runtime::check(rels::valtype_sub(ar_, v_C, ck.peek(0usize + 1 + 1)?, &e_8).is_ok())?;
+    if !matches!(ck.peek(0usize + 1 + 1), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_8).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![e_8.clone()], vec![a_6.clone()], vec![e_5.clone()]]))); }
     Ok(Effect { pops: 0usize + 1 + 1 + 1, unreachable: false, pushes: wspec_runtime::seq::cat(vec![vec![t_7.clone()]]), sets: vec![] })
     })())? { return Ok(v); }
     }
@@ -7127,12 +7145,13 @@ fn vrule_5(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<E
 }
 
 fn vgroup_3(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
+    ck.take_note();
     if let Some(e) = wspec_runtime::machine::attempt(vrule_4(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
     if let Some(e) = wspec_runtime::machine::attempt(vrule_5(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
-    Err(Fail::msg(0, "type mismatch (no rule of Instr_ok/select-expl, Instr_ok/select-impl applies)"))
+    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/select-expl, Instr_ok/select-impl applies)".into())))
 }
 
-// from spec/2.3-validation-instructions.wspec:61 rule Instr_ok/block
+// from spec/2.3-validation-instructions.wspec:62 rule Instr_ok/block
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn vrule_6(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Effect<Valtype, Localidx>> {
     let v_C = c;
@@ -7150,16 +7169,17 @@ fn vrule_6(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<E
     let (t2_11, xs_12) = check_seq(ar_, &({ let mut rc_9 = Context { types: vec![], recs: vec![], tags: vec![], globals: vec![], mems: vec![], tables: vec![], funcs: vec![], datas: vec![], elems: vec![], locals: vec![], labels: vec![t_2.clone()], return_: None, refs: vec![] }; let ro_10 = (*v_C).clone(); rc_9.types.extend(ro_10.types.iter().cloned()); rc_9.recs.extend(ro_10.recs.iter().cloned()); rc_9.tags.extend(ro_10.tags.iter().cloned()); rc_9.globals.extend(ro_10.globals.iter().cloned()); rc_9.mems.extend(ro_10.mems.iter().cloned()); rc_9.tables.extend(ro_10.tables.iter().cloned()); rc_9.funcs.extend(ro_10.funcs.iter().cloned()); rc_9.datas.extend(ro_10.datas.iter().cloned()); rc_9.elems.extend(ro_10.elems.iter().cloned()); rc_9.locals.extend(ro_10.locals.iter().cloned()); rc_9.labels.extend(ro_10.labels.iter().cloned()); if rc_9.return_.is_none() { rc_9.return_ = ro_10.return_.clone(); } rc_9.refs.extend(ro_10.refs.iter().cloned()); rc_9 }), ar_.instr.get(in__3), &t_1.clone(), Some(&t_2.clone()[..]))?;
     let x = xs_12;
     let es_13: Vec<Valtype> = t_1.clone();
-    for (k_, e_) in es_13.iter().rev().enumerate() { wspec_runtime::check(rels::valtype_sub(ar_, v_C, ck.peek(0usize + k_)?, e_).is_ok())?; }
+    for (k_, e_) in es_13.iter().rev().enumerate() { if !matches!(ck.peek(0usize + k_), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, e_).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![es_13.clone()]))); } }
     Ok(Effect { pops: 0usize + es_13.len(), unreachable: false, pushes: wspec_runtime::seq::cat(vec![t_2.clone()]), sets: vec![] })
 }
 
 fn vgroup_4(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
+    ck.take_note();
     if let Some(e) = wspec_runtime::machine::attempt(vrule_6(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
-    Err(Fail::msg(0, "type mismatch (no rule of Instr_ok/block applies)"))
+    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/block applies)".into())))
 }
 
-// from spec/2.3-validation-instructions.wspec:66 rule Instr_ok/loop
+// from spec/2.3-validation-instructions.wspec:67 rule Instr_ok/loop
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn vrule_7(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Effect<Valtype, Localidx>> {
     let v_C = c;
@@ -7177,16 +7197,17 @@ fn vrule_7(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<E
     let (t2_11, xs_12) = check_seq(ar_, &({ let mut rc_9 = Context { types: vec![], recs: vec![], tags: vec![], globals: vec![], mems: vec![], tables: vec![], funcs: vec![], datas: vec![], elems: vec![], locals: vec![], labels: vec![t_1.clone()], return_: None, refs: vec![] }; let ro_10 = (*v_C).clone(); rc_9.types.extend(ro_10.types.iter().cloned()); rc_9.recs.extend(ro_10.recs.iter().cloned()); rc_9.tags.extend(ro_10.tags.iter().cloned()); rc_9.globals.extend(ro_10.globals.iter().cloned()); rc_9.mems.extend(ro_10.mems.iter().cloned()); rc_9.tables.extend(ro_10.tables.iter().cloned()); rc_9.funcs.extend(ro_10.funcs.iter().cloned()); rc_9.datas.extend(ro_10.datas.iter().cloned()); rc_9.elems.extend(ro_10.elems.iter().cloned()); rc_9.locals.extend(ro_10.locals.iter().cloned()); rc_9.labels.extend(ro_10.labels.iter().cloned()); if rc_9.return_.is_none() { rc_9.return_ = ro_10.return_.clone(); } rc_9.refs.extend(ro_10.refs.iter().cloned()); rc_9 }), ar_.instr.get(in__3), &t_1.clone(), Some(&t_2.clone()[..]))?;
     let x = xs_12;
     let es_13: Vec<Valtype> = t_1.clone();
-    for (k_, e_) in es_13.iter().rev().enumerate() { wspec_runtime::check(rels::valtype_sub(ar_, v_C, ck.peek(0usize + k_)?, e_).is_ok())?; }
+    for (k_, e_) in es_13.iter().rev().enumerate() { if !matches!(ck.peek(0usize + k_), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, e_).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![es_13.clone()]))); } }
     Ok(Effect { pops: 0usize + es_13.len(), unreachable: false, pushes: wspec_runtime::seq::cat(vec![t_2.clone()]), sets: vec![] })
 }
 
 fn vgroup_5(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
+    ck.take_note();
     if let Some(e) = wspec_runtime::machine::attempt(vrule_7(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
-    Err(Fail::msg(0, "type mismatch (no rule of Instr_ok/loop applies)"))
+    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/loop applies)".into())))
 }
 
-// from spec/2.3-validation-instructions.wspec:71 rule Instr_ok/if
+// from spec/2.3-validation-instructions.wspec:72 rule Instr_ok/if
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn vrule_8(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Effect<Valtype, Localidx>> {
     let v_C = c;
@@ -7207,58 +7228,61 @@ fn vrule_8(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<E
     let (t2_17, xs_18) = check_seq(ar_, &({ let mut rc_15 = Context { types: vec![], recs: vec![], tags: vec![], globals: vec![], mems: vec![], tables: vec![], funcs: vec![], datas: vec![], elems: vec![], locals: vec![], labels: vec![t_2.clone()], return_: None, refs: vec![] }; let ro_16 = (*v_C).clone(); rc_15.types.extend(ro_16.types.iter().cloned()); rc_15.recs.extend(ro_16.recs.iter().cloned()); rc_15.tags.extend(ro_16.tags.iter().cloned()); rc_15.globals.extend(ro_16.globals.iter().cloned()); rc_15.mems.extend(ro_16.mems.iter().cloned()); rc_15.tables.extend(ro_16.tables.iter().cloned()); rc_15.funcs.extend(ro_16.funcs.iter().cloned()); rc_15.datas.extend(ro_16.datas.iter().cloned()); rc_15.elems.extend(ro_16.elems.iter().cloned()); rc_15.locals.extend(ro_16.locals.iter().cloned()); rc_15.labels.extend(ro_16.labels.iter().cloned()); if rc_15.return_.is_none() { rc_15.return_ = ro_16.return_.clone(); } rc_15.refs.extend(ro_16.refs.iter().cloned()); rc_15 }), ar_.instr.get(in_2_5), &t_1.clone(), Some(&t_2.clone()[..]))?;
     let x_2 = xs_18;
     let e_19: Valtype = Valtype::Numtype(Numtype::I32);
-    wspec_runtime::check(rels::valtype_sub(ar_, v_C, ck.peek(0usize)?, &e_19).is_ok())?;
+    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_19).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![t_1.clone(), vec![e_19.clone()]]))); }
     let es_20: Vec<Valtype> = t_1.clone();
-    for (k_, e_) in es_20.iter().rev().enumerate() { wspec_runtime::check(rels::valtype_sub(ar_, v_C, ck.peek(0usize + 1 + k_)?, e_).is_ok())?; }
+    for (k_, e_) in es_20.iter().rev().enumerate() { if !matches!(ck.peek(0usize + 1 + k_), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, e_).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![es_20.clone(), vec![e_19.clone()]]))); } }
     Ok(Effect { pops: 0usize + 1 + es_20.len(), unreachable: false, pushes: wspec_runtime::seq::cat(vec![t_2.clone()]), sets: vec![] })
 }
 
 fn vgroup_6(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
+    ck.take_note();
     if let Some(e) = wspec_runtime::machine::attempt(vrule_8(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
-    Err(Fail::msg(0, "type mismatch (no rule of Instr_ok/if applies)"))
+    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/if applies)".into())))
 }
 
-// from spec/2.3-validation-instructions.wspec:80 rule Instr_ok/br
+// from spec/2.3-validation-instructions.wspec:81 rule Instr_ok/br
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn vrule_9(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Effect<Valtype, Localidx>> {
     let v_C = c;
     #[allow(irrefutable_let_patterns)]
     let Instr::Br(f_1) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
     let l = *f_1;
-    wspec_runtime::check((wspec_runtime::num::wide(l)? < wspec_runtime::num::wide(((*v_C).labels.len() as u64))?))?;
+    if !((wspec_runtime::num::wide(l)? < wspec_runtime::num::wide(((*v_C).labels.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown label {}", l))); }
     let t = (&(*wspec_runtime::seq::at(&(*v_C).labels, wspec_runtime::num::wide(l)?)?));
     let es_2: Vec<Valtype> = (*t).clone();
-    for (k_, e_) in es_2.iter().rev().enumerate() { wspec_runtime::check(rels::valtype_sub(ar_, v_C, ck.peek(0usize + k_)?, e_).is_ok())?; }
+    for (k_, e_) in es_2.iter().rev().enumerate() { if !matches!(ck.peek(0usize + k_), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, e_).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![es_2.clone()]))); } }
     Ok(Effect { pops: usize::MAX, unreachable: true, pushes: Vec::new(), sets: vec![] })
 }
 
 fn vgroup_7(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
+    ck.take_note();
     if let Some(e) = wspec_runtime::machine::attempt(vrule_9(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
-    Err(Fail::msg(0, "type mismatch (no rule of Instr_ok/br applies)"))
+    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/br applies)".into())))
 }
 
-// from spec/2.3-validation-instructions.wspec:86 rule Instr_ok/br_if
+// from spec/2.3-validation-instructions.wspec:87 rule Instr_ok/br_if
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn vrule_10(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Effect<Valtype, Localidx>> {
     let v_C = c;
     #[allow(irrefutable_let_patterns)]
     let Instr::BrIf(f_1) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
     let l = *f_1;
-    wspec_runtime::check((wspec_runtime::num::wide(l)? < wspec_runtime::num::wide(((*v_C).labels.len() as u64))?))?;
+    if !((wspec_runtime::num::wide(l)? < wspec_runtime::num::wide(((*v_C).labels.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown label {}", l))); }
     let t = (&(*wspec_runtime::seq::at(&(*v_C).labels, wspec_runtime::num::wide(l)?)?));
     let e_2: Valtype = Valtype::Numtype(Numtype::I32);
-    wspec_runtime::check(rels::valtype_sub(ar_, v_C, ck.peek(0usize)?, &e_2).is_ok())?;
+    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_2).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![(*t).clone(), vec![e_2.clone()]]))); }
     let es_3: Vec<Valtype> = (*t).clone();
-    for (k_, e_) in es_3.iter().rev().enumerate() { wspec_runtime::check(rels::valtype_sub(ar_, v_C, ck.peek(0usize + 1 + k_)?, e_).is_ok())?; }
+    for (k_, e_) in es_3.iter().rev().enumerate() { if !matches!(ck.peek(0usize + 1 + k_), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, e_).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![es_3.clone(), vec![e_2.clone()]]))); } }
     Ok(Effect { pops: 0usize + 1 + es_3.len(), unreachable: false, pushes: wspec_runtime::seq::cat(vec![(*t).clone()]), sets: vec![] })
 }
 
 fn vgroup_8(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
+    ck.take_note();
     if let Some(e) = wspec_runtime::machine::attempt(vrule_10(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
-    Err(Fail::msg(0, "type mismatch (no rule of Instr_ok/br_if applies)"))
+    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/br_if applies)".into())))
 }
 
-// from spec/2.3-validation-instructions.wspec:91 rule Instr_ok/br_table
+// from spec/2.3-validation-instructions.wspec:92 rule Instr_ok/br_table
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn vrule_11(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Effect<Valtype, Localidx>> {
     let v_C = c;
@@ -7266,13 +7290,13 @@ fn vrule_11(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let Instr::BrTable(f_1, f_2) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
     let l = f_1;
     let l_q = *f_2;
+    if !((wspec_runtime::num::wide(l_q)? < wspec_runtime::num::wide(((*v_C).labels.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown label {}", l_q))); }
     let src_6: Vec<_> = (*l).clone().into_iter().collect();
     for i_ in 0..wspec_runtime::seq::same_len(&[src_6.len()])? { let l_4 = src_6[i_].clone(); 
-    wspec_runtime::check((wspec_runtime::num::wide(l_4)? < wspec_runtime::num::wide(((*v_C).labels.len() as u64))?))?;
+    if !((wspec_runtime::num::wide(l_4)? < wspec_runtime::num::wide(((*v_C).labels.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown label {}", l_4))); }
      }
-    wspec_runtime::check((wspec_runtime::num::wide(l_q)? < wspec_runtime::num::wide(((*v_C).labels.len() as u64))?))?;
     let e_7: Valtype = Valtype::Numtype(Numtype::I32);
-    wspec_runtime::check(rels::valtype_sub(ar_, v_C, ck.peek(0usize)?, &e_7).is_ok())?;
+    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_7).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![e_7.clone()]]))); }
     let len_8 = (*wspec_runtime::seq::at(&(*v_C).labels, wspec_runtime::num::wide(l_q)?)?).clone().len();
     let vs_9: Vec<Valtype> = ck.peek_range(0usize + 1, len_8)?;
     let t_10 = vs_9;
@@ -7285,49 +7309,49 @@ fn vrule_11(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
 }
 
 fn vgroup_9(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
+    ck.take_note();
     if let Some(e) = wspec_runtime::machine::attempt(vrule_11(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
-    Err(Fail::msg(0, "type mismatch (no rule of Instr_ok/br_table applies)"))
+    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/br_table applies)".into())))
 }
 
-// from spec/2.3-validation-instructions.wspec:99 rule Instr_ok/br_on_null
+// from spec/2.3-validation-instructions.wspec:100 rule Instr_ok/br_on_null
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn vrule_12(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Effect<Valtype, Localidx>> {
     let v_C = c;
     #[allow(irrefutable_let_patterns)]
     let Instr::BrOnNull(f_1) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
     let l = *f_1;
-    wspec_runtime::check((wspec_runtime::num::wide(l)? < wspec_runtime::num::wide(((*v_C).labels.len() as u64))?))?;
+    if !((wspec_runtime::num::wide(l)? < wspec_runtime::num::wide(((*v_C).labels.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown label {}", l))); }
     let t = (&(*wspec_runtime::seq::at(&(*v_C).labels, wspec_runtime::num::wide(l)?)?));
     let a_2: &Valtype = ck.peek(0usize)?;
-    let (ht_7,) = if *a_2 == Valtype::Bot { (Heaptype::Absheaptype(Absheaptype::Bot),) } else {
+    let (ht_5,) = if *a_2 == Valtype::Bot { (Heaptype::Absheaptype(Absheaptype::Bot),) } else {
     #[allow(irrefutable_let_patterns)]
     let Valtype::Reftype(Reftype(f_3, f_4)) = a_2 else { return Err(wspec_runtime::Fail::soft()) };
-    let cp_5 = (*f_3).clone();
-    let Some(o_6) = cp_5 else { return Err(wspec_runtime::Fail::soft()) };
-    #[allow(irrefutable_let_patterns)]
-    let Null = o_6 else { return Err(wspec_runtime::Fail::soft()) };
+    let _w1 = *f_3;
     let ht = f_4;
     ((*ht).clone(),) };
-    wspec_runtime::check(rels::valtype_sub(ar_, v_C, a_2, &Valtype::Reftype(Reftype(Some(Null), ht_7.clone()))).is_ok())?;
-    rels::heaptype_ok(ar_, v_C, &ht_7)?;
-    let es_8: Vec<Valtype> = (*t).clone();
-    for (k_, e_) in es_8.iter().rev().enumerate() { wspec_runtime::check(rels::valtype_sub(ar_, v_C, ck.peek(0usize + 1 + k_)?, e_).is_ok())?; }
-    Ok(Effect { pops: 0usize + 1 + es_8.len(), unreachable: false, pushes: wspec_runtime::seq::cat(vec![(*t).clone(), vec![Valtype::Reftype(Reftype(None, ht_7.clone()))]]), sets: vec![] })
+    let e_6: Valtype = Valtype::Reftype(Reftype(Some(Null), ht_5.clone()));
+    if rels::valtype_sub(ar_, v_C, a_2, &e_6).is_err() { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![(*t).clone(), vec![e_6.clone()]]))); }
+    rels::heaptype_ok(ar_, v_C, &ht_5)?;
+    let es_7: Vec<Valtype> = (*t).clone();
+    for (k_, e_) in es_7.iter().rev().enumerate() { if !matches!(ck.peek(0usize + 1 + k_), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, e_).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![es_7.clone(), vec![e_6.clone()]]))); } }
+    Ok(Effect { pops: 0usize + 1 + es_7.len(), unreachable: false, pushes: wspec_runtime::seq::cat(vec![(*t).clone(), vec![Valtype::Reftype(Reftype(None, ht_5.clone()))]]), sets: vec![] })
 }
 
 fn vgroup_10(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
+    ck.take_note();
     if let Some(e) = wspec_runtime::machine::attempt(vrule_12(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
-    Err(Fail::msg(0, "type mismatch (no rule of Instr_ok/br_on_null applies)"))
+    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/br_on_null applies)".into())))
 }
 
-// from spec/2.3-validation-instructions.wspec:105 rule Instr_ok/br_on_non_null
+// from spec/2.3-validation-instructions.wspec:106 rule Instr_ok/br_on_non_null
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn vrule_13(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Effect<Valtype, Localidx>> {
     let v_C = c;
     #[allow(irrefutable_let_patterns)]
     let Instr::BrOnNonNull(f_1) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
     let l = *f_1;
-    wspec_runtime::check((wspec_runtime::num::wide(l)? < wspec_runtime::num::wide(((*v_C).labels.len() as u64))?))?;
+    if !((wspec_runtime::num::wide(l)? < wspec_runtime::num::wide(((*v_C).labels.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown label {}", l))); }
     let cp_2 = (*(&(*wspec_runtime::seq::at(&(*v_C).labels, wspec_runtime::num::wide(l)?)?))).clone();
     let c_3 = cp_2;
     wspec_runtime::check(c_3.len() >= 1)?;
@@ -7339,18 +7363,19 @@ fn vrule_13(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let null = f_5.clone();
     let ht = f_6.clone();
     let e_7: Valtype = Valtype::Reftype(Reftype(Some(Null), ht.clone()));
-    wspec_runtime::check(rels::valtype_sub(ar_, v_C, ck.peek(0usize)?, &e_7).is_ok())?;
+    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_7).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![t.clone(), vec![e_7.clone()]]))); }
     let es_8: Vec<Valtype> = t.clone();
-    for (k_, e_) in es_8.iter().rev().enumerate() { wspec_runtime::check(rels::valtype_sub(ar_, v_C, ck.peek(0usize + 1 + k_)?, e_).is_ok())?; }
+    for (k_, e_) in es_8.iter().rev().enumerate() { if !matches!(ck.peek(0usize + 1 + k_), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, e_).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![es_8.clone(), vec![e_7.clone()]]))); } }
     Ok(Effect { pops: 0usize + 1 + es_8.len(), unreachable: false, pushes: wspec_runtime::seq::cat(vec![t.clone()]), sets: vec![] })
 }
 
 fn vgroup_11(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
+    ck.take_note();
     if let Some(e) = wspec_runtime::machine::attempt(vrule_13(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
-    Err(Fail::msg(0, "type mismatch (no rule of Instr_ok/br_on_non_null applies)"))
+    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/br_on_non_null applies)".into())))
 }
 
-// from spec/2.3-validation-instructions.wspec:112 rule Instr_ok/br_on_cast
+// from spec/2.3-validation-instructions.wspec:113 rule Instr_ok/br_on_cast
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn vrule_14(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Effect<Valtype, Localidx>> {
     let v_C = c;
@@ -7359,7 +7384,7 @@ fn vrule_14(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let l = *f_1;
     let rt_1 = f_2;
     let rt_2 = f_3;
-    wspec_runtime::check((wspec_runtime::num::wide(l)? < wspec_runtime::num::wide(((*v_C).labels.len() as u64))?))?;
+    if !((wspec_runtime::num::wide(l)? < wspec_runtime::num::wide(((*v_C).labels.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown label {}", l))); }
     let cp_4 = (*(&(*wspec_runtime::seq::at(&(*v_C).labels, wspec_runtime::num::wide(l)?)?))).clone();
     let c_5 = cp_4;
     wspec_runtime::check(c_5.len() >= 1)?;
@@ -7371,21 +7396,22 @@ fn vrule_14(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let rt = n_7;
     rels::reftype_ok(ar_, v_C, rt_1)?;
     rels::reftype_ok(ar_, v_C, rt_2)?;
-    rels::reftype_sub(ar_, v_C, rt_2, rt_1)?;
+    match rels::reftype_sub(ar_, v_C, rt_2, rt_1) { Ok(_) => {} Err(f) if f.message.is_some() => return Err(f), Err(_) => return Err(Fail::msg(0, "type mismatch")) }
     rels::reftype_sub(ar_, v_C, rt_2, &rt)?;
     let e_8: Valtype = conv::reftype_to_valtype((*rt_1).clone());
-    wspec_runtime::check(rels::valtype_sub(ar_, v_C, ck.peek(0usize)?, &e_8).is_ok())?;
+    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_8).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![t.clone(), vec![e_8.clone()]]))); }
     let es_9: Vec<Valtype> = t.clone();
-    for (k_, e_) in es_9.iter().rev().enumerate() { wspec_runtime::check(rels::valtype_sub(ar_, v_C, ck.peek(0usize + 1 + k_)?, e_).is_ok())?; }
+    for (k_, e_) in es_9.iter().rev().enumerate() { if !matches!(ck.peek(0usize + 1 + k_), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, e_).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![es_9.clone(), vec![e_8.clone()]]))); } }
     Ok(Effect { pops: 0usize + 1 + es_9.len(), unreachable: false, pushes: wspec_runtime::seq::cat(vec![t.clone(), vec![conv::reftype_to_valtype(defs::diffrt(ar_, rt_1, rt_2)?)]]), sets: vec![] })
 }
 
 fn vgroup_12(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
+    ck.take_note();
     if let Some(e) = wspec_runtime::machine::attempt(vrule_14(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
-    Err(Fail::msg(0, "type mismatch (no rule of Instr_ok/br_on_cast applies)"))
+    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/br_on_cast applies)".into())))
 }
 
-// from spec/2.3-validation-instructions.wspec:121 rule Instr_ok/br_on_cast_fail
+// from spec/2.3-validation-instructions.wspec:122 rule Instr_ok/br_on_cast_fail
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn vrule_15(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Effect<Valtype, Localidx>> {
     let v_C = c;
@@ -7394,7 +7420,7 @@ fn vrule_15(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let l = *f_1;
     let rt_1 = f_2;
     let rt_2 = f_3;
-    wspec_runtime::check((wspec_runtime::num::wide(l)? < wspec_runtime::num::wide(((*v_C).labels.len() as u64))?))?;
+    if !((wspec_runtime::num::wide(l)? < wspec_runtime::num::wide(((*v_C).labels.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown label {}", l))); }
     let cp_4 = (*(&(*wspec_runtime::seq::at(&(*v_C).labels, wspec_runtime::num::wide(l)?)?))).clone();
     let c_5 = cp_4;
     wspec_runtime::check(c_5.len() >= 1)?;
@@ -7406,21 +7432,22 @@ fn vrule_15(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let rt = n_7;
     rels::reftype_ok(ar_, v_C, rt_1)?;
     rels::reftype_ok(ar_, v_C, rt_2)?;
-    rels::reftype_sub(ar_, v_C, rt_2, rt_1)?;
+    match rels::reftype_sub(ar_, v_C, rt_2, rt_1) { Ok(_) => {} Err(f) if f.message.is_some() => return Err(f), Err(_) => return Err(Fail::msg(0, "type mismatch")) }
     rels::reftype_sub(ar_, v_C, &(defs::diffrt(ar_, rt_1, rt_2)?), &rt)?;
     let e_8: Valtype = conv::reftype_to_valtype((*rt_1).clone());
-    wspec_runtime::check(rels::valtype_sub(ar_, v_C, ck.peek(0usize)?, &e_8).is_ok())?;
+    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_8).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![t.clone(), vec![e_8.clone()]]))); }
     let es_9: Vec<Valtype> = t.clone();
-    for (k_, e_) in es_9.iter().rev().enumerate() { wspec_runtime::check(rels::valtype_sub(ar_, v_C, ck.peek(0usize + 1 + k_)?, e_).is_ok())?; }
+    for (k_, e_) in es_9.iter().rev().enumerate() { if !matches!(ck.peek(0usize + 1 + k_), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, e_).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![es_9.clone(), vec![e_8.clone()]]))); } }
     Ok(Effect { pops: 0usize + 1 + es_9.len(), unreachable: false, pushes: wspec_runtime::seq::cat(vec![t.clone(), vec![conv::reftype_to_valtype((*rt_2).clone())]]), sets: vec![] })
 }
 
 fn vgroup_13(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
+    ck.take_note();
     if let Some(e) = wspec_runtime::machine::attempt(vrule_15(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
-    Err(Fail::msg(0, "type mismatch (no rule of Instr_ok/br_on_cast_fail applies)"))
+    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/br_on_cast_fail applies)".into())))
 }
 
-// from spec/2.3-validation-instructions.wspec:132 rule Instr_ok/call
+// from spec/2.3-validation-instructions.wspec:133 rule Instr_ok/call
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn vrule_16(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Effect<Valtype, Localidx>> {
     let v_C = c;
@@ -7428,23 +7455,24 @@ fn vrule_16(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let Instr::Call(f_1) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
     let cp_2 = (*f_1).clone();
     let x = cp_2;
-    wspec_runtime::check((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).funcs.len() as u64))?))?;
+    if !((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).funcs.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown function {}", x))); }
     let (o_3,) = rels::expand(ar_, &(*wspec_runtime::seq::at(&(*v_C).funcs, wspec_runtime::num::wide(x)?)?))?;
     #[allow(irrefutable_let_patterns)]
     let Comptype::Func(f_4, f_5) = o_3 else { return Err(wspec_runtime::Fail::soft()) };
     let t_1 = f_4.clone();
     let t_2 = f_5.clone();
     let es_6: Vec<Valtype> = t_1.clone();
-    for (k_, e_) in es_6.iter().rev().enumerate() { wspec_runtime::check(rels::valtype_sub(ar_, v_C, ck.peek(0usize + k_)?, e_).is_ok())?; }
+    for (k_, e_) in es_6.iter().rev().enumerate() { if !matches!(ck.peek(0usize + k_), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, e_).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![es_6.clone()]))); } }
     Ok(Effect { pops: 0usize + es_6.len(), unreachable: false, pushes: wspec_runtime::seq::cat(vec![t_2.clone()]), sets: vec![] })
 }
 
 fn vgroup_14(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
+    ck.take_note();
     if let Some(e) = wspec_runtime::machine::attempt(vrule_16(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
-    Err(Fail::msg(0, "type mismatch (no rule of Instr_ok/call applies)"))
+    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/call applies)".into())))
 }
 
-// from spec/2.3-validation-instructions.wspec:137 rule Instr_ok/call_ref
+// from spec/2.3-validation-instructions.wspec:138 rule Instr_ok/call_ref
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn vrule_17(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Effect<Valtype, Localidx>> {
     let v_C = c;
@@ -7454,25 +7482,26 @@ fn vrule_17(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let Typeuse::Idx(f_2) = f_1 else { return Err(wspec_runtime::Fail::soft()) };
     let cp_3 = (*f_2).clone();
     let x = cp_3;
-    wspec_runtime::check((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).types.len() as u64))?))?;
+    if !((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).types.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown type {}", x))); }
     let (o_4,) = rels::expand(ar_, &(*wspec_runtime::seq::at(&(*v_C).types, wspec_runtime::num::wide(x)?)?))?;
     #[allow(irrefutable_let_patterns)]
     let Comptype::Func(f_5, f_6) = o_4 else { return Err(wspec_runtime::Fail::soft()) };
     let t_1 = f_5.clone();
     let t_2 = f_6.clone();
     let e_7: Valtype = Valtype::Reftype(Reftype(Some(Null), Heaptype::Typeuse(Typeuse::Idx(x))));
-    wspec_runtime::check(rels::valtype_sub(ar_, v_C, ck.peek(0usize)?, &e_7).is_ok())?;
+    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_7).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![t_1.clone(), vec![e_7.clone()]]))); }
     let es_8: Vec<Valtype> = t_1.clone();
-    for (k_, e_) in es_8.iter().rev().enumerate() { wspec_runtime::check(rels::valtype_sub(ar_, v_C, ck.peek(0usize + 1 + k_)?, e_).is_ok())?; }
+    for (k_, e_) in es_8.iter().rev().enumerate() { if !matches!(ck.peek(0usize + 1 + k_), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, e_).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![es_8.clone(), vec![e_7.clone()]]))); } }
     Ok(Effect { pops: 0usize + 1 + es_8.len(), unreachable: false, pushes: wspec_runtime::seq::cat(vec![t_2.clone()]), sets: vec![] })
 }
 
 fn vgroup_15(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
+    ck.take_note();
     if let Some(e) = wspec_runtime::machine::attempt(vrule_17(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
-    Err(Fail::msg(0, "type mismatch (no rule of Instr_ok/call_ref applies)"))
+    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/call_ref applies)".into())))
 }
 
-// from spec/2.3-validation-instructions.wspec:142 rule Instr_ok/call_indirect
+// from spec/2.3-validation-instructions.wspec:143 rule Instr_ok/call_indirect
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn vrule_18(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Effect<Valtype, Localidx>> {
     let v_C = c;
@@ -7484,32 +7513,33 @@ fn vrule_18(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let Typeuse::Idx(f_4) = f_2 else { return Err(wspec_runtime::Fail::soft()) };
     let cp_5 = (*f_4).clone();
     let y = cp_5;
-    wspec_runtime::check((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).tables.len() as u64))?))?;
+    if !((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).tables.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown table {}", x))); }
     #[allow(irrefutable_let_patterns)]
     let Tabletype(f_6, f_7, f_8) = (&(*wspec_runtime::seq::at(&(*v_C).tables, wspec_runtime::num::wide(x)?)?)) else { return Err(wspec_runtime::Fail::soft()) };
     let at = *f_6;
     let lim = *f_7;
     let rt = f_8;
-    rels::reftype_sub(ar_, v_C, rt, &(Reftype(Some(Null), Heaptype::Absheaptype(Absheaptype::Func))))?;
-    wspec_runtime::check((wspec_runtime::num::wide(y)? < wspec_runtime::num::wide(((*v_C).types.len() as u64))?))?;
+    if !((wspec_runtime::num::wide(y)? < wspec_runtime::num::wide(((*v_C).types.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown type {}", y))); }
     let (o_9,) = rels::expand(ar_, &(*wspec_runtime::seq::at(&(*v_C).types, wspec_runtime::num::wide(y)?)?))?;
     #[allow(irrefutable_let_patterns)]
     let Comptype::Func(f_10, f_11) = o_9 else { return Err(wspec_runtime::Fail::soft()) };
     let t_1 = f_10.clone();
     let t_2 = f_11.clone();
+    match rels::reftype_sub(ar_, v_C, rt, &(Reftype(Some(Null), Heaptype::Absheaptype(Absheaptype::Func)))) { Ok(_) => {} Err(f) if f.message.is_some() => return Err(f), Err(_) => return Err(Fail::msg(0, "type mismatch: instruction requires table of function type")) }
     let e_12: Valtype = conv::addrtype_to_valtype(at);
-    wspec_runtime::check(rels::valtype_sub(ar_, v_C, ck.peek(0usize)?, &e_12).is_ok())?;
+    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_12).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![t_1.clone(), vec![e_12.clone()]]))); }
     let es_13: Vec<Valtype> = t_1.clone();
-    for (k_, e_) in es_13.iter().rev().enumerate() { wspec_runtime::check(rels::valtype_sub(ar_, v_C, ck.peek(0usize + 1 + k_)?, e_).is_ok())?; }
+    for (k_, e_) in es_13.iter().rev().enumerate() { if !matches!(ck.peek(0usize + 1 + k_), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, e_).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![es_13.clone(), vec![e_12.clone()]]))); } }
     Ok(Effect { pops: 0usize + 1 + es_13.len(), unreachable: false, pushes: wspec_runtime::seq::cat(vec![t_2.clone()]), sets: vec![] })
 }
 
 fn vgroup_16(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
+    ck.take_note();
     if let Some(e) = wspec_runtime::machine::attempt(vrule_18(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
-    Err(Fail::msg(0, "type mismatch (no rule of Instr_ok/call_indirect applies)"))
+    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/call_indirect applies)".into())))
 }
 
-// from spec/2.3-validation-instructions.wspec:150 rule Instr_ok/return
+// from spec/2.3-validation-instructions.wspec:151 rule Instr_ok/return
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn vrule_19(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Effect<Valtype, Localidx>> {
     let v_C = c;
@@ -7519,16 +7549,17 @@ fn vrule_19(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let Some(o_2) = cp_1 else { return Err(wspec_runtime::Fail::soft()) };
     let t = o_2;
     let es_3: Vec<Valtype> = t.clone();
-    for (k_, e_) in es_3.iter().rev().enumerate() { wspec_runtime::check(rels::valtype_sub(ar_, v_C, ck.peek(0usize + k_)?, e_).is_ok())?; }
+    for (k_, e_) in es_3.iter().rev().enumerate() { if !matches!(ck.peek(0usize + k_), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, e_).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![es_3.clone()]))); } }
     Ok(Effect { pops: usize::MAX, unreachable: true, pushes: Vec::new(), sets: vec![] })
 }
 
 fn vgroup_17(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
+    ck.take_note();
     if let Some(e) = wspec_runtime::machine::attempt(vrule_19(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
-    Err(Fail::msg(0, "type mismatch (no rule of Instr_ok/return applies)"))
+    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/return applies)".into())))
 }
 
-// from spec/2.3-validation-instructions.wspec:155 rule Instr_ok/return_call
+// from spec/2.3-validation-instructions.wspec:156 rule Instr_ok/return_call
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn vrule_20(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Effect<Valtype, Localidx>> {
     let v_C = c;
@@ -7536,7 +7567,7 @@ fn vrule_20(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let Instr::ReturnCall(f_1) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
     let cp_2 = (*f_1).clone();
     let x = cp_2;
-    wspec_runtime::check((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).funcs.len() as u64))?))?;
+    if !((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).funcs.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown function {}", x))); }
     let (o_3,) = rels::expand(ar_, &(*wspec_runtime::seq::at(&(*v_C).funcs, wspec_runtime::num::wide(x)?)?))?;
     #[allow(irrefutable_let_patterns)]
     let Comptype::Func(f_4, f_5) = o_3 else { return Err(wspec_runtime::Fail::soft()) };
@@ -7545,18 +7576,19 @@ fn vrule_20(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let cp_6 = (*(&(*v_C).return_)).clone();
     let Some(o_7) = cp_6 else { return Err(wspec_runtime::Fail::soft()) };
     let t_q_2 = o_7;
-    rels::resulttype_sub(ar_, v_C, &(t_2.clone()), &(t_q_2.clone()))?;
+    match rels::resulttype_sub(ar_, v_C, &(t_2.clone()), &(t_q_2.clone())) { Ok(_) => {} Err(f) if f.message.is_some() => return Err(f), Err(_) => return Err(Fail::msg(0, "type mismatch: current function requires result type")) }
     let es_8: Vec<Valtype> = t_1.clone();
-    for (k_, e_) in es_8.iter().rev().enumerate() { wspec_runtime::check(rels::valtype_sub(ar_, v_C, ck.peek(0usize + k_)?, e_).is_ok())?; }
+    for (k_, e_) in es_8.iter().rev().enumerate() { if !matches!(ck.peek(0usize + k_), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, e_).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![es_8.clone()]))); } }
     Ok(Effect { pops: usize::MAX, unreachable: true, pushes: Vec::new(), sets: vec![] })
 }
 
 fn vgroup_18(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
+    ck.take_note();
     if let Some(e) = wspec_runtime::machine::attempt(vrule_20(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
-    Err(Fail::msg(0, "type mismatch (no rule of Instr_ok/return_call applies)"))
+    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/return_call applies)".into())))
 }
 
-// from spec/2.3-validation-instructions.wspec:163 rule Instr_ok/return_call_ref
+// from spec/2.3-validation-instructions.wspec:164 rule Instr_ok/return_call_ref
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn vrule_21(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Effect<Valtype, Localidx>> {
     let v_C = c;
@@ -7566,7 +7598,7 @@ fn vrule_21(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let Typeuse::Idx(f_2) = f_1 else { return Err(wspec_runtime::Fail::soft()) };
     let cp_3 = (*f_2).clone();
     let x = cp_3;
-    wspec_runtime::check((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).types.len() as u64))?))?;
+    if !((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).types.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown type {}", x))); }
     let (o_4,) = rels::expand(ar_, &(*wspec_runtime::seq::at(&(*v_C).types, wspec_runtime::num::wide(x)?)?))?;
     #[allow(irrefutable_let_patterns)]
     let Comptype::Func(f_5, f_6) = o_4 else { return Err(wspec_runtime::Fail::soft()) };
@@ -7575,20 +7607,21 @@ fn vrule_21(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let cp_7 = (*(&(*v_C).return_)).clone();
     let Some(o_8) = cp_7 else { return Err(wspec_runtime::Fail::soft()) };
     let t_q_2 = o_8;
-    rels::resulttype_sub(ar_, v_C, &(t_2.clone()), &(t_q_2.clone()))?;
+    match rels::resulttype_sub(ar_, v_C, &(t_2.clone()), &(t_q_2.clone())) { Ok(_) => {} Err(f) if f.message.is_some() => return Err(f), Err(_) => return Err(Fail::msg(0, "type mismatch: current function requires result type")) }
     let e_9: Valtype = Valtype::Reftype(Reftype(Some(Null), Heaptype::Typeuse(Typeuse::Idx(x))));
-    wspec_runtime::check(rels::valtype_sub(ar_, v_C, ck.peek(0usize)?, &e_9).is_ok())?;
+    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_9).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![t_1.clone(), vec![e_9.clone()]]))); }
     let es_10: Vec<Valtype> = t_1.clone();
-    for (k_, e_) in es_10.iter().rev().enumerate() { wspec_runtime::check(rels::valtype_sub(ar_, v_C, ck.peek(0usize + 1 + k_)?, e_).is_ok())?; }
+    for (k_, e_) in es_10.iter().rev().enumerate() { if !matches!(ck.peek(0usize + 1 + k_), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, e_).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![es_10.clone(), vec![e_9.clone()]]))); } }
     Ok(Effect { pops: usize::MAX, unreachable: true, pushes: Vec::new(), sets: vec![] })
 }
 
 fn vgroup_19(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
+    ck.take_note();
     if let Some(e) = wspec_runtime::machine::attempt(vrule_21(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
-    Err(Fail::msg(0, "type mismatch (no rule of Instr_ok/return_call_ref applies)"))
+    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/return_call_ref applies)".into())))
 }
 
-// from spec/2.3-validation-instructions.wspec:171 rule Instr_ok/return_call_indirect
+// from spec/2.3-validation-instructions.wspec:172 rule Instr_ok/return_call_indirect
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn vrule_22(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Effect<Valtype, Localidx>> {
     let v_C = c;
@@ -7600,36 +7633,37 @@ fn vrule_22(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let Typeuse::Idx(f_4) = f_2 else { return Err(wspec_runtime::Fail::soft()) };
     let cp_5 = (*f_4).clone();
     let y = cp_5;
-    wspec_runtime::check((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).tables.len() as u64))?))?;
+    if !((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).tables.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown table {}", x))); }
     #[allow(irrefutable_let_patterns)]
     let Tabletype(f_6, f_7, f_8) = (&(*wspec_runtime::seq::at(&(*v_C).tables, wspec_runtime::num::wide(x)?)?)) else { return Err(wspec_runtime::Fail::soft()) };
     let at = *f_6;
     let lim = *f_7;
     let rt = f_8;
-    rels::reftype_sub(ar_, v_C, rt, &(Reftype(Some(Null), Heaptype::Absheaptype(Absheaptype::Func))))?;
-    wspec_runtime::check((wspec_runtime::num::wide(y)? < wspec_runtime::num::wide(((*v_C).types.len() as u64))?))?;
+    if !((wspec_runtime::num::wide(y)? < wspec_runtime::num::wide(((*v_C).types.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown type {}", y))); }
     let (o_9,) = rels::expand(ar_, &(*wspec_runtime::seq::at(&(*v_C).types, wspec_runtime::num::wide(y)?)?))?;
     #[allow(irrefutable_let_patterns)]
     let Comptype::Func(f_10, f_11) = o_9 else { return Err(wspec_runtime::Fail::soft()) };
     let t_1 = f_10.clone();
     let t_2 = f_11.clone();
+    match rels::reftype_sub(ar_, v_C, rt, &(Reftype(Some(Null), Heaptype::Absheaptype(Absheaptype::Func)))) { Ok(_) => {} Err(f) if f.message.is_some() => return Err(f), Err(_) => return Err(Fail::msg(0, "type mismatch: instruction requires table of function type")) }
     let cp_12 = (*(&(*v_C).return_)).clone();
     let Some(o_13) = cp_12 else { return Err(wspec_runtime::Fail::soft()) };
     let t_q_2 = o_13;
-    rels::resulttype_sub(ar_, v_C, &(t_2.clone()), &(t_q_2.clone()))?;
+    match rels::resulttype_sub(ar_, v_C, &(t_2.clone()), &(t_q_2.clone())) { Ok(_) => {} Err(f) if f.message.is_some() => return Err(f), Err(_) => return Err(Fail::msg(0, "type mismatch: current function requires result type")) }
     let e_14: Valtype = conv::addrtype_to_valtype(at);
-    wspec_runtime::check(rels::valtype_sub(ar_, v_C, ck.peek(0usize)?, &e_14).is_ok())?;
+    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_14).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![t_1.clone(), vec![e_14.clone()]]))); }
     let es_15: Vec<Valtype> = t_1.clone();
-    for (k_, e_) in es_15.iter().rev().enumerate() { wspec_runtime::check(rels::valtype_sub(ar_, v_C, ck.peek(0usize + 1 + k_)?, e_).is_ok())?; }
+    for (k_, e_) in es_15.iter().rev().enumerate() { if !matches!(ck.peek(0usize + 1 + k_), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, e_).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![es_15.clone(), vec![e_14.clone()]]))); } }
     Ok(Effect { pops: usize::MAX, unreachable: true, pushes: Vec::new(), sets: vec![] })
 }
 
 fn vgroup_20(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
+    ck.take_note();
     if let Some(e) = wspec_runtime::machine::attempt(vrule_22(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
-    Err(Fail::msg(0, "type mismatch (no rule of Instr_ok/return_call_indirect applies)"))
+    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/return_call_indirect applies)".into())))
 }
 
-// from spec/2.3-validation-instructions.wspec:188 rule Instr_ok/throw
+// from spec/2.3-validation-instructions.wspec:189 rule Instr_ok/throw
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn vrule_23(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Effect<Valtype, Localidx>> {
     let v_C = c;
@@ -7637,7 +7671,7 @@ fn vrule_23(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let Instr::Throw(f_1) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
     let cp_2 = (*f_1).clone();
     let x = cp_2;
-    wspec_runtime::check((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).tags.len() as u64))?))?;
+    if !((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).tags.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown tag {}", x))); }
     let Typeuse::Deftype(n_3) = (&(*wspec_runtime::seq::at(&(*v_C).tags, wspec_runtime::num::wide(x)?)?)) else { return Err(wspec_runtime::Fail::soft()) };
     let dt = n_3;
     let (o_4,) = rels::expand(ar_, dt)?;
@@ -7647,32 +7681,34 @@ fn vrule_23(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let l_7 = f_6.clone();
     wspec_runtime::check(l_7.len() == 0)?;
     let es_8: Vec<Valtype> = t.clone();
-    for (k_, e_) in es_8.iter().rev().enumerate() { wspec_runtime::check(rels::valtype_sub(ar_, v_C, ck.peek(0usize + k_)?, e_).is_ok())?; }
+    for (k_, e_) in es_8.iter().rev().enumerate() { if !matches!(ck.peek(0usize + k_), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, e_).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![es_8.clone()]))); } }
     Ok(Effect { pops: usize::MAX, unreachable: true, pushes: Vec::new(), sets: vec![] })
 }
 
 fn vgroup_21(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
+    ck.take_note();
     if let Some(e) = wspec_runtime::machine::attempt(vrule_23(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
-    Err(Fail::msg(0, "type mismatch (no rule of Instr_ok/throw applies)"))
+    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/throw applies)".into())))
 }
 
-// from spec/2.3-validation-instructions.wspec:195 rule Instr_ok/throw_ref
+// from spec/2.3-validation-instructions.wspec:196 rule Instr_ok/throw_ref
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn vrule_24(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Effect<Valtype, Localidx>> {
     let v_C = c;
     #[allow(irrefutable_let_patterns)]
     let Instr::ThrowRef = redex_ else { return Err(wspec_runtime::Fail::soft()) };
     let e_1: Valtype = Valtype::Reftype(Reftype(Some(Null), Heaptype::Absheaptype(Absheaptype::Exn)));
-    wspec_runtime::check(rels::valtype_sub(ar_, v_C, ck.peek(0usize)?, &e_1).is_ok())?;
+    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_1).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![e_1.clone()]]))); }
     Ok(Effect { pops: usize::MAX, unreachable: true, pushes: Vec::new(), sets: vec![] })
 }
 
 fn vgroup_22(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
+    ck.take_note();
     if let Some(e) = wspec_runtime::machine::attempt(vrule_24(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
-    Err(Fail::msg(0, "type mismatch (no rule of Instr_ok/throw_ref applies)"))
+    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/throw_ref applies)".into())))
 }
 
-// from spec/2.3-validation-instructions.wspec:199 rule Instr_ok/try_table
+// from spec/2.3-validation-instructions.wspec:200 rule Instr_ok/try_table
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn vrule_25(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Effect<Valtype, Localidx>> {
     let v_C = c;
@@ -7688,23 +7724,24 @@ fn vrule_25(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let l_9 = f_7.clone();
     wspec_runtime::check(l_9.len() == 0)?;
     let t_2 = f_8.clone();
-    let (t2_12, xs_13) = check_seq(ar_, &({ let mut rc_10 = Context { types: vec![], recs: vec![], tags: vec![], globals: vec![], mems: vec![], tables: vec![], funcs: vec![], datas: vec![], elems: vec![], locals: vec![], labels: vec![t_2.clone()], return_: None, refs: vec![] }; let ro_11 = (*v_C).clone(); rc_10.types.extend(ro_11.types.iter().cloned()); rc_10.recs.extend(ro_11.recs.iter().cloned()); rc_10.tags.extend(ro_11.tags.iter().cloned()); rc_10.globals.extend(ro_11.globals.iter().cloned()); rc_10.mems.extend(ro_11.mems.iter().cloned()); rc_10.tables.extend(ro_11.tables.iter().cloned()); rc_10.funcs.extend(ro_11.funcs.iter().cloned()); rc_10.datas.extend(ro_11.datas.iter().cloned()); rc_10.elems.extend(ro_11.elems.iter().cloned()); rc_10.locals.extend(ro_11.locals.iter().cloned()); rc_10.labels.extend(ro_11.labels.iter().cloned()); if rc_10.return_.is_none() { rc_10.return_ = ro_11.return_.clone(); } rc_10.refs.extend(ro_11.refs.iter().cloned()); rc_10 }), ar_.instr.get(in__4), &t_1.clone(), Some(&t_2.clone()[..]))?;
-    let x = xs_13;
-    let src_17: Vec<_> = (*catch).clone().into_iter().collect();
-    for i_ in 0..wspec_runtime::seq::same_len(&[src_17.len()])? { let catch_15 = src_17[i_].clone(); 
-    rels::catch_ok(ar_, v_C, catch_15)?;
+    let src_13: Vec<_> = (*catch).clone().into_iter().collect();
+    for i_ in 0..wspec_runtime::seq::same_len(&[src_13.len()])? { let catch_11 = src_13[i_].clone(); 
+    rels::catch_ok(ar_, v_C, catch_11)?;
      }
+    let (t2_16, xs_17) = check_seq(ar_, &({ let mut rc_14 = Context { types: vec![], recs: vec![], tags: vec![], globals: vec![], mems: vec![], tables: vec![], funcs: vec![], datas: vec![], elems: vec![], locals: vec![], labels: vec![t_2.clone()], return_: None, refs: vec![] }; let ro_15 = (*v_C).clone(); rc_14.types.extend(ro_15.types.iter().cloned()); rc_14.recs.extend(ro_15.recs.iter().cloned()); rc_14.tags.extend(ro_15.tags.iter().cloned()); rc_14.globals.extend(ro_15.globals.iter().cloned()); rc_14.mems.extend(ro_15.mems.iter().cloned()); rc_14.tables.extend(ro_15.tables.iter().cloned()); rc_14.funcs.extend(ro_15.funcs.iter().cloned()); rc_14.datas.extend(ro_15.datas.iter().cloned()); rc_14.elems.extend(ro_15.elems.iter().cloned()); rc_14.locals.extend(ro_15.locals.iter().cloned()); rc_14.labels.extend(ro_15.labels.iter().cloned()); if rc_14.return_.is_none() { rc_14.return_ = ro_15.return_.clone(); } rc_14.refs.extend(ro_15.refs.iter().cloned()); rc_14 }), ar_.instr.get(in__4), &t_1.clone(), Some(&t_2.clone()[..]))?;
+    let x = xs_17;
     let es_18: Vec<Valtype> = t_1.clone();
-    for (k_, e_) in es_18.iter().rev().enumerate() { wspec_runtime::check(rels::valtype_sub(ar_, v_C, ck.peek(0usize + k_)?, e_).is_ok())?; }
+    for (k_, e_) in es_18.iter().rev().enumerate() { if !matches!(ck.peek(0usize + k_), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, e_).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![es_18.clone()]))); } }
     Ok(Effect { pops: 0usize + es_18.len(), unreachable: false, pushes: wspec_runtime::seq::cat(vec![t_2.clone()]), sets: vec![] })
 }
 
 fn vgroup_23(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
+    ck.take_note();
     if let Some(e) = wspec_runtime::machine::attempt(vrule_25(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
-    Err(Fail::msg(0, "type mismatch (no rule of Instr_ok/try_table applies)"))
+    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/try_table applies)".into())))
 }
 
-// from spec/2.3-validation-instructions.wspec:235 rule Instr_ok/ref.null
+// from spec/2.3-validation-instructions.wspec:238 rule Instr_ok/ref.null
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn vrule_26(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Effect<Valtype, Localidx>> {
     let v_C = c;
@@ -7716,11 +7753,12 @@ fn vrule_26(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
 }
 
 fn vgroup_24(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
+    ck.take_note();
     if let Some(e) = wspec_runtime::machine::attempt(vrule_26(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
-    Err(Fail::msg(0, "type mismatch (no rule of Instr_ok/ref.null applies)"))
+    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/ref.null applies)".into())))
 }
 
-// from spec/2.3-validation-instructions.wspec:239 rule Instr_ok/ref.func
+// from spec/2.3-validation-instructions.wspec:242 rule Instr_ok/ref.func
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn vrule_27(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Effect<Valtype, Localidx>> {
     let v_C = c;
@@ -7728,104 +7766,105 @@ fn vrule_27(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let Instr::RefFunc(f_1) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
     let cp_2 = (*f_1).clone();
     let x = cp_2;
-    wspec_runtime::check((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).funcs.len() as u64))?))?;
+    if !((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).funcs.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown function {}", x))); }
     let dt = (&(*wspec_runtime::seq::at(&(*v_C).funcs, wspec_runtime::num::wide(x)?)?));
-    wspec_runtime::check((*v_C).refs.clone().contains(&x))?;
+    if !((*v_C).refs.clone().contains(&x)) { return Err(Fail::msg(0, "undeclared function reference")); }
     Ok(Effect { pops: 0usize, unreachable: false, pushes: wspec_runtime::seq::cat(vec![vec![Valtype::Reftype(Reftype(None, conv::deftype_to_heaptype((*dt).clone())))]]), sets: vec![] })
 }
 
 fn vgroup_25(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
+    ck.take_note();
     if let Some(e) = wspec_runtime::machine::attempt(vrule_27(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
-    Err(Fail::msg(0, "type mismatch (no rule of Instr_ok/ref.func applies)"))
+    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/ref.func applies)".into())))
 }
 
-// from spec/2.3-validation-instructions.wspec:245 rule Instr_ok/ref.i31
+// from spec/2.3-validation-instructions.wspec:248 rule Instr_ok/ref.i31
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn vrule_28(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Effect<Valtype, Localidx>> {
     let v_C = c;
     #[allow(irrefutable_let_patterns)]
     let Instr::RefI31 = redex_ else { return Err(wspec_runtime::Fail::soft()) };
     let e_1: Valtype = Valtype::Numtype(Numtype::I32);
-    wspec_runtime::check(rels::valtype_sub(ar_, v_C, ck.peek(0usize)?, &e_1).is_ok())?;
+    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_1).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![e_1.clone()]]))); }
     Ok(Effect { pops: 0usize + 1, unreachable: false, pushes: wspec_runtime::seq::cat(vec![vec![Valtype::Reftype(Reftype(None, Heaptype::Absheaptype(Absheaptype::I31)))]]), sets: vec![] })
 }
 
 fn vgroup_26(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
+    ck.take_note();
     if let Some(e) = wspec_runtime::machine::attempt(vrule_28(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
-    Err(Fail::msg(0, "type mismatch (no rule of Instr_ok/ref.i31 applies)"))
+    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/ref.i31 applies)".into())))
 }
 
-// from spec/2.3-validation-instructions.wspec:248 rule Instr_ok/ref.is_null
+// from spec/2.3-validation-instructions.wspec:251 rule Instr_ok/ref.is_null
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn vrule_29(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Effect<Valtype, Localidx>> {
     let v_C = c;
     #[allow(irrefutable_let_patterns)]
     let Instr::RefIsNull = redex_ else { return Err(wspec_runtime::Fail::soft()) };
     let a_1: &Valtype = ck.peek(0usize)?;
-    let (ht_6,) = if *a_1 == Valtype::Bot { (Heaptype::Absheaptype(Absheaptype::Bot),) } else {
+    let (ht_4,) = if *a_1 == Valtype::Bot { (Heaptype::Absheaptype(Absheaptype::Bot),) } else {
     #[allow(irrefutable_let_patterns)]
     let Valtype::Reftype(Reftype(f_2, f_3)) = a_1 else { return Err(wspec_runtime::Fail::soft()) };
-    let cp_4 = (*f_2).clone();
-    let Some(o_5) = cp_4 else { return Err(wspec_runtime::Fail::soft()) };
-    #[allow(irrefutable_let_patterns)]
-    let Null = o_5 else { return Err(wspec_runtime::Fail::soft()) };
+    let _w1 = *f_2;
     let ht = f_3;
     ((*ht).clone(),) };
-    wspec_runtime::check(rels::valtype_sub(ar_, v_C, a_1, &Valtype::Reftype(Reftype(Some(Null), ht_6.clone()))).is_ok())?;
-    rels::heaptype_ok(ar_, v_C, &ht_6)?;
+    let e_5: Valtype = Valtype::Reftype(Reftype(Some(Null), ht_4.clone()));
+    if rels::valtype_sub(ar_, v_C, a_1, &e_5).is_err() { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![e_5.clone()]]))); }
+    rels::heaptype_ok(ar_, v_C, &ht_4)?;
     Ok(Effect { pops: 0usize + 1, unreachable: false, pushes: wspec_runtime::seq::cat(vec![vec![Valtype::Numtype(Numtype::I32)]]), sets: vec![] })
 }
 
 fn vgroup_27(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
+    ck.take_note();
     if let Some(e) = wspec_runtime::machine::attempt(vrule_29(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
-    Err(Fail::msg(0, "type mismatch (no rule of Instr_ok/ref.is_null applies)"))
+    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/ref.is_null applies)".into())))
 }
 
-// from spec/2.3-validation-instructions.wspec:252 rule Instr_ok/ref.as_non_null
+// from spec/2.3-validation-instructions.wspec:255 rule Instr_ok/ref.as_non_null
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn vrule_30(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Effect<Valtype, Localidx>> {
     let v_C = c;
     #[allow(irrefutable_let_patterns)]
     let Instr::RefAsNonNull = redex_ else { return Err(wspec_runtime::Fail::soft()) };
     let a_1: &Valtype = ck.peek(0usize)?;
-    let (ht_6,) = if *a_1 == Valtype::Bot { (Heaptype::Absheaptype(Absheaptype::Bot),) } else {
+    let (ht_4,) = if *a_1 == Valtype::Bot { (Heaptype::Absheaptype(Absheaptype::Bot),) } else {
     #[allow(irrefutable_let_patterns)]
     let Valtype::Reftype(Reftype(f_2, f_3)) = a_1 else { return Err(wspec_runtime::Fail::soft()) };
-    let cp_4 = (*f_2).clone();
-    let Some(o_5) = cp_4 else { return Err(wspec_runtime::Fail::soft()) };
-    #[allow(irrefutable_let_patterns)]
-    let Null = o_5 else { return Err(wspec_runtime::Fail::soft()) };
+    let _w1 = *f_2;
     let ht = f_3;
     ((*ht).clone(),) };
-    wspec_runtime::check(rels::valtype_sub(ar_, v_C, a_1, &Valtype::Reftype(Reftype(Some(Null), ht_6.clone()))).is_ok())?;
-    rels::heaptype_ok(ar_, v_C, &ht_6)?;
-    Ok(Effect { pops: 0usize + 1, unreachable: false, pushes: wspec_runtime::seq::cat(vec![vec![Valtype::Reftype(Reftype(None, ht_6.clone()))]]), sets: vec![] })
+    let e_5: Valtype = Valtype::Reftype(Reftype(Some(Null), ht_4.clone()));
+    if rels::valtype_sub(ar_, v_C, a_1, &e_5).is_err() { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![e_5.clone()]]))); }
+    rels::heaptype_ok(ar_, v_C, &ht_4)?;
+    Ok(Effect { pops: 0usize + 1, unreachable: false, pushes: wspec_runtime::seq::cat(vec![vec![Valtype::Reftype(Reftype(None, ht_4.clone()))]]), sets: vec![] })
 }
 
 fn vgroup_28(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
+    ck.take_note();
     if let Some(e) = wspec_runtime::machine::attempt(vrule_30(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
-    Err(Fail::msg(0, "type mismatch (no rule of Instr_ok/ref.as_non_null applies)"))
+    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/ref.as_non_null applies)".into())))
 }
 
-// from spec/2.3-validation-instructions.wspec:256 rule Instr_ok/ref.eq
+// from spec/2.3-validation-instructions.wspec:259 rule Instr_ok/ref.eq
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn vrule_31(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Effect<Valtype, Localidx>> {
     let v_C = c;
     #[allow(irrefutable_let_patterns)]
     let Instr::RefEq = redex_ else { return Err(wspec_runtime::Fail::soft()) };
     let e_1: Valtype = Valtype::Reftype(Reftype(Some(Null), Heaptype::Absheaptype(Absheaptype::Eq)));
-    wspec_runtime::check(rels::valtype_sub(ar_, v_C, ck.peek(0usize)?, &e_1).is_ok())?;
+    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_1).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![Valtype::Reftype(Reftype(Some(Null), Heaptype::Absheaptype(Absheaptype::Eq)))], vec![e_1.clone()]]))); }
     let e_2: Valtype = Valtype::Reftype(Reftype(Some(Null), Heaptype::Absheaptype(Absheaptype::Eq)));
-    wspec_runtime::check(rels::valtype_sub(ar_, v_C, ck.peek(0usize + 1)?, &e_2).is_ok())?;
+    if !matches!(ck.peek(0usize + 1), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_2).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![e_2.clone()], vec![e_1.clone()]]))); }
     Ok(Effect { pops: 0usize + 1 + 1, unreachable: false, pushes: wspec_runtime::seq::cat(vec![vec![Valtype::Numtype(Numtype::I32)]]), sets: vec![] })
 }
 
 fn vgroup_29(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
+    ck.take_note();
     if let Some(e) = wspec_runtime::machine::attempt(vrule_31(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
-    Err(Fail::msg(0, "type mismatch (no rule of Instr_ok/ref.eq applies)"))
+    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/ref.eq applies)".into())))
 }
 
-// from spec/2.3-validation-instructions.wspec:259 rule Instr_ok/ref.test
+// from spec/2.3-validation-instructions.wspec:262 rule Instr_ok/ref.test
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn vrule_32(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Effect<Valtype, Localidx>> {
     let v_C = c;
@@ -7833,19 +7872,26 @@ fn vrule_32(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let Instr::RefTest(f_1) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
     let rt = f_1;
     rels::reftype_ok(ar_, v_C, rt)?;
-    let a_2: &Valtype = ck.peek(0usize)?;
-    let rt_q_3 = wspec_runtime::ok(conv::valtype_as_reftype(a_2.clone()))?;
-    rels::reftype_ok(ar_, v_C, &rt_q_3)?;
-    rels::reftype_sub(ar_, v_C, rt, &rt_q_3)?;
+    for choice_2 in vec![Reftype(Some(Null), Heaptype::Absheaptype(Absheaptype::Any)), Reftype(Some(Null), Heaptype::Absheaptype(Absheaptype::Func)), Reftype(Some(Null), Heaptype::Absheaptype(Absheaptype::Exn)), Reftype(Some(Null), Heaptype::Absheaptype(Absheaptype::Extern))] {
+    if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+    let rt_q = choice_2;
+    rels::reftype_ok(ar_, v_C, &rt_q)?;
+    rels::reftype_sub(ar_, v_C, rt, &rt_q)?;
+    let e_3: Valtype = conv::reftype_to_valtype(rt_q.clone());
+    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_3).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![e_3.clone()]]))); }
     Ok(Effect { pops: 0usize + 1, unreachable: false, pushes: wspec_runtime::seq::cat(vec![vec![Valtype::Numtype(Numtype::I32)]]), sets: vec![] })
+    })())? { return Ok(v); }
+    }
+    Err(Fail::soft())
 }
 
 fn vgroup_30(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
+    ck.take_note();
     if let Some(e) = wspec_runtime::machine::attempt(vrule_32(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
-    Err(Fail::msg(0, "type mismatch (no rule of Instr_ok/ref.test applies)"))
+    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/ref.test applies)".into())))
 }
 
-// from spec/2.3-validation-instructions.wspec:265 rule Instr_ok/ref.cast
+// from spec/2.3-validation-instructions.wspec:269 rule Instr_ok/ref.cast
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn vrule_33(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Effect<Valtype, Localidx>> {
     let v_C = c;
@@ -7853,19 +7899,26 @@ fn vrule_33(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let Instr::RefCast(f_1) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
     let rt = f_1;
     rels::reftype_ok(ar_, v_C, rt)?;
-    let a_2: &Valtype = ck.peek(0usize)?;
-    let rt_q_3 = wspec_runtime::ok(conv::valtype_as_reftype(a_2.clone()))?;
-    rels::reftype_ok(ar_, v_C, &rt_q_3)?;
-    rels::reftype_sub(ar_, v_C, rt, &rt_q_3)?;
+    for choice_2 in vec![Reftype(Some(Null), Heaptype::Absheaptype(Absheaptype::Any)), Reftype(Some(Null), Heaptype::Absheaptype(Absheaptype::Func)), Reftype(Some(Null), Heaptype::Absheaptype(Absheaptype::Exn)), Reftype(Some(Null), Heaptype::Absheaptype(Absheaptype::Extern))] {
+    if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+    let rt_q = choice_2;
+    rels::reftype_ok(ar_, v_C, &rt_q)?;
+    rels::reftype_sub(ar_, v_C, rt, &rt_q)?;
+    let e_3: Valtype = conv::reftype_to_valtype(rt_q.clone());
+    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_3).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![e_3.clone()]]))); }
     Ok(Effect { pops: 0usize + 1, unreachable: false, pushes: wspec_runtime::seq::cat(vec![vec![conv::reftype_to_valtype((*rt).clone())]]), sets: vec![] })
+    })())? { return Ok(v); }
+    }
+    Err(Fail::soft())
 }
 
 fn vgroup_31(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
+    ck.take_note();
     if let Some(e) = wspec_runtime::machine::attempt(vrule_33(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
-    Err(Fail::msg(0, "type mismatch (no rule of Instr_ok/ref.cast applies)"))
+    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/ref.cast applies)".into())))
 }
 
-// from spec/2.3-validation-instructions.wspec:271 rule Instr_ok/i31.get
+// from spec/2.3-validation-instructions.wspec:276 rule Instr_ok/i31.get
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn vrule_34(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Effect<Valtype, Localidx>> {
     let v_C = c;
@@ -7873,16 +7926,17 @@ fn vrule_34(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let Instr::I31Get(f_1) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
     let sx = *f_1;
     let e_2: Valtype = Valtype::Reftype(Reftype(Some(Null), Heaptype::Absheaptype(Absheaptype::I31)));
-    wspec_runtime::check(rels::valtype_sub(ar_, v_C, ck.peek(0usize)?, &e_2).is_ok())?;
+    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_2).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![e_2.clone()]]))); }
     Ok(Effect { pops: 0usize + 1, unreachable: false, pushes: wspec_runtime::seq::cat(vec![vec![Valtype::Numtype(Numtype::I32)]]), sets: vec![] })
 }
 
 fn vgroup_32(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
+    ck.take_note();
     if let Some(e) = wspec_runtime::machine::attempt(vrule_34(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
-    Err(Fail::msg(0, "type mismatch (no rule of Instr_ok/i31.get applies)"))
+    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/i31.get applies)".into())))
 }
 
-// from spec/2.3-validation-instructions.wspec:276 rule Instr_ok/struct.new
+// from spec/2.3-validation-instructions.wspec:281 rule Instr_ok/struct.new
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn vrule_35(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Effect<Valtype, Localidx>> {
     let v_C = c;
@@ -7890,7 +7944,8 @@ fn vrule_35(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let Instr::StructNew(f_1) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
     let cp_2 = (*f_1).clone();
     let x = cp_2;
-    wspec_runtime::check((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).types.len() as u64))?))?;
+    if !((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).types.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown type {}", x))); }
+    let (mut__15, zt_16,) = match (|| -> R<_> {
     let (o_3,) = rels::expand(ar_, &(*wspec_runtime::seq::at(&(*v_C).types, wspec_runtime::num::wide(x)?)?))?;
     #[allow(irrefutable_let_patterns)]
     let Comptype::Struct(f_4) = o_3 else { return Err(wspec_runtime::Fail::soft()) };
@@ -7906,17 +7961,20 @@ fn vrule_35(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     }
     let mut__13 = acc_mut__11;
     let zt_14 = acc_zt_12;
-    let es_116: Vec<Valtype> = { let n_ = wspec_runtime::seq::same_len(&[zt_14.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let zt_14_115 = zt_14[i_].clone(); out_.push(defs::unpack(ar_, &zt_14_115)?); } out_ };
-    for (k_, e_) in es_116.iter().rev().enumerate() { wspec_runtime::check(rels::valtype_sub(ar_, v_C, ck.peek(0usize + k_)?, e_).is_ok())?; }
-    Ok(Effect { pops: 0usize + es_116.len(), unreachable: false, pushes: wspec_runtime::seq::cat(vec![vec![Valtype::Reftype(Reftype(None, Heaptype::Typeuse(Typeuse::Idx(x))))]]), sets: vec![] })
+    Ok((mut__13.clone(), zt_14.clone(),))
+    })() { Ok(v) => v, Err(f) if f.message.is_some() => return Err(f), Err(_) => return Err(Fail::msg(0, format!("non-structure type {}", x))) };
+    let es_118: Vec<Valtype> = { let n_ = wspec_runtime::seq::same_len(&[zt_16.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let zt_16_117 = zt_16[i_].clone(); out_.push(defs::unpack(ar_, &zt_16_117)?); } out_ };
+    for (k_, e_) in es_118.iter().rev().enumerate() { if !matches!(ck.peek(0usize + k_), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, e_).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![es_118.clone()]))); } }
+    Ok(Effect { pops: 0usize + es_118.len(), unreachable: false, pushes: wspec_runtime::seq::cat(vec![vec![Valtype::Reftype(Reftype(None, Heaptype::Typeuse(Typeuse::Idx(x))))]]), sets: vec![] })
 }
 
 fn vgroup_33(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
+    ck.take_note();
     if let Some(e) = wspec_runtime::machine::attempt(vrule_35(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
-    Err(Fail::msg(0, "type mismatch (no rule of Instr_ok/struct.new applies)"))
+    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/struct.new applies)".into())))
 }
 
-// from spec/2.3-validation-instructions.wspec:281 rule Instr_ok/struct.new_default
+// from spec/2.3-validation-instructions.wspec:286 rule Instr_ok/struct.new_default
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn vrule_36(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Effect<Valtype, Localidx>> {
     let v_C = c;
@@ -7924,7 +7982,8 @@ fn vrule_36(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let Instr::StructNewDefault(f_1) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
     let cp_2 = (*f_1).clone();
     let x = cp_2;
-    wspec_runtime::check((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).types.len() as u64))?))?;
+    if !((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).types.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown type {}", x))); }
+    let (mut__15, zt_16,) = match (|| -> R<_> {
     let (o_3,) = rels::expand(ar_, &(*wspec_runtime::seq::at(&(*v_C).types, wspec_runtime::num::wide(x)?)?))?;
     #[allow(irrefutable_let_patterns)]
     let Comptype::Struct(f_4) = o_3 else { return Err(wspec_runtime::Fail::soft()) };
@@ -7940,19 +7999,22 @@ fn vrule_36(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     }
     let mut__13 = acc_mut__11;
     let zt_14 = acc_zt_12;
-    let src_18: Vec<_> = zt_14.clone().into_iter().collect();
-    for i_ in 0..wspec_runtime::seq::same_len(&[src_18.len()])? { let zt_14_16 = src_18[i_].clone(); 
-    rels::defaultable(ar_, &(defs::unpack(ar_, &zt_14_16)?))?;
+    Ok((mut__13.clone(), zt_14.clone(),))
+    })() { Ok(v) => v, Err(f) if f.message.is_some() => return Err(f), Err(_) => return Err(Fail::msg(0, format!("non-structure type {}", x))) };
+    let src_20: Vec<_> = zt_16.clone().into_iter().collect();
+    for i_ in 0..wspec_runtime::seq::same_len(&[src_20.len()])? { let zt_16_18 = src_20[i_].clone(); 
+    rels::defaultable(ar_, &(defs::unpack(ar_, &zt_16_18)?))?;
      }
     Ok(Effect { pops: 0usize, unreachable: false, pushes: wspec_runtime::seq::cat(vec![vec![Valtype::Reftype(Reftype(None, Heaptype::Typeuse(Typeuse::Idx(x))))]]), sets: vec![] })
 }
 
 fn vgroup_34(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
+    ck.take_note();
     if let Some(e) = wspec_runtime::machine::attempt(vrule_36(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
-    Err(Fail::msg(0, "type mismatch (no rule of Instr_ok/struct.new_default applies)"))
+    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/struct.new_default applies)".into())))
 }
 
-// from spec/2.3-validation-instructions.wspec:287 rule Instr_ok/struct.get
+// from spec/2.3-validation-instructions.wspec:292 rule Instr_ok/struct.get
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn vrule_37(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Effect<Valtype, Localidx>> {
     let v_C = c;
@@ -7965,29 +8027,33 @@ fn vrule_37(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let cp_6 = (*f_3).clone();
     let n_7 = wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(cp_6)?)?;
     let i = n_7;
-    wspec_runtime::check((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).types.len() as u64))?))?;
+    if !((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).types.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown type {}", x))); }
+    let (ft_10,) = match (|| -> R<_> {
     let (o_8,) = rels::expand(ar_, &(*wspec_runtime::seq::at(&(*v_C).types, wspec_runtime::num::wide(x)?)?))?;
     #[allow(irrefutable_let_patterns)]
     let Comptype::Struct(f_9) = o_8 else { return Err(wspec_runtime::Fail::soft()) };
     let ft = f_9.clone();
-    wspec_runtime::check((wspec_runtime::num::wide(i)? < wspec_runtime::num::wide((ft.clone().len() as u64))?))?;
-    let eq_10 = wspec_runtime::seq::index(&ft.clone(), wspec_runtime::num::wide(i)?)?;
+    Ok((ft.clone(),))
+    })() { Ok(v) => v, Err(f) if f.message.is_some() => return Err(f), Err(_) => return Err(Fail::msg(0, format!("non-structure type {}", x))) };
+    if !((wspec_runtime::num::wide(i)? < wspec_runtime::num::wide((ft_10.clone().len() as u64))?)) { return Err(Fail::msg(0, format!("unknown field {}", i))); }
+    let eq_11 = wspec_runtime::seq::index(&ft_10.clone(), wspec_runtime::num::wide(i)?)?;
     #[allow(irrefutable_let_patterns)]
-    let Fieldtype(f_11, f_12) = eq_10 else { return Err(wspec_runtime::Fail::soft()) };
-    let mut_ = f_11.clone();
-    let zt = f_12.clone();
-    wspec_runtime::check(((match (sx.clone(),) { (Some(sx_113),) => Some(sx_113), (None,) => None, _ => return Err(wspec_runtime::Fail::soft()) } == None) == (zt.clone() == conv::valtype_to_storagetype(defs::unpack(ar_, &zt)?))))?;
-    let e_114: Valtype = Valtype::Reftype(Reftype(Some(Null), Heaptype::Typeuse(Typeuse::Idx(x))));
-    wspec_runtime::check(rels::valtype_sub(ar_, v_C, ck.peek(0usize)?, &e_114).is_ok())?;
+    let Fieldtype(f_12, f_13) = eq_11 else { return Err(wspec_runtime::Fail::soft()) };
+    let mut_ = f_12.clone();
+    let zt = f_13.clone();
+    wspec_runtime::check(((match (sx.clone(),) { (Some(sx_114),) => Some(sx_114), (None,) => None, _ => return Err(wspec_runtime::Fail::soft()) } == None) == (zt.clone() == conv::valtype_to_storagetype(defs::unpack(ar_, &zt)?))))?;
+    let e_115: Valtype = Valtype::Reftype(Reftype(Some(Null), Heaptype::Typeuse(Typeuse::Idx(x))));
+    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_115).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![e_115.clone()]]))); }
     Ok(Effect { pops: 0usize + 1, unreachable: false, pushes: wspec_runtime::seq::cat(vec![vec![defs::unpack(ar_, &zt)?]]), sets: vec![] })
 }
 
 fn vgroup_35(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
+    ck.take_note();
     if let Some(e) = wspec_runtime::machine::attempt(vrule_37(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
-    Err(Fail::msg(0, "type mismatch (no rule of Instr_ok/struct.get applies)"))
+    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/struct.get applies)".into())))
 }
 
-// from spec/2.3-validation-instructions.wspec:295 rule Instr_ok/struct.set
+// from spec/2.3-validation-instructions.wspec:300 rule Instr_ok/struct.set
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn vrule_38(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Effect<Valtype, Localidx>> {
     let v_C = c;
@@ -7998,32 +8064,35 @@ fn vrule_38(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let cp_4 = (*f_2).clone();
     let n_5 = wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(cp_4)?)?;
     let i = n_5;
-    wspec_runtime::check((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).types.len() as u64))?))?;
+    if !((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).types.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown type {}", x))); }
+    let (ft_8,) = match (|| -> R<_> {
     let (o_6,) = rels::expand(ar_, &(*wspec_runtime::seq::at(&(*v_C).types, wspec_runtime::num::wide(x)?)?))?;
     #[allow(irrefutable_let_patterns)]
     let Comptype::Struct(f_7) = o_6 else { return Err(wspec_runtime::Fail::soft()) };
     let ft = f_7.clone();
-    wspec_runtime::check((wspec_runtime::num::wide(i)? < wspec_runtime::num::wide((ft.clone().len() as u64))?))?;
-    let eq_8 = wspec_runtime::seq::index(&ft.clone(), wspec_runtime::num::wide(i)?)?;
+    Ok((ft.clone(),))
+    })() { Ok(v) => v, Err(f) if f.message.is_some() => return Err(f), Err(_) => return Err(Fail::msg(0, format!("non-structure type {}", x))) };
+    if !((wspec_runtime::num::wide(i)? < wspec_runtime::num::wide((ft_8.clone().len() as u64))?)) { return Err(Fail::msg(0, format!("unknown field {}", i))); }
+    let eq_9 = wspec_runtime::seq::index(&ft_8.clone(), wspec_runtime::num::wide(i)?)?;
     #[allow(irrefutable_let_patterns)]
-    let Fieldtype(f_9, f_10) = eq_8 else { return Err(wspec_runtime::Fail::soft()) };
-    let Some(o_11) = f_9.clone() else { return Err(wspec_runtime::Fail::soft()) };
-    #[allow(irrefutable_let_patterns)]
-    let Mut = o_11 else { return Err(wspec_runtime::Fail::soft()) };
-    let zt = f_10.clone();
-    let e_12: Valtype = defs::unpack(ar_, &zt)?;
-    wspec_runtime::check(rels::valtype_sub(ar_, v_C, ck.peek(0usize)?, &e_12).is_ok())?;
-    let e_13: Valtype = Valtype::Reftype(Reftype(Some(Null), Heaptype::Typeuse(Typeuse::Idx(x))));
-    wspec_runtime::check(rels::valtype_sub(ar_, v_C, ck.peek(0usize + 1)?, &e_13).is_ok())?;
+    let Fieldtype(f_10, f_11) = eq_9 else { return Err(wspec_runtime::Fail::soft()) };
+    let mut_ = f_10.clone();
+    let zt = f_11.clone();
+    if !((match (mut_.clone(),) { (Some(mut__112),) => Some(mut__112), (None,) => None, _ => return Err(wspec_runtime::Fail::soft()) } == Some(Mut))) { return Err(Fail::msg(0, "immutable field")); }
+    let e_113: Valtype = defs::unpack(ar_, &zt)?;
+    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_113).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![Valtype::Reftype(Reftype(Some(Null), Heaptype::Typeuse(Typeuse::Idx(x))))], vec![e_113.clone()]]))); }
+    let e_114: Valtype = Valtype::Reftype(Reftype(Some(Null), Heaptype::Typeuse(Typeuse::Idx(x))));
+    if !matches!(ck.peek(0usize + 1), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_114).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![e_114.clone()], vec![e_113.clone()]]))); }
     Ok(Effect { pops: 0usize + 1 + 1, unreachable: false, pushes: Vec::new(), sets: vec![] })
 }
 
 fn vgroup_36(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
+    ck.take_note();
     if let Some(e) = wspec_runtime::machine::attempt(vrule_38(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
-    Err(Fail::msg(0, "type mismatch (no rule of Instr_ok/struct.set applies)"))
+    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/struct.set applies)".into())))
 }
 
-// from spec/2.3-validation-instructions.wspec:305 rule Instr_ok/array.new
+// from spec/2.3-validation-instructions.wspec:311 rule Instr_ok/array.new
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn vrule_39(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Effect<Valtype, Localidx>> {
     let v_C = c;
@@ -8031,7 +8100,8 @@ fn vrule_39(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let Instr::ArrayNew(f_1) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
     let cp_2 = (*f_1).clone();
     let x = cp_2;
-    wspec_runtime::check((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).types.len() as u64))?))?;
+    if !((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).types.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown type {}", x))); }
+    let (mut__7, zt_8,) = match (|| -> R<_> {
     let (o_3,) = rels::expand(ar_, &(*wspec_runtime::seq::at(&(*v_C).types, wspec_runtime::num::wide(x)?)?))?;
     #[allow(irrefutable_let_patterns)]
     let Comptype::Array(f_4) = o_3 else { return Err(wspec_runtime::Fail::soft()) };
@@ -8039,19 +8109,22 @@ fn vrule_39(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let Fieldtype(f_5, f_6) = f_4.clone() else { return Err(wspec_runtime::Fail::soft()) };
     let mut_ = f_5.clone();
     let zt = f_6.clone();
-    let e_7: Valtype = Valtype::Numtype(Numtype::I32);
-    wspec_runtime::check(rels::valtype_sub(ar_, v_C, ck.peek(0usize)?, &e_7).is_ok())?;
-    let e_8: Valtype = defs::unpack(ar_, &zt)?;
-    wspec_runtime::check(rels::valtype_sub(ar_, v_C, ck.peek(0usize + 1)?, &e_8).is_ok())?;
+    Ok((mut_.clone(), zt.clone(),))
+    })() { Ok(v) => v, Err(f) if f.message.is_some() => return Err(f), Err(_) => return Err(Fail::msg(0, format!("non-array type {}", x))) };
+    let e_9: Valtype = Valtype::Numtype(Numtype::I32);
+    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_9).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![defs::unpack(ar_, &zt_8)?], vec![e_9.clone()]]))); }
+    let e_10: Valtype = defs::unpack(ar_, &zt_8)?;
+    if !matches!(ck.peek(0usize + 1), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_10).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![e_10.clone()], vec![e_9.clone()]]))); }
     Ok(Effect { pops: 0usize + 1 + 1, unreachable: false, pushes: wspec_runtime::seq::cat(vec![vec![Valtype::Reftype(Reftype(None, Heaptype::Typeuse(Typeuse::Idx(x))))]]), sets: vec![] })
 }
 
 fn vgroup_37(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
+    ck.take_note();
     if let Some(e) = wspec_runtime::machine::attempt(vrule_39(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
-    Err(Fail::msg(0, "type mismatch (no rule of Instr_ok/array.new applies)"))
+    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/array.new applies)".into())))
 }
 
-// from spec/2.3-validation-instructions.wspec:310 rule Instr_ok/array.new_default
+// from spec/2.3-validation-instructions.wspec:316 rule Instr_ok/array.new_default
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn vrule_40(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Effect<Valtype, Localidx>> {
     let v_C = c;
@@ -8059,7 +8132,8 @@ fn vrule_40(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let Instr::ArrayNewDefault(f_1) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
     let cp_2 = (*f_1).clone();
     let x = cp_2;
-    wspec_runtime::check((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).types.len() as u64))?))?;
+    if !((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).types.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown type {}", x))); }
+    let (mut__7, zt_8,) = match (|| -> R<_> {
     let (o_3,) = rels::expand(ar_, &(*wspec_runtime::seq::at(&(*v_C).types, wspec_runtime::num::wide(x)?)?))?;
     #[allow(irrefutable_let_patterns)]
     let Comptype::Array(f_4) = o_3 else { return Err(wspec_runtime::Fail::soft()) };
@@ -8067,18 +8141,21 @@ fn vrule_40(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let Fieldtype(f_5, f_6) = f_4.clone() else { return Err(wspec_runtime::Fail::soft()) };
     let mut_ = f_5.clone();
     let zt = f_6.clone();
-    rels::defaultable(ar_, &(defs::unpack(ar_, &zt)?))?;
-    let e_7: Valtype = Valtype::Numtype(Numtype::I32);
-    wspec_runtime::check(rels::valtype_sub(ar_, v_C, ck.peek(0usize)?, &e_7).is_ok())?;
+    Ok((mut_.clone(), zt.clone(),))
+    })() { Ok(v) => v, Err(f) if f.message.is_some() => return Err(f), Err(_) => return Err(Fail::msg(0, format!("non-array type {}", x))) };
+    rels::defaultable(ar_, &(defs::unpack(ar_, &zt_8)?))?;
+    let e_9: Valtype = Valtype::Numtype(Numtype::I32);
+    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_9).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![e_9.clone()]]))); }
     Ok(Effect { pops: 0usize + 1, unreachable: false, pushes: wspec_runtime::seq::cat(vec![vec![Valtype::Reftype(Reftype(None, Heaptype::Typeuse(Typeuse::Idx(x))))]]), sets: vec![] })
 }
 
 fn vgroup_38(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
+    ck.take_note();
     if let Some(e) = wspec_runtime::machine::attempt(vrule_40(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
-    Err(Fail::msg(0, "type mismatch (no rule of Instr_ok/array.new_default applies)"))
+    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/array.new_default applies)".into())))
 }
 
-// from spec/2.3-validation-instructions.wspec:316 rule Instr_ok/array.new_fixed
+// from spec/2.3-validation-instructions.wspec:322 rule Instr_ok/array.new_fixed
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn vrule_41(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Effect<Valtype, Localidx>> {
     let v_C = c;
@@ -8089,7 +8166,8 @@ fn vrule_41(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let cp_4 = (*f_2).clone();
     let n_5 = wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(cp_4)?)?;
     let n = n_5;
-    wspec_runtime::check((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).types.len() as u64))?))?;
+    if !((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).types.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown type {}", x))); }
+    let (mut__10, zt_11,) = match (|| -> R<_> {
     let (o_6,) = rels::expand(ar_, &(*wspec_runtime::seq::at(&(*v_C).types, wspec_runtime::num::wide(x)?)?))?;
     #[allow(irrefutable_let_patterns)]
     let Comptype::Array(f_7) = o_6 else { return Err(wspec_runtime::Fail::soft()) };
@@ -8097,17 +8175,20 @@ fn vrule_41(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let Fieldtype(f_8, f_9) = f_7.clone() else { return Err(wspec_runtime::Fail::soft()) };
     let mut_ = f_8.clone();
     let zt = f_9.clone();
-    let es_110: Vec<Valtype> = { let n_ = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { out_.push(defs::unpack(ar_, &zt)?); } out_ };
-    for (k_, e_) in es_110.iter().rev().enumerate() { wspec_runtime::check(rels::valtype_sub(ar_, v_C, ck.peek(0usize + k_)?, e_).is_ok())?; }
-    Ok(Effect { pops: 0usize + es_110.len(), unreachable: false, pushes: wspec_runtime::seq::cat(vec![vec![Valtype::Reftype(Reftype(None, Heaptype::Typeuse(Typeuse::Idx(x))))]]), sets: vec![] })
+    Ok((mut_.clone(), zt.clone(),))
+    })() { Ok(v) => v, Err(f) if f.message.is_some() => return Err(f), Err(_) => return Err(Fail::msg(0, format!("non-array type {}", x))) };
+    let es_112: Vec<Valtype> = { let n_ = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { out_.push(defs::unpack(ar_, &zt_11)?); } out_ };
+    for (k_, e_) in es_112.iter().rev().enumerate() { if !matches!(ck.peek(0usize + k_), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, e_).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![es_112.clone()]))); } }
+    Ok(Effect { pops: 0usize + es_112.len(), unreachable: false, pushes: wspec_runtime::seq::cat(vec![vec![Valtype::Reftype(Reftype(None, Heaptype::Typeuse(Typeuse::Idx(x))))]]), sets: vec![] })
 }
 
 fn vgroup_39(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
+    ck.take_note();
     if let Some(e) = wspec_runtime::machine::attempt(vrule_41(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
-    Err(Fail::msg(0, "type mismatch (no rule of Instr_ok/array.new_fixed applies)"))
+    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/array.new_fixed applies)".into())))
 }
 
-// from spec/2.3-validation-instructions.wspec:321 rule Instr_ok/array.new_data
+// from spec/2.3-validation-instructions.wspec:327 rule Instr_ok/array.new_data
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn vrule_42(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Effect<Valtype, Localidx>> {
     let v_C = c;
@@ -8117,7 +8198,8 @@ fn vrule_42(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let x = cp_3;
     let cp_4 = (*f_2).clone();
     let y = cp_4;
-    wspec_runtime::check((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).types.len() as u64))?))?;
+    if !((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).types.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown type {}", x))); }
+    let (mut__9, zt_10,) = match (|| -> R<_> {
     let (o_5,) = rels::expand(ar_, &(*wspec_runtime::seq::at(&(*v_C).types, wspec_runtime::num::wide(x)?)?))?;
     #[allow(irrefutable_let_patterns)]
     let Comptype::Array(f_6) = o_5 else { return Err(wspec_runtime::Fail::soft()) };
@@ -8125,21 +8207,24 @@ fn vrule_42(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let Fieldtype(f_7, f_8) = f_6.clone() else { return Err(wspec_runtime::Fail::soft()) };
     let mut_ = f_7.clone();
     let zt = f_8.clone();
-    wspec_runtime::check(vec![Valtype::Numtype(Numtype::I32), Valtype::Numtype(Numtype::I64), Valtype::Numtype(Numtype::F32), Valtype::Numtype(Numtype::F64), Valtype::Vectype(Vectype)].contains(&defs::unpack(ar_, &zt)?))?;
-    wspec_runtime::check((wspec_runtime::num::wide(y)? < wspec_runtime::num::wide(((*v_C).datas.len() as u64))?))?;
-    let e_9: Valtype = Valtype::Numtype(Numtype::I32);
-    wspec_runtime::check(rels::valtype_sub(ar_, v_C, ck.peek(0usize)?, &e_9).is_ok())?;
-    let e_10: Valtype = Valtype::Numtype(Numtype::I32);
-    wspec_runtime::check(rels::valtype_sub(ar_, v_C, ck.peek(0usize + 1)?, &e_10).is_ok())?;
+    Ok((mut_.clone(), zt.clone(),))
+    })() { Ok(v) => v, Err(f) if f.message.is_some() => return Err(f), Err(_) => return Err(Fail::msg(0, format!("non-array type {}", x))) };
+    if !((wspec_runtime::num::wide(y)? < wspec_runtime::num::wide(((*v_C).datas.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown data segment {}", y))); }
+    if !(vec![Valtype::Numtype(Numtype::I32), Valtype::Numtype(Numtype::I64), Valtype::Numtype(Numtype::F32), Valtype::Numtype(Numtype::F64), Valtype::Vectype(Vectype)].contains(&defs::unpack(ar_, &zt_10)?)) { return Err(Fail::msg(0, "array type is not numeric or vector")); }
+    let e_11: Valtype = Valtype::Numtype(Numtype::I32);
+    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_11).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![Valtype::Numtype(Numtype::I32)], vec![e_11.clone()]]))); }
+    let e_12: Valtype = Valtype::Numtype(Numtype::I32);
+    if !matches!(ck.peek(0usize + 1), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_12).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![e_12.clone()], vec![e_11.clone()]]))); }
     Ok(Effect { pops: 0usize + 1 + 1, unreachable: false, pushes: wspec_runtime::seq::cat(vec![vec![Valtype::Reftype(Reftype(None, Heaptype::Typeuse(Typeuse::Idx(x))))]]), sets: vec![] })
 }
 
 fn vgroup_40(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
+    ck.take_note();
     if let Some(e) = wspec_runtime::machine::attempt(vrule_42(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
-    Err(Fail::msg(0, "type mismatch (no rule of Instr_ok/array.new_data applies)"))
+    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/array.new_data applies)".into())))
 }
 
-// from spec/2.3-validation-instructions.wspec:328 rule Instr_ok/array.new_elem
+// from spec/2.3-validation-instructions.wspec:334 rule Instr_ok/array.new_elem
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn vrule_43(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Effect<Valtype, Localidx>> {
     let v_C = c;
@@ -8149,7 +8234,8 @@ fn vrule_43(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let x = cp_3;
     let cp_4 = (*f_2).clone();
     let y = cp_4;
-    wspec_runtime::check((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).types.len() as u64))?))?;
+    if !((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).types.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown type {}", x))); }
+    let (mut__10, rt_11,) = match (|| -> R<_> {
     let (o_5,) = rels::expand(ar_, &(*wspec_runtime::seq::at(&(*v_C).types, wspec_runtime::num::wide(x)?)?))?;
     #[allow(irrefutable_let_patterns)]
     let Comptype::Array(f_6) = o_5 else { return Err(wspec_runtime::Fail::soft()) };
@@ -8159,21 +8245,24 @@ fn vrule_43(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     #[allow(irrefutable_let_patterns)]
     let Storagetype::Valtype(Valtype::Reftype(n_9)) = f_8.clone() else { return Err(wspec_runtime::Fail::soft()) };
     let rt = n_9;
-    wspec_runtime::check((wspec_runtime::num::wide(y)? < wspec_runtime::num::wide(((*v_C).elems.len() as u64))?))?;
-    rels::reftype_sub(ar_, v_C, &((*wspec_runtime::seq::at(&(*v_C).elems, wspec_runtime::num::wide(y)?)?).clone()), &rt)?;
-    let e_10: Valtype = Valtype::Numtype(Numtype::I32);
-    wspec_runtime::check(rels::valtype_sub(ar_, v_C, ck.peek(0usize)?, &e_10).is_ok())?;
-    let e_11: Valtype = Valtype::Numtype(Numtype::I32);
-    wspec_runtime::check(rels::valtype_sub(ar_, v_C, ck.peek(0usize + 1)?, &e_11).is_ok())?;
+    Ok((mut_.clone(), rt.clone(),))
+    })() { Ok(v) => v, Err(f) if f.message.is_some() => return Err(f), Err(_) => return Err(Fail::msg(0, format!("non-array type {}", x))) };
+    if !((wspec_runtime::num::wide(y)? < wspec_runtime::num::wide(((*v_C).elems.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown elem segment {}", y))); }
+    match rels::reftype_sub(ar_, v_C, &((*wspec_runtime::seq::at(&(*v_C).elems, wspec_runtime::num::wide(y)?)?).clone()), &rt_11) { Ok(_) => {} Err(f) if f.message.is_some() => return Err(f), Err(_) => return Err(Fail::msg(0, "type mismatch: element segment's type does not match array's field type")) }
+    let e_12: Valtype = Valtype::Numtype(Numtype::I32);
+    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_12).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![Valtype::Numtype(Numtype::I32)], vec![e_12.clone()]]))); }
+    let e_13: Valtype = Valtype::Numtype(Numtype::I32);
+    if !matches!(ck.peek(0usize + 1), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_13).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![e_13.clone()], vec![e_12.clone()]]))); }
     Ok(Effect { pops: 0usize + 1 + 1, unreachable: false, pushes: wspec_runtime::seq::cat(vec![vec![Valtype::Reftype(Reftype(None, Heaptype::Typeuse(Typeuse::Idx(x))))]]), sets: vec![] })
 }
 
 fn vgroup_41(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
+    ck.take_note();
     if let Some(e) = wspec_runtime::machine::attempt(vrule_43(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
-    Err(Fail::msg(0, "type mismatch (no rule of Instr_ok/array.new_elem applies)"))
+    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/array.new_elem applies)".into())))
 }
 
-// from spec/2.3-validation-instructions.wspec:335 rule Instr_ok/array.get
+// from spec/2.3-validation-instructions.wspec:341 rule Instr_ok/array.get
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn vrule_44(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Effect<Valtype, Localidx>> {
     let v_C = c;
@@ -8183,7 +8272,8 @@ fn vrule_44(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let sx = cp_3;
     let cp_4 = (*f_2).clone();
     let x = cp_4;
-    wspec_runtime::check((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).types.len() as u64))?))?;
+    if !((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).types.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown type {}", x))); }
+    let (mut__9, zt_10,) = match (|| -> R<_> {
     let (o_5,) = rels::expand(ar_, &(*wspec_runtime::seq::at(&(*v_C).types, wspec_runtime::num::wide(x)?)?))?;
     #[allow(irrefutable_let_patterns)]
     let Comptype::Array(f_6) = o_5 else { return Err(wspec_runtime::Fail::soft()) };
@@ -8191,20 +8281,23 @@ fn vrule_44(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let Fieldtype(f_7, f_8) = f_6.clone() else { return Err(wspec_runtime::Fail::soft()) };
     let mut_ = f_7.clone();
     let zt = f_8.clone();
-    wspec_runtime::check(((match (sx.clone(),) { (Some(sx_109),) => Some(sx_109), (None,) => None, _ => return Err(wspec_runtime::Fail::soft()) } == None) == (zt.clone() == conv::valtype_to_storagetype(defs::unpack(ar_, &zt)?))))?;
-    let e_110: Valtype = Valtype::Numtype(Numtype::I32);
-    wspec_runtime::check(rels::valtype_sub(ar_, v_C, ck.peek(0usize)?, &e_110).is_ok())?;
-    let e_111: Valtype = Valtype::Reftype(Reftype(Some(Null), Heaptype::Typeuse(Typeuse::Idx(x))));
-    wspec_runtime::check(rels::valtype_sub(ar_, v_C, ck.peek(0usize + 1)?, &e_111).is_ok())?;
-    Ok(Effect { pops: 0usize + 1 + 1, unreachable: false, pushes: wspec_runtime::seq::cat(vec![vec![defs::unpack(ar_, &zt)?]]), sets: vec![] })
+    Ok((mut_.clone(), zt.clone(),))
+    })() { Ok(v) => v, Err(f) if f.message.is_some() => return Err(f), Err(_) => return Err(Fail::msg(0, format!("non-array type {}", x))) };
+    wspec_runtime::check(((match (sx.clone(),) { (Some(sx_111),) => Some(sx_111), (None,) => None, _ => return Err(wspec_runtime::Fail::soft()) } == None) == (zt_10.clone() == conv::valtype_to_storagetype(defs::unpack(ar_, &zt_10)?))))?;
+    let e_112: Valtype = Valtype::Numtype(Numtype::I32);
+    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_112).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![Valtype::Reftype(Reftype(Some(Null), Heaptype::Typeuse(Typeuse::Idx(x))))], vec![e_112.clone()]]))); }
+    let e_113: Valtype = Valtype::Reftype(Reftype(Some(Null), Heaptype::Typeuse(Typeuse::Idx(x))));
+    if !matches!(ck.peek(0usize + 1), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_113).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![e_113.clone()], vec![e_112.clone()]]))); }
+    Ok(Effect { pops: 0usize + 1 + 1, unreachable: false, pushes: wspec_runtime::seq::cat(vec![vec![defs::unpack(ar_, &zt_10)?]]), sets: vec![] })
 }
 
 fn vgroup_42(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
+    ck.take_note();
     if let Some(e) = wspec_runtime::machine::attempt(vrule_44(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
-    Err(Fail::msg(0, "type mismatch (no rule of Instr_ok/array.get applies)"))
+    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/array.get applies)".into())))
 }
 
-// from spec/2.3-validation-instructions.wspec:341 rule Instr_ok/array.set
+// from spec/2.3-validation-instructions.wspec:347 rule Instr_ok/array.set
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn vrule_45(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Effect<Valtype, Localidx>> {
     let v_C = c;
@@ -8212,47 +8305,51 @@ fn vrule_45(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let Instr::ArraySet(f_1) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
     let cp_2 = (*f_1).clone();
     let x = cp_2;
-    wspec_runtime::check((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).types.len() as u64))?))?;
+    if !((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).types.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown type {}", x))); }
+    let (mut__7, zt_8,) = match (|| -> R<_> {
     let (o_3,) = rels::expand(ar_, &(*wspec_runtime::seq::at(&(*v_C).types, wspec_runtime::num::wide(x)?)?))?;
     #[allow(irrefutable_let_patterns)]
     let Comptype::Array(f_4) = o_3 else { return Err(wspec_runtime::Fail::soft()) };
     #[allow(irrefutable_let_patterns)]
     let Fieldtype(f_5, f_6) = f_4.clone() else { return Err(wspec_runtime::Fail::soft()) };
-    let Some(o_7) = f_5.clone() else { return Err(wspec_runtime::Fail::soft()) };
-    #[allow(irrefutable_let_patterns)]
-    let Mut = o_7 else { return Err(wspec_runtime::Fail::soft()) };
+    let mut_ = f_5.clone();
     let zt = f_6.clone();
-    let e_8: Valtype = defs::unpack(ar_, &zt)?;
-    wspec_runtime::check(rels::valtype_sub(ar_, v_C, ck.peek(0usize)?, &e_8).is_ok())?;
-    let e_9: Valtype = Valtype::Numtype(Numtype::I32);
-    wspec_runtime::check(rels::valtype_sub(ar_, v_C, ck.peek(0usize + 1)?, &e_9).is_ok())?;
-    let e_10: Valtype = Valtype::Reftype(Reftype(Some(Null), Heaptype::Typeuse(Typeuse::Idx(x))));
-    wspec_runtime::check(rels::valtype_sub(ar_, v_C, ck.peek(0usize + 1 + 1)?, &e_10).is_ok())?;
+    Ok((mut_.clone(), zt.clone(),))
+    })() { Ok(v) => v, Err(f) if f.message.is_some() => return Err(f), Err(_) => return Err(Fail::msg(0, format!("non-array type {}", x))) };
+    if !((match (mut__7.clone(),) { (Some(mut__7_109),) => Some(mut__7_109), (None,) => None, _ => return Err(wspec_runtime::Fail::soft()) } == Some(Mut))) { return Err(Fail::msg(0, "immutable array")); }
+    let e_110: Valtype = defs::unpack(ar_, &zt_8)?;
+    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_110).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![Valtype::Reftype(Reftype(Some(Null), Heaptype::Typeuse(Typeuse::Idx(x))))], vec![Valtype::Numtype(Numtype::I32)], vec![e_110.clone()]]))); }
+    let e_111: Valtype = Valtype::Numtype(Numtype::I32);
+    if !matches!(ck.peek(0usize + 1), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_111).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![Valtype::Reftype(Reftype(Some(Null), Heaptype::Typeuse(Typeuse::Idx(x))))], vec![e_111.clone()], vec![e_110.clone()]]))); }
+    let e_112: Valtype = Valtype::Reftype(Reftype(Some(Null), Heaptype::Typeuse(Typeuse::Idx(x))));
+    if !matches!(ck.peek(0usize + 1 + 1), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_112).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![e_112.clone()], vec![e_111.clone()], vec![e_110.clone()]]))); }
     Ok(Effect { pops: 0usize + 1 + 1 + 1, unreachable: false, pushes: Vec::new(), sets: vec![] })
 }
 
 fn vgroup_43(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
+    ck.take_note();
     if let Some(e) = wspec_runtime::machine::attempt(vrule_45(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
-    Err(Fail::msg(0, "type mismatch (no rule of Instr_ok/array.set applies)"))
+    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/array.set applies)".into())))
 }
 
-// from spec/2.3-validation-instructions.wspec:346 rule Instr_ok/array.len
+// from spec/2.3-validation-instructions.wspec:353 rule Instr_ok/array.len
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn vrule_46(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Effect<Valtype, Localidx>> {
     let v_C = c;
     #[allow(irrefutable_let_patterns)]
     let Instr::ArrayLen = redex_ else { return Err(wspec_runtime::Fail::soft()) };
     let e_1: Valtype = Valtype::Reftype(Reftype(Some(Null), Heaptype::Absheaptype(Absheaptype::Array)));
-    wspec_runtime::check(rels::valtype_sub(ar_, v_C, ck.peek(0usize)?, &e_1).is_ok())?;
+    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_1).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![e_1.clone()]]))); }
     Ok(Effect { pops: 0usize + 1, unreachable: false, pushes: wspec_runtime::seq::cat(vec![vec![Valtype::Numtype(Numtype::I32)]]), sets: vec![] })
 }
 
 fn vgroup_44(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
+    ck.take_note();
     if let Some(e) = wspec_runtime::machine::attempt(vrule_46(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
-    Err(Fail::msg(0, "type mismatch (no rule of Instr_ok/array.len applies)"))
+    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/array.len applies)".into())))
 }
 
-// from spec/2.3-validation-instructions.wspec:349 rule Instr_ok/array.fill
+// from spec/2.3-validation-instructions.wspec:356 rule Instr_ok/array.fill
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn vrule_47(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Effect<Valtype, Localidx>> {
     let v_C = c;
@@ -8260,33 +8357,36 @@ fn vrule_47(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let Instr::ArrayFill(f_1) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
     let cp_2 = (*f_1).clone();
     let x = cp_2;
-    wspec_runtime::check((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).types.len() as u64))?))?;
+    if !((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).types.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown type {}", x))); }
+    let (mut__7, zt_8,) = match (|| -> R<_> {
     let (o_3,) = rels::expand(ar_, &(*wspec_runtime::seq::at(&(*v_C).types, wspec_runtime::num::wide(x)?)?))?;
     #[allow(irrefutable_let_patterns)]
     let Comptype::Array(f_4) = o_3 else { return Err(wspec_runtime::Fail::soft()) };
     #[allow(irrefutable_let_patterns)]
     let Fieldtype(f_5, f_6) = f_4.clone() else { return Err(wspec_runtime::Fail::soft()) };
-    let Some(o_7) = f_5.clone() else { return Err(wspec_runtime::Fail::soft()) };
-    #[allow(irrefutable_let_patterns)]
-    let Mut = o_7 else { return Err(wspec_runtime::Fail::soft()) };
+    let mut_ = f_5.clone();
     let zt = f_6.clone();
-    let e_8: Valtype = Valtype::Numtype(Numtype::I32);
-    wspec_runtime::check(rels::valtype_sub(ar_, v_C, ck.peek(0usize)?, &e_8).is_ok())?;
-    let e_9: Valtype = defs::unpack(ar_, &zt)?;
-    wspec_runtime::check(rels::valtype_sub(ar_, v_C, ck.peek(0usize + 1)?, &e_9).is_ok())?;
-    let e_10: Valtype = Valtype::Numtype(Numtype::I32);
-    wspec_runtime::check(rels::valtype_sub(ar_, v_C, ck.peek(0usize + 1 + 1)?, &e_10).is_ok())?;
-    let e_11: Valtype = Valtype::Reftype(Reftype(Some(Null), Heaptype::Typeuse(Typeuse::Idx(x))));
-    wspec_runtime::check(rels::valtype_sub(ar_, v_C, ck.peek(0usize + 1 + 1 + 1)?, &e_11).is_ok())?;
+    Ok((mut_.clone(), zt.clone(),))
+    })() { Ok(v) => v, Err(f) if f.message.is_some() => return Err(f), Err(_) => return Err(Fail::msg(0, format!("non-array type {}", x))) };
+    if !((match (mut__7.clone(),) { (Some(mut__7_109),) => Some(mut__7_109), (None,) => None, _ => return Err(wspec_runtime::Fail::soft()) } == Some(Mut))) { return Err(Fail::msg(0, "immutable array")); }
+    let e_110: Valtype = Valtype::Numtype(Numtype::I32);
+    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_110).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![Valtype::Reftype(Reftype(Some(Null), Heaptype::Typeuse(Typeuse::Idx(x))))], vec![Valtype::Numtype(Numtype::I32)], vec![defs::unpack(ar_, &zt_8)?], vec![e_110.clone()]]))); }
+    let e_111: Valtype = defs::unpack(ar_, &zt_8)?;
+    if !matches!(ck.peek(0usize + 1), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_111).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![Valtype::Reftype(Reftype(Some(Null), Heaptype::Typeuse(Typeuse::Idx(x))))], vec![Valtype::Numtype(Numtype::I32)], vec![e_111.clone()], vec![e_110.clone()]]))); }
+    let e_112: Valtype = Valtype::Numtype(Numtype::I32);
+    if !matches!(ck.peek(0usize + 1 + 1), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_112).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![Valtype::Reftype(Reftype(Some(Null), Heaptype::Typeuse(Typeuse::Idx(x))))], vec![e_112.clone()], vec![e_111.clone()], vec![e_110.clone()]]))); }
+    let e_113: Valtype = Valtype::Reftype(Reftype(Some(Null), Heaptype::Typeuse(Typeuse::Idx(x))));
+    if !matches!(ck.peek(0usize + 1 + 1 + 1), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_113).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![e_113.clone()], vec![e_112.clone()], vec![e_111.clone()], vec![e_110.clone()]]))); }
     Ok(Effect { pops: 0usize + 1 + 1 + 1 + 1, unreachable: false, pushes: Vec::new(), sets: vec![] })
 }
 
 fn vgroup_45(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
+    ck.take_note();
     if let Some(e) = wspec_runtime::machine::attempt(vrule_47(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
-    Err(Fail::msg(0, "type mismatch (no rule of Instr_ok/array.fill applies)"))
+    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/array.fill applies)".into())))
 }
 
-// from spec/2.3-validation-instructions.wspec:354 rule Instr_ok/array.copy
+// from spec/2.3-validation-instructions.wspec:362 rule Instr_ok/array.copy
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn vrule_48(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Effect<Valtype, Localidx>> {
     let v_C = c;
@@ -8296,44 +8396,50 @@ fn vrule_48(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let x_1 = cp_3;
     let cp_4 = (*f_2).clone();
     let x_2 = cp_4;
-    wspec_runtime::check((wspec_runtime::num::wide(x_1)? < wspec_runtime::num::wide(((*v_C).types.len() as u64))?))?;
+    if !((wspec_runtime::num::wide(x_1)? < wspec_runtime::num::wide(((*v_C).types.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown type {}", x_1))); }
+    let (mut_1_9, zt_1_10,) = match (|| -> R<_> {
     let (o_5,) = rels::expand(ar_, &(*wspec_runtime::seq::at(&(*v_C).types, wspec_runtime::num::wide(x_1)?)?))?;
     #[allow(irrefutable_let_patterns)]
     let Comptype::Array(f_6) = o_5 else { return Err(wspec_runtime::Fail::soft()) };
     #[allow(irrefutable_let_patterns)]
     let Fieldtype(f_7, f_8) = f_6.clone() else { return Err(wspec_runtime::Fail::soft()) };
-    let Some(o_9) = f_7.clone() else { return Err(wspec_runtime::Fail::soft()) };
-    #[allow(irrefutable_let_patterns)]
-    let Mut = o_9 else { return Err(wspec_runtime::Fail::soft()) };
+    let mut_1 = f_7.clone();
     let zt_1 = f_8.clone();
-    wspec_runtime::check((wspec_runtime::num::wide(x_2)? < wspec_runtime::num::wide(((*v_C).types.len() as u64))?))?;
-    let (o_10,) = rels::expand(ar_, &(*wspec_runtime::seq::at(&(*v_C).types, wspec_runtime::num::wide(x_2)?)?))?;
+    Ok((mut_1.clone(), zt_1.clone(),))
+    })() { Ok(v) => v, Err(f) if f.message.is_some() => return Err(f), Err(_) => return Err(Fail::msg(0, format!("non-array type {}", x_1))) };
+    if !((wspec_runtime::num::wide(x_2)? < wspec_runtime::num::wide(((*v_C).types.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown type {}", x_2))); }
+    let (mut_2_15, zt_2_16,) = match (|| -> R<_> {
+    let (o_11,) = rels::expand(ar_, &(*wspec_runtime::seq::at(&(*v_C).types, wspec_runtime::num::wide(x_2)?)?))?;
     #[allow(irrefutable_let_patterns)]
-    let Comptype::Array(f_11) = o_10 else { return Err(wspec_runtime::Fail::soft()) };
+    let Comptype::Array(f_12) = o_11 else { return Err(wspec_runtime::Fail::soft()) };
     #[allow(irrefutable_let_patterns)]
-    let Fieldtype(f_12, f_13) = f_11.clone() else { return Err(wspec_runtime::Fail::soft()) };
-    let mut_ = f_12.clone();
-    let zt_2 = f_13.clone();
-    rels::storagetype_sub(ar_, v_C, &zt_2, &zt_1)?;
-    let e_14: Valtype = Valtype::Numtype(Numtype::I32);
-    wspec_runtime::check(rels::valtype_sub(ar_, v_C, ck.peek(0usize)?, &e_14).is_ok())?;
-    let e_15: Valtype = Valtype::Numtype(Numtype::I32);
-    wspec_runtime::check(rels::valtype_sub(ar_, v_C, ck.peek(0usize + 1)?, &e_15).is_ok())?;
-    let e_16: Valtype = Valtype::Reftype(Reftype(Some(Null), Heaptype::Typeuse(Typeuse::Idx(x_2))));
-    wspec_runtime::check(rels::valtype_sub(ar_, v_C, ck.peek(0usize + 1 + 1)?, &e_16).is_ok())?;
-    let e_17: Valtype = Valtype::Numtype(Numtype::I32);
-    wspec_runtime::check(rels::valtype_sub(ar_, v_C, ck.peek(0usize + 1 + 1 + 1)?, &e_17).is_ok())?;
-    let e_18: Valtype = Valtype::Reftype(Reftype(Some(Null), Heaptype::Typeuse(Typeuse::Idx(x_1))));
-    wspec_runtime::check(rels::valtype_sub(ar_, v_C, ck.peek(0usize + 1 + 1 + 1 + 1)?, &e_18).is_ok())?;
+    let Fieldtype(f_13, f_14) = f_12.clone() else { return Err(wspec_runtime::Fail::soft()) };
+    let mut_2 = f_13.clone();
+    let zt_2 = f_14.clone();
+    Ok((mut_2.clone(), zt_2.clone(),))
+    })() { Ok(v) => v, Err(f) if f.message.is_some() => return Err(f), Err(_) => return Err(Fail::msg(0, format!("non-array type {}", x_2))) };
+    if !((match (mut_1_9.clone(),) { (Some(mut_1_9_117),) => Some(mut_1_9_117), (None,) => None, _ => return Err(wspec_runtime::Fail::soft()) } == Some(Mut))) { return Err(Fail::msg(0, "immutable array")); }
+    match rels::storagetype_sub(ar_, v_C, &zt_2_16, &zt_1_10) { Ok(_) => {} Err(f) if f.message.is_some() => return Err(f), Err(_) => return Err(Fail::msg(0, "array types do not match")) }
+    let e_118: Valtype = Valtype::Numtype(Numtype::I32);
+    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_118).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![Valtype::Reftype(Reftype(Some(Null), Heaptype::Typeuse(Typeuse::Idx(x_1))))], vec![Valtype::Numtype(Numtype::I32)], vec![Valtype::Reftype(Reftype(Some(Null), Heaptype::Typeuse(Typeuse::Idx(x_2))))], vec![Valtype::Numtype(Numtype::I32)], vec![e_118.clone()]]))); }
+    let e_119: Valtype = Valtype::Numtype(Numtype::I32);
+    if !matches!(ck.peek(0usize + 1), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_119).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![Valtype::Reftype(Reftype(Some(Null), Heaptype::Typeuse(Typeuse::Idx(x_1))))], vec![Valtype::Numtype(Numtype::I32)], vec![Valtype::Reftype(Reftype(Some(Null), Heaptype::Typeuse(Typeuse::Idx(x_2))))], vec![e_119.clone()], vec![e_118.clone()]]))); }
+    let e_120: Valtype = Valtype::Reftype(Reftype(Some(Null), Heaptype::Typeuse(Typeuse::Idx(x_2))));
+    if !matches!(ck.peek(0usize + 1 + 1), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_120).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![Valtype::Reftype(Reftype(Some(Null), Heaptype::Typeuse(Typeuse::Idx(x_1))))], vec![Valtype::Numtype(Numtype::I32)], vec![e_120.clone()], vec![e_119.clone()], vec![e_118.clone()]]))); }
+    let e_121: Valtype = Valtype::Numtype(Numtype::I32);
+    if !matches!(ck.peek(0usize + 1 + 1 + 1), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_121).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![Valtype::Reftype(Reftype(Some(Null), Heaptype::Typeuse(Typeuse::Idx(x_1))))], vec![e_121.clone()], vec![e_120.clone()], vec![e_119.clone()], vec![e_118.clone()]]))); }
+    let e_122: Valtype = Valtype::Reftype(Reftype(Some(Null), Heaptype::Typeuse(Typeuse::Idx(x_1))));
+    if !matches!(ck.peek(0usize + 1 + 1 + 1 + 1), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_122).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![e_122.clone()], vec![e_121.clone()], vec![e_120.clone()], vec![e_119.clone()], vec![e_118.clone()]]))); }
     Ok(Effect { pops: 0usize + 1 + 1 + 1 + 1 + 1, unreachable: false, pushes: Vec::new(), sets: vec![] })
 }
 
 fn vgroup_46(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
+    ck.take_note();
     if let Some(e) = wspec_runtime::machine::attempt(vrule_48(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
-    Err(Fail::msg(0, "type mismatch (no rule of Instr_ok/array.copy applies)"))
+    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/array.copy applies)".into())))
 }
 
-// from spec/2.3-validation-instructions.wspec:362 rule Instr_ok/array.init_data
+// from spec/2.3-validation-instructions.wspec:371 rule Instr_ok/array.init_data
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn vrule_49(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Effect<Valtype, Localidx>> {
     let v_C = c;
@@ -8343,35 +8449,38 @@ fn vrule_49(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let x = cp_3;
     let cp_4 = (*f_2).clone();
     let y = cp_4;
-    wspec_runtime::check((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).types.len() as u64))?))?;
+    if !((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).types.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown type {}", x))); }
+    let (mut__9, zt_10,) = match (|| -> R<_> {
     let (o_5,) = rels::expand(ar_, &(*wspec_runtime::seq::at(&(*v_C).types, wspec_runtime::num::wide(x)?)?))?;
     #[allow(irrefutable_let_patterns)]
     let Comptype::Array(f_6) = o_5 else { return Err(wspec_runtime::Fail::soft()) };
     #[allow(irrefutable_let_patterns)]
     let Fieldtype(f_7, f_8) = f_6.clone() else { return Err(wspec_runtime::Fail::soft()) };
-    let Some(o_9) = f_7.clone() else { return Err(wspec_runtime::Fail::soft()) };
-    #[allow(irrefutable_let_patterns)]
-    let Mut = o_9 else { return Err(wspec_runtime::Fail::soft()) };
+    let mut_ = f_7.clone();
     let zt = f_8.clone();
-    wspec_runtime::check(vec![Valtype::Numtype(Numtype::I32), Valtype::Numtype(Numtype::I64), Valtype::Numtype(Numtype::F32), Valtype::Numtype(Numtype::F64), Valtype::Vectype(Vectype)].contains(&defs::unpack(ar_, &zt)?))?;
-    wspec_runtime::check((wspec_runtime::num::wide(y)? < wspec_runtime::num::wide(((*v_C).datas.len() as u64))?))?;
-    let e_10: Valtype = Valtype::Numtype(Numtype::I32);
-    wspec_runtime::check(rels::valtype_sub(ar_, v_C, ck.peek(0usize)?, &e_10).is_ok())?;
-    let e_11: Valtype = Valtype::Numtype(Numtype::I32);
-    wspec_runtime::check(rels::valtype_sub(ar_, v_C, ck.peek(0usize + 1)?, &e_11).is_ok())?;
-    let e_12: Valtype = Valtype::Numtype(Numtype::I32);
-    wspec_runtime::check(rels::valtype_sub(ar_, v_C, ck.peek(0usize + 1 + 1)?, &e_12).is_ok())?;
-    let e_13: Valtype = Valtype::Reftype(Reftype(Some(Null), Heaptype::Typeuse(Typeuse::Idx(x))));
-    wspec_runtime::check(rels::valtype_sub(ar_, v_C, ck.peek(0usize + 1 + 1 + 1)?, &e_13).is_ok())?;
+    Ok((mut_.clone(), zt.clone(),))
+    })() { Ok(v) => v, Err(f) if f.message.is_some() => return Err(f), Err(_) => return Err(Fail::msg(0, format!("non-array type {}", x))) };
+    if !((match (mut__9.clone(),) { (Some(mut__9_111),) => Some(mut__9_111), (None,) => None, _ => return Err(wspec_runtime::Fail::soft()) } == Some(Mut))) { return Err(Fail::msg(0, "immutable array")); }
+    if !((wspec_runtime::num::wide(y)? < wspec_runtime::num::wide(((*v_C).datas.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown data segment {}", y))); }
+    if !(vec![Valtype::Numtype(Numtype::I32), Valtype::Numtype(Numtype::I64), Valtype::Numtype(Numtype::F32), Valtype::Numtype(Numtype::F64), Valtype::Vectype(Vectype)].contains(&defs::unpack(ar_, &zt_10)?)) { return Err(Fail::msg(0, "array type is not numeric or vector")); }
+    let e_112: Valtype = Valtype::Numtype(Numtype::I32);
+    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_112).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![Valtype::Reftype(Reftype(Some(Null), Heaptype::Typeuse(Typeuse::Idx(x))))], vec![Valtype::Numtype(Numtype::I32)], vec![Valtype::Numtype(Numtype::I32)], vec![e_112.clone()]]))); }
+    let e_113: Valtype = Valtype::Numtype(Numtype::I32);
+    if !matches!(ck.peek(0usize + 1), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_113).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![Valtype::Reftype(Reftype(Some(Null), Heaptype::Typeuse(Typeuse::Idx(x))))], vec![Valtype::Numtype(Numtype::I32)], vec![e_113.clone()], vec![e_112.clone()]]))); }
+    let e_114: Valtype = Valtype::Numtype(Numtype::I32);
+    if !matches!(ck.peek(0usize + 1 + 1), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_114).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![Valtype::Reftype(Reftype(Some(Null), Heaptype::Typeuse(Typeuse::Idx(x))))], vec![e_114.clone()], vec![e_113.clone()], vec![e_112.clone()]]))); }
+    let e_115: Valtype = Valtype::Reftype(Reftype(Some(Null), Heaptype::Typeuse(Typeuse::Idx(x))));
+    if !matches!(ck.peek(0usize + 1 + 1 + 1), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_115).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![e_115.clone()], vec![e_114.clone()], vec![e_113.clone()], vec![e_112.clone()]]))); }
     Ok(Effect { pops: 0usize + 1 + 1 + 1 + 1, unreachable: false, pushes: Vec::new(), sets: vec![] })
 }
 
 fn vgroup_47(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
+    ck.take_note();
     if let Some(e) = wspec_runtime::machine::attempt(vrule_49(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
-    Err(Fail::msg(0, "type mismatch (no rule of Instr_ok/array.init_data applies)"))
+    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/array.init_data applies)".into())))
 }
 
-// from spec/2.3-validation-instructions.wspec:369 rule Instr_ok/array.init_elem
+// from spec/2.3-validation-instructions.wspec:379 rule Instr_ok/array.init_elem
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn vrule_50(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Effect<Valtype, Localidx>> {
     let v_C = c;
@@ -8381,35 +8490,38 @@ fn vrule_50(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let x = cp_3;
     let cp_4 = (*f_2).clone();
     let y = cp_4;
-    wspec_runtime::check((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).types.len() as u64))?))?;
+    if !((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).types.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown type {}", x))); }
+    let (mut__9, zt_10,) = match (|| -> R<_> {
     let (o_5,) = rels::expand(ar_, &(*wspec_runtime::seq::at(&(*v_C).types, wspec_runtime::num::wide(x)?)?))?;
     #[allow(irrefutable_let_patterns)]
     let Comptype::Array(f_6) = o_5 else { return Err(wspec_runtime::Fail::soft()) };
     #[allow(irrefutable_let_patterns)]
     let Fieldtype(f_7, f_8) = f_6.clone() else { return Err(wspec_runtime::Fail::soft()) };
-    let Some(o_9) = f_7.clone() else { return Err(wspec_runtime::Fail::soft()) };
-    #[allow(irrefutable_let_patterns)]
-    let Mut = o_9 else { return Err(wspec_runtime::Fail::soft()) };
+    let mut_ = f_7.clone();
     let zt = f_8.clone();
-    wspec_runtime::check((wspec_runtime::num::wide(y)? < wspec_runtime::num::wide(((*v_C).elems.len() as u64))?))?;
-    rels::storagetype_sub(ar_, v_C, &(conv::reftype_to_storagetype((*wspec_runtime::seq::at(&(*v_C).elems, wspec_runtime::num::wide(y)?)?).clone())), &zt)?;
-    let e_10: Valtype = Valtype::Numtype(Numtype::I32);
-    wspec_runtime::check(rels::valtype_sub(ar_, v_C, ck.peek(0usize)?, &e_10).is_ok())?;
-    let e_11: Valtype = Valtype::Numtype(Numtype::I32);
-    wspec_runtime::check(rels::valtype_sub(ar_, v_C, ck.peek(0usize + 1)?, &e_11).is_ok())?;
-    let e_12: Valtype = Valtype::Numtype(Numtype::I32);
-    wspec_runtime::check(rels::valtype_sub(ar_, v_C, ck.peek(0usize + 1 + 1)?, &e_12).is_ok())?;
-    let e_13: Valtype = Valtype::Reftype(Reftype(Some(Null), Heaptype::Typeuse(Typeuse::Idx(x))));
-    wspec_runtime::check(rels::valtype_sub(ar_, v_C, ck.peek(0usize + 1 + 1 + 1)?, &e_13).is_ok())?;
+    Ok((mut_.clone(), zt.clone(),))
+    })() { Ok(v) => v, Err(f) if f.message.is_some() => return Err(f), Err(_) => return Err(Fail::msg(0, format!("non-array type {}", x))) };
+    if !((match (mut__9.clone(),) { (Some(mut__9_111),) => Some(mut__9_111), (None,) => None, _ => return Err(wspec_runtime::Fail::soft()) } == Some(Mut))) { return Err(Fail::msg(0, "immutable array")); }
+    if !((wspec_runtime::num::wide(y)? < wspec_runtime::num::wide(((*v_C).elems.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown elem segment {}", y))); }
+    match rels::storagetype_sub(ar_, v_C, &(conv::reftype_to_storagetype((*wspec_runtime::seq::at(&(*v_C).elems, wspec_runtime::num::wide(y)?)?).clone())), &zt_10) { Ok(_) => {} Err(f) if f.message.is_some() => return Err(f), Err(_) => return Err(Fail::msg(0, "type mismatch: element segment's type does not match array's field type")) }
+    let e_112: Valtype = Valtype::Numtype(Numtype::I32);
+    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_112).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![Valtype::Reftype(Reftype(Some(Null), Heaptype::Typeuse(Typeuse::Idx(x))))], vec![Valtype::Numtype(Numtype::I32)], vec![Valtype::Numtype(Numtype::I32)], vec![e_112.clone()]]))); }
+    let e_113: Valtype = Valtype::Numtype(Numtype::I32);
+    if !matches!(ck.peek(0usize + 1), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_113).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![Valtype::Reftype(Reftype(Some(Null), Heaptype::Typeuse(Typeuse::Idx(x))))], vec![Valtype::Numtype(Numtype::I32)], vec![e_113.clone()], vec![e_112.clone()]]))); }
+    let e_114: Valtype = Valtype::Numtype(Numtype::I32);
+    if !matches!(ck.peek(0usize + 1 + 1), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_114).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![Valtype::Reftype(Reftype(Some(Null), Heaptype::Typeuse(Typeuse::Idx(x))))], vec![e_114.clone()], vec![e_113.clone()], vec![e_112.clone()]]))); }
+    let e_115: Valtype = Valtype::Reftype(Reftype(Some(Null), Heaptype::Typeuse(Typeuse::Idx(x))));
+    if !matches!(ck.peek(0usize + 1 + 1 + 1), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_115).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![e_115.clone()], vec![e_114.clone()], vec![e_113.clone()], vec![e_112.clone()]]))); }
     Ok(Effect { pops: 0usize + 1 + 1 + 1 + 1, unreachable: false, pushes: Vec::new(), sets: vec![] })
 }
 
 fn vgroup_48(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
+    ck.take_note();
     if let Some(e) = wspec_runtime::machine::attempt(vrule_50(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
-    Err(Fail::msg(0, "type mismatch (no rule of Instr_ok/array.init_elem applies)"))
+    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/array.init_elem applies)".into())))
 }
 
-// from spec/2.3-validation-instructions.wspec:379 rule Instr_ok/extern.convert_any
+// from spec/2.3-validation-instructions.wspec:390 rule Instr_ok/extern.convert_any
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn vrule_51(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Effect<Valtype, Localidx>> {
     let v_C = c;
@@ -8421,19 +8533,20 @@ fn vrule_51(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let Valtype::Reftype(Reftype(f_2, f_3)) = a_1 else { return Err(wspec_runtime::Fail::soft()) };
     let cp_4 = (*f_2).clone();
     let null = cp_4;
-    #[allow(irrefutable_let_patterns)]
-    let Heaptype::Absheaptype(Absheaptype::Any) = f_3 else { return Err(wspec_runtime::Fail::soft()) };
+    let _w1 = f_3;
     (null.clone(),) };
-    wspec_runtime::check(rels::valtype_sub(ar_, v_C, a_1, &Valtype::Reftype(Reftype(match (null_5.clone(),) { (Some(null_5_106),) => Some(null_5_106), (None,) => None, _ => return Err(wspec_runtime::Fail::soft()) }, Heaptype::Absheaptype(Absheaptype::Any)))).is_ok())?;
-    Ok(Effect { pops: 0usize + 1, unreachable: false, pushes: wspec_runtime::seq::cat(vec![vec![Valtype::Reftype(Reftype(match (null_5.clone(),) { (Some(null_5_207),) => Some(null_5_207), (None,) => None, _ => return Err(wspec_runtime::Fail::soft()) }, Heaptype::Absheaptype(Absheaptype::Extern)))]]), sets: vec![] })
+    let e_107: Valtype = Valtype::Reftype(Reftype(match (null_5.clone(),) { (Some(null_5_106),) => Some(null_5_106), (None,) => None, _ => return Err(wspec_runtime::Fail::soft()) }, Heaptype::Absheaptype(Absheaptype::Any)));
+    if rels::valtype_sub(ar_, v_C, a_1, &e_107).is_err() { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![e_107.clone()]]))); }
+    Ok(Effect { pops: 0usize + 1, unreachable: false, pushes: wspec_runtime::seq::cat(vec![vec![Valtype::Reftype(Reftype(match (null_5.clone(),) { (Some(null_5_208),) => Some(null_5_208), (None,) => None, _ => return Err(wspec_runtime::Fail::soft()) }, Heaptype::Absheaptype(Absheaptype::Extern)))]]), sets: vec![] })
 }
 
 fn vgroup_49(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
+    ck.take_note();
     if let Some(e) = wspec_runtime::machine::attempt(vrule_51(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
-    Err(Fail::msg(0, "type mismatch (no rule of Instr_ok/extern.convert_any applies)"))
+    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/extern.convert_any applies)".into())))
 }
 
-// from spec/2.3-validation-instructions.wspec:382 rule Instr_ok/any.convert_extern
+// from spec/2.3-validation-instructions.wspec:393 rule Instr_ok/any.convert_extern
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn vrule_52(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Effect<Valtype, Localidx>> {
     let v_C = c;
@@ -8445,19 +8558,20 @@ fn vrule_52(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let Valtype::Reftype(Reftype(f_2, f_3)) = a_1 else { return Err(wspec_runtime::Fail::soft()) };
     let cp_4 = (*f_2).clone();
     let null = cp_4;
-    #[allow(irrefutable_let_patterns)]
-    let Heaptype::Absheaptype(Absheaptype::Extern) = f_3 else { return Err(wspec_runtime::Fail::soft()) };
+    let _w1 = f_3;
     (null.clone(),) };
-    wspec_runtime::check(rels::valtype_sub(ar_, v_C, a_1, &Valtype::Reftype(Reftype(match (null_5.clone(),) { (Some(null_5_106),) => Some(null_5_106), (None,) => None, _ => return Err(wspec_runtime::Fail::soft()) }, Heaptype::Absheaptype(Absheaptype::Extern)))).is_ok())?;
-    Ok(Effect { pops: 0usize + 1, unreachable: false, pushes: wspec_runtime::seq::cat(vec![vec![Valtype::Reftype(Reftype(match (null_5.clone(),) { (Some(null_5_207),) => Some(null_5_207), (None,) => None, _ => return Err(wspec_runtime::Fail::soft()) }, Heaptype::Absheaptype(Absheaptype::Any)))]]), sets: vec![] })
+    let e_107: Valtype = Valtype::Reftype(Reftype(match (null_5.clone(),) { (Some(null_5_106),) => Some(null_5_106), (None,) => None, _ => return Err(wspec_runtime::Fail::soft()) }, Heaptype::Absheaptype(Absheaptype::Extern)));
+    if rels::valtype_sub(ar_, v_C, a_1, &e_107).is_err() { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![e_107.clone()]]))); }
+    Ok(Effect { pops: 0usize + 1, unreachable: false, pushes: wspec_runtime::seq::cat(vec![vec![Valtype::Reftype(Reftype(match (null_5.clone(),) { (Some(null_5_208),) => Some(null_5_208), (None,) => None, _ => return Err(wspec_runtime::Fail::soft()) }, Heaptype::Absheaptype(Absheaptype::Any)))]]), sets: vec![] })
 }
 
 fn vgroup_50(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
+    ck.take_note();
     if let Some(e) = wspec_runtime::machine::attempt(vrule_52(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
-    Err(Fail::msg(0, "type mismatch (no rule of Instr_ok/any.convert_extern applies)"))
+    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/any.convert_extern applies)".into())))
 }
 
-// from spec/2.3-validation-instructions.wspec:388 rule Instr_ok/local.get
+// from spec/2.3-validation-instructions.wspec:399 rule Instr_ok/local.get
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn vrule_53(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Effect<Valtype, Localidx>> {
     let v_C = c;
@@ -8465,21 +8579,22 @@ fn vrule_53(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let Instr::LocalGet(f_1) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
     let cp_2 = (*f_1).clone();
     let x = cp_2;
-    wspec_runtime::check((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).locals.len() as u64))?))?;
+    if !((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).locals.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown local {}", x))); }
     #[allow(irrefutable_let_patterns)]
     let Localtype(f_3, f_4) = (&(*wspec_runtime::seq::at(&(*v_C).locals, wspec_runtime::num::wide(x)?)?)) else { return Err(wspec_runtime::Fail::soft()) };
-    #[allow(irrefutable_let_patterns)]
-    let Init::Set = f_3 else { return Err(wspec_runtime::Fail::soft()) };
+    let init = *f_3;
     let t = f_4;
+    if !((init == Init::Set)) { return Err(Fail::msg(0, "uninitialized local")); }
     Ok(Effect { pops: 0usize, unreachable: false, pushes: wspec_runtime::seq::cat(vec![vec![(*t).clone()]]), sets: vec![] })
 }
 
 fn vgroup_51(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
+    ck.take_note();
     if let Some(e) = wspec_runtime::machine::attempt(vrule_53(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
-    Err(Fail::msg(0, "type mismatch (no rule of Instr_ok/local.get applies)"))
+    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/local.get applies)".into())))
 }
 
-// from spec/2.3-validation-instructions.wspec:393 rule Instr_ok/local.set
+// from spec/2.3-validation-instructions.wspec:405 rule Instr_ok/local.set
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn vrule_54(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Effect<Valtype, Localidx>> {
     let v_C = c;
@@ -8487,22 +8602,23 @@ fn vrule_54(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let Instr::LocalSet(f_1) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
     let cp_2 = (*f_1).clone();
     let x = cp_2;
-    wspec_runtime::check((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).locals.len() as u64))?))?;
+    if !((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).locals.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown local {}", x))); }
     #[allow(irrefutable_let_patterns)]
     let Localtype(f_3, f_4) = (&(*wspec_runtime::seq::at(&(*v_C).locals, wspec_runtime::num::wide(x)?)?)) else { return Err(wspec_runtime::Fail::soft()) };
     let init = *f_3;
     let t = f_4;
     let e_5: Valtype = (*t).clone();
-    wspec_runtime::check(rels::valtype_sub(ar_, v_C, ck.peek(0usize)?, &e_5).is_ok())?;
+    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_5).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![e_5.clone()]]))); }
     Ok(Effect { pops: 0usize + 1, unreachable: false, pushes: Vec::new(), sets: vec![x] })
 }
 
 fn vgroup_52(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
+    ck.take_note();
     if let Some(e) = wspec_runtime::machine::attempt(vrule_54(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
-    Err(Fail::msg(0, "type mismatch (no rule of Instr_ok/local.set applies)"))
+    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/local.set applies)".into())))
 }
 
-// from spec/2.3-validation-instructions.wspec:398 rule Instr_ok/local.tee
+// from spec/2.3-validation-instructions.wspec:410 rule Instr_ok/local.tee
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn vrule_55(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Effect<Valtype, Localidx>> {
     let v_C = c;
@@ -8510,22 +8626,23 @@ fn vrule_55(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let Instr::LocalTee(f_1) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
     let cp_2 = (*f_1).clone();
     let x = cp_2;
-    wspec_runtime::check((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).locals.len() as u64))?))?;
+    if !((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).locals.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown local {}", x))); }
     #[allow(irrefutable_let_patterns)]
     let Localtype(f_3, f_4) = (&(*wspec_runtime::seq::at(&(*v_C).locals, wspec_runtime::num::wide(x)?)?)) else { return Err(wspec_runtime::Fail::soft()) };
     let init = *f_3;
     let t = f_4;
     let e_5: Valtype = (*t).clone();
-    wspec_runtime::check(rels::valtype_sub(ar_, v_C, ck.peek(0usize)?, &e_5).is_ok())?;
+    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_5).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![e_5.clone()]]))); }
     Ok(Effect { pops: 0usize + 1, unreachable: false, pushes: wspec_runtime::seq::cat(vec![vec![(*t).clone()]]), sets: vec![x] })
 }
 
 fn vgroup_53(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
+    ck.take_note();
     if let Some(e) = wspec_runtime::machine::attempt(vrule_55(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
-    Err(Fail::msg(0, "type mismatch (no rule of Instr_ok/local.tee applies)"))
+    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/local.tee applies)".into())))
 }
 
-// from spec/2.3-validation-instructions.wspec:405 rule Instr_ok/global.get
+// from spec/2.3-validation-instructions.wspec:417 rule Instr_ok/global.get
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn vrule_56(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Effect<Valtype, Localidx>> {
     let v_C = c;
@@ -8533,7 +8650,7 @@ fn vrule_56(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let Instr::GlobalGet(f_1) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
     let cp_2 = (*f_1).clone();
     let x = cp_2;
-    wspec_runtime::check((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).globals.len() as u64))?))?;
+    if !((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).globals.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown global {}", x))); }
     #[allow(irrefutable_let_patterns)]
     let Globaltype(f_3, f_4) = (&(*wspec_runtime::seq::at(&(*v_C).globals, wspec_runtime::num::wide(x)?)?)) else { return Err(wspec_runtime::Fail::soft()) };
     let cp_5 = (*f_3).clone();
@@ -8543,11 +8660,12 @@ fn vrule_56(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
 }
 
 fn vgroup_54(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
+    ck.take_note();
     if let Some(e) = wspec_runtime::machine::attempt(vrule_56(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
-    Err(Fail::msg(0, "type mismatch (no rule of Instr_ok/global.get applies)"))
+    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/global.get applies)".into())))
 }
 
-// from spec/2.3-validation-instructions.wspec:410 rule Instr_ok/global.set
+// from spec/2.3-validation-instructions.wspec:422 rule Instr_ok/global.set
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn vrule_57(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Effect<Valtype, Localidx>> {
     let v_C = c;
@@ -8555,25 +8673,25 @@ fn vrule_57(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let Instr::GlobalSet(f_1) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
     let cp_2 = (*f_1).clone();
     let x = cp_2;
-    wspec_runtime::check((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).globals.len() as u64))?))?;
+    if !((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).globals.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown global {}", x))); }
     #[allow(irrefutable_let_patterns)]
     let Globaltype(f_3, f_4) = (&(*wspec_runtime::seq::at(&(*v_C).globals, wspec_runtime::num::wide(x)?)?)) else { return Err(wspec_runtime::Fail::soft()) };
     let cp_5 = (*f_3).clone();
-    let Some(o_6) = cp_5 else { return Err(wspec_runtime::Fail::soft()) };
-    #[allow(irrefutable_let_patterns)]
-    let Mut = o_6 else { return Err(wspec_runtime::Fail::soft()) };
+    let mut_ = cp_5;
     let t = f_4;
-    let e_7: Valtype = (*t).clone();
-    wspec_runtime::check(rels::valtype_sub(ar_, v_C, ck.peek(0usize)?, &e_7).is_ok())?;
+    if !((match (mut_.clone(),) { (Some(mut__106),) => Some(mut__106), (None,) => None, _ => return Err(wspec_runtime::Fail::soft()) } == Some(Mut))) { return Err(Fail::msg(0, "immutable global")); }
+    let e_107: Valtype = (*t).clone();
+    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_107).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![e_107.clone()]]))); }
     Ok(Effect { pops: 0usize + 1, unreachable: false, pushes: Vec::new(), sets: vec![] })
 }
 
 fn vgroup_55(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
+    ck.take_note();
     if let Some(e) = wspec_runtime::machine::attempt(vrule_57(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
-    Err(Fail::msg(0, "type mismatch (no rule of Instr_ok/global.set applies)"))
+    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/global.set applies)".into())))
 }
 
-// from spec/2.3-validation-instructions.wspec:418 rule Instr_ok/table.get
+// from spec/2.3-validation-instructions.wspec:431 rule Instr_ok/table.get
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn vrule_58(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Effect<Valtype, Localidx>> {
     let v_C = c;
@@ -8581,23 +8699,24 @@ fn vrule_58(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let Instr::TableGet(f_1) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
     let cp_2 = (*f_1).clone();
     let x = cp_2;
-    wspec_runtime::check((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).tables.len() as u64))?))?;
+    if !((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).tables.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown table {}", x))); }
     #[allow(irrefutable_let_patterns)]
     let Tabletype(f_3, f_4, f_5) = (&(*wspec_runtime::seq::at(&(*v_C).tables, wspec_runtime::num::wide(x)?)?)) else { return Err(wspec_runtime::Fail::soft()) };
     let at = *f_3;
     let lim = *f_4;
     let rt = f_5;
     let e_6: Valtype = conv::addrtype_to_valtype(at);
-    wspec_runtime::check(rels::valtype_sub(ar_, v_C, ck.peek(0usize)?, &e_6).is_ok())?;
+    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_6).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![e_6.clone()]]))); }
     Ok(Effect { pops: 0usize + 1, unreachable: false, pushes: wspec_runtime::seq::cat(vec![vec![conv::reftype_to_valtype((*rt).clone())]]), sets: vec![] })
 }
 
 fn vgroup_56(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
+    ck.take_note();
     if let Some(e) = wspec_runtime::machine::attempt(vrule_58(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
-    Err(Fail::msg(0, "type mismatch (no rule of Instr_ok/table.get applies)"))
+    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/table.get applies)".into())))
 }
 
-// from spec/2.3-validation-instructions.wspec:423 rule Instr_ok/table.set
+// from spec/2.3-validation-instructions.wspec:436 rule Instr_ok/table.set
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn vrule_59(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Effect<Valtype, Localidx>> {
     let v_C = c;
@@ -8605,25 +8724,26 @@ fn vrule_59(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let Instr::TableSet(f_1) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
     let cp_2 = (*f_1).clone();
     let x = cp_2;
-    wspec_runtime::check((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).tables.len() as u64))?))?;
+    if !((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).tables.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown table {}", x))); }
     #[allow(irrefutable_let_patterns)]
     let Tabletype(f_3, f_4, f_5) = (&(*wspec_runtime::seq::at(&(*v_C).tables, wspec_runtime::num::wide(x)?)?)) else { return Err(wspec_runtime::Fail::soft()) };
     let at = *f_3;
     let lim = *f_4;
     let rt = f_5;
     let e_6: Valtype = conv::reftype_to_valtype((*rt).clone());
-    wspec_runtime::check(rels::valtype_sub(ar_, v_C, ck.peek(0usize)?, &e_6).is_ok())?;
+    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_6).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![conv::addrtype_to_valtype(at)], vec![e_6.clone()]]))); }
     let e_7: Valtype = conv::addrtype_to_valtype(at);
-    wspec_runtime::check(rels::valtype_sub(ar_, v_C, ck.peek(0usize + 1)?, &e_7).is_ok())?;
+    if !matches!(ck.peek(0usize + 1), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_7).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![e_7.clone()], vec![e_6.clone()]]))); }
     Ok(Effect { pops: 0usize + 1 + 1, unreachable: false, pushes: Vec::new(), sets: vec![] })
 }
 
 fn vgroup_57(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
+    ck.take_note();
     if let Some(e) = wspec_runtime::machine::attempt(vrule_59(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
-    Err(Fail::msg(0, "type mismatch (no rule of Instr_ok/table.set applies)"))
+    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/table.set applies)".into())))
 }
 
-// from spec/2.3-validation-instructions.wspec:428 rule Instr_ok/table.size
+// from spec/2.3-validation-instructions.wspec:441 rule Instr_ok/table.size
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn vrule_60(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Effect<Valtype, Localidx>> {
     let v_C = c;
@@ -8631,7 +8751,7 @@ fn vrule_60(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let Instr::TableSize(f_1) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
     let cp_2 = (*f_1).clone();
     let x = cp_2;
-    wspec_runtime::check((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).tables.len() as u64))?))?;
+    if !((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).tables.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown table {}", x))); }
     #[allow(irrefutable_let_patterns)]
     let Tabletype(f_3, f_4, f_5) = (&(*wspec_runtime::seq::at(&(*v_C).tables, wspec_runtime::num::wide(x)?)?)) else { return Err(wspec_runtime::Fail::soft()) };
     let at = *f_3;
@@ -8641,11 +8761,12 @@ fn vrule_60(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
 }
 
 fn vgroup_58(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
+    ck.take_note();
     if let Some(e) = wspec_runtime::machine::attempt(vrule_60(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
-    Err(Fail::msg(0, "type mismatch (no rule of Instr_ok/table.size applies)"))
+    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/table.size applies)".into())))
 }
 
-// from spec/2.3-validation-instructions.wspec:433 rule Instr_ok/table.grow
+// from spec/2.3-validation-instructions.wspec:446 rule Instr_ok/table.grow
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn vrule_61(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Effect<Valtype, Localidx>> {
     let v_C = c;
@@ -8653,25 +8774,26 @@ fn vrule_61(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let Instr::TableGrow(f_1) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
     let cp_2 = (*f_1).clone();
     let x = cp_2;
-    wspec_runtime::check((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).tables.len() as u64))?))?;
+    if !((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).tables.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown table {}", x))); }
     #[allow(irrefutable_let_patterns)]
     let Tabletype(f_3, f_4, f_5) = (&(*wspec_runtime::seq::at(&(*v_C).tables, wspec_runtime::num::wide(x)?)?)) else { return Err(wspec_runtime::Fail::soft()) };
     let at = *f_3;
     let lim = *f_4;
     let rt = f_5;
     let e_6: Valtype = conv::addrtype_to_valtype(at);
-    wspec_runtime::check(rels::valtype_sub(ar_, v_C, ck.peek(0usize)?, &e_6).is_ok())?;
+    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_6).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![conv::reftype_to_valtype((*rt).clone())], vec![e_6.clone()]]))); }
     let e_7: Valtype = conv::reftype_to_valtype((*rt).clone());
-    wspec_runtime::check(rels::valtype_sub(ar_, v_C, ck.peek(0usize + 1)?, &e_7).is_ok())?;
+    if !matches!(ck.peek(0usize + 1), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_7).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![e_7.clone()], vec![e_6.clone()]]))); }
     Ok(Effect { pops: 0usize + 1 + 1, unreachable: false, pushes: wspec_runtime::seq::cat(vec![vec![conv::addrtype_to_valtype(at)]]), sets: vec![] })
 }
 
 fn vgroup_59(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
+    ck.take_note();
     if let Some(e) = wspec_runtime::machine::attempt(vrule_61(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
-    Err(Fail::msg(0, "type mismatch (no rule of Instr_ok/table.grow applies)"))
+    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/table.grow applies)".into())))
 }
 
-// from spec/2.3-validation-instructions.wspec:438 rule Instr_ok/table.fill
+// from spec/2.3-validation-instructions.wspec:451 rule Instr_ok/table.fill
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn vrule_62(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Effect<Valtype, Localidx>> {
     let v_C = c;
@@ -8679,27 +8801,28 @@ fn vrule_62(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let Instr::TableFill(f_1) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
     let cp_2 = (*f_1).clone();
     let x = cp_2;
-    wspec_runtime::check((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).tables.len() as u64))?))?;
+    if !((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).tables.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown table {}", x))); }
     #[allow(irrefutable_let_patterns)]
     let Tabletype(f_3, f_4, f_5) = (&(*wspec_runtime::seq::at(&(*v_C).tables, wspec_runtime::num::wide(x)?)?)) else { return Err(wspec_runtime::Fail::soft()) };
     let at = *f_3;
     let lim = *f_4;
     let rt = f_5;
     let e_6: Valtype = conv::addrtype_to_valtype(at);
-    wspec_runtime::check(rels::valtype_sub(ar_, v_C, ck.peek(0usize)?, &e_6).is_ok())?;
+    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_6).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![conv::addrtype_to_valtype(at)], vec![conv::reftype_to_valtype((*rt).clone())], vec![e_6.clone()]]))); }
     let e_7: Valtype = conv::reftype_to_valtype((*rt).clone());
-    wspec_runtime::check(rels::valtype_sub(ar_, v_C, ck.peek(0usize + 1)?, &e_7).is_ok())?;
+    if !matches!(ck.peek(0usize + 1), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_7).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![conv::addrtype_to_valtype(at)], vec![e_7.clone()], vec![e_6.clone()]]))); }
     let e_8: Valtype = conv::addrtype_to_valtype(at);
-    wspec_runtime::check(rels::valtype_sub(ar_, v_C, ck.peek(0usize + 1 + 1)?, &e_8).is_ok())?;
+    if !matches!(ck.peek(0usize + 1 + 1), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_8).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![e_8.clone()], vec![e_7.clone()], vec![e_6.clone()]]))); }
     Ok(Effect { pops: 0usize + 1 + 1 + 1, unreachable: false, pushes: Vec::new(), sets: vec![] })
 }
 
 fn vgroup_60(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
+    ck.take_note();
     if let Some(e) = wspec_runtime::machine::attempt(vrule_62(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
-    Err(Fail::msg(0, "type mismatch (no rule of Instr_ok/table.fill applies)"))
+    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/table.fill applies)".into())))
 }
 
-// from spec/2.3-validation-instructions.wspec:443 rule Instr_ok/table.copy
+// from spec/2.3-validation-instructions.wspec:456 rule Instr_ok/table.copy
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn vrule_63(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Effect<Valtype, Localidx>> {
     let v_C = c;
@@ -8709,34 +8832,35 @@ fn vrule_63(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let x_1 = cp_3;
     let cp_4 = (*f_2).clone();
     let x_2 = cp_4;
-    wspec_runtime::check((wspec_runtime::num::wide(x_1)? < wspec_runtime::num::wide(((*v_C).tables.len() as u64))?))?;
+    if !((wspec_runtime::num::wide(x_1)? < wspec_runtime::num::wide(((*v_C).tables.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown table {}", x_1))); }
     #[allow(irrefutable_let_patterns)]
     let Tabletype(f_5, f_6, f_7) = (&(*wspec_runtime::seq::at(&(*v_C).tables, wspec_runtime::num::wide(x_1)?)?)) else { return Err(wspec_runtime::Fail::soft()) };
     let at_1 = *f_5;
     let lim_1 = *f_6;
     let rt_1 = f_7;
-    wspec_runtime::check((wspec_runtime::num::wide(x_2)? < wspec_runtime::num::wide(((*v_C).tables.len() as u64))?))?;
+    if !((wspec_runtime::num::wide(x_2)? < wspec_runtime::num::wide(((*v_C).tables.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown table {}", x_2))); }
     #[allow(irrefutable_let_patterns)]
     let Tabletype(f_8, f_9, f_10) = (&(*wspec_runtime::seq::at(&(*v_C).tables, wspec_runtime::num::wide(x_2)?)?)) else { return Err(wspec_runtime::Fail::soft()) };
     let at_2 = *f_8;
     let lim_2 = *f_9;
     let rt_2 = f_10;
-    rels::reftype_sub(ar_, v_C, rt_2, rt_1)?;
+    match rels::reftype_sub(ar_, v_C, rt_2, rt_1) { Ok(_) => {} Err(f) if f.message.is_some() => return Err(f), Err(_) => return Err(Fail::msg(0, "type mismatch")) }
     let e_11: Valtype = conv::addrtype_to_valtype(defs::minat(ar_, at_1, at_2)?);
-    wspec_runtime::check(rels::valtype_sub(ar_, v_C, ck.peek(0usize)?, &e_11).is_ok())?;
+    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_11).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![conv::addrtype_to_valtype(at_1)], vec![conv::addrtype_to_valtype(at_2)], vec![e_11.clone()]]))); }
     let e_12: Valtype = conv::addrtype_to_valtype(at_2);
-    wspec_runtime::check(rels::valtype_sub(ar_, v_C, ck.peek(0usize + 1)?, &e_12).is_ok())?;
+    if !matches!(ck.peek(0usize + 1), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_12).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![conv::addrtype_to_valtype(at_1)], vec![e_12.clone()], vec![e_11.clone()]]))); }
     let e_13: Valtype = conv::addrtype_to_valtype(at_1);
-    wspec_runtime::check(rels::valtype_sub(ar_, v_C, ck.peek(0usize + 1 + 1)?, &e_13).is_ok())?;
+    if !matches!(ck.peek(0usize + 1 + 1), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_13).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![e_13.clone()], vec![e_12.clone()], vec![e_11.clone()]]))); }
     Ok(Effect { pops: 0usize + 1 + 1 + 1, unreachable: false, pushes: Vec::new(), sets: vec![] })
 }
 
 fn vgroup_61(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
+    ck.take_note();
     if let Some(e) = wspec_runtime::machine::attempt(vrule_63(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
-    Err(Fail::msg(0, "type mismatch (no rule of Instr_ok/table.copy applies)"))
+    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/table.copy applies)".into())))
 }
 
-// from spec/2.3-validation-instructions.wspec:451 rule Instr_ok/table.init
+// from spec/2.3-validation-instructions.wspec:464 rule Instr_ok/table.init
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn vrule_64(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Effect<Valtype, Localidx>> {
     let v_C = c;
@@ -8746,31 +8870,32 @@ fn vrule_64(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let x = cp_3;
     let cp_4 = (*f_2).clone();
     let y = cp_4;
-    wspec_runtime::check((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).tables.len() as u64))?))?;
+    if !((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).tables.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown table {}", x))); }
     #[allow(irrefutable_let_patterns)]
     let Tabletype(f_5, f_6, f_7) = (&(*wspec_runtime::seq::at(&(*v_C).tables, wspec_runtime::num::wide(x)?)?)) else { return Err(wspec_runtime::Fail::soft()) };
     let at = *f_5;
     let lim = *f_6;
     let rt_1 = f_7;
-    wspec_runtime::check((wspec_runtime::num::wide(y)? < wspec_runtime::num::wide(((*v_C).elems.len() as u64))?))?;
+    if !((wspec_runtime::num::wide(y)? < wspec_runtime::num::wide(((*v_C).elems.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown elem segment {}", y))); }
     let cp_8 = (*(&(*wspec_runtime::seq::at(&(*v_C).elems, wspec_runtime::num::wide(y)?)?))).clone();
     let rt_2 = cp_8;
-    rels::reftype_sub(ar_, v_C, &rt_2, rt_1)?;
+    match rels::reftype_sub(ar_, v_C, &rt_2, rt_1) { Ok(_) => {} Err(f) if f.message.is_some() => return Err(f), Err(_) => return Err(Fail::msg(0, "type mismatch")) }
     let e_9: Valtype = Valtype::Numtype(Numtype::I32);
-    wspec_runtime::check(rels::valtype_sub(ar_, v_C, ck.peek(0usize)?, &e_9).is_ok())?;
+    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_9).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![conv::addrtype_to_valtype(at)], vec![Valtype::Numtype(Numtype::I32)], vec![e_9.clone()]]))); }
     let e_10: Valtype = Valtype::Numtype(Numtype::I32);
-    wspec_runtime::check(rels::valtype_sub(ar_, v_C, ck.peek(0usize + 1)?, &e_10).is_ok())?;
+    if !matches!(ck.peek(0usize + 1), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_10).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![conv::addrtype_to_valtype(at)], vec![e_10.clone()], vec![e_9.clone()]]))); }
     let e_11: Valtype = conv::addrtype_to_valtype(at);
-    wspec_runtime::check(rels::valtype_sub(ar_, v_C, ck.peek(0usize + 1 + 1)?, &e_11).is_ok())?;
+    if !matches!(ck.peek(0usize + 1 + 1), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_11).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![e_11.clone()], vec![e_10.clone()], vec![e_9.clone()]]))); }
     Ok(Effect { pops: 0usize + 1 + 1 + 1, unreachable: false, pushes: Vec::new(), sets: vec![] })
 }
 
 fn vgroup_62(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
+    ck.take_note();
     if let Some(e) = wspec_runtime::machine::attempt(vrule_64(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
-    Err(Fail::msg(0, "type mismatch (no rule of Instr_ok/table.init applies)"))
+    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/table.init applies)".into())))
 }
 
-// from spec/2.3-validation-instructions.wspec:459 rule Instr_ok/elem.drop
+// from spec/2.3-validation-instructions.wspec:472 rule Instr_ok/elem.drop
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn vrule_65(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Effect<Valtype, Localidx>> {
     let v_C = c;
@@ -8778,16 +8903,17 @@ fn vrule_65(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let Instr::ElemDrop(f_1) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
     let cp_2 = (*f_1).clone();
     let x = cp_2;
-    wspec_runtime::check((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).elems.len() as u64))?))?;
+    if !((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).elems.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown elem segment {}", x))); }
     Ok(Effect { pops: 0usize, unreachable: false, pushes: Vec::new(), sets: vec![] })
 }
 
 fn vgroup_63(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
+    ck.take_note();
     if let Some(e) = wspec_runtime::machine::attempt(vrule_65(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
-    Err(Fail::msg(0, "type mismatch (no rule of Instr_ok/elem.drop applies)"))
+    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/elem.drop applies)".into())))
 }
 
-// from spec/2.3-validation-instructions.wspec:473 rule Instr_ok/load-val
+// from spec/2.3-validation-instructions.wspec:486 rule Instr_ok/load-val
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn vrule_66(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Effect<Valtype, Localidx>> {
     let v_C = c;
@@ -8800,18 +8926,18 @@ fn vrule_66(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let cp_7 = (*f_3).clone();
     let x = cp_7;
     let ao = *f_4;
-    wspec_runtime::check((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).mems.len() as u64))?))?;
+    if !((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).mems.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown memory {}", x))); }
     #[allow(irrefutable_let_patterns)]
     let Memtype(f_8, f_9) = (&(*wspec_runtime::seq::at(&(*v_C).mems, wspec_runtime::num::wide(x)?)?)) else { return Err(wspec_runtime::Fail::soft()) };
     let at = *f_8;
     let lim = *f_9;
     rels::memarg_ok(ar_, ao, at, defs::size(ar_, nt)?)?;
     let e_10: Valtype = conv::addrtype_to_valtype(at);
-    wspec_runtime::check(rels::valtype_sub(ar_, v_C, ck.peek(0usize)?, &e_10).is_ok())?;
+    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_10).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![e_10.clone()]]))); }
     Ok(Effect { pops: 0usize + 1, unreachable: false, pushes: wspec_runtime::seq::cat(vec![vec![conv::numtype_to_valtype(nt)]]), sets: vec![] })
 }
 
-// from spec/2.3-validation-instructions.wspec:479 rule Instr_ok/load-pack
+// from spec/2.3-validation-instructions.wspec:492 rule Instr_ok/load-pack
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn vrule_67(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Effect<Valtype, Localidx>> {
     let v_C = c;
@@ -8829,24 +8955,25 @@ fn vrule_67(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let cp_11 = (*f_3).clone();
     let x = cp_11;
     let ao = *f_4;
-    wspec_runtime::check((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).mems.len() as u64))?))?;
+    if !((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).mems.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown memory {}", x))); }
     #[allow(irrefutable_let_patterns)]
     let Memtype(f_12, f_13) = (&(*wspec_runtime::seq::at(&(*v_C).mems, wspec_runtime::num::wide(x)?)?)) else { return Err(wspec_runtime::Fail::soft()) };
     let at = *f_12;
     let lim = *f_13;
     rels::memarg_ok(ar_, ao, at, wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(sz)?)?)?;
     let e_14: Valtype = conv::addrtype_to_valtype(at);
-    wspec_runtime::check(rels::valtype_sub(ar_, v_C, ck.peek(0usize)?, &e_14).is_ok())?;
+    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_14).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![e_14.clone()]]))); }
     Ok(Effect { pops: 0usize + 1, unreachable: false, pushes: wspec_runtime::seq::cat(vec![vec![conv::inn_to_valtype(v_Inn)]]), sets: vec![] })
 }
 
 fn vgroup_64(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
+    ck.take_note();
     if let Some(e) = wspec_runtime::machine::attempt(vrule_66(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
     if let Some(e) = wspec_runtime::machine::attempt(vrule_67(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
-    Err(Fail::msg(0, "type mismatch (no rule of Instr_ok/load-val, Instr_ok/load-pack applies)"))
+    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/load-val, Instr_ok/load-pack applies)".into())))
 }
 
-// from spec/2.3-validation-instructions.wspec:485 rule Instr_ok/store-val
+// from spec/2.3-validation-instructions.wspec:498 rule Instr_ok/store-val
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn vrule_68(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Effect<Valtype, Localidx>> {
     let v_C = c;
@@ -8859,20 +8986,20 @@ fn vrule_68(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let cp_7 = (*f_3).clone();
     let x = cp_7;
     let ao = *f_4;
-    wspec_runtime::check((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).mems.len() as u64))?))?;
+    if !((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).mems.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown memory {}", x))); }
     #[allow(irrefutable_let_patterns)]
     let Memtype(f_8, f_9) = (&(*wspec_runtime::seq::at(&(*v_C).mems, wspec_runtime::num::wide(x)?)?)) else { return Err(wspec_runtime::Fail::soft()) };
     let at = *f_8;
     let lim = *f_9;
     rels::memarg_ok(ar_, ao, at, defs::size(ar_, nt)?)?;
     let e_10: Valtype = conv::numtype_to_valtype(nt);
-    wspec_runtime::check(rels::valtype_sub(ar_, v_C, ck.peek(0usize)?, &e_10).is_ok())?;
+    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_10).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![conv::addrtype_to_valtype(at)], vec![e_10.clone()]]))); }
     let e_11: Valtype = conv::addrtype_to_valtype(at);
-    wspec_runtime::check(rels::valtype_sub(ar_, v_C, ck.peek(0usize + 1)?, &e_11).is_ok())?;
+    if !matches!(ck.peek(0usize + 1), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_11).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![e_11.clone()], vec![e_10.clone()]]))); }
     Ok(Effect { pops: 0usize + 1 + 1, unreachable: false, pushes: Vec::new(), sets: vec![] })
 }
 
-// from spec/2.3-validation-instructions.wspec:491 rule Instr_ok/store-pack
+// from spec/2.3-validation-instructions.wspec:504 rule Instr_ok/store-pack
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn vrule_69(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Effect<Valtype, Localidx>> {
     let v_C = c;
@@ -8889,26 +9016,27 @@ fn vrule_69(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let cp_10 = (*f_3).clone();
     let x = cp_10;
     let ao = *f_4;
-    wspec_runtime::check((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).mems.len() as u64))?))?;
+    if !((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).mems.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown memory {}", x))); }
     #[allow(irrefutable_let_patterns)]
     let Memtype(f_11, f_12) = (&(*wspec_runtime::seq::at(&(*v_C).mems, wspec_runtime::num::wide(x)?)?)) else { return Err(wspec_runtime::Fail::soft()) };
     let at = *f_11;
     let lim = *f_12;
     rels::memarg_ok(ar_, ao, at, wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(sz)?)?)?;
     let e_13: Valtype = conv::inn_to_valtype(v_Inn);
-    wspec_runtime::check(rels::valtype_sub(ar_, v_C, ck.peek(0usize)?, &e_13).is_ok())?;
+    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_13).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![conv::addrtype_to_valtype(at)], vec![e_13.clone()]]))); }
     let e_14: Valtype = conv::addrtype_to_valtype(at);
-    wspec_runtime::check(rels::valtype_sub(ar_, v_C, ck.peek(0usize + 1)?, &e_14).is_ok())?;
+    if !matches!(ck.peek(0usize + 1), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_14).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![e_14.clone()], vec![e_13.clone()]]))); }
     Ok(Effect { pops: 0usize + 1 + 1, unreachable: false, pushes: Vec::new(), sets: vec![] })
 }
 
 fn vgroup_65(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
+    ck.take_note();
     if let Some(e) = wspec_runtime::machine::attempt(vrule_68(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
     if let Some(e) = wspec_runtime::machine::attempt(vrule_69(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
-    Err(Fail::msg(0, "type mismatch (no rule of Instr_ok/store-val, Instr_ok/store-pack applies)"))
+    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/store-val, Instr_ok/store-pack applies)".into())))
 }
 
-// from spec/2.3-validation-instructions.wspec:497 rule Instr_ok/memory.size
+// from spec/2.3-validation-instructions.wspec:510 rule Instr_ok/memory.size
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn vrule_70(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Effect<Valtype, Localidx>> {
     let v_C = c;
@@ -8916,7 +9044,7 @@ fn vrule_70(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let Instr::MemorySize(f_1) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
     let cp_2 = (*f_1).clone();
     let x = cp_2;
-    wspec_runtime::check((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).mems.len() as u64))?))?;
+    if !((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).mems.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown memory {}", x))); }
     #[allow(irrefutable_let_patterns)]
     let Memtype(f_3, f_4) = (&(*wspec_runtime::seq::at(&(*v_C).mems, wspec_runtime::num::wide(x)?)?)) else { return Err(wspec_runtime::Fail::soft()) };
     let at = *f_3;
@@ -8925,11 +9053,12 @@ fn vrule_70(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
 }
 
 fn vgroup_66(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
+    ck.take_note();
     if let Some(e) = wspec_runtime::machine::attempt(vrule_70(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
-    Err(Fail::msg(0, "type mismatch (no rule of Instr_ok/memory.size applies)"))
+    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/memory.size applies)".into())))
 }
 
-// from spec/2.3-validation-instructions.wspec:502 rule Instr_ok/memory.grow
+// from spec/2.3-validation-instructions.wspec:515 rule Instr_ok/memory.grow
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn vrule_71(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Effect<Valtype, Localidx>> {
     let v_C = c;
@@ -8937,22 +9066,23 @@ fn vrule_71(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let Instr::MemoryGrow(f_1) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
     let cp_2 = (*f_1).clone();
     let x = cp_2;
-    wspec_runtime::check((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).mems.len() as u64))?))?;
+    if !((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).mems.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown memory {}", x))); }
     #[allow(irrefutable_let_patterns)]
     let Memtype(f_3, f_4) = (&(*wspec_runtime::seq::at(&(*v_C).mems, wspec_runtime::num::wide(x)?)?)) else { return Err(wspec_runtime::Fail::soft()) };
     let at = *f_3;
     let lim = *f_4;
     let e_5: Valtype = conv::addrtype_to_valtype(at);
-    wspec_runtime::check(rels::valtype_sub(ar_, v_C, ck.peek(0usize)?, &e_5).is_ok())?;
+    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_5).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![e_5.clone()]]))); }
     Ok(Effect { pops: 0usize + 1, unreachable: false, pushes: wspec_runtime::seq::cat(vec![vec![conv::addrtype_to_valtype(at)]]), sets: vec![] })
 }
 
 fn vgroup_67(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
+    ck.take_note();
     if let Some(e) = wspec_runtime::machine::attempt(vrule_71(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
-    Err(Fail::msg(0, "type mismatch (no rule of Instr_ok/memory.grow applies)"))
+    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/memory.grow applies)".into())))
 }
 
-// from spec/2.3-validation-instructions.wspec:507 rule Instr_ok/memory.fill
+// from spec/2.3-validation-instructions.wspec:520 rule Instr_ok/memory.fill
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn vrule_72(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Effect<Valtype, Localidx>> {
     let v_C = c;
@@ -8960,26 +9090,27 @@ fn vrule_72(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let Instr::MemoryFill(f_1) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
     let cp_2 = (*f_1).clone();
     let x = cp_2;
-    wspec_runtime::check((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).mems.len() as u64))?))?;
+    if !((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).mems.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown memory {}", x))); }
     #[allow(irrefutable_let_patterns)]
     let Memtype(f_3, f_4) = (&(*wspec_runtime::seq::at(&(*v_C).mems, wspec_runtime::num::wide(x)?)?)) else { return Err(wspec_runtime::Fail::soft()) };
     let at = *f_3;
     let lim = *f_4;
     let e_5: Valtype = conv::addrtype_to_valtype(at);
-    wspec_runtime::check(rels::valtype_sub(ar_, v_C, ck.peek(0usize)?, &e_5).is_ok())?;
+    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_5).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![conv::addrtype_to_valtype(at)], vec![Valtype::Numtype(Numtype::I32)], vec![e_5.clone()]]))); }
     let e_6: Valtype = Valtype::Numtype(Numtype::I32);
-    wspec_runtime::check(rels::valtype_sub(ar_, v_C, ck.peek(0usize + 1)?, &e_6).is_ok())?;
+    if !matches!(ck.peek(0usize + 1), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_6).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![conv::addrtype_to_valtype(at)], vec![e_6.clone()], vec![e_5.clone()]]))); }
     let e_7: Valtype = conv::addrtype_to_valtype(at);
-    wspec_runtime::check(rels::valtype_sub(ar_, v_C, ck.peek(0usize + 1 + 1)?, &e_7).is_ok())?;
+    if !matches!(ck.peek(0usize + 1 + 1), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_7).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![e_7.clone()], vec![e_6.clone()], vec![e_5.clone()]]))); }
     Ok(Effect { pops: 0usize + 1 + 1 + 1, unreachable: false, pushes: Vec::new(), sets: vec![] })
 }
 
 fn vgroup_68(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
+    ck.take_note();
     if let Some(e) = wspec_runtime::machine::attempt(vrule_72(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
-    Err(Fail::msg(0, "type mismatch (no rule of Instr_ok/memory.fill applies)"))
+    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/memory.fill applies)".into())))
 }
 
-// from spec/2.3-validation-instructions.wspec:512 rule Instr_ok/memory.copy
+// from spec/2.3-validation-instructions.wspec:525 rule Instr_ok/memory.copy
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn vrule_73(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Effect<Valtype, Localidx>> {
     let v_C = c;
@@ -8989,31 +9120,32 @@ fn vrule_73(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let x_1 = cp_3;
     let cp_4 = (*f_2).clone();
     let x_2 = cp_4;
-    wspec_runtime::check((wspec_runtime::num::wide(x_1)? < wspec_runtime::num::wide(((*v_C).mems.len() as u64))?))?;
+    if !((wspec_runtime::num::wide(x_1)? < wspec_runtime::num::wide(((*v_C).mems.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown memory {}", x_1))); }
     #[allow(irrefutable_let_patterns)]
     let Memtype(f_5, f_6) = (&(*wspec_runtime::seq::at(&(*v_C).mems, wspec_runtime::num::wide(x_1)?)?)) else { return Err(wspec_runtime::Fail::soft()) };
     let at_1 = *f_5;
     let lim_1 = *f_6;
-    wspec_runtime::check((wspec_runtime::num::wide(x_2)? < wspec_runtime::num::wide(((*v_C).mems.len() as u64))?))?;
+    if !((wspec_runtime::num::wide(x_2)? < wspec_runtime::num::wide(((*v_C).mems.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown memory {}", x_2))); }
     #[allow(irrefutable_let_patterns)]
     let Memtype(f_7, f_8) = (&(*wspec_runtime::seq::at(&(*v_C).mems, wspec_runtime::num::wide(x_2)?)?)) else { return Err(wspec_runtime::Fail::soft()) };
     let at_2 = *f_7;
     let lim_2 = *f_8;
     let e_9: Valtype = conv::addrtype_to_valtype(defs::minat(ar_, at_1, at_2)?);
-    wspec_runtime::check(rels::valtype_sub(ar_, v_C, ck.peek(0usize)?, &e_9).is_ok())?;
+    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_9).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![conv::addrtype_to_valtype(at_1)], vec![conv::addrtype_to_valtype(at_2)], vec![e_9.clone()]]))); }
     let e_10: Valtype = conv::addrtype_to_valtype(at_2);
-    wspec_runtime::check(rels::valtype_sub(ar_, v_C, ck.peek(0usize + 1)?, &e_10).is_ok())?;
+    if !matches!(ck.peek(0usize + 1), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_10).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![conv::addrtype_to_valtype(at_1)], vec![e_10.clone()], vec![e_9.clone()]]))); }
     let e_11: Valtype = conv::addrtype_to_valtype(at_1);
-    wspec_runtime::check(rels::valtype_sub(ar_, v_C, ck.peek(0usize + 1 + 1)?, &e_11).is_ok())?;
+    if !matches!(ck.peek(0usize + 1 + 1), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_11).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![e_11.clone()], vec![e_10.clone()], vec![e_9.clone()]]))); }
     Ok(Effect { pops: 0usize + 1 + 1 + 1, unreachable: false, pushes: Vec::new(), sets: vec![] })
 }
 
 fn vgroup_69(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
+    ck.take_note();
     if let Some(e) = wspec_runtime::machine::attempt(vrule_73(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
-    Err(Fail::msg(0, "type mismatch (no rule of Instr_ok/memory.copy applies)"))
+    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/memory.copy applies)".into())))
 }
 
-// from spec/2.3-validation-instructions.wspec:519 rule Instr_ok/memory.init
+// from spec/2.3-validation-instructions.wspec:532 rule Instr_ok/memory.init
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn vrule_74(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Effect<Valtype, Localidx>> {
     let v_C = c;
@@ -9023,27 +9155,28 @@ fn vrule_74(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let x = cp_3;
     let cp_4 = (*f_2).clone();
     let y = cp_4;
-    wspec_runtime::check((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).mems.len() as u64))?))?;
+    if !((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).mems.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown memory {}", x))); }
     #[allow(irrefutable_let_patterns)]
     let Memtype(f_5, f_6) = (&(*wspec_runtime::seq::at(&(*v_C).mems, wspec_runtime::num::wide(x)?)?)) else { return Err(wspec_runtime::Fail::soft()) };
     let at = *f_5;
     let lim = *f_6;
-    wspec_runtime::check((wspec_runtime::num::wide(y)? < wspec_runtime::num::wide(((*v_C).datas.len() as u64))?))?;
+    if !((wspec_runtime::num::wide(y)? < wspec_runtime::num::wide(((*v_C).datas.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown data segment {}", y))); }
     let e_7: Valtype = Valtype::Numtype(Numtype::I32);
-    wspec_runtime::check(rels::valtype_sub(ar_, v_C, ck.peek(0usize)?, &e_7).is_ok())?;
+    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_7).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![conv::addrtype_to_valtype(at)], vec![Valtype::Numtype(Numtype::I32)], vec![e_7.clone()]]))); }
     let e_8: Valtype = Valtype::Numtype(Numtype::I32);
-    wspec_runtime::check(rels::valtype_sub(ar_, v_C, ck.peek(0usize + 1)?, &e_8).is_ok())?;
+    if !matches!(ck.peek(0usize + 1), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_8).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![conv::addrtype_to_valtype(at)], vec![e_8.clone()], vec![e_7.clone()]]))); }
     let e_9: Valtype = conv::addrtype_to_valtype(at);
-    wspec_runtime::check(rels::valtype_sub(ar_, v_C, ck.peek(0usize + 1 + 1)?, &e_9).is_ok())?;
+    if !matches!(ck.peek(0usize + 1 + 1), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_9).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![e_9.clone()], vec![e_8.clone()], vec![e_7.clone()]]))); }
     Ok(Effect { pops: 0usize + 1 + 1 + 1, unreachable: false, pushes: Vec::new(), sets: vec![] })
 }
 
 fn vgroup_70(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
+    ck.take_note();
     if let Some(e) = wspec_runtime::machine::attempt(vrule_74(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
-    Err(Fail::msg(0, "type mismatch (no rule of Instr_ok/memory.init applies)"))
+    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/memory.init applies)".into())))
 }
 
-// from spec/2.3-validation-instructions.wspec:525 rule Instr_ok/data.drop
+// from spec/2.3-validation-instructions.wspec:538 rule Instr_ok/data.drop
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn vrule_75(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Effect<Valtype, Localidx>> {
     let v_C = c;
@@ -9051,16 +9184,17 @@ fn vrule_75(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let Instr::DataDrop(f_1) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
     let cp_2 = (*f_1).clone();
     let x = cp_2;
-    wspec_runtime::check((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).datas.len() as u64))?))?;
+    if !((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).datas.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown data segment {}", x))); }
     Ok(Effect { pops: 0usize, unreachable: false, pushes: Vec::new(), sets: vec![] })
 }
 
 fn vgroup_71(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
+    ck.take_note();
     if let Some(e) = wspec_runtime::machine::attempt(vrule_75(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
-    Err(Fail::msg(0, "type mismatch (no rule of Instr_ok/data.drop applies)"))
+    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/data.drop applies)".into())))
 }
 
-// from spec/2.3-validation-instructions.wspec:531 rule Instr_ok/const
+// from spec/2.3-validation-instructions.wspec:544 rule Instr_ok/const
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn vrule_76(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Effect<Valtype, Localidx>> {
     let v_C = c;
@@ -9072,11 +9206,12 @@ fn vrule_76(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
 }
 
 fn vgroup_72(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
+    ck.take_note();
     if let Some(e) = wspec_runtime::machine::attempt(vrule_76(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
-    Err(Fail::msg(0, "type mismatch (no rule of Instr_ok/const applies)"))
+    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/const applies)".into())))
 }
 
-// from spec/2.3-validation-instructions.wspec:534 rule Instr_ok/unop
+// from spec/2.3-validation-instructions.wspec:547 rule Instr_ok/unop
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn vrule_77(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Effect<Valtype, Localidx>> {
     let v_C = c;
@@ -9085,16 +9220,17 @@ fn vrule_77(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let nt = *f_1;
     let unop = *f_2;
     let e_3: Valtype = conv::numtype_to_valtype(nt);
-    wspec_runtime::check(rels::valtype_sub(ar_, v_C, ck.peek(0usize)?, &e_3).is_ok())?;
+    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_3).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![e_3.clone()]]))); }
     Ok(Effect { pops: 0usize + 1, unreachable: false, pushes: wspec_runtime::seq::cat(vec![vec![conv::numtype_to_valtype(nt)]]), sets: vec![] })
 }
 
 fn vgroup_73(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
+    ck.take_note();
     if let Some(e) = wspec_runtime::machine::attempt(vrule_77(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
-    Err(Fail::msg(0, "type mismatch (no rule of Instr_ok/unop applies)"))
+    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/unop applies)".into())))
 }
 
-// from spec/2.3-validation-instructions.wspec:537 rule Instr_ok/binop
+// from spec/2.3-validation-instructions.wspec:550 rule Instr_ok/binop
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn vrule_78(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Effect<Valtype, Localidx>> {
     let v_C = c;
@@ -9103,18 +9239,19 @@ fn vrule_78(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let nt = *f_1;
     let binop = *f_2;
     let e_3: Valtype = conv::numtype_to_valtype(nt);
-    wspec_runtime::check(rels::valtype_sub(ar_, v_C, ck.peek(0usize)?, &e_3).is_ok())?;
+    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_3).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![conv::numtype_to_valtype(nt)], vec![e_3.clone()]]))); }
     let e_4: Valtype = conv::numtype_to_valtype(nt);
-    wspec_runtime::check(rels::valtype_sub(ar_, v_C, ck.peek(0usize + 1)?, &e_4).is_ok())?;
+    if !matches!(ck.peek(0usize + 1), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_4).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![e_4.clone()], vec![e_3.clone()]]))); }
     Ok(Effect { pops: 0usize + 1 + 1, unreachable: false, pushes: wspec_runtime::seq::cat(vec![vec![conv::numtype_to_valtype(nt)]]), sets: vec![] })
 }
 
 fn vgroup_74(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
+    ck.take_note();
     if let Some(e) = wspec_runtime::machine::attempt(vrule_78(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
-    Err(Fail::msg(0, "type mismatch (no rule of Instr_ok/binop applies)"))
+    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/binop applies)".into())))
 }
 
-// from spec/2.3-validation-instructions.wspec:540 rule Instr_ok/testop
+// from spec/2.3-validation-instructions.wspec:553 rule Instr_ok/testop
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn vrule_79(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Effect<Valtype, Localidx>> {
     let v_C = c;
@@ -9123,16 +9260,17 @@ fn vrule_79(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let nt = *f_1;
     let testop = *f_2;
     let e_3: Valtype = conv::numtype_to_valtype(nt);
-    wspec_runtime::check(rels::valtype_sub(ar_, v_C, ck.peek(0usize)?, &e_3).is_ok())?;
+    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_3).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![e_3.clone()]]))); }
     Ok(Effect { pops: 0usize + 1, unreachable: false, pushes: wspec_runtime::seq::cat(vec![vec![Valtype::Numtype(Numtype::I32)]]), sets: vec![] })
 }
 
 fn vgroup_75(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
+    ck.take_note();
     if let Some(e) = wspec_runtime::machine::attempt(vrule_79(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
-    Err(Fail::msg(0, "type mismatch (no rule of Instr_ok/testop applies)"))
+    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/testop applies)".into())))
 }
 
-// from spec/2.3-validation-instructions.wspec:543 rule Instr_ok/relop
+// from spec/2.3-validation-instructions.wspec:556 rule Instr_ok/relop
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn vrule_80(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Effect<Valtype, Localidx>> {
     let v_C = c;
@@ -9141,18 +9279,19 @@ fn vrule_80(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let nt = *f_1;
     let relop = *f_2;
     let e_3: Valtype = conv::numtype_to_valtype(nt);
-    wspec_runtime::check(rels::valtype_sub(ar_, v_C, ck.peek(0usize)?, &e_3).is_ok())?;
+    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_3).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![conv::numtype_to_valtype(nt)], vec![e_3.clone()]]))); }
     let e_4: Valtype = conv::numtype_to_valtype(nt);
-    wspec_runtime::check(rels::valtype_sub(ar_, v_C, ck.peek(0usize + 1)?, &e_4).is_ok())?;
+    if !matches!(ck.peek(0usize + 1), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_4).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![e_4.clone()], vec![e_3.clone()]]))); }
     Ok(Effect { pops: 0usize + 1 + 1, unreachable: false, pushes: wspec_runtime::seq::cat(vec![vec![Valtype::Numtype(Numtype::I32)]]), sets: vec![] })
 }
 
 fn vgroup_76(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
+    ck.take_note();
     if let Some(e) = wspec_runtime::machine::attempt(vrule_80(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
-    Err(Fail::msg(0, "type mismatch (no rule of Instr_ok/relop applies)"))
+    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/relop applies)".into())))
 }
 
-// from spec/2.3-validation-instructions.wspec:546 rule Instr_ok/cvtop
+// from spec/2.3-validation-instructions.wspec:559 rule Instr_ok/cvtop
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn vrule_81(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Effect<Valtype, Localidx>> {
     let v_C = c;
@@ -9162,16 +9301,17 @@ fn vrule_81(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let nt_2 = *f_2;
     let cvtop = *f_3;
     let e_4: Valtype = conv::numtype_to_valtype(nt_2);
-    wspec_runtime::check(rels::valtype_sub(ar_, v_C, ck.peek(0usize)?, &e_4).is_ok())?;
+    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_4).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![e_4.clone()]]))); }
     Ok(Effect { pops: 0usize + 1, unreachable: false, pushes: wspec_runtime::seq::cat(vec![vec![conv::numtype_to_valtype(nt_1)]]), sets: vec![] })
 }
 
 fn vgroup_77(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
+    ck.take_note();
     if let Some(e) = wspec_runtime::machine::attempt(vrule_81(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
-    Err(Fail::msg(0, "type mismatch (no rule of Instr_ok/cvtop applies)"))
+    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/cvtop applies)".into())))
 }
 
-// from spec/2.3-validation-instructions.wspec:551 rule Instr_ok/vconst
+// from spec/2.3-validation-instructions.wspec:564 rule Instr_ok/vconst
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn vrule_82(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Effect<Valtype, Localidx>> {
     let v_C = c;
@@ -9184,11 +9324,12 @@ fn vrule_82(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
 }
 
 fn vgroup_78(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
+    ck.take_note();
     if let Some(e) = wspec_runtime::machine::attempt(vrule_82(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
-    Err(Fail::msg(0, "type mismatch (no rule of Instr_ok/vconst applies)"))
+    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/vconst applies)".into())))
 }
 
-// from spec/2.3-validation-instructions.wspec:554 rule Instr_ok/vvunop
+// from spec/2.3-validation-instructions.wspec:567 rule Instr_ok/vvunop
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn vrule_83(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Effect<Valtype, Localidx>> {
     let v_C = c;
@@ -9198,16 +9339,17 @@ fn vrule_83(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let Vectype = f_1 else { return Err(wspec_runtime::Fail::soft()) };
     let vvunop = *f_2;
     let e_3: Valtype = Valtype::Vectype(Vectype);
-    wspec_runtime::check(rels::valtype_sub(ar_, v_C, ck.peek(0usize)?, &e_3).is_ok())?;
+    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_3).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![e_3.clone()]]))); }
     Ok(Effect { pops: 0usize + 1, unreachable: false, pushes: wspec_runtime::seq::cat(vec![vec![Valtype::Vectype(Vectype)]]), sets: vec![] })
 }
 
 fn vgroup_79(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
+    ck.take_note();
     if let Some(e) = wspec_runtime::machine::attempt(vrule_83(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
-    Err(Fail::msg(0, "type mismatch (no rule of Instr_ok/vvunop applies)"))
+    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/vvunop applies)".into())))
 }
 
-// from spec/2.3-validation-instructions.wspec:557 rule Instr_ok/vvbinop
+// from spec/2.3-validation-instructions.wspec:570 rule Instr_ok/vvbinop
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn vrule_84(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Effect<Valtype, Localidx>> {
     let v_C = c;
@@ -9217,18 +9359,19 @@ fn vrule_84(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let Vectype = f_1 else { return Err(wspec_runtime::Fail::soft()) };
     let vvbinop = *f_2;
     let e_3: Valtype = Valtype::Vectype(Vectype);
-    wspec_runtime::check(rels::valtype_sub(ar_, v_C, ck.peek(0usize)?, &e_3).is_ok())?;
+    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_3).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![Valtype::Vectype(Vectype)], vec![e_3.clone()]]))); }
     let e_4: Valtype = Valtype::Vectype(Vectype);
-    wspec_runtime::check(rels::valtype_sub(ar_, v_C, ck.peek(0usize + 1)?, &e_4).is_ok())?;
+    if !matches!(ck.peek(0usize + 1), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_4).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![e_4.clone()], vec![e_3.clone()]]))); }
     Ok(Effect { pops: 0usize + 1 + 1, unreachable: false, pushes: wspec_runtime::seq::cat(vec![vec![Valtype::Vectype(Vectype)]]), sets: vec![] })
 }
 
 fn vgroup_80(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
+    ck.take_note();
     if let Some(e) = wspec_runtime::machine::attempt(vrule_84(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
-    Err(Fail::msg(0, "type mismatch (no rule of Instr_ok/vvbinop applies)"))
+    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/vvbinop applies)".into())))
 }
 
-// from spec/2.3-validation-instructions.wspec:560 rule Instr_ok/vvternop
+// from spec/2.3-validation-instructions.wspec:573 rule Instr_ok/vvternop
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn vrule_85(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Effect<Valtype, Localidx>> {
     let v_C = c;
@@ -9238,20 +9381,21 @@ fn vrule_85(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let Vectype = f_1 else { return Err(wspec_runtime::Fail::soft()) };
     let vvternop = *f_2;
     let e_3: Valtype = Valtype::Vectype(Vectype);
-    wspec_runtime::check(rels::valtype_sub(ar_, v_C, ck.peek(0usize)?, &e_3).is_ok())?;
+    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_3).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![Valtype::Vectype(Vectype)], vec![Valtype::Vectype(Vectype)], vec![e_3.clone()]]))); }
     let e_4: Valtype = Valtype::Vectype(Vectype);
-    wspec_runtime::check(rels::valtype_sub(ar_, v_C, ck.peek(0usize + 1)?, &e_4).is_ok())?;
+    if !matches!(ck.peek(0usize + 1), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_4).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![Valtype::Vectype(Vectype)], vec![e_4.clone()], vec![e_3.clone()]]))); }
     let e_5: Valtype = Valtype::Vectype(Vectype);
-    wspec_runtime::check(rels::valtype_sub(ar_, v_C, ck.peek(0usize + 1 + 1)?, &e_5).is_ok())?;
+    if !matches!(ck.peek(0usize + 1 + 1), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_5).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![e_5.clone()], vec![e_4.clone()], vec![e_3.clone()]]))); }
     Ok(Effect { pops: 0usize + 1 + 1 + 1, unreachable: false, pushes: wspec_runtime::seq::cat(vec![vec![Valtype::Vectype(Vectype)]]), sets: vec![] })
 }
 
 fn vgroup_81(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
+    ck.take_note();
     if let Some(e) = wspec_runtime::machine::attempt(vrule_85(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
-    Err(Fail::msg(0, "type mismatch (no rule of Instr_ok/vvternop applies)"))
+    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/vvternop applies)".into())))
 }
 
-// from spec/2.3-validation-instructions.wspec:563 rule Instr_ok/vvtestop
+// from spec/2.3-validation-instructions.wspec:576 rule Instr_ok/vvtestop
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn vrule_86(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Effect<Valtype, Localidx>> {
     let v_C = c;
@@ -9261,16 +9405,17 @@ fn vrule_86(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let Vectype = f_1 else { return Err(wspec_runtime::Fail::soft()) };
     let vvtestop = *f_2;
     let e_3: Valtype = Valtype::Vectype(Vectype);
-    wspec_runtime::check(rels::valtype_sub(ar_, v_C, ck.peek(0usize)?, &e_3).is_ok())?;
+    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_3).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![e_3.clone()]]))); }
     Ok(Effect { pops: 0usize + 1, unreachable: false, pushes: wspec_runtime::seq::cat(vec![vec![Valtype::Numtype(Numtype::I32)]]), sets: vec![] })
 }
 
 fn vgroup_82(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
+    ck.take_note();
     if let Some(e) = wspec_runtime::machine::attempt(vrule_86(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
-    Err(Fail::msg(0, "type mismatch (no rule of Instr_ok/vvtestop applies)"))
+    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/vvtestop applies)".into())))
 }
 
-// from spec/2.3-validation-instructions.wspec:566 rule Instr_ok/vunop
+// from spec/2.3-validation-instructions.wspec:579 rule Instr_ok/vunop
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn vrule_87(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Effect<Valtype, Localidx>> {
     let v_C = c;
@@ -9279,16 +9424,17 @@ fn vrule_87(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let sh = *f_1;
     let vunop = *f_2;
     let e_3: Valtype = Valtype::Vectype(Vectype);
-    wspec_runtime::check(rels::valtype_sub(ar_, v_C, ck.peek(0usize)?, &e_3).is_ok())?;
+    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_3).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![e_3.clone()]]))); }
     Ok(Effect { pops: 0usize + 1, unreachable: false, pushes: wspec_runtime::seq::cat(vec![vec![Valtype::Vectype(Vectype)]]), sets: vec![] })
 }
 
 fn vgroup_83(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
+    ck.take_note();
     if let Some(e) = wspec_runtime::machine::attempt(vrule_87(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
-    Err(Fail::msg(0, "type mismatch (no rule of Instr_ok/vunop applies)"))
+    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/vunop applies)".into())))
 }
 
-// from spec/2.3-validation-instructions.wspec:569 rule Instr_ok/vbinop
+// from spec/2.3-validation-instructions.wspec:582 rule Instr_ok/vbinop
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn vrule_88(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Effect<Valtype, Localidx>> {
     let v_C = c;
@@ -9297,18 +9443,19 @@ fn vrule_88(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let sh = *f_1;
     let vbinop = *f_2;
     let e_3: Valtype = Valtype::Vectype(Vectype);
-    wspec_runtime::check(rels::valtype_sub(ar_, v_C, ck.peek(0usize)?, &e_3).is_ok())?;
+    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_3).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![Valtype::Vectype(Vectype)], vec![e_3.clone()]]))); }
     let e_4: Valtype = Valtype::Vectype(Vectype);
-    wspec_runtime::check(rels::valtype_sub(ar_, v_C, ck.peek(0usize + 1)?, &e_4).is_ok())?;
+    if !matches!(ck.peek(0usize + 1), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_4).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![e_4.clone()], vec![e_3.clone()]]))); }
     Ok(Effect { pops: 0usize + 1 + 1, unreachable: false, pushes: wspec_runtime::seq::cat(vec![vec![Valtype::Vectype(Vectype)]]), sets: vec![] })
 }
 
 fn vgroup_84(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
+    ck.take_note();
     if let Some(e) = wspec_runtime::machine::attempt(vrule_88(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
-    Err(Fail::msg(0, "type mismatch (no rule of Instr_ok/vbinop applies)"))
+    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/vbinop applies)".into())))
 }
 
-// from spec/2.3-validation-instructions.wspec:572 rule Instr_ok/vternop
+// from spec/2.3-validation-instructions.wspec:585 rule Instr_ok/vternop
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn vrule_89(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Effect<Valtype, Localidx>> {
     let v_C = c;
@@ -9317,20 +9464,21 @@ fn vrule_89(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let sh = *f_1;
     let vternop = *f_2;
     let e_3: Valtype = Valtype::Vectype(Vectype);
-    wspec_runtime::check(rels::valtype_sub(ar_, v_C, ck.peek(0usize)?, &e_3).is_ok())?;
+    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_3).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![Valtype::Vectype(Vectype)], vec![Valtype::Vectype(Vectype)], vec![e_3.clone()]]))); }
     let e_4: Valtype = Valtype::Vectype(Vectype);
-    wspec_runtime::check(rels::valtype_sub(ar_, v_C, ck.peek(0usize + 1)?, &e_4).is_ok())?;
+    if !matches!(ck.peek(0usize + 1), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_4).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![Valtype::Vectype(Vectype)], vec![e_4.clone()], vec![e_3.clone()]]))); }
     let e_5: Valtype = Valtype::Vectype(Vectype);
-    wspec_runtime::check(rels::valtype_sub(ar_, v_C, ck.peek(0usize + 1 + 1)?, &e_5).is_ok())?;
+    if !matches!(ck.peek(0usize + 1 + 1), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_5).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![e_5.clone()], vec![e_4.clone()], vec![e_3.clone()]]))); }
     Ok(Effect { pops: 0usize + 1 + 1 + 1, unreachable: false, pushes: wspec_runtime::seq::cat(vec![vec![Valtype::Vectype(Vectype)]]), sets: vec![] })
 }
 
 fn vgroup_85(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
+    ck.take_note();
     if let Some(e) = wspec_runtime::machine::attempt(vrule_89(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
-    Err(Fail::msg(0, "type mismatch (no rule of Instr_ok/vternop applies)"))
+    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/vternop applies)".into())))
 }
 
-// from spec/2.3-validation-instructions.wspec:575 rule Instr_ok/vtestop
+// from spec/2.3-validation-instructions.wspec:588 rule Instr_ok/vtestop
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn vrule_90(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Effect<Valtype, Localidx>> {
     let v_C = c;
@@ -9339,16 +9487,17 @@ fn vrule_90(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let sh = *f_1;
     let vtestop = *f_2;
     let e_3: Valtype = Valtype::Vectype(Vectype);
-    wspec_runtime::check(rels::valtype_sub(ar_, v_C, ck.peek(0usize)?, &e_3).is_ok())?;
+    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_3).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![e_3.clone()]]))); }
     Ok(Effect { pops: 0usize + 1, unreachable: false, pushes: wspec_runtime::seq::cat(vec![vec![Valtype::Numtype(Numtype::I32)]]), sets: vec![] })
 }
 
 fn vgroup_86(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
+    ck.take_note();
     if let Some(e) = wspec_runtime::machine::attempt(vrule_90(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
-    Err(Fail::msg(0, "type mismatch (no rule of Instr_ok/vtestop applies)"))
+    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/vtestop applies)".into())))
 }
 
-// from spec/2.3-validation-instructions.wspec:578 rule Instr_ok/vrelop
+// from spec/2.3-validation-instructions.wspec:591 rule Instr_ok/vrelop
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn vrule_91(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Effect<Valtype, Localidx>> {
     let v_C = c;
@@ -9357,18 +9506,19 @@ fn vrule_91(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let sh = *f_1;
     let vrelop = *f_2;
     let e_3: Valtype = Valtype::Vectype(Vectype);
-    wspec_runtime::check(rels::valtype_sub(ar_, v_C, ck.peek(0usize)?, &e_3).is_ok())?;
+    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_3).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![Valtype::Vectype(Vectype)], vec![e_3.clone()]]))); }
     let e_4: Valtype = Valtype::Vectype(Vectype);
-    wspec_runtime::check(rels::valtype_sub(ar_, v_C, ck.peek(0usize + 1)?, &e_4).is_ok())?;
+    if !matches!(ck.peek(0usize + 1), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_4).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![e_4.clone()], vec![e_3.clone()]]))); }
     Ok(Effect { pops: 0usize + 1 + 1, unreachable: false, pushes: wspec_runtime::seq::cat(vec![vec![Valtype::Vectype(Vectype)]]), sets: vec![] })
 }
 
 fn vgroup_87(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
+    ck.take_note();
     if let Some(e) = wspec_runtime::machine::attempt(vrule_91(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
-    Err(Fail::msg(0, "type mismatch (no rule of Instr_ok/vrelop applies)"))
+    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/vrelop applies)".into())))
 }
 
-// from spec/2.3-validation-instructions.wspec:581 rule Instr_ok/vshiftop
+// from spec/2.3-validation-instructions.wspec:594 rule Instr_ok/vshiftop
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn vrule_92(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Effect<Valtype, Localidx>> {
     let v_C = c;
@@ -9377,18 +9527,19 @@ fn vrule_92(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let sh = *f_1;
     let vshiftop = *f_2;
     let e_3: Valtype = Valtype::Numtype(Numtype::I32);
-    wspec_runtime::check(rels::valtype_sub(ar_, v_C, ck.peek(0usize)?, &e_3).is_ok())?;
+    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_3).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![Valtype::Vectype(Vectype)], vec![e_3.clone()]]))); }
     let e_4: Valtype = Valtype::Vectype(Vectype);
-    wspec_runtime::check(rels::valtype_sub(ar_, v_C, ck.peek(0usize + 1)?, &e_4).is_ok())?;
+    if !matches!(ck.peek(0usize + 1), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_4).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![e_4.clone()], vec![e_3.clone()]]))); }
     Ok(Effect { pops: 0usize + 1 + 1, unreachable: false, pushes: wspec_runtime::seq::cat(vec![vec![Valtype::Vectype(Vectype)]]), sets: vec![] })
 }
 
 fn vgroup_88(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
+    ck.take_note();
     if let Some(e) = wspec_runtime::machine::attempt(vrule_92(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
-    Err(Fail::msg(0, "type mismatch (no rule of Instr_ok/vshiftop applies)"))
+    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/vshiftop applies)".into())))
 }
 
-// from spec/2.3-validation-instructions.wspec:584 rule Instr_ok/vbitmask
+// from spec/2.3-validation-instructions.wspec:597 rule Instr_ok/vbitmask
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn vrule_93(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Effect<Valtype, Localidx>> {
     let v_C = c;
@@ -9396,16 +9547,17 @@ fn vrule_93(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let Instr::Vbitmask(f_1) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
     let sh = *f_1;
     let e_2: Valtype = Valtype::Vectype(Vectype);
-    wspec_runtime::check(rels::valtype_sub(ar_, v_C, ck.peek(0usize)?, &e_2).is_ok())?;
+    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_2).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![e_2.clone()]]))); }
     Ok(Effect { pops: 0usize + 1, unreachable: false, pushes: wspec_runtime::seq::cat(vec![vec![Valtype::Numtype(Numtype::I32)]]), sets: vec![] })
 }
 
 fn vgroup_89(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
+    ck.take_note();
     if let Some(e) = wspec_runtime::machine::attempt(vrule_93(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
-    Err(Fail::msg(0, "type mismatch (no rule of Instr_ok/vbitmask applies)"))
+    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/vbitmask applies)".into())))
 }
 
-// from spec/2.3-validation-instructions.wspec:587 rule Instr_ok/vswizzlop
+// from spec/2.3-validation-instructions.wspec:600 rule Instr_ok/vswizzlop
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn vrule_94(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Effect<Valtype, Localidx>> {
     let v_C = c;
@@ -9414,18 +9566,19 @@ fn vrule_94(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let sh = *f_1;
     let vswizzlop = *f_2;
     let e_3: Valtype = Valtype::Vectype(Vectype);
-    wspec_runtime::check(rels::valtype_sub(ar_, v_C, ck.peek(0usize)?, &e_3).is_ok())?;
+    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_3).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![Valtype::Vectype(Vectype)], vec![e_3.clone()]]))); }
     let e_4: Valtype = Valtype::Vectype(Vectype);
-    wspec_runtime::check(rels::valtype_sub(ar_, v_C, ck.peek(0usize + 1)?, &e_4).is_ok())?;
+    if !matches!(ck.peek(0usize + 1), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_4).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![e_4.clone()], vec![e_3.clone()]]))); }
     Ok(Effect { pops: 0usize + 1 + 1, unreachable: false, pushes: wspec_runtime::seq::cat(vec![vec![Valtype::Vectype(Vectype)]]), sets: vec![] })
 }
 
 fn vgroup_90(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
+    ck.take_note();
     if let Some(e) = wspec_runtime::machine::attempt(vrule_94(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
-    Err(Fail::msg(0, "type mismatch (no rule of Instr_ok/vswizzlop applies)"))
+    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/vswizzlop applies)".into())))
 }
 
-// from spec/2.3-validation-instructions.wspec:590 rule Instr_ok/vshuffle
+// from spec/2.3-validation-instructions.wspec:603 rule Instr_ok/vshuffle
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn vrule_95(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Effect<Valtype, Localidx>> {
     let v_C = c;
@@ -9443,21 +9596,22 @@ fn vrule_95(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let i_10 = acc_i_9;
     let src_16: Vec<_> = i_10.clone().into_iter().collect();
     for i_ in 0..wspec_runtime::seq::same_len(&[src_16.len()])? { let i_10_12 = src_16[i_].clone(); 
-    wspec_runtime::check((wspec_runtime::num::wide(i_10_12)? < wspec_runtime::num::mul(2i128, wspec_runtime::num::wide((conv::bshape_to_shape(sh)).1)?)?))?;
+    if !((wspec_runtime::num::wide(i_10_12)? < wspec_runtime::num::mul(2i128, wspec_runtime::num::wide((conv::bshape_to_shape(sh)).1)?)?)) { return Err(Fail::msg(0, "invalid lane index")); }
      }
     let e_17: Valtype = Valtype::Vectype(Vectype);
-    wspec_runtime::check(rels::valtype_sub(ar_, v_C, ck.peek(0usize)?, &e_17).is_ok())?;
+    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_17).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![Valtype::Vectype(Vectype)], vec![e_17.clone()]]))); }
     let e_18: Valtype = Valtype::Vectype(Vectype);
-    wspec_runtime::check(rels::valtype_sub(ar_, v_C, ck.peek(0usize + 1)?, &e_18).is_ok())?;
+    if !matches!(ck.peek(0usize + 1), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_18).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![e_18.clone()], vec![e_17.clone()]]))); }
     Ok(Effect { pops: 0usize + 1 + 1, unreachable: false, pushes: wspec_runtime::seq::cat(vec![vec![Valtype::Vectype(Vectype)]]), sets: vec![] })
 }
 
 fn vgroup_91(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
+    ck.take_note();
     if let Some(e) = wspec_runtime::machine::attempt(vrule_95(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
-    Err(Fail::msg(0, "type mismatch (no rule of Instr_ok/vshuffle applies)"))
+    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/vshuffle applies)".into())))
 }
 
-// from spec/2.3-validation-instructions.wspec:594 rule Instr_ok/vsplat
+// from spec/2.3-validation-instructions.wspec:607 rule Instr_ok/vsplat
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn vrule_96(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Effect<Valtype, Localidx>> {
     let v_C = c;
@@ -9465,16 +9619,17 @@ fn vrule_96(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let Instr::Vsplat(f_1) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
     let sh = *f_1;
     let e_6: Valtype = conv::numtype_to_valtype(defs::lunpack(ar_, sh.0)?);
-    wspec_runtime::check(rels::valtype_sub(ar_, v_C, ck.peek(0usize)?, &e_6).is_ok())?;
+    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_6).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![e_6.clone()]]))); }
     Ok(Effect { pops: 0usize + 1, unreachable: false, pushes: wspec_runtime::seq::cat(vec![vec![Valtype::Vectype(Vectype)]]), sets: vec![] })
 }
 
 fn vgroup_92(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
+    ck.take_note();
     if let Some(e) = wspec_runtime::machine::attempt(vrule_96(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
-    Err(Fail::msg(0, "type mismatch (no rule of Instr_ok/vsplat applies)"))
+    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/vsplat applies)".into())))
 }
 
-// from spec/2.3-validation-instructions.wspec:597 rule Instr_ok/vextract_lane
+// from spec/2.3-validation-instructions.wspec:610 rule Instr_ok/vextract_lane
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn vrule_97(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Effect<Valtype, Localidx>> {
     let v_C = c;
@@ -9486,18 +9641,19 @@ fn vrule_97(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let cp_5 = (*f_3).clone();
     let n_6 = wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(cp_5)?)?;
     let i = n_6;
-    wspec_runtime::check((wspec_runtime::num::wide(i)? < wspec_runtime::num::wide(sh.1)?))?;
+    if !((wspec_runtime::num::wide(i)? < wspec_runtime::num::wide(sh.1)?)) { return Err(Fail::msg(0, "invalid lane index")); }
     let e_9: Valtype = Valtype::Vectype(Vectype);
-    wspec_runtime::check(rels::valtype_sub(ar_, v_C, ck.peek(0usize)?, &e_9).is_ok())?;
+    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_9).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![e_9.clone()]]))); }
     Ok(Effect { pops: 0usize + 1, unreachable: false, pushes: wspec_runtime::seq::cat(vec![vec![conv::numtype_to_valtype(defs::lunpack(ar_, sh.0)?)]]), sets: vec![] })
 }
 
 fn vgroup_93(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
+    ck.take_note();
     if let Some(e) = wspec_runtime::machine::attempt(vrule_97(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
-    Err(Fail::msg(0, "type mismatch (no rule of Instr_ok/vextract_lane applies)"))
+    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/vextract_lane applies)".into())))
 }
 
-// from spec/2.3-validation-instructions.wspec:601 rule Instr_ok/vreplace_lane
+// from spec/2.3-validation-instructions.wspec:614 rule Instr_ok/vreplace_lane
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn vrule_98(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Effect<Valtype, Localidx>> {
     let v_C = c;
@@ -9507,20 +9663,21 @@ fn vrule_98(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let cp_3 = (*f_2).clone();
     let n_4 = wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(cp_3)?)?;
     let i = n_4;
-    wspec_runtime::check((wspec_runtime::num::wide(i)? < wspec_runtime::num::wide(sh.1)?))?;
+    if !((wspec_runtime::num::wide(i)? < wspec_runtime::num::wide(sh.1)?)) { return Err(Fail::msg(0, "invalid lane index")); }
     let e_11: Valtype = conv::numtype_to_valtype(defs::lunpack(ar_, sh.0)?);
-    wspec_runtime::check(rels::valtype_sub(ar_, v_C, ck.peek(0usize)?, &e_11).is_ok())?;
+    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_11).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![Valtype::Vectype(Vectype)], vec![e_11.clone()]]))); }
     let e_12: Valtype = Valtype::Vectype(Vectype);
-    wspec_runtime::check(rels::valtype_sub(ar_, v_C, ck.peek(0usize + 1)?, &e_12).is_ok())?;
+    if !matches!(ck.peek(0usize + 1), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_12).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![e_12.clone()], vec![e_11.clone()]]))); }
     Ok(Effect { pops: 0usize + 1 + 1, unreachable: false, pushes: wspec_runtime::seq::cat(vec![vec![Valtype::Vectype(Vectype)]]), sets: vec![] })
 }
 
 fn vgroup_94(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
+    ck.take_note();
     if let Some(e) = wspec_runtime::machine::attempt(vrule_98(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
-    Err(Fail::msg(0, "type mismatch (no rule of Instr_ok/vreplace_lane applies)"))
+    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/vreplace_lane applies)".into())))
 }
 
-// from spec/2.3-validation-instructions.wspec:605 rule Instr_ok/vextunop
+// from spec/2.3-validation-instructions.wspec:618 rule Instr_ok/vextunop
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn vrule_99(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Effect<Valtype, Localidx>> {
     let v_C = c;
@@ -9530,16 +9687,17 @@ fn vrule_99(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let sh_2 = *f_2;
     let vextunop = *f_3;
     let e_4: Valtype = Valtype::Vectype(Vectype);
-    wspec_runtime::check(rels::valtype_sub(ar_, v_C, ck.peek(0usize)?, &e_4).is_ok())?;
+    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_4).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![e_4.clone()]]))); }
     Ok(Effect { pops: 0usize + 1, unreachable: false, pushes: wspec_runtime::seq::cat(vec![vec![Valtype::Vectype(Vectype)]]), sets: vec![] })
 }
 
 fn vgroup_95(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
+    ck.take_note();
     if let Some(e) = wspec_runtime::machine::attempt(vrule_99(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
-    Err(Fail::msg(0, "type mismatch (no rule of Instr_ok/vextunop applies)"))
+    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/vextunop applies)".into())))
 }
 
-// from spec/2.3-validation-instructions.wspec:608 rule Instr_ok/vextbinop
+// from spec/2.3-validation-instructions.wspec:621 rule Instr_ok/vextbinop
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn vrule_100(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Effect<Valtype, Localidx>> {
     let v_C = c;
@@ -9549,18 +9707,19 @@ fn vrule_100(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R
     let sh_2 = *f_2;
     let vextbinop = *f_3;
     let e_4: Valtype = Valtype::Vectype(Vectype);
-    wspec_runtime::check(rels::valtype_sub(ar_, v_C, ck.peek(0usize)?, &e_4).is_ok())?;
+    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_4).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![Valtype::Vectype(Vectype)], vec![e_4.clone()]]))); }
     let e_5: Valtype = Valtype::Vectype(Vectype);
-    wspec_runtime::check(rels::valtype_sub(ar_, v_C, ck.peek(0usize + 1)?, &e_5).is_ok())?;
+    if !matches!(ck.peek(0usize + 1), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_5).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![e_5.clone()], vec![e_4.clone()]]))); }
     Ok(Effect { pops: 0usize + 1 + 1, unreachable: false, pushes: wspec_runtime::seq::cat(vec![vec![Valtype::Vectype(Vectype)]]), sets: vec![] })
 }
 
 fn vgroup_96(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
+    ck.take_note();
     if let Some(e) = wspec_runtime::machine::attempt(vrule_100(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
-    Err(Fail::msg(0, "type mismatch (no rule of Instr_ok/vextbinop applies)"))
+    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/vextbinop applies)".into())))
 }
 
-// from spec/2.3-validation-instructions.wspec:611 rule Instr_ok/vextternop
+// from spec/2.3-validation-instructions.wspec:624 rule Instr_ok/vextternop
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn vrule_101(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Effect<Valtype, Localidx>> {
     let v_C = c;
@@ -9570,20 +9729,21 @@ fn vrule_101(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R
     let sh_2 = *f_2;
     let vextternop = *f_3;
     let e_4: Valtype = Valtype::Vectype(Vectype);
-    wspec_runtime::check(rels::valtype_sub(ar_, v_C, ck.peek(0usize)?, &e_4).is_ok())?;
+    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_4).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![Valtype::Vectype(Vectype)], vec![Valtype::Vectype(Vectype)], vec![e_4.clone()]]))); }
     let e_5: Valtype = Valtype::Vectype(Vectype);
-    wspec_runtime::check(rels::valtype_sub(ar_, v_C, ck.peek(0usize + 1)?, &e_5).is_ok())?;
+    if !matches!(ck.peek(0usize + 1), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_5).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![Valtype::Vectype(Vectype)], vec![e_5.clone()], vec![e_4.clone()]]))); }
     let e_6: Valtype = Valtype::Vectype(Vectype);
-    wspec_runtime::check(rels::valtype_sub(ar_, v_C, ck.peek(0usize + 1 + 1)?, &e_6).is_ok())?;
+    if !matches!(ck.peek(0usize + 1 + 1), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_6).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![e_6.clone()], vec![e_5.clone()], vec![e_4.clone()]]))); }
     Ok(Effect { pops: 0usize + 1 + 1 + 1, unreachable: false, pushes: wspec_runtime::seq::cat(vec![vec![Valtype::Vectype(Vectype)]]), sets: vec![] })
 }
 
 fn vgroup_97(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
+    ck.take_note();
     if let Some(e) = wspec_runtime::machine::attempt(vrule_101(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
-    Err(Fail::msg(0, "type mismatch (no rule of Instr_ok/vextternop applies)"))
+    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/vextternop applies)".into())))
 }
 
-// from spec/2.3-validation-instructions.wspec:614 rule Instr_ok/vnarrow
+// from spec/2.3-validation-instructions.wspec:627 rule Instr_ok/vnarrow
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn vrule_102(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Effect<Valtype, Localidx>> {
     let v_C = c;
@@ -9593,18 +9753,19 @@ fn vrule_102(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R
     let sh_2 = *f_2;
     let sx = *f_3;
     let e_4: Valtype = Valtype::Vectype(Vectype);
-    wspec_runtime::check(rels::valtype_sub(ar_, v_C, ck.peek(0usize)?, &e_4).is_ok())?;
+    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_4).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![Valtype::Vectype(Vectype)], vec![e_4.clone()]]))); }
     let e_5: Valtype = Valtype::Vectype(Vectype);
-    wspec_runtime::check(rels::valtype_sub(ar_, v_C, ck.peek(0usize + 1)?, &e_5).is_ok())?;
+    if !matches!(ck.peek(0usize + 1), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_5).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![e_5.clone()], vec![e_4.clone()]]))); }
     Ok(Effect { pops: 0usize + 1 + 1, unreachable: false, pushes: wspec_runtime::seq::cat(vec![vec![Valtype::Vectype(Vectype)]]), sets: vec![] })
 }
 
 fn vgroup_98(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
+    ck.take_note();
     if let Some(e) = wspec_runtime::machine::attempt(vrule_102(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
-    Err(Fail::msg(0, "type mismatch (no rule of Instr_ok/vnarrow applies)"))
+    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/vnarrow applies)".into())))
 }
 
-// from spec/2.3-validation-instructions.wspec:617 rule Instr_ok/vcvtop
+// from spec/2.3-validation-instructions.wspec:630 rule Instr_ok/vcvtop
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn vrule_103(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Effect<Valtype, Localidx>> {
     let v_C = c;
@@ -9614,16 +9775,17 @@ fn vrule_103(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R
     let sh_2 = *f_2;
     let vcvtop = *f_3;
     let e_4: Valtype = Valtype::Vectype(Vectype);
-    wspec_runtime::check(rels::valtype_sub(ar_, v_C, ck.peek(0usize)?, &e_4).is_ok())?;
+    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_4).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![e_4.clone()]]))); }
     Ok(Effect { pops: 0usize + 1, unreachable: false, pushes: wspec_runtime::seq::cat(vec![vec![Valtype::Vectype(Vectype)]]), sets: vec![] })
 }
 
 fn vgroup_99(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
+    ck.take_note();
     if let Some(e) = wspec_runtime::machine::attempt(vrule_103(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
-    Err(Fail::msg(0, "type mismatch (no rule of Instr_ok/vcvtop applies)"))
+    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/vcvtop applies)".into())))
 }
 
-// from spec/2.3-validation-instructions.wspec:620 rule Instr_ok/vload-val
+// from spec/2.3-validation-instructions.wspec:633 rule Instr_ok/vload-val
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn vrule_104(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Effect<Valtype, Localidx>> {
     let v_C = c;
@@ -9637,18 +9799,18 @@ fn vrule_104(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R
     let cp_7 = (*f_3).clone();
     let x = cp_7;
     let ao = *f_4;
-    wspec_runtime::check((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).mems.len() as u64))?))?;
+    if !((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).mems.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown memory {}", x))); }
     #[allow(irrefutable_let_patterns)]
     let Memtype(f_8, f_9) = (&(*wspec_runtime::seq::at(&(*v_C).mems, wspec_runtime::num::wide(x)?)?)) else { return Err(wspec_runtime::Fail::soft()) };
     let at = *f_8;
     let lim = *f_9;
     rels::memarg_ok(ar_, ao, at, defs::vsize(ar_, Vectype)?)?;
     let e_10: Valtype = conv::addrtype_to_valtype(at);
-    wspec_runtime::check(rels::valtype_sub(ar_, v_C, ck.peek(0usize)?, &e_10).is_ok())?;
+    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_10).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![e_10.clone()]]))); }
     Ok(Effect { pops: 0usize + 1, unreachable: false, pushes: wspec_runtime::seq::cat(vec![vec![Valtype::Vectype(Vectype)]]), sets: vec![] })
 }
 
-// from spec/2.3-validation-instructions.wspec:626 rule Instr_ok/vload-pack
+// from spec/2.3-validation-instructions.wspec:639 rule Instr_ok/vload-pack
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn vrule_105(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Effect<Valtype, Localidx>> {
     let v_C = c;
@@ -9666,18 +9828,18 @@ fn vrule_105(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R
     let cp_10 = (*f_3).clone();
     let x = cp_10;
     let ao = *f_4;
-    wspec_runtime::check((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).mems.len() as u64))?))?;
+    if !((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).mems.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown memory {}", x))); }
     #[allow(irrefutable_let_patterns)]
     let Memtype(f_11, f_12) = (&(*wspec_runtime::seq::at(&(*v_C).mems, wspec_runtime::num::wide(x)?)?)) else { return Err(wspec_runtime::Fail::soft()) };
     let at = *f_11;
     let lim = *f_12;
     rels::memarg_ok(ar_, ao, at, wspec_runtime::num::narrow::<u64>(wspec_runtime::num::mul(wspec_runtime::num::wide(sz)?, wspec_runtime::num::wide(v_M)?)?)?)?;
     let e_13: Valtype = conv::addrtype_to_valtype(at);
-    wspec_runtime::check(rels::valtype_sub(ar_, v_C, ck.peek(0usize)?, &e_13).is_ok())?;
+    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_13).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![e_13.clone()]]))); }
     Ok(Effect { pops: 0usize + 1, unreachable: false, pushes: wspec_runtime::seq::cat(vec![vec![Valtype::Vectype(Vectype)]]), sets: vec![] })
 }
 
-// from spec/2.3-validation-instructions.wspec:632 rule Instr_ok/vload-splat
+// from spec/2.3-validation-instructions.wspec:645 rule Instr_ok/vload-splat
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn vrule_106(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Effect<Valtype, Localidx>> {
     let v_C = c;
@@ -9693,18 +9855,18 @@ fn vrule_106(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R
     let cp_8 = (*f_3).clone();
     let x = cp_8;
     let ao = *f_4;
-    wspec_runtime::check((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).mems.len() as u64))?))?;
+    if !((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).mems.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown memory {}", x))); }
     #[allow(irrefutable_let_patterns)]
     let Memtype(f_9, f_10) = (&(*wspec_runtime::seq::at(&(*v_C).mems, wspec_runtime::num::wide(x)?)?)) else { return Err(wspec_runtime::Fail::soft()) };
     let at = *f_9;
     let lim = *f_10;
     rels::memarg_ok(ar_, ao, at, wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(sz)?)?)?;
     let e_11: Valtype = conv::addrtype_to_valtype(at);
-    wspec_runtime::check(rels::valtype_sub(ar_, v_C, ck.peek(0usize)?, &e_11).is_ok())?;
+    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_11).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![e_11.clone()]]))); }
     Ok(Effect { pops: 0usize + 1, unreachable: false, pushes: wspec_runtime::seq::cat(vec![vec![Valtype::Vectype(Vectype)]]), sets: vec![] })
 }
 
-// from spec/2.3-validation-instructions.wspec:638 rule Instr_ok/vload-zero
+// from spec/2.3-validation-instructions.wspec:651 rule Instr_ok/vload-zero
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn vrule_107(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Effect<Valtype, Localidx>> {
     let v_C = c;
@@ -9720,26 +9882,27 @@ fn vrule_107(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R
     let cp_8 = (*f_3).clone();
     let x = cp_8;
     let ao = *f_4;
-    wspec_runtime::check((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).mems.len() as u64))?))?;
+    if !((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).mems.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown memory {}", x))); }
     #[allow(irrefutable_let_patterns)]
     let Memtype(f_9, f_10) = (&(*wspec_runtime::seq::at(&(*v_C).mems, wspec_runtime::num::wide(x)?)?)) else { return Err(wspec_runtime::Fail::soft()) };
     let at = *f_9;
     let lim = *f_10;
     rels::memarg_ok(ar_, ao, at, wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(sz)?)?)?;
     let e_11: Valtype = conv::addrtype_to_valtype(at);
-    wspec_runtime::check(rels::valtype_sub(ar_, v_C, ck.peek(0usize)?, &e_11).is_ok())?;
+    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_11).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![e_11.clone()]]))); }
     Ok(Effect { pops: 0usize + 1, unreachable: false, pushes: wspec_runtime::seq::cat(vec![vec![Valtype::Vectype(Vectype)]]), sets: vec![] })
 }
 
 fn vgroup_100(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
+    ck.take_note();
     if let Some(e) = wspec_runtime::machine::attempt(vrule_104(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
     if let Some(e) = wspec_runtime::machine::attempt(vrule_105(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
     if let Some(e) = wspec_runtime::machine::attempt(vrule_106(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
     if let Some(e) = wspec_runtime::machine::attempt(vrule_107(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
-    Err(Fail::msg(0, "type mismatch (no rule of Instr_ok/vload-val, Instr_ok/vload-pack, Instr_ok/vload-splat, Instr_ok/vload-zero applies)"))
+    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/vload-val, Instr_ok/vload-pack, Instr_ok/vload-splat, Instr_ok/vload-zero applies)".into())))
 }
 
-// from spec/2.3-validation-instructions.wspec:644 rule Instr_ok/vload_lane
+// from spec/2.3-validation-instructions.wspec:657 rule Instr_ok/vload_lane
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn vrule_108(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Effect<Valtype, Localidx>> {
     let v_C = c;
@@ -9754,26 +9917,27 @@ fn vrule_108(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R
     let cp_7 = (*f_5).clone();
     let n_8 = wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(cp_7)?)?;
     let i = n_8;
-    wspec_runtime::check((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).mems.len() as u64))?))?;
+    if !((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).mems.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown memory {}", x))); }
     #[allow(irrefutable_let_patterns)]
     let Memtype(f_9, f_10) = (&(*wspec_runtime::seq::at(&(*v_C).mems, wspec_runtime::num::wide(x)?)?)) else { return Err(wspec_runtime::Fail::soft()) };
     let at = *f_9;
     let lim = *f_10;
     rels::memarg_ok(ar_, ao, at, wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(sz)?)?)?;
-    wspec_runtime::check((wspec_runtime::num::mul(wspec_runtime::num::wide(i)?, wspec_runtime::num::wide(sz)?)? < 128i128))?;
+    if !((wspec_runtime::num::mul(wspec_runtime::num::wide(i)?, wspec_runtime::num::wide(sz)?)? < 128i128)) { return Err(Fail::msg(0, "invalid lane index")); }
     let e_11: Valtype = Valtype::Vectype(Vectype);
-    wspec_runtime::check(rels::valtype_sub(ar_, v_C, ck.peek(0usize)?, &e_11).is_ok())?;
+    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_11).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![conv::addrtype_to_valtype(at)], vec![e_11.clone()]]))); }
     let e_12: Valtype = conv::addrtype_to_valtype(at);
-    wspec_runtime::check(rels::valtype_sub(ar_, v_C, ck.peek(0usize + 1)?, &e_12).is_ok())?;
+    if !matches!(ck.peek(0usize + 1), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_12).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![e_12.clone()], vec![e_11.clone()]]))); }
     Ok(Effect { pops: 0usize + 1 + 1, unreachable: false, pushes: wspec_runtime::seq::cat(vec![vec![Valtype::Vectype(Vectype)]]), sets: vec![] })
 }
 
 fn vgroup_101(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
+    ck.take_note();
     if let Some(e) = wspec_runtime::machine::attempt(vrule_108(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
-    Err(Fail::msg(0, "type mismatch (no rule of Instr_ok/vload_lane applies)"))
+    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/vload_lane applies)".into())))
 }
 
-// from spec/2.3-validation-instructions.wspec:651 rule Instr_ok/vstore
+// from spec/2.3-validation-instructions.wspec:664 rule Instr_ok/vstore
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn vrule_109(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Effect<Valtype, Localidx>> {
     let v_C = c;
@@ -9784,25 +9948,26 @@ fn vrule_109(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R
     let cp_4 = (*f_2).clone();
     let x = cp_4;
     let ao = *f_3;
-    wspec_runtime::check((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).mems.len() as u64))?))?;
+    if !((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).mems.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown memory {}", x))); }
     #[allow(irrefutable_let_patterns)]
     let Memtype(f_5, f_6) = (&(*wspec_runtime::seq::at(&(*v_C).mems, wspec_runtime::num::wide(x)?)?)) else { return Err(wspec_runtime::Fail::soft()) };
     let at = *f_5;
     let lim = *f_6;
     rels::memarg_ok(ar_, ao, at, defs::vsize(ar_, Vectype)?)?;
     let e_7: Valtype = Valtype::Vectype(Vectype);
-    wspec_runtime::check(rels::valtype_sub(ar_, v_C, ck.peek(0usize)?, &e_7).is_ok())?;
+    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_7).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![conv::addrtype_to_valtype(at)], vec![e_7.clone()]]))); }
     let e_8: Valtype = conv::addrtype_to_valtype(at);
-    wspec_runtime::check(rels::valtype_sub(ar_, v_C, ck.peek(0usize + 1)?, &e_8).is_ok())?;
+    if !matches!(ck.peek(0usize + 1), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_8).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![e_8.clone()], vec![e_7.clone()]]))); }
     Ok(Effect { pops: 0usize + 1 + 1, unreachable: false, pushes: Vec::new(), sets: vec![] })
 }
 
 fn vgroup_102(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
+    ck.take_note();
     if let Some(e) = wspec_runtime::machine::attempt(vrule_109(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
-    Err(Fail::msg(0, "type mismatch (no rule of Instr_ok/vstore applies)"))
+    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/vstore applies)".into())))
 }
 
-// from spec/2.3-validation-instructions.wspec:657 rule Instr_ok/vstore_lane
+// from spec/2.3-validation-instructions.wspec:670 rule Instr_ok/vstore_lane
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn vrule_110(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Effect<Valtype, Localidx>> {
     let v_C = c;
@@ -9817,23 +9982,24 @@ fn vrule_110(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R
     let cp_7 = (*f_5).clone();
     let n_8 = wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(cp_7)?)?;
     let i = n_8;
-    wspec_runtime::check((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).mems.len() as u64))?))?;
+    if !((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).mems.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown memory {}", x))); }
     #[allow(irrefutable_let_patterns)]
     let Memtype(f_9, f_10) = (&(*wspec_runtime::seq::at(&(*v_C).mems, wspec_runtime::num::wide(x)?)?)) else { return Err(wspec_runtime::Fail::soft()) };
     let at = *f_9;
     let lim = *f_10;
     rels::memarg_ok(ar_, ao, at, wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(sz)?)?)?;
-    wspec_runtime::check((wspec_runtime::num::mul(wspec_runtime::num::wide(i)?, wspec_runtime::num::wide(sz)?)? < 128i128))?;
+    if !((wspec_runtime::num::mul(wspec_runtime::num::wide(i)?, wspec_runtime::num::wide(sz)?)? < 128i128)) { return Err(Fail::msg(0, "invalid lane index")); }
     let e_11: Valtype = Valtype::Vectype(Vectype);
-    wspec_runtime::check(rels::valtype_sub(ar_, v_C, ck.peek(0usize)?, &e_11).is_ok())?;
+    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_11).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![conv::addrtype_to_valtype(at)], vec![e_11.clone()]]))); }
     let e_12: Valtype = conv::addrtype_to_valtype(at);
-    wspec_runtime::check(rels::valtype_sub(ar_, v_C, ck.peek(0usize + 1)?, &e_12).is_ok())?;
+    if !matches!(ck.peek(0usize + 1), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_12).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![e_12.clone()], vec![e_11.clone()]]))); }
     Ok(Effect { pops: 0usize + 1 + 1, unreachable: false, pushes: Vec::new(), sets: vec![] })
 }
 
 fn vgroup_103(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
+    ck.take_note();
     if let Some(e) = wspec_runtime::machine::attempt(vrule_110(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
-    Err(Fail::msg(0, "type mismatch (no rule of Instr_ok/vstore_lane applies)"))
+    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/vstore_lane applies)".into())))
 }
 
 /// The locals an instruction sets, after checking it on the stack `ck` (`Instr_ok`).
@@ -9947,7 +10113,7 @@ pub fn instr_ok(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Inst
     }
 }
 
-// from spec/2.3-validation-instructions.wspec:678 rule Instrs_ok/seq
+// from spec/2.3-validation-instructions.wspec:691 rule Instrs_ok/seq
 fn seq_context(ar_: &Ctx, a0: &Context, a1: &[Localidx]) -> R<Context> {
     let x_1 = a1.to_vec();
     let src_6: Vec<_> = x_1.clone().into_iter().collect();
@@ -9979,14 +10145,10 @@ pub fn check_seq(ar_: &Ctx, c: &Context, code: &[Instr], t1: &[Valtype], t2: Opt
         }
     }
     let Some(t2) = t2 else { return Ok((ck.types().to_vec(), sets)); };
-    for (k, t) in t2.iter().rev().enumerate() {
-        let a = ck.peek(k).map_err(|_| Fail::msg(code.len(), "type mismatch (too few values at the end)"))?;
-        if rels::valtype_sub(ar_, c, a, t).is_err() {
-            return Err(Fail::msg(code.len(), "type mismatch (a value at the end)"));
-        }
-    }
-    if ck.height() > t2.len() {
-        return Err(Fail::msg(code.len(), "type mismatch (values left at the end)"));
+    let ends = t2.iter().rev().enumerate().all(|(k, t)| matches!(ck.peek(k), Ok(a) if rels::valtype_sub(ar_, c, a, t).is_ok()));
+    if !ends || ck.height() > t2.len() {
+        let have = if ends { ck.types().to_vec() } else { ck.top(t2.len()) };
+        return Err(Fail::msg(code.len(), format!("type mismatch: block requires [{}] but stack has [{}]", vlist(ar_, t2), vlist(ar_, &have))));
     }
     Ok((t2.to_vec(), sets))
     })
@@ -16271,9 +16433,9 @@ pub mod defs {
         })
     }
 
-    // from spec/2.1-validation-types.wspec:166 def $before
+    // from spec/2.1-validation-types.wspec:168 def $before
     pub fn before(ar_: &Ctx, a0: &Typeuse, a1: u64) -> R<bool> {
-        // from spec/2.1-validation-types.wspec:167
+        // from spec/2.1-validation-types.wspec:169
         if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Typeuse::Rec(f_1) = a0 else { return Err(wspec_runtime::Fail::soft()) };
@@ -16281,7 +16443,7 @@ pub mod defs {
             let i = a1;
             Ok((wspec_runtime::num::wide(j)? < wspec_runtime::num::wide(i)?))
         })())? { return Ok(v); }
-        // from spec/2.1-validation-types.wspec:168
+        // from spec/2.1-validation-types.wspec:170
         if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let tu = a0;
             let i = a1;
@@ -16290,16 +16452,16 @@ pub mod defs {
         Err(Fail::soft())
     }
 
-    // from spec/2.1-validation-types.wspec:171 def $unrollht
+    // from spec/2.1-validation-types.wspec:173 def $unrollht
     pub fn unrollht(ar_: &Ctx, a0: &Context, a1: &Heaptype) -> R<Subtype> {
-        // from spec/2.1-validation-types.wspec:172
+        // from spec/2.1-validation-types.wspec:174
         if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let v_C = a0;
             let Heaptype::Typeuse(Typeuse::Deftype(n_1)) = a1 else { return Err(wspec_runtime::Fail::soft()) };
             let dt = n_1;
             Ok(defs::unrolldt(ar_, dt)?)
         })())? { return Ok(v); }
-        // from spec/2.1-validation-types.wspec:173
+        // from spec/2.1-validation-types.wspec:175
         if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
@@ -16308,7 +16470,7 @@ pub mod defs {
             let x = cp_2;
             Ok(defs::unrolldt(ar_, &(*wspec_runtime::seq::at(&(*v_C).types, wspec_runtime::num::wide(x)?)?))?)
         })())? { return Ok(v); }
-        // from spec/2.1-validation-types.wspec:174
+        // from spec/2.1-validation-types.wspec:176
         if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
@@ -16524,9 +16686,9 @@ pub mod rels {
         Err(Fail::soft())
     }
 
-    // from spec/2.1-validation-types.wspec:259 relation Blocktype_ok
+    // from spec/2.1-validation-types.wspec:265 relation Blocktype_ok
     pub fn blocktype_ok(ar_: &Ctx, a0: &Context, a1: &Blocktype) -> R<(Instrtype,)> {
-        // from spec/2.1-validation-types.wspec:261 rule Blocktype_ok/valtype
+        // from spec/2.1-validation-types.wspec:267 rule Blocktype_ok/valtype
         if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
@@ -16539,20 +16701,23 @@ pub mod rels {
              }
             Ok((Instrtype(vec![], vec![], (match (t.clone(),) { (Some(t_107),) => Some(t_107.clone()), (None,) => None, _ => return Err(wspec_runtime::Fail::soft()) }).into_iter().collect::<Vec<_>>()),))
         })())? { return Ok(v); }
-        // from spec/2.1-validation-types.wspec:265 rule Blocktype_ok/typeidx
+        // from spec/2.1-validation-types.wspec:271 rule Blocktype_ok/typeidx
         if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Blocktype::Idx(f_1) = a1 else { return Err(wspec_runtime::Fail::soft()) };
             let cp_2 = (*f_1).clone();
             let x = cp_2;
-            wspec_runtime::check((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).types.len() as u64))?))?;
+            if !((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).types.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown type {}", x))); }
+            let (t_1_6, t_2_7,) = match (|| -> R<_> {
             let (o_3,) = rels::expand(ar_, &(*wspec_runtime::seq::at(&(*v_C).types, wspec_runtime::num::wide(x)?)?))?;
             #[allow(irrefutable_let_patterns)]
             let Comptype::Func(f_4, f_5) = o_3 else { return Err(wspec_runtime::Fail::soft()) };
             let t_1 = f_4.clone();
             let t_2 = f_5.clone();
-            Ok((Instrtype(t_1.clone(), vec![], t_2.clone()),))
+            Ok((t_1.clone(), t_2.clone(),))
+            })() { Ok(v) => v, Err(f) if f.message.is_some() => return Err(f), Err(_) => return Err(Fail::msg(0, format!("non-function type {}", x))) };
+            Ok((Instrtype(t_1_6.clone(), vec![], t_2_7.clone()),))
         })())? { return Ok(v); }
         Err(Fail::soft())
     }
@@ -16711,16 +16876,16 @@ pub mod rels {
         Err(Fail::soft())
     }
 
-    // from spec/2.3-validation-instructions.wspec:186 relation Catch_ok
+    // from spec/2.3-validation-instructions.wspec:187 relation Catch_ok
     pub fn catch_ok(ar_: &Ctx, a0: &Context, a1: Catch) -> R<()> {
-        // from spec/2.3-validation-instructions.wspec:205 rule Catch_ok/catch
+        // from spec/2.3-validation-instructions.wspec:206 rule Catch_ok/catch
         if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Catch::Catch(f_1, f_2) = a1 else { return Err(wspec_runtime::Fail::soft()) };
             let x = f_1.clone();
             let l = f_2.clone();
-            wspec_runtime::check((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).tags.len() as u64))?))?;
+            if !((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).tags.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown tag {}", x))); }
             let Typeuse::Deftype(n_3) = (&(*wspec_runtime::seq::at(&(*v_C).tags, wspec_runtime::num::wide(x)?)?)) else { return Err(wspec_runtime::Fail::soft()) };
             let dt = n_3;
             let (o_4,) = rels::expand(ar_, dt)?;
@@ -16729,18 +16894,18 @@ pub mod rels {
             let t = f_5.clone();
             let l_7 = f_6.clone();
             wspec_runtime::check(l_7.len() == 0)?;
-            wspec_runtime::check((wspec_runtime::num::wide(l)? < wspec_runtime::num::wide(((*v_C).labels.len() as u64))?))?;
+            if !((wspec_runtime::num::wide(l)? < wspec_runtime::num::wide(((*v_C).labels.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown label {}", l))); }
             rels::resulttype_sub(ar_, v_C, &(t.clone()), &(*wspec_runtime::seq::at(&(*v_C).labels, wspec_runtime::num::wide(l)?)?))?;
             Ok(())
         })())? { return Ok(v); }
-        // from spec/2.3-validation-instructions.wspec:213 rule Catch_ok/catch_ref
+        // from spec/2.3-validation-instructions.wspec:214 rule Catch_ok/catch_ref
         if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Catch::CatchRef(f_1, f_2) = a1 else { return Err(wspec_runtime::Fail::soft()) };
             let x = f_1.clone();
             let l = f_2.clone();
-            wspec_runtime::check((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).tags.len() as u64))?))?;
+            if !((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).tags.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown tag {}", x))); }
             let Typeuse::Deftype(n_3) = (&(*wspec_runtime::seq::at(&(*v_C).tags, wspec_runtime::num::wide(x)?)?)) else { return Err(wspec_runtime::Fail::soft()) };
             let dt = n_3;
             let (o_4,) = rels::expand(ar_, dt)?;
@@ -16749,36 +16914,36 @@ pub mod rels {
             let t = f_5.clone();
             let l_7 = f_6.clone();
             wspec_runtime::check(l_7.len() == 0)?;
-            wspec_runtime::check((wspec_runtime::num::wide(l)? < wspec_runtime::num::wide(((*v_C).labels.len() as u64))?))?;
+            if !((wspec_runtime::num::wide(l)? < wspec_runtime::num::wide(((*v_C).labels.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown label {}", l))); }
             rels::resulttype_sub(ar_, v_C, &(wspec_runtime::seq::cat(vec![t.clone(), vec![Valtype::Reftype(Reftype(None, Heaptype::Absheaptype(Absheaptype::Exn)))]])), &(*wspec_runtime::seq::at(&(*v_C).labels, wspec_runtime::num::wide(l)?)?))?;
             Ok(())
         })())? { return Ok(v); }
-        // from spec/2.3-validation-instructions.wspec:221 rule Catch_ok/catch_all
+        // from spec/2.3-validation-instructions.wspec:222 rule Catch_ok/catch_all
         if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Catch::CatchAll(f_1) = a1 else { return Err(wspec_runtime::Fail::soft()) };
             let l = f_1.clone();
-            wspec_runtime::check((wspec_runtime::num::wide(l)? < wspec_runtime::num::wide(((*v_C).labels.len() as u64))?))?;
+            if !((wspec_runtime::num::wide(l)? < wspec_runtime::num::wide(((*v_C).labels.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown label {}", l))); }
             rels::resulttype_sub(ar_, v_C, &(vec![]), &(*wspec_runtime::seq::at(&(*v_C).labels, wspec_runtime::num::wide(l)?)?))?;
             Ok(())
         })())? { return Ok(v); }
-        // from spec/2.3-validation-instructions.wspec:226 rule Catch_ok/catch_all_ref
+        // from spec/2.3-validation-instructions.wspec:227 rule Catch_ok/catch_all_ref
         if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Catch::CatchAllRef(f_1) = a1 else { return Err(wspec_runtime::Fail::soft()) };
             let l = f_1.clone();
-            wspec_runtime::check((wspec_runtime::num::wide(l)? < wspec_runtime::num::wide(((*v_C).labels.len() as u64))?))?;
+            if !((wspec_runtime::num::wide(l)? < wspec_runtime::num::wide(((*v_C).labels.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown label {}", l))); }
             rels::resulttype_sub(ar_, v_C, &(vec![Valtype::Reftype(Reftype(None, Heaptype::Absheaptype(Absheaptype::Exn)))]), &(*wspec_runtime::seq::at(&(*v_C).labels, wspec_runtime::num::wide(l)?)?))?;
             Ok(())
         })())? { return Ok(v); }
         Err(Fail::soft())
     }
 
-    // from spec/2.3-validation-instructions.wspec:466 relation Memarg_ok
+    // from spec/2.3-validation-instructions.wspec:479 relation Memarg_ok
     pub fn memarg_ok(ar_: &Ctx, a0: Memarg, a1: Addrtype, a2: u64) -> R<()> {
-        // from spec/2.3-validation-instructions.wspec:468 rule Memarg_ok
+        // from spec/2.3-validation-instructions.wspec:481 rule Memarg_ok
         if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let rec_1 = a0;
             let fld_2 = rec_1.align.clone();
@@ -16789,8 +16954,8 @@ pub mod rels {
             let m = n_5;
             let at = a1;
             let v_N = a2;
-            wspec_runtime::check((wspec_runtime::num::mul(wspec_runtime::num::pow(2i128, wspec_runtime::num::wide(n)?)?, 8i128)? <= wspec_runtime::num::wide(v_N)?))?;
-            wspec_runtime::check((wspec_runtime::num::wide(m)? < wspec_runtime::num::pow(2i128, wspec_runtime::num::wide(defs::size(ar_, conv::addrtype_to_numtype(at))?)?)?))?;
+            if !((wspec_runtime::num::mul(wspec_runtime::num::pow(2i128, wspec_runtime::num::wide(n)?)?, 8i128)? <= wspec_runtime::num::wide(v_N)?)) { return Err(Fail::msg(0, "alignment must not be larger than natural")); }
+            if !((wspec_runtime::num::wide(m)? < wspec_runtime::num::pow(2i128, wspec_runtime::num::wide(defs::size(ar_, conv::addrtype_to_numtype(at))?)?)?)) { return Err(Fail::msg(0, "offset out of range")); }
             Ok(())
         })())? { return Ok(v); }
         Err(Fail::soft())
@@ -16861,7 +17026,7 @@ pub mod rels {
             let y_41 = acc_y_38;
             let src_45: Vec<_> = y_41.clone().into_iter().collect();
             for i_ in 0..wspec_runtime::seq::same_len(&[src_45.len()])? { let y_41_43 = src_45[i_].clone(); 
-            wspec_runtime::check((wspec_runtime::num::wide(y_41_43)? < wspec_runtime::num::wide((dt_q.clone().len() as u64))?))?;
+            if !((wspec_runtime::num::wide(y_41_43)? < wspec_runtime::num::wide((dt_q.clone().len() as u64))?)) { return Err(Fail::msg(0, format!("unknown type {}", y_41_43))); }
              }
             let eq_147 = { let n_ = wspec_runtime::seq::same_len(&[y_41.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let y_41_146 = y_41[i_].clone(); out_.push(wspec_runtime::seq::index(&dt_q.clone(), wspec_runtime::num::wide(y_41_146)?)?); } out_ };
             let dt = eq_147;
@@ -16876,22 +17041,22 @@ pub mod rels {
             let jt = o_657;
             acc_jt_660.push(jt.clone()); }
             let jt_661 = acc_jt_660;
-            let (o_662,) = rels::globals_ok(ar_, &v_C_q, &((*glob).clone()))?;
-            let gt = o_662;
-            let src_667: Vec<_> = (*mem).clone().into_iter().collect();
-            let mut acc_mt_668 = Vec::new();
-            for i_ in 0..wspec_runtime::seq::same_len(&[src_667.len()])? { let mem_664 = src_667[i_].clone(); 
-            let (o_665,) = rels::mem_ok(ar_, &v_C_q, mem_664)?;
-            let mt = o_665;
-            acc_mt_668.push(mt); }
-            let mt_669 = acc_mt_668;
-            let src_674: Vec<_> = (*tab).clone().into_iter().collect();
-            let mut acc_tt_675 = Vec::new();
-            for i_ in 0..wspec_runtime::seq::same_len(&[src_674.len()])? { let tab_671 = src_674[i_].clone(); 
-            let (o_672,) = rels::table_ok(ar_, &v_C_q, &tab_671)?;
-            let tt = o_672;
-            acc_tt_675.push(tt.clone()); }
-            let tt_676 = acc_tt_675;
+            let src_666: Vec<_> = (*mem).clone().into_iter().collect();
+            let mut acc_mt_667 = Vec::new();
+            for i_ in 0..wspec_runtime::seq::same_len(&[src_666.len()])? { let mem_663 = src_666[i_].clone(); 
+            let (o_664,) = rels::mem_ok(ar_, &v_C_q, mem_663)?;
+            let mt = o_664;
+            acc_mt_667.push(mt); }
+            let mt_668 = acc_mt_667;
+            let src_673: Vec<_> = (*tab).clone().into_iter().collect();
+            let mut acc_tt_674 = Vec::new();
+            for i_ in 0..wspec_runtime::seq::same_len(&[src_673.len()])? { let tab_670 = src_673[i_].clone(); 
+            let (o_671,) = rels::table_ok(ar_, &v_C_q, &tab_670)?;
+            let tt = o_671;
+            acc_tt_674.push(tt.clone()); }
+            let tt_675 = acc_tt_674;
+            let (o_676,) = rels::globals_ok(ar_, &v_C_q, &((*glob).clone()))?;
+            let gt = o_676;
             let src_684: Vec<_> = (*elem).clone().into_iter().collect();
             let mut acc_elemmode_685 = Vec::new();
             let mut acc_expr_q_686 = Vec::new();
@@ -16907,7 +17072,7 @@ pub mod rels {
             let elemmode_688 = acc_elemmode_685;
             let expr_q_689 = acc_expr_q_686;
             let rt_690 = acc_rt_687;
-            let eq_894 = { let mut rc_691 = v_C_q.clone(); let ro_692 = Context { types: vec![], recs: vec![], tags: wspec_runtime::seq::cat(vec![jt_I.clone(), jt_661.clone()]), globals: gt.clone(), mems: wspec_runtime::seq::cat(vec![mt_I.clone(), mt_669.clone()]), tables: wspec_runtime::seq::cat(vec![tt_I.clone(), tt_676.clone()]), funcs: vec![], datas: { let n_ = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(((*data).clone().len() as u64))?)?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { out_.push(Datatype); } out_ }, elems: { let n_ = wspec_runtime::seq::same_len(&[rt_690.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let rt_690_893 = rt_690[i_].clone(); out_.push(rt_690_893.clone()); } out_ }, locals: vec![], labels: vec![], return_: None, refs: vec![] }; rc_691.types.extend(ro_692.types.iter().cloned()); rc_691.recs.extend(ro_692.recs.iter().cloned()); rc_691.tags.extend(ro_692.tags.iter().cloned()); rc_691.globals.extend(ro_692.globals.iter().cloned()); rc_691.mems.extend(ro_692.mems.iter().cloned()); rc_691.tables.extend(ro_692.tables.iter().cloned()); rc_691.funcs.extend(ro_692.funcs.iter().cloned()); rc_691.datas.extend(ro_692.datas.iter().cloned()); rc_691.elems.extend(ro_692.elems.iter().cloned()); rc_691.locals.extend(ro_692.locals.iter().cloned()); rc_691.labels.extend(ro_692.labels.iter().cloned()); if rc_691.return_.is_none() { rc_691.return_ = ro_692.return_.clone(); } rc_691.refs.extend(ro_692.refs.iter().cloned()); rc_691 };
+            let eq_894 = { let mut rc_691 = v_C_q.clone(); let ro_692 = Context { types: vec![], recs: vec![], tags: wspec_runtime::seq::cat(vec![jt_I.clone(), jt_661.clone()]), globals: gt.clone(), mems: wspec_runtime::seq::cat(vec![mt_I.clone(), mt_668.clone()]), tables: wspec_runtime::seq::cat(vec![tt_I.clone(), tt_675.clone()]), funcs: vec![], datas: { let n_ = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(((*data).clone().len() as u64))?)?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { out_.push(Datatype); } out_ }, elems: { let n_ = wspec_runtime::seq::same_len(&[rt_690.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let rt_690_893 = rt_690[i_].clone(); out_.push(rt_690_893.clone()); } out_ }, locals: vec![], labels: vec![], return_: None, refs: vec![] }; rc_691.types.extend(ro_692.types.iter().cloned()); rc_691.recs.extend(ro_692.recs.iter().cloned()); rc_691.tags.extend(ro_692.tags.iter().cloned()); rc_691.globals.extend(ro_692.globals.iter().cloned()); rc_691.mems.extend(ro_692.mems.iter().cloned()); rc_691.tables.extend(ro_692.tables.iter().cloned()); rc_691.funcs.extend(ro_692.funcs.iter().cloned()); rc_691.datas.extend(ro_692.datas.iter().cloned()); rc_691.elems.extend(ro_692.elems.iter().cloned()); rc_691.locals.extend(ro_692.locals.iter().cloned()); rc_691.labels.extend(ro_692.labels.iter().cloned()); if rc_691.return_.is_none() { rc_691.return_ = ro_692.return_.clone(); } rc_691.refs.extend(ro_692.refs.iter().cloned()); rc_691 };
             let v_C = eq_894;
             let src_900: Vec<_> = (*func).clone().into_iter().collect();
             let src_901: Vec<_> = dt.clone().into_iter().collect();
@@ -16941,7 +17106,7 @@ pub mod rels {
             acc_nm_924.push(nm.clone());acc_xt_E_925.push(xt_E.clone()); }
             let nm_926 = acc_nm_924;
             let xt_E_927 = acc_xt_E_925;
-            wspec_runtime::check(defs::disjoint_(ar_, &(nm_926.clone()))?)?;
+            if !(defs::disjoint_(ar_, &(nm_926.clone()))?) { return Err(Fail::msg(0, "duplicate export name")); }
             Ok((defs::clos_moduletype(ar_, &v_C, &(Moduletype(xt_I_21.clone(), xt_E_927.clone())))?,))
         })())? { return Ok(v); }
         Err(Fail::soft())
@@ -17053,7 +17218,7 @@ pub mod rels {
             let Typeuse::Idx(f_1) = a1 else { return Err(wspec_runtime::Fail::soft()) };
             let cp_2 = (*f_1).clone();
             let x = cp_2;
-            wspec_runtime::check((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).types.len() as u64))?))?;
+            if !((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).types.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown type {}", x))); }
             Ok(())
         })())? { return Ok(v); }
         // from spec/2.1-validation-types.wspec:29 rule Typeuse_ok/rec
@@ -17527,8 +17692,8 @@ pub mod rels {
             let at = *f_4;
             let lim = *f_5;
             let rt = f_6;
-            rels::expr_ok(ar_, v_C, expr_3, &(vec![conv::reftype_to_valtype((*rt).clone())]))?;
             rels::expr_const(ar_, v_C, expr_3)?;
+            rels::expr_ok(ar_, v_C, expr_3, &(vec![conv::reftype_to_valtype((*rt).clone())]))?;
             Ok(((*tt).clone(),))
         })())? { return Ok(v); }
         Err(Fail::soft())
@@ -17545,20 +17710,23 @@ pub mod rels {
             let x = cp_4;
             let loc = f_2;
             let expr_5 = *f_3;
-            wspec_runtime::check((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).types.len() as u64))?))?;
+            if !((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).types.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown type {}", x))); }
+            let (t_1_9, t_2_10,) = match (|| -> R<_> {
             let (o_6,) = rels::expand(ar_, &(*wspec_runtime::seq::at(&(*v_C).types, wspec_runtime::num::wide(x)?)?))?;
             #[allow(irrefutable_let_patterns)]
             let Comptype::Func(f_7, f_8) = o_6 else { return Err(wspec_runtime::Fail::soft()) };
             let t_1 = f_7.clone();
             let t_2 = f_8.clone();
-            let src_13: Vec<_> = (*loc).clone().into_iter().collect();
-            let mut acc_lct_14 = Vec::new();
-            for i_ in 0..wspec_runtime::seq::same_len(&[src_13.len()])? { let loc_10 = src_13[i_].clone(); 
-            let (o_11,) = rels::local_ok(ar_, v_C, &loc_10)?;
-            let lct = o_11;
-            acc_lct_14.push(lct.clone()); }
-            let lct_15 = acc_lct_14;
-            rels::expr_ok(ar_, &({ let mut rc_16 = (*v_C).clone(); let ro_17 = Context { types: vec![], recs: vec![], tags: vec![], globals: vec![], mems: vec![], tables: vec![], funcs: vec![], datas: vec![], elems: vec![], locals: wspec_runtime::seq::cat(vec![{ let n_ = wspec_runtime::seq::same_len(&[t_1.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let t_1_118 = t_1[i_].clone(); out_.push(Localtype(Init::Set, t_1_118.clone())); } out_ }, lct_15.clone()]), labels: vec![t_2.clone()], return_: Some(t_2.clone()), refs: vec![] }; rc_16.types.extend(ro_17.types.iter().cloned()); rc_16.recs.extend(ro_17.recs.iter().cloned()); rc_16.tags.extend(ro_17.tags.iter().cloned()); rc_16.globals.extend(ro_17.globals.iter().cloned()); rc_16.mems.extend(ro_17.mems.iter().cloned()); rc_16.tables.extend(ro_17.tables.iter().cloned()); rc_16.funcs.extend(ro_17.funcs.iter().cloned()); rc_16.datas.extend(ro_17.datas.iter().cloned()); rc_16.elems.extend(ro_17.elems.iter().cloned()); rc_16.locals.extend(ro_17.locals.iter().cloned()); rc_16.labels.extend(ro_17.labels.iter().cloned()); if rc_16.return_.is_none() { rc_16.return_ = ro_17.return_.clone(); } rc_16.refs.extend(ro_17.refs.iter().cloned()); rc_16 }), expr_5, &(t_2.clone()))?;
+            Ok((t_1.clone(), t_2.clone(),))
+            })() { Ok(v) => v, Err(f) if f.message.is_some() => return Err(f), Err(_) => return Err(Fail::msg(0, format!("non-function type {}", x))) };
+            let src_15: Vec<_> = (*loc).clone().into_iter().collect();
+            let mut acc_lct_16 = Vec::new();
+            for i_ in 0..wspec_runtime::seq::same_len(&[src_15.len()])? { let loc_12 = src_15[i_].clone(); 
+            let (o_13,) = rels::local_ok(ar_, v_C, &loc_12)?;
+            let lct = o_13;
+            acc_lct_16.push(lct.clone()); }
+            let lct_17 = acc_lct_16;
+            rels::expr_ok(ar_, &({ let mut rc_18 = (*v_C).clone(); let ro_19 = Context { types: vec![], recs: vec![], tags: vec![], globals: vec![], mems: vec![], tables: vec![], funcs: vec![], datas: vec![], elems: vec![], locals: wspec_runtime::seq::cat(vec![{ let n_ = wspec_runtime::seq::same_len(&[t_1_9.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let t_1_9_120 = t_1_9[i_].clone(); out_.push(Localtype(Init::Set, t_1_9_120.clone())); } out_ }, lct_17.clone()]), labels: vec![t_2_10.clone()], return_: Some(t_2_10.clone()), refs: vec![] }; rc_18.types.extend(ro_19.types.iter().cloned()); rc_18.recs.extend(ro_19.recs.iter().cloned()); rc_18.tags.extend(ro_19.tags.iter().cloned()); rc_18.globals.extend(ro_19.globals.iter().cloned()); rc_18.mems.extend(ro_19.mems.iter().cloned()); rc_18.tables.extend(ro_19.tables.iter().cloned()); rc_18.funcs.extend(ro_19.funcs.iter().cloned()); rc_18.datas.extend(ro_19.datas.iter().cloned()); rc_18.elems.extend(ro_19.elems.iter().cloned()); rc_18.locals.extend(ro_19.locals.iter().cloned()); rc_18.labels.extend(ro_19.labels.iter().cloned()); if rc_18.return_.is_none() { rc_18.return_ = ro_19.return_.clone(); } rc_18.refs.extend(ro_19.refs.iter().cloned()); rc_18 }), expr_5, &(t_2_10.clone()))?;
             Ok(((*wspec_runtime::seq::at(&(*v_C).types, wspec_runtime::num::wide(x)?)?).clone(),))
         })())? { return Ok(v); }
         Err(Fail::soft())
@@ -17595,11 +17763,11 @@ pub mod rels {
             rels::reftype_ok(ar_, v_C, rt)?;
             let src_8: Vec<_> = expr.clone().into_iter().collect();
             for i_ in 0..wspec_runtime::seq::same_len(&[src_8.len()])? { let expr_6 = src_8[i_].clone(); 
-            rels::expr_ok(ar_, v_C, expr_6, &(vec![conv::reftype_to_valtype((*rt).clone())]))?;
+            rels::expr_const(ar_, v_C, expr_6)?;
              }
             let src_12: Vec<_> = expr.clone().into_iter().collect();
             for i_ in 0..wspec_runtime::seq::same_len(&[src_12.len()])? { let expr_10 = src_12[i_].clone(); 
-            rels::expr_const(ar_, v_C, expr_10)?;
+            rels::expr_ok(ar_, v_C, expr_10, &(vec![conv::reftype_to_valtype((*rt).clone())]))?;
              }
             rels::elemmode_ok(ar_, v_C, elemmode, &((*rt).clone()))?;
             Ok(((*rt).clone(),))
@@ -17615,7 +17783,8 @@ pub mod rels {
             #[allow(irrefutable_let_patterns)]
             let Start(f_1) = a1 else { return Err(wspec_runtime::Fail::soft()) };
             let x = f_1.clone();
-            wspec_runtime::check((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).funcs.len() as u64))?))?;
+            if !((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).funcs.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown function {}", x))); }
+            let () = match (|| -> R<_> {
             let (o_2,) = rels::expand(ar_, &(*wspec_runtime::seq::at(&(*v_C).funcs, wspec_runtime::num::wide(x)?)?))?;
             #[allow(irrefutable_let_patterns)]
             let Comptype::Func(f_3, f_4) = o_2 else { return Err(wspec_runtime::Fail::soft()) };
@@ -17623,6 +17792,8 @@ pub mod rels {
             wspec_runtime::check(l_5.len() == 0)?;
             let l_6 = f_4.clone();
             wspec_runtime::check(l_6.len() == 0)?;
+            Ok(())
+            })() { Ok(v) => v, Err(f) if f.message.is_some() => return Err(f), Err(_) => return Err(Fail::msg(0, "start function must not have parameters or results")) };
             Ok(())
         })())? { return Ok(v); }
         Err(Fail::soft())
@@ -17739,7 +17910,7 @@ pub mod rels {
 
     // from spec/2.1-validation-types.wspec:15 relation Deftype_ok
     pub fn deftype_ok(ar_: &Ctx, a0: &Context, a1: &Deftype) -> R<()> {
-        // from spec/2.1-validation-types.wspec:193 rule Deftype_ok
+        // from spec/2.1-validation-types.wspec:195 rule Deftype_ok
         if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
@@ -17758,43 +17929,48 @@ pub mod rels {
         Err(Fail::soft())
     }
 
-    // from spec/2.1-validation-types.wspec:201 relation Tagtype_ok
+    // from spec/2.1-validation-types.wspec:203 relation Tagtype_ok
     pub fn tagtype_ok(ar_: &Ctx, a0: &Context, a1: &Tagtype) -> R<()> {
-        // from spec/2.1-validation-types.wspec:216 rule Tagtype_ok
+        // from spec/2.1-validation-types.wspec:219 rule Tagtype_ok
         if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let v_C = a0;
             let cp_1 = (*a1).clone();
             let tu = cp_1;
             rels::typeuse_ok(ar_, v_C, &tu)?;
+            let (t_1_5, t_2_6,) = match (|| -> R<_> {
             let (o_2,) = rels::expand_use(ar_, v_C, &tu)?;
             #[allow(irrefutable_let_patterns)]
             let Comptype::Func(f_3, f_4) = o_2 else { return Err(wspec_runtime::Fail::soft()) };
-            let t = f_3.clone();
-            let l_5 = f_4.clone();
-            wspec_runtime::check(l_5.len() == 0)?;
+            let t_1 = f_3.clone();
+            let t_2 = f_4.clone();
+            Ok((t_1.clone(), t_2.clone(),))
+            })() { Ok(v) => v, Err(f) if f.message.is_some() => return Err(f), Err(_) => return Err(Fail::msg(0, "non-function type")) };
+            if !((t_2_6.clone() == vec![])) { return Err(Fail::msg(0, "non-empty tag result type")); }
             Ok(())
         })())? { return Ok(v); }
         Err(Fail::soft())
     }
 
-    // from spec/2.1-validation-types.wspec:203 relation Memtype_ok
+    // from spec/2.1-validation-types.wspec:205 relation Memtype_ok
     pub fn memtype_ok(ar_: &Ctx, a0: &Context, a1: Memtype) -> R<()> {
-        // from spec/2.1-validation-types.wspec:226 rule Memtype_ok
+        // from spec/2.1-validation-types.wspec:230 rule Memtype_ok
         if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Memtype(f_1, f_2) = a1 else { return Err(wspec_runtime::Fail::soft()) };
             let at = f_1.clone();
             let lim = f_2.clone();
-            rels::limits_ok(ar_, v_C, lim, wspec_runtime::num::narrow::<u64>(wspec_runtime::num::pow(2i128, wspec_runtime::num::sub(wspec_runtime::num::wide(defs::size(ar_, conv::addrtype_to_numtype(at))?)?, 16i128)?)?)?)?;
+            let eq_3 = wspec_runtime::num::narrow::<u64>(wspec_runtime::num::pow(2i128, wspec_runtime::num::sub(wspec_runtime::num::wide(defs::size(ar_, conv::addrtype_to_numtype(at))?)?, 16i128)?)?)?;
+            let k = eq_3;
+            match rels::limits_ok(ar_, v_C, lim, k) { Ok(_) => {} Err(f) if f.message.is_some() => return Err(f), Err(_) => return Err(Fail::msg(0, format!("memory size must be at most {} pages", k))) }
             Ok(())
         })())? { return Ok(v); }
         Err(Fail::soft())
     }
 
-    // from spec/2.1-validation-types.wspec:204 relation Tabletype_ok
+    // from spec/2.1-validation-types.wspec:206 relation Tabletype_ok
     pub fn tabletype_ok(ar_: &Ctx, a0: &Context, a1: &Tabletype) -> R<()> {
-        // from spec/2.1-validation-types.wspec:231 rule Tabletype_ok
+        // from spec/2.1-validation-types.wspec:236 rule Tabletype_ok
         if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
@@ -17802,16 +17978,18 @@ pub mod rels {
             let at = *f_1;
             let lim = *f_2;
             let rt = f_3;
-            rels::limits_ok(ar_, v_C, lim, wspec_runtime::num::narrow::<u64>(wspec_runtime::num::sub(wspec_runtime::num::pow(2i128, wspec_runtime::num::wide(defs::size(ar_, conv::addrtype_to_numtype(at))?)?)?, 1i128)?)?)?;
             rels::reftype_ok(ar_, v_C, rt)?;
+            let eq_4 = wspec_runtime::num::narrow::<u64>(wspec_runtime::num::sub(wspec_runtime::num::pow(2i128, wspec_runtime::num::wide(defs::size(ar_, conv::addrtype_to_numtype(at))?)?)?, 1i128)?)?;
+            let k = eq_4;
+            match rels::limits_ok(ar_, v_C, lim, k) { Ok(_) => {} Err(f) if f.message.is_some() => return Err(f), Err(_) => return Err(Fail::msg(0, format!("table size must be at most {}", k))) }
             Ok(())
         })())? { return Ok(v); }
         Err(Fail::soft())
     }
 
-    // from spec/2.1-validation-types.wspec:205 relation Externtype_ok
+    // from spec/2.1-validation-types.wspec:207 relation Externtype_ok
     pub fn externtype_ok(ar_: &Ctx, a0: &Context, a1: &Externtype) -> R<()> {
-        // from spec/2.1-validation-types.wspec:236 rule Externtype_ok/tag
+        // from spec/2.1-validation-types.wspec:242 rule Externtype_ok/tag
         if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
@@ -17820,7 +17998,7 @@ pub mod rels {
             rels::tagtype_ok(ar_, v_C, jt)?;
             Ok(())
         })())? { return Ok(v); }
-        // from spec/2.1-validation-types.wspec:240 rule Externtype_ok/global
+        // from spec/2.1-validation-types.wspec:246 rule Externtype_ok/global
         if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
@@ -17829,7 +18007,7 @@ pub mod rels {
             rels::globaltype_ok(ar_, v_C, gt)?;
             Ok(())
         })())? { return Ok(v); }
-        // from spec/2.1-validation-types.wspec:244 rule Externtype_ok/mem
+        // from spec/2.1-validation-types.wspec:250 rule Externtype_ok/mem
         if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
@@ -17838,7 +18016,7 @@ pub mod rels {
             rels::memtype_ok(ar_, v_C, mt)?;
             Ok(())
         })())? { return Ok(v); }
-        // from spec/2.1-validation-types.wspec:248 rule Externtype_ok/table
+        // from spec/2.1-validation-types.wspec:254 rule Externtype_ok/table
         if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
@@ -17847,18 +18025,21 @@ pub mod rels {
             rels::tabletype_ok(ar_, v_C, tt)?;
             Ok(())
         })())? { return Ok(v); }
-        // from spec/2.1-validation-types.wspec:252 rule Externtype_ok/func
+        // from spec/2.1-validation-types.wspec:258 rule Externtype_ok/func
         if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Externtype::Func(f_1) = a1 else { return Err(wspec_runtime::Fail::soft()) };
             let tu = f_1;
             rels::typeuse_ok(ar_, v_C, tu)?;
+            let (t_1_5, t_2_6,) = match (|| -> R<_> {
             let (o_2,) = rels::expand_use(ar_, v_C, tu)?;
             #[allow(irrefutable_let_patterns)]
             let Comptype::Func(f_3, f_4) = o_2 else { return Err(wspec_runtime::Fail::soft()) };
             let t_1 = f_3.clone();
             let t_2 = f_4.clone();
+            Ok((t_1.clone(), t_2.clone(),))
+            })() { Ok(v) => v, Err(f) if f.message.is_some() => return Err(f), Err(_) => return Err(Fail::msg(0, "non-function type")) };
             Ok(())
         })())? { return Ok(v); }
         Err(Fail::soft())
@@ -17997,7 +18178,7 @@ pub mod rels {
 
     // from spec/2.3-validation-instructions.wspec:12 relation Expr_ok
     pub fn expr_ok(ar_: &Ctx, a0: &Context, a1: Expr, a2: &Resulttype) -> R<()> {
-        // from spec/2.3-validation-instructions.wspec:697 rule Expr_ok
+        // from spec/2.3-validation-instructions.wspec:710 rule Expr_ok
         if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let v_C = a0;
             let in__1 = a1.clone();
@@ -18009,15 +18190,15 @@ pub mod rels {
         Err(Fail::soft())
     }
 
-    // from spec/2.3-validation-instructions.wspec:705 relation Expr_const
+    // from spec/2.3-validation-instructions.wspec:718 relation Expr_const
     pub fn expr_const(ar_: &Ctx, a0: &Context, a1: Expr) -> R<()> {
-        // from spec/2.3-validation-instructions.wspec:752 rule Expr_const
+        // from spec/2.3-validation-instructions.wspec:765 rule Expr_const
         if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let v_C = a0;
             let in__1 = a1.clone();
             let src_5: Vec<_> = { let h = in__1.clone(); ar_.instr.get(h).to_vec() }.into_iter().collect();
             for i_ in 0..wspec_runtime::seq::same_len(&[src_5.len()])? { let in__1_3 = src_5[i_].clone(); 
-            rels::instr_const(ar_, v_C, &in__1_3)?;
+            match rels::instr_const(ar_, v_C, &in__1_3) { Ok(_) => {} Err(f) if f.message.is_some() => return Err(f), Err(_) => return Err(Fail::msg(0, "constant expression required")) }
              }
             Ok(())
         })())? { return Ok(v); }
@@ -18057,8 +18238,8 @@ pub mod rels {
             let cp_6 = (*f_4).clone();
             let mut_ = cp_6;
             let t = f_5;
-            rels::expr_ok(ar_, v_C, expr_3, &(vec![(*t).clone()]))?;
             rels::expr_const(ar_, v_C, expr_3)?;
+            rels::expr_ok(ar_, v_C, expr_3, &(vec![(*t).clone()]))?;
             Ok(((*gt).clone(),))
         })())? { return Ok(v); }
         Err(Fail::soft())
@@ -18105,13 +18286,13 @@ pub mod rels {
             let Datamode::Active(f_1, f_2) = a1 else { return Err(wspec_runtime::Fail::soft()) };
             let x = f_1.clone();
             let expr_3 = f_2.clone();
-            wspec_runtime::check((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).mems.len() as u64))?))?;
+            if !((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).mems.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown memory {}", x))); }
             #[allow(irrefutable_let_patterns)]
             let Memtype(f_4, f_5) = (&(*wspec_runtime::seq::at(&(*v_C).mems, wspec_runtime::num::wide(x)?)?)) else { return Err(wspec_runtime::Fail::soft()) };
             let at = *f_4;
             let lim = *f_5;
-            rels::expr_ok(ar_, v_C, expr_3, &(vec![conv::addrtype_to_valtype(at)]))?;
             rels::expr_const(ar_, v_C, expr_3)?;
+            rels::expr_ok(ar_, v_C, expr_3, &(vec![conv::addrtype_to_valtype(at)]))?;
             Ok((Datatype,))
         })())? { return Ok(v); }
         Err(Fail::soft())
@@ -18146,15 +18327,15 @@ pub mod rels {
             let expr_3 = f_2.clone();
             let cp_4 = (*a2).clone();
             let rt = cp_4;
-            wspec_runtime::check((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).tables.len() as u64))?))?;
+            if !((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).tables.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown table {}", x))); }
             #[allow(irrefutable_let_patterns)]
             let Tabletype(f_5, f_6, f_7) = (&(*wspec_runtime::seq::at(&(*v_C).tables, wspec_runtime::num::wide(x)?)?)) else { return Err(wspec_runtime::Fail::soft()) };
             let at = *f_5;
             let lim = *f_6;
             let rt_q = f_7;
-            rels::reftype_sub(ar_, v_C, &rt, rt_q)?;
-            rels::expr_ok(ar_, v_C, expr_3, &(vec![conv::addrtype_to_valtype(at)]))?;
+            match rels::reftype_sub(ar_, v_C, &rt, rt_q) { Ok(_) => {} Err(f) if f.message.is_some() => return Err(f), Err(_) => return Err(Fail::msg(0, "type mismatch: element segment's type does not match the table's element type")) }
             rels::expr_const(ar_, v_C, expr_3)?;
+            rels::expr_ok(ar_, v_C, expr_3, &(vec![conv::addrtype_to_valtype(at)]))?;
             Ok(())
         })())? { return Ok(v); }
         Err(Fail::soft())
@@ -18168,7 +18349,7 @@ pub mod rels {
             #[allow(irrefutable_let_patterns)]
             let Externidx::Tag(f_1) = a1 else { return Err(wspec_runtime::Fail::soft()) };
             let x = f_1.clone();
-            wspec_runtime::check((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).tags.len() as u64))?))?;
+            if !((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).tags.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown tag {}", x))); }
             let jt = (&(*wspec_runtime::seq::at(&(*v_C).tags, wspec_runtime::num::wide(x)?)?));
             Ok((Externtype::Tag((*jt).clone()),))
         })())? { return Ok(v); }
@@ -18178,7 +18359,7 @@ pub mod rels {
             #[allow(irrefutable_let_patterns)]
             let Externidx::Global(f_1) = a1 else { return Err(wspec_runtime::Fail::soft()) };
             let x = f_1.clone();
-            wspec_runtime::check((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).globals.len() as u64))?))?;
+            if !((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).globals.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown global {}", x))); }
             let gt = (&(*wspec_runtime::seq::at(&(*v_C).globals, wspec_runtime::num::wide(x)?)?));
             Ok((Externtype::Global((*gt).clone()),))
         })())? { return Ok(v); }
@@ -18188,7 +18369,7 @@ pub mod rels {
             #[allow(irrefutable_let_patterns)]
             let Externidx::Mem(f_1) = a1 else { return Err(wspec_runtime::Fail::soft()) };
             let x = f_1.clone();
-            wspec_runtime::check((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).mems.len() as u64))?))?;
+            if !((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).mems.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown memory {}", x))); }
             let mt = *(&(*wspec_runtime::seq::at(&(*v_C).mems, wspec_runtime::num::wide(x)?)?));
             Ok((Externtype::Mem(mt),))
         })())? { return Ok(v); }
@@ -18198,7 +18379,7 @@ pub mod rels {
             #[allow(irrefutable_let_patterns)]
             let Externidx::Table(f_1) = a1 else { return Err(wspec_runtime::Fail::soft()) };
             let x = f_1.clone();
-            wspec_runtime::check((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).tables.len() as u64))?))?;
+            if !((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).tables.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown table {}", x))); }
             let tt = (&(*wspec_runtime::seq::at(&(*v_C).tables, wspec_runtime::num::wide(x)?)?));
             Ok((Externtype::Table((*tt).clone()),))
         })())? { return Ok(v); }
@@ -18208,7 +18389,7 @@ pub mod rels {
             #[allow(irrefutable_let_patterns)]
             let Externidx::Func(f_1) = a1 else { return Err(wspec_runtime::Fail::soft()) };
             let x = f_1.clone();
-            wspec_runtime::check((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).funcs.len() as u64))?))?;
+            if !((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).funcs.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown function {}", x))); }
             let dt = (&(*wspec_runtime::seq::at(&(*v_C).funcs, wspec_runtime::num::wide(x)?)?));
             Ok((Externtype::Func(conv::deftype_to_typeuse((*dt).clone())),))
         })())? { return Ok(v); }
@@ -18261,7 +18442,7 @@ pub mod rels {
             let Typeuse::Idx(f_1) = a1 else { return Err(wspec_runtime::Fail::soft()) };
             let cp_2 = (*f_1).clone();
             let x = cp_2;
-            wspec_runtime::check((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).types.len() as u64))?))?;
+            if !((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).types.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown type {}", x))); }
             let (o_3,) = rels::expand(ar_, &(*wspec_runtime::seq::at(&(*v_C).types, wspec_runtime::num::wide(x)?)?))?;
             let ct = o_3;
             Ok((ct.clone(),))
@@ -18271,7 +18452,7 @@ pub mod rels {
 
     // from spec/2.1-validation-types.wspec:138 relation Rectype_ok
     pub fn rectype_ok(ar_: &Ctx, a0: &Context, a1: &std::rc::Rc<Rectype>, a2: Typeidx) -> R<()> {
-        // from spec/2.1-validation-types.wspec:148 rule Rectype_ok/empty
+        // from spec/2.1-validation-types.wspec:150 rule Rectype_ok/empty
         if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
@@ -18282,7 +18463,7 @@ pub mod rels {
             let x = a2;
             Ok(())
         })())? { return Ok(v); }
-        // from spec/2.1-validation-types.wspec:151 rule Rectype_ok/cons
+        // from spec/2.1-validation-types.wspec:153 rule Rectype_ok/cons
         if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
@@ -18302,9 +18483,9 @@ pub mod rels {
         Err(Fail::soft())
     }
 
-    // from spec/2.1-validation-types.wspec:164 relation Rectype_ok2
+    // from spec/2.1-validation-types.wspec:166 relation Rectype_ok2
     pub fn rectype_ok2(ar_: &Ctx, a0: &Context, a1: &std::rc::Rc<Rectype>, a2: u64) -> R<()> {
-        // from spec/2.1-validation-types.wspec:185 rule Rectype_ok2/empty
+        // from spec/2.1-validation-types.wspec:187 rule Rectype_ok2/empty
         if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
@@ -18315,7 +18496,7 @@ pub mod rels {
             let i = a2;
             Ok(())
         })())? { return Ok(v); }
-        // from spec/2.1-validation-types.wspec:188 rule Rectype_ok2/cons
+        // from spec/2.1-validation-types.wspec:190 rule Rectype_ok2/cons
         if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
@@ -18335,9 +18516,9 @@ pub mod rels {
         Err(Fail::soft())
     }
 
-    // from spec/2.1-validation-types.wspec:200 relation Limits_ok
+    // from spec/2.1-validation-types.wspec:202 relation Limits_ok
     pub fn limits_ok(ar_: &Ctx, a0: &Context, a1: Limits, a2: u64) -> R<()> {
-        // from spec/2.1-validation-types.wspec:209 rule Limits_ok
+        // from spec/2.1-validation-types.wspec:211 rule Limits_ok
         if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
@@ -18356,16 +18537,20 @@ pub mod rels {
             wspec_runtime::check((wspec_runtime::num::wide(n)? <= wspec_runtime::num::wide(k)?))?;
             let src_14: Vec<_> = m_10.clone().into_iter().collect();
             for i_ in 0..wspec_runtime::seq::same_len(&[src_14.len()])? { let m_10_12 = src_14[i_].clone(); 
-            wspec_runtime::check(((wspec_runtime::num::wide(n)? <= wspec_runtime::num::wide(m_10_12)?) && (wspec_runtime::num::wide(m_10_12)? <= wspec_runtime::num::wide(k)?)))?;
+            wspec_runtime::check((wspec_runtime::num::wide(m_10_12)? <= wspec_runtime::num::wide(k)?))?;
+             }
+            let src_18: Vec<_> = m_10.clone().into_iter().collect();
+            for i_ in 0..wspec_runtime::seq::same_len(&[src_18.len()])? { let m_10_16 = src_18[i_].clone(); 
+            if !((wspec_runtime::num::wide(n)? <= wspec_runtime::num::wide(m_10_16)?)) { return Err(Fail::msg(0, "size minimum must not be greater than maximum")); }
              }
             Ok(())
         })())? { return Ok(v); }
         Err(Fail::soft())
     }
 
-    // from spec/2.1-validation-types.wspec:202 relation Globaltype_ok
+    // from spec/2.1-validation-types.wspec:204 relation Globaltype_ok
     pub fn globaltype_ok(ar_: &Ctx, a0: &Context, a1: &Globaltype) -> R<()> {
-        // from spec/2.1-validation-types.wspec:221 rule Globaltype_ok
+        // from spec/2.1-validation-types.wspec:225 rule Globaltype_ok
         if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
@@ -18446,9 +18631,9 @@ pub mod rels {
         Err(Fail::soft())
     }
 
-    // from spec/2.3-validation-instructions.wspec:704 relation Instr_const
+    // from spec/2.3-validation-instructions.wspec:717 relation Instr_const
     pub fn instr_const(ar_: &Ctx, a0: &Context, a1: &Instr) -> R<()> {
-        // from spec/2.3-validation-instructions.wspec:707 rule Instr_const/const
+        // from spec/2.3-validation-instructions.wspec:720 rule Instr_const/const
         if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
@@ -18457,7 +18642,7 @@ pub mod rels {
             let c = *f_2;
             Ok(())
         })())? { return Ok(v); }
-        // from spec/2.3-validation-instructions.wspec:710 rule Instr_const/vconst
+        // from spec/2.3-validation-instructions.wspec:723 rule Instr_const/vconst
         if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
@@ -18466,7 +18651,7 @@ pub mod rels {
             let vc = *f_2;
             Ok(())
         })())? { return Ok(v); }
-        // from spec/2.3-validation-instructions.wspec:713 rule Instr_const/ref.null
+        // from spec/2.3-validation-instructions.wspec:726 rule Instr_const/ref.null
         if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
@@ -18474,14 +18659,14 @@ pub mod rels {
             let ht = f_1;
             Ok(())
         })())? { return Ok(v); }
-        // from spec/2.3-validation-instructions.wspec:716 rule Instr_const/ref.i31
+        // from spec/2.3-validation-instructions.wspec:729 rule Instr_const/ref.i31
         if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Instr::RefI31 = a1 else { return Err(wspec_runtime::Fail::soft()) };
             Ok(())
         })())? { return Ok(v); }
-        // from spec/2.3-validation-instructions.wspec:719 rule Instr_const/ref.func
+        // from spec/2.3-validation-instructions.wspec:732 rule Instr_const/ref.func
         if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
@@ -18490,7 +18675,7 @@ pub mod rels {
             let x = cp_2;
             Ok(())
         })())? { return Ok(v); }
-        // from spec/2.3-validation-instructions.wspec:722 rule Instr_const/struct.new
+        // from spec/2.3-validation-instructions.wspec:735 rule Instr_const/struct.new
         if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
@@ -18499,7 +18684,7 @@ pub mod rels {
             let x = cp_2;
             Ok(())
         })())? { return Ok(v); }
-        // from spec/2.3-validation-instructions.wspec:725 rule Instr_const/struct.new_default
+        // from spec/2.3-validation-instructions.wspec:738 rule Instr_const/struct.new_default
         if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
@@ -18508,7 +18693,7 @@ pub mod rels {
             let x = cp_2;
             Ok(())
         })())? { return Ok(v); }
-        // from spec/2.3-validation-instructions.wspec:728 rule Instr_const/array.new
+        // from spec/2.3-validation-instructions.wspec:741 rule Instr_const/array.new
         if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
@@ -18517,7 +18702,7 @@ pub mod rels {
             let x = cp_2;
             Ok(())
         })())? { return Ok(v); }
-        // from spec/2.3-validation-instructions.wspec:731 rule Instr_const/array.new_default
+        // from spec/2.3-validation-instructions.wspec:744 rule Instr_const/array.new_default
         if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
@@ -18526,7 +18711,7 @@ pub mod rels {
             let x = cp_2;
             Ok(())
         })())? { return Ok(v); }
-        // from spec/2.3-validation-instructions.wspec:734 rule Instr_const/array.new_fixed
+        // from spec/2.3-validation-instructions.wspec:747 rule Instr_const/array.new_fixed
         if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
@@ -18538,28 +18723,28 @@ pub mod rels {
             let n = n_5;
             Ok(())
         })())? { return Ok(v); }
-        // from spec/2.3-validation-instructions.wspec:737 rule Instr_const/any.convert_extern
+        // from spec/2.3-validation-instructions.wspec:750 rule Instr_const/any.convert_extern
         if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Instr::AnyConvertExtern = a1 else { return Err(wspec_runtime::Fail::soft()) };
             Ok(())
         })())? { return Ok(v); }
-        // from spec/2.3-validation-instructions.wspec:740 rule Instr_const/extern.convert_any
+        // from spec/2.3-validation-instructions.wspec:753 rule Instr_const/extern.convert_any
         if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Instr::ExternConvertAny = a1 else { return Err(wspec_runtime::Fail::soft()) };
             Ok(())
         })())? { return Ok(v); }
-        // from spec/2.3-validation-instructions.wspec:743 rule Instr_const/global.get
+        // from spec/2.3-validation-instructions.wspec:756 rule Instr_const/global.get
         if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Instr::GlobalGet(f_1) = a1 else { return Err(wspec_runtime::Fail::soft()) };
             let cp_2 = (*f_1).clone();
             let x = cp_2;
-            wspec_runtime::check((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).globals.len() as u64))?))?;
+            if !((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).globals.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown global {}", x))); }
             #[allow(irrefutable_let_patterns)]
             let Globaltype(f_3, f_4) = (&(*wspec_runtime::seq::at(&(*v_C).globals, wspec_runtime::num::wide(x)?)?)) else { return Err(wspec_runtime::Fail::soft()) };
             let cp_5 = (*f_3).clone();
@@ -18568,7 +18753,7 @@ pub mod rels {
             let t = f_4;
             Ok(())
         })())? { return Ok(v); }
-        // from spec/2.3-validation-instructions.wspec:748 rule Instr_const/binop
+        // from spec/2.3-validation-instructions.wspec:761 rule Instr_const/binop
         if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
@@ -18604,38 +18789,47 @@ pub mod rels {
             let y_12 = acc_y_11;
             let ct = f_3;
             let x = a2;
-            wspec_runtime::check((wspec_runtime::num::wide((y_12.clone().len() as u64))? <= 1i128))?;
+            if !((wspec_runtime::num::wide((y_12.clone().len() as u64))? <= 1i128)) { return Err(Fail::msg(0, "multiple supertypes")); }
             let src_16: Vec<_> = y_12.clone().into_iter().collect();
             for i_ in 0..wspec_runtime::seq::same_len(&[src_16.len()])? { let y_12_14 = src_16[i_].clone(); 
-            wspec_runtime::check((wspec_runtime::num::wide(y_12_14)? < wspec_runtime::num::wide(x)?))?;
+            if !((wspec_runtime::num::wide(y_12_14)? < wspec_runtime::num::wide(((*v_C).types.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown type {}", y_12_14))); }
              }
-            let src_25: Vec<_> = y_12.clone().into_iter().collect();
-            let mut acc_ct_q_26 = Vec::new();
-            let mut acc_tu_q_27 = Vec::new();
-            for i_ in 0..wspec_runtime::seq::same_len(&[src_25.len()])? { let y_12_18 = src_25[i_].clone(); 
-            let eq_19 = defs::unrolldt(ar_, &(*wspec_runtime::seq::at(&(*v_C).types, wspec_runtime::num::wide(y_12_18)?)?))?;
+            let src_20: Vec<_> = y_12.clone().into_iter().collect();
+            for i_ in 0..wspec_runtime::seq::same_len(&[src_20.len()])? { let y_12_18 = src_20[i_].clone(); 
+            if !((wspec_runtime::num::wide(y_12_18)? < wspec_runtime::num::wide(x)?)) { return Err(Fail::msg(0, format!("forward use of type {} in sub type definition", y_12_18))); }
+             }
+            let src_28: Vec<_> = y_12.clone().into_iter().collect();
+            let mut acc_ct_q_29 = Vec::new();
+            let mut acc_final_q_30 = Vec::new();
+            let mut acc_tu_q_31 = Vec::new();
+            for i_ in 0..wspec_runtime::seq::same_len(&[src_28.len()])? { let y_12_22 = src_28[i_].clone(); 
+            let eq_23 = defs::unrolldt(ar_, &(*wspec_runtime::seq::at(&(*v_C).types, wspec_runtime::num::wide(y_12_22)?)?))?;
             #[allow(irrefutable_let_patterns)]
-            let Subtype(f_20, f_21, f_22) = eq_19 else { return Err(wspec_runtime::Fail::soft()) };
-            let o_23 = f_20.clone();
-            wspec_runtime::check(o_23.is_none())?;
-            let tu_q = f_21.clone();
-            let ct_q = f_22.clone();
-            acc_ct_q_26.push(ct_q.clone());acc_tu_q_27.push(tu_q.clone()); }
-            let ct_q_28 = acc_ct_q_26;
-            let tu_q_29 = acc_tu_q_27;
+            let Subtype(f_24, f_25, f_26) = eq_23 else { return Err(wspec_runtime::Fail::soft()) };
+            let final_q = f_24.clone();
+            let tu_q = f_25.clone();
+            let ct_q = f_26.clone();
+            acc_ct_q_29.push(ct_q.clone());acc_final_q_30.push(final_q.clone());acc_tu_q_31.push(tu_q.clone()); }
+            let ct_q_32 = acc_ct_q_29;
+            let final_q_33 = acc_final_q_30;
+            let tu_q_34 = acc_tu_q_31;
             rels::comptype_ok(ar_, v_C, ct)?;
-            let src_33: Vec<_> = ct_q_28.clone().into_iter().collect();
-            for i_ in 0..wspec_runtime::seq::same_len(&[src_33.len()])? { let ct_q_28_31 = src_33[i_].clone(); 
-            rels::comptype_sub(ar_, v_C, ct, &ct_q_28_31)?;
+            let src_139: Vec<_> = final_q_33.clone().into_iter().collect();
+            for i_ in 0..wspec_runtime::seq::same_len(&[src_139.len()])? { let final_q_33_36 = src_139[i_].clone(); 
+            if !((match (final_q_33_36.clone(),) { (Some(final_q_33_36_137),) => Some(final_q_33_36_137), (None,) => None, _ => return Err(wspec_runtime::Fail::soft()) } == None)) { return Err(Fail::msg(0, format!("sub type {} has final super type", x))); }
+             }
+            let src_143: Vec<_> = ct_q_32.clone().into_iter().collect();
+            for i_ in 0..wspec_runtime::seq::same_len(&[src_143.len()])? { let ct_q_32_141 = src_143[i_].clone(); 
+            match rels::comptype_sub(ar_, v_C, ct, &ct_q_32_141) { Ok(_) => {} Err(f) if f.message.is_some() => return Err(f), Err(_) => return Err(Fail::msg(0, format!("sub type {} does not match super type", x))) }
              }
             Ok(())
         })())? { return Ok(v); }
         Err(Fail::soft())
     }
 
-    // from spec/2.1-validation-types.wspec:163 relation Subtype_ok2
+    // from spec/2.1-validation-types.wspec:165 relation Subtype_ok2
     pub fn subtype_ok2(ar_: &Ctx, a0: &Context, a1: &Subtype, a2: u64) -> R<()> {
-        // from spec/2.1-validation-types.wspec:176 rule Subtype_ok2
+        // from spec/2.1-validation-types.wspec:178 rule Subtype_ok2
         if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
@@ -19047,20 +19241,6 @@ pub mod conv {
     pub fn reftype_to_storagetype(x: Reftype) -> Storagetype {
         match x {
             Reftype(f0, f1) => Storagetype::Valtype(Valtype::Reftype(Reftype(f0, f1))),
-            #[allow(unreachable_patterns)]
-            _ => unreachable!(),
-        }
-    }
-
-    pub fn valtype_as_reftype(x: Valtype) -> Option<Reftype> {
-        match x {
-            Valtype::Numtype(Numtype::I32) => None,
-            Valtype::Numtype(Numtype::I64) => None,
-            Valtype::Numtype(Numtype::F32) => None,
-            Valtype::Numtype(Numtype::F64) => None,
-            Valtype::Vectype(Vectype) => None,
-            Valtype::Reftype(Reftype(f0, f1)) => Some(Reftype(f0, f1)),
-            Valtype::Bot => None,
             #[allow(unreachable_patterns)]
             _ => unreachable!(),
         }

@@ -1,4 +1,5 @@
 //! Development harness: validation over .wast files (assert_invalid and valid modules).
+//! `V=1` lists each failure, `ALL=1` every message of a rejected module.
 use wast::{parser, QuoteWat, Wast, WastDirective};
 use wspec_interpreter::*;
 
@@ -7,6 +8,8 @@ fn main() {
     let mut fail = 0;
     let mut fails: std::collections::BTreeMap<String, usize> = Default::default();
     let verbose = std::env::var("V").is_ok();
+    // ALL=1: every message of a rejected module, expected or not.
+    let all = std::env::var("ALL").is_ok();
     for path in std::env::args().skip(1) {
         let text = std::fs::read_to_string(&path).unwrap();
         let buf = match parser::ParseBuffer::new(&text) { Ok(b) => b, Err(_) => continue };
@@ -26,6 +29,11 @@ fn main() {
                 (Ok(Err(Error::Invalid(msg))), Some(e)) => msg.starts_with(e.as_str()),
                 _ => false,
             };
+            if all {
+                if let Ok(Err(m)) = &r {
+                    println!("{path}: want {:?}, got {m}", expect.as_deref().unwrap_or("(valid)"));
+                }
+            }
             if ok { pass += 1 } else {
                 fail += 1;
                 let what = match (&r, &expect) {

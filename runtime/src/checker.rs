@@ -8,17 +8,37 @@
 //! asks for. Nothing here knows a type or an instruction: the bottom value is given.
 
 use crate::fail::{Fail, R};
+use std::cell::RefCell;
 
 pub struct Checker<T> {
     vals: Vec<T>,
     unreachable: bool,
     bottom: T,
+    /// Why the last typing rule tried did not apply, for the message when none does.
+    note: RefCell<Option<String>>,
 }
 
 impl<T: Clone> Checker<T> {
     /// A stack holding `init`, whose polymorphic part holds `bottom`s.
     pub fn new(init: &[T], bottom: T) -> Self {
-        Checker { vals: init.to_vec(), unreachable: false, bottom }
+        Checker { vals: init.to_vec(), unreachable: false, bottom, note: RefCell::new(None) }
+    }
+
+    /// Notes why a typing rule does not apply (its operands do not match the stack).
+    pub fn note(&self, why: String) {
+        *self.note.borrow_mut() = Some(why);
+    }
+
+    /// The last note, which is forgotten.
+    pub fn take_note(&self) -> Option<String> {
+        self.note.borrow_mut().take()
+    }
+
+    /// The top `n` types, bottom first: fewer where the stack has fewer, bottoms where it is
+    /// polymorphic.
+    pub fn top(&self, n: usize) -> Vec<T> {
+        let n = if self.unreachable { n } else { n.min(self.vals.len()) };
+        (0..n).rev().map(|k| self.peek(k).cloned().unwrap_or_else(|_| self.bottom.clone())).collect()
     }
 
     pub fn height(&self) -> usize {

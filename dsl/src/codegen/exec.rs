@@ -961,6 +961,21 @@ impl Gen<'_> {
 
     fn gen_exec_premise(&self, fx: &mut Fx<'_, '_>, info: &ExecInfo, p: &Premise, out: &mut String) -> Result<(), String> {
         let bound: HashSet<String> = fx.locals.keys().cloned().collect();
+        // A premise with an error message that binds variables (`if C.LOCALS[x] = SET t`,
+        // `Expand: dt ~~ FUNC t* -> eps`): when it does not hold, the message.
+        if let Some(msg) = hint_text(&p.hints, "error") {
+            let binds = match &p.kind {
+                PremiseKind::If { .. } => !crate::elab::bind::premise_ready(self.spec, p, &bound).unwrap_or_default().is_empty(),
+                PremiseKind::Rel { rel, .. } => {
+                    let r = &self.spec.relations[*rel];
+                    hint_text(&r.hints, "check").is_none() && !has_hint(&r.hints, "run") && r.modes.iter().any(|m| *m != Mode::In)
+                }
+                _ => false,
+            };
+            if binds {
+                return self.gen_binding_premise_with_error(fx, info, p, &msg, out);
+            }
+        }
         match &p.kind {
             PremiseKind::Otherwise => Ok(()),
             PremiseKind::If { exp, .. } => {
@@ -1121,6 +1136,14 @@ impl Gen<'_> {
                 }
                 let before: HashSet<String> = inner.locals.keys().cloned().collect();
                 let mut b = String::new();
+                // The error message of an iterated premise is that of each element.
+                let with_hint;
+                let premise: &Premise = if hint_text(&premise.hints, "error").is_none() && hint_text(&p.hints, "error").is_some() {
+                    with_hint = Premise { hints: p.hints.iter().chain(&premise.hints).cloned().collect(), ..(**premise).clone() };
+                    &with_hint
+                } else {
+                    premise
+                };
                 self.gen_exec_premise(&mut inner, info, premise, &mut b)?;
                 *fx.tmp.borrow_mut() = *inner.tmp.borrow() + 1;
                 let mut new: Vec<(String, Local)> = inner.locals.iter().filter(|(k, _)| !before.contains(*k)).map(|(k, l)| (k.clone(), l.clone())).collect();
@@ -1163,6 +1186,34 @@ impl Gen<'_> {
                 Ok(())
             }
         }
+    }
+
+    /// A premise that binds variables and carries an error message: run in a closure that
+    /// gives the values it binds, so that its not holding (a soft failure) becomes the message.
+    fn gen_binding_premise_with_error(&self, fx: &mut Fx<'_, '_>, info: &ExecInfo, p: &Premise, msg: &str, out: &mut String) -> Result<(), String> {
+        let msg = message_code(fx, msg);
+        let plain = Premise { hints: p.hints.iter().filter(|h| h.name.name != "error").cloned().collect(), ..p.clone() };
+        let before: HashSet<String> = fx.locals.keys().cloned().collect();
+        let mut body = String::new();
+        self.gen_exec_premise(fx, info, &plain, &mut body)?;
+        let mut new: Vec<(String, Local)> = fx.locals.iter().filter(|(k, _)| !before.contains(*k)).map(|(k, l)| (k.clone(), l.clone())).collect();
+        new.sort_by(|a, b| a.0.cmp(&b.0));
+        if new.iter().any(|(_, l)| l.kind == LocalKind::Handle) {
+            return Err("a premise with an error message cannot bind an arena sequence".into());
+        }
+        let views: Vec<String> = new.iter().map(|(k, l)| fx.var_view(k, l)).collect();
+        let names: Vec<String> = new.iter().map(|(k, _)| fx.fresh(&var_name(k))).collect();
+        let tuple = |xs: &[String]| if xs.is_empty() { "()".to_string() } else { format!("({},)", xs.join(", ")) };
+        let _ = writeln!(
+            out,
+            "let {} = match (|| -> R<_> {{\n{body}Ok({})\n}})() {{ Ok(v) => v, Err(f) if f.message.is_some() => return Err(f), Err(_) => return Err(Fail::msg(0, {msg})) }};",
+            tuple(&names),
+            tuple(&views)
+        );
+        for ((k, l), n) in new.into_iter().zip(names) {
+            fx.locals.insert(k, Local { rust: n, kind: LocalKind::Owned, ..l });
+        }
+        Ok(())
     }
 
     // -----------------------------------------------------------------------------------------

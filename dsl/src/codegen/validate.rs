@@ -16,10 +16,15 @@
 //!   everything: the stack becomes polymorphic, and `t_2*` gives nothing;
 //! - otherwise replaces the operands with `t_2*`, and says which locals it sets (`->_(x*)`).
 //!
+//! An operand pattern with unknowns (`REF NULL ht`) binds them from the stack's type at their
+//! places in the pattern, and the whole operand is then checked with subtyping (the stack's
+//! `REF ht'` is a `REF NULL ht'`).
+//!
 //! A membership premise that binds (`t' <- I32 I64 F32 F64 V128`) is a choice: every element
 //! is tried in turn. A premise with `hint(error "...")` that does not hold makes the module
-//! invalid with that message; if no rule of an instruction applies, the message is
-//! "type mismatch".
+//! invalid with that message; if no rule of an instruction applies, the message is "type
+//! mismatch: instruction requires [...] but stack has [...]" when an operand did not match,
+//! "type mismatch (no rule of ... applies)" otherwise.
 
 use super::exec::ExecInfo;
 use super::names::{fn_name, var_name};
@@ -121,6 +126,20 @@ impl Gen<'_> {
         let locals_ty = self.instrtype_locals(ck);
         let _ = writeln!(out, "// ---------------------------------------------------------------------------------------------\n// Validation\n");
         let _ = writeln!(out, "use wspec_runtime::checker::{{Checker, Effect}};\n");
+        let _ = writeln!(
+            out,
+            "/// An operand that does not match the stack: a rule that does not apply, noting what the\n\
+             /// instruction requires (its operands known so far, bottom first) and what the stack has.\n\
+             fn vmismatch(ck: &Checker<{vt}>, ar_: &Ctx, want: Vec<{vt}>) -> Fail {{\n\
+             \x20   let have = ck.top(want.len());\n\
+             \x20   ck.note(format!(\"type mismatch: instruction requires [{{}}] but stack has [{{}}]\", vlist(ar_, &want), vlist(ar_, &have)));\n\
+             \x20   Fail::soft()\n\
+             }}\n\n\
+             /// Types in the notation of the spec, in lower case, without empty parts (`eps`).\n\
+             fn vlist(ar_: &Ctx, ts: &[{vt}]) -> String {{\n\
+             \x20   ts.iter().map(|t| crate::show::show(t, ar_).split_whitespace().filter(|w| *w != \"eps\").collect::<Vec<_>>().join(\" \").to_lowercase()).collect::<Vec<_>>().join(\" \")\n\
+             }}\n"
+        );
         let mut n = 0;
         let mut group_fns = Vec::new();
         for (gi, (_, rules)) in groups.iter().enumerate() {
@@ -137,12 +156,12 @@ impl Gen<'_> {
                 ExpKind::Con { .. } => self.redex_pattern_pub(&rules[0].args[1], instr),
                 _ => "_".into(),
             };
-            let _ = writeln!(out, "fn vgroup_{gi}(ck: &mut Checker<{vt}>, ar_: &Ctx, c: &{cx}, redex_: &Instr) -> R<Vec<{locals_ty}>> {{");
+            let _ = writeln!(out, "fn vgroup_{gi}(ck: &mut Checker<{vt}>, ar_: &Ctx, c: &{cx}, redex_: &Instr) -> R<Vec<{locals_ty}>> {{\n    ck.take_note();");
             for (f, _) in &fns {
                 let _ = writeln!(out, "    if let Some(e) = wspec_runtime::machine::attempt({f}(ck, ar_, c, redex_))? {{ return Ok(ck.apply(e)); }}");
             }
             let names: Vec<&str> = fns.iter().map(|(_, n)| n.as_str()).collect();
-            let _ = writeln!(out, "    Err(Fail::msg(0, {:?}))\n}}\n", format!("type mismatch (no rule of {} applies)", names.join(", ")));
+            let _ = writeln!(out, "    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| {:?}.into())))\n}}\n", format!("type mismatch (no rule of {} applies)", names.join(", ")));
             group_fns.push((pat, gi));
         }
         let _ = writeln!(out, "/// The locals an instruction sets, after checking it on the stack `ck` (`Instr_ok`).\npub fn instr_ok(ck: &mut Checker<{vt}>, ar_: &Ctx, c: &{cx}, redex_: &Instr) -> R<Vec<{locals_ty}>> {{\n    match redex_ {{");
@@ -173,14 +192,10 @@ impl Gen<'_> {
              \x20       }}\n\
              \x20   }}\n\
              \x20   let Some(t2) = t2 else {{ return Ok((ck.types().to_vec(), sets)); }};\n\
-             \x20   for (k, t) in t2.iter().rev().enumerate() {{\n\
-             \x20       let a = ck.peek(k).map_err(|_| Fail::msg(code.len(), \"type mismatch (too few values at the end)\"))?;\n\
-             \x20       if rels::{}(ar_, c, a, t).is_err() {{\n\
-             \x20           return Err(Fail::msg(code.len(), \"type mismatch (a value at the end)\"));\n\
-             \x20       }}\n\
-             \x20   }}\n\
-             \x20   if ck.height() > t2.len() {{\n\
-             \x20       return Err(Fail::msg(code.len(), \"type mismatch (values left at the end)\"));\n\
+             \x20   let ends = t2.iter().rev().enumerate().all(|(k, t)| matches!(ck.peek(k), Ok(a) if rels::{}(ar_, c, a, t).is_ok()));\n\
+             \x20   if !ends || ck.height() > t2.len() {{\n\
+             \x20       let have = if ends {{ ck.types().to_vec() }} else {{ ck.top(t2.len()) }};\n\
+             \x20       return Err(Fail::msg(code.len(), format!(\"type mismatch: block requires [{{}}] but stack has [{{}}]\", vlist(ar_, t2), vlist(ar_, &have))));\n\
              \x20   }}\n\
              \x20   Ok((t2.to_vec(), sets))\n\
              \x20   }})\n\
@@ -271,6 +286,24 @@ impl Gen<'_> {
         items.reverse();
         let mut premises: Vec<&Premise> = r.premises.iter().collect();
         let mut depth = "0usize".to_string();
+        // The operand types taken so far, from the top. An operand that does not match says
+        // that the instruction requires these and those below that are known already.
+        let mut want: Vec<String> = Vec::new();
+        let mismatch = |fx: &mut Fx<'_, '_>, want: &[String], rest: &[&Exp]| -> Result<String, String> {
+            let mut parts: Vec<String> = want.to_vec();
+            for it in rest {
+                if !mentioned_vars(it).iter().all(|v| fx.locals.contains_key(v)) {
+                    break;
+                }
+                if self.seq_elem(&strip(it).ty).is_some() || matches!(strip(it).kind, ExpKind::Iter(..)) {
+                    parts.push(fx.view_as(it, &Ty::Iter(Box::new(val_ty.clone()), IterKind::Star))?);
+                } else {
+                    parts.push(format!("vec![{}]", fx.view_as(it, &val_ty)?));
+                }
+            }
+            parts.reverse();
+            Ok(format!("return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![{}])))", parts.join(", ")))
+        };
         let mut unreachable = false;
         let mut open_choices = 0;
         loop {
@@ -306,13 +339,19 @@ impl Gen<'_> {
                     let code = fx.view_as(item, &Ty::Iter(Box::new(val_ty.clone()), IterKind::Star))?;
                     let es = fx.fresh("es");
                     let _ = writeln!(body, "let {es}: Vec<{vt}> = {code};");
-                    let _ = writeln!(body, "for (k_, e_) in {es}.iter().rev().enumerate() {{ wspec_runtime::check(rels::{sub}(ar_, {c_code}, ck.peek({depth} + k_)?, e_).is_ok())?; }}");
+                    want.push(format!("{es}.clone()"));
+                    let _ = writeln!(
+                        body,
+                        "for (k_, e_) in {es}.iter().rev().enumerate() {{ if !matches!(ck.peek({depth} + k_), Ok(a_) if rels::{sub}(ar_, {c_code}, a_, e_).is_ok()) {{ {}; }} }}",
+                        mismatch(&mut fx, &want, &items)?
+                    );
                     depth = format!("{depth} + {es}.len()");
                 } else {
                     let code = fx.view_as(item, &val_ty)?;
                     let e = fx.fresh("e");
                     let _ = writeln!(body, "let {e}: {vt} = {code};");
-                    let _ = writeln!(body, "wspec_runtime::check(rels::{sub}(ar_, {c_code}, ck.peek({depth})?, &{e}).is_ok())?;");
+                    want.push(format!("vec![{e}.clone()]"));
+                    let _ = writeln!(body, "if !matches!(ck.peek({depth}), Ok(a_) if rels::{sub}(ar_, {c_code}, a_, &{e}).is_ok()) {{ {}; }}", mismatch(&mut fx, &want, &items)?);
                     depth = format!("{depth} + 1");
                 }
                 continue;
@@ -332,6 +371,7 @@ impl Gen<'_> {
                 let _ = writeln!(body, "let {rust} = {vs};");
                 let el = self.seq_elem(&strip(item).ty).map(|(e, _)| e).unwrap_or(val_ty.clone());
                 fx.bind_kind(v, el, 1, LocalKind::Owned, rust.clone());
+                want.push(format!("{rust}.clone()"));
                 depth = format!("{depth} + {rust}.len()");
                 continue;
             }
@@ -341,6 +381,7 @@ impl Gen<'_> {
             if let ExpKind::Var(v) = &strip(item).kind {
                 let rust = fx.fresh(&var_name(v));
                 let vty = strip(item).ty.clone();
+                want.push(format!("vec![{a}.clone()]"));
                 if self.repr(&vty) == self.repr(&val_ty) {
                     let _ = writeln!(body, "let {rust} = {a}.clone();");
                     fx.bind_kind(v, vty, 0, LocalKind::Owned, rust);
@@ -351,12 +392,18 @@ impl Gen<'_> {
                     fx.bind_kind(v, vty, 0, LocalKind::Owned, rust);
                 }
             } else {
-                // A constructor pattern (`REF NULL ht`): where the stack is polymorphic, its
-                // unknowns are bottoms.
+                // A constructor pattern (`REF NULL ht`): the stack's type gives the unknowns
+                // (`ht`) from where they stand in the pattern; the known parts (`NULL`) need not
+                // be equal, as the whole is then checked with subtyping. Where the stack is
+                // polymorphic, the unknowns are bottoms.
                 let mut bind = String::new();
                 let before: HashSet<String> = fx.locals.keys().cloned().collect();
-                fx.pattern_ref(strip(item), &val_ty, a.as_str(), &mut bind)?;
-                let new: Vec<(String, super::rust::Local)> = fx.locals.iter().filter(|(k, _)| !before.contains(*k)).map(|(k, l)| (k.clone(), l.clone())).collect();
+                let mut wild = 0;
+                let pat = wildcards(strip(item), &before, &mut wild);
+                fx.pattern_ref(&pat, &val_ty, a.as_str(), &mut bind)?;
+                let new: Vec<(String, super::rust::Local)> =
+                    fx.locals.iter().filter(|(k, _)| !before.contains(*k) && !k.starts_with(WILD)).map(|(k, l)| (k.clone(), l.clone())).collect();
+                fx.locals.retain(|k, _| !k.starts_with(WILD));
                 let mut bottoms = Vec::new();
                 for (k, l) in &new {
                     let b = match (l.dim, l.opt.first()) {
@@ -380,7 +427,10 @@ impl Gen<'_> {
                     fx.bind_kind(k, l.ty.clone(), l.dim, LocalKind::Owned, n.clone());
                 }
                 let code = fx.view_as(strip(item), &val_ty)?;
-                let _ = writeln!(body, "wspec_runtime::check(rels::{sub}(ar_, {c_code}, {a}, &{code}).is_ok())?;");
+                let e = fx.fresh("e");
+                let _ = writeln!(body, "let {e}: {vt} = {code};");
+                want.push(format!("vec![{e}.clone()]"));
+                let _ = writeln!(body, "if rels::{sub}(ar_, {c_code}, {a}, &{e}).is_err() {{ {}; }}", mismatch(&mut fx, &want, &items)?);
             }
             depth = format!("{depth} + 1");
         }
@@ -478,6 +528,28 @@ impl Gen<'_> {
         });
         any
     }
+}
+
+/// The prefix of the variables that stand for the known parts of an operand pattern.
+const WILD: &str = "_w";
+
+/// An operand pattern with each part that mentions no unknown variable (none outside `bound`)
+/// replaced by a fresh variable: matching it against the stack's type binds the unknowns and
+/// accepts anything in the known parts.
+fn wildcards(e: &Exp, bound: &HashSet<String>, n: &mut usize) -> Exp {
+    let open = mentioned_vars(e).iter().any(|v| !bound.contains(v));
+    if !open {
+        *n += 1;
+        return Exp { kind: ExpKind::Var(format!("{WILD}{n}")), ty: e.ty.clone(), span: e.span };
+    }
+    let kind = match &e.kind {
+        ExpKind::Con { ty, inst, case, args } => ExpKind::Con { ty: *ty, inst: *inst, case: *case, args: args.iter().map(|a| wildcards(a, bound, n)).collect() },
+        ExpKind::Tuple(xs) => ExpKind::Tuple(xs.iter().map(|a| wildcards(a, bound, n)).collect()),
+        ExpKind::Some(x) => ExpKind::Some(Box::new(wildcards(x, bound, n))),
+        ExpKind::Sub(x, t) => ExpKind::Sub(Box::new(wildcards(x, bound, n)), t.clone()),
+        k => k.clone(),
+    };
+    Exp { kind, ty: e.ty.clone(), span: e.span }
 }
 
 fn strip(e: &Exp) -> &Exp {
