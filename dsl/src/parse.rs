@@ -3,6 +3,14 @@
 //! A file is first cut into declarations (every declaration starts at column 0 with a keyword),
 //! then each declaration is parsed on its own by the pest grammar. A syntax error therefore costs
 //! one declaration, and every independent error of a file is reported in one run.
+//!
+//! Resource limits (pest backtracks and both pest and the AST builder recurse per nesting level):
+//! - brackets must balance and nest at most [`MAX_NESTING`] levels, checked by a linear scan
+//!   before pest runs ([`check_brackets`]); the builder counts `|...|` and grammar binders
+//!   `x:sym` as levels too;
+//! - pest may make at most [`PARSE_CALL_LIMIT`] rule calls per declaration, a backstop against
+//!   backtracking the grammar does not rule out (it is written so that nested brackets are parsed
+//!   once, even when they fail).
 
 use crate::ast::*;
 use crate::diag::Diagnostic;
@@ -15,6 +23,31 @@ use pest::Parser;
 struct DslParser;
 
 const DECL_KEYWORDS: [&str; 6] = ["syntax", "relation", "rule", "def", "var", "grammar"];
+
+/// How many levels brackets (`(`, `[`, `{`, `` `{ ``, `` `[ ``), length bars `|...|` and grammar
+/// binders `x:sym` may nest in one declaration. Parsing and elaboration recurse per level; with
+/// this limit that stays well within a 2 MiB stack when parsing, and within
+/// [`crate::elab::CHECK_STACK_SIZE`] when elaborating.
+pub const MAX_NESTING: usize = 128;
+
+/// How many operators one declaration may have: binary, comparison, prefix and postfix ones
+/// (iterators, `.FIELD`, `[...]`). A chain of them is a tree as deep as the chain is long
+/// (`a + b + c` is `(a + b) + c`), walked recursively by elaboration (about 2 KiB of stack a
+/// level, well within [`crate::elab::CHECK_STACK_SIZE`]) and by whatever uses the result, down
+/// to dropping it (about 60 bytes a level, within a 2 MiB thread). The specification's
+/// declarations have at most a few hundred.
+pub const MAX_OPERATORS: usize = 20_000;
+
+/// The most rule calls pest may make to parse one declaration (pest's process-wide call limit,
+/// set before every parse). Valid declarations take under 200 calls per byte (nested brackets;
+/// 30-70 is usual), about 20 ns each: the limit admits valid declarations of well over 100 KB
+/// and bounds a parse to about a second if some input still makes the grammar backtrack.
+pub const PARSE_CALL_LIMIT: usize = 32_000_000;
+
+fn run_pest(rule: Rule, text: &str) -> Result<pest::iterators::Pairs<'_, Rule>, pest::error::Error<Rule>> {
+    pest::set_call_limit(std::num::NonZeroUsize::new(PARSE_CALL_LIMIT));
+    DslParser::parse(rule, text)
+}
 
 /// A declaration's text and its byte offset in the file.
 #[derive(Debug, Clone, Copy)]
@@ -100,11 +133,12 @@ fn declared_name(text: &str) -> Option<String> {
 
 /// Parses one declaration.
 pub fn parse_decl(file: FileId, chunk: Chunk<'_>) -> Result<Decl, Diagnostic> {
-    let mut pairs = match DslParser::parse(Rule::decl_chunk, chunk.text) {
+    check_brackets(file, chunk)?;
+    let mut pairs = match run_pest(Rule::decl_chunk, chunk.text) {
         Ok(p) => p,
         Err(e) => return Err(pest_error(file, chunk, e)),
     };
-    let b = Builder { file, offset: chunk.offset };
+    let b = Builder::new(file, chunk.offset);
     let top = pairs.next().and_then(|p| p.into_inner().next());
     match top {
         Some(pair) => b.decl(pair),
@@ -115,8 +149,9 @@ pub fn parse_decl(file: FileId, chunk: Chunk<'_>) -> Result<Decl, Diagnostic> {
 /// Parses a standalone expression (used by tests and tools).
 pub fn parse_exp(file: FileId, text: &str) -> Result<Exp, Diagnostic> {
     let chunk = Chunk { text, offset: 0 };
-    let mut pairs = DslParser::parse(Rule::mix_exp, text).map_err(|e| pest_error(file, chunk, e))?;
-    let b = Builder { file, offset: 0 };
+    check_brackets(file, chunk)?;
+    let mut pairs = run_pest(Rule::mix_exp, text).map_err(|e| pest_error(file, chunk, e))?;
+    let b = Builder::new(file, 0);
     let pair = pairs.next().ok_or_else(|| Diagnostic::error("empty expression"))?;
     if pair.as_str().len() != text.trim_end().len() {
         let end = pair.as_span().end();
@@ -124,6 +159,112 @@ pub fn parse_exp(file: FileId, text: &str) -> Result<Exp, Diagnostic> {
             .at(Span::new(file, end, text.len()), "not part of the expression"));
     }
     b.mix_exp(pair)
+}
+
+/// Checks, in one linear pass, that the brackets of a declaration balance and nest at most
+/// [`MAX_NESTING`] levels; text literals and `;;` comments are skipped. Every bracket of the
+/// grammar comes in pairs, so a declaration that fails here cannot parse; checking before pest
+/// gives a precise error instead of pest's guess at the end of the declaration, and spares pest
+/// the backtracking over unclosed brackets and the deep recursion.
+pub fn check_brackets(file: FileId, chunk: Chunk<'_>) -> Result<(), Diagnostic> {
+    let text = chunk.text;
+    let bytes = text.as_bytes();
+    let at = |i: usize| Span::new(file, chunk.offset + i, chunk.offset + i + 1);
+    // Where an error after the first line is, like `pest_error`, name the declaration.
+    let in_decl = |d: Diagnostic, i: usize| {
+        let first_line = text.find('\n').unwrap_or(text.len());
+        if i > first_line {
+            let kw_len = text.find(char::is_whitespace).unwrap_or(text.len()).min(first_line);
+            d.with(Span::new(file, chunk.offset, chunk.offset + kw_len), "in this declaration")
+        } else {
+            d
+        }
+    };
+    let mut open: Vec<(usize, u8)> = Vec::new();
+    let mut i = 0;
+    // Bytes, not chars: every delimiter is ASCII, and UTF-8 never uses ASCII bytes inside a char.
+    while i < bytes.len() {
+        match bytes[i] {
+            b';' if bytes.get(i + 1) == Some(&b';') => {
+                i = text[i..].find('\n').map_or(bytes.len(), |n| i + n);
+                continue;
+            }
+            b'"' => {
+                // As `text` in the grammar: `\` escapes any character, a line break ends nothing.
+                let start = i;
+                i += 1;
+                loop {
+                    match bytes.get(i) {
+                        None | Some(b'\n') => {
+                            return Err(in_decl(unterminated_text(at(start)), start));
+                        }
+                        Some(b'\\') => i += 2,
+                        Some(b'"') => break,
+                        Some(_) => i += 1,
+                    }
+                }
+            }
+            c @ (b'(' | b'[' | b'{') => {
+                if open.len() == MAX_NESTING {
+                    let d = Diagnostic::error(format!("brackets nested too deeply (more than {MAX_NESTING} levels)"))
+                        .at(at(i), format!("this `{}` is nested {} levels deep", c as char, MAX_NESTING + 1))
+                        .help("split the declaration, for example with an auxiliary definition");
+                    return Err(in_decl(d, i));
+                }
+                open.push((i, c));
+            }
+            c @ (b')' | b']' | b'}') => {
+                let opener = match c {
+                    b')' => b'(',
+                    b']' => b'[',
+                    _ => b'{',
+                };
+                match open.pop() {
+                    Some((_, o)) if o == opener => {}
+                    Some((j, o)) => {
+                        let d = Diagnostic::error(format!("mismatched `{}`", c as char))
+                            .at(at(i), format!("expected `{}` to close the `{}`", closer(o) as char, o as char))
+                            .with(at(j), format!("this `{}` is still open", o as char));
+                        return Err(in_decl(d, i));
+                    }
+                    None => {
+                        let d = Diagnostic::error(format!("unmatched `{}`", c as char))
+                            .at(at(i), format!("this `{}` closes nothing", c as char));
+                        return Err(in_decl(d, i));
+                    }
+                }
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    let Some(&(j, o)) = open.last() else { return Ok(()) };
+    let mut d = Diagnostic::error(format!("unclosed `{}`", o as char))
+        .at(at(j), format!("this `{}` is never closed", o as char));
+    // The enclosing open brackets: the nearest are shown, the rest counted.
+    const SHOWN: usize = 3;
+    for &(k, q) in open.iter().rev().skip(1).take(SHOWN) {
+        d = d.with(at(k), format!("this `{}` is not closed either", q as char));
+    }
+    if open.len() > SHOWN + 1 {
+        d = d.note(format!("{} brackets in all are never closed", open.len()));
+    }
+    d = d.help(format!("close it with `{}`", closer(o) as char));
+    Err(in_decl(d, j))
+}
+
+fn closer(opener: u8) -> u8 {
+    match opener {
+        b'(' => b')',
+        b'[' => b']',
+        _ => b'}',
+    }
+}
+
+fn unterminated_text(span: Span) -> Diagnostic {
+    Diagnostic::error("unterminated text literal")
+        .at(span, "this text is never closed")
+        .help("close it with `\"` on the same line")
 }
 
 fn rule_name(rule: &Rule) -> Option<&'static str> {
@@ -137,7 +278,9 @@ fn rule_name(rule: &Rule) -> Option<&'static str> {
         Rule::iter => "iterator (`*`, `?`, `+`, `^n`)",
         Rule::typ_seq | Rule::typ_item | Rule::typ_prim | Rule::typ_app => "type",
         Rule::mix_exp | Rule::exp | Rule::primary | Rule::seq | Rule::postfix | Rule::arith | Rule::term
-        | Rule::unary | Rule::cat | Rule::cmp | Rule::logic | Rule::conj | Rule::not_exp => "expression",
+        | Rule::unary | Rule::cat | Rule::cmp | Rule::logic | Rule::conj | Rule::not_exp | Rule::subscript => {
+            "expression"
+        }
         Rule::premise => "premise (`-- ...`)",
         Rule::prem_if | Rule::prem_rel | Rule::prem_otherwise | Rule::prem_iter => "premise",
         Rule::syn_case | Rule::syn_cases => "syntax case",
@@ -205,9 +348,7 @@ fn pest_error(file: FileId, chunk: Chunk<'_>, e: pest::error::Error<Rule>) -> Di
         ErrorVariant::ParsingError { positives, .. } => {
             // An unterminated text literal.
             if rest.starts_with('"') && !rest.lines().next().unwrap_or("")[1..].contains('"') {
-                return Diagnostic::error("unterminated text literal")
-                    .at(span, "this text is never closed")
-                    .help("close it with `\"` on the same line");
+                return unterminated_text(span);
             }
             let mut names: Vec<&str> = positives.iter().filter_map(rule_name).collect();
             names.sort();
@@ -235,6 +376,16 @@ fn pest_error(file: FileId, chunk: Chunk<'_>, e: pest::error::Error<Rule>) -> Di
                 d = d.help("declarations start at column 0; an indented line continues the previous declaration");
             }
             d
+        }
+        // pest's resource limits: `PARSE_CALL_LIMIT`, and its check of the native stack.
+        ErrorVariant::CustomError { message } if message == "call limit reached" => {
+            Diagnostic::error("declaration too complex to parse")
+                .at(span, "the parser gave up after getting this far")
+                .note(format!("the parser tries at most {PARSE_CALL_LIMIT} steps per declaration"))
+                .help("look for a syntax error near here, or split the declaration")
+        }
+        ErrorVariant::CustomError { message } if message == "stack limit reached" => {
+            Diagnostic::error("expression nested too deeply").at(span, "the parser ran out of stack here")
         }
         ErrorVariant::CustomError { message } => Diagnostic::error(message).at(span, "here"),
     }
@@ -269,11 +420,47 @@ fn list_or(names: &[&str]) -> String {
 struct Builder {
     file: FileId,
     offset: usize,
+    /// Nesting levels entered (see [`MAX_NESTING`]).
+    depth: std::cell::Cell<usize>,
+    /// Operators built so far (see [`MAX_OPERATORS`]).
+    operators: std::cell::Cell<usize>,
 }
 
 type PResult<T> = Result<T, Diagnostic>;
 
 impl Builder {
+    fn new(file: FileId, offset: usize) -> Builder {
+        Builder { file, offset, depth: std::cell::Cell::new(0), operators: std::cell::Cell::new(0) }
+    }
+
+    /// Counts one operator of the declaration, at `span`.
+    fn operator(&self, span: Span) -> PResult<()> {
+        let n = self.operators.get() + 1;
+        self.operators.set(n);
+        if n > MAX_OPERATORS {
+            return Err(Diagnostic::error(format!("declaration too long (more than {MAX_OPERATORS} operators)"))
+                .at(span, format!("operator number {n}"))
+                .help("split the declaration, for example with auxiliary definitions"));
+        }
+        Ok(())
+    }
+
+    /// Builds a nested construct (a bracketed group, `|...|`, a grammar binder) one level deeper.
+    /// `check_brackets` has bounded the brackets; this bounds the rest, which the grammar nests
+    /// without brackets.
+    fn nested<T>(&self, span: Span, f: impl FnOnce() -> PResult<T>) -> PResult<T> {
+        let d = self.depth.get();
+        if d >= MAX_NESTING {
+            return Err(Diagnostic::error(format!("expression nested too deeply (more than {MAX_NESTING} levels)"))
+                .at(span, format!("nested more than {MAX_NESTING} levels deep here"))
+                .help("split the declaration, for example with an auxiliary definition"));
+        }
+        self.depth.set(d + 1);
+        let r = f();
+        self.depth.set(d);
+        r
+    }
+
     /// A node's span, without the whitespace and comments pest lets trail at its end.
     fn span(&self, p: &Pair<'_, Rule>) -> Span {
         let s = p.as_span();
@@ -564,7 +751,7 @@ impl Builder {
         let prim = it.next().unwrap().into_inner().next().unwrap();
         let iters = it.map(|i| self.iter(i)).collect::<PResult<Vec<_>>>()?;
         let kind = match prim.as_rule() {
-            Rule::gbinder => {
+            Rule::gbinder => self.nested(span, || {
                 let mut bi = prim.into_inner();
                 let pat = bi.next().unwrap();
                 let pat_span = self.span(&pat);
@@ -580,11 +767,11 @@ impl Builder {
                     e = Exp { span: pat_span, kind: ExpKind::Iter(Box::new(e), it, is) };
                 }
                 let sym = self.gsym(bi.next().unwrap())?;
-                GSymKind::Bind(e, Box::new(sym))
-            }
-            Rule::gparen => {
-                GSymKind::Paren(prim.into_inner().map(|s| self.gsym_seq(s)).collect::<PResult<_>>()?)
-            }
+                Ok(GSymKind::Bind(e, Box::new(sym)))
+            })?,
+            Rule::gparen => GSymKind::Paren(
+                self.nested(span, || prim.into_inner().map(|s| self.gsym_seq(s)).collect::<PResult<_>>())?,
+            ),
             Rule::grange => {
                 let mut ri = prim.into_inner();
                 let lo = self.number(&ri.next().unwrap())?;
@@ -598,7 +785,7 @@ impl Builder {
                 let mut ni = prim.into_inner();
                 let name = self.ident(ni.next().unwrap());
                 let args = match ni.next() {
-                    Some(a) => Some(a.into_inner().map(|e| self.exp(e)).collect::<PResult<_>>()?),
+                    Some(a) => Some(self.nested(span, || a.into_inner().map(|e| self.exp(e)).collect::<PResult<_>>())?),
                     None => None,
                 };
                 GSymKind::NonTerm(name, args)
@@ -625,24 +812,24 @@ impl Builder {
                 let mut ai = prim.into_inner();
                 let name = self.ident(ai.next().unwrap());
                 let args = match ai.next() {
-                    Some(a) => Some(a.into_inner().map(|e| self.exp(e)).collect::<PResult<_>>()?),
+                    Some(a) => Some(self.nested(span, || a.into_inner().map(|e| self.exp(e)).collect::<PResult<_>>())?),
                     None => None,
                 };
                 TypItemKind::Name(name, args)
             }
-            Rule::typ_paren => {
-                TypItemKind::Paren(prim.into_inner().map(|s| self.typ_seq(s)).collect::<PResult<_>>()?)
-            }
+            Rule::typ_paren => TypItemKind::Paren(
+                self.nested(span, || prim.into_inner().map(|s| self.typ_seq(s)).collect::<PResult<_>>())?,
+            ),
             Rule::bracket_typ => {
                 let br = if prim.as_str().starts_with("`{") { Bracket::Brace } else { Bracket::Square };
-                let inner = self.typ_seq(prim.into_inner().next().unwrap())?;
+                let inner = self.nested(span, || self.typ_seq(prim.into_inner().next().unwrap()))?;
                 TypItemKind::Bracket(br, inner)
             }
             Rule::sym_typ_atom => {
                 let a = prim.into_inner().next().unwrap();
                 match a.as_rule() {
                     Rule::atom_sub_typ => {
-                        let sub = self.typ_seq(a.into_inner().next().unwrap())?;
+                        let sub = self.nested(span, || self.typ_seq(a.into_inner().next().unwrap()))?;
                         TypItemKind::Sym("->_".to_string(), Some(sub))
                     }
                     _ => TypItemKind::Sym(a.as_str().to_string(), None),
@@ -657,6 +844,7 @@ impl Builder {
 
     fn iter(&self, p: Pair<'_, Rule>) -> PResult<(Iter, Span)> {
         let span = self.span(&p);
+        self.operator(span)?;
         let s = p.as_str();
         let it = match s.chars().next() {
             Some('*') => Iter::Star,
@@ -670,10 +858,10 @@ impl Builder {
                 match first {
                     Some(f) if f.as_rule() == Rule::ident && text.trim_start().starts_with('(') => {
                         let var = self.ident(f);
-                        let n = self.arith(bi.next().unwrap())?;
+                        let n = self.nested(span, || self.arith(bi.next().unwrap()))?;
                         Iter::PowIndexed(var, Box::new(n))
                     }
-                    Some(f) if f.as_rule() == Rule::arith => Iter::Pow(Box::new(self.arith(f)?)),
+                    Some(f) if f.as_rule() == Rule::arith => Iter::Pow(Box::new(self.nested(span, || self.arith(f))?)),
                     Some(f) if f.as_rule() == Rule::call => {
                         let sp = self.span(&f);
                         let mut ci = f.into_inner();
@@ -728,7 +916,7 @@ impl Builder {
             Rule::prem_iter => {
                 let mut it = p.into_inner();
                 let inner = it.next().unwrap().into_inner().next().unwrap();
-                let inner = self.premise(inner)?;
+                let inner = self.nested(span, || self.premise(inner))?;
                 let iters = it.map(|i| self.iter(i)).collect::<PResult<Vec<_>>>()?;
                 PremiseKind::Iter(Box::new(inner), iters)
             }
@@ -748,7 +936,7 @@ impl Builder {
                 Rule::sym_atom => items.push(MixItem::Atom(q.as_str().to_string(), None, self.span(&q))),
                 Rule::atom_sub => {
                     let s = self.span(&q);
-                    let sub = self.mix_exp(q.into_inner().next().unwrap())?;
+                    let sub = self.nested(s, || self.mix_exp(q.into_inner().next().unwrap()))?;
                     items.push(MixItem::Atom("->_".to_string(), Some(Box::new(sub)), s));
                 }
                 _ => items.push(MixItem::Exp(self.exp(q)?)),
@@ -765,6 +953,19 @@ impl Builder {
     }
 
     fn exp(&self, p: Pair<'_, Rule>) -> PResult<Exp> {
+        // Step down the precedence levels that hold a single operand without recursing: that is
+        // most of them, and a frame per level made each bracket level cost a dozen frames.
+        let mut p = p;
+        while matches!(
+            p.as_rule(),
+            Rule::exp | Rule::logic | Rule::conj | Rule::not_exp | Rule::cmp | Rule::cat | Rule::arith | Rule::term | Rule::unary
+        ) {
+            let mut inner = p.clone().into_inner();
+            match (inner.next(), inner.next()) {
+                (Some(only), None) => p = only,
+                _ => break,
+            }
+        }
         match p.as_rule() {
             Rule::exp => self.exp(p.into_inner().next().unwrap()),
             Rule::logic | Rule::conj => self.binary_chain(p),
@@ -773,7 +974,8 @@ impl Builder {
                 let parts: Vec<_> = p.into_inner().collect();
                 let (ops, last) = parts.split_at(parts.len() - 1);
                 let mut e = self.exp(last[0].clone())?;
-                for _ in ops {
+                for op in ops {
+                    self.operator(self.span(op))?;
                     e = Exp { kind: ExpKind::Unary(UnOp::Not, Box::new(e)), span };
                 }
                 Ok(e)
@@ -784,6 +986,7 @@ impl Builder {
                 let first = self.exp(it.next().unwrap())?;
                 let mut rest = Vec::new();
                 while let Some(op) = it.next() {
+                    self.operator(self.span(&op))?;
                     let op = match op.as_str().trim() {
                         "=" => CmpOp::Eq,
                         "=/=" => CmpOp::Ne,
@@ -807,7 +1010,8 @@ impl Builder {
                 let parts: Vec<_> = p.into_inner().collect();
                 let (ops, last) = parts.split_at(parts.len() - 1);
                 let mut e = self.exp(last[0].clone())?;
-                for _ in ops {
+                for op in ops {
+                    self.operator(self.span(op))?;
                     e = Exp { kind: ExpKind::Unary(UnOp::Neg, Box::new(e)), span };
                 }
                 Ok(e)
@@ -830,6 +1034,7 @@ impl Builder {
         let mut it = p.into_inner();
         let mut e = self.exp(it.next().unwrap())?;
         while let Some(op) = it.next() {
+            self.operator(self.span(&op))?;
             let op = match op.as_str().trim() {
                 "/\\" => BinOp::And,
                 "\\/" => BinOp::Or,
@@ -864,6 +1069,9 @@ impl Builder {
         for op in it {
             let op = op.into_inner().next().unwrap();
             let op_span = self.span(&op);
+            if op.as_rule() != Rule::iter {
+                self.operator(op_span)?; // `iter` counts its own
+            }
             let span = e.span.to(op_span);
             let kind = match op.as_rule() {
                 Rule::iter => {
@@ -871,15 +1079,9 @@ impl Builder {
                     ExpKind::Iter(Box::new(e), i, s)
                 }
                 Rule::field => ExpKind::Field(Box::new(e), self.ident(op.into_inner().next().unwrap())),
-                Rule::index => {
+                Rule::index => self.nested(op_span, || {
                     let inner = op.into_inner().next().unwrap();
-                    match inner.as_rule() {
-                        Rule::slice => {
-                            let mut si = inner.into_inner();
-                            let a = self.exp(si.next().unwrap())?;
-                            let b = self.exp(si.next().unwrap())?;
-                            ExpKind::Slice(Box::new(e), Box::new(a), Box::new(b))
-                        }
+                    Ok(match inner.as_rule() {
                         Rule::update => {
                             let mut ui = inner.into_inner();
                             let path = self.path(ui.next().unwrap())?;
@@ -891,9 +1093,12 @@ impl Builder {
                             let v = self.exp(ui.next().unwrap())?;
                             ExpKind::Update(Box::new(e), path, op, Box::new(v))
                         }
-                        _ => ExpKind::Index(Box::new(e), Box::new(self.exp(inner)?)),
-                    }
-                }
+                        _ => match self.subscript(inner)? {
+                            (i, None) => ExpKind::Index(Box::new(e), Box::new(i)),
+                            (a, Some(b)) => ExpKind::Slice(Box::new(e), Box::new(a), Box::new(b)),
+                        },
+                    })
+                })?,
                 r => return Err(Diagnostic::error(format!("internal: unexpected {r:?}")).at(op_span, "here")),
             };
             e = Exp { kind, span };
@@ -907,23 +1112,30 @@ impl Builder {
             let inner = el.into_inner().next().unwrap();
             out.push(match inner.as_rule() {
                 Rule::ident => PathElem::Field(self.ident(inner)),
-                Rule::slice => {
-                    let mut si = inner.into_inner();
-                    PathElem::Slice(self.exp(si.next().unwrap())?, self.exp(si.next().unwrap())?)
-                }
-                _ => PathElem::Index(self.exp(inner)?),
+                _ => match self.nested(self.span(&inner), || self.subscript(inner))? {
+                    (i, None) => PathElem::Index(i),
+                    (a, Some(b)) => PathElem::Slice(a, b),
+                },
             });
         }
         Ok(out)
     }
 
+    /// `i` or `i : n` inside `[...]`.
+    fn subscript(&self, p: Pair<'_, Rule>) -> PResult<(Exp, Option<Exp>)> {
+        let mut si = p.into_inner();
+        let a = self.exp(si.next().unwrap())?;
+        let b = si.next().map(|b| self.exp(b)).transpose()?;
+        Ok((a, b))
+    }
+
     fn call_args(&self, p: Pair<'_, Rule>) -> PResult<Vec<Exp>> {
-        p.into_inner().map(|a| self.mix_exp(a)).collect()
+        self.nested(self.span(&p), || p.into_inner().map(|a| self.mix_exp(a)).collect())
     }
 
     fn paren(&self, p: Pair<'_, Rule>) -> PResult<Exp> {
         let span = self.span(&p);
-        let mut parts: Vec<Exp> = p.into_inner().map(|a| self.mix_exp(a)).collect::<PResult<_>>()?;
+        let mut parts: Vec<Exp> = self.nested(span, || p.into_inner().map(|a| self.mix_exp(a)).collect::<PResult<_>>())?;
         let kind = if parts.len() == 1 {
             ExpKind::Paren(Box::new(parts.pop().unwrap()))
         } else {
@@ -952,9 +1164,9 @@ impl Builder {
             }
             Rule::length => {
                 let inner = q.into_inner().next().unwrap().into_inner().next().unwrap();
-                ExpKind::Len(Box::new(self.exp(inner)?))
+                ExpKind::Len(Box::new(self.nested(span, || self.exp(inner))?))
             }
-            Rule::record => {
+            Rule::record => self.nested(span, || {
                 let mut fields = Vec::new();
                 for f in q.into_inner() {
                     let mut fi = f.into_inner();
@@ -962,12 +1174,12 @@ impl Builder {
                     let v = self.seq(fi.next().unwrap())?;
                     fields.push((name, v));
                 }
-                ExpKind::Record(fields)
-            }
+                Ok(ExpKind::Record(fields))
+            })?,
             Rule::bracket_exp => {
                 let br = if q.as_str().starts_with("`{") { Bracket::Brace } else { Bracket::Square };
                 let inner = match q.into_inner().next() {
-                    Some(i) => Some(Box::new(self.mix_exp(i)?)),
+                    Some(i) => Some(Box::new(self.nested(span, || self.mix_exp(i))?)),
                     None => None,
                 };
                 ExpKind::Bracket(br, inner)
@@ -1011,4 +1223,90 @@ fn unescape(s: &str) -> Result<String, String> {
         }
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::source::SourceMap;
+    use std::time::{Duration, Instant};
+
+    /// Checks a one-file spec (on `check`'s own large stack) and renders its diagnostics.
+    fn check(text: &str) -> String {
+        let mut map = SourceMap::new();
+        map.add("t.wspec", text.to_string());
+        let checked = crate::elab::check(&map);
+        crate::diag::render_all(&checked.diagnostics, &map)
+    }
+
+    #[test]
+    fn brackets_in_text_and_comments_do_not_count() {
+        let out = check("def $f(text) : text\ndef $f(x) = \"(]\" ;; ) [ \"\n");
+        assert!(out.is_empty(), "{out}");
+    }
+
+    #[test]
+    fn bracket_errors_name_the_bracket() {
+        let out = check("def $f(nat) : nat\ndef $f(x) = (x + x]\n");
+        assert!(out.contains("error: mismatched `]`") && out.contains("this `(` is still open"), "{out}");
+        let out = check("def $f(nat) : nat\ndef $f(x) = $f($f(x)\n");
+        assert!(out.contains("error: unclosed `(`") && out.contains("2:15"), "{out}");
+        let out = check("def $f(nat) : nat\ndef $f(x) = x)\n");
+        assert!(out.contains("error: unmatched `)`"), "{out}");
+        let out = check("syntax t = A hint(show \"A)\n");
+        assert!(out.contains("error: unterminated text literal"), "{out}");
+    }
+
+    #[test]
+    fn nesting_is_limited() {
+        let nested = |n: usize| format!("def $f(nat) : nat\ndef $f(x) = {}x{}\n", "(".repeat(n), ")".repeat(n));
+        let out = check(&nested(MAX_NESTING));
+        assert!(out.is_empty(), "{out}");
+        let out = check(&nested(MAX_NESTING + 1));
+        assert!(out.contains(&format!("error: brackets nested too deeply (more than {MAX_NESTING} levels)")), "{out}");
+        // Length bars nest without brackets: the builder counts them.
+        let bars = format!("def $f(nat*) : nat\ndef $f(x) = {}x{}\n", "(|".repeat(MAX_NESTING / 2 + 1), "|)".repeat(MAX_NESTING / 2 + 1));
+        let out = check(&bars);
+        assert!(out.contains(&format!("error: expression nested too deeply (more than {MAX_NESTING} levels)")), "{out}");
+    }
+
+    #[test]
+    fn operators_are_limited() {
+        let negs = |n: usize| format!("def $f(nat) : int\ndef $f(x) = {}1\n", "- ".repeat(n));
+        let out = check(&negs(MAX_OPERATORS));
+        assert!(out.is_empty(), "{out}");
+        let out = check(&negs(MAX_OPERATORS + 1));
+        assert!(out.contains(&format!("error: declaration too long (more than {MAX_OPERATORS} operators)")), "{out}");
+    }
+
+    /// A syntax error deep inside nested brackets is found without backtracking over the levels
+    /// (each of these once took 2-3 times longer per level).
+    #[test]
+    fn errors_inside_nested_brackets_are_found_fast() {
+        let d = 100;
+        let cases = [
+            format!("def $f(x) = {}x @{}\n", "$f(".repeat(d), ")".repeat(d)),
+            format!("rule R/c: {}x @{}\n", "y(".repeat(d), ")".repeat(d)),
+            format!("def $f(x) = {}x @{}\n", "(a - ".repeat(d), ")".repeat(d)),
+            format!("def $f(x) = {}x @{}\n", "x[".repeat(d), "]".repeat(d)),
+            format!("var v : {}x @{}\n", "y(".repeat(d), ")".repeat(d)),
+            format!("grammar G : nat = {}x @{}\n", "G(".repeat(d), ")".repeat(d)),
+            format!("syntax x = {}x @{}\n", "->_(".repeat(d), ")".repeat(d)),
+        ];
+        for text in cases {
+            let start = Instant::now();
+            let out = check(&text);
+            assert!(start.elapsed() < Duration::from_secs(10), "took {:?}: {text}", start.elapsed());
+            assert!(out.contains("found `@`"), "{out}");
+        }
+    }
+
+    #[test]
+    fn subscripts_are_indices_slices_and_updates() {
+        let parse = |s: &str| parse_exp(0, s).unwrap_or_else(|d| panic!("{s}: {}", d.message)).kind;
+        assert!(matches!(parse("x[i]"), ExpKind::Index(..)));
+        assert!(matches!(parse("x[i : n]"), ExpKind::Slice(..)));
+        let ExpKind::Update(_, path, UpdateOp::Replace, _) = parse("x[.F[i][j : n] = v]") else { panic!("not an update") };
+        assert!(matches!(path.as_slice(), [PathElem::Field(_), PathElem::Index(_), PathElem::Slice(..)]));
+    }
 }

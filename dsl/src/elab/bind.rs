@@ -124,6 +124,34 @@ fn iterates(chain: &[bool], d: usize, depth: usize) -> bool {
     chosen.contains(&depth)
 }
 
+/// The variables an iteration at `depth` iterates, in order of first occurrence, given the
+/// occurrences in its body.
+fn iterated_vars(inner: &[(String, Vec<bool>)], index: Option<&String>, dims: &HashMap<String, Vec<IterKind>>, depth: usize) -> Vec<String> {
+    let mut iterated: Vec<String> = Vec::new();
+    for (v, level) in inner {
+        let d = dims.get(v).map(|d| d.len()).unwrap_or(0);
+        if Some(v) != index && d > 0 && iterates(level, d, depth) && !iterated.contains(v) {
+            iterated.push(v.clone());
+        }
+    }
+    iterated
+}
+
+/// Removes the occurrences of an iteration's index variable from those of its body
+/// (`occs[start..]`): outside the iteration it is not that variable.
+fn drop_index(occs: &mut Vec<(String, Vec<bool>)>, start: usize, index: Option<&String>) {
+    if let Some(index) = index {
+        let mut k = start;
+        for j in start..occs.len() {
+            if &occs[j].0 != index {
+                occs.swap(k, j);
+                k += 1;
+            }
+        }
+        occs.truncate(k);
+    }
+}
+
 /// Are two iterators the same kind of container? (`?` holds at most one; the others are lists.)
 fn same_class(a: IterKind, b: IterKind) -> bool {
     (a == IterKind::Opt) == (b == IterKind::Opt)
@@ -163,11 +191,14 @@ impl Elab<'_> {
     /// Records in every iteration which variables it iterates. Returns the variable occurrences
     /// of `e` with the number of iterations around each (counting from the body's top).
     fn fill_exp(&self, e: &mut Exp, depth: usize, dims: &HashMap<String, Vec<IterKind>>, diags: &mut Vec<Diagnostic>) -> Vec<(String, Vec<bool>)> {
-        let mut chain = Vec::new();
-        self.fill_exp_in(e, depth, &mut chain, dims, diags)
+        let mut occs = Vec::new();
+        self.fill_exp_in(e, depth, &mut Vec::new(), dims, diags, &mut occs);
+        occs
     }
 
     /// `chain` says, for each enclosing iteration (outermost first), whether it has a count.
+    /// The occurrences are appended to `occs` (one vector for the whole walk: a vector per node,
+    /// copied into its parent's, made a chain `a ++ b ++ ...` quadratic).
     fn fill_exp_in(
         &self,
         e: &mut Exp,
@@ -175,23 +206,18 @@ impl Elab<'_> {
         chain: &mut Vec<bool>,
         dims: &HashMap<String, Vec<IterKind>>,
         diags: &mut Vec<Diagnostic>,
-    ) -> Vec<(String, Vec<bool>)> {
-        let mut occs = Vec::new();
+        occs: &mut Vec<(String, Vec<bool>)>,
+    ) {
         match &mut e.kind {
             ExpKind::Iter(body, spec) => {
                 if let Some(c) = &mut spec.count {
-                    occs.extend(self.fill_exp_in(c, depth, chain, dims, diags));
+                    self.fill_exp_in(c, depth, chain, dims, diags, occs);
                 }
                 chain.push(spec.count.is_some());
-                let inner = self.fill_exp_in(body, depth + 1, chain, dims, diags);
-                let mut iterated: Vec<String> = Vec::new();
-                for (v, level) in &inner {
-                    let d = dims.get(v).map(|d| d.len()).unwrap_or(0);
-                    if Some(v) != spec.index.as_ref() && d > 0 && iterates(level, d, depth) && !iterated.contains(v) {
-                        iterated.push(v.clone());
-                    }
-                }
+                let start = occs.len();
+                self.fill_exp_in(body, depth + 1, chain, dims, diags, occs);
                 chain.pop();
+                let iterated = iterated_vars(&occs[start..], spec.index.as_ref(), dims, depth);
                 if iterated.is_empty() && spec.count.is_none() {
                     diags.push(
                         Diagnostic::error("this iteration has no iterated metavariable, so its length is unknown")
@@ -200,53 +226,53 @@ impl Elab<'_> {
                     );
                 }
                 spec.vars = iterated;
-                occs.extend(inner.into_iter().filter(|(v, _)| Some(v) != spec.index.as_ref()));
+                drop_index(occs, start, spec.index.as_ref());
             }
             ExpKind::Var(v) => occs.push((v.clone(), chain.clone())),
             ExpKind::Con { args, .. } | ExpKind::Tuple(args) | ExpKind::List(args) | ExpKind::Cat(args) | ExpKind::Call(_, args) => {
                 for a in args {
-                    occs.extend(self.fill_exp_in(a, depth, chain, dims, diags));
+                    self.fill_exp_in(a, depth, chain, dims, diags, occs);
                 }
             }
             ExpKind::Record(fs) => {
                 for (_, a) in fs {
-                    occs.extend(self.fill_exp_in(a, depth, chain, dims, diags));
+                    self.fill_exp_in(a, depth, chain, dims, diags, occs);
                 }
             }
             ExpKind::Some(x) | ExpKind::Field(x, _) | ExpKind::Len(x) | ExpKind::Not(x) | ExpKind::Neg(x) | ExpKind::Sub(x, _) => {
-                occs.extend(self.fill_exp_in(x, depth, chain, dims, diags))
+                self.fill_exp_in(x, depth, chain, dims, diags, occs)
             }
             ExpKind::Index(a, b) | ExpKind::Bin(_, a, b) | ExpKind::Cmp(_, a, b) => {
-                occs.extend(self.fill_exp_in(a, depth, chain, dims, diags));
-                occs.extend(self.fill_exp_in(b, depth, chain, dims, diags));
+                self.fill_exp_in(a, depth, chain, dims, diags, occs);
+                self.fill_exp_in(b, depth, chain, dims, diags, occs);
             }
             ExpKind::Slice(a, b, c) => {
-                occs.extend(self.fill_exp_in(a, depth, chain, dims, diags));
-                occs.extend(self.fill_exp_in(b, depth, chain, dims, diags));
-                occs.extend(self.fill_exp_in(c, depth, chain, dims, diags));
+                self.fill_exp_in(a, depth, chain, dims, diags, occs);
+                self.fill_exp_in(b, depth, chain, dims, diags, occs);
+                self.fill_exp_in(c, depth, chain, dims, diags, occs);
             }
             ExpKind::Update(a, path, _, v) => {
-                occs.extend(self.fill_exp_in(a, depth, chain, dims, diags));
+                self.fill_exp_in(a, depth, chain, dims, diags, occs);
                 for p in path {
                     match p {
                         Path::Field(_) => {}
-                        Path::Index(i) => occs.extend(self.fill_exp_in(i, depth, chain, dims, diags)),
+                        Path::Index(i) => self.fill_exp_in(i, depth, chain, dims, diags, occs),
                         Path::Slice(i, n) => {
-                            occs.extend(self.fill_exp_in(i, depth, chain, dims, diags));
-                            occs.extend(self.fill_exp_in(n, depth, chain, dims, diags));
+                            self.fill_exp_in(i, depth, chain, dims, diags, occs);
+                            self.fill_exp_in(n, depth, chain, dims, diags, occs);
                         }
                     }
                 }
-                occs.extend(self.fill_exp_in(v, depth, chain, dims, diags));
+                self.fill_exp_in(v, depth, chain, dims, diags, occs);
             }
             ExpKind::Num(_) | ExpKind::Text(_) | ExpKind::Bool(_) => {}
         }
-        occs
     }
 
     fn fill_premise(&self, p: &mut Premise, depth: usize, dims: &HashMap<String, Vec<IterKind>>, diags: &mut Vec<Diagnostic>) -> Vec<(String, Vec<bool>)> {
-        let mut chain = Vec::new();
-        self.fill_premise_in(p, depth, &mut chain, dims, diags)
+        let mut occs = Vec::new();
+        self.fill_premise_in(p, depth, &mut Vec::new(), dims, diags, &mut occs);
+        occs
     }
 
     fn fill_premise_in(
@@ -256,30 +282,25 @@ impl Elab<'_> {
         chain: &mut Vec<bool>,
         dims: &HashMap<String, Vec<IterKind>>,
         diags: &mut Vec<Diagnostic>,
-    ) -> Vec<(String, Vec<bool>)> {
-        let mut occs = Vec::new();
+        occs: &mut Vec<(String, Vec<bool>)>,
+    ) {
         match &mut p.kind {
-            PremiseKind::If { exp, .. } => occs.extend(self.fill_exp_in(exp, depth, chain, dims, diags)),
+            PremiseKind::If { exp, .. } => self.fill_exp_in(exp, depth, chain, dims, diags, occs),
             PremiseKind::Otherwise => {}
             PremiseKind::Rel { args, .. } => {
                 for a in args {
-                    occs.extend(self.fill_exp_in(a, depth, chain, dims, diags));
+                    self.fill_exp_in(a, depth, chain, dims, diags, occs);
                 }
             }
             PremiseKind::Iter { premise, iter } => {
                 if let Some(c) = &mut iter.count {
-                    occs.extend(self.fill_exp_in(c, depth, chain, dims, diags));
+                    self.fill_exp_in(c, depth, chain, dims, diags, occs);
                 }
                 chain.push(iter.count.is_some());
-                let inner = self.fill_premise_in(premise, depth + 1, chain, dims, diags);
-                let mut iterated: Vec<String> = Vec::new();
-                for (v, level) in &inner {
-                    let d = dims.get(v).map(|d| d.len()).unwrap_or(0);
-                    if Some(v) != iter.index.as_ref() && d > 0 && iterates(level, d, depth) && !iterated.contains(v) {
-                        iterated.push(v.clone());
-                    }
-                }
+                let start = occs.len();
+                self.fill_premise_in(premise, depth + 1, chain, dims, diags, occs);
                 chain.pop();
+                let iterated = iterated_vars(&occs[start..], iter.index.as_ref(), dims, depth);
                 if iterated.is_empty() && iter.count.is_none() {
                     diags.push(
                         Diagnostic::error("this iterated premise has no iterated metavariable")
@@ -288,10 +309,9 @@ impl Elab<'_> {
                     );
                 }
                 iter.vars = iterated;
-                occs.extend(inner.into_iter().filter(|(v, _)| Some(v) != iter.index.as_ref()));
+                drop_index(occs, start, iter.index.as_ref());
             }
         }
-        occs
     }
 
     /// Whether a premise can be evaluated with `bound`; if so, the variables it binds.

@@ -5,7 +5,8 @@ use super::{Elab, Scope, R};
 use crate::ast::{self, Span};
 use crate::diag::{suggest, Diagnostic};
 use crate::ir::*;
-use std::collections::HashSet;
+use std::collections::hash_map::Entry;
+use std::collections::{HashMap, HashSet};
 
 /// A syntax case whose premises wait for definition signatures (pass 4).
 pub(crate) struct PendingCase<'a> {
@@ -466,14 +467,17 @@ impl<'s> Elab<'s> {
             }
             ast::SyntaxBody::Record(fields, _) => {
                 let mut out: Vec<Field> = Vec::new();
+                // Field name -> first declaration (a map: searching `out` is quadratic).
+                let mut seen: HashMap<&str, Span> = HashMap::new();
                 for f in fields {
-                    if let Some(prev) = out.iter().find(|g| g.name == f.name.name) {
+                    if let Some(&prev) = seen.get(f.name.name.as_str()) {
                         let d = Diagnostic::error(format!("field `{}` is declared twice", f.name.name))
                             .at(f.name.span, "declared again here")
-                            .with(prev.span, "first declared here");
+                            .with(prev, "first declared here");
                         self.error(d);
                         continue;
                     }
+                    seen.insert(&f.name.name, f.name.span);
                     match self.type_item(sc, &f.typ) {
                         Ok(ty) => out.push(Field { name: f.name.name.clone(), ty, hints: f.hints.clone(), span: f.name.span }),
                         Err(d) => {
@@ -486,6 +490,8 @@ impl<'s> Elab<'s> {
             }
             ast::SyntaxBody::Cases(cases) => {
                 let mut out = Vec::new();
+                // Constructor (atoms, arity) -> first case (a map: searching `out` is quadratic).
+                let mut constructors: HashMap<(Vec<String>, usize), Span> = HashMap::new();
                 for c in cases {
                     let mut csc = sc.clone();
                     match self.mixop_of(&mut csc, &c.items) {
@@ -499,14 +505,18 @@ impl<'s> Elab<'s> {
                                 CaseKind::Con(m)
                             };
                             if let CaseKind::Con(m) = &kind {
-                                if let Some(prev) = out.iter().find(|p: &&Case| {
-                                    matches!(&p.kind, CaseKind::Con(pm) if pm.atoms() == m.atoms() && pm.slots.len() == m.slots.len())
-                                }) {
-                                    let d = Diagnostic::error(format!("constructor `{}` is declared twice in this type", m.name()))
-                                        .at(c.span, "declared again here")
-                                        .with(prev.span, "first declared here");
-                                    self.error(d);
-                                    continue;
+                                let key = (m.atoms().into_iter().map(str::to_string).collect(), m.slots.len());
+                                match constructors.entry(key) {
+                                    Entry::Occupied(prev) => {
+                                        let d = Diagnostic::error(format!("constructor `{}` is declared twice in this type", m.name()))
+                                            .at(c.span, "declared again here")
+                                            .with(*prev.get(), "first declared here");
+                                        self.error(d);
+                                        continue;
+                                    }
+                                    Entry::Vacant(v) => {
+                                        v.insert(c.span);
+                                    }
                                 }
                             }
                             if !c.premises.is_empty() {
@@ -996,7 +1006,18 @@ impl<'s> Elab<'s> {
         if !self.sig_known.contains(&id) {
             return Ok(()); // its signature failed and was reported
         }
-        let def = self.spec.defs[id].clone();
+        // The signature only: cloning the whole definition, with the clauses elaborated so far,
+        // made n clauses take O(n^2).
+        let def = {
+            let d = &self.spec.defs[id];
+            DefSignature {
+                name: d.name.clone(),
+                span: d.span,
+                type_params: d.type_params.clone(),
+                params: d.params.clone(),
+                result: d.result.clone(),
+            }
+        };
         let args = c.args.as_deref().unwrap_or(&[]);
         let expected = def.type_params.len() + def.params.len();
         if args.len() != expected {
@@ -1383,4 +1404,13 @@ fn collect_binders(symbols: &[Sym], out: &mut Vec<Exp>) {
             _ => {}
         }
     }
+}
+
+/// What a clause needs of its definition's signature (see `def_clause`).
+struct DefSignature {
+    name: String,
+    span: Span,
+    type_params: Vec<String>,
+    params: Vec<(Option<String>, Ty)>,
+    result: Ty,
 }

@@ -63,12 +63,46 @@ fn item_atom(item: &MItem<'_>) -> Option<String> {
 }
 
 pub(crate) fn exp_atom(e: &ast::Exp) -> Option<String> {
-    match &e.kind {
-        ast::ExpKind::Ident(n) => Some(n.clone()),
-        ast::ExpKind::Num(n) => Some(n.to_string()),
-        ast::ExpKind::Field(base, f) => exp_atom(base).filter(|b| is_atom_name(b)).map(|b| format!("{b}.{}", f.name)),
-        _ => None,
+    let chain = field_chain(e);
+    chain.atom.filter(|(k, _)| *k == chain.links.len()).map(|(_, a)| a)
+}
+
+/// A chain of field accesses `base.F_1. ... .F_n` (`n` may be 0).
+pub(crate) struct FieldChain<'a> {
+    pub base: &'a ast::Exp,
+    /// From the outermost link (the whole chain, with `F_n`) in.
+    pub links: Vec<(&'a ast::Exp, &'a ast::Ident)>,
+    /// The longest prefix `base.F_1. ... .F_k` that [`exp_atom`] reads as an atom, and its `k`.
+    pub atom: Option<(usize, String)>,
+}
+
+/// Takes a chain of field accesses apart, in one pass without recursion (chains can be long).
+pub(crate) fn field_chain(e: &ast::Exp) -> FieldChain<'_> {
+    let mut links = Vec::new();
+    let mut base = e;
+    while let ast::ExpKind::Field(b, f) = &base.kind {
+        links.push((base, f));
+        base = b;
     }
+    let mut atom = match &base.kind {
+        ast::ExpKind::Ident(n) => n.clone(),
+        ast::ExpKind::Num(n) => n.to_string(),
+        _ => return FieldChain { base, links, atom: None },
+    };
+    // `is_atom_name` of each prefix, incrementally: a prefix is one if the one before it is and
+    // its last field has only atom characters.
+    let mut is_atom = is_atom_name(&atom);
+    let mut k = 0;
+    for (_, f) in links.iter().rev() {
+        if !is_atom {
+            break;
+        }
+        is_atom = f.name.chars().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_' || c == '.');
+        atom.push('.');
+        atom.push_str(&f.name);
+        k += 1;
+    }
+    FieldChain { base, links, atom: Some((k, atom)) }
 }
 
 /// Whether a name reads as a constructor atom (all capitals, digits, `_` and `.`).
@@ -393,8 +427,24 @@ impl Elab<'_> {
 
     /// An operand of arithmetic; one that is no number at all is reported as such.
     fn check_operand(&self, sc: &mut Scope, x: &ast::Exp, t: &Ty) -> R<Exp> {
+        use ast::ExpKind as K;
+        // Arithmetic in arithmetic goes to `arith_at` as `check` would send it (through
+        // `check_arith`, which finds its domain at most that of the enclosing arithmetic, which
+        // `t` has), without reading that domain again at every link of a chain `a + b + ...`
+        // (quadratic).
+        if let K::Binary(ast::BinOp::Add | ast::BinOp::Sub | ast::BinOp::Mul | ast::BinOp::Div | ast::BinOp::Mod, ..)
+        | K::Unary(ast::UnOp::Neg, _) = &x.kind
+        {
+            // A number: its errors are its operands', already reported.
+            return self.arith_at(sc, x, t);
+        }
         let snap = sc.snapshot();
-        self.check(sc, x, t).map_err(|d| {
+        let checked = match &x.kind {
+            // `x^n` is a number only if `x` is one: its errors are explained below.
+            K::Iter(_, ast::Iter::Pow(_), _) => self.arith_at(sc, x, t),
+            _ => self.check(sc, x, t),
+        };
+        checked.map_err(|d| {
             let mut scratch = sc.clone();
             scratch.restore(snap);
             match self.infer(&mut scratch, x) {
@@ -1170,15 +1220,23 @@ impl Elab<'_> {
                 let ty = body.ty.clone().iter(kind);
                 Ok(mk(ExpKind::Iter(Box::new(body), IterSpec { kind, count, index, vars: Vec::new() }), ty, span))
             }
-            K::Field(base, f) => {
-                if let Some(atom) = exp_atom(e).filter(|a| a.contains('.')) {
-                    let first = atom.split('.').next().unwrap_or("").to_string();
-                    if self.var_type(sc, &first).is_none() {
-                        return self.infer_atom(sc, &atom, e);
+            K::Field(..) => {
+                // A chain `x.F.G...` in a loop rather than a recursion per field (chains can be
+                // long), as the recursion did: the outermost link that reads as a dotted atom
+                // (`exp_atom`) whose first name is no variable is that atom, and the fields
+                // outside it are accessed in turn.
+                let FieldChain { base, links, atom } = field_chain(e);
+                let (mut x, inner) = match atom {
+                    Some((k, atom)) if k > 0 && self.var_type(sc, atom.split('.').next().unwrap_or("")).is_none() => {
+                        let at = links.len() - k;
+                        (self.infer_atom(sc, &atom, links[at].0)?, at)
                     }
+                    _ => (self.infer(sc, base)?, links.len()),
+                };
+                for &(link, f) in links[..inner].iter().rev() {
+                    x = self.field_of(x, f, link.span)?;
                 }
-                let x = self.infer(sc, base)?;
-                self.field_of(x, f, span)
+                Ok(x)
             }
             K::Index(base, i) => {
                 let x = self.infer(sc, base)?;

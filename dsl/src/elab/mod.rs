@@ -104,8 +104,31 @@ impl Checked {
     }
 }
 
-/// Parses and elaborates every file of a source map.
+/// The stack [`check`] parses and elaborates on. Elaboration and binding analysis recurse over
+/// expression trees: nesting is bounded by [`crate::parse::MAX_NESTING`], but a flat chain
+/// `a + b + ...`, `a < b < ...` or `- - x` is a tree as deep as it is long, about 2 KiB of stack
+/// per link (an 8 MiB main thread overflowed at about 4,000 links). Chains are bounded by
+/// [`crate::parse::MAX_OPERATORS`] (20,000 links, about 40 MiB); this stack overflowed only
+/// beyond 100,000. Only the pages used are allocated.
+pub const CHECK_STACK_SIZE: usize = 256 << 20;
+
+/// Parses and elaborates every file of a source map, on a thread of its own with a stack of
+/// [`CHECK_STACK_SIZE`] (or on the calling thread if that thread cannot be started).
 pub fn check(sources: &SourceMap) -> Checked {
+    std::thread::scope(|scope| {
+        // Named like the caller, so that a message about the thread still names the caller.
+        let mut worker = std::thread::Builder::new().stack_size(CHECK_STACK_SIZE);
+        if let Some(name) = std::thread::current().name() {
+            worker = worker.name(name.to_string());
+        }
+        match worker.spawn_scoped(scope, || check_here(sources)) {
+            Ok(handle) => handle.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
+            Err(_) => check_here(sources),
+        }
+    })
+}
+
+fn check_here(sources: &SourceMap) -> Checked {
     let mut diags = Vec::new();
     let mut files = Vec::new();
     let mut poisoned = HashSet::new();
