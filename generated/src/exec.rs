@@ -75,7 +75,7 @@ fn rule_2(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     m_.pop_n(popped_);
     let _ = keep_;
     m_.schedule(&code_4[..]);
-    m_.note = Some("null function reference");
+    m_.note = Some("null function reference".into());
     Ok(())
 }
 
@@ -242,7 +242,7 @@ fn rule_7(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     m_.pop_n(popped_);
     let _ = keep_;
     m_.schedule(&code_20[..]);
-    m_.note = Some("out of bounds table access");
+    m_.note = Some("out of bounds table access".into());
     Ok(())
 }
 
@@ -377,7 +377,7 @@ fn rule_11(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     m_.pop_n(popped_);
     let _ = keep_;
     m_.schedule(&code_27[..]);
-    m_.note = Some("out of bounds table access");
+    m_.note = Some("out of bounds table access".into());
     Ok(())
 }
 
@@ -466,7 +466,7 @@ fn rule_13(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     m_.pop_n(popped_);
     let _ = keep_;
     m_.schedule(&code_42[..]);
-    m_.note = Some("out of bounds table access");
+    m_.note = Some("out of bounds table access".into());
     Ok(())
 }
 
@@ -561,7 +561,7 @@ fn rule_15(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     m_.pop_n(popped_);
     let _ = keep_;
     m_.schedule(&code_38[..]);
-    m_.note = Some("out of bounds table access");
+    m_.note = Some("out of bounds table access".into());
     Ok(())
 }
 
@@ -664,7 +664,7 @@ fn rule_18(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     m_.pop_n(popped_);
     let _ = keep_;
     m_.schedule(&code_26[..]);
-    m_.note = Some("out of bounds memory access");
+    m_.note = Some("out of bounds memory access".into());
     Ok(())
 }
 
@@ -747,7 +747,7 @@ fn rule_20(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     m_.pop_n(popped_);
     let _ = keep_;
     m_.schedule(&code_31[..]);
-    m_.note = Some("out of bounds memory access");
+    m_.note = Some("out of bounds memory access".into());
     Ok(())
 }
 
@@ -893,7 +893,7 @@ fn rule_24(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     m_.pop_n(popped_);
     let _ = keep_;
     m_.schedule(&code_28[..]);
-    m_.note = Some("out of bounds memory access");
+    m_.note = Some("out of bounds memory access".into());
     Ok(())
 }
 
@@ -987,7 +987,7 @@ fn rule_26(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     m_.pop_n(popped_);
     let _ = keep_;
     m_.schedule(&code_42[..]);
-    m_.note = Some("out of bounds memory access");
+    m_.note = Some("out of bounds memory access".into());
     Ok(())
 }
 
@@ -1082,7 +1082,7 @@ fn rule_28(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     m_.pop_n(popped_);
     let _ = keep_;
     m_.schedule(&code_38[..]);
-    m_.note = Some("out of bounds memory access");
+    m_.note = Some("out of bounds memory access".into());
     Ok(())
 }
 
@@ -1215,7 +1215,7 @@ fn rule_32(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     m_.pop_n(popped_);
     let _ = keep_;
     m_.schedule(&code_9[..]);
-    m_.note = Some("null structure reference");
+    m_.note = Some("null structure reference".into());
     Ok(())
 }
 
@@ -1325,7 +1325,7 @@ fn rule_35(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     m_.pop_n(popped_);
     let _ = keep_;
     m_.schedule(&code_11[..]);
-    m_.note = Some("null array reference");
+    m_.note = Some("null array reference".into());
     Ok(())
 }
 
@@ -1358,7 +1358,7 @@ fn rule_36(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     m_.pop_n(popped_);
     let _ = keep_;
     m_.schedule(&code_13[..]);
-    m_.note = Some("out of bounds array access");
+    m_.note = Some("out of bounds array access".into());
     Ok(())
 }
 
@@ -1438,7 +1438,7 @@ fn rule_38(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     m_.pop_n(popped_);
     let _ = keep_;
     m_.schedule(&code_16[..]);
-    m_.note = Some("null array reference");
+    m_.note = Some("null array reference".into());
     Ok(())
 }
 
@@ -1479,7 +1479,7 @@ fn rule_39(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     m_.pop_n(popped_);
     let _ = keep_;
     m_.schedule(&code_18[..]);
-    m_.note = Some("out of bounds array access");
+    m_.note = Some("out of bounds array access".into());
     Ok(())
 }
 
@@ -1579,7 +1579,7 @@ fn rule_41(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     m_.pop_n(popped_);
     let _ = keep_;
     m_.schedule(&code_24[..]);
-    m_.note = Some("null array reference");
+    m_.note = Some("null array reference".into());
     Ok(())
 }
 
@@ -1630,7 +1630,7 @@ fn rule_42(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     m_.pop_n(popped_);
     let _ = keep_;
     m_.schedule(&code_24[..]);
-    m_.note = Some("null array reference");
+    m_.note = Some("null array reference".into());
     Ok(())
 }
 
@@ -1683,7 +1683,7 @@ fn rule_43(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     m_.pop_n(popped_);
     let _ = keep_;
     m_.schedule(&code_28[..]);
-    m_.note = Some("out of bounds array access");
+    m_.note = Some("out of bounds array access".into());
     Ok(())
 }
 
@@ -1785,7 +1785,7 @@ fn rule_45(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     m_.pop_n(popped_);
     let _ = keep_;
     m_.schedule(&code_22[..]);
-    m_.note = Some("null array reference");
+    m_.note = Some("null array reference".into());
     Ok(())
 }
 
@@ -1834,7 +1834,7 @@ fn rule_46(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     m_.pop_n(popped_);
     let _ = keep_;
     m_.schedule(&code_24[..]);
-    m_.note = Some("out of bounds array access");
+    m_.note = Some("out of bounds array access".into());
     Ok(())
 }
 
@@ -1883,7 +1883,7 @@ fn rule_47(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     m_.pop_n(popped_);
     let _ = keep_;
     m_.schedule(&code_30[..]);
-    m_.note = Some("out of bounds table access");
+    m_.note = Some("out of bounds table access".into());
     Ok(())
 }
 
@@ -1981,7 +1981,7 @@ fn rule_49(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     m_.pop_n(popped_);
     let _ = keep_;
     m_.schedule(&code_22[..]);
-    m_.note = Some("null array reference");
+    m_.note = Some("null array reference".into());
     Ok(())
 }
 
@@ -2030,7 +2030,7 @@ fn rule_50(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     m_.pop_n(popped_);
     let _ = keep_;
     m_.schedule(&code_24[..]);
-    m_.note = Some("out of bounds array access");
+    m_.note = Some("out of bounds array access".into());
     Ok(())
 }
 
@@ -2086,7 +2086,7 @@ fn rule_51(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     m_.pop_n(popped_);
     let _ = keep_;
     m_.schedule(&code_38[..]);
-    m_.note = Some("out of bounds memory access");
+    m_.note = Some("out of bounds memory access".into());
     Ok(())
 }
 
@@ -2182,7 +2182,7 @@ fn rule_53(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     m_.pop_n(popped_);
     let _ = keep_;
     m_.schedule(&code_23[..]);
-    m_.note = Some("out of bounds memory access");
+    m_.note = Some("out of bounds memory access".into());
     Ok(())
 }
 
@@ -2261,7 +2261,7 @@ fn rule_55(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     m_.pop_n(popped_);
     let _ = keep_;
     m_.schedule(&code_27[..]);
-    m_.note = Some("out of bounds memory access");
+    m_.note = Some("out of bounds memory access".into());
     Ok(())
 }
 
@@ -2320,7 +2320,7 @@ fn rule_57(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     m_.pop_n(popped_);
     let _ = keep_;
     m_.schedule(&code_1[..]);
-    m_.note = Some("unreachable");
+    m_.note = Some("unreachable".into());
     Ok(())
 }
 
@@ -2754,7 +2754,7 @@ fn rule_77(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let left_ = m_.leave(ar_)?;
     restore(m_, left_);
     m_.schedule(&code_7[..]);
-    m_.note = Some("null function reference");
+    m_.note = Some("null function reference".into());
     Ok(())
 }
 
@@ -2872,7 +2872,7 @@ fn rule_82(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     m_.pop_n(popped_);
     let _ = keep_;
     m_.schedule(&code_3[..]);
-    m_.note = Some("null exception reference");
+    m_.note = Some("null exception reference".into());
     Ok(())
 }
 
@@ -3297,7 +3297,7 @@ fn rule_99(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     m_.pop_n(popped_);
     let _ = keep_;
     m_.schedule(&code_3[..]);
-    m_.note = Some("null reference");
+    m_.note = Some("null reference".into());
     Ok(())
 }
 
@@ -3417,7 +3417,7 @@ fn rule_105(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     m_.pop_n(popped_);
     let _ = keep_;
     m_.schedule(&code_4[..]);
-    m_.note = Some("null i31 reference");
+    m_.note = Some("null i31 reference".into());
     Ok(())
 }
 
@@ -3583,7 +3583,7 @@ fn rule_113(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     m_.pop_n(popped_);
     let _ = keep_;
     m_.schedule(&code_6[..]);
-    m_.note = Some("undefined result");
+    m_.note = Some("undefined result".into());
     Ok(())
 }
 
@@ -3646,7 +3646,7 @@ fn rule_115(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     m_.pop_n(popped_);
     let _ = keep_;
     m_.schedule(&code_15[..]);
-    m_.note = Some("integer divide by zero");
+    m_.note = Some("integer divide by zero".into());
     Ok(())
 }
 
@@ -3674,7 +3674,7 @@ fn rule_116(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     m_.pop_n(popped_);
     let _ = keep_;
     m_.schedule(&code_9[..]);
-    m_.note = Some("integer overflow");
+    m_.note = Some("integer overflow".into());
     Ok(())
 }
 
@@ -3778,7 +3778,7 @@ fn rule_120(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     m_.pop_n(popped_);
     let _ = keep_;
     m_.schedule(&code_11[..]);
-    m_.note = Some("invalid conversion to integer");
+    m_.note = Some("invalid conversion to integer".into());
     Ok(())
 }
 
@@ -3802,7 +3802,7 @@ fn rule_121(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     m_.pop_n(popped_);
     let _ = keep_;
     m_.schedule(&code_7[..]);
-    m_.note = Some("integer overflow");
+    m_.note = Some("integer overflow".into());
     Ok(())
 }
 
@@ -4670,7 +4670,7 @@ fn rule_151(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     m_.pop_n(popped_);
     let _ = keep_;
     m_.schedule(&code_19[..]);
-    m_.note = Some("undefined element");
+    m_.note = Some("undefined element".into());
     Ok(())
 }
 
@@ -4701,7 +4701,7 @@ fn rule_152(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     m_.pop_n(popped_);
     let _ = keep_;
     m_.schedule(&code_20[..]);
-    m_.note = Some("uninitialized element");
+    m_.note = Some(format!("uninitialized element {}", wspec_runtime::num::wide(i)?).into());
     Ok(())
 }
 
@@ -4763,7 +4763,7 @@ fn rule_154(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     m_.pop_n(popped_);
     let _ = keep_;
     m_.schedule(&code_11[..]);
-    m_.note = Some("indirect call type mismatch");
+    m_.note = Some("indirect call type mismatch".into());
     Ok(())
 }
 
@@ -4812,7 +4812,7 @@ fn rule_156(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     m_.pop_n(popped_);
     let _ = keep_;
     m_.schedule(&code_19[..]);
-    m_.note = Some("undefined element");
+    m_.note = Some("undefined element".into());
     Ok(())
 }
 
@@ -4843,7 +4843,7 @@ fn rule_157(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     m_.pop_n(popped_);
     let _ = keep_;
     m_.schedule(&code_20[..]);
-    m_.note = Some("uninitialized element");
+    m_.note = Some(format!("uninitialized element {}", wspec_runtime::num::wide(i)?).into());
     Ok(())
 }
 
@@ -4905,7 +4905,7 @@ fn rule_159(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     m_.pop_n(popped_);
     let _ = keep_;
     m_.schedule(&code_11[..]);
-    m_.note = Some("indirect call type mismatch");
+    m_.note = Some("indirect call type mismatch".into());
     Ok(())
 }
 
@@ -5011,7 +5011,7 @@ fn rule_163(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     m_.pop_n(popped_);
     let _ = keep_;
     m_.schedule(&code_18[..]);
-    m_.note = Some("out of bounds table access");
+    m_.note = Some("out of bounds table access".into());
     Ok(())
 }
 
@@ -5094,7 +5094,7 @@ fn rule_166(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     m_.pop_n(popped_);
     let _ = keep_;
     m_.schedule(&code_23[..]);
-    m_.note = Some("out of bounds memory access");
+    m_.note = Some("out of bounds memory access".into());
     Ok(())
 }
 
@@ -5165,7 +5165,7 @@ fn rule_168(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     m_.pop_n(popped_);
     let _ = keep_;
     m_.schedule(&code_27[..]);
-    m_.note = Some("out of bounds memory access");
+    m_.note = Some("out of bounds memory access".into());
     Ok(())
 }
 
@@ -5324,7 +5324,7 @@ fn rule_175(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     m_.pop_n(popped_);
     let _ = keep_;
     m_.schedule(&code_4[..]);
-    m_.note = Some("cast failure");
+    m_.note = Some("cast failure".into());
     Ok(())
 }
 
@@ -5393,7 +5393,7 @@ fn rule_177(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     m_.pop_n(popped_);
     let _ = keep_;
     m_.schedule(&code_10[..]);
-    m_.note = Some("null structure reference");
+    m_.note = Some("null structure reference".into());
     Ok(())
 }
 
@@ -5508,7 +5508,7 @@ fn rule_180(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     m_.pop_n(popped_);
     let _ = keep_;
     m_.schedule(&code_23[..]);
-    m_.note = Some("out of bounds table access");
+    m_.note = Some("out of bounds table access".into());
     Ok(())
 }
 
@@ -5591,7 +5591,7 @@ fn rule_182(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     m_.pop_n(popped_);
     let _ = keep_;
     m_.schedule(&code_31[..]);
-    m_.note = Some("out of bounds memory access");
+    m_.note = Some("out of bounds memory access".into());
     Ok(())
 }
 
@@ -5669,7 +5669,7 @@ fn rule_184(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     m_.pop_n(popped_);
     let _ = keep_;
     m_.schedule(&code_12[..]);
-    m_.note = Some("null array reference");
+    m_.note = Some("null array reference".into());
     Ok(())
 }
 
@@ -5702,7 +5702,7 @@ fn rule_185(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     m_.pop_n(popped_);
     let _ = keep_;
     m_.schedule(&code_14[..]);
-    m_.note = Some("out of bounds array access");
+    m_.note = Some("out of bounds array access".into());
     Ok(())
 }
 
@@ -5760,7 +5760,7 @@ fn rule_187(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     m_.pop_n(popped_);
     let _ = keep_;
     m_.schedule(&code_3[..]);
-    m_.note = Some("null array reference");
+    m_.note = Some("null array reference".into());
     Ok(())
 }
 
@@ -5813,7 +5813,7 @@ fn rule_189(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     m_.pop_n(popped_);
     let _ = keep_;
     m_.schedule(&code_23[..]);
-    m_.note = Some("out of bounds memory access");
+    m_.note = Some("out of bounds memory access".into());
     Ok(())
 }
 
@@ -5885,7 +5885,7 @@ fn rule_191(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     m_.pop_n(popped_);
     let _ = keep_;
     m_.schedule(&code_26[..]);
-    m_.note = Some("out of bounds memory access");
+    m_.note = Some("out of bounds memory access".into());
     Ok(())
 }
 
@@ -5959,7 +5959,7 @@ fn rule_193(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     m_.pop_n(popped_);
     let _ = keep_;
     m_.schedule(&code_24[..]);
-    m_.note = Some("out of bounds memory access");
+    m_.note = Some("out of bounds memory access".into());
     Ok(())
 }
 
@@ -6033,7 +6033,7 @@ fn rule_195(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     m_.pop_n(popped_);
     let _ = keep_;
     m_.schedule(&code_24[..]);
-    m_.note = Some("out of bounds memory access");
+    m_.note = Some("out of bounds memory access".into());
     Ok(())
 }
 
@@ -6110,7 +6110,7 @@ fn rule_197(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     m_.pop_n(popped_);
     let _ = keep_;
     m_.schedule(&code_27[..]);
-    m_.note = Some("out of bounds memory access");
+    m_.note = Some("out of bounds memory access".into());
     Ok(())
 }
 
@@ -7247,7 +7247,7 @@ fn vrule_9(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<E
     #[allow(irrefutable_let_patterns)]
     let Instr::Br(f_1) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
     let l = *f_1;
-    if !((wspec_runtime::num::wide(l)? < wspec_runtime::num::wide(((*v_C).labels.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown label {}", l))); }
+    if !((wspec_runtime::num::wide(l)? < wspec_runtime::num::wide(((*v_C).labels.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown label {}", wspec_runtime::num::wide(l)?))); }
     let t = (&(*wspec_runtime::seq::at(&(*v_C).labels, wspec_runtime::num::wide(l)?)?));
     let es_2: Vec<Valtype> = (*t).clone();
     for (k_, e_) in es_2.iter().rev().enumerate() { if !matches!(ck.peek(0usize + k_), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, e_).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![es_2.clone()]))); } }
@@ -7267,7 +7267,7 @@ fn vrule_10(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     #[allow(irrefutable_let_patterns)]
     let Instr::BrIf(f_1) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
     let l = *f_1;
-    if !((wspec_runtime::num::wide(l)? < wspec_runtime::num::wide(((*v_C).labels.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown label {}", l))); }
+    if !((wspec_runtime::num::wide(l)? < wspec_runtime::num::wide(((*v_C).labels.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown label {}", wspec_runtime::num::wide(l)?))); }
     let t = (&(*wspec_runtime::seq::at(&(*v_C).labels, wspec_runtime::num::wide(l)?)?));
     let e_2: Valtype = Valtype::Numtype(Numtype::I32);
     if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_2).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![(*t).clone(), vec![e_2.clone()]]))); }
@@ -7290,10 +7290,10 @@ fn vrule_11(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let Instr::BrTable(f_1, f_2) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
     let l = f_1;
     let l_q = *f_2;
-    if !((wspec_runtime::num::wide(l_q)? < wspec_runtime::num::wide(((*v_C).labels.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown label {}", l_q))); }
+    if !((wspec_runtime::num::wide(l_q)? < wspec_runtime::num::wide(((*v_C).labels.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown label {}", wspec_runtime::num::wide(l_q)?))); }
     let src_6: Vec<_> = (*l).clone().into_iter().collect();
     for i_ in 0..wspec_runtime::seq::same_len(&[src_6.len()])? { let l_4 = src_6[i_].clone(); 
-    if !((wspec_runtime::num::wide(l_4)? < wspec_runtime::num::wide(((*v_C).labels.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown label {}", l_4))); }
+    if !((wspec_runtime::num::wide(l_4)? < wspec_runtime::num::wide(((*v_C).labels.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown label {}", wspec_runtime::num::wide(l_4)?))); }
      }
     let e_7: Valtype = Valtype::Numtype(Numtype::I32);
     if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_7).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![e_7.clone()]]))); }
@@ -7321,7 +7321,7 @@ fn vrule_12(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     #[allow(irrefutable_let_patterns)]
     let Instr::BrOnNull(f_1) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
     let l = *f_1;
-    if !((wspec_runtime::num::wide(l)? < wspec_runtime::num::wide(((*v_C).labels.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown label {}", l))); }
+    if !((wspec_runtime::num::wide(l)? < wspec_runtime::num::wide(((*v_C).labels.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown label {}", wspec_runtime::num::wide(l)?))); }
     let t = (&(*wspec_runtime::seq::at(&(*v_C).labels, wspec_runtime::num::wide(l)?)?));
     let a_2: &Valtype = ck.peek(0usize)?;
     let (ht_5,) = if *a_2 == Valtype::Bot { (Heaptype::Absheaptype(Absheaptype::Bot),) } else {
@@ -7351,7 +7351,7 @@ fn vrule_13(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     #[allow(irrefutable_let_patterns)]
     let Instr::BrOnNonNull(f_1) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
     let l = *f_1;
-    if !((wspec_runtime::num::wide(l)? < wspec_runtime::num::wide(((*v_C).labels.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown label {}", l))); }
+    if !((wspec_runtime::num::wide(l)? < wspec_runtime::num::wide(((*v_C).labels.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown label {}", wspec_runtime::num::wide(l)?))); }
     let cp_2 = (*(&(*wspec_runtime::seq::at(&(*v_C).labels, wspec_runtime::num::wide(l)?)?))).clone();
     let c_3 = cp_2;
     wspec_runtime::check(c_3.len() >= 1)?;
@@ -7384,7 +7384,7 @@ fn vrule_14(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let l = *f_1;
     let rt_1 = f_2;
     let rt_2 = f_3;
-    if !((wspec_runtime::num::wide(l)? < wspec_runtime::num::wide(((*v_C).labels.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown label {}", l))); }
+    if !((wspec_runtime::num::wide(l)? < wspec_runtime::num::wide(((*v_C).labels.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown label {}", wspec_runtime::num::wide(l)?))); }
     let cp_4 = (*(&(*wspec_runtime::seq::at(&(*v_C).labels, wspec_runtime::num::wide(l)?)?))).clone();
     let c_5 = cp_4;
     wspec_runtime::check(c_5.len() >= 1)?;
@@ -7420,7 +7420,7 @@ fn vrule_15(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let l = *f_1;
     let rt_1 = f_2;
     let rt_2 = f_3;
-    if !((wspec_runtime::num::wide(l)? < wspec_runtime::num::wide(((*v_C).labels.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown label {}", l))); }
+    if !((wspec_runtime::num::wide(l)? < wspec_runtime::num::wide(((*v_C).labels.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown label {}", wspec_runtime::num::wide(l)?))); }
     let cp_4 = (*(&(*wspec_runtime::seq::at(&(*v_C).labels, wspec_runtime::num::wide(l)?)?))).clone();
     let c_5 = cp_4;
     wspec_runtime::check(c_5.len() >= 1)?;
@@ -7455,7 +7455,7 @@ fn vrule_16(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let Instr::Call(f_1) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
     let cp_2 = (*f_1).clone();
     let x = cp_2;
-    if !((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).funcs.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown function {}", x))); }
+    if !((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).funcs.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown function {}", wspec_runtime::num::wide(x)?))); }
     let (o_3,) = rels::expand(ar_, &(*wspec_runtime::seq::at(&(*v_C).funcs, wspec_runtime::num::wide(x)?)?))?;
     #[allow(irrefutable_let_patterns)]
     let Comptype::Func(f_4, f_5) = o_3 else { return Err(wspec_runtime::Fail::soft()) };
@@ -7482,7 +7482,7 @@ fn vrule_17(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let Typeuse::Idx(f_2) = f_1 else { return Err(wspec_runtime::Fail::soft()) };
     let cp_3 = (*f_2).clone();
     let x = cp_3;
-    if !((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).types.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown type {}", x))); }
+    if !((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).types.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown type {}", wspec_runtime::num::wide(x)?))); }
     let (o_4,) = rels::expand(ar_, &(*wspec_runtime::seq::at(&(*v_C).types, wspec_runtime::num::wide(x)?)?))?;
     #[allow(irrefutable_let_patterns)]
     let Comptype::Func(f_5, f_6) = o_4 else { return Err(wspec_runtime::Fail::soft()) };
@@ -7513,13 +7513,13 @@ fn vrule_18(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let Typeuse::Idx(f_4) = f_2 else { return Err(wspec_runtime::Fail::soft()) };
     let cp_5 = (*f_4).clone();
     let y = cp_5;
-    if !((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).tables.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown table {}", x))); }
+    if !((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).tables.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown table {}", wspec_runtime::num::wide(x)?))); }
     #[allow(irrefutable_let_patterns)]
     let Tabletype(f_6, f_7, f_8) = (&(*wspec_runtime::seq::at(&(*v_C).tables, wspec_runtime::num::wide(x)?)?)) else { return Err(wspec_runtime::Fail::soft()) };
     let at = *f_6;
     let lim = *f_7;
     let rt = f_8;
-    if !((wspec_runtime::num::wide(y)? < wspec_runtime::num::wide(((*v_C).types.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown type {}", y))); }
+    if !((wspec_runtime::num::wide(y)? < wspec_runtime::num::wide(((*v_C).types.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown type {}", wspec_runtime::num::wide(y)?))); }
     let (o_9,) = rels::expand(ar_, &(*wspec_runtime::seq::at(&(*v_C).types, wspec_runtime::num::wide(y)?)?))?;
     #[allow(irrefutable_let_patterns)]
     let Comptype::Func(f_10, f_11) = o_9 else { return Err(wspec_runtime::Fail::soft()) };
@@ -7567,7 +7567,7 @@ fn vrule_20(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let Instr::ReturnCall(f_1) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
     let cp_2 = (*f_1).clone();
     let x = cp_2;
-    if !((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).funcs.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown function {}", x))); }
+    if !((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).funcs.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown function {}", wspec_runtime::num::wide(x)?))); }
     let (o_3,) = rels::expand(ar_, &(*wspec_runtime::seq::at(&(*v_C).funcs, wspec_runtime::num::wide(x)?)?))?;
     #[allow(irrefutable_let_patterns)]
     let Comptype::Func(f_4, f_5) = o_3 else { return Err(wspec_runtime::Fail::soft()) };
@@ -7598,7 +7598,7 @@ fn vrule_21(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let Typeuse::Idx(f_2) = f_1 else { return Err(wspec_runtime::Fail::soft()) };
     let cp_3 = (*f_2).clone();
     let x = cp_3;
-    if !((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).types.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown type {}", x))); }
+    if !((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).types.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown type {}", wspec_runtime::num::wide(x)?))); }
     let (o_4,) = rels::expand(ar_, &(*wspec_runtime::seq::at(&(*v_C).types, wspec_runtime::num::wide(x)?)?))?;
     #[allow(irrefutable_let_patterns)]
     let Comptype::Func(f_5, f_6) = o_4 else { return Err(wspec_runtime::Fail::soft()) };
@@ -7633,13 +7633,13 @@ fn vrule_22(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let Typeuse::Idx(f_4) = f_2 else { return Err(wspec_runtime::Fail::soft()) };
     let cp_5 = (*f_4).clone();
     let y = cp_5;
-    if !((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).tables.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown table {}", x))); }
+    if !((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).tables.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown table {}", wspec_runtime::num::wide(x)?))); }
     #[allow(irrefutable_let_patterns)]
     let Tabletype(f_6, f_7, f_8) = (&(*wspec_runtime::seq::at(&(*v_C).tables, wspec_runtime::num::wide(x)?)?)) else { return Err(wspec_runtime::Fail::soft()) };
     let at = *f_6;
     let lim = *f_7;
     let rt = f_8;
-    if !((wspec_runtime::num::wide(y)? < wspec_runtime::num::wide(((*v_C).types.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown type {}", y))); }
+    if !((wspec_runtime::num::wide(y)? < wspec_runtime::num::wide(((*v_C).types.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown type {}", wspec_runtime::num::wide(y)?))); }
     let (o_9,) = rels::expand(ar_, &(*wspec_runtime::seq::at(&(*v_C).types, wspec_runtime::num::wide(y)?)?))?;
     #[allow(irrefutable_let_patterns)]
     let Comptype::Func(f_10, f_11) = o_9 else { return Err(wspec_runtime::Fail::soft()) };
@@ -7671,7 +7671,7 @@ fn vrule_23(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let Instr::Throw(f_1) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
     let cp_2 = (*f_1).clone();
     let x = cp_2;
-    if !((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).tags.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown tag {}", x))); }
+    if !((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).tags.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown tag {}", wspec_runtime::num::wide(x)?))); }
     let Typeuse::Deftype(n_3) = (&(*wspec_runtime::seq::at(&(*v_C).tags, wspec_runtime::num::wide(x)?)?)) else { return Err(wspec_runtime::Fail::soft()) };
     let dt = n_3;
     let (o_4,) = rels::expand(ar_, dt)?;
@@ -7766,7 +7766,7 @@ fn vrule_27(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let Instr::RefFunc(f_1) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
     let cp_2 = (*f_1).clone();
     let x = cp_2;
-    if !((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).funcs.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown function {}", x))); }
+    if !((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).funcs.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown function {}", wspec_runtime::num::wide(x)?))); }
     let dt = (&(*wspec_runtime::seq::at(&(*v_C).funcs, wspec_runtime::num::wide(x)?)?));
     if !((*v_C).refs.clone().contains(&x)) { return Err(Fail::msg(0, "undeclared function reference")); }
     Ok(Effect { pops: 0usize, unreachable: false, pushes: wspec_runtime::seq::cat(vec![vec![Valtype::Reftype(Reftype(None, conv::deftype_to_heaptype((*dt).clone())))]]), sets: vec![] })
@@ -7944,7 +7944,7 @@ fn vrule_35(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let Instr::StructNew(f_1) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
     let cp_2 = (*f_1).clone();
     let x = cp_2;
-    if !((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).types.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown type {}", x))); }
+    if !((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).types.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown type {}", wspec_runtime::num::wide(x)?))); }
     let (mut__15, zt_16,) = match (|| -> R<_> {
     let (o_3,) = rels::expand(ar_, &(*wspec_runtime::seq::at(&(*v_C).types, wspec_runtime::num::wide(x)?)?))?;
     #[allow(irrefutable_let_patterns)]
@@ -7962,7 +7962,7 @@ fn vrule_35(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let mut__13 = acc_mut__11;
     let zt_14 = acc_zt_12;
     Ok((mut__13.clone(), zt_14.clone(),))
-    })() { Ok(v) => v, Err(f) if f.message.is_some() => return Err(f), Err(_) => return Err(Fail::msg(0, format!("non-structure type {}", x))) };
+    })() { Ok(v) => v, Err(f) if f.message.is_some() => return Err(f), Err(_) => return Err(Fail::msg(0, format!("non-structure type {}", wspec_runtime::num::wide(x)?))) };
     let es_118: Vec<Valtype> = { let n_ = wspec_runtime::seq::same_len(&[zt_16.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let zt_16_117 = zt_16[i_].clone(); out_.push(defs::unpack(ar_, &zt_16_117)?); } out_ };
     for (k_, e_) in es_118.iter().rev().enumerate() { if !matches!(ck.peek(0usize + k_), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, e_).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![es_118.clone()]))); } }
     Ok(Effect { pops: 0usize + es_118.len(), unreachable: false, pushes: wspec_runtime::seq::cat(vec![vec![Valtype::Reftype(Reftype(None, Heaptype::Typeuse(Typeuse::Idx(x))))]]), sets: vec![] })
@@ -7982,7 +7982,7 @@ fn vrule_36(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let Instr::StructNewDefault(f_1) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
     let cp_2 = (*f_1).clone();
     let x = cp_2;
-    if !((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).types.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown type {}", x))); }
+    if !((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).types.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown type {}", wspec_runtime::num::wide(x)?))); }
     let (mut__15, zt_16,) = match (|| -> R<_> {
     let (o_3,) = rels::expand(ar_, &(*wspec_runtime::seq::at(&(*v_C).types, wspec_runtime::num::wide(x)?)?))?;
     #[allow(irrefutable_let_patterns)]
@@ -8000,7 +8000,7 @@ fn vrule_36(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let mut__13 = acc_mut__11;
     let zt_14 = acc_zt_12;
     Ok((mut__13.clone(), zt_14.clone(),))
-    })() { Ok(v) => v, Err(f) if f.message.is_some() => return Err(f), Err(_) => return Err(Fail::msg(0, format!("non-structure type {}", x))) };
+    })() { Ok(v) => v, Err(f) if f.message.is_some() => return Err(f), Err(_) => return Err(Fail::msg(0, format!("non-structure type {}", wspec_runtime::num::wide(x)?))) };
     let src_20: Vec<_> = zt_16.clone().into_iter().collect();
     for i_ in 0..wspec_runtime::seq::same_len(&[src_20.len()])? { let zt_16_18 = src_20[i_].clone(); 
     rels::defaultable(ar_, &(defs::unpack(ar_, &zt_16_18)?))?;
@@ -8027,15 +8027,15 @@ fn vrule_37(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let cp_6 = (*f_3).clone();
     let n_7 = wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(cp_6)?)?;
     let i = n_7;
-    if !((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).types.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown type {}", x))); }
+    if !((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).types.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown type {}", wspec_runtime::num::wide(x)?))); }
     let (ft_10,) = match (|| -> R<_> {
     let (o_8,) = rels::expand(ar_, &(*wspec_runtime::seq::at(&(*v_C).types, wspec_runtime::num::wide(x)?)?))?;
     #[allow(irrefutable_let_patterns)]
     let Comptype::Struct(f_9) = o_8 else { return Err(wspec_runtime::Fail::soft()) };
     let ft = f_9.clone();
     Ok((ft.clone(),))
-    })() { Ok(v) => v, Err(f) if f.message.is_some() => return Err(f), Err(_) => return Err(Fail::msg(0, format!("non-structure type {}", x))) };
-    if !((wspec_runtime::num::wide(i)? < wspec_runtime::num::wide((ft_10.clone().len() as u64))?)) { return Err(Fail::msg(0, format!("unknown field {}", i))); }
+    })() { Ok(v) => v, Err(f) if f.message.is_some() => return Err(f), Err(_) => return Err(Fail::msg(0, format!("non-structure type {}", wspec_runtime::num::wide(x)?))) };
+    if !((wspec_runtime::num::wide(i)? < wspec_runtime::num::wide((ft_10.clone().len() as u64))?)) { return Err(Fail::msg(0, format!("unknown field {}", wspec_runtime::num::wide(i)?))); }
     let eq_11 = wspec_runtime::seq::index(&ft_10.clone(), wspec_runtime::num::wide(i)?)?;
     #[allow(irrefutable_let_patterns)]
     let Fieldtype(f_12, f_13) = eq_11 else { return Err(wspec_runtime::Fail::soft()) };
@@ -8064,15 +8064,15 @@ fn vrule_38(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let cp_4 = (*f_2).clone();
     let n_5 = wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(cp_4)?)?;
     let i = n_5;
-    if !((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).types.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown type {}", x))); }
+    if !((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).types.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown type {}", wspec_runtime::num::wide(x)?))); }
     let (ft_8,) = match (|| -> R<_> {
     let (o_6,) = rels::expand(ar_, &(*wspec_runtime::seq::at(&(*v_C).types, wspec_runtime::num::wide(x)?)?))?;
     #[allow(irrefutable_let_patterns)]
     let Comptype::Struct(f_7) = o_6 else { return Err(wspec_runtime::Fail::soft()) };
     let ft = f_7.clone();
     Ok((ft.clone(),))
-    })() { Ok(v) => v, Err(f) if f.message.is_some() => return Err(f), Err(_) => return Err(Fail::msg(0, format!("non-structure type {}", x))) };
-    if !((wspec_runtime::num::wide(i)? < wspec_runtime::num::wide((ft_8.clone().len() as u64))?)) { return Err(Fail::msg(0, format!("unknown field {}", i))); }
+    })() { Ok(v) => v, Err(f) if f.message.is_some() => return Err(f), Err(_) => return Err(Fail::msg(0, format!("non-structure type {}", wspec_runtime::num::wide(x)?))) };
+    if !((wspec_runtime::num::wide(i)? < wspec_runtime::num::wide((ft_8.clone().len() as u64))?)) { return Err(Fail::msg(0, format!("unknown field {}", wspec_runtime::num::wide(i)?))); }
     let eq_9 = wspec_runtime::seq::index(&ft_8.clone(), wspec_runtime::num::wide(i)?)?;
     #[allow(irrefutable_let_patterns)]
     let Fieldtype(f_10, f_11) = eq_9 else { return Err(wspec_runtime::Fail::soft()) };
@@ -8100,7 +8100,7 @@ fn vrule_39(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let Instr::ArrayNew(f_1) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
     let cp_2 = (*f_1).clone();
     let x = cp_2;
-    if !((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).types.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown type {}", x))); }
+    if !((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).types.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown type {}", wspec_runtime::num::wide(x)?))); }
     let (mut__7, zt_8,) = match (|| -> R<_> {
     let (o_3,) = rels::expand(ar_, &(*wspec_runtime::seq::at(&(*v_C).types, wspec_runtime::num::wide(x)?)?))?;
     #[allow(irrefutable_let_patterns)]
@@ -8110,7 +8110,7 @@ fn vrule_39(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let mut_ = f_5.clone();
     let zt = f_6.clone();
     Ok((mut_.clone(), zt.clone(),))
-    })() { Ok(v) => v, Err(f) if f.message.is_some() => return Err(f), Err(_) => return Err(Fail::msg(0, format!("non-array type {}", x))) };
+    })() { Ok(v) => v, Err(f) if f.message.is_some() => return Err(f), Err(_) => return Err(Fail::msg(0, format!("non-array type {}", wspec_runtime::num::wide(x)?))) };
     let e_9: Valtype = Valtype::Numtype(Numtype::I32);
     if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_9).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![defs::unpack(ar_, &zt_8)?], vec![e_9.clone()]]))); }
     let e_10: Valtype = defs::unpack(ar_, &zt_8)?;
@@ -8132,7 +8132,7 @@ fn vrule_40(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let Instr::ArrayNewDefault(f_1) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
     let cp_2 = (*f_1).clone();
     let x = cp_2;
-    if !((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).types.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown type {}", x))); }
+    if !((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).types.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown type {}", wspec_runtime::num::wide(x)?))); }
     let (mut__7, zt_8,) = match (|| -> R<_> {
     let (o_3,) = rels::expand(ar_, &(*wspec_runtime::seq::at(&(*v_C).types, wspec_runtime::num::wide(x)?)?))?;
     #[allow(irrefutable_let_patterns)]
@@ -8142,7 +8142,7 @@ fn vrule_40(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let mut_ = f_5.clone();
     let zt = f_6.clone();
     Ok((mut_.clone(), zt.clone(),))
-    })() { Ok(v) => v, Err(f) if f.message.is_some() => return Err(f), Err(_) => return Err(Fail::msg(0, format!("non-array type {}", x))) };
+    })() { Ok(v) => v, Err(f) if f.message.is_some() => return Err(f), Err(_) => return Err(Fail::msg(0, format!("non-array type {}", wspec_runtime::num::wide(x)?))) };
     rels::defaultable(ar_, &(defs::unpack(ar_, &zt_8)?))?;
     let e_9: Valtype = Valtype::Numtype(Numtype::I32);
     if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_9).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![e_9.clone()]]))); }
@@ -8166,7 +8166,7 @@ fn vrule_41(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let cp_4 = (*f_2).clone();
     let n_5 = wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(cp_4)?)?;
     let n = n_5;
-    if !((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).types.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown type {}", x))); }
+    if !((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).types.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown type {}", wspec_runtime::num::wide(x)?))); }
     let (mut__10, zt_11,) = match (|| -> R<_> {
     let (o_6,) = rels::expand(ar_, &(*wspec_runtime::seq::at(&(*v_C).types, wspec_runtime::num::wide(x)?)?))?;
     #[allow(irrefutable_let_patterns)]
@@ -8176,7 +8176,7 @@ fn vrule_41(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let mut_ = f_8.clone();
     let zt = f_9.clone();
     Ok((mut_.clone(), zt.clone(),))
-    })() { Ok(v) => v, Err(f) if f.message.is_some() => return Err(f), Err(_) => return Err(Fail::msg(0, format!("non-array type {}", x))) };
+    })() { Ok(v) => v, Err(f) if f.message.is_some() => return Err(f), Err(_) => return Err(Fail::msg(0, format!("non-array type {}", wspec_runtime::num::wide(x)?))) };
     let es_112: Vec<Valtype> = { let n_ = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { out_.push(defs::unpack(ar_, &zt_11)?); } out_ };
     for (k_, e_) in es_112.iter().rev().enumerate() { if !matches!(ck.peek(0usize + k_), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, e_).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![es_112.clone()]))); } }
     Ok(Effect { pops: 0usize + es_112.len(), unreachable: false, pushes: wspec_runtime::seq::cat(vec![vec![Valtype::Reftype(Reftype(None, Heaptype::Typeuse(Typeuse::Idx(x))))]]), sets: vec![] })
@@ -8198,7 +8198,7 @@ fn vrule_42(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let x = cp_3;
     let cp_4 = (*f_2).clone();
     let y = cp_4;
-    if !((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).types.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown type {}", x))); }
+    if !((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).types.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown type {}", wspec_runtime::num::wide(x)?))); }
     let (mut__9, zt_10,) = match (|| -> R<_> {
     let (o_5,) = rels::expand(ar_, &(*wspec_runtime::seq::at(&(*v_C).types, wspec_runtime::num::wide(x)?)?))?;
     #[allow(irrefutable_let_patterns)]
@@ -8208,8 +8208,8 @@ fn vrule_42(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let mut_ = f_7.clone();
     let zt = f_8.clone();
     Ok((mut_.clone(), zt.clone(),))
-    })() { Ok(v) => v, Err(f) if f.message.is_some() => return Err(f), Err(_) => return Err(Fail::msg(0, format!("non-array type {}", x))) };
-    if !((wspec_runtime::num::wide(y)? < wspec_runtime::num::wide(((*v_C).datas.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown data segment {}", y))); }
+    })() { Ok(v) => v, Err(f) if f.message.is_some() => return Err(f), Err(_) => return Err(Fail::msg(0, format!("non-array type {}", wspec_runtime::num::wide(x)?))) };
+    if !((wspec_runtime::num::wide(y)? < wspec_runtime::num::wide(((*v_C).datas.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown data segment {}", wspec_runtime::num::wide(y)?))); }
     if !(vec![Valtype::Numtype(Numtype::I32), Valtype::Numtype(Numtype::I64), Valtype::Numtype(Numtype::F32), Valtype::Numtype(Numtype::F64), Valtype::Vectype(Vectype)].contains(&defs::unpack(ar_, &zt_10)?)) { return Err(Fail::msg(0, "array type is not numeric or vector")); }
     let e_11: Valtype = Valtype::Numtype(Numtype::I32);
     if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_11).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![Valtype::Numtype(Numtype::I32)], vec![e_11.clone()]]))); }
@@ -8234,7 +8234,7 @@ fn vrule_43(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let x = cp_3;
     let cp_4 = (*f_2).clone();
     let y = cp_4;
-    if !((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).types.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown type {}", x))); }
+    if !((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).types.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown type {}", wspec_runtime::num::wide(x)?))); }
     let (mut__10, rt_11,) = match (|| -> R<_> {
     let (o_5,) = rels::expand(ar_, &(*wspec_runtime::seq::at(&(*v_C).types, wspec_runtime::num::wide(x)?)?))?;
     #[allow(irrefutable_let_patterns)]
@@ -8246,8 +8246,8 @@ fn vrule_43(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let Storagetype::Valtype(Valtype::Reftype(n_9)) = f_8.clone() else { return Err(wspec_runtime::Fail::soft()) };
     let rt = n_9;
     Ok((mut_.clone(), rt.clone(),))
-    })() { Ok(v) => v, Err(f) if f.message.is_some() => return Err(f), Err(_) => return Err(Fail::msg(0, format!("non-array type {}", x))) };
-    if !((wspec_runtime::num::wide(y)? < wspec_runtime::num::wide(((*v_C).elems.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown elem segment {}", y))); }
+    })() { Ok(v) => v, Err(f) if f.message.is_some() => return Err(f), Err(_) => return Err(Fail::msg(0, format!("non-array type {}", wspec_runtime::num::wide(x)?))) };
+    if !((wspec_runtime::num::wide(y)? < wspec_runtime::num::wide(((*v_C).elems.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown elem segment {}", wspec_runtime::num::wide(y)?))); }
     match rels::reftype_sub(ar_, v_C, &((*wspec_runtime::seq::at(&(*v_C).elems, wspec_runtime::num::wide(y)?)?).clone()), &rt_11) { Ok(_) => {} Err(f) if f.message.is_some() => return Err(f), Err(_) => return Err(Fail::msg(0, "type mismatch: element segment's type does not match array's field type")) }
     let e_12: Valtype = Valtype::Numtype(Numtype::I32);
     if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_12).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![Valtype::Numtype(Numtype::I32)], vec![e_12.clone()]]))); }
@@ -8272,7 +8272,7 @@ fn vrule_44(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let sx = cp_3;
     let cp_4 = (*f_2).clone();
     let x = cp_4;
-    if !((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).types.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown type {}", x))); }
+    if !((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).types.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown type {}", wspec_runtime::num::wide(x)?))); }
     let (mut__9, zt_10,) = match (|| -> R<_> {
     let (o_5,) = rels::expand(ar_, &(*wspec_runtime::seq::at(&(*v_C).types, wspec_runtime::num::wide(x)?)?))?;
     #[allow(irrefutable_let_patterns)]
@@ -8282,7 +8282,7 @@ fn vrule_44(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let mut_ = f_7.clone();
     let zt = f_8.clone();
     Ok((mut_.clone(), zt.clone(),))
-    })() { Ok(v) => v, Err(f) if f.message.is_some() => return Err(f), Err(_) => return Err(Fail::msg(0, format!("non-array type {}", x))) };
+    })() { Ok(v) => v, Err(f) if f.message.is_some() => return Err(f), Err(_) => return Err(Fail::msg(0, format!("non-array type {}", wspec_runtime::num::wide(x)?))) };
     wspec_runtime::check(((match (sx.clone(),) { (Some(sx_111),) => Some(sx_111), (None,) => None, _ => return Err(wspec_runtime::Fail::soft()) } == None) == (zt_10.clone() == conv::valtype_to_storagetype(defs::unpack(ar_, &zt_10)?))))?;
     let e_112: Valtype = Valtype::Numtype(Numtype::I32);
     if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_112).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![Valtype::Reftype(Reftype(Some(Null), Heaptype::Typeuse(Typeuse::Idx(x))))], vec![e_112.clone()]]))); }
@@ -8305,7 +8305,7 @@ fn vrule_45(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let Instr::ArraySet(f_1) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
     let cp_2 = (*f_1).clone();
     let x = cp_2;
-    if !((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).types.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown type {}", x))); }
+    if !((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).types.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown type {}", wspec_runtime::num::wide(x)?))); }
     let (mut__7, zt_8,) = match (|| -> R<_> {
     let (o_3,) = rels::expand(ar_, &(*wspec_runtime::seq::at(&(*v_C).types, wspec_runtime::num::wide(x)?)?))?;
     #[allow(irrefutable_let_patterns)]
@@ -8315,7 +8315,7 @@ fn vrule_45(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let mut_ = f_5.clone();
     let zt = f_6.clone();
     Ok((mut_.clone(), zt.clone(),))
-    })() { Ok(v) => v, Err(f) if f.message.is_some() => return Err(f), Err(_) => return Err(Fail::msg(0, format!("non-array type {}", x))) };
+    })() { Ok(v) => v, Err(f) if f.message.is_some() => return Err(f), Err(_) => return Err(Fail::msg(0, format!("non-array type {}", wspec_runtime::num::wide(x)?))) };
     if !((match (mut__7.clone(),) { (Some(mut__7_109),) => Some(mut__7_109), (None,) => None, _ => return Err(wspec_runtime::Fail::soft()) } == Some(Mut))) { return Err(Fail::msg(0, "immutable array")); }
     let e_110: Valtype = defs::unpack(ar_, &zt_8)?;
     if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_110).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![Valtype::Reftype(Reftype(Some(Null), Heaptype::Typeuse(Typeuse::Idx(x))))], vec![Valtype::Numtype(Numtype::I32)], vec![e_110.clone()]]))); }
@@ -8357,7 +8357,7 @@ fn vrule_47(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let Instr::ArrayFill(f_1) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
     let cp_2 = (*f_1).clone();
     let x = cp_2;
-    if !((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).types.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown type {}", x))); }
+    if !((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).types.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown type {}", wspec_runtime::num::wide(x)?))); }
     let (mut__7, zt_8,) = match (|| -> R<_> {
     let (o_3,) = rels::expand(ar_, &(*wspec_runtime::seq::at(&(*v_C).types, wspec_runtime::num::wide(x)?)?))?;
     #[allow(irrefutable_let_patterns)]
@@ -8367,7 +8367,7 @@ fn vrule_47(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let mut_ = f_5.clone();
     let zt = f_6.clone();
     Ok((mut_.clone(), zt.clone(),))
-    })() { Ok(v) => v, Err(f) if f.message.is_some() => return Err(f), Err(_) => return Err(Fail::msg(0, format!("non-array type {}", x))) };
+    })() { Ok(v) => v, Err(f) if f.message.is_some() => return Err(f), Err(_) => return Err(Fail::msg(0, format!("non-array type {}", wspec_runtime::num::wide(x)?))) };
     if !((match (mut__7.clone(),) { (Some(mut__7_109),) => Some(mut__7_109), (None,) => None, _ => return Err(wspec_runtime::Fail::soft()) } == Some(Mut))) { return Err(Fail::msg(0, "immutable array")); }
     let e_110: Valtype = Valtype::Numtype(Numtype::I32);
     if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_110).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![Valtype::Reftype(Reftype(Some(Null), Heaptype::Typeuse(Typeuse::Idx(x))))], vec![Valtype::Numtype(Numtype::I32)], vec![defs::unpack(ar_, &zt_8)?], vec![e_110.clone()]]))); }
@@ -8396,7 +8396,7 @@ fn vrule_48(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let x_1 = cp_3;
     let cp_4 = (*f_2).clone();
     let x_2 = cp_4;
-    if !((wspec_runtime::num::wide(x_1)? < wspec_runtime::num::wide(((*v_C).types.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown type {}", x_1))); }
+    if !((wspec_runtime::num::wide(x_1)? < wspec_runtime::num::wide(((*v_C).types.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown type {}", wspec_runtime::num::wide(x_1)?))); }
     let (mut_1_9, zt_1_10,) = match (|| -> R<_> {
     let (o_5,) = rels::expand(ar_, &(*wspec_runtime::seq::at(&(*v_C).types, wspec_runtime::num::wide(x_1)?)?))?;
     #[allow(irrefutable_let_patterns)]
@@ -8406,8 +8406,8 @@ fn vrule_48(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let mut_1 = f_7.clone();
     let zt_1 = f_8.clone();
     Ok((mut_1.clone(), zt_1.clone(),))
-    })() { Ok(v) => v, Err(f) if f.message.is_some() => return Err(f), Err(_) => return Err(Fail::msg(0, format!("non-array type {}", x_1))) };
-    if !((wspec_runtime::num::wide(x_2)? < wspec_runtime::num::wide(((*v_C).types.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown type {}", x_2))); }
+    })() { Ok(v) => v, Err(f) if f.message.is_some() => return Err(f), Err(_) => return Err(Fail::msg(0, format!("non-array type {}", wspec_runtime::num::wide(x_1)?))) };
+    if !((wspec_runtime::num::wide(x_2)? < wspec_runtime::num::wide(((*v_C).types.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown type {}", wspec_runtime::num::wide(x_2)?))); }
     let (mut_2_15, zt_2_16,) = match (|| -> R<_> {
     let (o_11,) = rels::expand(ar_, &(*wspec_runtime::seq::at(&(*v_C).types, wspec_runtime::num::wide(x_2)?)?))?;
     #[allow(irrefutable_let_patterns)]
@@ -8417,7 +8417,7 @@ fn vrule_48(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let mut_2 = f_13.clone();
     let zt_2 = f_14.clone();
     Ok((mut_2.clone(), zt_2.clone(),))
-    })() { Ok(v) => v, Err(f) if f.message.is_some() => return Err(f), Err(_) => return Err(Fail::msg(0, format!("non-array type {}", x_2))) };
+    })() { Ok(v) => v, Err(f) if f.message.is_some() => return Err(f), Err(_) => return Err(Fail::msg(0, format!("non-array type {}", wspec_runtime::num::wide(x_2)?))) };
     if !((match (mut_1_9.clone(),) { (Some(mut_1_9_117),) => Some(mut_1_9_117), (None,) => None, _ => return Err(wspec_runtime::Fail::soft()) } == Some(Mut))) { return Err(Fail::msg(0, "immutable array")); }
     match rels::storagetype_sub(ar_, v_C, &zt_2_16, &zt_1_10) { Ok(_) => {} Err(f) if f.message.is_some() => return Err(f), Err(_) => return Err(Fail::msg(0, "array types do not match")) }
     let e_118: Valtype = Valtype::Numtype(Numtype::I32);
@@ -8449,7 +8449,7 @@ fn vrule_49(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let x = cp_3;
     let cp_4 = (*f_2).clone();
     let y = cp_4;
-    if !((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).types.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown type {}", x))); }
+    if !((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).types.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown type {}", wspec_runtime::num::wide(x)?))); }
     let (mut__9, zt_10,) = match (|| -> R<_> {
     let (o_5,) = rels::expand(ar_, &(*wspec_runtime::seq::at(&(*v_C).types, wspec_runtime::num::wide(x)?)?))?;
     #[allow(irrefutable_let_patterns)]
@@ -8459,9 +8459,9 @@ fn vrule_49(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let mut_ = f_7.clone();
     let zt = f_8.clone();
     Ok((mut_.clone(), zt.clone(),))
-    })() { Ok(v) => v, Err(f) if f.message.is_some() => return Err(f), Err(_) => return Err(Fail::msg(0, format!("non-array type {}", x))) };
+    })() { Ok(v) => v, Err(f) if f.message.is_some() => return Err(f), Err(_) => return Err(Fail::msg(0, format!("non-array type {}", wspec_runtime::num::wide(x)?))) };
     if !((match (mut__9.clone(),) { (Some(mut__9_111),) => Some(mut__9_111), (None,) => None, _ => return Err(wspec_runtime::Fail::soft()) } == Some(Mut))) { return Err(Fail::msg(0, "immutable array")); }
-    if !((wspec_runtime::num::wide(y)? < wspec_runtime::num::wide(((*v_C).datas.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown data segment {}", y))); }
+    if !((wspec_runtime::num::wide(y)? < wspec_runtime::num::wide(((*v_C).datas.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown data segment {}", wspec_runtime::num::wide(y)?))); }
     if !(vec![Valtype::Numtype(Numtype::I32), Valtype::Numtype(Numtype::I64), Valtype::Numtype(Numtype::F32), Valtype::Numtype(Numtype::F64), Valtype::Vectype(Vectype)].contains(&defs::unpack(ar_, &zt_10)?)) { return Err(Fail::msg(0, "array type is not numeric or vector")); }
     let e_112: Valtype = Valtype::Numtype(Numtype::I32);
     if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_112).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![Valtype::Reftype(Reftype(Some(Null), Heaptype::Typeuse(Typeuse::Idx(x))))], vec![Valtype::Numtype(Numtype::I32)], vec![Valtype::Numtype(Numtype::I32)], vec![e_112.clone()]]))); }
@@ -8490,7 +8490,7 @@ fn vrule_50(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let x = cp_3;
     let cp_4 = (*f_2).clone();
     let y = cp_4;
-    if !((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).types.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown type {}", x))); }
+    if !((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).types.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown type {}", wspec_runtime::num::wide(x)?))); }
     let (mut__9, zt_10,) = match (|| -> R<_> {
     let (o_5,) = rels::expand(ar_, &(*wspec_runtime::seq::at(&(*v_C).types, wspec_runtime::num::wide(x)?)?))?;
     #[allow(irrefutable_let_patterns)]
@@ -8500,9 +8500,9 @@ fn vrule_50(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let mut_ = f_7.clone();
     let zt = f_8.clone();
     Ok((mut_.clone(), zt.clone(),))
-    })() { Ok(v) => v, Err(f) if f.message.is_some() => return Err(f), Err(_) => return Err(Fail::msg(0, format!("non-array type {}", x))) };
+    })() { Ok(v) => v, Err(f) if f.message.is_some() => return Err(f), Err(_) => return Err(Fail::msg(0, format!("non-array type {}", wspec_runtime::num::wide(x)?))) };
     if !((match (mut__9.clone(),) { (Some(mut__9_111),) => Some(mut__9_111), (None,) => None, _ => return Err(wspec_runtime::Fail::soft()) } == Some(Mut))) { return Err(Fail::msg(0, "immutable array")); }
-    if !((wspec_runtime::num::wide(y)? < wspec_runtime::num::wide(((*v_C).elems.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown elem segment {}", y))); }
+    if !((wspec_runtime::num::wide(y)? < wspec_runtime::num::wide(((*v_C).elems.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown elem segment {}", wspec_runtime::num::wide(y)?))); }
     match rels::storagetype_sub(ar_, v_C, &(conv::reftype_to_storagetype((*wspec_runtime::seq::at(&(*v_C).elems, wspec_runtime::num::wide(y)?)?).clone())), &zt_10) { Ok(_) => {} Err(f) if f.message.is_some() => return Err(f), Err(_) => return Err(Fail::msg(0, "type mismatch: element segment's type does not match array's field type")) }
     let e_112: Valtype = Valtype::Numtype(Numtype::I32);
     if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_112).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![Valtype::Reftype(Reftype(Some(Null), Heaptype::Typeuse(Typeuse::Idx(x))))], vec![Valtype::Numtype(Numtype::I32)], vec![Valtype::Numtype(Numtype::I32)], vec![e_112.clone()]]))); }
@@ -8579,7 +8579,7 @@ fn vrule_53(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let Instr::LocalGet(f_1) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
     let cp_2 = (*f_1).clone();
     let x = cp_2;
-    if !((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).locals.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown local {}", x))); }
+    if !((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).locals.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown local {}", wspec_runtime::num::wide(x)?))); }
     #[allow(irrefutable_let_patterns)]
     let Localtype(f_3, f_4) = (&(*wspec_runtime::seq::at(&(*v_C).locals, wspec_runtime::num::wide(x)?)?)) else { return Err(wspec_runtime::Fail::soft()) };
     let init = *f_3;
@@ -8602,7 +8602,7 @@ fn vrule_54(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let Instr::LocalSet(f_1) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
     let cp_2 = (*f_1).clone();
     let x = cp_2;
-    if !((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).locals.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown local {}", x))); }
+    if !((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).locals.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown local {}", wspec_runtime::num::wide(x)?))); }
     #[allow(irrefutable_let_patterns)]
     let Localtype(f_3, f_4) = (&(*wspec_runtime::seq::at(&(*v_C).locals, wspec_runtime::num::wide(x)?)?)) else { return Err(wspec_runtime::Fail::soft()) };
     let init = *f_3;
@@ -8626,7 +8626,7 @@ fn vrule_55(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let Instr::LocalTee(f_1) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
     let cp_2 = (*f_1).clone();
     let x = cp_2;
-    if !((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).locals.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown local {}", x))); }
+    if !((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).locals.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown local {}", wspec_runtime::num::wide(x)?))); }
     #[allow(irrefutable_let_patterns)]
     let Localtype(f_3, f_4) = (&(*wspec_runtime::seq::at(&(*v_C).locals, wspec_runtime::num::wide(x)?)?)) else { return Err(wspec_runtime::Fail::soft()) };
     let init = *f_3;
@@ -8650,7 +8650,7 @@ fn vrule_56(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let Instr::GlobalGet(f_1) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
     let cp_2 = (*f_1).clone();
     let x = cp_2;
-    if !((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).globals.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown global {}", x))); }
+    if !((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).globals.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown global {}", wspec_runtime::num::wide(x)?))); }
     #[allow(irrefutable_let_patterns)]
     let Globaltype(f_3, f_4) = (&(*wspec_runtime::seq::at(&(*v_C).globals, wspec_runtime::num::wide(x)?)?)) else { return Err(wspec_runtime::Fail::soft()) };
     let cp_5 = (*f_3).clone();
@@ -8673,7 +8673,7 @@ fn vrule_57(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let Instr::GlobalSet(f_1) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
     let cp_2 = (*f_1).clone();
     let x = cp_2;
-    if !((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).globals.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown global {}", x))); }
+    if !((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).globals.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown global {}", wspec_runtime::num::wide(x)?))); }
     #[allow(irrefutable_let_patterns)]
     let Globaltype(f_3, f_4) = (&(*wspec_runtime::seq::at(&(*v_C).globals, wspec_runtime::num::wide(x)?)?)) else { return Err(wspec_runtime::Fail::soft()) };
     let cp_5 = (*f_3).clone();
@@ -8699,7 +8699,7 @@ fn vrule_58(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let Instr::TableGet(f_1) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
     let cp_2 = (*f_1).clone();
     let x = cp_2;
-    if !((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).tables.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown table {}", x))); }
+    if !((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).tables.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown table {}", wspec_runtime::num::wide(x)?))); }
     #[allow(irrefutable_let_patterns)]
     let Tabletype(f_3, f_4, f_5) = (&(*wspec_runtime::seq::at(&(*v_C).tables, wspec_runtime::num::wide(x)?)?)) else { return Err(wspec_runtime::Fail::soft()) };
     let at = *f_3;
@@ -8724,7 +8724,7 @@ fn vrule_59(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let Instr::TableSet(f_1) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
     let cp_2 = (*f_1).clone();
     let x = cp_2;
-    if !((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).tables.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown table {}", x))); }
+    if !((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).tables.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown table {}", wspec_runtime::num::wide(x)?))); }
     #[allow(irrefutable_let_patterns)]
     let Tabletype(f_3, f_4, f_5) = (&(*wspec_runtime::seq::at(&(*v_C).tables, wspec_runtime::num::wide(x)?)?)) else { return Err(wspec_runtime::Fail::soft()) };
     let at = *f_3;
@@ -8751,7 +8751,7 @@ fn vrule_60(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let Instr::TableSize(f_1) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
     let cp_2 = (*f_1).clone();
     let x = cp_2;
-    if !((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).tables.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown table {}", x))); }
+    if !((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).tables.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown table {}", wspec_runtime::num::wide(x)?))); }
     #[allow(irrefutable_let_patterns)]
     let Tabletype(f_3, f_4, f_5) = (&(*wspec_runtime::seq::at(&(*v_C).tables, wspec_runtime::num::wide(x)?)?)) else { return Err(wspec_runtime::Fail::soft()) };
     let at = *f_3;
@@ -8774,7 +8774,7 @@ fn vrule_61(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let Instr::TableGrow(f_1) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
     let cp_2 = (*f_1).clone();
     let x = cp_2;
-    if !((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).tables.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown table {}", x))); }
+    if !((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).tables.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown table {}", wspec_runtime::num::wide(x)?))); }
     #[allow(irrefutable_let_patterns)]
     let Tabletype(f_3, f_4, f_5) = (&(*wspec_runtime::seq::at(&(*v_C).tables, wspec_runtime::num::wide(x)?)?)) else { return Err(wspec_runtime::Fail::soft()) };
     let at = *f_3;
@@ -8801,7 +8801,7 @@ fn vrule_62(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let Instr::TableFill(f_1) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
     let cp_2 = (*f_1).clone();
     let x = cp_2;
-    if !((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).tables.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown table {}", x))); }
+    if !((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).tables.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown table {}", wspec_runtime::num::wide(x)?))); }
     #[allow(irrefutable_let_patterns)]
     let Tabletype(f_3, f_4, f_5) = (&(*wspec_runtime::seq::at(&(*v_C).tables, wspec_runtime::num::wide(x)?)?)) else { return Err(wspec_runtime::Fail::soft()) };
     let at = *f_3;
@@ -8832,13 +8832,13 @@ fn vrule_63(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let x_1 = cp_3;
     let cp_4 = (*f_2).clone();
     let x_2 = cp_4;
-    if !((wspec_runtime::num::wide(x_1)? < wspec_runtime::num::wide(((*v_C).tables.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown table {}", x_1))); }
+    if !((wspec_runtime::num::wide(x_1)? < wspec_runtime::num::wide(((*v_C).tables.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown table {}", wspec_runtime::num::wide(x_1)?))); }
     #[allow(irrefutable_let_patterns)]
     let Tabletype(f_5, f_6, f_7) = (&(*wspec_runtime::seq::at(&(*v_C).tables, wspec_runtime::num::wide(x_1)?)?)) else { return Err(wspec_runtime::Fail::soft()) };
     let at_1 = *f_5;
     let lim_1 = *f_6;
     let rt_1 = f_7;
-    if !((wspec_runtime::num::wide(x_2)? < wspec_runtime::num::wide(((*v_C).tables.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown table {}", x_2))); }
+    if !((wspec_runtime::num::wide(x_2)? < wspec_runtime::num::wide(((*v_C).tables.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown table {}", wspec_runtime::num::wide(x_2)?))); }
     #[allow(irrefutable_let_patterns)]
     let Tabletype(f_8, f_9, f_10) = (&(*wspec_runtime::seq::at(&(*v_C).tables, wspec_runtime::num::wide(x_2)?)?)) else { return Err(wspec_runtime::Fail::soft()) };
     let at_2 = *f_8;
@@ -8870,13 +8870,13 @@ fn vrule_64(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let x = cp_3;
     let cp_4 = (*f_2).clone();
     let y = cp_4;
-    if !((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).tables.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown table {}", x))); }
+    if !((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).tables.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown table {}", wspec_runtime::num::wide(x)?))); }
     #[allow(irrefutable_let_patterns)]
     let Tabletype(f_5, f_6, f_7) = (&(*wspec_runtime::seq::at(&(*v_C).tables, wspec_runtime::num::wide(x)?)?)) else { return Err(wspec_runtime::Fail::soft()) };
     let at = *f_5;
     let lim = *f_6;
     let rt_1 = f_7;
-    if !((wspec_runtime::num::wide(y)? < wspec_runtime::num::wide(((*v_C).elems.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown elem segment {}", y))); }
+    if !((wspec_runtime::num::wide(y)? < wspec_runtime::num::wide(((*v_C).elems.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown elem segment {}", wspec_runtime::num::wide(y)?))); }
     let cp_8 = (*(&(*wspec_runtime::seq::at(&(*v_C).elems, wspec_runtime::num::wide(y)?)?))).clone();
     let rt_2 = cp_8;
     match rels::reftype_sub(ar_, v_C, &rt_2, rt_1) { Ok(_) => {} Err(f) if f.message.is_some() => return Err(f), Err(_) => return Err(Fail::msg(0, "type mismatch")) }
@@ -8903,7 +8903,7 @@ fn vrule_65(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let Instr::ElemDrop(f_1) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
     let cp_2 = (*f_1).clone();
     let x = cp_2;
-    if !((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).elems.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown elem segment {}", x))); }
+    if !((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).elems.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown elem segment {}", wspec_runtime::num::wide(x)?))); }
     Ok(Effect { pops: 0usize, unreachable: false, pushes: Vec::new(), sets: vec![] })
 }
 
@@ -8926,7 +8926,7 @@ fn vrule_66(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let cp_7 = (*f_3).clone();
     let x = cp_7;
     let ao = *f_4;
-    if !((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).mems.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown memory {}", x))); }
+    if !((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).mems.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown memory {}", wspec_runtime::num::wide(x)?))); }
     #[allow(irrefutable_let_patterns)]
     let Memtype(f_8, f_9) = (&(*wspec_runtime::seq::at(&(*v_C).mems, wspec_runtime::num::wide(x)?)?)) else { return Err(wspec_runtime::Fail::soft()) };
     let at = *f_8;
@@ -8955,7 +8955,7 @@ fn vrule_67(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let cp_11 = (*f_3).clone();
     let x = cp_11;
     let ao = *f_4;
-    if !((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).mems.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown memory {}", x))); }
+    if !((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).mems.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown memory {}", wspec_runtime::num::wide(x)?))); }
     #[allow(irrefutable_let_patterns)]
     let Memtype(f_12, f_13) = (&(*wspec_runtime::seq::at(&(*v_C).mems, wspec_runtime::num::wide(x)?)?)) else { return Err(wspec_runtime::Fail::soft()) };
     let at = *f_12;
@@ -8986,7 +8986,7 @@ fn vrule_68(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let cp_7 = (*f_3).clone();
     let x = cp_7;
     let ao = *f_4;
-    if !((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).mems.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown memory {}", x))); }
+    if !((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).mems.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown memory {}", wspec_runtime::num::wide(x)?))); }
     #[allow(irrefutable_let_patterns)]
     let Memtype(f_8, f_9) = (&(*wspec_runtime::seq::at(&(*v_C).mems, wspec_runtime::num::wide(x)?)?)) else { return Err(wspec_runtime::Fail::soft()) };
     let at = *f_8;
@@ -9016,7 +9016,7 @@ fn vrule_69(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let cp_10 = (*f_3).clone();
     let x = cp_10;
     let ao = *f_4;
-    if !((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).mems.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown memory {}", x))); }
+    if !((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).mems.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown memory {}", wspec_runtime::num::wide(x)?))); }
     #[allow(irrefutable_let_patterns)]
     let Memtype(f_11, f_12) = (&(*wspec_runtime::seq::at(&(*v_C).mems, wspec_runtime::num::wide(x)?)?)) else { return Err(wspec_runtime::Fail::soft()) };
     let at = *f_11;
@@ -9044,7 +9044,7 @@ fn vrule_70(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let Instr::MemorySize(f_1) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
     let cp_2 = (*f_1).clone();
     let x = cp_2;
-    if !((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).mems.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown memory {}", x))); }
+    if !((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).mems.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown memory {}", wspec_runtime::num::wide(x)?))); }
     #[allow(irrefutable_let_patterns)]
     let Memtype(f_3, f_4) = (&(*wspec_runtime::seq::at(&(*v_C).mems, wspec_runtime::num::wide(x)?)?)) else { return Err(wspec_runtime::Fail::soft()) };
     let at = *f_3;
@@ -9066,7 +9066,7 @@ fn vrule_71(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let Instr::MemoryGrow(f_1) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
     let cp_2 = (*f_1).clone();
     let x = cp_2;
-    if !((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).mems.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown memory {}", x))); }
+    if !((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).mems.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown memory {}", wspec_runtime::num::wide(x)?))); }
     #[allow(irrefutable_let_patterns)]
     let Memtype(f_3, f_4) = (&(*wspec_runtime::seq::at(&(*v_C).mems, wspec_runtime::num::wide(x)?)?)) else { return Err(wspec_runtime::Fail::soft()) };
     let at = *f_3;
@@ -9090,7 +9090,7 @@ fn vrule_72(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let Instr::MemoryFill(f_1) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
     let cp_2 = (*f_1).clone();
     let x = cp_2;
-    if !((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).mems.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown memory {}", x))); }
+    if !((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).mems.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown memory {}", wspec_runtime::num::wide(x)?))); }
     #[allow(irrefutable_let_patterns)]
     let Memtype(f_3, f_4) = (&(*wspec_runtime::seq::at(&(*v_C).mems, wspec_runtime::num::wide(x)?)?)) else { return Err(wspec_runtime::Fail::soft()) };
     let at = *f_3;
@@ -9120,12 +9120,12 @@ fn vrule_73(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let x_1 = cp_3;
     let cp_4 = (*f_2).clone();
     let x_2 = cp_4;
-    if !((wspec_runtime::num::wide(x_1)? < wspec_runtime::num::wide(((*v_C).mems.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown memory {}", x_1))); }
+    if !((wspec_runtime::num::wide(x_1)? < wspec_runtime::num::wide(((*v_C).mems.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown memory {}", wspec_runtime::num::wide(x_1)?))); }
     #[allow(irrefutable_let_patterns)]
     let Memtype(f_5, f_6) = (&(*wspec_runtime::seq::at(&(*v_C).mems, wspec_runtime::num::wide(x_1)?)?)) else { return Err(wspec_runtime::Fail::soft()) };
     let at_1 = *f_5;
     let lim_1 = *f_6;
-    if !((wspec_runtime::num::wide(x_2)? < wspec_runtime::num::wide(((*v_C).mems.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown memory {}", x_2))); }
+    if !((wspec_runtime::num::wide(x_2)? < wspec_runtime::num::wide(((*v_C).mems.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown memory {}", wspec_runtime::num::wide(x_2)?))); }
     #[allow(irrefutable_let_patterns)]
     let Memtype(f_7, f_8) = (&(*wspec_runtime::seq::at(&(*v_C).mems, wspec_runtime::num::wide(x_2)?)?)) else { return Err(wspec_runtime::Fail::soft()) };
     let at_2 = *f_7;
@@ -9155,12 +9155,12 @@ fn vrule_74(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let x = cp_3;
     let cp_4 = (*f_2).clone();
     let y = cp_4;
-    if !((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).mems.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown memory {}", x))); }
+    if !((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).mems.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown memory {}", wspec_runtime::num::wide(x)?))); }
     #[allow(irrefutable_let_patterns)]
     let Memtype(f_5, f_6) = (&(*wspec_runtime::seq::at(&(*v_C).mems, wspec_runtime::num::wide(x)?)?)) else { return Err(wspec_runtime::Fail::soft()) };
     let at = *f_5;
     let lim = *f_6;
-    if !((wspec_runtime::num::wide(y)? < wspec_runtime::num::wide(((*v_C).datas.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown data segment {}", y))); }
+    if !((wspec_runtime::num::wide(y)? < wspec_runtime::num::wide(((*v_C).datas.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown data segment {}", wspec_runtime::num::wide(y)?))); }
     let e_7: Valtype = Valtype::Numtype(Numtype::I32);
     if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_7).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![conv::addrtype_to_valtype(at)], vec![Valtype::Numtype(Numtype::I32)], vec![e_7.clone()]]))); }
     let e_8: Valtype = Valtype::Numtype(Numtype::I32);
@@ -9184,7 +9184,7 @@ fn vrule_75(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let Instr::DataDrop(f_1) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
     let cp_2 = (*f_1).clone();
     let x = cp_2;
-    if !((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).datas.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown data segment {}", x))); }
+    if !((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).datas.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown data segment {}", wspec_runtime::num::wide(x)?))); }
     Ok(Effect { pops: 0usize, unreachable: false, pushes: Vec::new(), sets: vec![] })
 }
 
@@ -9799,7 +9799,7 @@ fn vrule_104(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R
     let cp_7 = (*f_3).clone();
     let x = cp_7;
     let ao = *f_4;
-    if !((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).mems.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown memory {}", x))); }
+    if !((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).mems.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown memory {}", wspec_runtime::num::wide(x)?))); }
     #[allow(irrefutable_let_patterns)]
     let Memtype(f_8, f_9) = (&(*wspec_runtime::seq::at(&(*v_C).mems, wspec_runtime::num::wide(x)?)?)) else { return Err(wspec_runtime::Fail::soft()) };
     let at = *f_8;
@@ -9828,7 +9828,7 @@ fn vrule_105(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R
     let cp_10 = (*f_3).clone();
     let x = cp_10;
     let ao = *f_4;
-    if !((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).mems.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown memory {}", x))); }
+    if !((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).mems.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown memory {}", wspec_runtime::num::wide(x)?))); }
     #[allow(irrefutable_let_patterns)]
     let Memtype(f_11, f_12) = (&(*wspec_runtime::seq::at(&(*v_C).mems, wspec_runtime::num::wide(x)?)?)) else { return Err(wspec_runtime::Fail::soft()) };
     let at = *f_11;
@@ -9855,7 +9855,7 @@ fn vrule_106(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R
     let cp_8 = (*f_3).clone();
     let x = cp_8;
     let ao = *f_4;
-    if !((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).mems.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown memory {}", x))); }
+    if !((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).mems.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown memory {}", wspec_runtime::num::wide(x)?))); }
     #[allow(irrefutable_let_patterns)]
     let Memtype(f_9, f_10) = (&(*wspec_runtime::seq::at(&(*v_C).mems, wspec_runtime::num::wide(x)?)?)) else { return Err(wspec_runtime::Fail::soft()) };
     let at = *f_9;
@@ -9882,7 +9882,7 @@ fn vrule_107(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R
     let cp_8 = (*f_3).clone();
     let x = cp_8;
     let ao = *f_4;
-    if !((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).mems.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown memory {}", x))); }
+    if !((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).mems.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown memory {}", wspec_runtime::num::wide(x)?))); }
     #[allow(irrefutable_let_patterns)]
     let Memtype(f_9, f_10) = (&(*wspec_runtime::seq::at(&(*v_C).mems, wspec_runtime::num::wide(x)?)?)) else { return Err(wspec_runtime::Fail::soft()) };
     let at = *f_9;
@@ -9917,7 +9917,7 @@ fn vrule_108(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R
     let cp_7 = (*f_5).clone();
     let n_8 = wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(cp_7)?)?;
     let i = n_8;
-    if !((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).mems.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown memory {}", x))); }
+    if !((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).mems.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown memory {}", wspec_runtime::num::wide(x)?))); }
     #[allow(irrefutable_let_patterns)]
     let Memtype(f_9, f_10) = (&(*wspec_runtime::seq::at(&(*v_C).mems, wspec_runtime::num::wide(x)?)?)) else { return Err(wspec_runtime::Fail::soft()) };
     let at = *f_9;
@@ -9948,7 +9948,7 @@ fn vrule_109(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R
     let cp_4 = (*f_2).clone();
     let x = cp_4;
     let ao = *f_3;
-    if !((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).mems.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown memory {}", x))); }
+    if !((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).mems.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown memory {}", wspec_runtime::num::wide(x)?))); }
     #[allow(irrefutable_let_patterns)]
     let Memtype(f_5, f_6) = (&(*wspec_runtime::seq::at(&(*v_C).mems, wspec_runtime::num::wide(x)?)?)) else { return Err(wspec_runtime::Fail::soft()) };
     let at = *f_5;
@@ -9982,7 +9982,7 @@ fn vrule_110(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R
     let cp_7 = (*f_5).clone();
     let n_8 = wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(cp_7)?)?;
     let i = n_8;
-    if !((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).mems.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown memory {}", x))); }
+    if !((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).mems.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown memory {}", wspec_runtime::num::wide(x)?))); }
     #[allow(irrefutable_let_patterns)]
     let Memtype(f_9, f_10) = (&(*wspec_runtime::seq::at(&(*v_C).mems, wspec_runtime::num::wide(x)?)?)) else { return Err(wspec_runtime::Fail::soft()) };
     let at = *f_9;
@@ -16708,7 +16708,7 @@ pub mod rels {
             let Blocktype::Idx(f_1) = a1 else { return Err(wspec_runtime::Fail::soft()) };
             let cp_2 = (*f_1).clone();
             let x = cp_2;
-            if !((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).types.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown type {}", x))); }
+            if !((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).types.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown type {}", wspec_runtime::num::wide(x)?))); }
             let (t_1_6, t_2_7,) = match (|| -> R<_> {
             let (o_3,) = rels::expand(ar_, &(*wspec_runtime::seq::at(&(*v_C).types, wspec_runtime::num::wide(x)?)?))?;
             #[allow(irrefutable_let_patterns)]
@@ -16716,7 +16716,7 @@ pub mod rels {
             let t_1 = f_4.clone();
             let t_2 = f_5.clone();
             Ok((t_1.clone(), t_2.clone(),))
-            })() { Ok(v) => v, Err(f) if f.message.is_some() => return Err(f), Err(_) => return Err(Fail::msg(0, format!("non-function type {}", x))) };
+            })() { Ok(v) => v, Err(f) if f.message.is_some() => return Err(f), Err(_) => return Err(Fail::msg(0, format!("non-function type {}", wspec_runtime::num::wide(x)?))) };
             Ok((Instrtype(t_1_6.clone(), vec![], t_2_7.clone()),))
         })())? { return Ok(v); }
         Err(Fail::soft())
@@ -16885,7 +16885,7 @@ pub mod rels {
             let Catch::Catch(f_1, f_2) = a1 else { return Err(wspec_runtime::Fail::soft()) };
             let x = f_1.clone();
             let l = f_2.clone();
-            if !((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).tags.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown tag {}", x))); }
+            if !((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).tags.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown tag {}", wspec_runtime::num::wide(x)?))); }
             let Typeuse::Deftype(n_3) = (&(*wspec_runtime::seq::at(&(*v_C).tags, wspec_runtime::num::wide(x)?)?)) else { return Err(wspec_runtime::Fail::soft()) };
             let dt = n_3;
             let (o_4,) = rels::expand(ar_, dt)?;
@@ -16894,7 +16894,7 @@ pub mod rels {
             let t = f_5.clone();
             let l_7 = f_6.clone();
             wspec_runtime::check(l_7.len() == 0)?;
-            if !((wspec_runtime::num::wide(l)? < wspec_runtime::num::wide(((*v_C).labels.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown label {}", l))); }
+            if !((wspec_runtime::num::wide(l)? < wspec_runtime::num::wide(((*v_C).labels.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown label {}", wspec_runtime::num::wide(l)?))); }
             rels::resulttype_sub(ar_, v_C, &(t.clone()), &(*wspec_runtime::seq::at(&(*v_C).labels, wspec_runtime::num::wide(l)?)?))?;
             Ok(())
         })())? { return Ok(v); }
@@ -16905,7 +16905,7 @@ pub mod rels {
             let Catch::CatchRef(f_1, f_2) = a1 else { return Err(wspec_runtime::Fail::soft()) };
             let x = f_1.clone();
             let l = f_2.clone();
-            if !((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).tags.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown tag {}", x))); }
+            if !((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).tags.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown tag {}", wspec_runtime::num::wide(x)?))); }
             let Typeuse::Deftype(n_3) = (&(*wspec_runtime::seq::at(&(*v_C).tags, wspec_runtime::num::wide(x)?)?)) else { return Err(wspec_runtime::Fail::soft()) };
             let dt = n_3;
             let (o_4,) = rels::expand(ar_, dt)?;
@@ -16914,7 +16914,7 @@ pub mod rels {
             let t = f_5.clone();
             let l_7 = f_6.clone();
             wspec_runtime::check(l_7.len() == 0)?;
-            if !((wspec_runtime::num::wide(l)? < wspec_runtime::num::wide(((*v_C).labels.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown label {}", l))); }
+            if !((wspec_runtime::num::wide(l)? < wspec_runtime::num::wide(((*v_C).labels.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown label {}", wspec_runtime::num::wide(l)?))); }
             rels::resulttype_sub(ar_, v_C, &(wspec_runtime::seq::cat(vec![t.clone(), vec![Valtype::Reftype(Reftype(None, Heaptype::Absheaptype(Absheaptype::Exn)))]])), &(*wspec_runtime::seq::at(&(*v_C).labels, wspec_runtime::num::wide(l)?)?))?;
             Ok(())
         })())? { return Ok(v); }
@@ -16924,7 +16924,7 @@ pub mod rels {
             #[allow(irrefutable_let_patterns)]
             let Catch::CatchAll(f_1) = a1 else { return Err(wspec_runtime::Fail::soft()) };
             let l = f_1.clone();
-            if !((wspec_runtime::num::wide(l)? < wspec_runtime::num::wide(((*v_C).labels.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown label {}", l))); }
+            if !((wspec_runtime::num::wide(l)? < wspec_runtime::num::wide(((*v_C).labels.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown label {}", wspec_runtime::num::wide(l)?))); }
             rels::resulttype_sub(ar_, v_C, &(vec![]), &(*wspec_runtime::seq::at(&(*v_C).labels, wspec_runtime::num::wide(l)?)?))?;
             Ok(())
         })())? { return Ok(v); }
@@ -16934,7 +16934,7 @@ pub mod rels {
             #[allow(irrefutable_let_patterns)]
             let Catch::CatchAllRef(f_1) = a1 else { return Err(wspec_runtime::Fail::soft()) };
             let l = f_1.clone();
-            if !((wspec_runtime::num::wide(l)? < wspec_runtime::num::wide(((*v_C).labels.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown label {}", l))); }
+            if !((wspec_runtime::num::wide(l)? < wspec_runtime::num::wide(((*v_C).labels.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown label {}", wspec_runtime::num::wide(l)?))); }
             rels::resulttype_sub(ar_, v_C, &(vec![Valtype::Reftype(Reftype(None, Heaptype::Absheaptype(Absheaptype::Exn)))]), &(*wspec_runtime::seq::at(&(*v_C).labels, wspec_runtime::num::wide(l)?)?))?;
             Ok(())
         })())? { return Ok(v); }
@@ -17026,7 +17026,7 @@ pub mod rels {
             let y_41 = acc_y_38;
             let src_45: Vec<_> = y_41.clone().into_iter().collect();
             for i_ in 0..wspec_runtime::seq::same_len(&[src_45.len()])? { let y_41_43 = src_45[i_].clone(); 
-            if !((wspec_runtime::num::wide(y_41_43)? < wspec_runtime::num::wide((dt_q.clone().len() as u64))?)) { return Err(Fail::msg(0, format!("unknown type {}", y_41_43))); }
+            if !((wspec_runtime::num::wide(y_41_43)? < wspec_runtime::num::wide((dt_q.clone().len() as u64))?)) { return Err(Fail::msg(0, format!("unknown type {}", wspec_runtime::num::wide(y_41_43)?))); }
              }
             let eq_147 = { let n_ = wspec_runtime::seq::same_len(&[y_41.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let y_41_146 = y_41[i_].clone(); out_.push(wspec_runtime::seq::index(&dt_q.clone(), wspec_runtime::num::wide(y_41_146)?)?); } out_ };
             let dt = eq_147;
@@ -17218,7 +17218,7 @@ pub mod rels {
             let Typeuse::Idx(f_1) = a1 else { return Err(wspec_runtime::Fail::soft()) };
             let cp_2 = (*f_1).clone();
             let x = cp_2;
-            if !((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).types.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown type {}", x))); }
+            if !((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).types.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown type {}", wspec_runtime::num::wide(x)?))); }
             Ok(())
         })())? { return Ok(v); }
         // from spec/2.1-validation-types.wspec:29 rule Typeuse_ok/rec
@@ -17710,7 +17710,7 @@ pub mod rels {
             let x = cp_4;
             let loc = f_2;
             let expr_5 = *f_3;
-            if !((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).types.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown type {}", x))); }
+            if !((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).types.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown type {}", wspec_runtime::num::wide(x)?))); }
             let (t_1_9, t_2_10,) = match (|| -> R<_> {
             let (o_6,) = rels::expand(ar_, &(*wspec_runtime::seq::at(&(*v_C).types, wspec_runtime::num::wide(x)?)?))?;
             #[allow(irrefutable_let_patterns)]
@@ -17718,7 +17718,7 @@ pub mod rels {
             let t_1 = f_7.clone();
             let t_2 = f_8.clone();
             Ok((t_1.clone(), t_2.clone(),))
-            })() { Ok(v) => v, Err(f) if f.message.is_some() => return Err(f), Err(_) => return Err(Fail::msg(0, format!("non-function type {}", x))) };
+            })() { Ok(v) => v, Err(f) if f.message.is_some() => return Err(f), Err(_) => return Err(Fail::msg(0, format!("non-function type {}", wspec_runtime::num::wide(x)?))) };
             let src_15: Vec<_> = (*loc).clone().into_iter().collect();
             let mut acc_lct_16 = Vec::new();
             for i_ in 0..wspec_runtime::seq::same_len(&[src_15.len()])? { let loc_12 = src_15[i_].clone(); 
@@ -17783,7 +17783,7 @@ pub mod rels {
             #[allow(irrefutable_let_patterns)]
             let Start(f_1) = a1 else { return Err(wspec_runtime::Fail::soft()) };
             let x = f_1.clone();
-            if !((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).funcs.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown function {}", x))); }
+            if !((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).funcs.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown function {}", wspec_runtime::num::wide(x)?))); }
             let () = match (|| -> R<_> {
             let (o_2,) = rels::expand(ar_, &(*wspec_runtime::seq::at(&(*v_C).funcs, wspec_runtime::num::wide(x)?)?))?;
             #[allow(irrefutable_let_patterns)]
@@ -17962,7 +17962,7 @@ pub mod rels {
             let lim = f_2.clone();
             let eq_3 = wspec_runtime::num::narrow::<u64>(wspec_runtime::num::pow(2i128, wspec_runtime::num::sub(wspec_runtime::num::wide(defs::size(ar_, conv::addrtype_to_numtype(at))?)?, 16i128)?)?)?;
             let k = eq_3;
-            match rels::limits_ok(ar_, v_C, lim, k) { Ok(_) => {} Err(f) if f.message.is_some() => return Err(f), Err(_) => return Err(Fail::msg(0, format!("memory size must be at most {} pages", k))) }
+            match rels::limits_ok(ar_, v_C, lim, k) { Ok(_) => {} Err(f) if f.message.is_some() => return Err(f), Err(_) => return Err(Fail::msg(0, format!("memory size must be at most {} pages", wspec_runtime::num::wide(k)?))) }
             Ok(())
         })())? { return Ok(v); }
         Err(Fail::soft())
@@ -17981,7 +17981,7 @@ pub mod rels {
             rels::reftype_ok(ar_, v_C, rt)?;
             let eq_4 = wspec_runtime::num::narrow::<u64>(wspec_runtime::num::sub(wspec_runtime::num::pow(2i128, wspec_runtime::num::wide(defs::size(ar_, conv::addrtype_to_numtype(at))?)?)?, 1i128)?)?;
             let k = eq_4;
-            match rels::limits_ok(ar_, v_C, lim, k) { Ok(_) => {} Err(f) if f.message.is_some() => return Err(f), Err(_) => return Err(Fail::msg(0, format!("table size must be at most {}", k))) }
+            match rels::limits_ok(ar_, v_C, lim, k) { Ok(_) => {} Err(f) if f.message.is_some() => return Err(f), Err(_) => return Err(Fail::msg(0, format!("table size must be at most {}", wspec_runtime::num::wide(k)?))) }
             Ok(())
         })())? { return Ok(v); }
         Err(Fail::soft())
@@ -18286,7 +18286,7 @@ pub mod rels {
             let Datamode::Active(f_1, f_2) = a1 else { return Err(wspec_runtime::Fail::soft()) };
             let x = f_1.clone();
             let expr_3 = f_2.clone();
-            if !((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).mems.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown memory {}", x))); }
+            if !((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).mems.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown memory {}", wspec_runtime::num::wide(x)?))); }
             #[allow(irrefutable_let_patterns)]
             let Memtype(f_4, f_5) = (&(*wspec_runtime::seq::at(&(*v_C).mems, wspec_runtime::num::wide(x)?)?)) else { return Err(wspec_runtime::Fail::soft()) };
             let at = *f_4;
@@ -18327,7 +18327,7 @@ pub mod rels {
             let expr_3 = f_2.clone();
             let cp_4 = (*a2).clone();
             let rt = cp_4;
-            if !((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).tables.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown table {}", x))); }
+            if !((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).tables.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown table {}", wspec_runtime::num::wide(x)?))); }
             #[allow(irrefutable_let_patterns)]
             let Tabletype(f_5, f_6, f_7) = (&(*wspec_runtime::seq::at(&(*v_C).tables, wspec_runtime::num::wide(x)?)?)) else { return Err(wspec_runtime::Fail::soft()) };
             let at = *f_5;
@@ -18349,7 +18349,7 @@ pub mod rels {
             #[allow(irrefutable_let_patterns)]
             let Externidx::Tag(f_1) = a1 else { return Err(wspec_runtime::Fail::soft()) };
             let x = f_1.clone();
-            if !((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).tags.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown tag {}", x))); }
+            if !((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).tags.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown tag {}", wspec_runtime::num::wide(x)?))); }
             let jt = (&(*wspec_runtime::seq::at(&(*v_C).tags, wspec_runtime::num::wide(x)?)?));
             Ok((Externtype::Tag((*jt).clone()),))
         })())? { return Ok(v); }
@@ -18359,7 +18359,7 @@ pub mod rels {
             #[allow(irrefutable_let_patterns)]
             let Externidx::Global(f_1) = a1 else { return Err(wspec_runtime::Fail::soft()) };
             let x = f_1.clone();
-            if !((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).globals.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown global {}", x))); }
+            if !((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).globals.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown global {}", wspec_runtime::num::wide(x)?))); }
             let gt = (&(*wspec_runtime::seq::at(&(*v_C).globals, wspec_runtime::num::wide(x)?)?));
             Ok((Externtype::Global((*gt).clone()),))
         })())? { return Ok(v); }
@@ -18369,7 +18369,7 @@ pub mod rels {
             #[allow(irrefutable_let_patterns)]
             let Externidx::Mem(f_1) = a1 else { return Err(wspec_runtime::Fail::soft()) };
             let x = f_1.clone();
-            if !((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).mems.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown memory {}", x))); }
+            if !((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).mems.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown memory {}", wspec_runtime::num::wide(x)?))); }
             let mt = *(&(*wspec_runtime::seq::at(&(*v_C).mems, wspec_runtime::num::wide(x)?)?));
             Ok((Externtype::Mem(mt),))
         })())? { return Ok(v); }
@@ -18379,7 +18379,7 @@ pub mod rels {
             #[allow(irrefutable_let_patterns)]
             let Externidx::Table(f_1) = a1 else { return Err(wspec_runtime::Fail::soft()) };
             let x = f_1.clone();
-            if !((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).tables.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown table {}", x))); }
+            if !((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).tables.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown table {}", wspec_runtime::num::wide(x)?))); }
             let tt = (&(*wspec_runtime::seq::at(&(*v_C).tables, wspec_runtime::num::wide(x)?)?));
             Ok((Externtype::Table((*tt).clone()),))
         })())? { return Ok(v); }
@@ -18389,7 +18389,7 @@ pub mod rels {
             #[allow(irrefutable_let_patterns)]
             let Externidx::Func(f_1) = a1 else { return Err(wspec_runtime::Fail::soft()) };
             let x = f_1.clone();
-            if !((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).funcs.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown function {}", x))); }
+            if !((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).funcs.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown function {}", wspec_runtime::num::wide(x)?))); }
             let dt = (&(*wspec_runtime::seq::at(&(*v_C).funcs, wspec_runtime::num::wide(x)?)?));
             Ok((Externtype::Func(conv::deftype_to_typeuse((*dt).clone())),))
         })())? { return Ok(v); }
@@ -18442,7 +18442,7 @@ pub mod rels {
             let Typeuse::Idx(f_1) = a1 else { return Err(wspec_runtime::Fail::soft()) };
             let cp_2 = (*f_1).clone();
             let x = cp_2;
-            if !((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).types.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown type {}", x))); }
+            if !((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).types.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown type {}", wspec_runtime::num::wide(x)?))); }
             let (o_3,) = rels::expand(ar_, &(*wspec_runtime::seq::at(&(*v_C).types, wspec_runtime::num::wide(x)?)?))?;
             let ct = o_3;
             Ok((ct.clone(),))
@@ -18744,7 +18744,7 @@ pub mod rels {
             let Instr::GlobalGet(f_1) = a1 else { return Err(wspec_runtime::Fail::soft()) };
             let cp_2 = (*f_1).clone();
             let x = cp_2;
-            if !((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).globals.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown global {}", x))); }
+            if !((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).globals.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown global {}", wspec_runtime::num::wide(x)?))); }
             #[allow(irrefutable_let_patterns)]
             let Globaltype(f_3, f_4) = (&(*wspec_runtime::seq::at(&(*v_C).globals, wspec_runtime::num::wide(x)?)?)) else { return Err(wspec_runtime::Fail::soft()) };
             let cp_5 = (*f_3).clone();
@@ -18792,11 +18792,11 @@ pub mod rels {
             if !((wspec_runtime::num::wide((y_12.clone().len() as u64))? <= 1i128)) { return Err(Fail::msg(0, "multiple supertypes")); }
             let src_16: Vec<_> = y_12.clone().into_iter().collect();
             for i_ in 0..wspec_runtime::seq::same_len(&[src_16.len()])? { let y_12_14 = src_16[i_].clone(); 
-            if !((wspec_runtime::num::wide(y_12_14)? < wspec_runtime::num::wide(((*v_C).types.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown type {}", y_12_14))); }
+            if !((wspec_runtime::num::wide(y_12_14)? < wspec_runtime::num::wide(((*v_C).types.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown type {}", wspec_runtime::num::wide(y_12_14)?))); }
              }
             let src_20: Vec<_> = y_12.clone().into_iter().collect();
             for i_ in 0..wspec_runtime::seq::same_len(&[src_20.len()])? { let y_12_18 = src_20[i_].clone(); 
-            if !((wspec_runtime::num::wide(y_12_18)? < wspec_runtime::num::wide(x)?)) { return Err(Fail::msg(0, format!("forward use of type {} in sub type definition", y_12_18))); }
+            if !((wspec_runtime::num::wide(y_12_18)? < wspec_runtime::num::wide(x)?)) { return Err(Fail::msg(0, format!("forward use of type {} in sub type definition", wspec_runtime::num::wide(y_12_18)?))); }
              }
             let src_28: Vec<_> = y_12.clone().into_iter().collect();
             let mut acc_ct_q_29 = Vec::new();
@@ -18816,11 +18816,11 @@ pub mod rels {
             rels::comptype_ok(ar_, v_C, ct)?;
             let src_139: Vec<_> = final_q_33.clone().into_iter().collect();
             for i_ in 0..wspec_runtime::seq::same_len(&[src_139.len()])? { let final_q_33_36 = src_139[i_].clone(); 
-            if !((match (final_q_33_36.clone(),) { (Some(final_q_33_36_137),) => Some(final_q_33_36_137), (None,) => None, _ => return Err(wspec_runtime::Fail::soft()) } == None)) { return Err(Fail::msg(0, format!("sub type {} has final super type", x))); }
+            if !((match (final_q_33_36.clone(),) { (Some(final_q_33_36_137),) => Some(final_q_33_36_137), (None,) => None, _ => return Err(wspec_runtime::Fail::soft()) } == None)) { return Err(Fail::msg(0, format!("sub type {} has final super type", wspec_runtime::num::wide(x)?))); }
              }
             let src_143: Vec<_> = ct_q_32.clone().into_iter().collect();
             for i_ in 0..wspec_runtime::seq::same_len(&[src_143.len()])? { let ct_q_32_141 = src_143[i_].clone(); 
-            match rels::comptype_sub(ar_, v_C, ct, &ct_q_32_141) { Ok(_) => {} Err(f) if f.message.is_some() => return Err(f), Err(_) => return Err(Fail::msg(0, format!("sub type {} does not match super type", x))) }
+            match rels::comptype_sub(ar_, v_C, ct, &ct_q_32_141) { Ok(_) => {} Err(f) if f.message.is_some() => return Err(f), Err(_) => return Err(Fail::msg(0, format!("sub type {} does not match super type", wspec_runtime::num::wide(x)?))) }
              }
             Ok(())
         })())? { return Ok(v); }

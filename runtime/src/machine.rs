@@ -86,7 +86,7 @@ pub struct Machine<L: Lang> {
     pub steps: u64,
     /// What the last rule that says so said about its result (`hint(trap "...")`: why it
     /// trapped).
-    pub note: Option<&'static str>,
+    pub note: Option<std::borrow::Cow<'static, str>>,
 }
 
 /// How a run ended.

@@ -842,7 +842,7 @@ impl Gen<'_> {
         self.gen_rhs(&mut fx, types, &plan, &mut body, &mut commit)?;
         // Why a rule traps, for messages (`hint(trap "...")`).
         if let Some(why) = hint_text(&s.rule.hints, "trap") {
-            let _ = writeln!(commit, "m_.note = Some({why:?});");
+            let _ = writeln!(commit, "m_.note = Some({}.into());", message_code(&fx, &why));
         }
         let needs_ar = true;
         let _ = needs_ar;
@@ -2214,7 +2214,9 @@ fn message_code(fx: &Fx<'_, '_>, msg: &str) -> String {
             Some(l) if l.dim == 0 => {
                 text.push_str(&rest[..open].replace('{', "{{").replace('}', "}}"));
                 text.push_str("{}");
-                args.push(fx.var_view(name, l));
+                // Numbers of any representation (a `num_` too) print as numbers.
+                let var = Exp { kind: ExpKind::Var(name.to_string()), ty: l.ty.clone(), span: Default::default() };
+                args.push(if fx.is_numeric(&l.ty) { fx.wide(&var).unwrap_or_else(|_| fx.var_view(name, l)) } else { fx.var_view(name, l) });
             }
             _ => text.push_str(&rest[..open + len + 1].replace('{', "{{").replace('}', "}}")),
         }

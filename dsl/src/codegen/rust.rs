@@ -422,7 +422,7 @@ impl<'g, 'a> Fx<'g, 'a> {
         Ok(format!("wspec_runtime::num::narrow::<{it}>({wide})?"))
     }
 
-    fn is_numeric(&self, t: &Ty) -> bool {
+    pub fn is_numeric(&self, t: &Ty) -> bool {
         matches!(t, Ty::Nat | Ty::Int) || self.int_type(t).is_some() || self.int_instance(t).is_some()
     }
 
