@@ -7,6 +7,7 @@ mod check;
 mod decode_cmd;
 mod render_cmd;
 mod run_cmd;
+mod validate_cmd;
 mod wast_cmd;
 mod gen;
 
@@ -27,6 +28,8 @@ Commands:
                      --engine NAME (wspec or null), --max-failures N, --list
   gen [--check]      Regenerate `generated/` from `spec/`; with --check, exit 1 if it is stale
   decode FILE        Decode a module (.wasm or .wat) with the generated decoder and print it
+  validate FILE      Decode and validate a module (.wasm or .wat) with the type checker generated
+                     from the typing rules: `valid` and its type, or `invalid: ` and why (exit 1)
   run FILE --invoke NAME [ARGS...]
                      Instantiate a module (.wasm or .wat) and invoke an exported function with
                      typed arguments (i32:5, f64:nan, or bare numbers); --trace prints every rule
@@ -60,6 +63,7 @@ fn main() -> ExitCode {
         "gen" => gen::run(rest),
         "decode" => decode_cmd::run(rest),
         "run" => run_cmd::run(rest),
+        "validate" => validate_cmd::run(rest),
         "bench" => bench::run(rest),
         "render" => render_cmd::run(rest),
         "help" | "--help" | "-h" => {

@@ -63,3 +63,34 @@ fn unknown_commands_are_usage_errors() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("unknown command"));
 }
+
+#[test]
+fn validate_says_valid_or_why_not() {
+    let dir = std::env::temp_dir().join(format!("wspec-validate-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let good = dir.join("good.wat");
+    std::fs::write(&good, "(module (func (export \"f\") (param i32) (result i32) (i32.add (local.get 0) (i32.const 1))))").unwrap();
+    let out = wspec().arg("validate").arg(&good).output().unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success() && stdout.starts_with("valid"), "{stdout}");
+    // Each as the official suite words it: the message starts with the suite's expected text.
+    for (text, message) in [
+        ("(module (func (result i32) (i64.const 1)))", "invalid: type mismatch"),
+        ("(module (func (local.get 3) (drop)))", "invalid: unknown local"),
+        ("(module (func (i32.load align=8 (i32.const 0)) (drop)) (memory 1))", "invalid: alignment must not be larger than natural"),
+        ("(module (func) (export \"a\" (func 0)) (export \"a\" (func 0)))", "invalid: duplicate export name"),
+    ] {
+        let bad = dir.join("bad.wat");
+        std::fs::write(&bad, text).unwrap();
+        let out = wspec().arg("validate").arg(&bad).output().unwrap();
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert_eq!(out.status.code(), Some(1), "{text}: {stdout}");
+        assert!(stdout.starts_with(message), "{text}: {stdout}");
+    }
+    std::fs::write(dir.join("junk.wasm"), b"\0asm\x01\0\0\0\x0b").unwrap();
+    let out = wspec().arg("validate").arg(dir.join("junk.wasm")).output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stdout).starts_with("malformed: "));
+    assert_eq!(wspec().arg("validate").output().unwrap().status.code(), Some(2));
+    std::fs::remove_dir_all(&dir).ok();
+}
