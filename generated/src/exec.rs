@@ -15928,7 +15928,28 @@ pub mod defs {
     }
 
     // from spec/1.5-types-substitution.wspec:152 def $unrollrt
+    thread_local! {
+        static MEMO_UNROLLRT: std::cell::RefCell<std::collections::HashMap<usize, (std::rc::Rc<Rectype>, std::rc::Rc<Rectype>)>> = Default::default();
+    }
+
     pub fn unrollrt(ar_: &Ctx, a0: &std::rc::Rc<Rectype>) -> R<std::rc::Rc<Rectype>> {
+        let key_ = std::rc::Rc::as_ptr(a0) as *const () as usize;
+        if let Some(v) = MEMO_UNROLLRT.with(|m| m.borrow().get(&key_).map(|e| e.1.clone())) {
+            return Ok(v);
+        }
+        let v = unrollrt_unmemoized(ar_, a0)?;
+        MEMO_UNROLLRT.with(|m| {
+            let mut m = m.borrow_mut();
+            // A bound on the memory it takes: start afresh when full.
+            if m.len() >= 1 << 16 {
+                m.clear();
+            }
+            m.insert(key_, (a0.clone(), v.clone()));
+        });
+        Ok(v)
+    }
+
+    pub fn unrollrt_unmemoized(ar_: &Ctx, a0: &std::rc::Rc<Rectype>) -> R<std::rc::Rc<Rectype>> {
         // from spec/1.5-types-substitution.wspec:153
         if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let qt = a0;

@@ -1945,7 +1945,45 @@ impl Gen<'_> {
             DefKind::Plain => {
                 let params: Vec<String> = d.params.iter().enumerate().map(|(i, (_, t))| format!("a{i}: {}", self.param_type(&probe, t))).collect();
                 let tparams = if d.type_params.is_empty() { String::new() } else { format!("<{}>", d.type_params.iter().map(|p| format!("{p}: Clone + PartialEq")).collect::<Vec<_>>().join(", ")) };
-                let _ = writeln!(out, "pub fn {name}{tparams}(ar_: &Ctx{}) -> R<{}> {{", lead(&params), probe.view_type(&d.result));
+                let ret = probe.view_type(&d.result);
+                // `hint(memo)`: results remembered per shared argument (the expansion of a type
+                // at every call), keyed by the argument's identity. Each entry holds the
+                // argument, so that its address cannot be reused by another value.
+                let name = if has_hint(&d.hints, "memo") {
+                    let shared = d.params.len() == 1 && matches!(self.repr(&d.params[0].1), super::Repr::Shared(_));
+                    if !shared || !d.type_params.is_empty() {
+                        return Err(format!("`hint(memo)` on `${}` needs exactly one parameter of a shared type (`hint(shared)`)", d.name));
+                    }
+                    let arg = params[0].trim_start_matches("a0: ").to_string();
+                    let owned = arg.trim_start_matches('&').to_string();
+                    let memo = format!("MEMO_{}", name.to_uppercase());
+                    let code = [
+                        "thread_local! {".to_string(),
+                        format!("    static {memo}: std::cell::RefCell<std::collections::HashMap<usize, ({owned}, {ret})>> = Default::default();"),
+                        "}\n".to_string(),
+                        format!("pub fn {name}(ar_: &Ctx, a0: {arg}) -> R<{ret}> {{"),
+                        "    let key_ = std::rc::Rc::as_ptr(a0) as *const () as usize;".to_string(),
+                        format!("    if let Some(v) = {memo}.with(|m| m.borrow().get(&key_).map(|e| e.1.clone())) {{"),
+                        "        return Ok(v);".to_string(),
+                        "    }".to_string(),
+                        format!("    let v = {name}_unmemoized(ar_, a0)?;"),
+                        format!("    {memo}.with(|m| {{"),
+                        "        let mut m = m.borrow_mut();".to_string(),
+                        "        // A bound on the memory it takes: start afresh when full.".to_string(),
+                        "        if m.len() >= 1 << 16 {".to_string(),
+                        "            m.clear();".to_string(),
+                        "        }".to_string(),
+                        "        m.insert(key_, (a0.clone(), v.clone()));".to_string(),
+                        "    });".to_string(),
+                        "    Ok(v)".to_string(),
+                        "}\n".to_string(),
+                    ];
+                    let _ = writeln!(out, "{}", code.join("\n"));
+                    format!("{name}_unmemoized")
+                } else {
+                    name.clone()
+                };
+                let _ = writeln!(out, "pub fn {name}{tparams}(ar_: &Ctx{}) -> R<{ret}> {{", lead(&params));
                 let recursive = self.def_recursive(id);
                 if recursive {
                     let _ = writeln!(out, "    wspec_runtime::deep(|| -> R<_> {{");
