@@ -273,6 +273,7 @@ fn the_latex_compiles() {
     let (sources, spec) = real();
     let log = compile("spec", &latex::document(spec, Some(sources)));
     check_log("spec", &log);
+    assert_eq!(log.matches("Overfull \\hbox").count(), 0, "the spec has overfull lines");
 }
 
 #[test]
@@ -501,5 +502,38 @@ proptest! {
         if let Err(e) = render_all_outputs(&files) {
             return Err(TestCaseError::fail(e.lines().take(3).collect::<Vec<_>>().join("\n")));
         }
+    }
+}
+
+#[test]
+fn an_otherwise_rule_keeps_its_own_conditions_in_the_algorithm() {
+    // `-- otherwise` is the `Else` of the rules before; the rule's further conditions still
+    // guard it ("Else, if …"), they are not dropped.
+    let text = include_str!("render/mini.wspec").replace(
+        "rule Step_pure/binop-trap:\n  (CONST nt c_1) (CONST nt c_2) (BINOP nt op) ~> TRAP\n  -- if $binop_(nt, op, c_1, c_2) = eps\n",
+        "rule Step_pure/binop-trap-zero:\n  (CONST nt c_1) (CONST nt c_2) (BINOP nt op) ~> TRAP\n  -- if c_2 = 0\n\n\
+         rule Step_pure/binop-trap-other:\n  (CONST nt c_1) (CONST nt c_2) (BINOP nt op) ~> TRAP\n  -- otherwise\n  -- if $binop_(nt, op, c_1, c_2) = eps\n",
+    );
+    assert!(text.contains("binop-trap-other"), "mini.wspec changed: the test's rule is not there");
+    let mut sources = SourceMap::new();
+    sources.add("render/1-mini.wspec", text);
+    let spec = checked(&sources);
+    let md = prose::markdown(&spec, Some(&sources));
+    let start = md.find("rule:Step_pure/binop-trap-other").expect("the rule has an anchor");
+    let group = &md[md[..start].rfind("####").unwrap_or(0)..];
+    let group = &group[..group.find("\nRule").unwrap_or(group.len())];
+    assert!(group.contains("Else, if"), "the otherwise rule lost its condition:\n{group}");
+    assert!(!group.contains("Else:"), "the otherwise rule lost its condition:\n{group}");
+}
+
+#[test]
+fn comment_headings_over_paragraphs_are_headings() {
+    // `;; Title` / `;;` / `;; Text…` is a heading, then a paragraph, not "Title Text…".
+    let (sources, spec) = real();
+    let tex = latex::document(spec, Some(sources));
+    let md = prose::markdown(spec, Some(sources));
+    for h in ["Modules", "Blocks", "Calls"] {
+        assert!(tex.contains(&format!("\\subsection*{{{h}}}")), "no heading {h} in the LaTeX");
+        assert!(md.lines().any(|l| l.starts_with('#') && l.ends_with(h)), "no heading {h} in the prose");
     }
 }

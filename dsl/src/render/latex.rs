@@ -938,6 +938,23 @@ fn pack(parts: Vec<M>, width: usize) -> Vec<M> {
     let mut w = 0;
     for p in parts {
         let pw = p.width() + 1;
+        // A part too wide for any line, after a short start (`⊢ {…}`): it begins on that line.
+        if pw > width && !cur.is_empty() && w <= width / 3 {
+            let sub = lines(&p, width.saturating_sub(w + 4).max(20));
+            let n = sub.len();
+            for (i, s) in sub.into_iter().enumerate() {
+                if i == 0 && n > 1 {
+                    cur.push(s);
+                    out.push(M::spaced(std::mem::take(&mut cur)));
+                } else if i + 1 < n {
+                    out.push(s);
+                } else {
+                    w = if n == 1 { w } else { 0 } + s.width() + 1;
+                    cur.push(s);
+                }
+            }
+            continue;
+        }
         if w + pw > width && !cur.is_empty() {
             out.push(M::spaced(std::mem::take(&mut cur)));
             w = 0;
@@ -971,6 +988,23 @@ fn pack_rows(pieces: Vec<M>, width: usize) -> Vec<M> {
     let mut w = 0;
     for p in pieces {
         let pw = p.width();
+        // A piece too wide for any line, after a short start (`x = …`, `⊢ …`): the start stays
+        // on its line and the piece begins there.
+        if pw > width && !cur.is_empty() && w <= width / 3 {
+            let sub = lines(&strip_lead(&p), width.saturating_sub(w + 4).max(20));
+            let lead = lead_sym(&p);
+            for (i, s) in sub.into_iter().enumerate() {
+                if i == 0 {
+                    cur.extend(lead.iter().cloned());
+                    cur.push(s);
+                    out.push(M::row(std::mem::take(&mut cur)));
+                } else {
+                    out.push(s);
+                }
+            }
+            w = 0;
+            continue;
+        }
         if w + pw > width && !cur.is_empty() {
             out.push(M::row(std::mem::take(&mut cur)));
             w = 0;

@@ -161,14 +161,29 @@ pub fn comments_between(sources: &SourceMap, file: usize, from: u32, to: u32) ->
     }
     let mut out = Vec::new();
     for (lines, blank_after) in blocks {
-        let lines: Vec<String> = lines.into_iter().filter(|l| !l.chars().all(|c| c == '-' || c == '=' || c == ' ')).collect();
+        // Rules (`----`) go; empty comment lines stay (they part paragraphs), but not at the ends.
+        let mut lines: Vec<String> = lines.into_iter().filter(|l| l.trim().is_empty() || !l.chars().all(|c| c == '-' || c == '=' || c == ' ')).map(|l| if l.trim().is_empty() { String::new() } else { l }).collect();
+        while lines.first().is_some_and(|l| l.is_empty()) {
+            lines.remove(0);
+        }
+        while lines.last().is_some_and(|l| l.is_empty()) {
+            lines.pop();
+        }
         if lines.is_empty() {
             continue;
         }
-        if lines.len() == 1 && blank_after && lines[0].len() <= 60 && !lines[0].ends_with('.') && !lines[0].ends_with(':') {
+        let heading_like = |l: &str| !l.is_empty() && l.len() <= 60 && !l.ends_with('.') && !l.ends_with(':') && !l.starts_with("- ");
+        if lines.len() == 1 && blank_after && heading_like(&lines[0]) {
             out.push(Comment::Heading(lines[0].clone()));
             continue;
         }
+        // A short first line, then an empty comment line: a heading over the paragraphs after it.
+        let lines = if lines.len() >= 3 && lines[1].is_empty() && heading_like(&lines[0]) {
+            out.push(Comment::Heading(lines[0].clone()));
+            lines[2..].to_vec()
+        } else {
+            lines
+        };
         // Paragraphs and lists.
         let mut para = String::new();
         let mut items: Vec<String> = Vec::new();

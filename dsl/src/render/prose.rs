@@ -578,7 +578,8 @@ impl<'a> Prose<'a> {
         } else {
             sentence.push(t(" if:"));
             body.push(Block::Para { text: sentence, anchors: Vec::new() });
-            body.push(Block::Bullets(prems.into_iter().map(|mut p| {
+            body.push(Block::Bullets(prems.into_iter().map(|p| {
+                let mut p = capitalize(p);
                 p.push(t("."));
                 p
             }).collect()));
@@ -1431,7 +1432,10 @@ fn chain(branches: Vec<(Vec<Para>, Vec<Step>, bool)>) -> Vec<Step> {
             }
             continue;
         }
-        let text = if guards.is_empty() || (otherwise && k > 0) {
+        // `otherwise` is the `Else` of the earlier alternatives; its further conditions (if any)
+        // still guard it.
+        let _ = otherwise;
+        let text = if guards.is_empty() {
             if k == 0 {
                 vec![t("If the following steps apply, then:")]
             } else {
