@@ -1046,3 +1046,50 @@ fn bitwise_at_128() {
         expect_eq(ev, &want, &v128(b::ibitselect(128, x, y, z).unwrap_or_default()), || format!("$ibitselect_(128, ...)"))
     });
 }
+
+// ---------------------------------------------------------------------------------------------
+// Relaxed SIMD: each builtin's result must be one that the definition allows
+
+/// Fewer cases than the deterministic operators: the sets of `$frelaxed_madd_` take exact
+/// products and sums, and membership is all that is asked. A NaN operand of `madd` makes the set
+/// of every arithmetic NaN (2^23 or 2^52 of them), beyond what the evaluator builds element by
+/// element, so `madd` takes infinities where the inputs had NaNs; `frelaxed_min_max` keeps NaNs.
+const RELAXED_CASES: u32 = 2_000;
+
+#[test]
+fn frelaxed_min_max() {
+    use wspec_runtime::builtins as b;
+    for n in [32u32, 64] {
+        run_cases(&format!("frelaxed_min_ and frelaxed_max_ at {n}"), RELAXED_CASES, move || float_pair(n), move |ev, (x, y)| {
+            for (def, got) in [("frelaxed_min_", b::frelaxed_min(n as u64, x, y)), ("frelaxed_max_", b::frelaxed_max(n as u64, x, y))] {
+                let set = call(ev, def, vec![nat(n as u64), fval(n, x), fval(n, y)])?;
+                let got = got.ok_or_else(|| fail(format!("{def} builtin is undefined")))?;
+                expect_in(ev, &set, &fval(n, got), || format!("${def}({n}, {x:#x}, {y:#x})"))?;
+            }
+            Ok(())
+        });
+    }
+}
+
+#[test]
+fn frelaxed_madd_nmadd() {
+    use wspec_runtime::builtins as b;
+    for n in [32u32, 64] {
+        // A NaN becomes the infinity of its sign, an edge case of its own.
+        let no_nan = move |v: u64| {
+            let (m, e) = if n == 32 { (23, 8) } else { (52, 11) };
+            let exp = ((1u64 << e) - 1) << m;
+            if v & exp == exp { v & !((1u64 << m) - 1) } else { v }
+        };
+        let finite = move || float_in(n).prop_map(no_nan);
+        let inputs = move || (finite(), finite(), finite());
+        run_cases(&format!("frelaxed_madd_ and frelaxed_nmadd_ at {n}"), RELAXED_CASES, inputs, move |ev, (x, y, z)| {
+            for (def, got) in [("frelaxed_madd_", b::frelaxed_madd(n as u64, x, y, z)), ("frelaxed_nmadd_", b::frelaxed_nmadd(n as u64, x, y, z))] {
+                let set = call(ev, def, vec![nat(n as u64), fval(n, x), fval(n, y), fval(n, z)])?;
+                let got = got.ok_or_else(|| fail(format!("{def} builtin is undefined")))?;
+                expect_in(ev, &set, &fval(n, got), || format!("${def}({n}, {x:#x}, {y:#x}, {z:#x})"))?;
+            }
+            Ok(())
+        });
+    }
+}
