@@ -161,8 +161,8 @@ fn rule_4(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let eq_21 = ((*z).0.exns.len() as u64);
     let a = eq_21;
     let eq_127 = std::rc::Rc::new(Exninst { tag: (*wspec_runtime::seq::at(&(*z).1.module.tags, wspec_runtime::num::wide((x))?)?), fields: { let n_ = wspec_runtime::seq::same_len(&[wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?, vs_18.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let vs_18_126 = vs_18[i_].clone(); out_.push(vs_18_126.clone()); } out_ } });
-    let exn = eq_127;
-    let arg_128 = exn.clone();
+    let exn = (&eq_127);
+    let arg_128 = (*exn).clone();
     let push_129 = Val::Ref(Ref::RefExnAddr(a));
     let code_130 = Code::One(Instr::ThrowRef);
     let keep_ = 0usize;
@@ -1180,8 +1180,8 @@ fn rule_31(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let eq_23 = ((*z).0.structs.len() as u64);
     let a = eq_23;
     let eq_130 = std::rc::Rc::new(Structinst { type_: (*wspec_runtime::seq::at(&(*z).1.module.types, wspec_runtime::num::wide((x))?)?).clone(), fields: { let n_ = wspec_runtime::seq::same_len(&[wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?, zt_18.len(), vs_20.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let zt_18_128 = zt_18[i_].clone(); let vs_20_129 = vs_20[i_].clone(); out_.push(defs::packfield_(ar_, &zt_18_128, &vs_20_129)?); } out_ } });
-    let si = eq_130;
-    let arg_131 = si.clone();
+    let si = (&eq_130);
+    let arg_131 = (*si).clone();
     let push_132 = Val::Ref(Ref::RefStructAddr(a));
     let keep_ = 0usize;
     let popped_ = 0usize + n_19 - keep_;
@@ -1253,7 +1253,7 @@ fn rule_33(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let zt_24 = acc_zt_22;
     let arg_25 = a;
     let arg_26 = i;
-    let arg_27 = defs::packfield_(ar_, &(wspec_runtime::seq::index(&zt_24.clone(), wspec_runtime::num::wide(i)?)?), val)?;
+    let arg_27 = defs::packfield_(ar_, &(*wspec_runtime::seq::at(&zt_24, wspec_runtime::num::wide(i)?)?), val)?;
     let keep_ = 0usize;
     let popped_ = 0usize + 1usize + 1usize - keep_;
     m_.pop_n(popped_);
@@ -1285,8 +1285,8 @@ fn rule_34(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let eq_18 = ((*z).0.arrays.len() as u64);
     let a = eq_18;
     let eq_124 = std::rc::Rc::new(Arrayinst { type_: (*wspec_runtime::seq::at(&(*z).1.module.types, wspec_runtime::num::wide((x))?)?).clone(), fields: { let n_ = wspec_runtime::seq::same_len(&[wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?, vs_7.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let vs_7_123 = vs_7[i_].clone(); out_.push(defs::packfield_(ar_, &zt, &vs_7_123)?); } out_ } });
-    let ai = eq_124;
-    let arg_125 = ai.clone();
+    let ai = (&eq_124);
+    let arg_125 = (*ai).clone();
     let push_126 = Val::Ref(Ref::RefArrayAddr(a));
     let keep_ = 0usize;
     let popped_ = 0usize + n_6 - keep_;
@@ -2585,8 +2585,8 @@ fn rule_69(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let cp_6 = (*f_5).clone();
     let n_7 = match cp_6 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
     let i = n_7;
-    wspec_runtime::check((wspec_runtime::num::wide(i)? < wspec_runtime::num::wide(((*l).clone().len() as u64))?))?;
-    let code_8 = Code::One(Instr::Br(wspec_runtime::seq::index(&(*l).clone(), wspec_runtime::num::wide(i)?)?));
+    wspec_runtime::check((wspec_runtime::num::wide(i)? < wspec_runtime::num::wide(((*l).len() as u64))?))?;
+    let code_8 = Code::One(Instr::Br((*wspec_runtime::seq::at(&(*l), wspec_runtime::num::wide(i)?)?)));
     let keep_ = 0usize;
     let popped_ = 0usize + 1usize - keep_;
     m_.pop_n(popped_);
@@ -2610,7 +2610,7 @@ fn rule_70(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let cp_6 = (*f_5).clone();
     let n_7 = match cp_6 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
     let i = n_7;
-    wspec_runtime::check((wspec_runtime::num::wide(i)? >= wspec_runtime::num::wide(((*l).clone().len() as u64))?))?;
+    wspec_runtime::check((wspec_runtime::num::wide(i)? >= wspec_runtime::num::wide(((*l).len() as u64))?))?;
     let code_8 = Code::One(Instr::Br(l_q));
     let keep_ = 0usize;
     let popped_ = 0usize + 1usize - keep_;
@@ -5429,7 +5429,7 @@ fn rule_178(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     }
     let mut__24 = acc_mut__22;
     let zt_25 = acc_zt_23;
-    let code_26 = Code::One(conv::val_to_instr(defs::unpackfield_(ar_, &(wspec_runtime::seq::index(&zt_25.clone(), wspec_runtime::num::wide(i)?)?), match (sx.clone(),) { (Some(sx_232),) => Some(sx_232), (None,) => None, _ => return Err(wspec_runtime::Fail::soft()) }, &(*wspec_runtime::seq::at(&(*wspec_runtime::seq::at(&(*z).0.structs, wspec_runtime::num::wide(a)?)?).fields, wspec_runtime::num::wide(i)?)?))?));
+    let code_26 = Code::One(conv::val_to_instr(defs::unpackfield_(ar_, &(*wspec_runtime::seq::at(&zt_25, wspec_runtime::num::wide(i)?)?), match (sx.clone(),) { (Some(sx_232),) => Some(sx_232), (None,) => None, _ => return Err(wspec_runtime::Fail::soft()) }, &(*wspec_runtime::seq::at(&(*wspec_runtime::seq::at(&(*z).0.structs, wspec_runtime::num::wide(a)?)?).fields, wspec_runtime::num::wide(i)?)?))?));
     let keep_ = 0usize;
     let popped_ = 0usize + 1usize - keep_;
     m_.pop_n(popped_);
@@ -7104,7 +7104,7 @@ fn vrule_4(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<E
     let cp_2 = (*f_1).clone();
     let Some(o_3) = cp_2 else { return Err(wspec_runtime::Fail::soft()) };
     let t = o_3;
-    if !((wspec_runtime::num::wide((t.clone().len() as u64))? == 1i128)) { return Err(Fail::msg(0, "invalid result arity other than 1")); }
+    if !((wspec_runtime::num::wide((t.len() as u64))? == 1i128)) { return Err(Fail::msg(0, "invalid result arity other than 1")); }
     let src_7: Vec<_> = t.clone().into_iter().collect();
     for i_ in 0..wspec_runtime::seq::same_len(&[src_7.len()])? { let t_5 = src_7[i_].clone(); 
     rels::valtype_ok(ar_, v_C, &t_5)?;
@@ -8035,16 +8035,16 @@ fn vrule_37(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let ft = f_9.clone();
     Ok((ft.clone(),))
     })() { Ok(v) => v, Err(f) if f.message.is_some() => return Err(f), Err(_) => return Err(Fail::msg(0, format!("non-structure type {}", wspec_runtime::num::wide(x)?))) };
-    if !((wspec_runtime::num::wide(i)? < wspec_runtime::num::wide((ft_10.clone().len() as u64))?)) { return Err(Fail::msg(0, format!("unknown field {}", wspec_runtime::num::wide(i)?))); }
-    let eq_11 = wspec_runtime::seq::index(&ft_10.clone(), wspec_runtime::num::wide(i)?)?;
+    if !((wspec_runtime::num::wide(i)? < wspec_runtime::num::wide((ft_10.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown field {}", wspec_runtime::num::wide(i)?))); }
     #[allow(irrefutable_let_patterns)]
-    let Fieldtype(f_12, f_13) = eq_11 else { return Err(wspec_runtime::Fail::soft()) };
-    let mut_ = f_12.clone();
-    let zt = f_13.clone();
-    wspec_runtime::check(((match (sx.clone(),) { (Some(sx_114),) => Some(sx_114), (None,) => None, _ => return Err(wspec_runtime::Fail::soft()) } == None) == (zt.clone() == conv::valtype_to_storagetype(defs::unpack(ar_, &zt)?))))?;
+    let Fieldtype(f_11, f_12) = (&(*wspec_runtime::seq::at(&ft_10, wspec_runtime::num::wide(i)?)?)) else { return Err(wspec_runtime::Fail::soft()) };
+    let cp_13 = (*f_11).clone();
+    let mut_ = cp_13;
+    let zt = f_12;
+    wspec_runtime::check(((match (sx.clone(),) { (Some(sx_114),) => Some(sx_114), (None,) => None, _ => return Err(wspec_runtime::Fail::soft()) } == None) == ((*zt).clone() == conv::valtype_to_storagetype(defs::unpack(ar_, zt)?))))?;
     let e_115: Valtype = Valtype::Reftype(Reftype(Some(Null), Heaptype::Typeuse(Typeuse::Idx(x))));
     if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_115).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![e_115.clone()]]))); }
-    Ok(Effect { pops: 0usize + 1, unreachable: false, pushes: wspec_runtime::seq::cat(vec![vec![defs::unpack(ar_, &zt)?]]), sets: vec![] })
+    Ok(Effect { pops: 0usize + 1, unreachable: false, pushes: wspec_runtime::seq::cat(vec![vec![defs::unpack(ar_, zt)?]]), sets: vec![] })
 }
 
 fn vgroup_35(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
@@ -8072,14 +8072,14 @@ fn vrule_38(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let ft = f_7.clone();
     Ok((ft.clone(),))
     })() { Ok(v) => v, Err(f) if f.message.is_some() => return Err(f), Err(_) => return Err(Fail::msg(0, format!("non-structure type {}", wspec_runtime::num::wide(x)?))) };
-    if !((wspec_runtime::num::wide(i)? < wspec_runtime::num::wide((ft_8.clone().len() as u64))?)) { return Err(Fail::msg(0, format!("unknown field {}", wspec_runtime::num::wide(i)?))); }
-    let eq_9 = wspec_runtime::seq::index(&ft_8.clone(), wspec_runtime::num::wide(i)?)?;
+    if !((wspec_runtime::num::wide(i)? < wspec_runtime::num::wide((ft_8.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown field {}", wspec_runtime::num::wide(i)?))); }
     #[allow(irrefutable_let_patterns)]
-    let Fieldtype(f_10, f_11) = eq_9 else { return Err(wspec_runtime::Fail::soft()) };
-    let mut_ = f_10.clone();
-    let zt = f_11.clone();
+    let Fieldtype(f_9, f_10) = (&(*wspec_runtime::seq::at(&ft_8, wspec_runtime::num::wide(i)?)?)) else { return Err(wspec_runtime::Fail::soft()) };
+    let cp_11 = (*f_9).clone();
+    let mut_ = cp_11;
+    let zt = f_10;
     if !((match (mut_.clone(),) { (Some(mut__112),) => Some(mut__112), (None,) => None, _ => return Err(wspec_runtime::Fail::soft()) } == Some(Mut))) { return Err(Fail::msg(0, "immutable field")); }
-    let e_113: Valtype = defs::unpack(ar_, &zt)?;
+    let e_113: Valtype = defs::unpack(ar_, zt)?;
     if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_113).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![Valtype::Reftype(Reftype(Some(Null), Heaptype::Typeuse(Typeuse::Idx(x))))], vec![e_113.clone()]]))); }
     let e_114: Valtype = Valtype::Reftype(Reftype(Some(Null), Heaptype::Typeuse(Typeuse::Idx(x))));
     if !matches!(ck.peek(0usize + 1), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_114).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![e_114.clone()], vec![e_113.clone()]]))); }
@@ -11475,7 +11475,7 @@ pub mod defs {
             acc_c_10.push(c);
             }
             let c_11 = acc_c_10;
-            wspec_runtime::check((wspec_runtime::num::wide((c_11.clone().len() as u64))? == wspec_runtime::num::wide(v_M)?))?;
+            wspec_runtime::check((wspec_runtime::num::wide((c_11.len() as u64))? == wspec_runtime::num::wide(v_M)?))?;
             Ok(wspec_runtime::ok(wspec_runtime::builtins::vjoin(defs::lsize(ar_, lt)?, { let n_ = wspec_runtime::seq::same_len(&[c_11.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let c_11_112 = c_11[i_].clone(); out_.push(defs::lbits_(ar_, lt, Lane::Numtype(c_11_112))?); } out_ }))?)
         })())? { return Ok(v); }
         Err(Fail::soft())
@@ -11665,7 +11665,7 @@ pub mod defs {
             let v = a1;
             let eq_5 = defs::lanes_(ar_, Shape(conv::jnn_to_lanetype(v_Jnn), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M)?)?), v)?.into_iter().map(|x| -> R<_> { Ok((match x { Lane::Numtype(x) => x, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })) }).collect::<R<Vec<_>>>()?;
             let c = eq_5;
-            Ok(wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(wspec_runtime::ok(wspec_runtime::builtins::sum({ let n_ = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(v_M)?)?; let mut out_ = Vec::with_capacity(n_); for k in 0..n_ { let k = k as u64; out_.push(wspec_runtime::num::narrow::<u64>(wspec_runtime::num::mul(wspec_runtime::num::wide(wspec_runtime::ok(wspec_runtime::builtins::ilt_s(defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn))?, (match wspec_runtime::seq::index(&c.clone(), wspec_runtime::num::wide(k)?)? { Num::Inn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) }), 0_u128))?)?, wspec_runtime::num::pow(2i128, wspec_runtime::num::wide(k)?)?)?)?); } out_ }))?)?)?)
+            Ok(wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(wspec_runtime::ok(wspec_runtime::builtins::sum({ let n_ = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(v_M)?)?; let mut out_ = Vec::with_capacity(n_); for k in 0..n_ { let k = k as u64; out_.push(wspec_runtime::num::narrow::<u64>(wspec_runtime::num::mul(wspec_runtime::num::wide(wspec_runtime::ok(wspec_runtime::builtins::ilt_s(defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn))?, (match (*wspec_runtime::seq::at(&c, wspec_runtime::num::wide(k)?)?) { Num::Inn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) }), 0_u128))?)?, wspec_runtime::num::pow(2i128, wspec_runtime::num::wide(k)?)?)?)?); } out_ }))?)?)?)
         })())? { return Ok(v); }
         Err(Fail::soft())
     }
@@ -11773,7 +11773,7 @@ pub mod defs {
             let c_1 = eq_10;
             let eq_112 = { let n_ = wspec_runtime::seq::same_len(&[c_1.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let c_1_111 = c_1[i_].clone(); out_.push(Num::Inn(wspec_runtime::num::cast::<_, u64>(defs::extend__(ar_, defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn_1))?, defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn_2))?, sx, (match c_1_111 { Num::Inn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) }))?)?)); } out_ };
             let c = eq_112;
-            Ok(defs::inv_lanes_(ar_, Shape(conv::jnn_to_lanetype(v_Jnn_2), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M_2)?)?), &({ let n_ = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(v_M_2)?)?; let mut out_ = Vec::with_capacity(n_); for k in 0..n_ { let k = k as u64; out_.push(Lane::Numtype(Num::Inn(wspec_runtime::num::cast::<_, u64>(wspec_runtime::ok(wspec_runtime::builtins::iadd(defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn_2))?, (match wspec_runtime::seq::index(&c.clone(), wspec_runtime::num::mul(2i128, wspec_runtime::num::wide(k)?)?)? { Num::Inn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) }), (match wspec_runtime::seq::index(&c.clone(), wspec_runtime::num::add(wspec_runtime::num::mul(2i128, wspec_runtime::num::wide(k)?)?, 1i128)?)? { Num::Inn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })))?)?))); } out_ }))?)
+            Ok(defs::inv_lanes_(ar_, Shape(conv::jnn_to_lanetype(v_Jnn_2), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M_2)?)?), &({ let n_ = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(v_M_2)?)?; let mut out_ = Vec::with_capacity(n_); for k in 0..n_ { let k = k as u64; out_.push(Lane::Numtype(Num::Inn(wspec_runtime::num::cast::<_, u64>(wspec_runtime::ok(wspec_runtime::builtins::iadd(defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn_2))?, (match (*wspec_runtime::seq::at(&c, wspec_runtime::num::mul(2i128, wspec_runtime::num::wide(k)?)?)?) { Num::Inn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) }), (match (*wspec_runtime::seq::at(&c, wspec_runtime::num::add(wspec_runtime::num::mul(2i128, wspec_runtime::num::wide(k)?)?, 1i128)?)?) { Num::Inn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })))?)?))); } out_ }))?)
         })())? { return Ok(v); }
         Err(Fail::soft())
     }
@@ -12062,8 +12062,8 @@ pub mod defs {
              }
             wspec_runtime::check((wspec_runtime::num::wide(i_q)? <= wspec_runtime::num::sub(wspec_runtime::num::pow(2i128, wspec_runtime::num::wide(defs::size(ar_, conv::addrtype_to_numtype(at))?)?)?, 1i128)?))?;
             let eq_222 = std::rc::Rc::new(Tableinst { type_: Tabletype(at, Limits(wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(i_q)?)?, match (j_15.clone(),) { (Some(j_15_121),) => Some(wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(j_15_121)?)?), (None,) => None, _ => return Err(wspec_runtime::Fail::soft()) }), (*rt).clone()), refs: wspec_runtime::seq::cat(vec![(*ti).refs.clone(), { let n_ = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { out_.push((*ref_).clone()); } out_ }]) });
-            let ti_q = eq_222;
-            Ok(Some(ti_q.clone()))
+            let ti_q = (&eq_222);
+            Ok(Some((*ti_q).clone()))
         })())? { return Ok(v); }
         // from spec/4.3-execution-instructions.wspec:132
         if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
@@ -12115,8 +12115,8 @@ pub mod defs {
              }
             wspec_runtime::check((wspec_runtime::num::wide(i_q)? <= wspec_runtime::num::pow(2i128, wspec_runtime::num::sub(wspec_runtime::num::wide(defs::size(ar_, conv::addrtype_to_numtype(at))?)?, 16i128)?)?))?;
             let eq_221 = std::rc::Rc::new(Meminst { type_: Memtype(at, Limits(wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(i_q)?)?, match (j_14.clone(),) { (Some(j_14_120),) => Some(wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(j_14_120)?)?), (None,) => None, _ => return Err(wspec_runtime::Fail::soft()) })), bytes: wspec_runtime::seq::cat(vec![(*mi).bytes.clone(), { let n_ = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::mul(wspec_runtime::num::wide(n)?, wspec_runtime::num::wide(defs::pagesize(ar_)?)?)?)?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { out_.push(0_u8); } out_ }]) });
-            let mi_q = eq_221;
-            Ok(Some(mi_q.clone()))
+            let mi_q = (&eq_221);
+            Ok(Some((*mi_q).clone()))
         })())? { return Ok(v); }
         // from spec/4.3-execution-instructions.wspec:145
         if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
@@ -12402,8 +12402,8 @@ pub mod defs {
             let expr_E_54 = acc_expr_E_51;
             let rt_55 = acc_rt_52;
             let eq_156 = std::rc::Rc::new(Moduleinst { types: defs::alloctypes(ar_, &(*module).types)?, tags: vec![], globals: defs::globalsxa(ar_, &((*xa).clone()))?, mems: vec![], tables: vec![], funcs: wspec_runtime::seq::cat(vec![defs::funcsxa(ar_, &((*xa).clone()))?, { let n_ = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(((*module).funcs.len() as u64))?)?; let mut out_ = Vec::with_capacity(n_); for k in 0..n_ { let k = k as u64; out_.push(wspec_runtime::num::narrow::<u64>(wspec_runtime::num::add(wspec_runtime::num::wide(((*s).funcs.len() as u64))?, wspec_runtime::num::wide(k)?)?)?); } out_ }]), datas: vec![], elems: vec![], exports: vec![] });
-            let mm_0 = eq_156;
-            let eq_157 = defs::evalglobals(ar_, &(State((*s).clone(), Frame { locals: vec![], module: mm_0.clone() })), &(gt_28.clone()), &expr_G_27)?;
+            let mm_0 = (&eq_156);
+            let eq_157 = defs::evalglobals(ar_, &(State((*s).clone(), Frame { locals: vec![], module: (*mm_0).clone() })), &(gt_28.clone()), &expr_G_27)?;
             let (t_158, t_159,) = eq_157;
             let z_1 = t_158;
             let ga = t_159;
@@ -13820,8 +13820,8 @@ pub mod defs {
             let c_8 = acc_c_7;
             let n_9 = wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(a2)?)?;
             let i = n_9;
-            wspec_runtime::check((wspec_runtime::num::wide(i)? < wspec_runtime::num::wide((c_8.clone().len() as u64))?))?;
-            Ok(vec![(match wspec_runtime::seq::index(&c_8.clone(), wspec_runtime::num::wide(i)?)? { Num::Inn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })])
+            wspec_runtime::check((wspec_runtime::num::wide(i)? < wspec_runtime::num::wide((c_8.len() as u64))?))?;
+            Ok(vec![(match (*wspec_runtime::seq::at(&c_8, wspec_runtime::num::wide(i)?)?) { Num::Inn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })])
         })())? { return Ok(v); }
         // from spec/3.3-numerics-vectors.wspec:289
         if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
@@ -13858,8 +13858,8 @@ pub mod defs {
             let c_8 = acc_c_7;
             let n_9 = wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(a2)?)?;
             let i = n_9;
-            wspec_runtime::check((wspec_runtime::num::wide(i)? < wspec_runtime::num::wide((c_8.clone().len() as u64))?))?;
-            Ok(vec![(match wspec_runtime::seq::index(&c_8.clone(), wspec_runtime::num::wide(i)?)? { Num::Inn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })])
+            wspec_runtime::check((wspec_runtime::num::wide(i)? < wspec_runtime::num::wide((c_8.len() as u64))?))?;
+            Ok(vec![(match (*wspec_runtime::seq::at(&c_8, wspec_runtime::num::wide(i)?)?) { Num::Inn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })])
         })())? { return Ok(v); }
         // from spec/3.3-numerics-vectors.wspec:293
         if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
@@ -13892,7 +13892,7 @@ pub mod defs {
             let c_8 = acc_c_7;
             let n_9 = wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(a2)?)?;
             let i = n_9;
-            Ok(vec![0_u128, (match wspec_runtime::seq::index(&c_8.clone(), wspec_runtime::num::rem(wspec_runtime::num::wide(i)?, wspec_runtime::num::wide((c_8.clone().len() as u64))?)?)? { Num::Inn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })])
+            Ok(vec![0_u128, (match (*wspec_runtime::seq::at(&c_8, wspec_runtime::num::rem(wspec_runtime::num::wide(i)?, wspec_runtime::num::wide((c_8.len() as u64))?)?)?) { Num::Inn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })])
         })())? { return Ok(v); }
         Err(Fail::soft())
     }
@@ -14288,7 +14288,7 @@ pub mod defs {
             let i_2_16 = acc_i_2_15;
             let eq_119 = { let n_ = wspec_runtime::seq::same_len(&[i_1_8.len(), i_2_16.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let i_1_8_117 = i_1_8[i_].clone(); let i_2_16_118 = i_2_16[i_].clone(); out_.push(wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(wspec_runtime::ok(wspec_runtime::builtins::imul(v_N, defs::extend__(ar_, v_M, v_N, sx_1, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_1_8_117)?)?)?, defs::extend__(ar_, v_M, v_N, sx_2, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_2_16_118)?)?)?))?)?)?); } out_ };
             let p = eq_119;
-            Ok({ let n_ = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::div(wspec_runtime::num::wide((p.clone().len() as u64))?, 2i128)?)?; let mut out_ = Vec::with_capacity(n_); for k in 0..n_ { let k = k as u64; out_.push(wspec_runtime::ok(wspec_runtime::builtins::iadd(v_N, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(wspec_runtime::seq::index(&p.clone(), wspec_runtime::num::mul(2i128, wspec_runtime::num::wide(k)?)?)?)?)?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(wspec_runtime::seq::index(&p.clone(), wspec_runtime::num::add(wspec_runtime::num::mul(2i128, wspec_runtime::num::wide(k)?)?, 1i128)?)?)?)?))?); } out_ })
+            Ok({ let n_ = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::div(wspec_runtime::num::wide((p.len() as u64))?, 2i128)?)?; let mut out_ = Vec::with_capacity(n_); for k in 0..n_ { let k = k as u64; out_.push(wspec_runtime::ok(wspec_runtime::builtins::iadd(v_N, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide((*wspec_runtime::seq::at(&p, wspec_runtime::num::mul(2i128, wspec_runtime::num::wide(k)?)?)?))?)?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide((*wspec_runtime::seq::at(&p, wspec_runtime::num::add(wspec_runtime::num::mul(2i128, wspec_runtime::num::wide(k)?)?, 1i128)?)?))?)?))?); } out_ })
         })())? { return Ok(v); }
         // from spec/3.3-numerics-vectors.wspec:376
         if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
@@ -14317,7 +14317,7 @@ pub mod defs {
             let i_2_16 = acc_i_2_15;
             let eq_119 = { let n_ = wspec_runtime::seq::same_len(&[i_1_8.len(), i_2_16.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let i_1_8_117 = i_1_8[i_].clone(); let i_2_16_118 = i_2_16[i_].clone(); out_.push(wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(wspec_runtime::ok(wspec_runtime::builtins::imul(v_N, defs::extend__(ar_, v_M, v_N, sx_1, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_1_8_117)?)?)?, defs::extend__(ar_, v_M, v_N, sx_2, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_2_16_118)?)?)?))?)?)?); } out_ };
             let p = eq_119;
-            Ok({ let n_ = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::div(wspec_runtime::num::wide((p.clone().len() as u64))?, 2i128)?)?; let mut out_ = Vec::with_capacity(n_); for k in 0..n_ { let k = k as u64; out_.push(wspec_runtime::ok(wspec_runtime::builtins::iadd_sat_s(v_N, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(wspec_runtime::seq::index(&p.clone(), wspec_runtime::num::mul(2i128, wspec_runtime::num::wide(k)?)?)?)?)?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(wspec_runtime::seq::index(&p.clone(), wspec_runtime::num::add(wspec_runtime::num::mul(2i128, wspec_runtime::num::wide(k)?)?, 1i128)?)?)?)?))?); } out_ })
+            Ok({ let n_ = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::div(wspec_runtime::num::wide((p.len() as u64))?, 2i128)?)?; let mut out_ = Vec::with_capacity(n_); for k in 0..n_ { let k = k as u64; out_.push(wspec_runtime::ok(wspec_runtime::builtins::iadd_sat_s(v_N, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide((*wspec_runtime::seq::at(&p, wspec_runtime::num::mul(2i128, wspec_runtime::num::wide(k)?)?)?))?)?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide((*wspec_runtime::seq::at(&p, wspec_runtime::num::add(wspec_runtime::num::mul(2i128, wspec_runtime::num::wide(k)?)?, 1i128)?)?))?)?))?); } out_ })
         })())? { return Ok(v); }
         Err(Fail::soft())
     }
@@ -14518,7 +14518,7 @@ pub mod defs {
             let qt = f_4.clone();
             let eq_5 = defs::alloctypes(ar_, &(ty_q.clone()))?;
             let dt_q = eq_5;
-            let eq_208 = defs::subst_all_deftypes(ar_, &(defs::rolldt(ar_, wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide((dt_q.clone().len() as u64))?)?, &qt)?), &({ let n_ = wspec_runtime::seq::same_len(&[dt_q.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let dt_q_207 = dt_q[i_].clone(); out_.push(conv::deftype_to_typeuse(dt_q_207.clone())); } out_ }))?;
+            let eq_208 = defs::subst_all_deftypes(ar_, &(defs::rolldt(ar_, wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide((dt_q.len() as u64))?)?, &qt)?), &({ let n_ = wspec_runtime::seq::same_len(&[dt_q.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let dt_q_207 = dt_q[i_].clone(); out_.push(conv::deftype_to_typeuse(dt_q_207.clone())); } out_ }))?;
             let dt = eq_208;
             Ok(wspec_runtime::seq::cat(vec![dt_q.clone(), dt.clone()]))
         })())? { return Ok(v); }
@@ -14643,18 +14643,18 @@ pub mod defs {
             let (t_2919, t_2920,) = eq_2918;
             let s_5 = t_2919;
             let ea = t_2920;
-            let eq_3021 = { let n_ = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide((x_77.clone().len() as u64))?)?; let mut out_ = Vec::with_capacity(n_); for k in 0..n_ { let k = k as u64; out_.push(wspec_runtime::num::narrow::<u64>(wspec_runtime::num::add(wspec_runtime::num::wide((s_5.funcs.len() as u64))?, wspec_runtime::num::wide(k)?)?)?); } out_ };
+            let eq_3021 = { let n_ = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide((x_77.len() as u64))?)?; let mut out_ = Vec::with_capacity(n_); for k in 0..n_ { let k = k as u64; out_.push(wspec_runtime::num::narrow::<u64>(wspec_runtime::num::add(wspec_runtime::num::wide((s_5.funcs.len() as u64))?, wspec_runtime::num::wide(k)?)?)?); } out_ };
             let fa = eq_3021;
             let eq_3123 = std::rc::Rc::new(Moduleinst { types: dt.clone(), tags: wspec_runtime::seq::cat(vec![defs::tagsxa(ar_, &((*xa).clone()))?, ha.clone()]), globals: wspec_runtime::seq::cat(vec![defs::globalsxa(ar_, &((*xa).clone()))?, (*ga).clone()]), mems: wspec_runtime::seq::cat(vec![defs::memsxa(ar_, &((*xa).clone()))?, ma.clone()]), tables: wspec_runtime::seq::cat(vec![defs::tablesxa(ar_, &((*xa).clone()))?, ta.clone()]), funcs: wspec_runtime::seq::cat(vec![defs::funcsxa(ar_, &((*xa).clone()))?, { let n_ = wspec_runtime::seq::same_len(&[fa.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let fa_3122 = fa[i_].clone(); out_.push(fa_3122); } out_ }]), datas: da.clone(), elems: ea.clone(), exports: vec![] });
-            let mm_0 = eq_3123;
+            let mm_0 = (&eq_3123);
             let ex = (&(*module).exports);
-            let eq_3227 = { let mut upd_3124 = mm_0.clone(); let nv_3125 = { let n_ = wspec_runtime::seq::same_len(&[ex.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let ex_3226 = ex[i_].clone(); out_.push(defs::allocexport(ar_, &mm_0, &ex_3226)?); } out_ }; std::rc::Rc::make_mut(&mut upd_3124).exports = nv_3125; upd_3124 };
-            let mm = eq_3227;
-            let eq_3636 = defs::allocfuncs(ar_, &s_5, &({ let n_ = wspec_runtime::seq::same_len(&[x_77.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let x_77_3532 = x_77[i_].clone(); out_.push(wspec_runtime::seq::index(&dt.clone(), wspec_runtime::num::wide(x_77_3532)?)?); } out_ }), &({ let n_ = wspec_runtime::seq::same_len(&[x_77.len(), loc_76.len(), expr_F_75.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let x_77_3633 = x_77[i_].clone(); let loc_76_3634 = loc_76[i_].clone(); let expr_F_75_3635 = expr_F_75[i_].clone(); out_.push(Funccode::Func(Func(x_77_3633, loc_76_3634.clone(), expr_F_75_3635))); } out_ }), &mm)?;
+            let eq_3227 = { let mut upd_3124 = (*mm_0).clone(); let nv_3125 = { let n_ = wspec_runtime::seq::same_len(&[ex.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let ex_3226 = ex[i_].clone(); out_.push(defs::allocexport(ar_, mm_0, &ex_3226)?); } out_ }; std::rc::Rc::make_mut(&mut upd_3124).exports = nv_3125; upd_3124 };
+            let mm = (&eq_3227);
+            let eq_3636 = defs::allocfuncs(ar_, &s_5, &({ let n_ = wspec_runtime::seq::same_len(&[x_77.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let x_77_3532 = x_77[i_].clone(); out_.push((*wspec_runtime::seq::at(&dt, wspec_runtime::num::wide(x_77_3532)?)?).clone()); } out_ }), &({ let n_ = wspec_runtime::seq::same_len(&[x_77.len(), loc_76.len(), expr_F_75.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let x_77_3633 = x_77[i_].clone(); let loc_76_3634 = loc_76[i_].clone(); let expr_F_75_3635 = expr_F_75[i_].clone(); out_.push(Funccode::Func(Func(x_77_3633, loc_76_3634.clone(), expr_F_75_3635))); } out_ }), mm)?;
             let (t_3637, t_3638,) = eq_3636;
             let s_6 = t_3637;
             let fa_q = t_3638;
-            Ok((s_6.clone(), mm.clone()))
+            Ok((s_6.clone(), (*mm).clone()))
         })())? { return Ok(v); }
         Err(Fail::soft())
     }
@@ -15026,11 +15026,12 @@ pub mod defs {
             let qt = a1;
             let eq_1 = defs::rollrt(ar_, x, qt)?;
             #[allow(irrefutable_let_patterns)]
-            let Rectype(f_2) = &*eq_1 else { return Err(wspec_runtime::Fail::soft()) };
-            let len_3 = f_2.clone().len() as u64;
-            let n = len_3;
-            let st = f_2.clone();
-            Ok({ let n_ = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?; let mut out_ = Vec::with_capacity(n_); for i in 0..n_ { let i = i as u64; out_.push(Deftype(std::rc::Rc::new(Rectype({ let n_ = wspec_runtime::seq::same_len(&[wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?, st.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let st_204 = st[i_].clone(); out_.push(st_204.clone()); } out_ })), i)); } out_ })
+            let Rectype(f_2) = &**(&eq_1) else { return Err(wspec_runtime::Fail::soft()) };
+            let cp_3 = (*f_2).clone();
+            let len_4 = cp_3.len() as u64;
+            let n = len_4;
+            let st = cp_3;
+            Ok({ let n_ = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?; let mut out_ = Vec::with_capacity(n_); for i in 0..n_ { let i = i as u64; out_.push(Deftype(std::rc::Rc::new(Rectype({ let n_ = wspec_runtime::seq::same_len(&[wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?, st.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let st_205 = st[i_].clone(); out_.push(st_205.clone()); } out_ })), i)); } out_ })
         })())? { return Ok(v); }
         Err(Fail::soft())
     }
@@ -15045,9 +15046,9 @@ pub mod defs {
             let i = *f_2;
             let eq_3 = defs::unrollrt(ar_, qt)?;
             #[allow(irrefutable_let_patterns)]
-            let Rectype(f_4) = &*eq_3 else { return Err(wspec_runtime::Fail::soft()) };
-            let st = f_4.clone();
-            Ok(wspec_runtime::seq::index(&st.clone(), wspec_runtime::num::wide(i)?)?)
+            let Rectype(f_4) = &**(&eq_3) else { return Err(wspec_runtime::Fail::soft()) };
+            let st = f_4;
+            Ok((*wspec_runtime::seq::at(&(*st), wspec_runtime::num::wide(i)?)?).clone())
         })())? { return Ok(v); }
         Err(Fail::soft())
     }
@@ -16144,8 +16145,8 @@ pub mod defs {
             }
             let j_12 = acc_j_11.into_iter().next();
             let eq_214 = std::rc::Rc::new(Meminst { type_: Memtype(at, Limits(wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(i)?)?, match (j_12.clone(),) { (Some(j_12_113),) => Some(wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(j_12_113)?)?), (None,) => None, _ => return Err(wspec_runtime::Fail::soft()) })), bytes: { let n_ = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::mul(wspec_runtime::num::wide(i)?, wspec_runtime::num::wide(defs::pagesize(ar_)?)?)?)?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { out_.push(0_u8); } out_ } });
-            let mi = eq_214;
-            Ok(({ let mut upd_215 = (*s).clone(); let nv_216 = vec![mi.clone()]; upd_215.mems.extend(nv_216); upd_215 }, ((*s).mems.len() as u64)))
+            let mi = (&eq_214);
+            Ok(({ let mut upd_215 = (*s).clone(); let nv_216 = vec![(*mi).clone()]; upd_215.mems.extend(nv_216); upd_215 }, ((*s).mems.len() as u64)))
         })())? { return Ok(v); }
         Err(Fail::soft())
     }
@@ -16175,8 +16176,8 @@ pub mod defs {
             let rt = f_3;
             let ref_ = a2;
             let eq_217 = std::rc::Rc::new(Tableinst { type_: Tabletype(at, Limits(wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(i)?)?, match (j_15.clone(),) { (Some(j_15_116),) => Some(wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(j_15_116)?)?), (None,) => None, _ => return Err(wspec_runtime::Fail::soft()) }), (*rt).clone()), refs: { let n_ = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(i)?)?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { out_.push((*ref_).clone()); } out_ } });
-            let ti = eq_217;
-            Ok(({ let mut upd_218 = (*s).clone(); let nv_219 = vec![ti.clone()]; upd_218.tables.extend(nv_219); upd_218 }, ((*s).tables.len() as u64)))
+            let ti = (&eq_217);
+            Ok(({ let mut upd_218 = (*s).clone(); let nv_219 = vec![(*ti).clone()]; upd_218.tables.extend(nv_219); upd_218 }, ((*s).tables.len() as u64)))
         })())? { return Ok(v); }
         Err(Fail::soft())
     }
@@ -16190,8 +16191,8 @@ pub mod defs {
             let funccode = a2;
             let mm = a3;
             let eq_1 = std::rc::Rc::new(Funcinst { type_: (*dt).clone(), module: (*mm).clone(), code: (*funccode).clone() });
-            let fi = eq_1;
-            Ok(({ let mut upd_2 = (*s).clone(); let nv_3 = vec![fi.clone()]; upd_2.funcs.extend(nv_3); upd_2 }, ((*s).funcs.len() as u64)))
+            let fi = (&eq_1);
+            Ok(({ let mut upd_2 = (*s).clone(); let nv_3 = vec![(*fi).clone()]; upd_2.funcs.extend(nv_3); upd_2 }, ((*s).funcs.len() as u64)))
         })())? { return Ok(v); }
         Err(Fail::soft())
     }
@@ -16203,8 +16204,8 @@ pub mod defs {
             let s = a0;
             let b = a1;
             let eq_1 = std::rc::Rc::new(Datainst { bytes: (*b).clone() });
-            let di = eq_1;
-            Ok(({ let mut upd_2 = (*s).clone(); let nv_3 = vec![di.clone()]; upd_2.datas.extend(nv_3); upd_2 }, ((*s).datas.len() as u64)))
+            let di = (&eq_1);
+            Ok(({ let mut upd_2 = (*s).clone(); let nv_3 = vec![(*di).clone()]; upd_2.datas.extend(nv_3); upd_2 }, ((*s).datas.len() as u64)))
         })())? { return Ok(v); }
         Err(Fail::soft())
     }
@@ -16218,8 +16219,8 @@ pub mod defs {
             let rt = cp_1;
             let ref_ = a2;
             let eq_2 = std::rc::Rc::new(Eleminst { type_: rt.clone(), refs: (*ref_).clone() });
-            let ei = eq_2;
-            Ok(({ let mut upd_3 = (*s).clone(); let nv_4 = vec![ei.clone()]; upd_3.elems.extend(nv_4); upd_3 }, ((*s).elems.len() as u64)))
+            let ei = (&eq_2);
+            Ok(({ let mut upd_3 = (*s).clone(); let nv_4 = vec![(*ei).clone()]; upd_3.elems.extend(nv_4); upd_3 }, ((*s).elems.len() as u64)))
         })())? { return Ok(v); }
         Err(Fail::soft())
     }
@@ -17047,9 +17048,9 @@ pub mod rels {
             let y_41 = acc_y_38;
             let src_45: Vec<_> = y_41.clone().into_iter().collect();
             for i_ in 0..wspec_runtime::seq::same_len(&[src_45.len()])? { let y_41_43 = src_45[i_].clone(); 
-            if !((wspec_runtime::num::wide(y_41_43)? < wspec_runtime::num::wide((dt_q.clone().len() as u64))?)) { return Err(Fail::msg(0, format!("unknown type {}", wspec_runtime::num::wide(y_41_43)?))); }
+            if !((wspec_runtime::num::wide(y_41_43)? < wspec_runtime::num::wide((dt_q.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown type {}", wspec_runtime::num::wide(y_41_43)?))); }
              }
-            let eq_147 = { let n_ = wspec_runtime::seq::same_len(&[y_41.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let y_41_146 = y_41[i_].clone(); out_.push(wspec_runtime::seq::index(&dt_q.clone(), wspec_runtime::num::wide(y_41_146)?)?); } out_ };
+            let eq_147 = { let n_ = wspec_runtime::seq::same_len(&[y_41.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let y_41_146 = y_41[i_].clone(); out_.push((*wspec_runtime::seq::at(&dt_q, wspec_runtime::num::wide(y_41_146)?)?).clone()); } out_ };
             let dt = eq_147;
             let eq_552 = wspec_runtime::seq::cat(vec![wspec_runtime::seq::cat(vec![wspec_runtime::seq::cat(vec![wspec_runtime::ok(wspec_runtime::builtins::concat({ let n_ = wspec_runtime::seq::same_len(&[glob.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let glob_248 = glob[i_].clone(); out_.push(defs::funcidx_global(ar_, &glob_248)?); } out_ }))?, wspec_runtime::ok(wspec_runtime::builtins::concat({ let n_ = wspec_runtime::seq::same_len(&[tab.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let tab_349 = tab[i_].clone(); out_.push(defs::funcidx_table(ar_, &tab_349)?); } out_ }))?]), wspec_runtime::ok(wspec_runtime::builtins::concat({ let n_ = wspec_runtime::seq::same_len(&[elem.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let elem_450 = elem[i_].clone(); out_.push(defs::funcidx_elem(ar_, &elem_450)?); } out_ }))?]), wspec_runtime::ok(wspec_runtime::builtins::concat({ let n_ = wspec_runtime::seq::same_len(&[ex.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let ex_551 = ex[i_].clone(); out_.push(defs::funcidx_export(ar_, &ex_551)?); } out_ }))?]);
             let x = eq_552;
@@ -17093,7 +17094,7 @@ pub mod rels {
             let elemmode_688 = acc_elemmode_685;
             let expr_q_689 = acc_expr_q_686;
             let rt_690 = acc_rt_687;
-            let eq_894 = { let mut rc_691 = v_C_q.clone(); let ro_692 = Context { types: vec![], recs: vec![], tags: wspec_runtime::seq::cat(vec![jt_I.clone(), jt_661.clone()]), globals: gt.clone(), mems: wspec_runtime::seq::cat(vec![mt_I.clone(), mt_668.clone()]), tables: wspec_runtime::seq::cat(vec![tt_I.clone(), tt_675.clone()]), funcs: vec![], datas: { let n_ = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(((*data).clone().len() as u64))?)?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { out_.push(Datatype); } out_ }, elems: { let n_ = wspec_runtime::seq::same_len(&[rt_690.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let rt_690_893 = rt_690[i_].clone(); out_.push(rt_690_893.clone()); } out_ }, locals: vec![], labels: vec![], return_: None, refs: vec![] }; rc_691.types.extend(ro_692.types.iter().cloned()); rc_691.recs.extend(ro_692.recs.iter().cloned()); rc_691.tags.extend(ro_692.tags.iter().cloned()); rc_691.globals.extend(ro_692.globals.iter().cloned()); rc_691.mems.extend(ro_692.mems.iter().cloned()); rc_691.tables.extend(ro_692.tables.iter().cloned()); rc_691.funcs.extend(ro_692.funcs.iter().cloned()); rc_691.datas.extend(ro_692.datas.iter().cloned()); rc_691.elems.extend(ro_692.elems.iter().cloned()); rc_691.locals.extend(ro_692.locals.iter().cloned()); rc_691.labels.extend(ro_692.labels.iter().cloned()); if rc_691.return_.is_none() { rc_691.return_ = ro_692.return_.clone(); } rc_691.refs.extend(ro_692.refs.iter().cloned()); rc_691 };
+            let eq_894 = { let mut rc_691 = v_C_q.clone(); let ro_692 = Context { types: vec![], recs: vec![], tags: wspec_runtime::seq::cat(vec![jt_I.clone(), jt_661.clone()]), globals: gt.clone(), mems: wspec_runtime::seq::cat(vec![mt_I.clone(), mt_668.clone()]), tables: wspec_runtime::seq::cat(vec![tt_I.clone(), tt_675.clone()]), funcs: vec![], datas: { let n_ = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(((*data).len() as u64))?)?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { out_.push(Datatype); } out_ }, elems: { let n_ = wspec_runtime::seq::same_len(&[rt_690.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let rt_690_893 = rt_690[i_].clone(); out_.push(rt_690_893.clone()); } out_ }, locals: vec![], labels: vec![], return_: None, refs: vec![] }; rc_691.types.extend(ro_692.types.iter().cloned()); rc_691.recs.extend(ro_692.recs.iter().cloned()); rc_691.tags.extend(ro_692.tags.iter().cloned()); rc_691.globals.extend(ro_692.globals.iter().cloned()); rc_691.mems.extend(ro_692.mems.iter().cloned()); rc_691.tables.extend(ro_692.tables.iter().cloned()); rc_691.funcs.extend(ro_692.funcs.iter().cloned()); rc_691.datas.extend(ro_692.datas.iter().cloned()); rc_691.elems.extend(ro_692.elems.iter().cloned()); rc_691.locals.extend(ro_692.locals.iter().cloned()); rc_691.labels.extend(ro_692.labels.iter().cloned()); if rc_691.return_.is_none() { rc_691.return_ = ro_692.return_.clone(); } rc_691.refs.extend(ro_692.refs.iter().cloned()); rc_691 };
             let v_C = eq_894;
             let src_900: Vec<_> = (*func).clone().into_iter().collect();
             let src_901: Vec<_> = dt.clone().into_iter().collect();
@@ -18810,7 +18811,7 @@ pub mod rels {
             let y_12 = acc_y_11;
             let ct = f_3;
             let x = a2;
-            if !((wspec_runtime::num::wide((y_12.clone().len() as u64))? <= 1i128)) { return Err(Fail::msg(0, "multiple supertypes")); }
+            if !((wspec_runtime::num::wide((y_12.len() as u64))? <= 1i128)) { return Err(Fail::msg(0, "multiple supertypes")); }
             let src_16: Vec<_> = y_12.clone().into_iter().collect();
             for i_ in 0..wspec_runtime::seq::same_len(&[src_16.len()])? { let y_12_14 = src_16[i_].clone(); 
             if !((wspec_runtime::num::wide(y_12_14)? < wspec_runtime::num::wide(((*v_C).types.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown type {}", wspec_runtime::num::wide(y_12_14)?))); }
@@ -18860,7 +18861,7 @@ pub mod rels {
             let tu = f_2;
             let ct = f_3;
             let i = a2;
-            wspec_runtime::check((wspec_runtime::num::wide(((*tu).clone().len() as u64))? <= 1i128))?;
+            wspec_runtime::check((wspec_runtime::num::wide(((*tu).len() as u64))? <= 1i128))?;
             let src_8: Vec<_> = (*tu).clone().into_iter().collect();
             for i_ in 0..wspec_runtime::seq::same_len(&[src_8.len()])? { let tu_6 = src_8[i_].clone(); 
             rels::typeuse_ok(ar_, v_C, &tu_6)?;
@@ -18941,8 +18942,8 @@ pub mod rels {
             #[allow(irrefutable_let_patterns)]
             let Comptype::Struct(f_2) = a2 else { return Err(wspec_runtime::Fail::soft()) };
             let ft_2 = f_2;
-            wspec_runtime::check((wspec_runtime::num::wide(((*ft_2).clone().len() as u64))? <= wspec_runtime::num::wide(((*ft_1).clone().len() as u64))?))?;
-            let eq_3 = wspec_runtime::seq::slice(&(*ft_1).clone(), 0i128, wspec_runtime::num::wide(((*ft_2).clone().len() as u64))?)?;
+            wspec_runtime::check((wspec_runtime::num::wide(((*ft_2).len() as u64))? <= wspec_runtime::num::wide(((*ft_1).len() as u64))?))?;
+            let eq_3 = wspec_runtime::seq::slice(&(*ft_1), 0i128, wspec_runtime::num::wide(((*ft_2).len() as u64))?)?;
             let ft_q_1 = eq_3;
             let src_8: Vec<_> = ft_q_1.clone().into_iter().collect();
             let src_9: Vec<_> = (*ft_2).clone().into_iter().collect();

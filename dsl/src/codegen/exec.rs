@@ -1026,6 +1026,11 @@ impl Gen<'_> {
                 let code = fx.view(val)?;
                 let v = fx.fresh("eq");
                 let _ = writeln!(out, "let {v} = {code};");
+                // A shared value is matched in place: its parts are bound by reference, not
+                // copied (the subtypes of an unrolled recursive type, of which one is used).
+                if matches!(self.repr(&val.ty), super::Repr::Shared(_)) {
+                    return fx.pattern_ref(pat, &val.ty, &format!("(&{v})"), out);
+                }
                 fx.pattern(pat, &v, out)
             }
             PremiseKind::Rel { rel, args, .. } if has_hint(&self.spec.relations[*rel].hints, "run") => {

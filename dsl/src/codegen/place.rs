@@ -141,6 +141,19 @@ impl Fx<'_, '_> {
         if self.g.seq_elem(&e.ty).is_some_and(|(t, _)| self.g.is_arena(&t)) {
             return Ok(None);
         }
+        // `x*` of a list variable `x` is the list itself: index it where it is, not a copy.
+        if let ExpKind::Iter(b, spec) = &e.kind {
+            if let (ExpKind::Var(v), None, None) = (&b.kind, &spec.index, &spec.count) {
+                let only = spec.kind != IterKind::Opt && spec.vars.len() == 1 && &spec.vars[0] == v;
+                if let Some(l) = self.locals.get(v).filter(|l| only && l.dim >= 1 && !l.opt.first().copied().unwrap_or(false)) {
+                    match l.kind {
+                        LocalKind::Owned | LocalKind::Place if !mutable => return Ok(Some(l.rust.clone())),
+                        LocalKind::Ref if !mutable => return Ok(Some(format!("(*{})", l.rust))),
+                        _ => {}
+                    }
+                }
+            }
+        }
         self.place_in(e, mutable)
     }
 
