@@ -20,14 +20,16 @@ pub fn run(args: &[String]) -> ExitCode {
     match args.first().map(|s| s.as_str()) {
         Some("decode") => decode(&args[1..]),
         Some("exec") => exec(&args[1..]),
+        Some("validate") => validate(&args[1..]),
         _ => {
-            eprintln!("usage: wspec bench decode [FILES...]\n       wspec bench exec [--size small|standard] [--only NAME] [--no-wasmi] [--fuel N] [WORKLOAD_DIR]");
+            eprintln!("usage: wspec bench decode [FILES...]\n       wspec bench validate [FILES...]\n       wspec bench exec [--size small|standard] [--only NAME] [--no-wasmi] [--fuel N] [WORKLOAD_DIR]");
             ExitCode::from(2)
         }
     }
 }
 
-fn decode(files: &[String]) -> ExitCode {
+/// The modules to measure: the given files, or every binary module of the bundled 3.0 suite.
+fn collect_modules(files: &[String]) -> Result<Vec<(String, Vec<u8>)>, ExitCode> {
     let mut modules: Vec<(String, Vec<u8>)> = Vec::new();
     if files.is_empty() {
         for src in wspec_testsuite::suite::bundled("wasm-3.0").unwrap_or_default() {
@@ -51,11 +53,68 @@ fn decode(files: &[String]) -> ExitCode {
                 Ok(b) => modules.push((f.clone(), b)),
                 Err(e) => {
                     eprintln!("error: {e}");
-                    return ExitCode::from(1);
+                    return Err(ExitCode::from(1));
                 }
             }
         }
     }
+    Ok(modules)
+}
+
+/// `wspec bench validate`: the generated type checker on the valid modules with the most
+/// instructions, in instructions per second (instructions counted as the decoder stores them).
+fn validate(files: &[String]) -> ExitCode {
+    let modules = match collect_modules(files) {
+        Ok(m) => m,
+        Err(code) => return code,
+    };
+    // Decoded once; only the valid ones, largest first.
+    let mut valid: Vec<(String, wspec_interpreter::Interp, wspec_generated::syntax::Module, usize)> = Vec::new();
+    for (name, bytes) in modules {
+        let mut it = wspec_interpreter::Interp::new();
+        let Ok(m) = it.decode(&bytes) else { continue };
+        if it.validate(&m).is_err() {
+            continue;
+        }
+        let instrs = it.cx.instr.total();
+        valid.push((name, it, m, instrs));
+    }
+    valid.sort_by_key(|v| std::cmp::Reverse(v.3));
+    say!("{:<48} {:>10} {:>10} {:>14}", "module", "instrs", "time", "instrs/s");
+    let rate = |n: usize, t: Duration| n as f64 / t.as_secs_f64().max(1e-9);
+    let (mut top_n, mut top_t) = (0usize, Duration::ZERO);
+    for (name, it, m, n) in valid.iter().take(8) {
+        // The median of a few runs: the machines are noisy.
+        let mut runs: Vec<Duration> = (0..5)
+            .map(|_| {
+                let start = Instant::now();
+                let _ = it.validate(m);
+                start.elapsed()
+            })
+            .collect();
+        runs.sort();
+        let t = runs[runs.len() / 2];
+        top_n += n;
+        top_t += t;
+        say!("{:<48} {:>10} {:>10.2?} {:>14.0}", name, n, t, rate(*n, t));
+    }
+    let start = Instant::now();
+    let mut all_n = 0;
+    for (_, it, m, n) in &valid {
+        let _ = it.validate(m);
+        all_n += n;
+    }
+    let all = start.elapsed();
+    say!("{:<48} {:>10} {:>10.2?} {:>14.0}", "largest 8 (median of runs)", top_n, top_t, rate(top_n, top_t));
+    say!("{:<48} {:>10} {:>10.2?} {:>14.0}", format!("all {} valid modules, once", valid.len()), all_n, all, rate(all_n, all));
+    ExitCode::SUCCESS
+}
+
+fn decode(files: &[String]) -> ExitCode {
+    let mut modules = match collect_modules(files) {
+        Ok(m) => m,
+        Err(code) => return code,
+    };
     modules.retain(|(_, b)| wspec_generated::decode::decode_module(b).is_ok());
     modules.sort_by_key(|(_, b)| std::cmp::Reverse(b.len()));
     say!("{:<48} {:>10} {:>10} {:>10}", "module", "bytes", "time", "MB/s");

@@ -36,6 +36,8 @@ Commands:
                      applied, --json the results with their bits, --fuel N and --max-depth N limit
                      the run
   bench decode       Decoding speed on the largest modules of the official suite (MB/s)
+  bench validate     Validation speed on the valid modules of the suite with the most instructions
+                     (instructions per second); both take FILES... instead
   bench exec [DIR]   Execution time on the benchmark workloads (fib, loop, sieve, matmul, gc_tree;
                      DIR defaults to ../shared/bench beside the repository), on wspec and on wasmi
                      side by side, with their ratio, wspec's steps and a check of every answer;

@@ -101,3 +101,20 @@ fn fuel_stops_wspec_without_failing_and_bad_options_are_usage_errors() {
     assert!(text(&out).1.contains("does not exist"));
     std::fs::remove_dir_all(&dir).ok();
 }
+
+#[test]
+fn validation_speed_is_measured_on_given_modules() {
+    let dir = std::env::temp_dir().join(format!("wspec-bench-validate-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let good = dir.join("good.wat");
+    std::fs::write(&good, "(module (func (param i32) (result i32) (i32.add (local.get 0) (i32.const 1))))").unwrap();
+    let bad = dir.join("bad.wat");
+    std::fs::write(&bad, "(module (func (result i32) (i64.const 1)))").unwrap();
+    let out = wspec().args(["bench", "validate"]).arg(&good).arg(&bad).output().unwrap();
+    let (stdout, stderr) = text(&out);
+    assert!(out.status.success(), "{stdout}{stderr}");
+    assert!(stdout.contains("instrs/s") && stdout.contains("good.wat"), "{stdout}");
+    // Only valid modules are timed.
+    assert!(!stdout.contains("bad.wat") && stdout.contains("all 1 valid modules"), "{stdout}");
+    std::fs::remove_dir_all(&dir).ok();
+}
