@@ -7107,7 +7107,10 @@ fn vrule_4(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<E
     if !((wspec_runtime::num::wide((t.len() as u64))? == 1i128)) { return Err(Fail::msg(0, "invalid result arity other than 1")); }
     let src_7: Vec<_> = t.clone().into_iter().collect();
     for i_ in 0..wspec_runtime::seq::same_len(&[src_7.len()])? { let t_5 = src_7[i_].clone(); 
+    (|| -> R<()> {
     rels::valtype_ok(ar_, v_C, &t_5)?;
+    Ok(())
+    })().map_err(|f| f.within("value type", i_ as u64))?;
      }
     let e_8: Valtype = Valtype::Numtype(Numtype::I32);
     if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_8).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![t.clone(), t.clone(), vec![e_8.clone()]]))); }
@@ -7302,7 +7305,10 @@ fn vrule_11(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let t_10 = vs_9;
     let src_14: Vec<_> = (*l).clone().into_iter().collect();
     for i_ in 0..wspec_runtime::seq::same_len(&[src_14.len()])? { let l_12 = src_14[i_].clone(); 
+    (|| -> R<()> {
     rels::resulttype_sub(ar_, v_C, &(t_10.clone()), &(*wspec_runtime::seq::at(&(*v_C).labels, wspec_runtime::num::wide(l_12)?)?))?;
+    Ok(())
+    })().map_err(|f| f.within("unsigned integer", i_ as u64))?;
      }
     rels::resulttype_sub(ar_, v_C, &(t_10.clone()), &(*wspec_runtime::seq::at(&(*v_C).labels, wspec_runtime::num::wide(l_q)?)?))?;
     Ok(Effect { pops: usize::MAX, unreachable: true, pushes: Vec::new(), sets: vec![] })
@@ -7726,7 +7732,10 @@ fn vrule_25(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let t_2 = f_8.clone();
     let src_13: Vec<_> = (*catch).clone().into_iter().collect();
     for i_ in 0..wspec_runtime::seq::same_len(&[src_13.len()])? { let catch_11 = src_13[i_].clone(); 
+    (|| -> R<()> {
     rels::catch_ok(ar_, v_C, catch_11)?;
+    Ok(())
+    })().map_err(|f| f.within("catch clause", i_ as u64))?;
      }
     let (t2_16, xs_17) = check_seq(ar_, &({ let mut rc_14 = Context { types: vec![], recs: vec![], tags: vec![], globals: vec![], mems: vec![], tables: vec![], funcs: vec![], datas: vec![], elems: vec![], locals: vec![], labels: vec![t_2.clone()], return_: None, refs: vec![] }; let ro_15 = (*v_C).clone(); rc_14.types.extend(ro_15.types.iter().cloned()); rc_14.recs.extend(ro_15.recs.iter().cloned()); rc_14.tags.extend(ro_15.tags.iter().cloned()); rc_14.globals.extend(ro_15.globals.iter().cloned()); rc_14.mems.extend(ro_15.mems.iter().cloned()); rc_14.tables.extend(ro_15.tables.iter().cloned()); rc_14.funcs.extend(ro_15.funcs.iter().cloned()); rc_14.datas.extend(ro_15.datas.iter().cloned()); rc_14.elems.extend(ro_15.elems.iter().cloned()); rc_14.locals.extend(ro_15.locals.iter().cloned()); rc_14.labels.extend(ro_15.labels.iter().cloned()); if rc_14.return_.is_none() { rc_14.return_ = ro_15.return_.clone(); } rc_14.refs.extend(ro_15.refs.iter().cloned()); rc_14 }), ar_.instr.get(in__4), &t_1.clone(), Some(&t_2.clone()[..]))?;
     let x = xs_17;
@@ -8003,7 +8012,10 @@ fn vrule_36(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     })() { Ok(v) => v, Err(f) if f.message.is_some() => return Err(f), Err(_) => return Err(Fail::msg(0, format!("non-structure type {}", wspec_runtime::num::wide(x)?))) };
     let src_20: Vec<_> = zt_16.clone().into_iter().collect();
     for i_ in 0..wspec_runtime::seq::same_len(&[src_20.len()])? { let zt_16_18 = src_20[i_].clone(); 
+    (|| -> R<()> {
     rels::defaultable(ar_, &(defs::unpack(ar_, &zt_16_18)?))?;
+    Ok(())
+    })().map_err(|f| f.within("storage type", i_ as u64))?;
      }
     Ok(Effect { pops: 0usize, unreachable: false, pushes: wspec_runtime::seq::cat(vec![vec![Valtype::Reftype(Reftype(None, Heaptype::Typeuse(Typeuse::Idx(x))))]]), sets: vec![] })
 }
@@ -12357,7 +12369,10 @@ pub mod defs {
             let src_15: Vec<_> = xt_10.clone().into_iter().collect();
             let src_16: Vec<_> = xt_I.clone().into_iter().collect();
             for i_ in 0..wspec_runtime::seq::same_len(&[src_15.len(), src_16.len()])? { let xt_10_12 = src_15[i_].clone(); let xt_I_13 = src_16[i_].clone(); 
+            (|| -> R<()> {
             rels::externtype_sub(ar_, &(Context { types: vec![], recs: vec![], tags: vec![], globals: vec![], mems: vec![], tables: vec![], funcs: vec![], datas: vec![], elems: vec![], locals: vec![], labels: vec![], return_: None, refs: vec![] }), &xt_10_12, &xt_I_13)?;
+            Ok(())
+            })().map_err(|f| f.within("external type", i_ as u64))?;
              }
             let cp_17 = (*(&(*module).globals)).clone();
             let it_18 = cp_17;
@@ -12468,7 +12483,10 @@ pub mod defs {
             let src_15: Vec<_> = t_10.clone().into_iter().collect();
             let src_16: Vec<_> = t_1.clone().into_iter().collect();
             for i_ in 0..wspec_runtime::seq::same_len(&[src_15.len(), src_16.len()])? { let t_10_12 = src_15[i_].clone(); let t_1_13 = src_16[i_].clone(); 
+            (|| -> R<()> {
             rels::valtype_sub(ar_, &(Context { types: vec![], recs: vec![], tags: vec![], globals: vec![], mems: vec![], tables: vec![], funcs: vec![], datas: vec![], elems: vec![], locals: vec![], labels: vec![], return_: None, refs: vec![] }), &t_10_12, &t_1_13)?;
+            Ok(())
+            })().map_err(|f| f.within("value type", i_ as u64))?;
              }
             Ok(Config(State((*s).clone(), Frame { locals: vec![], module: std::rc::Rc::new(Moduleinst { types: vec![], tags: vec![], globals: vec![], mems: vec![], tables: vec![], funcs: vec![], datas: vec![], elems: vec![], exports: vec![] }) }), wspec_runtime::seq::cat(vec![{ let n_ = wspec_runtime::seq::same_len(&[val.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let val_117 = val[i_].clone(); out_.push(conv::val_to_instr(val_117.clone())); } out_ }, vec![Instr::RefFuncAddr(a), Instr::CallRef(conv::deftype_to_typeuse((*wspec_runtime::seq::at(&(*s).funcs, wspec_runtime::num::wide(a)?)?).type_.clone()))]])))
         })())? { return Ok(v); }
@@ -16719,7 +16737,10 @@ pub mod rels {
             let t = cp_2;
             let src_6: Vec<_> = t.clone().into_iter().collect();
             for i_ in 0..wspec_runtime::seq::same_len(&[src_6.len()])? { let t_4 = src_6[i_].clone(); 
+            (|| -> R<()> {
             rels::valtype_ok(ar_, v_C, &t_4)?;
+            Ok(())
+            })().map_err(|f| f.within("value type", i_ as u64))?;
              }
             Ok((Instrtype(vec![], vec![], (match (t.clone(),) { (Some(t_107),) => Some(t_107.clone()), (None,) => None, _ => return Err(wspec_runtime::Fail::soft()) }).into_iter().collect::<Vec<_>>()),))
         })())? { return Ok(v); }
@@ -16838,7 +16859,10 @@ pub mod rels {
             let src_5: Vec<_> = (*t_1).clone().into_iter().collect();
             let src_6: Vec<_> = (*t_2).clone().into_iter().collect();
             for i_ in 0..wspec_runtime::seq::same_len(&[src_5.len(), src_6.len()])? { let t_1_2 = src_5[i_].clone(); let t_2_3 = src_6[i_].clone(); 
+            (|| -> R<()> {
             rels::valtype_sub(ar_, v_C, &t_1_2, &t_2_3)?;
+            Ok(())
+            })().map_err(|f| f.within("value type", i_ as u64))?;
              }
             Ok(())
         })())? { return Ok(v); }
@@ -17099,24 +17123,36 @@ pub mod rels {
             let src_900: Vec<_> = (*func).clone().into_iter().collect();
             let src_901: Vec<_> = dt.clone().into_iter().collect();
             for i_ in 0..wspec_runtime::seq::same_len(&[src_900.len(), src_901.len()])? { let func_896 = src_900[i_].clone(); let dt_897 = src_901[i_].clone(); 
+            (|| -> R<()> {
             let (o_898,) = rels::func_ok(ar_, &v_C, &func_896)?;
             wspec_runtime::check(dt_897 == o_898)?;
+            Ok(())
+            })().map_err(|f| f.within("function", i_ as u64))?;
              }
             let src_906: Vec<_> = (*data).clone().into_iter().collect();
             for i_ in 0..wspec_runtime::seq::same_len(&[src_906.len()])? { let data_903 = src_906[i_].clone(); 
+            (|| -> R<()> {
             let (o_904,) = rels::data_ok(ar_, &v_C, &data_903)?;
             #[allow(irrefutable_let_patterns)]
             let Datatype = o_904 else { return Err(wspec_runtime::Fail::soft()) };
+            Ok(())
+            })().map_err(|f| f.within("data segment", i_ as u64))?;
              }
             let src_912: Vec<_> = (*elem).clone().into_iter().collect();
             let src_913: Vec<_> = rt_690.clone().into_iter().collect();
             for i_ in 0..wspec_runtime::seq::same_len(&[src_912.len(), src_913.len()])? { let elem_908 = src_912[i_].clone(); let rt_690_909 = src_913[i_].clone(); 
+            (|| -> R<()> {
             let (o_910,) = rels::elem_ok(ar_, &v_C, &elem_908)?;
             wspec_runtime::check(rt_690_909 == o_910)?;
+            Ok(())
+            })().map_err(|f| f.within("element segment", i_ as u64))?;
              }
             let src_917: Vec<_> = start.clone().into_iter().collect();
             for i_ in 0..wspec_runtime::seq::same_len(&[src_917.len()])? { let start_915 = src_917[i_].clone(); 
+            (|| -> R<()> {
             rels::start_ok(ar_, &v_C, start_915)?;
+            Ok(())
+            })().map_err(|f| f.within("start function", i_ as u64))?;
              }
             let src_923: Vec<_> = (*ex).clone().into_iter().collect();
             let mut acc_nm_924 = Vec::new();
@@ -17785,11 +17821,17 @@ pub mod rels {
             rels::reftype_ok(ar_, v_C, rt)?;
             let src_8: Vec<_> = expr.clone().into_iter().collect();
             for i_ in 0..wspec_runtime::seq::same_len(&[src_8.len()])? { let expr_6 = src_8[i_].clone(); 
+            (|| -> R<()> {
             rels::expr_const(ar_, v_C, expr_6)?;
+            Ok(())
+            })().map_err(|f| f.within("instruction", i_ as u64))?;
              }
             let src_12: Vec<_> = expr.clone().into_iter().collect();
             for i_ in 0..wspec_runtime::seq::same_len(&[src_12.len()])? { let expr_10 = src_12[i_].clone(); 
+            (|| -> R<()> {
             rels::expr_ok(ar_, v_C, expr_10, &(vec![conv::reftype_to_valtype((*rt).clone())]))?;
+            Ok(())
+            })().map_err(|f| f.within("instruction", i_ as u64))?;
              }
             rels::elemmode_ok(ar_, v_C, elemmode, &((*rt).clone()))?;
             Ok(((*rt).clone(),))
@@ -18220,7 +18262,10 @@ pub mod rels {
             let in__1 = a1.clone();
             let src_5: Vec<_> = { let h = in__1.clone(); ar_.instr.get(h).to_vec() }.into_iter().collect();
             for i_ in 0..wspec_runtime::seq::same_len(&[src_5.len()])? { let in__1_3 = src_5[i_].clone(); 
+            (|| -> R<()> {
             match rels::instr_const(ar_, v_C, &in__1_3) { Ok(_) => {} Err(f) if f.message.is_some() => return Err(f), Err(_) => return Err(Fail::msg(0, "constant expression required")) }
+            Ok(())
+            })().map_err(|f| f.within("instruction", i_ as u64))?;
              }
             Ok(())
         })())? { return Ok(v); }
@@ -18842,7 +18887,10 @@ pub mod rels {
              }
             let src_143: Vec<_> = ct_q_32.clone().into_iter().collect();
             for i_ in 0..wspec_runtime::seq::same_len(&[src_143.len()])? { let ct_q_32_141 = src_143[i_].clone(); 
+            (|| -> R<()> {
             match rels::comptype_sub(ar_, v_C, ct, &ct_q_32_141) { Ok(_) => {} Err(f) if f.message.is_some() => return Err(f), Err(_) => return Err(Fail::msg(0, format!("sub type {} does not match super type", wspec_runtime::num::wide(x)?))) }
+            Ok(())
+            })().map_err(|f| f.within("composite type", i_ as u64))?;
              }
             Ok(())
         })())? { return Ok(v); }
@@ -18864,7 +18912,10 @@ pub mod rels {
             wspec_runtime::check((wspec_runtime::num::wide(((*tu).len() as u64))? <= 1i128))?;
             let src_8: Vec<_> = (*tu).clone().into_iter().collect();
             for i_ in 0..wspec_runtime::seq::same_len(&[src_8.len()])? { let tu_6 = src_8[i_].clone(); 
+            (|| -> R<()> {
             rels::typeuse_ok(ar_, v_C, &tu_6)?;
+            Ok(())
+            })().map_err(|f| f.within("type use", i_ as u64))?;
              }
             let src_12: Vec<_> = (*tu).clone().into_iter().collect();
             for i_ in 0..wspec_runtime::seq::same_len(&[src_12.len()])? { let tu_10 = src_12[i_].clone(); 
@@ -18887,7 +18938,10 @@ pub mod rels {
             rels::comptype_ok(ar_, v_C, ct)?;
             let src_29: Vec<_> = ct_q_24.clone().into_iter().collect();
             for i_ in 0..wspec_runtime::seq::same_len(&[src_29.len()])? { let ct_q_24_27 = src_29[i_].clone(); 
+            (|| -> R<()> {
             rels::comptype_sub(ar_, v_C, ct, &ct_q_24_27)?;
+            Ok(())
+            })().map_err(|f| f.within("composite type", i_ as u64))?;
              }
             Ok(())
         })())? { return Ok(v); }
@@ -18904,7 +18958,10 @@ pub mod rels {
             let ft = f_1;
             let src_5: Vec<_> = (*ft).clone().into_iter().collect();
             for i_ in 0..wspec_runtime::seq::same_len(&[src_5.len()])? { let ft_3 = src_5[i_].clone(); 
+            (|| -> R<()> {
             rels::fieldtype_ok(ar_, v_C, &ft_3)?;
+            Ok(())
+            })().map_err(|f| f.within("field type", i_ as u64))?;
              }
             Ok(())
         })())? { return Ok(v); }
@@ -18948,7 +19005,10 @@ pub mod rels {
             let src_8: Vec<_> = ft_q_1.clone().into_iter().collect();
             let src_9: Vec<_> = (*ft_2).clone().into_iter().collect();
             for i_ in 0..wspec_runtime::seq::same_len(&[src_8.len(), src_9.len()])? { let ft_q_1_5 = src_8[i_].clone(); let ft_2_6 = src_9[i_].clone(); 
+            (|| -> R<()> {
             rels::fieldtype_sub(ar_, v_C, &ft_q_1_5, &ft_2_6)?;
+            Ok(())
+            })().map_err(|f| f.within("field type", i_ as u64))?;
              }
             Ok(())
         })())? { return Ok(v); }
@@ -18990,7 +19050,10 @@ pub mod rels {
             let t = a1;
             let src_4: Vec<_> = (*t).clone().into_iter().collect();
             for i_ in 0..wspec_runtime::seq::same_len(&[src_4.len()])? { let t_2 = src_4[i_].clone(); 
+            (|| -> R<()> {
             rels::valtype_ok(ar_, v_C, &t_2)?;
+            Ok(())
+            })().map_err(|f| f.within("value type", i_ as u64))?;
              }
             Ok(())
         })())? { return Ok(v); }

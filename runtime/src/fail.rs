@@ -17,6 +17,15 @@ pub struct Fail {
 pub type R<T> = Result<T, Fail>;
 
 impl Fail {
+    /// Says which element of a sequence a failure with a message is about (`... in function
+    /// 2`); nested sequences add their elements from the inside out.
+    pub fn within(self, what: &str, index: u64) -> Fail {
+        match self.message {
+            Some(m) => Fail { message: Some(format!("{m} in {what} {index}")), ..self },
+            None => self,
+        }
+    }
+
     pub fn soft() -> Fail {
         Fail { reached: 0, offset: 0, message: None }
     }

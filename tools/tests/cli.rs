@@ -87,6 +87,12 @@ fn validate_says_valid_or_why_not() {
         assert_eq!(out.status.code(), Some(1), "{text}: {stdout}");
         assert!(stdout.starts_with(message), "{text}: {stdout}");
     }
+    // Where: the instruction, and the function by its index among the module's functions.
+    let bad = dir.join("where.wat");
+    std::fs::write(&bad, "(module (func) (func (nop) (local.get 3) (drop)))").unwrap();
+    let out = wspec().arg("validate").arg(&bad).output().unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.trim_end().ends_with("at instruction 1 in function 1"), "{stdout}");
     std::fs::write(dir.join("junk.wasm"), b"\0asm\x01\0\0\0\x0b").unwrap();
     let out = wspec().arg("validate").arg(dir.join("junk.wasm")).output().unwrap();
     assert_eq!(out.status.code(), Some(1));

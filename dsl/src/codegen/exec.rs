@@ -1176,6 +1176,19 @@ impl Gen<'_> {
                 let binds: String = srcs.iter().zip(&src_names).map(|((e, _), s)| format!("let {e} = {s}[{idx}].clone(); ")).collect();
                 let index_bind = if iter.index.is_some() { format!("let {idx} = {idx} as u64; ") } else { String::new() };
                 let pushes: String = new.iter().zip(&accs).map(|((k, l), a)| format!("{a}.push({});", inner.var_view(k, l))).collect();
+                // Which element an error is about, by the description of the elements' type
+                // ("... in function 2"), where the premise binds nothing that would have to
+                // leave the closure that catches it.
+                let described = iter.vars.iter().filter(|v| fx.locals.contains_key(*v)).find_map(|v| match self.expand(&fx.locals[v].ty) {
+                    Ty::Named(id, _) => hint_text(&self.spec.types[id].hints, "desc"),
+                    _ => None,
+                });
+                let b = match described {
+                    Some(desc) if new.is_empty() && matches!(premise.kind, PremiseKind::Rel { .. }) => format!(
+                        "(|| -> R<()> {{\n{b}Ok(())\n}})().map_err(|f| f.within({desc:?}, {idx} as u64))?;\n"
+                    ),
+                    _ => b,
+                };
                 let _ = writeln!(out, "for {idx} in 0..{n} {{ {binds}{index_bind}\n{b}{pushes} }}");
                 for ((k, l), a) in new.iter().zip(&accs) {
                     let rust = fx.fresh(&var_name(k));
