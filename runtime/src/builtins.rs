@@ -73,6 +73,23 @@ pub fn vjoin(n: u64, ns: Vec<u64>) -> Option<u128> {
     })
 }
 
+/// The default bound on the bytes of one memory: 4 GiB, all that 32-bit addresses reach.
+pub const DEFAULT_MEMORY_LIMIT: u64 = 1 << 32;
+
+thread_local! {
+    static MEMORY_LIMIT: std::cell::Cell<u64> = const { std::cell::Cell::new(DEFAULT_MEMORY_LIMIT) };
+}
+
+/// `$memory_limit`: the embedder's bound on the bytes of one memory, set for the runs of this
+/// thread with [`set_memory_limit`].
+pub fn memory_limit() -> Option<u64> {
+    Some(MEMORY_LIMIT.with(|m| m.get()))
+}
+
+pub fn set_memory_limit(bytes: u64) {
+    MEMORY_LIMIT.with(|m| m.set(bytes));
+}
+
 /// `$opt_`: a sequence of at most one element as an optional.
 pub fn opt<X>(xs: Vec<X>) -> Option<Option<X>> {
     if xs.len() > 1 {

@@ -58,11 +58,15 @@ pub struct Limits {
     pub max_values: usize,
     /// Steps of one run, if limited ("out of fuel").
     pub fuel: Option<u64>,
+    /// Bytes of one memory: growing beyond fails (`memory.grow` gives -1, as the standard lets
+    /// it at any time), allocating beyond fails instantiation. Read through the spec's
+    /// `$memory_limit` (see [`crate::builtins::memory_limit`]).
+    pub max_memory_bytes: u64,
 }
 
 impl Default for Limits {
     fn default() -> Self {
-        Limits { max_depth: 100_000, max_values: 10_000_000, fuel: None }
+        Limits { max_depth: 100_000, max_values: 10_000_000, fuel: None, max_memory_bytes: crate::builtins::DEFAULT_MEMORY_LIMIT }
     }
 }
 
