@@ -466,36 +466,25 @@ fn show_val(v: &s::Val) -> String {
 }
 
 fn fmt_f32(bits: u32) -> String {
-    let f = f32::from_bits(bits);
-    let sign = if bits >> 31 == 1 { "-" } else { "" };
-    if f.is_nan() {
-        let payload = bits & 0x7f_ffff;
-        if payload == 0x40_0000 {
-            format!("{sign}nan")
-        } else {
-            format!("{sign}nan:{payload:#x}")
-        }
-    } else if f.is_infinite() {
-        format!("{sign}inf")
-    } else {
-        format!("{f:?}")
-    }
+    fmt_float(u64::from(bits), 32, format!("{:?}", f32::from_bits(bits)))
 }
 
 fn fmt_f64(bits: u64) -> String {
-    let f = f64::from_bits(bits);
-    let sign = if bits >> 63 == 1 { "-" } else { "" };
-    if f.is_nan() {
-        let payload = bits & 0xf_ffff_ffff_ffff;
-        if payload == 0x8_0000_0000_0000 {
-            format!("{sign}nan")
-        } else {
-            format!("{sign}nan:{payload:#x}")
-        }
-    } else if f.is_infinite() {
-        format!("{sign}inf")
-    } else {
-        format!("{f:?}")
+    fmt_float(bits, 64, format!("{:?}", f64::from_bits(bits)))
+}
+
+/// A float of `width` bits: NaNs (with their payload unless canonical) and infinities as the
+/// text format writes them, other numbers as `finite`.
+fn fmt_float(bits: u64, width: u32, finite: String) -> String {
+    let mant = if width == 32 { 23 } else { 52 };
+    let exp_mask = (1u64 << (width - 1 - mant)) - 1;
+    let sign = if (bits >> (width - 1)) & 1 == 1 { "-" } else { "" };
+    let payload = bits & ((1u64 << mant) - 1);
+    match ((bits >> mant) & exp_mask == exp_mask, payload) {
+        (true, 0) => format!("{sign}inf"),
+        (true, p) if p == 1 << (mant - 1) => format!("{sign}nan"),
+        (true, p) => format!("{sign}nan:{p:#x}"),
+        (false, _) => finite,
     }
 }
 

@@ -1848,14 +1848,8 @@ impl Gen<'_> {
         let params: Vec<String> = d.params.iter().enumerate().map(|(i, (_, t))| format!("a{i}: {}", self.param_type(&probe, t))).collect();
         let _ = writeln!(out, "pub fn {}_first(ar_: &Ctx{}) -> R<Option<{}>> {{", fn_name(&d.name), lead(&params), probe.view_type(&elem));
         for c in &d.clauses {
-            let mut fx = Fx::new(self, unit, c.span);
-            fx.exec = Some(info);
-            fx.ctx = Some("ar_".into());
             let mut body = String::new();
-            for (i, (a, (_, t))) in c.args.iter().zip(&d.params).enumerate() {
-                self.bind_param(&mut fx, a, t, &format!("a{i}"), &mut body)?;
-            }
-            self.gen_clause_premises(&mut fx, info, c, &mut body)?;
+            let fx = self.clause_fx(unit, info, d, c, &mut body)?;
             let value = self.first_code(&fx, info, &c.body, &elem)?;
             let _ = writeln!(out, "    if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {{\n{}        Ok({value})\n    }})())? {{ return Ok(v); }}", indent(&indent(&body)));
         }
@@ -1946,14 +1940,8 @@ impl Gen<'_> {
                 }).collect();
                 let _ = writeln!(out, "pub fn {name}<'a>(ar_: &'a Ctx, {}) -> R<&'a {}> {{", params.join(", "), probe.view_type(&d.result));
                 for c in &d.clauses {
-                    let mut fx = Fx::new(self, unit, c.span);
-                    fx.exec = Some(info);
-                    fx.ctx = Some("ar_".into());
                     let mut body = String::new();
-                    for (i, (a, (_, t))) in c.args.iter().zip(&d.params).enumerate() {
-                        self.bind_param(&mut fx, a, t, &format!("a{i}"), &mut body)?;
-                    }
-                    self.gen_clause_premises(&mut fx, info, c, &mut body)?;
+                    let fx = self.clause_fx(unit, info, d, c, &mut body)?;
                     let place = fx.place(&c.body)?.ok_or("an accessor whose body is not a place")?;
                     let _ = writeln!(out, "    {}", self.origin(c.span));
                     let _ = writeln!(out, "    if let Some(v) = wspec_runtime::machine::attempt((|| -> R<&'a _> {{\n{}        Ok(&{place})\n    }})())? {{ return Ok(v); }}", indent(&indent(&body)));
@@ -2007,14 +1995,8 @@ impl Gen<'_> {
                     let _ = writeln!(out, "    wspec_runtime::deep(|| -> R<_> {{");
                 }
                 for c in &d.clauses {
-                    let mut fx = Fx::new(self, unit, c.span);
-                    fx.exec = Some(info);
-                    fx.ctx = Some("ar_".into());
                     let mut body = String::new();
-                    for (i, (a, (_, t))) in c.args.iter().zip(&d.params).enumerate() {
-                        self.bind_param(&mut fx, a, t, &format!("a{i}"), &mut body)?;
-                    }
-                    self.gen_clause_premises(&mut fx, info, c, &mut body)?;
+                    let fx = self.clause_fx(unit, info, d, c, &mut body)?;
                     let value = fx.view_as(&c.body, &d.result)?;
                     let _ = writeln!(out, "    {}", self.origin(c.span));
                     let _ = writeln!(out, "    if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {{\n{}        Ok({value})\n    }})())? {{ return Ok(v); }}", indent(&indent(&body)));
@@ -2027,6 +2009,19 @@ impl Gen<'_> {
             }
         }
         Ok(out)
+    }
+
+    /// The code of one clause of a definition up to its value: the parameters `a0`, `a1`, ...
+    /// matched against the clause's patterns and its premises run, into `body`.
+    fn clause_fx<'g>(&'g self, unit: &'g Unit, info: &'g ExecInfo, d: &Def, c: &Clause, body: &mut String) -> Result<Fx<'g, 'g>, String> {
+        let mut fx = Fx::new(self, unit, c.span);
+        fx.exec = Some(info);
+        fx.ctx = Some("ar_".into());
+        for (i, (a, (_, t))) in c.args.iter().zip(&d.params).enumerate() {
+            self.bind_param(&mut fx, a, t, &format!("a{i}"), body)?;
+        }
+        self.gen_clause_premises(&mut fx, info, c, body)?;
+        Ok(fx)
     }
 
     fn gen_clause_premises(&self, fx: &mut Fx<'_, '_>, info: &ExecInfo, c: &Clause, body: &mut String) -> Result<(), String> {
