@@ -282,23 +282,52 @@ pub fn fzero(n: u64) -> Option<u64> {
     matches!(n, 32 | 64).then_some(0)
 }
 
+// Operators whose NaN results are a set (`$nans_`) record the choice; the others are exact.
 macro_rules! float_binary {
-    ($($name:ident),*) => {$(
+    ($record:ident: $($name:ident),*) => {$(
         pub fn $name(n: u64, a: u64, b: u64) -> Option<u64> {
-            float2(n, a, b, nm::$name::<f32>, nm::$name::<f64>)
+            float2(n, a, b, nm::$name::<f32>, nm::$name::<f64>).map(|r| $record(n, r))
         }
     )*};
 }
-float_binary!(fadd, fsub, fmul, fdiv, fmin, fmax, fpmin, fpmax, fcopysign);
+float_binary!(nan_chosen: fadd, fsub, fmul, fdiv, fmin, fmax);
+float_binary!(exact: fpmin, fpmax, fcopysign);
 
 macro_rules! float_unary {
-    ($($name:ident),*) => {$(
+    ($record:ident: $($name:ident),*) => {$(
         pub fn $name(n: u64, a: u64) -> Option<u64> {
-            float1(n, a, nm::$name::<f32>, nm::$name::<f64>)
+            float1(n, a, nm::$name::<f32>, nm::$name::<f64>).map(|r| $record(n, r))
         }
     )*};
 }
-float_unary!(fabs, fneg, fsqrt, fceil, ffloor, ftrunc, fnearest);
+float_unary!(nan_chosen: fsqrt, fceil, ffloor, ftrunc, fnearest);
+float_unary!(exact: fabs, fneg);
+
+thread_local! {
+    static NAN_CHOICES: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
+}
+
+/// How many NaN results this thread's builtins have picked out of the sets the operators allow
+/// (`$nans_`: either sign, any payload of the set). Each is a point where another engine may
+/// rightly differ; an oracle reports results after one as sets rather than bit patterns.
+pub fn nan_choices() -> u64 {
+    NAN_CHOICES.with(|c| c.get())
+}
+
+/// A result of a set-valued float operator: counted as a choice when it is a NaN.
+fn nan_chosen(n: u64, bits: u64) -> u64 {
+    let exp = if n == 32 { 0x7f80_0000 } else { 0x7ff0_0000_0000_0000 };
+    let mant = if n == 32 { 0x007f_ffff } else { 0x000f_ffff_ffff_ffff };
+    if bits & exp == exp && bits & mant != 0 {
+        NAN_CHOICES.with(|c| c.set(c.get() + 1));
+    }
+    bits
+}
+
+/// A result of an operator that determines its result exactly.
+fn exact(_n: u64, bits: u64) -> u64 {
+    bits
+}
 
 macro_rules! float_rel {
     ($($name:ident),*) => {$(
@@ -369,12 +398,12 @@ pub fn convert_s(m: u64, n: u64, a: u128) -> Option<u64> {
 
 pub fn promote(m: u64, n: u64, a: u64) -> Option<u64> {
     (m == 32 && n == 64).then_some(())?;
-    Some(nm::promote(f32::from_bits(u32::try_from(a).ok()?)).to_bits())
+    Some(nan_chosen(64, nm::promote(f32::from_bits(u32::try_from(a).ok()?)).to_bits()))
 }
 
 pub fn demote(m: u64, n: u64, a: u64) -> Option<u64> {
     (m == 64 && n == 32).then_some(())?;
-    Some(nm::demote(f64::from_bits(a)).to_bits() as u64)
+    Some(nan_chosen(32, nm::demote(f64::from_bits(a)).to_bits() as u64))
 }
 
 /// `$fma_`: `a * b + c` rounded once.
@@ -382,9 +411,9 @@ pub fn fma(n: u64, a: u64, b: u64, c: u64) -> Option<u64> {
     match n {
         32 => {
             let f = |x: u64| u32::try_from(x).ok().map(f32::from_bits);
-            Some(f(a)?.mul_add(f(b)?, f(c)?).to_bits() as u64)
+            Some(nan_chosen(32, f(a)?.mul_add(f(b)?, f(c)?).to_bits() as u64))
         }
-        64 => Some(f64::from_bits(a).mul_add(f64::from_bits(b), f64::from_bits(c)).to_bits()),
+        64 => Some(nan_chosen(64, f64::from_bits(a).mul_add(f64::from_bits(b), f64::from_bits(c)).to_bits())),
         _ => None,
     }
 }
