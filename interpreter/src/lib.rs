@@ -4,6 +4,8 @@
 //! functions. Nothing here knows an instruction; what the embedder adds is what the standard
 //! leaves to embedders: host functions, and allocating host globals, tables and memories.
 
+pub mod oracle;
+
 use std::cell::RefCell;
 use std::rc::Rc;
 use wspec_generated::exec::{self, Wasm};
@@ -55,6 +57,12 @@ pub enum Error {
 }
 
 pub type ExnAddr = u64;
+
+/// NaNs the numeric builtins of this thread have picked out of the sets the standard allows
+/// (see [`oracle::Allowed`]).
+pub fn nan_choices() -> u64 {
+    wspec_runtime::builtins::nan_choices()
+}
 
 impl std::fmt::Display for Error {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {

@@ -256,23 +256,5 @@ fn json_counts(s: &mut String, counts: &BTreeMap<String, usize>) {
     s.push('}');
 }
 
-/// A JSON string literal.
-pub fn json_str(text: &str) -> String {
-    let mut s = String::with_capacity(text.len() + 2);
-    s.push('"');
-    for c in text.chars() {
-        match c {
-            '"' => s.push_str("\\\""),
-            '\\' => s.push_str("\\\\"),
-            '\n' => s.push_str("\\n"),
-            '\r' => s.push_str("\\r"),
-            '\t' => s.push_str("\\t"),
-            c if (c as u32) < 0x20 => {
-                let _ = write!(s, "\\u{:04x}", c as u32);
-            }
-            c => s.push(c),
-        }
-    }
-    s.push('"');
-    s
-}
+/// A JSON string literal (the oracle's, so that both documents escape alike).
+pub use wspec_interpreter::oracle::json::string as json_str;

@@ -5,6 +5,7 @@ mod out;
 mod bench;
 mod check;
 mod decode_cmd;
+mod fuzz_diff;
 mod render_cmd;
 mod run_cmd;
 mod validate_cmd;
@@ -33,8 +34,13 @@ Commands:
   run FILE --invoke NAME [ARGS...]
                      Instantiate a module (.wasm or .wat) and invoke an exported function with
                      typed arguments (i32:5, f64:nan, or bare numbers); --trace prints every rule
-                     applied, --json the results with their bits, --fuel N and --max-depth N limit
-                     the run
+                     applied, --json the results (NaNs as the sets the standard allows), trap
+                     kinds and the exports' final state; --fuel N, --max-depth N and
+                     --max-memory BYTES (e.g. 64Mi; default 4Gi) limit the run
+  fuzz-diff          Differential testing against wasmi on wasm-smith modules: results, trap
+                     kinds and exported state compared modulo what the standard leaves open;
+                     divergences are shrunk and written to a folder; --seed S, --iterations N
+                     or --time T, --out DIR; `wspec fuzz-diff --help` for the rest
   bench decode       Decoding speed on the largest modules of the official suite (MB/s)
   bench validate     Validation speed on the valid modules of the suite with the most instructions
                      (instructions per second); both take FILES... instead
@@ -67,6 +73,7 @@ fn main() -> ExitCode {
         "run" => run_cmd::run(rest),
         "validate" => validate_cmd::run(rest),
         "bench" => bench::run(rest),
+        "fuzz-diff" => fuzz_diff::run(rest),
         "render" => render_cmd::run(rest),
         "help" | "--help" | "-h" => {
             out::write(USAGE);

@@ -1,4 +1,4 @@
-//! `wspec run FILE --invoke NAME [ARGS...] [--trace] [--json] [--fuel N] [--max-depth N]`:
+//! `wspec run FILE --invoke NAME [ARGS...] [--trace] [--json] [--fuel N] [--max-depth N] [--max-memory BYTES]`:
 //! instantiate a module (`.wasm`, or text encoded by the `wast` crate) with the spec's
 //! `$instantiate`, invoke one of its exported functions with `$invoke`, and print the results in
 //! the spec's notation (or as JSON). `--trace` prints every step: the rule applied and the
@@ -15,9 +15,10 @@ use std::path::Path;
 use std::process::ExitCode;
 use std::rc::Rc;
 use wspec_generated::syntax::{self as s, Numtype};
+use wspec_interpreter::oracle::{self, json, json::string as json_str, Allowed};
 use wspec_interpreter::{export, Error, Interp, Limits};
 
-const USAGE: &str = "usage: wspec run FILE --invoke NAME [ARGS...] [--trace] [--json] [--fuel N] [--max-depth N]";
+const USAGE: &str = "usage: wspec run FILE --invoke NAME [ARGS...] [--trace] [--json] [--fuel N] [--max-depth N] [--max-memory BYTES]";
 
 /// The options of one run.
 #[derive(Debug, Default)]
@@ -29,6 +30,20 @@ struct Options {
     json: bool,
     fuel: Option<u64>,
     max_depth: Option<usize>,
+    max_memory: Option<u64>,
+}
+
+/// A size in bytes: a number with an optional binary suffix (`Ki`, `Mi`, `Gi`, or `K`, `M`, `G`).
+fn parse_size(text: &str) -> Option<u64> {
+    let digits = text.trim_end_matches(|c: char| c.is_ascii_alphabetic());
+    let scale: u64 = match &text[digits.len()..] {
+        "" => 1,
+        "K" | "Ki" | "KiB" => 1 << 10,
+        "M" | "Mi" | "MiB" => 1 << 20,
+        "G" | "Gi" | "GiB" => 1 << 30,
+        _ => return None,
+    };
+    digits.parse::<u64>().ok()?.checked_mul(scale)
 }
 
 /// Whether a word that starts with `-` is a negative number rather than an option.
@@ -71,6 +86,10 @@ fn parse_options(args: &[String]) -> Result<Options, String> {
                     return Err("`--max-depth` must be at least 1".into());
                 }
                 o.max_depth = Some(n);
+            }
+            "--max-memory" => {
+                let v = value("--max-memory")?;
+                o.max_memory = Some(parse_size(&v).ok_or_else(|| format!("`--max-memory` takes a number of bytes (e.g. 65536, 64Ki, 16Mi, 4Gi), not `{v}`"))?);
             }
             "--color" => {}
             _ if a.starts_with('-') && a.len() > 1 && !is_negative_number(a) => {
@@ -140,7 +159,7 @@ fn execute(o: &Options) -> u8 {
         if o.json {
             let mut fields = vec![
                 ("function", json_str(name)),
-                ("error", format!("{{\"kind\": {}, \"message\": {}}}", json_str(kind), json_str(message))),
+                ("error", json::object(&[("kind", json_str(kind)), ("message", json_str(message))])),
             ];
             if let Some(n) = steps {
                 fields.push(("steps", n.to_string()));
@@ -148,7 +167,7 @@ fn execute(o: &Options) -> u8 {
             if let Some(t) = trace {
                 fields.push(("trace", json_trace(t)));
             }
-            crate::out::write(&json_object(&fields));
+            crate::out::write(&format!("{}\n", json::object(&fields)));
         } else {
             eprintln!("error: {}", human(kind, message));
         }
@@ -165,6 +184,9 @@ fn execute(o: &Options) -> u8 {
         limits.max_depth = n;
     }
     limits.fuel = o.fuel;
+    if let Some(n) = o.max_memory {
+        limits.max_memory_bytes = n;
+    }
     it.limits = limits;
     let module = match it.decode(&bytes) {
         Ok(m) => m,
@@ -212,6 +234,8 @@ fn execute(o: &Options) -> u8 {
     }
     let trace_ref = if tracing && o.json { Some(&trace) } else { None };
 
+    // NaNs chosen from here on (the start function included) make results sets.
+    let chosen_before = wspec_interpreter::nan_choices();
     let mm = match it.instantiate(&module, imports) {
         Ok(mm) => mm,
         Err(e) => return fail(error_kind(&e), &format!("instantiation: {}", error_message(&e)), Some(it.steps), trace_ref),
@@ -256,30 +280,37 @@ fn execute(o: &Options) -> u8 {
         }
     }
 
-    match it.invoke(fa, args) {
+    let outcome = it.invoke(fa, args.clone());
+    if o.json {
+        // The oracle's view of the call: results as the sets the standard allows, the trap's
+        // kind, and the exports' final state.
+        let chosen = wspec_interpreter::nan_choices() - chosen_before;
+        let call = oracle::Call {
+            export: name.to_string(),
+            args,
+            outcome: outcome.as_ref().map(|vals| vals.iter().map(|v| Allowed::of(v, chosen)).collect()).map_err(Clone::clone),
+            steps: it.steps,
+        };
+        let mut doc = json::call(&call);
+        doc.pop(); // the closing brace: more fields follow
+        doc.push_str(&format!(", \"exports\": {}, \"nan_choices\": {chosen}", json::exports(&oracle::exported_state(&it, &mm, chosen))));
+        if let Some(t) = trace_ref {
+            doc.push_str(&format!(", \"trace\": {}", json_trace(t)));
+        }
+        crate::out::write(&format!("{doc}}}\n"));
+        return u8::from(outcome.is_err());
+    }
+    match outcome {
         Ok(vals) => {
-            if o.json {
-                let results: Vec<String> = vals.iter().map(json_val).collect();
-                let mut fields = vec![
-                    ("function", json_str(name)),
-                    ("results", format!("[{}]", results.join(", "))),
-                    ("steps", it.steps.to_string()),
-                ];
-                if let Some(t) = trace_ref {
-                    fields.push(("trace", json_trace(t)));
-                }
-                crate::out::write(&json_object(&fields));
-            } else {
-                if tracing {
-                    crate::out::write(&format!("-- {} steps\n", it.steps));
-                }
-                if vals.is_empty() {
-                    let note = if results.is_empty() { "" } else { " (expected results are missing)" };
-                    crate::out::write(&format!("eps{note}\n"));
-                }
-                for v in &vals {
-                    crate::out::write(&format!("{}\n", show_val(v)));
-                }
+            if tracing {
+                crate::out::write(&format!("-- {} steps\n", it.steps));
+            }
+            if vals.is_empty() {
+                let note = if results.is_empty() { "" } else { " (expected results are missing)" };
+                crate::out::write(&format!("eps{note}\n"));
+            }
+            for v in &vals {
+                crate::out::write(&format!("{}\n", show_val(v)));
             }
             0
         }
@@ -297,27 +328,11 @@ fn func_type(it: &Interp, a: s::Funcaddr) -> Option<(Vec<s::Valtype>, Vec<s::Val
 }
 
 fn error_kind(e: &Error) -> &'static str {
-    match e {
-        Error::Malformed(_) => "malformed",
-        Error::Invalid(_) => "invalid",
-        Error::Uninstantiable(_) => "uninstantiable",
-        Error::Trap(_) => "trap",
-        Error::Exception(_) => "exception",
-        Error::Exhaustion(_) => "exhaustion",
-        Error::Stuck(_) => "stuck",
-    }
+    json::kind(e)
 }
 
 fn error_message(e: &Error) -> String {
-    match e {
-        Error::Malformed(m)
-        | Error::Invalid(m)
-        | Error::Uninstantiable(m)
-        | Error::Trap(m)
-        | Error::Exhaustion(m)
-        | Error::Stuck(m) => m.clone(),
-        Error::Exception(a) => format!("uncaught exception (exception address {a})"),
-    }
+    json::message(e)
 }
 
 fn human(kind: &str, message: &str) -> String {
@@ -353,12 +368,7 @@ fn type_name(t: &s::Valtype) -> String {
 }
 
 fn num_name(n: Numtype) -> &'static str {
-    match n {
-        Numtype::I32 => "i32",
-        Numtype::I64 => "i64",
-        Numtype::F32 => "f32",
-        Numtype::F64 => "f64",
-    }
+    json::num_name(n)
 }
 
 /// An argument for a parameter of type `t`: `TYPE:VALUE` or a bare value.
@@ -466,26 +476,11 @@ fn show_val(v: &s::Val) -> String {
 }
 
 fn fmt_f32(bits: u32) -> String {
-    fmt_float(u64::from(bits), 32, format!("{:?}", f32::from_bits(bits)))
+    json::float_text(u64::from(bits), 32)
 }
 
 fn fmt_f64(bits: u64) -> String {
-    fmt_float(bits, 64, format!("{:?}", f64::from_bits(bits)))
-}
-
-/// A float of `width` bits: NaNs (with their payload unless canonical) and infinities as the
-/// text format writes them, other numbers as `finite`.
-fn fmt_float(bits: u64, width: u32, finite: String) -> String {
-    let mant = if width == 32 { 23 } else { 52 };
-    let exp_mask = (1u64 << (width - 1 - mant)) - 1;
-    let sign = if (bits >> (width - 1)) & 1 == 1 { "-" } else { "" };
-    let payload = bits & ((1u64 << mant) - 1);
-    match ((bits >> mant) & exp_mask == exp_mask, payload) {
-        (true, 0) => format!("{sign}inf"),
-        (true, p) if p == 1 << (mant - 1) => format!("{sign}nan"),
-        (true, p) => format!("{sign}nan:{p:#x}"),
-        (false, _) => finite,
-    }
+    json::float_text(bits, 64)
 }
 
 /// An instruction printed on one line (the printer breaks long sequences over lines).
@@ -495,61 +490,11 @@ fn one_line(text: &str) -> String {
 
 // ---- JSON ----
 
-fn json_str(s: &str) -> String {
-    let mut out = String::with_capacity(s.len() + 2);
-    out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            c if (c as u32) < 0x20 => out.push_str(&format!("\\u{:04x}", c as u32)),
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-    out
-}
-
-fn json_object(fields: &[(&str, String)]) -> String {
-    let body: Vec<String> = fields.iter().map(|(k, v)| format!("{}: {v}", json_str(k))).collect();
-    format!("{{{}}}\n", body.join(", "))
-}
-
-/// A result: its type, its value as text and, for numbers and vectors, its bit pattern.
-fn json_val(v: &s::Val) -> String {
-    let (ty, value, bits) = match v {
-        s::Val::Num_(s::Num_(n, s::Num::Inn(b) | s::Num::Fnn(b))) => {
-            let (value, bits) = match n {
-                Numtype::I32 => ((*b as u32 as i32).to_string(), format!("{:#010x}", *b as u32)),
-                Numtype::I64 => ((*b as i64).to_string(), format!("{:#018x}", b)),
-                Numtype::F32 => (fmt_f32(*b as u32), format!("{:#010x}", *b as u32)),
-                Numtype::F64 => (fmt_f64(*b), format!("{:#018x}", b)),
-            };
-            (num_name(*n).to_string(), value, Some(bits))
-        }
-        s::Val::Vec__(s::Vec__(_, b)) => ("v128".to_string(), format!("{b:#034x}"), Some(format!("{b:#034x}"))),
-        s::Val::Ref(r) => ("ref".to_string(), show_val(&s::Val::Ref(r.clone())), None),
-    };
-    let mut fields = vec![("type", json_str(&ty)), ("value", json_str(&value))];
-    if let Some(b) = bits {
-        fields.push(("bits", json_str(&b)));
-    }
-    json_object(&fields).trim_end().to_string()
-}
-
 fn json_trace(t: &Trace) -> String {
-    let steps: Vec<String> = t
-        .borrow()
-        .iter()
-        .map(|(rule, instr)| match instr {
-            Some(i) => format!("{{\"rule\": {}, \"instr\": {}}}", json_str(rule), json_str(&one_line(i))),
-            None => format!("{{\"rule\": {}}}", json_str(rule)),
-        })
-        .collect();
-    format!("[{}]", steps.join(", "))
+    json::array(t.borrow().iter().map(|(rule, instr)| match instr {
+        Some(i) => json::object(&[("rule", json_str(rule)), ("instr", json_str(&one_line(i)))]),
+        None => json::object(&[("rule", json_str(rule))]),
+    }))
 }
 
 #[cfg(test)]
@@ -586,6 +531,10 @@ mod tests {
         let o = parse_options(&args).unwrap();
         assert_eq!(o.args, vec!["-1", "i64:-2"]);
         assert_eq!(o.fuel, Some(10));
+        assert_eq!(parse_size("64Ki"), Some(65536));
+        assert_eq!(parse_size("4Gi"), Some(1 << 32));
+        assert_eq!(parse_size("12"), Some(12));
+        assert_eq!(parse_size("3T"), None);
         assert!(parse_options(&["m.wat".to_string()]).is_err());
         assert!(parse_options(&["m.wat".into(), "--invoke".into(), "f".into(), "--frob".into()]).is_err());
     }
