@@ -1,0 +1,24 @@
+// Runs a .wat or .wasm file's exported functions (no arguments) in both engines and prints the
+// comparison (a development aid for triage).
+fn main() {
+    let path = std::env::args().nth(1).expect("a .wat or .wasm file");
+    let bytes = std::fs::read(&path).unwrap();
+    let bytes = if path.ends_with(".wat") {
+        let text = String::from_utf8(bytes).unwrap();
+        let buf = wast::parser::ParseBuffer::new(&text).unwrap();
+        wast::parser::parse::<wast::Wat>(&buf).unwrap().encode().unwrap()
+    } else {
+        bytes
+    };
+    std::thread::Builder::new().stack_size(256 << 20).spawn(move || {
+        let settings = wspec_diff::Settings::default();
+        let calls = wspec_diff::invocations(&bytes, 0).unwrap();
+        let ws = wspec_diff::run_wspec(&bytes, &calls, &settings).unwrap();
+        let wi = wspec_diff::run_wasmi(&bytes, &calls, &settings);
+        for (k, c) in calls.iter().enumerate() {
+            println!("{}: wspec {:?}\n   wasmi {:?}", c.export, ws.calls[k].outcome, wi.calls.get(k));
+        }
+        println!("{:?}", wspec_diff::compare(&calls, &ws, &wi));
+        println!("triage: {}", wspec_diff::triage(&bytes, 0, &settings).name());
+    }).unwrap().join().unwrap();
+}
