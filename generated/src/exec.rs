@@ -13271,7 +13271,7 @@ pub mod defs {
             let i_1 = n_5;
             let n_6 = match a3 { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
             let i_2 = n_6;
-            Ok(defs::irelaxed_q15mulr_s_(ar_, defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn))?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_1)?)?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_2)?)?)?.into_iter().map(|x| -> R<_> { Ok(Lane::Numtype(Num::Inn(wspec_runtime::num::cast::<_, u64>(x)?))) }).collect::<R<Vec<_>>>()?)
+            Ok(wspec_runtime::builtins::irelaxed_q15mulr_s(defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn))?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_1)?)?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_2)?)?).into_iter().collect::<Vec<_>>().into_iter().map(|x| -> R<_> { Ok(Lane::Numtype(Num::Inn(wspec_runtime::num::cast::<_, u64>(x)?))) }).collect::<R<Vec<_>>>()?)
         })())? { return Ok(v); }
         // from spec/3.3-numerics-vectors.wspec:181
         if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
@@ -13506,7 +13506,7 @@ pub mod defs {
             let i_2 = n_6;
             let n_7 = match a4 { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
             let i_3 = n_7;
-            Ok(defs::irelaxed_laneselect_(ar_, defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn))?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_1)?)?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_2)?)?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_3)?)?)?.into_iter().map(|x| -> R<_> { Ok(Lane::Numtype(Num::Inn(wspec_runtime::num::cast::<_, u64>(x)?))) }).collect::<R<Vec<_>>>()?)
+            Ok(wspec_runtime::builtins::irelaxed_laneselect(defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn))?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_1)?)?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_2)?)?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_3)?)?).into_iter().collect::<Vec<_>>().into_iter().map(|x| -> R<_> { Ok(Lane::Numtype(Num::Inn(wspec_runtime::num::cast::<_, u64>(x)?))) }).collect::<R<Vec<_>>>()?)
         })())? { return Ok(v); }
         // from spec/3.3-numerics-vectors.wspec:198
         if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
@@ -14050,7 +14050,7 @@ pub mod defs {
             let Sx::U = f_9.clone() else { return Err(wspec_runtime::Fail::soft()) };
             let zero = f_10.clone();
             let f = a3;
-            Ok(defs::relaxed_trunc_u__(ar_, defs::size(ar_, conv::fnn_to_numtype(v_Fnn_1))?, defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn_2))?, (match f { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) }))?.into_iter().map(|x| -> R<_> { Ok(Lane::Numtype(Num::Inn(wspec_runtime::num::cast::<_, u64>(x)?))) }).collect::<R<Vec<_>>>()?)
+            Ok(wspec_runtime::builtins::relaxed_trunc_u(defs::size(ar_, conv::fnn_to_numtype(v_Fnn_1))?, defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn_2))?, (match f { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })).into_iter().collect::<Vec<_>>().into_iter().map(|x| -> R<_> { Ok(Lane::Numtype(Num::Inn(wspec_runtime::num::cast::<_, u64>(x)?))) }).collect::<R<Vec<_>>>()?)
         })())? { return Ok(v); }
         // from spec/3.3-numerics-vectors.wspec:329
         if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
@@ -14072,7 +14072,7 @@ pub mod defs {
             let Sx::S = f_9.clone() else { return Err(wspec_runtime::Fail::soft()) };
             let zero = f_10.clone();
             let f = a3;
-            Ok(defs::relaxed_trunc_s__(ar_, defs::size(ar_, conv::fnn_to_numtype(v_Fnn_1))?, defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn_2))?, (match f { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) }))?.into_iter().map(|x| -> R<_> { Ok(Lane::Numtype(Num::Inn(wspec_runtime::num::cast::<_, u64>(x)?))) }).collect::<R<Vec<_>>>()?)
+            Ok(wspec_runtime::builtins::relaxed_trunc_s(defs::size(ar_, conv::fnn_to_numtype(v_Fnn_1))?, defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn_2))?, (match f { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })).into_iter().collect::<Vec<_>>().into_iter().map(|x| -> R<_> { Ok(Lane::Numtype(Num::Inn(wspec_runtime::num::cast::<_, u64>(x)?))) }).collect::<R<Vec<_>>>()?)
         })())? { return Ok(v); }
         // from spec/3.3-numerics-vectors.wspec:330
         if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
@@ -15234,94 +15234,6 @@ pub mod defs {
         })())? { return Ok(v); }
         Err(Fail::soft())
         })
-    }
-
-    // from spec/3.3-numerics-vectors.wspec:137 def $irelaxed_q15mulr_s_
-    pub fn irelaxed_q15mulr_s_(ar_: &Ctx, a0: u64, a1: u128, a2: u128) -> R<Vec<u128>> {
-        // from spec/3.3-numerics-vectors.wspec:138
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
-            let v_N = a0;
-            let n_1 = wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(a1)?)?;
-            let i_1 = n_1;
-            let n_2 = wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(a2)?)?;
-            let i_2 = n_2;
-            wspec_runtime::check(((wspec_runtime::num::wide(i_1)? == wspec_runtime::num::pow(2i128, wspec_runtime::num::sub(wspec_runtime::num::wide(v_N)?, 1i128)?)?) && (wspec_runtime::num::wide(i_2)? == wspec_runtime::num::pow(2i128, wspec_runtime::num::sub(wspec_runtime::num::wide(v_N)?, 1i128)?)?)))?;
-            Ok(vec![wspec_runtime::num::narrow::<u128>(wspec_runtime::num::sub(wspec_runtime::num::pow(2i128, wspec_runtime::num::sub(wspec_runtime::num::wide(v_N)?, 1i128)?)?, 1i128)?)?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::pow(2i128, wspec_runtime::num::sub(wspec_runtime::num::wide(v_N)?, 1i128)?)?)?])
-        })())? { return Ok(v); }
-        // from spec/3.3-numerics-vectors.wspec:140
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
-            let v_N = a0;
-            let n_1 = wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(a1)?)?;
-            let i_1 = n_1;
-            let n_2 = wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(a2)?)?;
-            let i_2 = n_2;
-            Ok(vec![wspec_runtime::ok(wspec_runtime::builtins::iq15mulr_sat_s(v_N, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_1)?)?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_2)?)?))?])
-        })())? { return Ok(v); }
-        Err(Fail::soft())
-    }
-
-    // from spec/3.3-numerics-vectors.wspec:143 def $irelaxed_laneselect_
-    pub fn irelaxed_laneselect_(ar_: &Ctx, a0: u64, a1: u128, a2: u128, a3: u128) -> R<Vec<u128>> {
-        // from spec/3.3-numerics-vectors.wspec:144
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
-            let v_N = a0;
-            let n_1 = wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(a1)?)?;
-            let i_1 = n_1;
-            let n_2 = wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(a2)?)?;
-            let i_2 = n_2;
-            let n_3 = wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(a3)?)?;
-            let i_3 = n_3;
-            let eq_4 = wspec_runtime::num::narrow::<u64>(wspec_runtime::num::mul(wspec_runtime::num::sub(wspec_runtime::num::pow(2i128, wspec_runtime::num::wide(v_N)?)?, 1i128)?, wspec_runtime::num::div(wspec_runtime::num::wide(i_3)?, wspec_runtime::num::pow(2i128, wspec_runtime::num::sub(wspec_runtime::num::wide(v_N)?, 1i128)?)?)?)?)?;
-            let i_3_q = eq_4;
-            Ok(vec![wspec_runtime::ok(wspec_runtime::builtins::ibitselect(v_N, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_1)?)?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_2)?)?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_3)?)?))?, wspec_runtime::ok(wspec_runtime::builtins::ibitselect(v_N, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_1)?)?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_2)?)?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_3_q)?)?))?])
-        })())? { return Ok(v); }
-        Err(Fail::soft())
-    }
-
-    // from spec/3.3-numerics-vectors.wspec:148 def $relaxed_trunc_u__
-    pub fn relaxed_trunc_u__(ar_: &Ctx, a0: u64, a1: u64, a2: u64) -> R<Vec<u128>> {
-        // from spec/3.3-numerics-vectors.wspec:149
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
-            let v_M = a0;
-            let v_N = a1;
-            let f = a2;
-            let eq_1 = wspec_runtime::ok(wspec_runtime::builtins::trunc_u(v_M, v_N, f))?;
-            let Some(o_2) = eq_1 else { return Err(wspec_runtime::Fail::soft()) };
-            let n_3 = wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(o_2)?)?;
-            let i = n_3;
-            Ok(vec![wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i)?)?])
-        })())? { return Ok(v); }
-        // from spec/3.3-numerics-vectors.wspec:150
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
-            let v_M = a0;
-            let v_N = a1;
-            let f = a2;
-            Ok(wspec_runtime::seq::cat(vec![vec![wspec_runtime::ok(wspec_runtime::builtins::trunc_sat_u(v_M, v_N, f))?], { let n_ = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::pow(2i128, wspec_runtime::num::wide(v_N)?)?)?; let mut out_ = Vec::with_capacity(n_); for k in 0..n_ { let k = k as u64; out_.push(wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(k)?)?); } out_ }]))
-        })())? { return Ok(v); }
-        Err(Fail::soft())
-    }
-
-    // from spec/3.3-numerics-vectors.wspec:152 def $relaxed_trunc_s__
-    pub fn relaxed_trunc_s__(ar_: &Ctx, a0: u64, a1: u64, a2: u64) -> R<Vec<u128>> {
-        // from spec/3.3-numerics-vectors.wspec:153
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
-            let v_M = a0;
-            let v_N = a1;
-            let f = a2;
-            let eq_1 = wspec_runtime::ok(wspec_runtime::builtins::trunc_s(v_M, v_N, f))?;
-            let Some(o_2) = eq_1 else { return Err(wspec_runtime::Fail::soft()) };
-            let n_3 = wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(o_2)?)?;
-            let i = n_3;
-            Ok(vec![wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i)?)?])
-        })())? { return Ok(v); }
-        // from spec/3.3-numerics-vectors.wspec:154
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
-            let v_M = a0;
-            let v_N = a1;
-            let f = a2;
-            Ok(wspec_runtime::seq::cat(vec![vec![wspec_runtime::ok(wspec_runtime::builtins::trunc_sat_s(v_M, v_N, f))?], { let n_ = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::pow(2i128, wspec_runtime::num::wide(v_N)?)?)?; let mut out_ = Vec::with_capacity(n_); for k in 0..n_ { let k = k as u64; out_.push(wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(k)?)?); } out_ }]))
-        })())? { return Ok(v); }
-        Err(Fail::soft())
     }
 
     // from spec/4.2-execution-types.wspec:14 def $inst_globaltype

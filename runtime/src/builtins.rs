@@ -417,3 +417,28 @@ pub fn frelaxed_madd(n: u64, a: u64, b: u64, c: u64) -> Option<u64> {
 pub fn frelaxed_nmadd(n: u64, a: u64, b: u64, c: u64) -> Option<u64> {
     fma(n, fnegate(n, a)?, b, c)
 }
+
+// The integer relaxed operators give the deterministic profile's element, the first of each
+// set: the same results as the definitions' first choice, without building the sets (that of
+// `$relaxed_trunc_u__` holds every integer of the width).
+
+/// `$irelaxed_q15mulr_s_`: one of the allowed results (the saturating one).
+pub fn irelaxed_q15mulr_s(n: u64, a: u128, b: u128) -> Option<u128> {
+    iq15mulr_sat_s(n, a, b)
+}
+
+/// `$irelaxed_laneselect_`: one of the allowed results (the selection by every bit of the mask).
+pub fn irelaxed_laneselect(n: u64, a: u128, b: u128, c: u128) -> Option<u128> {
+    ibitselect(n, a, b, c)
+}
+
+/// `$relaxed_trunc_u__`: one of the allowed results (the saturating one, which is the exact
+/// truncation where that is defined).
+pub fn relaxed_trunc_u(m: u64, n: u64, a: u64) -> Option<u128> {
+    trunc_sat_u(m, n, a)
+}
+
+/// `$relaxed_trunc_s__`: one of the allowed results (the saturating one).
+pub fn relaxed_trunc_s(m: u64, n: u64, a: u64) -> Option<u128> {
+    trunc_sat_s(m, n, a)
+}
