@@ -90,6 +90,24 @@ pub fn set_memory_limit(bytes: u64) {
     MEMORY_LIMIT.with(|m| m.set(bytes));
 }
 
+/// The default bound on the entries of one table: 10^7, hundreds of MB of references, where the
+/// 2^32 - 1 entries that 32-bit indices allow would abort on allocation.
+pub const DEFAULT_TABLE_LIMIT: u64 = 10_000_000;
+
+thread_local! {
+    static TABLE_LIMIT: std::cell::Cell<u64> = const { std::cell::Cell::new(DEFAULT_TABLE_LIMIT) };
+}
+
+/// `$table_limit`: the embedder's bound on the entries of one table, set for the runs of this
+/// thread with [`set_table_limit`].
+pub fn table_limit() -> Option<u64> {
+    Some(TABLE_LIMIT.with(|t| t.get()))
+}
+
+pub fn set_table_limit(entries: u64) {
+    TABLE_LIMIT.with(|t| t.set(entries));
+}
+
 /// `$opt_`: a sequence of at most one element as an optional.
 pub fn opt<X>(xs: Vec<X>) -> Option<Option<X>> {
     if xs.len() > 1 {
