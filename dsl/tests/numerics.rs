@@ -1050,17 +1050,15 @@ fn bitwise_at_128() {
 // ---------------------------------------------------------------------------------------------
 // Relaxed SIMD: each builtin's result must be one that the definition allows
 
-/// Fewer cases than the deterministic operators: the sets of `$frelaxed_madd_` take exact
-/// products and sums, and membership is all that is asked. A NaN operand of `madd` makes the set
-/// of every arithmetic NaN (2^23 or 2^52 of them), beyond what the evaluator builds element by
-/// element, so `madd` takes infinities where the inputs had NaNs; `frelaxed_min_max` keeps NaNs.
-const RELAXED_CASES: u32 = 2_000;
+/// A NaN operand of `madd` makes the set of every arithmetic NaN (2^23 or 2^52 of them), beyond
+/// what the evaluator builds element by element, so `madd` takes infinities where the inputs had
+/// NaNs; `frelaxed_min_max` keeps NaNs.
 
 #[test]
 fn frelaxed_min_max() {
     use wspec_runtime::builtins as b;
     for n in [32u32, 64] {
-        run_cases(&format!("frelaxed_min_ and frelaxed_max_ at {n}"), RELAXED_CASES, move || float_pair(n), move |ev, (x, y)| {
+        run(&format!("frelaxed_min_ and frelaxed_max_ at {n}"), move || float_pair(n), move |ev, (x, y)| {
             for (def, got) in [("frelaxed_min_", b::frelaxed_min(n as u64, x, y)), ("frelaxed_max_", b::frelaxed_max(n as u64, x, y))] {
                 let set = call(ev, def, vec![nat(n as u64), fval(n, x), fval(n, y)])?;
                 let got = got.ok_or_else(|| fail(format!("{def} builtin is undefined")))?;
@@ -1083,7 +1081,7 @@ fn frelaxed_madd_nmadd() {
         };
         let finite = move || float_in(n).prop_map(no_nan);
         let inputs = move || (finite(), finite(), finite());
-        run_cases(&format!("frelaxed_madd_ and frelaxed_nmadd_ at {n}"), RELAXED_CASES, inputs, move |ev, (x, y, z)| {
+        run(&format!("frelaxed_madd_ and frelaxed_nmadd_ at {n}"), inputs, move |ev, (x, y, z)| {
             for (def, got) in [("frelaxed_madd_", b::frelaxed_madd(n as u64, x, y, z)), ("frelaxed_nmadd_", b::frelaxed_nmadd(n as u64, x, y, z))] {
                 let set = call(ev, def, vec![nat(n as u64), fval(n, x), fval(n, y), fval(n, z)])?;
                 let got = got.ok_or_else(|| fail(format!("{def} builtin is undefined")))?;
@@ -1092,4 +1090,59 @@ fn frelaxed_madd_nmadd() {
             Ok(())
         });
     }
+}
+
+/// The integer relaxed operators: the builtin's result must be in the definition's set (both
+/// results of `q15mulr` when both operands are the smallest signed number, both selections of
+/// `laneselect`, every integer for a NaN or an out-of-range `relaxed_trunc`).
+fn relaxed_int_binary(def: &'static str, widths: &[u32], f: fn(u64, u128, u128) -> Option<u128>) {
+    for &n in widths {
+        run(&format!("{def} at {n}"), move || int_pair(n), move |ev, (a, b)| {
+            let set = call(ev, def, vec![nat(n as u64), nat(a), nat(b)])?;
+            let got = f(n as u64, a.into(), b.into()).ok_or_else(|| fail(format!("{def} builtin is undefined")))?;
+            expect_in(ev, &set, &v128(got), || format!("${def}({n}, {a:#x}, {b:#x})"))
+        });
+    }
+}
+
+#[test]
+fn irelaxed_q15mulr_s() {
+    relaxed_int_binary("irelaxed_q15mulr_s_", &[16, 32, 64], wspec_runtime::builtins::irelaxed_q15mulr_s);
+}
+
+#[test]
+fn irelaxed_laneselect() {
+    use wspec_runtime::builtins as b;
+    for &n in W_ALL {
+        // Masks of whole lanes of ones or zeros too, where both selections agree.
+        let h = 1u64 << (n - 1);
+        let masks = move || prop_oneof![3 => int_in(n), 1 => prop::sample::select(vec![0, mask(n), h, h - 1])];
+        run(&format!("irelaxed_laneselect_ at {n}"), move || (int_in(n), int_in(n), masks()), move |ev, (a, b, c)| {
+            let set = call(ev, "irelaxed_laneselect_", vec![nat(n as u64), nat(a), nat(b), nat(c)])?;
+            let got = b::irelaxed_laneselect(n as u64, a.into(), b.into(), c.into()).ok_or_else(|| fail("irelaxed_laneselect builtin is undefined"))?;
+            expect_in(ev, &set, &v128(got), || format!("$irelaxed_laneselect_({n}, {a:#x}, {b:#x}, {c:#x})"))
+        });
+    }
+}
+
+/// Into 32 bits, the only lanes the instructions truncate into (the evaluator's lazy sequences
+/// count their elements in a `u64`, one bit too few for the 2^64 integers of 64 bits).
+fn relaxed_trunc_test(def: &'static str, f: fn(u64, u64, u64) -> Option<u128>) {
+    for m in [32u32, 64] {
+        run(&format!("{def} f{m} to i32"), move || float_in(m), move |ev, a| {
+            let set = call(ev, def, vec![nat(m as u64), nat(32), fval(m, a)])?;
+            let got = f(m as u64, 32, a).ok_or_else(|| fail(format!("{def} builtin is undefined")))?;
+            expect_in(ev, &set, &v128(got), || format!("${def}({m}, 32, {a:#x})"))
+        });
+    }
+}
+
+#[test]
+fn relaxed_trunc_u() {
+    relaxed_trunc_test("relaxed_trunc_u__", wspec_runtime::builtins::relaxed_trunc_u);
+}
+
+#[test]
+fn relaxed_trunc_s() {
+    relaxed_trunc_test("relaxed_trunc_s__", wspec_runtime::builtins::relaxed_trunc_s);
 }

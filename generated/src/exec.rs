@@ -17,7 +17,7 @@ pub enum EvalCtx {
     Handler(u64, Vec<Catch>),
 }
 
-// from spec/4.3-execution-instructions.wspec:383 rule Step/call_ref-host
+// from spec/4.3-execution-instructions.wspec:389 rule Step/call_ref-host
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_1(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let z = (&m_.state);
@@ -58,7 +58,7 @@ fn rule_1(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:373 rule Step_read/call_ref-null
+// from spec/4.3-execution-instructions.wspec:379 rule Step_read/call_ref-null
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_2(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let z = (&m_.state);
@@ -79,7 +79,7 @@ fn rule_2(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:376 rule Step_read/call_ref-func
+// from spec/4.3-execution-instructions.wspec:382 rule Step_read/call_ref-func
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_3(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let z = (&m_.state);
@@ -138,7 +138,7 @@ fn rule_3(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:483 rule Step/throw
+// from spec/4.3-execution-instructions.wspec:489 rule Step/throw
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_4(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let z = (&m_.state);
@@ -175,7 +175,7 @@ fn rule_4(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:554 rule Step/local.set
+// from spec/4.3-execution-instructions.wspec:560 rule Step/local.set
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_5(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let z = (&m_.state);
@@ -195,7 +195,7 @@ fn rule_5(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:566 rule Step/global.set
+// from spec/4.3-execution-instructions.wspec:572 rule Step/global.set
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_6(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let z = (&m_.state);
@@ -215,7 +215,7 @@ fn rule_6(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:582 rule Step/table.set-oob
+// from spec/4.3-execution-instructions.wspec:588 rule Step/table.set-oob
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_7(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let z = (&m_.state);
@@ -246,7 +246,7 @@ fn rule_7(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:586 rule Step/table.set-val
+// from spec/4.3-execution-instructions.wspec:592 rule Step/table.set-val
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_8(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let z = (&m_.state);
@@ -277,7 +277,7 @@ fn rule_8(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:597 rule Step/table.grow-succeed
+// from spec/4.3-execution-instructions.wspec:603 rule Step/table.grow-succeed
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_9(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let z = (&m_.state);
@@ -312,7 +312,7 @@ fn rule_9(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:601 rule Step/table.grow-fail
+// from spec/4.3-execution-instructions.wspec:607 rule Step/table.grow-fail
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_10(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let z = (&m_.state);
@@ -341,7 +341,7 @@ fn rule_10(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:605 rule Step/table.fill-oob
+// from spec/4.3-execution-instructions.wspec:611 rule Step/table.fill-oob
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_11(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let z = (&m_.state);
@@ -381,7 +381,7 @@ fn rule_11(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:609 rule Step/table.fill-val
+// from spec/4.3-execution-instructions.wspec:615 rule Step/table.fill-val
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_12(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let z = (&m_.state);
@@ -422,7 +422,7 @@ fn rule_12(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:613 rule Step/table.copy-oob
+// from spec/4.3-execution-instructions.wspec:619 rule Step/table.copy-oob
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_13(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let z = (&m_.state);
@@ -470,7 +470,7 @@ fn rule_13(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:617 rule Step/table.copy-val
+// from spec/4.3-execution-instructions.wspec:623 rule Step/table.copy-val
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_14(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let z = (&m_.state);
@@ -519,7 +519,7 @@ fn rule_14(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:622 rule Step/table.init-oob
+// from spec/4.3-execution-instructions.wspec:628 rule Step/table.init-oob
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_15(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let z = (&m_.state);
@@ -565,7 +565,7 @@ fn rule_15(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:626 rule Step/table.init-val
+// from spec/4.3-execution-instructions.wspec:632 rule Step/table.init-val
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_16(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let z = (&m_.state);
@@ -612,7 +612,7 @@ fn rule_16(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:631 rule Step/elem.drop
+// from spec/4.3-execution-instructions.wspec:637 rule Step/elem.drop
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_17(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let z = (&m_.state);
@@ -630,7 +630,7 @@ fn rule_17(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:657 rule Step/store-num-oob
+// from spec/4.3-execution-instructions.wspec:663 rule Step/store-num-oob
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_18(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let z = (&m_.state);
@@ -668,7 +668,7 @@ fn rule_18(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:661 rule Step/store-num-val
+// from spec/4.3-execution-instructions.wspec:667 rule Step/store-num-val
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_19(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let z = (&m_.state);
@@ -707,7 +707,7 @@ fn rule_19(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:666 rule Step/store-pack-oob
+// from spec/4.3-execution-instructions.wspec:672 rule Step/store-pack-oob
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_20(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let z = (&m_.state);
@@ -751,7 +751,7 @@ fn rule_20(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:670 rule Step/store-pack-val
+// from spec/4.3-execution-instructions.wspec:676 rule Step/store-pack-val
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_21(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let z = (&m_.state);
@@ -796,7 +796,7 @@ fn rule_21(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:682 rule Step/memory.grow-succeed
+// from spec/4.3-execution-instructions.wspec:688 rule Step/memory.grow-succeed
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_22(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let z = (&m_.state);
@@ -828,7 +828,7 @@ fn rule_22(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:686 rule Step/memory.grow-fail
+// from spec/4.3-execution-instructions.wspec:692 rule Step/memory.grow-fail
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_23(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let z = (&m_.state);
@@ -854,7 +854,7 @@ fn rule_23(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:690 rule Step/memory.fill-oob
+// from spec/4.3-execution-instructions.wspec:696 rule Step/memory.fill-oob
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_24(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let z = (&m_.state);
@@ -897,7 +897,7 @@ fn rule_24(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:694 rule Step/memory.fill-val
+// from spec/4.3-execution-instructions.wspec:700 rule Step/memory.fill-val
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_25(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let z = (&m_.state);
@@ -943,7 +943,7 @@ fn rule_25(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:699 rule Step/memory.copy-oob
+// from spec/4.3-execution-instructions.wspec:705 rule Step/memory.copy-oob
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_26(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let z = (&m_.state);
@@ -991,7 +991,7 @@ fn rule_26(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:703 rule Step/memory.copy-val
+// from spec/4.3-execution-instructions.wspec:709 rule Step/memory.copy-val
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_27(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let z = (&m_.state);
@@ -1040,7 +1040,7 @@ fn rule_27(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:708 rule Step/memory.init-oob
+// from spec/4.3-execution-instructions.wspec:714 rule Step/memory.init-oob
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_28(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let z = (&m_.state);
@@ -1086,7 +1086,7 @@ fn rule_28(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:712 rule Step/memory.init-val
+// from spec/4.3-execution-instructions.wspec:718 rule Step/memory.init-val
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_29(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let z = (&m_.state);
@@ -1133,7 +1133,7 @@ fn rule_29(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:717 rule Step/data.drop
+// from spec/4.3-execution-instructions.wspec:723 rule Step/data.drop
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_30(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let z = (&m_.state);
@@ -1151,7 +1151,7 @@ fn rule_30(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:787 rule Step/struct.new
+// from spec/4.3-execution-instructions.wspec:793 rule Step/struct.new
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_31(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let z = (&m_.state);
@@ -1192,7 +1192,7 @@ fn rule_31(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:805 rule Step/struct.set-null
+// from spec/4.3-execution-instructions.wspec:811 rule Step/struct.set-null
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_32(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let z = (&m_.state);
@@ -1219,7 +1219,7 @@ fn rule_32(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:808 rule Step/struct.set-struct
+// from spec/4.3-execution-instructions.wspec:814 rule Step/struct.set-struct
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_33(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let z = (&m_.state);
@@ -1262,7 +1262,7 @@ fn rule_33(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:822 rule Step/array.new_fixed
+// from spec/4.3-execution-instructions.wspec:828 rule Step/array.new_fixed
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_34(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let z = (&m_.state);
@@ -1297,7 +1297,7 @@ fn rule_34(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:860 rule Step/array.set-null
+// from spec/4.3-execution-instructions.wspec:866 rule Step/array.set-null
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_35(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let z = (&m_.state);
@@ -1329,7 +1329,7 @@ fn rule_35(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:863 rule Step/array.set-oob
+// from spec/4.3-execution-instructions.wspec:869 rule Step/array.set-oob
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_36(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let z = (&m_.state);
@@ -1362,7 +1362,7 @@ fn rule_36(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:867 rule Step/array.set-array
+// from spec/4.3-execution-instructions.wspec:873 rule Step/array.set-array
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_37(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let z = (&m_.state);
@@ -1402,7 +1402,7 @@ fn rule_37(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:878 rule Step/array.fill-null
+// from spec/4.3-execution-instructions.wspec:884 rule Step/array.fill-null
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_38(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let z = (&m_.state);
@@ -1442,7 +1442,7 @@ fn rule_38(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:881 rule Step/array.fill-oob
+// from spec/4.3-execution-instructions.wspec:887 rule Step/array.fill-oob
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_39(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let z = (&m_.state);
@@ -1483,7 +1483,7 @@ fn rule_39(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:885 rule Step/array.fill-val
+// from spec/4.3-execution-instructions.wspec:891 rule Step/array.fill-val
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_40(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let z = (&m_.state);
@@ -1532,7 +1532,7 @@ fn rule_40(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:891 rule Step/array.copy-null1
+// from spec/4.3-execution-instructions.wspec:897 rule Step/array.copy-null1
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_41(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let z = (&m_.state);
@@ -1583,7 +1583,7 @@ fn rule_41(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:894 rule Step/array.copy-null2
+// from spec/4.3-execution-instructions.wspec:900 rule Step/array.copy-null2
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_42(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let z = (&m_.state);
@@ -1634,7 +1634,7 @@ fn rule_42(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:897 rule Step/array.copy-oob
+// from spec/4.3-execution-instructions.wspec:903 rule Step/array.copy-oob
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_43(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let z = (&m_.state);
@@ -1687,7 +1687,7 @@ fn rule_43(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:902 rule Step/array.copy-val
+// from spec/4.3-execution-instructions.wspec:908 rule Step/array.copy-val
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_44(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let z = (&m_.state);
@@ -1741,7 +1741,7 @@ fn rule_44(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:907 rule Step/array.init_elem-null
+// from spec/4.3-execution-instructions.wspec:913 rule Step/array.init_elem-null
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_45(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let z = (&m_.state);
@@ -1789,7 +1789,7 @@ fn rule_45(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:910 rule Step/array.init_elem-oob-array
+// from spec/4.3-execution-instructions.wspec:916 rule Step/array.init_elem-oob-array
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_46(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let z = (&m_.state);
@@ -1838,7 +1838,7 @@ fn rule_46(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:914 rule Step/array.init_elem-oob-elem
+// from spec/4.3-execution-instructions.wspec:920 rule Step/array.init_elem-oob-elem
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_47(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let z = (&m_.state);
@@ -1887,7 +1887,7 @@ fn rule_47(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:918 rule Step/array.init_elem-val
+// from spec/4.3-execution-instructions.wspec:924 rule Step/array.init_elem-val
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_48(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let z = (&m_.state);
@@ -1937,7 +1937,7 @@ fn rule_48(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:923 rule Step/array.init_data-null
+// from spec/4.3-execution-instructions.wspec:929 rule Step/array.init_data-null
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_49(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let z = (&m_.state);
@@ -1985,7 +1985,7 @@ fn rule_49(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:926 rule Step/array.init_data-oob-array
+// from spec/4.3-execution-instructions.wspec:932 rule Step/array.init_data-oob-array
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_50(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let z = (&m_.state);
@@ -2034,7 +2034,7 @@ fn rule_50(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:930 rule Step/array.init_data-oob-data
+// from spec/4.3-execution-instructions.wspec:936 rule Step/array.init_data-oob-data
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_51(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let z = (&m_.state);
@@ -2090,7 +2090,7 @@ fn rule_51(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:935 rule Step/array.init_data-val
+// from spec/4.3-execution-instructions.wspec:941 rule Step/array.init_data-val
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_52(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let z = (&m_.state);
@@ -2149,7 +2149,7 @@ fn rule_52(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:1162 rule Step/vstore-oob
+// from spec/4.3-execution-instructions.wspec:1168 rule Step/vstore-oob
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_53(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let z = (&m_.state);
@@ -2186,7 +2186,7 @@ fn rule_53(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:1166 rule Step/vstore-val
+// from spec/4.3-execution-instructions.wspec:1172 rule Step/vstore-val
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_54(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let z = (&m_.state);
@@ -2224,7 +2224,7 @@ fn rule_54(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:1171 rule Step/vstore_lane-oob
+// from spec/4.3-execution-instructions.wspec:1177 rule Step/vstore_lane-oob
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_55(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let z = (&m_.state);
@@ -2265,7 +2265,7 @@ fn rule_55(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:1175 rule Step/vstore_lane-val
+// from spec/4.3-execution-instructions.wspec:1181 rule Step/vstore_lane-val
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_56(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let z = (&m_.state);
@@ -2309,7 +2309,7 @@ fn rule_56(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:255 rule Step_pure/unreachable
+// from spec/4.3-execution-instructions.wspec:261 rule Step_pure/unreachable
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_57(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     #[allow(irrefutable_let_patterns)]
@@ -2324,7 +2324,7 @@ fn rule_57(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:258 rule Step_pure/nop
+// from spec/4.3-execution-instructions.wspec:264 rule Step_pure/nop
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_58(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     #[allow(irrefutable_let_patterns)]
@@ -2336,7 +2336,7 @@ fn rule_58(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:261 rule Step_pure/drop
+// from spec/4.3-execution-instructions.wspec:267 rule Step_pure/drop
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_59(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     #[allow(irrefutable_let_patterns)]
@@ -2350,7 +2350,7 @@ fn rule_59(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:264 rule Step_pure/select-true
+// from spec/4.3-execution-instructions.wspec:270 rule Step_pure/select-true
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_60(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     #[allow(irrefutable_let_patterns)]
@@ -2381,7 +2381,7 @@ fn rule_60(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:268 rule Step_pure/select-false
+// from spec/4.3-execution-instructions.wspec:274 rule Step_pure/select-false
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_61(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     #[allow(irrefutable_let_patterns)]
@@ -2414,7 +2414,7 @@ fn rule_61(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:285 rule Step_pure/if-true
+// from spec/4.3-execution-instructions.wspec:291 rule Step_pure/if-true
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_62(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     #[allow(irrefutable_let_patterns)]
@@ -2438,7 +2438,7 @@ fn rule_62(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:289 rule Step_pure/if-false
+// from spec/4.3-execution-instructions.wspec:295 rule Step_pure/if-false
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_63(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     #[allow(irrefutable_let_patterns)]
@@ -2462,7 +2462,7 @@ fn rule_63(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:301 rule Step_pure/br-label-zero
+// from spec/4.3-execution-instructions.wspec:307 rule Step_pure/br-label-zero
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_64(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     #[allow(irrefutable_let_patterns)]
@@ -2487,7 +2487,7 @@ fn rule_64(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:305 rule Step_pure/br-label-succ
+// from spec/4.3-execution-instructions.wspec:311 rule Step_pure/br-label-succ
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_65(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     #[allow(irrefutable_let_patterns)]
@@ -2508,7 +2508,7 @@ fn rule_65(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:309 rule Step_pure/br-handler
+// from spec/4.3-execution-instructions.wspec:315 rule Step_pure/br-handler
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_66(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     #[allow(irrefutable_let_patterns)]
@@ -2528,7 +2528,7 @@ fn rule_66(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:312 rule Step_pure/br_if-true
+// from spec/4.3-execution-instructions.wspec:318 rule Step_pure/br_if-true
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_67(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     #[allow(irrefutable_let_patterns)]
@@ -2550,7 +2550,7 @@ fn rule_67(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:316 rule Step_pure/br_if-false
+// from spec/4.3-execution-instructions.wspec:322 rule Step_pure/br_if-false
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_68(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     #[allow(irrefutable_let_patterns)]
@@ -2570,7 +2570,7 @@ fn rule_68(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:320 rule Step_pure/br_table-lt
+// from spec/4.3-execution-instructions.wspec:326 rule Step_pure/br_table-lt
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_69(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     #[allow(irrefutable_let_patterns)]
@@ -2595,7 +2595,7 @@ fn rule_69(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:324 rule Step_pure/br_table-ge
+// from spec/4.3-execution-instructions.wspec:330 rule Step_pure/br_table-ge
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_70(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     #[allow(irrefutable_let_patterns)]
@@ -2620,7 +2620,7 @@ fn rule_70(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:328 rule Step_pure/br_on_null-null
+// from spec/4.3-execution-instructions.wspec:334 rule Step_pure/br_on_null-null
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_71(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     #[allow(irrefutable_let_patterns)]
@@ -2639,7 +2639,7 @@ fn rule_71(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:331 rule Step_pure/br_on_null-addr
+// from spec/4.3-execution-instructions.wspec:337 rule Step_pure/br_on_null-addr
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_72(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     #[allow(irrefutable_let_patterns)]
@@ -2655,7 +2655,7 @@ fn rule_72(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:335 rule Step_pure/br_on_non_null-null
+// from spec/4.3-execution-instructions.wspec:341 rule Step_pure/br_on_non_null-null
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_73(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     #[allow(irrefutable_let_patterns)]
@@ -2672,7 +2672,7 @@ fn rule_73(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:338 rule Step_pure/br_on_non_null-addr
+// from spec/4.3-execution-instructions.wspec:344 rule Step_pure/br_on_non_null-addr
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_74(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     #[allow(irrefutable_let_patterns)]
@@ -2690,7 +2690,7 @@ fn rule_74(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:431 rule Step_pure/return_call_ref-label
+// from spec/4.3-execution-instructions.wspec:437 rule Step_pure/return_call_ref-label
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_75(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     #[allow(irrefutable_let_patterns)]
@@ -2710,7 +2710,7 @@ fn rule_75(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:434 rule Step_pure/return_call_ref-handler
+// from spec/4.3-execution-instructions.wspec:440 rule Step_pure/return_call_ref-handler
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_76(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     #[allow(irrefutable_let_patterns)]
@@ -2730,7 +2730,7 @@ fn rule_76(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:437 rule Step_read/return_call_ref-frame-null
+// from spec/4.3-execution-instructions.wspec:443 rule Step_read/return_call_ref-frame-null
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_77(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let z = (&m_.state);
@@ -2758,7 +2758,7 @@ fn rule_77(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:440 rule Step_read/return_call_ref-frame-addr
+// from spec/4.3-execution-instructions.wspec:446 rule Step_read/return_call_ref-frame-addr
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_78(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let z = (&m_.state);
@@ -2797,7 +2797,7 @@ fn rule_78(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:468 rule Step_pure/return-frame
+// from spec/4.3-execution-instructions.wspec:474 rule Step_pure/return-frame
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_79(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     #[allow(irrefutable_let_patterns)]
@@ -2819,7 +2819,7 @@ fn rule_79(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:471 rule Step_pure/return-label
+// from spec/4.3-execution-instructions.wspec:477 rule Step_pure/return-label
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_80(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     #[allow(irrefutable_let_patterns)]
@@ -2838,7 +2838,7 @@ fn rule_80(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:474 rule Step_pure/return-handler
+// from spec/4.3-execution-instructions.wspec:480 rule Step_pure/return-handler
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_81(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     #[allow(irrefutable_let_patterns)]
@@ -2857,7 +2857,7 @@ fn rule_81(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:490 rule Step_pure/throw_ref-null
+// from spec/4.3-execution-instructions.wspec:496 rule Step_pure/throw_ref-null
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_82(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     #[allow(irrefutable_let_patterns)]
@@ -2876,7 +2876,7 @@ fn rule_82(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:493 rule Step_pure/throw_ref-instrs
+// from spec/4.3-execution-instructions.wspec:499 rule Step_pure/throw_ref-instrs
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_83(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     #[allow(irrefutable_let_patterns)]
@@ -2900,7 +2900,7 @@ fn rule_83(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:497 rule Step_pure/throw_ref-label
+// from spec/4.3-execution-instructions.wspec:503 rule Step_pure/throw_ref-label
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_84(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     #[allow(irrefutable_let_patterns)]
@@ -2923,7 +2923,7 @@ fn rule_84(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:500 rule Step_pure/throw_ref-frame
+// from spec/4.3-execution-instructions.wspec:506 rule Step_pure/throw_ref-frame
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_85(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     #[allow(irrefutable_let_patterns)]
@@ -2947,7 +2947,7 @@ fn rule_85(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:503 rule Step_read/throw_ref-handler-empty
+// from spec/4.3-execution-instructions.wspec:509 rule Step_read/throw_ref-handler-empty
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_86(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let z = (&m_.state);
@@ -2973,7 +2973,7 @@ fn rule_86(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:506 rule Step_read/throw_ref-handler-catch
+// from spec/4.3-execution-instructions.wspec:512 rule Step_read/throw_ref-handler-catch
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_87(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let z = (&m_.state);
@@ -3011,7 +3011,7 @@ fn rule_87(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:511 rule Step_read/throw_ref-handler-catch_ref
+// from spec/4.3-execution-instructions.wspec:517 rule Step_read/throw_ref-handler-catch_ref
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_88(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let z = (&m_.state);
@@ -3051,7 +3051,7 @@ fn rule_88(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:516 rule Step_read/throw_ref-handler-catch_all
+// from spec/4.3-execution-instructions.wspec:522 rule Step_read/throw_ref-handler-catch_all
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_89(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let z = (&m_.state);
@@ -3084,7 +3084,7 @@ fn rule_89(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:519 rule Step_read/throw_ref-handler-catch_all_ref
+// from spec/4.3-execution-instructions.wspec:525 rule Step_read/throw_ref-handler-catch_all_ref
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_90(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let z = (&m_.state);
@@ -3116,7 +3116,7 @@ fn rule_90(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:522 rule Step_read/throw_ref-handler-next
+// from spec/4.3-execution-instructions.wspec:528 rule Step_read/throw_ref-handler-next
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_91(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let z = (&m_.state);
@@ -3151,7 +3151,7 @@ fn rule_91(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:535 rule Step_pure/trap-instrs
+// from spec/4.3-execution-instructions.wspec:541 rule Step_pure/trap-instrs
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_92(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     #[allow(irrefutable_let_patterns)]
@@ -3169,7 +3169,7 @@ fn rule_92(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:539 rule Step_pure/trap-label
+// from spec/4.3-execution-instructions.wspec:545 rule Step_pure/trap-label
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_93(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     #[allow(irrefutable_let_patterns)]
@@ -3188,7 +3188,7 @@ fn rule_93(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:542 rule Step_pure/trap-handler
+// from spec/4.3-execution-instructions.wspec:548 rule Step_pure/trap-handler
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_94(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     #[allow(irrefutable_let_patterns)]
@@ -3207,7 +3207,7 @@ fn rule_94(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:545 rule Step_pure/trap-frame
+// from spec/4.3-execution-instructions.wspec:551 rule Step_pure/trap-frame
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_95(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     #[allow(irrefutable_let_patterns)]
@@ -3227,7 +3227,7 @@ fn rule_95(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:557 rule Step_pure/local.tee
+// from spec/4.3-execution-instructions.wspec:563 rule Step_pure/local.tee
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_96(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     #[allow(irrefutable_let_patterns)]
@@ -3247,7 +3247,7 @@ fn rule_96(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:729 rule Step_pure/ref.is_null-true
+// from spec/4.3-execution-instructions.wspec:735 rule Step_pure/ref.is_null-true
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_97(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     #[allow(irrefutable_let_patterns)]
@@ -3265,7 +3265,7 @@ fn rule_97(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:732 rule Step_pure/ref.is_null-false
+// from spec/4.3-execution-instructions.wspec:738 rule Step_pure/ref.is_null-false
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_98(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     #[allow(irrefutable_let_patterns)]
@@ -3282,7 +3282,7 @@ fn rule_98(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:736 rule Step_pure/ref.as_non_null-null
+// from spec/4.3-execution-instructions.wspec:742 rule Step_pure/ref.as_non_null-null
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_99(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     #[allow(irrefutable_let_patterns)]
@@ -3301,7 +3301,7 @@ fn rule_99(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:739 rule Step_pure/ref.as_non_null-addr
+// from spec/4.3-execution-instructions.wspec:745 rule Step_pure/ref.as_non_null-addr
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_100(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     #[allow(irrefutable_let_patterns)]
@@ -3316,7 +3316,7 @@ fn rule_100(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:744 rule Step_pure/ref.eq-null
+// from spec/4.3-execution-instructions.wspec:750 rule Step_pure/ref.eq-null
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_101(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     #[allow(irrefutable_let_patterns)]
@@ -3338,7 +3338,7 @@ fn rule_101(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:747 rule Step_pure/ref.eq-true
+// from spec/4.3-execution-instructions.wspec:753 rule Step_pure/ref.eq-true
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_102(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     #[allow(irrefutable_let_patterns)]
@@ -3359,7 +3359,7 @@ fn rule_102(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:752 rule Step_pure/ref.eq-false
+// from spec/4.3-execution-instructions.wspec:758 rule Step_pure/ref.eq-false
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_103(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     #[allow(irrefutable_let_patterns)]
@@ -3379,7 +3379,7 @@ fn rule_103(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:776 rule Step_pure/ref.i31
+// from spec/4.3-execution-instructions.wspec:782 rule Step_pure/ref.i31
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_104(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     #[allow(irrefutable_let_patterns)]
@@ -3401,7 +3401,7 @@ fn rule_104(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:779 rule Step_pure/i31.get-null
+// from spec/4.3-execution-instructions.wspec:785 rule Step_pure/i31.get-null
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_105(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     #[allow(irrefutable_let_patterns)]
@@ -3421,7 +3421,7 @@ fn rule_105(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:782 rule Step_pure/i31.get-num
+// from spec/4.3-execution-instructions.wspec:788 rule Step_pure/i31.get-num
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_106(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     #[allow(irrefutable_let_patterns)]
@@ -3442,7 +3442,7 @@ fn rule_106(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:814 rule Step_pure/array.new
+// from spec/4.3-execution-instructions.wspec:820 rule Step_pure/array.new
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_107(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     #[allow(irrefutable_let_patterns)]
@@ -3470,7 +3470,7 @@ fn rule_107(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:947 rule Step_pure/extern.convert_any-null
+// from spec/4.3-execution-instructions.wspec:953 rule Step_pure/extern.convert_any-null
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_108(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     #[allow(irrefutable_let_patterns)]
@@ -3488,7 +3488,7 @@ fn rule_108(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:950 rule Step_pure/extern.convert_any-addr
+// from spec/4.3-execution-instructions.wspec:956 rule Step_pure/extern.convert_any-addr
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_109(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     #[allow(irrefutable_let_patterns)]
@@ -3505,7 +3505,7 @@ fn rule_109(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:954 rule Step_pure/any.convert_extern-null
+// from spec/4.3-execution-instructions.wspec:960 rule Step_pure/any.convert_extern-null
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_110(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     #[allow(irrefutable_let_patterns)]
@@ -3523,7 +3523,7 @@ fn rule_110(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:957 rule Step_pure/any.convert_extern-addr
+// from spec/4.3-execution-instructions.wspec:963 rule Step_pure/any.convert_extern-addr
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_111(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     #[allow(irrefutable_let_patterns)]
@@ -3541,7 +3541,7 @@ fn rule_111(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:964 rule Step_pure/unop-val
+// from spec/4.3-execution-instructions.wspec:970 rule Step_pure/unop-val
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_112(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     #[allow(irrefutable_let_patterns)]
@@ -3564,7 +3564,7 @@ fn rule_112(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:970 rule Step_pure/unop-trap
+// from spec/4.3-execution-instructions.wspec:976 rule Step_pure/unop-trap
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_113(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     #[allow(irrefutable_let_patterns)]
@@ -3587,7 +3587,7 @@ fn rule_113(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:974 rule Step_pure/binop-val
+// from spec/4.3-execution-instructions.wspec:980 rule Step_pure/binop-val
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_114(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     #[allow(irrefutable_let_patterns)]
@@ -3615,7 +3615,7 @@ fn rule_114(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:980 rule Step_pure/binop-trap-zero
+// from spec/4.3-execution-instructions.wspec:986 rule Step_pure/binop-trap-zero
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_115(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     #[allow(irrefutable_let_patterns)]
@@ -3650,7 +3650,7 @@ fn rule_115(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:985 rule Step_pure/binop-trap-overflow
+// from spec/4.3-execution-instructions.wspec:991 rule Step_pure/binop-trap-overflow
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_116(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     #[allow(irrefutable_let_patterns)]
@@ -3678,7 +3678,7 @@ fn rule_116(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:990 rule Step_pure/testop
+// from spec/4.3-execution-instructions.wspec:996 rule Step_pure/testop
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_117(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     #[allow(irrefutable_let_patterns)]
@@ -3701,7 +3701,7 @@ fn rule_117(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:994 rule Step_pure/relop
+// from spec/4.3-execution-instructions.wspec:1000 rule Step_pure/relop
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_118(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     #[allow(irrefutable_let_patterns)]
@@ -3729,7 +3729,7 @@ fn rule_118(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:998 rule Step_pure/cvtop-val
+// from spec/4.3-execution-instructions.wspec:1004 rule Step_pure/cvtop-val
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_119(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     #[allow(irrefutable_let_patterns)]
@@ -3753,7 +3753,7 @@ fn rule_119(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:1005 rule Step_pure/cvtop-trap-nan
+// from spec/4.3-execution-instructions.wspec:1011 rule Step_pure/cvtop-trap-nan
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_120(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     #[allow(irrefutable_let_patterns)]
@@ -3782,7 +3782,7 @@ fn rule_120(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:1010 rule Step_pure/cvtop-trap-overflow
+// from spec/4.3-execution-instructions.wspec:1016 rule Step_pure/cvtop-trap-overflow
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_121(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     #[allow(irrefutable_let_patterns)]
@@ -3806,7 +3806,7 @@ fn rule_121(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:1019 rule Step_pure/vvunop
+// from spec/4.3-execution-instructions.wspec:1025 rule Step_pure/vvunop
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_122(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     #[allow(irrefutable_let_patterns)]
@@ -3831,7 +3831,7 @@ fn rule_122(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:1023 rule Step_pure/vvbinop
+// from spec/4.3-execution-instructions.wspec:1029 rule Step_pure/vvbinop
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_123(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     #[allow(irrefutable_let_patterns)]
@@ -3862,7 +3862,7 @@ fn rule_123(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:1027 rule Step_pure/vvternop
+// from spec/4.3-execution-instructions.wspec:1033 rule Step_pure/vvternop
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_124(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     #[allow(irrefutable_let_patterns)]
@@ -3899,7 +3899,7 @@ fn rule_124(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:1031 rule Step_pure/vvtestop
+// from spec/4.3-execution-instructions.wspec:1037 rule Step_pure/vvtestop
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_125(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     #[allow(irrefutable_let_patterns)]
@@ -3924,7 +3924,7 @@ fn rule_125(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:1035 rule Step_pure/vunop
+// from spec/4.3-execution-instructions.wspec:1041 rule Step_pure/vunop
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_126(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     #[allow(irrefutable_let_patterns)]
@@ -3948,7 +3948,7 @@ fn rule_126(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:1039 rule Step_pure/vbinop
+// from spec/4.3-execution-instructions.wspec:1045 rule Step_pure/vbinop
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_127(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     #[allow(irrefutable_let_patterns)]
@@ -3978,7 +3978,7 @@ fn rule_127(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:1043 rule Step_pure/vternop
+// from spec/4.3-execution-instructions.wspec:1049 rule Step_pure/vternop
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_128(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     #[allow(irrefutable_let_patterns)]
@@ -4014,7 +4014,7 @@ fn rule_128(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:1047 rule Step_pure/vtestop
+// from spec/4.3-execution-instructions.wspec:1053 rule Step_pure/vtestop
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_129(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     #[allow(irrefutable_let_patterns)]
@@ -4038,7 +4038,7 @@ fn rule_129(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:1051 rule Step_pure/vrelop
+// from spec/4.3-execution-instructions.wspec:1057 rule Step_pure/vrelop
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_130(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     #[allow(irrefutable_let_patterns)]
@@ -4068,7 +4068,7 @@ fn rule_130(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:1055 rule Step_pure/vshiftop
+// from spec/4.3-execution-instructions.wspec:1061 rule Step_pure/vshiftop
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_131(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     #[allow(irrefutable_let_patterns)]
@@ -4100,7 +4100,7 @@ fn rule_131(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:1059 rule Step_pure/vbitmask
+// from spec/4.3-execution-instructions.wspec:1065 rule Step_pure/vbitmask
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_132(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     #[allow(irrefutable_let_patterns)]
@@ -4123,7 +4123,7 @@ fn rule_132(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:1063 rule Step_pure/vswizzlop
+// from spec/4.3-execution-instructions.wspec:1069 rule Step_pure/vswizzlop
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_133(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     #[allow(irrefutable_let_patterns)]
@@ -4153,7 +4153,7 @@ fn rule_133(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:1067 rule Step_pure/vshuffle
+// from spec/4.3-execution-instructions.wspec:1073 rule Step_pure/vshuffle
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_134(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     #[allow(irrefutable_let_patterns)]
@@ -4191,7 +4191,7 @@ fn rule_134(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:1072 rule Step_pure/vsplat
+// from spec/4.3-execution-instructions.wspec:1078 rule Step_pure/vsplat
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_135(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     #[allow(irrefutable_let_patterns)]
@@ -4219,7 +4219,7 @@ fn rule_135(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:1077 rule Step_pure/vextract_lane-num
+// from spec/4.3-execution-instructions.wspec:1083 rule Step_pure/vextract_lane-num
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_136(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     #[allow(irrefutable_let_patterns)]
@@ -4254,7 +4254,7 @@ fn rule_136(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:1081 rule Step_pure/vextract_lane-pack
+// from spec/4.3-execution-instructions.wspec:1087 rule Step_pure/vextract_lane-pack
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_137(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     #[allow(irrefutable_let_patterns)]
@@ -4289,7 +4289,7 @@ fn rule_137(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:1085 rule Step_pure/vreplace_lane
+// from spec/4.3-execution-instructions.wspec:1091 rule Step_pure/vreplace_lane
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_138(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     #[allow(irrefutable_let_patterns)]
@@ -4326,7 +4326,7 @@ fn rule_138(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:1090 rule Step_pure/vextunop
+// from spec/4.3-execution-instructions.wspec:1096 rule Step_pure/vextunop
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_139(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     #[allow(irrefutable_let_patterns)]
@@ -4351,7 +4351,7 @@ fn rule_139(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:1094 rule Step_pure/vextbinop
+// from spec/4.3-execution-instructions.wspec:1100 rule Step_pure/vextbinop
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_140(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     #[allow(irrefutable_let_patterns)]
@@ -4382,7 +4382,7 @@ fn rule_140(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:1098 rule Step_pure/vextternop
+// from spec/4.3-execution-instructions.wspec:1104 rule Step_pure/vextternop
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_141(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     #[allow(irrefutable_let_patterns)]
@@ -4419,7 +4419,7 @@ fn rule_141(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:1102 rule Step_pure/vnarrow
+// from spec/4.3-execution-instructions.wspec:1108 rule Step_pure/vnarrow
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_142(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     #[allow(irrefutable_let_patterns)]
@@ -4450,7 +4450,7 @@ fn rule_142(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:1106 rule Step_pure/vcvtop
+// from spec/4.3-execution-instructions.wspec:1112 rule Step_pure/vcvtop
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_143(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     #[allow(irrefutable_let_patterns)]
@@ -4475,7 +4475,7 @@ fn rule_143(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:277 rule Step_read/block
+// from spec/4.3-execution-instructions.wspec:283 rule Step_read/block
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_144(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let z = (&m_.state);
@@ -4507,7 +4507,7 @@ fn rule_144(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:281 rule Step_read/loop
+// from spec/4.3-execution-instructions.wspec:287 rule Step_read/loop
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_145(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let z = (&m_.state);
@@ -4539,7 +4539,7 @@ fn rule_145(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:345 rule Step_read/br_on_cast-succeed
+// from spec/4.3-execution-instructions.wspec:351 rule Step_read/br_on_cast-succeed
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_146(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let z = (&m_.state);
@@ -4563,7 +4563,7 @@ fn rule_146(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:350 rule Step_read/br_on_cast-fail
+// from spec/4.3-execution-instructions.wspec:356 rule Step_read/br_on_cast-fail
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_147(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let z = (&m_.state);
@@ -4582,7 +4582,7 @@ fn rule_147(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:354 rule Step_read/br_on_cast_fail-succeed
+// from spec/4.3-execution-instructions.wspec:360 rule Step_read/br_on_cast_fail-succeed
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_148(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let z = (&m_.state);
@@ -4604,7 +4604,7 @@ fn rule_148(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:359 rule Step_read/br_on_cast_fail-fail
+// from spec/4.3-execution-instructions.wspec:365 rule Step_read/br_on_cast_fail-fail
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_149(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let z = (&m_.state);
@@ -4625,7 +4625,7 @@ fn rule_149(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:369 rule Step_read/call
+// from spec/4.3-execution-instructions.wspec:375 rule Step_read/call
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_150(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let z = (&m_.state);
@@ -4645,7 +4645,7 @@ fn rule_150(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:407 rule Step_read/call_indirect-oob
+// from spec/4.3-execution-instructions.wspec:413 rule Step_read/call_indirect-oob
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_151(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let z = (&m_.state);
@@ -4674,7 +4674,7 @@ fn rule_151(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:411 rule Step_read/call_indirect-null
+// from spec/4.3-execution-instructions.wspec:417 rule Step_read/call_indirect-null
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_152(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let z = (&m_.state);
@@ -4705,7 +4705,7 @@ fn rule_152(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:415 rule Step_read/call_indirect-call
+// from spec/4.3-execution-instructions.wspec:421 rule Step_read/call_indirect-call
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_153(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let z = (&m_.state);
@@ -4739,7 +4739,7 @@ fn rule_153(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:420 rule Step_read/call_indirect-mismatch
+// from spec/4.3-execution-instructions.wspec:426 rule Step_read/call_indirect-mismatch
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_154(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let z = (&m_.state);
@@ -4767,7 +4767,7 @@ fn rule_154(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:427 rule Step_read/return_call
+// from spec/4.3-execution-instructions.wspec:433 rule Step_read/return_call
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_155(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let z = (&m_.state);
@@ -4787,7 +4787,7 @@ fn rule_155(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:445 rule Step_read/return_call_indirect-oob
+// from spec/4.3-execution-instructions.wspec:451 rule Step_read/return_call_indirect-oob
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_156(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let z = (&m_.state);
@@ -4816,7 +4816,7 @@ fn rule_156(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:449 rule Step_read/return_call_indirect-null
+// from spec/4.3-execution-instructions.wspec:455 rule Step_read/return_call_indirect-null
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_157(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let z = (&m_.state);
@@ -4847,7 +4847,7 @@ fn rule_157(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:453 rule Step_read/return_call_indirect-call
+// from spec/4.3-execution-instructions.wspec:459 rule Step_read/return_call_indirect-call
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_158(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let z = (&m_.state);
@@ -4881,7 +4881,7 @@ fn rule_158(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:459 rule Step_read/return_call_indirect-mismatch
+// from spec/4.3-execution-instructions.wspec:465 rule Step_read/return_call_indirect-mismatch
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_159(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let z = (&m_.state);
@@ -4909,7 +4909,7 @@ fn rule_159(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:526 rule Step_read/try_table
+// from spec/4.3-execution-instructions.wspec:532 rule Step_read/try_table
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_160(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let z = (&m_.state);
@@ -4949,7 +4949,7 @@ fn rule_160(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:550 rule Step_read/local.get
+// from spec/4.3-execution-instructions.wspec:556 rule Step_read/local.get
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_161(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let z = (&m_.state);
@@ -4969,7 +4969,7 @@ fn rule_161(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:562 rule Step_read/global.get
+// from spec/4.3-execution-instructions.wspec:568 rule Step_read/global.get
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_162(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let z = (&m_.state);
@@ -4987,7 +4987,7 @@ fn rule_162(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:574 rule Step_read/table.get-oob
+// from spec/4.3-execution-instructions.wspec:580 rule Step_read/table.get-oob
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_163(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let z = (&m_.state);
@@ -5015,7 +5015,7 @@ fn rule_163(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:578 rule Step_read/table.get-val
+// from spec/4.3-execution-instructions.wspec:584 rule Step_read/table.get-val
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_164(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let z = (&m_.state);
@@ -5041,7 +5041,7 @@ fn rule_164(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:590 rule Step_read/table.size
+// from spec/4.3-execution-instructions.wspec:596 rule Step_read/table.size
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_165(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let z = (&m_.state);
@@ -5065,7 +5065,7 @@ fn rule_165(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:639 rule Step_read/load-num-oob
+// from spec/4.3-execution-instructions.wspec:645 rule Step_read/load-num-oob
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_166(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let z = (&m_.state);
@@ -5098,7 +5098,7 @@ fn rule_166(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:643 rule Step_read/load-num-val
+// from spec/4.3-execution-instructions.wspec:649 rule Step_read/load-num-val
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_167(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let z = (&m_.state);
@@ -5131,7 +5131,7 @@ fn rule_167(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:648 rule Step_read/load-pack-oob
+// from spec/4.3-execution-instructions.wspec:654 rule Step_read/load-pack-oob
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_168(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let z = (&m_.state);
@@ -5169,7 +5169,7 @@ fn rule_168(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:652 rule Step_read/load-pack-val
+// from spec/4.3-execution-instructions.wspec:658 rule Step_read/load-pack-val
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_169(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let z = (&m_.state);
@@ -5207,7 +5207,7 @@ fn rule_169(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:675 rule Step_read/memory.size
+// from spec/4.3-execution-instructions.wspec:681 rule Step_read/memory.size
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_170(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let z = (&m_.state);
@@ -5230,7 +5230,7 @@ fn rule_170(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:726 rule Step_read/ref.func
+// from spec/4.3-execution-instructions.wspec:732 rule Step_read/ref.func
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_171(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let z = (&m_.state);
@@ -5247,7 +5247,7 @@ fn rule_171(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:756 rule Step_read/ref.test-true
+// from spec/4.3-execution-instructions.wspec:762 rule Step_read/ref.test-true
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_172(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let z = (&m_.state);
@@ -5269,7 +5269,7 @@ fn rule_172(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:761 rule Step_read/ref.test-false
+// from spec/4.3-execution-instructions.wspec:767 rule Step_read/ref.test-false
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_173(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let z = (&m_.state);
@@ -5288,7 +5288,7 @@ fn rule_173(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:765 rule Step_read/ref.cast-succeed
+// from spec/4.3-execution-instructions.wspec:771 rule Step_read/ref.cast-succeed
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_174(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let z = (&m_.state);
@@ -5308,7 +5308,7 @@ fn rule_174(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:770 rule Step_read/ref.cast-fail
+// from spec/4.3-execution-instructions.wspec:776 rule Step_read/ref.cast-fail
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_175(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let z = (&m_.state);
@@ -5328,7 +5328,7 @@ fn rule_175(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:793 rule Step_read/struct.new_default
+// from spec/4.3-execution-instructions.wspec:799 rule Step_read/struct.new_default
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_176(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let z = (&m_.state);
@@ -5370,7 +5370,7 @@ fn rule_176(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:798 rule Step_read/struct.get-null
+// from spec/4.3-execution-instructions.wspec:804 rule Step_read/struct.get-null
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_177(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let z = (&m_.state);
@@ -5397,7 +5397,7 @@ fn rule_177(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:801 rule Step_read/struct.get-struct
+// from spec/4.3-execution-instructions.wspec:807 rule Step_read/struct.get-struct
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_178(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let z = (&m_.state);
@@ -5438,7 +5438,7 @@ fn rule_178(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:817 rule Step_read/array.new_default
+// from spec/4.3-execution-instructions.wspec:823 rule Step_read/array.new_default
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_179(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let z = (&m_.state);
@@ -5475,7 +5475,7 @@ fn rule_179(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:828 rule Step_read/array.new_elem-oob
+// from spec/4.3-execution-instructions.wspec:834 rule Step_read/array.new_elem-oob
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_180(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let z = (&m_.state);
@@ -5512,7 +5512,7 @@ fn rule_180(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:832 rule Step_read/array.new_elem-alloc
+// from spec/4.3-execution-instructions.wspec:838 rule Step_read/array.new_elem-alloc
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_181(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let z = (&m_.state);
@@ -5551,7 +5551,7 @@ fn rule_181(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:837 rule Step_read/array.new_data-oob
+// from spec/4.3-execution-instructions.wspec:843 rule Step_read/array.new_data-oob
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_182(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let z = (&m_.state);
@@ -5595,7 +5595,7 @@ fn rule_182(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:842 rule Step_read/array.new_data-alloc
+// from spec/4.3-execution-instructions.wspec:848 rule Step_read/array.new_data-alloc
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_183(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let z = (&m_.state);
@@ -5641,7 +5641,7 @@ fn rule_183(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:848 rule Step_read/array.get-null
+// from spec/4.3-execution-instructions.wspec:854 rule Step_read/array.get-null
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_184(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let z = (&m_.state);
@@ -5673,7 +5673,7 @@ fn rule_184(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:851 rule Step_read/array.get-oob
+// from spec/4.3-execution-instructions.wspec:857 rule Step_read/array.get-oob
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_185(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let z = (&m_.state);
@@ -5706,7 +5706,7 @@ fn rule_185(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:855 rule Step_read/array.get-array
+// from spec/4.3-execution-instructions.wspec:861 rule Step_read/array.get-array
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_186(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let z = (&m_.state);
@@ -5744,7 +5744,7 @@ fn rule_186(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:872 rule Step_read/array.len-null
+// from spec/4.3-execution-instructions.wspec:878 rule Step_read/array.len-null
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_187(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let z = (&m_.state);
@@ -5764,7 +5764,7 @@ fn rule_187(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:875 rule Step_read/array.len-array
+// from spec/4.3-execution-instructions.wspec:881 rule Step_read/array.len-array
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_188(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let z = (&m_.state);
@@ -5783,7 +5783,7 @@ fn rule_188(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:1112 rule Step_read/vload-oob
+// from spec/4.3-execution-instructions.wspec:1118 rule Step_read/vload-oob
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_189(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let z = (&m_.state);
@@ -5817,7 +5817,7 @@ fn rule_189(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:1116 rule Step_read/vload-val
+// from spec/4.3-execution-instructions.wspec:1122 rule Step_read/vload-val
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_190(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let z = (&m_.state);
@@ -5851,7 +5851,7 @@ fn rule_190(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:1122 rule Step_read/vload-pack-oob
+// from spec/4.3-execution-instructions.wspec:1128 rule Step_read/vload-pack-oob
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_191(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let z = (&m_.state);
@@ -5889,7 +5889,7 @@ fn rule_191(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:1126 rule Step_read/vload-pack-val
+// from spec/4.3-execution-instructions.wspec:1132 rule Step_read/vload-pack-val
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_192(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let z = (&m_.state);
@@ -5927,7 +5927,7 @@ fn rule_192(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:1132 rule Step_read/vload-splat-oob
+// from spec/4.3-execution-instructions.wspec:1138 rule Step_read/vload-splat-oob
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_193(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let z = (&m_.state);
@@ -5963,7 +5963,7 @@ fn rule_193(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:1136 rule Step_read/vload-splat-val
+// from spec/4.3-execution-instructions.wspec:1142 rule Step_read/vload-splat-val
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_194(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let z = (&m_.state);
@@ -6001,7 +6001,7 @@ fn rule_194(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:1143 rule Step_read/vload-zero-oob
+// from spec/4.3-execution-instructions.wspec:1149 rule Step_read/vload-zero-oob
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_195(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let z = (&m_.state);
@@ -6037,7 +6037,7 @@ fn rule_195(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:1147 rule Step_read/vload-zero-val
+// from spec/4.3-execution-instructions.wspec:1153 rule Step_read/vload-zero-val
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_196(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let z = (&m_.state);
@@ -6073,7 +6073,7 @@ fn rule_196(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:1152 rule Step_read/vload_lane-oob
+// from spec/4.3-execution-instructions.wspec:1158 rule Step_read/vload_lane-oob
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_197(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let z = (&m_.state);
@@ -6114,7 +6114,7 @@ fn rule_197(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:1156 rule Step_read/vload_lane-val
+// from spec/4.3-execution-instructions.wspec:1162 rule Step_read/vload_lane-val
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_198(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let z = (&m_.state);
@@ -6157,7 +6157,7 @@ fn rule_198(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:293 rule Step_pure/label-vals
+// from spec/4.3-execution-instructions.wspec:299 rule Step_pure/label-vals
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_199(m_: &mut Machine<Wasm>, ar_: &Ctx) -> R<()> {
     let EvalCtx::Label(cf_1, cf_2) = m_.top()? else { return Err(Fail::soft()) };
@@ -6171,7 +6171,7 @@ fn rule_199(m_: &mut Machine<Wasm>, ar_: &Ctx) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:465 rule Step_pure/frame-vals
+// from spec/4.3-execution-instructions.wspec:471 rule Step_pure/frame-vals
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_200(m_: &mut Machine<Wasm>, ar_: &Ctx) -> R<()> {
     let EvalCtx::Frame(cf_1, cf_2) = m_.top()? else { return Err(Fail::soft()) };
@@ -6188,7 +6188,7 @@ fn rule_200(m_: &mut Machine<Wasm>, ar_: &Ctx) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:530 rule Step_pure/handler-vals
+// from spec/4.3-execution-instructions.wspec:536 rule Step_pure/handler-vals
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_201(m_: &mut Machine<Wasm>, ar_: &Ctx) -> R<()> {
     let EvalCtx::Handler(cf_1, cf_2) = m_.top()? else { return Err(Fail::soft()) };
@@ -6202,7 +6202,7 @@ fn rule_201(m_: &mut Machine<Wasm>, ar_: &Ctx) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:723 rule Step_read/ref.null-idx
+// from spec/4.3-execution-instructions.wspec:729 rule Step_read/ref.null-idx
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_202(m_: &mut Machine<Wasm>, ar_: &Ctx) -> R<()> {
     let z = (&m_.state);
@@ -12041,9 +12041,9 @@ pub mod defs {
         Ok(())
     }
 
-    // from spec/4.3-execution-instructions.wspec:125 def $growtable
+    // from spec/4.3-execution-instructions.wspec:130 def $growtable
     pub fn growtable(ar_: &Ctx, a0: &std::rc::Rc<Tableinst>, a1: u64, a2: &Ref) -> R<Option<std::rc::Rc<Tableinst>>> {
-        // from spec/4.3-execution-instructions.wspec:126
+        // from spec/4.3-execution-instructions.wspec:131
         if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let ti = a0;
             let n = a1;
@@ -12073,11 +12073,12 @@ pub mod defs {
             wspec_runtime::check((wspec_runtime::num::wide(i_q)? <= wspec_runtime::num::wide(j_15_18)?))?;
              }
             wspec_runtime::check((wspec_runtime::num::wide(i_q)? <= wspec_runtime::num::sub(wspec_runtime::num::pow(2i128, wspec_runtime::num::wide(defs::size(ar_, conv::addrtype_to_numtype(at))?)?)?, 1i128)?))?;
+            wspec_runtime::check((wspec_runtime::num::wide(i_q)? <= wspec_runtime::num::wide(wspec_runtime::ok(wspec_runtime::builtins::table_limit())?)?))?;
             let eq_222 = std::rc::Rc::new(Tableinst { type_: Tabletype(at, Limits(wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(i_q)?)?, match (j_15.clone(),) { (Some(j_15_121),) => Some(wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(j_15_121)?)?), (None,) => None, _ => return Err(wspec_runtime::Fail::soft()) }), (*rt).clone()), refs: wspec_runtime::seq::cat(vec![(*ti).refs.clone(), { let n_ = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { out_.push((*ref_).clone()); } out_ }]) });
             let ti_q = (&eq_222);
             Ok(Some((*ti_q).clone()))
         })())? { return Ok(v); }
-        // from spec/4.3-execution-instructions.wspec:132
+        // from spec/4.3-execution-instructions.wspec:138
         if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let ti = a0;
             let n = a1;
@@ -12087,18 +12088,18 @@ pub mod defs {
         Err(Fail::soft())
     }
 
-    // from spec/4.3-execution-instructions.wspec:135 def $pagesize
+    // from spec/4.3-execution-instructions.wspec:141 def $pagesize
     pub fn pagesize(ar_: &Ctx) -> R<u64> {
-        // from spec/4.3-execution-instructions.wspec:136
+        // from spec/4.3-execution-instructions.wspec:142
         if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             Ok(65536_u64)
         })())? { return Ok(v); }
         Err(Fail::soft())
     }
 
-    // from spec/4.3-execution-instructions.wspec:143 def $growmem
+    // from spec/4.3-execution-instructions.wspec:149 def $growmem
     pub fn growmem(ar_: &Ctx, a0: &std::rc::Rc<Meminst>, a1: u64) -> R<Option<std::rc::Rc<Meminst>>> {
-        // from spec/4.3-execution-instructions.wspec:144
+        // from spec/4.3-execution-instructions.wspec:150
         if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let mi = a0;
             let n = a1;
@@ -12131,7 +12132,7 @@ pub mod defs {
             let mi_q = (&eq_221);
             Ok(Some((*mi_q).clone()))
         })())? { return Ok(v); }
-        // from spec/4.3-execution-instructions.wspec:151
+        // from spec/4.3-execution-instructions.wspec:157
         if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let mi = a0;
             let n = a1;
@@ -12140,9 +12141,9 @@ pub mod defs {
         Err(Fail::soft())
     }
 
-    // from spec/4.3-execution-instructions.wspec:170 def $nbytes_
+    // from spec/4.3-execution-instructions.wspec:176 def $nbytes_
     pub fn nbytes_(ar_: &Ctx, a0: Numtype, a1: Num) -> R<Vec<Byte>> {
-        // from spec/4.3-execution-instructions.wspec:171
+        // from spec/4.3-execution-instructions.wspec:177
         if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let n_1 = wspec_runtime::ok(conv::numtype_as_inn(a0))?;
             let v_Inn = n_1;
@@ -12150,7 +12151,7 @@ pub mod defs {
             let i = n_2;
             Ok(wspec_runtime::ok(wspec_runtime::builtins::ibytes(defs::size(ar_, conv::inn_to_numtype(v_Inn))?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i)?)?))?)
         })())? { return Ok(v); }
-        // from spec/4.3-execution-instructions.wspec:172
+        // from spec/4.3-execution-instructions.wspec:178
         if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let n_1 = wspec_runtime::ok(conv::numtype_as_fnn(a0))?;
             let v_Fnn = n_1;
@@ -12160,16 +12161,16 @@ pub mod defs {
         Err(Fail::soft())
     }
 
-    // from spec/4.3-execution-instructions.wspec:174 def $inv_nbytes_
+    // from spec/4.3-execution-instructions.wspec:180 def $inv_nbytes_
     pub fn inv_nbytes_(ar_: &Ctx, a0: Numtype, a1: &Vec<Byte>) -> R<Num> {
-        // from spec/4.3-execution-instructions.wspec:175
+        // from spec/4.3-execution-instructions.wspec:181
         if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let n_1 = wspec_runtime::ok(conv::numtype_as_inn(a0))?;
             let v_Inn = n_1;
             let b = a1;
             Ok(Num::Inn(wspec_runtime::num::cast::<_, u64>(wspec_runtime::ok(wspec_runtime::builtins::inv_ibytes(defs::size(ar_, conv::inn_to_numtype(v_Inn))?, (*b).clone()))?)?))
         })())? { return Ok(v); }
-        // from spec/4.3-execution-instructions.wspec:176
+        // from spec/4.3-execution-instructions.wspec:182
         if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let n_1 = wspec_runtime::ok(conv::numtype_as_fnn(a0))?;
             let v_Fnn = n_1;
@@ -12179,9 +12180,9 @@ pub mod defs {
         Err(Fail::soft())
     }
 
-    // from spec/4.3-execution-instructions.wspec:178 def $vbytes_
+    // from spec/4.3-execution-instructions.wspec:184 def $vbytes_
     pub fn vbytes_(ar_: &Ctx, a0: Vectype, a1: u128) -> R<Vec<Byte>> {
-        // from spec/4.3-execution-instructions.wspec:179
+        // from spec/4.3-execution-instructions.wspec:185
         if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let n_1 = conv::vectype_to_vnn(a0);
             let v_Vnn = n_1;
@@ -12191,9 +12192,9 @@ pub mod defs {
         Err(Fail::soft())
     }
 
-    // from spec/4.3-execution-instructions.wspec:181 def $inv_vbytes_
+    // from spec/4.3-execution-instructions.wspec:187 def $inv_vbytes_
     pub fn inv_vbytes_(ar_: &Ctx, a0: Vectype, a1: &Vec<Byte>) -> R<u128> {
-        // from spec/4.3-execution-instructions.wspec:182
+        // from spec/4.3-execution-instructions.wspec:188
         if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let n_1 = conv::vectype_to_vnn(a0);
             let v_Vnn = n_1;
@@ -12203,23 +12204,23 @@ pub mod defs {
         Err(Fail::soft())
     }
 
-    // from spec/4.3-execution-instructions.wspec:186 def $inv_zbytes_
+    // from spec/4.3-execution-instructions.wspec:192 def $inv_zbytes_
     pub fn inv_zbytes_(ar_: &Ctx, a0: &Storagetype, a1: &Vec<Byte>) -> R<Val> {
-        // from spec/4.3-execution-instructions.wspec:187
+        // from spec/4.3-execution-instructions.wspec:193
         if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let Storagetype::Valtype(Valtype::Numtype(n_1)) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let nt = *n_1;
             let b = a1;
             Ok(Val::Num_(Num_(nt, defs::inv_nbytes_(ar_, nt, &((*b).clone()))?)))
         })())? { return Ok(v); }
-        // from spec/4.3-execution-instructions.wspec:188
+        // from spec/4.3-execution-instructions.wspec:194
         if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let Storagetype::Valtype(Valtype::Vectype(n_1)) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let vt = *n_1;
             let b = a1;
             Ok(Val::Vec__(Vec__(vt, defs::inv_vbytes_(ar_, vt, &((*b).clone()))?)))
         })())? { return Ok(v); }
-        // from spec/4.3-execution-instructions.wspec:189
+        // from spec/4.3-execution-instructions.wspec:195
         if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let Storagetype::Packtype(n_1) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let pt = *n_1;
@@ -12229,16 +12230,16 @@ pub mod defs {
         Err(Fail::soft())
     }
 
-    // from spec/4.3-execution-instructions.wspec:193 def $packfield_
+    // from spec/4.3-execution-instructions.wspec:199 def $packfield_
     pub fn packfield_(ar_: &Ctx, a0: &Storagetype, a1: &Val) -> R<Fieldval> {
-        // from spec/4.3-execution-instructions.wspec:194
+        // from spec/4.3-execution-instructions.wspec:200
         if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let Storagetype::Valtype(n_1) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let t = n_1;
             let val = a1;
             Ok(conv::val_to_fieldval((*val).clone()))
         })())? { return Ok(v); }
-        // from spec/4.3-execution-instructions.wspec:195
+        // from spec/4.3-execution-instructions.wspec:201
         if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let Storagetype::Packtype(n_1) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let pt = *n_1;
@@ -12254,9 +12255,9 @@ pub mod defs {
         Err(Fail::soft())
     }
 
-    // from spec/4.3-execution-instructions.wspec:197 def $unpackfield_
+    // from spec/4.3-execution-instructions.wspec:203 def $unpackfield_
     pub fn unpackfield_(ar_: &Ctx, a0: &Storagetype, a1: Option<Sx>, a2: &Fieldval) -> R<Val> {
-        // from spec/4.3-execution-instructions.wspec:198
+        // from spec/4.3-execution-instructions.wspec:204
         if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let Storagetype::Valtype(n_1) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let t = n_1;
@@ -12266,7 +12267,7 @@ pub mod defs {
             let val = n_3;
             Ok((*val).clone())
         })())? { return Ok(v); }
-        // from spec/4.3-execution-instructions.wspec:199
+        // from spec/4.3-execution-instructions.wspec:205
         if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let Storagetype::Packtype(n_1) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let pt = *n_1;
@@ -12283,9 +12284,9 @@ pub mod defs {
         Err(Fail::soft())
     }
 
-    // from spec/4.3-execution-instructions.wspec:203 def $blocktype_
+    // from spec/4.3-execution-instructions.wspec:209 def $blocktype_
     pub fn blocktype_(ar_: &Ctx, a0: &State, a1: &Blocktype) -> R<Comptype> {
-        // from spec/4.3-execution-instructions.wspec:204
+        // from spec/4.3-execution-instructions.wspec:210
         if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let z = a0;
             #[allow(irrefutable_let_patterns)]
@@ -12294,7 +12295,7 @@ pub mod defs {
             let x = cp_2;
             Ok(defs::expanddt(ar_, &(*wspec_runtime::seq::at(&(*z).1.module.types, wspec_runtime::num::wide((x))?)?))?)
         })())? { return Ok(v); }
-        // from spec/4.3-execution-instructions.wspec:205
+        // from spec/4.3-execution-instructions.wspec:211
         if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let z = a0;
             #[allow(irrefutable_let_patterns)]
@@ -12306,7 +12307,7 @@ pub mod defs {
         Err(Fail::soft())
     }
 
-    // from spec/4.3-execution-instructions.wspec:391 def $hostcall
+    // from spec/4.3-execution-instructions.wspec:397 def $hostcall
     thread_local! {
         static HOSTCALL_HOOK: std::cell::RefCell<Option<Box<dyn FnMut(u64, &Store, &Vec<Val>) -> Option<(Store, Result_)>>>> = std::cell::RefCell::new(None);
     }
@@ -12323,23 +12324,23 @@ pub mod defs {
         })
     }
 
-    // from spec/4.3-execution-instructions.wspec:394 def $resultinstrs
+    // from spec/4.3-execution-instructions.wspec:400 def $resultinstrs
     pub fn resultinstrs(ar_: &Ctx, a0: &Result_) -> R<Vec<Instr>> {
-        // from spec/4.3-execution-instructions.wspec:395
+        // from spec/4.3-execution-instructions.wspec:401
         if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Result_::Vals(f_1) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let val = f_1;
             Ok({ let n_ = wspec_runtime::seq::same_len(&[val.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let val_102 = val[i_].clone(); out_.push(conv::val_to_instr(val_102.clone())); } out_ })
         })())? { return Ok(v); }
-        // from spec/4.3-execution-instructions.wspec:396
+        // from spec/4.3-execution-instructions.wspec:402
         if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Result_::ThrowAddr(f_1) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let a = *f_1;
             Ok(vec![Instr::RefExnAddr(a), Instr::ThrowRef])
         })())? { return Ok(v); }
-        // from spec/4.3-execution-instructions.wspec:397
+        // from spec/4.3-execution-instructions.wspec:403
         if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Result_::Trap = a0 else { return Err(wspec_runtime::Fail::soft()) };
@@ -12348,9 +12349,9 @@ pub mod defs {
         Err(Fail::soft())
     }
 
-    // from spec/4.4-execution-modules.wspec:200 def $instantiate
+    // from spec/4.4-execution-modules.wspec:201 def $instantiate
     pub fn instantiate(ar_: &Ctx, a0: &Store, a1: &Module, a2: &Vec<Externaddr>) -> R<Config> {
-        // from spec/4.4-execution-modules.wspec:201
+        // from spec/4.4-execution-modules.wspec:202
         if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let s = a0;
             let module = a1;
@@ -12462,9 +12463,9 @@ pub mod defs {
         Err(Fail::soft())
     }
 
-    // from spec/4.4-execution-modules.wspec:223 def $invoke
+    // from spec/4.4-execution-modules.wspec:224 def $invoke
     pub fn invoke(ar_: &Ctx, a0: &Store, a1: Funcaddr, a2: &Vec<Val>) -> R<Config> {
-        // from spec/4.4-execution-modules.wspec:224
+        // from spec/4.4-execution-modules.wspec:225
         if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let s = a0;
             let a = a1;
@@ -13271,7 +13272,7 @@ pub mod defs {
             let i_1 = n_5;
             let n_6 = match a3 { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
             let i_2 = n_6;
-            Ok(defs::irelaxed_q15mulr_s_(ar_, defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn))?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_1)?)?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_2)?)?)?.into_iter().map(|x| -> R<_> { Ok(Lane::Numtype(Num::Inn(wspec_runtime::num::cast::<_, u64>(x)?))) }).collect::<R<Vec<_>>>()?)
+            Ok(wspec_runtime::builtins::irelaxed_q15mulr_s(defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn))?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_1)?)?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_2)?)?).into_iter().collect::<Vec<_>>().into_iter().map(|x| -> R<_> { Ok(Lane::Numtype(Num::Inn(wspec_runtime::num::cast::<_, u64>(x)?))) }).collect::<R<Vec<_>>>()?)
         })())? { return Ok(v); }
         // from spec/3.3-numerics-vectors.wspec:181
         if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
@@ -13506,7 +13507,7 @@ pub mod defs {
             let i_2 = n_6;
             let n_7 = match a4 { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
             let i_3 = n_7;
-            Ok(defs::irelaxed_laneselect_(ar_, defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn))?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_1)?)?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_2)?)?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_3)?)?)?.into_iter().map(|x| -> R<_> { Ok(Lane::Numtype(Num::Inn(wspec_runtime::num::cast::<_, u64>(x)?))) }).collect::<R<Vec<_>>>()?)
+            Ok(wspec_runtime::builtins::irelaxed_laneselect(defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn))?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_1)?)?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_2)?)?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_3)?)?).into_iter().collect::<Vec<_>>().into_iter().map(|x| -> R<_> { Ok(Lane::Numtype(Num::Inn(wspec_runtime::num::cast::<_, u64>(x)?))) }).collect::<R<Vec<_>>>()?)
         })())? { return Ok(v); }
         // from spec/3.3-numerics-vectors.wspec:198
         if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
@@ -14050,7 +14051,7 @@ pub mod defs {
             let Sx::U = f_9.clone() else { return Err(wspec_runtime::Fail::soft()) };
             let zero = f_10.clone();
             let f = a3;
-            Ok(defs::relaxed_trunc_u__(ar_, defs::size(ar_, conv::fnn_to_numtype(v_Fnn_1))?, defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn_2))?, (match f { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) }))?.into_iter().map(|x| -> R<_> { Ok(Lane::Numtype(Num::Inn(wspec_runtime::num::cast::<_, u64>(x)?))) }).collect::<R<Vec<_>>>()?)
+            Ok(wspec_runtime::builtins::relaxed_trunc_u(defs::size(ar_, conv::fnn_to_numtype(v_Fnn_1))?, defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn_2))?, (match f { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })).into_iter().collect::<Vec<_>>().into_iter().map(|x| -> R<_> { Ok(Lane::Numtype(Num::Inn(wspec_runtime::num::cast::<_, u64>(x)?))) }).collect::<R<Vec<_>>>()?)
         })())? { return Ok(v); }
         // from spec/3.3-numerics-vectors.wspec:329
         if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
@@ -14072,7 +14073,7 @@ pub mod defs {
             let Sx::S = f_9.clone() else { return Err(wspec_runtime::Fail::soft()) };
             let zero = f_10.clone();
             let f = a3;
-            Ok(defs::relaxed_trunc_s__(ar_, defs::size(ar_, conv::fnn_to_numtype(v_Fnn_1))?, defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn_2))?, (match f { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) }))?.into_iter().map(|x| -> R<_> { Ok(Lane::Numtype(Num::Inn(wspec_runtime::num::cast::<_, u64>(x)?))) }).collect::<R<Vec<_>>>()?)
+            Ok(wspec_runtime::builtins::relaxed_trunc_s(defs::size(ar_, conv::fnn_to_numtype(v_Fnn_1))?, defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn_2))?, (match f { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })).into_iter().collect::<Vec<_>>().into_iter().map(|x| -> R<_> { Ok(Lane::Numtype(Num::Inn(wspec_runtime::num::cast::<_, u64>(x)?))) }).collect::<R<Vec<_>>>()?)
         })())? { return Ok(v); }
         // from spec/3.3-numerics-vectors.wspec:330
         if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
@@ -14416,9 +14417,9 @@ pub mod defs {
         Err(Fail::soft())
     }
 
-    // from spec/4.3-execution-instructions.wspec:164 def $fbytes_
+    // from spec/4.3-execution-instructions.wspec:170 def $fbytes_
     pub fn fbytes_(ar_: &Ctx, a0: u64, a1: u64) -> R<Vec<Byte>> {
-        // from spec/4.3-execution-instructions.wspec:165
+        // from spec/4.3-execution-instructions.wspec:171
         if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let v_N = a0;
             let f = a1;
@@ -14427,9 +14428,9 @@ pub mod defs {
         Err(Fail::soft())
     }
 
-    // from spec/4.3-execution-instructions.wspec:167 def $inv_fbytes_
+    // from spec/4.3-execution-instructions.wspec:173 def $inv_fbytes_
     pub fn inv_fbytes_(ar_: &Ctx, a0: u64, a1: &Vec<Byte>) -> R<u64> {
-        // from spec/4.3-execution-instructions.wspec:168
+        // from spec/4.3-execution-instructions.wspec:174
         if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let v_N = a0;
             let b = a1;
@@ -14545,9 +14546,9 @@ pub mod defs {
         })
     }
 
-    // from spec/4.4-execution-modules.wspec:131 def $allocmodule
+    // from spec/4.4-execution-modules.wspec:132 def $allocmodule
     pub fn allocmodule(ar_: &Ctx, a0: &Store, a1: &Module, a2: &Vec<Externaddr>, a3: &Vec<Globaladdr>, a4: &Vec<Ref>, a5: &Vec<Vec<Ref>>) -> R<(Store, std::rc::Rc<Moduleinst>)> {
-        // from spec/4.4-execution-modules.wspec:132
+        // from spec/4.4-execution-modules.wspec:133
         if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let s = a0;
             let module = a1;
@@ -14678,10 +14679,10 @@ pub mod defs {
         Err(Fail::soft())
     }
 
-    // from spec/4.4-execution-modules.wspec:156 def $evalglobals
+    // from spec/4.4-execution-modules.wspec:157 def $evalglobals
     pub fn evalglobals(ar_: &Ctx, a0: &State, a1: &Vec<Globaltype>, a2: &Vec<Expr>) -> R<(State, Vec<Globaladdr>)> {
         wspec_runtime::deep(|| -> R<_> {
-        // from spec/4.4-execution-modules.wspec:157
+        // from spec/4.4-execution-modules.wspec:158
         if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let z = a0;
             let cp_1 = (*a1).clone();
@@ -14692,7 +14693,7 @@ pub mod defs {
             wspec_runtime::check(l_4.len() == 0)?;
             Ok(((*z).clone(), vec![]))
         })())? { return Ok(v); }
-        // from spec/4.4-execution-modules.wspec:158
+        // from spec/4.4-execution-modules.wspec:159
         if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let z = a0;
             let cp_1 = (*a1).clone();
@@ -14728,10 +14729,10 @@ pub mod defs {
         })
     }
 
-    // from spec/4.4-execution-modules.wspec:165 def $evalrefs
+    // from spec/4.4-execution-modules.wspec:166 def $evalrefs
     pub fn evalrefs(ar_: &Ctx, a0: &State, a1: &Vec<Expr>) -> R<(State, Vec<Ref>)> {
         wspec_runtime::deep(|| -> R<_> {
-        // from spec/4.4-execution-modules.wspec:166
+        // from spec/4.4-execution-modules.wspec:167
         if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let z = a0;
             let cp_1 = (*a1).clone();
@@ -14739,7 +14740,7 @@ pub mod defs {
             wspec_runtime::check(l_2.len() == 0)?;
             Ok(((*z).clone(), vec![]))
         })())? { return Ok(v); }
-        // from spec/4.4-execution-modules.wspec:167
+        // from spec/4.4-execution-modules.wspec:168
         if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let z = a0;
             let cp_1 = (*a1).clone();
@@ -14766,10 +14767,10 @@ pub mod defs {
         })
     }
 
-    // from spec/4.4-execution-modules.wspec:171 def $evalrefss
+    // from spec/4.4-execution-modules.wspec:172 def $evalrefss
     pub fn evalrefss(ar_: &Ctx, a0: &State, a1: &Vec<Vec<Expr>>) -> R<(State, Vec<Vec<Ref>>)> {
         wspec_runtime::deep(|| -> R<_> {
-        // from spec/4.4-execution-modules.wspec:172
+        // from spec/4.4-execution-modules.wspec:173
         if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let z = a0;
             let cp_1 = (*a1).clone();
@@ -14777,7 +14778,7 @@ pub mod defs {
             wspec_runtime::check(l_2.len() == 0)?;
             Ok(((*z).clone(), vec![]))
         })())? { return Ok(v); }
-        // from spec/4.4-execution-modules.wspec:173
+        // from spec/4.4-execution-modules.wspec:174
         if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let z = a0;
             let cp_1 = (*a1).clone();
@@ -14813,9 +14814,9 @@ pub mod defs {
         })
     }
 
-    // from spec/4.4-execution-modules.wspec:180 def $runelem_
+    // from spec/4.4-execution-modules.wspec:181 def $runelem_
     pub fn runelem_(ar_: &Ctx, a0: Elemidx, a1: &Elem) -> R<Vec<Instr>> {
-        // from spec/4.4-execution-modules.wspec:181
+        // from spec/4.4-execution-modules.wspec:182
         if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let x = a0;
             #[allow(irrefutable_let_patterns)]
@@ -14829,7 +14830,7 @@ pub mod defs {
             let Elemmode::Passive = f_3 else { return Err(wspec_runtime::Fail::soft()) };
             Ok(vec![])
         })())? { return Ok(v); }
-        // from spec/4.4-execution-modules.wspec:182
+        // from spec/4.4-execution-modules.wspec:183
         if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let x = a0;
             #[allow(irrefutable_let_patterns)]
@@ -14843,7 +14844,7 @@ pub mod defs {
             let Elemmode::Declare = f_3 else { return Err(wspec_runtime::Fail::soft()) };
             Ok(vec![Instr::ElemDrop(x)])
         })())? { return Ok(v); }
-        // from spec/4.4-execution-modules.wspec:183
+        // from spec/4.4-execution-modules.wspec:184
         if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let x = a0;
             #[allow(irrefutable_let_patterns)]
@@ -14863,9 +14864,9 @@ pub mod defs {
         Err(Fail::soft())
     }
 
-    // from spec/4.4-execution-modules.wspec:186 def $rundata_
+    // from spec/4.4-execution-modules.wspec:187 def $rundata_
     pub fn rundata_(ar_: &Ctx, a0: Dataidx, a1: &Data) -> R<Vec<Instr>> {
-        // from spec/4.4-execution-modules.wspec:187
+        // from spec/4.4-execution-modules.wspec:188
         if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let x = a0;
             #[allow(irrefutable_let_patterns)]
@@ -14878,7 +14879,7 @@ pub mod defs {
             let Datamode::Passive = f_2 else { return Err(wspec_runtime::Fail::soft()) };
             Ok(vec![])
         })())? { return Ok(v); }
-        // from spec/4.4-execution-modules.wspec:188
+        // from spec/4.4-execution-modules.wspec:189
         if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let x = a0;
             #[allow(irrefutable_let_patterns)]
@@ -15236,94 +15237,6 @@ pub mod defs {
         })
     }
 
-    // from spec/3.3-numerics-vectors.wspec:137 def $irelaxed_q15mulr_s_
-    pub fn irelaxed_q15mulr_s_(ar_: &Ctx, a0: u64, a1: u128, a2: u128) -> R<Vec<u128>> {
-        // from spec/3.3-numerics-vectors.wspec:138
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
-            let v_N = a0;
-            let n_1 = wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(a1)?)?;
-            let i_1 = n_1;
-            let n_2 = wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(a2)?)?;
-            let i_2 = n_2;
-            wspec_runtime::check(((wspec_runtime::num::wide(i_1)? == wspec_runtime::num::pow(2i128, wspec_runtime::num::sub(wspec_runtime::num::wide(v_N)?, 1i128)?)?) && (wspec_runtime::num::wide(i_2)? == wspec_runtime::num::pow(2i128, wspec_runtime::num::sub(wspec_runtime::num::wide(v_N)?, 1i128)?)?)))?;
-            Ok(vec![wspec_runtime::num::narrow::<u128>(wspec_runtime::num::sub(wspec_runtime::num::pow(2i128, wspec_runtime::num::sub(wspec_runtime::num::wide(v_N)?, 1i128)?)?, 1i128)?)?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::pow(2i128, wspec_runtime::num::sub(wspec_runtime::num::wide(v_N)?, 1i128)?)?)?])
-        })())? { return Ok(v); }
-        // from spec/3.3-numerics-vectors.wspec:140
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
-            let v_N = a0;
-            let n_1 = wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(a1)?)?;
-            let i_1 = n_1;
-            let n_2 = wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(a2)?)?;
-            let i_2 = n_2;
-            Ok(vec![wspec_runtime::ok(wspec_runtime::builtins::iq15mulr_sat_s(v_N, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_1)?)?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_2)?)?))?])
-        })())? { return Ok(v); }
-        Err(Fail::soft())
-    }
-
-    // from spec/3.3-numerics-vectors.wspec:143 def $irelaxed_laneselect_
-    pub fn irelaxed_laneselect_(ar_: &Ctx, a0: u64, a1: u128, a2: u128, a3: u128) -> R<Vec<u128>> {
-        // from spec/3.3-numerics-vectors.wspec:144
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
-            let v_N = a0;
-            let n_1 = wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(a1)?)?;
-            let i_1 = n_1;
-            let n_2 = wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(a2)?)?;
-            let i_2 = n_2;
-            let n_3 = wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(a3)?)?;
-            let i_3 = n_3;
-            let eq_4 = wspec_runtime::num::narrow::<u64>(wspec_runtime::num::mul(wspec_runtime::num::sub(wspec_runtime::num::pow(2i128, wspec_runtime::num::wide(v_N)?)?, 1i128)?, wspec_runtime::num::div(wspec_runtime::num::wide(i_3)?, wspec_runtime::num::pow(2i128, wspec_runtime::num::sub(wspec_runtime::num::wide(v_N)?, 1i128)?)?)?)?)?;
-            let i_3_q = eq_4;
-            Ok(vec![wspec_runtime::ok(wspec_runtime::builtins::ibitselect(v_N, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_1)?)?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_2)?)?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_3)?)?))?, wspec_runtime::ok(wspec_runtime::builtins::ibitselect(v_N, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_1)?)?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_2)?)?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_3_q)?)?))?])
-        })())? { return Ok(v); }
-        Err(Fail::soft())
-    }
-
-    // from spec/3.3-numerics-vectors.wspec:148 def $relaxed_trunc_u__
-    pub fn relaxed_trunc_u__(ar_: &Ctx, a0: u64, a1: u64, a2: u64) -> R<Vec<u128>> {
-        // from spec/3.3-numerics-vectors.wspec:149
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
-            let v_M = a0;
-            let v_N = a1;
-            let f = a2;
-            let eq_1 = wspec_runtime::ok(wspec_runtime::builtins::trunc_u(v_M, v_N, f))?;
-            let Some(o_2) = eq_1 else { return Err(wspec_runtime::Fail::soft()) };
-            let n_3 = wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(o_2)?)?;
-            let i = n_3;
-            Ok(vec![wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i)?)?])
-        })())? { return Ok(v); }
-        // from spec/3.3-numerics-vectors.wspec:150
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
-            let v_M = a0;
-            let v_N = a1;
-            let f = a2;
-            Ok(wspec_runtime::seq::cat(vec![vec![wspec_runtime::ok(wspec_runtime::builtins::trunc_sat_u(v_M, v_N, f))?], { let n_ = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::pow(2i128, wspec_runtime::num::wide(v_N)?)?)?; let mut out_ = Vec::with_capacity(n_); for k in 0..n_ { let k = k as u64; out_.push(wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(k)?)?); } out_ }]))
-        })())? { return Ok(v); }
-        Err(Fail::soft())
-    }
-
-    // from spec/3.3-numerics-vectors.wspec:152 def $relaxed_trunc_s__
-    pub fn relaxed_trunc_s__(ar_: &Ctx, a0: u64, a1: u64, a2: u64) -> R<Vec<u128>> {
-        // from spec/3.3-numerics-vectors.wspec:153
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
-            let v_M = a0;
-            let v_N = a1;
-            let f = a2;
-            let eq_1 = wspec_runtime::ok(wspec_runtime::builtins::trunc_s(v_M, v_N, f))?;
-            let Some(o_2) = eq_1 else { return Err(wspec_runtime::Fail::soft()) };
-            let n_3 = wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(o_2)?)?;
-            let i = n_3;
-            Ok(vec![wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i)?)?])
-        })())? { return Ok(v); }
-        // from spec/3.3-numerics-vectors.wspec:154
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
-            let v_M = a0;
-            let v_N = a1;
-            let f = a2;
-            Ok(wspec_runtime::seq::cat(vec![vec![wspec_runtime::ok(wspec_runtime::builtins::trunc_sat_s(v_M, v_N, f))?], { let n_ = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::pow(2i128, wspec_runtime::num::wide(v_N)?)?)?; let mut out_ = Vec::with_capacity(n_); for k in 0..n_ { let k = k as u64; out_.push(wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(k)?)?); } out_ }]))
-        })())? { return Ok(v); }
-        Err(Fail::soft())
-    }
-
     // from spec/4.2-execution-types.wspec:14 def $inst_globaltype
     pub fn inst_globaltype(ar_: &Ctx, a0: &std::rc::Rc<Moduleinst>, a1: &Globaltype) -> R<Globaltype> {
         // from spec/4.2-execution-types.wspec:15
@@ -15463,10 +15376,10 @@ pub mod defs {
         Err(Fail::soft())
     }
 
-    // from spec/4.4-execution-modules.wspec:79 def $alloctags
+    // from spec/4.4-execution-modules.wspec:80 def $alloctags
     pub fn alloctags(ar_: &Ctx, a0: &Store, a1: &Vec<Tagtype>) -> R<(Store, Vec<Tagaddr>)> {
         wspec_runtime::deep(|| -> R<_> {
-        // from spec/4.4-execution-modules.wspec:80
+        // from spec/4.4-execution-modules.wspec:81
         if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let s = a0;
             let cp_1 = (*a1).clone();
@@ -15474,7 +15387,7 @@ pub mod defs {
             wspec_runtime::check(l_2.len() == 0)?;
             Ok(((*s).clone(), vec![]))
         })())? { return Ok(v); }
-        // from spec/4.4-execution-modules.wspec:81
+        // from spec/4.4-execution-modules.wspec:82
         if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let s = a0;
             let cp_1 = (*a1).clone();
@@ -15498,10 +15411,10 @@ pub mod defs {
         })
     }
 
-    // from spec/4.4-execution-modules.wspec:85 def $allocmems
+    // from spec/4.4-execution-modules.wspec:86 def $allocmems
     pub fn allocmems(ar_: &Ctx, a0: &Store, a1: &Vec<Memtype>) -> R<(Store, Vec<Memaddr>)> {
         wspec_runtime::deep(|| -> R<_> {
-        // from spec/4.4-execution-modules.wspec:86
+        // from spec/4.4-execution-modules.wspec:87
         if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let s = a0;
             let cp_1 = (*a1).clone();
@@ -15509,7 +15422,7 @@ pub mod defs {
             wspec_runtime::check(l_2.len() == 0)?;
             Ok(((*s).clone(), vec![]))
         })())? { return Ok(v); }
-        // from spec/4.4-execution-modules.wspec:87
+        // from spec/4.4-execution-modules.wspec:88
         if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let s = a0;
             let cp_1 = (*a1).clone();
@@ -15533,10 +15446,10 @@ pub mod defs {
         })
     }
 
-    // from spec/4.4-execution-modules.wspec:91 def $alloctables
+    // from spec/4.4-execution-modules.wspec:92 def $alloctables
     pub fn alloctables(ar_: &Ctx, a0: &Store, a1: &Vec<Tabletype>, a2: &Vec<Ref>) -> R<(Store, Vec<Tableaddr>)> {
         wspec_runtime::deep(|| -> R<_> {
-        // from spec/4.4-execution-modules.wspec:92
+        // from spec/4.4-execution-modules.wspec:93
         if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let s = a0;
             let cp_1 = (*a1).clone();
@@ -15547,7 +15460,7 @@ pub mod defs {
             wspec_runtime::check(l_4.len() == 0)?;
             Ok(((*s).clone(), vec![]))
         })())? { return Ok(v); }
-        // from spec/4.4-execution-modules.wspec:93
+        // from spec/4.4-execution-modules.wspec:94
         if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let s = a0;
             let cp_1 = (*a1).clone();
@@ -15578,10 +15491,10 @@ pub mod defs {
         })
     }
 
-    // from spec/4.4-execution-modules.wspec:97 def $allocfuncs
+    // from spec/4.4-execution-modules.wspec:98 def $allocfuncs
     pub fn allocfuncs(ar_: &Ctx, a0: &Store, a1: &Vec<Deftype>, a2: &Vec<Funccode>, a3: &std::rc::Rc<Moduleinst>) -> R<(Store, Vec<Funcaddr>)> {
         wspec_runtime::deep(|| -> R<_> {
-        // from spec/4.4-execution-modules.wspec:98
+        // from spec/4.4-execution-modules.wspec:99
         if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let s = a0;
             let cp_1 = (*a1).clone();
@@ -15593,7 +15506,7 @@ pub mod defs {
             let mm = a3;
             Ok(((*s).clone(), vec![]))
         })())? { return Ok(v); }
-        // from spec/4.4-execution-modules.wspec:99
+        // from spec/4.4-execution-modules.wspec:100
         if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let s = a0;
             let cp_1 = (*a1).clone();
@@ -15625,10 +15538,10 @@ pub mod defs {
         })
     }
 
-    // from spec/4.4-execution-modules.wspec:103 def $allocdatas
+    // from spec/4.4-execution-modules.wspec:104 def $allocdatas
     pub fn allocdatas(ar_: &Ctx, a0: &Store, a1: &Vec<Vec<Byte>>) -> R<(Store, Vec<Dataaddr>)> {
         wspec_runtime::deep(|| -> R<_> {
-        // from spec/4.4-execution-modules.wspec:104
+        // from spec/4.4-execution-modules.wspec:105
         if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let s = a0;
             let cp_1 = (*a1).clone();
@@ -15636,7 +15549,7 @@ pub mod defs {
             wspec_runtime::check(l_2.len() == 0)?;
             Ok(((*s).clone(), vec![]))
         })())? { return Ok(v); }
-        // from spec/4.4-execution-modules.wspec:105
+        // from spec/4.4-execution-modules.wspec:106
         if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let s = a0;
             let cp_1 = (*a1).clone();
@@ -15666,10 +15579,10 @@ pub mod defs {
         })
     }
 
-    // from spec/4.4-execution-modules.wspec:109 def $allocelems
+    // from spec/4.4-execution-modules.wspec:110 def $allocelems
     pub fn allocelems(ar_: &Ctx, a0: &Store, a1: &Vec<Elemtype>, a2: &Vec<Vec<Ref>>) -> R<(Store, Vec<Elemaddr>)> {
         wspec_runtime::deep(|| -> R<_> {
-        // from spec/4.4-execution-modules.wspec:110
+        // from spec/4.4-execution-modules.wspec:111
         if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let s = a0;
             let cp_1 = (*a1).clone();
@@ -15680,7 +15593,7 @@ pub mod defs {
             wspec_runtime::check(l_4.len() == 0)?;
             Ok(((*s).clone(), vec![]))
         })())? { return Ok(v); }
-        // from spec/4.4-execution-modules.wspec:111
+        // from spec/4.4-execution-modules.wspec:112
         if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let s = a0;
             let cp_1 = (*a1).clone();
@@ -15717,9 +15630,9 @@ pub mod defs {
         })
     }
 
-    // from spec/4.4-execution-modules.wspec:117 def $allocexport
+    // from spec/4.4-execution-modules.wspec:118 def $allocexport
     pub fn allocexport(ar_: &Ctx, a0: &std::rc::Rc<Moduleinst>, a1: &Export) -> R<Exportinst> {
-        // from spec/4.4-execution-modules.wspec:118
+        // from spec/4.4-execution-modules.wspec:119
         if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let mm = a0;
             #[allow(irrefutable_let_patterns)]
@@ -15731,7 +15644,7 @@ pub mod defs {
             let x = cp_4;
             Ok(Exportinst { name: (*nm).clone(), addr: Externaddr::Tag((*wspec_runtime::seq::at(&(*mm).tags, wspec_runtime::num::wide(x)?)?)) })
         })())? { return Ok(v); }
-        // from spec/4.4-execution-modules.wspec:119
+        // from spec/4.4-execution-modules.wspec:120
         if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let mm = a0;
             #[allow(irrefutable_let_patterns)]
@@ -15743,7 +15656,7 @@ pub mod defs {
             let x = cp_4;
             Ok(Exportinst { name: (*nm).clone(), addr: Externaddr::Global((*wspec_runtime::seq::at(&(*mm).globals, wspec_runtime::num::wide(x)?)?)) })
         })())? { return Ok(v); }
-        // from spec/4.4-execution-modules.wspec:120
+        // from spec/4.4-execution-modules.wspec:121
         if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let mm = a0;
             #[allow(irrefutable_let_patterns)]
@@ -15755,7 +15668,7 @@ pub mod defs {
             let x = cp_4;
             Ok(Exportinst { name: (*nm).clone(), addr: Externaddr::Mem((*wspec_runtime::seq::at(&(*mm).mems, wspec_runtime::num::wide(x)?)?)) })
         })())? { return Ok(v); }
-        // from spec/4.4-execution-modules.wspec:121
+        // from spec/4.4-execution-modules.wspec:122
         if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let mm = a0;
             #[allow(irrefutable_let_patterns)]
@@ -15767,7 +15680,7 @@ pub mod defs {
             let x = cp_4;
             Ok(Exportinst { name: (*nm).clone(), addr: Externaddr::Table((*wspec_runtime::seq::at(&(*mm).tables, wspec_runtime::num::wide(x)?)?)) })
         })())? { return Ok(v); }
-        // from spec/4.4-execution-modules.wspec:122
+        // from spec/4.4-execution-modules.wspec:123
         if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let mm = a0;
             #[allow(irrefutable_let_patterns)]
@@ -16163,7 +16076,7 @@ pub mod defs {
             acc_j_11.push(j);
             }
             let j_12 = acc_j_11.into_iter().next();
-            wspec_runtime::check((wspec_runtime::num::mul(wspec_runtime::num::wide(i)?, wspec_runtime::num::wide(defs::pagesize(ar_)?)?)? <= wspec_runtime::num::wide(wspec_runtime::ok(wspec_runtime::builtins::memory_limit())?)?))?;
+            if !((wspec_runtime::num::mul(wspec_runtime::num::wide(i)?, wspec_runtime::num::wide(defs::pagesize(ar_)?)?)? <= wspec_runtime::num::wide(wspec_runtime::ok(wspec_runtime::builtins::memory_limit())?)?)) { return Err(Fail::msg(0, format!("memory of {} pages exceeds the memory limit", wspec_runtime::num::wide(i)?))); }
             let eq_214 = std::rc::Rc::new(Meminst { type_: Memtype(at, Limits(wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(i)?)?, match (j_12.clone(),) { (Some(j_12_113),) => Some(wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(j_12_113)?)?), (None,) => None, _ => return Err(wspec_runtime::Fail::soft()) })), bytes: { let n_ = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::mul(wspec_runtime::num::wide(i)?, wspec_runtime::num::wide(defs::pagesize(ar_)?)?)?)?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { out_.push(0_u8); } out_ } });
             let mi = (&eq_214);
             Ok(({ let mut upd_215 = (*s).clone(); let nv_216 = vec![(*mi).clone()]; upd_215.mems.extend(nv_216); upd_215 }, ((*s).mems.len() as u64)))
@@ -16195,6 +16108,7 @@ pub mod defs {
             let j_15 = acc_j_14.into_iter().next();
             let rt = f_3;
             let ref_ = a2;
+            if !((wspec_runtime::num::wide(i)? <= wspec_runtime::num::wide(wspec_runtime::ok(wspec_runtime::builtins::table_limit())?)?)) { return Err(Fail::msg(0, format!("table of {} entries exceeds the table limit", wspec_runtime::num::wide(i)?))); }
             let eq_217 = std::rc::Rc::new(Tableinst { type_: Tabletype(at, Limits(wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(i)?)?, match (j_15.clone(),) { (Some(j_15_116),) => Some(wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(j_15_116)?)?), (None,) => None, _ => return Err(wspec_runtime::Fail::soft()) }), (*rt).clone()), refs: { let n_ = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(i)?)?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { out_.push((*ref_).clone()); } out_ } });
             let ti = (&eq_217);
             Ok(({ let mut upd_218 = (*s).clone(); let nv_219 = vec![(*ti).clone()]; upd_218.tables.extend(nv_219); upd_218 }, ((*s).tables.len() as u64)))
@@ -16202,9 +16116,9 @@ pub mod defs {
         Err(Fail::soft())
     }
 
-    // from spec/4.4-execution-modules.wspec:65 def $allocfunc
+    // from spec/4.4-execution-modules.wspec:66 def $allocfunc
     pub fn allocfunc(ar_: &Ctx, a0: &Store, a1: &Deftype, a2: &Funccode, a3: &std::rc::Rc<Moduleinst>) -> R<(Store, Funcaddr)> {
-        // from spec/4.4-execution-modules.wspec:66
+        // from spec/4.4-execution-modules.wspec:67
         if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let s = a0;
             let dt = a1;
@@ -16217,9 +16131,9 @@ pub mod defs {
         Err(Fail::soft())
     }
 
-    // from spec/4.4-execution-modules.wspec:69 def $allocdata
+    // from spec/4.4-execution-modules.wspec:70 def $allocdata
     pub fn allocdata(ar_: &Ctx, a0: &Store, a1: &Vec<Byte>) -> R<(Store, Dataaddr)> {
-        // from spec/4.4-execution-modules.wspec:70
+        // from spec/4.4-execution-modules.wspec:71
         if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let s = a0;
             let b = a1;
@@ -16230,9 +16144,9 @@ pub mod defs {
         Err(Fail::soft())
     }
 
-    // from spec/4.4-execution-modules.wspec:73 def $allocelem
+    // from spec/4.4-execution-modules.wspec:74 def $allocelem
     pub fn allocelem(ar_: &Ctx, a0: &Store, a1: &Elemtype, a2: &Vec<Ref>) -> R<(Store, Elemaddr)> {
-        // from spec/4.4-execution-modules.wspec:74
+        // from spec/4.4-execution-modules.wspec:75
         if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let s = a0;
             let cp_1 = (*a1).clone();

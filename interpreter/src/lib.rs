@@ -151,8 +151,9 @@ impl Interp {
     /// Instantiates a module with the addresses of its imports (`$instantiate`, then running
     /// the segment initialisation and the start function). The module instance.
     pub fn instantiate(&mut self, module: &Module, imports: Vec<Externaddr>) -> Result<Rc<Moduleinst>, Error> {
-        // Allocation reads the memory limit too.
+        // Allocation reads the memory and table limits too.
         wspec_runtime::builtins::set_memory_limit(self.limits.max_memory_bytes);
+        wspec_runtime::builtins::set_table_limit(self.limits.max_table_entries);
         let Config(State(store, frame), code) = exec::defs::instantiate(&self.cx, &self.store, module, &imports)
             .map_err(|f| Error::Uninstantiable(f.message.unwrap_or_else(|| "the premises of `$instantiate` do not hold".into())))?;
         let mm = frame.module.clone();
@@ -173,6 +174,7 @@ impl Interp {
     fn run(&mut self, state: State, code: Vec<Instr>) -> Result<Vec<Val>, Error> {
         self.install_host();
         wspec_runtime::builtins::set_memory_limit(self.limits.max_memory_bytes);
+        wspec_runtime::builtins::set_table_limit(self.limits.max_table_entries);
         let mut m = Machine::<Wasm>::new(state, self.limits.clone());
         m.load(code);
         let stop = match &mut self.tracer {

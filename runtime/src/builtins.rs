@@ -90,6 +90,24 @@ pub fn set_memory_limit(bytes: u64) {
     MEMORY_LIMIT.with(|m| m.set(bytes));
 }
 
+/// The default bound on the entries of one table: 10^7, hundreds of MB of references, where the
+/// 2^32 - 1 entries that 32-bit indices allow would abort on allocation.
+pub const DEFAULT_TABLE_LIMIT: u64 = 10_000_000;
+
+thread_local! {
+    static TABLE_LIMIT: std::cell::Cell<u64> = const { std::cell::Cell::new(DEFAULT_TABLE_LIMIT) };
+}
+
+/// `$table_limit`: the embedder's bound on the entries of one table, set for the runs of this
+/// thread with [`set_table_limit`].
+pub fn table_limit() -> Option<u64> {
+    Some(TABLE_LIMIT.with(|t| t.get()))
+}
+
+pub fn set_table_limit(entries: u64) {
+    TABLE_LIMIT.with(|t| t.set(entries));
+}
+
 /// `$opt_`: a sequence of at most one element as an optional.
 pub fn opt<X>(xs: Vec<X>) -> Option<Option<X>> {
     if xs.len() > 1 {
@@ -445,4 +463,29 @@ pub fn frelaxed_madd(n: u64, a: u64, b: u64, c: u64) -> Option<u64> {
 /// `$frelaxed_nmadd_`: one of the allowed results (the fused one, of `-a * b + c`).
 pub fn frelaxed_nmadd(n: u64, a: u64, b: u64, c: u64) -> Option<u64> {
     fma(n, fnegate(n, a)?, b, c)
+}
+
+// The integer relaxed operators give the deterministic profile's element, the first of each
+// set: the same results as the definitions' first choice, without building the sets (that of
+// `$relaxed_trunc_u__` holds every integer of the width).
+
+/// `$irelaxed_q15mulr_s_`: one of the allowed results (the saturating one).
+pub fn irelaxed_q15mulr_s(n: u64, a: u128, b: u128) -> Option<u128> {
+    iq15mulr_sat_s(n, a, b)
+}
+
+/// `$irelaxed_laneselect_`: one of the allowed results (the selection by every bit of the mask).
+pub fn irelaxed_laneselect(n: u64, a: u128, b: u128, c: u128) -> Option<u128> {
+    ibitselect(n, a, b, c)
+}
+
+/// `$relaxed_trunc_u__`: one of the allowed results (the saturating one, which is the exact
+/// truncation where that is defined).
+pub fn relaxed_trunc_u(m: u64, n: u64, a: u64) -> Option<u128> {
+    trunc_sat_u(m, n, a)
+}
+
+/// `$relaxed_trunc_s__`: one of the allowed results (the saturating one).
+pub fn relaxed_trunc_s(m: u64, n: u64, a: u64) -> Option<u128> {
+    trunc_sat_s(m, n, a)
 }

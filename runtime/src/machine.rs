@@ -62,11 +62,14 @@ pub struct Limits {
     /// it at any time), allocating beyond fails instantiation. Read through the spec's
     /// `$memory_limit` (see [`crate::builtins::memory_limit`]).
     pub max_memory_bytes: u64,
+    /// Entries of one table, the same way: `table.grow` beyond gives -1, a larger table does
+    /// not instantiate. Read through the spec's `$table_limit`.
+    pub max_table_entries: u64,
 }
 
 impl Default for Limits {
     fn default() -> Self {
-        Limits { max_depth: 100_000, max_values: 10_000_000, fuel: None, max_memory_bytes: crate::builtins::DEFAULT_MEMORY_LIMIT }
+        Limits { max_depth: 100_000, max_values: 10_000_000, fuel: None, max_memory_bytes: crate::builtins::DEFAULT_MEMORY_LIMIT, max_table_entries: crate::builtins::DEFAULT_TABLE_LIMIT }
     }
 }
 
