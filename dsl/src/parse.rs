@@ -1272,11 +1272,18 @@ mod tests {
 
     #[test]
     fn operators_are_limited() {
-        let negs = |n: usize| format!("def $f(nat) : int\ndef $f(x) = {}1\n", "- ".repeat(n));
-        let out = check(&negs(MAX_OPERATORS));
-        assert!(out.is_empty(), "{out}");
-        let out = check(&negs(MAX_OPERATORS + 1));
-        assert!(out.contains(&format!("error: declaration too long (more than {MAX_OPERATORS} operators)")), "{out}");
+        // Elaboration runs on its own big stack, but the checked spec is dropped by the caller,
+        // recursively: a chain of 20,000 links takes about 2 MiB to drop, the whole stack of a
+        // test thread (it overflowed once under load). The command line's main thread has 8 MiB.
+        let caller = std::thread::Builder::new().stack_size(8 << 20);
+        let body = || {
+            let negs = |n: usize| format!("def $f(nat) : int\ndef $f(x) = {}1\n", "- ".repeat(n));
+            let out = check(&negs(MAX_OPERATORS));
+            assert!(out.is_empty(), "{out}");
+            let out = check(&negs(MAX_OPERATORS + 1));
+            assert!(out.contains(&format!("error: declaration too long (more than {MAX_OPERATORS} operators)")), "{out}");
+        };
+        caller.spawn(body).unwrap().join().unwrap();
     }
 
     /// A syntax error deep inside nested brackets is found without backtracking over the levels
