@@ -36,14 +36,14 @@ impl Default for Settings {
 }
 
 /// The wasm-smith configuration: the features both engines run. wasmi has no GC, exceptions or
-/// threads; SIMD is left out while its NaN lanes are not reported as sets.
+/// threads; relaxed SIMD is left out, its results being sets of lane choices not reported yet.
 pub fn smith_config(settings: &Settings) -> wasm_smith::Config {
     let mut c = wasm_smith::Config::default();
     c.gc_enabled = false;
     c.exceptions_enabled = false;
     c.threads_enabled = false;
     c.shared_everything_threads_enabled = false;
-    c.simd_enabled = false;
+    c.simd_enabled = true;
     c.relaxed_simd_enabled = false;
     c.wide_arithmetic_enabled = false;
     c.custom_page_sizes_enabled = false;
@@ -401,8 +401,9 @@ pub enum Verdict {
     Limited(String),
     /// The runs differ where the standard fixes the answer.
     Diverge(Divergence),
-    /// Only memories differ, and wspec chose NaNs in the run: the bytes may be NaN payloads
-    /// both engines rightly chose differently.
+    /// The runs differ where a NaN wspec chose decides: in memory after NaN choices, or where
+    /// wspec's own answer changes when it chooses canonical NaNs instead. Both engines may be
+    /// right.
     NanLicence(Divergence),
 }
 
@@ -456,6 +457,7 @@ pub fn compare(calls: &[Invocation], ws: &Evaluation, wi: &WasmiRun) -> Verdict 
             return diverge("instantiation", "instantiation".into(), "instantiated".into(), b.describe());
         }
     }
+    let admits = |a: &Allowed, b: &Observed| admits(a, b, ws.nan_choices);
     for (k, (call, (a, b))) in calls.iter().zip(ws.calls.iter().zip(&wi.calls)).enumerate() {
         let place = format!("call {} `{}`({})", k + 1, call.export, call.args.iter().map(describe_val).collect::<Vec<_>>().join(", "));
         match (&a.outcome, b) {
@@ -542,12 +544,28 @@ fn same_failure(a: &Failure, b: &Failure) -> bool {
     }
 }
 
-fn admits(a: &Allowed, b: &Observed) -> bool {
+/// Whether wspec's allowed value admits wasmi's. A vector after NaN choices may hold a chosen
+/// NaN in any lane: it admits a vector equal but for lanes that are quiet NaNs in both, as four
+/// f32 lanes or as two f64 lanes (the oracle does not know the lanes' shape).
+fn admits(a: &Allowed, b: &Observed, nan_choices: u64) -> bool {
     match (a, b) {
         (Allowed::Exact(s::Val::Ref(r)), Observed::Ref(shape)) => RefShape::of(r) == *shape,
+        (Allowed::Exact(s::Val::Vec__(s::Vec__(_, x))), Observed::Val(s::Val::Vec__(s::Vec__(_, y)))) if nan_choices > 0 => {
+            x == y || equal_but_nan_lanes(*x, *y, 32) || equal_but_nan_lanes(*x, *y, 64)
+        }
         (a, Observed::Val(v)) => a.admits(v),
         _ => false,
     }
+}
+
+fn equal_but_nan_lanes(x: u128, y: u128, width: u32) -> bool {
+    let (mant, exp) = if width == 32 { (23, 0xffu128) } else { (52, 0x7ffu128) };
+    let mask = if width == 32 { 0xffff_ffffu128 } else { u128::from(u64::MAX) };
+    let quiet_nan = |lane: u128| (lane >> mant) & exp == exp && lane & (1 << (mant - 1)) != 0;
+    (0..128 / width).all(|k| {
+        let (a, b) = ((x >> (k * width)) & mask, (y >> (k * width)) & mask);
+        a == b || (quiet_nan(a) && quiet_nan(b))
+    })
 }
 
 fn memory_difference(a: &[u8], b: &[u8], place: String) -> Divergence {
@@ -625,8 +643,62 @@ fn judge(module: &[u8], calls: &[Invocation], settings: &Settings) -> (Verdict, 
         Err(_) => return (diverge("crash", "wasmi".into(), "ran".into(), "panicked".into()), None),
     };
     match run_wspec(module, calls, settings) {
-        Ok(ws) => (compare(calls, &ws, &wi), Some(ws)),
+        Ok(ws) => (weigh(module, calls, settings, &ws, &wi), Some(ws)),
         Err(panic) => (diverge("crash", "wspec".into(), format!("panicked: {panic}"), "ran".into()), None),
+    }
+}
+
+/// Compares the runs, and puts a divergence down to NaN choices where wspec's own answer
+/// depends on them there: wspec choosing canonical NaNs instead either agrees with wasmi, or
+/// first differs from wspec's own run at the very place wasmi does.
+pub fn weigh(module: &[u8], calls: &[Invocation], settings: &Settings, ws: &Evaluation, wi: &WasmiRun) -> Verdict {
+    let d = match compare(calls, ws, wi) {
+        Verdict::Diverge(d) if ws.nan_choices > 0 => d,
+        v => return v,
+    };
+    wspec_interpreter::choose_canonical_nans(true);
+    let canonical = run_wspec(module, calls, settings);
+    wspec_interpreter::choose_canonical_nans(false);
+    let Ok(canonical) = canonical else { return Verdict::Diverge(d) };
+    let wasmi_agrees = !matches!(compare(calls, &canonical, wi), Verdict::Diverge(_));
+    let moves_here = match compare(calls, ws, &as_observed(&canonical)) {
+        Verdict::Diverge(own) | Verdict::NanLicence(own) => own.place == d.place,
+        _ => false,
+    };
+    if wasmi_agrees || moves_here {
+        Verdict::NanLicence(d)
+    } else {
+        Verdict::Diverge(d)
+    }
+}
+
+/// A run of wspec as another engine's, to compare two runs of wspec.
+fn as_observed(ev: &Evaluation) -> WasmiRun {
+    let value = |a: &Allowed| match a {
+        Allowed::Exact(s::Val::Ref(r)) => Observed::Ref(RefShape::of(r)),
+        Allowed::Exact(v) => Observed::Val(v.clone()),
+        Allowed::ArithmeticNan(w) => {
+            let (n, bits) = if *w == 32 { (Numtype::F32, 0x7fc0_0000) } else { (Numtype::F64, 0x7ff8_0000_0000_0000) };
+            Observed::Val(s::Val::Num_(s::Num_(n, s::Num::Fnn(bits))))
+        }
+    };
+    WasmiRun {
+        instantiation: ev.instantiation.as_ref().map_err(Failure::of_wspec).copied(),
+        calls: ev.calls.iter().map(|c| c.outcome.as_ref().map(|vs| vs.iter().map(value).collect()).map_err(Failure::of_wspec)).collect(),
+        exports: ev
+            .exports
+            .iter()
+            .map(|(name, st)| {
+                let st = match st {
+                    ExportState::Func => ObservedExport::Func,
+                    ExportState::Tag => ObservedExport::Other,
+                    ExportState::Global(a) => ObservedExport::Global(value(a)),
+                    ExportState::Memory(bytes) => ObservedExport::Memory(bytes.clone()),
+                    ExportState::Table(refs) => ObservedExport::Table(refs.clone()),
+                };
+                (name.clone(), st)
+            })
+            .collect(),
     }
 }
 

@@ -188,3 +188,53 @@ fn the_rewrite_keeps_the_module_valid_and_changes_only_eqz_before_select() {
     // Nothing to rewrite: no module.
     assert_eq!(wspec_diff::unfuse_eqz_select(&wasm(MODULE)), None);
 }
+
+#[test]
+fn vectors_compare_modulo_chosen_nan_lanes() {
+    big_stack(|| {
+        let bytes = wasm(
+            r#"(module (func (export "v") (param f32) (result v128)
+                 (f32x4.div (f32x4.splat (local.get 0)) (v128.const f32x4 0 1 0 2))))"#,
+        );
+        let settings = Settings::default();
+        let calls = vec![call("v", vec![f32v(0.0)])];
+        let ws = run_wspec(&bytes, &calls, &settings).unwrap();
+        let wi = run_wasmi(&bytes, &calls, &settings);
+        assert!(matches!(compare(&calls, &ws, &wi), Verdict::Agree), "{:?}", compare(&calls, &ws, &wi));
+        // Lanes 0 and 2 are 0/0, chosen NaNs; lanes 1 and 3 are zeros and must be exact.
+        let Ok([Observed::Val(s::Val::Vec__(s::Vec__(_, v)))]) = wi.calls[0].as_deref() else { panic!("{:?}", wi.calls) };
+        let lane = |k: u32| (v >> (32 * k)) as u32;
+        let canonical_elsewhere = (v & !0xffff_ffff) | 0x7fc0_0000;
+        let mut other_nan = wi.clone();
+        other_nan.calls[0] = Ok(vec![Observed::Val(s::Val::Vec__(s::Vec__(s::Vectype, canonical_elsewhere)))]);
+        assert!(f32::from_bits(lane(0)).is_nan());
+        assert!(matches!(compare(&calls, &ws, &other_nan), Verdict::Agree));
+        let mut wrong = wi.clone();
+        wrong.calls[0] = Ok(vec![Observed::Val(s::Val::Vec__(s::Vec__(s::Vectype, v | (1u128 << 32))))]);
+        assert!(matches!(compare(&calls, &ws, &wrong), Verdict::Diverge(_)));
+    });
+}
+
+#[test]
+fn a_nan_reinterpreted_as_an_integer_is_put_down_to_the_choice() {
+    big_stack(|| {
+        let bytes = wasm(
+            r#"(module
+                 (func (export "bits") (param f64) (result i64) (i64.reinterpret_f64 (f64.div (local.get 0) (local.get 0))))
+                 (func (export "int") (param i64) (result i64) (i64.add (local.get 0) (i64.const 1))))"#,
+        );
+        let settings = Settings::default();
+        let i64v = |x: u64| s::Val::Num_(s::Num_(s::Numtype::I64, s::Num::Inn(x)));
+        let calls = vec![call("bits", vec![s::Val::Num_(s::Num_(s::Numtype::F64, s::Num::Fnn(0)))]), call("int", vec![i64v(1)])];
+        let ws = run_wspec(&bytes, &calls, &settings).unwrap();
+        let wi = run_wasmi(&bytes, &calls, &settings);
+        // Another engine may give other NaN bits; the integer they become is not wrong.
+        let mut other = wi.clone();
+        other.calls[0] = Ok(vec![Observed::Val(i64v(0x7ff8_0000_0000_0001))]);
+        assert!(matches!(wspec_diff::weigh(&bytes, &calls, &settings, &ws, &other), Verdict::NanLicence(_)));
+        // But an integer that no NaN decides is held exactly, NaN choices or not.
+        let mut wrong = wi.clone();
+        wrong.calls[1] = Ok(vec![Observed::Val(i64v(3))]);
+        assert!(matches!(wspec_diff::weigh(&bytes, &calls, &settings, &ws, &wrong), Verdict::Diverge(_)));
+    });
+}

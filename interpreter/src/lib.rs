@@ -64,6 +64,12 @@ pub fn nan_choices() -> u64 {
     wspec_runtime::builtins::nan_choices()
 }
 
+/// Makes this thread's runs choose the positive canonical NaN wherever the standard allows a set
+/// of NaNs (`true`), or the hardware's NaN (`false`, the default). Both are correct runs.
+pub fn choose_canonical_nans(canonical: bool) {
+    wspec_runtime::builtins::set_canonical_nans(canonical)
+}
+
 impl std::fmt::Display for Error {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {

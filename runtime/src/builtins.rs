@@ -332,12 +332,26 @@ pub fn nan_choices() -> u64 {
     NAN_CHOICES.with(|c| c.get())
 }
 
+thread_local! {
+    static CANONICAL_NANS: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Which NaN this thread's builtins choose where the standard allows a set: the hardware's (the
+/// default), or always the positive canonical NaN, which every such set holds. Running a module
+/// both ways shows which of its results depend on the choice.
+pub fn set_canonical_nans(canonical: bool) {
+    CANONICAL_NANS.with(|c| c.set(canonical));
+}
+
 /// A result of a set-valued float operator: counted as a choice when it is a NaN.
 fn nan_chosen(n: u64, bits: u64) -> u64 {
     let exp = if n == 32 { 0x7f80_0000 } else { 0x7ff0_0000_0000_0000 };
     let mant = if n == 32 { 0x007f_ffff } else { 0x000f_ffff_ffff_ffff };
     if bits & exp == exp && bits & mant != 0 {
         NAN_CHOICES.with(|c| c.set(c.get() + 1));
+        if CANONICAL_NANS.with(|c| c.get()) {
+            return exp | (mant + 1) >> 1;
+        }
     }
     bits
 }
