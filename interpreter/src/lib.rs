@@ -254,17 +254,23 @@ impl Interp {
         self.store.globals.len() as u64 - 1
     }
 
-    /// A memory of the given type, zeroed.
-    pub fn alloc_mem(&mut self, ty: Memtype, pages: u64) -> Memaddr {
-        let bytes = vec![0u8; (pages * 65536) as usize];
-        self.store.mems.push(Rc::new(Meminst { type_: ty, bytes }));
-        self.store.mems.len() as u64 - 1
+    /// A memory of the given type, zeroed; an error beyond the memory limit.
+    pub fn alloc_mem(&mut self, ty: Memtype, pages: u64) -> Result<Memaddr, Error> {
+        let bytes = pages.checked_mul(65536).filter(|b| *b <= self.limits.max_memory_bytes).and_then(|b| usize::try_from(b).ok());
+        let Some(bytes) = bytes else {
+            return Err(Error::Exhaustion(format!("memory of {pages} pages exceeds the memory limit")));
+        };
+        self.store.mems.push(Rc::new(Meminst { type_: ty, bytes: vec![0u8; bytes] }));
+        Ok(self.store.mems.len() as u64 - 1)
     }
 
-    /// A table of the given type, filled with a reference.
-    pub fn alloc_table(&mut self, ty: Tabletype, size: u64, init: Ref) -> Tableaddr {
-        self.store.tables.push(Rc::new(Tableinst { type_: ty, refs: vec![init; size as usize] }));
-        self.store.tables.len() as u64 - 1
+    /// A table of the given type, filled with a reference; an error beyond the table limit.
+    pub fn alloc_table(&mut self, ty: Tabletype, size: u64, init: Ref) -> Result<Tableaddr, Error> {
+        let Some(size) = usize::try_from(size).ok().filter(|n| *n as u64 <= self.limits.max_table_entries) else {
+            return Err(Error::Exhaustion(format!("table of {size} entries exceeds the table limit")));
+        };
+        self.store.tables.push(Rc::new(Tableinst { type_: ty, refs: vec![init; size] }));
+        Ok(self.store.tables.len() as u64 - 1)
     }
 
     /// The value of a global.

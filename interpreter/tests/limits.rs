@@ -79,3 +79,20 @@ fn the_default_table_bound_refuses_billions_of_entries() {
         Ok(_) => panic!("a table of 2^32 - 1 entries instantiated under the default bound"),
     }
 }
+
+#[test]
+fn host_allocations_keep_to_the_limits() {
+    let mut it = Interp::new();
+    it.limits = Limits { max_memory_bytes: 2 * 65536, max_table_entries: 5, ..Limits::default() };
+    let mem = |min| Memtype(Addrtype::I32, Limits(min, None));
+    assert!(it.alloc_mem(mem(2), 2).is_ok());
+    assert_eq!(it.alloc_mem(mem(3), 3), Err(Error::Exhaustion("memory of 3 pages exceeds the memory limit".into())));
+    assert!(it.alloc_mem(mem(0), u64::MAX).is_err(), "a size that overflows is refused, not wrapped");
+    let func = Heaptype::Absheaptype(Absheaptype::Func);
+    let table = |n| Tabletype(Addrtype::I32, Limits(n, None), Reftype(Some(Null), func.clone()));
+    assert!(it.alloc_table(table(5), 5, Ref::RefNull(func.clone())).is_ok());
+    assert_eq!(
+        it.alloc_table(table(6), 6, Ref::RefNull(func.clone())),
+        Err(Error::Exhaustion("table of 6 entries exceeds the table limit".into()))
+    );
+}
