@@ -23,7 +23,6 @@ fn rule_1(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let z = (&m_.state);
     #[allow(irrefutable_let_patterns)]
     let Instr::CallRef(f_1) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
-    let tu = f_1;
     let v_2 = m_.peek(0usize)?;
     #[allow(irrefutable_let_patterns)]
     let Val::Ref(Ref::RefFuncAddr(f_3)) = v_2 else { return Err(wspec_runtime::Fail::soft()) };
@@ -32,12 +31,8 @@ fn rule_1(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let (o_6,) = rels::expand(ar_, &(*fi).type_)?;
     #[allow(irrefutable_let_patterns)]
     let Comptype::Func(f_7, f_8) = o_6 else { return Err(wspec_runtime::Fail::soft()) };
-    let len_9 = f_7.clone().len() as u64;
+    let len_9 = f_7.len() as u64;
     let n = len_9;
-    let t_1 = f_7.clone();
-    let len_10 = f_8.clone().len() as u64;
-    let m = len_10;
-    let t_2 = f_8.clone();
     let n_11 = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?;
     let vs_12 = m_.peek_range(0usize + 1usize, n_11)?;
     #[allow(irrefutable_let_patterns)]
@@ -54,27 +49,24 @@ fn rule_1(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     m_.pop_n(popped_);
     let _ = keep_;
     m_.state = state_223;
-    m_.schedule(&code_224[..]);
+    m_.schedule_code(code_224.into());
     Ok(())
 }
 
 // from spec/4.3-execution-instructions.wspec:373 rule Step_read/call_ref-null
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_2(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
-    let z = (&m_.state);
     #[allow(irrefutable_let_patterns)]
     let Instr::CallRef(f_1) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
-    let tu = f_1;
     let v_2 = m_.peek(0usize)?;
     #[allow(irrefutable_let_patterns)]
     let Val::Ref(Ref::RefNull(f_3)) = v_2 else { return Err(wspec_runtime::Fail::soft()) };
-    let ht = f_3;
     let code_4 = Code::One(Instr::Trap);
     let keep_ = 0usize;
     let popped_ = 0usize + 1usize - keep_;
     m_.pop_n(popped_);
     let _ = keep_;
-    m_.schedule(&code_4[..]);
+    m_.schedule_code(code_4.into());
     m_.note = Some("null function reference".into());
     Ok(())
 }
@@ -85,7 +77,6 @@ fn rule_3(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let z = (&m_.state);
     #[allow(irrefutable_let_patterns)]
     let Instr::CallRef(f_1) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
-    let tu = f_1;
     let v_2 = m_.peek(0usize)?;
     #[allow(irrefutable_let_patterns)]
     let Val::Ref(Ref::RefFuncAddr(f_3)) = v_2 else { return Err(wspec_runtime::Fail::soft()) };
@@ -94,18 +85,14 @@ fn rule_3(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let (o_6,) = rels::expand(ar_, &(*fi).type_)?;
     #[allow(irrefutable_let_patterns)]
     let Comptype::Func(f_7, f_8) = o_6 else { return Err(wspec_runtime::Fail::soft()) };
-    let len_9 = f_7.clone().len() as u64;
+    let len_9 = f_7.len() as u64;
     let n = len_9;
-    let t_1 = f_7.clone();
-    let len_10 = f_8.clone().len() as u64;
+    let len_10 = f_8.len() as u64;
     let m = len_10;
-    let t_2 = f_8.clone();
     let n_11 = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?;
     let vs_12 = m_.peek_range(0usize + 1usize, n_11)?;
     #[allow(irrefutable_let_patterns)]
     let Funccode::Func(Func(f_13, f_14, f_15)) = (&(*fi).code) else { return Err(wspec_runtime::Fail::soft()) };
-    let cp_16 = (*f_13).clone();
-    let x = cp_16;
     let cp_17 = (*f_14).clone();
     let it_18 = cp_17;
     let mut acc_t_23 = Vec::new();
@@ -117,12 +104,12 @@ fn rule_3(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     }
     let t_24 = acc_t_23;
     let instr_25 = *f_15;
-    let eq_228 = Frame { locals: wspec_runtime::seq::cat(vec![{ let n_ = wspec_runtime::seq::same_len(&[wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?, vs_12.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let vs_12_126 = vs_12[i_].clone(); out_.push(Some(vs_12_126.clone())); } out_ }, { let n_ = wspec_runtime::seq::same_len(&[t_24.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let t_24_227 = t_24[i_].clone(); out_.push(defs::default_(ar_, &(defs::inst_valtype(ar_, &(*fi).module, &t_24_227)?))?); } out_ }]), module: (*fi).module.clone() };
+    let eq_228 = Frame { locals: wspec_runtime::seq::cat([{ let n_ = wspec_runtime::seq::same_len(&[wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?, vs_12.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let vs_12_126 = vs_12[i_].clone(); out_.push(Some(vs_12_126.clone())); } out_ }, { let n_ = wspec_runtime::seq::same_len(&[t_24.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let t_24_227 = t_24[i_].clone(); out_.push(defs::default_(ar_, &(defs::inst_valtype(ar_, &(*fi).module, &t_24_227)?))?); } out_ }]), module: (*fi).module.clone() };
     let f = eq_228;
     let cf_229 = m;
-    let cf_230 = f.clone();
+    let cf_230 = f;
     let cf_231 = m;
-    let cf_232: Code<Instr> = Code::from_vec(vec![]);
+    let cf_232: Code<Instr> = Code::Nil;
     let seq_233: Seq<Instr> = instr_25;
     let keep_ = 0usize;
     let popped_ = 0usize + 1usize + n_11 - keep_;
@@ -151,9 +138,8 @@ fn rule_4(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let (o_12,) = rels::expand(ar_, dt)?;
     #[allow(irrefutable_let_patterns)]
     let Comptype::Func(f_13, f_14) = o_12 else { return Err(wspec_runtime::Fail::soft()) };
-    let len_15 = f_13.clone().len() as u64;
+    let len_15 = f_13.len() as u64;
     let n = len_15;
-    let t = f_13.clone();
     let l_16 = f_14.clone();
     wspec_runtime::check(l_16.len() == 0)?;
     let n_17 = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?;
@@ -171,14 +157,13 @@ fn rule_4(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let _ = keep_;
     defs::add_exninst(ar_, &mut m_.state, arg_128)?;
     m_.push(push_129)?;
-    m_.schedule(&code_130[..]);
+    m_.schedule_code(code_130.into());
     Ok(())
 }
 
 // from spec/4.3-execution-instructions.wspec:554 rule Step/local.set
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_5(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
-    let z = (&m_.state);
     #[allow(irrefutable_let_patterns)]
     let Instr::LocalSet(f_1) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
     let cp_2 = (*f_1).clone();
@@ -198,7 +183,6 @@ fn rule_5(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
 // from spec/4.3-execution-instructions.wspec:566 rule Step/global.set
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_6(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
-    let z = (&m_.state);
     #[allow(irrefutable_let_patterns)]
     let Instr::GlobalSet(f_1) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
     let cp_2 = (*f_1).clone();
@@ -225,7 +209,6 @@ fn rule_7(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let x = cp_2;
     let v_3 = m_.peek(0usize)?;
     let Val::Ref(n_4) = v_3 else { return Err(wspec_runtime::Fail::soft()) };
-    let ref_ = n_4;
     let v_5 = m_.peek(0usize + 1usize)?;
     #[allow(irrefutable_let_patterns)]
     let Val::Num_(Num_(f_6, f_7)) = v_5 else { return Err(wspec_runtime::Fail::soft()) };
@@ -241,7 +224,7 @@ fn rule_7(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let popped_ = 0usize + 1usize + 1usize - keep_;
     m_.pop_n(popped_);
     let _ = keep_;
-    m_.schedule(&code_20[..]);
+    m_.schedule_code(code_20.into());
     m_.note = Some("out of bounds table access".into());
     Ok(())
 }
@@ -249,7 +232,6 @@ fn rule_7(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
 // from spec/4.3-execution-instructions.wspec:586 rule Step/table.set-val
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_8(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
-    let z = (&m_.state);
     #[allow(irrefutable_let_patterns)]
     let Instr::TableSet(f_1) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
     let cp_2 = (*f_1).clone();
@@ -262,7 +244,6 @@ fn rule_8(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let Val::Num_(Num_(f_6, f_7)) = v_5 else { return Err(wspec_runtime::Fail::soft()) };
     let cp_8 = (*f_6).clone();
     let n_9 = wspec_runtime::ok(conv::numtype_as_addrtype(cp_8))?;
-    let at = n_9;
     let cp_10 = (*f_7).clone();
     let n_11 = match cp_10 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
     let i = n_11;
@@ -301,7 +282,7 @@ fn rule_9(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let Some(o_29) = eq_28 else { return Err(wspec_runtime::Fail::soft()) };
     let ti = o_29;
     let arg_30 = x;
-    let arg_31 = ti.clone();
+    let arg_31 = ti;
     let push_40 = Val::Num_(Num_(conv::addrtype_to_numtype(at), Num::Inn(wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(((*wspec_runtime::seq::at(&(*z).0.tables, wspec_runtime::num::wide((*wspec_runtime::seq::at(&(*z).1.module.tables, wspec_runtime::num::wide((x))?)?))?)?).refs.len() as u64))?)?)));
     let keep_ = 0usize;
     let popped_ = 0usize + 1usize + 1usize - keep_;
@@ -315,7 +296,6 @@ fn rule_9(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
 // from spec/4.3-execution-instructions.wspec:601 rule Step/table.grow-fail
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_10(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
-    let z = (&m_.state);
     #[allow(irrefutable_let_patterns)]
     let Instr::TableGrow(f_1) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
     let cp_2 = (*f_1).clone();
@@ -328,10 +308,8 @@ fn rule_10(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let at = n_7;
     let cp_8 = (*f_5).clone();
     let n_9 = match cp_8 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
-    let n = n_9;
     let v_10 = m_.peek(0usize + 1usize)?;
     let Val::Ref(n_11) = v_10 else { return Err(wspec_runtime::Fail::soft()) };
-    let ref_ = n_11;
     let push_12 = Val::Num_(Num_(conv::addrtype_to_numtype(at), Num::Inn(wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(wspec_runtime::ok(wspec_runtime::builtins::inv_signed(defs::size(ar_, conv::addrtype_to_numtype(at))?, wspec_runtime::num::narrow::<i64>(wspec_runtime::num::sub(0, 1i128)?)?))?)?)?)));
     let keep_ = 0usize;
     let popped_ = 0usize + 1usize + 1usize - keep_;
@@ -360,7 +338,6 @@ fn rule_11(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let n = n_9;
     let v_10 = m_.peek(0usize + 1usize)?;
     let Val::Ref(n_11) = v_10 else { return Err(wspec_runtime::Fail::soft()) };
-    let ref_ = n_11;
     let v_12 = m_.peek(0usize + 1usize + 1usize)?;
     #[allow(irrefutable_let_patterns)]
     let Val::Num_(Num_(f_13, f_14)) = v_12 else { return Err(wspec_runtime::Fail::soft()) };
@@ -376,7 +353,7 @@ fn rule_11(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let popped_ = 0usize + 1usize + 1usize + 1usize - keep_;
     m_.pop_n(popped_);
     let _ = keep_;
-    m_.schedule(&code_27[..]);
+    m_.schedule_code(code_27.into());
     m_.note = Some("out of bounds table access".into());
     Ok(())
 }
@@ -384,7 +361,6 @@ fn rule_11(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
 // from spec/4.3-execution-instructions.wspec:609 rule Step/table.fill-val
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_12(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
-    let z = (&m_.state);
     #[allow(irrefutable_let_patterns)]
     let Instr::TableFill(f_1) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
     let cp_2 = (*f_1).clone();
@@ -437,7 +413,6 @@ fn rule_13(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let Val::Num_(Num_(f_6, f_7)) = v_5 else { return Err(wspec_runtime::Fail::soft()) };
     let cp_8 = (*f_6).clone();
     let n_9 = wspec_runtime::ok(conv::numtype_as_addrtype(cp_8))?;
-    let at_q = n_9;
     let cp_10 = (*f_7).clone();
     let n_11 = match cp_10 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
     let n = n_11;
@@ -446,7 +421,6 @@ fn rule_13(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let Val::Num_(Num_(f_13, f_14)) = v_12 else { return Err(wspec_runtime::Fail::soft()) };
     let cp_15 = (*f_13).clone();
     let n_16 = wspec_runtime::ok(conv::numtype_as_addrtype(cp_15))?;
-    let at_2 = n_16;
     let cp_17 = (*f_14).clone();
     let n_18 = match cp_17 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
     let i_2 = n_18;
@@ -455,7 +429,6 @@ fn rule_13(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let Val::Num_(Num_(f_20, f_21)) = v_19 else { return Err(wspec_runtime::Fail::soft()) };
     let cp_22 = (*f_20).clone();
     let n_23 = wspec_runtime::ok(conv::numtype_as_addrtype(cp_22))?;
-    let at_1 = n_23;
     let cp_24 = (*f_21).clone();
     let n_25 = match cp_24 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
     let i_1 = n_25;
@@ -465,7 +438,7 @@ fn rule_13(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let popped_ = 0usize + 1usize + 1usize + 1usize - keep_;
     m_.pop_n(popped_);
     let _ = keep_;
-    m_.schedule(&code_42[..]);
+    m_.schedule_code(code_42.into());
     m_.note = Some("out of bounds table access".into());
     Ok(())
 }
@@ -485,7 +458,6 @@ fn rule_14(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let Val::Num_(Num_(f_6, f_7)) = v_5 else { return Err(wspec_runtime::Fail::soft()) };
     let cp_8 = (*f_6).clone();
     let n_9 = wspec_runtime::ok(conv::numtype_as_addrtype(cp_8))?;
-    let at_q = n_9;
     let cp_10 = (*f_7).clone();
     let n_11 = match cp_10 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
     let n = n_11;
@@ -494,7 +466,6 @@ fn rule_14(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let Val::Num_(Num_(f_13, f_14)) = v_12 else { return Err(wspec_runtime::Fail::soft()) };
     let cp_15 = (*f_13).clone();
     let n_16 = wspec_runtime::ok(conv::numtype_as_addrtype(cp_15))?;
-    let at_2 = n_16;
     let cp_17 = (*f_14).clone();
     let n_18 = match cp_17 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
     let i_2 = n_18;
@@ -503,7 +474,6 @@ fn rule_14(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let Val::Num_(Num_(f_20, f_21)) = v_19 else { return Err(wspec_runtime::Fail::soft()) };
     let cp_22 = (*f_20).clone();
     let n_23 = wspec_runtime::ok(conv::numtype_as_addrtype(cp_22))?;
-    let at_1 = n_23;
     let cp_24 = (*f_21).clone();
     let n_25 = match cp_24 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
     let i_1 = n_25;
@@ -560,7 +530,7 @@ fn rule_15(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let popped_ = 0usize + 1usize + 1usize + 1usize - keep_;
     m_.pop_n(popped_);
     let _ = keep_;
-    m_.schedule(&code_38[..]);
+    m_.schedule_code(code_38.into());
     m_.note = Some("out of bounds table access".into());
     Ok(())
 }
@@ -615,7 +585,6 @@ fn rule_16(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
 // from spec/4.3-execution-instructions.wspec:631 rule Step/elem.drop
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_17(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
-    let z = (&m_.state);
     #[allow(irrefutable_let_patterns)]
     let Instr::ElemDrop(f_1) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
     let cp_2 = (*f_1).clone();
@@ -647,7 +616,6 @@ fn rule_18(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     #[allow(irrefutable_let_patterns)]
     let Val::Num_(Num_(f_9, f_10)) = v_8 else { return Err(wspec_runtime::Fail::soft()) };
     wspec_runtime::check(nt == *f_9)?;
-    let c = *f_10;
     let v_11 = m_.peek(0usize + 1usize)?;
     #[allow(irrefutable_let_patterns)]
     let Val::Num_(Num_(f_12, f_13)) = v_11 else { return Err(wspec_runtime::Fail::soft()) };
@@ -663,7 +631,7 @@ fn rule_18(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let popped_ = 0usize + 1usize + 1usize - keep_;
     m_.pop_n(popped_);
     let _ = keep_;
-    m_.schedule(&code_26[..]);
+    m_.schedule_code(code_26.into());
     m_.note = Some("out of bounds memory access".into());
     Ok(())
 }
@@ -671,7 +639,6 @@ fn rule_18(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
 // from spec/4.3-execution-instructions.wspec:661 rule Step/store-num-val
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_19(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
-    let z = (&m_.state);
     #[allow(irrefutable_let_patterns)]
     let Instr::Store(f_1, f_2, f_3, f_4) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
     let nt = *f_1;
@@ -691,7 +658,6 @@ fn rule_19(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let Val::Num_(Num_(f_12, f_13)) = v_11 else { return Err(wspec_runtime::Fail::soft()) };
     let cp_14 = (*f_12).clone();
     let n_15 = wspec_runtime::ok(conv::numtype_as_addrtype(cp_14))?;
-    let at = n_15;
     let cp_16 = (*f_13).clone();
     let n_17 = match cp_16 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
     let i = n_17;
@@ -730,7 +696,6 @@ fn rule_20(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let cp_14 = (*f_12).clone();
     let n_15 = wspec_runtime::ok(conv::numtype_as_inn(cp_14))?;
     wspec_runtime::check(v_Inn == n_15)?;
-    let c = *f_13;
     let v_16 = m_.peek(0usize + 1usize)?;
     #[allow(irrefutable_let_patterns)]
     let Val::Num_(Num_(f_17, f_18)) = v_16 else { return Err(wspec_runtime::Fail::soft()) };
@@ -746,7 +711,7 @@ fn rule_20(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let popped_ = 0usize + 1usize + 1usize - keep_;
     m_.pop_n(popped_);
     let _ = keep_;
-    m_.schedule(&code_31[..]);
+    m_.schedule_code(code_31.into());
     m_.note = Some("out of bounds memory access".into());
     Ok(())
 }
@@ -754,7 +719,6 @@ fn rule_20(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
 // from spec/4.3-execution-instructions.wspec:670 rule Step/store-pack-val
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_21(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
-    let z = (&m_.state);
     #[allow(irrefutable_let_patterns)]
     let Instr::Store(f_1, f_2, f_3, f_4) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
     let cp_5 = (*f_1).clone();
@@ -780,7 +744,6 @@ fn rule_21(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let Val::Num_(Num_(f_17, f_18)) = v_16 else { return Err(wspec_runtime::Fail::soft()) };
     let cp_19 = (*f_17).clone();
     let n_20 = wspec_runtime::ok(conv::numtype_as_addrtype(cp_19))?;
-    let at = n_20;
     let cp_21 = (*f_18).clone();
     let n_22 = match cp_21 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
     let i = n_22;
@@ -817,7 +780,7 @@ fn rule_22(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let Some(o_27) = eq_26 else { return Err(wspec_runtime::Fail::soft()) };
     let mi = o_27;
     let arg_28 = x;
-    let arg_29 = mi.clone();
+    let arg_29 = mi;
     let push_38 = Val::Num_(Num_(conv::addrtype_to_numtype(at), Num::Inn(wspec_runtime::num::narrow::<u64>(wspec_runtime::num::div(wspec_runtime::num::wide(((*wspec_runtime::seq::at(&(*z).0.mems, wspec_runtime::num::wide((*wspec_runtime::seq::at(&(*z).1.module.mems, wspec_runtime::num::wide((x))?)?))?)?).bytes.len() as u64))?, wspec_runtime::num::wide(defs::pagesize(ar_)?)?)?)?)));
     let keep_ = 0usize;
     let popped_ = 0usize + 1usize - keep_;
@@ -831,7 +794,6 @@ fn rule_22(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
 // from spec/4.3-execution-instructions.wspec:686 rule Step/memory.grow-fail
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_23(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
-    let z = (&m_.state);
     #[allow(irrefutable_let_patterns)]
     let Instr::MemoryGrow(f_1) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
     let cp_2 = (*f_1).clone();
@@ -844,7 +806,6 @@ fn rule_23(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let at = n_7;
     let cp_8 = (*f_5).clone();
     let n_9 = match cp_8 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
-    let n = n_9;
     let push_10 = Val::Num_(Num_(conv::addrtype_to_numtype(at), Num::Inn(wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(wspec_runtime::ok(wspec_runtime::builtins::inv_signed(defs::size(ar_, conv::addrtype_to_numtype(at))?, wspec_runtime::num::narrow::<i64>(wspec_runtime::num::sub(0, 1i128)?)?))?)?)?)));
     let keep_ = 0usize;
     let popped_ = 0usize + 1usize - keep_;
@@ -876,7 +837,6 @@ fn rule_24(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let Val::Num_(Num_(f_11, f_12)) = v_10 else { return Err(wspec_runtime::Fail::soft()) };
     #[allow(irrefutable_let_patterns)]
     let Numtype::I32 = f_11 else { return Err(wspec_runtime::Fail::soft()) };
-    let c = *f_12;
     let v_13 = m_.peek(0usize + 1usize + 1usize)?;
     #[allow(irrefutable_let_patterns)]
     let Val::Num_(Num_(f_14, f_15)) = v_13 else { return Err(wspec_runtime::Fail::soft()) };
@@ -892,7 +852,7 @@ fn rule_24(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let popped_ = 0usize + 1usize + 1usize + 1usize - keep_;
     m_.pop_n(popped_);
     let _ = keep_;
-    m_.schedule(&code_28[..]);
+    m_.schedule_code(code_28.into());
     m_.note = Some("out of bounds memory access".into());
     Ok(())
 }
@@ -900,7 +860,6 @@ fn rule_24(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
 // from spec/4.3-execution-instructions.wspec:694 rule Step/memory.fill-val
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_25(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
-    let z = (&m_.state);
     #[allow(irrefutable_let_patterns)]
     let Instr::MemoryFill(f_1) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
     let cp_2 = (*f_1).clone();
@@ -958,7 +917,6 @@ fn rule_26(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let Val::Num_(Num_(f_6, f_7)) = v_5 else { return Err(wspec_runtime::Fail::soft()) };
     let cp_8 = (*f_6).clone();
     let n_9 = wspec_runtime::ok(conv::numtype_as_addrtype(cp_8))?;
-    let at_q = n_9;
     let cp_10 = (*f_7).clone();
     let n_11 = match cp_10 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
     let n = n_11;
@@ -967,7 +925,6 @@ fn rule_26(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let Val::Num_(Num_(f_13, f_14)) = v_12 else { return Err(wspec_runtime::Fail::soft()) };
     let cp_15 = (*f_13).clone();
     let n_16 = wspec_runtime::ok(conv::numtype_as_addrtype(cp_15))?;
-    let at_2 = n_16;
     let cp_17 = (*f_14).clone();
     let n_18 = match cp_17 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
     let i_2 = n_18;
@@ -976,7 +933,6 @@ fn rule_26(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let Val::Num_(Num_(f_20, f_21)) = v_19 else { return Err(wspec_runtime::Fail::soft()) };
     let cp_22 = (*f_20).clone();
     let n_23 = wspec_runtime::ok(conv::numtype_as_addrtype(cp_22))?;
-    let at_1 = n_23;
     let cp_24 = (*f_21).clone();
     let n_25 = match cp_24 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
     let i_1 = n_25;
@@ -986,7 +942,7 @@ fn rule_26(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let popped_ = 0usize + 1usize + 1usize + 1usize - keep_;
     m_.pop_n(popped_);
     let _ = keep_;
-    m_.schedule(&code_42[..]);
+    m_.schedule_code(code_42.into());
     m_.note = Some("out of bounds memory access".into());
     Ok(())
 }
@@ -1006,7 +962,6 @@ fn rule_27(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let Val::Num_(Num_(f_6, f_7)) = v_5 else { return Err(wspec_runtime::Fail::soft()) };
     let cp_8 = (*f_6).clone();
     let n_9 = wspec_runtime::ok(conv::numtype_as_addrtype(cp_8))?;
-    let at_q = n_9;
     let cp_10 = (*f_7).clone();
     let n_11 = match cp_10 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
     let n = n_11;
@@ -1015,7 +970,6 @@ fn rule_27(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let Val::Num_(Num_(f_13, f_14)) = v_12 else { return Err(wspec_runtime::Fail::soft()) };
     let cp_15 = (*f_13).clone();
     let n_16 = wspec_runtime::ok(conv::numtype_as_addrtype(cp_15))?;
-    let at_2 = n_16;
     let cp_17 = (*f_14).clone();
     let n_18 = match cp_17 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
     let i_2 = n_18;
@@ -1024,7 +978,6 @@ fn rule_27(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let Val::Num_(Num_(f_20, f_21)) = v_19 else { return Err(wspec_runtime::Fail::soft()) };
     let cp_22 = (*f_20).clone();
     let n_23 = wspec_runtime::ok(conv::numtype_as_addrtype(cp_22))?;
-    let at_1 = n_23;
     let cp_24 = (*f_21).clone();
     let n_25 = match cp_24 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
     let i_1 = n_25;
@@ -1081,7 +1034,7 @@ fn rule_28(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let popped_ = 0usize + 1usize + 1usize + 1usize - keep_;
     m_.pop_n(popped_);
     let _ = keep_;
-    m_.schedule(&code_38[..]);
+    m_.schedule_code(code_38.into());
     m_.note = Some("out of bounds memory access".into());
     Ok(())
 }
@@ -1136,7 +1089,6 @@ fn rule_29(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
 // from spec/4.3-execution-instructions.wspec:717 rule Step/data.drop
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_30(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
-    let z = (&m_.state);
     #[allow(irrefutable_let_patterns)]
     let Instr::DataDrop(f_1) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
     let cp_2 = (*f_1).clone();
@@ -1173,7 +1125,6 @@ fn rule_31(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let zt = f_13.clone();
     acc_mut__15.push(mut_);acc_zt_16.push(zt);
     }
-    let mut__17 = acc_mut__15;
     let zt_18 = acc_zt_16;
     let n_19 = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?;
     let vs_20 = m_.peek_range(0usize, n_19)?;
@@ -1195,26 +1146,20 @@ fn rule_31(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
 // from spec/4.3-execution-instructions.wspec:805 rule Step/struct.set-null
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_32(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
-    let z = (&m_.state);
     #[allow(irrefutable_let_patterns)]
     let Instr::StructSet(f_1, f_2) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
-    let cp_3 = (*f_1).clone();
-    let x = cp_3;
     let cp_4 = (*f_2).clone();
     let n_5 = wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(cp_4)?)?;
-    let i = n_5;
     let v_6 = m_.peek(0usize)?;
-    let val = v_6;
     let v_7 = m_.peek(0usize + 1usize)?;
     #[allow(irrefutable_let_patterns)]
     let Val::Ref(Ref::RefNull(f_8)) = v_7 else { return Err(wspec_runtime::Fail::soft()) };
-    let ht = f_8;
     let code_9 = Code::One(Instr::Trap);
     let keep_ = 0usize;
     let popped_ = 0usize + 1usize + 1usize - keep_;
     m_.pop_n(popped_);
     let _ = keep_;
-    m_.schedule(&code_9[..]);
+    m_.schedule_code(code_9.into());
     m_.note = Some("null structure reference".into());
     Ok(())
 }
@@ -1249,7 +1194,6 @@ fn rule_33(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let zt = f_19.clone();
     acc_mut__21.push(mut_);acc_zt_22.push(zt);
     }
-    let mut__23 = acc_mut__21;
     let zt_24 = acc_zt_22;
     let arg_25 = a;
     let arg_26 = i;
@@ -1280,7 +1224,6 @@ fn rule_34(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let Comptype::Array(f_13) = o_12 else { return Err(wspec_runtime::Fail::soft()) };
     #[allow(irrefutable_let_patterns)]
     let Fieldtype(f_14, f_15) = f_13.clone() else { return Err(wspec_runtime::Fail::soft()) };
-    let mut_ = f_14.clone();
     let zt = f_15.clone();
     let eq_18 = ((*z).0.arrays.len() as u64);
     let a = eq_18;
@@ -1300,13 +1243,11 @@ fn rule_34(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
 // from spec/4.3-execution-instructions.wspec:860 rule Step/array.set-null
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_35(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
-    let z = (&m_.state);
     #[allow(irrefutable_let_patterns)]
     let Instr::ArraySet(f_1) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
     let cp_2 = (*f_1).clone();
     let x = cp_2;
     let v_3 = m_.peek(0usize)?;
-    let val = v_3;
     let v_4 = m_.peek(0usize + 1usize)?;
     #[allow(irrefutable_let_patterns)]
     let Val::Num_(Num_(f_5, f_6)) = v_4 else { return Err(wspec_runtime::Fail::soft()) };
@@ -1314,17 +1255,15 @@ fn rule_35(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let Numtype::I32 = f_5 else { return Err(wspec_runtime::Fail::soft()) };
     let cp_7 = (*f_6).clone();
     let n_8 = match cp_7 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
-    let i = n_8;
     let v_9 = m_.peek(0usize + 1usize + 1usize)?;
     #[allow(irrefutable_let_patterns)]
     let Val::Ref(Ref::RefNull(f_10)) = v_9 else { return Err(wspec_runtime::Fail::soft()) };
-    let ht = f_10;
     let code_11 = Code::One(Instr::Trap);
     let keep_ = 0usize;
     let popped_ = 0usize + 1usize + 1usize + 1usize - keep_;
     m_.pop_n(popped_);
     let _ = keep_;
-    m_.schedule(&code_11[..]);
+    m_.schedule_code(code_11.into());
     m_.note = Some("null array reference".into());
     Ok(())
 }
@@ -1338,7 +1277,6 @@ fn rule_36(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let cp_2 = (*f_1).clone();
     let x = cp_2;
     let v_3 = m_.peek(0usize)?;
-    let val = v_3;
     let v_4 = m_.peek(0usize + 1usize)?;
     #[allow(irrefutable_let_patterns)]
     let Val::Num_(Num_(f_5, f_6)) = v_4 else { return Err(wspec_runtime::Fail::soft()) };
@@ -1357,7 +1295,7 @@ fn rule_36(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let popped_ = 0usize + 1usize + 1usize + 1usize - keep_;
     m_.pop_n(popped_);
     let _ = keep_;
-    m_.schedule(&code_13[..]);
+    m_.schedule_code(code_13.into());
     m_.note = Some("out of bounds array access".into());
     Ok(())
 }
@@ -1389,7 +1327,6 @@ fn rule_37(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let Comptype::Array(f_16) = o_15 else { return Err(wspec_runtime::Fail::soft()) };
     #[allow(irrefutable_let_patterns)]
     let Fieldtype(f_17, f_18) = f_16.clone() else { return Err(wspec_runtime::Fail::soft()) };
-    let mut_ = f_17.clone();
     let zt = f_18.clone();
     let arg_19 = a;
     let arg_20 = i;
@@ -1405,7 +1342,6 @@ fn rule_37(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
 // from spec/4.3-execution-instructions.wspec:878 rule Step/array.fill-null
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_38(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
-    let z = (&m_.state);
     #[allow(irrefutable_let_patterns)]
     let Instr::ArrayFill(f_1) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
     let cp_2 = (*f_1).clone();
@@ -1417,9 +1353,7 @@ fn rule_38(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let Numtype::I32 = f_4 else { return Err(wspec_runtime::Fail::soft()) };
     let cp_6 = (*f_5).clone();
     let n_7 = match cp_6 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
-    let n = n_7;
     let v_8 = m_.peek(0usize + 1usize)?;
-    let val = v_8;
     let v_9 = m_.peek(0usize + 1usize + 1usize)?;
     #[allow(irrefutable_let_patterns)]
     let Val::Num_(Num_(f_10, f_11)) = v_9 else { return Err(wspec_runtime::Fail::soft()) };
@@ -1427,17 +1361,15 @@ fn rule_38(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let Numtype::I32 = f_10 else { return Err(wspec_runtime::Fail::soft()) };
     let cp_12 = (*f_11).clone();
     let n_13 = match cp_12 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
-    let i = n_13;
     let v_14 = m_.peek(0usize + 1usize + 1usize + 1usize)?;
     #[allow(irrefutable_let_patterns)]
     let Val::Ref(Ref::RefNull(f_15)) = v_14 else { return Err(wspec_runtime::Fail::soft()) };
-    let ht = f_15;
     let code_16 = Code::One(Instr::Trap);
     let keep_ = 0usize;
     let popped_ = 0usize + 1usize + 1usize + 1usize + 1usize - keep_;
     m_.pop_n(popped_);
     let _ = keep_;
-    m_.schedule(&code_16[..]);
+    m_.schedule_code(code_16.into());
     m_.note = Some("null array reference".into());
     Ok(())
 }
@@ -1459,7 +1391,6 @@ fn rule_39(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let n_7 = match cp_6 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
     let n = n_7;
     let v_8 = m_.peek(0usize + 1usize)?;
-    let val = v_8;
     let v_9 = m_.peek(0usize + 1usize + 1usize)?;
     #[allow(irrefutable_let_patterns)]
     let Val::Num_(Num_(f_10, f_11)) = v_9 else { return Err(wspec_runtime::Fail::soft()) };
@@ -1478,7 +1409,7 @@ fn rule_39(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let popped_ = 0usize + 1usize + 1usize + 1usize + 1usize - keep_;
     m_.pop_n(popped_);
     let _ = keep_;
-    m_.schedule(&code_18[..]);
+    m_.schedule_code(code_18.into());
     m_.note = Some("out of bounds array access".into());
     Ok(())
 }
@@ -1518,7 +1449,6 @@ fn rule_40(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let Comptype::Array(f_21) = o_20 else { return Err(wspec_runtime::Fail::soft()) };
     #[allow(irrefutable_let_patterns)]
     let Fieldtype(f_22, f_23) = f_21.clone() else { return Err(wspec_runtime::Fail::soft()) };
-    let mut_ = f_22.clone();
     let zt = f_23.clone();
     let arg_24 = a;
     let arg_25 = i;
@@ -1535,13 +1465,8 @@ fn rule_40(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
 // from spec/4.3-execution-instructions.wspec:891 rule Step/array.copy-null1
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_41(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
-    let z = (&m_.state);
     #[allow(irrefutable_let_patterns)]
     let Instr::ArrayCopy(f_1, f_2) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
-    let cp_3 = (*f_1).clone();
-    let x_1 = cp_3;
-    let cp_4 = (*f_2).clone();
-    let x_2 = cp_4;
     let v_5 = m_.peek(0usize)?;
     #[allow(irrefutable_let_patterns)]
     let Val::Num_(Num_(f_6, f_7)) = v_5 else { return Err(wspec_runtime::Fail::soft()) };
@@ -1549,7 +1474,6 @@ fn rule_41(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let Numtype::I32 = f_6 else { return Err(wspec_runtime::Fail::soft()) };
     let cp_8 = (*f_7).clone();
     let n_9 = match cp_8 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
-    let n = n_9;
     let v_10 = m_.peek(0usize + 1usize)?;
     #[allow(irrefutable_let_patterns)]
     let Val::Num_(Num_(f_11, f_12)) = v_10 else { return Err(wspec_runtime::Fail::soft()) };
@@ -1557,10 +1481,8 @@ fn rule_41(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let Numtype::I32 = f_11 else { return Err(wspec_runtime::Fail::soft()) };
     let cp_13 = (*f_12).clone();
     let n_14 = match cp_13 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
-    let i_2 = n_14;
     let v_15 = m_.peek(0usize + 1usize + 1usize)?;
     let Val::Ref(n_16) = v_15 else { return Err(wspec_runtime::Fail::soft()) };
-    let ref_ = n_16;
     let v_17 = m_.peek(0usize + 1usize + 1usize + 1usize)?;
     #[allow(irrefutable_let_patterns)]
     let Val::Num_(Num_(f_18, f_19)) = v_17 else { return Err(wspec_runtime::Fail::soft()) };
@@ -1568,17 +1490,15 @@ fn rule_41(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let Numtype::I32 = f_18 else { return Err(wspec_runtime::Fail::soft()) };
     let cp_20 = (*f_19).clone();
     let n_21 = match cp_20 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
-    let i_1 = n_21;
     let v_22 = m_.peek(0usize + 1usize + 1usize + 1usize + 1usize)?;
     #[allow(irrefutable_let_patterns)]
     let Val::Ref(Ref::RefNull(f_23)) = v_22 else { return Err(wspec_runtime::Fail::soft()) };
-    let ht = f_23;
     let code_24 = Code::One(Instr::Trap);
     let keep_ = 0usize;
     let popped_ = 0usize + 1usize + 1usize + 1usize + 1usize + 1usize - keep_;
     m_.pop_n(popped_);
     let _ = keep_;
-    m_.schedule(&code_24[..]);
+    m_.schedule_code(code_24.into());
     m_.note = Some("null array reference".into());
     Ok(())
 }
@@ -1586,13 +1506,8 @@ fn rule_41(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
 // from spec/4.3-execution-instructions.wspec:894 rule Step/array.copy-null2
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_42(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
-    let z = (&m_.state);
     #[allow(irrefutable_let_patterns)]
     let Instr::ArrayCopy(f_1, f_2) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
-    let cp_3 = (*f_1).clone();
-    let x_1 = cp_3;
-    let cp_4 = (*f_2).clone();
-    let x_2 = cp_4;
     let v_5 = m_.peek(0usize)?;
     #[allow(irrefutable_let_patterns)]
     let Val::Num_(Num_(f_6, f_7)) = v_5 else { return Err(wspec_runtime::Fail::soft()) };
@@ -1600,7 +1515,6 @@ fn rule_42(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let Numtype::I32 = f_6 else { return Err(wspec_runtime::Fail::soft()) };
     let cp_8 = (*f_7).clone();
     let n_9 = match cp_8 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
-    let n = n_9;
     let v_10 = m_.peek(0usize + 1usize)?;
     #[allow(irrefutable_let_patterns)]
     let Val::Num_(Num_(f_11, f_12)) = v_10 else { return Err(wspec_runtime::Fail::soft()) };
@@ -1608,11 +1522,9 @@ fn rule_42(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let Numtype::I32 = f_11 else { return Err(wspec_runtime::Fail::soft()) };
     let cp_13 = (*f_12).clone();
     let n_14 = match cp_13 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
-    let i_2 = n_14;
     let v_15 = m_.peek(0usize + 1usize + 1usize)?;
     #[allow(irrefutable_let_patterns)]
     let Val::Ref(Ref::RefNull(f_16)) = v_15 else { return Err(wspec_runtime::Fail::soft()) };
-    let ht = f_16;
     let v_17 = m_.peek(0usize + 1usize + 1usize + 1usize)?;
     #[allow(irrefutable_let_patterns)]
     let Val::Num_(Num_(f_18, f_19)) = v_17 else { return Err(wspec_runtime::Fail::soft()) };
@@ -1620,16 +1532,14 @@ fn rule_42(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let Numtype::I32 = f_18 else { return Err(wspec_runtime::Fail::soft()) };
     let cp_20 = (*f_19).clone();
     let n_21 = match cp_20 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
-    let i_1 = n_21;
     let v_22 = m_.peek(0usize + 1usize + 1usize + 1usize + 1usize)?;
     let Val::Ref(n_23) = v_22 else { return Err(wspec_runtime::Fail::soft()) };
-    let ref_ = n_23;
     let code_24 = Code::One(Instr::Trap);
     let keep_ = 0usize;
     let popped_ = 0usize + 1usize + 1usize + 1usize + 1usize + 1usize - keep_;
     m_.pop_n(popped_);
     let _ = keep_;
-    m_.schedule(&code_24[..]);
+    m_.schedule_code(code_24.into());
     m_.note = Some("null array reference".into());
     Ok(())
 }
@@ -1640,10 +1550,6 @@ fn rule_43(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let z = (&m_.state);
     #[allow(irrefutable_let_patterns)]
     let Instr::ArrayCopy(f_1, f_2) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
-    let cp_3 = (*f_1).clone();
-    let x_1 = cp_3;
-    let cp_4 = (*f_2).clone();
-    let x_2 = cp_4;
     let v_5 = m_.peek(0usize)?;
     #[allow(irrefutable_let_patterns)]
     let Val::Num_(Num_(f_6, f_7)) = v_5 else { return Err(wspec_runtime::Fail::soft()) };
@@ -1682,7 +1588,7 @@ fn rule_43(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let popped_ = 0usize + 1usize + 1usize + 1usize + 1usize + 1usize - keep_;
     m_.pop_n(popped_);
     let _ = keep_;
-    m_.schedule(&code_28[..]);
+    m_.schedule_code(code_28.into());
     m_.note = Some("out of bounds array access".into());
     Ok(())
 }
@@ -1693,10 +1599,6 @@ fn rule_44(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let z = (&m_.state);
     #[allow(irrefutable_let_patterns)]
     let Instr::ArrayCopy(f_1, f_2) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
-    let cp_3 = (*f_1).clone();
-    let x_1 = cp_3;
-    let cp_4 = (*f_2).clone();
-    let x_2 = cp_4;
     let v_5 = m_.peek(0usize)?;
     #[allow(irrefutable_let_patterns)]
     let Val::Num_(Num_(f_6, f_7)) = v_5 else { return Err(wspec_runtime::Fail::soft()) };
@@ -1744,13 +1646,10 @@ fn rule_44(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
 // from spec/4.3-execution-instructions.wspec:907 rule Step/array.init_elem-null
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_45(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
-    let z = (&m_.state);
     #[allow(irrefutable_let_patterns)]
     let Instr::ArrayInitElem(f_1, f_2) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
     let cp_3 = (*f_1).clone();
     let x = cp_3;
-    let cp_4 = (*f_2).clone();
-    let y = cp_4;
     let v_5 = m_.peek(0usize)?;
     #[allow(irrefutable_let_patterns)]
     let Val::Num_(Num_(f_6, f_7)) = v_5 else { return Err(wspec_runtime::Fail::soft()) };
@@ -1758,7 +1657,6 @@ fn rule_45(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let Numtype::I32 = f_6 else { return Err(wspec_runtime::Fail::soft()) };
     let cp_8 = (*f_7).clone();
     let n_9 = match cp_8 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
-    let n = n_9;
     let v_10 = m_.peek(0usize + 1usize)?;
     #[allow(irrefutable_let_patterns)]
     let Val::Num_(Num_(f_11, f_12)) = v_10 else { return Err(wspec_runtime::Fail::soft()) };
@@ -1766,7 +1664,6 @@ fn rule_45(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let Numtype::I32 = f_11 else { return Err(wspec_runtime::Fail::soft()) };
     let cp_13 = (*f_12).clone();
     let n_14 = match cp_13 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
-    let j = n_14;
     let v_15 = m_.peek(0usize + 1usize + 1usize)?;
     #[allow(irrefutable_let_patterns)]
     let Val::Num_(Num_(f_16, f_17)) = v_15 else { return Err(wspec_runtime::Fail::soft()) };
@@ -1774,17 +1671,15 @@ fn rule_45(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let Numtype::I32 = f_16 else { return Err(wspec_runtime::Fail::soft()) };
     let cp_18 = (*f_17).clone();
     let n_19 = match cp_18 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
-    let i = n_19;
     let v_20 = m_.peek(0usize + 1usize + 1usize + 1usize)?;
     #[allow(irrefutable_let_patterns)]
     let Val::Ref(Ref::RefNull(f_21)) = v_20 else { return Err(wspec_runtime::Fail::soft()) };
-    let ht = f_21;
     let code_22 = Code::One(Instr::Trap);
     let keep_ = 0usize;
     let popped_ = 0usize + 1usize + 1usize + 1usize + 1usize - keep_;
     m_.pop_n(popped_);
     let _ = keep_;
-    m_.schedule(&code_22[..]);
+    m_.schedule_code(code_22.into());
     m_.note = Some("null array reference".into());
     Ok(())
 }
@@ -1797,8 +1692,6 @@ fn rule_46(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let Instr::ArrayInitElem(f_1, f_2) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
     let cp_3 = (*f_1).clone();
     let x = cp_3;
-    let cp_4 = (*f_2).clone();
-    let y = cp_4;
     let v_5 = m_.peek(0usize)?;
     #[allow(irrefutable_let_patterns)]
     let Val::Num_(Num_(f_6, f_7)) = v_5 else { return Err(wspec_runtime::Fail::soft()) };
@@ -1814,7 +1707,6 @@ fn rule_46(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let Numtype::I32 = f_11 else { return Err(wspec_runtime::Fail::soft()) };
     let cp_13 = (*f_12).clone();
     let n_14 = match cp_13 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
-    let j = n_14;
     let v_15 = m_.peek(0usize + 1usize + 1usize)?;
     #[allow(irrefutable_let_patterns)]
     let Val::Num_(Num_(f_16, f_17)) = v_15 else { return Err(wspec_runtime::Fail::soft()) };
@@ -1833,7 +1725,7 @@ fn rule_46(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let popped_ = 0usize + 1usize + 1usize + 1usize + 1usize - keep_;
     m_.pop_n(popped_);
     let _ = keep_;
-    m_.schedule(&code_24[..]);
+    m_.schedule_code(code_24.into());
     m_.note = Some("out of bounds array access".into());
     Ok(())
 }
@@ -1871,18 +1763,16 @@ fn rule_47(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let Numtype::I32 = f_16 else { return Err(wspec_runtime::Fail::soft()) };
     let cp_18 = (*f_17).clone();
     let n_19 = match cp_18 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
-    let i = n_19;
     let v_20 = m_.peek(0usize + 1usize + 1usize + 1usize)?;
     #[allow(irrefutable_let_patterns)]
     let Val::Ref(Ref::RefArrayAddr(f_21)) = v_20 else { return Err(wspec_runtime::Fail::soft()) };
-    let a = *f_21;
     wspec_runtime::check((wspec_runtime::num::add(wspec_runtime::num::wide(j)?, wspec_runtime::num::wide(n)?)? > wspec_runtime::num::wide(((*wspec_runtime::seq::at(&(*z).0.elems, wspec_runtime::num::wide((*wspec_runtime::seq::at(&(*z).1.module.elems, wspec_runtime::num::wide((y))?)?))?)?).refs.len() as u64))?))?;
     let code_30 = Code::One(Instr::Trap);
     let keep_ = 0usize;
     let popped_ = 0usize + 1usize + 1usize + 1usize + 1usize - keep_;
     m_.pop_n(popped_);
     let _ = keep_;
-    m_.schedule(&code_30[..]);
+    m_.schedule_code(code_30.into());
     m_.note = Some("out of bounds table access".into());
     Ok(())
 }
@@ -1940,13 +1830,10 @@ fn rule_48(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
 // from spec/4.3-execution-instructions.wspec:923 rule Step/array.init_data-null
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_49(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
-    let z = (&m_.state);
     #[allow(irrefutable_let_patterns)]
     let Instr::ArrayInitData(f_1, f_2) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
     let cp_3 = (*f_1).clone();
     let x = cp_3;
-    let cp_4 = (*f_2).clone();
-    let y = cp_4;
     let v_5 = m_.peek(0usize)?;
     #[allow(irrefutable_let_patterns)]
     let Val::Num_(Num_(f_6, f_7)) = v_5 else { return Err(wspec_runtime::Fail::soft()) };
@@ -1954,7 +1841,6 @@ fn rule_49(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let Numtype::I32 = f_6 else { return Err(wspec_runtime::Fail::soft()) };
     let cp_8 = (*f_7).clone();
     let n_9 = match cp_8 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
-    let n = n_9;
     let v_10 = m_.peek(0usize + 1usize)?;
     #[allow(irrefutable_let_patterns)]
     let Val::Num_(Num_(f_11, f_12)) = v_10 else { return Err(wspec_runtime::Fail::soft()) };
@@ -1962,7 +1848,6 @@ fn rule_49(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let Numtype::I32 = f_11 else { return Err(wspec_runtime::Fail::soft()) };
     let cp_13 = (*f_12).clone();
     let n_14 = match cp_13 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
-    let j = n_14;
     let v_15 = m_.peek(0usize + 1usize + 1usize)?;
     #[allow(irrefutable_let_patterns)]
     let Val::Num_(Num_(f_16, f_17)) = v_15 else { return Err(wspec_runtime::Fail::soft()) };
@@ -1970,17 +1855,15 @@ fn rule_49(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let Numtype::I32 = f_16 else { return Err(wspec_runtime::Fail::soft()) };
     let cp_18 = (*f_17).clone();
     let n_19 = match cp_18 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
-    let i = n_19;
     let v_20 = m_.peek(0usize + 1usize + 1usize + 1usize)?;
     #[allow(irrefutable_let_patterns)]
     let Val::Ref(Ref::RefNull(f_21)) = v_20 else { return Err(wspec_runtime::Fail::soft()) };
-    let ht = f_21;
     let code_22 = Code::One(Instr::Trap);
     let keep_ = 0usize;
     let popped_ = 0usize + 1usize + 1usize + 1usize + 1usize - keep_;
     m_.pop_n(popped_);
     let _ = keep_;
-    m_.schedule(&code_22[..]);
+    m_.schedule_code(code_22.into());
     m_.note = Some("null array reference".into());
     Ok(())
 }
@@ -1993,8 +1876,6 @@ fn rule_50(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let Instr::ArrayInitData(f_1, f_2) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
     let cp_3 = (*f_1).clone();
     let x = cp_3;
-    let cp_4 = (*f_2).clone();
-    let y = cp_4;
     let v_5 = m_.peek(0usize)?;
     #[allow(irrefutable_let_patterns)]
     let Val::Num_(Num_(f_6, f_7)) = v_5 else { return Err(wspec_runtime::Fail::soft()) };
@@ -2010,7 +1891,6 @@ fn rule_50(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let Numtype::I32 = f_11 else { return Err(wspec_runtime::Fail::soft()) };
     let cp_13 = (*f_12).clone();
     let n_14 = match cp_13 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
-    let j = n_14;
     let v_15 = m_.peek(0usize + 1usize + 1usize)?;
     #[allow(irrefutable_let_patterns)]
     let Val::Num_(Num_(f_16, f_17)) = v_15 else { return Err(wspec_runtime::Fail::soft()) };
@@ -2029,7 +1909,7 @@ fn rule_50(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let popped_ = 0usize + 1usize + 1usize + 1usize + 1usize - keep_;
     m_.pop_n(popped_);
     let _ = keep_;
-    m_.schedule(&code_24[..]);
+    m_.schedule_code(code_24.into());
     m_.note = Some("out of bounds array access".into());
     Ok(())
 }
@@ -2067,17 +1947,14 @@ fn rule_51(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let Numtype::I32 = f_16 else { return Err(wspec_runtime::Fail::soft()) };
     let cp_18 = (*f_17).clone();
     let n_19 = match cp_18 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
-    let i = n_19;
     let v_20 = m_.peek(0usize + 1usize + 1usize + 1usize)?;
     #[allow(irrefutable_let_patterns)]
     let Val::Ref(Ref::RefArrayAddr(f_21)) = v_20 else { return Err(wspec_runtime::Fail::soft()) };
-    let a = *f_21;
     let (o_26,) = rels::expand(ar_, &(*wspec_runtime::seq::at(&(*z).1.module.types, wspec_runtime::num::wide((x))?)?))?;
     #[allow(irrefutable_let_patterns)]
     let Comptype::Array(f_27) = o_26 else { return Err(wspec_runtime::Fail::soft()) };
     #[allow(irrefutable_let_patterns)]
     let Fieldtype(f_28, f_29) = f_27.clone() else { return Err(wspec_runtime::Fail::soft()) };
-    let mut_ = f_28.clone();
     let zt = f_29.clone();
     wspec_runtime::check((wspec_runtime::num::add(wspec_runtime::num::wide(j)?, wspec_runtime::num::div(wspec_runtime::num::mul(wspec_runtime::num::wide(n)?, wspec_runtime::num::wide(defs::zsize(ar_, &zt)?)?)?, 8i128)?)? > wspec_runtime::num::wide(((*wspec_runtime::seq::at(&(*z).0.datas, wspec_runtime::num::wide((*wspec_runtime::seq::at(&(*z).1.module.datas, wspec_runtime::num::wide((y))?)?))?)?).bytes.len() as u64))?))?;
     let code_38 = Code::One(Instr::Trap);
@@ -2085,7 +1962,7 @@ fn rule_51(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let popped_ = 0usize + 1usize + 1usize + 1usize + 1usize - keep_;
     m_.pop_n(popped_);
     let _ = keep_;
-    m_.schedule(&code_38[..]);
+    m_.schedule_code(code_38.into());
     m_.note = Some("out of bounds memory access".into());
     Ok(())
 }
@@ -2133,7 +2010,6 @@ fn rule_52(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let Comptype::Array(f_27) = o_26 else { return Err(wspec_runtime::Fail::soft()) };
     #[allow(irrefutable_let_patterns)]
     let Fieldtype(f_28, f_29) = f_27.clone() else { return Err(wspec_runtime::Fail::soft()) };
-    let mut_ = f_28.clone();
     let zt = f_29.clone();
     let eq_162 = { let n_ = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?; let mut out_ = Vec::with_capacity(n_); for k in 0..n_ { let k = k as u64; out_.push(defs::packfield_(ar_, &zt, &(defs::inv_zbytes_(ar_, &zt, &(wspec_runtime::seq::slice(&(*wspec_runtime::seq::at(&(*z).0.datas, wspec_runtime::num::wide((*wspec_runtime::seq::at(&(*z).1.module.datas, wspec_runtime::num::wide((y))?)?))?)?).bytes, wspec_runtime::num::add(wspec_runtime::num::wide(j)?, wspec_runtime::num::div(wspec_runtime::num::mul(wspec_runtime::num::wide(k)?, wspec_runtime::num::wide(defs::zsize(ar_, &zt)?)?)?, 8i128)?)?, wspec_runtime::num::div(wspec_runtime::num::wide(defs::zsize(ar_, &zt)?)?, 8i128)?)?))?))?); } out_ };
     let fv = eq_162;
@@ -2165,7 +2041,6 @@ fn rule_53(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let Val::Vec__(Vec__(f_6, f_7)) = v_5 else { return Err(wspec_runtime::Fail::soft()) };
     #[allow(irrefutable_let_patterns)]
     let Vectype = f_6 else { return Err(wspec_runtime::Fail::soft()) };
-    let v = *f_7;
     let v_8 = m_.peek(0usize + 1usize)?;
     #[allow(irrefutable_let_patterns)]
     let Val::Num_(Num_(f_9, f_10)) = v_8 else { return Err(wspec_runtime::Fail::soft()) };
@@ -2181,7 +2056,7 @@ fn rule_53(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let popped_ = 0usize + 1usize + 1usize - keep_;
     m_.pop_n(popped_);
     let _ = keep_;
-    m_.schedule(&code_23[..]);
+    m_.schedule_code(code_23.into());
     m_.note = Some("out of bounds memory access".into());
     Ok(())
 }
@@ -2189,7 +2064,6 @@ fn rule_53(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
 // from spec/4.3-execution-instructions.wspec:1166 rule Step/vstore-val
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_54(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
-    let z = (&m_.state);
     #[allow(irrefutable_let_patterns)]
     let Instr::Vstore(f_1, f_2, f_3) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
     #[allow(irrefutable_let_patterns)]
@@ -2208,7 +2082,6 @@ fn rule_54(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let Val::Num_(Num_(f_9, f_10)) = v_8 else { return Err(wspec_runtime::Fail::soft()) };
     let cp_11 = (*f_9).clone();
     let n_12 = wspec_runtime::ok(conv::numtype_as_addrtype(cp_11))?;
-    let at = n_12;
     let cp_13 = (*f_10).clone();
     let n_14 = match cp_13 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
     let i = n_14;
@@ -2238,13 +2111,11 @@ fn rule_55(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let ao = *f_4;
     let cp_7 = (*f_5).clone();
     let n_8 = wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(cp_7)?)?;
-    let j = n_8;
     let v_9 = m_.peek(0usize)?;
     #[allow(irrefutable_let_patterns)]
     let Val::Vec__(Vec__(f_10, f_11)) = v_9 else { return Err(wspec_runtime::Fail::soft()) };
     #[allow(irrefutable_let_patterns)]
     let Vectype = f_10 else { return Err(wspec_runtime::Fail::soft()) };
-    let v = *f_11;
     let v_12 = m_.peek(0usize + 1usize)?;
     #[allow(irrefutable_let_patterns)]
     let Val::Num_(Num_(f_13, f_14)) = v_12 else { return Err(wspec_runtime::Fail::soft()) };
@@ -2260,7 +2131,7 @@ fn rule_55(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let popped_ = 0usize + 1usize + 1usize - keep_;
     m_.pop_n(popped_);
     let _ = keep_;
-    m_.schedule(&code_27[..]);
+    m_.schedule_code(code_27.into());
     m_.note = Some("out of bounds memory access".into());
     Ok(())
 }
@@ -2268,7 +2139,6 @@ fn rule_55(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
 // from spec/4.3-execution-instructions.wspec:1175 rule Step/vstore_lane-val
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_56(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
-    let z = (&m_.state);
     #[allow(irrefutable_let_patterns)]
     let Instr::VstoreLane(f_1, f_2, f_3, f_4, f_5) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
     #[allow(irrefutable_let_patterns)]
@@ -2291,7 +2161,6 @@ fn rule_56(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let Val::Num_(Num_(f_13, f_14)) = v_12 else { return Err(wspec_runtime::Fail::soft()) };
     let cp_15 = (*f_13).clone();
     let n_16 = wspec_runtime::ok(conv::numtype_as_addrtype(cp_15))?;
-    let at = n_16;
     let cp_17 = (*f_14).clone();
     let n_18 = match cp_17 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
     let i = n_18;
@@ -2319,7 +2188,7 @@ fn rule_57(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let popped_ = 0usize - keep_;
     m_.pop_n(popped_);
     let _ = keep_;
-    m_.schedule(&code_1[..]);
+    m_.schedule_code(code_1.into());
     m_.note = Some("unreachable".into());
     Ok(())
 }
@@ -2342,7 +2211,6 @@ fn rule_59(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     #[allow(irrefutable_let_patterns)]
     let Instr::Drop = redex_ else { return Err(wspec_runtime::Fail::soft()) };
     let v_1 = m_.peek(0usize)?;
-    let val = v_1;
     let keep_ = 0usize;
     let popped_ = 0usize + 1usize - keep_;
     m_.pop_n(popped_);
@@ -2370,9 +2238,7 @@ fn rule_60(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let Numtype::I32 = f_10 else { return Err(wspec_runtime::Fail::soft()) };
     let c = *f_11;
     let v_12 = m_.peek(0usize + 1usize)?;
-    let val_2 = v_12;
     let v_13 = m_.peek(0usize + 1usize + 1usize)?;
-    let val_1 = v_13;
     wspec_runtime::check(((match c { Num::Inn(x) => wspec_runtime::num::wide(x)?, Num::Fnn(x) => wspec_runtime::num::wide(x)?, _ => return Err(wspec_runtime::Fail::soft()) }) != 0i128))?;
     let keep_ = 1usize;
     let popped_ = 0usize + 1usize + 1usize + 1usize - keep_;
@@ -2403,7 +2269,6 @@ fn rule_61(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let v_12 = m_.peek(0usize + 1usize)?;
     let val_2 = v_12;
     let v_13 = m_.peek(0usize + 1usize + 1usize)?;
-    let val_1 = v_13;
     wspec_runtime::check(((match c { Num::Inn(x) => wspec_runtime::num::wide(x)?, Num::Fnn(x) => wspec_runtime::num::wide(x)?, _ => return Err(wspec_runtime::Fail::soft()) }) == 0i128))?;
     let push_14 = (*val_2).clone();
     let keep_ = 0usize;
@@ -2421,7 +2286,6 @@ fn rule_62(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let Instr::If(f_1, f_2, f_3) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
     let bt = f_1;
     let instr_1_4 = *f_2;
-    let instr_2_5 = *f_3;
     let v_6 = m_.peek(0usize)?;
     #[allow(irrefutable_let_patterns)]
     let Val::Num_(Num_(f_7, f_8)) = v_6 else { return Err(wspec_runtime::Fail::soft()) };
@@ -2434,7 +2298,7 @@ fn rule_62(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let popped_ = 0usize + 1usize - keep_;
     m_.pop_n(popped_);
     let _ = keep_;
-    m_.schedule(&code_9[..]);
+    m_.schedule_code(code_9.into());
     Ok(())
 }
 
@@ -2444,7 +2308,6 @@ fn rule_63(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     #[allow(irrefutable_let_patterns)]
     let Instr::If(f_1, f_2, f_3) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
     let bt = f_1;
-    let instr_1_4 = *f_2;
     let instr_2_5 = *f_3;
     let v_6 = m_.peek(0usize)?;
     #[allow(irrefutable_let_patterns)]
@@ -2458,7 +2321,7 @@ fn rule_63(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let popped_ = 0usize + 1usize - keep_;
     m_.pop_n(popped_);
     let _ = keep_;
-    m_.schedule(&code_9[..]);
+    m_.schedule_code(code_9.into());
     Ok(())
 }
 
@@ -2483,7 +2346,7 @@ fn rule_64(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     m_.discard_code();
     let left_ = m_.leave(ar_)?;
     restore(m_, left_);
-    m_.schedule(&code_8[..]);
+    m_.schedule_code(code_8.into());
     Ok(())
 }
 
@@ -2494,7 +2357,6 @@ fn rule_65(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let Instr::Br(f_1) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
     let l = *f_1;
     let EvalCtx::Label(cf_2, cf_3) = m_.top()? else { return Err(Fail::soft()) };
-    let n = *cf_2;
     let instr_q_4: &[Instr] = &cf_3[..];
     let val_5 = m_.rest(0usize)?;
     wspec_runtime::check((wspec_runtime::num::wide(l)? > 0i128))?;
@@ -2504,7 +2366,7 @@ fn rule_65(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     m_.discard_code();
     let left_ = m_.leave(ar_)?;
     restore(m_, left_);
-    m_.schedule(&code_6[..]);
+    m_.schedule_code(code_6.into());
     Ok(())
 }
 
@@ -2515,8 +2377,6 @@ fn rule_66(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let Instr::Br(f_1) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
     let l = *f_1;
     let EvalCtx::Handler(cf_2, cf_3) = m_.top()? else { return Err(Fail::soft()) };
-    let n = *cf_2;
-    let catch = cf_3;
     let val_4 = m_.rest(0usize)?;
     let code_5 = Code::One(Instr::Br(l));
     let keep_ = m_.height();
@@ -2524,7 +2384,7 @@ fn rule_66(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     m_.discard_code();
     let left_ = m_.leave(ar_)?;
     restore(m_, left_);
-    m_.schedule(&code_5[..]);
+    m_.schedule_code(code_5.into());
     Ok(())
 }
 
@@ -2546,7 +2406,7 @@ fn rule_67(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let popped_ = 0usize + 1usize - keep_;
     m_.pop_n(popped_);
     let _ = keep_;
-    m_.schedule(&code_5[..]);
+    m_.schedule_code(code_5.into());
     Ok(())
 }
 
@@ -2555,7 +2415,6 @@ fn rule_67(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
 fn rule_68(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     #[allow(irrefutable_let_patterns)]
     let Instr::BrIf(f_1) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
-    let l = *f_1;
     let v_2 = m_.peek(0usize)?;
     #[allow(irrefutable_let_patterns)]
     let Val::Num_(Num_(f_3, f_4)) = v_2 else { return Err(wspec_runtime::Fail::soft()) };
@@ -2576,7 +2435,6 @@ fn rule_69(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     #[allow(irrefutable_let_patterns)]
     let Instr::BrTable(f_1, f_2) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
     let l = f_1;
-    let l_q = *f_2;
     let v_3 = m_.peek(0usize)?;
     #[allow(irrefutable_let_patterns)]
     let Val::Num_(Num_(f_4, f_5)) = v_3 else { return Err(wspec_runtime::Fail::soft()) };
@@ -2591,7 +2449,7 @@ fn rule_69(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let popped_ = 0usize + 1usize - keep_;
     m_.pop_n(popped_);
     let _ = keep_;
-    m_.schedule(&code_8[..]);
+    m_.schedule_code(code_8.into());
     Ok(())
 }
 
@@ -2616,7 +2474,7 @@ fn rule_70(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let popped_ = 0usize + 1usize - keep_;
     m_.pop_n(popped_);
     let _ = keep_;
-    m_.schedule(&code_8[..]);
+    m_.schedule_code(code_8.into());
     Ok(())
 }
 
@@ -2629,13 +2487,12 @@ fn rule_71(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let v_2 = m_.peek(0usize)?;
     #[allow(irrefutable_let_patterns)]
     let Val::Ref(Ref::RefNull(f_3)) = v_2 else { return Err(wspec_runtime::Fail::soft()) };
-    let ht = f_3;
     let code_4 = Code::One(Instr::Br(l));
     let keep_ = 0usize;
     let popped_ = 0usize + 1usize - keep_;
     m_.pop_n(popped_);
     let _ = keep_;
-    m_.schedule(&code_4[..]);
+    m_.schedule_code(code_4.into());
     Ok(())
 }
 
@@ -2644,10 +2501,8 @@ fn rule_71(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
 fn rule_72(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     #[allow(irrefutable_let_patterns)]
     let Instr::BrOnNull(f_1) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
-    let l = *f_1;
     let v_2 = m_.peek(0usize)?;
     let Val::Ref(n_3) = v_2 else { return Err(wspec_runtime::Fail::soft()) };
-    let ref_ = n_3;
     let keep_ = 1usize;
     let popped_ = 0usize + 1usize - keep_;
     m_.pop_n(popped_);
@@ -2660,11 +2515,9 @@ fn rule_72(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
 fn rule_73(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     #[allow(irrefutable_let_patterns)]
     let Instr::BrOnNonNull(f_1) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
-    let l = *f_1;
     let v_2 = m_.peek(0usize)?;
     #[allow(irrefutable_let_patterns)]
     let Val::Ref(Ref::RefNull(f_3)) = v_2 else { return Err(wspec_runtime::Fail::soft()) };
-    let ht = f_3;
     let keep_ = 0usize;
     let popped_ = 0usize + 1usize - keep_;
     m_.pop_n(popped_);
@@ -2680,13 +2533,12 @@ fn rule_74(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let l = *f_1;
     let v_2 = m_.peek(0usize)?;
     let Val::Ref(n_3) = v_2 else { return Err(wspec_runtime::Fail::soft()) };
-    let ref_ = n_3;
     let code_4 = Code::One(Instr::Br(l));
     let keep_ = 1usize;
     let popped_ = 0usize + 1usize - keep_;
     m_.pop_n(popped_);
     let _ = keep_;
-    m_.schedule(&code_4[..]);
+    m_.schedule_code(code_4.into());
     Ok(())
 }
 
@@ -2697,7 +2549,6 @@ fn rule_75(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let Instr::ReturnCallRef(f_1) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
     let tu = f_1;
     let EvalCtx::Label(cf_2, cf_3) = m_.top()? else { return Err(Fail::soft()) };
-    let k = *cf_2;
     let instr_q_4: &[Instr] = &cf_3[..];
     let val_5 = m_.rest(0usize)?;
     let code_6 = Code::One(Instr::ReturnCallRef((*tu).clone()));
@@ -2706,7 +2557,7 @@ fn rule_75(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     m_.discard_code();
     let left_ = m_.leave(ar_)?;
     restore(m_, left_);
-    m_.schedule(&code_6[..]);
+    m_.schedule_code(code_6.into());
     Ok(())
 }
 
@@ -2717,8 +2568,6 @@ fn rule_76(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let Instr::ReturnCallRef(f_1) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
     let tu = f_1;
     let EvalCtx::Handler(cf_2, cf_3) = m_.top()? else { return Err(Fail::soft()) };
-    let k = *cf_2;
-    let catch = cf_3;
     let val_4 = m_.rest(0usize)?;
     let code_5 = Code::One(Instr::ReturnCallRef((*tu).clone()));
     let keep_ = m_.height();
@@ -2726,25 +2575,20 @@ fn rule_76(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     m_.discard_code();
     let left_ = m_.leave(ar_)?;
     restore(m_, left_);
-    m_.schedule(&code_5[..]);
+    m_.schedule_code(code_5.into());
     Ok(())
 }
 
 // from spec/4.3-execution-instructions.wspec:437 rule Step_read/return_call_ref-frame-null
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_77(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
-    let z = (&m_.state);
     #[allow(irrefutable_let_patterns)]
     let Instr::ReturnCallRef(f_1) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
-    let tu = f_1;
     let EvalCtx::Frame(cf_2, cf_3) = m_.top()? else { return Err(Fail::soft()) };
-    let k = *cf_2;
     let _ = cf_3;
-    let f = (&m_.state.1);
     let v_4 = m_.peek(0usize)?;
     #[allow(irrefutable_let_patterns)]
     let Val::Ref(Ref::RefNull(f_5)) = v_4 else { return Err(wspec_runtime::Fail::soft()) };
-    let ht = f_5;
     let val_6 = m_.rest(0usize + 1usize)?;
     let code_7 = Code::One(Instr::Trap);
     let keep_ = 0usize;
@@ -2753,7 +2597,7 @@ fn rule_77(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     m_.discard_code();
     let left_ = m_.leave(ar_)?;
     restore(m_, left_);
-    m_.schedule(&code_7[..]);
+    m_.schedule_code(code_7.into());
     m_.note = Some("null function reference".into());
     Ok(())
 }
@@ -2766,9 +2610,7 @@ fn rule_78(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let Instr::ReturnCallRef(f_1) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
     let tu = f_1;
     let EvalCtx::Frame(cf_2, cf_3) = m_.top()? else { return Err(Fail::soft()) };
-    let k = *cf_2;
     let _ = cf_3;
-    let f = (&m_.state.1);
     let v_4 = m_.peek(0usize)?;
     #[allow(irrefutable_let_patterns)]
     let Val::Ref(Ref::RefFuncAddr(f_5)) = v_4 else { return Err(wspec_runtime::Fail::soft()) };
@@ -2776,12 +2618,8 @@ fn rule_78(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let (o_8,) = rels::expand(ar_, &(*wspec_runtime::seq::at(&(*z).0.funcs, wspec_runtime::num::wide(a)?)?).type_)?;
     #[allow(irrefutable_let_patterns)]
     let Comptype::Func(f_9, f_10) = o_8 else { return Err(wspec_runtime::Fail::soft()) };
-    let len_11 = f_9.clone().len() as u64;
+    let len_11 = f_9.len() as u64;
     let n = len_11;
-    let t_1 = f_9.clone();
-    let len_12 = f_10.clone().len() as u64;
-    let m = len_12;
-    let t_2 = f_10.clone();
     let n_13 = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?;
     let vs_14 = m_.peek_range(0usize + 1usize, n_13)?;
     let val_q_15 = m_.rest(0usize + 1usize + n_13)?;
@@ -2793,7 +2631,7 @@ fn rule_78(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     m_.discard_code();
     let left_ = m_.leave(ar_)?;
     restore(m_, left_);
-    m_.schedule(&code_16[..]);
+    m_.schedule_code(code_16.into());
     Ok(())
 }
 
@@ -2805,7 +2643,6 @@ fn rule_79(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let EvalCtx::Frame(cf_1, cf_2) = m_.top()? else { return Err(Fail::soft()) };
     let n = *cf_1;
     let _ = cf_2;
-    let f = (&m_.state.1);
     let n_3 = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?;
     let vs_4 = m_.peek_range(0usize, n_3)?;
     let val_q_5 = m_.rest(0usize + n_3)?;
@@ -2825,7 +2662,6 @@ fn rule_80(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     #[allow(irrefutable_let_patterns)]
     let Instr::Return = redex_ else { return Err(wspec_runtime::Fail::soft()) };
     let EvalCtx::Label(cf_1, cf_2) = m_.top()? else { return Err(Fail::soft()) };
-    let n = *cf_1;
     let instr_q_3: &[Instr] = &cf_2[..];
     let val_4 = m_.rest(0usize)?;
     let code_5 = Code::One(Instr::Return);
@@ -2834,7 +2670,7 @@ fn rule_80(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     m_.discard_code();
     let left_ = m_.leave(ar_)?;
     restore(m_, left_);
-    m_.schedule(&code_5[..]);
+    m_.schedule_code(code_5.into());
     Ok(())
 }
 
@@ -2844,8 +2680,6 @@ fn rule_81(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     #[allow(irrefutable_let_patterns)]
     let Instr::Return = redex_ else { return Err(wspec_runtime::Fail::soft()) };
     let EvalCtx::Handler(cf_1, cf_2) = m_.top()? else { return Err(Fail::soft()) };
-    let n = *cf_1;
-    let catch = cf_2;
     let val_3 = m_.rest(0usize)?;
     let code_4 = Code::One(Instr::Return);
     let keep_ = m_.height();
@@ -2853,7 +2687,7 @@ fn rule_81(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     m_.discard_code();
     let left_ = m_.leave(ar_)?;
     restore(m_, left_);
-    m_.schedule(&code_4[..]);
+    m_.schedule_code(code_4.into());
     Ok(())
 }
 
@@ -2865,13 +2699,12 @@ fn rule_82(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let v_1 = m_.peek(0usize)?;
     #[allow(irrefutable_let_patterns)]
     let Val::Ref(Ref::RefNull(f_2)) = v_1 else { return Err(wspec_runtime::Fail::soft()) };
-    let ht = f_2;
     let code_3 = Code::One(Instr::Trap);
     let keep_ = 0usize;
     let popped_ = 0usize + 1usize - keep_;
     m_.pop_n(popped_);
     let _ = keep_;
-    m_.schedule(&code_3[..]);
+    m_.schedule_code(code_3.into());
     m_.note = Some("null exception reference".into());
     Ok(())
 }
@@ -2896,7 +2729,7 @@ fn rule_83(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let _ = keep_;
     m_.discard_code();
     m_.push(push_5)?;
-    m_.schedule(&code_6[..]);
+    m_.schedule_code(code_6.into());
     Ok(())
 }
 
@@ -2906,20 +2739,18 @@ fn rule_84(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     #[allow(irrefutable_let_patterns)]
     let Instr::ThrowRef = redex_ else { return Err(wspec_runtime::Fail::soft()) };
     let EvalCtx::Label(cf_1, cf_2) = m_.top()? else { return Err(Fail::soft()) };
-    let n = *cf_1;
     let instr_q_3: &[Instr] = &cf_2[..];
     wspec_runtime::check(m_.code_done())?;
     let v_4 = m_.peek(0usize)?;
     #[allow(irrefutable_let_patterns)]
     let Val::Ref(Ref::RefExnAddr(f_5)) = v_4 else { return Err(wspec_runtime::Fail::soft()) };
-    let a = *f_5;
     wspec_runtime::check(m_.height() == 0usize + 1usize)?;
     let code_6 = Code::One(Instr::ThrowRef);
     let keep_ = m_.height();
     let _ = keep_;
     let left_ = m_.leave(ar_)?;
     restore(m_, left_);
-    m_.schedule(&code_6[..]);
+    m_.schedule_code(code_6.into());
     Ok(())
 }
 
@@ -2929,32 +2760,27 @@ fn rule_85(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     #[allow(irrefutable_let_patterns)]
     let Instr::ThrowRef = redex_ else { return Err(wspec_runtime::Fail::soft()) };
     let EvalCtx::Frame(cf_1, cf_2) = m_.top()? else { return Err(Fail::soft()) };
-    let n = *cf_1;
     let _ = cf_2;
-    let f = (&m_.state.1);
     wspec_runtime::check(m_.code_done())?;
     let v_3 = m_.peek(0usize)?;
     #[allow(irrefutable_let_patterns)]
     let Val::Ref(Ref::RefExnAddr(f_4)) = v_3 else { return Err(wspec_runtime::Fail::soft()) };
-    let a = *f_4;
     wspec_runtime::check(m_.height() == 0usize + 1usize)?;
     let code_5 = Code::One(Instr::ThrowRef);
     let keep_ = m_.height();
     let _ = keep_;
     let left_ = m_.leave(ar_)?;
     restore(m_, left_);
-    m_.schedule(&code_5[..]);
+    m_.schedule_code(code_5.into());
     Ok(())
 }
 
 // from spec/4.3-execution-instructions.wspec:503 rule Step_read/throw_ref-handler-empty
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_86(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
-    let z = (&m_.state);
     #[allow(irrefutable_let_patterns)]
     let Instr::ThrowRef = redex_ else { return Err(wspec_runtime::Fail::soft()) };
     let EvalCtx::Handler(cf_1, cf_2) = m_.top()? else { return Err(Fail::soft()) };
-    let n = *cf_1;
     let cp_3 = (*cf_2).clone();
     let l_4 = cp_3;
     wspec_runtime::check(l_4.len() == 0)?;
@@ -2962,14 +2788,13 @@ fn rule_86(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let v_5 = m_.peek(0usize)?;
     #[allow(irrefutable_let_patterns)]
     let Val::Ref(Ref::RefExnAddr(f_6)) = v_5 else { return Err(wspec_runtime::Fail::soft()) };
-    let a = *f_6;
     wspec_runtime::check(m_.height() == 0usize + 1usize)?;
     let code_7 = Code::One(Instr::ThrowRef);
     let keep_ = m_.height();
     let _ = keep_;
     let left_ = m_.leave(ar_)?;
     restore(m_, left_);
-    m_.schedule(&code_7[..]);
+    m_.schedule_code(code_7.into());
     Ok(())
 }
 
@@ -2980,7 +2805,6 @@ fn rule_87(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     #[allow(irrefutable_let_patterns)]
     let Instr::ThrowRef = redex_ else { return Err(wspec_runtime::Fail::soft()) };
     let EvalCtx::Handler(cf_1, cf_2) = m_.top()? else { return Err(Fail::soft()) };
-    let n = *cf_1;
     let cp_3 = (*cf_2).clone();
     let c_4 = cp_3;
     wspec_runtime::check(c_4.len() >= 1)?;
@@ -3007,7 +2831,7 @@ fn rule_87(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let left_ = m_.leave(ar_)?;
     restore(m_, left_);
     for v_ in push_20 { m_.push(v_)?; }
-    m_.schedule(&code_21[..]);
+    m_.schedule_code(code_21.into());
     Ok(())
 }
 
@@ -3018,7 +2842,6 @@ fn rule_88(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     #[allow(irrefutable_let_patterns)]
     let Instr::ThrowRef = redex_ else { return Err(wspec_runtime::Fail::soft()) };
     let EvalCtx::Handler(cf_1, cf_2) = m_.top()? else { return Err(Fail::soft()) };
-    let n = *cf_1;
     let cp_3 = (*cf_2).clone();
     let c_4 = cp_3;
     wspec_runtime::check(c_4.len() >= 1)?;
@@ -3047,18 +2870,16 @@ fn rule_88(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     restore(m_, left_);
     for v_ in push_20 { m_.push(v_)?; }
     m_.push(push_21)?;
-    m_.schedule(&code_22[..]);
+    m_.schedule_code(code_22.into());
     Ok(())
 }
 
 // from spec/4.3-execution-instructions.wspec:516 rule Step_read/throw_ref-handler-catch_all
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_89(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
-    let z = (&m_.state);
     #[allow(irrefutable_let_patterns)]
     let Instr::ThrowRef = redex_ else { return Err(wspec_runtime::Fail::soft()) };
     let EvalCtx::Handler(cf_1, cf_2) = m_.top()? else { return Err(Fail::soft()) };
-    let n = *cf_1;
     let cp_3 = (*cf_2).clone();
     let c_4 = cp_3;
     wspec_runtime::check(c_4.len() >= 1)?;
@@ -3072,7 +2893,6 @@ fn rule_89(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let v_7 = m_.peek(0usize)?;
     #[allow(irrefutable_let_patterns)]
     let Val::Ref(Ref::RefExnAddr(f_8)) = v_7 else { return Err(wspec_runtime::Fail::soft()) };
-    let a = *f_8;
     wspec_runtime::check(m_.height() == 0usize + 1usize)?;
     let code_9 = Code::One(Instr::Br(l));
     let keep_ = 0usize;
@@ -3080,18 +2900,16 @@ fn rule_89(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let _ = keep_;
     let left_ = m_.leave(ar_)?;
     restore(m_, left_);
-    m_.schedule(&code_9[..]);
+    m_.schedule_code(code_9.into());
     Ok(())
 }
 
 // from spec/4.3-execution-instructions.wspec:519 rule Step_read/throw_ref-handler-catch_all_ref
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_90(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
-    let z = (&m_.state);
     #[allow(irrefutable_let_patterns)]
     let Instr::ThrowRef = redex_ else { return Err(wspec_runtime::Fail::soft()) };
     let EvalCtx::Handler(cf_1, cf_2) = m_.top()? else { return Err(Fail::soft()) };
-    let n = *cf_1;
     let cp_3 = (*cf_2).clone();
     let c_4 = cp_3;
     wspec_runtime::check(c_4.len() >= 1)?;
@@ -3105,21 +2923,19 @@ fn rule_90(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let v_7 = m_.peek(0usize)?;
     #[allow(irrefutable_let_patterns)]
     let Val::Ref(Ref::RefExnAddr(f_8)) = v_7 else { return Err(wspec_runtime::Fail::soft()) };
-    let a = *f_8;
     wspec_runtime::check(m_.height() == 0usize + 1usize)?;
     let code_9 = Code::One(Instr::Br(l));
     let keep_ = m_.height();
     let _ = keep_;
     let left_ = m_.leave(ar_)?;
     restore(m_, left_);
-    m_.schedule(&code_9[..]);
+    m_.schedule_code(code_9.into());
     Ok(())
 }
 
 // from spec/4.3-execution-instructions.wspec:522 rule Step_read/throw_ref-handler-next
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_91(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
-    let z = (&m_.state);
     #[allow(irrefutable_let_patterns)]
     let Instr::ThrowRef = redex_ else { return Err(wspec_runtime::Fail::soft()) };
     let EvalCtx::Handler(cf_1, cf_2) = m_.top()? else { return Err(Fail::soft()) };
@@ -3135,17 +2951,16 @@ fn rule_91(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let v_6 = m_.peek(0usize)?;
     #[allow(irrefutable_let_patterns)]
     let Val::Ref(Ref::RefExnAddr(f_7)) = v_6 else { return Err(wspec_runtime::Fail::soft()) };
-    let a = *f_7;
     wspec_runtime::check(m_.height() == 0usize + 1usize)?;
     let cf_8 = n;
-    let cf_9 = catch_q.clone();
+    let cf_9 = catch_q;
     let code_10 = Code::One(Instr::ThrowRef);
     let keep_ = m_.height();
     let _ = keep_;
     let left_ = m_.leave(ar_)?;
     restore(m_, left_);
     m_.enter(ar_, EvalCtx::Handler(cf_8, cf_9), keep_, None)?;
-    m_.schedule(&code_10[..]);
+    m_.schedule_code(code_10.into());
     let keep_ = 0usize;
     let _ = keep_;
     Ok(())
@@ -3165,7 +2980,7 @@ fn rule_92(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     m_.pop_n(popped_);
     let _ = keep_;
     m_.discard_code();
-    m_.schedule(&code_3[..]);
+    m_.schedule_code(code_3.into());
     Ok(())
 }
 
@@ -3175,7 +2990,6 @@ fn rule_93(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     #[allow(irrefutable_let_patterns)]
     let Instr::Trap = redex_ else { return Err(wspec_runtime::Fail::soft()) };
     let EvalCtx::Label(cf_1, cf_2) = m_.top()? else { return Err(Fail::soft()) };
-    let n = *cf_1;
     let instr_q_3: &[Instr] = &cf_2[..];
     wspec_runtime::check(m_.code_done())?;
     wspec_runtime::check(m_.height() == 0usize)?;
@@ -3184,7 +2998,7 @@ fn rule_93(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let _ = keep_;
     let left_ = m_.leave(ar_)?;
     restore(m_, left_);
-    m_.schedule(&code_4[..]);
+    m_.schedule_code(code_4.into());
     Ok(())
 }
 
@@ -3194,8 +3008,6 @@ fn rule_94(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     #[allow(irrefutable_let_patterns)]
     let Instr::Trap = redex_ else { return Err(wspec_runtime::Fail::soft()) };
     let EvalCtx::Handler(cf_1, cf_2) = m_.top()? else { return Err(Fail::soft()) };
-    let n = *cf_1;
-    let catch = cf_2;
     wspec_runtime::check(m_.code_done())?;
     wspec_runtime::check(m_.height() == 0usize)?;
     let code_3 = Code::One(Instr::Trap);
@@ -3203,7 +3015,7 @@ fn rule_94(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let _ = keep_;
     let left_ = m_.leave(ar_)?;
     restore(m_, left_);
-    m_.schedule(&code_3[..]);
+    m_.schedule_code(code_3.into());
     Ok(())
 }
 
@@ -3213,9 +3025,7 @@ fn rule_95(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     #[allow(irrefutable_let_patterns)]
     let Instr::Trap = redex_ else { return Err(wspec_runtime::Fail::soft()) };
     let EvalCtx::Frame(cf_1, cf_2) = m_.top()? else { return Err(Fail::soft()) };
-    let n = *cf_1;
     let _ = cf_2;
-    let f = (&m_.state.1);
     wspec_runtime::check(m_.code_done())?;
     wspec_runtime::check(m_.height() == 0usize)?;
     let code_3 = Code::One(Instr::Trap);
@@ -3223,7 +3033,7 @@ fn rule_95(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let _ = keep_;
     let left_ = m_.leave(ar_)?;
     restore(m_, left_);
-    m_.schedule(&code_3[..]);
+    m_.schedule_code(code_3.into());
     Ok(())
 }
 
@@ -3243,7 +3053,7 @@ fn rule_96(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     m_.pop_n(popped_);
     let _ = keep_;
     m_.push(push_4)?;
-    m_.schedule(&code_5[..]);
+    m_.schedule_code(code_5.into());
     Ok(())
 }
 
@@ -3255,7 +3065,6 @@ fn rule_97(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let v_1 = m_.peek(0usize)?;
     #[allow(irrefutable_let_patterns)]
     let Val::Ref(Ref::RefNull(f_2)) = v_1 else { return Err(wspec_runtime::Fail::soft()) };
-    let ht = f_2;
     let push_3 = Val::Num_(Num_(Numtype::I32, Num::Inn(1_u64)));
     let keep_ = 0usize;
     let popped_ = 0usize + 1usize - keep_;
@@ -3272,7 +3081,6 @@ fn rule_98(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let Instr::RefIsNull = redex_ else { return Err(wspec_runtime::Fail::soft()) };
     let v_1 = m_.peek(0usize)?;
     let Val::Ref(n_2) = v_1 else { return Err(wspec_runtime::Fail::soft()) };
-    let ref_ = n_2;
     let push_3 = Val::Num_(Num_(Numtype::I32, Num::Inn(0_u64)));
     let keep_ = 0usize;
     let popped_ = 0usize + 1usize - keep_;
@@ -3290,13 +3098,12 @@ fn rule_99(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let v_1 = m_.peek(0usize)?;
     #[allow(irrefutable_let_patterns)]
     let Val::Ref(Ref::RefNull(f_2)) = v_1 else { return Err(wspec_runtime::Fail::soft()) };
-    let ht = f_2;
     let code_3 = Code::One(Instr::Trap);
     let keep_ = 0usize;
     let popped_ = 0usize + 1usize - keep_;
     m_.pop_n(popped_);
     let _ = keep_;
-    m_.schedule(&code_3[..]);
+    m_.schedule_code(code_3.into());
     m_.note = Some("null reference".into());
     Ok(())
 }
@@ -3308,7 +3115,6 @@ fn rule_100(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let Instr::RefAsNonNull = redex_ else { return Err(wspec_runtime::Fail::soft()) };
     let v_1 = m_.peek(0usize)?;
     let Val::Ref(n_2) = v_1 else { return Err(wspec_runtime::Fail::soft()) };
-    let ref_ = n_2;
     let keep_ = 1usize;
     let popped_ = 0usize + 1usize - keep_;
     m_.pop_n(popped_);
@@ -3324,11 +3130,9 @@ fn rule_101(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let v_1 = m_.peek(0usize)?;
     #[allow(irrefutable_let_patterns)]
     let Val::Ref(Ref::RefNull(f_2)) = v_1 else { return Err(wspec_runtime::Fail::soft()) };
-    let ht_2 = f_2;
     let v_3 = m_.peek(0usize + 1usize)?;
     #[allow(irrefutable_let_patterns)]
     let Val::Ref(Ref::RefNull(f_4)) = v_3 else { return Err(wspec_runtime::Fail::soft()) };
-    let ht_1 = f_4;
     let push_5 = Val::Num_(Num_(Numtype::I32, Num::Inn(1_u64)));
     let keep_ = 0usize;
     let popped_ = 0usize + 1usize + 1usize - keep_;
@@ -3366,10 +3170,8 @@ fn rule_103(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let Instr::RefEq = redex_ else { return Err(wspec_runtime::Fail::soft()) };
     let v_1 = m_.peek(0usize)?;
     let Val::Ref(n_2) = v_1 else { return Err(wspec_runtime::Fail::soft()) };
-    let ref_2 = n_2;
     let v_3 = m_.peek(0usize + 1usize)?;
     let Val::Ref(n_4) = v_3 else { return Err(wspec_runtime::Fail::soft()) };
-    let ref_1 = n_4;
     let push_5 = Val::Num_(Num_(Numtype::I32, Num::Inn(0_u64)));
     let keep_ = 0usize;
     let popped_ = 0usize + 1usize + 1usize - keep_;
@@ -3406,17 +3208,15 @@ fn rule_104(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
 fn rule_105(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     #[allow(irrefutable_let_patterns)]
     let Instr::I31Get(f_1) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
-    let sx = *f_1;
     let v_2 = m_.peek(0usize)?;
     #[allow(irrefutable_let_patterns)]
     let Val::Ref(Ref::RefNull(f_3)) = v_2 else { return Err(wspec_runtime::Fail::soft()) };
-    let ht = f_3;
     let code_4 = Code::One(Instr::Trap);
     let keep_ = 0usize;
     let popped_ = 0usize + 1usize - keep_;
     m_.pop_n(popped_);
     let _ = keep_;
-    m_.schedule(&code_4[..]);
+    m_.schedule_code(code_4.into());
     m_.note = Some("null i31 reference".into());
     Ok(())
 }
@@ -3466,7 +3266,7 @@ fn rule_107(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     m_.pop_n(popped_);
     let _ = keep_;
     for v_ in push_109 { m_.push(v_)?; }
-    m_.schedule(&code_110[..]);
+    m_.schedule_code(code_110.into());
     Ok(())
 }
 
@@ -3478,7 +3278,6 @@ fn rule_108(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let v_1 = m_.peek(0usize)?;
     #[allow(irrefutable_let_patterns)]
     let Val::Ref(Ref::RefNull(f_2)) = v_1 else { return Err(wspec_runtime::Fail::soft()) };
-    let ht = f_2;
     let push_3 = Val::Ref(Ref::RefNull(Heaptype::Absheaptype(Absheaptype::Extern)));
     let keep_ = 0usize;
     let popped_ = 0usize + 1usize - keep_;
@@ -3513,7 +3312,6 @@ fn rule_110(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let v_1 = m_.peek(0usize)?;
     #[allow(irrefutable_let_patterns)]
     let Val::Ref(Ref::RefNull(f_2)) = v_1 else { return Err(wspec_runtime::Fail::soft()) };
-    let ht = f_2;
     let push_3 = Val::Ref(Ref::RefNull(Heaptype::Absheaptype(Absheaptype::Any)));
     let keep_ = 0usize;
     let popped_ = 0usize + 1usize - keep_;
@@ -3582,7 +3380,7 @@ fn rule_113(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let popped_ = 0usize + 1usize - keep_;
     m_.pop_n(popped_);
     let _ = keep_;
-    m_.schedule(&code_6[..]);
+    m_.schedule_code(code_6.into());
     m_.note = Some("undefined result".into());
     Ok(())
 }
@@ -3645,7 +3443,7 @@ fn rule_115(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let popped_ = 0usize + 1usize + 1usize - keep_;
     m_.pop_n(popped_);
     let _ = keep_;
-    m_.schedule(&code_15[..]);
+    m_.schedule_code(code_15.into());
     m_.note = Some("integer divide by zero".into());
     Ok(())
 }
@@ -3673,7 +3471,7 @@ fn rule_116(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let popped_ = 0usize + 1usize + 1usize - keep_;
     m_.pop_n(popped_);
     let _ = keep_;
-    m_.schedule(&code_9[..]);
+    m_.schedule_code(code_9.into());
     m_.note = Some("integer overflow".into());
     Ok(())
 }
@@ -3777,7 +3575,7 @@ fn rule_120(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let popped_ = 0usize + 1usize - keep_;
     m_.pop_n(popped_);
     let _ = keep_;
-    m_.schedule(&code_11[..]);
+    m_.schedule_code(code_11.into());
     m_.note = Some("invalid conversion to integer".into());
     Ok(())
 }
@@ -3801,7 +3599,7 @@ fn rule_121(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let popped_ = 0usize + 1usize - keep_;
     m_.pop_n(popped_);
     let _ = keep_;
-    m_.schedule(&code_7[..]);
+    m_.schedule_code(code_7.into());
     m_.note = Some("integer overflow".into());
     Ok(())
 }
@@ -4486,16 +4284,14 @@ fn rule_144(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let eq_4 = defs::blocktype_(ar_, z, bt)?;
     #[allow(irrefutable_let_patterns)]
     let Comptype::Func(f_5, f_6) = eq_4 else { return Err(wspec_runtime::Fail::soft()) };
-    let len_7 = f_5.clone().len() as u64;
+    let len_7 = f_5.len() as u64;
     let m = len_7;
-    let t_1 = f_5.clone();
-    let len_8 = f_6.clone().len() as u64;
+    let len_8 = f_6.len() as u64;
     let n = len_8;
-    let t_2 = f_6.clone();
     let n_9 = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(m)?)?;
     let vs_10 = m_.peek_range(0usize, n_9)?;
     let cf_11 = n;
-    let cf_12: Code<Instr> = Code::from_vec(vec![]);
+    let cf_12: Code<Instr> = Code::Nil;
     let seq_13: Seq<Instr> = instr_3;
     let keep_ = n_9;
     let popped_ = 0usize + n_9 - keep_;
@@ -4518,16 +4314,12 @@ fn rule_145(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let eq_4 = defs::blocktype_(ar_, z, bt)?;
     #[allow(irrefutable_let_patterns)]
     let Comptype::Func(f_5, f_6) = eq_4 else { return Err(wspec_runtime::Fail::soft()) };
-    let len_7 = f_5.clone().len() as u64;
+    let len_7 = f_5.len() as u64;
     let m = len_7;
-    let t_1 = f_5.clone();
-    let len_8 = f_6.clone().len() as u64;
-    let n = len_8;
-    let t_2 = f_6.clone();
     let n_9 = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(m)?)?;
     let vs_10 = m_.peek_range(0usize, n_9)?;
     let cf_11 = m;
-    let cf_12: Code<Instr> = Code::from_vec(vec![Instr::Loop((*bt).clone(), instr_3)]);
+    let cf_12: Code<Instr> = Code::One(Instr::Loop((*bt).clone(), instr_3));
     let seq_13: Seq<Instr> = instr_3;
     let keep_ = n_9;
     let popped_ = 0usize + n_9 - keep_;
@@ -4546,7 +4338,6 @@ fn rule_146(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     #[allow(irrefutable_let_patterns)]
     let Instr::BrOnCast(f_1, f_2, f_3) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
     let l = *f_1;
-    let rt_1 = f_2;
     let rt_2 = f_3;
     let v_4 = m_.peek(0usize)?;
     let Val::Ref(n_5) = v_4 else { return Err(wspec_runtime::Fail::soft()) };
@@ -4559,22 +4350,17 @@ fn rule_146(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let popped_ = 0usize + 1usize - keep_;
     m_.pop_n(popped_);
     let _ = keep_;
-    m_.schedule(&code_13[..]);
+    m_.schedule_code(code_13.into());
     Ok(())
 }
 
 // from spec/4.3-execution-instructions.wspec:350 rule Step_read/br_on_cast-fail
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_147(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
-    let z = (&m_.state);
     #[allow(irrefutable_let_patterns)]
     let Instr::BrOnCast(f_1, f_2, f_3) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
-    let l = *f_1;
-    let rt_1 = f_2;
-    let rt_2 = f_3;
     let v_4 = m_.peek(0usize)?;
     let Val::Ref(n_5) = v_4 else { return Err(wspec_runtime::Fail::soft()) };
-    let ref_ = n_5;
     let keep_ = 1usize;
     let popped_ = 0usize + 1usize - keep_;
     m_.pop_n(popped_);
@@ -4588,8 +4374,6 @@ fn rule_148(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let z = (&m_.state);
     #[allow(irrefutable_let_patterns)]
     let Instr::BrOnCastFail(f_1, f_2, f_3) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
-    let l = *f_1;
-    let rt_1 = f_2;
     let rt_2 = f_3;
     let v_4 = m_.peek(0usize)?;
     let Val::Ref(n_5) = v_4 else { return Err(wspec_runtime::Fail::soft()) };
@@ -4607,21 +4391,17 @@ fn rule_148(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
 // from spec/4.3-execution-instructions.wspec:359 rule Step_read/br_on_cast_fail-fail
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_149(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
-    let z = (&m_.state);
     #[allow(irrefutable_let_patterns)]
     let Instr::BrOnCastFail(f_1, f_2, f_3) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
     let l = *f_1;
-    let rt_1 = f_2;
-    let rt_2 = f_3;
     let v_4 = m_.peek(0usize)?;
     let Val::Ref(n_5) = v_4 else { return Err(wspec_runtime::Fail::soft()) };
-    let ref_ = n_5;
     let code_6 = Code::One(Instr::Br(l));
     let keep_ = 1usize;
     let popped_ = 0usize + 1usize - keep_;
     m_.pop_n(popped_);
     let _ = keep_;
-    m_.schedule(&code_6[..]);
+    m_.schedule_code(code_6.into());
     Ok(())
 }
 
@@ -4641,7 +4421,7 @@ fn rule_150(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     m_.pop_n(popped_);
     let _ = keep_;
     m_.push(push_5)?;
-    m_.schedule(&code_6[..]);
+    m_.schedule_code(code_6.into());
     Ok(())
 }
 
@@ -4653,7 +4433,6 @@ fn rule_151(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let Instr::CallIndirect(f_1, f_2) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
     let cp_3 = (*f_1).clone();
     let x = cp_3;
-    let tu = f_2;
     let v_4 = m_.peek(0usize)?;
     #[allow(irrefutable_let_patterns)]
     let Val::Num_(Num_(f_5, f_6)) = v_4 else { return Err(wspec_runtime::Fail::soft()) };
@@ -4669,7 +4448,7 @@ fn rule_151(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let popped_ = 0usize + 1usize - keep_;
     m_.pop_n(popped_);
     let _ = keep_;
-    m_.schedule(&code_19[..]);
+    m_.schedule_code(code_19.into());
     m_.note = Some("undefined element".into());
     Ok(())
 }
@@ -4682,7 +4461,6 @@ fn rule_152(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let Instr::CallIndirect(f_1, f_2) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
     let cp_3 = (*f_1).clone();
     let x = cp_3;
-    let tu = f_2;
     let v_4 = m_.peek(0usize)?;
     #[allow(irrefutable_let_patterns)]
     let Val::Num_(Num_(f_5, f_6)) = v_4 else { return Err(wspec_runtime::Fail::soft()) };
@@ -4694,13 +4472,12 @@ fn rule_152(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let i = n_10;
     #[allow(irrefutable_let_patterns)]
     let Ref::RefNull(f_19) = (&(*wspec_runtime::seq::at(&(*wspec_runtime::seq::at(&(*z).0.tables, wspec_runtime::num::wide((*wspec_runtime::seq::at(&(*z).1.module.tables, wspec_runtime::num::wide((x))?)?))?)?).refs, wspec_runtime::num::wide(i)?)?)) else { return Err(wspec_runtime::Fail::soft()) };
-    let ht = f_19;
     let code_20 = Code::One(Instr::Trap);
     let keep_ = 0usize;
     let popped_ = 0usize + 1usize - keep_;
     m_.pop_n(popped_);
     let _ = keep_;
-    m_.schedule(&code_20[..]);
+    m_.schedule_code(code_20.into());
     m_.note = Some(format!("uninitialized element {}", wspec_runtime::num::wide(i)?).into());
     Ok(())
 }
@@ -4733,36 +4510,32 @@ fn rule_153(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let popped_ = 0usize + 1usize - keep_;
     m_.pop_n(popped_);
     let _ = keep_;
-    m_.schedule(&code_28[..]);
-    m_.schedule(&code_27[..]);
-    m_.schedule(&code_26[..]);
+    m_.schedule_code(code_28.into());
+    m_.schedule_code(code_27.into());
+    m_.schedule_code(code_26.into());
     Ok(())
 }
 
 // from spec/4.3-execution-instructions.wspec:420 rule Step_read/call_indirect-mismatch
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_154(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
-    let z = (&m_.state);
     #[allow(irrefutable_let_patterns)]
     let Instr::CallIndirect(f_1, f_2) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
     let cp_3 = (*f_1).clone();
     let x = cp_3;
-    let tu = f_2;
     let v_4 = m_.peek(0usize)?;
     #[allow(irrefutable_let_patterns)]
     let Val::Num_(Num_(f_5, f_6)) = v_4 else { return Err(wspec_runtime::Fail::soft()) };
     let cp_7 = (*f_5).clone();
     let n_8 = wspec_runtime::ok(conv::numtype_as_addrtype(cp_7))?;
-    let at = n_8;
     let cp_9 = (*f_6).clone();
     let n_10 = match cp_9 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
-    let i = n_10;
     let code_11 = Code::One(Instr::Trap);
     let keep_ = 0usize;
     let popped_ = 0usize + 1usize - keep_;
     m_.pop_n(popped_);
     let _ = keep_;
-    m_.schedule(&code_11[..]);
+    m_.schedule_code(code_11.into());
     m_.note = Some("indirect call type mismatch".into());
     Ok(())
 }
@@ -4783,7 +4556,7 @@ fn rule_155(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     m_.pop_n(popped_);
     let _ = keep_;
     m_.push(push_5)?;
-    m_.schedule(&code_6[..]);
+    m_.schedule_code(code_6.into());
     Ok(())
 }
 
@@ -4795,7 +4568,6 @@ fn rule_156(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let Instr::ReturnCallIndirect(f_1, f_2) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
     let cp_3 = (*f_1).clone();
     let x = cp_3;
-    let tu = f_2;
     let v_4 = m_.peek(0usize)?;
     #[allow(irrefutable_let_patterns)]
     let Val::Num_(Num_(f_5, f_6)) = v_4 else { return Err(wspec_runtime::Fail::soft()) };
@@ -4811,7 +4583,7 @@ fn rule_156(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let popped_ = 0usize + 1usize - keep_;
     m_.pop_n(popped_);
     let _ = keep_;
-    m_.schedule(&code_19[..]);
+    m_.schedule_code(code_19.into());
     m_.note = Some("undefined element".into());
     Ok(())
 }
@@ -4824,7 +4596,6 @@ fn rule_157(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let Instr::ReturnCallIndirect(f_1, f_2) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
     let cp_3 = (*f_1).clone();
     let x = cp_3;
-    let tu = f_2;
     let v_4 = m_.peek(0usize)?;
     #[allow(irrefutable_let_patterns)]
     let Val::Num_(Num_(f_5, f_6)) = v_4 else { return Err(wspec_runtime::Fail::soft()) };
@@ -4836,13 +4607,12 @@ fn rule_157(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let i = n_10;
     #[allow(irrefutable_let_patterns)]
     let Ref::RefNull(f_19) = (&(*wspec_runtime::seq::at(&(*wspec_runtime::seq::at(&(*z).0.tables, wspec_runtime::num::wide((*wspec_runtime::seq::at(&(*z).1.module.tables, wspec_runtime::num::wide((x))?)?))?)?).refs, wspec_runtime::num::wide(i)?)?)) else { return Err(wspec_runtime::Fail::soft()) };
-    let ht = f_19;
     let code_20 = Code::One(Instr::Trap);
     let keep_ = 0usize;
     let popped_ = 0usize + 1usize - keep_;
     m_.pop_n(popped_);
     let _ = keep_;
-    m_.schedule(&code_20[..]);
+    m_.schedule_code(code_20.into());
     m_.note = Some(format!("uninitialized element {}", wspec_runtime::num::wide(i)?).into());
     Ok(())
 }
@@ -4875,36 +4645,32 @@ fn rule_158(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let popped_ = 0usize + 1usize - keep_;
     m_.pop_n(popped_);
     let _ = keep_;
-    m_.schedule(&code_28[..]);
-    m_.schedule(&code_27[..]);
-    m_.schedule(&code_26[..]);
+    m_.schedule_code(code_28.into());
+    m_.schedule_code(code_27.into());
+    m_.schedule_code(code_26.into());
     Ok(())
 }
 
 // from spec/4.3-execution-instructions.wspec:459 rule Step_read/return_call_indirect-mismatch
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_159(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
-    let z = (&m_.state);
     #[allow(irrefutable_let_patterns)]
     let Instr::ReturnCallIndirect(f_1, f_2) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
     let cp_3 = (*f_1).clone();
     let x = cp_3;
-    let tu = f_2;
     let v_4 = m_.peek(0usize)?;
     #[allow(irrefutable_let_patterns)]
     let Val::Num_(Num_(f_5, f_6)) = v_4 else { return Err(wspec_runtime::Fail::soft()) };
     let cp_7 = (*f_5).clone();
     let n_8 = wspec_runtime::ok(conv::numtype_as_addrtype(cp_7))?;
-    let at = n_8;
     let cp_9 = (*f_6).clone();
     let n_10 = match cp_9 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
-    let i = n_10;
     let code_11 = Code::One(Instr::Trap);
     let keep_ = 0usize;
     let popped_ = 0usize + 1usize - keep_;
     m_.pop_n(popped_);
     let _ = keep_;
-    m_.schedule(&code_11[..]);
+    m_.schedule_code(code_11.into());
     m_.note = Some("indirect call type mismatch".into());
     Ok(())
 }
@@ -4921,18 +4687,16 @@ fn rule_160(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let eq_5 = defs::blocktype_(ar_, z, bt)?;
     #[allow(irrefutable_let_patterns)]
     let Comptype::Func(f_6, f_7) = eq_5 else { return Err(wspec_runtime::Fail::soft()) };
-    let len_8 = f_6.clone().len() as u64;
+    let len_8 = f_6.len() as u64;
     let m = len_8;
-    let t_1 = f_6.clone();
-    let len_9 = f_7.clone().len() as u64;
+    let len_9 = f_7.len() as u64;
     let n = len_9;
-    let t_2 = f_7.clone();
     let n_10 = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(m)?)?;
     let vs_11 = m_.peek_range(0usize, n_10)?;
     let cf_12 = n;
     let cf_13 = (*catch).clone();
     let cf_14 = n;
-    let cf_15: Code<Instr> = Code::from_vec(vec![]);
+    let cf_15: Code<Instr> = Code::Nil;
     let push_16 = vs_11.to_vec();
     let seq_17: Seq<Instr> = instr_4;
     let keep_ = 0usize;
@@ -4960,7 +4724,7 @@ fn rule_161(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let cp_7 = (*(&(*wspec_runtime::seq::at(&(*z).1.locals, wspec_runtime::num::wide((x))?)?))).clone();
     let Some(o_8) = cp_7 else { return Err(wspec_runtime::Fail::soft()) };
     let val = o_8;
-    let push_9 = val.clone();
+    let push_9 = val;
     let keep_ = 0usize;
     let popped_ = 0usize - keep_;
     m_.pop_n(popped_);
@@ -5010,7 +4774,7 @@ fn rule_163(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let popped_ = 0usize + 1usize - keep_;
     m_.pop_n(popped_);
     let _ = keep_;
-    m_.schedule(&code_18[..]);
+    m_.schedule_code(code_18.into());
     m_.note = Some("out of bounds table access".into());
     Ok(())
 }
@@ -5037,7 +4801,7 @@ fn rule_164(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let popped_ = 0usize + 1usize - keep_;
     m_.pop_n(popped_);
     let _ = keep_;
-    m_.schedule(&code_10[..]);
+    m_.schedule_code(code_10.into());
     Ok(())
 }
 
@@ -5052,8 +4816,6 @@ fn rule_165(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     #[allow(irrefutable_let_patterns)]
     let Tabletype(f_11, f_12, f_13) = (&(*wspec_runtime::seq::at(&(*z).0.tables, wspec_runtime::num::wide((*wspec_runtime::seq::at(&(*z).1.module.tables, wspec_runtime::num::wide((x))?)?))?)?).type_) else { return Err(wspec_runtime::Fail::soft()) };
     let at = *f_11;
-    let lim = *f_12;
-    let rt = f_13;
     let eq_22 = ((*wspec_runtime::seq::at(&(*z).0.tables, wspec_runtime::num::wide((*wspec_runtime::seq::at(&(*z).1.module.tables, wspec_runtime::num::wide((x))?)?))?)?).refs.len() as u64);
     let n = eq_22;
     let push_23 = Val::Num_(Num_(conv::addrtype_to_numtype(at), Num::Inn(wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(n)?)?)));
@@ -5093,7 +4855,7 @@ fn rule_166(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let popped_ = 0usize + 1usize - keep_;
     m_.pop_n(popped_);
     let _ = keep_;
-    m_.schedule(&code_23[..]);
+    m_.schedule_code(code_23.into());
     m_.note = Some("out of bounds memory access".into());
     Ok(())
 }
@@ -5139,13 +4901,11 @@ fn rule_168(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let Instr::Load(f_1, f_2, f_3, f_4) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
     let cp_5 = (*f_1).clone();
     let n_6 = wspec_runtime::ok(conv::numtype_as_inn(cp_5))?;
-    let v_Inn = n_6;
     let cp_7 = (*f_2).clone();
     let Some(o_8) = cp_7 else { return Err(wspec_runtime::Fail::soft()) };
     #[allow(irrefutable_let_patterns)]
     let Loadop::Inn(LoadopInn(f_9, f_10)) = o_8 else { return Err(wspec_runtime::Fail::soft()) };
     let sz = f_9.clone();
-    let sx = f_10.clone();
     let cp_11 = (*f_3).clone();
     let x = cp_11;
     let ao = *f_4;
@@ -5164,7 +4924,7 @@ fn rule_168(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let popped_ = 0usize + 1usize - keep_;
     m_.pop_n(popped_);
     let _ = keep_;
-    m_.schedule(&code_27[..]);
+    m_.schedule_code(code_27.into());
     m_.note = Some("out of bounds memory access".into());
     Ok(())
 }
@@ -5218,7 +4978,6 @@ fn rule_170(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     #[allow(irrefutable_let_patterns)]
     let Memtype(f_11, f_12) = (&(*wspec_runtime::seq::at(&(*z).0.mems, wspec_runtime::num::wide((*wspec_runtime::seq::at(&(*z).1.module.mems, wspec_runtime::num::wide((x))?)?))?)?).type_) else { return Err(wspec_runtime::Fail::soft()) };
     let at = *f_11;
-    let lim = *f_12;
     let eq_21 = wspec_runtime::num::narrow::<u64>(wspec_runtime::num::div(wspec_runtime::num::wide(((*wspec_runtime::seq::at(&(*z).0.mems, wspec_runtime::num::wide((*wspec_runtime::seq::at(&(*z).1.module.mems, wspec_runtime::num::wide((x))?)?))?)?).bytes.len() as u64))?, wspec_runtime::num::wide(defs::pagesize(ar_)?)?)?)?;
     let n = eq_21;
     let push_22 = Val::Num_(Num_(conv::addrtype_to_numtype(at), Num::Inn(wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(n)?)?)));
@@ -5272,13 +5031,10 @@ fn rule_172(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
 // from spec/4.3-execution-instructions.wspec:761 rule Step_read/ref.test-false
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_173(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
-    let z = (&m_.state);
     #[allow(irrefutable_let_patterns)]
     let Instr::RefTest(f_1) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
-    let rt = f_1;
     let v_2 = m_.peek(0usize)?;
     let Val::Ref(n_3) = v_2 else { return Err(wspec_runtime::Fail::soft()) };
-    let ref_ = n_3;
     let push_4 = Val::Num_(Num_(Numtype::I32, Num::Inn(0_u64)));
     let keep_ = 0usize;
     let popped_ = 0usize + 1usize - keep_;
@@ -5311,19 +5067,16 @@ fn rule_174(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
 // from spec/4.3-execution-instructions.wspec:770 rule Step_read/ref.cast-fail
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_175(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
-    let z = (&m_.state);
     #[allow(irrefutable_let_patterns)]
     let Instr::RefCast(f_1) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
-    let rt = f_1;
     let v_2 = m_.peek(0usize)?;
     let Val::Ref(n_3) = v_2 else { return Err(wspec_runtime::Fail::soft()) };
-    let ref_ = n_3;
     let code_4 = Code::One(Instr::Trap);
     let keep_ = 0usize;
     let popped_ = 0usize + 1usize - keep_;
     m_.pop_n(popped_);
     let _ = keep_;
-    m_.schedule(&code_4[..]);
+    m_.schedule_code(code_4.into());
     m_.note = Some("cast failure".into());
     Ok(())
 }
@@ -5349,7 +5102,6 @@ fn rule_176(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let zt = f_13.clone();
     acc_mut__15.push(mut_);acc_zt_16.push(zt);
     }
-    let mut__17 = acc_mut__15;
     let zt_18 = acc_zt_16;
     let src_24: Vec<_> = zt_18.clone().into_iter().collect();
     let mut acc_val_25 = Vec::new();
@@ -5366,33 +5118,26 @@ fn rule_176(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     m_.pop_n(popped_);
     let _ = keep_;
     for v_ in push_27 { m_.push(v_)?; }
-    m_.schedule(&code_28[..]);
+    m_.schedule_code(code_28.into());
     Ok(())
 }
 
 // from spec/4.3-execution-instructions.wspec:798 rule Step_read/struct.get-null
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_177(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
-    let z = (&m_.state);
     #[allow(irrefutable_let_patterns)]
     let Instr::StructGet(f_1, f_2, f_3) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
-    let cp_4 = (*f_1).clone();
-    let sx = cp_4;
-    let cp_5 = (*f_2).clone();
-    let x = cp_5;
     let cp_6 = (*f_3).clone();
     let n_7 = wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(cp_6)?)?;
-    let i = n_7;
     let v_8 = m_.peek(0usize)?;
     #[allow(irrefutable_let_patterns)]
     let Val::Ref(Ref::RefNull(f_9)) = v_8 else { return Err(wspec_runtime::Fail::soft()) };
-    let ht = f_9;
     let code_10 = Code::One(Instr::Trap);
     let keep_ = 0usize;
     let popped_ = 0usize + 1usize - keep_;
     m_.pop_n(popped_);
     let _ = keep_;
-    m_.schedule(&code_10[..]);
+    m_.schedule_code(code_10.into());
     m_.note = Some("null structure reference".into());
     Ok(())
 }
@@ -5427,14 +5172,13 @@ fn rule_178(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let zt = f_20.clone();
     acc_mut__22.push(mut_);acc_zt_23.push(zt);
     }
-    let mut__24 = acc_mut__22;
     let zt_25 = acc_zt_23;
     let code_26 = Code::One(conv::val_to_instr(defs::unpackfield_(ar_, &(*wspec_runtime::seq::at(&zt_25, wspec_runtime::num::wide(i)?)?), match (sx.clone(),) { (Some(sx_232),) => Some(sx_232), (None,) => None, _ => return Err(wspec_runtime::Fail::soft()) }, &(*wspec_runtime::seq::at(&(*wspec_runtime::seq::at(&(*z).0.structs, wspec_runtime::num::wide(a)?)?).fields, wspec_runtime::num::wide(i)?)?))?));
     let keep_ = 0usize;
     let popped_ = 0usize + 1usize - keep_;
     m_.pop_n(popped_);
     let _ = keep_;
-    m_.schedule(&code_26[..]);
+    m_.schedule_code(code_26.into());
     Ok(())
 }
 
@@ -5459,7 +5203,6 @@ fn rule_179(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let Comptype::Array(f_13) = o_12 else { return Err(wspec_runtime::Fail::soft()) };
     #[allow(irrefutable_let_patterns)]
     let Fieldtype(f_14, f_15) = f_13.clone() else { return Err(wspec_runtime::Fail::soft()) };
-    let mut_ = f_14.clone();
     let zt = f_15.clone();
     let eq_16 = defs::default_(ar_, &(defs::unpack(ar_, &zt)?))?;
     let Some(o_17) = eq_16 else { return Err(wspec_runtime::Fail::soft()) };
@@ -5471,7 +5214,7 @@ fn rule_179(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     m_.pop_n(popped_);
     let _ = keep_;
     for v_ in push_118 { m_.push(v_)?; }
-    m_.schedule(&code_119[..]);
+    m_.schedule_code(code_119.into());
     Ok(())
 }
 
@@ -5507,7 +5250,7 @@ fn rule_180(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let popped_ = 0usize + 1usize + 1usize - keep_;
     m_.pop_n(popped_);
     let _ = keep_;
-    m_.schedule(&code_23[..]);
+    m_.schedule_code(code_23.into());
     m_.note = Some("out of bounds table access".into());
     Ok(())
 }
@@ -5547,7 +5290,7 @@ fn rule_181(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     m_.pop_n(popped_);
     let _ = keep_;
     for v_ in push_24 { m_.push(v_)?; }
-    m_.schedule(&code_25[..]);
+    m_.schedule_code(code_25.into());
     Ok(())
 }
 
@@ -5582,7 +5325,6 @@ fn rule_182(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let Comptype::Array(f_20) = o_19 else { return Err(wspec_runtime::Fail::soft()) };
     #[allow(irrefutable_let_patterns)]
     let Fieldtype(f_21, f_22) = f_20.clone() else { return Err(wspec_runtime::Fail::soft()) };
-    let mut_ = f_21.clone();
     let zt = f_22.clone();
     wspec_runtime::check((wspec_runtime::num::add(wspec_runtime::num::wide(i)?, wspec_runtime::num::div(wspec_runtime::num::mul(wspec_runtime::num::wide(n)?, wspec_runtime::num::wide(defs::zsize(ar_, &zt)?)?)?, 8i128)?)? > wspec_runtime::num::wide(((*wspec_runtime::seq::at(&(*z).0.datas, wspec_runtime::num::wide((*wspec_runtime::seq::at(&(*z).1.module.datas, wspec_runtime::num::wide((y))?)?))?)?).bytes.len() as u64))?))?;
     let code_31 = Code::One(Instr::Trap);
@@ -5590,7 +5332,7 @@ fn rule_182(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let popped_ = 0usize + 1usize + 1usize - keep_;
     m_.pop_n(popped_);
     let _ = keep_;
-    m_.schedule(&code_31[..]);
+    m_.schedule_code(code_31.into());
     m_.note = Some("out of bounds memory access".into());
     Ok(())
 }
@@ -5626,7 +5368,6 @@ fn rule_183(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let Comptype::Array(f_20) = o_19 else { return Err(wspec_runtime::Fail::soft()) };
     #[allow(irrefutable_let_patterns)]
     let Fieldtype(f_21, f_22) = f_20.clone() else { return Err(wspec_runtime::Fail::soft()) };
-    let mut_ = f_21.clone();
     let zt = f_22.clone();
     let eq_139 = { let n_ = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?; let mut out_ = Vec::with_capacity(n_); for k in 0..n_ { let k = k as u64; out_.push(defs::inv_zbytes_(ar_, &zt, &(wspec_runtime::seq::slice(&(*wspec_runtime::seq::at(&(*z).0.datas, wspec_runtime::num::wide((*wspec_runtime::seq::at(&(*z).1.module.datas, wspec_runtime::num::wide((y))?)?))?)?).bytes, wspec_runtime::num::add(wspec_runtime::num::wide(i)?, wspec_runtime::num::div(wspec_runtime::num::mul(wspec_runtime::num::wide(k)?, wspec_runtime::num::wide(defs::zsize(ar_, &zt)?)?)?, 8i128)?)?, wspec_runtime::num::div(wspec_runtime::num::wide(defs::zsize(ar_, &zt)?)?, 8i128)?)?))?); } out_ };
     let val = eq_139;
@@ -5637,18 +5378,15 @@ fn rule_183(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     m_.pop_n(popped_);
     let _ = keep_;
     for v_ in push_140 { m_.push(v_)?; }
-    m_.schedule(&code_141[..]);
+    m_.schedule_code(code_141.into());
     Ok(())
 }
 
 // from spec/4.3-execution-instructions.wspec:848 rule Step_read/array.get-null
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_184(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
-    let z = (&m_.state);
     #[allow(irrefutable_let_patterns)]
     let Instr::ArrayGet(f_1, f_2) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
-    let cp_3 = (*f_1).clone();
-    let sx = cp_3;
     let cp_4 = (*f_2).clone();
     let x = cp_4;
     let v_5 = m_.peek(0usize)?;
@@ -5658,17 +5396,15 @@ fn rule_184(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let Numtype::I32 = f_6 else { return Err(wspec_runtime::Fail::soft()) };
     let cp_8 = (*f_7).clone();
     let n_9 = match cp_8 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
-    let i = n_9;
     let v_10 = m_.peek(0usize + 1usize)?;
     #[allow(irrefutable_let_patterns)]
     let Val::Ref(Ref::RefNull(f_11)) = v_10 else { return Err(wspec_runtime::Fail::soft()) };
-    let ht = f_11;
     let code_12 = Code::One(Instr::Trap);
     let keep_ = 0usize;
     let popped_ = 0usize + 1usize + 1usize - keep_;
     m_.pop_n(popped_);
     let _ = keep_;
-    m_.schedule(&code_12[..]);
+    m_.schedule_code(code_12.into());
     m_.note = Some("null array reference".into());
     Ok(())
 }
@@ -5679,8 +5415,6 @@ fn rule_185(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let z = (&m_.state);
     #[allow(irrefutable_let_patterns)]
     let Instr::ArrayGet(f_1, f_2) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
-    let cp_3 = (*f_1).clone();
-    let sx = cp_3;
     let cp_4 = (*f_2).clone();
     let x = cp_4;
     let v_5 = m_.peek(0usize)?;
@@ -5701,7 +5435,7 @@ fn rule_185(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let popped_ = 0usize + 1usize + 1usize - keep_;
     m_.pop_n(popped_);
     let _ = keep_;
-    m_.schedule(&code_14[..]);
+    m_.schedule_code(code_14.into());
     m_.note = Some("out of bounds array access".into());
     Ok(())
 }
@@ -5733,33 +5467,30 @@ fn rule_186(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let Comptype::Array(f_17) = o_16 else { return Err(wspec_runtime::Fail::soft()) };
     #[allow(irrefutable_let_patterns)]
     let Fieldtype(f_18, f_19) = f_17.clone() else { return Err(wspec_runtime::Fail::soft()) };
-    let mut_ = f_18.clone();
     let zt = f_19.clone();
     let code_20 = Code::One(conv::val_to_instr(defs::unpackfield_(ar_, &zt, match (sx.clone(),) { (Some(sx_226),) => Some(sx_226), (None,) => None, _ => return Err(wspec_runtime::Fail::soft()) }, &(*wspec_runtime::seq::at(&(*wspec_runtime::seq::at(&(*z).0.arrays, wspec_runtime::num::wide(a)?)?).fields, wspec_runtime::num::wide(i)?)?))?));
     let keep_ = 0usize;
     let popped_ = 0usize + 1usize + 1usize - keep_;
     m_.pop_n(popped_);
     let _ = keep_;
-    m_.schedule(&code_20[..]);
+    m_.schedule_code(code_20.into());
     Ok(())
 }
 
 // from spec/4.3-execution-instructions.wspec:872 rule Step_read/array.len-null
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_187(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
-    let z = (&m_.state);
     #[allow(irrefutable_let_patterns)]
     let Instr::ArrayLen = redex_ else { return Err(wspec_runtime::Fail::soft()) };
     let v_1 = m_.peek(0usize)?;
     #[allow(irrefutable_let_patterns)]
     let Val::Ref(Ref::RefNull(f_2)) = v_1 else { return Err(wspec_runtime::Fail::soft()) };
-    let ht = f_2;
     let code_3 = Code::One(Instr::Trap);
     let keep_ = 0usize;
     let popped_ = 0usize + 1usize - keep_;
     m_.pop_n(popped_);
     let _ = keep_;
-    m_.schedule(&code_3[..]);
+    m_.schedule_code(code_3.into());
     m_.note = Some("null array reference".into());
     Ok(())
 }
@@ -5812,7 +5543,7 @@ fn rule_189(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let popped_ = 0usize + 1usize - keep_;
     m_.pop_n(popped_);
     let _ = keep_;
-    m_.schedule(&code_23[..]);
+    m_.schedule_code(code_23.into());
     m_.note = Some("out of bounds memory access".into());
     Ok(())
 }
@@ -5865,7 +5596,6 @@ fn rule_191(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let Vloadop::Shape(f_7, f_8, f_9) = o_6 else { return Err(wspec_runtime::Fail::soft()) };
     let sz = f_7.clone();
     let v_M = f_8.clone();
-    let sx = f_9.clone();
     let cp_10 = (*f_3).clone();
     let x = cp_10;
     let ao = *f_4;
@@ -5884,7 +5614,7 @@ fn rule_191(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let popped_ = 0usize + 1usize - keep_;
     m_.pop_n(popped_);
     let _ = keep_;
-    m_.schedule(&code_26[..]);
+    m_.schedule_code(code_26.into());
     m_.note = Some("out of bounds memory access".into());
     Ok(())
 }
@@ -5958,7 +5688,7 @@ fn rule_193(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let popped_ = 0usize + 1usize - keep_;
     m_.pop_n(popped_);
     let _ = keep_;
-    m_.schedule(&code_24[..]);
+    m_.schedule_code(code_24.into());
     m_.note = Some("out of bounds memory access".into());
     Ok(())
 }
@@ -6032,7 +5762,7 @@ fn rule_195(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let popped_ = 0usize + 1usize - keep_;
     m_.pop_n(popped_);
     let _ = keep_;
-    m_.schedule(&code_24[..]);
+    m_.schedule_code(code_24.into());
     m_.note = Some("out of bounds memory access".into());
     Ok(())
 }
@@ -6087,13 +5817,11 @@ fn rule_197(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let ao = *f_4;
     let cp_7 = (*f_5).clone();
     let n_8 = wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(cp_7)?)?;
-    let j = n_8;
     let v_9 = m_.peek(0usize)?;
     #[allow(irrefutable_let_patterns)]
     let Val::Vec__(Vec__(f_10, f_11)) = v_9 else { return Err(wspec_runtime::Fail::soft()) };
     #[allow(irrefutable_let_patterns)]
     let Vectype = f_10 else { return Err(wspec_runtime::Fail::soft()) };
-    let v_1 = *f_11;
     let v_12 = m_.peek(0usize + 1usize)?;
     #[allow(irrefutable_let_patterns)]
     let Val::Num_(Num_(f_13, f_14)) = v_12 else { return Err(wspec_runtime::Fail::soft()) };
@@ -6109,7 +5837,7 @@ fn rule_197(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let popped_ = 0usize + 1usize + 1usize - keep_;
     m_.pop_n(popped_);
     let _ = keep_;
-    m_.schedule(&code_27[..]);
+    m_.schedule_code(code_27.into());
     m_.note = Some("out of bounds memory access".into());
     Ok(())
 }
@@ -6161,7 +5889,6 @@ fn rule_198(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_199(m_: &mut Machine<Wasm>, ar_: &Ctx) -> R<()> {
     let EvalCtx::Label(cf_1, cf_2) = m_.top()? else { return Err(Fail::soft()) };
-    let n = *cf_1;
     let instr_3: &[Instr] = &cf_2[..];
     let val_4 = m_.rest(0usize)?;
     let keep_ = m_.height();
@@ -6177,7 +5904,6 @@ fn rule_200(m_: &mut Machine<Wasm>, ar_: &Ctx) -> R<()> {
     let EvalCtx::Frame(cf_1, cf_2) = m_.top()? else { return Err(Fail::soft()) };
     let n = *cf_1;
     let _ = cf_2;
-    let f = (&m_.state.1);
     let n_3 = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?;
     let vs_4 = m_.peek_range(0usize, n_3)?;
     wspec_runtime::check(m_.height() == 0usize + n_3)?;
@@ -6192,8 +5918,6 @@ fn rule_200(m_: &mut Machine<Wasm>, ar_: &Ctx) -> R<()> {
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_201(m_: &mut Machine<Wasm>, ar_: &Ctx) -> R<()> {
     let EvalCtx::Handler(cf_1, cf_2) = m_.top()? else { return Err(Fail::soft()) };
-    let n = *cf_1;
-    let catch = cf_2;
     let val_3 = m_.rest(0usize)?;
     let keep_ = m_.height();
     let _ = keep_;
@@ -7113,12 +6837,12 @@ fn vrule_4(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<E
     })().map_err(|f| f.within("value type", i_ as u64))?;
      }
     let e_8: Valtype = Valtype::Numtype(Numtype::I32);
-    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_8).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![t.clone(), t.clone(), vec![e_8.clone()]]))); }
+    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_8).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([t.clone(), t.clone(), vec![e_8.clone()]]))); }
     let es_9: Vec<Valtype> = t.clone();
-    for (k_, e_) in es_9.iter().rev().enumerate() { if !matches!(ck.peek(0usize + 1 + k_), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, e_).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![t.clone(), es_9.clone(), vec![e_8.clone()]]))); } }
+    for (k_, e_) in es_9.iter().rev().enumerate() { if !matches!(ck.peek(0usize + 1 + k_), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, e_).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([t.clone(), es_9.clone(), vec![e_8.clone()]]))); } }
     let es_10: Vec<Valtype> = t.clone();
-    for (k_, e_) in es_10.iter().rev().enumerate() { if !matches!(ck.peek(0usize + 1 + es_9.len() + k_), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, e_).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![es_10.clone(), es_9.clone(), vec![e_8.clone()]]))); } }
-    Ok(Effect { pops: 0usize + 1 + es_9.len() + es_10.len(), unreachable: false, pushes: wspec_runtime::seq::cat(vec![t.clone()]), sets: vec![] })
+    for (k_, e_) in es_10.iter().rev().enumerate() { if !matches!(ck.peek(0usize + 1 + es_9.len() + k_), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, e_).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([es_10.clone(), es_9.clone(), vec![e_8.clone()]]))); } }
+    Ok(Effect { pops: 0usize + 1 + es_9.len() + es_10.len(), unreachable: false, pushes: wspec_runtime::seq::cat([t.clone()]), sets: vec![] })
 }
 
 // from spec/2.3-validation-instructions.wspec:52 rule Instr_ok/select-impl
@@ -7134,14 +6858,14 @@ fn vrule_5(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<E
     if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
     let t_q = choice_4;
     let e_5: Valtype = Valtype::Numtype(Numtype::I32);
-    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_5).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![e_5.clone()]]))); }
+    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_5).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![e_5.clone()]]))); }
     let a_6: &Valtype = ck.peek(0usize + 1)?;
     let t_7 = a_6.clone();
     rels::valtype_ok(ar_, v_C, &t_7)?;
     rels::valtype_sub(ar_, v_C, &t_7, &t_q)?;
     let e_8: Valtype = t_7.clone();
-    if !matches!(ck.peek(0usize + 1 + 1), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_8).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![e_8.clone()], vec![a_6.clone()], vec![e_5.clone()]]))); }
-    Ok(Effect { pops: 0usize + 1 + 1 + 1, unreachable: false, pushes: wspec_runtime::seq::cat(vec![vec![t_7.clone()]]), sets: vec![] })
+    if !matches!(ck.peek(0usize + 1 + 1), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_8).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![e_8.clone()], vec![a_6.clone()], vec![e_5.clone()]]))); }
+    Ok(Effect { pops: 0usize + 1 + 1 + 1, unreachable: false, pushes: wspec_runtime::seq::cat([vec![t_7.clone()]]), sets: vec![] })
     })())? { return Ok(v); }
     }
     Err(Fail::soft())
@@ -7172,8 +6896,8 @@ fn vrule_6(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<E
     let (t2_11, xs_12) = check_seq(ar_, &({ let mut rc_9 = Context { types: vec![], recs: vec![], tags: vec![], globals: vec![], mems: vec![], tables: vec![], funcs: vec![], datas: vec![], elems: vec![], locals: vec![], labels: vec![t_2.clone()], return_: None, refs: vec![] }; let ro_10 = (*v_C).clone(); rc_9.types.extend(ro_10.types.iter().cloned()); rc_9.recs.extend(ro_10.recs.iter().cloned()); rc_9.tags.extend(ro_10.tags.iter().cloned()); rc_9.globals.extend(ro_10.globals.iter().cloned()); rc_9.mems.extend(ro_10.mems.iter().cloned()); rc_9.tables.extend(ro_10.tables.iter().cloned()); rc_9.funcs.extend(ro_10.funcs.iter().cloned()); rc_9.datas.extend(ro_10.datas.iter().cloned()); rc_9.elems.extend(ro_10.elems.iter().cloned()); rc_9.locals.extend(ro_10.locals.iter().cloned()); rc_9.labels.extend(ro_10.labels.iter().cloned()); if rc_9.return_.is_none() { rc_9.return_ = ro_10.return_.clone(); } rc_9.refs.extend(ro_10.refs.iter().cloned()); rc_9 }), ar_.instr.get(in__3), &t_1.clone(), Some(&t_2.clone()[..]))?;
     let x = xs_12;
     let es_13: Vec<Valtype> = t_1.clone();
-    for (k_, e_) in es_13.iter().rev().enumerate() { if !matches!(ck.peek(0usize + k_), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, e_).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![es_13.clone()]))); } }
-    Ok(Effect { pops: 0usize + es_13.len(), unreachable: false, pushes: wspec_runtime::seq::cat(vec![t_2.clone()]), sets: vec![] })
+    for (k_, e_) in es_13.iter().rev().enumerate() { if !matches!(ck.peek(0usize + k_), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, e_).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([es_13.clone()]))); } }
+    Ok(Effect { pops: 0usize + es_13.len(), unreachable: false, pushes: wspec_runtime::seq::cat([t_2.clone()]), sets: vec![] })
 }
 
 fn vgroup_4(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
@@ -7200,8 +6924,8 @@ fn vrule_7(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<E
     let (t2_11, xs_12) = check_seq(ar_, &({ let mut rc_9 = Context { types: vec![], recs: vec![], tags: vec![], globals: vec![], mems: vec![], tables: vec![], funcs: vec![], datas: vec![], elems: vec![], locals: vec![], labels: vec![t_1.clone()], return_: None, refs: vec![] }; let ro_10 = (*v_C).clone(); rc_9.types.extend(ro_10.types.iter().cloned()); rc_9.recs.extend(ro_10.recs.iter().cloned()); rc_9.tags.extend(ro_10.tags.iter().cloned()); rc_9.globals.extend(ro_10.globals.iter().cloned()); rc_9.mems.extend(ro_10.mems.iter().cloned()); rc_9.tables.extend(ro_10.tables.iter().cloned()); rc_9.funcs.extend(ro_10.funcs.iter().cloned()); rc_9.datas.extend(ro_10.datas.iter().cloned()); rc_9.elems.extend(ro_10.elems.iter().cloned()); rc_9.locals.extend(ro_10.locals.iter().cloned()); rc_9.labels.extend(ro_10.labels.iter().cloned()); if rc_9.return_.is_none() { rc_9.return_ = ro_10.return_.clone(); } rc_9.refs.extend(ro_10.refs.iter().cloned()); rc_9 }), ar_.instr.get(in__3), &t_1.clone(), Some(&t_2.clone()[..]))?;
     let x = xs_12;
     let es_13: Vec<Valtype> = t_1.clone();
-    for (k_, e_) in es_13.iter().rev().enumerate() { if !matches!(ck.peek(0usize + k_), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, e_).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![es_13.clone()]))); } }
-    Ok(Effect { pops: 0usize + es_13.len(), unreachable: false, pushes: wspec_runtime::seq::cat(vec![t_2.clone()]), sets: vec![] })
+    for (k_, e_) in es_13.iter().rev().enumerate() { if !matches!(ck.peek(0usize + k_), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, e_).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([es_13.clone()]))); } }
+    Ok(Effect { pops: 0usize + es_13.len(), unreachable: false, pushes: wspec_runtime::seq::cat([t_2.clone()]), sets: vec![] })
 }
 
 fn vgroup_5(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
@@ -7231,10 +6955,10 @@ fn vrule_8(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<E
     let (t2_17, xs_18) = check_seq(ar_, &({ let mut rc_15 = Context { types: vec![], recs: vec![], tags: vec![], globals: vec![], mems: vec![], tables: vec![], funcs: vec![], datas: vec![], elems: vec![], locals: vec![], labels: vec![t_2.clone()], return_: None, refs: vec![] }; let ro_16 = (*v_C).clone(); rc_15.types.extend(ro_16.types.iter().cloned()); rc_15.recs.extend(ro_16.recs.iter().cloned()); rc_15.tags.extend(ro_16.tags.iter().cloned()); rc_15.globals.extend(ro_16.globals.iter().cloned()); rc_15.mems.extend(ro_16.mems.iter().cloned()); rc_15.tables.extend(ro_16.tables.iter().cloned()); rc_15.funcs.extend(ro_16.funcs.iter().cloned()); rc_15.datas.extend(ro_16.datas.iter().cloned()); rc_15.elems.extend(ro_16.elems.iter().cloned()); rc_15.locals.extend(ro_16.locals.iter().cloned()); rc_15.labels.extend(ro_16.labels.iter().cloned()); if rc_15.return_.is_none() { rc_15.return_ = ro_16.return_.clone(); } rc_15.refs.extend(ro_16.refs.iter().cloned()); rc_15 }), ar_.instr.get(in_2_5), &t_1.clone(), Some(&t_2.clone()[..]))?;
     let x_2 = xs_18;
     let e_19: Valtype = Valtype::Numtype(Numtype::I32);
-    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_19).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![t_1.clone(), vec![e_19.clone()]]))); }
+    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_19).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([t_1.clone(), vec![e_19.clone()]]))); }
     let es_20: Vec<Valtype> = t_1.clone();
-    for (k_, e_) in es_20.iter().rev().enumerate() { if !matches!(ck.peek(0usize + 1 + k_), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, e_).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![es_20.clone(), vec![e_19.clone()]]))); } }
-    Ok(Effect { pops: 0usize + 1 + es_20.len(), unreachable: false, pushes: wspec_runtime::seq::cat(vec![t_2.clone()]), sets: vec![] })
+    for (k_, e_) in es_20.iter().rev().enumerate() { if !matches!(ck.peek(0usize + 1 + k_), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, e_).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([es_20.clone(), vec![e_19.clone()]]))); } }
+    Ok(Effect { pops: 0usize + 1 + es_20.len(), unreachable: false, pushes: wspec_runtime::seq::cat([t_2.clone()]), sets: vec![] })
 }
 
 fn vgroup_6(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
@@ -7253,7 +6977,7 @@ fn vrule_9(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<E
     if !((wspec_runtime::num::wide(l)? < wspec_runtime::num::wide(((*v_C).labels.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown label {}", wspec_runtime::num::wide(l)?))); }
     let t = (&(*wspec_runtime::seq::at(&(*v_C).labels, wspec_runtime::num::wide(l)?)?));
     let es_2: Vec<Valtype> = (*t).clone();
-    for (k_, e_) in es_2.iter().rev().enumerate() { if !matches!(ck.peek(0usize + k_), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, e_).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![es_2.clone()]))); } }
+    for (k_, e_) in es_2.iter().rev().enumerate() { if !matches!(ck.peek(0usize + k_), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, e_).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([es_2.clone()]))); } }
     Ok(Effect { pops: usize::MAX, unreachable: true, pushes: Vec::new(), sets: vec![] })
 }
 
@@ -7273,10 +6997,10 @@ fn vrule_10(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     if !((wspec_runtime::num::wide(l)? < wspec_runtime::num::wide(((*v_C).labels.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown label {}", wspec_runtime::num::wide(l)?))); }
     let t = (&(*wspec_runtime::seq::at(&(*v_C).labels, wspec_runtime::num::wide(l)?)?));
     let e_2: Valtype = Valtype::Numtype(Numtype::I32);
-    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_2).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![(*t).clone(), vec![e_2.clone()]]))); }
+    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_2).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([(*t).clone(), vec![e_2.clone()]]))); }
     let es_3: Vec<Valtype> = (*t).clone();
-    for (k_, e_) in es_3.iter().rev().enumerate() { if !matches!(ck.peek(0usize + 1 + k_), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, e_).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![es_3.clone(), vec![e_2.clone()]]))); } }
-    Ok(Effect { pops: 0usize + 1 + es_3.len(), unreachable: false, pushes: wspec_runtime::seq::cat(vec![(*t).clone()]), sets: vec![] })
+    for (k_, e_) in es_3.iter().rev().enumerate() { if !matches!(ck.peek(0usize + 1 + k_), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, e_).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([es_3.clone(), vec![e_2.clone()]]))); } }
+    Ok(Effect { pops: 0usize + 1 + es_3.len(), unreachable: false, pushes: wspec_runtime::seq::cat([(*t).clone()]), sets: vec![] })
 }
 
 fn vgroup_8(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
@@ -7299,7 +7023,7 @@ fn vrule_11(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     if !((wspec_runtime::num::wide(l_4)? < wspec_runtime::num::wide(((*v_C).labels.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown label {}", wspec_runtime::num::wide(l_4)?))); }
      }
     let e_7: Valtype = Valtype::Numtype(Numtype::I32);
-    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_7).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![e_7.clone()]]))); }
+    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_7).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![e_7.clone()]]))); }
     let len_8 = (*wspec_runtime::seq::at(&(*v_C).labels, wspec_runtime::num::wide(l_q)?)?).clone().len();
     let vs_9: Vec<Valtype> = ck.peek_range(0usize + 1, len_8)?;
     let t_10 = vs_9;
@@ -7337,11 +7061,11 @@ fn vrule_12(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let ht = f_4;
     ((*ht).clone(),) };
     let e_6: Valtype = Valtype::Reftype(Reftype(Some(Null), ht_5.clone()));
-    if rels::valtype_sub(ar_, v_C, a_2, &e_6).is_err() { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![(*t).clone(), vec![e_6.clone()]]))); }
+    if rels::valtype_sub(ar_, v_C, a_2, &e_6).is_err() { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([(*t).clone(), vec![e_6.clone()]]))); }
     rels::heaptype_ok(ar_, v_C, &ht_5)?;
     let es_7: Vec<Valtype> = (*t).clone();
-    for (k_, e_) in es_7.iter().rev().enumerate() { if !matches!(ck.peek(0usize + 1 + k_), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, e_).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![es_7.clone(), vec![e_6.clone()]]))); } }
-    Ok(Effect { pops: 0usize + 1 + es_7.len(), unreachable: false, pushes: wspec_runtime::seq::cat(vec![(*t).clone(), vec![Valtype::Reftype(Reftype(None, ht_5.clone()))]]), sets: vec![] })
+    for (k_, e_) in es_7.iter().rev().enumerate() { if !matches!(ck.peek(0usize + 1 + k_), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, e_).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([es_7.clone(), vec![e_6.clone()]]))); } }
+    Ok(Effect { pops: 0usize + 1 + es_7.len(), unreachable: false, pushes: wspec_runtime::seq::cat([(*t).clone(), vec![Valtype::Reftype(Reftype(None, ht_5.clone()))]]), sets: vec![] })
 }
 
 fn vgroup_10(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
@@ -7369,10 +7093,10 @@ fn vrule_13(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let null = f_5.clone();
     let ht = f_6.clone();
     let e_7: Valtype = Valtype::Reftype(Reftype(Some(Null), ht.clone()));
-    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_7).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![t.clone(), vec![e_7.clone()]]))); }
+    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_7).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([t.clone(), vec![e_7.clone()]]))); }
     let es_8: Vec<Valtype> = t.clone();
-    for (k_, e_) in es_8.iter().rev().enumerate() { if !matches!(ck.peek(0usize + 1 + k_), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, e_).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![es_8.clone(), vec![e_7.clone()]]))); } }
-    Ok(Effect { pops: 0usize + 1 + es_8.len(), unreachable: false, pushes: wspec_runtime::seq::cat(vec![t.clone()]), sets: vec![] })
+    for (k_, e_) in es_8.iter().rev().enumerate() { if !matches!(ck.peek(0usize + 1 + k_), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, e_).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([es_8.clone(), vec![e_7.clone()]]))); } }
+    Ok(Effect { pops: 0usize + 1 + es_8.len(), unreachable: false, pushes: wspec_runtime::seq::cat([t.clone()]), sets: vec![] })
 }
 
 fn vgroup_11(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
@@ -7405,10 +7129,10 @@ fn vrule_14(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     match rels::reftype_sub(ar_, v_C, rt_2, rt_1) { Ok(_) => {} Err(f) if f.message.is_some() => return Err(f), Err(_) => return Err(Fail::msg(0, "type mismatch")) }
     rels::reftype_sub(ar_, v_C, rt_2, &rt)?;
     let e_8: Valtype = conv::reftype_to_valtype((*rt_1).clone());
-    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_8).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![t.clone(), vec![e_8.clone()]]))); }
+    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_8).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([t.clone(), vec![e_8.clone()]]))); }
     let es_9: Vec<Valtype> = t.clone();
-    for (k_, e_) in es_9.iter().rev().enumerate() { if !matches!(ck.peek(0usize + 1 + k_), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, e_).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![es_9.clone(), vec![e_8.clone()]]))); } }
-    Ok(Effect { pops: 0usize + 1 + es_9.len(), unreachable: false, pushes: wspec_runtime::seq::cat(vec![t.clone(), vec![conv::reftype_to_valtype(defs::diffrt(ar_, rt_1, rt_2)?)]]), sets: vec![] })
+    for (k_, e_) in es_9.iter().rev().enumerate() { if !matches!(ck.peek(0usize + 1 + k_), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, e_).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([es_9.clone(), vec![e_8.clone()]]))); } }
+    Ok(Effect { pops: 0usize + 1 + es_9.len(), unreachable: false, pushes: wspec_runtime::seq::cat([t.clone(), vec![conv::reftype_to_valtype(defs::diffrt(ar_, rt_1, rt_2)?)]]), sets: vec![] })
 }
 
 fn vgroup_12(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
@@ -7441,10 +7165,10 @@ fn vrule_15(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     match rels::reftype_sub(ar_, v_C, rt_2, rt_1) { Ok(_) => {} Err(f) if f.message.is_some() => return Err(f), Err(_) => return Err(Fail::msg(0, "type mismatch")) }
     rels::reftype_sub(ar_, v_C, &(defs::diffrt(ar_, rt_1, rt_2)?), &rt)?;
     let e_8: Valtype = conv::reftype_to_valtype((*rt_1).clone());
-    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_8).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![t.clone(), vec![e_8.clone()]]))); }
+    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_8).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([t.clone(), vec![e_8.clone()]]))); }
     let es_9: Vec<Valtype> = t.clone();
-    for (k_, e_) in es_9.iter().rev().enumerate() { if !matches!(ck.peek(0usize + 1 + k_), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, e_).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![es_9.clone(), vec![e_8.clone()]]))); } }
-    Ok(Effect { pops: 0usize + 1 + es_9.len(), unreachable: false, pushes: wspec_runtime::seq::cat(vec![t.clone(), vec![conv::reftype_to_valtype((*rt_2).clone())]]), sets: vec![] })
+    for (k_, e_) in es_9.iter().rev().enumerate() { if !matches!(ck.peek(0usize + 1 + k_), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, e_).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([es_9.clone(), vec![e_8.clone()]]))); } }
+    Ok(Effect { pops: 0usize + 1 + es_9.len(), unreachable: false, pushes: wspec_runtime::seq::cat([t.clone(), vec![conv::reftype_to_valtype((*rt_2).clone())]]), sets: vec![] })
 }
 
 fn vgroup_13(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
@@ -7468,8 +7192,8 @@ fn vrule_16(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let t_1 = f_4.clone();
     let t_2 = f_5.clone();
     let es_6: Vec<Valtype> = t_1.clone();
-    for (k_, e_) in es_6.iter().rev().enumerate() { if !matches!(ck.peek(0usize + k_), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, e_).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![es_6.clone()]))); } }
-    Ok(Effect { pops: 0usize + es_6.len(), unreachable: false, pushes: wspec_runtime::seq::cat(vec![t_2.clone()]), sets: vec![] })
+    for (k_, e_) in es_6.iter().rev().enumerate() { if !matches!(ck.peek(0usize + k_), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, e_).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([es_6.clone()]))); } }
+    Ok(Effect { pops: 0usize + es_6.len(), unreachable: false, pushes: wspec_runtime::seq::cat([t_2.clone()]), sets: vec![] })
 }
 
 fn vgroup_14(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
@@ -7495,10 +7219,10 @@ fn vrule_17(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let t_1 = f_5.clone();
     let t_2 = f_6.clone();
     let e_7: Valtype = Valtype::Reftype(Reftype(Some(Null), Heaptype::Typeuse(Typeuse::Idx(x))));
-    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_7).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![t_1.clone(), vec![e_7.clone()]]))); }
+    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_7).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([t_1.clone(), vec![e_7.clone()]]))); }
     let es_8: Vec<Valtype> = t_1.clone();
-    for (k_, e_) in es_8.iter().rev().enumerate() { if !matches!(ck.peek(0usize + 1 + k_), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, e_).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![es_8.clone(), vec![e_7.clone()]]))); } }
-    Ok(Effect { pops: 0usize + 1 + es_8.len(), unreachable: false, pushes: wspec_runtime::seq::cat(vec![t_2.clone()]), sets: vec![] })
+    for (k_, e_) in es_8.iter().rev().enumerate() { if !matches!(ck.peek(0usize + 1 + k_), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, e_).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([es_8.clone(), vec![e_7.clone()]]))); } }
+    Ok(Effect { pops: 0usize + 1 + es_8.len(), unreachable: false, pushes: wspec_runtime::seq::cat([t_2.clone()]), sets: vec![] })
 }
 
 fn vgroup_15(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
@@ -7533,10 +7257,10 @@ fn vrule_18(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let t_2 = f_11.clone();
     match rels::reftype_sub(ar_, v_C, rt, &(Reftype(Some(Null), Heaptype::Absheaptype(Absheaptype::Func)))) { Ok(_) => {} Err(f) if f.message.is_some() => return Err(f), Err(_) => return Err(Fail::msg(0, "type mismatch: instruction requires table of function type")) }
     let e_12: Valtype = conv::addrtype_to_valtype(at);
-    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_12).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![t_1.clone(), vec![e_12.clone()]]))); }
+    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_12).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([t_1.clone(), vec![e_12.clone()]]))); }
     let es_13: Vec<Valtype> = t_1.clone();
-    for (k_, e_) in es_13.iter().rev().enumerate() { if !matches!(ck.peek(0usize + 1 + k_), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, e_).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![es_13.clone(), vec![e_12.clone()]]))); } }
-    Ok(Effect { pops: 0usize + 1 + es_13.len(), unreachable: false, pushes: wspec_runtime::seq::cat(vec![t_2.clone()]), sets: vec![] })
+    for (k_, e_) in es_13.iter().rev().enumerate() { if !matches!(ck.peek(0usize + 1 + k_), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, e_).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([es_13.clone(), vec![e_12.clone()]]))); } }
+    Ok(Effect { pops: 0usize + 1 + es_13.len(), unreachable: false, pushes: wspec_runtime::seq::cat([t_2.clone()]), sets: vec![] })
 }
 
 fn vgroup_16(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
@@ -7555,7 +7279,7 @@ fn vrule_19(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let Some(o_2) = cp_1 else { return Err(wspec_runtime::Fail::soft()) };
     let t = o_2;
     let es_3: Vec<Valtype> = t.clone();
-    for (k_, e_) in es_3.iter().rev().enumerate() { if !matches!(ck.peek(0usize + k_), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, e_).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![es_3.clone()]))); } }
+    for (k_, e_) in es_3.iter().rev().enumerate() { if !matches!(ck.peek(0usize + k_), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, e_).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([es_3.clone()]))); } }
     Ok(Effect { pops: usize::MAX, unreachable: true, pushes: Vec::new(), sets: vec![] })
 }
 
@@ -7584,7 +7308,7 @@ fn vrule_20(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let t_q_2 = o_7;
     match rels::resulttype_sub(ar_, v_C, &(t_2.clone()), &(t_q_2.clone())) { Ok(_) => {} Err(f) if f.message.is_some() => return Err(f), Err(_) => return Err(Fail::msg(0, "type mismatch: current function requires result type")) }
     let es_8: Vec<Valtype> = t_1.clone();
-    for (k_, e_) in es_8.iter().rev().enumerate() { if !matches!(ck.peek(0usize + k_), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, e_).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![es_8.clone()]))); } }
+    for (k_, e_) in es_8.iter().rev().enumerate() { if !matches!(ck.peek(0usize + k_), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, e_).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([es_8.clone()]))); } }
     Ok(Effect { pops: usize::MAX, unreachable: true, pushes: Vec::new(), sets: vec![] })
 }
 
@@ -7615,9 +7339,9 @@ fn vrule_21(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let t_q_2 = o_8;
     match rels::resulttype_sub(ar_, v_C, &(t_2.clone()), &(t_q_2.clone())) { Ok(_) => {} Err(f) if f.message.is_some() => return Err(f), Err(_) => return Err(Fail::msg(0, "type mismatch: current function requires result type")) }
     let e_9: Valtype = Valtype::Reftype(Reftype(Some(Null), Heaptype::Typeuse(Typeuse::Idx(x))));
-    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_9).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![t_1.clone(), vec![e_9.clone()]]))); }
+    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_9).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([t_1.clone(), vec![e_9.clone()]]))); }
     let es_10: Vec<Valtype> = t_1.clone();
-    for (k_, e_) in es_10.iter().rev().enumerate() { if !matches!(ck.peek(0usize + 1 + k_), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, e_).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![es_10.clone(), vec![e_9.clone()]]))); } }
+    for (k_, e_) in es_10.iter().rev().enumerate() { if !matches!(ck.peek(0usize + 1 + k_), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, e_).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([es_10.clone(), vec![e_9.clone()]]))); } }
     Ok(Effect { pops: usize::MAX, unreachable: true, pushes: Vec::new(), sets: vec![] })
 }
 
@@ -7657,9 +7381,9 @@ fn vrule_22(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let t_q_2 = o_13;
     match rels::resulttype_sub(ar_, v_C, &(t_2.clone()), &(t_q_2.clone())) { Ok(_) => {} Err(f) if f.message.is_some() => return Err(f), Err(_) => return Err(Fail::msg(0, "type mismatch: current function requires result type")) }
     let e_14: Valtype = conv::addrtype_to_valtype(at);
-    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_14).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![t_1.clone(), vec![e_14.clone()]]))); }
+    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_14).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([t_1.clone(), vec![e_14.clone()]]))); }
     let es_15: Vec<Valtype> = t_1.clone();
-    for (k_, e_) in es_15.iter().rev().enumerate() { if !matches!(ck.peek(0usize + 1 + k_), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, e_).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![es_15.clone(), vec![e_14.clone()]]))); } }
+    for (k_, e_) in es_15.iter().rev().enumerate() { if !matches!(ck.peek(0usize + 1 + k_), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, e_).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([es_15.clone(), vec![e_14.clone()]]))); } }
     Ok(Effect { pops: usize::MAX, unreachable: true, pushes: Vec::new(), sets: vec![] })
 }
 
@@ -7687,7 +7411,7 @@ fn vrule_23(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let l_7 = f_6.clone();
     wspec_runtime::check(l_7.len() == 0)?;
     let es_8: Vec<Valtype> = t.clone();
-    for (k_, e_) in es_8.iter().rev().enumerate() { if !matches!(ck.peek(0usize + k_), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, e_).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![es_8.clone()]))); } }
+    for (k_, e_) in es_8.iter().rev().enumerate() { if !matches!(ck.peek(0usize + k_), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, e_).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([es_8.clone()]))); } }
     Ok(Effect { pops: usize::MAX, unreachable: true, pushes: Vec::new(), sets: vec![] })
 }
 
@@ -7704,7 +7428,7 @@ fn vrule_24(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     #[allow(irrefutable_let_patterns)]
     let Instr::ThrowRef = redex_ else { return Err(wspec_runtime::Fail::soft()) };
     let e_1: Valtype = Valtype::Reftype(Reftype(Some(Null), Heaptype::Absheaptype(Absheaptype::Exn)));
-    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_1).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![e_1.clone()]]))); }
+    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_1).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![e_1.clone()]]))); }
     Ok(Effect { pops: usize::MAX, unreachable: true, pushes: Vec::new(), sets: vec![] })
 }
 
@@ -7740,8 +7464,8 @@ fn vrule_25(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let (t2_16, xs_17) = check_seq(ar_, &({ let mut rc_14 = Context { types: vec![], recs: vec![], tags: vec![], globals: vec![], mems: vec![], tables: vec![], funcs: vec![], datas: vec![], elems: vec![], locals: vec![], labels: vec![t_2.clone()], return_: None, refs: vec![] }; let ro_15 = (*v_C).clone(); rc_14.types.extend(ro_15.types.iter().cloned()); rc_14.recs.extend(ro_15.recs.iter().cloned()); rc_14.tags.extend(ro_15.tags.iter().cloned()); rc_14.globals.extend(ro_15.globals.iter().cloned()); rc_14.mems.extend(ro_15.mems.iter().cloned()); rc_14.tables.extend(ro_15.tables.iter().cloned()); rc_14.funcs.extend(ro_15.funcs.iter().cloned()); rc_14.datas.extend(ro_15.datas.iter().cloned()); rc_14.elems.extend(ro_15.elems.iter().cloned()); rc_14.locals.extend(ro_15.locals.iter().cloned()); rc_14.labels.extend(ro_15.labels.iter().cloned()); if rc_14.return_.is_none() { rc_14.return_ = ro_15.return_.clone(); } rc_14.refs.extend(ro_15.refs.iter().cloned()); rc_14 }), ar_.instr.get(in__4), &t_1.clone(), Some(&t_2.clone()[..]))?;
     let x = xs_17;
     let es_18: Vec<Valtype> = t_1.clone();
-    for (k_, e_) in es_18.iter().rev().enumerate() { if !matches!(ck.peek(0usize + k_), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, e_).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![es_18.clone()]))); } }
-    Ok(Effect { pops: 0usize + es_18.len(), unreachable: false, pushes: wspec_runtime::seq::cat(vec![t_2.clone()]), sets: vec![] })
+    for (k_, e_) in es_18.iter().rev().enumerate() { if !matches!(ck.peek(0usize + k_), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, e_).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([es_18.clone()]))); } }
+    Ok(Effect { pops: 0usize + es_18.len(), unreachable: false, pushes: wspec_runtime::seq::cat([t_2.clone()]), sets: vec![] })
 }
 
 fn vgroup_23(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
@@ -7758,7 +7482,7 @@ fn vrule_26(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let Instr::RefNull(f_1) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
     let ht = f_1;
     rels::heaptype_ok(ar_, v_C, ht)?;
-    Ok(Effect { pops: 0usize, unreachable: false, pushes: wspec_runtime::seq::cat(vec![vec![Valtype::Reftype(Reftype(Some(Null), (*ht).clone()))]]), sets: vec![] })
+    Ok(Effect { pops: 0usize, unreachable: false, pushes: wspec_runtime::seq::cat([vec![Valtype::Reftype(Reftype(Some(Null), (*ht).clone()))]]), sets: vec![] })
 }
 
 fn vgroup_24(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
@@ -7778,7 +7502,7 @@ fn vrule_27(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     if !((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).funcs.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown function {}", wspec_runtime::num::wide(x)?))); }
     let dt = (&(*wspec_runtime::seq::at(&(*v_C).funcs, wspec_runtime::num::wide(x)?)?));
     if !((*v_C).refs.clone().contains(&x)) { return Err(Fail::msg(0, "undeclared function reference")); }
-    Ok(Effect { pops: 0usize, unreachable: false, pushes: wspec_runtime::seq::cat(vec![vec![Valtype::Reftype(Reftype(None, conv::deftype_to_heaptype((*dt).clone())))]]), sets: vec![] })
+    Ok(Effect { pops: 0usize, unreachable: false, pushes: wspec_runtime::seq::cat([vec![Valtype::Reftype(Reftype(None, conv::deftype_to_heaptype((*dt).clone())))]]), sets: vec![] })
 }
 
 fn vgroup_25(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
@@ -7794,8 +7518,8 @@ fn vrule_28(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     #[allow(irrefutable_let_patterns)]
     let Instr::RefI31 = redex_ else { return Err(wspec_runtime::Fail::soft()) };
     let e_1: Valtype = Valtype::Numtype(Numtype::I32);
-    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_1).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![e_1.clone()]]))); }
-    Ok(Effect { pops: 0usize + 1, unreachable: false, pushes: wspec_runtime::seq::cat(vec![vec![Valtype::Reftype(Reftype(None, Heaptype::Absheaptype(Absheaptype::I31)))]]), sets: vec![] })
+    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_1).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![e_1.clone()]]))); }
+    Ok(Effect { pops: 0usize + 1, unreachable: false, pushes: wspec_runtime::seq::cat([vec![Valtype::Reftype(Reftype(None, Heaptype::Absheaptype(Absheaptype::I31)))]]), sets: vec![] })
 }
 
 fn vgroup_26(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
@@ -7818,9 +7542,9 @@ fn vrule_29(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let ht = f_3;
     ((*ht).clone(),) };
     let e_5: Valtype = Valtype::Reftype(Reftype(Some(Null), ht_4.clone()));
-    if rels::valtype_sub(ar_, v_C, a_1, &e_5).is_err() { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![e_5.clone()]]))); }
+    if rels::valtype_sub(ar_, v_C, a_1, &e_5).is_err() { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![e_5.clone()]]))); }
     rels::heaptype_ok(ar_, v_C, &ht_4)?;
-    Ok(Effect { pops: 0usize + 1, unreachable: false, pushes: wspec_runtime::seq::cat(vec![vec![Valtype::Numtype(Numtype::I32)]]), sets: vec![] })
+    Ok(Effect { pops: 0usize + 1, unreachable: false, pushes: wspec_runtime::seq::cat([vec![Valtype::Numtype(Numtype::I32)]]), sets: vec![] })
 }
 
 fn vgroup_27(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
@@ -7843,9 +7567,9 @@ fn vrule_30(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let ht = f_3;
     ((*ht).clone(),) };
     let e_5: Valtype = Valtype::Reftype(Reftype(Some(Null), ht_4.clone()));
-    if rels::valtype_sub(ar_, v_C, a_1, &e_5).is_err() { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![e_5.clone()]]))); }
+    if rels::valtype_sub(ar_, v_C, a_1, &e_5).is_err() { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![e_5.clone()]]))); }
     rels::heaptype_ok(ar_, v_C, &ht_4)?;
-    Ok(Effect { pops: 0usize + 1, unreachable: false, pushes: wspec_runtime::seq::cat(vec![vec![Valtype::Reftype(Reftype(None, ht_4.clone()))]]), sets: vec![] })
+    Ok(Effect { pops: 0usize + 1, unreachable: false, pushes: wspec_runtime::seq::cat([vec![Valtype::Reftype(Reftype(None, ht_4.clone()))]]), sets: vec![] })
 }
 
 fn vgroup_28(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
@@ -7861,10 +7585,10 @@ fn vrule_31(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     #[allow(irrefutable_let_patterns)]
     let Instr::RefEq = redex_ else { return Err(wspec_runtime::Fail::soft()) };
     let e_1: Valtype = Valtype::Reftype(Reftype(Some(Null), Heaptype::Absheaptype(Absheaptype::Eq)));
-    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_1).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![Valtype::Reftype(Reftype(Some(Null), Heaptype::Absheaptype(Absheaptype::Eq)))], vec![e_1.clone()]]))); }
+    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_1).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![Valtype::Reftype(Reftype(Some(Null), Heaptype::Absheaptype(Absheaptype::Eq)))], vec![e_1.clone()]]))); }
     let e_2: Valtype = Valtype::Reftype(Reftype(Some(Null), Heaptype::Absheaptype(Absheaptype::Eq)));
-    if !matches!(ck.peek(0usize + 1), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_2).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![e_2.clone()], vec![e_1.clone()]]))); }
-    Ok(Effect { pops: 0usize + 1 + 1, unreachable: false, pushes: wspec_runtime::seq::cat(vec![vec![Valtype::Numtype(Numtype::I32)]]), sets: vec![] })
+    if !matches!(ck.peek(0usize + 1), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_2).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![e_2.clone()], vec![e_1.clone()]]))); }
+    Ok(Effect { pops: 0usize + 1 + 1, unreachable: false, pushes: wspec_runtime::seq::cat([vec![Valtype::Numtype(Numtype::I32)]]), sets: vec![] })
 }
 
 fn vgroup_29(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
@@ -7887,8 +7611,8 @@ fn vrule_32(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     rels::reftype_ok(ar_, v_C, &rt_q)?;
     rels::reftype_sub(ar_, v_C, rt, &rt_q)?;
     let e_3: Valtype = conv::reftype_to_valtype(rt_q.clone());
-    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_3).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![e_3.clone()]]))); }
-    Ok(Effect { pops: 0usize + 1, unreachable: false, pushes: wspec_runtime::seq::cat(vec![vec![Valtype::Numtype(Numtype::I32)]]), sets: vec![] })
+    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_3).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![e_3.clone()]]))); }
+    Ok(Effect { pops: 0usize + 1, unreachable: false, pushes: wspec_runtime::seq::cat([vec![Valtype::Numtype(Numtype::I32)]]), sets: vec![] })
     })())? { return Ok(v); }
     }
     Err(Fail::soft())
@@ -7914,8 +7638,8 @@ fn vrule_33(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     rels::reftype_ok(ar_, v_C, &rt_q)?;
     rels::reftype_sub(ar_, v_C, rt, &rt_q)?;
     let e_3: Valtype = conv::reftype_to_valtype(rt_q.clone());
-    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_3).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![e_3.clone()]]))); }
-    Ok(Effect { pops: 0usize + 1, unreachable: false, pushes: wspec_runtime::seq::cat(vec![vec![conv::reftype_to_valtype((*rt).clone())]]), sets: vec![] })
+    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_3).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![e_3.clone()]]))); }
+    Ok(Effect { pops: 0usize + 1, unreachable: false, pushes: wspec_runtime::seq::cat([vec![conv::reftype_to_valtype((*rt).clone())]]), sets: vec![] })
     })())? { return Ok(v); }
     }
     Err(Fail::soft())
@@ -7935,8 +7659,8 @@ fn vrule_34(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let Instr::I31Get(f_1) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
     let sx = *f_1;
     let e_2: Valtype = Valtype::Reftype(Reftype(Some(Null), Heaptype::Absheaptype(Absheaptype::I31)));
-    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_2).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![e_2.clone()]]))); }
-    Ok(Effect { pops: 0usize + 1, unreachable: false, pushes: wspec_runtime::seq::cat(vec![vec![Valtype::Numtype(Numtype::I32)]]), sets: vec![] })
+    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_2).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![e_2.clone()]]))); }
+    Ok(Effect { pops: 0usize + 1, unreachable: false, pushes: wspec_runtime::seq::cat([vec![Valtype::Numtype(Numtype::I32)]]), sets: vec![] })
 }
 
 fn vgroup_32(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
@@ -7973,8 +7697,8 @@ fn vrule_35(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     Ok((mut__13.clone(), zt_14.clone(),))
     })() { Ok(v) => v, Err(f) if f.message.is_some() => return Err(f), Err(_) => return Err(Fail::msg(0, format!("non-structure type {}", wspec_runtime::num::wide(x)?))) };
     let es_118: Vec<Valtype> = { let n_ = wspec_runtime::seq::same_len(&[zt_16.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let zt_16_117 = zt_16[i_].clone(); out_.push(defs::unpack(ar_, &zt_16_117)?); } out_ };
-    for (k_, e_) in es_118.iter().rev().enumerate() { if !matches!(ck.peek(0usize + k_), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, e_).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![es_118.clone()]))); } }
-    Ok(Effect { pops: 0usize + es_118.len(), unreachable: false, pushes: wspec_runtime::seq::cat(vec![vec![Valtype::Reftype(Reftype(None, Heaptype::Typeuse(Typeuse::Idx(x))))]]), sets: vec![] })
+    for (k_, e_) in es_118.iter().rev().enumerate() { if !matches!(ck.peek(0usize + k_), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, e_).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([es_118.clone()]))); } }
+    Ok(Effect { pops: 0usize + es_118.len(), unreachable: false, pushes: wspec_runtime::seq::cat([vec![Valtype::Reftype(Reftype(None, Heaptype::Typeuse(Typeuse::Idx(x))))]]), sets: vec![] })
 }
 
 fn vgroup_33(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
@@ -8017,7 +7741,7 @@ fn vrule_36(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     Ok(())
     })().map_err(|f| f.within("storage type", i_ as u64))?;
      }
-    Ok(Effect { pops: 0usize, unreachable: false, pushes: wspec_runtime::seq::cat(vec![vec![Valtype::Reftype(Reftype(None, Heaptype::Typeuse(Typeuse::Idx(x))))]]), sets: vec![] })
+    Ok(Effect { pops: 0usize, unreachable: false, pushes: wspec_runtime::seq::cat([vec![Valtype::Reftype(Reftype(None, Heaptype::Typeuse(Typeuse::Idx(x))))]]), sets: vec![] })
 }
 
 fn vgroup_34(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
@@ -8055,8 +7779,8 @@ fn vrule_37(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let zt = f_12;
     wspec_runtime::check(((match (sx.clone(),) { (Some(sx_114),) => Some(sx_114), (None,) => None, _ => return Err(wspec_runtime::Fail::soft()) } == None) == ((*zt).clone() == conv::valtype_to_storagetype(defs::unpack(ar_, zt)?))))?;
     let e_115: Valtype = Valtype::Reftype(Reftype(Some(Null), Heaptype::Typeuse(Typeuse::Idx(x))));
-    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_115).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![e_115.clone()]]))); }
-    Ok(Effect { pops: 0usize + 1, unreachable: false, pushes: wspec_runtime::seq::cat(vec![vec![defs::unpack(ar_, zt)?]]), sets: vec![] })
+    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_115).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![e_115.clone()]]))); }
+    Ok(Effect { pops: 0usize + 1, unreachable: false, pushes: wspec_runtime::seq::cat([vec![defs::unpack(ar_, zt)?]]), sets: vec![] })
 }
 
 fn vgroup_35(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
@@ -8092,9 +7816,9 @@ fn vrule_38(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let zt = f_10;
     if !((match (mut_.clone(),) { (Some(mut__112),) => Some(mut__112), (None,) => None, _ => return Err(wspec_runtime::Fail::soft()) } == Some(Mut))) { return Err(Fail::msg(0, "immutable field")); }
     let e_113: Valtype = defs::unpack(ar_, zt)?;
-    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_113).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![Valtype::Reftype(Reftype(Some(Null), Heaptype::Typeuse(Typeuse::Idx(x))))], vec![e_113.clone()]]))); }
+    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_113).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![Valtype::Reftype(Reftype(Some(Null), Heaptype::Typeuse(Typeuse::Idx(x))))], vec![e_113.clone()]]))); }
     let e_114: Valtype = Valtype::Reftype(Reftype(Some(Null), Heaptype::Typeuse(Typeuse::Idx(x))));
-    if !matches!(ck.peek(0usize + 1), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_114).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![e_114.clone()], vec![e_113.clone()]]))); }
+    if !matches!(ck.peek(0usize + 1), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_114).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![e_114.clone()], vec![e_113.clone()]]))); }
     Ok(Effect { pops: 0usize + 1 + 1, unreachable: false, pushes: Vec::new(), sets: vec![] })
 }
 
@@ -8124,10 +7848,10 @@ fn vrule_39(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     Ok((mut_.clone(), zt.clone(),))
     })() { Ok(v) => v, Err(f) if f.message.is_some() => return Err(f), Err(_) => return Err(Fail::msg(0, format!("non-array type {}", wspec_runtime::num::wide(x)?))) };
     let e_9: Valtype = Valtype::Numtype(Numtype::I32);
-    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_9).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![defs::unpack(ar_, &zt_8)?], vec![e_9.clone()]]))); }
+    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_9).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![defs::unpack(ar_, &zt_8)?], vec![e_9.clone()]]))); }
     let e_10: Valtype = defs::unpack(ar_, &zt_8)?;
-    if !matches!(ck.peek(0usize + 1), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_10).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![e_10.clone()], vec![e_9.clone()]]))); }
-    Ok(Effect { pops: 0usize + 1 + 1, unreachable: false, pushes: wspec_runtime::seq::cat(vec![vec![Valtype::Reftype(Reftype(None, Heaptype::Typeuse(Typeuse::Idx(x))))]]), sets: vec![] })
+    if !matches!(ck.peek(0usize + 1), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_10).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![e_10.clone()], vec![e_9.clone()]]))); }
+    Ok(Effect { pops: 0usize + 1 + 1, unreachable: false, pushes: wspec_runtime::seq::cat([vec![Valtype::Reftype(Reftype(None, Heaptype::Typeuse(Typeuse::Idx(x))))]]), sets: vec![] })
 }
 
 fn vgroup_37(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
@@ -8157,8 +7881,8 @@ fn vrule_40(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     })() { Ok(v) => v, Err(f) if f.message.is_some() => return Err(f), Err(_) => return Err(Fail::msg(0, format!("non-array type {}", wspec_runtime::num::wide(x)?))) };
     rels::defaultable(ar_, &(defs::unpack(ar_, &zt_8)?))?;
     let e_9: Valtype = Valtype::Numtype(Numtype::I32);
-    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_9).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![e_9.clone()]]))); }
-    Ok(Effect { pops: 0usize + 1, unreachable: false, pushes: wspec_runtime::seq::cat(vec![vec![Valtype::Reftype(Reftype(None, Heaptype::Typeuse(Typeuse::Idx(x))))]]), sets: vec![] })
+    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_9).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![e_9.clone()]]))); }
+    Ok(Effect { pops: 0usize + 1, unreachable: false, pushes: wspec_runtime::seq::cat([vec![Valtype::Reftype(Reftype(None, Heaptype::Typeuse(Typeuse::Idx(x))))]]), sets: vec![] })
 }
 
 fn vgroup_38(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
@@ -8190,8 +7914,8 @@ fn vrule_41(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     Ok((mut_.clone(), zt.clone(),))
     })() { Ok(v) => v, Err(f) if f.message.is_some() => return Err(f), Err(_) => return Err(Fail::msg(0, format!("non-array type {}", wspec_runtime::num::wide(x)?))) };
     let es_112: Vec<Valtype> = { let n_ = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { out_.push(defs::unpack(ar_, &zt_11)?); } out_ };
-    for (k_, e_) in es_112.iter().rev().enumerate() { if !matches!(ck.peek(0usize + k_), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, e_).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![es_112.clone()]))); } }
-    Ok(Effect { pops: 0usize + es_112.len(), unreachable: false, pushes: wspec_runtime::seq::cat(vec![vec![Valtype::Reftype(Reftype(None, Heaptype::Typeuse(Typeuse::Idx(x))))]]), sets: vec![] })
+    for (k_, e_) in es_112.iter().rev().enumerate() { if !matches!(ck.peek(0usize + k_), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, e_).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([es_112.clone()]))); } }
+    Ok(Effect { pops: 0usize + es_112.len(), unreachable: false, pushes: wspec_runtime::seq::cat([vec![Valtype::Reftype(Reftype(None, Heaptype::Typeuse(Typeuse::Idx(x))))]]), sets: vec![] })
 }
 
 fn vgroup_39(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
@@ -8224,10 +7948,10 @@ fn vrule_42(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     if !((wspec_runtime::num::wide(y)? < wspec_runtime::num::wide(((*v_C).datas.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown data segment {}", wspec_runtime::num::wide(y)?))); }
     if !(vec![Valtype::Numtype(Numtype::I32), Valtype::Numtype(Numtype::I64), Valtype::Numtype(Numtype::F32), Valtype::Numtype(Numtype::F64), Valtype::Vectype(Vectype)].contains(&defs::unpack(ar_, &zt_10)?)) { return Err(Fail::msg(0, "array type is not numeric or vector")); }
     let e_11: Valtype = Valtype::Numtype(Numtype::I32);
-    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_11).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![Valtype::Numtype(Numtype::I32)], vec![e_11.clone()]]))); }
+    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_11).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![Valtype::Numtype(Numtype::I32)], vec![e_11.clone()]]))); }
     let e_12: Valtype = Valtype::Numtype(Numtype::I32);
-    if !matches!(ck.peek(0usize + 1), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_12).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![e_12.clone()], vec![e_11.clone()]]))); }
-    Ok(Effect { pops: 0usize + 1 + 1, unreachable: false, pushes: wspec_runtime::seq::cat(vec![vec![Valtype::Reftype(Reftype(None, Heaptype::Typeuse(Typeuse::Idx(x))))]]), sets: vec![] })
+    if !matches!(ck.peek(0usize + 1), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_12).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![e_12.clone()], vec![e_11.clone()]]))); }
+    Ok(Effect { pops: 0usize + 1 + 1, unreachable: false, pushes: wspec_runtime::seq::cat([vec![Valtype::Reftype(Reftype(None, Heaptype::Typeuse(Typeuse::Idx(x))))]]), sets: vec![] })
 }
 
 fn vgroup_40(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
@@ -8262,10 +7986,10 @@ fn vrule_43(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     if !((wspec_runtime::num::wide(y)? < wspec_runtime::num::wide(((*v_C).elems.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown elem segment {}", wspec_runtime::num::wide(y)?))); }
     match rels::reftype_sub(ar_, v_C, &((*wspec_runtime::seq::at(&(*v_C).elems, wspec_runtime::num::wide(y)?)?).clone()), &rt_11) { Ok(_) => {} Err(f) if f.message.is_some() => return Err(f), Err(_) => return Err(Fail::msg(0, "type mismatch: element segment's type does not match array's field type")) }
     let e_12: Valtype = Valtype::Numtype(Numtype::I32);
-    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_12).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![Valtype::Numtype(Numtype::I32)], vec![e_12.clone()]]))); }
+    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_12).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![Valtype::Numtype(Numtype::I32)], vec![e_12.clone()]]))); }
     let e_13: Valtype = Valtype::Numtype(Numtype::I32);
-    if !matches!(ck.peek(0usize + 1), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_13).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![e_13.clone()], vec![e_12.clone()]]))); }
-    Ok(Effect { pops: 0usize + 1 + 1, unreachable: false, pushes: wspec_runtime::seq::cat(vec![vec![Valtype::Reftype(Reftype(None, Heaptype::Typeuse(Typeuse::Idx(x))))]]), sets: vec![] })
+    if !matches!(ck.peek(0usize + 1), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_13).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![e_13.clone()], vec![e_12.clone()]]))); }
+    Ok(Effect { pops: 0usize + 1 + 1, unreachable: false, pushes: wspec_runtime::seq::cat([vec![Valtype::Reftype(Reftype(None, Heaptype::Typeuse(Typeuse::Idx(x))))]]), sets: vec![] })
 }
 
 fn vgroup_41(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
@@ -8297,10 +8021,10 @@ fn vrule_44(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     })() { Ok(v) => v, Err(f) if f.message.is_some() => return Err(f), Err(_) => return Err(Fail::msg(0, format!("non-array type {}", wspec_runtime::num::wide(x)?))) };
     wspec_runtime::check(((match (sx.clone(),) { (Some(sx_111),) => Some(sx_111), (None,) => None, _ => return Err(wspec_runtime::Fail::soft()) } == None) == (zt_10.clone() == conv::valtype_to_storagetype(defs::unpack(ar_, &zt_10)?))))?;
     let e_112: Valtype = Valtype::Numtype(Numtype::I32);
-    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_112).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![Valtype::Reftype(Reftype(Some(Null), Heaptype::Typeuse(Typeuse::Idx(x))))], vec![e_112.clone()]]))); }
+    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_112).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![Valtype::Reftype(Reftype(Some(Null), Heaptype::Typeuse(Typeuse::Idx(x))))], vec![e_112.clone()]]))); }
     let e_113: Valtype = Valtype::Reftype(Reftype(Some(Null), Heaptype::Typeuse(Typeuse::Idx(x))));
-    if !matches!(ck.peek(0usize + 1), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_113).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![e_113.clone()], vec![e_112.clone()]]))); }
-    Ok(Effect { pops: 0usize + 1 + 1, unreachable: false, pushes: wspec_runtime::seq::cat(vec![vec![defs::unpack(ar_, &zt_10)?]]), sets: vec![] })
+    if !matches!(ck.peek(0usize + 1), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_113).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![e_113.clone()], vec![e_112.clone()]]))); }
+    Ok(Effect { pops: 0usize + 1 + 1, unreachable: false, pushes: wspec_runtime::seq::cat([vec![defs::unpack(ar_, &zt_10)?]]), sets: vec![] })
 }
 
 fn vgroup_42(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
@@ -8330,11 +8054,11 @@ fn vrule_45(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     })() { Ok(v) => v, Err(f) if f.message.is_some() => return Err(f), Err(_) => return Err(Fail::msg(0, format!("non-array type {}", wspec_runtime::num::wide(x)?))) };
     if !((match (mut__7.clone(),) { (Some(mut__7_109),) => Some(mut__7_109), (None,) => None, _ => return Err(wspec_runtime::Fail::soft()) } == Some(Mut))) { return Err(Fail::msg(0, "immutable array")); }
     let e_110: Valtype = defs::unpack(ar_, &zt_8)?;
-    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_110).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![Valtype::Reftype(Reftype(Some(Null), Heaptype::Typeuse(Typeuse::Idx(x))))], vec![Valtype::Numtype(Numtype::I32)], vec![e_110.clone()]]))); }
+    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_110).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![Valtype::Reftype(Reftype(Some(Null), Heaptype::Typeuse(Typeuse::Idx(x))))], vec![Valtype::Numtype(Numtype::I32)], vec![e_110.clone()]]))); }
     let e_111: Valtype = Valtype::Numtype(Numtype::I32);
-    if !matches!(ck.peek(0usize + 1), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_111).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![Valtype::Reftype(Reftype(Some(Null), Heaptype::Typeuse(Typeuse::Idx(x))))], vec![e_111.clone()], vec![e_110.clone()]]))); }
+    if !matches!(ck.peek(0usize + 1), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_111).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![Valtype::Reftype(Reftype(Some(Null), Heaptype::Typeuse(Typeuse::Idx(x))))], vec![e_111.clone()], vec![e_110.clone()]]))); }
     let e_112: Valtype = Valtype::Reftype(Reftype(Some(Null), Heaptype::Typeuse(Typeuse::Idx(x))));
-    if !matches!(ck.peek(0usize + 1 + 1), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_112).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![e_112.clone()], vec![e_111.clone()], vec![e_110.clone()]]))); }
+    if !matches!(ck.peek(0usize + 1 + 1), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_112).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![e_112.clone()], vec![e_111.clone()], vec![e_110.clone()]]))); }
     Ok(Effect { pops: 0usize + 1 + 1 + 1, unreachable: false, pushes: Vec::new(), sets: vec![] })
 }
 
@@ -8351,8 +8075,8 @@ fn vrule_46(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     #[allow(irrefutable_let_patterns)]
     let Instr::ArrayLen = redex_ else { return Err(wspec_runtime::Fail::soft()) };
     let e_1: Valtype = Valtype::Reftype(Reftype(Some(Null), Heaptype::Absheaptype(Absheaptype::Array)));
-    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_1).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![e_1.clone()]]))); }
-    Ok(Effect { pops: 0usize + 1, unreachable: false, pushes: wspec_runtime::seq::cat(vec![vec![Valtype::Numtype(Numtype::I32)]]), sets: vec![] })
+    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_1).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![e_1.clone()]]))); }
+    Ok(Effect { pops: 0usize + 1, unreachable: false, pushes: wspec_runtime::seq::cat([vec![Valtype::Numtype(Numtype::I32)]]), sets: vec![] })
 }
 
 fn vgroup_44(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
@@ -8382,13 +8106,13 @@ fn vrule_47(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     })() { Ok(v) => v, Err(f) if f.message.is_some() => return Err(f), Err(_) => return Err(Fail::msg(0, format!("non-array type {}", wspec_runtime::num::wide(x)?))) };
     if !((match (mut__7.clone(),) { (Some(mut__7_109),) => Some(mut__7_109), (None,) => None, _ => return Err(wspec_runtime::Fail::soft()) } == Some(Mut))) { return Err(Fail::msg(0, "immutable array")); }
     let e_110: Valtype = Valtype::Numtype(Numtype::I32);
-    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_110).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![Valtype::Reftype(Reftype(Some(Null), Heaptype::Typeuse(Typeuse::Idx(x))))], vec![Valtype::Numtype(Numtype::I32)], vec![defs::unpack(ar_, &zt_8)?], vec![e_110.clone()]]))); }
+    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_110).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![Valtype::Reftype(Reftype(Some(Null), Heaptype::Typeuse(Typeuse::Idx(x))))], vec![Valtype::Numtype(Numtype::I32)], vec![defs::unpack(ar_, &zt_8)?], vec![e_110.clone()]]))); }
     let e_111: Valtype = defs::unpack(ar_, &zt_8)?;
-    if !matches!(ck.peek(0usize + 1), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_111).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![Valtype::Reftype(Reftype(Some(Null), Heaptype::Typeuse(Typeuse::Idx(x))))], vec![Valtype::Numtype(Numtype::I32)], vec![e_111.clone()], vec![e_110.clone()]]))); }
+    if !matches!(ck.peek(0usize + 1), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_111).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![Valtype::Reftype(Reftype(Some(Null), Heaptype::Typeuse(Typeuse::Idx(x))))], vec![Valtype::Numtype(Numtype::I32)], vec![e_111.clone()], vec![e_110.clone()]]))); }
     let e_112: Valtype = Valtype::Numtype(Numtype::I32);
-    if !matches!(ck.peek(0usize + 1 + 1), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_112).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![Valtype::Reftype(Reftype(Some(Null), Heaptype::Typeuse(Typeuse::Idx(x))))], vec![e_112.clone()], vec![e_111.clone()], vec![e_110.clone()]]))); }
+    if !matches!(ck.peek(0usize + 1 + 1), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_112).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![Valtype::Reftype(Reftype(Some(Null), Heaptype::Typeuse(Typeuse::Idx(x))))], vec![e_112.clone()], vec![e_111.clone()], vec![e_110.clone()]]))); }
     let e_113: Valtype = Valtype::Reftype(Reftype(Some(Null), Heaptype::Typeuse(Typeuse::Idx(x))));
-    if !matches!(ck.peek(0usize + 1 + 1 + 1), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_113).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![e_113.clone()], vec![e_112.clone()], vec![e_111.clone()], vec![e_110.clone()]]))); }
+    if !matches!(ck.peek(0usize + 1 + 1 + 1), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_113).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![e_113.clone()], vec![e_112.clone()], vec![e_111.clone()], vec![e_110.clone()]]))); }
     Ok(Effect { pops: 0usize + 1 + 1 + 1 + 1, unreachable: false, pushes: Vec::new(), sets: vec![] })
 }
 
@@ -8433,15 +8157,15 @@ fn vrule_48(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     if !((match (mut_1_9.clone(),) { (Some(mut_1_9_117),) => Some(mut_1_9_117), (None,) => None, _ => return Err(wspec_runtime::Fail::soft()) } == Some(Mut))) { return Err(Fail::msg(0, "immutable array")); }
     match rels::storagetype_sub(ar_, v_C, &zt_2_16, &zt_1_10) { Ok(_) => {} Err(f) if f.message.is_some() => return Err(f), Err(_) => return Err(Fail::msg(0, "array types do not match")) }
     let e_118: Valtype = Valtype::Numtype(Numtype::I32);
-    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_118).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![Valtype::Reftype(Reftype(Some(Null), Heaptype::Typeuse(Typeuse::Idx(x_1))))], vec![Valtype::Numtype(Numtype::I32)], vec![Valtype::Reftype(Reftype(Some(Null), Heaptype::Typeuse(Typeuse::Idx(x_2))))], vec![Valtype::Numtype(Numtype::I32)], vec![e_118.clone()]]))); }
+    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_118).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![Valtype::Reftype(Reftype(Some(Null), Heaptype::Typeuse(Typeuse::Idx(x_1))))], vec![Valtype::Numtype(Numtype::I32)], vec![Valtype::Reftype(Reftype(Some(Null), Heaptype::Typeuse(Typeuse::Idx(x_2))))], vec![Valtype::Numtype(Numtype::I32)], vec![e_118.clone()]]))); }
     let e_119: Valtype = Valtype::Numtype(Numtype::I32);
-    if !matches!(ck.peek(0usize + 1), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_119).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![Valtype::Reftype(Reftype(Some(Null), Heaptype::Typeuse(Typeuse::Idx(x_1))))], vec![Valtype::Numtype(Numtype::I32)], vec![Valtype::Reftype(Reftype(Some(Null), Heaptype::Typeuse(Typeuse::Idx(x_2))))], vec![e_119.clone()], vec![e_118.clone()]]))); }
+    if !matches!(ck.peek(0usize + 1), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_119).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![Valtype::Reftype(Reftype(Some(Null), Heaptype::Typeuse(Typeuse::Idx(x_1))))], vec![Valtype::Numtype(Numtype::I32)], vec![Valtype::Reftype(Reftype(Some(Null), Heaptype::Typeuse(Typeuse::Idx(x_2))))], vec![e_119.clone()], vec![e_118.clone()]]))); }
     let e_120: Valtype = Valtype::Reftype(Reftype(Some(Null), Heaptype::Typeuse(Typeuse::Idx(x_2))));
-    if !matches!(ck.peek(0usize + 1 + 1), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_120).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![Valtype::Reftype(Reftype(Some(Null), Heaptype::Typeuse(Typeuse::Idx(x_1))))], vec![Valtype::Numtype(Numtype::I32)], vec![e_120.clone()], vec![e_119.clone()], vec![e_118.clone()]]))); }
+    if !matches!(ck.peek(0usize + 1 + 1), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_120).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![Valtype::Reftype(Reftype(Some(Null), Heaptype::Typeuse(Typeuse::Idx(x_1))))], vec![Valtype::Numtype(Numtype::I32)], vec![e_120.clone()], vec![e_119.clone()], vec![e_118.clone()]]))); }
     let e_121: Valtype = Valtype::Numtype(Numtype::I32);
-    if !matches!(ck.peek(0usize + 1 + 1 + 1), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_121).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![Valtype::Reftype(Reftype(Some(Null), Heaptype::Typeuse(Typeuse::Idx(x_1))))], vec![e_121.clone()], vec![e_120.clone()], vec![e_119.clone()], vec![e_118.clone()]]))); }
+    if !matches!(ck.peek(0usize + 1 + 1 + 1), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_121).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![Valtype::Reftype(Reftype(Some(Null), Heaptype::Typeuse(Typeuse::Idx(x_1))))], vec![e_121.clone()], vec![e_120.clone()], vec![e_119.clone()], vec![e_118.clone()]]))); }
     let e_122: Valtype = Valtype::Reftype(Reftype(Some(Null), Heaptype::Typeuse(Typeuse::Idx(x_1))));
-    if !matches!(ck.peek(0usize + 1 + 1 + 1 + 1), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_122).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![e_122.clone()], vec![e_121.clone()], vec![e_120.clone()], vec![e_119.clone()], vec![e_118.clone()]]))); }
+    if !matches!(ck.peek(0usize + 1 + 1 + 1 + 1), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_122).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![e_122.clone()], vec![e_121.clone()], vec![e_120.clone()], vec![e_119.clone()], vec![e_118.clone()]]))); }
     Ok(Effect { pops: 0usize + 1 + 1 + 1 + 1 + 1, unreachable: false, pushes: Vec::new(), sets: vec![] })
 }
 
@@ -8476,13 +8200,13 @@ fn vrule_49(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     if !((wspec_runtime::num::wide(y)? < wspec_runtime::num::wide(((*v_C).datas.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown data segment {}", wspec_runtime::num::wide(y)?))); }
     if !(vec![Valtype::Numtype(Numtype::I32), Valtype::Numtype(Numtype::I64), Valtype::Numtype(Numtype::F32), Valtype::Numtype(Numtype::F64), Valtype::Vectype(Vectype)].contains(&defs::unpack(ar_, &zt_10)?)) { return Err(Fail::msg(0, "array type is not numeric or vector")); }
     let e_112: Valtype = Valtype::Numtype(Numtype::I32);
-    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_112).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![Valtype::Reftype(Reftype(Some(Null), Heaptype::Typeuse(Typeuse::Idx(x))))], vec![Valtype::Numtype(Numtype::I32)], vec![Valtype::Numtype(Numtype::I32)], vec![e_112.clone()]]))); }
+    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_112).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![Valtype::Reftype(Reftype(Some(Null), Heaptype::Typeuse(Typeuse::Idx(x))))], vec![Valtype::Numtype(Numtype::I32)], vec![Valtype::Numtype(Numtype::I32)], vec![e_112.clone()]]))); }
     let e_113: Valtype = Valtype::Numtype(Numtype::I32);
-    if !matches!(ck.peek(0usize + 1), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_113).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![Valtype::Reftype(Reftype(Some(Null), Heaptype::Typeuse(Typeuse::Idx(x))))], vec![Valtype::Numtype(Numtype::I32)], vec![e_113.clone()], vec![e_112.clone()]]))); }
+    if !matches!(ck.peek(0usize + 1), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_113).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![Valtype::Reftype(Reftype(Some(Null), Heaptype::Typeuse(Typeuse::Idx(x))))], vec![Valtype::Numtype(Numtype::I32)], vec![e_113.clone()], vec![e_112.clone()]]))); }
     let e_114: Valtype = Valtype::Numtype(Numtype::I32);
-    if !matches!(ck.peek(0usize + 1 + 1), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_114).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![Valtype::Reftype(Reftype(Some(Null), Heaptype::Typeuse(Typeuse::Idx(x))))], vec![e_114.clone()], vec![e_113.clone()], vec![e_112.clone()]]))); }
+    if !matches!(ck.peek(0usize + 1 + 1), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_114).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![Valtype::Reftype(Reftype(Some(Null), Heaptype::Typeuse(Typeuse::Idx(x))))], vec![e_114.clone()], vec![e_113.clone()], vec![e_112.clone()]]))); }
     let e_115: Valtype = Valtype::Reftype(Reftype(Some(Null), Heaptype::Typeuse(Typeuse::Idx(x))));
-    if !matches!(ck.peek(0usize + 1 + 1 + 1), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_115).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![e_115.clone()], vec![e_114.clone()], vec![e_113.clone()], vec![e_112.clone()]]))); }
+    if !matches!(ck.peek(0usize + 1 + 1 + 1), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_115).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![e_115.clone()], vec![e_114.clone()], vec![e_113.clone()], vec![e_112.clone()]]))); }
     Ok(Effect { pops: 0usize + 1 + 1 + 1 + 1, unreachable: false, pushes: Vec::new(), sets: vec![] })
 }
 
@@ -8517,13 +8241,13 @@ fn vrule_50(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     if !((wspec_runtime::num::wide(y)? < wspec_runtime::num::wide(((*v_C).elems.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown elem segment {}", wspec_runtime::num::wide(y)?))); }
     match rels::storagetype_sub(ar_, v_C, &(conv::reftype_to_storagetype((*wspec_runtime::seq::at(&(*v_C).elems, wspec_runtime::num::wide(y)?)?).clone())), &zt_10) { Ok(_) => {} Err(f) if f.message.is_some() => return Err(f), Err(_) => return Err(Fail::msg(0, "type mismatch: element segment's type does not match array's field type")) }
     let e_112: Valtype = Valtype::Numtype(Numtype::I32);
-    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_112).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![Valtype::Reftype(Reftype(Some(Null), Heaptype::Typeuse(Typeuse::Idx(x))))], vec![Valtype::Numtype(Numtype::I32)], vec![Valtype::Numtype(Numtype::I32)], vec![e_112.clone()]]))); }
+    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_112).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![Valtype::Reftype(Reftype(Some(Null), Heaptype::Typeuse(Typeuse::Idx(x))))], vec![Valtype::Numtype(Numtype::I32)], vec![Valtype::Numtype(Numtype::I32)], vec![e_112.clone()]]))); }
     let e_113: Valtype = Valtype::Numtype(Numtype::I32);
-    if !matches!(ck.peek(0usize + 1), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_113).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![Valtype::Reftype(Reftype(Some(Null), Heaptype::Typeuse(Typeuse::Idx(x))))], vec![Valtype::Numtype(Numtype::I32)], vec![e_113.clone()], vec![e_112.clone()]]))); }
+    if !matches!(ck.peek(0usize + 1), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_113).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![Valtype::Reftype(Reftype(Some(Null), Heaptype::Typeuse(Typeuse::Idx(x))))], vec![Valtype::Numtype(Numtype::I32)], vec![e_113.clone()], vec![e_112.clone()]]))); }
     let e_114: Valtype = Valtype::Numtype(Numtype::I32);
-    if !matches!(ck.peek(0usize + 1 + 1), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_114).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![Valtype::Reftype(Reftype(Some(Null), Heaptype::Typeuse(Typeuse::Idx(x))))], vec![e_114.clone()], vec![e_113.clone()], vec![e_112.clone()]]))); }
+    if !matches!(ck.peek(0usize + 1 + 1), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_114).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![Valtype::Reftype(Reftype(Some(Null), Heaptype::Typeuse(Typeuse::Idx(x))))], vec![e_114.clone()], vec![e_113.clone()], vec![e_112.clone()]]))); }
     let e_115: Valtype = Valtype::Reftype(Reftype(Some(Null), Heaptype::Typeuse(Typeuse::Idx(x))));
-    if !matches!(ck.peek(0usize + 1 + 1 + 1), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_115).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![e_115.clone()], vec![e_114.clone()], vec![e_113.clone()], vec![e_112.clone()]]))); }
+    if !matches!(ck.peek(0usize + 1 + 1 + 1), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_115).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![e_115.clone()], vec![e_114.clone()], vec![e_113.clone()], vec![e_112.clone()]]))); }
     Ok(Effect { pops: 0usize + 1 + 1 + 1 + 1, unreachable: false, pushes: Vec::new(), sets: vec![] })
 }
 
@@ -8548,8 +8272,8 @@ fn vrule_51(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let _w1 = f_3;
     (null.clone(),) };
     let e_107: Valtype = Valtype::Reftype(Reftype(match (null_5.clone(),) { (Some(null_5_106),) => Some(null_5_106), (None,) => None, _ => return Err(wspec_runtime::Fail::soft()) }, Heaptype::Absheaptype(Absheaptype::Any)));
-    if rels::valtype_sub(ar_, v_C, a_1, &e_107).is_err() { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![e_107.clone()]]))); }
-    Ok(Effect { pops: 0usize + 1, unreachable: false, pushes: wspec_runtime::seq::cat(vec![vec![Valtype::Reftype(Reftype(match (null_5.clone(),) { (Some(null_5_208),) => Some(null_5_208), (None,) => None, _ => return Err(wspec_runtime::Fail::soft()) }, Heaptype::Absheaptype(Absheaptype::Extern)))]]), sets: vec![] })
+    if rels::valtype_sub(ar_, v_C, a_1, &e_107).is_err() { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![e_107.clone()]]))); }
+    Ok(Effect { pops: 0usize + 1, unreachable: false, pushes: wspec_runtime::seq::cat([vec![Valtype::Reftype(Reftype(match (null_5.clone(),) { (Some(null_5_208),) => Some(null_5_208), (None,) => None, _ => return Err(wspec_runtime::Fail::soft()) }, Heaptype::Absheaptype(Absheaptype::Extern)))]]), sets: vec![] })
 }
 
 fn vgroup_49(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
@@ -8573,8 +8297,8 @@ fn vrule_52(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let _w1 = f_3;
     (null.clone(),) };
     let e_107: Valtype = Valtype::Reftype(Reftype(match (null_5.clone(),) { (Some(null_5_106),) => Some(null_5_106), (None,) => None, _ => return Err(wspec_runtime::Fail::soft()) }, Heaptype::Absheaptype(Absheaptype::Extern)));
-    if rels::valtype_sub(ar_, v_C, a_1, &e_107).is_err() { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![e_107.clone()]]))); }
-    Ok(Effect { pops: 0usize + 1, unreachable: false, pushes: wspec_runtime::seq::cat(vec![vec![Valtype::Reftype(Reftype(match (null_5.clone(),) { (Some(null_5_208),) => Some(null_5_208), (None,) => None, _ => return Err(wspec_runtime::Fail::soft()) }, Heaptype::Absheaptype(Absheaptype::Any)))]]), sets: vec![] })
+    if rels::valtype_sub(ar_, v_C, a_1, &e_107).is_err() { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![e_107.clone()]]))); }
+    Ok(Effect { pops: 0usize + 1, unreachable: false, pushes: wspec_runtime::seq::cat([vec![Valtype::Reftype(Reftype(match (null_5.clone(),) { (Some(null_5_208),) => Some(null_5_208), (None,) => None, _ => return Err(wspec_runtime::Fail::soft()) }, Heaptype::Absheaptype(Absheaptype::Any)))]]), sets: vec![] })
 }
 
 fn vgroup_50(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
@@ -8597,7 +8321,7 @@ fn vrule_53(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let init = *f_3;
     let t = f_4;
     if !((init == Init::Set)) { return Err(Fail::msg(0, "uninitialized local")); }
-    Ok(Effect { pops: 0usize, unreachable: false, pushes: wspec_runtime::seq::cat(vec![vec![(*t).clone()]]), sets: vec![] })
+    Ok(Effect { pops: 0usize, unreachable: false, pushes: wspec_runtime::seq::cat([vec![(*t).clone()]]), sets: vec![] })
 }
 
 fn vgroup_51(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
@@ -8620,7 +8344,7 @@ fn vrule_54(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let init = *f_3;
     let t = f_4;
     let e_5: Valtype = (*t).clone();
-    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_5).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![e_5.clone()]]))); }
+    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_5).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![e_5.clone()]]))); }
     Ok(Effect { pops: 0usize + 1, unreachable: false, pushes: Vec::new(), sets: vec![x] })
 }
 
@@ -8644,8 +8368,8 @@ fn vrule_55(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let init = *f_3;
     let t = f_4;
     let e_5: Valtype = (*t).clone();
-    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_5).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![e_5.clone()]]))); }
-    Ok(Effect { pops: 0usize + 1, unreachable: false, pushes: wspec_runtime::seq::cat(vec![vec![(*t).clone()]]), sets: vec![x] })
+    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_5).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![e_5.clone()]]))); }
+    Ok(Effect { pops: 0usize + 1, unreachable: false, pushes: wspec_runtime::seq::cat([vec![(*t).clone()]]), sets: vec![x] })
 }
 
 fn vgroup_53(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
@@ -8668,7 +8392,7 @@ fn vrule_56(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let cp_5 = (*f_3).clone();
     let mut_ = cp_5;
     let t = f_4;
-    Ok(Effect { pops: 0usize, unreachable: false, pushes: wspec_runtime::seq::cat(vec![vec![(*t).clone()]]), sets: vec![] })
+    Ok(Effect { pops: 0usize, unreachable: false, pushes: wspec_runtime::seq::cat([vec![(*t).clone()]]), sets: vec![] })
 }
 
 fn vgroup_54(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
@@ -8693,7 +8417,7 @@ fn vrule_57(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let t = f_4;
     if !((match (mut_.clone(),) { (Some(mut__106),) => Some(mut__106), (None,) => None, _ => return Err(wspec_runtime::Fail::soft()) } == Some(Mut))) { return Err(Fail::msg(0, "immutable global")); }
     let e_107: Valtype = (*t).clone();
-    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_107).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![e_107.clone()]]))); }
+    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_107).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![e_107.clone()]]))); }
     Ok(Effect { pops: 0usize + 1, unreachable: false, pushes: Vec::new(), sets: vec![] })
 }
 
@@ -8718,8 +8442,8 @@ fn vrule_58(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let lim = *f_4;
     let rt = f_5;
     let e_6: Valtype = conv::addrtype_to_valtype(at);
-    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_6).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![e_6.clone()]]))); }
-    Ok(Effect { pops: 0usize + 1, unreachable: false, pushes: wspec_runtime::seq::cat(vec![vec![conv::reftype_to_valtype((*rt).clone())]]), sets: vec![] })
+    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_6).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![e_6.clone()]]))); }
+    Ok(Effect { pops: 0usize + 1, unreachable: false, pushes: wspec_runtime::seq::cat([vec![conv::reftype_to_valtype((*rt).clone())]]), sets: vec![] })
 }
 
 fn vgroup_56(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
@@ -8743,9 +8467,9 @@ fn vrule_59(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let lim = *f_4;
     let rt = f_5;
     let e_6: Valtype = conv::reftype_to_valtype((*rt).clone());
-    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_6).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![conv::addrtype_to_valtype(at)], vec![e_6.clone()]]))); }
+    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_6).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![conv::addrtype_to_valtype(at)], vec![e_6.clone()]]))); }
     let e_7: Valtype = conv::addrtype_to_valtype(at);
-    if !matches!(ck.peek(0usize + 1), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_7).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![e_7.clone()], vec![e_6.clone()]]))); }
+    if !matches!(ck.peek(0usize + 1), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_7).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![e_7.clone()], vec![e_6.clone()]]))); }
     Ok(Effect { pops: 0usize + 1 + 1, unreachable: false, pushes: Vec::new(), sets: vec![] })
 }
 
@@ -8769,7 +8493,7 @@ fn vrule_60(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let at = *f_3;
     let lim = *f_4;
     let rt = f_5;
-    Ok(Effect { pops: 0usize, unreachable: false, pushes: wspec_runtime::seq::cat(vec![vec![conv::addrtype_to_valtype(at)]]), sets: vec![] })
+    Ok(Effect { pops: 0usize, unreachable: false, pushes: wspec_runtime::seq::cat([vec![conv::addrtype_to_valtype(at)]]), sets: vec![] })
 }
 
 fn vgroup_58(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
@@ -8793,10 +8517,10 @@ fn vrule_61(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let lim = *f_4;
     let rt = f_5;
     let e_6: Valtype = conv::addrtype_to_valtype(at);
-    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_6).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![conv::reftype_to_valtype((*rt).clone())], vec![e_6.clone()]]))); }
+    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_6).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![conv::reftype_to_valtype((*rt).clone())], vec![e_6.clone()]]))); }
     let e_7: Valtype = conv::reftype_to_valtype((*rt).clone());
-    if !matches!(ck.peek(0usize + 1), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_7).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![e_7.clone()], vec![e_6.clone()]]))); }
-    Ok(Effect { pops: 0usize + 1 + 1, unreachable: false, pushes: wspec_runtime::seq::cat(vec![vec![conv::addrtype_to_valtype(at)]]), sets: vec![] })
+    if !matches!(ck.peek(0usize + 1), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_7).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![e_7.clone()], vec![e_6.clone()]]))); }
+    Ok(Effect { pops: 0usize + 1 + 1, unreachable: false, pushes: wspec_runtime::seq::cat([vec![conv::addrtype_to_valtype(at)]]), sets: vec![] })
 }
 
 fn vgroup_59(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
@@ -8820,11 +8544,11 @@ fn vrule_62(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let lim = *f_4;
     let rt = f_5;
     let e_6: Valtype = conv::addrtype_to_valtype(at);
-    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_6).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![conv::addrtype_to_valtype(at)], vec![conv::reftype_to_valtype((*rt).clone())], vec![e_6.clone()]]))); }
+    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_6).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![conv::addrtype_to_valtype(at)], vec![conv::reftype_to_valtype((*rt).clone())], vec![e_6.clone()]]))); }
     let e_7: Valtype = conv::reftype_to_valtype((*rt).clone());
-    if !matches!(ck.peek(0usize + 1), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_7).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![conv::addrtype_to_valtype(at)], vec![e_7.clone()], vec![e_6.clone()]]))); }
+    if !matches!(ck.peek(0usize + 1), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_7).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![conv::addrtype_to_valtype(at)], vec![e_7.clone()], vec![e_6.clone()]]))); }
     let e_8: Valtype = conv::addrtype_to_valtype(at);
-    if !matches!(ck.peek(0usize + 1 + 1), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_8).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![e_8.clone()], vec![e_7.clone()], vec![e_6.clone()]]))); }
+    if !matches!(ck.peek(0usize + 1 + 1), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_8).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![e_8.clone()], vec![e_7.clone()], vec![e_6.clone()]]))); }
     Ok(Effect { pops: 0usize + 1 + 1 + 1, unreachable: false, pushes: Vec::new(), sets: vec![] })
 }
 
@@ -8858,11 +8582,11 @@ fn vrule_63(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let rt_2 = f_10;
     match rels::reftype_sub(ar_, v_C, rt_2, rt_1) { Ok(_) => {} Err(f) if f.message.is_some() => return Err(f), Err(_) => return Err(Fail::msg(0, "type mismatch")) }
     let e_11: Valtype = conv::addrtype_to_valtype(defs::minat(ar_, at_1, at_2)?);
-    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_11).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![conv::addrtype_to_valtype(at_1)], vec![conv::addrtype_to_valtype(at_2)], vec![e_11.clone()]]))); }
+    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_11).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![conv::addrtype_to_valtype(at_1)], vec![conv::addrtype_to_valtype(at_2)], vec![e_11.clone()]]))); }
     let e_12: Valtype = conv::addrtype_to_valtype(at_2);
-    if !matches!(ck.peek(0usize + 1), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_12).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![conv::addrtype_to_valtype(at_1)], vec![e_12.clone()], vec![e_11.clone()]]))); }
+    if !matches!(ck.peek(0usize + 1), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_12).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![conv::addrtype_to_valtype(at_1)], vec![e_12.clone()], vec![e_11.clone()]]))); }
     let e_13: Valtype = conv::addrtype_to_valtype(at_1);
-    if !matches!(ck.peek(0usize + 1 + 1), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_13).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![e_13.clone()], vec![e_12.clone()], vec![e_11.clone()]]))); }
+    if !matches!(ck.peek(0usize + 1 + 1), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_13).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![e_13.clone()], vec![e_12.clone()], vec![e_11.clone()]]))); }
     Ok(Effect { pops: 0usize + 1 + 1 + 1, unreachable: false, pushes: Vec::new(), sets: vec![] })
 }
 
@@ -8893,11 +8617,11 @@ fn vrule_64(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let rt_2 = cp_8;
     match rels::reftype_sub(ar_, v_C, &rt_2, rt_1) { Ok(_) => {} Err(f) if f.message.is_some() => return Err(f), Err(_) => return Err(Fail::msg(0, "type mismatch")) }
     let e_9: Valtype = Valtype::Numtype(Numtype::I32);
-    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_9).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![conv::addrtype_to_valtype(at)], vec![Valtype::Numtype(Numtype::I32)], vec![e_9.clone()]]))); }
+    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_9).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![conv::addrtype_to_valtype(at)], vec![Valtype::Numtype(Numtype::I32)], vec![e_9.clone()]]))); }
     let e_10: Valtype = Valtype::Numtype(Numtype::I32);
-    if !matches!(ck.peek(0usize + 1), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_10).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![conv::addrtype_to_valtype(at)], vec![e_10.clone()], vec![e_9.clone()]]))); }
+    if !matches!(ck.peek(0usize + 1), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_10).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![conv::addrtype_to_valtype(at)], vec![e_10.clone()], vec![e_9.clone()]]))); }
     let e_11: Valtype = conv::addrtype_to_valtype(at);
-    if !matches!(ck.peek(0usize + 1 + 1), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_11).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![e_11.clone()], vec![e_10.clone()], vec![e_9.clone()]]))); }
+    if !matches!(ck.peek(0usize + 1 + 1), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_11).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![e_11.clone()], vec![e_10.clone()], vec![e_9.clone()]]))); }
     Ok(Effect { pops: 0usize + 1 + 1 + 1, unreachable: false, pushes: Vec::new(), sets: vec![] })
 }
 
@@ -8945,8 +8669,8 @@ fn vrule_66(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let lim = *f_9;
     rels::memarg_ok(ar_, ao, at, defs::size(ar_, nt)?)?;
     let e_10: Valtype = conv::addrtype_to_valtype(at);
-    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_10).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![e_10.clone()]]))); }
-    Ok(Effect { pops: 0usize + 1, unreachable: false, pushes: wspec_runtime::seq::cat(vec![vec![conv::numtype_to_valtype(nt)]]), sets: vec![] })
+    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_10).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![e_10.clone()]]))); }
+    Ok(Effect { pops: 0usize + 1, unreachable: false, pushes: wspec_runtime::seq::cat([vec![conv::numtype_to_valtype(nt)]]), sets: vec![] })
 }
 
 // from spec/2.3-validation-instructions.wspec:492 rule Instr_ok/load-pack
@@ -8974,8 +8698,8 @@ fn vrule_67(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let lim = *f_13;
     rels::memarg_ok(ar_, ao, at, wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(sz)?)?)?;
     let e_14: Valtype = conv::addrtype_to_valtype(at);
-    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_14).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![e_14.clone()]]))); }
-    Ok(Effect { pops: 0usize + 1, unreachable: false, pushes: wspec_runtime::seq::cat(vec![vec![conv::inn_to_valtype(v_Inn)]]), sets: vec![] })
+    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_14).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![e_14.clone()]]))); }
+    Ok(Effect { pops: 0usize + 1, unreachable: false, pushes: wspec_runtime::seq::cat([vec![conv::inn_to_valtype(v_Inn)]]), sets: vec![] })
 }
 
 fn vgroup_64(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
@@ -9005,9 +8729,9 @@ fn vrule_68(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let lim = *f_9;
     rels::memarg_ok(ar_, ao, at, defs::size(ar_, nt)?)?;
     let e_10: Valtype = conv::numtype_to_valtype(nt);
-    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_10).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![conv::addrtype_to_valtype(at)], vec![e_10.clone()]]))); }
+    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_10).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![conv::addrtype_to_valtype(at)], vec![e_10.clone()]]))); }
     let e_11: Valtype = conv::addrtype_to_valtype(at);
-    if !matches!(ck.peek(0usize + 1), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_11).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![e_11.clone()], vec![e_10.clone()]]))); }
+    if !matches!(ck.peek(0usize + 1), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_11).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![e_11.clone()], vec![e_10.clone()]]))); }
     Ok(Effect { pops: 0usize + 1 + 1, unreachable: false, pushes: Vec::new(), sets: vec![] })
 }
 
@@ -9035,9 +8759,9 @@ fn vrule_69(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let lim = *f_12;
     rels::memarg_ok(ar_, ao, at, wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(sz)?)?)?;
     let e_13: Valtype = conv::inn_to_valtype(v_Inn);
-    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_13).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![conv::addrtype_to_valtype(at)], vec![e_13.clone()]]))); }
+    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_13).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![conv::addrtype_to_valtype(at)], vec![e_13.clone()]]))); }
     let e_14: Valtype = conv::addrtype_to_valtype(at);
-    if !matches!(ck.peek(0usize + 1), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_14).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![e_14.clone()], vec![e_13.clone()]]))); }
+    if !matches!(ck.peek(0usize + 1), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_14).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![e_14.clone()], vec![e_13.clone()]]))); }
     Ok(Effect { pops: 0usize + 1 + 1, unreachable: false, pushes: Vec::new(), sets: vec![] })
 }
 
@@ -9061,7 +8785,7 @@ fn vrule_70(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let Memtype(f_3, f_4) = (&(*wspec_runtime::seq::at(&(*v_C).mems, wspec_runtime::num::wide(x)?)?)) else { return Err(wspec_runtime::Fail::soft()) };
     let at = *f_3;
     let lim = *f_4;
-    Ok(Effect { pops: 0usize, unreachable: false, pushes: wspec_runtime::seq::cat(vec![vec![conv::addrtype_to_valtype(at)]]), sets: vec![] })
+    Ok(Effect { pops: 0usize, unreachable: false, pushes: wspec_runtime::seq::cat([vec![conv::addrtype_to_valtype(at)]]), sets: vec![] })
 }
 
 fn vgroup_66(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
@@ -9084,8 +8808,8 @@ fn vrule_71(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let at = *f_3;
     let lim = *f_4;
     let e_5: Valtype = conv::addrtype_to_valtype(at);
-    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_5).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![e_5.clone()]]))); }
-    Ok(Effect { pops: 0usize + 1, unreachable: false, pushes: wspec_runtime::seq::cat(vec![vec![conv::addrtype_to_valtype(at)]]), sets: vec![] })
+    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_5).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![e_5.clone()]]))); }
+    Ok(Effect { pops: 0usize + 1, unreachable: false, pushes: wspec_runtime::seq::cat([vec![conv::addrtype_to_valtype(at)]]), sets: vec![] })
 }
 
 fn vgroup_67(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
@@ -9108,11 +8832,11 @@ fn vrule_72(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let at = *f_3;
     let lim = *f_4;
     let e_5: Valtype = conv::addrtype_to_valtype(at);
-    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_5).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![conv::addrtype_to_valtype(at)], vec![Valtype::Numtype(Numtype::I32)], vec![e_5.clone()]]))); }
+    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_5).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![conv::addrtype_to_valtype(at)], vec![Valtype::Numtype(Numtype::I32)], vec![e_5.clone()]]))); }
     let e_6: Valtype = Valtype::Numtype(Numtype::I32);
-    if !matches!(ck.peek(0usize + 1), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_6).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![conv::addrtype_to_valtype(at)], vec![e_6.clone()], vec![e_5.clone()]]))); }
+    if !matches!(ck.peek(0usize + 1), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_6).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![conv::addrtype_to_valtype(at)], vec![e_6.clone()], vec![e_5.clone()]]))); }
     let e_7: Valtype = conv::addrtype_to_valtype(at);
-    if !matches!(ck.peek(0usize + 1 + 1), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_7).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![e_7.clone()], vec![e_6.clone()], vec![e_5.clone()]]))); }
+    if !matches!(ck.peek(0usize + 1 + 1), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_7).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![e_7.clone()], vec![e_6.clone()], vec![e_5.clone()]]))); }
     Ok(Effect { pops: 0usize + 1 + 1 + 1, unreachable: false, pushes: Vec::new(), sets: vec![] })
 }
 
@@ -9143,11 +8867,11 @@ fn vrule_73(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let at_2 = *f_7;
     let lim_2 = *f_8;
     let e_9: Valtype = conv::addrtype_to_valtype(defs::minat(ar_, at_1, at_2)?);
-    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_9).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![conv::addrtype_to_valtype(at_1)], vec![conv::addrtype_to_valtype(at_2)], vec![e_9.clone()]]))); }
+    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_9).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![conv::addrtype_to_valtype(at_1)], vec![conv::addrtype_to_valtype(at_2)], vec![e_9.clone()]]))); }
     let e_10: Valtype = conv::addrtype_to_valtype(at_2);
-    if !matches!(ck.peek(0usize + 1), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_10).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![conv::addrtype_to_valtype(at_1)], vec![e_10.clone()], vec![e_9.clone()]]))); }
+    if !matches!(ck.peek(0usize + 1), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_10).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![conv::addrtype_to_valtype(at_1)], vec![e_10.clone()], vec![e_9.clone()]]))); }
     let e_11: Valtype = conv::addrtype_to_valtype(at_1);
-    if !matches!(ck.peek(0usize + 1 + 1), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_11).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![e_11.clone()], vec![e_10.clone()], vec![e_9.clone()]]))); }
+    if !matches!(ck.peek(0usize + 1 + 1), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_11).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![e_11.clone()], vec![e_10.clone()], vec![e_9.clone()]]))); }
     Ok(Effect { pops: 0usize + 1 + 1 + 1, unreachable: false, pushes: Vec::new(), sets: vec![] })
 }
 
@@ -9174,11 +8898,11 @@ fn vrule_74(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let lim = *f_6;
     if !((wspec_runtime::num::wide(y)? < wspec_runtime::num::wide(((*v_C).datas.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown data segment {}", wspec_runtime::num::wide(y)?))); }
     let e_7: Valtype = Valtype::Numtype(Numtype::I32);
-    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_7).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![conv::addrtype_to_valtype(at)], vec![Valtype::Numtype(Numtype::I32)], vec![e_7.clone()]]))); }
+    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_7).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![conv::addrtype_to_valtype(at)], vec![Valtype::Numtype(Numtype::I32)], vec![e_7.clone()]]))); }
     let e_8: Valtype = Valtype::Numtype(Numtype::I32);
-    if !matches!(ck.peek(0usize + 1), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_8).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![conv::addrtype_to_valtype(at)], vec![e_8.clone()], vec![e_7.clone()]]))); }
+    if !matches!(ck.peek(0usize + 1), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_8).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![conv::addrtype_to_valtype(at)], vec![e_8.clone()], vec![e_7.clone()]]))); }
     let e_9: Valtype = conv::addrtype_to_valtype(at);
-    if !matches!(ck.peek(0usize + 1 + 1), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_9).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![e_9.clone()], vec![e_8.clone()], vec![e_7.clone()]]))); }
+    if !matches!(ck.peek(0usize + 1 + 1), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_9).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![e_9.clone()], vec![e_8.clone()], vec![e_7.clone()]]))); }
     Ok(Effect { pops: 0usize + 1 + 1 + 1, unreachable: false, pushes: Vec::new(), sets: vec![] })
 }
 
@@ -9214,7 +8938,7 @@ fn vrule_76(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let Instr::Const(f_1, f_2) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
     let nt = *f_1;
     let c = *f_2;
-    Ok(Effect { pops: 0usize, unreachable: false, pushes: wspec_runtime::seq::cat(vec![vec![conv::numtype_to_valtype(nt)]]), sets: vec![] })
+    Ok(Effect { pops: 0usize, unreachable: false, pushes: wspec_runtime::seq::cat([vec![conv::numtype_to_valtype(nt)]]), sets: vec![] })
 }
 
 fn vgroup_72(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
@@ -9232,8 +8956,8 @@ fn vrule_77(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let nt = *f_1;
     let unop = *f_2;
     let e_3: Valtype = conv::numtype_to_valtype(nt);
-    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_3).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![e_3.clone()]]))); }
-    Ok(Effect { pops: 0usize + 1, unreachable: false, pushes: wspec_runtime::seq::cat(vec![vec![conv::numtype_to_valtype(nt)]]), sets: vec![] })
+    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_3).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![e_3.clone()]]))); }
+    Ok(Effect { pops: 0usize + 1, unreachable: false, pushes: wspec_runtime::seq::cat([vec![conv::numtype_to_valtype(nt)]]), sets: vec![] })
 }
 
 fn vgroup_73(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
@@ -9251,10 +8975,10 @@ fn vrule_78(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let nt = *f_1;
     let binop = *f_2;
     let e_3: Valtype = conv::numtype_to_valtype(nt);
-    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_3).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![conv::numtype_to_valtype(nt)], vec![e_3.clone()]]))); }
+    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_3).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![conv::numtype_to_valtype(nt)], vec![e_3.clone()]]))); }
     let e_4: Valtype = conv::numtype_to_valtype(nt);
-    if !matches!(ck.peek(0usize + 1), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_4).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![e_4.clone()], vec![e_3.clone()]]))); }
-    Ok(Effect { pops: 0usize + 1 + 1, unreachable: false, pushes: wspec_runtime::seq::cat(vec![vec![conv::numtype_to_valtype(nt)]]), sets: vec![] })
+    if !matches!(ck.peek(0usize + 1), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_4).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![e_4.clone()], vec![e_3.clone()]]))); }
+    Ok(Effect { pops: 0usize + 1 + 1, unreachable: false, pushes: wspec_runtime::seq::cat([vec![conv::numtype_to_valtype(nt)]]), sets: vec![] })
 }
 
 fn vgroup_74(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
@@ -9272,8 +8996,8 @@ fn vrule_79(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let nt = *f_1;
     let testop = *f_2;
     let e_3: Valtype = conv::numtype_to_valtype(nt);
-    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_3).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![e_3.clone()]]))); }
-    Ok(Effect { pops: 0usize + 1, unreachable: false, pushes: wspec_runtime::seq::cat(vec![vec![Valtype::Numtype(Numtype::I32)]]), sets: vec![] })
+    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_3).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![e_3.clone()]]))); }
+    Ok(Effect { pops: 0usize + 1, unreachable: false, pushes: wspec_runtime::seq::cat([vec![Valtype::Numtype(Numtype::I32)]]), sets: vec![] })
 }
 
 fn vgroup_75(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
@@ -9291,10 +9015,10 @@ fn vrule_80(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let nt = *f_1;
     let relop = *f_2;
     let e_3: Valtype = conv::numtype_to_valtype(nt);
-    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_3).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![conv::numtype_to_valtype(nt)], vec![e_3.clone()]]))); }
+    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_3).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![conv::numtype_to_valtype(nt)], vec![e_3.clone()]]))); }
     let e_4: Valtype = conv::numtype_to_valtype(nt);
-    if !matches!(ck.peek(0usize + 1), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_4).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![e_4.clone()], vec![e_3.clone()]]))); }
-    Ok(Effect { pops: 0usize + 1 + 1, unreachable: false, pushes: wspec_runtime::seq::cat(vec![vec![Valtype::Numtype(Numtype::I32)]]), sets: vec![] })
+    if !matches!(ck.peek(0usize + 1), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_4).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![e_4.clone()], vec![e_3.clone()]]))); }
+    Ok(Effect { pops: 0usize + 1 + 1, unreachable: false, pushes: wspec_runtime::seq::cat([vec![Valtype::Numtype(Numtype::I32)]]), sets: vec![] })
 }
 
 fn vgroup_76(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
@@ -9313,8 +9037,8 @@ fn vrule_81(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let nt_2 = *f_2;
     let cvtop = *f_3;
     let e_4: Valtype = conv::numtype_to_valtype(nt_2);
-    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_4).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![e_4.clone()]]))); }
-    Ok(Effect { pops: 0usize + 1, unreachable: false, pushes: wspec_runtime::seq::cat(vec![vec![conv::numtype_to_valtype(nt_1)]]), sets: vec![] })
+    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_4).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![e_4.clone()]]))); }
+    Ok(Effect { pops: 0usize + 1, unreachable: false, pushes: wspec_runtime::seq::cat([vec![conv::numtype_to_valtype(nt_1)]]), sets: vec![] })
 }
 
 fn vgroup_77(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
@@ -9332,7 +9056,7 @@ fn vrule_82(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     #[allow(irrefutable_let_patterns)]
     let Vectype = f_1 else { return Err(wspec_runtime::Fail::soft()) };
     let vc = *f_2;
-    Ok(Effect { pops: 0usize, unreachable: false, pushes: wspec_runtime::seq::cat(vec![vec![Valtype::Vectype(Vectype)]]), sets: vec![] })
+    Ok(Effect { pops: 0usize, unreachable: false, pushes: wspec_runtime::seq::cat([vec![Valtype::Vectype(Vectype)]]), sets: vec![] })
 }
 
 fn vgroup_78(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
@@ -9351,8 +9075,8 @@ fn vrule_83(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let Vectype = f_1 else { return Err(wspec_runtime::Fail::soft()) };
     let vvunop = *f_2;
     let e_3: Valtype = Valtype::Vectype(Vectype);
-    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_3).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![e_3.clone()]]))); }
-    Ok(Effect { pops: 0usize + 1, unreachable: false, pushes: wspec_runtime::seq::cat(vec![vec![Valtype::Vectype(Vectype)]]), sets: vec![] })
+    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_3).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![e_3.clone()]]))); }
+    Ok(Effect { pops: 0usize + 1, unreachable: false, pushes: wspec_runtime::seq::cat([vec![Valtype::Vectype(Vectype)]]), sets: vec![] })
 }
 
 fn vgroup_79(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
@@ -9371,10 +9095,10 @@ fn vrule_84(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let Vectype = f_1 else { return Err(wspec_runtime::Fail::soft()) };
     let vvbinop = *f_2;
     let e_3: Valtype = Valtype::Vectype(Vectype);
-    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_3).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![Valtype::Vectype(Vectype)], vec![e_3.clone()]]))); }
+    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_3).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![Valtype::Vectype(Vectype)], vec![e_3.clone()]]))); }
     let e_4: Valtype = Valtype::Vectype(Vectype);
-    if !matches!(ck.peek(0usize + 1), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_4).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![e_4.clone()], vec![e_3.clone()]]))); }
-    Ok(Effect { pops: 0usize + 1 + 1, unreachable: false, pushes: wspec_runtime::seq::cat(vec![vec![Valtype::Vectype(Vectype)]]), sets: vec![] })
+    if !matches!(ck.peek(0usize + 1), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_4).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![e_4.clone()], vec![e_3.clone()]]))); }
+    Ok(Effect { pops: 0usize + 1 + 1, unreachable: false, pushes: wspec_runtime::seq::cat([vec![Valtype::Vectype(Vectype)]]), sets: vec![] })
 }
 
 fn vgroup_80(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
@@ -9393,12 +9117,12 @@ fn vrule_85(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let Vectype = f_1 else { return Err(wspec_runtime::Fail::soft()) };
     let vvternop = *f_2;
     let e_3: Valtype = Valtype::Vectype(Vectype);
-    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_3).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![Valtype::Vectype(Vectype)], vec![Valtype::Vectype(Vectype)], vec![e_3.clone()]]))); }
+    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_3).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![Valtype::Vectype(Vectype)], vec![Valtype::Vectype(Vectype)], vec![e_3.clone()]]))); }
     let e_4: Valtype = Valtype::Vectype(Vectype);
-    if !matches!(ck.peek(0usize + 1), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_4).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![Valtype::Vectype(Vectype)], vec![e_4.clone()], vec![e_3.clone()]]))); }
+    if !matches!(ck.peek(0usize + 1), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_4).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![Valtype::Vectype(Vectype)], vec![e_4.clone()], vec![e_3.clone()]]))); }
     let e_5: Valtype = Valtype::Vectype(Vectype);
-    if !matches!(ck.peek(0usize + 1 + 1), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_5).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![e_5.clone()], vec![e_4.clone()], vec![e_3.clone()]]))); }
-    Ok(Effect { pops: 0usize + 1 + 1 + 1, unreachable: false, pushes: wspec_runtime::seq::cat(vec![vec![Valtype::Vectype(Vectype)]]), sets: vec![] })
+    if !matches!(ck.peek(0usize + 1 + 1), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_5).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![e_5.clone()], vec![e_4.clone()], vec![e_3.clone()]]))); }
+    Ok(Effect { pops: 0usize + 1 + 1 + 1, unreachable: false, pushes: wspec_runtime::seq::cat([vec![Valtype::Vectype(Vectype)]]), sets: vec![] })
 }
 
 fn vgroup_81(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
@@ -9417,8 +9141,8 @@ fn vrule_86(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let Vectype = f_1 else { return Err(wspec_runtime::Fail::soft()) };
     let vvtestop = *f_2;
     let e_3: Valtype = Valtype::Vectype(Vectype);
-    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_3).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![e_3.clone()]]))); }
-    Ok(Effect { pops: 0usize + 1, unreachable: false, pushes: wspec_runtime::seq::cat(vec![vec![Valtype::Numtype(Numtype::I32)]]), sets: vec![] })
+    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_3).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![e_3.clone()]]))); }
+    Ok(Effect { pops: 0usize + 1, unreachable: false, pushes: wspec_runtime::seq::cat([vec![Valtype::Numtype(Numtype::I32)]]), sets: vec![] })
 }
 
 fn vgroup_82(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
@@ -9436,8 +9160,8 @@ fn vrule_87(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let sh = *f_1;
     let vunop = *f_2;
     let e_3: Valtype = Valtype::Vectype(Vectype);
-    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_3).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![e_3.clone()]]))); }
-    Ok(Effect { pops: 0usize + 1, unreachable: false, pushes: wspec_runtime::seq::cat(vec![vec![Valtype::Vectype(Vectype)]]), sets: vec![] })
+    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_3).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![e_3.clone()]]))); }
+    Ok(Effect { pops: 0usize + 1, unreachable: false, pushes: wspec_runtime::seq::cat([vec![Valtype::Vectype(Vectype)]]), sets: vec![] })
 }
 
 fn vgroup_83(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
@@ -9455,10 +9179,10 @@ fn vrule_88(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let sh = *f_1;
     let vbinop = *f_2;
     let e_3: Valtype = Valtype::Vectype(Vectype);
-    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_3).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![Valtype::Vectype(Vectype)], vec![e_3.clone()]]))); }
+    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_3).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![Valtype::Vectype(Vectype)], vec![e_3.clone()]]))); }
     let e_4: Valtype = Valtype::Vectype(Vectype);
-    if !matches!(ck.peek(0usize + 1), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_4).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![e_4.clone()], vec![e_3.clone()]]))); }
-    Ok(Effect { pops: 0usize + 1 + 1, unreachable: false, pushes: wspec_runtime::seq::cat(vec![vec![Valtype::Vectype(Vectype)]]), sets: vec![] })
+    if !matches!(ck.peek(0usize + 1), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_4).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![e_4.clone()], vec![e_3.clone()]]))); }
+    Ok(Effect { pops: 0usize + 1 + 1, unreachable: false, pushes: wspec_runtime::seq::cat([vec![Valtype::Vectype(Vectype)]]), sets: vec![] })
 }
 
 fn vgroup_84(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
@@ -9476,12 +9200,12 @@ fn vrule_89(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let sh = *f_1;
     let vternop = *f_2;
     let e_3: Valtype = Valtype::Vectype(Vectype);
-    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_3).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![Valtype::Vectype(Vectype)], vec![Valtype::Vectype(Vectype)], vec![e_3.clone()]]))); }
+    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_3).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![Valtype::Vectype(Vectype)], vec![Valtype::Vectype(Vectype)], vec![e_3.clone()]]))); }
     let e_4: Valtype = Valtype::Vectype(Vectype);
-    if !matches!(ck.peek(0usize + 1), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_4).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![Valtype::Vectype(Vectype)], vec![e_4.clone()], vec![e_3.clone()]]))); }
+    if !matches!(ck.peek(0usize + 1), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_4).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![Valtype::Vectype(Vectype)], vec![e_4.clone()], vec![e_3.clone()]]))); }
     let e_5: Valtype = Valtype::Vectype(Vectype);
-    if !matches!(ck.peek(0usize + 1 + 1), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_5).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![e_5.clone()], vec![e_4.clone()], vec![e_3.clone()]]))); }
-    Ok(Effect { pops: 0usize + 1 + 1 + 1, unreachable: false, pushes: wspec_runtime::seq::cat(vec![vec![Valtype::Vectype(Vectype)]]), sets: vec![] })
+    if !matches!(ck.peek(0usize + 1 + 1), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_5).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![e_5.clone()], vec![e_4.clone()], vec![e_3.clone()]]))); }
+    Ok(Effect { pops: 0usize + 1 + 1 + 1, unreachable: false, pushes: wspec_runtime::seq::cat([vec![Valtype::Vectype(Vectype)]]), sets: vec![] })
 }
 
 fn vgroup_85(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
@@ -9499,8 +9223,8 @@ fn vrule_90(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let sh = *f_1;
     let vtestop = *f_2;
     let e_3: Valtype = Valtype::Vectype(Vectype);
-    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_3).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![e_3.clone()]]))); }
-    Ok(Effect { pops: 0usize + 1, unreachable: false, pushes: wspec_runtime::seq::cat(vec![vec![Valtype::Numtype(Numtype::I32)]]), sets: vec![] })
+    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_3).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![e_3.clone()]]))); }
+    Ok(Effect { pops: 0usize + 1, unreachable: false, pushes: wspec_runtime::seq::cat([vec![Valtype::Numtype(Numtype::I32)]]), sets: vec![] })
 }
 
 fn vgroup_86(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
@@ -9518,10 +9242,10 @@ fn vrule_91(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let sh = *f_1;
     let vrelop = *f_2;
     let e_3: Valtype = Valtype::Vectype(Vectype);
-    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_3).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![Valtype::Vectype(Vectype)], vec![e_3.clone()]]))); }
+    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_3).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![Valtype::Vectype(Vectype)], vec![e_3.clone()]]))); }
     let e_4: Valtype = Valtype::Vectype(Vectype);
-    if !matches!(ck.peek(0usize + 1), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_4).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![e_4.clone()], vec![e_3.clone()]]))); }
-    Ok(Effect { pops: 0usize + 1 + 1, unreachable: false, pushes: wspec_runtime::seq::cat(vec![vec![Valtype::Vectype(Vectype)]]), sets: vec![] })
+    if !matches!(ck.peek(0usize + 1), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_4).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![e_4.clone()], vec![e_3.clone()]]))); }
+    Ok(Effect { pops: 0usize + 1 + 1, unreachable: false, pushes: wspec_runtime::seq::cat([vec![Valtype::Vectype(Vectype)]]), sets: vec![] })
 }
 
 fn vgroup_87(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
@@ -9539,10 +9263,10 @@ fn vrule_92(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let sh = *f_1;
     let vshiftop = *f_2;
     let e_3: Valtype = Valtype::Numtype(Numtype::I32);
-    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_3).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![Valtype::Vectype(Vectype)], vec![e_3.clone()]]))); }
+    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_3).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![Valtype::Vectype(Vectype)], vec![e_3.clone()]]))); }
     let e_4: Valtype = Valtype::Vectype(Vectype);
-    if !matches!(ck.peek(0usize + 1), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_4).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![e_4.clone()], vec![e_3.clone()]]))); }
-    Ok(Effect { pops: 0usize + 1 + 1, unreachable: false, pushes: wspec_runtime::seq::cat(vec![vec![Valtype::Vectype(Vectype)]]), sets: vec![] })
+    if !matches!(ck.peek(0usize + 1), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_4).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![e_4.clone()], vec![e_3.clone()]]))); }
+    Ok(Effect { pops: 0usize + 1 + 1, unreachable: false, pushes: wspec_runtime::seq::cat([vec![Valtype::Vectype(Vectype)]]), sets: vec![] })
 }
 
 fn vgroup_88(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
@@ -9559,8 +9283,8 @@ fn vrule_93(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let Instr::Vbitmask(f_1) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
     let sh = *f_1;
     let e_2: Valtype = Valtype::Vectype(Vectype);
-    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_2).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![e_2.clone()]]))); }
-    Ok(Effect { pops: 0usize + 1, unreachable: false, pushes: wspec_runtime::seq::cat(vec![vec![Valtype::Numtype(Numtype::I32)]]), sets: vec![] })
+    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_2).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![e_2.clone()]]))); }
+    Ok(Effect { pops: 0usize + 1, unreachable: false, pushes: wspec_runtime::seq::cat([vec![Valtype::Numtype(Numtype::I32)]]), sets: vec![] })
 }
 
 fn vgroup_89(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
@@ -9578,10 +9302,10 @@ fn vrule_94(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let sh = *f_1;
     let vswizzlop = *f_2;
     let e_3: Valtype = Valtype::Vectype(Vectype);
-    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_3).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![Valtype::Vectype(Vectype)], vec![e_3.clone()]]))); }
+    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_3).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![Valtype::Vectype(Vectype)], vec![e_3.clone()]]))); }
     let e_4: Valtype = Valtype::Vectype(Vectype);
-    if !matches!(ck.peek(0usize + 1), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_4).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![e_4.clone()], vec![e_3.clone()]]))); }
-    Ok(Effect { pops: 0usize + 1 + 1, unreachable: false, pushes: wspec_runtime::seq::cat(vec![vec![Valtype::Vectype(Vectype)]]), sets: vec![] })
+    if !matches!(ck.peek(0usize + 1), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_4).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![e_4.clone()], vec![e_3.clone()]]))); }
+    Ok(Effect { pops: 0usize + 1 + 1, unreachable: false, pushes: wspec_runtime::seq::cat([vec![Valtype::Vectype(Vectype)]]), sets: vec![] })
 }
 
 fn vgroup_90(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
@@ -9611,10 +9335,10 @@ fn vrule_95(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     if !((wspec_runtime::num::wide(i_10_12)? < wspec_runtime::num::mul(2i128, wspec_runtime::num::wide((conv::bshape_to_shape(sh)).1)?)?)) { return Err(Fail::msg(0, "invalid lane index")); }
      }
     let e_17: Valtype = Valtype::Vectype(Vectype);
-    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_17).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![Valtype::Vectype(Vectype)], vec![e_17.clone()]]))); }
+    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_17).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![Valtype::Vectype(Vectype)], vec![e_17.clone()]]))); }
     let e_18: Valtype = Valtype::Vectype(Vectype);
-    if !matches!(ck.peek(0usize + 1), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_18).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![e_18.clone()], vec![e_17.clone()]]))); }
-    Ok(Effect { pops: 0usize + 1 + 1, unreachable: false, pushes: wspec_runtime::seq::cat(vec![vec![Valtype::Vectype(Vectype)]]), sets: vec![] })
+    if !matches!(ck.peek(0usize + 1), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_18).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![e_18.clone()], vec![e_17.clone()]]))); }
+    Ok(Effect { pops: 0usize + 1 + 1, unreachable: false, pushes: wspec_runtime::seq::cat([vec![Valtype::Vectype(Vectype)]]), sets: vec![] })
 }
 
 fn vgroup_91(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
@@ -9631,8 +9355,8 @@ fn vrule_96(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let Instr::Vsplat(f_1) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
     let sh = *f_1;
     let e_6: Valtype = conv::numtype_to_valtype(defs::lunpack(ar_, sh.0)?);
-    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_6).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![e_6.clone()]]))); }
-    Ok(Effect { pops: 0usize + 1, unreachable: false, pushes: wspec_runtime::seq::cat(vec![vec![Valtype::Vectype(Vectype)]]), sets: vec![] })
+    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_6).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![e_6.clone()]]))); }
+    Ok(Effect { pops: 0usize + 1, unreachable: false, pushes: wspec_runtime::seq::cat([vec![Valtype::Vectype(Vectype)]]), sets: vec![] })
 }
 
 fn vgroup_92(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
@@ -9655,8 +9379,8 @@ fn vrule_97(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let i = n_6;
     if !((wspec_runtime::num::wide(i)? < wspec_runtime::num::wide(sh.1)?)) { return Err(Fail::msg(0, "invalid lane index")); }
     let e_9: Valtype = Valtype::Vectype(Vectype);
-    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_9).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![e_9.clone()]]))); }
-    Ok(Effect { pops: 0usize + 1, unreachable: false, pushes: wspec_runtime::seq::cat(vec![vec![conv::numtype_to_valtype(defs::lunpack(ar_, sh.0)?)]]), sets: vec![] })
+    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_9).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![e_9.clone()]]))); }
+    Ok(Effect { pops: 0usize + 1, unreachable: false, pushes: wspec_runtime::seq::cat([vec![conv::numtype_to_valtype(defs::lunpack(ar_, sh.0)?)]]), sets: vec![] })
 }
 
 fn vgroup_93(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
@@ -9677,10 +9401,10 @@ fn vrule_98(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let i = n_4;
     if !((wspec_runtime::num::wide(i)? < wspec_runtime::num::wide(sh.1)?)) { return Err(Fail::msg(0, "invalid lane index")); }
     let e_11: Valtype = conv::numtype_to_valtype(defs::lunpack(ar_, sh.0)?);
-    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_11).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![Valtype::Vectype(Vectype)], vec![e_11.clone()]]))); }
+    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_11).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![Valtype::Vectype(Vectype)], vec![e_11.clone()]]))); }
     let e_12: Valtype = Valtype::Vectype(Vectype);
-    if !matches!(ck.peek(0usize + 1), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_12).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![e_12.clone()], vec![e_11.clone()]]))); }
-    Ok(Effect { pops: 0usize + 1 + 1, unreachable: false, pushes: wspec_runtime::seq::cat(vec![vec![Valtype::Vectype(Vectype)]]), sets: vec![] })
+    if !matches!(ck.peek(0usize + 1), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_12).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![e_12.clone()], vec![e_11.clone()]]))); }
+    Ok(Effect { pops: 0usize + 1 + 1, unreachable: false, pushes: wspec_runtime::seq::cat([vec![Valtype::Vectype(Vectype)]]), sets: vec![] })
 }
 
 fn vgroup_94(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
@@ -9699,8 +9423,8 @@ fn vrule_99(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let sh_2 = *f_2;
     let vextunop = *f_3;
     let e_4: Valtype = Valtype::Vectype(Vectype);
-    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_4).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![e_4.clone()]]))); }
-    Ok(Effect { pops: 0usize + 1, unreachable: false, pushes: wspec_runtime::seq::cat(vec![vec![Valtype::Vectype(Vectype)]]), sets: vec![] })
+    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_4).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![e_4.clone()]]))); }
+    Ok(Effect { pops: 0usize + 1, unreachable: false, pushes: wspec_runtime::seq::cat([vec![Valtype::Vectype(Vectype)]]), sets: vec![] })
 }
 
 fn vgroup_95(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
@@ -9719,10 +9443,10 @@ fn vrule_100(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R
     let sh_2 = *f_2;
     let vextbinop = *f_3;
     let e_4: Valtype = Valtype::Vectype(Vectype);
-    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_4).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![Valtype::Vectype(Vectype)], vec![e_4.clone()]]))); }
+    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_4).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![Valtype::Vectype(Vectype)], vec![e_4.clone()]]))); }
     let e_5: Valtype = Valtype::Vectype(Vectype);
-    if !matches!(ck.peek(0usize + 1), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_5).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![e_5.clone()], vec![e_4.clone()]]))); }
-    Ok(Effect { pops: 0usize + 1 + 1, unreachable: false, pushes: wspec_runtime::seq::cat(vec![vec![Valtype::Vectype(Vectype)]]), sets: vec![] })
+    if !matches!(ck.peek(0usize + 1), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_5).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![e_5.clone()], vec![e_4.clone()]]))); }
+    Ok(Effect { pops: 0usize + 1 + 1, unreachable: false, pushes: wspec_runtime::seq::cat([vec![Valtype::Vectype(Vectype)]]), sets: vec![] })
 }
 
 fn vgroup_96(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
@@ -9741,12 +9465,12 @@ fn vrule_101(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R
     let sh_2 = *f_2;
     let vextternop = *f_3;
     let e_4: Valtype = Valtype::Vectype(Vectype);
-    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_4).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![Valtype::Vectype(Vectype)], vec![Valtype::Vectype(Vectype)], vec![e_4.clone()]]))); }
+    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_4).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![Valtype::Vectype(Vectype)], vec![Valtype::Vectype(Vectype)], vec![e_4.clone()]]))); }
     let e_5: Valtype = Valtype::Vectype(Vectype);
-    if !matches!(ck.peek(0usize + 1), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_5).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![Valtype::Vectype(Vectype)], vec![e_5.clone()], vec![e_4.clone()]]))); }
+    if !matches!(ck.peek(0usize + 1), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_5).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![Valtype::Vectype(Vectype)], vec![e_5.clone()], vec![e_4.clone()]]))); }
     let e_6: Valtype = Valtype::Vectype(Vectype);
-    if !matches!(ck.peek(0usize + 1 + 1), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_6).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![e_6.clone()], vec![e_5.clone()], vec![e_4.clone()]]))); }
-    Ok(Effect { pops: 0usize + 1 + 1 + 1, unreachable: false, pushes: wspec_runtime::seq::cat(vec![vec![Valtype::Vectype(Vectype)]]), sets: vec![] })
+    if !matches!(ck.peek(0usize + 1 + 1), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_6).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![e_6.clone()], vec![e_5.clone()], vec![e_4.clone()]]))); }
+    Ok(Effect { pops: 0usize + 1 + 1 + 1, unreachable: false, pushes: wspec_runtime::seq::cat([vec![Valtype::Vectype(Vectype)]]), sets: vec![] })
 }
 
 fn vgroup_97(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
@@ -9765,10 +9489,10 @@ fn vrule_102(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R
     let sh_2 = *f_2;
     let sx = *f_3;
     let e_4: Valtype = Valtype::Vectype(Vectype);
-    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_4).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![Valtype::Vectype(Vectype)], vec![e_4.clone()]]))); }
+    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_4).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![Valtype::Vectype(Vectype)], vec![e_4.clone()]]))); }
     let e_5: Valtype = Valtype::Vectype(Vectype);
-    if !matches!(ck.peek(0usize + 1), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_5).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![e_5.clone()], vec![e_4.clone()]]))); }
-    Ok(Effect { pops: 0usize + 1 + 1, unreachable: false, pushes: wspec_runtime::seq::cat(vec![vec![Valtype::Vectype(Vectype)]]), sets: vec![] })
+    if !matches!(ck.peek(0usize + 1), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_5).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![e_5.clone()], vec![e_4.clone()]]))); }
+    Ok(Effect { pops: 0usize + 1 + 1, unreachable: false, pushes: wspec_runtime::seq::cat([vec![Valtype::Vectype(Vectype)]]), sets: vec![] })
 }
 
 fn vgroup_98(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
@@ -9787,8 +9511,8 @@ fn vrule_103(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R
     let sh_2 = *f_2;
     let vcvtop = *f_3;
     let e_4: Valtype = Valtype::Vectype(Vectype);
-    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_4).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![e_4.clone()]]))); }
-    Ok(Effect { pops: 0usize + 1, unreachable: false, pushes: wspec_runtime::seq::cat(vec![vec![Valtype::Vectype(Vectype)]]), sets: vec![] })
+    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_4).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![e_4.clone()]]))); }
+    Ok(Effect { pops: 0usize + 1, unreachable: false, pushes: wspec_runtime::seq::cat([vec![Valtype::Vectype(Vectype)]]), sets: vec![] })
 }
 
 fn vgroup_99(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
@@ -9818,8 +9542,8 @@ fn vrule_104(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R
     let lim = *f_9;
     rels::memarg_ok(ar_, ao, at, defs::vsize(ar_, Vectype)?)?;
     let e_10: Valtype = conv::addrtype_to_valtype(at);
-    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_10).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![e_10.clone()]]))); }
-    Ok(Effect { pops: 0usize + 1, unreachable: false, pushes: wspec_runtime::seq::cat(vec![vec![Valtype::Vectype(Vectype)]]), sets: vec![] })
+    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_10).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![e_10.clone()]]))); }
+    Ok(Effect { pops: 0usize + 1, unreachable: false, pushes: wspec_runtime::seq::cat([vec![Valtype::Vectype(Vectype)]]), sets: vec![] })
 }
 
 // from spec/2.3-validation-instructions.wspec:639 rule Instr_ok/vload-pack
@@ -9847,8 +9571,8 @@ fn vrule_105(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R
     let lim = *f_12;
     rels::memarg_ok(ar_, ao, at, wspec_runtime::num::narrow::<u64>(wspec_runtime::num::mul(wspec_runtime::num::wide(sz)?, wspec_runtime::num::wide(v_M)?)?)?)?;
     let e_13: Valtype = conv::addrtype_to_valtype(at);
-    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_13).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![e_13.clone()]]))); }
-    Ok(Effect { pops: 0usize + 1, unreachable: false, pushes: wspec_runtime::seq::cat(vec![vec![Valtype::Vectype(Vectype)]]), sets: vec![] })
+    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_13).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![e_13.clone()]]))); }
+    Ok(Effect { pops: 0usize + 1, unreachable: false, pushes: wspec_runtime::seq::cat([vec![Valtype::Vectype(Vectype)]]), sets: vec![] })
 }
 
 // from spec/2.3-validation-instructions.wspec:645 rule Instr_ok/vload-splat
@@ -9874,8 +9598,8 @@ fn vrule_106(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R
     let lim = *f_10;
     rels::memarg_ok(ar_, ao, at, wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(sz)?)?)?;
     let e_11: Valtype = conv::addrtype_to_valtype(at);
-    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_11).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![e_11.clone()]]))); }
-    Ok(Effect { pops: 0usize + 1, unreachable: false, pushes: wspec_runtime::seq::cat(vec![vec![Valtype::Vectype(Vectype)]]), sets: vec![] })
+    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_11).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![e_11.clone()]]))); }
+    Ok(Effect { pops: 0usize + 1, unreachable: false, pushes: wspec_runtime::seq::cat([vec![Valtype::Vectype(Vectype)]]), sets: vec![] })
 }
 
 // from spec/2.3-validation-instructions.wspec:651 rule Instr_ok/vload-zero
@@ -9901,8 +9625,8 @@ fn vrule_107(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R
     let lim = *f_10;
     rels::memarg_ok(ar_, ao, at, wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(sz)?)?)?;
     let e_11: Valtype = conv::addrtype_to_valtype(at);
-    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_11).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![e_11.clone()]]))); }
-    Ok(Effect { pops: 0usize + 1, unreachable: false, pushes: wspec_runtime::seq::cat(vec![vec![Valtype::Vectype(Vectype)]]), sets: vec![] })
+    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_11).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![e_11.clone()]]))); }
+    Ok(Effect { pops: 0usize + 1, unreachable: false, pushes: wspec_runtime::seq::cat([vec![Valtype::Vectype(Vectype)]]), sets: vec![] })
 }
 
 fn vgroup_100(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
@@ -9937,10 +9661,10 @@ fn vrule_108(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R
     rels::memarg_ok(ar_, ao, at, wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(sz)?)?)?;
     if !((wspec_runtime::num::mul(wspec_runtime::num::wide(i)?, wspec_runtime::num::wide(sz)?)? < 128i128)) { return Err(Fail::msg(0, "invalid lane index")); }
     let e_11: Valtype = Valtype::Vectype(Vectype);
-    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_11).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![conv::addrtype_to_valtype(at)], vec![e_11.clone()]]))); }
+    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_11).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![conv::addrtype_to_valtype(at)], vec![e_11.clone()]]))); }
     let e_12: Valtype = conv::addrtype_to_valtype(at);
-    if !matches!(ck.peek(0usize + 1), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_12).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![e_12.clone()], vec![e_11.clone()]]))); }
-    Ok(Effect { pops: 0usize + 1 + 1, unreachable: false, pushes: wspec_runtime::seq::cat(vec![vec![Valtype::Vectype(Vectype)]]), sets: vec![] })
+    if !matches!(ck.peek(0usize + 1), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_12).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![e_12.clone()], vec![e_11.clone()]]))); }
+    Ok(Effect { pops: 0usize + 1 + 1, unreachable: false, pushes: wspec_runtime::seq::cat([vec![Valtype::Vectype(Vectype)]]), sets: vec![] })
 }
 
 fn vgroup_101(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
@@ -9967,9 +9691,9 @@ fn vrule_109(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R
     let lim = *f_6;
     rels::memarg_ok(ar_, ao, at, defs::vsize(ar_, Vectype)?)?;
     let e_7: Valtype = Valtype::Vectype(Vectype);
-    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_7).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![conv::addrtype_to_valtype(at)], vec![e_7.clone()]]))); }
+    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_7).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![conv::addrtype_to_valtype(at)], vec![e_7.clone()]]))); }
     let e_8: Valtype = conv::addrtype_to_valtype(at);
-    if !matches!(ck.peek(0usize + 1), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_8).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![e_8.clone()], vec![e_7.clone()]]))); }
+    if !matches!(ck.peek(0usize + 1), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_8).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![e_8.clone()], vec![e_7.clone()]]))); }
     Ok(Effect { pops: 0usize + 1 + 1, unreachable: false, pushes: Vec::new(), sets: vec![] })
 }
 
@@ -10002,9 +9726,9 @@ fn vrule_110(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R
     rels::memarg_ok(ar_, ao, at, wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(sz)?)?)?;
     if !((wspec_runtime::num::mul(wspec_runtime::num::wide(i)?, wspec_runtime::num::wide(sz)?)? < 128i128)) { return Err(Fail::msg(0, "invalid lane index")); }
     let e_11: Valtype = Valtype::Vectype(Vectype);
-    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_11).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![conv::addrtype_to_valtype(at)], vec![e_11.clone()]]))); }
+    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_11).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![conv::addrtype_to_valtype(at)], vec![e_11.clone()]]))); }
     let e_12: Valtype = conv::addrtype_to_valtype(at);
-    if !matches!(ck.peek(0usize + 1), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_12).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![e_12.clone()], vec![e_11.clone()]]))); }
+    if !matches!(ck.peek(0usize + 1), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_12).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![e_12.clone()], vec![e_11.clone()]]))); }
     Ok(Effect { pops: 0usize + 1 + 1, unreachable: false, pushes: Vec::new(), sets: vec![] })
 }
 
@@ -10852,7 +10576,7 @@ pub mod defs {
             wspec_runtime::check((Some(Zero) == defs::cvtzero__(ar_, Shape(lt_1, wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M_1)?)?), Shape(lt_2, wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M_2)?)?), op)?))?;
             let eq_7 = defs::lanes_(ar_, Shape(lt_1, wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M_1)?)?), v_1)?.into_iter().map(|x| -> R<_> { Ok((match x { Lane::Numtype(x) => x, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })) }).collect::<R<Vec<_>>>()?;
             let c_1 = eq_7;
-            Ok(defs::inv_lanesets__first(ar_, Shape(lt_2, wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M_2)?)?), &(wspec_runtime::seq::cat(vec![{ let n_ = wspec_runtime::seq::same_len(&[c_1.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let c_1_108 = c_1[i_].clone(); out_.push(defs::lcvtop__(ar_, Shape(lt_1, wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M_1)?)?), Shape(lt_2, wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M_2)?)?), op, Lane::Numtype(c_1_108))?); } out_ }, { let n_ = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(v_M_1)?)?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { out_.push(vec![defs::inv_lbits_(ar_, lt_2, 0_u64)?]); } out_ }])))?)
+            Ok(defs::inv_lanesets__first(ar_, Shape(lt_2, wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M_2)?)?), &(wspec_runtime::seq::cat([{ let n_ = wspec_runtime::seq::same_len(&[c_1.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let c_1_108 = c_1[i_].clone(); out_.push(defs::lcvtop__(ar_, Shape(lt_1, wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M_1)?)?), Shape(lt_2, wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M_2)?)?), op, Lane::Numtype(c_1_108))?); } out_ }, { let n_ = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(v_M_1)?)?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { out_.push(vec![defs::inv_lbits_(ar_, lt_2, 0_u64)?]); } out_ }])))?)
         })())? { return Ok(v); }
         if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
@@ -10973,7 +10697,7 @@ pub mod defs {
             wspec_runtime::check(l_11.len() == 2)?;
             let v_q_1 = l_11[0].clone();
             let v_q_2 = l_11[1].clone();
-            Ok(wspec_runtime::seq::cat(vec![defs::vbinop_(ar_, Shape(conv::jnn_to_lanetype(v_Jnn_2), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M_2)?)?), Vbinop::JnnXM(VbinopJnnXM::Add), defs::vextunop__(ar_, Ishape::Shape(Shape(conv::jnn_to_lanetype(v_Jnn), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::mul(wspec_runtime::num::wide(2_u8)?, wspec_runtime::num::wide(v_M_2)?)?)?)), Ishape::Shape(Shape(conv::jnn_to_lanetype(v_Jnn_2), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M_2)?)?)), Vextunop::JnnXMJnnXM(VextunopJnnXMJnnXM(Sx::S)), v_q_1)?, v_3)?, defs::vbinop_(ar_, Shape(conv::jnn_to_lanetype(v_Jnn_2), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M_2)?)?), Vbinop::JnnXM(VbinopJnnXM::Add), defs::vextunop__(ar_, Ishape::Shape(Shape(conv::jnn_to_lanetype(v_Jnn), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::mul(wspec_runtime::num::wide(2_u8)?, wspec_runtime::num::wide(v_M_2)?)?)?)), Ishape::Shape(Shape(conv::jnn_to_lanetype(v_Jnn_2), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M_2)?)?)), Vextunop::JnnXMJnnXM(VextunopJnnXMJnnXM(Sx::S)), v_q_2)?, v_3)?]).into_iter().next())
+            Ok(wspec_runtime::seq::cat([defs::vbinop_(ar_, Shape(conv::jnn_to_lanetype(v_Jnn_2), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M_2)?)?), Vbinop::JnnXM(VbinopJnnXM::Add), defs::vextunop__(ar_, Ishape::Shape(Shape(conv::jnn_to_lanetype(v_Jnn), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::mul(wspec_runtime::num::wide(2_u8)?, wspec_runtime::num::wide(v_M_2)?)?)?)), Ishape::Shape(Shape(conv::jnn_to_lanetype(v_Jnn_2), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M_2)?)?)), Vextunop::JnnXMJnnXM(VextunopJnnXMJnnXM(Sx::S)), v_q_1)?, v_3)?, defs::vbinop_(ar_, Shape(conv::jnn_to_lanetype(v_Jnn_2), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M_2)?)?), Vbinop::JnnXM(VbinopJnnXM::Add), defs::vextunop__(ar_, Ishape::Shape(Shape(conv::jnn_to_lanetype(v_Jnn), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::mul(wspec_runtime::num::wide(2_u8)?, wspec_runtime::num::wide(v_M_2)?)?)?)), Ishape::Shape(Shape(conv::jnn_to_lanetype(v_Jnn_2), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M_2)?)?)), Vextunop::JnnXMJnnXM(VextunopJnnXMJnnXM(Sx::S)), v_q_2)?, v_3)?]).into_iter().next())
         })())? { return Ok(v); }
         Err(Fail::soft())
     }
@@ -11071,7 +10795,6 @@ pub mod defs {
         if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Lanetype::Packtype(n_1) = a0 else { return Err(wspec_runtime::Fail::soft()) };
-            let packtype = n_1;
             Ok(Numtype::I32)
         })())? { return Ok(v); }
         Err(Fail::soft())
@@ -11088,7 +10811,6 @@ pub mod defs {
         // from spec/1.2-types.wspec:152
         if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let Storagetype::Packtype(n_1) = a0 else { return Err(wspec_runtime::Fail::soft()) };
-            let packtype = *n_1;
             Ok(Valtype::Numtype(Numtype::I32))
         })())? { return Ok(v); }
         Err(Fail::soft())
@@ -11161,7 +10883,7 @@ pub mod defs {
             wspec_runtime::check(l_6.len() == 1)?;
             let lct_1 = l_6[0].clone();
             let lct_q = c_5[(0 + 1)..(0 + 1) + (c_5.len() - 1)].to_vec();
-            Ok(defs::with_locals(ar_, &({ let mut upd_111 = (*v_C).clone(); let ix_113 = wspec_runtime::num::wide(x_1)?; let nv_112 = lct_1.clone(); (*wspec_runtime::seq::at_mut(&mut upd_111.locals, ix_113)?) = nv_112; upd_111 }), &({ let n_ = wspec_runtime::seq::same_len(&[x_q.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let x_q_214 = x_q[i_].clone(); out_.push(x_q_214); } out_ }), &(lct_q.clone()))?)
+            Ok(defs::with_locals(ar_, &({ let mut upd_111 = (*v_C).clone(); let ix_113 = wspec_runtime::num::wide(x_1)?; let nv_112 = lct_1; (*wspec_runtime::seq::at_mut(&mut upd_111.locals, ix_113)?) = nv_112; upd_111 }), &({ let n_ = wspec_runtime::seq::same_len(&[x_q.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let x_q_214 = x_q[i_].clone(); out_.push(x_q_214); } out_ }), &(lct_q))?)
         })())? { return Ok(v); }
         Err(Fail::soft())
         })
@@ -11179,8 +10901,6 @@ pub mod defs {
         })())? { return Ok(v); }
         // from spec/2.0-validation-contexts.wspec:93
         if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
-            let at_1 = a0;
-            let at_2 = a1;
             Ok(Addrtype::I32)
         })())? { return Ok(v); }
         Err(Fail::soft())
@@ -11499,7 +11219,6 @@ pub mod defs {
         if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Lanetype::Numtype(n_1) = a0 else { return Err(wspec_runtime::Fail::soft()) };
-            let nt = n_1;
             let c = a1;
             Ok(Lane::Numtype(c))
         })())? { return Ok(v); }
@@ -11707,7 +11426,7 @@ pub mod defs {
             let c_1 = eq_12;
             let eq_13 = defs::lanes_(ar_, Shape(Lanetype::Packtype(Packtype::I8), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M)?)?), v_2)?.into_iter().map(|x| -> R<_> { Ok((match x { Lane::Numtype(x) => x, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })) }).collect::<R<Vec<_>>>()?;
             let c_2 = eq_13;
-            Ok(defs::inv_lanes_(ar_, Shape(Lanetype::Packtype(Packtype::I8), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M)?)?), &({ let n_ = wspec_runtime::seq::same_len(&[i_11.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let i_11_215 = i_11[i_].clone(); out_.push(Lane::Numtype(wspec_runtime::seq::index(&wspec_runtime::seq::cat(vec![c_1.clone(), c_2.clone()]), wspec_runtime::num::wide(i_11_215)?)?)); } out_ }))?)
+            Ok(defs::inv_lanes_(ar_, Shape(Lanetype::Packtype(Packtype::I8), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M)?)?), &({ let n_ = wspec_runtime::seq::same_len(&[i_11.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let i_11_215 = i_11[i_].clone(); out_.push(Lane::Numtype(wspec_runtime::seq::index(&wspec_runtime::seq::cat([c_1.clone(), c_2.clone()]), wspec_runtime::num::wide(i_11_215)?)?)); } out_ }))?)
         })())? { return Ok(v); }
         Err(Fail::soft())
     }
@@ -11732,7 +11451,7 @@ pub mod defs {
             let Sx::U = a2 else { return Err(wspec_runtime::Fail::soft()) };
             let v_1 = a3;
             let v_2 = a4;
-            let eq_9 = wspec_runtime::seq::cat(vec![defs::lanes_(ar_, Shape(conv::jnn_to_lanetype(v_Jnn_1), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M_1)?)?), v_1)?.into_iter().map(|x| -> R<_> { Ok((match x { Lane::Numtype(x) => x, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })) }).collect::<R<Vec<_>>>()?, defs::lanes_(ar_, Shape(conv::jnn_to_lanetype(v_Jnn_1), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M_1)?)?), v_2)?.into_iter().map(|x| -> R<_> { Ok((match x { Lane::Numtype(x) => x, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })) }).collect::<R<Vec<_>>>()?]);
+            let eq_9 = wspec_runtime::seq::cat([defs::lanes_(ar_, Shape(conv::jnn_to_lanetype(v_Jnn_1), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M_1)?)?), v_1)?.into_iter().map(|x| -> R<_> { Ok((match x { Lane::Numtype(x) => x, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })) }).collect::<R<Vec<_>>>()?, defs::lanes_(ar_, Shape(conv::jnn_to_lanetype(v_Jnn_1), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M_1)?)?), v_2)?.into_iter().map(|x| -> R<_> { Ok((match x { Lane::Numtype(x) => x, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })) }).collect::<R<Vec<_>>>()?]);
             let c = eq_9;
             Ok(defs::inv_lanes_(ar_, Shape(conv::jnn_to_lanetype(v_Jnn_2), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M_2)?)?), &({ let n_ = wspec_runtime::seq::same_len(&[c.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let c_211 = c[i_].clone(); out_.push(Lane::Numtype(Num::Inn(wspec_runtime::num::cast::<_, u64>(wspec_runtime::ok(wspec_runtime::builtins::narrow_u(defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn_1))?, defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn_2))?, (match c_211 { Num::Inn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })))?)?))); } out_ }))?)
         })())? { return Ok(v); }
@@ -11754,7 +11473,7 @@ pub mod defs {
             let Sx::S = a2 else { return Err(wspec_runtime::Fail::soft()) };
             let v_1 = a3;
             let v_2 = a4;
-            let eq_9 = wspec_runtime::seq::cat(vec![defs::lanes_(ar_, Shape(conv::jnn_to_lanetype(v_Jnn_1), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M_1)?)?), v_1)?.into_iter().map(|x| -> R<_> { Ok((match x { Lane::Numtype(x) => x, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })) }).collect::<R<Vec<_>>>()?, defs::lanes_(ar_, Shape(conv::jnn_to_lanetype(v_Jnn_1), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M_1)?)?), v_2)?.into_iter().map(|x| -> R<_> { Ok((match x { Lane::Numtype(x) => x, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })) }).collect::<R<Vec<_>>>()?]);
+            let eq_9 = wspec_runtime::seq::cat([defs::lanes_(ar_, Shape(conv::jnn_to_lanetype(v_Jnn_1), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M_1)?)?), v_1)?.into_iter().map(|x| -> R<_> { Ok((match x { Lane::Numtype(x) => x, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })) }).collect::<R<Vec<_>>>()?, defs::lanes_(ar_, Shape(conv::jnn_to_lanetype(v_Jnn_1), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M_1)?)?), v_2)?.into_iter().map(|x| -> R<_> { Ok((match x { Lane::Numtype(x) => x, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })) }).collect::<R<Vec<_>>>()?]);
             let c = eq_9;
             Ok(defs::inv_lanes_(ar_, Shape(conv::jnn_to_lanetype(v_Jnn_2), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M_2)?)?), &({ let n_ = wspec_runtime::seq::same_len(&[c.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let c_211 = c[i_].clone(); out_.push(Lane::Numtype(Num::Inn(wspec_runtime::num::cast::<_, u64>(wspec_runtime::ok(wspec_runtime::builtins::narrow_s(defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn_1))?, defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn_2))?, (match c_211 { Num::Inn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })))?)?))); } out_ }))?)
         })())? { return Ok(v); }
@@ -11871,7 +11590,6 @@ pub mod defs {
         if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let State(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
-            let s = f_1;
             let f = f_2;
             let s_q = a1;
             Ok(State((*s_q).clone(), (*f).clone()))
@@ -11883,7 +11601,7 @@ pub mod defs {
     pub fn with_local(ar_: &Ctx, a0: &mut State, a1: Localidx, a2: Val) -> R<()> {
         let x = a1;
         let v = a2;
-        let nv_1 = Some(v.clone());
+        let nv_1 = Some(v);
         let ix_2 = wspec_runtime::num::wide(x)?;
         (*wspec_runtime::seq::at_mut(&mut (*a0).1.locals, ix_2)?) = nv_1;
         Ok(())
@@ -11893,7 +11611,7 @@ pub mod defs {
     pub fn with_global(ar_: &Ctx, a0: &mut State, a1: Globalidx, a2: Val) -> R<()> {
         let x = a1;
         let v = a2;
-        let nv_1 = v.clone();
+        let nv_1 = v;
         let ix_2 = wspec_runtime::num::wide((*wspec_runtime::seq::at(&(*a0).1.module.globals, wspec_runtime::num::wide(x)?)?))?;
         (*wspec_runtime::seq::at_mut(&mut (*a0).0.globals, ix_2)?).value = nv_1;
         Ok(())
@@ -11904,7 +11622,7 @@ pub mod defs {
         let x = a1;
         let i = a2;
         let ref_ = a3;
-        let nv_1 = ref_.clone();
+        let nv_1 = ref_;
         let ix_2 = wspec_runtime::num::wide((*wspec_runtime::seq::at(&(*a0).1.module.tables, wspec_runtime::num::wide(x)?)?))?;
         let ix_3 = wspec_runtime::num::wide(i)?;
         (*wspec_runtime::seq::at_mut(&mut std::rc::Rc::make_mut(&mut (*wspec_runtime::seq::at_mut(&mut (*a0).0.tables, ix_2)?)).refs, ix_3)?) = nv_1;
@@ -11917,7 +11635,7 @@ pub mod defs {
         let i = a2;
         let n = a3;
         let ref_ = a4;
-        let nv_1 = ref_.clone();
+        let nv_1 = ref_;
         let ix_2 = wspec_runtime::num::wide((*wspec_runtime::seq::at(&(*a0).1.module.tables, wspec_runtime::num::wide(x)?)?))?;
         let ix_3 = wspec_runtime::num::wide(i)?;
         let len_4 = wspec_runtime::num::wide(n)?;
@@ -11929,7 +11647,7 @@ pub mod defs {
     pub fn with_tableinst(ar_: &Ctx, a0: &mut State, a1: Tableidx, a2: std::rc::Rc<Tableinst>) -> R<()> {
         let x = a1;
         let ti = a2;
-        let nv_1 = ti.clone();
+        let nv_1 = ti;
         let ix_2 = wspec_runtime::num::wide((*wspec_runtime::seq::at(&(*a0).1.module.tables, wspec_runtime::num::wide(x)?)?))?;
         (*wspec_runtime::seq::at_mut(&mut (*a0).0.tables, ix_2)?) = nv_1;
         Ok(())
@@ -11941,7 +11659,7 @@ pub mod defs {
         let i = a2;
         let n = a3;
         let b = a4;
-        let nv_1 = b.clone();
+        let nv_1 = b;
         let ix_2 = wspec_runtime::num::wide((*wspec_runtime::seq::at(&(*a0).1.module.mems, wspec_runtime::num::wide(x)?)?))?;
         let ix_3 = wspec_runtime::num::wide(i)?;
         let len_4 = wspec_runtime::num::wide(n)?;
@@ -11953,7 +11671,7 @@ pub mod defs {
     pub fn with_meminst(ar_: &Ctx, a0: &mut State, a1: Memidx, a2: std::rc::Rc<Meminst>) -> R<()> {
         let x = a1;
         let mi = a2;
-        let nv_1 = mi.clone();
+        let nv_1 = mi;
         let ix_2 = wspec_runtime::num::wide((*wspec_runtime::seq::at(&(*a0).1.module.mems, wspec_runtime::num::wide(x)?)?))?;
         (*wspec_runtime::seq::at_mut(&mut (*a0).0.mems, ix_2)?) = nv_1;
         Ok(())
@@ -11963,7 +11681,7 @@ pub mod defs {
     pub fn with_elem(ar_: &Ctx, a0: &mut State, a1: Elemidx, a2: Vec<Ref>) -> R<()> {
         let x = a1;
         let ref_ = a2;
-        let nv_1 = ref_.clone();
+        let nv_1 = ref_;
         let ix_2 = wspec_runtime::num::wide((*wspec_runtime::seq::at(&(*a0).1.module.elems, wspec_runtime::num::wide(x)?)?))?;
         std::rc::Rc::make_mut(&mut (*wspec_runtime::seq::at_mut(&mut (*a0).0.elems, ix_2)?)).refs = nv_1;
         Ok(())
@@ -11973,7 +11691,7 @@ pub mod defs {
     pub fn with_data(ar_: &Ctx, a0: &mut State, a1: Dataidx, a2: Vec<Byte>) -> R<()> {
         let x = a1;
         let b = a2;
-        let nv_1 = b.clone();
+        let nv_1 = b;
         let ix_2 = wspec_runtime::num::wide((*wspec_runtime::seq::at(&(*a0).1.module.datas, wspec_runtime::num::wide(x)?)?))?;
         std::rc::Rc::make_mut(&mut (*wspec_runtime::seq::at_mut(&mut (*a0).0.datas, ix_2)?)).bytes = nv_1;
         Ok(())
@@ -11984,7 +11702,7 @@ pub mod defs {
         let a = a1;
         let i = a2;
         let fv = a3;
-        let nv_1 = fv.clone();
+        let nv_1 = fv;
         let ix_2 = wspec_runtime::num::wide(a)?;
         let ix_3 = wspec_runtime::num::wide(i)?;
         (*wspec_runtime::seq::at_mut(&mut std::rc::Rc::make_mut(&mut (*wspec_runtime::seq::at_mut(&mut (*a0).0.structs, ix_2)?)).fields, ix_3)?) = nv_1;
@@ -11996,7 +11714,7 @@ pub mod defs {
         let a = a1;
         let i = a2;
         let fv = a3;
-        let nv_1 = fv.clone();
+        let nv_1 = fv;
         let ix_2 = wspec_runtime::num::wide(a)?;
         let ix_3 = wspec_runtime::num::wide(i)?;
         (*wspec_runtime::seq::at_mut(&mut std::rc::Rc::make_mut(&mut (*wspec_runtime::seq::at_mut(&mut (*a0).0.arrays, ix_2)?)).fields, ix_3)?) = nv_1;
@@ -12009,7 +11727,7 @@ pub mod defs {
         let i = a2;
         let n = a3;
         let fv = a4;
-        let nv_1 = fv.clone();
+        let nv_1 = fv;
         let ix_2 = wspec_runtime::num::wide(a)?;
         let ix_3 = wspec_runtime::num::wide(i)?;
         let len_4 = wspec_runtime::num::wide(n)?;
@@ -12020,7 +11738,7 @@ pub mod defs {
     // from spec/4.3-execution-instructions.wspec:110 def $add_structinst
     pub fn add_structinst(ar_: &Ctx, a0: &mut State, a1: std::rc::Rc<Structinst>) -> R<()> {
         let si = a1;
-        let nv_1 = vec![si.clone()];
+        let nv_1 = vec![si];
         (*a0).0.structs.extend(nv_1);
         Ok(())
     }
@@ -12028,7 +11746,7 @@ pub mod defs {
     // from spec/4.3-execution-instructions.wspec:113 def $add_arrayinst
     pub fn add_arrayinst(ar_: &Ctx, a0: &mut State, a1: std::rc::Rc<Arrayinst>) -> R<()> {
         let ai = a1;
-        let nv_1 = vec![ai.clone()];
+        let nv_1 = vec![ai];
         (*a0).0.arrays.extend(nv_1);
         Ok(())
     }
@@ -12036,7 +11754,7 @@ pub mod defs {
     // from spec/4.3-execution-instructions.wspec:116 def $add_exninst
     pub fn add_exninst(ar_: &Ctx, a0: &mut State, a1: std::rc::Rc<Exninst>) -> R<()> {
         let exn = a1;
-        let nv_1 = vec![exn.clone()];
+        let nv_1 = vec![exn];
         (*a0).0.exns.extend(nv_1);
         Ok(())
     }
@@ -12055,7 +11773,6 @@ pub mod defs {
             let Limits(f_4, f_5) = f_2 else { return Err(wspec_runtime::Fail::soft()) };
             let cp_6 = (*f_4).clone();
             let n_7 = wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(cp_6)?)?;
-            let i = n_7;
             let cp_8 = (*f_5).clone();
             let it_9 = cp_8;
             let mut acc_j_14 = Vec::new();
@@ -12073,7 +11790,7 @@ pub mod defs {
             wspec_runtime::check((wspec_runtime::num::wide(i_q)? <= wspec_runtime::num::wide(j_15_18)?))?;
              }
             wspec_runtime::check((wspec_runtime::num::wide(i_q)? <= wspec_runtime::num::sub(wspec_runtime::num::pow(2i128, wspec_runtime::num::wide(defs::size(ar_, conv::addrtype_to_numtype(at))?)?)?, 1i128)?))?;
-            let eq_222 = std::rc::Rc::new(Tableinst { type_: Tabletype(at, Limits(wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(i_q)?)?, match (j_15.clone(),) { (Some(j_15_121),) => Some(wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(j_15_121)?)?), (None,) => None, _ => return Err(wspec_runtime::Fail::soft()) }), (*rt).clone()), refs: wspec_runtime::seq::cat(vec![(*ti).refs.clone(), { let n_ = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { out_.push((*ref_).clone()); } out_ }]) });
+            let eq_222 = std::rc::Rc::new(Tableinst { type_: Tabletype(at, Limits(wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(i_q)?)?, match (j_15.clone(),) { (Some(j_15_121),) => Some(wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(j_15_121)?)?), (None,) => None, _ => return Err(wspec_runtime::Fail::soft()) }), (*rt).clone()), refs: wspec_runtime::seq::cat([(*ti).refs.clone(), { let n_ = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { out_.push((*ref_).clone()); } out_ }]) });
             let ti_q = (&eq_222);
             Ok(Some((*ti_q).clone()))
         })())? { return Ok(v); }
@@ -12109,7 +11826,6 @@ pub mod defs {
             let Limits(f_3, f_4) = f_2 else { return Err(wspec_runtime::Fail::soft()) };
             let cp_5 = (*f_3).clone();
             let n_6 = wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(cp_5)?)?;
-            let i = n_6;
             let cp_7 = (*f_4).clone();
             let it_8 = cp_7;
             let mut acc_j_13 = Vec::new();
@@ -12127,7 +11843,7 @@ pub mod defs {
              }
             wspec_runtime::check((wspec_runtime::num::wide(i_q)? <= wspec_runtime::num::pow(2i128, wspec_runtime::num::sub(wspec_runtime::num::wide(defs::size(ar_, conv::addrtype_to_numtype(at))?)?, 16i128)?)?))?;
             wspec_runtime::check((wspec_runtime::num::mul(wspec_runtime::num::wide(i_q)?, wspec_runtime::num::wide(defs::pagesize(ar_)?)?)? <= wspec_runtime::num::wide(wspec_runtime::ok(wspec_runtime::builtins::memory_limit())?)?))?;
-            let eq_221 = std::rc::Rc::new(Meminst { type_: Memtype(at, Limits(wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(i_q)?)?, match (j_14.clone(),) { (Some(j_14_120),) => Some(wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(j_14_120)?)?), (None,) => None, _ => return Err(wspec_runtime::Fail::soft()) })), bytes: wspec_runtime::seq::cat(vec![(*mi).bytes.clone(), { let n_ = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::mul(wspec_runtime::num::wide(n)?, wspec_runtime::num::wide(defs::pagesize(ar_)?)?)?)?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { out_.push(0_u8); } out_ }]) });
+            let eq_221 = std::rc::Rc::new(Meminst { type_: Memtype(at, Limits(wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(i_q)?)?, match (j_14.clone(),) { (Some(j_14_120),) => Some(wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(j_14_120)?)?), (None,) => None, _ => return Err(wspec_runtime::Fail::soft()) })), bytes: wspec_runtime::seq::cat([(*mi).bytes.clone(), { let n_ = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::mul(wspec_runtime::num::wide(n)?, wspec_runtime::num::wide(defs::pagesize(ar_)?)?)?)?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { out_.push(0_u8); } out_ }]) });
             let mi_q = (&eq_221);
             Ok(Some((*mi_q).clone()))
         })())? { return Ok(v); }
@@ -12234,7 +11950,6 @@ pub mod defs {
         // from spec/4.3-execution-instructions.wspec:194
         if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let Storagetype::Valtype(n_1) = a0 else { return Err(wspec_runtime::Fail::soft()) };
-            let t = n_1;
             let val = a1;
             Ok(conv::val_to_fieldval((*val).clone()))
         })())? { return Ok(v); }
@@ -12259,7 +11974,6 @@ pub mod defs {
         // from spec/4.3-execution-instructions.wspec:198
         if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let Storagetype::Valtype(n_1) = a0 else { return Err(wspec_runtime::Fail::soft()) };
-            let t = n_1;
             let o_2 = a1;
             wspec_runtime::check(o_2.is_none())?;
             let Fieldval::Val(n_3) = a2 else { return Err(wspec_runtime::Fail::soft()) };
@@ -12359,7 +12073,6 @@ pub mod defs {
             #[allow(irrefutable_let_patterns)]
             let Moduletype(f_2, f_3) = o_1 else { return Err(wspec_runtime::Fail::soft()) };
             let xt_I = f_2.clone();
-            let xt_E = f_3.clone();
             let src_8: Vec<_> = (*xa).clone().into_iter().collect();
             let mut acc_xt_9 = Vec::new();
             for i_ in 0..wspec_runtime::seq::same_len(&[src_8.len()])? { let xa_5 = src_8[i_].clone(); 
@@ -12400,7 +12113,6 @@ pub mod defs {
             acc_expr_T_37.push(expr_T_35);acc_tt_38.push(tt);
             }
             let expr_T_39 = acc_expr_T_37;
-            let tt_40 = acc_tt_38;
             let cp_41 = (*(&(*module).elems)).clone();
             let it_42 = cp_41;
             let mut acc_em_50 = Vec::new();
@@ -12414,10 +12126,8 @@ pub mod defs {
             let em = f_47.clone();
             acc_em_50.push(em);acc_expr_E_51.push(expr_E_48);acc_rt_52.push(rt);
             }
-            let em_53 = acc_em_50;
             let expr_E_54 = acc_expr_E_51;
-            let rt_55 = acc_rt_52;
-            let eq_156 = std::rc::Rc::new(Moduleinst { types: defs::alloctypes(ar_, &(*module).types)?, tags: vec![], globals: defs::globalsxa(ar_, &((*xa).clone()))?, mems: vec![], tables: vec![], funcs: wspec_runtime::seq::cat(vec![defs::funcsxa(ar_, &((*xa).clone()))?, { let n_ = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(((*module).funcs.len() as u64))?)?; let mut out_ = Vec::with_capacity(n_); for k in 0..n_ { let k = k as u64; out_.push(wspec_runtime::num::narrow::<u64>(wspec_runtime::num::add(wspec_runtime::num::wide(((*s).funcs.len() as u64))?, wspec_runtime::num::wide(k)?)?)?); } out_ }]), datas: vec![], elems: vec![], exports: vec![] });
+            let eq_156 = std::rc::Rc::new(Moduleinst { types: defs::alloctypes(ar_, &(*module).types)?, tags: vec![], globals: defs::globalsxa(ar_, &((*xa).clone()))?, mems: vec![], tables: vec![], funcs: wspec_runtime::seq::cat([defs::funcsxa(ar_, &((*xa).clone()))?, { let n_ = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(((*module).funcs.len() as u64))?)?; let mut out_ = Vec::with_capacity(n_); for k in 0..n_ { let k = k as u64; out_.push(wspec_runtime::num::narrow::<u64>(wspec_runtime::num::add(wspec_runtime::num::wide(((*s).funcs.len() as u64))?, wspec_runtime::num::wide(k)?)?)?); } out_ }]), datas: vec![], elems: vec![], exports: vec![] });
             let mm_0 = (&eq_156);
             let eq_157 = defs::evalglobals(ar_, &(State((*s).clone(), Frame { locals: vec![], module: (*mm_0).clone() })), &(gt_28.clone()), &expr_G_27)?;
             let (t_158, t_159,) = eq_157;
@@ -12457,7 +12167,7 @@ pub mod defs {
             let x_691 = acc_x_690.into_iter().next();
             let eq_793 = match (x_691.clone(),) { (Some(x_691_792),) => Some(Instr::Call(x_691_792)), (None,) => None, _ => return Err(wspec_runtime::Fail::soft()) };
             let instr_S = eq_793;
-            Ok(Config(State(s_4.clone(), Frame { locals: vec![], module: mm.clone() }), wspec_runtime::seq::cat(vec![instr_E.clone(), instr_D.clone(), (match (instr_S.clone(),) { (Some(instr_S_894),) => Some(instr_S_894.clone()), (None,) => None, _ => return Err(wspec_runtime::Fail::soft()) }).into_iter().collect::<Vec<_>>()])))
+            Ok(Config(State(s_4, Frame { locals: vec![], module: mm }), wspec_runtime::seq::cat([instr_E, instr_D, (match (instr_S.clone(),) { (Some(instr_S_894),) => Some(instr_S_894.clone()), (None,) => None, _ => return Err(wspec_runtime::Fail::soft()) }).into_iter().collect::<Vec<_>>()])))
         })())? { return Ok(v); }
         Err(Fail::soft())
     }
@@ -12473,7 +12183,6 @@ pub mod defs {
             #[allow(irrefutable_let_patterns)]
             let Comptype::Func(f_2, f_3) = o_1 else { return Err(wspec_runtime::Fail::soft()) };
             let t_1 = f_2.clone();
-            let t_2 = f_3.clone();
             let src_8: Vec<_> = (*val).clone().into_iter().collect();
             let mut acc_t_9 = Vec::new();
             for i_ in 0..wspec_runtime::seq::same_len(&[src_8.len()])? { let val_5 = src_8[i_].clone(); 
@@ -12489,7 +12198,7 @@ pub mod defs {
             Ok(())
             })().map_err(|f| f.within("value type", i_ as u64))?;
              }
-            Ok(Config(State((*s).clone(), Frame { locals: vec![], module: std::rc::Rc::new(Moduleinst { types: vec![], tags: vec![], globals: vec![], mems: vec![], tables: vec![], funcs: vec![], datas: vec![], elems: vec![], exports: vec![] }) }), wspec_runtime::seq::cat(vec![{ let n_ = wspec_runtime::seq::same_len(&[val.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let val_117 = val[i_].clone(); out_.push(conv::val_to_instr(val_117.clone())); } out_ }, vec![Instr::RefFuncAddr(a), Instr::CallRef(conv::deftype_to_typeuse((*wspec_runtime::seq::at(&(*s).funcs, wspec_runtime::num::wide(a)?)?).type_.clone()))]])))
+            Ok(Config(State((*s).clone(), Frame { locals: vec![], module: std::rc::Rc::new(Moduleinst { types: vec![], tags: vec![], globals: vec![], mems: vec![], tables: vec![], funcs: vec![], datas: vec![], elems: vec![], exports: vec![] }) }), wspec_runtime::seq::cat([{ let n_ = wspec_runtime::seq::same_len(&[val.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let val_117 = val[i_].clone(); out_.push(conv::val_to_instr(val_117.clone())); } out_ }, vec![Instr::RefFuncAddr(a), Instr::CallRef(conv::deftype_to_typeuse((*wspec_runtime::seq::at(&(*s).funcs, wspec_runtime::num::wide(a)?)?).type_.clone()))]])))
         })())? { return Ok(v); }
         Err(Fail::soft())
     }
@@ -12594,17 +12303,36 @@ pub mod defs {
     }
 
     // from spec/1.5-types-substitution.wspec:165 def $expanddt
+    thread_local! {
+        static MEMO_EXPANDDT: std::cell::RefCell<std::collections::HashMap<(usize, u64), (Deftype, Comptype)>> = Default::default();
+    }
+
     pub fn expanddt(ar_: &Ctx, a0: &Deftype) -> R<Comptype> {
+        let key_ = (std::rc::Rc::as_ptr(&a0.0) as *const () as usize, a0.1);
+        if let Some(v) = MEMO_EXPANDDT.with(|m| m.borrow().get(&key_).map(|e| e.1.clone())) {
+            return Ok(v);
+        }
+        let v = expanddt_unmemoized(ar_, a0)?;
+        MEMO_EXPANDDT.with(|m| {
+            let mut m = m.borrow_mut();
+            // A bound on the memory it takes: start afresh when full.
+            if m.len() >= 1 << 16 {
+                m.clear();
+            }
+            m.insert(key_, (a0.clone(), v.clone()));
+        });
+        Ok(v)
+    }
+
+    pub fn expanddt_unmemoized(ar_: &Ctx, a0: &Deftype) -> R<Comptype> {
         // from spec/1.5-types-substitution.wspec:166
         if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let dt = a0;
             let eq_1 = defs::unrolldt(ar_, dt)?;
             #[allow(irrefutable_let_patterns)]
             let Subtype(f_2, f_3, f_4) = eq_1 else { return Err(wspec_runtime::Fail::soft()) };
-            let final_ = f_2.clone();
-            let tu = f_3.clone();
             let ct = f_4.clone();
-            Ok(ct.clone())
+            Ok(ct)
         })())? { return Ok(v); }
         Err(Fail::soft())
     }
@@ -12642,7 +12370,7 @@ pub mod defs {
             wspec_runtime::check(l_3.len() == 1)?;
             let w_1 = l_3[0].clone();
             let w_q = c_2[(0 + 1)..(0 + 1) + (c_2.len() - 1)].to_vec();
-            Ok((!(w_q.clone().contains(&w_1.clone())) && defs::disjoint_(ar_, &(w_q.clone()))?))
+            Ok((!(w_q.clone().contains(&w_1)) && defs::disjoint_(ar_, &(w_q.clone()))?))
         })())? { return Ok(v); }
         Err(Fail::soft())
         })
@@ -12669,7 +12397,7 @@ pub mod defs {
             let Externtype::Tag(f_4) = l_3[0].clone() else { return Err(wspec_runtime::Fail::soft()) };
             let jt = f_4.clone();
             let xt = c_2[(0 + 1)..(0 + 1) + (c_2.len() - 1)].to_vec();
-            Ok(wspec_runtime::seq::cat(vec![vec![jt.clone()], defs::tagsxt(ar_, &(xt.clone()))?]))
+            Ok(wspec_runtime::seq::cat([vec![jt], defs::tagsxt(ar_, &(xt))?]))
         })())? { return Ok(v); }
         // from spec/2.4-validation-modules.wspec:187
         if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
@@ -12680,7 +12408,7 @@ pub mod defs {
             wspec_runtime::check(l_3.len() == 1)?;
             let xt_1 = l_3[0].clone();
             let xt = c_2[(0 + 1)..(0 + 1) + (c_2.len() - 1)].to_vec();
-            Ok(defs::tagsxt(ar_, &(xt.clone()))?)
+            Ok(defs::tagsxt(ar_, &(xt))?)
         })())? { return Ok(v); }
         Err(Fail::soft())
         })
@@ -12707,7 +12435,7 @@ pub mod defs {
             let Externtype::Global(f_4) = l_3[0].clone() else { return Err(wspec_runtime::Fail::soft()) };
             let gt = f_4.clone();
             let xt = c_2[(0 + 1)..(0 + 1) + (c_2.len() - 1)].to_vec();
-            Ok(wspec_runtime::seq::cat(vec![vec![gt.clone()], defs::globalsxt(ar_, &(xt.clone()))?]))
+            Ok(wspec_runtime::seq::cat([vec![gt], defs::globalsxt(ar_, &(xt))?]))
         })())? { return Ok(v); }
         // from spec/2.4-validation-modules.wspec:192
         if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
@@ -12718,7 +12446,7 @@ pub mod defs {
             wspec_runtime::check(l_3.len() == 1)?;
             let xt_1 = l_3[0].clone();
             let xt = c_2[(0 + 1)..(0 + 1) + (c_2.len() - 1)].to_vec();
-            Ok(defs::globalsxt(ar_, &(xt.clone()))?)
+            Ok(defs::globalsxt(ar_, &(xt))?)
         })())? { return Ok(v); }
         Err(Fail::soft())
         })
@@ -12745,7 +12473,7 @@ pub mod defs {
             let Externtype::Mem(f_4) = l_3[0].clone() else { return Err(wspec_runtime::Fail::soft()) };
             let mt = f_4.clone();
             let xt = c_2[(0 + 1)..(0 + 1) + (c_2.len() - 1)].to_vec();
-            Ok(wspec_runtime::seq::cat(vec![vec![mt], defs::memsxt(ar_, &(xt.clone()))?]))
+            Ok(wspec_runtime::seq::cat([vec![mt], defs::memsxt(ar_, &(xt))?]))
         })())? { return Ok(v); }
         // from spec/2.4-validation-modules.wspec:197
         if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
@@ -12756,7 +12484,7 @@ pub mod defs {
             wspec_runtime::check(l_3.len() == 1)?;
             let xt_1 = l_3[0].clone();
             let xt = c_2[(0 + 1)..(0 + 1) + (c_2.len() - 1)].to_vec();
-            Ok(defs::memsxt(ar_, &(xt.clone()))?)
+            Ok(defs::memsxt(ar_, &(xt))?)
         })())? { return Ok(v); }
         Err(Fail::soft())
         })
@@ -12783,7 +12511,7 @@ pub mod defs {
             let Externtype::Table(f_4) = l_3[0].clone() else { return Err(wspec_runtime::Fail::soft()) };
             let tt = f_4.clone();
             let xt = c_2[(0 + 1)..(0 + 1) + (c_2.len() - 1)].to_vec();
-            Ok(wspec_runtime::seq::cat(vec![vec![tt.clone()], defs::tablesxt(ar_, &(xt.clone()))?]))
+            Ok(wspec_runtime::seq::cat([vec![tt], defs::tablesxt(ar_, &(xt))?]))
         })())? { return Ok(v); }
         // from spec/2.4-validation-modules.wspec:202
         if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
@@ -12794,7 +12522,7 @@ pub mod defs {
             wspec_runtime::check(l_3.len() == 1)?;
             let xt_1 = l_3[0].clone();
             let xt = c_2[(0 + 1)..(0 + 1) + (c_2.len() - 1)].to_vec();
-            Ok(defs::tablesxt(ar_, &(xt.clone()))?)
+            Ok(defs::tablesxt(ar_, &(xt))?)
         })())? { return Ok(v); }
         Err(Fail::soft())
         })
@@ -12823,7 +12551,7 @@ pub mod defs {
             let Typeuse::Deftype(n_5) = f_4.clone() else { return Err(wspec_runtime::Fail::soft()) };
             let dt = n_5;
             let xt = c_2[(0 + 1)..(0 + 1) + (c_2.len() - 1)].to_vec();
-            Ok(wspec_runtime::seq::cat(vec![vec![dt.clone()], defs::funcsxt(ar_, &(xt.clone()))?]))
+            Ok(wspec_runtime::seq::cat([vec![dt], defs::funcsxt(ar_, &(xt))?]))
         })())? { return Ok(v); }
         // from spec/2.4-validation-modules.wspec:208
         if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
@@ -12834,7 +12562,7 @@ pub mod defs {
             wspec_runtime::check(l_3.len() == 1)?;
             let xt_1 = l_3[0].clone();
             let xt = c_2[(0 + 1)..(0 + 1) + (c_2.len() - 1)].to_vec();
-            Ok(defs::funcsxt(ar_, &(xt.clone()))?)
+            Ok(defs::funcsxt(ar_, &(xt))?)
         })())? { return Ok(v); }
         Err(Fail::soft())
         })
@@ -12846,7 +12574,6 @@ pub mod defs {
         if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Global(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
-            let gt = f_1;
             let expr_3 = *f_2;
             Ok(defs::funcidx_expr(ar_, expr_3)?)
         })())? { return Ok(v); }
@@ -12859,7 +12586,6 @@ pub mod defs {
         if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Table(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
-            let tt = f_1;
             let expr_3 = *f_2;
             Ok(defs::funcidx_expr(ar_, expr_3)?)
         })())? { return Ok(v); }
@@ -12872,11 +12598,10 @@ pub mod defs {
         if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Elem(f_1, f_2, f_3) = a0 else { return Err(wspec_runtime::Fail::soft()) };
-            let rt = f_1;
             let cp_4 = (*f_2).clone();
             let expr = cp_4;
             let elemmode = *f_3;
-            Ok(wspec_runtime::seq::cat(vec![wspec_runtime::ok(wspec_runtime::builtins::concat({ let n_ = wspec_runtime::seq::same_len(&[expr.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let expr_105 = expr[i_].clone(); out_.push(defs::funcidx_expr(ar_, expr_105)?); } out_ }))?, defs::funcidx_elemmode(ar_, elemmode)?]))
+            Ok(wspec_runtime::seq::cat([wspec_runtime::ok(wspec_runtime::builtins::concat({ let n_ = wspec_runtime::seq::same_len(&[expr.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let expr_105 = expr[i_].clone(); out_.push(defs::funcidx_expr(ar_, expr_105)?); } out_ }))?, defs::funcidx_elemmode(ar_, elemmode)?]))
         })())? { return Ok(v); }
         Err(Fail::soft())
     }
@@ -12887,7 +12612,6 @@ pub mod defs {
         if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Export(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
-            let nm = f_1;
             #[allow(irrefutable_let_patterns)]
             let Externidx::Func(f_3) = f_2 else { return Err(wspec_runtime::Fail::soft()) };
             let cp_4 = (*f_3).clone();
@@ -12896,7 +12620,6 @@ pub mod defs {
         })())? { return Ok(v); }
         // from spec/2.4-validation-modules.wspec:242
         if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
-            let ex = a0;
             Ok(vec![])
         })())? { return Ok(v); }
         Err(Fail::soft())
@@ -12931,7 +12654,6 @@ pub mod defs {
         // from spec/3.3-numerics-vectors.wspec:33
         if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let n_1 = wspec_runtime::ok(conv::lanetype_as_jnn(a0))?;
-            let v_Jnn = n_1;
             let n_2 = match a1 { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
             let i = n_2;
             Ok(i)
@@ -12951,7 +12673,6 @@ pub mod defs {
         // from spec/3.3-numerics-vectors.wspec:37
         if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let n_1 = wspec_runtime::ok(conv::lanetype_as_jnn(a0))?;
-            let v_Jnn = n_1;
             let n = a1;
             Ok(Lane::Numtype(Num::Inn(wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(n)?)?)))
         })())? { return Ok(v); }
@@ -14130,7 +13851,6 @@ pub mod defs {
             #[allow(irrefutable_let_patterns)]
             let Shape(f_5, f_6) = a1 else { return Err(wspec_runtime::Fail::soft()) };
             let n_7 = wspec_runtime::ok(conv::lanetype_as_jnn(f_5.clone()))?;
-            let v_Jnn_2 = n_7;
             let n_8 = wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(f_6.clone())?)?;
             let v_M_2 = n_8;
             #[allow(irrefutable_let_patterns)]
@@ -14164,7 +13884,6 @@ pub mod defs {
             #[allow(irrefutable_let_patterns)]
             let Shape(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let n_3 = wspec_runtime::ok(conv::lanetype_as_fnn(f_1.clone()))?;
-            let v_Fnn_1 = n_3;
             let n_4 = wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(f_2.clone())?)?;
             let v_M_1 = n_4;
             #[allow(irrefutable_let_patterns)]
@@ -14179,9 +13898,6 @@ pub mod defs {
         })())? { return Ok(v); }
         // from spec/3.3-numerics-vectors.wspec:338
         if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
-            let sh_1 = a0;
-            let sh_2 = a1;
-            let op = a2;
             Ok(None)
         })())? { return Ok(v); }
         Err(Fail::soft())
@@ -14240,7 +13956,6 @@ pub mod defs {
             #[allow(irrefutable_let_patterns)]
             let Shape(f_5, f_6) = a1 else { return Err(wspec_runtime::Fail::soft()) };
             let n_7 = wspec_runtime::ok(conv::lanetype_as_fnn(f_5.clone()))?;
-            let v_Fnn_2 = n_7;
             let n_8 = wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(f_6.clone())?)?;
             let v_M_2 = n_8;
             #[allow(irrefutable_let_patterns)]
@@ -14251,9 +13966,6 @@ pub mod defs {
         })())? { return Ok(v); }
         // from spec/3.3-numerics-vectors.wspec:345
         if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
-            let sh_1 = a0;
-            let sh_2 = a1;
-            let op = a2;
             Ok(None)
         })())? { return Ok(v); }
         Err(Fail::soft())
@@ -14459,7 +14171,7 @@ pub mod defs {
             let Externaddr::Global(f_4) = l_3[0].clone() else { return Err(wspec_runtime::Fail::soft()) };
             let a = f_4.clone();
             let xa = c_2[(0 + 1)..(0 + 1) + (c_2.len() - 1)].to_vec();
-            Ok(wspec_runtime::seq::cat(vec![vec![a], defs::globalsxa(ar_, &(xa.clone()))?]))
+            Ok(wspec_runtime::seq::cat([vec![a], defs::globalsxa(ar_, &(xa))?]))
         })())? { return Ok(v); }
         // from spec/4.4-execution-modules.wspec:14
         if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
@@ -14470,7 +14182,7 @@ pub mod defs {
             wspec_runtime::check(l_3.len() == 1)?;
             let xa_1 = l_3[0].clone();
             let xa = c_2[(0 + 1)..(0 + 1) + (c_2.len() - 1)].to_vec();
-            Ok(defs::globalsxa(ar_, &(xa.clone()))?)
+            Ok(defs::globalsxa(ar_, &(xa))?)
         })())? { return Ok(v); }
         Err(Fail::soft())
         })
@@ -14497,7 +14209,7 @@ pub mod defs {
             let Externaddr::Func(f_4) = l_3[0].clone() else { return Err(wspec_runtime::Fail::soft()) };
             let a = f_4.clone();
             let xa = c_2[(0 + 1)..(0 + 1) + (c_2.len() - 1)].to_vec();
-            Ok(wspec_runtime::seq::cat(vec![vec![a], defs::funcsxa(ar_, &(xa.clone()))?]))
+            Ok(wspec_runtime::seq::cat([vec![a], defs::funcsxa(ar_, &(xa))?]))
         })())? { return Ok(v); }
         // from spec/4.4-execution-modules.wspec:29
         if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
@@ -14508,7 +14220,7 @@ pub mod defs {
             wspec_runtime::check(l_3.len() == 1)?;
             let xa_1 = l_3[0].clone();
             let xa = c_2[(0 + 1)..(0 + 1) + (c_2.len() - 1)].to_vec();
-            Ok(defs::funcsxa(ar_, &(xa.clone()))?)
+            Ok(defs::funcsxa(ar_, &(xa))?)
         })())? { return Ok(v); }
         Err(Fail::soft())
         })
@@ -14539,7 +14251,7 @@ pub mod defs {
             let dt_q = eq_5;
             let eq_208 = defs::subst_all_deftypes(ar_, &(defs::rolldt(ar_, wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide((dt_q.len() as u64))?)?, &qt)?), &({ let n_ = wspec_runtime::seq::same_len(&[dt_q.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let dt_q_207 = dt_q[i_].clone(); out_.push(conv::deftype_to_typeuse(dt_q_207.clone())); } out_ }))?;
             let dt = eq_208;
-            Ok(wspec_runtime::seq::cat(vec![dt_q.clone(), dt.clone()]))
+            Ok(wspec_runtime::seq::cat([dt_q, dt]))
         })())? { return Ok(v); }
         Err(Fail::soft())
         })
@@ -14595,7 +14307,6 @@ pub mod defs {
             let expr_T_31 = f_30.clone();
             acc_expr_T_33.push(expr_T_31);acc_tt_34.push(tt);
             }
-            let expr_T_35 = acc_expr_T_33;
             let tt_36 = acc_tt_34;
             let cp_37 = (*(&(*module).datas)).clone();
             let it_38 = cp_37;
@@ -14609,7 +14320,6 @@ pub mod defs {
             acc_b_44.push(b);acc_dm_45.push(dm);
             }
             let b_46 = acc_b_44;
-            let dm_47 = acc_dm_45;
             let cp_48 = (*(&(*module).elems)).clone();
             let it_49 = cp_48;
             let mut acc_em_57 = Vec::new();
@@ -14623,8 +14333,6 @@ pub mod defs {
             let em = f_54.clone();
             acc_em_57.push(em);acc_expr_E_58.push(expr_E_55);acc_rt_59.push(rt);
             }
-            let em_60 = acc_em_57;
-            let expr_E_61 = acc_expr_E_58;
             let rt_62 = acc_rt_59;
             let cp_63 = (*(&(*module).funcs)).clone();
             let it_64 = cp_63;
@@ -14664,7 +14372,7 @@ pub mod defs {
             let ea = t_2920;
             let eq_3021 = { let n_ = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide((x_77.len() as u64))?)?; let mut out_ = Vec::with_capacity(n_); for k in 0..n_ { let k = k as u64; out_.push(wspec_runtime::num::narrow::<u64>(wspec_runtime::num::add(wspec_runtime::num::wide((s_5.funcs.len() as u64))?, wspec_runtime::num::wide(k)?)?)?); } out_ };
             let fa = eq_3021;
-            let eq_3123 = std::rc::Rc::new(Moduleinst { types: dt.clone(), tags: wspec_runtime::seq::cat(vec![defs::tagsxa(ar_, &((*xa).clone()))?, ha.clone()]), globals: wspec_runtime::seq::cat(vec![defs::globalsxa(ar_, &((*xa).clone()))?, (*ga).clone()]), mems: wspec_runtime::seq::cat(vec![defs::memsxa(ar_, &((*xa).clone()))?, ma.clone()]), tables: wspec_runtime::seq::cat(vec![defs::tablesxa(ar_, &((*xa).clone()))?, ta.clone()]), funcs: wspec_runtime::seq::cat(vec![defs::funcsxa(ar_, &((*xa).clone()))?, { let n_ = wspec_runtime::seq::same_len(&[fa.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let fa_3122 = fa[i_].clone(); out_.push(fa_3122); } out_ }]), datas: da.clone(), elems: ea.clone(), exports: vec![] });
+            let eq_3123 = std::rc::Rc::new(Moduleinst { types: dt.clone(), tags: wspec_runtime::seq::cat([defs::tagsxa(ar_, &((*xa).clone()))?, ha.clone()]), globals: wspec_runtime::seq::cat([defs::globalsxa(ar_, &((*xa).clone()))?, (*ga).clone()]), mems: wspec_runtime::seq::cat([defs::memsxa(ar_, &((*xa).clone()))?, ma.clone()]), tables: wspec_runtime::seq::cat([defs::tablesxa(ar_, &((*xa).clone()))?, ta.clone()]), funcs: wspec_runtime::seq::cat([defs::funcsxa(ar_, &((*xa).clone()))?, { let n_ = wspec_runtime::seq::same_len(&[fa.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let fa_3122 = fa[i_].clone(); out_.push(fa_3122); } out_ }]), datas: da.clone(), elems: ea.clone(), exports: vec![] });
             let mm_0 = (&eq_3123);
             let ex = (&(*module).exports);
             let eq_3227 = { let mut upd_3124 = (*mm_0).clone(); let nv_3125 = { let n_ = wspec_runtime::seq::same_len(&[ex.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let ex_3226 = ex[i_].clone(); out_.push(defs::allocexport(ar_, mm_0, &ex_3226)?); } out_ }; std::rc::Rc::make_mut(&mut upd_3124).exports = nv_3125; upd_3124 };
@@ -14672,8 +14380,7 @@ pub mod defs {
             let eq_3636 = defs::allocfuncs(ar_, &s_5, &({ let n_ = wspec_runtime::seq::same_len(&[x_77.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let x_77_3532 = x_77[i_].clone(); out_.push((*wspec_runtime::seq::at(&dt, wspec_runtime::num::wide(x_77_3532)?)?).clone()); } out_ }), &({ let n_ = wspec_runtime::seq::same_len(&[x_77.len(), loc_76.len(), expr_F_75.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let x_77_3633 = x_77[i_].clone(); let loc_76_3634 = loc_76[i_].clone(); let expr_F_75_3635 = expr_F_75[i_].clone(); out_.push(Funccode::Func(Func(x_77_3633, loc_76_3634.clone(), expr_F_75_3635))); } out_ }), mm)?;
             let (t_3637, t_3638,) = eq_3636;
             let s_6 = t_3637;
-            let fa_q = t_3638;
-            Ok((s_6.clone(), (*mm).clone()))
+            Ok((s_6, (*mm).clone()))
         })())? { return Ok(v); }
         Err(Fail::soft())
     }
@@ -14722,7 +14429,7 @@ pub mod defs {
             let (t_34, t_35,) = eq_33;
             let z_2 = t_34;
             let a_q = t_35;
-            Ok((z_2.clone(), wspec_runtime::seq::cat(vec![vec![a], a_q.clone()])))
+            Ok((z_2, wspec_runtime::seq::cat([vec![a], a_q])))
         })())? { return Ok(v); }
         Err(Fail::soft())
         })
@@ -14760,7 +14467,7 @@ pub mod defs {
             let (t_9, t_10,) = eq_8;
             let z_2 = t_9;
             let ref_q = t_10;
-            Ok((z_2.clone(), wspec_runtime::seq::cat(vec![vec![ref_.clone()], ref_q.clone()])))
+            Ok((z_2, wspec_runtime::seq::cat([vec![ref_], ref_q])))
         })())? { return Ok(v); }
         Err(Fail::soft())
         })
@@ -14807,7 +14514,7 @@ pub mod defs {
             acc_ref_q_121.push(ref_q);
             }
             let ref_q_122 = acc_ref_q_121;
-            Ok((z_2.clone(), wspec_runtime::seq::cat(vec![vec![ref_.clone()], { let n_ = wspec_runtime::seq::same_len(&[ref_q_122.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let ref_q_122_223 = ref_q_122[i_].clone(); out_.push(ref_q_122_223.clone()); } out_ }])))
+            Ok((z_2, wspec_runtime::seq::cat([vec![ref_], { let n_ = wspec_runtime::seq::same_len(&[ref_q_122.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let ref_q_122_223 = ref_q_122[i_].clone(); out_.push(ref_q_122_223.clone()); } out_ }])))
         })())? { return Ok(v); }
         Err(Fail::soft())
         })
@@ -14858,7 +14565,7 @@ pub mod defs {
             let cp_8 = (*f_6).clone();
             let y = cp_8;
             let instr_9 = *f_7;
-            Ok(wspec_runtime::seq::cat(vec![{ let h = instr_9.clone(); ar_.instr.get(h).to_vec() }, vec![Instr::Const(Numtype::I32, Num::Inn(0_u64)), Instr::Const(Numtype::I32, Num::Inn(wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(n)?)?)), Instr::TableInit(y, x), Instr::ElemDrop(x)]]))
+            Ok(wspec_runtime::seq::cat([{ let h = instr_9.clone(); ar_.instr.get(h).to_vec() }, vec![Instr::Const(Numtype::I32, Num::Inn(0_u64)), Instr::Const(Numtype::I32, Num::Inn(wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(n)?)?)), Instr::TableInit(y, x), Instr::ElemDrop(x)]]))
         })())? { return Ok(v); }
         Err(Fail::soft())
     }
@@ -14892,7 +14599,7 @@ pub mod defs {
             let cp_7 = (*f_5).clone();
             let y = cp_7;
             let instr_8 = *f_6;
-            Ok(wspec_runtime::seq::cat(vec![{ let h = instr_8.clone(); ar_.instr.get(h).to_vec() }, vec![Instr::Const(Numtype::I32, Num::Inn(0_u64)), Instr::Const(Numtype::I32, Num::Inn(wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(n)?)?)), Instr::MemoryInit(y, x), Instr::DataDrop(x)]]))
+            Ok(wspec_runtime::seq::cat([{ let h = instr_8.clone(); ar_.instr.get(h).to_vec() }, vec![Instr::Const(Numtype::I32, Num::Inn(0_u64)), Instr::Const(Numtype::I32, Num::Inn(wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(n)?)?)), Instr::MemoryInit(y, x), Instr::DataDrop(x)]]))
         })())? { return Ok(v); }
         Err(Fail::soft())
     }
@@ -15031,7 +14738,7 @@ pub mod defs {
             let dt_1 = l_3[0].clone();
             let dt = c_2[(0 + 1)..(0 + 1) + (c_2.len() - 1)].to_vec();
             let tu = a1;
-            Ok(wspec_runtime::seq::cat(vec![vec![defs::subst_all_deftype(ar_, &dt_1, &((*tu).clone()))?], defs::subst_all_deftypes(ar_, &(dt.clone()), &((*tu).clone()))?]))
+            Ok(wspec_runtime::seq::cat([vec![defs::subst_all_deftype(ar_, &dt_1, &((*tu).clone()))?], defs::subst_all_deftypes(ar_, &(dt), &((*tu).clone()))?]))
         })())? { return Ok(v); }
         Err(Fail::soft())
         })
@@ -15093,7 +14800,7 @@ pub mod defs {
             let dt = l_3[0].clone();
             let eq_4 = defs::clos_deftypes(ar_, &(dt_q.clone()))?;
             let dt_q_q = eq_4;
-            Ok(wspec_runtime::seq::cat(vec![dt_q_q.clone(), vec![defs::subst_all_deftype(ar_, &dt, &({ let n_ = wspec_runtime::seq::same_len(&[dt_q_q.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let dt_q_q_206 = dt_q_q[i_].clone(); out_.push(conv::deftype_to_typeuse(dt_q_q_206.clone())); } out_ }))?]]))
+            Ok(wspec_runtime::seq::cat([dt_q_q.clone(), vec![defs::subst_all_deftype(ar_, &dt, &({ let n_ = wspec_runtime::seq::same_len(&[dt_q_q.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let dt_q_q_206 = dt_q_q[i_].clone(); out_.push(conv::deftype_to_typeuse(dt_q_q_206.clone())); } out_ }))?]]))
         })())? { return Ok(v); }
         Err(Fail::soft())
         })
@@ -15139,13 +14846,11 @@ pub mod defs {
         if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Elemmode::Active(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
-            let x = f_1.clone();
             let expr_3 = f_2.clone();
             Ok(defs::funcidx_expr(ar_, expr_3)?)
         })())? { return Ok(v); }
         // from spec/2.4-validation-modules.wspec:235
         if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
-            let elemmode = a0;
             Ok(vec![])
         })())? { return Ok(v); }
         Err(Fail::soft())
@@ -15296,7 +15001,7 @@ pub mod defs {
             let v_M = a0;
             let v_N = a1;
             let f = a2;
-            Ok(wspec_runtime::seq::cat(vec![vec![wspec_runtime::ok(wspec_runtime::builtins::trunc_sat_u(v_M, v_N, f))?], { let n_ = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::pow(2i128, wspec_runtime::num::wide(v_N)?)?)?; let mut out_ = Vec::with_capacity(n_); for k in 0..n_ { let k = k as u64; out_.push(wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(k)?)?); } out_ }]))
+            Ok(wspec_runtime::seq::cat([vec![wspec_runtime::ok(wspec_runtime::builtins::trunc_sat_u(v_M, v_N, f))?], { let n_ = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::pow(2i128, wspec_runtime::num::wide(v_N)?)?)?; let mut out_ = Vec::with_capacity(n_); for k in 0..n_ { let k = k as u64; out_.push(wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(k)?)?); } out_ }]))
         })())? { return Ok(v); }
         Err(Fail::soft())
     }
@@ -15319,7 +15024,7 @@ pub mod defs {
             let v_M = a0;
             let v_N = a1;
             let f = a2;
-            Ok(wspec_runtime::seq::cat(vec![vec![wspec_runtime::ok(wspec_runtime::builtins::trunc_sat_s(v_M, v_N, f))?], { let n_ = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::pow(2i128, wspec_runtime::num::wide(v_N)?)?)?; let mut out_ = Vec::with_capacity(n_); for k in 0..n_ { let k = k as u64; out_.push(wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(k)?)?); } out_ }]))
+            Ok(wspec_runtime::seq::cat([vec![wspec_runtime::ok(wspec_runtime::builtins::trunc_sat_s(v_M, v_N, f))?], { let n_ = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::pow(2i128, wspec_runtime::num::wide(v_N)?)?)?; let mut out_ = Vec::with_capacity(n_); for k in 0..n_ { let k = k as u64; out_.push(wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(k)?)?); } out_ }]))
         })())? { return Ok(v); }
         Err(Fail::soft())
     }
@@ -15356,7 +15061,7 @@ pub mod defs {
             let Externaddr::Tag(f_4) = l_3[0].clone() else { return Err(wspec_runtime::Fail::soft()) };
             let a = f_4.clone();
             let xa = c_2[(0 + 1)..(0 + 1) + (c_2.len() - 1)].to_vec();
-            Ok(wspec_runtime::seq::cat(vec![vec![a], defs::tagsxa(ar_, &(xa.clone()))?]))
+            Ok(wspec_runtime::seq::cat([vec![a], defs::tagsxa(ar_, &(xa))?]))
         })())? { return Ok(v); }
         // from spec/4.4-execution-modules.wspec:9
         if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
@@ -15367,7 +15072,7 @@ pub mod defs {
             wspec_runtime::check(l_3.len() == 1)?;
             let xa_1 = l_3[0].clone();
             let xa = c_2[(0 + 1)..(0 + 1) + (c_2.len() - 1)].to_vec();
-            Ok(defs::tagsxa(ar_, &(xa.clone()))?)
+            Ok(defs::tagsxa(ar_, &(xa))?)
         })())? { return Ok(v); }
         Err(Fail::soft())
         })
@@ -15394,7 +15099,7 @@ pub mod defs {
             let Externaddr::Mem(f_4) = l_3[0].clone() else { return Err(wspec_runtime::Fail::soft()) };
             let a = f_4.clone();
             let xa = c_2[(0 + 1)..(0 + 1) + (c_2.len() - 1)].to_vec();
-            Ok(wspec_runtime::seq::cat(vec![vec![a], defs::memsxa(ar_, &(xa.clone()))?]))
+            Ok(wspec_runtime::seq::cat([vec![a], defs::memsxa(ar_, &(xa))?]))
         })())? { return Ok(v); }
         // from spec/4.4-execution-modules.wspec:19
         if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
@@ -15405,7 +15110,7 @@ pub mod defs {
             wspec_runtime::check(l_3.len() == 1)?;
             let xa_1 = l_3[0].clone();
             let xa = c_2[(0 + 1)..(0 + 1) + (c_2.len() - 1)].to_vec();
-            Ok(defs::memsxa(ar_, &(xa.clone()))?)
+            Ok(defs::memsxa(ar_, &(xa))?)
         })())? { return Ok(v); }
         Err(Fail::soft())
         })
@@ -15432,7 +15137,7 @@ pub mod defs {
             let Externaddr::Table(f_4) = l_3[0].clone() else { return Err(wspec_runtime::Fail::soft()) };
             let a = f_4.clone();
             let xa = c_2[(0 + 1)..(0 + 1) + (c_2.len() - 1)].to_vec();
-            Ok(wspec_runtime::seq::cat(vec![vec![a], defs::tablesxa(ar_, &(xa.clone()))?]))
+            Ok(wspec_runtime::seq::cat([vec![a], defs::tablesxa(ar_, &(xa))?]))
         })())? { return Ok(v); }
         // from spec/4.4-execution-modules.wspec:24
         if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
@@ -15443,7 +15148,7 @@ pub mod defs {
             wspec_runtime::check(l_3.len() == 1)?;
             let xa_1 = l_3[0].clone();
             let xa = c_2[(0 + 1)..(0 + 1) + (c_2.len() - 1)].to_vec();
-            Ok(defs::tablesxa(ar_, &(xa.clone()))?)
+            Ok(defs::tablesxa(ar_, &(xa))?)
         })())? { return Ok(v); }
         Err(Fail::soft())
         })
@@ -15458,7 +15163,7 @@ pub mod defs {
             let val = a2;
             let eq_1 = Globalinst { type_: (*gt).clone(), value: (*val).clone() };
             let gi = eq_1;
-            Ok(({ let mut upd_2 = (*s).clone(); let nv_3 = vec![gi.clone()]; upd_2.globals.extend(nv_3); upd_2 }, ((*s).globals.len() as u64)))
+            Ok(({ let mut upd_2 = (*s).clone(); let nv_3 = vec![gi]; upd_2.globals.extend(nv_3); upd_2 }, ((*s).globals.len() as u64)))
         })())? { return Ok(v); }
         Err(Fail::soft())
     }
@@ -15492,7 +15197,7 @@ pub mod defs {
             let (t_8, t_9,) = eq_7;
             let s_2 = t_8;
             let a_q = t_9;
-            Ok((s_2.clone(), wspec_runtime::seq::cat(vec![vec![a], a_q.clone()])))
+            Ok((s_2, wspec_runtime::seq::cat([vec![a], a_q])))
         })())? { return Ok(v); }
         Err(Fail::soft())
         })
@@ -15527,7 +15232,7 @@ pub mod defs {
             let (t_8, t_9,) = eq_7;
             let s_2 = t_8;
             let a_q = t_9;
-            Ok((s_2.clone(), wspec_runtime::seq::cat(vec![vec![a], a_q.clone()])))
+            Ok((s_2, wspec_runtime::seq::cat([vec![a], a_q])))
         })())? { return Ok(v); }
         Err(Fail::soft())
         })
@@ -15572,7 +15277,7 @@ pub mod defs {
             let (t_11, t_12,) = eq_10;
             let s_2 = t_11;
             let a_q = t_12;
-            Ok((s_2.clone(), wspec_runtime::seq::cat(vec![vec![a], a_q.clone()])))
+            Ok((s_2, wspec_runtime::seq::cat([vec![a], a_q])))
         })())? { return Ok(v); }
         Err(Fail::soft())
         })
@@ -15619,7 +15324,7 @@ pub mod defs {
             let (t_11, t_12,) = eq_10;
             let s_2 = t_11;
             let a_q = t_12;
-            Ok((s_2.clone(), wspec_runtime::seq::cat(vec![vec![a], a_q.clone()])))
+            Ok((s_2, wspec_runtime::seq::cat([vec![a], a_q])))
         })())? { return Ok(v); }
         Err(Fail::soft())
         })
@@ -15660,7 +15365,7 @@ pub mod defs {
             let (t_216, t_217,) = eq_215;
             let s_2 = t_216;
             let a_q = t_217;
-            Ok((s_2.clone(), wspec_runtime::seq::cat(vec![vec![a], a_q.clone()])))
+            Ok((s_2, wspec_runtime::seq::cat([vec![a], a_q])))
         })())? { return Ok(v); }
         Err(Fail::soft())
         })
@@ -15711,7 +15416,7 @@ pub mod defs {
             let (t_421, t_422,) = eq_420;
             let s_2 = t_421;
             let a_q = t_422;
-            Ok((s_2.clone(), wspec_runtime::seq::cat(vec![vec![a], a_q.clone()])))
+            Ok((s_2, wspec_runtime::seq::cat([vec![a], a_q])))
         })())? { return Ok(v); }
         Err(Fail::soft())
         })
@@ -15787,8 +15492,6 @@ pub mod defs {
         // from spec/1.5-types-substitution.wspec:24
         if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let nt = a0;
-            let tv = a1;
-            let tu = a2;
             Ok(nt)
         })())? { return Ok(v); }
         Err(Fail::soft())
@@ -15799,8 +15502,6 @@ pub mod defs {
         // from spec/1.5-types-substitution.wspec:27
         if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let vt = a0;
-            let tv = a1;
-            let tu = a2;
             Ok(vt)
         })())? { return Ok(v); }
         Err(Fail::soft())
@@ -15858,8 +15559,6 @@ pub mod defs {
             let Memtype(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let at = f_1.clone();
             let lim = f_2.clone();
-            let tv = a1;
-            let tu = a2;
             Ok(Memtype(at, lim))
         })())? { return Ok(v); }
         Err(Fail::soft())
@@ -15869,7 +15568,7 @@ pub mod defs {
     pub fn subst_tabletype(ar_: &Ctx, a0: &mut Tabletype, a1: Vec<Typevar>, a2: Vec<Typeuse>) -> R<()> {
         let tv = a1;
         let tu = a2;
-        let nc_1 = defs::subst_reftype(ar_, &(*a0).2, &(tv.clone()), &(tu.clone()))?;
+        let nc_1 = defs::subst_reftype(ar_, &(*a0).2, &(tv), &(tu))?;
         (*a0).2 = nc_1;
         Ok(())
     }
@@ -16045,20 +15744,18 @@ pub mod defs {
             let bt = f_1;
             let in_1_4 = *f_2;
             let in_2_5 = *f_3;
-            Ok(wspec_runtime::seq::cat(vec![defs::funcidx_expr(ar_, in_1_4)?, defs::funcidx_expr(ar_, in_2_5)?]))
+            Ok(wspec_runtime::seq::cat([defs::funcidx_expr(ar_, in_1_4)?, defs::funcidx_expr(ar_, in_2_5)?]))
         })())? { return Ok(v); }
         // from spec/2.4-validation-modules.wspec:221
         if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Instr::TryTable(f_1, f_2, f_3) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let bt = f_1;
-            let catch = f_2;
             let in__4 = *f_3;
             Ok(defs::funcidx_expr(ar_, in__4)?)
         })())? { return Ok(v); }
         // from spec/2.4-validation-modules.wspec:222
         if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
-            let in_ = a0;
             Ok(vec![])
         })())? { return Ok(v); }
         Err(Fail::soft())
@@ -16088,7 +15785,6 @@ pub mod defs {
             let c_q_13 = acc_c_q_12;
             acc_c_q_15.push(c_q_13);
             }
-            let c_q_16 = acc_c_q_15;
             Ok(vec![])
         })())? { return Ok(v); }
         // from spec/3.3-numerics-vectors.wspec:79
@@ -16124,7 +15820,7 @@ pub mod defs {
             acc_c_q_24.push(c_q_22);
             }
             let c_q_25 = acc_c_q_24;
-            Ok(wspec_runtime::seq::cat(vec![{ let n_ = wspec_runtime::seq::same_len(&[c_q_25.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let c_q_25_126 = c_q_25[i_].clone(); out_.push(wspec_runtime::seq::cat(vec![vec![Lane::Numtype(c_1)], { let n_ = wspec_runtime::seq::same_len(&[c_q_25_126.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let c_q_25_126_227 = c_q_25_126[i_].clone(); out_.push(Lane::Numtype(c_q_25_126_227)); } out_ }])); } out_ }, defs::setproduct1_(ar_, lt, &({ let n_ = wspec_runtime::seq::same_len(&[c_11.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let c_11_631 = c_11[i_].clone(); out_.push(Lane::Numtype(c_11_631)); } out_ }), &({ let n_ = wspec_runtime::seq::same_len(&[c_q_25.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let c_q_25_732 = c_q_25[i_].clone(); out_.push({ let n_ = wspec_runtime::seq::same_len(&[c_q_25_732.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let c_q_25_732_833 = c_q_25_732[i_].clone(); out_.push(Lane::Numtype(c_q_25_732_833)); } out_ }); } out_ }))?]))
+            Ok(wspec_runtime::seq::cat([{ let n_ = wspec_runtime::seq::same_len(&[c_q_25.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let c_q_25_126 = c_q_25[i_].clone(); out_.push(wspec_runtime::seq::cat([vec![Lane::Numtype(c_1)], { let n_ = wspec_runtime::seq::same_len(&[c_q_25_126.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let c_q_25_126_227 = c_q_25_126[i_].clone(); out_.push(Lane::Numtype(c_q_25_126_227)); } out_ }])); } out_ }, defs::setproduct1_(ar_, lt, &({ let n_ = wspec_runtime::seq::same_len(&[c_11.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let c_11_631 = c_11[i_].clone(); out_.push(Lane::Numtype(c_11_631)); } out_ }), &({ let n_ = wspec_runtime::seq::same_len(&[c_q_25.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let c_q_25_732 = c_q_25[i_].clone(); out_.push({ let n_ = wspec_runtime::seq::same_len(&[c_q_25_732.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let c_q_25_732_833 = c_q_25_732[i_].clone(); out_.push(Lane::Numtype(c_q_25_732_833)); } out_ }); } out_ }))?]))
         })())? { return Ok(v); }
         Err(Fail::soft())
         })
@@ -16138,7 +15834,7 @@ pub mod defs {
             let jt = a1;
             let eq_1 = Taginst { type_: (*jt).clone() };
             let hi = eq_1;
-            Ok(({ let mut upd_2 = (*s).clone(); let nv_3 = vec![hi.clone()]; upd_2.tags.extend(nv_3); upd_2 }, ((*s).tags.len() as u64)))
+            Ok(({ let mut upd_2 = (*s).clone(); let nv_3 = vec![hi]; upd_2.tags.extend(nv_3); upd_2 }, ((*s).tags.len() as u64)))
         })())? { return Ok(v); }
         Err(Fail::soft())
     }
@@ -16277,7 +15973,7 @@ pub mod defs {
             let tu_1 = l_6[0].clone();
             let tu_q = c_5[(0 + 1)..(0 + 1) + (c_5.len() - 1)].to_vec();
             wspec_runtime::check((tv == tv_1))?;
-            Ok(tu_1.clone())
+            Ok(tu_1)
         })())? { return Ok(v); }
         // from spec/1.5-types-substitution.wspec:12
         if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
@@ -16296,7 +15992,7 @@ pub mod defs {
             wspec_runtime::check(l_6.len() == 1)?;
             let tu_1 = l_6[0].clone();
             let tu_q = c_5[(0 + 1)..(0 + 1) + (c_5.len() - 1)].to_vec();
-            Ok(defs::subst_typevar(ar_, tv, &(tv_q.clone()), &(tu_q.clone()))?)
+            Ok(defs::subst_typevar(ar_, tv, &(tv_q), &(tu_q))?)
         })())? { return Ok(v); }
         Err(Fail::soft())
         })
@@ -16349,7 +16045,7 @@ pub mod defs {
     pub fn subst_deftype(ar_: &Ctx, a0: &mut Deftype, a1: Vec<Typevar>, a2: Vec<Typeuse>) -> R<()> {
         let tv = a1;
         let tu = a2;
-        let nc_1 = defs::subst_rectype(ar_, &(*a0).0, &(tv.clone()), &(tu.clone()))?;
+        let nc_1 = defs::subst_rectype(ar_, &(*a0).0, &(tv), &(tu))?;
         (*a0).0 = nc_1;
         Ok(())
     }
@@ -16487,7 +16183,6 @@ pub mod defs {
         })())? { return Ok(v); }
         // from spec/2.1-validation-types.wspec:170
         if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
-            let tu = a0;
             let i = a1;
             Ok(true)
         })())? { return Ok(v); }
@@ -16563,7 +16258,6 @@ pub mod defs {
             wspec_runtime::check(l_3.len() == 1)?;
             #[allow(irrefutable_let_patterns)]
             let Typevar::Rec(f_4) = l_3[0].clone() else { return Err(wspec_runtime::Fail::soft()) };
-            let n = f_4.clone();
             let tv = c_2[(0 + 1)..(0 + 1) + (c_2.len() - 1)].to_vec();
             let cp_5 = (*a1).clone();
             let c_6 = cp_5;
@@ -16572,7 +16266,7 @@ pub mod defs {
             wspec_runtime::check(l_7.len() == 1)?;
             let tu_1 = l_7[0].clone();
             let tu = c_6[(0 + 1)..(0 + 1) + (c_6.len() - 1)].to_vec();
-            Ok(defs::subst_idxonly(ar_, &(tv.clone()), &(tu.clone()))?)
+            Ok(defs::subst_idxonly(ar_, &(tv), &(tu))?)
         })())? { return Ok(v); }
         // from spec/1.5-types-substitution.wspec:71
         if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
@@ -16596,7 +16290,7 @@ pub mod defs {
             let (t_9, t_10,) = eq_8;
             let tv_q = t_9;
             let tu_q = t_10;
-            Ok((wspec_runtime::seq::cat(vec![vec![Typevar::Idx(x)], tv_q.clone()]), wspec_runtime::seq::cat(vec![vec![tu_1.clone()], tu_q.clone()])))
+            Ok((wspec_runtime::seq::cat([vec![Typevar::Idx(x)], tv_q]), wspec_runtime::seq::cat([vec![tu_1], tu_q])))
         })())? { return Ok(v); }
         Err(Fail::soft())
         })
@@ -16630,8 +16324,6 @@ pub mod defs {
         // from spec/1.5-types-substitution.wspec:46
         if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let pt = a0;
-            let tv = a1;
-            let tu = a2;
             Ok(pt)
         })())? { return Ok(v); }
         Err(Fail::soft())
@@ -16651,7 +16343,7 @@ pub mod rels {
             let dt = a0;
             let eq_1 = defs::expanddt(ar_, dt)?;
             let ct = eq_1;
-            Ok((ct.clone(),))
+            Ok((ct,))
         })())? { return Ok(v); }
         Err(Fail::soft())
     }
@@ -16662,7 +16354,6 @@ pub mod rels {
         if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let v_C = a0;
             let Heaptype::Absheaptype(n_1) = a1 else { return Err(wspec_runtime::Fail::soft()) };
-            let absheaptype = *n_1;
             Ok(())
         })())? { return Ok(v); }
         // from spec/2.1-validation-types.wspec:40 rule Heaptype_ok/typeuse
@@ -16683,8 +16374,6 @@ pub mod rels {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Reftype(f_1, f_2) = a1 else { return Err(wspec_runtime::Fail::soft()) };
-            let cp_3 = (*f_1).clone();
-            let null = cp_3;
             let ht = f_2;
             rels::heaptype_ok(ar_, v_C, ht)?;
             Ok(())
@@ -16762,7 +16451,7 @@ pub mod rels {
             let t_2 = f_5.clone();
             Ok((t_1.clone(), t_2.clone(),))
             })() { Ok(v) => v, Err(f) if f.message.is_some() => return Err(f), Err(_) => return Err(Fail::msg(0, format!("non-function type {}", wspec_runtime::num::wide(x)?))) };
-            Ok((Instrtype(t_1_6.clone(), vec![], t_2_7.clone()),))
+            Ok((Instrtype(t_1_6, vec![], t_2_7),))
         })())? { return Ok(v); }
         Err(Fail::soft())
     }
@@ -16845,7 +16534,6 @@ pub mod rels {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Valtype::Bot = a1 else { return Err(wspec_runtime::Fail::soft()) };
-            let t = a2;
             Ok(())
         })())? { return Ok(v); }
         Err(Fail::soft())
@@ -16901,13 +16589,11 @@ pub mod rels {
         // from spec/2.3-validation-instructions.wspec:20 rule Defaultable/num
         if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let Valtype::Numtype(n_1) = a0 else { return Err(wspec_runtime::Fail::soft()) };
-            let nt = *n_1;
             Ok(())
         })())? { return Ok(v); }
         // from spec/2.3-validation-instructions.wspec:23 rule Defaultable/vec
         if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let Valtype::Vectype(n_1) = a0 else { return Err(wspec_runtime::Fail::soft()) };
-            let vt = *n_1;
             Ok(())
         })())? { return Ok(v); }
         // from spec/2.3-validation-instructions.wspec:26 rule Defaultable/ref
@@ -16918,7 +16604,6 @@ pub mod rels {
             let Some(o_4) = cp_3 else { return Err(wspec_runtime::Fail::soft()) };
             #[allow(irrefutable_let_patterns)]
             let Null = o_4 else { return Err(wspec_runtime::Fail::soft()) };
-            let ht = f_2;
             Ok(())
         })())? { return Ok(v); }
         Err(Fail::soft())
@@ -16963,7 +16648,7 @@ pub mod rels {
             let l_7 = f_6.clone();
             wspec_runtime::check(l_7.len() == 0)?;
             if !((wspec_runtime::num::wide(l)? < wspec_runtime::num::wide(((*v_C).labels.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown label {}", wspec_runtime::num::wide(l)?))); }
-            rels::resulttype_sub(ar_, v_C, &(wspec_runtime::seq::cat(vec![t.clone(), vec![Valtype::Reftype(Reftype(None, Heaptype::Absheaptype(Absheaptype::Exn)))]])), &(*wspec_runtime::seq::at(&(*v_C).labels, wspec_runtime::num::wide(l)?)?))?;
+            rels::resulttype_sub(ar_, v_C, &(wspec_runtime::seq::cat([t.clone(), vec![Valtype::Reftype(Reftype(None, Heaptype::Absheaptype(Absheaptype::Exn)))]])), &(*wspec_runtime::seq::at(&(*v_C).labels, wspec_runtime::num::wide(l)?)?))?;
             Ok(())
         })())? { return Ok(v); }
         // from spec/2.3-validation-instructions.wspec:222 rule Catch_ok/catch_all
@@ -17036,8 +16721,6 @@ pub mod rels {
             let start = cp_11;
             let fld_12 = &a0.exports;
             let ex = fld_12;
-            let fld_13 = &a0.customs;
-            let custom = fld_13;
             let (o_14,) = rels::types_ok(ar_, &(Context { types: vec![], recs: vec![], tags: vec![], globals: vec![], mems: vec![], tables: vec![], funcs: vec![], datas: vec![], elems: vec![], locals: vec![], labels: vec![], return_: None, refs: vec![] }), &((*ty).clone()))?;
             let dt_q = o_14;
             let src_19: Vec<_> = (*im).clone().into_iter().collect();
@@ -17069,8 +16752,6 @@ pub mod rels {
             let loc = f_30;
             let expr_33 = *f_31;
             acc_expr_36.push({ let h = expr_33.clone(); ar_.instr.get(h).to_vec() });acc_loc_37.push((*loc).clone());acc_y_38.push(y); }
-            let expr_39 = acc_expr_36;
-            let loc_40 = acc_loc_37;
             let y_41 = acc_y_38;
             let src_45: Vec<_> = y_41.clone().into_iter().collect();
             for i_ in 0..wspec_runtime::seq::same_len(&[src_45.len()])? { let y_41_43 = src_45[i_].clone(); 
@@ -17078,9 +16759,9 @@ pub mod rels {
              }
             let eq_147 = { let n_ = wspec_runtime::seq::same_len(&[y_41.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let y_41_146 = y_41[i_].clone(); out_.push((*wspec_runtime::seq::at(&dt_q, wspec_runtime::num::wide(y_41_146)?)?).clone()); } out_ };
             let dt = eq_147;
-            let eq_552 = wspec_runtime::seq::cat(vec![wspec_runtime::seq::cat(vec![wspec_runtime::seq::cat(vec![wspec_runtime::ok(wspec_runtime::builtins::concat({ let n_ = wspec_runtime::seq::same_len(&[glob.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let glob_248 = glob[i_].clone(); out_.push(defs::funcidx_global(ar_, &glob_248)?); } out_ }))?, wspec_runtime::ok(wspec_runtime::builtins::concat({ let n_ = wspec_runtime::seq::same_len(&[tab.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let tab_349 = tab[i_].clone(); out_.push(defs::funcidx_table(ar_, &tab_349)?); } out_ }))?]), wspec_runtime::ok(wspec_runtime::builtins::concat({ let n_ = wspec_runtime::seq::same_len(&[elem.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let elem_450 = elem[i_].clone(); out_.push(defs::funcidx_elem(ar_, &elem_450)?); } out_ }))?]), wspec_runtime::ok(wspec_runtime::builtins::concat({ let n_ = wspec_runtime::seq::same_len(&[ex.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let ex_551 = ex[i_].clone(); out_.push(defs::funcidx_export(ar_, &ex_551)?); } out_ }))?]);
+            let eq_552 = wspec_runtime::seq::cat([wspec_runtime::seq::cat([wspec_runtime::seq::cat([wspec_runtime::ok(wspec_runtime::builtins::concat({ let n_ = wspec_runtime::seq::same_len(&[glob.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let glob_248 = glob[i_].clone(); out_.push(defs::funcidx_global(ar_, &glob_248)?); } out_ }))?, wspec_runtime::ok(wspec_runtime::builtins::concat({ let n_ = wspec_runtime::seq::same_len(&[tab.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let tab_349 = tab[i_].clone(); out_.push(defs::funcidx_table(ar_, &tab_349)?); } out_ }))?]), wspec_runtime::ok(wspec_runtime::builtins::concat({ let n_ = wspec_runtime::seq::same_len(&[elem.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let elem_450 = elem[i_].clone(); out_.push(defs::funcidx_elem(ar_, &elem_450)?); } out_ }))?]), wspec_runtime::ok(wspec_runtime::builtins::concat({ let n_ = wspec_runtime::seq::same_len(&[ex.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let ex_551 = ex[i_].clone(); out_.push(defs::funcidx_export(ar_, &ex_551)?); } out_ }))?]);
             let x = eq_552;
-            let eq_654 = Context { types: dt_q.clone(), recs: vec![], tags: vec![], globals: gt_I.clone(), mems: vec![], tables: vec![], funcs: wspec_runtime::seq::cat(vec![dt_I.clone(), dt.clone()]), datas: vec![], elems: vec![], locals: vec![], labels: vec![], return_: None, refs: { let n_ = wspec_runtime::seq::same_len(&[x.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let x_653 = x[i_].clone(); out_.push(x_653); } out_ } };
+            let eq_654 = Context { types: dt_q.clone(), recs: vec![], tags: vec![], globals: gt_I.clone(), mems: vec![], tables: vec![], funcs: wspec_runtime::seq::cat([dt_I.clone(), dt.clone()]), datas: vec![], elems: vec![], locals: vec![], labels: vec![], return_: None, refs: { let n_ = wspec_runtime::seq::same_len(&[x.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let x_653 = x[i_].clone(); out_.push(x_653); } out_ } };
             let v_C_q = eq_654;
             let src_659: Vec<_> = (*tag).clone().into_iter().collect();
             let mut acc_jt_660 = Vec::new();
@@ -17117,10 +16798,8 @@ pub mod rels {
             let expr_q = cp_682;
             let elemmode = *f_681;
             acc_elemmode_685.push(elemmode);acc_expr_q_686.push({ let h = expr_q.clone(); h.into_iter().map(|h| ar_.instr.get(h).to_vec()).collect::<Vec<_>>() });acc_rt_687.push((*rt).clone()); }
-            let elemmode_688 = acc_elemmode_685;
-            let expr_q_689 = acc_expr_q_686;
             let rt_690 = acc_rt_687;
-            let eq_894 = { let mut rc_691 = v_C_q.clone(); let ro_692 = Context { types: vec![], recs: vec![], tags: wspec_runtime::seq::cat(vec![jt_I.clone(), jt_661.clone()]), globals: gt.clone(), mems: wspec_runtime::seq::cat(vec![mt_I.clone(), mt_668.clone()]), tables: wspec_runtime::seq::cat(vec![tt_I.clone(), tt_675.clone()]), funcs: vec![], datas: { let n_ = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(((*data).len() as u64))?)?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { out_.push(Datatype); } out_ }, elems: { let n_ = wspec_runtime::seq::same_len(&[rt_690.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let rt_690_893 = rt_690[i_].clone(); out_.push(rt_690_893.clone()); } out_ }, locals: vec![], labels: vec![], return_: None, refs: vec![] }; rc_691.types.extend(ro_692.types.iter().cloned()); rc_691.recs.extend(ro_692.recs.iter().cloned()); rc_691.tags.extend(ro_692.tags.iter().cloned()); rc_691.globals.extend(ro_692.globals.iter().cloned()); rc_691.mems.extend(ro_692.mems.iter().cloned()); rc_691.tables.extend(ro_692.tables.iter().cloned()); rc_691.funcs.extend(ro_692.funcs.iter().cloned()); rc_691.datas.extend(ro_692.datas.iter().cloned()); rc_691.elems.extend(ro_692.elems.iter().cloned()); rc_691.locals.extend(ro_692.locals.iter().cloned()); rc_691.labels.extend(ro_692.labels.iter().cloned()); if rc_691.return_.is_none() { rc_691.return_ = ro_692.return_.clone(); } rc_691.refs.extend(ro_692.refs.iter().cloned()); rc_691 };
+            let eq_894 = { let mut rc_691 = v_C_q.clone(); let ro_692 = Context { types: vec![], recs: vec![], tags: wspec_runtime::seq::cat([jt_I.clone(), jt_661.clone()]), globals: gt.clone(), mems: wspec_runtime::seq::cat([mt_I.clone(), mt_668.clone()]), tables: wspec_runtime::seq::cat([tt_I.clone(), tt_675.clone()]), funcs: vec![], datas: { let n_ = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(((*data).len() as u64))?)?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { out_.push(Datatype); } out_ }, elems: { let n_ = wspec_runtime::seq::same_len(&[rt_690.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let rt_690_893 = rt_690[i_].clone(); out_.push(rt_690_893.clone()); } out_ }, locals: vec![], labels: vec![], return_: None, refs: vec![] }; rc_691.types.extend(ro_692.types.iter().cloned()); rc_691.recs.extend(ro_692.recs.iter().cloned()); rc_691.tags.extend(ro_692.tags.iter().cloned()); rc_691.globals.extend(ro_692.globals.iter().cloned()); rc_691.mems.extend(ro_692.mems.iter().cloned()); rc_691.tables.extend(ro_692.tables.iter().cloned()); rc_691.funcs.extend(ro_692.funcs.iter().cloned()); rc_691.datas.extend(ro_692.datas.iter().cloned()); rc_691.elems.extend(ro_692.elems.iter().cloned()); rc_691.locals.extend(ro_692.locals.iter().cloned()); rc_691.labels.extend(ro_692.labels.iter().cloned()); if rc_691.return_.is_none() { rc_691.return_ = ro_692.return_.clone(); } rc_691.refs.extend(ro_692.refs.iter().cloned()); rc_691 };
             let v_C = eq_894;
             let src_900: Vec<_> = (*func).clone().into_iter().collect();
             let src_901: Vec<_> = dt.clone().into_iter().collect();
@@ -17167,7 +16846,7 @@ pub mod rels {
             let nm_926 = acc_nm_924;
             let xt_E_927 = acc_xt_E_925;
             if !(defs::disjoint_(ar_, &(nm_926.clone()))?) { return Err(Fail::msg(0, "duplicate export name")); }
-            Ok((defs::clos_moduletype(ar_, &v_C, &(Moduletype(xt_I_21.clone(), xt_E_927.clone())))?,))
+            Ok((defs::clos_moduletype(ar_, &v_C, &(Moduletype(xt_I_21, xt_E_927)))?,))
         })())? { return Ok(v); }
         Err(Fail::soft())
     }
@@ -17179,7 +16858,6 @@ pub mod rels {
             let s = a0;
             #[allow(irrefutable_let_patterns)]
             let Ref::RefNull(f_1) = a1 else { return Err(wspec_runtime::Fail::soft()) };
-            let ht = f_1;
             Ok((Reftype(Some(Null), Heaptype::Absheaptype(Absheaptype::Bot)),))
         })())? { return Ok(v); }
         // from spec/4.1-execution-values.wspec:45 rule Ref_ok/i31
@@ -17189,7 +16867,6 @@ pub mod rels {
             let Ref::RefI31Num(f_1) = a1 else { return Err(wspec_runtime::Fail::soft()) };
             let cp_2 = (*f_1).clone();
             let n_3 = wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(cp_2)?)?;
-            let i = n_3;
             Ok((Reftype(None, Heaptype::Absheaptype(Absheaptype::I31)),))
         })())? { return Ok(v); }
         // from spec/4.1-execution-values.wspec:48 rule Ref_ok/struct
@@ -17241,7 +16918,6 @@ pub mod rels {
             let s = a0;
             #[allow(irrefutable_let_patterns)]
             let Ref::RefExtern(f_1) = a1 else { return Err(wspec_runtime::Fail::soft()) };
-            let ref_ = &**f_1;
             Ok((Reftype(None, Heaptype::Absheaptype(Absheaptype::Extern)),))
         })())? { return Ok(v); }
         Err(Fail::soft())
@@ -17251,8 +16927,6 @@ pub mod rels {
     pub fn numtype_ok(ar_: &Ctx, a0: &Context, a1: Numtype) -> R<()> {
         // from spec/2.1-validation-types.wspec:17 rule Numtype_ok
         if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
-            let v_C = a0;
-            let nt = a1;
             Ok(())
         })())? { return Ok(v); }
         Err(Fail::soft())
@@ -17262,8 +16936,6 @@ pub mod rels {
     pub fn vectype_ok(ar_: &Ctx, a0: &Context, a1: Vectype) -> R<()> {
         // from spec/2.1-validation-types.wspec:20 rule Vectype_ok
         if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
-            let v_C = a0;
-            let vt = a1;
             Ok(())
         })())? { return Ok(v); }
         Err(Fail::soft())
@@ -17305,7 +16977,6 @@ pub mod rels {
     pub fn numtype_sub(ar_: &Ctx, a0: &Context, a1: Numtype, a2: Numtype) -> R<()> {
         // from spec/2.2-validation-subtyping.wspec:21 rule Numtype_sub
         if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
-            let v_C = a0;
             let nt = a1;
             wspec_runtime::check(nt == a2)?;
             Ok(())
@@ -17317,7 +16988,6 @@ pub mod rels {
     pub fn vectype_sub(ar_: &Ctx, a0: &Context, a1: Vectype, a2: Vectype) -> R<()> {
         // from spec/2.2-validation-subtyping.wspec:24 rule Vectype_sub
         if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
-            let v_C = a0;
             let vt = a1;
             wspec_runtime::check(vt == a2)?;
             Ok(())
@@ -17523,7 +17193,6 @@ pub mod rels {
             let cp_5 = (*f_2).clone();
             let final_ = cp_5;
             let tu_q = f_3;
-            let ct = f_4;
             let eq_6 = wspec_runtime::seq::first((*tu_q).clone())?;
             let tu = eq_6;
             rels::heaptype_sub(ar_, v_C, &(conv::typeuse_to_heaptype(tu.clone())), ht)?;
@@ -17576,7 +17245,6 @@ pub mod rels {
     pub fn packtype_sub(ar_: &Ctx, a0: &Context, a1: Packtype, a2: Packtype) -> R<()> {
         // from spec/2.2-validation-subtyping.wspec:175 rule Packtype_sub
         if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
-            let v_C = a0;
             let pt = a1;
             wspec_runtime::check(pt == a2)?;
             Ok(())
@@ -17675,7 +17343,7 @@ pub mod rels {
             let dt_1 = o_4;
             let (o_7,) = rels::types_ok(ar_, &({ let mut rc_5 = (*v_C).clone(); let ro_6 = Context { types: dt_1.clone(), recs: vec![], tags: vec![], globals: vec![], mems: vec![], tables: vec![], funcs: vec![], datas: vec![], elems: vec![], locals: vec![], labels: vec![], return_: None, refs: vec![] }; rc_5.types.extend(ro_6.types.iter().cloned()); rc_5.recs.extend(ro_6.recs.iter().cloned()); rc_5.tags.extend(ro_6.tags.iter().cloned()); rc_5.globals.extend(ro_6.globals.iter().cloned()); rc_5.mems.extend(ro_6.mems.iter().cloned()); rc_5.tables.extend(ro_6.tables.iter().cloned()); rc_5.funcs.extend(ro_6.funcs.iter().cloned()); rc_5.datas.extend(ro_6.datas.iter().cloned()); rc_5.elems.extend(ro_6.elems.iter().cloned()); rc_5.locals.extend(ro_6.locals.iter().cloned()); rc_5.labels.extend(ro_6.labels.iter().cloned()); if rc_5.return_.is_none() { rc_5.return_ = ro_6.return_.clone(); } rc_5.refs.extend(ro_6.refs.iter().cloned()); rc_5 }), &(ty.clone()))?;
             let dt = o_7;
-            Ok((wspec_runtime::seq::cat(vec![dt_1.clone(), dt.clone()]),))
+            Ok((wspec_runtime::seq::cat([dt_1, dt]),))
         })())? { return Ok(v); }
         Err(Fail::soft())
     }
@@ -17718,7 +17386,7 @@ pub mod rels {
             let gt_1 = o_4;
             let (o_7,) = rels::globals_ok(ar_, &({ let mut rc_5 = (*v_C).clone(); let ro_6 = Context { types: vec![], recs: vec![], tags: vec![], globals: vec![gt_1.clone()], mems: vec![], tables: vec![], funcs: vec![], datas: vec![], elems: vec![], locals: vec![], labels: vec![], return_: None, refs: vec![] }; rc_5.types.extend(ro_6.types.iter().cloned()); rc_5.recs.extend(ro_6.recs.iter().cloned()); rc_5.tags.extend(ro_6.tags.iter().cloned()); rc_5.globals.extend(ro_6.globals.iter().cloned()); rc_5.mems.extend(ro_6.mems.iter().cloned()); rc_5.tables.extend(ro_6.tables.iter().cloned()); rc_5.funcs.extend(ro_6.funcs.iter().cloned()); rc_5.datas.extend(ro_6.datas.iter().cloned()); rc_5.elems.extend(ro_6.elems.iter().cloned()); rc_5.locals.extend(ro_6.locals.iter().cloned()); rc_5.labels.extend(ro_6.labels.iter().cloned()); if rc_5.return_.is_none() { rc_5.return_ = ro_6.return_.clone(); } rc_5.refs.extend(ro_6.refs.iter().cloned()); rc_5 }), &(glob.clone()))?;
             let gt = o_7;
-            Ok((wspec_runtime::seq::cat(vec![vec![gt_1.clone()], gt.clone()]),))
+            Ok((wspec_runtime::seq::cat([vec![gt_1], gt]),))
         })())? { return Ok(v); }
         Err(Fail::soft())
     }
@@ -17749,8 +17417,6 @@ pub mod rels {
             rels::tabletype_ok(ar_, v_C, tt)?;
             #[allow(irrefutable_let_patterns)]
             let Tabletype(f_4, f_5, f_6) = (&(*tt)) else { return Err(wspec_runtime::Fail::soft()) };
-            let at = *f_4;
-            let lim = *f_5;
             let rt = f_6;
             rels::expr_const(ar_, v_C, expr_3)?;
             rels::expr_ok(ar_, v_C, expr_3, &(vec![conv::reftype_to_valtype((*rt).clone())]))?;
@@ -17786,7 +17452,7 @@ pub mod rels {
             let lct = o_13;
             acc_lct_16.push(lct.clone()); }
             let lct_17 = acc_lct_16;
-            rels::expr_ok(ar_, &({ let mut rc_18 = (*v_C).clone(); let ro_19 = Context { types: vec![], recs: vec![], tags: vec![], globals: vec![], mems: vec![], tables: vec![], funcs: vec![], datas: vec![], elems: vec![], locals: wspec_runtime::seq::cat(vec![{ let n_ = wspec_runtime::seq::same_len(&[t_1_9.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let t_1_9_120 = t_1_9[i_].clone(); out_.push(Localtype(Init::Set, t_1_9_120.clone())); } out_ }, lct_17.clone()]), labels: vec![t_2_10.clone()], return_: Some(t_2_10.clone()), refs: vec![] }; rc_18.types.extend(ro_19.types.iter().cloned()); rc_18.recs.extend(ro_19.recs.iter().cloned()); rc_18.tags.extend(ro_19.tags.iter().cloned()); rc_18.globals.extend(ro_19.globals.iter().cloned()); rc_18.mems.extend(ro_19.mems.iter().cloned()); rc_18.tables.extend(ro_19.tables.iter().cloned()); rc_18.funcs.extend(ro_19.funcs.iter().cloned()); rc_18.datas.extend(ro_19.datas.iter().cloned()); rc_18.elems.extend(ro_19.elems.iter().cloned()); rc_18.locals.extend(ro_19.locals.iter().cloned()); rc_18.labels.extend(ro_19.labels.iter().cloned()); if rc_18.return_.is_none() { rc_18.return_ = ro_19.return_.clone(); } rc_18.refs.extend(ro_19.refs.iter().cloned()); rc_18 }), expr_5, &(t_2_10.clone()))?;
+            rels::expr_ok(ar_, &({ let mut rc_18 = (*v_C).clone(); let ro_19 = Context { types: vec![], recs: vec![], tags: vec![], globals: vec![], mems: vec![], tables: vec![], funcs: vec![], datas: vec![], elems: vec![], locals: wspec_runtime::seq::cat([{ let n_ = wspec_runtime::seq::same_len(&[t_1_9.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let t_1_9_120 = t_1_9[i_].clone(); out_.push(Localtype(Init::Set, t_1_9_120.clone())); } out_ }, lct_17.clone()]), labels: vec![t_2_10.clone()], return_: Some(t_2_10.clone()), refs: vec![] }; rc_18.types.extend(ro_19.types.iter().cloned()); rc_18.recs.extend(ro_19.recs.iter().cloned()); rc_18.tags.extend(ro_19.tags.iter().cloned()); rc_18.globals.extend(ro_19.globals.iter().cloned()); rc_18.mems.extend(ro_19.mems.iter().cloned()); rc_18.tables.extend(ro_19.tables.iter().cloned()); rc_18.funcs.extend(ro_19.funcs.iter().cloned()); rc_18.datas.extend(ro_19.datas.iter().cloned()); rc_18.elems.extend(ro_19.elems.iter().cloned()); rc_18.locals.extend(ro_19.locals.iter().cloned()); rc_18.labels.extend(ro_19.labels.iter().cloned()); if rc_18.return_.is_none() { rc_18.return_ = ro_19.return_.clone(); } rc_18.refs.extend(ro_19.refs.iter().cloned()); rc_18 }), expr_5, &(t_2_10.clone()))?;
             Ok(((*wspec_runtime::seq::at(&(*v_C).types, wspec_runtime::num::wide(x)?)?).clone(),))
         })())? { return Ok(v); }
         Err(Fail::soft())
@@ -17799,7 +17465,6 @@ pub mod rels {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Data(f_1, f_2) = a1 else { return Err(wspec_runtime::Fail::soft()) };
-            let b = f_1;
             let datamode = *f_2;
             let (o_3,) = rels::datamode_ok(ar_, v_C, datamode)?;
             #[allow(irrefutable_let_patterns)]
@@ -17872,8 +17537,6 @@ pub mod rels {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Import(f_1, f_2, f_3) = a1 else { return Err(wspec_runtime::Fail::soft()) };
-            let nm_1 = f_1;
-            let nm_2 = f_2;
             let xt = f_3;
             rels::externtype_ok(ar_, v_C, xt)?;
             Ok((defs::clos_externtype(ar_, v_C, xt)?,))
@@ -17892,7 +17555,7 @@ pub mod rels {
             let xx = *f_2;
             let (o_3,) = rels::externidx_ok(ar_, v_C, xx)?;
             let xt = o_3;
-            Ok(((*nm).clone(), xt.clone(),))
+            Ok(((*nm).clone(), xt,))
         })())? { return Ok(v); }
         Err(Fail::soft())
     }
@@ -17924,7 +17587,7 @@ pub mod rels {
             let ref_ = n_1;
             let (o_2,) = rels::ref_ok(ar_, s, ref_)?;
             let rt = o_2;
-            Ok((conv::reftype_to_valtype(rt.clone()),))
+            Ok((conv::reftype_to_valtype(rt),))
         })())? { return Ok(v); }
         Err(Fail::soft())
     }
@@ -18129,9 +17792,7 @@ pub mod rels {
             let eq_1 = defs::unrolldt(ar_, dt_1)?;
             #[allow(irrefutable_let_patterns)]
             let Subtype(f_2, f_3, f_4) = eq_1 else { return Err(wspec_runtime::Fail::soft()) };
-            let final_ = f_2.clone();
             let tu_q = f_3.clone();
-            let ct = f_4.clone();
             let eq_5 = wspec_runtime::seq::first(tu_q.clone())?;
             let tu = eq_5;
             rels::heaptype_sub(ar_, v_C, &(conv::typeuse_to_heaptype(tu.clone())), &(conv::deftype_to_heaptype((*dt_2).clone())))?;
@@ -18250,7 +17911,6 @@ pub mod rels {
             let in__1 = a1.clone();
             let t = a2;
             let (t2_2, xs_3) = check_seq(ar_, v_C, ar_.instr.get(in__1), &vec![], Some(&(*t).clone()[..]))?;
-            let x = xs_3;
             Ok(())
         })())? { return Ok(v); }
         Err(Fail::soft())
@@ -18287,7 +17947,7 @@ pub mod rels {
             let eq_3 = defs::rolldt(ar_, x, qt)?;
             let dt = eq_3;
             rels::rectype_ok(ar_, &({ let mut rc_4 = (*v_C).clone(); let ro_5 = Context { types: dt.clone(), recs: vec![], tags: vec![], globals: vec![], mems: vec![], tables: vec![], funcs: vec![], datas: vec![], elems: vec![], locals: vec![], labels: vec![], return_: None, refs: vec![] }; rc_4.types.extend(ro_5.types.iter().cloned()); rc_4.recs.extend(ro_5.recs.iter().cloned()); rc_4.tags.extend(ro_5.tags.iter().cloned()); rc_4.globals.extend(ro_5.globals.iter().cloned()); rc_4.mems.extend(ro_5.mems.iter().cloned()); rc_4.tables.extend(ro_5.tables.iter().cloned()); rc_4.funcs.extend(ro_5.funcs.iter().cloned()); rc_4.datas.extend(ro_5.datas.iter().cloned()); rc_4.elems.extend(ro_5.elems.iter().cloned()); rc_4.locals.extend(ro_5.locals.iter().cloned()); rc_4.labels.extend(ro_5.labels.iter().cloned()); if rc_4.return_.is_none() { rc_4.return_ = ro_5.return_.clone(); } rc_4.refs.extend(ro_5.refs.iter().cloned()); rc_4 }), qt, x)?;
-            Ok((dt.clone(),))
+            Ok((dt,))
         })())? { return Ok(v); }
         Err(Fail::soft())
     }
@@ -18304,8 +17964,6 @@ pub mod rels {
             rels::globaltype_ok(ar_, v_C, gt)?;
             #[allow(irrefutable_let_patterns)]
             let Globaltype(f_4, f_5) = (&(*gt)) else { return Err(wspec_runtime::Fail::soft()) };
-            let cp_6 = (*f_4).clone();
-            let mut_ = cp_6;
             let t = f_5;
             rels::expr_const(ar_, v_C, expr_3)?;
             rels::expr_ok(ar_, v_C, expr_3, &(vec![(*t).clone()]))?;
@@ -18359,7 +18017,6 @@ pub mod rels {
             #[allow(irrefutable_let_patterns)]
             let Memtype(f_4, f_5) = (&(*wspec_runtime::seq::at(&(*v_C).mems, wspec_runtime::num::wide(x)?)?)) else { return Err(wspec_runtime::Fail::soft()) };
             let at = *f_4;
-            let lim = *f_5;
             rels::expr_const(ar_, v_C, expr_3)?;
             rels::expr_ok(ar_, v_C, expr_3, &(vec![conv::addrtype_to_valtype(at)]))?;
             Ok((Datatype,))
@@ -18400,7 +18057,6 @@ pub mod rels {
             #[allow(irrefutable_let_patterns)]
             let Tabletype(f_5, f_6, f_7) = (&(*wspec_runtime::seq::at(&(*v_C).tables, wspec_runtime::num::wide(x)?)?)) else { return Err(wspec_runtime::Fail::soft()) };
             let at = *f_5;
-            let lim = *f_6;
             let rt_q = f_7;
             match rels::reftype_sub(ar_, v_C, &rt, rt_q) { Ok(_) => {} Err(f) if f.message.is_some() => return Err(f), Err(_) => return Err(Fail::msg(0, "type mismatch: element segment's type does not match the table's element type")) }
             rels::expr_const(ar_, v_C, expr_3)?;
@@ -18469,11 +18125,9 @@ pub mod rels {
     pub fn num_ok(ar_: &Ctx, a0: &Store, a1: Num_) -> R<(Numtype,)> {
         // from spec/4.1-execution-values.wspec:25 rule Num_ok
         if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
-            let s = a0;
             #[allow(irrefutable_let_patterns)]
             let Num_(f_1, f_2) = a1 else { return Err(wspec_runtime::Fail::soft()) };
             let nt = f_1.clone();
-            let c = f_2.clone();
             Ok((nt,))
         })())? { return Ok(v); }
         Err(Fail::soft())
@@ -18483,7 +18137,6 @@ pub mod rels {
     pub fn vec_ok(ar_: &Ctx, a0: &Store, a1: Vec__) -> R<(Vectype,)> {
         // from spec/4.1-execution-values.wspec:30 rule Vec_ok
         if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
-            let s = a0;
             #[allow(irrefutable_let_patterns)]
             let Vec__(f_1, f_2) = a1 else { return Err(wspec_runtime::Fail::soft()) };
             let vt = f_1.clone();
@@ -18502,7 +18155,7 @@ pub mod rels {
             let dt = n_1;
             let (o_2,) = rels::expand(ar_, dt)?;
             let ct = o_2;
-            Ok((ct.clone(),))
+            Ok((ct,))
         })())? { return Ok(v); }
         // from spec/2.1-validation-types.wspec:86 rule Expand_use/typeidx
         if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
@@ -18514,7 +18167,7 @@ pub mod rels {
             if !((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).types.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown type {}", wspec_runtime::num::wide(x)?))); }
             let (o_3,) = rels::expand(ar_, &(*wspec_runtime::seq::at(&(*v_C).types, wspec_runtime::num::wide(x)?)?))?;
             let ct = o_3;
-            Ok((ct.clone(),))
+            Ok((ct,))
         })())? { return Ok(v); }
         Err(Fail::soft())
     }
@@ -18589,7 +18242,6 @@ pub mod rels {
     pub fn limits_ok(ar_: &Ctx, a0: &Context, a1: Limits, a2: u64) -> R<()> {
         // from spec/2.1-validation-types.wspec:211 rule Limits_ok
         if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
-            let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Limits(f_1, f_2) = a1 else { return Err(wspec_runtime::Fail::soft()) };
             let n_3 = wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(f_1.clone())?)?;
@@ -18624,8 +18276,6 @@ pub mod rels {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Globaltype(f_1, f_2) = a1 else { return Err(wspec_runtime::Fail::soft()) };
-            let cp_3 = (*f_1).clone();
-            let mut_ = cp_3;
             let t = f_2;
             rels::valtype_ok(ar_, v_C, t)?;
             Ok(())
@@ -18694,7 +18344,6 @@ pub mod rels {
             let cp_3 = (*f_1).clone();
             let o_4 = cp_3;
             wspec_runtime::check(o_4.is_none())?;
-            let ht = f_2;
             Ok(())
         })())? { return Ok(v); }
         Err(Fail::soft())
@@ -18707,8 +18356,6 @@ pub mod rels {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Instr::Const(f_1, f_2) = a1 else { return Err(wspec_runtime::Fail::soft()) };
-            let nt = *f_1;
-            let c = *f_2;
             Ok(())
         })())? { return Ok(v); }
         // from spec/2.3-validation-instructions.wspec:723 rule Instr_const/vconst
@@ -18716,8 +18363,6 @@ pub mod rels {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Instr::Vconst(f_1, f_2) = a1 else { return Err(wspec_runtime::Fail::soft()) };
-            let vt = *f_1;
-            let vc = *f_2;
             Ok(())
         })())? { return Ok(v); }
         // from spec/2.3-validation-instructions.wspec:726 rule Instr_const/ref.null
@@ -18725,7 +18370,6 @@ pub mod rels {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Instr::RefNull(f_1) = a1 else { return Err(wspec_runtime::Fail::soft()) };
-            let ht = f_1;
             Ok(())
         })())? { return Ok(v); }
         // from spec/2.3-validation-instructions.wspec:729 rule Instr_const/ref.i31
@@ -18789,7 +18433,6 @@ pub mod rels {
             let x = cp_3;
             let cp_4 = (*f_2).clone();
             let n_5 = wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(cp_4)?)?;
-            let n = n_5;
             Ok(())
         })())? { return Ok(v); }
         // from spec/2.3-validation-instructions.wspec:750 rule Instr_const/any.convert_extern
@@ -18819,7 +18462,6 @@ pub mod rels {
             let cp_5 = (*f_3).clone();
             let o_6 = cp_5;
             wspec_runtime::check(o_6.is_none())?;
-            let t = f_4;
             Ok(())
         })())? { return Ok(v); }
         // from spec/2.3-validation-instructions.wspec:761 rule Instr_const/binop
@@ -18829,7 +18471,6 @@ pub mod rels {
             let Instr::Binop(f_1, f_2) = a1 else { return Err(wspec_runtime::Fail::soft()) };
             let cp_3 = (*f_1).clone();
             let n_4 = wspec_runtime::ok(conv::numtype_as_inn(cp_3))?;
-            let v_Inn = n_4;
             let binop = *f_2;
             wspec_runtime::check(vec![Binop::Inn(BinopInn::Add), Binop::Inn(BinopInn::Sub), Binop::Inn(BinopInn::Mul)].contains(&binop))?;
             Ok(())
@@ -18844,8 +18485,6 @@ pub mod rels {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Subtype(f_1, f_2, f_3) = a1 else { return Err(wspec_runtime::Fail::soft()) };
-            let cp_4 = (*f_1).clone();
-            let final_ = cp_4;
             let cp_5 = (*f_2).clone();
             let it_6 = cp_5;
             let mut acc_y_11 = Vec::new();
@@ -18881,7 +18520,6 @@ pub mod rels {
             acc_ct_q_29.push(ct_q.clone());acc_final_q_30.push(final_q.clone());acc_tu_q_31.push(tu_q.clone()); }
             let ct_q_32 = acc_ct_q_29;
             let final_q_33 = acc_final_q_30;
-            let tu_q_34 = acc_tu_q_31;
             rels::comptype_ok(ar_, v_C, ct)?;
             let src_139: Vec<_> = final_q_33.clone().into_iter().collect();
             for i_ in 0..wspec_runtime::seq::same_len(&[src_139.len()])? { let final_q_33_36 = src_139[i_].clone(); 
@@ -18906,8 +18544,6 @@ pub mod rels {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Subtype(f_1, f_2, f_3) = a1 else { return Err(wspec_runtime::Fail::soft()) };
-            let cp_4 = (*f_1).clone();
-            let final_ = cp_4;
             let tu = f_2;
             let ct = f_3;
             let i = a2;
@@ -18936,7 +18572,6 @@ pub mod rels {
             let ct_q = f_18.clone();
             acc_ct_q_22.push(ct_q.clone());acc_tu_q_23.push(tu_q.clone()); }
             let ct_q_24 = acc_ct_q_22;
-            let tu_q_25 = acc_tu_q_23;
             rels::comptype_ok(ar_, v_C, ct)?;
             let src_29: Vec<_> = ct_q_24.clone().into_iter().collect();
             for i_ in 0..wspec_runtime::seq::same_len(&[src_29.len()])? { let ct_q_24_27 = src_29[i_].clone(); 
@@ -19069,8 +18704,6 @@ pub mod rels {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Fieldtype(f_1, f_2) = a1 else { return Err(wspec_runtime::Fail::soft()) };
-            let cp_3 = (*f_1).clone();
-            let mut_ = cp_3;
             let zt = f_2;
             rels::storagetype_ok(ar_, v_C, zt)?;
             Ok(())
@@ -19147,8 +18780,6 @@ pub mod rels {
     pub fn packtype_ok(ar_: &Ctx, a0: &Context, a1: Packtype) -> R<()> {
         // from spec/2.1-validation-types.wspec:98 rule Packtype_ok
         if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
-            let v_C = a0;
-            let pt = a1;
             Ok(())
         })())? { return Ok(v); }
         Err(Fail::soft())

@@ -193,10 +193,12 @@ impl<L: Lang> Machine<L> {
         self.vals.drain(end - n..end);
     }
 
-    #[inline]
+    /// Inlined into every rule that pushes, so that the value is built in place; the limit's
+    /// message is built out of line.
+    #[inline(always)]
     pub fn push(&mut self, v: L::Val) -> R<()> {
         if self.vals.len() >= self.limits.max_values {
-            return Err(Fail::msg(0, EXHAUSTED));
+            return Err(exhausted());
         }
         self.vals.push(v);
         Ok(())
@@ -205,6 +207,16 @@ impl<L: Lang> Machine<L> {
     /// Schedules instructions to run next, in order.
     pub fn schedule(&mut self, code: &[L::Instr]) {
         self.pending.extend(code.iter().rev().cloned());
+    }
+
+    /// Schedules instructions built for the purpose, without copying them again.
+    #[inline]
+    pub fn schedule_code(&mut self, code: Code<L::Instr>) {
+        match code {
+            Code::Nil => {}
+            Code::One(i) => self.pending.push(i),
+            Code::Many(v) => self.pending.extend(v.into_iter().rev()),
+        }
     }
 
     pub fn schedule_one(&mut self, i: L::Instr) {
@@ -239,7 +251,7 @@ impl<L: Lang> Machine<L> {
     /// arena sequence `seq` (or nothing), after the instructions scheduled later.
     pub fn enter(&mut self, ar: &L::Arena, ctx: L::Context, keep: usize, seq: Option<Seq<L::Instr>>) -> R<()> {
         if self.ctrl.len() >= self.limits.max_depth {
-            return Err(Fail::msg(0, EXHAUSTED));
+            return Err(exhausted());
         }
         let val_base = self.vals.len() - keep;
         self.ctrl.push(Entry {
@@ -381,6 +393,12 @@ impl<L: Lang> Machine<L> {
         }
         out
     }
+}
+
+#[cold]
+#[inline(never)]
+fn exhausted() -> Fail {
+    Fail::msg(0, EXHAUSTED)
 }
 
 /// An instruction sequence held by a context (a label's continuation): usually empty or one

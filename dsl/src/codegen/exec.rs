@@ -834,6 +834,12 @@ impl Gen<'_> {
         if s.ctx.is_some() {
             let _ = writeln!(commit, "let left_ = m_.leave(ar_)?;\nrestore(m_, left_);");
         }
+        // The right side is computed last: what it names once may move, unless a trap message
+        // prints it after.
+        if hint_text(&s.rule.hints, "trap").is_none() {
+            let rhs = s.rhs.iter().chain(s.state_out.iter()).map(|e| (*e).clone()).collect();
+            fx.movable = super::rust::used_once(&Exp { kind: ExpKind::Tuple(rhs), ty: Ty::Error, span: s.rule.span });
+        }
         // State update.
         if let (Some(zin), Some(zout)) = (s.state_in, s.state_out) {
             self.gen_state_update(&mut fx, info, zin, zout, &mut body, &mut commit)?;
@@ -848,10 +854,11 @@ impl Gen<'_> {
         let _ = needs_ar;
         let _ = writeln!(out, "{} rule {}", self.origin(s.rule.span), s.name);
         let sig = if s.redex.is_some() { "m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr" } else { "m_: &mut Machine<Wasm>, ar_: &Ctx" };
-        let _ = writeln!(out, "#[allow(unused_variables, unused_parens, clippy::all)]\nfn {f}({sig}) -> R<()> {{");
-        out.push_str(&indent(&body));
-        out.push_str(&indent(&commit));
-        let _ = writeln!(out, "    Ok(())\n}}\n");
+        let mut func = format!("#[allow(unused_variables, unused_parens, clippy::all)]\nfn {f}({sig}) -> R<()> {{\n");
+        func.push_str(&indent(&body));
+        func.push_str(&indent(&commit));
+        func.push_str("    Ok(())\n}\n\n");
+        out.push_str(&super::tidy::tidy(&func));
         Ok(())
     }
 
@@ -1354,7 +1361,7 @@ impl Gen<'_> {
             }
         }
         // Pushes happen in order; scheduled code goes before any context entered later.
-        let sched_code: String = scheduled.iter().rev().map(|t| format!("m_.schedule(&{t}[..]);\n")).collect();
+        let sched_code: String = scheduled.iter().rev().map(|t| format!("m_.schedule_code({t}.into());\n")).collect();
         let mut placed = false;
         for a in &after {
             if let Some(rest) = a.strip_prefix("SCHEDULE_HERE\n") {
@@ -1443,6 +1450,12 @@ impl Gen<'_> {
             }
         }
         let t = Ty::Iter(Box::new(instr_ty.clone()), IterKind::Star);
+        // A literal of no instruction or one (a loop's continuation) needs no list.
+        match &inner.kind {
+            ExpKind::List(xs) if xs.is_empty() => return Ok("Code::Nil".into()),
+            ExpKind::List(xs) if xs.len() == 1 => return Ok(format!("Code::One({})", fx.view_as(&xs[0], instr_ty)?)),
+            _ => {}
+        }
         if self.seq_elem(&e.ty).is_some() {
             return Ok(format!("Code::from_vec({})", fx.view_as(inner, &t)?));
         }
@@ -1521,7 +1534,7 @@ impl Gen<'_> {
                     let code = self.rhs_instrs(fx, it, &instr_ty)?;
                     let t = fx.fresh("code");
                     let _ = writeln!(body, "let {t} = {code};");
-                    then = format!("m_.schedule(&{t}[..]);\n{then}");
+                    then = format!("m_.schedule_code({t}.into());\n{then}");
                 }
             }
         }
@@ -1762,14 +1775,14 @@ impl Gen<'_> {
             for d in todo_d {
                 done_d.insert(d);
                 match self.gen_exec_def(d, info, unit) {
-                    Ok(c) => defs_code.push_str(&c),
+                    Ok(c) => defs_code.push_str(&super::tidy::tidy(&c)),
                     Err(msg) => self.error(self.spec.defs[d].span, format!("definition `${}`: {msg}", self.spec.defs[d].name)),
                 }
             }
             for r in todo_r {
                 done_r.insert(r);
                 match self.gen_exec_rel(r, info, unit) {
-                    Ok(c) => rels_code.push_str(&c),
+                    Ok(c) => rels_code.push_str(&super::tidy::tidy(&c)),
                     Err(msg) => self.error(self.spec.relations[r].span, format!("relation `{}`: {msg}", self.spec.relations[r].name)),
                 }
             }
@@ -1929,6 +1942,8 @@ impl Gen<'_> {
                 for (i, a) in c.args.iter().enumerate().skip(1) {
                     fx.pattern(a, &format!("a{i}"), &mut body)?;
                 }
+                // The new values are taken by value: what the body names once may move.
+                fx.movable = super::rust::used_once(&c.body);
                 self.gen_update_body(&mut fx, &c.body, "(*a0)", &mut body)?;
                 out.push_str(&indent(&body));
                 let _ = writeln!(out, "    Ok(())\n}}\n");
@@ -1956,19 +1971,19 @@ impl Gen<'_> {
                 // at every call), keyed by the argument's identity. Each entry holds the
                 // argument, so that its address cannot be reused by another value.
                 let name = if has_hint(&d.hints, "memo") {
-                    let shared = d.params.len() == 1 && matches!(self.repr(&d.params[0].1), super::Repr::Shared(_));
-                    if !shared || !d.type_params.is_empty() {
-                        return Err(format!("`hint(memo)` on `${}` needs exactly one parameter of a shared type (`hint(shared)`)", d.name));
-                    }
+                    let key = if d.params.len() == 1 && d.type_params.is_empty() { self.memo_key(&d.params[0].1) } else { None };
+                    let Some((key_ty, key)) = key else {
+                        return Err(format!("`hint(memo)` on `${}` needs exactly one parameter of a shared type (`hint(shared)`), or of a constructor of one and numbers", d.name));
+                    };
                     let arg = params[0].trim_start_matches("a0: ").to_string();
                     let owned = arg.trim_start_matches('&').to_string();
                     let memo = format!("MEMO_{}", name.to_uppercase());
                     let code = [
                         "thread_local! {".to_string(),
-                        format!("    static {memo}: std::cell::RefCell<std::collections::HashMap<usize, ({owned}, {ret})>> = Default::default();"),
+                        format!("    static {memo}: std::cell::RefCell<std::collections::HashMap<{key_ty}, ({owned}, {ret})>> = Default::default();"),
                         "}\n".to_string(),
                         format!("pub fn {name}(ar_: &Ctx, a0: {arg}) -> R<{ret}> {{"),
-                        "    let key_ = std::rc::Rc::as_ptr(a0) as *const () as usize;".to_string(),
+                        format!("    let key_ = {key};"),
                         format!("    if let Some(v) = {memo}.with(|m| m.borrow().get(&key_).map(|e| e.1.clone())) {{"),
                         "        return Ok(v);".to_string(),
                         "    }".to_string(),
@@ -1996,7 +2011,9 @@ impl Gen<'_> {
                 }
                 for c in &d.clauses {
                     let mut body = String::new();
-                    let fx = self.clause_fx(unit, info, d, c, &mut body)?;
+                    let mut fx = self.clause_fx(unit, info, d, c, &mut body)?;
+                    // The value is computed last: what it names once it may move.
+                    fx.movable = super::rust::used_once(&c.body);
                     let value = fx.view_as(&c.body, &d.result)?;
                     let _ = writeln!(out, "    {}", self.origin(c.span));
                     let _ = writeln!(out, "    if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {{\n{}        Ok({value})\n    }})())? {{ return Ok(v); }}", indent(&indent(&body)));
@@ -2009,6 +2026,37 @@ impl Gen<'_> {
             }
         }
         Ok(out)
+    }
+
+    /// How `hint(memo)` keys its argument of type `t` by identity (the key's type and code):
+    /// a shared value by its address; a constructor of a shared value and numbers (a defined
+    /// type, `_DEF rectype n`) by that address and the numbers.
+    fn memo_key(&self, t: &Ty) -> Option<(String, String)> {
+        const ADDR: &str = "std::rc::Rc::as_ptr({}) as *const () as usize";
+        match self.repr(t) {
+            super::Repr::Shared(_) => Some(("usize".into(), ADDR.replace("{}", "a0"))),
+            super::Repr::Named(_, id) => {
+                let TypeBody::Variant(cases) = &self.spec.types[id].body else { return None };
+                let CaseKind::Con(m) = &cases.first()?.kind else { return None };
+                if !self.variant_is_struct(cases) || self.is_shared(id) {
+                    return None;
+                }
+                let (first, rest) = m.slots.split_first()?;
+                if !matches!(self.repr(first), super::Repr::Shared(_)) {
+                    return None;
+                }
+                let mut tys = vec!["usize".to_string()];
+                let mut parts = vec![ADDR.replace("{}", "&a0.0")];
+                for (k, st) in rest.iter().enumerate() {
+                    let r = self.repr(st);
+                    r.int()?;
+                    tys.push(r.rust());
+                    parts.push(format!("a0.{}", k + 1));
+                }
+                Some((format!("({})", tys.join(", ")), format!("({})", parts.join(", "))))
+            }
+            _ => None,
+        }
     }
 
     /// The code of one clause of a definition up to its value: the parameters `a0`, `a1`, ...
@@ -2200,6 +2248,9 @@ impl Gen<'_> {
                 self.gen_exec_premise(&mut fx, info, p, &mut body)?;
             }
             let mut vals = Vec::new();
+            // The outputs are computed last: what they name once together may move.
+            let all = Exp { kind: ExpKind::Tuple(outs.iter().map(|(k, _)| rule.args[*k].clone()).collect()), ty: Ty::Error, span: rule.span };
+            fx.movable = super::rust::used_once(&all);
             for (k, t) in &outs {
                 vals.push(fx.view_as(&rule.args[*k], t)?);
             }

@@ -299,7 +299,7 @@ impl<'g, 'a> Fx<'g, 'a> {
                     return self.record_cat(&e.ty, xs);
                 }
                 let parts = xs.iter().map(|x| self.view(x)).collect::<CResult<Vec<_>>>()?;
-                Ok(format!("wspec_runtime::seq::cat(vec![{}])", parts.join(", ")))
+                Ok(format!("wspec_runtime::seq::cat([{}])", parts.join(", ")))
             }
             ExpKind::Some(x) => Ok(format!("Some({})", self.view(x)?)),
             ExpKind::Iter(body, spec) => self.iter(e, body, spec),
