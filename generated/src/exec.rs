@@ -133,6 +133,7 @@ fn rule_4(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let Instr::Throw(f_1) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
     let cp_2 = (*f_1).clone();
     let x = cp_2;
+    #[allow(irrefutable_let_patterns)]
     let Typeuse::Deftype(n_11) = (&(*wspec_runtime::seq::at(&(*z).0.tags, wspec_runtime::num::wide((*wspec_runtime::seq::at(&(*z).1.module.tags, wspec_runtime::num::wide((x))?)?))?)?).type_) else { return Err(wspec_runtime::Fail::soft()) };
     let dt = n_11;
     let (o_12,) = rels::expand(ar_, dt)?;
@@ -208,6 +209,7 @@ fn rule_7(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let cp_2 = (*f_1).clone();
     let x = cp_2;
     let v_3 = m_.peek(0usize)?;
+    #[allow(irrefutable_let_patterns)]
     let Val::Ref(n_4) = v_3 else { return Err(wspec_runtime::Fail::soft()) };
     let v_5 = m_.peek(0usize + 1usize)?;
     #[allow(irrefutable_let_patterns)]
@@ -237,6 +239,7 @@ fn rule_8(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let cp_2 = (*f_1).clone();
     let x = cp_2;
     let v_3 = m_.peek(0usize)?;
+    #[allow(irrefutable_let_patterns)]
     let Val::Ref(n_4) = v_3 else { return Err(wspec_runtime::Fail::soft()) };
     let ref_ = n_4;
     let v_5 = m_.peek(0usize + 1usize)?;
@@ -276,6 +279,7 @@ fn rule_9(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let n_9 = match cp_8 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
     let n = n_9;
     let v_10 = m_.peek(0usize + 1usize)?;
+    #[allow(irrefutable_let_patterns)]
     let Val::Ref(n_11) = v_10 else { return Err(wspec_runtime::Fail::soft()) };
     let ref_ = n_11;
     let eq_28 = defs::growtable(ar_, &(*wspec_runtime::seq::at(&(*z).0.tables, wspec_runtime::num::wide((*wspec_runtime::seq::at(&(*z).1.module.tables, wspec_runtime::num::wide((x))?)?))?)?), n, ref_)?;
@@ -309,6 +313,7 @@ fn rule_10(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let cp_8 = (*f_5).clone();
     let n_9 = match cp_8 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
     let v_10 = m_.peek(0usize + 1usize)?;
+    #[allow(irrefutable_let_patterns)]
     let Val::Ref(n_11) = v_10 else { return Err(wspec_runtime::Fail::soft()) };
     let push_12 = Val::Num_(Num_(conv::addrtype_to_numtype(at), Num::Inn(wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(wspec_runtime::ok(wspec_runtime::builtins::inv_signed(defs::size(ar_, conv::addrtype_to_numtype(at))?, wspec_runtime::num::narrow::<i64>(wspec_runtime::num::sub(0, 1i128)?)?))?)?)?)));
     let keep_ = 0usize;
@@ -337,6 +342,7 @@ fn rule_11(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let n_9 = match cp_8 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
     let n = n_9;
     let v_10 = m_.peek(0usize + 1usize)?;
+    #[allow(irrefutable_let_patterns)]
     let Val::Ref(n_11) = v_10 else { return Err(wspec_runtime::Fail::soft()) };
     let v_12 = m_.peek(0usize + 1usize + 1usize)?;
     #[allow(irrefutable_let_patterns)]
@@ -375,6 +381,7 @@ fn rule_12(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let n_9 = match cp_8 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
     let n = n_9;
     let v_10 = m_.peek(0usize + 1usize)?;
+    #[allow(irrefutable_let_patterns)]
     let Val::Ref(n_11) = v_10 else { return Err(wspec_runtime::Fail::soft()) };
     let ref_ = n_11;
     let v_12 = m_.peek(0usize + 1usize + 1usize)?;
@@ -682,36 +689,35 @@ fn rule_20(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let cp_5 = (*f_1).clone();
     let n_6 = wspec_runtime::ok(conv::numtype_as_inn(cp_5))?;
     let v_Inn = n_6;
-    let cp_7 = (*f_2).clone();
-    let Some(o_8) = cp_7 else { return Err(wspec_runtime::Fail::soft()) };
+    let Some(o_7) = f_2 else { return Err(wspec_runtime::Fail::soft()) };
     #[allow(irrefutable_let_patterns)]
-    let Storeop::Inn(StoreopInn::Sz(n_9)) = o_8 else { return Err(wspec_runtime::Fail::soft()) };
-    let sz = n_9;
-    let cp_10 = (*f_3).clone();
-    let x = cp_10;
+    let Storeop::Inn(StoreopInn::Sz(n_8)) = o_7 else { return Err(wspec_runtime::Fail::soft()) };
+    let sz = *n_8;
+    let cp_9 = (*f_3).clone();
+    let x = cp_9;
     let ao = *f_4;
-    let v_11 = m_.peek(0usize)?;
+    let v_10 = m_.peek(0usize)?;
     #[allow(irrefutable_let_patterns)]
-    let Val::Num_(Num_(f_12, f_13)) = v_11 else { return Err(wspec_runtime::Fail::soft()) };
-    let cp_14 = (*f_12).clone();
-    let n_15 = wspec_runtime::ok(conv::numtype_as_inn(cp_14))?;
-    wspec_runtime::check(v_Inn == n_15)?;
-    let v_16 = m_.peek(0usize + 1usize)?;
+    let Val::Num_(Num_(f_11, f_12)) = v_10 else { return Err(wspec_runtime::Fail::soft()) };
+    let cp_13 = (*f_11).clone();
+    let n_14 = wspec_runtime::ok(conv::numtype_as_inn(cp_13))?;
+    wspec_runtime::check(v_Inn == n_14)?;
+    let v_15 = m_.peek(0usize + 1usize)?;
     #[allow(irrefutable_let_patterns)]
-    let Val::Num_(Num_(f_17, f_18)) = v_16 else { return Err(wspec_runtime::Fail::soft()) };
-    let cp_19 = (*f_17).clone();
-    let n_20 = wspec_runtime::ok(conv::numtype_as_addrtype(cp_19))?;
-    let at = n_20;
-    let cp_21 = (*f_18).clone();
-    let n_22 = match cp_21 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
-    let i = n_22;
+    let Val::Num_(Num_(f_16, f_17)) = v_15 else { return Err(wspec_runtime::Fail::soft()) };
+    let cp_18 = (*f_16).clone();
+    let n_19 = wspec_runtime::ok(conv::numtype_as_addrtype(cp_18))?;
+    let at = n_19;
+    let cp_20 = (*f_17).clone();
+    let n_21 = match cp_20 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
+    let i = n_21;
     wspec_runtime::check((wspec_runtime::num::add(wspec_runtime::num::add(wspec_runtime::num::wide(i)?, wspec_runtime::num::wide(ao.offset)?)?, wspec_runtime::num::div(wspec_runtime::num::wide(sz)?, 8i128)?)? > wspec_runtime::num::wide(((*wspec_runtime::seq::at(&(*z).0.mems, wspec_runtime::num::wide((*wspec_runtime::seq::at(&(*z).1.module.mems, wspec_runtime::num::wide((x))?)?))?)?).bytes.len() as u64))?))?;
-    let code_31 = Code::One(Instr::Trap);
+    let code_30 = Code::One(Instr::Trap);
     let keep_ = 0usize;
     let popped_ = 0usize + 1usize + 1usize - keep_;
     m_.pop_n(popped_);
     let _ = keep_;
-    m_.schedule_code(code_31.into());
+    m_.schedule_code(code_30.into());
     m_.note = Some("out of bounds memory access".into());
     Ok(())
 }
@@ -724,38 +730,37 @@ fn rule_21(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let cp_5 = (*f_1).clone();
     let n_6 = wspec_runtime::ok(conv::numtype_as_inn(cp_5))?;
     let v_Inn = n_6;
-    let cp_7 = (*f_2).clone();
-    let Some(o_8) = cp_7 else { return Err(wspec_runtime::Fail::soft()) };
+    let Some(o_7) = f_2 else { return Err(wspec_runtime::Fail::soft()) };
     #[allow(irrefutable_let_patterns)]
-    let Storeop::Inn(StoreopInn::Sz(n_9)) = o_8 else { return Err(wspec_runtime::Fail::soft()) };
-    let sz = n_9;
-    let cp_10 = (*f_3).clone();
-    let x = cp_10;
+    let Storeop::Inn(StoreopInn::Sz(n_8)) = o_7 else { return Err(wspec_runtime::Fail::soft()) };
+    let sz = *n_8;
+    let cp_9 = (*f_3).clone();
+    let x = cp_9;
     let ao = *f_4;
-    let v_11 = m_.peek(0usize)?;
+    let v_10 = m_.peek(0usize)?;
     #[allow(irrefutable_let_patterns)]
-    let Val::Num_(Num_(f_12, f_13)) = v_11 else { return Err(wspec_runtime::Fail::soft()) };
-    let cp_14 = (*f_12).clone();
-    let n_15 = wspec_runtime::ok(conv::numtype_as_inn(cp_14))?;
-    wspec_runtime::check(v_Inn == n_15)?;
-    let c = *f_13;
-    let v_16 = m_.peek(0usize + 1usize)?;
+    let Val::Num_(Num_(f_11, f_12)) = v_10 else { return Err(wspec_runtime::Fail::soft()) };
+    let cp_13 = (*f_11).clone();
+    let n_14 = wspec_runtime::ok(conv::numtype_as_inn(cp_13))?;
+    wspec_runtime::check(v_Inn == n_14)?;
+    let c = *f_12;
+    let v_15 = m_.peek(0usize + 1usize)?;
     #[allow(irrefutable_let_patterns)]
-    let Val::Num_(Num_(f_17, f_18)) = v_16 else { return Err(wspec_runtime::Fail::soft()) };
-    let cp_19 = (*f_17).clone();
-    let n_20 = wspec_runtime::ok(conv::numtype_as_addrtype(cp_19))?;
-    let cp_21 = (*f_18).clone();
-    let n_22 = match cp_21 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
-    let i = n_22;
-    let arg_23 = x;
-    let arg_24 = wspec_runtime::num::narrow::<u64>(wspec_runtime::num::add(wspec_runtime::num::wide(i)?, wspec_runtime::num::wide(ao.offset)?)?)?;
-    let arg_25 = wspec_runtime::num::narrow::<u64>(wspec_runtime::num::div(wspec_runtime::num::wide(sz)?, 8i128)?)?;
-    let arg_26 = wspec_runtime::ok(wspec_runtime::builtins::ibytes(wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(sz)?)?, wspec_runtime::ok(wspec_runtime::builtins::wrap(defs::size(ar_, conv::inn_to_numtype(v_Inn))?, wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(sz)?)?, (match c { Num::Inn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })))?))?;
+    let Val::Num_(Num_(f_16, f_17)) = v_15 else { return Err(wspec_runtime::Fail::soft()) };
+    let cp_18 = (*f_16).clone();
+    let n_19 = wspec_runtime::ok(conv::numtype_as_addrtype(cp_18))?;
+    let cp_20 = (*f_17).clone();
+    let n_21 = match cp_20 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
+    let i = n_21;
+    let arg_22 = x;
+    let arg_23 = wspec_runtime::num::narrow::<u64>(wspec_runtime::num::add(wspec_runtime::num::wide(i)?, wspec_runtime::num::wide(ao.offset)?)?)?;
+    let arg_24 = wspec_runtime::num::narrow::<u64>(wspec_runtime::num::div(wspec_runtime::num::wide(sz)?, 8i128)?)?;
+    let arg_25 = wspec_runtime::ok(wspec_runtime::builtins::ibytes(wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(sz)?)?, wspec_runtime::ok(wspec_runtime::builtins::wrap(defs::size(ar_, conv::inn_to_numtype(v_Inn))?, wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(sz)?)?, (match c { Num::Inn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })))?))?;
     let keep_ = 0usize;
     let popped_ = 0usize + 1usize + 1usize - keep_;
     m_.pop_n(popped_);
     let _ = keep_;
-    defs::with_mem(ar_, &mut m_.state, arg_23, arg_24, arg_25, arg_26)?;
+    defs::with_mem(ar_, &mut m_.state, arg_22, arg_23, arg_24, arg_25)?;
     Ok(())
 }
 
@@ -1482,6 +1487,7 @@ fn rule_41(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let cp_13 = (*f_12).clone();
     let n_14 = match cp_13 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
     let v_15 = m_.peek(0usize + 1usize + 1usize)?;
+    #[allow(irrefutable_let_patterns)]
     let Val::Ref(n_16) = v_15 else { return Err(wspec_runtime::Fail::soft()) };
     let v_17 = m_.peek(0usize + 1usize + 1usize + 1usize)?;
     #[allow(irrefutable_let_patterns)]
@@ -1533,6 +1539,7 @@ fn rule_42(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let cp_20 = (*f_19).clone();
     let n_21 = match cp_20 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
     let v_22 = m_.peek(0usize + 1usize + 1usize + 1usize + 1usize)?;
+    #[allow(irrefutable_let_patterns)]
     let Val::Ref(n_23) = v_22 else { return Err(wspec_runtime::Fail::soft()) };
     let code_24 = Code::One(Instr::Trap);
     let keep_ = 0usize;
@@ -2502,6 +2509,7 @@ fn rule_72(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     #[allow(irrefutable_let_patterns)]
     let Instr::BrOnNull(f_1) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
     let v_2 = m_.peek(0usize)?;
+    #[allow(irrefutable_let_patterns)]
     let Val::Ref(n_3) = v_2 else { return Err(wspec_runtime::Fail::soft()) };
     let keep_ = 1usize;
     let popped_ = 0usize + 1usize - keep_;
@@ -2532,6 +2540,7 @@ fn rule_74(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let Instr::BrOnNonNull(f_1) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
     let l = *f_1;
     let v_2 = m_.peek(0usize)?;
+    #[allow(irrefutable_let_patterns)]
     let Val::Ref(n_3) = v_2 else { return Err(wspec_runtime::Fail::soft()) };
     let code_4 = Code::One(Instr::Br(l));
     let keep_ = 1usize;
@@ -3080,6 +3089,7 @@ fn rule_98(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     #[allow(irrefutable_let_patterns)]
     let Instr::RefIsNull = redex_ else { return Err(wspec_runtime::Fail::soft()) };
     let v_1 = m_.peek(0usize)?;
+    #[allow(irrefutable_let_patterns)]
     let Val::Ref(n_2) = v_1 else { return Err(wspec_runtime::Fail::soft()) };
     let push_3 = Val::Num_(Num_(Numtype::I32, Num::Inn(0_u64)));
     let keep_ = 0usize;
@@ -3114,6 +3124,7 @@ fn rule_100(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     #[allow(irrefutable_let_patterns)]
     let Instr::RefAsNonNull = redex_ else { return Err(wspec_runtime::Fail::soft()) };
     let v_1 = m_.peek(0usize)?;
+    #[allow(irrefutable_let_patterns)]
     let Val::Ref(n_2) = v_1 else { return Err(wspec_runtime::Fail::soft()) };
     let keep_ = 1usize;
     let popped_ = 0usize + 1usize - keep_;
@@ -3148,9 +3159,11 @@ fn rule_102(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     #[allow(irrefutable_let_patterns)]
     let Instr::RefEq = redex_ else { return Err(wspec_runtime::Fail::soft()) };
     let v_1 = m_.peek(0usize)?;
+    #[allow(irrefutable_let_patterns)]
     let Val::Ref(n_2) = v_1 else { return Err(wspec_runtime::Fail::soft()) };
     let ref_2 = n_2;
     let v_3 = m_.peek(0usize + 1usize)?;
+    #[allow(irrefutable_let_patterns)]
     let Val::Ref(n_4) = v_3 else { return Err(wspec_runtime::Fail::soft()) };
     let ref_1 = n_4;
     wspec_runtime::check(((*ref_1).clone() == (*ref_2).clone()))?;
@@ -3169,8 +3182,10 @@ fn rule_103(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     #[allow(irrefutable_let_patterns)]
     let Instr::RefEq = redex_ else { return Err(wspec_runtime::Fail::soft()) };
     let v_1 = m_.peek(0usize)?;
+    #[allow(irrefutable_let_patterns)]
     let Val::Ref(n_2) = v_1 else { return Err(wspec_runtime::Fail::soft()) };
     let v_3 = m_.peek(0usize + 1usize)?;
+    #[allow(irrefutable_let_patterns)]
     let Val::Ref(n_4) = v_3 else { return Err(wspec_runtime::Fail::soft()) };
     let push_5 = Val::Num_(Num_(Numtype::I32, Num::Inn(0_u64)));
     let keep_ = 0usize;
@@ -3293,6 +3308,7 @@ fn rule_109(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     #[allow(irrefutable_let_patterns)]
     let Instr::ExternConvertAny = redex_ else { return Err(wspec_runtime::Fail::soft()) };
     let v_1 = m_.peek(0usize)?;
+    #[allow(irrefutable_let_patterns)]
     let Val::Ref(n_2) = v_1 else { return Err(wspec_runtime::Fail::soft()) };
     let ref_ = n_2;
     let push_3 = Val::Ref(Ref::RefExtern(Box::new((*ref_).clone())));
@@ -4024,6 +4040,7 @@ fn rule_136(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let Instr::VextractLane(f_1, f_2, f_3) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
     #[allow(irrefutable_let_patterns)]
     let Shape(f_4, f_5) = f_1 else { return Err(wspec_runtime::Fail::soft()) };
+    #[allow(irrefutable_let_patterns)]
     let Lanetype::Numtype(n_6) = f_4 else { return Err(wspec_runtime::Fail::soft()) };
     let nt = *n_6;
     let cp_7 = (*f_5).clone();
@@ -4059,31 +4076,31 @@ fn rule_137(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let Instr::VextractLane(f_1, f_2, f_3) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
     #[allow(irrefutable_let_patterns)]
     let Shape(f_4, f_5) = f_1 else { return Err(wspec_runtime::Fail::soft()) };
+    #[allow(irrefutable_let_patterns)]
     let Lanetype::Packtype(n_6) = f_4 else { return Err(wspec_runtime::Fail::soft()) };
     let pt = *n_6;
     let cp_7 = (*f_5).clone();
     let n_8 = wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(cp_7)?)?;
     let v_M = n_8;
-    let cp_9 = (*f_2).clone();
-    let Some(o_10) = cp_9 else { return Err(wspec_runtime::Fail::soft()) };
-    let sx = o_10;
-    let cp_11 = (*f_3).clone();
-    let n_12 = wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(cp_11)?)?;
-    let i = n_12;
-    let v_13 = m_.peek(0usize)?;
+    let Some(o_9) = f_2 else { return Err(wspec_runtime::Fail::soft()) };
+    let sx = *o_9;
+    let cp_10 = (*f_3).clone();
+    let n_11 = wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(cp_10)?)?;
+    let i = n_11;
+    let v_12 = m_.peek(0usize)?;
     #[allow(irrefutable_let_patterns)]
-    let Val::Vec__(Vec__(f_14, f_15)) = v_13 else { return Err(wspec_runtime::Fail::soft()) };
+    let Val::Vec__(Vec__(f_13, f_14)) = v_12 else { return Err(wspec_runtime::Fail::soft()) };
     #[allow(irrefutable_let_patterns)]
-    let Vectype = f_14 else { return Err(wspec_runtime::Fail::soft()) };
-    let v_1 = *f_15;
-    let eq_16 = Num::Inn(wspec_runtime::num::cast::<_, u64>(defs::extend__(ar_, defs::psize(ar_, pt)?, 32_u64, sx, (match wspec_runtime::seq::index(&defs::lanes_(ar_, Shape(conv::packtype_to_lanetype(pt), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M)?)?), v_1)?, wspec_runtime::num::wide(i)?)? { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) }))?)?);
-    let c = eq_16;
-    let push_17 = Val::Num_(Num_(Numtype::I32, c));
+    let Vectype = f_13 else { return Err(wspec_runtime::Fail::soft()) };
+    let v_1 = *f_14;
+    let eq_15 = Num::Inn(wspec_runtime::num::cast::<_, u64>(defs::extend__(ar_, defs::psize(ar_, pt)?, 32_u64, sx, (match wspec_runtime::seq::index(&defs::lanes_(ar_, Shape(conv::packtype_to_lanetype(pt), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M)?)?), v_1)?, wspec_runtime::num::wide(i)?)? { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) }))?)?);
+    let c = eq_15;
+    let push_16 = Val::Num_(Num_(Numtype::I32, c));
     let keep_ = 0usize;
     let popped_ = 0usize + 1usize - keep_;
     m_.pop_n(popped_);
     let _ = keep_;
-    m_.push(push_17)?;
+    m_.push(push_16)?;
     Ok(())
 }
 
@@ -4340,6 +4357,7 @@ fn rule_146(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let l = *f_1;
     let rt_2 = f_3;
     let v_4 = m_.peek(0usize)?;
+    #[allow(irrefutable_let_patterns)]
     let Val::Ref(n_5) = v_4 else { return Err(wspec_runtime::Fail::soft()) };
     let ref_ = n_5;
     let (o_8,) = rels::ref_ok(ar_, &(*z).0, ref_)?;
@@ -4360,6 +4378,7 @@ fn rule_147(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     #[allow(irrefutable_let_patterns)]
     let Instr::BrOnCast(f_1, f_2, f_3) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
     let v_4 = m_.peek(0usize)?;
+    #[allow(irrefutable_let_patterns)]
     let Val::Ref(n_5) = v_4 else { return Err(wspec_runtime::Fail::soft()) };
     let keep_ = 1usize;
     let popped_ = 0usize + 1usize - keep_;
@@ -4376,6 +4395,7 @@ fn rule_148(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let Instr::BrOnCastFail(f_1, f_2, f_3) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
     let rt_2 = f_3;
     let v_4 = m_.peek(0usize)?;
+    #[allow(irrefutable_let_patterns)]
     let Val::Ref(n_5) = v_4 else { return Err(wspec_runtime::Fail::soft()) };
     let ref_ = n_5;
     let (o_8,) = rels::ref_ok(ar_, &(*z).0, ref_)?;
@@ -4395,6 +4415,7 @@ fn rule_149(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let Instr::BrOnCastFail(f_1, f_2, f_3) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
     let l = *f_1;
     let v_4 = m_.peek(0usize)?;
+    #[allow(irrefutable_let_patterns)]
     let Val::Ref(n_5) = v_4 else { return Err(wspec_runtime::Fail::soft()) };
     let code_6 = Code::One(Instr::Br(l));
     let keep_ = 1usize;
@@ -4721,15 +4742,14 @@ fn rule_161(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let Instr::LocalGet(f_1) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
     let cp_2 = (*f_1).clone();
     let x = cp_2;
-    let cp_7 = (*(&(*wspec_runtime::seq::at(&(*z).1.locals, wspec_runtime::num::wide((x))?)?))).clone();
-    let Some(o_8) = cp_7 else { return Err(wspec_runtime::Fail::soft()) };
-    let val = o_8;
-    let push_9 = val;
+    let Some(o_7) = (&(*wspec_runtime::seq::at(&(*z).1.locals, wspec_runtime::num::wide((x))?)?)) else { return Err(wspec_runtime::Fail::soft()) };
+    let val = o_7;
+    let push_8 = (*val).clone();
     let keep_ = 0usize;
     let popped_ = 0usize - keep_;
     m_.pop_n(popped_);
     let _ = keep_;
-    m_.push(push_9)?;
+    m_.push(push_8)?;
     Ok(())
 }
 
@@ -4901,30 +4921,29 @@ fn rule_168(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let Instr::Load(f_1, f_2, f_3, f_4) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
     let cp_5 = (*f_1).clone();
     let n_6 = wspec_runtime::ok(conv::numtype_as_inn(cp_5))?;
-    let cp_7 = (*f_2).clone();
-    let Some(o_8) = cp_7 else { return Err(wspec_runtime::Fail::soft()) };
+    let Some(o_7) = f_2 else { return Err(wspec_runtime::Fail::soft()) };
     #[allow(irrefutable_let_patterns)]
-    let Loadop::Inn(LoadopInn(f_9, f_10)) = o_8 else { return Err(wspec_runtime::Fail::soft()) };
-    let sz = f_9.clone();
-    let cp_11 = (*f_3).clone();
-    let x = cp_11;
+    let Loadop::Inn(LoadopInn(f_8, f_9)) = o_7 else { return Err(wspec_runtime::Fail::soft()) };
+    let sz = *f_8;
+    let cp_10 = (*f_3).clone();
+    let x = cp_10;
     let ao = *f_4;
-    let v_12 = m_.peek(0usize)?;
+    let v_11 = m_.peek(0usize)?;
     #[allow(irrefutable_let_patterns)]
-    let Val::Num_(Num_(f_13, f_14)) = v_12 else { return Err(wspec_runtime::Fail::soft()) };
-    let cp_15 = (*f_13).clone();
-    let n_16 = wspec_runtime::ok(conv::numtype_as_addrtype(cp_15))?;
-    let at = n_16;
-    let cp_17 = (*f_14).clone();
-    let n_18 = match cp_17 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
-    let i = n_18;
+    let Val::Num_(Num_(f_12, f_13)) = v_11 else { return Err(wspec_runtime::Fail::soft()) };
+    let cp_14 = (*f_12).clone();
+    let n_15 = wspec_runtime::ok(conv::numtype_as_addrtype(cp_14))?;
+    let at = n_15;
+    let cp_16 = (*f_13).clone();
+    let n_17 = match cp_16 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
+    let i = n_17;
     wspec_runtime::check((wspec_runtime::num::add(wspec_runtime::num::add(wspec_runtime::num::wide(i)?, wspec_runtime::num::wide(ao.offset)?)?, wspec_runtime::num::div(wspec_runtime::num::wide(sz)?, 8i128)?)? > wspec_runtime::num::wide(((*wspec_runtime::seq::at(&(*z).0.mems, wspec_runtime::num::wide((*wspec_runtime::seq::at(&(*z).1.module.mems, wspec_runtime::num::wide((x))?)?))?)?).bytes.len() as u64))?))?;
-    let code_27 = Code::One(Instr::Trap);
+    let code_26 = Code::One(Instr::Trap);
     let keep_ = 0usize;
     let popped_ = 0usize + 1usize - keep_;
     m_.pop_n(popped_);
     let _ = keep_;
-    m_.schedule_code(code_27.into());
+    m_.schedule_code(code_26.into());
     m_.note = Some("out of bounds memory access".into());
     Ok(())
 }
@@ -4938,32 +4957,31 @@ fn rule_169(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let cp_5 = (*f_1).clone();
     let n_6 = wspec_runtime::ok(conv::numtype_as_inn(cp_5))?;
     let v_Inn = n_6;
-    let cp_7 = (*f_2).clone();
-    let Some(o_8) = cp_7 else { return Err(wspec_runtime::Fail::soft()) };
+    let Some(o_7) = f_2 else { return Err(wspec_runtime::Fail::soft()) };
     #[allow(irrefutable_let_patterns)]
-    let Loadop::Inn(LoadopInn(f_9, f_10)) = o_8 else { return Err(wspec_runtime::Fail::soft()) };
-    let sz = f_9.clone();
-    let sx = f_10.clone();
-    let cp_11 = (*f_3).clone();
-    let x = cp_11;
+    let Loadop::Inn(LoadopInn(f_8, f_9)) = o_7 else { return Err(wspec_runtime::Fail::soft()) };
+    let sz = *f_8;
+    let sx = *f_9;
+    let cp_10 = (*f_3).clone();
+    let x = cp_10;
     let ao = *f_4;
-    let v_12 = m_.peek(0usize)?;
+    let v_11 = m_.peek(0usize)?;
     #[allow(irrefutable_let_patterns)]
-    let Val::Num_(Num_(f_13, f_14)) = v_12 else { return Err(wspec_runtime::Fail::soft()) };
-    let cp_15 = (*f_13).clone();
-    let n_16 = wspec_runtime::ok(conv::numtype_as_addrtype(cp_15))?;
-    let at = n_16;
-    let cp_17 = (*f_14).clone();
-    let n_18 = match cp_17 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
-    let i = n_18;
-    let eq_35 = Num::Inn(wspec_runtime::num::cast::<_, u64>(defs::extend__(ar_, wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(sz)?)?, defs::size(ar_, conv::inn_to_numtype(v_Inn))?, sx, wspec_runtime::ok(wspec_runtime::builtins::inv_ibytes(wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(sz)?)?, wspec_runtime::seq::slice(&(*wspec_runtime::seq::at(&(*z).0.mems, wspec_runtime::num::wide((*wspec_runtime::seq::at(&(*z).1.module.mems, wspec_runtime::num::wide((x))?)?))?)?).bytes, wspec_runtime::num::add(wspec_runtime::num::wide(i)?, wspec_runtime::num::wide(ao.offset)?)?, wspec_runtime::num::div(wspec_runtime::num::wide(sz)?, 8i128)?)?))?)?)?);
-    let c = eq_35;
-    let push_36 = Val::Num_(Num_(conv::inn_to_numtype(v_Inn), c));
+    let Val::Num_(Num_(f_12, f_13)) = v_11 else { return Err(wspec_runtime::Fail::soft()) };
+    let cp_14 = (*f_12).clone();
+    let n_15 = wspec_runtime::ok(conv::numtype_as_addrtype(cp_14))?;
+    let at = n_15;
+    let cp_16 = (*f_13).clone();
+    let n_17 = match cp_16 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
+    let i = n_17;
+    let eq_34 = Num::Inn(wspec_runtime::num::cast::<_, u64>(defs::extend__(ar_, wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(sz)?)?, defs::size(ar_, conv::inn_to_numtype(v_Inn))?, sx, wspec_runtime::ok(wspec_runtime::builtins::inv_ibytes(wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(sz)?)?, wspec_runtime::seq::slice(&(*wspec_runtime::seq::at(&(*z).0.mems, wspec_runtime::num::wide((*wspec_runtime::seq::at(&(*z).1.module.mems, wspec_runtime::num::wide((x))?)?))?)?).bytes, wspec_runtime::num::add(wspec_runtime::num::wide(i)?, wspec_runtime::num::wide(ao.offset)?)?, wspec_runtime::num::div(wspec_runtime::num::wide(sz)?, 8i128)?)?))?)?)?);
+    let c = eq_34;
+    let push_35 = Val::Num_(Num_(conv::inn_to_numtype(v_Inn), c));
     let keep_ = 0usize;
     let popped_ = 0usize + 1usize - keep_;
     m_.pop_n(popped_);
     let _ = keep_;
-    m_.push(push_36)?;
+    m_.push(push_35)?;
     Ok(())
 }
 
@@ -5014,6 +5032,7 @@ fn rule_172(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let Instr::RefTest(f_1) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
     let rt = f_1;
     let v_2 = m_.peek(0usize)?;
+    #[allow(irrefutable_let_patterns)]
     let Val::Ref(n_3) = v_2 else { return Err(wspec_runtime::Fail::soft()) };
     let ref_ = n_3;
     let (o_6,) = rels::ref_ok(ar_, &(*z).0, ref_)?;
@@ -5034,6 +5053,7 @@ fn rule_173(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     #[allow(irrefutable_let_patterns)]
     let Instr::RefTest(f_1) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
     let v_2 = m_.peek(0usize)?;
+    #[allow(irrefutable_let_patterns)]
     let Val::Ref(n_3) = v_2 else { return Err(wspec_runtime::Fail::soft()) };
     let push_4 = Val::Num_(Num_(Numtype::I32, Num::Inn(0_u64)));
     let keep_ = 0usize;
@@ -5052,6 +5072,7 @@ fn rule_174(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let Instr::RefCast(f_1) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
     let rt = f_1;
     let v_2 = m_.peek(0usize)?;
+    #[allow(irrefutable_let_patterns)]
     let Val::Ref(n_3) = v_2 else { return Err(wspec_runtime::Fail::soft()) };
     let ref_ = n_3;
     let (o_6,) = rels::ref_ok(ar_, &(*z).0, ref_)?;
@@ -5070,6 +5091,7 @@ fn rule_175(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     #[allow(irrefutable_let_patterns)]
     let Instr::RefCast(f_1) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
     let v_2 = m_.peek(0usize)?;
+    #[allow(irrefutable_let_patterns)]
     let Val::Ref(n_3) = v_2 else { return Err(wspec_runtime::Fail::soft()) };
     let code_4 = Code::One(Instr::Trap);
     let keep_ = 0usize;
@@ -5590,31 +5612,30 @@ fn rule_191(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let Instr::Vload(f_1, f_2, f_3, f_4) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
     #[allow(irrefutable_let_patterns)]
     let Vectype = f_1 else { return Err(wspec_runtime::Fail::soft()) };
-    let cp_5 = (*f_2).clone();
-    let Some(o_6) = cp_5 else { return Err(wspec_runtime::Fail::soft()) };
+    let Some(o_5) = f_2 else { return Err(wspec_runtime::Fail::soft()) };
     #[allow(irrefutable_let_patterns)]
-    let Vloadop::Shape(f_7, f_8, f_9) = o_6 else { return Err(wspec_runtime::Fail::soft()) };
-    let sz = f_7.clone();
-    let v_M = f_8.clone();
-    let cp_10 = (*f_3).clone();
-    let x = cp_10;
+    let Vloadop::Shape(f_6, f_7, f_8) = o_5 else { return Err(wspec_runtime::Fail::soft()) };
+    let sz = *f_6;
+    let v_M = *f_7;
+    let cp_9 = (*f_3).clone();
+    let x = cp_9;
     let ao = *f_4;
-    let v_11 = m_.peek(0usize)?;
+    let v_10 = m_.peek(0usize)?;
     #[allow(irrefutable_let_patterns)]
-    let Val::Num_(Num_(f_12, f_13)) = v_11 else { return Err(wspec_runtime::Fail::soft()) };
-    let cp_14 = (*f_12).clone();
-    let n_15 = wspec_runtime::ok(conv::numtype_as_addrtype(cp_14))?;
-    let at = n_15;
-    let cp_16 = (*f_13).clone();
-    let n_17 = match cp_16 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
-    let i = n_17;
+    let Val::Num_(Num_(f_11, f_12)) = v_10 else { return Err(wspec_runtime::Fail::soft()) };
+    let cp_13 = (*f_11).clone();
+    let n_14 = wspec_runtime::ok(conv::numtype_as_addrtype(cp_13))?;
+    let at = n_14;
+    let cp_15 = (*f_12).clone();
+    let n_16 = match cp_15 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
+    let i = n_16;
     wspec_runtime::check((wspec_runtime::num::add(wspec_runtime::num::add(wspec_runtime::num::wide(i)?, wspec_runtime::num::wide(ao.offset)?)?, wspec_runtime::num::div(wspec_runtime::num::mul(wspec_runtime::num::wide(sz)?, wspec_runtime::num::wide(v_M)?)?, 8i128)?)? > wspec_runtime::num::wide(((*wspec_runtime::seq::at(&(*z).0.mems, wspec_runtime::num::wide((*wspec_runtime::seq::at(&(*z).1.module.mems, wspec_runtime::num::wide((x))?)?))?)?).bytes.len() as u64))?))?;
-    let code_26 = Code::One(Instr::Trap);
+    let code_25 = Code::One(Instr::Trap);
     let keep_ = 0usize;
     let popped_ = 0usize + 1usize - keep_;
     m_.pop_n(popped_);
     let _ = keep_;
-    m_.schedule_code(code_26.into());
+    m_.schedule_code(code_25.into());
     m_.note = Some("out of bounds memory access".into());
     Ok(())
 }
@@ -5627,33 +5648,32 @@ fn rule_192(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let Instr::Vload(f_1, f_2, f_3, f_4) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
     #[allow(irrefutable_let_patterns)]
     let Vectype = f_1 else { return Err(wspec_runtime::Fail::soft()) };
-    let cp_5 = (*f_2).clone();
-    let Some(o_6) = cp_5 else { return Err(wspec_runtime::Fail::soft()) };
+    let Some(o_5) = f_2 else { return Err(wspec_runtime::Fail::soft()) };
     #[allow(irrefutable_let_patterns)]
-    let Vloadop::Shape(f_7, f_8, f_9) = o_6 else { return Err(wspec_runtime::Fail::soft()) };
-    let sz = f_7.clone();
-    let v_M = f_8.clone();
-    let sx = f_9.clone();
-    let cp_10 = (*f_3).clone();
-    let x = cp_10;
+    let Vloadop::Shape(f_6, f_7, f_8) = o_5 else { return Err(wspec_runtime::Fail::soft()) };
+    let sz = *f_6;
+    let v_M = *f_7;
+    let sx = *f_8;
+    let cp_9 = (*f_3).clone();
+    let x = cp_9;
     let ao = *f_4;
-    let v_11 = m_.peek(0usize)?;
+    let v_10 = m_.peek(0usize)?;
     #[allow(irrefutable_let_patterns)]
-    let Val::Num_(Num_(f_12, f_13)) = v_11 else { return Err(wspec_runtime::Fail::soft()) };
-    let cp_14 = (*f_12).clone();
-    let n_15 = wspec_runtime::ok(conv::numtype_as_addrtype(cp_14))?;
-    let at = n_15;
-    let cp_16 = (*f_13).clone();
-    let n_17 = match cp_16 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
-    let i = n_17;
-    let eq_250 = defs::inv_lanes_(ar_, Shape(conv::jnn_to_lanetype(defs::jnn(ar_, wspec_runtime::num::narrow::<u64>(wspec_runtime::num::mul(2i128, wspec_runtime::num::wide(sz)?)?)?)?), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M)?)?), &({ let n_ = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(v_M)?)?; let mut out_ = Vec::with_capacity(n_); for k in 0..n_ { let k = k as u64; out_.push(Lane::Numtype(Num::Inn(wspec_runtime::num::cast::<_, u64>(defs::extend__(ar_, wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(sz)?)?, wspec_runtime::num::narrow::<u64>(wspec_runtime::num::mul(2i128, wspec_runtime::num::wide(sz)?)?)?, sx, wspec_runtime::ok(wspec_runtime::builtins::inv_ibytes(wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(sz)?)?, wspec_runtime::seq::slice(&(*wspec_runtime::seq::at(&(*z).0.mems, wspec_runtime::num::wide((*wspec_runtime::seq::at(&(*z).1.module.mems, wspec_runtime::num::wide((x))?)?))?)?).bytes, wspec_runtime::num::add(wspec_runtime::num::add(wspec_runtime::num::wide(i)?, wspec_runtime::num::wide(ao.offset)?)?, wspec_runtime::num::div(wspec_runtime::num::mul(wspec_runtime::num::wide(k)?, wspec_runtime::num::wide(sz)?)?, 8i128)?)?, wspec_runtime::num::div(wspec_runtime::num::wide(sz)?, 8i128)?)?))?)?)?))); } out_ }))?;
-    let v = eq_250;
-    let push_251 = Val::Vec__(Vec__(Vectype, v));
+    let Val::Num_(Num_(f_11, f_12)) = v_10 else { return Err(wspec_runtime::Fail::soft()) };
+    let cp_13 = (*f_11).clone();
+    let n_14 = wspec_runtime::ok(conv::numtype_as_addrtype(cp_13))?;
+    let at = n_14;
+    let cp_15 = (*f_12).clone();
+    let n_16 = match cp_15 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
+    let i = n_16;
+    let eq_249 = defs::inv_lanes_(ar_, Shape(conv::jnn_to_lanetype(defs::jnn(ar_, wspec_runtime::num::narrow::<u64>(wspec_runtime::num::mul(2i128, wspec_runtime::num::wide(sz)?)?)?)?), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M)?)?), &({ let n_ = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(v_M)?)?; let mut out_ = Vec::with_capacity(n_); for k in 0..n_ { let k = k as u64; out_.push(Lane::Numtype(Num::Inn(wspec_runtime::num::cast::<_, u64>(defs::extend__(ar_, wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(sz)?)?, wspec_runtime::num::narrow::<u64>(wspec_runtime::num::mul(2i128, wspec_runtime::num::wide(sz)?)?)?, sx, wspec_runtime::ok(wspec_runtime::builtins::inv_ibytes(wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(sz)?)?, wspec_runtime::seq::slice(&(*wspec_runtime::seq::at(&(*z).0.mems, wspec_runtime::num::wide((*wspec_runtime::seq::at(&(*z).1.module.mems, wspec_runtime::num::wide((x))?)?))?)?).bytes, wspec_runtime::num::add(wspec_runtime::num::add(wspec_runtime::num::wide(i)?, wspec_runtime::num::wide(ao.offset)?)?, wspec_runtime::num::div(wspec_runtime::num::mul(wspec_runtime::num::wide(k)?, wspec_runtime::num::wide(sz)?)?, 8i128)?)?, wspec_runtime::num::div(wspec_runtime::num::wide(sz)?, 8i128)?)?))?)?)?))); } out_ }))?;
+    let v = eq_249;
+    let push_250 = Val::Vec__(Vec__(Vectype, v));
     let keep_ = 0usize;
     let popped_ = 0usize + 1usize - keep_;
     m_.pop_n(popped_);
     let _ = keep_;
-    m_.push(push_251)?;
+    m_.push(push_250)?;
     Ok(())
 }
 
@@ -5665,30 +5685,29 @@ fn rule_193(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let Instr::Vload(f_1, f_2, f_3, f_4) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
     #[allow(irrefutable_let_patterns)]
     let Vectype = f_1 else { return Err(wspec_runtime::Fail::soft()) };
-    let cp_5 = (*f_2).clone();
-    let Some(o_6) = cp_5 else { return Err(wspec_runtime::Fail::soft()) };
+    let Some(o_5) = f_2 else { return Err(wspec_runtime::Fail::soft()) };
     #[allow(irrefutable_let_patterns)]
-    let Vloadop::Splat(f_7) = o_6 else { return Err(wspec_runtime::Fail::soft()) };
-    let sz = f_7.clone();
-    let cp_8 = (*f_3).clone();
-    let x = cp_8;
+    let Vloadop::Splat(f_6) = o_5 else { return Err(wspec_runtime::Fail::soft()) };
+    let sz = *f_6;
+    let cp_7 = (*f_3).clone();
+    let x = cp_7;
     let ao = *f_4;
-    let v_9 = m_.peek(0usize)?;
+    let v_8 = m_.peek(0usize)?;
     #[allow(irrefutable_let_patterns)]
-    let Val::Num_(Num_(f_10, f_11)) = v_9 else { return Err(wspec_runtime::Fail::soft()) };
-    let cp_12 = (*f_10).clone();
-    let n_13 = wspec_runtime::ok(conv::numtype_as_addrtype(cp_12))?;
-    let at = n_13;
-    let cp_14 = (*f_11).clone();
-    let n_15 = match cp_14 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
-    let i = n_15;
+    let Val::Num_(Num_(f_9, f_10)) = v_8 else { return Err(wspec_runtime::Fail::soft()) };
+    let cp_11 = (*f_9).clone();
+    let n_12 = wspec_runtime::ok(conv::numtype_as_addrtype(cp_11))?;
+    let at = n_12;
+    let cp_13 = (*f_10).clone();
+    let n_14 = match cp_13 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
+    let i = n_14;
     wspec_runtime::check((wspec_runtime::num::add(wspec_runtime::num::add(wspec_runtime::num::wide(i)?, wspec_runtime::num::wide(ao.offset)?)?, wspec_runtime::num::div(wspec_runtime::num::wide(sz)?, 8i128)?)? > wspec_runtime::num::wide(((*wspec_runtime::seq::at(&(*z).0.mems, wspec_runtime::num::wide((*wspec_runtime::seq::at(&(*z).1.module.mems, wspec_runtime::num::wide((x))?)?))?)?).bytes.len() as u64))?))?;
-    let code_24 = Code::One(Instr::Trap);
+    let code_23 = Code::One(Instr::Trap);
     let keep_ = 0usize;
     let popped_ = 0usize + 1usize - keep_;
     m_.pop_n(popped_);
     let _ = keep_;
-    m_.schedule_code(code_24.into());
+    m_.schedule_code(code_23.into());
     m_.note = Some("out of bounds memory access".into());
     Ok(())
 }
@@ -5701,33 +5720,32 @@ fn rule_194(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let Instr::Vload(f_1, f_2, f_3, f_4) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
     #[allow(irrefutable_let_patterns)]
     let Vectype = f_1 else { return Err(wspec_runtime::Fail::soft()) };
-    let cp_5 = (*f_2).clone();
-    let Some(o_6) = cp_5 else { return Err(wspec_runtime::Fail::soft()) };
+    let Some(o_5) = f_2 else { return Err(wspec_runtime::Fail::soft()) };
     #[allow(irrefutable_let_patterns)]
-    let Vloadop::Splat(f_7) = o_6 else { return Err(wspec_runtime::Fail::soft()) };
-    let sz = f_7.clone();
-    let cp_8 = (*f_3).clone();
-    let x = cp_8;
+    let Vloadop::Splat(f_6) = o_5 else { return Err(wspec_runtime::Fail::soft()) };
+    let sz = *f_6;
+    let cp_7 = (*f_3).clone();
+    let x = cp_7;
     let ao = *f_4;
-    let v_9 = m_.peek(0usize)?;
+    let v_8 = m_.peek(0usize)?;
     #[allow(irrefutable_let_patterns)]
-    let Val::Num_(Num_(f_10, f_11)) = v_9 else { return Err(wspec_runtime::Fail::soft()) };
-    let cp_12 = (*f_10).clone();
-    let n_13 = wspec_runtime::ok(conv::numtype_as_addrtype(cp_12))?;
-    let at = n_13;
-    let cp_14 = (*f_11).clone();
-    let n_15 = match cp_14 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
-    let i = n_15;
-    let eq_16 = wspec_runtime::num::narrow::<u64>(wspec_runtime::num::div(128i128, wspec_runtime::num::wide(sz)?)?)?;
-    let v_M = eq_16;
-    let eq_233 = defs::inv_lanes_(ar_, Shape(conv::jnn_to_lanetype(defs::jnn(ar_, wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(sz)?)?)?), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M)?)?), &({ let n_ = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(v_M)?)?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { out_.push(Lane::Numtype(Num::Inn(wspec_runtime::num::cast::<_, u64>(wspec_runtime::ok(wspec_runtime::builtins::inv_ibytes(wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(sz)?)?, wspec_runtime::seq::slice(&(*wspec_runtime::seq::at(&(*z).0.mems, wspec_runtime::num::wide((*wspec_runtime::seq::at(&(*z).1.module.mems, wspec_runtime::num::wide((x))?)?))?)?).bytes, wspec_runtime::num::add(wspec_runtime::num::wide(i)?, wspec_runtime::num::wide(ao.offset)?)?, wspec_runtime::num::div(wspec_runtime::num::wide(sz)?, 8i128)?)?))?)?))); } out_ }))?;
-    let v = eq_233;
-    let push_234 = Val::Vec__(Vec__(Vectype, v));
+    let Val::Num_(Num_(f_9, f_10)) = v_8 else { return Err(wspec_runtime::Fail::soft()) };
+    let cp_11 = (*f_9).clone();
+    let n_12 = wspec_runtime::ok(conv::numtype_as_addrtype(cp_11))?;
+    let at = n_12;
+    let cp_13 = (*f_10).clone();
+    let n_14 = match cp_13 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
+    let i = n_14;
+    let eq_15 = wspec_runtime::num::narrow::<u64>(wspec_runtime::num::div(128i128, wspec_runtime::num::wide(sz)?)?)?;
+    let v_M = eq_15;
+    let eq_232 = defs::inv_lanes_(ar_, Shape(conv::jnn_to_lanetype(defs::jnn(ar_, wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(sz)?)?)?), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M)?)?), &({ let n_ = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(v_M)?)?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { out_.push(Lane::Numtype(Num::Inn(wspec_runtime::num::cast::<_, u64>(wspec_runtime::ok(wspec_runtime::builtins::inv_ibytes(wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(sz)?)?, wspec_runtime::seq::slice(&(*wspec_runtime::seq::at(&(*z).0.mems, wspec_runtime::num::wide((*wspec_runtime::seq::at(&(*z).1.module.mems, wspec_runtime::num::wide((x))?)?))?)?).bytes, wspec_runtime::num::add(wspec_runtime::num::wide(i)?, wspec_runtime::num::wide(ao.offset)?)?, wspec_runtime::num::div(wspec_runtime::num::wide(sz)?, 8i128)?)?))?)?))); } out_ }))?;
+    let v = eq_232;
+    let push_233 = Val::Vec__(Vec__(Vectype, v));
     let keep_ = 0usize;
     let popped_ = 0usize + 1usize - keep_;
     m_.pop_n(popped_);
     let _ = keep_;
-    m_.push(push_234)?;
+    m_.push(push_233)?;
     Ok(())
 }
 
@@ -5739,30 +5757,29 @@ fn rule_195(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let Instr::Vload(f_1, f_2, f_3, f_4) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
     #[allow(irrefutable_let_patterns)]
     let Vectype = f_1 else { return Err(wspec_runtime::Fail::soft()) };
-    let cp_5 = (*f_2).clone();
-    let Some(o_6) = cp_5 else { return Err(wspec_runtime::Fail::soft()) };
+    let Some(o_5) = f_2 else { return Err(wspec_runtime::Fail::soft()) };
     #[allow(irrefutable_let_patterns)]
-    let Vloadop::Zero(f_7) = o_6 else { return Err(wspec_runtime::Fail::soft()) };
-    let sz = f_7.clone();
-    let cp_8 = (*f_3).clone();
-    let x = cp_8;
+    let Vloadop::Zero(f_6) = o_5 else { return Err(wspec_runtime::Fail::soft()) };
+    let sz = *f_6;
+    let cp_7 = (*f_3).clone();
+    let x = cp_7;
     let ao = *f_4;
-    let v_9 = m_.peek(0usize)?;
+    let v_8 = m_.peek(0usize)?;
     #[allow(irrefutable_let_patterns)]
-    let Val::Num_(Num_(f_10, f_11)) = v_9 else { return Err(wspec_runtime::Fail::soft()) };
-    let cp_12 = (*f_10).clone();
-    let n_13 = wspec_runtime::ok(conv::numtype_as_addrtype(cp_12))?;
-    let at = n_13;
-    let cp_14 = (*f_11).clone();
-    let n_15 = match cp_14 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
-    let i = n_15;
+    let Val::Num_(Num_(f_9, f_10)) = v_8 else { return Err(wspec_runtime::Fail::soft()) };
+    let cp_11 = (*f_9).clone();
+    let n_12 = wspec_runtime::ok(conv::numtype_as_addrtype(cp_11))?;
+    let at = n_12;
+    let cp_13 = (*f_10).clone();
+    let n_14 = match cp_13 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
+    let i = n_14;
     wspec_runtime::check((wspec_runtime::num::add(wspec_runtime::num::add(wspec_runtime::num::wide(i)?, wspec_runtime::num::wide(ao.offset)?)?, wspec_runtime::num::div(wspec_runtime::num::wide(sz)?, 8i128)?)? > wspec_runtime::num::wide(((*wspec_runtime::seq::at(&(*z).0.mems, wspec_runtime::num::wide((*wspec_runtime::seq::at(&(*z).1.module.mems, wspec_runtime::num::wide((x))?)?))?)?).bytes.len() as u64))?))?;
-    let code_24 = Code::One(Instr::Trap);
+    let code_23 = Code::One(Instr::Trap);
     let keep_ = 0usize;
     let popped_ = 0usize + 1usize - keep_;
     m_.pop_n(popped_);
     let _ = keep_;
-    m_.schedule_code(code_24.into());
+    m_.schedule_code(code_23.into());
     m_.note = Some("out of bounds memory access".into());
     Ok(())
 }
@@ -5775,31 +5792,30 @@ fn rule_196(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let Instr::Vload(f_1, f_2, f_3, f_4) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
     #[allow(irrefutable_let_patterns)]
     let Vectype = f_1 else { return Err(wspec_runtime::Fail::soft()) };
-    let cp_5 = (*f_2).clone();
-    let Some(o_6) = cp_5 else { return Err(wspec_runtime::Fail::soft()) };
+    let Some(o_5) = f_2 else { return Err(wspec_runtime::Fail::soft()) };
     #[allow(irrefutable_let_patterns)]
-    let Vloadop::Zero(f_7) = o_6 else { return Err(wspec_runtime::Fail::soft()) };
-    let sz = f_7.clone();
-    let cp_8 = (*f_3).clone();
-    let x = cp_8;
+    let Vloadop::Zero(f_6) = o_5 else { return Err(wspec_runtime::Fail::soft()) };
+    let sz = *f_6;
+    let cp_7 = (*f_3).clone();
+    let x = cp_7;
     let ao = *f_4;
-    let v_9 = m_.peek(0usize)?;
+    let v_8 = m_.peek(0usize)?;
     #[allow(irrefutable_let_patterns)]
-    let Val::Num_(Num_(f_10, f_11)) = v_9 else { return Err(wspec_runtime::Fail::soft()) };
-    let cp_12 = (*f_10).clone();
-    let n_13 = wspec_runtime::ok(conv::numtype_as_addrtype(cp_12))?;
-    let at = n_13;
-    let cp_14 = (*f_11).clone();
-    let n_15 = match cp_14 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
-    let i = n_15;
-    let eq_24 = wspec_runtime::ok(wspec_runtime::builtins::inv_ibytes(wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(sz)?)?, wspec_runtime::seq::slice(&(*wspec_runtime::seq::at(&(*z).0.mems, wspec_runtime::num::wide((*wspec_runtime::seq::at(&(*z).1.module.mems, wspec_runtime::num::wide((x))?)?))?)?).bytes, wspec_runtime::num::add(wspec_runtime::num::wide(i)?, wspec_runtime::num::wide(ao.offset)?)?, wspec_runtime::num::div(wspec_runtime::num::wide(sz)?, 8i128)?)?))?;
-    let v = eq_24;
-    let push_25 = Val::Vec__(Vec__(Vectype, v));
+    let Val::Num_(Num_(f_9, f_10)) = v_8 else { return Err(wspec_runtime::Fail::soft()) };
+    let cp_11 = (*f_9).clone();
+    let n_12 = wspec_runtime::ok(conv::numtype_as_addrtype(cp_11))?;
+    let at = n_12;
+    let cp_13 = (*f_10).clone();
+    let n_14 = match cp_13 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
+    let i = n_14;
+    let eq_23 = wspec_runtime::ok(wspec_runtime::builtins::inv_ibytes(wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(sz)?)?, wspec_runtime::seq::slice(&(*wspec_runtime::seq::at(&(*z).0.mems, wspec_runtime::num::wide((*wspec_runtime::seq::at(&(*z).1.module.mems, wspec_runtime::num::wide((x))?)?))?)?).bytes, wspec_runtime::num::add(wspec_runtime::num::wide(i)?, wspec_runtime::num::wide(ao.offset)?)?, wspec_runtime::num::div(wspec_runtime::num::wide(sz)?, 8i128)?)?))?;
+    let v = eq_23;
+    let push_24 = Val::Vec__(Vec__(Vectype, v));
     let keep_ = 0usize;
     let popped_ = 0usize + 1usize - keep_;
     m_.pop_n(popped_);
     let _ = keep_;
-    m_.push(push_25)?;
+    m_.push(push_24)?;
     Ok(())
 }
 
@@ -6825,24 +6841,23 @@ fn vrule_4(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<E
     let v_C = c;
     #[allow(irrefutable_let_patterns)]
     let Instr::Select(f_1) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
-    let cp_2 = (*f_1).clone();
-    let Some(o_3) = cp_2 else { return Err(wspec_runtime::Fail::soft()) };
-    let t = o_3;
-    if !((wspec_runtime::num::wide((t.len() as u64))? == 1i128)) { return Err(Fail::msg(0, "invalid result arity other than 1")); }
-    let src_7: Vec<_> = t.clone().into_iter().collect();
-    for i_ in 0..wspec_runtime::seq::same_len(&[src_7.len()])? { let t_5 = src_7[i_].clone(); 
+    let Some(o_2) = f_1 else { return Err(wspec_runtime::Fail::soft()) };
+    let t = o_2;
+    if !((wspec_runtime::num::wide(((*t).len() as u64))? == 1i128)) { return Err(Fail::msg(0, "invalid result arity other than 1")); }
+    let src_6: Vec<_> = (*t).clone().into_iter().collect();
+    for i_ in 0..wspec_runtime::seq::same_len(&[src_6.len()])? { let t_4 = src_6[i_].clone(); 
     (|| -> R<()> {
-    rels::valtype_ok(ar_, v_C, &t_5)?;
+    rels::valtype_ok(ar_, v_C, &t_4)?;
     Ok(())
     })().map_err(|f| f.within("value type", i_ as u64))?;
      }
-    let e_8: Valtype = Valtype::Numtype(Numtype::I32);
-    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_8).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([t.clone(), t.clone(), vec![e_8.clone()]]))); }
-    let es_9: Vec<Valtype> = t.clone();
-    for (k_, e_) in es_9.iter().rev().enumerate() { if !matches!(ck.peek(0usize + 1 + k_), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, e_).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([t.clone(), es_9.clone(), vec![e_8.clone()]]))); } }
-    let es_10: Vec<Valtype> = t.clone();
-    for (k_, e_) in es_10.iter().rev().enumerate() { if !matches!(ck.peek(0usize + 1 + es_9.len() + k_), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, e_).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([es_10.clone(), es_9.clone(), vec![e_8.clone()]]))); } }
-    Ok(Effect { pops: 0usize + 1 + es_9.len() + es_10.len(), unreachable: false, pushes: wspec_runtime::seq::cat([t.clone()]), sets: vec![] })
+    let e_7: Valtype = Valtype::Numtype(Numtype::I32);
+    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_7).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([(*t).clone(), (*t).clone(), vec![e_7.clone()]]))); }
+    let es_8: Vec<Valtype> = (*t).clone();
+    for (k_, e_) in es_8.iter().rev().enumerate() { if !matches!(ck.peek(0usize + 1 + k_), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, e_).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([(*t).clone(), es_8.clone(), vec![e_7.clone()]]))); } }
+    let es_9: Vec<Valtype> = (*t).clone();
+    for (k_, e_) in es_9.iter().rev().enumerate() { if !matches!(ck.peek(0usize + 1 + es_8.len() + k_), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, e_).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([es_9.clone(), es_8.clone(), vec![e_7.clone()]]))); } }
+    Ok(Effect { pops: 0usize + 1 + es_8.len() + es_9.len(), unreachable: false, pushes: wspec_runtime::seq::cat([(*t).clone()]), sets: vec![] })
 }
 
 // from spec/2.3-validation-instructions.wspec:52 rule Instr_ok/select-impl
@@ -7275,11 +7290,10 @@ fn vrule_19(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let v_C = c;
     #[allow(irrefutable_let_patterns)]
     let Instr::Return = redex_ else { return Err(wspec_runtime::Fail::soft()) };
-    let cp_1 = (*(&(*v_C).return_)).clone();
-    let Some(o_2) = cp_1 else { return Err(wspec_runtime::Fail::soft()) };
-    let t = o_2;
-    let es_3: Vec<Valtype> = t.clone();
-    for (k_, e_) in es_3.iter().rev().enumerate() { if !matches!(ck.peek(0usize + k_), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, e_).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([es_3.clone()]))); } }
+    let Some(o_1) = (&(*v_C).return_) else { return Err(wspec_runtime::Fail::soft()) };
+    let t = o_1;
+    let es_2: Vec<Valtype> = (*t).clone();
+    for (k_, e_) in es_2.iter().rev().enumerate() { if !matches!(ck.peek(0usize + k_), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, e_).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([es_2.clone()]))); } }
     Ok(Effect { pops: usize::MAX, unreachable: true, pushes: Vec::new(), sets: vec![] })
 }
 
@@ -7303,12 +7317,11 @@ fn vrule_20(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let Comptype::Func(f_4, f_5) = o_3 else { return Err(wspec_runtime::Fail::soft()) };
     let t_1 = f_4.clone();
     let t_2 = f_5.clone();
-    let cp_6 = (*(&(*v_C).return_)).clone();
-    let Some(o_7) = cp_6 else { return Err(wspec_runtime::Fail::soft()) };
-    let t_q_2 = o_7;
-    match rels::resulttype_sub(ar_, v_C, &(t_2.clone()), &(t_q_2.clone())) { Ok(_) => {} Err(f) if f.message.is_some() => return Err(f), Err(_) => return Err(Fail::msg(0, "type mismatch: current function requires result type")) }
-    let es_8: Vec<Valtype> = t_1.clone();
-    for (k_, e_) in es_8.iter().rev().enumerate() { if !matches!(ck.peek(0usize + k_), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, e_).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([es_8.clone()]))); } }
+    let Some(o_6) = (&(*v_C).return_) else { return Err(wspec_runtime::Fail::soft()) };
+    let t_q_2 = o_6;
+    match rels::resulttype_sub(ar_, v_C, &(t_2.clone()), &((*t_q_2).clone())) { Ok(_) => {} Err(f) if f.message.is_some() => return Err(f), Err(_) => return Err(Fail::msg(0, "type mismatch: current function requires result type")) }
+    let es_7: Vec<Valtype> = t_1.clone();
+    for (k_, e_) in es_7.iter().rev().enumerate() { if !matches!(ck.peek(0usize + k_), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, e_).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([es_7.clone()]))); } }
     Ok(Effect { pops: usize::MAX, unreachable: true, pushes: Vec::new(), sets: vec![] })
 }
 
@@ -7334,14 +7347,13 @@ fn vrule_21(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let Comptype::Func(f_5, f_6) = o_4 else { return Err(wspec_runtime::Fail::soft()) };
     let t_1 = f_5.clone();
     let t_2 = f_6.clone();
-    let cp_7 = (*(&(*v_C).return_)).clone();
-    let Some(o_8) = cp_7 else { return Err(wspec_runtime::Fail::soft()) };
-    let t_q_2 = o_8;
-    match rels::resulttype_sub(ar_, v_C, &(t_2.clone()), &(t_q_2.clone())) { Ok(_) => {} Err(f) if f.message.is_some() => return Err(f), Err(_) => return Err(Fail::msg(0, "type mismatch: current function requires result type")) }
-    let e_9: Valtype = Valtype::Reftype(Reftype(Some(Null), Heaptype::Typeuse(Typeuse::Idx(x))));
-    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_9).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([t_1.clone(), vec![e_9.clone()]]))); }
-    let es_10: Vec<Valtype> = t_1.clone();
-    for (k_, e_) in es_10.iter().rev().enumerate() { if !matches!(ck.peek(0usize + 1 + k_), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, e_).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([es_10.clone(), vec![e_9.clone()]]))); } }
+    let Some(o_7) = (&(*v_C).return_) else { return Err(wspec_runtime::Fail::soft()) };
+    let t_q_2 = o_7;
+    match rels::resulttype_sub(ar_, v_C, &(t_2.clone()), &((*t_q_2).clone())) { Ok(_) => {} Err(f) if f.message.is_some() => return Err(f), Err(_) => return Err(Fail::msg(0, "type mismatch: current function requires result type")) }
+    let e_8: Valtype = Valtype::Reftype(Reftype(Some(Null), Heaptype::Typeuse(Typeuse::Idx(x))));
+    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_8).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([t_1.clone(), vec![e_8.clone()]]))); }
+    let es_9: Vec<Valtype> = t_1.clone();
+    for (k_, e_) in es_9.iter().rev().enumerate() { if !matches!(ck.peek(0usize + 1 + k_), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, e_).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([es_9.clone(), vec![e_8.clone()]]))); } }
     Ok(Effect { pops: usize::MAX, unreachable: true, pushes: Vec::new(), sets: vec![] })
 }
 
@@ -7376,14 +7388,13 @@ fn vrule_22(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let t_1 = f_10.clone();
     let t_2 = f_11.clone();
     match rels::reftype_sub(ar_, v_C, rt, &(Reftype(Some(Null), Heaptype::Absheaptype(Absheaptype::Func)))) { Ok(_) => {} Err(f) if f.message.is_some() => return Err(f), Err(_) => return Err(Fail::msg(0, "type mismatch: instruction requires table of function type")) }
-    let cp_12 = (*(&(*v_C).return_)).clone();
-    let Some(o_13) = cp_12 else { return Err(wspec_runtime::Fail::soft()) };
-    let t_q_2 = o_13;
-    match rels::resulttype_sub(ar_, v_C, &(t_2.clone()), &(t_q_2.clone())) { Ok(_) => {} Err(f) if f.message.is_some() => return Err(f), Err(_) => return Err(Fail::msg(0, "type mismatch: current function requires result type")) }
-    let e_14: Valtype = conv::addrtype_to_valtype(at);
-    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_14).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([t_1.clone(), vec![e_14.clone()]]))); }
-    let es_15: Vec<Valtype> = t_1.clone();
-    for (k_, e_) in es_15.iter().rev().enumerate() { if !matches!(ck.peek(0usize + 1 + k_), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, e_).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([es_15.clone(), vec![e_14.clone()]]))); } }
+    let Some(o_12) = (&(*v_C).return_) else { return Err(wspec_runtime::Fail::soft()) };
+    let t_q_2 = o_12;
+    match rels::resulttype_sub(ar_, v_C, &(t_2.clone()), &((*t_q_2).clone())) { Ok(_) => {} Err(f) if f.message.is_some() => return Err(f), Err(_) => return Err(Fail::msg(0, "type mismatch: current function requires result type")) }
+    let e_13: Valtype = conv::addrtype_to_valtype(at);
+    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_13).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([t_1.clone(), vec![e_13.clone()]]))); }
+    let es_14: Vec<Valtype> = t_1.clone();
+    for (k_, e_) in es_14.iter().rev().enumerate() { if !matches!(ck.peek(0usize + 1 + k_), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, e_).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([es_14.clone(), vec![e_13.clone()]]))); } }
     Ok(Effect { pops: usize::MAX, unreachable: true, pushes: Vec::new(), sets: vec![] })
 }
 
@@ -7402,6 +7413,7 @@ fn vrule_23(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let cp_2 = (*f_1).clone();
     let x = cp_2;
     if !((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).tags.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown tag {}", wspec_runtime::num::wide(x)?))); }
+    #[allow(irrefutable_let_patterns)]
     let Typeuse::Deftype(n_3) = (&(*wspec_runtime::seq::at(&(*v_C).tags, wspec_runtime::num::wide(x)?)?)) else { return Err(wspec_runtime::Fail::soft()) };
     let dt = n_3;
     let (o_4,) = rels::expand(ar_, dt)?;
@@ -8682,23 +8694,22 @@ fn vrule_67(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let cp_5 = (*f_1).clone();
     let n_6 = wspec_runtime::ok(conv::numtype_as_inn(cp_5))?;
     let v_Inn = n_6;
-    let cp_7 = (*f_2).clone();
-    let Some(o_8) = cp_7 else { return Err(wspec_runtime::Fail::soft()) };
+    let Some(o_7) = f_2 else { return Err(wspec_runtime::Fail::soft()) };
     #[allow(irrefutable_let_patterns)]
-    let Loadop::Inn(LoadopInn(f_9, f_10)) = o_8 else { return Err(wspec_runtime::Fail::soft()) };
-    let sz = f_9.clone();
-    let sx = f_10.clone();
-    let cp_11 = (*f_3).clone();
-    let x = cp_11;
+    let Loadop::Inn(LoadopInn(f_8, f_9)) = o_7 else { return Err(wspec_runtime::Fail::soft()) };
+    let sz = *f_8;
+    let sx = *f_9;
+    let cp_10 = (*f_3).clone();
+    let x = cp_10;
     let ao = *f_4;
     if !((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).mems.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown memory {}", wspec_runtime::num::wide(x)?))); }
     #[allow(irrefutable_let_patterns)]
-    let Memtype(f_12, f_13) = (&(*wspec_runtime::seq::at(&(*v_C).mems, wspec_runtime::num::wide(x)?)?)) else { return Err(wspec_runtime::Fail::soft()) };
-    let at = *f_12;
-    let lim = *f_13;
+    let Memtype(f_11, f_12) = (&(*wspec_runtime::seq::at(&(*v_C).mems, wspec_runtime::num::wide(x)?)?)) else { return Err(wspec_runtime::Fail::soft()) };
+    let at = *f_11;
+    let lim = *f_12;
     rels::memarg_ok(ar_, ao, at, wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(sz)?)?)?;
-    let e_14: Valtype = conv::addrtype_to_valtype(at);
-    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_14).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![e_14.clone()]]))); }
+    let e_13: Valtype = conv::addrtype_to_valtype(at);
+    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_13).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![e_13.clone()]]))); }
     Ok(Effect { pops: 0usize + 1, unreachable: false, pushes: wspec_runtime::seq::cat([vec![conv::inn_to_valtype(v_Inn)]]), sets: vec![] })
 }
 
@@ -8744,24 +8755,23 @@ fn vrule_69(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let cp_5 = (*f_1).clone();
     let n_6 = wspec_runtime::ok(conv::numtype_as_inn(cp_5))?;
     let v_Inn = n_6;
-    let cp_7 = (*f_2).clone();
-    let Some(o_8) = cp_7 else { return Err(wspec_runtime::Fail::soft()) };
+    let Some(o_7) = f_2 else { return Err(wspec_runtime::Fail::soft()) };
     #[allow(irrefutable_let_patterns)]
-    let Storeop::Inn(StoreopInn::Sz(n_9)) = o_8 else { return Err(wspec_runtime::Fail::soft()) };
-    let sz = n_9;
-    let cp_10 = (*f_3).clone();
-    let x = cp_10;
+    let Storeop::Inn(StoreopInn::Sz(n_8)) = o_7 else { return Err(wspec_runtime::Fail::soft()) };
+    let sz = *n_8;
+    let cp_9 = (*f_3).clone();
+    let x = cp_9;
     let ao = *f_4;
     if !((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).mems.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown memory {}", wspec_runtime::num::wide(x)?))); }
     #[allow(irrefutable_let_patterns)]
-    let Memtype(f_11, f_12) = (&(*wspec_runtime::seq::at(&(*v_C).mems, wspec_runtime::num::wide(x)?)?)) else { return Err(wspec_runtime::Fail::soft()) };
-    let at = *f_11;
-    let lim = *f_12;
+    let Memtype(f_10, f_11) = (&(*wspec_runtime::seq::at(&(*v_C).mems, wspec_runtime::num::wide(x)?)?)) else { return Err(wspec_runtime::Fail::soft()) };
+    let at = *f_10;
+    let lim = *f_11;
     rels::memarg_ok(ar_, ao, at, wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(sz)?)?)?;
-    let e_13: Valtype = conv::inn_to_valtype(v_Inn);
-    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_13).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![conv::addrtype_to_valtype(at)], vec![e_13.clone()]]))); }
-    let e_14: Valtype = conv::addrtype_to_valtype(at);
-    if !matches!(ck.peek(0usize + 1), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_14).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![e_14.clone()], vec![e_13.clone()]]))); }
+    let e_12: Valtype = conv::inn_to_valtype(v_Inn);
+    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_12).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![conv::addrtype_to_valtype(at)], vec![e_12.clone()]]))); }
+    let e_13: Valtype = conv::addrtype_to_valtype(at);
+    if !matches!(ck.peek(0usize + 1), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_13).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![e_13.clone()], vec![e_12.clone()]]))); }
     Ok(Effect { pops: 0usize + 1 + 1, unreachable: false, pushes: Vec::new(), sets: vec![] })
 }
 
@@ -9554,24 +9564,23 @@ fn vrule_105(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R
     let Instr::Vload(f_1, f_2, f_3, f_4) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
     #[allow(irrefutable_let_patterns)]
     let Vectype = f_1 else { return Err(wspec_runtime::Fail::soft()) };
-    let cp_5 = (*f_2).clone();
-    let Some(o_6) = cp_5 else { return Err(wspec_runtime::Fail::soft()) };
+    let Some(o_5) = f_2 else { return Err(wspec_runtime::Fail::soft()) };
     #[allow(irrefutable_let_patterns)]
-    let Vloadop::Shape(f_7, f_8, f_9) = o_6 else { return Err(wspec_runtime::Fail::soft()) };
-    let sz = f_7.clone();
-    let v_M = f_8.clone();
-    let sx = f_9.clone();
-    let cp_10 = (*f_3).clone();
-    let x = cp_10;
+    let Vloadop::Shape(f_6, f_7, f_8) = o_5 else { return Err(wspec_runtime::Fail::soft()) };
+    let sz = *f_6;
+    let v_M = *f_7;
+    let sx = *f_8;
+    let cp_9 = (*f_3).clone();
+    let x = cp_9;
     let ao = *f_4;
     if !((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).mems.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown memory {}", wspec_runtime::num::wide(x)?))); }
     #[allow(irrefutable_let_patterns)]
-    let Memtype(f_11, f_12) = (&(*wspec_runtime::seq::at(&(*v_C).mems, wspec_runtime::num::wide(x)?)?)) else { return Err(wspec_runtime::Fail::soft()) };
-    let at = *f_11;
-    let lim = *f_12;
+    let Memtype(f_10, f_11) = (&(*wspec_runtime::seq::at(&(*v_C).mems, wspec_runtime::num::wide(x)?)?)) else { return Err(wspec_runtime::Fail::soft()) };
+    let at = *f_10;
+    let lim = *f_11;
     rels::memarg_ok(ar_, ao, at, wspec_runtime::num::narrow::<u64>(wspec_runtime::num::mul(wspec_runtime::num::wide(sz)?, wspec_runtime::num::wide(v_M)?)?)?)?;
-    let e_13: Valtype = conv::addrtype_to_valtype(at);
-    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_13).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![e_13.clone()]]))); }
+    let e_12: Valtype = conv::addrtype_to_valtype(at);
+    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_12).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![e_12.clone()]]))); }
     Ok(Effect { pops: 0usize + 1, unreachable: false, pushes: wspec_runtime::seq::cat([vec![Valtype::Vectype(Vectype)]]), sets: vec![] })
 }
 
@@ -9583,22 +9592,21 @@ fn vrule_106(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R
     let Instr::Vload(f_1, f_2, f_3, f_4) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
     #[allow(irrefutable_let_patterns)]
     let Vectype = f_1 else { return Err(wspec_runtime::Fail::soft()) };
-    let cp_5 = (*f_2).clone();
-    let Some(o_6) = cp_5 else { return Err(wspec_runtime::Fail::soft()) };
+    let Some(o_5) = f_2 else { return Err(wspec_runtime::Fail::soft()) };
     #[allow(irrefutable_let_patterns)]
-    let Vloadop::Splat(f_7) = o_6 else { return Err(wspec_runtime::Fail::soft()) };
-    let sz = f_7.clone();
-    let cp_8 = (*f_3).clone();
-    let x = cp_8;
+    let Vloadop::Splat(f_6) = o_5 else { return Err(wspec_runtime::Fail::soft()) };
+    let sz = *f_6;
+    let cp_7 = (*f_3).clone();
+    let x = cp_7;
     let ao = *f_4;
     if !((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).mems.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown memory {}", wspec_runtime::num::wide(x)?))); }
     #[allow(irrefutable_let_patterns)]
-    let Memtype(f_9, f_10) = (&(*wspec_runtime::seq::at(&(*v_C).mems, wspec_runtime::num::wide(x)?)?)) else { return Err(wspec_runtime::Fail::soft()) };
-    let at = *f_9;
-    let lim = *f_10;
+    let Memtype(f_8, f_9) = (&(*wspec_runtime::seq::at(&(*v_C).mems, wspec_runtime::num::wide(x)?)?)) else { return Err(wspec_runtime::Fail::soft()) };
+    let at = *f_8;
+    let lim = *f_9;
     rels::memarg_ok(ar_, ao, at, wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(sz)?)?)?;
-    let e_11: Valtype = conv::addrtype_to_valtype(at);
-    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_11).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![e_11.clone()]]))); }
+    let e_10: Valtype = conv::addrtype_to_valtype(at);
+    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_10).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![e_10.clone()]]))); }
     Ok(Effect { pops: 0usize + 1, unreachable: false, pushes: wspec_runtime::seq::cat([vec![Valtype::Vectype(Vectype)]]), sets: vec![] })
 }
 
@@ -9610,22 +9618,21 @@ fn vrule_107(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R
     let Instr::Vload(f_1, f_2, f_3, f_4) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
     #[allow(irrefutable_let_patterns)]
     let Vectype = f_1 else { return Err(wspec_runtime::Fail::soft()) };
-    let cp_5 = (*f_2).clone();
-    let Some(o_6) = cp_5 else { return Err(wspec_runtime::Fail::soft()) };
+    let Some(o_5) = f_2 else { return Err(wspec_runtime::Fail::soft()) };
     #[allow(irrefutable_let_patterns)]
-    let Vloadop::Zero(f_7) = o_6 else { return Err(wspec_runtime::Fail::soft()) };
-    let sz = f_7.clone();
-    let cp_8 = (*f_3).clone();
-    let x = cp_8;
+    let Vloadop::Zero(f_6) = o_5 else { return Err(wspec_runtime::Fail::soft()) };
+    let sz = *f_6;
+    let cp_7 = (*f_3).clone();
+    let x = cp_7;
     let ao = *f_4;
     if !((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).mems.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown memory {}", wspec_runtime::num::wide(x)?))); }
     #[allow(irrefutable_let_patterns)]
-    let Memtype(f_9, f_10) = (&(*wspec_runtime::seq::at(&(*v_C).mems, wspec_runtime::num::wide(x)?)?)) else { return Err(wspec_runtime::Fail::soft()) };
-    let at = *f_9;
-    let lim = *f_10;
+    let Memtype(f_8, f_9) = (&(*wspec_runtime::seq::at(&(*v_C).mems, wspec_runtime::num::wide(x)?)?)) else { return Err(wspec_runtime::Fail::soft()) };
+    let at = *f_8;
+    let lim = *f_9;
     rels::memarg_ok(ar_, ao, at, wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(sz)?)?)?;
-    let e_11: Valtype = conv::addrtype_to_valtype(at);
-    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_11).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![e_11.clone()]]))); }
+    let e_10: Valtype = conv::addrtype_to_valtype(at);
+    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_10).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![e_10.clone()]]))); }
     Ok(Effect { pops: 0usize + 1, unreachable: false, pushes: wspec_runtime::seq::cat([vec![Valtype::Vectype(Vectype)]]), sets: vec![] })
 }
 
@@ -9891,13 +9898,13 @@ pub fn check_seq(ar_: &Ctx, c: &Context, code: &[Instr], t1: &[Valtype], t2: Opt
 }
 
 /// Definitions of the spec that the rules use.
-#[allow(unused_variables, unused_parens, clippy::all)]
+#[allow(unused_variables, unused_parens, unreachable_patterns, clippy::all)]
 pub mod defs {
     use super::*;
 
     // from spec/3.2-numerics-conversions.wspec:88 def $unop_ (its first element)
     pub fn unop__first(ar_: &Ctx, a0: Numtype, a1: Unop, a2: Num) -> R<Option<Num>> {
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a1, Unop::Inn(UnopInn::Clz)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let n_1 = wspec_runtime::ok(conv::numtype_as_inn(a0))?;
             let v_Inn = n_1;
             #[allow(irrefutable_let_patterns)]
@@ -9905,8 +9912,8 @@ pub mod defs {
             let n_2 = match a2 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
             let i = n_2;
             Ok(Some(Num::Inn(wspec_runtime::num::cast::<_, u64>(wspec_runtime::ok(wspec_runtime::builtins::iclz(defs::size(ar_, conv::inn_to_numtype(v_Inn))?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i)?)?))?)?)))
-        })())? { return Ok(v); }
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        })())? { return Ok(v); } }
+        if matches!(a1, Unop::Inn(UnopInn::Ctz)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let n_1 = wspec_runtime::ok(conv::numtype_as_inn(a0))?;
             let v_Inn = n_1;
             #[allow(irrefutable_let_patterns)]
@@ -9914,8 +9921,8 @@ pub mod defs {
             let n_2 = match a2 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
             let i = n_2;
             Ok(Some(Num::Inn(wspec_runtime::num::cast::<_, u64>(wspec_runtime::ok(wspec_runtime::builtins::ictz(defs::size(ar_, conv::inn_to_numtype(v_Inn))?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i)?)?))?)?)))
-        })())? { return Ok(v); }
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        })())? { return Ok(v); } }
+        if matches!(a1, Unop::Inn(UnopInn::Popcnt)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let n_1 = wspec_runtime::ok(conv::numtype_as_inn(a0))?;
             let v_Inn = n_1;
             #[allow(irrefutable_let_patterns)]
@@ -9923,8 +9930,8 @@ pub mod defs {
             let n_2 = match a2 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
             let i = n_2;
             Ok(Some(Num::Inn(wspec_runtime::num::cast::<_, u64>(wspec_runtime::ok(wspec_runtime::builtins::ipopcnt(defs::size(ar_, conv::inn_to_numtype(v_Inn))?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i)?)?))?)?)))
-        })())? { return Ok(v); }
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        })())? { return Ok(v); } }
+        if matches!(a1, Unop::Inn(UnopInn::Extend(f_2))) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let n_1 = wspec_runtime::ok(conv::numtype_as_inn(a0))?;
             let v_Inn = n_1;
             #[allow(irrefutable_let_patterns)]
@@ -9933,69 +9940,69 @@ pub mod defs {
             let n_3 = match a2 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
             let i = n_3;
             Ok(Some(Num::Inn(wspec_runtime::num::cast::<_, u64>(wspec_runtime::ok(wspec_runtime::builtins::iextend_s(defs::size(ar_, conv::inn_to_numtype(v_Inn))?, wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(sz)?)?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i)?)?))?)?)))
-        })())? { return Ok(v); }
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        })())? { return Ok(v); } }
+        if matches!(a1, Unop::Fnn(UnopFnn::Abs)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let n_1 = wspec_runtime::ok(conv::numtype_as_fnn(a0))?;
             let v_Fnn = n_1;
             #[allow(irrefutable_let_patterns)]
             let Unop::Fnn(UnopFnn::Abs) = a1 else { return Err(wspec_runtime::Fail::soft()) };
             let f = a2;
             Ok((match wspec_runtime::builtins::fabs(defs::size(ar_, conv::fnn_to_numtype(v_Fnn))?, (match f { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })) { Some(x) => Some(Num::Fnn(x)), None => None }))
-        })())? { return Ok(v); }
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        })())? { return Ok(v); } }
+        if matches!(a1, Unop::Fnn(UnopFnn::Neg)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let n_1 = wspec_runtime::ok(conv::numtype_as_fnn(a0))?;
             let v_Fnn = n_1;
             #[allow(irrefutable_let_patterns)]
             let Unop::Fnn(UnopFnn::Neg) = a1 else { return Err(wspec_runtime::Fail::soft()) };
             let f = a2;
             Ok((match wspec_runtime::builtins::fneg(defs::size(ar_, conv::fnn_to_numtype(v_Fnn))?, (match f { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })) { Some(x) => Some(Num::Fnn(x)), None => None }))
-        })())? { return Ok(v); }
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        })())? { return Ok(v); } }
+        if matches!(a1, Unop::Fnn(UnopFnn::Sqrt)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let n_1 = wspec_runtime::ok(conv::numtype_as_fnn(a0))?;
             let v_Fnn = n_1;
             #[allow(irrefutable_let_patterns)]
             let Unop::Fnn(UnopFnn::Sqrt) = a1 else { return Err(wspec_runtime::Fail::soft()) };
             let f = a2;
             Ok((match wspec_runtime::builtins::fsqrt(defs::size(ar_, conv::fnn_to_numtype(v_Fnn))?, (match f { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })) { Some(x) => Some(Num::Fnn(x)), None => None }))
-        })())? { return Ok(v); }
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        })())? { return Ok(v); } }
+        if matches!(a1, Unop::Fnn(UnopFnn::Ceil)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let n_1 = wspec_runtime::ok(conv::numtype_as_fnn(a0))?;
             let v_Fnn = n_1;
             #[allow(irrefutable_let_patterns)]
             let Unop::Fnn(UnopFnn::Ceil) = a1 else { return Err(wspec_runtime::Fail::soft()) };
             let f = a2;
             Ok((match wspec_runtime::builtins::fceil(defs::size(ar_, conv::fnn_to_numtype(v_Fnn))?, (match f { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })) { Some(x) => Some(Num::Fnn(x)), None => None }))
-        })())? { return Ok(v); }
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        })())? { return Ok(v); } }
+        if matches!(a1, Unop::Fnn(UnopFnn::Floor)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let n_1 = wspec_runtime::ok(conv::numtype_as_fnn(a0))?;
             let v_Fnn = n_1;
             #[allow(irrefutable_let_patterns)]
             let Unop::Fnn(UnopFnn::Floor) = a1 else { return Err(wspec_runtime::Fail::soft()) };
             let f = a2;
             Ok((match wspec_runtime::builtins::ffloor(defs::size(ar_, conv::fnn_to_numtype(v_Fnn))?, (match f { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })) { Some(x) => Some(Num::Fnn(x)), None => None }))
-        })())? { return Ok(v); }
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        })())? { return Ok(v); } }
+        if matches!(a1, Unop::Fnn(UnopFnn::Trunc)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let n_1 = wspec_runtime::ok(conv::numtype_as_fnn(a0))?;
             let v_Fnn = n_1;
             #[allow(irrefutable_let_patterns)]
             let Unop::Fnn(UnopFnn::Trunc) = a1 else { return Err(wspec_runtime::Fail::soft()) };
             let f = a2;
             Ok((match wspec_runtime::builtins::ftrunc(defs::size(ar_, conv::fnn_to_numtype(v_Fnn))?, (match f { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })) { Some(x) => Some(Num::Fnn(x)), None => None }))
-        })())? { return Ok(v); }
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        })())? { return Ok(v); } }
+        if matches!(a1, Unop::Fnn(UnopFnn::Nearest)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let n_1 = wspec_runtime::ok(conv::numtype_as_fnn(a0))?;
             let v_Fnn = n_1;
             #[allow(irrefutable_let_patterns)]
             let Unop::Fnn(UnopFnn::Nearest) = a1 else { return Err(wspec_runtime::Fail::soft()) };
             let f = a2;
             Ok((match wspec_runtime::builtins::fnearest(defs::size(ar_, conv::fnn_to_numtype(v_Fnn))?, (match f { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })) { Some(x) => Some(Num::Fnn(x)), None => None }))
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         Err(Fail::soft())
     }
 
     // from spec/3.2-numerics-conversions.wspec:101 def $binop_ (its first element)
     pub fn binop__first(ar_: &Ctx, a0: Numtype, a1: Binop, a2: Num, a3: Num) -> R<Option<Num>> {
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a1, (Binop::Inn(BinopInn::Add) | Binop::Fnn(BinopFnn::Add))) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let n_1 = wspec_runtime::ok(conv::numtype_as_inn(a0))?;
             let v_Inn = n_1;
             #[allow(irrefutable_let_patterns)]
@@ -10005,8 +10012,8 @@ pub mod defs {
             let n_3 = match a3 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
             let i_2 = n_3;
             Ok(Some(Num::Inn(wspec_runtime::num::cast::<_, u64>(wspec_runtime::ok(wspec_runtime::builtins::iadd(defs::size(ar_, conv::inn_to_numtype(v_Inn))?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_1)?)?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_2)?)?))?)?)))
-        })())? { return Ok(v); }
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        })())? { return Ok(v); } }
+        if matches!(a1, (Binop::Inn(BinopInn::Sub) | Binop::Fnn(BinopFnn::Sub))) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let n_1 = wspec_runtime::ok(conv::numtype_as_inn(a0))?;
             let v_Inn = n_1;
             #[allow(irrefutable_let_patterns)]
@@ -10016,8 +10023,8 @@ pub mod defs {
             let n_3 = match a3 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
             let i_2 = n_3;
             Ok(Some(Num::Inn(wspec_runtime::num::cast::<_, u64>(wspec_runtime::ok(wspec_runtime::builtins::isub(defs::size(ar_, conv::inn_to_numtype(v_Inn))?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_1)?)?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_2)?)?))?)?)))
-        })())? { return Ok(v); }
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        })())? { return Ok(v); } }
+        if matches!(a1, (Binop::Inn(BinopInn::Mul) | Binop::Fnn(BinopFnn::Mul))) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let n_1 = wspec_runtime::ok(conv::numtype_as_inn(a0))?;
             let v_Inn = n_1;
             #[allow(irrefutable_let_patterns)]
@@ -10027,8 +10034,8 @@ pub mod defs {
             let n_3 = match a3 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
             let i_2 = n_3;
             Ok(Some(Num::Inn(wspec_runtime::num::cast::<_, u64>(wspec_runtime::ok(wspec_runtime::builtins::imul(defs::size(ar_, conv::inn_to_numtype(v_Inn))?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_1)?)?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_2)?)?))?)?)))
-        })())? { return Ok(v); }
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        })())? { return Ok(v); } }
+        if matches!(a1, Binop::Inn(BinopInn::Div(f_2))) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let n_1 = wspec_runtime::ok(conv::numtype_as_inn(a0))?;
             let v_Inn = n_1;
             #[allow(irrefutable_let_patterns)]
@@ -10040,8 +10047,8 @@ pub mod defs {
             let n_4 = match a3 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
             let i_2 = n_4;
             Ok((match wspec_runtime::ok(wspec_runtime::builtins::idiv_u(defs::size(ar_, conv::inn_to_numtype(v_Inn))?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_1)?)?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_2)?)?))? { Some(x) => Some(Num::Inn(wspec_runtime::num::cast::<_, u64>(x)?)), None => None }))
-        })())? { return Ok(v); }
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        })())? { return Ok(v); } }
+        if matches!(a1, Binop::Inn(BinopInn::Div(f_2))) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let n_1 = wspec_runtime::ok(conv::numtype_as_inn(a0))?;
             let v_Inn = n_1;
             #[allow(irrefutable_let_patterns)]
@@ -10053,8 +10060,8 @@ pub mod defs {
             let n_4 = match a3 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
             let i_2 = n_4;
             Ok((match wspec_runtime::ok(wspec_runtime::builtins::idiv_s(defs::size(ar_, conv::inn_to_numtype(v_Inn))?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_1)?)?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_2)?)?))? { Some(x) => Some(Num::Inn(wspec_runtime::num::cast::<_, u64>(x)?)), None => None }))
-        })())? { return Ok(v); }
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        })())? { return Ok(v); } }
+        if matches!(a1, Binop::Inn(BinopInn::Rem(f_2))) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let n_1 = wspec_runtime::ok(conv::numtype_as_inn(a0))?;
             let v_Inn = n_1;
             #[allow(irrefutable_let_patterns)]
@@ -10066,8 +10073,8 @@ pub mod defs {
             let n_4 = match a3 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
             let i_2 = n_4;
             Ok((match wspec_runtime::ok(wspec_runtime::builtins::irem_u(defs::size(ar_, conv::inn_to_numtype(v_Inn))?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_1)?)?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_2)?)?))? { Some(x) => Some(Num::Inn(wspec_runtime::num::cast::<_, u64>(x)?)), None => None }))
-        })())? { return Ok(v); }
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        })())? { return Ok(v); } }
+        if matches!(a1, Binop::Inn(BinopInn::Rem(f_2))) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let n_1 = wspec_runtime::ok(conv::numtype_as_inn(a0))?;
             let v_Inn = n_1;
             #[allow(irrefutable_let_patterns)]
@@ -10079,8 +10086,8 @@ pub mod defs {
             let n_4 = match a3 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
             let i_2 = n_4;
             Ok((match wspec_runtime::ok(wspec_runtime::builtins::irem_s(defs::size(ar_, conv::inn_to_numtype(v_Inn))?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_1)?)?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_2)?)?))? { Some(x) => Some(Num::Inn(wspec_runtime::num::cast::<_, u64>(x)?)), None => None }))
-        })())? { return Ok(v); }
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        })())? { return Ok(v); } }
+        if matches!(a1, Binop::Inn(BinopInn::And)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let n_1 = wspec_runtime::ok(conv::numtype_as_inn(a0))?;
             let v_Inn = n_1;
             #[allow(irrefutable_let_patterns)]
@@ -10090,8 +10097,8 @@ pub mod defs {
             let n_3 = match a3 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
             let i_2 = n_3;
             Ok(Some(Num::Inn(wspec_runtime::num::cast::<_, u64>(wspec_runtime::ok(wspec_runtime::builtins::iand(defs::size(ar_, conv::inn_to_numtype(v_Inn))?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_1)?)?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_2)?)?))?)?)))
-        })())? { return Ok(v); }
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        })())? { return Ok(v); } }
+        if matches!(a1, Binop::Inn(BinopInn::Or)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let n_1 = wspec_runtime::ok(conv::numtype_as_inn(a0))?;
             let v_Inn = n_1;
             #[allow(irrefutable_let_patterns)]
@@ -10101,8 +10108,8 @@ pub mod defs {
             let n_3 = match a3 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
             let i_2 = n_3;
             Ok(Some(Num::Inn(wspec_runtime::num::cast::<_, u64>(wspec_runtime::ok(wspec_runtime::builtins::ior(defs::size(ar_, conv::inn_to_numtype(v_Inn))?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_1)?)?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_2)?)?))?)?)))
-        })())? { return Ok(v); }
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        })())? { return Ok(v); } }
+        if matches!(a1, Binop::Inn(BinopInn::Xor)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let n_1 = wspec_runtime::ok(conv::numtype_as_inn(a0))?;
             let v_Inn = n_1;
             #[allow(irrefutable_let_patterns)]
@@ -10112,8 +10119,8 @@ pub mod defs {
             let n_3 = match a3 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
             let i_2 = n_3;
             Ok(Some(Num::Inn(wspec_runtime::num::cast::<_, u64>(wspec_runtime::ok(wspec_runtime::builtins::ixor(defs::size(ar_, conv::inn_to_numtype(v_Inn))?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_1)?)?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_2)?)?))?)?)))
-        })())? { return Ok(v); }
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        })())? { return Ok(v); } }
+        if matches!(a1, Binop::Inn(BinopInn::Shl)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let n_1 = wspec_runtime::ok(conv::numtype_as_inn(a0))?;
             let v_Inn = n_1;
             #[allow(irrefutable_let_patterns)]
@@ -10123,8 +10130,8 @@ pub mod defs {
             let n_3 = match a3 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
             let i_2 = n_3;
             Ok(Some(Num::Inn(wspec_runtime::num::cast::<_, u64>(wspec_runtime::ok(wspec_runtime::builtins::ishl(defs::size(ar_, conv::inn_to_numtype(v_Inn))?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_1)?)?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_2)?)?))?)?)))
-        })())? { return Ok(v); }
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        })())? { return Ok(v); } }
+        if matches!(a1, Binop::Inn(BinopInn::Shr(f_2))) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let n_1 = wspec_runtime::ok(conv::numtype_as_inn(a0))?;
             let v_Inn = n_1;
             #[allow(irrefutable_let_patterns)]
@@ -10136,8 +10143,8 @@ pub mod defs {
             let n_4 = match a3 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
             let i_2 = n_4;
             Ok(Some(Num::Inn(wspec_runtime::num::cast::<_, u64>(wspec_runtime::ok(wspec_runtime::builtins::ishr_u(defs::size(ar_, conv::inn_to_numtype(v_Inn))?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_1)?)?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_2)?)?))?)?)))
-        })())? { return Ok(v); }
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        })())? { return Ok(v); } }
+        if matches!(a1, Binop::Inn(BinopInn::Shr(f_2))) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let n_1 = wspec_runtime::ok(conv::numtype_as_inn(a0))?;
             let v_Inn = n_1;
             #[allow(irrefutable_let_patterns)]
@@ -10149,8 +10156,8 @@ pub mod defs {
             let n_4 = match a3 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
             let i_2 = n_4;
             Ok(Some(Num::Inn(wspec_runtime::num::cast::<_, u64>(wspec_runtime::ok(wspec_runtime::builtins::ishr_s(defs::size(ar_, conv::inn_to_numtype(v_Inn))?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_1)?)?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_2)?)?))?)?)))
-        })())? { return Ok(v); }
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        })())? { return Ok(v); } }
+        if matches!(a1, Binop::Inn(BinopInn::Rotl)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let n_1 = wspec_runtime::ok(conv::numtype_as_inn(a0))?;
             let v_Inn = n_1;
             #[allow(irrefutable_let_patterns)]
@@ -10160,8 +10167,8 @@ pub mod defs {
             let n_3 = match a3 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
             let i_2 = n_3;
             Ok(Some(Num::Inn(wspec_runtime::num::cast::<_, u64>(wspec_runtime::ok(wspec_runtime::builtins::irotl(defs::size(ar_, conv::inn_to_numtype(v_Inn))?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_1)?)?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_2)?)?))?)?)))
-        })())? { return Ok(v); }
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        })())? { return Ok(v); } }
+        if matches!(a1, Binop::Inn(BinopInn::Rotr)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let n_1 = wspec_runtime::ok(conv::numtype_as_inn(a0))?;
             let v_Inn = n_1;
             #[allow(irrefutable_let_patterns)]
@@ -10171,8 +10178,8 @@ pub mod defs {
             let n_3 = match a3 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
             let i_2 = n_3;
             Ok(Some(Num::Inn(wspec_runtime::num::cast::<_, u64>(wspec_runtime::ok(wspec_runtime::builtins::irotr(defs::size(ar_, conv::inn_to_numtype(v_Inn))?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_1)?)?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_2)?)?))?)?)))
-        })())? { return Ok(v); }
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        })())? { return Ok(v); } }
+        if matches!(a1, (Binop::Inn(BinopInn::Add) | Binop::Fnn(BinopFnn::Add))) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let n_1 = wspec_runtime::ok(conv::numtype_as_fnn(a0))?;
             let v_Fnn = n_1;
             #[allow(irrefutable_let_patterns)]
@@ -10180,8 +10187,8 @@ pub mod defs {
             let f_1 = a2;
             let f_2 = a3;
             Ok((match wspec_runtime::builtins::fadd(defs::size(ar_, conv::fnn_to_numtype(v_Fnn))?, (match f_1 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) }), (match f_2 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })) { Some(x) => Some(Num::Fnn(x)), None => None }))
-        })())? { return Ok(v); }
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        })())? { return Ok(v); } }
+        if matches!(a1, (Binop::Inn(BinopInn::Sub) | Binop::Fnn(BinopFnn::Sub))) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let n_1 = wspec_runtime::ok(conv::numtype_as_fnn(a0))?;
             let v_Fnn = n_1;
             #[allow(irrefutable_let_patterns)]
@@ -10189,8 +10196,8 @@ pub mod defs {
             let f_1 = a2;
             let f_2 = a3;
             Ok((match wspec_runtime::builtins::fsub(defs::size(ar_, conv::fnn_to_numtype(v_Fnn))?, (match f_1 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) }), (match f_2 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })) { Some(x) => Some(Num::Fnn(x)), None => None }))
-        })())? { return Ok(v); }
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        })())? { return Ok(v); } }
+        if matches!(a1, (Binop::Inn(BinopInn::Mul) | Binop::Fnn(BinopFnn::Mul))) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let n_1 = wspec_runtime::ok(conv::numtype_as_fnn(a0))?;
             let v_Fnn = n_1;
             #[allow(irrefutable_let_patterns)]
@@ -10198,8 +10205,8 @@ pub mod defs {
             let f_1 = a2;
             let f_2 = a3;
             Ok((match wspec_runtime::builtins::fmul(defs::size(ar_, conv::fnn_to_numtype(v_Fnn))?, (match f_1 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) }), (match f_2 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })) { Some(x) => Some(Num::Fnn(x)), None => None }))
-        })())? { return Ok(v); }
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        })())? { return Ok(v); } }
+        if matches!(a1, Binop::Fnn(BinopFnn::Div)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let n_1 = wspec_runtime::ok(conv::numtype_as_fnn(a0))?;
             let v_Fnn = n_1;
             #[allow(irrefutable_let_patterns)]
@@ -10207,8 +10214,8 @@ pub mod defs {
             let f_1 = a2;
             let f_2 = a3;
             Ok((match wspec_runtime::builtins::fdiv(defs::size(ar_, conv::fnn_to_numtype(v_Fnn))?, (match f_1 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) }), (match f_2 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })) { Some(x) => Some(Num::Fnn(x)), None => None }))
-        })())? { return Ok(v); }
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        })())? { return Ok(v); } }
+        if matches!(a1, Binop::Fnn(BinopFnn::Min)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let n_1 = wspec_runtime::ok(conv::numtype_as_fnn(a0))?;
             let v_Fnn = n_1;
             #[allow(irrefutable_let_patterns)]
@@ -10216,8 +10223,8 @@ pub mod defs {
             let f_1 = a2;
             let f_2 = a3;
             Ok((match wspec_runtime::builtins::fmin(defs::size(ar_, conv::fnn_to_numtype(v_Fnn))?, (match f_1 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) }), (match f_2 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })) { Some(x) => Some(Num::Fnn(x)), None => None }))
-        })())? { return Ok(v); }
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        })())? { return Ok(v); } }
+        if matches!(a1, Binop::Fnn(BinopFnn::Max)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let n_1 = wspec_runtime::ok(conv::numtype_as_fnn(a0))?;
             let v_Fnn = n_1;
             #[allow(irrefutable_let_patterns)]
@@ -10225,8 +10232,8 @@ pub mod defs {
             let f_1 = a2;
             let f_2 = a3;
             Ok((match wspec_runtime::builtins::fmax(defs::size(ar_, conv::fnn_to_numtype(v_Fnn))?, (match f_1 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) }), (match f_2 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })) { Some(x) => Some(Num::Fnn(x)), None => None }))
-        })())? { return Ok(v); }
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        })())? { return Ok(v); } }
+        if matches!(a1, Binop::Fnn(BinopFnn::Copysign)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let n_1 = wspec_runtime::ok(conv::numtype_as_fnn(a0))?;
             let v_Fnn = n_1;
             #[allow(irrefutable_let_patterns)]
@@ -10234,13 +10241,13 @@ pub mod defs {
             let f_1 = a2;
             let f_2 = a3;
             Ok((match wspec_runtime::builtins::fcopysign(defs::size(ar_, conv::fnn_to_numtype(v_Fnn))?, (match f_1 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) }), (match f_2 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })) { Some(x) => Some(Num::Fnn(x)), None => None }))
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         Err(Fail::soft())
     }
 
     // from spec/3.2-numerics-conversions.wspec:147 def $cvtop__ (its first element)
     pub fn cvtop___first(ar_: &Ctx, a0: Numtype, a1: Numtype, a2: Cvtop, a3: Num) -> R<Option<Num>> {
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a2, Cvtop::InnInn(CvtopInnInn::Extend(f_3))) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let n_1 = wspec_runtime::ok(conv::numtype_as_inn(a0))?;
             let v_Inn_1 = n_1;
             let n_2 = wspec_runtime::ok(conv::numtype_as_inn(a1))?;
@@ -10252,8 +10259,8 @@ pub mod defs {
             let n_4 = match a3 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
             let i = n_4;
             Ok(Some(Num::Inn(wspec_runtime::num::cast::<_, u64>(wspec_runtime::ok(wspec_runtime::builtins::extend_u(defs::size(ar_, conv::inn_to_numtype(v_Inn_1))?, defs::size(ar_, conv::inn_to_numtype(v_Inn_2))?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i)?)?))?)?)))
-        })())? { return Ok(v); }
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        })())? { return Ok(v); } }
+        if matches!(a2, Cvtop::InnInn(CvtopInnInn::Extend(f_3))) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let n_1 = wspec_runtime::ok(conv::numtype_as_inn(a0))?;
             let v_Inn_1 = n_1;
             let n_2 = wspec_runtime::ok(conv::numtype_as_inn(a1))?;
@@ -10265,8 +10272,8 @@ pub mod defs {
             let n_4 = match a3 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
             let i = n_4;
             Ok(Some(Num::Inn(wspec_runtime::num::cast::<_, u64>(wspec_runtime::ok(wspec_runtime::builtins::extend_s(defs::size(ar_, conv::inn_to_numtype(v_Inn_1))?, defs::size(ar_, conv::inn_to_numtype(v_Inn_2))?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i)?)?))?)?)))
-        })())? { return Ok(v); }
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        })())? { return Ok(v); } }
+        if matches!(a2, Cvtop::InnInn(CvtopInnInn::Wrap)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let n_1 = wspec_runtime::ok(conv::numtype_as_inn(a0))?;
             let v_Inn_1 = n_1;
             let n_2 = wspec_runtime::ok(conv::numtype_as_inn(a1))?;
@@ -10276,8 +10283,8 @@ pub mod defs {
             let n_3 = match a3 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
             let i = n_3;
             Ok(Some(Num::Inn(wspec_runtime::num::cast::<_, u64>(wspec_runtime::ok(wspec_runtime::builtins::wrap(defs::size(ar_, conv::inn_to_numtype(v_Inn_1))?, defs::size(ar_, conv::inn_to_numtype(v_Inn_2))?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i)?)?))?)?)))
-        })())? { return Ok(v); }
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        })())? { return Ok(v); } }
+        if matches!(a2, Cvtop::FnnInn(CvtopFnnInn::Trunc(f_3))) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let n_1 = wspec_runtime::ok(conv::numtype_as_fnn(a0))?;
             let v_Fnn_1 = n_1;
             let n_2 = wspec_runtime::ok(conv::numtype_as_inn(a1))?;
@@ -10288,8 +10295,8 @@ pub mod defs {
             let Sx::U = f_3.clone() else { return Err(wspec_runtime::Fail::soft()) };
             let f = a3;
             Ok((match wspec_runtime::ok(wspec_runtime::builtins::trunc_u(defs::size(ar_, conv::fnn_to_numtype(v_Fnn_1))?, defs::size(ar_, conv::inn_to_numtype(v_Inn_2))?, (match f { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })))? { Some(x) => Some(Num::Inn(wspec_runtime::num::cast::<_, u64>(x)?)), None => None }))
-        })())? { return Ok(v); }
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        })())? { return Ok(v); } }
+        if matches!(a2, Cvtop::FnnInn(CvtopFnnInn::Trunc(f_3))) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let n_1 = wspec_runtime::ok(conv::numtype_as_fnn(a0))?;
             let v_Fnn_1 = n_1;
             let n_2 = wspec_runtime::ok(conv::numtype_as_inn(a1))?;
@@ -10300,8 +10307,8 @@ pub mod defs {
             let Sx::S = f_3.clone() else { return Err(wspec_runtime::Fail::soft()) };
             let f = a3;
             Ok((match wspec_runtime::ok(wspec_runtime::builtins::trunc_s(defs::size(ar_, conv::fnn_to_numtype(v_Fnn_1))?, defs::size(ar_, conv::inn_to_numtype(v_Inn_2))?, (match f { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })))? { Some(x) => Some(Num::Inn(wspec_runtime::num::cast::<_, u64>(x)?)), None => None }))
-        })())? { return Ok(v); }
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        })())? { return Ok(v); } }
+        if matches!(a2, Cvtop::FnnInn(CvtopFnnInn::TruncSat(f_3))) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let n_1 = wspec_runtime::ok(conv::numtype_as_fnn(a0))?;
             let v_Fnn_1 = n_1;
             let n_2 = wspec_runtime::ok(conv::numtype_as_inn(a1))?;
@@ -10312,8 +10319,8 @@ pub mod defs {
             let Sx::U = f_3.clone() else { return Err(wspec_runtime::Fail::soft()) };
             let f = a3;
             Ok(Some(Num::Inn(wspec_runtime::num::cast::<_, u64>(wspec_runtime::ok(wspec_runtime::builtins::trunc_sat_u(defs::size(ar_, conv::fnn_to_numtype(v_Fnn_1))?, defs::size(ar_, conv::inn_to_numtype(v_Inn_2))?, (match f { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })))?)?)))
-        })())? { return Ok(v); }
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        })())? { return Ok(v); } }
+        if matches!(a2, Cvtop::FnnInn(CvtopFnnInn::TruncSat(f_3))) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let n_1 = wspec_runtime::ok(conv::numtype_as_fnn(a0))?;
             let v_Fnn_1 = n_1;
             let n_2 = wspec_runtime::ok(conv::numtype_as_inn(a1))?;
@@ -10324,8 +10331,8 @@ pub mod defs {
             let Sx::S = f_3.clone() else { return Err(wspec_runtime::Fail::soft()) };
             let f = a3;
             Ok(Some(Num::Inn(wspec_runtime::num::cast::<_, u64>(wspec_runtime::ok(wspec_runtime::builtins::trunc_sat_s(defs::size(ar_, conv::fnn_to_numtype(v_Fnn_1))?, defs::size(ar_, conv::inn_to_numtype(v_Inn_2))?, (match f { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })))?)?)))
-        })())? { return Ok(v); }
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        })())? { return Ok(v); } }
+        if matches!(a2, Cvtop::InnFnn(CvtopInnFnn::Convert(f_3))) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let n_1 = wspec_runtime::ok(conv::numtype_as_inn(a0))?;
             let v_Inn_1 = n_1;
             let n_2 = wspec_runtime::ok(conv::numtype_as_fnn(a1))?;
@@ -10337,8 +10344,8 @@ pub mod defs {
             let n_4 = match a3 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
             let i = n_4;
             Ok(Some(Num::Fnn(wspec_runtime::ok(wspec_runtime::builtins::convert_u(defs::size(ar_, conv::inn_to_numtype(v_Inn_1))?, defs::size(ar_, conv::fnn_to_numtype(v_Fnn_2))?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i)?)?))?)))
-        })())? { return Ok(v); }
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        })())? { return Ok(v); } }
+        if matches!(a2, Cvtop::InnFnn(CvtopInnFnn::Convert(f_3))) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let n_1 = wspec_runtime::ok(conv::numtype_as_inn(a0))?;
             let v_Inn_1 = n_1;
             let n_2 = wspec_runtime::ok(conv::numtype_as_fnn(a1))?;
@@ -10350,8 +10357,8 @@ pub mod defs {
             let n_4 = match a3 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
             let i = n_4;
             Ok(Some(Num::Fnn(wspec_runtime::ok(wspec_runtime::builtins::convert_s(defs::size(ar_, conv::inn_to_numtype(v_Inn_1))?, defs::size(ar_, conv::fnn_to_numtype(v_Fnn_2))?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i)?)?))?)))
-        })())? { return Ok(v); }
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        })())? { return Ok(v); } }
+        if matches!(a2, Cvtop::FnnFnn(CvtopFnnFnn::Promote)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let n_1 = wspec_runtime::ok(conv::numtype_as_fnn(a0))?;
             let v_Fnn_1 = n_1;
             let n_2 = wspec_runtime::ok(conv::numtype_as_fnn(a1))?;
@@ -10360,8 +10367,8 @@ pub mod defs {
             let Cvtop::FnnFnn(CvtopFnnFnn::Promote) = a2 else { return Err(wspec_runtime::Fail::soft()) };
             let f = a3;
             Ok((match wspec_runtime::builtins::promote(defs::size(ar_, conv::fnn_to_numtype(v_Fnn_1))?, defs::size(ar_, conv::fnn_to_numtype(v_Fnn_2))?, (match f { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })) { Some(x) => Some(Num::Fnn(x)), None => None }))
-        })())? { return Ok(v); }
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        })())? { return Ok(v); } }
+        if matches!(a2, Cvtop::FnnFnn(CvtopFnnFnn::Demote)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let n_1 = wspec_runtime::ok(conv::numtype_as_fnn(a0))?;
             let v_Fnn_1 = n_1;
             let n_2 = wspec_runtime::ok(conv::numtype_as_fnn(a1))?;
@@ -10370,15 +10377,15 @@ pub mod defs {
             let Cvtop::FnnFnn(CvtopFnnFnn::Demote) = a2 else { return Err(wspec_runtime::Fail::soft()) };
             let f = a3;
             Ok((match wspec_runtime::builtins::demote(defs::size(ar_, conv::fnn_to_numtype(v_Fnn_1))?, defs::size(ar_, conv::fnn_to_numtype(v_Fnn_2))?, (match f { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })) { Some(x) => Some(Num::Fnn(x)), None => None }))
-        })())? { return Ok(v); }
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        })())? { return Ok(v); } }
+        if matches!(a2, (Cvtop::InnFnn(CvtopInnFnn::Reinterpret) | Cvtop::FnnInn(CvtopFnnInn::Reinterpret))) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let numtype_1 = a0;
             let numtype_2 = a1;
             #[allow(irrefutable_let_patterns)]
             let (Cvtop::InnFnn(CvtopInnFnn::Reinterpret) | Cvtop::FnnInn(CvtopFnnInn::Reinterpret)) = a2 else { return Err(wspec_runtime::Fail::soft()) };
             let c = a3;
             Ok(Some(defs::reinterpret__(ar_, numtype_1, numtype_2, c)?))
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         Err(Fail::soft())
     }
 
@@ -10501,7 +10508,7 @@ pub mod defs {
 
     // from spec/3.3-numerics-vectors.wspec:296 def $vswizzlop_ (its first element)
     pub fn vswizzlop__first(ar_: &Ctx, a0: Bshape, a1: Vswizzlop, a2: u128, a3: u128) -> R<Option<u128>> {
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a0, Bshape::Shape(Shape(f_1, f_2))) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Bshape::Shape(Shape(f_1, f_2)) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             #[allow(irrefutable_let_patterns)]
@@ -10517,8 +10524,8 @@ pub mod defs {
             let eq_5 = defs::lanes_(ar_, Shape(Lanetype::Packtype(Packtype::I8), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M)?)?), v_2)?.into_iter().map(|x| -> R<_> { Ok((match x { Lane::Numtype(x) => x, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })) }).collect::<R<Vec<_>>>()?;
             let c_2 = eq_5;
             Ok(defs::inv_lanesets__first(ar_, Shape(Lanetype::Packtype(Packtype::I8), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M)?)?), &({ let n_ = wspec_runtime::seq::same_len(&[c_2.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let c_2_106 = c_2[i_].clone(); out_.push(defs::iswizzle_lane_(ar_, 8_u64, &({ let n_ = wspec_runtime::seq::same_len(&[c_1.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let c_1_308 = c_1[i_].clone(); out_.push((match c_1_308 { Num::Inn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })); } out_ }), (match c_2_106 { Num::Inn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) }))?.into_iter().map(|x| -> R<_> { Ok(Lane::Numtype(Num::Inn(wspec_runtime::num::cast::<_, u64>(x)?))) }).collect::<R<Vec<_>>>()?); } out_ }))?)
-        })())? { return Ok(v); }
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        })())? { return Ok(v); } }
+        if matches!(a0, Bshape::Shape(Shape(f_1, f_2))) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Bshape::Shape(Shape(f_1, f_2)) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             #[allow(irrefutable_let_patterns)]
@@ -10534,13 +10541,13 @@ pub mod defs {
             let eq_5 = defs::lanes_(ar_, Shape(Lanetype::Packtype(Packtype::I8), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M)?)?), v_2)?.into_iter().map(|x| -> R<_> { Ok((match x { Lane::Numtype(x) => x, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })) }).collect::<R<Vec<_>>>()?;
             let c_2 = eq_5;
             Ok(defs::inv_lanesets__first(ar_, Shape(Lanetype::Packtype(Packtype::I8), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M)?)?), &({ let n_ = wspec_runtime::seq::same_len(&[c_2.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let c_2_106 = c_2[i_].clone(); out_.push(defs::irelaxed_swizzle_lane_(ar_, 8_u64, &({ let n_ = wspec_runtime::seq::same_len(&[c_1.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let c_1_308 = c_1[i_].clone(); out_.push((match c_1_308 { Num::Inn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })); } out_ }), (match c_2_106 { Num::Inn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) }))?.into_iter().map(|x| -> R<_> { Ok(Lane::Numtype(Num::Inn(wspec_runtime::num::cast::<_, u64>(x)?))) }).collect::<R<Vec<_>>>()?); } out_ }))?)
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         Err(Fail::soft())
     }
 
     // from spec/3.3-numerics-vectors.wspec:351 def $vcvtop__ (its first element)
     pub fn vcvtop___first(ar_: &Ctx, a0: Shape, a1: Shape, a2: Vcvtop, a3: u128) -> R<Option<u128>> {
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a0, Shape(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Shape(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let lt_1 = f_1.clone();
@@ -10559,8 +10566,8 @@ pub mod defs {
             let eq_9 = wspec_runtime::seq::slice(&defs::lanes_(ar_, Shape(lt_1, wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M_1)?)?), v_1)?, wspec_runtime::num::wide(defs::halfstart(ar_, hf, v_M_2)?)?, wspec_runtime::num::wide(v_M_2)?)?.into_iter().map(|x| -> R<_> { Ok((match x { Lane::Numtype(x) => x, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })) }).collect::<R<Vec<_>>>()?;
             let c_1 = eq_9;
             Ok(defs::inv_lanesets__first(ar_, Shape(lt_2, wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M_2)?)?), &({ let n_ = wspec_runtime::seq::same_len(&[c_1.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let c_1_110 = c_1[i_].clone(); out_.push(defs::lcvtop__(ar_, Shape(lt_1, wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M_1)?)?), Shape(lt_2, wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M_2)?)?), op, Lane::Numtype(c_1_110))?); } out_ }))?)
-        })())? { return Ok(v); }
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        })())? { return Ok(v); } }
+        if matches!(a0, Shape(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Shape(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let lt_1 = f_1.clone();
@@ -10577,8 +10584,8 @@ pub mod defs {
             let eq_7 = defs::lanes_(ar_, Shape(lt_1, wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M_1)?)?), v_1)?.into_iter().map(|x| -> R<_> { Ok((match x { Lane::Numtype(x) => x, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })) }).collect::<R<Vec<_>>>()?;
             let c_1 = eq_7;
             Ok(defs::inv_lanesets__first(ar_, Shape(lt_2, wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M_2)?)?), &(wspec_runtime::seq::cat([{ let n_ = wspec_runtime::seq::same_len(&[c_1.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let c_1_108 = c_1[i_].clone(); out_.push(defs::lcvtop__(ar_, Shape(lt_1, wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M_1)?)?), Shape(lt_2, wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M_2)?)?), op, Lane::Numtype(c_1_108))?); } out_ }, { let n_ = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(v_M_1)?)?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { out_.push(vec![defs::inv_lbits_(ar_, lt_2, 0_u64)?]); } out_ }])))?)
-        })())? { return Ok(v); }
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        })())? { return Ok(v); } }
+        if matches!(a0, Shape(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Shape(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let lt_1 = f_1.clone();
@@ -10594,13 +10601,13 @@ pub mod defs {
             let eq_7 = defs::lanes_(ar_, Shape(lt_1, wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M_1)?)?), v_1)?.into_iter().map(|x| -> R<_> { Ok((match x { Lane::Numtype(x) => x, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })) }).collect::<R<Vec<_>>>()?;
             let c_1 = eq_7;
             Ok(defs::inv_lanesets__first(ar_, Shape(lt_2, wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M_2)?)?), &({ let n_ = wspec_runtime::seq::same_len(&[c_1.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let c_1_108 = c_1[i_].clone(); out_.push(defs::lcvtop__(ar_, Shape(lt_1, wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M_1)?)?), Shape(lt_2, wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M_2)?)?), op, Lane::Numtype(c_1_108))?); } out_ }))?)
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         Err(Fail::soft())
     }
 
     // from spec/3.3-numerics-vectors.wspec:379 def $vextbinop__ (its first element)
     pub fn vextbinop___first(ar_: &Ctx, a0: Ishape, a1: Ishape, a2: Vextbinop, a3: u128, a4: u128) -> R<Option<u128>> {
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a0, Ishape::Shape(Shape(f_1, f_2))) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Ishape::Shape(Shape(f_1, f_2)) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let n_3 = wspec_runtime::ok(conv::lanetype_as_jnn(f_1.clone()))?;
@@ -10624,8 +10631,8 @@ pub mod defs {
             let eq_12 = wspec_runtime::seq::slice(&defs::lanes_(ar_, Shape(conv::jnn_to_lanetype(v_Jnn_1), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M_1)?)?), v_2)?, wspec_runtime::num::wide(defs::halfstart(ar_, hf, v_M_2)?)?, wspec_runtime::num::wide(v_M_2)?)?.into_iter().map(|x| -> R<_> { Ok((match x { Lane::Numtype(x) => x, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })) }).collect::<R<Vec<_>>>()?;
             let c_2 = eq_12;
             Ok(Some(defs::inv_lanes_(ar_, Shape(conv::jnn_to_lanetype(v_Jnn_2), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M_2)?)?), &({ let n_ = wspec_runtime::seq::same_len(&[c_1.len(), c_2.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let c_1_215 = c_1[i_].clone(); let c_2_216 = c_2[i_].clone(); out_.push(Lane::Numtype(Num::Inn(wspec_runtime::num::cast::<_, u64>(wspec_runtime::ok(wspec_runtime::builtins::imul(defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn_2))?, defs::extend__(ar_, defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn_1))?, defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn_2))?, sx, (match c_1_215 { Num::Inn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) }))?, defs::extend__(ar_, defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn_1))?, defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn_2))?, sx, (match c_2_216 { Num::Inn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) }))?))?)?))); } out_ }))?))
-        })())? { return Ok(v); }
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        })())? { return Ok(v); } }
+        if matches!(a0, Ishape::Shape(Shape(f_1, f_2))) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Ishape::Shape(Shape(f_1, f_2)) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let n_3 = wspec_runtime::ok(conv::lanetype_as_jnn(f_1.clone()))?;
@@ -10643,8 +10650,8 @@ pub mod defs {
             let v_1 = a3;
             let v_2 = a4;
             Ok(Some(defs::inv_lanes_(ar_, Shape(conv::jnn_to_lanetype(v_Jnn_2), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M_2)?)?), &(defs::ivdot__(ar_, defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn_1))?, defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn_2))?, Sx::S, Sx::S, false, &(defs::lanes_(ar_, Shape(conv::jnn_to_lanetype(v_Jnn_1), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M_1)?)?), v_1)?.into_iter().map(|x| -> R<_> { Ok((match x { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })) }).collect::<R<Vec<_>>>()?), &(defs::lanes_(ar_, Shape(conv::jnn_to_lanetype(v_Jnn_1), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M_1)?)?), v_2)?.into_iter().map(|x| -> R<_> { Ok((match x { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })) }).collect::<R<Vec<_>>>()?))?.into_iter().map(|x| -> R<_> { Ok(Lane::Numtype(Num::Inn(wspec_runtime::num::cast::<_, u64>(x)?))) }).collect::<R<Vec<_>>>()?))?))
-        })())? { return Ok(v); }
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        })())? { return Ok(v); } }
+        if matches!(a0, Ishape::Shape(Shape(f_1, f_2))) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Ishape::Shape(Shape(f_1, f_2)) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let n_3 = wspec_runtime::ok(conv::lanetype_as_jnn(f_1.clone()))?;
@@ -10666,13 +10673,13 @@ pub mod defs {
             let eq_10 = defs::lanes_(ar_, Shape(conv::jnn_to_lanetype(v_Jnn_1), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M_1)?)?), v_2)?.into_iter().map(|x| -> R<_> { Ok((match x { Lane::Numtype(x) => x, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })) }).collect::<R<Vec<_>>>()?;
             let c_2 = eq_10;
             Ok(Some(defs::inv_lanes_(ar_, Shape(conv::jnn_to_lanetype(v_Jnn_2), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M_2)?)?), &(defs::ivdot__(ar_, defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn_1))?, defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn_2))?, Sx::S, Sx::S, true, &({ let n_ = wspec_runtime::seq::same_len(&[c_1.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let c_1_717 = c_1[i_].clone(); out_.push((match c_1_717 { Num::Inn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })); } out_ }), &({ let n_ = wspec_runtime::seq::same_len(&[c_2.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let c_2_818 = c_2[i_].clone(); out_.push((match c_2_818 { Num::Inn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })); } out_ }))?.into_iter().map(|x| -> R<_> { Ok(Lane::Numtype(Num::Inn(wspec_runtime::num::cast::<_, u64>(x)?))) }).collect::<R<Vec<_>>>()?))?))
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         Err(Fail::soft())
     }
 
     // from spec/3.3-numerics-vectors.wspec:395 def $vextternop__ (its first element)
     pub fn vextternop___first(ar_: &Ctx, a0: Ishape, a1: Ishape, a2: Vextternop, a3: u128, a4: u128, a5: u128) -> R<Option<u128>> {
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a0, Ishape::Shape(Shape(f_1, f_2))) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Ishape::Shape(Shape(f_1, f_2)) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let n_3 = wspec_runtime::ok(conv::lanetype_as_jnn(f_1.clone()))?;
@@ -10698,128 +10705,133 @@ pub mod defs {
             let v_q_1 = l_11[0].clone();
             let v_q_2 = l_11[1].clone();
             Ok(wspec_runtime::seq::cat([defs::vbinop_(ar_, Shape(conv::jnn_to_lanetype(v_Jnn_2), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M_2)?)?), Vbinop::JnnXM(VbinopJnnXM::Add), defs::vextunop__(ar_, Ishape::Shape(Shape(conv::jnn_to_lanetype(v_Jnn), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::mul(wspec_runtime::num::wide(2_u8)?, wspec_runtime::num::wide(v_M_2)?)?)?)), Ishape::Shape(Shape(conv::jnn_to_lanetype(v_Jnn_2), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M_2)?)?)), Vextunop::JnnXMJnnXM(VextunopJnnXMJnnXM(Sx::S)), v_q_1)?, v_3)?, defs::vbinop_(ar_, Shape(conv::jnn_to_lanetype(v_Jnn_2), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M_2)?)?), Vbinop::JnnXM(VbinopJnnXM::Add), defs::vextunop__(ar_, Ishape::Shape(Shape(conv::jnn_to_lanetype(v_Jnn), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::mul(wspec_runtime::num::wide(2_u8)?, wspec_runtime::num::wide(v_M_2)?)?)?)), Ishape::Shape(Shape(conv::jnn_to_lanetype(v_Jnn_2), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M_2)?)?)), Vextunop::JnnXMJnnXM(VextunopJnnXMJnnXM(Sx::S)), v_q_2)?, v_3)?]).into_iter().next())
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         Err(Fail::soft())
     }
 
     // from spec/1.2-types.wspec:112 def $size
     pub fn size(ar_: &Ctx, a0: Numtype) -> R<u64> {
         // from spec/1.2-types.wspec:113
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a0, Numtype::I32) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Numtype::I32 = a0 else { return Err(wspec_runtime::Fail::soft()) };
             Ok(32_u64)
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/1.2-types.wspec:114
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a0, Numtype::I64) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Numtype::I64 = a0 else { return Err(wspec_runtime::Fail::soft()) };
             Ok(64_u64)
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/1.2-types.wspec:115
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a0, Numtype::F32) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Numtype::F32 = a0 else { return Err(wspec_runtime::Fail::soft()) };
             Ok(32_u64)
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/1.2-types.wspec:116
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a0, Numtype::F64) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Numtype::F64 = a0 else { return Err(wspec_runtime::Fail::soft()) };
             Ok(64_u64)
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         Err(Fail::soft())
     }
 
     // from spec/1.2-types.wspec:118 def $vsize
     pub fn vsize(ar_: &Ctx, a0: Vectype) -> R<u64> {
         // from spec/1.2-types.wspec:119
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a0, Vectype) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Vectype = a0 else { return Err(wspec_runtime::Fail::soft()) };
             Ok(128_u64)
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         Err(Fail::soft())
     }
 
     // from spec/1.2-types.wspec:121 def $psize
     pub fn psize(ar_: &Ctx, a0: Packtype) -> R<u64> {
         // from spec/1.2-types.wspec:122
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a0, Packtype::I8) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Packtype::I8 = a0 else { return Err(wspec_runtime::Fail::soft()) };
             Ok(8_u64)
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/1.2-types.wspec:123
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a0, Packtype::I16) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Packtype::I16 = a0 else { return Err(wspec_runtime::Fail::soft()) };
             Ok(16_u64)
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         Err(Fail::soft())
     }
 
     // from spec/1.2-types.wspec:129 def $zsize
     pub fn zsize(ar_: &Ctx, a0: &Storagetype) -> R<u64> {
         // from spec/1.2-types.wspec:130
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a0, Storagetype::Valtype(Valtype::Numtype(n_1))) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+            #[allow(irrefutable_let_patterns)]
             let Storagetype::Valtype(Valtype::Numtype(n_1)) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let numtype = *n_1;
             Ok(defs::size(ar_, numtype)?)
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/1.2-types.wspec:131
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a0, Storagetype::Valtype(Valtype::Vectype(n_1))) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+            #[allow(irrefutable_let_patterns)]
             let Storagetype::Valtype(Valtype::Vectype(n_1)) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let vectype = *n_1;
             Ok(defs::vsize(ar_, vectype)?)
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/1.2-types.wspec:132
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a0, Storagetype::Packtype(n_1)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+            #[allow(irrefutable_let_patterns)]
             let Storagetype::Packtype(n_1) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let packtype = *n_1;
             Ok(defs::psize(ar_, packtype)?)
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         Err(Fail::soft())
     }
 
     // from spec/1.2-types.wspec:146 def $lunpack
     pub fn lunpack(ar_: &Ctx, a0: Lanetype) -> R<Numtype> {
         // from spec/1.2-types.wspec:147
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a0, Lanetype::Numtype(n_1)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Lanetype::Numtype(n_1) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let numtype = n_1;
             Ok(numtype)
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/1.2-types.wspec:148
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a0, Lanetype::Packtype(n_1)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Lanetype::Packtype(n_1) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             Ok(Numtype::I32)
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         Err(Fail::soft())
     }
 
     // from spec/1.2-types.wspec:150 def $unpack
     pub fn unpack(ar_: &Ctx, a0: &Storagetype) -> R<Valtype> {
         // from spec/1.2-types.wspec:151
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a0, Storagetype::Valtype(n_1)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+            #[allow(irrefutable_let_patterns)]
             let Storagetype::Valtype(n_1) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let valtype = n_1;
             Ok((*valtype).clone())
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/1.2-types.wspec:152
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a0, Storagetype::Packtype(n_1)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+            #[allow(irrefutable_let_patterns)]
             let Storagetype::Packtype(n_1) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             Ok(Valtype::Numtype(Numtype::I32))
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         Err(Fail::soft())
     }
 
     // from spec/1.2-types.wspec:156 def $diffrt
     pub fn diffrt(ar_: &Ctx, a0: &Reftype, a1: &Reftype) -> R<Reftype> {
         // from spec/1.2-types.wspec:157
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a0, Reftype(f_1, f_2)) && matches!(a1, Reftype(f_4, f_5)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Reftype(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let cp_3 = (*f_1).clone();
@@ -10827,15 +10839,14 @@ pub mod defs {
             let ht_1 = f_2;
             #[allow(irrefutable_let_patterns)]
             let Reftype(f_4, f_5) = a1 else { return Err(wspec_runtime::Fail::soft()) };
-            let cp_6 = (*f_4).clone();
-            let Some(o_7) = cp_6 else { return Err(wspec_runtime::Fail::soft()) };
+            let Some(o_6) = f_4 else { return Err(wspec_runtime::Fail::soft()) };
             #[allow(irrefutable_let_patterns)]
-            let Null = o_7 else { return Err(wspec_runtime::Fail::soft()) };
+            let Null = o_6 else { return Err(wspec_runtime::Fail::soft()) };
             let ht_2 = f_5;
             Ok(Reftype(None, (*ht_1).clone()))
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/1.2-types.wspec:158
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a0, Reftype(f_1, f_2)) && matches!(a1, Reftype(f_4, f_5)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Reftype(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let cp_3 = (*f_1).clone();
@@ -10848,7 +10859,7 @@ pub mod defs {
             wspec_runtime::check(o_7.is_none())?;
             let ht_2 = f_5;
             Ok(Reftype(match (null_1.clone(),) { (Some(null_1_108),) => Some(null_1_108), (None,) => None, _ => return Err(wspec_runtime::Fail::soft()) }, (*ht_1).clone()))
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         Err(Fail::soft())
     }
 
@@ -10892,13 +10903,13 @@ pub mod defs {
     // from spec/2.0-validation-contexts.wspec:91 def $minat
     pub fn minat(ar_: &Ctx, a0: Addrtype, a1: Addrtype) -> R<Addrtype> {
         // from spec/2.0-validation-contexts.wspec:92
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a0, Addrtype::I64) && matches!(a1, Addrtype::I64) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Addrtype::I64 = a0 else { return Err(wspec_runtime::Fail::soft()) };
             #[allow(irrefutable_let_patterns)]
             let Addrtype::I64 = a1 else { return Err(wspec_runtime::Fail::soft()) };
             Ok(Addrtype::I64)
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/2.0-validation-contexts.wspec:93
         if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             Ok(Addrtype::I32)
@@ -10909,7 +10920,7 @@ pub mod defs {
     // from spec/3.2-numerics-conversions.wspec:125 def $testop_
     pub fn testop_(ar_: &Ctx, a0: Numtype, a1: Testop, a2: Num) -> R<U32> {
         // from spec/3.2-numerics-conversions.wspec:126
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a1, Testop::Inn(TestopInn)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let n_1 = wspec_runtime::ok(conv::numtype_as_inn(a0))?;
             let v_Inn = n_1;
             #[allow(irrefutable_let_patterns)]
@@ -10917,14 +10928,14 @@ pub mod defs {
             let n_2 = match a2 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
             let i = n_2;
             Ok(wspec_runtime::ok(wspec_runtime::builtins::ieqz(defs::size(ar_, conv::inn_to_numtype(v_Inn))?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i)?)?))?)
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         Err(Fail::soft())
     }
 
     // from spec/3.2-numerics-conversions.wspec:128 def $relop_
     pub fn relop_(ar_: &Ctx, a0: Numtype, a1: Relop, a2: Num, a3: Num) -> R<U32> {
         // from spec/3.2-numerics-conversions.wspec:129
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a1, (Relop::Inn(RelopInn::Eq) | Relop::Fnn(RelopFnn::Eq))) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let n_1 = wspec_runtime::ok(conv::numtype_as_inn(a0))?;
             let v_Inn = n_1;
             #[allow(irrefutable_let_patterns)]
@@ -10934,9 +10945,9 @@ pub mod defs {
             let n_3 = match a3 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
             let i_2 = n_3;
             Ok(wspec_runtime::ok(wspec_runtime::builtins::ieq(defs::size(ar_, conv::inn_to_numtype(v_Inn))?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_1)?)?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_2)?)?))?)
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/3.2-numerics-conversions.wspec:130
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a1, (Relop::Inn(RelopInn::Ne) | Relop::Fnn(RelopFnn::Ne))) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let n_1 = wspec_runtime::ok(conv::numtype_as_inn(a0))?;
             let v_Inn = n_1;
             #[allow(irrefutable_let_patterns)]
@@ -10946,9 +10957,9 @@ pub mod defs {
             let n_3 = match a3 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
             let i_2 = n_3;
             Ok(wspec_runtime::ok(wspec_runtime::builtins::ine(defs::size(ar_, conv::inn_to_numtype(v_Inn))?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_1)?)?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_2)?)?))?)
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/3.2-numerics-conversions.wspec:131
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a1, Relop::Inn(RelopInn::Lt(f_2))) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let n_1 = wspec_runtime::ok(conv::numtype_as_inn(a0))?;
             let v_Inn = n_1;
             #[allow(irrefutable_let_patterns)]
@@ -10960,9 +10971,9 @@ pub mod defs {
             let n_4 = match a3 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
             let i_2 = n_4;
             Ok(wspec_runtime::ok(wspec_runtime::builtins::ilt_u(defs::size(ar_, conv::inn_to_numtype(v_Inn))?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_1)?)?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_2)?)?))?)
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/3.2-numerics-conversions.wspec:132
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a1, Relop::Inn(RelopInn::Lt(f_2))) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let n_1 = wspec_runtime::ok(conv::numtype_as_inn(a0))?;
             let v_Inn = n_1;
             #[allow(irrefutable_let_patterns)]
@@ -10974,9 +10985,9 @@ pub mod defs {
             let n_4 = match a3 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
             let i_2 = n_4;
             Ok(wspec_runtime::ok(wspec_runtime::builtins::ilt_s(defs::size(ar_, conv::inn_to_numtype(v_Inn))?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_1)?)?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_2)?)?))?)
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/3.2-numerics-conversions.wspec:133
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a1, Relop::Inn(RelopInn::Gt(f_2))) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let n_1 = wspec_runtime::ok(conv::numtype_as_inn(a0))?;
             let v_Inn = n_1;
             #[allow(irrefutable_let_patterns)]
@@ -10988,9 +10999,9 @@ pub mod defs {
             let n_4 = match a3 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
             let i_2 = n_4;
             Ok(wspec_runtime::ok(wspec_runtime::builtins::igt_u(defs::size(ar_, conv::inn_to_numtype(v_Inn))?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_1)?)?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_2)?)?))?)
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/3.2-numerics-conversions.wspec:134
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a1, Relop::Inn(RelopInn::Gt(f_2))) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let n_1 = wspec_runtime::ok(conv::numtype_as_inn(a0))?;
             let v_Inn = n_1;
             #[allow(irrefutable_let_patterns)]
@@ -11002,9 +11013,9 @@ pub mod defs {
             let n_4 = match a3 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
             let i_2 = n_4;
             Ok(wspec_runtime::ok(wspec_runtime::builtins::igt_s(defs::size(ar_, conv::inn_to_numtype(v_Inn))?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_1)?)?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_2)?)?))?)
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/3.2-numerics-conversions.wspec:135
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a1, Relop::Inn(RelopInn::Le(f_2))) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let n_1 = wspec_runtime::ok(conv::numtype_as_inn(a0))?;
             let v_Inn = n_1;
             #[allow(irrefutable_let_patterns)]
@@ -11016,9 +11027,9 @@ pub mod defs {
             let n_4 = match a3 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
             let i_2 = n_4;
             Ok(wspec_runtime::ok(wspec_runtime::builtins::ile_u(defs::size(ar_, conv::inn_to_numtype(v_Inn))?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_1)?)?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_2)?)?))?)
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/3.2-numerics-conversions.wspec:136
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a1, Relop::Inn(RelopInn::Le(f_2))) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let n_1 = wspec_runtime::ok(conv::numtype_as_inn(a0))?;
             let v_Inn = n_1;
             #[allow(irrefutable_let_patterns)]
@@ -11030,9 +11041,9 @@ pub mod defs {
             let n_4 = match a3 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
             let i_2 = n_4;
             Ok(wspec_runtime::ok(wspec_runtime::builtins::ile_s(defs::size(ar_, conv::inn_to_numtype(v_Inn))?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_1)?)?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_2)?)?))?)
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/3.2-numerics-conversions.wspec:137
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a1, Relop::Inn(RelopInn::Ge(f_2))) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let n_1 = wspec_runtime::ok(conv::numtype_as_inn(a0))?;
             let v_Inn = n_1;
             #[allow(irrefutable_let_patterns)]
@@ -11044,9 +11055,9 @@ pub mod defs {
             let n_4 = match a3 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
             let i_2 = n_4;
             Ok(wspec_runtime::ok(wspec_runtime::builtins::ige_u(defs::size(ar_, conv::inn_to_numtype(v_Inn))?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_1)?)?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_2)?)?))?)
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/3.2-numerics-conversions.wspec:138
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a1, Relop::Inn(RelopInn::Ge(f_2))) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let n_1 = wspec_runtime::ok(conv::numtype_as_inn(a0))?;
             let v_Inn = n_1;
             #[allow(irrefutable_let_patterns)]
@@ -11058,9 +11069,9 @@ pub mod defs {
             let n_4 = match a3 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
             let i_2 = n_4;
             Ok(wspec_runtime::ok(wspec_runtime::builtins::ige_s(defs::size(ar_, conv::inn_to_numtype(v_Inn))?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_1)?)?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_2)?)?))?)
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/3.2-numerics-conversions.wspec:139
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a1, (Relop::Inn(RelopInn::Eq) | Relop::Fnn(RelopFnn::Eq))) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let n_1 = wspec_runtime::ok(conv::numtype_as_fnn(a0))?;
             let v_Fnn = n_1;
             #[allow(irrefutable_let_patterns)]
@@ -11068,9 +11079,9 @@ pub mod defs {
             let f_1 = a2;
             let f_2 = a3;
             Ok(wspec_runtime::ok(wspec_runtime::builtins::feq(defs::size(ar_, conv::fnn_to_numtype(v_Fnn))?, (match f_1 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) }), (match f_2 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })))?)
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/3.2-numerics-conversions.wspec:140
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a1, (Relop::Inn(RelopInn::Ne) | Relop::Fnn(RelopFnn::Ne))) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let n_1 = wspec_runtime::ok(conv::numtype_as_fnn(a0))?;
             let v_Fnn = n_1;
             #[allow(irrefutable_let_patterns)]
@@ -11078,9 +11089,9 @@ pub mod defs {
             let f_1 = a2;
             let f_2 = a3;
             Ok(wspec_runtime::ok(wspec_runtime::builtins::fne(defs::size(ar_, conv::fnn_to_numtype(v_Fnn))?, (match f_1 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) }), (match f_2 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })))?)
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/3.2-numerics-conversions.wspec:141
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a1, Relop::Fnn(RelopFnn::Lt)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let n_1 = wspec_runtime::ok(conv::numtype_as_fnn(a0))?;
             let v_Fnn = n_1;
             #[allow(irrefutable_let_patterns)]
@@ -11088,9 +11099,9 @@ pub mod defs {
             let f_1 = a2;
             let f_2 = a3;
             Ok(wspec_runtime::ok(wspec_runtime::builtins::flt(defs::size(ar_, conv::fnn_to_numtype(v_Fnn))?, (match f_1 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) }), (match f_2 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })))?)
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/3.2-numerics-conversions.wspec:142
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a1, Relop::Fnn(RelopFnn::Gt)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let n_1 = wspec_runtime::ok(conv::numtype_as_fnn(a0))?;
             let v_Fnn = n_1;
             #[allow(irrefutable_let_patterns)]
@@ -11098,9 +11109,9 @@ pub mod defs {
             let f_1 = a2;
             let f_2 = a3;
             Ok(wspec_runtime::ok(wspec_runtime::builtins::fgt(defs::size(ar_, conv::fnn_to_numtype(v_Fnn))?, (match f_1 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) }), (match f_2 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })))?)
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/3.2-numerics-conversions.wspec:143
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a1, Relop::Fnn(RelopFnn::Le)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let n_1 = wspec_runtime::ok(conv::numtype_as_fnn(a0))?;
             let v_Fnn = n_1;
             #[allow(irrefutable_let_patterns)]
@@ -11108,9 +11119,9 @@ pub mod defs {
             let f_1 = a2;
             let f_2 = a3;
             Ok(wspec_runtime::ok(wspec_runtime::builtins::fle(defs::size(ar_, conv::fnn_to_numtype(v_Fnn))?, (match f_1 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) }), (match f_2 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })))?)
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/3.2-numerics-conversions.wspec:144
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a1, Relop::Fnn(RelopFnn::Ge)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let n_1 = wspec_runtime::ok(conv::numtype_as_fnn(a0))?;
             let v_Fnn = n_1;
             #[allow(irrefutable_let_patterns)]
@@ -11118,14 +11129,14 @@ pub mod defs {
             let f_1 = a2;
             let f_2 = a3;
             Ok(wspec_runtime::ok(wspec_runtime::builtins::fge(defs::size(ar_, conv::fnn_to_numtype(v_Fnn))?, (match f_1 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) }), (match f_2 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })))?)
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         Err(Fail::soft())
     }
 
     // from spec/3.3-numerics-vectors.wspec:16 def $extend__
     pub fn extend__(ar_: &Ctx, a0: u64, a1: u64, a2: Sx, a3: u128) -> R<u128> {
         // from spec/3.3-numerics-vectors.wspec:17
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a2, Sx::U) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let v_M = a0;
             let v_N = a1;
             #[allow(irrefutable_let_patterns)]
@@ -11133,9 +11144,9 @@ pub mod defs {
             let n_1 = wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(a3)?)?;
             let i = n_1;
             Ok(wspec_runtime::ok(wspec_runtime::builtins::extend_u(v_M, v_N, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i)?)?))?)
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/3.3-numerics-vectors.wspec:18
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a2, Sx::S) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let v_M = a0;
             let v_N = a1;
             #[allow(irrefutable_let_patterns)]
@@ -11143,7 +11154,7 @@ pub mod defs {
             let n_1 = wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(a3)?)?;
             let i = n_1;
             Ok(wspec_runtime::ok(wspec_runtime::builtins::extend_s(v_M, v_N, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i)?)?))?)
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         Err(Fail::soft())
     }
 
@@ -11175,7 +11186,7 @@ pub mod defs {
     // from spec/3.3-numerics-vectors.wspec:40 def $lanes_
     pub fn lanes_(ar_: &Ctx, a0: Shape, a1: u128) -> R<Vec<Lane>> {
         // from spec/3.3-numerics-vectors.wspec:41
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a0, Shape(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Shape(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let lt = f_1.clone();
@@ -11185,14 +11196,14 @@ pub mod defs {
             let eq_4 = wspec_runtime::ok(wspec_runtime::builtins::vsplit(defs::lsize(ar_, lt)?, v_M, v))?;
             let n = eq_4;
             Ok({ let n_ = wspec_runtime::seq::same_len(&[n.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let n_105 = n[i_].clone(); out_.push(defs::inv_lbits_(ar_, lt, n_105)?); } out_ })
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         Err(Fail::soft())
     }
 
     // from spec/3.3-numerics-vectors.wspec:44 def $inv_lanes_
     pub fn inv_lanes_(ar_: &Ctx, a0: Shape, a1: &Vec<Lane>) -> R<u128> {
         // from spec/3.3-numerics-vectors.wspec:45
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a0, Shape(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Shape(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let lt = f_1.clone();
@@ -11209,27 +11220,27 @@ pub mod defs {
             let c_11 = acc_c_10;
             wspec_runtime::check((wspec_runtime::num::wide((c_11.len() as u64))? == wspec_runtime::num::wide(v_M)?))?;
             Ok(wspec_runtime::ok(wspec_runtime::builtins::vjoin(defs::lsize(ar_, lt)?, { let n_ = wspec_runtime::seq::same_len(&[c_11.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let c_11_112 = c_11[i_].clone(); out_.push(defs::lbits_(ar_, lt, Lane::Numtype(c_11_112))?); } out_ }))?)
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         Err(Fail::soft())
     }
 
     // from spec/3.3-numerics-vectors.wspec:59 def $lpacknum_
     pub fn lpacknum_(ar_: &Ctx, a0: Lanetype, a1: Num) -> R<Lane> {
         // from spec/3.3-numerics-vectors.wspec:60
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a0, Lanetype::Numtype(n_1)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Lanetype::Numtype(n_1) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let c = a1;
             Ok(Lane::Numtype(c))
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/3.3-numerics-vectors.wspec:61
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a0, Lanetype::Packtype(n_1)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Lanetype::Packtype(n_1) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let pt = n_1;
             let c = a1;
             Ok(Lane::Numtype(Num::Inn(wspec_runtime::num::cast::<_, u64>(wspec_runtime::ok(wspec_runtime::builtins::wrap(32_u64, defs::psize(ar_, pt)?, (match c { Num::Inn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })))?)?)))
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         Err(Fail::soft())
     }
 
@@ -11250,7 +11261,7 @@ pub mod defs {
     // from spec/3.3-numerics-vectors.wspec:253 def $vtestop_
     pub fn vtestop_(ar_: &Ctx, a0: Shape, a1: Vtestop, a2: u128) -> R<U32> {
         // from spec/3.3-numerics-vectors.wspec:254
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a0, Shape(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Shape(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let n_3 = wspec_runtime::ok(conv::lanetype_as_jnn(f_1.clone()))?;
@@ -11267,9 +11278,9 @@ pub mod defs {
             wspec_runtime::check((wspec_runtime::num::wide(i_7)? != 0i128))?;
              }
             Ok(1_u32)
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/3.3-numerics-vectors.wspec:257
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a0, Shape(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Shape(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let n_3 = wspec_runtime::ok(conv::lanetype_as_jnn(f_1.clone()))?;
@@ -11280,14 +11291,14 @@ pub mod defs {
             let Vtestop::JnnXM(VtestopJnnXM) = a1 else { return Err(wspec_runtime::Fail::soft()) };
             let v = a2;
             Ok(0_u32)
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         Err(Fail::soft())
     }
 
     // from spec/3.3-numerics-vectors.wspec:261 def $vrelop_
     pub fn vrelop_(ar_: &Ctx, a0: Shape, a1: Vrelop, a2: u128, a3: u128) -> R<u128> {
         // from spec/3.3-numerics-vectors.wspec:262
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a0, Shape(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Shape(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let n_3 = wspec_runtime::ok(conv::lanetype_as_jnn(f_1.clone()))?;
@@ -11302,9 +11313,9 @@ pub mod defs {
             let eq_6 = defs::lanes_(ar_, Shape(conv::jnn_to_lanetype(v_Jnn), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M)?)?), v_2)?.into_iter().map(|x| -> R<_> { Ok((match x { Lane::Numtype(x) => x, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })) }).collect::<R<Vec<_>>>()?;
             let c_2 = eq_6;
             Ok(defs::inv_lanes_(ar_, Shape(conv::jnn_to_lanetype(v_Jnn), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M)?)?), &({ let n_ = wspec_runtime::seq::same_len(&[c_1.len(), c_2.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let c_1_209 = c_1[i_].clone(); let c_2_210 = c_2[i_].clone(); out_.push(Lane::Numtype(Num::Inn(wspec_runtime::num::narrow::<u64>(wspec_runtime::num::mul(wspec_runtime::num::sub(wspec_runtime::num::pow(2i128, wspec_runtime::num::wide(defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn))?)?)?, 1i128)?, wspec_runtime::num::wide(defs::lrelop_(ar_, Shape(conv::jnn_to_lanetype(v_Jnn), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M)?)?), op, Lane::Numtype(c_1_209), Lane::Numtype(c_2_210))?)?)?)?))); } out_ }))?)
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/3.3-numerics-vectors.wspec:265
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a0, Shape(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Shape(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let n_3 = wspec_runtime::ok(conv::lanetype_as_fnn(f_1.clone()))?;
@@ -11319,14 +11330,14 @@ pub mod defs {
             let eq_6 = defs::lanes_(ar_, Shape(conv::fnn_to_lanetype(v_Fnn), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M)?)?), v_2)?.into_iter().map(|x| -> R<_> { Ok((match x { Lane::Numtype(x) => x, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })) }).collect::<R<Vec<_>>>()?;
             let c_2 = eq_6;
             Ok(defs::inv_lanes_(ar_, Shape(conv::inn_to_lanetype(defs::inn(ar_, defs::size(ar_, conv::fnn_to_numtype(v_Fnn))?)?), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M)?)?), &({ let n_ = wspec_runtime::seq::same_len(&[c_1.len(), c_2.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let c_1_209 = c_1[i_].clone(); let c_2_210 = c_2[i_].clone(); out_.push(Lane::Numtype(Num::Inn(wspec_runtime::num::narrow::<u64>(wspec_runtime::num::mul(wspec_runtime::num::sub(wspec_runtime::num::pow(2i128, wspec_runtime::num::wide(defs::size(ar_, conv::fnn_to_numtype(v_Fnn))?)?)?, 1i128)?, wspec_runtime::num::wide(defs::lrelop_(ar_, Shape(conv::fnn_to_lanetype(v_Fnn), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M)?)?), op, Lane::Numtype(c_1_209), Lane::Numtype(c_2_210))?)?)?)?))); } out_ }))?)
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         Err(Fail::soft())
     }
 
     // from spec/3.3-numerics-vectors.wspec:270 def $vshiftop_
     pub fn vshiftop_(ar_: &Ctx, a0: Ishape, a1: Vshiftop, a2: u128, a3: U32) -> R<u128> {
         // from spec/3.3-numerics-vectors.wspec:271
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a0, Ishape::Shape(Shape(f_1, f_2))) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Ishape::Shape(Shape(f_1, f_2)) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let n_3 = wspec_runtime::ok(conv::lanetype_as_jnn(f_1.clone()))?;
@@ -11341,9 +11352,9 @@ pub mod defs {
             let eq_6 = defs::lanes_(ar_, Shape(conv::jnn_to_lanetype(v_Jnn), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M)?)?), v)?.into_iter().map(|x| -> R<_> { Ok((match x { Lane::Numtype(x) => x, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })) }).collect::<R<Vec<_>>>()?;
             let c = eq_6;
             Ok(defs::inv_lanes_(ar_, Shape(conv::jnn_to_lanetype(v_Jnn), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M)?)?), &({ let n_ = wspec_runtime::seq::same_len(&[c.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let c_208 = c[i_].clone(); out_.push(Lane::Numtype(Num::Inn(wspec_runtime::num::cast::<_, u64>(wspec_runtime::ok(wspec_runtime::builtins::ishl(defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn))?, (match c_208 { Num::Inn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) }), wspec_runtime::num::narrow::<u128>(wspec_runtime::num::rem(wspec_runtime::num::wide(i)?, wspec_runtime::num::wide(defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn))?)?)?)?))?)?))); } out_ }))?)
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/3.3-numerics-vectors.wspec:273
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a0, Ishape::Shape(Shape(f_1, f_2))) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Ishape::Shape(Shape(f_1, f_2)) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let n_3 = wspec_runtime::ok(conv::lanetype_as_jnn(f_1.clone()))?;
@@ -11360,9 +11371,9 @@ pub mod defs {
             let eq_7 = defs::lanes_(ar_, Shape(conv::jnn_to_lanetype(v_Jnn), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M)?)?), v)?.into_iter().map(|x| -> R<_> { Ok((match x { Lane::Numtype(x) => x, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })) }).collect::<R<Vec<_>>>()?;
             let c = eq_7;
             Ok(defs::inv_lanes_(ar_, Shape(conv::jnn_to_lanetype(v_Jnn), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M)?)?), &({ let n_ = wspec_runtime::seq::same_len(&[c.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let c_209 = c[i_].clone(); out_.push(Lane::Numtype(Num::Inn(wspec_runtime::num::cast::<_, u64>(wspec_runtime::ok(wspec_runtime::builtins::ishr_u(defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn))?, (match c_209 { Num::Inn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) }), wspec_runtime::num::narrow::<u128>(wspec_runtime::num::rem(wspec_runtime::num::wide(i)?, wspec_runtime::num::wide(defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn))?)?)?)?))?)?))); } out_ }))?)
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/3.3-numerics-vectors.wspec:275
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a0, Ishape::Shape(Shape(f_1, f_2))) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Ishape::Shape(Shape(f_1, f_2)) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let n_3 = wspec_runtime::ok(conv::lanetype_as_jnn(f_1.clone()))?;
@@ -11379,14 +11390,14 @@ pub mod defs {
             let eq_7 = defs::lanes_(ar_, Shape(conv::jnn_to_lanetype(v_Jnn), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M)?)?), v)?.into_iter().map(|x| -> R<_> { Ok((match x { Lane::Numtype(x) => x, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })) }).collect::<R<Vec<_>>>()?;
             let c = eq_7;
             Ok(defs::inv_lanes_(ar_, Shape(conv::jnn_to_lanetype(v_Jnn), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M)?)?), &({ let n_ = wspec_runtime::seq::same_len(&[c.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let c_209 = c[i_].clone(); out_.push(Lane::Numtype(Num::Inn(wspec_runtime::num::cast::<_, u64>(wspec_runtime::ok(wspec_runtime::builtins::ishr_s(defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn))?, (match c_209 { Num::Inn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) }), wspec_runtime::num::narrow::<u128>(wspec_runtime::num::rem(wspec_runtime::num::wide(i)?, wspec_runtime::num::wide(defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn))?)?)?)?))?)?))); } out_ }))?)
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         Err(Fail::soft())
     }
 
     // from spec/3.3-numerics-vectors.wspec:279 def $vbitmaskop_
     pub fn vbitmaskop_(ar_: &Ctx, a0: Ishape, a1: u128) -> R<U32> {
         // from spec/3.3-numerics-vectors.wspec:280
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a0, Ishape::Shape(Shape(f_1, f_2))) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Ishape::Shape(Shape(f_1, f_2)) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let n_3 = wspec_runtime::ok(conv::lanetype_as_jnn(f_1.clone()))?;
@@ -11397,14 +11408,14 @@ pub mod defs {
             let eq_5 = defs::lanes_(ar_, Shape(conv::jnn_to_lanetype(v_Jnn), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M)?)?), v)?.into_iter().map(|x| -> R<_> { Ok((match x { Lane::Numtype(x) => x, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })) }).collect::<R<Vec<_>>>()?;
             let c = eq_5;
             Ok(wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(wspec_runtime::ok(wspec_runtime::builtins::sum({ let n_ = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(v_M)?)?; let mut out_ = Vec::with_capacity(n_); for k in 0..n_ { let k = k as u64; out_.push(wspec_runtime::num::narrow::<u64>(wspec_runtime::num::mul(wspec_runtime::num::wide(wspec_runtime::ok(wspec_runtime::builtins::ilt_s(defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn))?, (match (*wspec_runtime::seq::at(&c, wspec_runtime::num::wide(k)?)?) { Num::Inn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) }), 0_u128))?)?, wspec_runtime::num::pow(2i128, wspec_runtime::num::wide(k)?)?)?)?); } out_ }))?)?)?)
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         Err(Fail::soft())
     }
 
     // from spec/3.3-numerics-vectors.wspec:305 def $vshufflop_
     pub fn vshufflop_(ar_: &Ctx, a0: Bshape, a1: &Vec<Laneidx>, a2: u128, a3: u128) -> R<u128> {
         // from spec/3.3-numerics-vectors.wspec:306
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a0, Bshape::Shape(Shape(f_1, f_2))) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Bshape::Shape(Shape(f_1, f_2)) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             #[allow(irrefutable_let_patterns)]
@@ -11427,14 +11438,14 @@ pub mod defs {
             let eq_13 = defs::lanes_(ar_, Shape(Lanetype::Packtype(Packtype::I8), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M)?)?), v_2)?.into_iter().map(|x| -> R<_> { Ok((match x { Lane::Numtype(x) => x, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })) }).collect::<R<Vec<_>>>()?;
             let c_2 = eq_13;
             Ok(defs::inv_lanes_(ar_, Shape(Lanetype::Packtype(Packtype::I8), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M)?)?), &({ let n_ = wspec_runtime::seq::same_len(&[i_11.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let i_11_215 = i_11[i_].clone(); out_.push(Lane::Numtype(wspec_runtime::seq::index(&wspec_runtime::seq::cat([c_1.clone(), c_2.clone()]), wspec_runtime::num::wide(i_11_215)?)?)); } out_ }))?)
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         Err(Fail::soft())
     }
 
     // from spec/3.3-numerics-vectors.wspec:311 def $vnarrowop__
     pub fn vnarrowop__(ar_: &Ctx, a0: Shape, a1: Shape, a2: Sx, a3: u128, a4: u128) -> R<u128> {
         // from spec/3.3-numerics-vectors.wspec:312
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a0, Shape(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Shape(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let n_3 = wspec_runtime::ok(conv::lanetype_as_jnn(f_1.clone()))?;
@@ -11454,9 +11465,9 @@ pub mod defs {
             let eq_9 = wspec_runtime::seq::cat([defs::lanes_(ar_, Shape(conv::jnn_to_lanetype(v_Jnn_1), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M_1)?)?), v_1)?.into_iter().map(|x| -> R<_> { Ok((match x { Lane::Numtype(x) => x, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })) }).collect::<R<Vec<_>>>()?, defs::lanes_(ar_, Shape(conv::jnn_to_lanetype(v_Jnn_1), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M_1)?)?), v_2)?.into_iter().map(|x| -> R<_> { Ok((match x { Lane::Numtype(x) => x, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })) }).collect::<R<Vec<_>>>()?]);
             let c = eq_9;
             Ok(defs::inv_lanes_(ar_, Shape(conv::jnn_to_lanetype(v_Jnn_2), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M_2)?)?), &({ let n_ = wspec_runtime::seq::same_len(&[c.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let c_211 = c[i_].clone(); out_.push(Lane::Numtype(Num::Inn(wspec_runtime::num::cast::<_, u64>(wspec_runtime::ok(wspec_runtime::builtins::narrow_u(defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn_1))?, defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn_2))?, (match c_211 { Num::Inn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })))?)?))); } out_ }))?)
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/3.3-numerics-vectors.wspec:314
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a0, Shape(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Shape(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let n_3 = wspec_runtime::ok(conv::lanetype_as_jnn(f_1.clone()))?;
@@ -11476,14 +11487,14 @@ pub mod defs {
             let eq_9 = wspec_runtime::seq::cat([defs::lanes_(ar_, Shape(conv::jnn_to_lanetype(v_Jnn_1), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M_1)?)?), v_1)?.into_iter().map(|x| -> R<_> { Ok((match x { Lane::Numtype(x) => x, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })) }).collect::<R<Vec<_>>>()?, defs::lanes_(ar_, Shape(conv::jnn_to_lanetype(v_Jnn_1), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M_1)?)?), v_2)?.into_iter().map(|x| -> R<_> { Ok((match x { Lane::Numtype(x) => x, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })) }).collect::<R<Vec<_>>>()?]);
             let c = eq_9;
             Ok(defs::inv_lanes_(ar_, Shape(conv::jnn_to_lanetype(v_Jnn_2), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M_2)?)?), &({ let n_ = wspec_runtime::seq::same_len(&[c.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let c_211 = c[i_].clone(); out_.push(Lane::Numtype(Num::Inn(wspec_runtime::num::cast::<_, u64>(wspec_runtime::ok(wspec_runtime::builtins::narrow_s(defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn_1))?, defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn_2))?, (match c_211 { Num::Inn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })))?)?))); } out_ }))?)
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         Err(Fail::soft())
     }
 
     // from spec/3.3-numerics-vectors.wspec:365 def $vextunop__
     pub fn vextunop__(ar_: &Ctx, a0: Ishape, a1: Ishape, a2: Vextunop, a3: u128) -> R<u128> {
         // from spec/3.3-numerics-vectors.wspec:366
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a0, Ishape::Shape(Shape(f_1, f_2))) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Ishape::Shape(Shape(f_1, f_2)) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let n_3 = wspec_runtime::ok(conv::lanetype_as_jnn(f_1.clone()))?;
@@ -11505,7 +11516,7 @@ pub mod defs {
             let eq_112 = { let n_ = wspec_runtime::seq::same_len(&[c_1.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let c_1_111 = c_1[i_].clone(); out_.push(Num::Inn(wspec_runtime::num::cast::<_, u64>(defs::extend__(ar_, defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn_1))?, defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn_2))?, sx, (match c_1_111 { Num::Inn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) }))?)?)); } out_ };
             let c = eq_112;
             Ok(defs::inv_lanes_(ar_, Shape(conv::jnn_to_lanetype(v_Jnn_2), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M_2)?)?), &({ let n_ = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(v_M_2)?)?; let mut out_ = Vec::with_capacity(n_); for k in 0..n_ { let k = k as u64; out_.push(Lane::Numtype(Num::Inn(wspec_runtime::num::cast::<_, u64>(wspec_runtime::ok(wspec_runtime::builtins::iadd(defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn_2))?, (match (*wspec_runtime::seq::at(&c, wspec_runtime::num::mul(2i128, wspec_runtime::num::wide(k)?)?)?) { Num::Inn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) }), (match (*wspec_runtime::seq::at(&c, wspec_runtime::num::add(wspec_runtime::num::mul(2i128, wspec_runtime::num::wide(k)?)?, 1i128)?)?) { Num::Inn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })))?)?))); } out_ }))?)
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         Err(Fail::soft())
     }
 
@@ -11533,18 +11544,17 @@ pub mod defs {
             Ok(Some(Val::Vec__(Vec__(conv::vnn_to_vectype(v_Vnn), 0_u128))))
         })())? { return Ok(v); }
         // from spec/4.1-execution-values.wspec:17
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a0, Valtype::Reftype(Reftype(f_1, f_2))) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Valtype::Reftype(Reftype(f_1, f_2)) = a0 else { return Err(wspec_runtime::Fail::soft()) };
-            let cp_3 = (*f_1).clone();
-            let Some(o_4) = cp_3 else { return Err(wspec_runtime::Fail::soft()) };
+            let Some(o_3) = f_1 else { return Err(wspec_runtime::Fail::soft()) };
             #[allow(irrefutable_let_patterns)]
-            let Null = o_4 else { return Err(wspec_runtime::Fail::soft()) };
+            let Null = o_3 else { return Err(wspec_runtime::Fail::soft()) };
             let ht = f_2;
             Ok(Some(Val::Ref(Ref::RefNull((*ht).clone()))))
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/4.1-execution-values.wspec:18
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a0, Valtype::Reftype(Reftype(f_1, f_2))) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Valtype::Reftype(Reftype(f_1, f_2)) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let cp_3 = (*f_1).clone();
@@ -11552,13 +11562,13 @@ pub mod defs {
             wspec_runtime::check(o_4.is_none())?;
             let ht = f_2;
             Ok(None)
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/4.1-execution-values.wspec:19
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a0, Valtype::Bot) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Valtype::Bot = a0 else { return Err(wspec_runtime::Fail::soft()) };
             Ok(None)
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         Err(Fail::soft())
     }
 
@@ -11587,13 +11597,13 @@ pub mod defs {
     // from spec/4.3-execution-instructions.wspec:68 def $with_store
     pub fn with_store(ar_: &Ctx, a0: &State, a1: &Store) -> R<State> {
         // from spec/4.3-execution-instructions.wspec:69
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a0, State(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let State(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let f = f_2;
             let s_q = a1;
             Ok(State((*s_q).clone(), (*f).clone()))
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         Err(Fail::soft())
     }
 
@@ -11922,39 +11932,44 @@ pub mod defs {
     // from spec/4.3-execution-instructions.wspec:186 def $inv_zbytes_
     pub fn inv_zbytes_(ar_: &Ctx, a0: &Storagetype, a1: &Vec<Byte>) -> R<Val> {
         // from spec/4.3-execution-instructions.wspec:187
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a0, Storagetype::Valtype(Valtype::Numtype(n_1))) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+            #[allow(irrefutable_let_patterns)]
             let Storagetype::Valtype(Valtype::Numtype(n_1)) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let nt = *n_1;
             let b = a1;
             Ok(Val::Num_(Num_(nt, defs::inv_nbytes_(ar_, nt, &((*b).clone()))?)))
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/4.3-execution-instructions.wspec:188
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a0, Storagetype::Valtype(Valtype::Vectype(n_1))) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+            #[allow(irrefutable_let_patterns)]
             let Storagetype::Valtype(Valtype::Vectype(n_1)) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let vt = *n_1;
             let b = a1;
             Ok(Val::Vec__(Vec__(vt, defs::inv_vbytes_(ar_, vt, &((*b).clone()))?)))
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/4.3-execution-instructions.wspec:189
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a0, Storagetype::Packtype(n_1)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+            #[allow(irrefutable_let_patterns)]
             let Storagetype::Packtype(n_1) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let pt = *n_1;
             let b = a1;
             Ok(Val::Num_(Num_(Numtype::I32, Num::Inn(wspec_runtime::num::cast::<_, u64>(wspec_runtime::ok(wspec_runtime::builtins::inv_ibytes(defs::psize(ar_, pt)?, (*b).clone()))?)?))))
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         Err(Fail::soft())
     }
 
     // from spec/4.3-execution-instructions.wspec:193 def $packfield_
     pub fn packfield_(ar_: &Ctx, a0: &Storagetype, a1: &Val) -> R<Fieldval> {
         // from spec/4.3-execution-instructions.wspec:194
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a0, Storagetype::Valtype(n_1)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+            #[allow(irrefutable_let_patterns)]
             let Storagetype::Valtype(n_1) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let val = a1;
             Ok(conv::val_to_fieldval((*val).clone()))
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/4.3-execution-instructions.wspec:195
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a0, Storagetype::Packtype(n_1)) && matches!(a1, Val::Num_(Num_(f_2, f_3))) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+            #[allow(irrefutable_let_patterns)]
             let Storagetype::Packtype(n_1) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let pt = *n_1;
             #[allow(irrefutable_let_patterns)]
@@ -11965,23 +11980,26 @@ pub mod defs {
             let n_5 = match cp_4 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
             let i = n_5;
             Ok(Fieldval::Packval(Packval(pt, wspec_runtime::num::cast::<_, u16>(wspec_runtime::ok(wspec_runtime::builtins::wrap(32_u64, defs::psize(ar_, pt)?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i)?)?))?)?)))
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         Err(Fail::soft())
     }
 
     // from spec/4.3-execution-instructions.wspec:197 def $unpackfield_
     pub fn unpackfield_(ar_: &Ctx, a0: &Storagetype, a1: Option<Sx>, a2: &Fieldval) -> R<Val> {
         // from spec/4.3-execution-instructions.wspec:198
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a0, Storagetype::Valtype(n_1)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+            #[allow(irrefutable_let_patterns)]
             let Storagetype::Valtype(n_1) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let o_2 = a1;
             wspec_runtime::check(o_2.is_none())?;
+            #[allow(irrefutable_let_patterns)]
             let Fieldval::Val(n_3) = a2 else { return Err(wspec_runtime::Fail::soft()) };
             let val = n_3;
             Ok((*val).clone())
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/4.3-execution-instructions.wspec:199
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a0, Storagetype::Packtype(n_1)) && matches!(a1, Some(o_2)) && matches!(a2, Fieldval::Packval(Packval(f_3, f_4))) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+            #[allow(irrefutable_let_patterns)]
             let Storagetype::Packtype(n_1) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let pt = *n_1;
             let Some(o_2) = a1 else { return Err(wspec_runtime::Fail::soft()) };
@@ -11993,30 +12011,30 @@ pub mod defs {
             let n_6 = wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(cp_5)?)?;
             let i = n_6;
             Ok(Val::Num_(Num_(Numtype::I32, Num::Inn(wspec_runtime::num::cast::<_, u64>(defs::extend__(ar_, defs::psize(ar_, pt)?, 32_u64, sx, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i)?)?)?)?))))
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         Err(Fail::soft())
     }
 
     // from spec/4.3-execution-instructions.wspec:203 def $blocktype_
     pub fn blocktype_(ar_: &Ctx, a0: &State, a1: &Blocktype) -> R<Comptype> {
         // from spec/4.3-execution-instructions.wspec:204
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a1, Blocktype::Idx(f_1)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let z = a0;
             #[allow(irrefutable_let_patterns)]
             let Blocktype::Idx(f_1) = a1 else { return Err(wspec_runtime::Fail::soft()) };
             let cp_2 = (*f_1).clone();
             let x = cp_2;
             Ok(defs::expanddt(ar_, &(*wspec_runtime::seq::at(&(*z).1.module.types, wspec_runtime::num::wide((x))?)?))?)
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/4.3-execution-instructions.wspec:205
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a1, Blocktype::Result(f_1)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let z = a0;
             #[allow(irrefutable_let_patterns)]
             let Blocktype::Result(f_1) = a1 else { return Err(wspec_runtime::Fail::soft()) };
             let cp_2 = (*f_1).clone();
             let t = cp_2;
             Ok(Comptype::Func(vec![], (match (t.clone(),) { (Some(t_103),) => Some(t_103.clone()), (None,) => None, _ => return Err(wspec_runtime::Fail::soft()) }).into_iter().collect::<Vec<_>>()))
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         Err(Fail::soft())
     }
 
@@ -12040,25 +12058,25 @@ pub mod defs {
     // from spec/4.3-execution-instructions.wspec:394 def $resultinstrs
     pub fn resultinstrs(ar_: &Ctx, a0: &Result_) -> R<Vec<Instr>> {
         // from spec/4.3-execution-instructions.wspec:395
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a0, Result_::Vals(f_1)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Result_::Vals(f_1) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let val = f_1;
             Ok({ let n_ = wspec_runtime::seq::same_len(&[val.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let val_102 = val[i_].clone(); out_.push(conv::val_to_instr(val_102.clone())); } out_ })
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/4.3-execution-instructions.wspec:396
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a0, Result_::ThrowAddr(f_1)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Result_::ThrowAddr(f_1) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let a = *f_1;
             Ok(vec![Instr::RefExnAddr(a), Instr::ThrowRef])
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/4.3-execution-instructions.wspec:397
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a0, Result_::Trap) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Result_::Trap = a0 else { return Err(wspec_runtime::Fail::soft()) };
             Ok(vec![Instr::Trap])
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         Err(Fail::soft())
     }
 
@@ -12205,7 +12223,7 @@ pub mod defs {
 
     // from spec/3.3-numerics-vectors.wspec:66 def $inv_lanesets_ (its first element)
     pub fn inv_lanesets__first(ar_: &Ctx, a0: Shape, a1: &Vec<Vec<Lane>>) -> R<Option<u128>> {
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a0, Shape(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Shape(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let lt = f_1.clone();
@@ -12236,26 +12254,26 @@ pub mod defs {
             }
             let c_q_529 = acc_c_q_528;
             Ok({ let n_ = wspec_runtime::seq::same_len(&[c_q_529.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let c_q_529_630 = c_q_529[i_].clone(); out_.push(defs::inv_lanes_(ar_, Shape(lt, wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M)?)?), &({ let n_ = wspec_runtime::seq::same_len(&[c_q_529_630.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let c_q_529_630_832 = c_q_529_630[i_].clone(); out_.push(Lane::Numtype(c_q_529_630_832)); } out_ }))?); } out_ }.into_iter().next())
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         Err(Fail::soft())
     }
 
     // from spec/1.2-types.wspec:125 def $lsize
     pub fn lsize(ar_: &Ctx, a0: Lanetype) -> R<u64> {
         // from spec/1.2-types.wspec:126
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a0, Lanetype::Numtype(n_1)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Lanetype::Numtype(n_1) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let numtype = n_1;
             Ok(defs::size(ar_, numtype)?)
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/1.2-types.wspec:127
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a0, Lanetype::Packtype(n_1)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Lanetype::Packtype(n_1) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let packtype = n_1;
             Ok(defs::psize(ar_, packtype)?)
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         Err(Fail::soft())
     }
 
@@ -12304,7 +12322,7 @@ pub mod defs {
 
     // from spec/1.5-types-substitution.wspec:165 def $expanddt
     thread_local! {
-        static MEMO_EXPANDDT: std::cell::RefCell<std::collections::HashMap<(usize, u64), (Deftype, Comptype)>> = Default::default();
+        static MEMO_EXPANDDT: std::cell::RefCell<wspec_runtime::memo::Memo<(usize, u64), (Deftype, Comptype)>> = Default::default();
     }
 
     pub fn expanddt(ar_: &Ctx, a0: &Deftype) -> R<Comptype> {
@@ -12340,14 +12358,14 @@ pub mod defs {
     // from spec/2.0-validation-contexts.wspec:73 def $clos_moduletype
     pub fn clos_moduletype(ar_: &Ctx, a0: &Context, a1: &Moduletype) -> R<Moduletype> {
         // from spec/2.0-validation-contexts.wspec:74
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a1, Moduletype(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Moduletype(f_1, f_2) = a1 else { return Err(wspec_runtime::Fail::soft()) };
             let xt_1 = f_1;
             let xt_2 = f_2;
             Ok(defs::subst_all_moduletype(ar_, &(Moduletype((*xt_1).clone(), (*xt_2).clone())), &(defs::clos_deftypes(ar_, &(*v_C).types)?.into_iter().map(|x| -> R<_> { Ok(conv::deftype_to_typeuse(x)) }).collect::<R<Vec<_>>>()?))?)
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         Err(Fail::soft())
     }
 
@@ -12571,45 +12589,45 @@ pub mod defs {
     // from spec/2.4-validation-modules.wspec:227 def $funcidx_global
     pub fn funcidx_global(ar_: &Ctx, a0: &Global) -> R<Vec<Funcidx>> {
         // from spec/2.4-validation-modules.wspec:228
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a0, Global(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Global(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let expr_3 = *f_2;
             Ok(defs::funcidx_expr(ar_, expr_3)?)
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         Err(Fail::soft())
     }
 
     // from spec/2.4-validation-modules.wspec:230 def $funcidx_table
     pub fn funcidx_table(ar_: &Ctx, a0: &Table) -> R<Vec<Funcidx>> {
         // from spec/2.4-validation-modules.wspec:231
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a0, Table(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Table(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let expr_3 = *f_2;
             Ok(defs::funcidx_expr(ar_, expr_3)?)
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         Err(Fail::soft())
     }
 
     // from spec/2.4-validation-modules.wspec:237 def $funcidx_elem
     pub fn funcidx_elem(ar_: &Ctx, a0: &Elem) -> R<Vec<Funcidx>> {
         // from spec/2.4-validation-modules.wspec:238
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a0, Elem(f_1, f_2, f_3)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Elem(f_1, f_2, f_3) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let cp_4 = (*f_2).clone();
             let expr = cp_4;
             let elemmode = *f_3;
             Ok(wspec_runtime::seq::cat([wspec_runtime::ok(wspec_runtime::builtins::concat({ let n_ = wspec_runtime::seq::same_len(&[expr.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let expr_105 = expr[i_].clone(); out_.push(defs::funcidx_expr(ar_, expr_105)?); } out_ }))?, defs::funcidx_elemmode(ar_, elemmode)?]))
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         Err(Fail::soft())
     }
 
     // from spec/2.4-validation-modules.wspec:240 def $funcidx_export
     pub fn funcidx_export(ar_: &Ctx, a0: &Export) -> R<Vec<Funcidx>> {
         // from spec/2.4-validation-modules.wspec:241
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a0, Export(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Export(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             #[allow(irrefutable_let_patterns)]
@@ -12617,7 +12635,7 @@ pub mod defs {
             let cp_4 = (*f_3).clone();
             let x = cp_4;
             Ok(vec![x])
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/2.4-validation-modules.wspec:242
         if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             Ok(vec![])
@@ -12689,7 +12707,7 @@ pub mod defs {
     // from spec/3.3-numerics-vectors.wspec:158 def $lunop_
     pub fn lunop_(ar_: &Ctx, a0: Shape, a1: Vunop, a2: Lane) -> R<Vec<Lane>> {
         // from spec/3.3-numerics-vectors.wspec:159
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a0, Shape(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Shape(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let n_3 = wspec_runtime::ok(conv::lanetype_as_jnn(f_1.clone()))?;
@@ -12701,9 +12719,9 @@ pub mod defs {
             let n_5 = match a2 { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
             let i = n_5;
             Ok(vec![Lane::Numtype(Num::Inn(wspec_runtime::num::cast::<_, u64>(wspec_runtime::ok(wspec_runtime::builtins::iabs(defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn))?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i)?)?))?)?))])
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/3.3-numerics-vectors.wspec:160
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a0, Shape(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Shape(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let n_3 = wspec_runtime::ok(conv::lanetype_as_jnn(f_1.clone()))?;
@@ -12715,9 +12733,9 @@ pub mod defs {
             let n_5 = match a2 { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
             let i = n_5;
             Ok(vec![Lane::Numtype(Num::Inn(wspec_runtime::num::cast::<_, u64>(wspec_runtime::ok(wspec_runtime::builtins::ineg(defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn))?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i)?)?))?)?))])
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/3.3-numerics-vectors.wspec:161
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a0, Shape(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Shape(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let n_3 = wspec_runtime::ok(conv::lanetype_as_jnn(f_1.clone()))?;
@@ -12729,9 +12747,9 @@ pub mod defs {
             let n_5 = match a2 { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
             let i = n_5;
             Ok(vec![Lane::Numtype(Num::Inn(wspec_runtime::num::cast::<_, u64>(wspec_runtime::ok(wspec_runtime::builtins::ipopcnt(defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn))?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i)?)?))?)?))])
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/3.3-numerics-vectors.wspec:162
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a0, Shape(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Shape(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let n_3 = wspec_runtime::ok(conv::lanetype_as_fnn(f_1.clone()))?;
@@ -12742,9 +12760,9 @@ pub mod defs {
             let (Vunop::JnnXM(VunopJnnXM::Abs) | Vunop::FnnXM(VunopFnnXM::Abs)) = a1 else { return Err(wspec_runtime::Fail::soft()) };
             let f = a2;
             Ok(wspec_runtime::builtins::fabs(defs::size(ar_, conv::fnn_to_numtype(v_Fnn))?, (match f { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })).into_iter().collect::<Vec<_>>().into_iter().map(|x| -> R<_> { Ok(Lane::Numtype(Num::Fnn(x))) }).collect::<R<Vec<_>>>()?)
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/3.3-numerics-vectors.wspec:163
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a0, Shape(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Shape(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let n_3 = wspec_runtime::ok(conv::lanetype_as_fnn(f_1.clone()))?;
@@ -12755,9 +12773,9 @@ pub mod defs {
             let (Vunop::JnnXM(VunopJnnXM::Neg) | Vunop::FnnXM(VunopFnnXM::Neg)) = a1 else { return Err(wspec_runtime::Fail::soft()) };
             let f = a2;
             Ok(wspec_runtime::builtins::fneg(defs::size(ar_, conv::fnn_to_numtype(v_Fnn))?, (match f { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })).into_iter().collect::<Vec<_>>().into_iter().map(|x| -> R<_> { Ok(Lane::Numtype(Num::Fnn(x))) }).collect::<R<Vec<_>>>()?)
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/3.3-numerics-vectors.wspec:164
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a0, Shape(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Shape(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let n_3 = wspec_runtime::ok(conv::lanetype_as_fnn(f_1.clone()))?;
@@ -12768,9 +12786,9 @@ pub mod defs {
             let Vunop::FnnXM(VunopFnnXM::Sqrt) = a1 else { return Err(wspec_runtime::Fail::soft()) };
             let f = a2;
             Ok(wspec_runtime::builtins::fsqrt(defs::size(ar_, conv::fnn_to_numtype(v_Fnn))?, (match f { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })).into_iter().collect::<Vec<_>>().into_iter().map(|x| -> R<_> { Ok(Lane::Numtype(Num::Fnn(x))) }).collect::<R<Vec<_>>>()?)
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/3.3-numerics-vectors.wspec:165
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a0, Shape(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Shape(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let n_3 = wspec_runtime::ok(conv::lanetype_as_fnn(f_1.clone()))?;
@@ -12781,9 +12799,9 @@ pub mod defs {
             let Vunop::FnnXM(VunopFnnXM::Ceil) = a1 else { return Err(wspec_runtime::Fail::soft()) };
             let f = a2;
             Ok(wspec_runtime::builtins::fceil(defs::size(ar_, conv::fnn_to_numtype(v_Fnn))?, (match f { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })).into_iter().collect::<Vec<_>>().into_iter().map(|x| -> R<_> { Ok(Lane::Numtype(Num::Fnn(x))) }).collect::<R<Vec<_>>>()?)
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/3.3-numerics-vectors.wspec:166
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a0, Shape(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Shape(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let n_3 = wspec_runtime::ok(conv::lanetype_as_fnn(f_1.clone()))?;
@@ -12794,9 +12812,9 @@ pub mod defs {
             let Vunop::FnnXM(VunopFnnXM::Floor) = a1 else { return Err(wspec_runtime::Fail::soft()) };
             let f = a2;
             Ok(wspec_runtime::builtins::ffloor(defs::size(ar_, conv::fnn_to_numtype(v_Fnn))?, (match f { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })).into_iter().collect::<Vec<_>>().into_iter().map(|x| -> R<_> { Ok(Lane::Numtype(Num::Fnn(x))) }).collect::<R<Vec<_>>>()?)
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/3.3-numerics-vectors.wspec:167
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a0, Shape(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Shape(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let n_3 = wspec_runtime::ok(conv::lanetype_as_fnn(f_1.clone()))?;
@@ -12807,9 +12825,9 @@ pub mod defs {
             let Vunop::FnnXM(VunopFnnXM::Trunc) = a1 else { return Err(wspec_runtime::Fail::soft()) };
             let f = a2;
             Ok(wspec_runtime::builtins::ftrunc(defs::size(ar_, conv::fnn_to_numtype(v_Fnn))?, (match f { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })).into_iter().collect::<Vec<_>>().into_iter().map(|x| -> R<_> { Ok(Lane::Numtype(Num::Fnn(x))) }).collect::<R<Vec<_>>>()?)
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/3.3-numerics-vectors.wspec:168
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a0, Shape(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Shape(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let n_3 = wspec_runtime::ok(conv::lanetype_as_fnn(f_1.clone()))?;
@@ -12820,14 +12838,14 @@ pub mod defs {
             let Vunop::FnnXM(VunopFnnXM::Nearest) = a1 else { return Err(wspec_runtime::Fail::soft()) };
             let f = a2;
             Ok(wspec_runtime::builtins::fnearest(defs::size(ar_, conv::fnn_to_numtype(v_Fnn))?, (match f { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })).into_iter().collect::<Vec<_>>().into_iter().map(|x| -> R<_> { Ok(Lane::Numtype(Num::Fnn(x))) }).collect::<R<Vec<_>>>()?)
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         Err(Fail::soft())
     }
 
     // from spec/3.3-numerics-vectors.wspec:170 def $lbinop_
     pub fn lbinop_(ar_: &Ctx, a0: Shape, a1: Vbinop, a2: Lane, a3: Lane) -> R<Vec<Lane>> {
         // from spec/3.3-numerics-vectors.wspec:171
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a0, Shape(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Shape(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let n_3 = wspec_runtime::ok(conv::lanetype_as_jnn(f_1.clone()))?;
@@ -12841,9 +12859,9 @@ pub mod defs {
             let n_6 = match a3 { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
             let i_2 = n_6;
             Ok(vec![Lane::Numtype(Num::Inn(wspec_runtime::num::cast::<_, u64>(wspec_runtime::ok(wspec_runtime::builtins::iadd(defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn))?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_1)?)?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_2)?)?))?)?))])
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/3.3-numerics-vectors.wspec:172
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a0, Shape(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Shape(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let n_3 = wspec_runtime::ok(conv::lanetype_as_jnn(f_1.clone()))?;
@@ -12857,9 +12875,9 @@ pub mod defs {
             let n_6 = match a3 { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
             let i_2 = n_6;
             Ok(vec![Lane::Numtype(Num::Inn(wspec_runtime::num::cast::<_, u64>(wspec_runtime::ok(wspec_runtime::builtins::isub(defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn))?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_1)?)?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_2)?)?))?)?))])
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/3.3-numerics-vectors.wspec:173
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a0, Shape(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Shape(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let n_3 = wspec_runtime::ok(conv::lanetype_as_jnn(f_1.clone()))?;
@@ -12873,9 +12891,9 @@ pub mod defs {
             let n_6 = match a3 { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
             let i_2 = n_6;
             Ok(vec![Lane::Numtype(Num::Inn(wspec_runtime::num::cast::<_, u64>(wspec_runtime::ok(wspec_runtime::builtins::imul(defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn))?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_1)?)?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_2)?)?))?)?))])
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/3.3-numerics-vectors.wspec:174
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a0, Shape(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Shape(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let n_3 = wspec_runtime::ok(conv::lanetype_as_jnn(f_1.clone()))?;
@@ -12891,9 +12909,9 @@ pub mod defs {
             let n_7 = match a3 { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
             let i_2 = n_7;
             Ok(vec![Lane::Numtype(Num::Inn(wspec_runtime::num::cast::<_, u64>(wspec_runtime::ok(wspec_runtime::builtins::iadd_sat_u(defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn))?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_1)?)?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_2)?)?))?)?))])
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/3.3-numerics-vectors.wspec:175
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a0, Shape(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Shape(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let n_3 = wspec_runtime::ok(conv::lanetype_as_jnn(f_1.clone()))?;
@@ -12909,9 +12927,9 @@ pub mod defs {
             let n_7 = match a3 { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
             let i_2 = n_7;
             Ok(vec![Lane::Numtype(Num::Inn(wspec_runtime::num::cast::<_, u64>(wspec_runtime::ok(wspec_runtime::builtins::iadd_sat_s(defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn))?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_1)?)?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_2)?)?))?)?))])
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/3.3-numerics-vectors.wspec:176
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a0, Shape(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Shape(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let n_3 = wspec_runtime::ok(conv::lanetype_as_jnn(f_1.clone()))?;
@@ -12927,9 +12945,9 @@ pub mod defs {
             let n_7 = match a3 { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
             let i_2 = n_7;
             Ok(vec![Lane::Numtype(Num::Inn(wspec_runtime::num::cast::<_, u64>(wspec_runtime::ok(wspec_runtime::builtins::isub_sat_u(defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn))?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_1)?)?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_2)?)?))?)?))])
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/3.3-numerics-vectors.wspec:177
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a0, Shape(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Shape(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let n_3 = wspec_runtime::ok(conv::lanetype_as_jnn(f_1.clone()))?;
@@ -12945,9 +12963,9 @@ pub mod defs {
             let n_7 = match a3 { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
             let i_2 = n_7;
             Ok(vec![Lane::Numtype(Num::Inn(wspec_runtime::num::cast::<_, u64>(wspec_runtime::ok(wspec_runtime::builtins::isub_sat_s(defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn))?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_1)?)?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_2)?)?))?)?))])
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/3.3-numerics-vectors.wspec:178
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a0, Shape(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Shape(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let n_3 = wspec_runtime::ok(conv::lanetype_as_jnn(f_1.clone()))?;
@@ -12961,9 +12979,9 @@ pub mod defs {
             let n_6 = match a3 { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
             let i_2 = n_6;
             Ok(vec![Lane::Numtype(Num::Inn(wspec_runtime::num::cast::<_, u64>(wspec_runtime::ok(wspec_runtime::builtins::iavgr_u(defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn))?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_1)?)?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_2)?)?))?)?))])
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/3.3-numerics-vectors.wspec:179
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a0, Shape(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Shape(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let n_3 = wspec_runtime::ok(conv::lanetype_as_jnn(f_1.clone()))?;
@@ -12977,9 +12995,9 @@ pub mod defs {
             let n_6 = match a3 { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
             let i_2 = n_6;
             Ok(vec![Lane::Numtype(Num::Inn(wspec_runtime::num::cast::<_, u64>(wspec_runtime::ok(wspec_runtime::builtins::iq15mulr_sat_s(defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn))?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_1)?)?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_2)?)?))?)?))])
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/3.3-numerics-vectors.wspec:180
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a0, Shape(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Shape(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let n_3 = wspec_runtime::ok(conv::lanetype_as_jnn(f_1.clone()))?;
@@ -12993,9 +13011,9 @@ pub mod defs {
             let n_6 = match a3 { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
             let i_2 = n_6;
             Ok(defs::irelaxed_q15mulr_s_(ar_, defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn))?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_1)?)?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_2)?)?)?.into_iter().map(|x| -> R<_> { Ok(Lane::Numtype(Num::Inn(wspec_runtime::num::cast::<_, u64>(x)?))) }).collect::<R<Vec<_>>>()?)
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/3.3-numerics-vectors.wspec:181
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a0, Shape(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Shape(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let n_3 = wspec_runtime::ok(conv::lanetype_as_jnn(f_1.clone()))?;
@@ -13011,9 +13029,9 @@ pub mod defs {
             let n_7 = match a3 { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
             let i_2 = n_7;
             Ok(vec![Lane::Numtype(Num::Inn(wspec_runtime::num::cast::<_, u64>(wspec_runtime::ok(wspec_runtime::builtins::imin_u(defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn))?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_1)?)?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_2)?)?))?)?))])
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/3.3-numerics-vectors.wspec:182
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a0, Shape(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Shape(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let n_3 = wspec_runtime::ok(conv::lanetype_as_jnn(f_1.clone()))?;
@@ -13029,9 +13047,9 @@ pub mod defs {
             let n_7 = match a3 { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
             let i_2 = n_7;
             Ok(vec![Lane::Numtype(Num::Inn(wspec_runtime::num::cast::<_, u64>(wspec_runtime::ok(wspec_runtime::builtins::imin_s(defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn))?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_1)?)?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_2)?)?))?)?))])
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/3.3-numerics-vectors.wspec:183
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a0, Shape(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Shape(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let n_3 = wspec_runtime::ok(conv::lanetype_as_jnn(f_1.clone()))?;
@@ -13047,9 +13065,9 @@ pub mod defs {
             let n_7 = match a3 { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
             let i_2 = n_7;
             Ok(vec![Lane::Numtype(Num::Inn(wspec_runtime::num::cast::<_, u64>(wspec_runtime::ok(wspec_runtime::builtins::imax_u(defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn))?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_1)?)?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_2)?)?))?)?))])
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/3.3-numerics-vectors.wspec:184
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a0, Shape(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Shape(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let n_3 = wspec_runtime::ok(conv::lanetype_as_jnn(f_1.clone()))?;
@@ -13065,9 +13083,9 @@ pub mod defs {
             let n_7 = match a3 { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
             let i_2 = n_7;
             Ok(vec![Lane::Numtype(Num::Inn(wspec_runtime::num::cast::<_, u64>(wspec_runtime::ok(wspec_runtime::builtins::imax_s(defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn))?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_1)?)?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_2)?)?))?)?))])
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/3.3-numerics-vectors.wspec:185
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a0, Shape(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Shape(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let n_3 = wspec_runtime::ok(conv::lanetype_as_fnn(f_1.clone()))?;
@@ -13079,9 +13097,9 @@ pub mod defs {
             let f_1 = a2;
             let f_2 = a3;
             Ok(wspec_runtime::builtins::fadd(defs::size(ar_, conv::fnn_to_numtype(v_Fnn))?, (match f_1 { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) }), (match f_2 { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })).into_iter().collect::<Vec<_>>().into_iter().map(|x| -> R<_> { Ok(Lane::Numtype(Num::Fnn(x))) }).collect::<R<Vec<_>>>()?)
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/3.3-numerics-vectors.wspec:186
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a0, Shape(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Shape(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let n_3 = wspec_runtime::ok(conv::lanetype_as_fnn(f_1.clone()))?;
@@ -13093,9 +13111,9 @@ pub mod defs {
             let f_1 = a2;
             let f_2 = a3;
             Ok(wspec_runtime::builtins::fsub(defs::size(ar_, conv::fnn_to_numtype(v_Fnn))?, (match f_1 { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) }), (match f_2 { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })).into_iter().collect::<Vec<_>>().into_iter().map(|x| -> R<_> { Ok(Lane::Numtype(Num::Fnn(x))) }).collect::<R<Vec<_>>>()?)
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/3.3-numerics-vectors.wspec:187
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a0, Shape(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Shape(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let n_3 = wspec_runtime::ok(conv::lanetype_as_fnn(f_1.clone()))?;
@@ -13107,9 +13125,9 @@ pub mod defs {
             let f_1 = a2;
             let f_2 = a3;
             Ok(wspec_runtime::builtins::fmul(defs::size(ar_, conv::fnn_to_numtype(v_Fnn))?, (match f_1 { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) }), (match f_2 { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })).into_iter().collect::<Vec<_>>().into_iter().map(|x| -> R<_> { Ok(Lane::Numtype(Num::Fnn(x))) }).collect::<R<Vec<_>>>()?)
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/3.3-numerics-vectors.wspec:188
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a0, Shape(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Shape(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let n_3 = wspec_runtime::ok(conv::lanetype_as_fnn(f_1.clone()))?;
@@ -13121,9 +13139,9 @@ pub mod defs {
             let f_1 = a2;
             let f_2 = a3;
             Ok(wspec_runtime::builtins::fdiv(defs::size(ar_, conv::fnn_to_numtype(v_Fnn))?, (match f_1 { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) }), (match f_2 { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })).into_iter().collect::<Vec<_>>().into_iter().map(|x| -> R<_> { Ok(Lane::Numtype(Num::Fnn(x))) }).collect::<R<Vec<_>>>()?)
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/3.3-numerics-vectors.wspec:189
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a0, Shape(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Shape(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let n_3 = wspec_runtime::ok(conv::lanetype_as_fnn(f_1.clone()))?;
@@ -13135,9 +13153,9 @@ pub mod defs {
             let f_1 = a2;
             let f_2 = a3;
             Ok(wspec_runtime::builtins::fmin(defs::size(ar_, conv::fnn_to_numtype(v_Fnn))?, (match f_1 { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) }), (match f_2 { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })).into_iter().collect::<Vec<_>>().into_iter().map(|x| -> R<_> { Ok(Lane::Numtype(Num::Fnn(x))) }).collect::<R<Vec<_>>>()?)
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/3.3-numerics-vectors.wspec:190
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a0, Shape(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Shape(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let n_3 = wspec_runtime::ok(conv::lanetype_as_fnn(f_1.clone()))?;
@@ -13149,9 +13167,9 @@ pub mod defs {
             let f_1 = a2;
             let f_2 = a3;
             Ok(wspec_runtime::builtins::fmax(defs::size(ar_, conv::fnn_to_numtype(v_Fnn))?, (match f_1 { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) }), (match f_2 { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })).into_iter().collect::<Vec<_>>().into_iter().map(|x| -> R<_> { Ok(Lane::Numtype(Num::Fnn(x))) }).collect::<R<Vec<_>>>()?)
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/3.3-numerics-vectors.wspec:191
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a0, Shape(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Shape(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let n_3 = wspec_runtime::ok(conv::lanetype_as_fnn(f_1.clone()))?;
@@ -13163,9 +13181,9 @@ pub mod defs {
             let f_1 = a2;
             let f_2 = a3;
             Ok(wspec_runtime::builtins::fpmin(defs::size(ar_, conv::fnn_to_numtype(v_Fnn))?, (match f_1 { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) }), (match f_2 { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })).into_iter().collect::<Vec<_>>().into_iter().map(|x| -> R<_> { Ok(Lane::Numtype(Num::Fnn(x))) }).collect::<R<Vec<_>>>()?)
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/3.3-numerics-vectors.wspec:192
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a0, Shape(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Shape(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let n_3 = wspec_runtime::ok(conv::lanetype_as_fnn(f_1.clone()))?;
@@ -13177,9 +13195,9 @@ pub mod defs {
             let f_1 = a2;
             let f_2 = a3;
             Ok(wspec_runtime::builtins::fpmax(defs::size(ar_, conv::fnn_to_numtype(v_Fnn))?, (match f_1 { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) }), (match f_2 { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })).into_iter().collect::<Vec<_>>().into_iter().map(|x| -> R<_> { Ok(Lane::Numtype(Num::Fnn(x))) }).collect::<R<Vec<_>>>()?)
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/3.3-numerics-vectors.wspec:193
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a0, Shape(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Shape(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let n_3 = wspec_runtime::ok(conv::lanetype_as_fnn(f_1.clone()))?;
@@ -13191,9 +13209,9 @@ pub mod defs {
             let f_1 = a2;
             let f_2 = a3;
             Ok(wspec_runtime::builtins::frelaxed_min(defs::size(ar_, conv::fnn_to_numtype(v_Fnn))?, (match f_1 { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) }), (match f_2 { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })).into_iter().collect::<Vec<_>>().into_iter().map(|x| -> R<_> { Ok(Lane::Numtype(Num::Fnn(x))) }).collect::<R<Vec<_>>>()?)
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/3.3-numerics-vectors.wspec:194
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a0, Shape(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Shape(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let n_3 = wspec_runtime::ok(conv::lanetype_as_fnn(f_1.clone()))?;
@@ -13205,14 +13223,14 @@ pub mod defs {
             let f_1 = a2;
             let f_2 = a3;
             Ok(wspec_runtime::builtins::frelaxed_max(defs::size(ar_, conv::fnn_to_numtype(v_Fnn))?, (match f_1 { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) }), (match f_2 { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })).into_iter().collect::<Vec<_>>().into_iter().map(|x| -> R<_> { Ok(Lane::Numtype(Num::Fnn(x))) }).collect::<R<Vec<_>>>()?)
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         Err(Fail::soft())
     }
 
     // from spec/3.3-numerics-vectors.wspec:196 def $lternop_
     pub fn lternop_(ar_: &Ctx, a0: Shape, a1: Vternop, a2: Lane, a3: Lane, a4: Lane) -> R<Vec<Lane>> {
         // from spec/3.3-numerics-vectors.wspec:197
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a0, Shape(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Shape(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let n_3 = wspec_runtime::ok(conv::lanetype_as_jnn(f_1.clone()))?;
@@ -13228,9 +13246,9 @@ pub mod defs {
             let n_7 = match a4 { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
             let i_3 = n_7;
             Ok(defs::irelaxed_laneselect_(ar_, defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn))?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_1)?)?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_2)?)?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_3)?)?)?.into_iter().map(|x| -> R<_> { Ok(Lane::Numtype(Num::Inn(wspec_runtime::num::cast::<_, u64>(x)?))) }).collect::<R<Vec<_>>>()?)
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/3.3-numerics-vectors.wspec:198
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a0, Shape(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Shape(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let n_3 = wspec_runtime::ok(conv::lanetype_as_fnn(f_1.clone()))?;
@@ -13243,9 +13261,9 @@ pub mod defs {
             let f_2 = a3;
             let f_3 = a4;
             Ok(wspec_runtime::builtins::frelaxed_madd(defs::size(ar_, conv::fnn_to_numtype(v_Fnn))?, (match f_1 { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) }), (match f_2 { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) }), (match f_3 { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })).into_iter().collect::<Vec<_>>().into_iter().map(|x| -> R<_> { Ok(Lane::Numtype(Num::Fnn(x))) }).collect::<R<Vec<_>>>()?)
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/3.3-numerics-vectors.wspec:199
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a0, Shape(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Shape(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let n_3 = wspec_runtime::ok(conv::lanetype_as_fnn(f_1.clone()))?;
@@ -13258,14 +13276,14 @@ pub mod defs {
             let f_2 = a3;
             let f_3 = a4;
             Ok(wspec_runtime::builtins::frelaxed_nmadd(defs::size(ar_, conv::fnn_to_numtype(v_Fnn))?, (match f_1 { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) }), (match f_2 { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) }), (match f_3 { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })).into_iter().collect::<Vec<_>>().into_iter().map(|x| -> R<_> { Ok(Lane::Numtype(Num::Fnn(x))) }).collect::<R<Vec<_>>>()?)
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         Err(Fail::soft())
     }
 
     // from spec/3.3-numerics-vectors.wspec:202 def $lrelop_
     pub fn lrelop_(ar_: &Ctx, a0: Shape, a1: Vrelop, a2: Lane, a3: Lane) -> R<U32> {
         // from spec/3.3-numerics-vectors.wspec:203
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a0, Shape(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Shape(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let n_3 = wspec_runtime::ok(conv::lanetype_as_jnn(f_1.clone()))?;
@@ -13279,9 +13297,9 @@ pub mod defs {
             let n_6 = match a3 { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
             let i_2 = n_6;
             Ok(wspec_runtime::ok(wspec_runtime::builtins::ieq(defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn))?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_1)?)?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_2)?)?))?)
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/3.3-numerics-vectors.wspec:204
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a0, Shape(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Shape(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let n_3 = wspec_runtime::ok(conv::lanetype_as_jnn(f_1.clone()))?;
@@ -13295,9 +13313,9 @@ pub mod defs {
             let n_6 = match a3 { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
             let i_2 = n_6;
             Ok(wspec_runtime::ok(wspec_runtime::builtins::ine(defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn))?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_1)?)?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_2)?)?))?)
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/3.3-numerics-vectors.wspec:205
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a0, Shape(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Shape(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let n_3 = wspec_runtime::ok(conv::lanetype_as_jnn(f_1.clone()))?;
@@ -13313,9 +13331,9 @@ pub mod defs {
             let n_7 = match a3 { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
             let i_2 = n_7;
             Ok(wspec_runtime::ok(wspec_runtime::builtins::ilt_u(defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn))?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_1)?)?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_2)?)?))?)
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/3.3-numerics-vectors.wspec:206
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a0, Shape(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Shape(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let n_3 = wspec_runtime::ok(conv::lanetype_as_jnn(f_1.clone()))?;
@@ -13331,9 +13349,9 @@ pub mod defs {
             let n_7 = match a3 { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
             let i_2 = n_7;
             Ok(wspec_runtime::ok(wspec_runtime::builtins::ilt_s(defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn))?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_1)?)?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_2)?)?))?)
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/3.3-numerics-vectors.wspec:207
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a0, Shape(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Shape(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let n_3 = wspec_runtime::ok(conv::lanetype_as_jnn(f_1.clone()))?;
@@ -13349,9 +13367,9 @@ pub mod defs {
             let n_7 = match a3 { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
             let i_2 = n_7;
             Ok(wspec_runtime::ok(wspec_runtime::builtins::igt_u(defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn))?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_1)?)?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_2)?)?))?)
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/3.3-numerics-vectors.wspec:208
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a0, Shape(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Shape(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let n_3 = wspec_runtime::ok(conv::lanetype_as_jnn(f_1.clone()))?;
@@ -13367,9 +13385,9 @@ pub mod defs {
             let n_7 = match a3 { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
             let i_2 = n_7;
             Ok(wspec_runtime::ok(wspec_runtime::builtins::igt_s(defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn))?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_1)?)?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_2)?)?))?)
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/3.3-numerics-vectors.wspec:209
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a0, Shape(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Shape(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let n_3 = wspec_runtime::ok(conv::lanetype_as_jnn(f_1.clone()))?;
@@ -13385,9 +13403,9 @@ pub mod defs {
             let n_7 = match a3 { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
             let i_2 = n_7;
             Ok(wspec_runtime::ok(wspec_runtime::builtins::ile_u(defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn))?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_1)?)?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_2)?)?))?)
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/3.3-numerics-vectors.wspec:210
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a0, Shape(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Shape(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let n_3 = wspec_runtime::ok(conv::lanetype_as_jnn(f_1.clone()))?;
@@ -13403,9 +13421,9 @@ pub mod defs {
             let n_7 = match a3 { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
             let i_2 = n_7;
             Ok(wspec_runtime::ok(wspec_runtime::builtins::ile_s(defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn))?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_1)?)?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_2)?)?))?)
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/3.3-numerics-vectors.wspec:211
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a0, Shape(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Shape(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let n_3 = wspec_runtime::ok(conv::lanetype_as_jnn(f_1.clone()))?;
@@ -13421,9 +13439,9 @@ pub mod defs {
             let n_7 = match a3 { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
             let i_2 = n_7;
             Ok(wspec_runtime::ok(wspec_runtime::builtins::ige_u(defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn))?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_1)?)?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_2)?)?))?)
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/3.3-numerics-vectors.wspec:212
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a0, Shape(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Shape(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let n_3 = wspec_runtime::ok(conv::lanetype_as_jnn(f_1.clone()))?;
@@ -13439,9 +13457,9 @@ pub mod defs {
             let n_7 = match a3 { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
             let i_2 = n_7;
             Ok(wspec_runtime::ok(wspec_runtime::builtins::ige_s(defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn))?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_1)?)?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_2)?)?))?)
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/3.3-numerics-vectors.wspec:213
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a0, Shape(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Shape(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let n_3 = wspec_runtime::ok(conv::lanetype_as_fnn(f_1.clone()))?;
@@ -13453,9 +13471,9 @@ pub mod defs {
             let f_1 = a2;
             let f_2 = a3;
             Ok(wspec_runtime::ok(wspec_runtime::builtins::feq(defs::size(ar_, conv::fnn_to_numtype(v_Fnn))?, (match f_1 { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) }), (match f_2 { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })))?)
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/3.3-numerics-vectors.wspec:214
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a0, Shape(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Shape(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let n_3 = wspec_runtime::ok(conv::lanetype_as_fnn(f_1.clone()))?;
@@ -13467,9 +13485,9 @@ pub mod defs {
             let f_1 = a2;
             let f_2 = a3;
             Ok(wspec_runtime::ok(wspec_runtime::builtins::fne(defs::size(ar_, conv::fnn_to_numtype(v_Fnn))?, (match f_1 { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) }), (match f_2 { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })))?)
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/3.3-numerics-vectors.wspec:215
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a0, Shape(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Shape(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let n_3 = wspec_runtime::ok(conv::lanetype_as_fnn(f_1.clone()))?;
@@ -13481,9 +13499,9 @@ pub mod defs {
             let f_1 = a2;
             let f_2 = a3;
             Ok(wspec_runtime::ok(wspec_runtime::builtins::flt(defs::size(ar_, conv::fnn_to_numtype(v_Fnn))?, (match f_1 { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) }), (match f_2 { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })))?)
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/3.3-numerics-vectors.wspec:216
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a0, Shape(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Shape(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let n_3 = wspec_runtime::ok(conv::lanetype_as_fnn(f_1.clone()))?;
@@ -13495,9 +13513,9 @@ pub mod defs {
             let f_1 = a2;
             let f_2 = a3;
             Ok(wspec_runtime::ok(wspec_runtime::builtins::fgt(defs::size(ar_, conv::fnn_to_numtype(v_Fnn))?, (match f_1 { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) }), (match f_2 { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })))?)
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/3.3-numerics-vectors.wspec:217
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a0, Shape(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Shape(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let n_3 = wspec_runtime::ok(conv::lanetype_as_fnn(f_1.clone()))?;
@@ -13509,9 +13527,9 @@ pub mod defs {
             let f_1 = a2;
             let f_2 = a3;
             Ok(wspec_runtime::ok(wspec_runtime::builtins::fle(defs::size(ar_, conv::fnn_to_numtype(v_Fnn))?, (match f_1 { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) }), (match f_2 { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })))?)
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/3.3-numerics-vectors.wspec:218
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a0, Shape(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Shape(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let n_3 = wspec_runtime::ok(conv::lanetype_as_fnn(f_1.clone()))?;
@@ -13523,7 +13541,7 @@ pub mod defs {
             let f_1 = a2;
             let f_2 = a3;
             Ok(wspec_runtime::ok(wspec_runtime::builtins::fge(defs::size(ar_, conv::fnn_to_numtype(v_Fnn))?, (match f_1 { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) }), (match f_2 { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })))?)
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         Err(Fail::soft())
     }
 
@@ -13640,7 +13658,7 @@ pub mod defs {
     // from spec/3.3-numerics-vectors.wspec:322 def $lcvtop__
     pub fn lcvtop__(ar_: &Ctx, a0: Shape, a1: Shape, a2: Vcvtop, a3: Lane) -> R<Vec<Lane>> {
         // from spec/3.3-numerics-vectors.wspec:323
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a0, Shape(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Shape(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let n_3 = wspec_runtime::ok(conv::lanetype_as_jnn(f_1.clone()))?;
@@ -13660,9 +13678,9 @@ pub mod defs {
             let n_11 = match a3 { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
             let i = n_11;
             Ok(vec![Lane::Numtype(Num::Inn(wspec_runtime::num::cast::<_, u64>(defs::extend__(ar_, defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn_1))?, defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn_2))?, sx, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i)?)?)?)?))])
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/3.3-numerics-vectors.wspec:324
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a0, Shape(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Shape(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let n_3 = wspec_runtime::ok(conv::lanetype_as_jnn(f_1.clone()))?;
@@ -13683,9 +13701,9 @@ pub mod defs {
             let n_11 = match a3 { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
             let i = n_11;
             Ok(vec![Lane::Numtype(Num::Fnn(wspec_runtime::ok(wspec_runtime::builtins::convert_u(defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn_1))?, defs::size(ar_, conv::fnn_to_numtype(v_Fnn_2))?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i)?)?))?))])
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/3.3-numerics-vectors.wspec:325
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a0, Shape(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Shape(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let n_3 = wspec_runtime::ok(conv::lanetype_as_jnn(f_1.clone()))?;
@@ -13706,9 +13724,9 @@ pub mod defs {
             let n_11 = match a3 { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
             let i = n_11;
             Ok(vec![Lane::Numtype(Num::Fnn(wspec_runtime::ok(wspec_runtime::builtins::convert_s(defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn_1))?, defs::size(ar_, conv::fnn_to_numtype(v_Fnn_2))?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i)?)?))?))])
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/3.3-numerics-vectors.wspec:326
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a0, Shape(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Shape(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let n_3 = wspec_runtime::ok(conv::lanetype_as_fnn(f_1.clone()))?;
@@ -13728,9 +13746,9 @@ pub mod defs {
             let zero = f_10.clone();
             let f = a3;
             Ok(vec![Lane::Numtype(Num::Inn(wspec_runtime::num::cast::<_, u64>(wspec_runtime::ok(wspec_runtime::builtins::trunc_sat_u(defs::size(ar_, conv::fnn_to_numtype(v_Fnn_1))?, defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn_2))?, (match f { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })))?)?))])
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/3.3-numerics-vectors.wspec:327
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a0, Shape(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Shape(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let n_3 = wspec_runtime::ok(conv::lanetype_as_fnn(f_1.clone()))?;
@@ -13750,9 +13768,9 @@ pub mod defs {
             let zero = f_10.clone();
             let f = a3;
             Ok(vec![Lane::Numtype(Num::Inn(wspec_runtime::num::cast::<_, u64>(wspec_runtime::ok(wspec_runtime::builtins::trunc_sat_s(defs::size(ar_, conv::fnn_to_numtype(v_Fnn_1))?, defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn_2))?, (match f { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })))?)?))])
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/3.3-numerics-vectors.wspec:328
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a0, Shape(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Shape(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let n_3 = wspec_runtime::ok(conv::lanetype_as_fnn(f_1.clone()))?;
@@ -13772,9 +13790,9 @@ pub mod defs {
             let zero = f_10.clone();
             let f = a3;
             Ok(defs::relaxed_trunc_u__(ar_, defs::size(ar_, conv::fnn_to_numtype(v_Fnn_1))?, defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn_2))?, (match f { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) }))?.into_iter().map(|x| -> R<_> { Ok(Lane::Numtype(Num::Inn(wspec_runtime::num::cast::<_, u64>(x)?))) }).collect::<R<Vec<_>>>()?)
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/3.3-numerics-vectors.wspec:329
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a0, Shape(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Shape(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let n_3 = wspec_runtime::ok(conv::lanetype_as_fnn(f_1.clone()))?;
@@ -13794,9 +13812,9 @@ pub mod defs {
             let zero = f_10.clone();
             let f = a3;
             Ok(defs::relaxed_trunc_s__(ar_, defs::size(ar_, conv::fnn_to_numtype(v_Fnn_1))?, defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn_2))?, (match f { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) }))?.into_iter().map(|x| -> R<_> { Ok(Lane::Numtype(Num::Inn(wspec_runtime::num::cast::<_, u64>(x)?))) }).collect::<R<Vec<_>>>()?)
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/3.3-numerics-vectors.wspec:330
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a0, Shape(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Shape(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let n_3 = wspec_runtime::ok(conv::lanetype_as_fnn(f_1.clone()))?;
@@ -13815,9 +13833,9 @@ pub mod defs {
             let Zero = f_9.clone() else { return Err(wspec_runtime::Fail::soft()) };
             let f = a3;
             Ok(wspec_runtime::builtins::demote(defs::size(ar_, conv::fnn_to_numtype(v_Fnn_1))?, defs::size(ar_, conv::fnn_to_numtype(v_Fnn_2))?, (match f { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })).into_iter().collect::<Vec<_>>().into_iter().map(|x| -> R<_> { Ok(Lane::Numtype(Num::Fnn(x))) }).collect::<R<Vec<_>>>()?)
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/3.3-numerics-vectors.wspec:331
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a0, Shape(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Shape(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let n_3 = wspec_runtime::ok(conv::lanetype_as_fnn(f_1.clone()))?;
@@ -13834,14 +13852,14 @@ pub mod defs {
             let Vcvtop::FnnXMFnnXM(VcvtopFnnXMFnnXM::Promote) = a2 else { return Err(wspec_runtime::Fail::soft()) };
             let f = a3;
             Ok(wspec_runtime::builtins::promote(defs::size(ar_, conv::fnn_to_numtype(v_Fnn_1))?, defs::size(ar_, conv::fnn_to_numtype(v_Fnn_2))?, (match f { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })).into_iter().collect::<Vec<_>>().into_iter().map(|x| -> R<_> { Ok(Lane::Numtype(Num::Fnn(x))) }).collect::<R<Vec<_>>>()?)
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         Err(Fail::soft())
     }
 
     // from spec/3.3-numerics-vectors.wspec:334 def $cvthalf__
     pub fn cvthalf__(ar_: &Ctx, a0: Shape, a1: Shape, a2: Vcvtop) -> R<Option<Half>> {
         // from spec/3.3-numerics-vectors.wspec:335
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a0, Shape(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Shape(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let n_3 = wspec_runtime::ok(conv::lanetype_as_jnn(f_1.clone()))?;
@@ -13858,9 +13876,9 @@ pub mod defs {
             let hf = f_9.clone();
             let sx = f_10.clone();
             Ok(Some(hf))
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/3.3-numerics-vectors.wspec:336
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a0, Shape(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Shape(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let n_3 = wspec_runtime::ok(conv::lanetype_as_jnn(f_1.clone()))?;
@@ -13878,9 +13896,9 @@ pub mod defs {
             let hf = f_9.clone();
             let sx = f_10.clone();
             Ok(match (hf.clone(),) { (Some(hf_111),) => Some(hf_111), (None,) => None, _ => return Err(wspec_runtime::Fail::soft()) })
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/3.3-numerics-vectors.wspec:337
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a0, Shape(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Shape(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let n_3 = wspec_runtime::ok(conv::lanetype_as_fnn(f_1.clone()))?;
@@ -13895,7 +13913,7 @@ pub mod defs {
             #[allow(irrefutable_let_patterns)]
             let Vcvtop::FnnXMFnnXM(VcvtopFnnXMFnnXM::Promote) = a2 else { return Err(wspec_runtime::Fail::soft()) };
             Ok(Some(Half::Low))
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/3.3-numerics-vectors.wspec:338
         if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             Ok(None)
@@ -13906,7 +13924,7 @@ pub mod defs {
     // from spec/3.3-numerics-vectors.wspec:341 def $cvtzero__
     pub fn cvtzero__(ar_: &Ctx, a0: Shape, a1: Shape, a2: Vcvtop) -> R<Option<Zero>> {
         // from spec/3.3-numerics-vectors.wspec:342
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a0, Shape(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Shape(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let n_3 = wspec_runtime::ok(conv::lanetype_as_fnn(f_1.clone()))?;
@@ -13924,9 +13942,9 @@ pub mod defs {
             let sx = f_9.clone();
             let zero = f_10.clone();
             Ok(match (zero.clone(),) { (Some(zero_111),) => Some(zero_111), (None,) => None, _ => return Err(wspec_runtime::Fail::soft()) })
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/3.3-numerics-vectors.wspec:343
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a0, Shape(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Shape(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let n_3 = wspec_runtime::ok(conv::lanetype_as_fnn(f_1.clone()))?;
@@ -13944,9 +13962,9 @@ pub mod defs {
             let sx = f_9.clone();
             let zero = f_10.clone();
             Ok(match (zero.clone(),) { (Some(zero_111),) => Some(zero_111), (None,) => None, _ => return Err(wspec_runtime::Fail::soft()) })
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/3.3-numerics-vectors.wspec:344
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a0, Shape(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Shape(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let n_3 = wspec_runtime::ok(conv::lanetype_as_fnn(f_1.clone()))?;
@@ -13963,7 +13981,7 @@ pub mod defs {
             #[allow(irrefutable_let_patterns)]
             let Zero = f_9.clone() else { return Err(wspec_runtime::Fail::soft()) };
             Ok(Some(Zero))
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/3.3-numerics-vectors.wspec:345
         if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             Ok(None)
@@ -13974,19 +13992,19 @@ pub mod defs {
     // from spec/3.3-numerics-vectors.wspec:347 def $halfstart
     pub fn halfstart(ar_: &Ctx, a0: Half, a1: u64) -> R<u64> {
         // from spec/3.3-numerics-vectors.wspec:348
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a0, Half::Low) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Half::Low = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let n = a1;
             Ok(0_u64)
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/3.3-numerics-vectors.wspec:349
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a0, Half::High) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Half::High = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let n = a1;
             Ok(n)
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         Err(Fail::soft())
     }
 
@@ -14056,7 +14074,7 @@ pub mod defs {
     // from spec/3.3-numerics-vectors.wspec:379 def $vextbinop__
     pub fn vextbinop__(ar_: &Ctx, a0: Ishape, a1: Ishape, a2: Vextbinop, a3: u128, a4: u128) -> R<Vec<u128>> {
         // from spec/3.3-numerics-vectors.wspec:380
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a0, Ishape::Shape(Shape(f_1, f_2))) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Ishape::Shape(Shape(f_1, f_2)) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let n_3 = wspec_runtime::ok(conv::lanetype_as_jnn(f_1.clone()))?;
@@ -14080,9 +14098,9 @@ pub mod defs {
             let eq_12 = wspec_runtime::seq::slice(&defs::lanes_(ar_, Shape(conv::jnn_to_lanetype(v_Jnn_1), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M_1)?)?), v_2)?, wspec_runtime::num::wide(defs::halfstart(ar_, hf, v_M_2)?)?, wspec_runtime::num::wide(v_M_2)?)?.into_iter().map(|x| -> R<_> { Ok((match x { Lane::Numtype(x) => x, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })) }).collect::<R<Vec<_>>>()?;
             let c_2 = eq_12;
             Ok(vec![defs::inv_lanes_(ar_, Shape(conv::jnn_to_lanetype(v_Jnn_2), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M_2)?)?), &({ let n_ = wspec_runtime::seq::same_len(&[c_1.len(), c_2.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let c_1_215 = c_1[i_].clone(); let c_2_216 = c_2[i_].clone(); out_.push(Lane::Numtype(Num::Inn(wspec_runtime::num::cast::<_, u64>(wspec_runtime::ok(wspec_runtime::builtins::imul(defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn_2))?, defs::extend__(ar_, defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn_1))?, defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn_2))?, sx, (match c_1_215 { Num::Inn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) }))?, defs::extend__(ar_, defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn_1))?, defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn_2))?, sx, (match c_2_216 { Num::Inn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) }))?))?)?))); } out_ }))?])
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/3.3-numerics-vectors.wspec:384
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a0, Ishape::Shape(Shape(f_1, f_2))) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Ishape::Shape(Shape(f_1, f_2)) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let n_3 = wspec_runtime::ok(conv::lanetype_as_jnn(f_1.clone()))?;
@@ -14100,9 +14118,9 @@ pub mod defs {
             let v_1 = a3;
             let v_2 = a4;
             Ok(vec![defs::inv_lanes_(ar_, Shape(conv::jnn_to_lanetype(v_Jnn_2), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M_2)?)?), &(defs::ivdot__(ar_, defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn_1))?, defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn_2))?, Sx::S, Sx::S, false, &(defs::lanes_(ar_, Shape(conv::jnn_to_lanetype(v_Jnn_1), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M_1)?)?), v_1)?.into_iter().map(|x| -> R<_> { Ok((match x { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })) }).collect::<R<Vec<_>>>()?), &(defs::lanes_(ar_, Shape(conv::jnn_to_lanetype(v_Jnn_1), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M_1)?)?), v_2)?.into_iter().map(|x| -> R<_> { Ok((match x { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })) }).collect::<R<Vec<_>>>()?))?.into_iter().map(|x| -> R<_> { Ok(Lane::Numtype(Num::Inn(wspec_runtime::num::cast::<_, u64>(x)?))) }).collect::<R<Vec<_>>>()?))?])
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/3.3-numerics-vectors.wspec:387
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a0, Ishape::Shape(Shape(f_1, f_2))) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Ishape::Shape(Shape(f_1, f_2)) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let n_3 = wspec_runtime::ok(conv::lanetype_as_jnn(f_1.clone()))?;
@@ -14124,7 +14142,7 @@ pub mod defs {
             let eq_10 = defs::lanes_(ar_, Shape(conv::jnn_to_lanetype(v_Jnn_1), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M_1)?)?), v_2)?.into_iter().map(|x| -> R<_> { Ok((match x { Lane::Numtype(x) => x, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })) }).collect::<R<Vec<_>>>()?;
             let c_2 = eq_10;
             Ok(vec![defs::inv_lanes_(ar_, Shape(conv::jnn_to_lanetype(v_Jnn_2), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M_2)?)?), &(defs::ivdot__(ar_, defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn_1))?, defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn_2))?, Sx::S, Sx::S, true, &({ let n_ = wspec_runtime::seq::same_len(&[c_1.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let c_1_717 = c_1[i_].clone(); out_.push((match c_1_717 { Num::Inn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })); } out_ }), &({ let n_ = wspec_runtime::seq::same_len(&[c_2.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let c_2_818 = c_2[i_].clone(); out_.push((match c_2_818 { Num::Inn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })); } out_ }))?.into_iter().map(|x| -> R<_> { Ok(Lane::Numtype(Num::Inn(wspec_runtime::num::cast::<_, u64>(x)?))) }).collect::<R<Vec<_>>>()?))?, defs::inv_lanes_(ar_, Shape(conv::jnn_to_lanetype(v_Jnn_2), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M_2)?)?), &(defs::ivdot__(ar_, defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn_1))?, defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn_2))?, Sx::S, Sx::U, true, &({ let n_ = wspec_runtime::seq::same_len(&[c_1.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let c_1_1525 = c_1[i_].clone(); out_.push((match c_1_1525 { Num::Inn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })); } out_ }), &({ let n_ = wspec_runtime::seq::same_len(&[c_2.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let c_2_1626 = c_2[i_].clone(); out_.push((match c_2_1626 { Num::Inn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })); } out_ }))?.into_iter().map(|x| -> R<_> { Ok(Lane::Numtype(Num::Inn(wspec_runtime::num::cast::<_, u64>(x)?))) }).collect::<R<Vec<_>>>()?))?])
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         Err(Fail::soft())
     }
 
@@ -14523,7 +14541,7 @@ pub mod defs {
     // from spec/4.4-execution-modules.wspec:180 def $runelem_
     pub fn runelem_(ar_: &Ctx, a0: Elemidx, a1: &Elem) -> R<Vec<Instr>> {
         // from spec/4.4-execution-modules.wspec:181
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a1, Elem(f_1, f_2, f_3)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let x = a0;
             #[allow(irrefutable_let_patterns)]
             let Elem(f_1, f_2, f_3) = a1 else { return Err(wspec_runtime::Fail::soft()) };
@@ -14535,9 +14553,9 @@ pub mod defs {
             #[allow(irrefutable_let_patterns)]
             let Elemmode::Passive = f_3 else { return Err(wspec_runtime::Fail::soft()) };
             Ok(vec![])
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/4.4-execution-modules.wspec:182
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a1, Elem(f_1, f_2, f_3)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let x = a0;
             #[allow(irrefutable_let_patterns)]
             let Elem(f_1, f_2, f_3) = a1 else { return Err(wspec_runtime::Fail::soft()) };
@@ -14549,9 +14567,9 @@ pub mod defs {
             #[allow(irrefutable_let_patterns)]
             let Elemmode::Declare = f_3 else { return Err(wspec_runtime::Fail::soft()) };
             Ok(vec![Instr::ElemDrop(x)])
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/4.4-execution-modules.wspec:183
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a1, Elem(f_1, f_2, f_3)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let x = a0;
             #[allow(irrefutable_let_patterns)]
             let Elem(f_1, f_2, f_3) = a1 else { return Err(wspec_runtime::Fail::soft()) };
@@ -14566,14 +14584,14 @@ pub mod defs {
             let y = cp_8;
             let instr_9 = *f_7;
             Ok(wspec_runtime::seq::cat([{ let h = instr_9.clone(); ar_.instr.get(h).to_vec() }, vec![Instr::Const(Numtype::I32, Num::Inn(0_u64)), Instr::Const(Numtype::I32, Num::Inn(wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(n)?)?)), Instr::TableInit(y, x), Instr::ElemDrop(x)]]))
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         Err(Fail::soft())
     }
 
     // from spec/4.4-execution-modules.wspec:186 def $rundata_
     pub fn rundata_(ar_: &Ctx, a0: Dataidx, a1: &Data) -> R<Vec<Instr>> {
         // from spec/4.4-execution-modules.wspec:187
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a1, Data(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let x = a0;
             #[allow(irrefutable_let_patterns)]
             let Data(f_1, f_2) = a1 else { return Err(wspec_runtime::Fail::soft()) };
@@ -14584,9 +14602,9 @@ pub mod defs {
             #[allow(irrefutable_let_patterns)]
             let Datamode::Passive = f_2 else { return Err(wspec_runtime::Fail::soft()) };
             Ok(vec![])
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/4.4-execution-modules.wspec:188
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a1, Data(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let x = a0;
             #[allow(irrefutable_let_patterns)]
             let Data(f_1, f_2) = a1 else { return Err(wspec_runtime::Fail::soft()) };
@@ -14600,7 +14618,7 @@ pub mod defs {
             let y = cp_7;
             let instr_8 = *f_6;
             Ok(wspec_runtime::seq::cat([{ let h = instr_8.clone(); ar_.instr.get(h).to_vec() }, vec![Instr::Const(Numtype::I32, Num::Inn(0_u64)), Instr::Const(Numtype::I32, Num::Inn(wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(n)?)?)), Instr::MemoryInit(y, x), Instr::DataDrop(x)]]))
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         Err(Fail::soft())
     }
 
@@ -14608,7 +14626,7 @@ pub mod defs {
     pub fn subst_reftype(ar_: &Ctx, a0: &Reftype, a1: &Vec<Typevar>, a2: &Vec<Typeuse>) -> R<Reftype> {
         wspec_runtime::deep(|| -> R<_> {
         // from spec/1.5-types-substitution.wspec:35
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a0, Reftype(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Reftype(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let cp_3 = (*f_1).clone();
@@ -14617,7 +14635,7 @@ pub mod defs {
             let tv = a1;
             let tu = a2;
             Ok(Reftype(match (null.clone(),) { (Some(null_104),) => Some(null_104), (None,) => None, _ => return Err(wspec_runtime::Fail::soft()) }, defs::subst_heaptype(ar_, ht, &((*tv).clone()), &((*tu).clone()))?))
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         Err(Fail::soft())
         })
     }
@@ -14626,37 +14644,40 @@ pub mod defs {
     pub fn subst_valtype(ar_: &Ctx, a0: &Valtype, a1: &Vec<Typevar>, a2: &Vec<Typeuse>) -> R<Valtype> {
         wspec_runtime::deep(|| -> R<_> {
         // from spec/1.5-types-substitution.wspec:38
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a0, Valtype::Numtype(n_1)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+            #[allow(irrefutable_let_patterns)]
             let Valtype::Numtype(n_1) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let nt = *n_1;
             let tv = a1;
             let tu = a2;
             Ok(conv::numtype_to_valtype(defs::subst_numtype(ar_, nt, &((*tv).clone()), &((*tu).clone()))?))
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/1.5-types-substitution.wspec:39
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a0, Valtype::Vectype(n_1)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+            #[allow(irrefutable_let_patterns)]
             let Valtype::Vectype(n_1) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let vt = *n_1;
             let tv = a1;
             let tu = a2;
             Ok(conv::vectype_to_valtype(defs::subst_vectype(ar_, vt, &((*tv).clone()), &((*tu).clone()))?))
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/1.5-types-substitution.wspec:40
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a0, Valtype::Reftype(n_1)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+            #[allow(irrefutable_let_patterns)]
             let Valtype::Reftype(n_1) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let rt = n_1;
             let tv = a1;
             let tu = a2;
             Ok(conv::reftype_to_valtype(defs::subst_reftype(ar_, rt, &((*tv).clone()), &((*tu).clone()))?))
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/1.5-types-substitution.wspec:41
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a0, Valtype::Bot) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Valtype::Bot = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let tv = a1;
             let tu = a2;
             Ok(Valtype::Bot)
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         Err(Fail::soft())
         })
     }
@@ -14765,7 +14786,7 @@ pub mod defs {
     // from spec/1.5-types-substitution.wspec:160 def $unrolldt
     pub fn unrolldt(ar_: &Ctx, a0: &Deftype) -> R<Subtype> {
         // from spec/1.5-types-substitution.wspec:161
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a0, Deftype(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Deftype(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let qt = f_1;
@@ -14775,7 +14796,7 @@ pub mod defs {
             let Rectype(f_4) = &**(&eq_3) else { return Err(wspec_runtime::Fail::soft()) };
             let st = f_4;
             Ok((*wspec_runtime::seq::at(&(*st), wspec_runtime::num::wide(i)?)?).clone())
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         Err(Fail::soft())
     }
 
@@ -14843,12 +14864,12 @@ pub mod defs {
     // from spec/2.4-validation-modules.wspec:233 def $funcidx_elemmode
     pub fn funcidx_elemmode(ar_: &Ctx, a0: Elemmode) -> R<Vec<Funcidx>> {
         // from spec/2.4-validation-modules.wspec:234
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a0, Elemmode::Active(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Elemmode::Active(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let expr_3 = f_2.clone();
             Ok(defs::funcidx_expr(ar_, expr_3)?)
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/2.4-validation-modules.wspec:235
         if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             Ok(vec![])
@@ -14859,7 +14880,7 @@ pub mod defs {
     // from spec/3.3-numerics-vectors.wspec:66 def $inv_lanesets_
     pub fn inv_lanesets_(ar_: &Ctx, a0: Shape, a1: &Vec<Vec<Lane>>) -> R<Vec<u128>> {
         // from spec/3.3-numerics-vectors.wspec:67
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a0, Shape(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Shape(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let lt = f_1.clone();
@@ -14890,7 +14911,7 @@ pub mod defs {
             }
             let c_q_529 = acc_c_q_528;
             Ok({ let n_ = wspec_runtime::seq::same_len(&[c_q_529.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let c_q_529_630 = c_q_529[i_].clone(); out_.push(defs::inv_lanes_(ar_, Shape(lt, wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M)?)?), &({ let n_ = wspec_runtime::seq::same_len(&[c_q_529_630.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let c_q_529_630_832 = c_q_529_630[i_].clone(); out_.push(Lane::Numtype(c_q_529_630_832)); } out_ }))?); } out_ })
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         Err(Fail::soft())
     }
 
@@ -15425,7 +15446,7 @@ pub mod defs {
     // from spec/4.4-execution-modules.wspec:117 def $allocexport
     pub fn allocexport(ar_: &Ctx, a0: &std::rc::Rc<Moduleinst>, a1: &Export) -> R<Exportinst> {
         // from spec/4.4-execution-modules.wspec:118
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a1, Export(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let mm = a0;
             #[allow(irrefutable_let_patterns)]
             let Export(f_1, f_2) = a1 else { return Err(wspec_runtime::Fail::soft()) };
@@ -15435,9 +15456,9 @@ pub mod defs {
             let cp_4 = (*f_3).clone();
             let x = cp_4;
             Ok(Exportinst { name: (*nm).clone(), addr: Externaddr::Tag((*wspec_runtime::seq::at(&(*mm).tags, wspec_runtime::num::wide(x)?)?)) })
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/4.4-execution-modules.wspec:119
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a1, Export(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let mm = a0;
             #[allow(irrefutable_let_patterns)]
             let Export(f_1, f_2) = a1 else { return Err(wspec_runtime::Fail::soft()) };
@@ -15447,9 +15468,9 @@ pub mod defs {
             let cp_4 = (*f_3).clone();
             let x = cp_4;
             Ok(Exportinst { name: (*nm).clone(), addr: Externaddr::Global((*wspec_runtime::seq::at(&(*mm).globals, wspec_runtime::num::wide(x)?)?)) })
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/4.4-execution-modules.wspec:120
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a1, Export(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let mm = a0;
             #[allow(irrefutable_let_patterns)]
             let Export(f_1, f_2) = a1 else { return Err(wspec_runtime::Fail::soft()) };
@@ -15459,9 +15480,9 @@ pub mod defs {
             let cp_4 = (*f_3).clone();
             let x = cp_4;
             Ok(Exportinst { name: (*nm).clone(), addr: Externaddr::Mem((*wspec_runtime::seq::at(&(*mm).mems, wspec_runtime::num::wide(x)?)?)) })
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/4.4-execution-modules.wspec:121
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a1, Export(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let mm = a0;
             #[allow(irrefutable_let_patterns)]
             let Export(f_1, f_2) = a1 else { return Err(wspec_runtime::Fail::soft()) };
@@ -15471,9 +15492,9 @@ pub mod defs {
             let cp_4 = (*f_3).clone();
             let x = cp_4;
             Ok(Exportinst { name: (*nm).clone(), addr: Externaddr::Table((*wspec_runtime::seq::at(&(*mm).tables, wspec_runtime::num::wide(x)?)?)) })
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/4.4-execution-modules.wspec:122
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a1, Export(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let mm = a0;
             #[allow(irrefutable_let_patterns)]
             let Export(f_1, f_2) = a1 else { return Err(wspec_runtime::Fail::soft()) };
@@ -15483,7 +15504,7 @@ pub mod defs {
             let cp_4 = (*f_3).clone();
             let x = cp_4;
             Ok(Exportinst { name: (*nm).clone(), addr: Externaddr::Func((*wspec_runtime::seq::at(&(*mm).funcs, wspec_runtime::num::wide(x)?)?)) })
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         Err(Fail::soft())
     }
 
@@ -15520,13 +15541,14 @@ pub mod defs {
             Ok(conv::typeuse_to_heaptype(defs::subst_typevar(ar_, tv_q, &((*tv).clone()), &((*tu).clone()))?))
         })())? { return Ok(v); }
         // from spec/1.5-types-substitution.wspec:31
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a0, Heaptype::Typeuse(Typeuse::Deftype(n_1))) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+            #[allow(irrefutable_let_patterns)]
             let Heaptype::Typeuse(Typeuse::Deftype(n_1)) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let dt = n_1;
             let tv = a1;
             let tu = a2;
             Ok(conv::deftype_to_heaptype({ let mut u_ = (*dt).clone(); defs::subst_deftype(ar_, &mut u_, (*tv).clone(), (*tu).clone())?; u_ }))
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/1.5-types-substitution.wspec:32
         if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let ht = a0;
@@ -15554,13 +15576,13 @@ pub mod defs {
     // from spec/1.5-types-substitution.wspec:89 def $subst_memtype
     pub fn subst_memtype(ar_: &Ctx, a0: Memtype, a1: &Vec<Typevar>, a2: &Vec<Typeuse>) -> R<Memtype> {
         // from spec/1.5-types-substitution.wspec:90
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a0, Memtype(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Memtype(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let at = f_1.clone();
             let lim = f_2.clone();
             Ok(Memtype(at, lim))
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         Err(Fail::soft())
     }
 
@@ -15576,7 +15598,7 @@ pub mod defs {
     // from spec/1.5-types-substitution.wspec:102 def $subst_moduletype
     pub fn subst_moduletype(ar_: &Ctx, a0: &Moduletype, a1: &Vec<Typevar>, a2: &Vec<Typeuse>) -> R<Moduletype> {
         // from spec/1.5-types-substitution.wspec:103
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a0, Moduletype(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Moduletype(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let xt_1 = f_1;
@@ -15584,7 +15606,7 @@ pub mod defs {
             let tv = a1;
             let tu = a2;
             Ok(Moduletype({ let n_ = wspec_runtime::seq::same_len(&[xt_1.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let xt_1_103 = xt_1[i_].clone(); out_.push(defs::subst_externtype(ar_, &xt_1_103, &((*tv).clone()), &((*tu).clone()))?); } out_ }, { let n_ = wspec_runtime::seq::same_len(&[xt_2.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let xt_2_204 = xt_2[i_].clone(); out_.push(defs::subst_externtype(ar_, &xt_2_204, &((*tv).clone()), &((*tu).clone()))?); } out_ }))
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         Err(Fail::soft())
     }
 
@@ -15648,7 +15670,7 @@ pub mod defs {
 
     // from spec/1.5-types-substitution.wspec:152 def $unrollrt
     thread_local! {
-        static MEMO_UNROLLRT: std::cell::RefCell<std::collections::HashMap<usize, (std::rc::Rc<Rectype>, std::rc::Rc<Rectype>)>> = Default::default();
+        static MEMO_UNROLLRT: std::cell::RefCell<wspec_runtime::memo::Memo<usize, (std::rc::Rc<Rectype>, std::rc::Rc<Rectype>)>> = Default::default();
     }
 
     pub fn unrollrt(ar_: &Ctx, a0: &std::rc::Rc<Rectype>) -> R<std::rc::Rc<Rectype>> {
@@ -15698,62 +15720,62 @@ pub mod defs {
     pub fn funcidx_instr(ar_: &Ctx, a0: &Instr) -> R<Vec<Funcidx>> {
         wspec_runtime::deep(|| -> R<_> {
         // from spec/2.4-validation-modules.wspec:215
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a0, Instr::RefFunc(f_1)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Instr::RefFunc(f_1) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let cp_2 = (*f_1).clone();
             let x = cp_2;
             Ok(vec![x])
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/2.4-validation-modules.wspec:216
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a0, Instr::Call(f_1)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Instr::Call(f_1) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let cp_2 = (*f_1).clone();
             let x = cp_2;
             Ok(vec![x])
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/2.4-validation-modules.wspec:217
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a0, Instr::ReturnCall(f_1)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Instr::ReturnCall(f_1) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let cp_2 = (*f_1).clone();
             let x = cp_2;
             Ok(vec![x])
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/2.4-validation-modules.wspec:218
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a0, Instr::Block(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Instr::Block(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let bt = f_1;
             let in__3 = *f_2;
             Ok(defs::funcidx_expr(ar_, in__3)?)
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/2.4-validation-modules.wspec:219
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a0, Instr::Loop(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Instr::Loop(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let bt = f_1;
             let in__3 = *f_2;
             Ok(defs::funcidx_expr(ar_, in__3)?)
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/2.4-validation-modules.wspec:220
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a0, Instr::If(f_1, f_2, f_3)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Instr::If(f_1, f_2, f_3) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let bt = f_1;
             let in_1_4 = *f_2;
             let in_2_5 = *f_3;
             Ok(wspec_runtime::seq::cat([defs::funcidx_expr(ar_, in_1_4)?, defs::funcidx_expr(ar_, in_2_5)?]))
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/2.4-validation-modules.wspec:221
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a0, Instr::TryTable(f_1, f_2, f_3)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Instr::TryTable(f_1, f_2, f_3) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let bt = f_1;
             let in__4 = *f_3;
             Ok(defs::funcidx_expr(ar_, in__4)?)
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/2.4-validation-modules.wspec:222
         if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             Ok(vec![])
@@ -15842,7 +15864,7 @@ pub mod defs {
     // from spec/4.4-execution-modules.wspec:55 def $allocmem
     pub fn allocmem(ar_: &Ctx, a0: &Store, a1: Memtype) -> R<(Store, Memaddr)> {
         // from spec/4.4-execution-modules.wspec:56
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a1, Memtype(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let s = a0;
             #[allow(irrefutable_let_patterns)]
             let Memtype(f_1, f_2) = a1 else { return Err(wspec_runtime::Fail::soft()) };
@@ -15863,14 +15885,14 @@ pub mod defs {
             let eq_214 = std::rc::Rc::new(Meminst { type_: Memtype(at, Limits(wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(i)?)?, match (j_12.clone(),) { (Some(j_12_113),) => Some(wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(j_12_113)?)?), (None,) => None, _ => return Err(wspec_runtime::Fail::soft()) })), bytes: { let n_ = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::mul(wspec_runtime::num::wide(i)?, wspec_runtime::num::wide(defs::pagesize(ar_)?)?)?)?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { out_.push(0_u8); } out_ } });
             let mi = (&eq_214);
             Ok(({ let mut upd_215 = (*s).clone(); let nv_216 = vec![(*mi).clone()]; upd_215.mems.extend(nv_216); upd_215 }, ((*s).mems.len() as u64)))
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         Err(Fail::soft())
     }
 
     // from spec/4.4-execution-modules.wspec:61 def $alloctable
     pub fn alloctable(ar_: &Ctx, a0: &Store, a1: &Tabletype, a2: &Ref) -> R<(Store, Tableaddr)> {
         // from spec/4.4-execution-modules.wspec:62
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a1, Tabletype(f_1, f_2, f_3)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let s = a0;
             #[allow(irrefutable_let_patterns)]
             let Tabletype(f_1, f_2, f_3) = a1 else { return Err(wspec_runtime::Fail::soft()) };
@@ -15894,7 +15916,7 @@ pub mod defs {
             let eq_217 = std::rc::Rc::new(Tableinst { type_: Tabletype(at, Limits(wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(i)?)?, match (j_15.clone(),) { (Some(j_15_116),) => Some(wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(j_15_116)?)?), (None,) => None, _ => return Err(wspec_runtime::Fail::soft()) }), (*rt).clone()), refs: { let n_ = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(i)?)?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { out_.push((*ref_).clone()); } out_ } });
             let ti = (&eq_217);
             Ok(({ let mut upd_218 = (*s).clone(); let nv_219 = vec![(*ti).clone()]; upd_218.tables.extend(nv_219); upd_218 }, ((*s).tables.len() as u64)))
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         Err(Fail::soft())
     }
 
@@ -16011,13 +16033,14 @@ pub mod defs {
             Ok(defs::subst_typevar(ar_, tv_q, &((*tv).clone()), &((*tu).clone()))?)
         })())? { return Ok(v); }
         // from spec/1.5-types-substitution.wspec:16
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a0, Typeuse::Deftype(n_1)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+            #[allow(irrefutable_let_patterns)]
             let Typeuse::Deftype(n_1) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let dt = n_1;
             let tv = a1;
             let tu = a2;
             Ok(conv::deftype_to_typeuse({ let mut u_ = (*dt).clone(); defs::subst_deftype(ar_, &mut u_, (*tv).clone(), (*tu).clone())?; u_ }))
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         Err(Fail::soft())
         })
     }
@@ -16026,7 +16049,7 @@ pub mod defs {
     pub fn subst_subtype(ar_: &Ctx, a0: &Subtype, a1: &Vec<Typevar>, a2: &Vec<Typeuse>) -> R<Subtype> {
         wspec_runtime::deep(|| -> R<_> {
         // from spec/1.5-types-substitution.wspec:62
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a0, Subtype(f_1, f_2, f_3)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Subtype(f_1, f_2, f_3) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let cp_4 = (*f_1).clone();
@@ -16036,7 +16059,7 @@ pub mod defs {
             let tv = a1;
             let tu = a2;
             Ok(Subtype(match (final_.clone(),) { (Some(final__105),) => Some(final__105), (None,) => None, _ => return Err(wspec_runtime::Fail::soft()) }, { let n_ = wspec_runtime::seq::same_len(&[tu_q.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let tu_q_206 = tu_q[i_].clone(); out_.push(defs::subst_typeuse(ar_, &tu_q_206, &((*tv).clone()), &((*tu).clone()))?); } out_ }, defs::subst_comptype(ar_, ct, &((*tv).clone()), &((*tu).clone()))?))
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         Err(Fail::soft())
         })
     }
@@ -16053,7 +16076,7 @@ pub mod defs {
     // from spec/1.5-types-substitution.wspec:86 def $subst_globaltype
     pub fn subst_globaltype(ar_: &Ctx, a0: &Globaltype, a1: &Vec<Typevar>, a2: &Vec<Typeuse>) -> R<Globaltype> {
         // from spec/1.5-types-substitution.wspec:87
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a0, Globaltype(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Globaltype(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let cp_3 = (*f_1).clone();
@@ -16062,57 +16085,57 @@ pub mod defs {
             let tv = a1;
             let tu = a2;
             Ok(Globaltype(match (mut_.clone(),) { (Some(mut__104),) => Some(mut__104), (None,) => None, _ => return Err(wspec_runtime::Fail::soft()) }, defs::subst_valtype(ar_, t, &((*tv).clone()), &((*tu).clone()))?))
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         Err(Fail::soft())
     }
 
     // from spec/1.5-types-substitution.wspec:95 def $subst_externtype
     pub fn subst_externtype(ar_: &Ctx, a0: &Externtype, a1: &Vec<Typevar>, a2: &Vec<Typeuse>) -> R<Externtype> {
         // from spec/1.5-types-substitution.wspec:96
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a0, Externtype::Tag(f_1)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Externtype::Tag(f_1) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let jt = f_1;
             let tv = a1;
             let tu = a2;
             Ok(Externtype::Tag(defs::subst_tagtype(ar_, jt, &((*tv).clone()), &((*tu).clone()))?))
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/1.5-types-substitution.wspec:97
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a0, Externtype::Global(f_1)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Externtype::Global(f_1) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let gt = f_1;
             let tv = a1;
             let tu = a2;
             Ok(Externtype::Global(defs::subst_globaltype(ar_, gt, &((*tv).clone()), &((*tu).clone()))?))
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/1.5-types-substitution.wspec:98
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a0, Externtype::Mem(f_1)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Externtype::Mem(f_1) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let mt = *f_1;
             let tv = a1;
             let tu = a2;
             Ok(Externtype::Mem(defs::subst_memtype(ar_, mt, &((*tv).clone()), &((*tu).clone()))?))
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/1.5-types-substitution.wspec:99
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a0, Externtype::Table(f_1)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Externtype::Table(f_1) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let tt = f_1;
             let tv = a1;
             let tu = a2;
             Ok(Externtype::Table({ let mut u_ = (*tt).clone(); defs::subst_tabletype(ar_, &mut u_, (*tv).clone(), (*tu).clone())?; u_ }))
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/1.5-types-substitution.wspec:100
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a0, Externtype::Func(f_1)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Externtype::Func(f_1) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let tu_q = f_1;
             let tv = a1;
             let tu = a2;
             Ok(Externtype::Func(defs::subst_typeuse(ar_, tu_q, &((*tv).clone()), &((*tu).clone()))?))
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         Err(Fail::soft())
     }
 
@@ -16120,25 +16143,25 @@ pub mod defs {
     pub fn subst_comptype(ar_: &Ctx, a0: &Comptype, a1: &Vec<Typevar>, a2: &Vec<Typeuse>) -> R<Comptype> {
         wspec_runtime::deep(|| -> R<_> {
         // from spec/1.5-types-substitution.wspec:56
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a0, Comptype::Struct(f_1)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Comptype::Struct(f_1) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let ft = f_1;
             let tv = a1;
             let tu = a2;
             Ok(Comptype::Struct({ let n_ = wspec_runtime::seq::same_len(&[ft.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let ft_102 = ft[i_].clone(); out_.push(defs::subst_fieldtype(ar_, &ft_102, &((*tv).clone()), &((*tu).clone()))?); } out_ }))
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/1.5-types-substitution.wspec:57
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a0, Comptype::Array(f_1)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Comptype::Array(f_1) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let ft = f_1;
             let tv = a1;
             let tu = a2;
             Ok(Comptype::Array(defs::subst_fieldtype(ar_, ft, &((*tv).clone()), &((*tu).clone()))?))
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/1.5-types-substitution.wspec:58
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a0, Comptype::Func(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Comptype::Func(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let t_1 = f_1;
@@ -16146,7 +16169,7 @@ pub mod defs {
             let tv = a1;
             let tu = a2;
             Ok(Comptype::Func({ let n_ = wspec_runtime::seq::same_len(&[t_1.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let t_1_103 = t_1[i_].clone(); out_.push(defs::subst_valtype(ar_, &t_1_103, &((*tv).clone()), &((*tu).clone()))?); } out_ }, { let n_ = wspec_runtime::seq::same_len(&[t_2.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let t_2_204 = t_2[i_].clone(); out_.push(defs::subst_valtype(ar_, &t_2_204, &((*tv).clone()), &((*tu).clone()))?); } out_ }))
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         Err(Fail::soft())
         })
     }
@@ -16174,13 +16197,13 @@ pub mod defs {
     // from spec/2.1-validation-types.wspec:168 def $before
     pub fn before(ar_: &Ctx, a0: &Typeuse, a1: u64) -> R<bool> {
         // from spec/2.1-validation-types.wspec:169
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a0, Typeuse::Rec(f_1)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Typeuse::Rec(f_1) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let j = *f_1;
             let i = a1;
             Ok((wspec_runtime::num::wide(j)? < wspec_runtime::num::wide(i)?))
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/2.1-validation-types.wspec:170
         if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let i = a1;
@@ -16192,29 +16215,30 @@ pub mod defs {
     // from spec/2.1-validation-types.wspec:173 def $unrollht
     pub fn unrollht(ar_: &Ctx, a0: &Context, a1: &Heaptype) -> R<Subtype> {
         // from spec/2.1-validation-types.wspec:174
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a1, Heaptype::Typeuse(Typeuse::Deftype(n_1))) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let v_C = a0;
+            #[allow(irrefutable_let_patterns)]
             let Heaptype::Typeuse(Typeuse::Deftype(n_1)) = a1 else { return Err(wspec_runtime::Fail::soft()) };
             let dt = n_1;
             Ok(defs::unrolldt(ar_, dt)?)
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/2.1-validation-types.wspec:175
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a1, Heaptype::Typeuse(Typeuse::Idx(f_1))) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Heaptype::Typeuse(Typeuse::Idx(f_1)) = a1 else { return Err(wspec_runtime::Fail::soft()) };
             let cp_2 = (*f_1).clone();
             let x = cp_2;
             Ok(defs::unrolldt(ar_, &(*wspec_runtime::seq::at(&(*v_C).types, wspec_runtime::num::wide(x)?)?))?)
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/2.1-validation-types.wspec:176
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a1, Heaptype::Typeuse(Typeuse::Rec(f_1))) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Heaptype::Typeuse(Typeuse::Rec(f_1)) = a1 else { return Err(wspec_runtime::Fail::soft()) };
             let i = *f_1;
             Ok((*wspec_runtime::seq::at(&(*v_C).recs, wspec_runtime::num::wide(i)?)?).clone())
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         Err(Fail::soft())
     }
 
@@ -16222,7 +16246,7 @@ pub mod defs {
     pub fn subst_fieldtype(ar_: &Ctx, a0: &Fieldtype, a1: &Vec<Typevar>, a2: &Vec<Typeuse>) -> R<Fieldtype> {
         wspec_runtime::deep(|| -> R<_> {
         // from spec/1.5-types-substitution.wspec:53
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a0, Fieldtype(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Fieldtype(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let cp_3 = (*f_1).clone();
@@ -16231,7 +16255,7 @@ pub mod defs {
             let tv = a1;
             let tu = a2;
             Ok(Fieldtype(match (mut_.clone(),) { (Some(mut__104),) => Some(mut__104), (None,) => None, _ => return Err(wspec_runtime::Fail::soft()) }, defs::subst_storagetype(ar_, zt, &((*tv).clone()), &((*tu).clone()))?))
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         Err(Fail::soft())
         })
     }
@@ -16300,21 +16324,23 @@ pub mod defs {
     pub fn subst_storagetype(ar_: &Ctx, a0: &Storagetype, a1: &Vec<Typevar>, a2: &Vec<Typeuse>) -> R<Storagetype> {
         wspec_runtime::deep(|| -> R<_> {
         // from spec/1.5-types-substitution.wspec:49
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a0, Storagetype::Valtype(n_1)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+            #[allow(irrefutable_let_patterns)]
             let Storagetype::Valtype(n_1) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let t = n_1;
             let tv = a1;
             let tu = a2;
             Ok(conv::valtype_to_storagetype(defs::subst_valtype(ar_, t, &((*tv).clone()), &((*tu).clone()))?))
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/1.5-types-substitution.wspec:50
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a0, Storagetype::Packtype(n_1)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+            #[allow(irrefutable_let_patterns)]
             let Storagetype::Packtype(n_1) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let pt = *n_1;
             let tv = a1;
             let tu = a2;
             Ok(conv::packtype_to_storagetype(defs::subst_packtype(ar_, pt, &((*tv).clone()), &((*tu).clone()))?))
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         Err(Fail::soft())
         })
     }
@@ -16332,7 +16358,7 @@ pub mod defs {
 }
 
 /// Relations of the spec that the rules use as premises, as functions from inputs to outputs.
-#[allow(unused_variables, unused_parens, clippy::all)]
+#[allow(unused_variables, unused_parens, unreachable_patterns, clippy::all)]
 pub mod rels {
     use super::*;
 
@@ -16351,76 +16377,81 @@ pub mod rels {
     // from spec/2.1-validation-types.wspec:10 relation Heaptype_ok
     pub fn heaptype_ok(ar_: &Ctx, a0: &Context, a1: &Heaptype) -> R<()> {
         // from spec/2.1-validation-types.wspec:37 rule Heaptype_ok/abs
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a1, Heaptype::Absheaptype(n_1)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let v_C = a0;
+            #[allow(irrefutable_let_patterns)]
             let Heaptype::Absheaptype(n_1) = a1 else { return Err(wspec_runtime::Fail::soft()) };
             Ok(())
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/2.1-validation-types.wspec:40 rule Heaptype_ok/typeuse
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a1, Heaptype::Typeuse(n_1)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let v_C = a0;
+            #[allow(irrefutable_let_patterns)]
             let Heaptype::Typeuse(n_1) = a1 else { return Err(wspec_runtime::Fail::soft()) };
             let tu = n_1;
             rels::typeuse_ok(ar_, v_C, tu)?;
             Ok(())
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         Err(Fail::soft())
     }
 
     // from spec/2.1-validation-types.wspec:11 relation Reftype_ok
     pub fn reftype_ok(ar_: &Ctx, a0: &Context, a1: &Reftype) -> R<()> {
         // from spec/2.1-validation-types.wspec:44 rule Reftype_ok
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a1, Reftype(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Reftype(f_1, f_2) = a1 else { return Err(wspec_runtime::Fail::soft()) };
             let ht = f_2;
             rels::heaptype_ok(ar_, v_C, ht)?;
             Ok(())
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         Err(Fail::soft())
     }
 
     // from spec/2.1-validation-types.wspec:12 relation Valtype_ok
     pub fn valtype_ok(ar_: &Ctx, a0: &Context, a1: &Valtype) -> R<()> {
         // from spec/2.1-validation-types.wspec:48 rule Valtype_ok/num
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a1, Valtype::Numtype(n_1)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let v_C = a0;
+            #[allow(irrefutable_let_patterns)]
             let Valtype::Numtype(n_1) = a1 else { return Err(wspec_runtime::Fail::soft()) };
             let nt = *n_1;
             rels::numtype_ok(ar_, v_C, nt)?;
             Ok(())
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/2.1-validation-types.wspec:52 rule Valtype_ok/vec
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a1, Valtype::Vectype(n_1)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let v_C = a0;
+            #[allow(irrefutable_let_patterns)]
             let Valtype::Vectype(n_1) = a1 else { return Err(wspec_runtime::Fail::soft()) };
             let vt = *n_1;
             rels::vectype_ok(ar_, v_C, vt)?;
             Ok(())
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/2.1-validation-types.wspec:56 rule Valtype_ok/ref
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a1, Valtype::Reftype(n_1)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let v_C = a0;
+            #[allow(irrefutable_let_patterns)]
             let Valtype::Reftype(n_1) = a1 else { return Err(wspec_runtime::Fail::soft()) };
             let rt = n_1;
             rels::reftype_ok(ar_, v_C, rt)?;
             Ok(())
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/2.1-validation-types.wspec:60 rule Valtype_ok/bot
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a1, Valtype::Bot) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Valtype::Bot = a1 else { return Err(wspec_runtime::Fail::soft()) };
             Ok(())
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         Err(Fail::soft())
     }
 
     // from spec/2.1-validation-types.wspec:265 relation Blocktype_ok
     pub fn blocktype_ok(ar_: &Ctx, a0: &Context, a1: &Blocktype) -> R<(Instrtype,)> {
         // from spec/2.1-validation-types.wspec:267 rule Blocktype_ok/valtype
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a1, Blocktype::Result(f_1)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Blocktype::Result(f_1) = a1 else { return Err(wspec_runtime::Fail::soft()) };
@@ -16434,9 +16465,9 @@ pub mod rels {
             })().map_err(|f| f.within("value type", i_ as u64))?;
              }
             Ok((Instrtype(vec![], vec![], (match (t.clone(),) { (Some(t_107),) => Some(t_107.clone()), (None,) => None, _ => return Err(wspec_runtime::Fail::soft()) }).into_iter().collect::<Vec<_>>()),))
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/2.1-validation-types.wspec:271 rule Blocktype_ok/typeidx
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a1, Blocktype::Idx(f_1)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Blocktype::Idx(f_1) = a1 else { return Err(wspec_runtime::Fail::soft()) };
@@ -16452,14 +16483,14 @@ pub mod rels {
             Ok((t_1.clone(), t_2.clone(),))
             })() { Ok(v) => v, Err(f) if f.message.is_some() => return Err(f), Err(_) => return Err(Fail::msg(0, format!("non-function type {}", wspec_runtime::num::wide(x)?))) };
             Ok((Instrtype(t_1_6, vec![], t_2_7),))
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         Err(Fail::soft())
     }
 
     // from spec/2.2-validation-subtyping.wspec:15 relation Reftype_sub
     pub fn reftype_sub(ar_: &Ctx, a0: &Context, a1: &Reftype, a2: &Reftype) -> R<()> {
         // from spec/2.2-validation-subtyping.wspec:125 rule Reftype_sub/nonnull
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a1, Reftype(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Reftype(f_1, f_2) = a1 else { return Err(wspec_runtime::Fail::soft()) };
@@ -16475,9 +16506,9 @@ pub mod rels {
             let ht_2 = f_6;
             rels::heaptype_sub(ar_, v_C, ht_1, ht_2)?;
             Ok(())
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/2.2-validation-subtyping.wspec:129 rule Reftype_sub/null
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a1, Reftype(f_1, f_2)) && matches!(a2, Reftype(f_4, f_5)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Reftype(f_1, f_2) = a1 else { return Err(wspec_runtime::Fail::soft()) };
@@ -16486,56 +16517,61 @@ pub mod rels {
             let ht_1 = f_2;
             #[allow(irrefutable_let_patterns)]
             let Reftype(f_4, f_5) = a2 else { return Err(wspec_runtime::Fail::soft()) };
-            let cp_6 = (*f_4).clone();
-            let Some(o_7) = cp_6 else { return Err(wspec_runtime::Fail::soft()) };
+            let Some(o_6) = f_4 else { return Err(wspec_runtime::Fail::soft()) };
             #[allow(irrefutable_let_patterns)]
-            let Null = o_7 else { return Err(wspec_runtime::Fail::soft()) };
+            let Null = o_6 else { return Err(wspec_runtime::Fail::soft()) };
             let ht_2 = f_5;
             rels::heaptype_sub(ar_, v_C, ht_1, ht_2)?;
             Ok(())
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         Err(Fail::soft())
     }
 
     // from spec/2.2-validation-subtyping.wspec:16 relation Valtype_sub
     pub fn valtype_sub(ar_: &Ctx, a0: &Context, a1: &Valtype, a2: &Valtype) -> R<()> {
         // from spec/2.2-validation-subtyping.wspec:133 rule Valtype_sub/num
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a1, Valtype::Numtype(n_1)) && matches!(a2, Valtype::Numtype(n_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let v_C = a0;
+            #[allow(irrefutable_let_patterns)]
             let Valtype::Numtype(n_1) = a1 else { return Err(wspec_runtime::Fail::soft()) };
             let nt_1 = *n_1;
+            #[allow(irrefutable_let_patterns)]
             let Valtype::Numtype(n_2) = a2 else { return Err(wspec_runtime::Fail::soft()) };
             let nt_2 = *n_2;
             rels::numtype_sub(ar_, v_C, nt_1, nt_2)?;
             Ok(())
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/2.2-validation-subtyping.wspec:137 rule Valtype_sub/vec
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a1, Valtype::Vectype(n_1)) && matches!(a2, Valtype::Vectype(n_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let v_C = a0;
+            #[allow(irrefutable_let_patterns)]
             let Valtype::Vectype(n_1) = a1 else { return Err(wspec_runtime::Fail::soft()) };
             let vt_1 = *n_1;
+            #[allow(irrefutable_let_patterns)]
             let Valtype::Vectype(n_2) = a2 else { return Err(wspec_runtime::Fail::soft()) };
             let vt_2 = *n_2;
             rels::vectype_sub(ar_, v_C, vt_1, vt_2)?;
             Ok(())
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/2.2-validation-subtyping.wspec:141 rule Valtype_sub/ref
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a1, Valtype::Reftype(n_1)) && matches!(a2, Valtype::Reftype(n_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let v_C = a0;
+            #[allow(irrefutable_let_patterns)]
             let Valtype::Reftype(n_1) = a1 else { return Err(wspec_runtime::Fail::soft()) };
             let rt_1 = n_1;
+            #[allow(irrefutable_let_patterns)]
             let Valtype::Reftype(n_2) = a2 else { return Err(wspec_runtime::Fail::soft()) };
             let rt_2 = n_2;
             rels::reftype_sub(ar_, v_C, rt_1, rt_2)?;
             Ok(())
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/2.2-validation-subtyping.wspec:145 rule Valtype_sub/bot
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a1, Valtype::Bot) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Valtype::Bot = a1 else { return Err(wspec_runtime::Fail::soft()) };
             Ok(())
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         Err(Fail::soft())
     }
 
@@ -16562,63 +16598,69 @@ pub mod rels {
     // from spec/2.2-validation-subtyping.wspec:172 relation Storagetype_sub
     pub fn storagetype_sub(ar_: &Ctx, a0: &Context, a1: &Storagetype, a2: &Storagetype) -> R<()> {
         // from spec/2.2-validation-subtyping.wspec:178 rule Storagetype_sub/val
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a1, Storagetype::Valtype(n_1)) && matches!(a2, Storagetype::Valtype(n_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let v_C = a0;
+            #[allow(irrefutable_let_patterns)]
             let Storagetype::Valtype(n_1) = a1 else { return Err(wspec_runtime::Fail::soft()) };
             let t_1 = n_1;
+            #[allow(irrefutable_let_patterns)]
             let Storagetype::Valtype(n_2) = a2 else { return Err(wspec_runtime::Fail::soft()) };
             let t_2 = n_2;
             rels::valtype_sub(ar_, v_C, t_1, t_2)?;
             Ok(())
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/2.2-validation-subtyping.wspec:182 rule Storagetype_sub/pack
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a1, Storagetype::Packtype(n_1)) && matches!(a2, Storagetype::Packtype(n_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let v_C = a0;
+            #[allow(irrefutable_let_patterns)]
             let Storagetype::Packtype(n_1) = a1 else { return Err(wspec_runtime::Fail::soft()) };
             let pt_1 = *n_1;
+            #[allow(irrefutable_let_patterns)]
             let Storagetype::Packtype(n_2) = a2 else { return Err(wspec_runtime::Fail::soft()) };
             let pt_2 = *n_2;
             rels::packtype_sub(ar_, v_C, pt_1, pt_2)?;
             Ok(())
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         Err(Fail::soft())
     }
 
     // from spec/2.3-validation-instructions.wspec:17 relation Defaultable
     pub fn defaultable(ar_: &Ctx, a0: &Valtype) -> R<()> {
         // from spec/2.3-validation-instructions.wspec:20 rule Defaultable/num
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a0, Valtype::Numtype(n_1)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+            #[allow(irrefutable_let_patterns)]
             let Valtype::Numtype(n_1) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             Ok(())
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/2.3-validation-instructions.wspec:23 rule Defaultable/vec
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a0, Valtype::Vectype(n_1)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+            #[allow(irrefutable_let_patterns)]
             let Valtype::Vectype(n_1) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             Ok(())
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/2.3-validation-instructions.wspec:26 rule Defaultable/ref
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a0, Valtype::Reftype(Reftype(f_1, f_2))) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Valtype::Reftype(Reftype(f_1, f_2)) = a0 else { return Err(wspec_runtime::Fail::soft()) };
-            let cp_3 = (*f_1).clone();
-            let Some(o_4) = cp_3 else { return Err(wspec_runtime::Fail::soft()) };
+            let Some(o_3) = f_1 else { return Err(wspec_runtime::Fail::soft()) };
             #[allow(irrefutable_let_patterns)]
-            let Null = o_4 else { return Err(wspec_runtime::Fail::soft()) };
+            let Null = o_3 else { return Err(wspec_runtime::Fail::soft()) };
             Ok(())
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         Err(Fail::soft())
     }
 
     // from spec/2.3-validation-instructions.wspec:187 relation Catch_ok
     pub fn catch_ok(ar_: &Ctx, a0: &Context, a1: Catch) -> R<()> {
         // from spec/2.3-validation-instructions.wspec:206 rule Catch_ok/catch
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a1, Catch::Catch(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Catch::Catch(f_1, f_2) = a1 else { return Err(wspec_runtime::Fail::soft()) };
             let x = f_1.clone();
             let l = f_2.clone();
             if !((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).tags.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown tag {}", wspec_runtime::num::wide(x)?))); }
+            #[allow(irrefutable_let_patterns)]
             let Typeuse::Deftype(n_3) = (&(*wspec_runtime::seq::at(&(*v_C).tags, wspec_runtime::num::wide(x)?)?)) else { return Err(wspec_runtime::Fail::soft()) };
             let dt = n_3;
             let (o_4,) = rels::expand(ar_, dt)?;
@@ -16630,15 +16672,16 @@ pub mod rels {
             if !((wspec_runtime::num::wide(l)? < wspec_runtime::num::wide(((*v_C).labels.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown label {}", wspec_runtime::num::wide(l)?))); }
             rels::resulttype_sub(ar_, v_C, &(t.clone()), &(*wspec_runtime::seq::at(&(*v_C).labels, wspec_runtime::num::wide(l)?)?))?;
             Ok(())
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/2.3-validation-instructions.wspec:214 rule Catch_ok/catch_ref
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a1, Catch::CatchRef(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Catch::CatchRef(f_1, f_2) = a1 else { return Err(wspec_runtime::Fail::soft()) };
             let x = f_1.clone();
             let l = f_2.clone();
             if !((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).tags.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown tag {}", wspec_runtime::num::wide(x)?))); }
+            #[allow(irrefutable_let_patterns)]
             let Typeuse::Deftype(n_3) = (&(*wspec_runtime::seq::at(&(*v_C).tags, wspec_runtime::num::wide(x)?)?)) else { return Err(wspec_runtime::Fail::soft()) };
             let dt = n_3;
             let (o_4,) = rels::expand(ar_, dt)?;
@@ -16650,9 +16693,9 @@ pub mod rels {
             if !((wspec_runtime::num::wide(l)? < wspec_runtime::num::wide(((*v_C).labels.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown label {}", wspec_runtime::num::wide(l)?))); }
             rels::resulttype_sub(ar_, v_C, &(wspec_runtime::seq::cat([t.clone(), vec![Valtype::Reftype(Reftype(None, Heaptype::Absheaptype(Absheaptype::Exn)))]])), &(*wspec_runtime::seq::at(&(*v_C).labels, wspec_runtime::num::wide(l)?)?))?;
             Ok(())
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/2.3-validation-instructions.wspec:222 rule Catch_ok/catch_all
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a1, Catch::CatchAll(f_1)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Catch::CatchAll(f_1) = a1 else { return Err(wspec_runtime::Fail::soft()) };
@@ -16660,9 +16703,9 @@ pub mod rels {
             if !((wspec_runtime::num::wide(l)? < wspec_runtime::num::wide(((*v_C).labels.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown label {}", wspec_runtime::num::wide(l)?))); }
             rels::resulttype_sub(ar_, v_C, &(vec![]), &(*wspec_runtime::seq::at(&(*v_C).labels, wspec_runtime::num::wide(l)?)?))?;
             Ok(())
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/2.3-validation-instructions.wspec:227 rule Catch_ok/catch_all_ref
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a1, Catch::CatchAllRef(f_1)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Catch::CatchAllRef(f_1) = a1 else { return Err(wspec_runtime::Fail::soft()) };
@@ -16670,7 +16713,7 @@ pub mod rels {
             if !((wspec_runtime::num::wide(l)? < wspec_runtime::num::wide(((*v_C).labels.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown label {}", wspec_runtime::num::wide(l)?))); }
             rels::resulttype_sub(ar_, v_C, &(vec![Valtype::Reftype(Reftype(None, Heaptype::Absheaptype(Absheaptype::Exn)))]), &(*wspec_runtime::seq::at(&(*v_C).labels, wspec_runtime::num::wide(l)?)?))?;
             Ok(())
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         Err(Fail::soft())
     }
 
@@ -16854,72 +16897,72 @@ pub mod rels {
     // from spec/4.1-execution-values.wspec:40 relation Ref_ok
     pub fn ref_ok(ar_: &Ctx, a0: &Store, a1: &Ref) -> R<(Reftype,)> {
         // from spec/4.1-execution-values.wspec:42 rule Ref_ok/null
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a1, Ref::RefNull(f_1)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let s = a0;
             #[allow(irrefutable_let_patterns)]
             let Ref::RefNull(f_1) = a1 else { return Err(wspec_runtime::Fail::soft()) };
             Ok((Reftype(Some(Null), Heaptype::Absheaptype(Absheaptype::Bot)),))
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/4.1-execution-values.wspec:45 rule Ref_ok/i31
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a1, Ref::RefI31Num(f_1)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let s = a0;
             #[allow(irrefutable_let_patterns)]
             let Ref::RefI31Num(f_1) = a1 else { return Err(wspec_runtime::Fail::soft()) };
             let cp_2 = (*f_1).clone();
             let n_3 = wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(cp_2)?)?;
             Ok((Reftype(None, Heaptype::Absheaptype(Absheaptype::I31)),))
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/4.1-execution-values.wspec:48 rule Ref_ok/struct
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a1, Ref::RefStructAddr(f_1)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let s = a0;
             #[allow(irrefutable_let_patterns)]
             let Ref::RefStructAddr(f_1) = a1 else { return Err(wspec_runtime::Fail::soft()) };
             let a = *f_1;
             let dt = (&(*wspec_runtime::seq::at(&(*s).structs, wspec_runtime::num::wide(a)?)?).type_);
             Ok((Reftype(None, conv::deftype_to_heaptype((*dt).clone())),))
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/4.1-execution-values.wspec:52 rule Ref_ok/array
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a1, Ref::RefArrayAddr(f_1)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let s = a0;
             #[allow(irrefutable_let_patterns)]
             let Ref::RefArrayAddr(f_1) = a1 else { return Err(wspec_runtime::Fail::soft()) };
             let a = *f_1;
             let dt = (&(*wspec_runtime::seq::at(&(*s).arrays, wspec_runtime::num::wide(a)?)?).type_);
             Ok((Reftype(None, conv::deftype_to_heaptype((*dt).clone())),))
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/4.1-execution-values.wspec:56 rule Ref_ok/func
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a1, Ref::RefFuncAddr(f_1)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let s = a0;
             #[allow(irrefutable_let_patterns)]
             let Ref::RefFuncAddr(f_1) = a1 else { return Err(wspec_runtime::Fail::soft()) };
             let a = *f_1;
             let dt = (&(*wspec_runtime::seq::at(&(*s).funcs, wspec_runtime::num::wide(a)?)?).type_);
             Ok((Reftype(None, conv::deftype_to_heaptype((*dt).clone())),))
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/4.1-execution-values.wspec:60 rule Ref_ok/exn
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a1, Ref::RefExnAddr(f_1)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let s = a0;
             #[allow(irrefutable_let_patterns)]
             let Ref::RefExnAddr(f_1) = a1 else { return Err(wspec_runtime::Fail::soft()) };
             let a = *f_1;
             wspec_runtime::check((wspec_runtime::num::wide(a)? < wspec_runtime::num::wide(((*s).exns.len() as u64))?))?;
             Ok((Reftype(None, Heaptype::Absheaptype(Absheaptype::Exn)),))
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/4.1-execution-values.wspec:64 rule Ref_ok/host
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a1, Ref::RefHostAddr(f_1)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let s = a0;
             #[allow(irrefutable_let_patterns)]
             let Ref::RefHostAddr(f_1) = a1 else { return Err(wspec_runtime::Fail::soft()) };
             let a = *f_1;
             Ok((Reftype(None, Heaptype::Absheaptype(Absheaptype::Any)),))
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/4.1-execution-values.wspec:67 rule Ref_ok/extern
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a1, Ref::RefExtern(f_1)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let s = a0;
             #[allow(irrefutable_let_patterns)]
             let Ref::RefExtern(f_1) = a1 else { return Err(wspec_runtime::Fail::soft()) };
             Ok((Reftype(None, Heaptype::Absheaptype(Absheaptype::Extern)),))
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         Err(Fail::soft())
     }
 
@@ -16944,7 +16987,7 @@ pub mod rels {
     // from spec/2.1-validation-types.wspec:9 relation Typeuse_ok
     pub fn typeuse_ok(ar_: &Ctx, a0: &Context, a1: &Typeuse) -> R<()> {
         // from spec/2.1-validation-types.wspec:25 rule Typeuse_ok/typeidx
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a1, Typeuse::Idx(f_1)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Typeuse::Idx(f_1) = a1 else { return Err(wspec_runtime::Fail::soft()) };
@@ -16952,24 +16995,25 @@ pub mod rels {
             let x = cp_2;
             if !((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).types.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown type {}", wspec_runtime::num::wide(x)?))); }
             Ok(())
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/2.1-validation-types.wspec:29 rule Typeuse_ok/rec
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a1, Typeuse::Rec(f_1)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Typeuse::Rec(f_1) = a1 else { return Err(wspec_runtime::Fail::soft()) };
             let i = *f_1;
             wspec_runtime::check((wspec_runtime::num::wide(i)? < wspec_runtime::num::wide(((*v_C).recs.len() as u64))?))?;
             Ok(())
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/2.1-validation-types.wspec:33 rule Typeuse_ok/deftype
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a1, Typeuse::Deftype(n_1)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let v_C = a0;
+            #[allow(irrefutable_let_patterns)]
             let Typeuse::Deftype(n_1) = a1 else { return Err(wspec_runtime::Fail::soft()) };
             let dt = n_1;
             rels::deftype_ok(ar_, v_C, dt)?;
             Ok(())
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         Err(Fail::soft())
     }
 
@@ -17005,52 +17049,53 @@ pub mod rels {
             Ok(())
         })())? { return Ok(v); }
         // from spec/2.2-validation-subtyping.wspec:30 rule Heaptype_sub/bot
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a1, Heaptype::Absheaptype(Absheaptype::Bot)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Heaptype::Absheaptype(Absheaptype::Bot) = a1 else { return Err(wspec_runtime::Fail::soft()) };
             let ht = a2;
             Ok(())
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/2.2-validation-subtyping.wspec:35 rule Heaptype_sub/eq-any
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a2, Heaptype::Absheaptype(Absheaptype::Any)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let v_C = a0;
             let ht = a1;
             #[allow(irrefutable_let_patterns)]
             let Heaptype::Absheaptype(Absheaptype::Any) = a2 else { return Err(wspec_runtime::Fail::soft()) };
             rels::heaptype_sub(ar_, v_C, ht, &(Heaptype::Absheaptype(Absheaptype::Eq)))?;
             Ok(())
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/2.2-validation-subtyping.wspec:39 rule Heaptype_sub/i31-eq
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a2, Heaptype::Absheaptype(Absheaptype::Eq)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let v_C = a0;
             let ht = a1;
             #[allow(irrefutable_let_patterns)]
             let Heaptype::Absheaptype(Absheaptype::Eq) = a2 else { return Err(wspec_runtime::Fail::soft()) };
             rels::heaptype_sub(ar_, v_C, ht, &(Heaptype::Absheaptype(Absheaptype::I31)))?;
             Ok(())
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/2.2-validation-subtyping.wspec:43 rule Heaptype_sub/struct-eq
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a2, Heaptype::Absheaptype(Absheaptype::Eq)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let v_C = a0;
             let ht = a1;
             #[allow(irrefutable_let_patterns)]
             let Heaptype::Absheaptype(Absheaptype::Eq) = a2 else { return Err(wspec_runtime::Fail::soft()) };
             rels::heaptype_sub(ar_, v_C, ht, &(Heaptype::Absheaptype(Absheaptype::Struct)))?;
             Ok(())
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/2.2-validation-subtyping.wspec:47 rule Heaptype_sub/array-eq
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a2, Heaptype::Absheaptype(Absheaptype::Eq)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let v_C = a0;
             let ht = a1;
             #[allow(irrefutable_let_patterns)]
             let Heaptype::Absheaptype(Absheaptype::Eq) = a2 else { return Err(wspec_runtime::Fail::soft()) };
             rels::heaptype_sub(ar_, v_C, ht, &(Heaptype::Absheaptype(Absheaptype::Array)))?;
             Ok(())
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/2.2-validation-subtyping.wspec:52 rule Heaptype_sub/struct
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a1, Heaptype::Typeuse(Typeuse::Deftype(n_1))) && matches!(a2, Heaptype::Absheaptype(Absheaptype::Struct)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let v_C = a0;
+            #[allow(irrefutable_let_patterns)]
             let Heaptype::Typeuse(Typeuse::Deftype(n_1)) = a1 else { return Err(wspec_runtime::Fail::soft()) };
             let dt = n_1;
             #[allow(irrefutable_let_patterns)]
@@ -17060,10 +17105,11 @@ pub mod rels {
             let Comptype::Struct(f_3) = o_2 else { return Err(wspec_runtime::Fail::soft()) };
             let ft = f_3.clone();
             Ok(())
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/2.2-validation-subtyping.wspec:56 rule Heaptype_sub/array
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a1, Heaptype::Typeuse(Typeuse::Deftype(n_1))) && matches!(a2, Heaptype::Absheaptype(Absheaptype::Array)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let v_C = a0;
+            #[allow(irrefutable_let_patterns)]
             let Heaptype::Typeuse(Typeuse::Deftype(n_1)) = a1 else { return Err(wspec_runtime::Fail::soft()) };
             let dt = n_1;
             #[allow(irrefutable_let_patterns)]
@@ -17073,10 +17119,11 @@ pub mod rels {
             let Comptype::Array(f_3) = o_2 else { return Err(wspec_runtime::Fail::soft()) };
             let ft = f_3.clone();
             Ok(())
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/2.2-validation-subtyping.wspec:60 rule Heaptype_sub/func
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a1, Heaptype::Typeuse(Typeuse::Deftype(n_1))) && matches!(a2, Heaptype::Absheaptype(Absheaptype::Func)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let v_C = a0;
+            #[allow(irrefutable_let_patterns)]
             let Heaptype::Typeuse(Typeuse::Deftype(n_1)) = a1 else { return Err(wspec_runtime::Fail::soft()) };
             let dt = n_1;
             #[allow(irrefutable_let_patterns)]
@@ -17087,19 +17134,21 @@ pub mod rels {
             let t_1 = f_3.clone();
             let t_2 = f_4.clone();
             Ok(())
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/2.2-validation-subtyping.wspec:64 rule Heaptype_sub/def
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a1, Heaptype::Typeuse(Typeuse::Deftype(n_1))) && matches!(a2, Heaptype::Typeuse(Typeuse::Deftype(n_2))) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let v_C = a0;
+            #[allow(irrefutable_let_patterns)]
             let Heaptype::Typeuse(Typeuse::Deftype(n_1)) = a1 else { return Err(wspec_runtime::Fail::soft()) };
             let dt_1 = n_1;
+            #[allow(irrefutable_let_patterns)]
             let Heaptype::Typeuse(Typeuse::Deftype(n_2)) = a2 else { return Err(wspec_runtime::Fail::soft()) };
             let dt_2 = n_2;
             rels::deftype_sub(ar_, v_C, dt_1, dt_2)?;
             Ok(())
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/2.2-validation-subtyping.wspec:69 rule Heaptype_sub/typeidx-l
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a1, Heaptype::Typeuse(Typeuse::Idx(f_1))) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Heaptype::Typeuse(Typeuse::Idx(f_1)) = a1 else { return Err(wspec_runtime::Fail::soft()) };
@@ -17109,9 +17158,9 @@ pub mod rels {
             wspec_runtime::check((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).types.len() as u64))?))?;
             rels::heaptype_sub(ar_, v_C, &(conv::deftype_to_heaptype((*wspec_runtime::seq::at(&(*v_C).types, wspec_runtime::num::wide(x)?)?).clone())), ht)?;
             Ok(())
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/2.2-validation-subtyping.wspec:74 rule Heaptype_sub/typeidx-r
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a2, Heaptype::Typeuse(Typeuse::Idx(f_1))) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let v_C = a0;
             let ht = a1;
             #[allow(irrefutable_let_patterns)]
@@ -17121,9 +17170,9 @@ pub mod rels {
             wspec_runtime::check((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).types.len() as u64))?))?;
             rels::heaptype_sub(ar_, v_C, ht, &(conv::deftype_to_heaptype((*wspec_runtime::seq::at(&(*v_C).types, wspec_runtime::num::wide(x)?)?).clone())))?;
             Ok(())
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/2.2-validation-subtyping.wspec:81 rule Heaptype_sub/rec-struct
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a1, Heaptype::Typeuse(Typeuse::Rec(f_1))) && matches!(a2, Heaptype::Absheaptype(Absheaptype::Struct)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Heaptype::Typeuse(Typeuse::Rec(f_1)) = a1 else { return Err(wspec_runtime::Fail::soft()) };
@@ -17140,9 +17189,9 @@ pub mod rels {
             let Comptype::Struct(f_6) = f_4 else { return Err(wspec_runtime::Fail::soft()) };
             let ft = f_6;
             Ok(())
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/2.2-validation-subtyping.wspec:86 rule Heaptype_sub/rec-array
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a1, Heaptype::Typeuse(Typeuse::Rec(f_1))) && matches!(a2, Heaptype::Absheaptype(Absheaptype::Array)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Heaptype::Typeuse(Typeuse::Rec(f_1)) = a1 else { return Err(wspec_runtime::Fail::soft()) };
@@ -17159,9 +17208,9 @@ pub mod rels {
             let Comptype::Array(f_6) = f_4 else { return Err(wspec_runtime::Fail::soft()) };
             let ft = f_6;
             Ok(())
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/2.2-validation-subtyping.wspec:91 rule Heaptype_sub/rec-func
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a1, Heaptype::Typeuse(Typeuse::Rec(f_1))) && matches!(a2, Heaptype::Absheaptype(Absheaptype::Func)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Heaptype::Typeuse(Typeuse::Rec(f_1)) = a1 else { return Err(wspec_runtime::Fail::soft()) };
@@ -17179,9 +17228,9 @@ pub mod rels {
             let t_1 = f_6;
             let t_2 = f_7;
             Ok(())
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/2.2-validation-subtyping.wspec:96 rule Heaptype_sub/rec-sub
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a1, Heaptype::Typeuse(Typeuse::Rec(f_1))) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Heaptype::Typeuse(Typeuse::Rec(f_1)) = a1 else { return Err(wspec_runtime::Fail::soft()) };
@@ -17197,9 +17246,9 @@ pub mod rels {
             let tu = eq_6;
             rels::heaptype_sub(ar_, v_C, &(conv::typeuse_to_heaptype(tu.clone())), ht)?;
             Ok(())
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/2.2-validation-subtyping.wspec:104 rule Heaptype_sub/none
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a1, Heaptype::Absheaptype(Absheaptype::None)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Heaptype::Absheaptype(Absheaptype::None) = a1 else { return Err(wspec_runtime::Fail::soft()) };
@@ -17207,9 +17256,9 @@ pub mod rels {
             wspec_runtime::check(((*ht).clone() != Heaptype::Absheaptype(Absheaptype::Bot)))?;
             rels::heaptype_sub(ar_, v_C, ht, &(Heaptype::Absheaptype(Absheaptype::Any)))?;
             Ok(())
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/2.2-validation-subtyping.wspec:109 rule Heaptype_sub/nofunc
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a1, Heaptype::Absheaptype(Absheaptype::Nofunc)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Heaptype::Absheaptype(Absheaptype::Nofunc) = a1 else { return Err(wspec_runtime::Fail::soft()) };
@@ -17217,9 +17266,9 @@ pub mod rels {
             wspec_runtime::check(((*ht).clone() != Heaptype::Absheaptype(Absheaptype::Bot)))?;
             rels::heaptype_sub(ar_, v_C, ht, &(Heaptype::Absheaptype(Absheaptype::Func)))?;
             Ok(())
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/2.2-validation-subtyping.wspec:114 rule Heaptype_sub/noexn
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a1, Heaptype::Absheaptype(Absheaptype::Noexn)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Heaptype::Absheaptype(Absheaptype::Noexn) = a1 else { return Err(wspec_runtime::Fail::soft()) };
@@ -17227,9 +17276,9 @@ pub mod rels {
             wspec_runtime::check(((*ht).clone() != Heaptype::Absheaptype(Absheaptype::Bot)))?;
             rels::heaptype_sub(ar_, v_C, ht, &(Heaptype::Absheaptype(Absheaptype::Exn)))?;
             Ok(())
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/2.2-validation-subtyping.wspec:119 rule Heaptype_sub/noextern
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a1, Heaptype::Absheaptype(Absheaptype::Noextern)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Heaptype::Absheaptype(Absheaptype::Noextern) = a1 else { return Err(wspec_runtime::Fail::soft()) };
@@ -17237,7 +17286,7 @@ pub mod rels {
             wspec_runtime::check(((*ht).clone() != Heaptype::Absheaptype(Absheaptype::Bot)))?;
             rels::heaptype_sub(ar_, v_C, ht, &(Heaptype::Absheaptype(Absheaptype::Extern)))?;
             Ok(())
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         Err(Fail::soft())
     }
 
@@ -17255,7 +17304,7 @@ pub mod rels {
     // from spec/2.2-validation-subtyping.wspec:231 relation Externtype_sub
     pub fn externtype_sub(ar_: &Ctx, a0: &Context, a1: &Externtype, a2: &Externtype) -> R<()> {
         // from spec/2.2-validation-subtyping.wspec:266 rule Externtype_sub/tag
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a1, Externtype::Tag(f_1)) && matches!(a2, Externtype::Tag(f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Externtype::Tag(f_1) = a1 else { return Err(wspec_runtime::Fail::soft()) };
@@ -17265,9 +17314,9 @@ pub mod rels {
             let jt_2 = f_2;
             rels::tagtype_sub(ar_, v_C, jt_1, jt_2)?;
             Ok(())
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/2.2-validation-subtyping.wspec:270 rule Externtype_sub/global
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a1, Externtype::Global(f_1)) && matches!(a2, Externtype::Global(f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Externtype::Global(f_1) = a1 else { return Err(wspec_runtime::Fail::soft()) };
@@ -17277,9 +17326,9 @@ pub mod rels {
             let gt_2 = f_2;
             rels::globaltype_sub(ar_, v_C, gt_1, gt_2)?;
             Ok(())
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/2.2-validation-subtyping.wspec:274 rule Externtype_sub/mem
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a1, Externtype::Mem(f_1)) && matches!(a2, Externtype::Mem(f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Externtype::Mem(f_1) = a1 else { return Err(wspec_runtime::Fail::soft()) };
@@ -17289,9 +17338,9 @@ pub mod rels {
             let mt_2 = *f_2;
             rels::memtype_sub(ar_, v_C, mt_1, mt_2)?;
             Ok(())
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/2.2-validation-subtyping.wspec:278 rule Externtype_sub/table
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a1, Externtype::Table(f_1)) && matches!(a2, Externtype::Table(f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Externtype::Table(f_1) = a1 else { return Err(wspec_runtime::Fail::soft()) };
@@ -17301,21 +17350,23 @@ pub mod rels {
             let tt_2 = f_2;
             rels::tabletype_sub(ar_, v_C, tt_1, tt_2)?;
             Ok(())
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/2.2-validation-subtyping.wspec:282 rule Externtype_sub/func
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a1, Externtype::Func(f_1)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Externtype::Func(f_1) = a1 else { return Err(wspec_runtime::Fail::soft()) };
+            #[allow(irrefutable_let_patterns)]
             let Typeuse::Deftype(n_2) = f_1 else { return Err(wspec_runtime::Fail::soft()) };
             let dt_1 = n_2;
             #[allow(irrefutable_let_patterns)]
             let Externtype::Func(f_3) = a2 else { return Err(wspec_runtime::Fail::soft()) };
+            #[allow(irrefutable_let_patterns)]
             let Typeuse::Deftype(n_4) = f_3 else { return Err(wspec_runtime::Fail::soft()) };
             let dt_2 = n_4;
             rels::deftype_sub(ar_, v_C, dt_1, dt_2)?;
             Ok(())
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         Err(Fail::soft())
     }
 
@@ -17351,14 +17402,14 @@ pub mod rels {
     // from spec/2.4-validation-modules.wspec:28 relation Tag_ok
     pub fn tag_ok(ar_: &Ctx, a0: &Context, a1: &Tag) -> R<(Tagtype,)> {
         // from spec/2.4-validation-modules.wspec:34 rule Tag_ok
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a1, Tag(f_1)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Tag(f_1) = a1 else { return Err(wspec_runtime::Fail::soft()) };
             let jt = f_1;
             rels::tagtype_ok(ar_, v_C, jt)?;
             Ok((defs::clos_tagtype(ar_, v_C, jt)?,))
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         Err(Fail::soft())
     }
 
@@ -17394,21 +17445,21 @@ pub mod rels {
     // from spec/2.4-validation-modules.wspec:31 relation Mem_ok
     pub fn mem_ok(ar_: &Ctx, a0: &Context, a1: Mem) -> R<(Memtype,)> {
         // from spec/2.4-validation-modules.wspec:53 rule Mem_ok
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a1, Mem(f_1)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Mem(f_1) = a1 else { return Err(wspec_runtime::Fail::soft()) };
             let mt = f_1.clone();
             rels::memtype_ok(ar_, v_C, mt)?;
             Ok((mt,))
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         Err(Fail::soft())
     }
 
     // from spec/2.4-validation-modules.wspec:32 relation Table_ok
     pub fn table_ok(ar_: &Ctx, a0: &Context, a1: &Table) -> R<(Tabletype,)> {
         // from spec/2.4-validation-modules.wspec:57 rule Table_ok
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a1, Table(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Table(f_1, f_2) = a1 else { return Err(wspec_runtime::Fail::soft()) };
@@ -17421,14 +17472,14 @@ pub mod rels {
             rels::expr_const(ar_, v_C, expr_3)?;
             rels::expr_ok(ar_, v_C, expr_3, &(vec![conv::reftype_to_valtype((*rt).clone())]))?;
             Ok(((*tt).clone(),))
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         Err(Fail::soft())
     }
 
     // from spec/2.4-validation-modules.wspec:69 relation Func_ok
     pub fn func_ok(ar_: &Ctx, a0: &Context, a1: &Func) -> R<(Deftype,)> {
         // from spec/2.4-validation-modules.wspec:81 rule Func_ok
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a1, Func(f_1, f_2, f_3)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Func(f_1, f_2, f_3) = a1 else { return Err(wspec_runtime::Fail::soft()) };
@@ -17454,14 +17505,14 @@ pub mod rels {
             let lct_17 = acc_lct_16;
             rels::expr_ok(ar_, &({ let mut rc_18 = (*v_C).clone(); let ro_19 = Context { types: vec![], recs: vec![], tags: vec![], globals: vec![], mems: vec![], tables: vec![], funcs: vec![], datas: vec![], elems: vec![], locals: wspec_runtime::seq::cat([{ let n_ = wspec_runtime::seq::same_len(&[t_1_9.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let t_1_9_120 = t_1_9[i_].clone(); out_.push(Localtype(Init::Set, t_1_9_120.clone())); } out_ }, lct_17.clone()]), labels: vec![t_2_10.clone()], return_: Some(t_2_10.clone()), refs: vec![] }; rc_18.types.extend(ro_19.types.iter().cloned()); rc_18.recs.extend(ro_19.recs.iter().cloned()); rc_18.tags.extend(ro_19.tags.iter().cloned()); rc_18.globals.extend(ro_19.globals.iter().cloned()); rc_18.mems.extend(ro_19.mems.iter().cloned()); rc_18.tables.extend(ro_19.tables.iter().cloned()); rc_18.funcs.extend(ro_19.funcs.iter().cloned()); rc_18.datas.extend(ro_19.datas.iter().cloned()); rc_18.elems.extend(ro_19.elems.iter().cloned()); rc_18.locals.extend(ro_19.locals.iter().cloned()); rc_18.labels.extend(ro_19.labels.iter().cloned()); if rc_18.return_.is_none() { rc_18.return_ = ro_19.return_.clone(); } rc_18.refs.extend(ro_19.refs.iter().cloned()); rc_18 }), expr_5, &(t_2_10.clone()))?;
             Ok(((*wspec_runtime::seq::at(&(*v_C).types, wspec_runtime::num::wide(x)?)?).clone(),))
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         Err(Fail::soft())
     }
 
     // from spec/2.4-validation-modules.wspec:93 relation Data_ok
     pub fn data_ok(ar_: &Ctx, a0: &Context, a1: &Data) -> R<(Datatype,)> {
         // from spec/2.4-validation-modules.wspec:98 rule Data_ok
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a1, Data(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Data(f_1, f_2) = a1 else { return Err(wspec_runtime::Fail::soft()) };
@@ -17470,14 +17521,14 @@ pub mod rels {
             #[allow(irrefutable_let_patterns)]
             let Datatype = o_3 else { return Err(wspec_runtime::Fail::soft()) };
             Ok((Datatype,))
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         Err(Fail::soft())
     }
 
     // from spec/2.4-validation-modules.wspec:95 relation Elem_ok
     pub fn elem_ok(ar_: &Ctx, a0: &Context, a1: &Elem) -> R<(Elemtype,)> {
         // from spec/2.4-validation-modules.wspec:112 rule Elem_ok
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a1, Elem(f_1, f_2, f_3)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Elem(f_1, f_2, f_3) = a1 else { return Err(wspec_runtime::Fail::soft()) };
@@ -17502,14 +17553,14 @@ pub mod rels {
              }
             rels::elemmode_ok(ar_, v_C, elemmode, &((*rt).clone()))?;
             Ok(((*rt).clone(),))
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         Err(Fail::soft())
     }
 
     // from spec/2.4-validation-modules.wspec:135 relation Start_ok
     pub fn start_ok(ar_: &Ctx, a0: &Context, a1: Start) -> R<()> {
         // from spec/2.4-validation-modules.wspec:137 rule Start_ok
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a1, Start(f_1)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Start(f_1) = a1 else { return Err(wspec_runtime::Fail::soft()) };
@@ -17526,28 +17577,28 @@ pub mod rels {
             Ok(())
             })() { Ok(v) => v, Err(f) if f.message.is_some() => return Err(f), Err(_) => return Err(Fail::msg(0, "start function must not have parameters or results")) };
             Ok(())
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         Err(Fail::soft())
     }
 
     // from spec/2.4-validation-modules.wspec:145 relation Import_ok
     pub fn import_ok(ar_: &Ctx, a0: &Context, a1: &Import) -> R<(Externtype,)> {
         // from spec/2.4-validation-modules.wspec:149 rule Import_ok
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a1, Import(f_1, f_2, f_3)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Import(f_1, f_2, f_3) = a1 else { return Err(wspec_runtime::Fail::soft()) };
             let xt = f_3;
             rels::externtype_ok(ar_, v_C, xt)?;
             Ok((defs::clos_externtype(ar_, v_C, xt)?,))
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         Err(Fail::soft())
     }
 
     // from spec/2.4-validation-modules.wspec:146 relation Export_ok
     pub fn export_ok(ar_: &Ctx, a0: &Context, a1: &Export) -> R<(Name, Externtype,)> {
         // from spec/2.4-validation-modules.wspec:153 rule Export_ok
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a1, Export(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Export(f_1, f_2) = a1 else { return Err(wspec_runtime::Fail::soft()) };
@@ -17556,91 +17607,94 @@ pub mod rels {
             let (o_3,) = rels::externidx_ok(ar_, v_C, xx)?;
             let xt = o_3;
             Ok(((*nm).clone(), xt,))
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         Err(Fail::soft())
     }
 
     // from spec/4.1-execution-values.wspec:72 relation Val_ok
     pub fn val_ok(ar_: &Ctx, a0: &Store, a1: &Val) -> R<(Valtype,)> {
         // from spec/4.1-execution-values.wspec:74 rule Val_ok/num
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a1, Val::Num_(n_1)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let s = a0;
+            #[allow(irrefutable_let_patterns)]
             let Val::Num_(n_1) = a1 else { return Err(wspec_runtime::Fail::soft()) };
             let num = *n_1;
             let (o_2,) = rels::num_ok(ar_, s, num)?;
             let nt = o_2;
             Ok((conv::numtype_to_valtype(nt),))
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/4.1-execution-values.wspec:78 rule Val_ok/vec
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a1, Val::Vec__(n_1)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let s = a0;
+            #[allow(irrefutable_let_patterns)]
             let Val::Vec__(n_1) = a1 else { return Err(wspec_runtime::Fail::soft()) };
             let vec = *n_1;
             let (o_2,) = rels::vec_ok(ar_, s, vec)?;
             let vt = o_2;
             Ok((conv::vectype_to_valtype(vt),))
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/4.1-execution-values.wspec:82 rule Val_ok/ref
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a1, Val::Ref(n_1)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let s = a0;
+            #[allow(irrefutable_let_patterns)]
             let Val::Ref(n_1) = a1 else { return Err(wspec_runtime::Fail::soft()) };
             let ref_ = n_1;
             let (o_2,) = rels::ref_ok(ar_, s, ref_)?;
             let rt = o_2;
             Ok((conv::reftype_to_valtype(rt),))
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         Err(Fail::soft())
     }
 
     // from spec/4.1-execution-values.wspec:88 relation Externaddr_ok
     pub fn externaddr_ok(ar_: &Ctx, a0: &Store, a1: Externaddr) -> R<(Externtype,)> {
         // from spec/4.1-execution-values.wspec:90 rule Externaddr_ok/tag
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a1, Externaddr::Tag(f_1)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let s = a0;
             #[allow(irrefutable_let_patterns)]
             let Externaddr::Tag(f_1) = a1 else { return Err(wspec_runtime::Fail::soft()) };
             let a = f_1.clone();
             Ok((Externtype::Tag((*wspec_runtime::seq::at(&(*s).tags, wspec_runtime::num::wide(a)?)?).type_.clone()),))
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/4.1-execution-values.wspec:93 rule Externaddr_ok/global
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a1, Externaddr::Global(f_1)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let s = a0;
             #[allow(irrefutable_let_patterns)]
             let Externaddr::Global(f_1) = a1 else { return Err(wspec_runtime::Fail::soft()) };
             let a = f_1.clone();
             Ok((Externtype::Global((*wspec_runtime::seq::at(&(*s).globals, wspec_runtime::num::wide(a)?)?).type_.clone()),))
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/4.1-execution-values.wspec:96 rule Externaddr_ok/mem
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a1, Externaddr::Mem(f_1)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let s = a0;
             #[allow(irrefutable_let_patterns)]
             let Externaddr::Mem(f_1) = a1 else { return Err(wspec_runtime::Fail::soft()) };
             let a = f_1.clone();
             Ok((Externtype::Mem((*wspec_runtime::seq::at(&(*s).mems, wspec_runtime::num::wide(a)?)?).type_),))
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/4.1-execution-values.wspec:99 rule Externaddr_ok/table
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a1, Externaddr::Table(f_1)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let s = a0;
             #[allow(irrefutable_let_patterns)]
             let Externaddr::Table(f_1) = a1 else { return Err(wspec_runtime::Fail::soft()) };
             let a = f_1.clone();
             Ok((Externtype::Table((*wspec_runtime::seq::at(&(*s).tables, wspec_runtime::num::wide(a)?)?).type_.clone()),))
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/4.1-execution-values.wspec:102 rule Externaddr_ok/func
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a1, Externaddr::Func(f_1)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let s = a0;
             #[allow(irrefutable_let_patterns)]
             let Externaddr::Func(f_1) = a1 else { return Err(wspec_runtime::Fail::soft()) };
             let a = f_1.clone();
             Ok((Externtype::Func(conv::deftype_to_typeuse((*wspec_runtime::seq::at(&(*s).funcs, wspec_runtime::num::wide(a)?)?).type_.clone())),))
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         Err(Fail::soft())
     }
 
     // from spec/2.1-validation-types.wspec:15 relation Deftype_ok
     pub fn deftype_ok(ar_: &Ctx, a0: &Context, a1: &Deftype) -> R<()> {
         // from spec/2.1-validation-types.wspec:195 rule Deftype_ok
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a1, Deftype(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Deftype(f_1, f_2) = a1 else { return Err(wspec_runtime::Fail::soft()) };
@@ -17654,7 +17708,7 @@ pub mod rels {
             rels::rectype_ok2(ar_, &({ let mut upd_6 = (*v_C).clone(); let nv_7 = { let n_ = wspec_runtime::seq::same_len(&[wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?, st.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let st_108 = st[i_].clone(); out_.push(st_108.clone()); } out_ }; upd_6.recs = nv_7; upd_6 }), &(std::rc::Rc::new(Rectype({ let n_ = wspec_runtime::seq::same_len(&[wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?, st.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let st_209 = st[i_].clone(); out_.push(st_209.clone()); } out_ }))), 0_u64)?;
             wspec_runtime::check((wspec_runtime::num::wide(i)? < wspec_runtime::num::wide(n)?))?;
             Ok(())
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         Err(Fail::soft())
     }
 
@@ -17683,7 +17737,7 @@ pub mod rels {
     // from spec/2.1-validation-types.wspec:205 relation Memtype_ok
     pub fn memtype_ok(ar_: &Ctx, a0: &Context, a1: Memtype) -> R<()> {
         // from spec/2.1-validation-types.wspec:230 rule Memtype_ok
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a1, Memtype(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Memtype(f_1, f_2) = a1 else { return Err(wspec_runtime::Fail::soft()) };
@@ -17693,14 +17747,14 @@ pub mod rels {
             let k = eq_3;
             match rels::limits_ok(ar_, v_C, lim, k) { Ok(_) => {} Err(f) if f.message.is_some() => return Err(f), Err(_) => return Err(Fail::msg(0, format!("memory size must be at most {} pages", wspec_runtime::num::wide(k)?))) }
             Ok(())
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         Err(Fail::soft())
     }
 
     // from spec/2.1-validation-types.wspec:206 relation Tabletype_ok
     pub fn tabletype_ok(ar_: &Ctx, a0: &Context, a1: &Tabletype) -> R<()> {
         // from spec/2.1-validation-types.wspec:236 rule Tabletype_ok
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a1, Tabletype(f_1, f_2, f_3)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Tabletype(f_1, f_2, f_3) = a1 else { return Err(wspec_runtime::Fail::soft()) };
@@ -17712,50 +17766,50 @@ pub mod rels {
             let k = eq_4;
             match rels::limits_ok(ar_, v_C, lim, k) { Ok(_) => {} Err(f) if f.message.is_some() => return Err(f), Err(_) => return Err(Fail::msg(0, format!("table size must be at most {}", wspec_runtime::num::wide(k)?))) }
             Ok(())
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         Err(Fail::soft())
     }
 
     // from spec/2.1-validation-types.wspec:207 relation Externtype_ok
     pub fn externtype_ok(ar_: &Ctx, a0: &Context, a1: &Externtype) -> R<()> {
         // from spec/2.1-validation-types.wspec:242 rule Externtype_ok/tag
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a1, Externtype::Tag(f_1)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Externtype::Tag(f_1) = a1 else { return Err(wspec_runtime::Fail::soft()) };
             let jt = f_1;
             rels::tagtype_ok(ar_, v_C, jt)?;
             Ok(())
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/2.1-validation-types.wspec:246 rule Externtype_ok/global
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a1, Externtype::Global(f_1)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Externtype::Global(f_1) = a1 else { return Err(wspec_runtime::Fail::soft()) };
             let gt = f_1;
             rels::globaltype_ok(ar_, v_C, gt)?;
             Ok(())
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/2.1-validation-types.wspec:250 rule Externtype_ok/mem
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a1, Externtype::Mem(f_1)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Externtype::Mem(f_1) = a1 else { return Err(wspec_runtime::Fail::soft()) };
             let mt = *f_1;
             rels::memtype_ok(ar_, v_C, mt)?;
             Ok(())
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/2.1-validation-types.wspec:254 rule Externtype_ok/table
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a1, Externtype::Table(f_1)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Externtype::Table(f_1) = a1 else { return Err(wspec_runtime::Fail::soft()) };
             let tt = f_1;
             rels::tabletype_ok(ar_, v_C, tt)?;
             Ok(())
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/2.1-validation-types.wspec:258 rule Externtype_ok/func
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a1, Externtype::Func(f_1)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Externtype::Func(f_1) = a1 else { return Err(wspec_runtime::Fail::soft()) };
@@ -17770,7 +17824,7 @@ pub mod rels {
             Ok((t_1.clone(), t_2.clone(),))
             })() { Ok(v) => v, Err(f) if f.message.is_some() => return Err(f), Err(_) => return Err(Fail::msg(0, "non-function type")) };
             Ok(())
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         Err(Fail::soft())
     }
 
@@ -17804,23 +17858,25 @@ pub mod rels {
     // from spec/2.2-validation-subtyping.wspec:227 relation Tagtype_sub
     pub fn tagtype_sub(ar_: &Ctx, a0: &Context, a1: &Tagtype, a2: &Tagtype) -> R<()> {
         // from spec/2.2-validation-subtyping.wspec:242 rule Tagtype_sub
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a1, Typeuse::Deftype(n_1)) && matches!(a2, Typeuse::Deftype(n_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let v_C = a0;
+            #[allow(irrefutable_let_patterns)]
             let Typeuse::Deftype(n_1) = a1 else { return Err(wspec_runtime::Fail::soft()) };
             let dt_1 = n_1;
+            #[allow(irrefutable_let_patterns)]
             let Typeuse::Deftype(n_2) = a2 else { return Err(wspec_runtime::Fail::soft()) };
             let dt_2 = n_2;
             rels::deftype_sub(ar_, v_C, dt_1, dt_2)?;
             rels::deftype_sub(ar_, v_C, dt_2, dt_1)?;
             Ok(())
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         Err(Fail::soft())
     }
 
     // from spec/2.2-validation-subtyping.wspec:228 relation Globaltype_sub
     pub fn globaltype_sub(ar_: &Ctx, a0: &Context, a1: &Globaltype, a2: &Globaltype) -> R<()> {
         // from spec/2.2-validation-subtyping.wspec:247 rule Globaltype_sub/const
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a1, Globaltype(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Globaltype(f_1, f_2) = a1 else { return Err(wspec_runtime::Fail::soft()) };
@@ -17836,35 +17892,33 @@ pub mod rels {
             let t_2 = f_6;
             rels::valtype_sub(ar_, v_C, t_1, t_2)?;
             Ok(())
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/2.2-validation-subtyping.wspec:251 rule Globaltype_sub/var
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a1, Globaltype(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Globaltype(f_1, f_2) = a1 else { return Err(wspec_runtime::Fail::soft()) };
-            let cp_3 = (*f_1).clone();
-            let Some(o_4) = cp_3 else { return Err(wspec_runtime::Fail::soft()) };
+            let Some(o_3) = f_1 else { return Err(wspec_runtime::Fail::soft()) };
             #[allow(irrefutable_let_patterns)]
-            let Mut = o_4 else { return Err(wspec_runtime::Fail::soft()) };
+            let Mut = o_3 else { return Err(wspec_runtime::Fail::soft()) };
             let t_1 = f_2;
             #[allow(irrefutable_let_patterns)]
-            let Globaltype(f_5, f_6) = a2 else { return Err(wspec_runtime::Fail::soft()) };
-            let cp_7 = (*f_5).clone();
-            let Some(o_8) = cp_7 else { return Err(wspec_runtime::Fail::soft()) };
+            let Globaltype(f_4, f_5) = a2 else { return Err(wspec_runtime::Fail::soft()) };
+            let Some(o_6) = f_4 else { return Err(wspec_runtime::Fail::soft()) };
             #[allow(irrefutable_let_patterns)]
-            let Mut = o_8 else { return Err(wspec_runtime::Fail::soft()) };
-            let t_2 = f_6;
+            let Mut = o_6 else { return Err(wspec_runtime::Fail::soft()) };
+            let t_2 = f_5;
             rels::valtype_sub(ar_, v_C, t_1, t_2)?;
             rels::valtype_sub(ar_, v_C, t_2, t_1)?;
             Ok(())
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         Err(Fail::soft())
     }
 
     // from spec/2.2-validation-subtyping.wspec:229 relation Memtype_sub
     pub fn memtype_sub(ar_: &Ctx, a0: &Context, a1: Memtype, a2: Memtype) -> R<()> {
         // from spec/2.2-validation-subtyping.wspec:256 rule Memtype_sub
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a1, Memtype(f_1, f_2)) && matches!(a2, Memtype(f_3, f_4)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Memtype(f_1, f_2) = a1 else { return Err(wspec_runtime::Fail::soft()) };
@@ -17876,14 +17930,14 @@ pub mod rels {
             let lim_2 = f_4.clone();
             rels::limits_sub(ar_, v_C, lim_1, lim_2)?;
             Ok(())
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         Err(Fail::soft())
     }
 
     // from spec/2.2-validation-subtyping.wspec:230 relation Tabletype_sub
     pub fn tabletype_sub(ar_: &Ctx, a0: &Context, a1: &Tabletype, a2: &Tabletype) -> R<()> {
         // from spec/2.2-validation-subtyping.wspec:260 rule Tabletype_sub
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a1, Tabletype(f_1, f_2, f_3)) && matches!(a2, Tabletype(f_4, f_5, f_6)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Tabletype(f_1, f_2, f_3) = a1 else { return Err(wspec_runtime::Fail::soft()) };
@@ -17899,7 +17953,7 @@ pub mod rels {
             rels::reftype_sub(ar_, v_C, rt_1, rt_2)?;
             rels::reftype_sub(ar_, v_C, rt_2, rt_1)?;
             Ok(())
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         Err(Fail::soft())
     }
 
@@ -17937,7 +17991,7 @@ pub mod rels {
     // from spec/2.4-validation-modules.wspec:7 relation Type_ok
     pub fn type_ok(ar_: &Ctx, a0: &Context, a1: &Type) -> R<(Vec<Deftype>,)> {
         // from spec/2.4-validation-modules.wspec:10 rule Type_ok
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a1, Type(f_1)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Type(f_1) = a1 else { return Err(wspec_runtime::Fail::soft()) };
@@ -17948,14 +18002,14 @@ pub mod rels {
             let dt = eq_3;
             rels::rectype_ok(ar_, &({ let mut rc_4 = (*v_C).clone(); let ro_5 = Context { types: dt.clone(), recs: vec![], tags: vec![], globals: vec![], mems: vec![], tables: vec![], funcs: vec![], datas: vec![], elems: vec![], locals: vec![], labels: vec![], return_: None, refs: vec![] }; rc_4.types.extend(ro_5.types.iter().cloned()); rc_4.recs.extend(ro_5.recs.iter().cloned()); rc_4.tags.extend(ro_5.tags.iter().cloned()); rc_4.globals.extend(ro_5.globals.iter().cloned()); rc_4.mems.extend(ro_5.mems.iter().cloned()); rc_4.tables.extend(ro_5.tables.iter().cloned()); rc_4.funcs.extend(ro_5.funcs.iter().cloned()); rc_4.datas.extend(ro_5.datas.iter().cloned()); rc_4.elems.extend(ro_5.elems.iter().cloned()); rc_4.locals.extend(ro_5.locals.iter().cloned()); rc_4.labels.extend(ro_5.labels.iter().cloned()); if rc_4.return_.is_none() { rc_4.return_ = ro_5.return_.clone(); } rc_4.refs.extend(ro_5.refs.iter().cloned()); rc_4 }), qt, x)?;
             Ok((dt,))
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         Err(Fail::soft())
     }
 
     // from spec/2.4-validation-modules.wspec:29 relation Global_ok
     pub fn global_ok(ar_: &Ctx, a0: &Context, a1: &Global) -> R<(Globaltype,)> {
         // from spec/2.4-validation-modules.wspec:38 rule Global_ok
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a1, Global(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Global(f_1, f_2) = a1 else { return Err(wspec_runtime::Fail::soft()) };
@@ -17968,14 +18022,14 @@ pub mod rels {
             rels::expr_const(ar_, v_C, expr_3)?;
             rels::expr_ok(ar_, v_C, expr_3, &(vec![(*t).clone()]))?;
             Ok(((*gt).clone(),))
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         Err(Fail::soft())
     }
 
     // from spec/2.4-validation-modules.wspec:68 relation Local_ok
     pub fn local_ok(ar_: &Ctx, a0: &Context, a1: &Local) -> R<(Localtype,)> {
         // from spec/2.4-validation-modules.wspec:71 rule Local_ok/set
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a1, Local(f_1)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Local(f_1) = a1 else { return Err(wspec_runtime::Fail::soft()) };
@@ -17983,9 +18037,9 @@ pub mod rels {
             rels::valtype_ok(ar_, v_C, t)?;
             rels::defaultable(ar_, t)?;
             Ok((Localtype(Init::Set, (*t).clone()),))
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/2.4-validation-modules.wspec:76 rule Local_ok/unset
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a1, Local(f_1)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Local(f_1) = a1 else { return Err(wspec_runtime::Fail::soft()) };
@@ -17993,21 +18047,21 @@ pub mod rels {
             rels::valtype_ok(ar_, v_C, t)?;
             rels::nondefaultable(ar_, t)?;
             Ok((Localtype(Init::Unset, (*t).clone()),))
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         Err(Fail::soft())
     }
 
     // from spec/2.4-validation-modules.wspec:94 relation Datamode_ok
     pub fn datamode_ok(ar_: &Ctx, a0: &Context, a1: Datamode) -> R<(Datatype,)> {
         // from spec/2.4-validation-modules.wspec:102 rule Datamode_ok/passive
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a1, Datamode::Passive) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Datamode::Passive = a1 else { return Err(wspec_runtime::Fail::soft()) };
             Ok((Datatype,))
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/2.4-validation-modules.wspec:105 rule Datamode_ok/active
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a1, Datamode::Active(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Datamode::Active(f_1, f_2) = a1 else { return Err(wspec_runtime::Fail::soft()) };
@@ -18020,32 +18074,32 @@ pub mod rels {
             rels::expr_const(ar_, v_C, expr_3)?;
             rels::expr_ok(ar_, v_C, expr_3, &(vec![conv::addrtype_to_valtype(at)]))?;
             Ok((Datatype,))
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         Err(Fail::soft())
     }
 
     // from spec/2.4-validation-modules.wspec:96 relation Elemmode_ok
     pub fn elemmode_ok(ar_: &Ctx, a0: &Context, a1: Elemmode, a2: &Elemtype) -> R<()> {
         // from spec/2.4-validation-modules.wspec:119 rule Elemmode_ok/passive
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a1, Elemmode::Passive) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Elemmode::Passive = a1 else { return Err(wspec_runtime::Fail::soft()) };
             let cp_1 = (*a2).clone();
             let rt = cp_1;
             Ok(())
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/2.4-validation-modules.wspec:122 rule Elemmode_ok/declare
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a1, Elemmode::Declare) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Elemmode::Declare = a1 else { return Err(wspec_runtime::Fail::soft()) };
             let cp_1 = (*a2).clone();
             let rt = cp_1;
             Ok(())
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/2.4-validation-modules.wspec:125 rule Elemmode_ok/active
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a1, Elemmode::Active(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Elemmode::Active(f_1, f_2) = a1 else { return Err(wspec_runtime::Fail::soft()) };
@@ -18062,14 +18116,14 @@ pub mod rels {
             rels::expr_const(ar_, v_C, expr_3)?;
             rels::expr_ok(ar_, v_C, expr_3, &(vec![conv::addrtype_to_valtype(at)]))?;
             Ok(())
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         Err(Fail::soft())
     }
 
     // from spec/2.4-validation-modules.wspec:147 relation Externidx_ok
     pub fn externidx_ok(ar_: &Ctx, a0: &Context, a1: Externidx) -> R<(Externtype,)> {
         // from spec/2.4-validation-modules.wspec:157 rule Externidx_ok/tag
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a1, Externidx::Tag(f_1)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Externidx::Tag(f_1) = a1 else { return Err(wspec_runtime::Fail::soft()) };
@@ -18077,9 +18131,9 @@ pub mod rels {
             if !((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).tags.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown tag {}", wspec_runtime::num::wide(x)?))); }
             let jt = (&(*wspec_runtime::seq::at(&(*v_C).tags, wspec_runtime::num::wide(x)?)?));
             Ok((Externtype::Tag((*jt).clone()),))
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/2.4-validation-modules.wspec:162 rule Externidx_ok/global
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a1, Externidx::Global(f_1)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Externidx::Global(f_1) = a1 else { return Err(wspec_runtime::Fail::soft()) };
@@ -18087,9 +18141,9 @@ pub mod rels {
             if !((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).globals.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown global {}", wspec_runtime::num::wide(x)?))); }
             let gt = (&(*wspec_runtime::seq::at(&(*v_C).globals, wspec_runtime::num::wide(x)?)?));
             Ok((Externtype::Global((*gt).clone()),))
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/2.4-validation-modules.wspec:167 rule Externidx_ok/mem
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a1, Externidx::Mem(f_1)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Externidx::Mem(f_1) = a1 else { return Err(wspec_runtime::Fail::soft()) };
@@ -18097,9 +18151,9 @@ pub mod rels {
             if !((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).mems.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown memory {}", wspec_runtime::num::wide(x)?))); }
             let mt = *(&(*wspec_runtime::seq::at(&(*v_C).mems, wspec_runtime::num::wide(x)?)?));
             Ok((Externtype::Mem(mt),))
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/2.4-validation-modules.wspec:172 rule Externidx_ok/table
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a1, Externidx::Table(f_1)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Externidx::Table(f_1) = a1 else { return Err(wspec_runtime::Fail::soft()) };
@@ -18107,9 +18161,9 @@ pub mod rels {
             if !((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).tables.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown table {}", wspec_runtime::num::wide(x)?))); }
             let tt = (&(*wspec_runtime::seq::at(&(*v_C).tables, wspec_runtime::num::wide(x)?)?));
             Ok((Externtype::Table((*tt).clone()),))
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/2.4-validation-modules.wspec:177 rule Externidx_ok/func
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a1, Externidx::Func(f_1)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Externidx::Func(f_1) = a1 else { return Err(wspec_runtime::Fail::soft()) };
@@ -18117,48 +18171,49 @@ pub mod rels {
             if !((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).funcs.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown function {}", wspec_runtime::num::wide(x)?))); }
             let dt = (&(*wspec_runtime::seq::at(&(*v_C).funcs, wspec_runtime::num::wide(x)?)?));
             Ok((Externtype::Func(conv::deftype_to_typeuse((*dt).clone())),))
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         Err(Fail::soft())
     }
 
     // from spec/4.1-execution-values.wspec:23 relation Num_ok
     pub fn num_ok(ar_: &Ctx, a0: &Store, a1: Num_) -> R<(Numtype,)> {
         // from spec/4.1-execution-values.wspec:25 rule Num_ok
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a1, Num_(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Num_(f_1, f_2) = a1 else { return Err(wspec_runtime::Fail::soft()) };
             let nt = f_1.clone();
             Ok((nt,))
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         Err(Fail::soft())
     }
 
     // from spec/4.1-execution-values.wspec:28 relation Vec_ok
     pub fn vec_ok(ar_: &Ctx, a0: &Store, a1: Vec__) -> R<(Vectype,)> {
         // from spec/4.1-execution-values.wspec:30 rule Vec_ok
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a1, Vec__(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Vec__(f_1, f_2) = a1 else { return Err(wspec_runtime::Fail::soft()) };
             let vt = f_1.clone();
             let v = f_2.clone();
             Ok((vt,))
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         Err(Fail::soft())
     }
 
     // from spec/2.1-validation-types.wspec:80 relation Expand_use
     pub fn expand_use(ar_: &Ctx, a0: &Context, a1: &Typeuse) -> R<(Comptype,)> {
         // from spec/2.1-validation-types.wspec:82 rule Expand_use/deftype
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a1, Typeuse::Deftype(n_1)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let v_C = a0;
+            #[allow(irrefutable_let_patterns)]
             let Typeuse::Deftype(n_1) = a1 else { return Err(wspec_runtime::Fail::soft()) };
             let dt = n_1;
             let (o_2,) = rels::expand(ar_, dt)?;
             let ct = o_2;
             Ok((ct,))
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/2.1-validation-types.wspec:86 rule Expand_use/typeidx
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a1, Typeuse::Idx(f_1)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Typeuse::Idx(f_1) = a1 else { return Err(wspec_runtime::Fail::soft()) };
@@ -18168,7 +18223,7 @@ pub mod rels {
             let (o_3,) = rels::expand(ar_, &(*wspec_runtime::seq::at(&(*v_C).types, wspec_runtime::num::wide(x)?)?))?;
             let ct = o_3;
             Ok((ct,))
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         Err(Fail::soft())
     }
 
@@ -18241,7 +18296,7 @@ pub mod rels {
     // from spec/2.1-validation-types.wspec:202 relation Limits_ok
     pub fn limits_ok(ar_: &Ctx, a0: &Context, a1: Limits, a2: u64) -> R<()> {
         // from spec/2.1-validation-types.wspec:211 rule Limits_ok
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a1, Limits(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Limits(f_1, f_2) = a1 else { return Err(wspec_runtime::Fail::soft()) };
             let n_3 = wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(f_1.clone())?)?;
@@ -18265,28 +18320,28 @@ pub mod rels {
             if !((wspec_runtime::num::wide(n)? <= wspec_runtime::num::wide(m_10_16)?)) { return Err(Fail::msg(0, "size minimum must not be greater than maximum")); }
              }
             Ok(())
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         Err(Fail::soft())
     }
 
     // from spec/2.1-validation-types.wspec:204 relation Globaltype_ok
     pub fn globaltype_ok(ar_: &Ctx, a0: &Context, a1: &Globaltype) -> R<()> {
         // from spec/2.1-validation-types.wspec:225 rule Globaltype_ok
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a1, Globaltype(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Globaltype(f_1, f_2) = a1 else { return Err(wspec_runtime::Fail::soft()) };
             let t = f_2;
             rels::valtype_ok(ar_, v_C, t)?;
             Ok(())
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         Err(Fail::soft())
     }
 
     // from spec/2.2-validation-subtyping.wspec:226 relation Limits_sub
     pub fn limits_sub(ar_: &Ctx, a0: &Context, a1: Limits, a2: Limits) -> R<()> {
         // from spec/2.2-validation-subtyping.wspec:233 rule Limits_sub/max
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a1, Limits(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Limits(f_1, f_2) = a1 else { return Err(wspec_runtime::Fail::soft()) };
@@ -18313,9 +18368,9 @@ pub mod rels {
             wspec_runtime::check((wspec_runtime::num::wide(m_1)? <= wspec_runtime::num::wide(m_2_15_17)?))?;
              }
             Ok(())
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/2.2-validation-subtyping.wspec:238 rule Limits_sub/eps
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a1, Limits(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Limits(f_1, f_2) = a1 else { return Err(wspec_runtime::Fail::soft()) };
@@ -18331,101 +18386,101 @@ pub mod rels {
             wspec_runtime::check(o_8.is_none())?;
             wspec_runtime::check((wspec_runtime::num::wide(n_1)? >= wspec_runtime::num::wide(n_2)?))?;
             Ok(())
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         Err(Fail::soft())
     }
 
     // from spec/2.3-validation-instructions.wspec:18 relation Nondefaultable
     pub fn nondefaultable(ar_: &Ctx, a0: &Valtype) -> R<()> {
         // from spec/2.3-validation-instructions.wspec:29 rule Nondefaultable
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a0, Valtype::Reftype(Reftype(f_1, f_2))) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Valtype::Reftype(Reftype(f_1, f_2)) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let cp_3 = (*f_1).clone();
             let o_4 = cp_3;
             wspec_runtime::check(o_4.is_none())?;
             Ok(())
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         Err(Fail::soft())
     }
 
     // from spec/2.3-validation-instructions.wspec:717 relation Instr_const
     pub fn instr_const(ar_: &Ctx, a0: &Context, a1: &Instr) -> R<()> {
         // from spec/2.3-validation-instructions.wspec:720 rule Instr_const/const
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a1, Instr::Const(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Instr::Const(f_1, f_2) = a1 else { return Err(wspec_runtime::Fail::soft()) };
             Ok(())
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/2.3-validation-instructions.wspec:723 rule Instr_const/vconst
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a1, Instr::Vconst(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Instr::Vconst(f_1, f_2) = a1 else { return Err(wspec_runtime::Fail::soft()) };
             Ok(())
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/2.3-validation-instructions.wspec:726 rule Instr_const/ref.null
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a1, Instr::RefNull(f_1)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Instr::RefNull(f_1) = a1 else { return Err(wspec_runtime::Fail::soft()) };
             Ok(())
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/2.3-validation-instructions.wspec:729 rule Instr_const/ref.i31
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a1, Instr::RefI31) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Instr::RefI31 = a1 else { return Err(wspec_runtime::Fail::soft()) };
             Ok(())
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/2.3-validation-instructions.wspec:732 rule Instr_const/ref.func
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a1, Instr::RefFunc(f_1)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Instr::RefFunc(f_1) = a1 else { return Err(wspec_runtime::Fail::soft()) };
             let cp_2 = (*f_1).clone();
             let x = cp_2;
             Ok(())
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/2.3-validation-instructions.wspec:735 rule Instr_const/struct.new
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a1, Instr::StructNew(f_1)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Instr::StructNew(f_1) = a1 else { return Err(wspec_runtime::Fail::soft()) };
             let cp_2 = (*f_1).clone();
             let x = cp_2;
             Ok(())
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/2.3-validation-instructions.wspec:738 rule Instr_const/struct.new_default
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a1, Instr::StructNewDefault(f_1)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Instr::StructNewDefault(f_1) = a1 else { return Err(wspec_runtime::Fail::soft()) };
             let cp_2 = (*f_1).clone();
             let x = cp_2;
             Ok(())
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/2.3-validation-instructions.wspec:741 rule Instr_const/array.new
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a1, Instr::ArrayNew(f_1)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Instr::ArrayNew(f_1) = a1 else { return Err(wspec_runtime::Fail::soft()) };
             let cp_2 = (*f_1).clone();
             let x = cp_2;
             Ok(())
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/2.3-validation-instructions.wspec:744 rule Instr_const/array.new_default
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a1, Instr::ArrayNewDefault(f_1)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Instr::ArrayNewDefault(f_1) = a1 else { return Err(wspec_runtime::Fail::soft()) };
             let cp_2 = (*f_1).clone();
             let x = cp_2;
             Ok(())
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/2.3-validation-instructions.wspec:747 rule Instr_const/array.new_fixed
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a1, Instr::ArrayNewFixed(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Instr::ArrayNewFixed(f_1, f_2) = a1 else { return Err(wspec_runtime::Fail::soft()) };
@@ -18434,23 +18489,23 @@ pub mod rels {
             let cp_4 = (*f_2).clone();
             let n_5 = wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(cp_4)?)?;
             Ok(())
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/2.3-validation-instructions.wspec:750 rule Instr_const/any.convert_extern
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a1, Instr::AnyConvertExtern) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Instr::AnyConvertExtern = a1 else { return Err(wspec_runtime::Fail::soft()) };
             Ok(())
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/2.3-validation-instructions.wspec:753 rule Instr_const/extern.convert_any
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a1, Instr::ExternConvertAny) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Instr::ExternConvertAny = a1 else { return Err(wspec_runtime::Fail::soft()) };
             Ok(())
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/2.3-validation-instructions.wspec:756 rule Instr_const/global.get
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a1, Instr::GlobalGet(f_1)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Instr::GlobalGet(f_1) = a1 else { return Err(wspec_runtime::Fail::soft()) };
@@ -18463,9 +18518,9 @@ pub mod rels {
             let o_6 = cp_5;
             wspec_runtime::check(o_6.is_none())?;
             Ok(())
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/2.3-validation-instructions.wspec:761 rule Instr_const/binop
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a1, Instr::Binop(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Instr::Binop(f_1, f_2) = a1 else { return Err(wspec_runtime::Fail::soft()) };
@@ -18474,14 +18529,14 @@ pub mod rels {
             let binop = *f_2;
             wspec_runtime::check(vec![Binop::Inn(BinopInn::Add), Binop::Inn(BinopInn::Sub), Binop::Inn(BinopInn::Mul)].contains(&binop))?;
             Ok(())
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         Err(Fail::soft())
     }
 
     // from spec/2.1-validation-types.wspec:137 relation Subtype_ok
     pub fn subtype_ok(ar_: &Ctx, a0: &Context, a1: &Subtype, a2: Typeidx) -> R<()> {
         // from spec/2.1-validation-types.wspec:140 rule Subtype_ok
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a1, Subtype(f_1, f_2, f_3)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Subtype(f_1, f_2, f_3) = a1 else { return Err(wspec_runtime::Fail::soft()) };
@@ -18533,14 +18588,14 @@ pub mod rels {
             })().map_err(|f| f.within("composite type", i_ as u64))?;
              }
             Ok(())
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         Err(Fail::soft())
     }
 
     // from spec/2.1-validation-types.wspec:165 relation Subtype_ok2
     pub fn subtype_ok2(ar_: &Ctx, a0: &Context, a1: &Subtype, a2: u64) -> R<()> {
         // from spec/2.1-validation-types.wspec:178 rule Subtype_ok2
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a1, Subtype(f_1, f_2, f_3)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Subtype(f_1, f_2, f_3) = a1 else { return Err(wspec_runtime::Fail::soft()) };
@@ -18581,14 +18636,14 @@ pub mod rels {
             })().map_err(|f| f.within("composite type", i_ as u64))?;
              }
             Ok(())
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         Err(Fail::soft())
     }
 
     // from spec/2.1-validation-types.wspec:96 relation Comptype_ok
     pub fn comptype_ok(ar_: &Ctx, a0: &Context, a1: &Comptype) -> R<()> {
         // from spec/2.1-validation-types.wspec:113 rule Comptype_ok/struct
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a1, Comptype::Struct(f_1)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Comptype::Struct(f_1) = a1 else { return Err(wspec_runtime::Fail::soft()) };
@@ -18601,18 +18656,18 @@ pub mod rels {
             })().map_err(|f| f.within("field type", i_ as u64))?;
              }
             Ok(())
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/2.1-validation-types.wspec:117 rule Comptype_ok/array
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a1, Comptype::Array(f_1)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Comptype::Array(f_1) = a1 else { return Err(wspec_runtime::Fail::soft()) };
             let ft = f_1;
             rels::fieldtype_ok(ar_, v_C, ft)?;
             Ok(())
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/2.1-validation-types.wspec:121 rule Comptype_ok/func
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a1, Comptype::Func(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Comptype::Func(f_1, f_2) = a1 else { return Err(wspec_runtime::Fail::soft()) };
@@ -18621,14 +18676,14 @@ pub mod rels {
             rels::resulttype_ok(ar_, v_C, &((*t_1).clone()))?;
             rels::resulttype_ok(ar_, v_C, &((*t_2).clone()))?;
             Ok(())
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         Err(Fail::soft())
     }
 
     // from spec/2.1-validation-types.wspec:135 relation Comptype_sub
     pub fn comptype_sub(ar_: &Ctx, a0: &Context, a1: &Comptype, a2: &Comptype) -> R<()> {
         // from spec/2.2-validation-subtyping.wspec:195 rule Comptype_sub/struct
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a1, Comptype::Struct(f_1)) && matches!(a2, Comptype::Struct(f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Comptype::Struct(f_1) = a1 else { return Err(wspec_runtime::Fail::soft()) };
@@ -18648,9 +18703,9 @@ pub mod rels {
             })().map_err(|f| f.within("field type", i_ as u64))?;
              }
             Ok(())
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/2.2-validation-subtyping.wspec:201 rule Comptype_sub/array
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a1, Comptype::Array(f_1)) && matches!(a2, Comptype::Array(f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Comptype::Array(f_1) = a1 else { return Err(wspec_runtime::Fail::soft()) };
@@ -18660,9 +18715,9 @@ pub mod rels {
             let ft_2 = f_2;
             rels::fieldtype_sub(ar_, v_C, ft_1, ft_2)?;
             Ok(())
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/2.2-validation-subtyping.wspec:205 rule Comptype_sub/func
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a1, Comptype::Func(f_1, f_2)) && matches!(a2, Comptype::Func(f_3, f_4)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Comptype::Func(f_1, f_2) = a1 else { return Err(wspec_runtime::Fail::soft()) };
@@ -18675,7 +18730,7 @@ pub mod rels {
             rels::resulttype_sub(ar_, v_C, &((*t_21).clone()), &((*t_11).clone()))?;
             rels::resulttype_sub(ar_, v_C, &((*t_12).clone()), &((*t_22).clone()))?;
             Ok(())
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         Err(Fail::soft())
     }
 
@@ -18700,21 +18755,21 @@ pub mod rels {
     // from spec/2.1-validation-types.wspec:95 relation Fieldtype_ok
     pub fn fieldtype_ok(ar_: &Ctx, a0: &Context, a1: &Fieldtype) -> R<()> {
         // from spec/2.1-validation-types.wspec:109 rule Fieldtype_ok
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a1, Fieldtype(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Fieldtype(f_1, f_2) = a1 else { return Err(wspec_runtime::Fail::soft()) };
             let zt = f_2;
             rels::storagetype_ok(ar_, v_C, zt)?;
             Ok(())
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         Err(Fail::soft())
     }
 
     // from spec/2.2-validation-subtyping.wspec:173 relation Fieldtype_sub
     pub fn fieldtype_sub(ar_: &Ctx, a0: &Context, a1: &Fieldtype, a2: &Fieldtype) -> R<()> {
         // from spec/2.2-validation-subtyping.wspec:186 rule Fieldtype_sub/const
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a1, Fieldtype(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Fieldtype(f_1, f_2) = a1 else { return Err(wspec_runtime::Fail::soft()) };
@@ -18730,49 +18785,49 @@ pub mod rels {
             let zt_2 = f_6;
             rels::storagetype_sub(ar_, v_C, zt_1, zt_2)?;
             Ok(())
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/2.2-validation-subtyping.wspec:190 rule Fieldtype_sub/var
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a1, Fieldtype(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Fieldtype(f_1, f_2) = a1 else { return Err(wspec_runtime::Fail::soft()) };
-            let cp_3 = (*f_1).clone();
-            let Some(o_4) = cp_3 else { return Err(wspec_runtime::Fail::soft()) };
+            let Some(o_3) = f_1 else { return Err(wspec_runtime::Fail::soft()) };
             #[allow(irrefutable_let_patterns)]
-            let Mut = o_4 else { return Err(wspec_runtime::Fail::soft()) };
+            let Mut = o_3 else { return Err(wspec_runtime::Fail::soft()) };
             let zt_1 = f_2;
             #[allow(irrefutable_let_patterns)]
-            let Fieldtype(f_5, f_6) = a2 else { return Err(wspec_runtime::Fail::soft()) };
-            let cp_7 = (*f_5).clone();
-            let Some(o_8) = cp_7 else { return Err(wspec_runtime::Fail::soft()) };
+            let Fieldtype(f_4, f_5) = a2 else { return Err(wspec_runtime::Fail::soft()) };
+            let Some(o_6) = f_4 else { return Err(wspec_runtime::Fail::soft()) };
             #[allow(irrefutable_let_patterns)]
-            let Mut = o_8 else { return Err(wspec_runtime::Fail::soft()) };
-            let zt_2 = f_6;
+            let Mut = o_6 else { return Err(wspec_runtime::Fail::soft()) };
+            let zt_2 = f_5;
             rels::storagetype_sub(ar_, v_C, zt_1, zt_2)?;
             rels::storagetype_sub(ar_, v_C, zt_2, zt_1)?;
             Ok(())
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         Err(Fail::soft())
     }
 
     // from spec/2.1-validation-types.wspec:94 relation Storagetype_ok
     pub fn storagetype_ok(ar_: &Ctx, a0: &Context, a1: &Storagetype) -> R<()> {
         // from spec/2.1-validation-types.wspec:101 rule Storagetype_ok/val
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a1, Storagetype::Valtype(n_1)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let v_C = a0;
+            #[allow(irrefutable_let_patterns)]
             let Storagetype::Valtype(n_1) = a1 else { return Err(wspec_runtime::Fail::soft()) };
             let t = n_1;
             rels::valtype_ok(ar_, v_C, t)?;
             Ok(())
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/2.1-validation-types.wspec:105 rule Storagetype_ok/pack
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a1, Storagetype::Packtype(n_1)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let v_C = a0;
+            #[allow(irrefutable_let_patterns)]
             let Storagetype::Packtype(n_1) = a1 else { return Err(wspec_runtime::Fail::soft()) };
             let pt = *n_1;
             rels::packtype_ok(ar_, v_C, pt)?;
             Ok(())
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         Err(Fail::soft())
     }
 

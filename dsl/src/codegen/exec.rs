@@ -1787,10 +1787,10 @@ impl Gen<'_> {
                 }
             }
         }
-        let _ = writeln!(out, "/// Definitions of the spec that the rules use.\n#[allow(unused_variables, unused_parens, clippy::all)]\npub mod defs {{\n    use super::*;\n");
+        let _ = writeln!(out, "/// Definitions of the spec that the rules use.\n#[allow(unused_variables, unused_parens, unreachable_patterns, clippy::all)]\npub mod defs {{\n    use super::*;\n");
         out.push_str(&indent(&defs_code));
         let _ = writeln!(out, "}}\n");
-        let _ = writeln!(out, "/// Relations of the spec that the rules use as premises, as functions from inputs to outputs.\n#[allow(unused_variables, unused_parens, clippy::all)]\npub mod rels {{\n    use super::*;\n");
+        let _ = writeln!(out, "/// Relations of the spec that the rules use as premises, as functions from inputs to outputs.\n#[allow(unused_variables, unused_parens, unreachable_patterns, clippy::all)]\npub mod rels {{\n    use super::*;\n");
         out.push_str(&indent(&rels_code));
         let _ = writeln!(out, "}}\n");
     }
@@ -1864,7 +1864,7 @@ impl Gen<'_> {
             let mut body = String::new();
             let fx = self.clause_fx(unit, info, d, c, &mut body)?;
             let value = self.first_code(&fx, info, &c.body, &elem)?;
-            let _ = writeln!(out, "    if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {{\n{}        Ok({value})\n    }})())? {{ return Ok(v); }}", indent(&indent(&body)));
+            out.push_str(&clause_attempt(&body, &value));
         }
         let _ = writeln!(out, "    Err(Fail::soft())\n}}\n");
         Ok(out)
@@ -1980,7 +1980,7 @@ impl Gen<'_> {
                     let memo = format!("MEMO_{}", name.to_uppercase());
                     let code = [
                         "thread_local! {".to_string(),
-                        format!("    static {memo}: std::cell::RefCell<std::collections::HashMap<{key_ty}, ({owned}, {ret})>> = Default::default();"),
+                        format!("    static {memo}: std::cell::RefCell<wspec_runtime::memo::Memo<{key_ty}, ({owned}, {ret})>> = Default::default();"),
                         "}\n".to_string(),
                         format!("pub fn {name}(ar_: &Ctx, a0: {arg}) -> R<{ret}> {{"),
                         format!("    let key_ = {key};"),
@@ -2016,7 +2016,7 @@ impl Gen<'_> {
                     fx.movable = super::rust::used_once(&c.body);
                     let value = fx.view_as(&c.body, &d.result)?;
                     let _ = writeln!(out, "    {}", self.origin(c.span));
-                    let _ = writeln!(out, "    if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {{\n{}        Ok({value})\n    }})())? {{ return Ok(v); }}", indent(&indent(&body)));
+                    out.push_str(&clause_attempt(&body, &value));
                 }
                 let _ = writeln!(out, "    Err(Fail::soft())");
                 if recursive {
@@ -2256,7 +2256,7 @@ impl Gen<'_> {
             }
             let _ = writeln!(out, "    {} rule {}", self.origin(rule.span), rule.full_name(&r.name));
             let value = if vals.is_empty() { "()".to_string() } else { format!("({},)", vals.join(", ")) };
-            let _ = writeln!(out, "    if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {{\n{}        Ok({value})\n    }})())? {{ return Ok(v); }}", indent(&indent(&body)));
+            out.push_str(&clause_attempt(&body, &value));
         }
         let _ = writeln!(out, "    Err(Fail::soft())\n}}\n");
         Ok(out)
@@ -2329,6 +2329,16 @@ fn message_code(fx: &Fx<'_, '_>, msg: &str) -> String {
         format!("{msg:?}")
     } else {
         format!("format!({text:?}, {})", args.join(", "))
+    }
+}
+
+/// One clause of a definition or rule of a relation as a function: tried when its guard (see
+/// [`super::tidy::guard`]) holds, its value if it applies.
+fn clause_attempt(body: &str, value: &str) -> String {
+    let attempt = format!("if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {{\n{}        Ok({value})\n    }})())? {{ return Ok(v); }}", indent(&indent(body)));
+    match super::tidy::guard(body) {
+        Some(cond) => format!("    if {cond} {{ {attempt} }}\n"),
+        None => format!("    {attempt}\n"),
     }
 }
 

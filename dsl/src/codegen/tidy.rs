@@ -65,13 +65,55 @@ fn pure(e: &str) -> bool {
     true
 }
 
+/// A condition that holds whenever a clause can apply, to check before running it: the
+/// patterns that the clause's body first matches its parameters against (`let
+/// Binop::Inn(BinopInn::Xor) = a1 else ...`), where nothing before them can fail but softly. A
+/// definition of many clauses (`$binop_`) then finds its clause by a few comparisons.
+pub fn guard(body: &str) -> Option<String> {
+    let mut conds = Vec::new();
+    for line in body.lines().map(str::trim) {
+        if line.is_empty() || line.starts_with("#[") || line.starts_with("//") || dead_binding(line).is_some() || soft_conversion(line) {
+            continue;
+        }
+        let Some(m) = line.strip_prefix("let ").and_then(|l| l.strip_suffix(" else { return Err(wspec_runtime::Fail::soft()) };")) else { break };
+        let Some((pat, value)) = m.rsplit_once(" = ") else { break };
+        if !is_param(value) {
+            break;
+        }
+        conds.push(format!("matches!({value}, {pat})"));
+    }
+    (!conds.is_empty()).then(|| conds.join(" && "))
+}
+
+/// `let x = wspec_runtime::ok(conv::f(a0))?;`: a conversion of a parameter, which can only fail
+/// softly.
+fn soft_conversion(line: &str) -> bool {
+    let Some(rest) = line.strip_prefix("let ") else { return false };
+    let Some((_, rhs)) = rest.split_once(" = ") else { return false };
+    let Some(call) = rhs.strip_prefix("wspec_runtime::ok(conv::").and_then(|r| r.strip_suffix("))?;")) else { return false };
+    let Some((f, arg)) = call.split_once('(') else { return false };
+    f.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') && is_param(arg)
+}
+
+/// A parameter of a generated definition: `a0`, `a1`, ...
+fn is_param(s: &str) -> bool {
+    s.strip_prefix('a').is_some_and(|n| !n.is_empty() && n.chars().all(|c| c.is_ascii_digit()))
+}
+
 fn words(text: &str) -> impl Iterator<Item = &str> {
     text.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_')).filter(|w| !w.is_empty())
 }
 
 #[cfg(test)]
 mod tests {
-    use super::tidy;
+    use super::{guard, tidy};
+
+    #[test]
+    fn guards_are_the_first_patterns_of_parameters() {
+        let body = "let n_1 = wspec_runtime::ok(conv::numtype_as_inn(a0))?;\n#[allow(irrefutable_let_patterns)]\nlet (Binop::Inn(BinopInn::Add) | Binop::Fnn(BinopFnn::Add)) = a1 else { return Err(wspec_runtime::Fail::soft()) };\nlet x = f(a2)?;\nlet Num::Inn(y) = a2 else { return Err(wspec_runtime::Fail::soft()) };\n";
+        assert_eq!(guard(body).as_deref(), Some("matches!(a1, (Binop::Inn(BinopInn::Add) | Binop::Fnn(BinopFnn::Add)))"));
+        assert_eq!(guard("let y = g(a0)?;\nlet Num::Inn(y) = a2 else { return Err(wspec_runtime::Fail::soft()) };\n"), None);
+    }
 
     #[test]
     fn drops_unread_copies_only() {
