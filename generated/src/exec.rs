@@ -28,28 +28,28 @@ fn rule_1(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let Val::Ref(Ref::RefFuncAddr(f_3)) = v_2 else { return Err(wspec_runtime::Fail::soft()) };
     let a = *f_3;
     let fi = (&(*wspec_runtime::seq::at(&(*z).0.funcs, wspec_runtime::num::wide(a)?)?));
-    let (o_6,) = rels::expand(ar_, &(*fi).type_)?;
     #[allow(irrefutable_let_patterns)]
-    let Comptype::Func(f_7, f_8) = o_6 else { return Err(wspec_runtime::Fail::soft()) };
-    let len_9 = f_7.len() as u64;
-    let n = len_9;
-    let n_11 = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?;
-    let vs_12 = m_.peek_range(0usize + 1usize, n_11)?;
+    let Funccode::Hostfunc(Hostfunc(f_8)) = (&(*fi).code) else { return Err(wspec_runtime::Fail::soft()) };
+    let k = *f_8;
+    let (o_9,) = rels::expand(ar_, &(*fi).type_)?;
     #[allow(irrefutable_let_patterns)]
-    let Funccode::Hostfunc(Hostfunc(f_13)) = (&(*fi).code) else { return Err(wspec_runtime::Fail::soft()) };
-    let k = *f_13;
-    let eq_220 = defs::hostcall(ar_, k, &(*z).0, &({ let n_ = wspec_runtime::seq::same_len(&[wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?, vs_12.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let vs_12_219 = vs_12[i_].clone(); out_.push(vs_12_219.clone()); } out_ }))?;
-    let (t_221, t_222,) = eq_220;
-    let s_q = t_221;
-    let res = t_222;
-    let state_223 = defs::with_store(ar_, z, &s_q)?;
-    let code_224 = Code::from_vec(defs::resultinstrs(ar_, &res)?);
+    let Comptype::Func(f_10, f_11) = o_9 else { return Err(wspec_runtime::Fail::soft()) };
+    let len_12 = f_10.len() as u64;
+    let n = len_12;
+    let n_14 = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?;
+    let vs_15 = m_.peek_range(0usize + 1usize, n_14)?;
+    let eq_222 = defs::hostcall(ar_, k, &(*z).0, &({ let n_ = wspec_runtime::seq::same_len(&[wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?, vs_15.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let vs_15_221 = vs_15[i_].clone(); out_.push(vs_15_221.clone()); } out_ }))?;
+    let (t_223, t_224,) = eq_222;
+    let s_q = t_223;
+    let res = t_224;
+    let state_225 = defs::with_store(ar_, z, &s_q)?;
+    let code_226 = Code::from_vec(defs::resultinstrs(ar_, &res)?);
     let keep_ = 0usize;
-    let popped_ = 0usize + 1usize + n_11 - keep_;
+    let popped_ = 0usize + 1usize + n_14 - keep_;
     m_.pop_n(popped_);
     let _ = keep_;
-    m_.state = state_223;
-    m_.schedule_code(code_224.into());
+    m_.state = state_225;
+    m_.schedule_code(code_226.into());
     Ok(())
 }
 
@@ -82,42 +82,42 @@ fn rule_3(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let Val::Ref(Ref::RefFuncAddr(f_3)) = v_2 else { return Err(wspec_runtime::Fail::soft()) };
     let a = *f_3;
     let fi = (&(*wspec_runtime::seq::at(&(*z).0.funcs, wspec_runtime::num::wide(a)?)?));
-    let (o_6,) = rels::expand(ar_, &(*fi).type_)?;
     #[allow(irrefutable_let_patterns)]
-    let Comptype::Func(f_7, f_8) = o_6 else { return Err(wspec_runtime::Fail::soft()) };
-    let len_9 = f_7.len() as u64;
-    let n = len_9;
-    let len_10 = f_8.len() as u64;
-    let m = len_10;
-    let n_11 = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?;
-    let vs_12 = m_.peek_range(0usize + 1usize, n_11)?;
+    let Funccode::Func(Func(f_8, f_9, f_10)) = (&(*fi).code) else { return Err(wspec_runtime::Fail::soft()) };
+    let cp_12 = (*f_9).clone();
+    let it_13 = cp_12;
+    let mut acc_t_18 = Vec::new();
+    for e_15 in it_13.into_iter() {
     #[allow(irrefutable_let_patterns)]
-    let Funccode::Func(Func(f_13, f_14, f_15)) = (&(*fi).code) else { return Err(wspec_runtime::Fail::soft()) };
-    let cp_17 = (*f_14).clone();
-    let it_18 = cp_17;
-    let mut acc_t_23 = Vec::new();
-    for e_20 in it_18.into_iter() {
-    #[allow(irrefutable_let_patterns)]
-    let Local(f_21) = e_20 else { return Err(wspec_runtime::Fail::soft()) };
-    let t = f_21.clone();
-    acc_t_23.push(t);
+    let Local(f_16) = e_15 else { return Err(wspec_runtime::Fail::soft()) };
+    let t = f_16.clone();
+    acc_t_18.push(t);
     }
-    let t_24 = acc_t_23;
-    let instr_25 = *f_15;
-    let eq_228 = Frame { locals: wspec_runtime::seq::cat([{ let n_ = wspec_runtime::seq::same_len(&[wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?, vs_12.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let vs_12_126 = vs_12[i_].clone(); out_.push(Some(vs_12_126.clone())); } out_ }, { let n_ = wspec_runtime::seq::same_len(&[t_24.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let t_24_227 = t_24[i_].clone(); out_.push(defs::default_(ar_, &(defs::inst_valtype(ar_, &(*fi).module, &t_24_227)?))?); } out_ }]), module: (*fi).module.clone() };
-    let f = eq_228;
-    let cf_229 = m;
-    let cf_230 = f;
+    let t_19 = acc_t_18;
+    let instr_20 = *f_10;
+    let (o_21,) = rels::expand(ar_, &(*fi).type_)?;
+    #[allow(irrefutable_let_patterns)]
+    let Comptype::Func(f_22, f_23) = o_21 else { return Err(wspec_runtime::Fail::soft()) };
+    let len_24 = f_22.len() as u64;
+    let n = len_24;
+    let len_25 = f_23.len() as u64;
+    let m = len_25;
+    let n_26 = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?;
+    let vs_27 = m_.peek_range(0usize + 1usize, n_26)?;
+    let eq_230 = Frame { locals: wspec_runtime::seq::cat([{ let n_ = wspec_runtime::seq::same_len(&[wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?, vs_27.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let vs_27_128 = vs_27[i_].clone(); out_.push(Some(vs_27_128.clone())); } out_ }, { let n_ = wspec_runtime::seq::same_len(&[t_19.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let t_19_229 = t_19[i_].clone(); out_.push(defs::default_(ar_, &(defs::inst_valtype(ar_, &(*fi).module, &t_19_229)?))?); } out_ }]), module: (*fi).module.clone() };
+    let f = eq_230;
     let cf_231 = m;
-    let cf_232: Code<Instr> = Code::Nil;
-    let seq_233: Seq<Instr> = instr_25;
+    let cf_232 = f;
+    let cf_233 = m;
+    let cf_234: Code<Instr> = Code::Nil;
+    let seq_235: Seq<Instr> = instr_20;
     let keep_ = 0usize;
-    let popped_ = 0usize + 1usize + n_11 - keep_;
+    let popped_ = 0usize + 1usize + n_26 - keep_;
     m_.pop_n(popped_);
     let _ = keep_;
-    let saved_ = std::mem::replace(&mut m_.state.1, cf_230);
-    m_.enter(ar_, EvalCtx::Frame(cf_229, saved_), keep_, None)?;
-    m_.enter(ar_, EvalCtx::Label(cf_231, cf_232), keep_, Some(seq_233))?;
+    let saved_ = std::mem::replace(&mut m_.state.1, cf_232);
+    m_.enter(ar_, EvalCtx::Frame(cf_231, saved_), keep_, None)?;
+    m_.enter(ar_, EvalCtx::Label(cf_233, cf_234), keep_, Some(seq_235))?;
     let keep_ = 0usize;
     let _ = keep_;
     let keep_ = 0usize;
@@ -134,31 +134,31 @@ fn rule_4(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let cp_2 = (*f_1).clone();
     let x = cp_2;
     #[allow(irrefutable_let_patterns)]
-    let Typeuse::Deftype(n_11) = (&(*wspec_runtime::seq::at(&(*z).0.tags, wspec_runtime::num::wide((*wspec_runtime::seq::at(&(*z).1.module.tags, wspec_runtime::num::wide((x))?)?))?)?).type_) else { return Err(wspec_runtime::Fail::soft()) };
-    let dt = n_11;
-    let (o_12,) = rels::expand(ar_, dt)?;
+    let Typeuse::Deftype(n_19) = (&(*wspec_runtime::seq::at(&(*z).0.tags, wspec_runtime::num::wide((*wspec_runtime::seq::at(&(*z).1.module.tags, wspec_runtime::num::wide((x))?)?))?)?).type_) else { return Err(wspec_runtime::Fail::soft()) };
+    let dt = n_19;
+    let (o_20,) = rels::expand(ar_, dt)?;
     #[allow(irrefutable_let_patterns)]
-    let Comptype::Func(f_13, f_14) = o_12 else { return Err(wspec_runtime::Fail::soft()) };
-    let len_15 = f_13.len() as u64;
-    let n = len_15;
-    let l_16 = f_14.clone();
-    wspec_runtime::check(l_16.len() == 0)?;
-    let n_17 = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?;
-    let vs_18 = m_.peek_range(0usize, n_17)?;
-    let eq_21 = ((*z).0.exns.len() as u64);
-    let a = eq_21;
-    let eq_127 = std::rc::Rc::new(Exninst { tag: (*wspec_runtime::seq::at(&(*z).1.module.tags, wspec_runtime::num::wide((x))?)?), fields: { let n_ = wspec_runtime::seq::same_len(&[wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?, vs_18.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let vs_18_126 = vs_18[i_].clone(); out_.push(vs_18_126.clone()); } out_ } });
-    let exn = (&eq_127);
-    let arg_128 = (*exn).clone();
-    let push_129 = Val::Ref(Ref::RefExnAddr(a));
-    let code_130 = Code::One(Instr::ThrowRef);
+    let Comptype::Func(f_21, f_22) = o_20 else { return Err(wspec_runtime::Fail::soft()) };
+    let len_23 = f_21.len() as u64;
+    let n = len_23;
+    let l_24 = f_22.clone();
+    wspec_runtime::check(l_24.len() == 0)?;
+    let n_25 = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?;
+    let vs_26 = m_.peek_range(0usize, n_25)?;
+    let eq_29 = ((*z).0.exns.len() as u64);
+    let a = eq_29;
+    let eq_135 = std::rc::Rc::new(Exninst { tag: (*wspec_runtime::seq::at(&(*z).1.module.tags, wspec_runtime::num::wide((x))?)?), fields: { let n_ = wspec_runtime::seq::same_len(&[wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?, vs_26.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let vs_26_134 = vs_26[i_].clone(); out_.push(vs_26_134.clone()); } out_ } });
+    let exn = (&eq_135);
+    let arg_136 = (*exn).clone();
+    let push_137 = Val::Ref(Ref::RefExnAddr(a));
+    let code_138 = Code::One(Instr::ThrowRef);
     let keep_ = 0usize;
-    let popped_ = 0usize + n_17 - keep_;
+    let popped_ = 0usize + n_25 - keep_;
     m_.pop_n(popped_);
     let _ = keep_;
-    defs::add_exninst(ar_, &mut m_.state, arg_128)?;
-    m_.push(push_129)?;
-    m_.schedule_code(code_130.into());
+    defs::add_exninst(ar_, &mut m_.state, arg_136)?;
+    m_.push(push_137)?;
+    m_.schedule_code(code_138.into());
     Ok(())
 }
 
@@ -2830,17 +2830,17 @@ fn rule_87(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let Val::Ref(Ref::RefExnAddr(f_9)) = v_8 else { return Err(wspec_runtime::Fail::soft()) };
     let a = *f_9;
     wspec_runtime::check(m_.height() == 0usize + 1usize)?;
-    wspec_runtime::check((wspec_runtime::num::wide((*wspec_runtime::seq::at(&(*z).0.exns, wspec_runtime::num::wide(a)?)?).tag)? == wspec_runtime::num::wide((*wspec_runtime::seq::at(&(*z).1.module.tags, wspec_runtime::num::wide((x))?)?))?))?;
     let val = (&(*wspec_runtime::seq::at(&(*z).0.exns, wspec_runtime::num::wide(a)?)?).fields);
-    let push_20 = (*val).clone();
-    let code_21 = Code::One(Instr::Br(l));
+    wspec_runtime::check((wspec_runtime::num::wide((*wspec_runtime::seq::at(&(*z).0.exns, wspec_runtime::num::wide(a)?)?).tag)? == wspec_runtime::num::wide((*wspec_runtime::seq::at(&(*z).1.module.tags, wspec_runtime::num::wide((x))?)?))?))?;
+    let push_22 = (*val).clone();
+    let code_23 = Code::One(Instr::Br(l));
     let keep_ = 0usize;
     m_.pop_n(m_.height().min(0usize + 1usize));
     let _ = keep_;
     let left_ = m_.leave(ar_)?;
     restore(m_, left_);
-    for v_ in push_20 { m_.push(v_)?; }
-    m_.schedule_code(code_21.into());
+    for v_ in push_22 { m_.push(v_)?; }
+    m_.schedule_code(code_23.into());
     Ok(())
 }
 
@@ -2867,19 +2867,19 @@ fn rule_88(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let Val::Ref(Ref::RefExnAddr(f_9)) = v_8 else { return Err(wspec_runtime::Fail::soft()) };
     let a = *f_9;
     wspec_runtime::check(m_.height() == 0usize + 1usize)?;
-    wspec_runtime::check((wspec_runtime::num::wide((*wspec_runtime::seq::at(&(*z).0.exns, wspec_runtime::num::wide(a)?)?).tag)? == wspec_runtime::num::wide((*wspec_runtime::seq::at(&(*z).1.module.tags, wspec_runtime::num::wide((x))?)?))?))?;
     let val = (&(*wspec_runtime::seq::at(&(*z).0.exns, wspec_runtime::num::wide(a)?)?).fields);
-    let push_20 = (*val).clone();
-    let push_21 = Val::Ref(Ref::RefExnAddr(a));
-    let code_22 = Code::One(Instr::Br(l));
+    wspec_runtime::check((wspec_runtime::num::wide((*wspec_runtime::seq::at(&(*z).0.exns, wspec_runtime::num::wide(a)?)?).tag)? == wspec_runtime::num::wide((*wspec_runtime::seq::at(&(*z).1.module.tags, wspec_runtime::num::wide((x))?)?))?))?;
+    let push_22 = (*val).clone();
+    let push_23 = Val::Ref(Ref::RefExnAddr(a));
+    let code_24 = Code::One(Instr::Br(l));
     let keep_ = 0usize;
     m_.pop_n(m_.height().min(0usize + 1usize));
     let _ = keep_;
     let left_ = m_.leave(ar_)?;
     restore(m_, left_);
-    for v_ in push_20 { m_.push(v_)?; }
-    m_.push(push_21)?;
-    m_.schedule_code(code_22.into());
+    for v_ in push_22 { m_.push(v_)?; }
+    m_.push(push_23)?;
+    m_.schedule_code(code_24.into());
     Ok(())
 }
 
@@ -4435,14 +4435,14 @@ fn rule_150(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let cp_2 = (*f_1).clone();
     let x = cp_2;
     let a = *(&(*wspec_runtime::seq::at(&(*z).1.module.funcs, wspec_runtime::num::wide(x)?)?));
-    let push_5 = Val::Ref(Ref::RefFuncAddr(a));
-    let code_6 = Code::One(Instr::CallRef(conv::deftype_to_typeuse((*wspec_runtime::seq::at(&(*z).0.funcs, wspec_runtime::num::wide(a)?)?).type_.clone())));
+    let push_7 = Val::Ref(Ref::RefFuncAddr(a));
+    let code_8 = Code::One(Instr::CallRef(conv::deftype_to_typeuse((*wspec_runtime::seq::at(&(*z).0.funcs, wspec_runtime::num::wide(a)?)?).type_.clone())));
     let keep_ = 0usize;
     let popped_ = 0usize - keep_;
     m_.pop_n(popped_);
     let _ = keep_;
-    m_.push(push_5)?;
-    m_.schedule_code(code_6.into());
+    m_.push(push_7)?;
+    m_.schedule_code(code_8.into());
     Ok(())
 }
 
@@ -4492,13 +4492,13 @@ fn rule_152(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let n_10 = match cp_9 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
     let i = n_10;
     #[allow(irrefutable_let_patterns)]
-    let Ref::RefNull(f_19) = (&(*wspec_runtime::seq::at(&(*wspec_runtime::seq::at(&(*z).0.tables, wspec_runtime::num::wide((*wspec_runtime::seq::at(&(*z).1.module.tables, wspec_runtime::num::wide((x))?)?))?)?).refs, wspec_runtime::num::wide(i)?)?)) else { return Err(wspec_runtime::Fail::soft()) };
-    let code_20 = Code::One(Instr::Trap);
+    let Ref::RefNull(f_27) = (&(*wspec_runtime::seq::at(&(*wspec_runtime::seq::at(&(*z).0.tables, wspec_runtime::num::wide((*wspec_runtime::seq::at(&(*z).1.module.tables, wspec_runtime::num::wide((x))?)?))?)?).refs, wspec_runtime::num::wide(i)?)?)) else { return Err(wspec_runtime::Fail::soft()) };
+    let code_28 = Code::One(Instr::Trap);
     let keep_ = 0usize;
     let popped_ = 0usize + 1usize - keep_;
     m_.pop_n(popped_);
     let _ = keep_;
-    m_.schedule_code(code_20.into());
+    m_.schedule_code(code_28.into());
     m_.note = Some(format!("uninitialized element {}", wspec_runtime::num::wide(i)?).into());
     Ok(())
 }
@@ -4570,14 +4570,14 @@ fn rule_155(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let cp_2 = (*f_1).clone();
     let x = cp_2;
     let a = *(&(*wspec_runtime::seq::at(&(*z).1.module.funcs, wspec_runtime::num::wide(x)?)?));
-    let push_5 = Val::Ref(Ref::RefFuncAddr(a));
-    let code_6 = Code::One(Instr::ReturnCallRef(conv::deftype_to_typeuse((*wspec_runtime::seq::at(&(*z).0.funcs, wspec_runtime::num::wide(a)?)?).type_.clone())));
+    let push_7 = Val::Ref(Ref::RefFuncAddr(a));
+    let code_8 = Code::One(Instr::ReturnCallRef(conv::deftype_to_typeuse((*wspec_runtime::seq::at(&(*z).0.funcs, wspec_runtime::num::wide(a)?)?).type_.clone())));
     let keep_ = 0usize;
     let popped_ = 0usize - keep_;
     m_.pop_n(popped_);
     let _ = keep_;
-    m_.push(push_5)?;
-    m_.schedule_code(code_6.into());
+    m_.push(push_7)?;
+    m_.schedule_code(code_8.into());
     Ok(())
 }
 
@@ -4627,13 +4627,13 @@ fn rule_157(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let n_10 = match cp_9 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
     let i = n_10;
     #[allow(irrefutable_let_patterns)]
-    let Ref::RefNull(f_19) = (&(*wspec_runtime::seq::at(&(*wspec_runtime::seq::at(&(*z).0.tables, wspec_runtime::num::wide((*wspec_runtime::seq::at(&(*z).1.module.tables, wspec_runtime::num::wide((x))?)?))?)?).refs, wspec_runtime::num::wide(i)?)?)) else { return Err(wspec_runtime::Fail::soft()) };
-    let code_20 = Code::One(Instr::Trap);
+    let Ref::RefNull(f_27) = (&(*wspec_runtime::seq::at(&(*wspec_runtime::seq::at(&(*z).0.tables, wspec_runtime::num::wide((*wspec_runtime::seq::at(&(*z).1.module.tables, wspec_runtime::num::wide((x))?)?))?)?).refs, wspec_runtime::num::wide(i)?)?)) else { return Err(wspec_runtime::Fail::soft()) };
+    let code_28 = Code::One(Instr::Trap);
     let keep_ = 0usize;
     let popped_ = 0usize + 1usize - keep_;
     m_.pop_n(popped_);
     let _ = keep_;
-    m_.schedule_code(code_20.into());
+    m_.schedule_code(code_28.into());
     m_.note = Some(format!("uninitialized element {}", wspec_runtime::num::wide(i)?).into());
     Ok(())
 }
@@ -4742,14 +4742,14 @@ fn rule_161(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let Instr::LocalGet(f_1) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
     let cp_2 = (*f_1).clone();
     let x = cp_2;
-    let Some(o_7) = (&(*wspec_runtime::seq::at(&(*z).1.locals, wspec_runtime::num::wide((x))?)?)) else { return Err(wspec_runtime::Fail::soft()) };
-    let val = o_7;
-    let push_8 = (*val).clone();
+    let Some(o_11) = (&(*wspec_runtime::seq::at(&(*z).1.locals, wspec_runtime::num::wide((x))?)?)) else { return Err(wspec_runtime::Fail::soft()) };
+    let val = o_11;
+    let push_12 = (*val).clone();
     let keep_ = 0usize;
     let popped_ = 0usize - keep_;
     m_.pop_n(popped_);
     let _ = keep_;
-    m_.push(push_8)?;
+    m_.push(push_12)?;
     Ok(())
 }
 
@@ -4762,12 +4762,12 @@ fn rule_162(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let cp_2 = (*f_1).clone();
     let x = cp_2;
     let val = (&(*wspec_runtime::seq::at(&(*z).0.globals, wspec_runtime::num::wide((*wspec_runtime::seq::at(&(*z).1.module.globals, wspec_runtime::num::wide((x))?)?))?)?).value);
-    let push_11 = (*val).clone();
+    let push_19 = (*val).clone();
     let keep_ = 0usize;
     let popped_ = 0usize - keep_;
     m_.pop_n(popped_);
     let _ = keep_;
-    m_.push(push_11)?;
+    m_.push(push_19)?;
     Ok(())
 }
 
@@ -4834,16 +4834,16 @@ fn rule_165(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let cp_2 = (*f_1).clone();
     let x = cp_2;
     #[allow(irrefutable_let_patterns)]
-    let Tabletype(f_11, f_12, f_13) = (&(*wspec_runtime::seq::at(&(*z).0.tables, wspec_runtime::num::wide((*wspec_runtime::seq::at(&(*z).1.module.tables, wspec_runtime::num::wide((x))?)?))?)?).type_) else { return Err(wspec_runtime::Fail::soft()) };
-    let at = *f_11;
-    let eq_22 = ((*wspec_runtime::seq::at(&(*z).0.tables, wspec_runtime::num::wide((*wspec_runtime::seq::at(&(*z).1.module.tables, wspec_runtime::num::wide((x))?)?))?)?).refs.len() as u64);
-    let n = eq_22;
-    let push_23 = Val::Num_(Num_(conv::addrtype_to_numtype(at), Num::Inn(wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(n)?)?)));
+    let Tabletype(f_19, f_20, f_21) = (&(*wspec_runtime::seq::at(&(*z).0.tables, wspec_runtime::num::wide((*wspec_runtime::seq::at(&(*z).1.module.tables, wspec_runtime::num::wide((x))?)?))?)?).type_) else { return Err(wspec_runtime::Fail::soft()) };
+    let at = *f_19;
+    let eq_30 = ((*wspec_runtime::seq::at(&(*z).0.tables, wspec_runtime::num::wide((*wspec_runtime::seq::at(&(*z).1.module.tables, wspec_runtime::num::wide((x))?)?))?)?).refs.len() as u64);
+    let n = eq_30;
+    let push_31 = Val::Num_(Num_(conv::addrtype_to_numtype(at), Num::Inn(wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(n)?)?)));
     let keep_ = 0usize;
     let popped_ = 0usize - keep_;
     m_.pop_n(popped_);
     let _ = keep_;
-    m_.push(push_23)?;
+    m_.push(push_31)?;
     Ok(())
 }
 
@@ -4994,16 +4994,16 @@ fn rule_170(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let cp_2 = (*f_1).clone();
     let x = cp_2;
     #[allow(irrefutable_let_patterns)]
-    let Memtype(f_11, f_12) = (&(*wspec_runtime::seq::at(&(*z).0.mems, wspec_runtime::num::wide((*wspec_runtime::seq::at(&(*z).1.module.mems, wspec_runtime::num::wide((x))?)?))?)?).type_) else { return Err(wspec_runtime::Fail::soft()) };
-    let at = *f_11;
-    let eq_21 = wspec_runtime::num::narrow::<u64>(wspec_runtime::num::div(wspec_runtime::num::wide(((*wspec_runtime::seq::at(&(*z).0.mems, wspec_runtime::num::wide((*wspec_runtime::seq::at(&(*z).1.module.mems, wspec_runtime::num::wide((x))?)?))?)?).bytes.len() as u64))?, wspec_runtime::num::wide(defs::pagesize(ar_)?)?)?)?;
-    let n = eq_21;
-    let push_22 = Val::Num_(Num_(conv::addrtype_to_numtype(at), Num::Inn(wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(n)?)?)));
+    let Memtype(f_19, f_20) = (&(*wspec_runtime::seq::at(&(*z).0.mems, wspec_runtime::num::wide((*wspec_runtime::seq::at(&(*z).1.module.mems, wspec_runtime::num::wide((x))?)?))?)?).type_) else { return Err(wspec_runtime::Fail::soft()) };
+    let at = *f_19;
+    let eq_29 = wspec_runtime::num::narrow::<u64>(wspec_runtime::num::div(wspec_runtime::num::wide(((*wspec_runtime::seq::at(&(*z).0.mems, wspec_runtime::num::wide((*wspec_runtime::seq::at(&(*z).1.module.mems, wspec_runtime::num::wide((x))?)?))?)?).bytes.len() as u64))?, wspec_runtime::num::wide(defs::pagesize(ar_)?)?)?)?;
+    let n = eq_29;
+    let push_30 = Val::Num_(Num_(conv::addrtype_to_numtype(at), Num::Inn(wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(n)?)?)));
     let keep_ = 0usize;
     let popped_ = 0usize - keep_;
     m_.pop_n(popped_);
     let _ = keep_;
-    m_.push(push_22)?;
+    m_.push(push_30)?;
     Ok(())
 }
 

@@ -778,7 +778,13 @@ impl Gen<'_> {
                 self.bind_rest(&mut fx, s, &depth, &val_ty, &instr_ty, &mut body)?;
                 continue;
             }
-            let ready = premises.iter().position(|p| self.exec_premise_ready(&fx, p));
+            // A match of a place (`HOSTFUNC k = fi.CODE`) goes first: it costs nothing and
+            // fails only softly, so a rule that does not apply stops before computing anything
+            // (a call of a function defined in the module tries the host function rule first).
+            let ready = premises
+                .iter()
+                .position(|p| self.exec_premise_ready(&fx, p) && self.place_match(&fx, p))
+                .or_else(|| premises.iter().position(|p| self.exec_premise_ready(&fx, p)));
             match ready {
                 Some(k) => {
                     let p = premises.remove(k);
@@ -890,6 +896,18 @@ impl Gen<'_> {
             }
         }
         Ok(())
+    }
+
+    /// Whether a premise matches a pattern against a place, with no message of its own.
+    fn place_match(&self, fx: &Fx<'_, '_>, p: &Premise) -> bool {
+        let PremiseKind::If { exp, binds } = &p.kind else { return false };
+        let ExpKind::Cmp(crate::ast::CmpOp::Eq, l, r) = &exp.kind else { return false };
+        if binds.is_empty() || hint_text(&p.hints, "error").is_some() {
+            return false;
+        }
+        let binds_in = |e: &Exp| mentioned_vars(e).iter().any(|v| binds.contains(v));
+        let val = if binds_in(l) { r } else { l };
+        !binds_in(val) && matches!(fx.place(val), Ok(Some(_)))
     }
 
     fn val_ready(&self, fx: &Fx<'_, '_>, v: &Exp) -> bool {
