@@ -2345,14 +2345,13 @@ fn rule_64(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let vs_6 = m_.peek_range(0usize, n_5)?;
     let val_q_7 = m_.rest(0usize + n_5)?;
     wspec_runtime::check((wspec_runtime::num::wide(l)? == 0i128))?;
-    let code_8 = Code::from_slice(instr_q_4);
     let keep_ = n_5;
     let below_ = m_.height() - keep_;
     m_.drop_below(keep_, below_);
     let _ = keep_;
     m_.discard_code();
     let left_ = m_.leave(ar_)?;
-    restore(m_, left_);
+    let EvalCtx::Label(_, code_8) = left_ else { unreachable!("the context matched above") };
     m_.schedule_code(code_8.into());
     Ok(())
 }
@@ -6687,11 +6686,13 @@ pub fn exit(m_: &mut Machine<Wasm>, ar_: &Ctx) -> R<&'static str> {
 }
 
 /// After leaving a context: a frame context gives the state back the frame around it.
+#[inline]
 pub fn restore(m: &mut Machine<Wasm>, c: EvalCtx) {
     if let EvalCtx::Frame(_, f) = c { m.state.1 = f; }
 }
 
 /// The value an instruction is, if it is one.
+#[inline]
 pub fn value(redex_: &Instr) -> Option<Val> {
     match redex_ {
         Instr::Const(f0, f1) => Some(Val::Num_(Num_(f0.clone(), f1.clone()))),
@@ -6735,15 +6736,19 @@ impl Lang for Wasm {
     type Context = EvalCtx;
     type State = State;
     type Arena = Ctx;
+    #[inline]
     fn instrs(ar: &Ctx) -> &wspec_runtime::Arena<Instr> {
         &ar.instr
     }
+    #[inline]
     fn value(i: &Instr) -> Option<Val> {
         value(i)
     }
+    #[inline]
     fn step(m: &mut Machine<Self>, ar: &Ctx, i: &Instr) -> R<&'static str> {
         step(m, ar, i)
     }
+    #[inline]
     fn exit(m: &mut Machine<Self>, ar: &Ctx) -> R<&'static str> {
         exit(m, ar)
     }

@@ -720,7 +720,8 @@ impl Gen<'_> {
         if let Some(r) = s.redex {
             fx.pattern_ref(r, &instr_ty, "redex_", &mut body)?;
         }
-        // The context.
+        // The context, and the slices of its code slots (slot index, variable).
+        let mut code_slots: Vec<(usize, String)> = Vec::new();
         if let Some((ci, args)) = s.ctx {
             let c = &types.contexts[ci];
             let names: Vec<String> = args.iter().map(|_| fx.fresh("cf")).collect();
@@ -737,6 +738,7 @@ impl Gen<'_> {
                         Some(v) => {
                             let rust = fx.fresh(&var_name(v));
                             let _ = writeln!(body, "let {rust}: &[Instr] = &{n}[..];");
+                            code_slots.push((k, rust.clone()));
                             let et = self.seq_elem(st).map(|(e, _)| e).unwrap_or(Ty::Error);
                             fx.bind_kind(v, et, 1, LocalKind::Slice, rust);
                         }
@@ -856,8 +858,24 @@ impl Gen<'_> {
         if let Some(why) = hint_text(&s.rule.hints, "trap") {
             let _ = writeln!(commit, "m_.note = Some({}.into());", message_code(&fx, &why));
         }
-        let needs_ar = true;
-        let _ = needs_ar;
+        // A branch continues with the code of the label it leaves: the code is moved out of
+        // the context left, not copied (a loop's label holds the loop).
+        if let Some((ci, args)) = s.ctx.filter(|(ci, _)| types.contexts[*ci].frame.is_none()) {
+            for (k, slice) in &code_slots {
+                let copy = format!("Code::from_slice({slice});");
+                let Some(line) = body.lines().find(|l| l.starts_with("let ") && l.ends_with(&copy)).map(str::to_string) else { continue };
+                let t = line["let ".len()..line.len() - copy.len()].trim_end_matches(" = ").to_string();
+                let uses = |text: &str| super::tidy::count_word(text, &t);
+                if uses(&body) != 1 || uses(&commit) != 1 || !commit.contains("restore(m_, left_);") {
+                    continue;
+                }
+                let fields: Vec<String> = (0..args.len()).map(|j| if j == *k { t.clone() } else { "_".into() }).collect();
+                body = body.replace(&format!("{line}\n"), "");
+                let take = format!("let EvalCtx::{}({}) = left_ else {{ unreachable!(\"the context matched above\") }};", types.contexts[ci].variant, fields.join(", "));
+                commit = commit.replace("restore(m_, left_);", &take);
+                break;
+            }
+        }
         let _ = writeln!(out, "{} rule {}", self.origin(s.rule.span), s.name);
         let sig = if s.redex.is_some() { "m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr" } else { "m_: &mut Machine<Wasm>, ar_: &Ctx" };
         let mut func = format!("#[allow(unused_variables, unused_parens, clippy::all)]\nfn {f}({sig}) -> R<()> {{\n");
@@ -1621,7 +1639,7 @@ impl Gen<'_> {
         let val = &self.type_names[types.val];
         let state = &self.type_names[types.state];
         // Leaving a frame context restores the frame around it.
-        let _ = writeln!(out, "/// After leaving a context: a frame context gives the state back the frame around it.\npub fn restore(m: &mut Machine<Wasm>, c: EvalCtx) {{");
+        let _ = writeln!(out, "/// After leaving a context: a frame context gives the state back the frame around it.\n#[inline]\npub fn restore(m: &mut Machine<Wasm>, c: EvalCtx) {{");
         let mut any = false;
         if let Some((j, _)) = types.frame_slot {
             for c in &types.contexts {
@@ -1638,7 +1656,7 @@ impl Gen<'_> {
         }
         let _ = writeln!(out, "}}\n");
         // Which instructions are values.
-        let _ = writeln!(out, "/// The value an instruction is, if it is one.\npub fn value(redex_: &{instr}) -> Option<{val}> {{\n    match redex_ {{");
+        let _ = writeln!(out, "/// The value an instruction is, if it is one.\n#[inline]\npub fn value(redex_: &{instr}) -> Option<{val}> {{\n    match redex_ {{");
         for (_, decl, inst, case, nargs) in self.leaf_cases_pub(types.val) {
             let Some(m) = self.mixop_of(decl, inst, case) else { continue };
             let Some((iw, (ictor, _), _, _)) = self.con_path(types.instr, &[], decl, inst, case, m, 0) else { continue };
@@ -1715,10 +1733,10 @@ impl Gen<'_> {
              \x20   type Context = EvalCtx;\n\
              \x20   type State = {state};\n\
              \x20   type Arena = Ctx;\n\
-             \x20   fn instrs(ar: &Ctx) -> &wspec_runtime::Arena<{instr}> {{\n        &ar.instr\n    }}\n\
-             \x20   fn value(i: &{instr}) -> Option<{val}> {{\n        value(i)\n    }}\n\
-             \x20   fn step(m: &mut Machine<Self>, ar: &Ctx, i: &{instr}) -> R<&'static str> {{\n        step(m, ar, i)\n    }}\n\
-             \x20   fn exit(m: &mut Machine<Self>, ar: &Ctx) -> R<&'static str> {{\n        exit(m, ar)\n    }}\n\
+             \x20   #[inline]\n    fn instrs(ar: &Ctx) -> &wspec_runtime::Arena<{instr}> {{\n        &ar.instr\n    }}\n\
+             \x20   #[inline]\n    fn value(i: &{instr}) -> Option<{val}> {{\n        value(i)\n    }}\n\
+             \x20   #[inline]\n    fn step(m: &mut Machine<Self>, ar: &Ctx, i: &{instr}) -> R<&'static str> {{\n        step(m, ar, i)\n    }}\n\
+             \x20   #[inline]\n    fn exit(m: &mut Machine<Self>, ar: &Ctx) -> R<&'static str> {{\n        exit(m, ar)\n    }}\n\
              }}\n"
         );
     }

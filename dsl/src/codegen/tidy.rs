@@ -16,7 +16,7 @@ pub fn tidy(text: &str) -> String {
         for line in text.split_inclusive('\n') {
             if !changed {
                 if let Some(name) = dead_binding(line) {
-                    if words(&text).filter(|w| *w == name).count() == 1 {
+                    if count_word(&text, name) == 1 {
                         changed = true;
                         continue;
                     }
@@ -98,6 +98,11 @@ fn soft_conversion(line: &str) -> bool {
 /// A parameter of a generated definition: `a0`, `a1`, ...
 fn is_param(s: &str) -> bool {
     s.strip_prefix('a').is_some_and(|n| !n.is_empty() && n.chars().all(|c| c.is_ascii_digit()))
+}
+
+/// How often `word` occurs in `text` as a whole word.
+pub fn count_word(text: &str, word: &str) -> usize {
+    words(text).filter(|w| *w == word).count()
 }
 
 fn words(text: &str) -> impl Iterator<Item = &str> {
