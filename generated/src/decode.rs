@@ -1107,7 +1107,7 @@ fn bfieldtype_p0(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Fieldtype> {
     let zt = v_1;
     let v_2 = bmut(rd_, cx_)?;
     let mut_ = v_2;
-    Ok(Fieldtype(match (mut_.clone(),) { (Some(mut__103),) => Some(mut__103), (None,) => None, _ => return Err(wspec_runtime::Fail::soft()) }, zt))
+    Ok(Fieldtype(mut_, zt))
 }
 
 // from spec/5.2-binary-types.wspec:77 grammar Bcomptype
@@ -1389,7 +1389,7 @@ fn bglobaltype_p0(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Globaltype> {
     let t = v_1;
     let v_2 = bmut(rd_, cx_)?;
     let mut_ = v_2;
-    Ok(Globaltype(match (mut_.clone(),) { (Some(mut__103),) => Some(mut__103), (None,) => None, _ => return Err(wspec_runtime::Fail::soft()) }, t))
+    Ok(Globaltype(mut_, t))
 }
 
 // from spec/5.2-binary-types.wspec:115 grammar Bmemtype
@@ -3490,7 +3490,7 @@ fn binstr_p20(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let ht_1 = v_6;
     let v_7 = bheaptype(rd_, cx_)?;
     let ht_2 = v_7;
-    Ok(Instr::BrOnCast(l, Reftype(match (null_1.clone(),) { (Some(null_1_108),) => Some(null_1_108), (None,) => None, _ => return Err(wspec_runtime::Fail::soft()) }, ht_1), Reftype(match (null_2.clone(),) { (Some(null_2_209),) => Some(null_2_209), (None,) => None, _ => return Err(wspec_runtime::Fail::soft()) }, ht_2)))
+    Ok(Instr::BrOnCast(l, Reftype(null_1, ht_1), Reftype(null_2, ht_2)))
 }
 
 // from spec/5.3-binary-instructions.wspec:60
@@ -3510,7 +3510,7 @@ fn binstr_p21(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let ht_1 = v_6;
     let v_7 = bheaptype(rd_, cx_)?;
     let ht_2 = v_7;
-    Ok(Instr::BrOnCastFail(l, Reftype(match (null_1.clone(),) { (Some(null_1_108),) => Some(null_1_108), (None,) => None, _ => return Err(wspec_runtime::Fail::soft()) }, ht_1), Reftype(match (null_2.clone(),) { (Some(null_2_209),) => Some(null_2_209), (None,) => None, _ => return Err(wspec_runtime::Fail::soft()) }, ht_2)))
+    Ok(Instr::BrOnCastFail(l, Reftype(null_1, ht_1), Reftype(null_2, ht_2)))
 }
 
 // from spec/5.3-binary-instructions.wspec:74
@@ -8356,7 +8356,7 @@ fn binstr_p20_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let ht_1 = v_5;
     let v_6 = bheaptype(rd_, cx_)?;
     let ht_2 = v_6;
-    Ok(Instr::BrOnCast(l, Reftype(match (null_1.clone(),) { (Some(null_1_107),) => Some(null_1_107), (None,) => None, _ => return Err(wspec_runtime::Fail::soft()) }, ht_1), Reftype(match (null_2.clone(),) { (Some(null_2_208),) => Some(null_2_208), (None,) => None, _ => return Err(wspec_runtime::Fail::soft()) }, ht_2)))
+    Ok(Instr::BrOnCast(l, Reftype(null_1, ht_1), Reftype(null_2, ht_2)))
 }
 
 // from spec/5.3-binary-instructions.wspec:60
@@ -8372,7 +8372,7 @@ fn binstr_p21_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let ht_1 = v_5;
     let v_6 = bheaptype(rd_, cx_)?;
     let ht_2 = v_6;
-    Ok(Instr::BrOnCastFail(l, Reftype(match (null_1.clone(),) { (Some(null_1_107),) => Some(null_1_107), (None,) => None, _ => return Err(wspec_runtime::Fail::soft()) }, ht_1), Reftype(match (null_2.clone(),) { (Some(null_2_208),) => Some(null_2_208), (None,) => None, _ => return Err(wspec_runtime::Fail::soft()) }, ht_2)))
+    Ok(Instr::BrOnCastFail(l, Reftype(null_1, ht_1), Reftype(null_2, ht_2)))
 }
 
 // from spec/5.3-binary-instructions.wspec:150
@@ -11841,8 +11841,8 @@ fn bmodule_p0(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Module> {
     for i_ in 0..wspec_runtime::seq::same_len(&[src_1167.len()])? { let n_1046_1168 = src_1167[i_].clone(); 
     wspec_runtime::fail::check_or((wspec_runtime::num::wide(n_1046_1168)? == wspec_runtime::num::wide((data.len() as u64))?), rd_.pos(), "data count and data section have inconsistent lengths")?;
      }
-    wspec_runtime::fail::check_or(((match (n_1046.clone(),) { (Some(n_1046_1270),) => Some(n_1046_1270), (None,) => None, _ => return Err(wspec_runtime::Fail::soft()) } != None) || (wspec_runtime::ok(wspec_runtime::builtins::concat({ let n_ = wspec_runtime::seq::same_len(&[in__1059.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let in__1059_1371 = in__1059[i_].clone(); out_.push(wspec_runtime::ok(wspec_runtime::builtins::concat({ let n_ = wspec_runtime::seq::same_len(&[in__1059_1371.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let in__1059_1371_1472 = in__1059_1371[i_].clone(); out_.push(defs::dataidx_instr(cx_, in__1059_1371_1472.clone())?); } out_ }))?); } out_ }))? == vec![])), rd_.pos(), "data count section required")?;
-    Ok(Module { types: ty, imports: im, tags: tag, globals: glob, mems: mem, tables: tab, funcs: { let n_ = wspec_runtime::seq::same_len(&[x.len(), loc_1060.len(), in__1059.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let x_1573 = x[i_].clone(); let loc_1060_1574 = loc_1060[i_].clone(); let in__1059_1575 = in__1059[i_].clone(); out_.push(Func(x_1573, loc_1060_1574.clone(), cx_.instr.push(in__1059_1575.clone()))); } out_ }, datas: data, elems: elem, start: match (start.clone(),) { (Some(start_1676),) => Some(start_1676), (None,) => None, _ => return Err(wspec_runtime::Fail::soft()) }, exports: ex, customs: wspec_runtime::seq::cat([cu_0, cu_1, cu_2, cu_3, cu_4, cu_5, cu_6, cu_7, cu_8, cu_9, cu_10, cu_11, cu_12, cu_13]) })
+    wspec_runtime::fail::check_or(((n_1046.clone() != None) || (wspec_runtime::ok(wspec_runtime::builtins::concat({ let n_ = wspec_runtime::seq::same_len(&[in__1059.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let in__1059_1270 = in__1059[i_].clone(); out_.push(wspec_runtime::ok(wspec_runtime::builtins::concat({ let n_ = wspec_runtime::seq::same_len(&[in__1059_1270.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let in__1059_1270_1371 = in__1059_1270[i_].clone(); out_.push(defs::dataidx_instr(cx_, in__1059_1270_1371.clone())?); } out_ }))?); } out_ }))? == vec![])), rd_.pos(), "data count section required")?;
+    Ok(Module { types: ty, imports: im, tags: tag, globals: glob, mems: mem, tables: tab, funcs: { let n_ = wspec_runtime::seq::same_len(&[x.len(), loc_1060.len(), in__1059.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let x_1472 = x[i_].clone(); let loc_1060_1473 = loc_1060[i_].clone(); let in__1059_1474 = in__1059[i_].clone(); out_.push(Func(x_1472, loc_1060_1473.clone(), cx_.instr.push(in__1059_1474.clone()))); } out_ }, datas: data, elems: elem, start: start, exports: ex, customs: wspec_runtime::seq::cat([cu_0, cu_1, cu_2, cu_3, cu_4, cu_5, cu_6, cu_7, cu_8, cu_9, cu_10, cu_11, cu_12, cu_13]) })
 }
 
 /// Definitions of the spec that the decoder uses.

@@ -5194,7 +5194,7 @@ fn rule_178(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     acc_mut__22.push(mut_);acc_zt_23.push(zt);
     }
     let zt_25 = acc_zt_23;
-    let code_26 = Code::One(conv::val_to_instr(defs::unpackfield_(ar_, &(*wspec_runtime::seq::at(&zt_25, wspec_runtime::num::wide(i)?)?), match (sx.clone(),) { (Some(sx_232),) => Some(sx_232), (None,) => None, _ => return Err(wspec_runtime::Fail::soft()) }, &(*wspec_runtime::seq::at(&(*wspec_runtime::seq::at(&(*z).0.structs, wspec_runtime::num::wide(a)?)?).fields, wspec_runtime::num::wide(i)?)?))?));
+    let code_26 = Code::One(conv::val_to_instr(defs::unpackfield_(ar_, &(*wspec_runtime::seq::at(&zt_25, wspec_runtime::num::wide(i)?)?), sx, &(*wspec_runtime::seq::at(&(*wspec_runtime::seq::at(&(*z).0.structs, wspec_runtime::num::wide(a)?)?).fields, wspec_runtime::num::wide(i)?)?))?));
     let keep_ = 0usize;
     let popped_ = 0usize + 1usize - keep_;
     m_.pop_n(popped_);
@@ -5489,7 +5489,7 @@ fn rule_186(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     #[allow(irrefutable_let_patterns)]
     let Fieldtype(f_18, f_19) = f_17.clone() else { return Err(wspec_runtime::Fail::soft()) };
     let zt = f_19.clone();
-    let code_20 = Code::One(conv::val_to_instr(defs::unpackfield_(ar_, &zt, match (sx.clone(),) { (Some(sx_226),) => Some(sx_226), (None,) => None, _ => return Err(wspec_runtime::Fail::soft()) }, &(*wspec_runtime::seq::at(&(*wspec_runtime::seq::at(&(*z).0.arrays, wspec_runtime::num::wide(a)?)?).fields, wspec_runtime::num::wide(i)?)?))?));
+    let code_20 = Code::One(conv::val_to_instr(defs::unpackfield_(ar_, &zt, sx, &(*wspec_runtime::seq::at(&(*wspec_runtime::seq::at(&(*z).0.arrays, wspec_runtime::num::wide(a)?)?).fields, wspec_runtime::num::wide(i)?)?))?));
     let keep_ = 0usize;
     let popped_ = 0usize + 1usize + 1usize - keep_;
     m_.pop_n(popped_);
@@ -7794,9 +7794,9 @@ fn vrule_37(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let cp_13 = (*f_11).clone();
     let mut_ = cp_13;
     let zt = f_12;
-    wspec_runtime::check(((match (sx.clone(),) { (Some(sx_114),) => Some(sx_114), (None,) => None, _ => return Err(wspec_runtime::Fail::soft()) } == None) == ((*zt).clone() == conv::valtype_to_storagetype(defs::unpack(ar_, zt)?))))?;
-    let e_115: Valtype = Valtype::Reftype(Reftype(Some(Null), Heaptype::Typeuse(Typeuse::Idx(x))));
-    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_115).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![e_115.clone()]]))); }
+    wspec_runtime::check(((sx.clone() == None) == ((*zt).clone() == conv::valtype_to_storagetype(defs::unpack(ar_, zt)?))))?;
+    let e_14: Valtype = Valtype::Reftype(Reftype(Some(Null), Heaptype::Typeuse(Typeuse::Idx(x))));
+    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_14).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![e_14.clone()]]))); }
     Ok(Effect { pops: 0usize + 1, unreachable: false, pushes: wspec_runtime::seq::cat([vec![defs::unpack(ar_, zt)?]]), sets: vec![] })
 }
 
@@ -7831,11 +7831,11 @@ fn vrule_38(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let cp_11 = (*f_9).clone();
     let mut_ = cp_11;
     let zt = f_10;
-    if !((match (mut_.clone(),) { (Some(mut__112),) => Some(mut__112), (None,) => None, _ => return Err(wspec_runtime::Fail::soft()) } == Some(Mut))) { return Err(Fail::msg(0, "immutable field")); }
-    let e_113: Valtype = defs::unpack(ar_, zt)?;
-    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_113).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![Valtype::Reftype(Reftype(Some(Null), Heaptype::Typeuse(Typeuse::Idx(x))))], vec![e_113.clone()]]))); }
-    let e_114: Valtype = Valtype::Reftype(Reftype(Some(Null), Heaptype::Typeuse(Typeuse::Idx(x))));
-    if !matches!(ck.peek(0usize + 1), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_114).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![e_114.clone()], vec![e_113.clone()]]))); }
+    if !((mut_.clone() == Some(Mut))) { return Err(Fail::msg(0, "immutable field")); }
+    let e_12: Valtype = defs::unpack(ar_, zt)?;
+    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_12).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![Valtype::Reftype(Reftype(Some(Null), Heaptype::Typeuse(Typeuse::Idx(x))))], vec![e_12.clone()]]))); }
+    let e_13: Valtype = Valtype::Reftype(Reftype(Some(Null), Heaptype::Typeuse(Typeuse::Idx(x))));
+    if !matches!(ck.peek(0usize + 1), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_13).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![e_13.clone()], vec![e_12.clone()]]))); }
     Ok(Effect { pops: 0usize + 1 + 1, unreachable: false, pushes: Vec::new(), sets: vec![] })
 }
 
@@ -8036,11 +8036,11 @@ fn vrule_44(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let zt = f_8.clone();
     Ok((mut_.clone(), zt.clone(),))
     })() { Ok(v) => v, Err(f) if f.message.is_some() => return Err(f), Err(_) => return Err(Fail::msg(0, format!("non-array type {}", wspec_runtime::num::wide(x)?))) };
-    wspec_runtime::check(((match (sx.clone(),) { (Some(sx_111),) => Some(sx_111), (None,) => None, _ => return Err(wspec_runtime::Fail::soft()) } == None) == (zt_10.clone() == conv::valtype_to_storagetype(defs::unpack(ar_, &zt_10)?))))?;
-    let e_112: Valtype = Valtype::Numtype(Numtype::I32);
-    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_112).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![Valtype::Reftype(Reftype(Some(Null), Heaptype::Typeuse(Typeuse::Idx(x))))], vec![e_112.clone()]]))); }
-    let e_113: Valtype = Valtype::Reftype(Reftype(Some(Null), Heaptype::Typeuse(Typeuse::Idx(x))));
-    if !matches!(ck.peek(0usize + 1), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_113).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![e_113.clone()], vec![e_112.clone()]]))); }
+    wspec_runtime::check(((sx.clone() == None) == (zt_10.clone() == conv::valtype_to_storagetype(defs::unpack(ar_, &zt_10)?))))?;
+    let e_11: Valtype = Valtype::Numtype(Numtype::I32);
+    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_11).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![Valtype::Reftype(Reftype(Some(Null), Heaptype::Typeuse(Typeuse::Idx(x))))], vec![e_11.clone()]]))); }
+    let e_12: Valtype = Valtype::Reftype(Reftype(Some(Null), Heaptype::Typeuse(Typeuse::Idx(x))));
+    if !matches!(ck.peek(0usize + 1), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_12).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![e_12.clone()], vec![e_11.clone()]]))); }
     Ok(Effect { pops: 0usize + 1 + 1, unreachable: false, pushes: wspec_runtime::seq::cat([vec![defs::unpack(ar_, &zt_10)?]]), sets: vec![] })
 }
 
@@ -8069,13 +8069,13 @@ fn vrule_45(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let zt = f_6.clone();
     Ok((mut_.clone(), zt.clone(),))
     })() { Ok(v) => v, Err(f) if f.message.is_some() => return Err(f), Err(_) => return Err(Fail::msg(0, format!("non-array type {}", wspec_runtime::num::wide(x)?))) };
-    if !((match (mut__7.clone(),) { (Some(mut__7_109),) => Some(mut__7_109), (None,) => None, _ => return Err(wspec_runtime::Fail::soft()) } == Some(Mut))) { return Err(Fail::msg(0, "immutable array")); }
-    let e_110: Valtype = defs::unpack(ar_, &zt_8)?;
-    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_110).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![Valtype::Reftype(Reftype(Some(Null), Heaptype::Typeuse(Typeuse::Idx(x))))], vec![Valtype::Numtype(Numtype::I32)], vec![e_110.clone()]]))); }
-    let e_111: Valtype = Valtype::Numtype(Numtype::I32);
-    if !matches!(ck.peek(0usize + 1), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_111).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![Valtype::Reftype(Reftype(Some(Null), Heaptype::Typeuse(Typeuse::Idx(x))))], vec![e_111.clone()], vec![e_110.clone()]]))); }
-    let e_112: Valtype = Valtype::Reftype(Reftype(Some(Null), Heaptype::Typeuse(Typeuse::Idx(x))));
-    if !matches!(ck.peek(0usize + 1 + 1), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_112).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![e_112.clone()], vec![e_111.clone()], vec![e_110.clone()]]))); }
+    if !((mut__7.clone() == Some(Mut))) { return Err(Fail::msg(0, "immutable array")); }
+    let e_9: Valtype = defs::unpack(ar_, &zt_8)?;
+    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_9).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![Valtype::Reftype(Reftype(Some(Null), Heaptype::Typeuse(Typeuse::Idx(x))))], vec![Valtype::Numtype(Numtype::I32)], vec![e_9.clone()]]))); }
+    let e_10: Valtype = Valtype::Numtype(Numtype::I32);
+    if !matches!(ck.peek(0usize + 1), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_10).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![Valtype::Reftype(Reftype(Some(Null), Heaptype::Typeuse(Typeuse::Idx(x))))], vec![e_10.clone()], vec![e_9.clone()]]))); }
+    let e_11: Valtype = Valtype::Reftype(Reftype(Some(Null), Heaptype::Typeuse(Typeuse::Idx(x))));
+    if !matches!(ck.peek(0usize + 1 + 1), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_11).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![e_11.clone()], vec![e_10.clone()], vec![e_9.clone()]]))); }
     Ok(Effect { pops: 0usize + 1 + 1 + 1, unreachable: false, pushes: Vec::new(), sets: vec![] })
 }
 
@@ -8121,15 +8121,15 @@ fn vrule_47(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let zt = f_6.clone();
     Ok((mut_.clone(), zt.clone(),))
     })() { Ok(v) => v, Err(f) if f.message.is_some() => return Err(f), Err(_) => return Err(Fail::msg(0, format!("non-array type {}", wspec_runtime::num::wide(x)?))) };
-    if !((match (mut__7.clone(),) { (Some(mut__7_109),) => Some(mut__7_109), (None,) => None, _ => return Err(wspec_runtime::Fail::soft()) } == Some(Mut))) { return Err(Fail::msg(0, "immutable array")); }
-    let e_110: Valtype = Valtype::Numtype(Numtype::I32);
-    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_110).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![Valtype::Reftype(Reftype(Some(Null), Heaptype::Typeuse(Typeuse::Idx(x))))], vec![Valtype::Numtype(Numtype::I32)], vec![defs::unpack(ar_, &zt_8)?], vec![e_110.clone()]]))); }
-    let e_111: Valtype = defs::unpack(ar_, &zt_8)?;
-    if !matches!(ck.peek(0usize + 1), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_111).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![Valtype::Reftype(Reftype(Some(Null), Heaptype::Typeuse(Typeuse::Idx(x))))], vec![Valtype::Numtype(Numtype::I32)], vec![e_111.clone()], vec![e_110.clone()]]))); }
-    let e_112: Valtype = Valtype::Numtype(Numtype::I32);
-    if !matches!(ck.peek(0usize + 1 + 1), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_112).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![Valtype::Reftype(Reftype(Some(Null), Heaptype::Typeuse(Typeuse::Idx(x))))], vec![e_112.clone()], vec![e_111.clone()], vec![e_110.clone()]]))); }
-    let e_113: Valtype = Valtype::Reftype(Reftype(Some(Null), Heaptype::Typeuse(Typeuse::Idx(x))));
-    if !matches!(ck.peek(0usize + 1 + 1 + 1), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_113).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![e_113.clone()], vec![e_112.clone()], vec![e_111.clone()], vec![e_110.clone()]]))); }
+    if !((mut__7.clone() == Some(Mut))) { return Err(Fail::msg(0, "immutable array")); }
+    let e_9: Valtype = Valtype::Numtype(Numtype::I32);
+    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_9).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![Valtype::Reftype(Reftype(Some(Null), Heaptype::Typeuse(Typeuse::Idx(x))))], vec![Valtype::Numtype(Numtype::I32)], vec![defs::unpack(ar_, &zt_8)?], vec![e_9.clone()]]))); }
+    let e_10: Valtype = defs::unpack(ar_, &zt_8)?;
+    if !matches!(ck.peek(0usize + 1), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_10).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![Valtype::Reftype(Reftype(Some(Null), Heaptype::Typeuse(Typeuse::Idx(x))))], vec![Valtype::Numtype(Numtype::I32)], vec![e_10.clone()], vec![e_9.clone()]]))); }
+    let e_11: Valtype = Valtype::Numtype(Numtype::I32);
+    if !matches!(ck.peek(0usize + 1 + 1), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_11).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![Valtype::Reftype(Reftype(Some(Null), Heaptype::Typeuse(Typeuse::Idx(x))))], vec![e_11.clone()], vec![e_10.clone()], vec![e_9.clone()]]))); }
+    let e_12: Valtype = Valtype::Reftype(Reftype(Some(Null), Heaptype::Typeuse(Typeuse::Idx(x))));
+    if !matches!(ck.peek(0usize + 1 + 1 + 1), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_12).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![e_12.clone()], vec![e_11.clone()], vec![e_10.clone()], vec![e_9.clone()]]))); }
     Ok(Effect { pops: 0usize + 1 + 1 + 1 + 1, unreachable: false, pushes: Vec::new(), sets: vec![] })
 }
 
@@ -8171,18 +8171,18 @@ fn vrule_48(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let zt_2 = f_14.clone();
     Ok((mut_2.clone(), zt_2.clone(),))
     })() { Ok(v) => v, Err(f) if f.message.is_some() => return Err(f), Err(_) => return Err(Fail::msg(0, format!("non-array type {}", wspec_runtime::num::wide(x_2)?))) };
-    if !((match (mut_1_9.clone(),) { (Some(mut_1_9_117),) => Some(mut_1_9_117), (None,) => None, _ => return Err(wspec_runtime::Fail::soft()) } == Some(Mut))) { return Err(Fail::msg(0, "immutable array")); }
+    if !((mut_1_9.clone() == Some(Mut))) { return Err(Fail::msg(0, "immutable array")); }
     match rels::storagetype_sub(ar_, v_C, &zt_2_16, &zt_1_10) { Ok(_) => {} Err(f) if f.message.is_some() => return Err(f), Err(_) => return Err(Fail::msg(0, "array types do not match")) }
-    let e_118: Valtype = Valtype::Numtype(Numtype::I32);
-    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_118).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![Valtype::Reftype(Reftype(Some(Null), Heaptype::Typeuse(Typeuse::Idx(x_1))))], vec![Valtype::Numtype(Numtype::I32)], vec![Valtype::Reftype(Reftype(Some(Null), Heaptype::Typeuse(Typeuse::Idx(x_2))))], vec![Valtype::Numtype(Numtype::I32)], vec![e_118.clone()]]))); }
-    let e_119: Valtype = Valtype::Numtype(Numtype::I32);
-    if !matches!(ck.peek(0usize + 1), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_119).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![Valtype::Reftype(Reftype(Some(Null), Heaptype::Typeuse(Typeuse::Idx(x_1))))], vec![Valtype::Numtype(Numtype::I32)], vec![Valtype::Reftype(Reftype(Some(Null), Heaptype::Typeuse(Typeuse::Idx(x_2))))], vec![e_119.clone()], vec![e_118.clone()]]))); }
-    let e_120: Valtype = Valtype::Reftype(Reftype(Some(Null), Heaptype::Typeuse(Typeuse::Idx(x_2))));
-    if !matches!(ck.peek(0usize + 1 + 1), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_120).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![Valtype::Reftype(Reftype(Some(Null), Heaptype::Typeuse(Typeuse::Idx(x_1))))], vec![Valtype::Numtype(Numtype::I32)], vec![e_120.clone()], vec![e_119.clone()], vec![e_118.clone()]]))); }
-    let e_121: Valtype = Valtype::Numtype(Numtype::I32);
-    if !matches!(ck.peek(0usize + 1 + 1 + 1), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_121).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![Valtype::Reftype(Reftype(Some(Null), Heaptype::Typeuse(Typeuse::Idx(x_1))))], vec![e_121.clone()], vec![e_120.clone()], vec![e_119.clone()], vec![e_118.clone()]]))); }
-    let e_122: Valtype = Valtype::Reftype(Reftype(Some(Null), Heaptype::Typeuse(Typeuse::Idx(x_1))));
-    if !matches!(ck.peek(0usize + 1 + 1 + 1 + 1), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_122).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![e_122.clone()], vec![e_121.clone()], vec![e_120.clone()], vec![e_119.clone()], vec![e_118.clone()]]))); }
+    let e_17: Valtype = Valtype::Numtype(Numtype::I32);
+    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_17).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![Valtype::Reftype(Reftype(Some(Null), Heaptype::Typeuse(Typeuse::Idx(x_1))))], vec![Valtype::Numtype(Numtype::I32)], vec![Valtype::Reftype(Reftype(Some(Null), Heaptype::Typeuse(Typeuse::Idx(x_2))))], vec![Valtype::Numtype(Numtype::I32)], vec![e_17.clone()]]))); }
+    let e_18: Valtype = Valtype::Numtype(Numtype::I32);
+    if !matches!(ck.peek(0usize + 1), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_18).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![Valtype::Reftype(Reftype(Some(Null), Heaptype::Typeuse(Typeuse::Idx(x_1))))], vec![Valtype::Numtype(Numtype::I32)], vec![Valtype::Reftype(Reftype(Some(Null), Heaptype::Typeuse(Typeuse::Idx(x_2))))], vec![e_18.clone()], vec![e_17.clone()]]))); }
+    let e_19: Valtype = Valtype::Reftype(Reftype(Some(Null), Heaptype::Typeuse(Typeuse::Idx(x_2))));
+    if !matches!(ck.peek(0usize + 1 + 1), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_19).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![Valtype::Reftype(Reftype(Some(Null), Heaptype::Typeuse(Typeuse::Idx(x_1))))], vec![Valtype::Numtype(Numtype::I32)], vec![e_19.clone()], vec![e_18.clone()], vec![e_17.clone()]]))); }
+    let e_20: Valtype = Valtype::Numtype(Numtype::I32);
+    if !matches!(ck.peek(0usize + 1 + 1 + 1), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_20).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![Valtype::Reftype(Reftype(Some(Null), Heaptype::Typeuse(Typeuse::Idx(x_1))))], vec![e_20.clone()], vec![e_19.clone()], vec![e_18.clone()], vec![e_17.clone()]]))); }
+    let e_21: Valtype = Valtype::Reftype(Reftype(Some(Null), Heaptype::Typeuse(Typeuse::Idx(x_1))));
+    if !matches!(ck.peek(0usize + 1 + 1 + 1 + 1), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_21).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![e_21.clone()], vec![e_20.clone()], vec![e_19.clone()], vec![e_18.clone()], vec![e_17.clone()]]))); }
     Ok(Effect { pops: 0usize + 1 + 1 + 1 + 1 + 1, unreachable: false, pushes: Vec::new(), sets: vec![] })
 }
 
@@ -8213,17 +8213,17 @@ fn vrule_49(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let zt = f_8.clone();
     Ok((mut_.clone(), zt.clone(),))
     })() { Ok(v) => v, Err(f) if f.message.is_some() => return Err(f), Err(_) => return Err(Fail::msg(0, format!("non-array type {}", wspec_runtime::num::wide(x)?))) };
-    if !((match (mut__9.clone(),) { (Some(mut__9_111),) => Some(mut__9_111), (None,) => None, _ => return Err(wspec_runtime::Fail::soft()) } == Some(Mut))) { return Err(Fail::msg(0, "immutable array")); }
+    if !((mut__9.clone() == Some(Mut))) { return Err(Fail::msg(0, "immutable array")); }
     if !((wspec_runtime::num::wide(y)? < wspec_runtime::num::wide(((*v_C).datas.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown data segment {}", wspec_runtime::num::wide(y)?))); }
     if !(vec![Valtype::Numtype(Numtype::I32), Valtype::Numtype(Numtype::I64), Valtype::Numtype(Numtype::F32), Valtype::Numtype(Numtype::F64), Valtype::Vectype(Vectype)].contains(&defs::unpack(ar_, &zt_10)?)) { return Err(Fail::msg(0, "array type is not numeric or vector")); }
-    let e_112: Valtype = Valtype::Numtype(Numtype::I32);
-    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_112).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![Valtype::Reftype(Reftype(Some(Null), Heaptype::Typeuse(Typeuse::Idx(x))))], vec![Valtype::Numtype(Numtype::I32)], vec![Valtype::Numtype(Numtype::I32)], vec![e_112.clone()]]))); }
-    let e_113: Valtype = Valtype::Numtype(Numtype::I32);
-    if !matches!(ck.peek(0usize + 1), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_113).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![Valtype::Reftype(Reftype(Some(Null), Heaptype::Typeuse(Typeuse::Idx(x))))], vec![Valtype::Numtype(Numtype::I32)], vec![e_113.clone()], vec![e_112.clone()]]))); }
-    let e_114: Valtype = Valtype::Numtype(Numtype::I32);
-    if !matches!(ck.peek(0usize + 1 + 1), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_114).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![Valtype::Reftype(Reftype(Some(Null), Heaptype::Typeuse(Typeuse::Idx(x))))], vec![e_114.clone()], vec![e_113.clone()], vec![e_112.clone()]]))); }
-    let e_115: Valtype = Valtype::Reftype(Reftype(Some(Null), Heaptype::Typeuse(Typeuse::Idx(x))));
-    if !matches!(ck.peek(0usize + 1 + 1 + 1), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_115).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![e_115.clone()], vec![e_114.clone()], vec![e_113.clone()], vec![e_112.clone()]]))); }
+    let e_11: Valtype = Valtype::Numtype(Numtype::I32);
+    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_11).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![Valtype::Reftype(Reftype(Some(Null), Heaptype::Typeuse(Typeuse::Idx(x))))], vec![Valtype::Numtype(Numtype::I32)], vec![Valtype::Numtype(Numtype::I32)], vec![e_11.clone()]]))); }
+    let e_12: Valtype = Valtype::Numtype(Numtype::I32);
+    if !matches!(ck.peek(0usize + 1), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_12).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![Valtype::Reftype(Reftype(Some(Null), Heaptype::Typeuse(Typeuse::Idx(x))))], vec![Valtype::Numtype(Numtype::I32)], vec![e_12.clone()], vec![e_11.clone()]]))); }
+    let e_13: Valtype = Valtype::Numtype(Numtype::I32);
+    if !matches!(ck.peek(0usize + 1 + 1), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_13).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![Valtype::Reftype(Reftype(Some(Null), Heaptype::Typeuse(Typeuse::Idx(x))))], vec![e_13.clone()], vec![e_12.clone()], vec![e_11.clone()]]))); }
+    let e_14: Valtype = Valtype::Reftype(Reftype(Some(Null), Heaptype::Typeuse(Typeuse::Idx(x))));
+    if !matches!(ck.peek(0usize + 1 + 1 + 1), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_14).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![e_14.clone()], vec![e_13.clone()], vec![e_12.clone()], vec![e_11.clone()]]))); }
     Ok(Effect { pops: 0usize + 1 + 1 + 1 + 1, unreachable: false, pushes: Vec::new(), sets: vec![] })
 }
 
@@ -8254,17 +8254,17 @@ fn vrule_50(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let zt = f_8.clone();
     Ok((mut_.clone(), zt.clone(),))
     })() { Ok(v) => v, Err(f) if f.message.is_some() => return Err(f), Err(_) => return Err(Fail::msg(0, format!("non-array type {}", wspec_runtime::num::wide(x)?))) };
-    if !((match (mut__9.clone(),) { (Some(mut__9_111),) => Some(mut__9_111), (None,) => None, _ => return Err(wspec_runtime::Fail::soft()) } == Some(Mut))) { return Err(Fail::msg(0, "immutable array")); }
+    if !((mut__9.clone() == Some(Mut))) { return Err(Fail::msg(0, "immutable array")); }
     if !((wspec_runtime::num::wide(y)? < wspec_runtime::num::wide(((*v_C).elems.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown elem segment {}", wspec_runtime::num::wide(y)?))); }
     match rels::storagetype_sub(ar_, v_C, &(conv::reftype_to_storagetype((*wspec_runtime::seq::at(&(*v_C).elems, wspec_runtime::num::wide(y)?)?).clone())), &zt_10) { Ok(_) => {} Err(f) if f.message.is_some() => return Err(f), Err(_) => return Err(Fail::msg(0, "type mismatch: element segment's type does not match array's field type")) }
-    let e_112: Valtype = Valtype::Numtype(Numtype::I32);
-    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_112).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![Valtype::Reftype(Reftype(Some(Null), Heaptype::Typeuse(Typeuse::Idx(x))))], vec![Valtype::Numtype(Numtype::I32)], vec![Valtype::Numtype(Numtype::I32)], vec![e_112.clone()]]))); }
-    let e_113: Valtype = Valtype::Numtype(Numtype::I32);
-    if !matches!(ck.peek(0usize + 1), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_113).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![Valtype::Reftype(Reftype(Some(Null), Heaptype::Typeuse(Typeuse::Idx(x))))], vec![Valtype::Numtype(Numtype::I32)], vec![e_113.clone()], vec![e_112.clone()]]))); }
-    let e_114: Valtype = Valtype::Numtype(Numtype::I32);
-    if !matches!(ck.peek(0usize + 1 + 1), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_114).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![Valtype::Reftype(Reftype(Some(Null), Heaptype::Typeuse(Typeuse::Idx(x))))], vec![e_114.clone()], vec![e_113.clone()], vec![e_112.clone()]]))); }
-    let e_115: Valtype = Valtype::Reftype(Reftype(Some(Null), Heaptype::Typeuse(Typeuse::Idx(x))));
-    if !matches!(ck.peek(0usize + 1 + 1 + 1), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_115).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![e_115.clone()], vec![e_114.clone()], vec![e_113.clone()], vec![e_112.clone()]]))); }
+    let e_11: Valtype = Valtype::Numtype(Numtype::I32);
+    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_11).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![Valtype::Reftype(Reftype(Some(Null), Heaptype::Typeuse(Typeuse::Idx(x))))], vec![Valtype::Numtype(Numtype::I32)], vec![Valtype::Numtype(Numtype::I32)], vec![e_11.clone()]]))); }
+    let e_12: Valtype = Valtype::Numtype(Numtype::I32);
+    if !matches!(ck.peek(0usize + 1), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_12).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![Valtype::Reftype(Reftype(Some(Null), Heaptype::Typeuse(Typeuse::Idx(x))))], vec![Valtype::Numtype(Numtype::I32)], vec![e_12.clone()], vec![e_11.clone()]]))); }
+    let e_13: Valtype = Valtype::Numtype(Numtype::I32);
+    if !matches!(ck.peek(0usize + 1 + 1), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_13).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![Valtype::Reftype(Reftype(Some(Null), Heaptype::Typeuse(Typeuse::Idx(x))))], vec![e_13.clone()], vec![e_12.clone()], vec![e_11.clone()]]))); }
+    let e_14: Valtype = Valtype::Reftype(Reftype(Some(Null), Heaptype::Typeuse(Typeuse::Idx(x))));
+    if !matches!(ck.peek(0usize + 1 + 1 + 1), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_14).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![e_14.clone()], vec![e_13.clone()], vec![e_12.clone()], vec![e_11.clone()]]))); }
     Ok(Effect { pops: 0usize + 1 + 1 + 1 + 1, unreachable: false, pushes: Vec::new(), sets: vec![] })
 }
 
@@ -8432,9 +8432,9 @@ fn vrule_57(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let cp_5 = (*f_3).clone();
     let mut_ = cp_5;
     let t = f_4;
-    if !((match (mut_.clone(),) { (Some(mut__106),) => Some(mut__106), (None,) => None, _ => return Err(wspec_runtime::Fail::soft()) } == Some(Mut))) { return Err(Fail::msg(0, "immutable global")); }
-    let e_107: Valtype = (*t).clone();
-    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_107).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![e_107.clone()]]))); }
+    if !((mut_.clone() == Some(Mut))) { return Err(Fail::msg(0, "immutable global")); }
+    let e_6: Valtype = (*t).clone();
+    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_6).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![e_6.clone()]]))); }
     Ok(Effect { pops: 0usize + 1, unreachable: false, pushes: Vec::new(), sets: vec![] })
 }
 
@@ -10863,7 +10863,7 @@ pub mod defs {
             let o_7 = cp_6;
             wspec_runtime::check(o_7.is_none())?;
             let ht_2 = f_5;
-            Ok(Reftype(match (null_1.clone(),) { (Some(null_1_108),) => Some(null_1_108), (None,) => None, _ => return Err(wspec_runtime::Fail::soft()) }, (*ht_1).clone()))
+            Ok(Reftype(null_1, (*ht_1).clone()))
         })())? { return Ok(v); } }
         Err(Fail::soft())
     }
@@ -12038,7 +12038,7 @@ pub mod defs {
             let Blocktype::Result(f_1) = a1 else { return Err(wspec_runtime::Fail::soft()) };
             let cp_2 = (*f_1).clone();
             let t = cp_2;
-            Ok(Comptype::Func(vec![], (match (t.clone(),) { (Some(t_103),) => Some(t_103.clone()), (None,) => None, _ => return Err(wspec_runtime::Fail::soft()) }).into_iter().collect::<Vec<_>>()))
+            Ok(Comptype::Func(vec![], wspec_runtime::seq::of_opt(t)))
         })())? { return Ok(v); } }
         Err(Fail::soft())
     }
@@ -12190,7 +12190,7 @@ pub mod defs {
             let x_691 = acc_x_690.into_iter().next();
             let eq_793 = match (x_691.clone(),) { (Some(x_691_792),) => Some(Instr::Call(x_691_792)), (None,) => None, _ => return Err(wspec_runtime::Fail::soft()) };
             let instr_S = eq_793;
-            Ok(Config(State(s_4, Frame { locals: vec![], module: mm }), wspec_runtime::seq::cat([instr_E, instr_D, (match (instr_S.clone(),) { (Some(instr_S_894),) => Some(instr_S_894.clone()), (None,) => None, _ => return Err(wspec_runtime::Fail::soft()) }).into_iter().collect::<Vec<_>>()])))
+            Ok(Config(State(s_4, Frame { locals: vec![], module: mm }), wspec_runtime::seq::cat([instr_E, instr_D, wspec_runtime::seq::of_opt(instr_S)])))
         })())? { return Ok(v); }
         Err(Fail::soft())
     }
@@ -13900,7 +13900,7 @@ pub mod defs {
             let Vcvtop::JnnXMFnnXM(VcvtopJnnXMFnnXM(f_9, f_10)) = a2 else { return Err(wspec_runtime::Fail::soft()) };
             let hf = f_9.clone();
             let sx = f_10.clone();
-            Ok(match (hf.clone(),) { (Some(hf_111),) => Some(hf_111), (None,) => None, _ => return Err(wspec_runtime::Fail::soft()) })
+            Ok(hf)
         })())? { return Ok(v); } }
         // from spec/3.3-numerics-vectors.wspec:337
         if matches!(a0, Shape(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
@@ -13946,7 +13946,7 @@ pub mod defs {
             let Vcvtop::FnnXMJnnXM(VcvtopFnnXMJnnXM::TruncSat(f_9, f_10)) = a2 else { return Err(wspec_runtime::Fail::soft()) };
             let sx = f_9.clone();
             let zero = f_10.clone();
-            Ok(match (zero.clone(),) { (Some(zero_111),) => Some(zero_111), (None,) => None, _ => return Err(wspec_runtime::Fail::soft()) })
+            Ok(zero)
         })())? { return Ok(v); } }
         // from spec/3.3-numerics-vectors.wspec:343
         if matches!(a0, Shape(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
@@ -13966,7 +13966,7 @@ pub mod defs {
             let Vcvtop::FnnXMJnnXM(VcvtopFnnXMJnnXM::RelaxedTrunc(f_9, f_10)) = a2 else { return Err(wspec_runtime::Fail::soft()) };
             let sx = f_9.clone();
             let zero = f_10.clone();
-            Ok(match (zero.clone(),) { (Some(zero_111),) => Some(zero_111), (None,) => None, _ => return Err(wspec_runtime::Fail::soft()) })
+            Ok(zero)
         })())? { return Ok(v); } }
         // from spec/3.3-numerics-vectors.wspec:344
         if matches!(a0, Shape(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
@@ -14639,7 +14639,7 @@ pub mod defs {
             let ht = f_2;
             let tv = a1;
             let tu = a2;
-            Ok(Reftype(match (null.clone(),) { (Some(null_104),) => Some(null_104), (None,) => None, _ => return Err(wspec_runtime::Fail::soft()) }, defs::subst_heaptype(ar_, ht, &((*tv).clone()), &((*tu).clone()))?))
+            Ok(Reftype(null, defs::subst_heaptype(ar_, ht, &((*tv).clone()), &((*tu).clone()))?))
         })())? { return Ok(v); } }
         Err(Fail::soft())
         })
@@ -16063,7 +16063,7 @@ pub mod defs {
             let ct = f_3;
             let tv = a1;
             let tu = a2;
-            Ok(Subtype(match (final_.clone(),) { (Some(final__105),) => Some(final__105), (None,) => None, _ => return Err(wspec_runtime::Fail::soft()) }, { let n_ = wspec_runtime::seq::same_len(&[tu_q.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let tu_q_206 = tu_q[i_].clone(); out_.push(defs::subst_typeuse(ar_, &tu_q_206, &((*tv).clone()), &((*tu).clone()))?); } out_ }, defs::subst_comptype(ar_, ct, &((*tv).clone()), &((*tu).clone()))?))
+            Ok(Subtype(final_, { let n_ = wspec_runtime::seq::same_len(&[tu_q.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let tu_q_105 = tu_q[i_].clone(); out_.push(defs::subst_typeuse(ar_, &tu_q_105, &((*tv).clone()), &((*tu).clone()))?); } out_ }, defs::subst_comptype(ar_, ct, &((*tv).clone()), &((*tu).clone()))?))
         })())? { return Ok(v); } }
         Err(Fail::soft())
         })
@@ -16089,7 +16089,7 @@ pub mod defs {
             let t = f_2;
             let tv = a1;
             let tu = a2;
-            Ok(Globaltype(match (mut_.clone(),) { (Some(mut__104),) => Some(mut__104), (None,) => None, _ => return Err(wspec_runtime::Fail::soft()) }, defs::subst_valtype(ar_, t, &((*tv).clone()), &((*tu).clone()))?))
+            Ok(Globaltype(mut_, defs::subst_valtype(ar_, t, &((*tv).clone()), &((*tu).clone()))?))
         })())? { return Ok(v); } }
         Err(Fail::soft())
     }
@@ -16259,7 +16259,7 @@ pub mod defs {
             let zt = f_2;
             let tv = a1;
             let tu = a2;
-            Ok(Fieldtype(match (mut_.clone(),) { (Some(mut__104),) => Some(mut__104), (None,) => None, _ => return Err(wspec_runtime::Fail::soft()) }, defs::subst_storagetype(ar_, zt, &((*tv).clone()), &((*tu).clone()))?))
+            Ok(Fieldtype(mut_, defs::subst_storagetype(ar_, zt, &((*tv).clone()), &((*tu).clone()))?))
         })())? { return Ok(v); } }
         Err(Fail::soft())
         })
@@ -16469,7 +16469,7 @@ pub mod rels {
             Ok(())
             })().map_err(|f| f.within("value type", i_ as u64))?;
              }
-            Ok((Instrtype(vec![], vec![], (match (t.clone(),) { (Some(t_107),) => Some(t_107.clone()), (None,) => None, _ => return Err(wspec_runtime::Fail::soft()) }).into_iter().collect::<Vec<_>>()),))
+            Ok((Instrtype(vec![], vec![], wspec_runtime::seq::of_opt(t)),))
         })())? { return Ok(v); } }
         // from spec/2.1-validation-types.wspec:271 rule Blocktype_ok/typeidx
         if matches!(a1, Blocktype::Idx(f_1)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
@@ -18581,14 +18581,14 @@ pub mod rels {
             let ct_q_32 = acc_ct_q_29;
             let final_q_33 = acc_final_q_30;
             rels::comptype_ok(ar_, v_C, ct)?;
-            let src_139: Vec<_> = final_q_33.clone().into_iter().collect();
-            for i_ in 0..wspec_runtime::seq::same_len(&[src_139.len()])? { let final_q_33_36 = src_139[i_].clone(); 
-            if !((match (final_q_33_36.clone(),) { (Some(final_q_33_36_137),) => Some(final_q_33_36_137), (None,) => None, _ => return Err(wspec_runtime::Fail::soft()) } == None)) { return Err(Fail::msg(0, format!("sub type {} has final super type", wspec_runtime::num::wide(x)?))); }
+            let src_38: Vec<_> = final_q_33.clone().into_iter().collect();
+            for i_ in 0..wspec_runtime::seq::same_len(&[src_38.len()])? { let final_q_33_36 = src_38[i_].clone(); 
+            if !((final_q_33_36.clone() == None)) { return Err(Fail::msg(0, format!("sub type {} has final super type", wspec_runtime::num::wide(x)?))); }
              }
-            let src_143: Vec<_> = ct_q_32.clone().into_iter().collect();
-            for i_ in 0..wspec_runtime::seq::same_len(&[src_143.len()])? { let ct_q_32_141 = src_143[i_].clone(); 
+            let src_42: Vec<_> = ct_q_32.clone().into_iter().collect();
+            for i_ in 0..wspec_runtime::seq::same_len(&[src_42.len()])? { let ct_q_32_40 = src_42[i_].clone(); 
             (|| -> R<()> {
-            match rels::comptype_sub(ar_, v_C, ct, &ct_q_32_141) { Ok(_) => {} Err(f) if f.message.is_some() => return Err(f), Err(_) => return Err(Fail::msg(0, format!("sub type {} does not match super type", wspec_runtime::num::wide(x)?))) }
+            match rels::comptype_sub(ar_, v_C, ct, &ct_q_32_40) { Ok(_) => {} Err(f) if f.message.is_some() => return Err(f), Err(_) => return Err(Fail::msg(0, format!("sub type {} does not match super type", wspec_runtime::num::wide(x)?))) }
             Ok(())
             })().map_err(|f| f.within("composite type", i_ as u64))?;
              }

@@ -16,6 +16,15 @@ pub fn cat<T, const N: usize>(parts: [Vec<T>; N]) -> Vec<T> {
     out
 }
 
+/// An optional as a list of none or one element.
+#[inline]
+pub fn of_opt<T>(x: Option<T>) -> Vec<T> {
+    match x {
+        Some(x) => vec![x],
+        None => Vec::new(),
+    }
+}
+
 /// `xs[i]`, failing (softly) out of bounds.
 pub fn index<T: Clone>(xs: &[T], i: Wide) -> R<T> {
     usize::try_from(i).ok().and_then(|i| xs.get(i)).cloned().ok_or_else(Fail::soft)
