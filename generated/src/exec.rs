@@ -38,7 +38,7 @@ fn rule_1(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let n = len_12;
     let n_14 = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?;
     let vs_15 = m_.peek_range(0usize + 1usize, n_14)?;
-    let eq_222 = defs::hostcall(ar_, k, &(*z).0, &({ let n_ = wspec_runtime::seq::same_len(&[wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?, vs_15.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let vs_15_221 = vs_15[i_].clone(); out_.push(vs_15_221.clone()); } out_ }))?;
+    let eq_222 = defs::hostcall(ar_, k, &(*z).0, &({ let n_ = wspec_runtime::seq::same_len(&[wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?, vs_15.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let vs_15_221 = vs_15[i_].clone(); out_.push(vs_15_221); } out_ }))?;
     let (t_223, t_224,) = eq_222;
     let s_q = t_223;
     let res = t_224;
@@ -104,7 +104,7 @@ fn rule_3(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let m = len_25;
     let n_26 = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?;
     let vs_27 = m_.peek_range(0usize + 1usize, n_26)?;
-    let eq_230 = Frame { locals: wspec_runtime::seq::cat([{ let n_ = wspec_runtime::seq::same_len(&[wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?, vs_27.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let vs_27_128 = vs_27[i_].clone(); out_.push(Some(vs_27_128.clone())); } out_ }, { let n_ = wspec_runtime::seq::same_len(&[t_19.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let t_19_229 = t_19[i_].clone(); out_.push(defs::default_(ar_, &(defs::inst_valtype(ar_, &(*fi).module, &t_19_229)?))?); } out_ }]), module: (*fi).module.clone() };
+    let eq_230 = Frame { locals: wspec_runtime::seq::cat([{ let n_ = wspec_runtime::seq::same_len(&[wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?, vs_27.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let vs_27_128 = vs_27[i_].clone(); out_.push(Some(vs_27_128)); } out_ }, { let n_ = wspec_runtime::seq::same_len(&[t_19.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let t_19_229 = t_19[i_].clone(); out_.push(defs::default_(ar_, &(defs::inst_valtype(ar_, &(*fi).module, &t_19_229)?))?); } out_ }]), module: (*fi).module.clone() };
     let f = eq_230;
     let cf_231 = m;
     let cf_232 = f;
@@ -147,7 +147,7 @@ fn rule_4(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let vs_26 = m_.peek_range(0usize, n_25)?;
     let eq_29 = ((*z).0.exns.len() as u64);
     let a = eq_29;
-    let eq_135 = std::rc::Rc::new(Exninst { tag: (*wspec_runtime::seq::at(&(*z).1.module.tags, wspec_runtime::num::wide((x))?)?), fields: { let n_ = wspec_runtime::seq::same_len(&[wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?, vs_26.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let vs_26_134 = vs_26[i_].clone(); out_.push(vs_26_134.clone()); } out_ } });
+    let eq_135 = std::rc::Rc::new(Exninst { tag: (*wspec_runtime::seq::at(&(*z).1.module.tags, wspec_runtime::num::wide((x))?)?), fields: { let n_ = wspec_runtime::seq::same_len(&[wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?, vs_26.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let vs_26_134 = vs_26[i_].clone(); out_.push(vs_26_134); } out_ } });
     let exn = (&eq_135);
     let arg_136 = (*exn).clone();
     let push_137 = Val::Ref(Ref::RefExnAddr(a));
@@ -2023,7 +2023,7 @@ fn rule_52(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let arg_163 = a;
     let arg_164 = i;
     let arg_165 = n;
-    let arg_267 = { let n_ = wspec_runtime::seq::same_len(&[wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?, fv.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let fv_266 = fv[i_].clone(); out_.push(fv_266.clone()); } out_ };
+    let arg_267 = { let n_ = wspec_runtime::seq::same_len(&[wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?, fv.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let fv_266 = fv[i_].clone(); out_.push(fv_266); } out_ };
     let keep_ = 0usize;
     let popped_ = 0usize + 1usize + 1usize + 1usize + 1usize - keep_;
     m_.pop_n(popped_);
@@ -9875,7 +9875,7 @@ fn seq_context(ar_: &Ctx, a0: &Context, a1: &[Localidx]) -> R<Context> {
     acc_init_7.push(init);acc_t_8.push((*t).clone()); }
     let init_9 = acc_init_7;
     let t_10 = acc_t_8;
-    Ok(defs::with_locals(ar_, a0, &({ let n_ = wspec_runtime::seq::same_len(&[x_1.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let x_1_313 = x_1[i_].clone(); out_.push(x_1_313); } out_ }), &({ let n_ = wspec_runtime::seq::same_len(&[t_10.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let t_10_414 = t_10[i_].clone(); out_.push(Localtype(Init::Set, t_10_414.clone())); } out_ }))?)
+    Ok(defs::with_locals(ar_, a0, &({ let n_ = wspec_runtime::seq::same_len(&[x_1.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let x_1_313 = x_1[i_].clone(); out_.push(x_1_313); } out_ }), &({ let n_ = wspec_runtime::seq::same_len(&[t_10.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let t_10_414 = t_10[i_].clone(); out_.push(Localtype(Init::Set, t_10_414)); } out_ }))?)
 }
 
 /// Checks an instruction sequence with operands `t1` (`Instrs_ok`): the types it leaves
@@ -12067,7 +12067,7 @@ pub mod defs {
             #[allow(irrefutable_let_patterns)]
             let Result_::Vals(f_1) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let val = f_1;
-            Ok({ let n_ = wspec_runtime::seq::same_len(&[val.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let val_102 = val[i_].clone(); out_.push(conv::val_to_instr(val_102.clone())); } out_ })
+            Ok({ let n_ = wspec_runtime::seq::same_len(&[val.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let val_102 = val[i_].clone(); out_.push(conv::val_to_instr(val_102)); } out_ })
         })())? { return Ok(v); } }
         // from spec/4.3-execution-instructions.wspec:396
         if matches!(a0, Result_::ThrowAddr(f_1)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
@@ -12170,7 +12170,7 @@ pub mod defs {
             acc_ref_E_271.push(ref_E);
             }
             let ref_E_272 = acc_ref_E_271;
-            let eq_479 = defs::allocmodule(ar_, &z_3.0, module, &((*xa).clone()), &(ga.clone()), &(ref_T.clone()), &({ let n_ = wspec_runtime::seq::same_len(&[ref_E_272.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let ref_E_272_478 = ref_E_272[i_].clone(); out_.push(ref_E_272_478.clone()); } out_ }))?;
+            let eq_479 = defs::allocmodule(ar_, &z_3.0, module, &((*xa).clone()), &(ga.clone()), &(ref_T.clone()), &({ let n_ = wspec_runtime::seq::same_len(&[ref_E_272.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let ref_E_272_478 = ref_E_272[i_].clone(); out_.push(ref_E_272_478); } out_ }))?;
             let (t_480, t_481,) = eq_479;
             let s_4 = t_480;
             let mm = t_481;
@@ -12221,7 +12221,7 @@ pub mod defs {
             Ok(())
             })().map_err(|f| f.within("value type", i_ as u64))?;
              }
-            Ok(Config(State((*s).clone(), Frame { locals: vec![], module: std::rc::Rc::new(Moduleinst { types: vec![], tags: vec![], globals: vec![], mems: vec![], tables: vec![], funcs: vec![], datas: vec![], elems: vec![], exports: vec![] }) }), wspec_runtime::seq::cat([{ let n_ = wspec_runtime::seq::same_len(&[val.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let val_117 = val[i_].clone(); out_.push(conv::val_to_instr(val_117.clone())); } out_ }, vec![Instr::RefFuncAddr(a), Instr::CallRef(conv::deftype_to_typeuse((*wspec_runtime::seq::at(&(*s).funcs, wspec_runtime::num::wide(a)?)?).type_.clone()))]])))
+            Ok(Config(State((*s).clone(), Frame { locals: vec![], module: std::rc::Rc::new(Moduleinst { types: vec![], tags: vec![], globals: vec![], mems: vec![], tables: vec![], funcs: vec![], datas: vec![], elems: vec![], exports: vec![] }) }), wspec_runtime::seq::cat([{ let n_ = wspec_runtime::seq::same_len(&[val.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let val_117 = val[i_].clone(); out_.push(conv::val_to_instr(val_117)); } out_ }, vec![Instr::RefFuncAddr(a), Instr::CallRef(conv::deftype_to_typeuse((*wspec_runtime::seq::at(&(*s).funcs, wspec_runtime::num::wide(a)?)?).type_.clone()))]])))
         })())? { return Ok(v); }
         Err(Fail::soft())
     }
@@ -12249,7 +12249,7 @@ pub mod defs {
             acc_c_16.push(c_14);
             }
             let c_17 = acc_c_16;
-            wspec_runtime::check((wspec_runtime::num::wide(({ let n_ = wspec_runtime::seq::same_len(&[c_17.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let c_17_118 = c_17[i_].clone(); out_.push(c_17_118.clone()); } out_ }.len() as u64))? == wspec_runtime::num::wide(v_M)?))?;
+            wspec_runtime::check((wspec_runtime::num::wide(({ let n_ = wspec_runtime::seq::same_len(&[c_17.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let c_17_118 = c_17[i_].clone(); out_.push(c_17_118); } out_ }.len() as u64))? == wspec_runtime::num::wide(v_M)?))?;
             let eq_523 = defs::setproduct_(ar_, lt, &({ let n_ = wspec_runtime::seq::same_len(&[c_17.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let c_17_421 = c_17[i_].clone(); out_.push({ let n_ = wspec_runtime::seq::same_len(&[c_17_421.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let c_17_421_522 = c_17_421[i_].clone(); out_.push(Lane::Numtype(c_17_421_522)); } out_ }); } out_ }))?.into_iter().map(|x| -> R<_> { Ok(x.into_iter().map(|x| -> R<_> { Ok((match x { Lane::Numtype(x) => x, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })) }).collect::<R<Vec<_>>>()?) }).collect::<R<Vec<_>>>()?;
             let it_524 = eq_523;
             let mut acc_c_q_528 = Vec::new();
@@ -12306,7 +12306,7 @@ pub mod defs {
             let len_2 = cp_1.len() as u64;
             let n = len_2;
             let tu = cp_1;
-            Ok(defs::subst_valtype(ar_, t, &({ let n_ = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?; let mut out_ = Vec::with_capacity(n_); for i in 0..n_ { let i = i as u64; out_.push(Typevar::Idx(wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(i)?)?)); } out_ }), &({ let n_ = wspec_runtime::seq::same_len(&[wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?, tu.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let tu_404 = tu[i_].clone(); out_.push(tu_404.clone()); } out_ }))?)
+            Ok(defs::subst_valtype(ar_, t, &({ let n_ = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?; let mut out_ = Vec::with_capacity(n_); for i in 0..n_ { let i = i as u64; out_.push(Typevar::Idx(wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(i)?)?)); } out_ }), &({ let n_ = wspec_runtime::seq::same_len(&[wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?, tu.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let tu_404 = tu[i_].clone(); out_.push(tu_404); } out_ }))?)
         })())? { return Ok(v); }
         Err(Fail::soft())
     }
@@ -12320,7 +12320,7 @@ pub mod defs {
             let len_2 = cp_1.len() as u64;
             let n = len_2;
             let tu = cp_1;
-            Ok(defs::subst_reftype(ar_, rt, &({ let n_ = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?; let mut out_ = Vec::with_capacity(n_); for i in 0..n_ { let i = i as u64; out_.push(Typevar::Idx(wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(i)?)?)); } out_ }), &({ let n_ = wspec_runtime::seq::same_len(&[wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?, tu.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let tu_404 = tu[i_].clone(); out_.push(tu_404.clone()); } out_ }))?)
+            Ok(defs::subst_reftype(ar_, rt, &({ let n_ = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?; let mut out_ = Vec::with_capacity(n_); for i in 0..n_ { let i = i as u64; out_.push(Typevar::Idx(wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(i)?)?)); } out_ }), &({ let n_ = wspec_runtime::seq::same_len(&[wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?, tu.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let tu_404 = tu[i_].clone(); out_.push(tu_404); } out_ }))?)
         })())? { return Ok(v); }
         Err(Fail::soft())
     }
@@ -14272,7 +14272,7 @@ pub mod defs {
             let qt = f_4.clone();
             let eq_5 = defs::alloctypes(ar_, &(ty_q.clone()))?;
             let dt_q = eq_5;
-            let eq_208 = defs::subst_all_deftypes(ar_, &(defs::rolldt(ar_, wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide((dt_q.len() as u64))?)?, &qt)?), &({ let n_ = wspec_runtime::seq::same_len(&[dt_q.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let dt_q_207 = dt_q[i_].clone(); out_.push(conv::deftype_to_typeuse(dt_q_207.clone())); } out_ }))?;
+            let eq_208 = defs::subst_all_deftypes(ar_, &(defs::rolldt(ar_, wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide((dt_q.len() as u64))?)?, &qt)?), &({ let n_ = wspec_runtime::seq::same_len(&[dt_q.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let dt_q_207 = dt_q[i_].clone(); out_.push(conv::deftype_to_typeuse(dt_q_207)); } out_ }))?;
             let dt = eq_208;
             Ok(wspec_runtime::seq::cat([dt_q, dt]))
         })())? { return Ok(v); }
@@ -14373,23 +14373,23 @@ pub mod defs {
             let expr_F_75 = acc_expr_F_72;
             let loc_76 = acc_loc_73;
             let x_77 = acc_x_74;
-            let eq_684 = defs::alloctags(ar_, s, &({ let n_ = wspec_runtime::seq::same_len(&[jt_16.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let jt_16_481 = jt_16[i_].clone(); out_.push(defs::subst_all_tagtype(ar_, &jt_16_481, &({ let n_ = wspec_runtime::seq::same_len(&[dt.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let dt_683 = dt[i_].clone(); out_.push(conv::deftype_to_typeuse(dt_683.clone())); } out_ }))?); } out_ }))?;
+            let eq_684 = defs::alloctags(ar_, s, &({ let n_ = wspec_runtime::seq::same_len(&[jt_16.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let jt_16_481 = jt_16[i_].clone(); out_.push(defs::subst_all_tagtype(ar_, &jt_16_481, &({ let n_ = wspec_runtime::seq::same_len(&[dt.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let dt_683 = dt[i_].clone(); out_.push(conv::deftype_to_typeuse(dt_683)); } out_ }))?); } out_ }))?;
             let (t_685, t_686,) = eq_684;
             let s_1 = t_685;
             let ha = t_686;
-            let eq_1293 = defs::allocmems(ar_, &s_1, &({ let n_ = wspec_runtime::seq::same_len(&[mt_24.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let mt_24_1090 = mt_24[i_].clone(); out_.push(defs::subst_all_memtype(ar_, mt_24_1090, &({ let n_ = wspec_runtime::seq::same_len(&[dt.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let dt_1292 = dt[i_].clone(); out_.push(conv::deftype_to_typeuse(dt_1292.clone())); } out_ }))?); } out_ }))?;
+            let eq_1293 = defs::allocmems(ar_, &s_1, &({ let n_ = wspec_runtime::seq::same_len(&[mt_24.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let mt_24_1090 = mt_24[i_].clone(); out_.push(defs::subst_all_memtype(ar_, mt_24_1090, &({ let n_ = wspec_runtime::seq::same_len(&[dt.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let dt_1292 = dt[i_].clone(); out_.push(conv::deftype_to_typeuse(dt_1292)); } out_ }))?); } out_ }))?;
             let (t_1294, t_1295,) = eq_1293;
             let s_2 = t_1294;
             let ma = t_1295;
-            let eq_1902 = defs::alloctables(ar_, &s_2, &({ let n_ = wspec_runtime::seq::same_len(&[tt_36.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let tt_36_1699 = tt_36[i_].clone(); out_.push(defs::subst_all_tabletype(ar_, &tt_36_1699, &({ let n_ = wspec_runtime::seq::same_len(&[dt.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let dt_1901 = dt[i_].clone(); out_.push(conv::deftype_to_typeuse(dt_1901.clone())); } out_ }))?); } out_ }), &((*ref_T).clone()))?;
+            let eq_1902 = defs::alloctables(ar_, &s_2, &({ let n_ = wspec_runtime::seq::same_len(&[tt_36.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let tt_36_1699 = tt_36[i_].clone(); out_.push(defs::subst_all_tabletype(ar_, &tt_36_1699, &({ let n_ = wspec_runtime::seq::same_len(&[dt.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let dt_1901 = dt[i_].clone(); out_.push(conv::deftype_to_typeuse(dt_1901)); } out_ }))?); } out_ }), &((*ref_T).clone()))?;
             let (t_1903, t_1904,) = eq_1902;
             let s_3 = t_1903;
             let ta = t_1904;
-            let eq_2107 = defs::allocdatas(ar_, &s_3, &({ let n_ = wspec_runtime::seq::same_len(&[b_46.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let b_46_2106 = b_46[i_].clone(); out_.push(b_46_2106.clone()); } out_ }))?;
+            let eq_2107 = defs::allocdatas(ar_, &s_3, &({ let n_ = wspec_runtime::seq::same_len(&[b_46.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let b_46_2106 = b_46[i_].clone(); out_.push(b_46_2106); } out_ }))?;
             let (t_2108, t_2109,) = eq_2107;
             let s_4 = t_2108;
             let da = t_2109;
-            let eq_2918 = defs::allocelems(ar_, &s_4, &({ let n_ = wspec_runtime::seq::same_len(&[rt_62.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let rt_62_2614 = rt_62[i_].clone(); out_.push(defs::subst_all_reftype(ar_, &rt_62_2614, &({ let n_ = wspec_runtime::seq::same_len(&[dt.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let dt_2816 = dt[i_].clone(); out_.push(conv::deftype_to_typeuse(dt_2816.clone())); } out_ }))?); } out_ }), &({ let n_ = wspec_runtime::seq::same_len(&[ref_E_7.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let ref_E_7_2917 = ref_E_7[i_].clone(); out_.push(ref_E_7_2917.clone()); } out_ }))?;
+            let eq_2918 = defs::allocelems(ar_, &s_4, &({ let n_ = wspec_runtime::seq::same_len(&[rt_62.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let rt_62_2614 = rt_62[i_].clone(); out_.push(defs::subst_all_reftype(ar_, &rt_62_2614, &({ let n_ = wspec_runtime::seq::same_len(&[dt.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let dt_2816 = dt[i_].clone(); out_.push(conv::deftype_to_typeuse(dt_2816)); } out_ }))?); } out_ }), &({ let n_ = wspec_runtime::seq::same_len(&[ref_E_7.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let ref_E_7_2917 = ref_E_7[i_].clone(); out_.push(ref_E_7_2917); } out_ }))?;
             let (t_2919, t_2920,) = eq_2918;
             let s_5 = t_2919;
             let ea = t_2920;
@@ -14400,7 +14400,7 @@ pub mod defs {
             let ex = (&(*module).exports);
             let eq_3227 = { let mut upd_3124 = (*mm_0).clone(); let nv_3125 = { let n_ = wspec_runtime::seq::same_len(&[ex.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let ex_3226 = ex[i_].clone(); out_.push(defs::allocexport(ar_, mm_0, &ex_3226)?); } out_ }; std::rc::Rc::make_mut(&mut upd_3124).exports = nv_3125; upd_3124 };
             let mm = (&eq_3227);
-            let eq_3636 = defs::allocfuncs(ar_, &s_5, &({ let n_ = wspec_runtime::seq::same_len(&[x_77.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let x_77_3532 = x_77[i_].clone(); out_.push((*wspec_runtime::seq::at(&dt, wspec_runtime::num::wide(x_77_3532)?)?).clone()); } out_ }), &({ let n_ = wspec_runtime::seq::same_len(&[x_77.len(), loc_76.len(), expr_F_75.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let x_77_3633 = x_77[i_].clone(); let loc_76_3634 = loc_76[i_].clone(); let expr_F_75_3635 = expr_F_75[i_].clone(); out_.push(Funccode::Func(Func(x_77_3633, loc_76_3634.clone(), expr_F_75_3635))); } out_ }), mm)?;
+            let eq_3636 = defs::allocfuncs(ar_, &s_5, &({ let n_ = wspec_runtime::seq::same_len(&[x_77.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let x_77_3532 = x_77[i_].clone(); out_.push((*wspec_runtime::seq::at(&dt, wspec_runtime::num::wide(x_77_3532)?)?).clone()); } out_ }), &({ let n_ = wspec_runtime::seq::same_len(&[x_77.len(), loc_76.len(), expr_F_75.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let x_77_3633 = x_77[i_].clone(); let loc_76_3634 = loc_76[i_].clone(); let expr_F_75_3635 = expr_F_75[i_].clone(); out_.push(Funccode::Func(Func(x_77_3633, loc_76_3634, expr_F_75_3635))); } out_ }), mm)?;
             let (t_3637, t_3638,) = eq_3636;
             let s_6 = t_3637;
             Ok((s_6, (*mm).clone()))
@@ -14537,7 +14537,7 @@ pub mod defs {
             acc_ref_q_121.push(ref_q);
             }
             let ref_q_122 = acc_ref_q_121;
-            Ok((z_2, wspec_runtime::seq::cat([vec![ref_], { let n_ = wspec_runtime::seq::same_len(&[ref_q_122.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let ref_q_122_223 = ref_q_122[i_].clone(); out_.push(ref_q_122_223.clone()); } out_ }])))
+            Ok((z_2, wspec_runtime::seq::cat([vec![ref_], { let n_ = wspec_runtime::seq::same_len(&[ref_q_122.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let ref_q_122_223 = ref_q_122[i_].clone(); out_.push(ref_q_122_223); } out_ }])))
         })())? { return Ok(v); }
         Err(Fail::soft())
         })
@@ -14696,7 +14696,7 @@ pub mod defs {
             let len_2 = cp_1.len() as u64;
             let n = len_2;
             let tu = cp_1;
-            Ok(defs::subst_tagtype(ar_, jt, &({ let n_ = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?; let mut out_ = Vec::with_capacity(n_); for i in 0..n_ { let i = i as u64; out_.push(Typevar::Idx(wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(i)?)?)); } out_ }), &({ let n_ = wspec_runtime::seq::same_len(&[wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?, tu.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let tu_404 = tu[i_].clone(); out_.push(tu_404.clone()); } out_ }))?)
+            Ok(defs::subst_tagtype(ar_, jt, &({ let n_ = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?; let mut out_ = Vec::with_capacity(n_); for i in 0..n_ { let i = i as u64; out_.push(Typevar::Idx(wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(i)?)?)); } out_ }), &({ let n_ = wspec_runtime::seq::same_len(&[wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?, tu.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let tu_404 = tu[i_].clone(); out_.push(tu_404); } out_ }))?)
         })())? { return Ok(v); }
         Err(Fail::soft())
     }
@@ -14710,7 +14710,7 @@ pub mod defs {
             let len_2 = cp_1.len() as u64;
             let n = len_2;
             let tu = cp_1;
-            Ok(defs::subst_memtype(ar_, mt, &({ let n_ = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?; let mut out_ = Vec::with_capacity(n_); for i in 0..n_ { let i = i as u64; out_.push(Typevar::Idx(wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(i)?)?)); } out_ }), &({ let n_ = wspec_runtime::seq::same_len(&[wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?, tu.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let tu_404 = tu[i_].clone(); out_.push(tu_404.clone()); } out_ }))?)
+            Ok(defs::subst_memtype(ar_, mt, &({ let n_ = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?; let mut out_ = Vec::with_capacity(n_); for i in 0..n_ { let i = i as u64; out_.push(Typevar::Idx(wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(i)?)?)); } out_ }), &({ let n_ = wspec_runtime::seq::same_len(&[wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?, tu.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let tu_404 = tu[i_].clone(); out_.push(tu_404); } out_ }))?)
         })())? { return Ok(v); }
         Err(Fail::soft())
     }
@@ -14724,7 +14724,7 @@ pub mod defs {
             let len_2 = cp_1.len() as u64;
             let n = len_2;
             let tu = cp_1;
-            Ok({ let mut u_ = (*tt).clone(); defs::subst_tabletype(ar_, &mut u_, { let n_ = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?; let mut out_ = Vec::with_capacity(n_); for i in 0..n_ { let i = i as u64; out_.push(Typevar::Idx(wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(i)?)?)); } out_ }, { let n_ = wspec_runtime::seq::same_len(&[wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?, tu.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let tu_404 = tu[i_].clone(); out_.push(tu_404.clone()); } out_ })?; u_ })
+            Ok({ let mut u_ = (*tt).clone(); defs::subst_tabletype(ar_, &mut u_, { let n_ = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?; let mut out_ = Vec::with_capacity(n_); for i in 0..n_ { let i = i as u64; out_.push(Typevar::Idx(wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(i)?)?)); } out_ }, { let n_ = wspec_runtime::seq::same_len(&[wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?, tu.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let tu_404 = tu[i_].clone(); out_.push(tu_404); } out_ })?; u_ })
         })())? { return Ok(v); }
         Err(Fail::soft())
     }
@@ -14738,7 +14738,7 @@ pub mod defs {
             let len_2 = cp_1.len() as u64;
             let n = len_2;
             let tu = cp_1;
-            Ok(defs::subst_moduletype(ar_, mmt, &({ let n_ = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?; let mut out_ = Vec::with_capacity(n_); for i in 0..n_ { let i = i as u64; out_.push(Typevar::Idx(wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(i)?)?)); } out_ }), &({ let n_ = wspec_runtime::seq::same_len(&[wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?, tu.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let tu_404 = tu[i_].clone(); out_.push(tu_404.clone()); } out_ }))?)
+            Ok(defs::subst_moduletype(ar_, mmt, &({ let n_ = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?; let mut out_ = Vec::with_capacity(n_); for i in 0..n_ { let i = i as u64; out_.push(Typevar::Idx(wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(i)?)?)); } out_ }), &({ let n_ = wspec_runtime::seq::same_len(&[wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?, tu.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let tu_404 = tu[i_].clone(); out_.push(tu_404); } out_ }))?)
         })())? { return Ok(v); }
         Err(Fail::soft())
     }
@@ -14783,7 +14783,7 @@ pub mod defs {
             let len_4 = cp_3.len() as u64;
             let n = len_4;
             let st = cp_3;
-            Ok({ let n_ = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?; let mut out_ = Vec::with_capacity(n_); for i in 0..n_ { let i = i as u64; out_.push(Deftype(std::rc::Rc::new(Rectype({ let n_ = wspec_runtime::seq::same_len(&[wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?, st.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let st_205 = st[i_].clone(); out_.push(st_205.clone()); } out_ })), i)); } out_ })
+            Ok({ let n_ = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?; let mut out_ = Vec::with_capacity(n_); for i in 0..n_ { let i = i as u64; out_.push(Deftype(std::rc::Rc::new(Rectype({ let n_ = wspec_runtime::seq::same_len(&[wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?, st.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let st_205 = st[i_].clone(); out_.push(st_205); } out_ })), i)); } out_ })
         })())? { return Ok(v); }
         Err(Fail::soft())
     }
@@ -14826,7 +14826,7 @@ pub mod defs {
             let dt = l_3[0].clone();
             let eq_4 = defs::clos_deftypes(ar_, &(dt_q.clone()))?;
             let dt_q_q = eq_4;
-            Ok(wspec_runtime::seq::cat([dt_q_q.clone(), vec![defs::subst_all_deftype(ar_, &dt, &({ let n_ = wspec_runtime::seq::same_len(&[dt_q_q.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let dt_q_q_206 = dt_q_q[i_].clone(); out_.push(conv::deftype_to_typeuse(dt_q_q_206.clone())); } out_ }))?]]))
+            Ok(wspec_runtime::seq::cat([dt_q_q.clone(), vec![defs::subst_all_deftype(ar_, &dt, &({ let n_ = wspec_runtime::seq::same_len(&[dt_q_q.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let dt_q_q_206 = dt_q_q[i_].clone(); out_.push(conv::deftype_to_typeuse(dt_q_q_206)); } out_ }))?]]))
         })())? { return Ok(v); }
         Err(Fail::soft())
         })
@@ -14906,7 +14906,7 @@ pub mod defs {
             acc_c_16.push(c_14);
             }
             let c_17 = acc_c_16;
-            wspec_runtime::check((wspec_runtime::num::wide(({ let n_ = wspec_runtime::seq::same_len(&[c_17.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let c_17_118 = c_17[i_].clone(); out_.push(c_17_118.clone()); } out_ }.len() as u64))? == wspec_runtime::num::wide(v_M)?))?;
+            wspec_runtime::check((wspec_runtime::num::wide(({ let n_ = wspec_runtime::seq::same_len(&[c_17.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let c_17_118 = c_17[i_].clone(); out_.push(c_17_118); } out_ }.len() as u64))? == wspec_runtime::num::wide(v_M)?))?;
             let eq_523 = defs::setproduct_(ar_, lt, &({ let n_ = wspec_runtime::seq::same_len(&[c_17.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let c_17_421 = c_17[i_].clone(); out_.push({ let n_ = wspec_runtime::seq::same_len(&[c_17_421.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let c_17_421_522 = c_17_421[i_].clone(); out_.push(Lane::Numtype(c_17_421_522)); } out_ }); } out_ }))?.into_iter().map(|x| -> R<_> { Ok(x.into_iter().map(|x| -> R<_> { Ok((match x { Lane::Numtype(x) => x, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })) }).collect::<R<Vec<_>>>()?) }).collect::<R<Vec<_>>>()?;
             let it_524 = eq_523;
             let mut acc_c_q_528 = Vec::new();
@@ -15387,7 +15387,7 @@ pub mod defs {
             let (t_11, t_12,) = eq_10;
             let s_1 = t_11;
             let a = t_12;
-            let eq_215 = defs::allocdatas(ar_, &s_1, &({ let n_ = wspec_runtime::seq::same_len(&[b_q_9.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let b_q_9_214 = b_q_9[i_].clone(); out_.push(b_q_9_214.clone()); } out_ }))?;
+            let eq_215 = defs::allocdatas(ar_, &s_1, &({ let n_ = wspec_runtime::seq::same_len(&[b_q_9.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let b_q_9_214 = b_q_9[i_].clone(); out_.push(b_q_9_214); } out_ }))?;
             let (t_216, t_217,) = eq_215;
             let s_2 = t_216;
             let a_q = t_217;
@@ -15438,7 +15438,7 @@ pub mod defs {
             let (t_14, t_15,) = eq_13;
             let s_1 = t_14;
             let a = t_15;
-            let eq_420 = defs::allocelems(ar_, &s_1, &({ let n_ = wspec_runtime::seq::same_len(&[rt_q.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let rt_q_318 = rt_q[i_].clone(); out_.push(rt_q_318.clone()); } out_ }), &({ let n_ = wspec_runtime::seq::same_len(&[ref_q_12.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let ref_q_12_419 = ref_q_12[i_].clone(); out_.push(ref_q_12_419.clone()); } out_ }))?;
+            let eq_420 = defs::allocelems(ar_, &s_1, &({ let n_ = wspec_runtime::seq::same_len(&[rt_q.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let rt_q_318 = rt_q[i_].clone(); out_.push(rt_q_318); } out_ }), &({ let n_ = wspec_runtime::seq::same_len(&[ref_q_12.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let ref_q_12_419 = ref_q_12[i_].clone(); out_.push(ref_q_12_419); } out_ }))?;
             let (t_421, t_422,) = eq_420;
             let s_2 = t_421;
             let a_q = t_422;
@@ -15624,7 +15624,7 @@ pub mod defs {
             let len_2 = cp_1.len() as u64;
             let n = len_2;
             let tu = cp_1;
-            Ok({ let mut u_ = (*dt).clone(); defs::subst_deftype(ar_, &mut u_, { let n_ = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?; let mut out_ = Vec::with_capacity(n_); for i in 0..n_ { let i = i as u64; out_.push(Typevar::Idx(wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(i)?)?)); } out_ }, { let n_ = wspec_runtime::seq::same_len(&[wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?, tu.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let tu_404 = tu[i_].clone(); out_.push(tu_404.clone()); } out_ })?; u_ })
+            Ok({ let mut u_ = (*dt).clone(); defs::subst_deftype(ar_, &mut u_, { let n_ = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?; let mut out_ = Vec::with_capacity(n_); for i in 0..n_ { let i = i as u64; out_.push(Typevar::Idx(wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(i)?)?)); } out_ }, { let n_ = wspec_runtime::seq::same_len(&[wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?, tu.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let tu_404 = tu[i_].clone(); out_.push(tu_404); } out_ })?; u_ })
         })())? { return Ok(v); }
         Err(Fail::soft())
     }
@@ -15638,7 +15638,7 @@ pub mod defs {
             let len_2 = cp_1.len() as u64;
             let n = len_2;
             let tu = cp_1;
-            Ok(defs::subst_globaltype(ar_, gt, &({ let n_ = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?; let mut out_ = Vec::with_capacity(n_); for i in 0..n_ { let i = i as u64; out_.push(Typevar::Idx(wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(i)?)?)); } out_ }), &({ let n_ = wspec_runtime::seq::same_len(&[wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?, tu.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let tu_404 = tu[i_].clone(); out_.push(tu_404.clone()); } out_ }))?)
+            Ok(defs::subst_globaltype(ar_, gt, &({ let n_ = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?; let mut out_ = Vec::with_capacity(n_); for i in 0..n_ { let i = i as u64; out_.push(Typevar::Idx(wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(i)?)?)); } out_ }), &({ let n_ = wspec_runtime::seq::same_len(&[wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?, tu.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let tu_404 = tu[i_].clone(); out_.push(tu_404); } out_ }))?)
         })())? { return Ok(v); }
         Err(Fail::soft())
     }
@@ -15652,7 +15652,7 @@ pub mod defs {
             let len_2 = cp_1.len() as u64;
             let n = len_2;
             let tu = cp_1;
-            Ok(defs::subst_externtype(ar_, xt, &({ let n_ = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?; let mut out_ = Vec::with_capacity(n_); for i in 0..n_ { let i = i as u64; out_.push(Typevar::Idx(wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(i)?)?)); } out_ }), &({ let n_ = wspec_runtime::seq::same_len(&[wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?, tu.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let tu_404 = tu[i_].clone(); out_.push(tu_404.clone()); } out_ }))?)
+            Ok(defs::subst_externtype(ar_, xt, &({ let n_ = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?; let mut out_ = Vec::with_capacity(n_); for i in 0..n_ { let i = i as u64; out_.push(Typevar::Idx(wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(i)?)?)); } out_ }), &({ let n_ = wspec_runtime::seq::same_len(&[wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?, tu.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let tu_404 = tu[i_].clone(); out_.push(tu_404); } out_ }))?)
         })())? { return Ok(v); }
         Err(Fail::soft())
     }
@@ -16847,7 +16847,7 @@ pub mod rels {
             let elemmode = *f_681;
             acc_elemmode_685.push(elemmode);acc_expr_q_686.push({ let h = expr_q.clone(); h.into_iter().map(|h| ar_.instr.get(h).to_vec()).collect::<Vec<_>>() });acc_rt_687.push((*rt).clone()); }
             let rt_690 = acc_rt_687;
-            let eq_894 = { let mut rc_691 = v_C_q.clone(); let ro_692 = Context { types: vec![], recs: vec![], tags: wspec_runtime::seq::cat([jt_I.clone(), jt_661.clone()]), globals: gt.clone(), mems: wspec_runtime::seq::cat([mt_I.clone(), mt_668.clone()]), tables: wspec_runtime::seq::cat([tt_I.clone(), tt_675.clone()]), funcs: vec![], datas: { let n_ = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(((*data).len() as u64))?)?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { out_.push(Datatype); } out_ }, elems: { let n_ = wspec_runtime::seq::same_len(&[rt_690.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let rt_690_893 = rt_690[i_].clone(); out_.push(rt_690_893.clone()); } out_ }, locals: vec![], labels: vec![], return_: None, refs: vec![] }; rc_691.types.extend(ro_692.types.iter().cloned()); rc_691.recs.extend(ro_692.recs.iter().cloned()); rc_691.tags.extend(ro_692.tags.iter().cloned()); rc_691.globals.extend(ro_692.globals.iter().cloned()); rc_691.mems.extend(ro_692.mems.iter().cloned()); rc_691.tables.extend(ro_692.tables.iter().cloned()); rc_691.funcs.extend(ro_692.funcs.iter().cloned()); rc_691.datas.extend(ro_692.datas.iter().cloned()); rc_691.elems.extend(ro_692.elems.iter().cloned()); rc_691.locals.extend(ro_692.locals.iter().cloned()); rc_691.labels.extend(ro_692.labels.iter().cloned()); if rc_691.return_.is_none() { rc_691.return_ = ro_692.return_.clone(); } rc_691.refs.extend(ro_692.refs.iter().cloned()); rc_691 };
+            let eq_894 = { let mut rc_691 = v_C_q.clone(); let ro_692 = Context { types: vec![], recs: vec![], tags: wspec_runtime::seq::cat([jt_I.clone(), jt_661.clone()]), globals: gt.clone(), mems: wspec_runtime::seq::cat([mt_I.clone(), mt_668.clone()]), tables: wspec_runtime::seq::cat([tt_I.clone(), tt_675.clone()]), funcs: vec![], datas: { let n_ = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(((*data).len() as u64))?)?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { out_.push(Datatype); } out_ }, elems: { let n_ = wspec_runtime::seq::same_len(&[rt_690.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let rt_690_893 = rt_690[i_].clone(); out_.push(rt_690_893); } out_ }, locals: vec![], labels: vec![], return_: None, refs: vec![] }; rc_691.types.extend(ro_692.types.iter().cloned()); rc_691.recs.extend(ro_692.recs.iter().cloned()); rc_691.tags.extend(ro_692.tags.iter().cloned()); rc_691.globals.extend(ro_692.globals.iter().cloned()); rc_691.mems.extend(ro_692.mems.iter().cloned()); rc_691.tables.extend(ro_692.tables.iter().cloned()); rc_691.funcs.extend(ro_692.funcs.iter().cloned()); rc_691.datas.extend(ro_692.datas.iter().cloned()); rc_691.elems.extend(ro_692.elems.iter().cloned()); rc_691.locals.extend(ro_692.locals.iter().cloned()); rc_691.labels.extend(ro_692.labels.iter().cloned()); if rc_691.return_.is_none() { rc_691.return_ = ro_692.return_.clone(); } rc_691.refs.extend(ro_692.refs.iter().cloned()); rc_691 };
             let v_C = eq_894;
             let src_900: Vec<_> = (*func).clone().into_iter().collect();
             let src_901: Vec<_> = dt.clone().into_iter().collect();
@@ -17508,7 +17508,7 @@ pub mod rels {
             let lct = o_13;
             acc_lct_16.push(lct.clone()); }
             let lct_17 = acc_lct_16;
-            rels::expr_ok(ar_, &({ let mut rc_18 = (*v_C).clone(); let ro_19 = Context { types: vec![], recs: vec![], tags: vec![], globals: vec![], mems: vec![], tables: vec![], funcs: vec![], datas: vec![], elems: vec![], locals: wspec_runtime::seq::cat([{ let n_ = wspec_runtime::seq::same_len(&[t_1_9.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let t_1_9_120 = t_1_9[i_].clone(); out_.push(Localtype(Init::Set, t_1_9_120.clone())); } out_ }, lct_17.clone()]), labels: vec![t_2_10.clone()], return_: Some(t_2_10.clone()), refs: vec![] }; rc_18.types.extend(ro_19.types.iter().cloned()); rc_18.recs.extend(ro_19.recs.iter().cloned()); rc_18.tags.extend(ro_19.tags.iter().cloned()); rc_18.globals.extend(ro_19.globals.iter().cloned()); rc_18.mems.extend(ro_19.mems.iter().cloned()); rc_18.tables.extend(ro_19.tables.iter().cloned()); rc_18.funcs.extend(ro_19.funcs.iter().cloned()); rc_18.datas.extend(ro_19.datas.iter().cloned()); rc_18.elems.extend(ro_19.elems.iter().cloned()); rc_18.locals.extend(ro_19.locals.iter().cloned()); rc_18.labels.extend(ro_19.labels.iter().cloned()); if rc_18.return_.is_none() { rc_18.return_ = ro_19.return_.clone(); } rc_18.refs.extend(ro_19.refs.iter().cloned()); rc_18 }), expr_5, &(t_2_10.clone()))?;
+            rels::expr_ok(ar_, &({ let mut rc_18 = (*v_C).clone(); let ro_19 = Context { types: vec![], recs: vec![], tags: vec![], globals: vec![], mems: vec![], tables: vec![], funcs: vec![], datas: vec![], elems: vec![], locals: wspec_runtime::seq::cat([{ let n_ = wspec_runtime::seq::same_len(&[t_1_9.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let t_1_9_120 = t_1_9[i_].clone(); out_.push(Localtype(Init::Set, t_1_9_120)); } out_ }, lct_17.clone()]), labels: vec![t_2_10.clone()], return_: Some(t_2_10.clone()), refs: vec![] }; rc_18.types.extend(ro_19.types.iter().cloned()); rc_18.recs.extend(ro_19.recs.iter().cloned()); rc_18.tags.extend(ro_19.tags.iter().cloned()); rc_18.globals.extend(ro_19.globals.iter().cloned()); rc_18.mems.extend(ro_19.mems.iter().cloned()); rc_18.tables.extend(ro_19.tables.iter().cloned()); rc_18.funcs.extend(ro_19.funcs.iter().cloned()); rc_18.datas.extend(ro_19.datas.iter().cloned()); rc_18.elems.extend(ro_19.elems.iter().cloned()); rc_18.locals.extend(ro_19.locals.iter().cloned()); rc_18.labels.extend(ro_19.labels.iter().cloned()); if rc_18.return_.is_none() { rc_18.return_ = ro_19.return_.clone(); } rc_18.refs.extend(ro_19.refs.iter().cloned()); rc_18 }), expr_5, &(t_2_10.clone()))?;
             Ok(((*wspec_runtime::seq::at(&(*v_C).types, wspec_runtime::num::wide(x)?)?).clone(),))
         })())? { return Ok(v); } }
         Err(Fail::soft())
@@ -17710,7 +17710,7 @@ pub mod rels {
             let n = len_5;
             let st = cp_4;
             let i = *f_2;
-            rels::rectype_ok2(ar_, &({ let mut upd_6 = (*v_C).clone(); let nv_7 = { let n_ = wspec_runtime::seq::same_len(&[wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?, st.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let st_108 = st[i_].clone(); out_.push(st_108.clone()); } out_ }; upd_6.recs = nv_7; upd_6 }), &(std::rc::Rc::new(Rectype({ let n_ = wspec_runtime::seq::same_len(&[wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?, st.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let st_209 = st[i_].clone(); out_.push(st_209.clone()); } out_ }))), 0_u64)?;
+            rels::rectype_ok2(ar_, &({ let mut upd_6 = (*v_C).clone(); let nv_7 = { let n_ = wspec_runtime::seq::same_len(&[wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?, st.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let st_108 = st[i_].clone(); out_.push(st_108); } out_ }; upd_6.recs = nv_7; upd_6 }), &(std::rc::Rc::new(Rectype({ let n_ = wspec_runtime::seq::same_len(&[wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?, st.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let st_209 = st[i_].clone(); out_.push(st_209); } out_ }))), 0_u64)?;
             wspec_runtime::check((wspec_runtime::num::wide(i)? < wspec_runtime::num::wide(n)?))?;
             Ok(())
         })())? { return Ok(v); } }

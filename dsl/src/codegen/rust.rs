@@ -496,6 +496,8 @@ impl<'g, 'a> Fx<'g, 'a> {
         if let Some(i) = &spec.index {
             inner.locals.insert(i.clone(), Local::owned(var_name(i), Ty::Nat, 0, vec![]));
         }
+        // Each round binds its own copy of an element: one use may move it.
+        inner.movable = used_once(body).into_iter().filter(|v| spec.vars.contains(v)).collect();
         let elem_ty = self.g.seq_elem(&e.ty).map(|(t, _)| t).unwrap_or(Ty::Error);
         let body_code = inner.view_as(body, &elem_ty)?;
         *self.tmp.borrow_mut() = *inner.tmp.borrow();
