@@ -40,8 +40,6 @@ pub trait Lang: Sized {
 /// One evaluation context on the control stack.
 pub struct Entry<L: Lang> {
     pub ctx: L::Context,
-    /// Where the context's operand stack starts.
-    pub val_base: usize,
     /// The enclosing context's position, restored when this one is left.
     pub outer_val_base: usize,
     pub outer_pending_base: usize,
@@ -190,7 +188,12 @@ impl<L: Lang> Machine<L> {
     #[inline]
     pub fn drop_below(&mut self, keep: usize, n: usize) {
         let end = self.vals.len() - keep;
-        self.vals.drain(end - n..end);
+        // A branch usually keeps nothing (or drops nothing): no draining then.
+        if keep == 0 {
+            self.vals.truncate(end - n);
+        } else if n > 0 {
+            self.vals.drain(end - n..end);
+        }
     }
 
     /// Inlined into every rule that pushes, so that the value is built in place; the limit's
@@ -256,7 +259,6 @@ impl<L: Lang> Machine<L> {
         let val_base = self.vals.len() - keep;
         self.ctrl.push(Entry {
             ctx,
-            val_base,
             outer_val_base: self.val_base,
             outer_pending_base: self.pending_base,
             outer_seq: self.seq,
