@@ -289,7 +289,7 @@ fn blist_p0<X: Clone>(rd_: &mut Reader<'_>, cx_: &mut Ctx, v_BX: &mut dyn FnMut(
     let mut acc_1007 = Vec::new();
     for _ in 0..wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)? { let t = elem_1005(rd_, cx_)?; acc_el_1006.push(t.0); acc_1007.push(t.1); }
     let el_1008 = acc_el_1006;
-    Ok({ let n_ = wspec_runtime::seq::same_len(&[wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?, el_1008.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let el_1008_1109 = el_1008[i_].clone(); out_.push(el_1008_1109.clone()); } out_ })
+    Ok({ let n_ = wspec_runtime::seq::same_len(&[wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?, el_1008.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let el_1008_1109 = el_1008[i_].clone(); out_.push(el_1008_1109); } out_ })
 }
 
 // from spec/5.1-binary-values.wspec:121 grammar Bname
@@ -1107,7 +1107,7 @@ fn bfieldtype_p0(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Fieldtype> {
     let zt = v_1;
     let v_2 = bmut(rd_, cx_)?;
     let mut_ = v_2;
-    Ok(Fieldtype(match (mut_.clone(),) { (Some(mut__103),) => Some(mut__103), (None,) => None, _ => return Err(wspec_runtime::Fail::soft()) }, zt))
+    Ok(Fieldtype(mut_, zt))
 }
 
 // from spec/5.2-binary-types.wspec:77 grammar Bcomptype
@@ -1389,7 +1389,7 @@ fn bglobaltype_p0(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Globaltype> {
     let t = v_1;
     let v_2 = bmut(rd_, cx_)?;
     let mut_ = v_2;
-    Ok(Globaltype(match (mut_.clone(),) { (Some(mut__103),) => Some(mut__103), (None,) => None, _ => return Err(wspec_runtime::Fail::soft()) }, t))
+    Ok(Globaltype(mut_, t))
 }
 
 // from spec/5.2-binary-types.wspec:115 grammar Bmemtype
@@ -3490,7 +3490,7 @@ fn binstr_p20(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let ht_1 = v_6;
     let v_7 = bheaptype(rd_, cx_)?;
     let ht_2 = v_7;
-    Ok(Instr::BrOnCast(l, Reftype(match (null_1.clone(),) { (Some(null_1_108),) => Some(null_1_108), (None,) => None, _ => return Err(wspec_runtime::Fail::soft()) }, ht_1), Reftype(match (null_2.clone(),) { (Some(null_2_209),) => Some(null_2_209), (None,) => None, _ => return Err(wspec_runtime::Fail::soft()) }, ht_2)))
+    Ok(Instr::BrOnCast(l, Reftype(null_1, ht_1), Reftype(null_2, ht_2)))
 }
 
 // from spec/5.3-binary-instructions.wspec:60
@@ -3510,7 +3510,7 @@ fn binstr_p21(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let ht_1 = v_6;
     let v_7 = bheaptype(rd_, cx_)?;
     let ht_2 = v_7;
-    Ok(Instr::BrOnCastFail(l, Reftype(match (null_1.clone(),) { (Some(null_1_108),) => Some(null_1_108), (None,) => None, _ => return Err(wspec_runtime::Fail::soft()) }, ht_1), Reftype(match (null_2.clone(),) { (Some(null_2_209),) => Some(null_2_209), (None,) => None, _ => return Err(wspec_runtime::Fail::soft()) }, ht_2)))
+    Ok(Instr::BrOnCastFail(l, Reftype(null_1, ht_1), Reftype(null_2, ht_2)))
 }
 
 // from spec/5.3-binary-instructions.wspec:74
@@ -8356,7 +8356,7 @@ fn binstr_p20_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let ht_1 = v_5;
     let v_6 = bheaptype(rd_, cx_)?;
     let ht_2 = v_6;
-    Ok(Instr::BrOnCast(l, Reftype(match (null_1.clone(),) { (Some(null_1_107),) => Some(null_1_107), (None,) => None, _ => return Err(wspec_runtime::Fail::soft()) }, ht_1), Reftype(match (null_2.clone(),) { (Some(null_2_208),) => Some(null_2_208), (None,) => None, _ => return Err(wspec_runtime::Fail::soft()) }, ht_2)))
+    Ok(Instr::BrOnCast(l, Reftype(null_1, ht_1), Reftype(null_2, ht_2)))
 }
 
 // from spec/5.3-binary-instructions.wspec:60
@@ -8372,7 +8372,7 @@ fn binstr_p21_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let ht_1 = v_5;
     let v_6 = bheaptype(rd_, cx_)?;
     let ht_2 = v_6;
-    Ok(Instr::BrOnCastFail(l, Reftype(match (null_1.clone(),) { (Some(null_1_107),) => Some(null_1_107), (None,) => None, _ => return Err(wspec_runtime::Fail::soft()) }, ht_1), Reftype(match (null_2.clone(),) { (Some(null_2_208),) => Some(null_2_208), (None,) => None, _ => return Err(wspec_runtime::Fail::soft()) }, ht_2)))
+    Ok(Instr::BrOnCastFail(l, Reftype(null_1, ht_1), Reftype(null_2, ht_2)))
 }
 
 // from spec/5.3-binary-instructions.wspec:150
@@ -11526,7 +11526,7 @@ fn bfunc_p0(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Code> {
     let v_13 = bexpr(rd_, cx_)?;
     let v_14 = cx_.instr.get(v_13).to_vec();
     let expr = v_14;
-    Ok({ let (t0, t1,) = (wspec_runtime::ok(wspec_runtime::builtins::concat({ let n_ = wspec_runtime::seq::same_len(&[n_11.len(), t_12.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let n_11_115 = n_11[i_].clone(); let t_12_116 = t_12[i_].clone(); out_.push(defs::locals(cx_, n_11_115, t_12_116.clone())?); } out_ }))?, expr); (t0, cx_.instr.push(t1),) })
+    Ok({ let (t0, t1,) = (wspec_runtime::ok(wspec_runtime::builtins::concat({ let n_ = wspec_runtime::seq::same_len(&[n_11.len(), t_12.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let n_11_115 = n_11[i_].clone(); let t_12_116 = t_12[i_].clone(); out_.push(defs::locals(cx_, n_11_115, t_12_116)?); } out_ }))?, expr); (t0, cx_.instr.push(t1),) })
 }
 
 // from spec/5.4-binary-modules.wspec:163 grammar Bcode
@@ -11836,13 +11836,13 @@ fn bmodule_p0(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Module> {
     let data = t_1062;
     let cu_13 = t_1063;
     if !rd_.at_end() { return Err(Fail::msg(rd_.pos(), "unexpected content after last section")); }
-    wspec_runtime::fail::check_or((wspec_runtime::num::wide((x.len() as u64))? == wspec_runtime::num::wide(({ let n_ = wspec_runtime::seq::same_len(&[loc_1060.len(), in__1059.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let loc_1060_1164 = loc_1060[i_].clone(); let in__1059_1165 = in__1059[i_].clone(); out_.push((loc_1060_1164.clone(), in__1059_1165.clone())); } out_ }.len() as u64))?), rd_.pos(), "function and code section have inconsistent lengths")?;
+    wspec_runtime::fail::check_or((wspec_runtime::num::wide((x.len() as u64))? == wspec_runtime::num::wide(({ let n_ = wspec_runtime::seq::same_len(&[loc_1060.len(), in__1059.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let loc_1060_1164 = loc_1060[i_].clone(); let in__1059_1165 = in__1059[i_].clone(); out_.push((loc_1060_1164, in__1059_1165)); } out_ }.len() as u64))?), rd_.pos(), "function and code section have inconsistent lengths")?;
     let src_1167: Vec<_> = n_1046.clone().into_iter().collect();
     for i_ in 0..wspec_runtime::seq::same_len(&[src_1167.len()])? { let n_1046_1168 = src_1167[i_].clone(); 
     wspec_runtime::fail::check_or((wspec_runtime::num::wide(n_1046_1168)? == wspec_runtime::num::wide((data.len() as u64))?), rd_.pos(), "data count and data section have inconsistent lengths")?;
      }
-    wspec_runtime::fail::check_or(((match (n_1046.clone(),) { (Some(n_1046_1270),) => Some(n_1046_1270), (None,) => None, _ => return Err(wspec_runtime::Fail::soft()) } != None) || (wspec_runtime::ok(wspec_runtime::builtins::concat({ let n_ = wspec_runtime::seq::same_len(&[in__1059.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let in__1059_1371 = in__1059[i_].clone(); out_.push(wspec_runtime::ok(wspec_runtime::builtins::concat({ let n_ = wspec_runtime::seq::same_len(&[in__1059_1371.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let in__1059_1371_1472 = in__1059_1371[i_].clone(); out_.push(defs::dataidx_instr(cx_, in__1059_1371_1472.clone())?); } out_ }))?); } out_ }))? == vec![])), rd_.pos(), "data count section required")?;
-    Ok(Module { types: ty, imports: im, tags: tag, globals: glob, mems: mem, tables: tab, funcs: { let n_ = wspec_runtime::seq::same_len(&[x.len(), loc_1060.len(), in__1059.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let x_1573 = x[i_].clone(); let loc_1060_1574 = loc_1060[i_].clone(); let in__1059_1575 = in__1059[i_].clone(); out_.push(Func(x_1573, loc_1060_1574.clone(), cx_.instr.push(in__1059_1575.clone()))); } out_ }, datas: data, elems: elem, start: match (start.clone(),) { (Some(start_1676),) => Some(start_1676), (None,) => None, _ => return Err(wspec_runtime::Fail::soft()) }, exports: ex, customs: wspec_runtime::seq::cat(vec![cu_0, cu_1, cu_2, cu_3, cu_4, cu_5, cu_6, cu_7, cu_8, cu_9, cu_10, cu_11, cu_12, cu_13]) })
+    wspec_runtime::fail::check_or(((n_1046.clone() != None) || (wspec_runtime::ok(wspec_runtime::builtins::concat({ let n_ = wspec_runtime::seq::same_len(&[in__1059.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let in__1059_1270 = in__1059[i_].clone(); out_.push(wspec_runtime::ok(wspec_runtime::builtins::concat({ let n_ = wspec_runtime::seq::same_len(&[in__1059_1270.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let in__1059_1270_1371 = in__1059_1270[i_].clone(); out_.push(defs::dataidx_instr(cx_, in__1059_1270_1371)?); } out_ }))?); } out_ }))? == vec![])), rd_.pos(), "data count section required")?;
+    Ok(Module { types: ty, imports: im, tags: tag, globals: glob, mems: mem, tables: tab, funcs: { let n_ = wspec_runtime::seq::same_len(&[x.len(), loc_1060.len(), in__1059.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let x_1472 = x[i_].clone(); let loc_1060_1473 = loc_1060[i_].clone(); let in__1059_1474 = in__1059[i_].clone(); out_.push(Func(x_1472, loc_1060_1473, cx_.instr.push(in__1059_1474))); } out_ }, datas: data, elems: elem, start: start, exports: ex, customs: wspec_runtime::seq::cat([cu_0, cu_1, cu_2, cu_3, cu_4, cu_5, cu_6, cu_7, cu_8, cu_9, cu_10, cu_11, cu_12, cu_13]) })
 }
 
 /// Definitions of the spec that the decoder uses.
@@ -11899,7 +11899,7 @@ pub mod defs {
             let Instr::Block(f_1, f_2) = a0.clone() else { return Err(wspec_runtime::Fail::soft()) };
             let bt = f_1.clone();
             let in_ = cx_.instr.get(f_2.clone()).to_vec();
-            Ok(wspec_runtime::ok(wspec_runtime::builtins::concat({ let n_ = wspec_runtime::seq::same_len(&[in_.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let in__103 = in_[i_].clone(); out_.push(defs::dataidx_instr(cx_, in__103.clone())?); } out_ }))?)
+            Ok(wspec_runtime::ok(wspec_runtime::builtins::concat({ let n_ = wspec_runtime::seq::same_len(&[in_.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let in__103 = in_[i_].clone(); out_.push(defs::dataidx_instr(cx_, in__103)?); } out_ }))?)
         }) { return Ok(v); }
         // from spec/5.4-binary-modules.wspec:202
         if let Ok(v) = wspec_runtime::deep(|| -> R<_> {
@@ -11907,7 +11907,7 @@ pub mod defs {
             let Instr::Loop(f_1, f_2) = a0.clone() else { return Err(wspec_runtime::Fail::soft()) };
             let bt = f_1.clone();
             let in_ = cx_.instr.get(f_2.clone()).to_vec();
-            Ok(wspec_runtime::ok(wspec_runtime::builtins::concat({ let n_ = wspec_runtime::seq::same_len(&[in_.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let in__103 = in_[i_].clone(); out_.push(defs::dataidx_instr(cx_, in__103.clone())?); } out_ }))?)
+            Ok(wspec_runtime::ok(wspec_runtime::builtins::concat({ let n_ = wspec_runtime::seq::same_len(&[in_.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let in__103 = in_[i_].clone(); out_.push(defs::dataidx_instr(cx_, in__103)?); } out_ }))?)
         }) { return Ok(v); }
         // from spec/5.4-binary-modules.wspec:203
         if let Ok(v) = wspec_runtime::deep(|| -> R<_> {
@@ -11916,7 +11916,7 @@ pub mod defs {
             let bt = f_1.clone();
             let in_1 = cx_.instr.get(f_2.clone()).to_vec();
             let in_2 = cx_.instr.get(f_3.clone()).to_vec();
-            Ok(wspec_runtime::seq::cat(vec![wspec_runtime::ok(wspec_runtime::builtins::concat({ let n_ = wspec_runtime::seq::same_len(&[in_1.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let in_1_104 = in_1[i_].clone(); out_.push(defs::dataidx_instr(cx_, in_1_104.clone())?); } out_ }))?, wspec_runtime::ok(wspec_runtime::builtins::concat({ let n_ = wspec_runtime::seq::same_len(&[in_2.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let in_2_205 = in_2[i_].clone(); out_.push(defs::dataidx_instr(cx_, in_2_205.clone())?); } out_ }))?]))
+            Ok(wspec_runtime::seq::cat([wspec_runtime::ok(wspec_runtime::builtins::concat({ let n_ = wspec_runtime::seq::same_len(&[in_1.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let in_1_104 = in_1[i_].clone(); out_.push(defs::dataidx_instr(cx_, in_1_104)?); } out_ }))?, wspec_runtime::ok(wspec_runtime::builtins::concat({ let n_ = wspec_runtime::seq::same_len(&[in_2.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let in_2_205 = in_2[i_].clone(); out_.push(defs::dataidx_instr(cx_, in_2_205)?); } out_ }))?]))
         }) { return Ok(v); }
         // from spec/5.4-binary-modules.wspec:204
         if let Ok(v) = wspec_runtime::deep(|| -> R<_> {
@@ -11925,7 +11925,7 @@ pub mod defs {
             let bt = f_1.clone();
             let catch = f_2.clone();
             let in_ = cx_.instr.get(f_3.clone()).to_vec();
-            Ok(wspec_runtime::ok(wspec_runtime::builtins::concat({ let n_ = wspec_runtime::seq::same_len(&[in_.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let in__104 = in_[i_].clone(); out_.push(defs::dataidx_instr(cx_, in__104.clone())?); } out_ }))?)
+            Ok(wspec_runtime::ok(wspec_runtime::builtins::concat({ let n_ = wspec_runtime::seq::same_len(&[in_.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let in__104 = in_[i_].clone(); out_.push(defs::dataidx_instr(cx_, in__104)?); } out_ }))?)
         }) { return Ok(v); }
         // from spec/5.4-binary-modules.wspec:205
         if let Ok(v) = wspec_runtime::deep(|| -> R<_> {

@@ -23,58 +23,50 @@ fn rule_1(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let z = (&m_.state);
     #[allow(irrefutable_let_patterns)]
     let Instr::CallRef(f_1) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
-    let tu = f_1;
     let v_2 = m_.peek(0usize)?;
     #[allow(irrefutable_let_patterns)]
     let Val::Ref(Ref::RefFuncAddr(f_3)) = v_2 else { return Err(wspec_runtime::Fail::soft()) };
     let a = *f_3;
     let fi = (&(*wspec_runtime::seq::at(&(*z).0.funcs, wspec_runtime::num::wide(a)?)?));
-    let (o_6,) = rels::expand(ar_, &(*fi).type_)?;
     #[allow(irrefutable_let_patterns)]
-    let Comptype::Func(f_7, f_8) = o_6 else { return Err(wspec_runtime::Fail::soft()) };
-    let len_9 = f_7.clone().len() as u64;
-    let n = len_9;
-    let t_1 = f_7.clone();
-    let len_10 = f_8.clone().len() as u64;
-    let m = len_10;
-    let t_2 = f_8.clone();
-    let n_11 = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?;
-    let vs_12 = m_.peek_range(0usize + 1usize, n_11)?;
+    let Funccode::Hostfunc(Hostfunc(f_8)) = (&(*fi).code) else { return Err(wspec_runtime::Fail::soft()) };
+    let k = *f_8;
+    let (o_9,) = rels::expand(ar_, &(*fi).type_)?;
     #[allow(irrefutable_let_patterns)]
-    let Funccode::Hostfunc(Hostfunc(f_13)) = (&(*fi).code) else { return Err(wspec_runtime::Fail::soft()) };
-    let k = *f_13;
-    let eq_220 = defs::hostcall(ar_, k, &(*z).0, &({ let n_ = wspec_runtime::seq::same_len(&[wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?, vs_12.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let vs_12_219 = vs_12[i_].clone(); out_.push(vs_12_219.clone()); } out_ }))?;
-    let (t_221, t_222,) = eq_220;
-    let s_q = t_221;
-    let res = t_222;
-    let state_223 = defs::with_store(ar_, z, &s_q)?;
-    let code_224 = Code::from_vec(defs::resultinstrs(ar_, &res)?);
+    let Comptype::Func(f_10, f_11) = o_9 else { return Err(wspec_runtime::Fail::soft()) };
+    let len_12 = f_10.len() as u64;
+    let n = len_12;
+    let n_14 = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?;
+    let vs_15 = m_.peek_range(0usize + 1usize, n_14)?;
+    let eq_222 = defs::hostcall(ar_, k, &(*z).0, &({ let n_ = wspec_runtime::seq::same_len(&[wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?, vs_15.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let vs_15_221 = vs_15[i_].clone(); out_.push(vs_15_221); } out_ }))?;
+    let (t_223, t_224,) = eq_222;
+    let s_q = t_223;
+    let res = t_224;
+    let state_225 = defs::with_store(ar_, z, &s_q)?;
+    let code_226 = Code::from_vec(defs::resultinstrs(ar_, &res)?);
     let keep_ = 0usize;
-    let popped_ = 0usize + 1usize + n_11 - keep_;
+    let popped_ = 0usize + 1usize + n_14 - keep_;
     m_.pop_n(popped_);
     let _ = keep_;
-    m_.state = state_223;
-    m_.schedule(&code_224[..]);
+    m_.state = state_225;
+    m_.schedule_code(code_226.into());
     Ok(())
 }
 
 // from spec/4.3-execution-instructions.wspec:379 rule Step_read/call_ref-null
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_2(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
-    let z = (&m_.state);
     #[allow(irrefutable_let_patterns)]
     let Instr::CallRef(f_1) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
-    let tu = f_1;
     let v_2 = m_.peek(0usize)?;
     #[allow(irrefutable_let_patterns)]
     let Val::Ref(Ref::RefNull(f_3)) = v_2 else { return Err(wspec_runtime::Fail::soft()) };
-    let ht = f_3;
     let code_4 = Code::One(Instr::Trap);
     let keep_ = 0usize;
     let popped_ = 0usize + 1usize - keep_;
     m_.pop_n(popped_);
     let _ = keep_;
-    m_.schedule(&code_4[..]);
+    m_.schedule_code(code_4.into());
     m_.note = Some("null function reference".into());
     Ok(())
 }
@@ -85,52 +77,47 @@ fn rule_3(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let z = (&m_.state);
     #[allow(irrefutable_let_patterns)]
     let Instr::CallRef(f_1) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
-    let tu = f_1;
     let v_2 = m_.peek(0usize)?;
     #[allow(irrefutable_let_patterns)]
     let Val::Ref(Ref::RefFuncAddr(f_3)) = v_2 else { return Err(wspec_runtime::Fail::soft()) };
     let a = *f_3;
     let fi = (&(*wspec_runtime::seq::at(&(*z).0.funcs, wspec_runtime::num::wide(a)?)?));
-    let (o_6,) = rels::expand(ar_, &(*fi).type_)?;
     #[allow(irrefutable_let_patterns)]
-    let Comptype::Func(f_7, f_8) = o_6 else { return Err(wspec_runtime::Fail::soft()) };
-    let len_9 = f_7.clone().len() as u64;
-    let n = len_9;
-    let t_1 = f_7.clone();
-    let len_10 = f_8.clone().len() as u64;
-    let m = len_10;
-    let t_2 = f_8.clone();
-    let n_11 = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?;
-    let vs_12 = m_.peek_range(0usize + 1usize, n_11)?;
+    let Funccode::Func(Func(f_8, f_9, f_10)) = (&(*fi).code) else { return Err(wspec_runtime::Fail::soft()) };
+    let cp_12 = (*f_9).clone();
+    let it_13 = cp_12;
+    let mut acc_t_18 = Vec::new();
+    for e_15 in it_13.into_iter() {
     #[allow(irrefutable_let_patterns)]
-    let Funccode::Func(Func(f_13, f_14, f_15)) = (&(*fi).code) else { return Err(wspec_runtime::Fail::soft()) };
-    let cp_16 = (*f_13).clone();
-    let x = cp_16;
-    let cp_17 = (*f_14).clone();
-    let it_18 = cp_17;
-    let mut acc_t_23 = Vec::new();
-    for e_20 in it_18.into_iter() {
-    #[allow(irrefutable_let_patterns)]
-    let Local(f_21) = e_20 else { return Err(wspec_runtime::Fail::soft()) };
-    let t = f_21.clone();
-    acc_t_23.push(t);
+    let Local(f_16) = e_15 else { return Err(wspec_runtime::Fail::soft()) };
+    let t = f_16.clone();
+    acc_t_18.push(t);
     }
-    let t_24 = acc_t_23;
-    let instr_25 = *f_15;
-    let eq_228 = Frame { locals: wspec_runtime::seq::cat(vec![{ let n_ = wspec_runtime::seq::same_len(&[wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?, vs_12.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let vs_12_126 = vs_12[i_].clone(); out_.push(Some(vs_12_126.clone())); } out_ }, { let n_ = wspec_runtime::seq::same_len(&[t_24.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let t_24_227 = t_24[i_].clone(); out_.push(defs::default_(ar_, &(defs::inst_valtype(ar_, &(*fi).module, &t_24_227)?))?); } out_ }]), module: (*fi).module.clone() };
-    let f = eq_228;
-    let cf_229 = m;
-    let cf_230 = f.clone();
+    let t_19 = acc_t_18;
+    let instr_20 = *f_10;
+    let (o_21,) = rels::expand(ar_, &(*fi).type_)?;
+    #[allow(irrefutable_let_patterns)]
+    let Comptype::Func(f_22, f_23) = o_21 else { return Err(wspec_runtime::Fail::soft()) };
+    let len_24 = f_22.len() as u64;
+    let n = len_24;
+    let len_25 = f_23.len() as u64;
+    let m = len_25;
+    let n_26 = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?;
+    let vs_27 = m_.peek_range(0usize + 1usize, n_26)?;
+    let eq_230 = Frame { locals: wspec_runtime::seq::cat([{ let n_ = wspec_runtime::seq::same_len(&[wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?, vs_27.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let vs_27_128 = vs_27[i_].clone(); out_.push(Some(vs_27_128)); } out_ }, { let n_ = wspec_runtime::seq::same_len(&[t_19.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let t_19_229 = t_19[i_].clone(); out_.push(defs::default_(ar_, &(defs::inst_valtype(ar_, &(*fi).module, &t_19_229)?))?); } out_ }]), module: (*fi).module.clone() };
+    let f = eq_230;
     let cf_231 = m;
-    let cf_232: Code<Instr> = Code::from_vec(vec![]);
-    let seq_233: Seq<Instr> = instr_25;
+    let cf_232 = f;
+    let cf_233 = m;
+    let cf_234: Code<Instr> = Code::Nil;
+    let seq_235: Seq<Instr> = instr_20;
     let keep_ = 0usize;
-    let popped_ = 0usize + 1usize + n_11 - keep_;
+    let popped_ = 0usize + 1usize + n_26 - keep_;
     m_.pop_n(popped_);
     let _ = keep_;
-    let saved_ = std::mem::replace(&mut m_.state.1, cf_230);
-    m_.enter(ar_, EvalCtx::Frame(cf_229, saved_), keep_, None)?;
-    m_.enter(ar_, EvalCtx::Label(cf_231, cf_232), keep_, Some(seq_233))?;
+    let saved_ = std::mem::replace(&mut m_.state.1, cf_232);
+    m_.enter(ar_, EvalCtx::Frame(cf_231, saved_), keep_, None)?;
+    m_.enter(ar_, EvalCtx::Label(cf_233, cf_234), keep_, Some(seq_235))?;
     let keep_ = 0usize;
     let _ = keep_;
     let keep_ = 0usize;
@@ -146,39 +133,38 @@ fn rule_4(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let Instr::Throw(f_1) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
     let cp_2 = (*f_1).clone();
     let x = cp_2;
-    let Typeuse::Deftype(n_11) = (&(*wspec_runtime::seq::at(&(*z).0.tags, wspec_runtime::num::wide((*wspec_runtime::seq::at(&(*z).1.module.tags, wspec_runtime::num::wide((x))?)?))?)?).type_) else { return Err(wspec_runtime::Fail::soft()) };
-    let dt = n_11;
-    let (o_12,) = rels::expand(ar_, dt)?;
     #[allow(irrefutable_let_patterns)]
-    let Comptype::Func(f_13, f_14) = o_12 else { return Err(wspec_runtime::Fail::soft()) };
-    let len_15 = f_13.clone().len() as u64;
-    let n = len_15;
-    let t = f_13.clone();
-    let l_16 = f_14.clone();
-    wspec_runtime::check(l_16.len() == 0)?;
-    let n_17 = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?;
-    let vs_18 = m_.peek_range(0usize, n_17)?;
-    let eq_21 = ((*z).0.exns.len() as u64);
-    let a = eq_21;
-    let eq_127 = std::rc::Rc::new(Exninst { tag: (*wspec_runtime::seq::at(&(*z).1.module.tags, wspec_runtime::num::wide((x))?)?), fields: { let n_ = wspec_runtime::seq::same_len(&[wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?, vs_18.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let vs_18_126 = vs_18[i_].clone(); out_.push(vs_18_126.clone()); } out_ } });
-    let exn = (&eq_127);
-    let arg_128 = (*exn).clone();
-    let push_129 = Val::Ref(Ref::RefExnAddr(a));
-    let code_130 = Code::One(Instr::ThrowRef);
+    let Typeuse::Deftype(n_19) = (&(*wspec_runtime::seq::at(&(*z).0.tags, wspec_runtime::num::wide((*wspec_runtime::seq::at(&(*z).1.module.tags, wspec_runtime::num::wide((x))?)?))?)?).type_) else { return Err(wspec_runtime::Fail::soft()) };
+    let dt = n_19;
+    let (o_20,) = rels::expand(ar_, dt)?;
+    #[allow(irrefutable_let_patterns)]
+    let Comptype::Func(f_21, f_22) = o_20 else { return Err(wspec_runtime::Fail::soft()) };
+    let len_23 = f_21.len() as u64;
+    let n = len_23;
+    let l_24 = f_22.clone();
+    wspec_runtime::check(l_24.len() == 0)?;
+    let n_25 = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?;
+    let vs_26 = m_.peek_range(0usize, n_25)?;
+    let eq_29 = ((*z).0.exns.len() as u64);
+    let a = eq_29;
+    let eq_135 = std::rc::Rc::new(Exninst { tag: (*wspec_runtime::seq::at(&(*z).1.module.tags, wspec_runtime::num::wide((x))?)?), fields: { let n_ = wspec_runtime::seq::same_len(&[wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?, vs_26.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let vs_26_134 = vs_26[i_].clone(); out_.push(vs_26_134); } out_ } });
+    let exn = (&eq_135);
+    let arg_136 = (*exn).clone();
+    let push_137 = Val::Ref(Ref::RefExnAddr(a));
+    let code_138 = Code::One(Instr::ThrowRef);
     let keep_ = 0usize;
-    let popped_ = 0usize + n_17 - keep_;
+    let popped_ = 0usize + n_25 - keep_;
     m_.pop_n(popped_);
     let _ = keep_;
-    defs::add_exninst(ar_, &mut m_.state, arg_128)?;
-    m_.push(push_129)?;
-    m_.schedule(&code_130[..]);
+    defs::add_exninst(ar_, &mut m_.state, arg_136)?;
+    m_.push(push_137)?;
+    m_.schedule_code(code_138.into());
     Ok(())
 }
 
 // from spec/4.3-execution-instructions.wspec:560 rule Step/local.set
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_5(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
-    let z = (&m_.state);
     #[allow(irrefutable_let_patterns)]
     let Instr::LocalSet(f_1) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
     let cp_2 = (*f_1).clone();
@@ -198,7 +184,6 @@ fn rule_5(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
 // from spec/4.3-execution-instructions.wspec:572 rule Step/global.set
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_6(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
-    let z = (&m_.state);
     #[allow(irrefutable_let_patterns)]
     let Instr::GlobalSet(f_1) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
     let cp_2 = (*f_1).clone();
@@ -224,8 +209,8 @@ fn rule_7(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let cp_2 = (*f_1).clone();
     let x = cp_2;
     let v_3 = m_.peek(0usize)?;
+    #[allow(irrefutable_let_patterns)]
     let Val::Ref(n_4) = v_3 else { return Err(wspec_runtime::Fail::soft()) };
-    let ref_ = n_4;
     let v_5 = m_.peek(0usize + 1usize)?;
     #[allow(irrefutable_let_patterns)]
     let Val::Num_(Num_(f_6, f_7)) = v_5 else { return Err(wspec_runtime::Fail::soft()) };
@@ -241,7 +226,7 @@ fn rule_7(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let popped_ = 0usize + 1usize + 1usize - keep_;
     m_.pop_n(popped_);
     let _ = keep_;
-    m_.schedule(&code_20[..]);
+    m_.schedule_code(code_20.into());
     m_.note = Some("out of bounds table access".into());
     Ok(())
 }
@@ -249,12 +234,12 @@ fn rule_7(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
 // from spec/4.3-execution-instructions.wspec:592 rule Step/table.set-val
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_8(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
-    let z = (&m_.state);
     #[allow(irrefutable_let_patterns)]
     let Instr::TableSet(f_1) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
     let cp_2 = (*f_1).clone();
     let x = cp_2;
     let v_3 = m_.peek(0usize)?;
+    #[allow(irrefutable_let_patterns)]
     let Val::Ref(n_4) = v_3 else { return Err(wspec_runtime::Fail::soft()) };
     let ref_ = n_4;
     let v_5 = m_.peek(0usize + 1usize)?;
@@ -262,7 +247,6 @@ fn rule_8(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let Val::Num_(Num_(f_6, f_7)) = v_5 else { return Err(wspec_runtime::Fail::soft()) };
     let cp_8 = (*f_6).clone();
     let n_9 = wspec_runtime::ok(conv::numtype_as_addrtype(cp_8))?;
-    let at = n_9;
     let cp_10 = (*f_7).clone();
     let n_11 = match cp_10 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
     let i = n_11;
@@ -295,13 +279,14 @@ fn rule_9(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let n_9 = match cp_8 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
     let n = n_9;
     let v_10 = m_.peek(0usize + 1usize)?;
+    #[allow(irrefutable_let_patterns)]
     let Val::Ref(n_11) = v_10 else { return Err(wspec_runtime::Fail::soft()) };
     let ref_ = n_11;
     let eq_28 = defs::growtable(ar_, &(*wspec_runtime::seq::at(&(*z).0.tables, wspec_runtime::num::wide((*wspec_runtime::seq::at(&(*z).1.module.tables, wspec_runtime::num::wide((x))?)?))?)?), n, ref_)?;
     let Some(o_29) = eq_28 else { return Err(wspec_runtime::Fail::soft()) };
     let ti = o_29;
     let arg_30 = x;
-    let arg_31 = ti.clone();
+    let arg_31 = ti;
     let push_40 = Val::Num_(Num_(conv::addrtype_to_numtype(at), Num::Inn(wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(((*wspec_runtime::seq::at(&(*z).0.tables, wspec_runtime::num::wide((*wspec_runtime::seq::at(&(*z).1.module.tables, wspec_runtime::num::wide((x))?)?))?)?).refs.len() as u64))?)?)));
     let keep_ = 0usize;
     let popped_ = 0usize + 1usize + 1usize - keep_;
@@ -315,7 +300,6 @@ fn rule_9(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
 // from spec/4.3-execution-instructions.wspec:607 rule Step/table.grow-fail
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_10(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
-    let z = (&m_.state);
     #[allow(irrefutable_let_patterns)]
     let Instr::TableGrow(f_1) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
     let cp_2 = (*f_1).clone();
@@ -328,10 +312,9 @@ fn rule_10(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let at = n_7;
     let cp_8 = (*f_5).clone();
     let n_9 = match cp_8 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
-    let n = n_9;
     let v_10 = m_.peek(0usize + 1usize)?;
+    #[allow(irrefutable_let_patterns)]
     let Val::Ref(n_11) = v_10 else { return Err(wspec_runtime::Fail::soft()) };
-    let ref_ = n_11;
     let push_12 = Val::Num_(Num_(conv::addrtype_to_numtype(at), Num::Inn(wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(wspec_runtime::ok(wspec_runtime::builtins::inv_signed(defs::size(ar_, conv::addrtype_to_numtype(at))?, wspec_runtime::num::narrow::<i64>(wspec_runtime::num::sub(0, 1i128)?)?))?)?)?)));
     let keep_ = 0usize;
     let popped_ = 0usize + 1usize + 1usize - keep_;
@@ -359,8 +342,8 @@ fn rule_11(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let n_9 = match cp_8 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
     let n = n_9;
     let v_10 = m_.peek(0usize + 1usize)?;
+    #[allow(irrefutable_let_patterns)]
     let Val::Ref(n_11) = v_10 else { return Err(wspec_runtime::Fail::soft()) };
-    let ref_ = n_11;
     let v_12 = m_.peek(0usize + 1usize + 1usize)?;
     #[allow(irrefutable_let_patterns)]
     let Val::Num_(Num_(f_13, f_14)) = v_12 else { return Err(wspec_runtime::Fail::soft()) };
@@ -376,7 +359,7 @@ fn rule_11(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let popped_ = 0usize + 1usize + 1usize + 1usize - keep_;
     m_.pop_n(popped_);
     let _ = keep_;
-    m_.schedule(&code_27[..]);
+    m_.schedule_code(code_27.into());
     m_.note = Some("out of bounds table access".into());
     Ok(())
 }
@@ -384,7 +367,6 @@ fn rule_11(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
 // from spec/4.3-execution-instructions.wspec:615 rule Step/table.fill-val
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_12(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
-    let z = (&m_.state);
     #[allow(irrefutable_let_patterns)]
     let Instr::TableFill(f_1) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
     let cp_2 = (*f_1).clone();
@@ -399,6 +381,7 @@ fn rule_12(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let n_9 = match cp_8 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
     let n = n_9;
     let v_10 = m_.peek(0usize + 1usize)?;
+    #[allow(irrefutable_let_patterns)]
     let Val::Ref(n_11) = v_10 else { return Err(wspec_runtime::Fail::soft()) };
     let ref_ = n_11;
     let v_12 = m_.peek(0usize + 1usize + 1usize)?;
@@ -437,7 +420,6 @@ fn rule_13(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let Val::Num_(Num_(f_6, f_7)) = v_5 else { return Err(wspec_runtime::Fail::soft()) };
     let cp_8 = (*f_6).clone();
     let n_9 = wspec_runtime::ok(conv::numtype_as_addrtype(cp_8))?;
-    let at_q = n_9;
     let cp_10 = (*f_7).clone();
     let n_11 = match cp_10 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
     let n = n_11;
@@ -446,7 +428,6 @@ fn rule_13(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let Val::Num_(Num_(f_13, f_14)) = v_12 else { return Err(wspec_runtime::Fail::soft()) };
     let cp_15 = (*f_13).clone();
     let n_16 = wspec_runtime::ok(conv::numtype_as_addrtype(cp_15))?;
-    let at_2 = n_16;
     let cp_17 = (*f_14).clone();
     let n_18 = match cp_17 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
     let i_2 = n_18;
@@ -455,7 +436,6 @@ fn rule_13(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let Val::Num_(Num_(f_20, f_21)) = v_19 else { return Err(wspec_runtime::Fail::soft()) };
     let cp_22 = (*f_20).clone();
     let n_23 = wspec_runtime::ok(conv::numtype_as_addrtype(cp_22))?;
-    let at_1 = n_23;
     let cp_24 = (*f_21).clone();
     let n_25 = match cp_24 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
     let i_1 = n_25;
@@ -465,7 +445,7 @@ fn rule_13(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let popped_ = 0usize + 1usize + 1usize + 1usize - keep_;
     m_.pop_n(popped_);
     let _ = keep_;
-    m_.schedule(&code_42[..]);
+    m_.schedule_code(code_42.into());
     m_.note = Some("out of bounds table access".into());
     Ok(())
 }
@@ -485,7 +465,6 @@ fn rule_14(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let Val::Num_(Num_(f_6, f_7)) = v_5 else { return Err(wspec_runtime::Fail::soft()) };
     let cp_8 = (*f_6).clone();
     let n_9 = wspec_runtime::ok(conv::numtype_as_addrtype(cp_8))?;
-    let at_q = n_9;
     let cp_10 = (*f_7).clone();
     let n_11 = match cp_10 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
     let n = n_11;
@@ -494,7 +473,6 @@ fn rule_14(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let Val::Num_(Num_(f_13, f_14)) = v_12 else { return Err(wspec_runtime::Fail::soft()) };
     let cp_15 = (*f_13).clone();
     let n_16 = wspec_runtime::ok(conv::numtype_as_addrtype(cp_15))?;
-    let at_2 = n_16;
     let cp_17 = (*f_14).clone();
     let n_18 = match cp_17 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
     let i_2 = n_18;
@@ -503,7 +481,6 @@ fn rule_14(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let Val::Num_(Num_(f_20, f_21)) = v_19 else { return Err(wspec_runtime::Fail::soft()) };
     let cp_22 = (*f_20).clone();
     let n_23 = wspec_runtime::ok(conv::numtype_as_addrtype(cp_22))?;
-    let at_1 = n_23;
     let cp_24 = (*f_21).clone();
     let n_25 = match cp_24 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
     let i_1 = n_25;
@@ -560,7 +537,7 @@ fn rule_15(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let popped_ = 0usize + 1usize + 1usize + 1usize - keep_;
     m_.pop_n(popped_);
     let _ = keep_;
-    m_.schedule(&code_38[..]);
+    m_.schedule_code(code_38.into());
     m_.note = Some("out of bounds table access".into());
     Ok(())
 }
@@ -615,7 +592,6 @@ fn rule_16(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
 // from spec/4.3-execution-instructions.wspec:637 rule Step/elem.drop
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_17(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
-    let z = (&m_.state);
     #[allow(irrefutable_let_patterns)]
     let Instr::ElemDrop(f_1) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
     let cp_2 = (*f_1).clone();
@@ -647,7 +623,6 @@ fn rule_18(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     #[allow(irrefutable_let_patterns)]
     let Val::Num_(Num_(f_9, f_10)) = v_8 else { return Err(wspec_runtime::Fail::soft()) };
     wspec_runtime::check(nt == *f_9)?;
-    let c = *f_10;
     let v_11 = m_.peek(0usize + 1usize)?;
     #[allow(irrefutable_let_patterns)]
     let Val::Num_(Num_(f_12, f_13)) = v_11 else { return Err(wspec_runtime::Fail::soft()) };
@@ -663,7 +638,7 @@ fn rule_18(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let popped_ = 0usize + 1usize + 1usize - keep_;
     m_.pop_n(popped_);
     let _ = keep_;
-    m_.schedule(&code_26[..]);
+    m_.schedule_code(code_26.into());
     m_.note = Some("out of bounds memory access".into());
     Ok(())
 }
@@ -671,7 +646,6 @@ fn rule_18(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
 // from spec/4.3-execution-instructions.wspec:667 rule Step/store-num-val
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_19(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
-    let z = (&m_.state);
     #[allow(irrefutable_let_patterns)]
     let Instr::Store(f_1, f_2, f_3, f_4) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
     let nt = *f_1;
@@ -691,7 +665,6 @@ fn rule_19(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let Val::Num_(Num_(f_12, f_13)) = v_11 else { return Err(wspec_runtime::Fail::soft()) };
     let cp_14 = (*f_12).clone();
     let n_15 = wspec_runtime::ok(conv::numtype_as_addrtype(cp_14))?;
-    let at = n_15;
     let cp_16 = (*f_13).clone();
     let n_17 = match cp_16 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
     let i = n_17;
@@ -716,37 +689,35 @@ fn rule_20(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let cp_5 = (*f_1).clone();
     let n_6 = wspec_runtime::ok(conv::numtype_as_inn(cp_5))?;
     let v_Inn = n_6;
-    let cp_7 = (*f_2).clone();
-    let Some(o_8) = cp_7 else { return Err(wspec_runtime::Fail::soft()) };
+    let Some(o_7) = f_2 else { return Err(wspec_runtime::Fail::soft()) };
     #[allow(irrefutable_let_patterns)]
-    let Storeop::Inn(StoreopInn::Sz(n_9)) = o_8 else { return Err(wspec_runtime::Fail::soft()) };
-    let sz = n_9;
-    let cp_10 = (*f_3).clone();
-    let x = cp_10;
+    let Storeop::Inn(StoreopInn::Sz(n_8)) = o_7 else { return Err(wspec_runtime::Fail::soft()) };
+    let sz = *n_8;
+    let cp_9 = (*f_3).clone();
+    let x = cp_9;
     let ao = *f_4;
-    let v_11 = m_.peek(0usize)?;
+    let v_10 = m_.peek(0usize)?;
     #[allow(irrefutable_let_patterns)]
-    let Val::Num_(Num_(f_12, f_13)) = v_11 else { return Err(wspec_runtime::Fail::soft()) };
-    let cp_14 = (*f_12).clone();
-    let n_15 = wspec_runtime::ok(conv::numtype_as_inn(cp_14))?;
-    wspec_runtime::check(v_Inn == n_15)?;
-    let c = *f_13;
-    let v_16 = m_.peek(0usize + 1usize)?;
+    let Val::Num_(Num_(f_11, f_12)) = v_10 else { return Err(wspec_runtime::Fail::soft()) };
+    let cp_13 = (*f_11).clone();
+    let n_14 = wspec_runtime::ok(conv::numtype_as_inn(cp_13))?;
+    wspec_runtime::check(v_Inn == n_14)?;
+    let v_15 = m_.peek(0usize + 1usize)?;
     #[allow(irrefutable_let_patterns)]
-    let Val::Num_(Num_(f_17, f_18)) = v_16 else { return Err(wspec_runtime::Fail::soft()) };
-    let cp_19 = (*f_17).clone();
-    let n_20 = wspec_runtime::ok(conv::numtype_as_addrtype(cp_19))?;
-    let at = n_20;
-    let cp_21 = (*f_18).clone();
-    let n_22 = match cp_21 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
-    let i = n_22;
+    let Val::Num_(Num_(f_16, f_17)) = v_15 else { return Err(wspec_runtime::Fail::soft()) };
+    let cp_18 = (*f_16).clone();
+    let n_19 = wspec_runtime::ok(conv::numtype_as_addrtype(cp_18))?;
+    let at = n_19;
+    let cp_20 = (*f_17).clone();
+    let n_21 = match cp_20 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
+    let i = n_21;
     wspec_runtime::check((wspec_runtime::num::add(wspec_runtime::num::add(wspec_runtime::num::wide(i)?, wspec_runtime::num::wide(ao.offset)?)?, wspec_runtime::num::div(wspec_runtime::num::wide(sz)?, 8i128)?)? > wspec_runtime::num::wide(((*wspec_runtime::seq::at(&(*z).0.mems, wspec_runtime::num::wide((*wspec_runtime::seq::at(&(*z).1.module.mems, wspec_runtime::num::wide((x))?)?))?)?).bytes.len() as u64))?))?;
-    let code_31 = Code::One(Instr::Trap);
+    let code_30 = Code::One(Instr::Trap);
     let keep_ = 0usize;
     let popped_ = 0usize + 1usize + 1usize - keep_;
     m_.pop_n(popped_);
     let _ = keep_;
-    m_.schedule(&code_31[..]);
+    m_.schedule_code(code_30.into());
     m_.note = Some("out of bounds memory access".into());
     Ok(())
 }
@@ -754,45 +725,42 @@ fn rule_20(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
 // from spec/4.3-execution-instructions.wspec:676 rule Step/store-pack-val
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_21(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
-    let z = (&m_.state);
     #[allow(irrefutable_let_patterns)]
     let Instr::Store(f_1, f_2, f_3, f_4) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
     let cp_5 = (*f_1).clone();
     let n_6 = wspec_runtime::ok(conv::numtype_as_inn(cp_5))?;
     let v_Inn = n_6;
-    let cp_7 = (*f_2).clone();
-    let Some(o_8) = cp_7 else { return Err(wspec_runtime::Fail::soft()) };
+    let Some(o_7) = f_2 else { return Err(wspec_runtime::Fail::soft()) };
     #[allow(irrefutable_let_patterns)]
-    let Storeop::Inn(StoreopInn::Sz(n_9)) = o_8 else { return Err(wspec_runtime::Fail::soft()) };
-    let sz = n_9;
-    let cp_10 = (*f_3).clone();
-    let x = cp_10;
+    let Storeop::Inn(StoreopInn::Sz(n_8)) = o_7 else { return Err(wspec_runtime::Fail::soft()) };
+    let sz = *n_8;
+    let cp_9 = (*f_3).clone();
+    let x = cp_9;
     let ao = *f_4;
-    let v_11 = m_.peek(0usize)?;
+    let v_10 = m_.peek(0usize)?;
     #[allow(irrefutable_let_patterns)]
-    let Val::Num_(Num_(f_12, f_13)) = v_11 else { return Err(wspec_runtime::Fail::soft()) };
-    let cp_14 = (*f_12).clone();
-    let n_15 = wspec_runtime::ok(conv::numtype_as_inn(cp_14))?;
-    wspec_runtime::check(v_Inn == n_15)?;
-    let c = *f_13;
-    let v_16 = m_.peek(0usize + 1usize)?;
+    let Val::Num_(Num_(f_11, f_12)) = v_10 else { return Err(wspec_runtime::Fail::soft()) };
+    let cp_13 = (*f_11).clone();
+    let n_14 = wspec_runtime::ok(conv::numtype_as_inn(cp_13))?;
+    wspec_runtime::check(v_Inn == n_14)?;
+    let c = *f_12;
+    let v_15 = m_.peek(0usize + 1usize)?;
     #[allow(irrefutable_let_patterns)]
-    let Val::Num_(Num_(f_17, f_18)) = v_16 else { return Err(wspec_runtime::Fail::soft()) };
-    let cp_19 = (*f_17).clone();
-    let n_20 = wspec_runtime::ok(conv::numtype_as_addrtype(cp_19))?;
-    let at = n_20;
-    let cp_21 = (*f_18).clone();
-    let n_22 = match cp_21 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
-    let i = n_22;
-    let arg_23 = x;
-    let arg_24 = wspec_runtime::num::narrow::<u64>(wspec_runtime::num::add(wspec_runtime::num::wide(i)?, wspec_runtime::num::wide(ao.offset)?)?)?;
-    let arg_25 = wspec_runtime::num::narrow::<u64>(wspec_runtime::num::div(wspec_runtime::num::wide(sz)?, 8i128)?)?;
-    let arg_26 = wspec_runtime::ok(wspec_runtime::builtins::ibytes(wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(sz)?)?, wspec_runtime::ok(wspec_runtime::builtins::wrap(defs::size(ar_, conv::inn_to_numtype(v_Inn))?, wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(sz)?)?, (match c { Num::Inn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })))?))?;
+    let Val::Num_(Num_(f_16, f_17)) = v_15 else { return Err(wspec_runtime::Fail::soft()) };
+    let cp_18 = (*f_16).clone();
+    let n_19 = wspec_runtime::ok(conv::numtype_as_addrtype(cp_18))?;
+    let cp_20 = (*f_17).clone();
+    let n_21 = match cp_20 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
+    let i = n_21;
+    let arg_22 = x;
+    let arg_23 = wspec_runtime::num::narrow::<u64>(wspec_runtime::num::add(wspec_runtime::num::wide(i)?, wspec_runtime::num::wide(ao.offset)?)?)?;
+    let arg_24 = wspec_runtime::num::narrow::<u64>(wspec_runtime::num::div(wspec_runtime::num::wide(sz)?, 8i128)?)?;
+    let arg_25 = wspec_runtime::ok(wspec_runtime::builtins::ibytes(wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(sz)?)?, wspec_runtime::ok(wspec_runtime::builtins::wrap(defs::size(ar_, conv::inn_to_numtype(v_Inn))?, wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(sz)?)?, (match c { Num::Inn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })))?))?;
     let keep_ = 0usize;
     let popped_ = 0usize + 1usize + 1usize - keep_;
     m_.pop_n(popped_);
     let _ = keep_;
-    defs::with_mem(ar_, &mut m_.state, arg_23, arg_24, arg_25, arg_26)?;
+    defs::with_mem(ar_, &mut m_.state, arg_22, arg_23, arg_24, arg_25)?;
     Ok(())
 }
 
@@ -817,7 +785,7 @@ fn rule_22(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let Some(o_27) = eq_26 else { return Err(wspec_runtime::Fail::soft()) };
     let mi = o_27;
     let arg_28 = x;
-    let arg_29 = mi.clone();
+    let arg_29 = mi;
     let push_38 = Val::Num_(Num_(conv::addrtype_to_numtype(at), Num::Inn(wspec_runtime::num::narrow::<u64>(wspec_runtime::num::div(wspec_runtime::num::wide(((*wspec_runtime::seq::at(&(*z).0.mems, wspec_runtime::num::wide((*wspec_runtime::seq::at(&(*z).1.module.mems, wspec_runtime::num::wide((x))?)?))?)?).bytes.len() as u64))?, wspec_runtime::num::wide(defs::pagesize(ar_)?)?)?)?)));
     let keep_ = 0usize;
     let popped_ = 0usize + 1usize - keep_;
@@ -831,7 +799,6 @@ fn rule_22(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
 // from spec/4.3-execution-instructions.wspec:692 rule Step/memory.grow-fail
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_23(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
-    let z = (&m_.state);
     #[allow(irrefutable_let_patterns)]
     let Instr::MemoryGrow(f_1) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
     let cp_2 = (*f_1).clone();
@@ -844,7 +811,6 @@ fn rule_23(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let at = n_7;
     let cp_8 = (*f_5).clone();
     let n_9 = match cp_8 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
-    let n = n_9;
     let push_10 = Val::Num_(Num_(conv::addrtype_to_numtype(at), Num::Inn(wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(wspec_runtime::ok(wspec_runtime::builtins::inv_signed(defs::size(ar_, conv::addrtype_to_numtype(at))?, wspec_runtime::num::narrow::<i64>(wspec_runtime::num::sub(0, 1i128)?)?))?)?)?)));
     let keep_ = 0usize;
     let popped_ = 0usize + 1usize - keep_;
@@ -876,7 +842,6 @@ fn rule_24(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let Val::Num_(Num_(f_11, f_12)) = v_10 else { return Err(wspec_runtime::Fail::soft()) };
     #[allow(irrefutable_let_patterns)]
     let Numtype::I32 = f_11 else { return Err(wspec_runtime::Fail::soft()) };
-    let c = *f_12;
     let v_13 = m_.peek(0usize + 1usize + 1usize)?;
     #[allow(irrefutable_let_patterns)]
     let Val::Num_(Num_(f_14, f_15)) = v_13 else { return Err(wspec_runtime::Fail::soft()) };
@@ -892,7 +857,7 @@ fn rule_24(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let popped_ = 0usize + 1usize + 1usize + 1usize - keep_;
     m_.pop_n(popped_);
     let _ = keep_;
-    m_.schedule(&code_28[..]);
+    m_.schedule_code(code_28.into());
     m_.note = Some("out of bounds memory access".into());
     Ok(())
 }
@@ -900,7 +865,6 @@ fn rule_24(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
 // from spec/4.3-execution-instructions.wspec:700 rule Step/memory.fill-val
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_25(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
-    let z = (&m_.state);
     #[allow(irrefutable_let_patterns)]
     let Instr::MemoryFill(f_1) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
     let cp_2 = (*f_1).clone();
@@ -958,7 +922,6 @@ fn rule_26(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let Val::Num_(Num_(f_6, f_7)) = v_5 else { return Err(wspec_runtime::Fail::soft()) };
     let cp_8 = (*f_6).clone();
     let n_9 = wspec_runtime::ok(conv::numtype_as_addrtype(cp_8))?;
-    let at_q = n_9;
     let cp_10 = (*f_7).clone();
     let n_11 = match cp_10 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
     let n = n_11;
@@ -967,7 +930,6 @@ fn rule_26(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let Val::Num_(Num_(f_13, f_14)) = v_12 else { return Err(wspec_runtime::Fail::soft()) };
     let cp_15 = (*f_13).clone();
     let n_16 = wspec_runtime::ok(conv::numtype_as_addrtype(cp_15))?;
-    let at_2 = n_16;
     let cp_17 = (*f_14).clone();
     let n_18 = match cp_17 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
     let i_2 = n_18;
@@ -976,7 +938,6 @@ fn rule_26(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let Val::Num_(Num_(f_20, f_21)) = v_19 else { return Err(wspec_runtime::Fail::soft()) };
     let cp_22 = (*f_20).clone();
     let n_23 = wspec_runtime::ok(conv::numtype_as_addrtype(cp_22))?;
-    let at_1 = n_23;
     let cp_24 = (*f_21).clone();
     let n_25 = match cp_24 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
     let i_1 = n_25;
@@ -986,7 +947,7 @@ fn rule_26(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let popped_ = 0usize + 1usize + 1usize + 1usize - keep_;
     m_.pop_n(popped_);
     let _ = keep_;
-    m_.schedule(&code_42[..]);
+    m_.schedule_code(code_42.into());
     m_.note = Some("out of bounds memory access".into());
     Ok(())
 }
@@ -1006,7 +967,6 @@ fn rule_27(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let Val::Num_(Num_(f_6, f_7)) = v_5 else { return Err(wspec_runtime::Fail::soft()) };
     let cp_8 = (*f_6).clone();
     let n_9 = wspec_runtime::ok(conv::numtype_as_addrtype(cp_8))?;
-    let at_q = n_9;
     let cp_10 = (*f_7).clone();
     let n_11 = match cp_10 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
     let n = n_11;
@@ -1015,7 +975,6 @@ fn rule_27(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let Val::Num_(Num_(f_13, f_14)) = v_12 else { return Err(wspec_runtime::Fail::soft()) };
     let cp_15 = (*f_13).clone();
     let n_16 = wspec_runtime::ok(conv::numtype_as_addrtype(cp_15))?;
-    let at_2 = n_16;
     let cp_17 = (*f_14).clone();
     let n_18 = match cp_17 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
     let i_2 = n_18;
@@ -1024,7 +983,6 @@ fn rule_27(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let Val::Num_(Num_(f_20, f_21)) = v_19 else { return Err(wspec_runtime::Fail::soft()) };
     let cp_22 = (*f_20).clone();
     let n_23 = wspec_runtime::ok(conv::numtype_as_addrtype(cp_22))?;
-    let at_1 = n_23;
     let cp_24 = (*f_21).clone();
     let n_25 = match cp_24 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
     let i_1 = n_25;
@@ -1081,7 +1039,7 @@ fn rule_28(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let popped_ = 0usize + 1usize + 1usize + 1usize - keep_;
     m_.pop_n(popped_);
     let _ = keep_;
-    m_.schedule(&code_38[..]);
+    m_.schedule_code(code_38.into());
     m_.note = Some("out of bounds memory access".into());
     Ok(())
 }
@@ -1136,7 +1094,6 @@ fn rule_29(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
 // from spec/4.3-execution-instructions.wspec:723 rule Step/data.drop
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_30(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
-    let z = (&m_.state);
     #[allow(irrefutable_let_patterns)]
     let Instr::DataDrop(f_1) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
     let cp_2 = (*f_1).clone();
@@ -1173,7 +1130,6 @@ fn rule_31(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let zt = f_13.clone();
     acc_mut__15.push(mut_);acc_zt_16.push(zt);
     }
-    let mut__17 = acc_mut__15;
     let zt_18 = acc_zt_16;
     let n_19 = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?;
     let vs_20 = m_.peek_range(0usize, n_19)?;
@@ -1195,26 +1151,20 @@ fn rule_31(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
 // from spec/4.3-execution-instructions.wspec:811 rule Step/struct.set-null
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_32(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
-    let z = (&m_.state);
     #[allow(irrefutable_let_patterns)]
     let Instr::StructSet(f_1, f_2) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
-    let cp_3 = (*f_1).clone();
-    let x = cp_3;
     let cp_4 = (*f_2).clone();
     let n_5 = wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(cp_4)?)?;
-    let i = n_5;
     let v_6 = m_.peek(0usize)?;
-    let val = v_6;
     let v_7 = m_.peek(0usize + 1usize)?;
     #[allow(irrefutable_let_patterns)]
     let Val::Ref(Ref::RefNull(f_8)) = v_7 else { return Err(wspec_runtime::Fail::soft()) };
-    let ht = f_8;
     let code_9 = Code::One(Instr::Trap);
     let keep_ = 0usize;
     let popped_ = 0usize + 1usize + 1usize - keep_;
     m_.pop_n(popped_);
     let _ = keep_;
-    m_.schedule(&code_9[..]);
+    m_.schedule_code(code_9.into());
     m_.note = Some("null structure reference".into());
     Ok(())
 }
@@ -1249,7 +1199,6 @@ fn rule_33(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let zt = f_19.clone();
     acc_mut__21.push(mut_);acc_zt_22.push(zt);
     }
-    let mut__23 = acc_mut__21;
     let zt_24 = acc_zt_22;
     let arg_25 = a;
     let arg_26 = i;
@@ -1280,7 +1229,6 @@ fn rule_34(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let Comptype::Array(f_13) = o_12 else { return Err(wspec_runtime::Fail::soft()) };
     #[allow(irrefutable_let_patterns)]
     let Fieldtype(f_14, f_15) = f_13.clone() else { return Err(wspec_runtime::Fail::soft()) };
-    let mut_ = f_14.clone();
     let zt = f_15.clone();
     let eq_18 = ((*z).0.arrays.len() as u64);
     let a = eq_18;
@@ -1300,13 +1248,11 @@ fn rule_34(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
 // from spec/4.3-execution-instructions.wspec:866 rule Step/array.set-null
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_35(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
-    let z = (&m_.state);
     #[allow(irrefutable_let_patterns)]
     let Instr::ArraySet(f_1) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
     let cp_2 = (*f_1).clone();
     let x = cp_2;
     let v_3 = m_.peek(0usize)?;
-    let val = v_3;
     let v_4 = m_.peek(0usize + 1usize)?;
     #[allow(irrefutable_let_patterns)]
     let Val::Num_(Num_(f_5, f_6)) = v_4 else { return Err(wspec_runtime::Fail::soft()) };
@@ -1314,17 +1260,15 @@ fn rule_35(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let Numtype::I32 = f_5 else { return Err(wspec_runtime::Fail::soft()) };
     let cp_7 = (*f_6).clone();
     let n_8 = match cp_7 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
-    let i = n_8;
     let v_9 = m_.peek(0usize + 1usize + 1usize)?;
     #[allow(irrefutable_let_patterns)]
     let Val::Ref(Ref::RefNull(f_10)) = v_9 else { return Err(wspec_runtime::Fail::soft()) };
-    let ht = f_10;
     let code_11 = Code::One(Instr::Trap);
     let keep_ = 0usize;
     let popped_ = 0usize + 1usize + 1usize + 1usize - keep_;
     m_.pop_n(popped_);
     let _ = keep_;
-    m_.schedule(&code_11[..]);
+    m_.schedule_code(code_11.into());
     m_.note = Some("null array reference".into());
     Ok(())
 }
@@ -1338,7 +1282,6 @@ fn rule_36(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let cp_2 = (*f_1).clone();
     let x = cp_2;
     let v_3 = m_.peek(0usize)?;
-    let val = v_3;
     let v_4 = m_.peek(0usize + 1usize)?;
     #[allow(irrefutable_let_patterns)]
     let Val::Num_(Num_(f_5, f_6)) = v_4 else { return Err(wspec_runtime::Fail::soft()) };
@@ -1357,7 +1300,7 @@ fn rule_36(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let popped_ = 0usize + 1usize + 1usize + 1usize - keep_;
     m_.pop_n(popped_);
     let _ = keep_;
-    m_.schedule(&code_13[..]);
+    m_.schedule_code(code_13.into());
     m_.note = Some("out of bounds array access".into());
     Ok(())
 }
@@ -1389,7 +1332,6 @@ fn rule_37(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let Comptype::Array(f_16) = o_15 else { return Err(wspec_runtime::Fail::soft()) };
     #[allow(irrefutable_let_patterns)]
     let Fieldtype(f_17, f_18) = f_16.clone() else { return Err(wspec_runtime::Fail::soft()) };
-    let mut_ = f_17.clone();
     let zt = f_18.clone();
     let arg_19 = a;
     let arg_20 = i;
@@ -1405,7 +1347,6 @@ fn rule_37(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
 // from spec/4.3-execution-instructions.wspec:884 rule Step/array.fill-null
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_38(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
-    let z = (&m_.state);
     #[allow(irrefutable_let_patterns)]
     let Instr::ArrayFill(f_1) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
     let cp_2 = (*f_1).clone();
@@ -1417,9 +1358,7 @@ fn rule_38(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let Numtype::I32 = f_4 else { return Err(wspec_runtime::Fail::soft()) };
     let cp_6 = (*f_5).clone();
     let n_7 = match cp_6 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
-    let n = n_7;
     let v_8 = m_.peek(0usize + 1usize)?;
-    let val = v_8;
     let v_9 = m_.peek(0usize + 1usize + 1usize)?;
     #[allow(irrefutable_let_patterns)]
     let Val::Num_(Num_(f_10, f_11)) = v_9 else { return Err(wspec_runtime::Fail::soft()) };
@@ -1427,17 +1366,15 @@ fn rule_38(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let Numtype::I32 = f_10 else { return Err(wspec_runtime::Fail::soft()) };
     let cp_12 = (*f_11).clone();
     let n_13 = match cp_12 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
-    let i = n_13;
     let v_14 = m_.peek(0usize + 1usize + 1usize + 1usize)?;
     #[allow(irrefutable_let_patterns)]
     let Val::Ref(Ref::RefNull(f_15)) = v_14 else { return Err(wspec_runtime::Fail::soft()) };
-    let ht = f_15;
     let code_16 = Code::One(Instr::Trap);
     let keep_ = 0usize;
     let popped_ = 0usize + 1usize + 1usize + 1usize + 1usize - keep_;
     m_.pop_n(popped_);
     let _ = keep_;
-    m_.schedule(&code_16[..]);
+    m_.schedule_code(code_16.into());
     m_.note = Some("null array reference".into());
     Ok(())
 }
@@ -1459,7 +1396,6 @@ fn rule_39(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let n_7 = match cp_6 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
     let n = n_7;
     let v_8 = m_.peek(0usize + 1usize)?;
-    let val = v_8;
     let v_9 = m_.peek(0usize + 1usize + 1usize)?;
     #[allow(irrefutable_let_patterns)]
     let Val::Num_(Num_(f_10, f_11)) = v_9 else { return Err(wspec_runtime::Fail::soft()) };
@@ -1478,7 +1414,7 @@ fn rule_39(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let popped_ = 0usize + 1usize + 1usize + 1usize + 1usize - keep_;
     m_.pop_n(popped_);
     let _ = keep_;
-    m_.schedule(&code_18[..]);
+    m_.schedule_code(code_18.into());
     m_.note = Some("out of bounds array access".into());
     Ok(())
 }
@@ -1518,7 +1454,6 @@ fn rule_40(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let Comptype::Array(f_21) = o_20 else { return Err(wspec_runtime::Fail::soft()) };
     #[allow(irrefutable_let_patterns)]
     let Fieldtype(f_22, f_23) = f_21.clone() else { return Err(wspec_runtime::Fail::soft()) };
-    let mut_ = f_22.clone();
     let zt = f_23.clone();
     let arg_24 = a;
     let arg_25 = i;
@@ -1535,13 +1470,8 @@ fn rule_40(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
 // from spec/4.3-execution-instructions.wspec:897 rule Step/array.copy-null1
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_41(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
-    let z = (&m_.state);
     #[allow(irrefutable_let_patterns)]
     let Instr::ArrayCopy(f_1, f_2) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
-    let cp_3 = (*f_1).clone();
-    let x_1 = cp_3;
-    let cp_4 = (*f_2).clone();
-    let x_2 = cp_4;
     let v_5 = m_.peek(0usize)?;
     #[allow(irrefutable_let_patterns)]
     let Val::Num_(Num_(f_6, f_7)) = v_5 else { return Err(wspec_runtime::Fail::soft()) };
@@ -1549,7 +1479,6 @@ fn rule_41(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let Numtype::I32 = f_6 else { return Err(wspec_runtime::Fail::soft()) };
     let cp_8 = (*f_7).clone();
     let n_9 = match cp_8 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
-    let n = n_9;
     let v_10 = m_.peek(0usize + 1usize)?;
     #[allow(irrefutable_let_patterns)]
     let Val::Num_(Num_(f_11, f_12)) = v_10 else { return Err(wspec_runtime::Fail::soft()) };
@@ -1557,10 +1486,9 @@ fn rule_41(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let Numtype::I32 = f_11 else { return Err(wspec_runtime::Fail::soft()) };
     let cp_13 = (*f_12).clone();
     let n_14 = match cp_13 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
-    let i_2 = n_14;
     let v_15 = m_.peek(0usize + 1usize + 1usize)?;
+    #[allow(irrefutable_let_patterns)]
     let Val::Ref(n_16) = v_15 else { return Err(wspec_runtime::Fail::soft()) };
-    let ref_ = n_16;
     let v_17 = m_.peek(0usize + 1usize + 1usize + 1usize)?;
     #[allow(irrefutable_let_patterns)]
     let Val::Num_(Num_(f_18, f_19)) = v_17 else { return Err(wspec_runtime::Fail::soft()) };
@@ -1568,17 +1496,15 @@ fn rule_41(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let Numtype::I32 = f_18 else { return Err(wspec_runtime::Fail::soft()) };
     let cp_20 = (*f_19).clone();
     let n_21 = match cp_20 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
-    let i_1 = n_21;
     let v_22 = m_.peek(0usize + 1usize + 1usize + 1usize + 1usize)?;
     #[allow(irrefutable_let_patterns)]
     let Val::Ref(Ref::RefNull(f_23)) = v_22 else { return Err(wspec_runtime::Fail::soft()) };
-    let ht = f_23;
     let code_24 = Code::One(Instr::Trap);
     let keep_ = 0usize;
     let popped_ = 0usize + 1usize + 1usize + 1usize + 1usize + 1usize - keep_;
     m_.pop_n(popped_);
     let _ = keep_;
-    m_.schedule(&code_24[..]);
+    m_.schedule_code(code_24.into());
     m_.note = Some("null array reference".into());
     Ok(())
 }
@@ -1586,13 +1512,8 @@ fn rule_41(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
 // from spec/4.3-execution-instructions.wspec:900 rule Step/array.copy-null2
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_42(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
-    let z = (&m_.state);
     #[allow(irrefutable_let_patterns)]
     let Instr::ArrayCopy(f_1, f_2) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
-    let cp_3 = (*f_1).clone();
-    let x_1 = cp_3;
-    let cp_4 = (*f_2).clone();
-    let x_2 = cp_4;
     let v_5 = m_.peek(0usize)?;
     #[allow(irrefutable_let_patterns)]
     let Val::Num_(Num_(f_6, f_7)) = v_5 else { return Err(wspec_runtime::Fail::soft()) };
@@ -1600,7 +1521,6 @@ fn rule_42(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let Numtype::I32 = f_6 else { return Err(wspec_runtime::Fail::soft()) };
     let cp_8 = (*f_7).clone();
     let n_9 = match cp_8 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
-    let n = n_9;
     let v_10 = m_.peek(0usize + 1usize)?;
     #[allow(irrefutable_let_patterns)]
     let Val::Num_(Num_(f_11, f_12)) = v_10 else { return Err(wspec_runtime::Fail::soft()) };
@@ -1608,11 +1528,9 @@ fn rule_42(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let Numtype::I32 = f_11 else { return Err(wspec_runtime::Fail::soft()) };
     let cp_13 = (*f_12).clone();
     let n_14 = match cp_13 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
-    let i_2 = n_14;
     let v_15 = m_.peek(0usize + 1usize + 1usize)?;
     #[allow(irrefutable_let_patterns)]
     let Val::Ref(Ref::RefNull(f_16)) = v_15 else { return Err(wspec_runtime::Fail::soft()) };
-    let ht = f_16;
     let v_17 = m_.peek(0usize + 1usize + 1usize + 1usize)?;
     #[allow(irrefutable_let_patterns)]
     let Val::Num_(Num_(f_18, f_19)) = v_17 else { return Err(wspec_runtime::Fail::soft()) };
@@ -1620,16 +1538,15 @@ fn rule_42(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let Numtype::I32 = f_18 else { return Err(wspec_runtime::Fail::soft()) };
     let cp_20 = (*f_19).clone();
     let n_21 = match cp_20 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
-    let i_1 = n_21;
     let v_22 = m_.peek(0usize + 1usize + 1usize + 1usize + 1usize)?;
+    #[allow(irrefutable_let_patterns)]
     let Val::Ref(n_23) = v_22 else { return Err(wspec_runtime::Fail::soft()) };
-    let ref_ = n_23;
     let code_24 = Code::One(Instr::Trap);
     let keep_ = 0usize;
     let popped_ = 0usize + 1usize + 1usize + 1usize + 1usize + 1usize - keep_;
     m_.pop_n(popped_);
     let _ = keep_;
-    m_.schedule(&code_24[..]);
+    m_.schedule_code(code_24.into());
     m_.note = Some("null array reference".into());
     Ok(())
 }
@@ -1640,10 +1557,6 @@ fn rule_43(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let z = (&m_.state);
     #[allow(irrefutable_let_patterns)]
     let Instr::ArrayCopy(f_1, f_2) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
-    let cp_3 = (*f_1).clone();
-    let x_1 = cp_3;
-    let cp_4 = (*f_2).clone();
-    let x_2 = cp_4;
     let v_5 = m_.peek(0usize)?;
     #[allow(irrefutable_let_patterns)]
     let Val::Num_(Num_(f_6, f_7)) = v_5 else { return Err(wspec_runtime::Fail::soft()) };
@@ -1682,7 +1595,7 @@ fn rule_43(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let popped_ = 0usize + 1usize + 1usize + 1usize + 1usize + 1usize - keep_;
     m_.pop_n(popped_);
     let _ = keep_;
-    m_.schedule(&code_28[..]);
+    m_.schedule_code(code_28.into());
     m_.note = Some("out of bounds array access".into());
     Ok(())
 }
@@ -1693,10 +1606,6 @@ fn rule_44(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let z = (&m_.state);
     #[allow(irrefutable_let_patterns)]
     let Instr::ArrayCopy(f_1, f_2) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
-    let cp_3 = (*f_1).clone();
-    let x_1 = cp_3;
-    let cp_4 = (*f_2).clone();
-    let x_2 = cp_4;
     let v_5 = m_.peek(0usize)?;
     #[allow(irrefutable_let_patterns)]
     let Val::Num_(Num_(f_6, f_7)) = v_5 else { return Err(wspec_runtime::Fail::soft()) };
@@ -1744,13 +1653,10 @@ fn rule_44(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
 // from spec/4.3-execution-instructions.wspec:913 rule Step/array.init_elem-null
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_45(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
-    let z = (&m_.state);
     #[allow(irrefutable_let_patterns)]
     let Instr::ArrayInitElem(f_1, f_2) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
     let cp_3 = (*f_1).clone();
     let x = cp_3;
-    let cp_4 = (*f_2).clone();
-    let y = cp_4;
     let v_5 = m_.peek(0usize)?;
     #[allow(irrefutable_let_patterns)]
     let Val::Num_(Num_(f_6, f_7)) = v_5 else { return Err(wspec_runtime::Fail::soft()) };
@@ -1758,7 +1664,6 @@ fn rule_45(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let Numtype::I32 = f_6 else { return Err(wspec_runtime::Fail::soft()) };
     let cp_8 = (*f_7).clone();
     let n_9 = match cp_8 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
-    let n = n_9;
     let v_10 = m_.peek(0usize + 1usize)?;
     #[allow(irrefutable_let_patterns)]
     let Val::Num_(Num_(f_11, f_12)) = v_10 else { return Err(wspec_runtime::Fail::soft()) };
@@ -1766,7 +1671,6 @@ fn rule_45(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let Numtype::I32 = f_11 else { return Err(wspec_runtime::Fail::soft()) };
     let cp_13 = (*f_12).clone();
     let n_14 = match cp_13 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
-    let j = n_14;
     let v_15 = m_.peek(0usize + 1usize + 1usize)?;
     #[allow(irrefutable_let_patterns)]
     let Val::Num_(Num_(f_16, f_17)) = v_15 else { return Err(wspec_runtime::Fail::soft()) };
@@ -1774,17 +1678,15 @@ fn rule_45(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let Numtype::I32 = f_16 else { return Err(wspec_runtime::Fail::soft()) };
     let cp_18 = (*f_17).clone();
     let n_19 = match cp_18 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
-    let i = n_19;
     let v_20 = m_.peek(0usize + 1usize + 1usize + 1usize)?;
     #[allow(irrefutable_let_patterns)]
     let Val::Ref(Ref::RefNull(f_21)) = v_20 else { return Err(wspec_runtime::Fail::soft()) };
-    let ht = f_21;
     let code_22 = Code::One(Instr::Trap);
     let keep_ = 0usize;
     let popped_ = 0usize + 1usize + 1usize + 1usize + 1usize - keep_;
     m_.pop_n(popped_);
     let _ = keep_;
-    m_.schedule(&code_22[..]);
+    m_.schedule_code(code_22.into());
     m_.note = Some("null array reference".into());
     Ok(())
 }
@@ -1797,8 +1699,6 @@ fn rule_46(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let Instr::ArrayInitElem(f_1, f_2) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
     let cp_3 = (*f_1).clone();
     let x = cp_3;
-    let cp_4 = (*f_2).clone();
-    let y = cp_4;
     let v_5 = m_.peek(0usize)?;
     #[allow(irrefutable_let_patterns)]
     let Val::Num_(Num_(f_6, f_7)) = v_5 else { return Err(wspec_runtime::Fail::soft()) };
@@ -1814,7 +1714,6 @@ fn rule_46(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let Numtype::I32 = f_11 else { return Err(wspec_runtime::Fail::soft()) };
     let cp_13 = (*f_12).clone();
     let n_14 = match cp_13 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
-    let j = n_14;
     let v_15 = m_.peek(0usize + 1usize + 1usize)?;
     #[allow(irrefutable_let_patterns)]
     let Val::Num_(Num_(f_16, f_17)) = v_15 else { return Err(wspec_runtime::Fail::soft()) };
@@ -1833,7 +1732,7 @@ fn rule_46(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let popped_ = 0usize + 1usize + 1usize + 1usize + 1usize - keep_;
     m_.pop_n(popped_);
     let _ = keep_;
-    m_.schedule(&code_24[..]);
+    m_.schedule_code(code_24.into());
     m_.note = Some("out of bounds array access".into());
     Ok(())
 }
@@ -1871,18 +1770,16 @@ fn rule_47(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let Numtype::I32 = f_16 else { return Err(wspec_runtime::Fail::soft()) };
     let cp_18 = (*f_17).clone();
     let n_19 = match cp_18 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
-    let i = n_19;
     let v_20 = m_.peek(0usize + 1usize + 1usize + 1usize)?;
     #[allow(irrefutable_let_patterns)]
     let Val::Ref(Ref::RefArrayAddr(f_21)) = v_20 else { return Err(wspec_runtime::Fail::soft()) };
-    let a = *f_21;
     wspec_runtime::check((wspec_runtime::num::add(wspec_runtime::num::wide(j)?, wspec_runtime::num::wide(n)?)? > wspec_runtime::num::wide(((*wspec_runtime::seq::at(&(*z).0.elems, wspec_runtime::num::wide((*wspec_runtime::seq::at(&(*z).1.module.elems, wspec_runtime::num::wide((y))?)?))?)?).refs.len() as u64))?))?;
     let code_30 = Code::One(Instr::Trap);
     let keep_ = 0usize;
     let popped_ = 0usize + 1usize + 1usize + 1usize + 1usize - keep_;
     m_.pop_n(popped_);
     let _ = keep_;
-    m_.schedule(&code_30[..]);
+    m_.schedule_code(code_30.into());
     m_.note = Some("out of bounds table access".into());
     Ok(())
 }
@@ -1940,13 +1837,10 @@ fn rule_48(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
 // from spec/4.3-execution-instructions.wspec:929 rule Step/array.init_data-null
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_49(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
-    let z = (&m_.state);
     #[allow(irrefutable_let_patterns)]
     let Instr::ArrayInitData(f_1, f_2) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
     let cp_3 = (*f_1).clone();
     let x = cp_3;
-    let cp_4 = (*f_2).clone();
-    let y = cp_4;
     let v_5 = m_.peek(0usize)?;
     #[allow(irrefutable_let_patterns)]
     let Val::Num_(Num_(f_6, f_7)) = v_5 else { return Err(wspec_runtime::Fail::soft()) };
@@ -1954,7 +1848,6 @@ fn rule_49(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let Numtype::I32 = f_6 else { return Err(wspec_runtime::Fail::soft()) };
     let cp_8 = (*f_7).clone();
     let n_9 = match cp_8 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
-    let n = n_9;
     let v_10 = m_.peek(0usize + 1usize)?;
     #[allow(irrefutable_let_patterns)]
     let Val::Num_(Num_(f_11, f_12)) = v_10 else { return Err(wspec_runtime::Fail::soft()) };
@@ -1962,7 +1855,6 @@ fn rule_49(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let Numtype::I32 = f_11 else { return Err(wspec_runtime::Fail::soft()) };
     let cp_13 = (*f_12).clone();
     let n_14 = match cp_13 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
-    let j = n_14;
     let v_15 = m_.peek(0usize + 1usize + 1usize)?;
     #[allow(irrefutable_let_patterns)]
     let Val::Num_(Num_(f_16, f_17)) = v_15 else { return Err(wspec_runtime::Fail::soft()) };
@@ -1970,17 +1862,15 @@ fn rule_49(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let Numtype::I32 = f_16 else { return Err(wspec_runtime::Fail::soft()) };
     let cp_18 = (*f_17).clone();
     let n_19 = match cp_18 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
-    let i = n_19;
     let v_20 = m_.peek(0usize + 1usize + 1usize + 1usize)?;
     #[allow(irrefutable_let_patterns)]
     let Val::Ref(Ref::RefNull(f_21)) = v_20 else { return Err(wspec_runtime::Fail::soft()) };
-    let ht = f_21;
     let code_22 = Code::One(Instr::Trap);
     let keep_ = 0usize;
     let popped_ = 0usize + 1usize + 1usize + 1usize + 1usize - keep_;
     m_.pop_n(popped_);
     let _ = keep_;
-    m_.schedule(&code_22[..]);
+    m_.schedule_code(code_22.into());
     m_.note = Some("null array reference".into());
     Ok(())
 }
@@ -1993,8 +1883,6 @@ fn rule_50(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let Instr::ArrayInitData(f_1, f_2) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
     let cp_3 = (*f_1).clone();
     let x = cp_3;
-    let cp_4 = (*f_2).clone();
-    let y = cp_4;
     let v_5 = m_.peek(0usize)?;
     #[allow(irrefutable_let_patterns)]
     let Val::Num_(Num_(f_6, f_7)) = v_5 else { return Err(wspec_runtime::Fail::soft()) };
@@ -2010,7 +1898,6 @@ fn rule_50(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let Numtype::I32 = f_11 else { return Err(wspec_runtime::Fail::soft()) };
     let cp_13 = (*f_12).clone();
     let n_14 = match cp_13 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
-    let j = n_14;
     let v_15 = m_.peek(0usize + 1usize + 1usize)?;
     #[allow(irrefutable_let_patterns)]
     let Val::Num_(Num_(f_16, f_17)) = v_15 else { return Err(wspec_runtime::Fail::soft()) };
@@ -2029,7 +1916,7 @@ fn rule_50(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let popped_ = 0usize + 1usize + 1usize + 1usize + 1usize - keep_;
     m_.pop_n(popped_);
     let _ = keep_;
-    m_.schedule(&code_24[..]);
+    m_.schedule_code(code_24.into());
     m_.note = Some("out of bounds array access".into());
     Ok(())
 }
@@ -2067,17 +1954,14 @@ fn rule_51(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let Numtype::I32 = f_16 else { return Err(wspec_runtime::Fail::soft()) };
     let cp_18 = (*f_17).clone();
     let n_19 = match cp_18 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
-    let i = n_19;
     let v_20 = m_.peek(0usize + 1usize + 1usize + 1usize)?;
     #[allow(irrefutable_let_patterns)]
     let Val::Ref(Ref::RefArrayAddr(f_21)) = v_20 else { return Err(wspec_runtime::Fail::soft()) };
-    let a = *f_21;
     let (o_26,) = rels::expand(ar_, &(*wspec_runtime::seq::at(&(*z).1.module.types, wspec_runtime::num::wide((x))?)?))?;
     #[allow(irrefutable_let_patterns)]
     let Comptype::Array(f_27) = o_26 else { return Err(wspec_runtime::Fail::soft()) };
     #[allow(irrefutable_let_patterns)]
     let Fieldtype(f_28, f_29) = f_27.clone() else { return Err(wspec_runtime::Fail::soft()) };
-    let mut_ = f_28.clone();
     let zt = f_29.clone();
     wspec_runtime::check((wspec_runtime::num::add(wspec_runtime::num::wide(j)?, wspec_runtime::num::div(wspec_runtime::num::mul(wspec_runtime::num::wide(n)?, wspec_runtime::num::wide(defs::zsize(ar_, &zt)?)?)?, 8i128)?)? > wspec_runtime::num::wide(((*wspec_runtime::seq::at(&(*z).0.datas, wspec_runtime::num::wide((*wspec_runtime::seq::at(&(*z).1.module.datas, wspec_runtime::num::wide((y))?)?))?)?).bytes.len() as u64))?))?;
     let code_38 = Code::One(Instr::Trap);
@@ -2085,7 +1969,7 @@ fn rule_51(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let popped_ = 0usize + 1usize + 1usize + 1usize + 1usize - keep_;
     m_.pop_n(popped_);
     let _ = keep_;
-    m_.schedule(&code_38[..]);
+    m_.schedule_code(code_38.into());
     m_.note = Some("out of bounds memory access".into());
     Ok(())
 }
@@ -2133,14 +2017,13 @@ fn rule_52(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let Comptype::Array(f_27) = o_26 else { return Err(wspec_runtime::Fail::soft()) };
     #[allow(irrefutable_let_patterns)]
     let Fieldtype(f_28, f_29) = f_27.clone() else { return Err(wspec_runtime::Fail::soft()) };
-    let mut_ = f_28.clone();
     let zt = f_29.clone();
     let eq_162 = { let n_ = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?; let mut out_ = Vec::with_capacity(n_); for k in 0..n_ { let k = k as u64; out_.push(defs::packfield_(ar_, &zt, &(defs::inv_zbytes_(ar_, &zt, &(wspec_runtime::seq::slice(&(*wspec_runtime::seq::at(&(*z).0.datas, wspec_runtime::num::wide((*wspec_runtime::seq::at(&(*z).1.module.datas, wspec_runtime::num::wide((y))?)?))?)?).bytes, wspec_runtime::num::add(wspec_runtime::num::wide(j)?, wspec_runtime::num::div(wspec_runtime::num::mul(wspec_runtime::num::wide(k)?, wspec_runtime::num::wide(defs::zsize(ar_, &zt)?)?)?, 8i128)?)?, wspec_runtime::num::div(wspec_runtime::num::wide(defs::zsize(ar_, &zt)?)?, 8i128)?)?))?))?); } out_ };
     let fv = eq_162;
     let arg_163 = a;
     let arg_164 = i;
     let arg_165 = n;
-    let arg_267 = { let n_ = wspec_runtime::seq::same_len(&[wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?, fv.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let fv_266 = fv[i_].clone(); out_.push(fv_266.clone()); } out_ };
+    let arg_267 = { let n_ = wspec_runtime::seq::same_len(&[wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?, fv.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let fv_266 = fv[i_].clone(); out_.push(fv_266); } out_ };
     let keep_ = 0usize;
     let popped_ = 0usize + 1usize + 1usize + 1usize + 1usize - keep_;
     m_.pop_n(popped_);
@@ -2165,7 +2048,6 @@ fn rule_53(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let Val::Vec__(Vec__(f_6, f_7)) = v_5 else { return Err(wspec_runtime::Fail::soft()) };
     #[allow(irrefutable_let_patterns)]
     let Vectype = f_6 else { return Err(wspec_runtime::Fail::soft()) };
-    let v = *f_7;
     let v_8 = m_.peek(0usize + 1usize)?;
     #[allow(irrefutable_let_patterns)]
     let Val::Num_(Num_(f_9, f_10)) = v_8 else { return Err(wspec_runtime::Fail::soft()) };
@@ -2181,7 +2063,7 @@ fn rule_53(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let popped_ = 0usize + 1usize + 1usize - keep_;
     m_.pop_n(popped_);
     let _ = keep_;
-    m_.schedule(&code_23[..]);
+    m_.schedule_code(code_23.into());
     m_.note = Some("out of bounds memory access".into());
     Ok(())
 }
@@ -2189,7 +2071,6 @@ fn rule_53(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
 // from spec/4.3-execution-instructions.wspec:1172 rule Step/vstore-val
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_54(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
-    let z = (&m_.state);
     #[allow(irrefutable_let_patterns)]
     let Instr::Vstore(f_1, f_2, f_3) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
     #[allow(irrefutable_let_patterns)]
@@ -2208,7 +2089,6 @@ fn rule_54(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let Val::Num_(Num_(f_9, f_10)) = v_8 else { return Err(wspec_runtime::Fail::soft()) };
     let cp_11 = (*f_9).clone();
     let n_12 = wspec_runtime::ok(conv::numtype_as_addrtype(cp_11))?;
-    let at = n_12;
     let cp_13 = (*f_10).clone();
     let n_14 = match cp_13 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
     let i = n_14;
@@ -2238,13 +2118,11 @@ fn rule_55(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let ao = *f_4;
     let cp_7 = (*f_5).clone();
     let n_8 = wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(cp_7)?)?;
-    let j = n_8;
     let v_9 = m_.peek(0usize)?;
     #[allow(irrefutable_let_patterns)]
     let Val::Vec__(Vec__(f_10, f_11)) = v_9 else { return Err(wspec_runtime::Fail::soft()) };
     #[allow(irrefutable_let_patterns)]
     let Vectype = f_10 else { return Err(wspec_runtime::Fail::soft()) };
-    let v = *f_11;
     let v_12 = m_.peek(0usize + 1usize)?;
     #[allow(irrefutable_let_patterns)]
     let Val::Num_(Num_(f_13, f_14)) = v_12 else { return Err(wspec_runtime::Fail::soft()) };
@@ -2260,7 +2138,7 @@ fn rule_55(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let popped_ = 0usize + 1usize + 1usize - keep_;
     m_.pop_n(popped_);
     let _ = keep_;
-    m_.schedule(&code_27[..]);
+    m_.schedule_code(code_27.into());
     m_.note = Some("out of bounds memory access".into());
     Ok(())
 }
@@ -2268,7 +2146,6 @@ fn rule_55(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
 // from spec/4.3-execution-instructions.wspec:1181 rule Step/vstore_lane-val
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_56(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
-    let z = (&m_.state);
     #[allow(irrefutable_let_patterns)]
     let Instr::VstoreLane(f_1, f_2, f_3, f_4, f_5) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
     #[allow(irrefutable_let_patterns)]
@@ -2291,7 +2168,6 @@ fn rule_56(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let Val::Num_(Num_(f_13, f_14)) = v_12 else { return Err(wspec_runtime::Fail::soft()) };
     let cp_15 = (*f_13).clone();
     let n_16 = wspec_runtime::ok(conv::numtype_as_addrtype(cp_15))?;
-    let at = n_16;
     let cp_17 = (*f_14).clone();
     let n_18 = match cp_17 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
     let i = n_18;
@@ -2319,7 +2195,7 @@ fn rule_57(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let popped_ = 0usize - keep_;
     m_.pop_n(popped_);
     let _ = keep_;
-    m_.schedule(&code_1[..]);
+    m_.schedule_code(code_1.into());
     m_.note = Some("unreachable".into());
     Ok(())
 }
@@ -2342,7 +2218,6 @@ fn rule_59(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     #[allow(irrefutable_let_patterns)]
     let Instr::Drop = redex_ else { return Err(wspec_runtime::Fail::soft()) };
     let v_1 = m_.peek(0usize)?;
-    let val = v_1;
     let keep_ = 0usize;
     let popped_ = 0usize + 1usize - keep_;
     m_.pop_n(popped_);
@@ -2370,9 +2245,7 @@ fn rule_60(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let Numtype::I32 = f_10 else { return Err(wspec_runtime::Fail::soft()) };
     let c = *f_11;
     let v_12 = m_.peek(0usize + 1usize)?;
-    let val_2 = v_12;
     let v_13 = m_.peek(0usize + 1usize + 1usize)?;
-    let val_1 = v_13;
     wspec_runtime::check(((match c { Num::Inn(x) => wspec_runtime::num::wide(x)?, Num::Fnn(x) => wspec_runtime::num::wide(x)?, _ => return Err(wspec_runtime::Fail::soft()) }) != 0i128))?;
     let keep_ = 1usize;
     let popped_ = 0usize + 1usize + 1usize + 1usize - keep_;
@@ -2403,7 +2276,6 @@ fn rule_61(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let v_12 = m_.peek(0usize + 1usize)?;
     let val_2 = v_12;
     let v_13 = m_.peek(0usize + 1usize + 1usize)?;
-    let val_1 = v_13;
     wspec_runtime::check(((match c { Num::Inn(x) => wspec_runtime::num::wide(x)?, Num::Fnn(x) => wspec_runtime::num::wide(x)?, _ => return Err(wspec_runtime::Fail::soft()) }) == 0i128))?;
     let push_14 = (*val_2).clone();
     let keep_ = 0usize;
@@ -2421,7 +2293,6 @@ fn rule_62(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let Instr::If(f_1, f_2, f_3) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
     let bt = f_1;
     let instr_1_4 = *f_2;
-    let instr_2_5 = *f_3;
     let v_6 = m_.peek(0usize)?;
     #[allow(irrefutable_let_patterns)]
     let Val::Num_(Num_(f_7, f_8)) = v_6 else { return Err(wspec_runtime::Fail::soft()) };
@@ -2434,7 +2305,7 @@ fn rule_62(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let popped_ = 0usize + 1usize - keep_;
     m_.pop_n(popped_);
     let _ = keep_;
-    m_.schedule(&code_9[..]);
+    m_.schedule_code(code_9.into());
     Ok(())
 }
 
@@ -2444,7 +2315,6 @@ fn rule_63(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     #[allow(irrefutable_let_patterns)]
     let Instr::If(f_1, f_2, f_3) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
     let bt = f_1;
-    let instr_1_4 = *f_2;
     let instr_2_5 = *f_3;
     let v_6 = m_.peek(0usize)?;
     #[allow(irrefutable_let_patterns)]
@@ -2458,7 +2328,7 @@ fn rule_63(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let popped_ = 0usize + 1usize - keep_;
     m_.pop_n(popped_);
     let _ = keep_;
-    m_.schedule(&code_9[..]);
+    m_.schedule_code(code_9.into());
     Ok(())
 }
 
@@ -2475,15 +2345,14 @@ fn rule_64(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let vs_6 = m_.peek_range(0usize, n_5)?;
     let val_q_7 = m_.rest(0usize + n_5)?;
     wspec_runtime::check((wspec_runtime::num::wide(l)? == 0i128))?;
-    let code_8 = Code::from_slice(instr_q_4);
     let keep_ = n_5;
     let below_ = m_.height() - keep_;
     m_.drop_below(keep_, below_);
     let _ = keep_;
     m_.discard_code();
     let left_ = m_.leave(ar_)?;
-    restore(m_, left_);
-    m_.schedule(&code_8[..]);
+    let EvalCtx::Label(_, code_8) = left_ else { unreachable!("the context matched above") };
+    m_.schedule_code(code_8.into());
     Ok(())
 }
 
@@ -2494,7 +2363,6 @@ fn rule_65(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let Instr::Br(f_1) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
     let l = *f_1;
     let EvalCtx::Label(cf_2, cf_3) = m_.top()? else { return Err(Fail::soft()) };
-    let n = *cf_2;
     let instr_q_4: &[Instr] = &cf_3[..];
     let val_5 = m_.rest(0usize)?;
     wspec_runtime::check((wspec_runtime::num::wide(l)? > 0i128))?;
@@ -2504,7 +2372,7 @@ fn rule_65(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     m_.discard_code();
     let left_ = m_.leave(ar_)?;
     restore(m_, left_);
-    m_.schedule(&code_6[..]);
+    m_.schedule_code(code_6.into());
     Ok(())
 }
 
@@ -2515,8 +2383,6 @@ fn rule_66(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let Instr::Br(f_1) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
     let l = *f_1;
     let EvalCtx::Handler(cf_2, cf_3) = m_.top()? else { return Err(Fail::soft()) };
-    let n = *cf_2;
-    let catch = cf_3;
     let val_4 = m_.rest(0usize)?;
     let code_5 = Code::One(Instr::Br(l));
     let keep_ = m_.height();
@@ -2524,7 +2390,7 @@ fn rule_66(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     m_.discard_code();
     let left_ = m_.leave(ar_)?;
     restore(m_, left_);
-    m_.schedule(&code_5[..]);
+    m_.schedule_code(code_5.into());
     Ok(())
 }
 
@@ -2546,7 +2412,7 @@ fn rule_67(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let popped_ = 0usize + 1usize - keep_;
     m_.pop_n(popped_);
     let _ = keep_;
-    m_.schedule(&code_5[..]);
+    m_.schedule_code(code_5.into());
     Ok(())
 }
 
@@ -2555,7 +2421,6 @@ fn rule_67(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
 fn rule_68(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     #[allow(irrefutable_let_patterns)]
     let Instr::BrIf(f_1) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
-    let l = *f_1;
     let v_2 = m_.peek(0usize)?;
     #[allow(irrefutable_let_patterns)]
     let Val::Num_(Num_(f_3, f_4)) = v_2 else { return Err(wspec_runtime::Fail::soft()) };
@@ -2576,7 +2441,6 @@ fn rule_69(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     #[allow(irrefutable_let_patterns)]
     let Instr::BrTable(f_1, f_2) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
     let l = f_1;
-    let l_q = *f_2;
     let v_3 = m_.peek(0usize)?;
     #[allow(irrefutable_let_patterns)]
     let Val::Num_(Num_(f_4, f_5)) = v_3 else { return Err(wspec_runtime::Fail::soft()) };
@@ -2591,7 +2455,7 @@ fn rule_69(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let popped_ = 0usize + 1usize - keep_;
     m_.pop_n(popped_);
     let _ = keep_;
-    m_.schedule(&code_8[..]);
+    m_.schedule_code(code_8.into());
     Ok(())
 }
 
@@ -2616,7 +2480,7 @@ fn rule_70(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let popped_ = 0usize + 1usize - keep_;
     m_.pop_n(popped_);
     let _ = keep_;
-    m_.schedule(&code_8[..]);
+    m_.schedule_code(code_8.into());
     Ok(())
 }
 
@@ -2629,13 +2493,12 @@ fn rule_71(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let v_2 = m_.peek(0usize)?;
     #[allow(irrefutable_let_patterns)]
     let Val::Ref(Ref::RefNull(f_3)) = v_2 else { return Err(wspec_runtime::Fail::soft()) };
-    let ht = f_3;
     let code_4 = Code::One(Instr::Br(l));
     let keep_ = 0usize;
     let popped_ = 0usize + 1usize - keep_;
     m_.pop_n(popped_);
     let _ = keep_;
-    m_.schedule(&code_4[..]);
+    m_.schedule_code(code_4.into());
     Ok(())
 }
 
@@ -2644,10 +2507,9 @@ fn rule_71(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
 fn rule_72(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     #[allow(irrefutable_let_patterns)]
     let Instr::BrOnNull(f_1) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
-    let l = *f_1;
     let v_2 = m_.peek(0usize)?;
+    #[allow(irrefutable_let_patterns)]
     let Val::Ref(n_3) = v_2 else { return Err(wspec_runtime::Fail::soft()) };
-    let ref_ = n_3;
     let keep_ = 1usize;
     let popped_ = 0usize + 1usize - keep_;
     m_.pop_n(popped_);
@@ -2660,11 +2522,9 @@ fn rule_72(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
 fn rule_73(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     #[allow(irrefutable_let_patterns)]
     let Instr::BrOnNonNull(f_1) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
-    let l = *f_1;
     let v_2 = m_.peek(0usize)?;
     #[allow(irrefutable_let_patterns)]
     let Val::Ref(Ref::RefNull(f_3)) = v_2 else { return Err(wspec_runtime::Fail::soft()) };
-    let ht = f_3;
     let keep_ = 0usize;
     let popped_ = 0usize + 1usize - keep_;
     m_.pop_n(popped_);
@@ -2679,14 +2539,14 @@ fn rule_74(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let Instr::BrOnNonNull(f_1) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
     let l = *f_1;
     let v_2 = m_.peek(0usize)?;
+    #[allow(irrefutable_let_patterns)]
     let Val::Ref(n_3) = v_2 else { return Err(wspec_runtime::Fail::soft()) };
-    let ref_ = n_3;
     let code_4 = Code::One(Instr::Br(l));
     let keep_ = 1usize;
     let popped_ = 0usize + 1usize - keep_;
     m_.pop_n(popped_);
     let _ = keep_;
-    m_.schedule(&code_4[..]);
+    m_.schedule_code(code_4.into());
     Ok(())
 }
 
@@ -2697,7 +2557,6 @@ fn rule_75(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let Instr::ReturnCallRef(f_1) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
     let tu = f_1;
     let EvalCtx::Label(cf_2, cf_3) = m_.top()? else { return Err(Fail::soft()) };
-    let k = *cf_2;
     let instr_q_4: &[Instr] = &cf_3[..];
     let val_5 = m_.rest(0usize)?;
     let code_6 = Code::One(Instr::ReturnCallRef((*tu).clone()));
@@ -2706,7 +2565,7 @@ fn rule_75(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     m_.discard_code();
     let left_ = m_.leave(ar_)?;
     restore(m_, left_);
-    m_.schedule(&code_6[..]);
+    m_.schedule_code(code_6.into());
     Ok(())
 }
 
@@ -2717,8 +2576,6 @@ fn rule_76(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let Instr::ReturnCallRef(f_1) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
     let tu = f_1;
     let EvalCtx::Handler(cf_2, cf_3) = m_.top()? else { return Err(Fail::soft()) };
-    let k = *cf_2;
-    let catch = cf_3;
     let val_4 = m_.rest(0usize)?;
     let code_5 = Code::One(Instr::ReturnCallRef((*tu).clone()));
     let keep_ = m_.height();
@@ -2726,25 +2583,20 @@ fn rule_76(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     m_.discard_code();
     let left_ = m_.leave(ar_)?;
     restore(m_, left_);
-    m_.schedule(&code_5[..]);
+    m_.schedule_code(code_5.into());
     Ok(())
 }
 
 // from spec/4.3-execution-instructions.wspec:443 rule Step_read/return_call_ref-frame-null
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_77(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
-    let z = (&m_.state);
     #[allow(irrefutable_let_patterns)]
     let Instr::ReturnCallRef(f_1) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
-    let tu = f_1;
     let EvalCtx::Frame(cf_2, cf_3) = m_.top()? else { return Err(Fail::soft()) };
-    let k = *cf_2;
     let _ = cf_3;
-    let f = (&m_.state.1);
     let v_4 = m_.peek(0usize)?;
     #[allow(irrefutable_let_patterns)]
     let Val::Ref(Ref::RefNull(f_5)) = v_4 else { return Err(wspec_runtime::Fail::soft()) };
-    let ht = f_5;
     let val_6 = m_.rest(0usize + 1usize)?;
     let code_7 = Code::One(Instr::Trap);
     let keep_ = 0usize;
@@ -2753,7 +2605,7 @@ fn rule_77(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     m_.discard_code();
     let left_ = m_.leave(ar_)?;
     restore(m_, left_);
-    m_.schedule(&code_7[..]);
+    m_.schedule_code(code_7.into());
     m_.note = Some("null function reference".into());
     Ok(())
 }
@@ -2766,9 +2618,7 @@ fn rule_78(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let Instr::ReturnCallRef(f_1) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
     let tu = f_1;
     let EvalCtx::Frame(cf_2, cf_3) = m_.top()? else { return Err(Fail::soft()) };
-    let k = *cf_2;
     let _ = cf_3;
-    let f = (&m_.state.1);
     let v_4 = m_.peek(0usize)?;
     #[allow(irrefutable_let_patterns)]
     let Val::Ref(Ref::RefFuncAddr(f_5)) = v_4 else { return Err(wspec_runtime::Fail::soft()) };
@@ -2776,12 +2626,8 @@ fn rule_78(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let (o_8,) = rels::expand(ar_, &(*wspec_runtime::seq::at(&(*z).0.funcs, wspec_runtime::num::wide(a)?)?).type_)?;
     #[allow(irrefutable_let_patterns)]
     let Comptype::Func(f_9, f_10) = o_8 else { return Err(wspec_runtime::Fail::soft()) };
-    let len_11 = f_9.clone().len() as u64;
+    let len_11 = f_9.len() as u64;
     let n = len_11;
-    let t_1 = f_9.clone();
-    let len_12 = f_10.clone().len() as u64;
-    let m = len_12;
-    let t_2 = f_10.clone();
     let n_13 = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?;
     let vs_14 = m_.peek_range(0usize + 1usize, n_13)?;
     let val_q_15 = m_.rest(0usize + 1usize + n_13)?;
@@ -2793,7 +2639,7 @@ fn rule_78(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     m_.discard_code();
     let left_ = m_.leave(ar_)?;
     restore(m_, left_);
-    m_.schedule(&code_16[..]);
+    m_.schedule_code(code_16.into());
     Ok(())
 }
 
@@ -2805,7 +2651,6 @@ fn rule_79(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let EvalCtx::Frame(cf_1, cf_2) = m_.top()? else { return Err(Fail::soft()) };
     let n = *cf_1;
     let _ = cf_2;
-    let f = (&m_.state.1);
     let n_3 = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?;
     let vs_4 = m_.peek_range(0usize, n_3)?;
     let val_q_5 = m_.rest(0usize + n_3)?;
@@ -2825,7 +2670,6 @@ fn rule_80(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     #[allow(irrefutable_let_patterns)]
     let Instr::Return = redex_ else { return Err(wspec_runtime::Fail::soft()) };
     let EvalCtx::Label(cf_1, cf_2) = m_.top()? else { return Err(Fail::soft()) };
-    let n = *cf_1;
     let instr_q_3: &[Instr] = &cf_2[..];
     let val_4 = m_.rest(0usize)?;
     let code_5 = Code::One(Instr::Return);
@@ -2834,7 +2678,7 @@ fn rule_80(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     m_.discard_code();
     let left_ = m_.leave(ar_)?;
     restore(m_, left_);
-    m_.schedule(&code_5[..]);
+    m_.schedule_code(code_5.into());
     Ok(())
 }
 
@@ -2844,8 +2688,6 @@ fn rule_81(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     #[allow(irrefutable_let_patterns)]
     let Instr::Return = redex_ else { return Err(wspec_runtime::Fail::soft()) };
     let EvalCtx::Handler(cf_1, cf_2) = m_.top()? else { return Err(Fail::soft()) };
-    let n = *cf_1;
-    let catch = cf_2;
     let val_3 = m_.rest(0usize)?;
     let code_4 = Code::One(Instr::Return);
     let keep_ = m_.height();
@@ -2853,7 +2695,7 @@ fn rule_81(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     m_.discard_code();
     let left_ = m_.leave(ar_)?;
     restore(m_, left_);
-    m_.schedule(&code_4[..]);
+    m_.schedule_code(code_4.into());
     Ok(())
 }
 
@@ -2865,13 +2707,12 @@ fn rule_82(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let v_1 = m_.peek(0usize)?;
     #[allow(irrefutable_let_patterns)]
     let Val::Ref(Ref::RefNull(f_2)) = v_1 else { return Err(wspec_runtime::Fail::soft()) };
-    let ht = f_2;
     let code_3 = Code::One(Instr::Trap);
     let keep_ = 0usize;
     let popped_ = 0usize + 1usize - keep_;
     m_.pop_n(popped_);
     let _ = keep_;
-    m_.schedule(&code_3[..]);
+    m_.schedule_code(code_3.into());
     m_.note = Some("null exception reference".into());
     Ok(())
 }
@@ -2896,7 +2737,7 @@ fn rule_83(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let _ = keep_;
     m_.discard_code();
     m_.push(push_5)?;
-    m_.schedule(&code_6[..]);
+    m_.schedule_code(code_6.into());
     Ok(())
 }
 
@@ -2906,20 +2747,18 @@ fn rule_84(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     #[allow(irrefutable_let_patterns)]
     let Instr::ThrowRef = redex_ else { return Err(wspec_runtime::Fail::soft()) };
     let EvalCtx::Label(cf_1, cf_2) = m_.top()? else { return Err(Fail::soft()) };
-    let n = *cf_1;
     let instr_q_3: &[Instr] = &cf_2[..];
     wspec_runtime::check(m_.code_done())?;
     let v_4 = m_.peek(0usize)?;
     #[allow(irrefutable_let_patterns)]
     let Val::Ref(Ref::RefExnAddr(f_5)) = v_4 else { return Err(wspec_runtime::Fail::soft()) };
-    let a = *f_5;
     wspec_runtime::check(m_.height() == 0usize + 1usize)?;
     let code_6 = Code::One(Instr::ThrowRef);
     let keep_ = m_.height();
     let _ = keep_;
     let left_ = m_.leave(ar_)?;
     restore(m_, left_);
-    m_.schedule(&code_6[..]);
+    m_.schedule_code(code_6.into());
     Ok(())
 }
 
@@ -2929,32 +2768,27 @@ fn rule_85(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     #[allow(irrefutable_let_patterns)]
     let Instr::ThrowRef = redex_ else { return Err(wspec_runtime::Fail::soft()) };
     let EvalCtx::Frame(cf_1, cf_2) = m_.top()? else { return Err(Fail::soft()) };
-    let n = *cf_1;
     let _ = cf_2;
-    let f = (&m_.state.1);
     wspec_runtime::check(m_.code_done())?;
     let v_3 = m_.peek(0usize)?;
     #[allow(irrefutable_let_patterns)]
     let Val::Ref(Ref::RefExnAddr(f_4)) = v_3 else { return Err(wspec_runtime::Fail::soft()) };
-    let a = *f_4;
     wspec_runtime::check(m_.height() == 0usize + 1usize)?;
     let code_5 = Code::One(Instr::ThrowRef);
     let keep_ = m_.height();
     let _ = keep_;
     let left_ = m_.leave(ar_)?;
     restore(m_, left_);
-    m_.schedule(&code_5[..]);
+    m_.schedule_code(code_5.into());
     Ok(())
 }
 
 // from spec/4.3-execution-instructions.wspec:509 rule Step_read/throw_ref-handler-empty
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_86(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
-    let z = (&m_.state);
     #[allow(irrefutable_let_patterns)]
     let Instr::ThrowRef = redex_ else { return Err(wspec_runtime::Fail::soft()) };
     let EvalCtx::Handler(cf_1, cf_2) = m_.top()? else { return Err(Fail::soft()) };
-    let n = *cf_1;
     let cp_3 = (*cf_2).clone();
     let l_4 = cp_3;
     wspec_runtime::check(l_4.len() == 0)?;
@@ -2962,14 +2796,13 @@ fn rule_86(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let v_5 = m_.peek(0usize)?;
     #[allow(irrefutable_let_patterns)]
     let Val::Ref(Ref::RefExnAddr(f_6)) = v_5 else { return Err(wspec_runtime::Fail::soft()) };
-    let a = *f_6;
     wspec_runtime::check(m_.height() == 0usize + 1usize)?;
     let code_7 = Code::One(Instr::ThrowRef);
     let keep_ = m_.height();
     let _ = keep_;
     let left_ = m_.leave(ar_)?;
     restore(m_, left_);
-    m_.schedule(&code_7[..]);
+    m_.schedule_code(code_7.into());
     Ok(())
 }
 
@@ -2980,7 +2813,6 @@ fn rule_87(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     #[allow(irrefutable_let_patterns)]
     let Instr::ThrowRef = redex_ else { return Err(wspec_runtime::Fail::soft()) };
     let EvalCtx::Handler(cf_1, cf_2) = m_.top()? else { return Err(Fail::soft()) };
-    let n = *cf_1;
     let cp_3 = (*cf_2).clone();
     let c_4 = cp_3;
     wspec_runtime::check(c_4.len() >= 1)?;
@@ -2997,17 +2829,17 @@ fn rule_87(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let Val::Ref(Ref::RefExnAddr(f_9)) = v_8 else { return Err(wspec_runtime::Fail::soft()) };
     let a = *f_9;
     wspec_runtime::check(m_.height() == 0usize + 1usize)?;
-    wspec_runtime::check((wspec_runtime::num::wide((*wspec_runtime::seq::at(&(*z).0.exns, wspec_runtime::num::wide(a)?)?).tag)? == wspec_runtime::num::wide((*wspec_runtime::seq::at(&(*z).1.module.tags, wspec_runtime::num::wide((x))?)?))?))?;
     let val = (&(*wspec_runtime::seq::at(&(*z).0.exns, wspec_runtime::num::wide(a)?)?).fields);
-    let push_20 = (*val).clone();
-    let code_21 = Code::One(Instr::Br(l));
+    wspec_runtime::check((wspec_runtime::num::wide((*wspec_runtime::seq::at(&(*z).0.exns, wspec_runtime::num::wide(a)?)?).tag)? == wspec_runtime::num::wide((*wspec_runtime::seq::at(&(*z).1.module.tags, wspec_runtime::num::wide((x))?)?))?))?;
+    let push_22 = (*val).clone();
+    let code_23 = Code::One(Instr::Br(l));
     let keep_ = 0usize;
     m_.pop_n(m_.height().min(0usize + 1usize));
     let _ = keep_;
     let left_ = m_.leave(ar_)?;
     restore(m_, left_);
-    for v_ in push_20 { m_.push(v_)?; }
-    m_.schedule(&code_21[..]);
+    for v_ in push_22 { m_.push(v_)?; }
+    m_.schedule_code(code_23.into());
     Ok(())
 }
 
@@ -3018,7 +2850,6 @@ fn rule_88(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     #[allow(irrefutable_let_patterns)]
     let Instr::ThrowRef = redex_ else { return Err(wspec_runtime::Fail::soft()) };
     let EvalCtx::Handler(cf_1, cf_2) = m_.top()? else { return Err(Fail::soft()) };
-    let n = *cf_1;
     let cp_3 = (*cf_2).clone();
     let c_4 = cp_3;
     wspec_runtime::check(c_4.len() >= 1)?;
@@ -3035,30 +2866,28 @@ fn rule_88(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let Val::Ref(Ref::RefExnAddr(f_9)) = v_8 else { return Err(wspec_runtime::Fail::soft()) };
     let a = *f_9;
     wspec_runtime::check(m_.height() == 0usize + 1usize)?;
-    wspec_runtime::check((wspec_runtime::num::wide((*wspec_runtime::seq::at(&(*z).0.exns, wspec_runtime::num::wide(a)?)?).tag)? == wspec_runtime::num::wide((*wspec_runtime::seq::at(&(*z).1.module.tags, wspec_runtime::num::wide((x))?)?))?))?;
     let val = (&(*wspec_runtime::seq::at(&(*z).0.exns, wspec_runtime::num::wide(a)?)?).fields);
-    let push_20 = (*val).clone();
-    let push_21 = Val::Ref(Ref::RefExnAddr(a));
-    let code_22 = Code::One(Instr::Br(l));
+    wspec_runtime::check((wspec_runtime::num::wide((*wspec_runtime::seq::at(&(*z).0.exns, wspec_runtime::num::wide(a)?)?).tag)? == wspec_runtime::num::wide((*wspec_runtime::seq::at(&(*z).1.module.tags, wspec_runtime::num::wide((x))?)?))?))?;
+    let push_22 = (*val).clone();
+    let push_23 = Val::Ref(Ref::RefExnAddr(a));
+    let code_24 = Code::One(Instr::Br(l));
     let keep_ = 0usize;
     m_.pop_n(m_.height().min(0usize + 1usize));
     let _ = keep_;
     let left_ = m_.leave(ar_)?;
     restore(m_, left_);
-    for v_ in push_20 { m_.push(v_)?; }
-    m_.push(push_21)?;
-    m_.schedule(&code_22[..]);
+    for v_ in push_22 { m_.push(v_)?; }
+    m_.push(push_23)?;
+    m_.schedule_code(code_24.into());
     Ok(())
 }
 
 // from spec/4.3-execution-instructions.wspec:522 rule Step_read/throw_ref-handler-catch_all
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_89(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
-    let z = (&m_.state);
     #[allow(irrefutable_let_patterns)]
     let Instr::ThrowRef = redex_ else { return Err(wspec_runtime::Fail::soft()) };
     let EvalCtx::Handler(cf_1, cf_2) = m_.top()? else { return Err(Fail::soft()) };
-    let n = *cf_1;
     let cp_3 = (*cf_2).clone();
     let c_4 = cp_3;
     wspec_runtime::check(c_4.len() >= 1)?;
@@ -3072,7 +2901,6 @@ fn rule_89(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let v_7 = m_.peek(0usize)?;
     #[allow(irrefutable_let_patterns)]
     let Val::Ref(Ref::RefExnAddr(f_8)) = v_7 else { return Err(wspec_runtime::Fail::soft()) };
-    let a = *f_8;
     wspec_runtime::check(m_.height() == 0usize + 1usize)?;
     let code_9 = Code::One(Instr::Br(l));
     let keep_ = 0usize;
@@ -3080,18 +2908,16 @@ fn rule_89(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let _ = keep_;
     let left_ = m_.leave(ar_)?;
     restore(m_, left_);
-    m_.schedule(&code_9[..]);
+    m_.schedule_code(code_9.into());
     Ok(())
 }
 
 // from spec/4.3-execution-instructions.wspec:525 rule Step_read/throw_ref-handler-catch_all_ref
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_90(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
-    let z = (&m_.state);
     #[allow(irrefutable_let_patterns)]
     let Instr::ThrowRef = redex_ else { return Err(wspec_runtime::Fail::soft()) };
     let EvalCtx::Handler(cf_1, cf_2) = m_.top()? else { return Err(Fail::soft()) };
-    let n = *cf_1;
     let cp_3 = (*cf_2).clone();
     let c_4 = cp_3;
     wspec_runtime::check(c_4.len() >= 1)?;
@@ -3105,21 +2931,19 @@ fn rule_90(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let v_7 = m_.peek(0usize)?;
     #[allow(irrefutable_let_patterns)]
     let Val::Ref(Ref::RefExnAddr(f_8)) = v_7 else { return Err(wspec_runtime::Fail::soft()) };
-    let a = *f_8;
     wspec_runtime::check(m_.height() == 0usize + 1usize)?;
     let code_9 = Code::One(Instr::Br(l));
     let keep_ = m_.height();
     let _ = keep_;
     let left_ = m_.leave(ar_)?;
     restore(m_, left_);
-    m_.schedule(&code_9[..]);
+    m_.schedule_code(code_9.into());
     Ok(())
 }
 
 // from spec/4.3-execution-instructions.wspec:528 rule Step_read/throw_ref-handler-next
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_91(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
-    let z = (&m_.state);
     #[allow(irrefutable_let_patterns)]
     let Instr::ThrowRef = redex_ else { return Err(wspec_runtime::Fail::soft()) };
     let EvalCtx::Handler(cf_1, cf_2) = m_.top()? else { return Err(Fail::soft()) };
@@ -3135,17 +2959,16 @@ fn rule_91(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let v_6 = m_.peek(0usize)?;
     #[allow(irrefutable_let_patterns)]
     let Val::Ref(Ref::RefExnAddr(f_7)) = v_6 else { return Err(wspec_runtime::Fail::soft()) };
-    let a = *f_7;
     wspec_runtime::check(m_.height() == 0usize + 1usize)?;
     let cf_8 = n;
-    let cf_9 = catch_q.clone();
+    let cf_9 = catch_q;
     let code_10 = Code::One(Instr::ThrowRef);
     let keep_ = m_.height();
     let _ = keep_;
     let left_ = m_.leave(ar_)?;
     restore(m_, left_);
     m_.enter(ar_, EvalCtx::Handler(cf_8, cf_9), keep_, None)?;
-    m_.schedule(&code_10[..]);
+    m_.schedule_code(code_10.into());
     let keep_ = 0usize;
     let _ = keep_;
     Ok(())
@@ -3165,7 +2988,7 @@ fn rule_92(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     m_.pop_n(popped_);
     let _ = keep_;
     m_.discard_code();
-    m_.schedule(&code_3[..]);
+    m_.schedule_code(code_3.into());
     Ok(())
 }
 
@@ -3175,7 +2998,6 @@ fn rule_93(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     #[allow(irrefutable_let_patterns)]
     let Instr::Trap = redex_ else { return Err(wspec_runtime::Fail::soft()) };
     let EvalCtx::Label(cf_1, cf_2) = m_.top()? else { return Err(Fail::soft()) };
-    let n = *cf_1;
     let instr_q_3: &[Instr] = &cf_2[..];
     wspec_runtime::check(m_.code_done())?;
     wspec_runtime::check(m_.height() == 0usize)?;
@@ -3184,7 +3006,7 @@ fn rule_93(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let _ = keep_;
     let left_ = m_.leave(ar_)?;
     restore(m_, left_);
-    m_.schedule(&code_4[..]);
+    m_.schedule_code(code_4.into());
     Ok(())
 }
 
@@ -3194,8 +3016,6 @@ fn rule_94(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     #[allow(irrefutable_let_patterns)]
     let Instr::Trap = redex_ else { return Err(wspec_runtime::Fail::soft()) };
     let EvalCtx::Handler(cf_1, cf_2) = m_.top()? else { return Err(Fail::soft()) };
-    let n = *cf_1;
-    let catch = cf_2;
     wspec_runtime::check(m_.code_done())?;
     wspec_runtime::check(m_.height() == 0usize)?;
     let code_3 = Code::One(Instr::Trap);
@@ -3203,7 +3023,7 @@ fn rule_94(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let _ = keep_;
     let left_ = m_.leave(ar_)?;
     restore(m_, left_);
-    m_.schedule(&code_3[..]);
+    m_.schedule_code(code_3.into());
     Ok(())
 }
 
@@ -3213,9 +3033,7 @@ fn rule_95(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     #[allow(irrefutable_let_patterns)]
     let Instr::Trap = redex_ else { return Err(wspec_runtime::Fail::soft()) };
     let EvalCtx::Frame(cf_1, cf_2) = m_.top()? else { return Err(Fail::soft()) };
-    let n = *cf_1;
     let _ = cf_2;
-    let f = (&m_.state.1);
     wspec_runtime::check(m_.code_done())?;
     wspec_runtime::check(m_.height() == 0usize)?;
     let code_3 = Code::One(Instr::Trap);
@@ -3223,7 +3041,7 @@ fn rule_95(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let _ = keep_;
     let left_ = m_.leave(ar_)?;
     restore(m_, left_);
-    m_.schedule(&code_3[..]);
+    m_.schedule_code(code_3.into());
     Ok(())
 }
 
@@ -3243,7 +3061,7 @@ fn rule_96(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     m_.pop_n(popped_);
     let _ = keep_;
     m_.push(push_4)?;
-    m_.schedule(&code_5[..]);
+    m_.schedule_code(code_5.into());
     Ok(())
 }
 
@@ -3255,7 +3073,6 @@ fn rule_97(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let v_1 = m_.peek(0usize)?;
     #[allow(irrefutable_let_patterns)]
     let Val::Ref(Ref::RefNull(f_2)) = v_1 else { return Err(wspec_runtime::Fail::soft()) };
-    let ht = f_2;
     let push_3 = Val::Num_(Num_(Numtype::I32, Num::Inn(1_u64)));
     let keep_ = 0usize;
     let popped_ = 0usize + 1usize - keep_;
@@ -3271,8 +3088,8 @@ fn rule_98(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     #[allow(irrefutable_let_patterns)]
     let Instr::RefIsNull = redex_ else { return Err(wspec_runtime::Fail::soft()) };
     let v_1 = m_.peek(0usize)?;
+    #[allow(irrefutable_let_patterns)]
     let Val::Ref(n_2) = v_1 else { return Err(wspec_runtime::Fail::soft()) };
-    let ref_ = n_2;
     let push_3 = Val::Num_(Num_(Numtype::I32, Num::Inn(0_u64)));
     let keep_ = 0usize;
     let popped_ = 0usize + 1usize - keep_;
@@ -3290,13 +3107,12 @@ fn rule_99(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let v_1 = m_.peek(0usize)?;
     #[allow(irrefutable_let_patterns)]
     let Val::Ref(Ref::RefNull(f_2)) = v_1 else { return Err(wspec_runtime::Fail::soft()) };
-    let ht = f_2;
     let code_3 = Code::One(Instr::Trap);
     let keep_ = 0usize;
     let popped_ = 0usize + 1usize - keep_;
     m_.pop_n(popped_);
     let _ = keep_;
-    m_.schedule(&code_3[..]);
+    m_.schedule_code(code_3.into());
     m_.note = Some("null reference".into());
     Ok(())
 }
@@ -3307,8 +3123,8 @@ fn rule_100(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     #[allow(irrefutable_let_patterns)]
     let Instr::RefAsNonNull = redex_ else { return Err(wspec_runtime::Fail::soft()) };
     let v_1 = m_.peek(0usize)?;
+    #[allow(irrefutable_let_patterns)]
     let Val::Ref(n_2) = v_1 else { return Err(wspec_runtime::Fail::soft()) };
-    let ref_ = n_2;
     let keep_ = 1usize;
     let popped_ = 0usize + 1usize - keep_;
     m_.pop_n(popped_);
@@ -3324,11 +3140,9 @@ fn rule_101(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let v_1 = m_.peek(0usize)?;
     #[allow(irrefutable_let_patterns)]
     let Val::Ref(Ref::RefNull(f_2)) = v_1 else { return Err(wspec_runtime::Fail::soft()) };
-    let ht_2 = f_2;
     let v_3 = m_.peek(0usize + 1usize)?;
     #[allow(irrefutable_let_patterns)]
     let Val::Ref(Ref::RefNull(f_4)) = v_3 else { return Err(wspec_runtime::Fail::soft()) };
-    let ht_1 = f_4;
     let push_5 = Val::Num_(Num_(Numtype::I32, Num::Inn(1_u64)));
     let keep_ = 0usize;
     let popped_ = 0usize + 1usize + 1usize - keep_;
@@ -3344,9 +3158,11 @@ fn rule_102(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     #[allow(irrefutable_let_patterns)]
     let Instr::RefEq = redex_ else { return Err(wspec_runtime::Fail::soft()) };
     let v_1 = m_.peek(0usize)?;
+    #[allow(irrefutable_let_patterns)]
     let Val::Ref(n_2) = v_1 else { return Err(wspec_runtime::Fail::soft()) };
     let ref_2 = n_2;
     let v_3 = m_.peek(0usize + 1usize)?;
+    #[allow(irrefutable_let_patterns)]
     let Val::Ref(n_4) = v_3 else { return Err(wspec_runtime::Fail::soft()) };
     let ref_1 = n_4;
     wspec_runtime::check(((*ref_1).clone() == (*ref_2).clone()))?;
@@ -3365,11 +3181,11 @@ fn rule_103(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     #[allow(irrefutable_let_patterns)]
     let Instr::RefEq = redex_ else { return Err(wspec_runtime::Fail::soft()) };
     let v_1 = m_.peek(0usize)?;
+    #[allow(irrefutable_let_patterns)]
     let Val::Ref(n_2) = v_1 else { return Err(wspec_runtime::Fail::soft()) };
-    let ref_2 = n_2;
     let v_3 = m_.peek(0usize + 1usize)?;
+    #[allow(irrefutable_let_patterns)]
     let Val::Ref(n_4) = v_3 else { return Err(wspec_runtime::Fail::soft()) };
-    let ref_1 = n_4;
     let push_5 = Val::Num_(Num_(Numtype::I32, Num::Inn(0_u64)));
     let keep_ = 0usize;
     let popped_ = 0usize + 1usize + 1usize - keep_;
@@ -3406,17 +3222,15 @@ fn rule_104(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
 fn rule_105(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     #[allow(irrefutable_let_patterns)]
     let Instr::I31Get(f_1) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
-    let sx = *f_1;
     let v_2 = m_.peek(0usize)?;
     #[allow(irrefutable_let_patterns)]
     let Val::Ref(Ref::RefNull(f_3)) = v_2 else { return Err(wspec_runtime::Fail::soft()) };
-    let ht = f_3;
     let code_4 = Code::One(Instr::Trap);
     let keep_ = 0usize;
     let popped_ = 0usize + 1usize - keep_;
     m_.pop_n(popped_);
     let _ = keep_;
-    m_.schedule(&code_4[..]);
+    m_.schedule_code(code_4.into());
     m_.note = Some("null i31 reference".into());
     Ok(())
 }
@@ -3466,7 +3280,7 @@ fn rule_107(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     m_.pop_n(popped_);
     let _ = keep_;
     for v_ in push_109 { m_.push(v_)?; }
-    m_.schedule(&code_110[..]);
+    m_.schedule_code(code_110.into());
     Ok(())
 }
 
@@ -3478,7 +3292,6 @@ fn rule_108(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let v_1 = m_.peek(0usize)?;
     #[allow(irrefutable_let_patterns)]
     let Val::Ref(Ref::RefNull(f_2)) = v_1 else { return Err(wspec_runtime::Fail::soft()) };
-    let ht = f_2;
     let push_3 = Val::Ref(Ref::RefNull(Heaptype::Absheaptype(Absheaptype::Extern)));
     let keep_ = 0usize;
     let popped_ = 0usize + 1usize - keep_;
@@ -3494,6 +3307,7 @@ fn rule_109(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     #[allow(irrefutable_let_patterns)]
     let Instr::ExternConvertAny = redex_ else { return Err(wspec_runtime::Fail::soft()) };
     let v_1 = m_.peek(0usize)?;
+    #[allow(irrefutable_let_patterns)]
     let Val::Ref(n_2) = v_1 else { return Err(wspec_runtime::Fail::soft()) };
     let ref_ = n_2;
     let push_3 = Val::Ref(Ref::RefExtern(Box::new((*ref_).clone())));
@@ -3513,7 +3327,6 @@ fn rule_110(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let v_1 = m_.peek(0usize)?;
     #[allow(irrefutable_let_patterns)]
     let Val::Ref(Ref::RefNull(f_2)) = v_1 else { return Err(wspec_runtime::Fail::soft()) };
-    let ht = f_2;
     let push_3 = Val::Ref(Ref::RefNull(Heaptype::Absheaptype(Absheaptype::Any)));
     let keep_ = 0usize;
     let popped_ = 0usize + 1usize - keep_;
@@ -3582,7 +3395,7 @@ fn rule_113(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let popped_ = 0usize + 1usize - keep_;
     m_.pop_n(popped_);
     let _ = keep_;
-    m_.schedule(&code_6[..]);
+    m_.schedule_code(code_6.into());
     m_.note = Some("undefined result".into());
     Ok(())
 }
@@ -3645,7 +3458,7 @@ fn rule_115(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let popped_ = 0usize + 1usize + 1usize - keep_;
     m_.pop_n(popped_);
     let _ = keep_;
-    m_.schedule(&code_15[..]);
+    m_.schedule_code(code_15.into());
     m_.note = Some("integer divide by zero".into());
     Ok(())
 }
@@ -3673,7 +3486,7 @@ fn rule_116(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let popped_ = 0usize + 1usize + 1usize - keep_;
     m_.pop_n(popped_);
     let _ = keep_;
-    m_.schedule(&code_9[..]);
+    m_.schedule_code(code_9.into());
     m_.note = Some("integer overflow".into());
     Ok(())
 }
@@ -3777,7 +3590,7 @@ fn rule_120(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let popped_ = 0usize + 1usize - keep_;
     m_.pop_n(popped_);
     let _ = keep_;
-    m_.schedule(&code_11[..]);
+    m_.schedule_code(code_11.into());
     m_.note = Some("invalid conversion to integer".into());
     Ok(())
 }
@@ -3801,7 +3614,7 @@ fn rule_121(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let popped_ = 0usize + 1usize - keep_;
     m_.pop_n(popped_);
     let _ = keep_;
-    m_.schedule(&code_7[..]);
+    m_.schedule_code(code_7.into());
     m_.note = Some("integer overflow".into());
     Ok(())
 }
@@ -4226,6 +4039,7 @@ fn rule_136(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let Instr::VextractLane(f_1, f_2, f_3) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
     #[allow(irrefutable_let_patterns)]
     let Shape(f_4, f_5) = f_1 else { return Err(wspec_runtime::Fail::soft()) };
+    #[allow(irrefutable_let_patterns)]
     let Lanetype::Numtype(n_6) = f_4 else { return Err(wspec_runtime::Fail::soft()) };
     let nt = *n_6;
     let cp_7 = (*f_5).clone();
@@ -4261,31 +4075,31 @@ fn rule_137(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let Instr::VextractLane(f_1, f_2, f_3) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
     #[allow(irrefutable_let_patterns)]
     let Shape(f_4, f_5) = f_1 else { return Err(wspec_runtime::Fail::soft()) };
+    #[allow(irrefutable_let_patterns)]
     let Lanetype::Packtype(n_6) = f_4 else { return Err(wspec_runtime::Fail::soft()) };
     let pt = *n_6;
     let cp_7 = (*f_5).clone();
     let n_8 = wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(cp_7)?)?;
     let v_M = n_8;
-    let cp_9 = (*f_2).clone();
-    let Some(o_10) = cp_9 else { return Err(wspec_runtime::Fail::soft()) };
-    let sx = o_10;
-    let cp_11 = (*f_3).clone();
-    let n_12 = wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(cp_11)?)?;
-    let i = n_12;
-    let v_13 = m_.peek(0usize)?;
+    let Some(o_9) = f_2 else { return Err(wspec_runtime::Fail::soft()) };
+    let sx = *o_9;
+    let cp_10 = (*f_3).clone();
+    let n_11 = wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(cp_10)?)?;
+    let i = n_11;
+    let v_12 = m_.peek(0usize)?;
     #[allow(irrefutable_let_patterns)]
-    let Val::Vec__(Vec__(f_14, f_15)) = v_13 else { return Err(wspec_runtime::Fail::soft()) };
+    let Val::Vec__(Vec__(f_13, f_14)) = v_12 else { return Err(wspec_runtime::Fail::soft()) };
     #[allow(irrefutable_let_patterns)]
-    let Vectype = f_14 else { return Err(wspec_runtime::Fail::soft()) };
-    let v_1 = *f_15;
-    let eq_16 = Num::Inn(wspec_runtime::num::cast::<_, u64>(defs::extend__(ar_, defs::psize(ar_, pt)?, 32_u64, sx, (match wspec_runtime::seq::index(&defs::lanes_(ar_, Shape(conv::packtype_to_lanetype(pt), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M)?)?), v_1)?, wspec_runtime::num::wide(i)?)? { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) }))?)?);
-    let c = eq_16;
-    let push_17 = Val::Num_(Num_(Numtype::I32, c));
+    let Vectype = f_13 else { return Err(wspec_runtime::Fail::soft()) };
+    let v_1 = *f_14;
+    let eq_15 = Num::Inn(wspec_runtime::num::cast::<_, u64>(defs::extend__(ar_, defs::psize(ar_, pt)?, 32_u64, sx, (match wspec_runtime::seq::index(&defs::lanes_(ar_, Shape(conv::packtype_to_lanetype(pt), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M)?)?), v_1)?, wspec_runtime::num::wide(i)?)? { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) }))?)?);
+    let c = eq_15;
+    let push_16 = Val::Num_(Num_(Numtype::I32, c));
     let keep_ = 0usize;
     let popped_ = 0usize + 1usize - keep_;
     m_.pop_n(popped_);
     let _ = keep_;
-    m_.push(push_17)?;
+    m_.push(push_16)?;
     Ok(())
 }
 
@@ -4486,16 +4300,14 @@ fn rule_144(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let eq_4 = defs::blocktype_(ar_, z, bt)?;
     #[allow(irrefutable_let_patterns)]
     let Comptype::Func(f_5, f_6) = eq_4 else { return Err(wspec_runtime::Fail::soft()) };
-    let len_7 = f_5.clone().len() as u64;
+    let len_7 = f_5.len() as u64;
     let m = len_7;
-    let t_1 = f_5.clone();
-    let len_8 = f_6.clone().len() as u64;
+    let len_8 = f_6.len() as u64;
     let n = len_8;
-    let t_2 = f_6.clone();
     let n_9 = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(m)?)?;
     let vs_10 = m_.peek_range(0usize, n_9)?;
     let cf_11 = n;
-    let cf_12: Code<Instr> = Code::from_vec(vec![]);
+    let cf_12: Code<Instr> = Code::Nil;
     let seq_13: Seq<Instr> = instr_3;
     let keep_ = n_9;
     let popped_ = 0usize + n_9 - keep_;
@@ -4518,16 +4330,12 @@ fn rule_145(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let eq_4 = defs::blocktype_(ar_, z, bt)?;
     #[allow(irrefutable_let_patterns)]
     let Comptype::Func(f_5, f_6) = eq_4 else { return Err(wspec_runtime::Fail::soft()) };
-    let len_7 = f_5.clone().len() as u64;
+    let len_7 = f_5.len() as u64;
     let m = len_7;
-    let t_1 = f_5.clone();
-    let len_8 = f_6.clone().len() as u64;
-    let n = len_8;
-    let t_2 = f_6.clone();
     let n_9 = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(m)?)?;
     let vs_10 = m_.peek_range(0usize, n_9)?;
     let cf_11 = m;
-    let cf_12: Code<Instr> = Code::from_vec(vec![Instr::Loop((*bt).clone(), instr_3)]);
+    let cf_12: Code<Instr> = Code::One(Instr::Loop((*bt).clone(), instr_3));
     let seq_13: Seq<Instr> = instr_3;
     let keep_ = n_9;
     let popped_ = 0usize + n_9 - keep_;
@@ -4546,9 +4354,9 @@ fn rule_146(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     #[allow(irrefutable_let_patterns)]
     let Instr::BrOnCast(f_1, f_2, f_3) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
     let l = *f_1;
-    let rt_1 = f_2;
     let rt_2 = f_3;
     let v_4 = m_.peek(0usize)?;
+    #[allow(irrefutable_let_patterns)]
     let Val::Ref(n_5) = v_4 else { return Err(wspec_runtime::Fail::soft()) };
     let ref_ = n_5;
     let (o_8,) = rels::ref_ok(ar_, &(*z).0, ref_)?;
@@ -4559,22 +4367,18 @@ fn rule_146(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let popped_ = 0usize + 1usize - keep_;
     m_.pop_n(popped_);
     let _ = keep_;
-    m_.schedule(&code_13[..]);
+    m_.schedule_code(code_13.into());
     Ok(())
 }
 
 // from spec/4.3-execution-instructions.wspec:356 rule Step_read/br_on_cast-fail
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_147(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
-    let z = (&m_.state);
     #[allow(irrefutable_let_patterns)]
     let Instr::BrOnCast(f_1, f_2, f_3) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
-    let l = *f_1;
-    let rt_1 = f_2;
-    let rt_2 = f_3;
     let v_4 = m_.peek(0usize)?;
+    #[allow(irrefutable_let_patterns)]
     let Val::Ref(n_5) = v_4 else { return Err(wspec_runtime::Fail::soft()) };
-    let ref_ = n_5;
     let keep_ = 1usize;
     let popped_ = 0usize + 1usize - keep_;
     m_.pop_n(popped_);
@@ -4588,10 +4392,9 @@ fn rule_148(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let z = (&m_.state);
     #[allow(irrefutable_let_patterns)]
     let Instr::BrOnCastFail(f_1, f_2, f_3) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
-    let l = *f_1;
-    let rt_1 = f_2;
     let rt_2 = f_3;
     let v_4 = m_.peek(0usize)?;
+    #[allow(irrefutable_let_patterns)]
     let Val::Ref(n_5) = v_4 else { return Err(wspec_runtime::Fail::soft()) };
     let ref_ = n_5;
     let (o_8,) = rels::ref_ok(ar_, &(*z).0, ref_)?;
@@ -4607,21 +4410,18 @@ fn rule_148(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
 // from spec/4.3-execution-instructions.wspec:365 rule Step_read/br_on_cast_fail-fail
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_149(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
-    let z = (&m_.state);
     #[allow(irrefutable_let_patterns)]
     let Instr::BrOnCastFail(f_1, f_2, f_3) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
     let l = *f_1;
-    let rt_1 = f_2;
-    let rt_2 = f_3;
     let v_4 = m_.peek(0usize)?;
+    #[allow(irrefutable_let_patterns)]
     let Val::Ref(n_5) = v_4 else { return Err(wspec_runtime::Fail::soft()) };
-    let ref_ = n_5;
     let code_6 = Code::One(Instr::Br(l));
     let keep_ = 1usize;
     let popped_ = 0usize + 1usize - keep_;
     m_.pop_n(popped_);
     let _ = keep_;
-    m_.schedule(&code_6[..]);
+    m_.schedule_code(code_6.into());
     Ok(())
 }
 
@@ -4634,14 +4434,14 @@ fn rule_150(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let cp_2 = (*f_1).clone();
     let x = cp_2;
     let a = *(&(*wspec_runtime::seq::at(&(*z).1.module.funcs, wspec_runtime::num::wide(x)?)?));
-    let push_5 = Val::Ref(Ref::RefFuncAddr(a));
-    let code_6 = Code::One(Instr::CallRef(conv::deftype_to_typeuse((*wspec_runtime::seq::at(&(*z).0.funcs, wspec_runtime::num::wide(a)?)?).type_.clone())));
+    let push_7 = Val::Ref(Ref::RefFuncAddr(a));
+    let code_8 = Code::One(Instr::CallRef(conv::deftype_to_typeuse((*wspec_runtime::seq::at(&(*z).0.funcs, wspec_runtime::num::wide(a)?)?).type_.clone())));
     let keep_ = 0usize;
     let popped_ = 0usize - keep_;
     m_.pop_n(popped_);
     let _ = keep_;
-    m_.push(push_5)?;
-    m_.schedule(&code_6[..]);
+    m_.push(push_7)?;
+    m_.schedule_code(code_8.into());
     Ok(())
 }
 
@@ -4653,7 +4453,6 @@ fn rule_151(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let Instr::CallIndirect(f_1, f_2) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
     let cp_3 = (*f_1).clone();
     let x = cp_3;
-    let tu = f_2;
     let v_4 = m_.peek(0usize)?;
     #[allow(irrefutable_let_patterns)]
     let Val::Num_(Num_(f_5, f_6)) = v_4 else { return Err(wspec_runtime::Fail::soft()) };
@@ -4669,7 +4468,7 @@ fn rule_151(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let popped_ = 0usize + 1usize - keep_;
     m_.pop_n(popped_);
     let _ = keep_;
-    m_.schedule(&code_19[..]);
+    m_.schedule_code(code_19.into());
     m_.note = Some("undefined element".into());
     Ok(())
 }
@@ -4682,7 +4481,6 @@ fn rule_152(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let Instr::CallIndirect(f_1, f_2) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
     let cp_3 = (*f_1).clone();
     let x = cp_3;
-    let tu = f_2;
     let v_4 = m_.peek(0usize)?;
     #[allow(irrefutable_let_patterns)]
     let Val::Num_(Num_(f_5, f_6)) = v_4 else { return Err(wspec_runtime::Fail::soft()) };
@@ -4693,14 +4491,13 @@ fn rule_152(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let n_10 = match cp_9 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
     let i = n_10;
     #[allow(irrefutable_let_patterns)]
-    let Ref::RefNull(f_19) = (&(*wspec_runtime::seq::at(&(*wspec_runtime::seq::at(&(*z).0.tables, wspec_runtime::num::wide((*wspec_runtime::seq::at(&(*z).1.module.tables, wspec_runtime::num::wide((x))?)?))?)?).refs, wspec_runtime::num::wide(i)?)?)) else { return Err(wspec_runtime::Fail::soft()) };
-    let ht = f_19;
-    let code_20 = Code::One(Instr::Trap);
+    let Ref::RefNull(f_27) = (&(*wspec_runtime::seq::at(&(*wspec_runtime::seq::at(&(*z).0.tables, wspec_runtime::num::wide((*wspec_runtime::seq::at(&(*z).1.module.tables, wspec_runtime::num::wide((x))?)?))?)?).refs, wspec_runtime::num::wide(i)?)?)) else { return Err(wspec_runtime::Fail::soft()) };
+    let code_28 = Code::One(Instr::Trap);
     let keep_ = 0usize;
     let popped_ = 0usize + 1usize - keep_;
     m_.pop_n(popped_);
     let _ = keep_;
-    m_.schedule(&code_20[..]);
+    m_.schedule_code(code_28.into());
     m_.note = Some(format!("uninitialized element {}", wspec_runtime::num::wide(i)?).into());
     Ok(())
 }
@@ -4733,36 +4530,32 @@ fn rule_153(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let popped_ = 0usize + 1usize - keep_;
     m_.pop_n(popped_);
     let _ = keep_;
-    m_.schedule(&code_28[..]);
-    m_.schedule(&code_27[..]);
-    m_.schedule(&code_26[..]);
+    m_.schedule_code(code_28.into());
+    m_.schedule_code(code_27.into());
+    m_.schedule_code(code_26.into());
     Ok(())
 }
 
 // from spec/4.3-execution-instructions.wspec:426 rule Step_read/call_indirect-mismatch
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_154(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
-    let z = (&m_.state);
     #[allow(irrefutable_let_patterns)]
     let Instr::CallIndirect(f_1, f_2) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
     let cp_3 = (*f_1).clone();
     let x = cp_3;
-    let tu = f_2;
     let v_4 = m_.peek(0usize)?;
     #[allow(irrefutable_let_patterns)]
     let Val::Num_(Num_(f_5, f_6)) = v_4 else { return Err(wspec_runtime::Fail::soft()) };
     let cp_7 = (*f_5).clone();
     let n_8 = wspec_runtime::ok(conv::numtype_as_addrtype(cp_7))?;
-    let at = n_8;
     let cp_9 = (*f_6).clone();
     let n_10 = match cp_9 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
-    let i = n_10;
     let code_11 = Code::One(Instr::Trap);
     let keep_ = 0usize;
     let popped_ = 0usize + 1usize - keep_;
     m_.pop_n(popped_);
     let _ = keep_;
-    m_.schedule(&code_11[..]);
+    m_.schedule_code(code_11.into());
     m_.note = Some("indirect call type mismatch".into());
     Ok(())
 }
@@ -4776,14 +4569,14 @@ fn rule_155(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let cp_2 = (*f_1).clone();
     let x = cp_2;
     let a = *(&(*wspec_runtime::seq::at(&(*z).1.module.funcs, wspec_runtime::num::wide(x)?)?));
-    let push_5 = Val::Ref(Ref::RefFuncAddr(a));
-    let code_6 = Code::One(Instr::ReturnCallRef(conv::deftype_to_typeuse((*wspec_runtime::seq::at(&(*z).0.funcs, wspec_runtime::num::wide(a)?)?).type_.clone())));
+    let push_7 = Val::Ref(Ref::RefFuncAddr(a));
+    let code_8 = Code::One(Instr::ReturnCallRef(conv::deftype_to_typeuse((*wspec_runtime::seq::at(&(*z).0.funcs, wspec_runtime::num::wide(a)?)?).type_.clone())));
     let keep_ = 0usize;
     let popped_ = 0usize - keep_;
     m_.pop_n(popped_);
     let _ = keep_;
-    m_.push(push_5)?;
-    m_.schedule(&code_6[..]);
+    m_.push(push_7)?;
+    m_.schedule_code(code_8.into());
     Ok(())
 }
 
@@ -4795,7 +4588,6 @@ fn rule_156(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let Instr::ReturnCallIndirect(f_1, f_2) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
     let cp_3 = (*f_1).clone();
     let x = cp_3;
-    let tu = f_2;
     let v_4 = m_.peek(0usize)?;
     #[allow(irrefutable_let_patterns)]
     let Val::Num_(Num_(f_5, f_6)) = v_4 else { return Err(wspec_runtime::Fail::soft()) };
@@ -4811,7 +4603,7 @@ fn rule_156(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let popped_ = 0usize + 1usize - keep_;
     m_.pop_n(popped_);
     let _ = keep_;
-    m_.schedule(&code_19[..]);
+    m_.schedule_code(code_19.into());
     m_.note = Some("undefined element".into());
     Ok(())
 }
@@ -4824,7 +4616,6 @@ fn rule_157(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let Instr::ReturnCallIndirect(f_1, f_2) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
     let cp_3 = (*f_1).clone();
     let x = cp_3;
-    let tu = f_2;
     let v_4 = m_.peek(0usize)?;
     #[allow(irrefutable_let_patterns)]
     let Val::Num_(Num_(f_5, f_6)) = v_4 else { return Err(wspec_runtime::Fail::soft()) };
@@ -4835,14 +4626,13 @@ fn rule_157(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let n_10 = match cp_9 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
     let i = n_10;
     #[allow(irrefutable_let_patterns)]
-    let Ref::RefNull(f_19) = (&(*wspec_runtime::seq::at(&(*wspec_runtime::seq::at(&(*z).0.tables, wspec_runtime::num::wide((*wspec_runtime::seq::at(&(*z).1.module.tables, wspec_runtime::num::wide((x))?)?))?)?).refs, wspec_runtime::num::wide(i)?)?)) else { return Err(wspec_runtime::Fail::soft()) };
-    let ht = f_19;
-    let code_20 = Code::One(Instr::Trap);
+    let Ref::RefNull(f_27) = (&(*wspec_runtime::seq::at(&(*wspec_runtime::seq::at(&(*z).0.tables, wspec_runtime::num::wide((*wspec_runtime::seq::at(&(*z).1.module.tables, wspec_runtime::num::wide((x))?)?))?)?).refs, wspec_runtime::num::wide(i)?)?)) else { return Err(wspec_runtime::Fail::soft()) };
+    let code_28 = Code::One(Instr::Trap);
     let keep_ = 0usize;
     let popped_ = 0usize + 1usize - keep_;
     m_.pop_n(popped_);
     let _ = keep_;
-    m_.schedule(&code_20[..]);
+    m_.schedule_code(code_28.into());
     m_.note = Some(format!("uninitialized element {}", wspec_runtime::num::wide(i)?).into());
     Ok(())
 }
@@ -4875,36 +4665,32 @@ fn rule_158(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let popped_ = 0usize + 1usize - keep_;
     m_.pop_n(popped_);
     let _ = keep_;
-    m_.schedule(&code_28[..]);
-    m_.schedule(&code_27[..]);
-    m_.schedule(&code_26[..]);
+    m_.schedule_code(code_28.into());
+    m_.schedule_code(code_27.into());
+    m_.schedule_code(code_26.into());
     Ok(())
 }
 
 // from spec/4.3-execution-instructions.wspec:465 rule Step_read/return_call_indirect-mismatch
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_159(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
-    let z = (&m_.state);
     #[allow(irrefutable_let_patterns)]
     let Instr::ReturnCallIndirect(f_1, f_2) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
     let cp_3 = (*f_1).clone();
     let x = cp_3;
-    let tu = f_2;
     let v_4 = m_.peek(0usize)?;
     #[allow(irrefutable_let_patterns)]
     let Val::Num_(Num_(f_5, f_6)) = v_4 else { return Err(wspec_runtime::Fail::soft()) };
     let cp_7 = (*f_5).clone();
     let n_8 = wspec_runtime::ok(conv::numtype_as_addrtype(cp_7))?;
-    let at = n_8;
     let cp_9 = (*f_6).clone();
     let n_10 = match cp_9 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
-    let i = n_10;
     let code_11 = Code::One(Instr::Trap);
     let keep_ = 0usize;
     let popped_ = 0usize + 1usize - keep_;
     m_.pop_n(popped_);
     let _ = keep_;
-    m_.schedule(&code_11[..]);
+    m_.schedule_code(code_11.into());
     m_.note = Some("indirect call type mismatch".into());
     Ok(())
 }
@@ -4921,18 +4707,16 @@ fn rule_160(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let eq_5 = defs::blocktype_(ar_, z, bt)?;
     #[allow(irrefutable_let_patterns)]
     let Comptype::Func(f_6, f_7) = eq_5 else { return Err(wspec_runtime::Fail::soft()) };
-    let len_8 = f_6.clone().len() as u64;
+    let len_8 = f_6.len() as u64;
     let m = len_8;
-    let t_1 = f_6.clone();
-    let len_9 = f_7.clone().len() as u64;
+    let len_9 = f_7.len() as u64;
     let n = len_9;
-    let t_2 = f_7.clone();
     let n_10 = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(m)?)?;
     let vs_11 = m_.peek_range(0usize, n_10)?;
     let cf_12 = n;
     let cf_13 = (*catch).clone();
     let cf_14 = n;
-    let cf_15: Code<Instr> = Code::from_vec(vec![]);
+    let cf_15: Code<Instr> = Code::Nil;
     let push_16 = vs_11.to_vec();
     let seq_17: Seq<Instr> = instr_4;
     let keep_ = 0usize;
@@ -4957,15 +4741,14 @@ fn rule_161(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let Instr::LocalGet(f_1) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
     let cp_2 = (*f_1).clone();
     let x = cp_2;
-    let cp_7 = (*(&(*wspec_runtime::seq::at(&(*z).1.locals, wspec_runtime::num::wide((x))?)?))).clone();
-    let Some(o_8) = cp_7 else { return Err(wspec_runtime::Fail::soft()) };
-    let val = o_8;
-    let push_9 = val.clone();
+    let Some(o_11) = (&(*wspec_runtime::seq::at(&(*z).1.locals, wspec_runtime::num::wide((x))?)?)) else { return Err(wspec_runtime::Fail::soft()) };
+    let val = o_11;
+    let push_12 = (*val).clone();
     let keep_ = 0usize;
     let popped_ = 0usize - keep_;
     m_.pop_n(popped_);
     let _ = keep_;
-    m_.push(push_9)?;
+    m_.push(push_12)?;
     Ok(())
 }
 
@@ -4978,12 +4761,12 @@ fn rule_162(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let cp_2 = (*f_1).clone();
     let x = cp_2;
     let val = (&(*wspec_runtime::seq::at(&(*z).0.globals, wspec_runtime::num::wide((*wspec_runtime::seq::at(&(*z).1.module.globals, wspec_runtime::num::wide((x))?)?))?)?).value);
-    let push_11 = (*val).clone();
+    let push_19 = (*val).clone();
     let keep_ = 0usize;
     let popped_ = 0usize - keep_;
     m_.pop_n(popped_);
     let _ = keep_;
-    m_.push(push_11)?;
+    m_.push(push_19)?;
     Ok(())
 }
 
@@ -5010,7 +4793,7 @@ fn rule_163(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let popped_ = 0usize + 1usize - keep_;
     m_.pop_n(popped_);
     let _ = keep_;
-    m_.schedule(&code_18[..]);
+    m_.schedule_code(code_18.into());
     m_.note = Some("out of bounds table access".into());
     Ok(())
 }
@@ -5037,7 +4820,7 @@ fn rule_164(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let popped_ = 0usize + 1usize - keep_;
     m_.pop_n(popped_);
     let _ = keep_;
-    m_.schedule(&code_10[..]);
+    m_.schedule_code(code_10.into());
     Ok(())
 }
 
@@ -5050,18 +4833,16 @@ fn rule_165(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let cp_2 = (*f_1).clone();
     let x = cp_2;
     #[allow(irrefutable_let_patterns)]
-    let Tabletype(f_11, f_12, f_13) = (&(*wspec_runtime::seq::at(&(*z).0.tables, wspec_runtime::num::wide((*wspec_runtime::seq::at(&(*z).1.module.tables, wspec_runtime::num::wide((x))?)?))?)?).type_) else { return Err(wspec_runtime::Fail::soft()) };
-    let at = *f_11;
-    let lim = *f_12;
-    let rt = f_13;
-    let eq_22 = ((*wspec_runtime::seq::at(&(*z).0.tables, wspec_runtime::num::wide((*wspec_runtime::seq::at(&(*z).1.module.tables, wspec_runtime::num::wide((x))?)?))?)?).refs.len() as u64);
-    let n = eq_22;
-    let push_23 = Val::Num_(Num_(conv::addrtype_to_numtype(at), Num::Inn(wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(n)?)?)));
+    let Tabletype(f_19, f_20, f_21) = (&(*wspec_runtime::seq::at(&(*z).0.tables, wspec_runtime::num::wide((*wspec_runtime::seq::at(&(*z).1.module.tables, wspec_runtime::num::wide((x))?)?))?)?).type_) else { return Err(wspec_runtime::Fail::soft()) };
+    let at = *f_19;
+    let eq_30 = ((*wspec_runtime::seq::at(&(*z).0.tables, wspec_runtime::num::wide((*wspec_runtime::seq::at(&(*z).1.module.tables, wspec_runtime::num::wide((x))?)?))?)?).refs.len() as u64);
+    let n = eq_30;
+    let push_31 = Val::Num_(Num_(conv::addrtype_to_numtype(at), Num::Inn(wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(n)?)?)));
     let keep_ = 0usize;
     let popped_ = 0usize - keep_;
     m_.pop_n(popped_);
     let _ = keep_;
-    m_.push(push_23)?;
+    m_.push(push_31)?;
     Ok(())
 }
 
@@ -5093,7 +4874,7 @@ fn rule_166(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let popped_ = 0usize + 1usize - keep_;
     m_.pop_n(popped_);
     let _ = keep_;
-    m_.schedule(&code_23[..]);
+    m_.schedule_code(code_23.into());
     m_.note = Some("out of bounds memory access".into());
     Ok(())
 }
@@ -5139,32 +4920,29 @@ fn rule_168(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let Instr::Load(f_1, f_2, f_3, f_4) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
     let cp_5 = (*f_1).clone();
     let n_6 = wspec_runtime::ok(conv::numtype_as_inn(cp_5))?;
-    let v_Inn = n_6;
-    let cp_7 = (*f_2).clone();
-    let Some(o_8) = cp_7 else { return Err(wspec_runtime::Fail::soft()) };
+    let Some(o_7) = f_2 else { return Err(wspec_runtime::Fail::soft()) };
     #[allow(irrefutable_let_patterns)]
-    let Loadop::Inn(LoadopInn(f_9, f_10)) = o_8 else { return Err(wspec_runtime::Fail::soft()) };
-    let sz = f_9.clone();
-    let sx = f_10.clone();
-    let cp_11 = (*f_3).clone();
-    let x = cp_11;
+    let Loadop::Inn(LoadopInn(f_8, f_9)) = o_7 else { return Err(wspec_runtime::Fail::soft()) };
+    let sz = *f_8;
+    let cp_10 = (*f_3).clone();
+    let x = cp_10;
     let ao = *f_4;
-    let v_12 = m_.peek(0usize)?;
+    let v_11 = m_.peek(0usize)?;
     #[allow(irrefutable_let_patterns)]
-    let Val::Num_(Num_(f_13, f_14)) = v_12 else { return Err(wspec_runtime::Fail::soft()) };
-    let cp_15 = (*f_13).clone();
-    let n_16 = wspec_runtime::ok(conv::numtype_as_addrtype(cp_15))?;
-    let at = n_16;
-    let cp_17 = (*f_14).clone();
-    let n_18 = match cp_17 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
-    let i = n_18;
+    let Val::Num_(Num_(f_12, f_13)) = v_11 else { return Err(wspec_runtime::Fail::soft()) };
+    let cp_14 = (*f_12).clone();
+    let n_15 = wspec_runtime::ok(conv::numtype_as_addrtype(cp_14))?;
+    let at = n_15;
+    let cp_16 = (*f_13).clone();
+    let n_17 = match cp_16 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
+    let i = n_17;
     wspec_runtime::check((wspec_runtime::num::add(wspec_runtime::num::add(wspec_runtime::num::wide(i)?, wspec_runtime::num::wide(ao.offset)?)?, wspec_runtime::num::div(wspec_runtime::num::wide(sz)?, 8i128)?)? > wspec_runtime::num::wide(((*wspec_runtime::seq::at(&(*z).0.mems, wspec_runtime::num::wide((*wspec_runtime::seq::at(&(*z).1.module.mems, wspec_runtime::num::wide((x))?)?))?)?).bytes.len() as u64))?))?;
-    let code_27 = Code::One(Instr::Trap);
+    let code_26 = Code::One(Instr::Trap);
     let keep_ = 0usize;
     let popped_ = 0usize + 1usize - keep_;
     m_.pop_n(popped_);
     let _ = keep_;
-    m_.schedule(&code_27[..]);
+    m_.schedule_code(code_26.into());
     m_.note = Some("out of bounds memory access".into());
     Ok(())
 }
@@ -5178,32 +4956,31 @@ fn rule_169(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let cp_5 = (*f_1).clone();
     let n_6 = wspec_runtime::ok(conv::numtype_as_inn(cp_5))?;
     let v_Inn = n_6;
-    let cp_7 = (*f_2).clone();
-    let Some(o_8) = cp_7 else { return Err(wspec_runtime::Fail::soft()) };
+    let Some(o_7) = f_2 else { return Err(wspec_runtime::Fail::soft()) };
     #[allow(irrefutable_let_patterns)]
-    let Loadop::Inn(LoadopInn(f_9, f_10)) = o_8 else { return Err(wspec_runtime::Fail::soft()) };
-    let sz = f_9.clone();
-    let sx = f_10.clone();
-    let cp_11 = (*f_3).clone();
-    let x = cp_11;
+    let Loadop::Inn(LoadopInn(f_8, f_9)) = o_7 else { return Err(wspec_runtime::Fail::soft()) };
+    let sz = *f_8;
+    let sx = *f_9;
+    let cp_10 = (*f_3).clone();
+    let x = cp_10;
     let ao = *f_4;
-    let v_12 = m_.peek(0usize)?;
+    let v_11 = m_.peek(0usize)?;
     #[allow(irrefutable_let_patterns)]
-    let Val::Num_(Num_(f_13, f_14)) = v_12 else { return Err(wspec_runtime::Fail::soft()) };
-    let cp_15 = (*f_13).clone();
-    let n_16 = wspec_runtime::ok(conv::numtype_as_addrtype(cp_15))?;
-    let at = n_16;
-    let cp_17 = (*f_14).clone();
-    let n_18 = match cp_17 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
-    let i = n_18;
-    let eq_35 = Num::Inn(wspec_runtime::num::cast::<_, u64>(defs::extend__(ar_, wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(sz)?)?, defs::size(ar_, conv::inn_to_numtype(v_Inn))?, sx, wspec_runtime::ok(wspec_runtime::builtins::inv_ibytes(wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(sz)?)?, wspec_runtime::seq::slice(&(*wspec_runtime::seq::at(&(*z).0.mems, wspec_runtime::num::wide((*wspec_runtime::seq::at(&(*z).1.module.mems, wspec_runtime::num::wide((x))?)?))?)?).bytes, wspec_runtime::num::add(wspec_runtime::num::wide(i)?, wspec_runtime::num::wide(ao.offset)?)?, wspec_runtime::num::div(wspec_runtime::num::wide(sz)?, 8i128)?)?))?)?)?);
-    let c = eq_35;
-    let push_36 = Val::Num_(Num_(conv::inn_to_numtype(v_Inn), c));
+    let Val::Num_(Num_(f_12, f_13)) = v_11 else { return Err(wspec_runtime::Fail::soft()) };
+    let cp_14 = (*f_12).clone();
+    let n_15 = wspec_runtime::ok(conv::numtype_as_addrtype(cp_14))?;
+    let at = n_15;
+    let cp_16 = (*f_13).clone();
+    let n_17 = match cp_16 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
+    let i = n_17;
+    let eq_34 = Num::Inn(wspec_runtime::num::cast::<_, u64>(defs::extend__(ar_, wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(sz)?)?, defs::size(ar_, conv::inn_to_numtype(v_Inn))?, sx, wspec_runtime::ok(wspec_runtime::builtins::inv_ibytes(wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(sz)?)?, wspec_runtime::seq::slice(&(*wspec_runtime::seq::at(&(*z).0.mems, wspec_runtime::num::wide((*wspec_runtime::seq::at(&(*z).1.module.mems, wspec_runtime::num::wide((x))?)?))?)?).bytes, wspec_runtime::num::add(wspec_runtime::num::wide(i)?, wspec_runtime::num::wide(ao.offset)?)?, wspec_runtime::num::div(wspec_runtime::num::wide(sz)?, 8i128)?)?))?)?)?);
+    let c = eq_34;
+    let push_35 = Val::Num_(Num_(conv::inn_to_numtype(v_Inn), c));
     let keep_ = 0usize;
     let popped_ = 0usize + 1usize - keep_;
     m_.pop_n(popped_);
     let _ = keep_;
-    m_.push(push_36)?;
+    m_.push(push_35)?;
     Ok(())
 }
 
@@ -5216,17 +4993,16 @@ fn rule_170(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let cp_2 = (*f_1).clone();
     let x = cp_2;
     #[allow(irrefutable_let_patterns)]
-    let Memtype(f_11, f_12) = (&(*wspec_runtime::seq::at(&(*z).0.mems, wspec_runtime::num::wide((*wspec_runtime::seq::at(&(*z).1.module.mems, wspec_runtime::num::wide((x))?)?))?)?).type_) else { return Err(wspec_runtime::Fail::soft()) };
-    let at = *f_11;
-    let lim = *f_12;
-    let eq_21 = wspec_runtime::num::narrow::<u64>(wspec_runtime::num::div(wspec_runtime::num::wide(((*wspec_runtime::seq::at(&(*z).0.mems, wspec_runtime::num::wide((*wspec_runtime::seq::at(&(*z).1.module.mems, wspec_runtime::num::wide((x))?)?))?)?).bytes.len() as u64))?, wspec_runtime::num::wide(defs::pagesize(ar_)?)?)?)?;
-    let n = eq_21;
-    let push_22 = Val::Num_(Num_(conv::addrtype_to_numtype(at), Num::Inn(wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(n)?)?)));
+    let Memtype(f_19, f_20) = (&(*wspec_runtime::seq::at(&(*z).0.mems, wspec_runtime::num::wide((*wspec_runtime::seq::at(&(*z).1.module.mems, wspec_runtime::num::wide((x))?)?))?)?).type_) else { return Err(wspec_runtime::Fail::soft()) };
+    let at = *f_19;
+    let eq_29 = wspec_runtime::num::narrow::<u64>(wspec_runtime::num::div(wspec_runtime::num::wide(((*wspec_runtime::seq::at(&(*z).0.mems, wspec_runtime::num::wide((*wspec_runtime::seq::at(&(*z).1.module.mems, wspec_runtime::num::wide((x))?)?))?)?).bytes.len() as u64))?, wspec_runtime::num::wide(defs::pagesize(ar_)?)?)?)?;
+    let n = eq_29;
+    let push_30 = Val::Num_(Num_(conv::addrtype_to_numtype(at), Num::Inn(wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(n)?)?)));
     let keep_ = 0usize;
     let popped_ = 0usize - keep_;
     m_.pop_n(popped_);
     let _ = keep_;
-    m_.push(push_22)?;
+    m_.push(push_30)?;
     Ok(())
 }
 
@@ -5255,6 +5031,7 @@ fn rule_172(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let Instr::RefTest(f_1) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
     let rt = f_1;
     let v_2 = m_.peek(0usize)?;
+    #[allow(irrefutable_let_patterns)]
     let Val::Ref(n_3) = v_2 else { return Err(wspec_runtime::Fail::soft()) };
     let ref_ = n_3;
     let (o_6,) = rels::ref_ok(ar_, &(*z).0, ref_)?;
@@ -5272,13 +5049,11 @@ fn rule_172(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
 // from spec/4.3-execution-instructions.wspec:767 rule Step_read/ref.test-false
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_173(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
-    let z = (&m_.state);
     #[allow(irrefutable_let_patterns)]
     let Instr::RefTest(f_1) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
-    let rt = f_1;
     let v_2 = m_.peek(0usize)?;
+    #[allow(irrefutable_let_patterns)]
     let Val::Ref(n_3) = v_2 else { return Err(wspec_runtime::Fail::soft()) };
-    let ref_ = n_3;
     let push_4 = Val::Num_(Num_(Numtype::I32, Num::Inn(0_u64)));
     let keep_ = 0usize;
     let popped_ = 0usize + 1usize - keep_;
@@ -5296,6 +5071,7 @@ fn rule_174(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let Instr::RefCast(f_1) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
     let rt = f_1;
     let v_2 = m_.peek(0usize)?;
+    #[allow(irrefutable_let_patterns)]
     let Val::Ref(n_3) = v_2 else { return Err(wspec_runtime::Fail::soft()) };
     let ref_ = n_3;
     let (o_6,) = rels::ref_ok(ar_, &(*z).0, ref_)?;
@@ -5311,19 +5087,17 @@ fn rule_174(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
 // from spec/4.3-execution-instructions.wspec:776 rule Step_read/ref.cast-fail
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_175(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
-    let z = (&m_.state);
     #[allow(irrefutable_let_patterns)]
     let Instr::RefCast(f_1) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
-    let rt = f_1;
     let v_2 = m_.peek(0usize)?;
+    #[allow(irrefutable_let_patterns)]
     let Val::Ref(n_3) = v_2 else { return Err(wspec_runtime::Fail::soft()) };
-    let ref_ = n_3;
     let code_4 = Code::One(Instr::Trap);
     let keep_ = 0usize;
     let popped_ = 0usize + 1usize - keep_;
     m_.pop_n(popped_);
     let _ = keep_;
-    m_.schedule(&code_4[..]);
+    m_.schedule_code(code_4.into());
     m_.note = Some("cast failure".into());
     Ok(())
 }
@@ -5349,7 +5123,6 @@ fn rule_176(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let zt = f_13.clone();
     acc_mut__15.push(mut_);acc_zt_16.push(zt);
     }
-    let mut__17 = acc_mut__15;
     let zt_18 = acc_zt_16;
     let src_24: Vec<_> = zt_18.clone().into_iter().collect();
     let mut acc_val_25 = Vec::new();
@@ -5366,33 +5139,26 @@ fn rule_176(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     m_.pop_n(popped_);
     let _ = keep_;
     for v_ in push_27 { m_.push(v_)?; }
-    m_.schedule(&code_28[..]);
+    m_.schedule_code(code_28.into());
     Ok(())
 }
 
 // from spec/4.3-execution-instructions.wspec:804 rule Step_read/struct.get-null
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_177(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
-    let z = (&m_.state);
     #[allow(irrefutable_let_patterns)]
     let Instr::StructGet(f_1, f_2, f_3) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
-    let cp_4 = (*f_1).clone();
-    let sx = cp_4;
-    let cp_5 = (*f_2).clone();
-    let x = cp_5;
     let cp_6 = (*f_3).clone();
     let n_7 = wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(cp_6)?)?;
-    let i = n_7;
     let v_8 = m_.peek(0usize)?;
     #[allow(irrefutable_let_patterns)]
     let Val::Ref(Ref::RefNull(f_9)) = v_8 else { return Err(wspec_runtime::Fail::soft()) };
-    let ht = f_9;
     let code_10 = Code::One(Instr::Trap);
     let keep_ = 0usize;
     let popped_ = 0usize + 1usize - keep_;
     m_.pop_n(popped_);
     let _ = keep_;
-    m_.schedule(&code_10[..]);
+    m_.schedule_code(code_10.into());
     m_.note = Some("null structure reference".into());
     Ok(())
 }
@@ -5427,14 +5193,13 @@ fn rule_178(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let zt = f_20.clone();
     acc_mut__22.push(mut_);acc_zt_23.push(zt);
     }
-    let mut__24 = acc_mut__22;
     let zt_25 = acc_zt_23;
-    let code_26 = Code::One(conv::val_to_instr(defs::unpackfield_(ar_, &(*wspec_runtime::seq::at(&zt_25, wspec_runtime::num::wide(i)?)?), match (sx.clone(),) { (Some(sx_232),) => Some(sx_232), (None,) => None, _ => return Err(wspec_runtime::Fail::soft()) }, &(*wspec_runtime::seq::at(&(*wspec_runtime::seq::at(&(*z).0.structs, wspec_runtime::num::wide(a)?)?).fields, wspec_runtime::num::wide(i)?)?))?));
+    let code_26 = Code::One(conv::val_to_instr(defs::unpackfield_(ar_, &(*wspec_runtime::seq::at(&zt_25, wspec_runtime::num::wide(i)?)?), sx, &(*wspec_runtime::seq::at(&(*wspec_runtime::seq::at(&(*z).0.structs, wspec_runtime::num::wide(a)?)?).fields, wspec_runtime::num::wide(i)?)?))?));
     let keep_ = 0usize;
     let popped_ = 0usize + 1usize - keep_;
     m_.pop_n(popped_);
     let _ = keep_;
-    m_.schedule(&code_26[..]);
+    m_.schedule_code(code_26.into());
     Ok(())
 }
 
@@ -5459,7 +5224,6 @@ fn rule_179(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let Comptype::Array(f_13) = o_12 else { return Err(wspec_runtime::Fail::soft()) };
     #[allow(irrefutable_let_patterns)]
     let Fieldtype(f_14, f_15) = f_13.clone() else { return Err(wspec_runtime::Fail::soft()) };
-    let mut_ = f_14.clone();
     let zt = f_15.clone();
     let eq_16 = defs::default_(ar_, &(defs::unpack(ar_, &zt)?))?;
     let Some(o_17) = eq_16 else { return Err(wspec_runtime::Fail::soft()) };
@@ -5471,7 +5235,7 @@ fn rule_179(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     m_.pop_n(popped_);
     let _ = keep_;
     for v_ in push_118 { m_.push(v_)?; }
-    m_.schedule(&code_119[..]);
+    m_.schedule_code(code_119.into());
     Ok(())
 }
 
@@ -5507,7 +5271,7 @@ fn rule_180(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let popped_ = 0usize + 1usize + 1usize - keep_;
     m_.pop_n(popped_);
     let _ = keep_;
-    m_.schedule(&code_23[..]);
+    m_.schedule_code(code_23.into());
     m_.note = Some("out of bounds table access".into());
     Ok(())
 }
@@ -5547,7 +5311,7 @@ fn rule_181(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     m_.pop_n(popped_);
     let _ = keep_;
     for v_ in push_24 { m_.push(v_)?; }
-    m_.schedule(&code_25[..]);
+    m_.schedule_code(code_25.into());
     Ok(())
 }
 
@@ -5582,7 +5346,6 @@ fn rule_182(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let Comptype::Array(f_20) = o_19 else { return Err(wspec_runtime::Fail::soft()) };
     #[allow(irrefutable_let_patterns)]
     let Fieldtype(f_21, f_22) = f_20.clone() else { return Err(wspec_runtime::Fail::soft()) };
-    let mut_ = f_21.clone();
     let zt = f_22.clone();
     wspec_runtime::check((wspec_runtime::num::add(wspec_runtime::num::wide(i)?, wspec_runtime::num::div(wspec_runtime::num::mul(wspec_runtime::num::wide(n)?, wspec_runtime::num::wide(defs::zsize(ar_, &zt)?)?)?, 8i128)?)? > wspec_runtime::num::wide(((*wspec_runtime::seq::at(&(*z).0.datas, wspec_runtime::num::wide((*wspec_runtime::seq::at(&(*z).1.module.datas, wspec_runtime::num::wide((y))?)?))?)?).bytes.len() as u64))?))?;
     let code_31 = Code::One(Instr::Trap);
@@ -5590,7 +5353,7 @@ fn rule_182(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let popped_ = 0usize + 1usize + 1usize - keep_;
     m_.pop_n(popped_);
     let _ = keep_;
-    m_.schedule(&code_31[..]);
+    m_.schedule_code(code_31.into());
     m_.note = Some("out of bounds memory access".into());
     Ok(())
 }
@@ -5626,7 +5389,6 @@ fn rule_183(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let Comptype::Array(f_20) = o_19 else { return Err(wspec_runtime::Fail::soft()) };
     #[allow(irrefutable_let_patterns)]
     let Fieldtype(f_21, f_22) = f_20.clone() else { return Err(wspec_runtime::Fail::soft()) };
-    let mut_ = f_21.clone();
     let zt = f_22.clone();
     let eq_139 = { let n_ = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?; let mut out_ = Vec::with_capacity(n_); for k in 0..n_ { let k = k as u64; out_.push(defs::inv_zbytes_(ar_, &zt, &(wspec_runtime::seq::slice(&(*wspec_runtime::seq::at(&(*z).0.datas, wspec_runtime::num::wide((*wspec_runtime::seq::at(&(*z).1.module.datas, wspec_runtime::num::wide((y))?)?))?)?).bytes, wspec_runtime::num::add(wspec_runtime::num::wide(i)?, wspec_runtime::num::div(wspec_runtime::num::mul(wspec_runtime::num::wide(k)?, wspec_runtime::num::wide(defs::zsize(ar_, &zt)?)?)?, 8i128)?)?, wspec_runtime::num::div(wspec_runtime::num::wide(defs::zsize(ar_, &zt)?)?, 8i128)?)?))?); } out_ };
     let val = eq_139;
@@ -5637,18 +5399,15 @@ fn rule_183(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     m_.pop_n(popped_);
     let _ = keep_;
     for v_ in push_140 { m_.push(v_)?; }
-    m_.schedule(&code_141[..]);
+    m_.schedule_code(code_141.into());
     Ok(())
 }
 
 // from spec/4.3-execution-instructions.wspec:854 rule Step_read/array.get-null
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_184(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
-    let z = (&m_.state);
     #[allow(irrefutable_let_patterns)]
     let Instr::ArrayGet(f_1, f_2) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
-    let cp_3 = (*f_1).clone();
-    let sx = cp_3;
     let cp_4 = (*f_2).clone();
     let x = cp_4;
     let v_5 = m_.peek(0usize)?;
@@ -5658,17 +5417,15 @@ fn rule_184(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let Numtype::I32 = f_6 else { return Err(wspec_runtime::Fail::soft()) };
     let cp_8 = (*f_7).clone();
     let n_9 = match cp_8 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
-    let i = n_9;
     let v_10 = m_.peek(0usize + 1usize)?;
     #[allow(irrefutable_let_patterns)]
     let Val::Ref(Ref::RefNull(f_11)) = v_10 else { return Err(wspec_runtime::Fail::soft()) };
-    let ht = f_11;
     let code_12 = Code::One(Instr::Trap);
     let keep_ = 0usize;
     let popped_ = 0usize + 1usize + 1usize - keep_;
     m_.pop_n(popped_);
     let _ = keep_;
-    m_.schedule(&code_12[..]);
+    m_.schedule_code(code_12.into());
     m_.note = Some("null array reference".into());
     Ok(())
 }
@@ -5679,8 +5436,6 @@ fn rule_185(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let z = (&m_.state);
     #[allow(irrefutable_let_patterns)]
     let Instr::ArrayGet(f_1, f_2) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
-    let cp_3 = (*f_1).clone();
-    let sx = cp_3;
     let cp_4 = (*f_2).clone();
     let x = cp_4;
     let v_5 = m_.peek(0usize)?;
@@ -5701,7 +5456,7 @@ fn rule_185(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let popped_ = 0usize + 1usize + 1usize - keep_;
     m_.pop_n(popped_);
     let _ = keep_;
-    m_.schedule(&code_14[..]);
+    m_.schedule_code(code_14.into());
     m_.note = Some("out of bounds array access".into());
     Ok(())
 }
@@ -5733,33 +5488,30 @@ fn rule_186(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let Comptype::Array(f_17) = o_16 else { return Err(wspec_runtime::Fail::soft()) };
     #[allow(irrefutable_let_patterns)]
     let Fieldtype(f_18, f_19) = f_17.clone() else { return Err(wspec_runtime::Fail::soft()) };
-    let mut_ = f_18.clone();
     let zt = f_19.clone();
-    let code_20 = Code::One(conv::val_to_instr(defs::unpackfield_(ar_, &zt, match (sx.clone(),) { (Some(sx_226),) => Some(sx_226), (None,) => None, _ => return Err(wspec_runtime::Fail::soft()) }, &(*wspec_runtime::seq::at(&(*wspec_runtime::seq::at(&(*z).0.arrays, wspec_runtime::num::wide(a)?)?).fields, wspec_runtime::num::wide(i)?)?))?));
+    let code_20 = Code::One(conv::val_to_instr(defs::unpackfield_(ar_, &zt, sx, &(*wspec_runtime::seq::at(&(*wspec_runtime::seq::at(&(*z).0.arrays, wspec_runtime::num::wide(a)?)?).fields, wspec_runtime::num::wide(i)?)?))?));
     let keep_ = 0usize;
     let popped_ = 0usize + 1usize + 1usize - keep_;
     m_.pop_n(popped_);
     let _ = keep_;
-    m_.schedule(&code_20[..]);
+    m_.schedule_code(code_20.into());
     Ok(())
 }
 
 // from spec/4.3-execution-instructions.wspec:878 rule Step_read/array.len-null
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_187(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
-    let z = (&m_.state);
     #[allow(irrefutable_let_patterns)]
     let Instr::ArrayLen = redex_ else { return Err(wspec_runtime::Fail::soft()) };
     let v_1 = m_.peek(0usize)?;
     #[allow(irrefutable_let_patterns)]
     let Val::Ref(Ref::RefNull(f_2)) = v_1 else { return Err(wspec_runtime::Fail::soft()) };
-    let ht = f_2;
     let code_3 = Code::One(Instr::Trap);
     let keep_ = 0usize;
     let popped_ = 0usize + 1usize - keep_;
     m_.pop_n(popped_);
     let _ = keep_;
-    m_.schedule(&code_3[..]);
+    m_.schedule_code(code_3.into());
     m_.note = Some("null array reference".into());
     Ok(())
 }
@@ -5812,7 +5564,7 @@ fn rule_189(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let popped_ = 0usize + 1usize - keep_;
     m_.pop_n(popped_);
     let _ = keep_;
-    m_.schedule(&code_23[..]);
+    m_.schedule_code(code_23.into());
     m_.note = Some("out of bounds memory access".into());
     Ok(())
 }
@@ -5859,32 +5611,30 @@ fn rule_191(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let Instr::Vload(f_1, f_2, f_3, f_4) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
     #[allow(irrefutable_let_patterns)]
     let Vectype = f_1 else { return Err(wspec_runtime::Fail::soft()) };
-    let cp_5 = (*f_2).clone();
-    let Some(o_6) = cp_5 else { return Err(wspec_runtime::Fail::soft()) };
+    let Some(o_5) = f_2 else { return Err(wspec_runtime::Fail::soft()) };
     #[allow(irrefutable_let_patterns)]
-    let Vloadop::Shape(f_7, f_8, f_9) = o_6 else { return Err(wspec_runtime::Fail::soft()) };
-    let sz = f_7.clone();
-    let v_M = f_8.clone();
-    let sx = f_9.clone();
-    let cp_10 = (*f_3).clone();
-    let x = cp_10;
+    let Vloadop::Shape(f_6, f_7, f_8) = o_5 else { return Err(wspec_runtime::Fail::soft()) };
+    let sz = *f_6;
+    let v_M = *f_7;
+    let cp_9 = (*f_3).clone();
+    let x = cp_9;
     let ao = *f_4;
-    let v_11 = m_.peek(0usize)?;
+    let v_10 = m_.peek(0usize)?;
     #[allow(irrefutable_let_patterns)]
-    let Val::Num_(Num_(f_12, f_13)) = v_11 else { return Err(wspec_runtime::Fail::soft()) };
-    let cp_14 = (*f_12).clone();
-    let n_15 = wspec_runtime::ok(conv::numtype_as_addrtype(cp_14))?;
-    let at = n_15;
-    let cp_16 = (*f_13).clone();
-    let n_17 = match cp_16 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
-    let i = n_17;
+    let Val::Num_(Num_(f_11, f_12)) = v_10 else { return Err(wspec_runtime::Fail::soft()) };
+    let cp_13 = (*f_11).clone();
+    let n_14 = wspec_runtime::ok(conv::numtype_as_addrtype(cp_13))?;
+    let at = n_14;
+    let cp_15 = (*f_12).clone();
+    let n_16 = match cp_15 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
+    let i = n_16;
     wspec_runtime::check((wspec_runtime::num::add(wspec_runtime::num::add(wspec_runtime::num::wide(i)?, wspec_runtime::num::wide(ao.offset)?)?, wspec_runtime::num::div(wspec_runtime::num::mul(wspec_runtime::num::wide(sz)?, wspec_runtime::num::wide(v_M)?)?, 8i128)?)? > wspec_runtime::num::wide(((*wspec_runtime::seq::at(&(*z).0.mems, wspec_runtime::num::wide((*wspec_runtime::seq::at(&(*z).1.module.mems, wspec_runtime::num::wide((x))?)?))?)?).bytes.len() as u64))?))?;
-    let code_26 = Code::One(Instr::Trap);
+    let code_25 = Code::One(Instr::Trap);
     let keep_ = 0usize;
     let popped_ = 0usize + 1usize - keep_;
     m_.pop_n(popped_);
     let _ = keep_;
-    m_.schedule(&code_26[..]);
+    m_.schedule_code(code_25.into());
     m_.note = Some("out of bounds memory access".into());
     Ok(())
 }
@@ -5897,33 +5647,32 @@ fn rule_192(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let Instr::Vload(f_1, f_2, f_3, f_4) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
     #[allow(irrefutable_let_patterns)]
     let Vectype = f_1 else { return Err(wspec_runtime::Fail::soft()) };
-    let cp_5 = (*f_2).clone();
-    let Some(o_6) = cp_5 else { return Err(wspec_runtime::Fail::soft()) };
+    let Some(o_5) = f_2 else { return Err(wspec_runtime::Fail::soft()) };
     #[allow(irrefutable_let_patterns)]
-    let Vloadop::Shape(f_7, f_8, f_9) = o_6 else { return Err(wspec_runtime::Fail::soft()) };
-    let sz = f_7.clone();
-    let v_M = f_8.clone();
-    let sx = f_9.clone();
-    let cp_10 = (*f_3).clone();
-    let x = cp_10;
+    let Vloadop::Shape(f_6, f_7, f_8) = o_5 else { return Err(wspec_runtime::Fail::soft()) };
+    let sz = *f_6;
+    let v_M = *f_7;
+    let sx = *f_8;
+    let cp_9 = (*f_3).clone();
+    let x = cp_9;
     let ao = *f_4;
-    let v_11 = m_.peek(0usize)?;
+    let v_10 = m_.peek(0usize)?;
     #[allow(irrefutable_let_patterns)]
-    let Val::Num_(Num_(f_12, f_13)) = v_11 else { return Err(wspec_runtime::Fail::soft()) };
-    let cp_14 = (*f_12).clone();
-    let n_15 = wspec_runtime::ok(conv::numtype_as_addrtype(cp_14))?;
-    let at = n_15;
-    let cp_16 = (*f_13).clone();
-    let n_17 = match cp_16 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
-    let i = n_17;
-    let eq_250 = defs::inv_lanes_(ar_, Shape(conv::jnn_to_lanetype(defs::jnn(ar_, wspec_runtime::num::narrow::<u64>(wspec_runtime::num::mul(2i128, wspec_runtime::num::wide(sz)?)?)?)?), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M)?)?), &({ let n_ = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(v_M)?)?; let mut out_ = Vec::with_capacity(n_); for k in 0..n_ { let k = k as u64; out_.push(Lane::Numtype(Num::Inn(wspec_runtime::num::cast::<_, u64>(defs::extend__(ar_, wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(sz)?)?, wspec_runtime::num::narrow::<u64>(wspec_runtime::num::mul(2i128, wspec_runtime::num::wide(sz)?)?)?, sx, wspec_runtime::ok(wspec_runtime::builtins::inv_ibytes(wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(sz)?)?, wspec_runtime::seq::slice(&(*wspec_runtime::seq::at(&(*z).0.mems, wspec_runtime::num::wide((*wspec_runtime::seq::at(&(*z).1.module.mems, wspec_runtime::num::wide((x))?)?))?)?).bytes, wspec_runtime::num::add(wspec_runtime::num::add(wspec_runtime::num::wide(i)?, wspec_runtime::num::wide(ao.offset)?)?, wspec_runtime::num::div(wspec_runtime::num::mul(wspec_runtime::num::wide(k)?, wspec_runtime::num::wide(sz)?)?, 8i128)?)?, wspec_runtime::num::div(wspec_runtime::num::wide(sz)?, 8i128)?)?))?)?)?))); } out_ }))?;
-    let v = eq_250;
-    let push_251 = Val::Vec__(Vec__(Vectype, v));
+    let Val::Num_(Num_(f_11, f_12)) = v_10 else { return Err(wspec_runtime::Fail::soft()) };
+    let cp_13 = (*f_11).clone();
+    let n_14 = wspec_runtime::ok(conv::numtype_as_addrtype(cp_13))?;
+    let at = n_14;
+    let cp_15 = (*f_12).clone();
+    let n_16 = match cp_15 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
+    let i = n_16;
+    let eq_249 = defs::inv_lanes_(ar_, Shape(conv::jnn_to_lanetype(defs::jnn(ar_, wspec_runtime::num::narrow::<u64>(wspec_runtime::num::mul(2i128, wspec_runtime::num::wide(sz)?)?)?)?), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M)?)?), &({ let n_ = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(v_M)?)?; let mut out_ = Vec::with_capacity(n_); for k in 0..n_ { let k = k as u64; out_.push(Lane::Numtype(Num::Inn(wspec_runtime::num::cast::<_, u64>(defs::extend__(ar_, wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(sz)?)?, wspec_runtime::num::narrow::<u64>(wspec_runtime::num::mul(2i128, wspec_runtime::num::wide(sz)?)?)?, sx, wspec_runtime::ok(wspec_runtime::builtins::inv_ibytes(wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(sz)?)?, wspec_runtime::seq::slice(&(*wspec_runtime::seq::at(&(*z).0.mems, wspec_runtime::num::wide((*wspec_runtime::seq::at(&(*z).1.module.mems, wspec_runtime::num::wide((x))?)?))?)?).bytes, wspec_runtime::num::add(wspec_runtime::num::add(wspec_runtime::num::wide(i)?, wspec_runtime::num::wide(ao.offset)?)?, wspec_runtime::num::div(wspec_runtime::num::mul(wspec_runtime::num::wide(k)?, wspec_runtime::num::wide(sz)?)?, 8i128)?)?, wspec_runtime::num::div(wspec_runtime::num::wide(sz)?, 8i128)?)?))?)?)?))); } out_ }))?;
+    let v = eq_249;
+    let push_250 = Val::Vec__(Vec__(Vectype, v));
     let keep_ = 0usize;
     let popped_ = 0usize + 1usize - keep_;
     m_.pop_n(popped_);
     let _ = keep_;
-    m_.push(push_251)?;
+    m_.push(push_250)?;
     Ok(())
 }
 
@@ -5935,30 +5684,29 @@ fn rule_193(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let Instr::Vload(f_1, f_2, f_3, f_4) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
     #[allow(irrefutable_let_patterns)]
     let Vectype = f_1 else { return Err(wspec_runtime::Fail::soft()) };
-    let cp_5 = (*f_2).clone();
-    let Some(o_6) = cp_5 else { return Err(wspec_runtime::Fail::soft()) };
+    let Some(o_5) = f_2 else { return Err(wspec_runtime::Fail::soft()) };
     #[allow(irrefutable_let_patterns)]
-    let Vloadop::Splat(f_7) = o_6 else { return Err(wspec_runtime::Fail::soft()) };
-    let sz = f_7.clone();
-    let cp_8 = (*f_3).clone();
-    let x = cp_8;
+    let Vloadop::Splat(f_6) = o_5 else { return Err(wspec_runtime::Fail::soft()) };
+    let sz = *f_6;
+    let cp_7 = (*f_3).clone();
+    let x = cp_7;
     let ao = *f_4;
-    let v_9 = m_.peek(0usize)?;
+    let v_8 = m_.peek(0usize)?;
     #[allow(irrefutable_let_patterns)]
-    let Val::Num_(Num_(f_10, f_11)) = v_9 else { return Err(wspec_runtime::Fail::soft()) };
-    let cp_12 = (*f_10).clone();
-    let n_13 = wspec_runtime::ok(conv::numtype_as_addrtype(cp_12))?;
-    let at = n_13;
-    let cp_14 = (*f_11).clone();
-    let n_15 = match cp_14 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
-    let i = n_15;
+    let Val::Num_(Num_(f_9, f_10)) = v_8 else { return Err(wspec_runtime::Fail::soft()) };
+    let cp_11 = (*f_9).clone();
+    let n_12 = wspec_runtime::ok(conv::numtype_as_addrtype(cp_11))?;
+    let at = n_12;
+    let cp_13 = (*f_10).clone();
+    let n_14 = match cp_13 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
+    let i = n_14;
     wspec_runtime::check((wspec_runtime::num::add(wspec_runtime::num::add(wspec_runtime::num::wide(i)?, wspec_runtime::num::wide(ao.offset)?)?, wspec_runtime::num::div(wspec_runtime::num::wide(sz)?, 8i128)?)? > wspec_runtime::num::wide(((*wspec_runtime::seq::at(&(*z).0.mems, wspec_runtime::num::wide((*wspec_runtime::seq::at(&(*z).1.module.mems, wspec_runtime::num::wide((x))?)?))?)?).bytes.len() as u64))?))?;
-    let code_24 = Code::One(Instr::Trap);
+    let code_23 = Code::One(Instr::Trap);
     let keep_ = 0usize;
     let popped_ = 0usize + 1usize - keep_;
     m_.pop_n(popped_);
     let _ = keep_;
-    m_.schedule(&code_24[..]);
+    m_.schedule_code(code_23.into());
     m_.note = Some("out of bounds memory access".into());
     Ok(())
 }
@@ -5971,33 +5719,32 @@ fn rule_194(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let Instr::Vload(f_1, f_2, f_3, f_4) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
     #[allow(irrefutable_let_patterns)]
     let Vectype = f_1 else { return Err(wspec_runtime::Fail::soft()) };
-    let cp_5 = (*f_2).clone();
-    let Some(o_6) = cp_5 else { return Err(wspec_runtime::Fail::soft()) };
+    let Some(o_5) = f_2 else { return Err(wspec_runtime::Fail::soft()) };
     #[allow(irrefutable_let_patterns)]
-    let Vloadop::Splat(f_7) = o_6 else { return Err(wspec_runtime::Fail::soft()) };
-    let sz = f_7.clone();
-    let cp_8 = (*f_3).clone();
-    let x = cp_8;
+    let Vloadop::Splat(f_6) = o_5 else { return Err(wspec_runtime::Fail::soft()) };
+    let sz = *f_6;
+    let cp_7 = (*f_3).clone();
+    let x = cp_7;
     let ao = *f_4;
-    let v_9 = m_.peek(0usize)?;
+    let v_8 = m_.peek(0usize)?;
     #[allow(irrefutable_let_patterns)]
-    let Val::Num_(Num_(f_10, f_11)) = v_9 else { return Err(wspec_runtime::Fail::soft()) };
-    let cp_12 = (*f_10).clone();
-    let n_13 = wspec_runtime::ok(conv::numtype_as_addrtype(cp_12))?;
-    let at = n_13;
-    let cp_14 = (*f_11).clone();
-    let n_15 = match cp_14 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
-    let i = n_15;
-    let eq_16 = wspec_runtime::num::narrow::<u64>(wspec_runtime::num::div(128i128, wspec_runtime::num::wide(sz)?)?)?;
-    let v_M = eq_16;
-    let eq_233 = defs::inv_lanes_(ar_, Shape(conv::jnn_to_lanetype(defs::jnn(ar_, wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(sz)?)?)?), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M)?)?), &({ let n_ = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(v_M)?)?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { out_.push(Lane::Numtype(Num::Inn(wspec_runtime::num::cast::<_, u64>(wspec_runtime::ok(wspec_runtime::builtins::inv_ibytes(wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(sz)?)?, wspec_runtime::seq::slice(&(*wspec_runtime::seq::at(&(*z).0.mems, wspec_runtime::num::wide((*wspec_runtime::seq::at(&(*z).1.module.mems, wspec_runtime::num::wide((x))?)?))?)?).bytes, wspec_runtime::num::add(wspec_runtime::num::wide(i)?, wspec_runtime::num::wide(ao.offset)?)?, wspec_runtime::num::div(wspec_runtime::num::wide(sz)?, 8i128)?)?))?)?))); } out_ }))?;
-    let v = eq_233;
-    let push_234 = Val::Vec__(Vec__(Vectype, v));
+    let Val::Num_(Num_(f_9, f_10)) = v_8 else { return Err(wspec_runtime::Fail::soft()) };
+    let cp_11 = (*f_9).clone();
+    let n_12 = wspec_runtime::ok(conv::numtype_as_addrtype(cp_11))?;
+    let at = n_12;
+    let cp_13 = (*f_10).clone();
+    let n_14 = match cp_13 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
+    let i = n_14;
+    let eq_15 = wspec_runtime::num::narrow::<u64>(wspec_runtime::num::div(128i128, wspec_runtime::num::wide(sz)?)?)?;
+    let v_M = eq_15;
+    let eq_232 = defs::inv_lanes_(ar_, Shape(conv::jnn_to_lanetype(defs::jnn(ar_, wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(sz)?)?)?), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M)?)?), &({ let n_ = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(v_M)?)?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { out_.push(Lane::Numtype(Num::Inn(wspec_runtime::num::cast::<_, u64>(wspec_runtime::ok(wspec_runtime::builtins::inv_ibytes(wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(sz)?)?, wspec_runtime::seq::slice(&(*wspec_runtime::seq::at(&(*z).0.mems, wspec_runtime::num::wide((*wspec_runtime::seq::at(&(*z).1.module.mems, wspec_runtime::num::wide((x))?)?))?)?).bytes, wspec_runtime::num::add(wspec_runtime::num::wide(i)?, wspec_runtime::num::wide(ao.offset)?)?, wspec_runtime::num::div(wspec_runtime::num::wide(sz)?, 8i128)?)?))?)?))); } out_ }))?;
+    let v = eq_232;
+    let push_233 = Val::Vec__(Vec__(Vectype, v));
     let keep_ = 0usize;
     let popped_ = 0usize + 1usize - keep_;
     m_.pop_n(popped_);
     let _ = keep_;
-    m_.push(push_234)?;
+    m_.push(push_233)?;
     Ok(())
 }
 
@@ -6009,30 +5756,29 @@ fn rule_195(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let Instr::Vload(f_1, f_2, f_3, f_4) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
     #[allow(irrefutable_let_patterns)]
     let Vectype = f_1 else { return Err(wspec_runtime::Fail::soft()) };
-    let cp_5 = (*f_2).clone();
-    let Some(o_6) = cp_5 else { return Err(wspec_runtime::Fail::soft()) };
+    let Some(o_5) = f_2 else { return Err(wspec_runtime::Fail::soft()) };
     #[allow(irrefutable_let_patterns)]
-    let Vloadop::Zero(f_7) = o_6 else { return Err(wspec_runtime::Fail::soft()) };
-    let sz = f_7.clone();
-    let cp_8 = (*f_3).clone();
-    let x = cp_8;
+    let Vloadop::Zero(f_6) = o_5 else { return Err(wspec_runtime::Fail::soft()) };
+    let sz = *f_6;
+    let cp_7 = (*f_3).clone();
+    let x = cp_7;
     let ao = *f_4;
-    let v_9 = m_.peek(0usize)?;
+    let v_8 = m_.peek(0usize)?;
     #[allow(irrefutable_let_patterns)]
-    let Val::Num_(Num_(f_10, f_11)) = v_9 else { return Err(wspec_runtime::Fail::soft()) };
-    let cp_12 = (*f_10).clone();
-    let n_13 = wspec_runtime::ok(conv::numtype_as_addrtype(cp_12))?;
-    let at = n_13;
-    let cp_14 = (*f_11).clone();
-    let n_15 = match cp_14 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
-    let i = n_15;
+    let Val::Num_(Num_(f_9, f_10)) = v_8 else { return Err(wspec_runtime::Fail::soft()) };
+    let cp_11 = (*f_9).clone();
+    let n_12 = wspec_runtime::ok(conv::numtype_as_addrtype(cp_11))?;
+    let at = n_12;
+    let cp_13 = (*f_10).clone();
+    let n_14 = match cp_13 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
+    let i = n_14;
     wspec_runtime::check((wspec_runtime::num::add(wspec_runtime::num::add(wspec_runtime::num::wide(i)?, wspec_runtime::num::wide(ao.offset)?)?, wspec_runtime::num::div(wspec_runtime::num::wide(sz)?, 8i128)?)? > wspec_runtime::num::wide(((*wspec_runtime::seq::at(&(*z).0.mems, wspec_runtime::num::wide((*wspec_runtime::seq::at(&(*z).1.module.mems, wspec_runtime::num::wide((x))?)?))?)?).bytes.len() as u64))?))?;
-    let code_24 = Code::One(Instr::Trap);
+    let code_23 = Code::One(Instr::Trap);
     let keep_ = 0usize;
     let popped_ = 0usize + 1usize - keep_;
     m_.pop_n(popped_);
     let _ = keep_;
-    m_.schedule(&code_24[..]);
+    m_.schedule_code(code_23.into());
     m_.note = Some("out of bounds memory access".into());
     Ok(())
 }
@@ -6045,31 +5791,30 @@ fn rule_196(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let Instr::Vload(f_1, f_2, f_3, f_4) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
     #[allow(irrefutable_let_patterns)]
     let Vectype = f_1 else { return Err(wspec_runtime::Fail::soft()) };
-    let cp_5 = (*f_2).clone();
-    let Some(o_6) = cp_5 else { return Err(wspec_runtime::Fail::soft()) };
+    let Some(o_5) = f_2 else { return Err(wspec_runtime::Fail::soft()) };
     #[allow(irrefutable_let_patterns)]
-    let Vloadop::Zero(f_7) = o_6 else { return Err(wspec_runtime::Fail::soft()) };
-    let sz = f_7.clone();
-    let cp_8 = (*f_3).clone();
-    let x = cp_8;
+    let Vloadop::Zero(f_6) = o_5 else { return Err(wspec_runtime::Fail::soft()) };
+    let sz = *f_6;
+    let cp_7 = (*f_3).clone();
+    let x = cp_7;
     let ao = *f_4;
-    let v_9 = m_.peek(0usize)?;
+    let v_8 = m_.peek(0usize)?;
     #[allow(irrefutable_let_patterns)]
-    let Val::Num_(Num_(f_10, f_11)) = v_9 else { return Err(wspec_runtime::Fail::soft()) };
-    let cp_12 = (*f_10).clone();
-    let n_13 = wspec_runtime::ok(conv::numtype_as_addrtype(cp_12))?;
-    let at = n_13;
-    let cp_14 = (*f_11).clone();
-    let n_15 = match cp_14 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
-    let i = n_15;
-    let eq_24 = wspec_runtime::ok(wspec_runtime::builtins::inv_ibytes(wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(sz)?)?, wspec_runtime::seq::slice(&(*wspec_runtime::seq::at(&(*z).0.mems, wspec_runtime::num::wide((*wspec_runtime::seq::at(&(*z).1.module.mems, wspec_runtime::num::wide((x))?)?))?)?).bytes, wspec_runtime::num::add(wspec_runtime::num::wide(i)?, wspec_runtime::num::wide(ao.offset)?)?, wspec_runtime::num::div(wspec_runtime::num::wide(sz)?, 8i128)?)?))?;
-    let v = eq_24;
-    let push_25 = Val::Vec__(Vec__(Vectype, v));
+    let Val::Num_(Num_(f_9, f_10)) = v_8 else { return Err(wspec_runtime::Fail::soft()) };
+    let cp_11 = (*f_9).clone();
+    let n_12 = wspec_runtime::ok(conv::numtype_as_addrtype(cp_11))?;
+    let at = n_12;
+    let cp_13 = (*f_10).clone();
+    let n_14 = match cp_13 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
+    let i = n_14;
+    let eq_23 = wspec_runtime::ok(wspec_runtime::builtins::inv_ibytes(wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(sz)?)?, wspec_runtime::seq::slice(&(*wspec_runtime::seq::at(&(*z).0.mems, wspec_runtime::num::wide((*wspec_runtime::seq::at(&(*z).1.module.mems, wspec_runtime::num::wide((x))?)?))?)?).bytes, wspec_runtime::num::add(wspec_runtime::num::wide(i)?, wspec_runtime::num::wide(ao.offset)?)?, wspec_runtime::num::div(wspec_runtime::num::wide(sz)?, 8i128)?)?))?;
+    let v = eq_23;
+    let push_24 = Val::Vec__(Vec__(Vectype, v));
     let keep_ = 0usize;
     let popped_ = 0usize + 1usize - keep_;
     m_.pop_n(popped_);
     let _ = keep_;
-    m_.push(push_25)?;
+    m_.push(push_24)?;
     Ok(())
 }
 
@@ -6087,13 +5832,11 @@ fn rule_197(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let ao = *f_4;
     let cp_7 = (*f_5).clone();
     let n_8 = wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(cp_7)?)?;
-    let j = n_8;
     let v_9 = m_.peek(0usize)?;
     #[allow(irrefutable_let_patterns)]
     let Val::Vec__(Vec__(f_10, f_11)) = v_9 else { return Err(wspec_runtime::Fail::soft()) };
     #[allow(irrefutable_let_patterns)]
     let Vectype = f_10 else { return Err(wspec_runtime::Fail::soft()) };
-    let v_1 = *f_11;
     let v_12 = m_.peek(0usize + 1usize)?;
     #[allow(irrefutable_let_patterns)]
     let Val::Num_(Num_(f_13, f_14)) = v_12 else { return Err(wspec_runtime::Fail::soft()) };
@@ -6109,7 +5852,7 @@ fn rule_197(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let popped_ = 0usize + 1usize + 1usize - keep_;
     m_.pop_n(popped_);
     let _ = keep_;
-    m_.schedule(&code_27[..]);
+    m_.schedule_code(code_27.into());
     m_.note = Some("out of bounds memory access".into());
     Ok(())
 }
@@ -6161,7 +5904,6 @@ fn rule_198(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_199(m_: &mut Machine<Wasm>, ar_: &Ctx) -> R<()> {
     let EvalCtx::Label(cf_1, cf_2) = m_.top()? else { return Err(Fail::soft()) };
-    let n = *cf_1;
     let instr_3: &[Instr] = &cf_2[..];
     let val_4 = m_.rest(0usize)?;
     let keep_ = m_.height();
@@ -6177,7 +5919,6 @@ fn rule_200(m_: &mut Machine<Wasm>, ar_: &Ctx) -> R<()> {
     let EvalCtx::Frame(cf_1, cf_2) = m_.top()? else { return Err(Fail::soft()) };
     let n = *cf_1;
     let _ = cf_2;
-    let f = (&m_.state.1);
     let n_3 = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?;
     let vs_4 = m_.peek_range(0usize, n_3)?;
     wspec_runtime::check(m_.height() == 0usize + n_3)?;
@@ -6192,8 +5933,6 @@ fn rule_200(m_: &mut Machine<Wasm>, ar_: &Ctx) -> R<()> {
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_201(m_: &mut Machine<Wasm>, ar_: &Ctx) -> R<()> {
     let EvalCtx::Handler(cf_1, cf_2) = m_.top()? else { return Err(Fail::soft()) };
-    let n = *cf_1;
-    let catch = cf_2;
     let val_3 = m_.rest(0usize)?;
     let keep_ = m_.height();
     let _ = keep_;
@@ -6947,11 +6686,13 @@ pub fn exit(m_: &mut Machine<Wasm>, ar_: &Ctx) -> R<&'static str> {
 }
 
 /// After leaving a context: a frame context gives the state back the frame around it.
+#[inline]
 pub fn restore(m: &mut Machine<Wasm>, c: EvalCtx) {
     if let EvalCtx::Frame(_, f) = c { m.state.1 = f; }
 }
 
 /// The value an instruction is, if it is one.
+#[inline]
 pub fn value(redex_: &Instr) -> Option<Val> {
     match redex_ {
         Instr::Const(f0, f1) => Some(Val::Num_(Num_(f0.clone(), f1.clone()))),
@@ -6995,15 +6736,19 @@ impl Lang for Wasm {
     type Context = EvalCtx;
     type State = State;
     type Arena = Ctx;
+    #[inline]
     fn instrs(ar: &Ctx) -> &wspec_runtime::Arena<Instr> {
         &ar.instr
     }
+    #[inline]
     fn value(i: &Instr) -> Option<Val> {
         value(i)
     }
+    #[inline]
     fn step(m: &mut Machine<Self>, ar: &Ctx, i: &Instr) -> R<&'static str> {
         step(m, ar, i)
     }
+    #[inline]
     fn exit(m: &mut Machine<Self>, ar: &Ctx) -> R<&'static str> {
         exit(m, ar)
     }
@@ -7101,24 +6846,23 @@ fn vrule_4(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<E
     let v_C = c;
     #[allow(irrefutable_let_patterns)]
     let Instr::Select(f_1) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
-    let cp_2 = (*f_1).clone();
-    let Some(o_3) = cp_2 else { return Err(wspec_runtime::Fail::soft()) };
-    let t = o_3;
-    if !((wspec_runtime::num::wide((t.len() as u64))? == 1i128)) { return Err(Fail::msg(0, "invalid result arity other than 1")); }
-    let src_7: Vec<_> = t.clone().into_iter().collect();
-    for i_ in 0..wspec_runtime::seq::same_len(&[src_7.len()])? { let t_5 = src_7[i_].clone(); 
+    let Some(o_2) = f_1 else { return Err(wspec_runtime::Fail::soft()) };
+    let t = o_2;
+    if !((wspec_runtime::num::wide(((*t).len() as u64))? == 1i128)) { return Err(Fail::msg(0, "invalid result arity other than 1")); }
+    let src_6: Vec<_> = (*t).clone().into_iter().collect();
+    for i_ in 0..wspec_runtime::seq::same_len(&[src_6.len()])? { let t_4 = src_6[i_].clone(); 
     (|| -> R<()> {
-    rels::valtype_ok(ar_, v_C, &t_5)?;
+    rels::valtype_ok(ar_, v_C, &t_4)?;
     Ok(())
     })().map_err(|f| f.within("value type", i_ as u64))?;
      }
-    let e_8: Valtype = Valtype::Numtype(Numtype::I32);
-    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_8).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![t.clone(), t.clone(), vec![e_8.clone()]]))); }
-    let es_9: Vec<Valtype> = t.clone();
-    for (k_, e_) in es_9.iter().rev().enumerate() { if !matches!(ck.peek(0usize + 1 + k_), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, e_).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![t.clone(), es_9.clone(), vec![e_8.clone()]]))); } }
-    let es_10: Vec<Valtype> = t.clone();
-    for (k_, e_) in es_10.iter().rev().enumerate() { if !matches!(ck.peek(0usize + 1 + es_9.len() + k_), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, e_).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![es_10.clone(), es_9.clone(), vec![e_8.clone()]]))); } }
-    Ok(Effect { pops: 0usize + 1 + es_9.len() + es_10.len(), unreachable: false, pushes: wspec_runtime::seq::cat(vec![t.clone()]), sets: vec![] })
+    let e_7: Valtype = Valtype::Numtype(Numtype::I32);
+    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_7).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([(*t).clone(), (*t).clone(), vec![e_7.clone()]]))); }
+    let es_8: Vec<Valtype> = (*t).clone();
+    for (k_, e_) in es_8.iter().rev().enumerate() { if !matches!(ck.peek(0usize + 1 + k_), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, e_).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([(*t).clone(), es_8.clone(), vec![e_7.clone()]]))); } }
+    let es_9: Vec<Valtype> = (*t).clone();
+    for (k_, e_) in es_9.iter().rev().enumerate() { if !matches!(ck.peek(0usize + 1 + es_8.len() + k_), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, e_).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([es_9.clone(), es_8.clone(), vec![e_7.clone()]]))); } }
+    Ok(Effect { pops: 0usize + 1 + es_8.len() + es_9.len(), unreachable: false, pushes: wspec_runtime::seq::cat([(*t).clone()]), sets: vec![] })
 }
 
 // from spec/2.3-validation-instructions.wspec:52 rule Instr_ok/select-impl
@@ -7134,14 +6878,14 @@ fn vrule_5(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<E
     if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
     let t_q = choice_4;
     let e_5: Valtype = Valtype::Numtype(Numtype::I32);
-    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_5).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![e_5.clone()]]))); }
+    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_5).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![e_5.clone()]]))); }
     let a_6: &Valtype = ck.peek(0usize + 1)?;
     let t_7 = a_6.clone();
     rels::valtype_ok(ar_, v_C, &t_7)?;
     rels::valtype_sub(ar_, v_C, &t_7, &t_q)?;
     let e_8: Valtype = t_7.clone();
-    if !matches!(ck.peek(0usize + 1 + 1), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_8).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![e_8.clone()], vec![a_6.clone()], vec![e_5.clone()]]))); }
-    Ok(Effect { pops: 0usize + 1 + 1 + 1, unreachable: false, pushes: wspec_runtime::seq::cat(vec![vec![t_7.clone()]]), sets: vec![] })
+    if !matches!(ck.peek(0usize + 1 + 1), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_8).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![e_8.clone()], vec![a_6.clone()], vec![e_5.clone()]]))); }
+    Ok(Effect { pops: 0usize + 1 + 1 + 1, unreachable: false, pushes: wspec_runtime::seq::cat([vec![t_7.clone()]]), sets: vec![] })
     })())? { return Ok(v); }
     }
     Err(Fail::soft())
@@ -7172,8 +6916,8 @@ fn vrule_6(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<E
     let (t2_11, xs_12) = check_seq(ar_, &({ let mut rc_9 = Context { types: vec![], recs: vec![], tags: vec![], globals: vec![], mems: vec![], tables: vec![], funcs: vec![], datas: vec![], elems: vec![], locals: vec![], labels: vec![t_2.clone()], return_: None, refs: vec![] }; let ro_10 = (*v_C).clone(); rc_9.types.extend(ro_10.types.iter().cloned()); rc_9.recs.extend(ro_10.recs.iter().cloned()); rc_9.tags.extend(ro_10.tags.iter().cloned()); rc_9.globals.extend(ro_10.globals.iter().cloned()); rc_9.mems.extend(ro_10.mems.iter().cloned()); rc_9.tables.extend(ro_10.tables.iter().cloned()); rc_9.funcs.extend(ro_10.funcs.iter().cloned()); rc_9.datas.extend(ro_10.datas.iter().cloned()); rc_9.elems.extend(ro_10.elems.iter().cloned()); rc_9.locals.extend(ro_10.locals.iter().cloned()); rc_9.labels.extend(ro_10.labels.iter().cloned()); if rc_9.return_.is_none() { rc_9.return_ = ro_10.return_.clone(); } rc_9.refs.extend(ro_10.refs.iter().cloned()); rc_9 }), ar_.instr.get(in__3), &t_1.clone(), Some(&t_2.clone()[..]))?;
     let x = xs_12;
     let es_13: Vec<Valtype> = t_1.clone();
-    for (k_, e_) in es_13.iter().rev().enumerate() { if !matches!(ck.peek(0usize + k_), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, e_).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![es_13.clone()]))); } }
-    Ok(Effect { pops: 0usize + es_13.len(), unreachable: false, pushes: wspec_runtime::seq::cat(vec![t_2.clone()]), sets: vec![] })
+    for (k_, e_) in es_13.iter().rev().enumerate() { if !matches!(ck.peek(0usize + k_), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, e_).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([es_13.clone()]))); } }
+    Ok(Effect { pops: 0usize + es_13.len(), unreachable: false, pushes: wspec_runtime::seq::cat([t_2.clone()]), sets: vec![] })
 }
 
 fn vgroup_4(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
@@ -7200,8 +6944,8 @@ fn vrule_7(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<E
     let (t2_11, xs_12) = check_seq(ar_, &({ let mut rc_9 = Context { types: vec![], recs: vec![], tags: vec![], globals: vec![], mems: vec![], tables: vec![], funcs: vec![], datas: vec![], elems: vec![], locals: vec![], labels: vec![t_1.clone()], return_: None, refs: vec![] }; let ro_10 = (*v_C).clone(); rc_9.types.extend(ro_10.types.iter().cloned()); rc_9.recs.extend(ro_10.recs.iter().cloned()); rc_9.tags.extend(ro_10.tags.iter().cloned()); rc_9.globals.extend(ro_10.globals.iter().cloned()); rc_9.mems.extend(ro_10.mems.iter().cloned()); rc_9.tables.extend(ro_10.tables.iter().cloned()); rc_9.funcs.extend(ro_10.funcs.iter().cloned()); rc_9.datas.extend(ro_10.datas.iter().cloned()); rc_9.elems.extend(ro_10.elems.iter().cloned()); rc_9.locals.extend(ro_10.locals.iter().cloned()); rc_9.labels.extend(ro_10.labels.iter().cloned()); if rc_9.return_.is_none() { rc_9.return_ = ro_10.return_.clone(); } rc_9.refs.extend(ro_10.refs.iter().cloned()); rc_9 }), ar_.instr.get(in__3), &t_1.clone(), Some(&t_2.clone()[..]))?;
     let x = xs_12;
     let es_13: Vec<Valtype> = t_1.clone();
-    for (k_, e_) in es_13.iter().rev().enumerate() { if !matches!(ck.peek(0usize + k_), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, e_).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![es_13.clone()]))); } }
-    Ok(Effect { pops: 0usize + es_13.len(), unreachable: false, pushes: wspec_runtime::seq::cat(vec![t_2.clone()]), sets: vec![] })
+    for (k_, e_) in es_13.iter().rev().enumerate() { if !matches!(ck.peek(0usize + k_), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, e_).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([es_13.clone()]))); } }
+    Ok(Effect { pops: 0usize + es_13.len(), unreachable: false, pushes: wspec_runtime::seq::cat([t_2.clone()]), sets: vec![] })
 }
 
 fn vgroup_5(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
@@ -7231,10 +6975,10 @@ fn vrule_8(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<E
     let (t2_17, xs_18) = check_seq(ar_, &({ let mut rc_15 = Context { types: vec![], recs: vec![], tags: vec![], globals: vec![], mems: vec![], tables: vec![], funcs: vec![], datas: vec![], elems: vec![], locals: vec![], labels: vec![t_2.clone()], return_: None, refs: vec![] }; let ro_16 = (*v_C).clone(); rc_15.types.extend(ro_16.types.iter().cloned()); rc_15.recs.extend(ro_16.recs.iter().cloned()); rc_15.tags.extend(ro_16.tags.iter().cloned()); rc_15.globals.extend(ro_16.globals.iter().cloned()); rc_15.mems.extend(ro_16.mems.iter().cloned()); rc_15.tables.extend(ro_16.tables.iter().cloned()); rc_15.funcs.extend(ro_16.funcs.iter().cloned()); rc_15.datas.extend(ro_16.datas.iter().cloned()); rc_15.elems.extend(ro_16.elems.iter().cloned()); rc_15.locals.extend(ro_16.locals.iter().cloned()); rc_15.labels.extend(ro_16.labels.iter().cloned()); if rc_15.return_.is_none() { rc_15.return_ = ro_16.return_.clone(); } rc_15.refs.extend(ro_16.refs.iter().cloned()); rc_15 }), ar_.instr.get(in_2_5), &t_1.clone(), Some(&t_2.clone()[..]))?;
     let x_2 = xs_18;
     let e_19: Valtype = Valtype::Numtype(Numtype::I32);
-    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_19).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![t_1.clone(), vec![e_19.clone()]]))); }
+    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_19).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([t_1.clone(), vec![e_19.clone()]]))); }
     let es_20: Vec<Valtype> = t_1.clone();
-    for (k_, e_) in es_20.iter().rev().enumerate() { if !matches!(ck.peek(0usize + 1 + k_), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, e_).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![es_20.clone(), vec![e_19.clone()]]))); } }
-    Ok(Effect { pops: 0usize + 1 + es_20.len(), unreachable: false, pushes: wspec_runtime::seq::cat(vec![t_2.clone()]), sets: vec![] })
+    for (k_, e_) in es_20.iter().rev().enumerate() { if !matches!(ck.peek(0usize + 1 + k_), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, e_).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([es_20.clone(), vec![e_19.clone()]]))); } }
+    Ok(Effect { pops: 0usize + 1 + es_20.len(), unreachable: false, pushes: wspec_runtime::seq::cat([t_2.clone()]), sets: vec![] })
 }
 
 fn vgroup_6(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
@@ -7253,7 +6997,7 @@ fn vrule_9(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<E
     if !((wspec_runtime::num::wide(l)? < wspec_runtime::num::wide(((*v_C).labels.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown label {}", wspec_runtime::num::wide(l)?))); }
     let t = (&(*wspec_runtime::seq::at(&(*v_C).labels, wspec_runtime::num::wide(l)?)?));
     let es_2: Vec<Valtype> = (*t).clone();
-    for (k_, e_) in es_2.iter().rev().enumerate() { if !matches!(ck.peek(0usize + k_), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, e_).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![es_2.clone()]))); } }
+    for (k_, e_) in es_2.iter().rev().enumerate() { if !matches!(ck.peek(0usize + k_), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, e_).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([es_2.clone()]))); } }
     Ok(Effect { pops: usize::MAX, unreachable: true, pushes: Vec::new(), sets: vec![] })
 }
 
@@ -7273,10 +7017,10 @@ fn vrule_10(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     if !((wspec_runtime::num::wide(l)? < wspec_runtime::num::wide(((*v_C).labels.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown label {}", wspec_runtime::num::wide(l)?))); }
     let t = (&(*wspec_runtime::seq::at(&(*v_C).labels, wspec_runtime::num::wide(l)?)?));
     let e_2: Valtype = Valtype::Numtype(Numtype::I32);
-    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_2).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![(*t).clone(), vec![e_2.clone()]]))); }
+    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_2).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([(*t).clone(), vec![e_2.clone()]]))); }
     let es_3: Vec<Valtype> = (*t).clone();
-    for (k_, e_) in es_3.iter().rev().enumerate() { if !matches!(ck.peek(0usize + 1 + k_), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, e_).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![es_3.clone(), vec![e_2.clone()]]))); } }
-    Ok(Effect { pops: 0usize + 1 + es_3.len(), unreachable: false, pushes: wspec_runtime::seq::cat(vec![(*t).clone()]), sets: vec![] })
+    for (k_, e_) in es_3.iter().rev().enumerate() { if !matches!(ck.peek(0usize + 1 + k_), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, e_).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([es_3.clone(), vec![e_2.clone()]]))); } }
+    Ok(Effect { pops: 0usize + 1 + es_3.len(), unreachable: false, pushes: wspec_runtime::seq::cat([(*t).clone()]), sets: vec![] })
 }
 
 fn vgroup_8(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
@@ -7299,7 +7043,7 @@ fn vrule_11(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     if !((wspec_runtime::num::wide(l_4)? < wspec_runtime::num::wide(((*v_C).labels.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown label {}", wspec_runtime::num::wide(l_4)?))); }
      }
     let e_7: Valtype = Valtype::Numtype(Numtype::I32);
-    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_7).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![e_7.clone()]]))); }
+    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_7).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![e_7.clone()]]))); }
     let len_8 = (*wspec_runtime::seq::at(&(*v_C).labels, wspec_runtime::num::wide(l_q)?)?).clone().len();
     let vs_9: Vec<Valtype> = ck.peek_range(0usize + 1, len_8)?;
     let t_10 = vs_9;
@@ -7337,11 +7081,11 @@ fn vrule_12(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let ht = f_4;
     ((*ht).clone(),) };
     let e_6: Valtype = Valtype::Reftype(Reftype(Some(Null), ht_5.clone()));
-    if rels::valtype_sub(ar_, v_C, a_2, &e_6).is_err() { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![(*t).clone(), vec![e_6.clone()]]))); }
+    if rels::valtype_sub(ar_, v_C, a_2, &e_6).is_err() { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([(*t).clone(), vec![e_6.clone()]]))); }
     rels::heaptype_ok(ar_, v_C, &ht_5)?;
     let es_7: Vec<Valtype> = (*t).clone();
-    for (k_, e_) in es_7.iter().rev().enumerate() { if !matches!(ck.peek(0usize + 1 + k_), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, e_).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![es_7.clone(), vec![e_6.clone()]]))); } }
-    Ok(Effect { pops: 0usize + 1 + es_7.len(), unreachable: false, pushes: wspec_runtime::seq::cat(vec![(*t).clone(), vec![Valtype::Reftype(Reftype(None, ht_5.clone()))]]), sets: vec![] })
+    for (k_, e_) in es_7.iter().rev().enumerate() { if !matches!(ck.peek(0usize + 1 + k_), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, e_).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([es_7.clone(), vec![e_6.clone()]]))); } }
+    Ok(Effect { pops: 0usize + 1 + es_7.len(), unreachable: false, pushes: wspec_runtime::seq::cat([(*t).clone(), vec![Valtype::Reftype(Reftype(None, ht_5.clone()))]]), sets: vec![] })
 }
 
 fn vgroup_10(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
@@ -7369,10 +7113,10 @@ fn vrule_13(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let null = f_5.clone();
     let ht = f_6.clone();
     let e_7: Valtype = Valtype::Reftype(Reftype(Some(Null), ht.clone()));
-    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_7).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![t.clone(), vec![e_7.clone()]]))); }
+    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_7).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([t.clone(), vec![e_7.clone()]]))); }
     let es_8: Vec<Valtype> = t.clone();
-    for (k_, e_) in es_8.iter().rev().enumerate() { if !matches!(ck.peek(0usize + 1 + k_), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, e_).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![es_8.clone(), vec![e_7.clone()]]))); } }
-    Ok(Effect { pops: 0usize + 1 + es_8.len(), unreachable: false, pushes: wspec_runtime::seq::cat(vec![t.clone()]), sets: vec![] })
+    for (k_, e_) in es_8.iter().rev().enumerate() { if !matches!(ck.peek(0usize + 1 + k_), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, e_).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([es_8.clone(), vec![e_7.clone()]]))); } }
+    Ok(Effect { pops: 0usize + 1 + es_8.len(), unreachable: false, pushes: wspec_runtime::seq::cat([t.clone()]), sets: vec![] })
 }
 
 fn vgroup_11(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
@@ -7405,10 +7149,10 @@ fn vrule_14(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     match rels::reftype_sub(ar_, v_C, rt_2, rt_1) { Ok(_) => {} Err(f) if f.message.is_some() => return Err(f), Err(_) => return Err(Fail::msg(0, "type mismatch")) }
     rels::reftype_sub(ar_, v_C, rt_2, &rt)?;
     let e_8: Valtype = conv::reftype_to_valtype((*rt_1).clone());
-    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_8).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![t.clone(), vec![e_8.clone()]]))); }
+    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_8).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([t.clone(), vec![e_8.clone()]]))); }
     let es_9: Vec<Valtype> = t.clone();
-    for (k_, e_) in es_9.iter().rev().enumerate() { if !matches!(ck.peek(0usize + 1 + k_), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, e_).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![es_9.clone(), vec![e_8.clone()]]))); } }
-    Ok(Effect { pops: 0usize + 1 + es_9.len(), unreachable: false, pushes: wspec_runtime::seq::cat(vec![t.clone(), vec![conv::reftype_to_valtype(defs::diffrt(ar_, rt_1, rt_2)?)]]), sets: vec![] })
+    for (k_, e_) in es_9.iter().rev().enumerate() { if !matches!(ck.peek(0usize + 1 + k_), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, e_).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([es_9.clone(), vec![e_8.clone()]]))); } }
+    Ok(Effect { pops: 0usize + 1 + es_9.len(), unreachable: false, pushes: wspec_runtime::seq::cat([t.clone(), vec![conv::reftype_to_valtype(defs::diffrt(ar_, rt_1, rt_2)?)]]), sets: vec![] })
 }
 
 fn vgroup_12(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
@@ -7441,10 +7185,10 @@ fn vrule_15(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     match rels::reftype_sub(ar_, v_C, rt_2, rt_1) { Ok(_) => {} Err(f) if f.message.is_some() => return Err(f), Err(_) => return Err(Fail::msg(0, "type mismatch")) }
     rels::reftype_sub(ar_, v_C, &(defs::diffrt(ar_, rt_1, rt_2)?), &rt)?;
     let e_8: Valtype = conv::reftype_to_valtype((*rt_1).clone());
-    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_8).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![t.clone(), vec![e_8.clone()]]))); }
+    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_8).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([t.clone(), vec![e_8.clone()]]))); }
     let es_9: Vec<Valtype> = t.clone();
-    for (k_, e_) in es_9.iter().rev().enumerate() { if !matches!(ck.peek(0usize + 1 + k_), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, e_).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![es_9.clone(), vec![e_8.clone()]]))); } }
-    Ok(Effect { pops: 0usize + 1 + es_9.len(), unreachable: false, pushes: wspec_runtime::seq::cat(vec![t.clone(), vec![conv::reftype_to_valtype((*rt_2).clone())]]), sets: vec![] })
+    for (k_, e_) in es_9.iter().rev().enumerate() { if !matches!(ck.peek(0usize + 1 + k_), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, e_).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([es_9.clone(), vec![e_8.clone()]]))); } }
+    Ok(Effect { pops: 0usize + 1 + es_9.len(), unreachable: false, pushes: wspec_runtime::seq::cat([t.clone(), vec![conv::reftype_to_valtype((*rt_2).clone())]]), sets: vec![] })
 }
 
 fn vgroup_13(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
@@ -7468,8 +7212,8 @@ fn vrule_16(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let t_1 = f_4.clone();
     let t_2 = f_5.clone();
     let es_6: Vec<Valtype> = t_1.clone();
-    for (k_, e_) in es_6.iter().rev().enumerate() { if !matches!(ck.peek(0usize + k_), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, e_).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![es_6.clone()]))); } }
-    Ok(Effect { pops: 0usize + es_6.len(), unreachable: false, pushes: wspec_runtime::seq::cat(vec![t_2.clone()]), sets: vec![] })
+    for (k_, e_) in es_6.iter().rev().enumerate() { if !matches!(ck.peek(0usize + k_), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, e_).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([es_6.clone()]))); } }
+    Ok(Effect { pops: 0usize + es_6.len(), unreachable: false, pushes: wspec_runtime::seq::cat([t_2.clone()]), sets: vec![] })
 }
 
 fn vgroup_14(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
@@ -7495,10 +7239,10 @@ fn vrule_17(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let t_1 = f_5.clone();
     let t_2 = f_6.clone();
     let e_7: Valtype = Valtype::Reftype(Reftype(Some(Null), Heaptype::Typeuse(Typeuse::Idx(x))));
-    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_7).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![t_1.clone(), vec![e_7.clone()]]))); }
+    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_7).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([t_1.clone(), vec![e_7.clone()]]))); }
     let es_8: Vec<Valtype> = t_1.clone();
-    for (k_, e_) in es_8.iter().rev().enumerate() { if !matches!(ck.peek(0usize + 1 + k_), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, e_).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![es_8.clone(), vec![e_7.clone()]]))); } }
-    Ok(Effect { pops: 0usize + 1 + es_8.len(), unreachable: false, pushes: wspec_runtime::seq::cat(vec![t_2.clone()]), sets: vec![] })
+    for (k_, e_) in es_8.iter().rev().enumerate() { if !matches!(ck.peek(0usize + 1 + k_), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, e_).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([es_8.clone(), vec![e_7.clone()]]))); } }
+    Ok(Effect { pops: 0usize + 1 + es_8.len(), unreachable: false, pushes: wspec_runtime::seq::cat([t_2.clone()]), sets: vec![] })
 }
 
 fn vgroup_15(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
@@ -7533,10 +7277,10 @@ fn vrule_18(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let t_2 = f_11.clone();
     match rels::reftype_sub(ar_, v_C, rt, &(Reftype(Some(Null), Heaptype::Absheaptype(Absheaptype::Func)))) { Ok(_) => {} Err(f) if f.message.is_some() => return Err(f), Err(_) => return Err(Fail::msg(0, "type mismatch: instruction requires table of function type")) }
     let e_12: Valtype = conv::addrtype_to_valtype(at);
-    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_12).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![t_1.clone(), vec![e_12.clone()]]))); }
+    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_12).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([t_1.clone(), vec![e_12.clone()]]))); }
     let es_13: Vec<Valtype> = t_1.clone();
-    for (k_, e_) in es_13.iter().rev().enumerate() { if !matches!(ck.peek(0usize + 1 + k_), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, e_).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![es_13.clone(), vec![e_12.clone()]]))); } }
-    Ok(Effect { pops: 0usize + 1 + es_13.len(), unreachable: false, pushes: wspec_runtime::seq::cat(vec![t_2.clone()]), sets: vec![] })
+    for (k_, e_) in es_13.iter().rev().enumerate() { if !matches!(ck.peek(0usize + 1 + k_), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, e_).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([es_13.clone(), vec![e_12.clone()]]))); } }
+    Ok(Effect { pops: 0usize + 1 + es_13.len(), unreachable: false, pushes: wspec_runtime::seq::cat([t_2.clone()]), sets: vec![] })
 }
 
 fn vgroup_16(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
@@ -7551,11 +7295,10 @@ fn vrule_19(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let v_C = c;
     #[allow(irrefutable_let_patterns)]
     let Instr::Return = redex_ else { return Err(wspec_runtime::Fail::soft()) };
-    let cp_1 = (*(&(*v_C).return_)).clone();
-    let Some(o_2) = cp_1 else { return Err(wspec_runtime::Fail::soft()) };
-    let t = o_2;
-    let es_3: Vec<Valtype> = t.clone();
-    for (k_, e_) in es_3.iter().rev().enumerate() { if !matches!(ck.peek(0usize + k_), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, e_).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![es_3.clone()]))); } }
+    let Some(o_1) = (&(*v_C).return_) else { return Err(wspec_runtime::Fail::soft()) };
+    let t = o_1;
+    let es_2: Vec<Valtype> = (*t).clone();
+    for (k_, e_) in es_2.iter().rev().enumerate() { if !matches!(ck.peek(0usize + k_), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, e_).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([es_2.clone()]))); } }
     Ok(Effect { pops: usize::MAX, unreachable: true, pushes: Vec::new(), sets: vec![] })
 }
 
@@ -7579,12 +7322,11 @@ fn vrule_20(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let Comptype::Func(f_4, f_5) = o_3 else { return Err(wspec_runtime::Fail::soft()) };
     let t_1 = f_4.clone();
     let t_2 = f_5.clone();
-    let cp_6 = (*(&(*v_C).return_)).clone();
-    let Some(o_7) = cp_6 else { return Err(wspec_runtime::Fail::soft()) };
-    let t_q_2 = o_7;
-    match rels::resulttype_sub(ar_, v_C, &(t_2.clone()), &(t_q_2.clone())) { Ok(_) => {} Err(f) if f.message.is_some() => return Err(f), Err(_) => return Err(Fail::msg(0, "type mismatch: current function requires result type")) }
-    let es_8: Vec<Valtype> = t_1.clone();
-    for (k_, e_) in es_8.iter().rev().enumerate() { if !matches!(ck.peek(0usize + k_), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, e_).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![es_8.clone()]))); } }
+    let Some(o_6) = (&(*v_C).return_) else { return Err(wspec_runtime::Fail::soft()) };
+    let t_q_2 = o_6;
+    match rels::resulttype_sub(ar_, v_C, &(t_2.clone()), &((*t_q_2).clone())) { Ok(_) => {} Err(f) if f.message.is_some() => return Err(f), Err(_) => return Err(Fail::msg(0, "type mismatch: current function requires result type")) }
+    let es_7: Vec<Valtype> = t_1.clone();
+    for (k_, e_) in es_7.iter().rev().enumerate() { if !matches!(ck.peek(0usize + k_), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, e_).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([es_7.clone()]))); } }
     Ok(Effect { pops: usize::MAX, unreachable: true, pushes: Vec::new(), sets: vec![] })
 }
 
@@ -7610,14 +7352,13 @@ fn vrule_21(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let Comptype::Func(f_5, f_6) = o_4 else { return Err(wspec_runtime::Fail::soft()) };
     let t_1 = f_5.clone();
     let t_2 = f_6.clone();
-    let cp_7 = (*(&(*v_C).return_)).clone();
-    let Some(o_8) = cp_7 else { return Err(wspec_runtime::Fail::soft()) };
-    let t_q_2 = o_8;
-    match rels::resulttype_sub(ar_, v_C, &(t_2.clone()), &(t_q_2.clone())) { Ok(_) => {} Err(f) if f.message.is_some() => return Err(f), Err(_) => return Err(Fail::msg(0, "type mismatch: current function requires result type")) }
-    let e_9: Valtype = Valtype::Reftype(Reftype(Some(Null), Heaptype::Typeuse(Typeuse::Idx(x))));
-    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_9).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![t_1.clone(), vec![e_9.clone()]]))); }
-    let es_10: Vec<Valtype> = t_1.clone();
-    for (k_, e_) in es_10.iter().rev().enumerate() { if !matches!(ck.peek(0usize + 1 + k_), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, e_).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![es_10.clone(), vec![e_9.clone()]]))); } }
+    let Some(o_7) = (&(*v_C).return_) else { return Err(wspec_runtime::Fail::soft()) };
+    let t_q_2 = o_7;
+    match rels::resulttype_sub(ar_, v_C, &(t_2.clone()), &((*t_q_2).clone())) { Ok(_) => {} Err(f) if f.message.is_some() => return Err(f), Err(_) => return Err(Fail::msg(0, "type mismatch: current function requires result type")) }
+    let e_8: Valtype = Valtype::Reftype(Reftype(Some(Null), Heaptype::Typeuse(Typeuse::Idx(x))));
+    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_8).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([t_1.clone(), vec![e_8.clone()]]))); }
+    let es_9: Vec<Valtype> = t_1.clone();
+    for (k_, e_) in es_9.iter().rev().enumerate() { if !matches!(ck.peek(0usize + 1 + k_), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, e_).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([es_9.clone(), vec![e_8.clone()]]))); } }
     Ok(Effect { pops: usize::MAX, unreachable: true, pushes: Vec::new(), sets: vec![] })
 }
 
@@ -7652,14 +7393,13 @@ fn vrule_22(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let t_1 = f_10.clone();
     let t_2 = f_11.clone();
     match rels::reftype_sub(ar_, v_C, rt, &(Reftype(Some(Null), Heaptype::Absheaptype(Absheaptype::Func)))) { Ok(_) => {} Err(f) if f.message.is_some() => return Err(f), Err(_) => return Err(Fail::msg(0, "type mismatch: instruction requires table of function type")) }
-    let cp_12 = (*(&(*v_C).return_)).clone();
-    let Some(o_13) = cp_12 else { return Err(wspec_runtime::Fail::soft()) };
-    let t_q_2 = o_13;
-    match rels::resulttype_sub(ar_, v_C, &(t_2.clone()), &(t_q_2.clone())) { Ok(_) => {} Err(f) if f.message.is_some() => return Err(f), Err(_) => return Err(Fail::msg(0, "type mismatch: current function requires result type")) }
-    let e_14: Valtype = conv::addrtype_to_valtype(at);
-    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_14).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![t_1.clone(), vec![e_14.clone()]]))); }
-    let es_15: Vec<Valtype> = t_1.clone();
-    for (k_, e_) in es_15.iter().rev().enumerate() { if !matches!(ck.peek(0usize + 1 + k_), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, e_).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![es_15.clone(), vec![e_14.clone()]]))); } }
+    let Some(o_12) = (&(*v_C).return_) else { return Err(wspec_runtime::Fail::soft()) };
+    let t_q_2 = o_12;
+    match rels::resulttype_sub(ar_, v_C, &(t_2.clone()), &((*t_q_2).clone())) { Ok(_) => {} Err(f) if f.message.is_some() => return Err(f), Err(_) => return Err(Fail::msg(0, "type mismatch: current function requires result type")) }
+    let e_13: Valtype = conv::addrtype_to_valtype(at);
+    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_13).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([t_1.clone(), vec![e_13.clone()]]))); }
+    let es_14: Vec<Valtype> = t_1.clone();
+    for (k_, e_) in es_14.iter().rev().enumerate() { if !matches!(ck.peek(0usize + 1 + k_), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, e_).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([es_14.clone(), vec![e_13.clone()]]))); } }
     Ok(Effect { pops: usize::MAX, unreachable: true, pushes: Vec::new(), sets: vec![] })
 }
 
@@ -7678,6 +7418,7 @@ fn vrule_23(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let cp_2 = (*f_1).clone();
     let x = cp_2;
     if !((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).tags.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown tag {}", wspec_runtime::num::wide(x)?))); }
+    #[allow(irrefutable_let_patterns)]
     let Typeuse::Deftype(n_3) = (&(*wspec_runtime::seq::at(&(*v_C).tags, wspec_runtime::num::wide(x)?)?)) else { return Err(wspec_runtime::Fail::soft()) };
     let dt = n_3;
     let (o_4,) = rels::expand(ar_, dt)?;
@@ -7687,7 +7428,7 @@ fn vrule_23(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let l_7 = f_6.clone();
     wspec_runtime::check(l_7.len() == 0)?;
     let es_8: Vec<Valtype> = t.clone();
-    for (k_, e_) in es_8.iter().rev().enumerate() { if !matches!(ck.peek(0usize + k_), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, e_).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![es_8.clone()]))); } }
+    for (k_, e_) in es_8.iter().rev().enumerate() { if !matches!(ck.peek(0usize + k_), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, e_).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([es_8.clone()]))); } }
     Ok(Effect { pops: usize::MAX, unreachable: true, pushes: Vec::new(), sets: vec![] })
 }
 
@@ -7704,7 +7445,7 @@ fn vrule_24(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     #[allow(irrefutable_let_patterns)]
     let Instr::ThrowRef = redex_ else { return Err(wspec_runtime::Fail::soft()) };
     let e_1: Valtype = Valtype::Reftype(Reftype(Some(Null), Heaptype::Absheaptype(Absheaptype::Exn)));
-    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_1).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![e_1.clone()]]))); }
+    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_1).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![e_1.clone()]]))); }
     Ok(Effect { pops: usize::MAX, unreachable: true, pushes: Vec::new(), sets: vec![] })
 }
 
@@ -7740,8 +7481,8 @@ fn vrule_25(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let (t2_16, xs_17) = check_seq(ar_, &({ let mut rc_14 = Context { types: vec![], recs: vec![], tags: vec![], globals: vec![], mems: vec![], tables: vec![], funcs: vec![], datas: vec![], elems: vec![], locals: vec![], labels: vec![t_2.clone()], return_: None, refs: vec![] }; let ro_15 = (*v_C).clone(); rc_14.types.extend(ro_15.types.iter().cloned()); rc_14.recs.extend(ro_15.recs.iter().cloned()); rc_14.tags.extend(ro_15.tags.iter().cloned()); rc_14.globals.extend(ro_15.globals.iter().cloned()); rc_14.mems.extend(ro_15.mems.iter().cloned()); rc_14.tables.extend(ro_15.tables.iter().cloned()); rc_14.funcs.extend(ro_15.funcs.iter().cloned()); rc_14.datas.extend(ro_15.datas.iter().cloned()); rc_14.elems.extend(ro_15.elems.iter().cloned()); rc_14.locals.extend(ro_15.locals.iter().cloned()); rc_14.labels.extend(ro_15.labels.iter().cloned()); if rc_14.return_.is_none() { rc_14.return_ = ro_15.return_.clone(); } rc_14.refs.extend(ro_15.refs.iter().cloned()); rc_14 }), ar_.instr.get(in__4), &t_1.clone(), Some(&t_2.clone()[..]))?;
     let x = xs_17;
     let es_18: Vec<Valtype> = t_1.clone();
-    for (k_, e_) in es_18.iter().rev().enumerate() { if !matches!(ck.peek(0usize + k_), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, e_).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![es_18.clone()]))); } }
-    Ok(Effect { pops: 0usize + es_18.len(), unreachable: false, pushes: wspec_runtime::seq::cat(vec![t_2.clone()]), sets: vec![] })
+    for (k_, e_) in es_18.iter().rev().enumerate() { if !matches!(ck.peek(0usize + k_), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, e_).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([es_18.clone()]))); } }
+    Ok(Effect { pops: 0usize + es_18.len(), unreachable: false, pushes: wspec_runtime::seq::cat([t_2.clone()]), sets: vec![] })
 }
 
 fn vgroup_23(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
@@ -7758,7 +7499,7 @@ fn vrule_26(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let Instr::RefNull(f_1) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
     let ht = f_1;
     rels::heaptype_ok(ar_, v_C, ht)?;
-    Ok(Effect { pops: 0usize, unreachable: false, pushes: wspec_runtime::seq::cat(vec![vec![Valtype::Reftype(Reftype(Some(Null), (*ht).clone()))]]), sets: vec![] })
+    Ok(Effect { pops: 0usize, unreachable: false, pushes: wspec_runtime::seq::cat([vec![Valtype::Reftype(Reftype(Some(Null), (*ht).clone()))]]), sets: vec![] })
 }
 
 fn vgroup_24(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
@@ -7778,7 +7519,7 @@ fn vrule_27(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     if !((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).funcs.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown function {}", wspec_runtime::num::wide(x)?))); }
     let dt = (&(*wspec_runtime::seq::at(&(*v_C).funcs, wspec_runtime::num::wide(x)?)?));
     if !((*v_C).refs.clone().contains(&x)) { return Err(Fail::msg(0, "undeclared function reference")); }
-    Ok(Effect { pops: 0usize, unreachable: false, pushes: wspec_runtime::seq::cat(vec![vec![Valtype::Reftype(Reftype(None, conv::deftype_to_heaptype((*dt).clone())))]]), sets: vec![] })
+    Ok(Effect { pops: 0usize, unreachable: false, pushes: wspec_runtime::seq::cat([vec![Valtype::Reftype(Reftype(None, conv::deftype_to_heaptype((*dt).clone())))]]), sets: vec![] })
 }
 
 fn vgroup_25(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
@@ -7794,8 +7535,8 @@ fn vrule_28(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     #[allow(irrefutable_let_patterns)]
     let Instr::RefI31 = redex_ else { return Err(wspec_runtime::Fail::soft()) };
     let e_1: Valtype = Valtype::Numtype(Numtype::I32);
-    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_1).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![e_1.clone()]]))); }
-    Ok(Effect { pops: 0usize + 1, unreachable: false, pushes: wspec_runtime::seq::cat(vec![vec![Valtype::Reftype(Reftype(None, Heaptype::Absheaptype(Absheaptype::I31)))]]), sets: vec![] })
+    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_1).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![e_1.clone()]]))); }
+    Ok(Effect { pops: 0usize + 1, unreachable: false, pushes: wspec_runtime::seq::cat([vec![Valtype::Reftype(Reftype(None, Heaptype::Absheaptype(Absheaptype::I31)))]]), sets: vec![] })
 }
 
 fn vgroup_26(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
@@ -7818,9 +7559,9 @@ fn vrule_29(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let ht = f_3;
     ((*ht).clone(),) };
     let e_5: Valtype = Valtype::Reftype(Reftype(Some(Null), ht_4.clone()));
-    if rels::valtype_sub(ar_, v_C, a_1, &e_5).is_err() { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![e_5.clone()]]))); }
+    if rels::valtype_sub(ar_, v_C, a_1, &e_5).is_err() { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![e_5.clone()]]))); }
     rels::heaptype_ok(ar_, v_C, &ht_4)?;
-    Ok(Effect { pops: 0usize + 1, unreachable: false, pushes: wspec_runtime::seq::cat(vec![vec![Valtype::Numtype(Numtype::I32)]]), sets: vec![] })
+    Ok(Effect { pops: 0usize + 1, unreachable: false, pushes: wspec_runtime::seq::cat([vec![Valtype::Numtype(Numtype::I32)]]), sets: vec![] })
 }
 
 fn vgroup_27(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
@@ -7843,9 +7584,9 @@ fn vrule_30(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let ht = f_3;
     ((*ht).clone(),) };
     let e_5: Valtype = Valtype::Reftype(Reftype(Some(Null), ht_4.clone()));
-    if rels::valtype_sub(ar_, v_C, a_1, &e_5).is_err() { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![e_5.clone()]]))); }
+    if rels::valtype_sub(ar_, v_C, a_1, &e_5).is_err() { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![e_5.clone()]]))); }
     rels::heaptype_ok(ar_, v_C, &ht_4)?;
-    Ok(Effect { pops: 0usize + 1, unreachable: false, pushes: wspec_runtime::seq::cat(vec![vec![Valtype::Reftype(Reftype(None, ht_4.clone()))]]), sets: vec![] })
+    Ok(Effect { pops: 0usize + 1, unreachable: false, pushes: wspec_runtime::seq::cat([vec![Valtype::Reftype(Reftype(None, ht_4.clone()))]]), sets: vec![] })
 }
 
 fn vgroup_28(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
@@ -7861,10 +7602,10 @@ fn vrule_31(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     #[allow(irrefutable_let_patterns)]
     let Instr::RefEq = redex_ else { return Err(wspec_runtime::Fail::soft()) };
     let e_1: Valtype = Valtype::Reftype(Reftype(Some(Null), Heaptype::Absheaptype(Absheaptype::Eq)));
-    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_1).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![Valtype::Reftype(Reftype(Some(Null), Heaptype::Absheaptype(Absheaptype::Eq)))], vec![e_1.clone()]]))); }
+    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_1).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![Valtype::Reftype(Reftype(Some(Null), Heaptype::Absheaptype(Absheaptype::Eq)))], vec![e_1.clone()]]))); }
     let e_2: Valtype = Valtype::Reftype(Reftype(Some(Null), Heaptype::Absheaptype(Absheaptype::Eq)));
-    if !matches!(ck.peek(0usize + 1), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_2).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![e_2.clone()], vec![e_1.clone()]]))); }
-    Ok(Effect { pops: 0usize + 1 + 1, unreachable: false, pushes: wspec_runtime::seq::cat(vec![vec![Valtype::Numtype(Numtype::I32)]]), sets: vec![] })
+    if !matches!(ck.peek(0usize + 1), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_2).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![e_2.clone()], vec![e_1.clone()]]))); }
+    Ok(Effect { pops: 0usize + 1 + 1, unreachable: false, pushes: wspec_runtime::seq::cat([vec![Valtype::Numtype(Numtype::I32)]]), sets: vec![] })
 }
 
 fn vgroup_29(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
@@ -7887,8 +7628,8 @@ fn vrule_32(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     rels::reftype_ok(ar_, v_C, &rt_q)?;
     rels::reftype_sub(ar_, v_C, rt, &rt_q)?;
     let e_3: Valtype = conv::reftype_to_valtype(rt_q.clone());
-    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_3).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![e_3.clone()]]))); }
-    Ok(Effect { pops: 0usize + 1, unreachable: false, pushes: wspec_runtime::seq::cat(vec![vec![Valtype::Numtype(Numtype::I32)]]), sets: vec![] })
+    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_3).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![e_3.clone()]]))); }
+    Ok(Effect { pops: 0usize + 1, unreachable: false, pushes: wspec_runtime::seq::cat([vec![Valtype::Numtype(Numtype::I32)]]), sets: vec![] })
     })())? { return Ok(v); }
     }
     Err(Fail::soft())
@@ -7914,8 +7655,8 @@ fn vrule_33(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     rels::reftype_ok(ar_, v_C, &rt_q)?;
     rels::reftype_sub(ar_, v_C, rt, &rt_q)?;
     let e_3: Valtype = conv::reftype_to_valtype(rt_q.clone());
-    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_3).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![e_3.clone()]]))); }
-    Ok(Effect { pops: 0usize + 1, unreachable: false, pushes: wspec_runtime::seq::cat(vec![vec![conv::reftype_to_valtype((*rt).clone())]]), sets: vec![] })
+    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_3).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![e_3.clone()]]))); }
+    Ok(Effect { pops: 0usize + 1, unreachable: false, pushes: wspec_runtime::seq::cat([vec![conv::reftype_to_valtype((*rt).clone())]]), sets: vec![] })
     })())? { return Ok(v); }
     }
     Err(Fail::soft())
@@ -7935,8 +7676,8 @@ fn vrule_34(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let Instr::I31Get(f_1) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
     let sx = *f_1;
     let e_2: Valtype = Valtype::Reftype(Reftype(Some(Null), Heaptype::Absheaptype(Absheaptype::I31)));
-    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_2).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![e_2.clone()]]))); }
-    Ok(Effect { pops: 0usize + 1, unreachable: false, pushes: wspec_runtime::seq::cat(vec![vec![Valtype::Numtype(Numtype::I32)]]), sets: vec![] })
+    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_2).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![e_2.clone()]]))); }
+    Ok(Effect { pops: 0usize + 1, unreachable: false, pushes: wspec_runtime::seq::cat([vec![Valtype::Numtype(Numtype::I32)]]), sets: vec![] })
 }
 
 fn vgroup_32(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
@@ -7973,8 +7714,8 @@ fn vrule_35(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     Ok((mut__13.clone(), zt_14.clone(),))
     })() { Ok(v) => v, Err(f) if f.message.is_some() => return Err(f), Err(_) => return Err(Fail::msg(0, format!("non-structure type {}", wspec_runtime::num::wide(x)?))) };
     let es_118: Vec<Valtype> = { let n_ = wspec_runtime::seq::same_len(&[zt_16.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let zt_16_117 = zt_16[i_].clone(); out_.push(defs::unpack(ar_, &zt_16_117)?); } out_ };
-    for (k_, e_) in es_118.iter().rev().enumerate() { if !matches!(ck.peek(0usize + k_), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, e_).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![es_118.clone()]))); } }
-    Ok(Effect { pops: 0usize + es_118.len(), unreachable: false, pushes: wspec_runtime::seq::cat(vec![vec![Valtype::Reftype(Reftype(None, Heaptype::Typeuse(Typeuse::Idx(x))))]]), sets: vec![] })
+    for (k_, e_) in es_118.iter().rev().enumerate() { if !matches!(ck.peek(0usize + k_), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, e_).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([es_118.clone()]))); } }
+    Ok(Effect { pops: 0usize + es_118.len(), unreachable: false, pushes: wspec_runtime::seq::cat([vec![Valtype::Reftype(Reftype(None, Heaptype::Typeuse(Typeuse::Idx(x))))]]), sets: vec![] })
 }
 
 fn vgroup_33(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
@@ -8017,7 +7758,7 @@ fn vrule_36(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     Ok(())
     })().map_err(|f| f.within("storage type", i_ as u64))?;
      }
-    Ok(Effect { pops: 0usize, unreachable: false, pushes: wspec_runtime::seq::cat(vec![vec![Valtype::Reftype(Reftype(None, Heaptype::Typeuse(Typeuse::Idx(x))))]]), sets: vec![] })
+    Ok(Effect { pops: 0usize, unreachable: false, pushes: wspec_runtime::seq::cat([vec![Valtype::Reftype(Reftype(None, Heaptype::Typeuse(Typeuse::Idx(x))))]]), sets: vec![] })
 }
 
 fn vgroup_34(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
@@ -8053,10 +7794,10 @@ fn vrule_37(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let cp_13 = (*f_11).clone();
     let mut_ = cp_13;
     let zt = f_12;
-    wspec_runtime::check(((match (sx.clone(),) { (Some(sx_114),) => Some(sx_114), (None,) => None, _ => return Err(wspec_runtime::Fail::soft()) } == None) == ((*zt).clone() == conv::valtype_to_storagetype(defs::unpack(ar_, zt)?))))?;
-    let e_115: Valtype = Valtype::Reftype(Reftype(Some(Null), Heaptype::Typeuse(Typeuse::Idx(x))));
-    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_115).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![e_115.clone()]]))); }
-    Ok(Effect { pops: 0usize + 1, unreachable: false, pushes: wspec_runtime::seq::cat(vec![vec![defs::unpack(ar_, zt)?]]), sets: vec![] })
+    wspec_runtime::check(((sx.clone() == None) == ((*zt).clone() == conv::valtype_to_storagetype(defs::unpack(ar_, zt)?))))?;
+    let e_14: Valtype = Valtype::Reftype(Reftype(Some(Null), Heaptype::Typeuse(Typeuse::Idx(x))));
+    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_14).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![e_14.clone()]]))); }
+    Ok(Effect { pops: 0usize + 1, unreachable: false, pushes: wspec_runtime::seq::cat([vec![defs::unpack(ar_, zt)?]]), sets: vec![] })
 }
 
 fn vgroup_35(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
@@ -8090,11 +7831,11 @@ fn vrule_38(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let cp_11 = (*f_9).clone();
     let mut_ = cp_11;
     let zt = f_10;
-    if !((match (mut_.clone(),) { (Some(mut__112),) => Some(mut__112), (None,) => None, _ => return Err(wspec_runtime::Fail::soft()) } == Some(Mut))) { return Err(Fail::msg(0, "immutable field")); }
-    let e_113: Valtype = defs::unpack(ar_, zt)?;
-    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_113).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![Valtype::Reftype(Reftype(Some(Null), Heaptype::Typeuse(Typeuse::Idx(x))))], vec![e_113.clone()]]))); }
-    let e_114: Valtype = Valtype::Reftype(Reftype(Some(Null), Heaptype::Typeuse(Typeuse::Idx(x))));
-    if !matches!(ck.peek(0usize + 1), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_114).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![e_114.clone()], vec![e_113.clone()]]))); }
+    if !((mut_.clone() == Some(Mut))) { return Err(Fail::msg(0, "immutable field")); }
+    let e_12: Valtype = defs::unpack(ar_, zt)?;
+    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_12).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![Valtype::Reftype(Reftype(Some(Null), Heaptype::Typeuse(Typeuse::Idx(x))))], vec![e_12.clone()]]))); }
+    let e_13: Valtype = Valtype::Reftype(Reftype(Some(Null), Heaptype::Typeuse(Typeuse::Idx(x))));
+    if !matches!(ck.peek(0usize + 1), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_13).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![e_13.clone()], vec![e_12.clone()]]))); }
     Ok(Effect { pops: 0usize + 1 + 1, unreachable: false, pushes: Vec::new(), sets: vec![] })
 }
 
@@ -8124,10 +7865,10 @@ fn vrule_39(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     Ok((mut_.clone(), zt.clone(),))
     })() { Ok(v) => v, Err(f) if f.message.is_some() => return Err(f), Err(_) => return Err(Fail::msg(0, format!("non-array type {}", wspec_runtime::num::wide(x)?))) };
     let e_9: Valtype = Valtype::Numtype(Numtype::I32);
-    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_9).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![defs::unpack(ar_, &zt_8)?], vec![e_9.clone()]]))); }
+    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_9).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![defs::unpack(ar_, &zt_8)?], vec![e_9.clone()]]))); }
     let e_10: Valtype = defs::unpack(ar_, &zt_8)?;
-    if !matches!(ck.peek(0usize + 1), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_10).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![e_10.clone()], vec![e_9.clone()]]))); }
-    Ok(Effect { pops: 0usize + 1 + 1, unreachable: false, pushes: wspec_runtime::seq::cat(vec![vec![Valtype::Reftype(Reftype(None, Heaptype::Typeuse(Typeuse::Idx(x))))]]), sets: vec![] })
+    if !matches!(ck.peek(0usize + 1), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_10).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![e_10.clone()], vec![e_9.clone()]]))); }
+    Ok(Effect { pops: 0usize + 1 + 1, unreachable: false, pushes: wspec_runtime::seq::cat([vec![Valtype::Reftype(Reftype(None, Heaptype::Typeuse(Typeuse::Idx(x))))]]), sets: vec![] })
 }
 
 fn vgroup_37(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
@@ -8157,8 +7898,8 @@ fn vrule_40(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     })() { Ok(v) => v, Err(f) if f.message.is_some() => return Err(f), Err(_) => return Err(Fail::msg(0, format!("non-array type {}", wspec_runtime::num::wide(x)?))) };
     rels::defaultable(ar_, &(defs::unpack(ar_, &zt_8)?))?;
     let e_9: Valtype = Valtype::Numtype(Numtype::I32);
-    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_9).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![e_9.clone()]]))); }
-    Ok(Effect { pops: 0usize + 1, unreachable: false, pushes: wspec_runtime::seq::cat(vec![vec![Valtype::Reftype(Reftype(None, Heaptype::Typeuse(Typeuse::Idx(x))))]]), sets: vec![] })
+    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_9).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![e_9.clone()]]))); }
+    Ok(Effect { pops: 0usize + 1, unreachable: false, pushes: wspec_runtime::seq::cat([vec![Valtype::Reftype(Reftype(None, Heaptype::Typeuse(Typeuse::Idx(x))))]]), sets: vec![] })
 }
 
 fn vgroup_38(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
@@ -8190,8 +7931,8 @@ fn vrule_41(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     Ok((mut_.clone(), zt.clone(),))
     })() { Ok(v) => v, Err(f) if f.message.is_some() => return Err(f), Err(_) => return Err(Fail::msg(0, format!("non-array type {}", wspec_runtime::num::wide(x)?))) };
     let es_112: Vec<Valtype> = { let n_ = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { out_.push(defs::unpack(ar_, &zt_11)?); } out_ };
-    for (k_, e_) in es_112.iter().rev().enumerate() { if !matches!(ck.peek(0usize + k_), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, e_).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![es_112.clone()]))); } }
-    Ok(Effect { pops: 0usize + es_112.len(), unreachable: false, pushes: wspec_runtime::seq::cat(vec![vec![Valtype::Reftype(Reftype(None, Heaptype::Typeuse(Typeuse::Idx(x))))]]), sets: vec![] })
+    for (k_, e_) in es_112.iter().rev().enumerate() { if !matches!(ck.peek(0usize + k_), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, e_).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([es_112.clone()]))); } }
+    Ok(Effect { pops: 0usize + es_112.len(), unreachable: false, pushes: wspec_runtime::seq::cat([vec![Valtype::Reftype(Reftype(None, Heaptype::Typeuse(Typeuse::Idx(x))))]]), sets: vec![] })
 }
 
 fn vgroup_39(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
@@ -8224,10 +7965,10 @@ fn vrule_42(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     if !((wspec_runtime::num::wide(y)? < wspec_runtime::num::wide(((*v_C).datas.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown data segment {}", wspec_runtime::num::wide(y)?))); }
     if !(vec![Valtype::Numtype(Numtype::I32), Valtype::Numtype(Numtype::I64), Valtype::Numtype(Numtype::F32), Valtype::Numtype(Numtype::F64), Valtype::Vectype(Vectype)].contains(&defs::unpack(ar_, &zt_10)?)) { return Err(Fail::msg(0, "array type is not numeric or vector")); }
     let e_11: Valtype = Valtype::Numtype(Numtype::I32);
-    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_11).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![Valtype::Numtype(Numtype::I32)], vec![e_11.clone()]]))); }
+    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_11).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![Valtype::Numtype(Numtype::I32)], vec![e_11.clone()]]))); }
     let e_12: Valtype = Valtype::Numtype(Numtype::I32);
-    if !matches!(ck.peek(0usize + 1), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_12).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![e_12.clone()], vec![e_11.clone()]]))); }
-    Ok(Effect { pops: 0usize + 1 + 1, unreachable: false, pushes: wspec_runtime::seq::cat(vec![vec![Valtype::Reftype(Reftype(None, Heaptype::Typeuse(Typeuse::Idx(x))))]]), sets: vec![] })
+    if !matches!(ck.peek(0usize + 1), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_12).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![e_12.clone()], vec![e_11.clone()]]))); }
+    Ok(Effect { pops: 0usize + 1 + 1, unreachable: false, pushes: wspec_runtime::seq::cat([vec![Valtype::Reftype(Reftype(None, Heaptype::Typeuse(Typeuse::Idx(x))))]]), sets: vec![] })
 }
 
 fn vgroup_40(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
@@ -8262,10 +8003,10 @@ fn vrule_43(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     if !((wspec_runtime::num::wide(y)? < wspec_runtime::num::wide(((*v_C).elems.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown elem segment {}", wspec_runtime::num::wide(y)?))); }
     match rels::reftype_sub(ar_, v_C, &((*wspec_runtime::seq::at(&(*v_C).elems, wspec_runtime::num::wide(y)?)?).clone()), &rt_11) { Ok(_) => {} Err(f) if f.message.is_some() => return Err(f), Err(_) => return Err(Fail::msg(0, "type mismatch: element segment's type does not match array's field type")) }
     let e_12: Valtype = Valtype::Numtype(Numtype::I32);
-    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_12).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![Valtype::Numtype(Numtype::I32)], vec![e_12.clone()]]))); }
+    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_12).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![Valtype::Numtype(Numtype::I32)], vec![e_12.clone()]]))); }
     let e_13: Valtype = Valtype::Numtype(Numtype::I32);
-    if !matches!(ck.peek(0usize + 1), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_13).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![e_13.clone()], vec![e_12.clone()]]))); }
-    Ok(Effect { pops: 0usize + 1 + 1, unreachable: false, pushes: wspec_runtime::seq::cat(vec![vec![Valtype::Reftype(Reftype(None, Heaptype::Typeuse(Typeuse::Idx(x))))]]), sets: vec![] })
+    if !matches!(ck.peek(0usize + 1), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_13).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![e_13.clone()], vec![e_12.clone()]]))); }
+    Ok(Effect { pops: 0usize + 1 + 1, unreachable: false, pushes: wspec_runtime::seq::cat([vec![Valtype::Reftype(Reftype(None, Heaptype::Typeuse(Typeuse::Idx(x))))]]), sets: vec![] })
 }
 
 fn vgroup_41(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
@@ -8295,12 +8036,12 @@ fn vrule_44(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let zt = f_8.clone();
     Ok((mut_.clone(), zt.clone(),))
     })() { Ok(v) => v, Err(f) if f.message.is_some() => return Err(f), Err(_) => return Err(Fail::msg(0, format!("non-array type {}", wspec_runtime::num::wide(x)?))) };
-    wspec_runtime::check(((match (sx.clone(),) { (Some(sx_111),) => Some(sx_111), (None,) => None, _ => return Err(wspec_runtime::Fail::soft()) } == None) == (zt_10.clone() == conv::valtype_to_storagetype(defs::unpack(ar_, &zt_10)?))))?;
-    let e_112: Valtype = Valtype::Numtype(Numtype::I32);
-    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_112).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![Valtype::Reftype(Reftype(Some(Null), Heaptype::Typeuse(Typeuse::Idx(x))))], vec![e_112.clone()]]))); }
-    let e_113: Valtype = Valtype::Reftype(Reftype(Some(Null), Heaptype::Typeuse(Typeuse::Idx(x))));
-    if !matches!(ck.peek(0usize + 1), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_113).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![e_113.clone()], vec![e_112.clone()]]))); }
-    Ok(Effect { pops: 0usize + 1 + 1, unreachable: false, pushes: wspec_runtime::seq::cat(vec![vec![defs::unpack(ar_, &zt_10)?]]), sets: vec![] })
+    wspec_runtime::check(((sx.clone() == None) == (zt_10.clone() == conv::valtype_to_storagetype(defs::unpack(ar_, &zt_10)?))))?;
+    let e_11: Valtype = Valtype::Numtype(Numtype::I32);
+    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_11).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![Valtype::Reftype(Reftype(Some(Null), Heaptype::Typeuse(Typeuse::Idx(x))))], vec![e_11.clone()]]))); }
+    let e_12: Valtype = Valtype::Reftype(Reftype(Some(Null), Heaptype::Typeuse(Typeuse::Idx(x))));
+    if !matches!(ck.peek(0usize + 1), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_12).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![e_12.clone()], vec![e_11.clone()]]))); }
+    Ok(Effect { pops: 0usize + 1 + 1, unreachable: false, pushes: wspec_runtime::seq::cat([vec![defs::unpack(ar_, &zt_10)?]]), sets: vec![] })
 }
 
 fn vgroup_42(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
@@ -8328,13 +8069,13 @@ fn vrule_45(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let zt = f_6.clone();
     Ok((mut_.clone(), zt.clone(),))
     })() { Ok(v) => v, Err(f) if f.message.is_some() => return Err(f), Err(_) => return Err(Fail::msg(0, format!("non-array type {}", wspec_runtime::num::wide(x)?))) };
-    if !((match (mut__7.clone(),) { (Some(mut__7_109),) => Some(mut__7_109), (None,) => None, _ => return Err(wspec_runtime::Fail::soft()) } == Some(Mut))) { return Err(Fail::msg(0, "immutable array")); }
-    let e_110: Valtype = defs::unpack(ar_, &zt_8)?;
-    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_110).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![Valtype::Reftype(Reftype(Some(Null), Heaptype::Typeuse(Typeuse::Idx(x))))], vec![Valtype::Numtype(Numtype::I32)], vec![e_110.clone()]]))); }
-    let e_111: Valtype = Valtype::Numtype(Numtype::I32);
-    if !matches!(ck.peek(0usize + 1), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_111).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![Valtype::Reftype(Reftype(Some(Null), Heaptype::Typeuse(Typeuse::Idx(x))))], vec![e_111.clone()], vec![e_110.clone()]]))); }
-    let e_112: Valtype = Valtype::Reftype(Reftype(Some(Null), Heaptype::Typeuse(Typeuse::Idx(x))));
-    if !matches!(ck.peek(0usize + 1 + 1), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_112).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![e_112.clone()], vec![e_111.clone()], vec![e_110.clone()]]))); }
+    if !((mut__7.clone() == Some(Mut))) { return Err(Fail::msg(0, "immutable array")); }
+    let e_9: Valtype = defs::unpack(ar_, &zt_8)?;
+    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_9).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![Valtype::Reftype(Reftype(Some(Null), Heaptype::Typeuse(Typeuse::Idx(x))))], vec![Valtype::Numtype(Numtype::I32)], vec![e_9.clone()]]))); }
+    let e_10: Valtype = Valtype::Numtype(Numtype::I32);
+    if !matches!(ck.peek(0usize + 1), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_10).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![Valtype::Reftype(Reftype(Some(Null), Heaptype::Typeuse(Typeuse::Idx(x))))], vec![e_10.clone()], vec![e_9.clone()]]))); }
+    let e_11: Valtype = Valtype::Reftype(Reftype(Some(Null), Heaptype::Typeuse(Typeuse::Idx(x))));
+    if !matches!(ck.peek(0usize + 1 + 1), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_11).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![e_11.clone()], vec![e_10.clone()], vec![e_9.clone()]]))); }
     Ok(Effect { pops: 0usize + 1 + 1 + 1, unreachable: false, pushes: Vec::new(), sets: vec![] })
 }
 
@@ -8351,8 +8092,8 @@ fn vrule_46(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     #[allow(irrefutable_let_patterns)]
     let Instr::ArrayLen = redex_ else { return Err(wspec_runtime::Fail::soft()) };
     let e_1: Valtype = Valtype::Reftype(Reftype(Some(Null), Heaptype::Absheaptype(Absheaptype::Array)));
-    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_1).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![e_1.clone()]]))); }
-    Ok(Effect { pops: 0usize + 1, unreachable: false, pushes: wspec_runtime::seq::cat(vec![vec![Valtype::Numtype(Numtype::I32)]]), sets: vec![] })
+    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_1).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![e_1.clone()]]))); }
+    Ok(Effect { pops: 0usize + 1, unreachable: false, pushes: wspec_runtime::seq::cat([vec![Valtype::Numtype(Numtype::I32)]]), sets: vec![] })
 }
 
 fn vgroup_44(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
@@ -8380,15 +8121,15 @@ fn vrule_47(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let zt = f_6.clone();
     Ok((mut_.clone(), zt.clone(),))
     })() { Ok(v) => v, Err(f) if f.message.is_some() => return Err(f), Err(_) => return Err(Fail::msg(0, format!("non-array type {}", wspec_runtime::num::wide(x)?))) };
-    if !((match (mut__7.clone(),) { (Some(mut__7_109),) => Some(mut__7_109), (None,) => None, _ => return Err(wspec_runtime::Fail::soft()) } == Some(Mut))) { return Err(Fail::msg(0, "immutable array")); }
-    let e_110: Valtype = Valtype::Numtype(Numtype::I32);
-    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_110).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![Valtype::Reftype(Reftype(Some(Null), Heaptype::Typeuse(Typeuse::Idx(x))))], vec![Valtype::Numtype(Numtype::I32)], vec![defs::unpack(ar_, &zt_8)?], vec![e_110.clone()]]))); }
-    let e_111: Valtype = defs::unpack(ar_, &zt_8)?;
-    if !matches!(ck.peek(0usize + 1), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_111).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![Valtype::Reftype(Reftype(Some(Null), Heaptype::Typeuse(Typeuse::Idx(x))))], vec![Valtype::Numtype(Numtype::I32)], vec![e_111.clone()], vec![e_110.clone()]]))); }
-    let e_112: Valtype = Valtype::Numtype(Numtype::I32);
-    if !matches!(ck.peek(0usize + 1 + 1), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_112).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![Valtype::Reftype(Reftype(Some(Null), Heaptype::Typeuse(Typeuse::Idx(x))))], vec![e_112.clone()], vec![e_111.clone()], vec![e_110.clone()]]))); }
-    let e_113: Valtype = Valtype::Reftype(Reftype(Some(Null), Heaptype::Typeuse(Typeuse::Idx(x))));
-    if !matches!(ck.peek(0usize + 1 + 1 + 1), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_113).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![e_113.clone()], vec![e_112.clone()], vec![e_111.clone()], vec![e_110.clone()]]))); }
+    if !((mut__7.clone() == Some(Mut))) { return Err(Fail::msg(0, "immutable array")); }
+    let e_9: Valtype = Valtype::Numtype(Numtype::I32);
+    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_9).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![Valtype::Reftype(Reftype(Some(Null), Heaptype::Typeuse(Typeuse::Idx(x))))], vec![Valtype::Numtype(Numtype::I32)], vec![defs::unpack(ar_, &zt_8)?], vec![e_9.clone()]]))); }
+    let e_10: Valtype = defs::unpack(ar_, &zt_8)?;
+    if !matches!(ck.peek(0usize + 1), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_10).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![Valtype::Reftype(Reftype(Some(Null), Heaptype::Typeuse(Typeuse::Idx(x))))], vec![Valtype::Numtype(Numtype::I32)], vec![e_10.clone()], vec![e_9.clone()]]))); }
+    let e_11: Valtype = Valtype::Numtype(Numtype::I32);
+    if !matches!(ck.peek(0usize + 1 + 1), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_11).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![Valtype::Reftype(Reftype(Some(Null), Heaptype::Typeuse(Typeuse::Idx(x))))], vec![e_11.clone()], vec![e_10.clone()], vec![e_9.clone()]]))); }
+    let e_12: Valtype = Valtype::Reftype(Reftype(Some(Null), Heaptype::Typeuse(Typeuse::Idx(x))));
+    if !matches!(ck.peek(0usize + 1 + 1 + 1), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_12).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![e_12.clone()], vec![e_11.clone()], vec![e_10.clone()], vec![e_9.clone()]]))); }
     Ok(Effect { pops: 0usize + 1 + 1 + 1 + 1, unreachable: false, pushes: Vec::new(), sets: vec![] })
 }
 
@@ -8430,18 +8171,18 @@ fn vrule_48(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let zt_2 = f_14.clone();
     Ok((mut_2.clone(), zt_2.clone(),))
     })() { Ok(v) => v, Err(f) if f.message.is_some() => return Err(f), Err(_) => return Err(Fail::msg(0, format!("non-array type {}", wspec_runtime::num::wide(x_2)?))) };
-    if !((match (mut_1_9.clone(),) { (Some(mut_1_9_117),) => Some(mut_1_9_117), (None,) => None, _ => return Err(wspec_runtime::Fail::soft()) } == Some(Mut))) { return Err(Fail::msg(0, "immutable array")); }
+    if !((mut_1_9.clone() == Some(Mut))) { return Err(Fail::msg(0, "immutable array")); }
     match rels::storagetype_sub(ar_, v_C, &zt_2_16, &zt_1_10) { Ok(_) => {} Err(f) if f.message.is_some() => return Err(f), Err(_) => return Err(Fail::msg(0, "array types do not match")) }
-    let e_118: Valtype = Valtype::Numtype(Numtype::I32);
-    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_118).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![Valtype::Reftype(Reftype(Some(Null), Heaptype::Typeuse(Typeuse::Idx(x_1))))], vec![Valtype::Numtype(Numtype::I32)], vec![Valtype::Reftype(Reftype(Some(Null), Heaptype::Typeuse(Typeuse::Idx(x_2))))], vec![Valtype::Numtype(Numtype::I32)], vec![e_118.clone()]]))); }
-    let e_119: Valtype = Valtype::Numtype(Numtype::I32);
-    if !matches!(ck.peek(0usize + 1), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_119).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![Valtype::Reftype(Reftype(Some(Null), Heaptype::Typeuse(Typeuse::Idx(x_1))))], vec![Valtype::Numtype(Numtype::I32)], vec![Valtype::Reftype(Reftype(Some(Null), Heaptype::Typeuse(Typeuse::Idx(x_2))))], vec![e_119.clone()], vec![e_118.clone()]]))); }
-    let e_120: Valtype = Valtype::Reftype(Reftype(Some(Null), Heaptype::Typeuse(Typeuse::Idx(x_2))));
-    if !matches!(ck.peek(0usize + 1 + 1), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_120).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![Valtype::Reftype(Reftype(Some(Null), Heaptype::Typeuse(Typeuse::Idx(x_1))))], vec![Valtype::Numtype(Numtype::I32)], vec![e_120.clone()], vec![e_119.clone()], vec![e_118.clone()]]))); }
-    let e_121: Valtype = Valtype::Numtype(Numtype::I32);
-    if !matches!(ck.peek(0usize + 1 + 1 + 1), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_121).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![Valtype::Reftype(Reftype(Some(Null), Heaptype::Typeuse(Typeuse::Idx(x_1))))], vec![e_121.clone()], vec![e_120.clone()], vec![e_119.clone()], vec![e_118.clone()]]))); }
-    let e_122: Valtype = Valtype::Reftype(Reftype(Some(Null), Heaptype::Typeuse(Typeuse::Idx(x_1))));
-    if !matches!(ck.peek(0usize + 1 + 1 + 1 + 1), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_122).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![e_122.clone()], vec![e_121.clone()], vec![e_120.clone()], vec![e_119.clone()], vec![e_118.clone()]]))); }
+    let e_17: Valtype = Valtype::Numtype(Numtype::I32);
+    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_17).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![Valtype::Reftype(Reftype(Some(Null), Heaptype::Typeuse(Typeuse::Idx(x_1))))], vec![Valtype::Numtype(Numtype::I32)], vec![Valtype::Reftype(Reftype(Some(Null), Heaptype::Typeuse(Typeuse::Idx(x_2))))], vec![Valtype::Numtype(Numtype::I32)], vec![e_17.clone()]]))); }
+    let e_18: Valtype = Valtype::Numtype(Numtype::I32);
+    if !matches!(ck.peek(0usize + 1), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_18).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![Valtype::Reftype(Reftype(Some(Null), Heaptype::Typeuse(Typeuse::Idx(x_1))))], vec![Valtype::Numtype(Numtype::I32)], vec![Valtype::Reftype(Reftype(Some(Null), Heaptype::Typeuse(Typeuse::Idx(x_2))))], vec![e_18.clone()], vec![e_17.clone()]]))); }
+    let e_19: Valtype = Valtype::Reftype(Reftype(Some(Null), Heaptype::Typeuse(Typeuse::Idx(x_2))));
+    if !matches!(ck.peek(0usize + 1 + 1), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_19).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![Valtype::Reftype(Reftype(Some(Null), Heaptype::Typeuse(Typeuse::Idx(x_1))))], vec![Valtype::Numtype(Numtype::I32)], vec![e_19.clone()], vec![e_18.clone()], vec![e_17.clone()]]))); }
+    let e_20: Valtype = Valtype::Numtype(Numtype::I32);
+    if !matches!(ck.peek(0usize + 1 + 1 + 1), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_20).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![Valtype::Reftype(Reftype(Some(Null), Heaptype::Typeuse(Typeuse::Idx(x_1))))], vec![e_20.clone()], vec![e_19.clone()], vec![e_18.clone()], vec![e_17.clone()]]))); }
+    let e_21: Valtype = Valtype::Reftype(Reftype(Some(Null), Heaptype::Typeuse(Typeuse::Idx(x_1))));
+    if !matches!(ck.peek(0usize + 1 + 1 + 1 + 1), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_21).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![e_21.clone()], vec![e_20.clone()], vec![e_19.clone()], vec![e_18.clone()], vec![e_17.clone()]]))); }
     Ok(Effect { pops: 0usize + 1 + 1 + 1 + 1 + 1, unreachable: false, pushes: Vec::new(), sets: vec![] })
 }
 
@@ -8472,17 +8213,17 @@ fn vrule_49(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let zt = f_8.clone();
     Ok((mut_.clone(), zt.clone(),))
     })() { Ok(v) => v, Err(f) if f.message.is_some() => return Err(f), Err(_) => return Err(Fail::msg(0, format!("non-array type {}", wspec_runtime::num::wide(x)?))) };
-    if !((match (mut__9.clone(),) { (Some(mut__9_111),) => Some(mut__9_111), (None,) => None, _ => return Err(wspec_runtime::Fail::soft()) } == Some(Mut))) { return Err(Fail::msg(0, "immutable array")); }
+    if !((mut__9.clone() == Some(Mut))) { return Err(Fail::msg(0, "immutable array")); }
     if !((wspec_runtime::num::wide(y)? < wspec_runtime::num::wide(((*v_C).datas.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown data segment {}", wspec_runtime::num::wide(y)?))); }
     if !(vec![Valtype::Numtype(Numtype::I32), Valtype::Numtype(Numtype::I64), Valtype::Numtype(Numtype::F32), Valtype::Numtype(Numtype::F64), Valtype::Vectype(Vectype)].contains(&defs::unpack(ar_, &zt_10)?)) { return Err(Fail::msg(0, "array type is not numeric or vector")); }
-    let e_112: Valtype = Valtype::Numtype(Numtype::I32);
-    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_112).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![Valtype::Reftype(Reftype(Some(Null), Heaptype::Typeuse(Typeuse::Idx(x))))], vec![Valtype::Numtype(Numtype::I32)], vec![Valtype::Numtype(Numtype::I32)], vec![e_112.clone()]]))); }
-    let e_113: Valtype = Valtype::Numtype(Numtype::I32);
-    if !matches!(ck.peek(0usize + 1), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_113).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![Valtype::Reftype(Reftype(Some(Null), Heaptype::Typeuse(Typeuse::Idx(x))))], vec![Valtype::Numtype(Numtype::I32)], vec![e_113.clone()], vec![e_112.clone()]]))); }
-    let e_114: Valtype = Valtype::Numtype(Numtype::I32);
-    if !matches!(ck.peek(0usize + 1 + 1), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_114).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![Valtype::Reftype(Reftype(Some(Null), Heaptype::Typeuse(Typeuse::Idx(x))))], vec![e_114.clone()], vec![e_113.clone()], vec![e_112.clone()]]))); }
-    let e_115: Valtype = Valtype::Reftype(Reftype(Some(Null), Heaptype::Typeuse(Typeuse::Idx(x))));
-    if !matches!(ck.peek(0usize + 1 + 1 + 1), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_115).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![e_115.clone()], vec![e_114.clone()], vec![e_113.clone()], vec![e_112.clone()]]))); }
+    let e_11: Valtype = Valtype::Numtype(Numtype::I32);
+    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_11).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![Valtype::Reftype(Reftype(Some(Null), Heaptype::Typeuse(Typeuse::Idx(x))))], vec![Valtype::Numtype(Numtype::I32)], vec![Valtype::Numtype(Numtype::I32)], vec![e_11.clone()]]))); }
+    let e_12: Valtype = Valtype::Numtype(Numtype::I32);
+    if !matches!(ck.peek(0usize + 1), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_12).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![Valtype::Reftype(Reftype(Some(Null), Heaptype::Typeuse(Typeuse::Idx(x))))], vec![Valtype::Numtype(Numtype::I32)], vec![e_12.clone()], vec![e_11.clone()]]))); }
+    let e_13: Valtype = Valtype::Numtype(Numtype::I32);
+    if !matches!(ck.peek(0usize + 1 + 1), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_13).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![Valtype::Reftype(Reftype(Some(Null), Heaptype::Typeuse(Typeuse::Idx(x))))], vec![e_13.clone()], vec![e_12.clone()], vec![e_11.clone()]]))); }
+    let e_14: Valtype = Valtype::Reftype(Reftype(Some(Null), Heaptype::Typeuse(Typeuse::Idx(x))));
+    if !matches!(ck.peek(0usize + 1 + 1 + 1), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_14).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![e_14.clone()], vec![e_13.clone()], vec![e_12.clone()], vec![e_11.clone()]]))); }
     Ok(Effect { pops: 0usize + 1 + 1 + 1 + 1, unreachable: false, pushes: Vec::new(), sets: vec![] })
 }
 
@@ -8513,17 +8254,17 @@ fn vrule_50(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let zt = f_8.clone();
     Ok((mut_.clone(), zt.clone(),))
     })() { Ok(v) => v, Err(f) if f.message.is_some() => return Err(f), Err(_) => return Err(Fail::msg(0, format!("non-array type {}", wspec_runtime::num::wide(x)?))) };
-    if !((match (mut__9.clone(),) { (Some(mut__9_111),) => Some(mut__9_111), (None,) => None, _ => return Err(wspec_runtime::Fail::soft()) } == Some(Mut))) { return Err(Fail::msg(0, "immutable array")); }
+    if !((mut__9.clone() == Some(Mut))) { return Err(Fail::msg(0, "immutable array")); }
     if !((wspec_runtime::num::wide(y)? < wspec_runtime::num::wide(((*v_C).elems.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown elem segment {}", wspec_runtime::num::wide(y)?))); }
     match rels::storagetype_sub(ar_, v_C, &(conv::reftype_to_storagetype((*wspec_runtime::seq::at(&(*v_C).elems, wspec_runtime::num::wide(y)?)?).clone())), &zt_10) { Ok(_) => {} Err(f) if f.message.is_some() => return Err(f), Err(_) => return Err(Fail::msg(0, "type mismatch: element segment's type does not match array's field type")) }
-    let e_112: Valtype = Valtype::Numtype(Numtype::I32);
-    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_112).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![Valtype::Reftype(Reftype(Some(Null), Heaptype::Typeuse(Typeuse::Idx(x))))], vec![Valtype::Numtype(Numtype::I32)], vec![Valtype::Numtype(Numtype::I32)], vec![e_112.clone()]]))); }
-    let e_113: Valtype = Valtype::Numtype(Numtype::I32);
-    if !matches!(ck.peek(0usize + 1), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_113).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![Valtype::Reftype(Reftype(Some(Null), Heaptype::Typeuse(Typeuse::Idx(x))))], vec![Valtype::Numtype(Numtype::I32)], vec![e_113.clone()], vec![e_112.clone()]]))); }
-    let e_114: Valtype = Valtype::Numtype(Numtype::I32);
-    if !matches!(ck.peek(0usize + 1 + 1), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_114).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![Valtype::Reftype(Reftype(Some(Null), Heaptype::Typeuse(Typeuse::Idx(x))))], vec![e_114.clone()], vec![e_113.clone()], vec![e_112.clone()]]))); }
-    let e_115: Valtype = Valtype::Reftype(Reftype(Some(Null), Heaptype::Typeuse(Typeuse::Idx(x))));
-    if !matches!(ck.peek(0usize + 1 + 1 + 1), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_115).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![e_115.clone()], vec![e_114.clone()], vec![e_113.clone()], vec![e_112.clone()]]))); }
+    let e_11: Valtype = Valtype::Numtype(Numtype::I32);
+    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_11).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![Valtype::Reftype(Reftype(Some(Null), Heaptype::Typeuse(Typeuse::Idx(x))))], vec![Valtype::Numtype(Numtype::I32)], vec![Valtype::Numtype(Numtype::I32)], vec![e_11.clone()]]))); }
+    let e_12: Valtype = Valtype::Numtype(Numtype::I32);
+    if !matches!(ck.peek(0usize + 1), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_12).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![Valtype::Reftype(Reftype(Some(Null), Heaptype::Typeuse(Typeuse::Idx(x))))], vec![Valtype::Numtype(Numtype::I32)], vec![e_12.clone()], vec![e_11.clone()]]))); }
+    let e_13: Valtype = Valtype::Numtype(Numtype::I32);
+    if !matches!(ck.peek(0usize + 1 + 1), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_13).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![Valtype::Reftype(Reftype(Some(Null), Heaptype::Typeuse(Typeuse::Idx(x))))], vec![e_13.clone()], vec![e_12.clone()], vec![e_11.clone()]]))); }
+    let e_14: Valtype = Valtype::Reftype(Reftype(Some(Null), Heaptype::Typeuse(Typeuse::Idx(x))));
+    if !matches!(ck.peek(0usize + 1 + 1 + 1), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_14).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![e_14.clone()], vec![e_13.clone()], vec![e_12.clone()], vec![e_11.clone()]]))); }
     Ok(Effect { pops: 0usize + 1 + 1 + 1 + 1, unreachable: false, pushes: Vec::new(), sets: vec![] })
 }
 
@@ -8548,8 +8289,8 @@ fn vrule_51(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let _w1 = f_3;
     (null.clone(),) };
     let e_107: Valtype = Valtype::Reftype(Reftype(match (null_5.clone(),) { (Some(null_5_106),) => Some(null_5_106), (None,) => None, _ => return Err(wspec_runtime::Fail::soft()) }, Heaptype::Absheaptype(Absheaptype::Any)));
-    if rels::valtype_sub(ar_, v_C, a_1, &e_107).is_err() { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![e_107.clone()]]))); }
-    Ok(Effect { pops: 0usize + 1, unreachable: false, pushes: wspec_runtime::seq::cat(vec![vec![Valtype::Reftype(Reftype(match (null_5.clone(),) { (Some(null_5_208),) => Some(null_5_208), (None,) => None, _ => return Err(wspec_runtime::Fail::soft()) }, Heaptype::Absheaptype(Absheaptype::Extern)))]]), sets: vec![] })
+    if rels::valtype_sub(ar_, v_C, a_1, &e_107).is_err() { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![e_107.clone()]]))); }
+    Ok(Effect { pops: 0usize + 1, unreachable: false, pushes: wspec_runtime::seq::cat([vec![Valtype::Reftype(Reftype(match (null_5.clone(),) { (Some(null_5_208),) => Some(null_5_208), (None,) => None, _ => return Err(wspec_runtime::Fail::soft()) }, Heaptype::Absheaptype(Absheaptype::Extern)))]]), sets: vec![] })
 }
 
 fn vgroup_49(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
@@ -8573,8 +8314,8 @@ fn vrule_52(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let _w1 = f_3;
     (null.clone(),) };
     let e_107: Valtype = Valtype::Reftype(Reftype(match (null_5.clone(),) { (Some(null_5_106),) => Some(null_5_106), (None,) => None, _ => return Err(wspec_runtime::Fail::soft()) }, Heaptype::Absheaptype(Absheaptype::Extern)));
-    if rels::valtype_sub(ar_, v_C, a_1, &e_107).is_err() { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![e_107.clone()]]))); }
-    Ok(Effect { pops: 0usize + 1, unreachable: false, pushes: wspec_runtime::seq::cat(vec![vec![Valtype::Reftype(Reftype(match (null_5.clone(),) { (Some(null_5_208),) => Some(null_5_208), (None,) => None, _ => return Err(wspec_runtime::Fail::soft()) }, Heaptype::Absheaptype(Absheaptype::Any)))]]), sets: vec![] })
+    if rels::valtype_sub(ar_, v_C, a_1, &e_107).is_err() { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![e_107.clone()]]))); }
+    Ok(Effect { pops: 0usize + 1, unreachable: false, pushes: wspec_runtime::seq::cat([vec![Valtype::Reftype(Reftype(match (null_5.clone(),) { (Some(null_5_208),) => Some(null_5_208), (None,) => None, _ => return Err(wspec_runtime::Fail::soft()) }, Heaptype::Absheaptype(Absheaptype::Any)))]]), sets: vec![] })
 }
 
 fn vgroup_50(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
@@ -8597,7 +8338,7 @@ fn vrule_53(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let init = *f_3;
     let t = f_4;
     if !((init == Init::Set)) { return Err(Fail::msg(0, "uninitialized local")); }
-    Ok(Effect { pops: 0usize, unreachable: false, pushes: wspec_runtime::seq::cat(vec![vec![(*t).clone()]]), sets: vec![] })
+    Ok(Effect { pops: 0usize, unreachable: false, pushes: wspec_runtime::seq::cat([vec![(*t).clone()]]), sets: vec![] })
 }
 
 fn vgroup_51(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
@@ -8620,7 +8361,7 @@ fn vrule_54(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let init = *f_3;
     let t = f_4;
     let e_5: Valtype = (*t).clone();
-    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_5).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![e_5.clone()]]))); }
+    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_5).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![e_5.clone()]]))); }
     Ok(Effect { pops: 0usize + 1, unreachable: false, pushes: Vec::new(), sets: vec![x] })
 }
 
@@ -8644,8 +8385,8 @@ fn vrule_55(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let init = *f_3;
     let t = f_4;
     let e_5: Valtype = (*t).clone();
-    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_5).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![e_5.clone()]]))); }
-    Ok(Effect { pops: 0usize + 1, unreachable: false, pushes: wspec_runtime::seq::cat(vec![vec![(*t).clone()]]), sets: vec![x] })
+    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_5).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![e_5.clone()]]))); }
+    Ok(Effect { pops: 0usize + 1, unreachable: false, pushes: wspec_runtime::seq::cat([vec![(*t).clone()]]), sets: vec![x] })
 }
 
 fn vgroup_53(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
@@ -8668,7 +8409,7 @@ fn vrule_56(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let cp_5 = (*f_3).clone();
     let mut_ = cp_5;
     let t = f_4;
-    Ok(Effect { pops: 0usize, unreachable: false, pushes: wspec_runtime::seq::cat(vec![vec![(*t).clone()]]), sets: vec![] })
+    Ok(Effect { pops: 0usize, unreachable: false, pushes: wspec_runtime::seq::cat([vec![(*t).clone()]]), sets: vec![] })
 }
 
 fn vgroup_54(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
@@ -8691,9 +8432,9 @@ fn vrule_57(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let cp_5 = (*f_3).clone();
     let mut_ = cp_5;
     let t = f_4;
-    if !((match (mut_.clone(),) { (Some(mut__106),) => Some(mut__106), (None,) => None, _ => return Err(wspec_runtime::Fail::soft()) } == Some(Mut))) { return Err(Fail::msg(0, "immutable global")); }
-    let e_107: Valtype = (*t).clone();
-    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_107).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![e_107.clone()]]))); }
+    if !((mut_.clone() == Some(Mut))) { return Err(Fail::msg(0, "immutable global")); }
+    let e_6: Valtype = (*t).clone();
+    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_6).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![e_6.clone()]]))); }
     Ok(Effect { pops: 0usize + 1, unreachable: false, pushes: Vec::new(), sets: vec![] })
 }
 
@@ -8718,8 +8459,8 @@ fn vrule_58(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let lim = *f_4;
     let rt = f_5;
     let e_6: Valtype = conv::addrtype_to_valtype(at);
-    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_6).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![e_6.clone()]]))); }
-    Ok(Effect { pops: 0usize + 1, unreachable: false, pushes: wspec_runtime::seq::cat(vec![vec![conv::reftype_to_valtype((*rt).clone())]]), sets: vec![] })
+    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_6).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![e_6.clone()]]))); }
+    Ok(Effect { pops: 0usize + 1, unreachable: false, pushes: wspec_runtime::seq::cat([vec![conv::reftype_to_valtype((*rt).clone())]]), sets: vec![] })
 }
 
 fn vgroup_56(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
@@ -8743,9 +8484,9 @@ fn vrule_59(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let lim = *f_4;
     let rt = f_5;
     let e_6: Valtype = conv::reftype_to_valtype((*rt).clone());
-    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_6).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![conv::addrtype_to_valtype(at)], vec![e_6.clone()]]))); }
+    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_6).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![conv::addrtype_to_valtype(at)], vec![e_6.clone()]]))); }
     let e_7: Valtype = conv::addrtype_to_valtype(at);
-    if !matches!(ck.peek(0usize + 1), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_7).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![e_7.clone()], vec![e_6.clone()]]))); }
+    if !matches!(ck.peek(0usize + 1), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_7).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![e_7.clone()], vec![e_6.clone()]]))); }
     Ok(Effect { pops: 0usize + 1 + 1, unreachable: false, pushes: Vec::new(), sets: vec![] })
 }
 
@@ -8769,7 +8510,7 @@ fn vrule_60(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let at = *f_3;
     let lim = *f_4;
     let rt = f_5;
-    Ok(Effect { pops: 0usize, unreachable: false, pushes: wspec_runtime::seq::cat(vec![vec![conv::addrtype_to_valtype(at)]]), sets: vec![] })
+    Ok(Effect { pops: 0usize, unreachable: false, pushes: wspec_runtime::seq::cat([vec![conv::addrtype_to_valtype(at)]]), sets: vec![] })
 }
 
 fn vgroup_58(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
@@ -8793,10 +8534,10 @@ fn vrule_61(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let lim = *f_4;
     let rt = f_5;
     let e_6: Valtype = conv::addrtype_to_valtype(at);
-    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_6).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![conv::reftype_to_valtype((*rt).clone())], vec![e_6.clone()]]))); }
+    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_6).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![conv::reftype_to_valtype((*rt).clone())], vec![e_6.clone()]]))); }
     let e_7: Valtype = conv::reftype_to_valtype((*rt).clone());
-    if !matches!(ck.peek(0usize + 1), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_7).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![e_7.clone()], vec![e_6.clone()]]))); }
-    Ok(Effect { pops: 0usize + 1 + 1, unreachable: false, pushes: wspec_runtime::seq::cat(vec![vec![conv::addrtype_to_valtype(at)]]), sets: vec![] })
+    if !matches!(ck.peek(0usize + 1), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_7).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![e_7.clone()], vec![e_6.clone()]]))); }
+    Ok(Effect { pops: 0usize + 1 + 1, unreachable: false, pushes: wspec_runtime::seq::cat([vec![conv::addrtype_to_valtype(at)]]), sets: vec![] })
 }
 
 fn vgroup_59(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
@@ -8820,11 +8561,11 @@ fn vrule_62(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let lim = *f_4;
     let rt = f_5;
     let e_6: Valtype = conv::addrtype_to_valtype(at);
-    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_6).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![conv::addrtype_to_valtype(at)], vec![conv::reftype_to_valtype((*rt).clone())], vec![e_6.clone()]]))); }
+    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_6).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![conv::addrtype_to_valtype(at)], vec![conv::reftype_to_valtype((*rt).clone())], vec![e_6.clone()]]))); }
     let e_7: Valtype = conv::reftype_to_valtype((*rt).clone());
-    if !matches!(ck.peek(0usize + 1), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_7).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![conv::addrtype_to_valtype(at)], vec![e_7.clone()], vec![e_6.clone()]]))); }
+    if !matches!(ck.peek(0usize + 1), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_7).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![conv::addrtype_to_valtype(at)], vec![e_7.clone()], vec![e_6.clone()]]))); }
     let e_8: Valtype = conv::addrtype_to_valtype(at);
-    if !matches!(ck.peek(0usize + 1 + 1), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_8).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![e_8.clone()], vec![e_7.clone()], vec![e_6.clone()]]))); }
+    if !matches!(ck.peek(0usize + 1 + 1), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_8).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![e_8.clone()], vec![e_7.clone()], vec![e_6.clone()]]))); }
     Ok(Effect { pops: 0usize + 1 + 1 + 1, unreachable: false, pushes: Vec::new(), sets: vec![] })
 }
 
@@ -8858,11 +8599,11 @@ fn vrule_63(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let rt_2 = f_10;
     match rels::reftype_sub(ar_, v_C, rt_2, rt_1) { Ok(_) => {} Err(f) if f.message.is_some() => return Err(f), Err(_) => return Err(Fail::msg(0, "type mismatch")) }
     let e_11: Valtype = conv::addrtype_to_valtype(defs::minat(ar_, at_1, at_2)?);
-    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_11).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![conv::addrtype_to_valtype(at_1)], vec![conv::addrtype_to_valtype(at_2)], vec![e_11.clone()]]))); }
+    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_11).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![conv::addrtype_to_valtype(at_1)], vec![conv::addrtype_to_valtype(at_2)], vec![e_11.clone()]]))); }
     let e_12: Valtype = conv::addrtype_to_valtype(at_2);
-    if !matches!(ck.peek(0usize + 1), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_12).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![conv::addrtype_to_valtype(at_1)], vec![e_12.clone()], vec![e_11.clone()]]))); }
+    if !matches!(ck.peek(0usize + 1), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_12).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![conv::addrtype_to_valtype(at_1)], vec![e_12.clone()], vec![e_11.clone()]]))); }
     let e_13: Valtype = conv::addrtype_to_valtype(at_1);
-    if !matches!(ck.peek(0usize + 1 + 1), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_13).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![e_13.clone()], vec![e_12.clone()], vec![e_11.clone()]]))); }
+    if !matches!(ck.peek(0usize + 1 + 1), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_13).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![e_13.clone()], vec![e_12.clone()], vec![e_11.clone()]]))); }
     Ok(Effect { pops: 0usize + 1 + 1 + 1, unreachable: false, pushes: Vec::new(), sets: vec![] })
 }
 
@@ -8893,11 +8634,11 @@ fn vrule_64(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let rt_2 = cp_8;
     match rels::reftype_sub(ar_, v_C, &rt_2, rt_1) { Ok(_) => {} Err(f) if f.message.is_some() => return Err(f), Err(_) => return Err(Fail::msg(0, "type mismatch")) }
     let e_9: Valtype = Valtype::Numtype(Numtype::I32);
-    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_9).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![conv::addrtype_to_valtype(at)], vec![Valtype::Numtype(Numtype::I32)], vec![e_9.clone()]]))); }
+    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_9).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![conv::addrtype_to_valtype(at)], vec![Valtype::Numtype(Numtype::I32)], vec![e_9.clone()]]))); }
     let e_10: Valtype = Valtype::Numtype(Numtype::I32);
-    if !matches!(ck.peek(0usize + 1), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_10).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![conv::addrtype_to_valtype(at)], vec![e_10.clone()], vec![e_9.clone()]]))); }
+    if !matches!(ck.peek(0usize + 1), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_10).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![conv::addrtype_to_valtype(at)], vec![e_10.clone()], vec![e_9.clone()]]))); }
     let e_11: Valtype = conv::addrtype_to_valtype(at);
-    if !matches!(ck.peek(0usize + 1 + 1), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_11).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![e_11.clone()], vec![e_10.clone()], vec![e_9.clone()]]))); }
+    if !matches!(ck.peek(0usize + 1 + 1), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_11).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![e_11.clone()], vec![e_10.clone()], vec![e_9.clone()]]))); }
     Ok(Effect { pops: 0usize + 1 + 1 + 1, unreachable: false, pushes: Vec::new(), sets: vec![] })
 }
 
@@ -8945,8 +8686,8 @@ fn vrule_66(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let lim = *f_9;
     rels::memarg_ok(ar_, ao, at, defs::size(ar_, nt)?)?;
     let e_10: Valtype = conv::addrtype_to_valtype(at);
-    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_10).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![e_10.clone()]]))); }
-    Ok(Effect { pops: 0usize + 1, unreachable: false, pushes: wspec_runtime::seq::cat(vec![vec![conv::numtype_to_valtype(nt)]]), sets: vec![] })
+    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_10).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![e_10.clone()]]))); }
+    Ok(Effect { pops: 0usize + 1, unreachable: false, pushes: wspec_runtime::seq::cat([vec![conv::numtype_to_valtype(nt)]]), sets: vec![] })
 }
 
 // from spec/2.3-validation-instructions.wspec:492 rule Instr_ok/load-pack
@@ -8958,24 +8699,23 @@ fn vrule_67(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let cp_5 = (*f_1).clone();
     let n_6 = wspec_runtime::ok(conv::numtype_as_inn(cp_5))?;
     let v_Inn = n_6;
-    let cp_7 = (*f_2).clone();
-    let Some(o_8) = cp_7 else { return Err(wspec_runtime::Fail::soft()) };
+    let Some(o_7) = f_2 else { return Err(wspec_runtime::Fail::soft()) };
     #[allow(irrefutable_let_patterns)]
-    let Loadop::Inn(LoadopInn(f_9, f_10)) = o_8 else { return Err(wspec_runtime::Fail::soft()) };
-    let sz = f_9.clone();
-    let sx = f_10.clone();
-    let cp_11 = (*f_3).clone();
-    let x = cp_11;
+    let Loadop::Inn(LoadopInn(f_8, f_9)) = o_7 else { return Err(wspec_runtime::Fail::soft()) };
+    let sz = *f_8;
+    let sx = *f_9;
+    let cp_10 = (*f_3).clone();
+    let x = cp_10;
     let ao = *f_4;
     if !((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).mems.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown memory {}", wspec_runtime::num::wide(x)?))); }
     #[allow(irrefutable_let_patterns)]
-    let Memtype(f_12, f_13) = (&(*wspec_runtime::seq::at(&(*v_C).mems, wspec_runtime::num::wide(x)?)?)) else { return Err(wspec_runtime::Fail::soft()) };
-    let at = *f_12;
-    let lim = *f_13;
+    let Memtype(f_11, f_12) = (&(*wspec_runtime::seq::at(&(*v_C).mems, wspec_runtime::num::wide(x)?)?)) else { return Err(wspec_runtime::Fail::soft()) };
+    let at = *f_11;
+    let lim = *f_12;
     rels::memarg_ok(ar_, ao, at, wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(sz)?)?)?;
-    let e_14: Valtype = conv::addrtype_to_valtype(at);
-    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_14).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![e_14.clone()]]))); }
-    Ok(Effect { pops: 0usize + 1, unreachable: false, pushes: wspec_runtime::seq::cat(vec![vec![conv::inn_to_valtype(v_Inn)]]), sets: vec![] })
+    let e_13: Valtype = conv::addrtype_to_valtype(at);
+    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_13).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![e_13.clone()]]))); }
+    Ok(Effect { pops: 0usize + 1, unreachable: false, pushes: wspec_runtime::seq::cat([vec![conv::inn_to_valtype(v_Inn)]]), sets: vec![] })
 }
 
 fn vgroup_64(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
@@ -9005,9 +8745,9 @@ fn vrule_68(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let lim = *f_9;
     rels::memarg_ok(ar_, ao, at, defs::size(ar_, nt)?)?;
     let e_10: Valtype = conv::numtype_to_valtype(nt);
-    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_10).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![conv::addrtype_to_valtype(at)], vec![e_10.clone()]]))); }
+    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_10).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![conv::addrtype_to_valtype(at)], vec![e_10.clone()]]))); }
     let e_11: Valtype = conv::addrtype_to_valtype(at);
-    if !matches!(ck.peek(0usize + 1), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_11).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![e_11.clone()], vec![e_10.clone()]]))); }
+    if !matches!(ck.peek(0usize + 1), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_11).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![e_11.clone()], vec![e_10.clone()]]))); }
     Ok(Effect { pops: 0usize + 1 + 1, unreachable: false, pushes: Vec::new(), sets: vec![] })
 }
 
@@ -9020,24 +8760,23 @@ fn vrule_69(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let cp_5 = (*f_1).clone();
     let n_6 = wspec_runtime::ok(conv::numtype_as_inn(cp_5))?;
     let v_Inn = n_6;
-    let cp_7 = (*f_2).clone();
-    let Some(o_8) = cp_7 else { return Err(wspec_runtime::Fail::soft()) };
+    let Some(o_7) = f_2 else { return Err(wspec_runtime::Fail::soft()) };
     #[allow(irrefutable_let_patterns)]
-    let Storeop::Inn(StoreopInn::Sz(n_9)) = o_8 else { return Err(wspec_runtime::Fail::soft()) };
-    let sz = n_9;
-    let cp_10 = (*f_3).clone();
-    let x = cp_10;
+    let Storeop::Inn(StoreopInn::Sz(n_8)) = o_7 else { return Err(wspec_runtime::Fail::soft()) };
+    let sz = *n_8;
+    let cp_9 = (*f_3).clone();
+    let x = cp_9;
     let ao = *f_4;
     if !((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).mems.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown memory {}", wspec_runtime::num::wide(x)?))); }
     #[allow(irrefutable_let_patterns)]
-    let Memtype(f_11, f_12) = (&(*wspec_runtime::seq::at(&(*v_C).mems, wspec_runtime::num::wide(x)?)?)) else { return Err(wspec_runtime::Fail::soft()) };
-    let at = *f_11;
-    let lim = *f_12;
+    let Memtype(f_10, f_11) = (&(*wspec_runtime::seq::at(&(*v_C).mems, wspec_runtime::num::wide(x)?)?)) else { return Err(wspec_runtime::Fail::soft()) };
+    let at = *f_10;
+    let lim = *f_11;
     rels::memarg_ok(ar_, ao, at, wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(sz)?)?)?;
-    let e_13: Valtype = conv::inn_to_valtype(v_Inn);
-    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_13).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![conv::addrtype_to_valtype(at)], vec![e_13.clone()]]))); }
-    let e_14: Valtype = conv::addrtype_to_valtype(at);
-    if !matches!(ck.peek(0usize + 1), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_14).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![e_14.clone()], vec![e_13.clone()]]))); }
+    let e_12: Valtype = conv::inn_to_valtype(v_Inn);
+    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_12).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![conv::addrtype_to_valtype(at)], vec![e_12.clone()]]))); }
+    let e_13: Valtype = conv::addrtype_to_valtype(at);
+    if !matches!(ck.peek(0usize + 1), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_13).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![e_13.clone()], vec![e_12.clone()]]))); }
     Ok(Effect { pops: 0usize + 1 + 1, unreachable: false, pushes: Vec::new(), sets: vec![] })
 }
 
@@ -9061,7 +8800,7 @@ fn vrule_70(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let Memtype(f_3, f_4) = (&(*wspec_runtime::seq::at(&(*v_C).mems, wspec_runtime::num::wide(x)?)?)) else { return Err(wspec_runtime::Fail::soft()) };
     let at = *f_3;
     let lim = *f_4;
-    Ok(Effect { pops: 0usize, unreachable: false, pushes: wspec_runtime::seq::cat(vec![vec![conv::addrtype_to_valtype(at)]]), sets: vec![] })
+    Ok(Effect { pops: 0usize, unreachable: false, pushes: wspec_runtime::seq::cat([vec![conv::addrtype_to_valtype(at)]]), sets: vec![] })
 }
 
 fn vgroup_66(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
@@ -9084,8 +8823,8 @@ fn vrule_71(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let at = *f_3;
     let lim = *f_4;
     let e_5: Valtype = conv::addrtype_to_valtype(at);
-    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_5).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![e_5.clone()]]))); }
-    Ok(Effect { pops: 0usize + 1, unreachable: false, pushes: wspec_runtime::seq::cat(vec![vec![conv::addrtype_to_valtype(at)]]), sets: vec![] })
+    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_5).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![e_5.clone()]]))); }
+    Ok(Effect { pops: 0usize + 1, unreachable: false, pushes: wspec_runtime::seq::cat([vec![conv::addrtype_to_valtype(at)]]), sets: vec![] })
 }
 
 fn vgroup_67(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
@@ -9108,11 +8847,11 @@ fn vrule_72(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let at = *f_3;
     let lim = *f_4;
     let e_5: Valtype = conv::addrtype_to_valtype(at);
-    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_5).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![conv::addrtype_to_valtype(at)], vec![Valtype::Numtype(Numtype::I32)], vec![e_5.clone()]]))); }
+    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_5).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![conv::addrtype_to_valtype(at)], vec![Valtype::Numtype(Numtype::I32)], vec![e_5.clone()]]))); }
     let e_6: Valtype = Valtype::Numtype(Numtype::I32);
-    if !matches!(ck.peek(0usize + 1), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_6).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![conv::addrtype_to_valtype(at)], vec![e_6.clone()], vec![e_5.clone()]]))); }
+    if !matches!(ck.peek(0usize + 1), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_6).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![conv::addrtype_to_valtype(at)], vec![e_6.clone()], vec![e_5.clone()]]))); }
     let e_7: Valtype = conv::addrtype_to_valtype(at);
-    if !matches!(ck.peek(0usize + 1 + 1), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_7).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![e_7.clone()], vec![e_6.clone()], vec![e_5.clone()]]))); }
+    if !matches!(ck.peek(0usize + 1 + 1), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_7).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![e_7.clone()], vec![e_6.clone()], vec![e_5.clone()]]))); }
     Ok(Effect { pops: 0usize + 1 + 1 + 1, unreachable: false, pushes: Vec::new(), sets: vec![] })
 }
 
@@ -9143,11 +8882,11 @@ fn vrule_73(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let at_2 = *f_7;
     let lim_2 = *f_8;
     let e_9: Valtype = conv::addrtype_to_valtype(defs::minat(ar_, at_1, at_2)?);
-    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_9).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![conv::addrtype_to_valtype(at_1)], vec![conv::addrtype_to_valtype(at_2)], vec![e_9.clone()]]))); }
+    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_9).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![conv::addrtype_to_valtype(at_1)], vec![conv::addrtype_to_valtype(at_2)], vec![e_9.clone()]]))); }
     let e_10: Valtype = conv::addrtype_to_valtype(at_2);
-    if !matches!(ck.peek(0usize + 1), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_10).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![conv::addrtype_to_valtype(at_1)], vec![e_10.clone()], vec![e_9.clone()]]))); }
+    if !matches!(ck.peek(0usize + 1), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_10).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![conv::addrtype_to_valtype(at_1)], vec![e_10.clone()], vec![e_9.clone()]]))); }
     let e_11: Valtype = conv::addrtype_to_valtype(at_1);
-    if !matches!(ck.peek(0usize + 1 + 1), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_11).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![e_11.clone()], vec![e_10.clone()], vec![e_9.clone()]]))); }
+    if !matches!(ck.peek(0usize + 1 + 1), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_11).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![e_11.clone()], vec![e_10.clone()], vec![e_9.clone()]]))); }
     Ok(Effect { pops: 0usize + 1 + 1 + 1, unreachable: false, pushes: Vec::new(), sets: vec![] })
 }
 
@@ -9174,11 +8913,11 @@ fn vrule_74(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let lim = *f_6;
     if !((wspec_runtime::num::wide(y)? < wspec_runtime::num::wide(((*v_C).datas.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown data segment {}", wspec_runtime::num::wide(y)?))); }
     let e_7: Valtype = Valtype::Numtype(Numtype::I32);
-    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_7).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![conv::addrtype_to_valtype(at)], vec![Valtype::Numtype(Numtype::I32)], vec![e_7.clone()]]))); }
+    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_7).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![conv::addrtype_to_valtype(at)], vec![Valtype::Numtype(Numtype::I32)], vec![e_7.clone()]]))); }
     let e_8: Valtype = Valtype::Numtype(Numtype::I32);
-    if !matches!(ck.peek(0usize + 1), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_8).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![conv::addrtype_to_valtype(at)], vec![e_8.clone()], vec![e_7.clone()]]))); }
+    if !matches!(ck.peek(0usize + 1), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_8).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![conv::addrtype_to_valtype(at)], vec![e_8.clone()], vec![e_7.clone()]]))); }
     let e_9: Valtype = conv::addrtype_to_valtype(at);
-    if !matches!(ck.peek(0usize + 1 + 1), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_9).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![e_9.clone()], vec![e_8.clone()], vec![e_7.clone()]]))); }
+    if !matches!(ck.peek(0usize + 1 + 1), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_9).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![e_9.clone()], vec![e_8.clone()], vec![e_7.clone()]]))); }
     Ok(Effect { pops: 0usize + 1 + 1 + 1, unreachable: false, pushes: Vec::new(), sets: vec![] })
 }
 
@@ -9214,7 +8953,7 @@ fn vrule_76(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let Instr::Const(f_1, f_2) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
     let nt = *f_1;
     let c = *f_2;
-    Ok(Effect { pops: 0usize, unreachable: false, pushes: wspec_runtime::seq::cat(vec![vec![conv::numtype_to_valtype(nt)]]), sets: vec![] })
+    Ok(Effect { pops: 0usize, unreachable: false, pushes: wspec_runtime::seq::cat([vec![conv::numtype_to_valtype(nt)]]), sets: vec![] })
 }
 
 fn vgroup_72(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
@@ -9232,8 +8971,8 @@ fn vrule_77(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let nt = *f_1;
     let unop = *f_2;
     let e_3: Valtype = conv::numtype_to_valtype(nt);
-    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_3).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![e_3.clone()]]))); }
-    Ok(Effect { pops: 0usize + 1, unreachable: false, pushes: wspec_runtime::seq::cat(vec![vec![conv::numtype_to_valtype(nt)]]), sets: vec![] })
+    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_3).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![e_3.clone()]]))); }
+    Ok(Effect { pops: 0usize + 1, unreachable: false, pushes: wspec_runtime::seq::cat([vec![conv::numtype_to_valtype(nt)]]), sets: vec![] })
 }
 
 fn vgroup_73(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
@@ -9251,10 +8990,10 @@ fn vrule_78(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let nt = *f_1;
     let binop = *f_2;
     let e_3: Valtype = conv::numtype_to_valtype(nt);
-    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_3).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![conv::numtype_to_valtype(nt)], vec![e_3.clone()]]))); }
+    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_3).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![conv::numtype_to_valtype(nt)], vec![e_3.clone()]]))); }
     let e_4: Valtype = conv::numtype_to_valtype(nt);
-    if !matches!(ck.peek(0usize + 1), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_4).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![e_4.clone()], vec![e_3.clone()]]))); }
-    Ok(Effect { pops: 0usize + 1 + 1, unreachable: false, pushes: wspec_runtime::seq::cat(vec![vec![conv::numtype_to_valtype(nt)]]), sets: vec![] })
+    if !matches!(ck.peek(0usize + 1), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_4).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![e_4.clone()], vec![e_3.clone()]]))); }
+    Ok(Effect { pops: 0usize + 1 + 1, unreachable: false, pushes: wspec_runtime::seq::cat([vec![conv::numtype_to_valtype(nt)]]), sets: vec![] })
 }
 
 fn vgroup_74(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
@@ -9272,8 +9011,8 @@ fn vrule_79(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let nt = *f_1;
     let testop = *f_2;
     let e_3: Valtype = conv::numtype_to_valtype(nt);
-    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_3).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![e_3.clone()]]))); }
-    Ok(Effect { pops: 0usize + 1, unreachable: false, pushes: wspec_runtime::seq::cat(vec![vec![Valtype::Numtype(Numtype::I32)]]), sets: vec![] })
+    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_3).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![e_3.clone()]]))); }
+    Ok(Effect { pops: 0usize + 1, unreachable: false, pushes: wspec_runtime::seq::cat([vec![Valtype::Numtype(Numtype::I32)]]), sets: vec![] })
 }
 
 fn vgroup_75(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
@@ -9291,10 +9030,10 @@ fn vrule_80(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let nt = *f_1;
     let relop = *f_2;
     let e_3: Valtype = conv::numtype_to_valtype(nt);
-    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_3).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![conv::numtype_to_valtype(nt)], vec![e_3.clone()]]))); }
+    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_3).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![conv::numtype_to_valtype(nt)], vec![e_3.clone()]]))); }
     let e_4: Valtype = conv::numtype_to_valtype(nt);
-    if !matches!(ck.peek(0usize + 1), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_4).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![e_4.clone()], vec![e_3.clone()]]))); }
-    Ok(Effect { pops: 0usize + 1 + 1, unreachable: false, pushes: wspec_runtime::seq::cat(vec![vec![Valtype::Numtype(Numtype::I32)]]), sets: vec![] })
+    if !matches!(ck.peek(0usize + 1), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_4).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![e_4.clone()], vec![e_3.clone()]]))); }
+    Ok(Effect { pops: 0usize + 1 + 1, unreachable: false, pushes: wspec_runtime::seq::cat([vec![Valtype::Numtype(Numtype::I32)]]), sets: vec![] })
 }
 
 fn vgroup_76(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
@@ -9313,8 +9052,8 @@ fn vrule_81(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let nt_2 = *f_2;
     let cvtop = *f_3;
     let e_4: Valtype = conv::numtype_to_valtype(nt_2);
-    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_4).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![e_4.clone()]]))); }
-    Ok(Effect { pops: 0usize + 1, unreachable: false, pushes: wspec_runtime::seq::cat(vec![vec![conv::numtype_to_valtype(nt_1)]]), sets: vec![] })
+    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_4).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![e_4.clone()]]))); }
+    Ok(Effect { pops: 0usize + 1, unreachable: false, pushes: wspec_runtime::seq::cat([vec![conv::numtype_to_valtype(nt_1)]]), sets: vec![] })
 }
 
 fn vgroup_77(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
@@ -9332,7 +9071,7 @@ fn vrule_82(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     #[allow(irrefutable_let_patterns)]
     let Vectype = f_1 else { return Err(wspec_runtime::Fail::soft()) };
     let vc = *f_2;
-    Ok(Effect { pops: 0usize, unreachable: false, pushes: wspec_runtime::seq::cat(vec![vec![Valtype::Vectype(Vectype)]]), sets: vec![] })
+    Ok(Effect { pops: 0usize, unreachable: false, pushes: wspec_runtime::seq::cat([vec![Valtype::Vectype(Vectype)]]), sets: vec![] })
 }
 
 fn vgroup_78(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
@@ -9351,8 +9090,8 @@ fn vrule_83(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let Vectype = f_1 else { return Err(wspec_runtime::Fail::soft()) };
     let vvunop = *f_2;
     let e_3: Valtype = Valtype::Vectype(Vectype);
-    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_3).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![e_3.clone()]]))); }
-    Ok(Effect { pops: 0usize + 1, unreachable: false, pushes: wspec_runtime::seq::cat(vec![vec![Valtype::Vectype(Vectype)]]), sets: vec![] })
+    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_3).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![e_3.clone()]]))); }
+    Ok(Effect { pops: 0usize + 1, unreachable: false, pushes: wspec_runtime::seq::cat([vec![Valtype::Vectype(Vectype)]]), sets: vec![] })
 }
 
 fn vgroup_79(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
@@ -9371,10 +9110,10 @@ fn vrule_84(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let Vectype = f_1 else { return Err(wspec_runtime::Fail::soft()) };
     let vvbinop = *f_2;
     let e_3: Valtype = Valtype::Vectype(Vectype);
-    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_3).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![Valtype::Vectype(Vectype)], vec![e_3.clone()]]))); }
+    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_3).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![Valtype::Vectype(Vectype)], vec![e_3.clone()]]))); }
     let e_4: Valtype = Valtype::Vectype(Vectype);
-    if !matches!(ck.peek(0usize + 1), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_4).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![e_4.clone()], vec![e_3.clone()]]))); }
-    Ok(Effect { pops: 0usize + 1 + 1, unreachable: false, pushes: wspec_runtime::seq::cat(vec![vec![Valtype::Vectype(Vectype)]]), sets: vec![] })
+    if !matches!(ck.peek(0usize + 1), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_4).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![e_4.clone()], vec![e_3.clone()]]))); }
+    Ok(Effect { pops: 0usize + 1 + 1, unreachable: false, pushes: wspec_runtime::seq::cat([vec![Valtype::Vectype(Vectype)]]), sets: vec![] })
 }
 
 fn vgroup_80(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
@@ -9393,12 +9132,12 @@ fn vrule_85(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let Vectype = f_1 else { return Err(wspec_runtime::Fail::soft()) };
     let vvternop = *f_2;
     let e_3: Valtype = Valtype::Vectype(Vectype);
-    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_3).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![Valtype::Vectype(Vectype)], vec![Valtype::Vectype(Vectype)], vec![e_3.clone()]]))); }
+    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_3).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![Valtype::Vectype(Vectype)], vec![Valtype::Vectype(Vectype)], vec![e_3.clone()]]))); }
     let e_4: Valtype = Valtype::Vectype(Vectype);
-    if !matches!(ck.peek(0usize + 1), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_4).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![Valtype::Vectype(Vectype)], vec![e_4.clone()], vec![e_3.clone()]]))); }
+    if !matches!(ck.peek(0usize + 1), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_4).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![Valtype::Vectype(Vectype)], vec![e_4.clone()], vec![e_3.clone()]]))); }
     let e_5: Valtype = Valtype::Vectype(Vectype);
-    if !matches!(ck.peek(0usize + 1 + 1), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_5).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![e_5.clone()], vec![e_4.clone()], vec![e_3.clone()]]))); }
-    Ok(Effect { pops: 0usize + 1 + 1 + 1, unreachable: false, pushes: wspec_runtime::seq::cat(vec![vec![Valtype::Vectype(Vectype)]]), sets: vec![] })
+    if !matches!(ck.peek(0usize + 1 + 1), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_5).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![e_5.clone()], vec![e_4.clone()], vec![e_3.clone()]]))); }
+    Ok(Effect { pops: 0usize + 1 + 1 + 1, unreachable: false, pushes: wspec_runtime::seq::cat([vec![Valtype::Vectype(Vectype)]]), sets: vec![] })
 }
 
 fn vgroup_81(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
@@ -9417,8 +9156,8 @@ fn vrule_86(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let Vectype = f_1 else { return Err(wspec_runtime::Fail::soft()) };
     let vvtestop = *f_2;
     let e_3: Valtype = Valtype::Vectype(Vectype);
-    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_3).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![e_3.clone()]]))); }
-    Ok(Effect { pops: 0usize + 1, unreachable: false, pushes: wspec_runtime::seq::cat(vec![vec![Valtype::Numtype(Numtype::I32)]]), sets: vec![] })
+    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_3).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![e_3.clone()]]))); }
+    Ok(Effect { pops: 0usize + 1, unreachable: false, pushes: wspec_runtime::seq::cat([vec![Valtype::Numtype(Numtype::I32)]]), sets: vec![] })
 }
 
 fn vgroup_82(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
@@ -9436,8 +9175,8 @@ fn vrule_87(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let sh = *f_1;
     let vunop = *f_2;
     let e_3: Valtype = Valtype::Vectype(Vectype);
-    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_3).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![e_3.clone()]]))); }
-    Ok(Effect { pops: 0usize + 1, unreachable: false, pushes: wspec_runtime::seq::cat(vec![vec![Valtype::Vectype(Vectype)]]), sets: vec![] })
+    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_3).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![e_3.clone()]]))); }
+    Ok(Effect { pops: 0usize + 1, unreachable: false, pushes: wspec_runtime::seq::cat([vec![Valtype::Vectype(Vectype)]]), sets: vec![] })
 }
 
 fn vgroup_83(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
@@ -9455,10 +9194,10 @@ fn vrule_88(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let sh = *f_1;
     let vbinop = *f_2;
     let e_3: Valtype = Valtype::Vectype(Vectype);
-    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_3).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![Valtype::Vectype(Vectype)], vec![e_3.clone()]]))); }
+    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_3).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![Valtype::Vectype(Vectype)], vec![e_3.clone()]]))); }
     let e_4: Valtype = Valtype::Vectype(Vectype);
-    if !matches!(ck.peek(0usize + 1), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_4).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![e_4.clone()], vec![e_3.clone()]]))); }
-    Ok(Effect { pops: 0usize + 1 + 1, unreachable: false, pushes: wspec_runtime::seq::cat(vec![vec![Valtype::Vectype(Vectype)]]), sets: vec![] })
+    if !matches!(ck.peek(0usize + 1), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_4).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![e_4.clone()], vec![e_3.clone()]]))); }
+    Ok(Effect { pops: 0usize + 1 + 1, unreachable: false, pushes: wspec_runtime::seq::cat([vec![Valtype::Vectype(Vectype)]]), sets: vec![] })
 }
 
 fn vgroup_84(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
@@ -9476,12 +9215,12 @@ fn vrule_89(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let sh = *f_1;
     let vternop = *f_2;
     let e_3: Valtype = Valtype::Vectype(Vectype);
-    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_3).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![Valtype::Vectype(Vectype)], vec![Valtype::Vectype(Vectype)], vec![e_3.clone()]]))); }
+    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_3).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![Valtype::Vectype(Vectype)], vec![Valtype::Vectype(Vectype)], vec![e_3.clone()]]))); }
     let e_4: Valtype = Valtype::Vectype(Vectype);
-    if !matches!(ck.peek(0usize + 1), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_4).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![Valtype::Vectype(Vectype)], vec![e_4.clone()], vec![e_3.clone()]]))); }
+    if !matches!(ck.peek(0usize + 1), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_4).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![Valtype::Vectype(Vectype)], vec![e_4.clone()], vec![e_3.clone()]]))); }
     let e_5: Valtype = Valtype::Vectype(Vectype);
-    if !matches!(ck.peek(0usize + 1 + 1), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_5).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![e_5.clone()], vec![e_4.clone()], vec![e_3.clone()]]))); }
-    Ok(Effect { pops: 0usize + 1 + 1 + 1, unreachable: false, pushes: wspec_runtime::seq::cat(vec![vec![Valtype::Vectype(Vectype)]]), sets: vec![] })
+    if !matches!(ck.peek(0usize + 1 + 1), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_5).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![e_5.clone()], vec![e_4.clone()], vec![e_3.clone()]]))); }
+    Ok(Effect { pops: 0usize + 1 + 1 + 1, unreachable: false, pushes: wspec_runtime::seq::cat([vec![Valtype::Vectype(Vectype)]]), sets: vec![] })
 }
 
 fn vgroup_85(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
@@ -9499,8 +9238,8 @@ fn vrule_90(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let sh = *f_1;
     let vtestop = *f_2;
     let e_3: Valtype = Valtype::Vectype(Vectype);
-    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_3).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![e_3.clone()]]))); }
-    Ok(Effect { pops: 0usize + 1, unreachable: false, pushes: wspec_runtime::seq::cat(vec![vec![Valtype::Numtype(Numtype::I32)]]), sets: vec![] })
+    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_3).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![e_3.clone()]]))); }
+    Ok(Effect { pops: 0usize + 1, unreachable: false, pushes: wspec_runtime::seq::cat([vec![Valtype::Numtype(Numtype::I32)]]), sets: vec![] })
 }
 
 fn vgroup_86(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
@@ -9518,10 +9257,10 @@ fn vrule_91(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let sh = *f_1;
     let vrelop = *f_2;
     let e_3: Valtype = Valtype::Vectype(Vectype);
-    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_3).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![Valtype::Vectype(Vectype)], vec![e_3.clone()]]))); }
+    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_3).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![Valtype::Vectype(Vectype)], vec![e_3.clone()]]))); }
     let e_4: Valtype = Valtype::Vectype(Vectype);
-    if !matches!(ck.peek(0usize + 1), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_4).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![e_4.clone()], vec![e_3.clone()]]))); }
-    Ok(Effect { pops: 0usize + 1 + 1, unreachable: false, pushes: wspec_runtime::seq::cat(vec![vec![Valtype::Vectype(Vectype)]]), sets: vec![] })
+    if !matches!(ck.peek(0usize + 1), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_4).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![e_4.clone()], vec![e_3.clone()]]))); }
+    Ok(Effect { pops: 0usize + 1 + 1, unreachable: false, pushes: wspec_runtime::seq::cat([vec![Valtype::Vectype(Vectype)]]), sets: vec![] })
 }
 
 fn vgroup_87(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
@@ -9539,10 +9278,10 @@ fn vrule_92(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let sh = *f_1;
     let vshiftop = *f_2;
     let e_3: Valtype = Valtype::Numtype(Numtype::I32);
-    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_3).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![Valtype::Vectype(Vectype)], vec![e_3.clone()]]))); }
+    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_3).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![Valtype::Vectype(Vectype)], vec![e_3.clone()]]))); }
     let e_4: Valtype = Valtype::Vectype(Vectype);
-    if !matches!(ck.peek(0usize + 1), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_4).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![e_4.clone()], vec![e_3.clone()]]))); }
-    Ok(Effect { pops: 0usize + 1 + 1, unreachable: false, pushes: wspec_runtime::seq::cat(vec![vec![Valtype::Vectype(Vectype)]]), sets: vec![] })
+    if !matches!(ck.peek(0usize + 1), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_4).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![e_4.clone()], vec![e_3.clone()]]))); }
+    Ok(Effect { pops: 0usize + 1 + 1, unreachable: false, pushes: wspec_runtime::seq::cat([vec![Valtype::Vectype(Vectype)]]), sets: vec![] })
 }
 
 fn vgroup_88(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
@@ -9559,8 +9298,8 @@ fn vrule_93(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let Instr::Vbitmask(f_1) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
     let sh = *f_1;
     let e_2: Valtype = Valtype::Vectype(Vectype);
-    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_2).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![e_2.clone()]]))); }
-    Ok(Effect { pops: 0usize + 1, unreachable: false, pushes: wspec_runtime::seq::cat(vec![vec![Valtype::Numtype(Numtype::I32)]]), sets: vec![] })
+    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_2).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![e_2.clone()]]))); }
+    Ok(Effect { pops: 0usize + 1, unreachable: false, pushes: wspec_runtime::seq::cat([vec![Valtype::Numtype(Numtype::I32)]]), sets: vec![] })
 }
 
 fn vgroup_89(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
@@ -9578,10 +9317,10 @@ fn vrule_94(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let sh = *f_1;
     let vswizzlop = *f_2;
     let e_3: Valtype = Valtype::Vectype(Vectype);
-    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_3).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![Valtype::Vectype(Vectype)], vec![e_3.clone()]]))); }
+    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_3).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![Valtype::Vectype(Vectype)], vec![e_3.clone()]]))); }
     let e_4: Valtype = Valtype::Vectype(Vectype);
-    if !matches!(ck.peek(0usize + 1), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_4).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![e_4.clone()], vec![e_3.clone()]]))); }
-    Ok(Effect { pops: 0usize + 1 + 1, unreachable: false, pushes: wspec_runtime::seq::cat(vec![vec![Valtype::Vectype(Vectype)]]), sets: vec![] })
+    if !matches!(ck.peek(0usize + 1), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_4).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![e_4.clone()], vec![e_3.clone()]]))); }
+    Ok(Effect { pops: 0usize + 1 + 1, unreachable: false, pushes: wspec_runtime::seq::cat([vec![Valtype::Vectype(Vectype)]]), sets: vec![] })
 }
 
 fn vgroup_90(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
@@ -9611,10 +9350,10 @@ fn vrule_95(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     if !((wspec_runtime::num::wide(i_10_12)? < wspec_runtime::num::mul(2i128, wspec_runtime::num::wide((conv::bshape_to_shape(sh)).1)?)?)) { return Err(Fail::msg(0, "invalid lane index")); }
      }
     let e_17: Valtype = Valtype::Vectype(Vectype);
-    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_17).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![Valtype::Vectype(Vectype)], vec![e_17.clone()]]))); }
+    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_17).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![Valtype::Vectype(Vectype)], vec![e_17.clone()]]))); }
     let e_18: Valtype = Valtype::Vectype(Vectype);
-    if !matches!(ck.peek(0usize + 1), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_18).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![e_18.clone()], vec![e_17.clone()]]))); }
-    Ok(Effect { pops: 0usize + 1 + 1, unreachable: false, pushes: wspec_runtime::seq::cat(vec![vec![Valtype::Vectype(Vectype)]]), sets: vec![] })
+    if !matches!(ck.peek(0usize + 1), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_18).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![e_18.clone()], vec![e_17.clone()]]))); }
+    Ok(Effect { pops: 0usize + 1 + 1, unreachable: false, pushes: wspec_runtime::seq::cat([vec![Valtype::Vectype(Vectype)]]), sets: vec![] })
 }
 
 fn vgroup_91(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
@@ -9631,8 +9370,8 @@ fn vrule_96(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let Instr::Vsplat(f_1) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
     let sh = *f_1;
     let e_6: Valtype = conv::numtype_to_valtype(defs::lunpack(ar_, sh.0)?);
-    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_6).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![e_6.clone()]]))); }
-    Ok(Effect { pops: 0usize + 1, unreachable: false, pushes: wspec_runtime::seq::cat(vec![vec![Valtype::Vectype(Vectype)]]), sets: vec![] })
+    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_6).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![e_6.clone()]]))); }
+    Ok(Effect { pops: 0usize + 1, unreachable: false, pushes: wspec_runtime::seq::cat([vec![Valtype::Vectype(Vectype)]]), sets: vec![] })
 }
 
 fn vgroup_92(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
@@ -9655,8 +9394,8 @@ fn vrule_97(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let i = n_6;
     if !((wspec_runtime::num::wide(i)? < wspec_runtime::num::wide(sh.1)?)) { return Err(Fail::msg(0, "invalid lane index")); }
     let e_9: Valtype = Valtype::Vectype(Vectype);
-    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_9).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![e_9.clone()]]))); }
-    Ok(Effect { pops: 0usize + 1, unreachable: false, pushes: wspec_runtime::seq::cat(vec![vec![conv::numtype_to_valtype(defs::lunpack(ar_, sh.0)?)]]), sets: vec![] })
+    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_9).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![e_9.clone()]]))); }
+    Ok(Effect { pops: 0usize + 1, unreachable: false, pushes: wspec_runtime::seq::cat([vec![conv::numtype_to_valtype(defs::lunpack(ar_, sh.0)?)]]), sets: vec![] })
 }
 
 fn vgroup_93(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
@@ -9677,10 +9416,10 @@ fn vrule_98(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let i = n_4;
     if !((wspec_runtime::num::wide(i)? < wspec_runtime::num::wide(sh.1)?)) { return Err(Fail::msg(0, "invalid lane index")); }
     let e_11: Valtype = conv::numtype_to_valtype(defs::lunpack(ar_, sh.0)?);
-    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_11).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![Valtype::Vectype(Vectype)], vec![e_11.clone()]]))); }
+    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_11).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![Valtype::Vectype(Vectype)], vec![e_11.clone()]]))); }
     let e_12: Valtype = Valtype::Vectype(Vectype);
-    if !matches!(ck.peek(0usize + 1), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_12).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![e_12.clone()], vec![e_11.clone()]]))); }
-    Ok(Effect { pops: 0usize + 1 + 1, unreachable: false, pushes: wspec_runtime::seq::cat(vec![vec![Valtype::Vectype(Vectype)]]), sets: vec![] })
+    if !matches!(ck.peek(0usize + 1), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_12).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![e_12.clone()], vec![e_11.clone()]]))); }
+    Ok(Effect { pops: 0usize + 1 + 1, unreachable: false, pushes: wspec_runtime::seq::cat([vec![Valtype::Vectype(Vectype)]]), sets: vec![] })
 }
 
 fn vgroup_94(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
@@ -9699,8 +9438,8 @@ fn vrule_99(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let sh_2 = *f_2;
     let vextunop = *f_3;
     let e_4: Valtype = Valtype::Vectype(Vectype);
-    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_4).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![e_4.clone()]]))); }
-    Ok(Effect { pops: 0usize + 1, unreachable: false, pushes: wspec_runtime::seq::cat(vec![vec![Valtype::Vectype(Vectype)]]), sets: vec![] })
+    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_4).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![e_4.clone()]]))); }
+    Ok(Effect { pops: 0usize + 1, unreachable: false, pushes: wspec_runtime::seq::cat([vec![Valtype::Vectype(Vectype)]]), sets: vec![] })
 }
 
 fn vgroup_95(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
@@ -9719,10 +9458,10 @@ fn vrule_100(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R
     let sh_2 = *f_2;
     let vextbinop = *f_3;
     let e_4: Valtype = Valtype::Vectype(Vectype);
-    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_4).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![Valtype::Vectype(Vectype)], vec![e_4.clone()]]))); }
+    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_4).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![Valtype::Vectype(Vectype)], vec![e_4.clone()]]))); }
     let e_5: Valtype = Valtype::Vectype(Vectype);
-    if !matches!(ck.peek(0usize + 1), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_5).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![e_5.clone()], vec![e_4.clone()]]))); }
-    Ok(Effect { pops: 0usize + 1 + 1, unreachable: false, pushes: wspec_runtime::seq::cat(vec![vec![Valtype::Vectype(Vectype)]]), sets: vec![] })
+    if !matches!(ck.peek(0usize + 1), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_5).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![e_5.clone()], vec![e_4.clone()]]))); }
+    Ok(Effect { pops: 0usize + 1 + 1, unreachable: false, pushes: wspec_runtime::seq::cat([vec![Valtype::Vectype(Vectype)]]), sets: vec![] })
 }
 
 fn vgroup_96(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
@@ -9741,12 +9480,12 @@ fn vrule_101(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R
     let sh_2 = *f_2;
     let vextternop = *f_3;
     let e_4: Valtype = Valtype::Vectype(Vectype);
-    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_4).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![Valtype::Vectype(Vectype)], vec![Valtype::Vectype(Vectype)], vec![e_4.clone()]]))); }
+    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_4).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![Valtype::Vectype(Vectype)], vec![Valtype::Vectype(Vectype)], vec![e_4.clone()]]))); }
     let e_5: Valtype = Valtype::Vectype(Vectype);
-    if !matches!(ck.peek(0usize + 1), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_5).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![Valtype::Vectype(Vectype)], vec![e_5.clone()], vec![e_4.clone()]]))); }
+    if !matches!(ck.peek(0usize + 1), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_5).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![Valtype::Vectype(Vectype)], vec![e_5.clone()], vec![e_4.clone()]]))); }
     let e_6: Valtype = Valtype::Vectype(Vectype);
-    if !matches!(ck.peek(0usize + 1 + 1), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_6).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![e_6.clone()], vec![e_5.clone()], vec![e_4.clone()]]))); }
-    Ok(Effect { pops: 0usize + 1 + 1 + 1, unreachable: false, pushes: wspec_runtime::seq::cat(vec![vec![Valtype::Vectype(Vectype)]]), sets: vec![] })
+    if !matches!(ck.peek(0usize + 1 + 1), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_6).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![e_6.clone()], vec![e_5.clone()], vec![e_4.clone()]]))); }
+    Ok(Effect { pops: 0usize + 1 + 1 + 1, unreachable: false, pushes: wspec_runtime::seq::cat([vec![Valtype::Vectype(Vectype)]]), sets: vec![] })
 }
 
 fn vgroup_97(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
@@ -9765,10 +9504,10 @@ fn vrule_102(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R
     let sh_2 = *f_2;
     let sx = *f_3;
     let e_4: Valtype = Valtype::Vectype(Vectype);
-    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_4).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![Valtype::Vectype(Vectype)], vec![e_4.clone()]]))); }
+    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_4).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![Valtype::Vectype(Vectype)], vec![e_4.clone()]]))); }
     let e_5: Valtype = Valtype::Vectype(Vectype);
-    if !matches!(ck.peek(0usize + 1), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_5).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![e_5.clone()], vec![e_4.clone()]]))); }
-    Ok(Effect { pops: 0usize + 1 + 1, unreachable: false, pushes: wspec_runtime::seq::cat(vec![vec![Valtype::Vectype(Vectype)]]), sets: vec![] })
+    if !matches!(ck.peek(0usize + 1), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_5).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![e_5.clone()], vec![e_4.clone()]]))); }
+    Ok(Effect { pops: 0usize + 1 + 1, unreachable: false, pushes: wspec_runtime::seq::cat([vec![Valtype::Vectype(Vectype)]]), sets: vec![] })
 }
 
 fn vgroup_98(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
@@ -9787,8 +9526,8 @@ fn vrule_103(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R
     let sh_2 = *f_2;
     let vcvtop = *f_3;
     let e_4: Valtype = Valtype::Vectype(Vectype);
-    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_4).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![e_4.clone()]]))); }
-    Ok(Effect { pops: 0usize + 1, unreachable: false, pushes: wspec_runtime::seq::cat(vec![vec![Valtype::Vectype(Vectype)]]), sets: vec![] })
+    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_4).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![e_4.clone()]]))); }
+    Ok(Effect { pops: 0usize + 1, unreachable: false, pushes: wspec_runtime::seq::cat([vec![Valtype::Vectype(Vectype)]]), sets: vec![] })
 }
 
 fn vgroup_99(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
@@ -9818,8 +9557,8 @@ fn vrule_104(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R
     let lim = *f_9;
     rels::memarg_ok(ar_, ao, at, defs::vsize(ar_, Vectype)?)?;
     let e_10: Valtype = conv::addrtype_to_valtype(at);
-    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_10).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![e_10.clone()]]))); }
-    Ok(Effect { pops: 0usize + 1, unreachable: false, pushes: wspec_runtime::seq::cat(vec![vec![Valtype::Vectype(Vectype)]]), sets: vec![] })
+    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_10).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![e_10.clone()]]))); }
+    Ok(Effect { pops: 0usize + 1, unreachable: false, pushes: wspec_runtime::seq::cat([vec![Valtype::Vectype(Vectype)]]), sets: vec![] })
 }
 
 // from spec/2.3-validation-instructions.wspec:639 rule Instr_ok/vload-pack
@@ -9830,25 +9569,24 @@ fn vrule_105(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R
     let Instr::Vload(f_1, f_2, f_3, f_4) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
     #[allow(irrefutable_let_patterns)]
     let Vectype = f_1 else { return Err(wspec_runtime::Fail::soft()) };
-    let cp_5 = (*f_2).clone();
-    let Some(o_6) = cp_5 else { return Err(wspec_runtime::Fail::soft()) };
+    let Some(o_5) = f_2 else { return Err(wspec_runtime::Fail::soft()) };
     #[allow(irrefutable_let_patterns)]
-    let Vloadop::Shape(f_7, f_8, f_9) = o_6 else { return Err(wspec_runtime::Fail::soft()) };
-    let sz = f_7.clone();
-    let v_M = f_8.clone();
-    let sx = f_9.clone();
-    let cp_10 = (*f_3).clone();
-    let x = cp_10;
+    let Vloadop::Shape(f_6, f_7, f_8) = o_5 else { return Err(wspec_runtime::Fail::soft()) };
+    let sz = *f_6;
+    let v_M = *f_7;
+    let sx = *f_8;
+    let cp_9 = (*f_3).clone();
+    let x = cp_9;
     let ao = *f_4;
     if !((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).mems.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown memory {}", wspec_runtime::num::wide(x)?))); }
     #[allow(irrefutable_let_patterns)]
-    let Memtype(f_11, f_12) = (&(*wspec_runtime::seq::at(&(*v_C).mems, wspec_runtime::num::wide(x)?)?)) else { return Err(wspec_runtime::Fail::soft()) };
-    let at = *f_11;
-    let lim = *f_12;
+    let Memtype(f_10, f_11) = (&(*wspec_runtime::seq::at(&(*v_C).mems, wspec_runtime::num::wide(x)?)?)) else { return Err(wspec_runtime::Fail::soft()) };
+    let at = *f_10;
+    let lim = *f_11;
     rels::memarg_ok(ar_, ao, at, wspec_runtime::num::narrow::<u64>(wspec_runtime::num::mul(wspec_runtime::num::wide(sz)?, wspec_runtime::num::wide(v_M)?)?)?)?;
-    let e_13: Valtype = conv::addrtype_to_valtype(at);
-    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_13).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![e_13.clone()]]))); }
-    Ok(Effect { pops: 0usize + 1, unreachable: false, pushes: wspec_runtime::seq::cat(vec![vec![Valtype::Vectype(Vectype)]]), sets: vec![] })
+    let e_12: Valtype = conv::addrtype_to_valtype(at);
+    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_12).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![e_12.clone()]]))); }
+    Ok(Effect { pops: 0usize + 1, unreachable: false, pushes: wspec_runtime::seq::cat([vec![Valtype::Vectype(Vectype)]]), sets: vec![] })
 }
 
 // from spec/2.3-validation-instructions.wspec:645 rule Instr_ok/vload-splat
@@ -9859,23 +9597,22 @@ fn vrule_106(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R
     let Instr::Vload(f_1, f_2, f_3, f_4) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
     #[allow(irrefutable_let_patterns)]
     let Vectype = f_1 else { return Err(wspec_runtime::Fail::soft()) };
-    let cp_5 = (*f_2).clone();
-    let Some(o_6) = cp_5 else { return Err(wspec_runtime::Fail::soft()) };
+    let Some(o_5) = f_2 else { return Err(wspec_runtime::Fail::soft()) };
     #[allow(irrefutable_let_patterns)]
-    let Vloadop::Splat(f_7) = o_6 else { return Err(wspec_runtime::Fail::soft()) };
-    let sz = f_7.clone();
-    let cp_8 = (*f_3).clone();
-    let x = cp_8;
+    let Vloadop::Splat(f_6) = o_5 else { return Err(wspec_runtime::Fail::soft()) };
+    let sz = *f_6;
+    let cp_7 = (*f_3).clone();
+    let x = cp_7;
     let ao = *f_4;
     if !((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).mems.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown memory {}", wspec_runtime::num::wide(x)?))); }
     #[allow(irrefutable_let_patterns)]
-    let Memtype(f_9, f_10) = (&(*wspec_runtime::seq::at(&(*v_C).mems, wspec_runtime::num::wide(x)?)?)) else { return Err(wspec_runtime::Fail::soft()) };
-    let at = *f_9;
-    let lim = *f_10;
+    let Memtype(f_8, f_9) = (&(*wspec_runtime::seq::at(&(*v_C).mems, wspec_runtime::num::wide(x)?)?)) else { return Err(wspec_runtime::Fail::soft()) };
+    let at = *f_8;
+    let lim = *f_9;
     rels::memarg_ok(ar_, ao, at, wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(sz)?)?)?;
-    let e_11: Valtype = conv::addrtype_to_valtype(at);
-    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_11).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![e_11.clone()]]))); }
-    Ok(Effect { pops: 0usize + 1, unreachable: false, pushes: wspec_runtime::seq::cat(vec![vec![Valtype::Vectype(Vectype)]]), sets: vec![] })
+    let e_10: Valtype = conv::addrtype_to_valtype(at);
+    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_10).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![e_10.clone()]]))); }
+    Ok(Effect { pops: 0usize + 1, unreachable: false, pushes: wspec_runtime::seq::cat([vec![Valtype::Vectype(Vectype)]]), sets: vec![] })
 }
 
 // from spec/2.3-validation-instructions.wspec:651 rule Instr_ok/vload-zero
@@ -9886,23 +9623,22 @@ fn vrule_107(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R
     let Instr::Vload(f_1, f_2, f_3, f_4) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
     #[allow(irrefutable_let_patterns)]
     let Vectype = f_1 else { return Err(wspec_runtime::Fail::soft()) };
-    let cp_5 = (*f_2).clone();
-    let Some(o_6) = cp_5 else { return Err(wspec_runtime::Fail::soft()) };
+    let Some(o_5) = f_2 else { return Err(wspec_runtime::Fail::soft()) };
     #[allow(irrefutable_let_patterns)]
-    let Vloadop::Zero(f_7) = o_6 else { return Err(wspec_runtime::Fail::soft()) };
-    let sz = f_7.clone();
-    let cp_8 = (*f_3).clone();
-    let x = cp_8;
+    let Vloadop::Zero(f_6) = o_5 else { return Err(wspec_runtime::Fail::soft()) };
+    let sz = *f_6;
+    let cp_7 = (*f_3).clone();
+    let x = cp_7;
     let ao = *f_4;
     if !((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).mems.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown memory {}", wspec_runtime::num::wide(x)?))); }
     #[allow(irrefutable_let_patterns)]
-    let Memtype(f_9, f_10) = (&(*wspec_runtime::seq::at(&(*v_C).mems, wspec_runtime::num::wide(x)?)?)) else { return Err(wspec_runtime::Fail::soft()) };
-    let at = *f_9;
-    let lim = *f_10;
+    let Memtype(f_8, f_9) = (&(*wspec_runtime::seq::at(&(*v_C).mems, wspec_runtime::num::wide(x)?)?)) else { return Err(wspec_runtime::Fail::soft()) };
+    let at = *f_8;
+    let lim = *f_9;
     rels::memarg_ok(ar_, ao, at, wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(sz)?)?)?;
-    let e_11: Valtype = conv::addrtype_to_valtype(at);
-    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_11).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![e_11.clone()]]))); }
-    Ok(Effect { pops: 0usize + 1, unreachable: false, pushes: wspec_runtime::seq::cat(vec![vec![Valtype::Vectype(Vectype)]]), sets: vec![] })
+    let e_10: Valtype = conv::addrtype_to_valtype(at);
+    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_10).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![e_10.clone()]]))); }
+    Ok(Effect { pops: 0usize + 1, unreachable: false, pushes: wspec_runtime::seq::cat([vec![Valtype::Vectype(Vectype)]]), sets: vec![] })
 }
 
 fn vgroup_100(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
@@ -9937,10 +9673,10 @@ fn vrule_108(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R
     rels::memarg_ok(ar_, ao, at, wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(sz)?)?)?;
     if !((wspec_runtime::num::mul(wspec_runtime::num::wide(i)?, wspec_runtime::num::wide(sz)?)? < 128i128)) { return Err(Fail::msg(0, "invalid lane index")); }
     let e_11: Valtype = Valtype::Vectype(Vectype);
-    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_11).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![conv::addrtype_to_valtype(at)], vec![e_11.clone()]]))); }
+    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_11).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![conv::addrtype_to_valtype(at)], vec![e_11.clone()]]))); }
     let e_12: Valtype = conv::addrtype_to_valtype(at);
-    if !matches!(ck.peek(0usize + 1), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_12).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![e_12.clone()], vec![e_11.clone()]]))); }
-    Ok(Effect { pops: 0usize + 1 + 1, unreachable: false, pushes: wspec_runtime::seq::cat(vec![vec![Valtype::Vectype(Vectype)]]), sets: vec![] })
+    if !matches!(ck.peek(0usize + 1), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_12).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![e_12.clone()], vec![e_11.clone()]]))); }
+    Ok(Effect { pops: 0usize + 1 + 1, unreachable: false, pushes: wspec_runtime::seq::cat([vec![Valtype::Vectype(Vectype)]]), sets: vec![] })
 }
 
 fn vgroup_101(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
@@ -9967,9 +9703,9 @@ fn vrule_109(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R
     let lim = *f_6;
     rels::memarg_ok(ar_, ao, at, defs::vsize(ar_, Vectype)?)?;
     let e_7: Valtype = Valtype::Vectype(Vectype);
-    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_7).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![conv::addrtype_to_valtype(at)], vec![e_7.clone()]]))); }
+    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_7).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![conv::addrtype_to_valtype(at)], vec![e_7.clone()]]))); }
     let e_8: Valtype = conv::addrtype_to_valtype(at);
-    if !matches!(ck.peek(0usize + 1), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_8).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![e_8.clone()], vec![e_7.clone()]]))); }
+    if !matches!(ck.peek(0usize + 1), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_8).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![e_8.clone()], vec![e_7.clone()]]))); }
     Ok(Effect { pops: 0usize + 1 + 1, unreachable: false, pushes: Vec::new(), sets: vec![] })
 }
 
@@ -10002,9 +9738,9 @@ fn vrule_110(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R
     rels::memarg_ok(ar_, ao, at, wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(sz)?)?)?;
     if !((wspec_runtime::num::mul(wspec_runtime::num::wide(i)?, wspec_runtime::num::wide(sz)?)? < 128i128)) { return Err(Fail::msg(0, "invalid lane index")); }
     let e_11: Valtype = Valtype::Vectype(Vectype);
-    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_11).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![conv::addrtype_to_valtype(at)], vec![e_11.clone()]]))); }
+    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_11).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![conv::addrtype_to_valtype(at)], vec![e_11.clone()]]))); }
     let e_12: Valtype = conv::addrtype_to_valtype(at);
-    if !matches!(ck.peek(0usize + 1), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_12).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![vec![e_12.clone()], vec![e_11.clone()]]))); }
+    if !matches!(ck.peek(0usize + 1), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_12).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![e_12.clone()], vec![e_11.clone()]]))); }
     Ok(Effect { pops: 0usize + 1 + 1, unreachable: false, pushes: Vec::new(), sets: vec![] })
 }
 
@@ -10139,7 +9875,7 @@ fn seq_context(ar_: &Ctx, a0: &Context, a1: &[Localidx]) -> R<Context> {
     acc_init_7.push(init);acc_t_8.push((*t).clone()); }
     let init_9 = acc_init_7;
     let t_10 = acc_t_8;
-    Ok(defs::with_locals(ar_, a0, &({ let n_ = wspec_runtime::seq::same_len(&[x_1.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let x_1_313 = x_1[i_].clone(); out_.push(x_1_313); } out_ }), &({ let n_ = wspec_runtime::seq::same_len(&[t_10.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let t_10_414 = t_10[i_].clone(); out_.push(Localtype(Init::Set, t_10_414.clone())); } out_ }))?)
+    Ok(defs::with_locals(ar_, a0, &({ let n_ = wspec_runtime::seq::same_len(&[x_1.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let x_1_313 = x_1[i_].clone(); out_.push(x_1_313); } out_ }), &({ let n_ = wspec_runtime::seq::same_len(&[t_10.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let t_10_414 = t_10[i_].clone(); out_.push(Localtype(Init::Set, t_10_414)); } out_ }))?)
 }
 
 /// Checks an instruction sequence with operands `t1` (`Instrs_ok`): the types it leaves
@@ -10167,13 +9903,13 @@ pub fn check_seq(ar_: &Ctx, c: &Context, code: &[Instr], t1: &[Valtype], t2: Opt
 }
 
 /// Definitions of the spec that the rules use.
-#[allow(unused_variables, unused_parens, clippy::all)]
+#[allow(unused_variables, unused_parens, unreachable_patterns, clippy::all)]
 pub mod defs {
     use super::*;
 
     // from spec/3.2-numerics-conversions.wspec:88 def $unop_ (its first element)
     pub fn unop__first(ar_: &Ctx, a0: Numtype, a1: Unop, a2: Num) -> R<Option<Num>> {
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a1, Unop::Inn(UnopInn::Clz)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let n_1 = wspec_runtime::ok(conv::numtype_as_inn(a0))?;
             let v_Inn = n_1;
             #[allow(irrefutable_let_patterns)]
@@ -10181,8 +9917,8 @@ pub mod defs {
             let n_2 = match a2 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
             let i = n_2;
             Ok(Some(Num::Inn(wspec_runtime::num::cast::<_, u64>(wspec_runtime::ok(wspec_runtime::builtins::iclz(defs::size(ar_, conv::inn_to_numtype(v_Inn))?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i)?)?))?)?)))
-        })())? { return Ok(v); }
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        })())? { return Ok(v); } }
+        if matches!(a1, Unop::Inn(UnopInn::Ctz)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let n_1 = wspec_runtime::ok(conv::numtype_as_inn(a0))?;
             let v_Inn = n_1;
             #[allow(irrefutable_let_patterns)]
@@ -10190,8 +9926,8 @@ pub mod defs {
             let n_2 = match a2 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
             let i = n_2;
             Ok(Some(Num::Inn(wspec_runtime::num::cast::<_, u64>(wspec_runtime::ok(wspec_runtime::builtins::ictz(defs::size(ar_, conv::inn_to_numtype(v_Inn))?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i)?)?))?)?)))
-        })())? { return Ok(v); }
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        })())? { return Ok(v); } }
+        if matches!(a1, Unop::Inn(UnopInn::Popcnt)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let n_1 = wspec_runtime::ok(conv::numtype_as_inn(a0))?;
             let v_Inn = n_1;
             #[allow(irrefutable_let_patterns)]
@@ -10199,8 +9935,8 @@ pub mod defs {
             let n_2 = match a2 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
             let i = n_2;
             Ok(Some(Num::Inn(wspec_runtime::num::cast::<_, u64>(wspec_runtime::ok(wspec_runtime::builtins::ipopcnt(defs::size(ar_, conv::inn_to_numtype(v_Inn))?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i)?)?))?)?)))
-        })())? { return Ok(v); }
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        })())? { return Ok(v); } }
+        if matches!(a1, Unop::Inn(UnopInn::Extend(f_2))) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let n_1 = wspec_runtime::ok(conv::numtype_as_inn(a0))?;
             let v_Inn = n_1;
             #[allow(irrefutable_let_patterns)]
@@ -10209,69 +9945,69 @@ pub mod defs {
             let n_3 = match a2 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
             let i = n_3;
             Ok(Some(Num::Inn(wspec_runtime::num::cast::<_, u64>(wspec_runtime::ok(wspec_runtime::builtins::iextend_s(defs::size(ar_, conv::inn_to_numtype(v_Inn))?, wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(sz)?)?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i)?)?))?)?)))
-        })())? { return Ok(v); }
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        })())? { return Ok(v); } }
+        if matches!(a1, Unop::Fnn(UnopFnn::Abs)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let n_1 = wspec_runtime::ok(conv::numtype_as_fnn(a0))?;
             let v_Fnn = n_1;
             #[allow(irrefutable_let_patterns)]
             let Unop::Fnn(UnopFnn::Abs) = a1 else { return Err(wspec_runtime::Fail::soft()) };
             let f = a2;
             Ok((match wspec_runtime::builtins::fabs(defs::size(ar_, conv::fnn_to_numtype(v_Fnn))?, (match f { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })) { Some(x) => Some(Num::Fnn(x)), None => None }))
-        })())? { return Ok(v); }
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        })())? { return Ok(v); } }
+        if matches!(a1, Unop::Fnn(UnopFnn::Neg)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let n_1 = wspec_runtime::ok(conv::numtype_as_fnn(a0))?;
             let v_Fnn = n_1;
             #[allow(irrefutable_let_patterns)]
             let Unop::Fnn(UnopFnn::Neg) = a1 else { return Err(wspec_runtime::Fail::soft()) };
             let f = a2;
             Ok((match wspec_runtime::builtins::fneg(defs::size(ar_, conv::fnn_to_numtype(v_Fnn))?, (match f { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })) { Some(x) => Some(Num::Fnn(x)), None => None }))
-        })())? { return Ok(v); }
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        })())? { return Ok(v); } }
+        if matches!(a1, Unop::Fnn(UnopFnn::Sqrt)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let n_1 = wspec_runtime::ok(conv::numtype_as_fnn(a0))?;
             let v_Fnn = n_1;
             #[allow(irrefutable_let_patterns)]
             let Unop::Fnn(UnopFnn::Sqrt) = a1 else { return Err(wspec_runtime::Fail::soft()) };
             let f = a2;
             Ok((match wspec_runtime::builtins::fsqrt(defs::size(ar_, conv::fnn_to_numtype(v_Fnn))?, (match f { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })) { Some(x) => Some(Num::Fnn(x)), None => None }))
-        })())? { return Ok(v); }
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        })())? { return Ok(v); } }
+        if matches!(a1, Unop::Fnn(UnopFnn::Ceil)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let n_1 = wspec_runtime::ok(conv::numtype_as_fnn(a0))?;
             let v_Fnn = n_1;
             #[allow(irrefutable_let_patterns)]
             let Unop::Fnn(UnopFnn::Ceil) = a1 else { return Err(wspec_runtime::Fail::soft()) };
             let f = a2;
             Ok((match wspec_runtime::builtins::fceil(defs::size(ar_, conv::fnn_to_numtype(v_Fnn))?, (match f { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })) { Some(x) => Some(Num::Fnn(x)), None => None }))
-        })())? { return Ok(v); }
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        })())? { return Ok(v); } }
+        if matches!(a1, Unop::Fnn(UnopFnn::Floor)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let n_1 = wspec_runtime::ok(conv::numtype_as_fnn(a0))?;
             let v_Fnn = n_1;
             #[allow(irrefutable_let_patterns)]
             let Unop::Fnn(UnopFnn::Floor) = a1 else { return Err(wspec_runtime::Fail::soft()) };
             let f = a2;
             Ok((match wspec_runtime::builtins::ffloor(defs::size(ar_, conv::fnn_to_numtype(v_Fnn))?, (match f { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })) { Some(x) => Some(Num::Fnn(x)), None => None }))
-        })())? { return Ok(v); }
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        })())? { return Ok(v); } }
+        if matches!(a1, Unop::Fnn(UnopFnn::Trunc)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let n_1 = wspec_runtime::ok(conv::numtype_as_fnn(a0))?;
             let v_Fnn = n_1;
             #[allow(irrefutable_let_patterns)]
             let Unop::Fnn(UnopFnn::Trunc) = a1 else { return Err(wspec_runtime::Fail::soft()) };
             let f = a2;
             Ok((match wspec_runtime::builtins::ftrunc(defs::size(ar_, conv::fnn_to_numtype(v_Fnn))?, (match f { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })) { Some(x) => Some(Num::Fnn(x)), None => None }))
-        })())? { return Ok(v); }
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        })())? { return Ok(v); } }
+        if matches!(a1, Unop::Fnn(UnopFnn::Nearest)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let n_1 = wspec_runtime::ok(conv::numtype_as_fnn(a0))?;
             let v_Fnn = n_1;
             #[allow(irrefutable_let_patterns)]
             let Unop::Fnn(UnopFnn::Nearest) = a1 else { return Err(wspec_runtime::Fail::soft()) };
             let f = a2;
             Ok((match wspec_runtime::builtins::fnearest(defs::size(ar_, conv::fnn_to_numtype(v_Fnn))?, (match f { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })) { Some(x) => Some(Num::Fnn(x)), None => None }))
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         Err(Fail::soft())
     }
 
     // from spec/3.2-numerics-conversions.wspec:101 def $binop_ (its first element)
     pub fn binop__first(ar_: &Ctx, a0: Numtype, a1: Binop, a2: Num, a3: Num) -> R<Option<Num>> {
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a1, (Binop::Inn(BinopInn::Add) | Binop::Fnn(BinopFnn::Add))) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let n_1 = wspec_runtime::ok(conv::numtype_as_inn(a0))?;
             let v_Inn = n_1;
             #[allow(irrefutable_let_patterns)]
@@ -10281,8 +10017,8 @@ pub mod defs {
             let n_3 = match a3 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
             let i_2 = n_3;
             Ok(Some(Num::Inn(wspec_runtime::num::cast::<_, u64>(wspec_runtime::ok(wspec_runtime::builtins::iadd(defs::size(ar_, conv::inn_to_numtype(v_Inn))?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_1)?)?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_2)?)?))?)?)))
-        })())? { return Ok(v); }
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        })())? { return Ok(v); } }
+        if matches!(a1, (Binop::Inn(BinopInn::Sub) | Binop::Fnn(BinopFnn::Sub))) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let n_1 = wspec_runtime::ok(conv::numtype_as_inn(a0))?;
             let v_Inn = n_1;
             #[allow(irrefutable_let_patterns)]
@@ -10292,8 +10028,8 @@ pub mod defs {
             let n_3 = match a3 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
             let i_2 = n_3;
             Ok(Some(Num::Inn(wspec_runtime::num::cast::<_, u64>(wspec_runtime::ok(wspec_runtime::builtins::isub(defs::size(ar_, conv::inn_to_numtype(v_Inn))?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_1)?)?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_2)?)?))?)?)))
-        })())? { return Ok(v); }
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        })())? { return Ok(v); } }
+        if matches!(a1, (Binop::Inn(BinopInn::Mul) | Binop::Fnn(BinopFnn::Mul))) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let n_1 = wspec_runtime::ok(conv::numtype_as_inn(a0))?;
             let v_Inn = n_1;
             #[allow(irrefutable_let_patterns)]
@@ -10303,8 +10039,8 @@ pub mod defs {
             let n_3 = match a3 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
             let i_2 = n_3;
             Ok(Some(Num::Inn(wspec_runtime::num::cast::<_, u64>(wspec_runtime::ok(wspec_runtime::builtins::imul(defs::size(ar_, conv::inn_to_numtype(v_Inn))?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_1)?)?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_2)?)?))?)?)))
-        })())? { return Ok(v); }
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        })())? { return Ok(v); } }
+        if matches!(a1, Binop::Inn(BinopInn::Div(f_2))) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let n_1 = wspec_runtime::ok(conv::numtype_as_inn(a0))?;
             let v_Inn = n_1;
             #[allow(irrefutable_let_patterns)]
@@ -10316,8 +10052,8 @@ pub mod defs {
             let n_4 = match a3 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
             let i_2 = n_4;
             Ok((match wspec_runtime::ok(wspec_runtime::builtins::idiv_u(defs::size(ar_, conv::inn_to_numtype(v_Inn))?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_1)?)?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_2)?)?))? { Some(x) => Some(Num::Inn(wspec_runtime::num::cast::<_, u64>(x)?)), None => None }))
-        })())? { return Ok(v); }
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        })())? { return Ok(v); } }
+        if matches!(a1, Binop::Inn(BinopInn::Div(f_2))) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let n_1 = wspec_runtime::ok(conv::numtype_as_inn(a0))?;
             let v_Inn = n_1;
             #[allow(irrefutable_let_patterns)]
@@ -10329,8 +10065,8 @@ pub mod defs {
             let n_4 = match a3 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
             let i_2 = n_4;
             Ok((match wspec_runtime::ok(wspec_runtime::builtins::idiv_s(defs::size(ar_, conv::inn_to_numtype(v_Inn))?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_1)?)?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_2)?)?))? { Some(x) => Some(Num::Inn(wspec_runtime::num::cast::<_, u64>(x)?)), None => None }))
-        })())? { return Ok(v); }
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        })())? { return Ok(v); } }
+        if matches!(a1, Binop::Inn(BinopInn::Rem(f_2))) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let n_1 = wspec_runtime::ok(conv::numtype_as_inn(a0))?;
             let v_Inn = n_1;
             #[allow(irrefutable_let_patterns)]
@@ -10342,8 +10078,8 @@ pub mod defs {
             let n_4 = match a3 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
             let i_2 = n_4;
             Ok((match wspec_runtime::ok(wspec_runtime::builtins::irem_u(defs::size(ar_, conv::inn_to_numtype(v_Inn))?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_1)?)?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_2)?)?))? { Some(x) => Some(Num::Inn(wspec_runtime::num::cast::<_, u64>(x)?)), None => None }))
-        })())? { return Ok(v); }
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        })())? { return Ok(v); } }
+        if matches!(a1, Binop::Inn(BinopInn::Rem(f_2))) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let n_1 = wspec_runtime::ok(conv::numtype_as_inn(a0))?;
             let v_Inn = n_1;
             #[allow(irrefutable_let_patterns)]
@@ -10355,8 +10091,8 @@ pub mod defs {
             let n_4 = match a3 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
             let i_2 = n_4;
             Ok((match wspec_runtime::ok(wspec_runtime::builtins::irem_s(defs::size(ar_, conv::inn_to_numtype(v_Inn))?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_1)?)?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_2)?)?))? { Some(x) => Some(Num::Inn(wspec_runtime::num::cast::<_, u64>(x)?)), None => None }))
-        })())? { return Ok(v); }
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        })())? { return Ok(v); } }
+        if matches!(a1, Binop::Inn(BinopInn::And)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let n_1 = wspec_runtime::ok(conv::numtype_as_inn(a0))?;
             let v_Inn = n_1;
             #[allow(irrefutable_let_patterns)]
@@ -10366,8 +10102,8 @@ pub mod defs {
             let n_3 = match a3 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
             let i_2 = n_3;
             Ok(Some(Num::Inn(wspec_runtime::num::cast::<_, u64>(wspec_runtime::ok(wspec_runtime::builtins::iand(defs::size(ar_, conv::inn_to_numtype(v_Inn))?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_1)?)?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_2)?)?))?)?)))
-        })())? { return Ok(v); }
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        })())? { return Ok(v); } }
+        if matches!(a1, Binop::Inn(BinopInn::Or)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let n_1 = wspec_runtime::ok(conv::numtype_as_inn(a0))?;
             let v_Inn = n_1;
             #[allow(irrefutable_let_patterns)]
@@ -10377,8 +10113,8 @@ pub mod defs {
             let n_3 = match a3 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
             let i_2 = n_3;
             Ok(Some(Num::Inn(wspec_runtime::num::cast::<_, u64>(wspec_runtime::ok(wspec_runtime::builtins::ior(defs::size(ar_, conv::inn_to_numtype(v_Inn))?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_1)?)?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_2)?)?))?)?)))
-        })())? { return Ok(v); }
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        })())? { return Ok(v); } }
+        if matches!(a1, Binop::Inn(BinopInn::Xor)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let n_1 = wspec_runtime::ok(conv::numtype_as_inn(a0))?;
             let v_Inn = n_1;
             #[allow(irrefutable_let_patterns)]
@@ -10388,8 +10124,8 @@ pub mod defs {
             let n_3 = match a3 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
             let i_2 = n_3;
             Ok(Some(Num::Inn(wspec_runtime::num::cast::<_, u64>(wspec_runtime::ok(wspec_runtime::builtins::ixor(defs::size(ar_, conv::inn_to_numtype(v_Inn))?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_1)?)?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_2)?)?))?)?)))
-        })())? { return Ok(v); }
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        })())? { return Ok(v); } }
+        if matches!(a1, Binop::Inn(BinopInn::Shl)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let n_1 = wspec_runtime::ok(conv::numtype_as_inn(a0))?;
             let v_Inn = n_1;
             #[allow(irrefutable_let_patterns)]
@@ -10399,8 +10135,8 @@ pub mod defs {
             let n_3 = match a3 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
             let i_2 = n_3;
             Ok(Some(Num::Inn(wspec_runtime::num::cast::<_, u64>(wspec_runtime::ok(wspec_runtime::builtins::ishl(defs::size(ar_, conv::inn_to_numtype(v_Inn))?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_1)?)?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_2)?)?))?)?)))
-        })())? { return Ok(v); }
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        })())? { return Ok(v); } }
+        if matches!(a1, Binop::Inn(BinopInn::Shr(f_2))) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let n_1 = wspec_runtime::ok(conv::numtype_as_inn(a0))?;
             let v_Inn = n_1;
             #[allow(irrefutable_let_patterns)]
@@ -10412,8 +10148,8 @@ pub mod defs {
             let n_4 = match a3 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
             let i_2 = n_4;
             Ok(Some(Num::Inn(wspec_runtime::num::cast::<_, u64>(wspec_runtime::ok(wspec_runtime::builtins::ishr_u(defs::size(ar_, conv::inn_to_numtype(v_Inn))?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_1)?)?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_2)?)?))?)?)))
-        })())? { return Ok(v); }
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        })())? { return Ok(v); } }
+        if matches!(a1, Binop::Inn(BinopInn::Shr(f_2))) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let n_1 = wspec_runtime::ok(conv::numtype_as_inn(a0))?;
             let v_Inn = n_1;
             #[allow(irrefutable_let_patterns)]
@@ -10425,8 +10161,8 @@ pub mod defs {
             let n_4 = match a3 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
             let i_2 = n_4;
             Ok(Some(Num::Inn(wspec_runtime::num::cast::<_, u64>(wspec_runtime::ok(wspec_runtime::builtins::ishr_s(defs::size(ar_, conv::inn_to_numtype(v_Inn))?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_1)?)?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_2)?)?))?)?)))
-        })())? { return Ok(v); }
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        })())? { return Ok(v); } }
+        if matches!(a1, Binop::Inn(BinopInn::Rotl)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let n_1 = wspec_runtime::ok(conv::numtype_as_inn(a0))?;
             let v_Inn = n_1;
             #[allow(irrefutable_let_patterns)]
@@ -10436,8 +10172,8 @@ pub mod defs {
             let n_3 = match a3 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
             let i_2 = n_3;
             Ok(Some(Num::Inn(wspec_runtime::num::cast::<_, u64>(wspec_runtime::ok(wspec_runtime::builtins::irotl(defs::size(ar_, conv::inn_to_numtype(v_Inn))?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_1)?)?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_2)?)?))?)?)))
-        })())? { return Ok(v); }
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        })())? { return Ok(v); } }
+        if matches!(a1, Binop::Inn(BinopInn::Rotr)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let n_1 = wspec_runtime::ok(conv::numtype_as_inn(a0))?;
             let v_Inn = n_1;
             #[allow(irrefutable_let_patterns)]
@@ -10447,8 +10183,8 @@ pub mod defs {
             let n_3 = match a3 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
             let i_2 = n_3;
             Ok(Some(Num::Inn(wspec_runtime::num::cast::<_, u64>(wspec_runtime::ok(wspec_runtime::builtins::irotr(defs::size(ar_, conv::inn_to_numtype(v_Inn))?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_1)?)?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_2)?)?))?)?)))
-        })())? { return Ok(v); }
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        })())? { return Ok(v); } }
+        if matches!(a1, (Binop::Inn(BinopInn::Add) | Binop::Fnn(BinopFnn::Add))) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let n_1 = wspec_runtime::ok(conv::numtype_as_fnn(a0))?;
             let v_Fnn = n_1;
             #[allow(irrefutable_let_patterns)]
@@ -10456,8 +10192,8 @@ pub mod defs {
             let f_1 = a2;
             let f_2 = a3;
             Ok((match wspec_runtime::builtins::fadd(defs::size(ar_, conv::fnn_to_numtype(v_Fnn))?, (match f_1 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) }), (match f_2 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })) { Some(x) => Some(Num::Fnn(x)), None => None }))
-        })())? { return Ok(v); }
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        })())? { return Ok(v); } }
+        if matches!(a1, (Binop::Inn(BinopInn::Sub) | Binop::Fnn(BinopFnn::Sub))) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let n_1 = wspec_runtime::ok(conv::numtype_as_fnn(a0))?;
             let v_Fnn = n_1;
             #[allow(irrefutable_let_patterns)]
@@ -10465,8 +10201,8 @@ pub mod defs {
             let f_1 = a2;
             let f_2 = a3;
             Ok((match wspec_runtime::builtins::fsub(defs::size(ar_, conv::fnn_to_numtype(v_Fnn))?, (match f_1 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) }), (match f_2 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })) { Some(x) => Some(Num::Fnn(x)), None => None }))
-        })())? { return Ok(v); }
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        })())? { return Ok(v); } }
+        if matches!(a1, (Binop::Inn(BinopInn::Mul) | Binop::Fnn(BinopFnn::Mul))) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let n_1 = wspec_runtime::ok(conv::numtype_as_fnn(a0))?;
             let v_Fnn = n_1;
             #[allow(irrefutable_let_patterns)]
@@ -10474,8 +10210,8 @@ pub mod defs {
             let f_1 = a2;
             let f_2 = a3;
             Ok((match wspec_runtime::builtins::fmul(defs::size(ar_, conv::fnn_to_numtype(v_Fnn))?, (match f_1 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) }), (match f_2 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })) { Some(x) => Some(Num::Fnn(x)), None => None }))
-        })())? { return Ok(v); }
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        })())? { return Ok(v); } }
+        if matches!(a1, Binop::Fnn(BinopFnn::Div)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let n_1 = wspec_runtime::ok(conv::numtype_as_fnn(a0))?;
             let v_Fnn = n_1;
             #[allow(irrefutable_let_patterns)]
@@ -10483,8 +10219,8 @@ pub mod defs {
             let f_1 = a2;
             let f_2 = a3;
             Ok((match wspec_runtime::builtins::fdiv(defs::size(ar_, conv::fnn_to_numtype(v_Fnn))?, (match f_1 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) }), (match f_2 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })) { Some(x) => Some(Num::Fnn(x)), None => None }))
-        })())? { return Ok(v); }
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        })())? { return Ok(v); } }
+        if matches!(a1, Binop::Fnn(BinopFnn::Min)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let n_1 = wspec_runtime::ok(conv::numtype_as_fnn(a0))?;
             let v_Fnn = n_1;
             #[allow(irrefutable_let_patterns)]
@@ -10492,8 +10228,8 @@ pub mod defs {
             let f_1 = a2;
             let f_2 = a3;
             Ok((match wspec_runtime::builtins::fmin(defs::size(ar_, conv::fnn_to_numtype(v_Fnn))?, (match f_1 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) }), (match f_2 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })) { Some(x) => Some(Num::Fnn(x)), None => None }))
-        })())? { return Ok(v); }
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        })())? { return Ok(v); } }
+        if matches!(a1, Binop::Fnn(BinopFnn::Max)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let n_1 = wspec_runtime::ok(conv::numtype_as_fnn(a0))?;
             let v_Fnn = n_1;
             #[allow(irrefutable_let_patterns)]
@@ -10501,8 +10237,8 @@ pub mod defs {
             let f_1 = a2;
             let f_2 = a3;
             Ok((match wspec_runtime::builtins::fmax(defs::size(ar_, conv::fnn_to_numtype(v_Fnn))?, (match f_1 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) }), (match f_2 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })) { Some(x) => Some(Num::Fnn(x)), None => None }))
-        })())? { return Ok(v); }
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        })())? { return Ok(v); } }
+        if matches!(a1, Binop::Fnn(BinopFnn::Copysign)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let n_1 = wspec_runtime::ok(conv::numtype_as_fnn(a0))?;
             let v_Fnn = n_1;
             #[allow(irrefutable_let_patterns)]
@@ -10510,13 +10246,13 @@ pub mod defs {
             let f_1 = a2;
             let f_2 = a3;
             Ok((match wspec_runtime::builtins::fcopysign(defs::size(ar_, conv::fnn_to_numtype(v_Fnn))?, (match f_1 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) }), (match f_2 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })) { Some(x) => Some(Num::Fnn(x)), None => None }))
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         Err(Fail::soft())
     }
 
     // from spec/3.2-numerics-conversions.wspec:147 def $cvtop__ (its first element)
     pub fn cvtop___first(ar_: &Ctx, a0: Numtype, a1: Numtype, a2: Cvtop, a3: Num) -> R<Option<Num>> {
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a2, Cvtop::InnInn(CvtopInnInn::Extend(f_3))) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let n_1 = wspec_runtime::ok(conv::numtype_as_inn(a0))?;
             let v_Inn_1 = n_1;
             let n_2 = wspec_runtime::ok(conv::numtype_as_inn(a1))?;
@@ -10528,8 +10264,8 @@ pub mod defs {
             let n_4 = match a3 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
             let i = n_4;
             Ok(Some(Num::Inn(wspec_runtime::num::cast::<_, u64>(wspec_runtime::ok(wspec_runtime::builtins::extend_u(defs::size(ar_, conv::inn_to_numtype(v_Inn_1))?, defs::size(ar_, conv::inn_to_numtype(v_Inn_2))?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i)?)?))?)?)))
-        })())? { return Ok(v); }
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        })())? { return Ok(v); } }
+        if matches!(a2, Cvtop::InnInn(CvtopInnInn::Extend(f_3))) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let n_1 = wspec_runtime::ok(conv::numtype_as_inn(a0))?;
             let v_Inn_1 = n_1;
             let n_2 = wspec_runtime::ok(conv::numtype_as_inn(a1))?;
@@ -10541,8 +10277,8 @@ pub mod defs {
             let n_4 = match a3 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
             let i = n_4;
             Ok(Some(Num::Inn(wspec_runtime::num::cast::<_, u64>(wspec_runtime::ok(wspec_runtime::builtins::extend_s(defs::size(ar_, conv::inn_to_numtype(v_Inn_1))?, defs::size(ar_, conv::inn_to_numtype(v_Inn_2))?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i)?)?))?)?)))
-        })())? { return Ok(v); }
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        })())? { return Ok(v); } }
+        if matches!(a2, Cvtop::InnInn(CvtopInnInn::Wrap)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let n_1 = wspec_runtime::ok(conv::numtype_as_inn(a0))?;
             let v_Inn_1 = n_1;
             let n_2 = wspec_runtime::ok(conv::numtype_as_inn(a1))?;
@@ -10552,8 +10288,8 @@ pub mod defs {
             let n_3 = match a3 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
             let i = n_3;
             Ok(Some(Num::Inn(wspec_runtime::num::cast::<_, u64>(wspec_runtime::ok(wspec_runtime::builtins::wrap(defs::size(ar_, conv::inn_to_numtype(v_Inn_1))?, defs::size(ar_, conv::inn_to_numtype(v_Inn_2))?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i)?)?))?)?)))
-        })())? { return Ok(v); }
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        })())? { return Ok(v); } }
+        if matches!(a2, Cvtop::FnnInn(CvtopFnnInn::Trunc(f_3))) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let n_1 = wspec_runtime::ok(conv::numtype_as_fnn(a0))?;
             let v_Fnn_1 = n_1;
             let n_2 = wspec_runtime::ok(conv::numtype_as_inn(a1))?;
@@ -10564,8 +10300,8 @@ pub mod defs {
             let Sx::U = f_3.clone() else { return Err(wspec_runtime::Fail::soft()) };
             let f = a3;
             Ok((match wspec_runtime::ok(wspec_runtime::builtins::trunc_u(defs::size(ar_, conv::fnn_to_numtype(v_Fnn_1))?, defs::size(ar_, conv::inn_to_numtype(v_Inn_2))?, (match f { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })))? { Some(x) => Some(Num::Inn(wspec_runtime::num::cast::<_, u64>(x)?)), None => None }))
-        })())? { return Ok(v); }
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        })())? { return Ok(v); } }
+        if matches!(a2, Cvtop::FnnInn(CvtopFnnInn::Trunc(f_3))) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let n_1 = wspec_runtime::ok(conv::numtype_as_fnn(a0))?;
             let v_Fnn_1 = n_1;
             let n_2 = wspec_runtime::ok(conv::numtype_as_inn(a1))?;
@@ -10576,8 +10312,8 @@ pub mod defs {
             let Sx::S = f_3.clone() else { return Err(wspec_runtime::Fail::soft()) };
             let f = a3;
             Ok((match wspec_runtime::ok(wspec_runtime::builtins::trunc_s(defs::size(ar_, conv::fnn_to_numtype(v_Fnn_1))?, defs::size(ar_, conv::inn_to_numtype(v_Inn_2))?, (match f { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })))? { Some(x) => Some(Num::Inn(wspec_runtime::num::cast::<_, u64>(x)?)), None => None }))
-        })())? { return Ok(v); }
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        })())? { return Ok(v); } }
+        if matches!(a2, Cvtop::FnnInn(CvtopFnnInn::TruncSat(f_3))) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let n_1 = wspec_runtime::ok(conv::numtype_as_fnn(a0))?;
             let v_Fnn_1 = n_1;
             let n_2 = wspec_runtime::ok(conv::numtype_as_inn(a1))?;
@@ -10588,8 +10324,8 @@ pub mod defs {
             let Sx::U = f_3.clone() else { return Err(wspec_runtime::Fail::soft()) };
             let f = a3;
             Ok(Some(Num::Inn(wspec_runtime::num::cast::<_, u64>(wspec_runtime::ok(wspec_runtime::builtins::trunc_sat_u(defs::size(ar_, conv::fnn_to_numtype(v_Fnn_1))?, defs::size(ar_, conv::inn_to_numtype(v_Inn_2))?, (match f { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })))?)?)))
-        })())? { return Ok(v); }
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        })())? { return Ok(v); } }
+        if matches!(a2, Cvtop::FnnInn(CvtopFnnInn::TruncSat(f_3))) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let n_1 = wspec_runtime::ok(conv::numtype_as_fnn(a0))?;
             let v_Fnn_1 = n_1;
             let n_2 = wspec_runtime::ok(conv::numtype_as_inn(a1))?;
@@ -10600,8 +10336,8 @@ pub mod defs {
             let Sx::S = f_3.clone() else { return Err(wspec_runtime::Fail::soft()) };
             let f = a3;
             Ok(Some(Num::Inn(wspec_runtime::num::cast::<_, u64>(wspec_runtime::ok(wspec_runtime::builtins::trunc_sat_s(defs::size(ar_, conv::fnn_to_numtype(v_Fnn_1))?, defs::size(ar_, conv::inn_to_numtype(v_Inn_2))?, (match f { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })))?)?)))
-        })())? { return Ok(v); }
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        })())? { return Ok(v); } }
+        if matches!(a2, Cvtop::InnFnn(CvtopInnFnn::Convert(f_3))) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let n_1 = wspec_runtime::ok(conv::numtype_as_inn(a0))?;
             let v_Inn_1 = n_1;
             let n_2 = wspec_runtime::ok(conv::numtype_as_fnn(a1))?;
@@ -10613,8 +10349,8 @@ pub mod defs {
             let n_4 = match a3 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
             let i = n_4;
             Ok(Some(Num::Fnn(wspec_runtime::ok(wspec_runtime::builtins::convert_u(defs::size(ar_, conv::inn_to_numtype(v_Inn_1))?, defs::size(ar_, conv::fnn_to_numtype(v_Fnn_2))?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i)?)?))?)))
-        })())? { return Ok(v); }
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        })())? { return Ok(v); } }
+        if matches!(a2, Cvtop::InnFnn(CvtopInnFnn::Convert(f_3))) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let n_1 = wspec_runtime::ok(conv::numtype_as_inn(a0))?;
             let v_Inn_1 = n_1;
             let n_2 = wspec_runtime::ok(conv::numtype_as_fnn(a1))?;
@@ -10626,8 +10362,8 @@ pub mod defs {
             let n_4 = match a3 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
             let i = n_4;
             Ok(Some(Num::Fnn(wspec_runtime::ok(wspec_runtime::builtins::convert_s(defs::size(ar_, conv::inn_to_numtype(v_Inn_1))?, defs::size(ar_, conv::fnn_to_numtype(v_Fnn_2))?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i)?)?))?)))
-        })())? { return Ok(v); }
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        })())? { return Ok(v); } }
+        if matches!(a2, Cvtop::FnnFnn(CvtopFnnFnn::Promote)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let n_1 = wspec_runtime::ok(conv::numtype_as_fnn(a0))?;
             let v_Fnn_1 = n_1;
             let n_2 = wspec_runtime::ok(conv::numtype_as_fnn(a1))?;
@@ -10636,8 +10372,8 @@ pub mod defs {
             let Cvtop::FnnFnn(CvtopFnnFnn::Promote) = a2 else { return Err(wspec_runtime::Fail::soft()) };
             let f = a3;
             Ok((match wspec_runtime::builtins::promote(defs::size(ar_, conv::fnn_to_numtype(v_Fnn_1))?, defs::size(ar_, conv::fnn_to_numtype(v_Fnn_2))?, (match f { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })) { Some(x) => Some(Num::Fnn(x)), None => None }))
-        })())? { return Ok(v); }
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        })())? { return Ok(v); } }
+        if matches!(a2, Cvtop::FnnFnn(CvtopFnnFnn::Demote)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let n_1 = wspec_runtime::ok(conv::numtype_as_fnn(a0))?;
             let v_Fnn_1 = n_1;
             let n_2 = wspec_runtime::ok(conv::numtype_as_fnn(a1))?;
@@ -10646,15 +10382,15 @@ pub mod defs {
             let Cvtop::FnnFnn(CvtopFnnFnn::Demote) = a2 else { return Err(wspec_runtime::Fail::soft()) };
             let f = a3;
             Ok((match wspec_runtime::builtins::demote(defs::size(ar_, conv::fnn_to_numtype(v_Fnn_1))?, defs::size(ar_, conv::fnn_to_numtype(v_Fnn_2))?, (match f { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })) { Some(x) => Some(Num::Fnn(x)), None => None }))
-        })())? { return Ok(v); }
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        })())? { return Ok(v); } }
+        if matches!(a2, (Cvtop::InnFnn(CvtopInnFnn::Reinterpret) | Cvtop::FnnInn(CvtopFnnInn::Reinterpret))) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let numtype_1 = a0;
             let numtype_2 = a1;
             #[allow(irrefutable_let_patterns)]
             let (Cvtop::InnFnn(CvtopInnFnn::Reinterpret) | Cvtop::FnnInn(CvtopFnnInn::Reinterpret)) = a2 else { return Err(wspec_runtime::Fail::soft()) };
             let c = a3;
             Ok(Some(defs::reinterpret__(ar_, numtype_1, numtype_2, c)?))
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         Err(Fail::soft())
     }
 
@@ -10777,7 +10513,7 @@ pub mod defs {
 
     // from spec/3.3-numerics-vectors.wspec:296 def $vswizzlop_ (its first element)
     pub fn vswizzlop__first(ar_: &Ctx, a0: Bshape, a1: Vswizzlop, a2: u128, a3: u128) -> R<Option<u128>> {
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a0, Bshape::Shape(Shape(f_1, f_2))) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Bshape::Shape(Shape(f_1, f_2)) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             #[allow(irrefutable_let_patterns)]
@@ -10793,8 +10529,8 @@ pub mod defs {
             let eq_5 = defs::lanes_(ar_, Shape(Lanetype::Packtype(Packtype::I8), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M)?)?), v_2)?.into_iter().map(|x| -> R<_> { Ok((match x { Lane::Numtype(x) => x, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })) }).collect::<R<Vec<_>>>()?;
             let c_2 = eq_5;
             Ok(defs::inv_lanesets__first(ar_, Shape(Lanetype::Packtype(Packtype::I8), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M)?)?), &({ let n_ = wspec_runtime::seq::same_len(&[c_2.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let c_2_106 = c_2[i_].clone(); out_.push(defs::iswizzle_lane_(ar_, 8_u64, &({ let n_ = wspec_runtime::seq::same_len(&[c_1.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let c_1_308 = c_1[i_].clone(); out_.push((match c_1_308 { Num::Inn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })); } out_ }), (match c_2_106 { Num::Inn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) }))?.into_iter().map(|x| -> R<_> { Ok(Lane::Numtype(Num::Inn(wspec_runtime::num::cast::<_, u64>(x)?))) }).collect::<R<Vec<_>>>()?); } out_ }))?)
-        })())? { return Ok(v); }
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        })())? { return Ok(v); } }
+        if matches!(a0, Bshape::Shape(Shape(f_1, f_2))) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Bshape::Shape(Shape(f_1, f_2)) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             #[allow(irrefutable_let_patterns)]
@@ -10810,13 +10546,13 @@ pub mod defs {
             let eq_5 = defs::lanes_(ar_, Shape(Lanetype::Packtype(Packtype::I8), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M)?)?), v_2)?.into_iter().map(|x| -> R<_> { Ok((match x { Lane::Numtype(x) => x, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })) }).collect::<R<Vec<_>>>()?;
             let c_2 = eq_5;
             Ok(defs::inv_lanesets__first(ar_, Shape(Lanetype::Packtype(Packtype::I8), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M)?)?), &({ let n_ = wspec_runtime::seq::same_len(&[c_2.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let c_2_106 = c_2[i_].clone(); out_.push(defs::irelaxed_swizzle_lane_(ar_, 8_u64, &({ let n_ = wspec_runtime::seq::same_len(&[c_1.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let c_1_308 = c_1[i_].clone(); out_.push((match c_1_308 { Num::Inn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })); } out_ }), (match c_2_106 { Num::Inn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) }))?.into_iter().map(|x| -> R<_> { Ok(Lane::Numtype(Num::Inn(wspec_runtime::num::cast::<_, u64>(x)?))) }).collect::<R<Vec<_>>>()?); } out_ }))?)
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         Err(Fail::soft())
     }
 
     // from spec/3.3-numerics-vectors.wspec:351 def $vcvtop__ (its first element)
     pub fn vcvtop___first(ar_: &Ctx, a0: Shape, a1: Shape, a2: Vcvtop, a3: u128) -> R<Option<u128>> {
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a0, Shape(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Shape(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let lt_1 = f_1.clone();
@@ -10835,8 +10571,8 @@ pub mod defs {
             let eq_9 = wspec_runtime::seq::slice(&defs::lanes_(ar_, Shape(lt_1, wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M_1)?)?), v_1)?, wspec_runtime::num::wide(defs::halfstart(ar_, hf, v_M_2)?)?, wspec_runtime::num::wide(v_M_2)?)?.into_iter().map(|x| -> R<_> { Ok((match x { Lane::Numtype(x) => x, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })) }).collect::<R<Vec<_>>>()?;
             let c_1 = eq_9;
             Ok(defs::inv_lanesets__first(ar_, Shape(lt_2, wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M_2)?)?), &({ let n_ = wspec_runtime::seq::same_len(&[c_1.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let c_1_110 = c_1[i_].clone(); out_.push(defs::lcvtop__(ar_, Shape(lt_1, wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M_1)?)?), Shape(lt_2, wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M_2)?)?), op, Lane::Numtype(c_1_110))?); } out_ }))?)
-        })())? { return Ok(v); }
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        })())? { return Ok(v); } }
+        if matches!(a0, Shape(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Shape(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let lt_1 = f_1.clone();
@@ -10852,9 +10588,9 @@ pub mod defs {
             wspec_runtime::check((Some(Zero) == defs::cvtzero__(ar_, Shape(lt_1, wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M_1)?)?), Shape(lt_2, wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M_2)?)?), op)?))?;
             let eq_7 = defs::lanes_(ar_, Shape(lt_1, wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M_1)?)?), v_1)?.into_iter().map(|x| -> R<_> { Ok((match x { Lane::Numtype(x) => x, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })) }).collect::<R<Vec<_>>>()?;
             let c_1 = eq_7;
-            Ok(defs::inv_lanesets__first(ar_, Shape(lt_2, wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M_2)?)?), &(wspec_runtime::seq::cat(vec![{ let n_ = wspec_runtime::seq::same_len(&[c_1.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let c_1_108 = c_1[i_].clone(); out_.push(defs::lcvtop__(ar_, Shape(lt_1, wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M_1)?)?), Shape(lt_2, wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M_2)?)?), op, Lane::Numtype(c_1_108))?); } out_ }, { let n_ = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(v_M_1)?)?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { out_.push(vec![defs::inv_lbits_(ar_, lt_2, 0_u64)?]); } out_ }])))?)
-        })())? { return Ok(v); }
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+            Ok(defs::inv_lanesets__first(ar_, Shape(lt_2, wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M_2)?)?), &(wspec_runtime::seq::cat([{ let n_ = wspec_runtime::seq::same_len(&[c_1.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let c_1_108 = c_1[i_].clone(); out_.push(defs::lcvtop__(ar_, Shape(lt_1, wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M_1)?)?), Shape(lt_2, wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M_2)?)?), op, Lane::Numtype(c_1_108))?); } out_ }, { let n_ = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(v_M_1)?)?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { out_.push(vec![defs::inv_lbits_(ar_, lt_2, 0_u64)?]); } out_ }])))?)
+        })())? { return Ok(v); } }
+        if matches!(a0, Shape(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Shape(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let lt_1 = f_1.clone();
@@ -10870,13 +10606,13 @@ pub mod defs {
             let eq_7 = defs::lanes_(ar_, Shape(lt_1, wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M_1)?)?), v_1)?.into_iter().map(|x| -> R<_> { Ok((match x { Lane::Numtype(x) => x, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })) }).collect::<R<Vec<_>>>()?;
             let c_1 = eq_7;
             Ok(defs::inv_lanesets__first(ar_, Shape(lt_2, wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M_2)?)?), &({ let n_ = wspec_runtime::seq::same_len(&[c_1.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let c_1_108 = c_1[i_].clone(); out_.push(defs::lcvtop__(ar_, Shape(lt_1, wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M_1)?)?), Shape(lt_2, wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M_2)?)?), op, Lane::Numtype(c_1_108))?); } out_ }))?)
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         Err(Fail::soft())
     }
 
     // from spec/3.3-numerics-vectors.wspec:379 def $vextbinop__ (its first element)
     pub fn vextbinop___first(ar_: &Ctx, a0: Ishape, a1: Ishape, a2: Vextbinop, a3: u128, a4: u128) -> R<Option<u128>> {
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a0, Ishape::Shape(Shape(f_1, f_2))) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Ishape::Shape(Shape(f_1, f_2)) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let n_3 = wspec_runtime::ok(conv::lanetype_as_jnn(f_1.clone()))?;
@@ -10900,8 +10636,8 @@ pub mod defs {
             let eq_12 = wspec_runtime::seq::slice(&defs::lanes_(ar_, Shape(conv::jnn_to_lanetype(v_Jnn_1), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M_1)?)?), v_2)?, wspec_runtime::num::wide(defs::halfstart(ar_, hf, v_M_2)?)?, wspec_runtime::num::wide(v_M_2)?)?.into_iter().map(|x| -> R<_> { Ok((match x { Lane::Numtype(x) => x, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })) }).collect::<R<Vec<_>>>()?;
             let c_2 = eq_12;
             Ok(Some(defs::inv_lanes_(ar_, Shape(conv::jnn_to_lanetype(v_Jnn_2), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M_2)?)?), &({ let n_ = wspec_runtime::seq::same_len(&[c_1.len(), c_2.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let c_1_215 = c_1[i_].clone(); let c_2_216 = c_2[i_].clone(); out_.push(Lane::Numtype(Num::Inn(wspec_runtime::num::cast::<_, u64>(wspec_runtime::ok(wspec_runtime::builtins::imul(defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn_2))?, defs::extend__(ar_, defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn_1))?, defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn_2))?, sx, (match c_1_215 { Num::Inn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) }))?, defs::extend__(ar_, defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn_1))?, defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn_2))?, sx, (match c_2_216 { Num::Inn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) }))?))?)?))); } out_ }))?))
-        })())? { return Ok(v); }
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        })())? { return Ok(v); } }
+        if matches!(a0, Ishape::Shape(Shape(f_1, f_2))) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Ishape::Shape(Shape(f_1, f_2)) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let n_3 = wspec_runtime::ok(conv::lanetype_as_jnn(f_1.clone()))?;
@@ -10919,8 +10655,8 @@ pub mod defs {
             let v_1 = a3;
             let v_2 = a4;
             Ok(Some(defs::inv_lanes_(ar_, Shape(conv::jnn_to_lanetype(v_Jnn_2), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M_2)?)?), &(defs::ivdot__(ar_, defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn_1))?, defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn_2))?, Sx::S, Sx::S, false, &(defs::lanes_(ar_, Shape(conv::jnn_to_lanetype(v_Jnn_1), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M_1)?)?), v_1)?.into_iter().map(|x| -> R<_> { Ok((match x { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })) }).collect::<R<Vec<_>>>()?), &(defs::lanes_(ar_, Shape(conv::jnn_to_lanetype(v_Jnn_1), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M_1)?)?), v_2)?.into_iter().map(|x| -> R<_> { Ok((match x { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })) }).collect::<R<Vec<_>>>()?))?.into_iter().map(|x| -> R<_> { Ok(Lane::Numtype(Num::Inn(wspec_runtime::num::cast::<_, u64>(x)?))) }).collect::<R<Vec<_>>>()?))?))
-        })())? { return Ok(v); }
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        })())? { return Ok(v); } }
+        if matches!(a0, Ishape::Shape(Shape(f_1, f_2))) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Ishape::Shape(Shape(f_1, f_2)) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let n_3 = wspec_runtime::ok(conv::lanetype_as_jnn(f_1.clone()))?;
@@ -10942,13 +10678,13 @@ pub mod defs {
             let eq_10 = defs::lanes_(ar_, Shape(conv::jnn_to_lanetype(v_Jnn_1), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M_1)?)?), v_2)?.into_iter().map(|x| -> R<_> { Ok((match x { Lane::Numtype(x) => x, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })) }).collect::<R<Vec<_>>>()?;
             let c_2 = eq_10;
             Ok(Some(defs::inv_lanes_(ar_, Shape(conv::jnn_to_lanetype(v_Jnn_2), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M_2)?)?), &(defs::ivdot__(ar_, defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn_1))?, defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn_2))?, Sx::S, Sx::S, true, &({ let n_ = wspec_runtime::seq::same_len(&[c_1.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let c_1_717 = c_1[i_].clone(); out_.push((match c_1_717 { Num::Inn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })); } out_ }), &({ let n_ = wspec_runtime::seq::same_len(&[c_2.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let c_2_818 = c_2[i_].clone(); out_.push((match c_2_818 { Num::Inn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })); } out_ }))?.into_iter().map(|x| -> R<_> { Ok(Lane::Numtype(Num::Inn(wspec_runtime::num::cast::<_, u64>(x)?))) }).collect::<R<Vec<_>>>()?))?))
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         Err(Fail::soft())
     }
 
     // from spec/3.3-numerics-vectors.wspec:395 def $vextternop__ (its first element)
     pub fn vextternop___first(ar_: &Ctx, a0: Ishape, a1: Ishape, a2: Vextternop, a3: u128, a4: u128, a5: u128) -> R<Option<u128>> {
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a0, Ishape::Shape(Shape(f_1, f_2))) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Ishape::Shape(Shape(f_1, f_2)) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let n_3 = wspec_runtime::ok(conv::lanetype_as_jnn(f_1.clone()))?;
@@ -10973,131 +10709,134 @@ pub mod defs {
             wspec_runtime::check(l_11.len() == 2)?;
             let v_q_1 = l_11[0].clone();
             let v_q_2 = l_11[1].clone();
-            Ok(wspec_runtime::seq::cat(vec![defs::vbinop_(ar_, Shape(conv::jnn_to_lanetype(v_Jnn_2), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M_2)?)?), Vbinop::JnnXM(VbinopJnnXM::Add), defs::vextunop__(ar_, Ishape::Shape(Shape(conv::jnn_to_lanetype(v_Jnn), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::mul(wspec_runtime::num::wide(2_u8)?, wspec_runtime::num::wide(v_M_2)?)?)?)), Ishape::Shape(Shape(conv::jnn_to_lanetype(v_Jnn_2), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M_2)?)?)), Vextunop::JnnXMJnnXM(VextunopJnnXMJnnXM(Sx::S)), v_q_1)?, v_3)?, defs::vbinop_(ar_, Shape(conv::jnn_to_lanetype(v_Jnn_2), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M_2)?)?), Vbinop::JnnXM(VbinopJnnXM::Add), defs::vextunop__(ar_, Ishape::Shape(Shape(conv::jnn_to_lanetype(v_Jnn), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::mul(wspec_runtime::num::wide(2_u8)?, wspec_runtime::num::wide(v_M_2)?)?)?)), Ishape::Shape(Shape(conv::jnn_to_lanetype(v_Jnn_2), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M_2)?)?)), Vextunop::JnnXMJnnXM(VextunopJnnXMJnnXM(Sx::S)), v_q_2)?, v_3)?]).into_iter().next())
-        })())? { return Ok(v); }
+            Ok(wspec_runtime::seq::cat([defs::vbinop_(ar_, Shape(conv::jnn_to_lanetype(v_Jnn_2), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M_2)?)?), Vbinop::JnnXM(VbinopJnnXM::Add), defs::vextunop__(ar_, Ishape::Shape(Shape(conv::jnn_to_lanetype(v_Jnn), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::mul(wspec_runtime::num::wide(2_u8)?, wspec_runtime::num::wide(v_M_2)?)?)?)), Ishape::Shape(Shape(conv::jnn_to_lanetype(v_Jnn_2), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M_2)?)?)), Vextunop::JnnXMJnnXM(VextunopJnnXMJnnXM(Sx::S)), v_q_1)?, v_3)?, defs::vbinop_(ar_, Shape(conv::jnn_to_lanetype(v_Jnn_2), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M_2)?)?), Vbinop::JnnXM(VbinopJnnXM::Add), defs::vextunop__(ar_, Ishape::Shape(Shape(conv::jnn_to_lanetype(v_Jnn), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::mul(wspec_runtime::num::wide(2_u8)?, wspec_runtime::num::wide(v_M_2)?)?)?)), Ishape::Shape(Shape(conv::jnn_to_lanetype(v_Jnn_2), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M_2)?)?)), Vextunop::JnnXMJnnXM(VextunopJnnXMJnnXM(Sx::S)), v_q_2)?, v_3)?]).into_iter().next())
+        })())? { return Ok(v); } }
         Err(Fail::soft())
     }
 
     // from spec/1.2-types.wspec:112 def $size
     pub fn size(ar_: &Ctx, a0: Numtype) -> R<u64> {
         // from spec/1.2-types.wspec:113
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a0, Numtype::I32) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Numtype::I32 = a0 else { return Err(wspec_runtime::Fail::soft()) };
             Ok(32_u64)
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/1.2-types.wspec:114
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a0, Numtype::I64) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Numtype::I64 = a0 else { return Err(wspec_runtime::Fail::soft()) };
             Ok(64_u64)
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/1.2-types.wspec:115
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a0, Numtype::F32) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Numtype::F32 = a0 else { return Err(wspec_runtime::Fail::soft()) };
             Ok(32_u64)
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/1.2-types.wspec:116
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a0, Numtype::F64) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Numtype::F64 = a0 else { return Err(wspec_runtime::Fail::soft()) };
             Ok(64_u64)
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         Err(Fail::soft())
     }
 
     // from spec/1.2-types.wspec:118 def $vsize
     pub fn vsize(ar_: &Ctx, a0: Vectype) -> R<u64> {
         // from spec/1.2-types.wspec:119
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a0, Vectype) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Vectype = a0 else { return Err(wspec_runtime::Fail::soft()) };
             Ok(128_u64)
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         Err(Fail::soft())
     }
 
     // from spec/1.2-types.wspec:121 def $psize
     pub fn psize(ar_: &Ctx, a0: Packtype) -> R<u64> {
         // from spec/1.2-types.wspec:122
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a0, Packtype::I8) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Packtype::I8 = a0 else { return Err(wspec_runtime::Fail::soft()) };
             Ok(8_u64)
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/1.2-types.wspec:123
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a0, Packtype::I16) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Packtype::I16 = a0 else { return Err(wspec_runtime::Fail::soft()) };
             Ok(16_u64)
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         Err(Fail::soft())
     }
 
     // from spec/1.2-types.wspec:129 def $zsize
     pub fn zsize(ar_: &Ctx, a0: &Storagetype) -> R<u64> {
         // from spec/1.2-types.wspec:130
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a0, Storagetype::Valtype(Valtype::Numtype(n_1))) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+            #[allow(irrefutable_let_patterns)]
             let Storagetype::Valtype(Valtype::Numtype(n_1)) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let numtype = *n_1;
             Ok(defs::size(ar_, numtype)?)
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/1.2-types.wspec:131
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a0, Storagetype::Valtype(Valtype::Vectype(n_1))) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+            #[allow(irrefutable_let_patterns)]
             let Storagetype::Valtype(Valtype::Vectype(n_1)) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let vectype = *n_1;
             Ok(defs::vsize(ar_, vectype)?)
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/1.2-types.wspec:132
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a0, Storagetype::Packtype(n_1)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+            #[allow(irrefutable_let_patterns)]
             let Storagetype::Packtype(n_1) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let packtype = *n_1;
             Ok(defs::psize(ar_, packtype)?)
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         Err(Fail::soft())
     }
 
     // from spec/1.2-types.wspec:146 def $lunpack
     pub fn lunpack(ar_: &Ctx, a0: Lanetype) -> R<Numtype> {
         // from spec/1.2-types.wspec:147
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a0, Lanetype::Numtype(n_1)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Lanetype::Numtype(n_1) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let numtype = n_1;
             Ok(numtype)
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/1.2-types.wspec:148
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a0, Lanetype::Packtype(n_1)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Lanetype::Packtype(n_1) = a0 else { return Err(wspec_runtime::Fail::soft()) };
-            let packtype = n_1;
             Ok(Numtype::I32)
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         Err(Fail::soft())
     }
 
     // from spec/1.2-types.wspec:150 def $unpack
     pub fn unpack(ar_: &Ctx, a0: &Storagetype) -> R<Valtype> {
         // from spec/1.2-types.wspec:151
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a0, Storagetype::Valtype(n_1)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+            #[allow(irrefutable_let_patterns)]
             let Storagetype::Valtype(n_1) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let valtype = n_1;
             Ok((*valtype).clone())
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/1.2-types.wspec:152
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a0, Storagetype::Packtype(n_1)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+            #[allow(irrefutable_let_patterns)]
             let Storagetype::Packtype(n_1) = a0 else { return Err(wspec_runtime::Fail::soft()) };
-            let packtype = *n_1;
             Ok(Valtype::Numtype(Numtype::I32))
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         Err(Fail::soft())
     }
 
     // from spec/1.2-types.wspec:156 def $diffrt
     pub fn diffrt(ar_: &Ctx, a0: &Reftype, a1: &Reftype) -> R<Reftype> {
         // from spec/1.2-types.wspec:157
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a0, Reftype(f_1, f_2)) && matches!(a1, Reftype(f_4, f_5)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Reftype(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let cp_3 = (*f_1).clone();
@@ -11105,15 +10844,14 @@ pub mod defs {
             let ht_1 = f_2;
             #[allow(irrefutable_let_patterns)]
             let Reftype(f_4, f_5) = a1 else { return Err(wspec_runtime::Fail::soft()) };
-            let cp_6 = (*f_4).clone();
-            let Some(o_7) = cp_6 else { return Err(wspec_runtime::Fail::soft()) };
+            let Some(o_6) = f_4 else { return Err(wspec_runtime::Fail::soft()) };
             #[allow(irrefutable_let_patterns)]
-            let Null = o_7 else { return Err(wspec_runtime::Fail::soft()) };
+            let Null = o_6 else { return Err(wspec_runtime::Fail::soft()) };
             let ht_2 = f_5;
             Ok(Reftype(None, (*ht_1).clone()))
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/1.2-types.wspec:158
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a0, Reftype(f_1, f_2)) && matches!(a1, Reftype(f_4, f_5)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Reftype(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let cp_3 = (*f_1).clone();
@@ -11125,8 +10863,8 @@ pub mod defs {
             let o_7 = cp_6;
             wspec_runtime::check(o_7.is_none())?;
             let ht_2 = f_5;
-            Ok(Reftype(match (null_1.clone(),) { (Some(null_1_108),) => Some(null_1_108), (None,) => None, _ => return Err(wspec_runtime::Fail::soft()) }, (*ht_1).clone()))
-        })())? { return Ok(v); }
+            Ok(Reftype(null_1, (*ht_1).clone()))
+        })())? { return Ok(v); } }
         Err(Fail::soft())
     }
 
@@ -11161,7 +10899,7 @@ pub mod defs {
             wspec_runtime::check(l_6.len() == 1)?;
             let lct_1 = l_6[0].clone();
             let lct_q = c_5[(0 + 1)..(0 + 1) + (c_5.len() - 1)].to_vec();
-            Ok(defs::with_locals(ar_, &({ let mut upd_111 = (*v_C).clone(); let ix_113 = wspec_runtime::num::wide(x_1)?; let nv_112 = lct_1.clone(); (*wspec_runtime::seq::at_mut(&mut upd_111.locals, ix_113)?) = nv_112; upd_111 }), &({ let n_ = wspec_runtime::seq::same_len(&[x_q.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let x_q_214 = x_q[i_].clone(); out_.push(x_q_214); } out_ }), &(lct_q.clone()))?)
+            Ok(defs::with_locals(ar_, &({ let mut upd_111 = (*v_C).clone(); let ix_113 = wspec_runtime::num::wide(x_1)?; let nv_112 = lct_1; (*wspec_runtime::seq::at_mut(&mut upd_111.locals, ix_113)?) = nv_112; upd_111 }), &({ let n_ = wspec_runtime::seq::same_len(&[x_q.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let x_q_214 = x_q[i_].clone(); out_.push(x_q_214); } out_ }), &(lct_q))?)
         })())? { return Ok(v); }
         Err(Fail::soft())
         })
@@ -11170,17 +10908,15 @@ pub mod defs {
     // from spec/2.0-validation-contexts.wspec:91 def $minat
     pub fn minat(ar_: &Ctx, a0: Addrtype, a1: Addrtype) -> R<Addrtype> {
         // from spec/2.0-validation-contexts.wspec:92
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a0, Addrtype::I64) && matches!(a1, Addrtype::I64) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Addrtype::I64 = a0 else { return Err(wspec_runtime::Fail::soft()) };
             #[allow(irrefutable_let_patterns)]
             let Addrtype::I64 = a1 else { return Err(wspec_runtime::Fail::soft()) };
             Ok(Addrtype::I64)
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/2.0-validation-contexts.wspec:93
         if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
-            let at_1 = a0;
-            let at_2 = a1;
             Ok(Addrtype::I32)
         })())? { return Ok(v); }
         Err(Fail::soft())
@@ -11189,7 +10925,7 @@ pub mod defs {
     // from spec/3.2-numerics-conversions.wspec:125 def $testop_
     pub fn testop_(ar_: &Ctx, a0: Numtype, a1: Testop, a2: Num) -> R<U32> {
         // from spec/3.2-numerics-conversions.wspec:126
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a1, Testop::Inn(TestopInn)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let n_1 = wspec_runtime::ok(conv::numtype_as_inn(a0))?;
             let v_Inn = n_1;
             #[allow(irrefutable_let_patterns)]
@@ -11197,14 +10933,14 @@ pub mod defs {
             let n_2 = match a2 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
             let i = n_2;
             Ok(wspec_runtime::ok(wspec_runtime::builtins::ieqz(defs::size(ar_, conv::inn_to_numtype(v_Inn))?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i)?)?))?)
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         Err(Fail::soft())
     }
 
     // from spec/3.2-numerics-conversions.wspec:128 def $relop_
     pub fn relop_(ar_: &Ctx, a0: Numtype, a1: Relop, a2: Num, a3: Num) -> R<U32> {
         // from spec/3.2-numerics-conversions.wspec:129
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a1, (Relop::Inn(RelopInn::Eq) | Relop::Fnn(RelopFnn::Eq))) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let n_1 = wspec_runtime::ok(conv::numtype_as_inn(a0))?;
             let v_Inn = n_1;
             #[allow(irrefutable_let_patterns)]
@@ -11214,9 +10950,9 @@ pub mod defs {
             let n_3 = match a3 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
             let i_2 = n_3;
             Ok(wspec_runtime::ok(wspec_runtime::builtins::ieq(defs::size(ar_, conv::inn_to_numtype(v_Inn))?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_1)?)?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_2)?)?))?)
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/3.2-numerics-conversions.wspec:130
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a1, (Relop::Inn(RelopInn::Ne) | Relop::Fnn(RelopFnn::Ne))) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let n_1 = wspec_runtime::ok(conv::numtype_as_inn(a0))?;
             let v_Inn = n_1;
             #[allow(irrefutable_let_patterns)]
@@ -11226,9 +10962,9 @@ pub mod defs {
             let n_3 = match a3 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
             let i_2 = n_3;
             Ok(wspec_runtime::ok(wspec_runtime::builtins::ine(defs::size(ar_, conv::inn_to_numtype(v_Inn))?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_1)?)?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_2)?)?))?)
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/3.2-numerics-conversions.wspec:131
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a1, Relop::Inn(RelopInn::Lt(f_2))) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let n_1 = wspec_runtime::ok(conv::numtype_as_inn(a0))?;
             let v_Inn = n_1;
             #[allow(irrefutable_let_patterns)]
@@ -11240,9 +10976,9 @@ pub mod defs {
             let n_4 = match a3 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
             let i_2 = n_4;
             Ok(wspec_runtime::ok(wspec_runtime::builtins::ilt_u(defs::size(ar_, conv::inn_to_numtype(v_Inn))?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_1)?)?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_2)?)?))?)
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/3.2-numerics-conversions.wspec:132
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a1, Relop::Inn(RelopInn::Lt(f_2))) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let n_1 = wspec_runtime::ok(conv::numtype_as_inn(a0))?;
             let v_Inn = n_1;
             #[allow(irrefutable_let_patterns)]
@@ -11254,9 +10990,9 @@ pub mod defs {
             let n_4 = match a3 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
             let i_2 = n_4;
             Ok(wspec_runtime::ok(wspec_runtime::builtins::ilt_s(defs::size(ar_, conv::inn_to_numtype(v_Inn))?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_1)?)?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_2)?)?))?)
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/3.2-numerics-conversions.wspec:133
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a1, Relop::Inn(RelopInn::Gt(f_2))) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let n_1 = wspec_runtime::ok(conv::numtype_as_inn(a0))?;
             let v_Inn = n_1;
             #[allow(irrefutable_let_patterns)]
@@ -11268,9 +11004,9 @@ pub mod defs {
             let n_4 = match a3 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
             let i_2 = n_4;
             Ok(wspec_runtime::ok(wspec_runtime::builtins::igt_u(defs::size(ar_, conv::inn_to_numtype(v_Inn))?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_1)?)?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_2)?)?))?)
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/3.2-numerics-conversions.wspec:134
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a1, Relop::Inn(RelopInn::Gt(f_2))) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let n_1 = wspec_runtime::ok(conv::numtype_as_inn(a0))?;
             let v_Inn = n_1;
             #[allow(irrefutable_let_patterns)]
@@ -11282,9 +11018,9 @@ pub mod defs {
             let n_4 = match a3 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
             let i_2 = n_4;
             Ok(wspec_runtime::ok(wspec_runtime::builtins::igt_s(defs::size(ar_, conv::inn_to_numtype(v_Inn))?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_1)?)?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_2)?)?))?)
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/3.2-numerics-conversions.wspec:135
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a1, Relop::Inn(RelopInn::Le(f_2))) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let n_1 = wspec_runtime::ok(conv::numtype_as_inn(a0))?;
             let v_Inn = n_1;
             #[allow(irrefutable_let_patterns)]
@@ -11296,9 +11032,9 @@ pub mod defs {
             let n_4 = match a3 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
             let i_2 = n_4;
             Ok(wspec_runtime::ok(wspec_runtime::builtins::ile_u(defs::size(ar_, conv::inn_to_numtype(v_Inn))?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_1)?)?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_2)?)?))?)
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/3.2-numerics-conversions.wspec:136
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a1, Relop::Inn(RelopInn::Le(f_2))) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let n_1 = wspec_runtime::ok(conv::numtype_as_inn(a0))?;
             let v_Inn = n_1;
             #[allow(irrefutable_let_patterns)]
@@ -11310,9 +11046,9 @@ pub mod defs {
             let n_4 = match a3 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
             let i_2 = n_4;
             Ok(wspec_runtime::ok(wspec_runtime::builtins::ile_s(defs::size(ar_, conv::inn_to_numtype(v_Inn))?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_1)?)?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_2)?)?))?)
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/3.2-numerics-conversions.wspec:137
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a1, Relop::Inn(RelopInn::Ge(f_2))) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let n_1 = wspec_runtime::ok(conv::numtype_as_inn(a0))?;
             let v_Inn = n_1;
             #[allow(irrefutable_let_patterns)]
@@ -11324,9 +11060,9 @@ pub mod defs {
             let n_4 = match a3 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
             let i_2 = n_4;
             Ok(wspec_runtime::ok(wspec_runtime::builtins::ige_u(defs::size(ar_, conv::inn_to_numtype(v_Inn))?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_1)?)?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_2)?)?))?)
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/3.2-numerics-conversions.wspec:138
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a1, Relop::Inn(RelopInn::Ge(f_2))) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let n_1 = wspec_runtime::ok(conv::numtype_as_inn(a0))?;
             let v_Inn = n_1;
             #[allow(irrefutable_let_patterns)]
@@ -11338,9 +11074,9 @@ pub mod defs {
             let n_4 = match a3 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
             let i_2 = n_4;
             Ok(wspec_runtime::ok(wspec_runtime::builtins::ige_s(defs::size(ar_, conv::inn_to_numtype(v_Inn))?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_1)?)?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_2)?)?))?)
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/3.2-numerics-conversions.wspec:139
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a1, (Relop::Inn(RelopInn::Eq) | Relop::Fnn(RelopFnn::Eq))) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let n_1 = wspec_runtime::ok(conv::numtype_as_fnn(a0))?;
             let v_Fnn = n_1;
             #[allow(irrefutable_let_patterns)]
@@ -11348,9 +11084,9 @@ pub mod defs {
             let f_1 = a2;
             let f_2 = a3;
             Ok(wspec_runtime::ok(wspec_runtime::builtins::feq(defs::size(ar_, conv::fnn_to_numtype(v_Fnn))?, (match f_1 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) }), (match f_2 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })))?)
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/3.2-numerics-conversions.wspec:140
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a1, (Relop::Inn(RelopInn::Ne) | Relop::Fnn(RelopFnn::Ne))) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let n_1 = wspec_runtime::ok(conv::numtype_as_fnn(a0))?;
             let v_Fnn = n_1;
             #[allow(irrefutable_let_patterns)]
@@ -11358,9 +11094,9 @@ pub mod defs {
             let f_1 = a2;
             let f_2 = a3;
             Ok(wspec_runtime::ok(wspec_runtime::builtins::fne(defs::size(ar_, conv::fnn_to_numtype(v_Fnn))?, (match f_1 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) }), (match f_2 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })))?)
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/3.2-numerics-conversions.wspec:141
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a1, Relop::Fnn(RelopFnn::Lt)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let n_1 = wspec_runtime::ok(conv::numtype_as_fnn(a0))?;
             let v_Fnn = n_1;
             #[allow(irrefutable_let_patterns)]
@@ -11368,9 +11104,9 @@ pub mod defs {
             let f_1 = a2;
             let f_2 = a3;
             Ok(wspec_runtime::ok(wspec_runtime::builtins::flt(defs::size(ar_, conv::fnn_to_numtype(v_Fnn))?, (match f_1 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) }), (match f_2 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })))?)
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/3.2-numerics-conversions.wspec:142
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a1, Relop::Fnn(RelopFnn::Gt)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let n_1 = wspec_runtime::ok(conv::numtype_as_fnn(a0))?;
             let v_Fnn = n_1;
             #[allow(irrefutable_let_patterns)]
@@ -11378,9 +11114,9 @@ pub mod defs {
             let f_1 = a2;
             let f_2 = a3;
             Ok(wspec_runtime::ok(wspec_runtime::builtins::fgt(defs::size(ar_, conv::fnn_to_numtype(v_Fnn))?, (match f_1 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) }), (match f_2 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })))?)
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/3.2-numerics-conversions.wspec:143
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a1, Relop::Fnn(RelopFnn::Le)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let n_1 = wspec_runtime::ok(conv::numtype_as_fnn(a0))?;
             let v_Fnn = n_1;
             #[allow(irrefutable_let_patterns)]
@@ -11388,9 +11124,9 @@ pub mod defs {
             let f_1 = a2;
             let f_2 = a3;
             Ok(wspec_runtime::ok(wspec_runtime::builtins::fle(defs::size(ar_, conv::fnn_to_numtype(v_Fnn))?, (match f_1 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) }), (match f_2 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })))?)
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/3.2-numerics-conversions.wspec:144
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a1, Relop::Fnn(RelopFnn::Ge)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let n_1 = wspec_runtime::ok(conv::numtype_as_fnn(a0))?;
             let v_Fnn = n_1;
             #[allow(irrefutable_let_patterns)]
@@ -11398,14 +11134,14 @@ pub mod defs {
             let f_1 = a2;
             let f_2 = a3;
             Ok(wspec_runtime::ok(wspec_runtime::builtins::fge(defs::size(ar_, conv::fnn_to_numtype(v_Fnn))?, (match f_1 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) }), (match f_2 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })))?)
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         Err(Fail::soft())
     }
 
     // from spec/3.3-numerics-vectors.wspec:16 def $extend__
     pub fn extend__(ar_: &Ctx, a0: u64, a1: u64, a2: Sx, a3: u128) -> R<u128> {
         // from spec/3.3-numerics-vectors.wspec:17
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a2, Sx::U) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let v_M = a0;
             let v_N = a1;
             #[allow(irrefutable_let_patterns)]
@@ -11413,9 +11149,9 @@ pub mod defs {
             let n_1 = wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(a3)?)?;
             let i = n_1;
             Ok(wspec_runtime::ok(wspec_runtime::builtins::extend_u(v_M, v_N, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i)?)?))?)
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/3.3-numerics-vectors.wspec:18
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a2, Sx::S) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let v_M = a0;
             let v_N = a1;
             #[allow(irrefutable_let_patterns)]
@@ -11423,7 +11159,7 @@ pub mod defs {
             let n_1 = wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(a3)?)?;
             let i = n_1;
             Ok(wspec_runtime::ok(wspec_runtime::builtins::extend_s(v_M, v_N, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i)?)?))?)
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         Err(Fail::soft())
     }
 
@@ -11455,7 +11191,7 @@ pub mod defs {
     // from spec/3.3-numerics-vectors.wspec:40 def $lanes_
     pub fn lanes_(ar_: &Ctx, a0: Shape, a1: u128) -> R<Vec<Lane>> {
         // from spec/3.3-numerics-vectors.wspec:41
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a0, Shape(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Shape(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let lt = f_1.clone();
@@ -11465,14 +11201,14 @@ pub mod defs {
             let eq_4 = wspec_runtime::ok(wspec_runtime::builtins::vsplit(defs::lsize(ar_, lt)?, v_M, v))?;
             let n = eq_4;
             Ok({ let n_ = wspec_runtime::seq::same_len(&[n.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let n_105 = n[i_].clone(); out_.push(defs::inv_lbits_(ar_, lt, n_105)?); } out_ })
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         Err(Fail::soft())
     }
 
     // from spec/3.3-numerics-vectors.wspec:44 def $inv_lanes_
     pub fn inv_lanes_(ar_: &Ctx, a0: Shape, a1: &Vec<Lane>) -> R<u128> {
         // from spec/3.3-numerics-vectors.wspec:45
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a0, Shape(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Shape(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let lt = f_1.clone();
@@ -11489,28 +11225,27 @@ pub mod defs {
             let c_11 = acc_c_10;
             wspec_runtime::check((wspec_runtime::num::wide((c_11.len() as u64))? == wspec_runtime::num::wide(v_M)?))?;
             Ok(wspec_runtime::ok(wspec_runtime::builtins::vjoin(defs::lsize(ar_, lt)?, { let n_ = wspec_runtime::seq::same_len(&[c_11.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let c_11_112 = c_11[i_].clone(); out_.push(defs::lbits_(ar_, lt, Lane::Numtype(c_11_112))?); } out_ }))?)
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         Err(Fail::soft())
     }
 
     // from spec/3.3-numerics-vectors.wspec:59 def $lpacknum_
     pub fn lpacknum_(ar_: &Ctx, a0: Lanetype, a1: Num) -> R<Lane> {
         // from spec/3.3-numerics-vectors.wspec:60
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a0, Lanetype::Numtype(n_1)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Lanetype::Numtype(n_1) = a0 else { return Err(wspec_runtime::Fail::soft()) };
-            let nt = n_1;
             let c = a1;
             Ok(Lane::Numtype(c))
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/3.3-numerics-vectors.wspec:61
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a0, Lanetype::Packtype(n_1)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Lanetype::Packtype(n_1) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let pt = n_1;
             let c = a1;
             Ok(Lane::Numtype(Num::Inn(wspec_runtime::num::cast::<_, u64>(wspec_runtime::ok(wspec_runtime::builtins::wrap(32_u64, defs::psize(ar_, pt)?, (match c { Num::Inn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })))?)?)))
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         Err(Fail::soft())
     }
 
@@ -11531,7 +11266,7 @@ pub mod defs {
     // from spec/3.3-numerics-vectors.wspec:253 def $vtestop_
     pub fn vtestop_(ar_: &Ctx, a0: Shape, a1: Vtestop, a2: u128) -> R<U32> {
         // from spec/3.3-numerics-vectors.wspec:254
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a0, Shape(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Shape(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let n_3 = wspec_runtime::ok(conv::lanetype_as_jnn(f_1.clone()))?;
@@ -11548,9 +11283,9 @@ pub mod defs {
             wspec_runtime::check((wspec_runtime::num::wide(i_7)? != 0i128))?;
              }
             Ok(1_u32)
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/3.3-numerics-vectors.wspec:257
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a0, Shape(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Shape(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let n_3 = wspec_runtime::ok(conv::lanetype_as_jnn(f_1.clone()))?;
@@ -11561,14 +11296,14 @@ pub mod defs {
             let Vtestop::JnnXM(VtestopJnnXM) = a1 else { return Err(wspec_runtime::Fail::soft()) };
             let v = a2;
             Ok(0_u32)
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         Err(Fail::soft())
     }
 
     // from spec/3.3-numerics-vectors.wspec:261 def $vrelop_
     pub fn vrelop_(ar_: &Ctx, a0: Shape, a1: Vrelop, a2: u128, a3: u128) -> R<u128> {
         // from spec/3.3-numerics-vectors.wspec:262
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a0, Shape(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Shape(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let n_3 = wspec_runtime::ok(conv::lanetype_as_jnn(f_1.clone()))?;
@@ -11583,9 +11318,9 @@ pub mod defs {
             let eq_6 = defs::lanes_(ar_, Shape(conv::jnn_to_lanetype(v_Jnn), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M)?)?), v_2)?.into_iter().map(|x| -> R<_> { Ok((match x { Lane::Numtype(x) => x, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })) }).collect::<R<Vec<_>>>()?;
             let c_2 = eq_6;
             Ok(defs::inv_lanes_(ar_, Shape(conv::jnn_to_lanetype(v_Jnn), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M)?)?), &({ let n_ = wspec_runtime::seq::same_len(&[c_1.len(), c_2.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let c_1_209 = c_1[i_].clone(); let c_2_210 = c_2[i_].clone(); out_.push(Lane::Numtype(Num::Inn(wspec_runtime::num::narrow::<u64>(wspec_runtime::num::mul(wspec_runtime::num::sub(wspec_runtime::num::pow(2i128, wspec_runtime::num::wide(defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn))?)?)?, 1i128)?, wspec_runtime::num::wide(defs::lrelop_(ar_, Shape(conv::jnn_to_lanetype(v_Jnn), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M)?)?), op, Lane::Numtype(c_1_209), Lane::Numtype(c_2_210))?)?)?)?))); } out_ }))?)
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/3.3-numerics-vectors.wspec:265
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a0, Shape(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Shape(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let n_3 = wspec_runtime::ok(conv::lanetype_as_fnn(f_1.clone()))?;
@@ -11600,14 +11335,14 @@ pub mod defs {
             let eq_6 = defs::lanes_(ar_, Shape(conv::fnn_to_lanetype(v_Fnn), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M)?)?), v_2)?.into_iter().map(|x| -> R<_> { Ok((match x { Lane::Numtype(x) => x, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })) }).collect::<R<Vec<_>>>()?;
             let c_2 = eq_6;
             Ok(defs::inv_lanes_(ar_, Shape(conv::inn_to_lanetype(defs::inn(ar_, defs::size(ar_, conv::fnn_to_numtype(v_Fnn))?)?), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M)?)?), &({ let n_ = wspec_runtime::seq::same_len(&[c_1.len(), c_2.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let c_1_209 = c_1[i_].clone(); let c_2_210 = c_2[i_].clone(); out_.push(Lane::Numtype(Num::Inn(wspec_runtime::num::narrow::<u64>(wspec_runtime::num::mul(wspec_runtime::num::sub(wspec_runtime::num::pow(2i128, wspec_runtime::num::wide(defs::size(ar_, conv::fnn_to_numtype(v_Fnn))?)?)?, 1i128)?, wspec_runtime::num::wide(defs::lrelop_(ar_, Shape(conv::fnn_to_lanetype(v_Fnn), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M)?)?), op, Lane::Numtype(c_1_209), Lane::Numtype(c_2_210))?)?)?)?))); } out_ }))?)
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         Err(Fail::soft())
     }
 
     // from spec/3.3-numerics-vectors.wspec:270 def $vshiftop_
     pub fn vshiftop_(ar_: &Ctx, a0: Ishape, a1: Vshiftop, a2: u128, a3: U32) -> R<u128> {
         // from spec/3.3-numerics-vectors.wspec:271
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a0, Ishape::Shape(Shape(f_1, f_2))) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Ishape::Shape(Shape(f_1, f_2)) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let n_3 = wspec_runtime::ok(conv::lanetype_as_jnn(f_1.clone()))?;
@@ -11622,9 +11357,9 @@ pub mod defs {
             let eq_6 = defs::lanes_(ar_, Shape(conv::jnn_to_lanetype(v_Jnn), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M)?)?), v)?.into_iter().map(|x| -> R<_> { Ok((match x { Lane::Numtype(x) => x, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })) }).collect::<R<Vec<_>>>()?;
             let c = eq_6;
             Ok(defs::inv_lanes_(ar_, Shape(conv::jnn_to_lanetype(v_Jnn), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M)?)?), &({ let n_ = wspec_runtime::seq::same_len(&[c.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let c_208 = c[i_].clone(); out_.push(Lane::Numtype(Num::Inn(wspec_runtime::num::cast::<_, u64>(wspec_runtime::ok(wspec_runtime::builtins::ishl(defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn))?, (match c_208 { Num::Inn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) }), wspec_runtime::num::narrow::<u128>(wspec_runtime::num::rem(wspec_runtime::num::wide(i)?, wspec_runtime::num::wide(defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn))?)?)?)?))?)?))); } out_ }))?)
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/3.3-numerics-vectors.wspec:273
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a0, Ishape::Shape(Shape(f_1, f_2))) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Ishape::Shape(Shape(f_1, f_2)) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let n_3 = wspec_runtime::ok(conv::lanetype_as_jnn(f_1.clone()))?;
@@ -11641,9 +11376,9 @@ pub mod defs {
             let eq_7 = defs::lanes_(ar_, Shape(conv::jnn_to_lanetype(v_Jnn), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M)?)?), v)?.into_iter().map(|x| -> R<_> { Ok((match x { Lane::Numtype(x) => x, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })) }).collect::<R<Vec<_>>>()?;
             let c = eq_7;
             Ok(defs::inv_lanes_(ar_, Shape(conv::jnn_to_lanetype(v_Jnn), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M)?)?), &({ let n_ = wspec_runtime::seq::same_len(&[c.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let c_209 = c[i_].clone(); out_.push(Lane::Numtype(Num::Inn(wspec_runtime::num::cast::<_, u64>(wspec_runtime::ok(wspec_runtime::builtins::ishr_u(defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn))?, (match c_209 { Num::Inn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) }), wspec_runtime::num::narrow::<u128>(wspec_runtime::num::rem(wspec_runtime::num::wide(i)?, wspec_runtime::num::wide(defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn))?)?)?)?))?)?))); } out_ }))?)
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/3.3-numerics-vectors.wspec:275
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a0, Ishape::Shape(Shape(f_1, f_2))) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Ishape::Shape(Shape(f_1, f_2)) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let n_3 = wspec_runtime::ok(conv::lanetype_as_jnn(f_1.clone()))?;
@@ -11660,14 +11395,14 @@ pub mod defs {
             let eq_7 = defs::lanes_(ar_, Shape(conv::jnn_to_lanetype(v_Jnn), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M)?)?), v)?.into_iter().map(|x| -> R<_> { Ok((match x { Lane::Numtype(x) => x, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })) }).collect::<R<Vec<_>>>()?;
             let c = eq_7;
             Ok(defs::inv_lanes_(ar_, Shape(conv::jnn_to_lanetype(v_Jnn), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M)?)?), &({ let n_ = wspec_runtime::seq::same_len(&[c.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let c_209 = c[i_].clone(); out_.push(Lane::Numtype(Num::Inn(wspec_runtime::num::cast::<_, u64>(wspec_runtime::ok(wspec_runtime::builtins::ishr_s(defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn))?, (match c_209 { Num::Inn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) }), wspec_runtime::num::narrow::<u128>(wspec_runtime::num::rem(wspec_runtime::num::wide(i)?, wspec_runtime::num::wide(defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn))?)?)?)?))?)?))); } out_ }))?)
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         Err(Fail::soft())
     }
 
     // from spec/3.3-numerics-vectors.wspec:279 def $vbitmaskop_
     pub fn vbitmaskop_(ar_: &Ctx, a0: Ishape, a1: u128) -> R<U32> {
         // from spec/3.3-numerics-vectors.wspec:280
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a0, Ishape::Shape(Shape(f_1, f_2))) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Ishape::Shape(Shape(f_1, f_2)) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let n_3 = wspec_runtime::ok(conv::lanetype_as_jnn(f_1.clone()))?;
@@ -11678,14 +11413,14 @@ pub mod defs {
             let eq_5 = defs::lanes_(ar_, Shape(conv::jnn_to_lanetype(v_Jnn), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M)?)?), v)?.into_iter().map(|x| -> R<_> { Ok((match x { Lane::Numtype(x) => x, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })) }).collect::<R<Vec<_>>>()?;
             let c = eq_5;
             Ok(wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(wspec_runtime::ok(wspec_runtime::builtins::sum({ let n_ = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(v_M)?)?; let mut out_ = Vec::with_capacity(n_); for k in 0..n_ { let k = k as u64; out_.push(wspec_runtime::num::narrow::<u64>(wspec_runtime::num::mul(wspec_runtime::num::wide(wspec_runtime::ok(wspec_runtime::builtins::ilt_s(defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn))?, (match (*wspec_runtime::seq::at(&c, wspec_runtime::num::wide(k)?)?) { Num::Inn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) }), 0_u128))?)?, wspec_runtime::num::pow(2i128, wspec_runtime::num::wide(k)?)?)?)?); } out_ }))?)?)?)
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         Err(Fail::soft())
     }
 
     // from spec/3.3-numerics-vectors.wspec:305 def $vshufflop_
     pub fn vshufflop_(ar_: &Ctx, a0: Bshape, a1: &Vec<Laneidx>, a2: u128, a3: u128) -> R<u128> {
         // from spec/3.3-numerics-vectors.wspec:306
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a0, Bshape::Shape(Shape(f_1, f_2))) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Bshape::Shape(Shape(f_1, f_2)) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             #[allow(irrefutable_let_patterns)]
@@ -11707,15 +11442,15 @@ pub mod defs {
             let c_1 = eq_12;
             let eq_13 = defs::lanes_(ar_, Shape(Lanetype::Packtype(Packtype::I8), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M)?)?), v_2)?.into_iter().map(|x| -> R<_> { Ok((match x { Lane::Numtype(x) => x, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })) }).collect::<R<Vec<_>>>()?;
             let c_2 = eq_13;
-            Ok(defs::inv_lanes_(ar_, Shape(Lanetype::Packtype(Packtype::I8), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M)?)?), &({ let n_ = wspec_runtime::seq::same_len(&[i_11.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let i_11_215 = i_11[i_].clone(); out_.push(Lane::Numtype(wspec_runtime::seq::index(&wspec_runtime::seq::cat(vec![c_1.clone(), c_2.clone()]), wspec_runtime::num::wide(i_11_215)?)?)); } out_ }))?)
-        })())? { return Ok(v); }
+            Ok(defs::inv_lanes_(ar_, Shape(Lanetype::Packtype(Packtype::I8), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M)?)?), &({ let n_ = wspec_runtime::seq::same_len(&[i_11.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let i_11_215 = i_11[i_].clone(); out_.push(Lane::Numtype(wspec_runtime::seq::index(&wspec_runtime::seq::cat([c_1.clone(), c_2.clone()]), wspec_runtime::num::wide(i_11_215)?)?)); } out_ }))?)
+        })())? { return Ok(v); } }
         Err(Fail::soft())
     }
 
     // from spec/3.3-numerics-vectors.wspec:311 def $vnarrowop__
     pub fn vnarrowop__(ar_: &Ctx, a0: Shape, a1: Shape, a2: Sx, a3: u128, a4: u128) -> R<u128> {
         // from spec/3.3-numerics-vectors.wspec:312
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a0, Shape(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Shape(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let n_3 = wspec_runtime::ok(conv::lanetype_as_jnn(f_1.clone()))?;
@@ -11732,12 +11467,12 @@ pub mod defs {
             let Sx::U = a2 else { return Err(wspec_runtime::Fail::soft()) };
             let v_1 = a3;
             let v_2 = a4;
-            let eq_9 = wspec_runtime::seq::cat(vec![defs::lanes_(ar_, Shape(conv::jnn_to_lanetype(v_Jnn_1), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M_1)?)?), v_1)?.into_iter().map(|x| -> R<_> { Ok((match x { Lane::Numtype(x) => x, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })) }).collect::<R<Vec<_>>>()?, defs::lanes_(ar_, Shape(conv::jnn_to_lanetype(v_Jnn_1), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M_1)?)?), v_2)?.into_iter().map(|x| -> R<_> { Ok((match x { Lane::Numtype(x) => x, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })) }).collect::<R<Vec<_>>>()?]);
+            let eq_9 = wspec_runtime::seq::cat([defs::lanes_(ar_, Shape(conv::jnn_to_lanetype(v_Jnn_1), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M_1)?)?), v_1)?.into_iter().map(|x| -> R<_> { Ok((match x { Lane::Numtype(x) => x, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })) }).collect::<R<Vec<_>>>()?, defs::lanes_(ar_, Shape(conv::jnn_to_lanetype(v_Jnn_1), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M_1)?)?), v_2)?.into_iter().map(|x| -> R<_> { Ok((match x { Lane::Numtype(x) => x, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })) }).collect::<R<Vec<_>>>()?]);
             let c = eq_9;
             Ok(defs::inv_lanes_(ar_, Shape(conv::jnn_to_lanetype(v_Jnn_2), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M_2)?)?), &({ let n_ = wspec_runtime::seq::same_len(&[c.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let c_211 = c[i_].clone(); out_.push(Lane::Numtype(Num::Inn(wspec_runtime::num::cast::<_, u64>(wspec_runtime::ok(wspec_runtime::builtins::narrow_u(defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn_1))?, defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn_2))?, (match c_211 { Num::Inn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })))?)?))); } out_ }))?)
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/3.3-numerics-vectors.wspec:314
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a0, Shape(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Shape(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let n_3 = wspec_runtime::ok(conv::lanetype_as_jnn(f_1.clone()))?;
@@ -11754,17 +11489,17 @@ pub mod defs {
             let Sx::S = a2 else { return Err(wspec_runtime::Fail::soft()) };
             let v_1 = a3;
             let v_2 = a4;
-            let eq_9 = wspec_runtime::seq::cat(vec![defs::lanes_(ar_, Shape(conv::jnn_to_lanetype(v_Jnn_1), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M_1)?)?), v_1)?.into_iter().map(|x| -> R<_> { Ok((match x { Lane::Numtype(x) => x, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })) }).collect::<R<Vec<_>>>()?, defs::lanes_(ar_, Shape(conv::jnn_to_lanetype(v_Jnn_1), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M_1)?)?), v_2)?.into_iter().map(|x| -> R<_> { Ok((match x { Lane::Numtype(x) => x, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })) }).collect::<R<Vec<_>>>()?]);
+            let eq_9 = wspec_runtime::seq::cat([defs::lanes_(ar_, Shape(conv::jnn_to_lanetype(v_Jnn_1), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M_1)?)?), v_1)?.into_iter().map(|x| -> R<_> { Ok((match x { Lane::Numtype(x) => x, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })) }).collect::<R<Vec<_>>>()?, defs::lanes_(ar_, Shape(conv::jnn_to_lanetype(v_Jnn_1), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M_1)?)?), v_2)?.into_iter().map(|x| -> R<_> { Ok((match x { Lane::Numtype(x) => x, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })) }).collect::<R<Vec<_>>>()?]);
             let c = eq_9;
             Ok(defs::inv_lanes_(ar_, Shape(conv::jnn_to_lanetype(v_Jnn_2), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M_2)?)?), &({ let n_ = wspec_runtime::seq::same_len(&[c.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let c_211 = c[i_].clone(); out_.push(Lane::Numtype(Num::Inn(wspec_runtime::num::cast::<_, u64>(wspec_runtime::ok(wspec_runtime::builtins::narrow_s(defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn_1))?, defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn_2))?, (match c_211 { Num::Inn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })))?)?))); } out_ }))?)
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         Err(Fail::soft())
     }
 
     // from spec/3.3-numerics-vectors.wspec:365 def $vextunop__
     pub fn vextunop__(ar_: &Ctx, a0: Ishape, a1: Ishape, a2: Vextunop, a3: u128) -> R<u128> {
         // from spec/3.3-numerics-vectors.wspec:366
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a0, Ishape::Shape(Shape(f_1, f_2))) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Ishape::Shape(Shape(f_1, f_2)) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let n_3 = wspec_runtime::ok(conv::lanetype_as_jnn(f_1.clone()))?;
@@ -11786,7 +11521,7 @@ pub mod defs {
             let eq_112 = { let n_ = wspec_runtime::seq::same_len(&[c_1.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let c_1_111 = c_1[i_].clone(); out_.push(Num::Inn(wspec_runtime::num::cast::<_, u64>(defs::extend__(ar_, defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn_1))?, defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn_2))?, sx, (match c_1_111 { Num::Inn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) }))?)?)); } out_ };
             let c = eq_112;
             Ok(defs::inv_lanes_(ar_, Shape(conv::jnn_to_lanetype(v_Jnn_2), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M_2)?)?), &({ let n_ = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(v_M_2)?)?; let mut out_ = Vec::with_capacity(n_); for k in 0..n_ { let k = k as u64; out_.push(Lane::Numtype(Num::Inn(wspec_runtime::num::cast::<_, u64>(wspec_runtime::ok(wspec_runtime::builtins::iadd(defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn_2))?, (match (*wspec_runtime::seq::at(&c, wspec_runtime::num::mul(2i128, wspec_runtime::num::wide(k)?)?)?) { Num::Inn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) }), (match (*wspec_runtime::seq::at(&c, wspec_runtime::num::add(wspec_runtime::num::mul(2i128, wspec_runtime::num::wide(k)?)?, 1i128)?)?) { Num::Inn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })))?)?))); } out_ }))?)
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         Err(Fail::soft())
     }
 
@@ -11814,18 +11549,17 @@ pub mod defs {
             Ok(Some(Val::Vec__(Vec__(conv::vnn_to_vectype(v_Vnn), 0_u128))))
         })())? { return Ok(v); }
         // from spec/4.1-execution-values.wspec:17
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a0, Valtype::Reftype(Reftype(f_1, f_2))) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Valtype::Reftype(Reftype(f_1, f_2)) = a0 else { return Err(wspec_runtime::Fail::soft()) };
-            let cp_3 = (*f_1).clone();
-            let Some(o_4) = cp_3 else { return Err(wspec_runtime::Fail::soft()) };
+            let Some(o_3) = f_1 else { return Err(wspec_runtime::Fail::soft()) };
             #[allow(irrefutable_let_patterns)]
-            let Null = o_4 else { return Err(wspec_runtime::Fail::soft()) };
+            let Null = o_3 else { return Err(wspec_runtime::Fail::soft()) };
             let ht = f_2;
             Ok(Some(Val::Ref(Ref::RefNull((*ht).clone()))))
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/4.1-execution-values.wspec:18
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a0, Valtype::Reftype(Reftype(f_1, f_2))) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Valtype::Reftype(Reftype(f_1, f_2)) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let cp_3 = (*f_1).clone();
@@ -11833,13 +11567,13 @@ pub mod defs {
             wspec_runtime::check(o_4.is_none())?;
             let ht = f_2;
             Ok(None)
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/4.1-execution-values.wspec:19
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a0, Valtype::Bot) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Valtype::Bot = a0 else { return Err(wspec_runtime::Fail::soft()) };
             Ok(None)
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         Err(Fail::soft())
     }
 
@@ -11868,14 +11602,13 @@ pub mod defs {
     // from spec/4.3-execution-instructions.wspec:68 def $with_store
     pub fn with_store(ar_: &Ctx, a0: &State, a1: &Store) -> R<State> {
         // from spec/4.3-execution-instructions.wspec:69
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a0, State(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let State(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
-            let s = f_1;
             let f = f_2;
             let s_q = a1;
             Ok(State((*s_q).clone(), (*f).clone()))
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         Err(Fail::soft())
     }
 
@@ -11883,7 +11616,7 @@ pub mod defs {
     pub fn with_local(ar_: &Ctx, a0: &mut State, a1: Localidx, a2: Val) -> R<()> {
         let x = a1;
         let v = a2;
-        let nv_1 = Some(v.clone());
+        let nv_1 = Some(v);
         let ix_2 = wspec_runtime::num::wide(x)?;
         (*wspec_runtime::seq::at_mut(&mut (*a0).1.locals, ix_2)?) = nv_1;
         Ok(())
@@ -11893,7 +11626,7 @@ pub mod defs {
     pub fn with_global(ar_: &Ctx, a0: &mut State, a1: Globalidx, a2: Val) -> R<()> {
         let x = a1;
         let v = a2;
-        let nv_1 = v.clone();
+        let nv_1 = v;
         let ix_2 = wspec_runtime::num::wide((*wspec_runtime::seq::at(&(*a0).1.module.globals, wspec_runtime::num::wide(x)?)?))?;
         (*wspec_runtime::seq::at_mut(&mut (*a0).0.globals, ix_2)?).value = nv_1;
         Ok(())
@@ -11904,7 +11637,7 @@ pub mod defs {
         let x = a1;
         let i = a2;
         let ref_ = a3;
-        let nv_1 = ref_.clone();
+        let nv_1 = ref_;
         let ix_2 = wspec_runtime::num::wide((*wspec_runtime::seq::at(&(*a0).1.module.tables, wspec_runtime::num::wide(x)?)?))?;
         let ix_3 = wspec_runtime::num::wide(i)?;
         (*wspec_runtime::seq::at_mut(&mut std::rc::Rc::make_mut(&mut (*wspec_runtime::seq::at_mut(&mut (*a0).0.tables, ix_2)?)).refs, ix_3)?) = nv_1;
@@ -11917,7 +11650,7 @@ pub mod defs {
         let i = a2;
         let n = a3;
         let ref_ = a4;
-        let nv_1 = ref_.clone();
+        let nv_1 = ref_;
         let ix_2 = wspec_runtime::num::wide((*wspec_runtime::seq::at(&(*a0).1.module.tables, wspec_runtime::num::wide(x)?)?))?;
         let ix_3 = wspec_runtime::num::wide(i)?;
         let len_4 = wspec_runtime::num::wide(n)?;
@@ -11929,7 +11662,7 @@ pub mod defs {
     pub fn with_tableinst(ar_: &Ctx, a0: &mut State, a1: Tableidx, a2: std::rc::Rc<Tableinst>) -> R<()> {
         let x = a1;
         let ti = a2;
-        let nv_1 = ti.clone();
+        let nv_1 = ti;
         let ix_2 = wspec_runtime::num::wide((*wspec_runtime::seq::at(&(*a0).1.module.tables, wspec_runtime::num::wide(x)?)?))?;
         (*wspec_runtime::seq::at_mut(&mut (*a0).0.tables, ix_2)?) = nv_1;
         Ok(())
@@ -11941,7 +11674,7 @@ pub mod defs {
         let i = a2;
         let n = a3;
         let b = a4;
-        let nv_1 = b.clone();
+        let nv_1 = b;
         let ix_2 = wspec_runtime::num::wide((*wspec_runtime::seq::at(&(*a0).1.module.mems, wspec_runtime::num::wide(x)?)?))?;
         let ix_3 = wspec_runtime::num::wide(i)?;
         let len_4 = wspec_runtime::num::wide(n)?;
@@ -11953,7 +11686,7 @@ pub mod defs {
     pub fn with_meminst(ar_: &Ctx, a0: &mut State, a1: Memidx, a2: std::rc::Rc<Meminst>) -> R<()> {
         let x = a1;
         let mi = a2;
-        let nv_1 = mi.clone();
+        let nv_1 = mi;
         let ix_2 = wspec_runtime::num::wide((*wspec_runtime::seq::at(&(*a0).1.module.mems, wspec_runtime::num::wide(x)?)?))?;
         (*wspec_runtime::seq::at_mut(&mut (*a0).0.mems, ix_2)?) = nv_1;
         Ok(())
@@ -11963,7 +11696,7 @@ pub mod defs {
     pub fn with_elem(ar_: &Ctx, a0: &mut State, a1: Elemidx, a2: Vec<Ref>) -> R<()> {
         let x = a1;
         let ref_ = a2;
-        let nv_1 = ref_.clone();
+        let nv_1 = ref_;
         let ix_2 = wspec_runtime::num::wide((*wspec_runtime::seq::at(&(*a0).1.module.elems, wspec_runtime::num::wide(x)?)?))?;
         std::rc::Rc::make_mut(&mut (*wspec_runtime::seq::at_mut(&mut (*a0).0.elems, ix_2)?)).refs = nv_1;
         Ok(())
@@ -11973,7 +11706,7 @@ pub mod defs {
     pub fn with_data(ar_: &Ctx, a0: &mut State, a1: Dataidx, a2: Vec<Byte>) -> R<()> {
         let x = a1;
         let b = a2;
-        let nv_1 = b.clone();
+        let nv_1 = b;
         let ix_2 = wspec_runtime::num::wide((*wspec_runtime::seq::at(&(*a0).1.module.datas, wspec_runtime::num::wide(x)?)?))?;
         std::rc::Rc::make_mut(&mut (*wspec_runtime::seq::at_mut(&mut (*a0).0.datas, ix_2)?)).bytes = nv_1;
         Ok(())
@@ -11984,7 +11717,7 @@ pub mod defs {
         let a = a1;
         let i = a2;
         let fv = a3;
-        let nv_1 = fv.clone();
+        let nv_1 = fv;
         let ix_2 = wspec_runtime::num::wide(a)?;
         let ix_3 = wspec_runtime::num::wide(i)?;
         (*wspec_runtime::seq::at_mut(&mut std::rc::Rc::make_mut(&mut (*wspec_runtime::seq::at_mut(&mut (*a0).0.structs, ix_2)?)).fields, ix_3)?) = nv_1;
@@ -11996,7 +11729,7 @@ pub mod defs {
         let a = a1;
         let i = a2;
         let fv = a3;
-        let nv_1 = fv.clone();
+        let nv_1 = fv;
         let ix_2 = wspec_runtime::num::wide(a)?;
         let ix_3 = wspec_runtime::num::wide(i)?;
         (*wspec_runtime::seq::at_mut(&mut std::rc::Rc::make_mut(&mut (*wspec_runtime::seq::at_mut(&mut (*a0).0.arrays, ix_2)?)).fields, ix_3)?) = nv_1;
@@ -12009,7 +11742,7 @@ pub mod defs {
         let i = a2;
         let n = a3;
         let fv = a4;
-        let nv_1 = fv.clone();
+        let nv_1 = fv;
         let ix_2 = wspec_runtime::num::wide(a)?;
         let ix_3 = wspec_runtime::num::wide(i)?;
         let len_4 = wspec_runtime::num::wide(n)?;
@@ -12020,7 +11753,7 @@ pub mod defs {
     // from spec/4.3-execution-instructions.wspec:110 def $add_structinst
     pub fn add_structinst(ar_: &Ctx, a0: &mut State, a1: std::rc::Rc<Structinst>) -> R<()> {
         let si = a1;
-        let nv_1 = vec![si.clone()];
+        let nv_1 = vec![si];
         (*a0).0.structs.extend(nv_1);
         Ok(())
     }
@@ -12028,7 +11761,7 @@ pub mod defs {
     // from spec/4.3-execution-instructions.wspec:113 def $add_arrayinst
     pub fn add_arrayinst(ar_: &Ctx, a0: &mut State, a1: std::rc::Rc<Arrayinst>) -> R<()> {
         let ai = a1;
-        let nv_1 = vec![ai.clone()];
+        let nv_1 = vec![ai];
         (*a0).0.arrays.extend(nv_1);
         Ok(())
     }
@@ -12036,7 +11769,7 @@ pub mod defs {
     // from spec/4.3-execution-instructions.wspec:116 def $add_exninst
     pub fn add_exninst(ar_: &Ctx, a0: &mut State, a1: std::rc::Rc<Exninst>) -> R<()> {
         let exn = a1;
-        let nv_1 = vec![exn.clone()];
+        let nv_1 = vec![exn];
         (*a0).0.exns.extend(nv_1);
         Ok(())
     }
@@ -12055,7 +11788,6 @@ pub mod defs {
             let Limits(f_4, f_5) = f_2 else { return Err(wspec_runtime::Fail::soft()) };
             let cp_6 = (*f_4).clone();
             let n_7 = wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(cp_6)?)?;
-            let i = n_7;
             let cp_8 = (*f_5).clone();
             let it_9 = cp_8;
             let mut acc_j_14 = Vec::new();
@@ -12074,7 +11806,7 @@ pub mod defs {
              }
             wspec_runtime::check((wspec_runtime::num::wide(i_q)? <= wspec_runtime::num::sub(wspec_runtime::num::pow(2i128, wspec_runtime::num::wide(defs::size(ar_, conv::addrtype_to_numtype(at))?)?)?, 1i128)?))?;
             wspec_runtime::check((wspec_runtime::num::wide(i_q)? <= wspec_runtime::num::wide(wspec_runtime::ok(wspec_runtime::builtins::table_limit())?)?))?;
-            let eq_222 = std::rc::Rc::new(Tableinst { type_: Tabletype(at, Limits(wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(i_q)?)?, match (j_15.clone(),) { (Some(j_15_121),) => Some(wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(j_15_121)?)?), (None,) => None, _ => return Err(wspec_runtime::Fail::soft()) }), (*rt).clone()), refs: wspec_runtime::seq::cat(vec![(*ti).refs.clone(), { let n_ = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { out_.push((*ref_).clone()); } out_ }]) });
+            let eq_222 = std::rc::Rc::new(Tableinst { type_: Tabletype(at, Limits(wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(i_q)?)?, match (j_15.clone(),) { (Some(j_15_121),) => Some(wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(j_15_121)?)?), (None,) => None, _ => return Err(wspec_runtime::Fail::soft()) }), (*rt).clone()), refs: wspec_runtime::seq::cat([(*ti).refs.clone(), { let n_ = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { out_.push((*ref_).clone()); } out_ }]) });
             let ti_q = (&eq_222);
             Ok(Some((*ti_q).clone()))
         })())? { return Ok(v); }
@@ -12110,7 +11842,6 @@ pub mod defs {
             let Limits(f_3, f_4) = f_2 else { return Err(wspec_runtime::Fail::soft()) };
             let cp_5 = (*f_3).clone();
             let n_6 = wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(cp_5)?)?;
-            let i = n_6;
             let cp_7 = (*f_4).clone();
             let it_8 = cp_7;
             let mut acc_j_13 = Vec::new();
@@ -12128,7 +11859,7 @@ pub mod defs {
              }
             wspec_runtime::check((wspec_runtime::num::wide(i_q)? <= wspec_runtime::num::pow(2i128, wspec_runtime::num::sub(wspec_runtime::num::wide(defs::size(ar_, conv::addrtype_to_numtype(at))?)?, 16i128)?)?))?;
             wspec_runtime::check((wspec_runtime::num::mul(wspec_runtime::num::wide(i_q)?, wspec_runtime::num::wide(defs::pagesize(ar_)?)?)? <= wspec_runtime::num::wide(wspec_runtime::ok(wspec_runtime::builtins::memory_limit())?)?))?;
-            let eq_221 = std::rc::Rc::new(Meminst { type_: Memtype(at, Limits(wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(i_q)?)?, match (j_14.clone(),) { (Some(j_14_120),) => Some(wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(j_14_120)?)?), (None,) => None, _ => return Err(wspec_runtime::Fail::soft()) })), bytes: wspec_runtime::seq::cat(vec![(*mi).bytes.clone(), { let n_ = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::mul(wspec_runtime::num::wide(n)?, wspec_runtime::num::wide(defs::pagesize(ar_)?)?)?)?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { out_.push(0_u8); } out_ }]) });
+            let eq_221 = std::rc::Rc::new(Meminst { type_: Memtype(at, Limits(wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(i_q)?)?, match (j_14.clone(),) { (Some(j_14_120),) => Some(wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(j_14_120)?)?), (None,) => None, _ => return Err(wspec_runtime::Fail::soft()) })), bytes: wspec_runtime::seq::cat([(*mi).bytes.clone(), { let n_ = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::mul(wspec_runtime::num::wide(n)?, wspec_runtime::num::wide(defs::pagesize(ar_)?)?)?)?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { out_.push(0_u8); } out_ }]) });
             let mi_q = (&eq_221);
             Ok(Some((*mi_q).clone()))
         })())? { return Ok(v); }
@@ -12207,40 +11938,44 @@ pub mod defs {
     // from spec/4.3-execution-instructions.wspec:192 def $inv_zbytes_
     pub fn inv_zbytes_(ar_: &Ctx, a0: &Storagetype, a1: &Vec<Byte>) -> R<Val> {
         // from spec/4.3-execution-instructions.wspec:193
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a0, Storagetype::Valtype(Valtype::Numtype(n_1))) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+            #[allow(irrefutable_let_patterns)]
             let Storagetype::Valtype(Valtype::Numtype(n_1)) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let nt = *n_1;
             let b = a1;
             Ok(Val::Num_(Num_(nt, defs::inv_nbytes_(ar_, nt, &((*b).clone()))?)))
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/4.3-execution-instructions.wspec:194
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a0, Storagetype::Valtype(Valtype::Vectype(n_1))) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+            #[allow(irrefutable_let_patterns)]
             let Storagetype::Valtype(Valtype::Vectype(n_1)) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let vt = *n_1;
             let b = a1;
             Ok(Val::Vec__(Vec__(vt, defs::inv_vbytes_(ar_, vt, &((*b).clone()))?)))
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/4.3-execution-instructions.wspec:195
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a0, Storagetype::Packtype(n_1)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+            #[allow(irrefutable_let_patterns)]
             let Storagetype::Packtype(n_1) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let pt = *n_1;
             let b = a1;
             Ok(Val::Num_(Num_(Numtype::I32, Num::Inn(wspec_runtime::num::cast::<_, u64>(wspec_runtime::ok(wspec_runtime::builtins::inv_ibytes(defs::psize(ar_, pt)?, (*b).clone()))?)?))))
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         Err(Fail::soft())
     }
 
     // from spec/4.3-execution-instructions.wspec:199 def $packfield_
     pub fn packfield_(ar_: &Ctx, a0: &Storagetype, a1: &Val) -> R<Fieldval> {
         // from spec/4.3-execution-instructions.wspec:200
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a0, Storagetype::Valtype(n_1)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+            #[allow(irrefutable_let_patterns)]
             let Storagetype::Valtype(n_1) = a0 else { return Err(wspec_runtime::Fail::soft()) };
-            let t = n_1;
             let val = a1;
             Ok(conv::val_to_fieldval((*val).clone()))
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/4.3-execution-instructions.wspec:201
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a0, Storagetype::Packtype(n_1)) && matches!(a1, Val::Num_(Num_(f_2, f_3))) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+            #[allow(irrefutable_let_patterns)]
             let Storagetype::Packtype(n_1) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let pt = *n_1;
             #[allow(irrefutable_let_patterns)]
@@ -12251,24 +11986,26 @@ pub mod defs {
             let n_5 = match cp_4 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
             let i = n_5;
             Ok(Fieldval::Packval(Packval(pt, wspec_runtime::num::cast::<_, u16>(wspec_runtime::ok(wspec_runtime::builtins::wrap(32_u64, defs::psize(ar_, pt)?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i)?)?))?)?)))
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         Err(Fail::soft())
     }
 
     // from spec/4.3-execution-instructions.wspec:203 def $unpackfield_
     pub fn unpackfield_(ar_: &Ctx, a0: &Storagetype, a1: Option<Sx>, a2: &Fieldval) -> R<Val> {
         // from spec/4.3-execution-instructions.wspec:204
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a0, Storagetype::Valtype(n_1)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+            #[allow(irrefutable_let_patterns)]
             let Storagetype::Valtype(n_1) = a0 else { return Err(wspec_runtime::Fail::soft()) };
-            let t = n_1;
             let o_2 = a1;
             wspec_runtime::check(o_2.is_none())?;
+            #[allow(irrefutable_let_patterns)]
             let Fieldval::Val(n_3) = a2 else { return Err(wspec_runtime::Fail::soft()) };
             let val = n_3;
             Ok((*val).clone())
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/4.3-execution-instructions.wspec:205
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a0, Storagetype::Packtype(n_1)) && matches!(a1, Some(o_2)) && matches!(a2, Fieldval::Packval(Packval(f_3, f_4))) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+            #[allow(irrefutable_let_patterns)]
             let Storagetype::Packtype(n_1) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let pt = *n_1;
             let Some(o_2) = a1 else { return Err(wspec_runtime::Fail::soft()) };
@@ -12280,30 +12017,30 @@ pub mod defs {
             let n_6 = wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(cp_5)?)?;
             let i = n_6;
             Ok(Val::Num_(Num_(Numtype::I32, Num::Inn(wspec_runtime::num::cast::<_, u64>(defs::extend__(ar_, defs::psize(ar_, pt)?, 32_u64, sx, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i)?)?)?)?))))
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         Err(Fail::soft())
     }
 
     // from spec/4.3-execution-instructions.wspec:209 def $blocktype_
     pub fn blocktype_(ar_: &Ctx, a0: &State, a1: &Blocktype) -> R<Comptype> {
         // from spec/4.3-execution-instructions.wspec:210
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a1, Blocktype::Idx(f_1)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let z = a0;
             #[allow(irrefutable_let_patterns)]
             let Blocktype::Idx(f_1) = a1 else { return Err(wspec_runtime::Fail::soft()) };
             let cp_2 = (*f_1).clone();
             let x = cp_2;
             Ok(defs::expanddt(ar_, &(*wspec_runtime::seq::at(&(*z).1.module.types, wspec_runtime::num::wide((x))?)?))?)
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/4.3-execution-instructions.wspec:211
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a1, Blocktype::Result(f_1)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let z = a0;
             #[allow(irrefutable_let_patterns)]
             let Blocktype::Result(f_1) = a1 else { return Err(wspec_runtime::Fail::soft()) };
             let cp_2 = (*f_1).clone();
             let t = cp_2;
-            Ok(Comptype::Func(vec![], (match (t.clone(),) { (Some(t_103),) => Some(t_103.clone()), (None,) => None, _ => return Err(wspec_runtime::Fail::soft()) }).into_iter().collect::<Vec<_>>()))
-        })())? { return Ok(v); }
+            Ok(Comptype::Func(vec![], wspec_runtime::seq::of_opt(t)))
+        })())? { return Ok(v); } }
         Err(Fail::soft())
     }
 
@@ -12327,25 +12064,25 @@ pub mod defs {
     // from spec/4.3-execution-instructions.wspec:400 def $resultinstrs
     pub fn resultinstrs(ar_: &Ctx, a0: &Result_) -> R<Vec<Instr>> {
         // from spec/4.3-execution-instructions.wspec:401
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a0, Result_::Vals(f_1)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Result_::Vals(f_1) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let val = f_1;
-            Ok({ let n_ = wspec_runtime::seq::same_len(&[val.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let val_102 = val[i_].clone(); out_.push(conv::val_to_instr(val_102.clone())); } out_ })
-        })())? { return Ok(v); }
+            Ok({ let n_ = wspec_runtime::seq::same_len(&[val.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let val_102 = val[i_].clone(); out_.push(conv::val_to_instr(val_102)); } out_ })
+        })())? { return Ok(v); } }
         // from spec/4.3-execution-instructions.wspec:402
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a0, Result_::ThrowAddr(f_1)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Result_::ThrowAddr(f_1) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let a = *f_1;
             Ok(vec![Instr::RefExnAddr(a), Instr::ThrowRef])
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/4.3-execution-instructions.wspec:403
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a0, Result_::Trap) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Result_::Trap = a0 else { return Err(wspec_runtime::Fail::soft()) };
             Ok(vec![Instr::Trap])
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         Err(Fail::soft())
     }
 
@@ -12360,7 +12097,6 @@ pub mod defs {
             #[allow(irrefutable_let_patterns)]
             let Moduletype(f_2, f_3) = o_1 else { return Err(wspec_runtime::Fail::soft()) };
             let xt_I = f_2.clone();
-            let xt_E = f_3.clone();
             let src_8: Vec<_> = (*xa).clone().into_iter().collect();
             let mut acc_xt_9 = Vec::new();
             for i_ in 0..wspec_runtime::seq::same_len(&[src_8.len()])? { let xa_5 = src_8[i_].clone(); 
@@ -12401,7 +12137,6 @@ pub mod defs {
             acc_expr_T_37.push(expr_T_35);acc_tt_38.push(tt);
             }
             let expr_T_39 = acc_expr_T_37;
-            let tt_40 = acc_tt_38;
             let cp_41 = (*(&(*module).elems)).clone();
             let it_42 = cp_41;
             let mut acc_em_50 = Vec::new();
@@ -12415,10 +12150,8 @@ pub mod defs {
             let em = f_47.clone();
             acc_em_50.push(em);acc_expr_E_51.push(expr_E_48);acc_rt_52.push(rt);
             }
-            let em_53 = acc_em_50;
             let expr_E_54 = acc_expr_E_51;
-            let rt_55 = acc_rt_52;
-            let eq_156 = std::rc::Rc::new(Moduleinst { types: defs::alloctypes(ar_, &(*module).types)?, tags: vec![], globals: defs::globalsxa(ar_, &((*xa).clone()))?, mems: vec![], tables: vec![], funcs: wspec_runtime::seq::cat(vec![defs::funcsxa(ar_, &((*xa).clone()))?, { let n_ = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(((*module).funcs.len() as u64))?)?; let mut out_ = Vec::with_capacity(n_); for k in 0..n_ { let k = k as u64; out_.push(wspec_runtime::num::narrow::<u64>(wspec_runtime::num::add(wspec_runtime::num::wide(((*s).funcs.len() as u64))?, wspec_runtime::num::wide(k)?)?)?); } out_ }]), datas: vec![], elems: vec![], exports: vec![] });
+            let eq_156 = std::rc::Rc::new(Moduleinst { types: defs::alloctypes(ar_, &(*module).types)?, tags: vec![], globals: defs::globalsxa(ar_, &((*xa).clone()))?, mems: vec![], tables: vec![], funcs: wspec_runtime::seq::cat([defs::funcsxa(ar_, &((*xa).clone()))?, { let n_ = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(((*module).funcs.len() as u64))?)?; let mut out_ = Vec::with_capacity(n_); for k in 0..n_ { let k = k as u64; out_.push(wspec_runtime::num::narrow::<u64>(wspec_runtime::num::add(wspec_runtime::num::wide(((*s).funcs.len() as u64))?, wspec_runtime::num::wide(k)?)?)?); } out_ }]), datas: vec![], elems: vec![], exports: vec![] });
             let mm_0 = (&eq_156);
             let eq_157 = defs::evalglobals(ar_, &(State((*s).clone(), Frame { locals: vec![], module: (*mm_0).clone() })), &(gt_28.clone()), &expr_G_27)?;
             let (t_158, t_159,) = eq_157;
@@ -12438,7 +12171,7 @@ pub mod defs {
             acc_ref_E_271.push(ref_E);
             }
             let ref_E_272 = acc_ref_E_271;
-            let eq_479 = defs::allocmodule(ar_, &z_3.0, module, &((*xa).clone()), &(ga.clone()), &(ref_T.clone()), &({ let n_ = wspec_runtime::seq::same_len(&[ref_E_272.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let ref_E_272_478 = ref_E_272[i_].clone(); out_.push(ref_E_272_478.clone()); } out_ }))?;
+            let eq_479 = defs::allocmodule(ar_, &z_3.0, module, &((*xa).clone()), &(ga.clone()), &(ref_T.clone()), &({ let n_ = wspec_runtime::seq::same_len(&[ref_E_272.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let ref_E_272_478 = ref_E_272[i_].clone(); out_.push(ref_E_272_478); } out_ }))?;
             let (t_480, t_481,) = eq_479;
             let s_4 = t_480;
             let mm = t_481;
@@ -12458,7 +12191,7 @@ pub mod defs {
             let x_691 = acc_x_690.into_iter().next();
             let eq_793 = match (x_691.clone(),) { (Some(x_691_792),) => Some(Instr::Call(x_691_792)), (None,) => None, _ => return Err(wspec_runtime::Fail::soft()) };
             let instr_S = eq_793;
-            Ok(Config(State(s_4.clone(), Frame { locals: vec![], module: mm.clone() }), wspec_runtime::seq::cat(vec![instr_E.clone(), instr_D.clone(), (match (instr_S.clone(),) { (Some(instr_S_894),) => Some(instr_S_894.clone()), (None,) => None, _ => return Err(wspec_runtime::Fail::soft()) }).into_iter().collect::<Vec<_>>()])))
+            Ok(Config(State(s_4, Frame { locals: vec![], module: mm }), wspec_runtime::seq::cat([instr_E, instr_D, wspec_runtime::seq::of_opt(instr_S)])))
         })())? { return Ok(v); }
         Err(Fail::soft())
     }
@@ -12474,7 +12207,6 @@ pub mod defs {
             #[allow(irrefutable_let_patterns)]
             let Comptype::Func(f_2, f_3) = o_1 else { return Err(wspec_runtime::Fail::soft()) };
             let t_1 = f_2.clone();
-            let t_2 = f_3.clone();
             let src_8: Vec<_> = (*val).clone().into_iter().collect();
             let mut acc_t_9 = Vec::new();
             for i_ in 0..wspec_runtime::seq::same_len(&[src_8.len()])? { let val_5 = src_8[i_].clone(); 
@@ -12490,14 +12222,14 @@ pub mod defs {
             Ok(())
             })().map_err(|f| f.within("value type", i_ as u64))?;
              }
-            Ok(Config(State((*s).clone(), Frame { locals: vec![], module: std::rc::Rc::new(Moduleinst { types: vec![], tags: vec![], globals: vec![], mems: vec![], tables: vec![], funcs: vec![], datas: vec![], elems: vec![], exports: vec![] }) }), wspec_runtime::seq::cat(vec![{ let n_ = wspec_runtime::seq::same_len(&[val.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let val_117 = val[i_].clone(); out_.push(conv::val_to_instr(val_117.clone())); } out_ }, vec![Instr::RefFuncAddr(a), Instr::CallRef(conv::deftype_to_typeuse((*wspec_runtime::seq::at(&(*s).funcs, wspec_runtime::num::wide(a)?)?).type_.clone()))]])))
+            Ok(Config(State((*s).clone(), Frame { locals: vec![], module: std::rc::Rc::new(Moduleinst { types: vec![], tags: vec![], globals: vec![], mems: vec![], tables: vec![], funcs: vec![], datas: vec![], elems: vec![], exports: vec![] }) }), wspec_runtime::seq::cat([{ let n_ = wspec_runtime::seq::same_len(&[val.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let val_117 = val[i_].clone(); out_.push(conv::val_to_instr(val_117)); } out_ }, vec![Instr::RefFuncAddr(a), Instr::CallRef(conv::deftype_to_typeuse((*wspec_runtime::seq::at(&(*s).funcs, wspec_runtime::num::wide(a)?)?).type_.clone()))]])))
         })())? { return Ok(v); }
         Err(Fail::soft())
     }
 
     // from spec/3.3-numerics-vectors.wspec:66 def $inv_lanesets_ (its first element)
     pub fn inv_lanesets__first(ar_: &Ctx, a0: Shape, a1: &Vec<Vec<Lane>>) -> R<Option<u128>> {
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a0, Shape(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Shape(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let lt = f_1.clone();
@@ -12518,7 +12250,7 @@ pub mod defs {
             acc_c_16.push(c_14);
             }
             let c_17 = acc_c_16;
-            wspec_runtime::check((wspec_runtime::num::wide(({ let n_ = wspec_runtime::seq::same_len(&[c_17.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let c_17_118 = c_17[i_].clone(); out_.push(c_17_118.clone()); } out_ }.len() as u64))? == wspec_runtime::num::wide(v_M)?))?;
+            wspec_runtime::check((wspec_runtime::num::wide(({ let n_ = wspec_runtime::seq::same_len(&[c_17.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let c_17_118 = c_17[i_].clone(); out_.push(c_17_118); } out_ }.len() as u64))? == wspec_runtime::num::wide(v_M)?))?;
             let eq_523 = defs::setproduct_(ar_, lt, &({ let n_ = wspec_runtime::seq::same_len(&[c_17.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let c_17_421 = c_17[i_].clone(); out_.push({ let n_ = wspec_runtime::seq::same_len(&[c_17_421.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let c_17_421_522 = c_17_421[i_].clone(); out_.push(Lane::Numtype(c_17_421_522)); } out_ }); } out_ }))?.into_iter().map(|x| -> R<_> { Ok(x.into_iter().map(|x| -> R<_> { Ok((match x { Lane::Numtype(x) => x, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })) }).collect::<R<Vec<_>>>()?) }).collect::<R<Vec<_>>>()?;
             let it_524 = eq_523;
             let mut acc_c_q_528 = Vec::new();
@@ -12528,26 +12260,26 @@ pub mod defs {
             }
             let c_q_529 = acc_c_q_528;
             Ok({ let n_ = wspec_runtime::seq::same_len(&[c_q_529.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let c_q_529_630 = c_q_529[i_].clone(); out_.push(defs::inv_lanes_(ar_, Shape(lt, wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M)?)?), &({ let n_ = wspec_runtime::seq::same_len(&[c_q_529_630.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let c_q_529_630_832 = c_q_529_630[i_].clone(); out_.push(Lane::Numtype(c_q_529_630_832)); } out_ }))?); } out_ }.into_iter().next())
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         Err(Fail::soft())
     }
 
     // from spec/1.2-types.wspec:125 def $lsize
     pub fn lsize(ar_: &Ctx, a0: Lanetype) -> R<u64> {
         // from spec/1.2-types.wspec:126
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a0, Lanetype::Numtype(n_1)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Lanetype::Numtype(n_1) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let numtype = n_1;
             Ok(defs::size(ar_, numtype)?)
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/1.2-types.wspec:127
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a0, Lanetype::Packtype(n_1)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Lanetype::Packtype(n_1) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let packtype = n_1;
             Ok(defs::psize(ar_, packtype)?)
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         Err(Fail::soft())
     }
 
@@ -12575,7 +12307,7 @@ pub mod defs {
             let len_2 = cp_1.len() as u64;
             let n = len_2;
             let tu = cp_1;
-            Ok(defs::subst_valtype(ar_, t, &({ let n_ = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?; let mut out_ = Vec::with_capacity(n_); for i in 0..n_ { let i = i as u64; out_.push(Typevar::Idx(wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(i)?)?)); } out_ }), &({ let n_ = wspec_runtime::seq::same_len(&[wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?, tu.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let tu_404 = tu[i_].clone(); out_.push(tu_404.clone()); } out_ }))?)
+            Ok(defs::subst_valtype(ar_, t, &({ let n_ = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?; let mut out_ = Vec::with_capacity(n_); for i in 0..n_ { let i = i as u64; out_.push(Typevar::Idx(wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(i)?)?)); } out_ }), &({ let n_ = wspec_runtime::seq::same_len(&[wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?, tu.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let tu_404 = tu[i_].clone(); out_.push(tu_404); } out_ }))?)
         })())? { return Ok(v); }
         Err(Fail::soft())
     }
@@ -12589,23 +12321,42 @@ pub mod defs {
             let len_2 = cp_1.len() as u64;
             let n = len_2;
             let tu = cp_1;
-            Ok(defs::subst_reftype(ar_, rt, &({ let n_ = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?; let mut out_ = Vec::with_capacity(n_); for i in 0..n_ { let i = i as u64; out_.push(Typevar::Idx(wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(i)?)?)); } out_ }), &({ let n_ = wspec_runtime::seq::same_len(&[wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?, tu.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let tu_404 = tu[i_].clone(); out_.push(tu_404.clone()); } out_ }))?)
+            Ok(defs::subst_reftype(ar_, rt, &({ let n_ = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?; let mut out_ = Vec::with_capacity(n_); for i in 0..n_ { let i = i as u64; out_.push(Typevar::Idx(wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(i)?)?)); } out_ }), &({ let n_ = wspec_runtime::seq::same_len(&[wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?, tu.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let tu_404 = tu[i_].clone(); out_.push(tu_404); } out_ }))?)
         })())? { return Ok(v); }
         Err(Fail::soft())
     }
 
     // from spec/1.5-types-substitution.wspec:165 def $expanddt
+    thread_local! {
+        static MEMO_EXPANDDT: std::cell::RefCell<wspec_runtime::memo::Memo<(usize, u64), (Deftype, Comptype)>> = Default::default();
+    }
+
     pub fn expanddt(ar_: &Ctx, a0: &Deftype) -> R<Comptype> {
+        let key_ = (std::rc::Rc::as_ptr(&a0.0) as *const () as usize, a0.1);
+        if let Some(v) = MEMO_EXPANDDT.with(|m| m.borrow().get(&key_).map(|e| e.1.clone())) {
+            return Ok(v);
+        }
+        let v = expanddt_unmemoized(ar_, a0)?;
+        MEMO_EXPANDDT.with(|m| {
+            let mut m = m.borrow_mut();
+            // A bound on the memory it takes: start afresh when full.
+            if m.len() >= 1 << 16 {
+                m.clear();
+            }
+            m.insert(key_, (a0.clone(), v.clone()));
+        });
+        Ok(v)
+    }
+
+    pub fn expanddt_unmemoized(ar_: &Ctx, a0: &Deftype) -> R<Comptype> {
         // from spec/1.5-types-substitution.wspec:166
         if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let dt = a0;
             let eq_1 = defs::unrolldt(ar_, dt)?;
             #[allow(irrefutable_let_patterns)]
             let Subtype(f_2, f_3, f_4) = eq_1 else { return Err(wspec_runtime::Fail::soft()) };
-            let final_ = f_2.clone();
-            let tu = f_3.clone();
             let ct = f_4.clone();
-            Ok(ct.clone())
+            Ok(ct)
         })())? { return Ok(v); }
         Err(Fail::soft())
     }
@@ -12613,14 +12364,14 @@ pub mod defs {
     // from spec/2.0-validation-contexts.wspec:73 def $clos_moduletype
     pub fn clos_moduletype(ar_: &Ctx, a0: &Context, a1: &Moduletype) -> R<Moduletype> {
         // from spec/2.0-validation-contexts.wspec:74
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a1, Moduletype(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Moduletype(f_1, f_2) = a1 else { return Err(wspec_runtime::Fail::soft()) };
             let xt_1 = f_1;
             let xt_2 = f_2;
             Ok(defs::subst_all_moduletype(ar_, &(Moduletype((*xt_1).clone(), (*xt_2).clone())), &(defs::clos_deftypes(ar_, &(*v_C).types)?.into_iter().map(|x| -> R<_> { Ok(conv::deftype_to_typeuse(x)) }).collect::<R<Vec<_>>>()?))?)
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         Err(Fail::soft())
     }
 
@@ -12643,7 +12394,7 @@ pub mod defs {
             wspec_runtime::check(l_3.len() == 1)?;
             let w_1 = l_3[0].clone();
             let w_q = c_2[(0 + 1)..(0 + 1) + (c_2.len() - 1)].to_vec();
-            Ok((!(w_q.clone().contains(&w_1.clone())) && defs::disjoint_(ar_, &(w_q.clone()))?))
+            Ok((!(w_q.clone().contains(&w_1)) && defs::disjoint_(ar_, &(w_q.clone()))?))
         })())? { return Ok(v); }
         Err(Fail::soft())
         })
@@ -12670,7 +12421,7 @@ pub mod defs {
             let Externtype::Tag(f_4) = l_3[0].clone() else { return Err(wspec_runtime::Fail::soft()) };
             let jt = f_4.clone();
             let xt = c_2[(0 + 1)..(0 + 1) + (c_2.len() - 1)].to_vec();
-            Ok(wspec_runtime::seq::cat(vec![vec![jt.clone()], defs::tagsxt(ar_, &(xt.clone()))?]))
+            Ok(wspec_runtime::seq::cat([vec![jt], defs::tagsxt(ar_, &(xt))?]))
         })())? { return Ok(v); }
         // from spec/2.4-validation-modules.wspec:187
         if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
@@ -12681,7 +12432,7 @@ pub mod defs {
             wspec_runtime::check(l_3.len() == 1)?;
             let xt_1 = l_3[0].clone();
             let xt = c_2[(0 + 1)..(0 + 1) + (c_2.len() - 1)].to_vec();
-            Ok(defs::tagsxt(ar_, &(xt.clone()))?)
+            Ok(defs::tagsxt(ar_, &(xt))?)
         })())? { return Ok(v); }
         Err(Fail::soft())
         })
@@ -12708,7 +12459,7 @@ pub mod defs {
             let Externtype::Global(f_4) = l_3[0].clone() else { return Err(wspec_runtime::Fail::soft()) };
             let gt = f_4.clone();
             let xt = c_2[(0 + 1)..(0 + 1) + (c_2.len() - 1)].to_vec();
-            Ok(wspec_runtime::seq::cat(vec![vec![gt.clone()], defs::globalsxt(ar_, &(xt.clone()))?]))
+            Ok(wspec_runtime::seq::cat([vec![gt], defs::globalsxt(ar_, &(xt))?]))
         })())? { return Ok(v); }
         // from spec/2.4-validation-modules.wspec:192
         if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
@@ -12719,7 +12470,7 @@ pub mod defs {
             wspec_runtime::check(l_3.len() == 1)?;
             let xt_1 = l_3[0].clone();
             let xt = c_2[(0 + 1)..(0 + 1) + (c_2.len() - 1)].to_vec();
-            Ok(defs::globalsxt(ar_, &(xt.clone()))?)
+            Ok(defs::globalsxt(ar_, &(xt))?)
         })())? { return Ok(v); }
         Err(Fail::soft())
         })
@@ -12746,7 +12497,7 @@ pub mod defs {
             let Externtype::Mem(f_4) = l_3[0].clone() else { return Err(wspec_runtime::Fail::soft()) };
             let mt = f_4.clone();
             let xt = c_2[(0 + 1)..(0 + 1) + (c_2.len() - 1)].to_vec();
-            Ok(wspec_runtime::seq::cat(vec![vec![mt], defs::memsxt(ar_, &(xt.clone()))?]))
+            Ok(wspec_runtime::seq::cat([vec![mt], defs::memsxt(ar_, &(xt))?]))
         })())? { return Ok(v); }
         // from spec/2.4-validation-modules.wspec:197
         if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
@@ -12757,7 +12508,7 @@ pub mod defs {
             wspec_runtime::check(l_3.len() == 1)?;
             let xt_1 = l_3[0].clone();
             let xt = c_2[(0 + 1)..(0 + 1) + (c_2.len() - 1)].to_vec();
-            Ok(defs::memsxt(ar_, &(xt.clone()))?)
+            Ok(defs::memsxt(ar_, &(xt))?)
         })())? { return Ok(v); }
         Err(Fail::soft())
         })
@@ -12784,7 +12535,7 @@ pub mod defs {
             let Externtype::Table(f_4) = l_3[0].clone() else { return Err(wspec_runtime::Fail::soft()) };
             let tt = f_4.clone();
             let xt = c_2[(0 + 1)..(0 + 1) + (c_2.len() - 1)].to_vec();
-            Ok(wspec_runtime::seq::cat(vec![vec![tt.clone()], defs::tablesxt(ar_, &(xt.clone()))?]))
+            Ok(wspec_runtime::seq::cat([vec![tt], defs::tablesxt(ar_, &(xt))?]))
         })())? { return Ok(v); }
         // from spec/2.4-validation-modules.wspec:202
         if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
@@ -12795,7 +12546,7 @@ pub mod defs {
             wspec_runtime::check(l_3.len() == 1)?;
             let xt_1 = l_3[0].clone();
             let xt = c_2[(0 + 1)..(0 + 1) + (c_2.len() - 1)].to_vec();
-            Ok(defs::tablesxt(ar_, &(xt.clone()))?)
+            Ok(defs::tablesxt(ar_, &(xt))?)
         })())? { return Ok(v); }
         Err(Fail::soft())
         })
@@ -12824,7 +12575,7 @@ pub mod defs {
             let Typeuse::Deftype(n_5) = f_4.clone() else { return Err(wspec_runtime::Fail::soft()) };
             let dt = n_5;
             let xt = c_2[(0 + 1)..(0 + 1) + (c_2.len() - 1)].to_vec();
-            Ok(wspec_runtime::seq::cat(vec![vec![dt.clone()], defs::funcsxt(ar_, &(xt.clone()))?]))
+            Ok(wspec_runtime::seq::cat([vec![dt], defs::funcsxt(ar_, &(xt))?]))
         })())? { return Ok(v); }
         // from spec/2.4-validation-modules.wspec:208
         if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
@@ -12835,7 +12586,7 @@ pub mod defs {
             wspec_runtime::check(l_3.len() == 1)?;
             let xt_1 = l_3[0].clone();
             let xt = c_2[(0 + 1)..(0 + 1) + (c_2.len() - 1)].to_vec();
-            Ok(defs::funcsxt(ar_, &(xt.clone()))?)
+            Ok(defs::funcsxt(ar_, &(xt))?)
         })())? { return Ok(v); }
         Err(Fail::soft())
         })
@@ -12844,60 +12595,55 @@ pub mod defs {
     // from spec/2.4-validation-modules.wspec:227 def $funcidx_global
     pub fn funcidx_global(ar_: &Ctx, a0: &Global) -> R<Vec<Funcidx>> {
         // from spec/2.4-validation-modules.wspec:228
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a0, Global(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Global(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
-            let gt = f_1;
             let expr_3 = *f_2;
             Ok(defs::funcidx_expr(ar_, expr_3)?)
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         Err(Fail::soft())
     }
 
     // from spec/2.4-validation-modules.wspec:230 def $funcidx_table
     pub fn funcidx_table(ar_: &Ctx, a0: &Table) -> R<Vec<Funcidx>> {
         // from spec/2.4-validation-modules.wspec:231
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a0, Table(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Table(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
-            let tt = f_1;
             let expr_3 = *f_2;
             Ok(defs::funcidx_expr(ar_, expr_3)?)
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         Err(Fail::soft())
     }
 
     // from spec/2.4-validation-modules.wspec:237 def $funcidx_elem
     pub fn funcidx_elem(ar_: &Ctx, a0: &Elem) -> R<Vec<Funcidx>> {
         // from spec/2.4-validation-modules.wspec:238
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a0, Elem(f_1, f_2, f_3)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Elem(f_1, f_2, f_3) = a0 else { return Err(wspec_runtime::Fail::soft()) };
-            let rt = f_1;
             let cp_4 = (*f_2).clone();
             let expr = cp_4;
             let elemmode = *f_3;
-            Ok(wspec_runtime::seq::cat(vec![wspec_runtime::ok(wspec_runtime::builtins::concat({ let n_ = wspec_runtime::seq::same_len(&[expr.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let expr_105 = expr[i_].clone(); out_.push(defs::funcidx_expr(ar_, expr_105)?); } out_ }))?, defs::funcidx_elemmode(ar_, elemmode)?]))
-        })())? { return Ok(v); }
+            Ok(wspec_runtime::seq::cat([wspec_runtime::ok(wspec_runtime::builtins::concat({ let n_ = wspec_runtime::seq::same_len(&[expr.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let expr_105 = expr[i_].clone(); out_.push(defs::funcidx_expr(ar_, expr_105)?); } out_ }))?, defs::funcidx_elemmode(ar_, elemmode)?]))
+        })())? { return Ok(v); } }
         Err(Fail::soft())
     }
 
     // from spec/2.4-validation-modules.wspec:240 def $funcidx_export
     pub fn funcidx_export(ar_: &Ctx, a0: &Export) -> R<Vec<Funcidx>> {
         // from spec/2.4-validation-modules.wspec:241
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a0, Export(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Export(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
-            let nm = f_1;
             #[allow(irrefutable_let_patterns)]
             let Externidx::Func(f_3) = f_2 else { return Err(wspec_runtime::Fail::soft()) };
             let cp_4 = (*f_3).clone();
             let x = cp_4;
             Ok(vec![x])
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/2.4-validation-modules.wspec:242
         if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
-            let ex = a0;
             Ok(vec![])
         })())? { return Ok(v); }
         Err(Fail::soft())
@@ -12932,7 +12678,6 @@ pub mod defs {
         // from spec/3.3-numerics-vectors.wspec:33
         if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let n_1 = wspec_runtime::ok(conv::lanetype_as_jnn(a0))?;
-            let v_Jnn = n_1;
             let n_2 = match a1 { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
             let i = n_2;
             Ok(i)
@@ -12952,7 +12697,6 @@ pub mod defs {
         // from spec/3.3-numerics-vectors.wspec:37
         if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let n_1 = wspec_runtime::ok(conv::lanetype_as_jnn(a0))?;
-            let v_Jnn = n_1;
             let n = a1;
             Ok(Lane::Numtype(Num::Inn(wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(n)?)?)))
         })())? { return Ok(v); }
@@ -12969,7 +12713,7 @@ pub mod defs {
     // from spec/3.3-numerics-vectors.wspec:158 def $lunop_
     pub fn lunop_(ar_: &Ctx, a0: Shape, a1: Vunop, a2: Lane) -> R<Vec<Lane>> {
         // from spec/3.3-numerics-vectors.wspec:159
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a0, Shape(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Shape(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let n_3 = wspec_runtime::ok(conv::lanetype_as_jnn(f_1.clone()))?;
@@ -12981,9 +12725,9 @@ pub mod defs {
             let n_5 = match a2 { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
             let i = n_5;
             Ok(vec![Lane::Numtype(Num::Inn(wspec_runtime::num::cast::<_, u64>(wspec_runtime::ok(wspec_runtime::builtins::iabs(defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn))?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i)?)?))?)?))])
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/3.3-numerics-vectors.wspec:160
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a0, Shape(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Shape(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let n_3 = wspec_runtime::ok(conv::lanetype_as_jnn(f_1.clone()))?;
@@ -12995,9 +12739,9 @@ pub mod defs {
             let n_5 = match a2 { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
             let i = n_5;
             Ok(vec![Lane::Numtype(Num::Inn(wspec_runtime::num::cast::<_, u64>(wspec_runtime::ok(wspec_runtime::builtins::ineg(defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn))?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i)?)?))?)?))])
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/3.3-numerics-vectors.wspec:161
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a0, Shape(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Shape(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let n_3 = wspec_runtime::ok(conv::lanetype_as_jnn(f_1.clone()))?;
@@ -13009,9 +12753,9 @@ pub mod defs {
             let n_5 = match a2 { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
             let i = n_5;
             Ok(vec![Lane::Numtype(Num::Inn(wspec_runtime::num::cast::<_, u64>(wspec_runtime::ok(wspec_runtime::builtins::ipopcnt(defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn))?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i)?)?))?)?))])
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/3.3-numerics-vectors.wspec:162
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a0, Shape(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Shape(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let n_3 = wspec_runtime::ok(conv::lanetype_as_fnn(f_1.clone()))?;
@@ -13022,9 +12766,9 @@ pub mod defs {
             let (Vunop::JnnXM(VunopJnnXM::Abs) | Vunop::FnnXM(VunopFnnXM::Abs)) = a1 else { return Err(wspec_runtime::Fail::soft()) };
             let f = a2;
             Ok(wspec_runtime::builtins::fabs(defs::size(ar_, conv::fnn_to_numtype(v_Fnn))?, (match f { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })).into_iter().collect::<Vec<_>>().into_iter().map(|x| -> R<_> { Ok(Lane::Numtype(Num::Fnn(x))) }).collect::<R<Vec<_>>>()?)
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/3.3-numerics-vectors.wspec:163
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a0, Shape(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Shape(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let n_3 = wspec_runtime::ok(conv::lanetype_as_fnn(f_1.clone()))?;
@@ -13035,9 +12779,9 @@ pub mod defs {
             let (Vunop::JnnXM(VunopJnnXM::Neg) | Vunop::FnnXM(VunopFnnXM::Neg)) = a1 else { return Err(wspec_runtime::Fail::soft()) };
             let f = a2;
             Ok(wspec_runtime::builtins::fneg(defs::size(ar_, conv::fnn_to_numtype(v_Fnn))?, (match f { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })).into_iter().collect::<Vec<_>>().into_iter().map(|x| -> R<_> { Ok(Lane::Numtype(Num::Fnn(x))) }).collect::<R<Vec<_>>>()?)
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/3.3-numerics-vectors.wspec:164
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a0, Shape(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Shape(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let n_3 = wspec_runtime::ok(conv::lanetype_as_fnn(f_1.clone()))?;
@@ -13048,9 +12792,9 @@ pub mod defs {
             let Vunop::FnnXM(VunopFnnXM::Sqrt) = a1 else { return Err(wspec_runtime::Fail::soft()) };
             let f = a2;
             Ok(wspec_runtime::builtins::fsqrt(defs::size(ar_, conv::fnn_to_numtype(v_Fnn))?, (match f { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })).into_iter().collect::<Vec<_>>().into_iter().map(|x| -> R<_> { Ok(Lane::Numtype(Num::Fnn(x))) }).collect::<R<Vec<_>>>()?)
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/3.3-numerics-vectors.wspec:165
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a0, Shape(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Shape(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let n_3 = wspec_runtime::ok(conv::lanetype_as_fnn(f_1.clone()))?;
@@ -13061,9 +12805,9 @@ pub mod defs {
             let Vunop::FnnXM(VunopFnnXM::Ceil) = a1 else { return Err(wspec_runtime::Fail::soft()) };
             let f = a2;
             Ok(wspec_runtime::builtins::fceil(defs::size(ar_, conv::fnn_to_numtype(v_Fnn))?, (match f { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })).into_iter().collect::<Vec<_>>().into_iter().map(|x| -> R<_> { Ok(Lane::Numtype(Num::Fnn(x))) }).collect::<R<Vec<_>>>()?)
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/3.3-numerics-vectors.wspec:166
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a0, Shape(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Shape(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let n_3 = wspec_runtime::ok(conv::lanetype_as_fnn(f_1.clone()))?;
@@ -13074,9 +12818,9 @@ pub mod defs {
             let Vunop::FnnXM(VunopFnnXM::Floor) = a1 else { return Err(wspec_runtime::Fail::soft()) };
             let f = a2;
             Ok(wspec_runtime::builtins::ffloor(defs::size(ar_, conv::fnn_to_numtype(v_Fnn))?, (match f { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })).into_iter().collect::<Vec<_>>().into_iter().map(|x| -> R<_> { Ok(Lane::Numtype(Num::Fnn(x))) }).collect::<R<Vec<_>>>()?)
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/3.3-numerics-vectors.wspec:167
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a0, Shape(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Shape(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let n_3 = wspec_runtime::ok(conv::lanetype_as_fnn(f_1.clone()))?;
@@ -13087,9 +12831,9 @@ pub mod defs {
             let Vunop::FnnXM(VunopFnnXM::Trunc) = a1 else { return Err(wspec_runtime::Fail::soft()) };
             let f = a2;
             Ok(wspec_runtime::builtins::ftrunc(defs::size(ar_, conv::fnn_to_numtype(v_Fnn))?, (match f { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })).into_iter().collect::<Vec<_>>().into_iter().map(|x| -> R<_> { Ok(Lane::Numtype(Num::Fnn(x))) }).collect::<R<Vec<_>>>()?)
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/3.3-numerics-vectors.wspec:168
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a0, Shape(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Shape(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let n_3 = wspec_runtime::ok(conv::lanetype_as_fnn(f_1.clone()))?;
@@ -13100,14 +12844,14 @@ pub mod defs {
             let Vunop::FnnXM(VunopFnnXM::Nearest) = a1 else { return Err(wspec_runtime::Fail::soft()) };
             let f = a2;
             Ok(wspec_runtime::builtins::fnearest(defs::size(ar_, conv::fnn_to_numtype(v_Fnn))?, (match f { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })).into_iter().collect::<Vec<_>>().into_iter().map(|x| -> R<_> { Ok(Lane::Numtype(Num::Fnn(x))) }).collect::<R<Vec<_>>>()?)
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         Err(Fail::soft())
     }
 
     // from spec/3.3-numerics-vectors.wspec:170 def $lbinop_
     pub fn lbinop_(ar_: &Ctx, a0: Shape, a1: Vbinop, a2: Lane, a3: Lane) -> R<Vec<Lane>> {
         // from spec/3.3-numerics-vectors.wspec:171
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a0, Shape(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Shape(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let n_3 = wspec_runtime::ok(conv::lanetype_as_jnn(f_1.clone()))?;
@@ -13121,9 +12865,9 @@ pub mod defs {
             let n_6 = match a3 { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
             let i_2 = n_6;
             Ok(vec![Lane::Numtype(Num::Inn(wspec_runtime::num::cast::<_, u64>(wspec_runtime::ok(wspec_runtime::builtins::iadd(defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn))?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_1)?)?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_2)?)?))?)?))])
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/3.3-numerics-vectors.wspec:172
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a0, Shape(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Shape(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let n_3 = wspec_runtime::ok(conv::lanetype_as_jnn(f_1.clone()))?;
@@ -13137,9 +12881,9 @@ pub mod defs {
             let n_6 = match a3 { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
             let i_2 = n_6;
             Ok(vec![Lane::Numtype(Num::Inn(wspec_runtime::num::cast::<_, u64>(wspec_runtime::ok(wspec_runtime::builtins::isub(defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn))?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_1)?)?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_2)?)?))?)?))])
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/3.3-numerics-vectors.wspec:173
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a0, Shape(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Shape(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let n_3 = wspec_runtime::ok(conv::lanetype_as_jnn(f_1.clone()))?;
@@ -13153,9 +12897,9 @@ pub mod defs {
             let n_6 = match a3 { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
             let i_2 = n_6;
             Ok(vec![Lane::Numtype(Num::Inn(wspec_runtime::num::cast::<_, u64>(wspec_runtime::ok(wspec_runtime::builtins::imul(defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn))?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_1)?)?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_2)?)?))?)?))])
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/3.3-numerics-vectors.wspec:174
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a0, Shape(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Shape(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let n_3 = wspec_runtime::ok(conv::lanetype_as_jnn(f_1.clone()))?;
@@ -13171,9 +12915,9 @@ pub mod defs {
             let n_7 = match a3 { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
             let i_2 = n_7;
             Ok(vec![Lane::Numtype(Num::Inn(wspec_runtime::num::cast::<_, u64>(wspec_runtime::ok(wspec_runtime::builtins::iadd_sat_u(defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn))?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_1)?)?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_2)?)?))?)?))])
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/3.3-numerics-vectors.wspec:175
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a0, Shape(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Shape(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let n_3 = wspec_runtime::ok(conv::lanetype_as_jnn(f_1.clone()))?;
@@ -13189,9 +12933,9 @@ pub mod defs {
             let n_7 = match a3 { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
             let i_2 = n_7;
             Ok(vec![Lane::Numtype(Num::Inn(wspec_runtime::num::cast::<_, u64>(wspec_runtime::ok(wspec_runtime::builtins::iadd_sat_s(defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn))?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_1)?)?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_2)?)?))?)?))])
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/3.3-numerics-vectors.wspec:176
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a0, Shape(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Shape(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let n_3 = wspec_runtime::ok(conv::lanetype_as_jnn(f_1.clone()))?;
@@ -13207,9 +12951,9 @@ pub mod defs {
             let n_7 = match a3 { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
             let i_2 = n_7;
             Ok(vec![Lane::Numtype(Num::Inn(wspec_runtime::num::cast::<_, u64>(wspec_runtime::ok(wspec_runtime::builtins::isub_sat_u(defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn))?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_1)?)?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_2)?)?))?)?))])
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/3.3-numerics-vectors.wspec:177
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a0, Shape(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Shape(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let n_3 = wspec_runtime::ok(conv::lanetype_as_jnn(f_1.clone()))?;
@@ -13225,9 +12969,9 @@ pub mod defs {
             let n_7 = match a3 { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
             let i_2 = n_7;
             Ok(vec![Lane::Numtype(Num::Inn(wspec_runtime::num::cast::<_, u64>(wspec_runtime::ok(wspec_runtime::builtins::isub_sat_s(defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn))?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_1)?)?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_2)?)?))?)?))])
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/3.3-numerics-vectors.wspec:178
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a0, Shape(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Shape(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let n_3 = wspec_runtime::ok(conv::lanetype_as_jnn(f_1.clone()))?;
@@ -13241,9 +12985,9 @@ pub mod defs {
             let n_6 = match a3 { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
             let i_2 = n_6;
             Ok(vec![Lane::Numtype(Num::Inn(wspec_runtime::num::cast::<_, u64>(wspec_runtime::ok(wspec_runtime::builtins::iavgr_u(defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn))?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_1)?)?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_2)?)?))?)?))])
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/3.3-numerics-vectors.wspec:179
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a0, Shape(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Shape(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let n_3 = wspec_runtime::ok(conv::lanetype_as_jnn(f_1.clone()))?;
@@ -13257,9 +13001,9 @@ pub mod defs {
             let n_6 = match a3 { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
             let i_2 = n_6;
             Ok(vec![Lane::Numtype(Num::Inn(wspec_runtime::num::cast::<_, u64>(wspec_runtime::ok(wspec_runtime::builtins::iq15mulr_sat_s(defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn))?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_1)?)?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_2)?)?))?)?))])
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/3.3-numerics-vectors.wspec:180
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a0, Shape(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Shape(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let n_3 = wspec_runtime::ok(conv::lanetype_as_jnn(f_1.clone()))?;
@@ -13273,9 +13017,9 @@ pub mod defs {
             let n_6 = match a3 { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
             let i_2 = n_6;
             Ok(wspec_runtime::builtins::irelaxed_q15mulr_s(defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn))?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_1)?)?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_2)?)?).into_iter().collect::<Vec<_>>().into_iter().map(|x| -> R<_> { Ok(Lane::Numtype(Num::Inn(wspec_runtime::num::cast::<_, u64>(x)?))) }).collect::<R<Vec<_>>>()?)
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/3.3-numerics-vectors.wspec:181
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a0, Shape(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Shape(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let n_3 = wspec_runtime::ok(conv::lanetype_as_jnn(f_1.clone()))?;
@@ -13291,9 +13035,9 @@ pub mod defs {
             let n_7 = match a3 { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
             let i_2 = n_7;
             Ok(vec![Lane::Numtype(Num::Inn(wspec_runtime::num::cast::<_, u64>(wspec_runtime::ok(wspec_runtime::builtins::imin_u(defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn))?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_1)?)?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_2)?)?))?)?))])
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/3.3-numerics-vectors.wspec:182
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a0, Shape(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Shape(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let n_3 = wspec_runtime::ok(conv::lanetype_as_jnn(f_1.clone()))?;
@@ -13309,9 +13053,9 @@ pub mod defs {
             let n_7 = match a3 { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
             let i_2 = n_7;
             Ok(vec![Lane::Numtype(Num::Inn(wspec_runtime::num::cast::<_, u64>(wspec_runtime::ok(wspec_runtime::builtins::imin_s(defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn))?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_1)?)?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_2)?)?))?)?))])
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/3.3-numerics-vectors.wspec:183
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a0, Shape(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Shape(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let n_3 = wspec_runtime::ok(conv::lanetype_as_jnn(f_1.clone()))?;
@@ -13327,9 +13071,9 @@ pub mod defs {
             let n_7 = match a3 { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
             let i_2 = n_7;
             Ok(vec![Lane::Numtype(Num::Inn(wspec_runtime::num::cast::<_, u64>(wspec_runtime::ok(wspec_runtime::builtins::imax_u(defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn))?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_1)?)?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_2)?)?))?)?))])
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/3.3-numerics-vectors.wspec:184
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a0, Shape(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Shape(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let n_3 = wspec_runtime::ok(conv::lanetype_as_jnn(f_1.clone()))?;
@@ -13345,9 +13089,9 @@ pub mod defs {
             let n_7 = match a3 { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
             let i_2 = n_7;
             Ok(vec![Lane::Numtype(Num::Inn(wspec_runtime::num::cast::<_, u64>(wspec_runtime::ok(wspec_runtime::builtins::imax_s(defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn))?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_1)?)?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_2)?)?))?)?))])
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/3.3-numerics-vectors.wspec:185
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a0, Shape(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Shape(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let n_3 = wspec_runtime::ok(conv::lanetype_as_fnn(f_1.clone()))?;
@@ -13359,9 +13103,9 @@ pub mod defs {
             let f_1 = a2;
             let f_2 = a3;
             Ok(wspec_runtime::builtins::fadd(defs::size(ar_, conv::fnn_to_numtype(v_Fnn))?, (match f_1 { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) }), (match f_2 { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })).into_iter().collect::<Vec<_>>().into_iter().map(|x| -> R<_> { Ok(Lane::Numtype(Num::Fnn(x))) }).collect::<R<Vec<_>>>()?)
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/3.3-numerics-vectors.wspec:186
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a0, Shape(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Shape(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let n_3 = wspec_runtime::ok(conv::lanetype_as_fnn(f_1.clone()))?;
@@ -13373,9 +13117,9 @@ pub mod defs {
             let f_1 = a2;
             let f_2 = a3;
             Ok(wspec_runtime::builtins::fsub(defs::size(ar_, conv::fnn_to_numtype(v_Fnn))?, (match f_1 { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) }), (match f_2 { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })).into_iter().collect::<Vec<_>>().into_iter().map(|x| -> R<_> { Ok(Lane::Numtype(Num::Fnn(x))) }).collect::<R<Vec<_>>>()?)
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/3.3-numerics-vectors.wspec:187
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a0, Shape(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Shape(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let n_3 = wspec_runtime::ok(conv::lanetype_as_fnn(f_1.clone()))?;
@@ -13387,9 +13131,9 @@ pub mod defs {
             let f_1 = a2;
             let f_2 = a3;
             Ok(wspec_runtime::builtins::fmul(defs::size(ar_, conv::fnn_to_numtype(v_Fnn))?, (match f_1 { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) }), (match f_2 { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })).into_iter().collect::<Vec<_>>().into_iter().map(|x| -> R<_> { Ok(Lane::Numtype(Num::Fnn(x))) }).collect::<R<Vec<_>>>()?)
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/3.3-numerics-vectors.wspec:188
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a0, Shape(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Shape(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let n_3 = wspec_runtime::ok(conv::lanetype_as_fnn(f_1.clone()))?;
@@ -13401,9 +13145,9 @@ pub mod defs {
             let f_1 = a2;
             let f_2 = a3;
             Ok(wspec_runtime::builtins::fdiv(defs::size(ar_, conv::fnn_to_numtype(v_Fnn))?, (match f_1 { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) }), (match f_2 { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })).into_iter().collect::<Vec<_>>().into_iter().map(|x| -> R<_> { Ok(Lane::Numtype(Num::Fnn(x))) }).collect::<R<Vec<_>>>()?)
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/3.3-numerics-vectors.wspec:189
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a0, Shape(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Shape(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let n_3 = wspec_runtime::ok(conv::lanetype_as_fnn(f_1.clone()))?;
@@ -13415,9 +13159,9 @@ pub mod defs {
             let f_1 = a2;
             let f_2 = a3;
             Ok(wspec_runtime::builtins::fmin(defs::size(ar_, conv::fnn_to_numtype(v_Fnn))?, (match f_1 { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) }), (match f_2 { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })).into_iter().collect::<Vec<_>>().into_iter().map(|x| -> R<_> { Ok(Lane::Numtype(Num::Fnn(x))) }).collect::<R<Vec<_>>>()?)
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/3.3-numerics-vectors.wspec:190
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a0, Shape(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Shape(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let n_3 = wspec_runtime::ok(conv::lanetype_as_fnn(f_1.clone()))?;
@@ -13429,9 +13173,9 @@ pub mod defs {
             let f_1 = a2;
             let f_2 = a3;
             Ok(wspec_runtime::builtins::fmax(defs::size(ar_, conv::fnn_to_numtype(v_Fnn))?, (match f_1 { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) }), (match f_2 { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })).into_iter().collect::<Vec<_>>().into_iter().map(|x| -> R<_> { Ok(Lane::Numtype(Num::Fnn(x))) }).collect::<R<Vec<_>>>()?)
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/3.3-numerics-vectors.wspec:191
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a0, Shape(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Shape(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let n_3 = wspec_runtime::ok(conv::lanetype_as_fnn(f_1.clone()))?;
@@ -13443,9 +13187,9 @@ pub mod defs {
             let f_1 = a2;
             let f_2 = a3;
             Ok(wspec_runtime::builtins::fpmin(defs::size(ar_, conv::fnn_to_numtype(v_Fnn))?, (match f_1 { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) }), (match f_2 { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })).into_iter().collect::<Vec<_>>().into_iter().map(|x| -> R<_> { Ok(Lane::Numtype(Num::Fnn(x))) }).collect::<R<Vec<_>>>()?)
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/3.3-numerics-vectors.wspec:192
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a0, Shape(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Shape(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let n_3 = wspec_runtime::ok(conv::lanetype_as_fnn(f_1.clone()))?;
@@ -13457,9 +13201,9 @@ pub mod defs {
             let f_1 = a2;
             let f_2 = a3;
             Ok(wspec_runtime::builtins::fpmax(defs::size(ar_, conv::fnn_to_numtype(v_Fnn))?, (match f_1 { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) }), (match f_2 { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })).into_iter().collect::<Vec<_>>().into_iter().map(|x| -> R<_> { Ok(Lane::Numtype(Num::Fnn(x))) }).collect::<R<Vec<_>>>()?)
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/3.3-numerics-vectors.wspec:193
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a0, Shape(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Shape(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let n_3 = wspec_runtime::ok(conv::lanetype_as_fnn(f_1.clone()))?;
@@ -13471,9 +13215,9 @@ pub mod defs {
             let f_1 = a2;
             let f_2 = a3;
             Ok(wspec_runtime::builtins::frelaxed_min(defs::size(ar_, conv::fnn_to_numtype(v_Fnn))?, (match f_1 { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) }), (match f_2 { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })).into_iter().collect::<Vec<_>>().into_iter().map(|x| -> R<_> { Ok(Lane::Numtype(Num::Fnn(x))) }).collect::<R<Vec<_>>>()?)
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/3.3-numerics-vectors.wspec:194
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a0, Shape(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Shape(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let n_3 = wspec_runtime::ok(conv::lanetype_as_fnn(f_1.clone()))?;
@@ -13485,14 +13229,14 @@ pub mod defs {
             let f_1 = a2;
             let f_2 = a3;
             Ok(wspec_runtime::builtins::frelaxed_max(defs::size(ar_, conv::fnn_to_numtype(v_Fnn))?, (match f_1 { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) }), (match f_2 { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })).into_iter().collect::<Vec<_>>().into_iter().map(|x| -> R<_> { Ok(Lane::Numtype(Num::Fnn(x))) }).collect::<R<Vec<_>>>()?)
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         Err(Fail::soft())
     }
 
     // from spec/3.3-numerics-vectors.wspec:196 def $lternop_
     pub fn lternop_(ar_: &Ctx, a0: Shape, a1: Vternop, a2: Lane, a3: Lane, a4: Lane) -> R<Vec<Lane>> {
         // from spec/3.3-numerics-vectors.wspec:197
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a0, Shape(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Shape(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let n_3 = wspec_runtime::ok(conv::lanetype_as_jnn(f_1.clone()))?;
@@ -13508,9 +13252,9 @@ pub mod defs {
             let n_7 = match a4 { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
             let i_3 = n_7;
             Ok(wspec_runtime::builtins::irelaxed_laneselect(defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn))?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_1)?)?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_2)?)?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_3)?)?).into_iter().collect::<Vec<_>>().into_iter().map(|x| -> R<_> { Ok(Lane::Numtype(Num::Inn(wspec_runtime::num::cast::<_, u64>(x)?))) }).collect::<R<Vec<_>>>()?)
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/3.3-numerics-vectors.wspec:198
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a0, Shape(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Shape(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let n_3 = wspec_runtime::ok(conv::lanetype_as_fnn(f_1.clone()))?;
@@ -13523,9 +13267,9 @@ pub mod defs {
             let f_2 = a3;
             let f_3 = a4;
             Ok(wspec_runtime::builtins::frelaxed_madd(defs::size(ar_, conv::fnn_to_numtype(v_Fnn))?, (match f_1 { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) }), (match f_2 { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) }), (match f_3 { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })).into_iter().collect::<Vec<_>>().into_iter().map(|x| -> R<_> { Ok(Lane::Numtype(Num::Fnn(x))) }).collect::<R<Vec<_>>>()?)
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/3.3-numerics-vectors.wspec:199
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a0, Shape(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Shape(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let n_3 = wspec_runtime::ok(conv::lanetype_as_fnn(f_1.clone()))?;
@@ -13538,14 +13282,14 @@ pub mod defs {
             let f_2 = a3;
             let f_3 = a4;
             Ok(wspec_runtime::builtins::frelaxed_nmadd(defs::size(ar_, conv::fnn_to_numtype(v_Fnn))?, (match f_1 { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) }), (match f_2 { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) }), (match f_3 { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })).into_iter().collect::<Vec<_>>().into_iter().map(|x| -> R<_> { Ok(Lane::Numtype(Num::Fnn(x))) }).collect::<R<Vec<_>>>()?)
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         Err(Fail::soft())
     }
 
     // from spec/3.3-numerics-vectors.wspec:202 def $lrelop_
     pub fn lrelop_(ar_: &Ctx, a0: Shape, a1: Vrelop, a2: Lane, a3: Lane) -> R<U32> {
         // from spec/3.3-numerics-vectors.wspec:203
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a0, Shape(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Shape(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let n_3 = wspec_runtime::ok(conv::lanetype_as_jnn(f_1.clone()))?;
@@ -13559,9 +13303,9 @@ pub mod defs {
             let n_6 = match a3 { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
             let i_2 = n_6;
             Ok(wspec_runtime::ok(wspec_runtime::builtins::ieq(defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn))?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_1)?)?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_2)?)?))?)
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/3.3-numerics-vectors.wspec:204
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a0, Shape(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Shape(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let n_3 = wspec_runtime::ok(conv::lanetype_as_jnn(f_1.clone()))?;
@@ -13575,9 +13319,9 @@ pub mod defs {
             let n_6 = match a3 { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
             let i_2 = n_6;
             Ok(wspec_runtime::ok(wspec_runtime::builtins::ine(defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn))?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_1)?)?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_2)?)?))?)
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/3.3-numerics-vectors.wspec:205
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a0, Shape(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Shape(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let n_3 = wspec_runtime::ok(conv::lanetype_as_jnn(f_1.clone()))?;
@@ -13593,9 +13337,9 @@ pub mod defs {
             let n_7 = match a3 { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
             let i_2 = n_7;
             Ok(wspec_runtime::ok(wspec_runtime::builtins::ilt_u(defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn))?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_1)?)?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_2)?)?))?)
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/3.3-numerics-vectors.wspec:206
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a0, Shape(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Shape(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let n_3 = wspec_runtime::ok(conv::lanetype_as_jnn(f_1.clone()))?;
@@ -13611,9 +13355,9 @@ pub mod defs {
             let n_7 = match a3 { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
             let i_2 = n_7;
             Ok(wspec_runtime::ok(wspec_runtime::builtins::ilt_s(defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn))?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_1)?)?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_2)?)?))?)
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/3.3-numerics-vectors.wspec:207
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a0, Shape(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Shape(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let n_3 = wspec_runtime::ok(conv::lanetype_as_jnn(f_1.clone()))?;
@@ -13629,9 +13373,9 @@ pub mod defs {
             let n_7 = match a3 { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
             let i_2 = n_7;
             Ok(wspec_runtime::ok(wspec_runtime::builtins::igt_u(defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn))?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_1)?)?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_2)?)?))?)
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/3.3-numerics-vectors.wspec:208
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a0, Shape(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Shape(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let n_3 = wspec_runtime::ok(conv::lanetype_as_jnn(f_1.clone()))?;
@@ -13647,9 +13391,9 @@ pub mod defs {
             let n_7 = match a3 { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
             let i_2 = n_7;
             Ok(wspec_runtime::ok(wspec_runtime::builtins::igt_s(defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn))?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_1)?)?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_2)?)?))?)
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/3.3-numerics-vectors.wspec:209
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a0, Shape(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Shape(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let n_3 = wspec_runtime::ok(conv::lanetype_as_jnn(f_1.clone()))?;
@@ -13665,9 +13409,9 @@ pub mod defs {
             let n_7 = match a3 { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
             let i_2 = n_7;
             Ok(wspec_runtime::ok(wspec_runtime::builtins::ile_u(defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn))?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_1)?)?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_2)?)?))?)
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/3.3-numerics-vectors.wspec:210
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a0, Shape(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Shape(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let n_3 = wspec_runtime::ok(conv::lanetype_as_jnn(f_1.clone()))?;
@@ -13683,9 +13427,9 @@ pub mod defs {
             let n_7 = match a3 { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
             let i_2 = n_7;
             Ok(wspec_runtime::ok(wspec_runtime::builtins::ile_s(defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn))?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_1)?)?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_2)?)?))?)
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/3.3-numerics-vectors.wspec:211
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a0, Shape(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Shape(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let n_3 = wspec_runtime::ok(conv::lanetype_as_jnn(f_1.clone()))?;
@@ -13701,9 +13445,9 @@ pub mod defs {
             let n_7 = match a3 { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
             let i_2 = n_7;
             Ok(wspec_runtime::ok(wspec_runtime::builtins::ige_u(defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn))?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_1)?)?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_2)?)?))?)
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/3.3-numerics-vectors.wspec:212
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a0, Shape(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Shape(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let n_3 = wspec_runtime::ok(conv::lanetype_as_jnn(f_1.clone()))?;
@@ -13719,9 +13463,9 @@ pub mod defs {
             let n_7 = match a3 { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
             let i_2 = n_7;
             Ok(wspec_runtime::ok(wspec_runtime::builtins::ige_s(defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn))?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_1)?)?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_2)?)?))?)
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/3.3-numerics-vectors.wspec:213
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a0, Shape(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Shape(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let n_3 = wspec_runtime::ok(conv::lanetype_as_fnn(f_1.clone()))?;
@@ -13733,9 +13477,9 @@ pub mod defs {
             let f_1 = a2;
             let f_2 = a3;
             Ok(wspec_runtime::ok(wspec_runtime::builtins::feq(defs::size(ar_, conv::fnn_to_numtype(v_Fnn))?, (match f_1 { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) }), (match f_2 { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })))?)
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/3.3-numerics-vectors.wspec:214
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a0, Shape(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Shape(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let n_3 = wspec_runtime::ok(conv::lanetype_as_fnn(f_1.clone()))?;
@@ -13747,9 +13491,9 @@ pub mod defs {
             let f_1 = a2;
             let f_2 = a3;
             Ok(wspec_runtime::ok(wspec_runtime::builtins::fne(defs::size(ar_, conv::fnn_to_numtype(v_Fnn))?, (match f_1 { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) }), (match f_2 { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })))?)
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/3.3-numerics-vectors.wspec:215
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a0, Shape(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Shape(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let n_3 = wspec_runtime::ok(conv::lanetype_as_fnn(f_1.clone()))?;
@@ -13761,9 +13505,9 @@ pub mod defs {
             let f_1 = a2;
             let f_2 = a3;
             Ok(wspec_runtime::ok(wspec_runtime::builtins::flt(defs::size(ar_, conv::fnn_to_numtype(v_Fnn))?, (match f_1 { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) }), (match f_2 { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })))?)
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/3.3-numerics-vectors.wspec:216
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a0, Shape(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Shape(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let n_3 = wspec_runtime::ok(conv::lanetype_as_fnn(f_1.clone()))?;
@@ -13775,9 +13519,9 @@ pub mod defs {
             let f_1 = a2;
             let f_2 = a3;
             Ok(wspec_runtime::ok(wspec_runtime::builtins::fgt(defs::size(ar_, conv::fnn_to_numtype(v_Fnn))?, (match f_1 { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) }), (match f_2 { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })))?)
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/3.3-numerics-vectors.wspec:217
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a0, Shape(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Shape(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let n_3 = wspec_runtime::ok(conv::lanetype_as_fnn(f_1.clone()))?;
@@ -13789,9 +13533,9 @@ pub mod defs {
             let f_1 = a2;
             let f_2 = a3;
             Ok(wspec_runtime::ok(wspec_runtime::builtins::fle(defs::size(ar_, conv::fnn_to_numtype(v_Fnn))?, (match f_1 { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) }), (match f_2 { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })))?)
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/3.3-numerics-vectors.wspec:218
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a0, Shape(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Shape(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let n_3 = wspec_runtime::ok(conv::lanetype_as_fnn(f_1.clone()))?;
@@ -13803,7 +13547,7 @@ pub mod defs {
             let f_1 = a2;
             let f_2 = a3;
             Ok(wspec_runtime::ok(wspec_runtime::builtins::fge(defs::size(ar_, conv::fnn_to_numtype(v_Fnn))?, (match f_1 { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) }), (match f_2 { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })))?)
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         Err(Fail::soft())
     }
 
@@ -13920,7 +13664,7 @@ pub mod defs {
     // from spec/3.3-numerics-vectors.wspec:322 def $lcvtop__
     pub fn lcvtop__(ar_: &Ctx, a0: Shape, a1: Shape, a2: Vcvtop, a3: Lane) -> R<Vec<Lane>> {
         // from spec/3.3-numerics-vectors.wspec:323
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a0, Shape(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Shape(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let n_3 = wspec_runtime::ok(conv::lanetype_as_jnn(f_1.clone()))?;
@@ -13940,9 +13684,9 @@ pub mod defs {
             let n_11 = match a3 { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
             let i = n_11;
             Ok(vec![Lane::Numtype(Num::Inn(wspec_runtime::num::cast::<_, u64>(defs::extend__(ar_, defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn_1))?, defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn_2))?, sx, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i)?)?)?)?))])
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/3.3-numerics-vectors.wspec:324
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a0, Shape(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Shape(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let n_3 = wspec_runtime::ok(conv::lanetype_as_jnn(f_1.clone()))?;
@@ -13963,9 +13707,9 @@ pub mod defs {
             let n_11 = match a3 { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
             let i = n_11;
             Ok(vec![Lane::Numtype(Num::Fnn(wspec_runtime::ok(wspec_runtime::builtins::convert_u(defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn_1))?, defs::size(ar_, conv::fnn_to_numtype(v_Fnn_2))?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i)?)?))?))])
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/3.3-numerics-vectors.wspec:325
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a0, Shape(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Shape(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let n_3 = wspec_runtime::ok(conv::lanetype_as_jnn(f_1.clone()))?;
@@ -13986,9 +13730,9 @@ pub mod defs {
             let n_11 = match a3 { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
             let i = n_11;
             Ok(vec![Lane::Numtype(Num::Fnn(wspec_runtime::ok(wspec_runtime::builtins::convert_s(defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn_1))?, defs::size(ar_, conv::fnn_to_numtype(v_Fnn_2))?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i)?)?))?))])
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/3.3-numerics-vectors.wspec:326
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a0, Shape(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Shape(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let n_3 = wspec_runtime::ok(conv::lanetype_as_fnn(f_1.clone()))?;
@@ -14008,9 +13752,9 @@ pub mod defs {
             let zero = f_10.clone();
             let f = a3;
             Ok(vec![Lane::Numtype(Num::Inn(wspec_runtime::num::cast::<_, u64>(wspec_runtime::ok(wspec_runtime::builtins::trunc_sat_u(defs::size(ar_, conv::fnn_to_numtype(v_Fnn_1))?, defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn_2))?, (match f { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })))?)?))])
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/3.3-numerics-vectors.wspec:327
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a0, Shape(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Shape(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let n_3 = wspec_runtime::ok(conv::lanetype_as_fnn(f_1.clone()))?;
@@ -14030,9 +13774,9 @@ pub mod defs {
             let zero = f_10.clone();
             let f = a3;
             Ok(vec![Lane::Numtype(Num::Inn(wspec_runtime::num::cast::<_, u64>(wspec_runtime::ok(wspec_runtime::builtins::trunc_sat_s(defs::size(ar_, conv::fnn_to_numtype(v_Fnn_1))?, defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn_2))?, (match f { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })))?)?))])
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/3.3-numerics-vectors.wspec:328
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a0, Shape(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Shape(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let n_3 = wspec_runtime::ok(conv::lanetype_as_fnn(f_1.clone()))?;
@@ -14052,9 +13796,9 @@ pub mod defs {
             let zero = f_10.clone();
             let f = a3;
             Ok(wspec_runtime::builtins::relaxed_trunc_u(defs::size(ar_, conv::fnn_to_numtype(v_Fnn_1))?, defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn_2))?, (match f { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })).into_iter().collect::<Vec<_>>().into_iter().map(|x| -> R<_> { Ok(Lane::Numtype(Num::Inn(wspec_runtime::num::cast::<_, u64>(x)?))) }).collect::<R<Vec<_>>>()?)
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/3.3-numerics-vectors.wspec:329
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a0, Shape(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Shape(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let n_3 = wspec_runtime::ok(conv::lanetype_as_fnn(f_1.clone()))?;
@@ -14074,9 +13818,9 @@ pub mod defs {
             let zero = f_10.clone();
             let f = a3;
             Ok(wspec_runtime::builtins::relaxed_trunc_s(defs::size(ar_, conv::fnn_to_numtype(v_Fnn_1))?, defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn_2))?, (match f { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })).into_iter().collect::<Vec<_>>().into_iter().map(|x| -> R<_> { Ok(Lane::Numtype(Num::Inn(wspec_runtime::num::cast::<_, u64>(x)?))) }).collect::<R<Vec<_>>>()?)
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/3.3-numerics-vectors.wspec:330
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a0, Shape(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Shape(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let n_3 = wspec_runtime::ok(conv::lanetype_as_fnn(f_1.clone()))?;
@@ -14095,9 +13839,9 @@ pub mod defs {
             let Zero = f_9.clone() else { return Err(wspec_runtime::Fail::soft()) };
             let f = a3;
             Ok(wspec_runtime::builtins::demote(defs::size(ar_, conv::fnn_to_numtype(v_Fnn_1))?, defs::size(ar_, conv::fnn_to_numtype(v_Fnn_2))?, (match f { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })).into_iter().collect::<Vec<_>>().into_iter().map(|x| -> R<_> { Ok(Lane::Numtype(Num::Fnn(x))) }).collect::<R<Vec<_>>>()?)
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/3.3-numerics-vectors.wspec:331
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a0, Shape(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Shape(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let n_3 = wspec_runtime::ok(conv::lanetype_as_fnn(f_1.clone()))?;
@@ -14114,14 +13858,14 @@ pub mod defs {
             let Vcvtop::FnnXMFnnXM(VcvtopFnnXMFnnXM::Promote) = a2 else { return Err(wspec_runtime::Fail::soft()) };
             let f = a3;
             Ok(wspec_runtime::builtins::promote(defs::size(ar_, conv::fnn_to_numtype(v_Fnn_1))?, defs::size(ar_, conv::fnn_to_numtype(v_Fnn_2))?, (match f { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })).into_iter().collect::<Vec<_>>().into_iter().map(|x| -> R<_> { Ok(Lane::Numtype(Num::Fnn(x))) }).collect::<R<Vec<_>>>()?)
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         Err(Fail::soft())
     }
 
     // from spec/3.3-numerics-vectors.wspec:334 def $cvthalf__
     pub fn cvthalf__(ar_: &Ctx, a0: Shape, a1: Shape, a2: Vcvtop) -> R<Option<Half>> {
         // from spec/3.3-numerics-vectors.wspec:335
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a0, Shape(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Shape(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let n_3 = wspec_runtime::ok(conv::lanetype_as_jnn(f_1.clone()))?;
@@ -14131,7 +13875,6 @@ pub mod defs {
             #[allow(irrefutable_let_patterns)]
             let Shape(f_5, f_6) = a1 else { return Err(wspec_runtime::Fail::soft()) };
             let n_7 = wspec_runtime::ok(conv::lanetype_as_jnn(f_5.clone()))?;
-            let v_Jnn_2 = n_7;
             let n_8 = wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(f_6.clone())?)?;
             let v_M_2 = n_8;
             #[allow(irrefutable_let_patterns)]
@@ -14139,9 +13882,9 @@ pub mod defs {
             let hf = f_9.clone();
             let sx = f_10.clone();
             Ok(Some(hf))
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/3.3-numerics-vectors.wspec:336
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a0, Shape(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Shape(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let n_3 = wspec_runtime::ok(conv::lanetype_as_jnn(f_1.clone()))?;
@@ -14158,14 +13901,13 @@ pub mod defs {
             let Vcvtop::JnnXMFnnXM(VcvtopJnnXMFnnXM(f_9, f_10)) = a2 else { return Err(wspec_runtime::Fail::soft()) };
             let hf = f_9.clone();
             let sx = f_10.clone();
-            Ok(match (hf.clone(),) { (Some(hf_111),) => Some(hf_111), (None,) => None, _ => return Err(wspec_runtime::Fail::soft()) })
-        })())? { return Ok(v); }
+            Ok(hf)
+        })())? { return Ok(v); } }
         // from spec/3.3-numerics-vectors.wspec:337
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a0, Shape(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Shape(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let n_3 = wspec_runtime::ok(conv::lanetype_as_fnn(f_1.clone()))?;
-            let v_Fnn_1 = n_3;
             let n_4 = wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(f_2.clone())?)?;
             let v_M_1 = n_4;
             #[allow(irrefutable_let_patterns)]
@@ -14177,12 +13919,9 @@ pub mod defs {
             #[allow(irrefutable_let_patterns)]
             let Vcvtop::FnnXMFnnXM(VcvtopFnnXMFnnXM::Promote) = a2 else { return Err(wspec_runtime::Fail::soft()) };
             Ok(Some(Half::Low))
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/3.3-numerics-vectors.wspec:338
         if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
-            let sh_1 = a0;
-            let sh_2 = a1;
-            let op = a2;
             Ok(None)
         })())? { return Ok(v); }
         Err(Fail::soft())
@@ -14191,7 +13930,7 @@ pub mod defs {
     // from spec/3.3-numerics-vectors.wspec:341 def $cvtzero__
     pub fn cvtzero__(ar_: &Ctx, a0: Shape, a1: Shape, a2: Vcvtop) -> R<Option<Zero>> {
         // from spec/3.3-numerics-vectors.wspec:342
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a0, Shape(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Shape(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let n_3 = wspec_runtime::ok(conv::lanetype_as_fnn(f_1.clone()))?;
@@ -14208,10 +13947,10 @@ pub mod defs {
             let Vcvtop::FnnXMJnnXM(VcvtopFnnXMJnnXM::TruncSat(f_9, f_10)) = a2 else { return Err(wspec_runtime::Fail::soft()) };
             let sx = f_9.clone();
             let zero = f_10.clone();
-            Ok(match (zero.clone(),) { (Some(zero_111),) => Some(zero_111), (None,) => None, _ => return Err(wspec_runtime::Fail::soft()) })
-        })())? { return Ok(v); }
+            Ok(zero)
+        })())? { return Ok(v); } }
         // from spec/3.3-numerics-vectors.wspec:343
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a0, Shape(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Shape(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let n_3 = wspec_runtime::ok(conv::lanetype_as_fnn(f_1.clone()))?;
@@ -14228,10 +13967,10 @@ pub mod defs {
             let Vcvtop::FnnXMJnnXM(VcvtopFnnXMJnnXM::RelaxedTrunc(f_9, f_10)) = a2 else { return Err(wspec_runtime::Fail::soft()) };
             let sx = f_9.clone();
             let zero = f_10.clone();
-            Ok(match (zero.clone(),) { (Some(zero_111),) => Some(zero_111), (None,) => None, _ => return Err(wspec_runtime::Fail::soft()) })
-        })())? { return Ok(v); }
+            Ok(zero)
+        })())? { return Ok(v); } }
         // from spec/3.3-numerics-vectors.wspec:344
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a0, Shape(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Shape(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let n_3 = wspec_runtime::ok(conv::lanetype_as_fnn(f_1.clone()))?;
@@ -14241,7 +13980,6 @@ pub mod defs {
             #[allow(irrefutable_let_patterns)]
             let Shape(f_5, f_6) = a1 else { return Err(wspec_runtime::Fail::soft()) };
             let n_7 = wspec_runtime::ok(conv::lanetype_as_fnn(f_5.clone()))?;
-            let v_Fnn_2 = n_7;
             let n_8 = wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(f_6.clone())?)?;
             let v_M_2 = n_8;
             #[allow(irrefutable_let_patterns)]
@@ -14249,12 +13987,9 @@ pub mod defs {
             #[allow(irrefutable_let_patterns)]
             let Zero = f_9.clone() else { return Err(wspec_runtime::Fail::soft()) };
             Ok(Some(Zero))
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/3.3-numerics-vectors.wspec:345
         if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
-            let sh_1 = a0;
-            let sh_2 = a1;
-            let op = a2;
             Ok(None)
         })())? { return Ok(v); }
         Err(Fail::soft())
@@ -14263,19 +13998,19 @@ pub mod defs {
     // from spec/3.3-numerics-vectors.wspec:347 def $halfstart
     pub fn halfstart(ar_: &Ctx, a0: Half, a1: u64) -> R<u64> {
         // from spec/3.3-numerics-vectors.wspec:348
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a0, Half::Low) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Half::Low = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let n = a1;
             Ok(0_u64)
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/3.3-numerics-vectors.wspec:349
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a0, Half::High) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Half::High = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let n = a1;
             Ok(n)
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         Err(Fail::soft())
     }
 
@@ -14345,7 +14080,7 @@ pub mod defs {
     // from spec/3.3-numerics-vectors.wspec:379 def $vextbinop__
     pub fn vextbinop__(ar_: &Ctx, a0: Ishape, a1: Ishape, a2: Vextbinop, a3: u128, a4: u128) -> R<Vec<u128>> {
         // from spec/3.3-numerics-vectors.wspec:380
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a0, Ishape::Shape(Shape(f_1, f_2))) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Ishape::Shape(Shape(f_1, f_2)) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let n_3 = wspec_runtime::ok(conv::lanetype_as_jnn(f_1.clone()))?;
@@ -14369,9 +14104,9 @@ pub mod defs {
             let eq_12 = wspec_runtime::seq::slice(&defs::lanes_(ar_, Shape(conv::jnn_to_lanetype(v_Jnn_1), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M_1)?)?), v_2)?, wspec_runtime::num::wide(defs::halfstart(ar_, hf, v_M_2)?)?, wspec_runtime::num::wide(v_M_2)?)?.into_iter().map(|x| -> R<_> { Ok((match x { Lane::Numtype(x) => x, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })) }).collect::<R<Vec<_>>>()?;
             let c_2 = eq_12;
             Ok(vec![defs::inv_lanes_(ar_, Shape(conv::jnn_to_lanetype(v_Jnn_2), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M_2)?)?), &({ let n_ = wspec_runtime::seq::same_len(&[c_1.len(), c_2.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let c_1_215 = c_1[i_].clone(); let c_2_216 = c_2[i_].clone(); out_.push(Lane::Numtype(Num::Inn(wspec_runtime::num::cast::<_, u64>(wspec_runtime::ok(wspec_runtime::builtins::imul(defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn_2))?, defs::extend__(ar_, defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn_1))?, defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn_2))?, sx, (match c_1_215 { Num::Inn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) }))?, defs::extend__(ar_, defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn_1))?, defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn_2))?, sx, (match c_2_216 { Num::Inn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) }))?))?)?))); } out_ }))?])
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/3.3-numerics-vectors.wspec:384
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a0, Ishape::Shape(Shape(f_1, f_2))) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Ishape::Shape(Shape(f_1, f_2)) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let n_3 = wspec_runtime::ok(conv::lanetype_as_jnn(f_1.clone()))?;
@@ -14389,9 +14124,9 @@ pub mod defs {
             let v_1 = a3;
             let v_2 = a4;
             Ok(vec![defs::inv_lanes_(ar_, Shape(conv::jnn_to_lanetype(v_Jnn_2), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M_2)?)?), &(defs::ivdot__(ar_, defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn_1))?, defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn_2))?, Sx::S, Sx::S, false, &(defs::lanes_(ar_, Shape(conv::jnn_to_lanetype(v_Jnn_1), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M_1)?)?), v_1)?.into_iter().map(|x| -> R<_> { Ok((match x { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })) }).collect::<R<Vec<_>>>()?), &(defs::lanes_(ar_, Shape(conv::jnn_to_lanetype(v_Jnn_1), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M_1)?)?), v_2)?.into_iter().map(|x| -> R<_> { Ok((match x { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })) }).collect::<R<Vec<_>>>()?))?.into_iter().map(|x| -> R<_> { Ok(Lane::Numtype(Num::Inn(wspec_runtime::num::cast::<_, u64>(x)?))) }).collect::<R<Vec<_>>>()?))?])
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/3.3-numerics-vectors.wspec:387
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a0, Ishape::Shape(Shape(f_1, f_2))) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Ishape::Shape(Shape(f_1, f_2)) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let n_3 = wspec_runtime::ok(conv::lanetype_as_jnn(f_1.clone()))?;
@@ -14413,7 +14148,7 @@ pub mod defs {
             let eq_10 = defs::lanes_(ar_, Shape(conv::jnn_to_lanetype(v_Jnn_1), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M_1)?)?), v_2)?.into_iter().map(|x| -> R<_> { Ok((match x { Lane::Numtype(x) => x, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })) }).collect::<R<Vec<_>>>()?;
             let c_2 = eq_10;
             Ok(vec![defs::inv_lanes_(ar_, Shape(conv::jnn_to_lanetype(v_Jnn_2), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M_2)?)?), &(defs::ivdot__(ar_, defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn_1))?, defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn_2))?, Sx::S, Sx::S, true, &({ let n_ = wspec_runtime::seq::same_len(&[c_1.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let c_1_717 = c_1[i_].clone(); out_.push((match c_1_717 { Num::Inn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })); } out_ }), &({ let n_ = wspec_runtime::seq::same_len(&[c_2.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let c_2_818 = c_2[i_].clone(); out_.push((match c_2_818 { Num::Inn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })); } out_ }))?.into_iter().map(|x| -> R<_> { Ok(Lane::Numtype(Num::Inn(wspec_runtime::num::cast::<_, u64>(x)?))) }).collect::<R<Vec<_>>>()?))?, defs::inv_lanes_(ar_, Shape(conv::jnn_to_lanetype(v_Jnn_2), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M_2)?)?), &(defs::ivdot__(ar_, defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn_1))?, defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn_2))?, Sx::S, Sx::U, true, &({ let n_ = wspec_runtime::seq::same_len(&[c_1.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let c_1_1525 = c_1[i_].clone(); out_.push((match c_1_1525 { Num::Inn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })); } out_ }), &({ let n_ = wspec_runtime::seq::same_len(&[c_2.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let c_2_1626 = c_2[i_].clone(); out_.push((match c_2_1626 { Num::Inn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })); } out_ }))?.into_iter().map(|x| -> R<_> { Ok(Lane::Numtype(Num::Inn(wspec_runtime::num::cast::<_, u64>(x)?))) }).collect::<R<Vec<_>>>()?))?])
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         Err(Fail::soft())
     }
 
@@ -14460,7 +14195,7 @@ pub mod defs {
             let Externaddr::Global(f_4) = l_3[0].clone() else { return Err(wspec_runtime::Fail::soft()) };
             let a = f_4.clone();
             let xa = c_2[(0 + 1)..(0 + 1) + (c_2.len() - 1)].to_vec();
-            Ok(wspec_runtime::seq::cat(vec![vec![a], defs::globalsxa(ar_, &(xa.clone()))?]))
+            Ok(wspec_runtime::seq::cat([vec![a], defs::globalsxa(ar_, &(xa))?]))
         })())? { return Ok(v); }
         // from spec/4.4-execution-modules.wspec:14
         if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
@@ -14471,7 +14206,7 @@ pub mod defs {
             wspec_runtime::check(l_3.len() == 1)?;
             let xa_1 = l_3[0].clone();
             let xa = c_2[(0 + 1)..(0 + 1) + (c_2.len() - 1)].to_vec();
-            Ok(defs::globalsxa(ar_, &(xa.clone()))?)
+            Ok(defs::globalsxa(ar_, &(xa))?)
         })())? { return Ok(v); }
         Err(Fail::soft())
         })
@@ -14498,7 +14233,7 @@ pub mod defs {
             let Externaddr::Func(f_4) = l_3[0].clone() else { return Err(wspec_runtime::Fail::soft()) };
             let a = f_4.clone();
             let xa = c_2[(0 + 1)..(0 + 1) + (c_2.len() - 1)].to_vec();
-            Ok(wspec_runtime::seq::cat(vec![vec![a], defs::funcsxa(ar_, &(xa.clone()))?]))
+            Ok(wspec_runtime::seq::cat([vec![a], defs::funcsxa(ar_, &(xa))?]))
         })())? { return Ok(v); }
         // from spec/4.4-execution-modules.wspec:29
         if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
@@ -14509,7 +14244,7 @@ pub mod defs {
             wspec_runtime::check(l_3.len() == 1)?;
             let xa_1 = l_3[0].clone();
             let xa = c_2[(0 + 1)..(0 + 1) + (c_2.len() - 1)].to_vec();
-            Ok(defs::funcsxa(ar_, &(xa.clone()))?)
+            Ok(defs::funcsxa(ar_, &(xa))?)
         })())? { return Ok(v); }
         Err(Fail::soft())
         })
@@ -14538,9 +14273,9 @@ pub mod defs {
             let qt = f_4.clone();
             let eq_5 = defs::alloctypes(ar_, &(ty_q.clone()))?;
             let dt_q = eq_5;
-            let eq_208 = defs::subst_all_deftypes(ar_, &(defs::rolldt(ar_, wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide((dt_q.len() as u64))?)?, &qt)?), &({ let n_ = wspec_runtime::seq::same_len(&[dt_q.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let dt_q_207 = dt_q[i_].clone(); out_.push(conv::deftype_to_typeuse(dt_q_207.clone())); } out_ }))?;
+            let eq_208 = defs::subst_all_deftypes(ar_, &(defs::rolldt(ar_, wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide((dt_q.len() as u64))?)?, &qt)?), &({ let n_ = wspec_runtime::seq::same_len(&[dt_q.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let dt_q_207 = dt_q[i_].clone(); out_.push(conv::deftype_to_typeuse(dt_q_207)); } out_ }))?;
             let dt = eq_208;
-            Ok(wspec_runtime::seq::cat(vec![dt_q.clone(), dt.clone()]))
+            Ok(wspec_runtime::seq::cat([dt_q, dt]))
         })())? { return Ok(v); }
         Err(Fail::soft())
         })
@@ -14596,7 +14331,6 @@ pub mod defs {
             let expr_T_31 = f_30.clone();
             acc_expr_T_33.push(expr_T_31);acc_tt_34.push(tt);
             }
-            let expr_T_35 = acc_expr_T_33;
             let tt_36 = acc_tt_34;
             let cp_37 = (*(&(*module).datas)).clone();
             let it_38 = cp_37;
@@ -14610,7 +14344,6 @@ pub mod defs {
             acc_b_44.push(b);acc_dm_45.push(dm);
             }
             let b_46 = acc_b_44;
-            let dm_47 = acc_dm_45;
             let cp_48 = (*(&(*module).elems)).clone();
             let it_49 = cp_48;
             let mut acc_em_57 = Vec::new();
@@ -14624,8 +14357,6 @@ pub mod defs {
             let em = f_54.clone();
             acc_em_57.push(em);acc_expr_E_58.push(expr_E_55);acc_rt_59.push(rt);
             }
-            let em_60 = acc_em_57;
-            let expr_E_61 = acc_expr_E_58;
             let rt_62 = acc_rt_59;
             let cp_63 = (*(&(*module).funcs)).clone();
             let it_64 = cp_63;
@@ -14643,38 +14374,37 @@ pub mod defs {
             let expr_F_75 = acc_expr_F_72;
             let loc_76 = acc_loc_73;
             let x_77 = acc_x_74;
-            let eq_684 = defs::alloctags(ar_, s, &({ let n_ = wspec_runtime::seq::same_len(&[jt_16.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let jt_16_481 = jt_16[i_].clone(); out_.push(defs::subst_all_tagtype(ar_, &jt_16_481, &({ let n_ = wspec_runtime::seq::same_len(&[dt.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let dt_683 = dt[i_].clone(); out_.push(conv::deftype_to_typeuse(dt_683.clone())); } out_ }))?); } out_ }))?;
+            let eq_684 = defs::alloctags(ar_, s, &({ let n_ = wspec_runtime::seq::same_len(&[jt_16.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let jt_16_481 = jt_16[i_].clone(); out_.push(defs::subst_all_tagtype(ar_, &jt_16_481, &({ let n_ = wspec_runtime::seq::same_len(&[dt.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let dt_683 = dt[i_].clone(); out_.push(conv::deftype_to_typeuse(dt_683)); } out_ }))?); } out_ }))?;
             let (t_685, t_686,) = eq_684;
             let s_1 = t_685;
             let ha = t_686;
-            let eq_1293 = defs::allocmems(ar_, &s_1, &({ let n_ = wspec_runtime::seq::same_len(&[mt_24.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let mt_24_1090 = mt_24[i_].clone(); out_.push(defs::subst_all_memtype(ar_, mt_24_1090, &({ let n_ = wspec_runtime::seq::same_len(&[dt.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let dt_1292 = dt[i_].clone(); out_.push(conv::deftype_to_typeuse(dt_1292.clone())); } out_ }))?); } out_ }))?;
+            let eq_1293 = defs::allocmems(ar_, &s_1, &({ let n_ = wspec_runtime::seq::same_len(&[mt_24.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let mt_24_1090 = mt_24[i_].clone(); out_.push(defs::subst_all_memtype(ar_, mt_24_1090, &({ let n_ = wspec_runtime::seq::same_len(&[dt.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let dt_1292 = dt[i_].clone(); out_.push(conv::deftype_to_typeuse(dt_1292)); } out_ }))?); } out_ }))?;
             let (t_1294, t_1295,) = eq_1293;
             let s_2 = t_1294;
             let ma = t_1295;
-            let eq_1902 = defs::alloctables(ar_, &s_2, &({ let n_ = wspec_runtime::seq::same_len(&[tt_36.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let tt_36_1699 = tt_36[i_].clone(); out_.push(defs::subst_all_tabletype(ar_, &tt_36_1699, &({ let n_ = wspec_runtime::seq::same_len(&[dt.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let dt_1901 = dt[i_].clone(); out_.push(conv::deftype_to_typeuse(dt_1901.clone())); } out_ }))?); } out_ }), &((*ref_T).clone()))?;
+            let eq_1902 = defs::alloctables(ar_, &s_2, &({ let n_ = wspec_runtime::seq::same_len(&[tt_36.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let tt_36_1699 = tt_36[i_].clone(); out_.push(defs::subst_all_tabletype(ar_, &tt_36_1699, &({ let n_ = wspec_runtime::seq::same_len(&[dt.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let dt_1901 = dt[i_].clone(); out_.push(conv::deftype_to_typeuse(dt_1901)); } out_ }))?); } out_ }), &((*ref_T).clone()))?;
             let (t_1903, t_1904,) = eq_1902;
             let s_3 = t_1903;
             let ta = t_1904;
-            let eq_2107 = defs::allocdatas(ar_, &s_3, &({ let n_ = wspec_runtime::seq::same_len(&[b_46.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let b_46_2106 = b_46[i_].clone(); out_.push(b_46_2106.clone()); } out_ }))?;
+            let eq_2107 = defs::allocdatas(ar_, &s_3, &({ let n_ = wspec_runtime::seq::same_len(&[b_46.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let b_46_2106 = b_46[i_].clone(); out_.push(b_46_2106); } out_ }))?;
             let (t_2108, t_2109,) = eq_2107;
             let s_4 = t_2108;
             let da = t_2109;
-            let eq_2918 = defs::allocelems(ar_, &s_4, &({ let n_ = wspec_runtime::seq::same_len(&[rt_62.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let rt_62_2614 = rt_62[i_].clone(); out_.push(defs::subst_all_reftype(ar_, &rt_62_2614, &({ let n_ = wspec_runtime::seq::same_len(&[dt.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let dt_2816 = dt[i_].clone(); out_.push(conv::deftype_to_typeuse(dt_2816.clone())); } out_ }))?); } out_ }), &({ let n_ = wspec_runtime::seq::same_len(&[ref_E_7.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let ref_E_7_2917 = ref_E_7[i_].clone(); out_.push(ref_E_7_2917.clone()); } out_ }))?;
+            let eq_2918 = defs::allocelems(ar_, &s_4, &({ let n_ = wspec_runtime::seq::same_len(&[rt_62.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let rt_62_2614 = rt_62[i_].clone(); out_.push(defs::subst_all_reftype(ar_, &rt_62_2614, &({ let n_ = wspec_runtime::seq::same_len(&[dt.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let dt_2816 = dt[i_].clone(); out_.push(conv::deftype_to_typeuse(dt_2816)); } out_ }))?); } out_ }), &({ let n_ = wspec_runtime::seq::same_len(&[ref_E_7.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let ref_E_7_2917 = ref_E_7[i_].clone(); out_.push(ref_E_7_2917); } out_ }))?;
             let (t_2919, t_2920,) = eq_2918;
             let s_5 = t_2919;
             let ea = t_2920;
             let eq_3021 = { let n_ = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide((x_77.len() as u64))?)?; let mut out_ = Vec::with_capacity(n_); for k in 0..n_ { let k = k as u64; out_.push(wspec_runtime::num::narrow::<u64>(wspec_runtime::num::add(wspec_runtime::num::wide((s_5.funcs.len() as u64))?, wspec_runtime::num::wide(k)?)?)?); } out_ };
             let fa = eq_3021;
-            let eq_3123 = std::rc::Rc::new(Moduleinst { types: dt.clone(), tags: wspec_runtime::seq::cat(vec![defs::tagsxa(ar_, &((*xa).clone()))?, ha.clone()]), globals: wspec_runtime::seq::cat(vec![defs::globalsxa(ar_, &((*xa).clone()))?, (*ga).clone()]), mems: wspec_runtime::seq::cat(vec![defs::memsxa(ar_, &((*xa).clone()))?, ma.clone()]), tables: wspec_runtime::seq::cat(vec![defs::tablesxa(ar_, &((*xa).clone()))?, ta.clone()]), funcs: wspec_runtime::seq::cat(vec![defs::funcsxa(ar_, &((*xa).clone()))?, { let n_ = wspec_runtime::seq::same_len(&[fa.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let fa_3122 = fa[i_].clone(); out_.push(fa_3122); } out_ }]), datas: da.clone(), elems: ea.clone(), exports: vec![] });
+            let eq_3123 = std::rc::Rc::new(Moduleinst { types: dt.clone(), tags: wspec_runtime::seq::cat([defs::tagsxa(ar_, &((*xa).clone()))?, ha.clone()]), globals: wspec_runtime::seq::cat([defs::globalsxa(ar_, &((*xa).clone()))?, (*ga).clone()]), mems: wspec_runtime::seq::cat([defs::memsxa(ar_, &((*xa).clone()))?, ma.clone()]), tables: wspec_runtime::seq::cat([defs::tablesxa(ar_, &((*xa).clone()))?, ta.clone()]), funcs: wspec_runtime::seq::cat([defs::funcsxa(ar_, &((*xa).clone()))?, { let n_ = wspec_runtime::seq::same_len(&[fa.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let fa_3122 = fa[i_].clone(); out_.push(fa_3122); } out_ }]), datas: da.clone(), elems: ea.clone(), exports: vec![] });
             let mm_0 = (&eq_3123);
             let ex = (&(*module).exports);
             let eq_3227 = { let mut upd_3124 = (*mm_0).clone(); let nv_3125 = { let n_ = wspec_runtime::seq::same_len(&[ex.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let ex_3226 = ex[i_].clone(); out_.push(defs::allocexport(ar_, mm_0, &ex_3226)?); } out_ }; std::rc::Rc::make_mut(&mut upd_3124).exports = nv_3125; upd_3124 };
             let mm = (&eq_3227);
-            let eq_3636 = defs::allocfuncs(ar_, &s_5, &({ let n_ = wspec_runtime::seq::same_len(&[x_77.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let x_77_3532 = x_77[i_].clone(); out_.push((*wspec_runtime::seq::at(&dt, wspec_runtime::num::wide(x_77_3532)?)?).clone()); } out_ }), &({ let n_ = wspec_runtime::seq::same_len(&[x_77.len(), loc_76.len(), expr_F_75.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let x_77_3633 = x_77[i_].clone(); let loc_76_3634 = loc_76[i_].clone(); let expr_F_75_3635 = expr_F_75[i_].clone(); out_.push(Funccode::Func(Func(x_77_3633, loc_76_3634.clone(), expr_F_75_3635))); } out_ }), mm)?;
+            let eq_3636 = defs::allocfuncs(ar_, &s_5, &({ let n_ = wspec_runtime::seq::same_len(&[x_77.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let x_77_3532 = x_77[i_].clone(); out_.push((*wspec_runtime::seq::at(&dt, wspec_runtime::num::wide(x_77_3532)?)?).clone()); } out_ }), &({ let n_ = wspec_runtime::seq::same_len(&[x_77.len(), loc_76.len(), expr_F_75.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let x_77_3633 = x_77[i_].clone(); let loc_76_3634 = loc_76[i_].clone(); let expr_F_75_3635 = expr_F_75[i_].clone(); out_.push(Funccode::Func(Func(x_77_3633, loc_76_3634, expr_F_75_3635))); } out_ }), mm)?;
             let (t_3637, t_3638,) = eq_3636;
             let s_6 = t_3637;
-            let fa_q = t_3638;
-            Ok((s_6.clone(), (*mm).clone()))
+            Ok((s_6, (*mm).clone()))
         })())? { return Ok(v); }
         Err(Fail::soft())
     }
@@ -14723,7 +14453,7 @@ pub mod defs {
             let (t_34, t_35,) = eq_33;
             let z_2 = t_34;
             let a_q = t_35;
-            Ok((z_2.clone(), wspec_runtime::seq::cat(vec![vec![a], a_q.clone()])))
+            Ok((z_2, wspec_runtime::seq::cat([vec![a], a_q])))
         })())? { return Ok(v); }
         Err(Fail::soft())
         })
@@ -14761,7 +14491,7 @@ pub mod defs {
             let (t_9, t_10,) = eq_8;
             let z_2 = t_9;
             let ref_q = t_10;
-            Ok((z_2.clone(), wspec_runtime::seq::cat(vec![vec![ref_.clone()], ref_q.clone()])))
+            Ok((z_2, wspec_runtime::seq::cat([vec![ref_], ref_q])))
         })())? { return Ok(v); }
         Err(Fail::soft())
         })
@@ -14808,7 +14538,7 @@ pub mod defs {
             acc_ref_q_121.push(ref_q);
             }
             let ref_q_122 = acc_ref_q_121;
-            Ok((z_2.clone(), wspec_runtime::seq::cat(vec![vec![ref_.clone()], { let n_ = wspec_runtime::seq::same_len(&[ref_q_122.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let ref_q_122_223 = ref_q_122[i_].clone(); out_.push(ref_q_122_223.clone()); } out_ }])))
+            Ok((z_2, wspec_runtime::seq::cat([vec![ref_], { let n_ = wspec_runtime::seq::same_len(&[ref_q_122.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let ref_q_122_223 = ref_q_122[i_].clone(); out_.push(ref_q_122_223); } out_ }])))
         })())? { return Ok(v); }
         Err(Fail::soft())
         })
@@ -14817,7 +14547,7 @@ pub mod defs {
     // from spec/4.4-execution-modules.wspec:181 def $runelem_
     pub fn runelem_(ar_: &Ctx, a0: Elemidx, a1: &Elem) -> R<Vec<Instr>> {
         // from spec/4.4-execution-modules.wspec:182
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a1, Elem(f_1, f_2, f_3)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let x = a0;
             #[allow(irrefutable_let_patterns)]
             let Elem(f_1, f_2, f_3) = a1 else { return Err(wspec_runtime::Fail::soft()) };
@@ -14829,9 +14559,9 @@ pub mod defs {
             #[allow(irrefutable_let_patterns)]
             let Elemmode::Passive = f_3 else { return Err(wspec_runtime::Fail::soft()) };
             Ok(vec![])
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/4.4-execution-modules.wspec:183
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a1, Elem(f_1, f_2, f_3)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let x = a0;
             #[allow(irrefutable_let_patterns)]
             let Elem(f_1, f_2, f_3) = a1 else { return Err(wspec_runtime::Fail::soft()) };
@@ -14843,9 +14573,9 @@ pub mod defs {
             #[allow(irrefutable_let_patterns)]
             let Elemmode::Declare = f_3 else { return Err(wspec_runtime::Fail::soft()) };
             Ok(vec![Instr::ElemDrop(x)])
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/4.4-execution-modules.wspec:184
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a1, Elem(f_1, f_2, f_3)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let x = a0;
             #[allow(irrefutable_let_patterns)]
             let Elem(f_1, f_2, f_3) = a1 else { return Err(wspec_runtime::Fail::soft()) };
@@ -14859,15 +14589,15 @@ pub mod defs {
             let cp_8 = (*f_6).clone();
             let y = cp_8;
             let instr_9 = *f_7;
-            Ok(wspec_runtime::seq::cat(vec![{ let h = instr_9.clone(); ar_.instr.get(h).to_vec() }, vec![Instr::Const(Numtype::I32, Num::Inn(0_u64)), Instr::Const(Numtype::I32, Num::Inn(wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(n)?)?)), Instr::TableInit(y, x), Instr::ElemDrop(x)]]))
-        })())? { return Ok(v); }
+            Ok(wspec_runtime::seq::cat([{ let h = instr_9.clone(); ar_.instr.get(h).to_vec() }, vec![Instr::Const(Numtype::I32, Num::Inn(0_u64)), Instr::Const(Numtype::I32, Num::Inn(wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(n)?)?)), Instr::TableInit(y, x), Instr::ElemDrop(x)]]))
+        })())? { return Ok(v); } }
         Err(Fail::soft())
     }
 
     // from spec/4.4-execution-modules.wspec:187 def $rundata_
     pub fn rundata_(ar_: &Ctx, a0: Dataidx, a1: &Data) -> R<Vec<Instr>> {
         // from spec/4.4-execution-modules.wspec:188
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a1, Data(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let x = a0;
             #[allow(irrefutable_let_patterns)]
             let Data(f_1, f_2) = a1 else { return Err(wspec_runtime::Fail::soft()) };
@@ -14878,9 +14608,9 @@ pub mod defs {
             #[allow(irrefutable_let_patterns)]
             let Datamode::Passive = f_2 else { return Err(wspec_runtime::Fail::soft()) };
             Ok(vec![])
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/4.4-execution-modules.wspec:189
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a1, Data(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let x = a0;
             #[allow(irrefutable_let_patterns)]
             let Data(f_1, f_2) = a1 else { return Err(wspec_runtime::Fail::soft()) };
@@ -14893,8 +14623,8 @@ pub mod defs {
             let cp_7 = (*f_5).clone();
             let y = cp_7;
             let instr_8 = *f_6;
-            Ok(wspec_runtime::seq::cat(vec![{ let h = instr_8.clone(); ar_.instr.get(h).to_vec() }, vec![Instr::Const(Numtype::I32, Num::Inn(0_u64)), Instr::Const(Numtype::I32, Num::Inn(wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(n)?)?)), Instr::MemoryInit(y, x), Instr::DataDrop(x)]]))
-        })())? { return Ok(v); }
+            Ok(wspec_runtime::seq::cat([{ let h = instr_8.clone(); ar_.instr.get(h).to_vec() }, vec![Instr::Const(Numtype::I32, Num::Inn(0_u64)), Instr::Const(Numtype::I32, Num::Inn(wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(n)?)?)), Instr::MemoryInit(y, x), Instr::DataDrop(x)]]))
+        })())? { return Ok(v); } }
         Err(Fail::soft())
     }
 
@@ -14902,7 +14632,7 @@ pub mod defs {
     pub fn subst_reftype(ar_: &Ctx, a0: &Reftype, a1: &Vec<Typevar>, a2: &Vec<Typeuse>) -> R<Reftype> {
         wspec_runtime::deep(|| -> R<_> {
         // from spec/1.5-types-substitution.wspec:35
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a0, Reftype(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Reftype(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let cp_3 = (*f_1).clone();
@@ -14910,8 +14640,8 @@ pub mod defs {
             let ht = f_2;
             let tv = a1;
             let tu = a2;
-            Ok(Reftype(match (null.clone(),) { (Some(null_104),) => Some(null_104), (None,) => None, _ => return Err(wspec_runtime::Fail::soft()) }, defs::subst_heaptype(ar_, ht, &((*tv).clone()), &((*tu).clone()))?))
-        })())? { return Ok(v); }
+            Ok(Reftype(null, defs::subst_heaptype(ar_, ht, &((*tv).clone()), &((*tu).clone()))?))
+        })())? { return Ok(v); } }
         Err(Fail::soft())
         })
     }
@@ -14920,37 +14650,40 @@ pub mod defs {
     pub fn subst_valtype(ar_: &Ctx, a0: &Valtype, a1: &Vec<Typevar>, a2: &Vec<Typeuse>) -> R<Valtype> {
         wspec_runtime::deep(|| -> R<_> {
         // from spec/1.5-types-substitution.wspec:38
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a0, Valtype::Numtype(n_1)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+            #[allow(irrefutable_let_patterns)]
             let Valtype::Numtype(n_1) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let nt = *n_1;
             let tv = a1;
             let tu = a2;
             Ok(conv::numtype_to_valtype(defs::subst_numtype(ar_, nt, &((*tv).clone()), &((*tu).clone()))?))
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/1.5-types-substitution.wspec:39
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a0, Valtype::Vectype(n_1)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+            #[allow(irrefutable_let_patterns)]
             let Valtype::Vectype(n_1) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let vt = *n_1;
             let tv = a1;
             let tu = a2;
             Ok(conv::vectype_to_valtype(defs::subst_vectype(ar_, vt, &((*tv).clone()), &((*tu).clone()))?))
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/1.5-types-substitution.wspec:40
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a0, Valtype::Reftype(n_1)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+            #[allow(irrefutable_let_patterns)]
             let Valtype::Reftype(n_1) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let rt = n_1;
             let tv = a1;
             let tu = a2;
             Ok(conv::reftype_to_valtype(defs::subst_reftype(ar_, rt, &((*tv).clone()), &((*tu).clone()))?))
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/1.5-types-substitution.wspec:41
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a0, Valtype::Bot) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Valtype::Bot = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let tv = a1;
             let tu = a2;
             Ok(Valtype::Bot)
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         Err(Fail::soft())
         })
     }
@@ -14964,7 +14697,7 @@ pub mod defs {
             let len_2 = cp_1.len() as u64;
             let n = len_2;
             let tu = cp_1;
-            Ok(defs::subst_tagtype(ar_, jt, &({ let n_ = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?; let mut out_ = Vec::with_capacity(n_); for i in 0..n_ { let i = i as u64; out_.push(Typevar::Idx(wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(i)?)?)); } out_ }), &({ let n_ = wspec_runtime::seq::same_len(&[wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?, tu.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let tu_404 = tu[i_].clone(); out_.push(tu_404.clone()); } out_ }))?)
+            Ok(defs::subst_tagtype(ar_, jt, &({ let n_ = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?; let mut out_ = Vec::with_capacity(n_); for i in 0..n_ { let i = i as u64; out_.push(Typevar::Idx(wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(i)?)?)); } out_ }), &({ let n_ = wspec_runtime::seq::same_len(&[wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?, tu.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let tu_404 = tu[i_].clone(); out_.push(tu_404); } out_ }))?)
         })())? { return Ok(v); }
         Err(Fail::soft())
     }
@@ -14978,7 +14711,7 @@ pub mod defs {
             let len_2 = cp_1.len() as u64;
             let n = len_2;
             let tu = cp_1;
-            Ok(defs::subst_memtype(ar_, mt, &({ let n_ = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?; let mut out_ = Vec::with_capacity(n_); for i in 0..n_ { let i = i as u64; out_.push(Typevar::Idx(wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(i)?)?)); } out_ }), &({ let n_ = wspec_runtime::seq::same_len(&[wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?, tu.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let tu_404 = tu[i_].clone(); out_.push(tu_404.clone()); } out_ }))?)
+            Ok(defs::subst_memtype(ar_, mt, &({ let n_ = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?; let mut out_ = Vec::with_capacity(n_); for i in 0..n_ { let i = i as u64; out_.push(Typevar::Idx(wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(i)?)?)); } out_ }), &({ let n_ = wspec_runtime::seq::same_len(&[wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?, tu.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let tu_404 = tu[i_].clone(); out_.push(tu_404); } out_ }))?)
         })())? { return Ok(v); }
         Err(Fail::soft())
     }
@@ -14992,7 +14725,7 @@ pub mod defs {
             let len_2 = cp_1.len() as u64;
             let n = len_2;
             let tu = cp_1;
-            Ok({ let mut u_ = (*tt).clone(); defs::subst_tabletype(ar_, &mut u_, { let n_ = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?; let mut out_ = Vec::with_capacity(n_); for i in 0..n_ { let i = i as u64; out_.push(Typevar::Idx(wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(i)?)?)); } out_ }, { let n_ = wspec_runtime::seq::same_len(&[wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?, tu.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let tu_404 = tu[i_].clone(); out_.push(tu_404.clone()); } out_ })?; u_ })
+            Ok({ let mut u_ = (*tt).clone(); defs::subst_tabletype(ar_, &mut u_, { let n_ = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?; let mut out_ = Vec::with_capacity(n_); for i in 0..n_ { let i = i as u64; out_.push(Typevar::Idx(wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(i)?)?)); } out_ }, { let n_ = wspec_runtime::seq::same_len(&[wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?, tu.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let tu_404 = tu[i_].clone(); out_.push(tu_404); } out_ })?; u_ })
         })())? { return Ok(v); }
         Err(Fail::soft())
     }
@@ -15006,7 +14739,7 @@ pub mod defs {
             let len_2 = cp_1.len() as u64;
             let n = len_2;
             let tu = cp_1;
-            Ok(defs::subst_moduletype(ar_, mmt, &({ let n_ = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?; let mut out_ = Vec::with_capacity(n_); for i in 0..n_ { let i = i as u64; out_.push(Typevar::Idx(wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(i)?)?)); } out_ }), &({ let n_ = wspec_runtime::seq::same_len(&[wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?, tu.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let tu_404 = tu[i_].clone(); out_.push(tu_404.clone()); } out_ }))?)
+            Ok(defs::subst_moduletype(ar_, mmt, &({ let n_ = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?; let mut out_ = Vec::with_capacity(n_); for i in 0..n_ { let i = i as u64; out_.push(Typevar::Idx(wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(i)?)?)); } out_ }), &({ let n_ = wspec_runtime::seq::same_len(&[wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?, tu.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let tu_404 = tu[i_].clone(); out_.push(tu_404); } out_ }))?)
         })())? { return Ok(v); }
         Err(Fail::soft())
     }
@@ -15032,7 +14765,7 @@ pub mod defs {
             let dt_1 = l_3[0].clone();
             let dt = c_2[(0 + 1)..(0 + 1) + (c_2.len() - 1)].to_vec();
             let tu = a1;
-            Ok(wspec_runtime::seq::cat(vec![vec![defs::subst_all_deftype(ar_, &dt_1, &((*tu).clone()))?], defs::subst_all_deftypes(ar_, &(dt.clone()), &((*tu).clone()))?]))
+            Ok(wspec_runtime::seq::cat([vec![defs::subst_all_deftype(ar_, &dt_1, &((*tu).clone()))?], defs::subst_all_deftypes(ar_, &(dt), &((*tu).clone()))?]))
         })())? { return Ok(v); }
         Err(Fail::soft())
         })
@@ -15051,7 +14784,7 @@ pub mod defs {
             let len_4 = cp_3.len() as u64;
             let n = len_4;
             let st = cp_3;
-            Ok({ let n_ = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?; let mut out_ = Vec::with_capacity(n_); for i in 0..n_ { let i = i as u64; out_.push(Deftype(std::rc::Rc::new(Rectype({ let n_ = wspec_runtime::seq::same_len(&[wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?, st.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let st_205 = st[i_].clone(); out_.push(st_205.clone()); } out_ })), i)); } out_ })
+            Ok({ let n_ = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?; let mut out_ = Vec::with_capacity(n_); for i in 0..n_ { let i = i as u64; out_.push(Deftype(std::rc::Rc::new(Rectype({ let n_ = wspec_runtime::seq::same_len(&[wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?, st.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let st_205 = st[i_].clone(); out_.push(st_205); } out_ })), i)); } out_ })
         })())? { return Ok(v); }
         Err(Fail::soft())
     }
@@ -15059,7 +14792,7 @@ pub mod defs {
     // from spec/1.5-types-substitution.wspec:160 def $unrolldt
     pub fn unrolldt(ar_: &Ctx, a0: &Deftype) -> R<Subtype> {
         // from spec/1.5-types-substitution.wspec:161
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a0, Deftype(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Deftype(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let qt = f_1;
@@ -15069,7 +14802,7 @@ pub mod defs {
             let Rectype(f_4) = &**(&eq_3) else { return Err(wspec_runtime::Fail::soft()) };
             let st = f_4;
             Ok((*wspec_runtime::seq::at(&(*st), wspec_runtime::num::wide(i)?)?).clone())
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         Err(Fail::soft())
     }
 
@@ -15094,7 +14827,7 @@ pub mod defs {
             let dt = l_3[0].clone();
             let eq_4 = defs::clos_deftypes(ar_, &(dt_q.clone()))?;
             let dt_q_q = eq_4;
-            Ok(wspec_runtime::seq::cat(vec![dt_q_q.clone(), vec![defs::subst_all_deftype(ar_, &dt, &({ let n_ = wspec_runtime::seq::same_len(&[dt_q_q.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let dt_q_q_206 = dt_q_q[i_].clone(); out_.push(conv::deftype_to_typeuse(dt_q_q_206.clone())); } out_ }))?]]))
+            Ok(wspec_runtime::seq::cat([dt_q_q.clone(), vec![defs::subst_all_deftype(ar_, &dt, &({ let n_ = wspec_runtime::seq::same_len(&[dt_q_q.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let dt_q_q_206 = dt_q_q[i_].clone(); out_.push(conv::deftype_to_typeuse(dt_q_q_206)); } out_ }))?]]))
         })())? { return Ok(v); }
         Err(Fail::soft())
         })
@@ -15137,16 +14870,14 @@ pub mod defs {
     // from spec/2.4-validation-modules.wspec:233 def $funcidx_elemmode
     pub fn funcidx_elemmode(ar_: &Ctx, a0: Elemmode) -> R<Vec<Funcidx>> {
         // from spec/2.4-validation-modules.wspec:234
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a0, Elemmode::Active(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Elemmode::Active(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
-            let x = f_1.clone();
             let expr_3 = f_2.clone();
             Ok(defs::funcidx_expr(ar_, expr_3)?)
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/2.4-validation-modules.wspec:235
         if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
-            let elemmode = a0;
             Ok(vec![])
         })())? { return Ok(v); }
         Err(Fail::soft())
@@ -15155,7 +14886,7 @@ pub mod defs {
     // from spec/3.3-numerics-vectors.wspec:66 def $inv_lanesets_
     pub fn inv_lanesets_(ar_: &Ctx, a0: Shape, a1: &Vec<Vec<Lane>>) -> R<Vec<u128>> {
         // from spec/3.3-numerics-vectors.wspec:67
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a0, Shape(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Shape(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let lt = f_1.clone();
@@ -15176,7 +14907,7 @@ pub mod defs {
             acc_c_16.push(c_14);
             }
             let c_17 = acc_c_16;
-            wspec_runtime::check((wspec_runtime::num::wide(({ let n_ = wspec_runtime::seq::same_len(&[c_17.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let c_17_118 = c_17[i_].clone(); out_.push(c_17_118.clone()); } out_ }.len() as u64))? == wspec_runtime::num::wide(v_M)?))?;
+            wspec_runtime::check((wspec_runtime::num::wide(({ let n_ = wspec_runtime::seq::same_len(&[c_17.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let c_17_118 = c_17[i_].clone(); out_.push(c_17_118); } out_ }.len() as u64))? == wspec_runtime::num::wide(v_M)?))?;
             let eq_523 = defs::setproduct_(ar_, lt, &({ let n_ = wspec_runtime::seq::same_len(&[c_17.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let c_17_421 = c_17[i_].clone(); out_.push({ let n_ = wspec_runtime::seq::same_len(&[c_17_421.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let c_17_421_522 = c_17_421[i_].clone(); out_.push(Lane::Numtype(c_17_421_522)); } out_ }); } out_ }))?.into_iter().map(|x| -> R<_> { Ok(x.into_iter().map(|x| -> R<_> { Ok((match x { Lane::Numtype(x) => x, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })) }).collect::<R<Vec<_>>>()?) }).collect::<R<Vec<_>>>()?;
             let it_524 = eq_523;
             let mut acc_c_q_528 = Vec::new();
@@ -15186,7 +14917,7 @@ pub mod defs {
             }
             let c_q_529 = acc_c_q_528;
             Ok({ let n_ = wspec_runtime::seq::same_len(&[c_q_529.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let c_q_529_630 = c_q_529[i_].clone(); out_.push(defs::inv_lanes_(ar_, Shape(lt, wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M)?)?), &({ let n_ = wspec_runtime::seq::same_len(&[c_q_529_630.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let c_q_529_630_832 = c_q_529_630[i_].clone(); out_.push(Lane::Numtype(c_q_529_630_832)); } out_ }))?); } out_ })
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         Err(Fail::soft())
     }
 
@@ -15269,7 +15000,7 @@ pub mod defs {
             let Externaddr::Tag(f_4) = l_3[0].clone() else { return Err(wspec_runtime::Fail::soft()) };
             let a = f_4.clone();
             let xa = c_2[(0 + 1)..(0 + 1) + (c_2.len() - 1)].to_vec();
-            Ok(wspec_runtime::seq::cat(vec![vec![a], defs::tagsxa(ar_, &(xa.clone()))?]))
+            Ok(wspec_runtime::seq::cat([vec![a], defs::tagsxa(ar_, &(xa))?]))
         })())? { return Ok(v); }
         // from spec/4.4-execution-modules.wspec:9
         if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
@@ -15280,7 +15011,7 @@ pub mod defs {
             wspec_runtime::check(l_3.len() == 1)?;
             let xa_1 = l_3[0].clone();
             let xa = c_2[(0 + 1)..(0 + 1) + (c_2.len() - 1)].to_vec();
-            Ok(defs::tagsxa(ar_, &(xa.clone()))?)
+            Ok(defs::tagsxa(ar_, &(xa))?)
         })())? { return Ok(v); }
         Err(Fail::soft())
         })
@@ -15307,7 +15038,7 @@ pub mod defs {
             let Externaddr::Mem(f_4) = l_3[0].clone() else { return Err(wspec_runtime::Fail::soft()) };
             let a = f_4.clone();
             let xa = c_2[(0 + 1)..(0 + 1) + (c_2.len() - 1)].to_vec();
-            Ok(wspec_runtime::seq::cat(vec![vec![a], defs::memsxa(ar_, &(xa.clone()))?]))
+            Ok(wspec_runtime::seq::cat([vec![a], defs::memsxa(ar_, &(xa))?]))
         })())? { return Ok(v); }
         // from spec/4.4-execution-modules.wspec:19
         if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
@@ -15318,7 +15049,7 @@ pub mod defs {
             wspec_runtime::check(l_3.len() == 1)?;
             let xa_1 = l_3[0].clone();
             let xa = c_2[(0 + 1)..(0 + 1) + (c_2.len() - 1)].to_vec();
-            Ok(defs::memsxa(ar_, &(xa.clone()))?)
+            Ok(defs::memsxa(ar_, &(xa))?)
         })())? { return Ok(v); }
         Err(Fail::soft())
         })
@@ -15345,7 +15076,7 @@ pub mod defs {
             let Externaddr::Table(f_4) = l_3[0].clone() else { return Err(wspec_runtime::Fail::soft()) };
             let a = f_4.clone();
             let xa = c_2[(0 + 1)..(0 + 1) + (c_2.len() - 1)].to_vec();
-            Ok(wspec_runtime::seq::cat(vec![vec![a], defs::tablesxa(ar_, &(xa.clone()))?]))
+            Ok(wspec_runtime::seq::cat([vec![a], defs::tablesxa(ar_, &(xa))?]))
         })())? { return Ok(v); }
         // from spec/4.4-execution-modules.wspec:24
         if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
@@ -15356,7 +15087,7 @@ pub mod defs {
             wspec_runtime::check(l_3.len() == 1)?;
             let xa_1 = l_3[0].clone();
             let xa = c_2[(0 + 1)..(0 + 1) + (c_2.len() - 1)].to_vec();
-            Ok(defs::tablesxa(ar_, &(xa.clone()))?)
+            Ok(defs::tablesxa(ar_, &(xa))?)
         })())? { return Ok(v); }
         Err(Fail::soft())
         })
@@ -15371,7 +15102,7 @@ pub mod defs {
             let val = a2;
             let eq_1 = Globalinst { type_: (*gt).clone(), value: (*val).clone() };
             let gi = eq_1;
-            Ok(({ let mut upd_2 = (*s).clone(); let nv_3 = vec![gi.clone()]; upd_2.globals.extend(nv_3); upd_2 }, ((*s).globals.len() as u64)))
+            Ok(({ let mut upd_2 = (*s).clone(); let nv_3 = vec![gi]; upd_2.globals.extend(nv_3); upd_2 }, ((*s).globals.len() as u64)))
         })())? { return Ok(v); }
         Err(Fail::soft())
     }
@@ -15405,7 +15136,7 @@ pub mod defs {
             let (t_8, t_9,) = eq_7;
             let s_2 = t_8;
             let a_q = t_9;
-            Ok((s_2.clone(), wspec_runtime::seq::cat(vec![vec![a], a_q.clone()])))
+            Ok((s_2, wspec_runtime::seq::cat([vec![a], a_q])))
         })())? { return Ok(v); }
         Err(Fail::soft())
         })
@@ -15440,7 +15171,7 @@ pub mod defs {
             let (t_8, t_9,) = eq_7;
             let s_2 = t_8;
             let a_q = t_9;
-            Ok((s_2.clone(), wspec_runtime::seq::cat(vec![vec![a], a_q.clone()])))
+            Ok((s_2, wspec_runtime::seq::cat([vec![a], a_q])))
         })())? { return Ok(v); }
         Err(Fail::soft())
         })
@@ -15485,7 +15216,7 @@ pub mod defs {
             let (t_11, t_12,) = eq_10;
             let s_2 = t_11;
             let a_q = t_12;
-            Ok((s_2.clone(), wspec_runtime::seq::cat(vec![vec![a], a_q.clone()])))
+            Ok((s_2, wspec_runtime::seq::cat([vec![a], a_q])))
         })())? { return Ok(v); }
         Err(Fail::soft())
         })
@@ -15532,7 +15263,7 @@ pub mod defs {
             let (t_11, t_12,) = eq_10;
             let s_2 = t_11;
             let a_q = t_12;
-            Ok((s_2.clone(), wspec_runtime::seq::cat(vec![vec![a], a_q.clone()])))
+            Ok((s_2, wspec_runtime::seq::cat([vec![a], a_q])))
         })())? { return Ok(v); }
         Err(Fail::soft())
         })
@@ -15569,11 +15300,11 @@ pub mod defs {
             let (t_11, t_12,) = eq_10;
             let s_1 = t_11;
             let a = t_12;
-            let eq_215 = defs::allocdatas(ar_, &s_1, &({ let n_ = wspec_runtime::seq::same_len(&[b_q_9.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let b_q_9_214 = b_q_9[i_].clone(); out_.push(b_q_9_214.clone()); } out_ }))?;
+            let eq_215 = defs::allocdatas(ar_, &s_1, &({ let n_ = wspec_runtime::seq::same_len(&[b_q_9.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let b_q_9_214 = b_q_9[i_].clone(); out_.push(b_q_9_214); } out_ }))?;
             let (t_216, t_217,) = eq_215;
             let s_2 = t_216;
             let a_q = t_217;
-            Ok((s_2.clone(), wspec_runtime::seq::cat(vec![vec![a], a_q.clone()])))
+            Ok((s_2, wspec_runtime::seq::cat([vec![a], a_q])))
         })())? { return Ok(v); }
         Err(Fail::soft())
         })
@@ -15620,11 +15351,11 @@ pub mod defs {
             let (t_14, t_15,) = eq_13;
             let s_1 = t_14;
             let a = t_15;
-            let eq_420 = defs::allocelems(ar_, &s_1, &({ let n_ = wspec_runtime::seq::same_len(&[rt_q.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let rt_q_318 = rt_q[i_].clone(); out_.push(rt_q_318.clone()); } out_ }), &({ let n_ = wspec_runtime::seq::same_len(&[ref_q_12.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let ref_q_12_419 = ref_q_12[i_].clone(); out_.push(ref_q_12_419.clone()); } out_ }))?;
+            let eq_420 = defs::allocelems(ar_, &s_1, &({ let n_ = wspec_runtime::seq::same_len(&[rt_q.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let rt_q_318 = rt_q[i_].clone(); out_.push(rt_q_318); } out_ }), &({ let n_ = wspec_runtime::seq::same_len(&[ref_q_12.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let ref_q_12_419 = ref_q_12[i_].clone(); out_.push(ref_q_12_419); } out_ }))?;
             let (t_421, t_422,) = eq_420;
             let s_2 = t_421;
             let a_q = t_422;
-            Ok((s_2.clone(), wspec_runtime::seq::cat(vec![vec![a], a_q.clone()])))
+            Ok((s_2, wspec_runtime::seq::cat([vec![a], a_q])))
         })())? { return Ok(v); }
         Err(Fail::soft())
         })
@@ -15633,7 +15364,7 @@ pub mod defs {
     // from spec/4.4-execution-modules.wspec:118 def $allocexport
     pub fn allocexport(ar_: &Ctx, a0: &std::rc::Rc<Moduleinst>, a1: &Export) -> R<Exportinst> {
         // from spec/4.4-execution-modules.wspec:119
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a1, Export(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let mm = a0;
             #[allow(irrefutable_let_patterns)]
             let Export(f_1, f_2) = a1 else { return Err(wspec_runtime::Fail::soft()) };
@@ -15643,9 +15374,9 @@ pub mod defs {
             let cp_4 = (*f_3).clone();
             let x = cp_4;
             Ok(Exportinst { name: (*nm).clone(), addr: Externaddr::Tag((*wspec_runtime::seq::at(&(*mm).tags, wspec_runtime::num::wide(x)?)?)) })
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/4.4-execution-modules.wspec:120
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a1, Export(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let mm = a0;
             #[allow(irrefutable_let_patterns)]
             let Export(f_1, f_2) = a1 else { return Err(wspec_runtime::Fail::soft()) };
@@ -15655,9 +15386,9 @@ pub mod defs {
             let cp_4 = (*f_3).clone();
             let x = cp_4;
             Ok(Exportinst { name: (*nm).clone(), addr: Externaddr::Global((*wspec_runtime::seq::at(&(*mm).globals, wspec_runtime::num::wide(x)?)?)) })
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/4.4-execution-modules.wspec:121
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a1, Export(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let mm = a0;
             #[allow(irrefutable_let_patterns)]
             let Export(f_1, f_2) = a1 else { return Err(wspec_runtime::Fail::soft()) };
@@ -15667,9 +15398,9 @@ pub mod defs {
             let cp_4 = (*f_3).clone();
             let x = cp_4;
             Ok(Exportinst { name: (*nm).clone(), addr: Externaddr::Mem((*wspec_runtime::seq::at(&(*mm).mems, wspec_runtime::num::wide(x)?)?)) })
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/4.4-execution-modules.wspec:122
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a1, Export(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let mm = a0;
             #[allow(irrefutable_let_patterns)]
             let Export(f_1, f_2) = a1 else { return Err(wspec_runtime::Fail::soft()) };
@@ -15679,9 +15410,9 @@ pub mod defs {
             let cp_4 = (*f_3).clone();
             let x = cp_4;
             Ok(Exportinst { name: (*nm).clone(), addr: Externaddr::Table((*wspec_runtime::seq::at(&(*mm).tables, wspec_runtime::num::wide(x)?)?)) })
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/4.4-execution-modules.wspec:123
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a1, Export(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let mm = a0;
             #[allow(irrefutable_let_patterns)]
             let Export(f_1, f_2) = a1 else { return Err(wspec_runtime::Fail::soft()) };
@@ -15691,7 +15422,7 @@ pub mod defs {
             let cp_4 = (*f_3).clone();
             let x = cp_4;
             Ok(Exportinst { name: (*nm).clone(), addr: Externaddr::Func((*wspec_runtime::seq::at(&(*mm).funcs, wspec_runtime::num::wide(x)?)?)) })
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         Err(Fail::soft())
     }
 
@@ -15700,8 +15431,6 @@ pub mod defs {
         // from spec/1.5-types-substitution.wspec:24
         if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let nt = a0;
-            let tv = a1;
-            let tu = a2;
             Ok(nt)
         })())? { return Ok(v); }
         Err(Fail::soft())
@@ -15712,8 +15441,6 @@ pub mod defs {
         // from spec/1.5-types-substitution.wspec:27
         if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let vt = a0;
-            let tv = a1;
-            let tu = a2;
             Ok(vt)
         })())? { return Ok(v); }
         Err(Fail::soft())
@@ -15732,13 +15459,14 @@ pub mod defs {
             Ok(conv::typeuse_to_heaptype(defs::subst_typevar(ar_, tv_q, &((*tv).clone()), &((*tu).clone()))?))
         })())? { return Ok(v); }
         // from spec/1.5-types-substitution.wspec:31
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a0, Heaptype::Typeuse(Typeuse::Deftype(n_1))) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+            #[allow(irrefutable_let_patterns)]
             let Heaptype::Typeuse(Typeuse::Deftype(n_1)) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let dt = n_1;
             let tv = a1;
             let tu = a2;
             Ok(conv::deftype_to_heaptype({ let mut u_ = (*dt).clone(); defs::subst_deftype(ar_, &mut u_, (*tv).clone(), (*tu).clone())?; u_ }))
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/1.5-types-substitution.wspec:32
         if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let ht = a0;
@@ -15766,15 +15494,13 @@ pub mod defs {
     // from spec/1.5-types-substitution.wspec:89 def $subst_memtype
     pub fn subst_memtype(ar_: &Ctx, a0: Memtype, a1: &Vec<Typevar>, a2: &Vec<Typeuse>) -> R<Memtype> {
         // from spec/1.5-types-substitution.wspec:90
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a0, Memtype(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Memtype(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let at = f_1.clone();
             let lim = f_2.clone();
-            let tv = a1;
-            let tu = a2;
             Ok(Memtype(at, lim))
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         Err(Fail::soft())
     }
 
@@ -15782,7 +15508,7 @@ pub mod defs {
     pub fn subst_tabletype(ar_: &Ctx, a0: &mut Tabletype, a1: Vec<Typevar>, a2: Vec<Typeuse>) -> R<()> {
         let tv = a1;
         let tu = a2;
-        let nc_1 = defs::subst_reftype(ar_, &(*a0).2, &(tv.clone()), &(tu.clone()))?;
+        let nc_1 = defs::subst_reftype(ar_, &(*a0).2, &(tv), &(tu))?;
         (*a0).2 = nc_1;
         Ok(())
     }
@@ -15790,7 +15516,7 @@ pub mod defs {
     // from spec/1.5-types-substitution.wspec:102 def $subst_moduletype
     pub fn subst_moduletype(ar_: &Ctx, a0: &Moduletype, a1: &Vec<Typevar>, a2: &Vec<Typeuse>) -> R<Moduletype> {
         // from spec/1.5-types-substitution.wspec:103
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a0, Moduletype(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Moduletype(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let xt_1 = f_1;
@@ -15798,7 +15524,7 @@ pub mod defs {
             let tv = a1;
             let tu = a2;
             Ok(Moduletype({ let n_ = wspec_runtime::seq::same_len(&[xt_1.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let xt_1_103 = xt_1[i_].clone(); out_.push(defs::subst_externtype(ar_, &xt_1_103, &((*tv).clone()), &((*tu).clone()))?); } out_ }, { let n_ = wspec_runtime::seq::same_len(&[xt_2.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let xt_2_204 = xt_2[i_].clone(); out_.push(defs::subst_externtype(ar_, &xt_2_204, &((*tv).clone()), &((*tu).clone()))?); } out_ }))
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         Err(Fail::soft())
     }
 
@@ -15811,7 +15537,7 @@ pub mod defs {
             let len_2 = cp_1.len() as u64;
             let n = len_2;
             let tu = cp_1;
-            Ok({ let mut u_ = (*dt).clone(); defs::subst_deftype(ar_, &mut u_, { let n_ = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?; let mut out_ = Vec::with_capacity(n_); for i in 0..n_ { let i = i as u64; out_.push(Typevar::Idx(wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(i)?)?)); } out_ }, { let n_ = wspec_runtime::seq::same_len(&[wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?, tu.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let tu_404 = tu[i_].clone(); out_.push(tu_404.clone()); } out_ })?; u_ })
+            Ok({ let mut u_ = (*dt).clone(); defs::subst_deftype(ar_, &mut u_, { let n_ = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?; let mut out_ = Vec::with_capacity(n_); for i in 0..n_ { let i = i as u64; out_.push(Typevar::Idx(wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(i)?)?)); } out_ }, { let n_ = wspec_runtime::seq::same_len(&[wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?, tu.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let tu_404 = tu[i_].clone(); out_.push(tu_404); } out_ })?; u_ })
         })())? { return Ok(v); }
         Err(Fail::soft())
     }
@@ -15825,7 +15551,7 @@ pub mod defs {
             let len_2 = cp_1.len() as u64;
             let n = len_2;
             let tu = cp_1;
-            Ok(defs::subst_globaltype(ar_, gt, &({ let n_ = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?; let mut out_ = Vec::with_capacity(n_); for i in 0..n_ { let i = i as u64; out_.push(Typevar::Idx(wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(i)?)?)); } out_ }), &({ let n_ = wspec_runtime::seq::same_len(&[wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?, tu.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let tu_404 = tu[i_].clone(); out_.push(tu_404.clone()); } out_ }))?)
+            Ok(defs::subst_globaltype(ar_, gt, &({ let n_ = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?; let mut out_ = Vec::with_capacity(n_); for i in 0..n_ { let i = i as u64; out_.push(Typevar::Idx(wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(i)?)?)); } out_ }), &({ let n_ = wspec_runtime::seq::same_len(&[wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?, tu.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let tu_404 = tu[i_].clone(); out_.push(tu_404); } out_ }))?)
         })())? { return Ok(v); }
         Err(Fail::soft())
     }
@@ -15839,7 +15565,7 @@ pub mod defs {
             let len_2 = cp_1.len() as u64;
             let n = len_2;
             let tu = cp_1;
-            Ok(defs::subst_externtype(ar_, xt, &({ let n_ = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?; let mut out_ = Vec::with_capacity(n_); for i in 0..n_ { let i = i as u64; out_.push(Typevar::Idx(wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(i)?)?)); } out_ }), &({ let n_ = wspec_runtime::seq::same_len(&[wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?, tu.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let tu_404 = tu[i_].clone(); out_.push(tu_404.clone()); } out_ }))?)
+            Ok(defs::subst_externtype(ar_, xt, &({ let n_ = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?; let mut out_ = Vec::with_capacity(n_); for i in 0..n_ { let i = i as u64; out_.push(Typevar::Idx(wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(i)?)?)); } out_ }), &({ let n_ = wspec_runtime::seq::same_len(&[wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?, tu.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let tu_404 = tu[i_].clone(); out_.push(tu_404); } out_ }))?)
         })())? { return Ok(v); }
         Err(Fail::soft())
     }
@@ -15862,7 +15588,7 @@ pub mod defs {
 
     // from spec/1.5-types-substitution.wspec:152 def $unrollrt
     thread_local! {
-        static MEMO_UNROLLRT: std::cell::RefCell<std::collections::HashMap<usize, (std::rc::Rc<Rectype>, std::rc::Rc<Rectype>)>> = Default::default();
+        static MEMO_UNROLLRT: std::cell::RefCell<wspec_runtime::memo::Memo<usize, (std::rc::Rc<Rectype>, std::rc::Rc<Rectype>)>> = Default::default();
     }
 
     pub fn unrollrt(ar_: &Ctx, a0: &std::rc::Rc<Rectype>) -> R<std::rc::Rc<Rectype>> {
@@ -15912,66 +15638,64 @@ pub mod defs {
     pub fn funcidx_instr(ar_: &Ctx, a0: &Instr) -> R<Vec<Funcidx>> {
         wspec_runtime::deep(|| -> R<_> {
         // from spec/2.4-validation-modules.wspec:215
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a0, Instr::RefFunc(f_1)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Instr::RefFunc(f_1) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let cp_2 = (*f_1).clone();
             let x = cp_2;
             Ok(vec![x])
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/2.4-validation-modules.wspec:216
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a0, Instr::Call(f_1)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Instr::Call(f_1) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let cp_2 = (*f_1).clone();
             let x = cp_2;
             Ok(vec![x])
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/2.4-validation-modules.wspec:217
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a0, Instr::ReturnCall(f_1)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Instr::ReturnCall(f_1) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let cp_2 = (*f_1).clone();
             let x = cp_2;
             Ok(vec![x])
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/2.4-validation-modules.wspec:218
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a0, Instr::Block(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Instr::Block(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let bt = f_1;
             let in__3 = *f_2;
             Ok(defs::funcidx_expr(ar_, in__3)?)
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/2.4-validation-modules.wspec:219
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a0, Instr::Loop(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Instr::Loop(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let bt = f_1;
             let in__3 = *f_2;
             Ok(defs::funcidx_expr(ar_, in__3)?)
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/2.4-validation-modules.wspec:220
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a0, Instr::If(f_1, f_2, f_3)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Instr::If(f_1, f_2, f_3) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let bt = f_1;
             let in_1_4 = *f_2;
             let in_2_5 = *f_3;
-            Ok(wspec_runtime::seq::cat(vec![defs::funcidx_expr(ar_, in_1_4)?, defs::funcidx_expr(ar_, in_2_5)?]))
-        })())? { return Ok(v); }
+            Ok(wspec_runtime::seq::cat([defs::funcidx_expr(ar_, in_1_4)?, defs::funcidx_expr(ar_, in_2_5)?]))
+        })())? { return Ok(v); } }
         // from spec/2.4-validation-modules.wspec:221
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a0, Instr::TryTable(f_1, f_2, f_3)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Instr::TryTable(f_1, f_2, f_3) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let bt = f_1;
-            let catch = f_2;
             let in__4 = *f_3;
             Ok(defs::funcidx_expr(ar_, in__4)?)
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/2.4-validation-modules.wspec:222
         if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
-            let in_ = a0;
             Ok(vec![])
         })())? { return Ok(v); }
         Err(Fail::soft())
@@ -16001,7 +15725,6 @@ pub mod defs {
             let c_q_13 = acc_c_q_12;
             acc_c_q_15.push(c_q_13);
             }
-            let c_q_16 = acc_c_q_15;
             Ok(vec![])
         })())? { return Ok(v); }
         // from spec/3.3-numerics-vectors.wspec:79
@@ -16037,7 +15760,7 @@ pub mod defs {
             acc_c_q_24.push(c_q_22);
             }
             let c_q_25 = acc_c_q_24;
-            Ok(wspec_runtime::seq::cat(vec![{ let n_ = wspec_runtime::seq::same_len(&[c_q_25.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let c_q_25_126 = c_q_25[i_].clone(); out_.push(wspec_runtime::seq::cat(vec![vec![Lane::Numtype(c_1)], { let n_ = wspec_runtime::seq::same_len(&[c_q_25_126.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let c_q_25_126_227 = c_q_25_126[i_].clone(); out_.push(Lane::Numtype(c_q_25_126_227)); } out_ }])); } out_ }, defs::setproduct1_(ar_, lt, &({ let n_ = wspec_runtime::seq::same_len(&[c_11.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let c_11_631 = c_11[i_].clone(); out_.push(Lane::Numtype(c_11_631)); } out_ }), &({ let n_ = wspec_runtime::seq::same_len(&[c_q_25.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let c_q_25_732 = c_q_25[i_].clone(); out_.push({ let n_ = wspec_runtime::seq::same_len(&[c_q_25_732.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let c_q_25_732_833 = c_q_25_732[i_].clone(); out_.push(Lane::Numtype(c_q_25_732_833)); } out_ }); } out_ }))?]))
+            Ok(wspec_runtime::seq::cat([{ let n_ = wspec_runtime::seq::same_len(&[c_q_25.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let c_q_25_126 = c_q_25[i_].clone(); out_.push(wspec_runtime::seq::cat([vec![Lane::Numtype(c_1)], { let n_ = wspec_runtime::seq::same_len(&[c_q_25_126.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let c_q_25_126_227 = c_q_25_126[i_].clone(); out_.push(Lane::Numtype(c_q_25_126_227)); } out_ }])); } out_ }, defs::setproduct1_(ar_, lt, &({ let n_ = wspec_runtime::seq::same_len(&[c_11.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let c_11_631 = c_11[i_].clone(); out_.push(Lane::Numtype(c_11_631)); } out_ }), &({ let n_ = wspec_runtime::seq::same_len(&[c_q_25.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let c_q_25_732 = c_q_25[i_].clone(); out_.push({ let n_ = wspec_runtime::seq::same_len(&[c_q_25_732.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let c_q_25_732_833 = c_q_25_732[i_].clone(); out_.push(Lane::Numtype(c_q_25_732_833)); } out_ }); } out_ }))?]))
         })())? { return Ok(v); }
         Err(Fail::soft())
         })
@@ -16051,7 +15774,7 @@ pub mod defs {
             let jt = a1;
             let eq_1 = Taginst { type_: (*jt).clone() };
             let hi = eq_1;
-            Ok(({ let mut upd_2 = (*s).clone(); let nv_3 = vec![hi.clone()]; upd_2.tags.extend(nv_3); upd_2 }, ((*s).tags.len() as u64)))
+            Ok(({ let mut upd_2 = (*s).clone(); let nv_3 = vec![hi]; upd_2.tags.extend(nv_3); upd_2 }, ((*s).tags.len() as u64)))
         })())? { return Ok(v); }
         Err(Fail::soft())
     }
@@ -16059,7 +15782,7 @@ pub mod defs {
     // from spec/4.4-execution-modules.wspec:55 def $allocmem
     pub fn allocmem(ar_: &Ctx, a0: &Store, a1: Memtype) -> R<(Store, Memaddr)> {
         // from spec/4.4-execution-modules.wspec:56
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a1, Memtype(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let s = a0;
             #[allow(irrefutable_let_patterns)]
             let Memtype(f_1, f_2) = a1 else { return Err(wspec_runtime::Fail::soft()) };
@@ -16080,14 +15803,14 @@ pub mod defs {
             let eq_214 = std::rc::Rc::new(Meminst { type_: Memtype(at, Limits(wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(i)?)?, match (j_12.clone(),) { (Some(j_12_113),) => Some(wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(j_12_113)?)?), (None,) => None, _ => return Err(wspec_runtime::Fail::soft()) })), bytes: { let n_ = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::mul(wspec_runtime::num::wide(i)?, wspec_runtime::num::wide(defs::pagesize(ar_)?)?)?)?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { out_.push(0_u8); } out_ } });
             let mi = (&eq_214);
             Ok(({ let mut upd_215 = (*s).clone(); let nv_216 = vec![(*mi).clone()]; upd_215.mems.extend(nv_216); upd_215 }, ((*s).mems.len() as u64)))
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         Err(Fail::soft())
     }
 
     // from spec/4.4-execution-modules.wspec:61 def $alloctable
     pub fn alloctable(ar_: &Ctx, a0: &Store, a1: &Tabletype, a2: &Ref) -> R<(Store, Tableaddr)> {
         // from spec/4.4-execution-modules.wspec:62
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a1, Tabletype(f_1, f_2, f_3)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let s = a0;
             #[allow(irrefutable_let_patterns)]
             let Tabletype(f_1, f_2, f_3) = a1 else { return Err(wspec_runtime::Fail::soft()) };
@@ -16112,7 +15835,7 @@ pub mod defs {
             let eq_217 = std::rc::Rc::new(Tableinst { type_: Tabletype(at, Limits(wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(i)?)?, match (j_15.clone(),) { (Some(j_15_116),) => Some(wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(j_15_116)?)?), (None,) => None, _ => return Err(wspec_runtime::Fail::soft()) }), (*rt).clone()), refs: { let n_ = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(i)?)?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { out_.push((*ref_).clone()); } out_ } });
             let ti = (&eq_217);
             Ok(({ let mut upd_218 = (*s).clone(); let nv_219 = vec![(*ti).clone()]; upd_218.tables.extend(nv_219); upd_218 }, ((*s).tables.len() as u64)))
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         Err(Fail::soft())
     }
 
@@ -16191,7 +15914,7 @@ pub mod defs {
             let tu_1 = l_6[0].clone();
             let tu_q = c_5[(0 + 1)..(0 + 1) + (c_5.len() - 1)].to_vec();
             wspec_runtime::check((tv == tv_1))?;
-            Ok(tu_1.clone())
+            Ok(tu_1)
         })())? { return Ok(v); }
         // from spec/1.5-types-substitution.wspec:12
         if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
@@ -16210,7 +15933,7 @@ pub mod defs {
             wspec_runtime::check(l_6.len() == 1)?;
             let tu_1 = l_6[0].clone();
             let tu_q = c_5[(0 + 1)..(0 + 1) + (c_5.len() - 1)].to_vec();
-            Ok(defs::subst_typevar(ar_, tv, &(tv_q.clone()), &(tu_q.clone()))?)
+            Ok(defs::subst_typevar(ar_, tv, &(tv_q), &(tu_q))?)
         })())? { return Ok(v); }
         Err(Fail::soft())
         })
@@ -16229,13 +15952,14 @@ pub mod defs {
             Ok(defs::subst_typevar(ar_, tv_q, &((*tv).clone()), &((*tu).clone()))?)
         })())? { return Ok(v); }
         // from spec/1.5-types-substitution.wspec:16
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a0, Typeuse::Deftype(n_1)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+            #[allow(irrefutable_let_patterns)]
             let Typeuse::Deftype(n_1) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let dt = n_1;
             let tv = a1;
             let tu = a2;
             Ok(conv::deftype_to_typeuse({ let mut u_ = (*dt).clone(); defs::subst_deftype(ar_, &mut u_, (*tv).clone(), (*tu).clone())?; u_ }))
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         Err(Fail::soft())
         })
     }
@@ -16244,7 +15968,7 @@ pub mod defs {
     pub fn subst_subtype(ar_: &Ctx, a0: &Subtype, a1: &Vec<Typevar>, a2: &Vec<Typeuse>) -> R<Subtype> {
         wspec_runtime::deep(|| -> R<_> {
         // from spec/1.5-types-substitution.wspec:62
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a0, Subtype(f_1, f_2, f_3)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Subtype(f_1, f_2, f_3) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let cp_4 = (*f_1).clone();
@@ -16253,8 +15977,8 @@ pub mod defs {
             let ct = f_3;
             let tv = a1;
             let tu = a2;
-            Ok(Subtype(match (final_.clone(),) { (Some(final__105),) => Some(final__105), (None,) => None, _ => return Err(wspec_runtime::Fail::soft()) }, { let n_ = wspec_runtime::seq::same_len(&[tu_q.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let tu_q_206 = tu_q[i_].clone(); out_.push(defs::subst_typeuse(ar_, &tu_q_206, &((*tv).clone()), &((*tu).clone()))?); } out_ }, defs::subst_comptype(ar_, ct, &((*tv).clone()), &((*tu).clone()))?))
-        })())? { return Ok(v); }
+            Ok(Subtype(final_, { let n_ = wspec_runtime::seq::same_len(&[tu_q.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let tu_q_105 = tu_q[i_].clone(); out_.push(defs::subst_typeuse(ar_, &tu_q_105, &((*tv).clone()), &((*tu).clone()))?); } out_ }, defs::subst_comptype(ar_, ct, &((*tv).clone()), &((*tu).clone()))?))
+        })())? { return Ok(v); } }
         Err(Fail::soft())
         })
     }
@@ -16263,7 +15987,7 @@ pub mod defs {
     pub fn subst_deftype(ar_: &Ctx, a0: &mut Deftype, a1: Vec<Typevar>, a2: Vec<Typeuse>) -> R<()> {
         let tv = a1;
         let tu = a2;
-        let nc_1 = defs::subst_rectype(ar_, &(*a0).0, &(tv.clone()), &(tu.clone()))?;
+        let nc_1 = defs::subst_rectype(ar_, &(*a0).0, &(tv), &(tu))?;
         (*a0).0 = nc_1;
         Ok(())
     }
@@ -16271,7 +15995,7 @@ pub mod defs {
     // from spec/1.5-types-substitution.wspec:86 def $subst_globaltype
     pub fn subst_globaltype(ar_: &Ctx, a0: &Globaltype, a1: &Vec<Typevar>, a2: &Vec<Typeuse>) -> R<Globaltype> {
         // from spec/1.5-types-substitution.wspec:87
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a0, Globaltype(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Globaltype(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let cp_3 = (*f_1).clone();
@@ -16279,58 +16003,58 @@ pub mod defs {
             let t = f_2;
             let tv = a1;
             let tu = a2;
-            Ok(Globaltype(match (mut_.clone(),) { (Some(mut__104),) => Some(mut__104), (None,) => None, _ => return Err(wspec_runtime::Fail::soft()) }, defs::subst_valtype(ar_, t, &((*tv).clone()), &((*tu).clone()))?))
-        })())? { return Ok(v); }
+            Ok(Globaltype(mut_, defs::subst_valtype(ar_, t, &((*tv).clone()), &((*tu).clone()))?))
+        })())? { return Ok(v); } }
         Err(Fail::soft())
     }
 
     // from spec/1.5-types-substitution.wspec:95 def $subst_externtype
     pub fn subst_externtype(ar_: &Ctx, a0: &Externtype, a1: &Vec<Typevar>, a2: &Vec<Typeuse>) -> R<Externtype> {
         // from spec/1.5-types-substitution.wspec:96
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a0, Externtype::Tag(f_1)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Externtype::Tag(f_1) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let jt = f_1;
             let tv = a1;
             let tu = a2;
             Ok(Externtype::Tag(defs::subst_tagtype(ar_, jt, &((*tv).clone()), &((*tu).clone()))?))
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/1.5-types-substitution.wspec:97
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a0, Externtype::Global(f_1)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Externtype::Global(f_1) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let gt = f_1;
             let tv = a1;
             let tu = a2;
             Ok(Externtype::Global(defs::subst_globaltype(ar_, gt, &((*tv).clone()), &((*tu).clone()))?))
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/1.5-types-substitution.wspec:98
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a0, Externtype::Mem(f_1)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Externtype::Mem(f_1) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let mt = *f_1;
             let tv = a1;
             let tu = a2;
             Ok(Externtype::Mem(defs::subst_memtype(ar_, mt, &((*tv).clone()), &((*tu).clone()))?))
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/1.5-types-substitution.wspec:99
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a0, Externtype::Table(f_1)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Externtype::Table(f_1) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let tt = f_1;
             let tv = a1;
             let tu = a2;
             Ok(Externtype::Table({ let mut u_ = (*tt).clone(); defs::subst_tabletype(ar_, &mut u_, (*tv).clone(), (*tu).clone())?; u_ }))
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/1.5-types-substitution.wspec:100
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a0, Externtype::Func(f_1)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Externtype::Func(f_1) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let tu_q = f_1;
             let tv = a1;
             let tu = a2;
             Ok(Externtype::Func(defs::subst_typeuse(ar_, tu_q, &((*tv).clone()), &((*tu).clone()))?))
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         Err(Fail::soft())
     }
 
@@ -16338,25 +16062,25 @@ pub mod defs {
     pub fn subst_comptype(ar_: &Ctx, a0: &Comptype, a1: &Vec<Typevar>, a2: &Vec<Typeuse>) -> R<Comptype> {
         wspec_runtime::deep(|| -> R<_> {
         // from spec/1.5-types-substitution.wspec:56
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a0, Comptype::Struct(f_1)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Comptype::Struct(f_1) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let ft = f_1;
             let tv = a1;
             let tu = a2;
             Ok(Comptype::Struct({ let n_ = wspec_runtime::seq::same_len(&[ft.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let ft_102 = ft[i_].clone(); out_.push(defs::subst_fieldtype(ar_, &ft_102, &((*tv).clone()), &((*tu).clone()))?); } out_ }))
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/1.5-types-substitution.wspec:57
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a0, Comptype::Array(f_1)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Comptype::Array(f_1) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let ft = f_1;
             let tv = a1;
             let tu = a2;
             Ok(Comptype::Array(defs::subst_fieldtype(ar_, ft, &((*tv).clone()), &((*tu).clone()))?))
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/1.5-types-substitution.wspec:58
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a0, Comptype::Func(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Comptype::Func(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let t_1 = f_1;
@@ -16364,7 +16088,7 @@ pub mod defs {
             let tv = a1;
             let tu = a2;
             Ok(Comptype::Func({ let n_ = wspec_runtime::seq::same_len(&[t_1.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let t_1_103 = t_1[i_].clone(); out_.push(defs::subst_valtype(ar_, &t_1_103, &((*tv).clone()), &((*tu).clone()))?); } out_ }, { let n_ = wspec_runtime::seq::same_len(&[t_2.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let t_2_204 = t_2[i_].clone(); out_.push(defs::subst_valtype(ar_, &t_2_204, &((*tv).clone()), &((*tu).clone()))?); } out_ }))
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         Err(Fail::soft())
         })
     }
@@ -16392,16 +16116,15 @@ pub mod defs {
     // from spec/2.1-validation-types.wspec:168 def $before
     pub fn before(ar_: &Ctx, a0: &Typeuse, a1: u64) -> R<bool> {
         // from spec/2.1-validation-types.wspec:169
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a0, Typeuse::Rec(f_1)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Typeuse::Rec(f_1) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let j = *f_1;
             let i = a1;
             Ok((wspec_runtime::num::wide(j)? < wspec_runtime::num::wide(i)?))
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/2.1-validation-types.wspec:170
         if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
-            let tu = a0;
             let i = a1;
             Ok(true)
         })())? { return Ok(v); }
@@ -16411,29 +16134,30 @@ pub mod defs {
     // from spec/2.1-validation-types.wspec:173 def $unrollht
     pub fn unrollht(ar_: &Ctx, a0: &Context, a1: &Heaptype) -> R<Subtype> {
         // from spec/2.1-validation-types.wspec:174
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a1, Heaptype::Typeuse(Typeuse::Deftype(n_1))) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let v_C = a0;
+            #[allow(irrefutable_let_patterns)]
             let Heaptype::Typeuse(Typeuse::Deftype(n_1)) = a1 else { return Err(wspec_runtime::Fail::soft()) };
             let dt = n_1;
             Ok(defs::unrolldt(ar_, dt)?)
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/2.1-validation-types.wspec:175
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a1, Heaptype::Typeuse(Typeuse::Idx(f_1))) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Heaptype::Typeuse(Typeuse::Idx(f_1)) = a1 else { return Err(wspec_runtime::Fail::soft()) };
             let cp_2 = (*f_1).clone();
             let x = cp_2;
             Ok(defs::unrolldt(ar_, &(*wspec_runtime::seq::at(&(*v_C).types, wspec_runtime::num::wide(x)?)?))?)
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/2.1-validation-types.wspec:176
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a1, Heaptype::Typeuse(Typeuse::Rec(f_1))) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Heaptype::Typeuse(Typeuse::Rec(f_1)) = a1 else { return Err(wspec_runtime::Fail::soft()) };
             let i = *f_1;
             Ok((*wspec_runtime::seq::at(&(*v_C).recs, wspec_runtime::num::wide(i)?)?).clone())
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         Err(Fail::soft())
     }
 
@@ -16441,7 +16165,7 @@ pub mod defs {
     pub fn subst_fieldtype(ar_: &Ctx, a0: &Fieldtype, a1: &Vec<Typevar>, a2: &Vec<Typeuse>) -> R<Fieldtype> {
         wspec_runtime::deep(|| -> R<_> {
         // from spec/1.5-types-substitution.wspec:53
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a0, Fieldtype(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Fieldtype(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let cp_3 = (*f_1).clone();
@@ -16449,8 +16173,8 @@ pub mod defs {
             let zt = f_2;
             let tv = a1;
             let tu = a2;
-            Ok(Fieldtype(match (mut_.clone(),) { (Some(mut__104),) => Some(mut__104), (None,) => None, _ => return Err(wspec_runtime::Fail::soft()) }, defs::subst_storagetype(ar_, zt, &((*tv).clone()), &((*tu).clone()))?))
-        })())? { return Ok(v); }
+            Ok(Fieldtype(mut_, defs::subst_storagetype(ar_, zt, &((*tv).clone()), &((*tu).clone()))?))
+        })())? { return Ok(v); } }
         Err(Fail::soft())
         })
     }
@@ -16477,7 +16201,6 @@ pub mod defs {
             wspec_runtime::check(l_3.len() == 1)?;
             #[allow(irrefutable_let_patterns)]
             let Typevar::Rec(f_4) = l_3[0].clone() else { return Err(wspec_runtime::Fail::soft()) };
-            let n = f_4.clone();
             let tv = c_2[(0 + 1)..(0 + 1) + (c_2.len() - 1)].to_vec();
             let cp_5 = (*a1).clone();
             let c_6 = cp_5;
@@ -16486,7 +16209,7 @@ pub mod defs {
             wspec_runtime::check(l_7.len() == 1)?;
             let tu_1 = l_7[0].clone();
             let tu = c_6[(0 + 1)..(0 + 1) + (c_6.len() - 1)].to_vec();
-            Ok(defs::subst_idxonly(ar_, &(tv.clone()), &(tu.clone()))?)
+            Ok(defs::subst_idxonly(ar_, &(tv), &(tu))?)
         })())? { return Ok(v); }
         // from spec/1.5-types-substitution.wspec:71
         if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
@@ -16510,7 +16233,7 @@ pub mod defs {
             let (t_9, t_10,) = eq_8;
             let tv_q = t_9;
             let tu_q = t_10;
-            Ok((wspec_runtime::seq::cat(vec![vec![Typevar::Idx(x)], tv_q.clone()]), wspec_runtime::seq::cat(vec![vec![tu_1.clone()], tu_q.clone()])))
+            Ok((wspec_runtime::seq::cat([vec![Typevar::Idx(x)], tv_q]), wspec_runtime::seq::cat([vec![tu_1], tu_q])))
         })())? { return Ok(v); }
         Err(Fail::soft())
         })
@@ -16520,21 +16243,23 @@ pub mod defs {
     pub fn subst_storagetype(ar_: &Ctx, a0: &Storagetype, a1: &Vec<Typevar>, a2: &Vec<Typeuse>) -> R<Storagetype> {
         wspec_runtime::deep(|| -> R<_> {
         // from spec/1.5-types-substitution.wspec:49
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a0, Storagetype::Valtype(n_1)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+            #[allow(irrefutable_let_patterns)]
             let Storagetype::Valtype(n_1) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let t = n_1;
             let tv = a1;
             let tu = a2;
             Ok(conv::valtype_to_storagetype(defs::subst_valtype(ar_, t, &((*tv).clone()), &((*tu).clone()))?))
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/1.5-types-substitution.wspec:50
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a0, Storagetype::Packtype(n_1)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+            #[allow(irrefutable_let_patterns)]
             let Storagetype::Packtype(n_1) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let pt = *n_1;
             let tv = a1;
             let tu = a2;
             Ok(conv::packtype_to_storagetype(defs::subst_packtype(ar_, pt, &((*tv).clone()), &((*tu).clone()))?))
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         Err(Fail::soft())
         })
     }
@@ -16544,8 +16269,6 @@ pub mod defs {
         // from spec/1.5-types-substitution.wspec:46
         if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let pt = a0;
-            let tv = a1;
-            let tu = a2;
             Ok(pt)
         })())? { return Ok(v); }
         Err(Fail::soft())
@@ -16554,7 +16277,7 @@ pub mod defs {
 }
 
 /// Relations of the spec that the rules use as premises, as functions from inputs to outputs.
-#[allow(unused_variables, unused_parens, clippy::all)]
+#[allow(unused_variables, unused_parens, unreachable_patterns, clippy::all)]
 pub mod rels {
     use super::*;
 
@@ -16565,7 +16288,7 @@ pub mod rels {
             let dt = a0;
             let eq_1 = defs::expanddt(ar_, dt)?;
             let ct = eq_1;
-            Ok((ct.clone(),))
+            Ok((ct,))
         })())? { return Ok(v); }
         Err(Fail::soft())
     }
@@ -16573,79 +16296,81 @@ pub mod rels {
     // from spec/2.1-validation-types.wspec:10 relation Heaptype_ok
     pub fn heaptype_ok(ar_: &Ctx, a0: &Context, a1: &Heaptype) -> R<()> {
         // from spec/2.1-validation-types.wspec:37 rule Heaptype_ok/abs
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a1, Heaptype::Absheaptype(n_1)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let v_C = a0;
+            #[allow(irrefutable_let_patterns)]
             let Heaptype::Absheaptype(n_1) = a1 else { return Err(wspec_runtime::Fail::soft()) };
-            let absheaptype = *n_1;
             Ok(())
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/2.1-validation-types.wspec:40 rule Heaptype_ok/typeuse
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a1, Heaptype::Typeuse(n_1)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let v_C = a0;
+            #[allow(irrefutable_let_patterns)]
             let Heaptype::Typeuse(n_1) = a1 else { return Err(wspec_runtime::Fail::soft()) };
             let tu = n_1;
             rels::typeuse_ok(ar_, v_C, tu)?;
             Ok(())
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         Err(Fail::soft())
     }
 
     // from spec/2.1-validation-types.wspec:11 relation Reftype_ok
     pub fn reftype_ok(ar_: &Ctx, a0: &Context, a1: &Reftype) -> R<()> {
         // from spec/2.1-validation-types.wspec:44 rule Reftype_ok
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a1, Reftype(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Reftype(f_1, f_2) = a1 else { return Err(wspec_runtime::Fail::soft()) };
-            let cp_3 = (*f_1).clone();
-            let null = cp_3;
             let ht = f_2;
             rels::heaptype_ok(ar_, v_C, ht)?;
             Ok(())
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         Err(Fail::soft())
     }
 
     // from spec/2.1-validation-types.wspec:12 relation Valtype_ok
     pub fn valtype_ok(ar_: &Ctx, a0: &Context, a1: &Valtype) -> R<()> {
         // from spec/2.1-validation-types.wspec:48 rule Valtype_ok/num
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a1, Valtype::Numtype(n_1)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let v_C = a0;
+            #[allow(irrefutable_let_patterns)]
             let Valtype::Numtype(n_1) = a1 else { return Err(wspec_runtime::Fail::soft()) };
             let nt = *n_1;
             rels::numtype_ok(ar_, v_C, nt)?;
             Ok(())
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/2.1-validation-types.wspec:52 rule Valtype_ok/vec
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a1, Valtype::Vectype(n_1)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let v_C = a0;
+            #[allow(irrefutable_let_patterns)]
             let Valtype::Vectype(n_1) = a1 else { return Err(wspec_runtime::Fail::soft()) };
             let vt = *n_1;
             rels::vectype_ok(ar_, v_C, vt)?;
             Ok(())
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/2.1-validation-types.wspec:56 rule Valtype_ok/ref
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a1, Valtype::Reftype(n_1)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let v_C = a0;
+            #[allow(irrefutable_let_patterns)]
             let Valtype::Reftype(n_1) = a1 else { return Err(wspec_runtime::Fail::soft()) };
             let rt = n_1;
             rels::reftype_ok(ar_, v_C, rt)?;
             Ok(())
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/2.1-validation-types.wspec:60 rule Valtype_ok/bot
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a1, Valtype::Bot) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Valtype::Bot = a1 else { return Err(wspec_runtime::Fail::soft()) };
             Ok(())
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         Err(Fail::soft())
     }
 
     // from spec/2.1-validation-types.wspec:265 relation Blocktype_ok
     pub fn blocktype_ok(ar_: &Ctx, a0: &Context, a1: &Blocktype) -> R<(Instrtype,)> {
         // from spec/2.1-validation-types.wspec:267 rule Blocktype_ok/valtype
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a1, Blocktype::Result(f_1)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Blocktype::Result(f_1) = a1 else { return Err(wspec_runtime::Fail::soft()) };
@@ -16658,10 +16383,10 @@ pub mod rels {
             Ok(())
             })().map_err(|f| f.within("value type", i_ as u64))?;
              }
-            Ok((Instrtype(vec![], vec![], (match (t.clone(),) { (Some(t_107),) => Some(t_107.clone()), (None,) => None, _ => return Err(wspec_runtime::Fail::soft()) }).into_iter().collect::<Vec<_>>()),))
-        })())? { return Ok(v); }
+            Ok((Instrtype(vec![], vec![], wspec_runtime::seq::of_opt(t)),))
+        })())? { return Ok(v); } }
         // from spec/2.1-validation-types.wspec:271 rule Blocktype_ok/typeidx
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a1, Blocktype::Idx(f_1)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Blocktype::Idx(f_1) = a1 else { return Err(wspec_runtime::Fail::soft()) };
@@ -16676,15 +16401,15 @@ pub mod rels {
             let t_2 = f_5.clone();
             Ok((t_1.clone(), t_2.clone(),))
             })() { Ok(v) => v, Err(f) if f.message.is_some() => return Err(f), Err(_) => return Err(Fail::msg(0, format!("non-function type {}", wspec_runtime::num::wide(x)?))) };
-            Ok((Instrtype(t_1_6.clone(), vec![], t_2_7.clone()),))
-        })())? { return Ok(v); }
+            Ok((Instrtype(t_1_6, vec![], t_2_7),))
+        })())? { return Ok(v); } }
         Err(Fail::soft())
     }
 
     // from spec/2.2-validation-subtyping.wspec:15 relation Reftype_sub
     pub fn reftype_sub(ar_: &Ctx, a0: &Context, a1: &Reftype, a2: &Reftype) -> R<()> {
         // from spec/2.2-validation-subtyping.wspec:125 rule Reftype_sub/nonnull
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a1, Reftype(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Reftype(f_1, f_2) = a1 else { return Err(wspec_runtime::Fail::soft()) };
@@ -16700,9 +16425,9 @@ pub mod rels {
             let ht_2 = f_6;
             rels::heaptype_sub(ar_, v_C, ht_1, ht_2)?;
             Ok(())
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/2.2-validation-subtyping.wspec:129 rule Reftype_sub/null
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a1, Reftype(f_1, f_2)) && matches!(a2, Reftype(f_4, f_5)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Reftype(f_1, f_2) = a1 else { return Err(wspec_runtime::Fail::soft()) };
@@ -16711,57 +16436,61 @@ pub mod rels {
             let ht_1 = f_2;
             #[allow(irrefutable_let_patterns)]
             let Reftype(f_4, f_5) = a2 else { return Err(wspec_runtime::Fail::soft()) };
-            let cp_6 = (*f_4).clone();
-            let Some(o_7) = cp_6 else { return Err(wspec_runtime::Fail::soft()) };
+            let Some(o_6) = f_4 else { return Err(wspec_runtime::Fail::soft()) };
             #[allow(irrefutable_let_patterns)]
-            let Null = o_7 else { return Err(wspec_runtime::Fail::soft()) };
+            let Null = o_6 else { return Err(wspec_runtime::Fail::soft()) };
             let ht_2 = f_5;
             rels::heaptype_sub(ar_, v_C, ht_1, ht_2)?;
             Ok(())
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         Err(Fail::soft())
     }
 
     // from spec/2.2-validation-subtyping.wspec:16 relation Valtype_sub
     pub fn valtype_sub(ar_: &Ctx, a0: &Context, a1: &Valtype, a2: &Valtype) -> R<()> {
         // from spec/2.2-validation-subtyping.wspec:133 rule Valtype_sub/num
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a1, Valtype::Numtype(n_1)) && matches!(a2, Valtype::Numtype(n_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let v_C = a0;
+            #[allow(irrefutable_let_patterns)]
             let Valtype::Numtype(n_1) = a1 else { return Err(wspec_runtime::Fail::soft()) };
             let nt_1 = *n_1;
+            #[allow(irrefutable_let_patterns)]
             let Valtype::Numtype(n_2) = a2 else { return Err(wspec_runtime::Fail::soft()) };
             let nt_2 = *n_2;
             rels::numtype_sub(ar_, v_C, nt_1, nt_2)?;
             Ok(())
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/2.2-validation-subtyping.wspec:137 rule Valtype_sub/vec
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a1, Valtype::Vectype(n_1)) && matches!(a2, Valtype::Vectype(n_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let v_C = a0;
+            #[allow(irrefutable_let_patterns)]
             let Valtype::Vectype(n_1) = a1 else { return Err(wspec_runtime::Fail::soft()) };
             let vt_1 = *n_1;
+            #[allow(irrefutable_let_patterns)]
             let Valtype::Vectype(n_2) = a2 else { return Err(wspec_runtime::Fail::soft()) };
             let vt_2 = *n_2;
             rels::vectype_sub(ar_, v_C, vt_1, vt_2)?;
             Ok(())
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/2.2-validation-subtyping.wspec:141 rule Valtype_sub/ref
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a1, Valtype::Reftype(n_1)) && matches!(a2, Valtype::Reftype(n_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let v_C = a0;
+            #[allow(irrefutable_let_patterns)]
             let Valtype::Reftype(n_1) = a1 else { return Err(wspec_runtime::Fail::soft()) };
             let rt_1 = n_1;
+            #[allow(irrefutable_let_patterns)]
             let Valtype::Reftype(n_2) = a2 else { return Err(wspec_runtime::Fail::soft()) };
             let rt_2 = n_2;
             rels::reftype_sub(ar_, v_C, rt_1, rt_2)?;
             Ok(())
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/2.2-validation-subtyping.wspec:145 rule Valtype_sub/bot
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a1, Valtype::Bot) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Valtype::Bot = a1 else { return Err(wspec_runtime::Fail::soft()) };
-            let t = a2;
             Ok(())
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         Err(Fail::soft())
     }
 
@@ -16788,66 +16517,69 @@ pub mod rels {
     // from spec/2.2-validation-subtyping.wspec:172 relation Storagetype_sub
     pub fn storagetype_sub(ar_: &Ctx, a0: &Context, a1: &Storagetype, a2: &Storagetype) -> R<()> {
         // from spec/2.2-validation-subtyping.wspec:178 rule Storagetype_sub/val
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a1, Storagetype::Valtype(n_1)) && matches!(a2, Storagetype::Valtype(n_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let v_C = a0;
+            #[allow(irrefutable_let_patterns)]
             let Storagetype::Valtype(n_1) = a1 else { return Err(wspec_runtime::Fail::soft()) };
             let t_1 = n_1;
+            #[allow(irrefutable_let_patterns)]
             let Storagetype::Valtype(n_2) = a2 else { return Err(wspec_runtime::Fail::soft()) };
             let t_2 = n_2;
             rels::valtype_sub(ar_, v_C, t_1, t_2)?;
             Ok(())
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/2.2-validation-subtyping.wspec:182 rule Storagetype_sub/pack
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a1, Storagetype::Packtype(n_1)) && matches!(a2, Storagetype::Packtype(n_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let v_C = a0;
+            #[allow(irrefutable_let_patterns)]
             let Storagetype::Packtype(n_1) = a1 else { return Err(wspec_runtime::Fail::soft()) };
             let pt_1 = *n_1;
+            #[allow(irrefutable_let_patterns)]
             let Storagetype::Packtype(n_2) = a2 else { return Err(wspec_runtime::Fail::soft()) };
             let pt_2 = *n_2;
             rels::packtype_sub(ar_, v_C, pt_1, pt_2)?;
             Ok(())
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         Err(Fail::soft())
     }
 
     // from spec/2.3-validation-instructions.wspec:17 relation Defaultable
     pub fn defaultable(ar_: &Ctx, a0: &Valtype) -> R<()> {
         // from spec/2.3-validation-instructions.wspec:20 rule Defaultable/num
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a0, Valtype::Numtype(n_1)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+            #[allow(irrefutable_let_patterns)]
             let Valtype::Numtype(n_1) = a0 else { return Err(wspec_runtime::Fail::soft()) };
-            let nt = *n_1;
             Ok(())
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/2.3-validation-instructions.wspec:23 rule Defaultable/vec
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a0, Valtype::Vectype(n_1)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+            #[allow(irrefutable_let_patterns)]
             let Valtype::Vectype(n_1) = a0 else { return Err(wspec_runtime::Fail::soft()) };
-            let vt = *n_1;
             Ok(())
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/2.3-validation-instructions.wspec:26 rule Defaultable/ref
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a0, Valtype::Reftype(Reftype(f_1, f_2))) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Valtype::Reftype(Reftype(f_1, f_2)) = a0 else { return Err(wspec_runtime::Fail::soft()) };
-            let cp_3 = (*f_1).clone();
-            let Some(o_4) = cp_3 else { return Err(wspec_runtime::Fail::soft()) };
+            let Some(o_3) = f_1 else { return Err(wspec_runtime::Fail::soft()) };
             #[allow(irrefutable_let_patterns)]
-            let Null = o_4 else { return Err(wspec_runtime::Fail::soft()) };
-            let ht = f_2;
+            let Null = o_3 else { return Err(wspec_runtime::Fail::soft()) };
             Ok(())
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         Err(Fail::soft())
     }
 
     // from spec/2.3-validation-instructions.wspec:187 relation Catch_ok
     pub fn catch_ok(ar_: &Ctx, a0: &Context, a1: Catch) -> R<()> {
         // from spec/2.3-validation-instructions.wspec:206 rule Catch_ok/catch
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a1, Catch::Catch(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Catch::Catch(f_1, f_2) = a1 else { return Err(wspec_runtime::Fail::soft()) };
             let x = f_1.clone();
             let l = f_2.clone();
             if !((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).tags.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown tag {}", wspec_runtime::num::wide(x)?))); }
+            #[allow(irrefutable_let_patterns)]
             let Typeuse::Deftype(n_3) = (&(*wspec_runtime::seq::at(&(*v_C).tags, wspec_runtime::num::wide(x)?)?)) else { return Err(wspec_runtime::Fail::soft()) };
             let dt = n_3;
             let (o_4,) = rels::expand(ar_, dt)?;
@@ -16859,15 +16591,16 @@ pub mod rels {
             if !((wspec_runtime::num::wide(l)? < wspec_runtime::num::wide(((*v_C).labels.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown label {}", wspec_runtime::num::wide(l)?))); }
             rels::resulttype_sub(ar_, v_C, &(t.clone()), &(*wspec_runtime::seq::at(&(*v_C).labels, wspec_runtime::num::wide(l)?)?))?;
             Ok(())
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/2.3-validation-instructions.wspec:214 rule Catch_ok/catch_ref
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a1, Catch::CatchRef(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Catch::CatchRef(f_1, f_2) = a1 else { return Err(wspec_runtime::Fail::soft()) };
             let x = f_1.clone();
             let l = f_2.clone();
             if !((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).tags.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown tag {}", wspec_runtime::num::wide(x)?))); }
+            #[allow(irrefutable_let_patterns)]
             let Typeuse::Deftype(n_3) = (&(*wspec_runtime::seq::at(&(*v_C).tags, wspec_runtime::num::wide(x)?)?)) else { return Err(wspec_runtime::Fail::soft()) };
             let dt = n_3;
             let (o_4,) = rels::expand(ar_, dt)?;
@@ -16877,11 +16610,11 @@ pub mod rels {
             let l_7 = f_6.clone();
             wspec_runtime::check(l_7.len() == 0)?;
             if !((wspec_runtime::num::wide(l)? < wspec_runtime::num::wide(((*v_C).labels.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown label {}", wspec_runtime::num::wide(l)?))); }
-            rels::resulttype_sub(ar_, v_C, &(wspec_runtime::seq::cat(vec![t.clone(), vec![Valtype::Reftype(Reftype(None, Heaptype::Absheaptype(Absheaptype::Exn)))]])), &(*wspec_runtime::seq::at(&(*v_C).labels, wspec_runtime::num::wide(l)?)?))?;
+            rels::resulttype_sub(ar_, v_C, &(wspec_runtime::seq::cat([t.clone(), vec![Valtype::Reftype(Reftype(None, Heaptype::Absheaptype(Absheaptype::Exn)))]])), &(*wspec_runtime::seq::at(&(*v_C).labels, wspec_runtime::num::wide(l)?)?))?;
             Ok(())
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/2.3-validation-instructions.wspec:222 rule Catch_ok/catch_all
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a1, Catch::CatchAll(f_1)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Catch::CatchAll(f_1) = a1 else { return Err(wspec_runtime::Fail::soft()) };
@@ -16889,9 +16622,9 @@ pub mod rels {
             if !((wspec_runtime::num::wide(l)? < wspec_runtime::num::wide(((*v_C).labels.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown label {}", wspec_runtime::num::wide(l)?))); }
             rels::resulttype_sub(ar_, v_C, &(vec![]), &(*wspec_runtime::seq::at(&(*v_C).labels, wspec_runtime::num::wide(l)?)?))?;
             Ok(())
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/2.3-validation-instructions.wspec:227 rule Catch_ok/catch_all_ref
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a1, Catch::CatchAllRef(f_1)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Catch::CatchAllRef(f_1) = a1 else { return Err(wspec_runtime::Fail::soft()) };
@@ -16899,7 +16632,7 @@ pub mod rels {
             if !((wspec_runtime::num::wide(l)? < wspec_runtime::num::wide(((*v_C).labels.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown label {}", wspec_runtime::num::wide(l)?))); }
             rels::resulttype_sub(ar_, v_C, &(vec![Valtype::Reftype(Reftype(None, Heaptype::Absheaptype(Absheaptype::Exn)))]), &(*wspec_runtime::seq::at(&(*v_C).labels, wspec_runtime::num::wide(l)?)?))?;
             Ok(())
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         Err(Fail::soft())
     }
 
@@ -16950,8 +16683,6 @@ pub mod rels {
             let start = cp_11;
             let fld_12 = &a0.exports;
             let ex = fld_12;
-            let fld_13 = &a0.customs;
-            let custom = fld_13;
             let (o_14,) = rels::types_ok(ar_, &(Context { types: vec![], recs: vec![], tags: vec![], globals: vec![], mems: vec![], tables: vec![], funcs: vec![], datas: vec![], elems: vec![], locals: vec![], labels: vec![], return_: None, refs: vec![] }), &((*ty).clone()))?;
             let dt_q = o_14;
             let src_19: Vec<_> = (*im).clone().into_iter().collect();
@@ -16983,8 +16714,6 @@ pub mod rels {
             let loc = f_30;
             let expr_33 = *f_31;
             acc_expr_36.push({ let h = expr_33.clone(); ar_.instr.get(h).to_vec() });acc_loc_37.push((*loc).clone());acc_y_38.push(y); }
-            let expr_39 = acc_expr_36;
-            let loc_40 = acc_loc_37;
             let y_41 = acc_y_38;
             let src_45: Vec<_> = y_41.clone().into_iter().collect();
             for i_ in 0..wspec_runtime::seq::same_len(&[src_45.len()])? { let y_41_43 = src_45[i_].clone(); 
@@ -16992,9 +16721,9 @@ pub mod rels {
              }
             let eq_147 = { let n_ = wspec_runtime::seq::same_len(&[y_41.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let y_41_146 = y_41[i_].clone(); out_.push((*wspec_runtime::seq::at(&dt_q, wspec_runtime::num::wide(y_41_146)?)?).clone()); } out_ };
             let dt = eq_147;
-            let eq_552 = wspec_runtime::seq::cat(vec![wspec_runtime::seq::cat(vec![wspec_runtime::seq::cat(vec![wspec_runtime::ok(wspec_runtime::builtins::concat({ let n_ = wspec_runtime::seq::same_len(&[glob.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let glob_248 = glob[i_].clone(); out_.push(defs::funcidx_global(ar_, &glob_248)?); } out_ }))?, wspec_runtime::ok(wspec_runtime::builtins::concat({ let n_ = wspec_runtime::seq::same_len(&[tab.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let tab_349 = tab[i_].clone(); out_.push(defs::funcidx_table(ar_, &tab_349)?); } out_ }))?]), wspec_runtime::ok(wspec_runtime::builtins::concat({ let n_ = wspec_runtime::seq::same_len(&[elem.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let elem_450 = elem[i_].clone(); out_.push(defs::funcidx_elem(ar_, &elem_450)?); } out_ }))?]), wspec_runtime::ok(wspec_runtime::builtins::concat({ let n_ = wspec_runtime::seq::same_len(&[ex.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let ex_551 = ex[i_].clone(); out_.push(defs::funcidx_export(ar_, &ex_551)?); } out_ }))?]);
+            let eq_552 = wspec_runtime::seq::cat([wspec_runtime::seq::cat([wspec_runtime::seq::cat([wspec_runtime::ok(wspec_runtime::builtins::concat({ let n_ = wspec_runtime::seq::same_len(&[glob.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let glob_248 = glob[i_].clone(); out_.push(defs::funcidx_global(ar_, &glob_248)?); } out_ }))?, wspec_runtime::ok(wspec_runtime::builtins::concat({ let n_ = wspec_runtime::seq::same_len(&[tab.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let tab_349 = tab[i_].clone(); out_.push(defs::funcidx_table(ar_, &tab_349)?); } out_ }))?]), wspec_runtime::ok(wspec_runtime::builtins::concat({ let n_ = wspec_runtime::seq::same_len(&[elem.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let elem_450 = elem[i_].clone(); out_.push(defs::funcidx_elem(ar_, &elem_450)?); } out_ }))?]), wspec_runtime::ok(wspec_runtime::builtins::concat({ let n_ = wspec_runtime::seq::same_len(&[ex.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let ex_551 = ex[i_].clone(); out_.push(defs::funcidx_export(ar_, &ex_551)?); } out_ }))?]);
             let x = eq_552;
-            let eq_654 = Context { types: dt_q.clone(), recs: vec![], tags: vec![], globals: gt_I.clone(), mems: vec![], tables: vec![], funcs: wspec_runtime::seq::cat(vec![dt_I.clone(), dt.clone()]), datas: vec![], elems: vec![], locals: vec![], labels: vec![], return_: None, refs: { let n_ = wspec_runtime::seq::same_len(&[x.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let x_653 = x[i_].clone(); out_.push(x_653); } out_ } };
+            let eq_654 = Context { types: dt_q.clone(), recs: vec![], tags: vec![], globals: gt_I.clone(), mems: vec![], tables: vec![], funcs: wspec_runtime::seq::cat([dt_I.clone(), dt.clone()]), datas: vec![], elems: vec![], locals: vec![], labels: vec![], return_: None, refs: { let n_ = wspec_runtime::seq::same_len(&[x.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let x_653 = x[i_].clone(); out_.push(x_653); } out_ } };
             let v_C_q = eq_654;
             let src_659: Vec<_> = (*tag).clone().into_iter().collect();
             let mut acc_jt_660 = Vec::new();
@@ -17031,10 +16760,8 @@ pub mod rels {
             let expr_q = cp_682;
             let elemmode = *f_681;
             acc_elemmode_685.push(elemmode);acc_expr_q_686.push({ let h = expr_q.clone(); h.into_iter().map(|h| ar_.instr.get(h).to_vec()).collect::<Vec<_>>() });acc_rt_687.push((*rt).clone()); }
-            let elemmode_688 = acc_elemmode_685;
-            let expr_q_689 = acc_expr_q_686;
             let rt_690 = acc_rt_687;
-            let eq_894 = { let mut rc_691 = v_C_q.clone(); let ro_692 = Context { types: vec![], recs: vec![], tags: wspec_runtime::seq::cat(vec![jt_I.clone(), jt_661.clone()]), globals: gt.clone(), mems: wspec_runtime::seq::cat(vec![mt_I.clone(), mt_668.clone()]), tables: wspec_runtime::seq::cat(vec![tt_I.clone(), tt_675.clone()]), funcs: vec![], datas: { let n_ = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(((*data).len() as u64))?)?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { out_.push(Datatype); } out_ }, elems: { let n_ = wspec_runtime::seq::same_len(&[rt_690.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let rt_690_893 = rt_690[i_].clone(); out_.push(rt_690_893.clone()); } out_ }, locals: vec![], labels: vec![], return_: None, refs: vec![] }; rc_691.types.extend(ro_692.types.iter().cloned()); rc_691.recs.extend(ro_692.recs.iter().cloned()); rc_691.tags.extend(ro_692.tags.iter().cloned()); rc_691.globals.extend(ro_692.globals.iter().cloned()); rc_691.mems.extend(ro_692.mems.iter().cloned()); rc_691.tables.extend(ro_692.tables.iter().cloned()); rc_691.funcs.extend(ro_692.funcs.iter().cloned()); rc_691.datas.extend(ro_692.datas.iter().cloned()); rc_691.elems.extend(ro_692.elems.iter().cloned()); rc_691.locals.extend(ro_692.locals.iter().cloned()); rc_691.labels.extend(ro_692.labels.iter().cloned()); if rc_691.return_.is_none() { rc_691.return_ = ro_692.return_.clone(); } rc_691.refs.extend(ro_692.refs.iter().cloned()); rc_691 };
+            let eq_894 = { let mut rc_691 = v_C_q.clone(); let ro_692 = Context { types: vec![], recs: vec![], tags: wspec_runtime::seq::cat([jt_I.clone(), jt_661.clone()]), globals: gt.clone(), mems: wspec_runtime::seq::cat([mt_I.clone(), mt_668.clone()]), tables: wspec_runtime::seq::cat([tt_I.clone(), tt_675.clone()]), funcs: vec![], datas: { let n_ = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(((*data).len() as u64))?)?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { out_.push(Datatype); } out_ }, elems: { let n_ = wspec_runtime::seq::same_len(&[rt_690.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let rt_690_893 = rt_690[i_].clone(); out_.push(rt_690_893); } out_ }, locals: vec![], labels: vec![], return_: None, refs: vec![] }; rc_691.types.extend(ro_692.types.iter().cloned()); rc_691.recs.extend(ro_692.recs.iter().cloned()); rc_691.tags.extend(ro_692.tags.iter().cloned()); rc_691.globals.extend(ro_692.globals.iter().cloned()); rc_691.mems.extend(ro_692.mems.iter().cloned()); rc_691.tables.extend(ro_692.tables.iter().cloned()); rc_691.funcs.extend(ro_692.funcs.iter().cloned()); rc_691.datas.extend(ro_692.datas.iter().cloned()); rc_691.elems.extend(ro_692.elems.iter().cloned()); rc_691.locals.extend(ro_692.locals.iter().cloned()); rc_691.labels.extend(ro_692.labels.iter().cloned()); if rc_691.return_.is_none() { rc_691.return_ = ro_692.return_.clone(); } rc_691.refs.extend(ro_692.refs.iter().cloned()); rc_691 };
             let v_C = eq_894;
             let src_900: Vec<_> = (*func).clone().into_iter().collect();
             let src_901: Vec<_> = dt.clone().into_iter().collect();
@@ -17081,7 +16808,7 @@ pub mod rels {
             let nm_926 = acc_nm_924;
             let xt_E_927 = acc_xt_E_925;
             if !(defs::disjoint_(ar_, &(nm_926.clone()))?) { return Err(Fail::msg(0, "duplicate export name")); }
-            Ok((defs::clos_moduletype(ar_, &v_C, &(Moduletype(xt_I_21.clone(), xt_E_927.clone())))?,))
+            Ok((defs::clos_moduletype(ar_, &v_C, &(Moduletype(xt_I_21, xt_E_927)))?,))
         })())? { return Ok(v); }
         Err(Fail::soft())
     }
@@ -17089,75 +16816,72 @@ pub mod rels {
     // from spec/4.1-execution-values.wspec:40 relation Ref_ok
     pub fn ref_ok(ar_: &Ctx, a0: &Store, a1: &Ref) -> R<(Reftype,)> {
         // from spec/4.1-execution-values.wspec:42 rule Ref_ok/null
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a1, Ref::RefNull(f_1)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let s = a0;
             #[allow(irrefutable_let_patterns)]
             let Ref::RefNull(f_1) = a1 else { return Err(wspec_runtime::Fail::soft()) };
-            let ht = f_1;
             Ok((Reftype(Some(Null), Heaptype::Absheaptype(Absheaptype::Bot)),))
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/4.1-execution-values.wspec:45 rule Ref_ok/i31
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a1, Ref::RefI31Num(f_1)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let s = a0;
             #[allow(irrefutable_let_patterns)]
             let Ref::RefI31Num(f_1) = a1 else { return Err(wspec_runtime::Fail::soft()) };
             let cp_2 = (*f_1).clone();
             let n_3 = wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(cp_2)?)?;
-            let i = n_3;
             Ok((Reftype(None, Heaptype::Absheaptype(Absheaptype::I31)),))
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/4.1-execution-values.wspec:48 rule Ref_ok/struct
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a1, Ref::RefStructAddr(f_1)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let s = a0;
             #[allow(irrefutable_let_patterns)]
             let Ref::RefStructAddr(f_1) = a1 else { return Err(wspec_runtime::Fail::soft()) };
             let a = *f_1;
             let dt = (&(*wspec_runtime::seq::at(&(*s).structs, wspec_runtime::num::wide(a)?)?).type_);
             Ok((Reftype(None, conv::deftype_to_heaptype((*dt).clone())),))
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/4.1-execution-values.wspec:52 rule Ref_ok/array
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a1, Ref::RefArrayAddr(f_1)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let s = a0;
             #[allow(irrefutable_let_patterns)]
             let Ref::RefArrayAddr(f_1) = a1 else { return Err(wspec_runtime::Fail::soft()) };
             let a = *f_1;
             let dt = (&(*wspec_runtime::seq::at(&(*s).arrays, wspec_runtime::num::wide(a)?)?).type_);
             Ok((Reftype(None, conv::deftype_to_heaptype((*dt).clone())),))
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/4.1-execution-values.wspec:56 rule Ref_ok/func
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a1, Ref::RefFuncAddr(f_1)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let s = a0;
             #[allow(irrefutable_let_patterns)]
             let Ref::RefFuncAddr(f_1) = a1 else { return Err(wspec_runtime::Fail::soft()) };
             let a = *f_1;
             let dt = (&(*wspec_runtime::seq::at(&(*s).funcs, wspec_runtime::num::wide(a)?)?).type_);
             Ok((Reftype(None, conv::deftype_to_heaptype((*dt).clone())),))
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/4.1-execution-values.wspec:60 rule Ref_ok/exn
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a1, Ref::RefExnAddr(f_1)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let s = a0;
             #[allow(irrefutable_let_patterns)]
             let Ref::RefExnAddr(f_1) = a1 else { return Err(wspec_runtime::Fail::soft()) };
             let a = *f_1;
             wspec_runtime::check((wspec_runtime::num::wide(a)? < wspec_runtime::num::wide(((*s).exns.len() as u64))?))?;
             Ok((Reftype(None, Heaptype::Absheaptype(Absheaptype::Exn)),))
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/4.1-execution-values.wspec:64 rule Ref_ok/host
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a1, Ref::RefHostAddr(f_1)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let s = a0;
             #[allow(irrefutable_let_patterns)]
             let Ref::RefHostAddr(f_1) = a1 else { return Err(wspec_runtime::Fail::soft()) };
             let a = *f_1;
             Ok((Reftype(None, Heaptype::Absheaptype(Absheaptype::Any)),))
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/4.1-execution-values.wspec:67 rule Ref_ok/extern
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a1, Ref::RefExtern(f_1)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let s = a0;
             #[allow(irrefutable_let_patterns)]
             let Ref::RefExtern(f_1) = a1 else { return Err(wspec_runtime::Fail::soft()) };
-            let ref_ = &**f_1;
             Ok((Reftype(None, Heaptype::Absheaptype(Absheaptype::Extern)),))
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         Err(Fail::soft())
     }
 
@@ -17165,8 +16889,6 @@ pub mod rels {
     pub fn numtype_ok(ar_: &Ctx, a0: &Context, a1: Numtype) -> R<()> {
         // from spec/2.1-validation-types.wspec:17 rule Numtype_ok
         if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
-            let v_C = a0;
-            let nt = a1;
             Ok(())
         })())? { return Ok(v); }
         Err(Fail::soft())
@@ -17176,8 +16898,6 @@ pub mod rels {
     pub fn vectype_ok(ar_: &Ctx, a0: &Context, a1: Vectype) -> R<()> {
         // from spec/2.1-validation-types.wspec:20 rule Vectype_ok
         if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
-            let v_C = a0;
-            let vt = a1;
             Ok(())
         })())? { return Ok(v); }
         Err(Fail::soft())
@@ -17186,7 +16906,7 @@ pub mod rels {
     // from spec/2.1-validation-types.wspec:9 relation Typeuse_ok
     pub fn typeuse_ok(ar_: &Ctx, a0: &Context, a1: &Typeuse) -> R<()> {
         // from spec/2.1-validation-types.wspec:25 rule Typeuse_ok/typeidx
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a1, Typeuse::Idx(f_1)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Typeuse::Idx(f_1) = a1 else { return Err(wspec_runtime::Fail::soft()) };
@@ -17194,24 +16914,25 @@ pub mod rels {
             let x = cp_2;
             if !((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).types.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown type {}", wspec_runtime::num::wide(x)?))); }
             Ok(())
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/2.1-validation-types.wspec:29 rule Typeuse_ok/rec
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a1, Typeuse::Rec(f_1)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Typeuse::Rec(f_1) = a1 else { return Err(wspec_runtime::Fail::soft()) };
             let i = *f_1;
             wspec_runtime::check((wspec_runtime::num::wide(i)? < wspec_runtime::num::wide(((*v_C).recs.len() as u64))?))?;
             Ok(())
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/2.1-validation-types.wspec:33 rule Typeuse_ok/deftype
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a1, Typeuse::Deftype(n_1)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let v_C = a0;
+            #[allow(irrefutable_let_patterns)]
             let Typeuse::Deftype(n_1) = a1 else { return Err(wspec_runtime::Fail::soft()) };
             let dt = n_1;
             rels::deftype_ok(ar_, v_C, dt)?;
             Ok(())
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         Err(Fail::soft())
     }
 
@@ -17219,7 +16940,6 @@ pub mod rels {
     pub fn numtype_sub(ar_: &Ctx, a0: &Context, a1: Numtype, a2: Numtype) -> R<()> {
         // from spec/2.2-validation-subtyping.wspec:21 rule Numtype_sub
         if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
-            let v_C = a0;
             let nt = a1;
             wspec_runtime::check(nt == a2)?;
             Ok(())
@@ -17231,7 +16951,6 @@ pub mod rels {
     pub fn vectype_sub(ar_: &Ctx, a0: &Context, a1: Vectype, a2: Vectype) -> R<()> {
         // from spec/2.2-validation-subtyping.wspec:24 rule Vectype_sub
         if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
-            let v_C = a0;
             let vt = a1;
             wspec_runtime::check(vt == a2)?;
             Ok(())
@@ -17249,52 +16968,53 @@ pub mod rels {
             Ok(())
         })())? { return Ok(v); }
         // from spec/2.2-validation-subtyping.wspec:30 rule Heaptype_sub/bot
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a1, Heaptype::Absheaptype(Absheaptype::Bot)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Heaptype::Absheaptype(Absheaptype::Bot) = a1 else { return Err(wspec_runtime::Fail::soft()) };
             let ht = a2;
             Ok(())
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/2.2-validation-subtyping.wspec:35 rule Heaptype_sub/eq-any
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a2, Heaptype::Absheaptype(Absheaptype::Any)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let v_C = a0;
             let ht = a1;
             #[allow(irrefutable_let_patterns)]
             let Heaptype::Absheaptype(Absheaptype::Any) = a2 else { return Err(wspec_runtime::Fail::soft()) };
             rels::heaptype_sub(ar_, v_C, ht, &(Heaptype::Absheaptype(Absheaptype::Eq)))?;
             Ok(())
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/2.2-validation-subtyping.wspec:39 rule Heaptype_sub/i31-eq
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a2, Heaptype::Absheaptype(Absheaptype::Eq)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let v_C = a0;
             let ht = a1;
             #[allow(irrefutable_let_patterns)]
             let Heaptype::Absheaptype(Absheaptype::Eq) = a2 else { return Err(wspec_runtime::Fail::soft()) };
             rels::heaptype_sub(ar_, v_C, ht, &(Heaptype::Absheaptype(Absheaptype::I31)))?;
             Ok(())
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/2.2-validation-subtyping.wspec:43 rule Heaptype_sub/struct-eq
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a2, Heaptype::Absheaptype(Absheaptype::Eq)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let v_C = a0;
             let ht = a1;
             #[allow(irrefutable_let_patterns)]
             let Heaptype::Absheaptype(Absheaptype::Eq) = a2 else { return Err(wspec_runtime::Fail::soft()) };
             rels::heaptype_sub(ar_, v_C, ht, &(Heaptype::Absheaptype(Absheaptype::Struct)))?;
             Ok(())
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/2.2-validation-subtyping.wspec:47 rule Heaptype_sub/array-eq
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a2, Heaptype::Absheaptype(Absheaptype::Eq)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let v_C = a0;
             let ht = a1;
             #[allow(irrefutable_let_patterns)]
             let Heaptype::Absheaptype(Absheaptype::Eq) = a2 else { return Err(wspec_runtime::Fail::soft()) };
             rels::heaptype_sub(ar_, v_C, ht, &(Heaptype::Absheaptype(Absheaptype::Array)))?;
             Ok(())
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/2.2-validation-subtyping.wspec:52 rule Heaptype_sub/struct
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a1, Heaptype::Typeuse(Typeuse::Deftype(n_1))) && matches!(a2, Heaptype::Absheaptype(Absheaptype::Struct)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let v_C = a0;
+            #[allow(irrefutable_let_patterns)]
             let Heaptype::Typeuse(Typeuse::Deftype(n_1)) = a1 else { return Err(wspec_runtime::Fail::soft()) };
             let dt = n_1;
             #[allow(irrefutable_let_patterns)]
@@ -17304,10 +17024,11 @@ pub mod rels {
             let Comptype::Struct(f_3) = o_2 else { return Err(wspec_runtime::Fail::soft()) };
             let ft = f_3.clone();
             Ok(())
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/2.2-validation-subtyping.wspec:56 rule Heaptype_sub/array
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a1, Heaptype::Typeuse(Typeuse::Deftype(n_1))) && matches!(a2, Heaptype::Absheaptype(Absheaptype::Array)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let v_C = a0;
+            #[allow(irrefutable_let_patterns)]
             let Heaptype::Typeuse(Typeuse::Deftype(n_1)) = a1 else { return Err(wspec_runtime::Fail::soft()) };
             let dt = n_1;
             #[allow(irrefutable_let_patterns)]
@@ -17317,10 +17038,11 @@ pub mod rels {
             let Comptype::Array(f_3) = o_2 else { return Err(wspec_runtime::Fail::soft()) };
             let ft = f_3.clone();
             Ok(())
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/2.2-validation-subtyping.wspec:60 rule Heaptype_sub/func
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a1, Heaptype::Typeuse(Typeuse::Deftype(n_1))) && matches!(a2, Heaptype::Absheaptype(Absheaptype::Func)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let v_C = a0;
+            #[allow(irrefutable_let_patterns)]
             let Heaptype::Typeuse(Typeuse::Deftype(n_1)) = a1 else { return Err(wspec_runtime::Fail::soft()) };
             let dt = n_1;
             #[allow(irrefutable_let_patterns)]
@@ -17331,19 +17053,21 @@ pub mod rels {
             let t_1 = f_3.clone();
             let t_2 = f_4.clone();
             Ok(())
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/2.2-validation-subtyping.wspec:64 rule Heaptype_sub/def
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a1, Heaptype::Typeuse(Typeuse::Deftype(n_1))) && matches!(a2, Heaptype::Typeuse(Typeuse::Deftype(n_2))) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let v_C = a0;
+            #[allow(irrefutable_let_patterns)]
             let Heaptype::Typeuse(Typeuse::Deftype(n_1)) = a1 else { return Err(wspec_runtime::Fail::soft()) };
             let dt_1 = n_1;
+            #[allow(irrefutable_let_patterns)]
             let Heaptype::Typeuse(Typeuse::Deftype(n_2)) = a2 else { return Err(wspec_runtime::Fail::soft()) };
             let dt_2 = n_2;
             rels::deftype_sub(ar_, v_C, dt_1, dt_2)?;
             Ok(())
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/2.2-validation-subtyping.wspec:69 rule Heaptype_sub/typeidx-l
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a1, Heaptype::Typeuse(Typeuse::Idx(f_1))) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Heaptype::Typeuse(Typeuse::Idx(f_1)) = a1 else { return Err(wspec_runtime::Fail::soft()) };
@@ -17353,9 +17077,9 @@ pub mod rels {
             wspec_runtime::check((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).types.len() as u64))?))?;
             rels::heaptype_sub(ar_, v_C, &(conv::deftype_to_heaptype((*wspec_runtime::seq::at(&(*v_C).types, wspec_runtime::num::wide(x)?)?).clone())), ht)?;
             Ok(())
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/2.2-validation-subtyping.wspec:74 rule Heaptype_sub/typeidx-r
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a2, Heaptype::Typeuse(Typeuse::Idx(f_1))) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let v_C = a0;
             let ht = a1;
             #[allow(irrefutable_let_patterns)]
@@ -17365,9 +17089,9 @@ pub mod rels {
             wspec_runtime::check((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).types.len() as u64))?))?;
             rels::heaptype_sub(ar_, v_C, ht, &(conv::deftype_to_heaptype((*wspec_runtime::seq::at(&(*v_C).types, wspec_runtime::num::wide(x)?)?).clone())))?;
             Ok(())
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/2.2-validation-subtyping.wspec:81 rule Heaptype_sub/rec-struct
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a1, Heaptype::Typeuse(Typeuse::Rec(f_1))) && matches!(a2, Heaptype::Absheaptype(Absheaptype::Struct)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Heaptype::Typeuse(Typeuse::Rec(f_1)) = a1 else { return Err(wspec_runtime::Fail::soft()) };
@@ -17384,9 +17108,9 @@ pub mod rels {
             let Comptype::Struct(f_6) = f_4 else { return Err(wspec_runtime::Fail::soft()) };
             let ft = f_6;
             Ok(())
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/2.2-validation-subtyping.wspec:86 rule Heaptype_sub/rec-array
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a1, Heaptype::Typeuse(Typeuse::Rec(f_1))) && matches!(a2, Heaptype::Absheaptype(Absheaptype::Array)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Heaptype::Typeuse(Typeuse::Rec(f_1)) = a1 else { return Err(wspec_runtime::Fail::soft()) };
@@ -17403,9 +17127,9 @@ pub mod rels {
             let Comptype::Array(f_6) = f_4 else { return Err(wspec_runtime::Fail::soft()) };
             let ft = f_6;
             Ok(())
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/2.2-validation-subtyping.wspec:91 rule Heaptype_sub/rec-func
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a1, Heaptype::Typeuse(Typeuse::Rec(f_1))) && matches!(a2, Heaptype::Absheaptype(Absheaptype::Func)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Heaptype::Typeuse(Typeuse::Rec(f_1)) = a1 else { return Err(wspec_runtime::Fail::soft()) };
@@ -17423,9 +17147,9 @@ pub mod rels {
             let t_1 = f_6;
             let t_2 = f_7;
             Ok(())
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/2.2-validation-subtyping.wspec:96 rule Heaptype_sub/rec-sub
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a1, Heaptype::Typeuse(Typeuse::Rec(f_1))) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Heaptype::Typeuse(Typeuse::Rec(f_1)) = a1 else { return Err(wspec_runtime::Fail::soft()) };
@@ -17437,14 +17161,13 @@ pub mod rels {
             let cp_5 = (*f_2).clone();
             let final_ = cp_5;
             let tu_q = f_3;
-            let ct = f_4;
             let eq_6 = wspec_runtime::seq::first((*tu_q).clone())?;
             let tu = eq_6;
             rels::heaptype_sub(ar_, v_C, &(conv::typeuse_to_heaptype(tu.clone())), ht)?;
             Ok(())
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/2.2-validation-subtyping.wspec:104 rule Heaptype_sub/none
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a1, Heaptype::Absheaptype(Absheaptype::None)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Heaptype::Absheaptype(Absheaptype::None) = a1 else { return Err(wspec_runtime::Fail::soft()) };
@@ -17452,9 +17175,9 @@ pub mod rels {
             wspec_runtime::check(((*ht).clone() != Heaptype::Absheaptype(Absheaptype::Bot)))?;
             rels::heaptype_sub(ar_, v_C, ht, &(Heaptype::Absheaptype(Absheaptype::Any)))?;
             Ok(())
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/2.2-validation-subtyping.wspec:109 rule Heaptype_sub/nofunc
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a1, Heaptype::Absheaptype(Absheaptype::Nofunc)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Heaptype::Absheaptype(Absheaptype::Nofunc) = a1 else { return Err(wspec_runtime::Fail::soft()) };
@@ -17462,9 +17185,9 @@ pub mod rels {
             wspec_runtime::check(((*ht).clone() != Heaptype::Absheaptype(Absheaptype::Bot)))?;
             rels::heaptype_sub(ar_, v_C, ht, &(Heaptype::Absheaptype(Absheaptype::Func)))?;
             Ok(())
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/2.2-validation-subtyping.wspec:114 rule Heaptype_sub/noexn
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a1, Heaptype::Absheaptype(Absheaptype::Noexn)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Heaptype::Absheaptype(Absheaptype::Noexn) = a1 else { return Err(wspec_runtime::Fail::soft()) };
@@ -17472,9 +17195,9 @@ pub mod rels {
             wspec_runtime::check(((*ht).clone() != Heaptype::Absheaptype(Absheaptype::Bot)))?;
             rels::heaptype_sub(ar_, v_C, ht, &(Heaptype::Absheaptype(Absheaptype::Exn)))?;
             Ok(())
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/2.2-validation-subtyping.wspec:119 rule Heaptype_sub/noextern
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a1, Heaptype::Absheaptype(Absheaptype::Noextern)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Heaptype::Absheaptype(Absheaptype::Noextern) = a1 else { return Err(wspec_runtime::Fail::soft()) };
@@ -17482,7 +17205,7 @@ pub mod rels {
             wspec_runtime::check(((*ht).clone() != Heaptype::Absheaptype(Absheaptype::Bot)))?;
             rels::heaptype_sub(ar_, v_C, ht, &(Heaptype::Absheaptype(Absheaptype::Extern)))?;
             Ok(())
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         Err(Fail::soft())
     }
 
@@ -17490,7 +17213,6 @@ pub mod rels {
     pub fn packtype_sub(ar_: &Ctx, a0: &Context, a1: Packtype, a2: Packtype) -> R<()> {
         // from spec/2.2-validation-subtyping.wspec:175 rule Packtype_sub
         if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
-            let v_C = a0;
             let pt = a1;
             wspec_runtime::check(pt == a2)?;
             Ok(())
@@ -17501,7 +17223,7 @@ pub mod rels {
     // from spec/2.2-validation-subtyping.wspec:231 relation Externtype_sub
     pub fn externtype_sub(ar_: &Ctx, a0: &Context, a1: &Externtype, a2: &Externtype) -> R<()> {
         // from spec/2.2-validation-subtyping.wspec:266 rule Externtype_sub/tag
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a1, Externtype::Tag(f_1)) && matches!(a2, Externtype::Tag(f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Externtype::Tag(f_1) = a1 else { return Err(wspec_runtime::Fail::soft()) };
@@ -17511,9 +17233,9 @@ pub mod rels {
             let jt_2 = f_2;
             rels::tagtype_sub(ar_, v_C, jt_1, jt_2)?;
             Ok(())
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/2.2-validation-subtyping.wspec:270 rule Externtype_sub/global
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a1, Externtype::Global(f_1)) && matches!(a2, Externtype::Global(f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Externtype::Global(f_1) = a1 else { return Err(wspec_runtime::Fail::soft()) };
@@ -17523,9 +17245,9 @@ pub mod rels {
             let gt_2 = f_2;
             rels::globaltype_sub(ar_, v_C, gt_1, gt_2)?;
             Ok(())
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/2.2-validation-subtyping.wspec:274 rule Externtype_sub/mem
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a1, Externtype::Mem(f_1)) && matches!(a2, Externtype::Mem(f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Externtype::Mem(f_1) = a1 else { return Err(wspec_runtime::Fail::soft()) };
@@ -17535,9 +17257,9 @@ pub mod rels {
             let mt_2 = *f_2;
             rels::memtype_sub(ar_, v_C, mt_1, mt_2)?;
             Ok(())
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/2.2-validation-subtyping.wspec:278 rule Externtype_sub/table
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a1, Externtype::Table(f_1)) && matches!(a2, Externtype::Table(f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Externtype::Table(f_1) = a1 else { return Err(wspec_runtime::Fail::soft()) };
@@ -17547,21 +17269,23 @@ pub mod rels {
             let tt_2 = f_2;
             rels::tabletype_sub(ar_, v_C, tt_1, tt_2)?;
             Ok(())
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/2.2-validation-subtyping.wspec:282 rule Externtype_sub/func
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a1, Externtype::Func(f_1)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Externtype::Func(f_1) = a1 else { return Err(wspec_runtime::Fail::soft()) };
+            #[allow(irrefutable_let_patterns)]
             let Typeuse::Deftype(n_2) = f_1 else { return Err(wspec_runtime::Fail::soft()) };
             let dt_1 = n_2;
             #[allow(irrefutable_let_patterns)]
             let Externtype::Func(f_3) = a2 else { return Err(wspec_runtime::Fail::soft()) };
+            #[allow(irrefutable_let_patterns)]
             let Typeuse::Deftype(n_4) = f_3 else { return Err(wspec_runtime::Fail::soft()) };
             let dt_2 = n_4;
             rels::deftype_sub(ar_, v_C, dt_1, dt_2)?;
             Ok(())
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         Err(Fail::soft())
     }
 
@@ -17589,7 +17313,7 @@ pub mod rels {
             let dt_1 = o_4;
             let (o_7,) = rels::types_ok(ar_, &({ let mut rc_5 = (*v_C).clone(); let ro_6 = Context { types: dt_1.clone(), recs: vec![], tags: vec![], globals: vec![], mems: vec![], tables: vec![], funcs: vec![], datas: vec![], elems: vec![], locals: vec![], labels: vec![], return_: None, refs: vec![] }; rc_5.types.extend(ro_6.types.iter().cloned()); rc_5.recs.extend(ro_6.recs.iter().cloned()); rc_5.tags.extend(ro_6.tags.iter().cloned()); rc_5.globals.extend(ro_6.globals.iter().cloned()); rc_5.mems.extend(ro_6.mems.iter().cloned()); rc_5.tables.extend(ro_6.tables.iter().cloned()); rc_5.funcs.extend(ro_6.funcs.iter().cloned()); rc_5.datas.extend(ro_6.datas.iter().cloned()); rc_5.elems.extend(ro_6.elems.iter().cloned()); rc_5.locals.extend(ro_6.locals.iter().cloned()); rc_5.labels.extend(ro_6.labels.iter().cloned()); if rc_5.return_.is_none() { rc_5.return_ = ro_6.return_.clone(); } rc_5.refs.extend(ro_6.refs.iter().cloned()); rc_5 }), &(ty.clone()))?;
             let dt = o_7;
-            Ok((wspec_runtime::seq::cat(vec![dt_1.clone(), dt.clone()]),))
+            Ok((wspec_runtime::seq::cat([dt_1, dt]),))
         })())? { return Ok(v); }
         Err(Fail::soft())
     }
@@ -17597,14 +17321,14 @@ pub mod rels {
     // from spec/2.4-validation-modules.wspec:28 relation Tag_ok
     pub fn tag_ok(ar_: &Ctx, a0: &Context, a1: &Tag) -> R<(Tagtype,)> {
         // from spec/2.4-validation-modules.wspec:34 rule Tag_ok
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a1, Tag(f_1)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Tag(f_1) = a1 else { return Err(wspec_runtime::Fail::soft()) };
             let jt = f_1;
             rels::tagtype_ok(ar_, v_C, jt)?;
             Ok((defs::clos_tagtype(ar_, v_C, jt)?,))
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         Err(Fail::soft())
     }
 
@@ -17632,7 +17356,7 @@ pub mod rels {
             let gt_1 = o_4;
             let (o_7,) = rels::globals_ok(ar_, &({ let mut rc_5 = (*v_C).clone(); let ro_6 = Context { types: vec![], recs: vec![], tags: vec![], globals: vec![gt_1.clone()], mems: vec![], tables: vec![], funcs: vec![], datas: vec![], elems: vec![], locals: vec![], labels: vec![], return_: None, refs: vec![] }; rc_5.types.extend(ro_6.types.iter().cloned()); rc_5.recs.extend(ro_6.recs.iter().cloned()); rc_5.tags.extend(ro_6.tags.iter().cloned()); rc_5.globals.extend(ro_6.globals.iter().cloned()); rc_5.mems.extend(ro_6.mems.iter().cloned()); rc_5.tables.extend(ro_6.tables.iter().cloned()); rc_5.funcs.extend(ro_6.funcs.iter().cloned()); rc_5.datas.extend(ro_6.datas.iter().cloned()); rc_5.elems.extend(ro_6.elems.iter().cloned()); rc_5.locals.extend(ro_6.locals.iter().cloned()); rc_5.labels.extend(ro_6.labels.iter().cloned()); if rc_5.return_.is_none() { rc_5.return_ = ro_6.return_.clone(); } rc_5.refs.extend(ro_6.refs.iter().cloned()); rc_5 }), &(glob.clone()))?;
             let gt = o_7;
-            Ok((wspec_runtime::seq::cat(vec![vec![gt_1.clone()], gt.clone()]),))
+            Ok((wspec_runtime::seq::cat([vec![gt_1], gt]),))
         })())? { return Ok(v); }
         Err(Fail::soft())
     }
@@ -17640,21 +17364,21 @@ pub mod rels {
     // from spec/2.4-validation-modules.wspec:31 relation Mem_ok
     pub fn mem_ok(ar_: &Ctx, a0: &Context, a1: Mem) -> R<(Memtype,)> {
         // from spec/2.4-validation-modules.wspec:53 rule Mem_ok
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a1, Mem(f_1)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Mem(f_1) = a1 else { return Err(wspec_runtime::Fail::soft()) };
             let mt = f_1.clone();
             rels::memtype_ok(ar_, v_C, mt)?;
             Ok((mt,))
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         Err(Fail::soft())
     }
 
     // from spec/2.4-validation-modules.wspec:32 relation Table_ok
     pub fn table_ok(ar_: &Ctx, a0: &Context, a1: &Table) -> R<(Tabletype,)> {
         // from spec/2.4-validation-modules.wspec:57 rule Table_ok
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a1, Table(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Table(f_1, f_2) = a1 else { return Err(wspec_runtime::Fail::soft()) };
@@ -17663,20 +17387,18 @@ pub mod rels {
             rels::tabletype_ok(ar_, v_C, tt)?;
             #[allow(irrefutable_let_patterns)]
             let Tabletype(f_4, f_5, f_6) = (&(*tt)) else { return Err(wspec_runtime::Fail::soft()) };
-            let at = *f_4;
-            let lim = *f_5;
             let rt = f_6;
             rels::expr_const(ar_, v_C, expr_3)?;
             rels::expr_ok(ar_, v_C, expr_3, &(vec![conv::reftype_to_valtype((*rt).clone())]))?;
             Ok(((*tt).clone(),))
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         Err(Fail::soft())
     }
 
     // from spec/2.4-validation-modules.wspec:69 relation Func_ok
     pub fn func_ok(ar_: &Ctx, a0: &Context, a1: &Func) -> R<(Deftype,)> {
         // from spec/2.4-validation-modules.wspec:81 rule Func_ok
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a1, Func(f_1, f_2, f_3)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Func(f_1, f_2, f_3) = a1 else { return Err(wspec_runtime::Fail::soft()) };
@@ -17700,33 +17422,32 @@ pub mod rels {
             let lct = o_13;
             acc_lct_16.push(lct.clone()); }
             let lct_17 = acc_lct_16;
-            rels::expr_ok(ar_, &({ let mut rc_18 = (*v_C).clone(); let ro_19 = Context { types: vec![], recs: vec![], tags: vec![], globals: vec![], mems: vec![], tables: vec![], funcs: vec![], datas: vec![], elems: vec![], locals: wspec_runtime::seq::cat(vec![{ let n_ = wspec_runtime::seq::same_len(&[t_1_9.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let t_1_9_120 = t_1_9[i_].clone(); out_.push(Localtype(Init::Set, t_1_9_120.clone())); } out_ }, lct_17.clone()]), labels: vec![t_2_10.clone()], return_: Some(t_2_10.clone()), refs: vec![] }; rc_18.types.extend(ro_19.types.iter().cloned()); rc_18.recs.extend(ro_19.recs.iter().cloned()); rc_18.tags.extend(ro_19.tags.iter().cloned()); rc_18.globals.extend(ro_19.globals.iter().cloned()); rc_18.mems.extend(ro_19.mems.iter().cloned()); rc_18.tables.extend(ro_19.tables.iter().cloned()); rc_18.funcs.extend(ro_19.funcs.iter().cloned()); rc_18.datas.extend(ro_19.datas.iter().cloned()); rc_18.elems.extend(ro_19.elems.iter().cloned()); rc_18.locals.extend(ro_19.locals.iter().cloned()); rc_18.labels.extend(ro_19.labels.iter().cloned()); if rc_18.return_.is_none() { rc_18.return_ = ro_19.return_.clone(); } rc_18.refs.extend(ro_19.refs.iter().cloned()); rc_18 }), expr_5, &(t_2_10.clone()))?;
+            rels::expr_ok(ar_, &({ let mut rc_18 = (*v_C).clone(); let ro_19 = Context { types: vec![], recs: vec![], tags: vec![], globals: vec![], mems: vec![], tables: vec![], funcs: vec![], datas: vec![], elems: vec![], locals: wspec_runtime::seq::cat([{ let n_ = wspec_runtime::seq::same_len(&[t_1_9.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let t_1_9_120 = t_1_9[i_].clone(); out_.push(Localtype(Init::Set, t_1_9_120)); } out_ }, lct_17.clone()]), labels: vec![t_2_10.clone()], return_: Some(t_2_10.clone()), refs: vec![] }; rc_18.types.extend(ro_19.types.iter().cloned()); rc_18.recs.extend(ro_19.recs.iter().cloned()); rc_18.tags.extend(ro_19.tags.iter().cloned()); rc_18.globals.extend(ro_19.globals.iter().cloned()); rc_18.mems.extend(ro_19.mems.iter().cloned()); rc_18.tables.extend(ro_19.tables.iter().cloned()); rc_18.funcs.extend(ro_19.funcs.iter().cloned()); rc_18.datas.extend(ro_19.datas.iter().cloned()); rc_18.elems.extend(ro_19.elems.iter().cloned()); rc_18.locals.extend(ro_19.locals.iter().cloned()); rc_18.labels.extend(ro_19.labels.iter().cloned()); if rc_18.return_.is_none() { rc_18.return_ = ro_19.return_.clone(); } rc_18.refs.extend(ro_19.refs.iter().cloned()); rc_18 }), expr_5, &(t_2_10.clone()))?;
             Ok(((*wspec_runtime::seq::at(&(*v_C).types, wspec_runtime::num::wide(x)?)?).clone(),))
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         Err(Fail::soft())
     }
 
     // from spec/2.4-validation-modules.wspec:93 relation Data_ok
     pub fn data_ok(ar_: &Ctx, a0: &Context, a1: &Data) -> R<(Datatype,)> {
         // from spec/2.4-validation-modules.wspec:98 rule Data_ok
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a1, Data(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Data(f_1, f_2) = a1 else { return Err(wspec_runtime::Fail::soft()) };
-            let b = f_1;
             let datamode = *f_2;
             let (o_3,) = rels::datamode_ok(ar_, v_C, datamode)?;
             #[allow(irrefutable_let_patterns)]
             let Datatype = o_3 else { return Err(wspec_runtime::Fail::soft()) };
             Ok((Datatype,))
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         Err(Fail::soft())
     }
 
     // from spec/2.4-validation-modules.wspec:95 relation Elem_ok
     pub fn elem_ok(ar_: &Ctx, a0: &Context, a1: &Elem) -> R<(Elemtype,)> {
         // from spec/2.4-validation-modules.wspec:112 rule Elem_ok
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a1, Elem(f_1, f_2, f_3)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Elem(f_1, f_2, f_3) = a1 else { return Err(wspec_runtime::Fail::soft()) };
@@ -17751,14 +17472,14 @@ pub mod rels {
              }
             rels::elemmode_ok(ar_, v_C, elemmode, &((*rt).clone()))?;
             Ok(((*rt).clone(),))
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         Err(Fail::soft())
     }
 
     // from spec/2.4-validation-modules.wspec:135 relation Start_ok
     pub fn start_ok(ar_: &Ctx, a0: &Context, a1: Start) -> R<()> {
         // from spec/2.4-validation-modules.wspec:137 rule Start_ok
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a1, Start(f_1)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Start(f_1) = a1 else { return Err(wspec_runtime::Fail::soft()) };
@@ -17775,30 +17496,28 @@ pub mod rels {
             Ok(())
             })() { Ok(v) => v, Err(f) if f.message.is_some() => return Err(f), Err(_) => return Err(Fail::msg(0, "start function must not have parameters or results")) };
             Ok(())
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         Err(Fail::soft())
     }
 
     // from spec/2.4-validation-modules.wspec:145 relation Import_ok
     pub fn import_ok(ar_: &Ctx, a0: &Context, a1: &Import) -> R<(Externtype,)> {
         // from spec/2.4-validation-modules.wspec:149 rule Import_ok
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a1, Import(f_1, f_2, f_3)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Import(f_1, f_2, f_3) = a1 else { return Err(wspec_runtime::Fail::soft()) };
-            let nm_1 = f_1;
-            let nm_2 = f_2;
             let xt = f_3;
             rels::externtype_ok(ar_, v_C, xt)?;
             Ok((defs::clos_externtype(ar_, v_C, xt)?,))
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         Err(Fail::soft())
     }
 
     // from spec/2.4-validation-modules.wspec:146 relation Export_ok
     pub fn export_ok(ar_: &Ctx, a0: &Context, a1: &Export) -> R<(Name, Externtype,)> {
         // from spec/2.4-validation-modules.wspec:153 rule Export_ok
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a1, Export(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Export(f_1, f_2) = a1 else { return Err(wspec_runtime::Fail::soft()) };
@@ -17806,92 +17525,95 @@ pub mod rels {
             let xx = *f_2;
             let (o_3,) = rels::externidx_ok(ar_, v_C, xx)?;
             let xt = o_3;
-            Ok(((*nm).clone(), xt.clone(),))
-        })())? { return Ok(v); }
+            Ok(((*nm).clone(), xt,))
+        })())? { return Ok(v); } }
         Err(Fail::soft())
     }
 
     // from spec/4.1-execution-values.wspec:72 relation Val_ok
     pub fn val_ok(ar_: &Ctx, a0: &Store, a1: &Val) -> R<(Valtype,)> {
         // from spec/4.1-execution-values.wspec:74 rule Val_ok/num
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a1, Val::Num_(n_1)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let s = a0;
+            #[allow(irrefutable_let_patterns)]
             let Val::Num_(n_1) = a1 else { return Err(wspec_runtime::Fail::soft()) };
             let num = *n_1;
             let (o_2,) = rels::num_ok(ar_, s, num)?;
             let nt = o_2;
             Ok((conv::numtype_to_valtype(nt),))
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/4.1-execution-values.wspec:78 rule Val_ok/vec
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a1, Val::Vec__(n_1)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let s = a0;
+            #[allow(irrefutable_let_patterns)]
             let Val::Vec__(n_1) = a1 else { return Err(wspec_runtime::Fail::soft()) };
             let vec = *n_1;
             let (o_2,) = rels::vec_ok(ar_, s, vec)?;
             let vt = o_2;
             Ok((conv::vectype_to_valtype(vt),))
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/4.1-execution-values.wspec:82 rule Val_ok/ref
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a1, Val::Ref(n_1)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let s = a0;
+            #[allow(irrefutable_let_patterns)]
             let Val::Ref(n_1) = a1 else { return Err(wspec_runtime::Fail::soft()) };
             let ref_ = n_1;
             let (o_2,) = rels::ref_ok(ar_, s, ref_)?;
             let rt = o_2;
-            Ok((conv::reftype_to_valtype(rt.clone()),))
-        })())? { return Ok(v); }
+            Ok((conv::reftype_to_valtype(rt),))
+        })())? { return Ok(v); } }
         Err(Fail::soft())
     }
 
     // from spec/4.1-execution-values.wspec:88 relation Externaddr_ok
     pub fn externaddr_ok(ar_: &Ctx, a0: &Store, a1: Externaddr) -> R<(Externtype,)> {
         // from spec/4.1-execution-values.wspec:90 rule Externaddr_ok/tag
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a1, Externaddr::Tag(f_1)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let s = a0;
             #[allow(irrefutable_let_patterns)]
             let Externaddr::Tag(f_1) = a1 else { return Err(wspec_runtime::Fail::soft()) };
             let a = f_1.clone();
             Ok((Externtype::Tag((*wspec_runtime::seq::at(&(*s).tags, wspec_runtime::num::wide(a)?)?).type_.clone()),))
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/4.1-execution-values.wspec:93 rule Externaddr_ok/global
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a1, Externaddr::Global(f_1)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let s = a0;
             #[allow(irrefutable_let_patterns)]
             let Externaddr::Global(f_1) = a1 else { return Err(wspec_runtime::Fail::soft()) };
             let a = f_1.clone();
             Ok((Externtype::Global((*wspec_runtime::seq::at(&(*s).globals, wspec_runtime::num::wide(a)?)?).type_.clone()),))
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/4.1-execution-values.wspec:96 rule Externaddr_ok/mem
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a1, Externaddr::Mem(f_1)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let s = a0;
             #[allow(irrefutable_let_patterns)]
             let Externaddr::Mem(f_1) = a1 else { return Err(wspec_runtime::Fail::soft()) };
             let a = f_1.clone();
             Ok((Externtype::Mem((*wspec_runtime::seq::at(&(*s).mems, wspec_runtime::num::wide(a)?)?).type_),))
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/4.1-execution-values.wspec:99 rule Externaddr_ok/table
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a1, Externaddr::Table(f_1)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let s = a0;
             #[allow(irrefutable_let_patterns)]
             let Externaddr::Table(f_1) = a1 else { return Err(wspec_runtime::Fail::soft()) };
             let a = f_1.clone();
             Ok((Externtype::Table((*wspec_runtime::seq::at(&(*s).tables, wspec_runtime::num::wide(a)?)?).type_.clone()),))
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/4.1-execution-values.wspec:102 rule Externaddr_ok/func
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a1, Externaddr::Func(f_1)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let s = a0;
             #[allow(irrefutable_let_patterns)]
             let Externaddr::Func(f_1) = a1 else { return Err(wspec_runtime::Fail::soft()) };
             let a = f_1.clone();
             Ok((Externtype::Func(conv::deftype_to_typeuse((*wspec_runtime::seq::at(&(*s).funcs, wspec_runtime::num::wide(a)?)?).type_.clone())),))
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         Err(Fail::soft())
     }
 
     // from spec/2.1-validation-types.wspec:15 relation Deftype_ok
     pub fn deftype_ok(ar_: &Ctx, a0: &Context, a1: &Deftype) -> R<()> {
         // from spec/2.1-validation-types.wspec:195 rule Deftype_ok
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a1, Deftype(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Deftype(f_1, f_2) = a1 else { return Err(wspec_runtime::Fail::soft()) };
@@ -17902,10 +17624,10 @@ pub mod rels {
             let n = len_5;
             let st = cp_4;
             let i = *f_2;
-            rels::rectype_ok2(ar_, &({ let mut upd_6 = (*v_C).clone(); let nv_7 = { let n_ = wspec_runtime::seq::same_len(&[wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?, st.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let st_108 = st[i_].clone(); out_.push(st_108.clone()); } out_ }; upd_6.recs = nv_7; upd_6 }), &(std::rc::Rc::new(Rectype({ let n_ = wspec_runtime::seq::same_len(&[wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?, st.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let st_209 = st[i_].clone(); out_.push(st_209.clone()); } out_ }))), 0_u64)?;
+            rels::rectype_ok2(ar_, &({ let mut upd_6 = (*v_C).clone(); let nv_7 = { let n_ = wspec_runtime::seq::same_len(&[wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?, st.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let st_108 = st[i_].clone(); out_.push(st_108); } out_ }; upd_6.recs = nv_7; upd_6 }), &(std::rc::Rc::new(Rectype({ let n_ = wspec_runtime::seq::same_len(&[wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?, st.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let st_209 = st[i_].clone(); out_.push(st_209); } out_ }))), 0_u64)?;
             wspec_runtime::check((wspec_runtime::num::wide(i)? < wspec_runtime::num::wide(n)?))?;
             Ok(())
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         Err(Fail::soft())
     }
 
@@ -17934,7 +17656,7 @@ pub mod rels {
     // from spec/2.1-validation-types.wspec:205 relation Memtype_ok
     pub fn memtype_ok(ar_: &Ctx, a0: &Context, a1: Memtype) -> R<()> {
         // from spec/2.1-validation-types.wspec:230 rule Memtype_ok
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a1, Memtype(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Memtype(f_1, f_2) = a1 else { return Err(wspec_runtime::Fail::soft()) };
@@ -17944,14 +17666,14 @@ pub mod rels {
             let k = eq_3;
             match rels::limits_ok(ar_, v_C, lim, k) { Ok(_) => {} Err(f) if f.message.is_some() => return Err(f), Err(_) => return Err(Fail::msg(0, format!("memory size must be at most {} pages", wspec_runtime::num::wide(k)?))) }
             Ok(())
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         Err(Fail::soft())
     }
 
     // from spec/2.1-validation-types.wspec:206 relation Tabletype_ok
     pub fn tabletype_ok(ar_: &Ctx, a0: &Context, a1: &Tabletype) -> R<()> {
         // from spec/2.1-validation-types.wspec:236 rule Tabletype_ok
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a1, Tabletype(f_1, f_2, f_3)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Tabletype(f_1, f_2, f_3) = a1 else { return Err(wspec_runtime::Fail::soft()) };
@@ -17963,50 +17685,50 @@ pub mod rels {
             let k = eq_4;
             match rels::limits_ok(ar_, v_C, lim, k) { Ok(_) => {} Err(f) if f.message.is_some() => return Err(f), Err(_) => return Err(Fail::msg(0, format!("table size must be at most {}", wspec_runtime::num::wide(k)?))) }
             Ok(())
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         Err(Fail::soft())
     }
 
     // from spec/2.1-validation-types.wspec:207 relation Externtype_ok
     pub fn externtype_ok(ar_: &Ctx, a0: &Context, a1: &Externtype) -> R<()> {
         // from spec/2.1-validation-types.wspec:242 rule Externtype_ok/tag
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a1, Externtype::Tag(f_1)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Externtype::Tag(f_1) = a1 else { return Err(wspec_runtime::Fail::soft()) };
             let jt = f_1;
             rels::tagtype_ok(ar_, v_C, jt)?;
             Ok(())
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/2.1-validation-types.wspec:246 rule Externtype_ok/global
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a1, Externtype::Global(f_1)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Externtype::Global(f_1) = a1 else { return Err(wspec_runtime::Fail::soft()) };
             let gt = f_1;
             rels::globaltype_ok(ar_, v_C, gt)?;
             Ok(())
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/2.1-validation-types.wspec:250 rule Externtype_ok/mem
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a1, Externtype::Mem(f_1)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Externtype::Mem(f_1) = a1 else { return Err(wspec_runtime::Fail::soft()) };
             let mt = *f_1;
             rels::memtype_ok(ar_, v_C, mt)?;
             Ok(())
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/2.1-validation-types.wspec:254 rule Externtype_ok/table
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a1, Externtype::Table(f_1)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Externtype::Table(f_1) = a1 else { return Err(wspec_runtime::Fail::soft()) };
             let tt = f_1;
             rels::tabletype_ok(ar_, v_C, tt)?;
             Ok(())
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/2.1-validation-types.wspec:258 rule Externtype_ok/func
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a1, Externtype::Func(f_1)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Externtype::Func(f_1) = a1 else { return Err(wspec_runtime::Fail::soft()) };
@@ -18021,7 +17743,7 @@ pub mod rels {
             Ok((t_1.clone(), t_2.clone(),))
             })() { Ok(v) => v, Err(f) if f.message.is_some() => return Err(f), Err(_) => return Err(Fail::msg(0, "non-function type")) };
             Ok(())
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         Err(Fail::soft())
     }
 
@@ -18043,9 +17765,7 @@ pub mod rels {
             let eq_1 = defs::unrolldt(ar_, dt_1)?;
             #[allow(irrefutable_let_patterns)]
             let Subtype(f_2, f_3, f_4) = eq_1 else { return Err(wspec_runtime::Fail::soft()) };
-            let final_ = f_2.clone();
             let tu_q = f_3.clone();
-            let ct = f_4.clone();
             let eq_5 = wspec_runtime::seq::first(tu_q.clone())?;
             let tu = eq_5;
             rels::heaptype_sub(ar_, v_C, &(conv::typeuse_to_heaptype(tu.clone())), &(conv::deftype_to_heaptype((*dt_2).clone())))?;
@@ -18057,23 +17777,25 @@ pub mod rels {
     // from spec/2.2-validation-subtyping.wspec:227 relation Tagtype_sub
     pub fn tagtype_sub(ar_: &Ctx, a0: &Context, a1: &Tagtype, a2: &Tagtype) -> R<()> {
         // from spec/2.2-validation-subtyping.wspec:242 rule Tagtype_sub
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a1, Typeuse::Deftype(n_1)) && matches!(a2, Typeuse::Deftype(n_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let v_C = a0;
+            #[allow(irrefutable_let_patterns)]
             let Typeuse::Deftype(n_1) = a1 else { return Err(wspec_runtime::Fail::soft()) };
             let dt_1 = n_1;
+            #[allow(irrefutable_let_patterns)]
             let Typeuse::Deftype(n_2) = a2 else { return Err(wspec_runtime::Fail::soft()) };
             let dt_2 = n_2;
             rels::deftype_sub(ar_, v_C, dt_1, dt_2)?;
             rels::deftype_sub(ar_, v_C, dt_2, dt_1)?;
             Ok(())
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         Err(Fail::soft())
     }
 
     // from spec/2.2-validation-subtyping.wspec:228 relation Globaltype_sub
     pub fn globaltype_sub(ar_: &Ctx, a0: &Context, a1: &Globaltype, a2: &Globaltype) -> R<()> {
         // from spec/2.2-validation-subtyping.wspec:247 rule Globaltype_sub/const
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a1, Globaltype(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Globaltype(f_1, f_2) = a1 else { return Err(wspec_runtime::Fail::soft()) };
@@ -18089,35 +17811,33 @@ pub mod rels {
             let t_2 = f_6;
             rels::valtype_sub(ar_, v_C, t_1, t_2)?;
             Ok(())
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/2.2-validation-subtyping.wspec:251 rule Globaltype_sub/var
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a1, Globaltype(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Globaltype(f_1, f_2) = a1 else { return Err(wspec_runtime::Fail::soft()) };
-            let cp_3 = (*f_1).clone();
-            let Some(o_4) = cp_3 else { return Err(wspec_runtime::Fail::soft()) };
+            let Some(o_3) = f_1 else { return Err(wspec_runtime::Fail::soft()) };
             #[allow(irrefutable_let_patterns)]
-            let Mut = o_4 else { return Err(wspec_runtime::Fail::soft()) };
+            let Mut = o_3 else { return Err(wspec_runtime::Fail::soft()) };
             let t_1 = f_2;
             #[allow(irrefutable_let_patterns)]
-            let Globaltype(f_5, f_6) = a2 else { return Err(wspec_runtime::Fail::soft()) };
-            let cp_7 = (*f_5).clone();
-            let Some(o_8) = cp_7 else { return Err(wspec_runtime::Fail::soft()) };
+            let Globaltype(f_4, f_5) = a2 else { return Err(wspec_runtime::Fail::soft()) };
+            let Some(o_6) = f_4 else { return Err(wspec_runtime::Fail::soft()) };
             #[allow(irrefutable_let_patterns)]
-            let Mut = o_8 else { return Err(wspec_runtime::Fail::soft()) };
-            let t_2 = f_6;
+            let Mut = o_6 else { return Err(wspec_runtime::Fail::soft()) };
+            let t_2 = f_5;
             rels::valtype_sub(ar_, v_C, t_1, t_2)?;
             rels::valtype_sub(ar_, v_C, t_2, t_1)?;
             Ok(())
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         Err(Fail::soft())
     }
 
     // from spec/2.2-validation-subtyping.wspec:229 relation Memtype_sub
     pub fn memtype_sub(ar_: &Ctx, a0: &Context, a1: Memtype, a2: Memtype) -> R<()> {
         // from spec/2.2-validation-subtyping.wspec:256 rule Memtype_sub
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a1, Memtype(f_1, f_2)) && matches!(a2, Memtype(f_3, f_4)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Memtype(f_1, f_2) = a1 else { return Err(wspec_runtime::Fail::soft()) };
@@ -18129,14 +17849,14 @@ pub mod rels {
             let lim_2 = f_4.clone();
             rels::limits_sub(ar_, v_C, lim_1, lim_2)?;
             Ok(())
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         Err(Fail::soft())
     }
 
     // from spec/2.2-validation-subtyping.wspec:230 relation Tabletype_sub
     pub fn tabletype_sub(ar_: &Ctx, a0: &Context, a1: &Tabletype, a2: &Tabletype) -> R<()> {
         // from spec/2.2-validation-subtyping.wspec:260 rule Tabletype_sub
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a1, Tabletype(f_1, f_2, f_3)) && matches!(a2, Tabletype(f_4, f_5, f_6)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Tabletype(f_1, f_2, f_3) = a1 else { return Err(wspec_runtime::Fail::soft()) };
@@ -18152,7 +17872,7 @@ pub mod rels {
             rels::reftype_sub(ar_, v_C, rt_1, rt_2)?;
             rels::reftype_sub(ar_, v_C, rt_2, rt_1)?;
             Ok(())
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         Err(Fail::soft())
     }
 
@@ -18164,7 +17884,6 @@ pub mod rels {
             let in__1 = a1.clone();
             let t = a2;
             let (t2_2, xs_3) = check_seq(ar_, v_C, ar_.instr.get(in__1), &vec![], Some(&(*t).clone()[..]))?;
-            let x = xs_3;
             Ok(())
         })())? { return Ok(v); }
         Err(Fail::soft())
@@ -18191,7 +17910,7 @@ pub mod rels {
     // from spec/2.4-validation-modules.wspec:7 relation Type_ok
     pub fn type_ok(ar_: &Ctx, a0: &Context, a1: &Type) -> R<(Vec<Deftype>,)> {
         // from spec/2.4-validation-modules.wspec:10 rule Type_ok
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a1, Type(f_1)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Type(f_1) = a1 else { return Err(wspec_runtime::Fail::soft()) };
@@ -18201,15 +17920,15 @@ pub mod rels {
             let eq_3 = defs::rolldt(ar_, x, qt)?;
             let dt = eq_3;
             rels::rectype_ok(ar_, &({ let mut rc_4 = (*v_C).clone(); let ro_5 = Context { types: dt.clone(), recs: vec![], tags: vec![], globals: vec![], mems: vec![], tables: vec![], funcs: vec![], datas: vec![], elems: vec![], locals: vec![], labels: vec![], return_: None, refs: vec![] }; rc_4.types.extend(ro_5.types.iter().cloned()); rc_4.recs.extend(ro_5.recs.iter().cloned()); rc_4.tags.extend(ro_5.tags.iter().cloned()); rc_4.globals.extend(ro_5.globals.iter().cloned()); rc_4.mems.extend(ro_5.mems.iter().cloned()); rc_4.tables.extend(ro_5.tables.iter().cloned()); rc_4.funcs.extend(ro_5.funcs.iter().cloned()); rc_4.datas.extend(ro_5.datas.iter().cloned()); rc_4.elems.extend(ro_5.elems.iter().cloned()); rc_4.locals.extend(ro_5.locals.iter().cloned()); rc_4.labels.extend(ro_5.labels.iter().cloned()); if rc_4.return_.is_none() { rc_4.return_ = ro_5.return_.clone(); } rc_4.refs.extend(ro_5.refs.iter().cloned()); rc_4 }), qt, x)?;
-            Ok((dt.clone(),))
-        })())? { return Ok(v); }
+            Ok((dt,))
+        })())? { return Ok(v); } }
         Err(Fail::soft())
     }
 
     // from spec/2.4-validation-modules.wspec:29 relation Global_ok
     pub fn global_ok(ar_: &Ctx, a0: &Context, a1: &Global) -> R<(Globaltype,)> {
         // from spec/2.4-validation-modules.wspec:38 rule Global_ok
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a1, Global(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Global(f_1, f_2) = a1 else { return Err(wspec_runtime::Fail::soft()) };
@@ -18218,20 +17937,18 @@ pub mod rels {
             rels::globaltype_ok(ar_, v_C, gt)?;
             #[allow(irrefutable_let_patterns)]
             let Globaltype(f_4, f_5) = (&(*gt)) else { return Err(wspec_runtime::Fail::soft()) };
-            let cp_6 = (*f_4).clone();
-            let mut_ = cp_6;
             let t = f_5;
             rels::expr_const(ar_, v_C, expr_3)?;
             rels::expr_ok(ar_, v_C, expr_3, &(vec![(*t).clone()]))?;
             Ok(((*gt).clone(),))
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         Err(Fail::soft())
     }
 
     // from spec/2.4-validation-modules.wspec:68 relation Local_ok
     pub fn local_ok(ar_: &Ctx, a0: &Context, a1: &Local) -> R<(Localtype,)> {
         // from spec/2.4-validation-modules.wspec:71 rule Local_ok/set
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a1, Local(f_1)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Local(f_1) = a1 else { return Err(wspec_runtime::Fail::soft()) };
@@ -18239,9 +17956,9 @@ pub mod rels {
             rels::valtype_ok(ar_, v_C, t)?;
             rels::defaultable(ar_, t)?;
             Ok((Localtype(Init::Set, (*t).clone()),))
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/2.4-validation-modules.wspec:76 rule Local_ok/unset
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a1, Local(f_1)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Local(f_1) = a1 else { return Err(wspec_runtime::Fail::soft()) };
@@ -18249,21 +17966,21 @@ pub mod rels {
             rels::valtype_ok(ar_, v_C, t)?;
             rels::nondefaultable(ar_, t)?;
             Ok((Localtype(Init::Unset, (*t).clone()),))
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         Err(Fail::soft())
     }
 
     // from spec/2.4-validation-modules.wspec:94 relation Datamode_ok
     pub fn datamode_ok(ar_: &Ctx, a0: &Context, a1: Datamode) -> R<(Datatype,)> {
         // from spec/2.4-validation-modules.wspec:102 rule Datamode_ok/passive
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a1, Datamode::Passive) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Datamode::Passive = a1 else { return Err(wspec_runtime::Fail::soft()) };
             Ok((Datatype,))
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/2.4-validation-modules.wspec:105 rule Datamode_ok/active
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a1, Datamode::Active(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Datamode::Active(f_1, f_2) = a1 else { return Err(wspec_runtime::Fail::soft()) };
@@ -18273,36 +17990,35 @@ pub mod rels {
             #[allow(irrefutable_let_patterns)]
             let Memtype(f_4, f_5) = (&(*wspec_runtime::seq::at(&(*v_C).mems, wspec_runtime::num::wide(x)?)?)) else { return Err(wspec_runtime::Fail::soft()) };
             let at = *f_4;
-            let lim = *f_5;
             rels::expr_const(ar_, v_C, expr_3)?;
             rels::expr_ok(ar_, v_C, expr_3, &(vec![conv::addrtype_to_valtype(at)]))?;
             Ok((Datatype,))
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         Err(Fail::soft())
     }
 
     // from spec/2.4-validation-modules.wspec:96 relation Elemmode_ok
     pub fn elemmode_ok(ar_: &Ctx, a0: &Context, a1: Elemmode, a2: &Elemtype) -> R<()> {
         // from spec/2.4-validation-modules.wspec:119 rule Elemmode_ok/passive
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a1, Elemmode::Passive) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Elemmode::Passive = a1 else { return Err(wspec_runtime::Fail::soft()) };
             let cp_1 = (*a2).clone();
             let rt = cp_1;
             Ok(())
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/2.4-validation-modules.wspec:122 rule Elemmode_ok/declare
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a1, Elemmode::Declare) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Elemmode::Declare = a1 else { return Err(wspec_runtime::Fail::soft()) };
             let cp_1 = (*a2).clone();
             let rt = cp_1;
             Ok(())
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/2.4-validation-modules.wspec:125 rule Elemmode_ok/active
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a1, Elemmode::Active(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Elemmode::Active(f_1, f_2) = a1 else { return Err(wspec_runtime::Fail::soft()) };
@@ -18314,20 +18030,19 @@ pub mod rels {
             #[allow(irrefutable_let_patterns)]
             let Tabletype(f_5, f_6, f_7) = (&(*wspec_runtime::seq::at(&(*v_C).tables, wspec_runtime::num::wide(x)?)?)) else { return Err(wspec_runtime::Fail::soft()) };
             let at = *f_5;
-            let lim = *f_6;
             let rt_q = f_7;
             match rels::reftype_sub(ar_, v_C, &rt, rt_q) { Ok(_) => {} Err(f) if f.message.is_some() => return Err(f), Err(_) => return Err(Fail::msg(0, "type mismatch: element segment's type does not match the table's element type")) }
             rels::expr_const(ar_, v_C, expr_3)?;
             rels::expr_ok(ar_, v_C, expr_3, &(vec![conv::addrtype_to_valtype(at)]))?;
             Ok(())
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         Err(Fail::soft())
     }
 
     // from spec/2.4-validation-modules.wspec:147 relation Externidx_ok
     pub fn externidx_ok(ar_: &Ctx, a0: &Context, a1: Externidx) -> R<(Externtype,)> {
         // from spec/2.4-validation-modules.wspec:157 rule Externidx_ok/tag
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a1, Externidx::Tag(f_1)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Externidx::Tag(f_1) = a1 else { return Err(wspec_runtime::Fail::soft()) };
@@ -18335,9 +18050,9 @@ pub mod rels {
             if !((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).tags.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown tag {}", wspec_runtime::num::wide(x)?))); }
             let jt = (&(*wspec_runtime::seq::at(&(*v_C).tags, wspec_runtime::num::wide(x)?)?));
             Ok((Externtype::Tag((*jt).clone()),))
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/2.4-validation-modules.wspec:162 rule Externidx_ok/global
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a1, Externidx::Global(f_1)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Externidx::Global(f_1) = a1 else { return Err(wspec_runtime::Fail::soft()) };
@@ -18345,9 +18060,9 @@ pub mod rels {
             if !((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).globals.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown global {}", wspec_runtime::num::wide(x)?))); }
             let gt = (&(*wspec_runtime::seq::at(&(*v_C).globals, wspec_runtime::num::wide(x)?)?));
             Ok((Externtype::Global((*gt).clone()),))
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/2.4-validation-modules.wspec:167 rule Externidx_ok/mem
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a1, Externidx::Mem(f_1)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Externidx::Mem(f_1) = a1 else { return Err(wspec_runtime::Fail::soft()) };
@@ -18355,9 +18070,9 @@ pub mod rels {
             if !((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).mems.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown memory {}", wspec_runtime::num::wide(x)?))); }
             let mt = *(&(*wspec_runtime::seq::at(&(*v_C).mems, wspec_runtime::num::wide(x)?)?));
             Ok((Externtype::Mem(mt),))
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/2.4-validation-modules.wspec:172 rule Externidx_ok/table
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a1, Externidx::Table(f_1)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Externidx::Table(f_1) = a1 else { return Err(wspec_runtime::Fail::soft()) };
@@ -18365,9 +18080,9 @@ pub mod rels {
             if !((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).tables.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown table {}", wspec_runtime::num::wide(x)?))); }
             let tt = (&(*wspec_runtime::seq::at(&(*v_C).tables, wspec_runtime::num::wide(x)?)?));
             Ok((Externtype::Table((*tt).clone()),))
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/2.4-validation-modules.wspec:177 rule Externidx_ok/func
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a1, Externidx::Func(f_1)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Externidx::Func(f_1) = a1 else { return Err(wspec_runtime::Fail::soft()) };
@@ -18375,51 +18090,49 @@ pub mod rels {
             if !((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).funcs.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown function {}", wspec_runtime::num::wide(x)?))); }
             let dt = (&(*wspec_runtime::seq::at(&(*v_C).funcs, wspec_runtime::num::wide(x)?)?));
             Ok((Externtype::Func(conv::deftype_to_typeuse((*dt).clone())),))
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         Err(Fail::soft())
     }
 
     // from spec/4.1-execution-values.wspec:23 relation Num_ok
     pub fn num_ok(ar_: &Ctx, a0: &Store, a1: Num_) -> R<(Numtype,)> {
         // from spec/4.1-execution-values.wspec:25 rule Num_ok
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
-            let s = a0;
+        if matches!(a1, Num_(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Num_(f_1, f_2) = a1 else { return Err(wspec_runtime::Fail::soft()) };
             let nt = f_1.clone();
-            let c = f_2.clone();
             Ok((nt,))
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         Err(Fail::soft())
     }
 
     // from spec/4.1-execution-values.wspec:28 relation Vec_ok
     pub fn vec_ok(ar_: &Ctx, a0: &Store, a1: Vec__) -> R<(Vectype,)> {
         // from spec/4.1-execution-values.wspec:30 rule Vec_ok
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
-            let s = a0;
+        if matches!(a1, Vec__(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Vec__(f_1, f_2) = a1 else { return Err(wspec_runtime::Fail::soft()) };
             let vt = f_1.clone();
             let v = f_2.clone();
             Ok((vt,))
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         Err(Fail::soft())
     }
 
     // from spec/2.1-validation-types.wspec:80 relation Expand_use
     pub fn expand_use(ar_: &Ctx, a0: &Context, a1: &Typeuse) -> R<(Comptype,)> {
         // from spec/2.1-validation-types.wspec:82 rule Expand_use/deftype
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a1, Typeuse::Deftype(n_1)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let v_C = a0;
+            #[allow(irrefutable_let_patterns)]
             let Typeuse::Deftype(n_1) = a1 else { return Err(wspec_runtime::Fail::soft()) };
             let dt = n_1;
             let (o_2,) = rels::expand(ar_, dt)?;
             let ct = o_2;
-            Ok((ct.clone(),))
-        })())? { return Ok(v); }
+            Ok((ct,))
+        })())? { return Ok(v); } }
         // from spec/2.1-validation-types.wspec:86 rule Expand_use/typeidx
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a1, Typeuse::Idx(f_1)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Typeuse::Idx(f_1) = a1 else { return Err(wspec_runtime::Fail::soft()) };
@@ -18428,8 +18141,8 @@ pub mod rels {
             if !((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).types.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown type {}", wspec_runtime::num::wide(x)?))); }
             let (o_3,) = rels::expand(ar_, &(*wspec_runtime::seq::at(&(*v_C).types, wspec_runtime::num::wide(x)?)?))?;
             let ct = o_3;
-            Ok((ct.clone(),))
-        })())? { return Ok(v); }
+            Ok((ct,))
+        })())? { return Ok(v); } }
         Err(Fail::soft())
     }
 
@@ -18502,8 +18215,7 @@ pub mod rels {
     // from spec/2.1-validation-types.wspec:202 relation Limits_ok
     pub fn limits_ok(ar_: &Ctx, a0: &Context, a1: Limits, a2: u64) -> R<()> {
         // from spec/2.1-validation-types.wspec:211 rule Limits_ok
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
-            let v_C = a0;
+        if matches!(a1, Limits(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Limits(f_1, f_2) = a1 else { return Err(wspec_runtime::Fail::soft()) };
             let n_3 = wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(f_1.clone())?)?;
@@ -18527,30 +18239,28 @@ pub mod rels {
             if !((wspec_runtime::num::wide(n)? <= wspec_runtime::num::wide(m_10_16)?)) { return Err(Fail::msg(0, "size minimum must not be greater than maximum")); }
              }
             Ok(())
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         Err(Fail::soft())
     }
 
     // from spec/2.1-validation-types.wspec:204 relation Globaltype_ok
     pub fn globaltype_ok(ar_: &Ctx, a0: &Context, a1: &Globaltype) -> R<()> {
         // from spec/2.1-validation-types.wspec:225 rule Globaltype_ok
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a1, Globaltype(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Globaltype(f_1, f_2) = a1 else { return Err(wspec_runtime::Fail::soft()) };
-            let cp_3 = (*f_1).clone();
-            let mut_ = cp_3;
             let t = f_2;
             rels::valtype_ok(ar_, v_C, t)?;
             Ok(())
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         Err(Fail::soft())
     }
 
     // from spec/2.2-validation-subtyping.wspec:226 relation Limits_sub
     pub fn limits_sub(ar_: &Ctx, a0: &Context, a1: Limits, a2: Limits) -> R<()> {
         // from spec/2.2-validation-subtyping.wspec:233 rule Limits_sub/max
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a1, Limits(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Limits(f_1, f_2) = a1 else { return Err(wspec_runtime::Fail::soft()) };
@@ -18577,9 +18287,9 @@ pub mod rels {
             wspec_runtime::check((wspec_runtime::num::wide(m_1)? <= wspec_runtime::num::wide(m_2_15_17)?))?;
              }
             Ok(())
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/2.2-validation-subtyping.wspec:238 rule Limits_sub/eps
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a1, Limits(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Limits(f_1, f_2) = a1 else { return Err(wspec_runtime::Fail::soft()) };
@@ -18595,107 +18305,101 @@ pub mod rels {
             wspec_runtime::check(o_8.is_none())?;
             wspec_runtime::check((wspec_runtime::num::wide(n_1)? >= wspec_runtime::num::wide(n_2)?))?;
             Ok(())
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         Err(Fail::soft())
     }
 
     // from spec/2.3-validation-instructions.wspec:18 relation Nondefaultable
     pub fn nondefaultable(ar_: &Ctx, a0: &Valtype) -> R<()> {
         // from spec/2.3-validation-instructions.wspec:29 rule Nondefaultable
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a0, Valtype::Reftype(Reftype(f_1, f_2))) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Valtype::Reftype(Reftype(f_1, f_2)) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let cp_3 = (*f_1).clone();
             let o_4 = cp_3;
             wspec_runtime::check(o_4.is_none())?;
-            let ht = f_2;
             Ok(())
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         Err(Fail::soft())
     }
 
     // from spec/2.3-validation-instructions.wspec:717 relation Instr_const
     pub fn instr_const(ar_: &Ctx, a0: &Context, a1: &Instr) -> R<()> {
         // from spec/2.3-validation-instructions.wspec:720 rule Instr_const/const
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a1, Instr::Const(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Instr::Const(f_1, f_2) = a1 else { return Err(wspec_runtime::Fail::soft()) };
-            let nt = *f_1;
-            let c = *f_2;
             Ok(())
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/2.3-validation-instructions.wspec:723 rule Instr_const/vconst
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a1, Instr::Vconst(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Instr::Vconst(f_1, f_2) = a1 else { return Err(wspec_runtime::Fail::soft()) };
-            let vt = *f_1;
-            let vc = *f_2;
             Ok(())
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/2.3-validation-instructions.wspec:726 rule Instr_const/ref.null
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a1, Instr::RefNull(f_1)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Instr::RefNull(f_1) = a1 else { return Err(wspec_runtime::Fail::soft()) };
-            let ht = f_1;
             Ok(())
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/2.3-validation-instructions.wspec:729 rule Instr_const/ref.i31
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a1, Instr::RefI31) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Instr::RefI31 = a1 else { return Err(wspec_runtime::Fail::soft()) };
             Ok(())
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/2.3-validation-instructions.wspec:732 rule Instr_const/ref.func
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a1, Instr::RefFunc(f_1)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Instr::RefFunc(f_1) = a1 else { return Err(wspec_runtime::Fail::soft()) };
             let cp_2 = (*f_1).clone();
             let x = cp_2;
             Ok(())
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/2.3-validation-instructions.wspec:735 rule Instr_const/struct.new
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a1, Instr::StructNew(f_1)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Instr::StructNew(f_1) = a1 else { return Err(wspec_runtime::Fail::soft()) };
             let cp_2 = (*f_1).clone();
             let x = cp_2;
             Ok(())
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/2.3-validation-instructions.wspec:738 rule Instr_const/struct.new_default
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a1, Instr::StructNewDefault(f_1)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Instr::StructNewDefault(f_1) = a1 else { return Err(wspec_runtime::Fail::soft()) };
             let cp_2 = (*f_1).clone();
             let x = cp_2;
             Ok(())
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/2.3-validation-instructions.wspec:741 rule Instr_const/array.new
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a1, Instr::ArrayNew(f_1)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Instr::ArrayNew(f_1) = a1 else { return Err(wspec_runtime::Fail::soft()) };
             let cp_2 = (*f_1).clone();
             let x = cp_2;
             Ok(())
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/2.3-validation-instructions.wspec:744 rule Instr_const/array.new_default
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a1, Instr::ArrayNewDefault(f_1)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Instr::ArrayNewDefault(f_1) = a1 else { return Err(wspec_runtime::Fail::soft()) };
             let cp_2 = (*f_1).clone();
             let x = cp_2;
             Ok(())
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/2.3-validation-instructions.wspec:747 rule Instr_const/array.new_fixed
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a1, Instr::ArrayNewFixed(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Instr::ArrayNewFixed(f_1, f_2) = a1 else { return Err(wspec_runtime::Fail::soft()) };
@@ -18703,25 +18407,24 @@ pub mod rels {
             let x = cp_3;
             let cp_4 = (*f_2).clone();
             let n_5 = wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(cp_4)?)?;
-            let n = n_5;
             Ok(())
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/2.3-validation-instructions.wspec:750 rule Instr_const/any.convert_extern
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a1, Instr::AnyConvertExtern) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Instr::AnyConvertExtern = a1 else { return Err(wspec_runtime::Fail::soft()) };
             Ok(())
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/2.3-validation-instructions.wspec:753 rule Instr_const/extern.convert_any
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a1, Instr::ExternConvertAny) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Instr::ExternConvertAny = a1 else { return Err(wspec_runtime::Fail::soft()) };
             Ok(())
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/2.3-validation-instructions.wspec:756 rule Instr_const/global.get
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a1, Instr::GlobalGet(f_1)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Instr::GlobalGet(f_1) = a1 else { return Err(wspec_runtime::Fail::soft()) };
@@ -18733,33 +18436,29 @@ pub mod rels {
             let cp_5 = (*f_3).clone();
             let o_6 = cp_5;
             wspec_runtime::check(o_6.is_none())?;
-            let t = f_4;
             Ok(())
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/2.3-validation-instructions.wspec:761 rule Instr_const/binop
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a1, Instr::Binop(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Instr::Binop(f_1, f_2) = a1 else { return Err(wspec_runtime::Fail::soft()) };
             let cp_3 = (*f_1).clone();
             let n_4 = wspec_runtime::ok(conv::numtype_as_inn(cp_3))?;
-            let v_Inn = n_4;
             let binop = *f_2;
             wspec_runtime::check(vec![Binop::Inn(BinopInn::Add), Binop::Inn(BinopInn::Sub), Binop::Inn(BinopInn::Mul)].contains(&binop))?;
             Ok(())
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         Err(Fail::soft())
     }
 
     // from spec/2.1-validation-types.wspec:137 relation Subtype_ok
     pub fn subtype_ok(ar_: &Ctx, a0: &Context, a1: &Subtype, a2: Typeidx) -> R<()> {
         // from spec/2.1-validation-types.wspec:140 rule Subtype_ok
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a1, Subtype(f_1, f_2, f_3)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Subtype(f_1, f_2, f_3) = a1 else { return Err(wspec_runtime::Fail::soft()) };
-            let cp_4 = (*f_1).clone();
-            let final_ = cp_4;
             let cp_5 = (*f_2).clone();
             let it_6 = cp_5;
             let mut acc_y_11 = Vec::new();
@@ -18795,33 +18494,30 @@ pub mod rels {
             acc_ct_q_29.push(ct_q.clone());acc_final_q_30.push(final_q.clone());acc_tu_q_31.push(tu_q.clone()); }
             let ct_q_32 = acc_ct_q_29;
             let final_q_33 = acc_final_q_30;
-            let tu_q_34 = acc_tu_q_31;
             rels::comptype_ok(ar_, v_C, ct)?;
-            let src_139: Vec<_> = final_q_33.clone().into_iter().collect();
-            for i_ in 0..wspec_runtime::seq::same_len(&[src_139.len()])? { let final_q_33_36 = src_139[i_].clone(); 
-            if !((match (final_q_33_36.clone(),) { (Some(final_q_33_36_137),) => Some(final_q_33_36_137), (None,) => None, _ => return Err(wspec_runtime::Fail::soft()) } == None)) { return Err(Fail::msg(0, format!("sub type {} has final super type", wspec_runtime::num::wide(x)?))); }
+            let src_38: Vec<_> = final_q_33.clone().into_iter().collect();
+            for i_ in 0..wspec_runtime::seq::same_len(&[src_38.len()])? { let final_q_33_36 = src_38[i_].clone(); 
+            if !((final_q_33_36.clone() == None)) { return Err(Fail::msg(0, format!("sub type {} has final super type", wspec_runtime::num::wide(x)?))); }
              }
-            let src_143: Vec<_> = ct_q_32.clone().into_iter().collect();
-            for i_ in 0..wspec_runtime::seq::same_len(&[src_143.len()])? { let ct_q_32_141 = src_143[i_].clone(); 
+            let src_42: Vec<_> = ct_q_32.clone().into_iter().collect();
+            for i_ in 0..wspec_runtime::seq::same_len(&[src_42.len()])? { let ct_q_32_40 = src_42[i_].clone(); 
             (|| -> R<()> {
-            match rels::comptype_sub(ar_, v_C, ct, &ct_q_32_141) { Ok(_) => {} Err(f) if f.message.is_some() => return Err(f), Err(_) => return Err(Fail::msg(0, format!("sub type {} does not match super type", wspec_runtime::num::wide(x)?))) }
+            match rels::comptype_sub(ar_, v_C, ct, &ct_q_32_40) { Ok(_) => {} Err(f) if f.message.is_some() => return Err(f), Err(_) => return Err(Fail::msg(0, format!("sub type {} does not match super type", wspec_runtime::num::wide(x)?))) }
             Ok(())
             })().map_err(|f| f.within("composite type", i_ as u64))?;
              }
             Ok(())
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         Err(Fail::soft())
     }
 
     // from spec/2.1-validation-types.wspec:165 relation Subtype_ok2
     pub fn subtype_ok2(ar_: &Ctx, a0: &Context, a1: &Subtype, a2: u64) -> R<()> {
         // from spec/2.1-validation-types.wspec:178 rule Subtype_ok2
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a1, Subtype(f_1, f_2, f_3)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Subtype(f_1, f_2, f_3) = a1 else { return Err(wspec_runtime::Fail::soft()) };
-            let cp_4 = (*f_1).clone();
-            let final_ = cp_4;
             let tu = f_2;
             let ct = f_3;
             let i = a2;
@@ -18850,7 +18546,6 @@ pub mod rels {
             let ct_q = f_18.clone();
             acc_ct_q_22.push(ct_q.clone());acc_tu_q_23.push(tu_q.clone()); }
             let ct_q_24 = acc_ct_q_22;
-            let tu_q_25 = acc_tu_q_23;
             rels::comptype_ok(ar_, v_C, ct)?;
             let src_29: Vec<_> = ct_q_24.clone().into_iter().collect();
             for i_ in 0..wspec_runtime::seq::same_len(&[src_29.len()])? { let ct_q_24_27 = src_29[i_].clone(); 
@@ -18860,14 +18555,14 @@ pub mod rels {
             })().map_err(|f| f.within("composite type", i_ as u64))?;
              }
             Ok(())
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         Err(Fail::soft())
     }
 
     // from spec/2.1-validation-types.wspec:96 relation Comptype_ok
     pub fn comptype_ok(ar_: &Ctx, a0: &Context, a1: &Comptype) -> R<()> {
         // from spec/2.1-validation-types.wspec:113 rule Comptype_ok/struct
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a1, Comptype::Struct(f_1)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Comptype::Struct(f_1) = a1 else { return Err(wspec_runtime::Fail::soft()) };
@@ -18880,18 +18575,18 @@ pub mod rels {
             })().map_err(|f| f.within("field type", i_ as u64))?;
              }
             Ok(())
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/2.1-validation-types.wspec:117 rule Comptype_ok/array
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a1, Comptype::Array(f_1)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Comptype::Array(f_1) = a1 else { return Err(wspec_runtime::Fail::soft()) };
             let ft = f_1;
             rels::fieldtype_ok(ar_, v_C, ft)?;
             Ok(())
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/2.1-validation-types.wspec:121 rule Comptype_ok/func
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a1, Comptype::Func(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Comptype::Func(f_1, f_2) = a1 else { return Err(wspec_runtime::Fail::soft()) };
@@ -18900,14 +18595,14 @@ pub mod rels {
             rels::resulttype_ok(ar_, v_C, &((*t_1).clone()))?;
             rels::resulttype_ok(ar_, v_C, &((*t_2).clone()))?;
             Ok(())
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         Err(Fail::soft())
     }
 
     // from spec/2.1-validation-types.wspec:135 relation Comptype_sub
     pub fn comptype_sub(ar_: &Ctx, a0: &Context, a1: &Comptype, a2: &Comptype) -> R<()> {
         // from spec/2.2-validation-subtyping.wspec:195 rule Comptype_sub/struct
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a1, Comptype::Struct(f_1)) && matches!(a2, Comptype::Struct(f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Comptype::Struct(f_1) = a1 else { return Err(wspec_runtime::Fail::soft()) };
@@ -18927,9 +18622,9 @@ pub mod rels {
             })().map_err(|f| f.within("field type", i_ as u64))?;
              }
             Ok(())
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/2.2-validation-subtyping.wspec:201 rule Comptype_sub/array
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a1, Comptype::Array(f_1)) && matches!(a2, Comptype::Array(f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Comptype::Array(f_1) = a1 else { return Err(wspec_runtime::Fail::soft()) };
@@ -18939,9 +18634,9 @@ pub mod rels {
             let ft_2 = f_2;
             rels::fieldtype_sub(ar_, v_C, ft_1, ft_2)?;
             Ok(())
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/2.2-validation-subtyping.wspec:205 rule Comptype_sub/func
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a1, Comptype::Func(f_1, f_2)) && matches!(a2, Comptype::Func(f_3, f_4)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Comptype::Func(f_1, f_2) = a1 else { return Err(wspec_runtime::Fail::soft()) };
@@ -18954,7 +18649,7 @@ pub mod rels {
             rels::resulttype_sub(ar_, v_C, &((*t_21).clone()), &((*t_11).clone()))?;
             rels::resulttype_sub(ar_, v_C, &((*t_12).clone()), &((*t_22).clone()))?;
             Ok(())
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         Err(Fail::soft())
     }
 
@@ -18979,23 +18674,21 @@ pub mod rels {
     // from spec/2.1-validation-types.wspec:95 relation Fieldtype_ok
     pub fn fieldtype_ok(ar_: &Ctx, a0: &Context, a1: &Fieldtype) -> R<()> {
         // from spec/2.1-validation-types.wspec:109 rule Fieldtype_ok
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a1, Fieldtype(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Fieldtype(f_1, f_2) = a1 else { return Err(wspec_runtime::Fail::soft()) };
-            let cp_3 = (*f_1).clone();
-            let mut_ = cp_3;
             let zt = f_2;
             rels::storagetype_ok(ar_, v_C, zt)?;
             Ok(())
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         Err(Fail::soft())
     }
 
     // from spec/2.2-validation-subtyping.wspec:173 relation Fieldtype_sub
     pub fn fieldtype_sub(ar_: &Ctx, a0: &Context, a1: &Fieldtype, a2: &Fieldtype) -> R<()> {
         // from spec/2.2-validation-subtyping.wspec:186 rule Fieldtype_sub/const
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a1, Fieldtype(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Fieldtype(f_1, f_2) = a1 else { return Err(wspec_runtime::Fail::soft()) };
@@ -19011,49 +18704,49 @@ pub mod rels {
             let zt_2 = f_6;
             rels::storagetype_sub(ar_, v_C, zt_1, zt_2)?;
             Ok(())
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/2.2-validation-subtyping.wspec:190 rule Fieldtype_sub/var
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a1, Fieldtype(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Fieldtype(f_1, f_2) = a1 else { return Err(wspec_runtime::Fail::soft()) };
-            let cp_3 = (*f_1).clone();
-            let Some(o_4) = cp_3 else { return Err(wspec_runtime::Fail::soft()) };
+            let Some(o_3) = f_1 else { return Err(wspec_runtime::Fail::soft()) };
             #[allow(irrefutable_let_patterns)]
-            let Mut = o_4 else { return Err(wspec_runtime::Fail::soft()) };
+            let Mut = o_3 else { return Err(wspec_runtime::Fail::soft()) };
             let zt_1 = f_2;
             #[allow(irrefutable_let_patterns)]
-            let Fieldtype(f_5, f_6) = a2 else { return Err(wspec_runtime::Fail::soft()) };
-            let cp_7 = (*f_5).clone();
-            let Some(o_8) = cp_7 else { return Err(wspec_runtime::Fail::soft()) };
+            let Fieldtype(f_4, f_5) = a2 else { return Err(wspec_runtime::Fail::soft()) };
+            let Some(o_6) = f_4 else { return Err(wspec_runtime::Fail::soft()) };
             #[allow(irrefutable_let_patterns)]
-            let Mut = o_8 else { return Err(wspec_runtime::Fail::soft()) };
-            let zt_2 = f_6;
+            let Mut = o_6 else { return Err(wspec_runtime::Fail::soft()) };
+            let zt_2 = f_5;
             rels::storagetype_sub(ar_, v_C, zt_1, zt_2)?;
             rels::storagetype_sub(ar_, v_C, zt_2, zt_1)?;
             Ok(())
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         Err(Fail::soft())
     }
 
     // from spec/2.1-validation-types.wspec:94 relation Storagetype_ok
     pub fn storagetype_ok(ar_: &Ctx, a0: &Context, a1: &Storagetype) -> R<()> {
         // from spec/2.1-validation-types.wspec:101 rule Storagetype_ok/val
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a1, Storagetype::Valtype(n_1)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let v_C = a0;
+            #[allow(irrefutable_let_patterns)]
             let Storagetype::Valtype(n_1) = a1 else { return Err(wspec_runtime::Fail::soft()) };
             let t = n_1;
             rels::valtype_ok(ar_, v_C, t)?;
             Ok(())
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         // from spec/2.1-validation-types.wspec:105 rule Storagetype_ok/pack
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a1, Storagetype::Packtype(n_1)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let v_C = a0;
+            #[allow(irrefutable_let_patterns)]
             let Storagetype::Packtype(n_1) = a1 else { return Err(wspec_runtime::Fail::soft()) };
             let pt = *n_1;
             rels::packtype_ok(ar_, v_C, pt)?;
             Ok(())
-        })())? { return Ok(v); }
+        })())? { return Ok(v); } }
         Err(Fail::soft())
     }
 
@@ -19061,8 +18754,6 @@ pub mod rels {
     pub fn packtype_ok(ar_: &Ctx, a0: &Context, a1: Packtype) -> R<()> {
         // from spec/2.1-validation-types.wspec:98 rule Packtype_ok
         if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
-            let v_C = a0;
-            let pt = a1;
             Ok(())
         })())? { return Ok(v); }
         Err(Fail::soft())

@@ -7,6 +7,7 @@ pub mod builtins;
 pub mod checker;
 pub mod fail;
 pub mod machine;
+pub mod memo;
 pub mod num;
 pub mod numerics;
 pub mod reader;

@@ -40,8 +40,6 @@ pub trait Lang: Sized {
 /// One evaluation context on the control stack.
 pub struct Entry<L: Lang> {
     pub ctx: L::Context,
-    /// Where the context's operand stack starts.
-    pub val_base: usize,
     /// The enclosing context's position, restored when this one is left.
     pub outer_val_base: usize,
     pub outer_pending_base: usize,
@@ -193,13 +191,20 @@ impl<L: Lang> Machine<L> {
     #[inline]
     pub fn drop_below(&mut self, keep: usize, n: usize) {
         let end = self.vals.len() - keep;
-        self.vals.drain(end - n..end);
+        // A branch usually keeps nothing (or drops nothing): no draining then.
+        if keep == 0 {
+            self.vals.truncate(end - n);
+        } else if n > 0 {
+            self.vals.drain(end - n..end);
+        }
     }
 
-    #[inline]
+    /// Inlined into every rule that pushes, so that the value is built in place; the limit's
+    /// message is built out of line.
+    #[inline(always)]
     pub fn push(&mut self, v: L::Val) -> R<()> {
         if self.vals.len() >= self.limits.max_values {
-            return Err(Fail::msg(0, EXHAUSTED));
+            return Err(exhausted());
         }
         self.vals.push(v);
         Ok(())
@@ -208,6 +213,16 @@ impl<L: Lang> Machine<L> {
     /// Schedules instructions to run next, in order.
     pub fn schedule(&mut self, code: &[L::Instr]) {
         self.pending.extend(code.iter().rev().cloned());
+    }
+
+    /// Schedules instructions built for the purpose, without copying them again.
+    #[inline]
+    pub fn schedule_code(&mut self, code: Code<L::Instr>) {
+        match code {
+            Code::Nil => {}
+            Code::One(i) => self.pending.push(i),
+            Code::Many(v) => self.pending.extend(v.into_iter().rev()),
+        }
     }
 
     pub fn schedule_one(&mut self, i: L::Instr) {
@@ -242,12 +257,11 @@ impl<L: Lang> Machine<L> {
     /// arena sequence `seq` (or nothing), after the instructions scheduled later.
     pub fn enter(&mut self, ar: &L::Arena, ctx: L::Context, keep: usize, seq: Option<Seq<L::Instr>>) -> R<()> {
         if self.ctrl.len() >= self.limits.max_depth {
-            return Err(Fail::msg(0, EXHAUSTED));
+            return Err(exhausted());
         }
         let val_base = self.vals.len() - keep;
         self.ctrl.push(Entry {
             ctx,
-            val_base,
             outer_val_base: self.val_base,
             outer_pending_base: self.pending_base,
             outer_seq: self.seq,
@@ -384,6 +398,12 @@ impl<L: Lang> Machine<L> {
         }
         out
     }
+}
+
+#[cold]
+#[inline(never)]
+fn exhausted() -> Fail {
+    Fail::msg(0, EXHAUSTED)
 }
 
 /// An instruction sequence held by a context (a label's continuation): usually empty or one

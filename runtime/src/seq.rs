@@ -3,13 +3,26 @@
 use crate::fail::{Fail, R};
 use crate::num::Wide;
 
-/// Concatenation.
-pub fn cat<T>(parts: Vec<Vec<T>>) -> Vec<T> {
-    let mut out = Vec::with_capacity(parts.iter().map(|p| p.len()).sum());
+/// Concatenation: the first part's allocation grows to hold the others (a frame's locals are
+/// the arguments, then the defaults, often none).
+pub fn cat<T, const N: usize>(parts: [Vec<T>; N]) -> Vec<T> {
+    let total: usize = parts.iter().map(|p| p.len()).sum();
+    let mut parts = parts.into_iter();
+    let mut out = parts.next().unwrap_or_default();
+    out.reserve_exact(total - out.len());
     for p in parts {
         out.extend(p);
     }
     out
+}
+
+/// An optional as a list of none or one element.
+#[inline]
+pub fn of_opt<T>(x: Option<T>) -> Vec<T> {
+    match x {
+        Some(x) => vec![x],
+        None => Vec::new(),
+    }
 }
 
 /// `xs[i]`, failing (softly) out of bounds.

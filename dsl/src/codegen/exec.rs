@@ -720,7 +720,8 @@ impl Gen<'_> {
         if let Some(r) = s.redex {
             fx.pattern_ref(r, &instr_ty, "redex_", &mut body)?;
         }
-        // The context.
+        // The context, and the slices of its code slots (slot index, variable).
+        let mut code_slots: Vec<(usize, String)> = Vec::new();
         if let Some((ci, args)) = s.ctx {
             let c = &types.contexts[ci];
             let names: Vec<String> = args.iter().map(|_| fx.fresh("cf")).collect();
@@ -737,6 +738,7 @@ impl Gen<'_> {
                         Some(v) => {
                             let rust = fx.fresh(&var_name(v));
                             let _ = writeln!(body, "let {rust}: &[Instr] = &{n}[..];");
+                            code_slots.push((k, rust.clone()));
                             let et = self.seq_elem(st).map(|(e, _)| e).unwrap_or(Ty::Error);
                             fx.bind_kind(v, et, 1, LocalKind::Slice, rust);
                         }
@@ -778,7 +780,13 @@ impl Gen<'_> {
                 self.bind_rest(&mut fx, s, &depth, &val_ty, &instr_ty, &mut body)?;
                 continue;
             }
-            let ready = premises.iter().position(|p| self.exec_premise_ready(&fx, p));
+            // A match of a place (`HOSTFUNC k = fi.CODE`) goes first: it costs nothing and
+            // fails only softly, so a rule that does not apply stops before computing anything
+            // (a call of a function defined in the module tries the host function rule first).
+            let ready = premises
+                .iter()
+                .position(|p| self.exec_premise_ready(&fx, p) && self.place_match(&fx, p))
+                .or_else(|| premises.iter().position(|p| self.exec_premise_ready(&fx, p)));
             match ready {
                 Some(k) => {
                     let p = premises.remove(k);
@@ -834,6 +842,12 @@ impl Gen<'_> {
         if s.ctx.is_some() {
             let _ = writeln!(commit, "let left_ = m_.leave(ar_)?;\nrestore(m_, left_);");
         }
+        // The right side is computed last: what it names once may move, unless a trap message
+        // prints it after.
+        if hint_text(&s.rule.hints, "trap").is_none() {
+            let rhs = s.rhs.iter().chain(s.state_out.iter()).map(|e| (*e).clone()).collect();
+            fx.movable = super::rust::used_once(&Exp { kind: ExpKind::Tuple(rhs), ty: Ty::Error, span: s.rule.span });
+        }
         // State update.
         if let (Some(zin), Some(zout)) = (s.state_in, s.state_out) {
             self.gen_state_update(&mut fx, info, zin, zout, &mut body, &mut commit)?;
@@ -844,14 +858,31 @@ impl Gen<'_> {
         if let Some(why) = hint_text(&s.rule.hints, "trap") {
             let _ = writeln!(commit, "m_.note = Some({}.into());", message_code(&fx, &why));
         }
-        let needs_ar = true;
-        let _ = needs_ar;
+        // A branch continues with the code of the label it leaves: the code is moved out of
+        // the context left, not copied (a loop's label holds the loop).
+        if let Some((ci, args)) = s.ctx.filter(|(ci, _)| types.contexts[*ci].frame.is_none()) {
+            for (k, slice) in &code_slots {
+                let copy = format!("Code::from_slice({slice});");
+                let Some(line) = body.lines().find(|l| l.starts_with("let ") && l.ends_with(&copy)).map(str::to_string) else { continue };
+                let t = line["let ".len()..line.len() - copy.len()].trim_end_matches(" = ").to_string();
+                let uses = |text: &str| super::tidy::count_word(text, &t);
+                if uses(&body) != 1 || uses(&commit) != 1 || !commit.contains("restore(m_, left_);") {
+                    continue;
+                }
+                let fields: Vec<String> = (0..args.len()).map(|j| if j == *k { t.clone() } else { "_".into() }).collect();
+                body = body.replace(&format!("{line}\n"), "");
+                let take = format!("let EvalCtx::{}({}) = left_ else {{ unreachable!(\"the context matched above\") }};", types.contexts[ci].variant, fields.join(", "));
+                commit = commit.replace("restore(m_, left_);", &take);
+                break;
+            }
+        }
         let _ = writeln!(out, "{} rule {}", self.origin(s.rule.span), s.name);
         let sig = if s.redex.is_some() { "m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr" } else { "m_: &mut Machine<Wasm>, ar_: &Ctx" };
-        let _ = writeln!(out, "#[allow(unused_variables, unused_parens, clippy::all)]\nfn {f}({sig}) -> R<()> {{");
-        out.push_str(&indent(&body));
-        out.push_str(&indent(&commit));
-        let _ = writeln!(out, "    Ok(())\n}}\n");
+        let mut func = format!("#[allow(unused_variables, unused_parens, clippy::all)]\nfn {f}({sig}) -> R<()> {{\n");
+        func.push_str(&indent(&body));
+        func.push_str(&indent(&commit));
+        func.push_str("    Ok(())\n}\n\n");
+        out.push_str(&super::tidy::tidy(&func));
         Ok(())
     }
 
@@ -883,6 +914,18 @@ impl Gen<'_> {
             }
         }
         Ok(())
+    }
+
+    /// Whether a premise matches a pattern against a place, with no message of its own.
+    fn place_match(&self, fx: &Fx<'_, '_>, p: &Premise) -> bool {
+        let PremiseKind::If { exp, binds } = &p.kind else { return false };
+        let ExpKind::Cmp(crate::ast::CmpOp::Eq, l, r) = &exp.kind else { return false };
+        if binds.is_empty() || hint_text(&p.hints, "error").is_some() {
+            return false;
+        }
+        let binds_in = |e: &Exp| mentioned_vars(e).iter().any(|v| binds.contains(v));
+        let val = if binds_in(l) { r } else { l };
+        !binds_in(val) && matches!(fx.place(val), Ok(Some(_)))
     }
 
     fn val_ready(&self, fx: &Fx<'_, '_>, v: &Exp) -> bool {
@@ -1354,7 +1397,7 @@ impl Gen<'_> {
             }
         }
         // Pushes happen in order; scheduled code goes before any context entered later.
-        let sched_code: String = scheduled.iter().rev().map(|t| format!("m_.schedule(&{t}[..]);\n")).collect();
+        let sched_code: String = scheduled.iter().rev().map(|t| format!("m_.schedule_code({t}.into());\n")).collect();
         let mut placed = false;
         for a in &after {
             if let Some(rest) = a.strip_prefix("SCHEDULE_HERE\n") {
@@ -1443,6 +1486,12 @@ impl Gen<'_> {
             }
         }
         let t = Ty::Iter(Box::new(instr_ty.clone()), IterKind::Star);
+        // A literal of no instruction or one (a loop's continuation) needs no list.
+        match &inner.kind {
+            ExpKind::List(xs) if xs.is_empty() => return Ok("Code::Nil".into()),
+            ExpKind::List(xs) if xs.len() == 1 => return Ok(format!("Code::One({})", fx.view_as(&xs[0], instr_ty)?)),
+            _ => {}
+        }
         if self.seq_elem(&e.ty).is_some() {
             return Ok(format!("Code::from_vec({})", fx.view_as(inner, &t)?));
         }
@@ -1521,7 +1570,7 @@ impl Gen<'_> {
                     let code = self.rhs_instrs(fx, it, &instr_ty)?;
                     let t = fx.fresh("code");
                     let _ = writeln!(body, "let {t} = {code};");
-                    then = format!("m_.schedule(&{t}[..]);\n{then}");
+                    then = format!("m_.schedule_code({t}.into());\n{then}");
                 }
             }
         }
@@ -1590,7 +1639,7 @@ impl Gen<'_> {
         let val = &self.type_names[types.val];
         let state = &self.type_names[types.state];
         // Leaving a frame context restores the frame around it.
-        let _ = writeln!(out, "/// After leaving a context: a frame context gives the state back the frame around it.\npub fn restore(m: &mut Machine<Wasm>, c: EvalCtx) {{");
+        let _ = writeln!(out, "/// After leaving a context: a frame context gives the state back the frame around it.\n#[inline]\npub fn restore(m: &mut Machine<Wasm>, c: EvalCtx) {{");
         let mut any = false;
         if let Some((j, _)) = types.frame_slot {
             for c in &types.contexts {
@@ -1607,7 +1656,7 @@ impl Gen<'_> {
         }
         let _ = writeln!(out, "}}\n");
         // Which instructions are values.
-        let _ = writeln!(out, "/// The value an instruction is, if it is one.\npub fn value(redex_: &{instr}) -> Option<{val}> {{\n    match redex_ {{");
+        let _ = writeln!(out, "/// The value an instruction is, if it is one.\n#[inline]\npub fn value(redex_: &{instr}) -> Option<{val}> {{\n    match redex_ {{");
         for (_, decl, inst, case, nargs) in self.leaf_cases_pub(types.val) {
             let Some(m) = self.mixop_of(decl, inst, case) else { continue };
             let Some((iw, (ictor, _), _, _)) = self.con_path(types.instr, &[], decl, inst, case, m, 0) else { continue };
@@ -1684,10 +1733,10 @@ impl Gen<'_> {
              \x20   type Context = EvalCtx;\n\
              \x20   type State = {state};\n\
              \x20   type Arena = Ctx;\n\
-             \x20   fn instrs(ar: &Ctx) -> &wspec_runtime::Arena<{instr}> {{\n        &ar.instr\n    }}\n\
-             \x20   fn value(i: &{instr}) -> Option<{val}> {{\n        value(i)\n    }}\n\
-             \x20   fn step(m: &mut Machine<Self>, ar: &Ctx, i: &{instr}) -> R<&'static str> {{\n        step(m, ar, i)\n    }}\n\
-             \x20   fn exit(m: &mut Machine<Self>, ar: &Ctx) -> R<&'static str> {{\n        exit(m, ar)\n    }}\n\
+             \x20   #[inline]\n    fn instrs(ar: &Ctx) -> &wspec_runtime::Arena<{instr}> {{\n        &ar.instr\n    }}\n\
+             \x20   #[inline]\n    fn value(i: &{instr}) -> Option<{val}> {{\n        value(i)\n    }}\n\
+             \x20   #[inline]\n    fn step(m: &mut Machine<Self>, ar: &Ctx, i: &{instr}) -> R<&'static str> {{\n        step(m, ar, i)\n    }}\n\
+             \x20   #[inline]\n    fn exit(m: &mut Machine<Self>, ar: &Ctx) -> R<&'static str> {{\n        exit(m, ar)\n    }}\n\
              }}\n"
         );
     }
@@ -1762,22 +1811,22 @@ impl Gen<'_> {
             for d in todo_d {
                 done_d.insert(d);
                 match self.gen_exec_def(d, info, unit) {
-                    Ok(c) => defs_code.push_str(&c),
+                    Ok(c) => defs_code.push_str(&super::tidy::tidy(&c)),
                     Err(msg) => self.error(self.spec.defs[d].span, format!("definition `${}`: {msg}", self.spec.defs[d].name)),
                 }
             }
             for r in todo_r {
                 done_r.insert(r);
                 match self.gen_exec_rel(r, info, unit) {
-                    Ok(c) => rels_code.push_str(&c),
+                    Ok(c) => rels_code.push_str(&super::tidy::tidy(&c)),
                     Err(msg) => self.error(self.spec.relations[r].span, format!("relation `{}`: {msg}", self.spec.relations[r].name)),
                 }
             }
         }
-        let _ = writeln!(out, "/// Definitions of the spec that the rules use.\n#[allow(unused_variables, unused_parens, clippy::all)]\npub mod defs {{\n    use super::*;\n");
+        let _ = writeln!(out, "/// Definitions of the spec that the rules use.\n#[allow(unused_variables, unused_parens, unreachable_patterns, clippy::all)]\npub mod defs {{\n    use super::*;\n");
         out.push_str(&indent(&defs_code));
         let _ = writeln!(out, "}}\n");
-        let _ = writeln!(out, "/// Relations of the spec that the rules use as premises, as functions from inputs to outputs.\n#[allow(unused_variables, unused_parens, clippy::all)]\npub mod rels {{\n    use super::*;\n");
+        let _ = writeln!(out, "/// Relations of the spec that the rules use as premises, as functions from inputs to outputs.\n#[allow(unused_variables, unused_parens, unreachable_patterns, clippy::all)]\npub mod rels {{\n    use super::*;\n");
         out.push_str(&indent(&rels_code));
         let _ = writeln!(out, "}}\n");
     }
@@ -1851,7 +1900,7 @@ impl Gen<'_> {
             let mut body = String::new();
             let fx = self.clause_fx(unit, info, d, c, &mut body)?;
             let value = self.first_code(&fx, info, &c.body, &elem)?;
-            let _ = writeln!(out, "    if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {{\n{}        Ok({value})\n    }})())? {{ return Ok(v); }}", indent(&indent(&body)));
+            out.push_str(&clause_attempt(&body, &value));
         }
         let _ = writeln!(out, "    Err(Fail::soft())\n}}\n");
         Ok(out)
@@ -1929,6 +1978,8 @@ impl Gen<'_> {
                 for (i, a) in c.args.iter().enumerate().skip(1) {
                     fx.pattern(a, &format!("a{i}"), &mut body)?;
                 }
+                // The new values are taken by value: what the body names once may move.
+                fx.movable = super::rust::used_once(&c.body);
                 self.gen_update_body(&mut fx, &c.body, "(*a0)", &mut body)?;
                 out.push_str(&indent(&body));
                 let _ = writeln!(out, "    Ok(())\n}}\n");
@@ -1956,19 +2007,19 @@ impl Gen<'_> {
                 // at every call), keyed by the argument's identity. Each entry holds the
                 // argument, so that its address cannot be reused by another value.
                 let name = if has_hint(&d.hints, "memo") {
-                    let shared = d.params.len() == 1 && matches!(self.repr(&d.params[0].1), super::Repr::Shared(_));
-                    if !shared || !d.type_params.is_empty() {
-                        return Err(format!("`hint(memo)` on `${}` needs exactly one parameter of a shared type (`hint(shared)`)", d.name));
-                    }
+                    let key = if d.params.len() == 1 && d.type_params.is_empty() { self.memo_key(&d.params[0].1) } else { None };
+                    let Some((key_ty, key)) = key else {
+                        return Err(format!("`hint(memo)` on `${}` needs exactly one parameter of a shared type (`hint(shared)`), or of a constructor of one and numbers", d.name));
+                    };
                     let arg = params[0].trim_start_matches("a0: ").to_string();
                     let owned = arg.trim_start_matches('&').to_string();
                     let memo = format!("MEMO_{}", name.to_uppercase());
                     let code = [
                         "thread_local! {".to_string(),
-                        format!("    static {memo}: std::cell::RefCell<std::collections::HashMap<usize, ({owned}, {ret})>> = Default::default();"),
+                        format!("    static {memo}: std::cell::RefCell<wspec_runtime::memo::Memo<{key_ty}, ({owned}, {ret})>> = Default::default();"),
                         "}\n".to_string(),
                         format!("pub fn {name}(ar_: &Ctx, a0: {arg}) -> R<{ret}> {{"),
-                        "    let key_ = std::rc::Rc::as_ptr(a0) as *const () as usize;".to_string(),
+                        format!("    let key_ = {key};"),
                         format!("    if let Some(v) = {memo}.with(|m| m.borrow().get(&key_).map(|e| e.1.clone())) {{"),
                         "        return Ok(v);".to_string(),
                         "    }".to_string(),
@@ -1996,10 +2047,12 @@ impl Gen<'_> {
                 }
                 for c in &d.clauses {
                     let mut body = String::new();
-                    let fx = self.clause_fx(unit, info, d, c, &mut body)?;
+                    let mut fx = self.clause_fx(unit, info, d, c, &mut body)?;
+                    // The value is computed last: what it names once it may move.
+                    fx.movable = super::rust::used_once(&c.body);
                     let value = fx.view_as(&c.body, &d.result)?;
                     let _ = writeln!(out, "    {}", self.origin(c.span));
-                    let _ = writeln!(out, "    if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {{\n{}        Ok({value})\n    }})())? {{ return Ok(v); }}", indent(&indent(&body)));
+                    out.push_str(&clause_attempt(&body, &value));
                 }
                 let _ = writeln!(out, "    Err(Fail::soft())");
                 if recursive {
@@ -2009,6 +2062,37 @@ impl Gen<'_> {
             }
         }
         Ok(out)
+    }
+
+    /// How `hint(memo)` keys its argument of type `t` by identity (the key's type and code):
+    /// a shared value by its address; a constructor of a shared value and numbers (a defined
+    /// type, `_DEF rectype n`) by that address and the numbers.
+    fn memo_key(&self, t: &Ty) -> Option<(String, String)> {
+        const ADDR: &str = "std::rc::Rc::as_ptr({}) as *const () as usize";
+        match self.repr(t) {
+            super::Repr::Shared(_) => Some(("usize".into(), ADDR.replace("{}", "a0"))),
+            super::Repr::Named(_, id) => {
+                let TypeBody::Variant(cases) = &self.spec.types[id].body else { return None };
+                let CaseKind::Con(m) = &cases.first()?.kind else { return None };
+                if !self.variant_is_struct(cases) || self.is_shared(id) {
+                    return None;
+                }
+                let (first, rest) = m.slots.split_first()?;
+                if !matches!(self.repr(first), super::Repr::Shared(_)) {
+                    return None;
+                }
+                let mut tys = vec!["usize".to_string()];
+                let mut parts = vec![ADDR.replace("{}", "&a0.0")];
+                for (k, st) in rest.iter().enumerate() {
+                    let r = self.repr(st);
+                    r.int()?;
+                    tys.push(r.rust());
+                    parts.push(format!("a0.{}", k + 1));
+                }
+                Some((format!("({})", tys.join(", ")), format!("({})", parts.join(", "))))
+            }
+            _ => None,
+        }
     }
 
     /// The code of one clause of a definition up to its value: the parameters `a0`, `a1`, ...
@@ -2200,12 +2284,15 @@ impl Gen<'_> {
                 self.gen_exec_premise(&mut fx, info, p, &mut body)?;
             }
             let mut vals = Vec::new();
+            // The outputs are computed last: what they name once together may move.
+            let all = Exp { kind: ExpKind::Tuple(outs.iter().map(|(k, _)| rule.args[*k].clone()).collect()), ty: Ty::Error, span: rule.span };
+            fx.movable = super::rust::used_once(&all);
             for (k, t) in &outs {
                 vals.push(fx.view_as(&rule.args[*k], t)?);
             }
             let _ = writeln!(out, "    {} rule {}", self.origin(rule.span), rule.full_name(&r.name));
             let value = if vals.is_empty() { "()".to_string() } else { format!("({},)", vals.join(", ")) };
-            let _ = writeln!(out, "    if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {{\n{}        Ok({value})\n    }})())? {{ return Ok(v); }}", indent(&indent(&body)));
+            out.push_str(&clause_attempt(&body, &value));
         }
         let _ = writeln!(out, "    Err(Fail::soft())\n}}\n");
         Ok(out)
@@ -2278,6 +2365,16 @@ fn message_code(fx: &Fx<'_, '_>, msg: &str) -> String {
         format!("{msg:?}")
     } else {
         format!("format!({text:?}, {})", args.join(", "))
+    }
+}
+
+/// One clause of a definition or rule of a relation as a function: tried when its guard (see
+/// [`super::tidy::guard`]) holds, its value if it applies.
+fn clause_attempt(body: &str, value: &str) -> String {
+    let attempt = format!("if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {{\n{}        Ok({value})\n    }})())? {{ return Ok(v); }}", indent(&indent(body)));
+    match super::tidy::guard(body) {
+        Some(cond) => format!("    if {cond} {{ {attempt} }}\n"),
+        None => format!("    {attempt}\n"),
     }
 }
 

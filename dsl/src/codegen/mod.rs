@@ -13,6 +13,7 @@ pub mod names;
 pub mod place;
 pub mod rust;
 pub mod show;
+pub mod tidy;
 pub mod types;
 pub mod validate;
 

@@ -434,6 +434,13 @@ impl Fx<'_, '_> {
                 }
                 Ok(())
             }
+            ExpKind::Some(inner) if !self.differs(at) && matches!(self.g.expand(at), Ty::Iter(_, IterKind::Opt)) => {
+                // An optional that holds a value (a local that is set): matched in place.
+                let Ty::Iter(el, _) = self.g.expand(at) else { unreachable!() };
+                let o = self.fresh("o");
+                let _ = writeln!(out, "let Some({o}) = {value} else {{ return Err(wspec_runtime::Fail::soft()) }};");
+                self.pattern_ref(inner, &el, &o, out)
+            }
             ExpKind::Num(n) => {
                 let _ = writeln!(out, "wspec_runtime::check(wspec_runtime::num::wide(*{value})? == {n}i128)?;");
                 Ok(())
@@ -460,7 +467,7 @@ impl Fx<'_, '_> {
                         for w in path.iter().rev() {
                             pat = format!("{w}({pat})");
                         }
-                        let _ = writeln!(out, "let {pat} = {value} else {{ return Err(wspec_runtime::Fail::soft()) }};");
+                        let _ = writeln!(out, "#[allow(irrefutable_let_patterns)]\nlet {pat} = {value} else {{ return Err(wspec_runtime::Fail::soft()) }};");
                         let inner_ty = inner.ty.clone();
                         return self.pattern_ref(inner, &inner_ty, &n, out);
                     }

@@ -299,7 +299,7 @@ impl<'g, 'a> Fx<'g, 'a> {
                     return self.record_cat(&e.ty, xs);
                 }
                 let parts = xs.iter().map(|x| self.view(x)).collect::<CResult<Vec<_>>>()?;
-                Ok(format!("wspec_runtime::seq::cat(vec![{}])", parts.join(", ")))
+                Ok(format!("wspec_runtime::seq::cat([{}])", parts.join(", ")))
             }
             ExpKind::Some(x) => Ok(format!("Some({})", self.view(x)?)),
             ExpKind::Iter(body, spec) => self.iter(e, body, spec),
@@ -455,6 +455,21 @@ impl<'g, 'a> Fx<'g, 'a> {
                 }
             }
         }
+        // `x?` over an optional `x` is `x` itself (a list of none or one where a list is
+        // expected, built without an iterator).
+        if let (ExpKind::Var(v), [w], None, None) = (&body.kind, spec.vars.as_slice(), &spec.index, &spec.count) {
+            if v == w && spec.kind == IterKind::Opt {
+                if let Some(l) = self.locals.get(v) {
+                    if l.dim == 1 && l.opt.first() == Some(&true) && l.kind != LocalKind::Handle && self.view_type(&body.ty) == self.view_type(&self.g.seq_elem(&e.ty).map(|(t, _)| t).unwrap_or(Ty::Error)) {
+                        let code = self.var_view(v, l);
+                        if matches!(self.g.seq_elem(&e.ty), Some((_, k)) if k != IterKind::Opt) {
+                            return Ok(format!("wspec_runtime::seq::of_opt({code})"));
+                        }
+                        return Ok(code);
+                    }
+                }
+            }
+        }
         let mut inner = Fx { g: self.g, unit: self.unit, locals: self.locals.clone(), ctx: self.ctx.clone(), tmp: RefCell::new(*self.tmp.borrow() + 100), span: self.span, movable: HashSet::new(), exec: self.exec };
         let mut heads = Vec::new();
         for v in &spec.vars {
@@ -481,6 +496,8 @@ impl<'g, 'a> Fx<'g, 'a> {
         if let Some(i) = &spec.index {
             inner.locals.insert(i.clone(), Local::owned(var_name(i), Ty::Nat, 0, vec![]));
         }
+        // Each round binds its own copy of an element: one use may move it.
+        inner.movable = used_once(body).into_iter().filter(|v| spec.vars.contains(v)).collect();
         let elem_ty = self.g.seq_elem(&e.ty).map(|(t, _)| t).unwrap_or(Ty::Error);
         let body_code = inner.view_as(body, &elem_ty)?;
         *self.tmp.borrow_mut() = *inner.tmp.borrow();

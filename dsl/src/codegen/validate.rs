@@ -302,7 +302,7 @@ impl Gen<'_> {
                 }
             }
             parts.reverse();
-            Ok(format!("return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat(vec![{}])))", parts.join(", ")))
+            Ok(format!("return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([{}])))", parts.join(", ")))
         };
         let mut unreachable = false;
         let mut open_choices = 0;
@@ -452,7 +452,7 @@ impl Gen<'_> {
                 parts.push(format!("vec![{}]", fx.view_as(it, &val_ty)?));
             }
         }
-        let pushes = if parts.is_empty() { "Vec::new()".to_string() } else { format!("wspec_runtime::seq::cat(vec![{}])", parts.join(", ")) };
+        let pushes = if parts.is_empty() { "Vec::new()".to_string() } else { format!("wspec_runtime::seq::cat([{}])", parts.join(", ")) };
         let sets_code = if mentioned_vars(sets).iter().all(|v| fx.locals.contains_key(v)) {
             fx.view(sets)?
         } else {
