@@ -14,12 +14,13 @@ const USAGE: &str = "\
 usage: wspec fuzz-diff [--engine wasmi] [--seed S] [--iterations N | --time T] [--out DIR]
                        [--fuel N] [--entropy BYTES] [--shrink-attempts N] [--no-shrink]
 
-Generates modules with wasm-smith (the features both engines run: no GC, exceptions, threads or
-relaxed SIMD), calls every exported function with arguments drawn from the seed in wspec and in wasmi,
-and compares results, trap kinds and the exports' final state. NaNs wspec had to choose are
-compared as the sets the standard allows, and a difference that goes away or moves when wspec
-chooses canonical NaNs instead is put down to that choice; a run that reaches a limit (fuel,
-stack) is compared up to that point only. A divergence that a known bug of wasmi explains is counted, not written.
+Generates modules with wasm-smith (the features both engines run: no GC, exceptions, threads
+or relaxed SIMD), calls every exported function in wspec and in wasmi with arguments drawn from
+the seed, and compares results, trap kinds and the exports' final state. NaNs wspec had to
+choose are compared as the sets the standard allows, and a difference that goes away or moves
+when wspec chooses canonical NaNs instead is put down to that choice; a run that reaches a limit
+(fuel, stack) is compared up to there only. A divergence that a known bug of wasmi explains is
+counted, not written.
 
   --engine wasmi        The engine to compare with (the only one for now)
   --seed S              The first seed (default: from the clock, printed); module k is made from
