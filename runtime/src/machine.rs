@@ -255,11 +255,12 @@ impl<L: Lang> Machine<L> {
 
     /// Enters a context whose body starts with the top `keep` values and continues with the
     /// arena sequence `seq` (or nothing), after the instructions scheduled later.
+    ///
+    /// Inlined, and the entry pushed before the depth is checked, so that the caller's context
+    /// can be built where it goes: built in a temporary first, it was copied again and read back
+    /// in wider pieces than it was written, which stalls.
+    #[inline(always)]
     pub fn enter(&mut self, ar: &L::Arena, ctx: L::Context, keep: usize, seq: Option<Seq<L::Instr>>) -> R<()> {
-        if self.ctrl.len() >= self.limits.max_depth {
-            return Err(exhausted());
-        }
-        let val_base = self.vals.len() - keep;
         self.ctrl.push(Entry {
             ctx,
             outer_val_base: self.val_base,
@@ -267,6 +268,11 @@ impl<L: Lang> Machine<L> {
             outer_seq: self.seq,
             outer_pc: self.pc,
         });
+        if self.ctrl.len() > self.limits.max_depth {
+            self.ctrl.pop();
+            return Err(exhausted());
+        }
+        let val_base = self.vals.len() - keep;
         self.val_base = val_base;
         self.pending_base = self.pending.len();
         match seq {
