@@ -293,17 +293,20 @@ impl<L: Lang> Machine<L> {
     /// Leaves the innermost context: its remaining code is dropped, its values stay (they now
     /// belong to the enclosing context). Returns what the context held.
     pub fn leave(&mut self, ar: &L::Arena) -> R<L::Context> {
-        let e = self.ctrl.pop().ok_or_else(Fail::soft)?;
+        // The positions are read where the entry lies: read from a popped copy, they straddled
+        // the pieces it was copied in, which stalls.
+        let e = self.ctrl.last().ok_or_else(Fail::soft)?;
+        let (val_base, pending_base, seq, pc) = (e.outer_val_base, e.outer_pending_base, e.outer_seq, e.outer_pc);
         self.pending.truncate(self.pending_base);
-        self.val_base = e.outer_val_base;
-        self.pending_base = e.outer_pending_base;
-        self.seq = e.outer_seq;
-        self.pc = e.outer_pc;
-        self.seq_len = match e.outer_seq {
+        self.val_base = val_base;
+        self.pending_base = pending_base;
+        self.seq = seq;
+        self.pc = pc;
+        self.seq_len = match seq {
             Some(s) => L::instrs(ar).len(s) as u32,
             None => 0,
         };
-        Ok(e.ctx)
+        self.ctrl.pop().map(|e| e.ctx).ok_or_else(Fail::soft)
     }
 
     // -----------------------------------------------------------------------------------------
