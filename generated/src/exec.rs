@@ -6692,7 +6692,7 @@ pub fn restore(m: &mut Machine<Wasm>, c: EvalCtx) {
 }
 
 /// The value an instruction is, if it is one.
-#[inline]
+#[inline(always)]
 pub fn value(redex_: &Instr) -> Option<Val> {
     match redex_ {
         Instr::Const(f0, f1) => Some(Val::Num_(Num_(f0.clone(), f1.clone()))),
@@ -6740,7 +6740,7 @@ impl Lang for Wasm {
     fn instrs(ar: &Ctx) -> &wspec_runtime::Arena<Instr> {
         &ar.instr
     }
-    #[inline]
+    #[inline(always)]
     fn value(i: &Instr) -> Option<Val> {
         value(i)
     }

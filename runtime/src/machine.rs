@@ -255,11 +255,12 @@ impl<L: Lang> Machine<L> {
 
     /// Enters a context whose body starts with the top `keep` values and continues with the
     /// arena sequence `seq` (or nothing), after the instructions scheduled later.
+    ///
+    /// Inlined, and the entry pushed before the depth is checked, so that the caller's context
+    /// can be built where it goes: built in a temporary first, it was copied again and read back
+    /// in wider pieces than it was written, which stalls.
+    #[inline(always)]
     pub fn enter(&mut self, ar: &L::Arena, ctx: L::Context, keep: usize, seq: Option<Seq<L::Instr>>) -> R<()> {
-        if self.ctrl.len() >= self.limits.max_depth {
-            return Err(exhausted());
-        }
-        let val_base = self.vals.len() - keep;
         self.ctrl.push(Entry {
             ctx,
             outer_val_base: self.val_base,
@@ -267,6 +268,11 @@ impl<L: Lang> Machine<L> {
             outer_seq: self.seq,
             outer_pc: self.pc,
         });
+        if self.ctrl.len() > self.limits.max_depth {
+            self.ctrl.pop();
+            return Err(exhausted());
+        }
+        let val_base = self.vals.len() - keep;
         self.val_base = val_base;
         self.pending_base = self.pending.len();
         match seq {
@@ -287,17 +293,20 @@ impl<L: Lang> Machine<L> {
     /// Leaves the innermost context: its remaining code is dropped, its values stay (they now
     /// belong to the enclosing context). Returns what the context held.
     pub fn leave(&mut self, ar: &L::Arena) -> R<L::Context> {
-        let e = self.ctrl.pop().ok_or_else(Fail::soft)?;
+        // The positions are read where the entry lies: read from a popped copy, they straddled
+        // the pieces it was copied in, which stalls.
+        let e = self.ctrl.last().ok_or_else(Fail::soft)?;
+        let (val_base, pending_base, seq, pc) = (e.outer_val_base, e.outer_pending_base, e.outer_seq, e.outer_pc);
         self.pending.truncate(self.pending_base);
-        self.val_base = e.outer_val_base;
-        self.pending_base = e.outer_pending_base;
-        self.seq = e.outer_seq;
-        self.pc = e.outer_pc;
-        self.seq_len = match e.outer_seq {
+        self.val_base = val_base;
+        self.pending_base = pending_base;
+        self.seq = seq;
+        self.pc = pc;
+        self.seq_len = match seq {
             Some(s) => L::instrs(ar).len(s) as u32,
             None => 0,
         };
-        Ok(e.ctx)
+        self.ctrl.pop().map(|e| e.ctx).ok_or_else(Fail::soft)
     }
 
     // -----------------------------------------------------------------------------------------

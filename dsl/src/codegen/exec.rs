@@ -1655,8 +1655,9 @@ impl Gen<'_> {
             let _ = writeln!(out, "    let _ = (m, c);");
         }
         let _ = writeln!(out, "}}\n");
-        // Which instructions are values.
-        let _ = writeln!(out, "/// The value an instruction is, if it is one.\n#[inline]\npub fn value(redex_: &{instr}) -> Option<{val}> {{\n    match redex_ {{");
+        // Which instructions are values. Always inlined into the driver, which pushes the value
+        // at once: returned from a call, it was written in pieces and read back whole, which stalls.
+        let _ = writeln!(out, "/// The value an instruction is, if it is one.\n#[inline(always)]\npub fn value(redex_: &{instr}) -> Option<{val}> {{\n    match redex_ {{");
         for (_, decl, inst, case, nargs) in self.leaf_cases_pub(types.val) {
             let Some(m) = self.mixop_of(decl, inst, case) else { continue };
             let Some((iw, (ictor, _), _, _)) = self.con_path(types.instr, &[], decl, inst, case, m, 0) else { continue };
@@ -1734,7 +1735,7 @@ impl Gen<'_> {
              \x20   type State = {state};\n\
              \x20   type Arena = Ctx;\n\
              \x20   #[inline]\n    fn instrs(ar: &Ctx) -> &wspec_runtime::Arena<{instr}> {{\n        &ar.instr\n    }}\n\
-             \x20   #[inline]\n    fn value(i: &{instr}) -> Option<{val}> {{\n        value(i)\n    }}\n\
+             \x20   #[inline(always)]\n    fn value(i: &{instr}) -> Option<{val}> {{\n        value(i)\n    }}\n\
              \x20   #[inline]\n    fn step(m: &mut Machine<Self>, ar: &Ctx, i: &{instr}) -> R<&'static str> {{\n        step(m, ar, i)\n    }}\n\
              \x20   #[inline]\n    fn exit(m: &mut Machine<Self>, ar: &Ctx) -> R<&'static str> {{\n        exit(m, ar)\n    }}\n\
              }}\n"
