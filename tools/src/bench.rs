@@ -284,28 +284,20 @@ struct ExecOptions {
 
 fn parse_exec_options(args: &[String]) -> Result<ExecOptions, String> {
     let mut o = ExecOptions { size: Size::Standard, only: None, wasmi: true, fuel: None, dir: None };
-    let mut it = args.iter();
-    while let Some(a) = it.next() {
-        let (flag, inline) = match a.split_once('=') {
-            Some((f, v)) if f.starts_with("--") => (f, Some(v.to_string())),
-            _ => (a.as_str(), None),
-        };
-        let mut value = |name: &str| -> Result<String, String> {
-            match &inline {
-                Some(v) => Ok(v.clone()),
-                None => it.next().cloned().ok_or_else(|| format!("`{name}` needs a value")),
-            }
-        };
-        match flag {
+    let mut words = crate::args::Words::new(args);
+    while let Some(w) = words.next() {
+        let a = w.text;
+        let mut value = || words.value(&w);
+        match w.flag {
             "--size" => {
-                o.size = match value("--size")?.as_str() {
+                o.size = match value()?.as_str() {
                     "small" => Size::Small,
                     "standard" => Size::Standard,
                     other => return Err(format!("`--size` is `small` or `standard`, not `{other}`")),
                 }
             }
             "--only" => {
-                let name = value("--only")?;
+                let name = value()?;
                 if !WORKLOADS.iter().any(|w| w.name == name) {
                     let names: Vec<&str> = WORKLOADS.iter().map(|w| w.name).collect();
                     return Err(format!("no workload `{name}`; the workloads are {}", names.join(", ")));
@@ -314,12 +306,12 @@ fn parse_exec_options(args: &[String]) -> Result<ExecOptions, String> {
             }
             "--no-wasmi" => o.wasmi = false,
             "--fuel" => {
-                let v = value("--fuel")?;
+                let v = value()?;
                 o.fuel = Some(v.parse().map_err(|_| format!("`--fuel` takes a number of steps, not `{v}`"))?);
             }
             "--color" => {}
             _ if a.starts_with('-') && a.len() > 1 => return Err(format!("unknown option `{a}` for `wspec bench exec`")),
-            _ if o.dir.is_none() => o.dir = Some(a.clone()),
+            _ if o.dir.is_none() => o.dir = Some(a.to_string()),
             _ => return Err(format!("unexpected argument `{a}` (one WORKLOAD_DIR at most)")),
         }
     }

@@ -58,13 +58,10 @@ fn parse_options(args: &[String]) -> Result<Options, String> {
         shrink_attempts: 200,
     };
     let (mut iterations, mut time) = (None, None);
-    let mut it = args.iter();
-    while let Some(a) = it.next() {
-        let (flag, inline) = match a.split_once('=') {
-            Some((f, v)) if f.starts_with("--") => (f, Some(v.to_string())),
-            _ => (a.as_str(), None),
-        };
-        let mut value = || inline.clone().or_else(|| it.next().cloned()).ok_or_else(|| format!("`{flag}` needs a value"));
+    let mut words = crate::args::Words::new(args);
+    while let Some(w) = words.next() {
+        let (a, flag) = (w.text, w.flag);
+        let mut value = || words.value(&w);
         let number = |v: String| parse_number(&v).ok_or_else(|| format!("`{flag}` takes a number, not `{v}`"));
         match flag {
             "--engine" => {

@@ -2,6 +2,7 @@
 
 #[macro_use]
 mod out;
+mod args;
 mod bench;
 mod check;
 mod decode_cmd;

@@ -9,6 +9,7 @@
 //! from `spectest` are provided (the host module of the official test suite; its print functions
 //! print their arguments); other imports are an error.
 
+use crate::args::Words;
 use crate::decode_cmd::module_bytes;
 use std::cell::RefCell;
 use std::path::Path;
@@ -54,33 +55,25 @@ fn is_negative_number(a: &str) -> bool {
 
 fn parse_options(args: &[String]) -> Result<Options, String> {
     let mut o = Options::default();
-    let mut it = args.iter();
-    while let Some(a) = it.next() {
-        let (flag, inline) = match a.split_once('=') {
-            Some((f, v)) if f.starts_with("--") => (f, Some(v.to_string())),
-            _ => (a.as_str(), None),
-        };
-        let mut value = |name: &str| -> Result<String, String> {
-            match &inline {
-                Some(v) => Ok(v.clone()),
-                None => it.next().cloned().ok_or_else(|| format!("`{name}` needs a value")),
-            }
-        };
-        match flag {
+    let mut words = Words::new(args);
+    while let Some(w) = words.next() {
+        let a = w.text;
+        let mut value = || words.value(&w);
+        match w.flag {
             "--trace" => o.trace = true,
             "--json" => o.json = true,
             "--invoke" => {
                 if o.invoke.is_some() {
                     return Err("`--invoke` is given twice".into());
                 }
-                o.invoke = Some(value("--invoke")?);
+                o.invoke = Some(value()?);
             }
             "--fuel" => {
-                let v = value("--fuel")?;
+                let v = value()?;
                 o.fuel = Some(v.parse().map_err(|_| format!("`--fuel` takes a number of steps, not `{v}`"))?);
             }
             "--max-depth" => {
-                let v = value("--max-depth")?;
+                let v = value()?;
                 let n: usize = v.parse().map_err(|_| format!("`--max-depth` takes a number, not `{v}`"))?;
                 if n == 0 {
                     return Err("`--max-depth` must be at least 1".into());
@@ -88,15 +81,15 @@ fn parse_options(args: &[String]) -> Result<Options, String> {
                 o.max_depth = Some(n);
             }
             "--max-memory" => {
-                let v = value("--max-memory")?;
+                let v = value()?;
                 o.max_memory = Some(parse_size(&v).ok_or_else(|| format!("`--max-memory` takes a number of bytes (e.g. 65536, 64Ki, 16Mi, 4Gi), not `{v}`"))?);
             }
             "--color" => {}
             _ if a.starts_with('-') && a.len() > 1 && !is_negative_number(a) => {
                 return Err(format!("unknown option `{a}` for `wspec run`"));
             }
-            _ if o.file.is_none() && o.invoke.is_none() => o.file = Some(a.clone()),
-            _ if o.invoke.is_some() => o.args.push(a.clone()),
+            _ if o.file.is_none() && o.invoke.is_none() => o.file = Some(a.to_string()),
+            _ if o.invoke.is_some() => o.args.push(a.to_string()),
             _ => return Err(format!("unexpected argument `{a}` (arguments of the function come after `--invoke NAME`)")),
         }
     }
