@@ -158,8 +158,7 @@ impl Interp {
     /// the segment initialisation and the start function). The module instance.
     pub fn instantiate(&mut self, module: &Module, imports: Vec<Externaddr>) -> Result<Rc<Moduleinst>, Error> {
         // Allocation reads the memory and table limits too.
-        wspec_runtime::builtins::set_memory_limit(self.limits.max_memory_bytes);
-        wspec_runtime::builtins::set_table_limit(self.limits.max_table_entries);
+        wspec_runtime::builtins::set_store_limits(&self.limits);
         let Config(State(store, frame), code) = exec::defs::instantiate(&self.cx, &self.store, module, &imports)
             .map_err(|f| Error::Uninstantiable(f.message.unwrap_or_else(|| "the premises of `$instantiate` do not hold".into())))?;
         let mm = frame.module.clone();
@@ -179,8 +178,7 @@ impl Interp {
     /// Runs a configuration to its end; the store is kept.
     fn run(&mut self, state: State, code: Vec<Instr>) -> Result<Vec<Val>, Error> {
         self.install_host();
-        wspec_runtime::builtins::set_memory_limit(self.limits.max_memory_bytes);
-        wspec_runtime::builtins::set_table_limit(self.limits.max_table_entries);
+        wspec_runtime::builtins::set_store_limits(&self.limits);
         let mut m = Machine::<Wasm>::new(state, self.limits.clone());
         m.load(code);
         let stop = match &mut self.tracer {

@@ -76,36 +76,31 @@ pub fn vjoin(n: u64, ns: Vec<u64>) -> Option<u128> {
 /// The default bound on the bytes of one memory: 4 GiB, all that 32-bit addresses reach.
 pub const DEFAULT_MEMORY_LIMIT: u64 = 1 << 32;
 
-thread_local! {
-    static MEMORY_LIMIT: std::cell::Cell<u64> = const { std::cell::Cell::new(DEFAULT_MEMORY_LIMIT) };
-}
-
-/// `$memory_limit`: the embedder's bound on the bytes of one memory, set for the runs of this
-/// thread with [`set_memory_limit`].
-pub fn memory_limit() -> Option<u64> {
-    Some(MEMORY_LIMIT.with(|m| m.get()))
-}
-
-pub fn set_memory_limit(bytes: u64) {
-    MEMORY_LIMIT.with(|m| m.set(bytes));
-}
-
 /// The default bound on the entries of one table: 10^7, hundreds of MB of references, where the
 /// 2^32 - 1 entries that 32-bit indices allow would abort on allocation.
 pub const DEFAULT_TABLE_LIMIT: u64 = 10_000_000;
 
 thread_local! {
-    static TABLE_LIMIT: std::cell::Cell<u64> = const { std::cell::Cell::new(DEFAULT_TABLE_LIMIT) };
+    /// The bytes of a memory and the entries of a table the runs of this thread may allocate.
+    static STORE_LIMITS: std::cell::Cell<(u64, u64)> = const { std::cell::Cell::new((DEFAULT_MEMORY_LIMIT, DEFAULT_TABLE_LIMIT)) };
+}
+
+/// `$memory_limit`: the embedder's bound on the bytes of one memory, set for the runs of this
+/// thread with [`set_store_limits`].
+pub fn memory_limit() -> Option<u64> {
+    Some(STORE_LIMITS.with(|l| l.get().0))
 }
 
 /// `$table_limit`: the embedder's bound on the entries of one table, set for the runs of this
-/// thread with [`set_table_limit`].
+/// thread with [`set_store_limits`].
 pub fn table_limit() -> Option<u64> {
-    Some(TABLE_LIMIT.with(|t| t.get()))
+    Some(STORE_LIMITS.with(|l| l.get().1))
 }
 
-pub fn set_table_limit(entries: u64) {
-    TABLE_LIMIT.with(|t| t.set(entries));
+/// Makes the spec's `$memory_limit` and `$table_limit` read the bounds of `limits` in the runs
+/// of this thread (the spec's allocation and growth read them as definitions).
+pub fn set_store_limits(limits: &crate::machine::Limits) {
+    STORE_LIMITS.with(|l| l.set((limits.max_memory_bytes, limits.max_table_entries)));
 }
 
 /// `$opt_`: a sequence of at most one element as an optional.
