@@ -1,4 +1,5 @@
-// Prints what fuzz-diff does with a few seeds (a development aid).
+// Prints what fuzz-diff does with a few seeds: `peek FROM N`; `PEEK_WAT=SEED peek` prints the
+// module of one seed as text (a development aid).
 fn main() {
     let args: Vec<u64> = std::env::args().skip(1).map(|a| a.parse().unwrap()).collect();
     let (from, n) = (args.first().copied().unwrap_or(1), args.get(1).copied().unwrap_or(10));
@@ -20,4 +21,3 @@ fn main() {
         }
     }).unwrap().join().unwrap();
 }
-// (PEEK_WAT=seed prints the module of a seed.)

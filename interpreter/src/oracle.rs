@@ -227,25 +227,21 @@ pub fn evaluate(bytes: &[u8], invocations: &[Invocation], limits: &Limits) -> Ev
     ev
 }
 
-/// The state of every export of an instance.
+/// The state of every export of an instance (an export whose address is not in the store, which
+/// instantiation never makes, is left out).
 pub fn exported_state(it: &Interp, mm: &Rc<s::Moduleinst>, nan_choices: u64) -> Vec<(String, ExportState)> {
     mm.exports
         .iter()
-        .map(|x| {
-            let name: String = x.name.iter().collect();
+        .filter_map(|x| {
+            let at = |a: u64| usize::try_from(a).ok();
             let state = match x.addr {
                 s::Externaddr::Func(_) => ExportState::Func,
                 s::Externaddr::Tag(_) => ExportState::Tag,
-                s::Externaddr::Global(a) => match it.store.globals.get(a as usize) {
-                    Some(g) => ExportState::Global(Allowed::of(&g.value, nan_choices)),
-                    None => ExportState::Tag,
-                },
-                s::Externaddr::Mem(a) => ExportState::Memory(it.store.mems.get(a as usize).map(|m| m.bytes.clone()).unwrap_or_default()),
-                s::Externaddr::Table(a) => {
-                    ExportState::Table(it.store.tables.get(a as usize).map(|t| t.refs.iter().map(RefShape::of).collect()).unwrap_or_default())
-                }
+                s::Externaddr::Global(a) => ExportState::Global(Allowed::of(&it.store.globals.get(at(a)?)?.value, nan_choices)),
+                s::Externaddr::Mem(a) => ExportState::Memory(it.store.mems.get(at(a)?)?.bytes.clone()),
+                s::Externaddr::Table(a) => ExportState::Table(it.store.tables.get(at(a)?)?.refs.iter().map(RefShape::of).collect()),
             };
-            (name, state)
+            Some((x.name.iter().collect(), state))
         })
         .collect()
 }
@@ -387,13 +383,18 @@ pub mod json {
     }
 
     pub fn call(c: &Call) -> String {
+        object(&call_fields(c))
+    }
+
+    /// The fields of a call's object, for a document that adds its own.
+    pub fn call_fields(c: &Call) -> Vec<(&'static str, String)> {
         let mut fields = vec![("function", string(&c.export)), ("args", array(c.args.iter().map(value)))];
         match &c.outcome {
             Ok(vals) => fields.push(("results", array(vals.iter().map(allowed)))),
             Err(e) => fields.push(("error", error(e))),
         }
         fields.push(("steps", c.steps.to_string()));
-        object(&fields)
+        fields
     }
 
     fn nonzero_runs(bytes: &[u8]) -> impl Iterator<Item = (usize, &[u8])> {

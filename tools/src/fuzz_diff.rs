@@ -265,10 +265,7 @@ fn record(folder: &Path, seed: u64, trial: &Trial, class: &str, o: &Options) -> 
         notes.push_str(&format!("{}\n\nseed {seed:#x}: remake with `wspec fuzz-diff --seed {seed:#x} --iterations 1`\n", d.line()));
     }
     notes.push_str("\nThe calls, in order, on one instance (each `wspec run` makes a fresh instance):\n");
-    for c in &trial.calls {
-        let args: Vec<String> = c.args.iter().map(wspec_diff::describe_val).collect();
-        notes.push_str(&format!("  wspec run module.wasm --invoke '{}' {}\n", c.export, args.join(" ")));
-    }
+    notes.push_str(&replay("module.wasm", &trial.calls));
     if o.shrink_attempts > 0 {
         let small = wspec_diff::shrink(&trial.module, seed, class, &o.settings, o.shrink_attempts);
         std::fs::write(folder.join("shrunk.wasm"), &small)?;
@@ -276,14 +273,22 @@ fn record(folder: &Path, seed: u64, trial: &Trial, class: &str, o: &Options) -> 
         if let Ok(t) = wspec_diff::trial_of(small.clone(), seed, &o.settings) {
             if let Verdict::Diverge(d) = &t.verdict {
                 notes.push_str(&format!("\nshrunk.wasm ({} bytes, from {}): {}\n", small.len(), trial.module.len(), d.line()));
-                for c in &t.calls {
-                    let args: Vec<String> = c.args.iter().map(wspec_diff::describe_val).collect();
-                    notes.push_str(&format!("  wspec run shrunk.wasm --invoke '{}' {}\n", c.export, args.join(" ")));
-                }
+                notes.push_str(&replay("shrunk.wasm", &t.calls));
             }
         }
     }
     std::fs::write(folder.join("divergence.txt"), notes)
+}
+
+/// The calls as `wspec run` commands on a module file, one a line.
+fn replay(file: &str, calls: &[wspec_interpreter::oracle::Invocation]) -> String {
+    calls
+        .iter()
+        .map(|c| {
+            let args: Vec<String> = c.args.iter().map(wspec_diff::describe_val).collect();
+            format!("  wspec run {file} --invoke '{}' {}\n", c.export, args.join(" "))
+        })
+        .collect()
 }
 
 #[cfg(test)]

@@ -284,13 +284,13 @@ fn execute(o: &Options) -> u8 {
             outcome: outcome.as_ref().map(|vals| vals.iter().map(|v| Allowed::of(v, chosen)).collect()).map_err(Clone::clone),
             steps: it.steps,
         };
-        let mut doc = json::call(&call);
-        doc.pop(); // the closing brace: more fields follow
-        doc.push_str(&format!(", \"exports\": {}, \"nan_choices\": {chosen}", json::exports(&oracle::exported_state(&it, &mm, chosen))));
+        let mut fields = json::call_fields(&call);
+        fields.push(("exports", json::exports(&oracle::exported_state(&it, &mm, chosen))));
+        fields.push(("nan_choices", chosen.to_string()));
         if let Some(t) = trace_ref {
-            doc.push_str(&format!(", \"trace\": {}", json_trace(t)));
+            fields.push(("trace", json_trace(t)));
         }
-        crate::out::write(&format!("{doc}}}\n"));
+        crate::out::write(&format!("{}\n", json::object(&fields)));
         return u8::from(outcome.is_err());
     }
     match outcome {
