@@ -49,7 +49,7 @@ fn rule_1(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     m_.pop_n(popped_);
     let _ = keep_;
     m_.state = state_225;
-    m_.schedule_code(code_226.into());
+    m_.schedule_code(ar_, code_226.into());
     Ok(())
 }
 
@@ -66,7 +66,7 @@ fn rule_2(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let popped_ = 0usize + 1usize - keep_;
     m_.pop_n(popped_);
     let _ = keep_;
-    m_.schedule_code(code_4.into());
+    m_.schedule_code(ar_, code_4.into());
     m_.note = Some("null function reference".into());
     Ok(())
 }
@@ -158,7 +158,7 @@ fn rule_4(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let _ = keep_;
     defs::add_exninst(ar_, &mut m_.state, arg_136)?;
     m_.push(push_137)?;
-    m_.schedule_code(code_138.into());
+    m_.schedule_code(ar_, code_138.into());
     Ok(())
 }
 
@@ -226,7 +226,7 @@ fn rule_7(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let popped_ = 0usize + 1usize + 1usize - keep_;
     m_.pop_n(popped_);
     let _ = keep_;
-    m_.schedule_code(code_20.into());
+    m_.schedule_code(ar_, code_20.into());
     m_.note = Some("out of bounds table access".into());
     Ok(())
 }
@@ -359,7 +359,7 @@ fn rule_11(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let popped_ = 0usize + 1usize + 1usize + 1usize - keep_;
     m_.pop_n(popped_);
     let _ = keep_;
-    m_.schedule_code(code_27.into());
+    m_.schedule_code(ar_, code_27.into());
     m_.note = Some("out of bounds table access".into());
     Ok(())
 }
@@ -445,7 +445,7 @@ fn rule_13(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let popped_ = 0usize + 1usize + 1usize + 1usize - keep_;
     m_.pop_n(popped_);
     let _ = keep_;
-    m_.schedule_code(code_42.into());
+    m_.schedule_code(ar_, code_42.into());
     m_.note = Some("out of bounds table access".into());
     Ok(())
 }
@@ -537,7 +537,7 @@ fn rule_15(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let popped_ = 0usize + 1usize + 1usize + 1usize - keep_;
     m_.pop_n(popped_);
     let _ = keep_;
-    m_.schedule_code(code_38.into());
+    m_.schedule_code(ar_, code_38.into());
     m_.note = Some("out of bounds table access".into());
     Ok(())
 }
@@ -638,7 +638,7 @@ fn rule_18(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let popped_ = 0usize + 1usize + 1usize - keep_;
     m_.pop_n(popped_);
     let _ = keep_;
-    m_.schedule_code(code_26.into());
+    m_.schedule_code(ar_, code_26.into());
     m_.note = Some("out of bounds memory access".into());
     Ok(())
 }
@@ -717,7 +717,7 @@ fn rule_20(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let popped_ = 0usize + 1usize + 1usize - keep_;
     m_.pop_n(popped_);
     let _ = keep_;
-    m_.schedule_code(code_30.into());
+    m_.schedule_code(ar_, code_30.into());
     m_.note = Some("out of bounds memory access".into());
     Ok(())
 }
@@ -857,7 +857,7 @@ fn rule_24(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let popped_ = 0usize + 1usize + 1usize + 1usize - keep_;
     m_.pop_n(popped_);
     let _ = keep_;
-    m_.schedule_code(code_28.into());
+    m_.schedule_code(ar_, code_28.into());
     m_.note = Some("out of bounds memory access".into());
     Ok(())
 }
@@ -947,7 +947,7 @@ fn rule_26(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let popped_ = 0usize + 1usize + 1usize + 1usize - keep_;
     m_.pop_n(popped_);
     let _ = keep_;
-    m_.schedule_code(code_42.into());
+    m_.schedule_code(ar_, code_42.into());
     m_.note = Some("out of bounds memory access".into());
     Ok(())
 }
@@ -1039,7 +1039,7 @@ fn rule_28(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let popped_ = 0usize + 1usize + 1usize + 1usize - keep_;
     m_.pop_n(popped_);
     let _ = keep_;
-    m_.schedule_code(code_38.into());
+    m_.schedule_code(ar_, code_38.into());
     m_.note = Some("out of bounds memory access".into());
     Ok(())
 }
@@ -1164,7 +1164,7 @@ fn rule_32(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let popped_ = 0usize + 1usize + 1usize - keep_;
     m_.pop_n(popped_);
     let _ = keep_;
-    m_.schedule_code(code_9.into());
+    m_.schedule_code(ar_, code_9.into());
     m_.note = Some("null structure reference".into());
     Ok(())
 }
@@ -1268,7 +1268,7 @@ fn rule_35(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let popped_ = 0usize + 1usize + 1usize + 1usize - keep_;
     m_.pop_n(popped_);
     let _ = keep_;
-    m_.schedule_code(code_11.into());
+    m_.schedule_code(ar_, code_11.into());
     m_.note = Some("null array reference".into());
     Ok(())
 }
@@ -1300,7 +1300,7 @@ fn rule_36(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let popped_ = 0usize + 1usize + 1usize + 1usize - keep_;
     m_.pop_n(popped_);
     let _ = keep_;
-    m_.schedule_code(code_13.into());
+    m_.schedule_code(ar_, code_13.into());
     m_.note = Some("out of bounds array access".into());
     Ok(())
 }
@@ -1374,7 +1374,7 @@ fn rule_38(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let popped_ = 0usize + 1usize + 1usize + 1usize + 1usize - keep_;
     m_.pop_n(popped_);
     let _ = keep_;
-    m_.schedule_code(code_16.into());
+    m_.schedule_code(ar_, code_16.into());
     m_.note = Some("null array reference".into());
     Ok(())
 }
@@ -1414,7 +1414,7 @@ fn rule_39(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let popped_ = 0usize + 1usize + 1usize + 1usize + 1usize - keep_;
     m_.pop_n(popped_);
     let _ = keep_;
-    m_.schedule_code(code_18.into());
+    m_.schedule_code(ar_, code_18.into());
     m_.note = Some("out of bounds array access".into());
     Ok(())
 }
@@ -1504,7 +1504,7 @@ fn rule_41(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let popped_ = 0usize + 1usize + 1usize + 1usize + 1usize + 1usize - keep_;
     m_.pop_n(popped_);
     let _ = keep_;
-    m_.schedule_code(code_24.into());
+    m_.schedule_code(ar_, code_24.into());
     m_.note = Some("null array reference".into());
     Ok(())
 }
@@ -1546,7 +1546,7 @@ fn rule_42(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let popped_ = 0usize + 1usize + 1usize + 1usize + 1usize + 1usize - keep_;
     m_.pop_n(popped_);
     let _ = keep_;
-    m_.schedule_code(code_24.into());
+    m_.schedule_code(ar_, code_24.into());
     m_.note = Some("null array reference".into());
     Ok(())
 }
@@ -1595,7 +1595,7 @@ fn rule_43(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let popped_ = 0usize + 1usize + 1usize + 1usize + 1usize + 1usize - keep_;
     m_.pop_n(popped_);
     let _ = keep_;
-    m_.schedule_code(code_28.into());
+    m_.schedule_code(ar_, code_28.into());
     m_.note = Some("out of bounds array access".into());
     Ok(())
 }
@@ -1686,7 +1686,7 @@ fn rule_45(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let popped_ = 0usize + 1usize + 1usize + 1usize + 1usize - keep_;
     m_.pop_n(popped_);
     let _ = keep_;
-    m_.schedule_code(code_22.into());
+    m_.schedule_code(ar_, code_22.into());
     m_.note = Some("null array reference".into());
     Ok(())
 }
@@ -1732,7 +1732,7 @@ fn rule_46(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let popped_ = 0usize + 1usize + 1usize + 1usize + 1usize - keep_;
     m_.pop_n(popped_);
     let _ = keep_;
-    m_.schedule_code(code_24.into());
+    m_.schedule_code(ar_, code_24.into());
     m_.note = Some("out of bounds array access".into());
     Ok(())
 }
@@ -1779,7 +1779,7 @@ fn rule_47(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let popped_ = 0usize + 1usize + 1usize + 1usize + 1usize - keep_;
     m_.pop_n(popped_);
     let _ = keep_;
-    m_.schedule_code(code_30.into());
+    m_.schedule_code(ar_, code_30.into());
     m_.note = Some("out of bounds table access".into());
     Ok(())
 }
@@ -1870,7 +1870,7 @@ fn rule_49(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let popped_ = 0usize + 1usize + 1usize + 1usize + 1usize - keep_;
     m_.pop_n(popped_);
     let _ = keep_;
-    m_.schedule_code(code_22.into());
+    m_.schedule_code(ar_, code_22.into());
     m_.note = Some("null array reference".into());
     Ok(())
 }
@@ -1916,7 +1916,7 @@ fn rule_50(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let popped_ = 0usize + 1usize + 1usize + 1usize + 1usize - keep_;
     m_.pop_n(popped_);
     let _ = keep_;
-    m_.schedule_code(code_24.into());
+    m_.schedule_code(ar_, code_24.into());
     m_.note = Some("out of bounds array access".into());
     Ok(())
 }
@@ -1969,7 +1969,7 @@ fn rule_51(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let popped_ = 0usize + 1usize + 1usize + 1usize + 1usize - keep_;
     m_.pop_n(popped_);
     let _ = keep_;
-    m_.schedule_code(code_38.into());
+    m_.schedule_code(ar_, code_38.into());
     m_.note = Some("out of bounds memory access".into());
     Ok(())
 }
@@ -2063,7 +2063,7 @@ fn rule_53(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let popped_ = 0usize + 1usize + 1usize - keep_;
     m_.pop_n(popped_);
     let _ = keep_;
-    m_.schedule_code(code_23.into());
+    m_.schedule_code(ar_, code_23.into());
     m_.note = Some("out of bounds memory access".into());
     Ok(())
 }
@@ -2138,7 +2138,7 @@ fn rule_55(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let popped_ = 0usize + 1usize + 1usize - keep_;
     m_.pop_n(popped_);
     let _ = keep_;
-    m_.schedule_code(code_27.into());
+    m_.schedule_code(ar_, code_27.into());
     m_.note = Some("out of bounds memory access".into());
     Ok(())
 }
@@ -2195,7 +2195,7 @@ fn rule_57(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let popped_ = 0usize - keep_;
     m_.pop_n(popped_);
     let _ = keep_;
-    m_.schedule_code(code_1.into());
+    m_.schedule_code(ar_, code_1.into());
     m_.note = Some("unreachable".into());
     Ok(())
 }
@@ -2305,7 +2305,7 @@ fn rule_62(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let popped_ = 0usize + 1usize - keep_;
     m_.pop_n(popped_);
     let _ = keep_;
-    m_.schedule_code(code_9.into());
+    m_.schedule_code(ar_, code_9.into());
     Ok(())
 }
 
@@ -2328,7 +2328,7 @@ fn rule_63(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let popped_ = 0usize + 1usize - keep_;
     m_.pop_n(popped_);
     let _ = keep_;
-    m_.schedule_code(code_9.into());
+    m_.schedule_code(ar_, code_9.into());
     Ok(())
 }
 
@@ -2340,7 +2340,7 @@ fn rule_64(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let l = *f_1;
     let EvalCtx::Label(cf_2, cf_3) = m_.top()? else { return Err(Fail::soft()) };
     let n = *cf_2;
-    let instr_q_4: &[Instr] = &cf_3[..];
+    let instr_q_4: &[Instr] = cf_3.view(Wasm::instrs(ar_));
     let n_5 = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?;
     let vs_6 = m_.peek_range(0usize, n_5)?;
     let val_q_7 = m_.rest(0usize + n_5)?;
@@ -2352,7 +2352,7 @@ fn rule_64(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     m_.discard_code();
     let left_ = m_.leave(ar_)?;
     let EvalCtx::Label(_, code_8) = left_ else { unreachable!("the context matched above") };
-    m_.schedule_code(code_8.into());
+    m_.schedule_code(ar_, code_8.into());
     Ok(())
 }
 
@@ -2363,7 +2363,7 @@ fn rule_65(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let Instr::Br(f_1) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
     let l = *f_1;
     let EvalCtx::Label(cf_2, cf_3) = m_.top()? else { return Err(Fail::soft()) };
-    let instr_q_4: &[Instr] = &cf_3[..];
+    let instr_q_4: &[Instr] = cf_3.view(Wasm::instrs(ar_));
     let val_5 = m_.rest(0usize)?;
     wspec_runtime::check((wspec_runtime::num::wide(l)? > 0i128))?;
     let code_6 = Code::One(Instr::Br(wspec_runtime::num::narrow::<u32>(wspec_runtime::num::sub(wspec_runtime::num::wide(l)?, 1i128)?)?));
@@ -2372,7 +2372,7 @@ fn rule_65(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     m_.discard_code();
     let left_ = m_.leave(ar_)?;
     restore(m_, left_);
-    m_.schedule_code(code_6.into());
+    m_.schedule_code(ar_, code_6.into());
     Ok(())
 }
 
@@ -2390,7 +2390,7 @@ fn rule_66(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     m_.discard_code();
     let left_ = m_.leave(ar_)?;
     restore(m_, left_);
-    m_.schedule_code(code_5.into());
+    m_.schedule_code(ar_, code_5.into());
     Ok(())
 }
 
@@ -2412,7 +2412,7 @@ fn rule_67(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let popped_ = 0usize + 1usize - keep_;
     m_.pop_n(popped_);
     let _ = keep_;
-    m_.schedule_code(code_5.into());
+    m_.schedule_code(ar_, code_5.into());
     Ok(())
 }
 
@@ -2455,7 +2455,7 @@ fn rule_69(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let popped_ = 0usize + 1usize - keep_;
     m_.pop_n(popped_);
     let _ = keep_;
-    m_.schedule_code(code_8.into());
+    m_.schedule_code(ar_, code_8.into());
     Ok(())
 }
 
@@ -2480,7 +2480,7 @@ fn rule_70(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let popped_ = 0usize + 1usize - keep_;
     m_.pop_n(popped_);
     let _ = keep_;
-    m_.schedule_code(code_8.into());
+    m_.schedule_code(ar_, code_8.into());
     Ok(())
 }
 
@@ -2498,7 +2498,7 @@ fn rule_71(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let popped_ = 0usize + 1usize - keep_;
     m_.pop_n(popped_);
     let _ = keep_;
-    m_.schedule_code(code_4.into());
+    m_.schedule_code(ar_, code_4.into());
     Ok(())
 }
 
@@ -2546,7 +2546,7 @@ fn rule_74(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let popped_ = 0usize + 1usize - keep_;
     m_.pop_n(popped_);
     let _ = keep_;
-    m_.schedule_code(code_4.into());
+    m_.schedule_code(ar_, code_4.into());
     Ok(())
 }
 
@@ -2557,7 +2557,7 @@ fn rule_75(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let Instr::ReturnCallRef(f_1) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
     let tu = f_1;
     let EvalCtx::Label(cf_2, cf_3) = m_.top()? else { return Err(Fail::soft()) };
-    let instr_q_4: &[Instr] = &cf_3[..];
+    let instr_q_4: &[Instr] = cf_3.view(Wasm::instrs(ar_));
     let val_5 = m_.rest(0usize)?;
     let code_6 = Code::One(Instr::ReturnCallRef((*tu).clone()));
     let keep_ = m_.height();
@@ -2565,7 +2565,7 @@ fn rule_75(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     m_.discard_code();
     let left_ = m_.leave(ar_)?;
     restore(m_, left_);
-    m_.schedule_code(code_6.into());
+    m_.schedule_code(ar_, code_6.into());
     Ok(())
 }
 
@@ -2583,7 +2583,7 @@ fn rule_76(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     m_.discard_code();
     let left_ = m_.leave(ar_)?;
     restore(m_, left_);
-    m_.schedule_code(code_5.into());
+    m_.schedule_code(ar_, code_5.into());
     Ok(())
 }
 
@@ -2605,7 +2605,7 @@ fn rule_77(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     m_.discard_code();
     let left_ = m_.leave(ar_)?;
     restore(m_, left_);
-    m_.schedule_code(code_7.into());
+    m_.schedule_code(ar_, code_7.into());
     m_.note = Some("null function reference".into());
     Ok(())
 }
@@ -2639,7 +2639,7 @@ fn rule_78(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     m_.discard_code();
     let left_ = m_.leave(ar_)?;
     restore(m_, left_);
-    m_.schedule_code(code_16.into());
+    m_.schedule_code(ar_, code_16.into());
     Ok(())
 }
 
@@ -2670,7 +2670,7 @@ fn rule_80(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     #[allow(irrefutable_let_patterns)]
     let Instr::Return = redex_ else { return Err(wspec_runtime::Fail::soft()) };
     let EvalCtx::Label(cf_1, cf_2) = m_.top()? else { return Err(Fail::soft()) };
-    let instr_q_3: &[Instr] = &cf_2[..];
+    let instr_q_3: &[Instr] = cf_2.view(Wasm::instrs(ar_));
     let val_4 = m_.rest(0usize)?;
     let code_5 = Code::One(Instr::Return);
     let keep_ = m_.height();
@@ -2678,7 +2678,7 @@ fn rule_80(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     m_.discard_code();
     let left_ = m_.leave(ar_)?;
     restore(m_, left_);
-    m_.schedule_code(code_5.into());
+    m_.schedule_code(ar_, code_5.into());
     Ok(())
 }
 
@@ -2695,7 +2695,7 @@ fn rule_81(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     m_.discard_code();
     let left_ = m_.leave(ar_)?;
     restore(m_, left_);
-    m_.schedule_code(code_4.into());
+    m_.schedule_code(ar_, code_4.into());
     Ok(())
 }
 
@@ -2712,7 +2712,7 @@ fn rule_82(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let popped_ = 0usize + 1usize - keep_;
     m_.pop_n(popped_);
     let _ = keep_;
-    m_.schedule_code(code_3.into());
+    m_.schedule_code(ar_, code_3.into());
     m_.note = Some("null exception reference".into());
     Ok(())
 }
@@ -2737,7 +2737,7 @@ fn rule_83(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let _ = keep_;
     m_.discard_code();
     m_.push(push_5)?;
-    m_.schedule_code(code_6.into());
+    m_.schedule_code(ar_, code_6.into());
     Ok(())
 }
 
@@ -2747,7 +2747,7 @@ fn rule_84(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     #[allow(irrefutable_let_patterns)]
     let Instr::ThrowRef = redex_ else { return Err(wspec_runtime::Fail::soft()) };
     let EvalCtx::Label(cf_1, cf_2) = m_.top()? else { return Err(Fail::soft()) };
-    let instr_q_3: &[Instr] = &cf_2[..];
+    let instr_q_3: &[Instr] = cf_2.view(Wasm::instrs(ar_));
     wspec_runtime::check(m_.code_done())?;
     let v_4 = m_.peek(0usize)?;
     #[allow(irrefutable_let_patterns)]
@@ -2758,7 +2758,7 @@ fn rule_84(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let _ = keep_;
     let left_ = m_.leave(ar_)?;
     restore(m_, left_);
-    m_.schedule_code(code_6.into());
+    m_.schedule_code(ar_, code_6.into());
     Ok(())
 }
 
@@ -2779,7 +2779,7 @@ fn rule_85(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let _ = keep_;
     let left_ = m_.leave(ar_)?;
     restore(m_, left_);
-    m_.schedule_code(code_5.into());
+    m_.schedule_code(ar_, code_5.into());
     Ok(())
 }
 
@@ -2802,7 +2802,7 @@ fn rule_86(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let _ = keep_;
     let left_ = m_.leave(ar_)?;
     restore(m_, left_);
-    m_.schedule_code(code_7.into());
+    m_.schedule_code(ar_, code_7.into());
     Ok(())
 }
 
@@ -2839,7 +2839,7 @@ fn rule_87(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let left_ = m_.leave(ar_)?;
     restore(m_, left_);
     for v_ in push_22 { m_.push(v_)?; }
-    m_.schedule_code(code_23.into());
+    m_.schedule_code(ar_, code_23.into());
     Ok(())
 }
 
@@ -2878,7 +2878,7 @@ fn rule_88(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     restore(m_, left_);
     for v_ in push_22 { m_.push(v_)?; }
     m_.push(push_23)?;
-    m_.schedule_code(code_24.into());
+    m_.schedule_code(ar_, code_24.into());
     Ok(())
 }
 
@@ -2908,7 +2908,7 @@ fn rule_89(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let _ = keep_;
     let left_ = m_.leave(ar_)?;
     restore(m_, left_);
-    m_.schedule_code(code_9.into());
+    m_.schedule_code(ar_, code_9.into());
     Ok(())
 }
 
@@ -2937,7 +2937,7 @@ fn rule_90(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let _ = keep_;
     let left_ = m_.leave(ar_)?;
     restore(m_, left_);
-    m_.schedule_code(code_9.into());
+    m_.schedule_code(ar_, code_9.into());
     Ok(())
 }
 
@@ -2968,7 +2968,7 @@ fn rule_91(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let left_ = m_.leave(ar_)?;
     restore(m_, left_);
     m_.enter(ar_, EvalCtx::Handler(cf_8, cf_9), keep_, None)?;
-    m_.schedule_code(code_10.into());
+    m_.schedule_code(ar_, code_10.into());
     let keep_ = 0usize;
     let _ = keep_;
     Ok(())
@@ -2988,7 +2988,7 @@ fn rule_92(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     m_.pop_n(popped_);
     let _ = keep_;
     m_.discard_code();
-    m_.schedule_code(code_3.into());
+    m_.schedule_code(ar_, code_3.into());
     Ok(())
 }
 
@@ -2998,7 +2998,7 @@ fn rule_93(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     #[allow(irrefutable_let_patterns)]
     let Instr::Trap = redex_ else { return Err(wspec_runtime::Fail::soft()) };
     let EvalCtx::Label(cf_1, cf_2) = m_.top()? else { return Err(Fail::soft()) };
-    let instr_q_3: &[Instr] = &cf_2[..];
+    let instr_q_3: &[Instr] = cf_2.view(Wasm::instrs(ar_));
     wspec_runtime::check(m_.code_done())?;
     wspec_runtime::check(m_.height() == 0usize)?;
     let code_4 = Code::One(Instr::Trap);
@@ -3006,7 +3006,7 @@ fn rule_93(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let _ = keep_;
     let left_ = m_.leave(ar_)?;
     restore(m_, left_);
-    m_.schedule_code(code_4.into());
+    m_.schedule_code(ar_, code_4.into());
     Ok(())
 }
 
@@ -3023,7 +3023,7 @@ fn rule_94(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let _ = keep_;
     let left_ = m_.leave(ar_)?;
     restore(m_, left_);
-    m_.schedule_code(code_3.into());
+    m_.schedule_code(ar_, code_3.into());
     Ok(())
 }
 
@@ -3041,7 +3041,7 @@ fn rule_95(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let _ = keep_;
     let left_ = m_.leave(ar_)?;
     restore(m_, left_);
-    m_.schedule_code(code_3.into());
+    m_.schedule_code(ar_, code_3.into());
     Ok(())
 }
 
@@ -3061,7 +3061,7 @@ fn rule_96(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     m_.pop_n(popped_);
     let _ = keep_;
     m_.push(push_4)?;
-    m_.schedule_code(code_5.into());
+    m_.schedule_code(ar_, code_5.into());
     Ok(())
 }
 
@@ -3112,7 +3112,7 @@ fn rule_99(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let popped_ = 0usize + 1usize - keep_;
     m_.pop_n(popped_);
     let _ = keep_;
-    m_.schedule_code(code_3.into());
+    m_.schedule_code(ar_, code_3.into());
     m_.note = Some("null reference".into());
     Ok(())
 }
@@ -3230,7 +3230,7 @@ fn rule_105(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let popped_ = 0usize + 1usize - keep_;
     m_.pop_n(popped_);
     let _ = keep_;
-    m_.schedule_code(code_4.into());
+    m_.schedule_code(ar_, code_4.into());
     m_.note = Some("null i31 reference".into());
     Ok(())
 }
@@ -3280,7 +3280,7 @@ fn rule_107(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     m_.pop_n(popped_);
     let _ = keep_;
     for v_ in push_109 { m_.push(v_)?; }
-    m_.schedule_code(code_110.into());
+    m_.schedule_code(ar_, code_110.into());
     Ok(())
 }
 
@@ -3395,7 +3395,7 @@ fn rule_113(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let popped_ = 0usize + 1usize - keep_;
     m_.pop_n(popped_);
     let _ = keep_;
-    m_.schedule_code(code_6.into());
+    m_.schedule_code(ar_, code_6.into());
     m_.note = Some("undefined result".into());
     Ok(())
 }
@@ -3458,7 +3458,7 @@ fn rule_115(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let popped_ = 0usize + 1usize + 1usize - keep_;
     m_.pop_n(popped_);
     let _ = keep_;
-    m_.schedule_code(code_15.into());
+    m_.schedule_code(ar_, code_15.into());
     m_.note = Some("integer divide by zero".into());
     Ok(())
 }
@@ -3486,7 +3486,7 @@ fn rule_116(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let popped_ = 0usize + 1usize + 1usize - keep_;
     m_.pop_n(popped_);
     let _ = keep_;
-    m_.schedule_code(code_9.into());
+    m_.schedule_code(ar_, code_9.into());
     m_.note = Some("integer overflow".into());
     Ok(())
 }
@@ -3590,7 +3590,7 @@ fn rule_120(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let popped_ = 0usize + 1usize - keep_;
     m_.pop_n(popped_);
     let _ = keep_;
-    m_.schedule_code(code_11.into());
+    m_.schedule_code(ar_, code_11.into());
     m_.note = Some("invalid conversion to integer".into());
     Ok(())
 }
@@ -3614,7 +3614,7 @@ fn rule_121(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let popped_ = 0usize + 1usize - keep_;
     m_.pop_n(popped_);
     let _ = keep_;
-    m_.schedule_code(code_7.into());
+    m_.schedule_code(ar_, code_7.into());
     m_.note = Some("integer overflow".into());
     Ok(())
 }
@@ -4335,7 +4335,7 @@ fn rule_145(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let n_9 = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(m)?)?;
     let vs_10 = m_.peek_range(0usize, n_9)?;
     let cf_11 = m;
-    let cf_12: Code<Instr> = Code::One(Instr::Loop((*bt).clone(), instr_3));
+    let cf_12: Code<Instr> = m_.redex_code(ar_, redex_);
     let seq_13: Seq<Instr> = instr_3;
     let keep_ = n_9;
     let popped_ = 0usize + n_9 - keep_;
@@ -4367,7 +4367,7 @@ fn rule_146(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let popped_ = 0usize + 1usize - keep_;
     m_.pop_n(popped_);
     let _ = keep_;
-    m_.schedule_code(code_13.into());
+    m_.schedule_code(ar_, code_13.into());
     Ok(())
 }
 
@@ -4421,7 +4421,7 @@ fn rule_149(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let popped_ = 0usize + 1usize - keep_;
     m_.pop_n(popped_);
     let _ = keep_;
-    m_.schedule_code(code_6.into());
+    m_.schedule_code(ar_, code_6.into());
     Ok(())
 }
 
@@ -4441,7 +4441,7 @@ fn rule_150(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     m_.pop_n(popped_);
     let _ = keep_;
     m_.push(push_7)?;
-    m_.schedule_code(code_8.into());
+    m_.schedule_code(ar_, code_8.into());
     Ok(())
 }
 
@@ -4468,7 +4468,7 @@ fn rule_151(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let popped_ = 0usize + 1usize - keep_;
     m_.pop_n(popped_);
     let _ = keep_;
-    m_.schedule_code(code_19.into());
+    m_.schedule_code(ar_, code_19.into());
     m_.note = Some("undefined element".into());
     Ok(())
 }
@@ -4497,7 +4497,7 @@ fn rule_152(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let popped_ = 0usize + 1usize - keep_;
     m_.pop_n(popped_);
     let _ = keep_;
-    m_.schedule_code(code_28.into());
+    m_.schedule_code(ar_, code_28.into());
     m_.note = Some(format!("uninitialized element {}", wspec_runtime::num::wide(i)?).into());
     Ok(())
 }
@@ -4530,9 +4530,9 @@ fn rule_153(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let popped_ = 0usize + 1usize - keep_;
     m_.pop_n(popped_);
     let _ = keep_;
-    m_.schedule_code(code_28.into());
-    m_.schedule_code(code_27.into());
-    m_.schedule_code(code_26.into());
+    m_.schedule_code(ar_, code_28.into());
+    m_.schedule_code(ar_, code_27.into());
+    m_.schedule_code(ar_, code_26.into());
     Ok(())
 }
 
@@ -4555,7 +4555,7 @@ fn rule_154(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let popped_ = 0usize + 1usize - keep_;
     m_.pop_n(popped_);
     let _ = keep_;
-    m_.schedule_code(code_11.into());
+    m_.schedule_code(ar_, code_11.into());
     m_.note = Some("indirect call type mismatch".into());
     Ok(())
 }
@@ -4576,7 +4576,7 @@ fn rule_155(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     m_.pop_n(popped_);
     let _ = keep_;
     m_.push(push_7)?;
-    m_.schedule_code(code_8.into());
+    m_.schedule_code(ar_, code_8.into());
     Ok(())
 }
 
@@ -4603,7 +4603,7 @@ fn rule_156(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let popped_ = 0usize + 1usize - keep_;
     m_.pop_n(popped_);
     let _ = keep_;
-    m_.schedule_code(code_19.into());
+    m_.schedule_code(ar_, code_19.into());
     m_.note = Some("undefined element".into());
     Ok(())
 }
@@ -4632,7 +4632,7 @@ fn rule_157(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let popped_ = 0usize + 1usize - keep_;
     m_.pop_n(popped_);
     let _ = keep_;
-    m_.schedule_code(code_28.into());
+    m_.schedule_code(ar_, code_28.into());
     m_.note = Some(format!("uninitialized element {}", wspec_runtime::num::wide(i)?).into());
     Ok(())
 }
@@ -4665,9 +4665,9 @@ fn rule_158(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let popped_ = 0usize + 1usize - keep_;
     m_.pop_n(popped_);
     let _ = keep_;
-    m_.schedule_code(code_28.into());
-    m_.schedule_code(code_27.into());
-    m_.schedule_code(code_26.into());
+    m_.schedule_code(ar_, code_28.into());
+    m_.schedule_code(ar_, code_27.into());
+    m_.schedule_code(ar_, code_26.into());
     Ok(())
 }
 
@@ -4690,7 +4690,7 @@ fn rule_159(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let popped_ = 0usize + 1usize - keep_;
     m_.pop_n(popped_);
     let _ = keep_;
-    m_.schedule_code(code_11.into());
+    m_.schedule_code(ar_, code_11.into());
     m_.note = Some("indirect call type mismatch".into());
     Ok(())
 }
@@ -4793,7 +4793,7 @@ fn rule_163(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let popped_ = 0usize + 1usize - keep_;
     m_.pop_n(popped_);
     let _ = keep_;
-    m_.schedule_code(code_18.into());
+    m_.schedule_code(ar_, code_18.into());
     m_.note = Some("out of bounds table access".into());
     Ok(())
 }
@@ -4820,7 +4820,7 @@ fn rule_164(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let popped_ = 0usize + 1usize - keep_;
     m_.pop_n(popped_);
     let _ = keep_;
-    m_.schedule_code(code_10.into());
+    m_.schedule_code(ar_, code_10.into());
     Ok(())
 }
 
@@ -4874,7 +4874,7 @@ fn rule_166(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let popped_ = 0usize + 1usize - keep_;
     m_.pop_n(popped_);
     let _ = keep_;
-    m_.schedule_code(code_23.into());
+    m_.schedule_code(ar_, code_23.into());
     m_.note = Some("out of bounds memory access".into());
     Ok(())
 }
@@ -4942,7 +4942,7 @@ fn rule_168(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let popped_ = 0usize + 1usize - keep_;
     m_.pop_n(popped_);
     let _ = keep_;
-    m_.schedule_code(code_26.into());
+    m_.schedule_code(ar_, code_26.into());
     m_.note = Some("out of bounds memory access".into());
     Ok(())
 }
@@ -5097,7 +5097,7 @@ fn rule_175(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let popped_ = 0usize + 1usize - keep_;
     m_.pop_n(popped_);
     let _ = keep_;
-    m_.schedule_code(code_4.into());
+    m_.schedule_code(ar_, code_4.into());
     m_.note = Some("cast failure".into());
     Ok(())
 }
@@ -5139,7 +5139,7 @@ fn rule_176(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     m_.pop_n(popped_);
     let _ = keep_;
     for v_ in push_27 { m_.push(v_)?; }
-    m_.schedule_code(code_28.into());
+    m_.schedule_code(ar_, code_28.into());
     Ok(())
 }
 
@@ -5158,7 +5158,7 @@ fn rule_177(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let popped_ = 0usize + 1usize - keep_;
     m_.pop_n(popped_);
     let _ = keep_;
-    m_.schedule_code(code_10.into());
+    m_.schedule_code(ar_, code_10.into());
     m_.note = Some("null structure reference".into());
     Ok(())
 }
@@ -5199,7 +5199,7 @@ fn rule_178(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let popped_ = 0usize + 1usize - keep_;
     m_.pop_n(popped_);
     let _ = keep_;
-    m_.schedule_code(code_26.into());
+    m_.schedule_code(ar_, code_26.into());
     Ok(())
 }
 
@@ -5235,7 +5235,7 @@ fn rule_179(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     m_.pop_n(popped_);
     let _ = keep_;
     for v_ in push_118 { m_.push(v_)?; }
-    m_.schedule_code(code_119.into());
+    m_.schedule_code(ar_, code_119.into());
     Ok(())
 }
 
@@ -5271,7 +5271,7 @@ fn rule_180(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let popped_ = 0usize + 1usize + 1usize - keep_;
     m_.pop_n(popped_);
     let _ = keep_;
-    m_.schedule_code(code_23.into());
+    m_.schedule_code(ar_, code_23.into());
     m_.note = Some("out of bounds table access".into());
     Ok(())
 }
@@ -5311,7 +5311,7 @@ fn rule_181(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     m_.pop_n(popped_);
     let _ = keep_;
     for v_ in push_24 { m_.push(v_)?; }
-    m_.schedule_code(code_25.into());
+    m_.schedule_code(ar_, code_25.into());
     Ok(())
 }
 
@@ -5353,7 +5353,7 @@ fn rule_182(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let popped_ = 0usize + 1usize + 1usize - keep_;
     m_.pop_n(popped_);
     let _ = keep_;
-    m_.schedule_code(code_31.into());
+    m_.schedule_code(ar_, code_31.into());
     m_.note = Some("out of bounds memory access".into());
     Ok(())
 }
@@ -5399,7 +5399,7 @@ fn rule_183(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     m_.pop_n(popped_);
     let _ = keep_;
     for v_ in push_140 { m_.push(v_)?; }
-    m_.schedule_code(code_141.into());
+    m_.schedule_code(ar_, code_141.into());
     Ok(())
 }
 
@@ -5425,7 +5425,7 @@ fn rule_184(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let popped_ = 0usize + 1usize + 1usize - keep_;
     m_.pop_n(popped_);
     let _ = keep_;
-    m_.schedule_code(code_12.into());
+    m_.schedule_code(ar_, code_12.into());
     m_.note = Some("null array reference".into());
     Ok(())
 }
@@ -5456,7 +5456,7 @@ fn rule_185(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let popped_ = 0usize + 1usize + 1usize - keep_;
     m_.pop_n(popped_);
     let _ = keep_;
-    m_.schedule_code(code_14.into());
+    m_.schedule_code(ar_, code_14.into());
     m_.note = Some("out of bounds array access".into());
     Ok(())
 }
@@ -5494,7 +5494,7 @@ fn rule_186(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let popped_ = 0usize + 1usize + 1usize - keep_;
     m_.pop_n(popped_);
     let _ = keep_;
-    m_.schedule_code(code_20.into());
+    m_.schedule_code(ar_, code_20.into());
     Ok(())
 }
 
@@ -5511,7 +5511,7 @@ fn rule_187(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let popped_ = 0usize + 1usize - keep_;
     m_.pop_n(popped_);
     let _ = keep_;
-    m_.schedule_code(code_3.into());
+    m_.schedule_code(ar_, code_3.into());
     m_.note = Some("null array reference".into());
     Ok(())
 }
@@ -5564,7 +5564,7 @@ fn rule_189(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let popped_ = 0usize + 1usize - keep_;
     m_.pop_n(popped_);
     let _ = keep_;
-    m_.schedule_code(code_23.into());
+    m_.schedule_code(ar_, code_23.into());
     m_.note = Some("out of bounds memory access".into());
     Ok(())
 }
@@ -5634,7 +5634,7 @@ fn rule_191(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let popped_ = 0usize + 1usize - keep_;
     m_.pop_n(popped_);
     let _ = keep_;
-    m_.schedule_code(code_25.into());
+    m_.schedule_code(ar_, code_25.into());
     m_.note = Some("out of bounds memory access".into());
     Ok(())
 }
@@ -5706,7 +5706,7 @@ fn rule_193(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let popped_ = 0usize + 1usize - keep_;
     m_.pop_n(popped_);
     let _ = keep_;
-    m_.schedule_code(code_23.into());
+    m_.schedule_code(ar_, code_23.into());
     m_.note = Some("out of bounds memory access".into());
     Ok(())
 }
@@ -5778,7 +5778,7 @@ fn rule_195(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let popped_ = 0usize + 1usize - keep_;
     m_.pop_n(popped_);
     let _ = keep_;
-    m_.schedule_code(code_23.into());
+    m_.schedule_code(ar_, code_23.into());
     m_.note = Some("out of bounds memory access".into());
     Ok(())
 }
@@ -5852,7 +5852,7 @@ fn rule_197(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let popped_ = 0usize + 1usize + 1usize - keep_;
     m_.pop_n(popped_);
     let _ = keep_;
-    m_.schedule_code(code_27.into());
+    m_.schedule_code(ar_, code_27.into());
     m_.note = Some("out of bounds memory access".into());
     Ok(())
 }
@@ -5904,7 +5904,7 @@ fn rule_198(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_199(m_: &mut Machine<Wasm>, ar_: &Ctx) -> R<()> {
     let EvalCtx::Label(cf_1, cf_2) = m_.top()? else { return Err(Fail::soft()) };
-    let instr_3: &[Instr] = &cf_2[..];
+    let instr_3: &[Instr] = cf_2.view(Wasm::instrs(ar_));
     let val_4 = m_.rest(0usize)?;
     let keep_ = m_.height();
     let _ = keep_;
@@ -6709,6 +6709,33 @@ pub fn value(redex_: &Instr) -> Option<Val> {
     }
 }
 
+/// Pushes the value an instruction is, if it is one.
+#[inline(always)]
+pub fn push_value(vals_: &mut Vec<Val>, redex_: &Instr) -> bool {
+    if let Instr::Const(f0, f1) = redex_ {
+        wspec_runtime::machine::put(vals_, Val::Num_(Num_(f0.clone(), f1.clone())));
+        return true;
+    }
+    matches!(redex_, Instr::Vconst(..) | Instr::RefNull(..) | Instr::RefI31Num(..) | Instr::RefStructAddr(..) | Instr::RefArrayAddr(..) | Instr::RefFuncAddr(..) | Instr::RefExnAddr(..) | Instr::RefHostAddr(..) | Instr::RefExtern(..)) && push_other_value(vals_, redex_)
+}
+
+#[inline(never)]
+fn push_other_value(vals_: &mut Vec<Val>, redex_: &Instr) -> bool {
+    match redex_ {
+        Instr::Vconst(f0, f1) => wspec_runtime::machine::put(vals_, Val::Vec__(Vec__(f0.clone(), f1.clone()))),
+        Instr::RefNull(f0) => wspec_runtime::machine::put(vals_, Val::Ref(Ref::RefNull(f0.clone()))),
+        Instr::RefI31Num(f0) => wspec_runtime::machine::put(vals_, Val::Ref(Ref::RefI31Num(f0.clone()))),
+        Instr::RefStructAddr(f0) => wspec_runtime::machine::put(vals_, Val::Ref(Ref::RefStructAddr(f0.clone()))),
+        Instr::RefArrayAddr(f0) => wspec_runtime::machine::put(vals_, Val::Ref(Ref::RefArrayAddr(f0.clone()))),
+        Instr::RefFuncAddr(f0) => wspec_runtime::machine::put(vals_, Val::Ref(Ref::RefFuncAddr(f0.clone()))),
+        Instr::RefExnAddr(f0) => wspec_runtime::machine::put(vals_, Val::Ref(Ref::RefExnAddr(f0.clone()))),
+        Instr::RefHostAddr(f0) => wspec_runtime::machine::put(vals_, Val::Ref(Ref::RefHostAddr(f0.clone()))),
+        Instr::RefExtern(f0) => wspec_runtime::machine::put(vals_, Val::Ref(Ref::RefExtern(Box::new(f0.clone())))),
+        _ => return false,
+    }
+    true
+}
+
 /// What the values and the code left at the top of a finished run stand for (`result`).
 pub fn result_of(vals: Vec<Val>, rest: &[Instr]) -> Option<Result_> {
     if rest.is_empty() {
@@ -6743,6 +6770,10 @@ impl Lang for Wasm {
     #[inline(always)]
     fn value(i: &Instr) -> Option<Val> {
         value(i)
+    }
+    #[inline(always)]
+    fn push_value(vals: &mut Vec<Val>, i: &Instr) -> bool {
+        push_value(vals, i)
     }
     #[inline]
     fn step(m: &mut Machine<Self>, ar: &Ctx, i: &Instr) -> R<&'static str> {

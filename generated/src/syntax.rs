@@ -1004,7 +1004,7 @@ pub enum Catch {
 
 // from spec/1.3-instructions.wspec:204
 /// `instr`: instruction.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Debug, PartialEq, Eq, Hash)]
 pub enum Instr {
     Nop,
     Unreachable,
@@ -1123,6 +1123,106 @@ pub enum Instr {
     ThrowAddr(Exnaddr),
     Trap,
 }
+
+impl Clone for Instr {
+    #[inline]
+    fn clone(&self) -> Self {
+        if matches!(self, Instr::Select(..) | Instr::Block(..) | Instr::Loop(..) | Instr::If(..) | Instr::BrTable(..) | Instr::BrOnCast(..) | Instr::BrOnCastFail(..) | Instr::CallRef(..) | Instr::CallIndirect(..) | Instr::ReturnCallRef(..) | Instr::ReturnCallIndirect(..) | Instr::TryTable(..) | Instr::RefNull(..) | Instr::RefTest(..) | Instr::RefCast(..) | Instr::Vshuffle(..) | Instr::RefExtern(..) | Instr::Frame(..) | Instr::Handler(..)) {
+            self.clone_owning()
+        } else {
+            // SAFETY: the other cases hold only `Copy` data (checked below).
+            unsafe { std::ptr::read(self) }
+        }
+    }
+}
+
+impl Instr {
+    #[inline(never)]
+    fn clone_owning(&self) -> Self {
+        match self {
+            Instr::Select(f0) => Instr::Select(f0.clone()),
+            Instr::Block(f0, f1) => Instr::Block(f0.clone(), f1.clone()),
+            Instr::Loop(f0, f1) => Instr::Loop(f0.clone(), f1.clone()),
+            Instr::If(f0, f1, f2) => Instr::If(f0.clone(), f1.clone(), f2.clone()),
+            Instr::BrTable(f0, f1) => Instr::BrTable(f0.clone(), f1.clone()),
+            Instr::BrOnCast(f0, f1, f2) => Instr::BrOnCast(f0.clone(), f1.clone(), f2.clone()),
+            Instr::BrOnCastFail(f0, f1, f2) => Instr::BrOnCastFail(f0.clone(), f1.clone(), f2.clone()),
+            Instr::CallRef(f0) => Instr::CallRef(f0.clone()),
+            Instr::CallIndirect(f0, f1) => Instr::CallIndirect(f0.clone(), f1.clone()),
+            Instr::ReturnCallRef(f0) => Instr::ReturnCallRef(f0.clone()),
+            Instr::ReturnCallIndirect(f0, f1) => Instr::ReturnCallIndirect(f0.clone(), f1.clone()),
+            Instr::TryTable(f0, f1, f2) => Instr::TryTable(f0.clone(), f1.clone(), f2.clone()),
+            Instr::RefNull(f0) => Instr::RefNull(f0.clone()),
+            Instr::RefTest(f0) => Instr::RefTest(f0.clone()),
+            Instr::RefCast(f0) => Instr::RefCast(f0.clone()),
+            Instr::Vshuffle(f0, f1) => Instr::Vshuffle(f0.clone(), f1.clone()),
+            Instr::RefExtern(f0) => Instr::RefExtern(f0.clone()),
+            Instr::Frame(f0, f1, f2) => Instr::Frame(f0.clone(), f1.clone(), f2.clone()),
+            Instr::Handler(f0, f1, f2) => Instr::Handler(f0.clone(), f1.clone(), f2.clone()),
+            // SAFETY: as above.
+            _ => unsafe { std::ptr::read(self) },
+        }
+    }
+}
+
+const _: () = {
+    const fn copy<T: Copy>() {}
+    copy::<Arrayaddr>();
+    copy::<Binop>();
+    copy::<Bshape>();
+    copy::<Cvtop>();
+    copy::<Dataidx>();
+    copy::<Elemidx>();
+    copy::<Exnaddr>();
+    copy::<Fieldidx>();
+    copy::<Funcaddr>();
+    copy::<Funcidx>();
+    copy::<Globalidx>();
+    copy::<Hostaddr>();
+    copy::<Ishape>();
+    copy::<Labelidx>();
+    copy::<Laneidx>();
+    copy::<Localidx>();
+    copy::<Memarg>();
+    copy::<Memidx>();
+    copy::<Num>();
+    copy::<Numtype>();
+    copy::<Option<Loadop>>();
+    copy::<Option<Storeop>>();
+    copy::<Option<Sx>>();
+    copy::<Option<Vloadop>>();
+    copy::<Relop>();
+    copy::<Seq<Instr>>();
+    copy::<Shape>();
+    copy::<Structaddr>();
+    copy::<Sx>();
+    copy::<Sz>();
+    copy::<Tableidx>();
+    copy::<Tagidx>();
+    copy::<Testop>();
+    copy::<Typeidx>();
+    copy::<U31>();
+    copy::<U32>();
+    copy::<Unop>();
+    copy::<Vbinop>();
+    copy::<Vcvtop>();
+    copy::<Vectype>();
+    copy::<Vextbinop>();
+    copy::<Vextternop>();
+    copy::<Vextunop>();
+    copy::<Vrelop>();
+    copy::<Vshiftop>();
+    copy::<Vswizzlop>();
+    copy::<Vternop>();
+    copy::<Vtestop>();
+    copy::<Vunop>();
+    copy::<Vvbinop>();
+    copy::<Vvternop>();
+    copy::<Vvtestop>();
+    copy::<Vvunop>();
+    copy::<u128>();
+    copy::<u64>();
+};
 
 // from spec/1.3-instructions.wspec:344
 /// `expr`: expression.
@@ -1265,55 +1365,55 @@ pub struct Context {
     pub refs: Vec<Funcidx>,
 }
 
-// from spec/4.0-execution-configurations.wspec:13
+// from spec/4.0-execution-configurations.wspec:15
 /// `addr`: address.
 pub type Addr = u64;
 
-// from spec/4.0-execution-configurations.wspec:14
+// from spec/4.0-execution-configurations.wspec:16
 /// `tagaddr`: tag address.
 pub type Tagaddr = Addr;
 
-// from spec/4.0-execution-configurations.wspec:15
+// from spec/4.0-execution-configurations.wspec:17
 /// `globaladdr`: global address.
 pub type Globaladdr = Addr;
 
-// from spec/4.0-execution-configurations.wspec:16
+// from spec/4.0-execution-configurations.wspec:18
 /// `memaddr`: memory address.
 pub type Memaddr = Addr;
 
-// from spec/4.0-execution-configurations.wspec:17
+// from spec/4.0-execution-configurations.wspec:19
 /// `tableaddr`: table address.
 pub type Tableaddr = Addr;
 
-// from spec/4.0-execution-configurations.wspec:18
+// from spec/4.0-execution-configurations.wspec:20
 /// `funcaddr`: function address.
 pub type Funcaddr = Addr;
 
-// from spec/4.0-execution-configurations.wspec:19
+// from spec/4.0-execution-configurations.wspec:21
 /// `dataaddr`: data address.
 pub type Dataaddr = Addr;
 
-// from spec/4.0-execution-configurations.wspec:20
+// from spec/4.0-execution-configurations.wspec:22
 /// `elemaddr`: element address.
 pub type Elemaddr = Addr;
 
-// from spec/4.0-execution-configurations.wspec:21
+// from spec/4.0-execution-configurations.wspec:23
 /// `structaddr`: structure address.
 pub type Structaddr = Addr;
 
-// from spec/4.0-execution-configurations.wspec:22
+// from spec/4.0-execution-configurations.wspec:24
 /// `arrayaddr`: array address.
 pub type Arrayaddr = Addr;
 
-// from spec/4.0-execution-configurations.wspec:23
+// from spec/4.0-execution-configurations.wspec:25
 /// `exnaddr`: exception address.
 pub type Exnaddr = Addr;
 
-// from spec/4.0-execution-configurations.wspec:24
+// from spec/4.0-execution-configurations.wspec:26
 /// `hostaddr`: host address.
 pub type Hostaddr = Addr;
 
-// from spec/4.0-execution-configurations.wspec:26
+// from spec/4.0-execution-configurations.wspec:28
 /// `externaddr`: external address.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Externaddr {
@@ -1324,17 +1424,17 @@ pub enum Externaddr {
     Func(Funcaddr),
 }
 
-// from spec/4.0-execution-configurations.wspec:33
+// from spec/4.0-execution-configurations.wspec:35
 /// `num`: number value.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct Num_(pub Numtype, pub Num);
 
-// from spec/4.0-execution-configurations.wspec:34
+// from spec/4.0-execution-configurations.wspec:36
 /// `vec`: vector value.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct Vec__(pub Vectype, pub u128);
 
-// from spec/4.0-execution-configurations.wspec:39
+// from spec/4.0-execution-configurations.wspec:41
 /// `ref`: reference value.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum Ref {
@@ -1348,16 +1448,45 @@ pub enum Ref {
     RefExtern(Box<Ref>),
 }
 
-// from spec/4.0-execution-configurations.wspec:49
+// from spec/4.0-execution-configurations.wspec:51
 /// `val`: value.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Debug, PartialEq, Eq, Hash)]
 pub enum Val {
     Num_(Num_),
     Vec__(Vec__),
     Ref(Ref),
 }
 
-// from spec/4.0-execution-configurations.wspec:53
+impl Clone for Val {
+    #[inline]
+    fn clone(&self) -> Self {
+        if matches!(self, Val::Ref(..)) {
+            self.clone_owning()
+        } else {
+            // SAFETY: the other cases hold only `Copy` data (checked below).
+            unsafe { std::ptr::read(self) }
+        }
+    }
+}
+
+impl Val {
+    #[inline(never)]
+    fn clone_owning(&self) -> Self {
+        match self {
+            Val::Ref(f0) => Val::Ref(f0.clone()),
+            // SAFETY: as above.
+            _ => unsafe { std::ptr::read(self) },
+        }
+    }
+}
+
+const _: () = {
+    const fn copy<T: Copy>() {}
+    copy::<Num_>();
+    copy::<Vec__>();
+};
+
+// from spec/4.0-execution-configurations.wspec:55
 /// `result`: result.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum Result_ {
@@ -1366,12 +1495,12 @@ pub enum Result_ {
     Trap,
 }
 
-// from spec/4.0-execution-configurations.wspec:60
+// from spec/4.0-execution-configurations.wspec:62
 /// `hostfunc`: host function.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct Hostfunc(pub u64);
 
-// from spec/4.0-execution-configurations.wspec:61
+// from spec/4.0-execution-configurations.wspec:63
 /// `funccode`: function code.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum Funccode {
@@ -1379,14 +1508,14 @@ pub enum Funccode {
     Hostfunc(Hostfunc),
 }
 
-// from spec/4.0-execution-configurations.wspec:63
+// from spec/4.0-execution-configurations.wspec:65
 /// `taginst`: tag instance.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct Taginst {
     pub type_: Tagtype,
 }
 
-// from spec/4.0-execution-configurations.wspec:64
+// from spec/4.0-execution-configurations.wspec:66
 /// `globalinst`: global instance.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct Globalinst {
@@ -1394,7 +1523,7 @@ pub struct Globalinst {
     pub value: Val,
 }
 
-// from spec/4.0-execution-configurations.wspec:65
+// from spec/4.0-execution-configurations.wspec:67
 /// `meminst`: memory instance.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct Meminst {
@@ -1402,7 +1531,7 @@ pub struct Meminst {
     pub bytes: Vec<Byte>,
 }
 
-// from spec/4.0-execution-configurations.wspec:66
+// from spec/4.0-execution-configurations.wspec:68
 /// `tableinst`: table instance.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct Tableinst {
@@ -1410,7 +1539,7 @@ pub struct Tableinst {
     pub refs: Vec<Ref>,
 }
 
-// from spec/4.0-execution-configurations.wspec:67
+// from spec/4.0-execution-configurations.wspec:69
 /// `funcinst`: function instance.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct Funcinst {
@@ -1419,14 +1548,14 @@ pub struct Funcinst {
     pub code: Funccode,
 }
 
-// from spec/4.0-execution-configurations.wspec:68
+// from spec/4.0-execution-configurations.wspec:70
 /// `datainst`: data instance.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct Datainst {
     pub bytes: Vec<Byte>,
 }
 
-// from spec/4.0-execution-configurations.wspec:69
+// from spec/4.0-execution-configurations.wspec:71
 /// `eleminst`: element instance.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct Eleminst {
@@ -1434,7 +1563,7 @@ pub struct Eleminst {
     pub refs: Vec<Ref>,
 }
 
-// from spec/4.0-execution-configurations.wspec:70
+// from spec/4.0-execution-configurations.wspec:72
 /// `exportinst`: export instance.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct Exportinst {
@@ -1442,12 +1571,12 @@ pub struct Exportinst {
     pub addr: Externaddr,
 }
 
-// from spec/4.0-execution-configurations.wspec:72
+// from spec/4.0-execution-configurations.wspec:74
 /// `packval`: packed value.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct Packval(pub Packtype, pub u16);
 
-// from spec/4.0-execution-configurations.wspec:73
+// from spec/4.0-execution-configurations.wspec:75
 /// `fieldval`: field value.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum Fieldval {
@@ -1455,7 +1584,7 @@ pub enum Fieldval {
     Packval(Packval),
 }
 
-// from spec/4.0-execution-configurations.wspec:75
+// from spec/4.0-execution-configurations.wspec:77
 /// `structinst`: structure instance.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct Structinst {
@@ -1463,7 +1592,7 @@ pub struct Structinst {
     pub fields: Vec<Fieldval>,
 }
 
-// from spec/4.0-execution-configurations.wspec:76
+// from spec/4.0-execution-configurations.wspec:78
 /// `arrayinst`: array instance.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct Arrayinst {
@@ -1471,7 +1600,7 @@ pub struct Arrayinst {
     pub fields: Vec<Fieldval>,
 }
 
-// from spec/4.0-execution-configurations.wspec:77
+// from spec/4.0-execution-configurations.wspec:79
 /// `exninst`: exception instance.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct Exninst {
@@ -1479,7 +1608,7 @@ pub struct Exninst {
     pub fields: Vec<Val>,
 }
 
-// from spec/4.0-execution-configurations.wspec:79
+// from spec/4.0-execution-configurations.wspec:81
 /// `moduleinst`: module instance.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct Moduleinst {
@@ -1494,7 +1623,7 @@ pub struct Moduleinst {
     pub exports: Vec<Exportinst>,
 }
 
-// from spec/4.0-execution-configurations.wspec:92
+// from spec/4.0-execution-configurations.wspec:94
 /// `store`: store.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct Store {
@@ -1510,7 +1639,7 @@ pub struct Store {
     pub exns: Vec<std::rc::Rc<Exninst>>,
 }
 
-// from spec/4.0-execution-configurations.wspec:106
+// from spec/4.0-execution-configurations.wspec:108
 /// `frame`: frame.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct Frame {
@@ -1518,12 +1647,12 @@ pub struct Frame {
     pub module: std::rc::Rc<Moduleinst>,
 }
 
-// from spec/4.0-execution-configurations.wspec:145
+// from spec/4.0-execution-configurations.wspec:147
 /// `state`: state.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct State(pub Store, pub Frame);
 
-// from spec/4.0-execution-configurations.wspec:146
+// from spec/4.0-execution-configurations.wspec:148
 /// `config`: configuration.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct Config(pub State, pub Vec<Instr>);

@@ -30,6 +30,8 @@ pub trait Lang: Sized {
     fn instrs(ar: &Self::Arena) -> &Arena<Self::Instr>;
     /// The value an instruction is, if it is one (`CONST I32 1` is the value `i32.const 1`).
     fn value(i: &Self::Instr) -> Option<Self::Val>;
+    /// Pushes the value `i` is, if it is one (with [`put`]), and says whether it was.
+    fn push_value(vals: &mut Vec<Self::Val>, i: &Self::Instr) -> bool;
     /// Applies one rule to `i`, the next instruction of the innermost context, and says which.
     /// A soft failure means that no rule applies.
     fn step(m: &mut Machine<Self>, ar: &Self::Arena, i: &Self::Instr) -> R<&'static str>;
@@ -200,13 +202,23 @@ impl<L: Lang> Machine<L> {
     }
 
     /// Inlined into every rule that pushes, so that the value is built in place; the limit's
-    /// message is built out of line.
+    /// message is built out of line. The value goes straight into spare capacity ([`put`]).
     #[inline(always)]
     pub fn push(&mut self, v: L::Val) -> R<()> {
         if self.vals.len() >= self.limits.max_values {
             return Err(exhausted());
         }
-        self.vals.push(v);
+        put(&mut self.vals, v);
+        Ok(())
+    }
+
+    /// After [`Lang::push_value`]: the operand stack may have grown beyond its limit by one.
+    #[inline(always)]
+    fn check_values(&mut self) -> R<()> {
+        if self.vals.len() > self.limits.max_values {
+            self.vals.pop();
+            return Err(exhausted());
+        }
         Ok(())
     }
 
@@ -217,12 +229,35 @@ impl<L: Lang> Machine<L> {
 
     /// Schedules instructions built for the purpose, without copying them again.
     #[inline]
-    pub fn schedule_code(&mut self, code: Code<L::Instr>) {
+    pub fn schedule_code(&mut self, ar: &L::Arena, code: Code<L::Instr>) {
         match code {
             Code::Nil => {}
             Code::One(i) => self.pending.push(i),
             Code::Many(v) => self.pending.extend(v.into_iter().rev()),
+            Code::At(s, pc) => {
+                // Back where the instruction was taken from (a loop's label continues with the
+                // loop itself): running it from there is running it next.
+                if self.seq == Some(s) && self.pc == pc + 1 && self.pending.len() == self.pending_base {
+                    self.pc = pc;
+                } else {
+                    self.pending.push(L::instrs(ar).get(s)[pc as usize].clone());
+                }
+            }
         }
+    }
+
+    /// The redex `i` as code: where it lies in the arena, when it was taken from there, so
+    /// that a context keeping it (a loop's label) does not copy it.
+    #[inline]
+    pub fn redex_code(&self, ar: &L::Arena, i: &L::Instr) -> Code<L::Instr> {
+        if let Some(s) = self.seq {
+            if let Some(pc) = self.pc.checked_sub(1) {
+                if std::ptr::eq(&L::instrs(ar).get(s)[pc as usize], i) {
+                    return Code::At(s, pc);
+                }
+            }
+        }
+        Code::One(i.clone())
     }
 
     pub fn schedule_one(&mut self, i: L::Instr) {
@@ -341,8 +376,8 @@ impl<L: Lang> Machine<L> {
             }
             match self.next() {
                 Next::Pending(i) => {
-                    if let Some(v) = L::value(&i) {
-                        self.push(v)?;
+                    if L::push_value(&mut self.vals, &i) {
+                        self.check_values()?;
                         continue;
                     }
                     match L::step(self, ar, &i) {
@@ -362,8 +397,8 @@ impl<L: Lang> Machine<L> {
                 }
                 Next::Arena(s, pc) => {
                     let i = &L::instrs(ar).get(s)[pc as usize];
-                    if let Some(v) = L::value(i) {
-                        self.push(v)?;
+                    if L::push_value(&mut self.vals, i) {
+                        self.check_values()?;
                         continue;
                     }
                     match L::step(self, ar, i) {
@@ -409,6 +444,29 @@ impl<L: Lang> Machine<L> {
     }
 }
 
+/// `vals.push(v)`, storing `v` straight into spare capacity and growing out of line. With
+/// `Vec::push` the value had to survive the call that grows, so it was spilled to the stack in
+/// pieces and read back whole, which stalls on every push.
+#[inline(always)]
+pub fn put<V>(vals: &mut Vec<V>, v: V) {
+    let len = vals.len();
+    if len < vals.capacity() {
+        // SAFETY: the slot is allocated and unused; it is written before the length covers it.
+        unsafe {
+            vals.as_mut_ptr().add(len).write(v);
+            vals.set_len(len + 1);
+        }
+    } else {
+        put_slow(vals, v)
+    }
+}
+
+#[cold]
+#[inline(never)]
+fn put_slow<V>(vals: &mut Vec<V>, v: V) {
+    vals.push(v);
+}
+
 #[cold]
 #[inline(never)]
 fn exhausted() -> Fail {
@@ -416,12 +474,13 @@ fn exhausted() -> Fail {
 }
 
 /// An instruction sequence held by a context (a label's continuation): usually empty or one
-/// instruction, so it rarely allocates.
+/// instruction, so it rarely allocates; or one instruction of the arena, by position.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum Code<I> {
     Nil,
     One(I),
     Many(Vec<I>),
+    At(Seq<I>, u32),
 }
 
 impl<I: Clone> Code<I> {
@@ -443,15 +502,17 @@ impl<I> Code<I> {
             _ => Code::Many(v),
         }
     }
-}
 
-impl<I> std::ops::Deref for Code<I> {
-    type Target = [I];
-    fn deref(&self) -> &[I] {
+    /// The instructions, read from the arena they may lie in.
+    pub fn view<'a>(&'a self, arena: &'a Arena<I>) -> &'a [I] {
         match self {
             Code::Nil => &[],
             Code::One(i) => std::slice::from_ref(i),
             Code::Many(v) => v,
+            Code::At(s, pc) => {
+                let pc = *pc as usize;
+                &arena.get(*s)[pc..pc + 1]
+            }
         }
     }
 }

@@ -718,6 +718,7 @@ impl Gen<'_> {
         }
         // The redex.
         if let Some(r) = s.redex {
+            fx.redex = Some(crate::ir_fmt::Printer::new(self.spec).exp(strip_sub(r)));
             fx.pattern_ref(r, &instr_ty, "redex_", &mut body)?;
         }
         // The context, and the slices of its code slots (slot index, variable).
@@ -737,14 +738,14 @@ impl Gen<'_> {
                     match code_var(a) {
                         Some(v) => {
                             let rust = fx.fresh(&var_name(v));
-                            let _ = writeln!(body, "let {rust}: &[Instr] = &{n}[..];");
+                            let _ = writeln!(body, "let {rust}: &[Instr] = {n}.view(Wasm::instrs(ar_));");
                             code_slots.push((k, rust.clone()));
                             let et = self.seq_elem(st).map(|(e, _)| e).unwrap_or(Ty::Error);
                             fx.bind_kind(v, et, 1, LocalKind::Slice, rust);
                         }
                         None => {
                             let t = fx.fresh("code");
-                            let _ = writeln!(body, "let {t}: Vec<Instr> = {n}.to_vec();");
+                            let _ = writeln!(body, "let {t}: Vec<Instr> = {n}.view(Wasm::instrs(ar_)).to_vec();");
                             fx.pattern(a, &t, &mut body)?;
                         }
                     }
@@ -1397,7 +1398,7 @@ impl Gen<'_> {
             }
         }
         // Pushes happen in order; scheduled code goes before any context entered later.
-        let sched_code: String = scheduled.iter().rev().map(|t| format!("m_.schedule_code({t}.into());\n")).collect();
+        let sched_code: String = scheduled.iter().rev().map(|t| format!("m_.schedule_code(ar_, {t}.into());\n")).collect();
         let mut placed = false;
         for a in &after {
             if let Some(rest) = a.strip_prefix("SCHEDULE_HERE\n") {
@@ -1511,7 +1512,14 @@ impl Gen<'_> {
             let st = &c.mixop.slots[k];
             let t = fx.fresh("cf");
             if self.seq_elem(st).is_some_and(|(el, _)| self.is_arena(&el)) {
-                let code = self.rhs_instrs(fx, a, &instr_ty)?;
+                // Code that is the redex again (a loop's label) refers to it where it lies.
+                let printer = crate::ir_fmt::Printer::new(self.spec);
+                let again = |e: &Exp| fx.redex.as_deref() == Some(printer.exp(strip_sub(e)).as_str());
+                let is_redex = match &strip_sub(a).kind {
+                    ExpKind::List(xs) => xs.len() == 1 && again(&xs[0]),
+                    _ => again(a),
+                };
+                let code = if is_redex { "m_.redex_code(ar_, redex_)".to_string() } else { self.rhs_instrs(fx, a, &instr_ty)? };
                 let _ = writeln!(body, "let {t}: Code<Instr> = {code};");
                 fields.push(t);
             } else {
@@ -1570,7 +1578,7 @@ impl Gen<'_> {
                     let code = self.rhs_instrs(fx, it, &instr_ty)?;
                     let t = fx.fresh("code");
                     let _ = writeln!(body, "let {t} = {code};");
-                    then = format!("m_.schedule_code({t}.into());\n{then}");
+                    then = format!("m_.schedule_code(ar_, {t}.into());\n{then}");
                 }
             }
         }
@@ -1657,6 +1665,8 @@ impl Gen<'_> {
         let _ = writeln!(out, "}}\n");
         // Which instructions are values. Always inlined into the driver, which pushes the value
         // at once: returned from a call, it was written in pieces and read back whole, which stalls.
+        let mut pushes: Vec<String> = Vec::new();
+        let mut cases: Vec<String> = Vec::new(); // each value case's pattern, fields elided
         let _ = writeln!(out, "/// The value an instruction is, if it is one.\n#[inline(always)]\npub fn value(redex_: &{instr}) -> Option<{val}> {{\n    match redex_ {{");
         for (_, decl, inst, case, nargs) in self.leaf_cases_pub(types.val) {
             let Some(m) = self.mixop_of(decl, inst, case) else { continue };
@@ -1688,8 +1698,27 @@ impl Gen<'_> {
                 vp = format!("{w}({vp})");
             }
             let _ = writeln!(out, "        {ip} => Some({vp}),");
+            pushes.push(format!("        {ip} => wspec_runtime::machine::put(vals_, {vp}),\n"));
+            let outer = iw.first().cloned().unwrap_or_else(|| ip.split('(').next().unwrap_or_default().to_string());
+            cases.push(if nargs == 0 && iw.is_empty() { outer } else { format!("{outer}(..)") });
         }
         let _ = writeln!(out, "        _ => None,\n    }}\n}}\n");
+        // The same, pushing the value. The first case (numbers) is written straight into the
+        // stack; the others go out of line, since cases pushed in one function are merged into
+        // one temporary, written in pieces and read back whole, which stalls.
+        let _ = writeln!(out, "/// Pushes the value an instruction is, if it is one.\n#[inline(always)]\npub fn push_value(vals_: &mut Vec<{val}>, redex_: &{instr}) -> bool {{");
+        if let Some(first) = pushes.first() {
+            let (pat, push) = first.trim().split_once(" => ").unwrap_or(("_", "()"));
+            let _ = writeln!(out, "    if let {pat} = redex_ {{\n        {};\n        return true;\n    }}", push.trim_end_matches(','));
+        }
+        // Only values leave the function: a call for every other instruction cost as much.
+        let others: Vec<&str> = cases.iter().skip(1).map(String::as_str).collect();
+        let _ = writeln!(out, "    matches!(redex_, {}) && push_other_value(vals_, redex_)\n}}\n", if others.is_empty() { "_".to_string() } else { others.join(" | ") });
+        let _ = writeln!(out, "#[inline(never)]\nfn push_other_value(vals_: &mut Vec<{val}>, redex_: &{instr}) -> bool {{\n    match redex_ {{");
+        for p in pushes.iter().skip(1) {
+            out.push_str(p);
+        }
+        let _ = writeln!(out, "        _ => return false,\n    }}\n    true\n}}\n");
         // A final configuration as a result.
         if let Some(&rid) = self.spec.type_index.get("result") {
             let rname = &self.type_names[rid];
@@ -1736,6 +1765,7 @@ impl Gen<'_> {
              \x20   type Arena = Ctx;\n\
              \x20   #[inline]\n    fn instrs(ar: &Ctx) -> &wspec_runtime::Arena<{instr}> {{\n        &ar.instr\n    }}\n\
              \x20   #[inline(always)]\n    fn value(i: &{instr}) -> Option<{val}> {{\n        value(i)\n    }}\n\
+             \x20   #[inline(always)]\n    fn push_value(vals: &mut Vec<{val}>, i: &{instr}) -> bool {{\n        push_value(vals, i)\n    }}\n\
              \x20   #[inline]\n    fn step(m: &mut Machine<Self>, ar: &Ctx, i: &{instr}) -> R<&'static str> {{\n        step(m, ar, i)\n    }}\n\
              \x20   #[inline]\n    fn exit(m: &mut Machine<Self>, ar: &Ctx) -> R<&'static str> {{\n        exit(m, ar)\n    }}\n\
              }}\n"

@@ -82,13 +82,15 @@ pub struct Fx<'g, 'a> {
     pub movable: HashSet<String>,
     /// Set when compiling execution: how definitions are called (by reference, inlined).
     pub exec: Option<&'g super::exec::ExecInfo>,
+    /// Set when compiling a step rule: its redex, as printed.
+    pub redex: Option<String>,
 }
 
 pub type CResult<T> = Result<T, String>;
 
 impl<'g, 'a> Fx<'g, 'a> {
     pub fn new(g: &'g Gen<'a>, unit: &'g Unit, span: Span) -> Self {
-        Fx { g, unit, locals: HashMap::new(), ctx: None, tmp: RefCell::new(0), span, movable: HashSet::new(), exec: None }
+        Fx { g, unit, locals: HashMap::new(), ctx: None, tmp: RefCell::new(0), span, movable: HashSet::new(), exec: None, redex: None }
     }
 
     pub fn fresh(&self, base: &str) -> String {
@@ -470,7 +472,7 @@ impl<'g, 'a> Fx<'g, 'a> {
                 }
             }
         }
-        let mut inner = Fx { g: self.g, unit: self.unit, locals: self.locals.clone(), ctx: self.ctx.clone(), tmp: RefCell::new(*self.tmp.borrow() + 100), span: self.span, movable: HashSet::new(), exec: self.exec };
+        let mut inner = Fx { g: self.g, unit: self.unit, locals: self.locals.clone(), ctx: self.ctx.clone(), tmp: RefCell::new(*self.tmp.borrow() + 100), span: self.span, movable: HashSet::new(), exec: self.exec, redex: self.redex.clone() };
         let mut heads = Vec::new();
         for v in &spec.vars {
             let l = self.locals.get(v).ok_or_else(|| format!("variable `{v}` is not bound here"))?.clone();
@@ -730,7 +732,7 @@ impl<'g, 'a> Fx<'g, 'a> {
                     }
                 }
                 let before: HashSet<String> = self.locals.keys().cloned().collect();
-                let mut inner = Fx { g: self.g, unit: self.unit, locals: self.locals.clone(), ctx: self.ctx.clone(), tmp: RefCell::new(*self.tmp.borrow() + 1), span: self.span, movable: HashSet::new(), exec: self.exec };
+                let mut inner = Fx { g: self.g, unit: self.unit, locals: self.locals.clone(), ctx: self.ctx.clone(), tmp: RefCell::new(*self.tmp.borrow() + 1), span: self.span, movable: HashSet::new(), exec: self.exec, redex: self.redex.clone() };
                 let e = inner.fresh("e");
                 let mut body_code = String::new();
                 inner.pattern(body, &e, &mut body_code)?;

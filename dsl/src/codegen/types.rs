@@ -541,25 +541,71 @@ impl Gen<'_> {
             }
             return;
         }
-        let _ = writeln!(out, "{origin}\n{doc}{derive}\npub enum {name} {{");
         let case_key_inst = if self.is_plain_family(id) { Some(0) } else { inst };
+        // Each case: its constructor, its fields' Rust types, and whether they are all `Copy`.
+        let mut shapes: Vec<(String, Vec<String>, bool)> = Vec::new();
         for (i, c) in cases.iter().enumerate() {
             let v = self.case_names.get(&(id, case_key_inst, i)).cloned().unwrap_or_else(|| format!("C{i}"));
-            match &c.kind {
-                CaseKind::Include(t) => {
-                    let _ = writeln!(out, "    {v}({}),", self.field_type(&self.repr_in(t, &env, 0), id));
-                }
-                CaseKind::Con(m) => {
-                    let fields = slot_types(m);
-                    if fields.is_empty() {
-                        let _ = writeln!(out, "    {v},");
-                    } else {
-                        let _ = writeln!(out, "    {v}({}),", fields.join(", "));
-                    }
-                }
+            let slots: Vec<Repr> = match &c.kind {
+                CaseKind::Include(t) => vec![self.repr_in(t, &env, 0)],
+                CaseKind::Con(m) => m.slots.iter().map(|t| self.owned_seqs(id, self.repr_in(t, &env, 0))).collect(),
+            };
+            let copy = slots.iter().all(|r| !self.field_boxed(r, id) && self.is_copy(r, &mut HashSet::new()));
+            let fields = slots.iter().map(|r| self.field_type(r, id)).collect();
+            shapes.push((v, fields, copy));
+        }
+        let bitwise_clone = derive.contains("Copy") || !has_hint(&self.spec.types[id].hints, "plain") || !shapes.iter().any(|(_, f, copy)| *copy && !f.is_empty());
+        let derive = if bitwise_clone { derive } else { "#[derive(Debug, PartialEq, Eq, Hash)]" };
+        let _ = writeln!(out, "{origin}\n{doc}{derive}\npub enum {name} {{");
+        for (v, fields, _) in &shapes {
+            if fields.is_empty() {
+                let _ = writeln!(out, "    {v},");
+            } else {
+                let _ = writeln!(out, "    {v}({}),", fields.join(", "));
             }
         }
         let _ = writeln!(out, "}}\n");
+        if !bitwise_clone {
+            self.gen_mixed_clone(out, name, &shapes);
+        }
+    }
+
+    /// `Clone` for a `hint(plain)` enum some of whose cases hold only `Copy` data (`Val`,
+    /// `Instr`): those are copied as a whole. Derived, the clone rebuilt them field by field into a temporary
+    /// and the copy out of it read wider pieces than were written, which stalls the processor
+    /// on every value moved. The compiler checks that the cases so copied are `Copy`.
+    fn gen_mixed_clone(&self, out: &mut String, name: &str, shapes: &[(String, Vec<String>, bool)]) {
+        let owning: Vec<String> = shapes
+            .iter()
+            .filter(|s| !s.2)
+            .map(|(v, fields, _)| {
+                let binds: Vec<String> = (0..fields.len()).map(|k| format!("f{k}")).collect();
+                let clones: Vec<String> = binds.iter().map(|b| format!("{b}.clone()")).collect();
+                format!("            {name}::{v}({}) => {name}::{v}({}),\n", binds.join(", "), clones.join(", "))
+            })
+            .collect();
+        let tests: Vec<String> = shapes.iter().filter(|s| !s.2).map(|(v, f, _)| format!("{name}::{v}({})", vec![".."; f.len().min(1)].join(""))).collect();
+        // The owning cases are cloned out of line, so that the common case stays one copy of
+        // memory to memory instead of merging with them into registers and a temporary.
+        let _ = writeln!(out, "impl Clone for {name} {{");
+        let _ = writeln!(out, "    #[inline]\n    fn clone(&self) -> Self {{");
+        let _ = writeln!(out, "        if matches!(self, {}) {{\n            self.clone_owning()\n        }} else {{", tests.join(" | "));
+        let _ = writeln!(out, "            // SAFETY: the other cases hold only `Copy` data (checked below).");
+        let _ = writeln!(out, "            unsafe {{ std::ptr::read(self) }}\n        }}\n    }}\n}}\n");
+        let _ = writeln!(out, "impl {name} {{\n    #[inline(never)]\n    fn clone_owning(&self) -> Self {{\n        match self {{");
+        for arm in &owning {
+            out.push_str(arm);
+        }
+        let _ = writeln!(out, "            // SAFETY: as above.\n            _ => unsafe {{ std::ptr::read(self) }},");
+        let _ = writeln!(out, "        }}\n    }}\n}}\n");
+        let mut copied: Vec<&String> = shapes.iter().filter(|s| s.2).flat_map(|s| s.1.iter()).collect();
+        copied.sort();
+        copied.dedup();
+        let _ = writeln!(out, "const _: () = {{\n    const fn copy<T: Copy>() {{}}");
+        for t in copied {
+            let _ = writeln!(out, "    copy::<{t}>();");
+        }
+        let _ = writeln!(out, "}};\n");
     }
 
     fn gen_record(&self, out: &mut String, id: TypeId, name: &str, fields: &[Field], doc: &str, origin: &str) {
