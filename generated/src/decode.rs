@@ -899,8 +899,8 @@ pub fn bheaptype(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Heaptype> {
 fn bheaptype_alts(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Heaptype> {
     let start = rd_.pos();
     let mut best = Best::new();
-    match bheaptype_p0(rd_, cx_) { Ok(v) => return Ok(v), Err(e) => { let e = e.reached_at(rd_.pos()); if e.message.is_some() && e.reached > start { return Err(e); } best.add(e); rd_.set_pos(start); } }
-    match bheaptype_p1(rd_, cx_) { Ok(v) => return Ok(v), Err(e) => { let e = e.reached_at(rd_.pos()); if e.message.is_some() && e.reached > start { return Err(e); } best.add(e); rd_.set_pos(start); } }
+    match bheaptype_p0(rd_, cx_) { Ok(v) => return Ok(v), Err(e) => { let e = e.reached_at(rd_.pos()); if !e.is_soft() && e.reached() > start { return Err(e); } best.add(e); rd_.set_pos(start); } }
+    match bheaptype_p1(rd_, cx_) { Ok(v) => return Ok(v), Err(e) => { let e = e.reached_at(rd_.pos()); if !e.is_soft() && e.reached() > start { return Err(e); } best.add(e); rd_.set_pos(start); } }
     Err(best.finish(start, Some("malformed heap type")))
 }
 
@@ -930,9 +930,9 @@ pub fn breftype(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Reftype> {
 fn breftype_alts(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Reftype> {
     let start = rd_.pos();
     let mut best = Best::new();
-    match breftype_p0(rd_, cx_) { Ok(v) => return Ok(v), Err(e) => { let e = e.reached_at(rd_.pos()); if e.message.is_some() && e.reached > start { return Err(e); } best.add(e); rd_.set_pos(start); } }
-    match breftype_p1(rd_, cx_) { Ok(v) => return Ok(v), Err(e) => { let e = e.reached_at(rd_.pos()); if e.message.is_some() && e.reached > start { return Err(e); } best.add(e); rd_.set_pos(start); } }
-    match breftype_p2(rd_, cx_) { Ok(v) => return Ok(v), Err(e) => { let e = e.reached_at(rd_.pos()); if e.message.is_some() && e.reached > start { return Err(e); } best.add(e); rd_.set_pos(start); } }
+    match breftype_p0(rd_, cx_) { Ok(v) => return Ok(v), Err(e) => { let e = e.reached_at(rd_.pos()); if !e.is_soft() && e.reached() > start { return Err(e); } best.add(e); rd_.set_pos(start); } }
+    match breftype_p1(rd_, cx_) { Ok(v) => return Ok(v), Err(e) => { let e = e.reached_at(rd_.pos()); if !e.is_soft() && e.reached() > start { return Err(e); } best.add(e); rd_.set_pos(start); } }
+    match breftype_p2(rd_, cx_) { Ok(v) => return Ok(v), Err(e) => { let e = e.reached_at(rd_.pos()); if !e.is_soft() && e.reached() > start { return Err(e); } best.add(e); rd_.set_pos(start); } }
     Err(best.finish(start, Some("malformed reference type")))
 }
 
@@ -973,9 +973,9 @@ pub fn bvaltype(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Valtype> {
 fn bvaltype_alts(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Valtype> {
     let start = rd_.pos();
     let mut best = Best::new();
-    match bvaltype_p0(rd_, cx_) { Ok(v) => return Ok(v), Err(e) => { let e = e.reached_at(rd_.pos()); if e.message.is_some() && e.reached > start { return Err(e); } best.add(e); rd_.set_pos(start); } }
-    match bvaltype_p1(rd_, cx_) { Ok(v) => return Ok(v), Err(e) => { let e = e.reached_at(rd_.pos()); if e.message.is_some() && e.reached > start { return Err(e); } best.add(e); rd_.set_pos(start); } }
-    match bvaltype_p2(rd_, cx_) { Ok(v) => return Ok(v), Err(e) => { let e = e.reached_at(rd_.pos()); if e.message.is_some() && e.reached > start { return Err(e); } best.add(e); rd_.set_pos(start); } }
+    match bvaltype_p0(rd_, cx_) { Ok(v) => return Ok(v), Err(e) => { let e = e.reached_at(rd_.pos()); if !e.is_soft() && e.reached() > start { return Err(e); } best.add(e); rd_.set_pos(start); } }
+    match bvaltype_p1(rd_, cx_) { Ok(v) => return Ok(v), Err(e) => { let e = e.reached_at(rd_.pos()); if !e.is_soft() && e.reached() > start { return Err(e); } best.add(e); rd_.set_pos(start); } }
+    match bvaltype_p2(rd_, cx_) { Ok(v) => return Ok(v), Err(e) => { let e = e.reached_at(rd_.pos()); if !e.is_soft() && e.reached() > start { return Err(e); } best.add(e); rd_.set_pos(start); } }
     Err(best.finish(start, None))
 }
 
@@ -1032,8 +1032,8 @@ pub fn bstoragetype(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Storagetype> {
 fn bstoragetype_alts(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Storagetype> {
     let start = rd_.pos();
     let mut best = Best::new();
-    match bstoragetype_p0(rd_, cx_) { Ok(v) => return Ok(v), Err(e) => { let e = e.reached_at(rd_.pos()); if e.message.is_some() && e.reached > start { return Err(e); } best.add(e); rd_.set_pos(start); } }
-    match bstoragetype_p1(rd_, cx_) { Ok(v) => return Ok(v), Err(e) => { let e = e.reached_at(rd_.pos()); if e.message.is_some() && e.reached > start { return Err(e); } best.add(e); rd_.set_pos(start); } }
+    match bstoragetype_p0(rd_, cx_) { Ok(v) => return Ok(v), Err(e) => { let e = e.reached_at(rd_.pos()); if !e.is_soft() && e.reached() > start { return Err(e); } best.add(e); rd_.set_pos(start); } }
+    match bstoragetype_p1(rd_, cx_) { Ok(v) => return Ok(v), Err(e) => { let e = e.reached_at(rd_.pos()); if !e.is_soft() && e.reached() > start { return Err(e); } best.add(e); rd_.set_pos(start); } }
     Err(best.finish(start, None))
 }
 
@@ -1176,9 +1176,9 @@ pub fn bsubtype(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Subtype> {
 fn bsubtype_alts(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Subtype> {
     let start = rd_.pos();
     let mut best = Best::new();
-    match bsubtype_p0(rd_, cx_) { Ok(v) => return Ok(v), Err(e) => { let e = e.reached_at(rd_.pos()); if e.message.is_some() && e.reached > start { return Err(e); } best.add(e); rd_.set_pos(start); } }
-    match bsubtype_p1(rd_, cx_) { Ok(v) => return Ok(v), Err(e) => { let e = e.reached_at(rd_.pos()); if e.message.is_some() && e.reached > start { return Err(e); } best.add(e); rd_.set_pos(start); } }
-    match bsubtype_p2(rd_, cx_) { Ok(v) => return Ok(v), Err(e) => { let e = e.reached_at(rd_.pos()); if e.message.is_some() && e.reached > start { return Err(e); } best.add(e); rd_.set_pos(start); } }
+    match bsubtype_p0(rd_, cx_) { Ok(v) => return Ok(v), Err(e) => { let e = e.reached_at(rd_.pos()); if !e.is_soft() && e.reached() > start { return Err(e); } best.add(e); rd_.set_pos(start); } }
+    match bsubtype_p1(rd_, cx_) { Ok(v) => return Ok(v), Err(e) => { let e = e.reached_at(rd_.pos()); if !e.is_soft() && e.reached() > start { return Err(e); } best.add(e); rd_.set_pos(start); } }
+    match bsubtype_p2(rd_, cx_) { Ok(v) => return Ok(v), Err(e) => { let e = e.reached_at(rd_.pos()); if !e.is_soft() && e.reached() > start { return Err(e); } best.add(e); rd_.set_pos(start); } }
     Err(best.finish(start, None))
 }
 
@@ -1225,8 +1225,8 @@ pub fn brectype(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<std::rc::Rc<Rectype>> 
 fn brectype_alts(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<std::rc::Rc<Rectype>> {
     let start = rd_.pos();
     let mut best = Best::new();
-    match brectype_p0(rd_, cx_) { Ok(v) => return Ok(v), Err(e) => { let e = e.reached_at(rd_.pos()); if e.message.is_some() && e.reached > start { return Err(e); } best.add(e); rd_.set_pos(start); } }
-    match brectype_p1(rd_, cx_) { Ok(v) => return Ok(v), Err(e) => { let e = e.reached_at(rd_.pos()); if e.message.is_some() && e.reached > start { return Err(e); } best.add(e); rd_.set_pos(start); } }
+    match brectype_p0(rd_, cx_) { Ok(v) => return Ok(v), Err(e) => { let e = e.reached_at(rd_.pos()); if !e.is_soft() && e.reached() > start { return Err(e); } best.add(e); rd_.set_pos(start); } }
+    match brectype_p1(rd_, cx_) { Ok(v) => return Ok(v), Err(e) => { let e = e.reached_at(rd_.pos()); if !e.is_soft() && e.reached() > start { return Err(e); } best.add(e); rd_.set_pos(start); } }
     Err(best.finish(start, None))
 }
 
@@ -1550,9 +1550,9 @@ pub fn bblocktype(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Blocktype> {
 fn bblocktype_alts(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Blocktype> {
     let start = rd_.pos();
     let mut best = Best::new();
-    match bblocktype_p0(rd_, cx_) { Ok(v) => return Ok(v), Err(e) => { let e = e.reached_at(rd_.pos()); if e.message.is_some() && e.reached > start { return Err(e); } best.add(e); rd_.set_pos(start); } }
-    match bblocktype_p1(rd_, cx_) { Ok(v) => return Ok(v), Err(e) => { let e = e.reached_at(rd_.pos()); if e.message.is_some() && e.reached > start { return Err(e); } best.add(e); rd_.set_pos(start); } }
-    match bblocktype_p2(rd_, cx_) { Ok(v) => return Ok(v), Err(e) => { let e = e.reached_at(rd_.pos()); if e.message.is_some() && e.reached > start { return Err(e); } best.add(e); rd_.set_pos(start); } }
+    match bblocktype_p0(rd_, cx_) { Ok(v) => return Ok(v), Err(e) => { let e = e.reached_at(rd_.pos()); if !e.is_soft() && e.reached() > start { return Err(e); } best.add(e); rd_.set_pos(start); } }
+    match bblocktype_p1(rd_, cx_) { Ok(v) => return Ok(v), Err(e) => { let e = e.reached_at(rd_.pos()); if !e.is_soft() && e.reached() > start { return Err(e); } best.add(e); rd_.set_pos(start); } }
+    match bblocktype_p2(rd_, cx_) { Ok(v) => return Ok(v), Err(e) => { let e = e.reached_at(rd_.pos()); if !e.is_soft() && e.reached() > start { return Err(e); } best.add(e); rd_.set_pos(start); } }
     Err(best.finish(start, None))
 }
 
@@ -1662,8 +1662,8 @@ pub fn belse(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Seq<Instr>> {
 fn belse_alts(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Seq<Instr>> {
     let start = rd_.pos();
     let mut best = Best::new();
-    match belse_p0(rd_, cx_) { Ok(v) => return Ok(v), Err(e) => { let e = e.reached_at(rd_.pos()); if e.message.is_some() && e.reached > start { return Err(e); } best.add(e); rd_.set_pos(start); } }
-    match belse_p1(rd_, cx_) { Ok(v) => return Ok(v), Err(e) => { let e = e.reached_at(rd_.pos()); if e.message.is_some() && e.reached > start { return Err(e); } best.add(e); rd_.set_pos(start); } }
+    match belse_p0(rd_, cx_) { Ok(v) => return Ok(v), Err(e) => { let e = e.reached_at(rd_.pos()); if !e.is_soft() && e.reached() > start { return Err(e); } best.add(e); rd_.set_pos(start); } }
+    match belse_p1(rd_, cx_) { Ok(v) => return Ok(v), Err(e) => { let e = e.reached_at(rd_.pos()); if !e.is_soft() && e.reached() > start { return Err(e); } best.add(e); rd_.set_pos(start); } }
     Err(best.finish(start, None))
 }
 
@@ -10545,8 +10545,8 @@ pub fn bmemarg(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<(Memidx, Memarg)> {
 fn bmemarg_alts(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<(Memidx, Memarg)> {
     let start = rd_.pos();
     let mut best = Best::new();
-    match bmemarg_p0(rd_, cx_) { Ok(v) => return Ok(v), Err(e) => { let e = e.reached_at(rd_.pos()); if e.message.is_some() && e.reached > start { return Err(e); } best.add(e); rd_.set_pos(start); } }
-    match bmemarg_p1(rd_, cx_) { Ok(v) => return Ok(v), Err(e) => { let e = e.reached_at(rd_.pos()); if e.message.is_some() && e.reached > start { return Err(e); } best.add(e); rd_.set_pos(start); } }
+    match bmemarg_p0(rd_, cx_) { Ok(v) => return Ok(v), Err(e) => { let e = e.reached_at(rd_.pos()); if !e.is_soft() && e.reached() > start { return Err(e); } best.add(e); rd_.set_pos(start); } }
+    match bmemarg_p1(rd_, cx_) { Ok(v) => return Ok(v), Err(e) => { let e = e.reached_at(rd_.pos()); if !e.is_soft() && e.reached() > start { return Err(e); } best.add(e); rd_.set_pos(start); } }
     Err(best.finish(start, Some("malformed memop flags")))
 }
 
@@ -10695,8 +10695,8 @@ pub fn btypesec(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<(Vec<Type>, Vec<Custom
 fn btypesec_alts(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<(Vec<Type>, Vec<Custom>)> {
     let start = rd_.pos();
     let mut best = Best::new();
-    match btypesec_p0(rd_, cx_) { Ok(v) => return Ok(v), Err(e) => { let e = e.reached_at(rd_.pos()); if e.message.is_some() && e.reached > start { return Err(e); } best.add(e); rd_.set_pos(start); } }
-    match btypesec_p1(rd_, cx_) { Ok(v) => return Ok(v), Err(e) => { let e = e.reached_at(rd_.pos()); if e.message.is_some() && e.reached > start { return Err(e); } best.add(e); rd_.set_pos(start); } }
+    match btypesec_p0(rd_, cx_) { Ok(v) => return Ok(v), Err(e) => { let e = e.reached_at(rd_.pos()); if !e.is_soft() && e.reached() > start { return Err(e); } best.add(e); rd_.set_pos(start); } }
+    match btypesec_p1(rd_, cx_) { Ok(v) => return Ok(v), Err(e) => { let e = e.reached_at(rd_.pos()); if !e.is_soft() && e.reached() > start { return Err(e); } best.add(e); rd_.set_pos(start); } }
     Err(best.finish(start, None))
 }
 
@@ -10759,8 +10759,8 @@ pub fn bimportsec(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<(Vec<Import>, Vec<Cu
 fn bimportsec_alts(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<(Vec<Import>, Vec<Custom>)> {
     let start = rd_.pos();
     let mut best = Best::new();
-    match bimportsec_p0(rd_, cx_) { Ok(v) => return Ok(v), Err(e) => { let e = e.reached_at(rd_.pos()); if e.message.is_some() && e.reached > start { return Err(e); } best.add(e); rd_.set_pos(start); } }
-    match bimportsec_p1(rd_, cx_) { Ok(v) => return Ok(v), Err(e) => { let e = e.reached_at(rd_.pos()); if e.message.is_some() && e.reached > start { return Err(e); } best.add(e); rd_.set_pos(start); } }
+    match bimportsec_p0(rd_, cx_) { Ok(v) => return Ok(v), Err(e) => { let e = e.reached_at(rd_.pos()); if !e.is_soft() && e.reached() > start { return Err(e); } best.add(e); rd_.set_pos(start); } }
+    match bimportsec_p1(rd_, cx_) { Ok(v) => return Ok(v), Err(e) => { let e = e.reached_at(rd_.pos()); if !e.is_soft() && e.reached() > start { return Err(e); } best.add(e); rd_.set_pos(start); } }
     Err(best.finish(start, None))
 }
 
@@ -10800,8 +10800,8 @@ pub fn bfuncsec(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<(Vec<Typeidx>, Vec<Cus
 fn bfuncsec_alts(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<(Vec<Typeidx>, Vec<Custom>)> {
     let start = rd_.pos();
     let mut best = Best::new();
-    match bfuncsec_p0(rd_, cx_) { Ok(v) => return Ok(v), Err(e) => { let e = e.reached_at(rd_.pos()); if e.message.is_some() && e.reached > start { return Err(e); } best.add(e); rd_.set_pos(start); } }
-    match bfuncsec_p1(rd_, cx_) { Ok(v) => return Ok(v), Err(e) => { let e = e.reached_at(rd_.pos()); if e.message.is_some() && e.reached > start { return Err(e); } best.add(e); rd_.set_pos(start); } }
+    match bfuncsec_p0(rd_, cx_) { Ok(v) => return Ok(v), Err(e) => { let e = e.reached_at(rd_.pos()); if !e.is_soft() && e.reached() > start { return Err(e); } best.add(e); rd_.set_pos(start); } }
+    match bfuncsec_p1(rd_, cx_) { Ok(v) => return Ok(v), Err(e) => { let e = e.reached_at(rd_.pos()); if !e.is_soft() && e.reached() > start { return Err(e); } best.add(e); rd_.set_pos(start); } }
     Err(best.finish(start, None))
 }
 
@@ -10841,8 +10841,8 @@ pub fn btable(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Table> {
 fn btable_alts(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Table> {
     let start = rd_.pos();
     let mut best = Best::new();
-    match btable_p0(rd_, cx_) { Ok(v) => return Ok(v), Err(e) => { let e = e.reached_at(rd_.pos()); if e.message.is_some() && e.reached > start { return Err(e); } best.add(e); rd_.set_pos(start); } }
-    match btable_p1(rd_, cx_) { Ok(v) => return Ok(v), Err(e) => { let e = e.reached_at(rd_.pos()); if e.message.is_some() && e.reached > start { return Err(e); } best.add(e); rd_.set_pos(start); } }
+    match btable_p0(rd_, cx_) { Ok(v) => return Ok(v), Err(e) => { let e = e.reached_at(rd_.pos()); if !e.is_soft() && e.reached() > start { return Err(e); } best.add(e); rd_.set_pos(start); } }
+    match btable_p1(rd_, cx_) { Ok(v) => return Ok(v), Err(e) => { let e = e.reached_at(rd_.pos()); if !e.is_soft() && e.reached() > start { return Err(e); } best.add(e); rd_.set_pos(start); } }
     Err(best.finish(start, None))
 }
 
@@ -10886,8 +10886,8 @@ pub fn btablesec(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<(Vec<Table>, Vec<Cust
 fn btablesec_alts(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<(Vec<Table>, Vec<Custom>)> {
     let start = rd_.pos();
     let mut best = Best::new();
-    match btablesec_p0(rd_, cx_) { Ok(v) => return Ok(v), Err(e) => { let e = e.reached_at(rd_.pos()); if e.message.is_some() && e.reached > start { return Err(e); } best.add(e); rd_.set_pos(start); } }
-    match btablesec_p1(rd_, cx_) { Ok(v) => return Ok(v), Err(e) => { let e = e.reached_at(rd_.pos()); if e.message.is_some() && e.reached > start { return Err(e); } best.add(e); rd_.set_pos(start); } }
+    match btablesec_p0(rd_, cx_) { Ok(v) => return Ok(v), Err(e) => { let e = e.reached_at(rd_.pos()); if !e.is_soft() && e.reached() > start { return Err(e); } best.add(e); rd_.set_pos(start); } }
+    match btablesec_p1(rd_, cx_) { Ok(v) => return Ok(v), Err(e) => { let e = e.reached_at(rd_.pos()); if !e.is_soft() && e.reached() > start { return Err(e); } best.add(e); rd_.set_pos(start); } }
     Err(best.finish(start, None))
 }
 
@@ -10946,8 +10946,8 @@ pub fn bmemsec(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<(Vec<Mem>, Vec<Custom>)
 fn bmemsec_alts(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<(Vec<Mem>, Vec<Custom>)> {
     let start = rd_.pos();
     let mut best = Best::new();
-    match bmemsec_p0(rd_, cx_) { Ok(v) => return Ok(v), Err(e) => { let e = e.reached_at(rd_.pos()); if e.message.is_some() && e.reached > start { return Err(e); } best.add(e); rd_.set_pos(start); } }
-    match bmemsec_p1(rd_, cx_) { Ok(v) => return Ok(v), Err(e) => { let e = e.reached_at(rd_.pos()); if e.message.is_some() && e.reached > start { return Err(e); } best.add(e); rd_.set_pos(start); } }
+    match bmemsec_p0(rd_, cx_) { Ok(v) => return Ok(v), Err(e) => { let e = e.reached_at(rd_.pos()); if !e.is_soft() && e.reached() > start { return Err(e); } best.add(e); rd_.set_pos(start); } }
+    match bmemsec_p1(rd_, cx_) { Ok(v) => return Ok(v), Err(e) => { let e = e.reached_at(rd_.pos()); if !e.is_soft() && e.reached() > start { return Err(e); } best.add(e); rd_.set_pos(start); } }
     Err(best.finish(start, None))
 }
 
@@ -11006,8 +11006,8 @@ pub fn btagsec(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<(Vec<Tag>, Vec<Custom>)
 fn btagsec_alts(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<(Vec<Tag>, Vec<Custom>)> {
     let start = rd_.pos();
     let mut best = Best::new();
-    match btagsec_p0(rd_, cx_) { Ok(v) => return Ok(v), Err(e) => { let e = e.reached_at(rd_.pos()); if e.message.is_some() && e.reached > start { return Err(e); } best.add(e); rd_.set_pos(start); } }
-    match btagsec_p1(rd_, cx_) { Ok(v) => return Ok(v), Err(e) => { let e = e.reached_at(rd_.pos()); if e.message.is_some() && e.reached > start { return Err(e); } best.add(e); rd_.set_pos(start); } }
+    match btagsec_p0(rd_, cx_) { Ok(v) => return Ok(v), Err(e) => { let e = e.reached_at(rd_.pos()); if !e.is_soft() && e.reached() > start { return Err(e); } best.add(e); rd_.set_pos(start); } }
+    match btagsec_p1(rd_, cx_) { Ok(v) => return Ok(v), Err(e) => { let e = e.reached_at(rd_.pos()); if !e.is_soft() && e.reached() > start { return Err(e); } best.add(e); rd_.set_pos(start); } }
     Err(best.finish(start, None))
 }
 
@@ -11069,8 +11069,8 @@ pub fn bglobalsec(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<(Vec<Global>, Vec<Cu
 fn bglobalsec_alts(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<(Vec<Global>, Vec<Custom>)> {
     let start = rd_.pos();
     let mut best = Best::new();
-    match bglobalsec_p0(rd_, cx_) { Ok(v) => return Ok(v), Err(e) => { let e = e.reached_at(rd_.pos()); if e.message.is_some() && e.reached > start { return Err(e); } best.add(e); rd_.set_pos(start); } }
-    match bglobalsec_p1(rd_, cx_) { Ok(v) => return Ok(v), Err(e) => { let e = e.reached_at(rd_.pos()); if e.message.is_some() && e.reached > start { return Err(e); } best.add(e); rd_.set_pos(start); } }
+    match bglobalsec_p0(rd_, cx_) { Ok(v) => return Ok(v), Err(e) => { let e = e.reached_at(rd_.pos()); if !e.is_soft() && e.reached() > start { return Err(e); } best.add(e); rd_.set_pos(start); } }
+    match bglobalsec_p1(rd_, cx_) { Ok(v) => return Ok(v), Err(e) => { let e = e.reached_at(rd_.pos()); if !e.is_soft() && e.reached() > start { return Err(e); } best.add(e); rd_.set_pos(start); } }
     Err(best.finish(start, None))
 }
 
@@ -11131,8 +11131,8 @@ pub fn bexportsec(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<(Vec<Export>, Vec<Cu
 fn bexportsec_alts(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<(Vec<Export>, Vec<Custom>)> {
     let start = rd_.pos();
     let mut best = Best::new();
-    match bexportsec_p0(rd_, cx_) { Ok(v) => return Ok(v), Err(e) => { let e = e.reached_at(rd_.pos()); if e.message.is_some() && e.reached > start { return Err(e); } best.add(e); rd_.set_pos(start); } }
-    match bexportsec_p1(rd_, cx_) { Ok(v) => return Ok(v), Err(e) => { let e = e.reached_at(rd_.pos()); if e.message.is_some() && e.reached > start { return Err(e); } best.add(e); rd_.set_pos(start); } }
+    match bexportsec_p0(rd_, cx_) { Ok(v) => return Ok(v), Err(e) => { let e = e.reached_at(rd_.pos()); if !e.is_soft() && e.reached() > start { return Err(e); } best.add(e); rd_.set_pos(start); } }
+    match bexportsec_p1(rd_, cx_) { Ok(v) => return Ok(v), Err(e) => { let e = e.reached_at(rd_.pos()); if !e.is_soft() && e.reached() > start { return Err(e); } best.add(e); rd_.set_pos(start); } }
     Err(best.finish(start, None))
 }
 
@@ -11192,8 +11192,8 @@ pub fn bstartsec(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<(Option<Start>, Vec<C
 fn bstartsec_alts(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<(Option<Start>, Vec<Custom>)> {
     let start = rd_.pos();
     let mut best = Best::new();
-    match bstartsec_p0(rd_, cx_) { Ok(v) => return Ok(v), Err(e) => { let e = e.reached_at(rd_.pos()); if e.message.is_some() && e.reached > start { return Err(e); } best.add(e); rd_.set_pos(start); } }
-    match bstartsec_p1(rd_, cx_) { Ok(v) => return Ok(v), Err(e) => { let e = e.reached_at(rd_.pos()); if e.message.is_some() && e.reached > start { return Err(e); } best.add(e); rd_.set_pos(start); } }
+    match bstartsec_p0(rd_, cx_) { Ok(v) => return Ok(v), Err(e) => { let e = e.reached_at(rd_.pos()); if !e.is_soft() && e.reached() > start { return Err(e); } best.add(e); rd_.set_pos(start); } }
+    match bstartsec_p1(rd_, cx_) { Ok(v) => return Ok(v), Err(e) => { let e = e.reached_at(rd_.pos()); if !e.is_soft() && e.reached() > start { return Err(e); } best.add(e); rd_.set_pos(start); } }
     Err(best.finish(start, None))
 }
 
@@ -11257,14 +11257,14 @@ pub fn belem(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Elem> {
 fn belem_alts(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Elem> {
     let start = rd_.pos();
     let mut best = Best::new();
-    match belem_p0(rd_, cx_) { Ok(v) => return Ok(v), Err(e) => { let e = e.reached_at(rd_.pos()); if e.message.is_some() && e.reached > start { return Err(e); } best.add(e); rd_.set_pos(start); } }
-    match belem_p1(rd_, cx_) { Ok(v) => return Ok(v), Err(e) => { let e = e.reached_at(rd_.pos()); if e.message.is_some() && e.reached > start { return Err(e); } best.add(e); rd_.set_pos(start); } }
-    match belem_p2(rd_, cx_) { Ok(v) => return Ok(v), Err(e) => { let e = e.reached_at(rd_.pos()); if e.message.is_some() && e.reached > start { return Err(e); } best.add(e); rd_.set_pos(start); } }
-    match belem_p3(rd_, cx_) { Ok(v) => return Ok(v), Err(e) => { let e = e.reached_at(rd_.pos()); if e.message.is_some() && e.reached > start { return Err(e); } best.add(e); rd_.set_pos(start); } }
-    match belem_p4(rd_, cx_) { Ok(v) => return Ok(v), Err(e) => { let e = e.reached_at(rd_.pos()); if e.message.is_some() && e.reached > start { return Err(e); } best.add(e); rd_.set_pos(start); } }
-    match belem_p5(rd_, cx_) { Ok(v) => return Ok(v), Err(e) => { let e = e.reached_at(rd_.pos()); if e.message.is_some() && e.reached > start { return Err(e); } best.add(e); rd_.set_pos(start); } }
-    match belem_p6(rd_, cx_) { Ok(v) => return Ok(v), Err(e) => { let e = e.reached_at(rd_.pos()); if e.message.is_some() && e.reached > start { return Err(e); } best.add(e); rd_.set_pos(start); } }
-    match belem_p7(rd_, cx_) { Ok(v) => return Ok(v), Err(e) => { let e = e.reached_at(rd_.pos()); if e.message.is_some() && e.reached > start { return Err(e); } best.add(e); rd_.set_pos(start); } }
+    match belem_p0(rd_, cx_) { Ok(v) => return Ok(v), Err(e) => { let e = e.reached_at(rd_.pos()); if !e.is_soft() && e.reached() > start { return Err(e); } best.add(e); rd_.set_pos(start); } }
+    match belem_p1(rd_, cx_) { Ok(v) => return Ok(v), Err(e) => { let e = e.reached_at(rd_.pos()); if !e.is_soft() && e.reached() > start { return Err(e); } best.add(e); rd_.set_pos(start); } }
+    match belem_p2(rd_, cx_) { Ok(v) => return Ok(v), Err(e) => { let e = e.reached_at(rd_.pos()); if !e.is_soft() && e.reached() > start { return Err(e); } best.add(e); rd_.set_pos(start); } }
+    match belem_p3(rd_, cx_) { Ok(v) => return Ok(v), Err(e) => { let e = e.reached_at(rd_.pos()); if !e.is_soft() && e.reached() > start { return Err(e); } best.add(e); rd_.set_pos(start); } }
+    match belem_p4(rd_, cx_) { Ok(v) => return Ok(v), Err(e) => { let e = e.reached_at(rd_.pos()); if !e.is_soft() && e.reached() > start { return Err(e); } best.add(e); rd_.set_pos(start); } }
+    match belem_p5(rd_, cx_) { Ok(v) => return Ok(v), Err(e) => { let e = e.reached_at(rd_.pos()); if !e.is_soft() && e.reached() > start { return Err(e); } best.add(e); rd_.set_pos(start); } }
+    match belem_p6(rd_, cx_) { Ok(v) => return Ok(v), Err(e) => { let e = e.reached_at(rd_.pos()); if !e.is_soft() && e.reached() > start { return Err(e); } best.add(e); rd_.set_pos(start); } }
+    match belem_p7(rd_, cx_) { Ok(v) => return Ok(v), Err(e) => { let e = e.reached_at(rd_.pos()); if !e.is_soft() && e.reached() > start { return Err(e); } best.add(e); rd_.set_pos(start); } }
     Err(best.finish(start, Some("malformed elements segment kind")))
 }
 
@@ -11399,8 +11399,8 @@ pub fn belemsec(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<(Vec<Elem>, Vec<Custom
 fn belemsec_alts(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<(Vec<Elem>, Vec<Custom>)> {
     let start = rd_.pos();
     let mut best = Best::new();
-    match belemsec_p0(rd_, cx_) { Ok(v) => return Ok(v), Err(e) => { let e = e.reached_at(rd_.pos()); if e.message.is_some() && e.reached > start { return Err(e); } best.add(e); rd_.set_pos(start); } }
-    match belemsec_p1(rd_, cx_) { Ok(v) => return Ok(v), Err(e) => { let e = e.reached_at(rd_.pos()); if e.message.is_some() && e.reached > start { return Err(e); } best.add(e); rd_.set_pos(start); } }
+    match belemsec_p0(rd_, cx_) { Ok(v) => return Ok(v), Err(e) => { let e = e.reached_at(rd_.pos()); if !e.is_soft() && e.reached() > start { return Err(e); } best.add(e); rd_.set_pos(start); } }
+    match belemsec_p1(rd_, cx_) { Ok(v) => return Ok(v), Err(e) => { let e = e.reached_at(rd_.pos()); if !e.is_soft() && e.reached() > start { return Err(e); } best.add(e); rd_.set_pos(start); } }
     Err(best.finish(start, None))
 }
 
@@ -11440,8 +11440,8 @@ pub fn bdatacntsec(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<(Option<U32>, Vec<C
 fn bdatacntsec_alts(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<(Option<U32>, Vec<Custom>)> {
     let start = rd_.pos();
     let mut best = Best::new();
-    match bdatacntsec_p0(rd_, cx_) { Ok(v) => return Ok(v), Err(e) => { let e = e.reached_at(rd_.pos()); if e.message.is_some() && e.reached > start { return Err(e); } best.add(e); rd_.set_pos(start); } }
-    match bdatacntsec_p1(rd_, cx_) { Ok(v) => return Ok(v), Err(e) => { let e = e.reached_at(rd_.pos()); if e.message.is_some() && e.reached > start { return Err(e); } best.add(e); rd_.set_pos(start); } }
+    match bdatacntsec_p0(rd_, cx_) { Ok(v) => return Ok(v), Err(e) => { let e = e.reached_at(rd_.pos()); if !e.is_soft() && e.reached() > start { return Err(e); } best.add(e); rd_.set_pos(start); } }
+    match bdatacntsec_p1(rd_, cx_) { Ok(v) => return Ok(v), Err(e) => { let e = e.reached_at(rd_.pos()); if !e.is_soft() && e.reached() > start { return Err(e); } best.add(e); rd_.set_pos(start); } }
     Err(best.finish(start, None))
 }
 
@@ -11561,8 +11561,8 @@ pub fn bcodesec(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<(Vec<Code>, Vec<Custom
 fn bcodesec_alts(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<(Vec<Code>, Vec<Custom>)> {
     let start = rd_.pos();
     let mut best = Best::new();
-    match bcodesec_p0(rd_, cx_) { Ok(v) => return Ok(v), Err(e) => { let e = e.reached_at(rd_.pos()); if e.message.is_some() && e.reached > start { return Err(e); } best.add(e); rd_.set_pos(start); } }
-    match bcodesec_p1(rd_, cx_) { Ok(v) => return Ok(v), Err(e) => { let e = e.reached_at(rd_.pos()); if e.message.is_some() && e.reached > start { return Err(e); } best.add(e); rd_.set_pos(start); } }
+    match bcodesec_p0(rd_, cx_) { Ok(v) => return Ok(v), Err(e) => { let e = e.reached_at(rd_.pos()); if !e.is_soft() && e.reached() > start { return Err(e); } best.add(e); rd_.set_pos(start); } }
+    match bcodesec_p1(rd_, cx_) { Ok(v) => return Ok(v), Err(e) => { let e = e.reached_at(rd_.pos()); if !e.is_soft() && e.reached() > start { return Err(e); } best.add(e); rd_.set_pos(start); } }
     Err(best.finish(start, None))
 }
 
@@ -11603,9 +11603,9 @@ pub fn bdata(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Data> {
 fn bdata_alts(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Data> {
     let start = rd_.pos();
     let mut best = Best::new();
-    match bdata_p0(rd_, cx_) { Ok(v) => return Ok(v), Err(e) => { let e = e.reached_at(rd_.pos()); if e.message.is_some() && e.reached > start { return Err(e); } best.add(e); rd_.set_pos(start); } }
-    match bdata_p1(rd_, cx_) { Ok(v) => return Ok(v), Err(e) => { let e = e.reached_at(rd_.pos()); if e.message.is_some() && e.reached > start { return Err(e); } best.add(e); rd_.set_pos(start); } }
-    match bdata_p2(rd_, cx_) { Ok(v) => return Ok(v), Err(e) => { let e = e.reached_at(rd_.pos()); if e.message.is_some() && e.reached > start { return Err(e); } best.add(e); rd_.set_pos(start); } }
+    match bdata_p0(rd_, cx_) { Ok(v) => return Ok(v), Err(e) => { let e = e.reached_at(rd_.pos()); if !e.is_soft() && e.reached() > start { return Err(e); } best.add(e); rd_.set_pos(start); } }
+    match bdata_p1(rd_, cx_) { Ok(v) => return Ok(v), Err(e) => { let e = e.reached_at(rd_.pos()); if !e.is_soft() && e.reached() > start { return Err(e); } best.add(e); rd_.set_pos(start); } }
+    match bdata_p2(rd_, cx_) { Ok(v) => return Ok(v), Err(e) => { let e = e.reached_at(rd_.pos()); if !e.is_soft() && e.reached() > start { return Err(e); } best.add(e); rd_.set_pos(start); } }
     Err(best.finish(start, Some("malformed data segment kind")))
 }
 
@@ -11660,8 +11660,8 @@ pub fn bdatasec(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<(Vec<Data>, Vec<Custom
 fn bdatasec_alts(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<(Vec<Data>, Vec<Custom>)> {
     let start = rd_.pos();
     let mut best = Best::new();
-    match bdatasec_p0(rd_, cx_) { Ok(v) => return Ok(v), Err(e) => { let e = e.reached_at(rd_.pos()); if e.message.is_some() && e.reached > start { return Err(e); } best.add(e); rd_.set_pos(start); } }
-    match bdatasec_p1(rd_, cx_) { Ok(v) => return Ok(v), Err(e) => { let e = e.reached_at(rd_.pos()); if e.message.is_some() && e.reached > start { return Err(e); } best.add(e); rd_.set_pos(start); } }
+    match bdatasec_p0(rd_, cx_) { Ok(v) => return Ok(v), Err(e) => { let e = e.reached_at(rd_.pos()); if !e.is_soft() && e.reached() > start { return Err(e); } best.add(e); rd_.set_pos(start); } }
+    match bdatasec_p1(rd_, cx_) { Ok(v) => return Ok(v), Err(e) => { let e = e.reached_at(rd_.pos()); if !e.is_soft() && e.reached() > start { return Err(e); } best.add(e); rd_.set_pos(start); } }
     Err(best.finish(start, None))
 }
 

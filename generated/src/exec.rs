@@ -7177,7 +7177,7 @@ fn vrule_14(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let rt = n_7;
     rels::reftype_ok(ar_, v_C, rt_1)?;
     rels::reftype_ok(ar_, v_C, rt_2)?;
-    match rels::reftype_sub(ar_, v_C, rt_2, rt_1) { Ok(_) => {} Err(f) if f.message.is_some() => return Err(f), Err(_) => return Err(Fail::msg(0, "type mismatch")) }
+    match rels::reftype_sub(ar_, v_C, rt_2, rt_1) { Ok(_) => {} Err(f) if !f.is_soft() => return Err(f), Err(_) => return Err(Fail::msg(0, "type mismatch")) }
     rels::reftype_sub(ar_, v_C, rt_2, &rt)?;
     let e_8: Valtype = conv::reftype_to_valtype((*rt_1).clone());
     if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_8).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([t.clone(), vec![e_8.clone()]]))); }
@@ -7213,7 +7213,7 @@ fn vrule_15(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let rt = n_7;
     rels::reftype_ok(ar_, v_C, rt_1)?;
     rels::reftype_ok(ar_, v_C, rt_2)?;
-    match rels::reftype_sub(ar_, v_C, rt_2, rt_1) { Ok(_) => {} Err(f) if f.message.is_some() => return Err(f), Err(_) => return Err(Fail::msg(0, "type mismatch")) }
+    match rels::reftype_sub(ar_, v_C, rt_2, rt_1) { Ok(_) => {} Err(f) if !f.is_soft() => return Err(f), Err(_) => return Err(Fail::msg(0, "type mismatch")) }
     rels::reftype_sub(ar_, v_C, &(defs::diffrt(ar_, rt_1, rt_2)?), &rt)?;
     let e_8: Valtype = conv::reftype_to_valtype((*rt_1).clone());
     if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_8).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([t.clone(), vec![e_8.clone()]]))); }
@@ -7306,7 +7306,7 @@ fn vrule_18(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let Comptype::Func(f_10, f_11) = o_9 else { return Err(wspec_runtime::Fail::soft()) };
     let t_1 = f_10.clone();
     let t_2 = f_11.clone();
-    match rels::reftype_sub(ar_, v_C, rt, &(Reftype(Some(Null), Heaptype::Absheaptype(Absheaptype::Func)))) { Ok(_) => {} Err(f) if f.message.is_some() => return Err(f), Err(_) => return Err(Fail::msg(0, "type mismatch: instruction requires table of function type")) }
+    match rels::reftype_sub(ar_, v_C, rt, &(Reftype(Some(Null), Heaptype::Absheaptype(Absheaptype::Func)))) { Ok(_) => {} Err(f) if !f.is_soft() => return Err(f), Err(_) => return Err(Fail::msg(0, "type mismatch: instruction requires table of function type")) }
     let e_12: Valtype = conv::addrtype_to_valtype(at);
     if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_12).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([t_1.clone(), vec![e_12.clone()]]))); }
     let es_13: Vec<Valtype> = t_1.clone();
@@ -7355,7 +7355,7 @@ fn vrule_20(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let t_2 = f_5.clone();
     let Some(o_6) = (&(*v_C).return_) else { return Err(wspec_runtime::Fail::soft()) };
     let t_q_2 = o_6;
-    match rels::resulttype_sub(ar_, v_C, &(t_2.clone()), &((*t_q_2).clone())) { Ok(_) => {} Err(f) if f.message.is_some() => return Err(f), Err(_) => return Err(Fail::msg(0, "type mismatch: current function requires result type")) }
+    match rels::resulttype_sub(ar_, v_C, &(t_2.clone()), &((*t_q_2).clone())) { Ok(_) => {} Err(f) if !f.is_soft() => return Err(f), Err(_) => return Err(Fail::msg(0, "type mismatch: current function requires result type")) }
     let es_7: Vec<Valtype> = t_1.clone();
     for (k_, e_) in es_7.iter().rev().enumerate() { if !matches!(ck.peek(0usize + k_), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, e_).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([es_7.clone()]))); } }
     Ok(Effect { pops: usize::MAX, unreachable: true, pushes: Vec::new(), sets: vec![] })
@@ -7385,7 +7385,7 @@ fn vrule_21(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let t_2 = f_6.clone();
     let Some(o_7) = (&(*v_C).return_) else { return Err(wspec_runtime::Fail::soft()) };
     let t_q_2 = o_7;
-    match rels::resulttype_sub(ar_, v_C, &(t_2.clone()), &((*t_q_2).clone())) { Ok(_) => {} Err(f) if f.message.is_some() => return Err(f), Err(_) => return Err(Fail::msg(0, "type mismatch: current function requires result type")) }
+    match rels::resulttype_sub(ar_, v_C, &(t_2.clone()), &((*t_q_2).clone())) { Ok(_) => {} Err(f) if !f.is_soft() => return Err(f), Err(_) => return Err(Fail::msg(0, "type mismatch: current function requires result type")) }
     let e_8: Valtype = Valtype::Reftype(Reftype(Some(Null), Heaptype::Typeuse(Typeuse::Idx(x))));
     if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_8).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([t_1.clone(), vec![e_8.clone()]]))); }
     let es_9: Vec<Valtype> = t_1.clone();
@@ -7423,10 +7423,10 @@ fn vrule_22(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let Comptype::Func(f_10, f_11) = o_9 else { return Err(wspec_runtime::Fail::soft()) };
     let t_1 = f_10.clone();
     let t_2 = f_11.clone();
-    match rels::reftype_sub(ar_, v_C, rt, &(Reftype(Some(Null), Heaptype::Absheaptype(Absheaptype::Func)))) { Ok(_) => {} Err(f) if f.message.is_some() => return Err(f), Err(_) => return Err(Fail::msg(0, "type mismatch: instruction requires table of function type")) }
+    match rels::reftype_sub(ar_, v_C, rt, &(Reftype(Some(Null), Heaptype::Absheaptype(Absheaptype::Func)))) { Ok(_) => {} Err(f) if !f.is_soft() => return Err(f), Err(_) => return Err(Fail::msg(0, "type mismatch: instruction requires table of function type")) }
     let Some(o_12) = (&(*v_C).return_) else { return Err(wspec_runtime::Fail::soft()) };
     let t_q_2 = o_12;
-    match rels::resulttype_sub(ar_, v_C, &(t_2.clone()), &((*t_q_2).clone())) { Ok(_) => {} Err(f) if f.message.is_some() => return Err(f), Err(_) => return Err(Fail::msg(0, "type mismatch: current function requires result type")) }
+    match rels::resulttype_sub(ar_, v_C, &(t_2.clone()), &((*t_q_2).clone())) { Ok(_) => {} Err(f) if !f.is_soft() => return Err(f), Err(_) => return Err(Fail::msg(0, "type mismatch: current function requires result type")) }
     let e_13: Valtype = conv::addrtype_to_valtype(at);
     if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_13).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([t_1.clone(), vec![e_13.clone()]]))); }
     let es_14: Vec<Valtype> = t_1.clone();
@@ -7743,7 +7743,7 @@ fn vrule_35(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let mut__13 = acc_mut__11;
     let zt_14 = acc_zt_12;
     Ok((mut__13.clone(), zt_14.clone(),))
-    })() { Ok(v) => v, Err(f) if f.message.is_some() => return Err(f), Err(_) => return Err(Fail::msg(0, format!("non-structure type {}", wspec_runtime::num::wide(x)?))) };
+    })() { Ok(v) => v, Err(f) if !f.is_soft() => return Err(f), Err(_) => return Err(Fail::msg(0, format!("non-structure type {}", wspec_runtime::num::wide(x)?))) };
     let es_118: Vec<Valtype> = { let n_ = wspec_runtime::seq::same_len(&[zt_16.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let zt_16_117 = zt_16[i_].clone(); out_.push(defs::unpack(ar_, &zt_16_117)?); } out_ };
     for (k_, e_) in es_118.iter().rev().enumerate() { if !matches!(ck.peek(0usize + k_), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, e_).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([es_118.clone()]))); } }
     Ok(Effect { pops: 0usize + es_118.len(), unreachable: false, pushes: wspec_runtime::seq::cat([vec![Valtype::Reftype(Reftype(None, Heaptype::Typeuse(Typeuse::Idx(x))))]]), sets: vec![] })
@@ -7781,7 +7781,7 @@ fn vrule_36(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let mut__13 = acc_mut__11;
     let zt_14 = acc_zt_12;
     Ok((mut__13.clone(), zt_14.clone(),))
-    })() { Ok(v) => v, Err(f) if f.message.is_some() => return Err(f), Err(_) => return Err(Fail::msg(0, format!("non-structure type {}", wspec_runtime::num::wide(x)?))) };
+    })() { Ok(v) => v, Err(f) if !f.is_soft() => return Err(f), Err(_) => return Err(Fail::msg(0, format!("non-structure type {}", wspec_runtime::num::wide(x)?))) };
     let src_20: Vec<_> = zt_16.clone().into_iter().collect();
     for i_ in 0..wspec_runtime::seq::same_len(&[src_20.len()])? { let zt_16_18 = src_20[i_].clone(); 
     (|| -> R<()> {
@@ -7818,7 +7818,7 @@ fn vrule_37(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let Comptype::Struct(f_9) = o_8 else { return Err(wspec_runtime::Fail::soft()) };
     let ft = f_9.clone();
     Ok((ft.clone(),))
-    })() { Ok(v) => v, Err(f) if f.message.is_some() => return Err(f), Err(_) => return Err(Fail::msg(0, format!("non-structure type {}", wspec_runtime::num::wide(x)?))) };
+    })() { Ok(v) => v, Err(f) if !f.is_soft() => return Err(f), Err(_) => return Err(Fail::msg(0, format!("non-structure type {}", wspec_runtime::num::wide(x)?))) };
     if !((wspec_runtime::num::wide(i)? < wspec_runtime::num::wide((ft_10.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown field {}", wspec_runtime::num::wide(i)?))); }
     #[allow(irrefutable_let_patterns)]
     let Fieldtype(f_11, f_12) = (&(*wspec_runtime::seq::at(&ft_10, wspec_runtime::num::wide(i)?)?)) else { return Err(wspec_runtime::Fail::soft()) };
@@ -7855,7 +7855,7 @@ fn vrule_38(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let Comptype::Struct(f_7) = o_6 else { return Err(wspec_runtime::Fail::soft()) };
     let ft = f_7.clone();
     Ok((ft.clone(),))
-    })() { Ok(v) => v, Err(f) if f.message.is_some() => return Err(f), Err(_) => return Err(Fail::msg(0, format!("non-structure type {}", wspec_runtime::num::wide(x)?))) };
+    })() { Ok(v) => v, Err(f) if !f.is_soft() => return Err(f), Err(_) => return Err(Fail::msg(0, format!("non-structure type {}", wspec_runtime::num::wide(x)?))) };
     if !((wspec_runtime::num::wide(i)? < wspec_runtime::num::wide((ft_8.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown field {}", wspec_runtime::num::wide(i)?))); }
     #[allow(irrefutable_let_patterns)]
     let Fieldtype(f_9, f_10) = (&(*wspec_runtime::seq::at(&ft_8, wspec_runtime::num::wide(i)?)?)) else { return Err(wspec_runtime::Fail::soft()) };
@@ -7894,7 +7894,7 @@ fn vrule_39(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let mut_ = f_5.clone();
     let zt = f_6.clone();
     Ok((mut_.clone(), zt.clone(),))
-    })() { Ok(v) => v, Err(f) if f.message.is_some() => return Err(f), Err(_) => return Err(Fail::msg(0, format!("non-array type {}", wspec_runtime::num::wide(x)?))) };
+    })() { Ok(v) => v, Err(f) if !f.is_soft() => return Err(f), Err(_) => return Err(Fail::msg(0, format!("non-array type {}", wspec_runtime::num::wide(x)?))) };
     let e_9: Valtype = Valtype::Numtype(Numtype::I32);
     if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_9).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![defs::unpack(ar_, &zt_8)?], vec![e_9.clone()]]))); }
     let e_10: Valtype = defs::unpack(ar_, &zt_8)?;
@@ -7926,7 +7926,7 @@ fn vrule_40(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let mut_ = f_5.clone();
     let zt = f_6.clone();
     Ok((mut_.clone(), zt.clone(),))
-    })() { Ok(v) => v, Err(f) if f.message.is_some() => return Err(f), Err(_) => return Err(Fail::msg(0, format!("non-array type {}", wspec_runtime::num::wide(x)?))) };
+    })() { Ok(v) => v, Err(f) if !f.is_soft() => return Err(f), Err(_) => return Err(Fail::msg(0, format!("non-array type {}", wspec_runtime::num::wide(x)?))) };
     rels::defaultable(ar_, &(defs::unpack(ar_, &zt_8)?))?;
     let e_9: Valtype = Valtype::Numtype(Numtype::I32);
     if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_9).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![e_9.clone()]]))); }
@@ -7960,7 +7960,7 @@ fn vrule_41(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let mut_ = f_8.clone();
     let zt = f_9.clone();
     Ok((mut_.clone(), zt.clone(),))
-    })() { Ok(v) => v, Err(f) if f.message.is_some() => return Err(f), Err(_) => return Err(Fail::msg(0, format!("non-array type {}", wspec_runtime::num::wide(x)?))) };
+    })() { Ok(v) => v, Err(f) if !f.is_soft() => return Err(f), Err(_) => return Err(Fail::msg(0, format!("non-array type {}", wspec_runtime::num::wide(x)?))) };
     let es_112: Vec<Valtype> = { let n_ = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { out_.push(defs::unpack(ar_, &zt_11)?); } out_ };
     for (k_, e_) in es_112.iter().rev().enumerate() { if !matches!(ck.peek(0usize + k_), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, e_).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([es_112.clone()]))); } }
     Ok(Effect { pops: 0usize + es_112.len(), unreachable: false, pushes: wspec_runtime::seq::cat([vec![Valtype::Reftype(Reftype(None, Heaptype::Typeuse(Typeuse::Idx(x))))]]), sets: vec![] })
@@ -7992,7 +7992,7 @@ fn vrule_42(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let mut_ = f_7.clone();
     let zt = f_8.clone();
     Ok((mut_.clone(), zt.clone(),))
-    })() { Ok(v) => v, Err(f) if f.message.is_some() => return Err(f), Err(_) => return Err(Fail::msg(0, format!("non-array type {}", wspec_runtime::num::wide(x)?))) };
+    })() { Ok(v) => v, Err(f) if !f.is_soft() => return Err(f), Err(_) => return Err(Fail::msg(0, format!("non-array type {}", wspec_runtime::num::wide(x)?))) };
     if !((wspec_runtime::num::wide(y)? < wspec_runtime::num::wide(((*v_C).datas.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown data segment {}", wspec_runtime::num::wide(y)?))); }
     if !(vec![Valtype::Numtype(Numtype::I32), Valtype::Numtype(Numtype::I64), Valtype::Numtype(Numtype::F32), Valtype::Numtype(Numtype::F64), Valtype::Vectype(Vectype)].contains(&defs::unpack(ar_, &zt_10)?)) { return Err(Fail::msg(0, "array type is not numeric or vector")); }
     let e_11: Valtype = Valtype::Numtype(Numtype::I32);
@@ -8030,9 +8030,9 @@ fn vrule_43(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let Storagetype::Valtype(Valtype::Reftype(n_9)) = f_8.clone() else { return Err(wspec_runtime::Fail::soft()) };
     let rt = n_9;
     Ok((mut_.clone(), rt.clone(),))
-    })() { Ok(v) => v, Err(f) if f.message.is_some() => return Err(f), Err(_) => return Err(Fail::msg(0, format!("non-array type {}", wspec_runtime::num::wide(x)?))) };
+    })() { Ok(v) => v, Err(f) if !f.is_soft() => return Err(f), Err(_) => return Err(Fail::msg(0, format!("non-array type {}", wspec_runtime::num::wide(x)?))) };
     if !((wspec_runtime::num::wide(y)? < wspec_runtime::num::wide(((*v_C).elems.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown elem segment {}", wspec_runtime::num::wide(y)?))); }
-    match rels::reftype_sub(ar_, v_C, &((*wspec_runtime::seq::at(&(*v_C).elems, wspec_runtime::num::wide(y)?)?).clone()), &rt_11) { Ok(_) => {} Err(f) if f.message.is_some() => return Err(f), Err(_) => return Err(Fail::msg(0, "type mismatch: element segment's type does not match array's field type")) }
+    match rels::reftype_sub(ar_, v_C, &((*wspec_runtime::seq::at(&(*v_C).elems, wspec_runtime::num::wide(y)?)?).clone()), &rt_11) { Ok(_) => {} Err(f) if !f.is_soft() => return Err(f), Err(_) => return Err(Fail::msg(0, "type mismatch: element segment's type does not match array's field type")) }
     let e_12: Valtype = Valtype::Numtype(Numtype::I32);
     if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_12).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![Valtype::Numtype(Numtype::I32)], vec![e_12.clone()]]))); }
     let e_13: Valtype = Valtype::Numtype(Numtype::I32);
@@ -8066,7 +8066,7 @@ fn vrule_44(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let mut_ = f_7.clone();
     let zt = f_8.clone();
     Ok((mut_.clone(), zt.clone(),))
-    })() { Ok(v) => v, Err(f) if f.message.is_some() => return Err(f), Err(_) => return Err(Fail::msg(0, format!("non-array type {}", wspec_runtime::num::wide(x)?))) };
+    })() { Ok(v) => v, Err(f) if !f.is_soft() => return Err(f), Err(_) => return Err(Fail::msg(0, format!("non-array type {}", wspec_runtime::num::wide(x)?))) };
     wspec_runtime::check(((sx.clone() == None) == (zt_10.clone() == conv::valtype_to_storagetype(defs::unpack(ar_, &zt_10)?))))?;
     let e_11: Valtype = Valtype::Numtype(Numtype::I32);
     if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_11).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![Valtype::Reftype(Reftype(Some(Null), Heaptype::Typeuse(Typeuse::Idx(x))))], vec![e_11.clone()]]))); }
@@ -8099,7 +8099,7 @@ fn vrule_45(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let mut_ = f_5.clone();
     let zt = f_6.clone();
     Ok((mut_.clone(), zt.clone(),))
-    })() { Ok(v) => v, Err(f) if f.message.is_some() => return Err(f), Err(_) => return Err(Fail::msg(0, format!("non-array type {}", wspec_runtime::num::wide(x)?))) };
+    })() { Ok(v) => v, Err(f) if !f.is_soft() => return Err(f), Err(_) => return Err(Fail::msg(0, format!("non-array type {}", wspec_runtime::num::wide(x)?))) };
     if !((mut__7.clone() == Some(Mut))) { return Err(Fail::msg(0, "immutable array")); }
     let e_9: Valtype = defs::unpack(ar_, &zt_8)?;
     if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_9).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![Valtype::Reftype(Reftype(Some(Null), Heaptype::Typeuse(Typeuse::Idx(x))))], vec![Valtype::Numtype(Numtype::I32)], vec![e_9.clone()]]))); }
@@ -8151,7 +8151,7 @@ fn vrule_47(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let mut_ = f_5.clone();
     let zt = f_6.clone();
     Ok((mut_.clone(), zt.clone(),))
-    })() { Ok(v) => v, Err(f) if f.message.is_some() => return Err(f), Err(_) => return Err(Fail::msg(0, format!("non-array type {}", wspec_runtime::num::wide(x)?))) };
+    })() { Ok(v) => v, Err(f) if !f.is_soft() => return Err(f), Err(_) => return Err(Fail::msg(0, format!("non-array type {}", wspec_runtime::num::wide(x)?))) };
     if !((mut__7.clone() == Some(Mut))) { return Err(Fail::msg(0, "immutable array")); }
     let e_9: Valtype = Valtype::Numtype(Numtype::I32);
     if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_9).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![Valtype::Reftype(Reftype(Some(Null), Heaptype::Typeuse(Typeuse::Idx(x))))], vec![Valtype::Numtype(Numtype::I32)], vec![defs::unpack(ar_, &zt_8)?], vec![e_9.clone()]]))); }
@@ -8190,7 +8190,7 @@ fn vrule_48(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let mut_1 = f_7.clone();
     let zt_1 = f_8.clone();
     Ok((mut_1.clone(), zt_1.clone(),))
-    })() { Ok(v) => v, Err(f) if f.message.is_some() => return Err(f), Err(_) => return Err(Fail::msg(0, format!("non-array type {}", wspec_runtime::num::wide(x_1)?))) };
+    })() { Ok(v) => v, Err(f) if !f.is_soft() => return Err(f), Err(_) => return Err(Fail::msg(0, format!("non-array type {}", wspec_runtime::num::wide(x_1)?))) };
     if !((wspec_runtime::num::wide(x_2)? < wspec_runtime::num::wide(((*v_C).types.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown type {}", wspec_runtime::num::wide(x_2)?))); }
     let (mut_2_15, zt_2_16,) = match (|| -> R<_> {
     let (o_11,) = rels::expand(ar_, &(*wspec_runtime::seq::at(&(*v_C).types, wspec_runtime::num::wide(x_2)?)?))?;
@@ -8201,9 +8201,9 @@ fn vrule_48(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let mut_2 = f_13.clone();
     let zt_2 = f_14.clone();
     Ok((mut_2.clone(), zt_2.clone(),))
-    })() { Ok(v) => v, Err(f) if f.message.is_some() => return Err(f), Err(_) => return Err(Fail::msg(0, format!("non-array type {}", wspec_runtime::num::wide(x_2)?))) };
+    })() { Ok(v) => v, Err(f) if !f.is_soft() => return Err(f), Err(_) => return Err(Fail::msg(0, format!("non-array type {}", wspec_runtime::num::wide(x_2)?))) };
     if !((mut_1_9.clone() == Some(Mut))) { return Err(Fail::msg(0, "immutable array")); }
-    match rels::storagetype_sub(ar_, v_C, &zt_2_16, &zt_1_10) { Ok(_) => {} Err(f) if f.message.is_some() => return Err(f), Err(_) => return Err(Fail::msg(0, "array types do not match")) }
+    match rels::storagetype_sub(ar_, v_C, &zt_2_16, &zt_1_10) { Ok(_) => {} Err(f) if !f.is_soft() => return Err(f), Err(_) => return Err(Fail::msg(0, "array types do not match")) }
     let e_17: Valtype = Valtype::Numtype(Numtype::I32);
     if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_17).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![Valtype::Reftype(Reftype(Some(Null), Heaptype::Typeuse(Typeuse::Idx(x_1))))], vec![Valtype::Numtype(Numtype::I32)], vec![Valtype::Reftype(Reftype(Some(Null), Heaptype::Typeuse(Typeuse::Idx(x_2))))], vec![Valtype::Numtype(Numtype::I32)], vec![e_17.clone()]]))); }
     let e_18: Valtype = Valtype::Numtype(Numtype::I32);
@@ -8243,7 +8243,7 @@ fn vrule_49(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let mut_ = f_7.clone();
     let zt = f_8.clone();
     Ok((mut_.clone(), zt.clone(),))
-    })() { Ok(v) => v, Err(f) if f.message.is_some() => return Err(f), Err(_) => return Err(Fail::msg(0, format!("non-array type {}", wspec_runtime::num::wide(x)?))) };
+    })() { Ok(v) => v, Err(f) if !f.is_soft() => return Err(f), Err(_) => return Err(Fail::msg(0, format!("non-array type {}", wspec_runtime::num::wide(x)?))) };
     if !((mut__9.clone() == Some(Mut))) { return Err(Fail::msg(0, "immutable array")); }
     if !((wspec_runtime::num::wide(y)? < wspec_runtime::num::wide(((*v_C).datas.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown data segment {}", wspec_runtime::num::wide(y)?))); }
     if !(vec![Valtype::Numtype(Numtype::I32), Valtype::Numtype(Numtype::I64), Valtype::Numtype(Numtype::F32), Valtype::Numtype(Numtype::F64), Valtype::Vectype(Vectype)].contains(&defs::unpack(ar_, &zt_10)?)) { return Err(Fail::msg(0, "array type is not numeric or vector")); }
@@ -8284,10 +8284,10 @@ fn vrule_50(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let mut_ = f_7.clone();
     let zt = f_8.clone();
     Ok((mut_.clone(), zt.clone(),))
-    })() { Ok(v) => v, Err(f) if f.message.is_some() => return Err(f), Err(_) => return Err(Fail::msg(0, format!("non-array type {}", wspec_runtime::num::wide(x)?))) };
+    })() { Ok(v) => v, Err(f) if !f.is_soft() => return Err(f), Err(_) => return Err(Fail::msg(0, format!("non-array type {}", wspec_runtime::num::wide(x)?))) };
     if !((mut__9.clone() == Some(Mut))) { return Err(Fail::msg(0, "immutable array")); }
     if !((wspec_runtime::num::wide(y)? < wspec_runtime::num::wide(((*v_C).elems.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown elem segment {}", wspec_runtime::num::wide(y)?))); }
-    match rels::storagetype_sub(ar_, v_C, &(conv::reftype_to_storagetype((*wspec_runtime::seq::at(&(*v_C).elems, wspec_runtime::num::wide(y)?)?).clone())), &zt_10) { Ok(_) => {} Err(f) if f.message.is_some() => return Err(f), Err(_) => return Err(Fail::msg(0, "type mismatch: element segment's type does not match array's field type")) }
+    match rels::storagetype_sub(ar_, v_C, &(conv::reftype_to_storagetype((*wspec_runtime::seq::at(&(*v_C).elems, wspec_runtime::num::wide(y)?)?).clone())), &zt_10) { Ok(_) => {} Err(f) if !f.is_soft() => return Err(f), Err(_) => return Err(Fail::msg(0, "type mismatch: element segment's type does not match array's field type")) }
     let e_11: Valtype = Valtype::Numtype(Numtype::I32);
     if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_11).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![Valtype::Reftype(Reftype(Some(Null), Heaptype::Typeuse(Typeuse::Idx(x))))], vec![Valtype::Numtype(Numtype::I32)], vec![Valtype::Numtype(Numtype::I32)], vec![e_11.clone()]]))); }
     let e_12: Valtype = Valtype::Numtype(Numtype::I32);
@@ -8628,7 +8628,7 @@ fn vrule_63(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let at_2 = *f_8;
     let lim_2 = *f_9;
     let rt_2 = f_10;
-    match rels::reftype_sub(ar_, v_C, rt_2, rt_1) { Ok(_) => {} Err(f) if f.message.is_some() => return Err(f), Err(_) => return Err(Fail::msg(0, "type mismatch")) }
+    match rels::reftype_sub(ar_, v_C, rt_2, rt_1) { Ok(_) => {} Err(f) if !f.is_soft() => return Err(f), Err(_) => return Err(Fail::msg(0, "type mismatch")) }
     let e_11: Valtype = conv::addrtype_to_valtype(defs::minat(ar_, at_1, at_2)?);
     if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_11).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![conv::addrtype_to_valtype(at_1)], vec![conv::addrtype_to_valtype(at_2)], vec![e_11.clone()]]))); }
     let e_12: Valtype = conv::addrtype_to_valtype(at_2);
@@ -8663,7 +8663,7 @@ fn vrule_64(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     if !((wspec_runtime::num::wide(y)? < wspec_runtime::num::wide(((*v_C).elems.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown elem segment {}", wspec_runtime::num::wide(y)?))); }
     let cp_8 = (*(&(*wspec_runtime::seq::at(&(*v_C).elems, wspec_runtime::num::wide(y)?)?))).clone();
     let rt_2 = cp_8;
-    match rels::reftype_sub(ar_, v_C, &rt_2, rt_1) { Ok(_) => {} Err(f) if f.message.is_some() => return Err(f), Err(_) => return Err(Fail::msg(0, "type mismatch")) }
+    match rels::reftype_sub(ar_, v_C, &rt_2, rt_1) { Ok(_) => {} Err(f) if !f.is_soft() => return Err(f), Err(_) => return Err(Fail::msg(0, "type mismatch")) }
     let e_9: Valtype = Valtype::Numtype(Numtype::I32);
     if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_9).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![conv::addrtype_to_valtype(at)], vec![Valtype::Numtype(Numtype::I32)], vec![e_9.clone()]]))); }
     let e_10: Valtype = Valtype::Numtype(Numtype::I32);
@@ -16431,7 +16431,7 @@ pub mod rels {
             let t_1 = f_4.clone();
             let t_2 = f_5.clone();
             Ok((t_1.clone(), t_2.clone(),))
-            })() { Ok(v) => v, Err(f) if f.message.is_some() => return Err(f), Err(_) => return Err(Fail::msg(0, format!("non-function type {}", wspec_runtime::num::wide(x)?))) };
+            })() { Ok(v) => v, Err(f) if !f.is_soft() => return Err(f), Err(_) => return Err(Fail::msg(0, format!("non-function type {}", wspec_runtime::num::wide(x)?))) };
             Ok((Instrtype(t_1_6, vec![], t_2_7),))
         })())? { return Ok(v); } }
         Err(Fail::soft())
@@ -17445,7 +17445,7 @@ pub mod rels {
             let t_1 = f_7.clone();
             let t_2 = f_8.clone();
             Ok((t_1.clone(), t_2.clone(),))
-            })() { Ok(v) => v, Err(f) if f.message.is_some() => return Err(f), Err(_) => return Err(Fail::msg(0, format!("non-function type {}", wspec_runtime::num::wide(x)?))) };
+            })() { Ok(v) => v, Err(f) if !f.is_soft() => return Err(f), Err(_) => return Err(Fail::msg(0, format!("non-function type {}", wspec_runtime::num::wide(x)?))) };
             let src_15: Vec<_> = (*loc).clone().into_iter().collect();
             let mut acc_lct_16 = Vec::new();
             for i_ in 0..wspec_runtime::seq::same_len(&[src_15.len()])? { let loc_12 = src_15[i_].clone(); 
@@ -17525,7 +17525,7 @@ pub mod rels {
             let l_6 = f_4.clone();
             wspec_runtime::check(l_6.len() == 0)?;
             Ok(())
-            })() { Ok(v) => v, Err(f) if f.message.is_some() => return Err(f), Err(_) => return Err(Fail::msg(0, "start function must not have parameters or results")) };
+            })() { Ok(v) => v, Err(f) if !f.is_soft() => return Err(f), Err(_) => return Err(Fail::msg(0, "start function must not have parameters or results")) };
             Ok(())
         })())? { return Ok(v); } }
         Err(Fail::soft())
@@ -17677,7 +17677,7 @@ pub mod rels {
             let t_1 = f_3.clone();
             let t_2 = f_4.clone();
             Ok((t_1.clone(), t_2.clone(),))
-            })() { Ok(v) => v, Err(f) if f.message.is_some() => return Err(f), Err(_) => return Err(Fail::msg(0, "non-function type")) };
+            })() { Ok(v) => v, Err(f) if !f.is_soft() => return Err(f), Err(_) => return Err(Fail::msg(0, "non-function type")) };
             if !((t_2_6.clone() == vec![])) { return Err(Fail::msg(0, "non-empty tag result type")); }
             Ok(())
         })())? { return Ok(v); }
@@ -17695,7 +17695,7 @@ pub mod rels {
             let lim = f_2.clone();
             let eq_3 = wspec_runtime::num::narrow::<u64>(wspec_runtime::num::pow(2i128, wspec_runtime::num::sub(wspec_runtime::num::wide(defs::size(ar_, conv::addrtype_to_numtype(at))?)?, 16i128)?)?)?;
             let k = eq_3;
-            match rels::limits_ok(ar_, v_C, lim, k) { Ok(_) => {} Err(f) if f.message.is_some() => return Err(f), Err(_) => return Err(Fail::msg(0, format!("memory size must be at most {} pages", wspec_runtime::num::wide(k)?))) }
+            match rels::limits_ok(ar_, v_C, lim, k) { Ok(_) => {} Err(f) if !f.is_soft() => return Err(f), Err(_) => return Err(Fail::msg(0, format!("memory size must be at most {} pages", wspec_runtime::num::wide(k)?))) }
             Ok(())
         })())? { return Ok(v); } }
         Err(Fail::soft())
@@ -17714,7 +17714,7 @@ pub mod rels {
             rels::reftype_ok(ar_, v_C, rt)?;
             let eq_4 = wspec_runtime::num::narrow::<u64>(wspec_runtime::num::sub(wspec_runtime::num::pow(2i128, wspec_runtime::num::wide(defs::size(ar_, conv::addrtype_to_numtype(at))?)?)?, 1i128)?)?;
             let k = eq_4;
-            match rels::limits_ok(ar_, v_C, lim, k) { Ok(_) => {} Err(f) if f.message.is_some() => return Err(f), Err(_) => return Err(Fail::msg(0, format!("table size must be at most {}", wspec_runtime::num::wide(k)?))) }
+            match rels::limits_ok(ar_, v_C, lim, k) { Ok(_) => {} Err(f) if !f.is_soft() => return Err(f), Err(_) => return Err(Fail::msg(0, format!("table size must be at most {}", wspec_runtime::num::wide(k)?))) }
             Ok(())
         })())? { return Ok(v); } }
         Err(Fail::soft())
@@ -17772,7 +17772,7 @@ pub mod rels {
             let t_1 = f_3.clone();
             let t_2 = f_4.clone();
             Ok((t_1.clone(), t_2.clone(),))
-            })() { Ok(v) => v, Err(f) if f.message.is_some() => return Err(f), Err(_) => return Err(Fail::msg(0, "non-function type")) };
+            })() { Ok(v) => v, Err(f) if !f.is_soft() => return Err(f), Err(_) => return Err(Fail::msg(0, "non-function type")) };
             Ok(())
         })())? { return Ok(v); } }
         Err(Fail::soft())
@@ -17929,7 +17929,7 @@ pub mod rels {
             let src_5: Vec<_> = { let h = in__1.clone(); ar_.instr.get(h).to_vec() }.into_iter().collect();
             for i_ in 0..wspec_runtime::seq::same_len(&[src_5.len()])? { let in__1_3 = src_5[i_].clone(); 
             (|| -> R<()> {
-            match rels::instr_const(ar_, v_C, &in__1_3) { Ok(_) => {} Err(f) if f.message.is_some() => return Err(f), Err(_) => return Err(Fail::msg(0, "constant expression required")) }
+            match rels::instr_const(ar_, v_C, &in__1_3) { Ok(_) => {} Err(f) if !f.is_soft() => return Err(f), Err(_) => return Err(Fail::msg(0, "constant expression required")) }
             Ok(())
             })().map_err(|f| f.within("instruction", i_ as u64))?;
              }
@@ -18062,7 +18062,7 @@ pub mod rels {
             let Tabletype(f_5, f_6, f_7) = (&(*wspec_runtime::seq::at(&(*v_C).tables, wspec_runtime::num::wide(x)?)?)) else { return Err(wspec_runtime::Fail::soft()) };
             let at = *f_5;
             let rt_q = f_7;
-            match rels::reftype_sub(ar_, v_C, &rt, rt_q) { Ok(_) => {} Err(f) if f.message.is_some() => return Err(f), Err(_) => return Err(Fail::msg(0, "type mismatch: element segment's type does not match the table's element type")) }
+            match rels::reftype_sub(ar_, v_C, &rt, rt_q) { Ok(_) => {} Err(f) if !f.is_soft() => return Err(f), Err(_) => return Err(Fail::msg(0, "type mismatch: element segment's type does not match the table's element type")) }
             rels::expr_const(ar_, v_C, expr_3)?;
             rels::expr_ok(ar_, v_C, expr_3, &(vec![conv::addrtype_to_valtype(at)]))?;
             Ok(())
@@ -18533,7 +18533,7 @@ pub mod rels {
             let src_42: Vec<_> = ct_q_32.clone().into_iter().collect();
             for i_ in 0..wspec_runtime::seq::same_len(&[src_42.len()])? { let ct_q_32_40 = src_42[i_].clone(); 
             (|| -> R<()> {
-            match rels::comptype_sub(ar_, v_C, ct, &ct_q_32_40) { Ok(_) => {} Err(f) if f.message.is_some() => return Err(f), Err(_) => return Err(Fail::msg(0, format!("sub type {} does not match super type", wspec_runtime::num::wide(x)?))) }
+            match rels::comptype_sub(ar_, v_C, ct, &ct_q_32_40) { Ok(_) => {} Err(f) if !f.is_soft() => return Err(f), Err(_) => return Err(Fail::msg(0, format!("sub type {} does not match super type", wspec_runtime::num::wide(x)?))) }
             Ok(())
             })().map_err(|f| f.within("composite type", i_ as u64))?;
              }

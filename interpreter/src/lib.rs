@@ -150,7 +150,7 @@ impl Interp {
     pub fn validate(&self, module: &Module) -> Result<Moduletype, Error> {
         match exec::rels::module_ok(&self.cx, module) {
             Ok((t,)) => Ok(t),
-            Err(f) => Err(Error::Invalid(f.message.unwrap_or_else(|| "invalid module".into()))),
+            Err(f) => Err(Error::Invalid(f.into_message().unwrap_or_else(|| "invalid module".into()))),
         }
     }
 
@@ -160,7 +160,7 @@ impl Interp {
         // Allocation reads the memory and table limits too.
         wspec_runtime::builtins::set_store_limits(&self.limits);
         let Config(State(store, frame), code) = exec::defs::instantiate(&self.cx, &self.store, module, &imports)
-            .map_err(|f| Error::Uninstantiable(f.message.unwrap_or_else(|| "the premises of `$instantiate` do not hold".into())))?;
+            .map_err(|f| Error::Uninstantiable(f.into_message().unwrap_or_else(|| "the premises of `$instantiate` do not hold".into())))?;
         let mm = frame.module.clone();
         // The store grows even if the initialisation traps afterwards.
         self.store = store.clone();
@@ -171,7 +171,7 @@ impl Interp {
     /// Invokes a function with arguments (`$invoke`): its results.
     pub fn invoke(&mut self, func: Funcaddr, args: Vec<Val>) -> Result<Vec<Val>, Error> {
         let Config(state, code) = exec::defs::invoke(&self.cx, &self.store, func, &args)
-            .map_err(|f| Error::Stuck(f.message.unwrap_or_else(|| "the premises of `$invoke` do not hold (wrong arguments)".into())))?;
+            .map_err(|f| Error::Stuck(f.into_message().unwrap_or_else(|| "the premises of `$invoke` do not hold (wrong arguments)".into())))?;
         self.run(state, code)
     }
 
@@ -193,7 +193,7 @@ impl Interp {
             Ok(s) => s,
             Err(f) => {
                 self.store = m.state.0;
-                return Err(Error::Exhaustion(f.message.unwrap_or_default()));
+                return Err(Error::Exhaustion(f.into_message().unwrap_or_default()));
             }
         };
         let rest = m.remaining(&self.cx);

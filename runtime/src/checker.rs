@@ -115,7 +115,7 @@ impl<T: Clone> Checker<T> {
 /// A failure at instruction `pc` of a sequence: where it happened, for the message (the first
 /// position reported is the innermost).
 pub fn at(f: Fail, pc: usize) -> Fail {
-    match f.message {
+    match f.into_message() {
         Some(m) if !m.contains(" at instruction ") => Fail::msg(pc, format!("{m} at instruction {pc}")),
         Some(m) => Fail::msg(pc, m),
         None => Fail::msg(pc, format!("type mismatch at instruction {pc}")),

@@ -387,7 +387,7 @@ impl<L: Lang> Machine<L> {
                                 t(rule, Some(&i));
                             }
                         }
-                        Err(f) if f.message.is_none() => {
+                        Err(f) if f.is_soft() => {
                             // Stuck: put the instruction back so that the configuration shows it.
                             self.pending.push(i);
                             return Ok(Stop::Stuck);
@@ -408,7 +408,7 @@ impl<L: Lang> Machine<L> {
                                 t(rule, Some(i));
                             }
                         }
-                        Err(f) if f.message.is_none() => {
+                        Err(f) if f.is_soft() => {
                             self.pc = pc;
                             return Ok(Stop::Stuck);
                         }
@@ -426,7 +426,7 @@ impl<L: Lang> Machine<L> {
                                 t(rule, None);
                             }
                         }
-                        Err(f) if f.message.is_none() => return Ok(Stop::Stuck),
+                        Err(f) if f.is_soft() => return Ok(Stop::Stuck),
                         Err(f) => return Err(f),
                     }
                 }
@@ -529,7 +529,7 @@ impl<I> From<Vec<I>> for Code<I> {
 pub fn applied(r: R<()>) -> R<bool> {
     match r {
         Ok(()) => Ok(true),
-        Err(f) if f.message.is_none() => Ok(false),
+        Err(f) if f.is_soft() => Ok(false),
         Err(f) => Err(f),
     }
 }
@@ -539,7 +539,7 @@ pub fn applied(r: R<()>) -> R<bool> {
 pub fn attempt<T>(r: R<T>) -> R<Option<T>> {
     match r {
         Ok(v) => Ok(Some(v)),
-        Err(f) if f.message.is_none() => Ok(None),
+        Err(f) if f.is_soft() => Ok(None),
         Err(f) => Err(f),
     }
 }

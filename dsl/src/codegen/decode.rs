@@ -415,7 +415,7 @@ impl Gen<'_> {
         for &i in ps {
             let _ = writeln!(
                 out,
-                "    match {}(rd_, cx_{call_args}) {{ Ok(v) => return Ok(v), Err(e) => {{ let e = e.reached_at(rd_.pos()); if e.message.is_some() && e.reached > start {{ return Err(e); }} best.add(e); rd_.set_pos(start); }} }}",
+                "    match {}(rd_, cx_{call_args}) {{ Ok(v) => return Ok(v), Err(e) => {{ let e = e.reached_at(rd_.pos()); if !e.is_soft() && e.reached() > start {{ return Err(e); }} best.add(e); rd_.set_pos(start); }} }}",
                 prod_fn(name, i, skip)
             );
         }
@@ -769,7 +769,7 @@ impl Gen<'_> {
                     }
                     let _ = writeln!(
                         out,
-                        "if !done {{ match (|rd_: &mut Reader<'_>, cx_: &mut Ctx| -> R<()> {{ {code} Ok(()) }})(rd_, cx_) {{ Ok(()) => done = true, Err(e) => {{ let e = e.reached_at(rd_.pos()); if e.message.is_some() && e.reached > save {{ return Err(e); }} best.add(e); rd_.set_pos(save); }} }} }}"
+                        "if !done {{ match (|rd_: &mut Reader<'_>, cx_: &mut Ctx| -> R<()> {{ {code} Ok(()) }})(rd_, cx_) {{ Ok(()) => done = true, Err(e) => {{ let e = e.reached_at(rd_.pos()); if !e.is_soft() && e.reached() > save {{ return Err(e); }} best.add(e); rd_.set_pos(save); }} }} }}"
                     );
                 }
                 let _ = writeln!(out, "if !done {{ return Err(best.finish(save, None)); }} }}");
@@ -863,7 +863,7 @@ impl Gen<'_> {
                         let _ = writeln!(out, "if !rd_.at_end() && matches!(rd_.peek()?, {set}) {{ let t = {elem_fn}(rd_, cx_)?; {push} }}");
                     }
                     None => {
-                        let _ = writeln!(out, "if !rd_.at_end() {{ match {elem_fn}(rd_, cx_) {{ Ok(t) => {{ {push} }} Err(e) if e.reached <= save => rd_.set_pos(save), Err(e) => return Err(e) }} }}");
+                        let _ = writeln!(out, "if !rd_.at_end() {{ match {elem_fn}(rd_, cx_) {{ Ok(t) => {{ {push} }} Err(e) if e.reached() <= save => rd_.set_pos(save), Err(e) => return Err(e) }} }}");
                     }
                 }
                 let _ = writeln!(out, "}}");
@@ -878,7 +878,7 @@ impl Gen<'_> {
                     None => {
                         let _ = writeln!(
                             out,
-                            "loop {{ if rd_.at_end() {{ break; }} let save = rd_.pos(); match {elem_fn}(rd_, cx_) {{ Ok(t) => {{ {push} }} Err(e) if e.reached <= save => {{ rd_.set_pos(save); break; }} Err(e) => return Err(e) }} }}"
+                            "loop {{ if rd_.at_end() {{ break; }} let save = rd_.pos(); match {elem_fn}(rd_, cx_) {{ Ok(t) => {{ {push} }} Err(e) if e.reached() <= save => {{ rd_.set_pos(save); break; }} Err(e) => return Err(e) }} }}"
                         );
                     }
                 }

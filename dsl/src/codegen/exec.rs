@@ -1138,7 +1138,7 @@ impl Gen<'_> {
                             let msg = message_code(fx, &msg);
                             let _ = writeln!(
                                 out,
-                                "match {} {{ Ok(_) => {{}} Err(f) if f.message.is_some() => return Err(f), Err(_) => return Err(Fail::msg(0, {msg})) }}",
+                                "match {} {{ Ok(_) => {{}} Err(f) if !f.is_soft() => return Err(f), Err(_) => return Err(Fail::msg(0, {msg})) }}",
                                 call.trim_end_matches('?')
                             );
                         }
@@ -1268,7 +1268,7 @@ impl Gen<'_> {
         let tuple = |xs: &[String]| if xs.is_empty() { "()".to_string() } else { format!("({},)", xs.join(", ")) };
         let _ = writeln!(
             out,
-            "let {} = match (|| -> R<_> {{\n{body}Ok({})\n}})() {{ Ok(v) => v, Err(f) if f.message.is_some() => return Err(f), Err(_) => return Err(Fail::msg(0, {msg})) }};",
+            "let {} = match (|| -> R<_> {{\n{body}Ok({})\n}})() {{ Ok(v) => v, Err(f) if !f.is_soft() => return Err(f), Err(_) => return Err(Fail::msg(0, {msg})) }};",
             tuple(&names),
             tuple(&views)
         );
