@@ -1431,7 +1431,65 @@ fn btagtype_p0(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Tagtype> {
     Ok(Typeuse::Idx(x))
 }
 
-// from spec/5.2-binary-types.wspec:119 grammar Bglobaltype
+// from spec/5.2-binary-types.wspec:120 grammar Bglobalflags
+pub fn bglobalflags(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<(Option<Share>, Option<Mut>)> {
+    let start = rd_.pos();
+    bglobalflags_alts(rd_, cx_).map_err(|e| e.reached_at(rd_.pos()).harden(start, "malformed mutability"))
+}
+
+fn bglobalflags_alts(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<(Option<Share>, Option<Mut>)> {
+    let start = rd_.pos();
+    let b = rd_.peek()?;
+    match b {
+        0x00 => {
+    bglobalflags_p0(rd_, cx_)
+        }
+        0x01 => {
+    bglobalflags_p1(rd_, cx_)
+        }
+        0x02 => {
+    bglobalflags_p2(rd_, cx_)
+        }
+        0x03 => {
+    bglobalflags_p3(rd_, cx_)
+        }
+        _ => Err(Fail::msg(start, format!("{} {b:02x}", "malformed mutability"))),
+    }
+}
+
+// from spec/5.2-binary-types.wspec:121
+fn bglobalflags_p0(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<(Option<Share>, Option<Mut>)> {
+    let start = rd_.pos();
+    if rd_.peek()? != 0x00 { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
+    Ok((None, None))
+}
+
+// from spec/5.2-binary-types.wspec:122
+fn bglobalflags_p1(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<(Option<Share>, Option<Mut>)> {
+    let start = rd_.pos();
+    if rd_.peek()? != 0x01 { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
+    Ok((None, Some(Mut)))
+}
+
+// from spec/5.2-binary-types.wspec:123
+fn bglobalflags_p2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<(Option<Share>, Option<Mut>)> {
+    let start = rd_.pos();
+    if rd_.peek()? != 0x02 { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
+    Ok((Some(Share::Shared), None))
+}
+
+// from spec/5.2-binary-types.wspec:124
+fn bglobalflags_p3(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<(Option<Share>, Option<Mut>)> {
+    let start = rd_.pos();
+    if rd_.peek()? != 0x03 { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
+    Ok((Some(Share::Shared), Some(Mut)))
+}
+
+// from spec/5.2-binary-types.wspec:126 grammar Bglobaltype
 pub fn bglobaltype(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Globaltype> {
     let start = rd_.pos();
     bglobaltype_alts(rd_, cx_).map_err(|e| e.reached_at(rd_.pos()).harden(start, "malformed globaltype"))
@@ -1442,17 +1500,19 @@ fn bglobaltype_alts(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Globaltype> {
     bglobaltype_p0(rd_, cx_)
 }
 
-// from spec/5.2-binary-types.wspec:120
+// from spec/5.2-binary-types.wspec:127
 fn bglobaltype_p0(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Globaltype> {
     let start = rd_.pos();
     let v_1 = bvaltype(rd_, cx_)?;
     let t = v_1;
-    let v_2 = bmut(rd_, cx_)?;
-    let mut_ = v_2;
-    Ok(Globaltype(mut_, t))
+    let v_2 = bglobalflags(rd_, cx_)?;
+    let (t_3, t_4,) = v_2;
+    let sh = t_3;
+    let mut_ = t_4;
+    Ok(Globaltype(sh, mut_, t))
 }
 
-// from spec/5.2-binary-types.wspec:122 grammar Bmemtype
+// from spec/5.2-binary-types.wspec:129 grammar Bmemtype
 pub fn bmemtype(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Memtype> {
     let start = rd_.pos();
     bmemtype_alts(rd_, cx_).map_err(|e| e.reached_at(rd_.pos()).harden(start, "malformed memtype"))
@@ -1463,7 +1523,7 @@ fn bmemtype_alts(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Memtype> {
     bmemtype_p0(rd_, cx_)
 }
 
-// from spec/5.2-binary-types.wspec:123
+// from spec/5.2-binary-types.wspec:130
 fn bmemtype_p0(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Memtype> {
     let start = rd_.pos();
     let v_1 = blimits(rd_, cx_)?;
@@ -1473,7 +1533,7 @@ fn bmemtype_p0(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Memtype> {
     Ok(Memtype(at, lim))
 }
 
-// from spec/5.2-binary-types.wspec:125 grammar Btabletype
+// from spec/5.2-binary-types.wspec:132 grammar Btabletype
 pub fn btabletype(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Tabletype> {
     let start = rd_.pos();
     btabletype_alts(rd_, cx_).map_err(|e| e.reached_at(rd_.pos()).harden(start, "malformed tabletype"))
@@ -1484,7 +1544,7 @@ fn btabletype_alts(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Tabletype> {
     btabletype_p0(rd_, cx_)
 }
 
-// from spec/5.2-binary-types.wspec:126
+// from spec/5.2-binary-types.wspec:133
 fn btabletype_p0(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Tabletype> {
     let start = rd_.pos();
     let v_1 = breftype(rd_, cx_)?;
@@ -1496,7 +1556,7 @@ fn btabletype_p0(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Tabletype> {
     Ok(Tabletype(at, lim, rt))
 }
 
-// from spec/5.2-binary-types.wspec:128 grammar Bexterntype
+// from spec/5.2-binary-types.wspec:135 grammar Bexterntype
 pub fn bexterntype(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Externtype> {
     let start = rd_.pos();
     bexterntype_alts(rd_, cx_).map_err(|e| e.reached_at(rd_.pos()).harden(start, "malformed import kind"))
@@ -1525,7 +1585,7 @@ fn bexterntype_alts(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Externtype> {
     }
 }
 
-// from spec/5.2-binary-types.wspec:129
+// from spec/5.2-binary-types.wspec:136
 fn bexterntype_p0(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Externtype> {
     let start = rd_.pos();
     if rd_.peek()? != 0x00 { return Err(Fail::soft().reached_at(rd_.pos())); }
@@ -1536,7 +1596,7 @@ fn bexterntype_p0(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Externtype> {
     Ok(Externtype::Func(Typeuse::Idx(x)))
 }
 
-// from spec/5.2-binary-types.wspec:130
+// from spec/5.2-binary-types.wspec:137
 fn bexterntype_p1(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Externtype> {
     let start = rd_.pos();
     if rd_.peek()? != 0x01 { return Err(Fail::soft().reached_at(rd_.pos())); }
@@ -1546,7 +1606,7 @@ fn bexterntype_p1(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Externtype> {
     Ok(Externtype::Table(tt))
 }
 
-// from spec/5.2-binary-types.wspec:131
+// from spec/5.2-binary-types.wspec:138
 fn bexterntype_p2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Externtype> {
     let start = rd_.pos();
     if rd_.peek()? != 0x02 { return Err(Fail::soft().reached_at(rd_.pos())); }
@@ -1556,7 +1616,7 @@ fn bexterntype_p2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Externtype> {
     Ok(Externtype::Mem(mt))
 }
 
-// from spec/5.2-binary-types.wspec:132
+// from spec/5.2-binary-types.wspec:139
 fn bexterntype_p3(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Externtype> {
     let start = rd_.pos();
     if rd_.peek()? != 0x03 { return Err(Fail::soft().reached_at(rd_.pos())); }
@@ -1566,7 +1626,7 @@ fn bexterntype_p3(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Externtype> {
     Ok(Externtype::Global(gt))
 }
 
-// from spec/5.2-binary-types.wspec:133
+// from spec/5.2-binary-types.wspec:140
 fn bexterntype_p4(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Externtype> {
     let start = rd_.pos();
     if rd_.peek()? != 0x04 { return Err(Fail::soft().reached_at(rd_.pos())); }

@@ -8568,10 +8568,12 @@ fn vrule_63(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let x = cp_2;
     if !((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).globals.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown global {}", wspec_runtime::num::wide(x)?))); }
     #[allow(irrefutable_let_patterns)]
-    let Globaltype(f_3, f_4) = (&(*wspec_runtime::seq::at(&(*v_C).globals, wspec_runtime::num::wide(x)?)?)) else { return Err(wspec_runtime::Fail::soft()) };
-    let cp_5 = (*f_3).clone();
-    let mut_ = cp_5;
-    let t = f_4;
+    let Globaltype(f_3, f_4, f_5) = (&(*wspec_runtime::seq::at(&(*v_C).globals, wspec_runtime::num::wide(x)?)?)) else { return Err(wspec_runtime::Fail::soft()) };
+    let cp_6 = (*f_3).clone();
+    let sh = cp_6;
+    let cp_7 = (*f_4).clone();
+    let mut_ = cp_7;
+    let t = f_5;
     Ok(Effect { pops: 0usize, unreachable: false, pushes: wspec_runtime::seq::cat([vec![(*t).clone()]]), sets: vec![] })
 }
 
@@ -8591,13 +8593,15 @@ fn vrule_64(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let x = cp_2;
     if !((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).globals.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown global {}", wspec_runtime::num::wide(x)?))); }
     #[allow(irrefutable_let_patterns)]
-    let Globaltype(f_3, f_4) = (&(*wspec_runtime::seq::at(&(*v_C).globals, wspec_runtime::num::wide(x)?)?)) else { return Err(wspec_runtime::Fail::soft()) };
-    let cp_5 = (*f_3).clone();
-    let mut_ = cp_5;
-    let t = f_4;
+    let Globaltype(f_3, f_4, f_5) = (&(*wspec_runtime::seq::at(&(*v_C).globals, wspec_runtime::num::wide(x)?)?)) else { return Err(wspec_runtime::Fail::soft()) };
+    let cp_6 = (*f_3).clone();
+    let sh = cp_6;
+    let cp_7 = (*f_4).clone();
+    let mut_ = cp_7;
+    let t = f_5;
     if !((mut_.clone() == Some(Mut))) { return Err(Fail::msg(0, "immutable global")); }
-    let e_6: Valtype = (*t).clone();
-    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_6).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![e_6.clone()]]))); }
+    let e_8: Valtype = (*t).clone();
+    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_8).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![e_8.clone()]]))); }
     Ok(Effect { pops: 0usize + 1, unreachable: false, pushes: Vec::new(), sets: vec![] })
 }
 
@@ -16175,15 +16179,17 @@ pub mod defs {
     // from spec/1.5-types-substitution.wspec:86 def $subst_globaltype
     pub fn subst_globaltype(ar_: &Ctx, a0: &Globaltype, a1: &Vec<Typevar>, a2: &Vec<Typeuse>) -> R<Globaltype> {
         // from spec/1.5-types-substitution.wspec:87
-        if matches!(a0, Globaltype(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a0, Globaltype(f_1, f_2, f_3)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
-            let Globaltype(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
-            let cp_3 = (*f_1).clone();
-            let mut_ = cp_3;
-            let t = f_2;
+            let Globaltype(f_1, f_2, f_3) = a0 else { return Err(wspec_runtime::Fail::soft()) };
+            let cp_4 = (*f_1).clone();
+            let sh = cp_4;
+            let cp_5 = (*f_2).clone();
+            let mut_ = cp_5;
+            let t = f_3;
             let tv = a1;
             let tu = a2;
-            Ok(Globaltype(mut_, defs::subst_valtype(ar_, t, &((*tv).clone()), &((*tu).clone()))?))
+            Ok(Globaltype(sh, mut_, defs::subst_valtype(ar_, t, &((*tv).clone()), &((*tu).clone()))?))
         })())? { return Ok(v); } }
         Err(Fail::soft())
     }
@@ -16554,9 +16560,9 @@ pub mod rels {
         Err(Fail::soft())
     }
 
-    // from spec/2.1-validation-types.wspec:337 relation Blocktype_ok
+    // from spec/2.1-validation-types.wspec:347 relation Blocktype_ok
     pub fn blocktype_ok(ar_: &Ctx, a0: &Context, a1: &Blocktype) -> R<(Instrtype,)> {
-        // from spec/2.1-validation-types.wspec:339 rule Blocktype_ok/valtype
+        // from spec/2.1-validation-types.wspec:349 rule Blocktype_ok/valtype
         if matches!(a1, Blocktype::Result(f_1)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
@@ -16572,7 +16578,7 @@ pub mod rels {
              }
             Ok((Instrtype(vec![], vec![], wspec_runtime::seq::of_opt(t)),))
         })())? { return Ok(v); } }
-        // from spec/2.1-validation-types.wspec:343 rule Blocktype_ok/typeidx
+        // from spec/2.1-validation-types.wspec:353 rule Blocktype_ok/typeidx
         if matches!(a1, Blocktype::Idx(f_1)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
@@ -18198,9 +18204,9 @@ pub mod rels {
         Err(Fail::soft())
     }
 
-    // from spec/2.1-validation-types.wspec:275 relation Tagtype_ok
+    // from spec/2.1-validation-types.wspec:284 relation Tagtype_ok
     pub fn tagtype_ok(ar_: &Ctx, a0: &Context, a1: &Tagtype) -> R<()> {
-        // from spec/2.1-validation-types.wspec:291 rule Tagtype_ok
+        // from spec/2.1-validation-types.wspec:300 rule Tagtype_ok
         if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let v_C = a0;
             let cp_1 = (*a1).clone();
@@ -18220,9 +18226,9 @@ pub mod rels {
         Err(Fail::soft())
     }
 
-    // from spec/2.1-validation-types.wspec:277 relation Memtype_ok
+    // from spec/2.1-validation-types.wspec:286 relation Memtype_ok
     pub fn memtype_ok(ar_: &Ctx, a0: &Context, a1: Memtype) -> R<()> {
-        // from spec/2.1-validation-types.wspec:302 rule Memtype_ok
+        // from spec/2.1-validation-types.wspec:312 rule Memtype_ok
         if matches!(a1, Memtype(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
@@ -18237,9 +18243,9 @@ pub mod rels {
         Err(Fail::soft())
     }
 
-    // from spec/2.1-validation-types.wspec:278 relation Tabletype_ok
+    // from spec/2.1-validation-types.wspec:287 relation Tabletype_ok
     pub fn tabletype_ok(ar_: &Ctx, a0: &Context, a1: &Tabletype) -> R<()> {
-        // from spec/2.1-validation-types.wspec:308 rule Tabletype_ok
+        // from spec/2.1-validation-types.wspec:318 rule Tabletype_ok
         if matches!(a1, Tabletype(f_1, f_2, f_3)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
@@ -18256,9 +18262,9 @@ pub mod rels {
         Err(Fail::soft())
     }
 
-    // from spec/2.1-validation-types.wspec:279 relation Externtype_ok
+    // from spec/2.1-validation-types.wspec:288 relation Externtype_ok
     pub fn externtype_ok(ar_: &Ctx, a0: &Context, a1: &Externtype) -> R<()> {
-        // from spec/2.1-validation-types.wspec:314 rule Externtype_ok/tag
+        // from spec/2.1-validation-types.wspec:324 rule Externtype_ok/tag
         if matches!(a1, Externtype::Tag(f_1)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
@@ -18267,7 +18273,7 @@ pub mod rels {
             rels::tagtype_ok(ar_, v_C, jt)?;
             Ok(())
         })())? { return Ok(v); } }
-        // from spec/2.1-validation-types.wspec:318 rule Externtype_ok/global
+        // from spec/2.1-validation-types.wspec:328 rule Externtype_ok/global
         if matches!(a1, Externtype::Global(f_1)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
@@ -18276,7 +18282,7 @@ pub mod rels {
             rels::globaltype_ok(ar_, v_C, gt)?;
             Ok(())
         })())? { return Ok(v); } }
-        // from spec/2.1-validation-types.wspec:322 rule Externtype_ok/mem
+        // from spec/2.1-validation-types.wspec:332 rule Externtype_ok/mem
         if matches!(a1, Externtype::Mem(f_1)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
@@ -18285,7 +18291,7 @@ pub mod rels {
             rels::memtype_ok(ar_, v_C, mt)?;
             Ok(())
         })())? { return Ok(v); } }
-        // from spec/2.1-validation-types.wspec:326 rule Externtype_ok/table
+        // from spec/2.1-validation-types.wspec:336 rule Externtype_ok/table
         if matches!(a1, Externtype::Table(f_1)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
@@ -18294,7 +18300,7 @@ pub mod rels {
             rels::tabletype_ok(ar_, v_C, tt)?;
             Ok(())
         })())? { return Ok(v); } }
-        // from spec/2.1-validation-types.wspec:330 rule Externtype_ok/func
+        // from spec/2.1-validation-types.wspec:340 rule Externtype_ok/func
         if matches!(a1, Externtype::Func(f_1)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
@@ -18335,38 +18341,46 @@ pub mod rels {
     // from spec/2.2-validation-subtyping.wspec:329 relation Globaltype_sub
     pub fn globaltype_sub(ar_: &Ctx, a0: &Context, a1: &Globaltype, a2: &Globaltype) -> R<()> {
         // from spec/2.2-validation-subtyping.wspec:348 rule Globaltype_sub/const
-        if matches!(a1, Globaltype(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a1, Globaltype(f_1, f_2, f_3)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
-            let Globaltype(f_1, f_2) = a1 else { return Err(wspec_runtime::Fail::soft()) };
-            let cp_3 = (*f_1).clone();
-            let o_4 = cp_3;
-            wspec_runtime::check(o_4.is_none())?;
-            let t_1 = f_2;
+            let Globaltype(f_1, f_2, f_3) = a1 else { return Err(wspec_runtime::Fail::soft()) };
+            let cp_4 = (*f_1).clone();
+            let sh = cp_4;
+            let cp_5 = (*f_2).clone();
+            let o_6 = cp_5;
+            wspec_runtime::check(o_6.is_none())?;
+            let t_1 = f_3;
             #[allow(irrefutable_let_patterns)]
-            let Globaltype(f_5, f_6) = a2 else { return Err(wspec_runtime::Fail::soft()) };
-            let cp_7 = (*f_5).clone();
-            let o_8 = cp_7;
-            wspec_runtime::check(o_8.is_none())?;
-            let t_2 = f_6;
+            let Globaltype(f_7, f_8, f_9) = a2 else { return Err(wspec_runtime::Fail::soft()) };
+            let cp_10 = (*f_7).clone();
+            let sh = cp_10;
+            let cp_11 = (*f_8).clone();
+            let o_12 = cp_11;
+            wspec_runtime::check(o_12.is_none())?;
+            let t_2 = f_9;
             rels::valtype_sub(ar_, v_C, t_1, t_2)?;
             Ok(())
         })())? { return Ok(v); } }
         // from spec/2.2-validation-subtyping.wspec:352 rule Globaltype_sub/var
-        if matches!(a1, Globaltype(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a1, Globaltype(f_1, f_2, f_3)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
-            let Globaltype(f_1, f_2) = a1 else { return Err(wspec_runtime::Fail::soft()) };
-            let Some(o_3) = f_1 else { return Err(wspec_runtime::Fail::soft()) };
+            let Globaltype(f_1, f_2, f_3) = a1 else { return Err(wspec_runtime::Fail::soft()) };
+            let cp_4 = (*f_1).clone();
+            let sh = cp_4;
+            let Some(o_5) = f_2 else { return Err(wspec_runtime::Fail::soft()) };
             #[allow(irrefutable_let_patterns)]
-            let Mut = o_3 else { return Err(wspec_runtime::Fail::soft()) };
-            let t_1 = f_2;
+            let Mut = o_5 else { return Err(wspec_runtime::Fail::soft()) };
+            let t_1 = f_3;
             #[allow(irrefutable_let_patterns)]
-            let Globaltype(f_4, f_5) = a2 else { return Err(wspec_runtime::Fail::soft()) };
-            let Some(o_6) = f_4 else { return Err(wspec_runtime::Fail::soft()) };
+            let Globaltype(f_6, f_7, f_8) = a2 else { return Err(wspec_runtime::Fail::soft()) };
+            let cp_9 = (*f_6).clone();
+            let sh = cp_9;
+            let Some(o_10) = f_7 else { return Err(wspec_runtime::Fail::soft()) };
             #[allow(irrefutable_let_patterns)]
-            let Mut = o_6 else { return Err(wspec_runtime::Fail::soft()) };
-            let t_2 = f_5;
+            let Mut = o_10 else { return Err(wspec_runtime::Fail::soft()) };
+            let t_2 = f_8;
             rels::valtype_sub(ar_, v_C, t_1, t_2)?;
             rels::valtype_sub(ar_, v_C, t_2, t_1)?;
             Ok(())
@@ -18476,8 +18490,8 @@ pub mod rels {
             let expr_3 = *f_2;
             rels::globaltype_ok(ar_, v_C, gt)?;
             #[allow(irrefutable_let_patterns)]
-            let Globaltype(f_4, f_5) = (&(*gt)) else { return Err(wspec_runtime::Fail::soft()) };
-            let t = f_5;
+            let Globaltype(f_4, f_5, f_6) = (&(*gt)) else { return Err(wspec_runtime::Fail::soft()) };
+            let t = f_6;
             rels::expr_const(ar_, v_C, expr_3)?;
             rels::expr_ok(ar_, v_C, expr_3, &(vec![(*t).clone()]))?;
             Ok(((*gt).clone(),))
@@ -18752,9 +18766,9 @@ pub mod rels {
         Err(Fail::soft())
     }
 
-    // from spec/2.1-validation-types.wspec:274 relation Limits_ok
+    // from spec/2.1-validation-types.wspec:283 relation Limits_ok
     pub fn limits_ok(ar_: &Ctx, a0: &Context, a1: Limits, a2: u64) -> R<()> {
-        // from spec/2.1-validation-types.wspec:283 rule Limits_ok
+        // from spec/2.1-validation-types.wspec:292 rule Limits_ok
         if matches!(a1, Limits(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Limits(f_1, f_2) = a1 else { return Err(wspec_runtime::Fail::soft()) };
@@ -18783,15 +18797,18 @@ pub mod rels {
         Err(Fail::soft())
     }
 
-    // from spec/2.1-validation-types.wspec:276 relation Globaltype_ok
+    // from spec/2.1-validation-types.wspec:285 relation Globaltype_ok
     pub fn globaltype_ok(ar_: &Ctx, a0: &Context, a1: &Globaltype) -> R<()> {
-        // from spec/2.1-validation-types.wspec:297 rule Globaltype_ok
-        if matches!(a1, Globaltype(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        // from spec/2.1-validation-types.wspec:306 rule Globaltype_ok
+        if matches!(a1, Globaltype(f_1, f_2, f_3)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
-            let Globaltype(f_1, f_2) = a1 else { return Err(wspec_runtime::Fail::soft()) };
-            let t = f_2;
+            let Globaltype(f_1, f_2, f_3) = a1 else { return Err(wspec_runtime::Fail::soft()) };
+            let cp_4 = (*f_1).clone();
+            let sh = cp_4;
+            let t = f_3;
             rels::valtype_ok(ar_, v_C, t)?;
+            match rels::valsharing_ok(ar_, v_C, sh.clone(), t) { Ok(_) => {} Err(f) if f.message.is_some() => return Err(f), Err(_) => return Err(Fail::msg(0, "shared globals must have a shared value type")) }
             Ok(())
         })())? { return Ok(v); } }
         Err(Fail::soft())
@@ -18979,10 +18996,10 @@ pub mod rels {
             let x = cp_2;
             if !((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).globals.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown global {}", wspec_runtime::num::wide(x)?))); }
             #[allow(irrefutable_let_patterns)]
-            let Globaltype(f_3, f_4) = (&(*wspec_runtime::seq::at(&(*v_C).globals, wspec_runtime::num::wide(x)?)?)) else { return Err(wspec_runtime::Fail::soft()) };
-            let cp_5 = (*f_3).clone();
-            let o_6 = cp_5;
-            wspec_runtime::check(o_6.is_none())?;
+            let Globaltype(f_3, f_4, f_5) = (&(*wspec_runtime::seq::at(&(*v_C).globals, wspec_runtime::num::wide(x)?)?)) else { return Err(wspec_runtime::Fail::soft()) };
+            let cp_7 = (*f_4).clone();
+            let o_8 = cp_7;
+            wspec_runtime::check(o_8.is_none())?;
             Ok(())
         })())? { return Ok(v); } }
         // from spec/2.3-validation-instructions.wspec:798 rule Instr_const/binop
@@ -19120,6 +19137,29 @@ pub mod rels {
         Err(Fail::soft())
     }
 
+    // from spec/2.1-validation-types.wspec:265 relation Valsharing_ok
+    pub fn valsharing_ok(ar_: &Ctx, a0: &Context, a1: Option<Share>, a2: &Valtype) -> R<()> {
+        // from spec/2.1-validation-types.wspec:267 rule Valsharing_ok/unshared
+        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+            let v_C = a0;
+            let o_1 = a1;
+            wspec_runtime::check(o_1.is_none())?;
+            let t = a2;
+            Ok(())
+        })())? { return Ok(v); }
+        // from spec/2.1-validation-types.wspec:270 rule Valsharing_ok/shared
+        if matches!(a1, Some(o_1)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+            let v_C = a0;
+            let Some(o_1) = a1 else { return Err(wspec_runtime::Fail::soft()) };
+            #[allow(irrefutable_let_patterns)]
+            let Share::Shared = o_1 else { return Err(wspec_runtime::Fail::soft()) };
+            let t = a2;
+            rels::valtype_shared(ar_, v_C, t)?;
+            Ok(())
+        })())? { return Ok(v); } }
+        Err(Fail::soft())
+    }
+
     // from spec/2.1-validation-types.wspec:99 relation Comptype_ok
     pub fn comptype_ok(ar_: &Ctx, a0: &Context, a1: &Comptype) -> R<()> {
         // from spec/2.1-validation-types.wspec:116 rule Comptype_ok/struct
@@ -19214,9 +19254,37 @@ pub mod rels {
         Err(Fail::soft())
     }
 
+    // from spec/2.1-validation-types.wspec:213 relation Valtype_shared
+    pub fn valtype_shared(ar_: &Ctx, a0: &Context, a1: &Valtype) -> R<()> {
+        // from spec/2.1-validation-types.wspec:235 rule Valtype_shared/num
+        if matches!(a1, Valtype::Numtype(n_1)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+            let v_C = a0;
+            #[allow(irrefutable_let_patterns)]
+            let Valtype::Numtype(n_1) = a1 else { return Err(wspec_runtime::Fail::soft()) };
+            Ok(())
+        })())? { return Ok(v); } }
+        // from spec/2.1-validation-types.wspec:238 rule Valtype_shared/vec
+        if matches!(a1, Valtype::Vectype(n_1)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+            let v_C = a0;
+            #[allow(irrefutable_let_patterns)]
+            let Valtype::Vectype(n_1) = a1 else { return Err(wspec_runtime::Fail::soft()) };
+            Ok(())
+        })())? { return Ok(v); } }
+        // from spec/2.1-validation-types.wspec:241 rule Valtype_shared/ref
+        if matches!(a1, Valtype::Reftype(Reftype(f_1, f_2))) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+            let v_C = a0;
+            #[allow(irrefutable_let_patterns)]
+            let Valtype::Reftype(Reftype(f_1, f_2)) = a1 else { return Err(wspec_runtime::Fail::soft()) };
+            let ht = f_2;
+            rels::heaptype_shared(ar_, v_C, ht)?;
+            Ok(())
+        })())? { return Ok(v); } }
+        Err(Fail::soft())
+    }
+
     // from spec/2.1-validation-types.wspec:216 relation Sharing_ok
     pub fn sharing_ok(ar_: &Ctx, a0: &Context, a1: Option<Share>, a2: &Comptype) -> R<()> {
-        // from spec/2.1-validation-types.wspec:265 rule Sharing_ok/unshared
+        // from spec/2.1-validation-types.wspec:274 rule Sharing_ok/unshared
         if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let v_C = a0;
             let o_1 = a1;
@@ -19224,7 +19292,7 @@ pub mod rels {
             let ct = a2;
             Ok(())
         })())? { return Ok(v); }
-        // from spec/2.1-validation-types.wspec:268 rule Sharing_ok/shared
+        // from spec/2.1-validation-types.wspec:277 rule Sharing_ok/shared
         if matches!(a1, Some(o_1)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let v_C = a0;
             let Some(o_1) = a1 else { return Err(wspec_runtime::Fail::soft()) };
@@ -19264,6 +19332,54 @@ pub mod rels {
             let Fieldtype(f_1, f_2) = a1 else { return Err(wspec_runtime::Fail::soft()) };
             let zt = f_2;
             rels::storagetype_ok(ar_, v_C, zt)?;
+            Ok(())
+        })())? { return Ok(v); } }
+        Err(Fail::soft())
+    }
+
+    // from spec/2.1-validation-types.wspec:212 relation Heaptype_shared
+    pub fn heaptype_shared(ar_: &Ctx, a0: &Context, a1: &Heaptype) -> R<()> {
+        // from spec/2.1-validation-types.wspec:218 rule Heaptype_shared/abs
+        if matches!(a1, Heaptype::Make(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+            let v_C = a0;
+            #[allow(irrefutable_let_patterns)]
+            let Heaptype::Make(f_1, f_2) = a1 else { return Err(wspec_runtime::Fail::soft()) };
+            #[allow(irrefutable_let_patterns)]
+            let Share::Shared = f_1 else { return Err(wspec_runtime::Fail::soft()) };
+            Ok(())
+        })())? { return Ok(v); } }
+        // from spec/2.1-validation-types.wspec:221 rule Heaptype_shared/typeidx
+        if matches!(a1, Heaptype::Typeuse(Typeuse::Idx(f_1))) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+            let v_C = a0;
+            #[allow(irrefutable_let_patterns)]
+            let Heaptype::Typeuse(Typeuse::Idx(f_1)) = a1 else { return Err(wspec_runtime::Fail::soft()) };
+            let cp_2 = (*f_1).clone();
+            let x = cp_2;
+            wspec_runtime::check((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).types.len() as u64))?))?;
+            wspec_runtime::check((defs::sharedt(ar_, &(*wspec_runtime::seq::at(&(*v_C).types, wspec_runtime::num::wide(x)?)?))? == Some(Share::Shared)))?;
+            Ok(())
+        })())? { return Ok(v); } }
+        // from spec/2.1-validation-types.wspec:226 rule Heaptype_shared/deftype
+        if matches!(a1, Heaptype::Typeuse(Typeuse::Deftype(n_1))) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+            let v_C = a0;
+            #[allow(irrefutable_let_patterns)]
+            let Heaptype::Typeuse(Typeuse::Deftype(n_1)) = a1 else { return Err(wspec_runtime::Fail::soft()) };
+            let dt = n_1;
+            wspec_runtime::check((defs::sharedt(ar_, dt)? == Some(Share::Shared)))?;
+            Ok(())
+        })())? { return Ok(v); } }
+        // from spec/2.1-validation-types.wspec:230 rule Heaptype_shared/rec
+        if matches!(a1, Heaptype::Typeuse(Typeuse::Rec(f_1))) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+            let v_C = a0;
+            #[allow(irrefutable_let_patterns)]
+            let Heaptype::Typeuse(Typeuse::Rec(f_1)) = a1 else { return Err(wspec_runtime::Fail::soft()) };
+            let i = *f_1;
+            wspec_runtime::check((wspec_runtime::num::wide(i)? < wspec_runtime::num::wide(((*v_C).recs.len() as u64))?))?;
+            #[allow(irrefutable_let_patterns)]
+            let Subtype(f_2, f_3, f_4, f_5) = (&(*wspec_runtime::seq::at(&(*v_C).recs, wspec_runtime::num::wide(i)?)?)) else { return Err(wspec_runtime::Fail::soft()) };
+            let Some(o_7) = f_3 else { return Err(wspec_runtime::Fail::soft()) };
+            #[allow(irrefutable_let_patterns)]
+            let Share::Shared = o_7 else { return Err(wspec_runtime::Fail::soft()) };
             Ok(())
         })())? { return Ok(v); } }
         Err(Fail::soft())
@@ -19401,34 +19517,6 @@ pub mod rels {
         Err(Fail::soft())
     }
 
-    // from spec/2.1-validation-types.wspec:213 relation Valtype_shared
-    pub fn valtype_shared(ar_: &Ctx, a0: &Context, a1: &Valtype) -> R<()> {
-        // from spec/2.1-validation-types.wspec:235 rule Valtype_shared/num
-        if matches!(a1, Valtype::Numtype(n_1)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
-            let v_C = a0;
-            #[allow(irrefutable_let_patterns)]
-            let Valtype::Numtype(n_1) = a1 else { return Err(wspec_runtime::Fail::soft()) };
-            Ok(())
-        })())? { return Ok(v); } }
-        // from spec/2.1-validation-types.wspec:238 rule Valtype_shared/vec
-        if matches!(a1, Valtype::Vectype(n_1)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
-            let v_C = a0;
-            #[allow(irrefutable_let_patterns)]
-            let Valtype::Vectype(n_1) = a1 else { return Err(wspec_runtime::Fail::soft()) };
-            Ok(())
-        })())? { return Ok(v); } }
-        // from spec/2.1-validation-types.wspec:241 rule Valtype_shared/ref
-        if matches!(a1, Valtype::Reftype(Reftype(f_1, f_2))) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
-            let v_C = a0;
-            #[allow(irrefutable_let_patterns)]
-            let Valtype::Reftype(Reftype(f_1, f_2)) = a1 else { return Err(wspec_runtime::Fail::soft()) };
-            let ht = f_2;
-            rels::heaptype_shared(ar_, v_C, ht)?;
-            Ok(())
-        })())? { return Ok(v); } }
-        Err(Fail::soft())
-    }
-
     // from spec/2.1-validation-types.wspec:214 relation Storagetype_shared
     pub fn storagetype_shared(ar_: &Ctx, a0: &Context, a1: &Storagetype) -> R<()> {
         // from spec/2.1-validation-types.wspec:245 rule Storagetype_shared/val
@@ -19456,54 +19544,6 @@ pub mod rels {
         if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             Ok(())
         })())? { return Ok(v); }
-        Err(Fail::soft())
-    }
-
-    // from spec/2.1-validation-types.wspec:212 relation Heaptype_shared
-    pub fn heaptype_shared(ar_: &Ctx, a0: &Context, a1: &Heaptype) -> R<()> {
-        // from spec/2.1-validation-types.wspec:218 rule Heaptype_shared/abs
-        if matches!(a1, Heaptype::Make(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
-            let v_C = a0;
-            #[allow(irrefutable_let_patterns)]
-            let Heaptype::Make(f_1, f_2) = a1 else { return Err(wspec_runtime::Fail::soft()) };
-            #[allow(irrefutable_let_patterns)]
-            let Share::Shared = f_1 else { return Err(wspec_runtime::Fail::soft()) };
-            Ok(())
-        })())? { return Ok(v); } }
-        // from spec/2.1-validation-types.wspec:221 rule Heaptype_shared/typeidx
-        if matches!(a1, Heaptype::Typeuse(Typeuse::Idx(f_1))) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
-            let v_C = a0;
-            #[allow(irrefutable_let_patterns)]
-            let Heaptype::Typeuse(Typeuse::Idx(f_1)) = a1 else { return Err(wspec_runtime::Fail::soft()) };
-            let cp_2 = (*f_1).clone();
-            let x = cp_2;
-            wspec_runtime::check((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).types.len() as u64))?))?;
-            wspec_runtime::check((defs::sharedt(ar_, &(*wspec_runtime::seq::at(&(*v_C).types, wspec_runtime::num::wide(x)?)?))? == Some(Share::Shared)))?;
-            Ok(())
-        })())? { return Ok(v); } }
-        // from spec/2.1-validation-types.wspec:226 rule Heaptype_shared/deftype
-        if matches!(a1, Heaptype::Typeuse(Typeuse::Deftype(n_1))) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
-            let v_C = a0;
-            #[allow(irrefutable_let_patterns)]
-            let Heaptype::Typeuse(Typeuse::Deftype(n_1)) = a1 else { return Err(wspec_runtime::Fail::soft()) };
-            let dt = n_1;
-            wspec_runtime::check((defs::sharedt(ar_, dt)? == Some(Share::Shared)))?;
-            Ok(())
-        })())? { return Ok(v); } }
-        // from spec/2.1-validation-types.wspec:230 rule Heaptype_shared/rec
-        if matches!(a1, Heaptype::Typeuse(Typeuse::Rec(f_1))) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
-            let v_C = a0;
-            #[allow(irrefutable_let_patterns)]
-            let Heaptype::Typeuse(Typeuse::Rec(f_1)) = a1 else { return Err(wspec_runtime::Fail::soft()) };
-            let i = *f_1;
-            wspec_runtime::check((wspec_runtime::num::wide(i)? < wspec_runtime::num::wide(((*v_C).recs.len() as u64))?))?;
-            #[allow(irrefutable_let_patterns)]
-            let Subtype(f_2, f_3, f_4, f_5) = (&(*wspec_runtime::seq::at(&(*v_C).recs, wspec_runtime::num::wide(i)?)?)) else { return Err(wspec_runtime::Fail::soft()) };
-            let Some(o_7) = f_3 else { return Err(wspec_runtime::Fail::soft()) };
-            #[allow(irrefutable_let_patterns)]
-            let Share::Shared = o_7 else { return Err(wspec_runtime::Fail::soft()) };
-            Ok(())
-        })())? { return Ok(v); } }
         Err(Fail::soft())
     }
 

@@ -665,6 +665,8 @@ impl Show for Globaltype {
                 self.0.show(p);
                 p.word(" ");
                 self.1.show(p);
+                p.word(" ");
+                self.2.show(p);
                 p.word(")");
     }
 }

@@ -379,7 +379,7 @@ pub type Tagtype = Typeuse;
 // from spec/1.2-types.wspec:81
 /// `globaltype`: global type.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
-pub struct Globaltype(pub Option<Mut>, pub Valtype);
+pub struct Globaltype(pub Option<Share>, pub Option<Mut>, pub Valtype);
 
 // from spec/1.2-types.wspec:82
 /// `memtype`: memory type.

@@ -181,7 +181,7 @@ pub fn alloc_spectest(it: &mut Interp, print: impl Fn(&str, &[s::Val]) + Clone +
         ("global_f64", F64, float(F64, 666.6f64.to_bits())),
     ];
     for (name, t, v) in globals {
-        let a = it.alloc_global(s::Globaltype(None, num(t)), v);
+        let a = it.alloc_global(s::Globaltype(None, None, num(t)), v);
         exports.push((name, s::Externaddr::Global(a)));
     }
     let funcref = s::Heaptype::Absheaptype(s::Absheaptype::Func);
