@@ -160,6 +160,16 @@ fn shared_types_refer_only_to_shared_types() {
     invalid("(module (rec (type $r (shared (struct (field (ref null $q))))) (type $q (struct))))", "shared composite type must contain shared types");
 }
 
+/// A shared global holds values of a shared type; an import matches only a global of its
+/// sharedness.
+#[test]
+fn shared_globals_hold_shared_values() {
+    valid("(module (global (shared mut i64) (i64.const 0)) (global (shared (ref null (shared eq))) (ref.null (shared none))))");
+    valid("(module (global $g (shared mut i32) (i32.const 0)) (func (result i32) (global.set $g (i32.const 1)) (global.get $g)))");
+    invalid("(module (global (shared mut externref) (ref.null extern)))", "shared globals must have a shared value type");
+    invalid("(module (global (shared i32) (i32.const 0)) (func (global.set 0 (i32.const 1))))", "immutable global");
+}
+
 /// Shared and unshared heap types are never subtypes of one another; among the shared types the
 /// hierarchy is the unshared one.
 #[test]

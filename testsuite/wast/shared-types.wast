@@ -1,6 +1,6 @@
 ;; Sharedness (the types of the shared-everything-threads proposal), as wspec validates it:
-;; shared heap and composite types, their subtyping, and instructions that take references of
-;; either sharedness. Threads are not executed; these functions run on one thread.
+;; shared heap, composite and global types, their subtyping, and instructions that take
+;; references of either sharedness. Threads are not executed; these functions run on one thread.
 
 (module
   (type $s (shared (struct (field i32))))
@@ -64,3 +64,19 @@
 (assert_malformed
   (module binary "\00asm" "\01\00\00\00" "\01\05\01" "\65\65\5f\00")
   "malformed definition type")
+
+;; Shared globals hold shared values only.
+(module
+  (global $g (shared mut i32) (i32.const 1))
+  (global $r (shared (ref null (shared any))) (ref.null (shared none)))
+  (func (export "bump") (result i32)
+    (global.set $g (i32.add (global.get $g) (i32.const 1)))
+    (global.get $g))
+)
+(assert_return (invoke "bump") (i32.const 2))
+(assert_invalid
+  (module (global (shared (ref null any)) (ref.null any)))
+  "shared globals must have a shared value type")
+(assert_invalid
+  (module (global (shared mut funcref) (ref.null func)))
+  "shared globals must have a shared value type")
