@@ -745,12 +745,12 @@ fn bpacktype_p1(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Packtype> {
 }
 
 // from spec/5.2-binary-types.wspec:25 grammar Babsheaptype
-pub fn babsheaptype(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Heaptype> {
+pub fn babsheaptype(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Absheaptype> {
     let start = rd_.pos();
     babsheaptype_alts(rd_, cx_).map_err(|e| e.reached_at(rd_.pos()).harden(start, "malformed absheaptype"))
 }
 
-fn babsheaptype_alts(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Heaptype> {
+fn babsheaptype_alts(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Absheaptype> {
     let start = rd_.pos();
     let b = rd_.peek()?;
     match b {
@@ -795,99 +795,99 @@ fn babsheaptype_alts(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Heaptype> {
 }
 
 // from spec/5.2-binary-types.wspec:26
-fn babsheaptype_p0(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Heaptype> {
+fn babsheaptype_p0(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Absheaptype> {
     let start = rd_.pos();
     if rd_.peek()? != 0x74 { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
-    Ok(Heaptype::Absheaptype(Absheaptype::Noexn))
+    Ok(Absheaptype::Noexn)
 }
 
 // from spec/5.2-binary-types.wspec:27
-fn babsheaptype_p1(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Heaptype> {
+fn babsheaptype_p1(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Absheaptype> {
     let start = rd_.pos();
     if rd_.peek()? != 0x73 { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
-    Ok(Heaptype::Absheaptype(Absheaptype::Nofunc))
+    Ok(Absheaptype::Nofunc)
 }
 
 // from spec/5.2-binary-types.wspec:28
-fn babsheaptype_p2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Heaptype> {
+fn babsheaptype_p2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Absheaptype> {
     let start = rd_.pos();
     if rd_.peek()? != 0x72 { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
-    Ok(Heaptype::Absheaptype(Absheaptype::Noextern))
+    Ok(Absheaptype::Noextern)
 }
 
 // from spec/5.2-binary-types.wspec:29
-fn babsheaptype_p3(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Heaptype> {
+fn babsheaptype_p3(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Absheaptype> {
     let start = rd_.pos();
     if rd_.peek()? != 0x71 { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
-    Ok(Heaptype::Absheaptype(Absheaptype::None))
+    Ok(Absheaptype::None)
 }
 
 // from spec/5.2-binary-types.wspec:30
-fn babsheaptype_p4(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Heaptype> {
+fn babsheaptype_p4(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Absheaptype> {
     let start = rd_.pos();
     if rd_.peek()? != 0x70 { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
-    Ok(Heaptype::Absheaptype(Absheaptype::Func))
+    Ok(Absheaptype::Func)
 }
 
 // from spec/5.2-binary-types.wspec:31
-fn babsheaptype_p5(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Heaptype> {
+fn babsheaptype_p5(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Absheaptype> {
     let start = rd_.pos();
     if rd_.peek()? != 0x6f { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
-    Ok(Heaptype::Absheaptype(Absheaptype::Extern))
+    Ok(Absheaptype::Extern)
 }
 
 // from spec/5.2-binary-types.wspec:32
-fn babsheaptype_p6(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Heaptype> {
+fn babsheaptype_p6(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Absheaptype> {
     let start = rd_.pos();
     if rd_.peek()? != 0x6e { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
-    Ok(Heaptype::Absheaptype(Absheaptype::Any))
+    Ok(Absheaptype::Any)
 }
 
 // from spec/5.2-binary-types.wspec:33
-fn babsheaptype_p7(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Heaptype> {
+fn babsheaptype_p7(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Absheaptype> {
     let start = rd_.pos();
     if rd_.peek()? != 0x6d { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
-    Ok(Heaptype::Absheaptype(Absheaptype::Eq))
+    Ok(Absheaptype::Eq)
 }
 
 // from spec/5.2-binary-types.wspec:34
-fn babsheaptype_p8(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Heaptype> {
+fn babsheaptype_p8(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Absheaptype> {
     let start = rd_.pos();
     if rd_.peek()? != 0x6c { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
-    Ok(Heaptype::Absheaptype(Absheaptype::I31))
+    Ok(Absheaptype::I31)
 }
 
 // from spec/5.2-binary-types.wspec:35
-fn babsheaptype_p9(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Heaptype> {
+fn babsheaptype_p9(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Absheaptype> {
     let start = rd_.pos();
     if rd_.peek()? != 0x6b { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
-    Ok(Heaptype::Absheaptype(Absheaptype::Struct))
+    Ok(Absheaptype::Struct)
 }
 
 // from spec/5.2-binary-types.wspec:36
-fn babsheaptype_p10(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Heaptype> {
+fn babsheaptype_p10(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Absheaptype> {
     let start = rd_.pos();
     if rd_.peek()? != 0x6a { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
-    Ok(Heaptype::Absheaptype(Absheaptype::Array))
+    Ok(Absheaptype::Array)
 }
 
 // from spec/5.2-binary-types.wspec:37
-fn babsheaptype_p11(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Heaptype> {
+fn babsheaptype_p11(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Absheaptype> {
     let start = rd_.pos();
     if rd_.peek()? != 0x69 { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
-    Ok(Heaptype::Absheaptype(Absheaptype::Exn))
+    Ok(Absheaptype::Exn)
 }
 
 // from spec/5.2-binary-types.wspec:39 grammar Bheaptype
@@ -901,6 +901,7 @@ fn bheaptype_alts(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Heaptype> {
     let mut best = Best::new();
     match bheaptype_p0(rd_, cx_) { Ok(v) => return Ok(v), Err(e) => { let e = e.reached_at(rd_.pos()); if !e.is_soft() && e.reached() > start { return Err(e); } best.add(e); rd_.set_pos(start); } }
     match bheaptype_p1(rd_, cx_) { Ok(v) => return Ok(v), Err(e) => { let e = e.reached_at(rd_.pos()); if !e.is_soft() && e.reached() > start { return Err(e); } best.add(e); rd_.set_pos(start); } }
+    match bheaptype_p2(rd_, cx_) { Ok(v) => return Ok(v), Err(e) => { let e = e.reached_at(rd_.pos()); if !e.is_soft() && e.reached() > start { return Err(e); } best.add(e); rd_.set_pos(start); } }
     Err(best.finish(start, Some("malformed heap type")))
 }
 
@@ -908,12 +909,22 @@ fn bheaptype_alts(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Heaptype> {
 fn bheaptype_p0(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Heaptype> {
     let start = rd_.pos();
     let v_1 = babsheaptype(rd_, cx_)?;
-    let ht = v_1;
-    Ok(ht)
+    let aht = v_1;
+    Ok(conv::absheaptype_to_heaptype(aht))
 }
 
 // from spec/5.2-binary-types.wspec:41
 fn bheaptype_p1(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Heaptype> {
+    let start = rd_.pos();
+    if rd_.peek()? != 0x65 { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
+    let v_1 = babsheaptype(rd_, cx_)?;
+    let aht = v_1;
+    Ok(Heaptype::Make(Share::Shared, aht))
+}
+
+// from spec/5.2-binary-types.wspec:42
+fn bheaptype_p2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Heaptype> {
     let start = rd_.pos();
     let v_1 = bs33(rd_, cx_)?;
     let sn = v_1;
@@ -921,7 +932,7 @@ fn bheaptype_p1(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Heaptype> {
     Ok(Heaptype::Typeuse(Typeuse::Idx(wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(sn)?)?)))
 }
 
-// from spec/5.2-binary-types.wspec:44 grammar Breftype
+// from spec/5.2-binary-types.wspec:45 grammar Breftype
 pub fn breftype(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Reftype> {
     let start = rd_.pos();
     breftype_alts(rd_, cx_).map_err(|e| e.reached_at(rd_.pos()).harden(start, "malformed reference type"))
@@ -933,10 +944,11 @@ fn breftype_alts(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Reftype> {
     match breftype_p0(rd_, cx_) { Ok(v) => return Ok(v), Err(e) => { let e = e.reached_at(rd_.pos()); if !e.is_soft() && e.reached() > start { return Err(e); } best.add(e); rd_.set_pos(start); } }
     match breftype_p1(rd_, cx_) { Ok(v) => return Ok(v), Err(e) => { let e = e.reached_at(rd_.pos()); if !e.is_soft() && e.reached() > start { return Err(e); } best.add(e); rd_.set_pos(start); } }
     match breftype_p2(rd_, cx_) { Ok(v) => return Ok(v), Err(e) => { let e = e.reached_at(rd_.pos()); if !e.is_soft() && e.reached() > start { return Err(e); } best.add(e); rd_.set_pos(start); } }
+    match breftype_p3(rd_, cx_) { Ok(v) => return Ok(v), Err(e) => { let e = e.reached_at(rd_.pos()); if !e.is_soft() && e.reached() > start { return Err(e); } best.add(e); rd_.set_pos(start); } }
     Err(best.finish(start, Some("malformed reference type")))
 }
 
-// from spec/5.2-binary-types.wspec:45
+// from spec/5.2-binary-types.wspec:46
 fn breftype_p0(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Reftype> {
     let start = rd_.pos();
     if rd_.peek()? != 0x64 { return Err(Fail::soft().reached_at(rd_.pos())); }
@@ -946,7 +958,7 @@ fn breftype_p0(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Reftype> {
     Ok(Reftype(None, ht))
 }
 
-// from spec/5.2-binary-types.wspec:46
+// from spec/5.2-binary-types.wspec:47
 fn breftype_p1(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Reftype> {
     let start = rd_.pos();
     if rd_.peek()? != 0x63 { return Err(Fail::soft().reached_at(rd_.pos())); }
@@ -956,15 +968,25 @@ fn breftype_p1(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Reftype> {
     Ok(Reftype(Some(Null), ht))
 }
 
-// from spec/5.2-binary-types.wspec:47
+// from spec/5.2-binary-types.wspec:48
 fn breftype_p2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Reftype> {
     let start = rd_.pos();
     let v_1 = babsheaptype(rd_, cx_)?;
-    let ht = v_1;
-    Ok(Reftype(Some(Null), ht))
+    let aht = v_1;
+    Ok(Reftype(Some(Null), conv::absheaptype_to_heaptype(aht)))
 }
 
-// from spec/5.2-binary-types.wspec:51 grammar Bvaltype
+// from spec/5.2-binary-types.wspec:49
+fn breftype_p3(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Reftype> {
+    let start = rd_.pos();
+    if rd_.peek()? != 0x65 { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
+    let v_1 = babsheaptype(rd_, cx_)?;
+    let aht = v_1;
+    Ok(Reftype(Some(Null), Heaptype::Make(Share::Shared, aht)))
+}
+
+// from spec/5.2-binary-types.wspec:53 grammar Bvaltype
 pub fn bvaltype(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Valtype> {
     let start = rd_.pos();
     bvaltype_alts(rd_, cx_).map_err(|e| e.reached_at(rd_.pos()).harden(start, "malformed valtype"))
@@ -979,7 +1001,7 @@ fn bvaltype_alts(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Valtype> {
     Err(best.finish(start, None))
 }
 
-// from spec/5.2-binary-types.wspec:52
+// from spec/5.2-binary-types.wspec:54
 fn bvaltype_p0(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Valtype> {
     let start = rd_.pos();
     let v_1 = bnumtype(rd_, cx_)?;
@@ -987,7 +1009,7 @@ fn bvaltype_p0(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Valtype> {
     Ok(conv::numtype_to_valtype(nt))
 }
 
-// from spec/5.2-binary-types.wspec:53
+// from spec/5.2-binary-types.wspec:55
 fn bvaltype_p1(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Valtype> {
     let start = rd_.pos();
     let v_1 = bvectype(rd_, cx_)?;
@@ -995,7 +1017,7 @@ fn bvaltype_p1(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Valtype> {
     Ok(conv::vectype_to_valtype(vt))
 }
 
-// from spec/5.2-binary-types.wspec:54
+// from spec/5.2-binary-types.wspec:56
 fn bvaltype_p2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Valtype> {
     let start = rd_.pos();
     let v_1 = breftype(rd_, cx_)?;
@@ -1003,7 +1025,7 @@ fn bvaltype_p2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Valtype> {
     Ok(conv::reftype_to_valtype(rt))
 }
 
-// from spec/5.2-binary-types.wspec:56 grammar Bresulttype
+// from spec/5.2-binary-types.wspec:58 grammar Bresulttype
 pub fn bresulttype(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Resulttype> {
     let start = rd_.pos();
     bresulttype_alts(rd_, cx_).map_err(|e| e.reached_at(rd_.pos()).harden(start, "malformed resulttype"))
@@ -1014,7 +1036,7 @@ fn bresulttype_alts(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Resulttype> {
     bresulttype_p0(rd_, cx_)
 }
 
-// from spec/5.2-binary-types.wspec:57
+// from spec/5.2-binary-types.wspec:59
 fn bresulttype_p0(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Resulttype> {
     let start = rd_.pos();
     let v_1 = blist(rd_, cx_, &mut |rd_: &mut Reader<'_>, cx_: &mut Ctx| -> R<Valtype> { let v_1 = bvaltype(rd_, cx_)?;
@@ -1023,7 +1045,7 @@ fn bresulttype_p0(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Resulttype> {
     Ok(t)
 }
 
-// from spec/5.2-binary-types.wspec:62 grammar Bstoragetype
+// from spec/5.2-binary-types.wspec:64 grammar Bstoragetype
 pub fn bstoragetype(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Storagetype> {
     let start = rd_.pos();
     bstoragetype_alts(rd_, cx_).map_err(|e| e.reached_at(rd_.pos()).harden(start, "malformed storagetype"))
@@ -1037,7 +1059,7 @@ fn bstoragetype_alts(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Storagetype> {
     Err(best.finish(start, None))
 }
 
-// from spec/5.2-binary-types.wspec:63
+// from spec/5.2-binary-types.wspec:65
 fn bstoragetype_p0(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Storagetype> {
     let start = rd_.pos();
     let v_1 = bpacktype(rd_, cx_)?;
@@ -1045,7 +1067,7 @@ fn bstoragetype_p0(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Storagetype> {
     Ok(conv::packtype_to_storagetype(pt))
 }
 
-// from spec/5.2-binary-types.wspec:64
+// from spec/5.2-binary-types.wspec:66
 fn bstoragetype_p1(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Storagetype> {
     let start = rd_.pos();
     let v_1 = bvaltype(rd_, cx_)?;
@@ -1053,7 +1075,7 @@ fn bstoragetype_p1(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Storagetype> {
     Ok(conv::valtype_to_storagetype(t))
 }
 
-// from spec/5.2-binary-types.wspec:66 grammar Bmut
+// from spec/5.2-binary-types.wspec:68 grammar Bmut
 pub fn bmut(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Option<Mut>> {
     let start = rd_.pos();
     bmut_alts(rd_, cx_).map_err(|e| e.reached_at(rd_.pos()).harden(start, "malformed mutability"))
@@ -1073,7 +1095,7 @@ fn bmut_alts(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Option<Mut>> {
     }
 }
 
-// from spec/5.2-binary-types.wspec:67
+// from spec/5.2-binary-types.wspec:69
 fn bmut_p0(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Option<Mut>> {
     let start = rd_.pos();
     if rd_.peek()? != 0x00 { return Err(Fail::soft().reached_at(rd_.pos())); }
@@ -1081,7 +1103,7 @@ fn bmut_p0(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Option<Mut>> {
     Ok(None)
 }
 
-// from spec/5.2-binary-types.wspec:68
+// from spec/5.2-binary-types.wspec:70
 fn bmut_p1(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Option<Mut>> {
     let start = rd_.pos();
     if rd_.peek()? != 0x01 { return Err(Fail::soft().reached_at(rd_.pos())); }
@@ -1089,7 +1111,7 @@ fn bmut_p1(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Option<Mut>> {
     Ok(Some(Mut))
 }
 
-// from spec/5.2-binary-types.wspec:70 grammar Bfieldtype
+// from spec/5.2-binary-types.wspec:72 grammar Bfieldtype
 pub fn bfieldtype(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Fieldtype> {
     let start = rd_.pos();
     bfieldtype_alts(rd_, cx_).map_err(|e| e.reached_at(rd_.pos()).harden(start, "malformed fieldtype"))
@@ -1100,7 +1122,7 @@ fn bfieldtype_alts(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Fieldtype> {
     bfieldtype_p0(rd_, cx_)
 }
 
-// from spec/5.2-binary-types.wspec:71
+// from spec/5.2-binary-types.wspec:73
 fn bfieldtype_p0(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Fieldtype> {
     let start = rd_.pos();
     let v_1 = bstoragetype(rd_, cx_)?;
@@ -1110,7 +1132,7 @@ fn bfieldtype_p0(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Fieldtype> {
     Ok(Fieldtype(mut_, zt))
 }
 
-// from spec/5.2-binary-types.wspec:77 grammar Bcomptype
+// from spec/5.2-binary-types.wspec:79 grammar Bcomptype
 pub fn bcomptype(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Comptype> {
     let start = rd_.pos();
     bcomptype_alts(rd_, cx_).map_err(|e| e.reached_at(rd_.pos()).harden(start, "malformed definition type"))
@@ -1134,7 +1156,7 @@ fn bcomptype_alts(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Comptype> {
     }
 }
 
-// from spec/5.2-binary-types.wspec:79
+// from spec/5.2-binary-types.wspec:81
 fn bcomptype_p0(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Comptype> {
     let start = rd_.pos();
     if rd_.peek()? != 0x5e { return Err(Fail::soft().reached_at(rd_.pos())); }
@@ -1144,7 +1166,7 @@ fn bcomptype_p0(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Comptype> {
     Ok(Comptype::Array(ft))
 }
 
-// from spec/5.2-binary-types.wspec:80
+// from spec/5.2-binary-types.wspec:82
 fn bcomptype_p1(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Comptype> {
     let start = rd_.pos();
     if rd_.peek()? != 0x5f { return Err(Fail::soft().reached_at(rd_.pos())); }
@@ -1155,7 +1177,7 @@ fn bcomptype_p1(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Comptype> {
     Ok(Comptype::Struct(ft))
 }
 
-// from spec/5.2-binary-types.wspec:81
+// from spec/5.2-binary-types.wspec:83
 fn bcomptype_p2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Comptype> {
     let start = rd_.pos();
     if rd_.peek()? != 0x60 { return Err(Fail::soft().reached_at(rd_.pos())); }
@@ -1167,7 +1189,39 @@ fn bcomptype_p2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Comptype> {
     Ok(Comptype::Func(t_1, t_2))
 }
 
-// from spec/5.2-binary-types.wspec:84 grammar Bsubtype
+// from spec/5.2-binary-types.wspec:86 grammar Bsharecomptype
+pub fn bsharecomptype(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<(Option<Share>, Comptype)> {
+    let start = rd_.pos();
+    bsharecomptype_alts(rd_, cx_).map_err(|e| e.reached_at(rd_.pos()).harden(start, "malformed sharecomptype"))
+}
+
+fn bsharecomptype_alts(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<(Option<Share>, Comptype)> {
+    let start = rd_.pos();
+    let mut best = Best::new();
+    match bsharecomptype_p0(rd_, cx_) { Ok(v) => return Ok(v), Err(e) => { let e = e.reached_at(rd_.pos()); if !e.is_soft() && e.reached() > start { return Err(e); } best.add(e); rd_.set_pos(start); } }
+    match bsharecomptype_p1(rd_, cx_) { Ok(v) => return Ok(v), Err(e) => { let e = e.reached_at(rd_.pos()); if !e.is_soft() && e.reached() > start { return Err(e); } best.add(e); rd_.set_pos(start); } }
+    Err(best.finish(start, None))
+}
+
+// from spec/5.2-binary-types.wspec:87
+fn bsharecomptype_p0(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<(Option<Share>, Comptype)> {
+    let start = rd_.pos();
+    if rd_.peek()? != 0x65 { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
+    let v_1 = bcomptype(rd_, cx_)?;
+    let ct = v_1;
+    Ok((Some(Share::Shared), ct))
+}
+
+// from spec/5.2-binary-types.wspec:88
+fn bsharecomptype_p1(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<(Option<Share>, Comptype)> {
+    let start = rd_.pos();
+    let v_1 = bcomptype(rd_, cx_)?;
+    let ct = v_1;
+    Ok((None, ct))
+}
+
+// from spec/5.2-binary-types.wspec:91 grammar Bsubtype
 pub fn bsubtype(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Subtype> {
     let start = rd_.pos();
     bsubtype_alts(rd_, cx_).map_err(|e| e.reached_at(rd_.pos()).harden(start, "malformed subtype"))
@@ -1182,7 +1236,7 @@ fn bsubtype_alts(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Subtype> {
     Err(best.finish(start, None))
 }
 
-// from spec/5.2-binary-types.wspec:85
+// from spec/5.2-binary-types.wspec:92
 fn bsubtype_p0(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Subtype> {
     let start = rd_.pos();
     if rd_.peek()? != 0x50 { return Err(Fail::soft().reached_at(rd_.pos())); }
@@ -1190,12 +1244,14 @@ fn bsubtype_p0(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Subtype> {
     let v_1 = blist(rd_, cx_, &mut |rd_: &mut Reader<'_>, cx_: &mut Ctx| -> R<Typeidx> { let v_1 = btypeidx(rd_, cx_)?;
      Ok(v_1) })?;
     let x = v_1;
-    let v_2 = bcomptype(rd_, cx_)?;
-    let ct = v_2;
-    Ok(Subtype(None, { let n_ = wspec_runtime::seq::same_len(&[x.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let x_103 = x[i_].clone(); out_.push(Typeuse::Idx(x_103)); } out_ }, ct))
+    let v_2 = bsharecomptype(rd_, cx_)?;
+    let (t_3, t_4,) = v_2;
+    let sh = t_3;
+    let ct = t_4;
+    Ok(Subtype(None, sh, { let n_ = wspec_runtime::seq::same_len(&[x.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let x_105 = x[i_].clone(); out_.push(Typeuse::Idx(x_105)); } out_ }, ct))
 }
 
-// from spec/5.2-binary-types.wspec:86
+// from spec/5.2-binary-types.wspec:93
 fn bsubtype_p1(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Subtype> {
     let start = rd_.pos();
     if rd_.peek()? != 0x4f { return Err(Fail::soft().reached_at(rd_.pos())); }
@@ -1203,20 +1259,24 @@ fn bsubtype_p1(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Subtype> {
     let v_1 = blist(rd_, cx_, &mut |rd_: &mut Reader<'_>, cx_: &mut Ctx| -> R<Typeidx> { let v_1 = btypeidx(rd_, cx_)?;
      Ok(v_1) })?;
     let x = v_1;
-    let v_2 = bcomptype(rd_, cx_)?;
-    let ct = v_2;
-    Ok(Subtype(Some(Final), { let n_ = wspec_runtime::seq::same_len(&[x.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let x_103 = x[i_].clone(); out_.push(Typeuse::Idx(x_103)); } out_ }, ct))
+    let v_2 = bsharecomptype(rd_, cx_)?;
+    let (t_3, t_4,) = v_2;
+    let sh = t_3;
+    let ct = t_4;
+    Ok(Subtype(Some(Final), sh, { let n_ = wspec_runtime::seq::same_len(&[x.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let x_105 = x[i_].clone(); out_.push(Typeuse::Idx(x_105)); } out_ }, ct))
 }
 
-// from spec/5.2-binary-types.wspec:87
+// from spec/5.2-binary-types.wspec:94
 fn bsubtype_p2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Subtype> {
     let start = rd_.pos();
-    let v_1 = bcomptype(rd_, cx_)?;
-    let ct = v_1;
-    Ok(Subtype(Some(Final), vec![], ct))
+    let v_1 = bsharecomptype(rd_, cx_)?;
+    let (t_2, t_3,) = v_1;
+    let sh = t_2;
+    let ct = t_3;
+    Ok(Subtype(Some(Final), sh, vec![], ct))
 }
 
-// from spec/5.2-binary-types.wspec:90 grammar Brectype
+// from spec/5.2-binary-types.wspec:97 grammar Brectype
 pub fn brectype(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<std::rc::Rc<Rectype>> {
     let start = rd_.pos();
     brectype_alts(rd_, cx_).map_err(|e| e.reached_at(rd_.pos()).harden(start, "malformed rectype"))
@@ -1230,7 +1290,7 @@ fn brectype_alts(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<std::rc::Rc<Rectype>>
     Err(best.finish(start, None))
 }
 
-// from spec/5.2-binary-types.wspec:91
+// from spec/5.2-binary-types.wspec:98
 fn brectype_p0(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<std::rc::Rc<Rectype>> {
     let start = rd_.pos();
     if rd_.peek()? != 0x4e { return Err(Fail::soft().reached_at(rd_.pos())); }
@@ -1241,7 +1301,7 @@ fn brectype_p0(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<std::rc::Rc<Rectype>> {
     Ok(std::rc::Rc::new(Rectype(st)))
 }
 
-// from spec/5.2-binary-types.wspec:92
+// from spec/5.2-binary-types.wspec:99
 fn brectype_p1(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<std::rc::Rc<Rectype>> {
     let start = rd_.pos();
     let v_1 = bsubtype(rd_, cx_)?;
@@ -1249,7 +1309,7 @@ fn brectype_p1(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<std::rc::Rc<Rectype>> {
     Ok(std::rc::Rc::new(Rectype(vec![st])))
 }
 
-// from spec/5.2-binary-types.wspec:98 grammar Blimits
+// from spec/5.2-binary-types.wspec:105 grammar Blimits
 pub fn blimits(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<(Addrtype, Limits)> {
     let start = rd_.pos();
     blimits_alts(rd_, cx_).map_err(|e| e.reached_at(rd_.pos()).harden(start, "malformed limits flags"))
@@ -1275,7 +1335,7 @@ fn blimits_alts(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<(Addrtype, Limits)> {
     }
 }
 
-// from spec/5.2-binary-types.wspec:99
+// from spec/5.2-binary-types.wspec:106
 fn blimits_p0(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<(Addrtype, Limits)> {
     let start = rd_.pos();
     if rd_.peek()? != 0x00 { return Err(Fail::soft().reached_at(rd_.pos())); }
@@ -1286,7 +1346,7 @@ fn blimits_p0(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<(Addrtype, Limits)> {
     Ok((Addrtype::I32, Limits(wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(n)?)?, None)))
 }
 
-// from spec/5.2-binary-types.wspec:100
+// from spec/5.2-binary-types.wspec:107
 fn blimits_p1(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<(Addrtype, Limits)> {
     let start = rd_.pos();
     if rd_.peek()? != 0x01 { return Err(Fail::soft().reached_at(rd_.pos())); }
@@ -1300,7 +1360,7 @@ fn blimits_p1(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<(Addrtype, Limits)> {
     Ok((Addrtype::I32, Limits(wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(n)?)?, Some(wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(m)?)?))))
 }
 
-// from spec/5.2-binary-types.wspec:101
+// from spec/5.2-binary-types.wspec:108
 fn blimits_p2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<(Addrtype, Limits)> {
     let start = rd_.pos();
     if rd_.peek()? != 0x04 { return Err(Fail::soft().reached_at(rd_.pos())); }
@@ -1311,7 +1371,7 @@ fn blimits_p2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<(Addrtype, Limits)> {
     Ok((Addrtype::I64, Limits(wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(n)?)?, None)))
 }
 
-// from spec/5.2-binary-types.wspec:102
+// from spec/5.2-binary-types.wspec:109
 fn blimits_p3(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<(Addrtype, Limits)> {
     let start = rd_.pos();
     if rd_.peek()? != 0x05 { return Err(Fail::soft().reached_at(rd_.pos())); }
@@ -1325,7 +1385,7 @@ fn blimits_p3(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<(Addrtype, Limits)> {
     Ok((Addrtype::I64, Limits(wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(n)?)?, Some(wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(m)?)?))))
 }
 
-// from spec/5.2-binary-types.wspec:107 grammar Bzero
+// from spec/5.2-binary-types.wspec:114 grammar Bzero
 pub fn bzero(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<()> {
     let start = rd_.pos();
     bzero_alts(rd_, cx_).map_err(|e| e.reached_at(rd_.pos()).harden(start, "zero byte expected"))
@@ -1342,7 +1402,7 @@ fn bzero_alts(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<()> {
     }
 }
 
-// from spec/5.2-binary-types.wspec:107
+// from spec/5.2-binary-types.wspec:114
 fn bzero_p0(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<()> {
     let start = rd_.pos();
     if rd_.peek()? != 0x00 { return Err(Fail::soft().reached_at(rd_.pos())); }
@@ -1350,7 +1410,7 @@ fn bzero_p0(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<()> {
     Ok(())
 }
 
-// from spec/5.2-binary-types.wspec:109 grammar Btagtype
+// from spec/5.2-binary-types.wspec:116 grammar Btagtype
 pub fn btagtype(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Tagtype> {
     let start = rd_.pos();
     btagtype_alts(rd_, cx_).map_err(|e| e.reached_at(rd_.pos()).harden(start, "malformed tagtype"))
@@ -1361,7 +1421,7 @@ fn btagtype_alts(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Tagtype> {
     btagtype_p0(rd_, cx_)
 }
 
-// from spec/5.2-binary-types.wspec:110
+// from spec/5.2-binary-types.wspec:117
 fn btagtype_p0(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Tagtype> {
     let start = rd_.pos();
     let v_1 = bzero(rd_, cx_)?;
@@ -1371,7 +1431,65 @@ fn btagtype_p0(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Tagtype> {
     Ok(Typeuse::Idx(x))
 }
 
-// from spec/5.2-binary-types.wspec:112 grammar Bglobaltype
+// from spec/5.2-binary-types.wspec:120 grammar Bglobalflags
+pub fn bglobalflags(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<(Option<Share>, Option<Mut>)> {
+    let start = rd_.pos();
+    bglobalflags_alts(rd_, cx_).map_err(|e| e.reached_at(rd_.pos()).harden(start, "malformed mutability"))
+}
+
+fn bglobalflags_alts(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<(Option<Share>, Option<Mut>)> {
+    let start = rd_.pos();
+    let b = rd_.peek()?;
+    match b {
+        0x00 => {
+    bglobalflags_p0(rd_, cx_)
+        }
+        0x01 => {
+    bglobalflags_p1(rd_, cx_)
+        }
+        0x02 => {
+    bglobalflags_p2(rd_, cx_)
+        }
+        0x03 => {
+    bglobalflags_p3(rd_, cx_)
+        }
+        _ => Err(Fail::msg(start, format!("{} {b:02x}", "malformed mutability"))),
+    }
+}
+
+// from spec/5.2-binary-types.wspec:121
+fn bglobalflags_p0(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<(Option<Share>, Option<Mut>)> {
+    let start = rd_.pos();
+    if rd_.peek()? != 0x00 { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
+    Ok((None, None))
+}
+
+// from spec/5.2-binary-types.wspec:122
+fn bglobalflags_p1(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<(Option<Share>, Option<Mut>)> {
+    let start = rd_.pos();
+    if rd_.peek()? != 0x01 { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
+    Ok((None, Some(Mut)))
+}
+
+// from spec/5.2-binary-types.wspec:123
+fn bglobalflags_p2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<(Option<Share>, Option<Mut>)> {
+    let start = rd_.pos();
+    if rd_.peek()? != 0x02 { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
+    Ok((Some(Share::Shared), None))
+}
+
+// from spec/5.2-binary-types.wspec:124
+fn bglobalflags_p3(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<(Option<Share>, Option<Mut>)> {
+    let start = rd_.pos();
+    if rd_.peek()? != 0x03 { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
+    Ok((Some(Share::Shared), Some(Mut)))
+}
+
+// from spec/5.2-binary-types.wspec:126 grammar Bglobaltype
 pub fn bglobaltype(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Globaltype> {
     let start = rd_.pos();
     bglobaltype_alts(rd_, cx_).map_err(|e| e.reached_at(rd_.pos()).harden(start, "malformed globaltype"))
@@ -1382,17 +1500,19 @@ fn bglobaltype_alts(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Globaltype> {
     bglobaltype_p0(rd_, cx_)
 }
 
-// from spec/5.2-binary-types.wspec:113
+// from spec/5.2-binary-types.wspec:127
 fn bglobaltype_p0(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Globaltype> {
     let start = rd_.pos();
     let v_1 = bvaltype(rd_, cx_)?;
     let t = v_1;
-    let v_2 = bmut(rd_, cx_)?;
-    let mut_ = v_2;
-    Ok(Globaltype(mut_, t))
+    let v_2 = bglobalflags(rd_, cx_)?;
+    let (t_3, t_4,) = v_2;
+    let sh = t_3;
+    let mut_ = t_4;
+    Ok(Globaltype(sh, mut_, t))
 }
 
-// from spec/5.2-binary-types.wspec:115 grammar Bmemtype
+// from spec/5.2-binary-types.wspec:129 grammar Bmemtype
 pub fn bmemtype(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Memtype> {
     let start = rd_.pos();
     bmemtype_alts(rd_, cx_).map_err(|e| e.reached_at(rd_.pos()).harden(start, "malformed memtype"))
@@ -1403,7 +1523,7 @@ fn bmemtype_alts(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Memtype> {
     bmemtype_p0(rd_, cx_)
 }
 
-// from spec/5.2-binary-types.wspec:116
+// from spec/5.2-binary-types.wspec:130
 fn bmemtype_p0(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Memtype> {
     let start = rd_.pos();
     let v_1 = blimits(rd_, cx_)?;
@@ -1413,7 +1533,7 @@ fn bmemtype_p0(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Memtype> {
     Ok(Memtype(at, lim))
 }
 
-// from spec/5.2-binary-types.wspec:118 grammar Btabletype
+// from spec/5.2-binary-types.wspec:132 grammar Btabletype
 pub fn btabletype(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Tabletype> {
     let start = rd_.pos();
     btabletype_alts(rd_, cx_).map_err(|e| e.reached_at(rd_.pos()).harden(start, "malformed tabletype"))
@@ -1424,7 +1544,7 @@ fn btabletype_alts(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Tabletype> {
     btabletype_p0(rd_, cx_)
 }
 
-// from spec/5.2-binary-types.wspec:119
+// from spec/5.2-binary-types.wspec:133
 fn btabletype_p0(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Tabletype> {
     let start = rd_.pos();
     let v_1 = breftype(rd_, cx_)?;
@@ -1436,7 +1556,7 @@ fn btabletype_p0(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Tabletype> {
     Ok(Tabletype(at, lim, rt))
 }
 
-// from spec/5.2-binary-types.wspec:121 grammar Bexterntype
+// from spec/5.2-binary-types.wspec:135 grammar Bexterntype
 pub fn bexterntype(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Externtype> {
     let start = rd_.pos();
     bexterntype_alts(rd_, cx_).map_err(|e| e.reached_at(rd_.pos()).harden(start, "malformed import kind"))
@@ -1465,7 +1585,7 @@ fn bexterntype_alts(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Externtype> {
     }
 }
 
-// from spec/5.2-binary-types.wspec:122
+// from spec/5.2-binary-types.wspec:136
 fn bexterntype_p0(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Externtype> {
     let start = rd_.pos();
     if rd_.peek()? != 0x00 { return Err(Fail::soft().reached_at(rd_.pos())); }
@@ -1476,7 +1596,7 @@ fn bexterntype_p0(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Externtype> {
     Ok(Externtype::Func(Typeuse::Idx(x)))
 }
 
-// from spec/5.2-binary-types.wspec:123
+// from spec/5.2-binary-types.wspec:137
 fn bexterntype_p1(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Externtype> {
     let start = rd_.pos();
     if rd_.peek()? != 0x01 { return Err(Fail::soft().reached_at(rd_.pos())); }
@@ -1486,7 +1606,7 @@ fn bexterntype_p1(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Externtype> {
     Ok(Externtype::Table(tt))
 }
 
-// from spec/5.2-binary-types.wspec:124
+// from spec/5.2-binary-types.wspec:138
 fn bexterntype_p2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Externtype> {
     let start = rd_.pos();
     if rd_.peek()? != 0x02 { return Err(Fail::soft().reached_at(rd_.pos())); }
@@ -1496,7 +1616,7 @@ fn bexterntype_p2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Externtype> {
     Ok(Externtype::Mem(mt))
 }
 
-// from spec/5.2-binary-types.wspec:125
+// from spec/5.2-binary-types.wspec:139
 fn bexterntype_p3(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Externtype> {
     let start = rd_.pos();
     if rd_.peek()? != 0x03 { return Err(Fail::soft().reached_at(rd_.pos())); }
@@ -1506,7 +1626,7 @@ fn bexterntype_p3(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Externtype> {
     Ok(Externtype::Global(gt))
 }
 
-// from spec/5.2-binary-types.wspec:126
+// from spec/5.2-binary-types.wspec:140
 fn bexterntype_p4(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Externtype> {
     let start = rd_.pos();
     if rd_.peek()? != 0x04 { return Err(Fail::soft().reached_at(rd_.pos())); }
@@ -1793,70 +1913,70 @@ fn binstr_alts(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     binstr_p78_from2(rd_, cx_)
         }
         29 => {
-    binstr_p79_from2(rd_, cx_)
-        }
-        30 => {
     binstr_p80_from2(rd_, cx_)
         }
-        0 => {
+        30 => {
     binstr_p81_from2(rd_, cx_)
         }
-        1 => {
+        0 => {
     binstr_p82_from2(rd_, cx_)
         }
-        2 => {
+        1 => {
     binstr_p83_from2(rd_, cx_)
         }
-        3 => {
+        2 => {
     binstr_p84_from2(rd_, cx_)
         }
-        4 => {
+        3 => {
     binstr_p85_from2(rd_, cx_)
         }
-        5 => {
+        4 => {
     binstr_p86_from2(rd_, cx_)
         }
-        6 => {
+        5 => {
     binstr_p87_from2(rd_, cx_)
         }
-        7 => {
+        6 => {
     binstr_p88_from2(rd_, cx_)
         }
-        8 => {
+        7 => {
     binstr_p89_from2(rd_, cx_)
         }
-        9 => {
+        8 => {
     binstr_p90_from2(rd_, cx_)
         }
-        10 => {
+        9 => {
     binstr_p91_from2(rd_, cx_)
         }
-        11 => {
+        10 => {
     binstr_p92_from2(rd_, cx_)
         }
-        12 => {
+        11 => {
     binstr_p93_from2(rd_, cx_)
         }
-        13 => {
+        12 => {
     binstr_p94_from2(rd_, cx_)
         }
-        14 => {
+        13 => {
     binstr_p95_from2(rd_, cx_)
         }
-        15 => {
+        14 => {
     binstr_p96_from2(rd_, cx_)
         }
-        16 => {
+        15 => {
     binstr_p97_from2(rd_, cx_)
         }
-        17 => {
+        16 => {
     binstr_p98_from2(rd_, cx_)
         }
-        18 => {
+        17 => {
     binstr_p99_from2(rd_, cx_)
         }
-        19 => {
+        18 => {
     binstr_p100_from2(rd_, cx_)
+        }
+        19 => {
+    binstr_p101_from2(rd_, cx_)
         }
         _ => Err(Fail::msg(start, format!("{} {b:02x} {k}", "illegal opcode"))),
     }
@@ -1927,28 +2047,28 @@ fn binstr_alts(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     binstr_p66_from2(rd_, cx_)
         }
         0 => {
-    binstr_p233_from2(rd_, cx_)
-        }
-        1 => {
     binstr_p234_from2(rd_, cx_)
         }
-        2 => {
+        1 => {
     binstr_p235_from2(rd_, cx_)
         }
-        3 => {
+        2 => {
     binstr_p236_from2(rd_, cx_)
         }
-        4 => {
+        3 => {
     binstr_p237_from2(rd_, cx_)
         }
-        5 => {
+        4 => {
     binstr_p238_from2(rd_, cx_)
         }
-        6 => {
+        5 => {
     binstr_p239_from2(rd_, cx_)
         }
-        7 => {
+        6 => {
     binstr_p240_from2(rd_, cx_)
+        }
+        7 => {
+    binstr_p241_from2(rd_, cx_)
         }
         _ => Err(Fail::msg(start, format!("{} {b:02x} {k}", "illegal opcode"))),
     }
@@ -2043,401 +2163,404 @@ fn binstr_alts(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
         0xd4 => {
     binstr_p71(rd_, cx_)
         }
-        0x41 => {
-    binstr_p101(rd_, cx_)
+        0xfe => {
+    binstr_p79(rd_, cx_)
         }
-        0x42 => {
+        0x41 => {
     binstr_p102(rd_, cx_)
         }
-        0x43 => {
+        0x42 => {
     binstr_p103(rd_, cx_)
         }
-        0x44 => {
+        0x43 => {
     binstr_p104(rd_, cx_)
         }
-        0x45 => {
+        0x44 => {
     binstr_p105(rd_, cx_)
         }
-        0x46 => {
+        0x45 => {
     binstr_p106(rd_, cx_)
         }
-        0x47 => {
+        0x46 => {
     binstr_p107(rd_, cx_)
         }
-        0x48 => {
+        0x47 => {
     binstr_p108(rd_, cx_)
         }
-        0x49 => {
+        0x48 => {
     binstr_p109(rd_, cx_)
         }
-        0x4a => {
+        0x49 => {
     binstr_p110(rd_, cx_)
         }
-        0x4b => {
+        0x4a => {
     binstr_p111(rd_, cx_)
         }
-        0x4c => {
+        0x4b => {
     binstr_p112(rd_, cx_)
         }
-        0x4d => {
+        0x4c => {
     binstr_p113(rd_, cx_)
         }
-        0x4e => {
+        0x4d => {
     binstr_p114(rd_, cx_)
         }
-        0x4f => {
+        0x4e => {
     binstr_p115(rd_, cx_)
         }
-        0x50 => {
+        0x4f => {
     binstr_p116(rd_, cx_)
         }
-        0x51 => {
+        0x50 => {
     binstr_p117(rd_, cx_)
         }
-        0x52 => {
+        0x51 => {
     binstr_p118(rd_, cx_)
         }
-        0x53 => {
+        0x52 => {
     binstr_p119(rd_, cx_)
         }
-        0x54 => {
+        0x53 => {
     binstr_p120(rd_, cx_)
         }
-        0x55 => {
+        0x54 => {
     binstr_p121(rd_, cx_)
         }
-        0x56 => {
+        0x55 => {
     binstr_p122(rd_, cx_)
         }
-        0x57 => {
+        0x56 => {
     binstr_p123(rd_, cx_)
         }
-        0x58 => {
+        0x57 => {
     binstr_p124(rd_, cx_)
         }
-        0x59 => {
+        0x58 => {
     binstr_p125(rd_, cx_)
         }
-        0x5a => {
+        0x59 => {
     binstr_p126(rd_, cx_)
         }
-        0x5b => {
+        0x5a => {
     binstr_p127(rd_, cx_)
         }
-        0x5c => {
+        0x5b => {
     binstr_p128(rd_, cx_)
         }
-        0x5d => {
+        0x5c => {
     binstr_p129(rd_, cx_)
         }
-        0x5e => {
+        0x5d => {
     binstr_p130(rd_, cx_)
         }
-        0x5f => {
+        0x5e => {
     binstr_p131(rd_, cx_)
         }
-        0x60 => {
+        0x5f => {
     binstr_p132(rd_, cx_)
         }
-        0x61 => {
+        0x60 => {
     binstr_p133(rd_, cx_)
         }
-        0x62 => {
+        0x61 => {
     binstr_p134(rd_, cx_)
         }
-        0x63 => {
+        0x62 => {
     binstr_p135(rd_, cx_)
         }
-        0x64 => {
+        0x63 => {
     binstr_p136(rd_, cx_)
         }
-        0x65 => {
+        0x64 => {
     binstr_p137(rd_, cx_)
         }
-        0x66 => {
+        0x65 => {
     binstr_p138(rd_, cx_)
         }
-        0x67 => {
+        0x66 => {
     binstr_p139(rd_, cx_)
         }
-        0x68 => {
+        0x67 => {
     binstr_p140(rd_, cx_)
         }
-        0x69 => {
+        0x68 => {
     binstr_p141(rd_, cx_)
         }
-        0x6a => {
+        0x69 => {
     binstr_p142(rd_, cx_)
         }
-        0x6b => {
+        0x6a => {
     binstr_p143(rd_, cx_)
         }
-        0x6c => {
+        0x6b => {
     binstr_p144(rd_, cx_)
         }
-        0x6d => {
+        0x6c => {
     binstr_p145(rd_, cx_)
         }
-        0x6e => {
+        0x6d => {
     binstr_p146(rd_, cx_)
         }
-        0x6f => {
+        0x6e => {
     binstr_p147(rd_, cx_)
         }
-        0x70 => {
+        0x6f => {
     binstr_p148(rd_, cx_)
         }
-        0x71 => {
+        0x70 => {
     binstr_p149(rd_, cx_)
         }
-        0x72 => {
+        0x71 => {
     binstr_p150(rd_, cx_)
         }
-        0x73 => {
+        0x72 => {
     binstr_p151(rd_, cx_)
         }
-        0x74 => {
+        0x73 => {
     binstr_p152(rd_, cx_)
         }
-        0x75 => {
+        0x74 => {
     binstr_p153(rd_, cx_)
         }
-        0x76 => {
+        0x75 => {
     binstr_p154(rd_, cx_)
         }
-        0x77 => {
+        0x76 => {
     binstr_p155(rd_, cx_)
         }
-        0x78 => {
+        0x77 => {
     binstr_p156(rd_, cx_)
         }
-        0x79 => {
+        0x78 => {
     binstr_p157(rd_, cx_)
         }
-        0x7a => {
+        0x79 => {
     binstr_p158(rd_, cx_)
         }
-        0x7b => {
+        0x7a => {
     binstr_p159(rd_, cx_)
         }
-        0x7c => {
+        0x7b => {
     binstr_p160(rd_, cx_)
         }
-        0x7d => {
+        0x7c => {
     binstr_p161(rd_, cx_)
         }
-        0x7e => {
+        0x7d => {
     binstr_p162(rd_, cx_)
         }
-        0x7f => {
+        0x7e => {
     binstr_p163(rd_, cx_)
         }
-        0x80 => {
+        0x7f => {
     binstr_p164(rd_, cx_)
         }
-        0x81 => {
+        0x80 => {
     binstr_p165(rd_, cx_)
         }
-        0x82 => {
+        0x81 => {
     binstr_p166(rd_, cx_)
         }
-        0x83 => {
+        0x82 => {
     binstr_p167(rd_, cx_)
         }
-        0x84 => {
+        0x83 => {
     binstr_p168(rd_, cx_)
         }
-        0x85 => {
+        0x84 => {
     binstr_p169(rd_, cx_)
         }
-        0x86 => {
+        0x85 => {
     binstr_p170(rd_, cx_)
         }
-        0x87 => {
+        0x86 => {
     binstr_p171(rd_, cx_)
         }
-        0x88 => {
+        0x87 => {
     binstr_p172(rd_, cx_)
         }
-        0x89 => {
+        0x88 => {
     binstr_p173(rd_, cx_)
         }
-        0x8a => {
+        0x89 => {
     binstr_p174(rd_, cx_)
         }
-        0x8b => {
+        0x8a => {
     binstr_p175(rd_, cx_)
         }
-        0x8c => {
+        0x8b => {
     binstr_p176(rd_, cx_)
         }
-        0x8d => {
+        0x8c => {
     binstr_p177(rd_, cx_)
         }
-        0x8e => {
+        0x8d => {
     binstr_p178(rd_, cx_)
         }
-        0x8f => {
+        0x8e => {
     binstr_p179(rd_, cx_)
         }
-        0x90 => {
+        0x8f => {
     binstr_p180(rd_, cx_)
         }
-        0x91 => {
+        0x90 => {
     binstr_p181(rd_, cx_)
         }
-        0x92 => {
+        0x91 => {
     binstr_p182(rd_, cx_)
         }
-        0x93 => {
+        0x92 => {
     binstr_p183(rd_, cx_)
         }
-        0x94 => {
+        0x93 => {
     binstr_p184(rd_, cx_)
         }
-        0x95 => {
+        0x94 => {
     binstr_p185(rd_, cx_)
         }
-        0x96 => {
+        0x95 => {
     binstr_p186(rd_, cx_)
         }
-        0x97 => {
+        0x96 => {
     binstr_p187(rd_, cx_)
         }
-        0x98 => {
+        0x97 => {
     binstr_p188(rd_, cx_)
         }
-        0x99 => {
+        0x98 => {
     binstr_p189(rd_, cx_)
         }
-        0x9a => {
+        0x99 => {
     binstr_p190(rd_, cx_)
         }
-        0x9b => {
+        0x9a => {
     binstr_p191(rd_, cx_)
         }
-        0x9c => {
+        0x9b => {
     binstr_p192(rd_, cx_)
         }
-        0x9d => {
+        0x9c => {
     binstr_p193(rd_, cx_)
         }
-        0x9e => {
+        0x9d => {
     binstr_p194(rd_, cx_)
         }
-        0x9f => {
+        0x9e => {
     binstr_p195(rd_, cx_)
         }
-        0xa0 => {
+        0x9f => {
     binstr_p196(rd_, cx_)
         }
-        0xa1 => {
+        0xa0 => {
     binstr_p197(rd_, cx_)
         }
-        0xa2 => {
+        0xa1 => {
     binstr_p198(rd_, cx_)
         }
-        0xa3 => {
+        0xa2 => {
     binstr_p199(rd_, cx_)
         }
-        0xa4 => {
+        0xa3 => {
     binstr_p200(rd_, cx_)
         }
-        0xa5 => {
+        0xa4 => {
     binstr_p201(rd_, cx_)
         }
-        0xa6 => {
+        0xa5 => {
     binstr_p202(rd_, cx_)
         }
-        0xa7 => {
+        0xa6 => {
     binstr_p203(rd_, cx_)
         }
-        0xa8 => {
+        0xa7 => {
     binstr_p204(rd_, cx_)
         }
-        0xa9 => {
+        0xa8 => {
     binstr_p205(rd_, cx_)
         }
-        0xaa => {
+        0xa9 => {
     binstr_p206(rd_, cx_)
         }
-        0xab => {
+        0xaa => {
     binstr_p207(rd_, cx_)
         }
-        0xac => {
+        0xab => {
     binstr_p208(rd_, cx_)
         }
-        0xad => {
+        0xac => {
     binstr_p209(rd_, cx_)
         }
-        0xae => {
+        0xad => {
     binstr_p210(rd_, cx_)
         }
-        0xaf => {
+        0xae => {
     binstr_p211(rd_, cx_)
         }
-        0xb0 => {
+        0xaf => {
     binstr_p212(rd_, cx_)
         }
-        0xb1 => {
+        0xb0 => {
     binstr_p213(rd_, cx_)
         }
-        0xb2 => {
+        0xb1 => {
     binstr_p214(rd_, cx_)
         }
-        0xb3 => {
+        0xb2 => {
     binstr_p215(rd_, cx_)
         }
-        0xb4 => {
+        0xb3 => {
     binstr_p216(rd_, cx_)
         }
-        0xb5 => {
+        0xb4 => {
     binstr_p217(rd_, cx_)
         }
-        0xb6 => {
+        0xb5 => {
     binstr_p218(rd_, cx_)
         }
-        0xb7 => {
+        0xb6 => {
     binstr_p219(rd_, cx_)
         }
-        0xb8 => {
+        0xb7 => {
     binstr_p220(rd_, cx_)
         }
-        0xb9 => {
+        0xb8 => {
     binstr_p221(rd_, cx_)
         }
-        0xba => {
+        0xb9 => {
     binstr_p222(rd_, cx_)
         }
-        0xbb => {
+        0xba => {
     binstr_p223(rd_, cx_)
         }
-        0xbc => {
+        0xbb => {
     binstr_p224(rd_, cx_)
         }
-        0xbd => {
+        0xbc => {
     binstr_p225(rd_, cx_)
         }
-        0xbe => {
+        0xbd => {
     binstr_p226(rd_, cx_)
         }
-        0xbf => {
+        0xbe => {
     binstr_p227(rd_, cx_)
         }
-        0xc0 => {
+        0xbf => {
     binstr_p228(rd_, cx_)
         }
-        0xc1 => {
+        0xc0 => {
     binstr_p229(rd_, cx_)
         }
-        0xc2 => {
+        0xc1 => {
     binstr_p230(rd_, cx_)
         }
-        0xc3 => {
+        0xc2 => {
     binstr_p231(rd_, cx_)
         }
-        0xc4 => {
+        0xc3 => {
     binstr_p232(rd_, cx_)
+        }
+        0xc4 => {
+    binstr_p233(rd_, cx_)
         }
         0xfd => {
     rd_.byte()?;
@@ -2445,772 +2568,772 @@ fn binstr_alts(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     match k {
         0 => {
-    binstr_p241_from2(rd_, cx_)
-        }
-        1 => {
     binstr_p242_from2(rd_, cx_)
         }
-        2 => {
+        1 => {
     binstr_p243_from2(rd_, cx_)
         }
-        3 => {
+        2 => {
     binstr_p244_from2(rd_, cx_)
         }
-        4 => {
+        3 => {
     binstr_p245_from2(rd_, cx_)
         }
-        5 => {
+        4 => {
     binstr_p246_from2(rd_, cx_)
         }
-        6 => {
+        5 => {
     binstr_p247_from2(rd_, cx_)
         }
-        7 => {
+        6 => {
     binstr_p248_from2(rd_, cx_)
         }
-        8 => {
+        7 => {
     binstr_p249_from2(rd_, cx_)
         }
-        9 => {
+        8 => {
     binstr_p250_from2(rd_, cx_)
         }
-        10 => {
+        9 => {
     binstr_p251_from2(rd_, cx_)
         }
-        11 => {
+        10 => {
     binstr_p252_from2(rd_, cx_)
         }
-        84 => {
+        11 => {
     binstr_p253_from2(rd_, cx_)
         }
-        85 => {
+        84 => {
     binstr_p254_from2(rd_, cx_)
         }
-        86 => {
+        85 => {
     binstr_p255_from2(rd_, cx_)
         }
-        87 => {
+        86 => {
     binstr_p256_from2(rd_, cx_)
         }
-        88 => {
+        87 => {
     binstr_p257_from2(rd_, cx_)
         }
-        89 => {
+        88 => {
     binstr_p258_from2(rd_, cx_)
         }
-        90 => {
+        89 => {
     binstr_p259_from2(rd_, cx_)
         }
-        91 => {
+        90 => {
     binstr_p260_from2(rd_, cx_)
         }
-        92 => {
+        91 => {
     binstr_p261_from2(rd_, cx_)
         }
-        93 => {
+        92 => {
     binstr_p262_from2(rd_, cx_)
         }
-        12 => {
+        93 => {
     binstr_p263_from2(rd_, cx_)
         }
-        13 => {
+        12 => {
     binstr_p264_from2(rd_, cx_)
         }
-        21 => {
+        13 => {
     binstr_p265_from2(rd_, cx_)
         }
-        22 => {
+        21 => {
     binstr_p266_from2(rd_, cx_)
         }
-        23 => {
+        22 => {
     binstr_p267_from2(rd_, cx_)
         }
-        24 => {
+        23 => {
     binstr_p268_from2(rd_, cx_)
         }
-        25 => {
+        24 => {
     binstr_p269_from2(rd_, cx_)
         }
-        26 => {
+        25 => {
     binstr_p270_from2(rd_, cx_)
         }
-        27 => {
+        26 => {
     binstr_p271_from2(rd_, cx_)
         }
-        28 => {
+        27 => {
     binstr_p272_from2(rd_, cx_)
         }
-        29 => {
+        28 => {
     binstr_p273_from2(rd_, cx_)
         }
-        30 => {
+        29 => {
     binstr_p274_from2(rd_, cx_)
         }
-        31 => {
+        30 => {
     binstr_p275_from2(rd_, cx_)
         }
-        32 => {
+        31 => {
     binstr_p276_from2(rd_, cx_)
         }
-        33 => {
+        32 => {
     binstr_p277_from2(rd_, cx_)
         }
-        34 => {
+        33 => {
     binstr_p278_from2(rd_, cx_)
         }
-        14 => {
+        34 => {
     binstr_p279_from2(rd_, cx_)
         }
-        15 => {
+        14 => {
     binstr_p280_from2(rd_, cx_)
         }
-        16 => {
+        15 => {
     binstr_p281_from2(rd_, cx_)
         }
-        17 => {
+        16 => {
     binstr_p282_from2(rd_, cx_)
         }
-        18 => {
+        17 => {
     binstr_p283_from2(rd_, cx_)
         }
-        19 => {
+        18 => {
     binstr_p284_from2(rd_, cx_)
         }
-        20 => {
+        19 => {
     binstr_p285_from2(rd_, cx_)
         }
-        35 => {
+        20 => {
     binstr_p286_from2(rd_, cx_)
         }
-        36 => {
+        35 => {
     binstr_p287_from2(rd_, cx_)
         }
-        37 => {
+        36 => {
     binstr_p288_from2(rd_, cx_)
         }
-        38 => {
+        37 => {
     binstr_p289_from2(rd_, cx_)
         }
-        39 => {
+        38 => {
     binstr_p290_from2(rd_, cx_)
         }
-        40 => {
+        39 => {
     binstr_p291_from2(rd_, cx_)
         }
-        41 => {
+        40 => {
     binstr_p292_from2(rd_, cx_)
         }
-        42 => {
+        41 => {
     binstr_p293_from2(rd_, cx_)
         }
-        43 => {
+        42 => {
     binstr_p294_from2(rd_, cx_)
         }
-        44 => {
+        43 => {
     binstr_p295_from2(rd_, cx_)
         }
-        45 => {
+        44 => {
     binstr_p296_from2(rd_, cx_)
         }
-        46 => {
+        45 => {
     binstr_p297_from2(rd_, cx_)
         }
-        47 => {
+        46 => {
     binstr_p298_from2(rd_, cx_)
         }
-        48 => {
+        47 => {
     binstr_p299_from2(rd_, cx_)
         }
-        49 => {
+        48 => {
     binstr_p300_from2(rd_, cx_)
         }
-        50 => {
+        49 => {
     binstr_p301_from2(rd_, cx_)
         }
-        51 => {
+        50 => {
     binstr_p302_from2(rd_, cx_)
         }
-        52 => {
+        51 => {
     binstr_p303_from2(rd_, cx_)
         }
-        53 => {
+        52 => {
     binstr_p304_from2(rd_, cx_)
         }
-        54 => {
+        53 => {
     binstr_p305_from2(rd_, cx_)
         }
-        55 => {
+        54 => {
     binstr_p306_from2(rd_, cx_)
         }
-        56 => {
+        55 => {
     binstr_p307_from2(rd_, cx_)
         }
-        57 => {
+        56 => {
     binstr_p308_from2(rd_, cx_)
         }
-        58 => {
+        57 => {
     binstr_p309_from2(rd_, cx_)
         }
-        59 => {
+        58 => {
     binstr_p310_from2(rd_, cx_)
         }
-        60 => {
+        59 => {
     binstr_p311_from2(rd_, cx_)
         }
-        61 => {
+        60 => {
     binstr_p312_from2(rd_, cx_)
         }
-        62 => {
+        61 => {
     binstr_p313_from2(rd_, cx_)
         }
-        63 => {
+        62 => {
     binstr_p314_from2(rd_, cx_)
         }
-        64 => {
+        63 => {
     binstr_p315_from2(rd_, cx_)
         }
-        65 => {
+        64 => {
     binstr_p316_from2(rd_, cx_)
         }
-        66 => {
+        65 => {
     binstr_p317_from2(rd_, cx_)
         }
-        67 => {
+        66 => {
     binstr_p318_from2(rd_, cx_)
         }
-        68 => {
+        67 => {
     binstr_p319_from2(rd_, cx_)
         }
-        69 => {
+        68 => {
     binstr_p320_from2(rd_, cx_)
         }
-        70 => {
+        69 => {
     binstr_p321_from2(rd_, cx_)
         }
-        71 => {
+        70 => {
     binstr_p322_from2(rd_, cx_)
         }
-        72 => {
+        71 => {
     binstr_p323_from2(rd_, cx_)
         }
-        73 => {
+        72 => {
     binstr_p324_from2(rd_, cx_)
         }
-        74 => {
+        73 => {
     binstr_p325_from2(rd_, cx_)
         }
-        75 => {
+        74 => {
     binstr_p326_from2(rd_, cx_)
         }
-        76 => {
+        75 => {
     binstr_p327_from2(rd_, cx_)
         }
-        77 => {
+        76 => {
     binstr_p328_from2(rd_, cx_)
         }
-        78 => {
+        77 => {
     binstr_p329_from2(rd_, cx_)
         }
-        79 => {
+        78 => {
     binstr_p330_from2(rd_, cx_)
         }
-        80 => {
+        79 => {
     binstr_p331_from2(rd_, cx_)
         }
-        81 => {
+        80 => {
     binstr_p332_from2(rd_, cx_)
         }
-        82 => {
+        81 => {
     binstr_p333_from2(rd_, cx_)
         }
-        83 => {
+        82 => {
     binstr_p334_from2(rd_, cx_)
         }
-        94 => {
+        83 => {
     binstr_p335_from2(rd_, cx_)
         }
-        95 => {
+        94 => {
     binstr_p336_from2(rd_, cx_)
         }
-        96 => {
+        95 => {
     binstr_p337_from2(rd_, cx_)
         }
-        97 => {
+        96 => {
     binstr_p338_from2(rd_, cx_)
         }
-        98 => {
+        97 => {
     binstr_p339_from2(rd_, cx_)
         }
-        99 => {
+        98 => {
     binstr_p340_from2(rd_, cx_)
         }
-        100 => {
+        99 => {
     binstr_p341_from2(rd_, cx_)
         }
-        101 => {
+        100 => {
     binstr_p342_from2(rd_, cx_)
         }
-        102 => {
+        101 => {
     binstr_p343_from2(rd_, cx_)
         }
-        103 => {
+        102 => {
     binstr_p344_from2(rd_, cx_)
         }
-        104 => {
+        103 => {
     binstr_p345_from2(rd_, cx_)
         }
-        105 => {
+        104 => {
     binstr_p346_from2(rd_, cx_)
         }
-        106 => {
+        105 => {
     binstr_p347_from2(rd_, cx_)
         }
-        107 => {
+        106 => {
     binstr_p348_from2(rd_, cx_)
         }
-        108 => {
+        107 => {
     binstr_p349_from2(rd_, cx_)
         }
-        109 => {
+        108 => {
     binstr_p350_from2(rd_, cx_)
         }
-        110 => {
+        109 => {
     binstr_p351_from2(rd_, cx_)
         }
-        111 => {
+        110 => {
     binstr_p352_from2(rd_, cx_)
         }
-        112 => {
+        111 => {
     binstr_p353_from2(rd_, cx_)
         }
-        113 => {
+        112 => {
     binstr_p354_from2(rd_, cx_)
         }
-        114 => {
+        113 => {
     binstr_p355_from2(rd_, cx_)
         }
-        115 => {
+        114 => {
     binstr_p356_from2(rd_, cx_)
         }
-        116 => {
+        115 => {
     binstr_p357_from2(rd_, cx_)
         }
-        117 => {
+        116 => {
     binstr_p358_from2(rd_, cx_)
         }
-        118 => {
+        117 => {
     binstr_p359_from2(rd_, cx_)
         }
-        119 => {
+        118 => {
     binstr_p360_from2(rd_, cx_)
         }
-        120 => {
+        119 => {
     binstr_p361_from2(rd_, cx_)
         }
-        121 => {
+        120 => {
     binstr_p362_from2(rd_, cx_)
         }
-        122 => {
+        121 => {
     binstr_p363_from2(rd_, cx_)
         }
-        123 => {
+        122 => {
     binstr_p364_from2(rd_, cx_)
         }
-        124 => {
+        123 => {
     binstr_p365_from2(rd_, cx_)
         }
-        125 => {
+        124 => {
     binstr_p366_from2(rd_, cx_)
         }
-        126 => {
+        125 => {
     binstr_p367_from2(rd_, cx_)
         }
-        127 => {
+        126 => {
     binstr_p368_from2(rd_, cx_)
         }
-        128 => {
+        127 => {
     binstr_p369_from2(rd_, cx_)
         }
-        129 => {
+        128 => {
     binstr_p370_from2(rd_, cx_)
         }
-        130 => {
+        129 => {
     binstr_p371_from2(rd_, cx_)
         }
-        131 => {
+        130 => {
     binstr_p372_from2(rd_, cx_)
         }
-        132 => {
+        131 => {
     binstr_p373_from2(rd_, cx_)
         }
-        133 => {
+        132 => {
     binstr_p374_from2(rd_, cx_)
         }
-        134 => {
+        133 => {
     binstr_p375_from2(rd_, cx_)
         }
-        135 => {
+        134 => {
     binstr_p376_from2(rd_, cx_)
         }
-        136 => {
+        135 => {
     binstr_p377_from2(rd_, cx_)
         }
-        137 => {
+        136 => {
     binstr_p378_from2(rd_, cx_)
         }
-        138 => {
+        137 => {
     binstr_p379_from2(rd_, cx_)
         }
-        139 => {
+        138 => {
     binstr_p380_from2(rd_, cx_)
         }
-        140 => {
+        139 => {
     binstr_p381_from2(rd_, cx_)
         }
-        141 => {
+        140 => {
     binstr_p382_from2(rd_, cx_)
         }
-        142 => {
+        141 => {
     binstr_p383_from2(rd_, cx_)
         }
-        143 => {
+        142 => {
     binstr_p384_from2(rd_, cx_)
         }
-        144 => {
+        143 => {
     binstr_p385_from2(rd_, cx_)
         }
-        145 => {
+        144 => {
     binstr_p386_from2(rd_, cx_)
         }
-        146 => {
+        145 => {
     binstr_p387_from2(rd_, cx_)
         }
-        147 => {
+        146 => {
     binstr_p388_from2(rd_, cx_)
         }
-        148 => {
+        147 => {
     binstr_p389_from2(rd_, cx_)
         }
-        149 => {
+        148 => {
     binstr_p390_from2(rd_, cx_)
         }
-        150 => {
+        149 => {
     binstr_p391_from2(rd_, cx_)
         }
-        151 => {
+        150 => {
     binstr_p392_from2(rd_, cx_)
         }
-        152 => {
+        151 => {
     binstr_p393_from2(rd_, cx_)
         }
-        153 => {
+        152 => {
     binstr_p394_from2(rd_, cx_)
         }
-        155 => {
+        153 => {
     binstr_p395_from2(rd_, cx_)
         }
-        156 => {
+        155 => {
     binstr_p396_from2(rd_, cx_)
         }
-        157 => {
+        156 => {
     binstr_p397_from2(rd_, cx_)
         }
-        158 => {
+        157 => {
     binstr_p398_from2(rd_, cx_)
         }
-        159 => {
+        158 => {
     binstr_p399_from2(rd_, cx_)
         }
-        160 => {
+        159 => {
     binstr_p400_from2(rd_, cx_)
         }
-        161 => {
+        160 => {
     binstr_p401_from2(rd_, cx_)
         }
-        163 => {
+        161 => {
     binstr_p402_from2(rd_, cx_)
         }
-        164 => {
+        163 => {
     binstr_p403_from2(rd_, cx_)
         }
-        167 => {
+        164 => {
     binstr_p404_from2(rd_, cx_)
         }
-        168 => {
+        167 => {
     binstr_p405_from2(rd_, cx_)
         }
-        169 => {
+        168 => {
     binstr_p406_from2(rd_, cx_)
         }
-        170 => {
+        169 => {
     binstr_p407_from2(rd_, cx_)
         }
-        171 => {
+        170 => {
     binstr_p408_from2(rd_, cx_)
         }
-        172 => {
+        171 => {
     binstr_p409_from2(rd_, cx_)
         }
-        173 => {
+        172 => {
     binstr_p410_from2(rd_, cx_)
         }
-        174 => {
+        173 => {
     binstr_p411_from2(rd_, cx_)
         }
-        177 => {
+        174 => {
     binstr_p412_from2(rd_, cx_)
         }
-        181 => {
+        177 => {
     binstr_p413_from2(rd_, cx_)
         }
-        182 => {
+        181 => {
     binstr_p414_from2(rd_, cx_)
         }
-        183 => {
+        182 => {
     binstr_p415_from2(rd_, cx_)
         }
-        184 => {
+        183 => {
     binstr_p416_from2(rd_, cx_)
         }
-        185 => {
+        184 => {
     binstr_p417_from2(rd_, cx_)
         }
-        186 => {
+        185 => {
     binstr_p418_from2(rd_, cx_)
         }
-        188 => {
+        186 => {
     binstr_p419_from2(rd_, cx_)
         }
-        189 => {
+        188 => {
     binstr_p420_from2(rd_, cx_)
         }
-        190 => {
+        189 => {
     binstr_p421_from2(rd_, cx_)
         }
-        191 => {
+        190 => {
     binstr_p422_from2(rd_, cx_)
         }
-        192 => {
+        191 => {
     binstr_p423_from2(rd_, cx_)
         }
-        193 => {
+        192 => {
     binstr_p424_from2(rd_, cx_)
         }
-        195 => {
+        193 => {
     binstr_p425_from2(rd_, cx_)
         }
-        196 => {
+        195 => {
     binstr_p426_from2(rd_, cx_)
         }
-        199 => {
+        196 => {
     binstr_p427_from2(rd_, cx_)
         }
-        200 => {
+        199 => {
     binstr_p428_from2(rd_, cx_)
         }
-        201 => {
+        200 => {
     binstr_p429_from2(rd_, cx_)
         }
-        202 => {
+        201 => {
     binstr_p430_from2(rd_, cx_)
         }
-        203 => {
+        202 => {
     binstr_p431_from2(rd_, cx_)
         }
-        204 => {
+        203 => {
     binstr_p432_from2(rd_, cx_)
         }
-        205 => {
+        204 => {
     binstr_p433_from2(rd_, cx_)
         }
-        206 => {
+        205 => {
     binstr_p434_from2(rd_, cx_)
         }
-        209 => {
+        206 => {
     binstr_p435_from2(rd_, cx_)
         }
-        213 => {
+        209 => {
     binstr_p436_from2(rd_, cx_)
         }
-        214 => {
+        213 => {
     binstr_p437_from2(rd_, cx_)
         }
-        215 => {
+        214 => {
     binstr_p438_from2(rd_, cx_)
         }
-        216 => {
+        215 => {
     binstr_p439_from2(rd_, cx_)
         }
-        217 => {
+        216 => {
     binstr_p440_from2(rd_, cx_)
         }
-        218 => {
+        217 => {
     binstr_p441_from2(rd_, cx_)
         }
-        219 => {
+        218 => {
     binstr_p442_from2(rd_, cx_)
         }
-        220 => {
+        219 => {
     binstr_p443_from2(rd_, cx_)
         }
-        221 => {
+        220 => {
     binstr_p444_from2(rd_, cx_)
         }
-        222 => {
+        221 => {
     binstr_p445_from2(rd_, cx_)
         }
-        223 => {
+        222 => {
     binstr_p446_from2(rd_, cx_)
         }
-        224 => {
+        223 => {
     binstr_p447_from2(rd_, cx_)
         }
-        225 => {
+        224 => {
     binstr_p448_from2(rd_, cx_)
         }
-        227 => {
+        225 => {
     binstr_p449_from2(rd_, cx_)
         }
-        228 => {
+        227 => {
     binstr_p450_from2(rd_, cx_)
         }
-        229 => {
+        228 => {
     binstr_p451_from2(rd_, cx_)
         }
-        230 => {
+        229 => {
     binstr_p452_from2(rd_, cx_)
         }
-        231 => {
+        230 => {
     binstr_p453_from2(rd_, cx_)
         }
-        232 => {
+        231 => {
     binstr_p454_from2(rd_, cx_)
         }
-        233 => {
+        232 => {
     binstr_p455_from2(rd_, cx_)
         }
-        234 => {
+        233 => {
     binstr_p456_from2(rd_, cx_)
         }
-        235 => {
+        234 => {
     binstr_p457_from2(rd_, cx_)
         }
-        236 => {
+        235 => {
     binstr_p458_from2(rd_, cx_)
         }
-        237 => {
+        236 => {
     binstr_p459_from2(rd_, cx_)
         }
-        239 => {
+        237 => {
     binstr_p460_from2(rd_, cx_)
         }
-        240 => {
+        239 => {
     binstr_p461_from2(rd_, cx_)
         }
-        241 => {
+        240 => {
     binstr_p462_from2(rd_, cx_)
         }
-        242 => {
+        241 => {
     binstr_p463_from2(rd_, cx_)
         }
-        243 => {
+        242 => {
     binstr_p464_from2(rd_, cx_)
         }
-        244 => {
+        243 => {
     binstr_p465_from2(rd_, cx_)
         }
-        245 => {
+        244 => {
     binstr_p466_from2(rd_, cx_)
         }
-        246 => {
+        245 => {
     binstr_p467_from2(rd_, cx_)
         }
-        247 => {
+        246 => {
     binstr_p468_from2(rd_, cx_)
         }
-        248 => {
+        247 => {
     binstr_p469_from2(rd_, cx_)
         }
-        249 => {
+        248 => {
     binstr_p470_from2(rd_, cx_)
         }
-        250 => {
+        249 => {
     binstr_p471_from2(rd_, cx_)
         }
-        251 => {
+        250 => {
     binstr_p472_from2(rd_, cx_)
         }
-        252 => {
+        251 => {
     binstr_p473_from2(rd_, cx_)
         }
-        253 => {
+        252 => {
     binstr_p474_from2(rd_, cx_)
         }
-        254 => {
+        253 => {
     binstr_p475_from2(rd_, cx_)
         }
-        255 => {
+        254 => {
     binstr_p476_from2(rd_, cx_)
         }
-        256 => {
+        255 => {
     binstr_p477_from2(rd_, cx_)
         }
-        257 => {
+        256 => {
     binstr_p478_from2(rd_, cx_)
         }
-        258 => {
+        257 => {
     binstr_p479_from2(rd_, cx_)
         }
-        259 => {
+        258 => {
     binstr_p480_from2(rd_, cx_)
         }
-        260 => {
+        259 => {
     binstr_p481_from2(rd_, cx_)
         }
-        261 => {
+        260 => {
     binstr_p482_from2(rd_, cx_)
         }
-        262 => {
+        261 => {
     binstr_p483_from2(rd_, cx_)
         }
-        263 => {
+        262 => {
     binstr_p484_from2(rd_, cx_)
         }
-        264 => {
+        263 => {
     binstr_p485_from2(rd_, cx_)
         }
-        265 => {
+        264 => {
     binstr_p486_from2(rd_, cx_)
         }
-        266 => {
+        265 => {
     binstr_p487_from2(rd_, cx_)
         }
-        267 => {
+        266 => {
     binstr_p488_from2(rd_, cx_)
         }
-        268 => {
+        267 => {
     binstr_p489_from2(rd_, cx_)
         }
-        269 => {
+        268 => {
     binstr_p490_from2(rd_, cx_)
         }
-        270 => {
+        269 => {
     binstr_p491_from2(rd_, cx_)
         }
-        271 => {
+        270 => {
     binstr_p492_from2(rd_, cx_)
         }
-        272 => {
+        271 => {
     binstr_p493_from2(rd_, cx_)
         }
-        273 => {
+        272 => {
     binstr_p494_from2(rd_, cx_)
         }
-        274 => {
+        273 => {
     binstr_p495_from2(rd_, cx_)
         }
-        275 => {
+        274 => {
     binstr_p496_from2(rd_, cx_)
+        }
+        275 => {
+    binstr_p497_from2(rd_, cx_)
         }
         _ => Err(Fail::msg(start, format!("{} {b:02x} {k}", "illegal opcode"))),
     }
@@ -4183,11 +4306,11 @@ fn binstr_p78(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
 // from spec/5.3-binary-instructions.wspec:157
 fn binstr_p79(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    if rd_.peek()? != 0xfb { return Err(Fail::soft().reached_at(rd_.pos())); }
+    if rd_.peek()? != 0xfe { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
     let v_1 = bu32(rd_, cx_)?;
-    wspec_runtime::check(wspec_runtime::num::wide(v_1)? == 29i128)?;
-    Ok(Instr::I31Get(Sx::S))
+    wspec_runtime::check(wspec_runtime::num::wide(v_1)? == 114i128)?;
+    Ok(Instr::RefI31Shared)
 }
 
 // from spec/5.3-binary-instructions.wspec:158
@@ -4196,12 +4319,22 @@ fn binstr_p80(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     if rd_.peek()? != 0xfb { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
     let v_1 = bu32(rd_, cx_)?;
+    wspec_runtime::check(wspec_runtime::num::wide(v_1)? == 29i128)?;
+    Ok(Instr::I31Get(Sx::S))
+}
+
+// from spec/5.3-binary-instructions.wspec:159
+fn binstr_p81(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
+    let start = rd_.pos();
+    if rd_.peek()? != 0xfb { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
+    let v_1 = bu32(rd_, cx_)?;
     wspec_runtime::check(wspec_runtime::num::wide(v_1)? == 30i128)?;
     Ok(Instr::I31Get(Sx::U))
 }
 
-// from spec/5.3-binary-instructions.wspec:163
-fn binstr_p81(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
+// from spec/5.3-binary-instructions.wspec:164
+fn binstr_p82(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     if rd_.peek()? != 0xfb { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
@@ -4213,8 +4346,8 @@ fn binstr_p81(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     Ok(Instr::StructNew(x))
 }
 
-// from spec/5.3-binary-instructions.wspec:164
-fn binstr_p82(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
+// from spec/5.3-binary-instructions.wspec:165
+fn binstr_p83(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     if rd_.peek()? != 0xfb { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
@@ -4226,8 +4359,8 @@ fn binstr_p82(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     Ok(Instr::StructNewDefault(x))
 }
 
-// from spec/5.3-binary-instructions.wspec:165
-fn binstr_p83(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
+// from spec/5.3-binary-instructions.wspec:166
+fn binstr_p84(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     if rd_.peek()? != 0xfb { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
@@ -4242,8 +4375,8 @@ fn binstr_p83(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     Ok(Instr::StructGet(None, x, y))
 }
 
-// from spec/5.3-binary-instructions.wspec:166
-fn binstr_p84(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
+// from spec/5.3-binary-instructions.wspec:167
+fn binstr_p85(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     if rd_.peek()? != 0xfb { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
@@ -4258,8 +4391,8 @@ fn binstr_p84(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     Ok(Instr::StructGet(Some(Sx::S), x, y))
 }
 
-// from spec/5.3-binary-instructions.wspec:167
-fn binstr_p85(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
+// from spec/5.3-binary-instructions.wspec:168
+fn binstr_p86(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     if rd_.peek()? != 0xfb { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
@@ -4274,8 +4407,8 @@ fn binstr_p85(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     Ok(Instr::StructGet(Some(Sx::U), x, y))
 }
 
-// from spec/5.3-binary-instructions.wspec:168
-fn binstr_p86(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
+// from spec/5.3-binary-instructions.wspec:169
+fn binstr_p87(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     if rd_.peek()? != 0xfb { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
@@ -4290,8 +4423,8 @@ fn binstr_p86(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     Ok(Instr::StructSet(x, y))
 }
 
-// from spec/5.3-binary-instructions.wspec:171
-fn binstr_p87(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
+// from spec/5.3-binary-instructions.wspec:172
+fn binstr_p88(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     if rd_.peek()? != 0xfb { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
@@ -4303,8 +4436,8 @@ fn binstr_p87(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     Ok(Instr::ArrayNew(x))
 }
 
-// from spec/5.3-binary-instructions.wspec:172
-fn binstr_p88(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
+// from spec/5.3-binary-instructions.wspec:173
+fn binstr_p89(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     if rd_.peek()? != 0xfb { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
@@ -4316,8 +4449,8 @@ fn binstr_p88(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     Ok(Instr::ArrayNewDefault(x))
 }
 
-// from spec/5.3-binary-instructions.wspec:173
-fn binstr_p89(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
+// from spec/5.3-binary-instructions.wspec:174
+fn binstr_p90(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     if rd_.peek()? != 0xfb { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
@@ -4332,8 +4465,8 @@ fn binstr_p89(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     Ok(Instr::ArrayNewFixed(x, wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(n)?)?))
 }
 
-// from spec/5.3-binary-instructions.wspec:174
-fn binstr_p90(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
+// from spec/5.3-binary-instructions.wspec:175
+fn binstr_p91(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     if rd_.peek()? != 0xfb { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
@@ -4348,8 +4481,8 @@ fn binstr_p90(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     Ok(Instr::ArrayNewData(x, y))
 }
 
-// from spec/5.3-binary-instructions.wspec:175
-fn binstr_p91(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
+// from spec/5.3-binary-instructions.wspec:176
+fn binstr_p92(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     if rd_.peek()? != 0xfb { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
@@ -4364,8 +4497,8 @@ fn binstr_p91(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     Ok(Instr::ArrayNewElem(x, y))
 }
 
-// from spec/5.3-binary-instructions.wspec:176
-fn binstr_p92(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
+// from spec/5.3-binary-instructions.wspec:177
+fn binstr_p93(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     if rd_.peek()? != 0xfb { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
@@ -4377,8 +4510,8 @@ fn binstr_p92(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     Ok(Instr::ArrayGet(None, x))
 }
 
-// from spec/5.3-binary-instructions.wspec:177
-fn binstr_p93(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
+// from spec/5.3-binary-instructions.wspec:178
+fn binstr_p94(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     if rd_.peek()? != 0xfb { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
@@ -4390,8 +4523,8 @@ fn binstr_p93(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     Ok(Instr::ArrayGet(Some(Sx::S), x))
 }
 
-// from spec/5.3-binary-instructions.wspec:178
-fn binstr_p94(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
+// from spec/5.3-binary-instructions.wspec:179
+fn binstr_p95(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     if rd_.peek()? != 0xfb { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
@@ -4403,8 +4536,8 @@ fn binstr_p94(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     Ok(Instr::ArrayGet(Some(Sx::U), x))
 }
 
-// from spec/5.3-binary-instructions.wspec:179
-fn binstr_p95(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
+// from spec/5.3-binary-instructions.wspec:180
+fn binstr_p96(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     if rd_.peek()? != 0xfb { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
@@ -4416,8 +4549,8 @@ fn binstr_p95(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     Ok(Instr::ArraySet(x))
 }
 
-// from spec/5.3-binary-instructions.wspec:180
-fn binstr_p96(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
+// from spec/5.3-binary-instructions.wspec:181
+fn binstr_p97(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     if rd_.peek()? != 0xfb { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
@@ -4426,8 +4559,8 @@ fn binstr_p96(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     Ok(Instr::ArrayLen)
 }
 
-// from spec/5.3-binary-instructions.wspec:181
-fn binstr_p97(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
+// from spec/5.3-binary-instructions.wspec:182
+fn binstr_p98(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     if rd_.peek()? != 0xfb { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
@@ -4439,8 +4572,8 @@ fn binstr_p97(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     Ok(Instr::ArrayFill(x))
 }
 
-// from spec/5.3-binary-instructions.wspec:182
-fn binstr_p98(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
+// from spec/5.3-binary-instructions.wspec:183
+fn binstr_p99(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     if rd_.peek()? != 0xfb { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
@@ -4455,8 +4588,8 @@ fn binstr_p98(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     Ok(Instr::ArrayCopy(x_1, x_2))
 }
 
-// from spec/5.3-binary-instructions.wspec:183
-fn binstr_p99(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
+// from spec/5.3-binary-instructions.wspec:184
+fn binstr_p100(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     if rd_.peek()? != 0xfb { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
@@ -4471,8 +4604,8 @@ fn binstr_p99(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     Ok(Instr::ArrayInitData(x, y))
 }
 
-// from spec/5.3-binary-instructions.wspec:184
-fn binstr_p100(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
+// from spec/5.3-binary-instructions.wspec:185
+fn binstr_p101(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     if rd_.peek()? != 0xfb { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
@@ -4487,8 +4620,8 @@ fn binstr_p100(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     Ok(Instr::ArrayInitElem(x, y))
 }
 
-// from spec/5.3-binary-instructions.wspec:189
-fn binstr_p101(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
+// from spec/5.3-binary-instructions.wspec:190
+fn binstr_p102(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     if rd_.peek()? != 0x41 { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
@@ -4498,8 +4631,8 @@ fn binstr_p101(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     Ok(Instr::Const(Numtype::I32, c))
 }
 
-// from spec/5.3-binary-instructions.wspec:190
-fn binstr_p102(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
+// from spec/5.3-binary-instructions.wspec:191
+fn binstr_p103(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     if rd_.peek()? != 0x42 { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
@@ -4509,8 +4642,8 @@ fn binstr_p102(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     Ok(Instr::Const(Numtype::I64, c))
 }
 
-// from spec/5.3-binary-instructions.wspec:191
-fn binstr_p103(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
+// from spec/5.3-binary-instructions.wspec:192
+fn binstr_p104(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     if rd_.peek()? != 0x43 { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
@@ -4520,8 +4653,8 @@ fn binstr_p103(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     Ok(Instr::Const(Numtype::F32, c))
 }
 
-// from spec/5.3-binary-instructions.wspec:192
-fn binstr_p104(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
+// from spec/5.3-binary-instructions.wspec:193
+fn binstr_p105(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     if rd_.peek()? != 0x44 { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
@@ -4531,1038 +4664,1028 @@ fn binstr_p104(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     Ok(Instr::Const(Numtype::F64, c))
 }
 
-// from spec/5.3-binary-instructions.wspec:193
-fn binstr_p105(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
+// from spec/5.3-binary-instructions.wspec:194
+fn binstr_p106(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     if rd_.peek()? != 0x45 { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
     Ok(Instr::Testop(Numtype::I32, Testop::Inn(TestopInn)))
 }
 
-// from spec/5.3-binary-instructions.wspec:194
-fn binstr_p106(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
+// from spec/5.3-binary-instructions.wspec:195
+fn binstr_p107(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     if rd_.peek()? != 0x46 { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
     Ok(Instr::Relop(Numtype::I32, Relop::Inn(RelopInn::Eq)))
 }
 
-// from spec/5.3-binary-instructions.wspec:195
-fn binstr_p107(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
+// from spec/5.3-binary-instructions.wspec:196
+fn binstr_p108(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     if rd_.peek()? != 0x47 { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
     Ok(Instr::Relop(Numtype::I32, Relop::Inn(RelopInn::Ne)))
 }
 
-// from spec/5.3-binary-instructions.wspec:196
-fn binstr_p108(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
+// from spec/5.3-binary-instructions.wspec:197
+fn binstr_p109(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     if rd_.peek()? != 0x48 { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
     Ok(Instr::Relop(Numtype::I32, Relop::Inn(RelopInn::Lt(Sx::S))))
 }
 
-// from spec/5.3-binary-instructions.wspec:197
-fn binstr_p109(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
+// from spec/5.3-binary-instructions.wspec:198
+fn binstr_p110(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     if rd_.peek()? != 0x49 { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
     Ok(Instr::Relop(Numtype::I32, Relop::Inn(RelopInn::Lt(Sx::U))))
 }
 
-// from spec/5.3-binary-instructions.wspec:198
-fn binstr_p110(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
+// from spec/5.3-binary-instructions.wspec:199
+fn binstr_p111(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     if rd_.peek()? != 0x4a { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
     Ok(Instr::Relop(Numtype::I32, Relop::Inn(RelopInn::Gt(Sx::S))))
 }
 
-// from spec/5.3-binary-instructions.wspec:199
-fn binstr_p111(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
+// from spec/5.3-binary-instructions.wspec:200
+fn binstr_p112(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     if rd_.peek()? != 0x4b { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
     Ok(Instr::Relop(Numtype::I32, Relop::Inn(RelopInn::Gt(Sx::U))))
 }
 
-// from spec/5.3-binary-instructions.wspec:200
-fn binstr_p112(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
+// from spec/5.3-binary-instructions.wspec:201
+fn binstr_p113(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     if rd_.peek()? != 0x4c { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
     Ok(Instr::Relop(Numtype::I32, Relop::Inn(RelopInn::Le(Sx::S))))
 }
 
-// from spec/5.3-binary-instructions.wspec:201
-fn binstr_p113(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
+// from spec/5.3-binary-instructions.wspec:202
+fn binstr_p114(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     if rd_.peek()? != 0x4d { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
     Ok(Instr::Relop(Numtype::I32, Relop::Inn(RelopInn::Le(Sx::U))))
 }
 
-// from spec/5.3-binary-instructions.wspec:202
-fn binstr_p114(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
+// from spec/5.3-binary-instructions.wspec:203
+fn binstr_p115(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     if rd_.peek()? != 0x4e { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
     Ok(Instr::Relop(Numtype::I32, Relop::Inn(RelopInn::Ge(Sx::S))))
 }
 
-// from spec/5.3-binary-instructions.wspec:203
-fn binstr_p115(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
+// from spec/5.3-binary-instructions.wspec:204
+fn binstr_p116(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     if rd_.peek()? != 0x4f { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
     Ok(Instr::Relop(Numtype::I32, Relop::Inn(RelopInn::Ge(Sx::U))))
 }
 
-// from spec/5.3-binary-instructions.wspec:204
-fn binstr_p116(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
+// from spec/5.3-binary-instructions.wspec:205
+fn binstr_p117(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     if rd_.peek()? != 0x50 { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
     Ok(Instr::Testop(Numtype::I64, Testop::Inn(TestopInn)))
 }
 
-// from spec/5.3-binary-instructions.wspec:205
-fn binstr_p117(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
+// from spec/5.3-binary-instructions.wspec:206
+fn binstr_p118(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     if rd_.peek()? != 0x51 { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
     Ok(Instr::Relop(Numtype::I64, Relop::Inn(RelopInn::Eq)))
 }
 
-// from spec/5.3-binary-instructions.wspec:206
-fn binstr_p118(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
+// from spec/5.3-binary-instructions.wspec:207
+fn binstr_p119(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     if rd_.peek()? != 0x52 { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
     Ok(Instr::Relop(Numtype::I64, Relop::Inn(RelopInn::Ne)))
 }
 
-// from spec/5.3-binary-instructions.wspec:207
-fn binstr_p119(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
+// from spec/5.3-binary-instructions.wspec:208
+fn binstr_p120(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     if rd_.peek()? != 0x53 { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
     Ok(Instr::Relop(Numtype::I64, Relop::Inn(RelopInn::Lt(Sx::S))))
 }
 
-// from spec/5.3-binary-instructions.wspec:208
-fn binstr_p120(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
+// from spec/5.3-binary-instructions.wspec:209
+fn binstr_p121(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     if rd_.peek()? != 0x54 { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
     Ok(Instr::Relop(Numtype::I64, Relop::Inn(RelopInn::Lt(Sx::U))))
 }
 
-// from spec/5.3-binary-instructions.wspec:209
-fn binstr_p121(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
+// from spec/5.3-binary-instructions.wspec:210
+fn binstr_p122(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     if rd_.peek()? != 0x55 { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
     Ok(Instr::Relop(Numtype::I64, Relop::Inn(RelopInn::Gt(Sx::S))))
 }
 
-// from spec/5.3-binary-instructions.wspec:210
-fn binstr_p122(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
+// from spec/5.3-binary-instructions.wspec:211
+fn binstr_p123(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     if rd_.peek()? != 0x56 { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
     Ok(Instr::Relop(Numtype::I64, Relop::Inn(RelopInn::Gt(Sx::U))))
 }
 
-// from spec/5.3-binary-instructions.wspec:211
-fn binstr_p123(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
+// from spec/5.3-binary-instructions.wspec:212
+fn binstr_p124(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     if rd_.peek()? != 0x57 { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
     Ok(Instr::Relop(Numtype::I64, Relop::Inn(RelopInn::Le(Sx::S))))
 }
 
-// from spec/5.3-binary-instructions.wspec:212
-fn binstr_p124(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
+// from spec/5.3-binary-instructions.wspec:213
+fn binstr_p125(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     if rd_.peek()? != 0x58 { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
     Ok(Instr::Relop(Numtype::I64, Relop::Inn(RelopInn::Le(Sx::U))))
 }
 
-// from spec/5.3-binary-instructions.wspec:213
-fn binstr_p125(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
+// from spec/5.3-binary-instructions.wspec:214
+fn binstr_p126(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     if rd_.peek()? != 0x59 { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
     Ok(Instr::Relop(Numtype::I64, Relop::Inn(RelopInn::Ge(Sx::S))))
 }
 
-// from spec/5.3-binary-instructions.wspec:214
-fn binstr_p126(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
+// from spec/5.3-binary-instructions.wspec:215
+fn binstr_p127(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     if rd_.peek()? != 0x5a { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
     Ok(Instr::Relop(Numtype::I64, Relop::Inn(RelopInn::Ge(Sx::U))))
 }
 
-// from spec/5.3-binary-instructions.wspec:215
-fn binstr_p127(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
+// from spec/5.3-binary-instructions.wspec:216
+fn binstr_p128(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     if rd_.peek()? != 0x5b { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
     Ok(Instr::Relop(Numtype::F32, Relop::Inn(RelopInn::Eq)))
 }
 
-// from spec/5.3-binary-instructions.wspec:216
-fn binstr_p128(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
+// from spec/5.3-binary-instructions.wspec:217
+fn binstr_p129(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     if rd_.peek()? != 0x5c { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
     Ok(Instr::Relop(Numtype::F32, Relop::Inn(RelopInn::Ne)))
 }
 
-// from spec/5.3-binary-instructions.wspec:217
-fn binstr_p129(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
+// from spec/5.3-binary-instructions.wspec:218
+fn binstr_p130(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     if rd_.peek()? != 0x5d { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
     Ok(Instr::Relop(Numtype::F32, Relop::Fnn(RelopFnn::Lt)))
 }
 
-// from spec/5.3-binary-instructions.wspec:218
-fn binstr_p130(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
+// from spec/5.3-binary-instructions.wspec:219
+fn binstr_p131(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     if rd_.peek()? != 0x5e { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
     Ok(Instr::Relop(Numtype::F32, Relop::Fnn(RelopFnn::Gt)))
 }
 
-// from spec/5.3-binary-instructions.wspec:219
-fn binstr_p131(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
+// from spec/5.3-binary-instructions.wspec:220
+fn binstr_p132(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     if rd_.peek()? != 0x5f { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
     Ok(Instr::Relop(Numtype::F32, Relop::Fnn(RelopFnn::Le)))
 }
 
-// from spec/5.3-binary-instructions.wspec:220
-fn binstr_p132(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
+// from spec/5.3-binary-instructions.wspec:221
+fn binstr_p133(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     if rd_.peek()? != 0x60 { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
     Ok(Instr::Relop(Numtype::F32, Relop::Fnn(RelopFnn::Ge)))
 }
 
-// from spec/5.3-binary-instructions.wspec:221
-fn binstr_p133(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
+// from spec/5.3-binary-instructions.wspec:222
+fn binstr_p134(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     if rd_.peek()? != 0x61 { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
     Ok(Instr::Relop(Numtype::F64, Relop::Inn(RelopInn::Eq)))
 }
 
-// from spec/5.3-binary-instructions.wspec:222
-fn binstr_p134(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
+// from spec/5.3-binary-instructions.wspec:223
+fn binstr_p135(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     if rd_.peek()? != 0x62 { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
     Ok(Instr::Relop(Numtype::F64, Relop::Inn(RelopInn::Ne)))
 }
 
-// from spec/5.3-binary-instructions.wspec:223
-fn binstr_p135(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
+// from spec/5.3-binary-instructions.wspec:224
+fn binstr_p136(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     if rd_.peek()? != 0x63 { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
     Ok(Instr::Relop(Numtype::F64, Relop::Fnn(RelopFnn::Lt)))
 }
 
-// from spec/5.3-binary-instructions.wspec:224
-fn binstr_p136(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
+// from spec/5.3-binary-instructions.wspec:225
+fn binstr_p137(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     if rd_.peek()? != 0x64 { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
     Ok(Instr::Relop(Numtype::F64, Relop::Fnn(RelopFnn::Gt)))
 }
 
-// from spec/5.3-binary-instructions.wspec:225
-fn binstr_p137(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
+// from spec/5.3-binary-instructions.wspec:226
+fn binstr_p138(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     if rd_.peek()? != 0x65 { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
     Ok(Instr::Relop(Numtype::F64, Relop::Fnn(RelopFnn::Le)))
 }
 
-// from spec/5.3-binary-instructions.wspec:226
-fn binstr_p138(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
+// from spec/5.3-binary-instructions.wspec:227
+fn binstr_p139(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     if rd_.peek()? != 0x66 { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
     Ok(Instr::Relop(Numtype::F64, Relop::Fnn(RelopFnn::Ge)))
 }
 
-// from spec/5.3-binary-instructions.wspec:227
-fn binstr_p139(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
+// from spec/5.3-binary-instructions.wspec:228
+fn binstr_p140(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     if rd_.peek()? != 0x67 { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
     Ok(Instr::Unop(Numtype::I32, Unop::Inn(UnopInn::Clz)))
 }
 
-// from spec/5.3-binary-instructions.wspec:228
-fn binstr_p140(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
+// from spec/5.3-binary-instructions.wspec:229
+fn binstr_p141(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     if rd_.peek()? != 0x68 { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
     Ok(Instr::Unop(Numtype::I32, Unop::Inn(UnopInn::Ctz)))
 }
 
-// from spec/5.3-binary-instructions.wspec:229
-fn binstr_p141(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
+// from spec/5.3-binary-instructions.wspec:230
+fn binstr_p142(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     if rd_.peek()? != 0x69 { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
     Ok(Instr::Unop(Numtype::I32, Unop::Inn(UnopInn::Popcnt)))
 }
 
-// from spec/5.3-binary-instructions.wspec:230
-fn binstr_p142(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
+// from spec/5.3-binary-instructions.wspec:231
+fn binstr_p143(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     if rd_.peek()? != 0x6a { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
     Ok(Instr::Binop(Numtype::I32, Binop::Inn(BinopInn::Add)))
 }
 
-// from spec/5.3-binary-instructions.wspec:231
-fn binstr_p143(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
+// from spec/5.3-binary-instructions.wspec:232
+fn binstr_p144(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     if rd_.peek()? != 0x6b { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
     Ok(Instr::Binop(Numtype::I32, Binop::Inn(BinopInn::Sub)))
 }
 
-// from spec/5.3-binary-instructions.wspec:232
-fn binstr_p144(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
+// from spec/5.3-binary-instructions.wspec:233
+fn binstr_p145(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     if rd_.peek()? != 0x6c { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
     Ok(Instr::Binop(Numtype::I32, Binop::Inn(BinopInn::Mul)))
 }
 
-// from spec/5.3-binary-instructions.wspec:233
-fn binstr_p145(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
+// from spec/5.3-binary-instructions.wspec:234
+fn binstr_p146(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     if rd_.peek()? != 0x6d { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
     Ok(Instr::Binop(Numtype::I32, Binop::Inn(BinopInn::Div(Sx::S))))
 }
 
-// from spec/5.3-binary-instructions.wspec:234
-fn binstr_p146(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
+// from spec/5.3-binary-instructions.wspec:235
+fn binstr_p147(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     if rd_.peek()? != 0x6e { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
     Ok(Instr::Binop(Numtype::I32, Binop::Inn(BinopInn::Div(Sx::U))))
 }
 
-// from spec/5.3-binary-instructions.wspec:235
-fn binstr_p147(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
+// from spec/5.3-binary-instructions.wspec:236
+fn binstr_p148(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     if rd_.peek()? != 0x6f { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
     Ok(Instr::Binop(Numtype::I32, Binop::Inn(BinopInn::Rem(Sx::S))))
 }
 
-// from spec/5.3-binary-instructions.wspec:236
-fn binstr_p148(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
+// from spec/5.3-binary-instructions.wspec:237
+fn binstr_p149(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     if rd_.peek()? != 0x70 { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
     Ok(Instr::Binop(Numtype::I32, Binop::Inn(BinopInn::Rem(Sx::U))))
 }
 
-// from spec/5.3-binary-instructions.wspec:237
-fn binstr_p149(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
+// from spec/5.3-binary-instructions.wspec:238
+fn binstr_p150(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     if rd_.peek()? != 0x71 { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
     Ok(Instr::Binop(Numtype::I32, Binop::Inn(BinopInn::And)))
 }
 
-// from spec/5.3-binary-instructions.wspec:238
-fn binstr_p150(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
+// from spec/5.3-binary-instructions.wspec:239
+fn binstr_p151(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     if rd_.peek()? != 0x72 { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
     Ok(Instr::Binop(Numtype::I32, Binop::Inn(BinopInn::Or)))
 }
 
-// from spec/5.3-binary-instructions.wspec:239
-fn binstr_p151(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
+// from spec/5.3-binary-instructions.wspec:240
+fn binstr_p152(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     if rd_.peek()? != 0x73 { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
     Ok(Instr::Binop(Numtype::I32, Binop::Inn(BinopInn::Xor)))
 }
 
-// from spec/5.3-binary-instructions.wspec:240
-fn binstr_p152(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
+// from spec/5.3-binary-instructions.wspec:241
+fn binstr_p153(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     if rd_.peek()? != 0x74 { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
     Ok(Instr::Binop(Numtype::I32, Binop::Inn(BinopInn::Shl)))
 }
 
-// from spec/5.3-binary-instructions.wspec:241
-fn binstr_p153(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
+// from spec/5.3-binary-instructions.wspec:242
+fn binstr_p154(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     if rd_.peek()? != 0x75 { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
     Ok(Instr::Binop(Numtype::I32, Binop::Inn(BinopInn::Shr(Sx::S))))
 }
 
-// from spec/5.3-binary-instructions.wspec:242
-fn binstr_p154(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
+// from spec/5.3-binary-instructions.wspec:243
+fn binstr_p155(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     if rd_.peek()? != 0x76 { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
     Ok(Instr::Binop(Numtype::I32, Binop::Inn(BinopInn::Shr(Sx::U))))
 }
 
-// from spec/5.3-binary-instructions.wspec:243
-fn binstr_p155(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
+// from spec/5.3-binary-instructions.wspec:244
+fn binstr_p156(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     if rd_.peek()? != 0x77 { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
     Ok(Instr::Binop(Numtype::I32, Binop::Inn(BinopInn::Rotl)))
 }
 
-// from spec/5.3-binary-instructions.wspec:244
-fn binstr_p156(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
+// from spec/5.3-binary-instructions.wspec:245
+fn binstr_p157(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     if rd_.peek()? != 0x78 { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
     Ok(Instr::Binop(Numtype::I32, Binop::Inn(BinopInn::Rotr)))
 }
 
-// from spec/5.3-binary-instructions.wspec:245
-fn binstr_p157(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
+// from spec/5.3-binary-instructions.wspec:246
+fn binstr_p158(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     if rd_.peek()? != 0x79 { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
     Ok(Instr::Unop(Numtype::I64, Unop::Inn(UnopInn::Clz)))
 }
 
-// from spec/5.3-binary-instructions.wspec:246
-fn binstr_p158(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
+// from spec/5.3-binary-instructions.wspec:247
+fn binstr_p159(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     if rd_.peek()? != 0x7a { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
     Ok(Instr::Unop(Numtype::I64, Unop::Inn(UnopInn::Ctz)))
 }
 
-// from spec/5.3-binary-instructions.wspec:247
-fn binstr_p159(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
+// from spec/5.3-binary-instructions.wspec:248
+fn binstr_p160(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     if rd_.peek()? != 0x7b { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
     Ok(Instr::Unop(Numtype::I64, Unop::Inn(UnopInn::Popcnt)))
 }
 
-// from spec/5.3-binary-instructions.wspec:248
-fn binstr_p160(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
+// from spec/5.3-binary-instructions.wspec:249
+fn binstr_p161(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     if rd_.peek()? != 0x7c { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
     Ok(Instr::Binop(Numtype::I64, Binop::Inn(BinopInn::Add)))
 }
 
-// from spec/5.3-binary-instructions.wspec:249
-fn binstr_p161(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
+// from spec/5.3-binary-instructions.wspec:250
+fn binstr_p162(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     if rd_.peek()? != 0x7d { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
     Ok(Instr::Binop(Numtype::I64, Binop::Inn(BinopInn::Sub)))
 }
 
-// from spec/5.3-binary-instructions.wspec:250
-fn binstr_p162(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
+// from spec/5.3-binary-instructions.wspec:251
+fn binstr_p163(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     if rd_.peek()? != 0x7e { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
     Ok(Instr::Binop(Numtype::I64, Binop::Inn(BinopInn::Mul)))
 }
 
-// from spec/5.3-binary-instructions.wspec:251
-fn binstr_p163(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
+// from spec/5.3-binary-instructions.wspec:252
+fn binstr_p164(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     if rd_.peek()? != 0x7f { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
     Ok(Instr::Binop(Numtype::I64, Binop::Inn(BinopInn::Div(Sx::S))))
 }
 
-// from spec/5.3-binary-instructions.wspec:252
-fn binstr_p164(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
+// from spec/5.3-binary-instructions.wspec:253
+fn binstr_p165(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     if rd_.peek()? != 0x80 { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
     Ok(Instr::Binop(Numtype::I64, Binop::Inn(BinopInn::Div(Sx::U))))
 }
 
-// from spec/5.3-binary-instructions.wspec:253
-fn binstr_p165(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
+// from spec/5.3-binary-instructions.wspec:254
+fn binstr_p166(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     if rd_.peek()? != 0x81 { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
     Ok(Instr::Binop(Numtype::I64, Binop::Inn(BinopInn::Rem(Sx::S))))
 }
 
-// from spec/5.3-binary-instructions.wspec:254
-fn binstr_p166(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
+// from spec/5.3-binary-instructions.wspec:255
+fn binstr_p167(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     if rd_.peek()? != 0x82 { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
     Ok(Instr::Binop(Numtype::I64, Binop::Inn(BinopInn::Rem(Sx::U))))
 }
 
-// from spec/5.3-binary-instructions.wspec:255
-fn binstr_p167(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
+// from spec/5.3-binary-instructions.wspec:256
+fn binstr_p168(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     if rd_.peek()? != 0x83 { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
     Ok(Instr::Binop(Numtype::I64, Binop::Inn(BinopInn::And)))
 }
 
-// from spec/5.3-binary-instructions.wspec:256
-fn binstr_p168(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
+// from spec/5.3-binary-instructions.wspec:257
+fn binstr_p169(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     if rd_.peek()? != 0x84 { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
     Ok(Instr::Binop(Numtype::I64, Binop::Inn(BinopInn::Or)))
 }
 
-// from spec/5.3-binary-instructions.wspec:257
-fn binstr_p169(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
+// from spec/5.3-binary-instructions.wspec:258
+fn binstr_p170(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     if rd_.peek()? != 0x85 { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
     Ok(Instr::Binop(Numtype::I64, Binop::Inn(BinopInn::Xor)))
 }
 
-// from spec/5.3-binary-instructions.wspec:258
-fn binstr_p170(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
+// from spec/5.3-binary-instructions.wspec:259
+fn binstr_p171(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     if rd_.peek()? != 0x86 { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
     Ok(Instr::Binop(Numtype::I64, Binop::Inn(BinopInn::Shl)))
 }
 
-// from spec/5.3-binary-instructions.wspec:259
-fn binstr_p171(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
+// from spec/5.3-binary-instructions.wspec:260
+fn binstr_p172(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     if rd_.peek()? != 0x87 { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
     Ok(Instr::Binop(Numtype::I64, Binop::Inn(BinopInn::Shr(Sx::S))))
 }
 
-// from spec/5.3-binary-instructions.wspec:260
-fn binstr_p172(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
+// from spec/5.3-binary-instructions.wspec:261
+fn binstr_p173(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     if rd_.peek()? != 0x88 { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
     Ok(Instr::Binop(Numtype::I64, Binop::Inn(BinopInn::Shr(Sx::U))))
 }
 
-// from spec/5.3-binary-instructions.wspec:261
-fn binstr_p173(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
+// from spec/5.3-binary-instructions.wspec:262
+fn binstr_p174(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     if rd_.peek()? != 0x89 { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
     Ok(Instr::Binop(Numtype::I64, Binop::Inn(BinopInn::Rotl)))
 }
 
-// from spec/5.3-binary-instructions.wspec:262
-fn binstr_p174(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
+// from spec/5.3-binary-instructions.wspec:263
+fn binstr_p175(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     if rd_.peek()? != 0x8a { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
     Ok(Instr::Binop(Numtype::I64, Binop::Inn(BinopInn::Rotr)))
 }
 
-// from spec/5.3-binary-instructions.wspec:263
-fn binstr_p175(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
+// from spec/5.3-binary-instructions.wspec:264
+fn binstr_p176(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     if rd_.peek()? != 0x8b { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
     Ok(Instr::Unop(Numtype::F32, Unop::Fnn(UnopFnn::Abs)))
 }
 
-// from spec/5.3-binary-instructions.wspec:264
-fn binstr_p176(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
+// from spec/5.3-binary-instructions.wspec:265
+fn binstr_p177(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     if rd_.peek()? != 0x8c { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
     Ok(Instr::Unop(Numtype::F32, Unop::Fnn(UnopFnn::Neg)))
 }
 
-// from spec/5.3-binary-instructions.wspec:265
-fn binstr_p177(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
+// from spec/5.3-binary-instructions.wspec:266
+fn binstr_p178(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     if rd_.peek()? != 0x8d { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
     Ok(Instr::Unop(Numtype::F32, Unop::Fnn(UnopFnn::Ceil)))
 }
 
-// from spec/5.3-binary-instructions.wspec:266
-fn binstr_p178(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
+// from spec/5.3-binary-instructions.wspec:267
+fn binstr_p179(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     if rd_.peek()? != 0x8e { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
     Ok(Instr::Unop(Numtype::F32, Unop::Fnn(UnopFnn::Floor)))
 }
 
-// from spec/5.3-binary-instructions.wspec:267
-fn binstr_p179(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
+// from spec/5.3-binary-instructions.wspec:268
+fn binstr_p180(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     if rd_.peek()? != 0x8f { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
     Ok(Instr::Unop(Numtype::F32, Unop::Fnn(UnopFnn::Trunc)))
 }
 
-// from spec/5.3-binary-instructions.wspec:268
-fn binstr_p180(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
+// from spec/5.3-binary-instructions.wspec:269
+fn binstr_p181(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     if rd_.peek()? != 0x90 { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
     Ok(Instr::Unop(Numtype::F32, Unop::Fnn(UnopFnn::Nearest)))
 }
 
-// from spec/5.3-binary-instructions.wspec:269
-fn binstr_p181(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
+// from spec/5.3-binary-instructions.wspec:270
+fn binstr_p182(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     if rd_.peek()? != 0x91 { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
     Ok(Instr::Unop(Numtype::F32, Unop::Fnn(UnopFnn::Sqrt)))
 }
 
-// from spec/5.3-binary-instructions.wspec:270
-fn binstr_p182(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
+// from spec/5.3-binary-instructions.wspec:271
+fn binstr_p183(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     if rd_.peek()? != 0x92 { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
     Ok(Instr::Binop(Numtype::F32, Binop::Inn(BinopInn::Add)))
 }
 
-// from spec/5.3-binary-instructions.wspec:271
-fn binstr_p183(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
+// from spec/5.3-binary-instructions.wspec:272
+fn binstr_p184(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     if rd_.peek()? != 0x93 { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
     Ok(Instr::Binop(Numtype::F32, Binop::Inn(BinopInn::Sub)))
 }
 
-// from spec/5.3-binary-instructions.wspec:272
-fn binstr_p184(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
+// from spec/5.3-binary-instructions.wspec:273
+fn binstr_p185(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     if rd_.peek()? != 0x94 { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
     Ok(Instr::Binop(Numtype::F32, Binop::Inn(BinopInn::Mul)))
 }
 
-// from spec/5.3-binary-instructions.wspec:273
-fn binstr_p185(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
+// from spec/5.3-binary-instructions.wspec:274
+fn binstr_p186(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     if rd_.peek()? != 0x95 { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
     Ok(Instr::Binop(Numtype::F32, Binop::Fnn(BinopFnn::Div)))
 }
 
-// from spec/5.3-binary-instructions.wspec:274
-fn binstr_p186(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
+// from spec/5.3-binary-instructions.wspec:275
+fn binstr_p187(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     if rd_.peek()? != 0x96 { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
     Ok(Instr::Binop(Numtype::F32, Binop::Fnn(BinopFnn::Min)))
 }
 
-// from spec/5.3-binary-instructions.wspec:275
-fn binstr_p187(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
+// from spec/5.3-binary-instructions.wspec:276
+fn binstr_p188(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     if rd_.peek()? != 0x97 { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
     Ok(Instr::Binop(Numtype::F32, Binop::Fnn(BinopFnn::Max)))
 }
 
-// from spec/5.3-binary-instructions.wspec:276
-fn binstr_p188(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
+// from spec/5.3-binary-instructions.wspec:277
+fn binstr_p189(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     if rd_.peek()? != 0x98 { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
     Ok(Instr::Binop(Numtype::F32, Binop::Fnn(BinopFnn::Copysign)))
 }
 
-// from spec/5.3-binary-instructions.wspec:277
-fn binstr_p189(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
+// from spec/5.3-binary-instructions.wspec:278
+fn binstr_p190(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     if rd_.peek()? != 0x99 { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
     Ok(Instr::Unop(Numtype::F64, Unop::Fnn(UnopFnn::Abs)))
 }
 
-// from spec/5.3-binary-instructions.wspec:278
-fn binstr_p190(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
+// from spec/5.3-binary-instructions.wspec:279
+fn binstr_p191(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     if rd_.peek()? != 0x9a { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
     Ok(Instr::Unop(Numtype::F64, Unop::Fnn(UnopFnn::Neg)))
 }
 
-// from spec/5.3-binary-instructions.wspec:279
-fn binstr_p191(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
+// from spec/5.3-binary-instructions.wspec:280
+fn binstr_p192(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     if rd_.peek()? != 0x9b { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
     Ok(Instr::Unop(Numtype::F64, Unop::Fnn(UnopFnn::Ceil)))
 }
 
-// from spec/5.3-binary-instructions.wspec:280
-fn binstr_p192(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
+// from spec/5.3-binary-instructions.wspec:281
+fn binstr_p193(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     if rd_.peek()? != 0x9c { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
     Ok(Instr::Unop(Numtype::F64, Unop::Fnn(UnopFnn::Floor)))
 }
 
-// from spec/5.3-binary-instructions.wspec:281
-fn binstr_p193(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
+// from spec/5.3-binary-instructions.wspec:282
+fn binstr_p194(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     if rd_.peek()? != 0x9d { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
     Ok(Instr::Unop(Numtype::F64, Unop::Fnn(UnopFnn::Trunc)))
 }
 
-// from spec/5.3-binary-instructions.wspec:282
-fn binstr_p194(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
+// from spec/5.3-binary-instructions.wspec:283
+fn binstr_p195(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     if rd_.peek()? != 0x9e { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
     Ok(Instr::Unop(Numtype::F64, Unop::Fnn(UnopFnn::Nearest)))
 }
 
-// from spec/5.3-binary-instructions.wspec:283
-fn binstr_p195(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
+// from spec/5.3-binary-instructions.wspec:284
+fn binstr_p196(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     if rd_.peek()? != 0x9f { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
     Ok(Instr::Unop(Numtype::F64, Unop::Fnn(UnopFnn::Sqrt)))
 }
 
-// from spec/5.3-binary-instructions.wspec:284
-fn binstr_p196(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
+// from spec/5.3-binary-instructions.wspec:285
+fn binstr_p197(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     if rd_.peek()? != 0xa0 { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
     Ok(Instr::Binop(Numtype::F64, Binop::Inn(BinopInn::Add)))
 }
 
-// from spec/5.3-binary-instructions.wspec:285
-fn binstr_p197(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
+// from spec/5.3-binary-instructions.wspec:286
+fn binstr_p198(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     if rd_.peek()? != 0xa1 { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
     Ok(Instr::Binop(Numtype::F64, Binop::Inn(BinopInn::Sub)))
 }
 
-// from spec/5.3-binary-instructions.wspec:286
-fn binstr_p198(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
+// from spec/5.3-binary-instructions.wspec:287
+fn binstr_p199(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     if rd_.peek()? != 0xa2 { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
     Ok(Instr::Binop(Numtype::F64, Binop::Inn(BinopInn::Mul)))
 }
 
-// from spec/5.3-binary-instructions.wspec:287
-fn binstr_p199(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
+// from spec/5.3-binary-instructions.wspec:288
+fn binstr_p200(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     if rd_.peek()? != 0xa3 { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
     Ok(Instr::Binop(Numtype::F64, Binop::Fnn(BinopFnn::Div)))
 }
 
-// from spec/5.3-binary-instructions.wspec:288
-fn binstr_p200(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
+// from spec/5.3-binary-instructions.wspec:289
+fn binstr_p201(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     if rd_.peek()? != 0xa4 { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
     Ok(Instr::Binop(Numtype::F64, Binop::Fnn(BinopFnn::Min)))
 }
 
-// from spec/5.3-binary-instructions.wspec:289
-fn binstr_p201(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
+// from spec/5.3-binary-instructions.wspec:290
+fn binstr_p202(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     if rd_.peek()? != 0xa5 { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
     Ok(Instr::Binop(Numtype::F64, Binop::Fnn(BinopFnn::Max)))
 }
 
-// from spec/5.3-binary-instructions.wspec:290
-fn binstr_p202(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
+// from spec/5.3-binary-instructions.wspec:291
+fn binstr_p203(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     if rd_.peek()? != 0xa6 { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
     Ok(Instr::Binop(Numtype::F64, Binop::Fnn(BinopFnn::Copysign)))
 }
 
-// from spec/5.3-binary-instructions.wspec:291
-fn binstr_p203(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
+// from spec/5.3-binary-instructions.wspec:292
+fn binstr_p204(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     if rd_.peek()? != 0xa7 { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
     Ok(Instr::Cvtop(Numtype::I32, Numtype::I64, Cvtop::InnInn(CvtopInnInn::Wrap)))
 }
 
-// from spec/5.3-binary-instructions.wspec:292
-fn binstr_p204(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
+// from spec/5.3-binary-instructions.wspec:293
+fn binstr_p205(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     if rd_.peek()? != 0xa8 { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
     Ok(Instr::Cvtop(Numtype::I32, Numtype::F32, Cvtop::FnnInn(CvtopFnnInn::Trunc(Sx::S))))
 }
 
-// from spec/5.3-binary-instructions.wspec:293
-fn binstr_p205(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
+// from spec/5.3-binary-instructions.wspec:294
+fn binstr_p206(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     if rd_.peek()? != 0xa9 { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
     Ok(Instr::Cvtop(Numtype::I32, Numtype::F32, Cvtop::FnnInn(CvtopFnnInn::Trunc(Sx::U))))
 }
 
-// from spec/5.3-binary-instructions.wspec:294
-fn binstr_p206(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
+// from spec/5.3-binary-instructions.wspec:295
+fn binstr_p207(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     if rd_.peek()? != 0xaa { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
     Ok(Instr::Cvtop(Numtype::I32, Numtype::F64, Cvtop::FnnInn(CvtopFnnInn::Trunc(Sx::S))))
 }
 
-// from spec/5.3-binary-instructions.wspec:295
-fn binstr_p207(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
+// from spec/5.3-binary-instructions.wspec:296
+fn binstr_p208(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     if rd_.peek()? != 0xab { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
     Ok(Instr::Cvtop(Numtype::I32, Numtype::F64, Cvtop::FnnInn(CvtopFnnInn::Trunc(Sx::U))))
 }
 
-// from spec/5.3-binary-instructions.wspec:296
-fn binstr_p208(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
+// from spec/5.3-binary-instructions.wspec:297
+fn binstr_p209(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     if rd_.peek()? != 0xac { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
     Ok(Instr::Cvtop(Numtype::I64, Numtype::I32, Cvtop::InnInn(CvtopInnInn::Extend(Sx::S))))
 }
 
-// from spec/5.3-binary-instructions.wspec:297
-fn binstr_p209(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
+// from spec/5.3-binary-instructions.wspec:298
+fn binstr_p210(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     if rd_.peek()? != 0xad { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
     Ok(Instr::Cvtop(Numtype::I64, Numtype::I32, Cvtop::InnInn(CvtopInnInn::Extend(Sx::U))))
 }
 
-// from spec/5.3-binary-instructions.wspec:298
-fn binstr_p210(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
+// from spec/5.3-binary-instructions.wspec:299
+fn binstr_p211(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     if rd_.peek()? != 0xae { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
     Ok(Instr::Cvtop(Numtype::I64, Numtype::F32, Cvtop::FnnInn(CvtopFnnInn::Trunc(Sx::S))))
 }
 
-// from spec/5.3-binary-instructions.wspec:299
-fn binstr_p211(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
+// from spec/5.3-binary-instructions.wspec:300
+fn binstr_p212(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     if rd_.peek()? != 0xaf { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
     Ok(Instr::Cvtop(Numtype::I64, Numtype::F32, Cvtop::FnnInn(CvtopFnnInn::Trunc(Sx::U))))
 }
 
-// from spec/5.3-binary-instructions.wspec:300
-fn binstr_p212(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
+// from spec/5.3-binary-instructions.wspec:301
+fn binstr_p213(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     if rd_.peek()? != 0xb0 { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
     Ok(Instr::Cvtop(Numtype::I64, Numtype::F64, Cvtop::FnnInn(CvtopFnnInn::Trunc(Sx::S))))
 }
 
-// from spec/5.3-binary-instructions.wspec:301
-fn binstr_p213(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
+// from spec/5.3-binary-instructions.wspec:302
+fn binstr_p214(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     if rd_.peek()? != 0xb1 { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
     Ok(Instr::Cvtop(Numtype::I64, Numtype::F64, Cvtop::FnnInn(CvtopFnnInn::Trunc(Sx::U))))
 }
 
-// from spec/5.3-binary-instructions.wspec:302
-fn binstr_p214(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
+// from spec/5.3-binary-instructions.wspec:303
+fn binstr_p215(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     if rd_.peek()? != 0xb2 { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
     Ok(Instr::Cvtop(Numtype::F32, Numtype::I32, Cvtop::InnFnn(CvtopInnFnn::Convert(Sx::S))))
 }
 
-// from spec/5.3-binary-instructions.wspec:303
-fn binstr_p215(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
+// from spec/5.3-binary-instructions.wspec:304
+fn binstr_p216(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     if rd_.peek()? != 0xb3 { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
     Ok(Instr::Cvtop(Numtype::F32, Numtype::I32, Cvtop::InnFnn(CvtopInnFnn::Convert(Sx::U))))
 }
 
-// from spec/5.3-binary-instructions.wspec:304
-fn binstr_p216(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
+// from spec/5.3-binary-instructions.wspec:305
+fn binstr_p217(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     if rd_.peek()? != 0xb4 { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
     Ok(Instr::Cvtop(Numtype::F32, Numtype::I64, Cvtop::InnFnn(CvtopInnFnn::Convert(Sx::S))))
 }
 
-// from spec/5.3-binary-instructions.wspec:305
-fn binstr_p217(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
+// from spec/5.3-binary-instructions.wspec:306
+fn binstr_p218(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     if rd_.peek()? != 0xb5 { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
     Ok(Instr::Cvtop(Numtype::F32, Numtype::I64, Cvtop::InnFnn(CvtopInnFnn::Convert(Sx::U))))
 }
 
-// from spec/5.3-binary-instructions.wspec:306
-fn binstr_p218(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
+// from spec/5.3-binary-instructions.wspec:307
+fn binstr_p219(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     if rd_.peek()? != 0xb6 { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
     Ok(Instr::Cvtop(Numtype::F32, Numtype::F64, Cvtop::FnnFnn(CvtopFnnFnn::Demote)))
 }
 
-// from spec/5.3-binary-instructions.wspec:307
-fn binstr_p219(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
+// from spec/5.3-binary-instructions.wspec:308
+fn binstr_p220(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     if rd_.peek()? != 0xb7 { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
     Ok(Instr::Cvtop(Numtype::F64, Numtype::I32, Cvtop::InnFnn(CvtopInnFnn::Convert(Sx::S))))
 }
 
-// from spec/5.3-binary-instructions.wspec:308
-fn binstr_p220(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
+// from spec/5.3-binary-instructions.wspec:309
+fn binstr_p221(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     if rd_.peek()? != 0xb8 { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
     Ok(Instr::Cvtop(Numtype::F64, Numtype::I32, Cvtop::InnFnn(CvtopInnFnn::Convert(Sx::U))))
 }
 
-// from spec/5.3-binary-instructions.wspec:309
-fn binstr_p221(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
+// from spec/5.3-binary-instructions.wspec:310
+fn binstr_p222(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     if rd_.peek()? != 0xb9 { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
     Ok(Instr::Cvtop(Numtype::F64, Numtype::I64, Cvtop::InnFnn(CvtopInnFnn::Convert(Sx::S))))
 }
 
-// from spec/5.3-binary-instructions.wspec:310
-fn binstr_p222(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
+// from spec/5.3-binary-instructions.wspec:311
+fn binstr_p223(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     if rd_.peek()? != 0xba { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
     Ok(Instr::Cvtop(Numtype::F64, Numtype::I64, Cvtop::InnFnn(CvtopInnFnn::Convert(Sx::U))))
 }
 
-// from spec/5.3-binary-instructions.wspec:311
-fn binstr_p223(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
+// from spec/5.3-binary-instructions.wspec:312
+fn binstr_p224(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     if rd_.peek()? != 0xbb { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
     Ok(Instr::Cvtop(Numtype::F64, Numtype::F32, Cvtop::FnnFnn(CvtopFnnFnn::Promote)))
 }
 
-// from spec/5.3-binary-instructions.wspec:312
-fn binstr_p224(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
+// from spec/5.3-binary-instructions.wspec:313
+fn binstr_p225(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     if rd_.peek()? != 0xbc { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
     Ok(Instr::Cvtop(Numtype::I32, Numtype::F32, Cvtop::InnFnn(CvtopInnFnn::Reinterpret)))
 }
 
-// from spec/5.3-binary-instructions.wspec:313
-fn binstr_p225(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
+// from spec/5.3-binary-instructions.wspec:314
+fn binstr_p226(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     if rd_.peek()? != 0xbd { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
     Ok(Instr::Cvtop(Numtype::I64, Numtype::F64, Cvtop::InnFnn(CvtopInnFnn::Reinterpret)))
 }
 
-// from spec/5.3-binary-instructions.wspec:314
-fn binstr_p226(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
+// from spec/5.3-binary-instructions.wspec:315
+fn binstr_p227(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     if rd_.peek()? != 0xbe { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
     Ok(Instr::Cvtop(Numtype::F32, Numtype::I32, Cvtop::InnFnn(CvtopInnFnn::Reinterpret)))
 }
 
-// from spec/5.3-binary-instructions.wspec:315
-fn binstr_p227(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
+// from spec/5.3-binary-instructions.wspec:316
+fn binstr_p228(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     if rd_.peek()? != 0xbf { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
     Ok(Instr::Cvtop(Numtype::F64, Numtype::I64, Cvtop::InnFnn(CvtopInnFnn::Reinterpret)))
 }
 
-// from spec/5.3-binary-instructions.wspec:316
-fn binstr_p228(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
+// from spec/5.3-binary-instructions.wspec:317
+fn binstr_p229(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     if rd_.peek()? != 0xc0 { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
     Ok(Instr::Unop(Numtype::I32, Unop::Inn(UnopInn::Extend(8_u8))))
 }
 
-// from spec/5.3-binary-instructions.wspec:317
-fn binstr_p229(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
+// from spec/5.3-binary-instructions.wspec:318
+fn binstr_p230(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     if rd_.peek()? != 0xc1 { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
     Ok(Instr::Unop(Numtype::I32, Unop::Inn(UnopInn::Extend(16_u8))))
 }
 
-// from spec/5.3-binary-instructions.wspec:318
-fn binstr_p230(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
+// from spec/5.3-binary-instructions.wspec:319
+fn binstr_p231(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     if rd_.peek()? != 0xc2 { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
     Ok(Instr::Unop(Numtype::I64, Unop::Inn(UnopInn::Extend(8_u8))))
 }
 
-// from spec/5.3-binary-instructions.wspec:319
-fn binstr_p231(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
+// from spec/5.3-binary-instructions.wspec:320
+fn binstr_p232(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     if rd_.peek()? != 0xc3 { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
     Ok(Instr::Unop(Numtype::I64, Unop::Inn(UnopInn::Extend(16_u8))))
 }
 
-// from spec/5.3-binary-instructions.wspec:320
-fn binstr_p232(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
+// from spec/5.3-binary-instructions.wspec:321
+fn binstr_p233(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     if rd_.peek()? != 0xc4 { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
     Ok(Instr::Unop(Numtype::I64, Unop::Inn(UnopInn::Extend(32_u8))))
-}
-
-// from spec/5.3-binary-instructions.wspec:321
-fn binstr_p233(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
-    let start = rd_.pos();
-    if rd_.peek()? != 0xfc { return Err(Fail::soft().reached_at(rd_.pos())); }
-    rd_.byte()?;
-    let v_1 = bu32(rd_, cx_)?;
-    wspec_runtime::check(wspec_runtime::num::wide(v_1)? == 0i128)?;
-    Ok(Instr::Cvtop(Numtype::I32, Numtype::F32, Cvtop::FnnInn(CvtopFnnInn::TruncSat(Sx::S))))
 }
 
 // from spec/5.3-binary-instructions.wspec:322
@@ -5571,8 +5694,8 @@ fn binstr_p234(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     if rd_.peek()? != 0xfc { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
     let v_1 = bu32(rd_, cx_)?;
-    wspec_runtime::check(wspec_runtime::num::wide(v_1)? == 1i128)?;
-    Ok(Instr::Cvtop(Numtype::I32, Numtype::F32, Cvtop::FnnInn(CvtopFnnInn::TruncSat(Sx::U))))
+    wspec_runtime::check(wspec_runtime::num::wide(v_1)? == 0i128)?;
+    Ok(Instr::Cvtop(Numtype::I32, Numtype::F32, Cvtop::FnnInn(CvtopFnnInn::TruncSat(Sx::S))))
 }
 
 // from spec/5.3-binary-instructions.wspec:323
@@ -5581,8 +5704,8 @@ fn binstr_p235(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     if rd_.peek()? != 0xfc { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
     let v_1 = bu32(rd_, cx_)?;
-    wspec_runtime::check(wspec_runtime::num::wide(v_1)? == 2i128)?;
-    Ok(Instr::Cvtop(Numtype::I32, Numtype::F64, Cvtop::FnnInn(CvtopFnnInn::TruncSat(Sx::S))))
+    wspec_runtime::check(wspec_runtime::num::wide(v_1)? == 1i128)?;
+    Ok(Instr::Cvtop(Numtype::I32, Numtype::F32, Cvtop::FnnInn(CvtopFnnInn::TruncSat(Sx::U))))
 }
 
 // from spec/5.3-binary-instructions.wspec:324
@@ -5591,8 +5714,8 @@ fn binstr_p236(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     if rd_.peek()? != 0xfc { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
     let v_1 = bu32(rd_, cx_)?;
-    wspec_runtime::check(wspec_runtime::num::wide(v_1)? == 3i128)?;
-    Ok(Instr::Cvtop(Numtype::I32, Numtype::F64, Cvtop::FnnInn(CvtopFnnInn::TruncSat(Sx::U))))
+    wspec_runtime::check(wspec_runtime::num::wide(v_1)? == 2i128)?;
+    Ok(Instr::Cvtop(Numtype::I32, Numtype::F64, Cvtop::FnnInn(CvtopFnnInn::TruncSat(Sx::S))))
 }
 
 // from spec/5.3-binary-instructions.wspec:325
@@ -5601,8 +5724,8 @@ fn binstr_p237(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     if rd_.peek()? != 0xfc { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
     let v_1 = bu32(rd_, cx_)?;
-    wspec_runtime::check(wspec_runtime::num::wide(v_1)? == 4i128)?;
-    Ok(Instr::Cvtop(Numtype::I64, Numtype::F32, Cvtop::FnnInn(CvtopFnnInn::TruncSat(Sx::S))))
+    wspec_runtime::check(wspec_runtime::num::wide(v_1)? == 3i128)?;
+    Ok(Instr::Cvtop(Numtype::I32, Numtype::F64, Cvtop::FnnInn(CvtopFnnInn::TruncSat(Sx::U))))
 }
 
 // from spec/5.3-binary-instructions.wspec:326
@@ -5611,8 +5734,8 @@ fn binstr_p238(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     if rd_.peek()? != 0xfc { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
     let v_1 = bu32(rd_, cx_)?;
-    wspec_runtime::check(wspec_runtime::num::wide(v_1)? == 5i128)?;
-    Ok(Instr::Cvtop(Numtype::I64, Numtype::F32, Cvtop::FnnInn(CvtopFnnInn::TruncSat(Sx::U))))
+    wspec_runtime::check(wspec_runtime::num::wide(v_1)? == 4i128)?;
+    Ok(Instr::Cvtop(Numtype::I64, Numtype::F32, Cvtop::FnnInn(CvtopFnnInn::TruncSat(Sx::S))))
 }
 
 // from spec/5.3-binary-instructions.wspec:327
@@ -5621,8 +5744,8 @@ fn binstr_p239(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     if rd_.peek()? != 0xfc { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
     let v_1 = bu32(rd_, cx_)?;
-    wspec_runtime::check(wspec_runtime::num::wide(v_1)? == 6i128)?;
-    Ok(Instr::Cvtop(Numtype::I64, Numtype::F64, Cvtop::FnnInn(CvtopFnnInn::TruncSat(Sx::S))))
+    wspec_runtime::check(wspec_runtime::num::wide(v_1)? == 5i128)?;
+    Ok(Instr::Cvtop(Numtype::I64, Numtype::F32, Cvtop::FnnInn(CvtopFnnInn::TruncSat(Sx::U))))
 }
 
 // from spec/5.3-binary-instructions.wspec:328
@@ -5631,12 +5754,22 @@ fn binstr_p240(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     if rd_.peek()? != 0xfc { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
     let v_1 = bu32(rd_, cx_)?;
+    wspec_runtime::check(wspec_runtime::num::wide(v_1)? == 6i128)?;
+    Ok(Instr::Cvtop(Numtype::I64, Numtype::F64, Cvtop::FnnInn(CvtopFnnInn::TruncSat(Sx::S))))
+}
+
+// from spec/5.3-binary-instructions.wspec:329
+fn binstr_p241(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
+    let start = rd_.pos();
+    if rd_.peek()? != 0xfc { return Err(Fail::soft().reached_at(rd_.pos())); }
+    rd_.byte()?;
+    let v_1 = bu32(rd_, cx_)?;
     wspec_runtime::check(wspec_runtime::num::wide(v_1)? == 7i128)?;
     Ok(Instr::Cvtop(Numtype::I64, Numtype::F64, Cvtop::FnnInn(CvtopFnnInn::TruncSat(Sx::U))))
 }
 
-// from spec/5.3-binary-instructions.wspec:335
-fn binstr_p241(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
+// from spec/5.3-binary-instructions.wspec:336
+fn binstr_p242(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
@@ -5649,8 +5782,8 @@ fn binstr_p241(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     Ok(Instr::Vload(Vectype, None, x, ao))
 }
 
-// from spec/5.3-binary-instructions.wspec:336
-fn binstr_p242(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
+// from spec/5.3-binary-instructions.wspec:337
+fn binstr_p243(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
@@ -5663,8 +5796,8 @@ fn binstr_p242(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     Ok(Instr::Vload(Vectype, Some(Vloadop::Shape(8_u8, 8_u64, Sx::S)), x, ao))
 }
 
-// from spec/5.3-binary-instructions.wspec:337
-fn binstr_p243(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
+// from spec/5.3-binary-instructions.wspec:338
+fn binstr_p244(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
@@ -5677,8 +5810,8 @@ fn binstr_p243(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     Ok(Instr::Vload(Vectype, Some(Vloadop::Shape(8_u8, 8_u64, Sx::U)), x, ao))
 }
 
-// from spec/5.3-binary-instructions.wspec:338
-fn binstr_p244(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
+// from spec/5.3-binary-instructions.wspec:339
+fn binstr_p245(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
@@ -5691,8 +5824,8 @@ fn binstr_p244(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     Ok(Instr::Vload(Vectype, Some(Vloadop::Shape(16_u8, 4_u64, Sx::S)), x, ao))
 }
 
-// from spec/5.3-binary-instructions.wspec:339
-fn binstr_p245(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
+// from spec/5.3-binary-instructions.wspec:340
+fn binstr_p246(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
@@ -5705,8 +5838,8 @@ fn binstr_p245(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     Ok(Instr::Vload(Vectype, Some(Vloadop::Shape(16_u8, 4_u64, Sx::U)), x, ao))
 }
 
-// from spec/5.3-binary-instructions.wspec:340
-fn binstr_p246(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
+// from spec/5.3-binary-instructions.wspec:341
+fn binstr_p247(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
@@ -5719,8 +5852,8 @@ fn binstr_p246(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     Ok(Instr::Vload(Vectype, Some(Vloadop::Shape(32_u8, 2_u64, Sx::S)), x, ao))
 }
 
-// from spec/5.3-binary-instructions.wspec:341
-fn binstr_p247(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
+// from spec/5.3-binary-instructions.wspec:342
+fn binstr_p248(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
@@ -5733,8 +5866,8 @@ fn binstr_p247(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     Ok(Instr::Vload(Vectype, Some(Vloadop::Shape(32_u8, 2_u64, Sx::U)), x, ao))
 }
 
-// from spec/5.3-binary-instructions.wspec:342
-fn binstr_p248(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
+// from spec/5.3-binary-instructions.wspec:343
+fn binstr_p249(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
@@ -5747,8 +5880,8 @@ fn binstr_p248(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     Ok(Instr::Vload(Vectype, Some(Vloadop::Splat(8_u8)), x, ao))
 }
 
-// from spec/5.3-binary-instructions.wspec:343
-fn binstr_p249(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
+// from spec/5.3-binary-instructions.wspec:344
+fn binstr_p250(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
@@ -5761,8 +5894,8 @@ fn binstr_p249(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     Ok(Instr::Vload(Vectype, Some(Vloadop::Splat(16_u8)), x, ao))
 }
 
-// from spec/5.3-binary-instructions.wspec:344
-fn binstr_p250(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
+// from spec/5.3-binary-instructions.wspec:345
+fn binstr_p251(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
@@ -5775,8 +5908,8 @@ fn binstr_p250(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     Ok(Instr::Vload(Vectype, Some(Vloadop::Splat(32_u8)), x, ao))
 }
 
-// from spec/5.3-binary-instructions.wspec:345
-fn binstr_p251(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
+// from spec/5.3-binary-instructions.wspec:346
+fn binstr_p252(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
@@ -5789,8 +5922,8 @@ fn binstr_p251(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     Ok(Instr::Vload(Vectype, Some(Vloadop::Splat(64_u8)), x, ao))
 }
 
-// from spec/5.3-binary-instructions.wspec:346
-fn binstr_p252(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
+// from spec/5.3-binary-instructions.wspec:347
+fn binstr_p253(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
@@ -5803,8 +5936,8 @@ fn binstr_p252(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     Ok(Instr::Vstore(Vectype, x, ao))
 }
 
-// from spec/5.3-binary-instructions.wspec:347
-fn binstr_p253(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
+// from spec/5.3-binary-instructions.wspec:348
+fn binstr_p254(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
@@ -5819,8 +5952,8 @@ fn binstr_p253(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     Ok(Instr::VloadLane(Vectype, 8_u8, x, ao, laneidx))
 }
 
-// from spec/5.3-binary-instructions.wspec:348
-fn binstr_p254(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
+// from spec/5.3-binary-instructions.wspec:349
+fn binstr_p255(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
@@ -5835,8 +5968,8 @@ fn binstr_p254(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     Ok(Instr::VloadLane(Vectype, 16_u8, x, ao, laneidx))
 }
 
-// from spec/5.3-binary-instructions.wspec:349
-fn binstr_p255(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
+// from spec/5.3-binary-instructions.wspec:350
+fn binstr_p256(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
@@ -5851,8 +5984,8 @@ fn binstr_p255(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     Ok(Instr::VloadLane(Vectype, 32_u8, x, ao, laneidx))
 }
 
-// from spec/5.3-binary-instructions.wspec:350
-fn binstr_p256(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
+// from spec/5.3-binary-instructions.wspec:351
+fn binstr_p257(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
@@ -5867,8 +6000,8 @@ fn binstr_p256(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     Ok(Instr::VloadLane(Vectype, 64_u8, x, ao, laneidx))
 }
 
-// from spec/5.3-binary-instructions.wspec:351
-fn binstr_p257(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
+// from spec/5.3-binary-instructions.wspec:352
+fn binstr_p258(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
@@ -5883,8 +6016,8 @@ fn binstr_p257(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     Ok(Instr::VstoreLane(Vectype, 8_u8, x, ao, laneidx))
 }
 
-// from spec/5.3-binary-instructions.wspec:352
-fn binstr_p258(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
+// from spec/5.3-binary-instructions.wspec:353
+fn binstr_p259(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
@@ -5899,8 +6032,8 @@ fn binstr_p258(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     Ok(Instr::VstoreLane(Vectype, 16_u8, x, ao, laneidx))
 }
 
-// from spec/5.3-binary-instructions.wspec:353
-fn binstr_p259(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
+// from spec/5.3-binary-instructions.wspec:354
+fn binstr_p260(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
@@ -5915,8 +6048,8 @@ fn binstr_p259(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     Ok(Instr::VstoreLane(Vectype, 32_u8, x, ao, laneidx))
 }
 
-// from spec/5.3-binary-instructions.wspec:354
-fn binstr_p260(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
+// from spec/5.3-binary-instructions.wspec:355
+fn binstr_p261(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
@@ -5931,8 +6064,8 @@ fn binstr_p260(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     Ok(Instr::VstoreLane(Vectype, 64_u8, x, ao, laneidx))
 }
 
-// from spec/5.3-binary-instructions.wspec:355
-fn binstr_p261(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
+// from spec/5.3-binary-instructions.wspec:356
+fn binstr_p262(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
@@ -5945,8 +6078,8 @@ fn binstr_p261(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     Ok(Instr::Vload(Vectype, Some(Vloadop::Zero(32_u8)), x, ao))
 }
 
-// from spec/5.3-binary-instructions.wspec:356
-fn binstr_p262(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
+// from spec/5.3-binary-instructions.wspec:357
+fn binstr_p263(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
@@ -5959,8 +6092,8 @@ fn binstr_p262(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     Ok(Instr::Vload(Vectype, Some(Vloadop::Zero(64_u8)), x, ao))
 }
 
-// from spec/5.3-binary-instructions.wspec:360
-fn binstr_p263(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
+// from spec/5.3-binary-instructions.wspec:361
+fn binstr_p264(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
@@ -5976,8 +6109,8 @@ fn binstr_p263(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     Ok(Instr::Vconst(Vectype, wspec_runtime::ok(wspec_runtime::builtins::bytes_vec(b))?))
 }
 
-// from spec/5.3-binary-instructions.wspec:363
-fn binstr_p264(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
+// from spec/5.3-binary-instructions.wspec:364
+fn binstr_p265(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
@@ -5995,8 +6128,8 @@ fn binstr_p264(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     Ok(Instr::Vshuffle(Bshape::Shape(Shape(Lanetype::Packtype(Packtype::I8), 16_u8)), { let n_ = wspec_runtime::seq::same_len(&[wspec_runtime::num::narrow::<usize>(16i128)?, laneidx_1007.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let laneidx_1007_1108 = laneidx_1007[i_].clone(); out_.push(laneidx_1007_1108); } out_ }))
 }
 
-// from spec/5.3-binary-instructions.wspec:366
-fn binstr_p265(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
+// from spec/5.3-binary-instructions.wspec:367
+fn binstr_p266(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
@@ -6007,8 +6140,8 @@ fn binstr_p265(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     Ok(Instr::VextractLane(Shape(Lanetype::Packtype(Packtype::I8), 16_u8), Some(Sx::S), laneidx))
 }
 
-// from spec/5.3-binary-instructions.wspec:367
-fn binstr_p266(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
+// from spec/5.3-binary-instructions.wspec:368
+fn binstr_p267(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
@@ -6019,8 +6152,8 @@ fn binstr_p266(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     Ok(Instr::VextractLane(Shape(Lanetype::Packtype(Packtype::I8), 16_u8), Some(Sx::U), laneidx))
 }
 
-// from spec/5.3-binary-instructions.wspec:368
-fn binstr_p267(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
+// from spec/5.3-binary-instructions.wspec:369
+fn binstr_p268(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
@@ -6031,8 +6164,8 @@ fn binstr_p267(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     Ok(Instr::VreplaceLane(Shape(Lanetype::Packtype(Packtype::I8), 16_u8), laneidx))
 }
 
-// from spec/5.3-binary-instructions.wspec:369
-fn binstr_p268(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
+// from spec/5.3-binary-instructions.wspec:370
+fn binstr_p269(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
@@ -6043,8 +6176,8 @@ fn binstr_p268(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     Ok(Instr::VextractLane(Shape(Lanetype::Packtype(Packtype::I16), 8_u8), Some(Sx::S), laneidx))
 }
 
-// from spec/5.3-binary-instructions.wspec:370
-fn binstr_p269(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
+// from spec/5.3-binary-instructions.wspec:371
+fn binstr_p270(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
@@ -6055,8 +6188,8 @@ fn binstr_p269(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     Ok(Instr::VextractLane(Shape(Lanetype::Packtype(Packtype::I16), 8_u8), Some(Sx::U), laneidx))
 }
 
-// from spec/5.3-binary-instructions.wspec:371
-fn binstr_p270(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
+// from spec/5.3-binary-instructions.wspec:372
+fn binstr_p271(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
@@ -6067,8 +6200,8 @@ fn binstr_p270(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     Ok(Instr::VreplaceLane(Shape(Lanetype::Packtype(Packtype::I16), 8_u8), laneidx))
 }
 
-// from spec/5.3-binary-instructions.wspec:372
-fn binstr_p271(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
+// from spec/5.3-binary-instructions.wspec:373
+fn binstr_p272(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
@@ -6079,8 +6212,8 @@ fn binstr_p271(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     Ok(Instr::VextractLane(Shape(Lanetype::Numtype(Numtype::I32), 4_u8), None, laneidx))
 }
 
-// from spec/5.3-binary-instructions.wspec:373
-fn binstr_p272(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
+// from spec/5.3-binary-instructions.wspec:374
+fn binstr_p273(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
@@ -6091,8 +6224,8 @@ fn binstr_p272(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     Ok(Instr::VreplaceLane(Shape(Lanetype::Numtype(Numtype::I32), 4_u8), laneidx))
 }
 
-// from spec/5.3-binary-instructions.wspec:374
-fn binstr_p273(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
+// from spec/5.3-binary-instructions.wspec:375
+fn binstr_p274(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
@@ -6103,8 +6236,8 @@ fn binstr_p273(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     Ok(Instr::VextractLane(Shape(Lanetype::Numtype(Numtype::I64), 2_u8), None, laneidx))
 }
 
-// from spec/5.3-binary-instructions.wspec:375
-fn binstr_p274(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
+// from spec/5.3-binary-instructions.wspec:376
+fn binstr_p275(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
@@ -6115,8 +6248,8 @@ fn binstr_p274(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     Ok(Instr::VreplaceLane(Shape(Lanetype::Numtype(Numtype::I64), 2_u8), laneidx))
 }
 
-// from spec/5.3-binary-instructions.wspec:376
-fn binstr_p275(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
+// from spec/5.3-binary-instructions.wspec:377
+fn binstr_p276(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
@@ -6127,8 +6260,8 @@ fn binstr_p275(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     Ok(Instr::VextractLane(Shape(Lanetype::Numtype(Numtype::F32), 4_u8), None, laneidx))
 }
 
-// from spec/5.3-binary-instructions.wspec:377
-fn binstr_p276(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
+// from spec/5.3-binary-instructions.wspec:378
+fn binstr_p277(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
@@ -6139,8 +6272,8 @@ fn binstr_p276(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     Ok(Instr::VreplaceLane(Shape(Lanetype::Numtype(Numtype::F32), 4_u8), laneidx))
 }
 
-// from spec/5.3-binary-instructions.wspec:378
-fn binstr_p277(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
+// from spec/5.3-binary-instructions.wspec:379
+fn binstr_p278(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
@@ -6151,8 +6284,8 @@ fn binstr_p277(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     Ok(Instr::VextractLane(Shape(Lanetype::Numtype(Numtype::F64), 2_u8), None, laneidx))
 }
 
-// from spec/5.3-binary-instructions.wspec:379
-fn binstr_p278(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
+// from spec/5.3-binary-instructions.wspec:380
+fn binstr_p279(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
@@ -6163,8 +6296,8 @@ fn binstr_p278(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     Ok(Instr::VreplaceLane(Shape(Lanetype::Numtype(Numtype::F64), 2_u8), laneidx))
 }
 
-// from spec/5.3-binary-instructions.wspec:383
-fn binstr_p279(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
+// from spec/5.3-binary-instructions.wspec:384
+fn binstr_p280(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
@@ -6173,8 +6306,8 @@ fn binstr_p279(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     Ok(Instr::Vswizzlop(Bshape::Shape(Shape(Lanetype::Packtype(Packtype::I8), 16_u8)), Vswizzlop::I8XM(VswizzlopI8XM::Swizzle)))
 }
 
-// from spec/5.3-binary-instructions.wspec:384
-fn binstr_p280(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
+// from spec/5.3-binary-instructions.wspec:385
+fn binstr_p281(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
@@ -6183,8 +6316,8 @@ fn binstr_p280(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     Ok(Instr::Vsplat(Shape(Lanetype::Packtype(Packtype::I8), 16_u8)))
 }
 
-// from spec/5.3-binary-instructions.wspec:385
-fn binstr_p281(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
+// from spec/5.3-binary-instructions.wspec:386
+fn binstr_p282(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
@@ -6193,8 +6326,8 @@ fn binstr_p281(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     Ok(Instr::Vsplat(Shape(Lanetype::Packtype(Packtype::I16), 8_u8)))
 }
 
-// from spec/5.3-binary-instructions.wspec:386
-fn binstr_p282(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
+// from spec/5.3-binary-instructions.wspec:387
+fn binstr_p283(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
@@ -6203,8 +6336,8 @@ fn binstr_p282(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     Ok(Instr::Vsplat(Shape(Lanetype::Numtype(Numtype::I32), 4_u8)))
 }
 
-// from spec/5.3-binary-instructions.wspec:387
-fn binstr_p283(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
+// from spec/5.3-binary-instructions.wspec:388
+fn binstr_p284(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
@@ -6213,8 +6346,8 @@ fn binstr_p283(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     Ok(Instr::Vsplat(Shape(Lanetype::Numtype(Numtype::I64), 2_u8)))
 }
 
-// from spec/5.3-binary-instructions.wspec:388
-fn binstr_p284(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
+// from spec/5.3-binary-instructions.wspec:389
+fn binstr_p285(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
@@ -6223,8 +6356,8 @@ fn binstr_p284(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     Ok(Instr::Vsplat(Shape(Lanetype::Numtype(Numtype::F32), 4_u8)))
 }
 
-// from spec/5.3-binary-instructions.wspec:389
-fn binstr_p285(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
+// from spec/5.3-binary-instructions.wspec:390
+fn binstr_p286(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
@@ -6233,8 +6366,8 @@ fn binstr_p285(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     Ok(Instr::Vsplat(Shape(Lanetype::Numtype(Numtype::F64), 2_u8)))
 }
 
-// from spec/5.3-binary-instructions.wspec:390
-fn binstr_p286(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
+// from spec/5.3-binary-instructions.wspec:391
+fn binstr_p287(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
@@ -6243,8 +6376,8 @@ fn binstr_p286(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     Ok(Instr::Vrelop(Shape(Lanetype::Packtype(Packtype::I8), 16_u8), Vrelop::JnnXM(VrelopJnnXM::Eq)))
 }
 
-// from spec/5.3-binary-instructions.wspec:391
-fn binstr_p287(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
+// from spec/5.3-binary-instructions.wspec:392
+fn binstr_p288(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
@@ -6253,8 +6386,8 @@ fn binstr_p287(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     Ok(Instr::Vrelop(Shape(Lanetype::Packtype(Packtype::I8), 16_u8), Vrelop::JnnXM(VrelopJnnXM::Ne)))
 }
 
-// from spec/5.3-binary-instructions.wspec:392
-fn binstr_p288(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
+// from spec/5.3-binary-instructions.wspec:393
+fn binstr_p289(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
@@ -6263,8 +6396,8 @@ fn binstr_p288(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     Ok(Instr::Vrelop(Shape(Lanetype::Packtype(Packtype::I8), 16_u8), Vrelop::JnnXM(VrelopJnnXM::Lt(Sx::S))))
 }
 
-// from spec/5.3-binary-instructions.wspec:393
-fn binstr_p289(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
+// from spec/5.3-binary-instructions.wspec:394
+fn binstr_p290(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
@@ -6273,8 +6406,8 @@ fn binstr_p289(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     Ok(Instr::Vrelop(Shape(Lanetype::Packtype(Packtype::I8), 16_u8), Vrelop::JnnXM(VrelopJnnXM::Lt(Sx::U))))
 }
 
-// from spec/5.3-binary-instructions.wspec:394
-fn binstr_p290(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
+// from spec/5.3-binary-instructions.wspec:395
+fn binstr_p291(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
@@ -6283,8 +6416,8 @@ fn binstr_p290(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     Ok(Instr::Vrelop(Shape(Lanetype::Packtype(Packtype::I8), 16_u8), Vrelop::JnnXM(VrelopJnnXM::Gt(Sx::S))))
 }
 
-// from spec/5.3-binary-instructions.wspec:395
-fn binstr_p291(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
+// from spec/5.3-binary-instructions.wspec:396
+fn binstr_p292(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
@@ -6293,8 +6426,8 @@ fn binstr_p291(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     Ok(Instr::Vrelop(Shape(Lanetype::Packtype(Packtype::I8), 16_u8), Vrelop::JnnXM(VrelopJnnXM::Gt(Sx::U))))
 }
 
-// from spec/5.3-binary-instructions.wspec:396
-fn binstr_p292(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
+// from spec/5.3-binary-instructions.wspec:397
+fn binstr_p293(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
@@ -6303,8 +6436,8 @@ fn binstr_p292(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     Ok(Instr::Vrelop(Shape(Lanetype::Packtype(Packtype::I8), 16_u8), Vrelop::JnnXM(VrelopJnnXM::Le(Sx::S))))
 }
 
-// from spec/5.3-binary-instructions.wspec:397
-fn binstr_p293(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
+// from spec/5.3-binary-instructions.wspec:398
+fn binstr_p294(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
@@ -6313,8 +6446,8 @@ fn binstr_p293(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     Ok(Instr::Vrelop(Shape(Lanetype::Packtype(Packtype::I8), 16_u8), Vrelop::JnnXM(VrelopJnnXM::Le(Sx::U))))
 }
 
-// from spec/5.3-binary-instructions.wspec:398
-fn binstr_p294(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
+// from spec/5.3-binary-instructions.wspec:399
+fn binstr_p295(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
@@ -6323,8 +6456,8 @@ fn binstr_p294(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     Ok(Instr::Vrelop(Shape(Lanetype::Packtype(Packtype::I8), 16_u8), Vrelop::JnnXM(VrelopJnnXM::Ge(Sx::S))))
 }
 
-// from spec/5.3-binary-instructions.wspec:399
-fn binstr_p295(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
+// from spec/5.3-binary-instructions.wspec:400
+fn binstr_p296(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
@@ -6333,8 +6466,8 @@ fn binstr_p295(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     Ok(Instr::Vrelop(Shape(Lanetype::Packtype(Packtype::I8), 16_u8), Vrelop::JnnXM(VrelopJnnXM::Ge(Sx::U))))
 }
 
-// from spec/5.3-binary-instructions.wspec:400
-fn binstr_p296(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
+// from spec/5.3-binary-instructions.wspec:401
+fn binstr_p297(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
@@ -6343,8 +6476,8 @@ fn binstr_p296(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     Ok(Instr::Vrelop(Shape(Lanetype::Packtype(Packtype::I16), 8_u8), Vrelop::JnnXM(VrelopJnnXM::Eq)))
 }
 
-// from spec/5.3-binary-instructions.wspec:401
-fn binstr_p297(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
+// from spec/5.3-binary-instructions.wspec:402
+fn binstr_p298(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
@@ -6353,8 +6486,8 @@ fn binstr_p297(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     Ok(Instr::Vrelop(Shape(Lanetype::Packtype(Packtype::I16), 8_u8), Vrelop::JnnXM(VrelopJnnXM::Ne)))
 }
 
-// from spec/5.3-binary-instructions.wspec:402
-fn binstr_p298(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
+// from spec/5.3-binary-instructions.wspec:403
+fn binstr_p299(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
@@ -6363,8 +6496,8 @@ fn binstr_p298(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     Ok(Instr::Vrelop(Shape(Lanetype::Packtype(Packtype::I16), 8_u8), Vrelop::JnnXM(VrelopJnnXM::Lt(Sx::S))))
 }
 
-// from spec/5.3-binary-instructions.wspec:403
-fn binstr_p299(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
+// from spec/5.3-binary-instructions.wspec:404
+fn binstr_p300(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
@@ -6373,8 +6506,8 @@ fn binstr_p299(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     Ok(Instr::Vrelop(Shape(Lanetype::Packtype(Packtype::I16), 8_u8), Vrelop::JnnXM(VrelopJnnXM::Lt(Sx::U))))
 }
 
-// from spec/5.3-binary-instructions.wspec:404
-fn binstr_p300(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
+// from spec/5.3-binary-instructions.wspec:405
+fn binstr_p301(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
@@ -6383,8 +6516,8 @@ fn binstr_p300(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     Ok(Instr::Vrelop(Shape(Lanetype::Packtype(Packtype::I16), 8_u8), Vrelop::JnnXM(VrelopJnnXM::Gt(Sx::S))))
 }
 
-// from spec/5.3-binary-instructions.wspec:405
-fn binstr_p301(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
+// from spec/5.3-binary-instructions.wspec:406
+fn binstr_p302(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
@@ -6393,8 +6526,8 @@ fn binstr_p301(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     Ok(Instr::Vrelop(Shape(Lanetype::Packtype(Packtype::I16), 8_u8), Vrelop::JnnXM(VrelopJnnXM::Gt(Sx::U))))
 }
 
-// from spec/5.3-binary-instructions.wspec:406
-fn binstr_p302(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
+// from spec/5.3-binary-instructions.wspec:407
+fn binstr_p303(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
@@ -6403,8 +6536,8 @@ fn binstr_p302(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     Ok(Instr::Vrelop(Shape(Lanetype::Packtype(Packtype::I16), 8_u8), Vrelop::JnnXM(VrelopJnnXM::Le(Sx::S))))
 }
 
-// from spec/5.3-binary-instructions.wspec:407
-fn binstr_p303(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
+// from spec/5.3-binary-instructions.wspec:408
+fn binstr_p304(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
@@ -6413,8 +6546,8 @@ fn binstr_p303(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     Ok(Instr::Vrelop(Shape(Lanetype::Packtype(Packtype::I16), 8_u8), Vrelop::JnnXM(VrelopJnnXM::Le(Sx::U))))
 }
 
-// from spec/5.3-binary-instructions.wspec:408
-fn binstr_p304(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
+// from spec/5.3-binary-instructions.wspec:409
+fn binstr_p305(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
@@ -6423,8 +6556,8 @@ fn binstr_p304(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     Ok(Instr::Vrelop(Shape(Lanetype::Packtype(Packtype::I16), 8_u8), Vrelop::JnnXM(VrelopJnnXM::Ge(Sx::S))))
 }
 
-// from spec/5.3-binary-instructions.wspec:409
-fn binstr_p305(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
+// from spec/5.3-binary-instructions.wspec:410
+fn binstr_p306(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
@@ -6433,8 +6566,8 @@ fn binstr_p305(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     Ok(Instr::Vrelop(Shape(Lanetype::Packtype(Packtype::I16), 8_u8), Vrelop::JnnXM(VrelopJnnXM::Ge(Sx::U))))
 }
 
-// from spec/5.3-binary-instructions.wspec:410
-fn binstr_p306(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
+// from spec/5.3-binary-instructions.wspec:411
+fn binstr_p307(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
@@ -6443,8 +6576,8 @@ fn binstr_p306(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     Ok(Instr::Vrelop(Shape(Lanetype::Numtype(Numtype::I32), 4_u8), Vrelop::JnnXM(VrelopJnnXM::Eq)))
 }
 
-// from spec/5.3-binary-instructions.wspec:411
-fn binstr_p307(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
+// from spec/5.3-binary-instructions.wspec:412
+fn binstr_p308(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
@@ -6453,8 +6586,8 @@ fn binstr_p307(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     Ok(Instr::Vrelop(Shape(Lanetype::Numtype(Numtype::I32), 4_u8), Vrelop::JnnXM(VrelopJnnXM::Ne)))
 }
 
-// from spec/5.3-binary-instructions.wspec:412
-fn binstr_p308(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
+// from spec/5.3-binary-instructions.wspec:413
+fn binstr_p309(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
@@ -6463,8 +6596,8 @@ fn binstr_p308(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     Ok(Instr::Vrelop(Shape(Lanetype::Numtype(Numtype::I32), 4_u8), Vrelop::JnnXM(VrelopJnnXM::Lt(Sx::S))))
 }
 
-// from spec/5.3-binary-instructions.wspec:413
-fn binstr_p309(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
+// from spec/5.3-binary-instructions.wspec:414
+fn binstr_p310(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
@@ -6473,8 +6606,8 @@ fn binstr_p309(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     Ok(Instr::Vrelop(Shape(Lanetype::Numtype(Numtype::I32), 4_u8), Vrelop::JnnXM(VrelopJnnXM::Lt(Sx::U))))
 }
 
-// from spec/5.3-binary-instructions.wspec:414
-fn binstr_p310(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
+// from spec/5.3-binary-instructions.wspec:415
+fn binstr_p311(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
@@ -6483,8 +6616,8 @@ fn binstr_p310(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     Ok(Instr::Vrelop(Shape(Lanetype::Numtype(Numtype::I32), 4_u8), Vrelop::JnnXM(VrelopJnnXM::Gt(Sx::S))))
 }
 
-// from spec/5.3-binary-instructions.wspec:415
-fn binstr_p311(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
+// from spec/5.3-binary-instructions.wspec:416
+fn binstr_p312(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
@@ -6493,8 +6626,8 @@ fn binstr_p311(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     Ok(Instr::Vrelop(Shape(Lanetype::Numtype(Numtype::I32), 4_u8), Vrelop::JnnXM(VrelopJnnXM::Gt(Sx::U))))
 }
 
-// from spec/5.3-binary-instructions.wspec:416
-fn binstr_p312(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
+// from spec/5.3-binary-instructions.wspec:417
+fn binstr_p313(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
@@ -6503,8 +6636,8 @@ fn binstr_p312(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     Ok(Instr::Vrelop(Shape(Lanetype::Numtype(Numtype::I32), 4_u8), Vrelop::JnnXM(VrelopJnnXM::Le(Sx::S))))
 }
 
-// from spec/5.3-binary-instructions.wspec:417
-fn binstr_p313(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
+// from spec/5.3-binary-instructions.wspec:418
+fn binstr_p314(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
@@ -6513,8 +6646,8 @@ fn binstr_p313(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     Ok(Instr::Vrelop(Shape(Lanetype::Numtype(Numtype::I32), 4_u8), Vrelop::JnnXM(VrelopJnnXM::Le(Sx::U))))
 }
 
-// from spec/5.3-binary-instructions.wspec:418
-fn binstr_p314(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
+// from spec/5.3-binary-instructions.wspec:419
+fn binstr_p315(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
@@ -6523,8 +6656,8 @@ fn binstr_p314(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     Ok(Instr::Vrelop(Shape(Lanetype::Numtype(Numtype::I32), 4_u8), Vrelop::JnnXM(VrelopJnnXM::Ge(Sx::S))))
 }
 
-// from spec/5.3-binary-instructions.wspec:419
-fn binstr_p315(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
+// from spec/5.3-binary-instructions.wspec:420
+fn binstr_p316(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
@@ -6533,8 +6666,8 @@ fn binstr_p315(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     Ok(Instr::Vrelop(Shape(Lanetype::Numtype(Numtype::I32), 4_u8), Vrelop::JnnXM(VrelopJnnXM::Ge(Sx::U))))
 }
 
-// from spec/5.3-binary-instructions.wspec:420
-fn binstr_p316(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
+// from spec/5.3-binary-instructions.wspec:421
+fn binstr_p317(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
@@ -6543,8 +6676,8 @@ fn binstr_p316(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     Ok(Instr::Vrelop(Shape(Lanetype::Numtype(Numtype::F32), 4_u8), Vrelop::JnnXM(VrelopJnnXM::Eq)))
 }
 
-// from spec/5.3-binary-instructions.wspec:421
-fn binstr_p317(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
+// from spec/5.3-binary-instructions.wspec:422
+fn binstr_p318(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
@@ -6553,8 +6686,8 @@ fn binstr_p317(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     Ok(Instr::Vrelop(Shape(Lanetype::Numtype(Numtype::F32), 4_u8), Vrelop::JnnXM(VrelopJnnXM::Ne)))
 }
 
-// from spec/5.3-binary-instructions.wspec:422
-fn binstr_p318(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
+// from spec/5.3-binary-instructions.wspec:423
+fn binstr_p319(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
@@ -6563,8 +6696,8 @@ fn binstr_p318(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     Ok(Instr::Vrelop(Shape(Lanetype::Numtype(Numtype::F32), 4_u8), Vrelop::FnnXM(VrelopFnnXM::Lt)))
 }
 
-// from spec/5.3-binary-instructions.wspec:423
-fn binstr_p319(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
+// from spec/5.3-binary-instructions.wspec:424
+fn binstr_p320(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
@@ -6573,8 +6706,8 @@ fn binstr_p319(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     Ok(Instr::Vrelop(Shape(Lanetype::Numtype(Numtype::F32), 4_u8), Vrelop::FnnXM(VrelopFnnXM::Gt)))
 }
 
-// from spec/5.3-binary-instructions.wspec:424
-fn binstr_p320(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
+// from spec/5.3-binary-instructions.wspec:425
+fn binstr_p321(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
@@ -6583,8 +6716,8 @@ fn binstr_p320(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     Ok(Instr::Vrelop(Shape(Lanetype::Numtype(Numtype::F32), 4_u8), Vrelop::FnnXM(VrelopFnnXM::Le)))
 }
 
-// from spec/5.3-binary-instructions.wspec:425
-fn binstr_p321(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
+// from spec/5.3-binary-instructions.wspec:426
+fn binstr_p322(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
@@ -6593,8 +6726,8 @@ fn binstr_p321(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     Ok(Instr::Vrelop(Shape(Lanetype::Numtype(Numtype::F32), 4_u8), Vrelop::FnnXM(VrelopFnnXM::Ge)))
 }
 
-// from spec/5.3-binary-instructions.wspec:426
-fn binstr_p322(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
+// from spec/5.3-binary-instructions.wspec:427
+fn binstr_p323(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
@@ -6603,8 +6736,8 @@ fn binstr_p322(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     Ok(Instr::Vrelop(Shape(Lanetype::Numtype(Numtype::F64), 2_u8), Vrelop::JnnXM(VrelopJnnXM::Eq)))
 }
 
-// from spec/5.3-binary-instructions.wspec:427
-fn binstr_p323(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
+// from spec/5.3-binary-instructions.wspec:428
+fn binstr_p324(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
@@ -6613,8 +6746,8 @@ fn binstr_p323(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     Ok(Instr::Vrelop(Shape(Lanetype::Numtype(Numtype::F64), 2_u8), Vrelop::JnnXM(VrelopJnnXM::Ne)))
 }
 
-// from spec/5.3-binary-instructions.wspec:428
-fn binstr_p324(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
+// from spec/5.3-binary-instructions.wspec:429
+fn binstr_p325(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
@@ -6623,8 +6756,8 @@ fn binstr_p324(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     Ok(Instr::Vrelop(Shape(Lanetype::Numtype(Numtype::F64), 2_u8), Vrelop::FnnXM(VrelopFnnXM::Lt)))
 }
 
-// from spec/5.3-binary-instructions.wspec:429
-fn binstr_p325(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
+// from spec/5.3-binary-instructions.wspec:430
+fn binstr_p326(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
@@ -6633,8 +6766,8 @@ fn binstr_p325(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     Ok(Instr::Vrelop(Shape(Lanetype::Numtype(Numtype::F64), 2_u8), Vrelop::FnnXM(VrelopFnnXM::Gt)))
 }
 
-// from spec/5.3-binary-instructions.wspec:430
-fn binstr_p326(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
+// from spec/5.3-binary-instructions.wspec:431
+fn binstr_p327(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
@@ -6643,8 +6776,8 @@ fn binstr_p326(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     Ok(Instr::Vrelop(Shape(Lanetype::Numtype(Numtype::F64), 2_u8), Vrelop::FnnXM(VrelopFnnXM::Le)))
 }
 
-// from spec/5.3-binary-instructions.wspec:431
-fn binstr_p327(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
+// from spec/5.3-binary-instructions.wspec:432
+fn binstr_p328(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
@@ -6653,8 +6786,8 @@ fn binstr_p327(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     Ok(Instr::Vrelop(Shape(Lanetype::Numtype(Numtype::F64), 2_u8), Vrelop::FnnXM(VrelopFnnXM::Ge)))
 }
 
-// from spec/5.3-binary-instructions.wspec:432
-fn binstr_p328(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
+// from spec/5.3-binary-instructions.wspec:433
+fn binstr_p329(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
@@ -6663,8 +6796,8 @@ fn binstr_p328(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     Ok(Instr::Vvunop(Vectype, Vvunop))
 }
 
-// from spec/5.3-binary-instructions.wspec:433
-fn binstr_p329(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
+// from spec/5.3-binary-instructions.wspec:434
+fn binstr_p330(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
@@ -6673,8 +6806,8 @@ fn binstr_p329(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     Ok(Instr::Vvbinop(Vectype, Vvbinop::And))
 }
 
-// from spec/5.3-binary-instructions.wspec:434
-fn binstr_p330(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
+// from spec/5.3-binary-instructions.wspec:435
+fn binstr_p331(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
@@ -6683,8 +6816,8 @@ fn binstr_p330(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     Ok(Instr::Vvbinop(Vectype, Vvbinop::Andnot))
 }
 
-// from spec/5.3-binary-instructions.wspec:435
-fn binstr_p331(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
+// from spec/5.3-binary-instructions.wspec:436
+fn binstr_p332(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
@@ -6693,8 +6826,8 @@ fn binstr_p331(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     Ok(Instr::Vvbinop(Vectype, Vvbinop::Or))
 }
 
-// from spec/5.3-binary-instructions.wspec:436
-fn binstr_p332(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
+// from spec/5.3-binary-instructions.wspec:437
+fn binstr_p333(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
@@ -6703,8 +6836,8 @@ fn binstr_p332(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     Ok(Instr::Vvbinop(Vectype, Vvbinop::Xor))
 }
 
-// from spec/5.3-binary-instructions.wspec:437
-fn binstr_p333(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
+// from spec/5.3-binary-instructions.wspec:438
+fn binstr_p334(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
@@ -6713,8 +6846,8 @@ fn binstr_p333(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     Ok(Instr::Vvternop(Vectype, Vvternop))
 }
 
-// from spec/5.3-binary-instructions.wspec:438
-fn binstr_p334(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
+// from spec/5.3-binary-instructions.wspec:439
+fn binstr_p335(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
@@ -6723,8 +6856,8 @@ fn binstr_p334(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     Ok(Instr::Vvtestop(Vectype, Vvtestop))
 }
 
-// from spec/5.3-binary-instructions.wspec:439
-fn binstr_p335(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
+// from spec/5.3-binary-instructions.wspec:440
+fn binstr_p336(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
@@ -6733,8 +6866,8 @@ fn binstr_p335(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     Ok(Instr::Vcvtop(Shape(Lanetype::Numtype(Numtype::F32), 4_u8), Shape(Lanetype::Numtype(Numtype::F64), 2_u8), Vcvtop::FnnXMFnnXM(VcvtopFnnXMFnnXM::Demote(Zero))))
 }
 
-// from spec/5.3-binary-instructions.wspec:440
-fn binstr_p336(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
+// from spec/5.3-binary-instructions.wspec:441
+fn binstr_p337(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
@@ -6743,8 +6876,8 @@ fn binstr_p336(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     Ok(Instr::Vcvtop(Shape(Lanetype::Numtype(Numtype::F64), 2_u8), Shape(Lanetype::Numtype(Numtype::F32), 4_u8), Vcvtop::FnnXMFnnXM(VcvtopFnnXMFnnXM::Promote)))
 }
 
-// from spec/5.3-binary-instructions.wspec:441
-fn binstr_p337(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
+// from spec/5.3-binary-instructions.wspec:442
+fn binstr_p338(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
@@ -6753,8 +6886,8 @@ fn binstr_p337(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     Ok(Instr::Vunop(Shape(Lanetype::Packtype(Packtype::I8), 16_u8), Vunop::JnnXM(VunopJnnXM::Abs)))
 }
 
-// from spec/5.3-binary-instructions.wspec:442
-fn binstr_p338(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
+// from spec/5.3-binary-instructions.wspec:443
+fn binstr_p339(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
@@ -6763,8 +6896,8 @@ fn binstr_p338(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     Ok(Instr::Vunop(Shape(Lanetype::Packtype(Packtype::I8), 16_u8), Vunop::JnnXM(VunopJnnXM::Neg)))
 }
 
-// from spec/5.3-binary-instructions.wspec:443
-fn binstr_p339(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
+// from spec/5.3-binary-instructions.wspec:444
+fn binstr_p340(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
@@ -6773,8 +6906,8 @@ fn binstr_p339(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     Ok(Instr::Vunop(Shape(Lanetype::Packtype(Packtype::I8), 16_u8), Vunop::JnnXM(VunopJnnXM::Popcnt)))
 }
 
-// from spec/5.3-binary-instructions.wspec:444
-fn binstr_p340(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
+// from spec/5.3-binary-instructions.wspec:445
+fn binstr_p341(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
@@ -6783,8 +6916,8 @@ fn binstr_p340(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     Ok(Instr::Vtestop(Shape(Lanetype::Packtype(Packtype::I8), 16_u8), Vtestop::JnnXM(VtestopJnnXM)))
 }
 
-// from spec/5.3-binary-instructions.wspec:445
-fn binstr_p341(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
+// from spec/5.3-binary-instructions.wspec:446
+fn binstr_p342(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
@@ -6793,8 +6926,8 @@ fn binstr_p341(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     Ok(Instr::Vbitmask(Ishape::Shape(Shape(Lanetype::Packtype(Packtype::I8), 16_u8))))
 }
 
-// from spec/5.3-binary-instructions.wspec:446
-fn binstr_p342(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
+// from spec/5.3-binary-instructions.wspec:447
+fn binstr_p343(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
@@ -6803,8 +6936,8 @@ fn binstr_p342(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     Ok(Instr::Vnarrow(Ishape::Shape(Shape(Lanetype::Packtype(Packtype::I8), 16_u8)), Ishape::Shape(Shape(Lanetype::Packtype(Packtype::I16), 8_u8)), Sx::S))
 }
 
-// from spec/5.3-binary-instructions.wspec:447
-fn binstr_p343(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
+// from spec/5.3-binary-instructions.wspec:448
+fn binstr_p344(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
@@ -6813,8 +6946,8 @@ fn binstr_p343(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     Ok(Instr::Vnarrow(Ishape::Shape(Shape(Lanetype::Packtype(Packtype::I8), 16_u8)), Ishape::Shape(Shape(Lanetype::Packtype(Packtype::I16), 8_u8)), Sx::U))
 }
 
-// from spec/5.3-binary-instructions.wspec:448
-fn binstr_p344(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
+// from spec/5.3-binary-instructions.wspec:449
+fn binstr_p345(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
@@ -6823,8 +6956,8 @@ fn binstr_p344(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     Ok(Instr::Vunop(Shape(Lanetype::Numtype(Numtype::F32), 4_u8), Vunop::FnnXM(VunopFnnXM::Ceil)))
 }
 
-// from spec/5.3-binary-instructions.wspec:449
-fn binstr_p345(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
+// from spec/5.3-binary-instructions.wspec:450
+fn binstr_p346(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
@@ -6833,8 +6966,8 @@ fn binstr_p345(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     Ok(Instr::Vunop(Shape(Lanetype::Numtype(Numtype::F32), 4_u8), Vunop::FnnXM(VunopFnnXM::Floor)))
 }
 
-// from spec/5.3-binary-instructions.wspec:450
-fn binstr_p346(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
+// from spec/5.3-binary-instructions.wspec:451
+fn binstr_p347(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
@@ -6843,8 +6976,8 @@ fn binstr_p346(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     Ok(Instr::Vunop(Shape(Lanetype::Numtype(Numtype::F32), 4_u8), Vunop::FnnXM(VunopFnnXM::Trunc)))
 }
 
-// from spec/5.3-binary-instructions.wspec:451
-fn binstr_p347(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
+// from spec/5.3-binary-instructions.wspec:452
+fn binstr_p348(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
@@ -6853,8 +6986,8 @@ fn binstr_p347(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     Ok(Instr::Vunop(Shape(Lanetype::Numtype(Numtype::F32), 4_u8), Vunop::FnnXM(VunopFnnXM::Nearest)))
 }
 
-// from spec/5.3-binary-instructions.wspec:452
-fn binstr_p348(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
+// from spec/5.3-binary-instructions.wspec:453
+fn binstr_p349(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
@@ -6863,8 +6996,8 @@ fn binstr_p348(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     Ok(Instr::Vshiftop(Ishape::Shape(Shape(Lanetype::Packtype(Packtype::I8), 16_u8)), Vshiftop::JnnXM(VshiftopJnnXM::Shl)))
 }
 
-// from spec/5.3-binary-instructions.wspec:453
-fn binstr_p349(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
+// from spec/5.3-binary-instructions.wspec:454
+fn binstr_p350(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
@@ -6873,8 +7006,8 @@ fn binstr_p349(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     Ok(Instr::Vshiftop(Ishape::Shape(Shape(Lanetype::Packtype(Packtype::I8), 16_u8)), Vshiftop::JnnXM(VshiftopJnnXM::Shr(Sx::S))))
 }
 
-// from spec/5.3-binary-instructions.wspec:454
-fn binstr_p350(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
+// from spec/5.3-binary-instructions.wspec:455
+fn binstr_p351(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
@@ -6883,8 +7016,8 @@ fn binstr_p350(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     Ok(Instr::Vshiftop(Ishape::Shape(Shape(Lanetype::Packtype(Packtype::I8), 16_u8)), Vshiftop::JnnXM(VshiftopJnnXM::Shr(Sx::U))))
 }
 
-// from spec/5.3-binary-instructions.wspec:455
-fn binstr_p351(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
+// from spec/5.3-binary-instructions.wspec:456
+fn binstr_p352(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
@@ -6893,8 +7026,8 @@ fn binstr_p351(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     Ok(Instr::Vbinop(Shape(Lanetype::Packtype(Packtype::I8), 16_u8), Vbinop::JnnXM(VbinopJnnXM::Add)))
 }
 
-// from spec/5.3-binary-instructions.wspec:456
-fn binstr_p352(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
+// from spec/5.3-binary-instructions.wspec:457
+fn binstr_p353(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
@@ -6903,8 +7036,8 @@ fn binstr_p352(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     Ok(Instr::Vbinop(Shape(Lanetype::Packtype(Packtype::I8), 16_u8), Vbinop::JnnXM(VbinopJnnXM::AddSat(Sx::S))))
 }
 
-// from spec/5.3-binary-instructions.wspec:457
-fn binstr_p353(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
+// from spec/5.3-binary-instructions.wspec:458
+fn binstr_p354(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
@@ -6913,8 +7046,8 @@ fn binstr_p353(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     Ok(Instr::Vbinop(Shape(Lanetype::Packtype(Packtype::I8), 16_u8), Vbinop::JnnXM(VbinopJnnXM::AddSat(Sx::U))))
 }
 
-// from spec/5.3-binary-instructions.wspec:458
-fn binstr_p354(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
+// from spec/5.3-binary-instructions.wspec:459
+fn binstr_p355(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
@@ -6923,8 +7056,8 @@ fn binstr_p354(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     Ok(Instr::Vbinop(Shape(Lanetype::Packtype(Packtype::I8), 16_u8), Vbinop::JnnXM(VbinopJnnXM::Sub)))
 }
 
-// from spec/5.3-binary-instructions.wspec:459
-fn binstr_p355(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
+// from spec/5.3-binary-instructions.wspec:460
+fn binstr_p356(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
@@ -6933,8 +7066,8 @@ fn binstr_p355(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     Ok(Instr::Vbinop(Shape(Lanetype::Packtype(Packtype::I8), 16_u8), Vbinop::JnnXM(VbinopJnnXM::SubSat(Sx::S))))
 }
 
-// from spec/5.3-binary-instructions.wspec:460
-fn binstr_p356(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
+// from spec/5.3-binary-instructions.wspec:461
+fn binstr_p357(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
@@ -6943,8 +7076,8 @@ fn binstr_p356(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     Ok(Instr::Vbinop(Shape(Lanetype::Packtype(Packtype::I8), 16_u8), Vbinop::JnnXM(VbinopJnnXM::SubSat(Sx::U))))
 }
 
-// from spec/5.3-binary-instructions.wspec:461
-fn binstr_p357(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
+// from spec/5.3-binary-instructions.wspec:462
+fn binstr_p358(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
@@ -6953,8 +7086,8 @@ fn binstr_p357(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     Ok(Instr::Vunop(Shape(Lanetype::Numtype(Numtype::F64), 2_u8), Vunop::FnnXM(VunopFnnXM::Ceil)))
 }
 
-// from spec/5.3-binary-instructions.wspec:462
-fn binstr_p358(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
+// from spec/5.3-binary-instructions.wspec:463
+fn binstr_p359(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
@@ -6963,8 +7096,8 @@ fn binstr_p358(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     Ok(Instr::Vunop(Shape(Lanetype::Numtype(Numtype::F64), 2_u8), Vunop::FnnXM(VunopFnnXM::Floor)))
 }
 
-// from spec/5.3-binary-instructions.wspec:463
-fn binstr_p359(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
+// from spec/5.3-binary-instructions.wspec:464
+fn binstr_p360(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
@@ -6973,8 +7106,8 @@ fn binstr_p359(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     Ok(Instr::Vbinop(Shape(Lanetype::Packtype(Packtype::I8), 16_u8), Vbinop::JnnXM(VbinopJnnXM::Min(Sx::S))))
 }
 
-// from spec/5.3-binary-instructions.wspec:464
-fn binstr_p360(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
+// from spec/5.3-binary-instructions.wspec:465
+fn binstr_p361(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
@@ -6983,8 +7116,8 @@ fn binstr_p360(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     Ok(Instr::Vbinop(Shape(Lanetype::Packtype(Packtype::I8), 16_u8), Vbinop::JnnXM(VbinopJnnXM::Min(Sx::U))))
 }
 
-// from spec/5.3-binary-instructions.wspec:465
-fn binstr_p361(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
+// from spec/5.3-binary-instructions.wspec:466
+fn binstr_p362(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
@@ -6993,8 +7126,8 @@ fn binstr_p361(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     Ok(Instr::Vbinop(Shape(Lanetype::Packtype(Packtype::I8), 16_u8), Vbinop::JnnXM(VbinopJnnXM::Max(Sx::S))))
 }
 
-// from spec/5.3-binary-instructions.wspec:466
-fn binstr_p362(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
+// from spec/5.3-binary-instructions.wspec:467
+fn binstr_p363(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
@@ -7003,8 +7136,8 @@ fn binstr_p362(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     Ok(Instr::Vbinop(Shape(Lanetype::Packtype(Packtype::I8), 16_u8), Vbinop::JnnXM(VbinopJnnXM::Max(Sx::U))))
 }
 
-// from spec/5.3-binary-instructions.wspec:467
-fn binstr_p363(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
+// from spec/5.3-binary-instructions.wspec:468
+fn binstr_p364(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
@@ -7013,8 +7146,8 @@ fn binstr_p363(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     Ok(Instr::Vunop(Shape(Lanetype::Numtype(Numtype::F64), 2_u8), Vunop::FnnXM(VunopFnnXM::Trunc)))
 }
 
-// from spec/5.3-binary-instructions.wspec:468
-fn binstr_p364(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
+// from spec/5.3-binary-instructions.wspec:469
+fn binstr_p365(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
@@ -7023,8 +7156,8 @@ fn binstr_p364(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     Ok(Instr::Vbinop(Shape(Lanetype::Packtype(Packtype::I8), 16_u8), Vbinop::JnnXM(VbinopJnnXM::Avgr)))
 }
 
-// from spec/5.3-binary-instructions.wspec:469
-fn binstr_p365(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
+// from spec/5.3-binary-instructions.wspec:470
+fn binstr_p366(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
@@ -7033,8 +7166,8 @@ fn binstr_p365(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     Ok(Instr::Vextunop(Ishape::Shape(Shape(Lanetype::Packtype(Packtype::I16), 8_u8)), Ishape::Shape(Shape(Lanetype::Packtype(Packtype::I8), 16_u8)), Vextunop::JnnXMJnnXM(VextunopJnnXMJnnXM(Sx::S))))
 }
 
-// from spec/5.3-binary-instructions.wspec:470
-fn binstr_p366(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
+// from spec/5.3-binary-instructions.wspec:471
+fn binstr_p367(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
@@ -7043,8 +7176,8 @@ fn binstr_p366(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     Ok(Instr::Vextunop(Ishape::Shape(Shape(Lanetype::Packtype(Packtype::I16), 8_u8)), Ishape::Shape(Shape(Lanetype::Packtype(Packtype::I8), 16_u8)), Vextunop::JnnXMJnnXM(VextunopJnnXMJnnXM(Sx::U))))
 }
 
-// from spec/5.3-binary-instructions.wspec:471
-fn binstr_p367(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
+// from spec/5.3-binary-instructions.wspec:472
+fn binstr_p368(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
@@ -7053,8 +7186,8 @@ fn binstr_p367(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     Ok(Instr::Vextunop(Ishape::Shape(Shape(Lanetype::Numtype(Numtype::I32), 4_u8)), Ishape::Shape(Shape(Lanetype::Packtype(Packtype::I16), 8_u8)), Vextunop::JnnXMJnnXM(VextunopJnnXMJnnXM(Sx::S))))
 }
 
-// from spec/5.3-binary-instructions.wspec:472
-fn binstr_p368(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
+// from spec/5.3-binary-instructions.wspec:473
+fn binstr_p369(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
@@ -7063,8 +7196,8 @@ fn binstr_p368(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     Ok(Instr::Vextunop(Ishape::Shape(Shape(Lanetype::Numtype(Numtype::I32), 4_u8)), Ishape::Shape(Shape(Lanetype::Packtype(Packtype::I16), 8_u8)), Vextunop::JnnXMJnnXM(VextunopJnnXMJnnXM(Sx::U))))
 }
 
-// from spec/5.3-binary-instructions.wspec:473
-fn binstr_p369(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
+// from spec/5.3-binary-instructions.wspec:474
+fn binstr_p370(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
@@ -7073,8 +7206,8 @@ fn binstr_p369(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     Ok(Instr::Vunop(Shape(Lanetype::Packtype(Packtype::I16), 8_u8), Vunop::JnnXM(VunopJnnXM::Abs)))
 }
 
-// from spec/5.3-binary-instructions.wspec:474
-fn binstr_p370(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
+// from spec/5.3-binary-instructions.wspec:475
+fn binstr_p371(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
@@ -7083,8 +7216,8 @@ fn binstr_p370(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     Ok(Instr::Vunop(Shape(Lanetype::Packtype(Packtype::I16), 8_u8), Vunop::JnnXM(VunopJnnXM::Neg)))
 }
 
-// from spec/5.3-binary-instructions.wspec:475
-fn binstr_p371(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
+// from spec/5.3-binary-instructions.wspec:476
+fn binstr_p372(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
@@ -7093,8 +7226,8 @@ fn binstr_p371(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     Ok(Instr::Vbinop(Shape(Lanetype::Packtype(Packtype::I16), 8_u8), Vbinop::JnnXM(VbinopJnnXM::Q15mulrSat)))
 }
 
-// from spec/5.3-binary-instructions.wspec:476
-fn binstr_p372(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
+// from spec/5.3-binary-instructions.wspec:477
+fn binstr_p373(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
@@ -7103,8 +7236,8 @@ fn binstr_p372(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     Ok(Instr::Vtestop(Shape(Lanetype::Packtype(Packtype::I16), 8_u8), Vtestop::JnnXM(VtestopJnnXM)))
 }
 
-// from spec/5.3-binary-instructions.wspec:477
-fn binstr_p373(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
+// from spec/5.3-binary-instructions.wspec:478
+fn binstr_p374(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
@@ -7113,8 +7246,8 @@ fn binstr_p373(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     Ok(Instr::Vbitmask(Ishape::Shape(Shape(Lanetype::Packtype(Packtype::I16), 8_u8))))
 }
 
-// from spec/5.3-binary-instructions.wspec:478
-fn binstr_p374(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
+// from spec/5.3-binary-instructions.wspec:479
+fn binstr_p375(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
@@ -7123,8 +7256,8 @@ fn binstr_p374(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     Ok(Instr::Vnarrow(Ishape::Shape(Shape(Lanetype::Packtype(Packtype::I16), 8_u8)), Ishape::Shape(Shape(Lanetype::Numtype(Numtype::I32), 4_u8)), Sx::S))
 }
 
-// from spec/5.3-binary-instructions.wspec:479
-fn binstr_p375(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
+// from spec/5.3-binary-instructions.wspec:480
+fn binstr_p376(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
@@ -7133,8 +7266,8 @@ fn binstr_p375(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     Ok(Instr::Vnarrow(Ishape::Shape(Shape(Lanetype::Packtype(Packtype::I16), 8_u8)), Ishape::Shape(Shape(Lanetype::Numtype(Numtype::I32), 4_u8)), Sx::U))
 }
 
-// from spec/5.3-binary-instructions.wspec:480
-fn binstr_p376(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
+// from spec/5.3-binary-instructions.wspec:481
+fn binstr_p377(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
@@ -7143,8 +7276,8 @@ fn binstr_p376(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     Ok(Instr::Vcvtop(Shape(Lanetype::Packtype(Packtype::I16), 8_u8), Shape(Lanetype::Packtype(Packtype::I8), 16_u8), Vcvtop::JnnXMJnnXM(VcvtopJnnXMJnnXM(Half::Low, Sx::S))))
 }
 
-// from spec/5.3-binary-instructions.wspec:481
-fn binstr_p377(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
+// from spec/5.3-binary-instructions.wspec:482
+fn binstr_p378(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
@@ -7153,8 +7286,8 @@ fn binstr_p377(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     Ok(Instr::Vcvtop(Shape(Lanetype::Packtype(Packtype::I16), 8_u8), Shape(Lanetype::Packtype(Packtype::I8), 16_u8), Vcvtop::JnnXMJnnXM(VcvtopJnnXMJnnXM(Half::High, Sx::S))))
 }
 
-// from spec/5.3-binary-instructions.wspec:482
-fn binstr_p378(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
+// from spec/5.3-binary-instructions.wspec:483
+fn binstr_p379(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
@@ -7163,8 +7296,8 @@ fn binstr_p378(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     Ok(Instr::Vcvtop(Shape(Lanetype::Packtype(Packtype::I16), 8_u8), Shape(Lanetype::Packtype(Packtype::I8), 16_u8), Vcvtop::JnnXMJnnXM(VcvtopJnnXMJnnXM(Half::Low, Sx::U))))
 }
 
-// from spec/5.3-binary-instructions.wspec:483
-fn binstr_p379(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
+// from spec/5.3-binary-instructions.wspec:484
+fn binstr_p380(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
@@ -7173,8 +7306,8 @@ fn binstr_p379(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     Ok(Instr::Vcvtop(Shape(Lanetype::Packtype(Packtype::I16), 8_u8), Shape(Lanetype::Packtype(Packtype::I8), 16_u8), Vcvtop::JnnXMJnnXM(VcvtopJnnXMJnnXM(Half::High, Sx::U))))
 }
 
-// from spec/5.3-binary-instructions.wspec:484
-fn binstr_p380(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
+// from spec/5.3-binary-instructions.wspec:485
+fn binstr_p381(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
@@ -7183,8 +7316,8 @@ fn binstr_p380(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     Ok(Instr::Vshiftop(Ishape::Shape(Shape(Lanetype::Packtype(Packtype::I16), 8_u8)), Vshiftop::JnnXM(VshiftopJnnXM::Shl)))
 }
 
-// from spec/5.3-binary-instructions.wspec:485
-fn binstr_p381(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
+// from spec/5.3-binary-instructions.wspec:486
+fn binstr_p382(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
@@ -7193,8 +7326,8 @@ fn binstr_p381(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     Ok(Instr::Vshiftop(Ishape::Shape(Shape(Lanetype::Packtype(Packtype::I16), 8_u8)), Vshiftop::JnnXM(VshiftopJnnXM::Shr(Sx::S))))
 }
 
-// from spec/5.3-binary-instructions.wspec:486
-fn binstr_p382(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
+// from spec/5.3-binary-instructions.wspec:487
+fn binstr_p383(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
@@ -7203,8 +7336,8 @@ fn binstr_p382(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     Ok(Instr::Vshiftop(Ishape::Shape(Shape(Lanetype::Packtype(Packtype::I16), 8_u8)), Vshiftop::JnnXM(VshiftopJnnXM::Shr(Sx::U))))
 }
 
-// from spec/5.3-binary-instructions.wspec:487
-fn binstr_p383(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
+// from spec/5.3-binary-instructions.wspec:488
+fn binstr_p384(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
@@ -7213,8 +7346,8 @@ fn binstr_p383(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     Ok(Instr::Vbinop(Shape(Lanetype::Packtype(Packtype::I16), 8_u8), Vbinop::JnnXM(VbinopJnnXM::Add)))
 }
 
-// from spec/5.3-binary-instructions.wspec:488
-fn binstr_p384(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
+// from spec/5.3-binary-instructions.wspec:489
+fn binstr_p385(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
@@ -7223,8 +7356,8 @@ fn binstr_p384(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     Ok(Instr::Vbinop(Shape(Lanetype::Packtype(Packtype::I16), 8_u8), Vbinop::JnnXM(VbinopJnnXM::AddSat(Sx::S))))
 }
 
-// from spec/5.3-binary-instructions.wspec:489
-fn binstr_p385(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
+// from spec/5.3-binary-instructions.wspec:490
+fn binstr_p386(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
@@ -7233,8 +7366,8 @@ fn binstr_p385(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     Ok(Instr::Vbinop(Shape(Lanetype::Packtype(Packtype::I16), 8_u8), Vbinop::JnnXM(VbinopJnnXM::AddSat(Sx::U))))
 }
 
-// from spec/5.3-binary-instructions.wspec:490
-fn binstr_p386(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
+// from spec/5.3-binary-instructions.wspec:491
+fn binstr_p387(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
@@ -7243,8 +7376,8 @@ fn binstr_p386(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     Ok(Instr::Vbinop(Shape(Lanetype::Packtype(Packtype::I16), 8_u8), Vbinop::JnnXM(VbinopJnnXM::Sub)))
 }
 
-// from spec/5.3-binary-instructions.wspec:491
-fn binstr_p387(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
+// from spec/5.3-binary-instructions.wspec:492
+fn binstr_p388(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
@@ -7253,8 +7386,8 @@ fn binstr_p387(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     Ok(Instr::Vbinop(Shape(Lanetype::Packtype(Packtype::I16), 8_u8), Vbinop::JnnXM(VbinopJnnXM::SubSat(Sx::S))))
 }
 
-// from spec/5.3-binary-instructions.wspec:492
-fn binstr_p388(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
+// from spec/5.3-binary-instructions.wspec:493
+fn binstr_p389(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
@@ -7263,8 +7396,8 @@ fn binstr_p388(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     Ok(Instr::Vbinop(Shape(Lanetype::Packtype(Packtype::I16), 8_u8), Vbinop::JnnXM(VbinopJnnXM::SubSat(Sx::U))))
 }
 
-// from spec/5.3-binary-instructions.wspec:493
-fn binstr_p389(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
+// from spec/5.3-binary-instructions.wspec:494
+fn binstr_p390(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
@@ -7273,8 +7406,8 @@ fn binstr_p389(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     Ok(Instr::Vunop(Shape(Lanetype::Numtype(Numtype::F64), 2_u8), Vunop::FnnXM(VunopFnnXM::Nearest)))
 }
 
-// from spec/5.3-binary-instructions.wspec:494
-fn binstr_p390(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
+// from spec/5.3-binary-instructions.wspec:495
+fn binstr_p391(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
@@ -7283,8 +7416,8 @@ fn binstr_p390(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     Ok(Instr::Vbinop(Shape(Lanetype::Packtype(Packtype::I16), 8_u8), Vbinop::JnnXM(VbinopJnnXM::Mul)))
 }
 
-// from spec/5.3-binary-instructions.wspec:495
-fn binstr_p391(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
+// from spec/5.3-binary-instructions.wspec:496
+fn binstr_p392(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
@@ -7293,8 +7426,8 @@ fn binstr_p391(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     Ok(Instr::Vbinop(Shape(Lanetype::Packtype(Packtype::I16), 8_u8), Vbinop::JnnXM(VbinopJnnXM::Min(Sx::S))))
 }
 
-// from spec/5.3-binary-instructions.wspec:496
-fn binstr_p392(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
+// from spec/5.3-binary-instructions.wspec:497
+fn binstr_p393(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
@@ -7303,8 +7436,8 @@ fn binstr_p392(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     Ok(Instr::Vbinop(Shape(Lanetype::Packtype(Packtype::I16), 8_u8), Vbinop::JnnXM(VbinopJnnXM::Min(Sx::U))))
 }
 
-// from spec/5.3-binary-instructions.wspec:497
-fn binstr_p393(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
+// from spec/5.3-binary-instructions.wspec:498
+fn binstr_p394(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
@@ -7313,8 +7446,8 @@ fn binstr_p393(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     Ok(Instr::Vbinop(Shape(Lanetype::Packtype(Packtype::I16), 8_u8), Vbinop::JnnXM(VbinopJnnXM::Max(Sx::S))))
 }
 
-// from spec/5.3-binary-instructions.wspec:498
-fn binstr_p394(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
+// from spec/5.3-binary-instructions.wspec:499
+fn binstr_p395(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
@@ -7323,8 +7456,8 @@ fn binstr_p394(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     Ok(Instr::Vbinop(Shape(Lanetype::Packtype(Packtype::I16), 8_u8), Vbinop::JnnXM(VbinopJnnXM::Max(Sx::U))))
 }
 
-// from spec/5.3-binary-instructions.wspec:499
-fn binstr_p395(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
+// from spec/5.3-binary-instructions.wspec:500
+fn binstr_p396(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
@@ -7333,8 +7466,8 @@ fn binstr_p395(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     Ok(Instr::Vbinop(Shape(Lanetype::Packtype(Packtype::I16), 8_u8), Vbinop::JnnXM(VbinopJnnXM::Avgr)))
 }
 
-// from spec/5.3-binary-instructions.wspec:500
-fn binstr_p396(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
+// from spec/5.3-binary-instructions.wspec:501
+fn binstr_p397(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
@@ -7343,8 +7476,8 @@ fn binstr_p396(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     Ok(Instr::Vextbinop(Ishape::Shape(Shape(Lanetype::Packtype(Packtype::I16), 8_u8)), Ishape::Shape(Shape(Lanetype::Packtype(Packtype::I8), 16_u8)), Vextbinop::JnnXMJnnXM(VextbinopJnnXMJnnXM::Extmul(Half::Low, Sx::S))))
 }
 
-// from spec/5.3-binary-instructions.wspec:501
-fn binstr_p397(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
+// from spec/5.3-binary-instructions.wspec:502
+fn binstr_p398(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
@@ -7353,8 +7486,8 @@ fn binstr_p397(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     Ok(Instr::Vextbinop(Ishape::Shape(Shape(Lanetype::Packtype(Packtype::I16), 8_u8)), Ishape::Shape(Shape(Lanetype::Packtype(Packtype::I8), 16_u8)), Vextbinop::JnnXMJnnXM(VextbinopJnnXMJnnXM::Extmul(Half::High, Sx::S))))
 }
 
-// from spec/5.3-binary-instructions.wspec:502
-fn binstr_p398(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
+// from spec/5.3-binary-instructions.wspec:503
+fn binstr_p399(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
@@ -7363,8 +7496,8 @@ fn binstr_p398(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     Ok(Instr::Vextbinop(Ishape::Shape(Shape(Lanetype::Packtype(Packtype::I16), 8_u8)), Ishape::Shape(Shape(Lanetype::Packtype(Packtype::I8), 16_u8)), Vextbinop::JnnXMJnnXM(VextbinopJnnXMJnnXM::Extmul(Half::Low, Sx::U))))
 }
 
-// from spec/5.3-binary-instructions.wspec:503
-fn binstr_p399(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
+// from spec/5.3-binary-instructions.wspec:504
+fn binstr_p400(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
@@ -7373,8 +7506,8 @@ fn binstr_p399(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     Ok(Instr::Vextbinop(Ishape::Shape(Shape(Lanetype::Packtype(Packtype::I16), 8_u8)), Ishape::Shape(Shape(Lanetype::Packtype(Packtype::I8), 16_u8)), Vextbinop::JnnXMJnnXM(VextbinopJnnXMJnnXM::Extmul(Half::High, Sx::U))))
 }
 
-// from spec/5.3-binary-instructions.wspec:504
-fn binstr_p400(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
+// from spec/5.3-binary-instructions.wspec:505
+fn binstr_p401(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
@@ -7383,8 +7516,8 @@ fn binstr_p400(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     Ok(Instr::Vunop(Shape(Lanetype::Numtype(Numtype::I32), 4_u8), Vunop::JnnXM(VunopJnnXM::Abs)))
 }
 
-// from spec/5.3-binary-instructions.wspec:505
-fn binstr_p401(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
+// from spec/5.3-binary-instructions.wspec:506
+fn binstr_p402(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
@@ -7393,8 +7526,8 @@ fn binstr_p401(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     Ok(Instr::Vunop(Shape(Lanetype::Numtype(Numtype::I32), 4_u8), Vunop::JnnXM(VunopJnnXM::Neg)))
 }
 
-// from spec/5.3-binary-instructions.wspec:506
-fn binstr_p402(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
+// from spec/5.3-binary-instructions.wspec:507
+fn binstr_p403(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
@@ -7403,8 +7536,8 @@ fn binstr_p402(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     Ok(Instr::Vtestop(Shape(Lanetype::Numtype(Numtype::I32), 4_u8), Vtestop::JnnXM(VtestopJnnXM)))
 }
 
-// from spec/5.3-binary-instructions.wspec:507
-fn binstr_p403(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
+// from spec/5.3-binary-instructions.wspec:508
+fn binstr_p404(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
@@ -7413,8 +7546,8 @@ fn binstr_p403(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     Ok(Instr::Vbitmask(Ishape::Shape(Shape(Lanetype::Numtype(Numtype::I32), 4_u8))))
 }
 
-// from spec/5.3-binary-instructions.wspec:508
-fn binstr_p404(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
+// from spec/5.3-binary-instructions.wspec:509
+fn binstr_p405(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
@@ -7423,8 +7556,8 @@ fn binstr_p404(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     Ok(Instr::Vcvtop(Shape(Lanetype::Numtype(Numtype::I32), 4_u8), Shape(Lanetype::Packtype(Packtype::I16), 8_u8), Vcvtop::JnnXMJnnXM(VcvtopJnnXMJnnXM(Half::Low, Sx::S))))
 }
 
-// from spec/5.3-binary-instructions.wspec:509
-fn binstr_p405(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
+// from spec/5.3-binary-instructions.wspec:510
+fn binstr_p406(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
@@ -7433,8 +7566,8 @@ fn binstr_p405(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     Ok(Instr::Vcvtop(Shape(Lanetype::Numtype(Numtype::I32), 4_u8), Shape(Lanetype::Packtype(Packtype::I16), 8_u8), Vcvtop::JnnXMJnnXM(VcvtopJnnXMJnnXM(Half::High, Sx::S))))
 }
 
-// from spec/5.3-binary-instructions.wspec:510
-fn binstr_p406(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
+// from spec/5.3-binary-instructions.wspec:511
+fn binstr_p407(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
@@ -7443,8 +7576,8 @@ fn binstr_p406(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     Ok(Instr::Vcvtop(Shape(Lanetype::Numtype(Numtype::I32), 4_u8), Shape(Lanetype::Packtype(Packtype::I16), 8_u8), Vcvtop::JnnXMJnnXM(VcvtopJnnXMJnnXM(Half::Low, Sx::U))))
 }
 
-// from spec/5.3-binary-instructions.wspec:511
-fn binstr_p407(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
+// from spec/5.3-binary-instructions.wspec:512
+fn binstr_p408(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
@@ -7453,8 +7586,8 @@ fn binstr_p407(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     Ok(Instr::Vcvtop(Shape(Lanetype::Numtype(Numtype::I32), 4_u8), Shape(Lanetype::Packtype(Packtype::I16), 8_u8), Vcvtop::JnnXMJnnXM(VcvtopJnnXMJnnXM(Half::High, Sx::U))))
 }
 
-// from spec/5.3-binary-instructions.wspec:512
-fn binstr_p408(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
+// from spec/5.3-binary-instructions.wspec:513
+fn binstr_p409(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
@@ -7463,8 +7596,8 @@ fn binstr_p408(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     Ok(Instr::Vshiftop(Ishape::Shape(Shape(Lanetype::Numtype(Numtype::I32), 4_u8)), Vshiftop::JnnXM(VshiftopJnnXM::Shl)))
 }
 
-// from spec/5.3-binary-instructions.wspec:513
-fn binstr_p409(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
+// from spec/5.3-binary-instructions.wspec:514
+fn binstr_p410(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
@@ -7473,8 +7606,8 @@ fn binstr_p409(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     Ok(Instr::Vshiftop(Ishape::Shape(Shape(Lanetype::Numtype(Numtype::I32), 4_u8)), Vshiftop::JnnXM(VshiftopJnnXM::Shr(Sx::S))))
 }
 
-// from spec/5.3-binary-instructions.wspec:514
-fn binstr_p410(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
+// from spec/5.3-binary-instructions.wspec:515
+fn binstr_p411(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
@@ -7483,8 +7616,8 @@ fn binstr_p410(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     Ok(Instr::Vshiftop(Ishape::Shape(Shape(Lanetype::Numtype(Numtype::I32), 4_u8)), Vshiftop::JnnXM(VshiftopJnnXM::Shr(Sx::U))))
 }
 
-// from spec/5.3-binary-instructions.wspec:515
-fn binstr_p411(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
+// from spec/5.3-binary-instructions.wspec:516
+fn binstr_p412(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
@@ -7493,8 +7626,8 @@ fn binstr_p411(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     Ok(Instr::Vbinop(Shape(Lanetype::Numtype(Numtype::I32), 4_u8), Vbinop::JnnXM(VbinopJnnXM::Add)))
 }
 
-// from spec/5.3-binary-instructions.wspec:516
-fn binstr_p412(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
+// from spec/5.3-binary-instructions.wspec:517
+fn binstr_p413(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
@@ -7503,8 +7636,8 @@ fn binstr_p412(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     Ok(Instr::Vbinop(Shape(Lanetype::Numtype(Numtype::I32), 4_u8), Vbinop::JnnXM(VbinopJnnXM::Sub)))
 }
 
-// from spec/5.3-binary-instructions.wspec:517
-fn binstr_p413(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
+// from spec/5.3-binary-instructions.wspec:518
+fn binstr_p414(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
@@ -7513,8 +7646,8 @@ fn binstr_p413(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     Ok(Instr::Vbinop(Shape(Lanetype::Numtype(Numtype::I32), 4_u8), Vbinop::JnnXM(VbinopJnnXM::Mul)))
 }
 
-// from spec/5.3-binary-instructions.wspec:518
-fn binstr_p414(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
+// from spec/5.3-binary-instructions.wspec:519
+fn binstr_p415(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
@@ -7523,8 +7656,8 @@ fn binstr_p414(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     Ok(Instr::Vbinop(Shape(Lanetype::Numtype(Numtype::I32), 4_u8), Vbinop::JnnXM(VbinopJnnXM::Min(Sx::S))))
 }
 
-// from spec/5.3-binary-instructions.wspec:519
-fn binstr_p415(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
+// from spec/5.3-binary-instructions.wspec:520
+fn binstr_p416(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
@@ -7533,8 +7666,8 @@ fn binstr_p415(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     Ok(Instr::Vbinop(Shape(Lanetype::Numtype(Numtype::I32), 4_u8), Vbinop::JnnXM(VbinopJnnXM::Min(Sx::U))))
 }
 
-// from spec/5.3-binary-instructions.wspec:520
-fn binstr_p416(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
+// from spec/5.3-binary-instructions.wspec:521
+fn binstr_p417(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
@@ -7543,8 +7676,8 @@ fn binstr_p416(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     Ok(Instr::Vbinop(Shape(Lanetype::Numtype(Numtype::I32), 4_u8), Vbinop::JnnXM(VbinopJnnXM::Max(Sx::S))))
 }
 
-// from spec/5.3-binary-instructions.wspec:521
-fn binstr_p417(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
+// from spec/5.3-binary-instructions.wspec:522
+fn binstr_p418(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
@@ -7553,8 +7686,8 @@ fn binstr_p417(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     Ok(Instr::Vbinop(Shape(Lanetype::Numtype(Numtype::I32), 4_u8), Vbinop::JnnXM(VbinopJnnXM::Max(Sx::U))))
 }
 
-// from spec/5.3-binary-instructions.wspec:522
-fn binstr_p418(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
+// from spec/5.3-binary-instructions.wspec:523
+fn binstr_p419(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
@@ -7563,8 +7696,8 @@ fn binstr_p418(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     Ok(Instr::Vextbinop(Ishape::Shape(Shape(Lanetype::Numtype(Numtype::I32), 4_u8)), Ishape::Shape(Shape(Lanetype::Packtype(Packtype::I16), 8_u8)), Vextbinop::JnnXMJnnXM(VextbinopJnnXMJnnXM::Dot)))
 }
 
-// from spec/5.3-binary-instructions.wspec:523
-fn binstr_p419(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
+// from spec/5.3-binary-instructions.wspec:524
+fn binstr_p420(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
@@ -7573,8 +7706,8 @@ fn binstr_p419(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     Ok(Instr::Vextbinop(Ishape::Shape(Shape(Lanetype::Numtype(Numtype::I32), 4_u8)), Ishape::Shape(Shape(Lanetype::Packtype(Packtype::I16), 8_u8)), Vextbinop::JnnXMJnnXM(VextbinopJnnXMJnnXM::Extmul(Half::Low, Sx::S))))
 }
 
-// from spec/5.3-binary-instructions.wspec:524
-fn binstr_p420(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
+// from spec/5.3-binary-instructions.wspec:525
+fn binstr_p421(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
@@ -7583,8 +7716,8 @@ fn binstr_p420(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     Ok(Instr::Vextbinop(Ishape::Shape(Shape(Lanetype::Numtype(Numtype::I32), 4_u8)), Ishape::Shape(Shape(Lanetype::Packtype(Packtype::I16), 8_u8)), Vextbinop::JnnXMJnnXM(VextbinopJnnXMJnnXM::Extmul(Half::High, Sx::S))))
 }
 
-// from spec/5.3-binary-instructions.wspec:525
-fn binstr_p421(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
+// from spec/5.3-binary-instructions.wspec:526
+fn binstr_p422(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
@@ -7593,8 +7726,8 @@ fn binstr_p421(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     Ok(Instr::Vextbinop(Ishape::Shape(Shape(Lanetype::Numtype(Numtype::I32), 4_u8)), Ishape::Shape(Shape(Lanetype::Packtype(Packtype::I16), 8_u8)), Vextbinop::JnnXMJnnXM(VextbinopJnnXMJnnXM::Extmul(Half::Low, Sx::U))))
 }
 
-// from spec/5.3-binary-instructions.wspec:526
-fn binstr_p422(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
+// from spec/5.3-binary-instructions.wspec:527
+fn binstr_p423(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
@@ -7603,8 +7736,8 @@ fn binstr_p422(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     Ok(Instr::Vextbinop(Ishape::Shape(Shape(Lanetype::Numtype(Numtype::I32), 4_u8)), Ishape::Shape(Shape(Lanetype::Packtype(Packtype::I16), 8_u8)), Vextbinop::JnnXMJnnXM(VextbinopJnnXMJnnXM::Extmul(Half::High, Sx::U))))
 }
 
-// from spec/5.3-binary-instructions.wspec:527
-fn binstr_p423(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
+// from spec/5.3-binary-instructions.wspec:528
+fn binstr_p424(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
@@ -7613,8 +7746,8 @@ fn binstr_p423(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     Ok(Instr::Vunop(Shape(Lanetype::Numtype(Numtype::I64), 2_u8), Vunop::JnnXM(VunopJnnXM::Abs)))
 }
 
-// from spec/5.3-binary-instructions.wspec:528
-fn binstr_p424(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
+// from spec/5.3-binary-instructions.wspec:529
+fn binstr_p425(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
@@ -7623,8 +7756,8 @@ fn binstr_p424(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     Ok(Instr::Vunop(Shape(Lanetype::Numtype(Numtype::I64), 2_u8), Vunop::JnnXM(VunopJnnXM::Neg)))
 }
 
-// from spec/5.3-binary-instructions.wspec:529
-fn binstr_p425(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
+// from spec/5.3-binary-instructions.wspec:530
+fn binstr_p426(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
@@ -7633,8 +7766,8 @@ fn binstr_p425(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     Ok(Instr::Vtestop(Shape(Lanetype::Numtype(Numtype::I64), 2_u8), Vtestop::JnnXM(VtestopJnnXM)))
 }
 
-// from spec/5.3-binary-instructions.wspec:530
-fn binstr_p426(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
+// from spec/5.3-binary-instructions.wspec:531
+fn binstr_p427(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
@@ -7643,8 +7776,8 @@ fn binstr_p426(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     Ok(Instr::Vbitmask(Ishape::Shape(Shape(Lanetype::Numtype(Numtype::I64), 2_u8))))
 }
 
-// from spec/5.3-binary-instructions.wspec:531
-fn binstr_p427(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
+// from spec/5.3-binary-instructions.wspec:532
+fn binstr_p428(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
@@ -7653,8 +7786,8 @@ fn binstr_p427(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     Ok(Instr::Vcvtop(Shape(Lanetype::Numtype(Numtype::I64), 2_u8), Shape(Lanetype::Numtype(Numtype::I32), 4_u8), Vcvtop::JnnXMJnnXM(VcvtopJnnXMJnnXM(Half::Low, Sx::S))))
 }
 
-// from spec/5.3-binary-instructions.wspec:532
-fn binstr_p428(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
+// from spec/5.3-binary-instructions.wspec:533
+fn binstr_p429(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
@@ -7663,8 +7796,8 @@ fn binstr_p428(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     Ok(Instr::Vcvtop(Shape(Lanetype::Numtype(Numtype::I64), 2_u8), Shape(Lanetype::Numtype(Numtype::I32), 4_u8), Vcvtop::JnnXMJnnXM(VcvtopJnnXMJnnXM(Half::High, Sx::S))))
 }
 
-// from spec/5.3-binary-instructions.wspec:533
-fn binstr_p429(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
+// from spec/5.3-binary-instructions.wspec:534
+fn binstr_p430(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
@@ -7673,8 +7806,8 @@ fn binstr_p429(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     Ok(Instr::Vcvtop(Shape(Lanetype::Numtype(Numtype::I64), 2_u8), Shape(Lanetype::Numtype(Numtype::I32), 4_u8), Vcvtop::JnnXMJnnXM(VcvtopJnnXMJnnXM(Half::Low, Sx::U))))
 }
 
-// from spec/5.3-binary-instructions.wspec:534
-fn binstr_p430(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
+// from spec/5.3-binary-instructions.wspec:535
+fn binstr_p431(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
@@ -7683,8 +7816,8 @@ fn binstr_p430(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     Ok(Instr::Vcvtop(Shape(Lanetype::Numtype(Numtype::I64), 2_u8), Shape(Lanetype::Numtype(Numtype::I32), 4_u8), Vcvtop::JnnXMJnnXM(VcvtopJnnXMJnnXM(Half::High, Sx::U))))
 }
 
-// from spec/5.3-binary-instructions.wspec:535
-fn binstr_p431(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
+// from spec/5.3-binary-instructions.wspec:536
+fn binstr_p432(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
@@ -7693,8 +7826,8 @@ fn binstr_p431(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     Ok(Instr::Vshiftop(Ishape::Shape(Shape(Lanetype::Numtype(Numtype::I64), 2_u8)), Vshiftop::JnnXM(VshiftopJnnXM::Shl)))
 }
 
-// from spec/5.3-binary-instructions.wspec:536
-fn binstr_p432(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
+// from spec/5.3-binary-instructions.wspec:537
+fn binstr_p433(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
@@ -7703,8 +7836,8 @@ fn binstr_p432(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     Ok(Instr::Vshiftop(Ishape::Shape(Shape(Lanetype::Numtype(Numtype::I64), 2_u8)), Vshiftop::JnnXM(VshiftopJnnXM::Shr(Sx::S))))
 }
 
-// from spec/5.3-binary-instructions.wspec:537
-fn binstr_p433(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
+// from spec/5.3-binary-instructions.wspec:538
+fn binstr_p434(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
@@ -7713,8 +7846,8 @@ fn binstr_p433(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     Ok(Instr::Vshiftop(Ishape::Shape(Shape(Lanetype::Numtype(Numtype::I64), 2_u8)), Vshiftop::JnnXM(VshiftopJnnXM::Shr(Sx::U))))
 }
 
-// from spec/5.3-binary-instructions.wspec:538
-fn binstr_p434(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
+// from spec/5.3-binary-instructions.wspec:539
+fn binstr_p435(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
@@ -7723,8 +7856,8 @@ fn binstr_p434(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     Ok(Instr::Vbinop(Shape(Lanetype::Numtype(Numtype::I64), 2_u8), Vbinop::JnnXM(VbinopJnnXM::Add)))
 }
 
-// from spec/5.3-binary-instructions.wspec:539
-fn binstr_p435(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
+// from spec/5.3-binary-instructions.wspec:540
+fn binstr_p436(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
@@ -7733,8 +7866,8 @@ fn binstr_p435(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     Ok(Instr::Vbinop(Shape(Lanetype::Numtype(Numtype::I64), 2_u8), Vbinop::JnnXM(VbinopJnnXM::Sub)))
 }
 
-// from spec/5.3-binary-instructions.wspec:540
-fn binstr_p436(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
+// from spec/5.3-binary-instructions.wspec:541
+fn binstr_p437(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
@@ -7743,8 +7876,8 @@ fn binstr_p436(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     Ok(Instr::Vbinop(Shape(Lanetype::Numtype(Numtype::I64), 2_u8), Vbinop::JnnXM(VbinopJnnXM::Mul)))
 }
 
-// from spec/5.3-binary-instructions.wspec:541
-fn binstr_p437(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
+// from spec/5.3-binary-instructions.wspec:542
+fn binstr_p438(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
@@ -7753,8 +7886,8 @@ fn binstr_p437(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     Ok(Instr::Vrelop(Shape(Lanetype::Numtype(Numtype::I64), 2_u8), Vrelop::JnnXM(VrelopJnnXM::Eq)))
 }
 
-// from spec/5.3-binary-instructions.wspec:542
-fn binstr_p438(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
+// from spec/5.3-binary-instructions.wspec:543
+fn binstr_p439(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
@@ -7763,8 +7896,8 @@ fn binstr_p438(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     Ok(Instr::Vrelop(Shape(Lanetype::Numtype(Numtype::I64), 2_u8), Vrelop::JnnXM(VrelopJnnXM::Ne)))
 }
 
-// from spec/5.3-binary-instructions.wspec:543
-fn binstr_p439(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
+// from spec/5.3-binary-instructions.wspec:544
+fn binstr_p440(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
@@ -7773,8 +7906,8 @@ fn binstr_p439(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     Ok(Instr::Vrelop(Shape(Lanetype::Numtype(Numtype::I64), 2_u8), Vrelop::JnnXM(VrelopJnnXM::Lt(Sx::S))))
 }
 
-// from spec/5.3-binary-instructions.wspec:544
-fn binstr_p440(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
+// from spec/5.3-binary-instructions.wspec:545
+fn binstr_p441(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
@@ -7783,8 +7916,8 @@ fn binstr_p440(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     Ok(Instr::Vrelop(Shape(Lanetype::Numtype(Numtype::I64), 2_u8), Vrelop::JnnXM(VrelopJnnXM::Gt(Sx::S))))
 }
 
-// from spec/5.3-binary-instructions.wspec:545
-fn binstr_p441(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
+// from spec/5.3-binary-instructions.wspec:546
+fn binstr_p442(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
@@ -7793,8 +7926,8 @@ fn binstr_p441(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     Ok(Instr::Vrelop(Shape(Lanetype::Numtype(Numtype::I64), 2_u8), Vrelop::JnnXM(VrelopJnnXM::Le(Sx::S))))
 }
 
-// from spec/5.3-binary-instructions.wspec:546
-fn binstr_p442(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
+// from spec/5.3-binary-instructions.wspec:547
+fn binstr_p443(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
@@ -7803,8 +7936,8 @@ fn binstr_p442(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     Ok(Instr::Vrelop(Shape(Lanetype::Numtype(Numtype::I64), 2_u8), Vrelop::JnnXM(VrelopJnnXM::Ge(Sx::S))))
 }
 
-// from spec/5.3-binary-instructions.wspec:547
-fn binstr_p443(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
+// from spec/5.3-binary-instructions.wspec:548
+fn binstr_p444(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
@@ -7813,8 +7946,8 @@ fn binstr_p443(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     Ok(Instr::Vextbinop(Ishape::Shape(Shape(Lanetype::Numtype(Numtype::I64), 2_u8)), Ishape::Shape(Shape(Lanetype::Numtype(Numtype::I32), 4_u8)), Vextbinop::JnnXMJnnXM(VextbinopJnnXMJnnXM::Extmul(Half::Low, Sx::S))))
 }
 
-// from spec/5.3-binary-instructions.wspec:548
-fn binstr_p444(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
+// from spec/5.3-binary-instructions.wspec:549
+fn binstr_p445(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
@@ -7823,8 +7956,8 @@ fn binstr_p444(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     Ok(Instr::Vextbinop(Ishape::Shape(Shape(Lanetype::Numtype(Numtype::I64), 2_u8)), Ishape::Shape(Shape(Lanetype::Numtype(Numtype::I32), 4_u8)), Vextbinop::JnnXMJnnXM(VextbinopJnnXMJnnXM::Extmul(Half::High, Sx::S))))
 }
 
-// from spec/5.3-binary-instructions.wspec:549
-fn binstr_p445(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
+// from spec/5.3-binary-instructions.wspec:550
+fn binstr_p446(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
@@ -7833,8 +7966,8 @@ fn binstr_p445(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     Ok(Instr::Vextbinop(Ishape::Shape(Shape(Lanetype::Numtype(Numtype::I64), 2_u8)), Ishape::Shape(Shape(Lanetype::Numtype(Numtype::I32), 4_u8)), Vextbinop::JnnXMJnnXM(VextbinopJnnXMJnnXM::Extmul(Half::Low, Sx::U))))
 }
 
-// from spec/5.3-binary-instructions.wspec:550
-fn binstr_p446(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
+// from spec/5.3-binary-instructions.wspec:551
+fn binstr_p447(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
@@ -7843,8 +7976,8 @@ fn binstr_p446(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     Ok(Instr::Vextbinop(Ishape::Shape(Shape(Lanetype::Numtype(Numtype::I64), 2_u8)), Ishape::Shape(Shape(Lanetype::Numtype(Numtype::I32), 4_u8)), Vextbinop::JnnXMJnnXM(VextbinopJnnXMJnnXM::Extmul(Half::High, Sx::U))))
 }
 
-// from spec/5.3-binary-instructions.wspec:551
-fn binstr_p447(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
+// from spec/5.3-binary-instructions.wspec:552
+fn binstr_p448(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
@@ -7853,8 +7986,8 @@ fn binstr_p447(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     Ok(Instr::Vunop(Shape(Lanetype::Numtype(Numtype::F32), 4_u8), Vunop::JnnXM(VunopJnnXM::Abs)))
 }
 
-// from spec/5.3-binary-instructions.wspec:552
-fn binstr_p448(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
+// from spec/5.3-binary-instructions.wspec:553
+fn binstr_p449(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
@@ -7863,8 +7996,8 @@ fn binstr_p448(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     Ok(Instr::Vunop(Shape(Lanetype::Numtype(Numtype::F32), 4_u8), Vunop::JnnXM(VunopJnnXM::Neg)))
 }
 
-// from spec/5.3-binary-instructions.wspec:553
-fn binstr_p449(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
+// from spec/5.3-binary-instructions.wspec:554
+fn binstr_p450(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
@@ -7873,8 +8006,8 @@ fn binstr_p449(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     Ok(Instr::Vunop(Shape(Lanetype::Numtype(Numtype::F32), 4_u8), Vunop::FnnXM(VunopFnnXM::Sqrt)))
 }
 
-// from spec/5.3-binary-instructions.wspec:554
-fn binstr_p450(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
+// from spec/5.3-binary-instructions.wspec:555
+fn binstr_p451(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
@@ -7883,8 +8016,8 @@ fn binstr_p450(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     Ok(Instr::Vbinop(Shape(Lanetype::Numtype(Numtype::F32), 4_u8), Vbinop::JnnXM(VbinopJnnXM::Add)))
 }
 
-// from spec/5.3-binary-instructions.wspec:555
-fn binstr_p451(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
+// from spec/5.3-binary-instructions.wspec:556
+fn binstr_p452(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
@@ -7893,8 +8026,8 @@ fn binstr_p451(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     Ok(Instr::Vbinop(Shape(Lanetype::Numtype(Numtype::F32), 4_u8), Vbinop::JnnXM(VbinopJnnXM::Sub)))
 }
 
-// from spec/5.3-binary-instructions.wspec:556
-fn binstr_p452(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
+// from spec/5.3-binary-instructions.wspec:557
+fn binstr_p453(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
@@ -7903,8 +8036,8 @@ fn binstr_p452(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     Ok(Instr::Vbinop(Shape(Lanetype::Numtype(Numtype::F32), 4_u8), Vbinop::JnnXM(VbinopJnnXM::Mul)))
 }
 
-// from spec/5.3-binary-instructions.wspec:557
-fn binstr_p453(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
+// from spec/5.3-binary-instructions.wspec:558
+fn binstr_p454(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
@@ -7913,8 +8046,8 @@ fn binstr_p453(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     Ok(Instr::Vbinop(Shape(Lanetype::Numtype(Numtype::F32), 4_u8), Vbinop::FnnXM(VbinopFnnXM::Div)))
 }
 
-// from spec/5.3-binary-instructions.wspec:558
-fn binstr_p454(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
+// from spec/5.3-binary-instructions.wspec:559
+fn binstr_p455(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
@@ -7923,8 +8056,8 @@ fn binstr_p454(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     Ok(Instr::Vbinop(Shape(Lanetype::Numtype(Numtype::F32), 4_u8), Vbinop::FnnXM(VbinopFnnXM::Min)))
 }
 
-// from spec/5.3-binary-instructions.wspec:559
-fn binstr_p455(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
+// from spec/5.3-binary-instructions.wspec:560
+fn binstr_p456(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
@@ -7933,8 +8066,8 @@ fn binstr_p455(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     Ok(Instr::Vbinop(Shape(Lanetype::Numtype(Numtype::F32), 4_u8), Vbinop::FnnXM(VbinopFnnXM::Max)))
 }
 
-// from spec/5.3-binary-instructions.wspec:560
-fn binstr_p456(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
+// from spec/5.3-binary-instructions.wspec:561
+fn binstr_p457(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
@@ -7943,8 +8076,8 @@ fn binstr_p456(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     Ok(Instr::Vbinop(Shape(Lanetype::Numtype(Numtype::F32), 4_u8), Vbinop::FnnXM(VbinopFnnXM::Pmin)))
 }
 
-// from spec/5.3-binary-instructions.wspec:561
-fn binstr_p457(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
+// from spec/5.3-binary-instructions.wspec:562
+fn binstr_p458(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
@@ -7953,8 +8086,8 @@ fn binstr_p457(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     Ok(Instr::Vbinop(Shape(Lanetype::Numtype(Numtype::F32), 4_u8), Vbinop::FnnXM(VbinopFnnXM::Pmax)))
 }
 
-// from spec/5.3-binary-instructions.wspec:562
-fn binstr_p458(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
+// from spec/5.3-binary-instructions.wspec:563
+fn binstr_p459(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
@@ -7963,8 +8096,8 @@ fn binstr_p458(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     Ok(Instr::Vunop(Shape(Lanetype::Numtype(Numtype::F64), 2_u8), Vunop::JnnXM(VunopJnnXM::Abs)))
 }
 
-// from spec/5.3-binary-instructions.wspec:563
-fn binstr_p459(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
+// from spec/5.3-binary-instructions.wspec:564
+fn binstr_p460(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
@@ -7973,8 +8106,8 @@ fn binstr_p459(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     Ok(Instr::Vunop(Shape(Lanetype::Numtype(Numtype::F64), 2_u8), Vunop::JnnXM(VunopJnnXM::Neg)))
 }
 
-// from spec/5.3-binary-instructions.wspec:564
-fn binstr_p460(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
+// from spec/5.3-binary-instructions.wspec:565
+fn binstr_p461(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
@@ -7983,8 +8116,8 @@ fn binstr_p460(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     Ok(Instr::Vunop(Shape(Lanetype::Numtype(Numtype::F64), 2_u8), Vunop::FnnXM(VunopFnnXM::Sqrt)))
 }
 
-// from spec/5.3-binary-instructions.wspec:565
-fn binstr_p461(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
+// from spec/5.3-binary-instructions.wspec:566
+fn binstr_p462(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
@@ -7993,8 +8126,8 @@ fn binstr_p461(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     Ok(Instr::Vbinop(Shape(Lanetype::Numtype(Numtype::F64), 2_u8), Vbinop::JnnXM(VbinopJnnXM::Add)))
 }
 
-// from spec/5.3-binary-instructions.wspec:566
-fn binstr_p462(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
+// from spec/5.3-binary-instructions.wspec:567
+fn binstr_p463(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
@@ -8003,8 +8136,8 @@ fn binstr_p462(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     Ok(Instr::Vbinop(Shape(Lanetype::Numtype(Numtype::F64), 2_u8), Vbinop::JnnXM(VbinopJnnXM::Sub)))
 }
 
-// from spec/5.3-binary-instructions.wspec:567
-fn binstr_p463(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
+// from spec/5.3-binary-instructions.wspec:568
+fn binstr_p464(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
@@ -8013,8 +8146,8 @@ fn binstr_p463(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     Ok(Instr::Vbinop(Shape(Lanetype::Numtype(Numtype::F64), 2_u8), Vbinop::JnnXM(VbinopJnnXM::Mul)))
 }
 
-// from spec/5.3-binary-instructions.wspec:568
-fn binstr_p464(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
+// from spec/5.3-binary-instructions.wspec:569
+fn binstr_p465(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
@@ -8023,8 +8156,8 @@ fn binstr_p464(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     Ok(Instr::Vbinop(Shape(Lanetype::Numtype(Numtype::F64), 2_u8), Vbinop::FnnXM(VbinopFnnXM::Div)))
 }
 
-// from spec/5.3-binary-instructions.wspec:569
-fn binstr_p465(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
+// from spec/5.3-binary-instructions.wspec:570
+fn binstr_p466(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
@@ -8033,8 +8166,8 @@ fn binstr_p465(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     Ok(Instr::Vbinop(Shape(Lanetype::Numtype(Numtype::F64), 2_u8), Vbinop::FnnXM(VbinopFnnXM::Min)))
 }
 
-// from spec/5.3-binary-instructions.wspec:570
-fn binstr_p466(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
+// from spec/5.3-binary-instructions.wspec:571
+fn binstr_p467(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
@@ -8043,8 +8176,8 @@ fn binstr_p466(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     Ok(Instr::Vbinop(Shape(Lanetype::Numtype(Numtype::F64), 2_u8), Vbinop::FnnXM(VbinopFnnXM::Max)))
 }
 
-// from spec/5.3-binary-instructions.wspec:571
-fn binstr_p467(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
+// from spec/5.3-binary-instructions.wspec:572
+fn binstr_p468(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
@@ -8053,8 +8186,8 @@ fn binstr_p467(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     Ok(Instr::Vbinop(Shape(Lanetype::Numtype(Numtype::F64), 2_u8), Vbinop::FnnXM(VbinopFnnXM::Pmin)))
 }
 
-// from spec/5.3-binary-instructions.wspec:572
-fn binstr_p468(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
+// from spec/5.3-binary-instructions.wspec:573
+fn binstr_p469(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
@@ -8063,8 +8196,8 @@ fn binstr_p468(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     Ok(Instr::Vbinop(Shape(Lanetype::Numtype(Numtype::F64), 2_u8), Vbinop::FnnXM(VbinopFnnXM::Pmax)))
 }
 
-// from spec/5.3-binary-instructions.wspec:573
-fn binstr_p469(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
+// from spec/5.3-binary-instructions.wspec:574
+fn binstr_p470(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
@@ -8073,8 +8206,8 @@ fn binstr_p469(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     Ok(Instr::Vcvtop(Shape(Lanetype::Numtype(Numtype::I32), 4_u8), Shape(Lanetype::Numtype(Numtype::F32), 4_u8), Vcvtop::FnnXMJnnXM(VcvtopFnnXMJnnXM::TruncSat(Sx::S, None))))
 }
 
-// from spec/5.3-binary-instructions.wspec:574
-fn binstr_p470(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
+// from spec/5.3-binary-instructions.wspec:575
+fn binstr_p471(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
@@ -8083,8 +8216,8 @@ fn binstr_p470(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     Ok(Instr::Vcvtop(Shape(Lanetype::Numtype(Numtype::I32), 4_u8), Shape(Lanetype::Numtype(Numtype::F32), 4_u8), Vcvtop::FnnXMJnnXM(VcvtopFnnXMJnnXM::TruncSat(Sx::U, None))))
 }
 
-// from spec/5.3-binary-instructions.wspec:575
-fn binstr_p471(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
+// from spec/5.3-binary-instructions.wspec:576
+fn binstr_p472(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
@@ -8093,8 +8226,8 @@ fn binstr_p471(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     Ok(Instr::Vcvtop(Shape(Lanetype::Numtype(Numtype::F32), 4_u8), Shape(Lanetype::Numtype(Numtype::I32), 4_u8), Vcvtop::JnnXMFnnXM(VcvtopJnnXMFnnXM(None, Sx::S))))
 }
 
-// from spec/5.3-binary-instructions.wspec:576
-fn binstr_p472(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
+// from spec/5.3-binary-instructions.wspec:577
+fn binstr_p473(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
@@ -8103,8 +8236,8 @@ fn binstr_p472(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     Ok(Instr::Vcvtop(Shape(Lanetype::Numtype(Numtype::F32), 4_u8), Shape(Lanetype::Numtype(Numtype::I32), 4_u8), Vcvtop::JnnXMFnnXM(VcvtopJnnXMFnnXM(None, Sx::U))))
 }
 
-// from spec/5.3-binary-instructions.wspec:577
-fn binstr_p473(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
+// from spec/5.3-binary-instructions.wspec:578
+fn binstr_p474(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
@@ -8113,8 +8246,8 @@ fn binstr_p473(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     Ok(Instr::Vcvtop(Shape(Lanetype::Numtype(Numtype::I32), 4_u8), Shape(Lanetype::Numtype(Numtype::F64), 2_u8), Vcvtop::FnnXMJnnXM(VcvtopFnnXMJnnXM::TruncSat(Sx::S, Some(Zero)))))
 }
 
-// from spec/5.3-binary-instructions.wspec:578
-fn binstr_p474(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
+// from spec/5.3-binary-instructions.wspec:579
+fn binstr_p475(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
@@ -8123,8 +8256,8 @@ fn binstr_p474(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     Ok(Instr::Vcvtop(Shape(Lanetype::Numtype(Numtype::I32), 4_u8), Shape(Lanetype::Numtype(Numtype::F64), 2_u8), Vcvtop::FnnXMJnnXM(VcvtopFnnXMJnnXM::TruncSat(Sx::U, Some(Zero)))))
 }
 
-// from spec/5.3-binary-instructions.wspec:579
-fn binstr_p475(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
+// from spec/5.3-binary-instructions.wspec:580
+fn binstr_p476(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
@@ -8133,8 +8266,8 @@ fn binstr_p475(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     Ok(Instr::Vcvtop(Shape(Lanetype::Numtype(Numtype::F64), 2_u8), Shape(Lanetype::Numtype(Numtype::I32), 4_u8), Vcvtop::JnnXMFnnXM(VcvtopJnnXMFnnXM(Some(Half::Low), Sx::S))))
 }
 
-// from spec/5.3-binary-instructions.wspec:580
-fn binstr_p476(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
+// from spec/5.3-binary-instructions.wspec:581
+fn binstr_p477(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
@@ -8143,8 +8276,8 @@ fn binstr_p476(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     Ok(Instr::Vcvtop(Shape(Lanetype::Numtype(Numtype::F64), 2_u8), Shape(Lanetype::Numtype(Numtype::I32), 4_u8), Vcvtop::JnnXMFnnXM(VcvtopJnnXMFnnXM(Some(Half::Low), Sx::U))))
 }
 
-// from spec/5.3-binary-instructions.wspec:584
-fn binstr_p477(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
+// from spec/5.3-binary-instructions.wspec:585
+fn binstr_p478(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
@@ -8153,8 +8286,8 @@ fn binstr_p477(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     Ok(Instr::Vswizzlop(Bshape::Shape(Shape(Lanetype::Packtype(Packtype::I8), 16_u8)), Vswizzlop::I8XM(VswizzlopI8XM::RelaxedSwizzle)))
 }
 
-// from spec/5.3-binary-instructions.wspec:585
-fn binstr_p478(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
+// from spec/5.3-binary-instructions.wspec:586
+fn binstr_p479(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
@@ -8163,8 +8296,8 @@ fn binstr_p478(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     Ok(Instr::Vcvtop(Shape(Lanetype::Numtype(Numtype::I32), 4_u8), Shape(Lanetype::Numtype(Numtype::F32), 4_u8), Vcvtop::FnnXMJnnXM(VcvtopFnnXMJnnXM::RelaxedTrunc(Sx::S, None))))
 }
 
-// from spec/5.3-binary-instructions.wspec:586
-fn binstr_p479(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
+// from spec/5.3-binary-instructions.wspec:587
+fn binstr_p480(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
@@ -8173,8 +8306,8 @@ fn binstr_p479(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     Ok(Instr::Vcvtop(Shape(Lanetype::Numtype(Numtype::I32), 4_u8), Shape(Lanetype::Numtype(Numtype::F32), 4_u8), Vcvtop::FnnXMJnnXM(VcvtopFnnXMJnnXM::RelaxedTrunc(Sx::U, None))))
 }
 
-// from spec/5.3-binary-instructions.wspec:587
-fn binstr_p480(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
+// from spec/5.3-binary-instructions.wspec:588
+fn binstr_p481(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
@@ -8183,8 +8316,8 @@ fn binstr_p480(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     Ok(Instr::Vcvtop(Shape(Lanetype::Numtype(Numtype::I32), 4_u8), Shape(Lanetype::Numtype(Numtype::F64), 2_u8), Vcvtop::FnnXMJnnXM(VcvtopFnnXMJnnXM::RelaxedTrunc(Sx::S, Some(Zero)))))
 }
 
-// from spec/5.3-binary-instructions.wspec:588
-fn binstr_p481(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
+// from spec/5.3-binary-instructions.wspec:589
+fn binstr_p482(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
@@ -8193,8 +8326,8 @@ fn binstr_p481(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     Ok(Instr::Vcvtop(Shape(Lanetype::Numtype(Numtype::I32), 4_u8), Shape(Lanetype::Numtype(Numtype::F64), 2_u8), Vcvtop::FnnXMJnnXM(VcvtopFnnXMJnnXM::RelaxedTrunc(Sx::U, Some(Zero)))))
 }
 
-// from spec/5.3-binary-instructions.wspec:589
-fn binstr_p482(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
+// from spec/5.3-binary-instructions.wspec:590
+fn binstr_p483(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
@@ -8203,8 +8336,8 @@ fn binstr_p482(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     Ok(Instr::Vternop(Shape(Lanetype::Numtype(Numtype::F32), 4_u8), Vternop::FnnXM(VternopFnnXM::RelaxedMadd)))
 }
 
-// from spec/5.3-binary-instructions.wspec:590
-fn binstr_p483(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
+// from spec/5.3-binary-instructions.wspec:591
+fn binstr_p484(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
@@ -8213,8 +8346,8 @@ fn binstr_p483(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     Ok(Instr::Vternop(Shape(Lanetype::Numtype(Numtype::F32), 4_u8), Vternop::FnnXM(VternopFnnXM::RelaxedNmadd)))
 }
 
-// from spec/5.3-binary-instructions.wspec:591
-fn binstr_p484(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
+// from spec/5.3-binary-instructions.wspec:592
+fn binstr_p485(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
@@ -8223,8 +8356,8 @@ fn binstr_p484(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     Ok(Instr::Vternop(Shape(Lanetype::Numtype(Numtype::F64), 2_u8), Vternop::FnnXM(VternopFnnXM::RelaxedMadd)))
 }
 
-// from spec/5.3-binary-instructions.wspec:592
-fn binstr_p485(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
+// from spec/5.3-binary-instructions.wspec:593
+fn binstr_p486(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
@@ -8233,8 +8366,8 @@ fn binstr_p485(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     Ok(Instr::Vternop(Shape(Lanetype::Numtype(Numtype::F64), 2_u8), Vternop::FnnXM(VternopFnnXM::RelaxedNmadd)))
 }
 
-// from spec/5.3-binary-instructions.wspec:593
-fn binstr_p486(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
+// from spec/5.3-binary-instructions.wspec:594
+fn binstr_p487(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
@@ -8243,8 +8376,8 @@ fn binstr_p486(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     Ok(Instr::Vternop(Shape(Lanetype::Packtype(Packtype::I8), 16_u8), Vternop::JnnXM(VternopJnnXM)))
 }
 
-// from spec/5.3-binary-instructions.wspec:594
-fn binstr_p487(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
+// from spec/5.3-binary-instructions.wspec:595
+fn binstr_p488(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
@@ -8253,8 +8386,8 @@ fn binstr_p487(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     Ok(Instr::Vternop(Shape(Lanetype::Packtype(Packtype::I16), 8_u8), Vternop::JnnXM(VternopJnnXM)))
 }
 
-// from spec/5.3-binary-instructions.wspec:595
-fn binstr_p488(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
+// from spec/5.3-binary-instructions.wspec:596
+fn binstr_p489(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
@@ -8263,8 +8396,8 @@ fn binstr_p488(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     Ok(Instr::Vternop(Shape(Lanetype::Numtype(Numtype::I32), 4_u8), Vternop::JnnXM(VternopJnnXM)))
 }
 
-// from spec/5.3-binary-instructions.wspec:596
-fn binstr_p489(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
+// from spec/5.3-binary-instructions.wspec:597
+fn binstr_p490(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
@@ -8273,8 +8406,8 @@ fn binstr_p489(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     Ok(Instr::Vternop(Shape(Lanetype::Numtype(Numtype::I64), 2_u8), Vternop::JnnXM(VternopJnnXM)))
 }
 
-// from spec/5.3-binary-instructions.wspec:597
-fn binstr_p490(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
+// from spec/5.3-binary-instructions.wspec:598
+fn binstr_p491(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
@@ -8283,8 +8416,8 @@ fn binstr_p490(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     Ok(Instr::Vbinop(Shape(Lanetype::Numtype(Numtype::F32), 4_u8), Vbinop::FnnXM(VbinopFnnXM::RelaxedMin)))
 }
 
-// from spec/5.3-binary-instructions.wspec:598
-fn binstr_p491(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
+// from spec/5.3-binary-instructions.wspec:599
+fn binstr_p492(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
@@ -8293,8 +8426,8 @@ fn binstr_p491(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     Ok(Instr::Vbinop(Shape(Lanetype::Numtype(Numtype::F32), 4_u8), Vbinop::FnnXM(VbinopFnnXM::RelaxedMax)))
 }
 
-// from spec/5.3-binary-instructions.wspec:599
-fn binstr_p492(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
+// from spec/5.3-binary-instructions.wspec:600
+fn binstr_p493(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
@@ -8303,8 +8436,8 @@ fn binstr_p492(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     Ok(Instr::Vbinop(Shape(Lanetype::Numtype(Numtype::F64), 2_u8), Vbinop::FnnXM(VbinopFnnXM::RelaxedMin)))
 }
 
-// from spec/5.3-binary-instructions.wspec:600
-fn binstr_p493(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
+// from spec/5.3-binary-instructions.wspec:601
+fn binstr_p494(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
@@ -8313,8 +8446,8 @@ fn binstr_p493(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     Ok(Instr::Vbinop(Shape(Lanetype::Numtype(Numtype::F64), 2_u8), Vbinop::FnnXM(VbinopFnnXM::RelaxedMax)))
 }
 
-// from spec/5.3-binary-instructions.wspec:601
-fn binstr_p494(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
+// from spec/5.3-binary-instructions.wspec:602
+fn binstr_p495(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
@@ -8323,8 +8456,8 @@ fn binstr_p494(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     Ok(Instr::Vbinop(Shape(Lanetype::Packtype(Packtype::I16), 8_u8), Vbinop::JnnXM(VbinopJnnXM::RelaxedQ15mulr)))
 }
 
-// from spec/5.3-binary-instructions.wspec:602
-fn binstr_p495(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
+// from spec/5.3-binary-instructions.wspec:603
+fn binstr_p496(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
@@ -8333,8 +8466,8 @@ fn binstr_p495(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     Ok(Instr::Vextbinop(Ishape::Shape(Shape(Lanetype::Packtype(Packtype::I16), 8_u8)), Ishape::Shape(Shape(Lanetype::Packtype(Packtype::I8), 16_u8)), Vextbinop::JnnXMJnnXM(VextbinopJnnXMJnnXM::RelaxedDot)))
 }
 
-// from spec/5.3-binary-instructions.wspec:603
-fn binstr_p496(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
+// from spec/5.3-binary-instructions.wspec:604
+fn binstr_p497(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     if rd_.peek()? != 0xfd { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
@@ -8425,25 +8558,16 @@ fn binstr_p78_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     Ok(Instr::RefI31)
 }
 
-// from spec/5.3-binary-instructions.wspec:157
-fn binstr_p79_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
+// from spec/5.3-binary-instructions.wspec:158
+fn binstr_p80_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     Ok(Instr::I31Get(Sx::S))
 }
 
-// from spec/5.3-binary-instructions.wspec:158
-fn binstr_p80_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
-    let start = rd_.pos();
-    Ok(Instr::I31Get(Sx::U))
-}
-
-// from spec/5.3-binary-instructions.wspec:163
+// from spec/5.3-binary-instructions.wspec:159
 fn binstr_p81_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    let v_1 = btypeidx(rd_, cx_)?;
-    let v_2 = wspec_runtime::num::cast::<_, u32>(v_1)?;
-    let x = v_2;
-    Ok(Instr::StructNew(x))
+    Ok(Instr::I31Get(Sx::U))
 }
 
 // from spec/5.3-binary-instructions.wspec:164
@@ -8452,7 +8576,7 @@ fn binstr_p82_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let v_1 = btypeidx(rd_, cx_)?;
     let v_2 = wspec_runtime::num::cast::<_, u32>(v_1)?;
     let x = v_2;
-    Ok(Instr::StructNewDefault(x))
+    Ok(Instr::StructNew(x))
 }
 
 // from spec/5.3-binary-instructions.wspec:165
@@ -8461,10 +8585,7 @@ fn binstr_p83_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let v_1 = btypeidx(rd_, cx_)?;
     let v_2 = wspec_runtime::num::cast::<_, u32>(v_1)?;
     let x = v_2;
-    let v_3 = bfieldidx(rd_, cx_)?;
-    let v_4 = wspec_runtime::num::cast::<_, u32>(v_3)?;
-    let y = v_4;
-    Ok(Instr::StructGet(None, x, y))
+    Ok(Instr::StructNewDefault(x))
 }
 
 // from spec/5.3-binary-instructions.wspec:166
@@ -8476,7 +8597,7 @@ fn binstr_p84_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let v_3 = bfieldidx(rd_, cx_)?;
     let v_4 = wspec_runtime::num::cast::<_, u32>(v_3)?;
     let y = v_4;
-    Ok(Instr::StructGet(Some(Sx::S), x, y))
+    Ok(Instr::StructGet(None, x, y))
 }
 
 // from spec/5.3-binary-instructions.wspec:167
@@ -8488,7 +8609,7 @@ fn binstr_p85_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let v_3 = bfieldidx(rd_, cx_)?;
     let v_4 = wspec_runtime::num::cast::<_, u32>(v_3)?;
     let y = v_4;
-    Ok(Instr::StructGet(Some(Sx::U), x, y))
+    Ok(Instr::StructGet(Some(Sx::S), x, y))
 }
 
 // from spec/5.3-binary-instructions.wspec:168
@@ -8500,16 +8621,19 @@ fn binstr_p86_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let v_3 = bfieldidx(rd_, cx_)?;
     let v_4 = wspec_runtime::num::cast::<_, u32>(v_3)?;
     let y = v_4;
-    Ok(Instr::StructSet(x, y))
+    Ok(Instr::StructGet(Some(Sx::U), x, y))
 }
 
-// from spec/5.3-binary-instructions.wspec:171
+// from spec/5.3-binary-instructions.wspec:169
 fn binstr_p87_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     let v_1 = btypeidx(rd_, cx_)?;
     let v_2 = wspec_runtime::num::cast::<_, u32>(v_1)?;
     let x = v_2;
-    Ok(Instr::ArrayNew(x))
+    let v_3 = bfieldidx(rd_, cx_)?;
+    let v_4 = wspec_runtime::num::cast::<_, u32>(v_3)?;
+    let y = v_4;
+    Ok(Instr::StructSet(x, y))
 }
 
 // from spec/5.3-binary-instructions.wspec:172
@@ -8518,11 +8642,20 @@ fn binstr_p88_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let v_1 = btypeidx(rd_, cx_)?;
     let v_2 = wspec_runtime::num::cast::<_, u32>(v_1)?;
     let x = v_2;
-    Ok(Instr::ArrayNewDefault(x))
+    Ok(Instr::ArrayNew(x))
 }
 
 // from spec/5.3-binary-instructions.wspec:173
 fn binstr_p89_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
+    let start = rd_.pos();
+    let v_1 = btypeidx(rd_, cx_)?;
+    let v_2 = wspec_runtime::num::cast::<_, u32>(v_1)?;
+    let x = v_2;
+    Ok(Instr::ArrayNewDefault(x))
+}
+
+// from spec/5.3-binary-instructions.wspec:174
+fn binstr_p90_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     let v_1 = btypeidx(rd_, cx_)?;
     let v_2 = wspec_runtime::num::cast::<_, u32>(v_1)?;
@@ -8533,8 +8666,8 @@ fn binstr_p89_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     Ok(Instr::ArrayNewFixed(x, wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(n)?)?))
 }
 
-// from spec/5.3-binary-instructions.wspec:174
-fn binstr_p90_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
+// from spec/5.3-binary-instructions.wspec:175
+fn binstr_p91_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     let v_1 = btypeidx(rd_, cx_)?;
     let v_2 = wspec_runtime::num::cast::<_, u32>(v_1)?;
@@ -8545,8 +8678,8 @@ fn binstr_p90_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     Ok(Instr::ArrayNewData(x, y))
 }
 
-// from spec/5.3-binary-instructions.wspec:175
-fn binstr_p91_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
+// from spec/5.3-binary-instructions.wspec:176
+fn binstr_p92_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     let v_1 = btypeidx(rd_, cx_)?;
     let v_2 = wspec_runtime::num::cast::<_, u32>(v_1)?;
@@ -8557,22 +8690,13 @@ fn binstr_p91_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     Ok(Instr::ArrayNewElem(x, y))
 }
 
-// from spec/5.3-binary-instructions.wspec:176
-fn binstr_p92_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
-    let start = rd_.pos();
-    let v_1 = btypeidx(rd_, cx_)?;
-    let v_2 = wspec_runtime::num::cast::<_, u32>(v_1)?;
-    let x = v_2;
-    Ok(Instr::ArrayGet(None, x))
-}
-
 // from spec/5.3-binary-instructions.wspec:177
 fn binstr_p93_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     let v_1 = btypeidx(rd_, cx_)?;
     let v_2 = wspec_runtime::num::cast::<_, u32>(v_1)?;
     let x = v_2;
-    Ok(Instr::ArrayGet(Some(Sx::S), x))
+    Ok(Instr::ArrayGet(None, x))
 }
 
 // from spec/5.3-binary-instructions.wspec:178
@@ -8581,7 +8705,7 @@ fn binstr_p94_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let v_1 = btypeidx(rd_, cx_)?;
     let v_2 = wspec_runtime::num::cast::<_, u32>(v_1)?;
     let x = v_2;
-    Ok(Instr::ArrayGet(Some(Sx::U), x))
+    Ok(Instr::ArrayGet(Some(Sx::S), x))
 }
 
 // from spec/5.3-binary-instructions.wspec:179
@@ -8590,17 +8714,26 @@ fn binstr_p95_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let v_1 = btypeidx(rd_, cx_)?;
     let v_2 = wspec_runtime::num::cast::<_, u32>(v_1)?;
     let x = v_2;
-    Ok(Instr::ArraySet(x))
+    Ok(Instr::ArrayGet(Some(Sx::U), x))
 }
 
 // from spec/5.3-binary-instructions.wspec:180
 fn binstr_p96_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    Ok(Instr::ArrayLen)
+    let v_1 = btypeidx(rd_, cx_)?;
+    let v_2 = wspec_runtime::num::cast::<_, u32>(v_1)?;
+    let x = v_2;
+    Ok(Instr::ArraySet(x))
 }
 
 // from spec/5.3-binary-instructions.wspec:181
 fn binstr_p97_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
+    let start = rd_.pos();
+    Ok(Instr::ArrayLen)
+}
+
+// from spec/5.3-binary-instructions.wspec:182
+fn binstr_p98_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     let v_1 = btypeidx(rd_, cx_)?;
     let v_2 = wspec_runtime::num::cast::<_, u32>(v_1)?;
@@ -8608,8 +8741,8 @@ fn binstr_p97_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     Ok(Instr::ArrayFill(x))
 }
 
-// from spec/5.3-binary-instructions.wspec:182
-fn binstr_p98_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
+// from spec/5.3-binary-instructions.wspec:183
+fn binstr_p99_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     let v_1 = btypeidx(rd_, cx_)?;
     let v_2 = wspec_runtime::num::cast::<_, u32>(v_1)?;
@@ -8620,8 +8753,8 @@ fn binstr_p98_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     Ok(Instr::ArrayCopy(x_1, x_2))
 }
 
-// from spec/5.3-binary-instructions.wspec:183
-fn binstr_p99_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
+// from spec/5.3-binary-instructions.wspec:184
+fn binstr_p100_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     let v_1 = btypeidx(rd_, cx_)?;
     let v_2 = wspec_runtime::num::cast::<_, u32>(v_1)?;
@@ -8632,8 +8765,8 @@ fn binstr_p99_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     Ok(Instr::ArrayInitData(x, y))
 }
 
-// from spec/5.3-binary-instructions.wspec:184
-fn binstr_p100_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
+// from spec/5.3-binary-instructions.wspec:185
+fn binstr_p101_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     let v_1 = btypeidx(rd_, cx_)?;
     let v_2 = wspec_runtime::num::cast::<_, u32>(v_1)?;
@@ -8746,62 +8879,52 @@ fn binstr_p66_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     Ok(Instr::MemoryFill(x))
 }
 
-// from spec/5.3-binary-instructions.wspec:321
-fn binstr_p233_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
-    let start = rd_.pos();
-    Ok(Instr::Cvtop(Numtype::I32, Numtype::F32, Cvtop::FnnInn(CvtopFnnInn::TruncSat(Sx::S))))
-}
-
 // from spec/5.3-binary-instructions.wspec:322
 fn binstr_p234_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    Ok(Instr::Cvtop(Numtype::I32, Numtype::F32, Cvtop::FnnInn(CvtopFnnInn::TruncSat(Sx::U))))
+    Ok(Instr::Cvtop(Numtype::I32, Numtype::F32, Cvtop::FnnInn(CvtopFnnInn::TruncSat(Sx::S))))
 }
 
 // from spec/5.3-binary-instructions.wspec:323
 fn binstr_p235_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    Ok(Instr::Cvtop(Numtype::I32, Numtype::F64, Cvtop::FnnInn(CvtopFnnInn::TruncSat(Sx::S))))
+    Ok(Instr::Cvtop(Numtype::I32, Numtype::F32, Cvtop::FnnInn(CvtopFnnInn::TruncSat(Sx::U))))
 }
 
 // from spec/5.3-binary-instructions.wspec:324
 fn binstr_p236_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    Ok(Instr::Cvtop(Numtype::I32, Numtype::F64, Cvtop::FnnInn(CvtopFnnInn::TruncSat(Sx::U))))
+    Ok(Instr::Cvtop(Numtype::I32, Numtype::F64, Cvtop::FnnInn(CvtopFnnInn::TruncSat(Sx::S))))
 }
 
 // from spec/5.3-binary-instructions.wspec:325
 fn binstr_p237_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    Ok(Instr::Cvtop(Numtype::I64, Numtype::F32, Cvtop::FnnInn(CvtopFnnInn::TruncSat(Sx::S))))
+    Ok(Instr::Cvtop(Numtype::I32, Numtype::F64, Cvtop::FnnInn(CvtopFnnInn::TruncSat(Sx::U))))
 }
 
 // from spec/5.3-binary-instructions.wspec:326
 fn binstr_p238_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    Ok(Instr::Cvtop(Numtype::I64, Numtype::F32, Cvtop::FnnInn(CvtopFnnInn::TruncSat(Sx::U))))
+    Ok(Instr::Cvtop(Numtype::I64, Numtype::F32, Cvtop::FnnInn(CvtopFnnInn::TruncSat(Sx::S))))
 }
 
 // from spec/5.3-binary-instructions.wspec:327
 fn binstr_p239_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    Ok(Instr::Cvtop(Numtype::I64, Numtype::F64, Cvtop::FnnInn(CvtopFnnInn::TruncSat(Sx::S))))
+    Ok(Instr::Cvtop(Numtype::I64, Numtype::F32, Cvtop::FnnInn(CvtopFnnInn::TruncSat(Sx::U))))
 }
 
 // from spec/5.3-binary-instructions.wspec:328
 fn binstr_p240_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    Ok(Instr::Cvtop(Numtype::I64, Numtype::F64, Cvtop::FnnInn(CvtopFnnInn::TruncSat(Sx::U))))
+    Ok(Instr::Cvtop(Numtype::I64, Numtype::F64, Cvtop::FnnInn(CvtopFnnInn::TruncSat(Sx::S))))
 }
 
-// from spec/5.3-binary-instructions.wspec:335
+// from spec/5.3-binary-instructions.wspec:329
 fn binstr_p241_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    let v_1 = bmemarg(rd_, cx_)?;
-    let (t_2, t_3,) = v_1;
-    let x = t_2;
-    let ao = t_3;
-    Ok(Instr::Vload(Vectype, None, x, ao))
+    Ok(Instr::Cvtop(Numtype::I64, Numtype::F64, Cvtop::FnnInn(CvtopFnnInn::TruncSat(Sx::U))))
 }
 
 // from spec/5.3-binary-instructions.wspec:336
@@ -8811,7 +8934,7 @@ fn binstr_p242_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let (t_2, t_3,) = v_1;
     let x = t_2;
     let ao = t_3;
-    Ok(Instr::Vload(Vectype, Some(Vloadop::Shape(8_u8, 8_u64, Sx::S)), x, ao))
+    Ok(Instr::Vload(Vectype, None, x, ao))
 }
 
 // from spec/5.3-binary-instructions.wspec:337
@@ -8821,7 +8944,7 @@ fn binstr_p243_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let (t_2, t_3,) = v_1;
     let x = t_2;
     let ao = t_3;
-    Ok(Instr::Vload(Vectype, Some(Vloadop::Shape(8_u8, 8_u64, Sx::U)), x, ao))
+    Ok(Instr::Vload(Vectype, Some(Vloadop::Shape(8_u8, 8_u64, Sx::S)), x, ao))
 }
 
 // from spec/5.3-binary-instructions.wspec:338
@@ -8831,7 +8954,7 @@ fn binstr_p244_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let (t_2, t_3,) = v_1;
     let x = t_2;
     let ao = t_3;
-    Ok(Instr::Vload(Vectype, Some(Vloadop::Shape(16_u8, 4_u64, Sx::S)), x, ao))
+    Ok(Instr::Vload(Vectype, Some(Vloadop::Shape(8_u8, 8_u64, Sx::U)), x, ao))
 }
 
 // from spec/5.3-binary-instructions.wspec:339
@@ -8841,7 +8964,7 @@ fn binstr_p245_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let (t_2, t_3,) = v_1;
     let x = t_2;
     let ao = t_3;
-    Ok(Instr::Vload(Vectype, Some(Vloadop::Shape(16_u8, 4_u64, Sx::U)), x, ao))
+    Ok(Instr::Vload(Vectype, Some(Vloadop::Shape(16_u8, 4_u64, Sx::S)), x, ao))
 }
 
 // from spec/5.3-binary-instructions.wspec:340
@@ -8851,7 +8974,7 @@ fn binstr_p246_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let (t_2, t_3,) = v_1;
     let x = t_2;
     let ao = t_3;
-    Ok(Instr::Vload(Vectype, Some(Vloadop::Shape(32_u8, 2_u64, Sx::S)), x, ao))
+    Ok(Instr::Vload(Vectype, Some(Vloadop::Shape(16_u8, 4_u64, Sx::U)), x, ao))
 }
 
 // from spec/5.3-binary-instructions.wspec:341
@@ -8861,7 +8984,7 @@ fn binstr_p247_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let (t_2, t_3,) = v_1;
     let x = t_2;
     let ao = t_3;
-    Ok(Instr::Vload(Vectype, Some(Vloadop::Shape(32_u8, 2_u64, Sx::U)), x, ao))
+    Ok(Instr::Vload(Vectype, Some(Vloadop::Shape(32_u8, 2_u64, Sx::S)), x, ao))
 }
 
 // from spec/5.3-binary-instructions.wspec:342
@@ -8871,7 +8994,7 @@ fn binstr_p248_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let (t_2, t_3,) = v_1;
     let x = t_2;
     let ao = t_3;
-    Ok(Instr::Vload(Vectype, Some(Vloadop::Splat(8_u8)), x, ao))
+    Ok(Instr::Vload(Vectype, Some(Vloadop::Shape(32_u8, 2_u64, Sx::U)), x, ao))
 }
 
 // from spec/5.3-binary-instructions.wspec:343
@@ -8881,7 +9004,7 @@ fn binstr_p249_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let (t_2, t_3,) = v_1;
     let x = t_2;
     let ao = t_3;
-    Ok(Instr::Vload(Vectype, Some(Vloadop::Splat(16_u8)), x, ao))
+    Ok(Instr::Vload(Vectype, Some(Vloadop::Splat(8_u8)), x, ao))
 }
 
 // from spec/5.3-binary-instructions.wspec:344
@@ -8891,7 +9014,7 @@ fn binstr_p250_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let (t_2, t_3,) = v_1;
     let x = t_2;
     let ao = t_3;
-    Ok(Instr::Vload(Vectype, Some(Vloadop::Splat(32_u8)), x, ao))
+    Ok(Instr::Vload(Vectype, Some(Vloadop::Splat(16_u8)), x, ao))
 }
 
 // from spec/5.3-binary-instructions.wspec:345
@@ -8901,7 +9024,7 @@ fn binstr_p251_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let (t_2, t_3,) = v_1;
     let x = t_2;
     let ao = t_3;
-    Ok(Instr::Vload(Vectype, Some(Vloadop::Splat(64_u8)), x, ao))
+    Ok(Instr::Vload(Vectype, Some(Vloadop::Splat(32_u8)), x, ao))
 }
 
 // from spec/5.3-binary-instructions.wspec:346
@@ -8911,7 +9034,7 @@ fn binstr_p252_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let (t_2, t_3,) = v_1;
     let x = t_2;
     let ao = t_3;
-    Ok(Instr::Vstore(Vectype, x, ao))
+    Ok(Instr::Vload(Vectype, Some(Vloadop::Splat(64_u8)), x, ao))
 }
 
 // from spec/5.3-binary-instructions.wspec:347
@@ -8921,9 +9044,7 @@ fn binstr_p253_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let (t_2, t_3,) = v_1;
     let x = t_2;
     let ao = t_3;
-    let v_4 = blaneidx(rd_, cx_)?;
-    let laneidx = v_4;
-    Ok(Instr::VloadLane(Vectype, 8_u8, x, ao, laneidx))
+    Ok(Instr::Vstore(Vectype, x, ao))
 }
 
 // from spec/5.3-binary-instructions.wspec:348
@@ -8935,7 +9056,7 @@ fn binstr_p254_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let ao = t_3;
     let v_4 = blaneidx(rd_, cx_)?;
     let laneidx = v_4;
-    Ok(Instr::VloadLane(Vectype, 16_u8, x, ao, laneidx))
+    Ok(Instr::VloadLane(Vectype, 8_u8, x, ao, laneidx))
 }
 
 // from spec/5.3-binary-instructions.wspec:349
@@ -8947,7 +9068,7 @@ fn binstr_p255_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let ao = t_3;
     let v_4 = blaneidx(rd_, cx_)?;
     let laneidx = v_4;
-    Ok(Instr::VloadLane(Vectype, 32_u8, x, ao, laneidx))
+    Ok(Instr::VloadLane(Vectype, 16_u8, x, ao, laneidx))
 }
 
 // from spec/5.3-binary-instructions.wspec:350
@@ -8959,7 +9080,7 @@ fn binstr_p256_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let ao = t_3;
     let v_4 = blaneidx(rd_, cx_)?;
     let laneidx = v_4;
-    Ok(Instr::VloadLane(Vectype, 64_u8, x, ao, laneidx))
+    Ok(Instr::VloadLane(Vectype, 32_u8, x, ao, laneidx))
 }
 
 // from spec/5.3-binary-instructions.wspec:351
@@ -8971,7 +9092,7 @@ fn binstr_p257_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let ao = t_3;
     let v_4 = blaneidx(rd_, cx_)?;
     let laneidx = v_4;
-    Ok(Instr::VstoreLane(Vectype, 8_u8, x, ao, laneidx))
+    Ok(Instr::VloadLane(Vectype, 64_u8, x, ao, laneidx))
 }
 
 // from spec/5.3-binary-instructions.wspec:352
@@ -8983,7 +9104,7 @@ fn binstr_p258_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let ao = t_3;
     let v_4 = blaneidx(rd_, cx_)?;
     let laneidx = v_4;
-    Ok(Instr::VstoreLane(Vectype, 16_u8, x, ao, laneidx))
+    Ok(Instr::VstoreLane(Vectype, 8_u8, x, ao, laneidx))
 }
 
 // from spec/5.3-binary-instructions.wspec:353
@@ -8995,7 +9116,7 @@ fn binstr_p259_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let ao = t_3;
     let v_4 = blaneidx(rd_, cx_)?;
     let laneidx = v_4;
-    Ok(Instr::VstoreLane(Vectype, 32_u8, x, ao, laneidx))
+    Ok(Instr::VstoreLane(Vectype, 16_u8, x, ao, laneidx))
 }
 
 // from spec/5.3-binary-instructions.wspec:354
@@ -9007,7 +9128,7 @@ fn binstr_p260_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let ao = t_3;
     let v_4 = blaneidx(rd_, cx_)?;
     let laneidx = v_4;
-    Ok(Instr::VstoreLane(Vectype, 64_u8, x, ao, laneidx))
+    Ok(Instr::VstoreLane(Vectype, 32_u8, x, ao, laneidx))
 }
 
 // from spec/5.3-binary-instructions.wspec:355
@@ -9017,7 +9138,9 @@ fn binstr_p261_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let (t_2, t_3,) = v_1;
     let x = t_2;
     let ao = t_3;
-    Ok(Instr::Vload(Vectype, Some(Vloadop::Zero(32_u8)), x, ao))
+    let v_4 = blaneidx(rd_, cx_)?;
+    let laneidx = v_4;
+    Ok(Instr::VstoreLane(Vectype, 64_u8, x, ao, laneidx))
 }
 
 // from spec/5.3-binary-instructions.wspec:356
@@ -9027,11 +9150,21 @@ fn binstr_p262_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let (t_2, t_3,) = v_1;
     let x = t_2;
     let ao = t_3;
+    Ok(Instr::Vload(Vectype, Some(Vloadop::Zero(32_u8)), x, ao))
+}
+
+// from spec/5.3-binary-instructions.wspec:357
+fn binstr_p263_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
+    let start = rd_.pos();
+    let v_1 = bmemarg(rd_, cx_)?;
+    let (t_2, t_3,) = v_1;
+    let x = t_2;
+    let ao = t_3;
     Ok(Instr::Vload(Vectype, Some(Vloadop::Zero(64_u8)), x, ao))
 }
 
-// from spec/5.3-binary-instructions.wspec:360
-fn binstr_p263_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
+// from spec/5.3-binary-instructions.wspec:361
+fn binstr_p264_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     let mut elem_1003 = |rd_: &mut Reader<'_>, cx_: &mut Ctx| -> R<(Byte,)> {
         let v_1001 = bbyte(rd_, cx_)?;
@@ -9043,8 +9176,8 @@ fn binstr_p263_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     Ok(Instr::Vconst(Vectype, wspec_runtime::ok(wspec_runtime::builtins::bytes_vec(b))?))
 }
 
-// from spec/5.3-binary-instructions.wspec:363
-fn binstr_p264_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
+// from spec/5.3-binary-instructions.wspec:364
+fn binstr_p265_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     let mut elem_1003 = |rd_: &mut Reader<'_>, cx_: &mut Ctx| -> R<(Laneidx, Laneidx,)> {
         let v_1001 = blaneidx(rd_, cx_)?;
@@ -9058,20 +9191,12 @@ fn binstr_p264_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     Ok(Instr::Vshuffle(Bshape::Shape(Shape(Lanetype::Packtype(Packtype::I8), 16_u8)), { let n_ = wspec_runtime::seq::same_len(&[wspec_runtime::num::narrow::<usize>(16i128)?, laneidx_1006.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let laneidx_1006_1107 = laneidx_1006[i_].clone(); out_.push(laneidx_1006_1107); } out_ }))
 }
 
-// from spec/5.3-binary-instructions.wspec:366
-fn binstr_p265_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
-    let start = rd_.pos();
-    let v_1 = blaneidx(rd_, cx_)?;
-    let laneidx = v_1;
-    Ok(Instr::VextractLane(Shape(Lanetype::Packtype(Packtype::I8), 16_u8), Some(Sx::S), laneidx))
-}
-
 // from spec/5.3-binary-instructions.wspec:367
 fn binstr_p266_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     let v_1 = blaneidx(rd_, cx_)?;
     let laneidx = v_1;
-    Ok(Instr::VextractLane(Shape(Lanetype::Packtype(Packtype::I8), 16_u8), Some(Sx::U), laneidx))
+    Ok(Instr::VextractLane(Shape(Lanetype::Packtype(Packtype::I8), 16_u8), Some(Sx::S), laneidx))
 }
 
 // from spec/5.3-binary-instructions.wspec:368
@@ -9079,7 +9204,7 @@ fn binstr_p267_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     let v_1 = blaneidx(rd_, cx_)?;
     let laneidx = v_1;
-    Ok(Instr::VreplaceLane(Shape(Lanetype::Packtype(Packtype::I8), 16_u8), laneidx))
+    Ok(Instr::VextractLane(Shape(Lanetype::Packtype(Packtype::I8), 16_u8), Some(Sx::U), laneidx))
 }
 
 // from spec/5.3-binary-instructions.wspec:369
@@ -9087,7 +9212,7 @@ fn binstr_p268_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     let v_1 = blaneidx(rd_, cx_)?;
     let laneidx = v_1;
-    Ok(Instr::VextractLane(Shape(Lanetype::Packtype(Packtype::I16), 8_u8), Some(Sx::S), laneidx))
+    Ok(Instr::VreplaceLane(Shape(Lanetype::Packtype(Packtype::I8), 16_u8), laneidx))
 }
 
 // from spec/5.3-binary-instructions.wspec:370
@@ -9095,7 +9220,7 @@ fn binstr_p269_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     let v_1 = blaneidx(rd_, cx_)?;
     let laneidx = v_1;
-    Ok(Instr::VextractLane(Shape(Lanetype::Packtype(Packtype::I16), 8_u8), Some(Sx::U), laneidx))
+    Ok(Instr::VextractLane(Shape(Lanetype::Packtype(Packtype::I16), 8_u8), Some(Sx::S), laneidx))
 }
 
 // from spec/5.3-binary-instructions.wspec:371
@@ -9103,7 +9228,7 @@ fn binstr_p270_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     let v_1 = blaneidx(rd_, cx_)?;
     let laneidx = v_1;
-    Ok(Instr::VreplaceLane(Shape(Lanetype::Packtype(Packtype::I16), 8_u8), laneidx))
+    Ok(Instr::VextractLane(Shape(Lanetype::Packtype(Packtype::I16), 8_u8), Some(Sx::U), laneidx))
 }
 
 // from spec/5.3-binary-instructions.wspec:372
@@ -9111,7 +9236,7 @@ fn binstr_p271_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     let v_1 = blaneidx(rd_, cx_)?;
     let laneidx = v_1;
-    Ok(Instr::VextractLane(Shape(Lanetype::Numtype(Numtype::I32), 4_u8), None, laneidx))
+    Ok(Instr::VreplaceLane(Shape(Lanetype::Packtype(Packtype::I16), 8_u8), laneidx))
 }
 
 // from spec/5.3-binary-instructions.wspec:373
@@ -9119,7 +9244,7 @@ fn binstr_p272_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     let v_1 = blaneidx(rd_, cx_)?;
     let laneidx = v_1;
-    Ok(Instr::VreplaceLane(Shape(Lanetype::Numtype(Numtype::I32), 4_u8), laneidx))
+    Ok(Instr::VextractLane(Shape(Lanetype::Numtype(Numtype::I32), 4_u8), None, laneidx))
 }
 
 // from spec/5.3-binary-instructions.wspec:374
@@ -9127,7 +9252,7 @@ fn binstr_p273_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     let v_1 = blaneidx(rd_, cx_)?;
     let laneidx = v_1;
-    Ok(Instr::VextractLane(Shape(Lanetype::Numtype(Numtype::I64), 2_u8), None, laneidx))
+    Ok(Instr::VreplaceLane(Shape(Lanetype::Numtype(Numtype::I32), 4_u8), laneidx))
 }
 
 // from spec/5.3-binary-instructions.wspec:375
@@ -9135,7 +9260,7 @@ fn binstr_p274_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     let v_1 = blaneidx(rd_, cx_)?;
     let laneidx = v_1;
-    Ok(Instr::VreplaceLane(Shape(Lanetype::Numtype(Numtype::I64), 2_u8), laneidx))
+    Ok(Instr::VextractLane(Shape(Lanetype::Numtype(Numtype::I64), 2_u8), None, laneidx))
 }
 
 // from spec/5.3-binary-instructions.wspec:376
@@ -9143,7 +9268,7 @@ fn binstr_p275_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     let v_1 = blaneidx(rd_, cx_)?;
     let laneidx = v_1;
-    Ok(Instr::VextractLane(Shape(Lanetype::Numtype(Numtype::F32), 4_u8), None, laneidx))
+    Ok(Instr::VreplaceLane(Shape(Lanetype::Numtype(Numtype::I64), 2_u8), laneidx))
 }
 
 // from spec/5.3-binary-instructions.wspec:377
@@ -9151,7 +9276,7 @@ fn binstr_p276_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     let v_1 = blaneidx(rd_, cx_)?;
     let laneidx = v_1;
-    Ok(Instr::VreplaceLane(Shape(Lanetype::Numtype(Numtype::F32), 4_u8), laneidx))
+    Ok(Instr::VextractLane(Shape(Lanetype::Numtype(Numtype::F32), 4_u8), None, laneidx))
 }
 
 // from spec/5.3-binary-instructions.wspec:378
@@ -9159,7 +9284,7 @@ fn binstr_p277_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     let v_1 = blaneidx(rd_, cx_)?;
     let laneidx = v_1;
-    Ok(Instr::VextractLane(Shape(Lanetype::Numtype(Numtype::F64), 2_u8), None, laneidx))
+    Ok(Instr::VreplaceLane(Shape(Lanetype::Numtype(Numtype::F32), 4_u8), laneidx))
 }
 
 // from spec/5.3-binary-instructions.wspec:379
@@ -9167,1313 +9292,1321 @@ fn binstr_p278_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     let v_1 = blaneidx(rd_, cx_)?;
     let laneidx = v_1;
-    Ok(Instr::VreplaceLane(Shape(Lanetype::Numtype(Numtype::F64), 2_u8), laneidx))
+    Ok(Instr::VextractLane(Shape(Lanetype::Numtype(Numtype::F64), 2_u8), None, laneidx))
 }
 
-// from spec/5.3-binary-instructions.wspec:383
+// from spec/5.3-binary-instructions.wspec:380
 fn binstr_p279_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    Ok(Instr::Vswizzlop(Bshape::Shape(Shape(Lanetype::Packtype(Packtype::I8), 16_u8)), Vswizzlop::I8XM(VswizzlopI8XM::Swizzle)))
+    let v_1 = blaneidx(rd_, cx_)?;
+    let laneidx = v_1;
+    Ok(Instr::VreplaceLane(Shape(Lanetype::Numtype(Numtype::F64), 2_u8), laneidx))
 }
 
 // from spec/5.3-binary-instructions.wspec:384
 fn binstr_p280_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    Ok(Instr::Vsplat(Shape(Lanetype::Packtype(Packtype::I8), 16_u8)))
+    Ok(Instr::Vswizzlop(Bshape::Shape(Shape(Lanetype::Packtype(Packtype::I8), 16_u8)), Vswizzlop::I8XM(VswizzlopI8XM::Swizzle)))
 }
 
 // from spec/5.3-binary-instructions.wspec:385
 fn binstr_p281_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    Ok(Instr::Vsplat(Shape(Lanetype::Packtype(Packtype::I16), 8_u8)))
+    Ok(Instr::Vsplat(Shape(Lanetype::Packtype(Packtype::I8), 16_u8)))
 }
 
 // from spec/5.3-binary-instructions.wspec:386
 fn binstr_p282_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    Ok(Instr::Vsplat(Shape(Lanetype::Numtype(Numtype::I32), 4_u8)))
+    Ok(Instr::Vsplat(Shape(Lanetype::Packtype(Packtype::I16), 8_u8)))
 }
 
 // from spec/5.3-binary-instructions.wspec:387
 fn binstr_p283_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    Ok(Instr::Vsplat(Shape(Lanetype::Numtype(Numtype::I64), 2_u8)))
+    Ok(Instr::Vsplat(Shape(Lanetype::Numtype(Numtype::I32), 4_u8)))
 }
 
 // from spec/5.3-binary-instructions.wspec:388
 fn binstr_p284_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    Ok(Instr::Vsplat(Shape(Lanetype::Numtype(Numtype::F32), 4_u8)))
+    Ok(Instr::Vsplat(Shape(Lanetype::Numtype(Numtype::I64), 2_u8)))
 }
 
 // from spec/5.3-binary-instructions.wspec:389
 fn binstr_p285_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    Ok(Instr::Vsplat(Shape(Lanetype::Numtype(Numtype::F64), 2_u8)))
+    Ok(Instr::Vsplat(Shape(Lanetype::Numtype(Numtype::F32), 4_u8)))
 }
 
 // from spec/5.3-binary-instructions.wspec:390
 fn binstr_p286_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    Ok(Instr::Vrelop(Shape(Lanetype::Packtype(Packtype::I8), 16_u8), Vrelop::JnnXM(VrelopJnnXM::Eq)))
+    Ok(Instr::Vsplat(Shape(Lanetype::Numtype(Numtype::F64), 2_u8)))
 }
 
 // from spec/5.3-binary-instructions.wspec:391
 fn binstr_p287_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    Ok(Instr::Vrelop(Shape(Lanetype::Packtype(Packtype::I8), 16_u8), Vrelop::JnnXM(VrelopJnnXM::Ne)))
+    Ok(Instr::Vrelop(Shape(Lanetype::Packtype(Packtype::I8), 16_u8), Vrelop::JnnXM(VrelopJnnXM::Eq)))
 }
 
 // from spec/5.3-binary-instructions.wspec:392
 fn binstr_p288_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    Ok(Instr::Vrelop(Shape(Lanetype::Packtype(Packtype::I8), 16_u8), Vrelop::JnnXM(VrelopJnnXM::Lt(Sx::S))))
+    Ok(Instr::Vrelop(Shape(Lanetype::Packtype(Packtype::I8), 16_u8), Vrelop::JnnXM(VrelopJnnXM::Ne)))
 }
 
 // from spec/5.3-binary-instructions.wspec:393
 fn binstr_p289_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    Ok(Instr::Vrelop(Shape(Lanetype::Packtype(Packtype::I8), 16_u8), Vrelop::JnnXM(VrelopJnnXM::Lt(Sx::U))))
+    Ok(Instr::Vrelop(Shape(Lanetype::Packtype(Packtype::I8), 16_u8), Vrelop::JnnXM(VrelopJnnXM::Lt(Sx::S))))
 }
 
 // from spec/5.3-binary-instructions.wspec:394
 fn binstr_p290_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    Ok(Instr::Vrelop(Shape(Lanetype::Packtype(Packtype::I8), 16_u8), Vrelop::JnnXM(VrelopJnnXM::Gt(Sx::S))))
+    Ok(Instr::Vrelop(Shape(Lanetype::Packtype(Packtype::I8), 16_u8), Vrelop::JnnXM(VrelopJnnXM::Lt(Sx::U))))
 }
 
 // from spec/5.3-binary-instructions.wspec:395
 fn binstr_p291_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    Ok(Instr::Vrelop(Shape(Lanetype::Packtype(Packtype::I8), 16_u8), Vrelop::JnnXM(VrelopJnnXM::Gt(Sx::U))))
+    Ok(Instr::Vrelop(Shape(Lanetype::Packtype(Packtype::I8), 16_u8), Vrelop::JnnXM(VrelopJnnXM::Gt(Sx::S))))
 }
 
 // from spec/5.3-binary-instructions.wspec:396
 fn binstr_p292_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    Ok(Instr::Vrelop(Shape(Lanetype::Packtype(Packtype::I8), 16_u8), Vrelop::JnnXM(VrelopJnnXM::Le(Sx::S))))
+    Ok(Instr::Vrelop(Shape(Lanetype::Packtype(Packtype::I8), 16_u8), Vrelop::JnnXM(VrelopJnnXM::Gt(Sx::U))))
 }
 
 // from spec/5.3-binary-instructions.wspec:397
 fn binstr_p293_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    Ok(Instr::Vrelop(Shape(Lanetype::Packtype(Packtype::I8), 16_u8), Vrelop::JnnXM(VrelopJnnXM::Le(Sx::U))))
+    Ok(Instr::Vrelop(Shape(Lanetype::Packtype(Packtype::I8), 16_u8), Vrelop::JnnXM(VrelopJnnXM::Le(Sx::S))))
 }
 
 // from spec/5.3-binary-instructions.wspec:398
 fn binstr_p294_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    Ok(Instr::Vrelop(Shape(Lanetype::Packtype(Packtype::I8), 16_u8), Vrelop::JnnXM(VrelopJnnXM::Ge(Sx::S))))
+    Ok(Instr::Vrelop(Shape(Lanetype::Packtype(Packtype::I8), 16_u8), Vrelop::JnnXM(VrelopJnnXM::Le(Sx::U))))
 }
 
 // from spec/5.3-binary-instructions.wspec:399
 fn binstr_p295_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    Ok(Instr::Vrelop(Shape(Lanetype::Packtype(Packtype::I8), 16_u8), Vrelop::JnnXM(VrelopJnnXM::Ge(Sx::U))))
+    Ok(Instr::Vrelop(Shape(Lanetype::Packtype(Packtype::I8), 16_u8), Vrelop::JnnXM(VrelopJnnXM::Ge(Sx::S))))
 }
 
 // from spec/5.3-binary-instructions.wspec:400
 fn binstr_p296_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    Ok(Instr::Vrelop(Shape(Lanetype::Packtype(Packtype::I16), 8_u8), Vrelop::JnnXM(VrelopJnnXM::Eq)))
+    Ok(Instr::Vrelop(Shape(Lanetype::Packtype(Packtype::I8), 16_u8), Vrelop::JnnXM(VrelopJnnXM::Ge(Sx::U))))
 }
 
 // from spec/5.3-binary-instructions.wspec:401
 fn binstr_p297_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    Ok(Instr::Vrelop(Shape(Lanetype::Packtype(Packtype::I16), 8_u8), Vrelop::JnnXM(VrelopJnnXM::Ne)))
+    Ok(Instr::Vrelop(Shape(Lanetype::Packtype(Packtype::I16), 8_u8), Vrelop::JnnXM(VrelopJnnXM::Eq)))
 }
 
 // from spec/5.3-binary-instructions.wspec:402
 fn binstr_p298_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    Ok(Instr::Vrelop(Shape(Lanetype::Packtype(Packtype::I16), 8_u8), Vrelop::JnnXM(VrelopJnnXM::Lt(Sx::S))))
+    Ok(Instr::Vrelop(Shape(Lanetype::Packtype(Packtype::I16), 8_u8), Vrelop::JnnXM(VrelopJnnXM::Ne)))
 }
 
 // from spec/5.3-binary-instructions.wspec:403
 fn binstr_p299_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    Ok(Instr::Vrelop(Shape(Lanetype::Packtype(Packtype::I16), 8_u8), Vrelop::JnnXM(VrelopJnnXM::Lt(Sx::U))))
+    Ok(Instr::Vrelop(Shape(Lanetype::Packtype(Packtype::I16), 8_u8), Vrelop::JnnXM(VrelopJnnXM::Lt(Sx::S))))
 }
 
 // from spec/5.3-binary-instructions.wspec:404
 fn binstr_p300_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    Ok(Instr::Vrelop(Shape(Lanetype::Packtype(Packtype::I16), 8_u8), Vrelop::JnnXM(VrelopJnnXM::Gt(Sx::S))))
+    Ok(Instr::Vrelop(Shape(Lanetype::Packtype(Packtype::I16), 8_u8), Vrelop::JnnXM(VrelopJnnXM::Lt(Sx::U))))
 }
 
 // from spec/5.3-binary-instructions.wspec:405
 fn binstr_p301_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    Ok(Instr::Vrelop(Shape(Lanetype::Packtype(Packtype::I16), 8_u8), Vrelop::JnnXM(VrelopJnnXM::Gt(Sx::U))))
+    Ok(Instr::Vrelop(Shape(Lanetype::Packtype(Packtype::I16), 8_u8), Vrelop::JnnXM(VrelopJnnXM::Gt(Sx::S))))
 }
 
 // from spec/5.3-binary-instructions.wspec:406
 fn binstr_p302_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    Ok(Instr::Vrelop(Shape(Lanetype::Packtype(Packtype::I16), 8_u8), Vrelop::JnnXM(VrelopJnnXM::Le(Sx::S))))
+    Ok(Instr::Vrelop(Shape(Lanetype::Packtype(Packtype::I16), 8_u8), Vrelop::JnnXM(VrelopJnnXM::Gt(Sx::U))))
 }
 
 // from spec/5.3-binary-instructions.wspec:407
 fn binstr_p303_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    Ok(Instr::Vrelop(Shape(Lanetype::Packtype(Packtype::I16), 8_u8), Vrelop::JnnXM(VrelopJnnXM::Le(Sx::U))))
+    Ok(Instr::Vrelop(Shape(Lanetype::Packtype(Packtype::I16), 8_u8), Vrelop::JnnXM(VrelopJnnXM::Le(Sx::S))))
 }
 
 // from spec/5.3-binary-instructions.wspec:408
 fn binstr_p304_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    Ok(Instr::Vrelop(Shape(Lanetype::Packtype(Packtype::I16), 8_u8), Vrelop::JnnXM(VrelopJnnXM::Ge(Sx::S))))
+    Ok(Instr::Vrelop(Shape(Lanetype::Packtype(Packtype::I16), 8_u8), Vrelop::JnnXM(VrelopJnnXM::Le(Sx::U))))
 }
 
 // from spec/5.3-binary-instructions.wspec:409
 fn binstr_p305_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    Ok(Instr::Vrelop(Shape(Lanetype::Packtype(Packtype::I16), 8_u8), Vrelop::JnnXM(VrelopJnnXM::Ge(Sx::U))))
+    Ok(Instr::Vrelop(Shape(Lanetype::Packtype(Packtype::I16), 8_u8), Vrelop::JnnXM(VrelopJnnXM::Ge(Sx::S))))
 }
 
 // from spec/5.3-binary-instructions.wspec:410
 fn binstr_p306_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    Ok(Instr::Vrelop(Shape(Lanetype::Numtype(Numtype::I32), 4_u8), Vrelop::JnnXM(VrelopJnnXM::Eq)))
+    Ok(Instr::Vrelop(Shape(Lanetype::Packtype(Packtype::I16), 8_u8), Vrelop::JnnXM(VrelopJnnXM::Ge(Sx::U))))
 }
 
 // from spec/5.3-binary-instructions.wspec:411
 fn binstr_p307_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    Ok(Instr::Vrelop(Shape(Lanetype::Numtype(Numtype::I32), 4_u8), Vrelop::JnnXM(VrelopJnnXM::Ne)))
+    Ok(Instr::Vrelop(Shape(Lanetype::Numtype(Numtype::I32), 4_u8), Vrelop::JnnXM(VrelopJnnXM::Eq)))
 }
 
 // from spec/5.3-binary-instructions.wspec:412
 fn binstr_p308_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    Ok(Instr::Vrelop(Shape(Lanetype::Numtype(Numtype::I32), 4_u8), Vrelop::JnnXM(VrelopJnnXM::Lt(Sx::S))))
+    Ok(Instr::Vrelop(Shape(Lanetype::Numtype(Numtype::I32), 4_u8), Vrelop::JnnXM(VrelopJnnXM::Ne)))
 }
 
 // from spec/5.3-binary-instructions.wspec:413
 fn binstr_p309_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    Ok(Instr::Vrelop(Shape(Lanetype::Numtype(Numtype::I32), 4_u8), Vrelop::JnnXM(VrelopJnnXM::Lt(Sx::U))))
+    Ok(Instr::Vrelop(Shape(Lanetype::Numtype(Numtype::I32), 4_u8), Vrelop::JnnXM(VrelopJnnXM::Lt(Sx::S))))
 }
 
 // from spec/5.3-binary-instructions.wspec:414
 fn binstr_p310_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    Ok(Instr::Vrelop(Shape(Lanetype::Numtype(Numtype::I32), 4_u8), Vrelop::JnnXM(VrelopJnnXM::Gt(Sx::S))))
+    Ok(Instr::Vrelop(Shape(Lanetype::Numtype(Numtype::I32), 4_u8), Vrelop::JnnXM(VrelopJnnXM::Lt(Sx::U))))
 }
 
 // from spec/5.3-binary-instructions.wspec:415
 fn binstr_p311_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    Ok(Instr::Vrelop(Shape(Lanetype::Numtype(Numtype::I32), 4_u8), Vrelop::JnnXM(VrelopJnnXM::Gt(Sx::U))))
+    Ok(Instr::Vrelop(Shape(Lanetype::Numtype(Numtype::I32), 4_u8), Vrelop::JnnXM(VrelopJnnXM::Gt(Sx::S))))
 }
 
 // from spec/5.3-binary-instructions.wspec:416
 fn binstr_p312_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    Ok(Instr::Vrelop(Shape(Lanetype::Numtype(Numtype::I32), 4_u8), Vrelop::JnnXM(VrelopJnnXM::Le(Sx::S))))
+    Ok(Instr::Vrelop(Shape(Lanetype::Numtype(Numtype::I32), 4_u8), Vrelop::JnnXM(VrelopJnnXM::Gt(Sx::U))))
 }
 
 // from spec/5.3-binary-instructions.wspec:417
 fn binstr_p313_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    Ok(Instr::Vrelop(Shape(Lanetype::Numtype(Numtype::I32), 4_u8), Vrelop::JnnXM(VrelopJnnXM::Le(Sx::U))))
+    Ok(Instr::Vrelop(Shape(Lanetype::Numtype(Numtype::I32), 4_u8), Vrelop::JnnXM(VrelopJnnXM::Le(Sx::S))))
 }
 
 // from spec/5.3-binary-instructions.wspec:418
 fn binstr_p314_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    Ok(Instr::Vrelop(Shape(Lanetype::Numtype(Numtype::I32), 4_u8), Vrelop::JnnXM(VrelopJnnXM::Ge(Sx::S))))
+    Ok(Instr::Vrelop(Shape(Lanetype::Numtype(Numtype::I32), 4_u8), Vrelop::JnnXM(VrelopJnnXM::Le(Sx::U))))
 }
 
 // from spec/5.3-binary-instructions.wspec:419
 fn binstr_p315_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    Ok(Instr::Vrelop(Shape(Lanetype::Numtype(Numtype::I32), 4_u8), Vrelop::JnnXM(VrelopJnnXM::Ge(Sx::U))))
+    Ok(Instr::Vrelop(Shape(Lanetype::Numtype(Numtype::I32), 4_u8), Vrelop::JnnXM(VrelopJnnXM::Ge(Sx::S))))
 }
 
 // from spec/5.3-binary-instructions.wspec:420
 fn binstr_p316_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    Ok(Instr::Vrelop(Shape(Lanetype::Numtype(Numtype::F32), 4_u8), Vrelop::JnnXM(VrelopJnnXM::Eq)))
+    Ok(Instr::Vrelop(Shape(Lanetype::Numtype(Numtype::I32), 4_u8), Vrelop::JnnXM(VrelopJnnXM::Ge(Sx::U))))
 }
 
 // from spec/5.3-binary-instructions.wspec:421
 fn binstr_p317_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    Ok(Instr::Vrelop(Shape(Lanetype::Numtype(Numtype::F32), 4_u8), Vrelop::JnnXM(VrelopJnnXM::Ne)))
+    Ok(Instr::Vrelop(Shape(Lanetype::Numtype(Numtype::F32), 4_u8), Vrelop::JnnXM(VrelopJnnXM::Eq)))
 }
 
 // from spec/5.3-binary-instructions.wspec:422
 fn binstr_p318_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    Ok(Instr::Vrelop(Shape(Lanetype::Numtype(Numtype::F32), 4_u8), Vrelop::FnnXM(VrelopFnnXM::Lt)))
+    Ok(Instr::Vrelop(Shape(Lanetype::Numtype(Numtype::F32), 4_u8), Vrelop::JnnXM(VrelopJnnXM::Ne)))
 }
 
 // from spec/5.3-binary-instructions.wspec:423
 fn binstr_p319_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    Ok(Instr::Vrelop(Shape(Lanetype::Numtype(Numtype::F32), 4_u8), Vrelop::FnnXM(VrelopFnnXM::Gt)))
+    Ok(Instr::Vrelop(Shape(Lanetype::Numtype(Numtype::F32), 4_u8), Vrelop::FnnXM(VrelopFnnXM::Lt)))
 }
 
 // from spec/5.3-binary-instructions.wspec:424
 fn binstr_p320_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    Ok(Instr::Vrelop(Shape(Lanetype::Numtype(Numtype::F32), 4_u8), Vrelop::FnnXM(VrelopFnnXM::Le)))
+    Ok(Instr::Vrelop(Shape(Lanetype::Numtype(Numtype::F32), 4_u8), Vrelop::FnnXM(VrelopFnnXM::Gt)))
 }
 
 // from spec/5.3-binary-instructions.wspec:425
 fn binstr_p321_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    Ok(Instr::Vrelop(Shape(Lanetype::Numtype(Numtype::F32), 4_u8), Vrelop::FnnXM(VrelopFnnXM::Ge)))
+    Ok(Instr::Vrelop(Shape(Lanetype::Numtype(Numtype::F32), 4_u8), Vrelop::FnnXM(VrelopFnnXM::Le)))
 }
 
 // from spec/5.3-binary-instructions.wspec:426
 fn binstr_p322_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    Ok(Instr::Vrelop(Shape(Lanetype::Numtype(Numtype::F64), 2_u8), Vrelop::JnnXM(VrelopJnnXM::Eq)))
+    Ok(Instr::Vrelop(Shape(Lanetype::Numtype(Numtype::F32), 4_u8), Vrelop::FnnXM(VrelopFnnXM::Ge)))
 }
 
 // from spec/5.3-binary-instructions.wspec:427
 fn binstr_p323_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    Ok(Instr::Vrelop(Shape(Lanetype::Numtype(Numtype::F64), 2_u8), Vrelop::JnnXM(VrelopJnnXM::Ne)))
+    Ok(Instr::Vrelop(Shape(Lanetype::Numtype(Numtype::F64), 2_u8), Vrelop::JnnXM(VrelopJnnXM::Eq)))
 }
 
 // from spec/5.3-binary-instructions.wspec:428
 fn binstr_p324_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    Ok(Instr::Vrelop(Shape(Lanetype::Numtype(Numtype::F64), 2_u8), Vrelop::FnnXM(VrelopFnnXM::Lt)))
+    Ok(Instr::Vrelop(Shape(Lanetype::Numtype(Numtype::F64), 2_u8), Vrelop::JnnXM(VrelopJnnXM::Ne)))
 }
 
 // from spec/5.3-binary-instructions.wspec:429
 fn binstr_p325_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    Ok(Instr::Vrelop(Shape(Lanetype::Numtype(Numtype::F64), 2_u8), Vrelop::FnnXM(VrelopFnnXM::Gt)))
+    Ok(Instr::Vrelop(Shape(Lanetype::Numtype(Numtype::F64), 2_u8), Vrelop::FnnXM(VrelopFnnXM::Lt)))
 }
 
 // from spec/5.3-binary-instructions.wspec:430
 fn binstr_p326_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    Ok(Instr::Vrelop(Shape(Lanetype::Numtype(Numtype::F64), 2_u8), Vrelop::FnnXM(VrelopFnnXM::Le)))
+    Ok(Instr::Vrelop(Shape(Lanetype::Numtype(Numtype::F64), 2_u8), Vrelop::FnnXM(VrelopFnnXM::Gt)))
 }
 
 // from spec/5.3-binary-instructions.wspec:431
 fn binstr_p327_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    Ok(Instr::Vrelop(Shape(Lanetype::Numtype(Numtype::F64), 2_u8), Vrelop::FnnXM(VrelopFnnXM::Ge)))
+    Ok(Instr::Vrelop(Shape(Lanetype::Numtype(Numtype::F64), 2_u8), Vrelop::FnnXM(VrelopFnnXM::Le)))
 }
 
 // from spec/5.3-binary-instructions.wspec:432
 fn binstr_p328_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    Ok(Instr::Vvunop(Vectype, Vvunop))
+    Ok(Instr::Vrelop(Shape(Lanetype::Numtype(Numtype::F64), 2_u8), Vrelop::FnnXM(VrelopFnnXM::Ge)))
 }
 
 // from spec/5.3-binary-instructions.wspec:433
 fn binstr_p329_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    Ok(Instr::Vvbinop(Vectype, Vvbinop::And))
+    Ok(Instr::Vvunop(Vectype, Vvunop))
 }
 
 // from spec/5.3-binary-instructions.wspec:434
 fn binstr_p330_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    Ok(Instr::Vvbinop(Vectype, Vvbinop::Andnot))
+    Ok(Instr::Vvbinop(Vectype, Vvbinop::And))
 }
 
 // from spec/5.3-binary-instructions.wspec:435
 fn binstr_p331_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    Ok(Instr::Vvbinop(Vectype, Vvbinop::Or))
+    Ok(Instr::Vvbinop(Vectype, Vvbinop::Andnot))
 }
 
 // from spec/5.3-binary-instructions.wspec:436
 fn binstr_p332_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    Ok(Instr::Vvbinop(Vectype, Vvbinop::Xor))
+    Ok(Instr::Vvbinop(Vectype, Vvbinop::Or))
 }
 
 // from spec/5.3-binary-instructions.wspec:437
 fn binstr_p333_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    Ok(Instr::Vvternop(Vectype, Vvternop))
+    Ok(Instr::Vvbinop(Vectype, Vvbinop::Xor))
 }
 
 // from spec/5.3-binary-instructions.wspec:438
 fn binstr_p334_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    Ok(Instr::Vvtestop(Vectype, Vvtestop))
+    Ok(Instr::Vvternop(Vectype, Vvternop))
 }
 
 // from spec/5.3-binary-instructions.wspec:439
 fn binstr_p335_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    Ok(Instr::Vcvtop(Shape(Lanetype::Numtype(Numtype::F32), 4_u8), Shape(Lanetype::Numtype(Numtype::F64), 2_u8), Vcvtop::FnnXMFnnXM(VcvtopFnnXMFnnXM::Demote(Zero))))
+    Ok(Instr::Vvtestop(Vectype, Vvtestop))
 }
 
 // from spec/5.3-binary-instructions.wspec:440
 fn binstr_p336_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    Ok(Instr::Vcvtop(Shape(Lanetype::Numtype(Numtype::F64), 2_u8), Shape(Lanetype::Numtype(Numtype::F32), 4_u8), Vcvtop::FnnXMFnnXM(VcvtopFnnXMFnnXM::Promote)))
+    Ok(Instr::Vcvtop(Shape(Lanetype::Numtype(Numtype::F32), 4_u8), Shape(Lanetype::Numtype(Numtype::F64), 2_u8), Vcvtop::FnnXMFnnXM(VcvtopFnnXMFnnXM::Demote(Zero))))
 }
 
 // from spec/5.3-binary-instructions.wspec:441
 fn binstr_p337_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    Ok(Instr::Vunop(Shape(Lanetype::Packtype(Packtype::I8), 16_u8), Vunop::JnnXM(VunopJnnXM::Abs)))
+    Ok(Instr::Vcvtop(Shape(Lanetype::Numtype(Numtype::F64), 2_u8), Shape(Lanetype::Numtype(Numtype::F32), 4_u8), Vcvtop::FnnXMFnnXM(VcvtopFnnXMFnnXM::Promote)))
 }
 
 // from spec/5.3-binary-instructions.wspec:442
 fn binstr_p338_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    Ok(Instr::Vunop(Shape(Lanetype::Packtype(Packtype::I8), 16_u8), Vunop::JnnXM(VunopJnnXM::Neg)))
+    Ok(Instr::Vunop(Shape(Lanetype::Packtype(Packtype::I8), 16_u8), Vunop::JnnXM(VunopJnnXM::Abs)))
 }
 
 // from spec/5.3-binary-instructions.wspec:443
 fn binstr_p339_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    Ok(Instr::Vunop(Shape(Lanetype::Packtype(Packtype::I8), 16_u8), Vunop::JnnXM(VunopJnnXM::Popcnt)))
+    Ok(Instr::Vunop(Shape(Lanetype::Packtype(Packtype::I8), 16_u8), Vunop::JnnXM(VunopJnnXM::Neg)))
 }
 
 // from spec/5.3-binary-instructions.wspec:444
 fn binstr_p340_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    Ok(Instr::Vtestop(Shape(Lanetype::Packtype(Packtype::I8), 16_u8), Vtestop::JnnXM(VtestopJnnXM)))
+    Ok(Instr::Vunop(Shape(Lanetype::Packtype(Packtype::I8), 16_u8), Vunop::JnnXM(VunopJnnXM::Popcnt)))
 }
 
 // from spec/5.3-binary-instructions.wspec:445
 fn binstr_p341_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    Ok(Instr::Vbitmask(Ishape::Shape(Shape(Lanetype::Packtype(Packtype::I8), 16_u8))))
+    Ok(Instr::Vtestop(Shape(Lanetype::Packtype(Packtype::I8), 16_u8), Vtestop::JnnXM(VtestopJnnXM)))
 }
 
 // from spec/5.3-binary-instructions.wspec:446
 fn binstr_p342_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    Ok(Instr::Vnarrow(Ishape::Shape(Shape(Lanetype::Packtype(Packtype::I8), 16_u8)), Ishape::Shape(Shape(Lanetype::Packtype(Packtype::I16), 8_u8)), Sx::S))
+    Ok(Instr::Vbitmask(Ishape::Shape(Shape(Lanetype::Packtype(Packtype::I8), 16_u8))))
 }
 
 // from spec/5.3-binary-instructions.wspec:447
 fn binstr_p343_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    Ok(Instr::Vnarrow(Ishape::Shape(Shape(Lanetype::Packtype(Packtype::I8), 16_u8)), Ishape::Shape(Shape(Lanetype::Packtype(Packtype::I16), 8_u8)), Sx::U))
+    Ok(Instr::Vnarrow(Ishape::Shape(Shape(Lanetype::Packtype(Packtype::I8), 16_u8)), Ishape::Shape(Shape(Lanetype::Packtype(Packtype::I16), 8_u8)), Sx::S))
 }
 
 // from spec/5.3-binary-instructions.wspec:448
 fn binstr_p344_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    Ok(Instr::Vunop(Shape(Lanetype::Numtype(Numtype::F32), 4_u8), Vunop::FnnXM(VunopFnnXM::Ceil)))
+    Ok(Instr::Vnarrow(Ishape::Shape(Shape(Lanetype::Packtype(Packtype::I8), 16_u8)), Ishape::Shape(Shape(Lanetype::Packtype(Packtype::I16), 8_u8)), Sx::U))
 }
 
 // from spec/5.3-binary-instructions.wspec:449
 fn binstr_p345_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    Ok(Instr::Vunop(Shape(Lanetype::Numtype(Numtype::F32), 4_u8), Vunop::FnnXM(VunopFnnXM::Floor)))
+    Ok(Instr::Vunop(Shape(Lanetype::Numtype(Numtype::F32), 4_u8), Vunop::FnnXM(VunopFnnXM::Ceil)))
 }
 
 // from spec/5.3-binary-instructions.wspec:450
 fn binstr_p346_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    Ok(Instr::Vunop(Shape(Lanetype::Numtype(Numtype::F32), 4_u8), Vunop::FnnXM(VunopFnnXM::Trunc)))
+    Ok(Instr::Vunop(Shape(Lanetype::Numtype(Numtype::F32), 4_u8), Vunop::FnnXM(VunopFnnXM::Floor)))
 }
 
 // from spec/5.3-binary-instructions.wspec:451
 fn binstr_p347_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    Ok(Instr::Vunop(Shape(Lanetype::Numtype(Numtype::F32), 4_u8), Vunop::FnnXM(VunopFnnXM::Nearest)))
+    Ok(Instr::Vunop(Shape(Lanetype::Numtype(Numtype::F32), 4_u8), Vunop::FnnXM(VunopFnnXM::Trunc)))
 }
 
 // from spec/5.3-binary-instructions.wspec:452
 fn binstr_p348_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    Ok(Instr::Vshiftop(Ishape::Shape(Shape(Lanetype::Packtype(Packtype::I8), 16_u8)), Vshiftop::JnnXM(VshiftopJnnXM::Shl)))
+    Ok(Instr::Vunop(Shape(Lanetype::Numtype(Numtype::F32), 4_u8), Vunop::FnnXM(VunopFnnXM::Nearest)))
 }
 
 // from spec/5.3-binary-instructions.wspec:453
 fn binstr_p349_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    Ok(Instr::Vshiftop(Ishape::Shape(Shape(Lanetype::Packtype(Packtype::I8), 16_u8)), Vshiftop::JnnXM(VshiftopJnnXM::Shr(Sx::S))))
+    Ok(Instr::Vshiftop(Ishape::Shape(Shape(Lanetype::Packtype(Packtype::I8), 16_u8)), Vshiftop::JnnXM(VshiftopJnnXM::Shl)))
 }
 
 // from spec/5.3-binary-instructions.wspec:454
 fn binstr_p350_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    Ok(Instr::Vshiftop(Ishape::Shape(Shape(Lanetype::Packtype(Packtype::I8), 16_u8)), Vshiftop::JnnXM(VshiftopJnnXM::Shr(Sx::U))))
+    Ok(Instr::Vshiftop(Ishape::Shape(Shape(Lanetype::Packtype(Packtype::I8), 16_u8)), Vshiftop::JnnXM(VshiftopJnnXM::Shr(Sx::S))))
 }
 
 // from spec/5.3-binary-instructions.wspec:455
 fn binstr_p351_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    Ok(Instr::Vbinop(Shape(Lanetype::Packtype(Packtype::I8), 16_u8), Vbinop::JnnXM(VbinopJnnXM::Add)))
+    Ok(Instr::Vshiftop(Ishape::Shape(Shape(Lanetype::Packtype(Packtype::I8), 16_u8)), Vshiftop::JnnXM(VshiftopJnnXM::Shr(Sx::U))))
 }
 
 // from spec/5.3-binary-instructions.wspec:456
 fn binstr_p352_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    Ok(Instr::Vbinop(Shape(Lanetype::Packtype(Packtype::I8), 16_u8), Vbinop::JnnXM(VbinopJnnXM::AddSat(Sx::S))))
+    Ok(Instr::Vbinop(Shape(Lanetype::Packtype(Packtype::I8), 16_u8), Vbinop::JnnXM(VbinopJnnXM::Add)))
 }
 
 // from spec/5.3-binary-instructions.wspec:457
 fn binstr_p353_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    Ok(Instr::Vbinop(Shape(Lanetype::Packtype(Packtype::I8), 16_u8), Vbinop::JnnXM(VbinopJnnXM::AddSat(Sx::U))))
+    Ok(Instr::Vbinop(Shape(Lanetype::Packtype(Packtype::I8), 16_u8), Vbinop::JnnXM(VbinopJnnXM::AddSat(Sx::S))))
 }
 
 // from spec/5.3-binary-instructions.wspec:458
 fn binstr_p354_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    Ok(Instr::Vbinop(Shape(Lanetype::Packtype(Packtype::I8), 16_u8), Vbinop::JnnXM(VbinopJnnXM::Sub)))
+    Ok(Instr::Vbinop(Shape(Lanetype::Packtype(Packtype::I8), 16_u8), Vbinop::JnnXM(VbinopJnnXM::AddSat(Sx::U))))
 }
 
 // from spec/5.3-binary-instructions.wspec:459
 fn binstr_p355_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    Ok(Instr::Vbinop(Shape(Lanetype::Packtype(Packtype::I8), 16_u8), Vbinop::JnnXM(VbinopJnnXM::SubSat(Sx::S))))
+    Ok(Instr::Vbinop(Shape(Lanetype::Packtype(Packtype::I8), 16_u8), Vbinop::JnnXM(VbinopJnnXM::Sub)))
 }
 
 // from spec/5.3-binary-instructions.wspec:460
 fn binstr_p356_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    Ok(Instr::Vbinop(Shape(Lanetype::Packtype(Packtype::I8), 16_u8), Vbinop::JnnXM(VbinopJnnXM::SubSat(Sx::U))))
+    Ok(Instr::Vbinop(Shape(Lanetype::Packtype(Packtype::I8), 16_u8), Vbinop::JnnXM(VbinopJnnXM::SubSat(Sx::S))))
 }
 
 // from spec/5.3-binary-instructions.wspec:461
 fn binstr_p357_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    Ok(Instr::Vunop(Shape(Lanetype::Numtype(Numtype::F64), 2_u8), Vunop::FnnXM(VunopFnnXM::Ceil)))
+    Ok(Instr::Vbinop(Shape(Lanetype::Packtype(Packtype::I8), 16_u8), Vbinop::JnnXM(VbinopJnnXM::SubSat(Sx::U))))
 }
 
 // from spec/5.3-binary-instructions.wspec:462
 fn binstr_p358_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    Ok(Instr::Vunop(Shape(Lanetype::Numtype(Numtype::F64), 2_u8), Vunop::FnnXM(VunopFnnXM::Floor)))
+    Ok(Instr::Vunop(Shape(Lanetype::Numtype(Numtype::F64), 2_u8), Vunop::FnnXM(VunopFnnXM::Ceil)))
 }
 
 // from spec/5.3-binary-instructions.wspec:463
 fn binstr_p359_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    Ok(Instr::Vbinop(Shape(Lanetype::Packtype(Packtype::I8), 16_u8), Vbinop::JnnXM(VbinopJnnXM::Min(Sx::S))))
+    Ok(Instr::Vunop(Shape(Lanetype::Numtype(Numtype::F64), 2_u8), Vunop::FnnXM(VunopFnnXM::Floor)))
 }
 
 // from spec/5.3-binary-instructions.wspec:464
 fn binstr_p360_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    Ok(Instr::Vbinop(Shape(Lanetype::Packtype(Packtype::I8), 16_u8), Vbinop::JnnXM(VbinopJnnXM::Min(Sx::U))))
+    Ok(Instr::Vbinop(Shape(Lanetype::Packtype(Packtype::I8), 16_u8), Vbinop::JnnXM(VbinopJnnXM::Min(Sx::S))))
 }
 
 // from spec/5.3-binary-instructions.wspec:465
 fn binstr_p361_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    Ok(Instr::Vbinop(Shape(Lanetype::Packtype(Packtype::I8), 16_u8), Vbinop::JnnXM(VbinopJnnXM::Max(Sx::S))))
+    Ok(Instr::Vbinop(Shape(Lanetype::Packtype(Packtype::I8), 16_u8), Vbinop::JnnXM(VbinopJnnXM::Min(Sx::U))))
 }
 
 // from spec/5.3-binary-instructions.wspec:466
 fn binstr_p362_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    Ok(Instr::Vbinop(Shape(Lanetype::Packtype(Packtype::I8), 16_u8), Vbinop::JnnXM(VbinopJnnXM::Max(Sx::U))))
+    Ok(Instr::Vbinop(Shape(Lanetype::Packtype(Packtype::I8), 16_u8), Vbinop::JnnXM(VbinopJnnXM::Max(Sx::S))))
 }
 
 // from spec/5.3-binary-instructions.wspec:467
 fn binstr_p363_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    Ok(Instr::Vunop(Shape(Lanetype::Numtype(Numtype::F64), 2_u8), Vunop::FnnXM(VunopFnnXM::Trunc)))
+    Ok(Instr::Vbinop(Shape(Lanetype::Packtype(Packtype::I8), 16_u8), Vbinop::JnnXM(VbinopJnnXM::Max(Sx::U))))
 }
 
 // from spec/5.3-binary-instructions.wspec:468
 fn binstr_p364_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    Ok(Instr::Vbinop(Shape(Lanetype::Packtype(Packtype::I8), 16_u8), Vbinop::JnnXM(VbinopJnnXM::Avgr)))
+    Ok(Instr::Vunop(Shape(Lanetype::Numtype(Numtype::F64), 2_u8), Vunop::FnnXM(VunopFnnXM::Trunc)))
 }
 
 // from spec/5.3-binary-instructions.wspec:469
 fn binstr_p365_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    Ok(Instr::Vextunop(Ishape::Shape(Shape(Lanetype::Packtype(Packtype::I16), 8_u8)), Ishape::Shape(Shape(Lanetype::Packtype(Packtype::I8), 16_u8)), Vextunop::JnnXMJnnXM(VextunopJnnXMJnnXM(Sx::S))))
+    Ok(Instr::Vbinop(Shape(Lanetype::Packtype(Packtype::I8), 16_u8), Vbinop::JnnXM(VbinopJnnXM::Avgr)))
 }
 
 // from spec/5.3-binary-instructions.wspec:470
 fn binstr_p366_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    Ok(Instr::Vextunop(Ishape::Shape(Shape(Lanetype::Packtype(Packtype::I16), 8_u8)), Ishape::Shape(Shape(Lanetype::Packtype(Packtype::I8), 16_u8)), Vextunop::JnnXMJnnXM(VextunopJnnXMJnnXM(Sx::U))))
+    Ok(Instr::Vextunop(Ishape::Shape(Shape(Lanetype::Packtype(Packtype::I16), 8_u8)), Ishape::Shape(Shape(Lanetype::Packtype(Packtype::I8), 16_u8)), Vextunop::JnnXMJnnXM(VextunopJnnXMJnnXM(Sx::S))))
 }
 
 // from spec/5.3-binary-instructions.wspec:471
 fn binstr_p367_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    Ok(Instr::Vextunop(Ishape::Shape(Shape(Lanetype::Numtype(Numtype::I32), 4_u8)), Ishape::Shape(Shape(Lanetype::Packtype(Packtype::I16), 8_u8)), Vextunop::JnnXMJnnXM(VextunopJnnXMJnnXM(Sx::S))))
+    Ok(Instr::Vextunop(Ishape::Shape(Shape(Lanetype::Packtype(Packtype::I16), 8_u8)), Ishape::Shape(Shape(Lanetype::Packtype(Packtype::I8), 16_u8)), Vextunop::JnnXMJnnXM(VextunopJnnXMJnnXM(Sx::U))))
 }
 
 // from spec/5.3-binary-instructions.wspec:472
 fn binstr_p368_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    Ok(Instr::Vextunop(Ishape::Shape(Shape(Lanetype::Numtype(Numtype::I32), 4_u8)), Ishape::Shape(Shape(Lanetype::Packtype(Packtype::I16), 8_u8)), Vextunop::JnnXMJnnXM(VextunopJnnXMJnnXM(Sx::U))))
+    Ok(Instr::Vextunop(Ishape::Shape(Shape(Lanetype::Numtype(Numtype::I32), 4_u8)), Ishape::Shape(Shape(Lanetype::Packtype(Packtype::I16), 8_u8)), Vextunop::JnnXMJnnXM(VextunopJnnXMJnnXM(Sx::S))))
 }
 
 // from spec/5.3-binary-instructions.wspec:473
 fn binstr_p369_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    Ok(Instr::Vunop(Shape(Lanetype::Packtype(Packtype::I16), 8_u8), Vunop::JnnXM(VunopJnnXM::Abs)))
+    Ok(Instr::Vextunop(Ishape::Shape(Shape(Lanetype::Numtype(Numtype::I32), 4_u8)), Ishape::Shape(Shape(Lanetype::Packtype(Packtype::I16), 8_u8)), Vextunop::JnnXMJnnXM(VextunopJnnXMJnnXM(Sx::U))))
 }
 
 // from spec/5.3-binary-instructions.wspec:474
 fn binstr_p370_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    Ok(Instr::Vunop(Shape(Lanetype::Packtype(Packtype::I16), 8_u8), Vunop::JnnXM(VunopJnnXM::Neg)))
+    Ok(Instr::Vunop(Shape(Lanetype::Packtype(Packtype::I16), 8_u8), Vunop::JnnXM(VunopJnnXM::Abs)))
 }
 
 // from spec/5.3-binary-instructions.wspec:475
 fn binstr_p371_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    Ok(Instr::Vbinop(Shape(Lanetype::Packtype(Packtype::I16), 8_u8), Vbinop::JnnXM(VbinopJnnXM::Q15mulrSat)))
+    Ok(Instr::Vunop(Shape(Lanetype::Packtype(Packtype::I16), 8_u8), Vunop::JnnXM(VunopJnnXM::Neg)))
 }
 
 // from spec/5.3-binary-instructions.wspec:476
 fn binstr_p372_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    Ok(Instr::Vtestop(Shape(Lanetype::Packtype(Packtype::I16), 8_u8), Vtestop::JnnXM(VtestopJnnXM)))
+    Ok(Instr::Vbinop(Shape(Lanetype::Packtype(Packtype::I16), 8_u8), Vbinop::JnnXM(VbinopJnnXM::Q15mulrSat)))
 }
 
 // from spec/5.3-binary-instructions.wspec:477
 fn binstr_p373_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    Ok(Instr::Vbitmask(Ishape::Shape(Shape(Lanetype::Packtype(Packtype::I16), 8_u8))))
+    Ok(Instr::Vtestop(Shape(Lanetype::Packtype(Packtype::I16), 8_u8), Vtestop::JnnXM(VtestopJnnXM)))
 }
 
 // from spec/5.3-binary-instructions.wspec:478
 fn binstr_p374_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    Ok(Instr::Vnarrow(Ishape::Shape(Shape(Lanetype::Packtype(Packtype::I16), 8_u8)), Ishape::Shape(Shape(Lanetype::Numtype(Numtype::I32), 4_u8)), Sx::S))
+    Ok(Instr::Vbitmask(Ishape::Shape(Shape(Lanetype::Packtype(Packtype::I16), 8_u8))))
 }
 
 // from spec/5.3-binary-instructions.wspec:479
 fn binstr_p375_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    Ok(Instr::Vnarrow(Ishape::Shape(Shape(Lanetype::Packtype(Packtype::I16), 8_u8)), Ishape::Shape(Shape(Lanetype::Numtype(Numtype::I32), 4_u8)), Sx::U))
+    Ok(Instr::Vnarrow(Ishape::Shape(Shape(Lanetype::Packtype(Packtype::I16), 8_u8)), Ishape::Shape(Shape(Lanetype::Numtype(Numtype::I32), 4_u8)), Sx::S))
 }
 
 // from spec/5.3-binary-instructions.wspec:480
 fn binstr_p376_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    Ok(Instr::Vcvtop(Shape(Lanetype::Packtype(Packtype::I16), 8_u8), Shape(Lanetype::Packtype(Packtype::I8), 16_u8), Vcvtop::JnnXMJnnXM(VcvtopJnnXMJnnXM(Half::Low, Sx::S))))
+    Ok(Instr::Vnarrow(Ishape::Shape(Shape(Lanetype::Packtype(Packtype::I16), 8_u8)), Ishape::Shape(Shape(Lanetype::Numtype(Numtype::I32), 4_u8)), Sx::U))
 }
 
 // from spec/5.3-binary-instructions.wspec:481
 fn binstr_p377_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    Ok(Instr::Vcvtop(Shape(Lanetype::Packtype(Packtype::I16), 8_u8), Shape(Lanetype::Packtype(Packtype::I8), 16_u8), Vcvtop::JnnXMJnnXM(VcvtopJnnXMJnnXM(Half::High, Sx::S))))
+    Ok(Instr::Vcvtop(Shape(Lanetype::Packtype(Packtype::I16), 8_u8), Shape(Lanetype::Packtype(Packtype::I8), 16_u8), Vcvtop::JnnXMJnnXM(VcvtopJnnXMJnnXM(Half::Low, Sx::S))))
 }
 
 // from spec/5.3-binary-instructions.wspec:482
 fn binstr_p378_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    Ok(Instr::Vcvtop(Shape(Lanetype::Packtype(Packtype::I16), 8_u8), Shape(Lanetype::Packtype(Packtype::I8), 16_u8), Vcvtop::JnnXMJnnXM(VcvtopJnnXMJnnXM(Half::Low, Sx::U))))
+    Ok(Instr::Vcvtop(Shape(Lanetype::Packtype(Packtype::I16), 8_u8), Shape(Lanetype::Packtype(Packtype::I8), 16_u8), Vcvtop::JnnXMJnnXM(VcvtopJnnXMJnnXM(Half::High, Sx::S))))
 }
 
 // from spec/5.3-binary-instructions.wspec:483
 fn binstr_p379_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    Ok(Instr::Vcvtop(Shape(Lanetype::Packtype(Packtype::I16), 8_u8), Shape(Lanetype::Packtype(Packtype::I8), 16_u8), Vcvtop::JnnXMJnnXM(VcvtopJnnXMJnnXM(Half::High, Sx::U))))
+    Ok(Instr::Vcvtop(Shape(Lanetype::Packtype(Packtype::I16), 8_u8), Shape(Lanetype::Packtype(Packtype::I8), 16_u8), Vcvtop::JnnXMJnnXM(VcvtopJnnXMJnnXM(Half::Low, Sx::U))))
 }
 
 // from spec/5.3-binary-instructions.wspec:484
 fn binstr_p380_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    Ok(Instr::Vshiftop(Ishape::Shape(Shape(Lanetype::Packtype(Packtype::I16), 8_u8)), Vshiftop::JnnXM(VshiftopJnnXM::Shl)))
+    Ok(Instr::Vcvtop(Shape(Lanetype::Packtype(Packtype::I16), 8_u8), Shape(Lanetype::Packtype(Packtype::I8), 16_u8), Vcvtop::JnnXMJnnXM(VcvtopJnnXMJnnXM(Half::High, Sx::U))))
 }
 
 // from spec/5.3-binary-instructions.wspec:485
 fn binstr_p381_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    Ok(Instr::Vshiftop(Ishape::Shape(Shape(Lanetype::Packtype(Packtype::I16), 8_u8)), Vshiftop::JnnXM(VshiftopJnnXM::Shr(Sx::S))))
+    Ok(Instr::Vshiftop(Ishape::Shape(Shape(Lanetype::Packtype(Packtype::I16), 8_u8)), Vshiftop::JnnXM(VshiftopJnnXM::Shl)))
 }
 
 // from spec/5.3-binary-instructions.wspec:486
 fn binstr_p382_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    Ok(Instr::Vshiftop(Ishape::Shape(Shape(Lanetype::Packtype(Packtype::I16), 8_u8)), Vshiftop::JnnXM(VshiftopJnnXM::Shr(Sx::U))))
+    Ok(Instr::Vshiftop(Ishape::Shape(Shape(Lanetype::Packtype(Packtype::I16), 8_u8)), Vshiftop::JnnXM(VshiftopJnnXM::Shr(Sx::S))))
 }
 
 // from spec/5.3-binary-instructions.wspec:487
 fn binstr_p383_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    Ok(Instr::Vbinop(Shape(Lanetype::Packtype(Packtype::I16), 8_u8), Vbinop::JnnXM(VbinopJnnXM::Add)))
+    Ok(Instr::Vshiftop(Ishape::Shape(Shape(Lanetype::Packtype(Packtype::I16), 8_u8)), Vshiftop::JnnXM(VshiftopJnnXM::Shr(Sx::U))))
 }
 
 // from spec/5.3-binary-instructions.wspec:488
 fn binstr_p384_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    Ok(Instr::Vbinop(Shape(Lanetype::Packtype(Packtype::I16), 8_u8), Vbinop::JnnXM(VbinopJnnXM::AddSat(Sx::S))))
+    Ok(Instr::Vbinop(Shape(Lanetype::Packtype(Packtype::I16), 8_u8), Vbinop::JnnXM(VbinopJnnXM::Add)))
 }
 
 // from spec/5.3-binary-instructions.wspec:489
 fn binstr_p385_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    Ok(Instr::Vbinop(Shape(Lanetype::Packtype(Packtype::I16), 8_u8), Vbinop::JnnXM(VbinopJnnXM::AddSat(Sx::U))))
+    Ok(Instr::Vbinop(Shape(Lanetype::Packtype(Packtype::I16), 8_u8), Vbinop::JnnXM(VbinopJnnXM::AddSat(Sx::S))))
 }
 
 // from spec/5.3-binary-instructions.wspec:490
 fn binstr_p386_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    Ok(Instr::Vbinop(Shape(Lanetype::Packtype(Packtype::I16), 8_u8), Vbinop::JnnXM(VbinopJnnXM::Sub)))
+    Ok(Instr::Vbinop(Shape(Lanetype::Packtype(Packtype::I16), 8_u8), Vbinop::JnnXM(VbinopJnnXM::AddSat(Sx::U))))
 }
 
 // from spec/5.3-binary-instructions.wspec:491
 fn binstr_p387_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    Ok(Instr::Vbinop(Shape(Lanetype::Packtype(Packtype::I16), 8_u8), Vbinop::JnnXM(VbinopJnnXM::SubSat(Sx::S))))
+    Ok(Instr::Vbinop(Shape(Lanetype::Packtype(Packtype::I16), 8_u8), Vbinop::JnnXM(VbinopJnnXM::Sub)))
 }
 
 // from spec/5.3-binary-instructions.wspec:492
 fn binstr_p388_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    Ok(Instr::Vbinop(Shape(Lanetype::Packtype(Packtype::I16), 8_u8), Vbinop::JnnXM(VbinopJnnXM::SubSat(Sx::U))))
+    Ok(Instr::Vbinop(Shape(Lanetype::Packtype(Packtype::I16), 8_u8), Vbinop::JnnXM(VbinopJnnXM::SubSat(Sx::S))))
 }
 
 // from spec/5.3-binary-instructions.wspec:493
 fn binstr_p389_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    Ok(Instr::Vunop(Shape(Lanetype::Numtype(Numtype::F64), 2_u8), Vunop::FnnXM(VunopFnnXM::Nearest)))
+    Ok(Instr::Vbinop(Shape(Lanetype::Packtype(Packtype::I16), 8_u8), Vbinop::JnnXM(VbinopJnnXM::SubSat(Sx::U))))
 }
 
 // from spec/5.3-binary-instructions.wspec:494
 fn binstr_p390_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    Ok(Instr::Vbinop(Shape(Lanetype::Packtype(Packtype::I16), 8_u8), Vbinop::JnnXM(VbinopJnnXM::Mul)))
+    Ok(Instr::Vunop(Shape(Lanetype::Numtype(Numtype::F64), 2_u8), Vunop::FnnXM(VunopFnnXM::Nearest)))
 }
 
 // from spec/5.3-binary-instructions.wspec:495
 fn binstr_p391_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    Ok(Instr::Vbinop(Shape(Lanetype::Packtype(Packtype::I16), 8_u8), Vbinop::JnnXM(VbinopJnnXM::Min(Sx::S))))
+    Ok(Instr::Vbinop(Shape(Lanetype::Packtype(Packtype::I16), 8_u8), Vbinop::JnnXM(VbinopJnnXM::Mul)))
 }
 
 // from spec/5.3-binary-instructions.wspec:496
 fn binstr_p392_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    Ok(Instr::Vbinop(Shape(Lanetype::Packtype(Packtype::I16), 8_u8), Vbinop::JnnXM(VbinopJnnXM::Min(Sx::U))))
+    Ok(Instr::Vbinop(Shape(Lanetype::Packtype(Packtype::I16), 8_u8), Vbinop::JnnXM(VbinopJnnXM::Min(Sx::S))))
 }
 
 // from spec/5.3-binary-instructions.wspec:497
 fn binstr_p393_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    Ok(Instr::Vbinop(Shape(Lanetype::Packtype(Packtype::I16), 8_u8), Vbinop::JnnXM(VbinopJnnXM::Max(Sx::S))))
+    Ok(Instr::Vbinop(Shape(Lanetype::Packtype(Packtype::I16), 8_u8), Vbinop::JnnXM(VbinopJnnXM::Min(Sx::U))))
 }
 
 // from spec/5.3-binary-instructions.wspec:498
 fn binstr_p394_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    Ok(Instr::Vbinop(Shape(Lanetype::Packtype(Packtype::I16), 8_u8), Vbinop::JnnXM(VbinopJnnXM::Max(Sx::U))))
+    Ok(Instr::Vbinop(Shape(Lanetype::Packtype(Packtype::I16), 8_u8), Vbinop::JnnXM(VbinopJnnXM::Max(Sx::S))))
 }
 
 // from spec/5.3-binary-instructions.wspec:499
 fn binstr_p395_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    Ok(Instr::Vbinop(Shape(Lanetype::Packtype(Packtype::I16), 8_u8), Vbinop::JnnXM(VbinopJnnXM::Avgr)))
+    Ok(Instr::Vbinop(Shape(Lanetype::Packtype(Packtype::I16), 8_u8), Vbinop::JnnXM(VbinopJnnXM::Max(Sx::U))))
 }
 
 // from spec/5.3-binary-instructions.wspec:500
 fn binstr_p396_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    Ok(Instr::Vextbinop(Ishape::Shape(Shape(Lanetype::Packtype(Packtype::I16), 8_u8)), Ishape::Shape(Shape(Lanetype::Packtype(Packtype::I8), 16_u8)), Vextbinop::JnnXMJnnXM(VextbinopJnnXMJnnXM::Extmul(Half::Low, Sx::S))))
+    Ok(Instr::Vbinop(Shape(Lanetype::Packtype(Packtype::I16), 8_u8), Vbinop::JnnXM(VbinopJnnXM::Avgr)))
 }
 
 // from spec/5.3-binary-instructions.wspec:501
 fn binstr_p397_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    Ok(Instr::Vextbinop(Ishape::Shape(Shape(Lanetype::Packtype(Packtype::I16), 8_u8)), Ishape::Shape(Shape(Lanetype::Packtype(Packtype::I8), 16_u8)), Vextbinop::JnnXMJnnXM(VextbinopJnnXMJnnXM::Extmul(Half::High, Sx::S))))
+    Ok(Instr::Vextbinop(Ishape::Shape(Shape(Lanetype::Packtype(Packtype::I16), 8_u8)), Ishape::Shape(Shape(Lanetype::Packtype(Packtype::I8), 16_u8)), Vextbinop::JnnXMJnnXM(VextbinopJnnXMJnnXM::Extmul(Half::Low, Sx::S))))
 }
 
 // from spec/5.3-binary-instructions.wspec:502
 fn binstr_p398_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    Ok(Instr::Vextbinop(Ishape::Shape(Shape(Lanetype::Packtype(Packtype::I16), 8_u8)), Ishape::Shape(Shape(Lanetype::Packtype(Packtype::I8), 16_u8)), Vextbinop::JnnXMJnnXM(VextbinopJnnXMJnnXM::Extmul(Half::Low, Sx::U))))
+    Ok(Instr::Vextbinop(Ishape::Shape(Shape(Lanetype::Packtype(Packtype::I16), 8_u8)), Ishape::Shape(Shape(Lanetype::Packtype(Packtype::I8), 16_u8)), Vextbinop::JnnXMJnnXM(VextbinopJnnXMJnnXM::Extmul(Half::High, Sx::S))))
 }
 
 // from spec/5.3-binary-instructions.wspec:503
 fn binstr_p399_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    Ok(Instr::Vextbinop(Ishape::Shape(Shape(Lanetype::Packtype(Packtype::I16), 8_u8)), Ishape::Shape(Shape(Lanetype::Packtype(Packtype::I8), 16_u8)), Vextbinop::JnnXMJnnXM(VextbinopJnnXMJnnXM::Extmul(Half::High, Sx::U))))
+    Ok(Instr::Vextbinop(Ishape::Shape(Shape(Lanetype::Packtype(Packtype::I16), 8_u8)), Ishape::Shape(Shape(Lanetype::Packtype(Packtype::I8), 16_u8)), Vextbinop::JnnXMJnnXM(VextbinopJnnXMJnnXM::Extmul(Half::Low, Sx::U))))
 }
 
 // from spec/5.3-binary-instructions.wspec:504
 fn binstr_p400_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    Ok(Instr::Vunop(Shape(Lanetype::Numtype(Numtype::I32), 4_u8), Vunop::JnnXM(VunopJnnXM::Abs)))
+    Ok(Instr::Vextbinop(Ishape::Shape(Shape(Lanetype::Packtype(Packtype::I16), 8_u8)), Ishape::Shape(Shape(Lanetype::Packtype(Packtype::I8), 16_u8)), Vextbinop::JnnXMJnnXM(VextbinopJnnXMJnnXM::Extmul(Half::High, Sx::U))))
 }
 
 // from spec/5.3-binary-instructions.wspec:505
 fn binstr_p401_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    Ok(Instr::Vunop(Shape(Lanetype::Numtype(Numtype::I32), 4_u8), Vunop::JnnXM(VunopJnnXM::Neg)))
+    Ok(Instr::Vunop(Shape(Lanetype::Numtype(Numtype::I32), 4_u8), Vunop::JnnXM(VunopJnnXM::Abs)))
 }
 
 // from spec/5.3-binary-instructions.wspec:506
 fn binstr_p402_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    Ok(Instr::Vtestop(Shape(Lanetype::Numtype(Numtype::I32), 4_u8), Vtestop::JnnXM(VtestopJnnXM)))
+    Ok(Instr::Vunop(Shape(Lanetype::Numtype(Numtype::I32), 4_u8), Vunop::JnnXM(VunopJnnXM::Neg)))
 }
 
 // from spec/5.3-binary-instructions.wspec:507
 fn binstr_p403_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    Ok(Instr::Vbitmask(Ishape::Shape(Shape(Lanetype::Numtype(Numtype::I32), 4_u8))))
+    Ok(Instr::Vtestop(Shape(Lanetype::Numtype(Numtype::I32), 4_u8), Vtestop::JnnXM(VtestopJnnXM)))
 }
 
 // from spec/5.3-binary-instructions.wspec:508
 fn binstr_p404_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    Ok(Instr::Vcvtop(Shape(Lanetype::Numtype(Numtype::I32), 4_u8), Shape(Lanetype::Packtype(Packtype::I16), 8_u8), Vcvtop::JnnXMJnnXM(VcvtopJnnXMJnnXM(Half::Low, Sx::S))))
+    Ok(Instr::Vbitmask(Ishape::Shape(Shape(Lanetype::Numtype(Numtype::I32), 4_u8))))
 }
 
 // from spec/5.3-binary-instructions.wspec:509
 fn binstr_p405_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    Ok(Instr::Vcvtop(Shape(Lanetype::Numtype(Numtype::I32), 4_u8), Shape(Lanetype::Packtype(Packtype::I16), 8_u8), Vcvtop::JnnXMJnnXM(VcvtopJnnXMJnnXM(Half::High, Sx::S))))
+    Ok(Instr::Vcvtop(Shape(Lanetype::Numtype(Numtype::I32), 4_u8), Shape(Lanetype::Packtype(Packtype::I16), 8_u8), Vcvtop::JnnXMJnnXM(VcvtopJnnXMJnnXM(Half::Low, Sx::S))))
 }
 
 // from spec/5.3-binary-instructions.wspec:510
 fn binstr_p406_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    Ok(Instr::Vcvtop(Shape(Lanetype::Numtype(Numtype::I32), 4_u8), Shape(Lanetype::Packtype(Packtype::I16), 8_u8), Vcvtop::JnnXMJnnXM(VcvtopJnnXMJnnXM(Half::Low, Sx::U))))
+    Ok(Instr::Vcvtop(Shape(Lanetype::Numtype(Numtype::I32), 4_u8), Shape(Lanetype::Packtype(Packtype::I16), 8_u8), Vcvtop::JnnXMJnnXM(VcvtopJnnXMJnnXM(Half::High, Sx::S))))
 }
 
 // from spec/5.3-binary-instructions.wspec:511
 fn binstr_p407_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    Ok(Instr::Vcvtop(Shape(Lanetype::Numtype(Numtype::I32), 4_u8), Shape(Lanetype::Packtype(Packtype::I16), 8_u8), Vcvtop::JnnXMJnnXM(VcvtopJnnXMJnnXM(Half::High, Sx::U))))
+    Ok(Instr::Vcvtop(Shape(Lanetype::Numtype(Numtype::I32), 4_u8), Shape(Lanetype::Packtype(Packtype::I16), 8_u8), Vcvtop::JnnXMJnnXM(VcvtopJnnXMJnnXM(Half::Low, Sx::U))))
 }
 
 // from spec/5.3-binary-instructions.wspec:512
 fn binstr_p408_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    Ok(Instr::Vshiftop(Ishape::Shape(Shape(Lanetype::Numtype(Numtype::I32), 4_u8)), Vshiftop::JnnXM(VshiftopJnnXM::Shl)))
+    Ok(Instr::Vcvtop(Shape(Lanetype::Numtype(Numtype::I32), 4_u8), Shape(Lanetype::Packtype(Packtype::I16), 8_u8), Vcvtop::JnnXMJnnXM(VcvtopJnnXMJnnXM(Half::High, Sx::U))))
 }
 
 // from spec/5.3-binary-instructions.wspec:513
 fn binstr_p409_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    Ok(Instr::Vshiftop(Ishape::Shape(Shape(Lanetype::Numtype(Numtype::I32), 4_u8)), Vshiftop::JnnXM(VshiftopJnnXM::Shr(Sx::S))))
+    Ok(Instr::Vshiftop(Ishape::Shape(Shape(Lanetype::Numtype(Numtype::I32), 4_u8)), Vshiftop::JnnXM(VshiftopJnnXM::Shl)))
 }
 
 // from spec/5.3-binary-instructions.wspec:514
 fn binstr_p410_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    Ok(Instr::Vshiftop(Ishape::Shape(Shape(Lanetype::Numtype(Numtype::I32), 4_u8)), Vshiftop::JnnXM(VshiftopJnnXM::Shr(Sx::U))))
+    Ok(Instr::Vshiftop(Ishape::Shape(Shape(Lanetype::Numtype(Numtype::I32), 4_u8)), Vshiftop::JnnXM(VshiftopJnnXM::Shr(Sx::S))))
 }
 
 // from spec/5.3-binary-instructions.wspec:515
 fn binstr_p411_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    Ok(Instr::Vbinop(Shape(Lanetype::Numtype(Numtype::I32), 4_u8), Vbinop::JnnXM(VbinopJnnXM::Add)))
+    Ok(Instr::Vshiftop(Ishape::Shape(Shape(Lanetype::Numtype(Numtype::I32), 4_u8)), Vshiftop::JnnXM(VshiftopJnnXM::Shr(Sx::U))))
 }
 
 // from spec/5.3-binary-instructions.wspec:516
 fn binstr_p412_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    Ok(Instr::Vbinop(Shape(Lanetype::Numtype(Numtype::I32), 4_u8), Vbinop::JnnXM(VbinopJnnXM::Sub)))
+    Ok(Instr::Vbinop(Shape(Lanetype::Numtype(Numtype::I32), 4_u8), Vbinop::JnnXM(VbinopJnnXM::Add)))
 }
 
 // from spec/5.3-binary-instructions.wspec:517
 fn binstr_p413_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    Ok(Instr::Vbinop(Shape(Lanetype::Numtype(Numtype::I32), 4_u8), Vbinop::JnnXM(VbinopJnnXM::Mul)))
+    Ok(Instr::Vbinop(Shape(Lanetype::Numtype(Numtype::I32), 4_u8), Vbinop::JnnXM(VbinopJnnXM::Sub)))
 }
 
 // from spec/5.3-binary-instructions.wspec:518
 fn binstr_p414_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    Ok(Instr::Vbinop(Shape(Lanetype::Numtype(Numtype::I32), 4_u8), Vbinop::JnnXM(VbinopJnnXM::Min(Sx::S))))
+    Ok(Instr::Vbinop(Shape(Lanetype::Numtype(Numtype::I32), 4_u8), Vbinop::JnnXM(VbinopJnnXM::Mul)))
 }
 
 // from spec/5.3-binary-instructions.wspec:519
 fn binstr_p415_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    Ok(Instr::Vbinop(Shape(Lanetype::Numtype(Numtype::I32), 4_u8), Vbinop::JnnXM(VbinopJnnXM::Min(Sx::U))))
+    Ok(Instr::Vbinop(Shape(Lanetype::Numtype(Numtype::I32), 4_u8), Vbinop::JnnXM(VbinopJnnXM::Min(Sx::S))))
 }
 
 // from spec/5.3-binary-instructions.wspec:520
 fn binstr_p416_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    Ok(Instr::Vbinop(Shape(Lanetype::Numtype(Numtype::I32), 4_u8), Vbinop::JnnXM(VbinopJnnXM::Max(Sx::S))))
+    Ok(Instr::Vbinop(Shape(Lanetype::Numtype(Numtype::I32), 4_u8), Vbinop::JnnXM(VbinopJnnXM::Min(Sx::U))))
 }
 
 // from spec/5.3-binary-instructions.wspec:521
 fn binstr_p417_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    Ok(Instr::Vbinop(Shape(Lanetype::Numtype(Numtype::I32), 4_u8), Vbinop::JnnXM(VbinopJnnXM::Max(Sx::U))))
+    Ok(Instr::Vbinop(Shape(Lanetype::Numtype(Numtype::I32), 4_u8), Vbinop::JnnXM(VbinopJnnXM::Max(Sx::S))))
 }
 
 // from spec/5.3-binary-instructions.wspec:522
 fn binstr_p418_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    Ok(Instr::Vextbinop(Ishape::Shape(Shape(Lanetype::Numtype(Numtype::I32), 4_u8)), Ishape::Shape(Shape(Lanetype::Packtype(Packtype::I16), 8_u8)), Vextbinop::JnnXMJnnXM(VextbinopJnnXMJnnXM::Dot)))
+    Ok(Instr::Vbinop(Shape(Lanetype::Numtype(Numtype::I32), 4_u8), Vbinop::JnnXM(VbinopJnnXM::Max(Sx::U))))
 }
 
 // from spec/5.3-binary-instructions.wspec:523
 fn binstr_p419_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    Ok(Instr::Vextbinop(Ishape::Shape(Shape(Lanetype::Numtype(Numtype::I32), 4_u8)), Ishape::Shape(Shape(Lanetype::Packtype(Packtype::I16), 8_u8)), Vextbinop::JnnXMJnnXM(VextbinopJnnXMJnnXM::Extmul(Half::Low, Sx::S))))
+    Ok(Instr::Vextbinop(Ishape::Shape(Shape(Lanetype::Numtype(Numtype::I32), 4_u8)), Ishape::Shape(Shape(Lanetype::Packtype(Packtype::I16), 8_u8)), Vextbinop::JnnXMJnnXM(VextbinopJnnXMJnnXM::Dot)))
 }
 
 // from spec/5.3-binary-instructions.wspec:524
 fn binstr_p420_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    Ok(Instr::Vextbinop(Ishape::Shape(Shape(Lanetype::Numtype(Numtype::I32), 4_u8)), Ishape::Shape(Shape(Lanetype::Packtype(Packtype::I16), 8_u8)), Vextbinop::JnnXMJnnXM(VextbinopJnnXMJnnXM::Extmul(Half::High, Sx::S))))
+    Ok(Instr::Vextbinop(Ishape::Shape(Shape(Lanetype::Numtype(Numtype::I32), 4_u8)), Ishape::Shape(Shape(Lanetype::Packtype(Packtype::I16), 8_u8)), Vextbinop::JnnXMJnnXM(VextbinopJnnXMJnnXM::Extmul(Half::Low, Sx::S))))
 }
 
 // from spec/5.3-binary-instructions.wspec:525
 fn binstr_p421_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    Ok(Instr::Vextbinop(Ishape::Shape(Shape(Lanetype::Numtype(Numtype::I32), 4_u8)), Ishape::Shape(Shape(Lanetype::Packtype(Packtype::I16), 8_u8)), Vextbinop::JnnXMJnnXM(VextbinopJnnXMJnnXM::Extmul(Half::Low, Sx::U))))
+    Ok(Instr::Vextbinop(Ishape::Shape(Shape(Lanetype::Numtype(Numtype::I32), 4_u8)), Ishape::Shape(Shape(Lanetype::Packtype(Packtype::I16), 8_u8)), Vextbinop::JnnXMJnnXM(VextbinopJnnXMJnnXM::Extmul(Half::High, Sx::S))))
 }
 
 // from spec/5.3-binary-instructions.wspec:526
 fn binstr_p422_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    Ok(Instr::Vextbinop(Ishape::Shape(Shape(Lanetype::Numtype(Numtype::I32), 4_u8)), Ishape::Shape(Shape(Lanetype::Packtype(Packtype::I16), 8_u8)), Vextbinop::JnnXMJnnXM(VextbinopJnnXMJnnXM::Extmul(Half::High, Sx::U))))
+    Ok(Instr::Vextbinop(Ishape::Shape(Shape(Lanetype::Numtype(Numtype::I32), 4_u8)), Ishape::Shape(Shape(Lanetype::Packtype(Packtype::I16), 8_u8)), Vextbinop::JnnXMJnnXM(VextbinopJnnXMJnnXM::Extmul(Half::Low, Sx::U))))
 }
 
 // from spec/5.3-binary-instructions.wspec:527
 fn binstr_p423_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    Ok(Instr::Vunop(Shape(Lanetype::Numtype(Numtype::I64), 2_u8), Vunop::JnnXM(VunopJnnXM::Abs)))
+    Ok(Instr::Vextbinop(Ishape::Shape(Shape(Lanetype::Numtype(Numtype::I32), 4_u8)), Ishape::Shape(Shape(Lanetype::Packtype(Packtype::I16), 8_u8)), Vextbinop::JnnXMJnnXM(VextbinopJnnXMJnnXM::Extmul(Half::High, Sx::U))))
 }
 
 // from spec/5.3-binary-instructions.wspec:528
 fn binstr_p424_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    Ok(Instr::Vunop(Shape(Lanetype::Numtype(Numtype::I64), 2_u8), Vunop::JnnXM(VunopJnnXM::Neg)))
+    Ok(Instr::Vunop(Shape(Lanetype::Numtype(Numtype::I64), 2_u8), Vunop::JnnXM(VunopJnnXM::Abs)))
 }
 
 // from spec/5.3-binary-instructions.wspec:529
 fn binstr_p425_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    Ok(Instr::Vtestop(Shape(Lanetype::Numtype(Numtype::I64), 2_u8), Vtestop::JnnXM(VtestopJnnXM)))
+    Ok(Instr::Vunop(Shape(Lanetype::Numtype(Numtype::I64), 2_u8), Vunop::JnnXM(VunopJnnXM::Neg)))
 }
 
 // from spec/5.3-binary-instructions.wspec:530
 fn binstr_p426_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    Ok(Instr::Vbitmask(Ishape::Shape(Shape(Lanetype::Numtype(Numtype::I64), 2_u8))))
+    Ok(Instr::Vtestop(Shape(Lanetype::Numtype(Numtype::I64), 2_u8), Vtestop::JnnXM(VtestopJnnXM)))
 }
 
 // from spec/5.3-binary-instructions.wspec:531
 fn binstr_p427_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    Ok(Instr::Vcvtop(Shape(Lanetype::Numtype(Numtype::I64), 2_u8), Shape(Lanetype::Numtype(Numtype::I32), 4_u8), Vcvtop::JnnXMJnnXM(VcvtopJnnXMJnnXM(Half::Low, Sx::S))))
+    Ok(Instr::Vbitmask(Ishape::Shape(Shape(Lanetype::Numtype(Numtype::I64), 2_u8))))
 }
 
 // from spec/5.3-binary-instructions.wspec:532
 fn binstr_p428_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    Ok(Instr::Vcvtop(Shape(Lanetype::Numtype(Numtype::I64), 2_u8), Shape(Lanetype::Numtype(Numtype::I32), 4_u8), Vcvtop::JnnXMJnnXM(VcvtopJnnXMJnnXM(Half::High, Sx::S))))
+    Ok(Instr::Vcvtop(Shape(Lanetype::Numtype(Numtype::I64), 2_u8), Shape(Lanetype::Numtype(Numtype::I32), 4_u8), Vcvtop::JnnXMJnnXM(VcvtopJnnXMJnnXM(Half::Low, Sx::S))))
 }
 
 // from spec/5.3-binary-instructions.wspec:533
 fn binstr_p429_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    Ok(Instr::Vcvtop(Shape(Lanetype::Numtype(Numtype::I64), 2_u8), Shape(Lanetype::Numtype(Numtype::I32), 4_u8), Vcvtop::JnnXMJnnXM(VcvtopJnnXMJnnXM(Half::Low, Sx::U))))
+    Ok(Instr::Vcvtop(Shape(Lanetype::Numtype(Numtype::I64), 2_u8), Shape(Lanetype::Numtype(Numtype::I32), 4_u8), Vcvtop::JnnXMJnnXM(VcvtopJnnXMJnnXM(Half::High, Sx::S))))
 }
 
 // from spec/5.3-binary-instructions.wspec:534
 fn binstr_p430_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    Ok(Instr::Vcvtop(Shape(Lanetype::Numtype(Numtype::I64), 2_u8), Shape(Lanetype::Numtype(Numtype::I32), 4_u8), Vcvtop::JnnXMJnnXM(VcvtopJnnXMJnnXM(Half::High, Sx::U))))
+    Ok(Instr::Vcvtop(Shape(Lanetype::Numtype(Numtype::I64), 2_u8), Shape(Lanetype::Numtype(Numtype::I32), 4_u8), Vcvtop::JnnXMJnnXM(VcvtopJnnXMJnnXM(Half::Low, Sx::U))))
 }
 
 // from spec/5.3-binary-instructions.wspec:535
 fn binstr_p431_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    Ok(Instr::Vshiftop(Ishape::Shape(Shape(Lanetype::Numtype(Numtype::I64), 2_u8)), Vshiftop::JnnXM(VshiftopJnnXM::Shl)))
+    Ok(Instr::Vcvtop(Shape(Lanetype::Numtype(Numtype::I64), 2_u8), Shape(Lanetype::Numtype(Numtype::I32), 4_u8), Vcvtop::JnnXMJnnXM(VcvtopJnnXMJnnXM(Half::High, Sx::U))))
 }
 
 // from spec/5.3-binary-instructions.wspec:536
 fn binstr_p432_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    Ok(Instr::Vshiftop(Ishape::Shape(Shape(Lanetype::Numtype(Numtype::I64), 2_u8)), Vshiftop::JnnXM(VshiftopJnnXM::Shr(Sx::S))))
+    Ok(Instr::Vshiftop(Ishape::Shape(Shape(Lanetype::Numtype(Numtype::I64), 2_u8)), Vshiftop::JnnXM(VshiftopJnnXM::Shl)))
 }
 
 // from spec/5.3-binary-instructions.wspec:537
 fn binstr_p433_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    Ok(Instr::Vshiftop(Ishape::Shape(Shape(Lanetype::Numtype(Numtype::I64), 2_u8)), Vshiftop::JnnXM(VshiftopJnnXM::Shr(Sx::U))))
+    Ok(Instr::Vshiftop(Ishape::Shape(Shape(Lanetype::Numtype(Numtype::I64), 2_u8)), Vshiftop::JnnXM(VshiftopJnnXM::Shr(Sx::S))))
 }
 
 // from spec/5.3-binary-instructions.wspec:538
 fn binstr_p434_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    Ok(Instr::Vbinop(Shape(Lanetype::Numtype(Numtype::I64), 2_u8), Vbinop::JnnXM(VbinopJnnXM::Add)))
+    Ok(Instr::Vshiftop(Ishape::Shape(Shape(Lanetype::Numtype(Numtype::I64), 2_u8)), Vshiftop::JnnXM(VshiftopJnnXM::Shr(Sx::U))))
 }
 
 // from spec/5.3-binary-instructions.wspec:539
 fn binstr_p435_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    Ok(Instr::Vbinop(Shape(Lanetype::Numtype(Numtype::I64), 2_u8), Vbinop::JnnXM(VbinopJnnXM::Sub)))
+    Ok(Instr::Vbinop(Shape(Lanetype::Numtype(Numtype::I64), 2_u8), Vbinop::JnnXM(VbinopJnnXM::Add)))
 }
 
 // from spec/5.3-binary-instructions.wspec:540
 fn binstr_p436_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    Ok(Instr::Vbinop(Shape(Lanetype::Numtype(Numtype::I64), 2_u8), Vbinop::JnnXM(VbinopJnnXM::Mul)))
+    Ok(Instr::Vbinop(Shape(Lanetype::Numtype(Numtype::I64), 2_u8), Vbinop::JnnXM(VbinopJnnXM::Sub)))
 }
 
 // from spec/5.3-binary-instructions.wspec:541
 fn binstr_p437_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    Ok(Instr::Vrelop(Shape(Lanetype::Numtype(Numtype::I64), 2_u8), Vrelop::JnnXM(VrelopJnnXM::Eq)))
+    Ok(Instr::Vbinop(Shape(Lanetype::Numtype(Numtype::I64), 2_u8), Vbinop::JnnXM(VbinopJnnXM::Mul)))
 }
 
 // from spec/5.3-binary-instructions.wspec:542
 fn binstr_p438_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    Ok(Instr::Vrelop(Shape(Lanetype::Numtype(Numtype::I64), 2_u8), Vrelop::JnnXM(VrelopJnnXM::Ne)))
+    Ok(Instr::Vrelop(Shape(Lanetype::Numtype(Numtype::I64), 2_u8), Vrelop::JnnXM(VrelopJnnXM::Eq)))
 }
 
 // from spec/5.3-binary-instructions.wspec:543
 fn binstr_p439_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    Ok(Instr::Vrelop(Shape(Lanetype::Numtype(Numtype::I64), 2_u8), Vrelop::JnnXM(VrelopJnnXM::Lt(Sx::S))))
+    Ok(Instr::Vrelop(Shape(Lanetype::Numtype(Numtype::I64), 2_u8), Vrelop::JnnXM(VrelopJnnXM::Ne)))
 }
 
 // from spec/5.3-binary-instructions.wspec:544
 fn binstr_p440_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    Ok(Instr::Vrelop(Shape(Lanetype::Numtype(Numtype::I64), 2_u8), Vrelop::JnnXM(VrelopJnnXM::Gt(Sx::S))))
+    Ok(Instr::Vrelop(Shape(Lanetype::Numtype(Numtype::I64), 2_u8), Vrelop::JnnXM(VrelopJnnXM::Lt(Sx::S))))
 }
 
 // from spec/5.3-binary-instructions.wspec:545
 fn binstr_p441_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    Ok(Instr::Vrelop(Shape(Lanetype::Numtype(Numtype::I64), 2_u8), Vrelop::JnnXM(VrelopJnnXM::Le(Sx::S))))
+    Ok(Instr::Vrelop(Shape(Lanetype::Numtype(Numtype::I64), 2_u8), Vrelop::JnnXM(VrelopJnnXM::Gt(Sx::S))))
 }
 
 // from spec/5.3-binary-instructions.wspec:546
 fn binstr_p442_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    Ok(Instr::Vrelop(Shape(Lanetype::Numtype(Numtype::I64), 2_u8), Vrelop::JnnXM(VrelopJnnXM::Ge(Sx::S))))
+    Ok(Instr::Vrelop(Shape(Lanetype::Numtype(Numtype::I64), 2_u8), Vrelop::JnnXM(VrelopJnnXM::Le(Sx::S))))
 }
 
 // from spec/5.3-binary-instructions.wspec:547
 fn binstr_p443_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    Ok(Instr::Vextbinop(Ishape::Shape(Shape(Lanetype::Numtype(Numtype::I64), 2_u8)), Ishape::Shape(Shape(Lanetype::Numtype(Numtype::I32), 4_u8)), Vextbinop::JnnXMJnnXM(VextbinopJnnXMJnnXM::Extmul(Half::Low, Sx::S))))
+    Ok(Instr::Vrelop(Shape(Lanetype::Numtype(Numtype::I64), 2_u8), Vrelop::JnnXM(VrelopJnnXM::Ge(Sx::S))))
 }
 
 // from spec/5.3-binary-instructions.wspec:548
 fn binstr_p444_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    Ok(Instr::Vextbinop(Ishape::Shape(Shape(Lanetype::Numtype(Numtype::I64), 2_u8)), Ishape::Shape(Shape(Lanetype::Numtype(Numtype::I32), 4_u8)), Vextbinop::JnnXMJnnXM(VextbinopJnnXMJnnXM::Extmul(Half::High, Sx::S))))
+    Ok(Instr::Vextbinop(Ishape::Shape(Shape(Lanetype::Numtype(Numtype::I64), 2_u8)), Ishape::Shape(Shape(Lanetype::Numtype(Numtype::I32), 4_u8)), Vextbinop::JnnXMJnnXM(VextbinopJnnXMJnnXM::Extmul(Half::Low, Sx::S))))
 }
 
 // from spec/5.3-binary-instructions.wspec:549
 fn binstr_p445_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    Ok(Instr::Vextbinop(Ishape::Shape(Shape(Lanetype::Numtype(Numtype::I64), 2_u8)), Ishape::Shape(Shape(Lanetype::Numtype(Numtype::I32), 4_u8)), Vextbinop::JnnXMJnnXM(VextbinopJnnXMJnnXM::Extmul(Half::Low, Sx::U))))
+    Ok(Instr::Vextbinop(Ishape::Shape(Shape(Lanetype::Numtype(Numtype::I64), 2_u8)), Ishape::Shape(Shape(Lanetype::Numtype(Numtype::I32), 4_u8)), Vextbinop::JnnXMJnnXM(VextbinopJnnXMJnnXM::Extmul(Half::High, Sx::S))))
 }
 
 // from spec/5.3-binary-instructions.wspec:550
 fn binstr_p446_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    Ok(Instr::Vextbinop(Ishape::Shape(Shape(Lanetype::Numtype(Numtype::I64), 2_u8)), Ishape::Shape(Shape(Lanetype::Numtype(Numtype::I32), 4_u8)), Vextbinop::JnnXMJnnXM(VextbinopJnnXMJnnXM::Extmul(Half::High, Sx::U))))
+    Ok(Instr::Vextbinop(Ishape::Shape(Shape(Lanetype::Numtype(Numtype::I64), 2_u8)), Ishape::Shape(Shape(Lanetype::Numtype(Numtype::I32), 4_u8)), Vextbinop::JnnXMJnnXM(VextbinopJnnXMJnnXM::Extmul(Half::Low, Sx::U))))
 }
 
 // from spec/5.3-binary-instructions.wspec:551
 fn binstr_p447_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    Ok(Instr::Vunop(Shape(Lanetype::Numtype(Numtype::F32), 4_u8), Vunop::JnnXM(VunopJnnXM::Abs)))
+    Ok(Instr::Vextbinop(Ishape::Shape(Shape(Lanetype::Numtype(Numtype::I64), 2_u8)), Ishape::Shape(Shape(Lanetype::Numtype(Numtype::I32), 4_u8)), Vextbinop::JnnXMJnnXM(VextbinopJnnXMJnnXM::Extmul(Half::High, Sx::U))))
 }
 
 // from spec/5.3-binary-instructions.wspec:552
 fn binstr_p448_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    Ok(Instr::Vunop(Shape(Lanetype::Numtype(Numtype::F32), 4_u8), Vunop::JnnXM(VunopJnnXM::Neg)))
+    Ok(Instr::Vunop(Shape(Lanetype::Numtype(Numtype::F32), 4_u8), Vunop::JnnXM(VunopJnnXM::Abs)))
 }
 
 // from spec/5.3-binary-instructions.wspec:553
 fn binstr_p449_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    Ok(Instr::Vunop(Shape(Lanetype::Numtype(Numtype::F32), 4_u8), Vunop::FnnXM(VunopFnnXM::Sqrt)))
+    Ok(Instr::Vunop(Shape(Lanetype::Numtype(Numtype::F32), 4_u8), Vunop::JnnXM(VunopJnnXM::Neg)))
 }
 
 // from spec/5.3-binary-instructions.wspec:554
 fn binstr_p450_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    Ok(Instr::Vbinop(Shape(Lanetype::Numtype(Numtype::F32), 4_u8), Vbinop::JnnXM(VbinopJnnXM::Add)))
+    Ok(Instr::Vunop(Shape(Lanetype::Numtype(Numtype::F32), 4_u8), Vunop::FnnXM(VunopFnnXM::Sqrt)))
 }
 
 // from spec/5.3-binary-instructions.wspec:555
 fn binstr_p451_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    Ok(Instr::Vbinop(Shape(Lanetype::Numtype(Numtype::F32), 4_u8), Vbinop::JnnXM(VbinopJnnXM::Sub)))
+    Ok(Instr::Vbinop(Shape(Lanetype::Numtype(Numtype::F32), 4_u8), Vbinop::JnnXM(VbinopJnnXM::Add)))
 }
 
 // from spec/5.3-binary-instructions.wspec:556
 fn binstr_p452_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    Ok(Instr::Vbinop(Shape(Lanetype::Numtype(Numtype::F32), 4_u8), Vbinop::JnnXM(VbinopJnnXM::Mul)))
+    Ok(Instr::Vbinop(Shape(Lanetype::Numtype(Numtype::F32), 4_u8), Vbinop::JnnXM(VbinopJnnXM::Sub)))
 }
 
 // from spec/5.3-binary-instructions.wspec:557
 fn binstr_p453_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    Ok(Instr::Vbinop(Shape(Lanetype::Numtype(Numtype::F32), 4_u8), Vbinop::FnnXM(VbinopFnnXM::Div)))
+    Ok(Instr::Vbinop(Shape(Lanetype::Numtype(Numtype::F32), 4_u8), Vbinop::JnnXM(VbinopJnnXM::Mul)))
 }
 
 // from spec/5.3-binary-instructions.wspec:558
 fn binstr_p454_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    Ok(Instr::Vbinop(Shape(Lanetype::Numtype(Numtype::F32), 4_u8), Vbinop::FnnXM(VbinopFnnXM::Min)))
+    Ok(Instr::Vbinop(Shape(Lanetype::Numtype(Numtype::F32), 4_u8), Vbinop::FnnXM(VbinopFnnXM::Div)))
 }
 
 // from spec/5.3-binary-instructions.wspec:559
 fn binstr_p455_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    Ok(Instr::Vbinop(Shape(Lanetype::Numtype(Numtype::F32), 4_u8), Vbinop::FnnXM(VbinopFnnXM::Max)))
+    Ok(Instr::Vbinop(Shape(Lanetype::Numtype(Numtype::F32), 4_u8), Vbinop::FnnXM(VbinopFnnXM::Min)))
 }
 
 // from spec/5.3-binary-instructions.wspec:560
 fn binstr_p456_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    Ok(Instr::Vbinop(Shape(Lanetype::Numtype(Numtype::F32), 4_u8), Vbinop::FnnXM(VbinopFnnXM::Pmin)))
+    Ok(Instr::Vbinop(Shape(Lanetype::Numtype(Numtype::F32), 4_u8), Vbinop::FnnXM(VbinopFnnXM::Max)))
 }
 
 // from spec/5.3-binary-instructions.wspec:561
 fn binstr_p457_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    Ok(Instr::Vbinop(Shape(Lanetype::Numtype(Numtype::F32), 4_u8), Vbinop::FnnXM(VbinopFnnXM::Pmax)))
+    Ok(Instr::Vbinop(Shape(Lanetype::Numtype(Numtype::F32), 4_u8), Vbinop::FnnXM(VbinopFnnXM::Pmin)))
 }
 
 // from spec/5.3-binary-instructions.wspec:562
 fn binstr_p458_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    Ok(Instr::Vunop(Shape(Lanetype::Numtype(Numtype::F64), 2_u8), Vunop::JnnXM(VunopJnnXM::Abs)))
+    Ok(Instr::Vbinop(Shape(Lanetype::Numtype(Numtype::F32), 4_u8), Vbinop::FnnXM(VbinopFnnXM::Pmax)))
 }
 
 // from spec/5.3-binary-instructions.wspec:563
 fn binstr_p459_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    Ok(Instr::Vunop(Shape(Lanetype::Numtype(Numtype::F64), 2_u8), Vunop::JnnXM(VunopJnnXM::Neg)))
+    Ok(Instr::Vunop(Shape(Lanetype::Numtype(Numtype::F64), 2_u8), Vunop::JnnXM(VunopJnnXM::Abs)))
 }
 
 // from spec/5.3-binary-instructions.wspec:564
 fn binstr_p460_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    Ok(Instr::Vunop(Shape(Lanetype::Numtype(Numtype::F64), 2_u8), Vunop::FnnXM(VunopFnnXM::Sqrt)))
+    Ok(Instr::Vunop(Shape(Lanetype::Numtype(Numtype::F64), 2_u8), Vunop::JnnXM(VunopJnnXM::Neg)))
 }
 
 // from spec/5.3-binary-instructions.wspec:565
 fn binstr_p461_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    Ok(Instr::Vbinop(Shape(Lanetype::Numtype(Numtype::F64), 2_u8), Vbinop::JnnXM(VbinopJnnXM::Add)))
+    Ok(Instr::Vunop(Shape(Lanetype::Numtype(Numtype::F64), 2_u8), Vunop::FnnXM(VunopFnnXM::Sqrt)))
 }
 
 // from spec/5.3-binary-instructions.wspec:566
 fn binstr_p462_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    Ok(Instr::Vbinop(Shape(Lanetype::Numtype(Numtype::F64), 2_u8), Vbinop::JnnXM(VbinopJnnXM::Sub)))
+    Ok(Instr::Vbinop(Shape(Lanetype::Numtype(Numtype::F64), 2_u8), Vbinop::JnnXM(VbinopJnnXM::Add)))
 }
 
 // from spec/5.3-binary-instructions.wspec:567
 fn binstr_p463_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    Ok(Instr::Vbinop(Shape(Lanetype::Numtype(Numtype::F64), 2_u8), Vbinop::JnnXM(VbinopJnnXM::Mul)))
+    Ok(Instr::Vbinop(Shape(Lanetype::Numtype(Numtype::F64), 2_u8), Vbinop::JnnXM(VbinopJnnXM::Sub)))
 }
 
 // from spec/5.3-binary-instructions.wspec:568
 fn binstr_p464_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    Ok(Instr::Vbinop(Shape(Lanetype::Numtype(Numtype::F64), 2_u8), Vbinop::FnnXM(VbinopFnnXM::Div)))
+    Ok(Instr::Vbinop(Shape(Lanetype::Numtype(Numtype::F64), 2_u8), Vbinop::JnnXM(VbinopJnnXM::Mul)))
 }
 
 // from spec/5.3-binary-instructions.wspec:569
 fn binstr_p465_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    Ok(Instr::Vbinop(Shape(Lanetype::Numtype(Numtype::F64), 2_u8), Vbinop::FnnXM(VbinopFnnXM::Min)))
+    Ok(Instr::Vbinop(Shape(Lanetype::Numtype(Numtype::F64), 2_u8), Vbinop::FnnXM(VbinopFnnXM::Div)))
 }
 
 // from spec/5.3-binary-instructions.wspec:570
 fn binstr_p466_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    Ok(Instr::Vbinop(Shape(Lanetype::Numtype(Numtype::F64), 2_u8), Vbinop::FnnXM(VbinopFnnXM::Max)))
+    Ok(Instr::Vbinop(Shape(Lanetype::Numtype(Numtype::F64), 2_u8), Vbinop::FnnXM(VbinopFnnXM::Min)))
 }
 
 // from spec/5.3-binary-instructions.wspec:571
 fn binstr_p467_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    Ok(Instr::Vbinop(Shape(Lanetype::Numtype(Numtype::F64), 2_u8), Vbinop::FnnXM(VbinopFnnXM::Pmin)))
+    Ok(Instr::Vbinop(Shape(Lanetype::Numtype(Numtype::F64), 2_u8), Vbinop::FnnXM(VbinopFnnXM::Max)))
 }
 
 // from spec/5.3-binary-instructions.wspec:572
 fn binstr_p468_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    Ok(Instr::Vbinop(Shape(Lanetype::Numtype(Numtype::F64), 2_u8), Vbinop::FnnXM(VbinopFnnXM::Pmax)))
+    Ok(Instr::Vbinop(Shape(Lanetype::Numtype(Numtype::F64), 2_u8), Vbinop::FnnXM(VbinopFnnXM::Pmin)))
 }
 
 // from spec/5.3-binary-instructions.wspec:573
 fn binstr_p469_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    Ok(Instr::Vcvtop(Shape(Lanetype::Numtype(Numtype::I32), 4_u8), Shape(Lanetype::Numtype(Numtype::F32), 4_u8), Vcvtop::FnnXMJnnXM(VcvtopFnnXMJnnXM::TruncSat(Sx::S, None))))
+    Ok(Instr::Vbinop(Shape(Lanetype::Numtype(Numtype::F64), 2_u8), Vbinop::FnnXM(VbinopFnnXM::Pmax)))
 }
 
 // from spec/5.3-binary-instructions.wspec:574
 fn binstr_p470_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    Ok(Instr::Vcvtop(Shape(Lanetype::Numtype(Numtype::I32), 4_u8), Shape(Lanetype::Numtype(Numtype::F32), 4_u8), Vcvtop::FnnXMJnnXM(VcvtopFnnXMJnnXM::TruncSat(Sx::U, None))))
+    Ok(Instr::Vcvtop(Shape(Lanetype::Numtype(Numtype::I32), 4_u8), Shape(Lanetype::Numtype(Numtype::F32), 4_u8), Vcvtop::FnnXMJnnXM(VcvtopFnnXMJnnXM::TruncSat(Sx::S, None))))
 }
 
 // from spec/5.3-binary-instructions.wspec:575
 fn binstr_p471_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    Ok(Instr::Vcvtop(Shape(Lanetype::Numtype(Numtype::F32), 4_u8), Shape(Lanetype::Numtype(Numtype::I32), 4_u8), Vcvtop::JnnXMFnnXM(VcvtopJnnXMFnnXM(None, Sx::S))))
+    Ok(Instr::Vcvtop(Shape(Lanetype::Numtype(Numtype::I32), 4_u8), Shape(Lanetype::Numtype(Numtype::F32), 4_u8), Vcvtop::FnnXMJnnXM(VcvtopFnnXMJnnXM::TruncSat(Sx::U, None))))
 }
 
 // from spec/5.3-binary-instructions.wspec:576
 fn binstr_p472_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    Ok(Instr::Vcvtop(Shape(Lanetype::Numtype(Numtype::F32), 4_u8), Shape(Lanetype::Numtype(Numtype::I32), 4_u8), Vcvtop::JnnXMFnnXM(VcvtopJnnXMFnnXM(None, Sx::U))))
+    Ok(Instr::Vcvtop(Shape(Lanetype::Numtype(Numtype::F32), 4_u8), Shape(Lanetype::Numtype(Numtype::I32), 4_u8), Vcvtop::JnnXMFnnXM(VcvtopJnnXMFnnXM(None, Sx::S))))
 }
 
 // from spec/5.3-binary-instructions.wspec:577
 fn binstr_p473_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    Ok(Instr::Vcvtop(Shape(Lanetype::Numtype(Numtype::I32), 4_u8), Shape(Lanetype::Numtype(Numtype::F64), 2_u8), Vcvtop::FnnXMJnnXM(VcvtopFnnXMJnnXM::TruncSat(Sx::S, Some(Zero)))))
+    Ok(Instr::Vcvtop(Shape(Lanetype::Numtype(Numtype::F32), 4_u8), Shape(Lanetype::Numtype(Numtype::I32), 4_u8), Vcvtop::JnnXMFnnXM(VcvtopJnnXMFnnXM(None, Sx::U))))
 }
 
 // from spec/5.3-binary-instructions.wspec:578
 fn binstr_p474_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    Ok(Instr::Vcvtop(Shape(Lanetype::Numtype(Numtype::I32), 4_u8), Shape(Lanetype::Numtype(Numtype::F64), 2_u8), Vcvtop::FnnXMJnnXM(VcvtopFnnXMJnnXM::TruncSat(Sx::U, Some(Zero)))))
+    Ok(Instr::Vcvtop(Shape(Lanetype::Numtype(Numtype::I32), 4_u8), Shape(Lanetype::Numtype(Numtype::F64), 2_u8), Vcvtop::FnnXMJnnXM(VcvtopFnnXMJnnXM::TruncSat(Sx::S, Some(Zero)))))
 }
 
 // from spec/5.3-binary-instructions.wspec:579
 fn binstr_p475_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    Ok(Instr::Vcvtop(Shape(Lanetype::Numtype(Numtype::F64), 2_u8), Shape(Lanetype::Numtype(Numtype::I32), 4_u8), Vcvtop::JnnXMFnnXM(VcvtopJnnXMFnnXM(Some(Half::Low), Sx::S))))
+    Ok(Instr::Vcvtop(Shape(Lanetype::Numtype(Numtype::I32), 4_u8), Shape(Lanetype::Numtype(Numtype::F64), 2_u8), Vcvtop::FnnXMJnnXM(VcvtopFnnXMJnnXM::TruncSat(Sx::U, Some(Zero)))))
 }
 
 // from spec/5.3-binary-instructions.wspec:580
 fn binstr_p476_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    Ok(Instr::Vcvtop(Shape(Lanetype::Numtype(Numtype::F64), 2_u8), Shape(Lanetype::Numtype(Numtype::I32), 4_u8), Vcvtop::JnnXMFnnXM(VcvtopJnnXMFnnXM(Some(Half::Low), Sx::U))))
+    Ok(Instr::Vcvtop(Shape(Lanetype::Numtype(Numtype::F64), 2_u8), Shape(Lanetype::Numtype(Numtype::I32), 4_u8), Vcvtop::JnnXMFnnXM(VcvtopJnnXMFnnXM(Some(Half::Low), Sx::S))))
 }
 
-// from spec/5.3-binary-instructions.wspec:584
+// from spec/5.3-binary-instructions.wspec:581
 fn binstr_p477_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    Ok(Instr::Vswizzlop(Bshape::Shape(Shape(Lanetype::Packtype(Packtype::I8), 16_u8)), Vswizzlop::I8XM(VswizzlopI8XM::RelaxedSwizzle)))
+    Ok(Instr::Vcvtop(Shape(Lanetype::Numtype(Numtype::F64), 2_u8), Shape(Lanetype::Numtype(Numtype::I32), 4_u8), Vcvtop::JnnXMFnnXM(VcvtopJnnXMFnnXM(Some(Half::Low), Sx::U))))
 }
 
 // from spec/5.3-binary-instructions.wspec:585
 fn binstr_p478_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    Ok(Instr::Vcvtop(Shape(Lanetype::Numtype(Numtype::I32), 4_u8), Shape(Lanetype::Numtype(Numtype::F32), 4_u8), Vcvtop::FnnXMJnnXM(VcvtopFnnXMJnnXM::RelaxedTrunc(Sx::S, None))))
+    Ok(Instr::Vswizzlop(Bshape::Shape(Shape(Lanetype::Packtype(Packtype::I8), 16_u8)), Vswizzlop::I8XM(VswizzlopI8XM::RelaxedSwizzle)))
 }
 
 // from spec/5.3-binary-instructions.wspec:586
 fn binstr_p479_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    Ok(Instr::Vcvtop(Shape(Lanetype::Numtype(Numtype::I32), 4_u8), Shape(Lanetype::Numtype(Numtype::F32), 4_u8), Vcvtop::FnnXMJnnXM(VcvtopFnnXMJnnXM::RelaxedTrunc(Sx::U, None))))
+    Ok(Instr::Vcvtop(Shape(Lanetype::Numtype(Numtype::I32), 4_u8), Shape(Lanetype::Numtype(Numtype::F32), 4_u8), Vcvtop::FnnXMJnnXM(VcvtopFnnXMJnnXM::RelaxedTrunc(Sx::S, None))))
 }
 
 // from spec/5.3-binary-instructions.wspec:587
 fn binstr_p480_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    Ok(Instr::Vcvtop(Shape(Lanetype::Numtype(Numtype::I32), 4_u8), Shape(Lanetype::Numtype(Numtype::F64), 2_u8), Vcvtop::FnnXMJnnXM(VcvtopFnnXMJnnXM::RelaxedTrunc(Sx::S, Some(Zero)))))
+    Ok(Instr::Vcvtop(Shape(Lanetype::Numtype(Numtype::I32), 4_u8), Shape(Lanetype::Numtype(Numtype::F32), 4_u8), Vcvtop::FnnXMJnnXM(VcvtopFnnXMJnnXM::RelaxedTrunc(Sx::U, None))))
 }
 
 // from spec/5.3-binary-instructions.wspec:588
 fn binstr_p481_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    Ok(Instr::Vcvtop(Shape(Lanetype::Numtype(Numtype::I32), 4_u8), Shape(Lanetype::Numtype(Numtype::F64), 2_u8), Vcvtop::FnnXMJnnXM(VcvtopFnnXMJnnXM::RelaxedTrunc(Sx::U, Some(Zero)))))
+    Ok(Instr::Vcvtop(Shape(Lanetype::Numtype(Numtype::I32), 4_u8), Shape(Lanetype::Numtype(Numtype::F64), 2_u8), Vcvtop::FnnXMJnnXM(VcvtopFnnXMJnnXM::RelaxedTrunc(Sx::S, Some(Zero)))))
 }
 
 // from spec/5.3-binary-instructions.wspec:589
 fn binstr_p482_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    Ok(Instr::Vternop(Shape(Lanetype::Numtype(Numtype::F32), 4_u8), Vternop::FnnXM(VternopFnnXM::RelaxedMadd)))
+    Ok(Instr::Vcvtop(Shape(Lanetype::Numtype(Numtype::I32), 4_u8), Shape(Lanetype::Numtype(Numtype::F64), 2_u8), Vcvtop::FnnXMJnnXM(VcvtopFnnXMJnnXM::RelaxedTrunc(Sx::U, Some(Zero)))))
 }
 
 // from spec/5.3-binary-instructions.wspec:590
 fn binstr_p483_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    Ok(Instr::Vternop(Shape(Lanetype::Numtype(Numtype::F32), 4_u8), Vternop::FnnXM(VternopFnnXM::RelaxedNmadd)))
+    Ok(Instr::Vternop(Shape(Lanetype::Numtype(Numtype::F32), 4_u8), Vternop::FnnXM(VternopFnnXM::RelaxedMadd)))
 }
 
 // from spec/5.3-binary-instructions.wspec:591
 fn binstr_p484_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    Ok(Instr::Vternop(Shape(Lanetype::Numtype(Numtype::F64), 2_u8), Vternop::FnnXM(VternopFnnXM::RelaxedMadd)))
+    Ok(Instr::Vternop(Shape(Lanetype::Numtype(Numtype::F32), 4_u8), Vternop::FnnXM(VternopFnnXM::RelaxedNmadd)))
 }
 
 // from spec/5.3-binary-instructions.wspec:592
 fn binstr_p485_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    Ok(Instr::Vternop(Shape(Lanetype::Numtype(Numtype::F64), 2_u8), Vternop::FnnXM(VternopFnnXM::RelaxedNmadd)))
+    Ok(Instr::Vternop(Shape(Lanetype::Numtype(Numtype::F64), 2_u8), Vternop::FnnXM(VternopFnnXM::RelaxedMadd)))
 }
 
 // from spec/5.3-binary-instructions.wspec:593
 fn binstr_p486_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    Ok(Instr::Vternop(Shape(Lanetype::Packtype(Packtype::I8), 16_u8), Vternop::JnnXM(VternopJnnXM)))
+    Ok(Instr::Vternop(Shape(Lanetype::Numtype(Numtype::F64), 2_u8), Vternop::FnnXM(VternopFnnXM::RelaxedNmadd)))
 }
 
 // from spec/5.3-binary-instructions.wspec:594
 fn binstr_p487_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    Ok(Instr::Vternop(Shape(Lanetype::Packtype(Packtype::I16), 8_u8), Vternop::JnnXM(VternopJnnXM)))
+    Ok(Instr::Vternop(Shape(Lanetype::Packtype(Packtype::I8), 16_u8), Vternop::JnnXM(VternopJnnXM)))
 }
 
 // from spec/5.3-binary-instructions.wspec:595
 fn binstr_p488_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    Ok(Instr::Vternop(Shape(Lanetype::Numtype(Numtype::I32), 4_u8), Vternop::JnnXM(VternopJnnXM)))
+    Ok(Instr::Vternop(Shape(Lanetype::Packtype(Packtype::I16), 8_u8), Vternop::JnnXM(VternopJnnXM)))
 }
 
 // from spec/5.3-binary-instructions.wspec:596
 fn binstr_p489_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    Ok(Instr::Vternop(Shape(Lanetype::Numtype(Numtype::I64), 2_u8), Vternop::JnnXM(VternopJnnXM)))
+    Ok(Instr::Vternop(Shape(Lanetype::Numtype(Numtype::I32), 4_u8), Vternop::JnnXM(VternopJnnXM)))
 }
 
 // from spec/5.3-binary-instructions.wspec:597
 fn binstr_p490_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    Ok(Instr::Vbinop(Shape(Lanetype::Numtype(Numtype::F32), 4_u8), Vbinop::FnnXM(VbinopFnnXM::RelaxedMin)))
+    Ok(Instr::Vternop(Shape(Lanetype::Numtype(Numtype::I64), 2_u8), Vternop::JnnXM(VternopJnnXM)))
 }
 
 // from spec/5.3-binary-instructions.wspec:598
 fn binstr_p491_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    Ok(Instr::Vbinop(Shape(Lanetype::Numtype(Numtype::F32), 4_u8), Vbinop::FnnXM(VbinopFnnXM::RelaxedMax)))
+    Ok(Instr::Vbinop(Shape(Lanetype::Numtype(Numtype::F32), 4_u8), Vbinop::FnnXM(VbinopFnnXM::RelaxedMin)))
 }
 
 // from spec/5.3-binary-instructions.wspec:599
 fn binstr_p492_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    Ok(Instr::Vbinop(Shape(Lanetype::Numtype(Numtype::F64), 2_u8), Vbinop::FnnXM(VbinopFnnXM::RelaxedMin)))
+    Ok(Instr::Vbinop(Shape(Lanetype::Numtype(Numtype::F32), 4_u8), Vbinop::FnnXM(VbinopFnnXM::RelaxedMax)))
 }
 
 // from spec/5.3-binary-instructions.wspec:600
 fn binstr_p493_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    Ok(Instr::Vbinop(Shape(Lanetype::Numtype(Numtype::F64), 2_u8), Vbinop::FnnXM(VbinopFnnXM::RelaxedMax)))
+    Ok(Instr::Vbinop(Shape(Lanetype::Numtype(Numtype::F64), 2_u8), Vbinop::FnnXM(VbinopFnnXM::RelaxedMin)))
 }
 
 // from spec/5.3-binary-instructions.wspec:601
 fn binstr_p494_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    Ok(Instr::Vbinop(Shape(Lanetype::Packtype(Packtype::I16), 8_u8), Vbinop::JnnXM(VbinopJnnXM::RelaxedQ15mulr)))
+    Ok(Instr::Vbinop(Shape(Lanetype::Numtype(Numtype::F64), 2_u8), Vbinop::FnnXM(VbinopFnnXM::RelaxedMax)))
 }
 
 // from spec/5.3-binary-instructions.wspec:602
 fn binstr_p495_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
-    Ok(Instr::Vextbinop(Ishape::Shape(Shape(Lanetype::Packtype(Packtype::I16), 8_u8)), Ishape::Shape(Shape(Lanetype::Packtype(Packtype::I8), 16_u8)), Vextbinop::JnnXMJnnXM(VextbinopJnnXMJnnXM::RelaxedDot)))
+    Ok(Instr::Vbinop(Shape(Lanetype::Packtype(Packtype::I16), 8_u8), Vbinop::JnnXM(VbinopJnnXM::RelaxedQ15mulr)))
 }
 
 // from spec/5.3-binary-instructions.wspec:603
 fn binstr_p496_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
+    let start = rd_.pos();
+    Ok(Instr::Vextbinop(Ishape::Shape(Shape(Lanetype::Packtype(Packtype::I16), 8_u8)), Ishape::Shape(Shape(Lanetype::Packtype(Packtype::I8), 16_u8)), Vextbinop::JnnXMJnnXM(VextbinopJnnXMJnnXM::RelaxedDot)))
+}
+
+// from spec/5.3-binary-instructions.wspec:604
+fn binstr_p497_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let start = rd_.pos();
     Ok(Instr::Vextternop(Ishape::Shape(Shape(Lanetype::Numtype(Numtype::I32), 4_u8)), Ishape::Shape(Shape(Lanetype::Packtype(Packtype::I8), 16_u8)), Vextternop::JnnXMJnnXM(VextternopJnnXMJnnXM)))
 }
@@ -10580,7 +10713,7 @@ fn bmemarg_p1(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<(Memidx, Memarg)> {
     Ok((x, Memarg { align: wspec_runtime::num::narrow::<u32>(wspec_runtime::num::sub(wspec_runtime::num::wide(n)?, wspec_runtime::num::pow(2i128, 6i128)?)?)?, offset: wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(m)?)? }))
 }
 
-// from spec/5.3-binary-instructions.wspec:607 grammar Bexpr
+// from spec/5.3-binary-instructions.wspec:608 grammar Bexpr
 pub fn bexpr(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Expr> {
     let start = rd_.pos();
     bexpr_alts(rd_, cx_).map_err(|e| e.reached_at(rd_.pos()).harden(start, "malformed expr"))
@@ -10591,7 +10724,7 @@ fn bexpr_alts(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Expr> {
     bexpr_p0(rd_, cx_)
 }
 
-// from spec/5.3-binary-instructions.wspec:608
+// from spec/5.3-binary-instructions.wspec:609
 fn bexpr_p0(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Expr> {
     let start = rd_.pos();
     let mut elem_1003 = |rd_: &mut Reader<'_>, cx_: &mut Ctx| -> R<(Instr, (),)> {
@@ -11955,6 +12088,26 @@ pub mod conv {
     pub fn vectype_to_valtype(x: Vectype) -> Valtype {
         match x {
             Vectype => Valtype::Vectype(Vectype),
+            #[allow(unreachable_patterns)]
+            _ => unreachable!(),
+        }
+    }
+
+    pub fn absheaptype_to_heaptype(x: Absheaptype) -> Heaptype {
+        match x {
+            Absheaptype::Any => Heaptype::Absheaptype(Absheaptype::Any),
+            Absheaptype::Eq => Heaptype::Absheaptype(Absheaptype::Eq),
+            Absheaptype::I31 => Heaptype::Absheaptype(Absheaptype::I31),
+            Absheaptype::Struct => Heaptype::Absheaptype(Absheaptype::Struct),
+            Absheaptype::Array => Heaptype::Absheaptype(Absheaptype::Array),
+            Absheaptype::None => Heaptype::Absheaptype(Absheaptype::None),
+            Absheaptype::Func => Heaptype::Absheaptype(Absheaptype::Func),
+            Absheaptype::Nofunc => Heaptype::Absheaptype(Absheaptype::Nofunc),
+            Absheaptype::Exn => Heaptype::Absheaptype(Absheaptype::Exn),
+            Absheaptype::Noexn => Heaptype::Absheaptype(Absheaptype::Noexn),
+            Absheaptype::Extern => Heaptype::Absheaptype(Absheaptype::Extern),
+            Absheaptype::Noextern => Heaptype::Absheaptype(Absheaptype::Noextern),
+            Absheaptype::Bot => Heaptype::Absheaptype(Absheaptype::Bot),
             #[allow(unreachable_patterns)]
             _ => unreachable!(),
         }

@@ -1108,7 +1108,7 @@ fn rule_30(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:793 rule Step/struct.new
+// from spec/4.3-execution-instructions.wspec:797 rule Step/struct.new
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_31(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let z = (&m_.state);
@@ -1148,7 +1148,7 @@ fn rule_31(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:811 rule Step/struct.set-null
+// from spec/4.3-execution-instructions.wspec:815 rule Step/struct.set-null
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_32(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     #[allow(irrefutable_let_patterns)]
@@ -1169,7 +1169,7 @@ fn rule_32(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:814 rule Step/struct.set-struct
+// from spec/4.3-execution-instructions.wspec:818 rule Step/struct.set-struct
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_33(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let z = (&m_.state);
@@ -1211,7 +1211,7 @@ fn rule_33(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:828 rule Step/array.new_fixed
+// from spec/4.3-execution-instructions.wspec:832 rule Step/array.new_fixed
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_34(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let z = (&m_.state);
@@ -1245,7 +1245,7 @@ fn rule_34(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:866 rule Step/array.set-null
+// from spec/4.3-execution-instructions.wspec:870 rule Step/array.set-null
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_35(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     #[allow(irrefutable_let_patterns)]
@@ -1273,7 +1273,7 @@ fn rule_35(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:869 rule Step/array.set-oob
+// from spec/4.3-execution-instructions.wspec:873 rule Step/array.set-oob
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_36(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let z = (&m_.state);
@@ -1305,7 +1305,7 @@ fn rule_36(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:873 rule Step/array.set-array
+// from spec/4.3-execution-instructions.wspec:877 rule Step/array.set-array
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_37(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let z = (&m_.state);
@@ -1344,7 +1344,7 @@ fn rule_37(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:884 rule Step/array.fill-null
+// from spec/4.3-execution-instructions.wspec:888 rule Step/array.fill-null
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_38(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     #[allow(irrefutable_let_patterns)]
@@ -1379,7 +1379,7 @@ fn rule_38(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:887 rule Step/array.fill-oob
+// from spec/4.3-execution-instructions.wspec:891 rule Step/array.fill-oob
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_39(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let z = (&m_.state);
@@ -1419,7 +1419,7 @@ fn rule_39(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:891 rule Step/array.fill-val
+// from spec/4.3-execution-instructions.wspec:895 rule Step/array.fill-val
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_40(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let z = (&m_.state);
@@ -1467,7 +1467,7 @@ fn rule_40(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:897 rule Step/array.copy-null1
+// from spec/4.3-execution-instructions.wspec:901 rule Step/array.copy-null1
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_41(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     #[allow(irrefutable_let_patterns)]
@@ -1509,7 +1509,7 @@ fn rule_41(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:900 rule Step/array.copy-null2
+// from spec/4.3-execution-instructions.wspec:904 rule Step/array.copy-null2
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_42(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     #[allow(irrefutable_let_patterns)]
@@ -1551,7 +1551,7 @@ fn rule_42(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:903 rule Step/array.copy-oob
+// from spec/4.3-execution-instructions.wspec:907 rule Step/array.copy-oob
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_43(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let z = (&m_.state);
@@ -1600,7 +1600,7 @@ fn rule_43(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:908 rule Step/array.copy-val
+// from spec/4.3-execution-instructions.wspec:912 rule Step/array.copy-val
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_44(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let z = (&m_.state);
@@ -1650,7 +1650,7 @@ fn rule_44(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:913 rule Step/array.init_elem-null
+// from spec/4.3-execution-instructions.wspec:917 rule Step/array.init_elem-null
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_45(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     #[allow(irrefutable_let_patterns)]
@@ -1691,7 +1691,7 @@ fn rule_45(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:916 rule Step/array.init_elem-oob-array
+// from spec/4.3-execution-instructions.wspec:920 rule Step/array.init_elem-oob-array
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_46(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let z = (&m_.state);
@@ -1737,7 +1737,7 @@ fn rule_46(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:920 rule Step/array.init_elem-oob-elem
+// from spec/4.3-execution-instructions.wspec:924 rule Step/array.init_elem-oob-elem
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_47(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let z = (&m_.state);
@@ -1784,7 +1784,7 @@ fn rule_47(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:924 rule Step/array.init_elem-val
+// from spec/4.3-execution-instructions.wspec:928 rule Step/array.init_elem-val
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_48(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let z = (&m_.state);
@@ -1834,7 +1834,7 @@ fn rule_48(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:929 rule Step/array.init_data-null
+// from spec/4.3-execution-instructions.wspec:933 rule Step/array.init_data-null
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_49(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     #[allow(irrefutable_let_patterns)]
@@ -1875,7 +1875,7 @@ fn rule_49(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:932 rule Step/array.init_data-oob-array
+// from spec/4.3-execution-instructions.wspec:936 rule Step/array.init_data-oob-array
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_50(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let z = (&m_.state);
@@ -1921,7 +1921,7 @@ fn rule_50(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:936 rule Step/array.init_data-oob-data
+// from spec/4.3-execution-instructions.wspec:940 rule Step/array.init_data-oob-data
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_51(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let z = (&m_.state);
@@ -1974,7 +1974,7 @@ fn rule_51(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:941 rule Step/array.init_data-val
+// from spec/4.3-execution-instructions.wspec:945 rule Step/array.init_data-val
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_52(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let z = (&m_.state);
@@ -2032,7 +2032,7 @@ fn rule_52(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:1168 rule Step/vstore-oob
+// from spec/4.3-execution-instructions.wspec:1172 rule Step/vstore-oob
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_53(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let z = (&m_.state);
@@ -2068,7 +2068,7 @@ fn rule_53(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:1172 rule Step/vstore-val
+// from spec/4.3-execution-instructions.wspec:1176 rule Step/vstore-val
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_54(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     #[allow(irrefutable_let_patterns)]
@@ -2104,7 +2104,7 @@ fn rule_54(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:1177 rule Step/vstore_lane-oob
+// from spec/4.3-execution-instructions.wspec:1181 rule Step/vstore_lane-oob
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_55(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let z = (&m_.state);
@@ -2143,7 +2143,7 @@ fn rule_55(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:1181 rule Step/vstore_lane-val
+// from spec/4.3-execution-instructions.wspec:1185 rule Step/vstore_lane-val
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_56(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     #[allow(irrefutable_let_patterns)]
@@ -3217,9 +3217,31 @@ fn rule_104(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:785 rule Step_pure/i31.get-null
+// from spec/4.3-execution-instructions.wspec:786 rule Step_pure/ref.i31_shared
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_105(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
+    #[allow(irrefutable_let_patterns)]
+    let Instr::RefI31Shared = redex_ else { return Err(wspec_runtime::Fail::soft()) };
+    let v_1 = m_.peek(0usize)?;
+    #[allow(irrefutable_let_patterns)]
+    let Val::Num_(Num_(f_2, f_3)) = v_1 else { return Err(wspec_runtime::Fail::soft()) };
+    #[allow(irrefutable_let_patterns)]
+    let Numtype::I32 = f_2 else { return Err(wspec_runtime::Fail::soft()) };
+    let cp_4 = (*f_3).clone();
+    let n_5 = match cp_4 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
+    let i = n_5;
+    let push_6 = Val::Ref(Ref::RefI31Num(wspec_runtime::num::cast::<_, u32>(wspec_runtime::ok(wspec_runtime::builtins::wrap(32_u64, 31_u64, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i)?)?))?)?));
+    let keep_ = 0usize;
+    let popped_ = 0usize + 1usize - keep_;
+    m_.pop_n(popped_);
+    let _ = keep_;
+    m_.push(push_6)?;
+    Ok(())
+}
+
+// from spec/4.3-execution-instructions.wspec:789 rule Step_pure/i31.get-null
+#[allow(unused_variables, unused_parens, clippy::all)]
+fn rule_106(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     #[allow(irrefutable_let_patterns)]
     let Instr::I31Get(f_1) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
     let v_2 = m_.peek(0usize)?;
@@ -3235,9 +3257,9 @@ fn rule_105(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:788 rule Step_pure/i31.get-num
+// from spec/4.3-execution-instructions.wspec:792 rule Step_pure/i31.get-num
 #[allow(unused_variables, unused_parens, clippy::all)]
-fn rule_106(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
+fn rule_107(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     #[allow(irrefutable_let_patterns)]
     let Instr::I31Get(f_1) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
     let sx = *f_1;
@@ -3256,9 +3278,9 @@ fn rule_106(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:820 rule Step_pure/array.new
+// from spec/4.3-execution-instructions.wspec:824 rule Step_pure/array.new
 #[allow(unused_variables, unused_parens, clippy::all)]
-fn rule_107(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
+fn rule_108(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     #[allow(irrefutable_let_patterns)]
     let Instr::ArrayNew(f_1) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
     let cp_2 = (*f_1).clone();
@@ -3284,9 +3306,9 @@ fn rule_107(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:953 rule Step_pure/extern.convert_any-null
+// from spec/4.3-execution-instructions.wspec:957 rule Step_pure/extern.convert_any-null
 #[allow(unused_variables, unused_parens, clippy::all)]
-fn rule_108(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
+fn rule_109(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     #[allow(irrefutable_let_patterns)]
     let Instr::ExternConvertAny = redex_ else { return Err(wspec_runtime::Fail::soft()) };
     let v_1 = m_.peek(0usize)?;
@@ -3301,9 +3323,9 @@ fn rule_108(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:956 rule Step_pure/extern.convert_any-addr
+// from spec/4.3-execution-instructions.wspec:960 rule Step_pure/extern.convert_any-addr
 #[allow(unused_variables, unused_parens, clippy::all)]
-fn rule_109(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
+fn rule_110(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     #[allow(irrefutable_let_patterns)]
     let Instr::ExternConvertAny = redex_ else { return Err(wspec_runtime::Fail::soft()) };
     let v_1 = m_.peek(0usize)?;
@@ -3319,9 +3341,9 @@ fn rule_109(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:960 rule Step_pure/any.convert_extern-null
+// from spec/4.3-execution-instructions.wspec:964 rule Step_pure/any.convert_extern-null
 #[allow(unused_variables, unused_parens, clippy::all)]
-fn rule_110(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
+fn rule_111(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     #[allow(irrefutable_let_patterns)]
     let Instr::AnyConvertExtern = redex_ else { return Err(wspec_runtime::Fail::soft()) };
     let v_1 = m_.peek(0usize)?;
@@ -3336,9 +3358,9 @@ fn rule_110(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:963 rule Step_pure/any.convert_extern-addr
+// from spec/4.3-execution-instructions.wspec:967 rule Step_pure/any.convert_extern-addr
 #[allow(unused_variables, unused_parens, clippy::all)]
-fn rule_111(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
+fn rule_112(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     #[allow(irrefutable_let_patterns)]
     let Instr::AnyConvertExtern = redex_ else { return Err(wspec_runtime::Fail::soft()) };
     let v_1 = m_.peek(0usize)?;
@@ -3354,9 +3376,9 @@ fn rule_111(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:970 rule Step_pure/unop-val
+// from spec/4.3-execution-instructions.wspec:974 rule Step_pure/unop-val
 #[allow(unused_variables, unused_parens, clippy::all)]
-fn rule_112(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
+fn rule_113(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     #[allow(irrefutable_let_patterns)]
     let Instr::Unop(f_1, f_2) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
     let nt = *f_1;
@@ -3377,9 +3399,9 @@ fn rule_112(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:976 rule Step_pure/unop-trap
+// from spec/4.3-execution-instructions.wspec:980 rule Step_pure/unop-trap
 #[allow(unused_variables, unused_parens, clippy::all)]
-fn rule_113(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
+fn rule_114(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     #[allow(irrefutable_let_patterns)]
     let Instr::Unop(f_1, f_2) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
     let nt = *f_1;
@@ -3400,9 +3422,9 @@ fn rule_113(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:980 rule Step_pure/binop-val
+// from spec/4.3-execution-instructions.wspec:984 rule Step_pure/binop-val
 #[allow(unused_variables, unused_parens, clippy::all)]
-fn rule_114(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
+fn rule_115(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     #[allow(irrefutable_let_patterns)]
     let Instr::Binop(f_1, f_2) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
     let nt = *f_1;
@@ -3428,9 +3450,9 @@ fn rule_114(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:986 rule Step_pure/binop-trap-zero
+// from spec/4.3-execution-instructions.wspec:990 rule Step_pure/binop-trap-zero
 #[allow(unused_variables, unused_parens, clippy::all)]
-fn rule_115(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
+fn rule_116(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     #[allow(irrefutable_let_patterns)]
     let Instr::Binop(f_1, f_2) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
     let cp_3 = (*f_1).clone();
@@ -3463,9 +3485,9 @@ fn rule_115(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:991 rule Step_pure/binop-trap-overflow
+// from spec/4.3-execution-instructions.wspec:995 rule Step_pure/binop-trap-overflow
 #[allow(unused_variables, unused_parens, clippy::all)]
-fn rule_116(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
+fn rule_117(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     #[allow(irrefutable_let_patterns)]
     let Instr::Binop(f_1, f_2) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
     let nt = *f_1;
@@ -3491,9 +3513,9 @@ fn rule_116(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:996 rule Step_pure/testop
+// from spec/4.3-execution-instructions.wspec:1000 rule Step_pure/testop
 #[allow(unused_variables, unused_parens, clippy::all)]
-fn rule_117(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
+fn rule_118(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     #[allow(irrefutable_let_patterns)]
     let Instr::Testop(f_1, f_2) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
     let nt = *f_1;
@@ -3514,9 +3536,9 @@ fn rule_117(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:1000 rule Step_pure/relop
+// from spec/4.3-execution-instructions.wspec:1004 rule Step_pure/relop
 #[allow(unused_variables, unused_parens, clippy::all)]
-fn rule_118(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
+fn rule_119(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     #[allow(irrefutable_let_patterns)]
     let Instr::Relop(f_1, f_2) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
     let nt = *f_1;
@@ -3542,9 +3564,9 @@ fn rule_118(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:1004 rule Step_pure/cvtop-val
+// from spec/4.3-execution-instructions.wspec:1008 rule Step_pure/cvtop-val
 #[allow(unused_variables, unused_parens, clippy::all)]
-fn rule_119(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
+fn rule_120(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     #[allow(irrefutable_let_patterns)]
     let Instr::Cvtop(f_1, f_2, f_3) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
     let nt_2 = *f_1;
@@ -3566,9 +3588,9 @@ fn rule_119(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:1011 rule Step_pure/cvtop-trap-nan
+// from spec/4.3-execution-instructions.wspec:1015 rule Step_pure/cvtop-trap-nan
 #[allow(unused_variables, unused_parens, clippy::all)]
-fn rule_120(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
+fn rule_121(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     #[allow(irrefutable_let_patterns)]
     let Instr::Cvtop(f_1, f_2, f_3) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
     let nt_2 = *f_1;
@@ -3595,9 +3617,9 @@ fn rule_120(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:1016 rule Step_pure/cvtop-trap-overflow
+// from spec/4.3-execution-instructions.wspec:1020 rule Step_pure/cvtop-trap-overflow
 #[allow(unused_variables, unused_parens, clippy::all)]
-fn rule_121(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
+fn rule_122(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     #[allow(irrefutable_let_patterns)]
     let Instr::Cvtop(f_1, f_2, f_3) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
     let nt_2 = *f_1;
@@ -3619,9 +3641,9 @@ fn rule_121(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:1025 rule Step_pure/vvunop
+// from spec/4.3-execution-instructions.wspec:1029 rule Step_pure/vvunop
 #[allow(unused_variables, unused_parens, clippy::all)]
-fn rule_122(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
+fn rule_123(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     #[allow(irrefutable_let_patterns)]
     let Instr::Vvunop(f_1, f_2) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
     #[allow(irrefutable_let_patterns)]
@@ -3644,9 +3666,9 @@ fn rule_122(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:1029 rule Step_pure/vvbinop
+// from spec/4.3-execution-instructions.wspec:1033 rule Step_pure/vvbinop
 #[allow(unused_variables, unused_parens, clippy::all)]
-fn rule_123(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
+fn rule_124(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     #[allow(irrefutable_let_patterns)]
     let Instr::Vvbinop(f_1, f_2) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
     #[allow(irrefutable_let_patterns)]
@@ -3675,9 +3697,9 @@ fn rule_123(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:1033 rule Step_pure/vvternop
+// from spec/4.3-execution-instructions.wspec:1037 rule Step_pure/vvternop
 #[allow(unused_variables, unused_parens, clippy::all)]
-fn rule_124(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
+fn rule_125(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     #[allow(irrefutable_let_patterns)]
     let Instr::Vvternop(f_1, f_2) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
     #[allow(irrefutable_let_patterns)]
@@ -3712,9 +3734,9 @@ fn rule_124(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:1037 rule Step_pure/vvtestop
+// from spec/4.3-execution-instructions.wspec:1041 rule Step_pure/vvtestop
 #[allow(unused_variables, unused_parens, clippy::all)]
-fn rule_125(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
+fn rule_126(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     #[allow(irrefutable_let_patterns)]
     let Instr::Vvtestop(f_1, f_2) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
     #[allow(irrefutable_let_patterns)]
@@ -3737,9 +3759,9 @@ fn rule_125(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:1041 rule Step_pure/vunop
+// from spec/4.3-execution-instructions.wspec:1045 rule Step_pure/vunop
 #[allow(unused_variables, unused_parens, clippy::all)]
-fn rule_126(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
+fn rule_127(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     #[allow(irrefutable_let_patterns)]
     let Instr::Vunop(f_1, f_2) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
     let sh = *f_1;
@@ -3761,9 +3783,9 @@ fn rule_126(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:1045 rule Step_pure/vbinop
+// from spec/4.3-execution-instructions.wspec:1049 rule Step_pure/vbinop
 #[allow(unused_variables, unused_parens, clippy::all)]
-fn rule_127(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
+fn rule_128(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     #[allow(irrefutable_let_patterns)]
     let Instr::Vbinop(f_1, f_2) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
     let sh = *f_1;
@@ -3791,9 +3813,9 @@ fn rule_127(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:1049 rule Step_pure/vternop
+// from spec/4.3-execution-instructions.wspec:1053 rule Step_pure/vternop
 #[allow(unused_variables, unused_parens, clippy::all)]
-fn rule_128(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
+fn rule_129(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     #[allow(irrefutable_let_patterns)]
     let Instr::Vternop(f_1, f_2) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
     let sh = *f_1;
@@ -3827,9 +3849,9 @@ fn rule_128(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:1053 rule Step_pure/vtestop
+// from spec/4.3-execution-instructions.wspec:1057 rule Step_pure/vtestop
 #[allow(unused_variables, unused_parens, clippy::all)]
-fn rule_129(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
+fn rule_130(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     #[allow(irrefutable_let_patterns)]
     let Instr::Vtestop(f_1, f_2) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
     let sh = *f_1;
@@ -3851,9 +3873,9 @@ fn rule_129(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:1057 rule Step_pure/vrelop
+// from spec/4.3-execution-instructions.wspec:1061 rule Step_pure/vrelop
 #[allow(unused_variables, unused_parens, clippy::all)]
-fn rule_130(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
+fn rule_131(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     #[allow(irrefutable_let_patterns)]
     let Instr::Vrelop(f_1, f_2) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
     let sh = *f_1;
@@ -3881,9 +3903,9 @@ fn rule_130(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:1061 rule Step_pure/vshiftop
+// from spec/4.3-execution-instructions.wspec:1065 rule Step_pure/vshiftop
 #[allow(unused_variables, unused_parens, clippy::all)]
-fn rule_131(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
+fn rule_132(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     #[allow(irrefutable_let_patterns)]
     let Instr::Vshiftop(f_1, f_2) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
     let sh = *f_1;
@@ -3913,9 +3935,9 @@ fn rule_131(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:1065 rule Step_pure/vbitmask
+// from spec/4.3-execution-instructions.wspec:1069 rule Step_pure/vbitmask
 #[allow(unused_variables, unused_parens, clippy::all)]
-fn rule_132(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
+fn rule_133(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     #[allow(irrefutable_let_patterns)]
     let Instr::Vbitmask(f_1) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
     let sh = *f_1;
@@ -3936,9 +3958,9 @@ fn rule_132(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:1069 rule Step_pure/vswizzlop
+// from spec/4.3-execution-instructions.wspec:1073 rule Step_pure/vswizzlop
 #[allow(unused_variables, unused_parens, clippy::all)]
-fn rule_133(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
+fn rule_134(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     #[allow(irrefutable_let_patterns)]
     let Instr::Vswizzlop(f_1, f_2) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
     let sh = *f_1;
@@ -3966,9 +3988,9 @@ fn rule_133(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:1073 rule Step_pure/vshuffle
+// from spec/4.3-execution-instructions.wspec:1077 rule Step_pure/vshuffle
 #[allow(unused_variables, unused_parens, clippy::all)]
-fn rule_134(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
+fn rule_135(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     #[allow(irrefutable_let_patterns)]
     let Instr::Vshuffle(f_1, f_2) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
     let sh = *f_1;
@@ -4004,9 +4026,9 @@ fn rule_134(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:1078 rule Step_pure/vsplat
+// from spec/4.3-execution-instructions.wspec:1082 rule Step_pure/vsplat
 #[allow(unused_variables, unused_parens, clippy::all)]
-fn rule_135(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
+fn rule_136(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     #[allow(irrefutable_let_patterns)]
     let Instr::Vsplat(f_1) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
     #[allow(irrefutable_let_patterns)]
@@ -4032,9 +4054,9 @@ fn rule_135(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:1083 rule Step_pure/vextract_lane-num
+// from spec/4.3-execution-instructions.wspec:1087 rule Step_pure/vextract_lane-num
 #[allow(unused_variables, unused_parens, clippy::all)]
-fn rule_136(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
+fn rule_137(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     #[allow(irrefutable_let_patterns)]
     let Instr::VextractLane(f_1, f_2, f_3) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
     #[allow(irrefutable_let_patterns)]
@@ -4068,9 +4090,9 @@ fn rule_136(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:1087 rule Step_pure/vextract_lane-pack
+// from spec/4.3-execution-instructions.wspec:1091 rule Step_pure/vextract_lane-pack
 #[allow(unused_variables, unused_parens, clippy::all)]
-fn rule_137(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
+fn rule_138(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     #[allow(irrefutable_let_patterns)]
     let Instr::VextractLane(f_1, f_2, f_3) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
     #[allow(irrefutable_let_patterns)]
@@ -4103,9 +4125,9 @@ fn rule_137(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:1091 rule Step_pure/vreplace_lane
+// from spec/4.3-execution-instructions.wspec:1095 rule Step_pure/vreplace_lane
 #[allow(unused_variables, unused_parens, clippy::all)]
-fn rule_138(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
+fn rule_139(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     #[allow(irrefutable_let_patterns)]
     let Instr::VreplaceLane(f_1, f_2) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
     #[allow(irrefutable_let_patterns)]
@@ -4140,9 +4162,9 @@ fn rule_138(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:1096 rule Step_pure/vextunop
+// from spec/4.3-execution-instructions.wspec:1100 rule Step_pure/vextunop
 #[allow(unused_variables, unused_parens, clippy::all)]
-fn rule_139(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
+fn rule_140(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     #[allow(irrefutable_let_patterns)]
     let Instr::Vextunop(f_1, f_2, f_3) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
     let sh_2 = *f_1;
@@ -4165,9 +4187,9 @@ fn rule_139(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:1100 rule Step_pure/vextbinop
+// from spec/4.3-execution-instructions.wspec:1104 rule Step_pure/vextbinop
 #[allow(unused_variables, unused_parens, clippy::all)]
-fn rule_140(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
+fn rule_141(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     #[allow(irrefutable_let_patterns)]
     let Instr::Vextbinop(f_1, f_2, f_3) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
     let sh_2 = *f_1;
@@ -4196,9 +4218,9 @@ fn rule_140(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:1104 rule Step_pure/vextternop
+// from spec/4.3-execution-instructions.wspec:1108 rule Step_pure/vextternop
 #[allow(unused_variables, unused_parens, clippy::all)]
-fn rule_141(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
+fn rule_142(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     #[allow(irrefutable_let_patterns)]
     let Instr::Vextternop(f_1, f_2, f_3) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
     let sh_2 = *f_1;
@@ -4233,9 +4255,9 @@ fn rule_141(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:1108 rule Step_pure/vnarrow
+// from spec/4.3-execution-instructions.wspec:1112 rule Step_pure/vnarrow
 #[allow(unused_variables, unused_parens, clippy::all)]
-fn rule_142(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
+fn rule_143(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     #[allow(irrefutable_let_patterns)]
     let Instr::Vnarrow(f_1, f_2, f_3) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
     let sh_2 = *f_1;
@@ -4264,9 +4286,9 @@ fn rule_142(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:1112 rule Step_pure/vcvtop
+// from spec/4.3-execution-instructions.wspec:1116 rule Step_pure/vcvtop
 #[allow(unused_variables, unused_parens, clippy::all)]
-fn rule_143(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
+fn rule_144(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     #[allow(irrefutable_let_patterns)]
     let Instr::Vcvtop(f_1, f_2, f_3) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
     let sh_2 = *f_1;
@@ -4291,7 +4313,7 @@ fn rule_143(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
 
 // from spec/4.3-execution-instructions.wspec:283 rule Step_read/block
 #[allow(unused_variables, unused_parens, clippy::all)]
-fn rule_144(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
+fn rule_145(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let z = (&m_.state);
     #[allow(irrefutable_let_patterns)]
     let Instr::Block(f_1, f_2) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
@@ -4321,7 +4343,7 @@ fn rule_144(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
 
 // from spec/4.3-execution-instructions.wspec:287 rule Step_read/loop
 #[allow(unused_variables, unused_parens, clippy::all)]
-fn rule_145(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
+fn rule_146(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let z = (&m_.state);
     #[allow(irrefutable_let_patterns)]
     let Instr::Loop(f_1, f_2) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
@@ -4349,7 +4371,7 @@ fn rule_145(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
 
 // from spec/4.3-execution-instructions.wspec:351 rule Step_read/br_on_cast-succeed
 #[allow(unused_variables, unused_parens, clippy::all)]
-fn rule_146(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
+fn rule_147(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let z = (&m_.state);
     #[allow(irrefutable_let_patterns)]
     let Instr::BrOnCast(f_1, f_2, f_3) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
@@ -4373,7 +4395,7 @@ fn rule_146(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
 
 // from spec/4.3-execution-instructions.wspec:356 rule Step_read/br_on_cast-fail
 #[allow(unused_variables, unused_parens, clippy::all)]
-fn rule_147(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
+fn rule_148(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     #[allow(irrefutable_let_patterns)]
     let Instr::BrOnCast(f_1, f_2, f_3) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
     let v_4 = m_.peek(0usize)?;
@@ -4388,7 +4410,7 @@ fn rule_147(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
 
 // from spec/4.3-execution-instructions.wspec:360 rule Step_read/br_on_cast_fail-succeed
 #[allow(unused_variables, unused_parens, clippy::all)]
-fn rule_148(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
+fn rule_149(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let z = (&m_.state);
     #[allow(irrefutable_let_patterns)]
     let Instr::BrOnCastFail(f_1, f_2, f_3) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
@@ -4409,7 +4431,7 @@ fn rule_148(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
 
 // from spec/4.3-execution-instructions.wspec:365 rule Step_read/br_on_cast_fail-fail
 #[allow(unused_variables, unused_parens, clippy::all)]
-fn rule_149(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
+fn rule_150(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     #[allow(irrefutable_let_patterns)]
     let Instr::BrOnCastFail(f_1, f_2, f_3) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
     let l = *f_1;
@@ -4427,7 +4449,7 @@ fn rule_149(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
 
 // from spec/4.3-execution-instructions.wspec:375 rule Step_read/call
 #[allow(unused_variables, unused_parens, clippy::all)]
-fn rule_150(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
+fn rule_151(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let z = (&m_.state);
     #[allow(irrefutable_let_patterns)]
     let Instr::Call(f_1) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
@@ -4447,7 +4469,7 @@ fn rule_150(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
 
 // from spec/4.3-execution-instructions.wspec:413 rule Step_read/call_indirect-oob
 #[allow(unused_variables, unused_parens, clippy::all)]
-fn rule_151(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
+fn rule_152(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let z = (&m_.state);
     #[allow(irrefutable_let_patterns)]
     let Instr::CallIndirect(f_1, f_2) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
@@ -4475,7 +4497,7 @@ fn rule_151(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
 
 // from spec/4.3-execution-instructions.wspec:417 rule Step_read/call_indirect-null
 #[allow(unused_variables, unused_parens, clippy::all)]
-fn rule_152(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
+fn rule_153(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let z = (&m_.state);
     #[allow(irrefutable_let_patterns)]
     let Instr::CallIndirect(f_1, f_2) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
@@ -4504,7 +4526,7 @@ fn rule_152(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
 
 // from spec/4.3-execution-instructions.wspec:421 rule Step_read/call_indirect-call
 #[allow(unused_variables, unused_parens, clippy::all)]
-fn rule_153(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
+fn rule_154(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let z = (&m_.state);
     #[allow(irrefutable_let_patterns)]
     let Instr::CallIndirect(f_1, f_2) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
@@ -4538,7 +4560,7 @@ fn rule_153(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
 
 // from spec/4.3-execution-instructions.wspec:426 rule Step_read/call_indirect-mismatch
 #[allow(unused_variables, unused_parens, clippy::all)]
-fn rule_154(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
+fn rule_155(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     #[allow(irrefutable_let_patterns)]
     let Instr::CallIndirect(f_1, f_2) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
     let cp_3 = (*f_1).clone();
@@ -4562,7 +4584,7 @@ fn rule_154(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
 
 // from spec/4.3-execution-instructions.wspec:433 rule Step_read/return_call
 #[allow(unused_variables, unused_parens, clippy::all)]
-fn rule_155(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
+fn rule_156(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let z = (&m_.state);
     #[allow(irrefutable_let_patterns)]
     let Instr::ReturnCall(f_1) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
@@ -4582,7 +4604,7 @@ fn rule_155(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
 
 // from spec/4.3-execution-instructions.wspec:451 rule Step_read/return_call_indirect-oob
 #[allow(unused_variables, unused_parens, clippy::all)]
-fn rule_156(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
+fn rule_157(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let z = (&m_.state);
     #[allow(irrefutable_let_patterns)]
     let Instr::ReturnCallIndirect(f_1, f_2) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
@@ -4610,7 +4632,7 @@ fn rule_156(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
 
 // from spec/4.3-execution-instructions.wspec:455 rule Step_read/return_call_indirect-null
 #[allow(unused_variables, unused_parens, clippy::all)]
-fn rule_157(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
+fn rule_158(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let z = (&m_.state);
     #[allow(irrefutable_let_patterns)]
     let Instr::ReturnCallIndirect(f_1, f_2) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
@@ -4639,7 +4661,7 @@ fn rule_157(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
 
 // from spec/4.3-execution-instructions.wspec:459 rule Step_read/return_call_indirect-call
 #[allow(unused_variables, unused_parens, clippy::all)]
-fn rule_158(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
+fn rule_159(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let z = (&m_.state);
     #[allow(irrefutable_let_patterns)]
     let Instr::ReturnCallIndirect(f_1, f_2) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
@@ -4673,7 +4695,7 @@ fn rule_158(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
 
 // from spec/4.3-execution-instructions.wspec:465 rule Step_read/return_call_indirect-mismatch
 #[allow(unused_variables, unused_parens, clippy::all)]
-fn rule_159(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
+fn rule_160(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     #[allow(irrefutable_let_patterns)]
     let Instr::ReturnCallIndirect(f_1, f_2) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
     let cp_3 = (*f_1).clone();
@@ -4697,7 +4719,7 @@ fn rule_159(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
 
 // from spec/4.3-execution-instructions.wspec:532 rule Step_read/try_table
 #[allow(unused_variables, unused_parens, clippy::all)]
-fn rule_160(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
+fn rule_161(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let z = (&m_.state);
     #[allow(irrefutable_let_patterns)]
     let Instr::TryTable(f_1, f_2, f_3) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
@@ -4735,7 +4757,7 @@ fn rule_160(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
 
 // from spec/4.3-execution-instructions.wspec:556 rule Step_read/local.get
 #[allow(unused_variables, unused_parens, clippy::all)]
-fn rule_161(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
+fn rule_162(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let z = (&m_.state);
     #[allow(irrefutable_let_patterns)]
     let Instr::LocalGet(f_1) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
@@ -4754,7 +4776,7 @@ fn rule_161(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
 
 // from spec/4.3-execution-instructions.wspec:568 rule Step_read/global.get
 #[allow(unused_variables, unused_parens, clippy::all)]
-fn rule_162(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
+fn rule_163(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let z = (&m_.state);
     #[allow(irrefutable_let_patterns)]
     let Instr::GlobalGet(f_1) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
@@ -4772,7 +4794,7 @@ fn rule_162(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
 
 // from spec/4.3-execution-instructions.wspec:580 rule Step_read/table.get-oob
 #[allow(unused_variables, unused_parens, clippy::all)]
-fn rule_163(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
+fn rule_164(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let z = (&m_.state);
     #[allow(irrefutable_let_patterns)]
     let Instr::TableGet(f_1) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
@@ -4800,7 +4822,7 @@ fn rule_163(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
 
 // from spec/4.3-execution-instructions.wspec:584 rule Step_read/table.get-val
 #[allow(unused_variables, unused_parens, clippy::all)]
-fn rule_164(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
+fn rule_165(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let z = (&m_.state);
     #[allow(irrefutable_let_patterns)]
     let Instr::TableGet(f_1) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
@@ -4826,7 +4848,7 @@ fn rule_164(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
 
 // from spec/4.3-execution-instructions.wspec:596 rule Step_read/table.size
 #[allow(unused_variables, unused_parens, clippy::all)]
-fn rule_165(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
+fn rule_166(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let z = (&m_.state);
     #[allow(irrefutable_let_patterns)]
     let Instr::TableSize(f_1) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
@@ -4848,7 +4870,7 @@ fn rule_165(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
 
 // from spec/4.3-execution-instructions.wspec:645 rule Step_read/load-num-oob
 #[allow(unused_variables, unused_parens, clippy::all)]
-fn rule_166(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
+fn rule_167(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let z = (&m_.state);
     #[allow(irrefutable_let_patterns)]
     let Instr::Load(f_1, f_2, f_3, f_4) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
@@ -4881,7 +4903,7 @@ fn rule_166(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
 
 // from spec/4.3-execution-instructions.wspec:649 rule Step_read/load-num-val
 #[allow(unused_variables, unused_parens, clippy::all)]
-fn rule_167(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
+fn rule_168(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let z = (&m_.state);
     #[allow(irrefutable_let_patterns)]
     let Instr::Load(f_1, f_2, f_3, f_4) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
@@ -4914,7 +4936,7 @@ fn rule_167(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
 
 // from spec/4.3-execution-instructions.wspec:654 rule Step_read/load-pack-oob
 #[allow(unused_variables, unused_parens, clippy::all)]
-fn rule_168(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
+fn rule_169(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let z = (&m_.state);
     #[allow(irrefutable_let_patterns)]
     let Instr::Load(f_1, f_2, f_3, f_4) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
@@ -4949,7 +4971,7 @@ fn rule_168(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
 
 // from spec/4.3-execution-instructions.wspec:658 rule Step_read/load-pack-val
 #[allow(unused_variables, unused_parens, clippy::all)]
-fn rule_169(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
+fn rule_170(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let z = (&m_.state);
     #[allow(irrefutable_let_patterns)]
     let Instr::Load(f_1, f_2, f_3, f_4) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
@@ -4986,7 +5008,7 @@ fn rule_169(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
 
 // from spec/4.3-execution-instructions.wspec:681 rule Step_read/memory.size
 #[allow(unused_variables, unused_parens, clippy::all)]
-fn rule_170(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
+fn rule_171(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let z = (&m_.state);
     #[allow(irrefutable_let_patterns)]
     let Instr::MemorySize(f_1) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
@@ -5008,7 +5030,7 @@ fn rule_170(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
 
 // from spec/4.3-execution-instructions.wspec:732 rule Step_read/ref.func
 #[allow(unused_variables, unused_parens, clippy::all)]
-fn rule_171(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
+fn rule_172(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let z = (&m_.state);
     #[allow(irrefutable_let_patterns)]
     let Instr::RefFunc(f_1) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
@@ -5025,7 +5047,7 @@ fn rule_171(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
 
 // from spec/4.3-execution-instructions.wspec:762 rule Step_read/ref.test-true
 #[allow(unused_variables, unused_parens, clippy::all)]
-fn rule_172(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
+fn rule_173(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let z = (&m_.state);
     #[allow(irrefutable_let_patterns)]
     let Instr::RefTest(f_1) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
@@ -5048,7 +5070,7 @@ fn rule_172(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
 
 // from spec/4.3-execution-instructions.wspec:767 rule Step_read/ref.test-false
 #[allow(unused_variables, unused_parens, clippy::all)]
-fn rule_173(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
+fn rule_174(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     #[allow(irrefutable_let_patterns)]
     let Instr::RefTest(f_1) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
     let v_2 = m_.peek(0usize)?;
@@ -5065,7 +5087,7 @@ fn rule_173(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
 
 // from spec/4.3-execution-instructions.wspec:771 rule Step_read/ref.cast-succeed
 #[allow(unused_variables, unused_parens, clippy::all)]
-fn rule_174(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
+fn rule_175(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let z = (&m_.state);
     #[allow(irrefutable_let_patterns)]
     let Instr::RefCast(f_1) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
@@ -5086,7 +5108,7 @@ fn rule_174(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
 
 // from spec/4.3-execution-instructions.wspec:776 rule Step_read/ref.cast-fail
 #[allow(unused_variables, unused_parens, clippy::all)]
-fn rule_175(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
+fn rule_176(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     #[allow(irrefutable_let_patterns)]
     let Instr::RefCast(f_1) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
     let v_2 = m_.peek(0usize)?;
@@ -5102,9 +5124,9 @@ fn rule_175(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:799 rule Step_read/struct.new_default
+// from spec/4.3-execution-instructions.wspec:803 rule Step_read/struct.new_default
 #[allow(unused_variables, unused_parens, clippy::all)]
-fn rule_176(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
+fn rule_177(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let z = (&m_.state);
     #[allow(irrefutable_let_patterns)]
     let Instr::StructNewDefault(f_1) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
@@ -5143,9 +5165,9 @@ fn rule_176(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:804 rule Step_read/struct.get-null
+// from spec/4.3-execution-instructions.wspec:808 rule Step_read/struct.get-null
 #[allow(unused_variables, unused_parens, clippy::all)]
-fn rule_177(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
+fn rule_178(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     #[allow(irrefutable_let_patterns)]
     let Instr::StructGet(f_1, f_2, f_3) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
     let cp_6 = (*f_3).clone();
@@ -5163,9 +5185,9 @@ fn rule_177(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:807 rule Step_read/struct.get-struct
+// from spec/4.3-execution-instructions.wspec:811 rule Step_read/struct.get-struct
 #[allow(unused_variables, unused_parens, clippy::all)]
-fn rule_178(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
+fn rule_179(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let z = (&m_.state);
     #[allow(irrefutable_let_patterns)]
     let Instr::StructGet(f_1, f_2, f_3) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
@@ -5203,9 +5225,9 @@ fn rule_178(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:823 rule Step_read/array.new_default
+// from spec/4.3-execution-instructions.wspec:827 rule Step_read/array.new_default
 #[allow(unused_variables, unused_parens, clippy::all)]
-fn rule_179(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
+fn rule_180(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let z = (&m_.state);
     #[allow(irrefutable_let_patterns)]
     let Instr::ArrayNewDefault(f_1) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
@@ -5239,9 +5261,9 @@ fn rule_179(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:834 rule Step_read/array.new_elem-oob
+// from spec/4.3-execution-instructions.wspec:838 rule Step_read/array.new_elem-oob
 #[allow(unused_variables, unused_parens, clippy::all)]
-fn rule_180(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
+fn rule_181(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let z = (&m_.state);
     #[allow(irrefutable_let_patterns)]
     let Instr::ArrayNewElem(f_1, f_2) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
@@ -5276,9 +5298,9 @@ fn rule_180(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:838 rule Step_read/array.new_elem-alloc
+// from spec/4.3-execution-instructions.wspec:842 rule Step_read/array.new_elem-alloc
 #[allow(unused_variables, unused_parens, clippy::all)]
-fn rule_181(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
+fn rule_182(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let z = (&m_.state);
     #[allow(irrefutable_let_patterns)]
     let Instr::ArrayNewElem(f_1, f_2) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
@@ -5315,9 +5337,9 @@ fn rule_181(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:843 rule Step_read/array.new_data-oob
+// from spec/4.3-execution-instructions.wspec:847 rule Step_read/array.new_data-oob
 #[allow(unused_variables, unused_parens, clippy::all)]
-fn rule_182(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
+fn rule_183(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let z = (&m_.state);
     #[allow(irrefutable_let_patterns)]
     let Instr::ArrayNewData(f_1, f_2) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
@@ -5358,9 +5380,9 @@ fn rule_182(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:848 rule Step_read/array.new_data-alloc
+// from spec/4.3-execution-instructions.wspec:852 rule Step_read/array.new_data-alloc
 #[allow(unused_variables, unused_parens, clippy::all)]
-fn rule_183(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
+fn rule_184(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let z = (&m_.state);
     #[allow(irrefutable_let_patterns)]
     let Instr::ArrayNewData(f_1, f_2) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
@@ -5403,9 +5425,9 @@ fn rule_183(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:854 rule Step_read/array.get-null
+// from spec/4.3-execution-instructions.wspec:858 rule Step_read/array.get-null
 #[allow(unused_variables, unused_parens, clippy::all)]
-fn rule_184(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
+fn rule_185(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     #[allow(irrefutable_let_patterns)]
     let Instr::ArrayGet(f_1, f_2) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
     let cp_4 = (*f_2).clone();
@@ -5430,9 +5452,9 @@ fn rule_184(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:857 rule Step_read/array.get-oob
+// from spec/4.3-execution-instructions.wspec:861 rule Step_read/array.get-oob
 #[allow(unused_variables, unused_parens, clippy::all)]
-fn rule_185(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
+fn rule_186(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let z = (&m_.state);
     #[allow(irrefutable_let_patterns)]
     let Instr::ArrayGet(f_1, f_2) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
@@ -5461,9 +5483,9 @@ fn rule_185(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:861 rule Step_read/array.get-array
+// from spec/4.3-execution-instructions.wspec:865 rule Step_read/array.get-array
 #[allow(unused_variables, unused_parens, clippy::all)]
-fn rule_186(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
+fn rule_187(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let z = (&m_.state);
     #[allow(irrefutable_let_patterns)]
     let Instr::ArrayGet(f_1, f_2) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
@@ -5498,9 +5520,9 @@ fn rule_186(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:878 rule Step_read/array.len-null
+// from spec/4.3-execution-instructions.wspec:882 rule Step_read/array.len-null
 #[allow(unused_variables, unused_parens, clippy::all)]
-fn rule_187(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
+fn rule_188(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     #[allow(irrefutable_let_patterns)]
     let Instr::ArrayLen = redex_ else { return Err(wspec_runtime::Fail::soft()) };
     let v_1 = m_.peek(0usize)?;
@@ -5516,9 +5538,9 @@ fn rule_187(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:881 rule Step_read/array.len-array
+// from spec/4.3-execution-instructions.wspec:885 rule Step_read/array.len-array
 #[allow(unused_variables, unused_parens, clippy::all)]
-fn rule_188(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
+fn rule_189(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let z = (&m_.state);
     #[allow(irrefutable_let_patterns)]
     let Instr::ArrayLen = redex_ else { return Err(wspec_runtime::Fail::soft()) };
@@ -5535,9 +5557,9 @@ fn rule_188(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:1118 rule Step_read/vload-oob
+// from spec/4.3-execution-instructions.wspec:1122 rule Step_read/vload-oob
 #[allow(unused_variables, unused_parens, clippy::all)]
-fn rule_189(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
+fn rule_190(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let z = (&m_.state);
     #[allow(irrefutable_let_patterns)]
     let Instr::Vload(f_1, f_2, f_3, f_4) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
@@ -5569,9 +5591,9 @@ fn rule_189(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:1122 rule Step_read/vload-val
+// from spec/4.3-execution-instructions.wspec:1126 rule Step_read/vload-val
 #[allow(unused_variables, unused_parens, clippy::all)]
-fn rule_190(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
+fn rule_191(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let z = (&m_.state);
     #[allow(irrefutable_let_patterns)]
     let Instr::Vload(f_1, f_2, f_3, f_4) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
@@ -5603,9 +5625,9 @@ fn rule_190(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:1128 rule Step_read/vload-pack-oob
+// from spec/4.3-execution-instructions.wspec:1132 rule Step_read/vload-pack-oob
 #[allow(unused_variables, unused_parens, clippy::all)]
-fn rule_191(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
+fn rule_192(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let z = (&m_.state);
     #[allow(irrefutable_let_patterns)]
     let Instr::Vload(f_1, f_2, f_3, f_4) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
@@ -5639,9 +5661,9 @@ fn rule_191(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:1132 rule Step_read/vload-pack-val
+// from spec/4.3-execution-instructions.wspec:1136 rule Step_read/vload-pack-val
 #[allow(unused_variables, unused_parens, clippy::all)]
-fn rule_192(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
+fn rule_193(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let z = (&m_.state);
     #[allow(irrefutable_let_patterns)]
     let Instr::Vload(f_1, f_2, f_3, f_4) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
@@ -5676,9 +5698,9 @@ fn rule_192(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:1138 rule Step_read/vload-splat-oob
+// from spec/4.3-execution-instructions.wspec:1142 rule Step_read/vload-splat-oob
 #[allow(unused_variables, unused_parens, clippy::all)]
-fn rule_193(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
+fn rule_194(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let z = (&m_.state);
     #[allow(irrefutable_let_patterns)]
     let Instr::Vload(f_1, f_2, f_3, f_4) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
@@ -5711,9 +5733,9 @@ fn rule_193(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:1142 rule Step_read/vload-splat-val
+// from spec/4.3-execution-instructions.wspec:1146 rule Step_read/vload-splat-val
 #[allow(unused_variables, unused_parens, clippy::all)]
-fn rule_194(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
+fn rule_195(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let z = (&m_.state);
     #[allow(irrefutable_let_patterns)]
     let Instr::Vload(f_1, f_2, f_3, f_4) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
@@ -5748,9 +5770,9 @@ fn rule_194(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:1149 rule Step_read/vload-zero-oob
+// from spec/4.3-execution-instructions.wspec:1153 rule Step_read/vload-zero-oob
 #[allow(unused_variables, unused_parens, clippy::all)]
-fn rule_195(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
+fn rule_196(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let z = (&m_.state);
     #[allow(irrefutable_let_patterns)]
     let Instr::Vload(f_1, f_2, f_3, f_4) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
@@ -5783,9 +5805,9 @@ fn rule_195(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:1153 rule Step_read/vload-zero-val
+// from spec/4.3-execution-instructions.wspec:1157 rule Step_read/vload-zero-val
 #[allow(unused_variables, unused_parens, clippy::all)]
-fn rule_196(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
+fn rule_197(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let z = (&m_.state);
     #[allow(irrefutable_let_patterns)]
     let Instr::Vload(f_1, f_2, f_3, f_4) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
@@ -5818,9 +5840,9 @@ fn rule_196(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:1158 rule Step_read/vload_lane-oob
+// from spec/4.3-execution-instructions.wspec:1162 rule Step_read/vload_lane-oob
 #[allow(unused_variables, unused_parens, clippy::all)]
-fn rule_197(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
+fn rule_198(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let z = (&m_.state);
     #[allow(irrefutable_let_patterns)]
     let Instr::VloadLane(f_1, f_2, f_3, f_4, f_5) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
@@ -5857,9 +5879,9 @@ fn rule_197(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:1162 rule Step_read/vload_lane-val
+// from spec/4.3-execution-instructions.wspec:1166 rule Step_read/vload_lane-val
 #[allow(unused_variables, unused_parens, clippy::all)]
-fn rule_198(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
+fn rule_199(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let z = (&m_.state);
     #[allow(irrefutable_let_patterns)]
     let Instr::VloadLane(f_1, f_2, f_3, f_4, f_5) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
@@ -5902,7 +5924,7 @@ fn rule_198(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
 
 // from spec/4.3-execution-instructions.wspec:299 rule Step_pure/label-vals
 #[allow(unused_variables, unused_parens, clippy::all)]
-fn rule_199(m_: &mut Machine<Wasm>, ar_: &Ctx) -> R<()> {
+fn rule_200(m_: &mut Machine<Wasm>, ar_: &Ctx) -> R<()> {
     let EvalCtx::Label(cf_1, cf_2) = m_.top()? else { return Err(Fail::soft()) };
     let instr_3: &[Instr] = cf_2.view(Wasm::instrs(ar_));
     let val_4 = m_.rest(0usize)?;
@@ -5915,7 +5937,7 @@ fn rule_199(m_: &mut Machine<Wasm>, ar_: &Ctx) -> R<()> {
 
 // from spec/4.3-execution-instructions.wspec:471 rule Step_pure/frame-vals
 #[allow(unused_variables, unused_parens, clippy::all)]
-fn rule_200(m_: &mut Machine<Wasm>, ar_: &Ctx) -> R<()> {
+fn rule_201(m_: &mut Machine<Wasm>, ar_: &Ctx) -> R<()> {
     let EvalCtx::Frame(cf_1, cf_2) = m_.top()? else { return Err(Fail::soft()) };
     let n = *cf_1;
     let _ = cf_2;
@@ -5931,7 +5953,7 @@ fn rule_200(m_: &mut Machine<Wasm>, ar_: &Ctx) -> R<()> {
 
 // from spec/4.3-execution-instructions.wspec:536 rule Step_pure/handler-vals
 #[allow(unused_variables, unused_parens, clippy::all)]
-fn rule_201(m_: &mut Machine<Wasm>, ar_: &Ctx) -> R<()> {
+fn rule_202(m_: &mut Machine<Wasm>, ar_: &Ctx) -> R<()> {
     let EvalCtx::Handler(cf_1, cf_2) = m_.top()? else { return Err(Fail::soft()) };
     let val_3 = m_.rest(0usize)?;
     let keep_ = m_.height();
@@ -5943,7 +5965,7 @@ fn rule_201(m_: &mut Machine<Wasm>, ar_: &Ctx) -> R<()> {
 
 // from spec/4.3-execution-instructions.wspec:729 rule Step_read/ref.null-idx
 #[allow(unused_variables, unused_parens, clippy::all)]
-fn rule_202(m_: &mut Machine<Wasm>, ar_: &Ctx) -> R<()> {
+fn rule_203(m_: &mut Machine<Wasm>, ar_: &Ctx) -> R<()> {
     let z = (&m_.state);
     let v_1 = m_.peek(0usize)?;
     #[allow(irrefutable_let_patterns)]
@@ -6009,63 +6031,64 @@ pub fn step(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<&'static str
         Instr::RefAsNonNull => group_42(m_, ar_, redex_),
         Instr::RefEq => group_43(m_, ar_, redex_),
         Instr::RefI31 => group_44(m_, ar_, redex_),
-        Instr::I31Get(..) => group_45(m_, ar_, redex_),
-        Instr::ArrayNew(..) => group_46(m_, ar_, redex_),
-        Instr::ExternConvertAny => group_47(m_, ar_, redex_),
-        Instr::AnyConvertExtern => group_48(m_, ar_, redex_),
-        Instr::Unop(..) => group_49(m_, ar_, redex_),
-        Instr::Binop(..) => group_50(m_, ar_, redex_),
-        Instr::Testop(..) => group_51(m_, ar_, redex_),
-        Instr::Relop(..) => group_52(m_, ar_, redex_),
-        Instr::Cvtop(..) => group_53(m_, ar_, redex_),
-        Instr::Vvunop(..) => group_54(m_, ar_, redex_),
-        Instr::Vvbinop(..) => group_55(m_, ar_, redex_),
-        Instr::Vvternop(..) => group_56(m_, ar_, redex_),
-        Instr::Vvtestop(..) => group_57(m_, ar_, redex_),
-        Instr::Vunop(..) => group_58(m_, ar_, redex_),
-        Instr::Vbinop(..) => group_59(m_, ar_, redex_),
-        Instr::Vternop(..) => group_60(m_, ar_, redex_),
-        Instr::Vtestop(..) => group_61(m_, ar_, redex_),
-        Instr::Vrelop(..) => group_62(m_, ar_, redex_),
-        Instr::Vshiftop(..) => group_63(m_, ar_, redex_),
-        Instr::Vbitmask(..) => group_64(m_, ar_, redex_),
-        Instr::Vswizzlop(..) => group_65(m_, ar_, redex_),
-        Instr::Vshuffle(..) => group_66(m_, ar_, redex_),
-        Instr::Vsplat(..) => group_67(m_, ar_, redex_),
-        Instr::VextractLane(..) => group_68(m_, ar_, redex_),
-        Instr::VreplaceLane(..) => group_69(m_, ar_, redex_),
-        Instr::Vextunop(..) => group_70(m_, ar_, redex_),
-        Instr::Vextbinop(..) => group_71(m_, ar_, redex_),
-        Instr::Vextternop(..) => group_72(m_, ar_, redex_),
-        Instr::Vnarrow(..) => group_73(m_, ar_, redex_),
-        Instr::Vcvtop(..) => group_74(m_, ar_, redex_),
-        Instr::Block(..) => group_75(m_, ar_, redex_),
-        Instr::Loop(..) => group_76(m_, ar_, redex_),
-        Instr::BrOnCast(..) => group_77(m_, ar_, redex_),
-        Instr::BrOnCastFail(..) => group_78(m_, ar_, redex_),
-        Instr::Call(..) => group_79(m_, ar_, redex_),
-        Instr::CallIndirect(..) => group_80(m_, ar_, redex_),
-        Instr::ReturnCall(..) => group_81(m_, ar_, redex_),
-        Instr::ReturnCallIndirect(..) => group_82(m_, ar_, redex_),
-        Instr::TryTable(..) => group_83(m_, ar_, redex_),
-        Instr::LocalGet(..) => group_84(m_, ar_, redex_),
-        Instr::GlobalGet(..) => group_85(m_, ar_, redex_),
-        Instr::TableGet(..) => group_86(m_, ar_, redex_),
-        Instr::TableSize(..) => group_87(m_, ar_, redex_),
-        Instr::Load(..) => group_88(m_, ar_, redex_),
-        Instr::MemorySize(..) => group_89(m_, ar_, redex_),
-        Instr::RefFunc(..) => group_90(m_, ar_, redex_),
-        Instr::RefTest(..) => group_91(m_, ar_, redex_),
-        Instr::RefCast(..) => group_92(m_, ar_, redex_),
-        Instr::StructNewDefault(..) => group_93(m_, ar_, redex_),
-        Instr::StructGet(..) => group_94(m_, ar_, redex_),
-        Instr::ArrayNewDefault(..) => group_95(m_, ar_, redex_),
-        Instr::ArrayNewElem(..) => group_96(m_, ar_, redex_),
-        Instr::ArrayNewData(..) => group_97(m_, ar_, redex_),
-        Instr::ArrayGet(..) => group_98(m_, ar_, redex_),
-        Instr::ArrayLen => group_99(m_, ar_, redex_),
-        Instr::Vload(..) => group_100(m_, ar_, redex_),
-        Instr::VloadLane(..) => group_101(m_, ar_, redex_),
+        Instr::RefI31Shared => group_45(m_, ar_, redex_),
+        Instr::I31Get(..) => group_46(m_, ar_, redex_),
+        Instr::ArrayNew(..) => group_47(m_, ar_, redex_),
+        Instr::ExternConvertAny => group_48(m_, ar_, redex_),
+        Instr::AnyConvertExtern => group_49(m_, ar_, redex_),
+        Instr::Unop(..) => group_50(m_, ar_, redex_),
+        Instr::Binop(..) => group_51(m_, ar_, redex_),
+        Instr::Testop(..) => group_52(m_, ar_, redex_),
+        Instr::Relop(..) => group_53(m_, ar_, redex_),
+        Instr::Cvtop(..) => group_54(m_, ar_, redex_),
+        Instr::Vvunop(..) => group_55(m_, ar_, redex_),
+        Instr::Vvbinop(..) => group_56(m_, ar_, redex_),
+        Instr::Vvternop(..) => group_57(m_, ar_, redex_),
+        Instr::Vvtestop(..) => group_58(m_, ar_, redex_),
+        Instr::Vunop(..) => group_59(m_, ar_, redex_),
+        Instr::Vbinop(..) => group_60(m_, ar_, redex_),
+        Instr::Vternop(..) => group_61(m_, ar_, redex_),
+        Instr::Vtestop(..) => group_62(m_, ar_, redex_),
+        Instr::Vrelop(..) => group_63(m_, ar_, redex_),
+        Instr::Vshiftop(..) => group_64(m_, ar_, redex_),
+        Instr::Vbitmask(..) => group_65(m_, ar_, redex_),
+        Instr::Vswizzlop(..) => group_66(m_, ar_, redex_),
+        Instr::Vshuffle(..) => group_67(m_, ar_, redex_),
+        Instr::Vsplat(..) => group_68(m_, ar_, redex_),
+        Instr::VextractLane(..) => group_69(m_, ar_, redex_),
+        Instr::VreplaceLane(..) => group_70(m_, ar_, redex_),
+        Instr::Vextunop(..) => group_71(m_, ar_, redex_),
+        Instr::Vextbinop(..) => group_72(m_, ar_, redex_),
+        Instr::Vextternop(..) => group_73(m_, ar_, redex_),
+        Instr::Vnarrow(..) => group_74(m_, ar_, redex_),
+        Instr::Vcvtop(..) => group_75(m_, ar_, redex_),
+        Instr::Block(..) => group_76(m_, ar_, redex_),
+        Instr::Loop(..) => group_77(m_, ar_, redex_),
+        Instr::BrOnCast(..) => group_78(m_, ar_, redex_),
+        Instr::BrOnCastFail(..) => group_79(m_, ar_, redex_),
+        Instr::Call(..) => group_80(m_, ar_, redex_),
+        Instr::CallIndirect(..) => group_81(m_, ar_, redex_),
+        Instr::ReturnCall(..) => group_82(m_, ar_, redex_),
+        Instr::ReturnCallIndirect(..) => group_83(m_, ar_, redex_),
+        Instr::TryTable(..) => group_84(m_, ar_, redex_),
+        Instr::LocalGet(..) => group_85(m_, ar_, redex_),
+        Instr::GlobalGet(..) => group_86(m_, ar_, redex_),
+        Instr::TableGet(..) => group_87(m_, ar_, redex_),
+        Instr::TableSize(..) => group_88(m_, ar_, redex_),
+        Instr::Load(..) => group_89(m_, ar_, redex_),
+        Instr::MemorySize(..) => group_90(m_, ar_, redex_),
+        Instr::RefFunc(..) => group_91(m_, ar_, redex_),
+        Instr::RefTest(..) => group_92(m_, ar_, redex_),
+        Instr::RefCast(..) => group_93(m_, ar_, redex_),
+        Instr::StructNewDefault(..) => group_94(m_, ar_, redex_),
+        Instr::StructGet(..) => group_95(m_, ar_, redex_),
+        Instr::ArrayNewDefault(..) => group_96(m_, ar_, redex_),
+        Instr::ArrayNewElem(..) => group_97(m_, ar_, redex_),
+        Instr::ArrayNewData(..) => group_98(m_, ar_, redex_),
+        Instr::ArrayGet(..) => group_99(m_, ar_, redex_),
+        Instr::ArrayLen => group_100(m_, ar_, redex_),
+        Instr::Vload(..) => group_101(m_, ar_, redex_),
+        Instr::VloadLane(..) => group_102(m_, ar_, redex_),
         _ => Err(Fail::soft()),
     }
 }
@@ -6355,333 +6378,338 @@ fn group_44(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<&'static str
 }
 
 fn group_45(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<&'static str> {
-    if wspec_runtime::machine::applied(rule_105(m_, ar_, redex_))? { return Ok("Step_pure/i31.get-null"); }
-    if wspec_runtime::machine::applied(rule_106(m_, ar_, redex_))? { return Ok("Step_pure/i31.get-num"); }
+    if wspec_runtime::machine::applied(rule_105(m_, ar_, redex_))? { return Ok("Step_pure/ref.i31_shared"); }
     Err(Fail::soft())
 }
 
 fn group_46(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<&'static str> {
-    if wspec_runtime::machine::applied(rule_107(m_, ar_, redex_))? { return Ok("Step_pure/array.new"); }
+    if wspec_runtime::machine::applied(rule_106(m_, ar_, redex_))? { return Ok("Step_pure/i31.get-null"); }
+    if wspec_runtime::machine::applied(rule_107(m_, ar_, redex_))? { return Ok("Step_pure/i31.get-num"); }
     Err(Fail::soft())
 }
 
 fn group_47(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<&'static str> {
-    if wspec_runtime::machine::applied(rule_108(m_, ar_, redex_))? { return Ok("Step_pure/extern.convert_any-null"); }
-    if wspec_runtime::machine::applied(rule_109(m_, ar_, redex_))? { return Ok("Step_pure/extern.convert_any-addr"); }
+    if wspec_runtime::machine::applied(rule_108(m_, ar_, redex_))? { return Ok("Step_pure/array.new"); }
     Err(Fail::soft())
 }
 
 fn group_48(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<&'static str> {
-    if wspec_runtime::machine::applied(rule_110(m_, ar_, redex_))? { return Ok("Step_pure/any.convert_extern-null"); }
-    if wspec_runtime::machine::applied(rule_111(m_, ar_, redex_))? { return Ok("Step_pure/any.convert_extern-addr"); }
+    if wspec_runtime::machine::applied(rule_109(m_, ar_, redex_))? { return Ok("Step_pure/extern.convert_any-null"); }
+    if wspec_runtime::machine::applied(rule_110(m_, ar_, redex_))? { return Ok("Step_pure/extern.convert_any-addr"); }
     Err(Fail::soft())
 }
 
 fn group_49(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<&'static str> {
-    if wspec_runtime::machine::applied(rule_112(m_, ar_, redex_))? { return Ok("Step_pure/unop-val"); }
-    if wspec_runtime::machine::applied(rule_113(m_, ar_, redex_))? { return Ok("Step_pure/unop-trap"); }
+    if wspec_runtime::machine::applied(rule_111(m_, ar_, redex_))? { return Ok("Step_pure/any.convert_extern-null"); }
+    if wspec_runtime::machine::applied(rule_112(m_, ar_, redex_))? { return Ok("Step_pure/any.convert_extern-addr"); }
     Err(Fail::soft())
 }
 
 fn group_50(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<&'static str> {
-    if wspec_runtime::machine::applied(rule_114(m_, ar_, redex_))? { return Ok("Step_pure/binop-val"); }
-    if wspec_runtime::machine::applied(rule_115(m_, ar_, redex_))? { return Ok("Step_pure/binop-trap-zero"); }
-    if wspec_runtime::machine::applied(rule_116(m_, ar_, redex_))? { return Ok("Step_pure/binop-trap-overflow"); }
+    if wspec_runtime::machine::applied(rule_113(m_, ar_, redex_))? { return Ok("Step_pure/unop-val"); }
+    if wspec_runtime::machine::applied(rule_114(m_, ar_, redex_))? { return Ok("Step_pure/unop-trap"); }
     Err(Fail::soft())
 }
 
 fn group_51(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<&'static str> {
-    if wspec_runtime::machine::applied(rule_117(m_, ar_, redex_))? { return Ok("Step_pure/testop"); }
+    if wspec_runtime::machine::applied(rule_115(m_, ar_, redex_))? { return Ok("Step_pure/binop-val"); }
+    if wspec_runtime::machine::applied(rule_116(m_, ar_, redex_))? { return Ok("Step_pure/binop-trap-zero"); }
+    if wspec_runtime::machine::applied(rule_117(m_, ar_, redex_))? { return Ok("Step_pure/binop-trap-overflow"); }
     Err(Fail::soft())
 }
 
 fn group_52(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<&'static str> {
-    if wspec_runtime::machine::applied(rule_118(m_, ar_, redex_))? { return Ok("Step_pure/relop"); }
+    if wspec_runtime::machine::applied(rule_118(m_, ar_, redex_))? { return Ok("Step_pure/testop"); }
     Err(Fail::soft())
 }
 
 fn group_53(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<&'static str> {
-    if wspec_runtime::machine::applied(rule_119(m_, ar_, redex_))? { return Ok("Step_pure/cvtop-val"); }
-    if wspec_runtime::machine::applied(rule_120(m_, ar_, redex_))? { return Ok("Step_pure/cvtop-trap-nan"); }
-    if wspec_runtime::machine::applied(rule_121(m_, ar_, redex_))? { return Ok("Step_pure/cvtop-trap-overflow"); }
+    if wspec_runtime::machine::applied(rule_119(m_, ar_, redex_))? { return Ok("Step_pure/relop"); }
     Err(Fail::soft())
 }
 
 fn group_54(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<&'static str> {
-    if wspec_runtime::machine::applied(rule_122(m_, ar_, redex_))? { return Ok("Step_pure/vvunop"); }
+    if wspec_runtime::machine::applied(rule_120(m_, ar_, redex_))? { return Ok("Step_pure/cvtop-val"); }
+    if wspec_runtime::machine::applied(rule_121(m_, ar_, redex_))? { return Ok("Step_pure/cvtop-trap-nan"); }
+    if wspec_runtime::machine::applied(rule_122(m_, ar_, redex_))? { return Ok("Step_pure/cvtop-trap-overflow"); }
     Err(Fail::soft())
 }
 
 fn group_55(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<&'static str> {
-    if wspec_runtime::machine::applied(rule_123(m_, ar_, redex_))? { return Ok("Step_pure/vvbinop"); }
+    if wspec_runtime::machine::applied(rule_123(m_, ar_, redex_))? { return Ok("Step_pure/vvunop"); }
     Err(Fail::soft())
 }
 
 fn group_56(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<&'static str> {
-    if wspec_runtime::machine::applied(rule_124(m_, ar_, redex_))? { return Ok("Step_pure/vvternop"); }
+    if wspec_runtime::machine::applied(rule_124(m_, ar_, redex_))? { return Ok("Step_pure/vvbinop"); }
     Err(Fail::soft())
 }
 
 fn group_57(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<&'static str> {
-    if wspec_runtime::machine::applied(rule_125(m_, ar_, redex_))? { return Ok("Step_pure/vvtestop"); }
+    if wspec_runtime::machine::applied(rule_125(m_, ar_, redex_))? { return Ok("Step_pure/vvternop"); }
     Err(Fail::soft())
 }
 
 fn group_58(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<&'static str> {
-    if wspec_runtime::machine::applied(rule_126(m_, ar_, redex_))? { return Ok("Step_pure/vunop"); }
+    if wspec_runtime::machine::applied(rule_126(m_, ar_, redex_))? { return Ok("Step_pure/vvtestop"); }
     Err(Fail::soft())
 }
 
 fn group_59(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<&'static str> {
-    if wspec_runtime::machine::applied(rule_127(m_, ar_, redex_))? { return Ok("Step_pure/vbinop"); }
+    if wspec_runtime::machine::applied(rule_127(m_, ar_, redex_))? { return Ok("Step_pure/vunop"); }
     Err(Fail::soft())
 }
 
 fn group_60(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<&'static str> {
-    if wspec_runtime::machine::applied(rule_128(m_, ar_, redex_))? { return Ok("Step_pure/vternop"); }
+    if wspec_runtime::machine::applied(rule_128(m_, ar_, redex_))? { return Ok("Step_pure/vbinop"); }
     Err(Fail::soft())
 }
 
 fn group_61(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<&'static str> {
-    if wspec_runtime::machine::applied(rule_129(m_, ar_, redex_))? { return Ok("Step_pure/vtestop"); }
+    if wspec_runtime::machine::applied(rule_129(m_, ar_, redex_))? { return Ok("Step_pure/vternop"); }
     Err(Fail::soft())
 }
 
 fn group_62(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<&'static str> {
-    if wspec_runtime::machine::applied(rule_130(m_, ar_, redex_))? { return Ok("Step_pure/vrelop"); }
+    if wspec_runtime::machine::applied(rule_130(m_, ar_, redex_))? { return Ok("Step_pure/vtestop"); }
     Err(Fail::soft())
 }
 
 fn group_63(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<&'static str> {
-    if wspec_runtime::machine::applied(rule_131(m_, ar_, redex_))? { return Ok("Step_pure/vshiftop"); }
+    if wspec_runtime::machine::applied(rule_131(m_, ar_, redex_))? { return Ok("Step_pure/vrelop"); }
     Err(Fail::soft())
 }
 
 fn group_64(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<&'static str> {
-    if wspec_runtime::machine::applied(rule_132(m_, ar_, redex_))? { return Ok("Step_pure/vbitmask"); }
+    if wspec_runtime::machine::applied(rule_132(m_, ar_, redex_))? { return Ok("Step_pure/vshiftop"); }
     Err(Fail::soft())
 }
 
 fn group_65(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<&'static str> {
-    if wspec_runtime::machine::applied(rule_133(m_, ar_, redex_))? { return Ok("Step_pure/vswizzlop"); }
+    if wspec_runtime::machine::applied(rule_133(m_, ar_, redex_))? { return Ok("Step_pure/vbitmask"); }
     Err(Fail::soft())
 }
 
 fn group_66(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<&'static str> {
-    if wspec_runtime::machine::applied(rule_134(m_, ar_, redex_))? { return Ok("Step_pure/vshuffle"); }
+    if wspec_runtime::machine::applied(rule_134(m_, ar_, redex_))? { return Ok("Step_pure/vswizzlop"); }
     Err(Fail::soft())
 }
 
 fn group_67(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<&'static str> {
-    if wspec_runtime::machine::applied(rule_135(m_, ar_, redex_))? { return Ok("Step_pure/vsplat"); }
+    if wspec_runtime::machine::applied(rule_135(m_, ar_, redex_))? { return Ok("Step_pure/vshuffle"); }
     Err(Fail::soft())
 }
 
 fn group_68(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<&'static str> {
-    if wspec_runtime::machine::applied(rule_136(m_, ar_, redex_))? { return Ok("Step_pure/vextract_lane-num"); }
-    if wspec_runtime::machine::applied(rule_137(m_, ar_, redex_))? { return Ok("Step_pure/vextract_lane-pack"); }
+    if wspec_runtime::machine::applied(rule_136(m_, ar_, redex_))? { return Ok("Step_pure/vsplat"); }
     Err(Fail::soft())
 }
 
 fn group_69(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<&'static str> {
-    if wspec_runtime::machine::applied(rule_138(m_, ar_, redex_))? { return Ok("Step_pure/vreplace_lane"); }
+    if wspec_runtime::machine::applied(rule_137(m_, ar_, redex_))? { return Ok("Step_pure/vextract_lane-num"); }
+    if wspec_runtime::machine::applied(rule_138(m_, ar_, redex_))? { return Ok("Step_pure/vextract_lane-pack"); }
     Err(Fail::soft())
 }
 
 fn group_70(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<&'static str> {
-    if wspec_runtime::machine::applied(rule_139(m_, ar_, redex_))? { return Ok("Step_pure/vextunop"); }
+    if wspec_runtime::machine::applied(rule_139(m_, ar_, redex_))? { return Ok("Step_pure/vreplace_lane"); }
     Err(Fail::soft())
 }
 
 fn group_71(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<&'static str> {
-    if wspec_runtime::machine::applied(rule_140(m_, ar_, redex_))? { return Ok("Step_pure/vextbinop"); }
+    if wspec_runtime::machine::applied(rule_140(m_, ar_, redex_))? { return Ok("Step_pure/vextunop"); }
     Err(Fail::soft())
 }
 
 fn group_72(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<&'static str> {
-    if wspec_runtime::machine::applied(rule_141(m_, ar_, redex_))? { return Ok("Step_pure/vextternop"); }
+    if wspec_runtime::machine::applied(rule_141(m_, ar_, redex_))? { return Ok("Step_pure/vextbinop"); }
     Err(Fail::soft())
 }
 
 fn group_73(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<&'static str> {
-    if wspec_runtime::machine::applied(rule_142(m_, ar_, redex_))? { return Ok("Step_pure/vnarrow"); }
+    if wspec_runtime::machine::applied(rule_142(m_, ar_, redex_))? { return Ok("Step_pure/vextternop"); }
     Err(Fail::soft())
 }
 
 fn group_74(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<&'static str> {
-    if wspec_runtime::machine::applied(rule_143(m_, ar_, redex_))? { return Ok("Step_pure/vcvtop"); }
+    if wspec_runtime::machine::applied(rule_143(m_, ar_, redex_))? { return Ok("Step_pure/vnarrow"); }
     Err(Fail::soft())
 }
 
 fn group_75(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<&'static str> {
-    if wspec_runtime::machine::applied(rule_144(m_, ar_, redex_))? { return Ok("Step_read/block"); }
+    if wspec_runtime::machine::applied(rule_144(m_, ar_, redex_))? { return Ok("Step_pure/vcvtop"); }
     Err(Fail::soft())
 }
 
 fn group_76(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<&'static str> {
-    if wspec_runtime::machine::applied(rule_145(m_, ar_, redex_))? { return Ok("Step_read/loop"); }
+    if wspec_runtime::machine::applied(rule_145(m_, ar_, redex_))? { return Ok("Step_read/block"); }
     Err(Fail::soft())
 }
 
 fn group_77(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<&'static str> {
-    if wspec_runtime::machine::applied(rule_146(m_, ar_, redex_))? { return Ok("Step_read/br_on_cast-succeed"); }
-    if wspec_runtime::machine::applied(rule_147(m_, ar_, redex_))? { return Ok("Step_read/br_on_cast-fail"); }
+    if wspec_runtime::machine::applied(rule_146(m_, ar_, redex_))? { return Ok("Step_read/loop"); }
     Err(Fail::soft())
 }
 
 fn group_78(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<&'static str> {
-    if wspec_runtime::machine::applied(rule_148(m_, ar_, redex_))? { return Ok("Step_read/br_on_cast_fail-succeed"); }
-    if wspec_runtime::machine::applied(rule_149(m_, ar_, redex_))? { return Ok("Step_read/br_on_cast_fail-fail"); }
+    if wspec_runtime::machine::applied(rule_147(m_, ar_, redex_))? { return Ok("Step_read/br_on_cast-succeed"); }
+    if wspec_runtime::machine::applied(rule_148(m_, ar_, redex_))? { return Ok("Step_read/br_on_cast-fail"); }
     Err(Fail::soft())
 }
 
 fn group_79(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<&'static str> {
-    if wspec_runtime::machine::applied(rule_150(m_, ar_, redex_))? { return Ok("Step_read/call"); }
+    if wspec_runtime::machine::applied(rule_149(m_, ar_, redex_))? { return Ok("Step_read/br_on_cast_fail-succeed"); }
+    if wspec_runtime::machine::applied(rule_150(m_, ar_, redex_))? { return Ok("Step_read/br_on_cast_fail-fail"); }
     Err(Fail::soft())
 }
 
 fn group_80(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<&'static str> {
-    if wspec_runtime::machine::applied(rule_151(m_, ar_, redex_))? { return Ok("Step_read/call_indirect-oob"); }
-    if wspec_runtime::machine::applied(rule_152(m_, ar_, redex_))? { return Ok("Step_read/call_indirect-null"); }
-    if wspec_runtime::machine::applied(rule_153(m_, ar_, redex_))? { return Ok("Step_read/call_indirect-call"); }
-    if wspec_runtime::machine::applied(rule_154(m_, ar_, redex_))? { return Ok("Step_read/call_indirect-mismatch"); }
+    if wspec_runtime::machine::applied(rule_151(m_, ar_, redex_))? { return Ok("Step_read/call"); }
     Err(Fail::soft())
 }
 
 fn group_81(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<&'static str> {
-    if wspec_runtime::machine::applied(rule_155(m_, ar_, redex_))? { return Ok("Step_read/return_call"); }
+    if wspec_runtime::machine::applied(rule_152(m_, ar_, redex_))? { return Ok("Step_read/call_indirect-oob"); }
+    if wspec_runtime::machine::applied(rule_153(m_, ar_, redex_))? { return Ok("Step_read/call_indirect-null"); }
+    if wspec_runtime::machine::applied(rule_154(m_, ar_, redex_))? { return Ok("Step_read/call_indirect-call"); }
+    if wspec_runtime::machine::applied(rule_155(m_, ar_, redex_))? { return Ok("Step_read/call_indirect-mismatch"); }
     Err(Fail::soft())
 }
 
 fn group_82(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<&'static str> {
-    if wspec_runtime::machine::applied(rule_156(m_, ar_, redex_))? { return Ok("Step_read/return_call_indirect-oob"); }
-    if wspec_runtime::machine::applied(rule_157(m_, ar_, redex_))? { return Ok("Step_read/return_call_indirect-null"); }
-    if wspec_runtime::machine::applied(rule_158(m_, ar_, redex_))? { return Ok("Step_read/return_call_indirect-call"); }
-    if wspec_runtime::machine::applied(rule_159(m_, ar_, redex_))? { return Ok("Step_read/return_call_indirect-mismatch"); }
+    if wspec_runtime::machine::applied(rule_156(m_, ar_, redex_))? { return Ok("Step_read/return_call"); }
     Err(Fail::soft())
 }
 
 fn group_83(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<&'static str> {
-    if wspec_runtime::machine::applied(rule_160(m_, ar_, redex_))? { return Ok("Step_read/try_table"); }
+    if wspec_runtime::machine::applied(rule_157(m_, ar_, redex_))? { return Ok("Step_read/return_call_indirect-oob"); }
+    if wspec_runtime::machine::applied(rule_158(m_, ar_, redex_))? { return Ok("Step_read/return_call_indirect-null"); }
+    if wspec_runtime::machine::applied(rule_159(m_, ar_, redex_))? { return Ok("Step_read/return_call_indirect-call"); }
+    if wspec_runtime::machine::applied(rule_160(m_, ar_, redex_))? { return Ok("Step_read/return_call_indirect-mismatch"); }
     Err(Fail::soft())
 }
 
 fn group_84(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<&'static str> {
-    if wspec_runtime::machine::applied(rule_161(m_, ar_, redex_))? { return Ok("Step_read/local.get"); }
+    if wspec_runtime::machine::applied(rule_161(m_, ar_, redex_))? { return Ok("Step_read/try_table"); }
     Err(Fail::soft())
 }
 
 fn group_85(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<&'static str> {
-    if wspec_runtime::machine::applied(rule_162(m_, ar_, redex_))? { return Ok("Step_read/global.get"); }
+    if wspec_runtime::machine::applied(rule_162(m_, ar_, redex_))? { return Ok("Step_read/local.get"); }
     Err(Fail::soft())
 }
 
 fn group_86(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<&'static str> {
-    if wspec_runtime::machine::applied(rule_163(m_, ar_, redex_))? { return Ok("Step_read/table.get-oob"); }
-    if wspec_runtime::machine::applied(rule_164(m_, ar_, redex_))? { return Ok("Step_read/table.get-val"); }
+    if wspec_runtime::machine::applied(rule_163(m_, ar_, redex_))? { return Ok("Step_read/global.get"); }
     Err(Fail::soft())
 }
 
 fn group_87(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<&'static str> {
-    if wspec_runtime::machine::applied(rule_165(m_, ar_, redex_))? { return Ok("Step_read/table.size"); }
+    if wspec_runtime::machine::applied(rule_164(m_, ar_, redex_))? { return Ok("Step_read/table.get-oob"); }
+    if wspec_runtime::machine::applied(rule_165(m_, ar_, redex_))? { return Ok("Step_read/table.get-val"); }
     Err(Fail::soft())
 }
 
 fn group_88(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<&'static str> {
-    if wspec_runtime::machine::applied(rule_166(m_, ar_, redex_))? { return Ok("Step_read/load-num-oob"); }
-    if wspec_runtime::machine::applied(rule_167(m_, ar_, redex_))? { return Ok("Step_read/load-num-val"); }
-    if wspec_runtime::machine::applied(rule_168(m_, ar_, redex_))? { return Ok("Step_read/load-pack-oob"); }
-    if wspec_runtime::machine::applied(rule_169(m_, ar_, redex_))? { return Ok("Step_read/load-pack-val"); }
+    if wspec_runtime::machine::applied(rule_166(m_, ar_, redex_))? { return Ok("Step_read/table.size"); }
     Err(Fail::soft())
 }
 
 fn group_89(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<&'static str> {
-    if wspec_runtime::machine::applied(rule_170(m_, ar_, redex_))? { return Ok("Step_read/memory.size"); }
+    if wspec_runtime::machine::applied(rule_167(m_, ar_, redex_))? { return Ok("Step_read/load-num-oob"); }
+    if wspec_runtime::machine::applied(rule_168(m_, ar_, redex_))? { return Ok("Step_read/load-num-val"); }
+    if wspec_runtime::machine::applied(rule_169(m_, ar_, redex_))? { return Ok("Step_read/load-pack-oob"); }
+    if wspec_runtime::machine::applied(rule_170(m_, ar_, redex_))? { return Ok("Step_read/load-pack-val"); }
     Err(Fail::soft())
 }
 
 fn group_90(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<&'static str> {
-    if wspec_runtime::machine::applied(rule_171(m_, ar_, redex_))? { return Ok("Step_read/ref.func"); }
+    if wspec_runtime::machine::applied(rule_171(m_, ar_, redex_))? { return Ok("Step_read/memory.size"); }
     Err(Fail::soft())
 }
 
 fn group_91(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<&'static str> {
-    if wspec_runtime::machine::applied(rule_172(m_, ar_, redex_))? { return Ok("Step_read/ref.test-true"); }
-    if wspec_runtime::machine::applied(rule_173(m_, ar_, redex_))? { return Ok("Step_read/ref.test-false"); }
+    if wspec_runtime::machine::applied(rule_172(m_, ar_, redex_))? { return Ok("Step_read/ref.func"); }
     Err(Fail::soft())
 }
 
 fn group_92(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<&'static str> {
-    if wspec_runtime::machine::applied(rule_174(m_, ar_, redex_))? { return Ok("Step_read/ref.cast-succeed"); }
-    if wspec_runtime::machine::applied(rule_175(m_, ar_, redex_))? { return Ok("Step_read/ref.cast-fail"); }
+    if wspec_runtime::machine::applied(rule_173(m_, ar_, redex_))? { return Ok("Step_read/ref.test-true"); }
+    if wspec_runtime::machine::applied(rule_174(m_, ar_, redex_))? { return Ok("Step_read/ref.test-false"); }
     Err(Fail::soft())
 }
 
 fn group_93(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<&'static str> {
-    if wspec_runtime::machine::applied(rule_176(m_, ar_, redex_))? { return Ok("Step_read/struct.new_default"); }
+    if wspec_runtime::machine::applied(rule_175(m_, ar_, redex_))? { return Ok("Step_read/ref.cast-succeed"); }
+    if wspec_runtime::machine::applied(rule_176(m_, ar_, redex_))? { return Ok("Step_read/ref.cast-fail"); }
     Err(Fail::soft())
 }
 
 fn group_94(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<&'static str> {
-    if wspec_runtime::machine::applied(rule_177(m_, ar_, redex_))? { return Ok("Step_read/struct.get-null"); }
-    if wspec_runtime::machine::applied(rule_178(m_, ar_, redex_))? { return Ok("Step_read/struct.get-struct"); }
+    if wspec_runtime::machine::applied(rule_177(m_, ar_, redex_))? { return Ok("Step_read/struct.new_default"); }
     Err(Fail::soft())
 }
 
 fn group_95(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<&'static str> {
-    if wspec_runtime::machine::applied(rule_179(m_, ar_, redex_))? { return Ok("Step_read/array.new_default"); }
+    if wspec_runtime::machine::applied(rule_178(m_, ar_, redex_))? { return Ok("Step_read/struct.get-null"); }
+    if wspec_runtime::machine::applied(rule_179(m_, ar_, redex_))? { return Ok("Step_read/struct.get-struct"); }
     Err(Fail::soft())
 }
 
 fn group_96(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<&'static str> {
-    if wspec_runtime::machine::applied(rule_180(m_, ar_, redex_))? { return Ok("Step_read/array.new_elem-oob"); }
-    if wspec_runtime::machine::applied(rule_181(m_, ar_, redex_))? { return Ok("Step_read/array.new_elem-alloc"); }
+    if wspec_runtime::machine::applied(rule_180(m_, ar_, redex_))? { return Ok("Step_read/array.new_default"); }
     Err(Fail::soft())
 }
 
 fn group_97(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<&'static str> {
-    if wspec_runtime::machine::applied(rule_182(m_, ar_, redex_))? { return Ok("Step_read/array.new_data-oob"); }
-    if wspec_runtime::machine::applied(rule_183(m_, ar_, redex_))? { return Ok("Step_read/array.new_data-alloc"); }
+    if wspec_runtime::machine::applied(rule_181(m_, ar_, redex_))? { return Ok("Step_read/array.new_elem-oob"); }
+    if wspec_runtime::machine::applied(rule_182(m_, ar_, redex_))? { return Ok("Step_read/array.new_elem-alloc"); }
     Err(Fail::soft())
 }
 
 fn group_98(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<&'static str> {
-    if wspec_runtime::machine::applied(rule_184(m_, ar_, redex_))? { return Ok("Step_read/array.get-null"); }
-    if wspec_runtime::machine::applied(rule_185(m_, ar_, redex_))? { return Ok("Step_read/array.get-oob"); }
-    if wspec_runtime::machine::applied(rule_186(m_, ar_, redex_))? { return Ok("Step_read/array.get-array"); }
+    if wspec_runtime::machine::applied(rule_183(m_, ar_, redex_))? { return Ok("Step_read/array.new_data-oob"); }
+    if wspec_runtime::machine::applied(rule_184(m_, ar_, redex_))? { return Ok("Step_read/array.new_data-alloc"); }
     Err(Fail::soft())
 }
 
 fn group_99(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<&'static str> {
-    if wspec_runtime::machine::applied(rule_187(m_, ar_, redex_))? { return Ok("Step_read/array.len-null"); }
-    if wspec_runtime::machine::applied(rule_188(m_, ar_, redex_))? { return Ok("Step_read/array.len-array"); }
+    if wspec_runtime::machine::applied(rule_185(m_, ar_, redex_))? { return Ok("Step_read/array.get-null"); }
+    if wspec_runtime::machine::applied(rule_186(m_, ar_, redex_))? { return Ok("Step_read/array.get-oob"); }
+    if wspec_runtime::machine::applied(rule_187(m_, ar_, redex_))? { return Ok("Step_read/array.get-array"); }
     Err(Fail::soft())
 }
 
 fn group_100(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<&'static str> {
-    if wspec_runtime::machine::applied(rule_189(m_, ar_, redex_))? { return Ok("Step_read/vload-oob"); }
-    if wspec_runtime::machine::applied(rule_190(m_, ar_, redex_))? { return Ok("Step_read/vload-val"); }
-    if wspec_runtime::machine::applied(rule_191(m_, ar_, redex_))? { return Ok("Step_read/vload-pack-oob"); }
-    if wspec_runtime::machine::applied(rule_192(m_, ar_, redex_))? { return Ok("Step_read/vload-pack-val"); }
-    if wspec_runtime::machine::applied(rule_193(m_, ar_, redex_))? { return Ok("Step_read/vload-splat-oob"); }
-    if wspec_runtime::machine::applied(rule_194(m_, ar_, redex_))? { return Ok("Step_read/vload-splat-val"); }
-    if wspec_runtime::machine::applied(rule_195(m_, ar_, redex_))? { return Ok("Step_read/vload-zero-oob"); }
-    if wspec_runtime::machine::applied(rule_196(m_, ar_, redex_))? { return Ok("Step_read/vload-zero-val"); }
+    if wspec_runtime::machine::applied(rule_188(m_, ar_, redex_))? { return Ok("Step_read/array.len-null"); }
+    if wspec_runtime::machine::applied(rule_189(m_, ar_, redex_))? { return Ok("Step_read/array.len-array"); }
     Err(Fail::soft())
 }
 
 fn group_101(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<&'static str> {
-    if wspec_runtime::machine::applied(rule_197(m_, ar_, redex_))? { return Ok("Step_read/vload_lane-oob"); }
-    if wspec_runtime::machine::applied(rule_198(m_, ar_, redex_))? { return Ok("Step_read/vload_lane-val"); }
+    if wspec_runtime::machine::applied(rule_190(m_, ar_, redex_))? { return Ok("Step_read/vload-oob"); }
+    if wspec_runtime::machine::applied(rule_191(m_, ar_, redex_))? { return Ok("Step_read/vload-val"); }
+    if wspec_runtime::machine::applied(rule_192(m_, ar_, redex_))? { return Ok("Step_read/vload-pack-oob"); }
+    if wspec_runtime::machine::applied(rule_193(m_, ar_, redex_))? { return Ok("Step_read/vload-pack-val"); }
+    if wspec_runtime::machine::applied(rule_194(m_, ar_, redex_))? { return Ok("Step_read/vload-splat-oob"); }
+    if wspec_runtime::machine::applied(rule_195(m_, ar_, redex_))? { return Ok("Step_read/vload-splat-val"); }
+    if wspec_runtime::machine::applied(rule_196(m_, ar_, redex_))? { return Ok("Step_read/vload-zero-oob"); }
+    if wspec_runtime::machine::applied(rule_197(m_, ar_, redex_))? { return Ok("Step_read/vload-zero-val"); }
+    Err(Fail::soft())
+}
+
+fn group_102(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<&'static str> {
+    if wspec_runtime::machine::applied(rule_198(m_, ar_, redex_))? { return Ok("Step_read/vload_lane-oob"); }
+    if wspec_runtime::machine::applied(rule_199(m_, ar_, redex_))? { return Ok("Step_read/vload_lane-val"); }
     Err(Fail::soft())
 }
 
 /// Applies the first rule that leaves a context whose body is done.
 pub fn exit(m_: &mut Machine<Wasm>, ar_: &Ctx) -> R<&'static str> {
-    if wspec_runtime::machine::applied(rule_199(m_, ar_))? { return Ok("Step_pure/label-vals"); }
-    if wspec_runtime::machine::applied(rule_200(m_, ar_))? { return Ok("Step_pure/frame-vals"); }
-    if wspec_runtime::machine::applied(rule_201(m_, ar_))? { return Ok("Step_pure/handler-vals"); }
-    if wspec_runtime::machine::applied(rule_202(m_, ar_))? { return Ok("Step_read/ref.null-idx"); }
+    if wspec_runtime::machine::applied(rule_200(m_, ar_))? { return Ok("Step_pure/label-vals"); }
+    if wspec_runtime::machine::applied(rule_201(m_, ar_))? { return Ok("Step_pure/frame-vals"); }
+    if wspec_runtime::machine::applied(rule_202(m_, ar_))? { return Ok("Step_pure/handler-vals"); }
+    if wspec_runtime::machine::applied(rule_203(m_, ar_))? { return Ok("Step_read/ref.null-idx"); }
     Err(Fail::soft())
 }
 
@@ -7105,7 +7133,7 @@ fn vrule_12(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     if !((wspec_runtime::num::wide(l)? < wspec_runtime::num::wide(((*v_C).labels.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown label {}", wspec_runtime::num::wide(l)?))); }
     let t = (&(*wspec_runtime::seq::at(&(*v_C).labels, wspec_runtime::num::wide(l)?)?));
     let a_2: &Valtype = ck.peek(0usize)?;
-    let (ht_5,) = if *a_2 == Valtype::Bot { (Heaptype::Absheaptype(Absheaptype::Bot),) } else {
+    let (ht_5,) = if *a_2 == Valtype::Bot { (Heaptype::Make(Share::Botshare, Absheaptype::Bot),) } else {
     #[allow(irrefutable_let_patterns)]
     let Valtype::Reftype(Reftype(f_3, f_4)) = a_2 else { return Err(wspec_runtime::Fail::soft()) };
     let _w1 = *f_3;
@@ -7583,7 +7611,7 @@ fn vrule_29(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     #[allow(irrefutable_let_patterns)]
     let Instr::RefIsNull = redex_ else { return Err(wspec_runtime::Fail::soft()) };
     let a_1: &Valtype = ck.peek(0usize)?;
-    let (ht_4,) = if *a_1 == Valtype::Bot { (Heaptype::Absheaptype(Absheaptype::Bot),) } else {
+    let (ht_4,) = if *a_1 == Valtype::Bot { (Heaptype::Make(Share::Botshare, Absheaptype::Bot),) } else {
     #[allow(irrefutable_let_patterns)]
     let Valtype::Reftype(Reftype(f_2, f_3)) = a_1 else { return Err(wspec_runtime::Fail::soft()) };
     let _w1 = *f_2;
@@ -7608,7 +7636,7 @@ fn vrule_30(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     #[allow(irrefutable_let_patterns)]
     let Instr::RefAsNonNull = redex_ else { return Err(wspec_runtime::Fail::soft()) };
     let a_1: &Valtype = ck.peek(0usize)?;
-    let (ht_4,) = if *a_1 == Valtype::Bot { (Heaptype::Absheaptype(Absheaptype::Bot),) } else {
+    let (ht_4,) = if *a_1 == Valtype::Bot { (Heaptype::Make(Share::Botshare, Absheaptype::Bot),) } else {
     #[allow(irrefutable_let_patterns)]
     let Valtype::Reftype(Reftype(f_2, f_3)) = a_1 else { return Err(wspec_runtime::Fail::soft()) };
     let _w1 = *f_2;
@@ -7626,9 +7654,22 @@ fn vgroup_28(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) 
     Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/ref.as_non_null applies)".into())))
 }
 
-// from spec/2.3-validation-instructions.wspec:259 rule Instr_ok/ref.eq
+// from spec/2.3-validation-instructions.wspec:262 rule Instr_ok/ref.eq-shared
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn vrule_31(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Effect<Valtype, Localidx>> {
+    let v_C = c;
+    #[allow(irrefutable_let_patterns)]
+    let Instr::RefEq = redex_ else { return Err(wspec_runtime::Fail::soft()) };
+    let e_1: Valtype = Valtype::Reftype(Reftype(Some(Null), Heaptype::Make(Share::Shared, Absheaptype::Eq)));
+    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_1).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![Valtype::Reftype(Reftype(Some(Null), Heaptype::Make(Share::Shared, Absheaptype::Eq)))], vec![e_1.clone()]]))); }
+    let e_2: Valtype = Valtype::Reftype(Reftype(Some(Null), Heaptype::Make(Share::Shared, Absheaptype::Eq)));
+    if !matches!(ck.peek(0usize + 1), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_2).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![e_2.clone()], vec![e_1.clone()]]))); }
+    Ok(Effect { pops: 0usize + 1 + 1, unreachable: false, pushes: wspec_runtime::seq::cat([vec![Valtype::Numtype(Numtype::I32)]]), sets: vec![] })
+}
+
+// from spec/2.3-validation-instructions.wspec:265 rule Instr_ok/ref.eq
+#[allow(unused_variables, unused_parens, clippy::all)]
+fn vrule_32(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Effect<Valtype, Localidx>> {
     let v_C = c;
     #[allow(irrefutable_let_patterns)]
     let Instr::RefEq = redex_ else { return Err(wspec_runtime::Fail::soft()) };
@@ -7642,25 +7683,32 @@ fn vrule_31(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
 fn vgroup_29(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
     ck.take_note();
     if let Some(e) = wspec_runtime::machine::attempt(vrule_31(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
-    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/ref.eq applies)".into())))
+    if let Some(e) = wspec_runtime::machine::attempt(vrule_32(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
+    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/ref.eq-shared, Instr_ok/ref.eq applies)".into())))
 }
 
-// from spec/2.3-validation-instructions.wspec:262 rule Instr_ok/ref.test
+// from spec/2.3-validation-instructions.wspec:269 rule Instr_ok/ref.test
 #[allow(unused_variables, unused_parens, clippy::all)]
-fn vrule_32(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Effect<Valtype, Localidx>> {
+fn vrule_33(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Effect<Valtype, Localidx>> {
     let v_C = c;
     #[allow(irrefutable_let_patterns)]
     let Instr::RefTest(f_1) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
     let rt = f_1;
     rels::reftype_ok(ar_, v_C, rt)?;
-    for choice_2 in vec![Reftype(Some(Null), Heaptype::Absheaptype(Absheaptype::Any)), Reftype(Some(Null), Heaptype::Absheaptype(Absheaptype::Func)), Reftype(Some(Null), Heaptype::Absheaptype(Absheaptype::Exn)), Reftype(Some(Null), Heaptype::Absheaptype(Absheaptype::Extern))] {
+    for choice_2 in vec![Absheaptype::Any, Absheaptype::Func, Absheaptype::Exn, Absheaptype::Extern] {
     if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
-    let rt_q = choice_2;
+    let aht = choice_2;
+    for choice_3 in vec![Reftype(Some(Null), conv::absheaptype_to_heaptype(aht)), Reftype(Some(Null), Heaptype::Make(Share::Shared, aht))] {
+    if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+    let rt_q = choice_3;
     rels::reftype_ok(ar_, v_C, &rt_q)?;
     rels::reftype_sub(ar_, v_C, rt, &rt_q)?;
-    let e_3: Valtype = conv::reftype_to_valtype(rt_q.clone());
-    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_3).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![e_3.clone()]]))); }
+    let e_4: Valtype = conv::reftype_to_valtype(rt_q.clone());
+    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_4).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![e_4.clone()]]))); }
     Ok(Effect { pops: 0usize + 1, unreachable: false, pushes: wspec_runtime::seq::cat([vec![Valtype::Numtype(Numtype::I32)]]), sets: vec![] })
+    })())? { return Ok(v); }
+    }
+    Err(Fail::soft())
     })())? { return Ok(v); }
     }
     Err(Fail::soft())
@@ -7668,26 +7716,32 @@ fn vrule_32(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
 
 fn vgroup_30(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
     ck.take_note();
-    if let Some(e) = wspec_runtime::machine::attempt(vrule_32(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
+    if let Some(e) = wspec_runtime::machine::attempt(vrule_33(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
     Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/ref.test applies)".into())))
 }
 
-// from spec/2.3-validation-instructions.wspec:269 rule Instr_ok/ref.cast
+// from spec/2.3-validation-instructions.wspec:277 rule Instr_ok/ref.cast
 #[allow(unused_variables, unused_parens, clippy::all)]
-fn vrule_33(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Effect<Valtype, Localidx>> {
+fn vrule_34(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Effect<Valtype, Localidx>> {
     let v_C = c;
     #[allow(irrefutable_let_patterns)]
     let Instr::RefCast(f_1) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
     let rt = f_1;
     rels::reftype_ok(ar_, v_C, rt)?;
-    for choice_2 in vec![Reftype(Some(Null), Heaptype::Absheaptype(Absheaptype::Any)), Reftype(Some(Null), Heaptype::Absheaptype(Absheaptype::Func)), Reftype(Some(Null), Heaptype::Absheaptype(Absheaptype::Exn)), Reftype(Some(Null), Heaptype::Absheaptype(Absheaptype::Extern))] {
+    for choice_2 in vec![Absheaptype::Any, Absheaptype::Func, Absheaptype::Exn, Absheaptype::Extern] {
     if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
-    let rt_q = choice_2;
+    let aht = choice_2;
+    for choice_3 in vec![Reftype(Some(Null), conv::absheaptype_to_heaptype(aht)), Reftype(Some(Null), Heaptype::Make(Share::Shared, aht))] {
+    if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+    let rt_q = choice_3;
     rels::reftype_ok(ar_, v_C, &rt_q)?;
     rels::reftype_sub(ar_, v_C, rt, &rt_q)?;
-    let e_3: Valtype = conv::reftype_to_valtype(rt_q.clone());
-    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_3).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![e_3.clone()]]))); }
+    let e_4: Valtype = conv::reftype_to_valtype(rt_q.clone());
+    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_4).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![e_4.clone()]]))); }
     Ok(Effect { pops: 0usize + 1, unreachable: false, pushes: wspec_runtime::seq::cat([vec![conv::reftype_to_valtype((*rt).clone())]]), sets: vec![] })
+    })())? { return Ok(v); }
+    }
+    Err(Fail::soft())
     })())? { return Ok(v); }
     }
     Err(Fail::soft())
@@ -7695,13 +7749,42 @@ fn vrule_33(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
 
 fn vgroup_31(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
     ck.take_note();
-    if let Some(e) = wspec_runtime::machine::attempt(vrule_33(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
+    if let Some(e) = wspec_runtime::machine::attempt(vrule_34(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
     Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/ref.cast applies)".into())))
 }
 
-// from spec/2.3-validation-instructions.wspec:276 rule Instr_ok/i31.get
+// from spec/2.3-validation-instructions.wspec:285 rule Instr_ok/ref.i31_shared
 #[allow(unused_variables, unused_parens, clippy::all)]
-fn vrule_34(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Effect<Valtype, Localidx>> {
+fn vrule_35(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Effect<Valtype, Localidx>> {
+    let v_C = c;
+    #[allow(irrefutable_let_patterns)]
+    let Instr::RefI31Shared = redex_ else { return Err(wspec_runtime::Fail::soft()) };
+    let e_1: Valtype = Valtype::Numtype(Numtype::I32);
+    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_1).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![e_1.clone()]]))); }
+    Ok(Effect { pops: 0usize + 1, unreachable: false, pushes: wspec_runtime::seq::cat([vec![Valtype::Reftype(Reftype(None, Heaptype::Make(Share::Shared, Absheaptype::I31)))]]), sets: vec![] })
+}
+
+fn vgroup_32(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
+    ck.take_note();
+    if let Some(e) = wspec_runtime::machine::attempt(vrule_35(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
+    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/ref.i31_shared applies)".into())))
+}
+
+// from spec/2.3-validation-instructions.wspec:288 rule Instr_ok/i31.get-shared
+#[allow(unused_variables, unused_parens, clippy::all)]
+fn vrule_36(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Effect<Valtype, Localidx>> {
+    let v_C = c;
+    #[allow(irrefutable_let_patterns)]
+    let Instr::I31Get(f_1) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
+    let sx = *f_1;
+    let e_2: Valtype = Valtype::Reftype(Reftype(Some(Null), Heaptype::Make(Share::Shared, Absheaptype::I31)));
+    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_2).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![e_2.clone()]]))); }
+    Ok(Effect { pops: 0usize + 1, unreachable: false, pushes: wspec_runtime::seq::cat([vec![Valtype::Numtype(Numtype::I32)]]), sets: vec![] })
+}
+
+// from spec/2.3-validation-instructions.wspec:291 rule Instr_ok/i31.get
+#[allow(unused_variables, unused_parens, clippy::all)]
+fn vrule_37(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Effect<Valtype, Localidx>> {
     let v_C = c;
     #[allow(irrefutable_let_patterns)]
     let Instr::I31Get(f_1) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
@@ -7711,15 +7794,16 @@ fn vrule_34(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     Ok(Effect { pops: 0usize + 1, unreachable: false, pushes: wspec_runtime::seq::cat([vec![Valtype::Numtype(Numtype::I32)]]), sets: vec![] })
 }
 
-fn vgroup_32(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
+fn vgroup_33(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
     ck.take_note();
-    if let Some(e) = wspec_runtime::machine::attempt(vrule_34(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
-    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/i31.get applies)".into())))
+    if let Some(e) = wspec_runtime::machine::attempt(vrule_36(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
+    if let Some(e) = wspec_runtime::machine::attempt(vrule_37(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
+    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/i31.get-shared, Instr_ok/i31.get applies)".into())))
 }
 
-// from spec/2.3-validation-instructions.wspec:281 rule Instr_ok/struct.new
+// from spec/2.3-validation-instructions.wspec:296 rule Instr_ok/struct.new
 #[allow(unused_variables, unused_parens, clippy::all)]
-fn vrule_35(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Effect<Valtype, Localidx>> {
+fn vrule_38(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Effect<Valtype, Localidx>> {
     let v_C = c;
     #[allow(irrefutable_let_patterns)]
     let Instr::StructNew(f_1) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
@@ -7749,15 +7833,15 @@ fn vrule_35(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     Ok(Effect { pops: 0usize + es_118.len(), unreachable: false, pushes: wspec_runtime::seq::cat([vec![Valtype::Reftype(Reftype(None, Heaptype::Typeuse(Typeuse::Idx(x))))]]), sets: vec![] })
 }
 
-fn vgroup_33(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
+fn vgroup_34(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
     ck.take_note();
-    if let Some(e) = wspec_runtime::machine::attempt(vrule_35(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
+    if let Some(e) = wspec_runtime::machine::attempt(vrule_38(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
     Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/struct.new applies)".into())))
 }
 
-// from spec/2.3-validation-instructions.wspec:286 rule Instr_ok/struct.new_default
+// from spec/2.3-validation-instructions.wspec:301 rule Instr_ok/struct.new_default
 #[allow(unused_variables, unused_parens, clippy::all)]
-fn vrule_36(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Effect<Valtype, Localidx>> {
+fn vrule_39(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Effect<Valtype, Localidx>> {
     let v_C = c;
     #[allow(irrefutable_let_patterns)]
     let Instr::StructNewDefault(f_1) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
@@ -7792,15 +7876,15 @@ fn vrule_36(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     Ok(Effect { pops: 0usize, unreachable: false, pushes: wspec_runtime::seq::cat([vec![Valtype::Reftype(Reftype(None, Heaptype::Typeuse(Typeuse::Idx(x))))]]), sets: vec![] })
 }
 
-fn vgroup_34(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
+fn vgroup_35(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
     ck.take_note();
-    if let Some(e) = wspec_runtime::machine::attempt(vrule_36(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
+    if let Some(e) = wspec_runtime::machine::attempt(vrule_39(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
     Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/struct.new_default applies)".into())))
 }
 
-// from spec/2.3-validation-instructions.wspec:292 rule Instr_ok/struct.get
+// from spec/2.3-validation-instructions.wspec:307 rule Instr_ok/struct.get
 #[allow(unused_variables, unused_parens, clippy::all)]
-fn vrule_37(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Effect<Valtype, Localidx>> {
+fn vrule_40(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Effect<Valtype, Localidx>> {
     let v_C = c;
     #[allow(irrefutable_let_patterns)]
     let Instr::StructGet(f_1, f_2, f_3) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
@@ -7831,15 +7915,15 @@ fn vrule_37(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     Ok(Effect { pops: 0usize + 1, unreachable: false, pushes: wspec_runtime::seq::cat([vec![defs::unpack(ar_, zt)?]]), sets: vec![] })
 }
 
-fn vgroup_35(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
+fn vgroup_36(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
     ck.take_note();
-    if let Some(e) = wspec_runtime::machine::attempt(vrule_37(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
+    if let Some(e) = wspec_runtime::machine::attempt(vrule_40(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
     Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/struct.get applies)".into())))
 }
 
-// from spec/2.3-validation-instructions.wspec:300 rule Instr_ok/struct.set
+// from spec/2.3-validation-instructions.wspec:315 rule Instr_ok/struct.set
 #[allow(unused_variables, unused_parens, clippy::all)]
-fn vrule_38(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Effect<Valtype, Localidx>> {
+fn vrule_41(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Effect<Valtype, Localidx>> {
     let v_C = c;
     #[allow(irrefutable_let_patterns)]
     let Instr::StructSet(f_1, f_2) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
@@ -7870,15 +7954,15 @@ fn vrule_38(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     Ok(Effect { pops: 0usize + 1 + 1, unreachable: false, pushes: Vec::new(), sets: vec![] })
 }
 
-fn vgroup_36(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
+fn vgroup_37(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
     ck.take_note();
-    if let Some(e) = wspec_runtime::machine::attempt(vrule_38(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
+    if let Some(e) = wspec_runtime::machine::attempt(vrule_41(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
     Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/struct.set applies)".into())))
 }
 
-// from spec/2.3-validation-instructions.wspec:311 rule Instr_ok/array.new
+// from spec/2.3-validation-instructions.wspec:326 rule Instr_ok/array.new
 #[allow(unused_variables, unused_parens, clippy::all)]
-fn vrule_39(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Effect<Valtype, Localidx>> {
+fn vrule_42(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Effect<Valtype, Localidx>> {
     let v_C = c;
     #[allow(irrefutable_let_patterns)]
     let Instr::ArrayNew(f_1) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
@@ -7902,15 +7986,15 @@ fn vrule_39(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     Ok(Effect { pops: 0usize + 1 + 1, unreachable: false, pushes: wspec_runtime::seq::cat([vec![Valtype::Reftype(Reftype(None, Heaptype::Typeuse(Typeuse::Idx(x))))]]), sets: vec![] })
 }
 
-fn vgroup_37(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
+fn vgroup_38(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
     ck.take_note();
-    if let Some(e) = wspec_runtime::machine::attempt(vrule_39(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
+    if let Some(e) = wspec_runtime::machine::attempt(vrule_42(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
     Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/array.new applies)".into())))
 }
 
-// from spec/2.3-validation-instructions.wspec:316 rule Instr_ok/array.new_default
+// from spec/2.3-validation-instructions.wspec:331 rule Instr_ok/array.new_default
 #[allow(unused_variables, unused_parens, clippy::all)]
-fn vrule_40(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Effect<Valtype, Localidx>> {
+fn vrule_43(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Effect<Valtype, Localidx>> {
     let v_C = c;
     #[allow(irrefutable_let_patterns)]
     let Instr::ArrayNewDefault(f_1) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
@@ -7933,15 +8017,15 @@ fn vrule_40(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     Ok(Effect { pops: 0usize + 1, unreachable: false, pushes: wspec_runtime::seq::cat([vec![Valtype::Reftype(Reftype(None, Heaptype::Typeuse(Typeuse::Idx(x))))]]), sets: vec![] })
 }
 
-fn vgroup_38(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
+fn vgroup_39(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
     ck.take_note();
-    if let Some(e) = wspec_runtime::machine::attempt(vrule_40(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
+    if let Some(e) = wspec_runtime::machine::attempt(vrule_43(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
     Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/array.new_default applies)".into())))
 }
 
-// from spec/2.3-validation-instructions.wspec:322 rule Instr_ok/array.new_fixed
+// from spec/2.3-validation-instructions.wspec:337 rule Instr_ok/array.new_fixed
 #[allow(unused_variables, unused_parens, clippy::all)]
-fn vrule_41(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Effect<Valtype, Localidx>> {
+fn vrule_44(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Effect<Valtype, Localidx>> {
     let v_C = c;
     #[allow(irrefutable_let_patterns)]
     let Instr::ArrayNewFixed(f_1, f_2) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
@@ -7966,15 +8050,15 @@ fn vrule_41(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     Ok(Effect { pops: 0usize + es_112.len(), unreachable: false, pushes: wspec_runtime::seq::cat([vec![Valtype::Reftype(Reftype(None, Heaptype::Typeuse(Typeuse::Idx(x))))]]), sets: vec![] })
 }
 
-fn vgroup_39(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
+fn vgroup_40(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
     ck.take_note();
-    if let Some(e) = wspec_runtime::machine::attempt(vrule_41(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
+    if let Some(e) = wspec_runtime::machine::attempt(vrule_44(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
     Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/array.new_fixed applies)".into())))
 }
 
-// from spec/2.3-validation-instructions.wspec:327 rule Instr_ok/array.new_data
+// from spec/2.3-validation-instructions.wspec:342 rule Instr_ok/array.new_data
 #[allow(unused_variables, unused_parens, clippy::all)]
-fn vrule_42(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Effect<Valtype, Localidx>> {
+fn vrule_45(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Effect<Valtype, Localidx>> {
     let v_C = c;
     #[allow(irrefutable_let_patterns)]
     let Instr::ArrayNewData(f_1, f_2) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
@@ -8002,15 +8086,15 @@ fn vrule_42(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     Ok(Effect { pops: 0usize + 1 + 1, unreachable: false, pushes: wspec_runtime::seq::cat([vec![Valtype::Reftype(Reftype(None, Heaptype::Typeuse(Typeuse::Idx(x))))]]), sets: vec![] })
 }
 
-fn vgroup_40(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
+fn vgroup_41(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
     ck.take_note();
-    if let Some(e) = wspec_runtime::machine::attempt(vrule_42(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
+    if let Some(e) = wspec_runtime::machine::attempt(vrule_45(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
     Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/array.new_data applies)".into())))
 }
 
-// from spec/2.3-validation-instructions.wspec:334 rule Instr_ok/array.new_elem
+// from spec/2.3-validation-instructions.wspec:349 rule Instr_ok/array.new_elem
 #[allow(unused_variables, unused_parens, clippy::all)]
-fn vrule_43(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Effect<Valtype, Localidx>> {
+fn vrule_46(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Effect<Valtype, Localidx>> {
     let v_C = c;
     #[allow(irrefutable_let_patterns)]
     let Instr::ArrayNewElem(f_1, f_2) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
@@ -8040,15 +8124,15 @@ fn vrule_43(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     Ok(Effect { pops: 0usize + 1 + 1, unreachable: false, pushes: wspec_runtime::seq::cat([vec![Valtype::Reftype(Reftype(None, Heaptype::Typeuse(Typeuse::Idx(x))))]]), sets: vec![] })
 }
 
-fn vgroup_41(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
+fn vgroup_42(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
     ck.take_note();
-    if let Some(e) = wspec_runtime::machine::attempt(vrule_43(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
+    if let Some(e) = wspec_runtime::machine::attempt(vrule_46(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
     Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/array.new_elem applies)".into())))
 }
 
-// from spec/2.3-validation-instructions.wspec:341 rule Instr_ok/array.get
+// from spec/2.3-validation-instructions.wspec:356 rule Instr_ok/array.get
 #[allow(unused_variables, unused_parens, clippy::all)]
-fn vrule_44(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Effect<Valtype, Localidx>> {
+fn vrule_47(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Effect<Valtype, Localidx>> {
     let v_C = c;
     #[allow(irrefutable_let_patterns)]
     let Instr::ArrayGet(f_1, f_2) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
@@ -8075,15 +8159,15 @@ fn vrule_44(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     Ok(Effect { pops: 0usize + 1 + 1, unreachable: false, pushes: wspec_runtime::seq::cat([vec![defs::unpack(ar_, &zt_10)?]]), sets: vec![] })
 }
 
-fn vgroup_42(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
+fn vgroup_43(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
     ck.take_note();
-    if let Some(e) = wspec_runtime::machine::attempt(vrule_44(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
+    if let Some(e) = wspec_runtime::machine::attempt(vrule_47(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
     Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/array.get applies)".into())))
 }
 
-// from spec/2.3-validation-instructions.wspec:347 rule Instr_ok/array.set
+// from spec/2.3-validation-instructions.wspec:362 rule Instr_ok/array.set
 #[allow(unused_variables, unused_parens, clippy::all)]
-fn vrule_45(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Effect<Valtype, Localidx>> {
+fn vrule_48(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Effect<Valtype, Localidx>> {
     let v_C = c;
     #[allow(irrefutable_let_patterns)]
     let Instr::ArraySet(f_1) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
@@ -8110,15 +8194,26 @@ fn vrule_45(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     Ok(Effect { pops: 0usize + 1 + 1 + 1, unreachable: false, pushes: Vec::new(), sets: vec![] })
 }
 
-fn vgroup_43(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
+fn vgroup_44(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
     ck.take_note();
-    if let Some(e) = wspec_runtime::machine::attempt(vrule_45(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
+    if let Some(e) = wspec_runtime::machine::attempt(vrule_48(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
     Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/array.set applies)".into())))
 }
 
-// from spec/2.3-validation-instructions.wspec:353 rule Instr_ok/array.len
+// from spec/2.3-validation-instructions.wspec:368 rule Instr_ok/array.len-shared
 #[allow(unused_variables, unused_parens, clippy::all)]
-fn vrule_46(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Effect<Valtype, Localidx>> {
+fn vrule_49(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Effect<Valtype, Localidx>> {
+    let v_C = c;
+    #[allow(irrefutable_let_patterns)]
+    let Instr::ArrayLen = redex_ else { return Err(wspec_runtime::Fail::soft()) };
+    let e_1: Valtype = Valtype::Reftype(Reftype(Some(Null), Heaptype::Make(Share::Shared, Absheaptype::Array)));
+    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_1).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![e_1.clone()]]))); }
+    Ok(Effect { pops: 0usize + 1, unreachable: false, pushes: wspec_runtime::seq::cat([vec![Valtype::Numtype(Numtype::I32)]]), sets: vec![] })
+}
+
+// from spec/2.3-validation-instructions.wspec:371 rule Instr_ok/array.len
+#[allow(unused_variables, unused_parens, clippy::all)]
+fn vrule_50(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Effect<Valtype, Localidx>> {
     let v_C = c;
     #[allow(irrefutable_let_patterns)]
     let Instr::ArrayLen = redex_ else { return Err(wspec_runtime::Fail::soft()) };
@@ -8127,15 +8222,16 @@ fn vrule_46(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     Ok(Effect { pops: 0usize + 1, unreachable: false, pushes: wspec_runtime::seq::cat([vec![Valtype::Numtype(Numtype::I32)]]), sets: vec![] })
 }
 
-fn vgroup_44(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
+fn vgroup_45(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
     ck.take_note();
-    if let Some(e) = wspec_runtime::machine::attempt(vrule_46(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
-    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/array.len applies)".into())))
+    if let Some(e) = wspec_runtime::machine::attempt(vrule_49(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
+    if let Some(e) = wspec_runtime::machine::attempt(vrule_50(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
+    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/array.len-shared, Instr_ok/array.len applies)".into())))
 }
 
-// from spec/2.3-validation-instructions.wspec:356 rule Instr_ok/array.fill
+// from spec/2.3-validation-instructions.wspec:374 rule Instr_ok/array.fill
 #[allow(unused_variables, unused_parens, clippy::all)]
-fn vrule_47(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Effect<Valtype, Localidx>> {
+fn vrule_51(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Effect<Valtype, Localidx>> {
     let v_C = c;
     #[allow(irrefutable_let_patterns)]
     let Instr::ArrayFill(f_1) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
@@ -8164,15 +8260,15 @@ fn vrule_47(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     Ok(Effect { pops: 0usize + 1 + 1 + 1 + 1, unreachable: false, pushes: Vec::new(), sets: vec![] })
 }
 
-fn vgroup_45(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
+fn vgroup_46(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
     ck.take_note();
-    if let Some(e) = wspec_runtime::machine::attempt(vrule_47(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
+    if let Some(e) = wspec_runtime::machine::attempt(vrule_51(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
     Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/array.fill applies)".into())))
 }
 
-// from spec/2.3-validation-instructions.wspec:362 rule Instr_ok/array.copy
+// from spec/2.3-validation-instructions.wspec:380 rule Instr_ok/array.copy
 #[allow(unused_variables, unused_parens, clippy::all)]
-fn vrule_48(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Effect<Valtype, Localidx>> {
+fn vrule_52(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Effect<Valtype, Localidx>> {
     let v_C = c;
     #[allow(irrefutable_let_patterns)]
     let Instr::ArrayCopy(f_1, f_2) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
@@ -8217,15 +8313,15 @@ fn vrule_48(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     Ok(Effect { pops: 0usize + 1 + 1 + 1 + 1 + 1, unreachable: false, pushes: Vec::new(), sets: vec![] })
 }
 
-fn vgroup_46(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
+fn vgroup_47(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
     ck.take_note();
-    if let Some(e) = wspec_runtime::machine::attempt(vrule_48(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
+    if let Some(e) = wspec_runtime::machine::attempt(vrule_52(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
     Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/array.copy applies)".into())))
 }
 
-// from spec/2.3-validation-instructions.wspec:371 rule Instr_ok/array.init_data
+// from spec/2.3-validation-instructions.wspec:389 rule Instr_ok/array.init_data
 #[allow(unused_variables, unused_parens, clippy::all)]
-fn vrule_49(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Effect<Valtype, Localidx>> {
+fn vrule_53(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Effect<Valtype, Localidx>> {
     let v_C = c;
     #[allow(irrefutable_let_patterns)]
     let Instr::ArrayInitData(f_1, f_2) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
@@ -8258,15 +8354,15 @@ fn vrule_49(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     Ok(Effect { pops: 0usize + 1 + 1 + 1 + 1, unreachable: false, pushes: Vec::new(), sets: vec![] })
 }
 
-fn vgroup_47(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
+fn vgroup_48(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
     ck.take_note();
-    if let Some(e) = wspec_runtime::machine::attempt(vrule_49(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
+    if let Some(e) = wspec_runtime::machine::attempt(vrule_53(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
     Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/array.init_data applies)".into())))
 }
 
-// from spec/2.3-validation-instructions.wspec:379 rule Instr_ok/array.init_elem
+// from spec/2.3-validation-instructions.wspec:397 rule Instr_ok/array.init_elem
 #[allow(unused_variables, unused_parens, clippy::all)]
-fn vrule_50(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Effect<Valtype, Localidx>> {
+fn vrule_54(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Effect<Valtype, Localidx>> {
     let v_C = c;
     #[allow(irrefutable_let_patterns)]
     let Instr::ArrayInitElem(f_1, f_2) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
@@ -8299,15 +8395,57 @@ fn vrule_50(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     Ok(Effect { pops: 0usize + 1 + 1 + 1 + 1, unreachable: false, pushes: Vec::new(), sets: vec![] })
 }
 
-fn vgroup_48(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
+fn vgroup_49(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
     ck.take_note();
-    if let Some(e) = wspec_runtime::machine::attempt(vrule_50(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
+    if let Some(e) = wspec_runtime::machine::attempt(vrule_54(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
     Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/array.init_elem applies)".into())))
 }
 
-// from spec/2.3-validation-instructions.wspec:390 rule Instr_ok/extern.convert_any
+// from spec/2.3-validation-instructions.wspec:414 rule Instr_ok/extern.convert_any-shared
 #[allow(unused_variables, unused_parens, clippy::all)]
-fn vrule_51(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Effect<Valtype, Localidx>> {
+fn vrule_55(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Effect<Valtype, Localidx>> {
+    let v_C = c;
+    #[allow(irrefutable_let_patterns)]
+    let Instr::ExternConvertAny = redex_ else { return Err(wspec_runtime::Fail::soft()) };
+    let a_1: &Valtype = ck.peek(0usize)?;
+    let (null_7, sh_8,) = if *a_1 == Valtype::Bot { (None, Share::Botshare,) } else {
+    #[allow(irrefutable_let_patterns)]
+    let Valtype::Reftype(Reftype(f_2, f_3)) = a_1 else { return Err(wspec_runtime::Fail::soft()) };
+    let cp_4 = (*f_2).clone();
+    let null = cp_4;
+    #[allow(irrefutable_let_patterns)]
+    let Heaptype::Make(f_5, f_6) = f_3 else { return Err(wspec_runtime::Fail::soft()) };
+    let sh = *f_5;
+    let _w1 = *f_6;
+    (null.clone(), sh,) };
+    let e_110: Valtype = Valtype::Reftype(Reftype(match (null_7.clone(),) { (Some(null_7_109),) => Some(null_7_109), (None,) => None, _ => return Err(wspec_runtime::Fail::soft()) }, Heaptype::Make(sh_8, Absheaptype::Any)));
+    if rels::valtype_sub(ar_, v_C, a_1, &e_110).is_err() { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![e_110.clone()]]))); }
+    Ok(Effect { pops: 0usize + 1, unreachable: false, pushes: wspec_runtime::seq::cat([vec![Valtype::Reftype(Reftype(match (null_7.clone(),) { (Some(null_7_211),) => Some(null_7_211), (None,) => None, _ => return Err(wspec_runtime::Fail::soft()) }, Heaptype::Make(sh_8, Absheaptype::Extern)))]]), sets: vec![] })
+}
+
+// from spec/2.3-validation-instructions.wspec:417 rule Instr_ok/extern.convert_any-shared-defined
+#[allow(unused_variables, unused_parens, clippy::all)]
+fn vrule_56(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Effect<Valtype, Localidx>> {
+    let v_C = c;
+    #[allow(irrefutable_let_patterns)]
+    let Instr::ExternConvertAny = redex_ else { return Err(wspec_runtime::Fail::soft()) };
+    let a_1: &Valtype = ck.peek(0usize)?;
+    let (ht_5, null_6,) = if *a_1 == Valtype::Bot { (Heaptype::Make(Share::Botshare, Absheaptype::Bot), None,) } else {
+    #[allow(irrefutable_let_patterns)]
+    let Valtype::Reftype(Reftype(f_2, f_3)) = a_1 else { return Err(wspec_runtime::Fail::soft()) };
+    let cp_4 = (*f_2).clone();
+    let null = cp_4;
+    let ht = f_3;
+    ((*ht).clone(), null.clone(),) };
+    let e_108: Valtype = Valtype::Reftype(Reftype(match (null_6.clone(),) { (Some(null_6_107),) => Some(null_6_107), (None,) => None, _ => return Err(wspec_runtime::Fail::soft()) }, ht_5.clone()));
+    if rels::valtype_sub(ar_, v_C, a_1, &e_108).is_err() { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![e_108.clone()]]))); }
+    rels::heaptype_sub(ar_, v_C, &ht_5, &(Heaptype::Make(Share::Shared, Absheaptype::Any)))?;
+    Ok(Effect { pops: 0usize + 1, unreachable: false, pushes: wspec_runtime::seq::cat([vec![Valtype::Reftype(Reftype(match (null_6.clone(),) { (Some(null_6_209),) => Some(null_6_209), (None,) => None, _ => return Err(wspec_runtime::Fail::soft()) }, Heaptype::Make(Share::Shared, Absheaptype::Extern)))]]), sets: vec![] })
+}
+
+// from spec/2.3-validation-instructions.wspec:421 rule Instr_ok/extern.convert_any
+#[allow(unused_variables, unused_parens, clippy::all)]
+fn vrule_57(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Effect<Valtype, Localidx>> {
     let v_C = c;
     #[allow(irrefutable_let_patterns)]
     let Instr::ExternConvertAny = redex_ else { return Err(wspec_runtime::Fail::soft()) };
@@ -8324,15 +8462,39 @@ fn vrule_51(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     Ok(Effect { pops: 0usize + 1, unreachable: false, pushes: wspec_runtime::seq::cat([vec![Valtype::Reftype(Reftype(match (null_5.clone(),) { (Some(null_5_208),) => Some(null_5_208), (None,) => None, _ => return Err(wspec_runtime::Fail::soft()) }, Heaptype::Absheaptype(Absheaptype::Extern)))]]), sets: vec![] })
 }
 
-fn vgroup_49(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
+fn vgroup_50(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
     ck.take_note();
-    if let Some(e) = wspec_runtime::machine::attempt(vrule_51(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
-    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/extern.convert_any applies)".into())))
+    if let Some(e) = wspec_runtime::machine::attempt(vrule_55(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
+    if let Some(e) = wspec_runtime::machine::attempt(vrule_56(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
+    if let Some(e) = wspec_runtime::machine::attempt(vrule_57(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
+    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/extern.convert_any-shared, Instr_ok/extern.convert_any-shared-defined, Instr_ok/extern.convert_any applies)".into())))
 }
 
-// from spec/2.3-validation-instructions.wspec:393 rule Instr_ok/any.convert_extern
+// from spec/2.3-validation-instructions.wspec:424 rule Instr_ok/any.convert_extern-shared
 #[allow(unused_variables, unused_parens, clippy::all)]
-fn vrule_52(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Effect<Valtype, Localidx>> {
+fn vrule_58(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Effect<Valtype, Localidx>> {
+    let v_C = c;
+    #[allow(irrefutable_let_patterns)]
+    let Instr::AnyConvertExtern = redex_ else { return Err(wspec_runtime::Fail::soft()) };
+    let a_1: &Valtype = ck.peek(0usize)?;
+    let (null_7, sh_8,) = if *a_1 == Valtype::Bot { (None, Share::Botshare,) } else {
+    #[allow(irrefutable_let_patterns)]
+    let Valtype::Reftype(Reftype(f_2, f_3)) = a_1 else { return Err(wspec_runtime::Fail::soft()) };
+    let cp_4 = (*f_2).clone();
+    let null = cp_4;
+    #[allow(irrefutable_let_patterns)]
+    let Heaptype::Make(f_5, f_6) = f_3 else { return Err(wspec_runtime::Fail::soft()) };
+    let sh = *f_5;
+    let _w1 = *f_6;
+    (null.clone(), sh,) };
+    let e_110: Valtype = Valtype::Reftype(Reftype(match (null_7.clone(),) { (Some(null_7_109),) => Some(null_7_109), (None,) => None, _ => return Err(wspec_runtime::Fail::soft()) }, Heaptype::Make(sh_8, Absheaptype::Extern)));
+    if rels::valtype_sub(ar_, v_C, a_1, &e_110).is_err() { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![e_110.clone()]]))); }
+    Ok(Effect { pops: 0usize + 1, unreachable: false, pushes: wspec_runtime::seq::cat([vec![Valtype::Reftype(Reftype(match (null_7.clone(),) { (Some(null_7_211),) => Some(null_7_211), (None,) => None, _ => return Err(wspec_runtime::Fail::soft()) }, Heaptype::Make(sh_8, Absheaptype::Any)))]]), sets: vec![] })
+}
+
+// from spec/2.3-validation-instructions.wspec:427 rule Instr_ok/any.convert_extern
+#[allow(unused_variables, unused_parens, clippy::all)]
+fn vrule_59(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Effect<Valtype, Localidx>> {
     let v_C = c;
     #[allow(irrefutable_let_patterns)]
     let Instr::AnyConvertExtern = redex_ else { return Err(wspec_runtime::Fail::soft()) };
@@ -8349,15 +8511,16 @@ fn vrule_52(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     Ok(Effect { pops: 0usize + 1, unreachable: false, pushes: wspec_runtime::seq::cat([vec![Valtype::Reftype(Reftype(match (null_5.clone(),) { (Some(null_5_208),) => Some(null_5_208), (None,) => None, _ => return Err(wspec_runtime::Fail::soft()) }, Heaptype::Absheaptype(Absheaptype::Any)))]]), sets: vec![] })
 }
 
-fn vgroup_50(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
+fn vgroup_51(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
     ck.take_note();
-    if let Some(e) = wspec_runtime::machine::attempt(vrule_52(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
-    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/any.convert_extern applies)".into())))
+    if let Some(e) = wspec_runtime::machine::attempt(vrule_58(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
+    if let Some(e) = wspec_runtime::machine::attempt(vrule_59(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
+    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/any.convert_extern-shared, Instr_ok/any.convert_extern applies)".into())))
 }
 
-// from spec/2.3-validation-instructions.wspec:399 rule Instr_ok/local.get
+// from spec/2.3-validation-instructions.wspec:433 rule Instr_ok/local.get
 #[allow(unused_variables, unused_parens, clippy::all)]
-fn vrule_53(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Effect<Valtype, Localidx>> {
+fn vrule_60(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Effect<Valtype, Localidx>> {
     let v_C = c;
     #[allow(irrefutable_let_patterns)]
     let Instr::LocalGet(f_1) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
@@ -8372,15 +8535,15 @@ fn vrule_53(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     Ok(Effect { pops: 0usize, unreachable: false, pushes: wspec_runtime::seq::cat([vec![(*t).clone()]]), sets: vec![] })
 }
 
-fn vgroup_51(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
+fn vgroup_52(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
     ck.take_note();
-    if let Some(e) = wspec_runtime::machine::attempt(vrule_53(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
+    if let Some(e) = wspec_runtime::machine::attempt(vrule_60(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
     Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/local.get applies)".into())))
 }
 
-// from spec/2.3-validation-instructions.wspec:405 rule Instr_ok/local.set
+// from spec/2.3-validation-instructions.wspec:439 rule Instr_ok/local.set
 #[allow(unused_variables, unused_parens, clippy::all)]
-fn vrule_54(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Effect<Valtype, Localidx>> {
+fn vrule_61(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Effect<Valtype, Localidx>> {
     let v_C = c;
     #[allow(irrefutable_let_patterns)]
     let Instr::LocalSet(f_1) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
@@ -8396,15 +8559,15 @@ fn vrule_54(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     Ok(Effect { pops: 0usize + 1, unreachable: false, pushes: Vec::new(), sets: vec![x] })
 }
 
-fn vgroup_52(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
+fn vgroup_53(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
     ck.take_note();
-    if let Some(e) = wspec_runtime::machine::attempt(vrule_54(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
+    if let Some(e) = wspec_runtime::machine::attempt(vrule_61(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
     Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/local.set applies)".into())))
 }
 
-// from spec/2.3-validation-instructions.wspec:410 rule Instr_ok/local.tee
+// from spec/2.3-validation-instructions.wspec:444 rule Instr_ok/local.tee
 #[allow(unused_variables, unused_parens, clippy::all)]
-fn vrule_55(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Effect<Valtype, Localidx>> {
+fn vrule_62(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Effect<Valtype, Localidx>> {
     let v_C = c;
     #[allow(irrefutable_let_patterns)]
     let Instr::LocalTee(f_1) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
@@ -8420,15 +8583,15 @@ fn vrule_55(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     Ok(Effect { pops: 0usize + 1, unreachable: false, pushes: wspec_runtime::seq::cat([vec![(*t).clone()]]), sets: vec![x] })
 }
 
-fn vgroup_53(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
+fn vgroup_54(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
     ck.take_note();
-    if let Some(e) = wspec_runtime::machine::attempt(vrule_55(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
+    if let Some(e) = wspec_runtime::machine::attempt(vrule_62(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
     Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/local.tee applies)".into())))
 }
 
-// from spec/2.3-validation-instructions.wspec:417 rule Instr_ok/global.get
+// from spec/2.3-validation-instructions.wspec:451 rule Instr_ok/global.get
 #[allow(unused_variables, unused_parens, clippy::all)]
-fn vrule_56(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Effect<Valtype, Localidx>> {
+fn vrule_63(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Effect<Valtype, Localidx>> {
     let v_C = c;
     #[allow(irrefutable_let_patterns)]
     let Instr::GlobalGet(f_1) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
@@ -8436,22 +8599,24 @@ fn vrule_56(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let x = cp_2;
     if !((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).globals.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown global {}", wspec_runtime::num::wide(x)?))); }
     #[allow(irrefutable_let_patterns)]
-    let Globaltype(f_3, f_4) = (&(*wspec_runtime::seq::at(&(*v_C).globals, wspec_runtime::num::wide(x)?)?)) else { return Err(wspec_runtime::Fail::soft()) };
-    let cp_5 = (*f_3).clone();
-    let mut_ = cp_5;
-    let t = f_4;
+    let Globaltype(f_3, f_4, f_5) = (&(*wspec_runtime::seq::at(&(*v_C).globals, wspec_runtime::num::wide(x)?)?)) else { return Err(wspec_runtime::Fail::soft()) };
+    let cp_6 = (*f_3).clone();
+    let sh = cp_6;
+    let cp_7 = (*f_4).clone();
+    let mut_ = cp_7;
+    let t = f_5;
     Ok(Effect { pops: 0usize, unreachable: false, pushes: wspec_runtime::seq::cat([vec![(*t).clone()]]), sets: vec![] })
 }
 
-fn vgroup_54(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
+fn vgroup_55(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
     ck.take_note();
-    if let Some(e) = wspec_runtime::machine::attempt(vrule_56(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
+    if let Some(e) = wspec_runtime::machine::attempt(vrule_63(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
     Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/global.get applies)".into())))
 }
 
-// from spec/2.3-validation-instructions.wspec:422 rule Instr_ok/global.set
+// from spec/2.3-validation-instructions.wspec:456 rule Instr_ok/global.set
 #[allow(unused_variables, unused_parens, clippy::all)]
-fn vrule_57(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Effect<Valtype, Localidx>> {
+fn vrule_64(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Effect<Valtype, Localidx>> {
     let v_C = c;
     #[allow(irrefutable_let_patterns)]
     let Instr::GlobalSet(f_1) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
@@ -8459,25 +8624,27 @@ fn vrule_57(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let x = cp_2;
     if !((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).globals.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown global {}", wspec_runtime::num::wide(x)?))); }
     #[allow(irrefutable_let_patterns)]
-    let Globaltype(f_3, f_4) = (&(*wspec_runtime::seq::at(&(*v_C).globals, wspec_runtime::num::wide(x)?)?)) else { return Err(wspec_runtime::Fail::soft()) };
-    let cp_5 = (*f_3).clone();
-    let mut_ = cp_5;
-    let t = f_4;
+    let Globaltype(f_3, f_4, f_5) = (&(*wspec_runtime::seq::at(&(*v_C).globals, wspec_runtime::num::wide(x)?)?)) else { return Err(wspec_runtime::Fail::soft()) };
+    let cp_6 = (*f_3).clone();
+    let sh = cp_6;
+    let cp_7 = (*f_4).clone();
+    let mut_ = cp_7;
+    let t = f_5;
     if !((mut_.clone() == Some(Mut))) { return Err(Fail::msg(0, "immutable global")); }
-    let e_6: Valtype = (*t).clone();
-    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_6).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![e_6.clone()]]))); }
+    let e_8: Valtype = (*t).clone();
+    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_8).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![e_8.clone()]]))); }
     Ok(Effect { pops: 0usize + 1, unreachable: false, pushes: Vec::new(), sets: vec![] })
 }
 
-fn vgroup_55(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
+fn vgroup_56(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
     ck.take_note();
-    if let Some(e) = wspec_runtime::machine::attempt(vrule_57(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
+    if let Some(e) = wspec_runtime::machine::attempt(vrule_64(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
     Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/global.set applies)".into())))
 }
 
-// from spec/2.3-validation-instructions.wspec:431 rule Instr_ok/table.get
+// from spec/2.3-validation-instructions.wspec:465 rule Instr_ok/table.get
 #[allow(unused_variables, unused_parens, clippy::all)]
-fn vrule_58(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Effect<Valtype, Localidx>> {
+fn vrule_65(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Effect<Valtype, Localidx>> {
     let v_C = c;
     #[allow(irrefutable_let_patterns)]
     let Instr::TableGet(f_1) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
@@ -8494,15 +8661,15 @@ fn vrule_58(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     Ok(Effect { pops: 0usize + 1, unreachable: false, pushes: wspec_runtime::seq::cat([vec![conv::reftype_to_valtype((*rt).clone())]]), sets: vec![] })
 }
 
-fn vgroup_56(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
+fn vgroup_57(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
     ck.take_note();
-    if let Some(e) = wspec_runtime::machine::attempt(vrule_58(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
+    if let Some(e) = wspec_runtime::machine::attempt(vrule_65(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
     Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/table.get applies)".into())))
 }
 
-// from spec/2.3-validation-instructions.wspec:436 rule Instr_ok/table.set
+// from spec/2.3-validation-instructions.wspec:470 rule Instr_ok/table.set
 #[allow(unused_variables, unused_parens, clippy::all)]
-fn vrule_59(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Effect<Valtype, Localidx>> {
+fn vrule_66(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Effect<Valtype, Localidx>> {
     let v_C = c;
     #[allow(irrefutable_let_patterns)]
     let Instr::TableSet(f_1) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
@@ -8521,15 +8688,15 @@ fn vrule_59(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     Ok(Effect { pops: 0usize + 1 + 1, unreachable: false, pushes: Vec::new(), sets: vec![] })
 }
 
-fn vgroup_57(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
+fn vgroup_58(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
     ck.take_note();
-    if let Some(e) = wspec_runtime::machine::attempt(vrule_59(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
+    if let Some(e) = wspec_runtime::machine::attempt(vrule_66(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
     Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/table.set applies)".into())))
 }
 
-// from spec/2.3-validation-instructions.wspec:441 rule Instr_ok/table.size
+// from spec/2.3-validation-instructions.wspec:475 rule Instr_ok/table.size
 #[allow(unused_variables, unused_parens, clippy::all)]
-fn vrule_60(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Effect<Valtype, Localidx>> {
+fn vrule_67(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Effect<Valtype, Localidx>> {
     let v_C = c;
     #[allow(irrefutable_let_patterns)]
     let Instr::TableSize(f_1) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
@@ -8544,15 +8711,15 @@ fn vrule_60(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     Ok(Effect { pops: 0usize, unreachable: false, pushes: wspec_runtime::seq::cat([vec![conv::addrtype_to_valtype(at)]]), sets: vec![] })
 }
 
-fn vgroup_58(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
+fn vgroup_59(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
     ck.take_note();
-    if let Some(e) = wspec_runtime::machine::attempt(vrule_60(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
+    if let Some(e) = wspec_runtime::machine::attempt(vrule_67(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
     Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/table.size applies)".into())))
 }
 
-// from spec/2.3-validation-instructions.wspec:446 rule Instr_ok/table.grow
+// from spec/2.3-validation-instructions.wspec:480 rule Instr_ok/table.grow
 #[allow(unused_variables, unused_parens, clippy::all)]
-fn vrule_61(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Effect<Valtype, Localidx>> {
+fn vrule_68(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Effect<Valtype, Localidx>> {
     let v_C = c;
     #[allow(irrefutable_let_patterns)]
     let Instr::TableGrow(f_1) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
@@ -8571,15 +8738,15 @@ fn vrule_61(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     Ok(Effect { pops: 0usize + 1 + 1, unreachable: false, pushes: wspec_runtime::seq::cat([vec![conv::addrtype_to_valtype(at)]]), sets: vec![] })
 }
 
-fn vgroup_59(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
+fn vgroup_60(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
     ck.take_note();
-    if let Some(e) = wspec_runtime::machine::attempt(vrule_61(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
+    if let Some(e) = wspec_runtime::machine::attempt(vrule_68(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
     Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/table.grow applies)".into())))
 }
 
-// from spec/2.3-validation-instructions.wspec:451 rule Instr_ok/table.fill
+// from spec/2.3-validation-instructions.wspec:485 rule Instr_ok/table.fill
 #[allow(unused_variables, unused_parens, clippy::all)]
-fn vrule_62(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Effect<Valtype, Localidx>> {
+fn vrule_69(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Effect<Valtype, Localidx>> {
     let v_C = c;
     #[allow(irrefutable_let_patterns)]
     let Instr::TableFill(f_1) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
@@ -8600,15 +8767,15 @@ fn vrule_62(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     Ok(Effect { pops: 0usize + 1 + 1 + 1, unreachable: false, pushes: Vec::new(), sets: vec![] })
 }
 
-fn vgroup_60(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
+fn vgroup_61(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
     ck.take_note();
-    if let Some(e) = wspec_runtime::machine::attempt(vrule_62(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
+    if let Some(e) = wspec_runtime::machine::attempt(vrule_69(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
     Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/table.fill applies)".into())))
 }
 
-// from spec/2.3-validation-instructions.wspec:456 rule Instr_ok/table.copy
+// from spec/2.3-validation-instructions.wspec:490 rule Instr_ok/table.copy
 #[allow(unused_variables, unused_parens, clippy::all)]
-fn vrule_63(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Effect<Valtype, Localidx>> {
+fn vrule_70(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Effect<Valtype, Localidx>> {
     let v_C = c;
     #[allow(irrefutable_let_patterns)]
     let Instr::TableCopy(f_1, f_2) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
@@ -8638,15 +8805,15 @@ fn vrule_63(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     Ok(Effect { pops: 0usize + 1 + 1 + 1, unreachable: false, pushes: Vec::new(), sets: vec![] })
 }
 
-fn vgroup_61(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
+fn vgroup_62(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
     ck.take_note();
-    if let Some(e) = wspec_runtime::machine::attempt(vrule_63(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
+    if let Some(e) = wspec_runtime::machine::attempt(vrule_70(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
     Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/table.copy applies)".into())))
 }
 
-// from spec/2.3-validation-instructions.wspec:464 rule Instr_ok/table.init
+// from spec/2.3-validation-instructions.wspec:498 rule Instr_ok/table.init
 #[allow(unused_variables, unused_parens, clippy::all)]
-fn vrule_64(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Effect<Valtype, Localidx>> {
+fn vrule_71(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Effect<Valtype, Localidx>> {
     let v_C = c;
     #[allow(irrefutable_let_patterns)]
     let Instr::TableInit(f_1, f_2) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
@@ -8673,15 +8840,15 @@ fn vrule_64(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     Ok(Effect { pops: 0usize + 1 + 1 + 1, unreachable: false, pushes: Vec::new(), sets: vec![] })
 }
 
-fn vgroup_62(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
+fn vgroup_63(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
     ck.take_note();
-    if let Some(e) = wspec_runtime::machine::attempt(vrule_64(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
+    if let Some(e) = wspec_runtime::machine::attempt(vrule_71(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
     Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/table.init applies)".into())))
 }
 
-// from spec/2.3-validation-instructions.wspec:472 rule Instr_ok/elem.drop
+// from spec/2.3-validation-instructions.wspec:506 rule Instr_ok/elem.drop
 #[allow(unused_variables, unused_parens, clippy::all)]
-fn vrule_65(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Effect<Valtype, Localidx>> {
+fn vrule_72(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Effect<Valtype, Localidx>> {
     let v_C = c;
     #[allow(irrefutable_let_patterns)]
     let Instr::ElemDrop(f_1) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
@@ -8691,15 +8858,15 @@ fn vrule_65(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     Ok(Effect { pops: 0usize, unreachable: false, pushes: Vec::new(), sets: vec![] })
 }
 
-fn vgroup_63(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
+fn vgroup_64(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
     ck.take_note();
-    if let Some(e) = wspec_runtime::machine::attempt(vrule_65(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
+    if let Some(e) = wspec_runtime::machine::attempt(vrule_72(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
     Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/elem.drop applies)".into())))
 }
 
-// from spec/2.3-validation-instructions.wspec:486 rule Instr_ok/load-val
+// from spec/2.3-validation-instructions.wspec:520 rule Instr_ok/load-val
 #[allow(unused_variables, unused_parens, clippy::all)]
-fn vrule_66(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Effect<Valtype, Localidx>> {
+fn vrule_73(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Effect<Valtype, Localidx>> {
     let v_C = c;
     #[allow(irrefutable_let_patterns)]
     let Instr::Load(f_1, f_2, f_3, f_4) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
@@ -8721,9 +8888,9 @@ fn vrule_66(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     Ok(Effect { pops: 0usize + 1, unreachable: false, pushes: wspec_runtime::seq::cat([vec![conv::numtype_to_valtype(nt)]]), sets: vec![] })
 }
 
-// from spec/2.3-validation-instructions.wspec:492 rule Instr_ok/load-pack
+// from spec/2.3-validation-instructions.wspec:526 rule Instr_ok/load-pack
 #[allow(unused_variables, unused_parens, clippy::all)]
-fn vrule_67(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Effect<Valtype, Localidx>> {
+fn vrule_74(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Effect<Valtype, Localidx>> {
     let v_C = c;
     #[allow(irrefutable_let_patterns)]
     let Instr::Load(f_1, f_2, f_3, f_4) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
@@ -8749,16 +8916,16 @@ fn vrule_67(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     Ok(Effect { pops: 0usize + 1, unreachable: false, pushes: wspec_runtime::seq::cat([vec![conv::inn_to_valtype(v_Inn)]]), sets: vec![] })
 }
 
-fn vgroup_64(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
+fn vgroup_65(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
     ck.take_note();
-    if let Some(e) = wspec_runtime::machine::attempt(vrule_66(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
-    if let Some(e) = wspec_runtime::machine::attempt(vrule_67(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
+    if let Some(e) = wspec_runtime::machine::attempt(vrule_73(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
+    if let Some(e) = wspec_runtime::machine::attempt(vrule_74(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
     Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/load-val, Instr_ok/load-pack applies)".into())))
 }
 
-// from spec/2.3-validation-instructions.wspec:498 rule Instr_ok/store-val
+// from spec/2.3-validation-instructions.wspec:532 rule Instr_ok/store-val
 #[allow(unused_variables, unused_parens, clippy::all)]
-fn vrule_68(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Effect<Valtype, Localidx>> {
+fn vrule_75(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Effect<Valtype, Localidx>> {
     let v_C = c;
     #[allow(irrefutable_let_patterns)]
     let Instr::Store(f_1, f_2, f_3, f_4) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
@@ -8782,9 +8949,9 @@ fn vrule_68(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     Ok(Effect { pops: 0usize + 1 + 1, unreachable: false, pushes: Vec::new(), sets: vec![] })
 }
 
-// from spec/2.3-validation-instructions.wspec:504 rule Instr_ok/store-pack
+// from spec/2.3-validation-instructions.wspec:538 rule Instr_ok/store-pack
 #[allow(unused_variables, unused_parens, clippy::all)]
-fn vrule_69(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Effect<Valtype, Localidx>> {
+fn vrule_76(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Effect<Valtype, Localidx>> {
     let v_C = c;
     #[allow(irrefutable_let_patterns)]
     let Instr::Store(f_1, f_2, f_3, f_4) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
@@ -8811,16 +8978,16 @@ fn vrule_69(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     Ok(Effect { pops: 0usize + 1 + 1, unreachable: false, pushes: Vec::new(), sets: vec![] })
 }
 
-fn vgroup_65(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
+fn vgroup_66(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
     ck.take_note();
-    if let Some(e) = wspec_runtime::machine::attempt(vrule_68(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
-    if let Some(e) = wspec_runtime::machine::attempt(vrule_69(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
+    if let Some(e) = wspec_runtime::machine::attempt(vrule_75(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
+    if let Some(e) = wspec_runtime::machine::attempt(vrule_76(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
     Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/store-val, Instr_ok/store-pack applies)".into())))
 }
 
-// from spec/2.3-validation-instructions.wspec:510 rule Instr_ok/memory.size
+// from spec/2.3-validation-instructions.wspec:544 rule Instr_ok/memory.size
 #[allow(unused_variables, unused_parens, clippy::all)]
-fn vrule_70(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Effect<Valtype, Localidx>> {
+fn vrule_77(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Effect<Valtype, Localidx>> {
     let v_C = c;
     #[allow(irrefutable_let_patterns)]
     let Instr::MemorySize(f_1) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
@@ -8834,15 +9001,15 @@ fn vrule_70(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     Ok(Effect { pops: 0usize, unreachable: false, pushes: wspec_runtime::seq::cat([vec![conv::addrtype_to_valtype(at)]]), sets: vec![] })
 }
 
-fn vgroup_66(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
+fn vgroup_67(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
     ck.take_note();
-    if let Some(e) = wspec_runtime::machine::attempt(vrule_70(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
+    if let Some(e) = wspec_runtime::machine::attempt(vrule_77(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
     Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/memory.size applies)".into())))
 }
 
-// from spec/2.3-validation-instructions.wspec:515 rule Instr_ok/memory.grow
+// from spec/2.3-validation-instructions.wspec:549 rule Instr_ok/memory.grow
 #[allow(unused_variables, unused_parens, clippy::all)]
-fn vrule_71(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Effect<Valtype, Localidx>> {
+fn vrule_78(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Effect<Valtype, Localidx>> {
     let v_C = c;
     #[allow(irrefutable_let_patterns)]
     let Instr::MemoryGrow(f_1) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
@@ -8858,15 +9025,15 @@ fn vrule_71(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     Ok(Effect { pops: 0usize + 1, unreachable: false, pushes: wspec_runtime::seq::cat([vec![conv::addrtype_to_valtype(at)]]), sets: vec![] })
 }
 
-fn vgroup_67(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
+fn vgroup_68(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
     ck.take_note();
-    if let Some(e) = wspec_runtime::machine::attempt(vrule_71(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
+    if let Some(e) = wspec_runtime::machine::attempt(vrule_78(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
     Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/memory.grow applies)".into())))
 }
 
-// from spec/2.3-validation-instructions.wspec:520 rule Instr_ok/memory.fill
+// from spec/2.3-validation-instructions.wspec:554 rule Instr_ok/memory.fill
 #[allow(unused_variables, unused_parens, clippy::all)]
-fn vrule_72(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Effect<Valtype, Localidx>> {
+fn vrule_79(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Effect<Valtype, Localidx>> {
     let v_C = c;
     #[allow(irrefutable_let_patterns)]
     let Instr::MemoryFill(f_1) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
@@ -8886,15 +9053,15 @@ fn vrule_72(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     Ok(Effect { pops: 0usize + 1 + 1 + 1, unreachable: false, pushes: Vec::new(), sets: vec![] })
 }
 
-fn vgroup_68(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
+fn vgroup_69(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
     ck.take_note();
-    if let Some(e) = wspec_runtime::machine::attempt(vrule_72(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
+    if let Some(e) = wspec_runtime::machine::attempt(vrule_79(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
     Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/memory.fill applies)".into())))
 }
 
-// from spec/2.3-validation-instructions.wspec:525 rule Instr_ok/memory.copy
+// from spec/2.3-validation-instructions.wspec:559 rule Instr_ok/memory.copy
 #[allow(unused_variables, unused_parens, clippy::all)]
-fn vrule_73(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Effect<Valtype, Localidx>> {
+fn vrule_80(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Effect<Valtype, Localidx>> {
     let v_C = c;
     #[allow(irrefutable_let_patterns)]
     let Instr::MemoryCopy(f_1, f_2) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
@@ -8921,15 +9088,15 @@ fn vrule_73(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     Ok(Effect { pops: 0usize + 1 + 1 + 1, unreachable: false, pushes: Vec::new(), sets: vec![] })
 }
 
-fn vgroup_69(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
+fn vgroup_70(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
     ck.take_note();
-    if let Some(e) = wspec_runtime::machine::attempt(vrule_73(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
+    if let Some(e) = wspec_runtime::machine::attempt(vrule_80(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
     Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/memory.copy applies)".into())))
 }
 
-// from spec/2.3-validation-instructions.wspec:532 rule Instr_ok/memory.init
+// from spec/2.3-validation-instructions.wspec:566 rule Instr_ok/memory.init
 #[allow(unused_variables, unused_parens, clippy::all)]
-fn vrule_74(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Effect<Valtype, Localidx>> {
+fn vrule_81(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Effect<Valtype, Localidx>> {
     let v_C = c;
     #[allow(irrefutable_let_patterns)]
     let Instr::MemoryInit(f_1, f_2) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
@@ -8952,15 +9119,15 @@ fn vrule_74(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     Ok(Effect { pops: 0usize + 1 + 1 + 1, unreachable: false, pushes: Vec::new(), sets: vec![] })
 }
 
-fn vgroup_70(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
+fn vgroup_71(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
     ck.take_note();
-    if let Some(e) = wspec_runtime::machine::attempt(vrule_74(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
+    if let Some(e) = wspec_runtime::machine::attempt(vrule_81(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
     Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/memory.init applies)".into())))
 }
 
-// from spec/2.3-validation-instructions.wspec:538 rule Instr_ok/data.drop
+// from spec/2.3-validation-instructions.wspec:572 rule Instr_ok/data.drop
 #[allow(unused_variables, unused_parens, clippy::all)]
-fn vrule_75(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Effect<Valtype, Localidx>> {
+fn vrule_82(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Effect<Valtype, Localidx>> {
     let v_C = c;
     #[allow(irrefutable_let_patterns)]
     let Instr::DataDrop(f_1) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
@@ -8970,15 +9137,15 @@ fn vrule_75(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     Ok(Effect { pops: 0usize, unreachable: false, pushes: Vec::new(), sets: vec![] })
 }
 
-fn vgroup_71(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
+fn vgroup_72(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
     ck.take_note();
-    if let Some(e) = wspec_runtime::machine::attempt(vrule_75(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
+    if let Some(e) = wspec_runtime::machine::attempt(vrule_82(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
     Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/data.drop applies)".into())))
 }
 
-// from spec/2.3-validation-instructions.wspec:544 rule Instr_ok/const
+// from spec/2.3-validation-instructions.wspec:578 rule Instr_ok/const
 #[allow(unused_variables, unused_parens, clippy::all)]
-fn vrule_76(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Effect<Valtype, Localidx>> {
+fn vrule_83(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Effect<Valtype, Localidx>> {
     let v_C = c;
     #[allow(irrefutable_let_patterns)]
     let Instr::Const(f_1, f_2) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
@@ -8987,15 +9154,15 @@ fn vrule_76(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     Ok(Effect { pops: 0usize, unreachable: false, pushes: wspec_runtime::seq::cat([vec![conv::numtype_to_valtype(nt)]]), sets: vec![] })
 }
 
-fn vgroup_72(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
+fn vgroup_73(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
     ck.take_note();
-    if let Some(e) = wspec_runtime::machine::attempt(vrule_76(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
+    if let Some(e) = wspec_runtime::machine::attempt(vrule_83(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
     Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/const applies)".into())))
 }
 
-// from spec/2.3-validation-instructions.wspec:547 rule Instr_ok/unop
+// from spec/2.3-validation-instructions.wspec:581 rule Instr_ok/unop
 #[allow(unused_variables, unused_parens, clippy::all)]
-fn vrule_77(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Effect<Valtype, Localidx>> {
+fn vrule_84(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Effect<Valtype, Localidx>> {
     let v_C = c;
     #[allow(irrefutable_let_patterns)]
     let Instr::Unop(f_1, f_2) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
@@ -9006,15 +9173,15 @@ fn vrule_77(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     Ok(Effect { pops: 0usize + 1, unreachable: false, pushes: wspec_runtime::seq::cat([vec![conv::numtype_to_valtype(nt)]]), sets: vec![] })
 }
 
-fn vgroup_73(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
+fn vgroup_74(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
     ck.take_note();
-    if let Some(e) = wspec_runtime::machine::attempt(vrule_77(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
+    if let Some(e) = wspec_runtime::machine::attempt(vrule_84(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
     Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/unop applies)".into())))
 }
 
-// from spec/2.3-validation-instructions.wspec:550 rule Instr_ok/binop
+// from spec/2.3-validation-instructions.wspec:584 rule Instr_ok/binop
 #[allow(unused_variables, unused_parens, clippy::all)]
-fn vrule_78(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Effect<Valtype, Localidx>> {
+fn vrule_85(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Effect<Valtype, Localidx>> {
     let v_C = c;
     #[allow(irrefutable_let_patterns)]
     let Instr::Binop(f_1, f_2) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
@@ -9027,15 +9194,15 @@ fn vrule_78(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     Ok(Effect { pops: 0usize + 1 + 1, unreachable: false, pushes: wspec_runtime::seq::cat([vec![conv::numtype_to_valtype(nt)]]), sets: vec![] })
 }
 
-fn vgroup_74(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
+fn vgroup_75(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
     ck.take_note();
-    if let Some(e) = wspec_runtime::machine::attempt(vrule_78(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
+    if let Some(e) = wspec_runtime::machine::attempt(vrule_85(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
     Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/binop applies)".into())))
 }
 
-// from spec/2.3-validation-instructions.wspec:553 rule Instr_ok/testop
+// from spec/2.3-validation-instructions.wspec:587 rule Instr_ok/testop
 #[allow(unused_variables, unused_parens, clippy::all)]
-fn vrule_79(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Effect<Valtype, Localidx>> {
+fn vrule_86(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Effect<Valtype, Localidx>> {
     let v_C = c;
     #[allow(irrefutable_let_patterns)]
     let Instr::Testop(f_1, f_2) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
@@ -9046,15 +9213,15 @@ fn vrule_79(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     Ok(Effect { pops: 0usize + 1, unreachable: false, pushes: wspec_runtime::seq::cat([vec![Valtype::Numtype(Numtype::I32)]]), sets: vec![] })
 }
 
-fn vgroup_75(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
+fn vgroup_76(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
     ck.take_note();
-    if let Some(e) = wspec_runtime::machine::attempt(vrule_79(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
+    if let Some(e) = wspec_runtime::machine::attempt(vrule_86(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
     Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/testop applies)".into())))
 }
 
-// from spec/2.3-validation-instructions.wspec:556 rule Instr_ok/relop
+// from spec/2.3-validation-instructions.wspec:590 rule Instr_ok/relop
 #[allow(unused_variables, unused_parens, clippy::all)]
-fn vrule_80(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Effect<Valtype, Localidx>> {
+fn vrule_87(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Effect<Valtype, Localidx>> {
     let v_C = c;
     #[allow(irrefutable_let_patterns)]
     let Instr::Relop(f_1, f_2) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
@@ -9067,15 +9234,15 @@ fn vrule_80(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     Ok(Effect { pops: 0usize + 1 + 1, unreachable: false, pushes: wspec_runtime::seq::cat([vec![Valtype::Numtype(Numtype::I32)]]), sets: vec![] })
 }
 
-fn vgroup_76(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
+fn vgroup_77(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
     ck.take_note();
-    if let Some(e) = wspec_runtime::machine::attempt(vrule_80(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
+    if let Some(e) = wspec_runtime::machine::attempt(vrule_87(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
     Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/relop applies)".into())))
 }
 
-// from spec/2.3-validation-instructions.wspec:559 rule Instr_ok/cvtop
+// from spec/2.3-validation-instructions.wspec:593 rule Instr_ok/cvtop
 #[allow(unused_variables, unused_parens, clippy::all)]
-fn vrule_81(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Effect<Valtype, Localidx>> {
+fn vrule_88(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Effect<Valtype, Localidx>> {
     let v_C = c;
     #[allow(irrefutable_let_patterns)]
     let Instr::Cvtop(f_1, f_2, f_3) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
@@ -9087,15 +9254,15 @@ fn vrule_81(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     Ok(Effect { pops: 0usize + 1, unreachable: false, pushes: wspec_runtime::seq::cat([vec![conv::numtype_to_valtype(nt_1)]]), sets: vec![] })
 }
 
-fn vgroup_77(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
+fn vgroup_78(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
     ck.take_note();
-    if let Some(e) = wspec_runtime::machine::attempt(vrule_81(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
+    if let Some(e) = wspec_runtime::machine::attempt(vrule_88(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
     Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/cvtop applies)".into())))
 }
 
-// from spec/2.3-validation-instructions.wspec:564 rule Instr_ok/vconst
+// from spec/2.3-validation-instructions.wspec:598 rule Instr_ok/vconst
 #[allow(unused_variables, unused_parens, clippy::all)]
-fn vrule_82(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Effect<Valtype, Localidx>> {
+fn vrule_89(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Effect<Valtype, Localidx>> {
     let v_C = c;
     #[allow(irrefutable_let_patterns)]
     let Instr::Vconst(f_1, f_2) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
@@ -9105,15 +9272,15 @@ fn vrule_82(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     Ok(Effect { pops: 0usize, unreachable: false, pushes: wspec_runtime::seq::cat([vec![Valtype::Vectype(Vectype)]]), sets: vec![] })
 }
 
-fn vgroup_78(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
+fn vgroup_79(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
     ck.take_note();
-    if let Some(e) = wspec_runtime::machine::attempt(vrule_82(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
+    if let Some(e) = wspec_runtime::machine::attempt(vrule_89(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
     Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/vconst applies)".into())))
 }
 
-// from spec/2.3-validation-instructions.wspec:567 rule Instr_ok/vvunop
+// from spec/2.3-validation-instructions.wspec:601 rule Instr_ok/vvunop
 #[allow(unused_variables, unused_parens, clippy::all)]
-fn vrule_83(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Effect<Valtype, Localidx>> {
+fn vrule_90(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Effect<Valtype, Localidx>> {
     let v_C = c;
     #[allow(irrefutable_let_patterns)]
     let Instr::Vvunop(f_1, f_2) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
@@ -9125,15 +9292,15 @@ fn vrule_83(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     Ok(Effect { pops: 0usize + 1, unreachable: false, pushes: wspec_runtime::seq::cat([vec![Valtype::Vectype(Vectype)]]), sets: vec![] })
 }
 
-fn vgroup_79(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
+fn vgroup_80(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
     ck.take_note();
-    if let Some(e) = wspec_runtime::machine::attempt(vrule_83(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
+    if let Some(e) = wspec_runtime::machine::attempt(vrule_90(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
     Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/vvunop applies)".into())))
 }
 
-// from spec/2.3-validation-instructions.wspec:570 rule Instr_ok/vvbinop
+// from spec/2.3-validation-instructions.wspec:604 rule Instr_ok/vvbinop
 #[allow(unused_variables, unused_parens, clippy::all)]
-fn vrule_84(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Effect<Valtype, Localidx>> {
+fn vrule_91(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Effect<Valtype, Localidx>> {
     let v_C = c;
     #[allow(irrefutable_let_patterns)]
     let Instr::Vvbinop(f_1, f_2) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
@@ -9147,15 +9314,15 @@ fn vrule_84(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     Ok(Effect { pops: 0usize + 1 + 1, unreachable: false, pushes: wspec_runtime::seq::cat([vec![Valtype::Vectype(Vectype)]]), sets: vec![] })
 }
 
-fn vgroup_80(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
+fn vgroup_81(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
     ck.take_note();
-    if let Some(e) = wspec_runtime::machine::attempt(vrule_84(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
+    if let Some(e) = wspec_runtime::machine::attempt(vrule_91(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
     Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/vvbinop applies)".into())))
 }
 
-// from spec/2.3-validation-instructions.wspec:573 rule Instr_ok/vvternop
+// from spec/2.3-validation-instructions.wspec:607 rule Instr_ok/vvternop
 #[allow(unused_variables, unused_parens, clippy::all)]
-fn vrule_85(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Effect<Valtype, Localidx>> {
+fn vrule_92(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Effect<Valtype, Localidx>> {
     let v_C = c;
     #[allow(irrefutable_let_patterns)]
     let Instr::Vvternop(f_1, f_2) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
@@ -9171,15 +9338,15 @@ fn vrule_85(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     Ok(Effect { pops: 0usize + 1 + 1 + 1, unreachable: false, pushes: wspec_runtime::seq::cat([vec![Valtype::Vectype(Vectype)]]), sets: vec![] })
 }
 
-fn vgroup_81(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
+fn vgroup_82(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
     ck.take_note();
-    if let Some(e) = wspec_runtime::machine::attempt(vrule_85(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
+    if let Some(e) = wspec_runtime::machine::attempt(vrule_92(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
     Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/vvternop applies)".into())))
 }
 
-// from spec/2.3-validation-instructions.wspec:576 rule Instr_ok/vvtestop
+// from spec/2.3-validation-instructions.wspec:610 rule Instr_ok/vvtestop
 #[allow(unused_variables, unused_parens, clippy::all)]
-fn vrule_86(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Effect<Valtype, Localidx>> {
+fn vrule_93(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Effect<Valtype, Localidx>> {
     let v_C = c;
     #[allow(irrefutable_let_patterns)]
     let Instr::Vvtestop(f_1, f_2) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
@@ -9191,15 +9358,15 @@ fn vrule_86(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     Ok(Effect { pops: 0usize + 1, unreachable: false, pushes: wspec_runtime::seq::cat([vec![Valtype::Numtype(Numtype::I32)]]), sets: vec![] })
 }
 
-fn vgroup_82(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
+fn vgroup_83(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
     ck.take_note();
-    if let Some(e) = wspec_runtime::machine::attempt(vrule_86(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
+    if let Some(e) = wspec_runtime::machine::attempt(vrule_93(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
     Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/vvtestop applies)".into())))
 }
 
-// from spec/2.3-validation-instructions.wspec:579 rule Instr_ok/vunop
+// from spec/2.3-validation-instructions.wspec:613 rule Instr_ok/vunop
 #[allow(unused_variables, unused_parens, clippy::all)]
-fn vrule_87(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Effect<Valtype, Localidx>> {
+fn vrule_94(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Effect<Valtype, Localidx>> {
     let v_C = c;
     #[allow(irrefutable_let_patterns)]
     let Instr::Vunop(f_1, f_2) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
@@ -9210,15 +9377,15 @@ fn vrule_87(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     Ok(Effect { pops: 0usize + 1, unreachable: false, pushes: wspec_runtime::seq::cat([vec![Valtype::Vectype(Vectype)]]), sets: vec![] })
 }
 
-fn vgroup_83(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
+fn vgroup_84(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
     ck.take_note();
-    if let Some(e) = wspec_runtime::machine::attempt(vrule_87(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
+    if let Some(e) = wspec_runtime::machine::attempt(vrule_94(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
     Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/vunop applies)".into())))
 }
 
-// from spec/2.3-validation-instructions.wspec:582 rule Instr_ok/vbinop
+// from spec/2.3-validation-instructions.wspec:616 rule Instr_ok/vbinop
 #[allow(unused_variables, unused_parens, clippy::all)]
-fn vrule_88(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Effect<Valtype, Localidx>> {
+fn vrule_95(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Effect<Valtype, Localidx>> {
     let v_C = c;
     #[allow(irrefutable_let_patterns)]
     let Instr::Vbinop(f_1, f_2) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
@@ -9231,15 +9398,15 @@ fn vrule_88(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     Ok(Effect { pops: 0usize + 1 + 1, unreachable: false, pushes: wspec_runtime::seq::cat([vec![Valtype::Vectype(Vectype)]]), sets: vec![] })
 }
 
-fn vgroup_84(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
+fn vgroup_85(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
     ck.take_note();
-    if let Some(e) = wspec_runtime::machine::attempt(vrule_88(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
+    if let Some(e) = wspec_runtime::machine::attempt(vrule_95(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
     Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/vbinop applies)".into())))
 }
 
-// from spec/2.3-validation-instructions.wspec:585 rule Instr_ok/vternop
+// from spec/2.3-validation-instructions.wspec:619 rule Instr_ok/vternop
 #[allow(unused_variables, unused_parens, clippy::all)]
-fn vrule_89(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Effect<Valtype, Localidx>> {
+fn vrule_96(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Effect<Valtype, Localidx>> {
     let v_C = c;
     #[allow(irrefutable_let_patterns)]
     let Instr::Vternop(f_1, f_2) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
@@ -9254,15 +9421,15 @@ fn vrule_89(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     Ok(Effect { pops: 0usize + 1 + 1 + 1, unreachable: false, pushes: wspec_runtime::seq::cat([vec![Valtype::Vectype(Vectype)]]), sets: vec![] })
 }
 
-fn vgroup_85(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
+fn vgroup_86(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
     ck.take_note();
-    if let Some(e) = wspec_runtime::machine::attempt(vrule_89(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
+    if let Some(e) = wspec_runtime::machine::attempt(vrule_96(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
     Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/vternop applies)".into())))
 }
 
-// from spec/2.3-validation-instructions.wspec:588 rule Instr_ok/vtestop
+// from spec/2.3-validation-instructions.wspec:622 rule Instr_ok/vtestop
 #[allow(unused_variables, unused_parens, clippy::all)]
-fn vrule_90(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Effect<Valtype, Localidx>> {
+fn vrule_97(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Effect<Valtype, Localidx>> {
     let v_C = c;
     #[allow(irrefutable_let_patterns)]
     let Instr::Vtestop(f_1, f_2) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
@@ -9273,15 +9440,15 @@ fn vrule_90(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     Ok(Effect { pops: 0usize + 1, unreachable: false, pushes: wspec_runtime::seq::cat([vec![Valtype::Numtype(Numtype::I32)]]), sets: vec![] })
 }
 
-fn vgroup_86(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
+fn vgroup_87(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
     ck.take_note();
-    if let Some(e) = wspec_runtime::machine::attempt(vrule_90(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
+    if let Some(e) = wspec_runtime::machine::attempt(vrule_97(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
     Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/vtestop applies)".into())))
 }
 
-// from spec/2.3-validation-instructions.wspec:591 rule Instr_ok/vrelop
+// from spec/2.3-validation-instructions.wspec:625 rule Instr_ok/vrelop
 #[allow(unused_variables, unused_parens, clippy::all)]
-fn vrule_91(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Effect<Valtype, Localidx>> {
+fn vrule_98(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Effect<Valtype, Localidx>> {
     let v_C = c;
     #[allow(irrefutable_let_patterns)]
     let Instr::Vrelop(f_1, f_2) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
@@ -9294,15 +9461,15 @@ fn vrule_91(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     Ok(Effect { pops: 0usize + 1 + 1, unreachable: false, pushes: wspec_runtime::seq::cat([vec![Valtype::Vectype(Vectype)]]), sets: vec![] })
 }
 
-fn vgroup_87(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
+fn vgroup_88(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
     ck.take_note();
-    if let Some(e) = wspec_runtime::machine::attempt(vrule_91(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
+    if let Some(e) = wspec_runtime::machine::attempt(vrule_98(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
     Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/vrelop applies)".into())))
 }
 
-// from spec/2.3-validation-instructions.wspec:594 rule Instr_ok/vshiftop
+// from spec/2.3-validation-instructions.wspec:628 rule Instr_ok/vshiftop
 #[allow(unused_variables, unused_parens, clippy::all)]
-fn vrule_92(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Effect<Valtype, Localidx>> {
+fn vrule_99(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Effect<Valtype, Localidx>> {
     let v_C = c;
     #[allow(irrefutable_let_patterns)]
     let Instr::Vshiftop(f_1, f_2) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
@@ -9315,15 +9482,15 @@ fn vrule_92(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     Ok(Effect { pops: 0usize + 1 + 1, unreachable: false, pushes: wspec_runtime::seq::cat([vec![Valtype::Vectype(Vectype)]]), sets: vec![] })
 }
 
-fn vgroup_88(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
+fn vgroup_89(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
     ck.take_note();
-    if let Some(e) = wspec_runtime::machine::attempt(vrule_92(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
+    if let Some(e) = wspec_runtime::machine::attempt(vrule_99(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
     Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/vshiftop applies)".into())))
 }
 
-// from spec/2.3-validation-instructions.wspec:597 rule Instr_ok/vbitmask
+// from spec/2.3-validation-instructions.wspec:631 rule Instr_ok/vbitmask
 #[allow(unused_variables, unused_parens, clippy::all)]
-fn vrule_93(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Effect<Valtype, Localidx>> {
+fn vrule_100(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Effect<Valtype, Localidx>> {
     let v_C = c;
     #[allow(irrefutable_let_patterns)]
     let Instr::Vbitmask(f_1) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
@@ -9333,15 +9500,15 @@ fn vrule_93(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     Ok(Effect { pops: 0usize + 1, unreachable: false, pushes: wspec_runtime::seq::cat([vec![Valtype::Numtype(Numtype::I32)]]), sets: vec![] })
 }
 
-fn vgroup_89(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
+fn vgroup_90(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
     ck.take_note();
-    if let Some(e) = wspec_runtime::machine::attempt(vrule_93(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
+    if let Some(e) = wspec_runtime::machine::attempt(vrule_100(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
     Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/vbitmask applies)".into())))
 }
 
-// from spec/2.3-validation-instructions.wspec:600 rule Instr_ok/vswizzlop
+// from spec/2.3-validation-instructions.wspec:634 rule Instr_ok/vswizzlop
 #[allow(unused_variables, unused_parens, clippy::all)]
-fn vrule_94(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Effect<Valtype, Localidx>> {
+fn vrule_101(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Effect<Valtype, Localidx>> {
     let v_C = c;
     #[allow(irrefutable_let_patterns)]
     let Instr::Vswizzlop(f_1, f_2) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
@@ -9354,15 +9521,15 @@ fn vrule_94(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     Ok(Effect { pops: 0usize + 1 + 1, unreachable: false, pushes: wspec_runtime::seq::cat([vec![Valtype::Vectype(Vectype)]]), sets: vec![] })
 }
 
-fn vgroup_90(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
+fn vgroup_91(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
     ck.take_note();
-    if let Some(e) = wspec_runtime::machine::attempt(vrule_94(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
+    if let Some(e) = wspec_runtime::machine::attempt(vrule_101(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
     Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/vswizzlop applies)".into())))
 }
 
-// from spec/2.3-validation-instructions.wspec:603 rule Instr_ok/vshuffle
+// from spec/2.3-validation-instructions.wspec:637 rule Instr_ok/vshuffle
 #[allow(unused_variables, unused_parens, clippy::all)]
-fn vrule_95(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Effect<Valtype, Localidx>> {
+fn vrule_102(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Effect<Valtype, Localidx>> {
     let v_C = c;
     #[allow(irrefutable_let_patterns)]
     let Instr::Vshuffle(f_1, f_2) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
@@ -9387,15 +9554,15 @@ fn vrule_95(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     Ok(Effect { pops: 0usize + 1 + 1, unreachable: false, pushes: wspec_runtime::seq::cat([vec![Valtype::Vectype(Vectype)]]), sets: vec![] })
 }
 
-fn vgroup_91(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
+fn vgroup_92(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
     ck.take_note();
-    if let Some(e) = wspec_runtime::machine::attempt(vrule_95(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
+    if let Some(e) = wspec_runtime::machine::attempt(vrule_102(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
     Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/vshuffle applies)".into())))
 }
 
-// from spec/2.3-validation-instructions.wspec:607 rule Instr_ok/vsplat
+// from spec/2.3-validation-instructions.wspec:641 rule Instr_ok/vsplat
 #[allow(unused_variables, unused_parens, clippy::all)]
-fn vrule_96(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Effect<Valtype, Localidx>> {
+fn vrule_103(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Effect<Valtype, Localidx>> {
     let v_C = c;
     #[allow(irrefutable_let_patterns)]
     let Instr::Vsplat(f_1) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
@@ -9405,15 +9572,15 @@ fn vrule_96(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     Ok(Effect { pops: 0usize + 1, unreachable: false, pushes: wspec_runtime::seq::cat([vec![Valtype::Vectype(Vectype)]]), sets: vec![] })
 }
 
-fn vgroup_92(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
+fn vgroup_93(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
     ck.take_note();
-    if let Some(e) = wspec_runtime::machine::attempt(vrule_96(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
+    if let Some(e) = wspec_runtime::machine::attempt(vrule_103(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
     Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/vsplat applies)".into())))
 }
 
-// from spec/2.3-validation-instructions.wspec:610 rule Instr_ok/vextract_lane
+// from spec/2.3-validation-instructions.wspec:644 rule Instr_ok/vextract_lane
 #[allow(unused_variables, unused_parens, clippy::all)]
-fn vrule_97(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Effect<Valtype, Localidx>> {
+fn vrule_104(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Effect<Valtype, Localidx>> {
     let v_C = c;
     #[allow(irrefutable_let_patterns)]
     let Instr::VextractLane(f_1, f_2, f_3) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
@@ -9429,15 +9596,15 @@ fn vrule_97(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     Ok(Effect { pops: 0usize + 1, unreachable: false, pushes: wspec_runtime::seq::cat([vec![conv::numtype_to_valtype(defs::lunpack(ar_, sh.0)?)]]), sets: vec![] })
 }
 
-fn vgroup_93(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
+fn vgroup_94(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
     ck.take_note();
-    if let Some(e) = wspec_runtime::machine::attempt(vrule_97(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
+    if let Some(e) = wspec_runtime::machine::attempt(vrule_104(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
     Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/vextract_lane applies)".into())))
 }
 
-// from spec/2.3-validation-instructions.wspec:614 rule Instr_ok/vreplace_lane
+// from spec/2.3-validation-instructions.wspec:648 rule Instr_ok/vreplace_lane
 #[allow(unused_variables, unused_parens, clippy::all)]
-fn vrule_98(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Effect<Valtype, Localidx>> {
+fn vrule_105(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Effect<Valtype, Localidx>> {
     let v_C = c;
     #[allow(irrefutable_let_patterns)]
     let Instr::VreplaceLane(f_1, f_2) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
@@ -9453,15 +9620,15 @@ fn vrule_98(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     Ok(Effect { pops: 0usize + 1 + 1, unreachable: false, pushes: wspec_runtime::seq::cat([vec![Valtype::Vectype(Vectype)]]), sets: vec![] })
 }
 
-fn vgroup_94(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
+fn vgroup_95(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
     ck.take_note();
-    if let Some(e) = wspec_runtime::machine::attempt(vrule_98(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
+    if let Some(e) = wspec_runtime::machine::attempt(vrule_105(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
     Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/vreplace_lane applies)".into())))
 }
 
-// from spec/2.3-validation-instructions.wspec:618 rule Instr_ok/vextunop
+// from spec/2.3-validation-instructions.wspec:652 rule Instr_ok/vextunop
 #[allow(unused_variables, unused_parens, clippy::all)]
-fn vrule_99(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Effect<Valtype, Localidx>> {
+fn vrule_106(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Effect<Valtype, Localidx>> {
     let v_C = c;
     #[allow(irrefutable_let_patterns)]
     let Instr::Vextunop(f_1, f_2, f_3) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
@@ -9473,15 +9640,15 @@ fn vrule_99(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     Ok(Effect { pops: 0usize + 1, unreachable: false, pushes: wspec_runtime::seq::cat([vec![Valtype::Vectype(Vectype)]]), sets: vec![] })
 }
 
-fn vgroup_95(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
+fn vgroup_96(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
     ck.take_note();
-    if let Some(e) = wspec_runtime::machine::attempt(vrule_99(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
+    if let Some(e) = wspec_runtime::machine::attempt(vrule_106(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
     Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/vextunop applies)".into())))
 }
 
-// from spec/2.3-validation-instructions.wspec:621 rule Instr_ok/vextbinop
+// from spec/2.3-validation-instructions.wspec:655 rule Instr_ok/vextbinop
 #[allow(unused_variables, unused_parens, clippy::all)]
-fn vrule_100(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Effect<Valtype, Localidx>> {
+fn vrule_107(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Effect<Valtype, Localidx>> {
     let v_C = c;
     #[allow(irrefutable_let_patterns)]
     let Instr::Vextbinop(f_1, f_2, f_3) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
@@ -9495,15 +9662,15 @@ fn vrule_100(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R
     Ok(Effect { pops: 0usize + 1 + 1, unreachable: false, pushes: wspec_runtime::seq::cat([vec![Valtype::Vectype(Vectype)]]), sets: vec![] })
 }
 
-fn vgroup_96(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
+fn vgroup_97(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
     ck.take_note();
-    if let Some(e) = wspec_runtime::machine::attempt(vrule_100(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
+    if let Some(e) = wspec_runtime::machine::attempt(vrule_107(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
     Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/vextbinop applies)".into())))
 }
 
-// from spec/2.3-validation-instructions.wspec:624 rule Instr_ok/vextternop
+// from spec/2.3-validation-instructions.wspec:658 rule Instr_ok/vextternop
 #[allow(unused_variables, unused_parens, clippy::all)]
-fn vrule_101(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Effect<Valtype, Localidx>> {
+fn vrule_108(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Effect<Valtype, Localidx>> {
     let v_C = c;
     #[allow(irrefutable_let_patterns)]
     let Instr::Vextternop(f_1, f_2, f_3) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
@@ -9519,15 +9686,15 @@ fn vrule_101(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R
     Ok(Effect { pops: 0usize + 1 + 1 + 1, unreachable: false, pushes: wspec_runtime::seq::cat([vec![Valtype::Vectype(Vectype)]]), sets: vec![] })
 }
 
-fn vgroup_97(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
+fn vgroup_98(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
     ck.take_note();
-    if let Some(e) = wspec_runtime::machine::attempt(vrule_101(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
+    if let Some(e) = wspec_runtime::machine::attempt(vrule_108(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
     Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/vextternop applies)".into())))
 }
 
-// from spec/2.3-validation-instructions.wspec:627 rule Instr_ok/vnarrow
+// from spec/2.3-validation-instructions.wspec:661 rule Instr_ok/vnarrow
 #[allow(unused_variables, unused_parens, clippy::all)]
-fn vrule_102(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Effect<Valtype, Localidx>> {
+fn vrule_109(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Effect<Valtype, Localidx>> {
     let v_C = c;
     #[allow(irrefutable_let_patterns)]
     let Instr::Vnarrow(f_1, f_2, f_3) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
@@ -9541,15 +9708,15 @@ fn vrule_102(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R
     Ok(Effect { pops: 0usize + 1 + 1, unreachable: false, pushes: wspec_runtime::seq::cat([vec![Valtype::Vectype(Vectype)]]), sets: vec![] })
 }
 
-fn vgroup_98(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
+fn vgroup_99(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
     ck.take_note();
-    if let Some(e) = wspec_runtime::machine::attempt(vrule_102(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
+    if let Some(e) = wspec_runtime::machine::attempt(vrule_109(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
     Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/vnarrow applies)".into())))
 }
 
-// from spec/2.3-validation-instructions.wspec:630 rule Instr_ok/vcvtop
+// from spec/2.3-validation-instructions.wspec:664 rule Instr_ok/vcvtop
 #[allow(unused_variables, unused_parens, clippy::all)]
-fn vrule_103(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Effect<Valtype, Localidx>> {
+fn vrule_110(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Effect<Valtype, Localidx>> {
     let v_C = c;
     #[allow(irrefutable_let_patterns)]
     let Instr::Vcvtop(f_1, f_2, f_3) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
@@ -9561,15 +9728,15 @@ fn vrule_103(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R
     Ok(Effect { pops: 0usize + 1, unreachable: false, pushes: wspec_runtime::seq::cat([vec![Valtype::Vectype(Vectype)]]), sets: vec![] })
 }
 
-fn vgroup_99(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
+fn vgroup_100(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
     ck.take_note();
-    if let Some(e) = wspec_runtime::machine::attempt(vrule_103(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
+    if let Some(e) = wspec_runtime::machine::attempt(vrule_110(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
     Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/vcvtop applies)".into())))
 }
 
-// from spec/2.3-validation-instructions.wspec:633 rule Instr_ok/vload-val
+// from spec/2.3-validation-instructions.wspec:667 rule Instr_ok/vload-val
 #[allow(unused_variables, unused_parens, clippy::all)]
-fn vrule_104(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Effect<Valtype, Localidx>> {
+fn vrule_111(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Effect<Valtype, Localidx>> {
     let v_C = c;
     #[allow(irrefutable_let_patterns)]
     let Instr::Vload(f_1, f_2, f_3, f_4) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
@@ -9592,9 +9759,9 @@ fn vrule_104(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R
     Ok(Effect { pops: 0usize + 1, unreachable: false, pushes: wspec_runtime::seq::cat([vec![Valtype::Vectype(Vectype)]]), sets: vec![] })
 }
 
-// from spec/2.3-validation-instructions.wspec:639 rule Instr_ok/vload-pack
+// from spec/2.3-validation-instructions.wspec:673 rule Instr_ok/vload-pack
 #[allow(unused_variables, unused_parens, clippy::all)]
-fn vrule_105(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Effect<Valtype, Localidx>> {
+fn vrule_112(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Effect<Valtype, Localidx>> {
     let v_C = c;
     #[allow(irrefutable_let_patterns)]
     let Instr::Vload(f_1, f_2, f_3, f_4) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
@@ -9620,9 +9787,9 @@ fn vrule_105(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R
     Ok(Effect { pops: 0usize + 1, unreachable: false, pushes: wspec_runtime::seq::cat([vec![Valtype::Vectype(Vectype)]]), sets: vec![] })
 }
 
-// from spec/2.3-validation-instructions.wspec:645 rule Instr_ok/vload-splat
+// from spec/2.3-validation-instructions.wspec:679 rule Instr_ok/vload-splat
 #[allow(unused_variables, unused_parens, clippy::all)]
-fn vrule_106(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Effect<Valtype, Localidx>> {
+fn vrule_113(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Effect<Valtype, Localidx>> {
     let v_C = c;
     #[allow(irrefutable_let_patterns)]
     let Instr::Vload(f_1, f_2, f_3, f_4) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
@@ -9646,9 +9813,9 @@ fn vrule_106(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R
     Ok(Effect { pops: 0usize + 1, unreachable: false, pushes: wspec_runtime::seq::cat([vec![Valtype::Vectype(Vectype)]]), sets: vec![] })
 }
 
-// from spec/2.3-validation-instructions.wspec:651 rule Instr_ok/vload-zero
+// from spec/2.3-validation-instructions.wspec:685 rule Instr_ok/vload-zero
 #[allow(unused_variables, unused_parens, clippy::all)]
-fn vrule_107(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Effect<Valtype, Localidx>> {
+fn vrule_114(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Effect<Valtype, Localidx>> {
     let v_C = c;
     #[allow(irrefutable_let_patterns)]
     let Instr::Vload(f_1, f_2, f_3, f_4) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
@@ -9672,18 +9839,18 @@ fn vrule_107(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R
     Ok(Effect { pops: 0usize + 1, unreachable: false, pushes: wspec_runtime::seq::cat([vec![Valtype::Vectype(Vectype)]]), sets: vec![] })
 }
 
-fn vgroup_100(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
+fn vgroup_101(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
     ck.take_note();
-    if let Some(e) = wspec_runtime::machine::attempt(vrule_104(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
-    if let Some(e) = wspec_runtime::machine::attempt(vrule_105(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
-    if let Some(e) = wspec_runtime::machine::attempt(vrule_106(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
-    if let Some(e) = wspec_runtime::machine::attempt(vrule_107(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
+    if let Some(e) = wspec_runtime::machine::attempt(vrule_111(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
+    if let Some(e) = wspec_runtime::machine::attempt(vrule_112(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
+    if let Some(e) = wspec_runtime::machine::attempt(vrule_113(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
+    if let Some(e) = wspec_runtime::machine::attempt(vrule_114(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
     Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/vload-val, Instr_ok/vload-pack, Instr_ok/vload-splat, Instr_ok/vload-zero applies)".into())))
 }
 
-// from spec/2.3-validation-instructions.wspec:657 rule Instr_ok/vload_lane
+// from spec/2.3-validation-instructions.wspec:691 rule Instr_ok/vload_lane
 #[allow(unused_variables, unused_parens, clippy::all)]
-fn vrule_108(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Effect<Valtype, Localidx>> {
+fn vrule_115(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Effect<Valtype, Localidx>> {
     let v_C = c;
     #[allow(irrefutable_let_patterns)]
     let Instr::VloadLane(f_1, f_2, f_3, f_4, f_5) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
@@ -9710,15 +9877,15 @@ fn vrule_108(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R
     Ok(Effect { pops: 0usize + 1 + 1, unreachable: false, pushes: wspec_runtime::seq::cat([vec![Valtype::Vectype(Vectype)]]), sets: vec![] })
 }
 
-fn vgroup_101(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
+fn vgroup_102(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
     ck.take_note();
-    if let Some(e) = wspec_runtime::machine::attempt(vrule_108(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
+    if let Some(e) = wspec_runtime::machine::attempt(vrule_115(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
     Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/vload_lane applies)".into())))
 }
 
-// from spec/2.3-validation-instructions.wspec:664 rule Instr_ok/vstore
+// from spec/2.3-validation-instructions.wspec:698 rule Instr_ok/vstore
 #[allow(unused_variables, unused_parens, clippy::all)]
-fn vrule_109(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Effect<Valtype, Localidx>> {
+fn vrule_116(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Effect<Valtype, Localidx>> {
     let v_C = c;
     #[allow(irrefutable_let_patterns)]
     let Instr::Vstore(f_1, f_2, f_3) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
@@ -9740,15 +9907,15 @@ fn vrule_109(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R
     Ok(Effect { pops: 0usize + 1 + 1, unreachable: false, pushes: Vec::new(), sets: vec![] })
 }
 
-fn vgroup_102(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
+fn vgroup_103(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
     ck.take_note();
-    if let Some(e) = wspec_runtime::machine::attempt(vrule_109(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
+    if let Some(e) = wspec_runtime::machine::attempt(vrule_116(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
     Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/vstore applies)".into())))
 }
 
-// from spec/2.3-validation-instructions.wspec:670 rule Instr_ok/vstore_lane
+// from spec/2.3-validation-instructions.wspec:704 rule Instr_ok/vstore_lane
 #[allow(unused_variables, unused_parens, clippy::all)]
-fn vrule_110(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Effect<Valtype, Localidx>> {
+fn vrule_117(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Effect<Valtype, Localidx>> {
     let v_C = c;
     #[allow(irrefutable_let_patterns)]
     let Instr::VstoreLane(f_1, f_2, f_3, f_4, f_5) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
@@ -9775,9 +9942,9 @@ fn vrule_110(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R
     Ok(Effect { pops: 0usize + 1 + 1, unreachable: false, pushes: Vec::new(), sets: vec![] })
 }
 
-fn vgroup_103(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
+fn vgroup_104(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
     ck.take_note();
-    if let Some(e) = wspec_runtime::machine::attempt(vrule_110(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
+    if let Some(e) = wspec_runtime::machine::attempt(vrule_117(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
     Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/vstore_lane applies)".into())))
 }
 
@@ -9816,83 +9983,84 @@ pub fn instr_ok(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Inst
         Instr::RefEq => vgroup_29(ck, ar_, c, redex_),
         Instr::RefTest(..) => vgroup_30(ck, ar_, c, redex_),
         Instr::RefCast(..) => vgroup_31(ck, ar_, c, redex_),
-        Instr::I31Get(..) => vgroup_32(ck, ar_, c, redex_),
-        Instr::StructNew(..) => vgroup_33(ck, ar_, c, redex_),
-        Instr::StructNewDefault(..) => vgroup_34(ck, ar_, c, redex_),
-        Instr::StructGet(..) => vgroup_35(ck, ar_, c, redex_),
-        Instr::StructSet(..) => vgroup_36(ck, ar_, c, redex_),
-        Instr::ArrayNew(..) => vgroup_37(ck, ar_, c, redex_),
-        Instr::ArrayNewDefault(..) => vgroup_38(ck, ar_, c, redex_),
-        Instr::ArrayNewFixed(..) => vgroup_39(ck, ar_, c, redex_),
-        Instr::ArrayNewData(..) => vgroup_40(ck, ar_, c, redex_),
-        Instr::ArrayNewElem(..) => vgroup_41(ck, ar_, c, redex_),
-        Instr::ArrayGet(..) => vgroup_42(ck, ar_, c, redex_),
-        Instr::ArraySet(..) => vgroup_43(ck, ar_, c, redex_),
-        Instr::ArrayLen => vgroup_44(ck, ar_, c, redex_),
-        Instr::ArrayFill(..) => vgroup_45(ck, ar_, c, redex_),
-        Instr::ArrayCopy(..) => vgroup_46(ck, ar_, c, redex_),
-        Instr::ArrayInitData(..) => vgroup_47(ck, ar_, c, redex_),
-        Instr::ArrayInitElem(..) => vgroup_48(ck, ar_, c, redex_),
-        Instr::ExternConvertAny => vgroup_49(ck, ar_, c, redex_),
-        Instr::AnyConvertExtern => vgroup_50(ck, ar_, c, redex_),
-        Instr::LocalGet(..) => vgroup_51(ck, ar_, c, redex_),
-        Instr::LocalSet(..) => vgroup_52(ck, ar_, c, redex_),
-        Instr::LocalTee(..) => vgroup_53(ck, ar_, c, redex_),
-        Instr::GlobalGet(..) => vgroup_54(ck, ar_, c, redex_),
-        Instr::GlobalSet(..) => vgroup_55(ck, ar_, c, redex_),
-        Instr::TableGet(..) => vgroup_56(ck, ar_, c, redex_),
-        Instr::TableSet(..) => vgroup_57(ck, ar_, c, redex_),
-        Instr::TableSize(..) => vgroup_58(ck, ar_, c, redex_),
-        Instr::TableGrow(..) => vgroup_59(ck, ar_, c, redex_),
-        Instr::TableFill(..) => vgroup_60(ck, ar_, c, redex_),
-        Instr::TableCopy(..) => vgroup_61(ck, ar_, c, redex_),
-        Instr::TableInit(..) => vgroup_62(ck, ar_, c, redex_),
-        Instr::ElemDrop(..) => vgroup_63(ck, ar_, c, redex_),
-        Instr::Load(..) => vgroup_64(ck, ar_, c, redex_),
-        Instr::Store(..) => vgroup_65(ck, ar_, c, redex_),
-        Instr::MemorySize(..) => vgroup_66(ck, ar_, c, redex_),
-        Instr::MemoryGrow(..) => vgroup_67(ck, ar_, c, redex_),
-        Instr::MemoryFill(..) => vgroup_68(ck, ar_, c, redex_),
-        Instr::MemoryCopy(..) => vgroup_69(ck, ar_, c, redex_),
-        Instr::MemoryInit(..) => vgroup_70(ck, ar_, c, redex_),
-        Instr::DataDrop(..) => vgroup_71(ck, ar_, c, redex_),
-        Instr::Const(..) => vgroup_72(ck, ar_, c, redex_),
-        Instr::Unop(..) => vgroup_73(ck, ar_, c, redex_),
-        Instr::Binop(..) => vgroup_74(ck, ar_, c, redex_),
-        Instr::Testop(..) => vgroup_75(ck, ar_, c, redex_),
-        Instr::Relop(..) => vgroup_76(ck, ar_, c, redex_),
-        Instr::Cvtop(..) => vgroup_77(ck, ar_, c, redex_),
-        Instr::Vconst(..) => vgroup_78(ck, ar_, c, redex_),
-        Instr::Vvunop(..) => vgroup_79(ck, ar_, c, redex_),
-        Instr::Vvbinop(..) => vgroup_80(ck, ar_, c, redex_),
-        Instr::Vvternop(..) => vgroup_81(ck, ar_, c, redex_),
-        Instr::Vvtestop(..) => vgroup_82(ck, ar_, c, redex_),
-        Instr::Vunop(..) => vgroup_83(ck, ar_, c, redex_),
-        Instr::Vbinop(..) => vgroup_84(ck, ar_, c, redex_),
-        Instr::Vternop(..) => vgroup_85(ck, ar_, c, redex_),
-        Instr::Vtestop(..) => vgroup_86(ck, ar_, c, redex_),
-        Instr::Vrelop(..) => vgroup_87(ck, ar_, c, redex_),
-        Instr::Vshiftop(..) => vgroup_88(ck, ar_, c, redex_),
-        Instr::Vbitmask(..) => vgroup_89(ck, ar_, c, redex_),
-        Instr::Vswizzlop(..) => vgroup_90(ck, ar_, c, redex_),
-        Instr::Vshuffle(..) => vgroup_91(ck, ar_, c, redex_),
-        Instr::Vsplat(..) => vgroup_92(ck, ar_, c, redex_),
-        Instr::VextractLane(..) => vgroup_93(ck, ar_, c, redex_),
-        Instr::VreplaceLane(..) => vgroup_94(ck, ar_, c, redex_),
-        Instr::Vextunop(..) => vgroup_95(ck, ar_, c, redex_),
-        Instr::Vextbinop(..) => vgroup_96(ck, ar_, c, redex_),
-        Instr::Vextternop(..) => vgroup_97(ck, ar_, c, redex_),
-        Instr::Vnarrow(..) => vgroup_98(ck, ar_, c, redex_),
-        Instr::Vcvtop(..) => vgroup_99(ck, ar_, c, redex_),
-        Instr::Vload(..) => vgroup_100(ck, ar_, c, redex_),
-        Instr::VloadLane(..) => vgroup_101(ck, ar_, c, redex_),
-        Instr::Vstore(..) => vgroup_102(ck, ar_, c, redex_),
-        Instr::VstoreLane(..) => vgroup_103(ck, ar_, c, redex_),
+        Instr::RefI31Shared => vgroup_32(ck, ar_, c, redex_),
+        Instr::I31Get(..) => vgroup_33(ck, ar_, c, redex_),
+        Instr::StructNew(..) => vgroup_34(ck, ar_, c, redex_),
+        Instr::StructNewDefault(..) => vgroup_35(ck, ar_, c, redex_),
+        Instr::StructGet(..) => vgroup_36(ck, ar_, c, redex_),
+        Instr::StructSet(..) => vgroup_37(ck, ar_, c, redex_),
+        Instr::ArrayNew(..) => vgroup_38(ck, ar_, c, redex_),
+        Instr::ArrayNewDefault(..) => vgroup_39(ck, ar_, c, redex_),
+        Instr::ArrayNewFixed(..) => vgroup_40(ck, ar_, c, redex_),
+        Instr::ArrayNewData(..) => vgroup_41(ck, ar_, c, redex_),
+        Instr::ArrayNewElem(..) => vgroup_42(ck, ar_, c, redex_),
+        Instr::ArrayGet(..) => vgroup_43(ck, ar_, c, redex_),
+        Instr::ArraySet(..) => vgroup_44(ck, ar_, c, redex_),
+        Instr::ArrayLen => vgroup_45(ck, ar_, c, redex_),
+        Instr::ArrayFill(..) => vgroup_46(ck, ar_, c, redex_),
+        Instr::ArrayCopy(..) => vgroup_47(ck, ar_, c, redex_),
+        Instr::ArrayInitData(..) => vgroup_48(ck, ar_, c, redex_),
+        Instr::ArrayInitElem(..) => vgroup_49(ck, ar_, c, redex_),
+        Instr::ExternConvertAny => vgroup_50(ck, ar_, c, redex_),
+        Instr::AnyConvertExtern => vgroup_51(ck, ar_, c, redex_),
+        Instr::LocalGet(..) => vgroup_52(ck, ar_, c, redex_),
+        Instr::LocalSet(..) => vgroup_53(ck, ar_, c, redex_),
+        Instr::LocalTee(..) => vgroup_54(ck, ar_, c, redex_),
+        Instr::GlobalGet(..) => vgroup_55(ck, ar_, c, redex_),
+        Instr::GlobalSet(..) => vgroup_56(ck, ar_, c, redex_),
+        Instr::TableGet(..) => vgroup_57(ck, ar_, c, redex_),
+        Instr::TableSet(..) => vgroup_58(ck, ar_, c, redex_),
+        Instr::TableSize(..) => vgroup_59(ck, ar_, c, redex_),
+        Instr::TableGrow(..) => vgroup_60(ck, ar_, c, redex_),
+        Instr::TableFill(..) => vgroup_61(ck, ar_, c, redex_),
+        Instr::TableCopy(..) => vgroup_62(ck, ar_, c, redex_),
+        Instr::TableInit(..) => vgroup_63(ck, ar_, c, redex_),
+        Instr::ElemDrop(..) => vgroup_64(ck, ar_, c, redex_),
+        Instr::Load(..) => vgroup_65(ck, ar_, c, redex_),
+        Instr::Store(..) => vgroup_66(ck, ar_, c, redex_),
+        Instr::MemorySize(..) => vgroup_67(ck, ar_, c, redex_),
+        Instr::MemoryGrow(..) => vgroup_68(ck, ar_, c, redex_),
+        Instr::MemoryFill(..) => vgroup_69(ck, ar_, c, redex_),
+        Instr::MemoryCopy(..) => vgroup_70(ck, ar_, c, redex_),
+        Instr::MemoryInit(..) => vgroup_71(ck, ar_, c, redex_),
+        Instr::DataDrop(..) => vgroup_72(ck, ar_, c, redex_),
+        Instr::Const(..) => vgroup_73(ck, ar_, c, redex_),
+        Instr::Unop(..) => vgroup_74(ck, ar_, c, redex_),
+        Instr::Binop(..) => vgroup_75(ck, ar_, c, redex_),
+        Instr::Testop(..) => vgroup_76(ck, ar_, c, redex_),
+        Instr::Relop(..) => vgroup_77(ck, ar_, c, redex_),
+        Instr::Cvtop(..) => vgroup_78(ck, ar_, c, redex_),
+        Instr::Vconst(..) => vgroup_79(ck, ar_, c, redex_),
+        Instr::Vvunop(..) => vgroup_80(ck, ar_, c, redex_),
+        Instr::Vvbinop(..) => vgroup_81(ck, ar_, c, redex_),
+        Instr::Vvternop(..) => vgroup_82(ck, ar_, c, redex_),
+        Instr::Vvtestop(..) => vgroup_83(ck, ar_, c, redex_),
+        Instr::Vunop(..) => vgroup_84(ck, ar_, c, redex_),
+        Instr::Vbinop(..) => vgroup_85(ck, ar_, c, redex_),
+        Instr::Vternop(..) => vgroup_86(ck, ar_, c, redex_),
+        Instr::Vtestop(..) => vgroup_87(ck, ar_, c, redex_),
+        Instr::Vrelop(..) => vgroup_88(ck, ar_, c, redex_),
+        Instr::Vshiftop(..) => vgroup_89(ck, ar_, c, redex_),
+        Instr::Vbitmask(..) => vgroup_90(ck, ar_, c, redex_),
+        Instr::Vswizzlop(..) => vgroup_91(ck, ar_, c, redex_),
+        Instr::Vshuffle(..) => vgroup_92(ck, ar_, c, redex_),
+        Instr::Vsplat(..) => vgroup_93(ck, ar_, c, redex_),
+        Instr::VextractLane(..) => vgroup_94(ck, ar_, c, redex_),
+        Instr::VreplaceLane(..) => vgroup_95(ck, ar_, c, redex_),
+        Instr::Vextunop(..) => vgroup_96(ck, ar_, c, redex_),
+        Instr::Vextbinop(..) => vgroup_97(ck, ar_, c, redex_),
+        Instr::Vextternop(..) => vgroup_98(ck, ar_, c, redex_),
+        Instr::Vnarrow(..) => vgroup_99(ck, ar_, c, redex_),
+        Instr::Vcvtop(..) => vgroup_100(ck, ar_, c, redex_),
+        Instr::Vload(..) => vgroup_101(ck, ar_, c, redex_),
+        Instr::VloadLane(..) => vgroup_102(ck, ar_, c, redex_),
+        Instr::Vstore(..) => vgroup_103(ck, ar_, c, redex_),
+        Instr::VstoreLane(..) => vgroup_104(ck, ar_, c, redex_),
         _ => Err(Fail::msg(0, "type mismatch (no typing rule)")),
     }
 }
 
-// from spec/2.3-validation-instructions.wspec:691 rule Instrs_ok/seq
+// from spec/2.3-validation-instructions.wspec:725 rule Instrs_ok/seq
 fn seq_context(ar_: &Ctx, a0: &Context, a1: &[Localidx]) -> R<Context> {
     let x_1 = a1.to_vec();
     let src_6: Vec<_> = x_1.clone().into_iter().collect();
@@ -10745,27 +10913,27 @@ pub mod defs {
         Err(Fail::soft())
     }
 
-    // from spec/1.2-types.wspec:112 def $size
+    // from spec/1.2-types.wspec:121 def $size
     pub fn size(ar_: &Ctx, a0: Numtype) -> R<u64> {
-        // from spec/1.2-types.wspec:113
+        // from spec/1.2-types.wspec:122
         if matches!(a0, Numtype::I32) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Numtype::I32 = a0 else { return Err(wspec_runtime::Fail::soft()) };
             Ok(32_u64)
         })())? { return Ok(v); } }
-        // from spec/1.2-types.wspec:114
+        // from spec/1.2-types.wspec:123
         if matches!(a0, Numtype::I64) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Numtype::I64 = a0 else { return Err(wspec_runtime::Fail::soft()) };
             Ok(64_u64)
         })())? { return Ok(v); } }
-        // from spec/1.2-types.wspec:115
+        // from spec/1.2-types.wspec:124
         if matches!(a0, Numtype::F32) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Numtype::F32 = a0 else { return Err(wspec_runtime::Fail::soft()) };
             Ok(32_u64)
         })())? { return Ok(v); } }
-        // from spec/1.2-types.wspec:116
+        // from spec/1.2-types.wspec:125
         if matches!(a0, Numtype::F64) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Numtype::F64 = a0 else { return Err(wspec_runtime::Fail::soft()) };
@@ -10774,9 +10942,9 @@ pub mod defs {
         Err(Fail::soft())
     }
 
-    // from spec/1.2-types.wspec:118 def $vsize
+    // from spec/1.2-types.wspec:127 def $vsize
     pub fn vsize(ar_: &Ctx, a0: Vectype) -> R<u64> {
-        // from spec/1.2-types.wspec:119
+        // from spec/1.2-types.wspec:128
         if matches!(a0, Vectype) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Vectype = a0 else { return Err(wspec_runtime::Fail::soft()) };
@@ -10785,15 +10953,15 @@ pub mod defs {
         Err(Fail::soft())
     }
 
-    // from spec/1.2-types.wspec:121 def $psize
+    // from spec/1.2-types.wspec:130 def $psize
     pub fn psize(ar_: &Ctx, a0: Packtype) -> R<u64> {
-        // from spec/1.2-types.wspec:122
+        // from spec/1.2-types.wspec:131
         if matches!(a0, Packtype::I8) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Packtype::I8 = a0 else { return Err(wspec_runtime::Fail::soft()) };
             Ok(8_u64)
         })())? { return Ok(v); } }
-        // from spec/1.2-types.wspec:123
+        // from spec/1.2-types.wspec:132
         if matches!(a0, Packtype::I16) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Packtype::I16 = a0 else { return Err(wspec_runtime::Fail::soft()) };
@@ -10802,23 +10970,23 @@ pub mod defs {
         Err(Fail::soft())
     }
 
-    // from spec/1.2-types.wspec:129 def $zsize
+    // from spec/1.2-types.wspec:138 def $zsize
     pub fn zsize(ar_: &Ctx, a0: &Storagetype) -> R<u64> {
-        // from spec/1.2-types.wspec:130
+        // from spec/1.2-types.wspec:139
         if matches!(a0, Storagetype::Valtype(Valtype::Numtype(n_1))) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Storagetype::Valtype(Valtype::Numtype(n_1)) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let numtype = *n_1;
             Ok(defs::size(ar_, numtype)?)
         })())? { return Ok(v); } }
-        // from spec/1.2-types.wspec:131
+        // from spec/1.2-types.wspec:140
         if matches!(a0, Storagetype::Valtype(Valtype::Vectype(n_1))) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Storagetype::Valtype(Valtype::Vectype(n_1)) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let vectype = *n_1;
             Ok(defs::vsize(ar_, vectype)?)
         })())? { return Ok(v); } }
-        // from spec/1.2-types.wspec:132
+        // from spec/1.2-types.wspec:141
         if matches!(a0, Storagetype::Packtype(n_1)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Storagetype::Packtype(n_1) = a0 else { return Err(wspec_runtime::Fail::soft()) };
@@ -10828,16 +10996,16 @@ pub mod defs {
         Err(Fail::soft())
     }
 
-    // from spec/1.2-types.wspec:146 def $lunpack
+    // from spec/1.2-types.wspec:155 def $lunpack
     pub fn lunpack(ar_: &Ctx, a0: Lanetype) -> R<Numtype> {
-        // from spec/1.2-types.wspec:147
+        // from spec/1.2-types.wspec:156
         if matches!(a0, Lanetype::Numtype(n_1)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Lanetype::Numtype(n_1) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let numtype = n_1;
             Ok(numtype)
         })())? { return Ok(v); } }
-        // from spec/1.2-types.wspec:148
+        // from spec/1.2-types.wspec:157
         if matches!(a0, Lanetype::Packtype(n_1)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Lanetype::Packtype(n_1) = a0 else { return Err(wspec_runtime::Fail::soft()) };
@@ -10846,16 +11014,16 @@ pub mod defs {
         Err(Fail::soft())
     }
 
-    // from spec/1.2-types.wspec:150 def $unpack
+    // from spec/1.2-types.wspec:159 def $unpack
     pub fn unpack(ar_: &Ctx, a0: &Storagetype) -> R<Valtype> {
-        // from spec/1.2-types.wspec:151
+        // from spec/1.2-types.wspec:160
         if matches!(a0, Storagetype::Valtype(n_1)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Storagetype::Valtype(n_1) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let valtype = n_1;
             Ok((*valtype).clone())
         })())? { return Ok(v); } }
-        // from spec/1.2-types.wspec:152
+        // from spec/1.2-types.wspec:161
         if matches!(a0, Storagetype::Packtype(n_1)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Storagetype::Packtype(n_1) = a0 else { return Err(wspec_runtime::Fail::soft()) };
@@ -10864,9 +11032,9 @@ pub mod defs {
         Err(Fail::soft())
     }
 
-    // from spec/1.2-types.wspec:156 def $diffrt
+    // from spec/1.2-types.wspec:165 def $diffrt
     pub fn diffrt(ar_: &Ctx, a0: &Reftype, a1: &Reftype) -> R<Reftype> {
-        // from spec/1.2-types.wspec:157
+        // from spec/1.2-types.wspec:166
         if matches!(a0, Reftype(f_1, f_2)) && matches!(a1, Reftype(f_4, f_5)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Reftype(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
@@ -10881,7 +11049,7 @@ pub mod defs {
             let ht_2 = f_5;
             Ok(Reftype(None, (*ht_1).clone()))
         })())? { return Ok(v); } }
-        // from spec/1.2-types.wspec:158
+        // from spec/1.2-types.wspec:167
         if matches!(a0, Reftype(f_1, f_2)) && matches!(a1, Reftype(f_4, f_5)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Reftype(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
@@ -12295,16 +12463,16 @@ pub mod defs {
         Err(Fail::soft())
     }
 
-    // from spec/1.2-types.wspec:125 def $lsize
+    // from spec/1.2-types.wspec:134 def $lsize
     pub fn lsize(ar_: &Ctx, a0: Lanetype) -> R<u64> {
-        // from spec/1.2-types.wspec:126
+        // from spec/1.2-types.wspec:135
         if matches!(a0, Lanetype::Numtype(n_1)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Lanetype::Numtype(n_1) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let numtype = n_1;
             Ok(defs::size(ar_, numtype)?)
         })())? { return Ok(v); } }
-        // from spec/1.2-types.wspec:127
+        // from spec/1.2-types.wspec:136
         if matches!(a0, Lanetype::Packtype(n_1)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Lanetype::Packtype(n_1) = a0 else { return Err(wspec_runtime::Fail::soft()) };
@@ -12314,14 +12482,14 @@ pub mod defs {
         Err(Fail::soft())
     }
 
-    // from spec/1.2-types.wspec:136 def $inn
+    // from spec/1.2-types.wspec:145 def $inn
     pub fn inn(ar_: &Ctx, a0: u64) -> R<Inn> {
-        // from spec/1.2-types.wspec:137
+        // from spec/1.2-types.wspec:146
         if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             wspec_runtime::check(wspec_runtime::num::wide(a0)? == 32i128)?;
             Ok(Inn::I32)
         })())? { return Ok(v); }
-        // from spec/1.2-types.wspec:138
+        // from spec/1.2-types.wspec:147
         if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             wspec_runtime::check(wspec_runtime::num::wide(a0)? == 64i128)?;
             Ok(Inn::I64)
@@ -12385,9 +12553,23 @@ pub mod defs {
             let dt = a0;
             let eq_1 = defs::unrolldt(ar_, dt)?;
             #[allow(irrefutable_let_patterns)]
-            let Subtype(f_2, f_3, f_4) = eq_1 else { return Err(wspec_runtime::Fail::soft()) };
-            let ct = f_4.clone();
+            let Subtype(f_2, f_3, f_4, f_5) = eq_1 else { return Err(wspec_runtime::Fail::soft()) };
+            let ct = f_5.clone();
             Ok(ct)
+        })())? { return Ok(v); }
+        Err(Fail::soft())
+    }
+
+    // from spec/1.5-types-substitution.wspec:169 def $sharedt
+    pub fn sharedt(ar_: &Ctx, a0: &Deftype) -> R<Option<Share>> {
+        // from spec/1.5-types-substitution.wspec:170
+        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+            let dt = a0;
+            let eq_1 = defs::unrolldt(ar_, dt)?;
+            #[allow(irrefutable_let_patterns)]
+            let Subtype(f_2, f_3, f_4, f_5) = eq_1 else { return Err(wspec_runtime::Fail::soft()) };
+            let sh = f_3.clone();
+            Ok(sh)
         })())? { return Ok(v); }
         Err(Fail::soft())
     }
@@ -14864,6 +15046,17 @@ pub mod defs {
         })
     }
 
+    // from spec/2.0-validation-contexts.wspec:64 def $clos_deftype
+    pub fn clos_deftype(ar_: &Ctx, a0: &Context, a1: &Deftype) -> R<Deftype> {
+        // from spec/2.0-validation-contexts.wspec:65
+        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+            let v_C = a0;
+            let dt = a1;
+            Ok(defs::subst_all_deftype(ar_, dt, &(defs::clos_deftypes(ar_, &(*v_C).types)?.into_iter().map(|x| -> R<_> { Ok(conv::deftype_to_typeuse(x)) }).collect::<R<Vec<_>>>()?))?)
+        })())? { return Ok(v); }
+        Err(Fail::soft())
+    }
+
     // from spec/2.0-validation-contexts.wspec:67 def $clos_tagtype
     pub fn clos_tagtype(ar_: &Ctx, a0: &Context, a1: &Tagtype) -> R<Tagtype> {
         // from spec/2.0-validation-contexts.wspec:68
@@ -15654,17 +15847,6 @@ pub mod defs {
         Err(Fail::soft())
     }
 
-    // from spec/2.0-validation-contexts.wspec:64 def $clos_deftype
-    pub fn clos_deftype(ar_: &Ctx, a0: &Context, a1: &Deftype) -> R<Deftype> {
-        // from spec/2.0-validation-contexts.wspec:65
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
-            let v_C = a0;
-            let dt = a1;
-            Ok(defs::subst_all_deftype(ar_, dt, &(defs::clos_deftypes(ar_, &(*v_C).types)?.into_iter().map(|x| -> R<_> { Ok(conv::deftype_to_typeuse(x)) }).collect::<R<Vec<_>>>()?))?)
-        })())? { return Ok(v); }
-        Err(Fail::soft())
-    }
-
     // from spec/2.4-validation-modules.wspec:214 def $funcidx_instr
     pub fn funcidx_instr(ar_: &Ctx, a0: &Instr) -> R<Vec<Funcidx>> {
         wspec_runtime::deep(|| -> R<_> {
@@ -15999,16 +16181,18 @@ pub mod defs {
     pub fn subst_subtype(ar_: &Ctx, a0: &Subtype, a1: &Vec<Typevar>, a2: &Vec<Typeuse>) -> R<Subtype> {
         wspec_runtime::deep(|| -> R<_> {
         // from spec/1.5-types-substitution.wspec:62
-        if matches!(a0, Subtype(f_1, f_2, f_3)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a0, Subtype(f_1, f_2, f_3, f_4)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
-            let Subtype(f_1, f_2, f_3) = a0 else { return Err(wspec_runtime::Fail::soft()) };
-            let cp_4 = (*f_1).clone();
-            let final_ = cp_4;
-            let tu_q = f_2;
-            let ct = f_3;
+            let Subtype(f_1, f_2, f_3, f_4) = a0 else { return Err(wspec_runtime::Fail::soft()) };
+            let cp_5 = (*f_1).clone();
+            let final_ = cp_5;
+            let cp_6 = (*f_2).clone();
+            let sh = cp_6;
+            let tu_q = f_3;
+            let ct = f_4;
             let tv = a1;
             let tu = a2;
-            Ok(Subtype(final_, { let n_ = wspec_runtime::seq::same_len(&[tu_q.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let tu_q_105 = tu_q[i_].clone(); out_.push(defs::subst_typeuse(ar_, &tu_q_105, &((*tv).clone()), &((*tu).clone()))?); } out_ }, defs::subst_comptype(ar_, ct, &((*tv).clone()), &((*tu).clone()))?))
+            Ok(Subtype(final_, sh, { let n_ = wspec_runtime::seq::same_len(&[tu_q.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let tu_q_107 = tu_q[i_].clone(); out_.push(defs::subst_typeuse(ar_, &tu_q_107, &((*tv).clone()), &((*tu).clone()))?); } out_ }, defs::subst_comptype(ar_, ct, &((*tv).clone()), &((*tu).clone()))?))
         })())? { return Ok(v); } }
         Err(Fail::soft())
         })
@@ -16026,15 +16210,17 @@ pub mod defs {
     // from spec/1.5-types-substitution.wspec:86 def $subst_globaltype
     pub fn subst_globaltype(ar_: &Ctx, a0: &Globaltype, a1: &Vec<Typevar>, a2: &Vec<Typeuse>) -> R<Globaltype> {
         // from spec/1.5-types-substitution.wspec:87
-        if matches!(a0, Globaltype(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a0, Globaltype(f_1, f_2, f_3)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
-            let Globaltype(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
-            let cp_3 = (*f_1).clone();
-            let mut_ = cp_3;
-            let t = f_2;
+            let Globaltype(f_1, f_2, f_3) = a0 else { return Err(wspec_runtime::Fail::soft()) };
+            let cp_4 = (*f_1).clone();
+            let sh = cp_4;
+            let cp_5 = (*f_2).clone();
+            let mut_ = cp_5;
+            let t = f_3;
             let tv = a1;
             let tu = a2;
-            Ok(Globaltype(mut_, defs::subst_valtype(ar_, t, &((*tv).clone()), &((*tu).clone()))?))
+            Ok(Globaltype(sh, mut_, defs::subst_valtype(ar_, t, &((*tv).clone()), &((*tu).clone()))?))
         })())? { return Ok(v); } }
         Err(Fail::soft())
     }
@@ -16144,9 +16330,9 @@ pub mod defs {
         })
     }
 
-    // from spec/2.1-validation-types.wspec:168 def $before
+    // from spec/2.1-validation-types.wspec:173 def $before
     pub fn before(ar_: &Ctx, a0: &Typeuse, a1: u64) -> R<bool> {
-        // from spec/2.1-validation-types.wspec:169
+        // from spec/2.1-validation-types.wspec:174
         if matches!(a0, Typeuse::Rec(f_1)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Typeuse::Rec(f_1) = a0 else { return Err(wspec_runtime::Fail::soft()) };
@@ -16154,7 +16340,7 @@ pub mod defs {
             let i = a1;
             Ok((wspec_runtime::num::wide(j)? < wspec_runtime::num::wide(i)?))
         })())? { return Ok(v); } }
-        // from spec/2.1-validation-types.wspec:170
+        // from spec/2.1-validation-types.wspec:175
         if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let i = a1;
             Ok(true)
@@ -16162,9 +16348,9 @@ pub mod defs {
         Err(Fail::soft())
     }
 
-    // from spec/2.1-validation-types.wspec:173 def $unrollht
+    // from spec/2.1-validation-types.wspec:178 def $unrollht
     pub fn unrollht(ar_: &Ctx, a0: &Context, a1: &Heaptype) -> R<Subtype> {
-        // from spec/2.1-validation-types.wspec:174
+        // from spec/2.1-validation-types.wspec:179
         if matches!(a1, Heaptype::Typeuse(Typeuse::Deftype(n_1))) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
@@ -16172,7 +16358,7 @@ pub mod defs {
             let dt = n_1;
             Ok(defs::unrolldt(ar_, dt)?)
         })())? { return Ok(v); } }
-        // from spec/2.1-validation-types.wspec:175
+        // from spec/2.1-validation-types.wspec:180
         if matches!(a1, Heaptype::Typeuse(Typeuse::Idx(f_1))) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
@@ -16181,7 +16367,7 @@ pub mod defs {
             let x = cp_2;
             Ok(defs::unrolldt(ar_, &(*wspec_runtime::seq::at(&(*v_C).types, wspec_runtime::num::wide(x)?)?))?)
         })())? { return Ok(v); } }
-        // from spec/2.1-validation-types.wspec:176
+        // from spec/2.1-validation-types.wspec:181
         if matches!(a1, Heaptype::Typeuse(Typeuse::Rec(f_1))) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
@@ -16312,9 +16498,9 @@ pub mod defs {
 pub mod rels {
     use super::*;
 
-    // from spec/1.5-types-substitution.wspec:168 relation Expand
+    // from spec/1.5-types-substitution.wspec:172 relation Expand
     pub fn expand(ar_: &Ctx, a0: &Deftype) -> R<(Comptype,)> {
-        // from spec/1.5-types-substitution.wspec:170 rule Expand
+        // from spec/1.5-types-substitution.wspec:174 rule Expand
         if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let dt = a0;
             let eq_1 = defs::expanddt(ar_, dt)?;
@@ -16333,7 +16519,14 @@ pub mod rels {
             let Heaptype::Absheaptype(n_1) = a1 else { return Err(wspec_runtime::Fail::soft()) };
             Ok(())
         })())? { return Ok(v); } }
-        // from spec/2.1-validation-types.wspec:40 rule Heaptype_ok/typeuse
+        // from spec/2.1-validation-types.wspec:40 rule Heaptype_ok/shared
+        if matches!(a1, Heaptype::Make(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+            let v_C = a0;
+            #[allow(irrefutable_let_patterns)]
+            let Heaptype::Make(f_1, f_2) = a1 else { return Err(wspec_runtime::Fail::soft()) };
+            Ok(())
+        })())? { return Ok(v); } }
+        // from spec/2.1-validation-types.wspec:43 rule Heaptype_ok/typeuse
         if matches!(a1, Heaptype::Typeuse(n_1)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
@@ -16347,7 +16540,7 @@ pub mod rels {
 
     // from spec/2.1-validation-types.wspec:11 relation Reftype_ok
     pub fn reftype_ok(ar_: &Ctx, a0: &Context, a1: &Reftype) -> R<()> {
-        // from spec/2.1-validation-types.wspec:44 rule Reftype_ok
+        // from spec/2.1-validation-types.wspec:47 rule Reftype_ok
         if matches!(a1, Reftype(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
@@ -16361,7 +16554,7 @@ pub mod rels {
 
     // from spec/2.1-validation-types.wspec:12 relation Valtype_ok
     pub fn valtype_ok(ar_: &Ctx, a0: &Context, a1: &Valtype) -> R<()> {
-        // from spec/2.1-validation-types.wspec:48 rule Valtype_ok/num
+        // from spec/2.1-validation-types.wspec:51 rule Valtype_ok/num
         if matches!(a1, Valtype::Numtype(n_1)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
@@ -16370,7 +16563,7 @@ pub mod rels {
             rels::numtype_ok(ar_, v_C, nt)?;
             Ok(())
         })())? { return Ok(v); } }
-        // from spec/2.1-validation-types.wspec:52 rule Valtype_ok/vec
+        // from spec/2.1-validation-types.wspec:55 rule Valtype_ok/vec
         if matches!(a1, Valtype::Vectype(n_1)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
@@ -16379,7 +16572,7 @@ pub mod rels {
             rels::vectype_ok(ar_, v_C, vt)?;
             Ok(())
         })())? { return Ok(v); } }
-        // from spec/2.1-validation-types.wspec:56 rule Valtype_ok/ref
+        // from spec/2.1-validation-types.wspec:59 rule Valtype_ok/ref
         if matches!(a1, Valtype::Reftype(n_1)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
@@ -16388,7 +16581,7 @@ pub mod rels {
             rels::reftype_ok(ar_, v_C, rt)?;
             Ok(())
         })())? { return Ok(v); } }
-        // from spec/2.1-validation-types.wspec:60 rule Valtype_ok/bot
+        // from spec/2.1-validation-types.wspec:63 rule Valtype_ok/bot
         if matches!(a1, Valtype::Bot) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
@@ -16398,9 +16591,9 @@ pub mod rels {
         Err(Fail::soft())
     }
 
-    // from spec/2.1-validation-types.wspec:265 relation Blocktype_ok
+    // from spec/2.1-validation-types.wspec:347 relation Blocktype_ok
     pub fn blocktype_ok(ar_: &Ctx, a0: &Context, a1: &Blocktype) -> R<(Instrtype,)> {
-        // from spec/2.1-validation-types.wspec:267 rule Blocktype_ok/valtype
+        // from spec/2.1-validation-types.wspec:349 rule Blocktype_ok/valtype
         if matches!(a1, Blocktype::Result(f_1)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
@@ -16416,7 +16609,7 @@ pub mod rels {
              }
             Ok((Instrtype(vec![], vec![], wspec_runtime::seq::of_opt(t)),))
         })())? { return Ok(v); } }
-        // from spec/2.1-validation-types.wspec:271 rule Blocktype_ok/typeidx
+        // from spec/2.1-validation-types.wspec:353 rule Blocktype_ok/typeidx
         if matches!(a1, Blocktype::Idx(f_1)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
@@ -16437,9 +16630,613 @@ pub mod rels {
         Err(Fail::soft())
     }
 
+    // from spec/2.2-validation-subtyping.wspec:14 relation Heaptype_sub
+    pub fn heaptype_sub(ar_: &Ctx, a0: &Context, a1: &Heaptype, a2: &Heaptype) -> R<()> {
+        // from spec/2.2-validation-subtyping.wspec:27 rule Heaptype_sub/refl
+        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+            let v_C = a0;
+            let ht = a1;
+            wspec_runtime::check((*ht).clone() == *a2)?;
+            Ok(())
+        })())? { return Ok(v); }
+        // from spec/2.2-validation-subtyping.wspec:30 rule Heaptype_sub/bot
+        if matches!(a1, Heaptype::Absheaptype(Absheaptype::Bot)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+            let v_C = a0;
+            #[allow(irrefutable_let_patterns)]
+            let Heaptype::Absheaptype(Absheaptype::Bot) = a1 else { return Err(wspec_runtime::Fail::soft()) };
+            let ht = a2;
+            Ok(())
+        })())? { return Ok(v); } }
+        // from spec/2.2-validation-subtyping.wspec:35 rule Heaptype_sub/eq-any
+        if matches!(a2, Heaptype::Absheaptype(Absheaptype::Any)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+            let v_C = a0;
+            let ht = a1;
+            #[allow(irrefutable_let_patterns)]
+            let Heaptype::Absheaptype(Absheaptype::Any) = a2 else { return Err(wspec_runtime::Fail::soft()) };
+            rels::heaptype_sub(ar_, v_C, ht, &(Heaptype::Absheaptype(Absheaptype::Eq)))?;
+            Ok(())
+        })())? { return Ok(v); } }
+        // from spec/2.2-validation-subtyping.wspec:39 rule Heaptype_sub/i31-eq
+        if matches!(a2, Heaptype::Absheaptype(Absheaptype::Eq)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+            let v_C = a0;
+            let ht = a1;
+            #[allow(irrefutable_let_patterns)]
+            let Heaptype::Absheaptype(Absheaptype::Eq) = a2 else { return Err(wspec_runtime::Fail::soft()) };
+            rels::heaptype_sub(ar_, v_C, ht, &(Heaptype::Absheaptype(Absheaptype::I31)))?;
+            Ok(())
+        })())? { return Ok(v); } }
+        // from spec/2.2-validation-subtyping.wspec:43 rule Heaptype_sub/struct-eq
+        if matches!(a2, Heaptype::Absheaptype(Absheaptype::Eq)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+            let v_C = a0;
+            let ht = a1;
+            #[allow(irrefutable_let_patterns)]
+            let Heaptype::Absheaptype(Absheaptype::Eq) = a2 else { return Err(wspec_runtime::Fail::soft()) };
+            rels::heaptype_sub(ar_, v_C, ht, &(Heaptype::Absheaptype(Absheaptype::Struct)))?;
+            Ok(())
+        })())? { return Ok(v); } }
+        // from spec/2.2-validation-subtyping.wspec:47 rule Heaptype_sub/array-eq
+        if matches!(a2, Heaptype::Absheaptype(Absheaptype::Eq)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+            let v_C = a0;
+            let ht = a1;
+            #[allow(irrefutable_let_patterns)]
+            let Heaptype::Absheaptype(Absheaptype::Eq) = a2 else { return Err(wspec_runtime::Fail::soft()) };
+            rels::heaptype_sub(ar_, v_C, ht, &(Heaptype::Absheaptype(Absheaptype::Array)))?;
+            Ok(())
+        })())? { return Ok(v); } }
+        // from spec/2.2-validation-subtyping.wspec:52 rule Heaptype_sub/struct
+        if matches!(a1, Heaptype::Typeuse(Typeuse::Deftype(n_1))) && matches!(a2, Heaptype::Absheaptype(Absheaptype::Struct)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+            let v_C = a0;
+            #[allow(irrefutable_let_patterns)]
+            let Heaptype::Typeuse(Typeuse::Deftype(n_1)) = a1 else { return Err(wspec_runtime::Fail::soft()) };
+            let dt = n_1;
+            #[allow(irrefutable_let_patterns)]
+            let Heaptype::Absheaptype(Absheaptype::Struct) = a2 else { return Err(wspec_runtime::Fail::soft()) };
+            let (o_2,) = rels::expand(ar_, dt)?;
+            #[allow(irrefutable_let_patterns)]
+            let Comptype::Struct(f_3) = o_2 else { return Err(wspec_runtime::Fail::soft()) };
+            let ft = f_3.clone();
+            wspec_runtime::check((defs::sharedt(ar_, dt)? == None))?;
+            Ok(())
+        })())? { return Ok(v); } }
+        // from spec/2.2-validation-subtyping.wspec:57 rule Heaptype_sub/array
+        if matches!(a1, Heaptype::Typeuse(Typeuse::Deftype(n_1))) && matches!(a2, Heaptype::Absheaptype(Absheaptype::Array)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+            let v_C = a0;
+            #[allow(irrefutable_let_patterns)]
+            let Heaptype::Typeuse(Typeuse::Deftype(n_1)) = a1 else { return Err(wspec_runtime::Fail::soft()) };
+            let dt = n_1;
+            #[allow(irrefutable_let_patterns)]
+            let Heaptype::Absheaptype(Absheaptype::Array) = a2 else { return Err(wspec_runtime::Fail::soft()) };
+            let (o_2,) = rels::expand(ar_, dt)?;
+            #[allow(irrefutable_let_patterns)]
+            let Comptype::Array(f_3) = o_2 else { return Err(wspec_runtime::Fail::soft()) };
+            let ft = f_3.clone();
+            wspec_runtime::check((defs::sharedt(ar_, dt)? == None))?;
+            Ok(())
+        })())? { return Ok(v); } }
+        // from spec/2.2-validation-subtyping.wspec:62 rule Heaptype_sub/func
+        if matches!(a1, Heaptype::Typeuse(Typeuse::Deftype(n_1))) && matches!(a2, Heaptype::Absheaptype(Absheaptype::Func)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+            let v_C = a0;
+            #[allow(irrefutable_let_patterns)]
+            let Heaptype::Typeuse(Typeuse::Deftype(n_1)) = a1 else { return Err(wspec_runtime::Fail::soft()) };
+            let dt = n_1;
+            #[allow(irrefutable_let_patterns)]
+            let Heaptype::Absheaptype(Absheaptype::Func) = a2 else { return Err(wspec_runtime::Fail::soft()) };
+            let (o_2,) = rels::expand(ar_, dt)?;
+            #[allow(irrefutable_let_patterns)]
+            let Comptype::Func(f_3, f_4) = o_2 else { return Err(wspec_runtime::Fail::soft()) };
+            let t_1 = f_3.clone();
+            let t_2 = f_4.clone();
+            wspec_runtime::check((defs::sharedt(ar_, dt)? == None))?;
+            Ok(())
+        })())? { return Ok(v); } }
+        // from spec/2.2-validation-subtyping.wspec:67 rule Heaptype_sub/def
+        if matches!(a1, Heaptype::Typeuse(Typeuse::Deftype(n_1))) && matches!(a2, Heaptype::Typeuse(Typeuse::Deftype(n_2))) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+            let v_C = a0;
+            #[allow(irrefutable_let_patterns)]
+            let Heaptype::Typeuse(Typeuse::Deftype(n_1)) = a1 else { return Err(wspec_runtime::Fail::soft()) };
+            let dt_1 = n_1;
+            #[allow(irrefutable_let_patterns)]
+            let Heaptype::Typeuse(Typeuse::Deftype(n_2)) = a2 else { return Err(wspec_runtime::Fail::soft()) };
+            let dt_2 = n_2;
+            rels::deftype_sub(ar_, v_C, dt_1, dt_2)?;
+            Ok(())
+        })())? { return Ok(v); } }
+        // from spec/2.2-validation-subtyping.wspec:72 rule Heaptype_sub/typeidx-l
+        if matches!(a1, Heaptype::Typeuse(Typeuse::Idx(f_1))) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+            let v_C = a0;
+            #[allow(irrefutable_let_patterns)]
+            let Heaptype::Typeuse(Typeuse::Idx(f_1)) = a1 else { return Err(wspec_runtime::Fail::soft()) };
+            let cp_2 = (*f_1).clone();
+            let x = cp_2;
+            let ht = a2;
+            wspec_runtime::check((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).types.len() as u64))?))?;
+            rels::heaptype_sub(ar_, v_C, &(conv::deftype_to_heaptype((*wspec_runtime::seq::at(&(*v_C).types, wspec_runtime::num::wide(x)?)?).clone())), ht)?;
+            Ok(())
+        })())? { return Ok(v); } }
+        // from spec/2.2-validation-subtyping.wspec:77 rule Heaptype_sub/typeidx-r
+        if matches!(a2, Heaptype::Typeuse(Typeuse::Idx(f_1))) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+            let v_C = a0;
+            let ht = a1;
+            #[allow(irrefutable_let_patterns)]
+            let Heaptype::Typeuse(Typeuse::Idx(f_1)) = a2 else { return Err(wspec_runtime::Fail::soft()) };
+            let cp_2 = (*f_1).clone();
+            let x = cp_2;
+            wspec_runtime::check((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).types.len() as u64))?))?;
+            rels::heaptype_sub(ar_, v_C, ht, &(conv::deftype_to_heaptype((*wspec_runtime::seq::at(&(*v_C).types, wspec_runtime::num::wide(x)?)?).clone())))?;
+            Ok(())
+        })())? { return Ok(v); } }
+        // from spec/2.2-validation-subtyping.wspec:84 rule Heaptype_sub/rec-struct
+        if matches!(a1, Heaptype::Typeuse(Typeuse::Rec(f_1))) && matches!(a2, Heaptype::Absheaptype(Absheaptype::Struct)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+            let v_C = a0;
+            #[allow(irrefutable_let_patterns)]
+            let Heaptype::Typeuse(Typeuse::Rec(f_1)) = a1 else { return Err(wspec_runtime::Fail::soft()) };
+            let i = *f_1;
+            #[allow(irrefutable_let_patterns)]
+            let Heaptype::Absheaptype(Absheaptype::Struct) = a2 else { return Err(wspec_runtime::Fail::soft()) };
+            wspec_runtime::check((wspec_runtime::num::wide(i)? < wspec_runtime::num::wide(((*v_C).recs.len() as u64))?))?;
+            #[allow(irrefutable_let_patterns)]
+            let Subtype(f_2, f_3, f_4, f_5) = (&(*wspec_runtime::seq::at(&(*v_C).recs, wspec_runtime::num::wide(i)?)?)) else { return Err(wspec_runtime::Fail::soft()) };
+            let cp_6 = (*f_2).clone();
+            let final_ = cp_6;
+            let cp_7 = (*f_3).clone();
+            let o_8 = cp_7;
+            wspec_runtime::check(o_8.is_none())?;
+            let tu = f_4;
+            #[allow(irrefutable_let_patterns)]
+            let Comptype::Struct(f_9) = f_5 else { return Err(wspec_runtime::Fail::soft()) };
+            let ft = f_9;
+            Ok(())
+        })())? { return Ok(v); } }
+        // from spec/2.2-validation-subtyping.wspec:89 rule Heaptype_sub/rec-array
+        if matches!(a1, Heaptype::Typeuse(Typeuse::Rec(f_1))) && matches!(a2, Heaptype::Absheaptype(Absheaptype::Array)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+            let v_C = a0;
+            #[allow(irrefutable_let_patterns)]
+            let Heaptype::Typeuse(Typeuse::Rec(f_1)) = a1 else { return Err(wspec_runtime::Fail::soft()) };
+            let i = *f_1;
+            #[allow(irrefutable_let_patterns)]
+            let Heaptype::Absheaptype(Absheaptype::Array) = a2 else { return Err(wspec_runtime::Fail::soft()) };
+            wspec_runtime::check((wspec_runtime::num::wide(i)? < wspec_runtime::num::wide(((*v_C).recs.len() as u64))?))?;
+            #[allow(irrefutable_let_patterns)]
+            let Subtype(f_2, f_3, f_4, f_5) = (&(*wspec_runtime::seq::at(&(*v_C).recs, wspec_runtime::num::wide(i)?)?)) else { return Err(wspec_runtime::Fail::soft()) };
+            let cp_6 = (*f_2).clone();
+            let final_ = cp_6;
+            let cp_7 = (*f_3).clone();
+            let o_8 = cp_7;
+            wspec_runtime::check(o_8.is_none())?;
+            let tu = f_4;
+            #[allow(irrefutable_let_patterns)]
+            let Comptype::Array(f_9) = f_5 else { return Err(wspec_runtime::Fail::soft()) };
+            let ft = f_9;
+            Ok(())
+        })())? { return Ok(v); } }
+        // from spec/2.2-validation-subtyping.wspec:94 rule Heaptype_sub/rec-func
+        if matches!(a1, Heaptype::Typeuse(Typeuse::Rec(f_1))) && matches!(a2, Heaptype::Absheaptype(Absheaptype::Func)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+            let v_C = a0;
+            #[allow(irrefutable_let_patterns)]
+            let Heaptype::Typeuse(Typeuse::Rec(f_1)) = a1 else { return Err(wspec_runtime::Fail::soft()) };
+            let i = *f_1;
+            #[allow(irrefutable_let_patterns)]
+            let Heaptype::Absheaptype(Absheaptype::Func) = a2 else { return Err(wspec_runtime::Fail::soft()) };
+            wspec_runtime::check((wspec_runtime::num::wide(i)? < wspec_runtime::num::wide(((*v_C).recs.len() as u64))?))?;
+            #[allow(irrefutable_let_patterns)]
+            let Subtype(f_2, f_3, f_4, f_5) = (&(*wspec_runtime::seq::at(&(*v_C).recs, wspec_runtime::num::wide(i)?)?)) else { return Err(wspec_runtime::Fail::soft()) };
+            let cp_6 = (*f_2).clone();
+            let final_ = cp_6;
+            let cp_7 = (*f_3).clone();
+            let o_8 = cp_7;
+            wspec_runtime::check(o_8.is_none())?;
+            let tu = f_4;
+            #[allow(irrefutable_let_patterns)]
+            let Comptype::Func(f_9, f_10) = f_5 else { return Err(wspec_runtime::Fail::soft()) };
+            let t_1 = f_9;
+            let t_2 = f_10;
+            Ok(())
+        })())? { return Ok(v); } }
+        // from spec/2.2-validation-subtyping.wspec:99 rule Heaptype_sub/rec-sub
+        if matches!(a1, Heaptype::Typeuse(Typeuse::Rec(f_1))) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+            let v_C = a0;
+            #[allow(irrefutable_let_patterns)]
+            let Heaptype::Typeuse(Typeuse::Rec(f_1)) = a1 else { return Err(wspec_runtime::Fail::soft()) };
+            let i = *f_1;
+            let ht = a2;
+            wspec_runtime::check((wspec_runtime::num::wide(i)? < wspec_runtime::num::wide(((*v_C).recs.len() as u64))?))?;
+            #[allow(irrefutable_let_patterns)]
+            let Subtype(f_2, f_3, f_4, f_5) = (&(*wspec_runtime::seq::at(&(*v_C).recs, wspec_runtime::num::wide(i)?)?)) else { return Err(wspec_runtime::Fail::soft()) };
+            let cp_6 = (*f_2).clone();
+            let final_ = cp_6;
+            let cp_7 = (*f_3).clone();
+            let sh = cp_7;
+            let tu_q = f_4;
+            let eq_8 = wspec_runtime::seq::first((*tu_q).clone())?;
+            let tu = eq_8;
+            rels::heaptype_sub(ar_, v_C, &(conv::typeuse_to_heaptype(tu.clone())), ht)?;
+            Ok(())
+        })())? { return Ok(v); } }
+        // from spec/2.2-validation-subtyping.wspec:109 rule Heaptype_sub/none
+        if matches!(a1, Heaptype::Absheaptype(Absheaptype::None)) && matches!(a2, Heaptype::Absheaptype(n_1)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+            let v_C = a0;
+            #[allow(irrefutable_let_patterns)]
+            let Heaptype::Absheaptype(Absheaptype::None) = a1 else { return Err(wspec_runtime::Fail::soft()) };
+            #[allow(irrefutable_let_patterns)]
+            let Heaptype::Absheaptype(n_1) = a2 else { return Err(wspec_runtime::Fail::soft()) };
+            let aht = *n_1;
+            wspec_runtime::check((aht != Absheaptype::Bot))?;
+            rels::heaptype_sub(ar_, v_C, &(conv::absheaptype_to_heaptype(aht)), &(Heaptype::Absheaptype(Absheaptype::Any)))?;
+            Ok(())
+        })())? { return Ok(v); } }
+        // from spec/2.2-validation-subtyping.wspec:114 rule Heaptype_sub/none-typeuse
+        if matches!(a1, Heaptype::Absheaptype(Absheaptype::None)) && matches!(a2, Heaptype::Typeuse(n_1)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+            let v_C = a0;
+            #[allow(irrefutable_let_patterns)]
+            let Heaptype::Absheaptype(Absheaptype::None) = a1 else { return Err(wspec_runtime::Fail::soft()) };
+            #[allow(irrefutable_let_patterns)]
+            let Heaptype::Typeuse(n_1) = a2 else { return Err(wspec_runtime::Fail::soft()) };
+            let tu = n_1;
+            rels::heaptype_sub(ar_, v_C, &(conv::typeuse_to_heaptype((*tu).clone())), &(Heaptype::Absheaptype(Absheaptype::Any)))?;
+            Ok(())
+        })())? { return Ok(v); } }
+        // from spec/2.2-validation-subtyping.wspec:118 rule Heaptype_sub/nofunc
+        if matches!(a1, Heaptype::Absheaptype(Absheaptype::Nofunc)) && matches!(a2, Heaptype::Absheaptype(n_1)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+            let v_C = a0;
+            #[allow(irrefutable_let_patterns)]
+            let Heaptype::Absheaptype(Absheaptype::Nofunc) = a1 else { return Err(wspec_runtime::Fail::soft()) };
+            #[allow(irrefutable_let_patterns)]
+            let Heaptype::Absheaptype(n_1) = a2 else { return Err(wspec_runtime::Fail::soft()) };
+            let aht = *n_1;
+            wspec_runtime::check((aht != Absheaptype::Bot))?;
+            rels::heaptype_sub(ar_, v_C, &(conv::absheaptype_to_heaptype(aht)), &(Heaptype::Absheaptype(Absheaptype::Func)))?;
+            Ok(())
+        })())? { return Ok(v); } }
+        // from spec/2.2-validation-subtyping.wspec:123 rule Heaptype_sub/nofunc-typeuse
+        if matches!(a1, Heaptype::Absheaptype(Absheaptype::Nofunc)) && matches!(a2, Heaptype::Typeuse(n_1)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+            let v_C = a0;
+            #[allow(irrefutable_let_patterns)]
+            let Heaptype::Absheaptype(Absheaptype::Nofunc) = a1 else { return Err(wspec_runtime::Fail::soft()) };
+            #[allow(irrefutable_let_patterns)]
+            let Heaptype::Typeuse(n_1) = a2 else { return Err(wspec_runtime::Fail::soft()) };
+            let tu = n_1;
+            rels::heaptype_sub(ar_, v_C, &(conv::typeuse_to_heaptype((*tu).clone())), &(Heaptype::Absheaptype(Absheaptype::Func)))?;
+            Ok(())
+        })())? { return Ok(v); } }
+        // from spec/2.2-validation-subtyping.wspec:127 rule Heaptype_sub/noexn
+        if matches!(a1, Heaptype::Absheaptype(Absheaptype::Noexn)) && matches!(a2, Heaptype::Absheaptype(n_1)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+            let v_C = a0;
+            #[allow(irrefutable_let_patterns)]
+            let Heaptype::Absheaptype(Absheaptype::Noexn) = a1 else { return Err(wspec_runtime::Fail::soft()) };
+            #[allow(irrefutable_let_patterns)]
+            let Heaptype::Absheaptype(n_1) = a2 else { return Err(wspec_runtime::Fail::soft()) };
+            let aht = *n_1;
+            wspec_runtime::check((aht != Absheaptype::Bot))?;
+            rels::heaptype_sub(ar_, v_C, &(conv::absheaptype_to_heaptype(aht)), &(Heaptype::Absheaptype(Absheaptype::Exn)))?;
+            Ok(())
+        })())? { return Ok(v); } }
+        // from spec/2.2-validation-subtyping.wspec:132 rule Heaptype_sub/noexn-typeuse
+        if matches!(a1, Heaptype::Absheaptype(Absheaptype::Noexn)) && matches!(a2, Heaptype::Typeuse(n_1)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+            let v_C = a0;
+            #[allow(irrefutable_let_patterns)]
+            let Heaptype::Absheaptype(Absheaptype::Noexn) = a1 else { return Err(wspec_runtime::Fail::soft()) };
+            #[allow(irrefutable_let_patterns)]
+            let Heaptype::Typeuse(n_1) = a2 else { return Err(wspec_runtime::Fail::soft()) };
+            let tu = n_1;
+            rels::heaptype_sub(ar_, v_C, &(conv::typeuse_to_heaptype((*tu).clone())), &(Heaptype::Absheaptype(Absheaptype::Exn)))?;
+            Ok(())
+        })())? { return Ok(v); } }
+        // from spec/2.2-validation-subtyping.wspec:136 rule Heaptype_sub/noextern
+        if matches!(a1, Heaptype::Absheaptype(Absheaptype::Noextern)) && matches!(a2, Heaptype::Absheaptype(n_1)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+            let v_C = a0;
+            #[allow(irrefutable_let_patterns)]
+            let Heaptype::Absheaptype(Absheaptype::Noextern) = a1 else { return Err(wspec_runtime::Fail::soft()) };
+            #[allow(irrefutable_let_patterns)]
+            let Heaptype::Absheaptype(n_1) = a2 else { return Err(wspec_runtime::Fail::soft()) };
+            let aht = *n_1;
+            wspec_runtime::check((aht != Absheaptype::Bot))?;
+            rels::heaptype_sub(ar_, v_C, &(conv::absheaptype_to_heaptype(aht)), &(Heaptype::Absheaptype(Absheaptype::Extern)))?;
+            Ok(())
+        })())? { return Ok(v); } }
+        // from spec/2.2-validation-subtyping.wspec:141 rule Heaptype_sub/noextern-typeuse
+        if matches!(a1, Heaptype::Absheaptype(Absheaptype::Noextern)) && matches!(a2, Heaptype::Typeuse(n_1)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+            let v_C = a0;
+            #[allow(irrefutable_let_patterns)]
+            let Heaptype::Absheaptype(Absheaptype::Noextern) = a1 else { return Err(wspec_runtime::Fail::soft()) };
+            #[allow(irrefutable_let_patterns)]
+            let Heaptype::Typeuse(n_1) = a2 else { return Err(wspec_runtime::Fail::soft()) };
+            let tu = n_1;
+            rels::heaptype_sub(ar_, v_C, &(conv::typeuse_to_heaptype((*tu).clone())), &(Heaptype::Absheaptype(Absheaptype::Extern)))?;
+            Ok(())
+        })())? { return Ok(v); } }
+        // from spec/2.2-validation-subtyping.wspec:149 rule Heaptype_sub/shared
+        if matches!(a1, Heaptype::Make(f_1, f_2)) && matches!(a2, Heaptype::Make(f_3, f_4)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+            let v_C = a0;
+            #[allow(irrefutable_let_patterns)]
+            let Heaptype::Make(f_1, f_2) = a1 else { return Err(wspec_runtime::Fail::soft()) };
+            let sh = *f_1;
+            let aht_1 = *f_2;
+            #[allow(irrefutable_let_patterns)]
+            let Heaptype::Make(f_3, f_4) = a2 else { return Err(wspec_runtime::Fail::soft()) };
+            wspec_runtime::check(sh == *f_3)?;
+            let aht_2 = *f_4;
+            rels::heaptype_sub(ar_, v_C, &(conv::absheaptype_to_heaptype(aht_1)), &(conv::absheaptype_to_heaptype(aht_2)))?;
+            Ok(())
+        })())? { return Ok(v); } }
+        // from spec/2.2-validation-subtyping.wspec:153 rule Heaptype_sub/eq-any-shared
+        if matches!(a2, Heaptype::Make(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+            let v_C = a0;
+            let ht = a1;
+            #[allow(irrefutable_let_patterns)]
+            let Heaptype::Make(f_1, f_2) = a2 else { return Err(wspec_runtime::Fail::soft()) };
+            #[allow(irrefutable_let_patterns)]
+            let Share::Shared = f_1 else { return Err(wspec_runtime::Fail::soft()) };
+            #[allow(irrefutable_let_patterns)]
+            let Absheaptype::Any = f_2 else { return Err(wspec_runtime::Fail::soft()) };
+            rels::heaptype_sub(ar_, v_C, ht, &(Heaptype::Make(Share::Shared, Absheaptype::Eq)))?;
+            Ok(())
+        })())? { return Ok(v); } }
+        // from spec/2.2-validation-subtyping.wspec:157 rule Heaptype_sub/i31-eq-shared
+        if matches!(a2, Heaptype::Make(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+            let v_C = a0;
+            let ht = a1;
+            #[allow(irrefutable_let_patterns)]
+            let Heaptype::Make(f_1, f_2) = a2 else { return Err(wspec_runtime::Fail::soft()) };
+            #[allow(irrefutable_let_patterns)]
+            let Share::Shared = f_1 else { return Err(wspec_runtime::Fail::soft()) };
+            #[allow(irrefutable_let_patterns)]
+            let Absheaptype::Eq = f_2 else { return Err(wspec_runtime::Fail::soft()) };
+            rels::heaptype_sub(ar_, v_C, ht, &(Heaptype::Make(Share::Shared, Absheaptype::I31)))?;
+            Ok(())
+        })())? { return Ok(v); } }
+        // from spec/2.2-validation-subtyping.wspec:161 rule Heaptype_sub/struct-eq-shared
+        if matches!(a2, Heaptype::Make(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+            let v_C = a0;
+            let ht = a1;
+            #[allow(irrefutable_let_patterns)]
+            let Heaptype::Make(f_1, f_2) = a2 else { return Err(wspec_runtime::Fail::soft()) };
+            #[allow(irrefutable_let_patterns)]
+            let Share::Shared = f_1 else { return Err(wspec_runtime::Fail::soft()) };
+            #[allow(irrefutable_let_patterns)]
+            let Absheaptype::Eq = f_2 else { return Err(wspec_runtime::Fail::soft()) };
+            rels::heaptype_sub(ar_, v_C, ht, &(Heaptype::Make(Share::Shared, Absheaptype::Struct)))?;
+            Ok(())
+        })())? { return Ok(v); } }
+        // from spec/2.2-validation-subtyping.wspec:165 rule Heaptype_sub/array-eq-shared
+        if matches!(a2, Heaptype::Make(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+            let v_C = a0;
+            let ht = a1;
+            #[allow(irrefutable_let_patterns)]
+            let Heaptype::Make(f_1, f_2) = a2 else { return Err(wspec_runtime::Fail::soft()) };
+            #[allow(irrefutable_let_patterns)]
+            let Share::Shared = f_1 else { return Err(wspec_runtime::Fail::soft()) };
+            #[allow(irrefutable_let_patterns)]
+            let Absheaptype::Eq = f_2 else { return Err(wspec_runtime::Fail::soft()) };
+            rels::heaptype_sub(ar_, v_C, ht, &(Heaptype::Make(Share::Shared, Absheaptype::Array)))?;
+            Ok(())
+        })())? { return Ok(v); } }
+        // from spec/2.2-validation-subtyping.wspec:169 rule Heaptype_sub/struct-shared
+        if matches!(a1, Heaptype::Typeuse(Typeuse::Deftype(n_1))) && matches!(a2, Heaptype::Make(f_2, f_3)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+            let v_C = a0;
+            #[allow(irrefutable_let_patterns)]
+            let Heaptype::Typeuse(Typeuse::Deftype(n_1)) = a1 else { return Err(wspec_runtime::Fail::soft()) };
+            let dt = n_1;
+            #[allow(irrefutable_let_patterns)]
+            let Heaptype::Make(f_2, f_3) = a2 else { return Err(wspec_runtime::Fail::soft()) };
+            #[allow(irrefutable_let_patterns)]
+            let Share::Shared = f_2 else { return Err(wspec_runtime::Fail::soft()) };
+            #[allow(irrefutable_let_patterns)]
+            let Absheaptype::Struct = f_3 else { return Err(wspec_runtime::Fail::soft()) };
+            let (o_4,) = rels::expand(ar_, dt)?;
+            #[allow(irrefutable_let_patterns)]
+            let Comptype::Struct(f_5) = o_4 else { return Err(wspec_runtime::Fail::soft()) };
+            let ft = f_5.clone();
+            wspec_runtime::check((defs::sharedt(ar_, dt)? == Some(Share::Shared)))?;
+            Ok(())
+        })())? { return Ok(v); } }
+        // from spec/2.2-validation-subtyping.wspec:174 rule Heaptype_sub/array-shared
+        if matches!(a1, Heaptype::Typeuse(Typeuse::Deftype(n_1))) && matches!(a2, Heaptype::Make(f_2, f_3)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+            let v_C = a0;
+            #[allow(irrefutable_let_patterns)]
+            let Heaptype::Typeuse(Typeuse::Deftype(n_1)) = a1 else { return Err(wspec_runtime::Fail::soft()) };
+            let dt = n_1;
+            #[allow(irrefutable_let_patterns)]
+            let Heaptype::Make(f_2, f_3) = a2 else { return Err(wspec_runtime::Fail::soft()) };
+            #[allow(irrefutable_let_patterns)]
+            let Share::Shared = f_2 else { return Err(wspec_runtime::Fail::soft()) };
+            #[allow(irrefutable_let_patterns)]
+            let Absheaptype::Array = f_3 else { return Err(wspec_runtime::Fail::soft()) };
+            let (o_4,) = rels::expand(ar_, dt)?;
+            #[allow(irrefutable_let_patterns)]
+            let Comptype::Array(f_5) = o_4 else { return Err(wspec_runtime::Fail::soft()) };
+            let ft = f_5.clone();
+            wspec_runtime::check((defs::sharedt(ar_, dt)? == Some(Share::Shared)))?;
+            Ok(())
+        })())? { return Ok(v); } }
+        // from spec/2.2-validation-subtyping.wspec:179 rule Heaptype_sub/func-shared
+        if matches!(a1, Heaptype::Typeuse(Typeuse::Deftype(n_1))) && matches!(a2, Heaptype::Make(f_2, f_3)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+            let v_C = a0;
+            #[allow(irrefutable_let_patterns)]
+            let Heaptype::Typeuse(Typeuse::Deftype(n_1)) = a1 else { return Err(wspec_runtime::Fail::soft()) };
+            let dt = n_1;
+            #[allow(irrefutable_let_patterns)]
+            let Heaptype::Make(f_2, f_3) = a2 else { return Err(wspec_runtime::Fail::soft()) };
+            #[allow(irrefutable_let_patterns)]
+            let Share::Shared = f_2 else { return Err(wspec_runtime::Fail::soft()) };
+            #[allow(irrefutable_let_patterns)]
+            let Absheaptype::Func = f_3 else { return Err(wspec_runtime::Fail::soft()) };
+            let (o_4,) = rels::expand(ar_, dt)?;
+            #[allow(irrefutable_let_patterns)]
+            let Comptype::Func(f_5, f_6) = o_4 else { return Err(wspec_runtime::Fail::soft()) };
+            let t_1 = f_5.clone();
+            let t_2 = f_6.clone();
+            wspec_runtime::check((defs::sharedt(ar_, dt)? == Some(Share::Shared)))?;
+            Ok(())
+        })())? { return Ok(v); } }
+        // from spec/2.2-validation-subtyping.wspec:184 rule Heaptype_sub/rec-struct-shared
+        if matches!(a1, Heaptype::Typeuse(Typeuse::Rec(f_1))) && matches!(a2, Heaptype::Make(f_2, f_3)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+            let v_C = a0;
+            #[allow(irrefutable_let_patterns)]
+            let Heaptype::Typeuse(Typeuse::Rec(f_1)) = a1 else { return Err(wspec_runtime::Fail::soft()) };
+            let i = *f_1;
+            #[allow(irrefutable_let_patterns)]
+            let Heaptype::Make(f_2, f_3) = a2 else { return Err(wspec_runtime::Fail::soft()) };
+            #[allow(irrefutable_let_patterns)]
+            let Share::Shared = f_2 else { return Err(wspec_runtime::Fail::soft()) };
+            #[allow(irrefutable_let_patterns)]
+            let Absheaptype::Struct = f_3 else { return Err(wspec_runtime::Fail::soft()) };
+            wspec_runtime::check((wspec_runtime::num::wide(i)? < wspec_runtime::num::wide(((*v_C).recs.len() as u64))?))?;
+            #[allow(irrefutable_let_patterns)]
+            let Subtype(f_4, f_5, f_6, f_7) = (&(*wspec_runtime::seq::at(&(*v_C).recs, wspec_runtime::num::wide(i)?)?)) else { return Err(wspec_runtime::Fail::soft()) };
+            let cp_8 = (*f_4).clone();
+            let final_ = cp_8;
+            let Some(o_9) = f_5 else { return Err(wspec_runtime::Fail::soft()) };
+            #[allow(irrefutable_let_patterns)]
+            let Share::Shared = o_9 else { return Err(wspec_runtime::Fail::soft()) };
+            let tu = f_6;
+            #[allow(irrefutable_let_patterns)]
+            let Comptype::Struct(f_10) = f_7 else { return Err(wspec_runtime::Fail::soft()) };
+            let ft = f_10;
+            Ok(())
+        })())? { return Ok(v); } }
+        // from spec/2.2-validation-subtyping.wspec:189 rule Heaptype_sub/rec-array-shared
+        if matches!(a1, Heaptype::Typeuse(Typeuse::Rec(f_1))) && matches!(a2, Heaptype::Make(f_2, f_3)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+            let v_C = a0;
+            #[allow(irrefutable_let_patterns)]
+            let Heaptype::Typeuse(Typeuse::Rec(f_1)) = a1 else { return Err(wspec_runtime::Fail::soft()) };
+            let i = *f_1;
+            #[allow(irrefutable_let_patterns)]
+            let Heaptype::Make(f_2, f_3) = a2 else { return Err(wspec_runtime::Fail::soft()) };
+            #[allow(irrefutable_let_patterns)]
+            let Share::Shared = f_2 else { return Err(wspec_runtime::Fail::soft()) };
+            #[allow(irrefutable_let_patterns)]
+            let Absheaptype::Array = f_3 else { return Err(wspec_runtime::Fail::soft()) };
+            wspec_runtime::check((wspec_runtime::num::wide(i)? < wspec_runtime::num::wide(((*v_C).recs.len() as u64))?))?;
+            #[allow(irrefutable_let_patterns)]
+            let Subtype(f_4, f_5, f_6, f_7) = (&(*wspec_runtime::seq::at(&(*v_C).recs, wspec_runtime::num::wide(i)?)?)) else { return Err(wspec_runtime::Fail::soft()) };
+            let cp_8 = (*f_4).clone();
+            let final_ = cp_8;
+            let Some(o_9) = f_5 else { return Err(wspec_runtime::Fail::soft()) };
+            #[allow(irrefutable_let_patterns)]
+            let Share::Shared = o_9 else { return Err(wspec_runtime::Fail::soft()) };
+            let tu = f_6;
+            #[allow(irrefutable_let_patterns)]
+            let Comptype::Array(f_10) = f_7 else { return Err(wspec_runtime::Fail::soft()) };
+            let ft = f_10;
+            Ok(())
+        })())? { return Ok(v); } }
+        // from spec/2.2-validation-subtyping.wspec:194 rule Heaptype_sub/rec-func-shared
+        if matches!(a1, Heaptype::Typeuse(Typeuse::Rec(f_1))) && matches!(a2, Heaptype::Make(f_2, f_3)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+            let v_C = a0;
+            #[allow(irrefutable_let_patterns)]
+            let Heaptype::Typeuse(Typeuse::Rec(f_1)) = a1 else { return Err(wspec_runtime::Fail::soft()) };
+            let i = *f_1;
+            #[allow(irrefutable_let_patterns)]
+            let Heaptype::Make(f_2, f_3) = a2 else { return Err(wspec_runtime::Fail::soft()) };
+            #[allow(irrefutable_let_patterns)]
+            let Share::Shared = f_2 else { return Err(wspec_runtime::Fail::soft()) };
+            #[allow(irrefutable_let_patterns)]
+            let Absheaptype::Func = f_3 else { return Err(wspec_runtime::Fail::soft()) };
+            wspec_runtime::check((wspec_runtime::num::wide(i)? < wspec_runtime::num::wide(((*v_C).recs.len() as u64))?))?;
+            #[allow(irrefutable_let_patterns)]
+            let Subtype(f_4, f_5, f_6, f_7) = (&(*wspec_runtime::seq::at(&(*v_C).recs, wspec_runtime::num::wide(i)?)?)) else { return Err(wspec_runtime::Fail::soft()) };
+            let cp_8 = (*f_4).clone();
+            let final_ = cp_8;
+            let Some(o_9) = f_5 else { return Err(wspec_runtime::Fail::soft()) };
+            #[allow(irrefutable_let_patterns)]
+            let Share::Shared = o_9 else { return Err(wspec_runtime::Fail::soft()) };
+            let tu = f_6;
+            #[allow(irrefutable_let_patterns)]
+            let Comptype::Func(f_10, f_11) = f_7 else { return Err(wspec_runtime::Fail::soft()) };
+            let t_1 = f_10;
+            let t_2 = f_11;
+            Ok(())
+        })())? { return Ok(v); } }
+        // from spec/2.2-validation-subtyping.wspec:201 rule Heaptype_sub/none-shared
+        if matches!(a1, Heaptype::Make(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+            let v_C = a0;
+            #[allow(irrefutable_let_patterns)]
+            let Heaptype::Make(f_1, f_2) = a1 else { return Err(wspec_runtime::Fail::soft()) };
+            #[allow(irrefutable_let_patterns)]
+            let Share::Shared = f_1 else { return Err(wspec_runtime::Fail::soft()) };
+            #[allow(irrefutable_let_patterns)]
+            let Absheaptype::None = f_2 else { return Err(wspec_runtime::Fail::soft()) };
+            #[allow(irrefutable_let_patterns)]
+            let Heaptype::Typeuse(n_3) = a2 else { return Err(wspec_runtime::Fail::soft()) };
+            let tu = n_3;
+            rels::heaptype_sub(ar_, v_C, &(conv::typeuse_to_heaptype((*tu).clone())), &(Heaptype::Make(Share::Shared, Absheaptype::Any)))?;
+            Ok(())
+        })())? { return Ok(v); } }
+        // from spec/2.2-validation-subtyping.wspec:205 rule Heaptype_sub/nofunc-shared
+        if matches!(a1, Heaptype::Make(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+            let v_C = a0;
+            #[allow(irrefutable_let_patterns)]
+            let Heaptype::Make(f_1, f_2) = a1 else { return Err(wspec_runtime::Fail::soft()) };
+            #[allow(irrefutable_let_patterns)]
+            let Share::Shared = f_1 else { return Err(wspec_runtime::Fail::soft()) };
+            #[allow(irrefutable_let_patterns)]
+            let Absheaptype::Nofunc = f_2 else { return Err(wspec_runtime::Fail::soft()) };
+            #[allow(irrefutable_let_patterns)]
+            let Heaptype::Typeuse(n_3) = a2 else { return Err(wspec_runtime::Fail::soft()) };
+            let tu = n_3;
+            rels::heaptype_sub(ar_, v_C, &(conv::typeuse_to_heaptype((*tu).clone())), &(Heaptype::Make(Share::Shared, Absheaptype::Func)))?;
+            Ok(())
+        })())? { return Ok(v); } }
+        // from spec/2.2-validation-subtyping.wspec:209 rule Heaptype_sub/noexn-shared
+        if matches!(a1, Heaptype::Make(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+            let v_C = a0;
+            #[allow(irrefutable_let_patterns)]
+            let Heaptype::Make(f_1, f_2) = a1 else { return Err(wspec_runtime::Fail::soft()) };
+            #[allow(irrefutable_let_patterns)]
+            let Share::Shared = f_1 else { return Err(wspec_runtime::Fail::soft()) };
+            #[allow(irrefutable_let_patterns)]
+            let Absheaptype::Noexn = f_2 else { return Err(wspec_runtime::Fail::soft()) };
+            #[allow(irrefutable_let_patterns)]
+            let Heaptype::Typeuse(n_3) = a2 else { return Err(wspec_runtime::Fail::soft()) };
+            let tu = n_3;
+            rels::heaptype_sub(ar_, v_C, &(conv::typeuse_to_heaptype((*tu).clone())), &(Heaptype::Make(Share::Shared, Absheaptype::Exn)))?;
+            Ok(())
+        })())? { return Ok(v); } }
+        // from spec/2.2-validation-subtyping.wspec:213 rule Heaptype_sub/noextern-shared
+        if matches!(a1, Heaptype::Make(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+            let v_C = a0;
+            #[allow(irrefutable_let_patterns)]
+            let Heaptype::Make(f_1, f_2) = a1 else { return Err(wspec_runtime::Fail::soft()) };
+            #[allow(irrefutable_let_patterns)]
+            let Share::Shared = f_1 else { return Err(wspec_runtime::Fail::soft()) };
+            #[allow(irrefutable_let_patterns)]
+            let Absheaptype::Noextern = f_2 else { return Err(wspec_runtime::Fail::soft()) };
+            #[allow(irrefutable_let_patterns)]
+            let Heaptype::Typeuse(n_3) = a2 else { return Err(wspec_runtime::Fail::soft()) };
+            let tu = n_3;
+            rels::heaptype_sub(ar_, v_C, &(conv::typeuse_to_heaptype((*tu).clone())), &(Heaptype::Make(Share::Shared, Absheaptype::Extern)))?;
+            Ok(())
+        })())? { return Ok(v); } }
+        // from spec/2.2-validation-subtyping.wspec:217 rule Heaptype_sub/botshare-unshared
+        if matches!(a1, Heaptype::Make(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+            let v_C = a0;
+            #[allow(irrefutable_let_patterns)]
+            let Heaptype::Make(f_1, f_2) = a1 else { return Err(wspec_runtime::Fail::soft()) };
+            #[allow(irrefutable_let_patterns)]
+            let Share::Botshare = f_1 else { return Err(wspec_runtime::Fail::soft()) };
+            let aht = *f_2;
+            let ht = a2;
+            rels::heaptype_sub(ar_, v_C, &(conv::absheaptype_to_heaptype(aht)), ht)?;
+            Ok(())
+        })())? { return Ok(v); } }
+        // from spec/2.2-validation-subtyping.wspec:221 rule Heaptype_sub/botshare-shared
+        if matches!(a1, Heaptype::Make(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+            let v_C = a0;
+            #[allow(irrefutable_let_patterns)]
+            let Heaptype::Make(f_1, f_2) = a1 else { return Err(wspec_runtime::Fail::soft()) };
+            #[allow(irrefutable_let_patterns)]
+            let Share::Botshare = f_1 else { return Err(wspec_runtime::Fail::soft()) };
+            let aht = *f_2;
+            let ht = a2;
+            rels::heaptype_sub(ar_, v_C, &(Heaptype::Make(Share::Shared, aht)), ht)?;
+            Ok(())
+        })())? { return Ok(v); } }
+        Err(Fail::soft())
+    }
+
     // from spec/2.2-validation-subtyping.wspec:15 relation Reftype_sub
     pub fn reftype_sub(ar_: &Ctx, a0: &Context, a1: &Reftype, a2: &Reftype) -> R<()> {
-        // from spec/2.2-validation-subtyping.wspec:125 rule Reftype_sub/nonnull
+        // from spec/2.2-validation-subtyping.wspec:226 rule Reftype_sub/nonnull
         if matches!(a1, Reftype(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
@@ -16457,7 +17254,7 @@ pub mod rels {
             rels::heaptype_sub(ar_, v_C, ht_1, ht_2)?;
             Ok(())
         })())? { return Ok(v); } }
-        // from spec/2.2-validation-subtyping.wspec:129 rule Reftype_sub/null
+        // from spec/2.2-validation-subtyping.wspec:230 rule Reftype_sub/null
         if matches!(a1, Reftype(f_1, f_2)) && matches!(a2, Reftype(f_4, f_5)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
@@ -16479,7 +17276,7 @@ pub mod rels {
 
     // from spec/2.2-validation-subtyping.wspec:16 relation Valtype_sub
     pub fn valtype_sub(ar_: &Ctx, a0: &Context, a1: &Valtype, a2: &Valtype) -> R<()> {
-        // from spec/2.2-validation-subtyping.wspec:133 rule Valtype_sub/num
+        // from spec/2.2-validation-subtyping.wspec:234 rule Valtype_sub/num
         if matches!(a1, Valtype::Numtype(n_1)) && matches!(a2, Valtype::Numtype(n_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
@@ -16491,7 +17288,7 @@ pub mod rels {
             rels::numtype_sub(ar_, v_C, nt_1, nt_2)?;
             Ok(())
         })())? { return Ok(v); } }
-        // from spec/2.2-validation-subtyping.wspec:137 rule Valtype_sub/vec
+        // from spec/2.2-validation-subtyping.wspec:238 rule Valtype_sub/vec
         if matches!(a1, Valtype::Vectype(n_1)) && matches!(a2, Valtype::Vectype(n_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
@@ -16503,7 +17300,7 @@ pub mod rels {
             rels::vectype_sub(ar_, v_C, vt_1, vt_2)?;
             Ok(())
         })())? { return Ok(v); } }
-        // from spec/2.2-validation-subtyping.wspec:141 rule Valtype_sub/ref
+        // from spec/2.2-validation-subtyping.wspec:242 rule Valtype_sub/ref
         if matches!(a1, Valtype::Reftype(n_1)) && matches!(a2, Valtype::Reftype(n_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
@@ -16515,7 +17312,7 @@ pub mod rels {
             rels::reftype_sub(ar_, v_C, rt_1, rt_2)?;
             Ok(())
         })())? { return Ok(v); } }
-        // from spec/2.2-validation-subtyping.wspec:145 rule Valtype_sub/bot
+        // from spec/2.2-validation-subtyping.wspec:246 rule Valtype_sub/bot
         if matches!(a1, Valtype::Bot) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
@@ -16525,9 +17322,9 @@ pub mod rels {
         Err(Fail::soft())
     }
 
-    // from spec/2.2-validation-subtyping.wspec:152 relation Resulttype_sub
+    // from spec/2.2-validation-subtyping.wspec:253 relation Resulttype_sub
     pub fn resulttype_sub(ar_: &Ctx, a0: &Context, a1: &Resulttype, a2: &Resulttype) -> R<()> {
-        // from spec/2.2-validation-subtyping.wspec:155 rule Resulttype_sub
+        // from spec/2.2-validation-subtyping.wspec:256 rule Resulttype_sub
         if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let v_C = a0;
             let t_1 = a1;
@@ -16545,9 +17342,9 @@ pub mod rels {
         Err(Fail::soft())
     }
 
-    // from spec/2.2-validation-subtyping.wspec:172 relation Storagetype_sub
+    // from spec/2.2-validation-subtyping.wspec:273 relation Storagetype_sub
     pub fn storagetype_sub(ar_: &Ctx, a0: &Context, a1: &Storagetype, a2: &Storagetype) -> R<()> {
-        // from spec/2.2-validation-subtyping.wspec:178 rule Storagetype_sub/val
+        // from spec/2.2-validation-subtyping.wspec:279 rule Storagetype_sub/val
         if matches!(a1, Storagetype::Valtype(n_1)) && matches!(a2, Storagetype::Valtype(n_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
@@ -16559,7 +17356,7 @@ pub mod rels {
             rels::valtype_sub(ar_, v_C, t_1, t_2)?;
             Ok(())
         })())? { return Ok(v); } }
-        // from spec/2.2-validation-subtyping.wspec:182 rule Storagetype_sub/pack
+        // from spec/2.2-validation-subtyping.wspec:283 rule Storagetype_sub/pack
         if matches!(a1, Storagetype::Packtype(n_1)) && matches!(a2, Storagetype::Packtype(n_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
@@ -16667,9 +17464,9 @@ pub mod rels {
         Err(Fail::soft())
     }
 
-    // from spec/2.3-validation-instructions.wspec:479 relation Memarg_ok
+    // from spec/2.3-validation-instructions.wspec:513 relation Memarg_ok
     pub fn memarg_ok(ar_: &Ctx, a0: Memarg, a1: Addrtype, a2: u64) -> R<()> {
-        // from spec/2.3-validation-instructions.wspec:481 rule Memarg_ok
+        // from spec/2.3-validation-instructions.wspec:515 rule Memarg_ok
         if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let rec_1 = a0;
             let fld_2 = rec_1.align.clone();
@@ -16989,260 +17786,36 @@ pub mod rels {
         Err(Fail::soft())
     }
 
-    // from spec/2.2-validation-subtyping.wspec:14 relation Heaptype_sub
-    pub fn heaptype_sub(ar_: &Ctx, a0: &Context, a1: &Heaptype, a2: &Heaptype) -> R<()> {
-        // from spec/2.2-validation-subtyping.wspec:27 rule Heaptype_sub/refl
+    // from spec/2.2-validation-subtyping.wspec:19 relation Deftype_sub
+    pub fn deftype_sub(ar_: &Ctx, a0: &Context, a1: &Deftype, a2: &Deftype) -> R<()> {
+        // from spec/2.2-validation-subtyping.wspec:314 rule Deftype_sub/refl
         if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let v_C = a0;
-            let ht = a1;
-            wspec_runtime::check((*ht).clone() == *a2)?;
+            let dt_1 = a1;
+            let dt_2 = a2;
+            wspec_runtime::check((defs::clos_deftype(ar_, v_C, dt_1)? == defs::clos_deftype(ar_, v_C, dt_2)?))?;
             Ok(())
         })())? { return Ok(v); }
-        // from spec/2.2-validation-subtyping.wspec:30 rule Heaptype_sub/bot
-        if matches!(a1, Heaptype::Absheaptype(Absheaptype::Bot)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        // from spec/2.2-validation-subtyping.wspec:318 rule Deftype_sub/super
+        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let v_C = a0;
+            let dt_1 = a1;
+            let dt_2 = a2;
+            let eq_1 = defs::unrolldt(ar_, dt_1)?;
             #[allow(irrefutable_let_patterns)]
-            let Heaptype::Absheaptype(Absheaptype::Bot) = a1 else { return Err(wspec_runtime::Fail::soft()) };
-            let ht = a2;
-            Ok(())
-        })())? { return Ok(v); } }
-        // from spec/2.2-validation-subtyping.wspec:35 rule Heaptype_sub/eq-any
-        if matches!(a2, Heaptype::Absheaptype(Absheaptype::Any)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
-            let v_C = a0;
-            let ht = a1;
-            #[allow(irrefutable_let_patterns)]
-            let Heaptype::Absheaptype(Absheaptype::Any) = a2 else { return Err(wspec_runtime::Fail::soft()) };
-            rels::heaptype_sub(ar_, v_C, ht, &(Heaptype::Absheaptype(Absheaptype::Eq)))?;
-            Ok(())
-        })())? { return Ok(v); } }
-        // from spec/2.2-validation-subtyping.wspec:39 rule Heaptype_sub/i31-eq
-        if matches!(a2, Heaptype::Absheaptype(Absheaptype::Eq)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
-            let v_C = a0;
-            let ht = a1;
-            #[allow(irrefutable_let_patterns)]
-            let Heaptype::Absheaptype(Absheaptype::Eq) = a2 else { return Err(wspec_runtime::Fail::soft()) };
-            rels::heaptype_sub(ar_, v_C, ht, &(Heaptype::Absheaptype(Absheaptype::I31)))?;
-            Ok(())
-        })())? { return Ok(v); } }
-        // from spec/2.2-validation-subtyping.wspec:43 rule Heaptype_sub/struct-eq
-        if matches!(a2, Heaptype::Absheaptype(Absheaptype::Eq)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
-            let v_C = a0;
-            let ht = a1;
-            #[allow(irrefutable_let_patterns)]
-            let Heaptype::Absheaptype(Absheaptype::Eq) = a2 else { return Err(wspec_runtime::Fail::soft()) };
-            rels::heaptype_sub(ar_, v_C, ht, &(Heaptype::Absheaptype(Absheaptype::Struct)))?;
-            Ok(())
-        })())? { return Ok(v); } }
-        // from spec/2.2-validation-subtyping.wspec:47 rule Heaptype_sub/array-eq
-        if matches!(a2, Heaptype::Absheaptype(Absheaptype::Eq)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
-            let v_C = a0;
-            let ht = a1;
-            #[allow(irrefutable_let_patterns)]
-            let Heaptype::Absheaptype(Absheaptype::Eq) = a2 else { return Err(wspec_runtime::Fail::soft()) };
-            rels::heaptype_sub(ar_, v_C, ht, &(Heaptype::Absheaptype(Absheaptype::Array)))?;
-            Ok(())
-        })())? { return Ok(v); } }
-        // from spec/2.2-validation-subtyping.wspec:52 rule Heaptype_sub/struct
-        if matches!(a1, Heaptype::Typeuse(Typeuse::Deftype(n_1))) && matches!(a2, Heaptype::Absheaptype(Absheaptype::Struct)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
-            let v_C = a0;
-            #[allow(irrefutable_let_patterns)]
-            let Heaptype::Typeuse(Typeuse::Deftype(n_1)) = a1 else { return Err(wspec_runtime::Fail::soft()) };
-            let dt = n_1;
-            #[allow(irrefutable_let_patterns)]
-            let Heaptype::Absheaptype(Absheaptype::Struct) = a2 else { return Err(wspec_runtime::Fail::soft()) };
-            let (o_2,) = rels::expand(ar_, dt)?;
-            #[allow(irrefutable_let_patterns)]
-            let Comptype::Struct(f_3) = o_2 else { return Err(wspec_runtime::Fail::soft()) };
-            let ft = f_3.clone();
-            Ok(())
-        })())? { return Ok(v); } }
-        // from spec/2.2-validation-subtyping.wspec:56 rule Heaptype_sub/array
-        if matches!(a1, Heaptype::Typeuse(Typeuse::Deftype(n_1))) && matches!(a2, Heaptype::Absheaptype(Absheaptype::Array)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
-            let v_C = a0;
-            #[allow(irrefutable_let_patterns)]
-            let Heaptype::Typeuse(Typeuse::Deftype(n_1)) = a1 else { return Err(wspec_runtime::Fail::soft()) };
-            let dt = n_1;
-            #[allow(irrefutable_let_patterns)]
-            let Heaptype::Absheaptype(Absheaptype::Array) = a2 else { return Err(wspec_runtime::Fail::soft()) };
-            let (o_2,) = rels::expand(ar_, dt)?;
-            #[allow(irrefutable_let_patterns)]
-            let Comptype::Array(f_3) = o_2 else { return Err(wspec_runtime::Fail::soft()) };
-            let ft = f_3.clone();
-            Ok(())
-        })())? { return Ok(v); } }
-        // from spec/2.2-validation-subtyping.wspec:60 rule Heaptype_sub/func
-        if matches!(a1, Heaptype::Typeuse(Typeuse::Deftype(n_1))) && matches!(a2, Heaptype::Absheaptype(Absheaptype::Func)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
-            let v_C = a0;
-            #[allow(irrefutable_let_patterns)]
-            let Heaptype::Typeuse(Typeuse::Deftype(n_1)) = a1 else { return Err(wspec_runtime::Fail::soft()) };
-            let dt = n_1;
-            #[allow(irrefutable_let_patterns)]
-            let Heaptype::Absheaptype(Absheaptype::Func) = a2 else { return Err(wspec_runtime::Fail::soft()) };
-            let (o_2,) = rels::expand(ar_, dt)?;
-            #[allow(irrefutable_let_patterns)]
-            let Comptype::Func(f_3, f_4) = o_2 else { return Err(wspec_runtime::Fail::soft()) };
-            let t_1 = f_3.clone();
-            let t_2 = f_4.clone();
-            Ok(())
-        })())? { return Ok(v); } }
-        // from spec/2.2-validation-subtyping.wspec:64 rule Heaptype_sub/def
-        if matches!(a1, Heaptype::Typeuse(Typeuse::Deftype(n_1))) && matches!(a2, Heaptype::Typeuse(Typeuse::Deftype(n_2))) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
-            let v_C = a0;
-            #[allow(irrefutable_let_patterns)]
-            let Heaptype::Typeuse(Typeuse::Deftype(n_1)) = a1 else { return Err(wspec_runtime::Fail::soft()) };
-            let dt_1 = n_1;
-            #[allow(irrefutable_let_patterns)]
-            let Heaptype::Typeuse(Typeuse::Deftype(n_2)) = a2 else { return Err(wspec_runtime::Fail::soft()) };
-            let dt_2 = n_2;
-            rels::deftype_sub(ar_, v_C, dt_1, dt_2)?;
-            Ok(())
-        })())? { return Ok(v); } }
-        // from spec/2.2-validation-subtyping.wspec:69 rule Heaptype_sub/typeidx-l
-        if matches!(a1, Heaptype::Typeuse(Typeuse::Idx(f_1))) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
-            let v_C = a0;
-            #[allow(irrefutable_let_patterns)]
-            let Heaptype::Typeuse(Typeuse::Idx(f_1)) = a1 else { return Err(wspec_runtime::Fail::soft()) };
-            let cp_2 = (*f_1).clone();
-            let x = cp_2;
-            let ht = a2;
-            wspec_runtime::check((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).types.len() as u64))?))?;
-            rels::heaptype_sub(ar_, v_C, &(conv::deftype_to_heaptype((*wspec_runtime::seq::at(&(*v_C).types, wspec_runtime::num::wide(x)?)?).clone())), ht)?;
-            Ok(())
-        })())? { return Ok(v); } }
-        // from spec/2.2-validation-subtyping.wspec:74 rule Heaptype_sub/typeidx-r
-        if matches!(a2, Heaptype::Typeuse(Typeuse::Idx(f_1))) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
-            let v_C = a0;
-            let ht = a1;
-            #[allow(irrefutable_let_patterns)]
-            let Heaptype::Typeuse(Typeuse::Idx(f_1)) = a2 else { return Err(wspec_runtime::Fail::soft()) };
-            let cp_2 = (*f_1).clone();
-            let x = cp_2;
-            wspec_runtime::check((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).types.len() as u64))?))?;
-            rels::heaptype_sub(ar_, v_C, ht, &(conv::deftype_to_heaptype((*wspec_runtime::seq::at(&(*v_C).types, wspec_runtime::num::wide(x)?)?).clone())))?;
-            Ok(())
-        })())? { return Ok(v); } }
-        // from spec/2.2-validation-subtyping.wspec:81 rule Heaptype_sub/rec-struct
-        if matches!(a1, Heaptype::Typeuse(Typeuse::Rec(f_1))) && matches!(a2, Heaptype::Absheaptype(Absheaptype::Struct)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
-            let v_C = a0;
-            #[allow(irrefutable_let_patterns)]
-            let Heaptype::Typeuse(Typeuse::Rec(f_1)) = a1 else { return Err(wspec_runtime::Fail::soft()) };
-            let i = *f_1;
-            #[allow(irrefutable_let_patterns)]
-            let Heaptype::Absheaptype(Absheaptype::Struct) = a2 else { return Err(wspec_runtime::Fail::soft()) };
-            wspec_runtime::check((wspec_runtime::num::wide(i)? < wspec_runtime::num::wide(((*v_C).recs.len() as u64))?))?;
-            #[allow(irrefutable_let_patterns)]
-            let Subtype(f_2, f_3, f_4) = (&(*wspec_runtime::seq::at(&(*v_C).recs, wspec_runtime::num::wide(i)?)?)) else { return Err(wspec_runtime::Fail::soft()) };
-            let cp_5 = (*f_2).clone();
-            let final_ = cp_5;
-            let tu = f_3;
-            #[allow(irrefutable_let_patterns)]
-            let Comptype::Struct(f_6) = f_4 else { return Err(wspec_runtime::Fail::soft()) };
-            let ft = f_6;
-            Ok(())
-        })())? { return Ok(v); } }
-        // from spec/2.2-validation-subtyping.wspec:86 rule Heaptype_sub/rec-array
-        if matches!(a1, Heaptype::Typeuse(Typeuse::Rec(f_1))) && matches!(a2, Heaptype::Absheaptype(Absheaptype::Array)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
-            let v_C = a0;
-            #[allow(irrefutable_let_patterns)]
-            let Heaptype::Typeuse(Typeuse::Rec(f_1)) = a1 else { return Err(wspec_runtime::Fail::soft()) };
-            let i = *f_1;
-            #[allow(irrefutable_let_patterns)]
-            let Heaptype::Absheaptype(Absheaptype::Array) = a2 else { return Err(wspec_runtime::Fail::soft()) };
-            wspec_runtime::check((wspec_runtime::num::wide(i)? < wspec_runtime::num::wide(((*v_C).recs.len() as u64))?))?;
-            #[allow(irrefutable_let_patterns)]
-            let Subtype(f_2, f_3, f_4) = (&(*wspec_runtime::seq::at(&(*v_C).recs, wspec_runtime::num::wide(i)?)?)) else { return Err(wspec_runtime::Fail::soft()) };
-            let cp_5 = (*f_2).clone();
-            let final_ = cp_5;
-            let tu = f_3;
-            #[allow(irrefutable_let_patterns)]
-            let Comptype::Array(f_6) = f_4 else { return Err(wspec_runtime::Fail::soft()) };
-            let ft = f_6;
-            Ok(())
-        })())? { return Ok(v); } }
-        // from spec/2.2-validation-subtyping.wspec:91 rule Heaptype_sub/rec-func
-        if matches!(a1, Heaptype::Typeuse(Typeuse::Rec(f_1))) && matches!(a2, Heaptype::Absheaptype(Absheaptype::Func)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
-            let v_C = a0;
-            #[allow(irrefutable_let_patterns)]
-            let Heaptype::Typeuse(Typeuse::Rec(f_1)) = a1 else { return Err(wspec_runtime::Fail::soft()) };
-            let i = *f_1;
-            #[allow(irrefutable_let_patterns)]
-            let Heaptype::Absheaptype(Absheaptype::Func) = a2 else { return Err(wspec_runtime::Fail::soft()) };
-            wspec_runtime::check((wspec_runtime::num::wide(i)? < wspec_runtime::num::wide(((*v_C).recs.len() as u64))?))?;
-            #[allow(irrefutable_let_patterns)]
-            let Subtype(f_2, f_3, f_4) = (&(*wspec_runtime::seq::at(&(*v_C).recs, wspec_runtime::num::wide(i)?)?)) else { return Err(wspec_runtime::Fail::soft()) };
-            let cp_5 = (*f_2).clone();
-            let final_ = cp_5;
-            let tu = f_3;
-            #[allow(irrefutable_let_patterns)]
-            let Comptype::Func(f_6, f_7) = f_4 else { return Err(wspec_runtime::Fail::soft()) };
-            let t_1 = f_6;
-            let t_2 = f_7;
-            Ok(())
-        })())? { return Ok(v); } }
-        // from spec/2.2-validation-subtyping.wspec:96 rule Heaptype_sub/rec-sub
-        if matches!(a1, Heaptype::Typeuse(Typeuse::Rec(f_1))) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
-            let v_C = a0;
-            #[allow(irrefutable_let_patterns)]
-            let Heaptype::Typeuse(Typeuse::Rec(f_1)) = a1 else { return Err(wspec_runtime::Fail::soft()) };
-            let i = *f_1;
-            let ht = a2;
-            wspec_runtime::check((wspec_runtime::num::wide(i)? < wspec_runtime::num::wide(((*v_C).recs.len() as u64))?))?;
-            #[allow(irrefutable_let_patterns)]
-            let Subtype(f_2, f_3, f_4) = (&(*wspec_runtime::seq::at(&(*v_C).recs, wspec_runtime::num::wide(i)?)?)) else { return Err(wspec_runtime::Fail::soft()) };
-            let cp_5 = (*f_2).clone();
-            let final_ = cp_5;
-            let tu_q = f_3;
-            let eq_6 = wspec_runtime::seq::first((*tu_q).clone())?;
+            let Subtype(f_2, f_3, f_4, f_5) = eq_1 else { return Err(wspec_runtime::Fail::soft()) };
+            let tu_q = f_4.clone();
+            let eq_6 = wspec_runtime::seq::first(tu_q.clone())?;
             let tu = eq_6;
-            rels::heaptype_sub(ar_, v_C, &(conv::typeuse_to_heaptype(tu.clone())), ht)?;
+            rels::heaptype_sub(ar_, v_C, &(conv::typeuse_to_heaptype(tu.clone())), &(conv::deftype_to_heaptype((*dt_2).clone())))?;
             Ok(())
-        })())? { return Ok(v); } }
-        // from spec/2.2-validation-subtyping.wspec:104 rule Heaptype_sub/none
-        if matches!(a1, Heaptype::Absheaptype(Absheaptype::None)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
-            let v_C = a0;
-            #[allow(irrefutable_let_patterns)]
-            let Heaptype::Absheaptype(Absheaptype::None) = a1 else { return Err(wspec_runtime::Fail::soft()) };
-            let ht = a2;
-            wspec_runtime::check(((*ht).clone() != Heaptype::Absheaptype(Absheaptype::Bot)))?;
-            rels::heaptype_sub(ar_, v_C, ht, &(Heaptype::Absheaptype(Absheaptype::Any)))?;
-            Ok(())
-        })())? { return Ok(v); } }
-        // from spec/2.2-validation-subtyping.wspec:109 rule Heaptype_sub/nofunc
-        if matches!(a1, Heaptype::Absheaptype(Absheaptype::Nofunc)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
-            let v_C = a0;
-            #[allow(irrefutable_let_patterns)]
-            let Heaptype::Absheaptype(Absheaptype::Nofunc) = a1 else { return Err(wspec_runtime::Fail::soft()) };
-            let ht = a2;
-            wspec_runtime::check(((*ht).clone() != Heaptype::Absheaptype(Absheaptype::Bot)))?;
-            rels::heaptype_sub(ar_, v_C, ht, &(Heaptype::Absheaptype(Absheaptype::Func)))?;
-            Ok(())
-        })())? { return Ok(v); } }
-        // from spec/2.2-validation-subtyping.wspec:114 rule Heaptype_sub/noexn
-        if matches!(a1, Heaptype::Absheaptype(Absheaptype::Noexn)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
-            let v_C = a0;
-            #[allow(irrefutable_let_patterns)]
-            let Heaptype::Absheaptype(Absheaptype::Noexn) = a1 else { return Err(wspec_runtime::Fail::soft()) };
-            let ht = a2;
-            wspec_runtime::check(((*ht).clone() != Heaptype::Absheaptype(Absheaptype::Bot)))?;
-            rels::heaptype_sub(ar_, v_C, ht, &(Heaptype::Absheaptype(Absheaptype::Exn)))?;
-            Ok(())
-        })())? { return Ok(v); } }
-        // from spec/2.2-validation-subtyping.wspec:119 rule Heaptype_sub/noextern
-        if matches!(a1, Heaptype::Absheaptype(Absheaptype::Noextern)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
-            let v_C = a0;
-            #[allow(irrefutable_let_patterns)]
-            let Heaptype::Absheaptype(Absheaptype::Noextern) = a1 else { return Err(wspec_runtime::Fail::soft()) };
-            let ht = a2;
-            wspec_runtime::check(((*ht).clone() != Heaptype::Absheaptype(Absheaptype::Bot)))?;
-            rels::heaptype_sub(ar_, v_C, ht, &(Heaptype::Absheaptype(Absheaptype::Extern)))?;
-            Ok(())
-        })())? { return Ok(v); } }
+        })())? { return Ok(v); }
         Err(Fail::soft())
     }
 
-    // from spec/2.2-validation-subtyping.wspec:171 relation Packtype_sub
+    // from spec/2.2-validation-subtyping.wspec:272 relation Packtype_sub
     pub fn packtype_sub(ar_: &Ctx, a0: &Context, a1: Packtype, a2: Packtype) -> R<()> {
-        // from spec/2.2-validation-subtyping.wspec:175 rule Packtype_sub
+        // from spec/2.2-validation-subtyping.wspec:276 rule Packtype_sub
         if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let pt = a1;
             wspec_runtime::check(pt == a2)?;
@@ -17251,9 +17824,9 @@ pub mod rels {
         Err(Fail::soft())
     }
 
-    // from spec/2.2-validation-subtyping.wspec:231 relation Externtype_sub
+    // from spec/2.2-validation-subtyping.wspec:332 relation Externtype_sub
     pub fn externtype_sub(ar_: &Ctx, a0: &Context, a1: &Externtype, a2: &Externtype) -> R<()> {
-        // from spec/2.2-validation-subtyping.wspec:266 rule Externtype_sub/tag
+        // from spec/2.2-validation-subtyping.wspec:367 rule Externtype_sub/tag
         if matches!(a1, Externtype::Tag(f_1)) && matches!(a2, Externtype::Tag(f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
@@ -17265,7 +17838,7 @@ pub mod rels {
             rels::tagtype_sub(ar_, v_C, jt_1, jt_2)?;
             Ok(())
         })())? { return Ok(v); } }
-        // from spec/2.2-validation-subtyping.wspec:270 rule Externtype_sub/global
+        // from spec/2.2-validation-subtyping.wspec:371 rule Externtype_sub/global
         if matches!(a1, Externtype::Global(f_1)) && matches!(a2, Externtype::Global(f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
@@ -17277,7 +17850,7 @@ pub mod rels {
             rels::globaltype_sub(ar_, v_C, gt_1, gt_2)?;
             Ok(())
         })())? { return Ok(v); } }
-        // from spec/2.2-validation-subtyping.wspec:274 rule Externtype_sub/mem
+        // from spec/2.2-validation-subtyping.wspec:375 rule Externtype_sub/mem
         if matches!(a1, Externtype::Mem(f_1)) && matches!(a2, Externtype::Mem(f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
@@ -17289,7 +17862,7 @@ pub mod rels {
             rels::memtype_sub(ar_, v_C, mt_1, mt_2)?;
             Ok(())
         })())? { return Ok(v); } }
-        // from spec/2.2-validation-subtyping.wspec:278 rule Externtype_sub/table
+        // from spec/2.2-validation-subtyping.wspec:379 rule Externtype_sub/table
         if matches!(a1, Externtype::Table(f_1)) && matches!(a2, Externtype::Table(f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
@@ -17301,7 +17874,7 @@ pub mod rels {
             rels::tabletype_sub(ar_, v_C, tt_1, tt_2)?;
             Ok(())
         })())? { return Ok(v); } }
-        // from spec/2.2-validation-subtyping.wspec:282 rule Externtype_sub/func
+        // from spec/2.2-validation-subtyping.wspec:383 rule Externtype_sub/func
         if matches!(a1, Externtype::Func(f_1)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
@@ -17643,7 +18216,7 @@ pub mod rels {
 
     // from spec/2.1-validation-types.wspec:15 relation Deftype_ok
     pub fn deftype_ok(ar_: &Ctx, a0: &Context, a1: &Deftype) -> R<()> {
-        // from spec/2.1-validation-types.wspec:195 rule Deftype_ok
+        // from spec/2.1-validation-types.wspec:201 rule Deftype_ok
         if matches!(a1, Deftype(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
@@ -17662,9 +18235,9 @@ pub mod rels {
         Err(Fail::soft())
     }
 
-    // from spec/2.1-validation-types.wspec:203 relation Tagtype_ok
+    // from spec/2.1-validation-types.wspec:284 relation Tagtype_ok
     pub fn tagtype_ok(ar_: &Ctx, a0: &Context, a1: &Tagtype) -> R<()> {
-        // from spec/2.1-validation-types.wspec:219 rule Tagtype_ok
+        // from spec/2.1-validation-types.wspec:300 rule Tagtype_ok
         if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let v_C = a0;
             let cp_1 = (*a1).clone();
@@ -17684,9 +18257,9 @@ pub mod rels {
         Err(Fail::soft())
     }
 
-    // from spec/2.1-validation-types.wspec:205 relation Memtype_ok
+    // from spec/2.1-validation-types.wspec:286 relation Memtype_ok
     pub fn memtype_ok(ar_: &Ctx, a0: &Context, a1: Memtype) -> R<()> {
-        // from spec/2.1-validation-types.wspec:230 rule Memtype_ok
+        // from spec/2.1-validation-types.wspec:312 rule Memtype_ok
         if matches!(a1, Memtype(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
@@ -17701,9 +18274,9 @@ pub mod rels {
         Err(Fail::soft())
     }
 
-    // from spec/2.1-validation-types.wspec:206 relation Tabletype_ok
+    // from spec/2.1-validation-types.wspec:287 relation Tabletype_ok
     pub fn tabletype_ok(ar_: &Ctx, a0: &Context, a1: &Tabletype) -> R<()> {
-        // from spec/2.1-validation-types.wspec:236 rule Tabletype_ok
+        // from spec/2.1-validation-types.wspec:318 rule Tabletype_ok
         if matches!(a1, Tabletype(f_1, f_2, f_3)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
@@ -17720,9 +18293,9 @@ pub mod rels {
         Err(Fail::soft())
     }
 
-    // from spec/2.1-validation-types.wspec:207 relation Externtype_ok
+    // from spec/2.1-validation-types.wspec:288 relation Externtype_ok
     pub fn externtype_ok(ar_: &Ctx, a0: &Context, a1: &Externtype) -> R<()> {
-        // from spec/2.1-validation-types.wspec:242 rule Externtype_ok/tag
+        // from spec/2.1-validation-types.wspec:324 rule Externtype_ok/tag
         if matches!(a1, Externtype::Tag(f_1)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
@@ -17731,7 +18304,7 @@ pub mod rels {
             rels::tagtype_ok(ar_, v_C, jt)?;
             Ok(())
         })())? { return Ok(v); } }
-        // from spec/2.1-validation-types.wspec:246 rule Externtype_ok/global
+        // from spec/2.1-validation-types.wspec:328 rule Externtype_ok/global
         if matches!(a1, Externtype::Global(f_1)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
@@ -17740,7 +18313,7 @@ pub mod rels {
             rels::globaltype_ok(ar_, v_C, gt)?;
             Ok(())
         })())? { return Ok(v); } }
-        // from spec/2.1-validation-types.wspec:250 rule Externtype_ok/mem
+        // from spec/2.1-validation-types.wspec:332 rule Externtype_ok/mem
         if matches!(a1, Externtype::Mem(f_1)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
@@ -17749,7 +18322,7 @@ pub mod rels {
             rels::memtype_ok(ar_, v_C, mt)?;
             Ok(())
         })())? { return Ok(v); } }
-        // from spec/2.1-validation-types.wspec:254 rule Externtype_ok/table
+        // from spec/2.1-validation-types.wspec:336 rule Externtype_ok/table
         if matches!(a1, Externtype::Table(f_1)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
@@ -17758,7 +18331,7 @@ pub mod rels {
             rels::tabletype_ok(ar_, v_C, tt)?;
             Ok(())
         })())? { return Ok(v); } }
-        // from spec/2.1-validation-types.wspec:258 rule Externtype_ok/func
+        // from spec/2.1-validation-types.wspec:340 rule Externtype_ok/func
         if matches!(a1, Externtype::Func(f_1)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
@@ -17778,36 +18351,9 @@ pub mod rels {
         Err(Fail::soft())
     }
 
-    // from spec/2.2-validation-subtyping.wspec:19 relation Deftype_sub
-    pub fn deftype_sub(ar_: &Ctx, a0: &Context, a1: &Deftype, a2: &Deftype) -> R<()> {
-        // from spec/2.2-validation-subtyping.wspec:213 rule Deftype_sub/refl
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
-            let v_C = a0;
-            let dt_1 = a1;
-            let dt_2 = a2;
-            wspec_runtime::check((defs::clos_deftype(ar_, v_C, dt_1)? == defs::clos_deftype(ar_, v_C, dt_2)?))?;
-            Ok(())
-        })())? { return Ok(v); }
-        // from spec/2.2-validation-subtyping.wspec:217 rule Deftype_sub/super
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
-            let v_C = a0;
-            let dt_1 = a1;
-            let dt_2 = a2;
-            let eq_1 = defs::unrolldt(ar_, dt_1)?;
-            #[allow(irrefutable_let_patterns)]
-            let Subtype(f_2, f_3, f_4) = eq_1 else { return Err(wspec_runtime::Fail::soft()) };
-            let tu_q = f_3.clone();
-            let eq_5 = wspec_runtime::seq::first(tu_q.clone())?;
-            let tu = eq_5;
-            rels::heaptype_sub(ar_, v_C, &(conv::typeuse_to_heaptype(tu.clone())), &(conv::deftype_to_heaptype((*dt_2).clone())))?;
-            Ok(())
-        })())? { return Ok(v); }
-        Err(Fail::soft())
-    }
-
-    // from spec/2.2-validation-subtyping.wspec:227 relation Tagtype_sub
+    // from spec/2.2-validation-subtyping.wspec:328 relation Tagtype_sub
     pub fn tagtype_sub(ar_: &Ctx, a0: &Context, a1: &Tagtype, a2: &Tagtype) -> R<()> {
-        // from spec/2.2-validation-subtyping.wspec:242 rule Tagtype_sub
+        // from spec/2.2-validation-subtyping.wspec:343 rule Tagtype_sub
         if matches!(a1, Typeuse::Deftype(n_1)) && matches!(a2, Typeuse::Deftype(n_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
@@ -17823,41 +18369,49 @@ pub mod rels {
         Err(Fail::soft())
     }
 
-    // from spec/2.2-validation-subtyping.wspec:228 relation Globaltype_sub
+    // from spec/2.2-validation-subtyping.wspec:329 relation Globaltype_sub
     pub fn globaltype_sub(ar_: &Ctx, a0: &Context, a1: &Globaltype, a2: &Globaltype) -> R<()> {
-        // from spec/2.2-validation-subtyping.wspec:247 rule Globaltype_sub/const
-        if matches!(a1, Globaltype(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        // from spec/2.2-validation-subtyping.wspec:348 rule Globaltype_sub/const
+        if matches!(a1, Globaltype(f_1, f_2, f_3)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
-            let Globaltype(f_1, f_2) = a1 else { return Err(wspec_runtime::Fail::soft()) };
-            let cp_3 = (*f_1).clone();
-            let o_4 = cp_3;
-            wspec_runtime::check(o_4.is_none())?;
-            let t_1 = f_2;
+            let Globaltype(f_1, f_2, f_3) = a1 else { return Err(wspec_runtime::Fail::soft()) };
+            let cp_4 = (*f_1).clone();
+            let sh = cp_4;
+            let cp_5 = (*f_2).clone();
+            let o_6 = cp_5;
+            wspec_runtime::check(o_6.is_none())?;
+            let t_1 = f_3;
             #[allow(irrefutable_let_patterns)]
-            let Globaltype(f_5, f_6) = a2 else { return Err(wspec_runtime::Fail::soft()) };
-            let cp_7 = (*f_5).clone();
-            let o_8 = cp_7;
-            wspec_runtime::check(o_8.is_none())?;
-            let t_2 = f_6;
+            let Globaltype(f_7, f_8, f_9) = a2 else { return Err(wspec_runtime::Fail::soft()) };
+            let cp_10 = (*f_7).clone();
+            let sh = cp_10;
+            let cp_11 = (*f_8).clone();
+            let o_12 = cp_11;
+            wspec_runtime::check(o_12.is_none())?;
+            let t_2 = f_9;
             rels::valtype_sub(ar_, v_C, t_1, t_2)?;
             Ok(())
         })())? { return Ok(v); } }
-        // from spec/2.2-validation-subtyping.wspec:251 rule Globaltype_sub/var
-        if matches!(a1, Globaltype(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        // from spec/2.2-validation-subtyping.wspec:352 rule Globaltype_sub/var
+        if matches!(a1, Globaltype(f_1, f_2, f_3)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
-            let Globaltype(f_1, f_2) = a1 else { return Err(wspec_runtime::Fail::soft()) };
-            let Some(o_3) = f_1 else { return Err(wspec_runtime::Fail::soft()) };
+            let Globaltype(f_1, f_2, f_3) = a1 else { return Err(wspec_runtime::Fail::soft()) };
+            let cp_4 = (*f_1).clone();
+            let sh = cp_4;
+            let Some(o_5) = f_2 else { return Err(wspec_runtime::Fail::soft()) };
             #[allow(irrefutable_let_patterns)]
-            let Mut = o_3 else { return Err(wspec_runtime::Fail::soft()) };
-            let t_1 = f_2;
+            let Mut = o_5 else { return Err(wspec_runtime::Fail::soft()) };
+            let t_1 = f_3;
             #[allow(irrefutable_let_patterns)]
-            let Globaltype(f_4, f_5) = a2 else { return Err(wspec_runtime::Fail::soft()) };
-            let Some(o_6) = f_4 else { return Err(wspec_runtime::Fail::soft()) };
+            let Globaltype(f_6, f_7, f_8) = a2 else { return Err(wspec_runtime::Fail::soft()) };
+            let cp_9 = (*f_6).clone();
+            let sh = cp_9;
+            let Some(o_10) = f_7 else { return Err(wspec_runtime::Fail::soft()) };
             #[allow(irrefutable_let_patterns)]
-            let Mut = o_6 else { return Err(wspec_runtime::Fail::soft()) };
-            let t_2 = f_5;
+            let Mut = o_10 else { return Err(wspec_runtime::Fail::soft()) };
+            let t_2 = f_8;
             rels::valtype_sub(ar_, v_C, t_1, t_2)?;
             rels::valtype_sub(ar_, v_C, t_2, t_1)?;
             Ok(())
@@ -17865,9 +18419,9 @@ pub mod rels {
         Err(Fail::soft())
     }
 
-    // from spec/2.2-validation-subtyping.wspec:229 relation Memtype_sub
+    // from spec/2.2-validation-subtyping.wspec:330 relation Memtype_sub
     pub fn memtype_sub(ar_: &Ctx, a0: &Context, a1: Memtype, a2: Memtype) -> R<()> {
-        // from spec/2.2-validation-subtyping.wspec:256 rule Memtype_sub
+        // from spec/2.2-validation-subtyping.wspec:357 rule Memtype_sub
         if matches!(a1, Memtype(f_1, f_2)) && matches!(a2, Memtype(f_3, f_4)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
@@ -17884,9 +18438,9 @@ pub mod rels {
         Err(Fail::soft())
     }
 
-    // from spec/2.2-validation-subtyping.wspec:230 relation Tabletype_sub
+    // from spec/2.2-validation-subtyping.wspec:331 relation Tabletype_sub
     pub fn tabletype_sub(ar_: &Ctx, a0: &Context, a1: &Tabletype, a2: &Tabletype) -> R<()> {
-        // from spec/2.2-validation-subtyping.wspec:260 rule Tabletype_sub
+        // from spec/2.2-validation-subtyping.wspec:361 rule Tabletype_sub
         if matches!(a1, Tabletype(f_1, f_2, f_3)) && matches!(a2, Tabletype(f_4, f_5, f_6)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
@@ -17909,7 +18463,7 @@ pub mod rels {
 
     // from spec/2.3-validation-instructions.wspec:12 relation Expr_ok
     pub fn expr_ok(ar_: &Ctx, a0: &Context, a1: Expr, a2: &Resulttype) -> R<()> {
-        // from spec/2.3-validation-instructions.wspec:710 rule Expr_ok
+        // from spec/2.3-validation-instructions.wspec:744 rule Expr_ok
         if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let v_C = a0;
             let in__1 = a1.clone();
@@ -17920,9 +18474,9 @@ pub mod rels {
         Err(Fail::soft())
     }
 
-    // from spec/2.3-validation-instructions.wspec:718 relation Expr_const
+    // from spec/2.3-validation-instructions.wspec:752 relation Expr_const
     pub fn expr_const(ar_: &Ctx, a0: &Context, a1: Expr) -> R<()> {
-        // from spec/2.3-validation-instructions.wspec:765 rule Expr_const
+        // from spec/2.3-validation-instructions.wspec:802 rule Expr_const
         if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let v_C = a0;
             let in__1 = a1.clone();
@@ -17967,8 +18521,8 @@ pub mod rels {
             let expr_3 = *f_2;
             rels::globaltype_ok(ar_, v_C, gt)?;
             #[allow(irrefutable_let_patterns)]
-            let Globaltype(f_4, f_5) = (&(*gt)) else { return Err(wspec_runtime::Fail::soft()) };
-            let t = f_5;
+            let Globaltype(f_4, f_5, f_6) = (&(*gt)) else { return Err(wspec_runtime::Fail::soft()) };
+            let t = f_6;
             rels::expr_const(ar_, v_C, expr_3)?;
             rels::expr_ok(ar_, v_C, expr_3, &(vec![(*t).clone()]))?;
             Ok(((*gt).clone(),))
@@ -18150,9 +18704,9 @@ pub mod rels {
         Err(Fail::soft())
     }
 
-    // from spec/2.1-validation-types.wspec:80 relation Expand_use
+    // from spec/2.1-validation-types.wspec:83 relation Expand_use
     pub fn expand_use(ar_: &Ctx, a0: &Context, a1: &Typeuse) -> R<(Comptype,)> {
-        // from spec/2.1-validation-types.wspec:82 rule Expand_use/deftype
+        // from spec/2.1-validation-types.wspec:85 rule Expand_use/deftype
         if matches!(a1, Typeuse::Deftype(n_1)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
@@ -18162,7 +18716,7 @@ pub mod rels {
             let ct = o_2;
             Ok((ct,))
         })())? { return Ok(v); } }
-        // from spec/2.1-validation-types.wspec:86 rule Expand_use/typeidx
+        // from spec/2.1-validation-types.wspec:89 rule Expand_use/typeidx
         if matches!(a1, Typeuse::Idx(f_1)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
@@ -18177,9 +18731,9 @@ pub mod rels {
         Err(Fail::soft())
     }
 
-    // from spec/2.1-validation-types.wspec:138 relation Rectype_ok
+    // from spec/2.1-validation-types.wspec:141 relation Rectype_ok
     pub fn rectype_ok(ar_: &Ctx, a0: &Context, a1: &std::rc::Rc<Rectype>, a2: Typeidx) -> R<()> {
-        // from spec/2.1-validation-types.wspec:150 rule Rectype_ok/empty
+        // from spec/2.1-validation-types.wspec:155 rule Rectype_ok/empty
         if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
@@ -18190,7 +18744,7 @@ pub mod rels {
             let x = a2;
             Ok(())
         })())? { return Ok(v); }
-        // from spec/2.1-validation-types.wspec:153 rule Rectype_ok/cons
+        // from spec/2.1-validation-types.wspec:158 rule Rectype_ok/cons
         if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
@@ -18210,9 +18764,9 @@ pub mod rels {
         Err(Fail::soft())
     }
 
-    // from spec/2.1-validation-types.wspec:166 relation Rectype_ok2
+    // from spec/2.1-validation-types.wspec:171 relation Rectype_ok2
     pub fn rectype_ok2(ar_: &Ctx, a0: &Context, a1: &std::rc::Rc<Rectype>, a2: u64) -> R<()> {
-        // from spec/2.1-validation-types.wspec:187 rule Rectype_ok2/empty
+        // from spec/2.1-validation-types.wspec:193 rule Rectype_ok2/empty
         if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
@@ -18223,7 +18777,7 @@ pub mod rels {
             let i = a2;
             Ok(())
         })())? { return Ok(v); }
-        // from spec/2.1-validation-types.wspec:190 rule Rectype_ok2/cons
+        // from spec/2.1-validation-types.wspec:196 rule Rectype_ok2/cons
         if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
@@ -18243,9 +18797,9 @@ pub mod rels {
         Err(Fail::soft())
     }
 
-    // from spec/2.1-validation-types.wspec:202 relation Limits_ok
+    // from spec/2.1-validation-types.wspec:283 relation Limits_ok
     pub fn limits_ok(ar_: &Ctx, a0: &Context, a1: Limits, a2: u64) -> R<()> {
-        // from spec/2.1-validation-types.wspec:211 rule Limits_ok
+        // from spec/2.1-validation-types.wspec:292 rule Limits_ok
         if matches!(a1, Limits(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Limits(f_1, f_2) = a1 else { return Err(wspec_runtime::Fail::soft()) };
@@ -18274,23 +18828,26 @@ pub mod rels {
         Err(Fail::soft())
     }
 
-    // from spec/2.1-validation-types.wspec:204 relation Globaltype_ok
+    // from spec/2.1-validation-types.wspec:285 relation Globaltype_ok
     pub fn globaltype_ok(ar_: &Ctx, a0: &Context, a1: &Globaltype) -> R<()> {
-        // from spec/2.1-validation-types.wspec:225 rule Globaltype_ok
-        if matches!(a1, Globaltype(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        // from spec/2.1-validation-types.wspec:306 rule Globaltype_ok
+        if matches!(a1, Globaltype(f_1, f_2, f_3)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
-            let Globaltype(f_1, f_2) = a1 else { return Err(wspec_runtime::Fail::soft()) };
-            let t = f_2;
+            let Globaltype(f_1, f_2, f_3) = a1 else { return Err(wspec_runtime::Fail::soft()) };
+            let cp_4 = (*f_1).clone();
+            let sh = cp_4;
+            let t = f_3;
             rels::valtype_ok(ar_, v_C, t)?;
+            match rels::valsharing_ok(ar_, v_C, sh.clone(), t) { Ok(_) => {} Err(f) if !f.is_soft() => return Err(f), Err(_) => return Err(Fail::msg(0, "shared globals must have a shared value type")) }
             Ok(())
         })())? { return Ok(v); } }
         Err(Fail::soft())
     }
 
-    // from spec/2.2-validation-subtyping.wspec:226 relation Limits_sub
+    // from spec/2.2-validation-subtyping.wspec:327 relation Limits_sub
     pub fn limits_sub(ar_: &Ctx, a0: &Context, a1: Limits, a2: Limits) -> R<()> {
-        // from spec/2.2-validation-subtyping.wspec:233 rule Limits_sub/max
+        // from spec/2.2-validation-subtyping.wspec:334 rule Limits_sub/max
         if matches!(a1, Limits(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
@@ -18319,7 +18876,7 @@ pub mod rels {
              }
             Ok(())
         })())? { return Ok(v); } }
-        // from spec/2.2-validation-subtyping.wspec:238 rule Limits_sub/eps
+        // from spec/2.2-validation-subtyping.wspec:339 rule Limits_sub/eps
         if matches!(a1, Limits(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
@@ -18354,37 +18911,44 @@ pub mod rels {
         Err(Fail::soft())
     }
 
-    // from spec/2.3-validation-instructions.wspec:717 relation Instr_const
+    // from spec/2.3-validation-instructions.wspec:751 relation Instr_const
     pub fn instr_const(ar_: &Ctx, a0: &Context, a1: &Instr) -> R<()> {
-        // from spec/2.3-validation-instructions.wspec:720 rule Instr_const/const
+        // from spec/2.3-validation-instructions.wspec:754 rule Instr_const/const
         if matches!(a1, Instr::Const(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Instr::Const(f_1, f_2) = a1 else { return Err(wspec_runtime::Fail::soft()) };
             Ok(())
         })())? { return Ok(v); } }
-        // from spec/2.3-validation-instructions.wspec:723 rule Instr_const/vconst
+        // from spec/2.3-validation-instructions.wspec:757 rule Instr_const/vconst
         if matches!(a1, Instr::Vconst(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Instr::Vconst(f_1, f_2) = a1 else { return Err(wspec_runtime::Fail::soft()) };
             Ok(())
         })())? { return Ok(v); } }
-        // from spec/2.3-validation-instructions.wspec:726 rule Instr_const/ref.null
+        // from spec/2.3-validation-instructions.wspec:760 rule Instr_const/ref.null
         if matches!(a1, Instr::RefNull(f_1)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Instr::RefNull(f_1) = a1 else { return Err(wspec_runtime::Fail::soft()) };
             Ok(())
         })())? { return Ok(v); } }
-        // from spec/2.3-validation-instructions.wspec:729 rule Instr_const/ref.i31
+        // from spec/2.3-validation-instructions.wspec:763 rule Instr_const/ref.i31
         if matches!(a1, Instr::RefI31) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Instr::RefI31 = a1 else { return Err(wspec_runtime::Fail::soft()) };
             Ok(())
         })())? { return Ok(v); } }
-        // from spec/2.3-validation-instructions.wspec:732 rule Instr_const/ref.func
+        // from spec/2.3-validation-instructions.wspec:766 rule Instr_const/ref.i31_shared
+        if matches!(a1, Instr::RefI31Shared) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+            let v_C = a0;
+            #[allow(irrefutable_let_patterns)]
+            let Instr::RefI31Shared = a1 else { return Err(wspec_runtime::Fail::soft()) };
+            Ok(())
+        })())? { return Ok(v); } }
+        // from spec/2.3-validation-instructions.wspec:769 rule Instr_const/ref.func
         if matches!(a1, Instr::RefFunc(f_1)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
@@ -18393,7 +18957,7 @@ pub mod rels {
             let x = cp_2;
             Ok(())
         })())? { return Ok(v); } }
-        // from spec/2.3-validation-instructions.wspec:735 rule Instr_const/struct.new
+        // from spec/2.3-validation-instructions.wspec:772 rule Instr_const/struct.new
         if matches!(a1, Instr::StructNew(f_1)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
@@ -18402,7 +18966,7 @@ pub mod rels {
             let x = cp_2;
             Ok(())
         })())? { return Ok(v); } }
-        // from spec/2.3-validation-instructions.wspec:738 rule Instr_const/struct.new_default
+        // from spec/2.3-validation-instructions.wspec:775 rule Instr_const/struct.new_default
         if matches!(a1, Instr::StructNewDefault(f_1)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
@@ -18411,7 +18975,7 @@ pub mod rels {
             let x = cp_2;
             Ok(())
         })())? { return Ok(v); } }
-        // from spec/2.3-validation-instructions.wspec:741 rule Instr_const/array.new
+        // from spec/2.3-validation-instructions.wspec:778 rule Instr_const/array.new
         if matches!(a1, Instr::ArrayNew(f_1)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
@@ -18420,7 +18984,7 @@ pub mod rels {
             let x = cp_2;
             Ok(())
         })())? { return Ok(v); } }
-        // from spec/2.3-validation-instructions.wspec:744 rule Instr_const/array.new_default
+        // from spec/2.3-validation-instructions.wspec:781 rule Instr_const/array.new_default
         if matches!(a1, Instr::ArrayNewDefault(f_1)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
@@ -18429,7 +18993,7 @@ pub mod rels {
             let x = cp_2;
             Ok(())
         })())? { return Ok(v); } }
-        // from spec/2.3-validation-instructions.wspec:747 rule Instr_const/array.new_fixed
+        // from spec/2.3-validation-instructions.wspec:784 rule Instr_const/array.new_fixed
         if matches!(a1, Instr::ArrayNewFixed(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
@@ -18440,21 +19004,21 @@ pub mod rels {
             let n_5 = wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(cp_4)?)?;
             Ok(())
         })())? { return Ok(v); } }
-        // from spec/2.3-validation-instructions.wspec:750 rule Instr_const/any.convert_extern
+        // from spec/2.3-validation-instructions.wspec:787 rule Instr_const/any.convert_extern
         if matches!(a1, Instr::AnyConvertExtern) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Instr::AnyConvertExtern = a1 else { return Err(wspec_runtime::Fail::soft()) };
             Ok(())
         })())? { return Ok(v); } }
-        // from spec/2.3-validation-instructions.wspec:753 rule Instr_const/extern.convert_any
+        // from spec/2.3-validation-instructions.wspec:790 rule Instr_const/extern.convert_any
         if matches!(a1, Instr::ExternConvertAny) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Instr::ExternConvertAny = a1 else { return Err(wspec_runtime::Fail::soft()) };
             Ok(())
         })())? { return Ok(v); } }
-        // from spec/2.3-validation-instructions.wspec:756 rule Instr_const/global.get
+        // from spec/2.3-validation-instructions.wspec:793 rule Instr_const/global.get
         if matches!(a1, Instr::GlobalGet(f_1)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
@@ -18463,13 +19027,13 @@ pub mod rels {
             let x = cp_2;
             if !((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).globals.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown global {}", wspec_runtime::num::wide(x)?))); }
             #[allow(irrefutable_let_patterns)]
-            let Globaltype(f_3, f_4) = (&(*wspec_runtime::seq::at(&(*v_C).globals, wspec_runtime::num::wide(x)?)?)) else { return Err(wspec_runtime::Fail::soft()) };
-            let cp_5 = (*f_3).clone();
-            let o_6 = cp_5;
-            wspec_runtime::check(o_6.is_none())?;
+            let Globaltype(f_3, f_4, f_5) = (&(*wspec_runtime::seq::at(&(*v_C).globals, wspec_runtime::num::wide(x)?)?)) else { return Err(wspec_runtime::Fail::soft()) };
+            let cp_7 = (*f_4).clone();
+            let o_8 = cp_7;
+            wspec_runtime::check(o_8.is_none())?;
             Ok(())
         })())? { return Ok(v); } }
-        // from spec/2.3-validation-instructions.wspec:761 rule Instr_const/binop
+        // from spec/2.3-validation-instructions.wspec:798 rule Instr_const/binop
         if matches!(a1, Instr::Binop(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
@@ -18483,57 +19047,67 @@ pub mod rels {
         Err(Fail::soft())
     }
 
-    // from spec/2.1-validation-types.wspec:137 relation Subtype_ok
+    // from spec/2.1-validation-types.wspec:140 relation Subtype_ok
     pub fn subtype_ok(ar_: &Ctx, a0: &Context, a1: &Subtype, a2: Typeidx) -> R<()> {
-        // from spec/2.1-validation-types.wspec:140 rule Subtype_ok
-        if matches!(a1, Subtype(f_1, f_2, f_3)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        // from spec/2.1-validation-types.wspec:143 rule Subtype_ok
+        if matches!(a1, Subtype(f_1, f_2, f_3, f_4)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
-            let Subtype(f_1, f_2, f_3) = a1 else { return Err(wspec_runtime::Fail::soft()) };
-            let cp_5 = (*f_2).clone();
-            let it_6 = cp_5;
-            let mut acc_y_11 = Vec::new();
-            for e_8 in it_6.into_iter() {
+            let Subtype(f_1, f_2, f_3, f_4) = a1 else { return Err(wspec_runtime::Fail::soft()) };
+            let cp_6 = (*f_2).clone();
+            let sh = cp_6;
+            let cp_7 = (*f_3).clone();
+            let it_8 = cp_7;
+            let mut acc_y_13 = Vec::new();
+            for e_10 in it_8.into_iter() {
             #[allow(irrefutable_let_patterns)]
-            let Typeuse::Idx(f_9) = e_8 else { return Err(wspec_runtime::Fail::soft()) };
-            let y = f_9.clone();
-            acc_y_11.push(y);
+            let Typeuse::Idx(f_11) = e_10 else { return Err(wspec_runtime::Fail::soft()) };
+            let y = f_11.clone();
+            acc_y_13.push(y);
             }
-            let y_12 = acc_y_11;
-            let ct = f_3;
+            let y_14 = acc_y_13;
+            let ct = f_4;
             let x = a2;
-            if !((wspec_runtime::num::wide((y_12.len() as u64))? <= 1i128)) { return Err(Fail::msg(0, "multiple supertypes")); }
-            let src_16: Vec<_> = y_12.clone().into_iter().collect();
-            for i_ in 0..wspec_runtime::seq::same_len(&[src_16.len()])? { let y_12_14 = src_16[i_].clone(); 
-            if !((wspec_runtime::num::wide(y_12_14)? < wspec_runtime::num::wide(((*v_C).types.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown type {}", wspec_runtime::num::wide(y_12_14)?))); }
+            if !((wspec_runtime::num::wide((y_14.len() as u64))? <= 1i128)) { return Err(Fail::msg(0, "multiple supertypes")); }
+            let src_18: Vec<_> = y_14.clone().into_iter().collect();
+            for i_ in 0..wspec_runtime::seq::same_len(&[src_18.len()])? { let y_14_16 = src_18[i_].clone(); 
+            if !((wspec_runtime::num::wide(y_14_16)? < wspec_runtime::num::wide(((*v_C).types.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown type {}", wspec_runtime::num::wide(y_14_16)?))); }
              }
-            let src_20: Vec<_> = y_12.clone().into_iter().collect();
-            for i_ in 0..wspec_runtime::seq::same_len(&[src_20.len()])? { let y_12_18 = src_20[i_].clone(); 
-            if !((wspec_runtime::num::wide(y_12_18)? < wspec_runtime::num::wide(x)?)) { return Err(Fail::msg(0, format!("forward use of type {} in sub type definition", wspec_runtime::num::wide(y_12_18)?))); }
+            let src_22: Vec<_> = y_14.clone().into_iter().collect();
+            for i_ in 0..wspec_runtime::seq::same_len(&[src_22.len()])? { let y_14_20 = src_22[i_].clone(); 
+            if !((wspec_runtime::num::wide(y_14_20)? < wspec_runtime::num::wide(x)?)) { return Err(Fail::msg(0, format!("forward use of type {} in sub type definition", wspec_runtime::num::wide(y_14_20)?))); }
              }
-            let src_28: Vec<_> = y_12.clone().into_iter().collect();
-            let mut acc_ct_q_29 = Vec::new();
-            let mut acc_final_q_30 = Vec::new();
-            let mut acc_tu_q_31 = Vec::new();
-            for i_ in 0..wspec_runtime::seq::same_len(&[src_28.len()])? { let y_12_22 = src_28[i_].clone(); 
-            let eq_23 = defs::unrolldt(ar_, &(*wspec_runtime::seq::at(&(*v_C).types, wspec_runtime::num::wide(y_12_22)?)?))?;
+            let src_31: Vec<_> = y_14.clone().into_iter().collect();
+            let mut acc_ct_q_32 = Vec::new();
+            let mut acc_final_q_33 = Vec::new();
+            let mut acc_sh_q_34 = Vec::new();
+            let mut acc_tu_q_35 = Vec::new();
+            for i_ in 0..wspec_runtime::seq::same_len(&[src_31.len()])? { let y_14_24 = src_31[i_].clone(); 
+            let eq_25 = defs::unrolldt(ar_, &(*wspec_runtime::seq::at(&(*v_C).types, wspec_runtime::num::wide(y_14_24)?)?))?;
             #[allow(irrefutable_let_patterns)]
-            let Subtype(f_24, f_25, f_26) = eq_23 else { return Err(wspec_runtime::Fail::soft()) };
-            let final_q = f_24.clone();
-            let tu_q = f_25.clone();
-            let ct_q = f_26.clone();
-            acc_ct_q_29.push(ct_q.clone());acc_final_q_30.push(final_q.clone());acc_tu_q_31.push(tu_q.clone()); }
-            let ct_q_32 = acc_ct_q_29;
-            let final_q_33 = acc_final_q_30;
+            let Subtype(f_26, f_27, f_28, f_29) = eq_25 else { return Err(wspec_runtime::Fail::soft()) };
+            let final_q = f_26.clone();
+            let sh_q = f_27.clone();
+            let tu_q = f_28.clone();
+            let ct_q = f_29.clone();
+            acc_ct_q_32.push(ct_q.clone());acc_final_q_33.push(final_q.clone());acc_sh_q_34.push(sh_q.clone());acc_tu_q_35.push(tu_q.clone()); }
+            let ct_q_36 = acc_ct_q_32;
+            let final_q_37 = acc_final_q_33;
+            let sh_q_38 = acc_sh_q_34;
             rels::comptype_ok(ar_, v_C, ct)?;
-            let src_38: Vec<_> = final_q_33.clone().into_iter().collect();
-            for i_ in 0..wspec_runtime::seq::same_len(&[src_38.len()])? { let final_q_33_36 = src_38[i_].clone(); 
-            if !((final_q_33_36.clone() == None)) { return Err(Fail::msg(0, format!("sub type {} has final super type", wspec_runtime::num::wide(x)?))); }
+            match rels::sharing_ok(ar_, v_C, sh.clone(), ct) { Ok(_) => {} Err(f) if !f.is_soft() => return Err(f), Err(_) => return Err(Fail::msg(0, "shared composite type must contain shared types")) }
+            let src_43: Vec<_> = final_q_37.clone().into_iter().collect();
+            for i_ in 0..wspec_runtime::seq::same_len(&[src_43.len()])? { let final_q_37_41 = src_43[i_].clone(); 
+            if !((final_q_37_41.clone() == None)) { return Err(Fail::msg(0, format!("sub type {} has final super type", wspec_runtime::num::wide(x)?))); }
              }
-            let src_42: Vec<_> = ct_q_32.clone().into_iter().collect();
-            for i_ in 0..wspec_runtime::seq::same_len(&[src_42.len()])? { let ct_q_32_40 = src_42[i_].clone(); 
+            let src_47: Vec<_> = sh_q_38.clone().into_iter().collect();
+            for i_ in 0..wspec_runtime::seq::same_len(&[src_47.len()])? { let sh_q_38_45 = src_47[i_].clone(); 
+            if !((sh_q_38_45.clone() == sh.clone())) { return Err(Fail::msg(0, format!("sub type {} does not match super type", wspec_runtime::num::wide(x)?))); }
+             }
+            let src_51: Vec<_> = ct_q_36.clone().into_iter().collect();
+            for i_ in 0..wspec_runtime::seq::same_len(&[src_51.len()])? { let ct_q_36_49 = src_51[i_].clone(); 
             (|| -> R<()> {
-            match rels::comptype_sub(ar_, v_C, ct, &ct_q_32_40) { Ok(_) => {} Err(f) if !f.is_soft() => return Err(f), Err(_) => return Err(Fail::msg(0, format!("sub type {} does not match super type", wspec_runtime::num::wide(x)?))) }
+            match rels::comptype_sub(ar_, v_C, ct, &ct_q_36_49) { Ok(_) => {} Err(f) if !f.is_soft() => return Err(f), Err(_) => return Err(Fail::msg(0, format!("sub type {} does not match super type", wspec_runtime::num::wide(x)?))) }
             Ok(())
             })().map_err(|f| f.within("composite type", i_ as u64))?;
              }
@@ -18542,46 +19116,50 @@ pub mod rels {
         Err(Fail::soft())
     }
 
-    // from spec/2.1-validation-types.wspec:165 relation Subtype_ok2
+    // from spec/2.1-validation-types.wspec:170 relation Subtype_ok2
     pub fn subtype_ok2(ar_: &Ctx, a0: &Context, a1: &Subtype, a2: u64) -> R<()> {
-        // from spec/2.1-validation-types.wspec:178 rule Subtype_ok2
-        if matches!(a1, Subtype(f_1, f_2, f_3)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        // from spec/2.1-validation-types.wspec:183 rule Subtype_ok2
+        if matches!(a1, Subtype(f_1, f_2, f_3, f_4)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
-            let Subtype(f_1, f_2, f_3) = a1 else { return Err(wspec_runtime::Fail::soft()) };
-            let tu = f_2;
-            let ct = f_3;
+            let Subtype(f_1, f_2, f_3, f_4) = a1 else { return Err(wspec_runtime::Fail::soft()) };
+            let cp_6 = (*f_2).clone();
+            let sh = cp_6;
+            let tu = f_3;
+            let ct = f_4;
             let i = a2;
             wspec_runtime::check((wspec_runtime::num::wide(((*tu).len() as u64))? <= 1i128))?;
-            let src_8: Vec<_> = (*tu).clone().into_iter().collect();
-            for i_ in 0..wspec_runtime::seq::same_len(&[src_8.len()])? { let tu_6 = src_8[i_].clone(); 
+            let src_10: Vec<_> = (*tu).clone().into_iter().collect();
+            for i_ in 0..wspec_runtime::seq::same_len(&[src_10.len()])? { let tu_8 = src_10[i_].clone(); 
             (|| -> R<()> {
-            rels::typeuse_ok(ar_, v_C, &tu_6)?;
+            rels::typeuse_ok(ar_, v_C, &tu_8)?;
             Ok(())
             })().map_err(|f| f.within("type use", i_ as u64))?;
              }
-            let src_12: Vec<_> = (*tu).clone().into_iter().collect();
-            for i_ in 0..wspec_runtime::seq::same_len(&[src_12.len()])? { let tu_10 = src_12[i_].clone(); 
-            wspec_runtime::check(defs::before(ar_, &tu_10, i)?)?;
+            let src_14: Vec<_> = (*tu).clone().into_iter().collect();
+            for i_ in 0..wspec_runtime::seq::same_len(&[src_14.len()])? { let tu_12 = src_14[i_].clone(); 
+            wspec_runtime::check(defs::before(ar_, &tu_12, i)?)?;
              }
-            let src_21: Vec<_> = (*tu).clone().into_iter().collect();
-            let mut acc_ct_q_22 = Vec::new();
-            let mut acc_tu_q_23 = Vec::new();
-            for i_ in 0..wspec_runtime::seq::same_len(&[src_21.len()])? { let tu_14 = src_21[i_].clone(); 
-            let eq_15 = defs::unrollht(ar_, v_C, &(conv::typeuse_to_heaptype(tu_14.clone())))?;
+            let src_24: Vec<_> = (*tu).clone().into_iter().collect();
+            let mut acc_ct_q_25 = Vec::new();
+            let mut acc_tu_q_26 = Vec::new();
+            for i_ in 0..wspec_runtime::seq::same_len(&[src_24.len()])? { let tu_16 = src_24[i_].clone(); 
+            let eq_17 = defs::unrollht(ar_, v_C, &(conv::typeuse_to_heaptype(tu_16.clone())))?;
             #[allow(irrefutable_let_patterns)]
-            let Subtype(f_16, f_17, f_18) = eq_15 else { return Err(wspec_runtime::Fail::soft()) };
-            let o_19 = f_16.clone();
-            wspec_runtime::check(o_19.is_none())?;
-            let tu_q = f_17.clone();
-            let ct_q = f_18.clone();
-            acc_ct_q_22.push(ct_q.clone());acc_tu_q_23.push(tu_q.clone()); }
-            let ct_q_24 = acc_ct_q_22;
+            let Subtype(f_18, f_19, f_20, f_21) = eq_17 else { return Err(wspec_runtime::Fail::soft()) };
+            let o_22 = f_18.clone();
+            wspec_runtime::check(o_22.is_none())?;
+            let sh = f_19.clone();
+            let tu_q = f_20.clone();
+            let ct_q = f_21.clone();
+            acc_ct_q_25.push(ct_q.clone());acc_tu_q_26.push(tu_q.clone()); }
+            let ct_q_27 = acc_ct_q_25;
             rels::comptype_ok(ar_, v_C, ct)?;
-            let src_29: Vec<_> = ct_q_24.clone().into_iter().collect();
-            for i_ in 0..wspec_runtime::seq::same_len(&[src_29.len()])? { let ct_q_24_27 = src_29[i_].clone(); 
+            rels::sharing_ok(ar_, v_C, sh.clone(), ct)?;
+            let src_32: Vec<_> = ct_q_27.clone().into_iter().collect();
+            for i_ in 0..wspec_runtime::seq::same_len(&[src_32.len()])? { let ct_q_27_30 = src_32[i_].clone(); 
             (|| -> R<()> {
-            rels::comptype_sub(ar_, v_C, ct, &ct_q_24_27)?;
+            rels::comptype_sub(ar_, v_C, ct, &ct_q_27_30)?;
             Ok(())
             })().map_err(|f| f.within("composite type", i_ as u64))?;
              }
@@ -18590,9 +19168,32 @@ pub mod rels {
         Err(Fail::soft())
     }
 
-    // from spec/2.1-validation-types.wspec:96 relation Comptype_ok
+    // from spec/2.1-validation-types.wspec:265 relation Valsharing_ok
+    pub fn valsharing_ok(ar_: &Ctx, a0: &Context, a1: Option<Share>, a2: &Valtype) -> R<()> {
+        // from spec/2.1-validation-types.wspec:267 rule Valsharing_ok/unshared
+        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+            let v_C = a0;
+            let o_1 = a1;
+            wspec_runtime::check(o_1.is_none())?;
+            let t = a2;
+            Ok(())
+        })())? { return Ok(v); }
+        // from spec/2.1-validation-types.wspec:270 rule Valsharing_ok/shared
+        if matches!(a1, Some(o_1)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+            let v_C = a0;
+            let Some(o_1) = a1 else { return Err(wspec_runtime::Fail::soft()) };
+            #[allow(irrefutable_let_patterns)]
+            let Share::Shared = o_1 else { return Err(wspec_runtime::Fail::soft()) };
+            let t = a2;
+            rels::valtype_shared(ar_, v_C, t)?;
+            Ok(())
+        })())? { return Ok(v); } }
+        Err(Fail::soft())
+    }
+
+    // from spec/2.1-validation-types.wspec:99 relation Comptype_ok
     pub fn comptype_ok(ar_: &Ctx, a0: &Context, a1: &Comptype) -> R<()> {
-        // from spec/2.1-validation-types.wspec:113 rule Comptype_ok/struct
+        // from spec/2.1-validation-types.wspec:116 rule Comptype_ok/struct
         if matches!(a1, Comptype::Struct(f_1)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
@@ -18607,7 +19208,7 @@ pub mod rels {
              }
             Ok(())
         })())? { return Ok(v); } }
-        // from spec/2.1-validation-types.wspec:117 rule Comptype_ok/array
+        // from spec/2.1-validation-types.wspec:120 rule Comptype_ok/array
         if matches!(a1, Comptype::Array(f_1)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
@@ -18616,7 +19217,7 @@ pub mod rels {
             rels::fieldtype_ok(ar_, v_C, ft)?;
             Ok(())
         })())? { return Ok(v); } }
-        // from spec/2.1-validation-types.wspec:121 rule Comptype_ok/func
+        // from spec/2.1-validation-types.wspec:124 rule Comptype_ok/func
         if matches!(a1, Comptype::Func(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
@@ -18630,9 +19231,9 @@ pub mod rels {
         Err(Fail::soft())
     }
 
-    // from spec/2.1-validation-types.wspec:135 relation Comptype_sub
+    // from spec/2.1-validation-types.wspec:138 relation Comptype_sub
     pub fn comptype_sub(ar_: &Ctx, a0: &Context, a1: &Comptype, a2: &Comptype) -> R<()> {
-        // from spec/2.2-validation-subtyping.wspec:195 rule Comptype_sub/struct
+        // from spec/2.2-validation-subtyping.wspec:296 rule Comptype_sub/struct
         if matches!(a1, Comptype::Struct(f_1)) && matches!(a2, Comptype::Struct(f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
@@ -18654,7 +19255,7 @@ pub mod rels {
              }
             Ok(())
         })())? { return Ok(v); } }
-        // from spec/2.2-validation-subtyping.wspec:201 rule Comptype_sub/array
+        // from spec/2.2-validation-subtyping.wspec:302 rule Comptype_sub/array
         if matches!(a1, Comptype::Array(f_1)) && matches!(a2, Comptype::Array(f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
@@ -18666,7 +19267,7 @@ pub mod rels {
             rels::fieldtype_sub(ar_, v_C, ft_1, ft_2)?;
             Ok(())
         })())? { return Ok(v); } }
-        // from spec/2.2-validation-subtyping.wspec:205 rule Comptype_sub/func
+        // from spec/2.2-validation-subtyping.wspec:306 rule Comptype_sub/func
         if matches!(a1, Comptype::Func(f_1, f_2)) && matches!(a2, Comptype::Func(f_3, f_4)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
@@ -18684,9 +19285,60 @@ pub mod rels {
         Err(Fail::soft())
     }
 
-    // from spec/2.1-validation-types.wspec:65 relation Resulttype_ok
+    // from spec/2.1-validation-types.wspec:213 relation Valtype_shared
+    pub fn valtype_shared(ar_: &Ctx, a0: &Context, a1: &Valtype) -> R<()> {
+        // from spec/2.1-validation-types.wspec:235 rule Valtype_shared/num
+        if matches!(a1, Valtype::Numtype(n_1)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+            let v_C = a0;
+            #[allow(irrefutable_let_patterns)]
+            let Valtype::Numtype(n_1) = a1 else { return Err(wspec_runtime::Fail::soft()) };
+            Ok(())
+        })())? { return Ok(v); } }
+        // from spec/2.1-validation-types.wspec:238 rule Valtype_shared/vec
+        if matches!(a1, Valtype::Vectype(n_1)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+            let v_C = a0;
+            #[allow(irrefutable_let_patterns)]
+            let Valtype::Vectype(n_1) = a1 else { return Err(wspec_runtime::Fail::soft()) };
+            Ok(())
+        })())? { return Ok(v); } }
+        // from spec/2.1-validation-types.wspec:241 rule Valtype_shared/ref
+        if matches!(a1, Valtype::Reftype(Reftype(f_1, f_2))) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+            let v_C = a0;
+            #[allow(irrefutable_let_patterns)]
+            let Valtype::Reftype(Reftype(f_1, f_2)) = a1 else { return Err(wspec_runtime::Fail::soft()) };
+            let ht = f_2;
+            rels::heaptype_shared(ar_, v_C, ht)?;
+            Ok(())
+        })())? { return Ok(v); } }
+        Err(Fail::soft())
+    }
+
+    // from spec/2.1-validation-types.wspec:216 relation Sharing_ok
+    pub fn sharing_ok(ar_: &Ctx, a0: &Context, a1: Option<Share>, a2: &Comptype) -> R<()> {
+        // from spec/2.1-validation-types.wspec:274 rule Sharing_ok/unshared
+        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+            let v_C = a0;
+            let o_1 = a1;
+            wspec_runtime::check(o_1.is_none())?;
+            let ct = a2;
+            Ok(())
+        })())? { return Ok(v); }
+        // from spec/2.1-validation-types.wspec:277 rule Sharing_ok/shared
+        if matches!(a1, Some(o_1)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+            let v_C = a0;
+            let Some(o_1) = a1 else { return Err(wspec_runtime::Fail::soft()) };
+            #[allow(irrefutable_let_patterns)]
+            let Share::Shared = o_1 else { return Err(wspec_runtime::Fail::soft()) };
+            let ct = a2;
+            rels::comptype_shared(ar_, v_C, ct)?;
+            Ok(())
+        })())? { return Ok(v); } }
+        Err(Fail::soft())
+    }
+
+    // from spec/2.1-validation-types.wspec:68 relation Resulttype_ok
     pub fn resulttype_ok(ar_: &Ctx, a0: &Context, a1: &Resulttype) -> R<()> {
-        // from spec/2.1-validation-types.wspec:68 rule Resulttype_ok
+        // from spec/2.1-validation-types.wspec:71 rule Resulttype_ok
         if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let v_C = a0;
             let t = a1;
@@ -18702,9 +19354,9 @@ pub mod rels {
         Err(Fail::soft())
     }
 
-    // from spec/2.1-validation-types.wspec:95 relation Fieldtype_ok
+    // from spec/2.1-validation-types.wspec:98 relation Fieldtype_ok
     pub fn fieldtype_ok(ar_: &Ctx, a0: &Context, a1: &Fieldtype) -> R<()> {
-        // from spec/2.1-validation-types.wspec:109 rule Fieldtype_ok
+        // from spec/2.1-validation-types.wspec:112 rule Fieldtype_ok
         if matches!(a1, Fieldtype(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
@@ -18716,9 +19368,124 @@ pub mod rels {
         Err(Fail::soft())
     }
 
-    // from spec/2.2-validation-subtyping.wspec:173 relation Fieldtype_sub
+    // from spec/2.1-validation-types.wspec:212 relation Heaptype_shared
+    pub fn heaptype_shared(ar_: &Ctx, a0: &Context, a1: &Heaptype) -> R<()> {
+        // from spec/2.1-validation-types.wspec:218 rule Heaptype_shared/abs
+        if matches!(a1, Heaptype::Make(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+            let v_C = a0;
+            #[allow(irrefutable_let_patterns)]
+            let Heaptype::Make(f_1, f_2) = a1 else { return Err(wspec_runtime::Fail::soft()) };
+            #[allow(irrefutable_let_patterns)]
+            let Share::Shared = f_1 else { return Err(wspec_runtime::Fail::soft()) };
+            Ok(())
+        })())? { return Ok(v); } }
+        // from spec/2.1-validation-types.wspec:221 rule Heaptype_shared/typeidx
+        if matches!(a1, Heaptype::Typeuse(Typeuse::Idx(f_1))) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+            let v_C = a0;
+            #[allow(irrefutable_let_patterns)]
+            let Heaptype::Typeuse(Typeuse::Idx(f_1)) = a1 else { return Err(wspec_runtime::Fail::soft()) };
+            let cp_2 = (*f_1).clone();
+            let x = cp_2;
+            wspec_runtime::check((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).types.len() as u64))?))?;
+            wspec_runtime::check((defs::sharedt(ar_, &(*wspec_runtime::seq::at(&(*v_C).types, wspec_runtime::num::wide(x)?)?))? == Some(Share::Shared)))?;
+            Ok(())
+        })())? { return Ok(v); } }
+        // from spec/2.1-validation-types.wspec:226 rule Heaptype_shared/deftype
+        if matches!(a1, Heaptype::Typeuse(Typeuse::Deftype(n_1))) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+            let v_C = a0;
+            #[allow(irrefutable_let_patterns)]
+            let Heaptype::Typeuse(Typeuse::Deftype(n_1)) = a1 else { return Err(wspec_runtime::Fail::soft()) };
+            let dt = n_1;
+            wspec_runtime::check((defs::sharedt(ar_, dt)? == Some(Share::Shared)))?;
+            Ok(())
+        })())? { return Ok(v); } }
+        // from spec/2.1-validation-types.wspec:230 rule Heaptype_shared/rec
+        if matches!(a1, Heaptype::Typeuse(Typeuse::Rec(f_1))) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+            let v_C = a0;
+            #[allow(irrefutable_let_patterns)]
+            let Heaptype::Typeuse(Typeuse::Rec(f_1)) = a1 else { return Err(wspec_runtime::Fail::soft()) };
+            let i = *f_1;
+            wspec_runtime::check((wspec_runtime::num::wide(i)? < wspec_runtime::num::wide(((*v_C).recs.len() as u64))?))?;
+            #[allow(irrefutable_let_patterns)]
+            let Subtype(f_2, f_3, f_4, f_5) = (&(*wspec_runtime::seq::at(&(*v_C).recs, wspec_runtime::num::wide(i)?)?)) else { return Err(wspec_runtime::Fail::soft()) };
+            let Some(o_7) = f_3 else { return Err(wspec_runtime::Fail::soft()) };
+            #[allow(irrefutable_let_patterns)]
+            let Share::Shared = o_7 else { return Err(wspec_runtime::Fail::soft()) };
+            Ok(())
+        })())? { return Ok(v); } }
+        Err(Fail::soft())
+    }
+
+    // from spec/2.1-validation-types.wspec:215 relation Comptype_shared
+    pub fn comptype_shared(ar_: &Ctx, a0: &Context, a1: &Comptype) -> R<()> {
+        // from spec/2.1-validation-types.wspec:252 rule Comptype_shared/struct
+        if matches!(a1, Comptype::Struct(f_1)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+            let v_C = a0;
+            #[allow(irrefutable_let_patterns)]
+            let Comptype::Struct(f_1) = a1 else { return Err(wspec_runtime::Fail::soft()) };
+            let cp_2 = (*f_1).clone();
+            let it_3 = cp_2;
+            let mut acc_mut__9 = Vec::new();
+            let mut acc_zt_10 = Vec::new();
+            for e_5 in it_3.into_iter() {
+            #[allow(irrefutable_let_patterns)]
+            let Fieldtype(f_6, f_7) = e_5 else { return Err(wspec_runtime::Fail::soft()) };
+            let mut_ = f_6.clone();
+            let zt = f_7.clone();
+            acc_mut__9.push(mut_);acc_zt_10.push(zt);
+            }
+            let zt_12 = acc_zt_10;
+            let src_16: Vec<_> = zt_12.clone().into_iter().collect();
+            for i_ in 0..wspec_runtime::seq::same_len(&[src_16.len()])? { let zt_12_14 = src_16[i_].clone(); 
+            (|| -> R<()> {
+            rels::storagetype_shared(ar_, v_C, &zt_12_14)?;
+            Ok(())
+            })().map_err(|f| f.within("storage type", i_ as u64))?;
+             }
+            Ok(())
+        })())? { return Ok(v); } }
+        // from spec/2.1-validation-types.wspec:256 rule Comptype_shared/array
+        if matches!(a1, Comptype::Array(f_1)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+            let v_C = a0;
+            #[allow(irrefutable_let_patterns)]
+            let Comptype::Array(f_1) = a1 else { return Err(wspec_runtime::Fail::soft()) };
+            #[allow(irrefutable_let_patterns)]
+            let Fieldtype(f_2, f_3) = f_1 else { return Err(wspec_runtime::Fail::soft()) };
+            let cp_4 = (*f_2).clone();
+            let mut_ = cp_4;
+            let zt = f_3;
+            rels::storagetype_shared(ar_, v_C, zt)?;
+            Ok(())
+        })())? { return Ok(v); } }
+        // from spec/2.1-validation-types.wspec:260 rule Comptype_shared/func
+        if matches!(a1, Comptype::Func(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+            let v_C = a0;
+            #[allow(irrefutable_let_patterns)]
+            let Comptype::Func(f_1, f_2) = a1 else { return Err(wspec_runtime::Fail::soft()) };
+            let t_1 = f_1;
+            let t_2 = f_2;
+            let src_6: Vec<_> = (*t_1).clone().into_iter().collect();
+            for i_ in 0..wspec_runtime::seq::same_len(&[src_6.len()])? { let t_1_4 = src_6[i_].clone(); 
+            (|| -> R<()> {
+            rels::valtype_shared(ar_, v_C, &t_1_4)?;
+            Ok(())
+            })().map_err(|f| f.within("value type", i_ as u64))?;
+             }
+            let src_10: Vec<_> = (*t_2).clone().into_iter().collect();
+            for i_ in 0..wspec_runtime::seq::same_len(&[src_10.len()])? { let t_2_8 = src_10[i_].clone(); 
+            (|| -> R<()> {
+            rels::valtype_shared(ar_, v_C, &t_2_8)?;
+            Ok(())
+            })().map_err(|f| f.within("value type", i_ as u64))?;
+             }
+            Ok(())
+        })())? { return Ok(v); } }
+        Err(Fail::soft())
+    }
+
+    // from spec/2.2-validation-subtyping.wspec:274 relation Fieldtype_sub
     pub fn fieldtype_sub(ar_: &Ctx, a0: &Context, a1: &Fieldtype, a2: &Fieldtype) -> R<()> {
-        // from spec/2.2-validation-subtyping.wspec:186 rule Fieldtype_sub/const
+        // from spec/2.2-validation-subtyping.wspec:287 rule Fieldtype_sub/const
         if matches!(a1, Fieldtype(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
@@ -18736,7 +19503,7 @@ pub mod rels {
             rels::storagetype_sub(ar_, v_C, zt_1, zt_2)?;
             Ok(())
         })())? { return Ok(v); } }
-        // from spec/2.2-validation-subtyping.wspec:190 rule Fieldtype_sub/var
+        // from spec/2.2-validation-subtyping.wspec:291 rule Fieldtype_sub/var
         if matches!(a1, Fieldtype(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
@@ -18758,9 +19525,9 @@ pub mod rels {
         Err(Fail::soft())
     }
 
-    // from spec/2.1-validation-types.wspec:94 relation Storagetype_ok
+    // from spec/2.1-validation-types.wspec:97 relation Storagetype_ok
     pub fn storagetype_ok(ar_: &Ctx, a0: &Context, a1: &Storagetype) -> R<()> {
-        // from spec/2.1-validation-types.wspec:101 rule Storagetype_ok/val
+        // from spec/2.1-validation-types.wspec:104 rule Storagetype_ok/val
         if matches!(a1, Storagetype::Valtype(n_1)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
@@ -18769,7 +19536,7 @@ pub mod rels {
             rels::valtype_ok(ar_, v_C, t)?;
             Ok(())
         })())? { return Ok(v); } }
-        // from spec/2.1-validation-types.wspec:105 rule Storagetype_ok/pack
+        // from spec/2.1-validation-types.wspec:108 rule Storagetype_ok/pack
         if matches!(a1, Storagetype::Packtype(n_1)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
@@ -18781,9 +19548,30 @@ pub mod rels {
         Err(Fail::soft())
     }
 
-    // from spec/2.1-validation-types.wspec:93 relation Packtype_ok
+    // from spec/2.1-validation-types.wspec:214 relation Storagetype_shared
+    pub fn storagetype_shared(ar_: &Ctx, a0: &Context, a1: &Storagetype) -> R<()> {
+        // from spec/2.1-validation-types.wspec:245 rule Storagetype_shared/val
+        if matches!(a1, Storagetype::Valtype(n_1)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+            let v_C = a0;
+            #[allow(irrefutable_let_patterns)]
+            let Storagetype::Valtype(n_1) = a1 else { return Err(wspec_runtime::Fail::soft()) };
+            let t = n_1;
+            rels::valtype_shared(ar_, v_C, t)?;
+            Ok(())
+        })())? { return Ok(v); } }
+        // from spec/2.1-validation-types.wspec:249 rule Storagetype_shared/pack
+        if matches!(a1, Storagetype::Packtype(n_1)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+            let v_C = a0;
+            #[allow(irrefutable_let_patterns)]
+            let Storagetype::Packtype(n_1) = a1 else { return Err(wspec_runtime::Fail::soft()) };
+            Ok(())
+        })())? { return Ok(v); } }
+        Err(Fail::soft())
+    }
+
+    // from spec/2.1-validation-types.wspec:96 relation Packtype_ok
     pub fn packtype_ok(ar_: &Ctx, a0: &Context, a1: Packtype) -> R<()> {
-        // from spec/2.1-validation-types.wspec:98 rule Packtype_ok
+        // from spec/2.1-validation-types.wspec:101 rule Packtype_ok
         if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             Ok(())
         })())? { return Ok(v); }
@@ -18885,6 +19673,26 @@ pub mod conv {
         }
     }
 
+    pub fn absheaptype_to_heaptype(x: Absheaptype) -> Heaptype {
+        match x {
+            Absheaptype::Any => Heaptype::Absheaptype(Absheaptype::Any),
+            Absheaptype::Eq => Heaptype::Absheaptype(Absheaptype::Eq),
+            Absheaptype::I31 => Heaptype::Absheaptype(Absheaptype::I31),
+            Absheaptype::Struct => Heaptype::Absheaptype(Absheaptype::Struct),
+            Absheaptype::Array => Heaptype::Absheaptype(Absheaptype::Array),
+            Absheaptype::None => Heaptype::Absheaptype(Absheaptype::None),
+            Absheaptype::Func => Heaptype::Absheaptype(Absheaptype::Func),
+            Absheaptype::Nofunc => Heaptype::Absheaptype(Absheaptype::Nofunc),
+            Absheaptype::Exn => Heaptype::Absheaptype(Absheaptype::Exn),
+            Absheaptype::Noexn => Heaptype::Absheaptype(Absheaptype::Noexn),
+            Absheaptype::Extern => Heaptype::Absheaptype(Absheaptype::Extern),
+            Absheaptype::Noextern => Heaptype::Absheaptype(Absheaptype::Noextern),
+            Absheaptype::Bot => Heaptype::Absheaptype(Absheaptype::Bot),
+            #[allow(unreachable_patterns)]
+            _ => unreachable!(),
+        }
+    }
+
     pub fn deftype_to_typeuse(x: Deftype) -> Typeuse {
         match x {
             Deftype(f0, f1) => Typeuse::Deftype(Deftype(f0, f1)),
@@ -18948,6 +19756,7 @@ pub mod conv {
             Heaptype::Typeuse(Typeuse::Idx(f0)) => Some(Typevar::Idx(f0)),
             Heaptype::Typeuse(Typeuse::Deftype(Deftype(f0, f1))) => None,
             Heaptype::Typeuse(Typeuse::Rec(f0)) => Some(Typevar::Rec(f0)),
+            Heaptype::Make(f0, f1) => None,
             #[allow(unreachable_patterns)]
             _ => unreachable!(),
         }

@@ -401,11 +401,31 @@ impl Show for Typevar {
     }
 }
 
+impl Show for Share {
+    fn show(&self, p: &mut Printer<'_>) {
+        match self {
+            Share::Shared => {
+                p.word("SHARED");
+            }
+            Share::Botshare => {
+                p.word("BOTSHARE");
+            }
+        }
+    }
+}
+
 impl Show for Heaptype {
     fn show(&self, p: &mut Printer<'_>) {
         match self {
             Heaptype::Absheaptype(x) => x.show(p),
             Heaptype::Typeuse(x) => x.show(p),
+            Heaptype::Make(f0, f1) => {
+                p.word("(");
+                f0.show(p);
+                p.word(" ");
+                f1.show(p);
+                p.word(")");
+            }
         }
     }
 }
@@ -619,6 +639,8 @@ impl Show for Subtype {
                 self.1.show(p);
                 p.word(" ");
                 self.2.show(p);
+                p.word(" ");
+                self.3.show(p);
                 p.word(")");
     }
 }
@@ -643,6 +665,8 @@ impl Show for Globaltype {
                 self.0.show(p);
                 p.word(" ");
                 self.1.show(p);
+                p.word(" ");
+                self.2.show(p);
                 p.word(")");
     }
 }
@@ -2236,6 +2260,9 @@ impl Show for Instr {
             }
             Instr::RefI31 => {
                 p.word("REF.I31");
+            }
+            Instr::RefI31Shared => {
+                p.word("REF.I31_SHARED");
             }
             Instr::I31Get(f0) => {
                 p.word("(");

@@ -200,7 +200,7 @@ pub enum Absheaptype {
     Bot,
 }
 
-// from spec/1.2-types.wspec:66
+// from spec/1.2-types.wspec:74
 /// `rectype`: recursive type.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct Rectype(pub Vec<Subtype>);
@@ -227,20 +227,29 @@ pub enum Typevar {
     Rec(u64),
 }
 
-// from spec/1.2-types.wspec:30
+// from spec/1.2-types.wspec:35
+/// `share`: sharedness.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Share {
+    Shared,
+    Botshare,
+}
+
+// from spec/1.2-types.wspec:37
 /// `heaptype`: heap type.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum Heaptype {
     Absheaptype(Absheaptype),
     Typeuse(Typeuse),
+    Make(Share, Absheaptype),
 }
 
-// from spec/1.2-types.wspec:31
+// from spec/1.2-types.wspec:38
 /// `reftype`: reference type.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct Reftype(pub Option<Null>, pub Heaptype);
 
-// from spec/1.2-types.wspec:32
+// from spec/1.2-types.wspec:39
 /// `valtype`: value type.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum Valtype {
@@ -250,7 +259,7 @@ pub enum Valtype {
     Bot,
 }
 
-// from spec/1.2-types.wspec:34
+// from spec/1.2-types.wspec:41
 /// `Inn`
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Inn {
@@ -258,7 +267,7 @@ pub enum Inn {
     I64,
 }
 
-// from spec/1.2-types.wspec:35
+// from spec/1.2-types.wspec:42
 /// `Fnn`
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Fnn {
@@ -266,12 +275,12 @@ pub enum Fnn {
     F64,
 }
 
-// from spec/1.2-types.wspec:36
+// from spec/1.2-types.wspec:43
 /// `Vnn`
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct Vnn;
 
-// from spec/1.2-types.wspec:40
+// from spec/1.2-types.wspec:47
 /// `packtype`: packed type.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Packtype {
@@ -279,7 +288,7 @@ pub enum Packtype {
     I16,
 }
 
-// from spec/1.2-types.wspec:41
+// from spec/1.2-types.wspec:48
 /// `lanetype`: lane type.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Lanetype {
@@ -287,7 +296,7 @@ pub enum Lanetype {
     Packtype(Packtype),
 }
 
-// from spec/1.2-types.wspec:42
+// from spec/1.2-types.wspec:49
 /// `storagetype`: storage type.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum Storagetype {
@@ -295,7 +304,7 @@ pub enum Storagetype {
     Packtype(Packtype),
 }
 
-// from spec/1.2-types.wspec:44
+// from spec/1.2-types.wspec:51
 /// `Pnn`
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Pnn {
@@ -303,7 +312,7 @@ pub enum Pnn {
     I16,
 }
 
-// from spec/1.2-types.wspec:45
+// from spec/1.2-types.wspec:52
 /// `Jnn`
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Jnn {
@@ -313,7 +322,7 @@ pub enum Jnn {
     I16,
 }
 
-// from spec/1.2-types.wspec:46
+// from spec/1.2-types.wspec:53
 /// `Lnn`
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Lnn {
@@ -325,26 +334,26 @@ pub enum Lnn {
     I16,
 }
 
-// from spec/1.2-types.wspec:50
+// from spec/1.2-types.wspec:57
 /// `resulttype`: result type.
 pub type Resulttype = Vec<Valtype>;
 
-// from spec/1.2-types.wspec:54
+// from spec/1.2-types.wspec:61
 /// `mut`: mutability.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct Mut;
 
-// from spec/1.2-types.wspec:55
+// from spec/1.2-types.wspec:62
 /// `final`: finality.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct Final;
 
-// from spec/1.2-types.wspec:57
+// from spec/1.2-types.wspec:64
 /// `fieldtype`: field type.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct Fieldtype(pub Option<Mut>, pub Storagetype);
 
-// from spec/1.2-types.wspec:59
+// from spec/1.2-types.wspec:66
 /// `comptype`: composite type.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum Comptype {
@@ -353,45 +362,45 @@ pub enum Comptype {
     Func(Resulttype, Resulttype),
 }
 
-// from spec/1.2-types.wspec:64
+// from spec/1.2-types.wspec:72
 /// `subtype`: sub type.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
-pub struct Subtype(pub Option<Final>, pub Vec<Typeuse>, pub Comptype);
+pub struct Subtype(pub Option<Final>, pub Option<Share>, pub Vec<Typeuse>, pub Comptype);
 
-// from spec/1.2-types.wspec:70
+// from spec/1.2-types.wspec:78
 /// `limits`: limits.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct Limits(pub U64, pub Option<U64>);
 
-// from spec/1.2-types.wspec:72
+// from spec/1.2-types.wspec:80
 /// `tagtype`: tag type.
 pub type Tagtype = Typeuse;
 
-// from spec/1.2-types.wspec:73
+// from spec/1.2-types.wspec:81
 /// `globaltype`: global type.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
-pub struct Globaltype(pub Option<Mut>, pub Valtype);
+pub struct Globaltype(pub Option<Share>, pub Option<Mut>, pub Valtype);
 
-// from spec/1.2-types.wspec:74
+// from spec/1.2-types.wspec:82
 /// `memtype`: memory type.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct Memtype(pub Addrtype, pub Limits);
 
-// from spec/1.2-types.wspec:75
+// from spec/1.2-types.wspec:83
 /// `tabletype`: table type.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct Tabletype(pub Addrtype, pub Limits, pub Reftype);
 
-// from spec/1.2-types.wspec:76
+// from spec/1.2-types.wspec:84
 /// `datatype`: data type.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct Datatype;
 
-// from spec/1.2-types.wspec:77
+// from spec/1.2-types.wspec:85
 /// `elemtype`: element type.
 pub type Elemtype = Reftype;
 
-// from spec/1.2-types.wspec:79
+// from spec/1.2-types.wspec:87
 /// `externtype`: external type.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum Externtype {
@@ -402,7 +411,7 @@ pub enum Externtype {
     Func(Typeuse),
 }
 
-// from spec/1.2-types.wspec:82
+// from spec/1.2-types.wspec:90
 /// `moduletype`: module type.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct Moduletype(pub Vec<Externtype>, pub Vec<Externtype>);
@@ -1063,6 +1072,7 @@ pub enum Instr {
     RefCast(Reftype),
     RefFunc(Funcidx),
     RefI31,
+    RefI31Shared,
     I31Get(Sx),
     StructNew(Typeidx),
     StructNewDefault(Typeidx),
@@ -1224,7 +1234,7 @@ const _: () = {
     copy::<u64>();
 };
 
-// from spec/1.3-instructions.wspec:344
+// from spec/1.3-instructions.wspec:345
 /// `expr`: expression.
 pub type Expr = Seq<Instr>;
 

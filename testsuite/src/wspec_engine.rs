@@ -181,7 +181,7 @@ pub fn alloc_spectest(it: &mut Interp, print: impl Fn(&str, &[s::Val]) + Clone +
         ("global_f64", F64, float(F64, 666.6f64.to_bits())),
     ];
     for (name, t, v) in globals {
-        let a = it.alloc_global(s::Globaltype(None, num(t)), v);
+        let a = it.alloc_global(s::Globaltype(None, None, num(t)), v);
         exports.push((name, s::Externaddr::Global(a)));
     }
     let funcref = s::Heaptype::Absheaptype(s::Absheaptype::Func);
@@ -303,7 +303,8 @@ fn from_ref(r: &s::Ref, mm: &s::Moduleinst) -> Ref {
 fn from_heaptype(ht: &s::Heaptype, mm: &s::Moduleinst) -> HeapType {
     use s::Absheaptype as A;
     match ht {
-        s::Heaptype::Absheaptype(a) => match a {
+        // The script's heap types have no sharedness: a shared one shows as its kind.
+        s::Heaptype::Absheaptype(a) | s::Heaptype::Make(_, a) => match a {
             A::Any => HeapType::Any,
             A::Eq => HeapType::Eq,
             A::I31 => HeapType::I31,
@@ -321,8 +322,8 @@ fn from_heaptype(ht: &s::Heaptype, mm: &s::Moduleinst) -> HeapType {
             Some(i) => HeapType::Concrete(i as u32),
             // A type of another module: its kind is what a script can tell.
             None => match dt.0 .0.get(dt.1 as usize) {
-                Some(s::Subtype(_, _, s::Comptype::Struct(_))) => HeapType::Struct,
-                Some(s::Subtype(_, _, s::Comptype::Array(_))) => HeapType::Array,
+                Some(s::Subtype(_, _, _, s::Comptype::Struct(_))) => HeapType::Struct,
+                Some(s::Subtype(_, _, _, s::Comptype::Array(_))) => HeapType::Array,
                 _ => HeapType::Func,
             },
         },

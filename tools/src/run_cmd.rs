@@ -348,6 +348,7 @@ fn type_name(t: &s::Valtype) -> String {
         s::Valtype::Reftype(s::Reftype(null, ht)) => {
             let ht = match ht {
                 s::Heaptype::Absheaptype(a) => format!("{a:?}").to_lowercase(),
+                s::Heaptype::Make(_, a) => format!("(shared {a:?})").to_lowercase(),
                 s::Heaptype::Typeuse(_) => "(type)".into(),
             };
             if null.is_some() {

@@ -89,6 +89,20 @@ fn the_wspec_engine_passes_official_files() {
     assert!(out.status.success(), "{stdout}");
 }
 
+/// The project's own scripts (`testsuite/wast/`: sharedness of types) pass with the default
+/// engine, every command counted.
+#[test]
+fn the_wspec_engine_passes_the_projects_own_scripts() {
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../testsuite/wast");
+    let out = wspec().args(["wast", dir]).output().unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("shared-types.wast"), "{stdout}");
+    let (p, f, s) = closing_line(&stdout);
+    assert_eq!((f, s), (0, 0), "{stdout}");
+    assert!(p >= 15, "{stdout}");
+    assert!(out.status.success(), "{stdout}");
+}
+
 #[test]
 fn usage_errors_exit_2() {
     for args in [&["wast"][..], &["testsuite", "--suite", "nope"], &["testsuite", "--engine", "nope"], &["testsuite", "--bogus"]] {

@@ -72,19 +72,30 @@ impl Gen<'_> {
         })())
     }
 
-    /// The Rust code of the bottom value of a type: its case marked `hint(bottom)` (maybe
-    /// through an inclusion), or `None` for an optional.
+    /// The Rust code of the bottom value of a type: its case marked `hint(bottom)`, whose
+    /// arguments are the bottoms of theirs (`BOTSHARE BOT`, a heap type of bottom sharedness),
+    /// or else one found through an inclusion; `None` for an optional.
     pub fn bottom_of(&self, t: &Ty) -> Option<String> {
         match self.expand(t) {
             Ty::Iter(_, IterKind::Opt) => Some("None".into()),
             Ty::Named(id, _) => {
                 let TypeBody::Variant(cases) = &self.spec.types[id].body else { return None };
+                // A marked case first: it may stand beside inclusions that have bottoms too.
+                for (i, c) in cases.iter().enumerate() {
+                    let CaseKind::Con(m) = &c.kind else { continue };
+                    if !has_hint(&c.hints, "bottom") {
+                        continue;
+                    }
+                    let name = self.case_names.get(&(id, None, i))?;
+                    if m.slots.is_empty() {
+                        return Some(format!("{}::{name}", self.type_names[id]));
+                    }
+                    let args: Option<Vec<String>> = m.slots.iter().map(|s| self.bottom_of(s)).collect();
+                    return Some(format!("{}::{name}({})", self.type_names[id], args?.join(", ")));
+                }
                 for (i, c) in cases.iter().enumerate() {
                     let name = self.case_names.get(&(id, None, i))?;
                     match &c.kind {
-                        CaseKind::Con(m) if m.slots.is_empty() && has_hint(&c.hints, "bottom") => {
-                            return Some(format!("{}::{name}", self.type_names[id]));
-                        }
                         CaseKind::Include(inner) => {
                             if let Some(b) = self.bottom_of(inner) {
                                 return Some(format!("{}::{name}({b})", self.type_names[id]));
@@ -401,8 +412,11 @@ impl Gen<'_> {
                 let mut wild = 0;
                 let pat = wildcards(strip(item), &before, &mut wild);
                 fx.pattern_ref(&pat, &val_ty, a.as_str(), &mut bind)?;
-                let new: Vec<(String, super::rust::Local)> =
+                let mut new: Vec<(String, super::rust::Local)> =
                     fx.locals.iter().filter(|(k, _)| !before.contains(*k) && !k.starts_with(WILD)).map(|(k, l)| (k.clone(), l.clone())).collect();
+                // In the order of their names, not of the hash map: the output must not change
+                // from one run to the next when a pattern binds several (`null?` and `sh`).
+                new.sort_by(|a, b| a.0.cmp(&b.0));
                 fx.locals.retain(|k, _| !k.starts_with(WILD));
                 let mut bottoms = Vec::new();
                 for (k, l) in &new {
