@@ -11778,7 +11778,23 @@ pub mod defs {
 
     // from spec/4.2-execution-types.wspec:5 def $inst_valtype
     pub fn inst_valtype(ar_: &Ctx, a0: &std::rc::Rc<Moduleinst>, a1: &Valtype) -> R<Valtype> {
-        // from spec/4.2-execution-types.wspec:6
+        // from spec/4.2-execution-types.wspec:8
+        if matches!(a1, Valtype::Numtype(n_1)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+            let mm = a0;
+            #[allow(irrefutable_let_patterns)]
+            let Valtype::Numtype(n_1) = a1 else { return Err(wspec_runtime::Fail::soft()) };
+            let nt = *n_1;
+            Ok(conv::numtype_to_valtype(nt))
+        })())? { return Ok(v); } }
+        // from spec/4.2-execution-types.wspec:9
+        if matches!(a1, Valtype::Vectype(n_1)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+            let mm = a0;
+            #[allow(irrefutable_let_patterns)]
+            let Valtype::Vectype(n_1) = a1 else { return Err(wspec_runtime::Fail::soft()) };
+            let vt = *n_1;
+            Ok(conv::vectype_to_valtype(vt))
+        })())? { return Ok(v); } }
+        // from spec/4.2-execution-types.wspec:10
         if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let mm = a0;
             let t = a1;
@@ -11787,9 +11803,9 @@ pub mod defs {
         Err(Fail::soft())
     }
 
-    // from spec/4.2-execution-types.wspec:11 def $inst_reftype
+    // from spec/4.2-execution-types.wspec:15 def $inst_reftype
     pub fn inst_reftype(ar_: &Ctx, a0: &std::rc::Rc<Moduleinst>, a1: &Reftype) -> R<Reftype> {
-        // from spec/4.2-execution-types.wspec:12
+        // from spec/4.2-execution-types.wspec:16
         if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let mm = a0;
             let rt = a1;
@@ -15192,9 +15208,9 @@ pub mod defs {
         })
     }
 
-    // from spec/4.2-execution-types.wspec:14 def $inst_globaltype
+    // from spec/4.2-execution-types.wspec:18 def $inst_globaltype
     pub fn inst_globaltype(ar_: &Ctx, a0: &std::rc::Rc<Moduleinst>, a1: &Globaltype) -> R<Globaltype> {
-        // from spec/4.2-execution-types.wspec:15
+        // from spec/4.2-execution-types.wspec:19
         if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let mm = a0;
             let gt = a1;
