@@ -6863,7 +6863,7 @@ fn vrule_1(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<E
 fn vgroup_0(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
     ck.take_note();
     if let Some(e) = wspec_runtime::machine::attempt(vrule_1(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
-    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/nop applies)".into())))
+    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/nop applies)".into())).with_rule("Instr_ok/nop"))
 }
 
 // from spec/2.3-validation-instructions.wspec:37 rule Instr_ok/unreachable
@@ -6878,7 +6878,7 @@ fn vrule_2(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<E
 fn vgroup_1(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
     ck.take_note();
     if let Some(e) = wspec_runtime::machine::attempt(vrule_2(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
-    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/unreachable applies)".into())))
+    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/unreachable applies)".into())).with_rule("Instr_ok/unreachable"))
 }
 
 // from spec/2.3-validation-instructions.wspec:41 rule Instr_ok/drop
@@ -6896,7 +6896,7 @@ fn vrule_3(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<E
 fn vgroup_2(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
     ck.take_note();
     if let Some(e) = wspec_runtime::machine::attempt(vrule_3(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
-    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/drop applies)".into())))
+    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/drop applies)".into())).with_rule("Instr_ok/drop"))
 }
 
 // from spec/2.3-validation-instructions.wspec:47 rule Instr_ok/select-expl
@@ -6907,7 +6907,7 @@ fn vrule_4(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<E
     let Instr::Select(f_1) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
     let Some(o_2) = f_1 else { return Err(wspec_runtime::Fail::soft()) };
     let t = o_2;
-    if !((wspec_runtime::num::wide(((*t).len() as u64))? == 1i128)) { return Err(Fail::msg(0, "invalid result arity other than 1")); }
+    if !((wspec_runtime::num::wide(((*t).len() as u64))? == 1i128)) { return Err(Fail::msg(0, "invalid result arity other than 1").with_rule("Instr_ok/select-expl")); }
     let src_6: Vec<_> = (*t).clone().into_iter().collect();
     for i_ in 0..wspec_runtime::seq::same_len(&[src_6.len()])? { let t_4 = src_6[i_].clone(); 
     (|| -> R<()> {
@@ -6954,7 +6954,7 @@ fn vgroup_3(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -
     ck.take_note();
     if let Some(e) = wspec_runtime::machine::attempt(vrule_4(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
     if let Some(e) = wspec_runtime::machine::attempt(vrule_5(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
-    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/select-expl, Instr_ok/select-impl applies)".into())))
+    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/select-expl, Instr_ok/select-impl applies)".into())).with_rule("Instr_ok/select-expl or Instr_ok/select-impl"))
 }
 
 // from spec/2.3-validation-instructions.wspec:62 rule Instr_ok/block
@@ -6982,7 +6982,7 @@ fn vrule_6(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<E
 fn vgroup_4(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
     ck.take_note();
     if let Some(e) = wspec_runtime::machine::attempt(vrule_6(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
-    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/block applies)".into())))
+    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/block applies)".into())).with_rule("Instr_ok/block"))
 }
 
 // from spec/2.3-validation-instructions.wspec:67 rule Instr_ok/loop
@@ -7010,7 +7010,7 @@ fn vrule_7(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<E
 fn vgroup_5(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
     ck.take_note();
     if let Some(e) = wspec_runtime::machine::attempt(vrule_7(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
-    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/loop applies)".into())))
+    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/loop applies)".into())).with_rule("Instr_ok/loop"))
 }
 
 // from spec/2.3-validation-instructions.wspec:72 rule Instr_ok/if
@@ -7043,7 +7043,7 @@ fn vrule_8(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<E
 fn vgroup_6(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
     ck.take_note();
     if let Some(e) = wspec_runtime::machine::attempt(vrule_8(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
-    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/if applies)".into())))
+    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/if applies)".into())).with_rule("Instr_ok/if"))
 }
 
 // from spec/2.3-validation-instructions.wspec:81 rule Instr_ok/br
@@ -7053,7 +7053,7 @@ fn vrule_9(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<E
     #[allow(irrefutable_let_patterns)]
     let Instr::Br(f_1) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
     let l = *f_1;
-    if !((wspec_runtime::num::wide(l)? < wspec_runtime::num::wide(((*v_C).labels.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown label {}", wspec_runtime::num::wide(l)?))); }
+    if !((wspec_runtime::num::wide(l)? < wspec_runtime::num::wide(((*v_C).labels.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown label {}", wspec_runtime::num::wide(l)?)).with_rule("Instr_ok/br")); }
     let t = (&(*wspec_runtime::seq::at(&(*v_C).labels, wspec_runtime::num::wide(l)?)?));
     let es_2: Vec<Valtype> = (*t).clone();
     for (k_, e_) in es_2.iter().rev().enumerate() { if !matches!(ck.peek(0usize + k_), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, e_).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([es_2.clone()]))); } }
@@ -7063,7 +7063,7 @@ fn vrule_9(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<E
 fn vgroup_7(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
     ck.take_note();
     if let Some(e) = wspec_runtime::machine::attempt(vrule_9(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
-    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/br applies)".into())))
+    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/br applies)".into())).with_rule("Instr_ok/br"))
 }
 
 // from spec/2.3-validation-instructions.wspec:87 rule Instr_ok/br_if
@@ -7073,7 +7073,7 @@ fn vrule_10(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     #[allow(irrefutable_let_patterns)]
     let Instr::BrIf(f_1) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
     let l = *f_1;
-    if !((wspec_runtime::num::wide(l)? < wspec_runtime::num::wide(((*v_C).labels.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown label {}", wspec_runtime::num::wide(l)?))); }
+    if !((wspec_runtime::num::wide(l)? < wspec_runtime::num::wide(((*v_C).labels.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown label {}", wspec_runtime::num::wide(l)?)).with_rule("Instr_ok/br_if")); }
     let t = (&(*wspec_runtime::seq::at(&(*v_C).labels, wspec_runtime::num::wide(l)?)?));
     let e_2: Valtype = Valtype::Numtype(Numtype::I32);
     if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_2).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([(*t).clone(), vec![e_2.clone()]]))); }
@@ -7085,7 +7085,7 @@ fn vrule_10(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
 fn vgroup_8(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
     ck.take_note();
     if let Some(e) = wspec_runtime::machine::attempt(vrule_10(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
-    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/br_if applies)".into())))
+    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/br_if applies)".into())).with_rule("Instr_ok/br_if"))
 }
 
 // from spec/2.3-validation-instructions.wspec:92 rule Instr_ok/br_table
@@ -7096,10 +7096,10 @@ fn vrule_11(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let Instr::BrTable(f_1, f_2) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
     let l = f_1;
     let l_q = *f_2;
-    if !((wspec_runtime::num::wide(l_q)? < wspec_runtime::num::wide(((*v_C).labels.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown label {}", wspec_runtime::num::wide(l_q)?))); }
+    if !((wspec_runtime::num::wide(l_q)? < wspec_runtime::num::wide(((*v_C).labels.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown label {}", wspec_runtime::num::wide(l_q)?)).with_rule("Instr_ok/br_table")); }
     let src_6: Vec<_> = (*l).clone().into_iter().collect();
     for i_ in 0..wspec_runtime::seq::same_len(&[src_6.len()])? { let l_4 = src_6[i_].clone(); 
-    if !((wspec_runtime::num::wide(l_4)? < wspec_runtime::num::wide(((*v_C).labels.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown label {}", wspec_runtime::num::wide(l_4)?))); }
+    if !((wspec_runtime::num::wide(l_4)? < wspec_runtime::num::wide(((*v_C).labels.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown label {}", wspec_runtime::num::wide(l_4)?)).with_rule("Instr_ok/br_table")); }
      }
     let e_7: Valtype = Valtype::Numtype(Numtype::I32);
     if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_7).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![e_7.clone()]]))); }
@@ -7120,7 +7120,7 @@ fn vrule_11(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
 fn vgroup_9(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
     ck.take_note();
     if let Some(e) = wspec_runtime::machine::attempt(vrule_11(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
-    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/br_table applies)".into())))
+    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/br_table applies)".into())).with_rule("Instr_ok/br_table"))
 }
 
 // from spec/2.3-validation-instructions.wspec:100 rule Instr_ok/br_on_null
@@ -7130,7 +7130,7 @@ fn vrule_12(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     #[allow(irrefutable_let_patterns)]
     let Instr::BrOnNull(f_1) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
     let l = *f_1;
-    if !((wspec_runtime::num::wide(l)? < wspec_runtime::num::wide(((*v_C).labels.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown label {}", wspec_runtime::num::wide(l)?))); }
+    if !((wspec_runtime::num::wide(l)? < wspec_runtime::num::wide(((*v_C).labels.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown label {}", wspec_runtime::num::wide(l)?)).with_rule("Instr_ok/br_on_null")); }
     let t = (&(*wspec_runtime::seq::at(&(*v_C).labels, wspec_runtime::num::wide(l)?)?));
     let a_2: &Valtype = ck.peek(0usize)?;
     let (ht_5,) = if *a_2 == Valtype::Bot { (Heaptype::Make(Share::Botshare, Absheaptype::Bot),) } else {
@@ -7150,7 +7150,7 @@ fn vrule_12(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
 fn vgroup_10(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
     ck.take_note();
     if let Some(e) = wspec_runtime::machine::attempt(vrule_12(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
-    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/br_on_null applies)".into())))
+    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/br_on_null applies)".into())).with_rule("Instr_ok/br_on_null"))
 }
 
 // from spec/2.3-validation-instructions.wspec:106 rule Instr_ok/br_on_non_null
@@ -7160,7 +7160,7 @@ fn vrule_13(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     #[allow(irrefutable_let_patterns)]
     let Instr::BrOnNonNull(f_1) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
     let l = *f_1;
-    if !((wspec_runtime::num::wide(l)? < wspec_runtime::num::wide(((*v_C).labels.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown label {}", wspec_runtime::num::wide(l)?))); }
+    if !((wspec_runtime::num::wide(l)? < wspec_runtime::num::wide(((*v_C).labels.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown label {}", wspec_runtime::num::wide(l)?)).with_rule("Instr_ok/br_on_non_null")); }
     let cp_2 = (*(&(*wspec_runtime::seq::at(&(*v_C).labels, wspec_runtime::num::wide(l)?)?))).clone();
     let c_3 = cp_2;
     wspec_runtime::check(c_3.len() >= 1)?;
@@ -7181,7 +7181,7 @@ fn vrule_13(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
 fn vgroup_11(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
     ck.take_note();
     if let Some(e) = wspec_runtime::machine::attempt(vrule_13(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
-    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/br_on_non_null applies)".into())))
+    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/br_on_non_null applies)".into())).with_rule("Instr_ok/br_on_non_null"))
 }
 
 // from spec/2.3-validation-instructions.wspec:113 rule Instr_ok/br_on_cast
@@ -7193,7 +7193,7 @@ fn vrule_14(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let l = *f_1;
     let rt_1 = f_2;
     let rt_2 = f_3;
-    if !((wspec_runtime::num::wide(l)? < wspec_runtime::num::wide(((*v_C).labels.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown label {}", wspec_runtime::num::wide(l)?))); }
+    if !((wspec_runtime::num::wide(l)? < wspec_runtime::num::wide(((*v_C).labels.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown label {}", wspec_runtime::num::wide(l)?)).with_rule("Instr_ok/br_on_cast")); }
     let cp_4 = (*(&(*wspec_runtime::seq::at(&(*v_C).labels, wspec_runtime::num::wide(l)?)?))).clone();
     let c_5 = cp_4;
     wspec_runtime::check(c_5.len() >= 1)?;
@@ -7205,7 +7205,7 @@ fn vrule_14(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let rt = n_7;
     rels::reftype_ok(ar_, v_C, rt_1)?;
     rels::reftype_ok(ar_, v_C, rt_2)?;
-    match rels::reftype_sub(ar_, v_C, rt_2, rt_1) { Ok(_) => {} Err(f) if !f.is_soft() => return Err(f), Err(_) => return Err(Fail::msg(0, "type mismatch")) }
+    match rels::reftype_sub(ar_, v_C, rt_2, rt_1) { Ok(_) => {} Err(f) if !f.is_soft() => return Err(f), Err(_) => return Err(Fail::msg(0, "type mismatch").with_rule("Instr_ok/br_on_cast")) }
     rels::reftype_sub(ar_, v_C, rt_2, &rt)?;
     let e_8: Valtype = conv::reftype_to_valtype((*rt_1).clone());
     if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_8).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([t.clone(), vec![e_8.clone()]]))); }
@@ -7217,7 +7217,7 @@ fn vrule_14(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
 fn vgroup_12(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
     ck.take_note();
     if let Some(e) = wspec_runtime::machine::attempt(vrule_14(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
-    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/br_on_cast applies)".into())))
+    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/br_on_cast applies)".into())).with_rule("Instr_ok/br_on_cast"))
 }
 
 // from spec/2.3-validation-instructions.wspec:122 rule Instr_ok/br_on_cast_fail
@@ -7229,7 +7229,7 @@ fn vrule_15(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let l = *f_1;
     let rt_1 = f_2;
     let rt_2 = f_3;
-    if !((wspec_runtime::num::wide(l)? < wspec_runtime::num::wide(((*v_C).labels.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown label {}", wspec_runtime::num::wide(l)?))); }
+    if !((wspec_runtime::num::wide(l)? < wspec_runtime::num::wide(((*v_C).labels.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown label {}", wspec_runtime::num::wide(l)?)).with_rule("Instr_ok/br_on_cast_fail")); }
     let cp_4 = (*(&(*wspec_runtime::seq::at(&(*v_C).labels, wspec_runtime::num::wide(l)?)?))).clone();
     let c_5 = cp_4;
     wspec_runtime::check(c_5.len() >= 1)?;
@@ -7241,7 +7241,7 @@ fn vrule_15(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let rt = n_7;
     rels::reftype_ok(ar_, v_C, rt_1)?;
     rels::reftype_ok(ar_, v_C, rt_2)?;
-    match rels::reftype_sub(ar_, v_C, rt_2, rt_1) { Ok(_) => {} Err(f) if !f.is_soft() => return Err(f), Err(_) => return Err(Fail::msg(0, "type mismatch")) }
+    match rels::reftype_sub(ar_, v_C, rt_2, rt_1) { Ok(_) => {} Err(f) if !f.is_soft() => return Err(f), Err(_) => return Err(Fail::msg(0, "type mismatch").with_rule("Instr_ok/br_on_cast_fail")) }
     rels::reftype_sub(ar_, v_C, &(defs::diffrt(ar_, rt_1, rt_2)?), &rt)?;
     let e_8: Valtype = conv::reftype_to_valtype((*rt_1).clone());
     if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_8).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([t.clone(), vec![e_8.clone()]]))); }
@@ -7253,7 +7253,7 @@ fn vrule_15(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
 fn vgroup_13(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
     ck.take_note();
     if let Some(e) = wspec_runtime::machine::attempt(vrule_15(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
-    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/br_on_cast_fail applies)".into())))
+    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/br_on_cast_fail applies)".into())).with_rule("Instr_ok/br_on_cast_fail"))
 }
 
 // from spec/2.3-validation-instructions.wspec:133 rule Instr_ok/call
@@ -7264,7 +7264,7 @@ fn vrule_16(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let Instr::Call(f_1) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
     let cp_2 = (*f_1).clone();
     let x = cp_2;
-    if !((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).funcs.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown function {}", wspec_runtime::num::wide(x)?))); }
+    if !((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).funcs.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown function {}", wspec_runtime::num::wide(x)?)).with_rule("Instr_ok/call")); }
     let (o_3,) = rels::expand(ar_, &(*wspec_runtime::seq::at(&(*v_C).funcs, wspec_runtime::num::wide(x)?)?))?;
     #[allow(irrefutable_let_patterns)]
     let Comptype::Func(f_4, f_5) = o_3 else { return Err(wspec_runtime::Fail::soft()) };
@@ -7278,7 +7278,7 @@ fn vrule_16(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
 fn vgroup_14(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
     ck.take_note();
     if let Some(e) = wspec_runtime::machine::attempt(vrule_16(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
-    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/call applies)".into())))
+    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/call applies)".into())).with_rule("Instr_ok/call"))
 }
 
 // from spec/2.3-validation-instructions.wspec:138 rule Instr_ok/call_ref
@@ -7291,7 +7291,7 @@ fn vrule_17(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let Typeuse::Idx(f_2) = f_1 else { return Err(wspec_runtime::Fail::soft()) };
     let cp_3 = (*f_2).clone();
     let x = cp_3;
-    if !((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).types.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown type {}", wspec_runtime::num::wide(x)?))); }
+    if !((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).types.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown type {}", wspec_runtime::num::wide(x)?)).with_rule("Instr_ok/call_ref")); }
     let (o_4,) = rels::expand(ar_, &(*wspec_runtime::seq::at(&(*v_C).types, wspec_runtime::num::wide(x)?)?))?;
     #[allow(irrefutable_let_patterns)]
     let Comptype::Func(f_5, f_6) = o_4 else { return Err(wspec_runtime::Fail::soft()) };
@@ -7307,7 +7307,7 @@ fn vrule_17(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
 fn vgroup_15(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
     ck.take_note();
     if let Some(e) = wspec_runtime::machine::attempt(vrule_17(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
-    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/call_ref applies)".into())))
+    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/call_ref applies)".into())).with_rule("Instr_ok/call_ref"))
 }
 
 // from spec/2.3-validation-instructions.wspec:143 rule Instr_ok/call_indirect
@@ -7322,19 +7322,19 @@ fn vrule_18(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let Typeuse::Idx(f_4) = f_2 else { return Err(wspec_runtime::Fail::soft()) };
     let cp_5 = (*f_4).clone();
     let y = cp_5;
-    if !((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).tables.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown table {}", wspec_runtime::num::wide(x)?))); }
+    if !((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).tables.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown table {}", wspec_runtime::num::wide(x)?)).with_rule("Instr_ok/call_indirect")); }
     #[allow(irrefutable_let_patterns)]
     let Tabletype(f_6, f_7, f_8) = (&(*wspec_runtime::seq::at(&(*v_C).tables, wspec_runtime::num::wide(x)?)?)) else { return Err(wspec_runtime::Fail::soft()) };
     let at = *f_6;
     let lim = *f_7;
     let rt = f_8;
-    if !((wspec_runtime::num::wide(y)? < wspec_runtime::num::wide(((*v_C).types.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown type {}", wspec_runtime::num::wide(y)?))); }
+    if !((wspec_runtime::num::wide(y)? < wspec_runtime::num::wide(((*v_C).types.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown type {}", wspec_runtime::num::wide(y)?)).with_rule("Instr_ok/call_indirect")); }
     let (o_9,) = rels::expand(ar_, &(*wspec_runtime::seq::at(&(*v_C).types, wspec_runtime::num::wide(y)?)?))?;
     #[allow(irrefutable_let_patterns)]
     let Comptype::Func(f_10, f_11) = o_9 else { return Err(wspec_runtime::Fail::soft()) };
     let t_1 = f_10.clone();
     let t_2 = f_11.clone();
-    match rels::reftype_sub(ar_, v_C, rt, &(Reftype(Some(Null), Heaptype::Absheaptype(Absheaptype::Func)))) { Ok(_) => {} Err(f) if !f.is_soft() => return Err(f), Err(_) => return Err(Fail::msg(0, "type mismatch: instruction requires table of function type")) }
+    match rels::reftype_sub(ar_, v_C, rt, &(Reftype(Some(Null), Heaptype::Absheaptype(Absheaptype::Func)))) { Ok(_) => {} Err(f) if !f.is_soft() => return Err(f), Err(_) => return Err(Fail::msg(0, "type mismatch: instruction requires table of function type").with_rule("Instr_ok/call_indirect")) }
     let e_12: Valtype = conv::addrtype_to_valtype(at);
     if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_12).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([t_1.clone(), vec![e_12.clone()]]))); }
     let es_13: Vec<Valtype> = t_1.clone();
@@ -7345,7 +7345,7 @@ fn vrule_18(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
 fn vgroup_16(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
     ck.take_note();
     if let Some(e) = wspec_runtime::machine::attempt(vrule_18(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
-    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/call_indirect applies)".into())))
+    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/call_indirect applies)".into())).with_rule("Instr_ok/call_indirect"))
 }
 
 // from spec/2.3-validation-instructions.wspec:151 rule Instr_ok/return
@@ -7364,7 +7364,7 @@ fn vrule_19(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
 fn vgroup_17(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
     ck.take_note();
     if let Some(e) = wspec_runtime::machine::attempt(vrule_19(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
-    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/return applies)".into())))
+    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/return applies)".into())).with_rule("Instr_ok/return"))
 }
 
 // from spec/2.3-validation-instructions.wspec:156 rule Instr_ok/return_call
@@ -7375,7 +7375,7 @@ fn vrule_20(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let Instr::ReturnCall(f_1) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
     let cp_2 = (*f_1).clone();
     let x = cp_2;
-    if !((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).funcs.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown function {}", wspec_runtime::num::wide(x)?))); }
+    if !((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).funcs.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown function {}", wspec_runtime::num::wide(x)?)).with_rule("Instr_ok/return_call")); }
     let (o_3,) = rels::expand(ar_, &(*wspec_runtime::seq::at(&(*v_C).funcs, wspec_runtime::num::wide(x)?)?))?;
     #[allow(irrefutable_let_patterns)]
     let Comptype::Func(f_4, f_5) = o_3 else { return Err(wspec_runtime::Fail::soft()) };
@@ -7383,7 +7383,7 @@ fn vrule_20(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let t_2 = f_5.clone();
     let Some(o_6) = (&(*v_C).return_) else { return Err(wspec_runtime::Fail::soft()) };
     let t_q_2 = o_6;
-    match rels::resulttype_sub(ar_, v_C, &(t_2.clone()), &((*t_q_2).clone())) { Ok(_) => {} Err(f) if !f.is_soft() => return Err(f), Err(_) => return Err(Fail::msg(0, "type mismatch: current function requires result type")) }
+    match rels::resulttype_sub(ar_, v_C, &(t_2.clone()), &((*t_q_2).clone())) { Ok(_) => {} Err(f) if !f.is_soft() => return Err(f), Err(_) => return Err(Fail::msg(0, "type mismatch: current function requires result type").with_rule("Instr_ok/return_call")) }
     let es_7: Vec<Valtype> = t_1.clone();
     for (k_, e_) in es_7.iter().rev().enumerate() { if !matches!(ck.peek(0usize + k_), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, e_).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([es_7.clone()]))); } }
     Ok(Effect { pops: usize::MAX, unreachable: true, pushes: Vec::new(), sets: vec![] })
@@ -7392,7 +7392,7 @@ fn vrule_20(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
 fn vgroup_18(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
     ck.take_note();
     if let Some(e) = wspec_runtime::machine::attempt(vrule_20(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
-    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/return_call applies)".into())))
+    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/return_call applies)".into())).with_rule("Instr_ok/return_call"))
 }
 
 // from spec/2.3-validation-instructions.wspec:164 rule Instr_ok/return_call_ref
@@ -7405,7 +7405,7 @@ fn vrule_21(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let Typeuse::Idx(f_2) = f_1 else { return Err(wspec_runtime::Fail::soft()) };
     let cp_3 = (*f_2).clone();
     let x = cp_3;
-    if !((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).types.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown type {}", wspec_runtime::num::wide(x)?))); }
+    if !((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).types.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown type {}", wspec_runtime::num::wide(x)?)).with_rule("Instr_ok/return_call_ref")); }
     let (o_4,) = rels::expand(ar_, &(*wspec_runtime::seq::at(&(*v_C).types, wspec_runtime::num::wide(x)?)?))?;
     #[allow(irrefutable_let_patterns)]
     let Comptype::Func(f_5, f_6) = o_4 else { return Err(wspec_runtime::Fail::soft()) };
@@ -7413,7 +7413,7 @@ fn vrule_21(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let t_2 = f_6.clone();
     let Some(o_7) = (&(*v_C).return_) else { return Err(wspec_runtime::Fail::soft()) };
     let t_q_2 = o_7;
-    match rels::resulttype_sub(ar_, v_C, &(t_2.clone()), &((*t_q_2).clone())) { Ok(_) => {} Err(f) if !f.is_soft() => return Err(f), Err(_) => return Err(Fail::msg(0, "type mismatch: current function requires result type")) }
+    match rels::resulttype_sub(ar_, v_C, &(t_2.clone()), &((*t_q_2).clone())) { Ok(_) => {} Err(f) if !f.is_soft() => return Err(f), Err(_) => return Err(Fail::msg(0, "type mismatch: current function requires result type").with_rule("Instr_ok/return_call_ref")) }
     let e_8: Valtype = Valtype::Reftype(Reftype(Some(Null), Heaptype::Typeuse(Typeuse::Idx(x))));
     if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_8).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([t_1.clone(), vec![e_8.clone()]]))); }
     let es_9: Vec<Valtype> = t_1.clone();
@@ -7424,7 +7424,7 @@ fn vrule_21(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
 fn vgroup_19(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
     ck.take_note();
     if let Some(e) = wspec_runtime::machine::attempt(vrule_21(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
-    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/return_call_ref applies)".into())))
+    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/return_call_ref applies)".into())).with_rule("Instr_ok/return_call_ref"))
 }
 
 // from spec/2.3-validation-instructions.wspec:172 rule Instr_ok/return_call_indirect
@@ -7439,22 +7439,22 @@ fn vrule_22(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let Typeuse::Idx(f_4) = f_2 else { return Err(wspec_runtime::Fail::soft()) };
     let cp_5 = (*f_4).clone();
     let y = cp_5;
-    if !((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).tables.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown table {}", wspec_runtime::num::wide(x)?))); }
+    if !((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).tables.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown table {}", wspec_runtime::num::wide(x)?)).with_rule("Instr_ok/return_call_indirect")); }
     #[allow(irrefutable_let_patterns)]
     let Tabletype(f_6, f_7, f_8) = (&(*wspec_runtime::seq::at(&(*v_C).tables, wspec_runtime::num::wide(x)?)?)) else { return Err(wspec_runtime::Fail::soft()) };
     let at = *f_6;
     let lim = *f_7;
     let rt = f_8;
-    if !((wspec_runtime::num::wide(y)? < wspec_runtime::num::wide(((*v_C).types.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown type {}", wspec_runtime::num::wide(y)?))); }
+    if !((wspec_runtime::num::wide(y)? < wspec_runtime::num::wide(((*v_C).types.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown type {}", wspec_runtime::num::wide(y)?)).with_rule("Instr_ok/return_call_indirect")); }
     let (o_9,) = rels::expand(ar_, &(*wspec_runtime::seq::at(&(*v_C).types, wspec_runtime::num::wide(y)?)?))?;
     #[allow(irrefutable_let_patterns)]
     let Comptype::Func(f_10, f_11) = o_9 else { return Err(wspec_runtime::Fail::soft()) };
     let t_1 = f_10.clone();
     let t_2 = f_11.clone();
-    match rels::reftype_sub(ar_, v_C, rt, &(Reftype(Some(Null), Heaptype::Absheaptype(Absheaptype::Func)))) { Ok(_) => {} Err(f) if !f.is_soft() => return Err(f), Err(_) => return Err(Fail::msg(0, "type mismatch: instruction requires table of function type")) }
+    match rels::reftype_sub(ar_, v_C, rt, &(Reftype(Some(Null), Heaptype::Absheaptype(Absheaptype::Func)))) { Ok(_) => {} Err(f) if !f.is_soft() => return Err(f), Err(_) => return Err(Fail::msg(0, "type mismatch: instruction requires table of function type").with_rule("Instr_ok/return_call_indirect")) }
     let Some(o_12) = (&(*v_C).return_) else { return Err(wspec_runtime::Fail::soft()) };
     let t_q_2 = o_12;
-    match rels::resulttype_sub(ar_, v_C, &(t_2.clone()), &((*t_q_2).clone())) { Ok(_) => {} Err(f) if !f.is_soft() => return Err(f), Err(_) => return Err(Fail::msg(0, "type mismatch: current function requires result type")) }
+    match rels::resulttype_sub(ar_, v_C, &(t_2.clone()), &((*t_q_2).clone())) { Ok(_) => {} Err(f) if !f.is_soft() => return Err(f), Err(_) => return Err(Fail::msg(0, "type mismatch: current function requires result type").with_rule("Instr_ok/return_call_indirect")) }
     let e_13: Valtype = conv::addrtype_to_valtype(at);
     if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_13).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([t_1.clone(), vec![e_13.clone()]]))); }
     let es_14: Vec<Valtype> = t_1.clone();
@@ -7465,7 +7465,7 @@ fn vrule_22(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
 fn vgroup_20(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
     ck.take_note();
     if let Some(e) = wspec_runtime::machine::attempt(vrule_22(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
-    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/return_call_indirect applies)".into())))
+    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/return_call_indirect applies)".into())).with_rule("Instr_ok/return_call_indirect"))
 }
 
 // from spec/2.3-validation-instructions.wspec:189 rule Instr_ok/throw
@@ -7476,7 +7476,7 @@ fn vrule_23(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let Instr::Throw(f_1) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
     let cp_2 = (*f_1).clone();
     let x = cp_2;
-    if !((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).tags.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown tag {}", wspec_runtime::num::wide(x)?))); }
+    if !((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).tags.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown tag {}", wspec_runtime::num::wide(x)?)).with_rule("Instr_ok/throw")); }
     #[allow(irrefutable_let_patterns)]
     let Typeuse::Deftype(n_3) = (&(*wspec_runtime::seq::at(&(*v_C).tags, wspec_runtime::num::wide(x)?)?)) else { return Err(wspec_runtime::Fail::soft()) };
     let dt = n_3;
@@ -7494,7 +7494,7 @@ fn vrule_23(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
 fn vgroup_21(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
     ck.take_note();
     if let Some(e) = wspec_runtime::machine::attempt(vrule_23(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
-    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/throw applies)".into())))
+    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/throw applies)".into())).with_rule("Instr_ok/throw"))
 }
 
 // from spec/2.3-validation-instructions.wspec:196 rule Instr_ok/throw_ref
@@ -7511,7 +7511,7 @@ fn vrule_24(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
 fn vgroup_22(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
     ck.take_note();
     if let Some(e) = wspec_runtime::machine::attempt(vrule_24(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
-    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/throw_ref applies)".into())))
+    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/throw_ref applies)".into())).with_rule("Instr_ok/throw_ref"))
 }
 
 // from spec/2.3-validation-instructions.wspec:200 rule Instr_ok/try_table
@@ -7547,7 +7547,7 @@ fn vrule_25(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
 fn vgroup_23(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
     ck.take_note();
     if let Some(e) = wspec_runtime::machine::attempt(vrule_25(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
-    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/try_table applies)".into())))
+    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/try_table applies)".into())).with_rule("Instr_ok/try_table"))
 }
 
 // from spec/2.3-validation-instructions.wspec:238 rule Instr_ok/ref.null
@@ -7564,7 +7564,7 @@ fn vrule_26(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
 fn vgroup_24(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
     ck.take_note();
     if let Some(e) = wspec_runtime::machine::attempt(vrule_26(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
-    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/ref.null applies)".into())))
+    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/ref.null applies)".into())).with_rule("Instr_ok/ref.null"))
 }
 
 // from spec/2.3-validation-instructions.wspec:242 rule Instr_ok/ref.func
@@ -7575,16 +7575,16 @@ fn vrule_27(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let Instr::RefFunc(f_1) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
     let cp_2 = (*f_1).clone();
     let x = cp_2;
-    if !((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).funcs.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown function {}", wspec_runtime::num::wide(x)?))); }
+    if !((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).funcs.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown function {}", wspec_runtime::num::wide(x)?)).with_rule("Instr_ok/ref.func")); }
     let dt = (&(*wspec_runtime::seq::at(&(*v_C).funcs, wspec_runtime::num::wide(x)?)?));
-    if !((*v_C).refs.clone().contains(&x)) { return Err(Fail::msg(0, "undeclared function reference")); }
+    if !((*v_C).refs.clone().contains(&x)) { return Err(Fail::msg(0, "undeclared function reference").with_rule("Instr_ok/ref.func")); }
     Ok(Effect { pops: 0usize, unreachable: false, pushes: wspec_runtime::seq::cat([vec![Valtype::Reftype(Reftype(None, conv::deftype_to_heaptype((*dt).clone())))]]), sets: vec![] })
 }
 
 fn vgroup_25(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
     ck.take_note();
     if let Some(e) = wspec_runtime::machine::attempt(vrule_27(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
-    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/ref.func applies)".into())))
+    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/ref.func applies)".into())).with_rule("Instr_ok/ref.func"))
 }
 
 // from spec/2.3-validation-instructions.wspec:248 rule Instr_ok/ref.i31
@@ -7601,7 +7601,7 @@ fn vrule_28(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
 fn vgroup_26(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
     ck.take_note();
     if let Some(e) = wspec_runtime::machine::attempt(vrule_28(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
-    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/ref.i31 applies)".into())))
+    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/ref.i31 applies)".into())).with_rule("Instr_ok/ref.i31"))
 }
 
 // from spec/2.3-validation-instructions.wspec:251 rule Instr_ok/ref.is_null
@@ -7626,7 +7626,7 @@ fn vrule_29(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
 fn vgroup_27(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
     ck.take_note();
     if let Some(e) = wspec_runtime::machine::attempt(vrule_29(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
-    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/ref.is_null applies)".into())))
+    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/ref.is_null applies)".into())).with_rule("Instr_ok/ref.is_null"))
 }
 
 // from spec/2.3-validation-instructions.wspec:255 rule Instr_ok/ref.as_non_null
@@ -7651,7 +7651,7 @@ fn vrule_30(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
 fn vgroup_28(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
     ck.take_note();
     if let Some(e) = wspec_runtime::machine::attempt(vrule_30(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
-    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/ref.as_non_null applies)".into())))
+    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/ref.as_non_null applies)".into())).with_rule("Instr_ok/ref.as_non_null"))
 }
 
 // from spec/2.3-validation-instructions.wspec:262 rule Instr_ok/ref.eq-shared
@@ -7684,7 +7684,7 @@ fn vgroup_29(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) 
     ck.take_note();
     if let Some(e) = wspec_runtime::machine::attempt(vrule_31(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
     if let Some(e) = wspec_runtime::machine::attempt(vrule_32(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
-    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/ref.eq-shared, Instr_ok/ref.eq applies)".into())))
+    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/ref.eq-shared, Instr_ok/ref.eq applies)".into())).with_rule("Instr_ok/ref.eq-shared or Instr_ok/ref.eq"))
 }
 
 // from spec/2.3-validation-instructions.wspec:269 rule Instr_ok/ref.test
@@ -7717,7 +7717,7 @@ fn vrule_33(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
 fn vgroup_30(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
     ck.take_note();
     if let Some(e) = wspec_runtime::machine::attempt(vrule_33(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
-    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/ref.test applies)".into())))
+    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/ref.test applies)".into())).with_rule("Instr_ok/ref.test"))
 }
 
 // from spec/2.3-validation-instructions.wspec:277 rule Instr_ok/ref.cast
@@ -7750,7 +7750,7 @@ fn vrule_34(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
 fn vgroup_31(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
     ck.take_note();
     if let Some(e) = wspec_runtime::machine::attempt(vrule_34(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
-    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/ref.cast applies)".into())))
+    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/ref.cast applies)".into())).with_rule("Instr_ok/ref.cast"))
 }
 
 // from spec/2.3-validation-instructions.wspec:285 rule Instr_ok/ref.i31_shared
@@ -7767,7 +7767,7 @@ fn vrule_35(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
 fn vgroup_32(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
     ck.take_note();
     if let Some(e) = wspec_runtime::machine::attempt(vrule_35(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
-    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/ref.i31_shared applies)".into())))
+    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/ref.i31_shared applies)".into())).with_rule("Instr_ok/ref.i31_shared"))
 }
 
 // from spec/2.3-validation-instructions.wspec:288 rule Instr_ok/i31.get-shared
@@ -7798,7 +7798,7 @@ fn vgroup_33(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) 
     ck.take_note();
     if let Some(e) = wspec_runtime::machine::attempt(vrule_36(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
     if let Some(e) = wspec_runtime::machine::attempt(vrule_37(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
-    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/i31.get-shared, Instr_ok/i31.get applies)".into())))
+    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/i31.get-shared, Instr_ok/i31.get applies)".into())).with_rule("Instr_ok/i31.get-shared or Instr_ok/i31.get"))
 }
 
 // from spec/2.3-validation-instructions.wspec:296 rule Instr_ok/struct.new
@@ -7809,7 +7809,7 @@ fn vrule_38(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let Instr::StructNew(f_1) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
     let cp_2 = (*f_1).clone();
     let x = cp_2;
-    if !((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).types.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown type {}", wspec_runtime::num::wide(x)?))); }
+    if !((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).types.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown type {}", wspec_runtime::num::wide(x)?)).with_rule("Instr_ok/struct.new")); }
     let (mut__15, zt_16,) = match (|| -> R<_> {
     let (o_3,) = rels::expand(ar_, &(*wspec_runtime::seq::at(&(*v_C).types, wspec_runtime::num::wide(x)?)?))?;
     #[allow(irrefutable_let_patterns)]
@@ -7827,7 +7827,7 @@ fn vrule_38(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let mut__13 = acc_mut__11;
     let zt_14 = acc_zt_12;
     Ok((mut__13.clone(), zt_14.clone(),))
-    })() { Ok(v) => v, Err(f) if !f.is_soft() => return Err(f), Err(_) => return Err(Fail::msg(0, format!("non-structure type {}", wspec_runtime::num::wide(x)?))) };
+    })() { Ok(v) => v, Err(f) if !f.is_soft() => return Err(f), Err(_) => return Err(Fail::msg(0, format!("non-structure type {}", wspec_runtime::num::wide(x)?)).with_rule("Instr_ok/struct.new")) };
     let es_118: Vec<Valtype> = { let n_ = wspec_runtime::seq::same_len(&[zt_16.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let zt_16_117 = zt_16[i_].clone(); out_.push(defs::unpack(ar_, &zt_16_117)?); } out_ };
     for (k_, e_) in es_118.iter().rev().enumerate() { if !matches!(ck.peek(0usize + k_), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, e_).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([es_118.clone()]))); } }
     Ok(Effect { pops: 0usize + es_118.len(), unreachable: false, pushes: wspec_runtime::seq::cat([vec![Valtype::Reftype(Reftype(None, Heaptype::Typeuse(Typeuse::Idx(x))))]]), sets: vec![] })
@@ -7836,7 +7836,7 @@ fn vrule_38(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
 fn vgroup_34(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
     ck.take_note();
     if let Some(e) = wspec_runtime::machine::attempt(vrule_38(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
-    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/struct.new applies)".into())))
+    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/struct.new applies)".into())).with_rule("Instr_ok/struct.new"))
 }
 
 // from spec/2.3-validation-instructions.wspec:301 rule Instr_ok/struct.new_default
@@ -7847,7 +7847,7 @@ fn vrule_39(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let Instr::StructNewDefault(f_1) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
     let cp_2 = (*f_1).clone();
     let x = cp_2;
-    if !((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).types.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown type {}", wspec_runtime::num::wide(x)?))); }
+    if !((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).types.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown type {}", wspec_runtime::num::wide(x)?)).with_rule("Instr_ok/struct.new_default")); }
     let (mut__15, zt_16,) = match (|| -> R<_> {
     let (o_3,) = rels::expand(ar_, &(*wspec_runtime::seq::at(&(*v_C).types, wspec_runtime::num::wide(x)?)?))?;
     #[allow(irrefutable_let_patterns)]
@@ -7865,7 +7865,7 @@ fn vrule_39(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let mut__13 = acc_mut__11;
     let zt_14 = acc_zt_12;
     Ok((mut__13.clone(), zt_14.clone(),))
-    })() { Ok(v) => v, Err(f) if !f.is_soft() => return Err(f), Err(_) => return Err(Fail::msg(0, format!("non-structure type {}", wspec_runtime::num::wide(x)?))) };
+    })() { Ok(v) => v, Err(f) if !f.is_soft() => return Err(f), Err(_) => return Err(Fail::msg(0, format!("non-structure type {}", wspec_runtime::num::wide(x)?)).with_rule("Instr_ok/struct.new_default")) };
     let src_20: Vec<_> = zt_16.clone().into_iter().collect();
     for i_ in 0..wspec_runtime::seq::same_len(&[src_20.len()])? { let zt_16_18 = src_20[i_].clone(); 
     (|| -> R<()> {
@@ -7879,7 +7879,7 @@ fn vrule_39(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
 fn vgroup_35(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
     ck.take_note();
     if let Some(e) = wspec_runtime::machine::attempt(vrule_39(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
-    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/struct.new_default applies)".into())))
+    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/struct.new_default applies)".into())).with_rule("Instr_ok/struct.new_default"))
 }
 
 // from spec/2.3-validation-instructions.wspec:307 rule Instr_ok/struct.get
@@ -7895,15 +7895,15 @@ fn vrule_40(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let cp_6 = (*f_3).clone();
     let n_7 = wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(cp_6)?)?;
     let i = n_7;
-    if !((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).types.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown type {}", wspec_runtime::num::wide(x)?))); }
+    if !((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).types.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown type {}", wspec_runtime::num::wide(x)?)).with_rule("Instr_ok/struct.get")); }
     let (ft_10,) = match (|| -> R<_> {
     let (o_8,) = rels::expand(ar_, &(*wspec_runtime::seq::at(&(*v_C).types, wspec_runtime::num::wide(x)?)?))?;
     #[allow(irrefutable_let_patterns)]
     let Comptype::Struct(f_9) = o_8 else { return Err(wspec_runtime::Fail::soft()) };
     let ft = f_9.clone();
     Ok((ft.clone(),))
-    })() { Ok(v) => v, Err(f) if !f.is_soft() => return Err(f), Err(_) => return Err(Fail::msg(0, format!("non-structure type {}", wspec_runtime::num::wide(x)?))) };
-    if !((wspec_runtime::num::wide(i)? < wspec_runtime::num::wide((ft_10.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown field {}", wspec_runtime::num::wide(i)?))); }
+    })() { Ok(v) => v, Err(f) if !f.is_soft() => return Err(f), Err(_) => return Err(Fail::msg(0, format!("non-structure type {}", wspec_runtime::num::wide(x)?)).with_rule("Instr_ok/struct.get")) };
+    if !((wspec_runtime::num::wide(i)? < wspec_runtime::num::wide((ft_10.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown field {}", wspec_runtime::num::wide(i)?)).with_rule("Instr_ok/struct.get")); }
     #[allow(irrefutable_let_patterns)]
     let Fieldtype(f_11, f_12) = (&(*wspec_runtime::seq::at(&ft_10, wspec_runtime::num::wide(i)?)?)) else { return Err(wspec_runtime::Fail::soft()) };
     let cp_13 = (*f_11).clone();
@@ -7918,7 +7918,7 @@ fn vrule_40(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
 fn vgroup_36(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
     ck.take_note();
     if let Some(e) = wspec_runtime::machine::attempt(vrule_40(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
-    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/struct.get applies)".into())))
+    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/struct.get applies)".into())).with_rule("Instr_ok/struct.get"))
 }
 
 // from spec/2.3-validation-instructions.wspec:315 rule Instr_ok/struct.set
@@ -7932,21 +7932,21 @@ fn vrule_41(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let cp_4 = (*f_2).clone();
     let n_5 = wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(cp_4)?)?;
     let i = n_5;
-    if !((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).types.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown type {}", wspec_runtime::num::wide(x)?))); }
+    if !((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).types.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown type {}", wspec_runtime::num::wide(x)?)).with_rule("Instr_ok/struct.set")); }
     let (ft_8,) = match (|| -> R<_> {
     let (o_6,) = rels::expand(ar_, &(*wspec_runtime::seq::at(&(*v_C).types, wspec_runtime::num::wide(x)?)?))?;
     #[allow(irrefutable_let_patterns)]
     let Comptype::Struct(f_7) = o_6 else { return Err(wspec_runtime::Fail::soft()) };
     let ft = f_7.clone();
     Ok((ft.clone(),))
-    })() { Ok(v) => v, Err(f) if !f.is_soft() => return Err(f), Err(_) => return Err(Fail::msg(0, format!("non-structure type {}", wspec_runtime::num::wide(x)?))) };
-    if !((wspec_runtime::num::wide(i)? < wspec_runtime::num::wide((ft_8.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown field {}", wspec_runtime::num::wide(i)?))); }
+    })() { Ok(v) => v, Err(f) if !f.is_soft() => return Err(f), Err(_) => return Err(Fail::msg(0, format!("non-structure type {}", wspec_runtime::num::wide(x)?)).with_rule("Instr_ok/struct.set")) };
+    if !((wspec_runtime::num::wide(i)? < wspec_runtime::num::wide((ft_8.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown field {}", wspec_runtime::num::wide(i)?)).with_rule("Instr_ok/struct.set")); }
     #[allow(irrefutable_let_patterns)]
     let Fieldtype(f_9, f_10) = (&(*wspec_runtime::seq::at(&ft_8, wspec_runtime::num::wide(i)?)?)) else { return Err(wspec_runtime::Fail::soft()) };
     let cp_11 = (*f_9).clone();
     let mut_ = cp_11;
     let zt = f_10;
-    if !((mut_.clone() == Some(Mut))) { return Err(Fail::msg(0, "immutable field")); }
+    if !((mut_.clone() == Some(Mut))) { return Err(Fail::msg(0, "immutable field").with_rule("Instr_ok/struct.set")); }
     let e_12: Valtype = defs::unpack(ar_, zt)?;
     if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_12).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![Valtype::Reftype(Reftype(Some(Null), Heaptype::Typeuse(Typeuse::Idx(x))))], vec![e_12.clone()]]))); }
     let e_13: Valtype = Valtype::Reftype(Reftype(Some(Null), Heaptype::Typeuse(Typeuse::Idx(x))));
@@ -7957,7 +7957,7 @@ fn vrule_41(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
 fn vgroup_37(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
     ck.take_note();
     if let Some(e) = wspec_runtime::machine::attempt(vrule_41(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
-    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/struct.set applies)".into())))
+    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/struct.set applies)".into())).with_rule("Instr_ok/struct.set"))
 }
 
 // from spec/2.3-validation-instructions.wspec:326 rule Instr_ok/array.new
@@ -7968,7 +7968,7 @@ fn vrule_42(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let Instr::ArrayNew(f_1) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
     let cp_2 = (*f_1).clone();
     let x = cp_2;
-    if !((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).types.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown type {}", wspec_runtime::num::wide(x)?))); }
+    if !((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).types.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown type {}", wspec_runtime::num::wide(x)?)).with_rule("Instr_ok/array.new")); }
     let (mut__7, zt_8,) = match (|| -> R<_> {
     let (o_3,) = rels::expand(ar_, &(*wspec_runtime::seq::at(&(*v_C).types, wspec_runtime::num::wide(x)?)?))?;
     #[allow(irrefutable_let_patterns)]
@@ -7978,7 +7978,7 @@ fn vrule_42(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let mut_ = f_5.clone();
     let zt = f_6.clone();
     Ok((mut_.clone(), zt.clone(),))
-    })() { Ok(v) => v, Err(f) if !f.is_soft() => return Err(f), Err(_) => return Err(Fail::msg(0, format!("non-array type {}", wspec_runtime::num::wide(x)?))) };
+    })() { Ok(v) => v, Err(f) if !f.is_soft() => return Err(f), Err(_) => return Err(Fail::msg(0, format!("non-array type {}", wspec_runtime::num::wide(x)?)).with_rule("Instr_ok/array.new")) };
     let e_9: Valtype = Valtype::Numtype(Numtype::I32);
     if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_9).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![defs::unpack(ar_, &zt_8)?], vec![e_9.clone()]]))); }
     let e_10: Valtype = defs::unpack(ar_, &zt_8)?;
@@ -7989,7 +7989,7 @@ fn vrule_42(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
 fn vgroup_38(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
     ck.take_note();
     if let Some(e) = wspec_runtime::machine::attempt(vrule_42(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
-    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/array.new applies)".into())))
+    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/array.new applies)".into())).with_rule("Instr_ok/array.new"))
 }
 
 // from spec/2.3-validation-instructions.wspec:331 rule Instr_ok/array.new_default
@@ -8000,7 +8000,7 @@ fn vrule_43(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let Instr::ArrayNewDefault(f_1) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
     let cp_2 = (*f_1).clone();
     let x = cp_2;
-    if !((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).types.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown type {}", wspec_runtime::num::wide(x)?))); }
+    if !((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).types.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown type {}", wspec_runtime::num::wide(x)?)).with_rule("Instr_ok/array.new_default")); }
     let (mut__7, zt_8,) = match (|| -> R<_> {
     let (o_3,) = rels::expand(ar_, &(*wspec_runtime::seq::at(&(*v_C).types, wspec_runtime::num::wide(x)?)?))?;
     #[allow(irrefutable_let_patterns)]
@@ -8010,7 +8010,7 @@ fn vrule_43(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let mut_ = f_5.clone();
     let zt = f_6.clone();
     Ok((mut_.clone(), zt.clone(),))
-    })() { Ok(v) => v, Err(f) if !f.is_soft() => return Err(f), Err(_) => return Err(Fail::msg(0, format!("non-array type {}", wspec_runtime::num::wide(x)?))) };
+    })() { Ok(v) => v, Err(f) if !f.is_soft() => return Err(f), Err(_) => return Err(Fail::msg(0, format!("non-array type {}", wspec_runtime::num::wide(x)?)).with_rule("Instr_ok/array.new_default")) };
     rels::defaultable(ar_, &(defs::unpack(ar_, &zt_8)?))?;
     let e_9: Valtype = Valtype::Numtype(Numtype::I32);
     if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_9).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![e_9.clone()]]))); }
@@ -8020,7 +8020,7 @@ fn vrule_43(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
 fn vgroup_39(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
     ck.take_note();
     if let Some(e) = wspec_runtime::machine::attempt(vrule_43(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
-    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/array.new_default applies)".into())))
+    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/array.new_default applies)".into())).with_rule("Instr_ok/array.new_default"))
 }
 
 // from spec/2.3-validation-instructions.wspec:337 rule Instr_ok/array.new_fixed
@@ -8034,7 +8034,7 @@ fn vrule_44(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let cp_4 = (*f_2).clone();
     let n_5 = wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(cp_4)?)?;
     let n = n_5;
-    if !((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).types.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown type {}", wspec_runtime::num::wide(x)?))); }
+    if !((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).types.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown type {}", wspec_runtime::num::wide(x)?)).with_rule("Instr_ok/array.new_fixed")); }
     let (mut__10, zt_11,) = match (|| -> R<_> {
     let (o_6,) = rels::expand(ar_, &(*wspec_runtime::seq::at(&(*v_C).types, wspec_runtime::num::wide(x)?)?))?;
     #[allow(irrefutable_let_patterns)]
@@ -8044,7 +8044,7 @@ fn vrule_44(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let mut_ = f_8.clone();
     let zt = f_9.clone();
     Ok((mut_.clone(), zt.clone(),))
-    })() { Ok(v) => v, Err(f) if !f.is_soft() => return Err(f), Err(_) => return Err(Fail::msg(0, format!("non-array type {}", wspec_runtime::num::wide(x)?))) };
+    })() { Ok(v) => v, Err(f) if !f.is_soft() => return Err(f), Err(_) => return Err(Fail::msg(0, format!("non-array type {}", wspec_runtime::num::wide(x)?)).with_rule("Instr_ok/array.new_fixed")) };
     let es_112: Vec<Valtype> = { let n_ = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { out_.push(defs::unpack(ar_, &zt_11)?); } out_ };
     for (k_, e_) in es_112.iter().rev().enumerate() { if !matches!(ck.peek(0usize + k_), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, e_).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([es_112.clone()]))); } }
     Ok(Effect { pops: 0usize + es_112.len(), unreachable: false, pushes: wspec_runtime::seq::cat([vec![Valtype::Reftype(Reftype(None, Heaptype::Typeuse(Typeuse::Idx(x))))]]), sets: vec![] })
@@ -8053,7 +8053,7 @@ fn vrule_44(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
 fn vgroup_40(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
     ck.take_note();
     if let Some(e) = wspec_runtime::machine::attempt(vrule_44(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
-    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/array.new_fixed applies)".into())))
+    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/array.new_fixed applies)".into())).with_rule("Instr_ok/array.new_fixed"))
 }
 
 // from spec/2.3-validation-instructions.wspec:342 rule Instr_ok/array.new_data
@@ -8066,7 +8066,7 @@ fn vrule_45(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let x = cp_3;
     let cp_4 = (*f_2).clone();
     let y = cp_4;
-    if !((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).types.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown type {}", wspec_runtime::num::wide(x)?))); }
+    if !((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).types.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown type {}", wspec_runtime::num::wide(x)?)).with_rule("Instr_ok/array.new_data")); }
     let (mut__9, zt_10,) = match (|| -> R<_> {
     let (o_5,) = rels::expand(ar_, &(*wspec_runtime::seq::at(&(*v_C).types, wspec_runtime::num::wide(x)?)?))?;
     #[allow(irrefutable_let_patterns)]
@@ -8076,9 +8076,9 @@ fn vrule_45(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let mut_ = f_7.clone();
     let zt = f_8.clone();
     Ok((mut_.clone(), zt.clone(),))
-    })() { Ok(v) => v, Err(f) if !f.is_soft() => return Err(f), Err(_) => return Err(Fail::msg(0, format!("non-array type {}", wspec_runtime::num::wide(x)?))) };
-    if !((wspec_runtime::num::wide(y)? < wspec_runtime::num::wide(((*v_C).datas.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown data segment {}", wspec_runtime::num::wide(y)?))); }
-    if !(vec![Valtype::Numtype(Numtype::I32), Valtype::Numtype(Numtype::I64), Valtype::Numtype(Numtype::F32), Valtype::Numtype(Numtype::F64), Valtype::Vectype(Vectype)].contains(&defs::unpack(ar_, &zt_10)?)) { return Err(Fail::msg(0, "array type is not numeric or vector")); }
+    })() { Ok(v) => v, Err(f) if !f.is_soft() => return Err(f), Err(_) => return Err(Fail::msg(0, format!("non-array type {}", wspec_runtime::num::wide(x)?)).with_rule("Instr_ok/array.new_data")) };
+    if !((wspec_runtime::num::wide(y)? < wspec_runtime::num::wide(((*v_C).datas.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown data segment {}", wspec_runtime::num::wide(y)?)).with_rule("Instr_ok/array.new_data")); }
+    if !(vec![Valtype::Numtype(Numtype::I32), Valtype::Numtype(Numtype::I64), Valtype::Numtype(Numtype::F32), Valtype::Numtype(Numtype::F64), Valtype::Vectype(Vectype)].contains(&defs::unpack(ar_, &zt_10)?)) { return Err(Fail::msg(0, "array type is not numeric or vector").with_rule("Instr_ok/array.new_data")); }
     let e_11: Valtype = Valtype::Numtype(Numtype::I32);
     if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_11).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![Valtype::Numtype(Numtype::I32)], vec![e_11.clone()]]))); }
     let e_12: Valtype = Valtype::Numtype(Numtype::I32);
@@ -8089,7 +8089,7 @@ fn vrule_45(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
 fn vgroup_41(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
     ck.take_note();
     if let Some(e) = wspec_runtime::machine::attempt(vrule_45(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
-    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/array.new_data applies)".into())))
+    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/array.new_data applies)".into())).with_rule("Instr_ok/array.new_data"))
 }
 
 // from spec/2.3-validation-instructions.wspec:349 rule Instr_ok/array.new_elem
@@ -8102,7 +8102,7 @@ fn vrule_46(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let x = cp_3;
     let cp_4 = (*f_2).clone();
     let y = cp_4;
-    if !((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).types.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown type {}", wspec_runtime::num::wide(x)?))); }
+    if !((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).types.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown type {}", wspec_runtime::num::wide(x)?)).with_rule("Instr_ok/array.new_elem")); }
     let (mut__10, rt_11,) = match (|| -> R<_> {
     let (o_5,) = rels::expand(ar_, &(*wspec_runtime::seq::at(&(*v_C).types, wspec_runtime::num::wide(x)?)?))?;
     #[allow(irrefutable_let_patterns)]
@@ -8114,9 +8114,9 @@ fn vrule_46(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let Storagetype::Valtype(Valtype::Reftype(n_9)) = f_8.clone() else { return Err(wspec_runtime::Fail::soft()) };
     let rt = n_9;
     Ok((mut_.clone(), rt.clone(),))
-    })() { Ok(v) => v, Err(f) if !f.is_soft() => return Err(f), Err(_) => return Err(Fail::msg(0, format!("non-array type {}", wspec_runtime::num::wide(x)?))) };
-    if !((wspec_runtime::num::wide(y)? < wspec_runtime::num::wide(((*v_C).elems.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown elem segment {}", wspec_runtime::num::wide(y)?))); }
-    match rels::reftype_sub(ar_, v_C, &((*wspec_runtime::seq::at(&(*v_C).elems, wspec_runtime::num::wide(y)?)?).clone()), &rt_11) { Ok(_) => {} Err(f) if !f.is_soft() => return Err(f), Err(_) => return Err(Fail::msg(0, "type mismatch: element segment's type does not match array's field type")) }
+    })() { Ok(v) => v, Err(f) if !f.is_soft() => return Err(f), Err(_) => return Err(Fail::msg(0, format!("non-array type {}", wspec_runtime::num::wide(x)?)).with_rule("Instr_ok/array.new_elem")) };
+    if !((wspec_runtime::num::wide(y)? < wspec_runtime::num::wide(((*v_C).elems.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown elem segment {}", wspec_runtime::num::wide(y)?)).with_rule("Instr_ok/array.new_elem")); }
+    match rels::reftype_sub(ar_, v_C, &((*wspec_runtime::seq::at(&(*v_C).elems, wspec_runtime::num::wide(y)?)?).clone()), &rt_11) { Ok(_) => {} Err(f) if !f.is_soft() => return Err(f), Err(_) => return Err(Fail::msg(0, "type mismatch: element segment's type does not match array's field type").with_rule("Instr_ok/array.new_elem")) }
     let e_12: Valtype = Valtype::Numtype(Numtype::I32);
     if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_12).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![Valtype::Numtype(Numtype::I32)], vec![e_12.clone()]]))); }
     let e_13: Valtype = Valtype::Numtype(Numtype::I32);
@@ -8127,7 +8127,7 @@ fn vrule_46(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
 fn vgroup_42(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
     ck.take_note();
     if let Some(e) = wspec_runtime::machine::attempt(vrule_46(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
-    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/array.new_elem applies)".into())))
+    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/array.new_elem applies)".into())).with_rule("Instr_ok/array.new_elem"))
 }
 
 // from spec/2.3-validation-instructions.wspec:356 rule Instr_ok/array.get
@@ -8140,7 +8140,7 @@ fn vrule_47(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let sx = cp_3;
     let cp_4 = (*f_2).clone();
     let x = cp_4;
-    if !((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).types.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown type {}", wspec_runtime::num::wide(x)?))); }
+    if !((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).types.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown type {}", wspec_runtime::num::wide(x)?)).with_rule("Instr_ok/array.get")); }
     let (mut__9, zt_10,) = match (|| -> R<_> {
     let (o_5,) = rels::expand(ar_, &(*wspec_runtime::seq::at(&(*v_C).types, wspec_runtime::num::wide(x)?)?))?;
     #[allow(irrefutable_let_patterns)]
@@ -8150,7 +8150,7 @@ fn vrule_47(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let mut_ = f_7.clone();
     let zt = f_8.clone();
     Ok((mut_.clone(), zt.clone(),))
-    })() { Ok(v) => v, Err(f) if !f.is_soft() => return Err(f), Err(_) => return Err(Fail::msg(0, format!("non-array type {}", wspec_runtime::num::wide(x)?))) };
+    })() { Ok(v) => v, Err(f) if !f.is_soft() => return Err(f), Err(_) => return Err(Fail::msg(0, format!("non-array type {}", wspec_runtime::num::wide(x)?)).with_rule("Instr_ok/array.get")) };
     wspec_runtime::check(((sx.clone() == None) == (zt_10.clone() == conv::valtype_to_storagetype(defs::unpack(ar_, &zt_10)?))))?;
     let e_11: Valtype = Valtype::Numtype(Numtype::I32);
     if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_11).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![Valtype::Reftype(Reftype(Some(Null), Heaptype::Typeuse(Typeuse::Idx(x))))], vec![e_11.clone()]]))); }
@@ -8162,7 +8162,7 @@ fn vrule_47(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
 fn vgroup_43(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
     ck.take_note();
     if let Some(e) = wspec_runtime::machine::attempt(vrule_47(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
-    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/array.get applies)".into())))
+    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/array.get applies)".into())).with_rule("Instr_ok/array.get"))
 }
 
 // from spec/2.3-validation-instructions.wspec:362 rule Instr_ok/array.set
@@ -8173,7 +8173,7 @@ fn vrule_48(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let Instr::ArraySet(f_1) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
     let cp_2 = (*f_1).clone();
     let x = cp_2;
-    if !((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).types.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown type {}", wspec_runtime::num::wide(x)?))); }
+    if !((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).types.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown type {}", wspec_runtime::num::wide(x)?)).with_rule("Instr_ok/array.set")); }
     let (mut__7, zt_8,) = match (|| -> R<_> {
     let (o_3,) = rels::expand(ar_, &(*wspec_runtime::seq::at(&(*v_C).types, wspec_runtime::num::wide(x)?)?))?;
     #[allow(irrefutable_let_patterns)]
@@ -8183,8 +8183,8 @@ fn vrule_48(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let mut_ = f_5.clone();
     let zt = f_6.clone();
     Ok((mut_.clone(), zt.clone(),))
-    })() { Ok(v) => v, Err(f) if !f.is_soft() => return Err(f), Err(_) => return Err(Fail::msg(0, format!("non-array type {}", wspec_runtime::num::wide(x)?))) };
-    if !((mut__7.clone() == Some(Mut))) { return Err(Fail::msg(0, "immutable array")); }
+    })() { Ok(v) => v, Err(f) if !f.is_soft() => return Err(f), Err(_) => return Err(Fail::msg(0, format!("non-array type {}", wspec_runtime::num::wide(x)?)).with_rule("Instr_ok/array.set")) };
+    if !((mut__7.clone() == Some(Mut))) { return Err(Fail::msg(0, "immutable array").with_rule("Instr_ok/array.set")); }
     let e_9: Valtype = defs::unpack(ar_, &zt_8)?;
     if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_9).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![Valtype::Reftype(Reftype(Some(Null), Heaptype::Typeuse(Typeuse::Idx(x))))], vec![Valtype::Numtype(Numtype::I32)], vec![e_9.clone()]]))); }
     let e_10: Valtype = Valtype::Numtype(Numtype::I32);
@@ -8197,7 +8197,7 @@ fn vrule_48(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
 fn vgroup_44(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
     ck.take_note();
     if let Some(e) = wspec_runtime::machine::attempt(vrule_48(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
-    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/array.set applies)".into())))
+    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/array.set applies)".into())).with_rule("Instr_ok/array.set"))
 }
 
 // from spec/2.3-validation-instructions.wspec:368 rule Instr_ok/array.len-shared
@@ -8226,7 +8226,7 @@ fn vgroup_45(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) 
     ck.take_note();
     if let Some(e) = wspec_runtime::machine::attempt(vrule_49(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
     if let Some(e) = wspec_runtime::machine::attempt(vrule_50(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
-    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/array.len-shared, Instr_ok/array.len applies)".into())))
+    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/array.len-shared, Instr_ok/array.len applies)".into())).with_rule("Instr_ok/array.len-shared or Instr_ok/array.len"))
 }
 
 // from spec/2.3-validation-instructions.wspec:374 rule Instr_ok/array.fill
@@ -8237,7 +8237,7 @@ fn vrule_51(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let Instr::ArrayFill(f_1) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
     let cp_2 = (*f_1).clone();
     let x = cp_2;
-    if !((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).types.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown type {}", wspec_runtime::num::wide(x)?))); }
+    if !((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).types.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown type {}", wspec_runtime::num::wide(x)?)).with_rule("Instr_ok/array.fill")); }
     let (mut__7, zt_8,) = match (|| -> R<_> {
     let (o_3,) = rels::expand(ar_, &(*wspec_runtime::seq::at(&(*v_C).types, wspec_runtime::num::wide(x)?)?))?;
     #[allow(irrefutable_let_patterns)]
@@ -8247,8 +8247,8 @@ fn vrule_51(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let mut_ = f_5.clone();
     let zt = f_6.clone();
     Ok((mut_.clone(), zt.clone(),))
-    })() { Ok(v) => v, Err(f) if !f.is_soft() => return Err(f), Err(_) => return Err(Fail::msg(0, format!("non-array type {}", wspec_runtime::num::wide(x)?))) };
-    if !((mut__7.clone() == Some(Mut))) { return Err(Fail::msg(0, "immutable array")); }
+    })() { Ok(v) => v, Err(f) if !f.is_soft() => return Err(f), Err(_) => return Err(Fail::msg(0, format!("non-array type {}", wspec_runtime::num::wide(x)?)).with_rule("Instr_ok/array.fill")) };
+    if !((mut__7.clone() == Some(Mut))) { return Err(Fail::msg(0, "immutable array").with_rule("Instr_ok/array.fill")); }
     let e_9: Valtype = Valtype::Numtype(Numtype::I32);
     if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_9).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![Valtype::Reftype(Reftype(Some(Null), Heaptype::Typeuse(Typeuse::Idx(x))))], vec![Valtype::Numtype(Numtype::I32)], vec![defs::unpack(ar_, &zt_8)?], vec![e_9.clone()]]))); }
     let e_10: Valtype = defs::unpack(ar_, &zt_8)?;
@@ -8263,7 +8263,7 @@ fn vrule_51(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
 fn vgroup_46(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
     ck.take_note();
     if let Some(e) = wspec_runtime::machine::attempt(vrule_51(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
-    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/array.fill applies)".into())))
+    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/array.fill applies)".into())).with_rule("Instr_ok/array.fill"))
 }
 
 // from spec/2.3-validation-instructions.wspec:380 rule Instr_ok/array.copy
@@ -8276,7 +8276,7 @@ fn vrule_52(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let x_1 = cp_3;
     let cp_4 = (*f_2).clone();
     let x_2 = cp_4;
-    if !((wspec_runtime::num::wide(x_1)? < wspec_runtime::num::wide(((*v_C).types.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown type {}", wspec_runtime::num::wide(x_1)?))); }
+    if !((wspec_runtime::num::wide(x_1)? < wspec_runtime::num::wide(((*v_C).types.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown type {}", wspec_runtime::num::wide(x_1)?)).with_rule("Instr_ok/array.copy")); }
     let (mut_1_9, zt_1_10,) = match (|| -> R<_> {
     let (o_5,) = rels::expand(ar_, &(*wspec_runtime::seq::at(&(*v_C).types, wspec_runtime::num::wide(x_1)?)?))?;
     #[allow(irrefutable_let_patterns)]
@@ -8286,8 +8286,8 @@ fn vrule_52(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let mut_1 = f_7.clone();
     let zt_1 = f_8.clone();
     Ok((mut_1.clone(), zt_1.clone(),))
-    })() { Ok(v) => v, Err(f) if !f.is_soft() => return Err(f), Err(_) => return Err(Fail::msg(0, format!("non-array type {}", wspec_runtime::num::wide(x_1)?))) };
-    if !((wspec_runtime::num::wide(x_2)? < wspec_runtime::num::wide(((*v_C).types.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown type {}", wspec_runtime::num::wide(x_2)?))); }
+    })() { Ok(v) => v, Err(f) if !f.is_soft() => return Err(f), Err(_) => return Err(Fail::msg(0, format!("non-array type {}", wspec_runtime::num::wide(x_1)?)).with_rule("Instr_ok/array.copy")) };
+    if !((wspec_runtime::num::wide(x_2)? < wspec_runtime::num::wide(((*v_C).types.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown type {}", wspec_runtime::num::wide(x_2)?)).with_rule("Instr_ok/array.copy")); }
     let (mut_2_15, zt_2_16,) = match (|| -> R<_> {
     let (o_11,) = rels::expand(ar_, &(*wspec_runtime::seq::at(&(*v_C).types, wspec_runtime::num::wide(x_2)?)?))?;
     #[allow(irrefutable_let_patterns)]
@@ -8297,9 +8297,9 @@ fn vrule_52(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let mut_2 = f_13.clone();
     let zt_2 = f_14.clone();
     Ok((mut_2.clone(), zt_2.clone(),))
-    })() { Ok(v) => v, Err(f) if !f.is_soft() => return Err(f), Err(_) => return Err(Fail::msg(0, format!("non-array type {}", wspec_runtime::num::wide(x_2)?))) };
-    if !((mut_1_9.clone() == Some(Mut))) { return Err(Fail::msg(0, "immutable array")); }
-    match rels::storagetype_sub(ar_, v_C, &zt_2_16, &zt_1_10) { Ok(_) => {} Err(f) if !f.is_soft() => return Err(f), Err(_) => return Err(Fail::msg(0, "array types do not match")) }
+    })() { Ok(v) => v, Err(f) if !f.is_soft() => return Err(f), Err(_) => return Err(Fail::msg(0, format!("non-array type {}", wspec_runtime::num::wide(x_2)?)).with_rule("Instr_ok/array.copy")) };
+    if !((mut_1_9.clone() == Some(Mut))) { return Err(Fail::msg(0, "immutable array").with_rule("Instr_ok/array.copy")); }
+    match rels::storagetype_sub(ar_, v_C, &zt_2_16, &zt_1_10) { Ok(_) => {} Err(f) if !f.is_soft() => return Err(f), Err(_) => return Err(Fail::msg(0, "array types do not match").with_rule("Instr_ok/array.copy")) }
     let e_17: Valtype = Valtype::Numtype(Numtype::I32);
     if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_17).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![Valtype::Reftype(Reftype(Some(Null), Heaptype::Typeuse(Typeuse::Idx(x_1))))], vec![Valtype::Numtype(Numtype::I32)], vec![Valtype::Reftype(Reftype(Some(Null), Heaptype::Typeuse(Typeuse::Idx(x_2))))], vec![Valtype::Numtype(Numtype::I32)], vec![e_17.clone()]]))); }
     let e_18: Valtype = Valtype::Numtype(Numtype::I32);
@@ -8316,7 +8316,7 @@ fn vrule_52(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
 fn vgroup_47(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
     ck.take_note();
     if let Some(e) = wspec_runtime::machine::attempt(vrule_52(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
-    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/array.copy applies)".into())))
+    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/array.copy applies)".into())).with_rule("Instr_ok/array.copy"))
 }
 
 // from spec/2.3-validation-instructions.wspec:389 rule Instr_ok/array.init_data
@@ -8329,7 +8329,7 @@ fn vrule_53(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let x = cp_3;
     let cp_4 = (*f_2).clone();
     let y = cp_4;
-    if !((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).types.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown type {}", wspec_runtime::num::wide(x)?))); }
+    if !((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).types.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown type {}", wspec_runtime::num::wide(x)?)).with_rule("Instr_ok/array.init_data")); }
     let (mut__9, zt_10,) = match (|| -> R<_> {
     let (o_5,) = rels::expand(ar_, &(*wspec_runtime::seq::at(&(*v_C).types, wspec_runtime::num::wide(x)?)?))?;
     #[allow(irrefutable_let_patterns)]
@@ -8339,10 +8339,10 @@ fn vrule_53(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let mut_ = f_7.clone();
     let zt = f_8.clone();
     Ok((mut_.clone(), zt.clone(),))
-    })() { Ok(v) => v, Err(f) if !f.is_soft() => return Err(f), Err(_) => return Err(Fail::msg(0, format!("non-array type {}", wspec_runtime::num::wide(x)?))) };
-    if !((mut__9.clone() == Some(Mut))) { return Err(Fail::msg(0, "immutable array")); }
-    if !((wspec_runtime::num::wide(y)? < wspec_runtime::num::wide(((*v_C).datas.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown data segment {}", wspec_runtime::num::wide(y)?))); }
-    if !(vec![Valtype::Numtype(Numtype::I32), Valtype::Numtype(Numtype::I64), Valtype::Numtype(Numtype::F32), Valtype::Numtype(Numtype::F64), Valtype::Vectype(Vectype)].contains(&defs::unpack(ar_, &zt_10)?)) { return Err(Fail::msg(0, "array type is not numeric or vector")); }
+    })() { Ok(v) => v, Err(f) if !f.is_soft() => return Err(f), Err(_) => return Err(Fail::msg(0, format!("non-array type {}", wspec_runtime::num::wide(x)?)).with_rule("Instr_ok/array.init_data")) };
+    if !((mut__9.clone() == Some(Mut))) { return Err(Fail::msg(0, "immutable array").with_rule("Instr_ok/array.init_data")); }
+    if !((wspec_runtime::num::wide(y)? < wspec_runtime::num::wide(((*v_C).datas.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown data segment {}", wspec_runtime::num::wide(y)?)).with_rule("Instr_ok/array.init_data")); }
+    if !(vec![Valtype::Numtype(Numtype::I32), Valtype::Numtype(Numtype::I64), Valtype::Numtype(Numtype::F32), Valtype::Numtype(Numtype::F64), Valtype::Vectype(Vectype)].contains(&defs::unpack(ar_, &zt_10)?)) { return Err(Fail::msg(0, "array type is not numeric or vector").with_rule("Instr_ok/array.init_data")); }
     let e_11: Valtype = Valtype::Numtype(Numtype::I32);
     if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_11).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![Valtype::Reftype(Reftype(Some(Null), Heaptype::Typeuse(Typeuse::Idx(x))))], vec![Valtype::Numtype(Numtype::I32)], vec![Valtype::Numtype(Numtype::I32)], vec![e_11.clone()]]))); }
     let e_12: Valtype = Valtype::Numtype(Numtype::I32);
@@ -8357,7 +8357,7 @@ fn vrule_53(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
 fn vgroup_48(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
     ck.take_note();
     if let Some(e) = wspec_runtime::machine::attempt(vrule_53(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
-    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/array.init_data applies)".into())))
+    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/array.init_data applies)".into())).with_rule("Instr_ok/array.init_data"))
 }
 
 // from spec/2.3-validation-instructions.wspec:397 rule Instr_ok/array.init_elem
@@ -8370,7 +8370,7 @@ fn vrule_54(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let x = cp_3;
     let cp_4 = (*f_2).clone();
     let y = cp_4;
-    if !((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).types.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown type {}", wspec_runtime::num::wide(x)?))); }
+    if !((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).types.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown type {}", wspec_runtime::num::wide(x)?)).with_rule("Instr_ok/array.init_elem")); }
     let (mut__9, zt_10,) = match (|| -> R<_> {
     let (o_5,) = rels::expand(ar_, &(*wspec_runtime::seq::at(&(*v_C).types, wspec_runtime::num::wide(x)?)?))?;
     #[allow(irrefutable_let_patterns)]
@@ -8380,10 +8380,10 @@ fn vrule_54(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let mut_ = f_7.clone();
     let zt = f_8.clone();
     Ok((mut_.clone(), zt.clone(),))
-    })() { Ok(v) => v, Err(f) if !f.is_soft() => return Err(f), Err(_) => return Err(Fail::msg(0, format!("non-array type {}", wspec_runtime::num::wide(x)?))) };
-    if !((mut__9.clone() == Some(Mut))) { return Err(Fail::msg(0, "immutable array")); }
-    if !((wspec_runtime::num::wide(y)? < wspec_runtime::num::wide(((*v_C).elems.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown elem segment {}", wspec_runtime::num::wide(y)?))); }
-    match rels::storagetype_sub(ar_, v_C, &(conv::reftype_to_storagetype((*wspec_runtime::seq::at(&(*v_C).elems, wspec_runtime::num::wide(y)?)?).clone())), &zt_10) { Ok(_) => {} Err(f) if !f.is_soft() => return Err(f), Err(_) => return Err(Fail::msg(0, "type mismatch: element segment's type does not match array's field type")) }
+    })() { Ok(v) => v, Err(f) if !f.is_soft() => return Err(f), Err(_) => return Err(Fail::msg(0, format!("non-array type {}", wspec_runtime::num::wide(x)?)).with_rule("Instr_ok/array.init_elem")) };
+    if !((mut__9.clone() == Some(Mut))) { return Err(Fail::msg(0, "immutable array").with_rule("Instr_ok/array.init_elem")); }
+    if !((wspec_runtime::num::wide(y)? < wspec_runtime::num::wide(((*v_C).elems.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown elem segment {}", wspec_runtime::num::wide(y)?)).with_rule("Instr_ok/array.init_elem")); }
+    match rels::storagetype_sub(ar_, v_C, &(conv::reftype_to_storagetype((*wspec_runtime::seq::at(&(*v_C).elems, wspec_runtime::num::wide(y)?)?).clone())), &zt_10) { Ok(_) => {} Err(f) if !f.is_soft() => return Err(f), Err(_) => return Err(Fail::msg(0, "type mismatch: element segment's type does not match array's field type").with_rule("Instr_ok/array.init_elem")) }
     let e_11: Valtype = Valtype::Numtype(Numtype::I32);
     if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_11).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![Valtype::Reftype(Reftype(Some(Null), Heaptype::Typeuse(Typeuse::Idx(x))))], vec![Valtype::Numtype(Numtype::I32)], vec![Valtype::Numtype(Numtype::I32)], vec![e_11.clone()]]))); }
     let e_12: Valtype = Valtype::Numtype(Numtype::I32);
@@ -8398,7 +8398,7 @@ fn vrule_54(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
 fn vgroup_49(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
     ck.take_note();
     if let Some(e) = wspec_runtime::machine::attempt(vrule_54(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
-    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/array.init_elem applies)".into())))
+    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/array.init_elem applies)".into())).with_rule("Instr_ok/array.init_elem"))
 }
 
 // from spec/2.3-validation-instructions.wspec:414 rule Instr_ok/extern.convert_any-shared
@@ -8467,7 +8467,7 @@ fn vgroup_50(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) 
     if let Some(e) = wspec_runtime::machine::attempt(vrule_55(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
     if let Some(e) = wspec_runtime::machine::attempt(vrule_56(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
     if let Some(e) = wspec_runtime::machine::attempt(vrule_57(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
-    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/extern.convert_any-shared, Instr_ok/extern.convert_any-shared-defined, Instr_ok/extern.convert_any applies)".into())))
+    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/extern.convert_any-shared, Instr_ok/extern.convert_any-shared-defined, Instr_ok/extern.convert_any applies)".into())).with_rule("Instr_ok/extern.convert_any-shared or Instr_ok/extern.convert_any-shared-defined or Instr_ok/extern.convert_any"))
 }
 
 // from spec/2.3-validation-instructions.wspec:424 rule Instr_ok/any.convert_extern-shared
@@ -8515,7 +8515,7 @@ fn vgroup_51(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) 
     ck.take_note();
     if let Some(e) = wspec_runtime::machine::attempt(vrule_58(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
     if let Some(e) = wspec_runtime::machine::attempt(vrule_59(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
-    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/any.convert_extern-shared, Instr_ok/any.convert_extern applies)".into())))
+    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/any.convert_extern-shared, Instr_ok/any.convert_extern applies)".into())).with_rule("Instr_ok/any.convert_extern-shared or Instr_ok/any.convert_extern"))
 }
 
 // from spec/2.3-validation-instructions.wspec:433 rule Instr_ok/local.get
@@ -8526,19 +8526,19 @@ fn vrule_60(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let Instr::LocalGet(f_1) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
     let cp_2 = (*f_1).clone();
     let x = cp_2;
-    if !((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).locals.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown local {}", wspec_runtime::num::wide(x)?))); }
+    if !((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).locals.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown local {}", wspec_runtime::num::wide(x)?)).with_rule("Instr_ok/local.get")); }
     #[allow(irrefutable_let_patterns)]
     let Localtype(f_3, f_4) = (&(*wspec_runtime::seq::at(&(*v_C).locals, wspec_runtime::num::wide(x)?)?)) else { return Err(wspec_runtime::Fail::soft()) };
     let init = *f_3;
     let t = f_4;
-    if !((init == Init::Set)) { return Err(Fail::msg(0, "uninitialized local")); }
+    if !((init == Init::Set)) { return Err(Fail::msg(0, "uninitialized local").with_rule("Instr_ok/local.get")); }
     Ok(Effect { pops: 0usize, unreachable: false, pushes: wspec_runtime::seq::cat([vec![(*t).clone()]]), sets: vec![] })
 }
 
 fn vgroup_52(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
     ck.take_note();
     if let Some(e) = wspec_runtime::machine::attempt(vrule_60(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
-    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/local.get applies)".into())))
+    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/local.get applies)".into())).with_rule("Instr_ok/local.get"))
 }
 
 // from spec/2.3-validation-instructions.wspec:439 rule Instr_ok/local.set
@@ -8549,7 +8549,7 @@ fn vrule_61(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let Instr::LocalSet(f_1) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
     let cp_2 = (*f_1).clone();
     let x = cp_2;
-    if !((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).locals.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown local {}", wspec_runtime::num::wide(x)?))); }
+    if !((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).locals.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown local {}", wspec_runtime::num::wide(x)?)).with_rule("Instr_ok/local.set")); }
     #[allow(irrefutable_let_patterns)]
     let Localtype(f_3, f_4) = (&(*wspec_runtime::seq::at(&(*v_C).locals, wspec_runtime::num::wide(x)?)?)) else { return Err(wspec_runtime::Fail::soft()) };
     let init = *f_3;
@@ -8562,7 +8562,7 @@ fn vrule_61(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
 fn vgroup_53(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
     ck.take_note();
     if let Some(e) = wspec_runtime::machine::attempt(vrule_61(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
-    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/local.set applies)".into())))
+    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/local.set applies)".into())).with_rule("Instr_ok/local.set"))
 }
 
 // from spec/2.3-validation-instructions.wspec:444 rule Instr_ok/local.tee
@@ -8573,7 +8573,7 @@ fn vrule_62(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let Instr::LocalTee(f_1) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
     let cp_2 = (*f_1).clone();
     let x = cp_2;
-    if !((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).locals.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown local {}", wspec_runtime::num::wide(x)?))); }
+    if !((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).locals.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown local {}", wspec_runtime::num::wide(x)?)).with_rule("Instr_ok/local.tee")); }
     #[allow(irrefutable_let_patterns)]
     let Localtype(f_3, f_4) = (&(*wspec_runtime::seq::at(&(*v_C).locals, wspec_runtime::num::wide(x)?)?)) else { return Err(wspec_runtime::Fail::soft()) };
     let init = *f_3;
@@ -8586,7 +8586,7 @@ fn vrule_62(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
 fn vgroup_54(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
     ck.take_note();
     if let Some(e) = wspec_runtime::machine::attempt(vrule_62(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
-    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/local.tee applies)".into())))
+    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/local.tee applies)".into())).with_rule("Instr_ok/local.tee"))
 }
 
 // from spec/2.3-validation-instructions.wspec:451 rule Instr_ok/global.get
@@ -8597,7 +8597,7 @@ fn vrule_63(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let Instr::GlobalGet(f_1) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
     let cp_2 = (*f_1).clone();
     let x = cp_2;
-    if !((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).globals.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown global {}", wspec_runtime::num::wide(x)?))); }
+    if !((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).globals.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown global {}", wspec_runtime::num::wide(x)?)).with_rule("Instr_ok/global.get")); }
     #[allow(irrefutable_let_patterns)]
     let Globaltype(f_3, f_4, f_5) = (&(*wspec_runtime::seq::at(&(*v_C).globals, wspec_runtime::num::wide(x)?)?)) else { return Err(wspec_runtime::Fail::soft()) };
     let cp_6 = (*f_3).clone();
@@ -8611,7 +8611,7 @@ fn vrule_63(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
 fn vgroup_55(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
     ck.take_note();
     if let Some(e) = wspec_runtime::machine::attempt(vrule_63(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
-    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/global.get applies)".into())))
+    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/global.get applies)".into())).with_rule("Instr_ok/global.get"))
 }
 
 // from spec/2.3-validation-instructions.wspec:456 rule Instr_ok/global.set
@@ -8622,7 +8622,7 @@ fn vrule_64(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let Instr::GlobalSet(f_1) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
     let cp_2 = (*f_1).clone();
     let x = cp_2;
-    if !((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).globals.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown global {}", wspec_runtime::num::wide(x)?))); }
+    if !((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).globals.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown global {}", wspec_runtime::num::wide(x)?)).with_rule("Instr_ok/global.set")); }
     #[allow(irrefutable_let_patterns)]
     let Globaltype(f_3, f_4, f_5) = (&(*wspec_runtime::seq::at(&(*v_C).globals, wspec_runtime::num::wide(x)?)?)) else { return Err(wspec_runtime::Fail::soft()) };
     let cp_6 = (*f_3).clone();
@@ -8630,7 +8630,7 @@ fn vrule_64(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let cp_7 = (*f_4).clone();
     let mut_ = cp_7;
     let t = f_5;
-    if !((mut_.clone() == Some(Mut))) { return Err(Fail::msg(0, "immutable global")); }
+    if !((mut_.clone() == Some(Mut))) { return Err(Fail::msg(0, "immutable global").with_rule("Instr_ok/global.set")); }
     let e_8: Valtype = (*t).clone();
     if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_8).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![e_8.clone()]]))); }
     Ok(Effect { pops: 0usize + 1, unreachable: false, pushes: Vec::new(), sets: vec![] })
@@ -8639,7 +8639,7 @@ fn vrule_64(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
 fn vgroup_56(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
     ck.take_note();
     if let Some(e) = wspec_runtime::machine::attempt(vrule_64(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
-    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/global.set applies)".into())))
+    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/global.set applies)".into())).with_rule("Instr_ok/global.set"))
 }
 
 // from spec/2.3-validation-instructions.wspec:465 rule Instr_ok/table.get
@@ -8650,7 +8650,7 @@ fn vrule_65(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let Instr::TableGet(f_1) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
     let cp_2 = (*f_1).clone();
     let x = cp_2;
-    if !((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).tables.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown table {}", wspec_runtime::num::wide(x)?))); }
+    if !((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).tables.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown table {}", wspec_runtime::num::wide(x)?)).with_rule("Instr_ok/table.get")); }
     #[allow(irrefutable_let_patterns)]
     let Tabletype(f_3, f_4, f_5) = (&(*wspec_runtime::seq::at(&(*v_C).tables, wspec_runtime::num::wide(x)?)?)) else { return Err(wspec_runtime::Fail::soft()) };
     let at = *f_3;
@@ -8664,7 +8664,7 @@ fn vrule_65(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
 fn vgroup_57(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
     ck.take_note();
     if let Some(e) = wspec_runtime::machine::attempt(vrule_65(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
-    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/table.get applies)".into())))
+    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/table.get applies)".into())).with_rule("Instr_ok/table.get"))
 }
 
 // from spec/2.3-validation-instructions.wspec:470 rule Instr_ok/table.set
@@ -8675,7 +8675,7 @@ fn vrule_66(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let Instr::TableSet(f_1) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
     let cp_2 = (*f_1).clone();
     let x = cp_2;
-    if !((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).tables.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown table {}", wspec_runtime::num::wide(x)?))); }
+    if !((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).tables.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown table {}", wspec_runtime::num::wide(x)?)).with_rule("Instr_ok/table.set")); }
     #[allow(irrefutable_let_patterns)]
     let Tabletype(f_3, f_4, f_5) = (&(*wspec_runtime::seq::at(&(*v_C).tables, wspec_runtime::num::wide(x)?)?)) else { return Err(wspec_runtime::Fail::soft()) };
     let at = *f_3;
@@ -8691,7 +8691,7 @@ fn vrule_66(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
 fn vgroup_58(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
     ck.take_note();
     if let Some(e) = wspec_runtime::machine::attempt(vrule_66(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
-    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/table.set applies)".into())))
+    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/table.set applies)".into())).with_rule("Instr_ok/table.set"))
 }
 
 // from spec/2.3-validation-instructions.wspec:475 rule Instr_ok/table.size
@@ -8702,7 +8702,7 @@ fn vrule_67(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let Instr::TableSize(f_1) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
     let cp_2 = (*f_1).clone();
     let x = cp_2;
-    if !((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).tables.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown table {}", wspec_runtime::num::wide(x)?))); }
+    if !((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).tables.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown table {}", wspec_runtime::num::wide(x)?)).with_rule("Instr_ok/table.size")); }
     #[allow(irrefutable_let_patterns)]
     let Tabletype(f_3, f_4, f_5) = (&(*wspec_runtime::seq::at(&(*v_C).tables, wspec_runtime::num::wide(x)?)?)) else { return Err(wspec_runtime::Fail::soft()) };
     let at = *f_3;
@@ -8714,7 +8714,7 @@ fn vrule_67(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
 fn vgroup_59(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
     ck.take_note();
     if let Some(e) = wspec_runtime::machine::attempt(vrule_67(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
-    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/table.size applies)".into())))
+    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/table.size applies)".into())).with_rule("Instr_ok/table.size"))
 }
 
 // from spec/2.3-validation-instructions.wspec:480 rule Instr_ok/table.grow
@@ -8725,7 +8725,7 @@ fn vrule_68(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let Instr::TableGrow(f_1) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
     let cp_2 = (*f_1).clone();
     let x = cp_2;
-    if !((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).tables.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown table {}", wspec_runtime::num::wide(x)?))); }
+    if !((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).tables.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown table {}", wspec_runtime::num::wide(x)?)).with_rule("Instr_ok/table.grow")); }
     #[allow(irrefutable_let_patterns)]
     let Tabletype(f_3, f_4, f_5) = (&(*wspec_runtime::seq::at(&(*v_C).tables, wspec_runtime::num::wide(x)?)?)) else { return Err(wspec_runtime::Fail::soft()) };
     let at = *f_3;
@@ -8741,7 +8741,7 @@ fn vrule_68(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
 fn vgroup_60(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
     ck.take_note();
     if let Some(e) = wspec_runtime::machine::attempt(vrule_68(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
-    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/table.grow applies)".into())))
+    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/table.grow applies)".into())).with_rule("Instr_ok/table.grow"))
 }
 
 // from spec/2.3-validation-instructions.wspec:485 rule Instr_ok/table.fill
@@ -8752,7 +8752,7 @@ fn vrule_69(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let Instr::TableFill(f_1) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
     let cp_2 = (*f_1).clone();
     let x = cp_2;
-    if !((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).tables.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown table {}", wspec_runtime::num::wide(x)?))); }
+    if !((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).tables.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown table {}", wspec_runtime::num::wide(x)?)).with_rule("Instr_ok/table.fill")); }
     #[allow(irrefutable_let_patterns)]
     let Tabletype(f_3, f_4, f_5) = (&(*wspec_runtime::seq::at(&(*v_C).tables, wspec_runtime::num::wide(x)?)?)) else { return Err(wspec_runtime::Fail::soft()) };
     let at = *f_3;
@@ -8770,7 +8770,7 @@ fn vrule_69(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
 fn vgroup_61(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
     ck.take_note();
     if let Some(e) = wspec_runtime::machine::attempt(vrule_69(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
-    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/table.fill applies)".into())))
+    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/table.fill applies)".into())).with_rule("Instr_ok/table.fill"))
 }
 
 // from spec/2.3-validation-instructions.wspec:490 rule Instr_ok/table.copy
@@ -8783,19 +8783,19 @@ fn vrule_70(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let x_1 = cp_3;
     let cp_4 = (*f_2).clone();
     let x_2 = cp_4;
-    if !((wspec_runtime::num::wide(x_1)? < wspec_runtime::num::wide(((*v_C).tables.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown table {}", wspec_runtime::num::wide(x_1)?))); }
+    if !((wspec_runtime::num::wide(x_1)? < wspec_runtime::num::wide(((*v_C).tables.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown table {}", wspec_runtime::num::wide(x_1)?)).with_rule("Instr_ok/table.copy")); }
     #[allow(irrefutable_let_patterns)]
     let Tabletype(f_5, f_6, f_7) = (&(*wspec_runtime::seq::at(&(*v_C).tables, wspec_runtime::num::wide(x_1)?)?)) else { return Err(wspec_runtime::Fail::soft()) };
     let at_1 = *f_5;
     let lim_1 = *f_6;
     let rt_1 = f_7;
-    if !((wspec_runtime::num::wide(x_2)? < wspec_runtime::num::wide(((*v_C).tables.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown table {}", wspec_runtime::num::wide(x_2)?))); }
+    if !((wspec_runtime::num::wide(x_2)? < wspec_runtime::num::wide(((*v_C).tables.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown table {}", wspec_runtime::num::wide(x_2)?)).with_rule("Instr_ok/table.copy")); }
     #[allow(irrefutable_let_patterns)]
     let Tabletype(f_8, f_9, f_10) = (&(*wspec_runtime::seq::at(&(*v_C).tables, wspec_runtime::num::wide(x_2)?)?)) else { return Err(wspec_runtime::Fail::soft()) };
     let at_2 = *f_8;
     let lim_2 = *f_9;
     let rt_2 = f_10;
-    match rels::reftype_sub(ar_, v_C, rt_2, rt_1) { Ok(_) => {} Err(f) if !f.is_soft() => return Err(f), Err(_) => return Err(Fail::msg(0, "type mismatch")) }
+    match rels::reftype_sub(ar_, v_C, rt_2, rt_1) { Ok(_) => {} Err(f) if !f.is_soft() => return Err(f), Err(_) => return Err(Fail::msg(0, "type mismatch").with_rule("Instr_ok/table.copy")) }
     let e_11: Valtype = conv::addrtype_to_valtype(defs::minat(ar_, at_1, at_2)?);
     if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_11).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![conv::addrtype_to_valtype(at_1)], vec![conv::addrtype_to_valtype(at_2)], vec![e_11.clone()]]))); }
     let e_12: Valtype = conv::addrtype_to_valtype(at_2);
@@ -8808,7 +8808,7 @@ fn vrule_70(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
 fn vgroup_62(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
     ck.take_note();
     if let Some(e) = wspec_runtime::machine::attempt(vrule_70(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
-    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/table.copy applies)".into())))
+    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/table.copy applies)".into())).with_rule("Instr_ok/table.copy"))
 }
 
 // from spec/2.3-validation-instructions.wspec:498 rule Instr_ok/table.init
@@ -8821,16 +8821,16 @@ fn vrule_71(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let x = cp_3;
     let cp_4 = (*f_2).clone();
     let y = cp_4;
-    if !((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).tables.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown table {}", wspec_runtime::num::wide(x)?))); }
+    if !((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).tables.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown table {}", wspec_runtime::num::wide(x)?)).with_rule("Instr_ok/table.init")); }
     #[allow(irrefutable_let_patterns)]
     let Tabletype(f_5, f_6, f_7) = (&(*wspec_runtime::seq::at(&(*v_C).tables, wspec_runtime::num::wide(x)?)?)) else { return Err(wspec_runtime::Fail::soft()) };
     let at = *f_5;
     let lim = *f_6;
     let rt_1 = f_7;
-    if !((wspec_runtime::num::wide(y)? < wspec_runtime::num::wide(((*v_C).elems.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown elem segment {}", wspec_runtime::num::wide(y)?))); }
+    if !((wspec_runtime::num::wide(y)? < wspec_runtime::num::wide(((*v_C).elems.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown elem segment {}", wspec_runtime::num::wide(y)?)).with_rule("Instr_ok/table.init")); }
     let cp_8 = (*(&(*wspec_runtime::seq::at(&(*v_C).elems, wspec_runtime::num::wide(y)?)?))).clone();
     let rt_2 = cp_8;
-    match rels::reftype_sub(ar_, v_C, &rt_2, rt_1) { Ok(_) => {} Err(f) if !f.is_soft() => return Err(f), Err(_) => return Err(Fail::msg(0, "type mismatch")) }
+    match rels::reftype_sub(ar_, v_C, &rt_2, rt_1) { Ok(_) => {} Err(f) if !f.is_soft() => return Err(f), Err(_) => return Err(Fail::msg(0, "type mismatch").with_rule("Instr_ok/table.init")) }
     let e_9: Valtype = Valtype::Numtype(Numtype::I32);
     if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_9).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![conv::addrtype_to_valtype(at)], vec![Valtype::Numtype(Numtype::I32)], vec![e_9.clone()]]))); }
     let e_10: Valtype = Valtype::Numtype(Numtype::I32);
@@ -8843,7 +8843,7 @@ fn vrule_71(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
 fn vgroup_63(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
     ck.take_note();
     if let Some(e) = wspec_runtime::machine::attempt(vrule_71(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
-    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/table.init applies)".into())))
+    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/table.init applies)".into())).with_rule("Instr_ok/table.init"))
 }
 
 // from spec/2.3-validation-instructions.wspec:506 rule Instr_ok/elem.drop
@@ -8854,14 +8854,14 @@ fn vrule_72(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let Instr::ElemDrop(f_1) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
     let cp_2 = (*f_1).clone();
     let x = cp_2;
-    if !((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).elems.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown elem segment {}", wspec_runtime::num::wide(x)?))); }
+    if !((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).elems.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown elem segment {}", wspec_runtime::num::wide(x)?)).with_rule("Instr_ok/elem.drop")); }
     Ok(Effect { pops: 0usize, unreachable: false, pushes: Vec::new(), sets: vec![] })
 }
 
 fn vgroup_64(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
     ck.take_note();
     if let Some(e) = wspec_runtime::machine::attempt(vrule_72(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
-    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/elem.drop applies)".into())))
+    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/elem.drop applies)".into())).with_rule("Instr_ok/elem.drop"))
 }
 
 // from spec/2.3-validation-instructions.wspec:520 rule Instr_ok/load-val
@@ -8877,7 +8877,7 @@ fn vrule_73(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let cp_7 = (*f_3).clone();
     let x = cp_7;
     let ao = *f_4;
-    if !((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).mems.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown memory {}", wspec_runtime::num::wide(x)?))); }
+    if !((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).mems.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown memory {}", wspec_runtime::num::wide(x)?)).with_rule("Instr_ok/load-val")); }
     #[allow(irrefutable_let_patterns)]
     let Memtype(f_8, f_9) = (&(*wspec_runtime::seq::at(&(*v_C).mems, wspec_runtime::num::wide(x)?)?)) else { return Err(wspec_runtime::Fail::soft()) };
     let at = *f_8;
@@ -8905,7 +8905,7 @@ fn vrule_74(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let cp_10 = (*f_3).clone();
     let x = cp_10;
     let ao = *f_4;
-    if !((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).mems.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown memory {}", wspec_runtime::num::wide(x)?))); }
+    if !((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).mems.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown memory {}", wspec_runtime::num::wide(x)?)).with_rule("Instr_ok/load-pack")); }
     #[allow(irrefutable_let_patterns)]
     let Memtype(f_11, f_12) = (&(*wspec_runtime::seq::at(&(*v_C).mems, wspec_runtime::num::wide(x)?)?)) else { return Err(wspec_runtime::Fail::soft()) };
     let at = *f_11;
@@ -8920,7 +8920,7 @@ fn vgroup_65(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) 
     ck.take_note();
     if let Some(e) = wspec_runtime::machine::attempt(vrule_73(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
     if let Some(e) = wspec_runtime::machine::attempt(vrule_74(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
-    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/load-val, Instr_ok/load-pack applies)".into())))
+    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/load-val, Instr_ok/load-pack applies)".into())).with_rule("Instr_ok/load-val or Instr_ok/load-pack"))
 }
 
 // from spec/2.3-validation-instructions.wspec:532 rule Instr_ok/store-val
@@ -8936,7 +8936,7 @@ fn vrule_75(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let cp_7 = (*f_3).clone();
     let x = cp_7;
     let ao = *f_4;
-    if !((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).mems.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown memory {}", wspec_runtime::num::wide(x)?))); }
+    if !((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).mems.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown memory {}", wspec_runtime::num::wide(x)?)).with_rule("Instr_ok/store-val")); }
     #[allow(irrefutable_let_patterns)]
     let Memtype(f_8, f_9) = (&(*wspec_runtime::seq::at(&(*v_C).mems, wspec_runtime::num::wide(x)?)?)) else { return Err(wspec_runtime::Fail::soft()) };
     let at = *f_8;
@@ -8965,7 +8965,7 @@ fn vrule_76(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let cp_9 = (*f_3).clone();
     let x = cp_9;
     let ao = *f_4;
-    if !((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).mems.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown memory {}", wspec_runtime::num::wide(x)?))); }
+    if !((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).mems.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown memory {}", wspec_runtime::num::wide(x)?)).with_rule("Instr_ok/store-pack")); }
     #[allow(irrefutable_let_patterns)]
     let Memtype(f_10, f_11) = (&(*wspec_runtime::seq::at(&(*v_C).mems, wspec_runtime::num::wide(x)?)?)) else { return Err(wspec_runtime::Fail::soft()) };
     let at = *f_10;
@@ -8982,7 +8982,7 @@ fn vgroup_66(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) 
     ck.take_note();
     if let Some(e) = wspec_runtime::machine::attempt(vrule_75(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
     if let Some(e) = wspec_runtime::machine::attempt(vrule_76(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
-    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/store-val, Instr_ok/store-pack applies)".into())))
+    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/store-val, Instr_ok/store-pack applies)".into())).with_rule("Instr_ok/store-val or Instr_ok/store-pack"))
 }
 
 // from spec/2.3-validation-instructions.wspec:544 rule Instr_ok/memory.size
@@ -8993,7 +8993,7 @@ fn vrule_77(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let Instr::MemorySize(f_1) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
     let cp_2 = (*f_1).clone();
     let x = cp_2;
-    if !((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).mems.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown memory {}", wspec_runtime::num::wide(x)?))); }
+    if !((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).mems.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown memory {}", wspec_runtime::num::wide(x)?)).with_rule("Instr_ok/memory.size")); }
     #[allow(irrefutable_let_patterns)]
     let Memtype(f_3, f_4) = (&(*wspec_runtime::seq::at(&(*v_C).mems, wspec_runtime::num::wide(x)?)?)) else { return Err(wspec_runtime::Fail::soft()) };
     let at = *f_3;
@@ -9004,7 +9004,7 @@ fn vrule_77(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
 fn vgroup_67(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
     ck.take_note();
     if let Some(e) = wspec_runtime::machine::attempt(vrule_77(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
-    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/memory.size applies)".into())))
+    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/memory.size applies)".into())).with_rule("Instr_ok/memory.size"))
 }
 
 // from spec/2.3-validation-instructions.wspec:549 rule Instr_ok/memory.grow
@@ -9015,7 +9015,7 @@ fn vrule_78(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let Instr::MemoryGrow(f_1) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
     let cp_2 = (*f_1).clone();
     let x = cp_2;
-    if !((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).mems.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown memory {}", wspec_runtime::num::wide(x)?))); }
+    if !((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).mems.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown memory {}", wspec_runtime::num::wide(x)?)).with_rule("Instr_ok/memory.grow")); }
     #[allow(irrefutable_let_patterns)]
     let Memtype(f_3, f_4) = (&(*wspec_runtime::seq::at(&(*v_C).mems, wspec_runtime::num::wide(x)?)?)) else { return Err(wspec_runtime::Fail::soft()) };
     let at = *f_3;
@@ -9028,7 +9028,7 @@ fn vrule_78(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
 fn vgroup_68(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
     ck.take_note();
     if let Some(e) = wspec_runtime::machine::attempt(vrule_78(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
-    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/memory.grow applies)".into())))
+    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/memory.grow applies)".into())).with_rule("Instr_ok/memory.grow"))
 }
 
 // from spec/2.3-validation-instructions.wspec:554 rule Instr_ok/memory.fill
@@ -9039,7 +9039,7 @@ fn vrule_79(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let Instr::MemoryFill(f_1) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
     let cp_2 = (*f_1).clone();
     let x = cp_2;
-    if !((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).mems.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown memory {}", wspec_runtime::num::wide(x)?))); }
+    if !((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).mems.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown memory {}", wspec_runtime::num::wide(x)?)).with_rule("Instr_ok/memory.fill")); }
     #[allow(irrefutable_let_patterns)]
     let Memtype(f_3, f_4) = (&(*wspec_runtime::seq::at(&(*v_C).mems, wspec_runtime::num::wide(x)?)?)) else { return Err(wspec_runtime::Fail::soft()) };
     let at = *f_3;
@@ -9056,7 +9056,7 @@ fn vrule_79(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
 fn vgroup_69(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
     ck.take_note();
     if let Some(e) = wspec_runtime::machine::attempt(vrule_79(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
-    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/memory.fill applies)".into())))
+    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/memory.fill applies)".into())).with_rule("Instr_ok/memory.fill"))
 }
 
 // from spec/2.3-validation-instructions.wspec:559 rule Instr_ok/memory.copy
@@ -9069,12 +9069,12 @@ fn vrule_80(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let x_1 = cp_3;
     let cp_4 = (*f_2).clone();
     let x_2 = cp_4;
-    if !((wspec_runtime::num::wide(x_1)? < wspec_runtime::num::wide(((*v_C).mems.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown memory {}", wspec_runtime::num::wide(x_1)?))); }
+    if !((wspec_runtime::num::wide(x_1)? < wspec_runtime::num::wide(((*v_C).mems.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown memory {}", wspec_runtime::num::wide(x_1)?)).with_rule("Instr_ok/memory.copy")); }
     #[allow(irrefutable_let_patterns)]
     let Memtype(f_5, f_6) = (&(*wspec_runtime::seq::at(&(*v_C).mems, wspec_runtime::num::wide(x_1)?)?)) else { return Err(wspec_runtime::Fail::soft()) };
     let at_1 = *f_5;
     let lim_1 = *f_6;
-    if !((wspec_runtime::num::wide(x_2)? < wspec_runtime::num::wide(((*v_C).mems.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown memory {}", wspec_runtime::num::wide(x_2)?))); }
+    if !((wspec_runtime::num::wide(x_2)? < wspec_runtime::num::wide(((*v_C).mems.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown memory {}", wspec_runtime::num::wide(x_2)?)).with_rule("Instr_ok/memory.copy")); }
     #[allow(irrefutable_let_patterns)]
     let Memtype(f_7, f_8) = (&(*wspec_runtime::seq::at(&(*v_C).mems, wspec_runtime::num::wide(x_2)?)?)) else { return Err(wspec_runtime::Fail::soft()) };
     let at_2 = *f_7;
@@ -9091,7 +9091,7 @@ fn vrule_80(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
 fn vgroup_70(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
     ck.take_note();
     if let Some(e) = wspec_runtime::machine::attempt(vrule_80(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
-    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/memory.copy applies)".into())))
+    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/memory.copy applies)".into())).with_rule("Instr_ok/memory.copy"))
 }
 
 // from spec/2.3-validation-instructions.wspec:566 rule Instr_ok/memory.init
@@ -9104,12 +9104,12 @@ fn vrule_81(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let x = cp_3;
     let cp_4 = (*f_2).clone();
     let y = cp_4;
-    if !((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).mems.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown memory {}", wspec_runtime::num::wide(x)?))); }
+    if !((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).mems.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown memory {}", wspec_runtime::num::wide(x)?)).with_rule("Instr_ok/memory.init")); }
     #[allow(irrefutable_let_patterns)]
     let Memtype(f_5, f_6) = (&(*wspec_runtime::seq::at(&(*v_C).mems, wspec_runtime::num::wide(x)?)?)) else { return Err(wspec_runtime::Fail::soft()) };
     let at = *f_5;
     let lim = *f_6;
-    if !((wspec_runtime::num::wide(y)? < wspec_runtime::num::wide(((*v_C).datas.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown data segment {}", wspec_runtime::num::wide(y)?))); }
+    if !((wspec_runtime::num::wide(y)? < wspec_runtime::num::wide(((*v_C).datas.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown data segment {}", wspec_runtime::num::wide(y)?)).with_rule("Instr_ok/memory.init")); }
     let e_7: Valtype = Valtype::Numtype(Numtype::I32);
     if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_7).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![conv::addrtype_to_valtype(at)], vec![Valtype::Numtype(Numtype::I32)], vec![e_7.clone()]]))); }
     let e_8: Valtype = Valtype::Numtype(Numtype::I32);
@@ -9122,7 +9122,7 @@ fn vrule_81(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
 fn vgroup_71(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
     ck.take_note();
     if let Some(e) = wspec_runtime::machine::attempt(vrule_81(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
-    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/memory.init applies)".into())))
+    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/memory.init applies)".into())).with_rule("Instr_ok/memory.init"))
 }
 
 // from spec/2.3-validation-instructions.wspec:572 rule Instr_ok/data.drop
@@ -9133,14 +9133,14 @@ fn vrule_82(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let Instr::DataDrop(f_1) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
     let cp_2 = (*f_1).clone();
     let x = cp_2;
-    if !((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).datas.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown data segment {}", wspec_runtime::num::wide(x)?))); }
+    if !((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).datas.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown data segment {}", wspec_runtime::num::wide(x)?)).with_rule("Instr_ok/data.drop")); }
     Ok(Effect { pops: 0usize, unreachable: false, pushes: Vec::new(), sets: vec![] })
 }
 
 fn vgroup_72(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
     ck.take_note();
     if let Some(e) = wspec_runtime::machine::attempt(vrule_82(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
-    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/data.drop applies)".into())))
+    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/data.drop applies)".into())).with_rule("Instr_ok/data.drop"))
 }
 
 // from spec/2.3-validation-instructions.wspec:578 rule Instr_ok/const
@@ -9157,7 +9157,7 @@ fn vrule_83(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
 fn vgroup_73(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
     ck.take_note();
     if let Some(e) = wspec_runtime::machine::attempt(vrule_83(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
-    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/const applies)".into())))
+    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/const applies)".into())).with_rule("Instr_ok/const"))
 }
 
 // from spec/2.3-validation-instructions.wspec:581 rule Instr_ok/unop
@@ -9176,7 +9176,7 @@ fn vrule_84(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
 fn vgroup_74(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
     ck.take_note();
     if let Some(e) = wspec_runtime::machine::attempt(vrule_84(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
-    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/unop applies)".into())))
+    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/unop applies)".into())).with_rule("Instr_ok/unop"))
 }
 
 // from spec/2.3-validation-instructions.wspec:584 rule Instr_ok/binop
@@ -9197,7 +9197,7 @@ fn vrule_85(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
 fn vgroup_75(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
     ck.take_note();
     if let Some(e) = wspec_runtime::machine::attempt(vrule_85(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
-    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/binop applies)".into())))
+    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/binop applies)".into())).with_rule("Instr_ok/binop"))
 }
 
 // from spec/2.3-validation-instructions.wspec:587 rule Instr_ok/testop
@@ -9216,7 +9216,7 @@ fn vrule_86(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
 fn vgroup_76(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
     ck.take_note();
     if let Some(e) = wspec_runtime::machine::attempt(vrule_86(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
-    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/testop applies)".into())))
+    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/testop applies)".into())).with_rule("Instr_ok/testop"))
 }
 
 // from spec/2.3-validation-instructions.wspec:590 rule Instr_ok/relop
@@ -9237,7 +9237,7 @@ fn vrule_87(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
 fn vgroup_77(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
     ck.take_note();
     if let Some(e) = wspec_runtime::machine::attempt(vrule_87(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
-    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/relop applies)".into())))
+    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/relop applies)".into())).with_rule("Instr_ok/relop"))
 }
 
 // from spec/2.3-validation-instructions.wspec:593 rule Instr_ok/cvtop
@@ -9257,7 +9257,7 @@ fn vrule_88(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
 fn vgroup_78(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
     ck.take_note();
     if let Some(e) = wspec_runtime::machine::attempt(vrule_88(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
-    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/cvtop applies)".into())))
+    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/cvtop applies)".into())).with_rule("Instr_ok/cvtop"))
 }
 
 // from spec/2.3-validation-instructions.wspec:598 rule Instr_ok/vconst
@@ -9275,7 +9275,7 @@ fn vrule_89(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
 fn vgroup_79(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
     ck.take_note();
     if let Some(e) = wspec_runtime::machine::attempt(vrule_89(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
-    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/vconst applies)".into())))
+    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/vconst applies)".into())).with_rule("Instr_ok/vconst"))
 }
 
 // from spec/2.3-validation-instructions.wspec:601 rule Instr_ok/vvunop
@@ -9295,7 +9295,7 @@ fn vrule_90(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
 fn vgroup_80(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
     ck.take_note();
     if let Some(e) = wspec_runtime::machine::attempt(vrule_90(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
-    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/vvunop applies)".into())))
+    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/vvunop applies)".into())).with_rule("Instr_ok/vvunop"))
 }
 
 // from spec/2.3-validation-instructions.wspec:604 rule Instr_ok/vvbinop
@@ -9317,7 +9317,7 @@ fn vrule_91(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
 fn vgroup_81(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
     ck.take_note();
     if let Some(e) = wspec_runtime::machine::attempt(vrule_91(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
-    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/vvbinop applies)".into())))
+    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/vvbinop applies)".into())).with_rule("Instr_ok/vvbinop"))
 }
 
 // from spec/2.3-validation-instructions.wspec:607 rule Instr_ok/vvternop
@@ -9341,7 +9341,7 @@ fn vrule_92(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
 fn vgroup_82(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
     ck.take_note();
     if let Some(e) = wspec_runtime::machine::attempt(vrule_92(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
-    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/vvternop applies)".into())))
+    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/vvternop applies)".into())).with_rule("Instr_ok/vvternop"))
 }
 
 // from spec/2.3-validation-instructions.wspec:610 rule Instr_ok/vvtestop
@@ -9361,7 +9361,7 @@ fn vrule_93(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
 fn vgroup_83(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
     ck.take_note();
     if let Some(e) = wspec_runtime::machine::attempt(vrule_93(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
-    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/vvtestop applies)".into())))
+    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/vvtestop applies)".into())).with_rule("Instr_ok/vvtestop"))
 }
 
 // from spec/2.3-validation-instructions.wspec:613 rule Instr_ok/vunop
@@ -9380,7 +9380,7 @@ fn vrule_94(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
 fn vgroup_84(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
     ck.take_note();
     if let Some(e) = wspec_runtime::machine::attempt(vrule_94(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
-    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/vunop applies)".into())))
+    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/vunop applies)".into())).with_rule("Instr_ok/vunop"))
 }
 
 // from spec/2.3-validation-instructions.wspec:616 rule Instr_ok/vbinop
@@ -9401,7 +9401,7 @@ fn vrule_95(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
 fn vgroup_85(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
     ck.take_note();
     if let Some(e) = wspec_runtime::machine::attempt(vrule_95(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
-    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/vbinop applies)".into())))
+    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/vbinop applies)".into())).with_rule("Instr_ok/vbinop"))
 }
 
 // from spec/2.3-validation-instructions.wspec:619 rule Instr_ok/vternop
@@ -9424,7 +9424,7 @@ fn vrule_96(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
 fn vgroup_86(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
     ck.take_note();
     if let Some(e) = wspec_runtime::machine::attempt(vrule_96(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
-    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/vternop applies)".into())))
+    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/vternop applies)".into())).with_rule("Instr_ok/vternop"))
 }
 
 // from spec/2.3-validation-instructions.wspec:622 rule Instr_ok/vtestop
@@ -9443,7 +9443,7 @@ fn vrule_97(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
 fn vgroup_87(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
     ck.take_note();
     if let Some(e) = wspec_runtime::machine::attempt(vrule_97(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
-    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/vtestop applies)".into())))
+    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/vtestop applies)".into())).with_rule("Instr_ok/vtestop"))
 }
 
 // from spec/2.3-validation-instructions.wspec:625 rule Instr_ok/vrelop
@@ -9464,7 +9464,7 @@ fn vrule_98(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
 fn vgroup_88(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
     ck.take_note();
     if let Some(e) = wspec_runtime::machine::attempt(vrule_98(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
-    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/vrelop applies)".into())))
+    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/vrelop applies)".into())).with_rule("Instr_ok/vrelop"))
 }
 
 // from spec/2.3-validation-instructions.wspec:628 rule Instr_ok/vshiftop
@@ -9485,7 +9485,7 @@ fn vrule_99(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
 fn vgroup_89(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
     ck.take_note();
     if let Some(e) = wspec_runtime::machine::attempt(vrule_99(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
-    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/vshiftop applies)".into())))
+    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/vshiftop applies)".into())).with_rule("Instr_ok/vshiftop"))
 }
 
 // from spec/2.3-validation-instructions.wspec:631 rule Instr_ok/vbitmask
@@ -9503,7 +9503,7 @@ fn vrule_100(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R
 fn vgroup_90(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
     ck.take_note();
     if let Some(e) = wspec_runtime::machine::attempt(vrule_100(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
-    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/vbitmask applies)".into())))
+    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/vbitmask applies)".into())).with_rule("Instr_ok/vbitmask"))
 }
 
 // from spec/2.3-validation-instructions.wspec:634 rule Instr_ok/vswizzlop
@@ -9524,7 +9524,7 @@ fn vrule_101(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R
 fn vgroup_91(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
     ck.take_note();
     if let Some(e) = wspec_runtime::machine::attempt(vrule_101(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
-    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/vswizzlop applies)".into())))
+    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/vswizzlop applies)".into())).with_rule("Instr_ok/vswizzlop"))
 }
 
 // from spec/2.3-validation-instructions.wspec:637 rule Instr_ok/vshuffle
@@ -9545,7 +9545,7 @@ fn vrule_102(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R
     let i_10 = acc_i_9;
     let src_16: Vec<_> = i_10.clone().into_iter().collect();
     for i_ in 0..wspec_runtime::seq::same_len(&[src_16.len()])? { let i_10_12 = src_16[i_].clone(); 
-    if !((wspec_runtime::num::wide(i_10_12)? < wspec_runtime::num::mul(2i128, wspec_runtime::num::wide((conv::bshape_to_shape(sh)).1)?)?)) { return Err(Fail::msg(0, "invalid lane index")); }
+    if !((wspec_runtime::num::wide(i_10_12)? < wspec_runtime::num::mul(2i128, wspec_runtime::num::wide((conv::bshape_to_shape(sh)).1)?)?)) { return Err(Fail::msg(0, "invalid lane index").with_rule("Instr_ok/vshuffle")); }
      }
     let e_17: Valtype = Valtype::Vectype(Vectype);
     if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_17).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![Valtype::Vectype(Vectype)], vec![e_17.clone()]]))); }
@@ -9557,7 +9557,7 @@ fn vrule_102(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R
 fn vgroup_92(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
     ck.take_note();
     if let Some(e) = wspec_runtime::machine::attempt(vrule_102(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
-    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/vshuffle applies)".into())))
+    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/vshuffle applies)".into())).with_rule("Instr_ok/vshuffle"))
 }
 
 // from spec/2.3-validation-instructions.wspec:641 rule Instr_ok/vsplat
@@ -9575,7 +9575,7 @@ fn vrule_103(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R
 fn vgroup_93(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
     ck.take_note();
     if let Some(e) = wspec_runtime::machine::attempt(vrule_103(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
-    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/vsplat applies)".into())))
+    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/vsplat applies)".into())).with_rule("Instr_ok/vsplat"))
 }
 
 // from spec/2.3-validation-instructions.wspec:644 rule Instr_ok/vextract_lane
@@ -9590,7 +9590,7 @@ fn vrule_104(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R
     let cp_5 = (*f_3).clone();
     let n_6 = wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(cp_5)?)?;
     let i = n_6;
-    if !((wspec_runtime::num::wide(i)? < wspec_runtime::num::wide(sh.1)?)) { return Err(Fail::msg(0, "invalid lane index")); }
+    if !((wspec_runtime::num::wide(i)? < wspec_runtime::num::wide(sh.1)?)) { return Err(Fail::msg(0, "invalid lane index").with_rule("Instr_ok/vextract_lane")); }
     let e_9: Valtype = Valtype::Vectype(Vectype);
     if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_9).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![e_9.clone()]]))); }
     Ok(Effect { pops: 0usize + 1, unreachable: false, pushes: wspec_runtime::seq::cat([vec![conv::numtype_to_valtype(defs::lunpack(ar_, sh.0)?)]]), sets: vec![] })
@@ -9599,7 +9599,7 @@ fn vrule_104(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R
 fn vgroup_94(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
     ck.take_note();
     if let Some(e) = wspec_runtime::machine::attempt(vrule_104(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
-    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/vextract_lane applies)".into())))
+    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/vextract_lane applies)".into())).with_rule("Instr_ok/vextract_lane"))
 }
 
 // from spec/2.3-validation-instructions.wspec:648 rule Instr_ok/vreplace_lane
@@ -9612,7 +9612,7 @@ fn vrule_105(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R
     let cp_3 = (*f_2).clone();
     let n_4 = wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(cp_3)?)?;
     let i = n_4;
-    if !((wspec_runtime::num::wide(i)? < wspec_runtime::num::wide(sh.1)?)) { return Err(Fail::msg(0, "invalid lane index")); }
+    if !((wspec_runtime::num::wide(i)? < wspec_runtime::num::wide(sh.1)?)) { return Err(Fail::msg(0, "invalid lane index").with_rule("Instr_ok/vreplace_lane")); }
     let e_11: Valtype = conv::numtype_to_valtype(defs::lunpack(ar_, sh.0)?);
     if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_11).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![Valtype::Vectype(Vectype)], vec![e_11.clone()]]))); }
     let e_12: Valtype = Valtype::Vectype(Vectype);
@@ -9623,7 +9623,7 @@ fn vrule_105(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R
 fn vgroup_95(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
     ck.take_note();
     if let Some(e) = wspec_runtime::machine::attempt(vrule_105(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
-    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/vreplace_lane applies)".into())))
+    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/vreplace_lane applies)".into())).with_rule("Instr_ok/vreplace_lane"))
 }
 
 // from spec/2.3-validation-instructions.wspec:652 rule Instr_ok/vextunop
@@ -9643,7 +9643,7 @@ fn vrule_106(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R
 fn vgroup_96(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
     ck.take_note();
     if let Some(e) = wspec_runtime::machine::attempt(vrule_106(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
-    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/vextunop applies)".into())))
+    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/vextunop applies)".into())).with_rule("Instr_ok/vextunop"))
 }
 
 // from spec/2.3-validation-instructions.wspec:655 rule Instr_ok/vextbinop
@@ -9665,7 +9665,7 @@ fn vrule_107(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R
 fn vgroup_97(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
     ck.take_note();
     if let Some(e) = wspec_runtime::machine::attempt(vrule_107(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
-    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/vextbinop applies)".into())))
+    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/vextbinop applies)".into())).with_rule("Instr_ok/vextbinop"))
 }
 
 // from spec/2.3-validation-instructions.wspec:658 rule Instr_ok/vextternop
@@ -9689,7 +9689,7 @@ fn vrule_108(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R
 fn vgroup_98(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
     ck.take_note();
     if let Some(e) = wspec_runtime::machine::attempt(vrule_108(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
-    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/vextternop applies)".into())))
+    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/vextternop applies)".into())).with_rule("Instr_ok/vextternop"))
 }
 
 // from spec/2.3-validation-instructions.wspec:661 rule Instr_ok/vnarrow
@@ -9711,7 +9711,7 @@ fn vrule_109(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R
 fn vgroup_99(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
     ck.take_note();
     if let Some(e) = wspec_runtime::machine::attempt(vrule_109(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
-    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/vnarrow applies)".into())))
+    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/vnarrow applies)".into())).with_rule("Instr_ok/vnarrow"))
 }
 
 // from spec/2.3-validation-instructions.wspec:664 rule Instr_ok/vcvtop
@@ -9731,7 +9731,7 @@ fn vrule_110(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R
 fn vgroup_100(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
     ck.take_note();
     if let Some(e) = wspec_runtime::machine::attempt(vrule_110(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
-    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/vcvtop applies)".into())))
+    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/vcvtop applies)".into())).with_rule("Instr_ok/vcvtop"))
 }
 
 // from spec/2.3-validation-instructions.wspec:667 rule Instr_ok/vload-val
@@ -9748,7 +9748,7 @@ fn vrule_111(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R
     let cp_7 = (*f_3).clone();
     let x = cp_7;
     let ao = *f_4;
-    if !((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).mems.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown memory {}", wspec_runtime::num::wide(x)?))); }
+    if !((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).mems.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown memory {}", wspec_runtime::num::wide(x)?)).with_rule("Instr_ok/vload-val")); }
     #[allow(irrefutable_let_patterns)]
     let Memtype(f_8, f_9) = (&(*wspec_runtime::seq::at(&(*v_C).mems, wspec_runtime::num::wide(x)?)?)) else { return Err(wspec_runtime::Fail::soft()) };
     let at = *f_8;
@@ -9776,7 +9776,7 @@ fn vrule_112(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R
     let cp_9 = (*f_3).clone();
     let x = cp_9;
     let ao = *f_4;
-    if !((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).mems.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown memory {}", wspec_runtime::num::wide(x)?))); }
+    if !((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).mems.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown memory {}", wspec_runtime::num::wide(x)?)).with_rule("Instr_ok/vload-pack")); }
     #[allow(irrefutable_let_patterns)]
     let Memtype(f_10, f_11) = (&(*wspec_runtime::seq::at(&(*v_C).mems, wspec_runtime::num::wide(x)?)?)) else { return Err(wspec_runtime::Fail::soft()) };
     let at = *f_10;
@@ -9802,7 +9802,7 @@ fn vrule_113(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R
     let cp_7 = (*f_3).clone();
     let x = cp_7;
     let ao = *f_4;
-    if !((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).mems.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown memory {}", wspec_runtime::num::wide(x)?))); }
+    if !((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).mems.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown memory {}", wspec_runtime::num::wide(x)?)).with_rule("Instr_ok/vload-splat")); }
     #[allow(irrefutable_let_patterns)]
     let Memtype(f_8, f_9) = (&(*wspec_runtime::seq::at(&(*v_C).mems, wspec_runtime::num::wide(x)?)?)) else { return Err(wspec_runtime::Fail::soft()) };
     let at = *f_8;
@@ -9828,7 +9828,7 @@ fn vrule_114(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R
     let cp_7 = (*f_3).clone();
     let x = cp_7;
     let ao = *f_4;
-    if !((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).mems.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown memory {}", wspec_runtime::num::wide(x)?))); }
+    if !((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).mems.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown memory {}", wspec_runtime::num::wide(x)?)).with_rule("Instr_ok/vload-zero")); }
     #[allow(irrefutable_let_patterns)]
     let Memtype(f_8, f_9) = (&(*wspec_runtime::seq::at(&(*v_C).mems, wspec_runtime::num::wide(x)?)?)) else { return Err(wspec_runtime::Fail::soft()) };
     let at = *f_8;
@@ -9845,7 +9845,7 @@ fn vgroup_101(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr)
     if let Some(e) = wspec_runtime::machine::attempt(vrule_112(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
     if let Some(e) = wspec_runtime::machine::attempt(vrule_113(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
     if let Some(e) = wspec_runtime::machine::attempt(vrule_114(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
-    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/vload-val, Instr_ok/vload-pack, Instr_ok/vload-splat, Instr_ok/vload-zero applies)".into())))
+    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/vload-val, Instr_ok/vload-pack, Instr_ok/vload-splat, Instr_ok/vload-zero applies)".into())).with_rule("Instr_ok/vload-val or Instr_ok/vload-pack or Instr_ok/vload-splat or Instr_ok/vload-zero"))
 }
 
 // from spec/2.3-validation-instructions.wspec:691 rule Instr_ok/vload_lane
@@ -9863,13 +9863,13 @@ fn vrule_115(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R
     let cp_7 = (*f_5).clone();
     let n_8 = wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(cp_7)?)?;
     let i = n_8;
-    if !((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).mems.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown memory {}", wspec_runtime::num::wide(x)?))); }
+    if !((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).mems.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown memory {}", wspec_runtime::num::wide(x)?)).with_rule("Instr_ok/vload_lane")); }
     #[allow(irrefutable_let_patterns)]
     let Memtype(f_9, f_10) = (&(*wspec_runtime::seq::at(&(*v_C).mems, wspec_runtime::num::wide(x)?)?)) else { return Err(wspec_runtime::Fail::soft()) };
     let at = *f_9;
     let lim = *f_10;
     rels::memarg_ok(ar_, ao, at, wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(sz)?)?)?;
-    if !((wspec_runtime::num::mul(wspec_runtime::num::wide(i)?, wspec_runtime::num::wide(sz)?)? < 128i128)) { return Err(Fail::msg(0, "invalid lane index")); }
+    if !((wspec_runtime::num::mul(wspec_runtime::num::wide(i)?, wspec_runtime::num::wide(sz)?)? < 128i128)) { return Err(Fail::msg(0, "invalid lane index").with_rule("Instr_ok/vload_lane")); }
     let e_11: Valtype = Valtype::Vectype(Vectype);
     if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_11).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![conv::addrtype_to_valtype(at)], vec![e_11.clone()]]))); }
     let e_12: Valtype = conv::addrtype_to_valtype(at);
@@ -9880,7 +9880,7 @@ fn vrule_115(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R
 fn vgroup_102(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
     ck.take_note();
     if let Some(e) = wspec_runtime::machine::attempt(vrule_115(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
-    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/vload_lane applies)".into())))
+    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/vload_lane applies)".into())).with_rule("Instr_ok/vload_lane"))
 }
 
 // from spec/2.3-validation-instructions.wspec:698 rule Instr_ok/vstore
@@ -9894,7 +9894,7 @@ fn vrule_116(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R
     let cp_4 = (*f_2).clone();
     let x = cp_4;
     let ao = *f_3;
-    if !((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).mems.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown memory {}", wspec_runtime::num::wide(x)?))); }
+    if !((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).mems.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown memory {}", wspec_runtime::num::wide(x)?)).with_rule("Instr_ok/vstore")); }
     #[allow(irrefutable_let_patterns)]
     let Memtype(f_5, f_6) = (&(*wspec_runtime::seq::at(&(*v_C).mems, wspec_runtime::num::wide(x)?)?)) else { return Err(wspec_runtime::Fail::soft()) };
     let at = *f_5;
@@ -9910,7 +9910,7 @@ fn vrule_116(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R
 fn vgroup_103(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
     ck.take_note();
     if let Some(e) = wspec_runtime::machine::attempt(vrule_116(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
-    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/vstore applies)".into())))
+    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/vstore applies)".into())).with_rule("Instr_ok/vstore"))
 }
 
 // from spec/2.3-validation-instructions.wspec:704 rule Instr_ok/vstore_lane
@@ -9928,13 +9928,13 @@ fn vrule_117(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R
     let cp_7 = (*f_5).clone();
     let n_8 = wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(cp_7)?)?;
     let i = n_8;
-    if !((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).mems.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown memory {}", wspec_runtime::num::wide(x)?))); }
+    if !((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).mems.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown memory {}", wspec_runtime::num::wide(x)?)).with_rule("Instr_ok/vstore_lane")); }
     #[allow(irrefutable_let_patterns)]
     let Memtype(f_9, f_10) = (&(*wspec_runtime::seq::at(&(*v_C).mems, wspec_runtime::num::wide(x)?)?)) else { return Err(wspec_runtime::Fail::soft()) };
     let at = *f_9;
     let lim = *f_10;
     rels::memarg_ok(ar_, ao, at, wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(sz)?)?)?;
-    if !((wspec_runtime::num::mul(wspec_runtime::num::wide(i)?, wspec_runtime::num::wide(sz)?)? < 128i128)) { return Err(Fail::msg(0, "invalid lane index")); }
+    if !((wspec_runtime::num::mul(wspec_runtime::num::wide(i)?, wspec_runtime::num::wide(sz)?)? < 128i128)) { return Err(Fail::msg(0, "invalid lane index").with_rule("Instr_ok/vstore_lane")); }
     let e_11: Valtype = Valtype::Vectype(Vectype);
     if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_11).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![conv::addrtype_to_valtype(at)], vec![e_11.clone()]]))); }
     let e_12: Valtype = conv::addrtype_to_valtype(at);
@@ -9945,7 +9945,7 @@ fn vrule_117(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R
 fn vgroup_104(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
     ck.take_note();
     if let Some(e) = wspec_runtime::machine::attempt(vrule_117(ck, ar_, c, redex_))? { return Ok(ck.apply(e)); }
-    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/vstore_lane applies)".into())))
+    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| "type mismatch (no rule of Instr_ok/vstore_lane applies)".into())).with_rule("Instr_ok/vstore_lane"))
 }
 
 /// The locals an instruction sets, after checking it on the stack `ck` (`Instr_ok`).
@@ -10095,7 +10095,7 @@ pub fn check_seq(ar_: &Ctx, c: &Context, code: &[Instr], t1: &[Valtype], t2: Opt
     let ends = t2.iter().rev().enumerate().all(|(k, t)| matches!(ck.peek(k), Ok(a) if rels::valtype_sub(ar_, c, a, t).is_ok()));
     if !ends || ck.height() > t2.len() {
         let have = if ends { ck.types().to_vec() } else { ck.top(t2.len()) };
-        return Err(Fail::msg(code.len(), format!("type mismatch: block requires [{}] but stack has [{}]", vlist(ar_, t2), vlist(ar_, &have))));
+        return Err(Fail::msg(code.len(), format!("type mismatch: block requires [{}] but stack has [{}]", vlist(ar_, t2), vlist(ar_, &have))).with_rule("Instrs_ok"));
     }
     Ok((t2.to_vec(), sets))
     })
@@ -16632,7 +16632,7 @@ pub mod rels {
             let Blocktype::Idx(f_1) = a1 else { return Err(wspec_runtime::Fail::soft()) };
             let cp_2 = (*f_1).clone();
             let x = cp_2;
-            if !((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).types.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown type {}", wspec_runtime::num::wide(x)?))); }
+            if !((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).types.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown type {}", wspec_runtime::num::wide(x)?)).with_rule("Blocktype_ok/typeidx")); }
             let (t_1_6, t_2_7,) = match (|| -> R<_> {
             let (o_3,) = rels::expand(ar_, &(*wspec_runtime::seq::at(&(*v_C).types, wspec_runtime::num::wide(x)?)?))?;
             #[allow(irrefutable_let_patterns)]
@@ -16640,7 +16640,7 @@ pub mod rels {
             let t_1 = f_4.clone();
             let t_2 = f_5.clone();
             Ok((t_1.clone(), t_2.clone(),))
-            })() { Ok(v) => v, Err(f) if !f.is_soft() => return Err(f), Err(_) => return Err(Fail::msg(0, format!("non-function type {}", wspec_runtime::num::wide(x)?))) };
+            })() { Ok(v) => v, Err(f) if !f.is_soft() => return Err(f), Err(_) => return Err(Fail::msg(0, format!("non-function type {}", wspec_runtime::num::wide(x)?)).with_rule("Blocktype_ok/typeidx")) };
             Ok((Instrtype(t_1_6, vec![], t_2_7),))
         })())? { return Ok(v); } }
         Err(Fail::soft())
@@ -17422,7 +17422,7 @@ pub mod rels {
             let Catch::Catch(f_1, f_2) = a1 else { return Err(wspec_runtime::Fail::soft()) };
             let x = f_1.clone();
             let l = f_2.clone();
-            if !((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).tags.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown tag {}", wspec_runtime::num::wide(x)?))); }
+            if !((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).tags.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown tag {}", wspec_runtime::num::wide(x)?)).with_rule("Catch_ok/catch")); }
             #[allow(irrefutable_let_patterns)]
             let Typeuse::Deftype(n_3) = (&(*wspec_runtime::seq::at(&(*v_C).tags, wspec_runtime::num::wide(x)?)?)) else { return Err(wspec_runtime::Fail::soft()) };
             let dt = n_3;
@@ -17432,7 +17432,7 @@ pub mod rels {
             let t = f_5.clone();
             let l_7 = f_6.clone();
             wspec_runtime::check(l_7.len() == 0)?;
-            if !((wspec_runtime::num::wide(l)? < wspec_runtime::num::wide(((*v_C).labels.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown label {}", wspec_runtime::num::wide(l)?))); }
+            if !((wspec_runtime::num::wide(l)? < wspec_runtime::num::wide(((*v_C).labels.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown label {}", wspec_runtime::num::wide(l)?)).with_rule("Catch_ok/catch")); }
             rels::resulttype_sub(ar_, v_C, &(t.clone()), &(*wspec_runtime::seq::at(&(*v_C).labels, wspec_runtime::num::wide(l)?)?))?;
             Ok(())
         })())? { return Ok(v); } }
@@ -17443,7 +17443,7 @@ pub mod rels {
             let Catch::CatchRef(f_1, f_2) = a1 else { return Err(wspec_runtime::Fail::soft()) };
             let x = f_1.clone();
             let l = f_2.clone();
-            if !((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).tags.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown tag {}", wspec_runtime::num::wide(x)?))); }
+            if !((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).tags.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown tag {}", wspec_runtime::num::wide(x)?)).with_rule("Catch_ok/catch_ref")); }
             #[allow(irrefutable_let_patterns)]
             let Typeuse::Deftype(n_3) = (&(*wspec_runtime::seq::at(&(*v_C).tags, wspec_runtime::num::wide(x)?)?)) else { return Err(wspec_runtime::Fail::soft()) };
             let dt = n_3;
@@ -17453,7 +17453,7 @@ pub mod rels {
             let t = f_5.clone();
             let l_7 = f_6.clone();
             wspec_runtime::check(l_7.len() == 0)?;
-            if !((wspec_runtime::num::wide(l)? < wspec_runtime::num::wide(((*v_C).labels.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown label {}", wspec_runtime::num::wide(l)?))); }
+            if !((wspec_runtime::num::wide(l)? < wspec_runtime::num::wide(((*v_C).labels.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown label {}", wspec_runtime::num::wide(l)?)).with_rule("Catch_ok/catch_ref")); }
             rels::resulttype_sub(ar_, v_C, &(wspec_runtime::seq::cat([t.clone(), vec![Valtype::Reftype(Reftype(None, Heaptype::Absheaptype(Absheaptype::Exn)))]])), &(*wspec_runtime::seq::at(&(*v_C).labels, wspec_runtime::num::wide(l)?)?))?;
             Ok(())
         })())? { return Ok(v); } }
@@ -17463,7 +17463,7 @@ pub mod rels {
             #[allow(irrefutable_let_patterns)]
             let Catch::CatchAll(f_1) = a1 else { return Err(wspec_runtime::Fail::soft()) };
             let l = f_1.clone();
-            if !((wspec_runtime::num::wide(l)? < wspec_runtime::num::wide(((*v_C).labels.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown label {}", wspec_runtime::num::wide(l)?))); }
+            if !((wspec_runtime::num::wide(l)? < wspec_runtime::num::wide(((*v_C).labels.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown label {}", wspec_runtime::num::wide(l)?)).with_rule("Catch_ok/catch_all")); }
             rels::resulttype_sub(ar_, v_C, &(vec![]), &(*wspec_runtime::seq::at(&(*v_C).labels, wspec_runtime::num::wide(l)?)?))?;
             Ok(())
         })())? { return Ok(v); } }
@@ -17473,7 +17473,7 @@ pub mod rels {
             #[allow(irrefutable_let_patterns)]
             let Catch::CatchAllRef(f_1) = a1 else { return Err(wspec_runtime::Fail::soft()) };
             let l = f_1.clone();
-            if !((wspec_runtime::num::wide(l)? < wspec_runtime::num::wide(((*v_C).labels.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown label {}", wspec_runtime::num::wide(l)?))); }
+            if !((wspec_runtime::num::wide(l)? < wspec_runtime::num::wide(((*v_C).labels.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown label {}", wspec_runtime::num::wide(l)?)).with_rule("Catch_ok/catch_all_ref")); }
             rels::resulttype_sub(ar_, v_C, &(vec![Valtype::Reftype(Reftype(None, Heaptype::Absheaptype(Absheaptype::Exn)))]), &(*wspec_runtime::seq::at(&(*v_C).labels, wspec_runtime::num::wide(l)?)?))?;
             Ok(())
         })())? { return Ok(v); } }
@@ -17493,8 +17493,8 @@ pub mod rels {
             let m = n_5;
             let at = a1;
             let v_N = a2;
-            if !((wspec_runtime::num::mul(wspec_runtime::num::pow(2i128, wspec_runtime::num::wide(n)?)?, 8i128)? <= wspec_runtime::num::wide(v_N)?)) { return Err(Fail::msg(0, "alignment must not be larger than natural")); }
-            if !((wspec_runtime::num::wide(m)? < wspec_runtime::num::pow(2i128, wspec_runtime::num::wide(defs::size(ar_, conv::addrtype_to_numtype(at))?)?)?)) { return Err(Fail::msg(0, "offset out of range")); }
+            if !((wspec_runtime::num::mul(wspec_runtime::num::pow(2i128, wspec_runtime::num::wide(n)?)?, 8i128)? <= wspec_runtime::num::wide(v_N)?)) { return Err(Fail::msg(0, "alignment must not be larger than natural").with_rule("Memarg_ok")); }
+            if !((wspec_runtime::num::wide(m)? < wspec_runtime::num::pow(2i128, wspec_runtime::num::wide(defs::size(ar_, conv::addrtype_to_numtype(at))?)?)?)) { return Err(Fail::msg(0, "offset out of range").with_rule("Memarg_ok")); }
             Ok(())
         })())? { return Ok(v); }
         Err(Fail::soft())
@@ -17561,7 +17561,7 @@ pub mod rels {
             let y_41 = acc_y_38;
             let src_45: Vec<_> = y_41.clone().into_iter().collect();
             for i_ in 0..wspec_runtime::seq::same_len(&[src_45.len()])? { let y_41_43 = src_45[i_].clone(); 
-            if !((wspec_runtime::num::wide(y_41_43)? < wspec_runtime::num::wide((dt_q.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown type {}", wspec_runtime::num::wide(y_41_43)?))); }
+            if !((wspec_runtime::num::wide(y_41_43)? < wspec_runtime::num::wide((dt_q.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown type {}", wspec_runtime::num::wide(y_41_43)?)).with_rule("Module_ok")); }
              }
             let eq_147 = { let n_ = wspec_runtime::seq::same_len(&[y_41.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let y_41_146 = y_41[i_].clone(); out_.push((*wspec_runtime::seq::at(&dt_q, wspec_runtime::num::wide(y_41_146)?)?).clone()); } out_ };
             let dt = eq_147;
@@ -17651,7 +17651,7 @@ pub mod rels {
             acc_nm_924.push(nm.clone());acc_xt_E_925.push(xt_E.clone()); }
             let nm_926 = acc_nm_924;
             let xt_E_927 = acc_xt_E_925;
-            if !(defs::disjoint_(ar_, &(nm_926.clone()))?) { return Err(Fail::msg(0, "duplicate export name")); }
+            if !(defs::disjoint_(ar_, &(nm_926.clone()))?) { return Err(Fail::msg(0, "duplicate export name").with_rule("Module_ok")); }
             Ok((defs::clos_moduletype(ar_, &v_C, &(Moduletype(xt_I_21, xt_E_927)))?,))
         })())? { return Ok(v); }
         Err(Fail::soft())
@@ -17756,7 +17756,7 @@ pub mod rels {
             let Typeuse::Idx(f_1) = a1 else { return Err(wspec_runtime::Fail::soft()) };
             let cp_2 = (*f_1).clone();
             let x = cp_2;
-            if !((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).types.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown type {}", wspec_runtime::num::wide(x)?))); }
+            if !((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).types.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown type {}", wspec_runtime::num::wide(x)?)).with_rule("Typeuse_ok/typeidx")); }
             Ok(())
         })())? { return Ok(v); } }
         // from spec/2.1-validation-types.wspec:29 rule Typeuse_ok/rec
@@ -18026,7 +18026,7 @@ pub mod rels {
             let x = cp_4;
             let loc = f_2;
             let expr_5 = *f_3;
-            if !((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).types.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown type {}", wspec_runtime::num::wide(x)?))); }
+            if !((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).types.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown type {}", wspec_runtime::num::wide(x)?)).with_rule("Func_ok")); }
             let (t_1_9, t_2_10,) = match (|| -> R<_> {
             let (o_6,) = rels::expand(ar_, &(*wspec_runtime::seq::at(&(*v_C).types, wspec_runtime::num::wide(x)?)?))?;
             #[allow(irrefutable_let_patterns)]
@@ -18034,7 +18034,7 @@ pub mod rels {
             let t_1 = f_7.clone();
             let t_2 = f_8.clone();
             Ok((t_1.clone(), t_2.clone(),))
-            })() { Ok(v) => v, Err(f) if !f.is_soft() => return Err(f), Err(_) => return Err(Fail::msg(0, format!("non-function type {}", wspec_runtime::num::wide(x)?))) };
+            })() { Ok(v) => v, Err(f) if !f.is_soft() => return Err(f), Err(_) => return Err(Fail::msg(0, format!("non-function type {}", wspec_runtime::num::wide(x)?)).with_rule("Func_ok")) };
             let src_15: Vec<_> = (*loc).clone().into_iter().collect();
             let mut acc_lct_16 = Vec::new();
             for i_ in 0..wspec_runtime::seq::same_len(&[src_15.len()])? { let loc_12 = src_15[i_].clone(); 
@@ -18104,7 +18104,7 @@ pub mod rels {
             #[allow(irrefutable_let_patterns)]
             let Start(f_1) = a1 else { return Err(wspec_runtime::Fail::soft()) };
             let x = f_1.clone();
-            if !((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).funcs.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown function {}", wspec_runtime::num::wide(x)?))); }
+            if !((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).funcs.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown function {}", wspec_runtime::num::wide(x)?)).with_rule("Start_ok")); }
             let () = match (|| -> R<_> {
             let (o_2,) = rels::expand(ar_, &(*wspec_runtime::seq::at(&(*v_C).funcs, wspec_runtime::num::wide(x)?)?))?;
             #[allow(irrefutable_let_patterns)]
@@ -18114,7 +18114,7 @@ pub mod rels {
             let l_6 = f_4.clone();
             wspec_runtime::check(l_6.len() == 0)?;
             Ok(())
-            })() { Ok(v) => v, Err(f) if !f.is_soft() => return Err(f), Err(_) => return Err(Fail::msg(0, "start function must not have parameters or results")) };
+            })() { Ok(v) => v, Err(f) if !f.is_soft() => return Err(f), Err(_) => return Err(Fail::msg(0, "start function must not have parameters or results").with_rule("Start_ok")) };
             Ok(())
         })())? { return Ok(v); } }
         Err(Fail::soft())
@@ -18266,8 +18266,8 @@ pub mod rels {
             let t_1 = f_3.clone();
             let t_2 = f_4.clone();
             Ok((t_1.clone(), t_2.clone(),))
-            })() { Ok(v) => v, Err(f) if !f.is_soft() => return Err(f), Err(_) => return Err(Fail::msg(0, "non-function type")) };
-            if !((t_2_6.clone() == vec![])) { return Err(Fail::msg(0, "non-empty tag result type")); }
+            })() { Ok(v) => v, Err(f) if !f.is_soft() => return Err(f), Err(_) => return Err(Fail::msg(0, "non-function type").with_rule("Tagtype_ok")) };
+            if !((t_2_6.clone() == vec![])) { return Err(Fail::msg(0, "non-empty tag result type").with_rule("Tagtype_ok")); }
             Ok(())
         })())? { return Ok(v); }
         Err(Fail::soft())
@@ -18284,7 +18284,7 @@ pub mod rels {
             let lim = f_2.clone();
             let eq_3 = wspec_runtime::num::narrow::<u64>(wspec_runtime::num::pow(2i128, wspec_runtime::num::sub(wspec_runtime::num::wide(defs::size(ar_, conv::addrtype_to_numtype(at))?)?, 16i128)?)?)?;
             let k = eq_3;
-            match rels::limits_ok(ar_, v_C, lim, k) { Ok(_) => {} Err(f) if !f.is_soft() => return Err(f), Err(_) => return Err(Fail::msg(0, format!("memory size must be at most {} pages", wspec_runtime::num::wide(k)?))) }
+            match rels::limits_ok(ar_, v_C, lim, k) { Ok(_) => {} Err(f) if !f.is_soft() => return Err(f), Err(_) => return Err(Fail::msg(0, format!("memory size must be at most {} pages", wspec_runtime::num::wide(k)?)).with_rule("Memtype_ok")) }
             Ok(())
         })())? { return Ok(v); } }
         Err(Fail::soft())
@@ -18303,7 +18303,7 @@ pub mod rels {
             rels::reftype_ok(ar_, v_C, rt)?;
             let eq_4 = wspec_runtime::num::narrow::<u64>(wspec_runtime::num::sub(wspec_runtime::num::pow(2i128, wspec_runtime::num::wide(defs::size(ar_, conv::addrtype_to_numtype(at))?)?)?, 1i128)?)?;
             let k = eq_4;
-            match rels::limits_ok(ar_, v_C, lim, k) { Ok(_) => {} Err(f) if !f.is_soft() => return Err(f), Err(_) => return Err(Fail::msg(0, format!("table size must be at most {}", wspec_runtime::num::wide(k)?))) }
+            match rels::limits_ok(ar_, v_C, lim, k) { Ok(_) => {} Err(f) if !f.is_soft() => return Err(f), Err(_) => return Err(Fail::msg(0, format!("table size must be at most {}", wspec_runtime::num::wide(k)?)).with_rule("Tabletype_ok")) }
             Ok(())
         })())? { return Ok(v); } }
         Err(Fail::soft())
@@ -18361,7 +18361,7 @@ pub mod rels {
             let t_1 = f_3.clone();
             let t_2 = f_4.clone();
             Ok((t_1.clone(), t_2.clone(),))
-            })() { Ok(v) => v, Err(f) if !f.is_soft() => return Err(f), Err(_) => return Err(Fail::msg(0, "non-function type")) };
+            })() { Ok(v) => v, Err(f) if !f.is_soft() => return Err(f), Err(_) => return Err(Fail::msg(0, "non-function type").with_rule("Externtype_ok/func")) };
             Ok(())
         })())? { return Ok(v); } }
         Err(Fail::soft())
@@ -18499,7 +18499,7 @@ pub mod rels {
             let src_5: Vec<_> = { let h = in__1.clone(); ar_.instr.get(h).to_vec() }.into_iter().collect();
             for i_ in 0..wspec_runtime::seq::same_len(&[src_5.len()])? { let in__1_3 = src_5[i_].clone(); 
             (|| -> R<()> {
-            match rels::instr_const(ar_, v_C, &in__1_3) { Ok(_) => {} Err(f) if !f.is_soft() => return Err(f), Err(_) => return Err(Fail::msg(0, "constant expression required")) }
+            match rels::instr_const(ar_, v_C, &in__1_3) { Ok(_) => {} Err(f) if !f.is_soft() => return Err(f), Err(_) => return Err(Fail::msg(0, "constant expression required").with_rule("Expr_const")) }
             Ok(())
             })().map_err(|f| f.within("instruction", i_ as u64))?;
              }
@@ -18587,7 +18587,7 @@ pub mod rels {
             let Datamode::Active(f_1, f_2) = a1 else { return Err(wspec_runtime::Fail::soft()) };
             let x = f_1.clone();
             let expr_3 = f_2.clone();
-            if !((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).mems.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown memory {}", wspec_runtime::num::wide(x)?))); }
+            if !((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).mems.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown memory {}", wspec_runtime::num::wide(x)?)).with_rule("Datamode_ok/active")); }
             #[allow(irrefutable_let_patterns)]
             let Memtype(f_4, f_5) = (&(*wspec_runtime::seq::at(&(*v_C).mems, wspec_runtime::num::wide(x)?)?)) else { return Err(wspec_runtime::Fail::soft()) };
             let at = *f_4;
@@ -18627,12 +18627,12 @@ pub mod rels {
             let expr_3 = f_2.clone();
             let cp_4 = (*a2).clone();
             let rt = cp_4;
-            if !((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).tables.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown table {}", wspec_runtime::num::wide(x)?))); }
+            if !((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).tables.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown table {}", wspec_runtime::num::wide(x)?)).with_rule("Elemmode_ok/active")); }
             #[allow(irrefutable_let_patterns)]
             let Tabletype(f_5, f_6, f_7) = (&(*wspec_runtime::seq::at(&(*v_C).tables, wspec_runtime::num::wide(x)?)?)) else { return Err(wspec_runtime::Fail::soft()) };
             let at = *f_5;
             let rt_q = f_7;
-            match rels::reftype_sub(ar_, v_C, &rt, rt_q) { Ok(_) => {} Err(f) if !f.is_soft() => return Err(f), Err(_) => return Err(Fail::msg(0, "type mismatch: element segment's type does not match the table's element type")) }
+            match rels::reftype_sub(ar_, v_C, &rt, rt_q) { Ok(_) => {} Err(f) if !f.is_soft() => return Err(f), Err(_) => return Err(Fail::msg(0, "type mismatch: element segment's type does not match the table's element type").with_rule("Elemmode_ok/active")) }
             rels::expr_const(ar_, v_C, expr_3)?;
             rels::expr_ok(ar_, v_C, expr_3, &(vec![conv::addrtype_to_valtype(at)]))?;
             Ok(())
@@ -18648,7 +18648,7 @@ pub mod rels {
             #[allow(irrefutable_let_patterns)]
             let Externidx::Tag(f_1) = a1 else { return Err(wspec_runtime::Fail::soft()) };
             let x = f_1.clone();
-            if !((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).tags.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown tag {}", wspec_runtime::num::wide(x)?))); }
+            if !((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).tags.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown tag {}", wspec_runtime::num::wide(x)?)).with_rule("Externidx_ok/tag")); }
             let jt = (&(*wspec_runtime::seq::at(&(*v_C).tags, wspec_runtime::num::wide(x)?)?));
             Ok((Externtype::Tag((*jt).clone()),))
         })())? { return Ok(v); } }
@@ -18658,7 +18658,7 @@ pub mod rels {
             #[allow(irrefutable_let_patterns)]
             let Externidx::Global(f_1) = a1 else { return Err(wspec_runtime::Fail::soft()) };
             let x = f_1.clone();
-            if !((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).globals.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown global {}", wspec_runtime::num::wide(x)?))); }
+            if !((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).globals.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown global {}", wspec_runtime::num::wide(x)?)).with_rule("Externidx_ok/global")); }
             let gt = (&(*wspec_runtime::seq::at(&(*v_C).globals, wspec_runtime::num::wide(x)?)?));
             Ok((Externtype::Global((*gt).clone()),))
         })())? { return Ok(v); } }
@@ -18668,7 +18668,7 @@ pub mod rels {
             #[allow(irrefutable_let_patterns)]
             let Externidx::Mem(f_1) = a1 else { return Err(wspec_runtime::Fail::soft()) };
             let x = f_1.clone();
-            if !((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).mems.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown memory {}", wspec_runtime::num::wide(x)?))); }
+            if !((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).mems.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown memory {}", wspec_runtime::num::wide(x)?)).with_rule("Externidx_ok/mem")); }
             let mt = *(&(*wspec_runtime::seq::at(&(*v_C).mems, wspec_runtime::num::wide(x)?)?));
             Ok((Externtype::Mem(mt),))
         })())? { return Ok(v); } }
@@ -18678,7 +18678,7 @@ pub mod rels {
             #[allow(irrefutable_let_patterns)]
             let Externidx::Table(f_1) = a1 else { return Err(wspec_runtime::Fail::soft()) };
             let x = f_1.clone();
-            if !((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).tables.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown table {}", wspec_runtime::num::wide(x)?))); }
+            if !((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).tables.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown table {}", wspec_runtime::num::wide(x)?)).with_rule("Externidx_ok/table")); }
             let tt = (&(*wspec_runtime::seq::at(&(*v_C).tables, wspec_runtime::num::wide(x)?)?));
             Ok((Externtype::Table((*tt).clone()),))
         })())? { return Ok(v); } }
@@ -18688,7 +18688,7 @@ pub mod rels {
             #[allow(irrefutable_let_patterns)]
             let Externidx::Func(f_1) = a1 else { return Err(wspec_runtime::Fail::soft()) };
             let x = f_1.clone();
-            if !((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).funcs.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown function {}", wspec_runtime::num::wide(x)?))); }
+            if !((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).funcs.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown function {}", wspec_runtime::num::wide(x)?)).with_rule("Externidx_ok/func")); }
             let dt = (&(*wspec_runtime::seq::at(&(*v_C).funcs, wspec_runtime::num::wide(x)?)?));
             Ok((Externtype::Func(conv::deftype_to_typeuse((*dt).clone())),))
         })())? { return Ok(v); } }
@@ -18739,7 +18739,7 @@ pub mod rels {
             let Typeuse::Idx(f_1) = a1 else { return Err(wspec_runtime::Fail::soft()) };
             let cp_2 = (*f_1).clone();
             let x = cp_2;
-            if !((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).types.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown type {}", wspec_runtime::num::wide(x)?))); }
+            if !((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).types.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown type {}", wspec_runtime::num::wide(x)?)).with_rule("Expand_use/typeidx")); }
             let (o_3,) = rels::expand(ar_, &(*wspec_runtime::seq::at(&(*v_C).types, wspec_runtime::num::wide(x)?)?))?;
             let ct = o_3;
             Ok((ct,))
@@ -18837,7 +18837,7 @@ pub mod rels {
              }
             let src_18: Vec<_> = m_10.clone().into_iter().collect();
             for i_ in 0..wspec_runtime::seq::same_len(&[src_18.len()])? { let m_10_16 = src_18[i_].clone(); 
-            if !((wspec_runtime::num::wide(n)? <= wspec_runtime::num::wide(m_10_16)?)) { return Err(Fail::msg(0, "size minimum must not be greater than maximum")); }
+            if !((wspec_runtime::num::wide(n)? <= wspec_runtime::num::wide(m_10_16)?)) { return Err(Fail::msg(0, "size minimum must not be greater than maximum").with_rule("Limits_ok")); }
              }
             Ok(())
         })())? { return Ok(v); } }
@@ -18855,7 +18855,7 @@ pub mod rels {
             let sh = cp_4;
             let t = f_3;
             rels::valtype_ok(ar_, v_C, t)?;
-            match rels::valsharing_ok(ar_, v_C, sh.clone(), t) { Ok(_) => {} Err(f) if !f.is_soft() => return Err(f), Err(_) => return Err(Fail::msg(0, "shared globals must have a shared value type")) }
+            match rels::valsharing_ok(ar_, v_C, sh.clone(), t) { Ok(_) => {} Err(f) if !f.is_soft() => return Err(f), Err(_) => return Err(Fail::msg(0, "shared globals must have a shared value type").with_rule("Globaltype_ok")) }
             Ok(())
         })())? { return Ok(v); } }
         Err(Fail::soft())
@@ -19041,7 +19041,7 @@ pub mod rels {
             let Instr::GlobalGet(f_1) = a1 else { return Err(wspec_runtime::Fail::soft()) };
             let cp_2 = (*f_1).clone();
             let x = cp_2;
-            if !((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).globals.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown global {}", wspec_runtime::num::wide(x)?))); }
+            if !((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).globals.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown global {}", wspec_runtime::num::wide(x)?)).with_rule("Instr_const/global.get")); }
             #[allow(irrefutable_let_patterns)]
             let Globaltype(f_3, f_4, f_5) = (&(*wspec_runtime::seq::at(&(*v_C).globals, wspec_runtime::num::wide(x)?)?)) else { return Err(wspec_runtime::Fail::soft()) };
             let cp_7 = (*f_4).clone();
@@ -19084,14 +19084,14 @@ pub mod rels {
             let y_14 = acc_y_13;
             let ct = f_4;
             let x = a2;
-            if !((wspec_runtime::num::wide((y_14.len() as u64))? <= 1i128)) { return Err(Fail::msg(0, "multiple supertypes")); }
+            if !((wspec_runtime::num::wide((y_14.len() as u64))? <= 1i128)) { return Err(Fail::msg(0, "multiple supertypes").with_rule("Subtype_ok")); }
             let src_18: Vec<_> = y_14.clone().into_iter().collect();
             for i_ in 0..wspec_runtime::seq::same_len(&[src_18.len()])? { let y_14_16 = src_18[i_].clone(); 
-            if !((wspec_runtime::num::wide(y_14_16)? < wspec_runtime::num::wide(((*v_C).types.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown type {}", wspec_runtime::num::wide(y_14_16)?))); }
+            if !((wspec_runtime::num::wide(y_14_16)? < wspec_runtime::num::wide(((*v_C).types.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown type {}", wspec_runtime::num::wide(y_14_16)?)).with_rule("Subtype_ok")); }
              }
             let src_22: Vec<_> = y_14.clone().into_iter().collect();
             for i_ in 0..wspec_runtime::seq::same_len(&[src_22.len()])? { let y_14_20 = src_22[i_].clone(); 
-            if !((wspec_runtime::num::wide(y_14_20)? < wspec_runtime::num::wide(x)?)) { return Err(Fail::msg(0, format!("forward use of type {} in sub type definition", wspec_runtime::num::wide(y_14_20)?))); }
+            if !((wspec_runtime::num::wide(y_14_20)? < wspec_runtime::num::wide(x)?)) { return Err(Fail::msg(0, format!("forward use of type {} in sub type definition", wspec_runtime::num::wide(y_14_20)?)).with_rule("Subtype_ok")); }
              }
             let src_31: Vec<_> = y_14.clone().into_iter().collect();
             let mut acc_ct_q_32 = Vec::new();
@@ -19111,19 +19111,19 @@ pub mod rels {
             let final_q_37 = acc_final_q_33;
             let sh_q_38 = acc_sh_q_34;
             rels::comptype_ok(ar_, v_C, ct)?;
-            match rels::sharing_ok(ar_, v_C, sh.clone(), ct) { Ok(_) => {} Err(f) if !f.is_soft() => return Err(f), Err(_) => return Err(Fail::msg(0, "shared composite type must contain shared types")) }
+            match rels::sharing_ok(ar_, v_C, sh.clone(), ct) { Ok(_) => {} Err(f) if !f.is_soft() => return Err(f), Err(_) => return Err(Fail::msg(0, "shared composite type must contain shared types").with_rule("Subtype_ok")) }
             let src_43: Vec<_> = final_q_37.clone().into_iter().collect();
             for i_ in 0..wspec_runtime::seq::same_len(&[src_43.len()])? { let final_q_37_41 = src_43[i_].clone(); 
-            if !((final_q_37_41.clone() == None)) { return Err(Fail::msg(0, format!("sub type {} has final super type", wspec_runtime::num::wide(x)?))); }
+            if !((final_q_37_41.clone() == None)) { return Err(Fail::msg(0, format!("sub type {} has final super type", wspec_runtime::num::wide(x)?)).with_rule("Subtype_ok")); }
              }
             let src_47: Vec<_> = sh_q_38.clone().into_iter().collect();
             for i_ in 0..wspec_runtime::seq::same_len(&[src_47.len()])? { let sh_q_38_45 = src_47[i_].clone(); 
-            if !((sh_q_38_45.clone() == sh.clone())) { return Err(Fail::msg(0, format!("sub type {} does not match super type", wspec_runtime::num::wide(x)?))); }
+            if !((sh_q_38_45.clone() == sh.clone())) { return Err(Fail::msg(0, format!("sub type {} does not match super type", wspec_runtime::num::wide(x)?)).with_rule("Subtype_ok")); }
              }
             let src_51: Vec<_> = ct_q_36.clone().into_iter().collect();
             for i_ in 0..wspec_runtime::seq::same_len(&[src_51.len()])? { let ct_q_36_49 = src_51[i_].clone(); 
             (|| -> R<()> {
-            match rels::comptype_sub(ar_, v_C, ct, &ct_q_36_49) { Ok(_) => {} Err(f) if !f.is_soft() => return Err(f), Err(_) => return Err(Fail::msg(0, format!("sub type {} does not match super type", wspec_runtime::num::wide(x)?))) }
+            match rels::comptype_sub(ar_, v_C, ct, &ct_q_36_49) { Ok(_) => {} Err(f) if !f.is_soft() => return Err(f), Err(_) => return Err(Fail::msg(0, format!("sub type {} does not match super type", wspec_runtime::num::wide(x)?)).with_rule("Subtype_ok")) }
             Ok(())
             })().map_err(|f| f.within("composite type", i_ as u64))?;
              }

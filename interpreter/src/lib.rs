@@ -148,9 +148,18 @@ impl Interp {
     /// Validates a module (`Module_ok`): its type, or why it is invalid (the message of the
     /// premise that does not hold, "type mismatch" when no typing rule applies).
     pub fn validate(&self, module: &Module) -> Result<Moduletype, Error> {
+        self.validate_naming_rule(module).map_err(|(message, _)| Error::Invalid(message))
+    }
+
+    /// The same, saying also which rule's premise failed (`Memtype_ok`, or the typing rules of
+    /// the instruction, `Instr_ok/local.get`), when one did.
+    pub fn validate_naming_rule(&self, module: &Module) -> Result<Moduletype, (String, Option<&'static str>)> {
         match exec::rels::module_ok(&self.cx, module) {
             Ok((t,)) => Ok(t),
-            Err(f) => Err(Error::Invalid(f.into_message().unwrap_or_else(|| "invalid module".into()))),
+            Err(f) => {
+                let rule = f.rule();
+                Err((f.into_message().unwrap_or_else(|| "invalid module".into()), rule))
+            }
         }
     }
 

@@ -115,9 +115,14 @@ impl<T: Clone> Checker<T> {
 /// A failure at instruction `pc` of a sequence: where it happened, for the message (the first
 /// position reported is the innermost).
 pub fn at(f: Fail, pc: usize) -> Fail {
-    match f.into_message() {
+    let rule = f.rule();
+    let f = match f.into_message() {
         Some(m) if !m.contains(" at instruction ") => Fail::msg(pc, format!("{m} at instruction {pc}")),
         Some(m) => Fail::msg(pc, m),
         None => Fail::msg(pc, format!("type mismatch at instruction {pc}")),
+    };
+    match rule {
+        Some(r) => f.with_rule(r),
+        None => f,
     }
 }

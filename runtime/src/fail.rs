@@ -23,6 +23,8 @@ struct Hard {
     reached: usize,
     offset: usize,
     message: String,
+    /// The rule whose premise gave the message (`Memtype_ok`, `Instr_ok/local.get`).
+    rule: Option<&'static str>,
 }
 
 pub type R<T> = Result<T, Fail>;
@@ -51,7 +53,7 @@ impl Fail {
 
     #[cold]
     pub fn msg(offset: usize, message: impl Into<String>) -> Fail {
-        Fail(Repr::Hard(Box::new(Hard { reached: offset, offset, message: message.into() })))
+        Fail(Repr::Hard(Box::new(Hard { reached: offset, offset, message: message.into(), rule: None })))
     }
 
     /// Whether this is a soft failure: a premise that does not hold, a pattern that does not
@@ -73,6 +75,25 @@ impl Fail {
         match self.0 {
             Repr::Soft { .. } => None,
             Repr::Hard(h) => Some(h.message),
+        }
+    }
+
+    /// Names the rule that gave the message, unless a rule inside it already did.
+    pub fn with_rule(self, rule: &'static str) -> Fail {
+        match self.0 {
+            Repr::Hard(mut h) => {
+                h.rule.get_or_insert(rule);
+                Fail(Repr::Hard(h))
+            }
+            soft => Fail(soft),
+        }
+    }
+
+    /// The rule that gave the message, if known.
+    pub fn rule(&self) -> Option<&'static str> {
+        match &self.0 {
+            Repr::Soft { .. } => None,
+            Repr::Hard(h) => h.rule,
         }
     }
 
@@ -109,7 +130,7 @@ impl Fail {
     pub fn harden(self, start: usize, message: &str) -> Fail {
         match self.0 {
             Repr::Soft { reached, offset } if reached as usize > start => {
-                Fail(Repr::Hard(Box::new(Hard { reached: reached as usize, offset: offset as usize, message: message.to_string() })))
+                Fail(Repr::Hard(Box::new(Hard { reached: reached as usize, offset: offset as usize, message: message.to_string(), rule: None })))
             }
             other => Fail(other),
         }

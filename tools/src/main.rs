@@ -31,7 +31,8 @@ Commands:
   gen [--check]      Regenerate `generated/` from `spec/`; with --check, exit 1 if it is stale
   decode FILE        Decode a module (.wasm or .wat) with the generated decoder and print it
   validate FILE      Decode and validate a module (.wasm or .wat) with the type checker generated
-                     from the typing rules: `valid` and its type, or `invalid: ` and why (exit 1)
+                     from the typing rules: `valid` and its type, or `invalid: ` and why (exit 1),
+                     then the rule whose premise failed (`  rule: Instr_ok/local.get`)
   run FILE --invoke NAME [ARGS...]
                      Instantiate a module (.wasm or .wat) and invoke an exported function with
                      typed arguments (i32:5, f64:nan, or bare numbers); --trace prints every rule

@@ -43,7 +43,7 @@ pub fn run(args: &[String]) -> ExitCode {
         }
     };
     let start = std::time::Instant::now();
-    let result = it.validate(&module);
+    let result = it.validate_naming_rule(&module);
     let took = start.elapsed();
     match result {
         Ok(ty) => {
@@ -54,8 +54,11 @@ pub fn run(args: &[String]) -> ExitCode {
             }
             ExitCode::SUCCESS
         }
-        Err(e) => {
-            say!("invalid: {}", error_text(&e));
+        Err((message, rule)) => {
+            say!("invalid: {message}");
+            if let (Some(rule), false) = (rule, quiet) {
+                say!("  rule: {rule}");
+            }
             ExitCode::from(1)
         }
     }

@@ -74,11 +74,13 @@ fn validate_says_valid_or_why_not() {
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(out.status.success() && stdout.starts_with("valid"), "{stdout}");
     // Each as the official suite words it: the message starts with the suite's expected text.
-    for (text, message) in [
-        ("(module (func (result i32) (i64.const 1)))", "invalid: type mismatch"),
-        ("(module (func (local.get 3) (drop)))", "invalid: unknown local"),
-        ("(module (func (i32.load align=8 (i32.const 0)) (drop)) (memory 1))", "invalid: alignment must not be larger than natural"),
-        ("(module (func) (export \"a\" (func 0)) (export \"a\" (func 0)))", "invalid: duplicate export name"),
+    // Then the rule whose premise failed.
+    for (text, message, rule) in [
+        ("(module (func (result i32) (i64.const 1)))", "invalid: type mismatch", "Instrs_ok"),
+        ("(module (func (local.get 3) (drop)))", "invalid: unknown local", "Instr_ok/local.get"),
+        ("(module (func (i32.load align=8 (i32.const 0)) (drop)) (memory 1))", "invalid: alignment must not be larger than natural", "Memarg_ok"),
+        ("(module (func) (export \"a\" (func 0)) (export \"a\" (func 0)))", "invalid: duplicate export name", "Module_ok"),
+        ("(module (func (i64.const 1) (i32.eqz) (drop)))", "invalid: type mismatch: instruction requires [i32]", "Instr_ok/testop"),
     ] {
         let bad = dir.join("bad.wat");
         std::fs::write(&bad, text).unwrap();
@@ -86,13 +88,17 @@ fn validate_says_valid_or_why_not() {
         let stdout = String::from_utf8_lossy(&out.stdout);
         assert_eq!(out.status.code(), Some(1), "{text}: {stdout}");
         assert!(stdout.starts_with(message), "{text}: {stdout}");
+        assert_eq!(stdout.lines().nth(1), Some(format!("  rule: {rule}").as_str()), "{text}: {stdout}");
+        // `--quiet` leaves the rule out.
+        let out = wspec().args(["validate", "--quiet"]).arg(&bad).output().unwrap();
+        assert_eq!(String::from_utf8_lossy(&out.stdout).lines().count(), 1);
     }
     // Where: the instruction, and the function by its index among the module's functions.
     let bad = dir.join("where.wat");
     std::fs::write(&bad, "(module (func) (func (nop) (local.get 3) (drop)))").unwrap();
     let out = wspec().arg("validate").arg(&bad).output().unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(stdout.trim_end().ends_with("at instruction 1 in function 1"), "{stdout}");
+    assert!(stdout.lines().next().unwrap_or_default().ends_with("at instruction 1 in function 1"), "{stdout}");
     std::fs::write(dir.join("junk.wasm"), b"\0asm\x01\0\0\0\x0b").unwrap();
     let out = wspec().arg("validate").arg(dir.join("junk.wasm")).output().unwrap();
     assert_eq!(out.status.code(), Some(1));

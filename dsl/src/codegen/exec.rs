@@ -706,6 +706,7 @@ impl Gen<'_> {
     #[allow(clippy::too_many_arguments)]
     fn gen_rule(&self, out: &mut String, types: &Types, info: &ExecInfo, unit: &Unit, s: &Shape<'_>, f: &str) -> Result<(), String> {
         let mut fx = Fx::new(self, unit, s.rule.span);
+        fx.rule = Some(s.name.clone());
         fx.exec = Some(info);
         fx.ctx = Some("ar_".into());
         let mut body = String::new();
@@ -1041,7 +1042,7 @@ impl Gen<'_> {
                     match hint_text(&p.hints, "error") {
                         Some(msg) => {
                             let msg = message_code(fx, &msg);
-                            let _ = writeln!(out, "if !({cond}) {{ return Err(Fail::msg(0, {msg})); }}");
+                            let _ = writeln!(out, "if !({cond}) {{ return Err(Fail::msg(0, {msg}){}); }}", named(fx));
                         }
                         None => {
                             let _ = writeln!(out, "wspec_runtime::check({cond})?;");
@@ -1138,8 +1139,9 @@ impl Gen<'_> {
                             let msg = message_code(fx, &msg);
                             let _ = writeln!(
                                 out,
-                                "match {} {{ Ok(_) => {{}} Err(f) if !f.is_soft() => return Err(f), Err(_) => return Err(Fail::msg(0, {msg})) }}",
-                                call.trim_end_matches('?')
+                                "match {} {{ Ok(_) => {{}} Err(f) if !f.is_soft() => return Err(f), Err(_) => return Err(Fail::msg(0, {msg}){}) }}",
+                                call.trim_end_matches('?'),
+                                named(fx)
                             );
                         }
                         None => {
@@ -1159,6 +1161,7 @@ impl Gen<'_> {
                 // Each element: the inner premise, binding one dimension deeper.
                 let mut inner = Fx::new(self, fx.unit, p.span);
                 inner.exec = fx.exec;
+                inner.rule = fx.rule.clone();
                 inner.locals = fx.locals.clone();
                 inner.ctx = fx.ctx.clone();
                 *inner.tmp.borrow_mut() = *fx.tmp.borrow() + 1;
@@ -1268,9 +1271,10 @@ impl Gen<'_> {
         let tuple = |xs: &[String]| if xs.is_empty() { "()".to_string() } else { format!("({},)", xs.join(", ")) };
         let _ = writeln!(
             out,
-            "let {} = match (|| -> R<_> {{\n{body}Ok({})\n}})() {{ Ok(v) => v, Err(f) if !f.is_soft() => return Err(f), Err(_) => return Err(Fail::msg(0, {msg})) }};",
+            "let {} = match (|| -> R<_> {{\n{body}Ok({})\n}})() {{ Ok(v) => v, Err(f) if !f.is_soft() => return Err(f), Err(_) => return Err(Fail::msg(0, {msg}){}) }};",
             tuple(&names),
-            tuple(&views)
+            tuple(&views),
+            named(fx)
         );
         for ((k, l), n) in new.into_iter().zip(names) {
             fx.locals.insert(k, Local { rust: n, kind: LocalKind::Owned, ..l });
@@ -2299,6 +2303,7 @@ impl Gen<'_> {
         let _ = writeln!(out, "pub fn {}(ar_: &Ctx{}) -> R<{ret_ty}> {{", fn_name(&r.name), lead(&params));
         for rule in &r.rules {
             let mut fx = Fx::new(self, unit, rule.span);
+            fx.rule = Some(rule.full_name(&r.name));
             fx.exec = Some(info);
             fx.ctx = Some("ar_".into());
             let mut body = String::new();
@@ -2425,4 +2430,9 @@ fn code_var(e: &Exp) -> Option<&str> {
 /// `, a, b` for arguments after a first one.
 fn lead(parts: &[String]) -> String {
     parts.iter().map(|p| format!(", {p}")).collect()
+}
+
+/// `.with_rule("...")` naming the rule being compiled, for a failure it reports.
+fn named(fx: &Fx<'_, '_>) -> String {
+    fx.rule.as_ref().map(|r| format!(".with_rule({r:?})")).unwrap_or_default()
 }

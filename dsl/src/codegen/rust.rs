@@ -84,13 +84,15 @@ pub struct Fx<'g, 'a> {
     pub exec: Option<&'g super::exec::ExecInfo>,
     /// Set when compiling a step rule: its redex, as printed.
     pub redex: Option<String>,
+    /// The rule being compiled, named on the failures its premises report.
+    pub rule: Option<String>,
 }
 
 pub type CResult<T> = Result<T, String>;
 
 impl<'g, 'a> Fx<'g, 'a> {
     pub fn new(g: &'g Gen<'a>, unit: &'g Unit, span: Span) -> Self {
-        Fx { g, unit, locals: HashMap::new(), ctx: None, tmp: RefCell::new(0), span, movable: HashSet::new(), exec: None, redex: None }
+        Fx { g, unit, locals: HashMap::new(), ctx: None, tmp: RefCell::new(0), span, movable: HashSet::new(), exec: None, redex: None, rule: None }
     }
 
     pub fn fresh(&self, base: &str) -> String {
@@ -472,7 +474,7 @@ impl<'g, 'a> Fx<'g, 'a> {
                 }
             }
         }
-        let mut inner = Fx { g: self.g, unit: self.unit, locals: self.locals.clone(), ctx: self.ctx.clone(), tmp: RefCell::new(*self.tmp.borrow() + 100), span: self.span, movable: HashSet::new(), exec: self.exec, redex: self.redex.clone() };
+        let mut inner = Fx { g: self.g, unit: self.unit, locals: self.locals.clone(), ctx: self.ctx.clone(), tmp: RefCell::new(*self.tmp.borrow() + 100), span: self.span, movable: HashSet::new(), exec: self.exec, redex: self.redex.clone(), rule: self.rule.clone() };
         let mut heads = Vec::new();
         for v in &spec.vars {
             let l = self.locals.get(v).ok_or_else(|| format!("variable `{v}` is not bound here"))?.clone();
@@ -732,7 +734,7 @@ impl<'g, 'a> Fx<'g, 'a> {
                     }
                 }
                 let before: HashSet<String> = self.locals.keys().cloned().collect();
-                let mut inner = Fx { g: self.g, unit: self.unit, locals: self.locals.clone(), ctx: self.ctx.clone(), tmp: RefCell::new(*self.tmp.borrow() + 1), span: self.span, movable: HashSet::new(), exec: self.exec, redex: self.redex.clone() };
+                let mut inner = Fx { g: self.g, unit: self.unit, locals: self.locals.clone(), ctx: self.ctx.clone(), tmp: RefCell::new(*self.tmp.borrow() + 1), span: self.span, movable: HashSet::new(), exec: self.exec, redex: self.redex.clone(), rule: self.rule.clone() };
                 let e = inner.fresh("e");
                 let mut body_code = String::new();
                 inner.pattern(body, &e, &mut body_code)?;

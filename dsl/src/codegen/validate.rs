@@ -172,7 +172,7 @@ impl Gen<'_> {
                 let _ = writeln!(out, "    if let Some(e) = wspec_runtime::machine::attempt({f}(ck, ar_, c, redex_))? {{ return Ok(ck.apply(e)); }}");
             }
             let names: Vec<&str> = fns.iter().map(|(_, n)| n.as_str()).collect();
-            let _ = writeln!(out, "    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| {:?}.into())))\n}}\n", format!("type mismatch (no rule of {} applies)", names.join(", ")));
+            let _ = writeln!(out, "    Err(Fail::msg(0, ck.take_note().unwrap_or_else(|| {:?}.into())).with_rule({:?}))\n}}\n", format!("type mismatch (no rule of {} applies)", names.join(", ")), names.join(" or "));
             group_fns.push((pat, gi));
         }
         let _ = writeln!(out, "/// The locals an instruction sets, after checking it on the stack `ck` (`Instr_ok`).\npub fn instr_ok(ck: &mut Checker<{vt}>, ar_: &Ctx, c: &{cx}, redex_: &Instr) -> R<Vec<{locals_ty}>> {{\n    match redex_ {{");
@@ -206,12 +206,13 @@ impl Gen<'_> {
              \x20   let ends = t2.iter().rev().enumerate().all(|(k, t)| matches!(ck.peek(k), Ok(a) if rels::{}(ar_, c, a, t).is_ok()));\n\
              \x20   if !ends || ck.height() > t2.len() {{\n\
              \x20       let have = if ends {{ ck.types().to_vec() }} else {{ ck.top(t2.len()) }};\n\
-             \x20       return Err(Fail::msg(code.len(), format!(\"type mismatch: block requires [{{}}] but stack has [{{}}]\", vlist(ar_, t2), vlist(ar_, &have))));\n\
+             \x20       return Err(Fail::msg(code.len(), format!(\"type mismatch: block requires [{{}}] but stack has [{{}}]\", vlist(ar_, t2), vlist(ar_, &have))).with_rule({:?}));\n\
              \x20   }}\n\
              \x20   Ok((t2.to_vec(), sets))\n\
              \x20   }})\n\
              }}\n",
-            fn_name(&self.spec.relations[ck.sub_rel].name)
+            fn_name(&self.spec.relations[ck.sub_rel].name),
+            self.spec.relations[ck.seq_rel].name
         );
         info.used_rels.borrow_mut().insert(ck.sub_rel);
     }
@@ -274,6 +275,7 @@ impl Gen<'_> {
     #[allow(clippy::too_many_arguments)]
     fn gen_vrule(&self, out: &mut String, info: &ExecInfo, unit: &Unit, ck: &Check, r: &Rule, f: &str, vt: &str, cx: &str, locals_ty: &str) -> Result<(), String> {
         let mut fx = Fx::new(self, unit, r.span);
+        fx.rule = Some(r.full_name(&self.spec.relations[ck.instr_rel].name));
         fx.exec = Some(info);
         fx.ctx = Some("ar_".into());
         let mut body = String::new();
