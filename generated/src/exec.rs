@@ -6719,24 +6719,6 @@ pub fn restore(m: &mut Machine<Wasm>, c: EvalCtx) {
     if let EvalCtx::Frame(_, f) = c { m.state.1 = f; }
 }
 
-/// The value an instruction is, if it is one.
-#[inline(always)]
-pub fn value(redex_: &Instr) -> Option<Val> {
-    match redex_ {
-        Instr::Const(f0, f1) => Some(Val::Num_(Num_(f0.clone(), f1.clone()))),
-        Instr::Vconst(f0, f1) => Some(Val::Vec__(Vec__(f0.clone(), f1.clone()))),
-        Instr::RefNull(f0) => Some(Val::Ref(Ref::RefNull(f0.clone()))),
-        Instr::RefI31Num(f0) => Some(Val::Ref(Ref::RefI31Num(f0.clone()))),
-        Instr::RefStructAddr(f0) => Some(Val::Ref(Ref::RefStructAddr(f0.clone()))),
-        Instr::RefArrayAddr(f0) => Some(Val::Ref(Ref::RefArrayAddr(f0.clone()))),
-        Instr::RefFuncAddr(f0) => Some(Val::Ref(Ref::RefFuncAddr(f0.clone()))),
-        Instr::RefExnAddr(f0) => Some(Val::Ref(Ref::RefExnAddr(f0.clone()))),
-        Instr::RefHostAddr(f0) => Some(Val::Ref(Ref::RefHostAddr(f0.clone()))),
-        Instr::RefExtern(f0) => Some(Val::Ref(Ref::RefExtern(Box::new(f0.clone())))),
-        _ => None,
-    }
-}
-
 /// Pushes the value an instruction is, if it is one.
 #[inline(always)]
 pub fn push_value(vals_: &mut Vec<Val>, redex_: &Instr) -> bool {
@@ -6794,10 +6776,6 @@ impl Lang for Wasm {
     #[inline]
     fn instrs(ar: &Ctx) -> &wspec_runtime::Arena<Instr> {
         &ar.instr
-    }
-    #[inline(always)]
-    fn value(i: &Instr) -> Option<Val> {
-        value(i)
     }
     #[inline(always)]
     fn push_value(vals: &mut Vec<Val>, i: &Instr) -> bool {

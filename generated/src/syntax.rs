@@ -1169,7 +1169,7 @@ impl Instr {
             Instr::RefExtern(f0) => Instr::RefExtern(f0.clone()),
             Instr::Frame(f0, f1, f2) => Instr::Frame(f0.clone(), f1.clone(), f2.clone()),
             Instr::Handler(f0, f1, f2) => Instr::Handler(f0.clone(), f1.clone(), f2.clone()),
-            // SAFETY: as above.
+            // Not reached (only owning cases come here); SAFETY: as above.
             _ => unsafe { std::ptr::read(self) },
         }
     }
@@ -1484,7 +1484,7 @@ impl Val {
     fn clone_owning(&self) -> Self {
         match self {
             Val::Ref(f0) => Val::Ref(f0.clone()),
-            // SAFETY: as above.
+            // Not reached (only owning cases come here); SAFETY: as above.
             _ => unsafe { std::ptr::read(self) },
         }
     }

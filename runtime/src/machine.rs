@@ -28,9 +28,8 @@ pub trait Lang: Sized {
     type Arena;
 
     fn instrs(ar: &Self::Arena) -> &Arena<Self::Instr>;
-    /// The value an instruction is, if it is one (`CONST I32 1` is the value `i32.const 1`).
-    fn value(i: &Self::Instr) -> Option<Self::Val>;
-    /// Pushes the value `i` is, if it is one (with [`put`]), and says whether it was.
+    /// Pushes the value `i` is, if it is one (`CONST I32 1` is the value `i32.const 1`), with
+    /// [`put`], and says whether it was.
     fn push_value(vals: &mut Vec<Self::Val>, i: &Self::Instr) -> bool;
     /// Applies one rule to `i`, the next instruction of the innermost context, and says which.
     /// A soft failure means that no rule applies.

@@ -1667,11 +1667,9 @@ impl Gen<'_> {
             let _ = writeln!(out, "    let _ = (m, c);");
         }
         let _ = writeln!(out, "}}\n");
-        // Which instructions are values. Always inlined into the driver, which pushes the value
-        // at once: returned from a call, it was written in pieces and read back whole, which stalls.
-        let mut pushes: Vec<String> = Vec::new();
-        let mut cases: Vec<String> = Vec::new(); // each value case's pattern, fields elided
-        let _ = writeln!(out, "/// The value an instruction is, if it is one.\n#[inline(always)]\npub fn value(redex_: &{instr}) -> Option<{val}> {{\n    match redex_ {{");
+        // Which instructions are values, and their values: each case's pattern, the pattern
+        // with its fields elided, and the value it builds.
+        let mut cases: Vec<(String, String, String)> = Vec::new();
         for (_, decl, inst, case, nargs) in self.leaf_cases_pub(types.val) {
             let Some(m) = self.mixop_of(decl, inst, case) else { continue };
             let Some((iw, (ictor, _), _, _)) = self.con_path(types.instr, &[], decl, inst, case, m, 0) else { continue };
@@ -1701,26 +1699,24 @@ impl Gen<'_> {
             for w in vw.iter().rev() {
                 vp = format!("{w}({vp})");
             }
-            let _ = writeln!(out, "        {ip} => Some({vp}),");
-            pushes.push(format!("        {ip} => wspec_runtime::machine::put(vals_, {vp}),\n"));
             let outer = iw.first().cloned().unwrap_or_else(|| ip.split('(').next().unwrap_or_default().to_string());
-            cases.push(if nargs == 0 && iw.is_empty() { outer } else { format!("{outer}(..)") });
+            let wild = if nargs == 0 && iw.is_empty() { outer } else { format!("{outer}(..)") };
+            cases.push((ip, wild, vp));
         }
-        let _ = writeln!(out, "        _ => None,\n    }}\n}}\n");
-        // The same, pushing the value. The first case (numbers) is written straight into the
-        // stack; the others go out of line, since cases pushed in one function are merged into
-        // one temporary, written in pieces and read back whole, which stalls.
+        // Pushing the value, inlined into the driver. The first case (numbers) is written
+        // straight into the stack; the others go out of line, since cases pushed in one
+        // function are merged into one temporary, written in pieces and read back whole, which
+        // stalls. Only values leave the function: a call for every other instruction cost as
+        // much.
         let _ = writeln!(out, "/// Pushes the value an instruction is, if it is one.\n#[inline(always)]\npub fn push_value(vals_: &mut Vec<{val}>, redex_: &{instr}) -> bool {{");
-        if let Some(first) = pushes.first() {
-            let (pat, push) = first.trim().split_once(" => ").unwrap_or(("_", "()"));
-            let _ = writeln!(out, "    if let {pat} = redex_ {{\n        {};\n        return true;\n    }}", push.trim_end_matches(','));
+        if let Some((pat, _, vp)) = cases.first() {
+            let _ = writeln!(out, "    if let {pat} = redex_ {{\n        wspec_runtime::machine::put(vals_, {vp});\n        return true;\n    }}");
         }
-        // Only values leave the function: a call for every other instruction cost as much.
-        let others: Vec<&str> = cases.iter().skip(1).map(String::as_str).collect();
+        let others: Vec<&str> = cases.iter().skip(1).map(|c| c.1.as_str()).collect();
         let _ = writeln!(out, "    matches!(redex_, {}) && push_other_value(vals_, redex_)\n}}\n", if others.is_empty() { "_".to_string() } else { others.join(" | ") });
         let _ = writeln!(out, "#[inline(never)]\nfn push_other_value(vals_: &mut Vec<{val}>, redex_: &{instr}) -> bool {{\n    match redex_ {{");
-        for p in pushes.iter().skip(1) {
-            out.push_str(p);
+        for (pat, _, vp) in cases.iter().skip(1) {
+            let _ = writeln!(out, "        {pat} => wspec_runtime::machine::put(vals_, {vp}),");
         }
         let _ = writeln!(out, "        _ => return false,\n    }}\n    true\n}}\n");
         // A final configuration as a result.
@@ -1768,7 +1764,6 @@ impl Gen<'_> {
              \x20   type State = {state};\n\
              \x20   type Arena = Ctx;\n\
              \x20   #[inline]\n    fn instrs(ar: &Ctx) -> &wspec_runtime::Arena<{instr}> {{\n        &ar.instr\n    }}\n\
-             \x20   #[inline(always)]\n    fn value(i: &{instr}) -> Option<{val}> {{\n        value(i)\n    }}\n\
              \x20   #[inline(always)]\n    fn push_value(vals: &mut Vec<{val}>, i: &{instr}) -> bool {{\n        push_value(vals, i)\n    }}\n\
              \x20   #[inline]\n    fn step(m: &mut Machine<Self>, ar: &Ctx, i: &{instr}) -> R<&'static str> {{\n        step(m, ar, i)\n    }}\n\
              \x20   #[inline]\n    fn exit(m: &mut Machine<Self>, ar: &Ctx) -> R<&'static str> {{\n        exit(m, ar)\n    }}\n\

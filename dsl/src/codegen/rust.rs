@@ -95,6 +95,20 @@ impl<'g, 'a> Fx<'g, 'a> {
         Fx { g, unit, locals: HashMap::new(), ctx: None, tmp: RefCell::new(0), span, movable: HashSet::new(), exec: None, redex: None, rule: None }
     }
 
+    /// A compiler for code nested in this one (an iteration's body): the same variables and
+    /// rule, fresh names from `skip` on, nothing movable yet.
+    fn nested(&self, skip: usize) -> Fx<'g, 'a> {
+        Fx {
+            locals: self.locals.clone(),
+            ctx: self.ctx.clone(),
+            tmp: RefCell::new(*self.tmp.borrow() + skip),
+            redex: self.redex.clone(),
+            rule: self.rule.clone(),
+            exec: self.exec,
+            ..Fx::new(self.g, self.unit, self.span)
+        }
+    }
+
     pub fn fresh(&self, base: &str) -> String {
         let mut t = self.tmp.borrow_mut();
         *t += 1;
@@ -474,7 +488,7 @@ impl<'g, 'a> Fx<'g, 'a> {
                 }
             }
         }
-        let mut inner = Fx { g: self.g, unit: self.unit, locals: self.locals.clone(), ctx: self.ctx.clone(), tmp: RefCell::new(*self.tmp.borrow() + 100), span: self.span, movable: HashSet::new(), exec: self.exec, redex: self.redex.clone(), rule: self.rule.clone() };
+        let mut inner = self.nested(100);
         let mut heads = Vec::new();
         for v in &spec.vars {
             let l = self.locals.get(v).ok_or_else(|| format!("variable `{v}` is not bound here"))?.clone();
@@ -734,7 +748,7 @@ impl<'g, 'a> Fx<'g, 'a> {
                     }
                 }
                 let before: HashSet<String> = self.locals.keys().cloned().collect();
-                let mut inner = Fx { g: self.g, unit: self.unit, locals: self.locals.clone(), ctx: self.ctx.clone(), tmp: RefCell::new(*self.tmp.borrow() + 1), span: self.span, movable: HashSet::new(), exec: self.exec, redex: self.redex.clone(), rule: self.rule.clone() };
+                let mut inner = self.nested(1);
                 let e = inner.fresh("e");
                 let mut body_code = String::new();
                 inner.pattern(body, &e, &mut body_code)?;

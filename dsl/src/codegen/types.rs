@@ -571,9 +571,10 @@ impl Gen<'_> {
     }
 
     /// `Clone` for a `hint(plain)` enum some of whose cases hold only `Copy` data (`Val`,
-    /// `Instr`): those are copied as a whole. Derived, the clone rebuilt them field by field into a temporary
-    /// and the copy out of it read wider pieces than were written, which stalls the processor
-    /// on every value moved. The compiler checks that the cases so copied are `Copy`.
+    /// `Instr`): those are copied as a whole. Derived, the clone rebuilt them field by field
+    /// into a temporary, and the copy out of it read wider pieces than were written, which
+    /// stalls the processor on every value moved. The compiler checks that the cases so copied
+    /// are `Copy`.
     fn gen_mixed_clone(&self, out: &mut String, name: &str, shapes: &[(String, Vec<String>, bool)]) {
         let owning: Vec<String> = shapes
             .iter()
@@ -584,7 +585,8 @@ impl Gen<'_> {
                 format!("            {name}::{v}({}) => {name}::{v}({}),\n", binds.join(", "), clones.join(", "))
             })
             .collect();
-        let tests: Vec<String> = shapes.iter().filter(|s| !s.2).map(|(v, f, _)| format!("{name}::{v}({})", vec![".."; f.len().min(1)].join(""))).collect();
+        // Owning cases have fields (a case without any is plain).
+        let tests: Vec<String> = shapes.iter().filter(|s| !s.2).map(|(v, _, _)| format!("{name}::{v}(..)")).collect();
         // The owning cases are cloned out of line, so that the common case stays one copy of
         // memory to memory instead of merging with them into registers and a temporary.
         let _ = writeln!(out, "impl Clone for {name} {{");
@@ -596,7 +598,7 @@ impl Gen<'_> {
         for arm in &owning {
             out.push_str(arm);
         }
-        let _ = writeln!(out, "            // SAFETY: as above.\n            _ => unsafe {{ std::ptr::read(self) }},");
+        let _ = writeln!(out, "            // Not reached (only owning cases come here); SAFETY: as above.\n            _ => unsafe {{ std::ptr::read(self) }},");
         let _ = writeln!(out, "        }}\n    }}\n}}\n");
         let mut copied: Vec<&String> = shapes.iter().filter(|s| s.2).flat_map(|s| s.1.iter()).collect();
         copied.sort();
