@@ -5,7 +5,7 @@
 
 use crate::syntax::*;
 use crate::decode::Ctx;
-use wspec_runtime::machine::{Code, Lang, Machine};
+use wspec_runtime::machine::{Code, Lang, Machine, RuleId, VALUE};
 use wspec_runtime::{Fail, Seq, R};
 
 /// The evaluation contexts: what each context instruction holds besides its body. A frame
@@ -5983,9 +5983,222 @@ fn rule_203(m_: &mut Machine<Wasm>, ar_: &Ctx) -> R<()> {
     Ok(())
 }
 
-/// Applies the first rule of the redex's group that applies.
-pub fn step(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<&'static str> {
+/// The names of the rules, by number (`RuleId`); 0 is not a rule but a value pushed.
+pub static RULE_NAMES: [&str; 204] = [
+    "value",
+    "Step/call_ref-host",
+    "Step_read/call_ref-null",
+    "Step_read/call_ref-func",
+    "Step/throw",
+    "Step/local.set",
+    "Step/global.set",
+    "Step/table.set-oob",
+    "Step/table.set-val",
+    "Step/table.grow-succeed",
+    "Step/table.grow-fail",
+    "Step/table.fill-oob",
+    "Step/table.fill-val",
+    "Step/table.copy-oob",
+    "Step/table.copy-val",
+    "Step/table.init-oob",
+    "Step/table.init-val",
+    "Step/elem.drop",
+    "Step/store-num-oob",
+    "Step/store-num-val",
+    "Step/store-pack-oob",
+    "Step/store-pack-val",
+    "Step/memory.grow-succeed",
+    "Step/memory.grow-fail",
+    "Step/memory.fill-oob",
+    "Step/memory.fill-val",
+    "Step/memory.copy-oob",
+    "Step/memory.copy-val",
+    "Step/memory.init-oob",
+    "Step/memory.init-val",
+    "Step/data.drop",
+    "Step/struct.new",
+    "Step/struct.set-null",
+    "Step/struct.set-struct",
+    "Step/array.new_fixed",
+    "Step/array.set-null",
+    "Step/array.set-oob",
+    "Step/array.set-array",
+    "Step/array.fill-null",
+    "Step/array.fill-oob",
+    "Step/array.fill-val",
+    "Step/array.copy-null1",
+    "Step/array.copy-null2",
+    "Step/array.copy-oob",
+    "Step/array.copy-val",
+    "Step/array.init_elem-null",
+    "Step/array.init_elem-oob-array",
+    "Step/array.init_elem-oob-elem",
+    "Step/array.init_elem-val",
+    "Step/array.init_data-null",
+    "Step/array.init_data-oob-array",
+    "Step/array.init_data-oob-data",
+    "Step/array.init_data-val",
+    "Step/vstore-oob",
+    "Step/vstore-val",
+    "Step/vstore_lane-oob",
+    "Step/vstore_lane-val",
+    "Step_pure/unreachable",
+    "Step_pure/nop",
+    "Step_pure/drop",
+    "Step_pure/select-true",
+    "Step_pure/select-false",
+    "Step_pure/if-true",
+    "Step_pure/if-false",
+    "Step_pure/br-label-zero",
+    "Step_pure/br-label-succ",
+    "Step_pure/br-handler",
+    "Step_pure/br_if-true",
+    "Step_pure/br_if-false",
+    "Step_pure/br_table-lt",
+    "Step_pure/br_table-ge",
+    "Step_pure/br_on_null-null",
+    "Step_pure/br_on_null-addr",
+    "Step_pure/br_on_non_null-null",
+    "Step_pure/br_on_non_null-addr",
+    "Step_pure/return_call_ref-label",
+    "Step_pure/return_call_ref-handler",
+    "Step_read/return_call_ref-frame-null",
+    "Step_read/return_call_ref-frame-addr",
+    "Step_pure/return-frame",
+    "Step_pure/return-label",
+    "Step_pure/return-handler",
+    "Step_pure/throw_ref-null",
+    "Step_pure/throw_ref-instrs",
+    "Step_pure/throw_ref-label",
+    "Step_pure/throw_ref-frame",
+    "Step_read/throw_ref-handler-empty",
+    "Step_read/throw_ref-handler-catch",
+    "Step_read/throw_ref-handler-catch_ref",
+    "Step_read/throw_ref-handler-catch_all",
+    "Step_read/throw_ref-handler-catch_all_ref",
+    "Step_read/throw_ref-handler-next",
+    "Step_pure/trap-instrs",
+    "Step_pure/trap-label",
+    "Step_pure/trap-handler",
+    "Step_pure/trap-frame",
+    "Step_pure/local.tee",
+    "Step_pure/ref.is_null-true",
+    "Step_pure/ref.is_null-false",
+    "Step_pure/ref.as_non_null-null",
+    "Step_pure/ref.as_non_null-addr",
+    "Step_pure/ref.eq-null",
+    "Step_pure/ref.eq-true",
+    "Step_pure/ref.eq-false",
+    "Step_pure/ref.i31",
+    "Step_pure/ref.i31_shared",
+    "Step_pure/i31.get-null",
+    "Step_pure/i31.get-num",
+    "Step_pure/array.new",
+    "Step_pure/extern.convert_any-null",
+    "Step_pure/extern.convert_any-addr",
+    "Step_pure/any.convert_extern-null",
+    "Step_pure/any.convert_extern-addr",
+    "Step_pure/unop-val",
+    "Step_pure/unop-trap",
+    "Step_pure/binop-val",
+    "Step_pure/binop-trap-zero",
+    "Step_pure/binop-trap-overflow",
+    "Step_pure/testop",
+    "Step_pure/relop",
+    "Step_pure/cvtop-val",
+    "Step_pure/cvtop-trap-nan",
+    "Step_pure/cvtop-trap-overflow",
+    "Step_pure/vvunop",
+    "Step_pure/vvbinop",
+    "Step_pure/vvternop",
+    "Step_pure/vvtestop",
+    "Step_pure/vunop",
+    "Step_pure/vbinop",
+    "Step_pure/vternop",
+    "Step_pure/vtestop",
+    "Step_pure/vrelop",
+    "Step_pure/vshiftop",
+    "Step_pure/vbitmask",
+    "Step_pure/vswizzlop",
+    "Step_pure/vshuffle",
+    "Step_pure/vsplat",
+    "Step_pure/vextract_lane-num",
+    "Step_pure/vextract_lane-pack",
+    "Step_pure/vreplace_lane",
+    "Step_pure/vextunop",
+    "Step_pure/vextbinop",
+    "Step_pure/vextternop",
+    "Step_pure/vnarrow",
+    "Step_pure/vcvtop",
+    "Step_read/block",
+    "Step_read/loop",
+    "Step_read/br_on_cast-succeed",
+    "Step_read/br_on_cast-fail",
+    "Step_read/br_on_cast_fail-succeed",
+    "Step_read/br_on_cast_fail-fail",
+    "Step_read/call",
+    "Step_read/call_indirect-oob",
+    "Step_read/call_indirect-null",
+    "Step_read/call_indirect-call",
+    "Step_read/call_indirect-mismatch",
+    "Step_read/return_call",
+    "Step_read/return_call_indirect-oob",
+    "Step_read/return_call_indirect-null",
+    "Step_read/return_call_indirect-call",
+    "Step_read/return_call_indirect-mismatch",
+    "Step_read/try_table",
+    "Step_read/local.get",
+    "Step_read/global.get",
+    "Step_read/table.get-oob",
+    "Step_read/table.get-val",
+    "Step_read/table.size",
+    "Step_read/load-num-oob",
+    "Step_read/load-num-val",
+    "Step_read/load-pack-oob",
+    "Step_read/load-pack-val",
+    "Step_read/memory.size",
+    "Step_read/ref.func",
+    "Step_read/ref.test-true",
+    "Step_read/ref.test-false",
+    "Step_read/ref.cast-succeed",
+    "Step_read/ref.cast-fail",
+    "Step_read/struct.new_default",
+    "Step_read/struct.get-null",
+    "Step_read/struct.get-struct",
+    "Step_read/array.new_default",
+    "Step_read/array.new_elem-oob",
+    "Step_read/array.new_elem-alloc",
+    "Step_read/array.new_data-oob",
+    "Step_read/array.new_data-alloc",
+    "Step_read/array.get-null",
+    "Step_read/array.get-oob",
+    "Step_read/array.get-array",
+    "Step_read/array.len-null",
+    "Step_read/array.len-array",
+    "Step_read/vload-oob",
+    "Step_read/vload-val",
+    "Step_read/vload-pack-oob",
+    "Step_read/vload-pack-val",
+    "Step_read/vload-splat-oob",
+    "Step_read/vload-splat-val",
+    "Step_read/vload-zero-oob",
+    "Step_read/vload-zero-val",
+    "Step_read/vload_lane-oob",
+    "Step_read/vload_lane-val",
+    "Step_pure/label-vals",
+    "Step_pure/frame-vals",
+    "Step_pure/handler-vals",
+    "Step_read/ref.null-idx",
+];
+
+/// Applies the first rule of the redex's group that applies; or pushes the redex if it is a value.
+pub fn step(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<RuleId> {
     match redex_ {
+        Instr::Const(f0, f1) => {
+            m_.push(Val::Num_(Num_(f0.clone(), f1.clone())))?;
+            Ok(VALUE)
+        }
+        Instr::Vconst(..) | Instr::RefNull(..) | Instr::RefI31Num(..) | Instr::RefStructAddr(..) | Instr::RefArrayAddr(..) | Instr::RefFuncAddr(..) | Instr::RefExnAddr(..) | Instr::RefHostAddr(..) | Instr::RefExtern(..) => push_other_value(m_, redex_),
         Instr::CallRef(..) => group_0(m_, ar_, redex_),
         Instr::Throw(..) => group_1(m_, ar_, redex_),
         Instr::LocalSet(..) => group_2(m_, ar_, redex_),
@@ -6093,623 +6306,641 @@ pub fn step(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<&'static str
     }
 }
 
-fn group_0(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<&'static str> {
-    if wspec_runtime::machine::applied(rule_1(m_, ar_, redex_))? { return Ok("Step/call_ref-host"); }
-    if wspec_runtime::machine::applied(rule_2(m_, ar_, redex_))? { return Ok("Step_read/call_ref-null"); }
-    if wspec_runtime::machine::applied(rule_3(m_, ar_, redex_))? { return Ok("Step_read/call_ref-func"); }
+#[inline(never)]
+fn push_other_value(m_: &mut Machine<Wasm>, redex_: &Instr) -> R<RuleId> {
+    let v_: Val = match redex_ {
+        Instr::Vconst(f0, f1) => Val::Vec__(Vec__(f0.clone(), f1.clone())),
+        Instr::RefNull(f0) => Val::Ref(Ref::RefNull(f0.clone())),
+        Instr::RefI31Num(f0) => Val::Ref(Ref::RefI31Num(f0.clone())),
+        Instr::RefStructAddr(f0) => Val::Ref(Ref::RefStructAddr(f0.clone())),
+        Instr::RefArrayAddr(f0) => Val::Ref(Ref::RefArrayAddr(f0.clone())),
+        Instr::RefFuncAddr(f0) => Val::Ref(Ref::RefFuncAddr(f0.clone())),
+        Instr::RefExnAddr(f0) => Val::Ref(Ref::RefExnAddr(f0.clone())),
+        Instr::RefHostAddr(f0) => Val::Ref(Ref::RefHostAddr(f0.clone())),
+        Instr::RefExtern(f0) => Val::Ref(Ref::RefExtern(Box::new(f0.clone()))),
+        _ => return Err(Fail::soft()),
+    };
+    m_.push(v_)?;
+    Ok(VALUE)
+}
+
+fn group_0(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<RuleId> {
+    if wspec_runtime::machine::applied(rule_1(m_, ar_, redex_))? { return Ok(1); } // Step/call_ref-host
+    if wspec_runtime::machine::applied(rule_2(m_, ar_, redex_))? { return Ok(2); } // Step_read/call_ref-null
+    if wspec_runtime::machine::applied(rule_3(m_, ar_, redex_))? { return Ok(3); } // Step_read/call_ref-func
     Err(Fail::soft())
 }
 
-fn group_1(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<&'static str> {
-    if wspec_runtime::machine::applied(rule_4(m_, ar_, redex_))? { return Ok("Step/throw"); }
+fn group_1(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<RuleId> {
+    if wspec_runtime::machine::applied(rule_4(m_, ar_, redex_))? { return Ok(4); } // Step/throw
     Err(Fail::soft())
 }
 
-fn group_2(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<&'static str> {
-    if wspec_runtime::machine::applied(rule_5(m_, ar_, redex_))? { return Ok("Step/local.set"); }
+fn group_2(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<RuleId> {
+    if wspec_runtime::machine::applied(rule_5(m_, ar_, redex_))? { return Ok(5); } // Step/local.set
     Err(Fail::soft())
 }
 
-fn group_3(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<&'static str> {
-    if wspec_runtime::machine::applied(rule_6(m_, ar_, redex_))? { return Ok("Step/global.set"); }
+fn group_3(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<RuleId> {
+    if wspec_runtime::machine::applied(rule_6(m_, ar_, redex_))? { return Ok(6); } // Step/global.set
     Err(Fail::soft())
 }
 
-fn group_4(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<&'static str> {
-    if wspec_runtime::machine::applied(rule_7(m_, ar_, redex_))? { return Ok("Step/table.set-oob"); }
-    if wspec_runtime::machine::applied(rule_8(m_, ar_, redex_))? { return Ok("Step/table.set-val"); }
+fn group_4(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<RuleId> {
+    if wspec_runtime::machine::applied(rule_7(m_, ar_, redex_))? { return Ok(7); } // Step/table.set-oob
+    if wspec_runtime::machine::applied(rule_8(m_, ar_, redex_))? { return Ok(8); } // Step/table.set-val
     Err(Fail::soft())
 }
 
-fn group_5(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<&'static str> {
-    if wspec_runtime::machine::applied(rule_9(m_, ar_, redex_))? { return Ok("Step/table.grow-succeed"); }
-    if wspec_runtime::machine::applied(rule_10(m_, ar_, redex_))? { return Ok("Step/table.grow-fail"); }
+fn group_5(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<RuleId> {
+    if wspec_runtime::machine::applied(rule_9(m_, ar_, redex_))? { return Ok(9); } // Step/table.grow-succeed
+    if wspec_runtime::machine::applied(rule_10(m_, ar_, redex_))? { return Ok(10); } // Step/table.grow-fail
     Err(Fail::soft())
 }
 
-fn group_6(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<&'static str> {
-    if wspec_runtime::machine::applied(rule_11(m_, ar_, redex_))? { return Ok("Step/table.fill-oob"); }
-    if wspec_runtime::machine::applied(rule_12(m_, ar_, redex_))? { return Ok("Step/table.fill-val"); }
+fn group_6(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<RuleId> {
+    if wspec_runtime::machine::applied(rule_11(m_, ar_, redex_))? { return Ok(11); } // Step/table.fill-oob
+    if wspec_runtime::machine::applied(rule_12(m_, ar_, redex_))? { return Ok(12); } // Step/table.fill-val
     Err(Fail::soft())
 }
 
-fn group_7(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<&'static str> {
-    if wspec_runtime::machine::applied(rule_13(m_, ar_, redex_))? { return Ok("Step/table.copy-oob"); }
-    if wspec_runtime::machine::applied(rule_14(m_, ar_, redex_))? { return Ok("Step/table.copy-val"); }
+fn group_7(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<RuleId> {
+    if wspec_runtime::machine::applied(rule_13(m_, ar_, redex_))? { return Ok(13); } // Step/table.copy-oob
+    if wspec_runtime::machine::applied(rule_14(m_, ar_, redex_))? { return Ok(14); } // Step/table.copy-val
     Err(Fail::soft())
 }
 
-fn group_8(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<&'static str> {
-    if wspec_runtime::machine::applied(rule_15(m_, ar_, redex_))? { return Ok("Step/table.init-oob"); }
-    if wspec_runtime::machine::applied(rule_16(m_, ar_, redex_))? { return Ok("Step/table.init-val"); }
+fn group_8(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<RuleId> {
+    if wspec_runtime::machine::applied(rule_15(m_, ar_, redex_))? { return Ok(15); } // Step/table.init-oob
+    if wspec_runtime::machine::applied(rule_16(m_, ar_, redex_))? { return Ok(16); } // Step/table.init-val
     Err(Fail::soft())
 }
 
-fn group_9(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<&'static str> {
-    if wspec_runtime::machine::applied(rule_17(m_, ar_, redex_))? { return Ok("Step/elem.drop"); }
+fn group_9(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<RuleId> {
+    if wspec_runtime::machine::applied(rule_17(m_, ar_, redex_))? { return Ok(17); } // Step/elem.drop
     Err(Fail::soft())
 }
 
-fn group_10(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<&'static str> {
-    if wspec_runtime::machine::applied(rule_18(m_, ar_, redex_))? { return Ok("Step/store-num-oob"); }
-    if wspec_runtime::machine::applied(rule_19(m_, ar_, redex_))? { return Ok("Step/store-num-val"); }
-    if wspec_runtime::machine::applied(rule_20(m_, ar_, redex_))? { return Ok("Step/store-pack-oob"); }
-    if wspec_runtime::machine::applied(rule_21(m_, ar_, redex_))? { return Ok("Step/store-pack-val"); }
+fn group_10(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<RuleId> {
+    if wspec_runtime::machine::applied(rule_18(m_, ar_, redex_))? { return Ok(18); } // Step/store-num-oob
+    if wspec_runtime::machine::applied(rule_19(m_, ar_, redex_))? { return Ok(19); } // Step/store-num-val
+    if wspec_runtime::machine::applied(rule_20(m_, ar_, redex_))? { return Ok(20); } // Step/store-pack-oob
+    if wspec_runtime::machine::applied(rule_21(m_, ar_, redex_))? { return Ok(21); } // Step/store-pack-val
     Err(Fail::soft())
 }
 
-fn group_11(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<&'static str> {
-    if wspec_runtime::machine::applied(rule_22(m_, ar_, redex_))? { return Ok("Step/memory.grow-succeed"); }
-    if wspec_runtime::machine::applied(rule_23(m_, ar_, redex_))? { return Ok("Step/memory.grow-fail"); }
+fn group_11(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<RuleId> {
+    if wspec_runtime::machine::applied(rule_22(m_, ar_, redex_))? { return Ok(22); } // Step/memory.grow-succeed
+    if wspec_runtime::machine::applied(rule_23(m_, ar_, redex_))? { return Ok(23); } // Step/memory.grow-fail
     Err(Fail::soft())
 }
 
-fn group_12(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<&'static str> {
-    if wspec_runtime::machine::applied(rule_24(m_, ar_, redex_))? { return Ok("Step/memory.fill-oob"); }
-    if wspec_runtime::machine::applied(rule_25(m_, ar_, redex_))? { return Ok("Step/memory.fill-val"); }
+fn group_12(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<RuleId> {
+    if wspec_runtime::machine::applied(rule_24(m_, ar_, redex_))? { return Ok(24); } // Step/memory.fill-oob
+    if wspec_runtime::machine::applied(rule_25(m_, ar_, redex_))? { return Ok(25); } // Step/memory.fill-val
     Err(Fail::soft())
 }
 
-fn group_13(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<&'static str> {
-    if wspec_runtime::machine::applied(rule_26(m_, ar_, redex_))? { return Ok("Step/memory.copy-oob"); }
-    if wspec_runtime::machine::applied(rule_27(m_, ar_, redex_))? { return Ok("Step/memory.copy-val"); }
+fn group_13(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<RuleId> {
+    if wspec_runtime::machine::applied(rule_26(m_, ar_, redex_))? { return Ok(26); } // Step/memory.copy-oob
+    if wspec_runtime::machine::applied(rule_27(m_, ar_, redex_))? { return Ok(27); } // Step/memory.copy-val
     Err(Fail::soft())
 }
 
-fn group_14(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<&'static str> {
-    if wspec_runtime::machine::applied(rule_28(m_, ar_, redex_))? { return Ok("Step/memory.init-oob"); }
-    if wspec_runtime::machine::applied(rule_29(m_, ar_, redex_))? { return Ok("Step/memory.init-val"); }
+fn group_14(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<RuleId> {
+    if wspec_runtime::machine::applied(rule_28(m_, ar_, redex_))? { return Ok(28); } // Step/memory.init-oob
+    if wspec_runtime::machine::applied(rule_29(m_, ar_, redex_))? { return Ok(29); } // Step/memory.init-val
     Err(Fail::soft())
 }
 
-fn group_15(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<&'static str> {
-    if wspec_runtime::machine::applied(rule_30(m_, ar_, redex_))? { return Ok("Step/data.drop"); }
+fn group_15(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<RuleId> {
+    if wspec_runtime::machine::applied(rule_30(m_, ar_, redex_))? { return Ok(30); } // Step/data.drop
     Err(Fail::soft())
 }
 
-fn group_16(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<&'static str> {
-    if wspec_runtime::machine::applied(rule_31(m_, ar_, redex_))? { return Ok("Step/struct.new"); }
+fn group_16(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<RuleId> {
+    if wspec_runtime::machine::applied(rule_31(m_, ar_, redex_))? { return Ok(31); } // Step/struct.new
     Err(Fail::soft())
 }
 
-fn group_17(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<&'static str> {
-    if wspec_runtime::machine::applied(rule_32(m_, ar_, redex_))? { return Ok("Step/struct.set-null"); }
-    if wspec_runtime::machine::applied(rule_33(m_, ar_, redex_))? { return Ok("Step/struct.set-struct"); }
+fn group_17(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<RuleId> {
+    if wspec_runtime::machine::applied(rule_32(m_, ar_, redex_))? { return Ok(32); } // Step/struct.set-null
+    if wspec_runtime::machine::applied(rule_33(m_, ar_, redex_))? { return Ok(33); } // Step/struct.set-struct
     Err(Fail::soft())
 }
 
-fn group_18(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<&'static str> {
-    if wspec_runtime::machine::applied(rule_34(m_, ar_, redex_))? { return Ok("Step/array.new_fixed"); }
+fn group_18(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<RuleId> {
+    if wspec_runtime::machine::applied(rule_34(m_, ar_, redex_))? { return Ok(34); } // Step/array.new_fixed
     Err(Fail::soft())
 }
 
-fn group_19(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<&'static str> {
-    if wspec_runtime::machine::applied(rule_35(m_, ar_, redex_))? { return Ok("Step/array.set-null"); }
-    if wspec_runtime::machine::applied(rule_36(m_, ar_, redex_))? { return Ok("Step/array.set-oob"); }
-    if wspec_runtime::machine::applied(rule_37(m_, ar_, redex_))? { return Ok("Step/array.set-array"); }
+fn group_19(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<RuleId> {
+    if wspec_runtime::machine::applied(rule_35(m_, ar_, redex_))? { return Ok(35); } // Step/array.set-null
+    if wspec_runtime::machine::applied(rule_36(m_, ar_, redex_))? { return Ok(36); } // Step/array.set-oob
+    if wspec_runtime::machine::applied(rule_37(m_, ar_, redex_))? { return Ok(37); } // Step/array.set-array
     Err(Fail::soft())
 }
 
-fn group_20(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<&'static str> {
-    if wspec_runtime::machine::applied(rule_38(m_, ar_, redex_))? { return Ok("Step/array.fill-null"); }
-    if wspec_runtime::machine::applied(rule_39(m_, ar_, redex_))? { return Ok("Step/array.fill-oob"); }
-    if wspec_runtime::machine::applied(rule_40(m_, ar_, redex_))? { return Ok("Step/array.fill-val"); }
+fn group_20(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<RuleId> {
+    if wspec_runtime::machine::applied(rule_38(m_, ar_, redex_))? { return Ok(38); } // Step/array.fill-null
+    if wspec_runtime::machine::applied(rule_39(m_, ar_, redex_))? { return Ok(39); } // Step/array.fill-oob
+    if wspec_runtime::machine::applied(rule_40(m_, ar_, redex_))? { return Ok(40); } // Step/array.fill-val
     Err(Fail::soft())
 }
 
-fn group_21(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<&'static str> {
-    if wspec_runtime::machine::applied(rule_41(m_, ar_, redex_))? { return Ok("Step/array.copy-null1"); }
-    if wspec_runtime::machine::applied(rule_42(m_, ar_, redex_))? { return Ok("Step/array.copy-null2"); }
-    if wspec_runtime::machine::applied(rule_43(m_, ar_, redex_))? { return Ok("Step/array.copy-oob"); }
-    if wspec_runtime::machine::applied(rule_44(m_, ar_, redex_))? { return Ok("Step/array.copy-val"); }
+fn group_21(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<RuleId> {
+    if wspec_runtime::machine::applied(rule_41(m_, ar_, redex_))? { return Ok(41); } // Step/array.copy-null1
+    if wspec_runtime::machine::applied(rule_42(m_, ar_, redex_))? { return Ok(42); } // Step/array.copy-null2
+    if wspec_runtime::machine::applied(rule_43(m_, ar_, redex_))? { return Ok(43); } // Step/array.copy-oob
+    if wspec_runtime::machine::applied(rule_44(m_, ar_, redex_))? { return Ok(44); } // Step/array.copy-val
     Err(Fail::soft())
 }
 
-fn group_22(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<&'static str> {
-    if wspec_runtime::machine::applied(rule_45(m_, ar_, redex_))? { return Ok("Step/array.init_elem-null"); }
-    if wspec_runtime::machine::applied(rule_46(m_, ar_, redex_))? { return Ok("Step/array.init_elem-oob-array"); }
-    if wspec_runtime::machine::applied(rule_47(m_, ar_, redex_))? { return Ok("Step/array.init_elem-oob-elem"); }
-    if wspec_runtime::machine::applied(rule_48(m_, ar_, redex_))? { return Ok("Step/array.init_elem-val"); }
+fn group_22(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<RuleId> {
+    if wspec_runtime::machine::applied(rule_45(m_, ar_, redex_))? { return Ok(45); } // Step/array.init_elem-null
+    if wspec_runtime::machine::applied(rule_46(m_, ar_, redex_))? { return Ok(46); } // Step/array.init_elem-oob-array
+    if wspec_runtime::machine::applied(rule_47(m_, ar_, redex_))? { return Ok(47); } // Step/array.init_elem-oob-elem
+    if wspec_runtime::machine::applied(rule_48(m_, ar_, redex_))? { return Ok(48); } // Step/array.init_elem-val
     Err(Fail::soft())
 }
 
-fn group_23(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<&'static str> {
-    if wspec_runtime::machine::applied(rule_49(m_, ar_, redex_))? { return Ok("Step/array.init_data-null"); }
-    if wspec_runtime::machine::applied(rule_50(m_, ar_, redex_))? { return Ok("Step/array.init_data-oob-array"); }
-    if wspec_runtime::machine::applied(rule_51(m_, ar_, redex_))? { return Ok("Step/array.init_data-oob-data"); }
-    if wspec_runtime::machine::applied(rule_52(m_, ar_, redex_))? { return Ok("Step/array.init_data-val"); }
+fn group_23(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<RuleId> {
+    if wspec_runtime::machine::applied(rule_49(m_, ar_, redex_))? { return Ok(49); } // Step/array.init_data-null
+    if wspec_runtime::machine::applied(rule_50(m_, ar_, redex_))? { return Ok(50); } // Step/array.init_data-oob-array
+    if wspec_runtime::machine::applied(rule_51(m_, ar_, redex_))? { return Ok(51); } // Step/array.init_data-oob-data
+    if wspec_runtime::machine::applied(rule_52(m_, ar_, redex_))? { return Ok(52); } // Step/array.init_data-val
     Err(Fail::soft())
 }
 
-fn group_24(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<&'static str> {
-    if wspec_runtime::machine::applied(rule_53(m_, ar_, redex_))? { return Ok("Step/vstore-oob"); }
-    if wspec_runtime::machine::applied(rule_54(m_, ar_, redex_))? { return Ok("Step/vstore-val"); }
+fn group_24(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<RuleId> {
+    if wspec_runtime::machine::applied(rule_53(m_, ar_, redex_))? { return Ok(53); } // Step/vstore-oob
+    if wspec_runtime::machine::applied(rule_54(m_, ar_, redex_))? { return Ok(54); } // Step/vstore-val
     Err(Fail::soft())
 }
 
-fn group_25(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<&'static str> {
-    if wspec_runtime::machine::applied(rule_55(m_, ar_, redex_))? { return Ok("Step/vstore_lane-oob"); }
-    if wspec_runtime::machine::applied(rule_56(m_, ar_, redex_))? { return Ok("Step/vstore_lane-val"); }
+fn group_25(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<RuleId> {
+    if wspec_runtime::machine::applied(rule_55(m_, ar_, redex_))? { return Ok(55); } // Step/vstore_lane-oob
+    if wspec_runtime::machine::applied(rule_56(m_, ar_, redex_))? { return Ok(56); } // Step/vstore_lane-val
     Err(Fail::soft())
 }
 
-fn group_26(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<&'static str> {
-    if wspec_runtime::machine::applied(rule_57(m_, ar_, redex_))? { return Ok("Step_pure/unreachable"); }
+fn group_26(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<RuleId> {
+    if wspec_runtime::machine::applied(rule_57(m_, ar_, redex_))? { return Ok(57); } // Step_pure/unreachable
     Err(Fail::soft())
 }
 
-fn group_27(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<&'static str> {
-    if wspec_runtime::machine::applied(rule_58(m_, ar_, redex_))? { return Ok("Step_pure/nop"); }
+fn group_27(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<RuleId> {
+    if wspec_runtime::machine::applied(rule_58(m_, ar_, redex_))? { return Ok(58); } // Step_pure/nop
     Err(Fail::soft())
 }
 
-fn group_28(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<&'static str> {
-    if wspec_runtime::machine::applied(rule_59(m_, ar_, redex_))? { return Ok("Step_pure/drop"); }
+fn group_28(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<RuleId> {
+    if wspec_runtime::machine::applied(rule_59(m_, ar_, redex_))? { return Ok(59); } // Step_pure/drop
     Err(Fail::soft())
 }
 
-fn group_29(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<&'static str> {
-    if wspec_runtime::machine::applied(rule_60(m_, ar_, redex_))? { return Ok("Step_pure/select-true"); }
-    if wspec_runtime::machine::applied(rule_61(m_, ar_, redex_))? { return Ok("Step_pure/select-false"); }
+fn group_29(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<RuleId> {
+    if wspec_runtime::machine::applied(rule_60(m_, ar_, redex_))? { return Ok(60); } // Step_pure/select-true
+    if wspec_runtime::machine::applied(rule_61(m_, ar_, redex_))? { return Ok(61); } // Step_pure/select-false
     Err(Fail::soft())
 }
 
-fn group_30(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<&'static str> {
-    if wspec_runtime::machine::applied(rule_62(m_, ar_, redex_))? { return Ok("Step_pure/if-true"); }
-    if wspec_runtime::machine::applied(rule_63(m_, ar_, redex_))? { return Ok("Step_pure/if-false"); }
+fn group_30(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<RuleId> {
+    if wspec_runtime::machine::applied(rule_62(m_, ar_, redex_))? { return Ok(62); } // Step_pure/if-true
+    if wspec_runtime::machine::applied(rule_63(m_, ar_, redex_))? { return Ok(63); } // Step_pure/if-false
     Err(Fail::soft())
 }
 
-fn group_31(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<&'static str> {
-    if wspec_runtime::machine::applied(rule_64(m_, ar_, redex_))? { return Ok("Step_pure/br-label-zero"); }
-    if wspec_runtime::machine::applied(rule_65(m_, ar_, redex_))? { return Ok("Step_pure/br-label-succ"); }
-    if wspec_runtime::machine::applied(rule_66(m_, ar_, redex_))? { return Ok("Step_pure/br-handler"); }
+fn group_31(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<RuleId> {
+    if wspec_runtime::machine::applied(rule_64(m_, ar_, redex_))? { return Ok(64); } // Step_pure/br-label-zero
+    if wspec_runtime::machine::applied(rule_65(m_, ar_, redex_))? { return Ok(65); } // Step_pure/br-label-succ
+    if wspec_runtime::machine::applied(rule_66(m_, ar_, redex_))? { return Ok(66); } // Step_pure/br-handler
     Err(Fail::soft())
 }
 
-fn group_32(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<&'static str> {
-    if wspec_runtime::machine::applied(rule_67(m_, ar_, redex_))? { return Ok("Step_pure/br_if-true"); }
-    if wspec_runtime::machine::applied(rule_68(m_, ar_, redex_))? { return Ok("Step_pure/br_if-false"); }
+fn group_32(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<RuleId> {
+    if wspec_runtime::machine::applied(rule_67(m_, ar_, redex_))? { return Ok(67); } // Step_pure/br_if-true
+    if wspec_runtime::machine::applied(rule_68(m_, ar_, redex_))? { return Ok(68); } // Step_pure/br_if-false
     Err(Fail::soft())
 }
 
-fn group_33(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<&'static str> {
-    if wspec_runtime::machine::applied(rule_69(m_, ar_, redex_))? { return Ok("Step_pure/br_table-lt"); }
-    if wspec_runtime::machine::applied(rule_70(m_, ar_, redex_))? { return Ok("Step_pure/br_table-ge"); }
+fn group_33(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<RuleId> {
+    if wspec_runtime::machine::applied(rule_69(m_, ar_, redex_))? { return Ok(69); } // Step_pure/br_table-lt
+    if wspec_runtime::machine::applied(rule_70(m_, ar_, redex_))? { return Ok(70); } // Step_pure/br_table-ge
     Err(Fail::soft())
 }
 
-fn group_34(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<&'static str> {
-    if wspec_runtime::machine::applied(rule_71(m_, ar_, redex_))? { return Ok("Step_pure/br_on_null-null"); }
-    if wspec_runtime::machine::applied(rule_72(m_, ar_, redex_))? { return Ok("Step_pure/br_on_null-addr"); }
+fn group_34(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<RuleId> {
+    if wspec_runtime::machine::applied(rule_71(m_, ar_, redex_))? { return Ok(71); } // Step_pure/br_on_null-null
+    if wspec_runtime::machine::applied(rule_72(m_, ar_, redex_))? { return Ok(72); } // Step_pure/br_on_null-addr
     Err(Fail::soft())
 }
 
-fn group_35(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<&'static str> {
-    if wspec_runtime::machine::applied(rule_73(m_, ar_, redex_))? { return Ok("Step_pure/br_on_non_null-null"); }
-    if wspec_runtime::machine::applied(rule_74(m_, ar_, redex_))? { return Ok("Step_pure/br_on_non_null-addr"); }
+fn group_35(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<RuleId> {
+    if wspec_runtime::machine::applied(rule_73(m_, ar_, redex_))? { return Ok(73); } // Step_pure/br_on_non_null-null
+    if wspec_runtime::machine::applied(rule_74(m_, ar_, redex_))? { return Ok(74); } // Step_pure/br_on_non_null-addr
     Err(Fail::soft())
 }
 
-fn group_36(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<&'static str> {
-    if wspec_runtime::machine::applied(rule_75(m_, ar_, redex_))? { return Ok("Step_pure/return_call_ref-label"); }
-    if wspec_runtime::machine::applied(rule_76(m_, ar_, redex_))? { return Ok("Step_pure/return_call_ref-handler"); }
-    if wspec_runtime::machine::applied(rule_77(m_, ar_, redex_))? { return Ok("Step_read/return_call_ref-frame-null"); }
-    if wspec_runtime::machine::applied(rule_78(m_, ar_, redex_))? { return Ok("Step_read/return_call_ref-frame-addr"); }
+fn group_36(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<RuleId> {
+    if wspec_runtime::machine::applied(rule_75(m_, ar_, redex_))? { return Ok(75); } // Step_pure/return_call_ref-label
+    if wspec_runtime::machine::applied(rule_76(m_, ar_, redex_))? { return Ok(76); } // Step_pure/return_call_ref-handler
+    if wspec_runtime::machine::applied(rule_77(m_, ar_, redex_))? { return Ok(77); } // Step_read/return_call_ref-frame-null
+    if wspec_runtime::machine::applied(rule_78(m_, ar_, redex_))? { return Ok(78); } // Step_read/return_call_ref-frame-addr
     Err(Fail::soft())
 }
 
-fn group_37(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<&'static str> {
-    if wspec_runtime::machine::applied(rule_79(m_, ar_, redex_))? { return Ok("Step_pure/return-frame"); }
-    if wspec_runtime::machine::applied(rule_80(m_, ar_, redex_))? { return Ok("Step_pure/return-label"); }
-    if wspec_runtime::machine::applied(rule_81(m_, ar_, redex_))? { return Ok("Step_pure/return-handler"); }
+fn group_37(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<RuleId> {
+    if wspec_runtime::machine::applied(rule_79(m_, ar_, redex_))? { return Ok(79); } // Step_pure/return-frame
+    if wspec_runtime::machine::applied(rule_80(m_, ar_, redex_))? { return Ok(80); } // Step_pure/return-label
+    if wspec_runtime::machine::applied(rule_81(m_, ar_, redex_))? { return Ok(81); } // Step_pure/return-handler
     Err(Fail::soft())
 }
 
-fn group_38(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<&'static str> {
-    if wspec_runtime::machine::applied(rule_82(m_, ar_, redex_))? { return Ok("Step_pure/throw_ref-null"); }
-    if wspec_runtime::machine::applied(rule_83(m_, ar_, redex_))? { return Ok("Step_pure/throw_ref-instrs"); }
-    if wspec_runtime::machine::applied(rule_84(m_, ar_, redex_))? { return Ok("Step_pure/throw_ref-label"); }
-    if wspec_runtime::machine::applied(rule_85(m_, ar_, redex_))? { return Ok("Step_pure/throw_ref-frame"); }
-    if wspec_runtime::machine::applied(rule_86(m_, ar_, redex_))? { return Ok("Step_read/throw_ref-handler-empty"); }
-    if wspec_runtime::machine::applied(rule_87(m_, ar_, redex_))? { return Ok("Step_read/throw_ref-handler-catch"); }
-    if wspec_runtime::machine::applied(rule_88(m_, ar_, redex_))? { return Ok("Step_read/throw_ref-handler-catch_ref"); }
-    if wspec_runtime::machine::applied(rule_89(m_, ar_, redex_))? { return Ok("Step_read/throw_ref-handler-catch_all"); }
-    if wspec_runtime::machine::applied(rule_90(m_, ar_, redex_))? { return Ok("Step_read/throw_ref-handler-catch_all_ref"); }
-    if wspec_runtime::machine::applied(rule_91(m_, ar_, redex_))? { return Ok("Step_read/throw_ref-handler-next"); }
+fn group_38(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<RuleId> {
+    if wspec_runtime::machine::applied(rule_82(m_, ar_, redex_))? { return Ok(82); } // Step_pure/throw_ref-null
+    if wspec_runtime::machine::applied(rule_83(m_, ar_, redex_))? { return Ok(83); } // Step_pure/throw_ref-instrs
+    if wspec_runtime::machine::applied(rule_84(m_, ar_, redex_))? { return Ok(84); } // Step_pure/throw_ref-label
+    if wspec_runtime::machine::applied(rule_85(m_, ar_, redex_))? { return Ok(85); } // Step_pure/throw_ref-frame
+    if wspec_runtime::machine::applied(rule_86(m_, ar_, redex_))? { return Ok(86); } // Step_read/throw_ref-handler-empty
+    if wspec_runtime::machine::applied(rule_87(m_, ar_, redex_))? { return Ok(87); } // Step_read/throw_ref-handler-catch
+    if wspec_runtime::machine::applied(rule_88(m_, ar_, redex_))? { return Ok(88); } // Step_read/throw_ref-handler-catch_ref
+    if wspec_runtime::machine::applied(rule_89(m_, ar_, redex_))? { return Ok(89); } // Step_read/throw_ref-handler-catch_all
+    if wspec_runtime::machine::applied(rule_90(m_, ar_, redex_))? { return Ok(90); } // Step_read/throw_ref-handler-catch_all_ref
+    if wspec_runtime::machine::applied(rule_91(m_, ar_, redex_))? { return Ok(91); } // Step_read/throw_ref-handler-next
     Err(Fail::soft())
 }
 
-fn group_39(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<&'static str> {
-    if wspec_runtime::machine::applied(rule_92(m_, ar_, redex_))? { return Ok("Step_pure/trap-instrs"); }
-    if wspec_runtime::machine::applied(rule_93(m_, ar_, redex_))? { return Ok("Step_pure/trap-label"); }
-    if wspec_runtime::machine::applied(rule_94(m_, ar_, redex_))? { return Ok("Step_pure/trap-handler"); }
-    if wspec_runtime::machine::applied(rule_95(m_, ar_, redex_))? { return Ok("Step_pure/trap-frame"); }
+fn group_39(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<RuleId> {
+    if wspec_runtime::machine::applied(rule_92(m_, ar_, redex_))? { return Ok(92); } // Step_pure/trap-instrs
+    if wspec_runtime::machine::applied(rule_93(m_, ar_, redex_))? { return Ok(93); } // Step_pure/trap-label
+    if wspec_runtime::machine::applied(rule_94(m_, ar_, redex_))? { return Ok(94); } // Step_pure/trap-handler
+    if wspec_runtime::machine::applied(rule_95(m_, ar_, redex_))? { return Ok(95); } // Step_pure/trap-frame
     Err(Fail::soft())
 }
 
-fn group_40(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<&'static str> {
-    if wspec_runtime::machine::applied(rule_96(m_, ar_, redex_))? { return Ok("Step_pure/local.tee"); }
+fn group_40(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<RuleId> {
+    if wspec_runtime::machine::applied(rule_96(m_, ar_, redex_))? { return Ok(96); } // Step_pure/local.tee
     Err(Fail::soft())
 }
 
-fn group_41(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<&'static str> {
-    if wspec_runtime::machine::applied(rule_97(m_, ar_, redex_))? { return Ok("Step_pure/ref.is_null-true"); }
-    if wspec_runtime::machine::applied(rule_98(m_, ar_, redex_))? { return Ok("Step_pure/ref.is_null-false"); }
+fn group_41(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<RuleId> {
+    if wspec_runtime::machine::applied(rule_97(m_, ar_, redex_))? { return Ok(97); } // Step_pure/ref.is_null-true
+    if wspec_runtime::machine::applied(rule_98(m_, ar_, redex_))? { return Ok(98); } // Step_pure/ref.is_null-false
     Err(Fail::soft())
 }
 
-fn group_42(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<&'static str> {
-    if wspec_runtime::machine::applied(rule_99(m_, ar_, redex_))? { return Ok("Step_pure/ref.as_non_null-null"); }
-    if wspec_runtime::machine::applied(rule_100(m_, ar_, redex_))? { return Ok("Step_pure/ref.as_non_null-addr"); }
+fn group_42(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<RuleId> {
+    if wspec_runtime::machine::applied(rule_99(m_, ar_, redex_))? { return Ok(99); } // Step_pure/ref.as_non_null-null
+    if wspec_runtime::machine::applied(rule_100(m_, ar_, redex_))? { return Ok(100); } // Step_pure/ref.as_non_null-addr
     Err(Fail::soft())
 }
 
-fn group_43(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<&'static str> {
-    if wspec_runtime::machine::applied(rule_101(m_, ar_, redex_))? { return Ok("Step_pure/ref.eq-null"); }
-    if wspec_runtime::machine::applied(rule_102(m_, ar_, redex_))? { return Ok("Step_pure/ref.eq-true"); }
-    if wspec_runtime::machine::applied(rule_103(m_, ar_, redex_))? { return Ok("Step_pure/ref.eq-false"); }
+fn group_43(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<RuleId> {
+    if wspec_runtime::machine::applied(rule_101(m_, ar_, redex_))? { return Ok(101); } // Step_pure/ref.eq-null
+    if wspec_runtime::machine::applied(rule_102(m_, ar_, redex_))? { return Ok(102); } // Step_pure/ref.eq-true
+    if wspec_runtime::machine::applied(rule_103(m_, ar_, redex_))? { return Ok(103); } // Step_pure/ref.eq-false
     Err(Fail::soft())
 }
 
-fn group_44(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<&'static str> {
-    if wspec_runtime::machine::applied(rule_104(m_, ar_, redex_))? { return Ok("Step_pure/ref.i31"); }
+fn group_44(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<RuleId> {
+    if wspec_runtime::machine::applied(rule_104(m_, ar_, redex_))? { return Ok(104); } // Step_pure/ref.i31
     Err(Fail::soft())
 }
 
-fn group_45(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<&'static str> {
-    if wspec_runtime::machine::applied(rule_105(m_, ar_, redex_))? { return Ok("Step_pure/ref.i31_shared"); }
+fn group_45(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<RuleId> {
+    if wspec_runtime::machine::applied(rule_105(m_, ar_, redex_))? { return Ok(105); } // Step_pure/ref.i31_shared
     Err(Fail::soft())
 }
 
-fn group_46(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<&'static str> {
-    if wspec_runtime::machine::applied(rule_106(m_, ar_, redex_))? { return Ok("Step_pure/i31.get-null"); }
-    if wspec_runtime::machine::applied(rule_107(m_, ar_, redex_))? { return Ok("Step_pure/i31.get-num"); }
+fn group_46(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<RuleId> {
+    if wspec_runtime::machine::applied(rule_106(m_, ar_, redex_))? { return Ok(106); } // Step_pure/i31.get-null
+    if wspec_runtime::machine::applied(rule_107(m_, ar_, redex_))? { return Ok(107); } // Step_pure/i31.get-num
     Err(Fail::soft())
 }
 
-fn group_47(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<&'static str> {
-    if wspec_runtime::machine::applied(rule_108(m_, ar_, redex_))? { return Ok("Step_pure/array.new"); }
+fn group_47(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<RuleId> {
+    if wspec_runtime::machine::applied(rule_108(m_, ar_, redex_))? { return Ok(108); } // Step_pure/array.new
     Err(Fail::soft())
 }
 
-fn group_48(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<&'static str> {
-    if wspec_runtime::machine::applied(rule_109(m_, ar_, redex_))? { return Ok("Step_pure/extern.convert_any-null"); }
-    if wspec_runtime::machine::applied(rule_110(m_, ar_, redex_))? { return Ok("Step_pure/extern.convert_any-addr"); }
+fn group_48(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<RuleId> {
+    if wspec_runtime::machine::applied(rule_109(m_, ar_, redex_))? { return Ok(109); } // Step_pure/extern.convert_any-null
+    if wspec_runtime::machine::applied(rule_110(m_, ar_, redex_))? { return Ok(110); } // Step_pure/extern.convert_any-addr
     Err(Fail::soft())
 }
 
-fn group_49(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<&'static str> {
-    if wspec_runtime::machine::applied(rule_111(m_, ar_, redex_))? { return Ok("Step_pure/any.convert_extern-null"); }
-    if wspec_runtime::machine::applied(rule_112(m_, ar_, redex_))? { return Ok("Step_pure/any.convert_extern-addr"); }
+fn group_49(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<RuleId> {
+    if wspec_runtime::machine::applied(rule_111(m_, ar_, redex_))? { return Ok(111); } // Step_pure/any.convert_extern-null
+    if wspec_runtime::machine::applied(rule_112(m_, ar_, redex_))? { return Ok(112); } // Step_pure/any.convert_extern-addr
     Err(Fail::soft())
 }
 
-fn group_50(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<&'static str> {
-    if wspec_runtime::machine::applied(rule_113(m_, ar_, redex_))? { return Ok("Step_pure/unop-val"); }
-    if wspec_runtime::machine::applied(rule_114(m_, ar_, redex_))? { return Ok("Step_pure/unop-trap"); }
+fn group_50(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<RuleId> {
+    if wspec_runtime::machine::applied(rule_113(m_, ar_, redex_))? { return Ok(113); } // Step_pure/unop-val
+    if wspec_runtime::machine::applied(rule_114(m_, ar_, redex_))? { return Ok(114); } // Step_pure/unop-trap
     Err(Fail::soft())
 }
 
-fn group_51(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<&'static str> {
-    if wspec_runtime::machine::applied(rule_115(m_, ar_, redex_))? { return Ok("Step_pure/binop-val"); }
-    if wspec_runtime::machine::applied(rule_116(m_, ar_, redex_))? { return Ok("Step_pure/binop-trap-zero"); }
-    if wspec_runtime::machine::applied(rule_117(m_, ar_, redex_))? { return Ok("Step_pure/binop-trap-overflow"); }
+fn group_51(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<RuleId> {
+    if wspec_runtime::machine::applied(rule_115(m_, ar_, redex_))? { return Ok(115); } // Step_pure/binop-val
+    if wspec_runtime::machine::applied(rule_116(m_, ar_, redex_))? { return Ok(116); } // Step_pure/binop-trap-zero
+    if wspec_runtime::machine::applied(rule_117(m_, ar_, redex_))? { return Ok(117); } // Step_pure/binop-trap-overflow
     Err(Fail::soft())
 }
 
-fn group_52(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<&'static str> {
-    if wspec_runtime::machine::applied(rule_118(m_, ar_, redex_))? { return Ok("Step_pure/testop"); }
+fn group_52(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<RuleId> {
+    if wspec_runtime::machine::applied(rule_118(m_, ar_, redex_))? { return Ok(118); } // Step_pure/testop
     Err(Fail::soft())
 }
 
-fn group_53(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<&'static str> {
-    if wspec_runtime::machine::applied(rule_119(m_, ar_, redex_))? { return Ok("Step_pure/relop"); }
+fn group_53(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<RuleId> {
+    if wspec_runtime::machine::applied(rule_119(m_, ar_, redex_))? { return Ok(119); } // Step_pure/relop
     Err(Fail::soft())
 }
 
-fn group_54(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<&'static str> {
-    if wspec_runtime::machine::applied(rule_120(m_, ar_, redex_))? { return Ok("Step_pure/cvtop-val"); }
-    if wspec_runtime::machine::applied(rule_121(m_, ar_, redex_))? { return Ok("Step_pure/cvtop-trap-nan"); }
-    if wspec_runtime::machine::applied(rule_122(m_, ar_, redex_))? { return Ok("Step_pure/cvtop-trap-overflow"); }
+fn group_54(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<RuleId> {
+    if wspec_runtime::machine::applied(rule_120(m_, ar_, redex_))? { return Ok(120); } // Step_pure/cvtop-val
+    if wspec_runtime::machine::applied(rule_121(m_, ar_, redex_))? { return Ok(121); } // Step_pure/cvtop-trap-nan
+    if wspec_runtime::machine::applied(rule_122(m_, ar_, redex_))? { return Ok(122); } // Step_pure/cvtop-trap-overflow
     Err(Fail::soft())
 }
 
-fn group_55(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<&'static str> {
-    if wspec_runtime::machine::applied(rule_123(m_, ar_, redex_))? { return Ok("Step_pure/vvunop"); }
+fn group_55(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<RuleId> {
+    if wspec_runtime::machine::applied(rule_123(m_, ar_, redex_))? { return Ok(123); } // Step_pure/vvunop
     Err(Fail::soft())
 }
 
-fn group_56(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<&'static str> {
-    if wspec_runtime::machine::applied(rule_124(m_, ar_, redex_))? { return Ok("Step_pure/vvbinop"); }
+fn group_56(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<RuleId> {
+    if wspec_runtime::machine::applied(rule_124(m_, ar_, redex_))? { return Ok(124); } // Step_pure/vvbinop
     Err(Fail::soft())
 }
 
-fn group_57(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<&'static str> {
-    if wspec_runtime::machine::applied(rule_125(m_, ar_, redex_))? { return Ok("Step_pure/vvternop"); }
+fn group_57(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<RuleId> {
+    if wspec_runtime::machine::applied(rule_125(m_, ar_, redex_))? { return Ok(125); } // Step_pure/vvternop
     Err(Fail::soft())
 }
 
-fn group_58(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<&'static str> {
-    if wspec_runtime::machine::applied(rule_126(m_, ar_, redex_))? { return Ok("Step_pure/vvtestop"); }
+fn group_58(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<RuleId> {
+    if wspec_runtime::machine::applied(rule_126(m_, ar_, redex_))? { return Ok(126); } // Step_pure/vvtestop
     Err(Fail::soft())
 }
 
-fn group_59(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<&'static str> {
-    if wspec_runtime::machine::applied(rule_127(m_, ar_, redex_))? { return Ok("Step_pure/vunop"); }
+fn group_59(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<RuleId> {
+    if wspec_runtime::machine::applied(rule_127(m_, ar_, redex_))? { return Ok(127); } // Step_pure/vunop
     Err(Fail::soft())
 }
 
-fn group_60(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<&'static str> {
-    if wspec_runtime::machine::applied(rule_128(m_, ar_, redex_))? { return Ok("Step_pure/vbinop"); }
+fn group_60(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<RuleId> {
+    if wspec_runtime::machine::applied(rule_128(m_, ar_, redex_))? { return Ok(128); } // Step_pure/vbinop
     Err(Fail::soft())
 }
 
-fn group_61(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<&'static str> {
-    if wspec_runtime::machine::applied(rule_129(m_, ar_, redex_))? { return Ok("Step_pure/vternop"); }
+fn group_61(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<RuleId> {
+    if wspec_runtime::machine::applied(rule_129(m_, ar_, redex_))? { return Ok(129); } // Step_pure/vternop
     Err(Fail::soft())
 }
 
-fn group_62(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<&'static str> {
-    if wspec_runtime::machine::applied(rule_130(m_, ar_, redex_))? { return Ok("Step_pure/vtestop"); }
+fn group_62(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<RuleId> {
+    if wspec_runtime::machine::applied(rule_130(m_, ar_, redex_))? { return Ok(130); } // Step_pure/vtestop
     Err(Fail::soft())
 }
 
-fn group_63(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<&'static str> {
-    if wspec_runtime::machine::applied(rule_131(m_, ar_, redex_))? { return Ok("Step_pure/vrelop"); }
+fn group_63(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<RuleId> {
+    if wspec_runtime::machine::applied(rule_131(m_, ar_, redex_))? { return Ok(131); } // Step_pure/vrelop
     Err(Fail::soft())
 }
 
-fn group_64(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<&'static str> {
-    if wspec_runtime::machine::applied(rule_132(m_, ar_, redex_))? { return Ok("Step_pure/vshiftop"); }
+fn group_64(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<RuleId> {
+    if wspec_runtime::machine::applied(rule_132(m_, ar_, redex_))? { return Ok(132); } // Step_pure/vshiftop
     Err(Fail::soft())
 }
 
-fn group_65(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<&'static str> {
-    if wspec_runtime::machine::applied(rule_133(m_, ar_, redex_))? { return Ok("Step_pure/vbitmask"); }
+fn group_65(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<RuleId> {
+    if wspec_runtime::machine::applied(rule_133(m_, ar_, redex_))? { return Ok(133); } // Step_pure/vbitmask
     Err(Fail::soft())
 }
 
-fn group_66(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<&'static str> {
-    if wspec_runtime::machine::applied(rule_134(m_, ar_, redex_))? { return Ok("Step_pure/vswizzlop"); }
+fn group_66(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<RuleId> {
+    if wspec_runtime::machine::applied(rule_134(m_, ar_, redex_))? { return Ok(134); } // Step_pure/vswizzlop
     Err(Fail::soft())
 }
 
-fn group_67(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<&'static str> {
-    if wspec_runtime::machine::applied(rule_135(m_, ar_, redex_))? { return Ok("Step_pure/vshuffle"); }
+fn group_67(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<RuleId> {
+    if wspec_runtime::machine::applied(rule_135(m_, ar_, redex_))? { return Ok(135); } // Step_pure/vshuffle
     Err(Fail::soft())
 }
 
-fn group_68(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<&'static str> {
-    if wspec_runtime::machine::applied(rule_136(m_, ar_, redex_))? { return Ok("Step_pure/vsplat"); }
+fn group_68(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<RuleId> {
+    if wspec_runtime::machine::applied(rule_136(m_, ar_, redex_))? { return Ok(136); } // Step_pure/vsplat
     Err(Fail::soft())
 }
 
-fn group_69(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<&'static str> {
-    if wspec_runtime::machine::applied(rule_137(m_, ar_, redex_))? { return Ok("Step_pure/vextract_lane-num"); }
-    if wspec_runtime::machine::applied(rule_138(m_, ar_, redex_))? { return Ok("Step_pure/vextract_lane-pack"); }
+fn group_69(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<RuleId> {
+    if wspec_runtime::machine::applied(rule_137(m_, ar_, redex_))? { return Ok(137); } // Step_pure/vextract_lane-num
+    if wspec_runtime::machine::applied(rule_138(m_, ar_, redex_))? { return Ok(138); } // Step_pure/vextract_lane-pack
     Err(Fail::soft())
 }
 
-fn group_70(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<&'static str> {
-    if wspec_runtime::machine::applied(rule_139(m_, ar_, redex_))? { return Ok("Step_pure/vreplace_lane"); }
+fn group_70(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<RuleId> {
+    if wspec_runtime::machine::applied(rule_139(m_, ar_, redex_))? { return Ok(139); } // Step_pure/vreplace_lane
     Err(Fail::soft())
 }
 
-fn group_71(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<&'static str> {
-    if wspec_runtime::machine::applied(rule_140(m_, ar_, redex_))? { return Ok("Step_pure/vextunop"); }
+fn group_71(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<RuleId> {
+    if wspec_runtime::machine::applied(rule_140(m_, ar_, redex_))? { return Ok(140); } // Step_pure/vextunop
     Err(Fail::soft())
 }
 
-fn group_72(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<&'static str> {
-    if wspec_runtime::machine::applied(rule_141(m_, ar_, redex_))? { return Ok("Step_pure/vextbinop"); }
+fn group_72(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<RuleId> {
+    if wspec_runtime::machine::applied(rule_141(m_, ar_, redex_))? { return Ok(141); } // Step_pure/vextbinop
     Err(Fail::soft())
 }
 
-fn group_73(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<&'static str> {
-    if wspec_runtime::machine::applied(rule_142(m_, ar_, redex_))? { return Ok("Step_pure/vextternop"); }
+fn group_73(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<RuleId> {
+    if wspec_runtime::machine::applied(rule_142(m_, ar_, redex_))? { return Ok(142); } // Step_pure/vextternop
     Err(Fail::soft())
 }
 
-fn group_74(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<&'static str> {
-    if wspec_runtime::machine::applied(rule_143(m_, ar_, redex_))? { return Ok("Step_pure/vnarrow"); }
+fn group_74(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<RuleId> {
+    if wspec_runtime::machine::applied(rule_143(m_, ar_, redex_))? { return Ok(143); } // Step_pure/vnarrow
     Err(Fail::soft())
 }
 
-fn group_75(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<&'static str> {
-    if wspec_runtime::machine::applied(rule_144(m_, ar_, redex_))? { return Ok("Step_pure/vcvtop"); }
+fn group_75(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<RuleId> {
+    if wspec_runtime::machine::applied(rule_144(m_, ar_, redex_))? { return Ok(144); } // Step_pure/vcvtop
     Err(Fail::soft())
 }
 
-fn group_76(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<&'static str> {
-    if wspec_runtime::machine::applied(rule_145(m_, ar_, redex_))? { return Ok("Step_read/block"); }
+fn group_76(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<RuleId> {
+    if wspec_runtime::machine::applied(rule_145(m_, ar_, redex_))? { return Ok(145); } // Step_read/block
     Err(Fail::soft())
 }
 
-fn group_77(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<&'static str> {
-    if wspec_runtime::machine::applied(rule_146(m_, ar_, redex_))? { return Ok("Step_read/loop"); }
+fn group_77(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<RuleId> {
+    if wspec_runtime::machine::applied(rule_146(m_, ar_, redex_))? { return Ok(146); } // Step_read/loop
     Err(Fail::soft())
 }
 
-fn group_78(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<&'static str> {
-    if wspec_runtime::machine::applied(rule_147(m_, ar_, redex_))? { return Ok("Step_read/br_on_cast-succeed"); }
-    if wspec_runtime::machine::applied(rule_148(m_, ar_, redex_))? { return Ok("Step_read/br_on_cast-fail"); }
+fn group_78(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<RuleId> {
+    if wspec_runtime::machine::applied(rule_147(m_, ar_, redex_))? { return Ok(147); } // Step_read/br_on_cast-succeed
+    if wspec_runtime::machine::applied(rule_148(m_, ar_, redex_))? { return Ok(148); } // Step_read/br_on_cast-fail
     Err(Fail::soft())
 }
 
-fn group_79(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<&'static str> {
-    if wspec_runtime::machine::applied(rule_149(m_, ar_, redex_))? { return Ok("Step_read/br_on_cast_fail-succeed"); }
-    if wspec_runtime::machine::applied(rule_150(m_, ar_, redex_))? { return Ok("Step_read/br_on_cast_fail-fail"); }
+fn group_79(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<RuleId> {
+    if wspec_runtime::machine::applied(rule_149(m_, ar_, redex_))? { return Ok(149); } // Step_read/br_on_cast_fail-succeed
+    if wspec_runtime::machine::applied(rule_150(m_, ar_, redex_))? { return Ok(150); } // Step_read/br_on_cast_fail-fail
     Err(Fail::soft())
 }
 
-fn group_80(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<&'static str> {
-    if wspec_runtime::machine::applied(rule_151(m_, ar_, redex_))? { return Ok("Step_read/call"); }
+fn group_80(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<RuleId> {
+    if wspec_runtime::machine::applied(rule_151(m_, ar_, redex_))? { return Ok(151); } // Step_read/call
     Err(Fail::soft())
 }
 
-fn group_81(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<&'static str> {
-    if wspec_runtime::machine::applied(rule_152(m_, ar_, redex_))? { return Ok("Step_read/call_indirect-oob"); }
-    if wspec_runtime::machine::applied(rule_153(m_, ar_, redex_))? { return Ok("Step_read/call_indirect-null"); }
-    if wspec_runtime::machine::applied(rule_154(m_, ar_, redex_))? { return Ok("Step_read/call_indirect-call"); }
-    if wspec_runtime::machine::applied(rule_155(m_, ar_, redex_))? { return Ok("Step_read/call_indirect-mismatch"); }
+fn group_81(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<RuleId> {
+    if wspec_runtime::machine::applied(rule_152(m_, ar_, redex_))? { return Ok(152); } // Step_read/call_indirect-oob
+    if wspec_runtime::machine::applied(rule_153(m_, ar_, redex_))? { return Ok(153); } // Step_read/call_indirect-null
+    if wspec_runtime::machine::applied(rule_154(m_, ar_, redex_))? { return Ok(154); } // Step_read/call_indirect-call
+    if wspec_runtime::machine::applied(rule_155(m_, ar_, redex_))? { return Ok(155); } // Step_read/call_indirect-mismatch
     Err(Fail::soft())
 }
 
-fn group_82(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<&'static str> {
-    if wspec_runtime::machine::applied(rule_156(m_, ar_, redex_))? { return Ok("Step_read/return_call"); }
+fn group_82(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<RuleId> {
+    if wspec_runtime::machine::applied(rule_156(m_, ar_, redex_))? { return Ok(156); } // Step_read/return_call
     Err(Fail::soft())
 }
 
-fn group_83(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<&'static str> {
-    if wspec_runtime::machine::applied(rule_157(m_, ar_, redex_))? { return Ok("Step_read/return_call_indirect-oob"); }
-    if wspec_runtime::machine::applied(rule_158(m_, ar_, redex_))? { return Ok("Step_read/return_call_indirect-null"); }
-    if wspec_runtime::machine::applied(rule_159(m_, ar_, redex_))? { return Ok("Step_read/return_call_indirect-call"); }
-    if wspec_runtime::machine::applied(rule_160(m_, ar_, redex_))? { return Ok("Step_read/return_call_indirect-mismatch"); }
+fn group_83(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<RuleId> {
+    if wspec_runtime::machine::applied(rule_157(m_, ar_, redex_))? { return Ok(157); } // Step_read/return_call_indirect-oob
+    if wspec_runtime::machine::applied(rule_158(m_, ar_, redex_))? { return Ok(158); } // Step_read/return_call_indirect-null
+    if wspec_runtime::machine::applied(rule_159(m_, ar_, redex_))? { return Ok(159); } // Step_read/return_call_indirect-call
+    if wspec_runtime::machine::applied(rule_160(m_, ar_, redex_))? { return Ok(160); } // Step_read/return_call_indirect-mismatch
     Err(Fail::soft())
 }
 
-fn group_84(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<&'static str> {
-    if wspec_runtime::machine::applied(rule_161(m_, ar_, redex_))? { return Ok("Step_read/try_table"); }
+fn group_84(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<RuleId> {
+    if wspec_runtime::machine::applied(rule_161(m_, ar_, redex_))? { return Ok(161); } // Step_read/try_table
     Err(Fail::soft())
 }
 
-fn group_85(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<&'static str> {
-    if wspec_runtime::machine::applied(rule_162(m_, ar_, redex_))? { return Ok("Step_read/local.get"); }
+fn group_85(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<RuleId> {
+    if wspec_runtime::machine::applied(rule_162(m_, ar_, redex_))? { return Ok(162); } // Step_read/local.get
     Err(Fail::soft())
 }
 
-fn group_86(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<&'static str> {
-    if wspec_runtime::machine::applied(rule_163(m_, ar_, redex_))? { return Ok("Step_read/global.get"); }
+fn group_86(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<RuleId> {
+    if wspec_runtime::machine::applied(rule_163(m_, ar_, redex_))? { return Ok(163); } // Step_read/global.get
     Err(Fail::soft())
 }
 
-fn group_87(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<&'static str> {
-    if wspec_runtime::machine::applied(rule_164(m_, ar_, redex_))? { return Ok("Step_read/table.get-oob"); }
-    if wspec_runtime::machine::applied(rule_165(m_, ar_, redex_))? { return Ok("Step_read/table.get-val"); }
+fn group_87(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<RuleId> {
+    if wspec_runtime::machine::applied(rule_164(m_, ar_, redex_))? { return Ok(164); } // Step_read/table.get-oob
+    if wspec_runtime::machine::applied(rule_165(m_, ar_, redex_))? { return Ok(165); } // Step_read/table.get-val
     Err(Fail::soft())
 }
 
-fn group_88(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<&'static str> {
-    if wspec_runtime::machine::applied(rule_166(m_, ar_, redex_))? { return Ok("Step_read/table.size"); }
+fn group_88(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<RuleId> {
+    if wspec_runtime::machine::applied(rule_166(m_, ar_, redex_))? { return Ok(166); } // Step_read/table.size
     Err(Fail::soft())
 }
 
-fn group_89(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<&'static str> {
-    if wspec_runtime::machine::applied(rule_167(m_, ar_, redex_))? { return Ok("Step_read/load-num-oob"); }
-    if wspec_runtime::machine::applied(rule_168(m_, ar_, redex_))? { return Ok("Step_read/load-num-val"); }
-    if wspec_runtime::machine::applied(rule_169(m_, ar_, redex_))? { return Ok("Step_read/load-pack-oob"); }
-    if wspec_runtime::machine::applied(rule_170(m_, ar_, redex_))? { return Ok("Step_read/load-pack-val"); }
+fn group_89(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<RuleId> {
+    if wspec_runtime::machine::applied(rule_167(m_, ar_, redex_))? { return Ok(167); } // Step_read/load-num-oob
+    if wspec_runtime::machine::applied(rule_168(m_, ar_, redex_))? { return Ok(168); } // Step_read/load-num-val
+    if wspec_runtime::machine::applied(rule_169(m_, ar_, redex_))? { return Ok(169); } // Step_read/load-pack-oob
+    if wspec_runtime::machine::applied(rule_170(m_, ar_, redex_))? { return Ok(170); } // Step_read/load-pack-val
     Err(Fail::soft())
 }
 
-fn group_90(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<&'static str> {
-    if wspec_runtime::machine::applied(rule_171(m_, ar_, redex_))? { return Ok("Step_read/memory.size"); }
+fn group_90(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<RuleId> {
+    if wspec_runtime::machine::applied(rule_171(m_, ar_, redex_))? { return Ok(171); } // Step_read/memory.size
     Err(Fail::soft())
 }
 
-fn group_91(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<&'static str> {
-    if wspec_runtime::machine::applied(rule_172(m_, ar_, redex_))? { return Ok("Step_read/ref.func"); }
+fn group_91(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<RuleId> {
+    if wspec_runtime::machine::applied(rule_172(m_, ar_, redex_))? { return Ok(172); } // Step_read/ref.func
     Err(Fail::soft())
 }
 
-fn group_92(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<&'static str> {
-    if wspec_runtime::machine::applied(rule_173(m_, ar_, redex_))? { return Ok("Step_read/ref.test-true"); }
-    if wspec_runtime::machine::applied(rule_174(m_, ar_, redex_))? { return Ok("Step_read/ref.test-false"); }
+fn group_92(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<RuleId> {
+    if wspec_runtime::machine::applied(rule_173(m_, ar_, redex_))? { return Ok(173); } // Step_read/ref.test-true
+    if wspec_runtime::machine::applied(rule_174(m_, ar_, redex_))? { return Ok(174); } // Step_read/ref.test-false
     Err(Fail::soft())
 }
 
-fn group_93(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<&'static str> {
-    if wspec_runtime::machine::applied(rule_175(m_, ar_, redex_))? { return Ok("Step_read/ref.cast-succeed"); }
-    if wspec_runtime::machine::applied(rule_176(m_, ar_, redex_))? { return Ok("Step_read/ref.cast-fail"); }
+fn group_93(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<RuleId> {
+    if wspec_runtime::machine::applied(rule_175(m_, ar_, redex_))? { return Ok(175); } // Step_read/ref.cast-succeed
+    if wspec_runtime::machine::applied(rule_176(m_, ar_, redex_))? { return Ok(176); } // Step_read/ref.cast-fail
     Err(Fail::soft())
 }
 
-fn group_94(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<&'static str> {
-    if wspec_runtime::machine::applied(rule_177(m_, ar_, redex_))? { return Ok("Step_read/struct.new_default"); }
+fn group_94(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<RuleId> {
+    if wspec_runtime::machine::applied(rule_177(m_, ar_, redex_))? { return Ok(177); } // Step_read/struct.new_default
     Err(Fail::soft())
 }
 
-fn group_95(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<&'static str> {
-    if wspec_runtime::machine::applied(rule_178(m_, ar_, redex_))? { return Ok("Step_read/struct.get-null"); }
-    if wspec_runtime::machine::applied(rule_179(m_, ar_, redex_))? { return Ok("Step_read/struct.get-struct"); }
+fn group_95(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<RuleId> {
+    if wspec_runtime::machine::applied(rule_178(m_, ar_, redex_))? { return Ok(178); } // Step_read/struct.get-null
+    if wspec_runtime::machine::applied(rule_179(m_, ar_, redex_))? { return Ok(179); } // Step_read/struct.get-struct
     Err(Fail::soft())
 }
 
-fn group_96(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<&'static str> {
-    if wspec_runtime::machine::applied(rule_180(m_, ar_, redex_))? { return Ok("Step_read/array.new_default"); }
+fn group_96(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<RuleId> {
+    if wspec_runtime::machine::applied(rule_180(m_, ar_, redex_))? { return Ok(180); } // Step_read/array.new_default
     Err(Fail::soft())
 }
 
-fn group_97(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<&'static str> {
-    if wspec_runtime::machine::applied(rule_181(m_, ar_, redex_))? { return Ok("Step_read/array.new_elem-oob"); }
-    if wspec_runtime::machine::applied(rule_182(m_, ar_, redex_))? { return Ok("Step_read/array.new_elem-alloc"); }
+fn group_97(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<RuleId> {
+    if wspec_runtime::machine::applied(rule_181(m_, ar_, redex_))? { return Ok(181); } // Step_read/array.new_elem-oob
+    if wspec_runtime::machine::applied(rule_182(m_, ar_, redex_))? { return Ok(182); } // Step_read/array.new_elem-alloc
     Err(Fail::soft())
 }
 
-fn group_98(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<&'static str> {
-    if wspec_runtime::machine::applied(rule_183(m_, ar_, redex_))? { return Ok("Step_read/array.new_data-oob"); }
-    if wspec_runtime::machine::applied(rule_184(m_, ar_, redex_))? { return Ok("Step_read/array.new_data-alloc"); }
+fn group_98(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<RuleId> {
+    if wspec_runtime::machine::applied(rule_183(m_, ar_, redex_))? { return Ok(183); } // Step_read/array.new_data-oob
+    if wspec_runtime::machine::applied(rule_184(m_, ar_, redex_))? { return Ok(184); } // Step_read/array.new_data-alloc
     Err(Fail::soft())
 }
 
-fn group_99(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<&'static str> {
-    if wspec_runtime::machine::applied(rule_185(m_, ar_, redex_))? { return Ok("Step_read/array.get-null"); }
-    if wspec_runtime::machine::applied(rule_186(m_, ar_, redex_))? { return Ok("Step_read/array.get-oob"); }
-    if wspec_runtime::machine::applied(rule_187(m_, ar_, redex_))? { return Ok("Step_read/array.get-array"); }
+fn group_99(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<RuleId> {
+    if wspec_runtime::machine::applied(rule_185(m_, ar_, redex_))? { return Ok(185); } // Step_read/array.get-null
+    if wspec_runtime::machine::applied(rule_186(m_, ar_, redex_))? { return Ok(186); } // Step_read/array.get-oob
+    if wspec_runtime::machine::applied(rule_187(m_, ar_, redex_))? { return Ok(187); } // Step_read/array.get-array
     Err(Fail::soft())
 }
 
-fn group_100(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<&'static str> {
-    if wspec_runtime::machine::applied(rule_188(m_, ar_, redex_))? { return Ok("Step_read/array.len-null"); }
-    if wspec_runtime::machine::applied(rule_189(m_, ar_, redex_))? { return Ok("Step_read/array.len-array"); }
+fn group_100(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<RuleId> {
+    if wspec_runtime::machine::applied(rule_188(m_, ar_, redex_))? { return Ok(188); } // Step_read/array.len-null
+    if wspec_runtime::machine::applied(rule_189(m_, ar_, redex_))? { return Ok(189); } // Step_read/array.len-array
     Err(Fail::soft())
 }
 
-fn group_101(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<&'static str> {
-    if wspec_runtime::machine::applied(rule_190(m_, ar_, redex_))? { return Ok("Step_read/vload-oob"); }
-    if wspec_runtime::machine::applied(rule_191(m_, ar_, redex_))? { return Ok("Step_read/vload-val"); }
-    if wspec_runtime::machine::applied(rule_192(m_, ar_, redex_))? { return Ok("Step_read/vload-pack-oob"); }
-    if wspec_runtime::machine::applied(rule_193(m_, ar_, redex_))? { return Ok("Step_read/vload-pack-val"); }
-    if wspec_runtime::machine::applied(rule_194(m_, ar_, redex_))? { return Ok("Step_read/vload-splat-oob"); }
-    if wspec_runtime::machine::applied(rule_195(m_, ar_, redex_))? { return Ok("Step_read/vload-splat-val"); }
-    if wspec_runtime::machine::applied(rule_196(m_, ar_, redex_))? { return Ok("Step_read/vload-zero-oob"); }
-    if wspec_runtime::machine::applied(rule_197(m_, ar_, redex_))? { return Ok("Step_read/vload-zero-val"); }
+fn group_101(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<RuleId> {
+    if wspec_runtime::machine::applied(rule_190(m_, ar_, redex_))? { return Ok(190); } // Step_read/vload-oob
+    if wspec_runtime::machine::applied(rule_191(m_, ar_, redex_))? { return Ok(191); } // Step_read/vload-val
+    if wspec_runtime::machine::applied(rule_192(m_, ar_, redex_))? { return Ok(192); } // Step_read/vload-pack-oob
+    if wspec_runtime::machine::applied(rule_193(m_, ar_, redex_))? { return Ok(193); } // Step_read/vload-pack-val
+    if wspec_runtime::machine::applied(rule_194(m_, ar_, redex_))? { return Ok(194); } // Step_read/vload-splat-oob
+    if wspec_runtime::machine::applied(rule_195(m_, ar_, redex_))? { return Ok(195); } // Step_read/vload-splat-val
+    if wspec_runtime::machine::applied(rule_196(m_, ar_, redex_))? { return Ok(196); } // Step_read/vload-zero-oob
+    if wspec_runtime::machine::applied(rule_197(m_, ar_, redex_))? { return Ok(197); } // Step_read/vload-zero-val
     Err(Fail::soft())
 }
 
-fn group_102(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<&'static str> {
-    if wspec_runtime::machine::applied(rule_198(m_, ar_, redex_))? { return Ok("Step_read/vload_lane-oob"); }
-    if wspec_runtime::machine::applied(rule_199(m_, ar_, redex_))? { return Ok("Step_read/vload_lane-val"); }
+fn group_102(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<RuleId> {
+    if wspec_runtime::machine::applied(rule_198(m_, ar_, redex_))? { return Ok(198); } // Step_read/vload_lane-oob
+    if wspec_runtime::machine::applied(rule_199(m_, ar_, redex_))? { return Ok(199); } // Step_read/vload_lane-val
     Err(Fail::soft())
 }
 
 /// Applies the first rule that leaves a context whose body is done.
-pub fn exit(m_: &mut Machine<Wasm>, ar_: &Ctx) -> R<&'static str> {
-    if wspec_runtime::machine::applied(rule_200(m_, ar_))? { return Ok("Step_pure/label-vals"); }
-    if wspec_runtime::machine::applied(rule_201(m_, ar_))? { return Ok("Step_pure/frame-vals"); }
-    if wspec_runtime::machine::applied(rule_202(m_, ar_))? { return Ok("Step_pure/handler-vals"); }
-    if wspec_runtime::machine::applied(rule_203(m_, ar_))? { return Ok("Step_read/ref.null-idx"); }
+pub fn exit(m_: &mut Machine<Wasm>, ar_: &Ctx) -> R<RuleId> {
+    if wspec_runtime::machine::applied(rule_200(m_, ar_))? { return Ok(200); } // Step_pure/label-vals
+    if wspec_runtime::machine::applied(rule_201(m_, ar_))? { return Ok(201); } // Step_pure/frame-vals
+    if wspec_runtime::machine::applied(rule_202(m_, ar_))? { return Ok(202); } // Step_pure/handler-vals
+    if wspec_runtime::machine::applied(rule_203(m_, ar_))? { return Ok(203); } // Step_read/ref.null-idx
     Err(Fail::soft())
 }
 
@@ -6717,33 +6948,6 @@ pub fn exit(m_: &mut Machine<Wasm>, ar_: &Ctx) -> R<&'static str> {
 #[inline]
 pub fn restore(m: &mut Machine<Wasm>, c: EvalCtx) {
     if let EvalCtx::Frame(_, f) = c { m.state.1 = f; }
-}
-
-/// Pushes the value an instruction is, if it is one.
-#[inline(always)]
-pub fn push_value(vals_: &mut Vec<Val>, redex_: &Instr) -> bool {
-    if let Instr::Const(f0, f1) = redex_ {
-        wspec_runtime::machine::put(vals_, Val::Num_(Num_(f0.clone(), f1.clone())));
-        return true;
-    }
-    matches!(redex_, Instr::Vconst(..) | Instr::RefNull(..) | Instr::RefI31Num(..) | Instr::RefStructAddr(..) | Instr::RefArrayAddr(..) | Instr::RefFuncAddr(..) | Instr::RefExnAddr(..) | Instr::RefHostAddr(..) | Instr::RefExtern(..)) && push_other_value(vals_, redex_)
-}
-
-#[inline(never)]
-fn push_other_value(vals_: &mut Vec<Val>, redex_: &Instr) -> bool {
-    match redex_ {
-        Instr::Vconst(f0, f1) => wspec_runtime::machine::put(vals_, Val::Vec__(Vec__(f0.clone(), f1.clone()))),
-        Instr::RefNull(f0) => wspec_runtime::machine::put(vals_, Val::Ref(Ref::RefNull(f0.clone()))),
-        Instr::RefI31Num(f0) => wspec_runtime::machine::put(vals_, Val::Ref(Ref::RefI31Num(f0.clone()))),
-        Instr::RefStructAddr(f0) => wspec_runtime::machine::put(vals_, Val::Ref(Ref::RefStructAddr(f0.clone()))),
-        Instr::RefArrayAddr(f0) => wspec_runtime::machine::put(vals_, Val::Ref(Ref::RefArrayAddr(f0.clone()))),
-        Instr::RefFuncAddr(f0) => wspec_runtime::machine::put(vals_, Val::Ref(Ref::RefFuncAddr(f0.clone()))),
-        Instr::RefExnAddr(f0) => wspec_runtime::machine::put(vals_, Val::Ref(Ref::RefExnAddr(f0.clone()))),
-        Instr::RefHostAddr(f0) => wspec_runtime::machine::put(vals_, Val::Ref(Ref::RefHostAddr(f0.clone()))),
-        Instr::RefExtern(f0) => wspec_runtime::machine::put(vals_, Val::Ref(Ref::RefExtern(Box::new(f0.clone())))),
-        _ => return false,
-    }
-    true
 }
 
 /// What the values and the code left at the top of a finished run stand for (`result`).
@@ -6777,17 +6981,17 @@ impl Lang for Wasm {
     fn instrs(ar: &Ctx) -> &wspec_runtime::Arena<Instr> {
         &ar.instr
     }
-    #[inline(always)]
-    fn push_value(vals: &mut Vec<Val>, i: &Instr) -> bool {
-        push_value(vals, i)
-    }
     #[inline]
-    fn step(m: &mut Machine<Self>, ar: &Ctx, i: &Instr) -> R<&'static str> {
+    fn step(m: &mut Machine<Self>, ar: &Ctx, i: &Instr) -> R<RuleId> {
         step(m, ar, i)
     }
     #[inline]
-    fn exit(m: &mut Machine<Self>, ar: &Ctx) -> R<&'static str> {
+    fn exit(m: &mut Machine<Self>, ar: &Ctx) -> R<RuleId> {
         exit(m, ar)
+    }
+    #[inline]
+    fn rule_name(rule: RuleId) -> &'static str {
+        RULE_NAMES.get(rule as usize).copied().unwrap_or("?")
     }
 }
 
@@ -10086,7 +10290,9 @@ pub mod defs {
 
     // from spec/3.2-numerics-conversions.wspec:88 def $unop_ (its first element)
     pub fn unop__first(ar_: &Ctx, a0: Numtype, a1: Unop, a2: Num) -> R<Option<Num>> {
-        if matches!(a1, Unop::Inn(UnopInn::Clz)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        let mut r_ = None;
+        match a1 {
+            Unop::Inn(UnopInn::Clz) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
             let n_1 = wspec_runtime::ok(conv::numtype_as_inn(a0))?;
             let v_Inn = n_1;
             #[allow(irrefutable_let_patterns)]
@@ -10094,8 +10300,8 @@ pub mod defs {
             let n_2 = match a2 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
             let i = n_2;
             Ok(Some(Num::Inn(wspec_runtime::num::cast::<_, u64>(wspec_runtime::ok(wspec_runtime::builtins::iclz(defs::size(ar_, conv::inn_to_numtype(v_Inn))?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i)?)?))?)?)))
-        })())? { return Ok(v); } }
-        if matches!(a1, Unop::Inn(UnopInn::Ctz)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        })()) => {}
+            Unop::Inn(UnopInn::Ctz) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
             let n_1 = wspec_runtime::ok(conv::numtype_as_inn(a0))?;
             let v_Inn = n_1;
             #[allow(irrefutable_let_patterns)]
@@ -10103,8 +10309,8 @@ pub mod defs {
             let n_2 = match a2 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
             let i = n_2;
             Ok(Some(Num::Inn(wspec_runtime::num::cast::<_, u64>(wspec_runtime::ok(wspec_runtime::builtins::ictz(defs::size(ar_, conv::inn_to_numtype(v_Inn))?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i)?)?))?)?)))
-        })())? { return Ok(v); } }
-        if matches!(a1, Unop::Inn(UnopInn::Popcnt)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        })()) => {}
+            Unop::Inn(UnopInn::Popcnt) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
             let n_1 = wspec_runtime::ok(conv::numtype_as_inn(a0))?;
             let v_Inn = n_1;
             #[allow(irrefutable_let_patterns)]
@@ -10112,8 +10318,8 @@ pub mod defs {
             let n_2 = match a2 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
             let i = n_2;
             Ok(Some(Num::Inn(wspec_runtime::num::cast::<_, u64>(wspec_runtime::ok(wspec_runtime::builtins::ipopcnt(defs::size(ar_, conv::inn_to_numtype(v_Inn))?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i)?)?))?)?)))
-        })())? { return Ok(v); } }
-        if matches!(a1, Unop::Inn(UnopInn::Extend(f_2))) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        })()) => {}
+            Unop::Inn(UnopInn::Extend(_)) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
             let n_1 = wspec_runtime::ok(conv::numtype_as_inn(a0))?;
             let v_Inn = n_1;
             #[allow(irrefutable_let_patterns)]
@@ -10122,69 +10328,76 @@ pub mod defs {
             let n_3 = match a2 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
             let i = n_3;
             Ok(Some(Num::Inn(wspec_runtime::num::cast::<_, u64>(wspec_runtime::ok(wspec_runtime::builtins::iextend_s(defs::size(ar_, conv::inn_to_numtype(v_Inn))?, wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(sz)?)?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i)?)?))?)?)))
-        })())? { return Ok(v); } }
-        if matches!(a1, Unop::Fnn(UnopFnn::Abs)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        })()) => {}
+            Unop::Fnn(UnopFnn::Abs) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
             let n_1 = wspec_runtime::ok(conv::numtype_as_fnn(a0))?;
             let v_Fnn = n_1;
             #[allow(irrefutable_let_patterns)]
             let Unop::Fnn(UnopFnn::Abs) = a1 else { return Err(wspec_runtime::Fail::soft()) };
             let f = a2;
             Ok((match wspec_runtime::builtins::fabs(defs::size(ar_, conv::fnn_to_numtype(v_Fnn))?, (match f { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })) { Some(x) => Some(Num::Fnn(x)), None => None }))
-        })())? { return Ok(v); } }
-        if matches!(a1, Unop::Fnn(UnopFnn::Neg)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        })()) => {}
+            Unop::Fnn(UnopFnn::Neg) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
             let n_1 = wspec_runtime::ok(conv::numtype_as_fnn(a0))?;
             let v_Fnn = n_1;
             #[allow(irrefutable_let_patterns)]
             let Unop::Fnn(UnopFnn::Neg) = a1 else { return Err(wspec_runtime::Fail::soft()) };
             let f = a2;
             Ok((match wspec_runtime::builtins::fneg(defs::size(ar_, conv::fnn_to_numtype(v_Fnn))?, (match f { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })) { Some(x) => Some(Num::Fnn(x)), None => None }))
-        })())? { return Ok(v); } }
-        if matches!(a1, Unop::Fnn(UnopFnn::Sqrt)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        })()) => {}
+            Unop::Fnn(UnopFnn::Sqrt) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
             let n_1 = wspec_runtime::ok(conv::numtype_as_fnn(a0))?;
             let v_Fnn = n_1;
             #[allow(irrefutable_let_patterns)]
             let Unop::Fnn(UnopFnn::Sqrt) = a1 else { return Err(wspec_runtime::Fail::soft()) };
             let f = a2;
             Ok((match wspec_runtime::builtins::fsqrt(defs::size(ar_, conv::fnn_to_numtype(v_Fnn))?, (match f { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })) { Some(x) => Some(Num::Fnn(x)), None => None }))
-        })())? { return Ok(v); } }
-        if matches!(a1, Unop::Fnn(UnopFnn::Ceil)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        })()) => {}
+            Unop::Fnn(UnopFnn::Ceil) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
             let n_1 = wspec_runtime::ok(conv::numtype_as_fnn(a0))?;
             let v_Fnn = n_1;
             #[allow(irrefutable_let_patterns)]
             let Unop::Fnn(UnopFnn::Ceil) = a1 else { return Err(wspec_runtime::Fail::soft()) };
             let f = a2;
             Ok((match wspec_runtime::builtins::fceil(defs::size(ar_, conv::fnn_to_numtype(v_Fnn))?, (match f { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })) { Some(x) => Some(Num::Fnn(x)), None => None }))
-        })())? { return Ok(v); } }
-        if matches!(a1, Unop::Fnn(UnopFnn::Floor)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        })()) => {}
+            Unop::Fnn(UnopFnn::Floor) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
             let n_1 = wspec_runtime::ok(conv::numtype_as_fnn(a0))?;
             let v_Fnn = n_1;
             #[allow(irrefutable_let_patterns)]
             let Unop::Fnn(UnopFnn::Floor) = a1 else { return Err(wspec_runtime::Fail::soft()) };
             let f = a2;
             Ok((match wspec_runtime::builtins::ffloor(defs::size(ar_, conv::fnn_to_numtype(v_Fnn))?, (match f { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })) { Some(x) => Some(Num::Fnn(x)), None => None }))
-        })())? { return Ok(v); } }
-        if matches!(a1, Unop::Fnn(UnopFnn::Trunc)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        })()) => {}
+            Unop::Fnn(UnopFnn::Trunc) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
             let n_1 = wspec_runtime::ok(conv::numtype_as_fnn(a0))?;
             let v_Fnn = n_1;
             #[allow(irrefutable_let_patterns)]
             let Unop::Fnn(UnopFnn::Trunc) = a1 else { return Err(wspec_runtime::Fail::soft()) };
             let f = a2;
             Ok((match wspec_runtime::builtins::ftrunc(defs::size(ar_, conv::fnn_to_numtype(v_Fnn))?, (match f { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })) { Some(x) => Some(Num::Fnn(x)), None => None }))
-        })())? { return Ok(v); } }
-        if matches!(a1, Unop::Fnn(UnopFnn::Nearest)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        })()) => {}
+            Unop::Fnn(UnopFnn::Nearest) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
             let n_1 = wspec_runtime::ok(conv::numtype_as_fnn(a0))?;
             let v_Fnn = n_1;
             #[allow(irrefutable_let_patterns)]
             let Unop::Fnn(UnopFnn::Nearest) = a1 else { return Err(wspec_runtime::Fail::soft()) };
             let f = a2;
             Ok((match wspec_runtime::builtins::fnearest(defs::size(ar_, conv::fnn_to_numtype(v_Fnn))?, (match f { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })) { Some(x) => Some(Num::Fnn(x)), None => None }))
-        })())? { return Ok(v); } }
+        })()) => {}
+            _ => {}
+        }
+        if let Some(r) = r_ {
+            return r;
+        }
         Err(Fail::soft())
     }
 
     // from spec/3.2-numerics-conversions.wspec:101 def $binop_ (its first element)
     pub fn binop__first(ar_: &Ctx, a0: Numtype, a1: Binop, a2: Num, a3: Num) -> R<Option<Num>> {
-        if matches!(a1, (Binop::Inn(BinopInn::Add) | Binop::Fnn(BinopFnn::Add))) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        let mut r_ = None;
+        match a1 {
+            (Binop::Inn(BinopInn::Add) | Binop::Fnn(BinopFnn::Add)) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
             let n_1 = wspec_runtime::ok(conv::numtype_as_inn(a0))?;
             let v_Inn = n_1;
             #[allow(irrefutable_let_patterns)]
@@ -10194,8 +10407,8 @@ pub mod defs {
             let n_3 = match a3 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
             let i_2 = n_3;
             Ok(Some(Num::Inn(wspec_runtime::num::cast::<_, u64>(wspec_runtime::ok(wspec_runtime::builtins::iadd(defs::size(ar_, conv::inn_to_numtype(v_Inn))?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_1)?)?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_2)?)?))?)?)))
-        })())? { return Ok(v); } }
-        if matches!(a1, (Binop::Inn(BinopInn::Sub) | Binop::Fnn(BinopFnn::Sub))) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        })()) => {}
+            (Binop::Inn(BinopInn::Sub) | Binop::Fnn(BinopFnn::Sub)) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
             let n_1 = wspec_runtime::ok(conv::numtype_as_inn(a0))?;
             let v_Inn = n_1;
             #[allow(irrefutable_let_patterns)]
@@ -10205,8 +10418,8 @@ pub mod defs {
             let n_3 = match a3 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
             let i_2 = n_3;
             Ok(Some(Num::Inn(wspec_runtime::num::cast::<_, u64>(wspec_runtime::ok(wspec_runtime::builtins::isub(defs::size(ar_, conv::inn_to_numtype(v_Inn))?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_1)?)?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_2)?)?))?)?)))
-        })())? { return Ok(v); } }
-        if matches!(a1, (Binop::Inn(BinopInn::Mul) | Binop::Fnn(BinopFnn::Mul))) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        })()) => {}
+            (Binop::Inn(BinopInn::Mul) | Binop::Fnn(BinopFnn::Mul)) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
             let n_1 = wspec_runtime::ok(conv::numtype_as_inn(a0))?;
             let v_Inn = n_1;
             #[allow(irrefutable_let_patterns)]
@@ -10216,8 +10429,8 @@ pub mod defs {
             let n_3 = match a3 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
             let i_2 = n_3;
             Ok(Some(Num::Inn(wspec_runtime::num::cast::<_, u64>(wspec_runtime::ok(wspec_runtime::builtins::imul(defs::size(ar_, conv::inn_to_numtype(v_Inn))?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_1)?)?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_2)?)?))?)?)))
-        })())? { return Ok(v); } }
-        if matches!(a1, Binop::Inn(BinopInn::Div(f_2))) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        })()) => {}
+            Binop::Inn(BinopInn::Div(_)) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
             let n_1 = wspec_runtime::ok(conv::numtype_as_inn(a0))?;
             let v_Inn = n_1;
             #[allow(irrefutable_let_patterns)]
@@ -10229,8 +10442,8 @@ pub mod defs {
             let n_4 = match a3 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
             let i_2 = n_4;
             Ok((match wspec_runtime::ok(wspec_runtime::builtins::idiv_u(defs::size(ar_, conv::inn_to_numtype(v_Inn))?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_1)?)?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_2)?)?))? { Some(x) => Some(Num::Inn(wspec_runtime::num::cast::<_, u64>(x)?)), None => None }))
-        })())? { return Ok(v); } }
-        if matches!(a1, Binop::Inn(BinopInn::Div(f_2))) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        })()) => {}
+            Binop::Inn(BinopInn::Div(_)) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
             let n_1 = wspec_runtime::ok(conv::numtype_as_inn(a0))?;
             let v_Inn = n_1;
             #[allow(irrefutable_let_patterns)]
@@ -10242,8 +10455,8 @@ pub mod defs {
             let n_4 = match a3 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
             let i_2 = n_4;
             Ok((match wspec_runtime::ok(wspec_runtime::builtins::idiv_s(defs::size(ar_, conv::inn_to_numtype(v_Inn))?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_1)?)?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_2)?)?))? { Some(x) => Some(Num::Inn(wspec_runtime::num::cast::<_, u64>(x)?)), None => None }))
-        })())? { return Ok(v); } }
-        if matches!(a1, Binop::Inn(BinopInn::Rem(f_2))) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        })()) => {}
+            Binop::Inn(BinopInn::Rem(_)) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
             let n_1 = wspec_runtime::ok(conv::numtype_as_inn(a0))?;
             let v_Inn = n_1;
             #[allow(irrefutable_let_patterns)]
@@ -10255,8 +10468,8 @@ pub mod defs {
             let n_4 = match a3 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
             let i_2 = n_4;
             Ok((match wspec_runtime::ok(wspec_runtime::builtins::irem_u(defs::size(ar_, conv::inn_to_numtype(v_Inn))?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_1)?)?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_2)?)?))? { Some(x) => Some(Num::Inn(wspec_runtime::num::cast::<_, u64>(x)?)), None => None }))
-        })())? { return Ok(v); } }
-        if matches!(a1, Binop::Inn(BinopInn::Rem(f_2))) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        })()) => {}
+            Binop::Inn(BinopInn::Rem(_)) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
             let n_1 = wspec_runtime::ok(conv::numtype_as_inn(a0))?;
             let v_Inn = n_1;
             #[allow(irrefutable_let_patterns)]
@@ -10268,8 +10481,8 @@ pub mod defs {
             let n_4 = match a3 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
             let i_2 = n_4;
             Ok((match wspec_runtime::ok(wspec_runtime::builtins::irem_s(defs::size(ar_, conv::inn_to_numtype(v_Inn))?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_1)?)?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_2)?)?))? { Some(x) => Some(Num::Inn(wspec_runtime::num::cast::<_, u64>(x)?)), None => None }))
-        })())? { return Ok(v); } }
-        if matches!(a1, Binop::Inn(BinopInn::And)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        })()) => {}
+            Binop::Inn(BinopInn::And) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
             let n_1 = wspec_runtime::ok(conv::numtype_as_inn(a0))?;
             let v_Inn = n_1;
             #[allow(irrefutable_let_patterns)]
@@ -10279,8 +10492,8 @@ pub mod defs {
             let n_3 = match a3 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
             let i_2 = n_3;
             Ok(Some(Num::Inn(wspec_runtime::num::cast::<_, u64>(wspec_runtime::ok(wspec_runtime::builtins::iand(defs::size(ar_, conv::inn_to_numtype(v_Inn))?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_1)?)?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_2)?)?))?)?)))
-        })())? { return Ok(v); } }
-        if matches!(a1, Binop::Inn(BinopInn::Or)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        })()) => {}
+            Binop::Inn(BinopInn::Or) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
             let n_1 = wspec_runtime::ok(conv::numtype_as_inn(a0))?;
             let v_Inn = n_1;
             #[allow(irrefutable_let_patterns)]
@@ -10290,8 +10503,8 @@ pub mod defs {
             let n_3 = match a3 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
             let i_2 = n_3;
             Ok(Some(Num::Inn(wspec_runtime::num::cast::<_, u64>(wspec_runtime::ok(wspec_runtime::builtins::ior(defs::size(ar_, conv::inn_to_numtype(v_Inn))?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_1)?)?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_2)?)?))?)?)))
-        })())? { return Ok(v); } }
-        if matches!(a1, Binop::Inn(BinopInn::Xor)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        })()) => {}
+            Binop::Inn(BinopInn::Xor) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
             let n_1 = wspec_runtime::ok(conv::numtype_as_inn(a0))?;
             let v_Inn = n_1;
             #[allow(irrefutable_let_patterns)]
@@ -10301,8 +10514,8 @@ pub mod defs {
             let n_3 = match a3 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
             let i_2 = n_3;
             Ok(Some(Num::Inn(wspec_runtime::num::cast::<_, u64>(wspec_runtime::ok(wspec_runtime::builtins::ixor(defs::size(ar_, conv::inn_to_numtype(v_Inn))?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_1)?)?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_2)?)?))?)?)))
-        })())? { return Ok(v); } }
-        if matches!(a1, Binop::Inn(BinopInn::Shl)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        })()) => {}
+            Binop::Inn(BinopInn::Shl) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
             let n_1 = wspec_runtime::ok(conv::numtype_as_inn(a0))?;
             let v_Inn = n_1;
             #[allow(irrefutable_let_patterns)]
@@ -10312,8 +10525,8 @@ pub mod defs {
             let n_3 = match a3 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
             let i_2 = n_3;
             Ok(Some(Num::Inn(wspec_runtime::num::cast::<_, u64>(wspec_runtime::ok(wspec_runtime::builtins::ishl(defs::size(ar_, conv::inn_to_numtype(v_Inn))?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_1)?)?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_2)?)?))?)?)))
-        })())? { return Ok(v); } }
-        if matches!(a1, Binop::Inn(BinopInn::Shr(f_2))) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        })()) => {}
+            Binop::Inn(BinopInn::Shr(_)) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
             let n_1 = wspec_runtime::ok(conv::numtype_as_inn(a0))?;
             let v_Inn = n_1;
             #[allow(irrefutable_let_patterns)]
@@ -10325,8 +10538,8 @@ pub mod defs {
             let n_4 = match a3 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
             let i_2 = n_4;
             Ok(Some(Num::Inn(wspec_runtime::num::cast::<_, u64>(wspec_runtime::ok(wspec_runtime::builtins::ishr_u(defs::size(ar_, conv::inn_to_numtype(v_Inn))?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_1)?)?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_2)?)?))?)?)))
-        })())? { return Ok(v); } }
-        if matches!(a1, Binop::Inn(BinopInn::Shr(f_2))) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        })()) => {}
+            Binop::Inn(BinopInn::Shr(_)) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
             let n_1 = wspec_runtime::ok(conv::numtype_as_inn(a0))?;
             let v_Inn = n_1;
             #[allow(irrefutable_let_patterns)]
@@ -10338,8 +10551,8 @@ pub mod defs {
             let n_4 = match a3 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
             let i_2 = n_4;
             Ok(Some(Num::Inn(wspec_runtime::num::cast::<_, u64>(wspec_runtime::ok(wspec_runtime::builtins::ishr_s(defs::size(ar_, conv::inn_to_numtype(v_Inn))?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_1)?)?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_2)?)?))?)?)))
-        })())? { return Ok(v); } }
-        if matches!(a1, Binop::Inn(BinopInn::Rotl)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        })()) => {}
+            Binop::Inn(BinopInn::Rotl) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
             let n_1 = wspec_runtime::ok(conv::numtype_as_inn(a0))?;
             let v_Inn = n_1;
             #[allow(irrefutable_let_patterns)]
@@ -10349,8 +10562,8 @@ pub mod defs {
             let n_3 = match a3 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
             let i_2 = n_3;
             Ok(Some(Num::Inn(wspec_runtime::num::cast::<_, u64>(wspec_runtime::ok(wspec_runtime::builtins::irotl(defs::size(ar_, conv::inn_to_numtype(v_Inn))?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_1)?)?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_2)?)?))?)?)))
-        })())? { return Ok(v); } }
-        if matches!(a1, Binop::Inn(BinopInn::Rotr)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        })()) => {}
+            Binop::Inn(BinopInn::Rotr) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
             let n_1 = wspec_runtime::ok(conv::numtype_as_inn(a0))?;
             let v_Inn = n_1;
             #[allow(irrefutable_let_patterns)]
@@ -10360,8 +10573,8 @@ pub mod defs {
             let n_3 = match a3 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
             let i_2 = n_3;
             Ok(Some(Num::Inn(wspec_runtime::num::cast::<_, u64>(wspec_runtime::ok(wspec_runtime::builtins::irotr(defs::size(ar_, conv::inn_to_numtype(v_Inn))?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_1)?)?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_2)?)?))?)?)))
-        })())? { return Ok(v); } }
-        if matches!(a1, (Binop::Inn(BinopInn::Add) | Binop::Fnn(BinopFnn::Add))) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        })()) => {}
+            (Binop::Inn(BinopInn::Add) | Binop::Fnn(BinopFnn::Add)) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
             let n_1 = wspec_runtime::ok(conv::numtype_as_fnn(a0))?;
             let v_Fnn = n_1;
             #[allow(irrefutable_let_patterns)]
@@ -10369,8 +10582,8 @@ pub mod defs {
             let f_1 = a2;
             let f_2 = a3;
             Ok((match wspec_runtime::builtins::fadd(defs::size(ar_, conv::fnn_to_numtype(v_Fnn))?, (match f_1 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) }), (match f_2 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })) { Some(x) => Some(Num::Fnn(x)), None => None }))
-        })())? { return Ok(v); } }
-        if matches!(a1, (Binop::Inn(BinopInn::Sub) | Binop::Fnn(BinopFnn::Sub))) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        })()) => {}
+            (Binop::Inn(BinopInn::Sub) | Binop::Fnn(BinopFnn::Sub)) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
             let n_1 = wspec_runtime::ok(conv::numtype_as_fnn(a0))?;
             let v_Fnn = n_1;
             #[allow(irrefutable_let_patterns)]
@@ -10378,8 +10591,8 @@ pub mod defs {
             let f_1 = a2;
             let f_2 = a3;
             Ok((match wspec_runtime::builtins::fsub(defs::size(ar_, conv::fnn_to_numtype(v_Fnn))?, (match f_1 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) }), (match f_2 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })) { Some(x) => Some(Num::Fnn(x)), None => None }))
-        })())? { return Ok(v); } }
-        if matches!(a1, (Binop::Inn(BinopInn::Mul) | Binop::Fnn(BinopFnn::Mul))) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        })()) => {}
+            (Binop::Inn(BinopInn::Mul) | Binop::Fnn(BinopFnn::Mul)) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
             let n_1 = wspec_runtime::ok(conv::numtype_as_fnn(a0))?;
             let v_Fnn = n_1;
             #[allow(irrefutable_let_patterns)]
@@ -10387,8 +10600,8 @@ pub mod defs {
             let f_1 = a2;
             let f_2 = a3;
             Ok((match wspec_runtime::builtins::fmul(defs::size(ar_, conv::fnn_to_numtype(v_Fnn))?, (match f_1 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) }), (match f_2 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })) { Some(x) => Some(Num::Fnn(x)), None => None }))
-        })())? { return Ok(v); } }
-        if matches!(a1, Binop::Fnn(BinopFnn::Div)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        })()) => {}
+            Binop::Fnn(BinopFnn::Div) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
             let n_1 = wspec_runtime::ok(conv::numtype_as_fnn(a0))?;
             let v_Fnn = n_1;
             #[allow(irrefutable_let_patterns)]
@@ -10396,8 +10609,8 @@ pub mod defs {
             let f_1 = a2;
             let f_2 = a3;
             Ok((match wspec_runtime::builtins::fdiv(defs::size(ar_, conv::fnn_to_numtype(v_Fnn))?, (match f_1 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) }), (match f_2 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })) { Some(x) => Some(Num::Fnn(x)), None => None }))
-        })())? { return Ok(v); } }
-        if matches!(a1, Binop::Fnn(BinopFnn::Min)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        })()) => {}
+            Binop::Fnn(BinopFnn::Min) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
             let n_1 = wspec_runtime::ok(conv::numtype_as_fnn(a0))?;
             let v_Fnn = n_1;
             #[allow(irrefutable_let_patterns)]
@@ -10405,8 +10618,8 @@ pub mod defs {
             let f_1 = a2;
             let f_2 = a3;
             Ok((match wspec_runtime::builtins::fmin(defs::size(ar_, conv::fnn_to_numtype(v_Fnn))?, (match f_1 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) }), (match f_2 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })) { Some(x) => Some(Num::Fnn(x)), None => None }))
-        })())? { return Ok(v); } }
-        if matches!(a1, Binop::Fnn(BinopFnn::Max)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        })()) => {}
+            Binop::Fnn(BinopFnn::Max) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
             let n_1 = wspec_runtime::ok(conv::numtype_as_fnn(a0))?;
             let v_Fnn = n_1;
             #[allow(irrefutable_let_patterns)]
@@ -10414,8 +10627,8 @@ pub mod defs {
             let f_1 = a2;
             let f_2 = a3;
             Ok((match wspec_runtime::builtins::fmax(defs::size(ar_, conv::fnn_to_numtype(v_Fnn))?, (match f_1 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) }), (match f_2 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })) { Some(x) => Some(Num::Fnn(x)), None => None }))
-        })())? { return Ok(v); } }
-        if matches!(a1, Binop::Fnn(BinopFnn::Copysign)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        })()) => {}
+            Binop::Fnn(BinopFnn::Copysign) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
             let n_1 = wspec_runtime::ok(conv::numtype_as_fnn(a0))?;
             let v_Fnn = n_1;
             #[allow(irrefutable_let_patterns)]
@@ -10423,13 +10636,20 @@ pub mod defs {
             let f_1 = a2;
             let f_2 = a3;
             Ok((match wspec_runtime::builtins::fcopysign(defs::size(ar_, conv::fnn_to_numtype(v_Fnn))?, (match f_1 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) }), (match f_2 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })) { Some(x) => Some(Num::Fnn(x)), None => None }))
-        })())? { return Ok(v); } }
+        })()) => {}
+            _ => {}
+        }
+        if let Some(r) = r_ {
+            return r;
+        }
         Err(Fail::soft())
     }
 
     // from spec/3.2-numerics-conversions.wspec:147 def $cvtop__ (its first element)
     pub fn cvtop___first(ar_: &Ctx, a0: Numtype, a1: Numtype, a2: Cvtop, a3: Num) -> R<Option<Num>> {
-        if matches!(a2, Cvtop::InnInn(CvtopInnInn::Extend(f_3))) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        let mut r_ = None;
+        match a2 {
+            Cvtop::InnInn(CvtopInnInn::Extend(_)) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
             let n_1 = wspec_runtime::ok(conv::numtype_as_inn(a0))?;
             let v_Inn_1 = n_1;
             let n_2 = wspec_runtime::ok(conv::numtype_as_inn(a1))?;
@@ -10441,8 +10661,8 @@ pub mod defs {
             let n_4 = match a3 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
             let i = n_4;
             Ok(Some(Num::Inn(wspec_runtime::num::cast::<_, u64>(wspec_runtime::ok(wspec_runtime::builtins::extend_u(defs::size(ar_, conv::inn_to_numtype(v_Inn_1))?, defs::size(ar_, conv::inn_to_numtype(v_Inn_2))?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i)?)?))?)?)))
-        })())? { return Ok(v); } }
-        if matches!(a2, Cvtop::InnInn(CvtopInnInn::Extend(f_3))) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        })()) => {}
+            Cvtop::InnInn(CvtopInnInn::Extend(_)) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
             let n_1 = wspec_runtime::ok(conv::numtype_as_inn(a0))?;
             let v_Inn_1 = n_1;
             let n_2 = wspec_runtime::ok(conv::numtype_as_inn(a1))?;
@@ -10454,8 +10674,8 @@ pub mod defs {
             let n_4 = match a3 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
             let i = n_4;
             Ok(Some(Num::Inn(wspec_runtime::num::cast::<_, u64>(wspec_runtime::ok(wspec_runtime::builtins::extend_s(defs::size(ar_, conv::inn_to_numtype(v_Inn_1))?, defs::size(ar_, conv::inn_to_numtype(v_Inn_2))?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i)?)?))?)?)))
-        })())? { return Ok(v); } }
-        if matches!(a2, Cvtop::InnInn(CvtopInnInn::Wrap)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        })()) => {}
+            Cvtop::InnInn(CvtopInnInn::Wrap) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
             let n_1 = wspec_runtime::ok(conv::numtype_as_inn(a0))?;
             let v_Inn_1 = n_1;
             let n_2 = wspec_runtime::ok(conv::numtype_as_inn(a1))?;
@@ -10465,8 +10685,8 @@ pub mod defs {
             let n_3 = match a3 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
             let i = n_3;
             Ok(Some(Num::Inn(wspec_runtime::num::cast::<_, u64>(wspec_runtime::ok(wspec_runtime::builtins::wrap(defs::size(ar_, conv::inn_to_numtype(v_Inn_1))?, defs::size(ar_, conv::inn_to_numtype(v_Inn_2))?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i)?)?))?)?)))
-        })())? { return Ok(v); } }
-        if matches!(a2, Cvtop::FnnInn(CvtopFnnInn::Trunc(f_3))) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        })()) => {}
+            Cvtop::FnnInn(CvtopFnnInn::Trunc(_)) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
             let n_1 = wspec_runtime::ok(conv::numtype_as_fnn(a0))?;
             let v_Fnn_1 = n_1;
             let n_2 = wspec_runtime::ok(conv::numtype_as_inn(a1))?;
@@ -10477,8 +10697,8 @@ pub mod defs {
             let Sx::U = f_3.clone() else { return Err(wspec_runtime::Fail::soft()) };
             let f = a3;
             Ok((match wspec_runtime::ok(wspec_runtime::builtins::trunc_u(defs::size(ar_, conv::fnn_to_numtype(v_Fnn_1))?, defs::size(ar_, conv::inn_to_numtype(v_Inn_2))?, (match f { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })))? { Some(x) => Some(Num::Inn(wspec_runtime::num::cast::<_, u64>(x)?)), None => None }))
-        })())? { return Ok(v); } }
-        if matches!(a2, Cvtop::FnnInn(CvtopFnnInn::Trunc(f_3))) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        })()) => {}
+            Cvtop::FnnInn(CvtopFnnInn::Trunc(_)) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
             let n_1 = wspec_runtime::ok(conv::numtype_as_fnn(a0))?;
             let v_Fnn_1 = n_1;
             let n_2 = wspec_runtime::ok(conv::numtype_as_inn(a1))?;
@@ -10489,8 +10709,8 @@ pub mod defs {
             let Sx::S = f_3.clone() else { return Err(wspec_runtime::Fail::soft()) };
             let f = a3;
             Ok((match wspec_runtime::ok(wspec_runtime::builtins::trunc_s(defs::size(ar_, conv::fnn_to_numtype(v_Fnn_1))?, defs::size(ar_, conv::inn_to_numtype(v_Inn_2))?, (match f { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })))? { Some(x) => Some(Num::Inn(wspec_runtime::num::cast::<_, u64>(x)?)), None => None }))
-        })())? { return Ok(v); } }
-        if matches!(a2, Cvtop::FnnInn(CvtopFnnInn::TruncSat(f_3))) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        })()) => {}
+            Cvtop::FnnInn(CvtopFnnInn::TruncSat(_)) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
             let n_1 = wspec_runtime::ok(conv::numtype_as_fnn(a0))?;
             let v_Fnn_1 = n_1;
             let n_2 = wspec_runtime::ok(conv::numtype_as_inn(a1))?;
@@ -10501,8 +10721,8 @@ pub mod defs {
             let Sx::U = f_3.clone() else { return Err(wspec_runtime::Fail::soft()) };
             let f = a3;
             Ok(Some(Num::Inn(wspec_runtime::num::cast::<_, u64>(wspec_runtime::ok(wspec_runtime::builtins::trunc_sat_u(defs::size(ar_, conv::fnn_to_numtype(v_Fnn_1))?, defs::size(ar_, conv::inn_to_numtype(v_Inn_2))?, (match f { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })))?)?)))
-        })())? { return Ok(v); } }
-        if matches!(a2, Cvtop::FnnInn(CvtopFnnInn::TruncSat(f_3))) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        })()) => {}
+            Cvtop::FnnInn(CvtopFnnInn::TruncSat(_)) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
             let n_1 = wspec_runtime::ok(conv::numtype_as_fnn(a0))?;
             let v_Fnn_1 = n_1;
             let n_2 = wspec_runtime::ok(conv::numtype_as_inn(a1))?;
@@ -10513,8 +10733,8 @@ pub mod defs {
             let Sx::S = f_3.clone() else { return Err(wspec_runtime::Fail::soft()) };
             let f = a3;
             Ok(Some(Num::Inn(wspec_runtime::num::cast::<_, u64>(wspec_runtime::ok(wspec_runtime::builtins::trunc_sat_s(defs::size(ar_, conv::fnn_to_numtype(v_Fnn_1))?, defs::size(ar_, conv::inn_to_numtype(v_Inn_2))?, (match f { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })))?)?)))
-        })())? { return Ok(v); } }
-        if matches!(a2, Cvtop::InnFnn(CvtopInnFnn::Convert(f_3))) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        })()) => {}
+            Cvtop::InnFnn(CvtopInnFnn::Convert(_)) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
             let n_1 = wspec_runtime::ok(conv::numtype_as_inn(a0))?;
             let v_Inn_1 = n_1;
             let n_2 = wspec_runtime::ok(conv::numtype_as_fnn(a1))?;
@@ -10526,8 +10746,8 @@ pub mod defs {
             let n_4 = match a3 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
             let i = n_4;
             Ok(Some(Num::Fnn(wspec_runtime::ok(wspec_runtime::builtins::convert_u(defs::size(ar_, conv::inn_to_numtype(v_Inn_1))?, defs::size(ar_, conv::fnn_to_numtype(v_Fnn_2))?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i)?)?))?)))
-        })())? { return Ok(v); } }
-        if matches!(a2, Cvtop::InnFnn(CvtopInnFnn::Convert(f_3))) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        })()) => {}
+            Cvtop::InnFnn(CvtopInnFnn::Convert(_)) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
             let n_1 = wspec_runtime::ok(conv::numtype_as_inn(a0))?;
             let v_Inn_1 = n_1;
             let n_2 = wspec_runtime::ok(conv::numtype_as_fnn(a1))?;
@@ -10539,8 +10759,8 @@ pub mod defs {
             let n_4 = match a3 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
             let i = n_4;
             Ok(Some(Num::Fnn(wspec_runtime::ok(wspec_runtime::builtins::convert_s(defs::size(ar_, conv::inn_to_numtype(v_Inn_1))?, defs::size(ar_, conv::fnn_to_numtype(v_Fnn_2))?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i)?)?))?)))
-        })())? { return Ok(v); } }
-        if matches!(a2, Cvtop::FnnFnn(CvtopFnnFnn::Promote)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        })()) => {}
+            Cvtop::FnnFnn(CvtopFnnFnn::Promote) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
             let n_1 = wspec_runtime::ok(conv::numtype_as_fnn(a0))?;
             let v_Fnn_1 = n_1;
             let n_2 = wspec_runtime::ok(conv::numtype_as_fnn(a1))?;
@@ -10549,8 +10769,8 @@ pub mod defs {
             let Cvtop::FnnFnn(CvtopFnnFnn::Promote) = a2 else { return Err(wspec_runtime::Fail::soft()) };
             let f = a3;
             Ok((match wspec_runtime::builtins::promote(defs::size(ar_, conv::fnn_to_numtype(v_Fnn_1))?, defs::size(ar_, conv::fnn_to_numtype(v_Fnn_2))?, (match f { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })) { Some(x) => Some(Num::Fnn(x)), None => None }))
-        })())? { return Ok(v); } }
-        if matches!(a2, Cvtop::FnnFnn(CvtopFnnFnn::Demote)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        })()) => {}
+            Cvtop::FnnFnn(CvtopFnnFnn::Demote) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
             let n_1 = wspec_runtime::ok(conv::numtype_as_fnn(a0))?;
             let v_Fnn_1 = n_1;
             let n_2 = wspec_runtime::ok(conv::numtype_as_fnn(a1))?;
@@ -10559,15 +10779,20 @@ pub mod defs {
             let Cvtop::FnnFnn(CvtopFnnFnn::Demote) = a2 else { return Err(wspec_runtime::Fail::soft()) };
             let f = a3;
             Ok((match wspec_runtime::builtins::demote(defs::size(ar_, conv::fnn_to_numtype(v_Fnn_1))?, defs::size(ar_, conv::fnn_to_numtype(v_Fnn_2))?, (match f { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })) { Some(x) => Some(Num::Fnn(x)), None => None }))
-        })())? { return Ok(v); } }
-        if matches!(a2, (Cvtop::InnFnn(CvtopInnFnn::Reinterpret) | Cvtop::FnnInn(CvtopFnnInn::Reinterpret))) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        })()) => {}
+            (Cvtop::InnFnn(CvtopInnFnn::Reinterpret) | Cvtop::FnnInn(CvtopFnnInn::Reinterpret)) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
             let numtype_1 = a0;
             let numtype_2 = a1;
             #[allow(irrefutable_let_patterns)]
             let (Cvtop::InnFnn(CvtopInnFnn::Reinterpret) | Cvtop::FnnInn(CvtopFnnInn::Reinterpret)) = a2 else { return Err(wspec_runtime::Fail::soft()) };
             let c = a3;
             Ok(Some(defs::reinterpret__(ar_, numtype_1, numtype_2, c)?))
-        })())? { return Ok(v); } }
+        })()) => {}
+            _ => {}
+        }
+        if let Some(r) = r_ {
+            return r;
+        }
         Err(Fail::soft())
     }
 
@@ -10729,7 +10954,9 @@ pub mod defs {
 
     // from spec/3.3-numerics-vectors.wspec:351 def $vcvtop__ (its first element)
     pub fn vcvtop___first(ar_: &Ctx, a0: Shape, a1: Shape, a2: Vcvtop, a3: u128) -> R<Option<u128>> {
-        if matches!(a0, Shape(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        let mut r_ = None;
+        match a0 {
+            Shape(_, _) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Shape(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let lt_1 = f_1.clone();
@@ -10748,8 +10975,8 @@ pub mod defs {
             let eq_9 = wspec_runtime::seq::slice(&defs::lanes_(ar_, Shape(lt_1, wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M_1)?)?), v_1)?, wspec_runtime::num::wide(defs::halfstart(ar_, hf, v_M_2)?)?, wspec_runtime::num::wide(v_M_2)?)?.into_iter().map(|x| -> R<_> { Ok((match x { Lane::Numtype(x) => x, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })) }).collect::<R<Vec<_>>>()?;
             let c_1 = eq_9;
             Ok(defs::inv_lanesets__first(ar_, Shape(lt_2, wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M_2)?)?), &({ let n_ = wspec_runtime::seq::same_len(&[c_1.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let c_1_110 = c_1[i_].clone(); out_.push(defs::lcvtop__(ar_, Shape(lt_1, wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M_1)?)?), Shape(lt_2, wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M_2)?)?), op, Lane::Numtype(c_1_110))?); } out_ }))?)
-        })())? { return Ok(v); } }
-        if matches!(a0, Shape(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        })()) => {}
+            Shape(_, _) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Shape(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let lt_1 = f_1.clone();
@@ -10766,8 +10993,8 @@ pub mod defs {
             let eq_7 = defs::lanes_(ar_, Shape(lt_1, wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M_1)?)?), v_1)?.into_iter().map(|x| -> R<_> { Ok((match x { Lane::Numtype(x) => x, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })) }).collect::<R<Vec<_>>>()?;
             let c_1 = eq_7;
             Ok(defs::inv_lanesets__first(ar_, Shape(lt_2, wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M_2)?)?), &(wspec_runtime::seq::cat([{ let n_ = wspec_runtime::seq::same_len(&[c_1.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let c_1_108 = c_1[i_].clone(); out_.push(defs::lcvtop__(ar_, Shape(lt_1, wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M_1)?)?), Shape(lt_2, wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M_2)?)?), op, Lane::Numtype(c_1_108))?); } out_ }, { let n_ = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(v_M_1)?)?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { out_.push(vec![defs::inv_lbits_(ar_, lt_2, 0_u64)?]); } out_ }])))?)
-        })())? { return Ok(v); } }
-        if matches!(a0, Shape(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        })()) => {}
+            Shape(_, _) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Shape(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let lt_1 = f_1.clone();
@@ -10783,13 +11010,20 @@ pub mod defs {
             let eq_7 = defs::lanes_(ar_, Shape(lt_1, wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M_1)?)?), v_1)?.into_iter().map(|x| -> R<_> { Ok((match x { Lane::Numtype(x) => x, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })) }).collect::<R<Vec<_>>>()?;
             let c_1 = eq_7;
             Ok(defs::inv_lanesets__first(ar_, Shape(lt_2, wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M_2)?)?), &({ let n_ = wspec_runtime::seq::same_len(&[c_1.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let c_1_108 = c_1[i_].clone(); out_.push(defs::lcvtop__(ar_, Shape(lt_1, wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M_1)?)?), Shape(lt_2, wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M_2)?)?), op, Lane::Numtype(c_1_108))?); } out_ }))?)
-        })())? { return Ok(v); } }
+        })()) => {}
+            _ => {}
+        }
+        if let Some(r) = r_ {
+            return r;
+        }
         Err(Fail::soft())
     }
 
     // from spec/3.3-numerics-vectors.wspec:379 def $vextbinop__ (its first element)
     pub fn vextbinop___first(ar_: &Ctx, a0: Ishape, a1: Ishape, a2: Vextbinop, a3: u128, a4: u128) -> R<Option<u128>> {
-        if matches!(a0, Ishape::Shape(Shape(f_1, f_2))) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        let mut r_ = None;
+        match a0 {
+            Ishape::Shape(Shape(_, _)) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Ishape::Shape(Shape(f_1, f_2)) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let n_3 = wspec_runtime::ok(conv::lanetype_as_jnn(f_1.clone()))?;
@@ -10813,8 +11047,8 @@ pub mod defs {
             let eq_12 = wspec_runtime::seq::slice(&defs::lanes_(ar_, Shape(conv::jnn_to_lanetype(v_Jnn_1), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M_1)?)?), v_2)?, wspec_runtime::num::wide(defs::halfstart(ar_, hf, v_M_2)?)?, wspec_runtime::num::wide(v_M_2)?)?.into_iter().map(|x| -> R<_> { Ok((match x { Lane::Numtype(x) => x, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })) }).collect::<R<Vec<_>>>()?;
             let c_2 = eq_12;
             Ok(Some(defs::inv_lanes_(ar_, Shape(conv::jnn_to_lanetype(v_Jnn_2), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M_2)?)?), &({ let n_ = wspec_runtime::seq::same_len(&[c_1.len(), c_2.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let c_1_215 = c_1[i_].clone(); let c_2_216 = c_2[i_].clone(); out_.push(Lane::Numtype(Num::Inn(wspec_runtime::num::cast::<_, u64>(wspec_runtime::ok(wspec_runtime::builtins::imul(defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn_2))?, defs::extend__(ar_, defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn_1))?, defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn_2))?, sx, (match c_1_215 { Num::Inn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) }))?, defs::extend__(ar_, defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn_1))?, defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn_2))?, sx, (match c_2_216 { Num::Inn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) }))?))?)?))); } out_ }))?))
-        })())? { return Ok(v); } }
-        if matches!(a0, Ishape::Shape(Shape(f_1, f_2))) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        })()) => {}
+            Ishape::Shape(Shape(_, _)) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Ishape::Shape(Shape(f_1, f_2)) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let n_3 = wspec_runtime::ok(conv::lanetype_as_jnn(f_1.clone()))?;
@@ -10832,8 +11066,8 @@ pub mod defs {
             let v_1 = a3;
             let v_2 = a4;
             Ok(Some(defs::inv_lanes_(ar_, Shape(conv::jnn_to_lanetype(v_Jnn_2), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M_2)?)?), &(defs::ivdot__(ar_, defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn_1))?, defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn_2))?, Sx::S, Sx::S, false, &(defs::lanes_(ar_, Shape(conv::jnn_to_lanetype(v_Jnn_1), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M_1)?)?), v_1)?.into_iter().map(|x| -> R<_> { Ok((match x { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })) }).collect::<R<Vec<_>>>()?), &(defs::lanes_(ar_, Shape(conv::jnn_to_lanetype(v_Jnn_1), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M_1)?)?), v_2)?.into_iter().map(|x| -> R<_> { Ok((match x { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })) }).collect::<R<Vec<_>>>()?))?.into_iter().map(|x| -> R<_> { Ok(Lane::Numtype(Num::Inn(wspec_runtime::num::cast::<_, u64>(x)?))) }).collect::<R<Vec<_>>>()?))?))
-        })())? { return Ok(v); } }
-        if matches!(a0, Ishape::Shape(Shape(f_1, f_2))) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        })()) => {}
+            Ishape::Shape(Shape(_, _)) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Ishape::Shape(Shape(f_1, f_2)) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let n_3 = wspec_runtime::ok(conv::lanetype_as_jnn(f_1.clone()))?;
@@ -10855,7 +11089,12 @@ pub mod defs {
             let eq_10 = defs::lanes_(ar_, Shape(conv::jnn_to_lanetype(v_Jnn_1), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M_1)?)?), v_2)?.into_iter().map(|x| -> R<_> { Ok((match x { Lane::Numtype(x) => x, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })) }).collect::<R<Vec<_>>>()?;
             let c_2 = eq_10;
             Ok(Some(defs::inv_lanes_(ar_, Shape(conv::jnn_to_lanetype(v_Jnn_2), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M_2)?)?), &(defs::ivdot__(ar_, defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn_1))?, defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn_2))?, Sx::S, Sx::S, true, &({ let n_ = wspec_runtime::seq::same_len(&[c_1.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let c_1_717 = c_1[i_].clone(); out_.push((match c_1_717 { Num::Inn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })); } out_ }), &({ let n_ = wspec_runtime::seq::same_len(&[c_2.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let c_2_818 = c_2[i_].clone(); out_.push((match c_2_818 { Num::Inn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })); } out_ }))?.into_iter().map(|x| -> R<_> { Ok(Lane::Numtype(Num::Inn(wspec_runtime::num::cast::<_, u64>(x)?))) }).collect::<R<Vec<_>>>()?))?))
-        })())? { return Ok(v); } }
+        })()) => {}
+            _ => {}
+        }
+        if let Some(r) = r_ {
+            return r;
+        }
         Err(Fail::soft())
     }
 
@@ -10893,30 +11132,37 @@ pub mod defs {
 
     // from spec/1.2-types.wspec:121 def $size
     pub fn size(ar_: &Ctx, a0: Numtype) -> R<u64> {
-        // from spec/1.2-types.wspec:122
-        if matches!(a0, Numtype::I32) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        let mut r_ = None;
+        match a0 {
+                // from spec/1.2-types.wspec:122
+            Numtype::I32 if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Numtype::I32 = a0 else { return Err(wspec_runtime::Fail::soft()) };
             Ok(32_u64)
-        })())? { return Ok(v); } }
-        // from spec/1.2-types.wspec:123
-        if matches!(a0, Numtype::I64) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        })()) => {}
+                // from spec/1.2-types.wspec:123
+            Numtype::I64 if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Numtype::I64 = a0 else { return Err(wspec_runtime::Fail::soft()) };
             Ok(64_u64)
-        })())? { return Ok(v); } }
-        // from spec/1.2-types.wspec:124
-        if matches!(a0, Numtype::F32) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        })()) => {}
+                // from spec/1.2-types.wspec:124
+            Numtype::F32 if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Numtype::F32 = a0 else { return Err(wspec_runtime::Fail::soft()) };
             Ok(32_u64)
-        })())? { return Ok(v); } }
-        // from spec/1.2-types.wspec:125
-        if matches!(a0, Numtype::F64) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        })()) => {}
+                // from spec/1.2-types.wspec:125
+            Numtype::F64 if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Numtype::F64 = a0 else { return Err(wspec_runtime::Fail::soft()) };
             Ok(64_u64)
-        })())? { return Ok(v); } }
+        })()) => {}
+            _ => {}
+        }
+        if let Some(r) = r_ {
+            return r;
+        }
         Err(Fail::soft())
     }
 
@@ -10950,27 +11196,34 @@ pub mod defs {
 
     // from spec/1.2-types.wspec:138 def $zsize
     pub fn zsize(ar_: &Ctx, a0: &Storagetype) -> R<u64> {
-        // from spec/1.2-types.wspec:139
-        if matches!(a0, Storagetype::Valtype(Valtype::Numtype(n_1))) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        let mut r_ = None;
+        match a0 {
+                // from spec/1.2-types.wspec:139
+            Storagetype::Valtype(Valtype::Numtype(_)) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Storagetype::Valtype(Valtype::Numtype(n_1)) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let numtype = *n_1;
             Ok(defs::size(ar_, numtype)?)
-        })())? { return Ok(v); } }
-        // from spec/1.2-types.wspec:140
-        if matches!(a0, Storagetype::Valtype(Valtype::Vectype(n_1))) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        })()) => {}
+                // from spec/1.2-types.wspec:140
+            Storagetype::Valtype(Valtype::Vectype(_)) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Storagetype::Valtype(Valtype::Vectype(n_1)) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let vectype = *n_1;
             Ok(defs::vsize(ar_, vectype)?)
-        })())? { return Ok(v); } }
-        // from spec/1.2-types.wspec:141
-        if matches!(a0, Storagetype::Packtype(n_1)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        })()) => {}
+                // from spec/1.2-types.wspec:141
+            Storagetype::Packtype(_) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Storagetype::Packtype(n_1) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let packtype = *n_1;
             Ok(defs::psize(ar_, packtype)?)
-        })())? { return Ok(v); } }
+        })()) => {}
+            _ => {}
+        }
+        if let Some(r) = r_ {
+            return r;
+        }
         Err(Fail::soft())
     }
 
@@ -11116,8 +11369,10 @@ pub mod defs {
 
     // from spec/3.2-numerics-conversions.wspec:128 def $relop_
     pub fn relop_(ar_: &Ctx, a0: Numtype, a1: Relop, a2: Num, a3: Num) -> R<U32> {
-        // from spec/3.2-numerics-conversions.wspec:129
-        if matches!(a1, (Relop::Inn(RelopInn::Eq) | Relop::Fnn(RelopFnn::Eq))) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        let mut r_ = None;
+        match a1 {
+                // from spec/3.2-numerics-conversions.wspec:129
+            (Relop::Inn(RelopInn::Eq) | Relop::Fnn(RelopFnn::Eq)) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
             let n_1 = wspec_runtime::ok(conv::numtype_as_inn(a0))?;
             let v_Inn = n_1;
             #[allow(irrefutable_let_patterns)]
@@ -11127,9 +11382,9 @@ pub mod defs {
             let n_3 = match a3 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
             let i_2 = n_3;
             Ok(wspec_runtime::ok(wspec_runtime::builtins::ieq(defs::size(ar_, conv::inn_to_numtype(v_Inn))?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_1)?)?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_2)?)?))?)
-        })())? { return Ok(v); } }
-        // from spec/3.2-numerics-conversions.wspec:130
-        if matches!(a1, (Relop::Inn(RelopInn::Ne) | Relop::Fnn(RelopFnn::Ne))) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        })()) => {}
+                // from spec/3.2-numerics-conversions.wspec:130
+            (Relop::Inn(RelopInn::Ne) | Relop::Fnn(RelopFnn::Ne)) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
             let n_1 = wspec_runtime::ok(conv::numtype_as_inn(a0))?;
             let v_Inn = n_1;
             #[allow(irrefutable_let_patterns)]
@@ -11139,9 +11394,9 @@ pub mod defs {
             let n_3 = match a3 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
             let i_2 = n_3;
             Ok(wspec_runtime::ok(wspec_runtime::builtins::ine(defs::size(ar_, conv::inn_to_numtype(v_Inn))?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_1)?)?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_2)?)?))?)
-        })())? { return Ok(v); } }
-        // from spec/3.2-numerics-conversions.wspec:131
-        if matches!(a1, Relop::Inn(RelopInn::Lt(f_2))) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        })()) => {}
+                // from spec/3.2-numerics-conversions.wspec:131
+            Relop::Inn(RelopInn::Lt(_)) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
             let n_1 = wspec_runtime::ok(conv::numtype_as_inn(a0))?;
             let v_Inn = n_1;
             #[allow(irrefutable_let_patterns)]
@@ -11153,9 +11408,9 @@ pub mod defs {
             let n_4 = match a3 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
             let i_2 = n_4;
             Ok(wspec_runtime::ok(wspec_runtime::builtins::ilt_u(defs::size(ar_, conv::inn_to_numtype(v_Inn))?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_1)?)?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_2)?)?))?)
-        })())? { return Ok(v); } }
-        // from spec/3.2-numerics-conversions.wspec:132
-        if matches!(a1, Relop::Inn(RelopInn::Lt(f_2))) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        })()) => {}
+                // from spec/3.2-numerics-conversions.wspec:132
+            Relop::Inn(RelopInn::Lt(_)) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
             let n_1 = wspec_runtime::ok(conv::numtype_as_inn(a0))?;
             let v_Inn = n_1;
             #[allow(irrefutable_let_patterns)]
@@ -11167,9 +11422,9 @@ pub mod defs {
             let n_4 = match a3 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
             let i_2 = n_4;
             Ok(wspec_runtime::ok(wspec_runtime::builtins::ilt_s(defs::size(ar_, conv::inn_to_numtype(v_Inn))?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_1)?)?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_2)?)?))?)
-        })())? { return Ok(v); } }
-        // from spec/3.2-numerics-conversions.wspec:133
-        if matches!(a1, Relop::Inn(RelopInn::Gt(f_2))) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        })()) => {}
+                // from spec/3.2-numerics-conversions.wspec:133
+            Relop::Inn(RelopInn::Gt(_)) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
             let n_1 = wspec_runtime::ok(conv::numtype_as_inn(a0))?;
             let v_Inn = n_1;
             #[allow(irrefutable_let_patterns)]
@@ -11181,9 +11436,9 @@ pub mod defs {
             let n_4 = match a3 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
             let i_2 = n_4;
             Ok(wspec_runtime::ok(wspec_runtime::builtins::igt_u(defs::size(ar_, conv::inn_to_numtype(v_Inn))?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_1)?)?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_2)?)?))?)
-        })())? { return Ok(v); } }
-        // from spec/3.2-numerics-conversions.wspec:134
-        if matches!(a1, Relop::Inn(RelopInn::Gt(f_2))) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        })()) => {}
+                // from spec/3.2-numerics-conversions.wspec:134
+            Relop::Inn(RelopInn::Gt(_)) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
             let n_1 = wspec_runtime::ok(conv::numtype_as_inn(a0))?;
             let v_Inn = n_1;
             #[allow(irrefutable_let_patterns)]
@@ -11195,9 +11450,9 @@ pub mod defs {
             let n_4 = match a3 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
             let i_2 = n_4;
             Ok(wspec_runtime::ok(wspec_runtime::builtins::igt_s(defs::size(ar_, conv::inn_to_numtype(v_Inn))?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_1)?)?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_2)?)?))?)
-        })())? { return Ok(v); } }
-        // from spec/3.2-numerics-conversions.wspec:135
-        if matches!(a1, Relop::Inn(RelopInn::Le(f_2))) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        })()) => {}
+                // from spec/3.2-numerics-conversions.wspec:135
+            Relop::Inn(RelopInn::Le(_)) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
             let n_1 = wspec_runtime::ok(conv::numtype_as_inn(a0))?;
             let v_Inn = n_1;
             #[allow(irrefutable_let_patterns)]
@@ -11209,9 +11464,9 @@ pub mod defs {
             let n_4 = match a3 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
             let i_2 = n_4;
             Ok(wspec_runtime::ok(wspec_runtime::builtins::ile_u(defs::size(ar_, conv::inn_to_numtype(v_Inn))?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_1)?)?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_2)?)?))?)
-        })())? { return Ok(v); } }
-        // from spec/3.2-numerics-conversions.wspec:136
-        if matches!(a1, Relop::Inn(RelopInn::Le(f_2))) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        })()) => {}
+                // from spec/3.2-numerics-conversions.wspec:136
+            Relop::Inn(RelopInn::Le(_)) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
             let n_1 = wspec_runtime::ok(conv::numtype_as_inn(a0))?;
             let v_Inn = n_1;
             #[allow(irrefutable_let_patterns)]
@@ -11223,9 +11478,9 @@ pub mod defs {
             let n_4 = match a3 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
             let i_2 = n_4;
             Ok(wspec_runtime::ok(wspec_runtime::builtins::ile_s(defs::size(ar_, conv::inn_to_numtype(v_Inn))?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_1)?)?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_2)?)?))?)
-        })())? { return Ok(v); } }
-        // from spec/3.2-numerics-conversions.wspec:137
-        if matches!(a1, Relop::Inn(RelopInn::Ge(f_2))) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        })()) => {}
+                // from spec/3.2-numerics-conversions.wspec:137
+            Relop::Inn(RelopInn::Ge(_)) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
             let n_1 = wspec_runtime::ok(conv::numtype_as_inn(a0))?;
             let v_Inn = n_1;
             #[allow(irrefutable_let_patterns)]
@@ -11237,9 +11492,9 @@ pub mod defs {
             let n_4 = match a3 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
             let i_2 = n_4;
             Ok(wspec_runtime::ok(wspec_runtime::builtins::ige_u(defs::size(ar_, conv::inn_to_numtype(v_Inn))?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_1)?)?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_2)?)?))?)
-        })())? { return Ok(v); } }
-        // from spec/3.2-numerics-conversions.wspec:138
-        if matches!(a1, Relop::Inn(RelopInn::Ge(f_2))) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        })()) => {}
+                // from spec/3.2-numerics-conversions.wspec:138
+            Relop::Inn(RelopInn::Ge(_)) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
             let n_1 = wspec_runtime::ok(conv::numtype_as_inn(a0))?;
             let v_Inn = n_1;
             #[allow(irrefutable_let_patterns)]
@@ -11251,9 +11506,9 @@ pub mod defs {
             let n_4 = match a3 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
             let i_2 = n_4;
             Ok(wspec_runtime::ok(wspec_runtime::builtins::ige_s(defs::size(ar_, conv::inn_to_numtype(v_Inn))?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_1)?)?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_2)?)?))?)
-        })())? { return Ok(v); } }
-        // from spec/3.2-numerics-conversions.wspec:139
-        if matches!(a1, (Relop::Inn(RelopInn::Eq) | Relop::Fnn(RelopFnn::Eq))) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        })()) => {}
+                // from spec/3.2-numerics-conversions.wspec:139
+            (Relop::Inn(RelopInn::Eq) | Relop::Fnn(RelopFnn::Eq)) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
             let n_1 = wspec_runtime::ok(conv::numtype_as_fnn(a0))?;
             let v_Fnn = n_1;
             #[allow(irrefutable_let_patterns)]
@@ -11261,9 +11516,9 @@ pub mod defs {
             let f_1 = a2;
             let f_2 = a3;
             Ok(wspec_runtime::ok(wspec_runtime::builtins::feq(defs::size(ar_, conv::fnn_to_numtype(v_Fnn))?, (match f_1 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) }), (match f_2 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })))?)
-        })())? { return Ok(v); } }
-        // from spec/3.2-numerics-conversions.wspec:140
-        if matches!(a1, (Relop::Inn(RelopInn::Ne) | Relop::Fnn(RelopFnn::Ne))) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        })()) => {}
+                // from spec/3.2-numerics-conversions.wspec:140
+            (Relop::Inn(RelopInn::Ne) | Relop::Fnn(RelopFnn::Ne)) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
             let n_1 = wspec_runtime::ok(conv::numtype_as_fnn(a0))?;
             let v_Fnn = n_1;
             #[allow(irrefutable_let_patterns)]
@@ -11271,9 +11526,9 @@ pub mod defs {
             let f_1 = a2;
             let f_2 = a3;
             Ok(wspec_runtime::ok(wspec_runtime::builtins::fne(defs::size(ar_, conv::fnn_to_numtype(v_Fnn))?, (match f_1 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) }), (match f_2 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })))?)
-        })())? { return Ok(v); } }
-        // from spec/3.2-numerics-conversions.wspec:141
-        if matches!(a1, Relop::Fnn(RelopFnn::Lt)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        })()) => {}
+                // from spec/3.2-numerics-conversions.wspec:141
+            Relop::Fnn(RelopFnn::Lt) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
             let n_1 = wspec_runtime::ok(conv::numtype_as_fnn(a0))?;
             let v_Fnn = n_1;
             #[allow(irrefutable_let_patterns)]
@@ -11281,9 +11536,9 @@ pub mod defs {
             let f_1 = a2;
             let f_2 = a3;
             Ok(wspec_runtime::ok(wspec_runtime::builtins::flt(defs::size(ar_, conv::fnn_to_numtype(v_Fnn))?, (match f_1 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) }), (match f_2 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })))?)
-        })())? { return Ok(v); } }
-        // from spec/3.2-numerics-conversions.wspec:142
-        if matches!(a1, Relop::Fnn(RelopFnn::Gt)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        })()) => {}
+                // from spec/3.2-numerics-conversions.wspec:142
+            Relop::Fnn(RelopFnn::Gt) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
             let n_1 = wspec_runtime::ok(conv::numtype_as_fnn(a0))?;
             let v_Fnn = n_1;
             #[allow(irrefutable_let_patterns)]
@@ -11291,9 +11546,9 @@ pub mod defs {
             let f_1 = a2;
             let f_2 = a3;
             Ok(wspec_runtime::ok(wspec_runtime::builtins::fgt(defs::size(ar_, conv::fnn_to_numtype(v_Fnn))?, (match f_1 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) }), (match f_2 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })))?)
-        })())? { return Ok(v); } }
-        // from spec/3.2-numerics-conversions.wspec:143
-        if matches!(a1, Relop::Fnn(RelopFnn::Le)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        })()) => {}
+                // from spec/3.2-numerics-conversions.wspec:143
+            Relop::Fnn(RelopFnn::Le) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
             let n_1 = wspec_runtime::ok(conv::numtype_as_fnn(a0))?;
             let v_Fnn = n_1;
             #[allow(irrefutable_let_patterns)]
@@ -11301,9 +11556,9 @@ pub mod defs {
             let f_1 = a2;
             let f_2 = a3;
             Ok(wspec_runtime::ok(wspec_runtime::builtins::fle(defs::size(ar_, conv::fnn_to_numtype(v_Fnn))?, (match f_1 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) }), (match f_2 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })))?)
-        })())? { return Ok(v); } }
-        // from spec/3.2-numerics-conversions.wspec:144
-        if matches!(a1, Relop::Fnn(RelopFnn::Ge)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        })()) => {}
+                // from spec/3.2-numerics-conversions.wspec:144
+            Relop::Fnn(RelopFnn::Ge) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
             let n_1 = wspec_runtime::ok(conv::numtype_as_fnn(a0))?;
             let v_Fnn = n_1;
             #[allow(irrefutable_let_patterns)]
@@ -11311,7 +11566,12 @@ pub mod defs {
             let f_1 = a2;
             let f_2 = a3;
             Ok(wspec_runtime::ok(wspec_runtime::builtins::fge(defs::size(ar_, conv::fnn_to_numtype(v_Fnn))?, (match f_1 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) }), (match f_2 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })))?)
-        })())? { return Ok(v); } }
+        })()) => {}
+            _ => {}
+        }
+        if let Some(r) = r_ {
+            return r;
+        }
         Err(Fail::soft())
     }
 
@@ -11518,8 +11778,10 @@ pub mod defs {
 
     // from spec/3.3-numerics-vectors.wspec:270 def $vshiftop_
     pub fn vshiftop_(ar_: &Ctx, a0: Ishape, a1: Vshiftop, a2: u128, a3: U32) -> R<u128> {
-        // from spec/3.3-numerics-vectors.wspec:271
-        if matches!(a0, Ishape::Shape(Shape(f_1, f_2))) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        let mut r_ = None;
+        match a0 {
+                // from spec/3.3-numerics-vectors.wspec:271
+            Ishape::Shape(Shape(_, _)) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Ishape::Shape(Shape(f_1, f_2)) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let n_3 = wspec_runtime::ok(conv::lanetype_as_jnn(f_1.clone()))?;
@@ -11534,9 +11796,9 @@ pub mod defs {
             let eq_6 = defs::lanes_(ar_, Shape(conv::jnn_to_lanetype(v_Jnn), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M)?)?), v)?.into_iter().map(|x| -> R<_> { Ok((match x { Lane::Numtype(x) => x, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })) }).collect::<R<Vec<_>>>()?;
             let c = eq_6;
             Ok(defs::inv_lanes_(ar_, Shape(conv::jnn_to_lanetype(v_Jnn), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M)?)?), &({ let n_ = wspec_runtime::seq::same_len(&[c.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let c_208 = c[i_].clone(); out_.push(Lane::Numtype(Num::Inn(wspec_runtime::num::cast::<_, u64>(wspec_runtime::ok(wspec_runtime::builtins::ishl(defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn))?, (match c_208 { Num::Inn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) }), wspec_runtime::num::narrow::<u128>(wspec_runtime::num::rem(wspec_runtime::num::wide(i)?, wspec_runtime::num::wide(defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn))?)?)?)?))?)?))); } out_ }))?)
-        })())? { return Ok(v); } }
-        // from spec/3.3-numerics-vectors.wspec:273
-        if matches!(a0, Ishape::Shape(Shape(f_1, f_2))) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        })()) => {}
+                // from spec/3.3-numerics-vectors.wspec:273
+            Ishape::Shape(Shape(_, _)) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Ishape::Shape(Shape(f_1, f_2)) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let n_3 = wspec_runtime::ok(conv::lanetype_as_jnn(f_1.clone()))?;
@@ -11553,9 +11815,9 @@ pub mod defs {
             let eq_7 = defs::lanes_(ar_, Shape(conv::jnn_to_lanetype(v_Jnn), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M)?)?), v)?.into_iter().map(|x| -> R<_> { Ok((match x { Lane::Numtype(x) => x, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })) }).collect::<R<Vec<_>>>()?;
             let c = eq_7;
             Ok(defs::inv_lanes_(ar_, Shape(conv::jnn_to_lanetype(v_Jnn), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M)?)?), &({ let n_ = wspec_runtime::seq::same_len(&[c.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let c_209 = c[i_].clone(); out_.push(Lane::Numtype(Num::Inn(wspec_runtime::num::cast::<_, u64>(wspec_runtime::ok(wspec_runtime::builtins::ishr_u(defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn))?, (match c_209 { Num::Inn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) }), wspec_runtime::num::narrow::<u128>(wspec_runtime::num::rem(wspec_runtime::num::wide(i)?, wspec_runtime::num::wide(defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn))?)?)?)?))?)?))); } out_ }))?)
-        })())? { return Ok(v); } }
-        // from spec/3.3-numerics-vectors.wspec:275
-        if matches!(a0, Ishape::Shape(Shape(f_1, f_2))) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        })()) => {}
+                // from spec/3.3-numerics-vectors.wspec:275
+            Ishape::Shape(Shape(_, _)) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Ishape::Shape(Shape(f_1, f_2)) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let n_3 = wspec_runtime::ok(conv::lanetype_as_jnn(f_1.clone()))?;
@@ -11572,7 +11834,12 @@ pub mod defs {
             let eq_7 = defs::lanes_(ar_, Shape(conv::jnn_to_lanetype(v_Jnn), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M)?)?), v)?.into_iter().map(|x| -> R<_> { Ok((match x { Lane::Numtype(x) => x, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })) }).collect::<R<Vec<_>>>()?;
             let c = eq_7;
             Ok(defs::inv_lanes_(ar_, Shape(conv::jnn_to_lanetype(v_Jnn), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M)?)?), &({ let n_ = wspec_runtime::seq::same_len(&[c.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let c_209 = c[i_].clone(); out_.push(Lane::Numtype(Num::Inn(wspec_runtime::num::cast::<_, u64>(wspec_runtime::ok(wspec_runtime::builtins::ishr_s(defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn))?, (match c_209 { Num::Inn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) }), wspec_runtime::num::narrow::<u128>(wspec_runtime::num::rem(wspec_runtime::num::wide(i)?, wspec_runtime::num::wide(defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn))?)?)?)?))?)?))); } out_ }))?)
-        })())? { return Ok(v); } }
+        })()) => {}
+            _ => {}
+        }
+        if let Some(r) = r_ {
+            return r;
+        }
         Err(Fail::soft())
     }
 
@@ -12130,30 +12397,37 @@ pub mod defs {
 
     // from spec/4.3-execution-instructions.wspec:192 def $inv_zbytes_
     pub fn inv_zbytes_(ar_: &Ctx, a0: &Storagetype, a1: &Vec<Byte>) -> R<Val> {
-        // from spec/4.3-execution-instructions.wspec:193
-        if matches!(a0, Storagetype::Valtype(Valtype::Numtype(n_1))) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        let mut r_ = None;
+        match a0 {
+                // from spec/4.3-execution-instructions.wspec:193
+            Storagetype::Valtype(Valtype::Numtype(_)) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Storagetype::Valtype(Valtype::Numtype(n_1)) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let nt = *n_1;
             let b = a1;
             Ok(Val::Num_(Num_(nt, defs::inv_nbytes_(ar_, nt, &((*b).clone()))?)))
-        })())? { return Ok(v); } }
-        // from spec/4.3-execution-instructions.wspec:194
-        if matches!(a0, Storagetype::Valtype(Valtype::Vectype(n_1))) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        })()) => {}
+                // from spec/4.3-execution-instructions.wspec:194
+            Storagetype::Valtype(Valtype::Vectype(_)) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Storagetype::Valtype(Valtype::Vectype(n_1)) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let vt = *n_1;
             let b = a1;
             Ok(Val::Vec__(Vec__(vt, defs::inv_vbytes_(ar_, vt, &((*b).clone()))?)))
-        })())? { return Ok(v); } }
-        // from spec/4.3-execution-instructions.wspec:195
-        if matches!(a0, Storagetype::Packtype(n_1)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        })()) => {}
+                // from spec/4.3-execution-instructions.wspec:195
+            Storagetype::Packtype(_) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Storagetype::Packtype(n_1) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let pt = *n_1;
             let b = a1;
             Ok(Val::Num_(Num_(Numtype::I32, Num::Inn(wspec_runtime::num::cast::<_, u64>(wspec_runtime::ok(wspec_runtime::builtins::inv_ibytes(defs::psize(ar_, pt)?, (*b).clone()))?)?))))
-        })())? { return Ok(v); } }
+        })()) => {}
+            _ => {}
+        }
+        if let Some(r) = r_ {
+            return r;
+        }
         Err(Fail::soft())
     }
 
@@ -12256,26 +12530,33 @@ pub mod defs {
 
     // from spec/4.3-execution-instructions.wspec:400 def $resultinstrs
     pub fn resultinstrs(ar_: &Ctx, a0: &Result_) -> R<Vec<Instr>> {
-        // from spec/4.3-execution-instructions.wspec:401
-        if matches!(a0, Result_::Vals(f_1)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        let mut r_ = None;
+        match a0 {
+                // from spec/4.3-execution-instructions.wspec:401
+            Result_::Vals(_) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Result_::Vals(f_1) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let val = f_1;
             Ok({ let n_ = wspec_runtime::seq::same_len(&[val.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let val_102 = val[i_].clone(); out_.push(conv::val_to_instr(val_102)); } out_ })
-        })())? { return Ok(v); } }
-        // from spec/4.3-execution-instructions.wspec:402
-        if matches!(a0, Result_::ThrowAddr(f_1)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        })()) => {}
+                // from spec/4.3-execution-instructions.wspec:402
+            Result_::ThrowAddr(_) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Result_::ThrowAddr(f_1) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let a = *f_1;
             Ok(vec![Instr::RefExnAddr(a), Instr::ThrowRef])
-        })())? { return Ok(v); } }
-        // from spec/4.3-execution-instructions.wspec:403
-        if matches!(a0, Result_::Trap) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        })()) => {}
+                // from spec/4.3-execution-instructions.wspec:403
+            Result_::Trap if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Result_::Trap = a0 else { return Err(wspec_runtime::Fail::soft()) };
             Ok(vec![Instr::Trap])
-        })())? { return Ok(v); } }
+        })()) => {}
+            _ => {}
+        }
+        if let Some(r) = r_ {
+            return r;
+        }
         Err(Fail::soft())
     }
 
@@ -12919,8 +13200,10 @@ pub mod defs {
 
     // from spec/3.3-numerics-vectors.wspec:158 def $lunop_
     pub fn lunop_(ar_: &Ctx, a0: Shape, a1: Vunop, a2: Lane) -> R<Vec<Lane>> {
-        // from spec/3.3-numerics-vectors.wspec:159
-        if matches!(a0, Shape(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        let mut r_ = None;
+        match a0 {
+                // from spec/3.3-numerics-vectors.wspec:159
+            Shape(_, _) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Shape(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let n_3 = wspec_runtime::ok(conv::lanetype_as_jnn(f_1.clone()))?;
@@ -12932,9 +13215,9 @@ pub mod defs {
             let n_5 = match a2 { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
             let i = n_5;
             Ok(vec![Lane::Numtype(Num::Inn(wspec_runtime::num::cast::<_, u64>(wspec_runtime::ok(wspec_runtime::builtins::iabs(defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn))?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i)?)?))?)?))])
-        })())? { return Ok(v); } }
-        // from spec/3.3-numerics-vectors.wspec:160
-        if matches!(a0, Shape(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        })()) => {}
+                // from spec/3.3-numerics-vectors.wspec:160
+            Shape(_, _) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Shape(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let n_3 = wspec_runtime::ok(conv::lanetype_as_jnn(f_1.clone()))?;
@@ -12946,9 +13229,9 @@ pub mod defs {
             let n_5 = match a2 { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
             let i = n_5;
             Ok(vec![Lane::Numtype(Num::Inn(wspec_runtime::num::cast::<_, u64>(wspec_runtime::ok(wspec_runtime::builtins::ineg(defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn))?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i)?)?))?)?))])
-        })())? { return Ok(v); } }
-        // from spec/3.3-numerics-vectors.wspec:161
-        if matches!(a0, Shape(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        })()) => {}
+                // from spec/3.3-numerics-vectors.wspec:161
+            Shape(_, _) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Shape(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let n_3 = wspec_runtime::ok(conv::lanetype_as_jnn(f_1.clone()))?;
@@ -12960,9 +13243,9 @@ pub mod defs {
             let n_5 = match a2 { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
             let i = n_5;
             Ok(vec![Lane::Numtype(Num::Inn(wspec_runtime::num::cast::<_, u64>(wspec_runtime::ok(wspec_runtime::builtins::ipopcnt(defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn))?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i)?)?))?)?))])
-        })())? { return Ok(v); } }
-        // from spec/3.3-numerics-vectors.wspec:162
-        if matches!(a0, Shape(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        })()) => {}
+                // from spec/3.3-numerics-vectors.wspec:162
+            Shape(_, _) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Shape(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let n_3 = wspec_runtime::ok(conv::lanetype_as_fnn(f_1.clone()))?;
@@ -12973,9 +13256,9 @@ pub mod defs {
             let (Vunop::JnnXM(VunopJnnXM::Abs) | Vunop::FnnXM(VunopFnnXM::Abs)) = a1 else { return Err(wspec_runtime::Fail::soft()) };
             let f = a2;
             Ok(wspec_runtime::builtins::fabs(defs::size(ar_, conv::fnn_to_numtype(v_Fnn))?, (match f { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })).into_iter().collect::<Vec<_>>().into_iter().map(|x| -> R<_> { Ok(Lane::Numtype(Num::Fnn(x))) }).collect::<R<Vec<_>>>()?)
-        })())? { return Ok(v); } }
-        // from spec/3.3-numerics-vectors.wspec:163
-        if matches!(a0, Shape(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        })()) => {}
+                // from spec/3.3-numerics-vectors.wspec:163
+            Shape(_, _) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Shape(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let n_3 = wspec_runtime::ok(conv::lanetype_as_fnn(f_1.clone()))?;
@@ -12986,9 +13269,9 @@ pub mod defs {
             let (Vunop::JnnXM(VunopJnnXM::Neg) | Vunop::FnnXM(VunopFnnXM::Neg)) = a1 else { return Err(wspec_runtime::Fail::soft()) };
             let f = a2;
             Ok(wspec_runtime::builtins::fneg(defs::size(ar_, conv::fnn_to_numtype(v_Fnn))?, (match f { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })).into_iter().collect::<Vec<_>>().into_iter().map(|x| -> R<_> { Ok(Lane::Numtype(Num::Fnn(x))) }).collect::<R<Vec<_>>>()?)
-        })())? { return Ok(v); } }
-        // from spec/3.3-numerics-vectors.wspec:164
-        if matches!(a0, Shape(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        })()) => {}
+                // from spec/3.3-numerics-vectors.wspec:164
+            Shape(_, _) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Shape(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let n_3 = wspec_runtime::ok(conv::lanetype_as_fnn(f_1.clone()))?;
@@ -12999,9 +13282,9 @@ pub mod defs {
             let Vunop::FnnXM(VunopFnnXM::Sqrt) = a1 else { return Err(wspec_runtime::Fail::soft()) };
             let f = a2;
             Ok(wspec_runtime::builtins::fsqrt(defs::size(ar_, conv::fnn_to_numtype(v_Fnn))?, (match f { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })).into_iter().collect::<Vec<_>>().into_iter().map(|x| -> R<_> { Ok(Lane::Numtype(Num::Fnn(x))) }).collect::<R<Vec<_>>>()?)
-        })())? { return Ok(v); } }
-        // from spec/3.3-numerics-vectors.wspec:165
-        if matches!(a0, Shape(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        })()) => {}
+                // from spec/3.3-numerics-vectors.wspec:165
+            Shape(_, _) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Shape(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let n_3 = wspec_runtime::ok(conv::lanetype_as_fnn(f_1.clone()))?;
@@ -13012,9 +13295,9 @@ pub mod defs {
             let Vunop::FnnXM(VunopFnnXM::Ceil) = a1 else { return Err(wspec_runtime::Fail::soft()) };
             let f = a2;
             Ok(wspec_runtime::builtins::fceil(defs::size(ar_, conv::fnn_to_numtype(v_Fnn))?, (match f { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })).into_iter().collect::<Vec<_>>().into_iter().map(|x| -> R<_> { Ok(Lane::Numtype(Num::Fnn(x))) }).collect::<R<Vec<_>>>()?)
-        })())? { return Ok(v); } }
-        // from spec/3.3-numerics-vectors.wspec:166
-        if matches!(a0, Shape(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        })()) => {}
+                // from spec/3.3-numerics-vectors.wspec:166
+            Shape(_, _) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Shape(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let n_3 = wspec_runtime::ok(conv::lanetype_as_fnn(f_1.clone()))?;
@@ -13025,9 +13308,9 @@ pub mod defs {
             let Vunop::FnnXM(VunopFnnXM::Floor) = a1 else { return Err(wspec_runtime::Fail::soft()) };
             let f = a2;
             Ok(wspec_runtime::builtins::ffloor(defs::size(ar_, conv::fnn_to_numtype(v_Fnn))?, (match f { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })).into_iter().collect::<Vec<_>>().into_iter().map(|x| -> R<_> { Ok(Lane::Numtype(Num::Fnn(x))) }).collect::<R<Vec<_>>>()?)
-        })())? { return Ok(v); } }
-        // from spec/3.3-numerics-vectors.wspec:167
-        if matches!(a0, Shape(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        })()) => {}
+                // from spec/3.3-numerics-vectors.wspec:167
+            Shape(_, _) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Shape(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let n_3 = wspec_runtime::ok(conv::lanetype_as_fnn(f_1.clone()))?;
@@ -13038,9 +13321,9 @@ pub mod defs {
             let Vunop::FnnXM(VunopFnnXM::Trunc) = a1 else { return Err(wspec_runtime::Fail::soft()) };
             let f = a2;
             Ok(wspec_runtime::builtins::ftrunc(defs::size(ar_, conv::fnn_to_numtype(v_Fnn))?, (match f { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })).into_iter().collect::<Vec<_>>().into_iter().map(|x| -> R<_> { Ok(Lane::Numtype(Num::Fnn(x))) }).collect::<R<Vec<_>>>()?)
-        })())? { return Ok(v); } }
-        // from spec/3.3-numerics-vectors.wspec:168
-        if matches!(a0, Shape(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        })()) => {}
+                // from spec/3.3-numerics-vectors.wspec:168
+            Shape(_, _) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Shape(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let n_3 = wspec_runtime::ok(conv::lanetype_as_fnn(f_1.clone()))?;
@@ -13051,14 +13334,21 @@ pub mod defs {
             let Vunop::FnnXM(VunopFnnXM::Nearest) = a1 else { return Err(wspec_runtime::Fail::soft()) };
             let f = a2;
             Ok(wspec_runtime::builtins::fnearest(defs::size(ar_, conv::fnn_to_numtype(v_Fnn))?, (match f { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })).into_iter().collect::<Vec<_>>().into_iter().map(|x| -> R<_> { Ok(Lane::Numtype(Num::Fnn(x))) }).collect::<R<Vec<_>>>()?)
-        })())? { return Ok(v); } }
+        })()) => {}
+            _ => {}
+        }
+        if let Some(r) = r_ {
+            return r;
+        }
         Err(Fail::soft())
     }
 
     // from spec/3.3-numerics-vectors.wspec:170 def $lbinop_
     pub fn lbinop_(ar_: &Ctx, a0: Shape, a1: Vbinop, a2: Lane, a3: Lane) -> R<Vec<Lane>> {
-        // from spec/3.3-numerics-vectors.wspec:171
-        if matches!(a0, Shape(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        let mut r_ = None;
+        match a0 {
+                // from spec/3.3-numerics-vectors.wspec:171
+            Shape(_, _) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Shape(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let n_3 = wspec_runtime::ok(conv::lanetype_as_jnn(f_1.clone()))?;
@@ -13072,9 +13362,9 @@ pub mod defs {
             let n_6 = match a3 { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
             let i_2 = n_6;
             Ok(vec![Lane::Numtype(Num::Inn(wspec_runtime::num::cast::<_, u64>(wspec_runtime::ok(wspec_runtime::builtins::iadd(defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn))?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_1)?)?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_2)?)?))?)?))])
-        })())? { return Ok(v); } }
-        // from spec/3.3-numerics-vectors.wspec:172
-        if matches!(a0, Shape(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        })()) => {}
+                // from spec/3.3-numerics-vectors.wspec:172
+            Shape(_, _) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Shape(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let n_3 = wspec_runtime::ok(conv::lanetype_as_jnn(f_1.clone()))?;
@@ -13088,9 +13378,9 @@ pub mod defs {
             let n_6 = match a3 { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
             let i_2 = n_6;
             Ok(vec![Lane::Numtype(Num::Inn(wspec_runtime::num::cast::<_, u64>(wspec_runtime::ok(wspec_runtime::builtins::isub(defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn))?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_1)?)?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_2)?)?))?)?))])
-        })())? { return Ok(v); } }
-        // from spec/3.3-numerics-vectors.wspec:173
-        if matches!(a0, Shape(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        })()) => {}
+                // from spec/3.3-numerics-vectors.wspec:173
+            Shape(_, _) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Shape(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let n_3 = wspec_runtime::ok(conv::lanetype_as_jnn(f_1.clone()))?;
@@ -13104,9 +13394,9 @@ pub mod defs {
             let n_6 = match a3 { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
             let i_2 = n_6;
             Ok(vec![Lane::Numtype(Num::Inn(wspec_runtime::num::cast::<_, u64>(wspec_runtime::ok(wspec_runtime::builtins::imul(defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn))?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_1)?)?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_2)?)?))?)?))])
-        })())? { return Ok(v); } }
-        // from spec/3.3-numerics-vectors.wspec:174
-        if matches!(a0, Shape(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        })()) => {}
+                // from spec/3.3-numerics-vectors.wspec:174
+            Shape(_, _) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Shape(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let n_3 = wspec_runtime::ok(conv::lanetype_as_jnn(f_1.clone()))?;
@@ -13122,9 +13412,9 @@ pub mod defs {
             let n_7 = match a3 { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
             let i_2 = n_7;
             Ok(vec![Lane::Numtype(Num::Inn(wspec_runtime::num::cast::<_, u64>(wspec_runtime::ok(wspec_runtime::builtins::iadd_sat_u(defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn))?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_1)?)?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_2)?)?))?)?))])
-        })())? { return Ok(v); } }
-        // from spec/3.3-numerics-vectors.wspec:175
-        if matches!(a0, Shape(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        })()) => {}
+                // from spec/3.3-numerics-vectors.wspec:175
+            Shape(_, _) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Shape(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let n_3 = wspec_runtime::ok(conv::lanetype_as_jnn(f_1.clone()))?;
@@ -13140,9 +13430,9 @@ pub mod defs {
             let n_7 = match a3 { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
             let i_2 = n_7;
             Ok(vec![Lane::Numtype(Num::Inn(wspec_runtime::num::cast::<_, u64>(wspec_runtime::ok(wspec_runtime::builtins::iadd_sat_s(defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn))?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_1)?)?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_2)?)?))?)?))])
-        })())? { return Ok(v); } }
-        // from spec/3.3-numerics-vectors.wspec:176
-        if matches!(a0, Shape(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        })()) => {}
+                // from spec/3.3-numerics-vectors.wspec:176
+            Shape(_, _) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Shape(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let n_3 = wspec_runtime::ok(conv::lanetype_as_jnn(f_1.clone()))?;
@@ -13158,9 +13448,9 @@ pub mod defs {
             let n_7 = match a3 { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
             let i_2 = n_7;
             Ok(vec![Lane::Numtype(Num::Inn(wspec_runtime::num::cast::<_, u64>(wspec_runtime::ok(wspec_runtime::builtins::isub_sat_u(defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn))?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_1)?)?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_2)?)?))?)?))])
-        })())? { return Ok(v); } }
-        // from spec/3.3-numerics-vectors.wspec:177
-        if matches!(a0, Shape(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        })()) => {}
+                // from spec/3.3-numerics-vectors.wspec:177
+            Shape(_, _) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Shape(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let n_3 = wspec_runtime::ok(conv::lanetype_as_jnn(f_1.clone()))?;
@@ -13176,9 +13466,9 @@ pub mod defs {
             let n_7 = match a3 { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
             let i_2 = n_7;
             Ok(vec![Lane::Numtype(Num::Inn(wspec_runtime::num::cast::<_, u64>(wspec_runtime::ok(wspec_runtime::builtins::isub_sat_s(defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn))?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_1)?)?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_2)?)?))?)?))])
-        })())? { return Ok(v); } }
-        // from spec/3.3-numerics-vectors.wspec:178
-        if matches!(a0, Shape(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        })()) => {}
+                // from spec/3.3-numerics-vectors.wspec:178
+            Shape(_, _) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Shape(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let n_3 = wspec_runtime::ok(conv::lanetype_as_jnn(f_1.clone()))?;
@@ -13192,9 +13482,9 @@ pub mod defs {
             let n_6 = match a3 { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
             let i_2 = n_6;
             Ok(vec![Lane::Numtype(Num::Inn(wspec_runtime::num::cast::<_, u64>(wspec_runtime::ok(wspec_runtime::builtins::iavgr_u(defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn))?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_1)?)?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_2)?)?))?)?))])
-        })())? { return Ok(v); } }
-        // from spec/3.3-numerics-vectors.wspec:179
-        if matches!(a0, Shape(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        })()) => {}
+                // from spec/3.3-numerics-vectors.wspec:179
+            Shape(_, _) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Shape(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let n_3 = wspec_runtime::ok(conv::lanetype_as_jnn(f_1.clone()))?;
@@ -13208,9 +13498,9 @@ pub mod defs {
             let n_6 = match a3 { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
             let i_2 = n_6;
             Ok(vec![Lane::Numtype(Num::Inn(wspec_runtime::num::cast::<_, u64>(wspec_runtime::ok(wspec_runtime::builtins::iq15mulr_sat_s(defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn))?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_1)?)?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_2)?)?))?)?))])
-        })())? { return Ok(v); } }
-        // from spec/3.3-numerics-vectors.wspec:180
-        if matches!(a0, Shape(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        })()) => {}
+                // from spec/3.3-numerics-vectors.wspec:180
+            Shape(_, _) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Shape(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let n_3 = wspec_runtime::ok(conv::lanetype_as_jnn(f_1.clone()))?;
@@ -13224,9 +13514,9 @@ pub mod defs {
             let n_6 = match a3 { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
             let i_2 = n_6;
             Ok(wspec_runtime::builtins::irelaxed_q15mulr_s(defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn))?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_1)?)?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_2)?)?).into_iter().collect::<Vec<_>>().into_iter().map(|x| -> R<_> { Ok(Lane::Numtype(Num::Inn(wspec_runtime::num::cast::<_, u64>(x)?))) }).collect::<R<Vec<_>>>()?)
-        })())? { return Ok(v); } }
-        // from spec/3.3-numerics-vectors.wspec:181
-        if matches!(a0, Shape(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        })()) => {}
+                // from spec/3.3-numerics-vectors.wspec:181
+            Shape(_, _) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Shape(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let n_3 = wspec_runtime::ok(conv::lanetype_as_jnn(f_1.clone()))?;
@@ -13242,9 +13532,9 @@ pub mod defs {
             let n_7 = match a3 { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
             let i_2 = n_7;
             Ok(vec![Lane::Numtype(Num::Inn(wspec_runtime::num::cast::<_, u64>(wspec_runtime::ok(wspec_runtime::builtins::imin_u(defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn))?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_1)?)?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_2)?)?))?)?))])
-        })())? { return Ok(v); } }
-        // from spec/3.3-numerics-vectors.wspec:182
-        if matches!(a0, Shape(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        })()) => {}
+                // from spec/3.3-numerics-vectors.wspec:182
+            Shape(_, _) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Shape(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let n_3 = wspec_runtime::ok(conv::lanetype_as_jnn(f_1.clone()))?;
@@ -13260,9 +13550,9 @@ pub mod defs {
             let n_7 = match a3 { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
             let i_2 = n_7;
             Ok(vec![Lane::Numtype(Num::Inn(wspec_runtime::num::cast::<_, u64>(wspec_runtime::ok(wspec_runtime::builtins::imin_s(defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn))?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_1)?)?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_2)?)?))?)?))])
-        })())? { return Ok(v); } }
-        // from spec/3.3-numerics-vectors.wspec:183
-        if matches!(a0, Shape(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        })()) => {}
+                // from spec/3.3-numerics-vectors.wspec:183
+            Shape(_, _) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Shape(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let n_3 = wspec_runtime::ok(conv::lanetype_as_jnn(f_1.clone()))?;
@@ -13278,9 +13568,9 @@ pub mod defs {
             let n_7 = match a3 { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
             let i_2 = n_7;
             Ok(vec![Lane::Numtype(Num::Inn(wspec_runtime::num::cast::<_, u64>(wspec_runtime::ok(wspec_runtime::builtins::imax_u(defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn))?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_1)?)?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_2)?)?))?)?))])
-        })())? { return Ok(v); } }
-        // from spec/3.3-numerics-vectors.wspec:184
-        if matches!(a0, Shape(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        })()) => {}
+                // from spec/3.3-numerics-vectors.wspec:184
+            Shape(_, _) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Shape(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let n_3 = wspec_runtime::ok(conv::lanetype_as_jnn(f_1.clone()))?;
@@ -13296,9 +13586,9 @@ pub mod defs {
             let n_7 = match a3 { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
             let i_2 = n_7;
             Ok(vec![Lane::Numtype(Num::Inn(wspec_runtime::num::cast::<_, u64>(wspec_runtime::ok(wspec_runtime::builtins::imax_s(defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn))?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_1)?)?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_2)?)?))?)?))])
-        })())? { return Ok(v); } }
-        // from spec/3.3-numerics-vectors.wspec:185
-        if matches!(a0, Shape(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        })()) => {}
+                // from spec/3.3-numerics-vectors.wspec:185
+            Shape(_, _) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Shape(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let n_3 = wspec_runtime::ok(conv::lanetype_as_fnn(f_1.clone()))?;
@@ -13310,9 +13600,9 @@ pub mod defs {
             let f_1 = a2;
             let f_2 = a3;
             Ok(wspec_runtime::builtins::fadd(defs::size(ar_, conv::fnn_to_numtype(v_Fnn))?, (match f_1 { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) }), (match f_2 { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })).into_iter().collect::<Vec<_>>().into_iter().map(|x| -> R<_> { Ok(Lane::Numtype(Num::Fnn(x))) }).collect::<R<Vec<_>>>()?)
-        })())? { return Ok(v); } }
-        // from spec/3.3-numerics-vectors.wspec:186
-        if matches!(a0, Shape(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        })()) => {}
+                // from spec/3.3-numerics-vectors.wspec:186
+            Shape(_, _) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Shape(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let n_3 = wspec_runtime::ok(conv::lanetype_as_fnn(f_1.clone()))?;
@@ -13324,9 +13614,9 @@ pub mod defs {
             let f_1 = a2;
             let f_2 = a3;
             Ok(wspec_runtime::builtins::fsub(defs::size(ar_, conv::fnn_to_numtype(v_Fnn))?, (match f_1 { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) }), (match f_2 { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })).into_iter().collect::<Vec<_>>().into_iter().map(|x| -> R<_> { Ok(Lane::Numtype(Num::Fnn(x))) }).collect::<R<Vec<_>>>()?)
-        })())? { return Ok(v); } }
-        // from spec/3.3-numerics-vectors.wspec:187
-        if matches!(a0, Shape(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        })()) => {}
+                // from spec/3.3-numerics-vectors.wspec:187
+            Shape(_, _) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Shape(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let n_3 = wspec_runtime::ok(conv::lanetype_as_fnn(f_1.clone()))?;
@@ -13338,9 +13628,9 @@ pub mod defs {
             let f_1 = a2;
             let f_2 = a3;
             Ok(wspec_runtime::builtins::fmul(defs::size(ar_, conv::fnn_to_numtype(v_Fnn))?, (match f_1 { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) }), (match f_2 { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })).into_iter().collect::<Vec<_>>().into_iter().map(|x| -> R<_> { Ok(Lane::Numtype(Num::Fnn(x))) }).collect::<R<Vec<_>>>()?)
-        })())? { return Ok(v); } }
-        // from spec/3.3-numerics-vectors.wspec:188
-        if matches!(a0, Shape(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        })()) => {}
+                // from spec/3.3-numerics-vectors.wspec:188
+            Shape(_, _) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Shape(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let n_3 = wspec_runtime::ok(conv::lanetype_as_fnn(f_1.clone()))?;
@@ -13352,9 +13642,9 @@ pub mod defs {
             let f_1 = a2;
             let f_2 = a3;
             Ok(wspec_runtime::builtins::fdiv(defs::size(ar_, conv::fnn_to_numtype(v_Fnn))?, (match f_1 { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) }), (match f_2 { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })).into_iter().collect::<Vec<_>>().into_iter().map(|x| -> R<_> { Ok(Lane::Numtype(Num::Fnn(x))) }).collect::<R<Vec<_>>>()?)
-        })())? { return Ok(v); } }
-        // from spec/3.3-numerics-vectors.wspec:189
-        if matches!(a0, Shape(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        })()) => {}
+                // from spec/3.3-numerics-vectors.wspec:189
+            Shape(_, _) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Shape(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let n_3 = wspec_runtime::ok(conv::lanetype_as_fnn(f_1.clone()))?;
@@ -13366,9 +13656,9 @@ pub mod defs {
             let f_1 = a2;
             let f_2 = a3;
             Ok(wspec_runtime::builtins::fmin(defs::size(ar_, conv::fnn_to_numtype(v_Fnn))?, (match f_1 { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) }), (match f_2 { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })).into_iter().collect::<Vec<_>>().into_iter().map(|x| -> R<_> { Ok(Lane::Numtype(Num::Fnn(x))) }).collect::<R<Vec<_>>>()?)
-        })())? { return Ok(v); } }
-        // from spec/3.3-numerics-vectors.wspec:190
-        if matches!(a0, Shape(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        })()) => {}
+                // from spec/3.3-numerics-vectors.wspec:190
+            Shape(_, _) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Shape(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let n_3 = wspec_runtime::ok(conv::lanetype_as_fnn(f_1.clone()))?;
@@ -13380,9 +13670,9 @@ pub mod defs {
             let f_1 = a2;
             let f_2 = a3;
             Ok(wspec_runtime::builtins::fmax(defs::size(ar_, conv::fnn_to_numtype(v_Fnn))?, (match f_1 { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) }), (match f_2 { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })).into_iter().collect::<Vec<_>>().into_iter().map(|x| -> R<_> { Ok(Lane::Numtype(Num::Fnn(x))) }).collect::<R<Vec<_>>>()?)
-        })())? { return Ok(v); } }
-        // from spec/3.3-numerics-vectors.wspec:191
-        if matches!(a0, Shape(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        })()) => {}
+                // from spec/3.3-numerics-vectors.wspec:191
+            Shape(_, _) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Shape(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let n_3 = wspec_runtime::ok(conv::lanetype_as_fnn(f_1.clone()))?;
@@ -13394,9 +13684,9 @@ pub mod defs {
             let f_1 = a2;
             let f_2 = a3;
             Ok(wspec_runtime::builtins::fpmin(defs::size(ar_, conv::fnn_to_numtype(v_Fnn))?, (match f_1 { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) }), (match f_2 { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })).into_iter().collect::<Vec<_>>().into_iter().map(|x| -> R<_> { Ok(Lane::Numtype(Num::Fnn(x))) }).collect::<R<Vec<_>>>()?)
-        })())? { return Ok(v); } }
-        // from spec/3.3-numerics-vectors.wspec:192
-        if matches!(a0, Shape(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        })()) => {}
+                // from spec/3.3-numerics-vectors.wspec:192
+            Shape(_, _) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Shape(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let n_3 = wspec_runtime::ok(conv::lanetype_as_fnn(f_1.clone()))?;
@@ -13408,9 +13698,9 @@ pub mod defs {
             let f_1 = a2;
             let f_2 = a3;
             Ok(wspec_runtime::builtins::fpmax(defs::size(ar_, conv::fnn_to_numtype(v_Fnn))?, (match f_1 { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) }), (match f_2 { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })).into_iter().collect::<Vec<_>>().into_iter().map(|x| -> R<_> { Ok(Lane::Numtype(Num::Fnn(x))) }).collect::<R<Vec<_>>>()?)
-        })())? { return Ok(v); } }
-        // from spec/3.3-numerics-vectors.wspec:193
-        if matches!(a0, Shape(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        })()) => {}
+                // from spec/3.3-numerics-vectors.wspec:193
+            Shape(_, _) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Shape(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let n_3 = wspec_runtime::ok(conv::lanetype_as_fnn(f_1.clone()))?;
@@ -13422,9 +13712,9 @@ pub mod defs {
             let f_1 = a2;
             let f_2 = a3;
             Ok(wspec_runtime::builtins::frelaxed_min(defs::size(ar_, conv::fnn_to_numtype(v_Fnn))?, (match f_1 { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) }), (match f_2 { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })).into_iter().collect::<Vec<_>>().into_iter().map(|x| -> R<_> { Ok(Lane::Numtype(Num::Fnn(x))) }).collect::<R<Vec<_>>>()?)
-        })())? { return Ok(v); } }
-        // from spec/3.3-numerics-vectors.wspec:194
-        if matches!(a0, Shape(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        })()) => {}
+                // from spec/3.3-numerics-vectors.wspec:194
+            Shape(_, _) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Shape(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let n_3 = wspec_runtime::ok(conv::lanetype_as_fnn(f_1.clone()))?;
@@ -13436,14 +13726,21 @@ pub mod defs {
             let f_1 = a2;
             let f_2 = a3;
             Ok(wspec_runtime::builtins::frelaxed_max(defs::size(ar_, conv::fnn_to_numtype(v_Fnn))?, (match f_1 { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) }), (match f_2 { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })).into_iter().collect::<Vec<_>>().into_iter().map(|x| -> R<_> { Ok(Lane::Numtype(Num::Fnn(x))) }).collect::<R<Vec<_>>>()?)
-        })())? { return Ok(v); } }
+        })()) => {}
+            _ => {}
+        }
+        if let Some(r) = r_ {
+            return r;
+        }
         Err(Fail::soft())
     }
 
     // from spec/3.3-numerics-vectors.wspec:196 def $lternop_
     pub fn lternop_(ar_: &Ctx, a0: Shape, a1: Vternop, a2: Lane, a3: Lane, a4: Lane) -> R<Vec<Lane>> {
-        // from spec/3.3-numerics-vectors.wspec:197
-        if matches!(a0, Shape(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        let mut r_ = None;
+        match a0 {
+                // from spec/3.3-numerics-vectors.wspec:197
+            Shape(_, _) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Shape(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let n_3 = wspec_runtime::ok(conv::lanetype_as_jnn(f_1.clone()))?;
@@ -13459,9 +13756,9 @@ pub mod defs {
             let n_7 = match a4 { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
             let i_3 = n_7;
             Ok(wspec_runtime::builtins::irelaxed_laneselect(defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn))?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_1)?)?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_2)?)?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_3)?)?).into_iter().collect::<Vec<_>>().into_iter().map(|x| -> R<_> { Ok(Lane::Numtype(Num::Inn(wspec_runtime::num::cast::<_, u64>(x)?))) }).collect::<R<Vec<_>>>()?)
-        })())? { return Ok(v); } }
-        // from spec/3.3-numerics-vectors.wspec:198
-        if matches!(a0, Shape(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        })()) => {}
+                // from spec/3.3-numerics-vectors.wspec:198
+            Shape(_, _) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Shape(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let n_3 = wspec_runtime::ok(conv::lanetype_as_fnn(f_1.clone()))?;
@@ -13474,9 +13771,9 @@ pub mod defs {
             let f_2 = a3;
             let f_3 = a4;
             Ok(wspec_runtime::builtins::frelaxed_madd(defs::size(ar_, conv::fnn_to_numtype(v_Fnn))?, (match f_1 { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) }), (match f_2 { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) }), (match f_3 { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })).into_iter().collect::<Vec<_>>().into_iter().map(|x| -> R<_> { Ok(Lane::Numtype(Num::Fnn(x))) }).collect::<R<Vec<_>>>()?)
-        })())? { return Ok(v); } }
-        // from spec/3.3-numerics-vectors.wspec:199
-        if matches!(a0, Shape(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        })()) => {}
+                // from spec/3.3-numerics-vectors.wspec:199
+            Shape(_, _) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Shape(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let n_3 = wspec_runtime::ok(conv::lanetype_as_fnn(f_1.clone()))?;
@@ -13489,14 +13786,21 @@ pub mod defs {
             let f_2 = a3;
             let f_3 = a4;
             Ok(wspec_runtime::builtins::frelaxed_nmadd(defs::size(ar_, conv::fnn_to_numtype(v_Fnn))?, (match f_1 { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) }), (match f_2 { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) }), (match f_3 { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })).into_iter().collect::<Vec<_>>().into_iter().map(|x| -> R<_> { Ok(Lane::Numtype(Num::Fnn(x))) }).collect::<R<Vec<_>>>()?)
-        })())? { return Ok(v); } }
+        })()) => {}
+            _ => {}
+        }
+        if let Some(r) = r_ {
+            return r;
+        }
         Err(Fail::soft())
     }
 
     // from spec/3.3-numerics-vectors.wspec:202 def $lrelop_
     pub fn lrelop_(ar_: &Ctx, a0: Shape, a1: Vrelop, a2: Lane, a3: Lane) -> R<U32> {
-        // from spec/3.3-numerics-vectors.wspec:203
-        if matches!(a0, Shape(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        let mut r_ = None;
+        match a0 {
+                // from spec/3.3-numerics-vectors.wspec:203
+            Shape(_, _) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Shape(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let n_3 = wspec_runtime::ok(conv::lanetype_as_jnn(f_1.clone()))?;
@@ -13510,9 +13814,9 @@ pub mod defs {
             let n_6 = match a3 { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
             let i_2 = n_6;
             Ok(wspec_runtime::ok(wspec_runtime::builtins::ieq(defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn))?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_1)?)?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_2)?)?))?)
-        })())? { return Ok(v); } }
-        // from spec/3.3-numerics-vectors.wspec:204
-        if matches!(a0, Shape(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        })()) => {}
+                // from spec/3.3-numerics-vectors.wspec:204
+            Shape(_, _) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Shape(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let n_3 = wspec_runtime::ok(conv::lanetype_as_jnn(f_1.clone()))?;
@@ -13526,9 +13830,9 @@ pub mod defs {
             let n_6 = match a3 { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
             let i_2 = n_6;
             Ok(wspec_runtime::ok(wspec_runtime::builtins::ine(defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn))?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_1)?)?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_2)?)?))?)
-        })())? { return Ok(v); } }
-        // from spec/3.3-numerics-vectors.wspec:205
-        if matches!(a0, Shape(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        })()) => {}
+                // from spec/3.3-numerics-vectors.wspec:205
+            Shape(_, _) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Shape(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let n_3 = wspec_runtime::ok(conv::lanetype_as_jnn(f_1.clone()))?;
@@ -13544,9 +13848,9 @@ pub mod defs {
             let n_7 = match a3 { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
             let i_2 = n_7;
             Ok(wspec_runtime::ok(wspec_runtime::builtins::ilt_u(defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn))?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_1)?)?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_2)?)?))?)
-        })())? { return Ok(v); } }
-        // from spec/3.3-numerics-vectors.wspec:206
-        if matches!(a0, Shape(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        })()) => {}
+                // from spec/3.3-numerics-vectors.wspec:206
+            Shape(_, _) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Shape(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let n_3 = wspec_runtime::ok(conv::lanetype_as_jnn(f_1.clone()))?;
@@ -13562,9 +13866,9 @@ pub mod defs {
             let n_7 = match a3 { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
             let i_2 = n_7;
             Ok(wspec_runtime::ok(wspec_runtime::builtins::ilt_s(defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn))?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_1)?)?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_2)?)?))?)
-        })())? { return Ok(v); } }
-        // from spec/3.3-numerics-vectors.wspec:207
-        if matches!(a0, Shape(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        })()) => {}
+                // from spec/3.3-numerics-vectors.wspec:207
+            Shape(_, _) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Shape(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let n_3 = wspec_runtime::ok(conv::lanetype_as_jnn(f_1.clone()))?;
@@ -13580,9 +13884,9 @@ pub mod defs {
             let n_7 = match a3 { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
             let i_2 = n_7;
             Ok(wspec_runtime::ok(wspec_runtime::builtins::igt_u(defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn))?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_1)?)?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_2)?)?))?)
-        })())? { return Ok(v); } }
-        // from spec/3.3-numerics-vectors.wspec:208
-        if matches!(a0, Shape(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        })()) => {}
+                // from spec/3.3-numerics-vectors.wspec:208
+            Shape(_, _) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Shape(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let n_3 = wspec_runtime::ok(conv::lanetype_as_jnn(f_1.clone()))?;
@@ -13598,9 +13902,9 @@ pub mod defs {
             let n_7 = match a3 { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
             let i_2 = n_7;
             Ok(wspec_runtime::ok(wspec_runtime::builtins::igt_s(defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn))?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_1)?)?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_2)?)?))?)
-        })())? { return Ok(v); } }
-        // from spec/3.3-numerics-vectors.wspec:209
-        if matches!(a0, Shape(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        })()) => {}
+                // from spec/3.3-numerics-vectors.wspec:209
+            Shape(_, _) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Shape(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let n_3 = wspec_runtime::ok(conv::lanetype_as_jnn(f_1.clone()))?;
@@ -13616,9 +13920,9 @@ pub mod defs {
             let n_7 = match a3 { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
             let i_2 = n_7;
             Ok(wspec_runtime::ok(wspec_runtime::builtins::ile_u(defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn))?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_1)?)?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_2)?)?))?)
-        })())? { return Ok(v); } }
-        // from spec/3.3-numerics-vectors.wspec:210
-        if matches!(a0, Shape(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        })()) => {}
+                // from spec/3.3-numerics-vectors.wspec:210
+            Shape(_, _) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Shape(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let n_3 = wspec_runtime::ok(conv::lanetype_as_jnn(f_1.clone()))?;
@@ -13634,9 +13938,9 @@ pub mod defs {
             let n_7 = match a3 { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
             let i_2 = n_7;
             Ok(wspec_runtime::ok(wspec_runtime::builtins::ile_s(defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn))?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_1)?)?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_2)?)?))?)
-        })())? { return Ok(v); } }
-        // from spec/3.3-numerics-vectors.wspec:211
-        if matches!(a0, Shape(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        })()) => {}
+                // from spec/3.3-numerics-vectors.wspec:211
+            Shape(_, _) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Shape(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let n_3 = wspec_runtime::ok(conv::lanetype_as_jnn(f_1.clone()))?;
@@ -13652,9 +13956,9 @@ pub mod defs {
             let n_7 = match a3 { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
             let i_2 = n_7;
             Ok(wspec_runtime::ok(wspec_runtime::builtins::ige_u(defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn))?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_1)?)?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_2)?)?))?)
-        })())? { return Ok(v); } }
-        // from spec/3.3-numerics-vectors.wspec:212
-        if matches!(a0, Shape(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        })()) => {}
+                // from spec/3.3-numerics-vectors.wspec:212
+            Shape(_, _) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Shape(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let n_3 = wspec_runtime::ok(conv::lanetype_as_jnn(f_1.clone()))?;
@@ -13670,9 +13974,9 @@ pub mod defs {
             let n_7 = match a3 { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
             let i_2 = n_7;
             Ok(wspec_runtime::ok(wspec_runtime::builtins::ige_s(defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn))?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_1)?)?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_2)?)?))?)
-        })())? { return Ok(v); } }
-        // from spec/3.3-numerics-vectors.wspec:213
-        if matches!(a0, Shape(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        })()) => {}
+                // from spec/3.3-numerics-vectors.wspec:213
+            Shape(_, _) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Shape(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let n_3 = wspec_runtime::ok(conv::lanetype_as_fnn(f_1.clone()))?;
@@ -13684,9 +13988,9 @@ pub mod defs {
             let f_1 = a2;
             let f_2 = a3;
             Ok(wspec_runtime::ok(wspec_runtime::builtins::feq(defs::size(ar_, conv::fnn_to_numtype(v_Fnn))?, (match f_1 { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) }), (match f_2 { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })))?)
-        })())? { return Ok(v); } }
-        // from spec/3.3-numerics-vectors.wspec:214
-        if matches!(a0, Shape(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        })()) => {}
+                // from spec/3.3-numerics-vectors.wspec:214
+            Shape(_, _) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Shape(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let n_3 = wspec_runtime::ok(conv::lanetype_as_fnn(f_1.clone()))?;
@@ -13698,9 +14002,9 @@ pub mod defs {
             let f_1 = a2;
             let f_2 = a3;
             Ok(wspec_runtime::ok(wspec_runtime::builtins::fne(defs::size(ar_, conv::fnn_to_numtype(v_Fnn))?, (match f_1 { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) }), (match f_2 { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })))?)
-        })())? { return Ok(v); } }
-        // from spec/3.3-numerics-vectors.wspec:215
-        if matches!(a0, Shape(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        })()) => {}
+                // from spec/3.3-numerics-vectors.wspec:215
+            Shape(_, _) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Shape(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let n_3 = wspec_runtime::ok(conv::lanetype_as_fnn(f_1.clone()))?;
@@ -13712,9 +14016,9 @@ pub mod defs {
             let f_1 = a2;
             let f_2 = a3;
             Ok(wspec_runtime::ok(wspec_runtime::builtins::flt(defs::size(ar_, conv::fnn_to_numtype(v_Fnn))?, (match f_1 { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) }), (match f_2 { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })))?)
-        })())? { return Ok(v); } }
-        // from spec/3.3-numerics-vectors.wspec:216
-        if matches!(a0, Shape(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        })()) => {}
+                // from spec/3.3-numerics-vectors.wspec:216
+            Shape(_, _) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Shape(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let n_3 = wspec_runtime::ok(conv::lanetype_as_fnn(f_1.clone()))?;
@@ -13726,9 +14030,9 @@ pub mod defs {
             let f_1 = a2;
             let f_2 = a3;
             Ok(wspec_runtime::ok(wspec_runtime::builtins::fgt(defs::size(ar_, conv::fnn_to_numtype(v_Fnn))?, (match f_1 { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) }), (match f_2 { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })))?)
-        })())? { return Ok(v); } }
-        // from spec/3.3-numerics-vectors.wspec:217
-        if matches!(a0, Shape(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        })()) => {}
+                // from spec/3.3-numerics-vectors.wspec:217
+            Shape(_, _) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Shape(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let n_3 = wspec_runtime::ok(conv::lanetype_as_fnn(f_1.clone()))?;
@@ -13740,9 +14044,9 @@ pub mod defs {
             let f_1 = a2;
             let f_2 = a3;
             Ok(wspec_runtime::ok(wspec_runtime::builtins::fle(defs::size(ar_, conv::fnn_to_numtype(v_Fnn))?, (match f_1 { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) }), (match f_2 { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })))?)
-        })())? { return Ok(v); } }
-        // from spec/3.3-numerics-vectors.wspec:218
-        if matches!(a0, Shape(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        })()) => {}
+                // from spec/3.3-numerics-vectors.wspec:218
+            Shape(_, _) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Shape(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let n_3 = wspec_runtime::ok(conv::lanetype_as_fnn(f_1.clone()))?;
@@ -13754,7 +14058,12 @@ pub mod defs {
             let f_1 = a2;
             let f_2 = a3;
             Ok(wspec_runtime::ok(wspec_runtime::builtins::fge(defs::size(ar_, conv::fnn_to_numtype(v_Fnn))?, (match f_1 { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) }), (match f_2 { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })))?)
-        })())? { return Ok(v); } }
+        })()) => {}
+            _ => {}
+        }
+        if let Some(r) = r_ {
+            return r;
+        }
         Err(Fail::soft())
     }
 
@@ -13870,8 +14179,10 @@ pub mod defs {
 
     // from spec/3.3-numerics-vectors.wspec:322 def $lcvtop__
     pub fn lcvtop__(ar_: &Ctx, a0: Shape, a1: Shape, a2: Vcvtop, a3: Lane) -> R<Vec<Lane>> {
-        // from spec/3.3-numerics-vectors.wspec:323
-        if matches!(a0, Shape(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        let mut r_ = None;
+        match a0 {
+                // from spec/3.3-numerics-vectors.wspec:323
+            Shape(_, _) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Shape(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let n_3 = wspec_runtime::ok(conv::lanetype_as_jnn(f_1.clone()))?;
@@ -13891,9 +14202,9 @@ pub mod defs {
             let n_11 = match a3 { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
             let i = n_11;
             Ok(vec![Lane::Numtype(Num::Inn(wspec_runtime::num::cast::<_, u64>(defs::extend__(ar_, defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn_1))?, defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn_2))?, sx, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i)?)?)?)?))])
-        })())? { return Ok(v); } }
-        // from spec/3.3-numerics-vectors.wspec:324
-        if matches!(a0, Shape(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        })()) => {}
+                // from spec/3.3-numerics-vectors.wspec:324
+            Shape(_, _) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Shape(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let n_3 = wspec_runtime::ok(conv::lanetype_as_jnn(f_1.clone()))?;
@@ -13914,9 +14225,9 @@ pub mod defs {
             let n_11 = match a3 { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
             let i = n_11;
             Ok(vec![Lane::Numtype(Num::Fnn(wspec_runtime::ok(wspec_runtime::builtins::convert_u(defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn_1))?, defs::size(ar_, conv::fnn_to_numtype(v_Fnn_2))?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i)?)?))?))])
-        })())? { return Ok(v); } }
-        // from spec/3.3-numerics-vectors.wspec:325
-        if matches!(a0, Shape(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        })()) => {}
+                // from spec/3.3-numerics-vectors.wspec:325
+            Shape(_, _) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Shape(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let n_3 = wspec_runtime::ok(conv::lanetype_as_jnn(f_1.clone()))?;
@@ -13937,9 +14248,9 @@ pub mod defs {
             let n_11 = match a3 { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
             let i = n_11;
             Ok(vec![Lane::Numtype(Num::Fnn(wspec_runtime::ok(wspec_runtime::builtins::convert_s(defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn_1))?, defs::size(ar_, conv::fnn_to_numtype(v_Fnn_2))?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i)?)?))?))])
-        })())? { return Ok(v); } }
-        // from spec/3.3-numerics-vectors.wspec:326
-        if matches!(a0, Shape(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        })()) => {}
+                // from spec/3.3-numerics-vectors.wspec:326
+            Shape(_, _) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Shape(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let n_3 = wspec_runtime::ok(conv::lanetype_as_fnn(f_1.clone()))?;
@@ -13959,9 +14270,9 @@ pub mod defs {
             let zero = f_10.clone();
             let f = a3;
             Ok(vec![Lane::Numtype(Num::Inn(wspec_runtime::num::cast::<_, u64>(wspec_runtime::ok(wspec_runtime::builtins::trunc_sat_u(defs::size(ar_, conv::fnn_to_numtype(v_Fnn_1))?, defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn_2))?, (match f { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })))?)?))])
-        })())? { return Ok(v); } }
-        // from spec/3.3-numerics-vectors.wspec:327
-        if matches!(a0, Shape(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        })()) => {}
+                // from spec/3.3-numerics-vectors.wspec:327
+            Shape(_, _) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Shape(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let n_3 = wspec_runtime::ok(conv::lanetype_as_fnn(f_1.clone()))?;
@@ -13981,9 +14292,9 @@ pub mod defs {
             let zero = f_10.clone();
             let f = a3;
             Ok(vec![Lane::Numtype(Num::Inn(wspec_runtime::num::cast::<_, u64>(wspec_runtime::ok(wspec_runtime::builtins::trunc_sat_s(defs::size(ar_, conv::fnn_to_numtype(v_Fnn_1))?, defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn_2))?, (match f { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })))?)?))])
-        })())? { return Ok(v); } }
-        // from spec/3.3-numerics-vectors.wspec:328
-        if matches!(a0, Shape(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        })()) => {}
+                // from spec/3.3-numerics-vectors.wspec:328
+            Shape(_, _) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Shape(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let n_3 = wspec_runtime::ok(conv::lanetype_as_fnn(f_1.clone()))?;
@@ -14003,9 +14314,9 @@ pub mod defs {
             let zero = f_10.clone();
             let f = a3;
             Ok(wspec_runtime::builtins::relaxed_trunc_u(defs::size(ar_, conv::fnn_to_numtype(v_Fnn_1))?, defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn_2))?, (match f { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })).into_iter().collect::<Vec<_>>().into_iter().map(|x| -> R<_> { Ok(Lane::Numtype(Num::Inn(wspec_runtime::num::cast::<_, u64>(x)?))) }).collect::<R<Vec<_>>>()?)
-        })())? { return Ok(v); } }
-        // from spec/3.3-numerics-vectors.wspec:329
-        if matches!(a0, Shape(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        })()) => {}
+                // from spec/3.3-numerics-vectors.wspec:329
+            Shape(_, _) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Shape(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let n_3 = wspec_runtime::ok(conv::lanetype_as_fnn(f_1.clone()))?;
@@ -14025,9 +14336,9 @@ pub mod defs {
             let zero = f_10.clone();
             let f = a3;
             Ok(wspec_runtime::builtins::relaxed_trunc_s(defs::size(ar_, conv::fnn_to_numtype(v_Fnn_1))?, defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn_2))?, (match f { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })).into_iter().collect::<Vec<_>>().into_iter().map(|x| -> R<_> { Ok(Lane::Numtype(Num::Inn(wspec_runtime::num::cast::<_, u64>(x)?))) }).collect::<R<Vec<_>>>()?)
-        })())? { return Ok(v); } }
-        // from spec/3.3-numerics-vectors.wspec:330
-        if matches!(a0, Shape(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        })()) => {}
+                // from spec/3.3-numerics-vectors.wspec:330
+            Shape(_, _) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Shape(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let n_3 = wspec_runtime::ok(conv::lanetype_as_fnn(f_1.clone()))?;
@@ -14046,9 +14357,9 @@ pub mod defs {
             let Zero = f_9.clone() else { return Err(wspec_runtime::Fail::soft()) };
             let f = a3;
             Ok(wspec_runtime::builtins::demote(defs::size(ar_, conv::fnn_to_numtype(v_Fnn_1))?, defs::size(ar_, conv::fnn_to_numtype(v_Fnn_2))?, (match f { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })).into_iter().collect::<Vec<_>>().into_iter().map(|x| -> R<_> { Ok(Lane::Numtype(Num::Fnn(x))) }).collect::<R<Vec<_>>>()?)
-        })())? { return Ok(v); } }
-        // from spec/3.3-numerics-vectors.wspec:331
-        if matches!(a0, Shape(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        })()) => {}
+                // from spec/3.3-numerics-vectors.wspec:331
+            Shape(_, _) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Shape(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let n_3 = wspec_runtime::ok(conv::lanetype_as_fnn(f_1.clone()))?;
@@ -14065,7 +14376,12 @@ pub mod defs {
             let Vcvtop::FnnXMFnnXM(VcvtopFnnXMFnnXM::Promote) = a2 else { return Err(wspec_runtime::Fail::soft()) };
             let f = a3;
             Ok(wspec_runtime::builtins::promote(defs::size(ar_, conv::fnn_to_numtype(v_Fnn_1))?, defs::size(ar_, conv::fnn_to_numtype(v_Fnn_2))?, (match f { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })).into_iter().collect::<Vec<_>>().into_iter().map(|x| -> R<_> { Ok(Lane::Numtype(Num::Fnn(x))) }).collect::<R<Vec<_>>>()?)
-        })())? { return Ok(v); } }
+        })()) => {}
+            _ => {}
+        }
+        if let Some(r) = r_ {
+            return r;
+        }
         Err(Fail::soft())
     }
 
@@ -14286,8 +14602,10 @@ pub mod defs {
 
     // from spec/3.3-numerics-vectors.wspec:379 def $vextbinop__
     pub fn vextbinop__(ar_: &Ctx, a0: Ishape, a1: Ishape, a2: Vextbinop, a3: u128, a4: u128) -> R<Vec<u128>> {
-        // from spec/3.3-numerics-vectors.wspec:380
-        if matches!(a0, Ishape::Shape(Shape(f_1, f_2))) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        let mut r_ = None;
+        match a0 {
+                // from spec/3.3-numerics-vectors.wspec:380
+            Ishape::Shape(Shape(_, _)) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Ishape::Shape(Shape(f_1, f_2)) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let n_3 = wspec_runtime::ok(conv::lanetype_as_jnn(f_1.clone()))?;
@@ -14311,9 +14629,9 @@ pub mod defs {
             let eq_12 = wspec_runtime::seq::slice(&defs::lanes_(ar_, Shape(conv::jnn_to_lanetype(v_Jnn_1), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M_1)?)?), v_2)?, wspec_runtime::num::wide(defs::halfstart(ar_, hf, v_M_2)?)?, wspec_runtime::num::wide(v_M_2)?)?.into_iter().map(|x| -> R<_> { Ok((match x { Lane::Numtype(x) => x, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })) }).collect::<R<Vec<_>>>()?;
             let c_2 = eq_12;
             Ok(vec![defs::inv_lanes_(ar_, Shape(conv::jnn_to_lanetype(v_Jnn_2), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M_2)?)?), &({ let n_ = wspec_runtime::seq::same_len(&[c_1.len(), c_2.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let c_1_215 = c_1[i_].clone(); let c_2_216 = c_2[i_].clone(); out_.push(Lane::Numtype(Num::Inn(wspec_runtime::num::cast::<_, u64>(wspec_runtime::ok(wspec_runtime::builtins::imul(defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn_2))?, defs::extend__(ar_, defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn_1))?, defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn_2))?, sx, (match c_1_215 { Num::Inn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) }))?, defs::extend__(ar_, defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn_1))?, defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn_2))?, sx, (match c_2_216 { Num::Inn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) }))?))?)?))); } out_ }))?])
-        })())? { return Ok(v); } }
-        // from spec/3.3-numerics-vectors.wspec:384
-        if matches!(a0, Ishape::Shape(Shape(f_1, f_2))) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        })()) => {}
+                // from spec/3.3-numerics-vectors.wspec:384
+            Ishape::Shape(Shape(_, _)) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Ishape::Shape(Shape(f_1, f_2)) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let n_3 = wspec_runtime::ok(conv::lanetype_as_jnn(f_1.clone()))?;
@@ -14331,9 +14649,9 @@ pub mod defs {
             let v_1 = a3;
             let v_2 = a4;
             Ok(vec![defs::inv_lanes_(ar_, Shape(conv::jnn_to_lanetype(v_Jnn_2), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M_2)?)?), &(defs::ivdot__(ar_, defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn_1))?, defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn_2))?, Sx::S, Sx::S, false, &(defs::lanes_(ar_, Shape(conv::jnn_to_lanetype(v_Jnn_1), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M_1)?)?), v_1)?.into_iter().map(|x| -> R<_> { Ok((match x { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })) }).collect::<R<Vec<_>>>()?), &(defs::lanes_(ar_, Shape(conv::jnn_to_lanetype(v_Jnn_1), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M_1)?)?), v_2)?.into_iter().map(|x| -> R<_> { Ok((match x { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })) }).collect::<R<Vec<_>>>()?))?.into_iter().map(|x| -> R<_> { Ok(Lane::Numtype(Num::Inn(wspec_runtime::num::cast::<_, u64>(x)?))) }).collect::<R<Vec<_>>>()?))?])
-        })())? { return Ok(v); } }
-        // from spec/3.3-numerics-vectors.wspec:387
-        if matches!(a0, Ishape::Shape(Shape(f_1, f_2))) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        })()) => {}
+                // from spec/3.3-numerics-vectors.wspec:387
+            Ishape::Shape(Shape(_, _)) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Ishape::Shape(Shape(f_1, f_2)) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let n_3 = wspec_runtime::ok(conv::lanetype_as_jnn(f_1.clone()))?;
@@ -14355,7 +14673,12 @@ pub mod defs {
             let eq_10 = defs::lanes_(ar_, Shape(conv::jnn_to_lanetype(v_Jnn_1), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M_1)?)?), v_2)?.into_iter().map(|x| -> R<_> { Ok((match x { Lane::Numtype(x) => x, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })) }).collect::<R<Vec<_>>>()?;
             let c_2 = eq_10;
             Ok(vec![defs::inv_lanes_(ar_, Shape(conv::jnn_to_lanetype(v_Jnn_2), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M_2)?)?), &(defs::ivdot__(ar_, defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn_1))?, defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn_2))?, Sx::S, Sx::S, true, &({ let n_ = wspec_runtime::seq::same_len(&[c_1.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let c_1_717 = c_1[i_].clone(); out_.push((match c_1_717 { Num::Inn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })); } out_ }), &({ let n_ = wspec_runtime::seq::same_len(&[c_2.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let c_2_818 = c_2[i_].clone(); out_.push((match c_2_818 { Num::Inn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })); } out_ }))?.into_iter().map(|x| -> R<_> { Ok(Lane::Numtype(Num::Inn(wspec_runtime::num::cast::<_, u64>(x)?))) }).collect::<R<Vec<_>>>()?))?, defs::inv_lanes_(ar_, Shape(conv::jnn_to_lanetype(v_Jnn_2), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M_2)?)?), &(defs::ivdot__(ar_, defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn_1))?, defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn_2))?, Sx::S, Sx::U, true, &({ let n_ = wspec_runtime::seq::same_len(&[c_1.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let c_1_1525 = c_1[i_].clone(); out_.push((match c_1_1525 { Num::Inn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })); } out_ }), &({ let n_ = wspec_runtime::seq::same_len(&[c_2.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let c_2_1626 = c_2[i_].clone(); out_.push((match c_2_1626 { Num::Inn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })); } out_ }))?.into_iter().map(|x| -> R<_> { Ok(Lane::Numtype(Num::Inn(wspec_runtime::num::cast::<_, u64>(x)?))) }).collect::<R<Vec<_>>>()?))?])
-        })())? { return Ok(v); } }
+        })()) => {}
+            _ => {}
+        }
+        if let Some(r) = r_ {
+            return r;
+        }
         Err(Fail::soft())
     }
 
@@ -14753,8 +15076,10 @@ pub mod defs {
 
     // from spec/4.4-execution-modules.wspec:181 def $runelem_
     pub fn runelem_(ar_: &Ctx, a0: Elemidx, a1: &Elem) -> R<Vec<Instr>> {
-        // from spec/4.4-execution-modules.wspec:182
-        if matches!(a1, Elem(f_1, f_2, f_3)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        let mut r_ = None;
+        match a1 {
+                // from spec/4.4-execution-modules.wspec:182
+            Elem(_, _, _) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
             let x = a0;
             #[allow(irrefutable_let_patterns)]
             let Elem(f_1, f_2, f_3) = a1 else { return Err(wspec_runtime::Fail::soft()) };
@@ -14766,9 +15091,9 @@ pub mod defs {
             #[allow(irrefutable_let_patterns)]
             let Elemmode::Passive = f_3 else { return Err(wspec_runtime::Fail::soft()) };
             Ok(vec![])
-        })())? { return Ok(v); } }
-        // from spec/4.4-execution-modules.wspec:183
-        if matches!(a1, Elem(f_1, f_2, f_3)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        })()) => {}
+                // from spec/4.4-execution-modules.wspec:183
+            Elem(_, _, _) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
             let x = a0;
             #[allow(irrefutable_let_patterns)]
             let Elem(f_1, f_2, f_3) = a1 else { return Err(wspec_runtime::Fail::soft()) };
@@ -14780,9 +15105,9 @@ pub mod defs {
             #[allow(irrefutable_let_patterns)]
             let Elemmode::Declare = f_3 else { return Err(wspec_runtime::Fail::soft()) };
             Ok(vec![Instr::ElemDrop(x)])
-        })())? { return Ok(v); } }
-        // from spec/4.4-execution-modules.wspec:184
-        if matches!(a1, Elem(f_1, f_2, f_3)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        })()) => {}
+                // from spec/4.4-execution-modules.wspec:184
+            Elem(_, _, _) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
             let x = a0;
             #[allow(irrefutable_let_patterns)]
             let Elem(f_1, f_2, f_3) = a1 else { return Err(wspec_runtime::Fail::soft()) };
@@ -14797,7 +15122,12 @@ pub mod defs {
             let y = cp_8;
             let instr_9 = *f_7;
             Ok(wspec_runtime::seq::cat([{ let h = instr_9.clone(); ar_.instr.get(h).to_vec() }, vec![Instr::Const(Numtype::I32, Num::Inn(0_u64)), Instr::Const(Numtype::I32, Num::Inn(wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(n)?)?)), Instr::TableInit(y, x), Instr::ElemDrop(x)]]))
-        })())? { return Ok(v); } }
+        })()) => {}
+            _ => {}
+        }
+        if let Some(r) = r_ {
+            return r;
+        }
         Err(Fail::soft())
     }
 
@@ -14856,41 +15186,48 @@ pub mod defs {
     // from spec/1.5-types-substitution.wspec:37 def $subst_valtype
     pub fn subst_valtype(ar_: &Ctx, a0: &Valtype, a1: &Vec<Typevar>, a2: &Vec<Typeuse>) -> R<Valtype> {
         wspec_runtime::deep(|| -> R<_> {
-        // from spec/1.5-types-substitution.wspec:38
-        if matches!(a0, Valtype::Numtype(n_1)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        let mut r_ = None;
+        match a0 {
+                // from spec/1.5-types-substitution.wspec:38
+            Valtype::Numtype(_) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Valtype::Numtype(n_1) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let nt = *n_1;
             let tv = a1;
             let tu = a2;
             Ok(conv::numtype_to_valtype(defs::subst_numtype(ar_, nt, &((*tv).clone()), &((*tu).clone()))?))
-        })())? { return Ok(v); } }
-        // from spec/1.5-types-substitution.wspec:39
-        if matches!(a0, Valtype::Vectype(n_1)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        })()) => {}
+                // from spec/1.5-types-substitution.wspec:39
+            Valtype::Vectype(_) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Valtype::Vectype(n_1) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let vt = *n_1;
             let tv = a1;
             let tu = a2;
             Ok(conv::vectype_to_valtype(defs::subst_vectype(ar_, vt, &((*tv).clone()), &((*tu).clone()))?))
-        })())? { return Ok(v); } }
-        // from spec/1.5-types-substitution.wspec:40
-        if matches!(a0, Valtype::Reftype(n_1)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        })()) => {}
+                // from spec/1.5-types-substitution.wspec:40
+            Valtype::Reftype(_) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Valtype::Reftype(n_1) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let rt = n_1;
             let tv = a1;
             let tu = a2;
             Ok(conv::reftype_to_valtype(defs::subst_reftype(ar_, rt, &((*tv).clone()), &((*tu).clone()))?))
-        })())? { return Ok(v); } }
-        // from spec/1.5-types-substitution.wspec:41
-        if matches!(a0, Valtype::Bot) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        })()) => {}
+                // from spec/1.5-types-substitution.wspec:41
+            Valtype::Bot if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Valtype::Bot = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let tv = a1;
             let tu = a2;
             Ok(Valtype::Bot)
-        })())? { return Ok(v); } }
+        })()) => {}
+            _ => {}
+        }
+        if let Some(r) = r_ {
+            return r;
+        }
         Err(Fail::soft())
         })
     }
@@ -15581,8 +15918,10 @@ pub mod defs {
 
     // from spec/4.4-execution-modules.wspec:118 def $allocexport
     pub fn allocexport(ar_: &Ctx, a0: &std::rc::Rc<Moduleinst>, a1: &Export) -> R<Exportinst> {
-        // from spec/4.4-execution-modules.wspec:119
-        if matches!(a1, Export(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        let mut r_ = None;
+        match a1 {
+                // from spec/4.4-execution-modules.wspec:119
+            Export(_, _) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
             let mm = a0;
             #[allow(irrefutable_let_patterns)]
             let Export(f_1, f_2) = a1 else { return Err(wspec_runtime::Fail::soft()) };
@@ -15592,9 +15931,9 @@ pub mod defs {
             let cp_4 = (*f_3).clone();
             let x = cp_4;
             Ok(Exportinst { name: (*nm).clone(), addr: Externaddr::Tag((*wspec_runtime::seq::at(&(*mm).tags, wspec_runtime::num::wide(x)?)?)) })
-        })())? { return Ok(v); } }
-        // from spec/4.4-execution-modules.wspec:120
-        if matches!(a1, Export(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        })()) => {}
+                // from spec/4.4-execution-modules.wspec:120
+            Export(_, _) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
             let mm = a0;
             #[allow(irrefutable_let_patterns)]
             let Export(f_1, f_2) = a1 else { return Err(wspec_runtime::Fail::soft()) };
@@ -15604,9 +15943,9 @@ pub mod defs {
             let cp_4 = (*f_3).clone();
             let x = cp_4;
             Ok(Exportinst { name: (*nm).clone(), addr: Externaddr::Global((*wspec_runtime::seq::at(&(*mm).globals, wspec_runtime::num::wide(x)?)?)) })
-        })())? { return Ok(v); } }
-        // from spec/4.4-execution-modules.wspec:121
-        if matches!(a1, Export(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        })()) => {}
+                // from spec/4.4-execution-modules.wspec:121
+            Export(_, _) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
             let mm = a0;
             #[allow(irrefutable_let_patterns)]
             let Export(f_1, f_2) = a1 else { return Err(wspec_runtime::Fail::soft()) };
@@ -15616,9 +15955,9 @@ pub mod defs {
             let cp_4 = (*f_3).clone();
             let x = cp_4;
             Ok(Exportinst { name: (*nm).clone(), addr: Externaddr::Mem((*wspec_runtime::seq::at(&(*mm).mems, wspec_runtime::num::wide(x)?)?)) })
-        })())? { return Ok(v); } }
-        // from spec/4.4-execution-modules.wspec:122
-        if matches!(a1, Export(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        })()) => {}
+                // from spec/4.4-execution-modules.wspec:122
+            Export(_, _) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
             let mm = a0;
             #[allow(irrefutable_let_patterns)]
             let Export(f_1, f_2) = a1 else { return Err(wspec_runtime::Fail::soft()) };
@@ -15628,9 +15967,9 @@ pub mod defs {
             let cp_4 = (*f_3).clone();
             let x = cp_4;
             Ok(Exportinst { name: (*nm).clone(), addr: Externaddr::Table((*wspec_runtime::seq::at(&(*mm).tables, wspec_runtime::num::wide(x)?)?)) })
-        })())? { return Ok(v); } }
-        // from spec/4.4-execution-modules.wspec:123
-        if matches!(a1, Export(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        })()) => {}
+                // from spec/4.4-execution-modules.wspec:123
+            Export(_, _) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
             let mm = a0;
             #[allow(irrefutable_let_patterns)]
             let Export(f_1, f_2) = a1 else { return Err(wspec_runtime::Fail::soft()) };
@@ -15640,7 +15979,12 @@ pub mod defs {
             let cp_4 = (*f_3).clone();
             let x = cp_4;
             Ok(Exportinst { name: (*nm).clone(), addr: Externaddr::Func((*wspec_runtime::seq::at(&(*mm).funcs, wspec_runtime::num::wide(x)?)?)) })
-        })())? { return Ok(v); } }
+        })()) => {}
+            _ => {}
+        }
+        if let Some(r) = r_ {
+            return r;
+        }
         Err(Fail::soft())
     }
 
@@ -16221,77 +16565,86 @@ pub mod defs {
 
     // from spec/1.5-types-substitution.wspec:95 def $subst_externtype
     pub fn subst_externtype(ar_: &Ctx, a0: &Externtype, a1: &Vec<Typevar>, a2: &Vec<Typeuse>) -> R<Externtype> {
-        // from spec/1.5-types-substitution.wspec:96
-        if matches!(a0, Externtype::Tag(f_1)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        let mut r_ = None;
+        match a0 {
+                // from spec/1.5-types-substitution.wspec:96
+            Externtype::Tag(_) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Externtype::Tag(f_1) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let jt = f_1;
             let tv = a1;
             let tu = a2;
             Ok(Externtype::Tag(defs::subst_tagtype(ar_, jt, &((*tv).clone()), &((*tu).clone()))?))
-        })())? { return Ok(v); } }
-        // from spec/1.5-types-substitution.wspec:97
-        if matches!(a0, Externtype::Global(f_1)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        })()) => {}
+                // from spec/1.5-types-substitution.wspec:97
+            Externtype::Global(_) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Externtype::Global(f_1) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let gt = f_1;
             let tv = a1;
             let tu = a2;
             Ok(Externtype::Global(defs::subst_globaltype(ar_, gt, &((*tv).clone()), &((*tu).clone()))?))
-        })())? { return Ok(v); } }
-        // from spec/1.5-types-substitution.wspec:98
-        if matches!(a0, Externtype::Mem(f_1)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        })()) => {}
+                // from spec/1.5-types-substitution.wspec:98
+            Externtype::Mem(_) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Externtype::Mem(f_1) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let mt = *f_1;
             let tv = a1;
             let tu = a2;
             Ok(Externtype::Mem(defs::subst_memtype(ar_, mt, &((*tv).clone()), &((*tu).clone()))?))
-        })())? { return Ok(v); } }
-        // from spec/1.5-types-substitution.wspec:99
-        if matches!(a0, Externtype::Table(f_1)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        })()) => {}
+                // from spec/1.5-types-substitution.wspec:99
+            Externtype::Table(_) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Externtype::Table(f_1) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let tt = f_1;
             let tv = a1;
             let tu = a2;
             Ok(Externtype::Table({ let mut u_ = (*tt).clone(); defs::subst_tabletype(ar_, &mut u_, (*tv).clone(), (*tu).clone())?; u_ }))
-        })())? { return Ok(v); } }
-        // from spec/1.5-types-substitution.wspec:100
-        if matches!(a0, Externtype::Func(f_1)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        })()) => {}
+                // from spec/1.5-types-substitution.wspec:100
+            Externtype::Func(_) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Externtype::Func(f_1) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let tu_q = f_1;
             let tv = a1;
             let tu = a2;
             Ok(Externtype::Func(defs::subst_typeuse(ar_, tu_q, &((*tv).clone()), &((*tu).clone()))?))
-        })())? { return Ok(v); } }
+        })()) => {}
+            _ => {}
+        }
+        if let Some(r) = r_ {
+            return r;
+        }
         Err(Fail::soft())
     }
 
     // from spec/1.5-types-substitution.wspec:55 def $subst_comptype
     pub fn subst_comptype(ar_: &Ctx, a0: &Comptype, a1: &Vec<Typevar>, a2: &Vec<Typeuse>) -> R<Comptype> {
         wspec_runtime::deep(|| -> R<_> {
-        // from spec/1.5-types-substitution.wspec:56
-        if matches!(a0, Comptype::Struct(f_1)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        let mut r_ = None;
+        match a0 {
+                // from spec/1.5-types-substitution.wspec:56
+            Comptype::Struct(_) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Comptype::Struct(f_1) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let ft = f_1;
             let tv = a1;
             let tu = a2;
             Ok(Comptype::Struct({ let n_ = wspec_runtime::seq::same_len(&[ft.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let ft_102 = ft[i_].clone(); out_.push(defs::subst_fieldtype(ar_, &ft_102, &((*tv).clone()), &((*tu).clone()))?); } out_ }))
-        })())? { return Ok(v); } }
-        // from spec/1.5-types-substitution.wspec:57
-        if matches!(a0, Comptype::Array(f_1)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        })()) => {}
+                // from spec/1.5-types-substitution.wspec:57
+            Comptype::Array(_) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Comptype::Array(f_1) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let ft = f_1;
             let tv = a1;
             let tu = a2;
             Ok(Comptype::Array(defs::subst_fieldtype(ar_, ft, &((*tv).clone()), &((*tu).clone()))?))
-        })())? { return Ok(v); } }
-        // from spec/1.5-types-substitution.wspec:58
-        if matches!(a0, Comptype::Func(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        })()) => {}
+                // from spec/1.5-types-substitution.wspec:58
+            Comptype::Func(_, _) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Comptype::Func(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let t_1 = f_1;
@@ -16299,7 +16652,12 @@ pub mod defs {
             let tv = a1;
             let tu = a2;
             Ok(Comptype::Func({ let n_ = wspec_runtime::seq::same_len(&[t_1.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let t_1_103 = t_1[i_].clone(); out_.push(defs::subst_valtype(ar_, &t_1_103, &((*tv).clone()), &((*tu).clone()))?); } out_ }, { let n_ = wspec_runtime::seq::same_len(&[t_2.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let t_2_204 = t_2[i_].clone(); out_.push(defs::subst_valtype(ar_, &t_2_204, &((*tv).clone()), &((*tu).clone()))?); } out_ }))
-        })())? { return Ok(v); } }
+        })()) => {}
+            _ => {}
+        }
+        if let Some(r) = r_ {
+            return r;
+        }
         Err(Fail::soft())
         })
     }
@@ -16344,31 +16702,38 @@ pub mod defs {
 
     // from spec/2.1-validation-types.wspec:178 def $unrollht
     pub fn unrollht(ar_: &Ctx, a0: &Context, a1: &Heaptype) -> R<Subtype> {
-        // from spec/2.1-validation-types.wspec:179
-        if matches!(a1, Heaptype::Typeuse(Typeuse::Deftype(n_1))) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        let mut r_ = None;
+        match a1 {
+                // from spec/2.1-validation-types.wspec:179
+            Heaptype::Typeuse(Typeuse::Deftype(_)) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Heaptype::Typeuse(Typeuse::Deftype(n_1)) = a1 else { return Err(wspec_runtime::Fail::soft()) };
             let dt = n_1;
             Ok(defs::unrolldt(ar_, dt)?)
-        })())? { return Ok(v); } }
-        // from spec/2.1-validation-types.wspec:180
-        if matches!(a1, Heaptype::Typeuse(Typeuse::Idx(f_1))) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        })()) => {}
+                // from spec/2.1-validation-types.wspec:180
+            Heaptype::Typeuse(Typeuse::Idx(_)) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Heaptype::Typeuse(Typeuse::Idx(f_1)) = a1 else { return Err(wspec_runtime::Fail::soft()) };
             let cp_2 = (*f_1).clone();
             let x = cp_2;
             Ok(defs::unrolldt(ar_, &(*wspec_runtime::seq::at(&(*v_C).types, wspec_runtime::num::wide(x)?)?))?)
-        })())? { return Ok(v); } }
-        // from spec/2.1-validation-types.wspec:181
-        if matches!(a1, Heaptype::Typeuse(Typeuse::Rec(f_1))) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        })()) => {}
+                // from spec/2.1-validation-types.wspec:181
+            Heaptype::Typeuse(Typeuse::Rec(_)) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Heaptype::Typeuse(Typeuse::Rec(f_1)) = a1 else { return Err(wspec_runtime::Fail::soft()) };
             let i = *f_1;
             Ok((*wspec_runtime::seq::at(&(*v_C).recs, wspec_runtime::num::wide(i)?)?).clone())
-        })())? { return Ok(v); } }
+        })()) => {}
+            _ => {}
+        }
+        if let Some(r) = r_ {
+            return r;
+        }
         Err(Fail::soft())
     }
 
@@ -16506,29 +16871,36 @@ pub mod rels {
 
     // from spec/2.1-validation-types.wspec:10 relation Heaptype_ok
     pub fn heaptype_ok(ar_: &Ctx, a0: &Context, a1: &Heaptype) -> R<()> {
-        // from spec/2.1-validation-types.wspec:37 rule Heaptype_ok/abs
-        if matches!(a1, Heaptype::Absheaptype(n_1)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        let mut r_ = None;
+        match a1 {
+                // from spec/2.1-validation-types.wspec:37 rule Heaptype_ok/abs
+            Heaptype::Absheaptype(_) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Heaptype::Absheaptype(n_1) = a1 else { return Err(wspec_runtime::Fail::soft()) };
             Ok(())
-        })())? { return Ok(v); } }
-        // from spec/2.1-validation-types.wspec:40 rule Heaptype_ok/shared
-        if matches!(a1, Heaptype::Make(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        })()) => {}
+                // from spec/2.1-validation-types.wspec:40 rule Heaptype_ok/shared
+            Heaptype::Make(_, _) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Heaptype::Make(f_1, f_2) = a1 else { return Err(wspec_runtime::Fail::soft()) };
             Ok(())
-        })())? { return Ok(v); } }
-        // from spec/2.1-validation-types.wspec:43 rule Heaptype_ok/typeuse
-        if matches!(a1, Heaptype::Typeuse(n_1)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        })()) => {}
+                // from spec/2.1-validation-types.wspec:43 rule Heaptype_ok/typeuse
+            Heaptype::Typeuse(_) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Heaptype::Typeuse(n_1) = a1 else { return Err(wspec_runtime::Fail::soft()) };
             let tu = n_1;
             rels::typeuse_ok(ar_, v_C, tu)?;
             Ok(())
-        })())? { return Ok(v); } }
+        })()) => {}
+            _ => {}
+        }
+        if let Some(r) = r_ {
+            return r;
+        }
         Err(Fail::soft())
     }
 
@@ -16548,40 +16920,47 @@ pub mod rels {
 
     // from spec/2.1-validation-types.wspec:12 relation Valtype_ok
     pub fn valtype_ok(ar_: &Ctx, a0: &Context, a1: &Valtype) -> R<()> {
-        // from spec/2.1-validation-types.wspec:51 rule Valtype_ok/num
-        if matches!(a1, Valtype::Numtype(n_1)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        let mut r_ = None;
+        match a1 {
+                // from spec/2.1-validation-types.wspec:51 rule Valtype_ok/num
+            Valtype::Numtype(_) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Valtype::Numtype(n_1) = a1 else { return Err(wspec_runtime::Fail::soft()) };
             let nt = *n_1;
             rels::numtype_ok(ar_, v_C, nt)?;
             Ok(())
-        })())? { return Ok(v); } }
-        // from spec/2.1-validation-types.wspec:55 rule Valtype_ok/vec
-        if matches!(a1, Valtype::Vectype(n_1)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        })()) => {}
+                // from spec/2.1-validation-types.wspec:55 rule Valtype_ok/vec
+            Valtype::Vectype(_) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Valtype::Vectype(n_1) = a1 else { return Err(wspec_runtime::Fail::soft()) };
             let vt = *n_1;
             rels::vectype_ok(ar_, v_C, vt)?;
             Ok(())
-        })())? { return Ok(v); } }
-        // from spec/2.1-validation-types.wspec:59 rule Valtype_ok/ref
-        if matches!(a1, Valtype::Reftype(n_1)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        })()) => {}
+                // from spec/2.1-validation-types.wspec:59 rule Valtype_ok/ref
+            Valtype::Reftype(_) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Valtype::Reftype(n_1) = a1 else { return Err(wspec_runtime::Fail::soft()) };
             let rt = n_1;
             rels::reftype_ok(ar_, v_C, rt)?;
             Ok(())
-        })())? { return Ok(v); } }
-        // from spec/2.1-validation-types.wspec:63 rule Valtype_ok/bot
-        if matches!(a1, Valtype::Bot) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        })()) => {}
+                // from spec/2.1-validation-types.wspec:63 rule Valtype_ok/bot
+            Valtype::Bot if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Valtype::Bot = a1 else { return Err(wspec_runtime::Fail::soft()) };
             Ok(())
-        })())? { return Ok(v); } }
+        })()) => {}
+            _ => {}
+        }
+        if let Some(r) = r_ {
+            return r;
+        }
         Err(Fail::soft())
     }
 
@@ -17270,8 +17649,10 @@ pub mod rels {
 
     // from spec/2.2-validation-subtyping.wspec:16 relation Valtype_sub
     pub fn valtype_sub(ar_: &Ctx, a0: &Context, a1: &Valtype, a2: &Valtype) -> R<()> {
-        // from spec/2.2-validation-subtyping.wspec:234 rule Valtype_sub/num
-        if matches!(a1, Valtype::Numtype(n_1)) && matches!(a2, Valtype::Numtype(n_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        let mut r_ = None;
+        match a1 {
+                // from spec/2.2-validation-subtyping.wspec:234 rule Valtype_sub/num
+            Valtype::Numtype(_) if matches!(a2, Valtype::Numtype(n_2)) && wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Valtype::Numtype(n_1) = a1 else { return Err(wspec_runtime::Fail::soft()) };
@@ -17281,9 +17662,9 @@ pub mod rels {
             let nt_2 = *n_2;
             rels::numtype_sub(ar_, v_C, nt_1, nt_2)?;
             Ok(())
-        })())? { return Ok(v); } }
-        // from spec/2.2-validation-subtyping.wspec:238 rule Valtype_sub/vec
-        if matches!(a1, Valtype::Vectype(n_1)) && matches!(a2, Valtype::Vectype(n_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        })()) => {}
+                // from spec/2.2-validation-subtyping.wspec:238 rule Valtype_sub/vec
+            Valtype::Vectype(_) if matches!(a2, Valtype::Vectype(n_2)) && wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Valtype::Vectype(n_1) = a1 else { return Err(wspec_runtime::Fail::soft()) };
@@ -17293,9 +17674,9 @@ pub mod rels {
             let vt_2 = *n_2;
             rels::vectype_sub(ar_, v_C, vt_1, vt_2)?;
             Ok(())
-        })())? { return Ok(v); } }
-        // from spec/2.2-validation-subtyping.wspec:242 rule Valtype_sub/ref
-        if matches!(a1, Valtype::Reftype(n_1)) && matches!(a2, Valtype::Reftype(n_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        })()) => {}
+                // from spec/2.2-validation-subtyping.wspec:242 rule Valtype_sub/ref
+            Valtype::Reftype(_) if matches!(a2, Valtype::Reftype(n_2)) && wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Valtype::Reftype(n_1) = a1 else { return Err(wspec_runtime::Fail::soft()) };
@@ -17305,14 +17686,19 @@ pub mod rels {
             let rt_2 = n_2;
             rels::reftype_sub(ar_, v_C, rt_1, rt_2)?;
             Ok(())
-        })())? { return Ok(v); } }
-        // from spec/2.2-validation-subtyping.wspec:246 rule Valtype_sub/bot
-        if matches!(a1, Valtype::Bot) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        })()) => {}
+                // from spec/2.2-validation-subtyping.wspec:246 rule Valtype_sub/bot
+            Valtype::Bot if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Valtype::Bot = a1 else { return Err(wspec_runtime::Fail::soft()) };
             Ok(())
-        })())? { return Ok(v); } }
+        })()) => {}
+            _ => {}
+        }
+        if let Some(r) = r_ {
+            return r;
+        }
         Err(Fail::soft())
     }
 
@@ -17367,34 +17753,43 @@ pub mod rels {
 
     // from spec/2.3-validation-instructions.wspec:17 relation Defaultable
     pub fn defaultable(ar_: &Ctx, a0: &Valtype) -> R<()> {
-        // from spec/2.3-validation-instructions.wspec:20 rule Defaultable/num
-        if matches!(a0, Valtype::Numtype(n_1)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        let mut r_ = None;
+        match a0 {
+                // from spec/2.3-validation-instructions.wspec:20 rule Defaultable/num
+            Valtype::Numtype(_) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Valtype::Numtype(n_1) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             Ok(())
-        })())? { return Ok(v); } }
-        // from spec/2.3-validation-instructions.wspec:23 rule Defaultable/vec
-        if matches!(a0, Valtype::Vectype(n_1)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        })()) => {}
+                // from spec/2.3-validation-instructions.wspec:23 rule Defaultable/vec
+            Valtype::Vectype(_) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Valtype::Vectype(n_1) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             Ok(())
-        })())? { return Ok(v); } }
-        // from spec/2.3-validation-instructions.wspec:26 rule Defaultable/ref
-        if matches!(a0, Valtype::Reftype(Reftype(f_1, f_2))) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        })()) => {}
+                // from spec/2.3-validation-instructions.wspec:26 rule Defaultable/ref
+            Valtype::Reftype(Reftype(_, _)) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Valtype::Reftype(Reftype(f_1, f_2)) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let Some(o_3) = f_1 else { return Err(wspec_runtime::Fail::soft()) };
             #[allow(irrefutable_let_patterns)]
             let Null = o_3 else { return Err(wspec_runtime::Fail::soft()) };
             Ok(())
-        })())? { return Ok(v); } }
+        })()) => {}
+            _ => {}
+        }
+        if let Some(r) = r_ {
+            return r;
+        }
         Err(Fail::soft())
     }
 
     // from spec/2.3-validation-instructions.wspec:187 relation Catch_ok
     pub fn catch_ok(ar_: &Ctx, a0: &Context, a1: Catch) -> R<()> {
-        // from spec/2.3-validation-instructions.wspec:206 rule Catch_ok/catch
-        if matches!(a1, Catch::Catch(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        let mut r_ = None;
+        match a1 {
+                // from spec/2.3-validation-instructions.wspec:206 rule Catch_ok/catch
+            Catch::Catch(_, _) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Catch::Catch(f_1, f_2) = a1 else { return Err(wspec_runtime::Fail::soft()) };
@@ -17413,9 +17808,9 @@ pub mod rels {
             if !((wspec_runtime::num::wide(l)? < wspec_runtime::num::wide(((*v_C).labels.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown label {}", wspec_runtime::num::wide(l)?)).with_rule("Catch_ok/catch")); }
             rels::resulttype_sub(ar_, v_C, &(t.clone()), &(*wspec_runtime::seq::at(&(*v_C).labels, wspec_runtime::num::wide(l)?)?))?;
             Ok(())
-        })())? { return Ok(v); } }
-        // from spec/2.3-validation-instructions.wspec:214 rule Catch_ok/catch_ref
-        if matches!(a1, Catch::CatchRef(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        })()) => {}
+                // from spec/2.3-validation-instructions.wspec:214 rule Catch_ok/catch_ref
+            Catch::CatchRef(_, _) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Catch::CatchRef(f_1, f_2) = a1 else { return Err(wspec_runtime::Fail::soft()) };
@@ -17434,9 +17829,9 @@ pub mod rels {
             if !((wspec_runtime::num::wide(l)? < wspec_runtime::num::wide(((*v_C).labels.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown label {}", wspec_runtime::num::wide(l)?)).with_rule("Catch_ok/catch_ref")); }
             rels::resulttype_sub(ar_, v_C, &(wspec_runtime::seq::cat([t.clone(), vec![Valtype::Reftype(Reftype(None, Heaptype::Absheaptype(Absheaptype::Exn)))]])), &(*wspec_runtime::seq::at(&(*v_C).labels, wspec_runtime::num::wide(l)?)?))?;
             Ok(())
-        })())? { return Ok(v); } }
-        // from spec/2.3-validation-instructions.wspec:222 rule Catch_ok/catch_all
-        if matches!(a1, Catch::CatchAll(f_1)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        })()) => {}
+                // from spec/2.3-validation-instructions.wspec:222 rule Catch_ok/catch_all
+            Catch::CatchAll(_) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Catch::CatchAll(f_1) = a1 else { return Err(wspec_runtime::Fail::soft()) };
@@ -17444,9 +17839,9 @@ pub mod rels {
             if !((wspec_runtime::num::wide(l)? < wspec_runtime::num::wide(((*v_C).labels.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown label {}", wspec_runtime::num::wide(l)?)).with_rule("Catch_ok/catch_all")); }
             rels::resulttype_sub(ar_, v_C, &(vec![]), &(*wspec_runtime::seq::at(&(*v_C).labels, wspec_runtime::num::wide(l)?)?))?;
             Ok(())
-        })())? { return Ok(v); } }
-        // from spec/2.3-validation-instructions.wspec:227 rule Catch_ok/catch_all_ref
-        if matches!(a1, Catch::CatchAllRef(f_1)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        })()) => {}
+                // from spec/2.3-validation-instructions.wspec:227 rule Catch_ok/catch_all_ref
+            Catch::CatchAllRef(_) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Catch::CatchAllRef(f_1) = a1 else { return Err(wspec_runtime::Fail::soft()) };
@@ -17454,7 +17849,12 @@ pub mod rels {
             if !((wspec_runtime::num::wide(l)? < wspec_runtime::num::wide(((*v_C).labels.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown label {}", wspec_runtime::num::wide(l)?)).with_rule("Catch_ok/catch_all_ref")); }
             rels::resulttype_sub(ar_, v_C, &(vec![Valtype::Reftype(Reftype(None, Heaptype::Absheaptype(Absheaptype::Exn)))]), &(*wspec_runtime::seq::at(&(*v_C).labels, wspec_runtime::num::wide(l)?)?))?;
             Ok(())
-        })())? { return Ok(v); } }
+        })()) => {}
+            _ => {}
+        }
+        if let Some(r) = r_ {
+            return r;
+        }
         Err(Fail::soft())
     }
 
@@ -17637,73 +18037,80 @@ pub mod rels {
 
     // from spec/4.1-execution-values.wspec:40 relation Ref_ok
     pub fn ref_ok(ar_: &Ctx, a0: &Store, a1: &Ref) -> R<(Reftype,)> {
-        // from spec/4.1-execution-values.wspec:42 rule Ref_ok/null
-        if matches!(a1, Ref::RefNull(f_1)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        let mut r_ = None;
+        match a1 {
+                // from spec/4.1-execution-values.wspec:42 rule Ref_ok/null
+            Ref::RefNull(_) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
             let s = a0;
             #[allow(irrefutable_let_patterns)]
             let Ref::RefNull(f_1) = a1 else { return Err(wspec_runtime::Fail::soft()) };
             Ok((Reftype(Some(Null), Heaptype::Absheaptype(Absheaptype::Bot)),))
-        })())? { return Ok(v); } }
-        // from spec/4.1-execution-values.wspec:45 rule Ref_ok/i31
-        if matches!(a1, Ref::RefI31Num(f_1)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        })()) => {}
+                // from spec/4.1-execution-values.wspec:45 rule Ref_ok/i31
+            Ref::RefI31Num(_) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
             let s = a0;
             #[allow(irrefutable_let_patterns)]
             let Ref::RefI31Num(f_1) = a1 else { return Err(wspec_runtime::Fail::soft()) };
             let cp_2 = (*f_1).clone();
             let n_3 = wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(cp_2)?)?;
             Ok((Reftype(None, Heaptype::Absheaptype(Absheaptype::I31)),))
-        })())? { return Ok(v); } }
-        // from spec/4.1-execution-values.wspec:48 rule Ref_ok/struct
-        if matches!(a1, Ref::RefStructAddr(f_1)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        })()) => {}
+                // from spec/4.1-execution-values.wspec:48 rule Ref_ok/struct
+            Ref::RefStructAddr(_) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
             let s = a0;
             #[allow(irrefutable_let_patterns)]
             let Ref::RefStructAddr(f_1) = a1 else { return Err(wspec_runtime::Fail::soft()) };
             let a = *f_1;
             let dt = (&(*wspec_runtime::seq::at(&(*s).structs, wspec_runtime::num::wide(a)?)?).type_);
             Ok((Reftype(None, conv::deftype_to_heaptype((*dt).clone())),))
-        })())? { return Ok(v); } }
-        // from spec/4.1-execution-values.wspec:52 rule Ref_ok/array
-        if matches!(a1, Ref::RefArrayAddr(f_1)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        })()) => {}
+                // from spec/4.1-execution-values.wspec:52 rule Ref_ok/array
+            Ref::RefArrayAddr(_) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
             let s = a0;
             #[allow(irrefutable_let_patterns)]
             let Ref::RefArrayAddr(f_1) = a1 else { return Err(wspec_runtime::Fail::soft()) };
             let a = *f_1;
             let dt = (&(*wspec_runtime::seq::at(&(*s).arrays, wspec_runtime::num::wide(a)?)?).type_);
             Ok((Reftype(None, conv::deftype_to_heaptype((*dt).clone())),))
-        })())? { return Ok(v); } }
-        // from spec/4.1-execution-values.wspec:56 rule Ref_ok/func
-        if matches!(a1, Ref::RefFuncAddr(f_1)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        })()) => {}
+                // from spec/4.1-execution-values.wspec:56 rule Ref_ok/func
+            Ref::RefFuncAddr(_) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
             let s = a0;
             #[allow(irrefutable_let_patterns)]
             let Ref::RefFuncAddr(f_1) = a1 else { return Err(wspec_runtime::Fail::soft()) };
             let a = *f_1;
             let dt = (&(*wspec_runtime::seq::at(&(*s).funcs, wspec_runtime::num::wide(a)?)?).type_);
             Ok((Reftype(None, conv::deftype_to_heaptype((*dt).clone())),))
-        })())? { return Ok(v); } }
-        // from spec/4.1-execution-values.wspec:60 rule Ref_ok/exn
-        if matches!(a1, Ref::RefExnAddr(f_1)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        })()) => {}
+                // from spec/4.1-execution-values.wspec:60 rule Ref_ok/exn
+            Ref::RefExnAddr(_) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
             let s = a0;
             #[allow(irrefutable_let_patterns)]
             let Ref::RefExnAddr(f_1) = a1 else { return Err(wspec_runtime::Fail::soft()) };
             let a = *f_1;
             wspec_runtime::check((wspec_runtime::num::wide(a)? < wspec_runtime::num::wide(((*s).exns.len() as u64))?))?;
             Ok((Reftype(None, Heaptype::Absheaptype(Absheaptype::Exn)),))
-        })())? { return Ok(v); } }
-        // from spec/4.1-execution-values.wspec:64 rule Ref_ok/host
-        if matches!(a1, Ref::RefHostAddr(f_1)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        })()) => {}
+                // from spec/4.1-execution-values.wspec:64 rule Ref_ok/host
+            Ref::RefHostAddr(_) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
             let s = a0;
             #[allow(irrefutable_let_patterns)]
             let Ref::RefHostAddr(f_1) = a1 else { return Err(wspec_runtime::Fail::soft()) };
             let a = *f_1;
             Ok((Reftype(None, Heaptype::Absheaptype(Absheaptype::Any)),))
-        })())? { return Ok(v); } }
-        // from spec/4.1-execution-values.wspec:67 rule Ref_ok/extern
-        if matches!(a1, Ref::RefExtern(f_1)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        })()) => {}
+                // from spec/4.1-execution-values.wspec:67 rule Ref_ok/extern
+            Ref::RefExtern(_) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
             let s = a0;
             #[allow(irrefutable_let_patterns)]
             let Ref::RefExtern(f_1) = a1 else { return Err(wspec_runtime::Fail::soft()) };
             Ok((Reftype(None, Heaptype::Absheaptype(Absheaptype::Extern)),))
-        })())? { return Ok(v); } }
+        })()) => {}
+            _ => {}
+        }
+        if let Some(r) = r_ {
+            return r;
+        }
         Err(Fail::soft())
     }
 
@@ -17727,8 +18134,10 @@ pub mod rels {
 
     // from spec/2.1-validation-types.wspec:9 relation Typeuse_ok
     pub fn typeuse_ok(ar_: &Ctx, a0: &Context, a1: &Typeuse) -> R<()> {
-        // from spec/2.1-validation-types.wspec:25 rule Typeuse_ok/typeidx
-        if matches!(a1, Typeuse::Idx(f_1)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        let mut r_ = None;
+        match a1 {
+                // from spec/2.1-validation-types.wspec:25 rule Typeuse_ok/typeidx
+            Typeuse::Idx(_) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Typeuse::Idx(f_1) = a1 else { return Err(wspec_runtime::Fail::soft()) };
@@ -17736,25 +18145,30 @@ pub mod rels {
             let x = cp_2;
             if !((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).types.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown type {}", wspec_runtime::num::wide(x)?)).with_rule("Typeuse_ok/typeidx")); }
             Ok(())
-        })())? { return Ok(v); } }
-        // from spec/2.1-validation-types.wspec:29 rule Typeuse_ok/rec
-        if matches!(a1, Typeuse::Rec(f_1)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        })()) => {}
+                // from spec/2.1-validation-types.wspec:29 rule Typeuse_ok/rec
+            Typeuse::Rec(_) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Typeuse::Rec(f_1) = a1 else { return Err(wspec_runtime::Fail::soft()) };
             let i = *f_1;
             wspec_runtime::check((wspec_runtime::num::wide(i)? < wspec_runtime::num::wide(((*v_C).recs.len() as u64))?))?;
             Ok(())
-        })())? { return Ok(v); } }
-        // from spec/2.1-validation-types.wspec:33 rule Typeuse_ok/deftype
-        if matches!(a1, Typeuse::Deftype(n_1)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        })()) => {}
+                // from spec/2.1-validation-types.wspec:33 rule Typeuse_ok/deftype
+            Typeuse::Deftype(_) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Typeuse::Deftype(n_1) = a1 else { return Err(wspec_runtime::Fail::soft()) };
             let dt = n_1;
             rels::deftype_ok(ar_, v_C, dt)?;
             Ok(())
-        })())? { return Ok(v); } }
+        })()) => {}
+            _ => {}
+        }
+        if let Some(r) = r_ {
+            return r;
+        }
         Err(Fail::soft())
     }
 
@@ -17820,8 +18234,10 @@ pub mod rels {
 
     // from spec/2.2-validation-subtyping.wspec:332 relation Externtype_sub
     pub fn externtype_sub(ar_: &Ctx, a0: &Context, a1: &Externtype, a2: &Externtype) -> R<()> {
-        // from spec/2.2-validation-subtyping.wspec:367 rule Externtype_sub/tag
-        if matches!(a1, Externtype::Tag(f_1)) && matches!(a2, Externtype::Tag(f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        let mut r_ = None;
+        match a1 {
+                // from spec/2.2-validation-subtyping.wspec:367 rule Externtype_sub/tag
+            Externtype::Tag(_) if matches!(a2, Externtype::Tag(f_2)) && wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Externtype::Tag(f_1) = a1 else { return Err(wspec_runtime::Fail::soft()) };
@@ -17831,9 +18247,9 @@ pub mod rels {
             let jt_2 = f_2;
             rels::tagtype_sub(ar_, v_C, jt_1, jt_2)?;
             Ok(())
-        })())? { return Ok(v); } }
-        // from spec/2.2-validation-subtyping.wspec:371 rule Externtype_sub/global
-        if matches!(a1, Externtype::Global(f_1)) && matches!(a2, Externtype::Global(f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        })()) => {}
+                // from spec/2.2-validation-subtyping.wspec:371 rule Externtype_sub/global
+            Externtype::Global(_) if matches!(a2, Externtype::Global(f_2)) && wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Externtype::Global(f_1) = a1 else { return Err(wspec_runtime::Fail::soft()) };
@@ -17843,9 +18259,9 @@ pub mod rels {
             let gt_2 = f_2;
             rels::globaltype_sub(ar_, v_C, gt_1, gt_2)?;
             Ok(())
-        })())? { return Ok(v); } }
-        // from spec/2.2-validation-subtyping.wspec:375 rule Externtype_sub/mem
-        if matches!(a1, Externtype::Mem(f_1)) && matches!(a2, Externtype::Mem(f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        })()) => {}
+                // from spec/2.2-validation-subtyping.wspec:375 rule Externtype_sub/mem
+            Externtype::Mem(_) if matches!(a2, Externtype::Mem(f_2)) && wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Externtype::Mem(f_1) = a1 else { return Err(wspec_runtime::Fail::soft()) };
@@ -17855,9 +18271,9 @@ pub mod rels {
             let mt_2 = *f_2;
             rels::memtype_sub(ar_, v_C, mt_1, mt_2)?;
             Ok(())
-        })())? { return Ok(v); } }
-        // from spec/2.2-validation-subtyping.wspec:379 rule Externtype_sub/table
-        if matches!(a1, Externtype::Table(f_1)) && matches!(a2, Externtype::Table(f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        })()) => {}
+                // from spec/2.2-validation-subtyping.wspec:379 rule Externtype_sub/table
+            Externtype::Table(_) if matches!(a2, Externtype::Table(f_2)) && wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Externtype::Table(f_1) = a1 else { return Err(wspec_runtime::Fail::soft()) };
@@ -17867,9 +18283,9 @@ pub mod rels {
             let tt_2 = f_2;
             rels::tabletype_sub(ar_, v_C, tt_1, tt_2)?;
             Ok(())
-        })())? { return Ok(v); } }
-        // from spec/2.2-validation-subtyping.wspec:383 rule Externtype_sub/func
-        if matches!(a1, Externtype::Func(f_1)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        })()) => {}
+                // from spec/2.2-validation-subtyping.wspec:383 rule Externtype_sub/func
+            Externtype::Func(_) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Externtype::Func(f_1) = a1 else { return Err(wspec_runtime::Fail::soft()) };
@@ -17883,7 +18299,12 @@ pub mod rels {
             let dt_2 = n_4;
             rels::deftype_sub(ar_, v_C, dt_1, dt_2)?;
             Ok(())
-        })())? { return Ok(v); } }
+        })()) => {}
+            _ => {}
+        }
+        if let Some(r) = r_ {
+            return r;
+        }
         Err(Fail::soft())
     }
 
@@ -18130,8 +18551,10 @@ pub mod rels {
 
     // from spec/4.1-execution-values.wspec:72 relation Val_ok
     pub fn val_ok(ar_: &Ctx, a0: &Store, a1: &Val) -> R<(Valtype,)> {
-        // from spec/4.1-execution-values.wspec:74 rule Val_ok/num
-        if matches!(a1, Val::Num_(n_1)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        let mut r_ = None;
+        match a1 {
+                // from spec/4.1-execution-values.wspec:74 rule Val_ok/num
+            Val::Num_(_) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
             let s = a0;
             #[allow(irrefutable_let_patterns)]
             let Val::Num_(n_1) = a1 else { return Err(wspec_runtime::Fail::soft()) };
@@ -18139,9 +18562,9 @@ pub mod rels {
             let (o_2,) = rels::num_ok(ar_, s, num)?;
             let nt = o_2;
             Ok((conv::numtype_to_valtype(nt),))
-        })())? { return Ok(v); } }
-        // from spec/4.1-execution-values.wspec:78 rule Val_ok/vec
-        if matches!(a1, Val::Vec__(n_1)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        })()) => {}
+                // from spec/4.1-execution-values.wspec:78 rule Val_ok/vec
+            Val::Vec__(_) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
             let s = a0;
             #[allow(irrefutable_let_patterns)]
             let Val::Vec__(n_1) = a1 else { return Err(wspec_runtime::Fail::soft()) };
@@ -18149,9 +18572,9 @@ pub mod rels {
             let (o_2,) = rels::vec_ok(ar_, s, vec)?;
             let vt = o_2;
             Ok((conv::vectype_to_valtype(vt),))
-        })())? { return Ok(v); } }
-        // from spec/4.1-execution-values.wspec:82 rule Val_ok/ref
-        if matches!(a1, Val::Ref(n_1)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        })()) => {}
+                // from spec/4.1-execution-values.wspec:82 rule Val_ok/ref
+            Val::Ref(_) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
             let s = a0;
             #[allow(irrefutable_let_patterns)]
             let Val::Ref(n_1) = a1 else { return Err(wspec_runtime::Fail::soft()) };
@@ -18159,52 +18582,64 @@ pub mod rels {
             let (o_2,) = rels::ref_ok(ar_, s, ref_)?;
             let rt = o_2;
             Ok((conv::reftype_to_valtype(rt),))
-        })())? { return Ok(v); } }
+        })()) => {}
+            _ => {}
+        }
+        if let Some(r) = r_ {
+            return r;
+        }
         Err(Fail::soft())
     }
 
     // from spec/4.1-execution-values.wspec:88 relation Externaddr_ok
     pub fn externaddr_ok(ar_: &Ctx, a0: &Store, a1: Externaddr) -> R<(Externtype,)> {
-        // from spec/4.1-execution-values.wspec:90 rule Externaddr_ok/tag
-        if matches!(a1, Externaddr::Tag(f_1)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        let mut r_ = None;
+        match a1 {
+                // from spec/4.1-execution-values.wspec:90 rule Externaddr_ok/tag
+            Externaddr::Tag(_) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
             let s = a0;
             #[allow(irrefutable_let_patterns)]
             let Externaddr::Tag(f_1) = a1 else { return Err(wspec_runtime::Fail::soft()) };
             let a = f_1.clone();
             Ok((Externtype::Tag((*wspec_runtime::seq::at(&(*s).tags, wspec_runtime::num::wide(a)?)?).type_.clone()),))
-        })())? { return Ok(v); } }
-        // from spec/4.1-execution-values.wspec:93 rule Externaddr_ok/global
-        if matches!(a1, Externaddr::Global(f_1)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        })()) => {}
+                // from spec/4.1-execution-values.wspec:93 rule Externaddr_ok/global
+            Externaddr::Global(_) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
             let s = a0;
             #[allow(irrefutable_let_patterns)]
             let Externaddr::Global(f_1) = a1 else { return Err(wspec_runtime::Fail::soft()) };
             let a = f_1.clone();
             Ok((Externtype::Global((*wspec_runtime::seq::at(&(*s).globals, wspec_runtime::num::wide(a)?)?).type_.clone()),))
-        })())? { return Ok(v); } }
-        // from spec/4.1-execution-values.wspec:96 rule Externaddr_ok/mem
-        if matches!(a1, Externaddr::Mem(f_1)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        })()) => {}
+                // from spec/4.1-execution-values.wspec:96 rule Externaddr_ok/mem
+            Externaddr::Mem(_) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
             let s = a0;
             #[allow(irrefutable_let_patterns)]
             let Externaddr::Mem(f_1) = a1 else { return Err(wspec_runtime::Fail::soft()) };
             let a = f_1.clone();
             Ok((Externtype::Mem((*wspec_runtime::seq::at(&(*s).mems, wspec_runtime::num::wide(a)?)?).type_),))
-        })())? { return Ok(v); } }
-        // from spec/4.1-execution-values.wspec:99 rule Externaddr_ok/table
-        if matches!(a1, Externaddr::Table(f_1)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        })()) => {}
+                // from spec/4.1-execution-values.wspec:99 rule Externaddr_ok/table
+            Externaddr::Table(_) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
             let s = a0;
             #[allow(irrefutable_let_patterns)]
             let Externaddr::Table(f_1) = a1 else { return Err(wspec_runtime::Fail::soft()) };
             let a = f_1.clone();
             Ok((Externtype::Table((*wspec_runtime::seq::at(&(*s).tables, wspec_runtime::num::wide(a)?)?).type_.clone()),))
-        })())? { return Ok(v); } }
-        // from spec/4.1-execution-values.wspec:102 rule Externaddr_ok/func
-        if matches!(a1, Externaddr::Func(f_1)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        })()) => {}
+                // from spec/4.1-execution-values.wspec:102 rule Externaddr_ok/func
+            Externaddr::Func(_) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
             let s = a0;
             #[allow(irrefutable_let_patterns)]
             let Externaddr::Func(f_1) = a1 else { return Err(wspec_runtime::Fail::soft()) };
             let a = f_1.clone();
             Ok((Externtype::Func(conv::deftype_to_typeuse((*wspec_runtime::seq::at(&(*s).funcs, wspec_runtime::num::wide(a)?)?).type_.clone())),))
-        })())? { return Ok(v); } }
+        })()) => {}
+            _ => {}
+        }
+        if let Some(r) = r_ {
+            return r;
+        }
         Err(Fail::soft())
     }
 
@@ -18289,44 +18724,46 @@ pub mod rels {
 
     // from spec/2.1-validation-types.wspec:288 relation Externtype_ok
     pub fn externtype_ok(ar_: &Ctx, a0: &Context, a1: &Externtype) -> R<()> {
-        // from spec/2.1-validation-types.wspec:324 rule Externtype_ok/tag
-        if matches!(a1, Externtype::Tag(f_1)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        let mut r_ = None;
+        match a1 {
+                // from spec/2.1-validation-types.wspec:324 rule Externtype_ok/tag
+            Externtype::Tag(_) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Externtype::Tag(f_1) = a1 else { return Err(wspec_runtime::Fail::soft()) };
             let jt = f_1;
             rels::tagtype_ok(ar_, v_C, jt)?;
             Ok(())
-        })())? { return Ok(v); } }
-        // from spec/2.1-validation-types.wspec:328 rule Externtype_ok/global
-        if matches!(a1, Externtype::Global(f_1)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        })()) => {}
+                // from spec/2.1-validation-types.wspec:328 rule Externtype_ok/global
+            Externtype::Global(_) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Externtype::Global(f_1) = a1 else { return Err(wspec_runtime::Fail::soft()) };
             let gt = f_1;
             rels::globaltype_ok(ar_, v_C, gt)?;
             Ok(())
-        })())? { return Ok(v); } }
-        // from spec/2.1-validation-types.wspec:332 rule Externtype_ok/mem
-        if matches!(a1, Externtype::Mem(f_1)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        })()) => {}
+                // from spec/2.1-validation-types.wspec:332 rule Externtype_ok/mem
+            Externtype::Mem(_) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Externtype::Mem(f_1) = a1 else { return Err(wspec_runtime::Fail::soft()) };
             let mt = *f_1;
             rels::memtype_ok(ar_, v_C, mt)?;
             Ok(())
-        })())? { return Ok(v); } }
-        // from spec/2.1-validation-types.wspec:336 rule Externtype_ok/table
-        if matches!(a1, Externtype::Table(f_1)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        })()) => {}
+                // from spec/2.1-validation-types.wspec:336 rule Externtype_ok/table
+            Externtype::Table(_) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Externtype::Table(f_1) = a1 else { return Err(wspec_runtime::Fail::soft()) };
             let tt = f_1;
             rels::tabletype_ok(ar_, v_C, tt)?;
             Ok(())
-        })())? { return Ok(v); } }
-        // from spec/2.1-validation-types.wspec:340 rule Externtype_ok/func
-        if matches!(a1, Externtype::Func(f_1)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        })()) => {}
+                // from spec/2.1-validation-types.wspec:340 rule Externtype_ok/func
+            Externtype::Func(_) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Externtype::Func(f_1) = a1 else { return Err(wspec_runtime::Fail::soft()) };
@@ -18341,7 +18778,12 @@ pub mod rels {
             Ok((t_1.clone(), t_2.clone(),))
             })() { Ok(v) => v, Err(f) if !f.is_soft() => return Err(f), Err(_) => return Err(Fail::msg(0, "non-function type").with_rule("Externtype_ok/func")) };
             Ok(())
-        })())? { return Ok(v); } }
+        })()) => {}
+            _ => {}
+        }
+        if let Some(r) = r_ {
+            return r;
+        }
         Err(Fail::soft())
     }
 
@@ -18578,26 +19020,28 @@ pub mod rels {
 
     // from spec/2.4-validation-modules.wspec:96 relation Elemmode_ok
     pub fn elemmode_ok(ar_: &Ctx, a0: &Context, a1: Elemmode, a2: &Elemtype) -> R<()> {
-        // from spec/2.4-validation-modules.wspec:119 rule Elemmode_ok/passive
-        if matches!(a1, Elemmode::Passive) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        let mut r_ = None;
+        match a1 {
+                // from spec/2.4-validation-modules.wspec:119 rule Elemmode_ok/passive
+            Elemmode::Passive if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Elemmode::Passive = a1 else { return Err(wspec_runtime::Fail::soft()) };
             let cp_1 = (*a2).clone();
             let rt = cp_1;
             Ok(())
-        })())? { return Ok(v); } }
-        // from spec/2.4-validation-modules.wspec:122 rule Elemmode_ok/declare
-        if matches!(a1, Elemmode::Declare) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        })()) => {}
+                // from spec/2.4-validation-modules.wspec:122 rule Elemmode_ok/declare
+            Elemmode::Declare if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Elemmode::Declare = a1 else { return Err(wspec_runtime::Fail::soft()) };
             let cp_1 = (*a2).clone();
             let rt = cp_1;
             Ok(())
-        })())? { return Ok(v); } }
-        // from spec/2.4-validation-modules.wspec:125 rule Elemmode_ok/active
-        if matches!(a1, Elemmode::Active(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        })()) => {}
+                // from spec/2.4-validation-modules.wspec:125 rule Elemmode_ok/active
+            Elemmode::Active(_, _) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Elemmode::Active(f_1, f_2) = a1 else { return Err(wspec_runtime::Fail::soft()) };
@@ -18614,14 +19058,21 @@ pub mod rels {
             rels::expr_const(ar_, v_C, expr_3)?;
             rels::expr_ok(ar_, v_C, expr_3, &(vec![conv::addrtype_to_valtype(at)]))?;
             Ok(())
-        })())? { return Ok(v); } }
+        })()) => {}
+            _ => {}
+        }
+        if let Some(r) = r_ {
+            return r;
+        }
         Err(Fail::soft())
     }
 
     // from spec/2.4-validation-modules.wspec:147 relation Externidx_ok
     pub fn externidx_ok(ar_: &Ctx, a0: &Context, a1: Externidx) -> R<(Externtype,)> {
-        // from spec/2.4-validation-modules.wspec:157 rule Externidx_ok/tag
-        if matches!(a1, Externidx::Tag(f_1)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        let mut r_ = None;
+        match a1 {
+                // from spec/2.4-validation-modules.wspec:157 rule Externidx_ok/tag
+            Externidx::Tag(_) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Externidx::Tag(f_1) = a1 else { return Err(wspec_runtime::Fail::soft()) };
@@ -18629,9 +19080,9 @@ pub mod rels {
             if !((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).tags.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown tag {}", wspec_runtime::num::wide(x)?)).with_rule("Externidx_ok/tag")); }
             let jt = (&(*wspec_runtime::seq::at(&(*v_C).tags, wspec_runtime::num::wide(x)?)?));
             Ok((Externtype::Tag((*jt).clone()),))
-        })())? { return Ok(v); } }
-        // from spec/2.4-validation-modules.wspec:162 rule Externidx_ok/global
-        if matches!(a1, Externidx::Global(f_1)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        })()) => {}
+                // from spec/2.4-validation-modules.wspec:162 rule Externidx_ok/global
+            Externidx::Global(_) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Externidx::Global(f_1) = a1 else { return Err(wspec_runtime::Fail::soft()) };
@@ -18639,9 +19090,9 @@ pub mod rels {
             if !((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).globals.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown global {}", wspec_runtime::num::wide(x)?)).with_rule("Externidx_ok/global")); }
             let gt = (&(*wspec_runtime::seq::at(&(*v_C).globals, wspec_runtime::num::wide(x)?)?));
             Ok((Externtype::Global((*gt).clone()),))
-        })())? { return Ok(v); } }
-        // from spec/2.4-validation-modules.wspec:167 rule Externidx_ok/mem
-        if matches!(a1, Externidx::Mem(f_1)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        })()) => {}
+                // from spec/2.4-validation-modules.wspec:167 rule Externidx_ok/mem
+            Externidx::Mem(_) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Externidx::Mem(f_1) = a1 else { return Err(wspec_runtime::Fail::soft()) };
@@ -18649,9 +19100,9 @@ pub mod rels {
             if !((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).mems.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown memory {}", wspec_runtime::num::wide(x)?)).with_rule("Externidx_ok/mem")); }
             let mt = *(&(*wspec_runtime::seq::at(&(*v_C).mems, wspec_runtime::num::wide(x)?)?));
             Ok((Externtype::Mem(mt),))
-        })())? { return Ok(v); } }
-        // from spec/2.4-validation-modules.wspec:172 rule Externidx_ok/table
-        if matches!(a1, Externidx::Table(f_1)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        })()) => {}
+                // from spec/2.4-validation-modules.wspec:172 rule Externidx_ok/table
+            Externidx::Table(_) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Externidx::Table(f_1) = a1 else { return Err(wspec_runtime::Fail::soft()) };
@@ -18659,9 +19110,9 @@ pub mod rels {
             if !((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).tables.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown table {}", wspec_runtime::num::wide(x)?)).with_rule("Externidx_ok/table")); }
             let tt = (&(*wspec_runtime::seq::at(&(*v_C).tables, wspec_runtime::num::wide(x)?)?));
             Ok((Externtype::Table((*tt).clone()),))
-        })())? { return Ok(v); } }
-        // from spec/2.4-validation-modules.wspec:177 rule Externidx_ok/func
-        if matches!(a1, Externidx::Func(f_1)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        })()) => {}
+                // from spec/2.4-validation-modules.wspec:177 rule Externidx_ok/func
+            Externidx::Func(_) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Externidx::Func(f_1) = a1 else { return Err(wspec_runtime::Fail::soft()) };
@@ -18669,7 +19120,12 @@ pub mod rels {
             if !((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).funcs.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown function {}", wspec_runtime::num::wide(x)?)).with_rule("Externidx_ok/func")); }
             let dt = (&(*wspec_runtime::seq::at(&(*v_C).funcs, wspec_runtime::num::wide(x)?)?));
             Ok((Externtype::Func(conv::deftype_to_typeuse((*dt).clone())),))
-        })())? { return Ok(v); } }
+        })()) => {}
+            _ => {}
+        }
+        if let Some(r) = r_ {
+            return r;
+        }
         Err(Fail::soft())
     }
 
@@ -18907,88 +19363,90 @@ pub mod rels {
 
     // from spec/2.3-validation-instructions.wspec:751 relation Instr_const
     pub fn instr_const(ar_: &Ctx, a0: &Context, a1: &Instr) -> R<()> {
-        // from spec/2.3-validation-instructions.wspec:754 rule Instr_const/const
-        if matches!(a1, Instr::Const(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        let mut r_ = None;
+        match a1 {
+                // from spec/2.3-validation-instructions.wspec:754 rule Instr_const/const
+            Instr::Const(_, _) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Instr::Const(f_1, f_2) = a1 else { return Err(wspec_runtime::Fail::soft()) };
             Ok(())
-        })())? { return Ok(v); } }
-        // from spec/2.3-validation-instructions.wspec:757 rule Instr_const/vconst
-        if matches!(a1, Instr::Vconst(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        })()) => {}
+                // from spec/2.3-validation-instructions.wspec:757 rule Instr_const/vconst
+            Instr::Vconst(_, _) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Instr::Vconst(f_1, f_2) = a1 else { return Err(wspec_runtime::Fail::soft()) };
             Ok(())
-        })())? { return Ok(v); } }
-        // from spec/2.3-validation-instructions.wspec:760 rule Instr_const/ref.null
-        if matches!(a1, Instr::RefNull(f_1)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        })()) => {}
+                // from spec/2.3-validation-instructions.wspec:760 rule Instr_const/ref.null
+            Instr::RefNull(_) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Instr::RefNull(f_1) = a1 else { return Err(wspec_runtime::Fail::soft()) };
             Ok(())
-        })())? { return Ok(v); } }
-        // from spec/2.3-validation-instructions.wspec:763 rule Instr_const/ref.i31
-        if matches!(a1, Instr::RefI31) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        })()) => {}
+                // from spec/2.3-validation-instructions.wspec:763 rule Instr_const/ref.i31
+            Instr::RefI31 if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Instr::RefI31 = a1 else { return Err(wspec_runtime::Fail::soft()) };
             Ok(())
-        })())? { return Ok(v); } }
-        // from spec/2.3-validation-instructions.wspec:766 rule Instr_const/ref.i31_shared
-        if matches!(a1, Instr::RefI31Shared) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        })()) => {}
+                // from spec/2.3-validation-instructions.wspec:766 rule Instr_const/ref.i31_shared
+            Instr::RefI31Shared if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Instr::RefI31Shared = a1 else { return Err(wspec_runtime::Fail::soft()) };
             Ok(())
-        })())? { return Ok(v); } }
-        // from spec/2.3-validation-instructions.wspec:769 rule Instr_const/ref.func
-        if matches!(a1, Instr::RefFunc(f_1)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        })()) => {}
+                // from spec/2.3-validation-instructions.wspec:769 rule Instr_const/ref.func
+            Instr::RefFunc(_) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Instr::RefFunc(f_1) = a1 else { return Err(wspec_runtime::Fail::soft()) };
             let cp_2 = (*f_1).clone();
             let x = cp_2;
             Ok(())
-        })())? { return Ok(v); } }
-        // from spec/2.3-validation-instructions.wspec:772 rule Instr_const/struct.new
-        if matches!(a1, Instr::StructNew(f_1)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        })()) => {}
+                // from spec/2.3-validation-instructions.wspec:772 rule Instr_const/struct.new
+            Instr::StructNew(_) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Instr::StructNew(f_1) = a1 else { return Err(wspec_runtime::Fail::soft()) };
             let cp_2 = (*f_1).clone();
             let x = cp_2;
             Ok(())
-        })())? { return Ok(v); } }
-        // from spec/2.3-validation-instructions.wspec:775 rule Instr_const/struct.new_default
-        if matches!(a1, Instr::StructNewDefault(f_1)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        })()) => {}
+                // from spec/2.3-validation-instructions.wspec:775 rule Instr_const/struct.new_default
+            Instr::StructNewDefault(_) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Instr::StructNewDefault(f_1) = a1 else { return Err(wspec_runtime::Fail::soft()) };
             let cp_2 = (*f_1).clone();
             let x = cp_2;
             Ok(())
-        })())? { return Ok(v); } }
-        // from spec/2.3-validation-instructions.wspec:778 rule Instr_const/array.new
-        if matches!(a1, Instr::ArrayNew(f_1)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        })()) => {}
+                // from spec/2.3-validation-instructions.wspec:778 rule Instr_const/array.new
+            Instr::ArrayNew(_) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Instr::ArrayNew(f_1) = a1 else { return Err(wspec_runtime::Fail::soft()) };
             let cp_2 = (*f_1).clone();
             let x = cp_2;
             Ok(())
-        })())? { return Ok(v); } }
-        // from spec/2.3-validation-instructions.wspec:781 rule Instr_const/array.new_default
-        if matches!(a1, Instr::ArrayNewDefault(f_1)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        })()) => {}
+                // from spec/2.3-validation-instructions.wspec:781 rule Instr_const/array.new_default
+            Instr::ArrayNewDefault(_) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Instr::ArrayNewDefault(f_1) = a1 else { return Err(wspec_runtime::Fail::soft()) };
             let cp_2 = (*f_1).clone();
             let x = cp_2;
             Ok(())
-        })())? { return Ok(v); } }
-        // from spec/2.3-validation-instructions.wspec:784 rule Instr_const/array.new_fixed
-        if matches!(a1, Instr::ArrayNewFixed(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        })()) => {}
+                // from spec/2.3-validation-instructions.wspec:784 rule Instr_const/array.new_fixed
+            Instr::ArrayNewFixed(_, _) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Instr::ArrayNewFixed(f_1, f_2) = a1 else { return Err(wspec_runtime::Fail::soft()) };
@@ -18997,23 +19455,23 @@ pub mod rels {
             let cp_4 = (*f_2).clone();
             let n_5 = wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(cp_4)?)?;
             Ok(())
-        })())? { return Ok(v); } }
-        // from spec/2.3-validation-instructions.wspec:787 rule Instr_const/any.convert_extern
-        if matches!(a1, Instr::AnyConvertExtern) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        })()) => {}
+                // from spec/2.3-validation-instructions.wspec:787 rule Instr_const/any.convert_extern
+            Instr::AnyConvertExtern if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Instr::AnyConvertExtern = a1 else { return Err(wspec_runtime::Fail::soft()) };
             Ok(())
-        })())? { return Ok(v); } }
-        // from spec/2.3-validation-instructions.wspec:790 rule Instr_const/extern.convert_any
-        if matches!(a1, Instr::ExternConvertAny) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        })()) => {}
+                // from spec/2.3-validation-instructions.wspec:790 rule Instr_const/extern.convert_any
+            Instr::ExternConvertAny if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Instr::ExternConvertAny = a1 else { return Err(wspec_runtime::Fail::soft()) };
             Ok(())
-        })())? { return Ok(v); } }
-        // from spec/2.3-validation-instructions.wspec:793 rule Instr_const/global.get
-        if matches!(a1, Instr::GlobalGet(f_1)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        })()) => {}
+                // from spec/2.3-validation-instructions.wspec:793 rule Instr_const/global.get
+            Instr::GlobalGet(_) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Instr::GlobalGet(f_1) = a1 else { return Err(wspec_runtime::Fail::soft()) };
@@ -19026,9 +19484,9 @@ pub mod rels {
             let o_8 = cp_7;
             wspec_runtime::check(o_8.is_none())?;
             Ok(())
-        })())? { return Ok(v); } }
-        // from spec/2.3-validation-instructions.wspec:798 rule Instr_const/binop
-        if matches!(a1, Instr::Binop(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        })()) => {}
+                // from spec/2.3-validation-instructions.wspec:798 rule Instr_const/binop
+            Instr::Binop(_, _) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Instr::Binop(f_1, f_2) = a1 else { return Err(wspec_runtime::Fail::soft()) };
@@ -19037,7 +19495,12 @@ pub mod rels {
             let binop = *f_2;
             wspec_runtime::check(vec![Binop::Inn(BinopInn::Add), Binop::Inn(BinopInn::Sub), Binop::Inn(BinopInn::Mul)].contains(&binop))?;
             Ok(())
-        })())? { return Ok(v); } }
+        })()) => {}
+            _ => {}
+        }
+        if let Some(r) = r_ {
+            return r;
+        }
         Err(Fail::soft())
     }
 
@@ -19187,8 +19650,10 @@ pub mod rels {
 
     // from spec/2.1-validation-types.wspec:99 relation Comptype_ok
     pub fn comptype_ok(ar_: &Ctx, a0: &Context, a1: &Comptype) -> R<()> {
-        // from spec/2.1-validation-types.wspec:116 rule Comptype_ok/struct
-        if matches!(a1, Comptype::Struct(f_1)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        let mut r_ = None;
+        match a1 {
+                // from spec/2.1-validation-types.wspec:116 rule Comptype_ok/struct
+            Comptype::Struct(_) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Comptype::Struct(f_1) = a1 else { return Err(wspec_runtime::Fail::soft()) };
@@ -19201,18 +19666,18 @@ pub mod rels {
             })().map_err(|f| f.within("field type", i_ as u64))?;
              }
             Ok(())
-        })())? { return Ok(v); } }
-        // from spec/2.1-validation-types.wspec:120 rule Comptype_ok/array
-        if matches!(a1, Comptype::Array(f_1)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        })()) => {}
+                // from spec/2.1-validation-types.wspec:120 rule Comptype_ok/array
+            Comptype::Array(_) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Comptype::Array(f_1) = a1 else { return Err(wspec_runtime::Fail::soft()) };
             let ft = f_1;
             rels::fieldtype_ok(ar_, v_C, ft)?;
             Ok(())
-        })())? { return Ok(v); } }
-        // from spec/2.1-validation-types.wspec:124 rule Comptype_ok/func
-        if matches!(a1, Comptype::Func(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        })()) => {}
+                // from spec/2.1-validation-types.wspec:124 rule Comptype_ok/func
+            Comptype::Func(_, _) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Comptype::Func(f_1, f_2) = a1 else { return Err(wspec_runtime::Fail::soft()) };
@@ -19221,14 +19686,21 @@ pub mod rels {
             rels::resulttype_ok(ar_, v_C, &((*t_1).clone()))?;
             rels::resulttype_ok(ar_, v_C, &((*t_2).clone()))?;
             Ok(())
-        })())? { return Ok(v); } }
+        })()) => {}
+            _ => {}
+        }
+        if let Some(r) = r_ {
+            return r;
+        }
         Err(Fail::soft())
     }
 
     // from spec/2.1-validation-types.wspec:138 relation Comptype_sub
     pub fn comptype_sub(ar_: &Ctx, a0: &Context, a1: &Comptype, a2: &Comptype) -> R<()> {
-        // from spec/2.2-validation-subtyping.wspec:296 rule Comptype_sub/struct
-        if matches!(a1, Comptype::Struct(f_1)) && matches!(a2, Comptype::Struct(f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        let mut r_ = None;
+        match a1 {
+                // from spec/2.2-validation-subtyping.wspec:296 rule Comptype_sub/struct
+            Comptype::Struct(_) if matches!(a2, Comptype::Struct(f_2)) && wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Comptype::Struct(f_1) = a1 else { return Err(wspec_runtime::Fail::soft()) };
@@ -19248,9 +19720,9 @@ pub mod rels {
             })().map_err(|f| f.within("field type", i_ as u64))?;
              }
             Ok(())
-        })())? { return Ok(v); } }
-        // from spec/2.2-validation-subtyping.wspec:302 rule Comptype_sub/array
-        if matches!(a1, Comptype::Array(f_1)) && matches!(a2, Comptype::Array(f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        })()) => {}
+                // from spec/2.2-validation-subtyping.wspec:302 rule Comptype_sub/array
+            Comptype::Array(_) if matches!(a2, Comptype::Array(f_2)) && wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Comptype::Array(f_1) = a1 else { return Err(wspec_runtime::Fail::soft()) };
@@ -19260,9 +19732,9 @@ pub mod rels {
             let ft_2 = f_2;
             rels::fieldtype_sub(ar_, v_C, ft_1, ft_2)?;
             Ok(())
-        })())? { return Ok(v); } }
-        // from spec/2.2-validation-subtyping.wspec:306 rule Comptype_sub/func
-        if matches!(a1, Comptype::Func(f_1, f_2)) && matches!(a2, Comptype::Func(f_3, f_4)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        })()) => {}
+                // from spec/2.2-validation-subtyping.wspec:306 rule Comptype_sub/func
+            Comptype::Func(_, _) if matches!(a2, Comptype::Func(f_3, f_4)) && wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Comptype::Func(f_1, f_2) = a1 else { return Err(wspec_runtime::Fail::soft()) };
@@ -19275,35 +19747,47 @@ pub mod rels {
             rels::resulttype_sub(ar_, v_C, &((*t_21).clone()), &((*t_11).clone()))?;
             rels::resulttype_sub(ar_, v_C, &((*t_12).clone()), &((*t_22).clone()))?;
             Ok(())
-        })())? { return Ok(v); } }
+        })()) => {}
+            _ => {}
+        }
+        if let Some(r) = r_ {
+            return r;
+        }
         Err(Fail::soft())
     }
 
     // from spec/2.1-validation-types.wspec:213 relation Valtype_shared
     pub fn valtype_shared(ar_: &Ctx, a0: &Context, a1: &Valtype) -> R<()> {
-        // from spec/2.1-validation-types.wspec:235 rule Valtype_shared/num
-        if matches!(a1, Valtype::Numtype(n_1)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        let mut r_ = None;
+        match a1 {
+                // from spec/2.1-validation-types.wspec:235 rule Valtype_shared/num
+            Valtype::Numtype(_) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Valtype::Numtype(n_1) = a1 else { return Err(wspec_runtime::Fail::soft()) };
             Ok(())
-        })())? { return Ok(v); } }
-        // from spec/2.1-validation-types.wspec:238 rule Valtype_shared/vec
-        if matches!(a1, Valtype::Vectype(n_1)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        })()) => {}
+                // from spec/2.1-validation-types.wspec:238 rule Valtype_shared/vec
+            Valtype::Vectype(_) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Valtype::Vectype(n_1) = a1 else { return Err(wspec_runtime::Fail::soft()) };
             Ok(())
-        })())? { return Ok(v); } }
-        // from spec/2.1-validation-types.wspec:241 rule Valtype_shared/ref
-        if matches!(a1, Valtype::Reftype(Reftype(f_1, f_2))) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        })()) => {}
+                // from spec/2.1-validation-types.wspec:241 rule Valtype_shared/ref
+            Valtype::Reftype(Reftype(_, _)) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Valtype::Reftype(Reftype(f_1, f_2)) = a1 else { return Err(wspec_runtime::Fail::soft()) };
             let ht = f_2;
             rels::heaptype_shared(ar_, v_C, ht)?;
             Ok(())
-        })())? { return Ok(v); } }
+        })()) => {}
+            _ => {}
+        }
+        if let Some(r) = r_ {
+            return r;
+        }
         Err(Fail::soft())
     }
 
@@ -19364,17 +19848,19 @@ pub mod rels {
 
     // from spec/2.1-validation-types.wspec:212 relation Heaptype_shared
     pub fn heaptype_shared(ar_: &Ctx, a0: &Context, a1: &Heaptype) -> R<()> {
-        // from spec/2.1-validation-types.wspec:218 rule Heaptype_shared/abs
-        if matches!(a1, Heaptype::Make(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        let mut r_ = None;
+        match a1 {
+                // from spec/2.1-validation-types.wspec:218 rule Heaptype_shared/abs
+            Heaptype::Make(_, _) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Heaptype::Make(f_1, f_2) = a1 else { return Err(wspec_runtime::Fail::soft()) };
             #[allow(irrefutable_let_patterns)]
             let Share::Shared = f_1 else { return Err(wspec_runtime::Fail::soft()) };
             Ok(())
-        })())? { return Ok(v); } }
-        // from spec/2.1-validation-types.wspec:221 rule Heaptype_shared/typeidx
-        if matches!(a1, Heaptype::Typeuse(Typeuse::Idx(f_1))) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        })()) => {}
+                // from spec/2.1-validation-types.wspec:221 rule Heaptype_shared/typeidx
+            Heaptype::Typeuse(Typeuse::Idx(_)) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Heaptype::Typeuse(Typeuse::Idx(f_1)) = a1 else { return Err(wspec_runtime::Fail::soft()) };
@@ -19383,18 +19869,18 @@ pub mod rels {
             wspec_runtime::check((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).types.len() as u64))?))?;
             wspec_runtime::check((defs::sharedt(ar_, &(*wspec_runtime::seq::at(&(*v_C).types, wspec_runtime::num::wide(x)?)?))? == Some(Share::Shared)))?;
             Ok(())
-        })())? { return Ok(v); } }
-        // from spec/2.1-validation-types.wspec:226 rule Heaptype_shared/deftype
-        if matches!(a1, Heaptype::Typeuse(Typeuse::Deftype(n_1))) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        })()) => {}
+                // from spec/2.1-validation-types.wspec:226 rule Heaptype_shared/deftype
+            Heaptype::Typeuse(Typeuse::Deftype(_)) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Heaptype::Typeuse(Typeuse::Deftype(n_1)) = a1 else { return Err(wspec_runtime::Fail::soft()) };
             let dt = n_1;
             wspec_runtime::check((defs::sharedt(ar_, dt)? == Some(Share::Shared)))?;
             Ok(())
-        })())? { return Ok(v); } }
-        // from spec/2.1-validation-types.wspec:230 rule Heaptype_shared/rec
-        if matches!(a1, Heaptype::Typeuse(Typeuse::Rec(f_1))) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        })()) => {}
+                // from spec/2.1-validation-types.wspec:230 rule Heaptype_shared/rec
+            Heaptype::Typeuse(Typeuse::Rec(_)) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Heaptype::Typeuse(Typeuse::Rec(f_1)) = a1 else { return Err(wspec_runtime::Fail::soft()) };
@@ -19406,14 +19892,21 @@ pub mod rels {
             #[allow(irrefutable_let_patterns)]
             let Share::Shared = o_7 else { return Err(wspec_runtime::Fail::soft()) };
             Ok(())
-        })())? { return Ok(v); } }
+        })()) => {}
+            _ => {}
+        }
+        if let Some(r) = r_ {
+            return r;
+        }
         Err(Fail::soft())
     }
 
     // from spec/2.1-validation-types.wspec:215 relation Comptype_shared
     pub fn comptype_shared(ar_: &Ctx, a0: &Context, a1: &Comptype) -> R<()> {
-        // from spec/2.1-validation-types.wspec:252 rule Comptype_shared/struct
-        if matches!(a1, Comptype::Struct(f_1)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        let mut r_ = None;
+        match a1 {
+                // from spec/2.1-validation-types.wspec:252 rule Comptype_shared/struct
+            Comptype::Struct(_) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Comptype::Struct(f_1) = a1 else { return Err(wspec_runtime::Fail::soft()) };
@@ -19437,9 +19930,9 @@ pub mod rels {
             })().map_err(|f| f.within("storage type", i_ as u64))?;
              }
             Ok(())
-        })())? { return Ok(v); } }
-        // from spec/2.1-validation-types.wspec:256 rule Comptype_shared/array
-        if matches!(a1, Comptype::Array(f_1)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        })()) => {}
+                // from spec/2.1-validation-types.wspec:256 rule Comptype_shared/array
+            Comptype::Array(_) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Comptype::Array(f_1) = a1 else { return Err(wspec_runtime::Fail::soft()) };
@@ -19450,9 +19943,9 @@ pub mod rels {
             let zt = f_3;
             rels::storagetype_shared(ar_, v_C, zt)?;
             Ok(())
-        })())? { return Ok(v); } }
-        // from spec/2.1-validation-types.wspec:260 rule Comptype_shared/func
-        if matches!(a1, Comptype::Func(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        })()) => {}
+                // from spec/2.1-validation-types.wspec:260 rule Comptype_shared/func
+            Comptype::Func(_, _) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Comptype::Func(f_1, f_2) = a1 else { return Err(wspec_runtime::Fail::soft()) };
@@ -19473,7 +19966,12 @@ pub mod rels {
             })().map_err(|f| f.within("value type", i_ as u64))?;
              }
             Ok(())
-        })())? { return Ok(v); } }
+        })()) => {}
+            _ => {}
+        }
+        if let Some(r) = r_ {
+            return r;
+        }
         Err(Fail::soft())
     }
 

@@ -73,6 +73,19 @@ impl<T> Arena<T> {
         &self.items[start as usize..(start + len) as usize]
     }
 
+    /// Where a sequence starts among all elements, for [`Arena::item`].
+    #[inline]
+    pub fn start(&self, seq: Seq<T>) -> u32 {
+        self.ranges[seq.index as usize].0
+    }
+
+    /// The element at an absolute position (a sequence's start plus an offset): one index
+    /// instead of two on the interpreter's hot path.
+    #[inline]
+    pub fn item(&self, at: u32) -> &T {
+        &self.items[at as usize]
+    }
+
     pub fn len(&self, seq: Seq<T>) -> usize {
         self.ranges[seq.index as usize].1 as usize
     }

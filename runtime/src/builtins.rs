@@ -119,15 +119,18 @@ pub fn opt<X>(xs: Vec<X>) -> Option<Option<X>> {
 
 use crate::numerics as nm;
 
+#[inline]
 fn width(n: u64) -> Option<u32> {
     u32::try_from(n).ok().filter(|n| (1..=64).contains(n))
 }
 
+#[inline]
 fn int(n: u32, a: u128) -> Option<u64> {
     u64::try_from(a).ok().filter(|a| n == 64 || *a >> n == 0)
 }
 
 /// A float operation at width 32 or 64 on bit patterns.
+#[inline]
 fn float1(n: u64, a: u64, f32op: impl Fn(f32) -> f32, f64op: impl Fn(f64) -> f64) -> Option<u64> {
     match n {
         32 => Some(f32op(f32::from_bits(u32::try_from(a).ok()?)).to_bits() as u64),
@@ -136,6 +139,7 @@ fn float1(n: u64, a: u64, f32op: impl Fn(f32) -> f32, f64op: impl Fn(f64) -> f64
     }
 }
 
+#[inline]
 fn float2(n: u64, a: u64, b: u64, f32op: impl Fn(f32, f32) -> f32, f64op: impl Fn(f64, f64) -> f64) -> Option<u64> {
     match n {
         32 => Some(f32op(f32::from_bits(u32::try_from(a).ok()?), f32::from_bits(u32::try_from(b).ok()?)).to_bits() as u64),
@@ -154,6 +158,7 @@ fn float_rel(n: u64, a: u64, b: u64, f32op: impl Fn(f32, f32) -> u32, f64op: imp
 
 macro_rules! int_binary {
     ($($name:ident),*) => {$(
+        #[inline]
         pub fn $name(n: u64, a: u128, b: u128) -> Option<u128> {
             if n == 128 {
                 return bitwise128(stringify!($name), a, b);
@@ -180,6 +185,7 @@ int_binary!(iadd, isub, imul, imin_u, imin_s, imax_u, imax_s, iadd_sat_u, iadd_s
 
 macro_rules! int_partial {
     ($($name:ident),*) => {$(
+        #[inline]
         pub fn $name(n: u64, a: u128, b: u128) -> Option<Option<u128>> {
             let n = width(n)?;
             Some(nm::$name(n, int(n, a)?, int(n, b)?).map(u128::from))
@@ -190,6 +196,7 @@ int_partial!(idiv_u, idiv_s, irem_u, irem_s);
 
 macro_rules! int_unary {
     ($($name:ident),*) => {$(
+        #[inline]
         pub fn $name(n: u64, a: u128) -> Option<u128> {
             // At the width of a vector, only `v128.not`.
             if n == 128 {
@@ -204,6 +211,7 @@ int_unary!(ineg, iabs, inot, iclz, ictz, ipopcnt);
 
 macro_rules! int_test {
     ($($name:ident),*) => {$(
+        #[inline]
         pub fn $name(n: u64, a: u128) -> Option<u32> {
             // At the width of a vector (`v128.any_true`): whether it is zero.
             if n == 128 {
@@ -219,6 +227,7 @@ int_test!(ieqz, inez);
 
 macro_rules! int_rel {
     ($($name:ident),*) => {$(
+        #[inline]
         pub fn $name(n: u64, a: u128, b: u128) -> Option<u32> {
             let n = width(n)?;
             Some(nm::$name(n, int(n, a)?, int(n, b)?))
@@ -298,6 +307,7 @@ pub fn fzero(n: u64) -> Option<u64> {
 // Operators whose NaN results are a set (`$nans_`) record the choice; the others are exact.
 macro_rules! float_binary {
     ($record:ident: $($name:ident),*) => {$(
+        #[inline]
         pub fn $name(n: u64, a: u64, b: u64) -> Option<u64> {
             float2(n, a, b, nm::$name::<f32>, nm::$name::<f64>).map(|r| $record(n, r))
         }
@@ -308,6 +318,7 @@ float_binary!(exact: fpmin, fpmax, fcopysign);
 
 macro_rules! float_unary {
     ($record:ident: $($name:ident),*) => {$(
+        #[inline]
         pub fn $name(n: u64, a: u64) -> Option<u64> {
             float1(n, a, nm::$name::<f32>, nm::$name::<f64>).map(|r| $record(n, r))
         }
@@ -358,6 +369,7 @@ fn exact(_n: u64, bits: u64) -> u64 {
 
 macro_rules! float_rel {
     ($($name:ident),*) => {$(
+        #[inline]
         pub fn $name(n: u64, a: u64, b: u64) -> Option<u32> {
             float_rel(n, a, b, nm::$name::<f32>, nm::$name::<f64>)
         }
@@ -367,6 +379,7 @@ float_rel!(feq, fne, flt, fgt, fle, fge);
 
 macro_rules! int_convert {
     ($($name:ident),*) => {$(
+        #[inline]
         pub fn $name(m: u64, n: u64, a: u128) -> Option<u128> {
             let (m, n) = (width(m)?, width(n)?);
             Some(nm::$name(m, n, int(m, a)?) as u128)

@@ -197,11 +197,13 @@ impl Best {
 }
 
 /// `Some` to `Ok`, `None` to a soft failure.
+#[inline]
 pub fn ok<T>(x: Option<T>) -> R<T> {
     x.ok_or_else(Fail::soft)
 }
 
 /// A condition of a premise.
+#[inline]
 pub fn check(cond: bool) -> R<()> {
     if cond {
         Ok(())

@@ -17,6 +17,15 @@
 use crate::arena::{Arena, Seq};
 use crate::fail::{Fail, R};
 
+/// Which rule a step applied: an index into [`Lang::rule_name`]'s table. A small number comes
+/// back in a register, where a name (two words, with the failure beside it) came back through
+/// memory on every step.
+pub type RuleId = u16;
+
+/// What [`Lang::step`] says when the instruction was a value (`CONST I32 1` is the value
+/// `i32.const 1`): it pushed it, and no rule applied.
+pub const VALUE: RuleId = 0;
+
 /// What the generated code provides to the machine.
 pub trait Lang: Sized {
     type Instr: Clone;
@@ -28,14 +37,14 @@ pub trait Lang: Sized {
     type Arena;
 
     fn instrs(ar: &Self::Arena) -> &Arena<Self::Instr>;
-    /// Pushes the value `i` is, if it is one (`CONST I32 1` is the value `i32.const 1`), with
-    /// [`put`], and says whether it was.
-    fn push_value(vals: &mut Vec<Self::Val>, i: &Self::Instr) -> bool;
-    /// Applies one rule to `i`, the next instruction of the innermost context, and says which.
-    /// A soft failure means that no rule applies.
-    fn step(m: &mut Machine<Self>, ar: &Self::Arena, i: &Self::Instr) -> R<&'static str>;
+    /// Applies one rule to `i`, the next instruction of the innermost context, and says which;
+    /// or, if `i` is a value, pushes it and says [`VALUE`]. A soft failure means that no rule
+    /// applies.
+    fn step(m: &mut Machine<Self>, ar: &Self::Arena, i: &Self::Instr) -> R<RuleId>;
     /// Applies one rule to the innermost context, whose body has only values left.
-    fn exit(m: &mut Machine<Self>, ar: &Self::Arena) -> R<&'static str>;
+    fn exit(m: &mut Machine<Self>, ar: &Self::Arena) -> R<RuleId>;
+    /// The name of a rule that [`Lang::step`] or [`Lang::exit`] applied.
+    fn rule_name(rule: RuleId) -> &'static str;
 }
 
 /// One evaluation context on the control stack.
@@ -86,6 +95,8 @@ pub struct Machine<L: Lang> {
     pub pc: u32,
     /// The length of `seq` (cached).
     pub seq_len: u32,
+    /// Where `seq` starts in the arena (cached), so that the next instruction is one index away.
+    pub seq_start: u32,
     pub state: L::State,
     pub limits: Limits,
     /// Steps taken so far (rules applied).
@@ -108,7 +119,8 @@ pub enum Stop {
 /// Where the next instruction comes from.
 enum Next<I> {
     Pending(I),
-    Arena(Seq<I>, u32),
+    /// The arena's element at this absolute position.
+    Arena(u32),
     End,
 }
 
@@ -123,6 +135,7 @@ impl<L: Lang> Machine<L> {
             seq: None,
             pc: 0,
             seq_len: 0,
+            seq_start: 0,
             state,
             limits,
             steps: 0,
@@ -137,9 +150,25 @@ impl<L: Lang> Machine<L> {
 
     /// Starts running an arena sequence at the top level.
     pub fn load_seq(&mut self, ar: &L::Arena, seq: Seq<L::Instr>) {
-        self.seq = Some(seq);
-        self.pc = 0;
-        self.seq_len = L::instrs(ar).len(seq) as u32;
+        self.set_seq(ar, Some(seq), 0);
+    }
+
+    /// Makes `seq` the innermost context's arena sequence, continuing at `pc`.
+    #[inline(always)]
+    fn set_seq(&mut self, ar: &L::Arena, seq: Option<Seq<L::Instr>>, pc: u32) {
+        self.seq = seq;
+        self.pc = pc;
+        match seq {
+            Some(s) => {
+                let arena = L::instrs(ar);
+                self.seq_start = arena.start(s);
+                self.seq_len = arena.len(s) as u32;
+            }
+            None => {
+                self.seq_start = 0;
+                self.seq_len = 0;
+            }
+        }
     }
 
     // -----------------------------------------------------------------------------------------
@@ -182,10 +211,14 @@ impl<L: Lang> Machine<L> {
         }
     }
 
-    #[inline]
+    /// Inlined with `n` known, one value at a time: the compiler then sees that the values
+    /// the rule matched as numbers need no dropping, where truncating called the drop of a
+    /// slice, which tests every value again.
+    #[inline(always)]
     pub fn pop_n(&mut self, n: usize) {
-        let len = self.vals.len() - n;
-        self.vals.truncate(len);
+        for _ in 0..n {
+            self.vals.pop();
+        }
     }
 
     /// Removes the `n` values below the top `keep` ones.
@@ -208,16 +241,6 @@ impl<L: Lang> Machine<L> {
             return Err(exhausted());
         }
         put(&mut self.vals, v);
-        Ok(())
-    }
-
-    /// After [`Lang::push_value`]: the operand stack may have grown beyond its limit by one.
-    #[inline(always)]
-    fn check_values(&mut self) -> R<()> {
-        if self.vals.len() > self.limits.max_values {
-            self.vals.pop();
-            return Err(exhausted());
-        }
         Ok(())
     }
 
@@ -309,18 +332,7 @@ impl<L: Lang> Machine<L> {
         let val_base = self.vals.len() - keep;
         self.val_base = val_base;
         self.pending_base = self.pending.len();
-        match seq {
-            Some(s) => {
-                self.seq = Some(s);
-                self.pc = 0;
-                self.seq_len = L::instrs(ar).len(s) as u32;
-            }
-            None => {
-                self.seq = None;
-                self.pc = 0;
-                self.seq_len = 0;
-            }
-        }
+        self.set_seq(ar, seq, 0);
         Ok(())
     }
 
@@ -334,12 +346,7 @@ impl<L: Lang> Machine<L> {
         self.pending.truncate(self.pending_base);
         self.val_base = val_base;
         self.pending_base = pending_base;
-        self.seq = seq;
-        self.pc = pc;
-        self.seq_len = match seq {
-            Some(s) => L::instrs(ar).len(s) as u32,
-            None => 0,
-        };
+        self.set_seq(ar, seq, pc);
         self.ctrl.pop().map(|e| e.ctx).ok_or_else(Fail::soft)
     }
 
@@ -354,61 +361,50 @@ impl<L: Lang> Machine<L> {
                 None => Next::End,
             };
         }
-        match self.seq {
-            Some(s) if self.pc < self.seq_len => {
-                let pc = self.pc;
-                self.pc += 1;
-                Next::Arena(s, pc)
-            }
-            _ => Next::End,
+        if self.pc < self.seq_len {
+            let at = self.seq_start + self.pc;
+            self.pc += 1;
+            return Next::Arena(at);
         }
+        Next::End
     }
 
     /// Runs until nothing is left or nothing applies. `trace` sees each rule applied with the
     /// instruction it reduced (`None` when a context was left).
     pub fn run(&mut self, ar: &L::Arena, mut trace: Option<&mut dyn FnMut(&'static str, Option<&L::Instr>)>) -> R<Stop> {
+        let fuel = self.limits.fuel.unwrap_or(u64::MAX);
         loop {
-            if let Some(fuel) = self.limits.fuel {
-                if self.steps >= fuel {
-                    return Err(Fail::msg(0, OUT_OF_FUEL));
-                }
+            if self.steps >= fuel {
+                return Err(Fail::msg(0, OUT_OF_FUEL));
             }
             match self.next() {
-                Next::Pending(i) => {
-                    if L::push_value(&mut self.vals, &i) {
-                        self.check_values()?;
-                        continue;
-                    }
-                    match L::step(self, ar, &i) {
-                        Ok(rule) => {
-                            self.steps += 1;
-                            if let Some(t) = trace.as_mut() {
-                                t(rule, Some(&i));
-                            }
+                Next::Pending(i) => match L::step(self, ar, &i) {
+                    Ok(VALUE) => {}
+                    Ok(rule) => {
+                        self.steps += 1;
+                        if let Some(t) = trace.as_mut() {
+                            t(L::rule_name(rule), Some(&i));
                         }
-                        Err(f) if f.is_soft() => {
-                            // Stuck: put the instruction back so that the configuration shows it.
-                            self.pending.push(i);
-                            return Ok(Stop::Stuck);
-                        }
-                        Err(f) => return Err(f),
                     }
-                }
-                Next::Arena(s, pc) => {
-                    let i = &L::instrs(ar).get(s)[pc as usize];
-                    if L::push_value(&mut self.vals, i) {
-                        self.check_values()?;
-                        continue;
+                    Err(f) if f.is_soft() => {
+                        // Stuck: put the instruction back so that the configuration shows it.
+                        self.pending.push(i);
+                        return Ok(Stop::Stuck);
                     }
+                    Err(f) => return Err(f),
+                },
+                Next::Arena(at) => {
+                    let i = L::instrs(ar).item(at);
                     match L::step(self, ar, i) {
+                        Ok(VALUE) => {}
                         Ok(rule) => {
                             self.steps += 1;
                             if let Some(t) = trace.as_mut() {
-                                t(rule, Some(i));
+                                t(L::rule_name(rule), Some(i));
                             }
                         }
                         Err(f) if f.is_soft() => {
-                            self.pc = pc;
+                            self.pc = at - self.seq_start;
                             return Ok(Stop::Stuck);
                         }
                         Err(f) => return Err(f),
@@ -422,7 +418,7 @@ impl<L: Lang> Machine<L> {
                         Ok(rule) => {
                             self.steps += 1;
                             if let Some(t) = trace.as_mut() {
-                                t(rule, None);
+                                t(L::rule_name(rule), None);
                             }
                         }
                         Err(f) if f.is_soft() => return Ok(Stop::Stuck),
@@ -530,6 +526,23 @@ pub fn applied(r: R<()>) -> R<bool> {
         Ok(()) => Ok(true),
         Err(f) if f.is_soft() => Ok(false),
         Err(f) => Err(f),
+    }
+}
+
+/// The outcome of trying a clause as the guard of a match arm: whether it decided the result
+/// (its value, or a failure with a message), kept in `slot`; `false` lets the later arms try.
+#[inline(always)]
+pub fn tried<T>(slot: &mut Option<R<T>>, r: R<T>) -> bool {
+    match r {
+        Ok(v) => {
+            *slot = Some(Ok(v));
+            true
+        }
+        Err(f) if f.is_soft() => false,
+        Err(f) => {
+            *slot = Some(Err(f));
+            true
+        }
     }
 }
 

@@ -45,22 +45,27 @@ fn count(n: u32, i: u64) -> u32 {
 // ---------------------------------------------------------------------------------------------
 // Integer arithmetic
 
+#[inline]
 pub fn iadd(n: u32, a: u64, b: u64) -> u64 {
     a.wrapping_add(b) & mask(n)
 }
 
+#[inline]
 pub fn isub(n: u32, a: u64, b: u64) -> u64 {
     a.wrapping_sub(b) & mask(n)
 }
 
+#[inline]
 pub fn imul(n: u32, a: u64, b: u64) -> u64 {
     a.wrapping_mul(b) & mask(n)
 }
 
+#[inline]
 pub fn idiv_u(_n: u32, a: u64, b: u64) -> Option<u64> {
     a.checked_div(b)
 }
 
+#[inline]
 pub fn idiv_s(n: u32, a: u64, b: u64) -> Option<u64> {
     let (x, y) = (signed(n, a), signed(n, b));
     if y == 0 {
@@ -74,10 +79,12 @@ pub fn idiv_s(n: u32, a: u64, b: u64) -> Option<u64> {
     Some(inv_signed(n, q))
 }
 
+#[inline]
 pub fn irem_u(_n: u32, a: u64, b: u64) -> Option<u64> {
     a.checked_rem(b)
 }
 
+#[inline]
 pub fn irem_s(n: u32, a: u64, b: u64) -> Option<u64> {
     let (x, y) = (signed(n, a), signed(n, b));
     if y == 0 {
@@ -86,10 +93,12 @@ pub fn irem_s(n: u32, a: u64, b: u64) -> Option<u64> {
     Some(inv_signed(n, x.wrapping_rem(y)))
 }
 
+#[inline]
 pub fn ineg(n: u32, a: u64) -> u64 {
     a.wrapping_neg() & mask(n)
 }
 
+#[inline]
 pub fn iabs(n: u32, a: u64) -> u64 {
     if signed(n, a) < 0 {
         ineg(n, a)
@@ -98,10 +107,12 @@ pub fn iabs(n: u32, a: u64) -> u64 {
     }
 }
 
+#[inline]
 pub fn imin_u(_n: u32, a: u64, b: u64) -> u64 {
     a.min(b)
 }
 
+#[inline]
 pub fn imin_s(n: u32, a: u64, b: u64) -> u64 {
     if signed(n, a) <= signed(n, b) {
         a
@@ -110,10 +121,12 @@ pub fn imin_s(n: u32, a: u64, b: u64) -> u64 {
     }
 }
 
+#[inline]
 pub fn imax_u(_n: u32, a: u64, b: u64) -> u64 {
     a.max(b)
 }
 
+#[inline]
 pub fn imax_s(n: u32, a: u64, b: u64) -> u64 {
     if signed(n, a) >= signed(n, b) {
         a
@@ -122,6 +135,7 @@ pub fn imax_s(n: u32, a: u64, b: u64) -> u64 {
     }
 }
 
+#[inline]
 pub fn iadd_sat_u(n: u32, a: u64, b: u64) -> u64 {
     (a as u128 + b as u128).min(mask(n) as u128) as u64
 }
@@ -132,22 +146,27 @@ fn sat_s(n: u32, x: i128) -> u64 {
     inv_signed(n, x.clamp(lo, hi) as i64)
 }
 
+#[inline]
 pub fn iadd_sat_s(n: u32, a: u64, b: u64) -> u64 {
     sat_s(n, signed(n, a) as i128 + signed(n, b) as i128)
 }
 
+#[inline]
 pub fn isub_sat_u(_n: u32, a: u64, b: u64) -> u64 {
     a.saturating_sub(b)
 }
 
+#[inline]
 pub fn isub_sat_s(n: u32, a: u64, b: u64) -> u64 {
     sat_s(n, signed(n, a) as i128 - signed(n, b) as i128)
 }
 
+#[inline]
 pub fn iavgr_u(_n: u32, a: u64, b: u64) -> u64 {
     (a as u128 + b as u128).div_ceil(2) as u64
 }
 
+#[inline]
 pub fn iq15mulr_sat_s(n: u32, a: u64, b: u64) -> u64 {
     let p = signed(n, a) as i128 * signed(n, b) as i128;
     sat_s(n, (p + (1 << 14)) >> 15)
@@ -156,38 +175,47 @@ pub fn iq15mulr_sat_s(n: u32, a: u64, b: u64) -> u64 {
 // ---------------------------------------------------------------------------------------------
 // Bitwise operators, shifts, rotations, bit counts
 
+#[inline]
 pub fn inot(n: u32, a: u64) -> u64 {
     !a & mask(n)
 }
 
+#[inline]
 pub fn iand(_n: u32, a: u64, b: u64) -> u64 {
     a & b
 }
 
+#[inline]
 pub fn iandnot(n: u32, a: u64, b: u64) -> u64 {
     a & !b & mask(n)
 }
 
+#[inline]
 pub fn ior(_n: u32, a: u64, b: u64) -> u64 {
     a | b
 }
 
+#[inline]
 pub fn ixor(_n: u32, a: u64, b: u64) -> u64 {
     a ^ b
 }
 
+#[inline]
 pub fn ishl(n: u32, a: u64, b: u64) -> u64 {
     (a << count(n, b)) & mask(n)
 }
 
+#[inline]
 pub fn ishr_u(n: u32, a: u64, b: u64) -> u64 {
     a >> count(n, b)
 }
 
+#[inline]
 pub fn ishr_s(n: u32, a: u64, b: u64) -> u64 {
     inv_signed(n, signed(n, a) >> count(n, b))
 }
 
+#[inline]
 pub fn irotl(n: u32, a: u64, b: u64) -> u64 {
     let k = count(n, b);
     if k == 0 {
@@ -196,6 +224,7 @@ pub fn irotl(n: u32, a: u64, b: u64) -> u64 {
     ((a << k) | (a >> (n - k))) & mask(n)
 }
 
+#[inline]
 pub fn irotr(n: u32, a: u64, b: u64) -> u64 {
     let k = count(n, b);
     if k == 0 {
@@ -204,10 +233,12 @@ pub fn irotr(n: u32, a: u64, b: u64) -> u64 {
     ((a >> k) | (a << (n - k))) & mask(n)
 }
 
+#[inline]
 pub fn iclz(n: u32, a: u64) -> u64 {
     (a.leading_zeros() - (64 - n)) as u64
 }
 
+#[inline]
 pub fn ictz(n: u32, a: u64) -> u64 {
     if a == 0 {
         n as u64
@@ -216,16 +247,19 @@ pub fn ictz(n: u32, a: u64) -> u64 {
     }
 }
 
+#[inline]
 pub fn ipopcnt(_n: u32, a: u64) -> u64 {
     a.count_ones() as u64
 }
 
 /// Sign extension of the low `m` bits of `a`, at width `n`.
+#[inline]
 pub fn iextend_s(n: u32, m: u32, a: u64) -> u64 {
     inv_signed(n, signed(m, a & mask(m)))
 }
 
 /// The bits of `a` where `c` has a 1, of `b` where it has a 0.
+#[inline]
 pub fn ibitselect(n: u32, a: u64, b: u64, c: u64) -> u64 {
     ((a & c) | (b & !c)) & mask(n)
 }
@@ -233,50 +267,62 @@ pub fn ibitselect(n: u32, a: u64, b: u64, c: u64) -> u64 {
 // ---------------------------------------------------------------------------------------------
 // Integer tests and comparisons: 1 or 0
 
+#[inline]
 pub fn ieqz(_n: u32, a: u64) -> u32 {
     (a == 0) as u32
 }
 
+#[inline]
 pub fn inez(_n: u32, a: u64) -> u32 {
     (a != 0) as u32
 }
 
+#[inline]
 pub fn ieq(_n: u32, a: u64, b: u64) -> u32 {
     (a == b) as u32
 }
 
+#[inline]
 pub fn ine(_n: u32, a: u64, b: u64) -> u32 {
     (a != b) as u32
 }
 
+#[inline]
 pub fn ilt_u(_n: u32, a: u64, b: u64) -> u32 {
     (a < b) as u32
 }
 
+#[inline]
 pub fn ilt_s(n: u32, a: u64, b: u64) -> u32 {
     (signed(n, a) < signed(n, b)) as u32
 }
 
+#[inline]
 pub fn igt_u(_n: u32, a: u64, b: u64) -> u32 {
     (a > b) as u32
 }
 
+#[inline]
 pub fn igt_s(n: u32, a: u64, b: u64) -> u32 {
     (signed(n, a) > signed(n, b)) as u32
 }
 
+#[inline]
 pub fn ile_u(_n: u32, a: u64, b: u64) -> u32 {
     (a <= b) as u32
 }
 
+#[inline]
 pub fn ile_s(n: u32, a: u64, b: u64) -> u32 {
     (signed(n, a) <= signed(n, b)) as u32
 }
 
+#[inline]
 pub fn ige_u(_n: u32, a: u64, b: u64) -> u32 {
     (a >= b) as u32
 }
 
+#[inline]
 pub fn ige_s(n: u32, a: u64, b: u64) -> u32 {
     (signed(n, a) >= signed(n, b)) as u32
 }
@@ -285,11 +331,13 @@ pub fn ige_s(n: u32, a: u64, b: u64) -> u32 {
 // Bit sequences
 
 /// `$ibits_`: the `n` bits of `a`, most significant first.
+#[inline]
 pub fn ibits(n: u32, a: u64) -> Vec<u8> {
     (0..n).rev().map(|k| ((a >> k) & 1) as u8).collect()
 }
 
 /// `$inv_ibits_`: the integer of at most `n` bits (`None` for a longer sequence).
+#[inline]
 pub fn inv_ibits(n: u32, bits: &[u8]) -> Option<u64> {
     if bits.len() > n as usize || bits.iter().any(|&b| b > 1) {
         return None;
@@ -298,11 +346,13 @@ pub fn inv_ibits(n: u32, bits: &[u8]) -> Option<u64> {
 }
 
 /// `$fbits_`: the bits of a floating-point number.
+#[inline]
 pub fn fbits<F: Float>(f: F) -> Vec<u8> {
     ibits(F::BITS, f.to_bits64())
 }
 
 /// `$inv_fbits_`: the floating-point number of exactly `F::BITS` bits.
+#[inline]
 pub fn inv_fbits<F: Float>(bits: &[u8]) -> Option<F> {
     if bits.len() != F::BITS as usize {
         return None;
@@ -458,24 +508,29 @@ macro_rules! float_impl {
 float_impl!(f32, 32, 23, 8, u32);
 float_impl!(f64, 64, 52, 11, u64);
 
+#[inline]
 pub fn fadd<F: Float>(a: F, b: F) -> F {
     a.add(b)
 }
 
+#[inline]
 pub fn fsub<F: Float>(a: F, b: F) -> F {
     a.sub(b)
 }
 
+#[inline]
 pub fn fmul<F: Float>(a: F, b: F) -> F {
     a.mul(b)
 }
 
+#[inline]
 pub fn fdiv<F: Float>(a: F, b: F) -> F {
     a.div(b)
 }
 
 /// The minimum: a NaN if either is one (propagated by an arithmetic operation, so that its
 /// payload is arithmetic), and -0 below +0.
+#[inline]
 pub fn fmin<F: Float>(a: F, b: F) -> F {
     if a.is_nan() || b.is_nan() {
         return a.add(b);
@@ -491,6 +546,7 @@ pub fn fmin<F: Float>(a: F, b: F) -> F {
 }
 
 /// The maximum: a NaN if either is one, and +0 above -0.
+#[inline]
 pub fn fmax<F: Float>(a: F, b: F) -> F {
     if a.is_nan() || b.is_nan() {
         return a.add(b);
@@ -505,6 +561,7 @@ pub fn fmax<F: Float>(a: F, b: F) -> F {
 }
 
 /// The pseudo-minimum `b < a ? b : a`.
+#[inline]
 pub fn fpmin<F: Float>(a: F, b: F) -> F {
     if b < a {
         b
@@ -514,6 +571,7 @@ pub fn fpmin<F: Float>(a: F, b: F) -> F {
 }
 
 /// The pseudo-maximum `a < b ? b : a`.
+#[inline]
 pub fn fpmax<F: Float>(a: F, b: F) -> F {
     if a < b {
         b
@@ -522,24 +580,29 @@ pub fn fpmax<F: Float>(a: F, b: F) -> F {
     }
 }
 
+#[inline]
 pub fn fcopysign<F: Float>(a: F, b: F) -> F {
     a.copysign(b)
 }
 
+#[inline]
 pub fn fabs<F: Float>(a: F) -> F {
     a.abs()
 }
 
+#[inline]
 pub fn fneg<F: Float>(a: F) -> F {
     a.neg()
 }
 
+#[inline]
 pub fn fsqrt<F: Float>(a: F) -> F {
     a.sqrt()
 }
 
 /// Rounding to an integral value; a NaN is propagated by an arithmetic operation, which makes
 /// its payload arithmetic whatever the rounding instruction or library does with NaNs.
+#[inline]
 pub fn fceil<F: Float>(a: F) -> F {
     if a.is_nan() {
         return a.add(a);
@@ -547,6 +610,7 @@ pub fn fceil<F: Float>(a: F) -> F {
     a.ceil()
 }
 
+#[inline]
 pub fn ffloor<F: Float>(a: F) -> F {
     if a.is_nan() {
         return a.add(a);
@@ -554,6 +618,7 @@ pub fn ffloor<F: Float>(a: F) -> F {
     a.floor()
 }
 
+#[inline]
 pub fn ftrunc<F: Float>(a: F) -> F {
     if a.is_nan() {
         return a.add(a);
@@ -561,6 +626,7 @@ pub fn ftrunc<F: Float>(a: F) -> F {
     a.trunc()
 }
 
+#[inline]
 pub fn fnearest<F: Float>(a: F) -> F {
     if a.is_nan() {
         return a.add(a);
@@ -568,26 +634,32 @@ pub fn fnearest<F: Float>(a: F) -> F {
     a.round_ties_even()
 }
 
+#[inline]
 pub fn feq<F: Float>(a: F, b: F) -> u32 {
     (a == b) as u32
 }
 
+#[inline]
 pub fn fne<F: Float>(a: F, b: F) -> u32 {
     (a != b) as u32
 }
 
+#[inline]
 pub fn flt<F: Float>(a: F, b: F) -> u32 {
     (a < b) as u32
 }
 
+#[inline]
 pub fn fgt<F: Float>(a: F, b: F) -> u32 {
     (a > b) as u32
 }
 
+#[inline]
 pub fn fle<F: Float>(a: F, b: F) -> u32 {
     (a <= b) as u32
 }
 
+#[inline]
 pub fn fge<F: Float>(a: F, b: F) -> u32 {
     (a >= b) as u32
 }
@@ -596,31 +668,37 @@ pub fn fge<F: Float>(a: F, b: F) -> u32 {
 // Conversions
 
 /// Zero extension from width `m` to `n`: the number is unchanged.
+#[inline]
 pub fn extend_u(_m: u32, _n: u32, a: u64) -> u64 {
     a
 }
 
+#[inline]
 pub fn extend_s(m: u32, n: u32, a: u64) -> u64 {
     inv_signed(n, signed(m, a))
 }
 
+#[inline]
 pub fn wrap(_m: u32, n: u32, a: u64) -> u64 {
     a & mask(n)
 }
 
 /// Narrowing of the signed integer `a` of width `m` to width `n`, saturating to the signed range.
+#[inline]
 pub fn narrow_s(m: u32, n: u32, a: u64) -> u64 {
     sat_s(n, signed(m, a) as i128)
 }
 
 /// Narrowing of the signed integer `a` of width `m` to width `n`, saturating to the unsigned
 /// range.
+#[inline]
 pub fn narrow_u(m: u32, n: u32, a: u64) -> u64 {
     (signed(m, a) as i128).clamp(0, mask(n) as i128) as u64
 }
 
 /// Truncation to an unsigned integer of width `n`; `None` for NaNs, infinities and numbers out
 /// of range.
+#[inline]
 pub fn trunc_u<F: Float>(n: u32, a: F) -> Option<u64> {
     if a.is_nan() || a.is_infinite() {
         return None;
@@ -634,6 +712,7 @@ pub fn trunc_u<F: Float>(n: u32, a: F) -> Option<u64> {
 }
 
 /// Truncation to a signed integer of width `n`.
+#[inline]
 pub fn trunc_s<F: Float>(n: u32, a: F) -> Option<u64> {
     if a.is_nan() || a.is_infinite() {
         return None;
@@ -649,6 +728,7 @@ pub fn trunc_s<F: Float>(n: u32, a: F) -> Option<u64> {
 }
 
 /// Saturating truncation: NaN to 0, out-of-range numbers to the nearest bound (Rust's `as`).
+#[inline]
 pub fn trunc_sat_u<F: Float>(n: u32, a: F) -> u64 {
     if n == 32 {
         a.to_f64() as u32 as u64
@@ -657,6 +737,7 @@ pub fn trunc_sat_u<F: Float>(n: u32, a: F) -> u64 {
     }
 }
 
+#[inline]
 pub fn trunc_sat_s<F: Float>(n: u32, a: F) -> u64 {
     if n == 32 {
         inv_signed(32, a.to_f64() as i32 as i64)
@@ -666,20 +747,24 @@ pub fn trunc_sat_s<F: Float>(n: u32, a: F) -> u64 {
 }
 
 /// Conversion of an unsigned integer of width `m`, rounded to nearest, ties to even.
+#[inline]
 pub fn convert_u<F: Float>(_m: u32, a: u64) -> F {
     F::from_u64(a)
 }
 
+#[inline]
 pub fn convert_s<F: Float>(m: u32, a: u64) -> F {
     F::from_i64(signed(m, a))
 }
 
 /// `f32` to `f64`, exactly.
+#[inline]
 pub fn promote(a: f32) -> f64 {
     a as f64
 }
 
 /// `f64` to `f32`, rounded to nearest, ties to even.
+#[inline]
 pub fn demote(a: f64) -> f32 {
     a as f32
 }
@@ -720,6 +805,7 @@ impl Bits for f64 {
 
 /// `$reinterpret__`: the same bits at another type of the same width (`reinterpret::<u64, f32>`
 /// for `i32` to `f32`, `reinterpret::<f64, u64>` for `f64` to `i64`).
+#[inline]
 pub fn reinterpret<A: Bits, B: Bits>(a: A) -> B {
     B::from_raw_bits(a.raw_bits())
 }

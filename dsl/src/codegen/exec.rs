@@ -338,7 +338,7 @@ impl Gen<'_> {
              //! machine in `wspec_runtime::machine`.\n\n\
              use crate::syntax::*;\n\
              use crate::decode::Ctx;\n\
-             use wspec_runtime::machine::{{Code, Lang, Machine}};\n\
+             use wspec_runtime::machine::{{Code, Lang, Machine, RuleId, VALUE}};\n\
              use wspec_runtime::{{Fail, Seq, R}};\n"
         );
         self.gen_context_enum(&mut out, &types);
@@ -385,27 +385,54 @@ impl Gen<'_> {
                 Err(msg) => self.error(s.rule.span, format!("rule `{}`: {msg}", s.name)),
             }
         }
-        // Groups and the dispatch.
-        let _ = writeln!(out, "/// Applies the first rule of the redex's group that applies.\npub fn step(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<&'static str> {{");
+        // Groups and the dispatch. Rules are numbered in the order they were generated
+        // (`rule_N` has the number N); 0 is `VALUE`.
+        let val = &self.type_names[types.val];
+        let instr = &self.type_names[types.instr];
+        let _ = writeln!(out, "/// The names of the rules, by number (`RuleId`); 0 is not a rule but a value pushed.\npub static RULE_NAMES: [&str; {}] = [", all.len() + 1);
+        let _ = writeln!(out, "    \"value\",");
+        for s in &all {
+            let _ = writeln!(out, "    {:?},", s.name);
+        }
+        let _ = writeln!(out, "];\n");
+        let number: HashMap<&str, usize> = all.iter().enumerate().map(|(k, s)| (s.name.as_str(), k + 1)).collect();
+        // A value is pushed in the same dispatch as the rules: a test for it before every step
+        // cost as much as the dispatch. Numbers are built straight into the stack; the other
+        // values go out of line, since cases pushed in one function are merged into one
+        // temporary, written in pieces and read back whole, which stalls.
+        let values = self.value_cases(&types);
+        let _ = writeln!(out, "/// Applies the first rule of the redex's group that applies; or pushes the redex if it is a value.\npub fn step(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<RuleId> {{");
         let _ = writeln!(out, "    match redex_ {{");
+        if let Some((pat, _, vp)) = values.first() {
+            let _ = writeln!(out, "        {pat} => {{\n            m_.push({vp})?;\n            Ok(VALUE)\n        }}");
+        }
+        let others: Vec<&str> = values.iter().skip(1).map(|c| c.1.as_str()).collect();
+        if !others.is_empty() {
+            let _ = writeln!(out, "        {} => push_other_value(m_, redex_),", others.join(" | "));
+        }
         for (gi, (_, shapes)) in groups.iter().enumerate() {
             let pat = self.redex_pattern(shapes[0].redex.expect("grouped by redex"), types.instr);
             let _ = writeln!(out, "        {pat} => group_{gi}(m_, ar_, redex_),");
         }
         let _ = writeln!(out, "        _ => Err(Fail::soft()),\n    }}\n}}\n");
+        let _ = writeln!(out, "#[inline(never)]\nfn push_other_value(m_: &mut Machine<Wasm>, redex_: &{instr}) -> R<RuleId> {{\n    let v_: {val} = match redex_ {{");
+        for (pat, _, vp) in values.iter().skip(1) {
+            let _ = writeln!(out, "        {pat} => {vp},");
+        }
+        let _ = writeln!(out, "        _ => return Err(Fail::soft()),\n    }};\n    m_.push(v_)?;\n    Ok(VALUE)\n}}\n");
         for (gi, (_, shapes)) in groups.iter().enumerate() {
-            let _ = writeln!(out, "fn group_{gi}(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<&'static str> {{");
+            let _ = writeln!(out, "fn group_{gi}(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<RuleId> {{");
             for s in shapes {
                 if let Some(f) = rule_fns.get(&s.name) {
-                    let _ = writeln!(out, "    if wspec_runtime::machine::applied({f}(m_, ar_, redex_))? {{ return Ok({:?}); }}", s.name);
+                    let _ = writeln!(out, "    if wspec_runtime::machine::applied({f}(m_, ar_, redex_))? {{ return Ok({}); }} // {}", number[s.name.as_str()], s.name);
                 }
             }
             let _ = writeln!(out, "    Err(Fail::soft())\n}}\n");
         }
-        let _ = writeln!(out, "/// Applies the first rule that leaves a context whose body is done.\npub fn exit(m_: &mut Machine<Wasm>, ar_: &Ctx) -> R<&'static str> {{");
+        let _ = writeln!(out, "/// Applies the first rule that leaves a context whose body is done.\npub fn exit(m_: &mut Machine<Wasm>, ar_: &Ctx) -> R<RuleId> {{");
         for s in &exits {
             if let Some(f) = rule_fns.get(&s.name) {
-                let _ = writeln!(out, "    if wspec_runtime::machine::applied({f}(m_, ar_))? {{ return Ok({:?}); }}", s.name);
+                let _ = writeln!(out, "    if wspec_runtime::machine::applied({f}(m_, ar_))? {{ return Ok({}); }} // {}", number[s.name.as_str()], s.name);
             }
         }
         let _ = writeln!(out, "    Err(Fail::soft())\n}}\n");
@@ -1646,29 +1673,9 @@ impl Gen<'_> {
     // -----------------------------------------------------------------------------------------
     // The machine's view of the language
 
-    fn gen_lang(&self, out: &mut String, types: &Types, _info: &ExecInfo, _unit: &Unit) {
-        let instr = &self.type_names[types.instr];
-        let val = &self.type_names[types.val];
-        let state = &self.type_names[types.state];
-        // Leaving a frame context restores the frame around it.
-        let _ = writeln!(out, "/// After leaving a context: a frame context gives the state back the frame around it.\n#[inline]\npub fn restore(m: &mut Machine<Wasm>, c: EvalCtx) {{");
-        let mut any = false;
-        if let Some((j, _)) = types.frame_slot {
-            for c in &types.contexts {
-                if let Some(k) = c.frame {
-                    let n = c.mixop.slots.len() - 1;
-                    let fields: Vec<String> = (0..n).map(|x| if x == k { "f".to_string() } else { "_".to_string() }).collect();
-                    let _ = writeln!(out, "    if let EvalCtx::{}({}) = c {{ m.state.{j} = f; }}", c.variant, fields.join(", "));
-                    any = true;
-                }
-            }
-        }
-        if !any {
-            let _ = writeln!(out, "    let _ = (m, c);");
-        }
-        let _ = writeln!(out, "}}\n");
-        // Which instructions are values, and their values: each case's pattern, the pattern
-        // with its fields elided, and the value it builds.
+    /// Which instructions are values, and their values: each case's pattern, the pattern with
+    /// its fields elided, and the value it builds.
+    fn value_cases(&self, types: &Types) -> Vec<(String, String, String)> {
         let mut cases: Vec<(String, String, String)> = Vec::new();
         for (_, decl, inst, case, nargs) in self.leaf_cases_pub(types.val) {
             let Some(m) = self.mixop_of(decl, inst, case) else { continue };
@@ -1703,22 +1710,30 @@ impl Gen<'_> {
             let wild = if nargs == 0 && iw.is_empty() { outer } else { format!("{outer}(..)") };
             cases.push((ip, wild, vp));
         }
-        // Pushing the value, inlined into the driver. The first case (numbers) is written
-        // straight into the stack; the others go out of line, since cases pushed in one
-        // function are merged into one temporary, written in pieces and read back whole, which
-        // stalls. Only values leave the function: a call for every other instruction cost as
-        // much.
-        let _ = writeln!(out, "/// Pushes the value an instruction is, if it is one.\n#[inline(always)]\npub fn push_value(vals_: &mut Vec<{val}>, redex_: &{instr}) -> bool {{");
-        if let Some((pat, _, vp)) = cases.first() {
-            let _ = writeln!(out, "    if let {pat} = redex_ {{\n        wspec_runtime::machine::put(vals_, {vp});\n        return true;\n    }}");
+        cases
+    }
+
+    fn gen_lang(&self, out: &mut String, types: &Types, _info: &ExecInfo, _unit: &Unit) {
+        let instr = &self.type_names[types.instr];
+        let val = &self.type_names[types.val];
+        let state = &self.type_names[types.state];
+        // Leaving a frame context restores the frame around it.
+        let _ = writeln!(out, "/// After leaving a context: a frame context gives the state back the frame around it.\n#[inline]\npub fn restore(m: &mut Machine<Wasm>, c: EvalCtx) {{");
+        let mut any = false;
+        if let Some((j, _)) = types.frame_slot {
+            for c in &types.contexts {
+                if let Some(k) = c.frame {
+                    let n = c.mixop.slots.len() - 1;
+                    let fields: Vec<String> = (0..n).map(|x| if x == k { "f".to_string() } else { "_".to_string() }).collect();
+                    let _ = writeln!(out, "    if let EvalCtx::{}({}) = c {{ m.state.{j} = f; }}", c.variant, fields.join(", "));
+                    any = true;
+                }
+            }
         }
-        let others: Vec<&str> = cases.iter().skip(1).map(|c| c.1.as_str()).collect();
-        let _ = writeln!(out, "    matches!(redex_, {}) && push_other_value(vals_, redex_)\n}}\n", if others.is_empty() { "_".to_string() } else { others.join(" | ") });
-        let _ = writeln!(out, "#[inline(never)]\nfn push_other_value(vals_: &mut Vec<{val}>, redex_: &{instr}) -> bool {{\n    match redex_ {{");
-        for (pat, _, vp) in cases.iter().skip(1) {
-            let _ = writeln!(out, "        {pat} => wspec_runtime::machine::put(vals_, {vp}),");
+        if !any {
+            let _ = writeln!(out, "    let _ = (m, c);");
         }
-        let _ = writeln!(out, "        _ => return false,\n    }}\n    true\n}}\n");
+        let _ = writeln!(out, "}}\n");
         // A final configuration as a result.
         if let Some(&rid) = self.spec.type_index.get("result") {
             let rname = &self.type_names[rid];
@@ -1764,9 +1779,9 @@ impl Gen<'_> {
              \x20   type State = {state};\n\
              \x20   type Arena = Ctx;\n\
              \x20   #[inline]\n    fn instrs(ar: &Ctx) -> &wspec_runtime::Arena<{instr}> {{\n        &ar.instr\n    }}\n\
-             \x20   #[inline(always)]\n    fn push_value(vals: &mut Vec<{val}>, i: &{instr}) -> bool {{\n        push_value(vals, i)\n    }}\n\
-             \x20   #[inline]\n    fn step(m: &mut Machine<Self>, ar: &Ctx, i: &{instr}) -> R<&'static str> {{\n        step(m, ar, i)\n    }}\n\
-             \x20   #[inline]\n    fn exit(m: &mut Machine<Self>, ar: &Ctx) -> R<&'static str> {{\n        exit(m, ar)\n    }}\n\
+             \x20   #[inline]\n    fn step(m: &mut Machine<Self>, ar: &Ctx, i: &{instr}) -> R<RuleId> {{\n        step(m, ar, i)\n    }}\n\
+             \x20   #[inline]\n    fn exit(m: &mut Machine<Self>, ar: &Ctx) -> R<RuleId> {{\n        exit(m, ar)\n    }}\n\
+             \x20   #[inline]\n    fn rule_name(rule: RuleId) -> &'static str {{\n        RULE_NAMES.get(rule as usize).copied().unwrap_or(\"?\")\n    }}\n\
              }}\n"
         );
     }
@@ -1926,12 +1941,14 @@ impl Gen<'_> {
         let _ = writeln!(out, "{} def ${} (its first element)", self.origin(d.span), d.name);
         let params: Vec<String> = d.params.iter().enumerate().map(|(i, (_, t))| format!("a{i}: {}", self.param_type(&probe, t))).collect();
         let _ = writeln!(out, "pub fn {}_first(ar_: &Ctx{}) -> R<Option<{}>> {{", fn_name(&d.name), lead(&params), probe.view_type(&elem));
+        let mut cs = Vec::new();
         for c in &d.clauses {
             let mut body = String::new();
             let fx = self.clause_fx(unit, info, d, c, &mut body)?;
             let value = self.first_code(&fx, info, &c.body, &elem)?;
-            out.push_str(&clause_attempt(&body, &value));
+            cs.push((String::new(), body, value));
         }
+        out.push_str(&clauses(&cs));
         let _ = writeln!(out, "    Err(Fail::soft())\n}}\n");
         Ok(out)
     }
@@ -2075,15 +2092,16 @@ impl Gen<'_> {
                 if recursive {
                     let _ = writeln!(out, "    wspec_runtime::deep(|| -> R<_> {{");
                 }
+                let mut cs = Vec::new();
                 for c in &d.clauses {
                     let mut body = String::new();
                     let mut fx = self.clause_fx(unit, info, d, c, &mut body)?;
                     // The value is computed last: what it names once it may move.
                     fx.movable = super::rust::used_once(&c.body);
                     let value = fx.view_as(&c.body, &d.result)?;
-                    let _ = writeln!(out, "    {}", self.origin(c.span));
-                    out.push_str(&clause_attempt(&body, &value));
+                    cs.push((format!("    {}\n", self.origin(c.span)), body, value));
                 }
+                out.push_str(&clauses(&cs));
                 let _ = writeln!(out, "    Err(Fail::soft())");
                 if recursive {
                     let _ = writeln!(out, "    }})");
@@ -2296,6 +2314,7 @@ impl Gen<'_> {
         let _ = writeln!(out, "{} relation {}", self.origin(r.span), r.name);
         let ret_ty = if ret.is_empty() { "()".to_string() } else { format!("({},)", ret.join(", ")) };
         let _ = writeln!(out, "pub fn {}(ar_: &Ctx{}) -> R<{ret_ty}> {{", fn_name(&r.name), lead(&params));
+        let mut cs = Vec::new();
         for rule in &r.rules {
             let mut fx = Fx::new(self, unit, rule.span);
             fx.rule = Some(rule.full_name(&r.name));
@@ -2321,10 +2340,10 @@ impl Gen<'_> {
             for (k, t) in &outs {
                 vals.push(fx.view_as(&rule.args[*k], t)?);
             }
-            let _ = writeln!(out, "    {} rule {}", self.origin(rule.span), rule.full_name(&r.name));
             let value = if vals.is_empty() { "()".to_string() } else { format!("({},)", vals.join(", ")) };
-            out.push_str(&clause_attempt(&body, &value));
+            cs.push((format!("    {} rule {}\n", self.origin(rule.span), rule.full_name(&r.name)), body, value));
         }
+        out.push_str(&clauses(&cs));
         let _ = writeln!(out, "    Err(Fail::soft())\n}}\n");
         Ok(out)
     }
@@ -2397,6 +2416,29 @@ fn message_code(fx: &Fx<'_, '_>, msg: &str) -> String {
     } else {
         format!("format!({text:?}, {})", args.join(", "))
     }
+}
+
+/// The clauses of a definition or the rules of a relation, each a comment, a body and a value,
+/// tried in order. When every clause's guard (see [`super::tidy::guard`]) starts with the same
+/// parameter, they become the arms of one match on it: a definition of many clauses
+/// (`$binop_`) then finds its clause by one jump instead of a test of each clause before it.
+/// An arm whose clause does not apply falls through to the later arms, as the tests did.
+fn clauses(cs: &[(String, String, String)]) -> String {
+    let guards: Vec<Vec<(String, String)>> = cs.iter().map(|(_, body, _)| super::tidy::guard_parts(body)).collect();
+    let on = guards.first().and_then(|g| g.first()).map(|(p, _)| p.clone());
+    let dispatch = cs.len() > 2 && guards.iter().all(|g| g.first().map(|(p, _)| p) == on.as_ref());
+    let Some(on) = on.filter(|_| dispatch) else {
+        return cs.iter().map(|(comment, body, value)| format!("{comment}{}", clause_attempt(body, value))).collect();
+    };
+    let mut out = format!("    let mut r_ = None;\n    match {on} {{\n");
+    for ((comment, body, value), g) in cs.iter().zip(&guards) {
+        let pat = super::tidy::without_bindings(&g[0].1);
+        let rest: String = g[1..].iter().map(|(p, pat)| format!("matches!({p}, {pat}) && ")).collect();
+        let attempt = format!("(|| -> R<_> {{\n{}        Ok({value})\n    }})()", indent(&indent(body)));
+        let _ = write!(out, "{}        {pat} if {rest}wspec_runtime::machine::tried(&mut r_, {}) => {{}}\n", indent(&indent(comment)), attempt);
+    }
+    out.push_str("        _ => {}\n    }\n    if let Some(r) = r_ {\n        return r;\n    }\n");
+    out
 }
 
 /// One clause of a definition or rule of a relation as a function: tried when its guard (see

@@ -70,6 +70,12 @@ fn pure(e: &str) -> bool {
 /// Binop::Inn(BinopInn::Xor) = a1 else ...`), where nothing before them can fail but softly. A
 /// definition of many clauses (`$binop_`) then finds its clause by a few comparisons.
 pub fn guard(body: &str) -> Option<String> {
+    let parts = guard_parts(body);
+    (!parts.is_empty()).then(|| parts.iter().map(|(value, pat)| format!("matches!({value}, {pat})")).collect::<Vec<_>>().join(" && "))
+}
+
+/// The conditions of [`guard`], each a parameter and the pattern it must match.
+pub fn guard_parts(body: &str) -> Vec<(String, String)> {
     let mut conds = Vec::new();
     for line in body.lines().map(str::trim) {
         if line.is_empty() || line.starts_with("#[") || line.starts_with("//") || dead_binding(line).is_some() || soft_conversion(line) {
@@ -80,9 +86,42 @@ pub fn guard(body: &str) -> Option<String> {
         if !is_param(value) {
             break;
         }
-        conds.push(format!("matches!({value}, {pat})"));
+        conds.push((value.to_string(), pat.to_string()));
     }
-    (!conds.is_empty()).then(|| conds.join(" && "))
+    conds
+}
+
+/// A pattern with its bindings replaced by `_`: as the pattern of a match arm, it then neither
+/// moves nor borrows what it matches.
+pub fn without_bindings(pat: &str) -> String {
+    let mut out = String::new();
+    let mut word = String::new();
+    let flush = |word: &mut String, out: &mut String, next: &str| {
+        if word.is_empty() {
+            return;
+        }
+        let first = word.chars().next().unwrap_or('A');
+        let binding = (first.is_ascii_lowercase() || first == '_')
+            && !matches!(word.as_str(), "true" | "false" | "_")
+            && !out.ends_with("::")
+            && !next.starts_with("::")
+            && !next.starts_with('!');
+        out.push_str(if binding { "_" } else { word });
+        word.clear();
+    };
+    let chars: Vec<char> = pat.chars().collect();
+    for (i, &c) in chars.iter().enumerate() {
+        if c.is_ascii_alphanumeric() || c == '_' {
+            // A word starts only after a non-word character (`0_u64` is one literal).
+            word.push(c);
+        } else {
+            let rest: String = chars[i..].iter().collect();
+            flush(&mut word, &mut out, &rest);
+            out.push(c);
+        }
+    }
+    flush(&mut word, &mut out, "");
+    out
 }
 
 /// `let x = wspec_runtime::ok(conv::f(a0))?;`: a conversion of a parameter, which can only fail
@@ -111,7 +150,15 @@ fn words(text: &str) -> impl Iterator<Item = &str> {
 
 #[cfg(test)]
 mod tests {
-    use super::{guard, tidy};
+    use super::{guard, tidy, without_bindings};
+
+    #[test]
+    fn arm_patterns_bind_nothing() {
+        assert_eq!(without_bindings("Binop::Inn(BinopInn::Div(f_2))"), "Binop::Inn(BinopInn::Div(_))");
+        assert_eq!(without_bindings("(Heaptype::Make(f_1, Absheaptype::Any) | Heaptype::Absheaptype(n_1))"), "(Heaptype::Make(_, Absheaptype::Any) | Heaptype::Absheaptype(_))");
+        assert_eq!(without_bindings("Num::Inn(0_u64)"), "Num::Inn(0_u64)");
+        assert_eq!(without_bindings("Some(true)"), "Some(true)");
+    }
 
     #[test]
     fn guards_are_the_first_patterns_of_parameters() {
