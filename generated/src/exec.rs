@@ -5,7 +5,7 @@
 
 use crate::syntax::*;
 use crate::decode::Ctx;
-use wspec_runtime::machine::{Code, Lang, Machine, RuleId, VALUE};
+use wspec_runtime::machine::{Code, Lang, Machine, RuleId, STUCK, VALUE};
 use wspec_runtime::{Fail, Seq, R};
 
 /// The evaluation contexts: what each context instruction holds besides its body. A frame
@@ -6192,12 +6192,13 @@ pub static RULE_NAMES: [&str; 204] = [
 ];
 
 /// Applies the first rule of the redex's group that applies; or pushes the redex if it is a value.
-pub fn step(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<RuleId> {
+#[inline(always)]
+pub fn step(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> RuleId {
     match redex_ {
-        Instr::Const(f0, f1) => {
-            m_.push(Val::Num_(Num_(f0.clone(), f1.clone())))?;
-            Ok(VALUE)
-        }
+        Instr::Const(f0, f1) => match m_.push(Val::Num_(Num_(f0.clone(), f1.clone()))) {
+            Ok(()) => VALUE,
+            Err(f) => m_.failed(f),
+        },
         Instr::Vconst(..) | Instr::RefNull(..) | Instr::RefI31Num(..) | Instr::RefStructAddr(..) | Instr::RefArrayAddr(..) | Instr::RefFuncAddr(..) | Instr::RefExnAddr(..) | Instr::RefHostAddr(..) | Instr::RefExtern(..) => push_other_value(m_, redex_),
         Instr::CallRef(..) => group_0(m_, ar_, redex_),
         Instr::Throw(..) => group_1(m_, ar_, redex_),
@@ -6302,12 +6303,12 @@ pub fn step(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<RuleId> {
         Instr::ArrayLen => group_100(m_, ar_, redex_),
         Instr::Vload(..) => group_101(m_, ar_, redex_),
         Instr::VloadLane(..) => group_102(m_, ar_, redex_),
-        _ => Err(Fail::soft()),
+        _ => STUCK,
     }
 }
 
 #[inline(never)]
-fn push_other_value(m_: &mut Machine<Wasm>, redex_: &Instr) -> R<RuleId> {
+fn push_other_value(m_: &mut Machine<Wasm>, redex_: &Instr) -> RuleId {
     let v_: Val = match redex_ {
         Instr::Vconst(f0, f1) => Val::Vec__(Vec__(f0.clone(), f1.clone())),
         Instr::RefNull(f0) => Val::Ref(Ref::RefNull(f0.clone())),
@@ -6318,630 +6319,1647 @@ fn push_other_value(m_: &mut Machine<Wasm>, redex_: &Instr) -> R<RuleId> {
         Instr::RefExnAddr(f0) => Val::Ref(Ref::RefExnAddr(f0.clone())),
         Instr::RefHostAddr(f0) => Val::Ref(Ref::RefHostAddr(f0.clone())),
         Instr::RefExtern(f0) => Val::Ref(Ref::RefExtern(Box::new(f0.clone()))),
-        _ => return Err(Fail::soft()),
+        _ => return STUCK,
     };
-    m_.push(v_)?;
-    Ok(VALUE)
-}
-
-fn group_0(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<RuleId> {
-    if wspec_runtime::machine::applied(rule_1(m_, ar_, redex_))? { return Ok(1); } // Step/call_ref-host
-    if wspec_runtime::machine::applied(rule_2(m_, ar_, redex_))? { return Ok(2); } // Step_read/call_ref-null
-    if wspec_runtime::machine::applied(rule_3(m_, ar_, redex_))? { return Ok(3); } // Step_read/call_ref-func
-    Err(Fail::soft())
-}
-
-fn group_1(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<RuleId> {
-    if wspec_runtime::machine::applied(rule_4(m_, ar_, redex_))? { return Ok(4); } // Step/throw
-    Err(Fail::soft())
-}
-
-fn group_2(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<RuleId> {
-    if wspec_runtime::machine::applied(rule_5(m_, ar_, redex_))? { return Ok(5); } // Step/local.set
-    Err(Fail::soft())
-}
-
-fn group_3(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<RuleId> {
-    if wspec_runtime::machine::applied(rule_6(m_, ar_, redex_))? { return Ok(6); } // Step/global.set
-    Err(Fail::soft())
-}
-
-fn group_4(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<RuleId> {
-    if wspec_runtime::machine::applied(rule_7(m_, ar_, redex_))? { return Ok(7); } // Step/table.set-oob
-    if wspec_runtime::machine::applied(rule_8(m_, ar_, redex_))? { return Ok(8); } // Step/table.set-val
-    Err(Fail::soft())
-}
-
-fn group_5(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<RuleId> {
-    if wspec_runtime::machine::applied(rule_9(m_, ar_, redex_))? { return Ok(9); } // Step/table.grow-succeed
-    if wspec_runtime::machine::applied(rule_10(m_, ar_, redex_))? { return Ok(10); } // Step/table.grow-fail
-    Err(Fail::soft())
-}
-
-fn group_6(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<RuleId> {
-    if wspec_runtime::machine::applied(rule_11(m_, ar_, redex_))? { return Ok(11); } // Step/table.fill-oob
-    if wspec_runtime::machine::applied(rule_12(m_, ar_, redex_))? { return Ok(12); } // Step/table.fill-val
-    Err(Fail::soft())
-}
-
-fn group_7(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<RuleId> {
-    if wspec_runtime::machine::applied(rule_13(m_, ar_, redex_))? { return Ok(13); } // Step/table.copy-oob
-    if wspec_runtime::machine::applied(rule_14(m_, ar_, redex_))? { return Ok(14); } // Step/table.copy-val
-    Err(Fail::soft())
-}
-
-fn group_8(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<RuleId> {
-    if wspec_runtime::machine::applied(rule_15(m_, ar_, redex_))? { return Ok(15); } // Step/table.init-oob
-    if wspec_runtime::machine::applied(rule_16(m_, ar_, redex_))? { return Ok(16); } // Step/table.init-val
-    Err(Fail::soft())
-}
-
-fn group_9(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<RuleId> {
-    if wspec_runtime::machine::applied(rule_17(m_, ar_, redex_))? { return Ok(17); } // Step/elem.drop
-    Err(Fail::soft())
-}
-
-fn group_10(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<RuleId> {
-    if wspec_runtime::machine::applied(rule_18(m_, ar_, redex_))? { return Ok(18); } // Step/store-num-oob
-    if wspec_runtime::machine::applied(rule_19(m_, ar_, redex_))? { return Ok(19); } // Step/store-num-val
-    if wspec_runtime::machine::applied(rule_20(m_, ar_, redex_))? { return Ok(20); } // Step/store-pack-oob
-    if wspec_runtime::machine::applied(rule_21(m_, ar_, redex_))? { return Ok(21); } // Step/store-pack-val
-    Err(Fail::soft())
-}
-
-fn group_11(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<RuleId> {
-    if wspec_runtime::machine::applied(rule_22(m_, ar_, redex_))? { return Ok(22); } // Step/memory.grow-succeed
-    if wspec_runtime::machine::applied(rule_23(m_, ar_, redex_))? { return Ok(23); } // Step/memory.grow-fail
-    Err(Fail::soft())
-}
-
-fn group_12(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<RuleId> {
-    if wspec_runtime::machine::applied(rule_24(m_, ar_, redex_))? { return Ok(24); } // Step/memory.fill-oob
-    if wspec_runtime::machine::applied(rule_25(m_, ar_, redex_))? { return Ok(25); } // Step/memory.fill-val
-    Err(Fail::soft())
-}
-
-fn group_13(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<RuleId> {
-    if wspec_runtime::machine::applied(rule_26(m_, ar_, redex_))? { return Ok(26); } // Step/memory.copy-oob
-    if wspec_runtime::machine::applied(rule_27(m_, ar_, redex_))? { return Ok(27); } // Step/memory.copy-val
-    Err(Fail::soft())
-}
-
-fn group_14(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<RuleId> {
-    if wspec_runtime::machine::applied(rule_28(m_, ar_, redex_))? { return Ok(28); } // Step/memory.init-oob
-    if wspec_runtime::machine::applied(rule_29(m_, ar_, redex_))? { return Ok(29); } // Step/memory.init-val
-    Err(Fail::soft())
-}
-
-fn group_15(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<RuleId> {
-    if wspec_runtime::machine::applied(rule_30(m_, ar_, redex_))? { return Ok(30); } // Step/data.drop
-    Err(Fail::soft())
-}
-
-fn group_16(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<RuleId> {
-    if wspec_runtime::machine::applied(rule_31(m_, ar_, redex_))? { return Ok(31); } // Step/struct.new
-    Err(Fail::soft())
-}
-
-fn group_17(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<RuleId> {
-    if wspec_runtime::machine::applied(rule_32(m_, ar_, redex_))? { return Ok(32); } // Step/struct.set-null
-    if wspec_runtime::machine::applied(rule_33(m_, ar_, redex_))? { return Ok(33); } // Step/struct.set-struct
-    Err(Fail::soft())
-}
-
-fn group_18(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<RuleId> {
-    if wspec_runtime::machine::applied(rule_34(m_, ar_, redex_))? { return Ok(34); } // Step/array.new_fixed
-    Err(Fail::soft())
-}
-
-fn group_19(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<RuleId> {
-    if wspec_runtime::machine::applied(rule_35(m_, ar_, redex_))? { return Ok(35); } // Step/array.set-null
-    if wspec_runtime::machine::applied(rule_36(m_, ar_, redex_))? { return Ok(36); } // Step/array.set-oob
-    if wspec_runtime::machine::applied(rule_37(m_, ar_, redex_))? { return Ok(37); } // Step/array.set-array
-    Err(Fail::soft())
-}
-
-fn group_20(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<RuleId> {
-    if wspec_runtime::machine::applied(rule_38(m_, ar_, redex_))? { return Ok(38); } // Step/array.fill-null
-    if wspec_runtime::machine::applied(rule_39(m_, ar_, redex_))? { return Ok(39); } // Step/array.fill-oob
-    if wspec_runtime::machine::applied(rule_40(m_, ar_, redex_))? { return Ok(40); } // Step/array.fill-val
-    Err(Fail::soft())
-}
-
-fn group_21(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<RuleId> {
-    if wspec_runtime::machine::applied(rule_41(m_, ar_, redex_))? { return Ok(41); } // Step/array.copy-null1
-    if wspec_runtime::machine::applied(rule_42(m_, ar_, redex_))? { return Ok(42); } // Step/array.copy-null2
-    if wspec_runtime::machine::applied(rule_43(m_, ar_, redex_))? { return Ok(43); } // Step/array.copy-oob
-    if wspec_runtime::machine::applied(rule_44(m_, ar_, redex_))? { return Ok(44); } // Step/array.copy-val
-    Err(Fail::soft())
-}
-
-fn group_22(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<RuleId> {
-    if wspec_runtime::machine::applied(rule_45(m_, ar_, redex_))? { return Ok(45); } // Step/array.init_elem-null
-    if wspec_runtime::machine::applied(rule_46(m_, ar_, redex_))? { return Ok(46); } // Step/array.init_elem-oob-array
-    if wspec_runtime::machine::applied(rule_47(m_, ar_, redex_))? { return Ok(47); } // Step/array.init_elem-oob-elem
-    if wspec_runtime::machine::applied(rule_48(m_, ar_, redex_))? { return Ok(48); } // Step/array.init_elem-val
-    Err(Fail::soft())
-}
-
-fn group_23(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<RuleId> {
-    if wspec_runtime::machine::applied(rule_49(m_, ar_, redex_))? { return Ok(49); } // Step/array.init_data-null
-    if wspec_runtime::machine::applied(rule_50(m_, ar_, redex_))? { return Ok(50); } // Step/array.init_data-oob-array
-    if wspec_runtime::machine::applied(rule_51(m_, ar_, redex_))? { return Ok(51); } // Step/array.init_data-oob-data
-    if wspec_runtime::machine::applied(rule_52(m_, ar_, redex_))? { return Ok(52); } // Step/array.init_data-val
-    Err(Fail::soft())
-}
-
-fn group_24(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<RuleId> {
-    if wspec_runtime::machine::applied(rule_53(m_, ar_, redex_))? { return Ok(53); } // Step/vstore-oob
-    if wspec_runtime::machine::applied(rule_54(m_, ar_, redex_))? { return Ok(54); } // Step/vstore-val
-    Err(Fail::soft())
-}
-
-fn group_25(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<RuleId> {
-    if wspec_runtime::machine::applied(rule_55(m_, ar_, redex_))? { return Ok(55); } // Step/vstore_lane-oob
-    if wspec_runtime::machine::applied(rule_56(m_, ar_, redex_))? { return Ok(56); } // Step/vstore_lane-val
-    Err(Fail::soft())
-}
-
-fn group_26(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<RuleId> {
-    if wspec_runtime::machine::applied(rule_57(m_, ar_, redex_))? { return Ok(57); } // Step_pure/unreachable
-    Err(Fail::soft())
-}
-
-fn group_27(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<RuleId> {
-    if wspec_runtime::machine::applied(rule_58(m_, ar_, redex_))? { return Ok(58); } // Step_pure/nop
-    Err(Fail::soft())
-}
-
-fn group_28(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<RuleId> {
-    if wspec_runtime::machine::applied(rule_59(m_, ar_, redex_))? { return Ok(59); } // Step_pure/drop
-    Err(Fail::soft())
-}
-
-fn group_29(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<RuleId> {
-    if wspec_runtime::machine::applied(rule_60(m_, ar_, redex_))? { return Ok(60); } // Step_pure/select-true
-    if wspec_runtime::machine::applied(rule_61(m_, ar_, redex_))? { return Ok(61); } // Step_pure/select-false
-    Err(Fail::soft())
-}
-
-fn group_30(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<RuleId> {
-    if wspec_runtime::machine::applied(rule_62(m_, ar_, redex_))? { return Ok(62); } // Step_pure/if-true
-    if wspec_runtime::machine::applied(rule_63(m_, ar_, redex_))? { return Ok(63); } // Step_pure/if-false
-    Err(Fail::soft())
-}
-
-fn group_31(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<RuleId> {
-    if wspec_runtime::machine::applied(rule_64(m_, ar_, redex_))? { return Ok(64); } // Step_pure/br-label-zero
-    if wspec_runtime::machine::applied(rule_65(m_, ar_, redex_))? { return Ok(65); } // Step_pure/br-label-succ
-    if wspec_runtime::machine::applied(rule_66(m_, ar_, redex_))? { return Ok(66); } // Step_pure/br-handler
-    Err(Fail::soft())
-}
-
-fn group_32(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<RuleId> {
-    if wspec_runtime::machine::applied(rule_67(m_, ar_, redex_))? { return Ok(67); } // Step_pure/br_if-true
-    if wspec_runtime::machine::applied(rule_68(m_, ar_, redex_))? { return Ok(68); } // Step_pure/br_if-false
-    Err(Fail::soft())
-}
-
-fn group_33(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<RuleId> {
-    if wspec_runtime::machine::applied(rule_69(m_, ar_, redex_))? { return Ok(69); } // Step_pure/br_table-lt
-    if wspec_runtime::machine::applied(rule_70(m_, ar_, redex_))? { return Ok(70); } // Step_pure/br_table-ge
-    Err(Fail::soft())
-}
-
-fn group_34(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<RuleId> {
-    if wspec_runtime::machine::applied(rule_71(m_, ar_, redex_))? { return Ok(71); } // Step_pure/br_on_null-null
-    if wspec_runtime::machine::applied(rule_72(m_, ar_, redex_))? { return Ok(72); } // Step_pure/br_on_null-addr
-    Err(Fail::soft())
-}
-
-fn group_35(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<RuleId> {
-    if wspec_runtime::machine::applied(rule_73(m_, ar_, redex_))? { return Ok(73); } // Step_pure/br_on_non_null-null
-    if wspec_runtime::machine::applied(rule_74(m_, ar_, redex_))? { return Ok(74); } // Step_pure/br_on_non_null-addr
-    Err(Fail::soft())
-}
-
-fn group_36(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<RuleId> {
-    if wspec_runtime::machine::applied(rule_75(m_, ar_, redex_))? { return Ok(75); } // Step_pure/return_call_ref-label
-    if wspec_runtime::machine::applied(rule_76(m_, ar_, redex_))? { return Ok(76); } // Step_pure/return_call_ref-handler
-    if wspec_runtime::machine::applied(rule_77(m_, ar_, redex_))? { return Ok(77); } // Step_read/return_call_ref-frame-null
-    if wspec_runtime::machine::applied(rule_78(m_, ar_, redex_))? { return Ok(78); } // Step_read/return_call_ref-frame-addr
-    Err(Fail::soft())
-}
-
-fn group_37(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<RuleId> {
-    if wspec_runtime::machine::applied(rule_79(m_, ar_, redex_))? { return Ok(79); } // Step_pure/return-frame
-    if wspec_runtime::machine::applied(rule_80(m_, ar_, redex_))? { return Ok(80); } // Step_pure/return-label
-    if wspec_runtime::machine::applied(rule_81(m_, ar_, redex_))? { return Ok(81); } // Step_pure/return-handler
-    Err(Fail::soft())
-}
-
-fn group_38(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<RuleId> {
-    if wspec_runtime::machine::applied(rule_82(m_, ar_, redex_))? { return Ok(82); } // Step_pure/throw_ref-null
-    if wspec_runtime::machine::applied(rule_83(m_, ar_, redex_))? { return Ok(83); } // Step_pure/throw_ref-instrs
-    if wspec_runtime::machine::applied(rule_84(m_, ar_, redex_))? { return Ok(84); } // Step_pure/throw_ref-label
-    if wspec_runtime::machine::applied(rule_85(m_, ar_, redex_))? { return Ok(85); } // Step_pure/throw_ref-frame
-    if wspec_runtime::machine::applied(rule_86(m_, ar_, redex_))? { return Ok(86); } // Step_read/throw_ref-handler-empty
-    if wspec_runtime::machine::applied(rule_87(m_, ar_, redex_))? { return Ok(87); } // Step_read/throw_ref-handler-catch
-    if wspec_runtime::machine::applied(rule_88(m_, ar_, redex_))? { return Ok(88); } // Step_read/throw_ref-handler-catch_ref
-    if wspec_runtime::machine::applied(rule_89(m_, ar_, redex_))? { return Ok(89); } // Step_read/throw_ref-handler-catch_all
-    if wspec_runtime::machine::applied(rule_90(m_, ar_, redex_))? { return Ok(90); } // Step_read/throw_ref-handler-catch_all_ref
-    if wspec_runtime::machine::applied(rule_91(m_, ar_, redex_))? { return Ok(91); } // Step_read/throw_ref-handler-next
-    Err(Fail::soft())
-}
-
-fn group_39(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<RuleId> {
-    if wspec_runtime::machine::applied(rule_92(m_, ar_, redex_))? { return Ok(92); } // Step_pure/trap-instrs
-    if wspec_runtime::machine::applied(rule_93(m_, ar_, redex_))? { return Ok(93); } // Step_pure/trap-label
-    if wspec_runtime::machine::applied(rule_94(m_, ar_, redex_))? { return Ok(94); } // Step_pure/trap-handler
-    if wspec_runtime::machine::applied(rule_95(m_, ar_, redex_))? { return Ok(95); } // Step_pure/trap-frame
-    Err(Fail::soft())
-}
-
-fn group_40(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<RuleId> {
-    if wspec_runtime::machine::applied(rule_96(m_, ar_, redex_))? { return Ok(96); } // Step_pure/local.tee
-    Err(Fail::soft())
-}
-
-fn group_41(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<RuleId> {
-    if wspec_runtime::machine::applied(rule_97(m_, ar_, redex_))? { return Ok(97); } // Step_pure/ref.is_null-true
-    if wspec_runtime::machine::applied(rule_98(m_, ar_, redex_))? { return Ok(98); } // Step_pure/ref.is_null-false
-    Err(Fail::soft())
-}
-
-fn group_42(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<RuleId> {
-    if wspec_runtime::machine::applied(rule_99(m_, ar_, redex_))? { return Ok(99); } // Step_pure/ref.as_non_null-null
-    if wspec_runtime::machine::applied(rule_100(m_, ar_, redex_))? { return Ok(100); } // Step_pure/ref.as_non_null-addr
-    Err(Fail::soft())
-}
-
-fn group_43(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<RuleId> {
-    if wspec_runtime::machine::applied(rule_101(m_, ar_, redex_))? { return Ok(101); } // Step_pure/ref.eq-null
-    if wspec_runtime::machine::applied(rule_102(m_, ar_, redex_))? { return Ok(102); } // Step_pure/ref.eq-true
-    if wspec_runtime::machine::applied(rule_103(m_, ar_, redex_))? { return Ok(103); } // Step_pure/ref.eq-false
-    Err(Fail::soft())
-}
-
-fn group_44(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<RuleId> {
-    if wspec_runtime::machine::applied(rule_104(m_, ar_, redex_))? { return Ok(104); } // Step_pure/ref.i31
-    Err(Fail::soft())
-}
-
-fn group_45(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<RuleId> {
-    if wspec_runtime::machine::applied(rule_105(m_, ar_, redex_))? { return Ok(105); } // Step_pure/ref.i31_shared
-    Err(Fail::soft())
-}
-
-fn group_46(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<RuleId> {
-    if wspec_runtime::machine::applied(rule_106(m_, ar_, redex_))? { return Ok(106); } // Step_pure/i31.get-null
-    if wspec_runtime::machine::applied(rule_107(m_, ar_, redex_))? { return Ok(107); } // Step_pure/i31.get-num
-    Err(Fail::soft())
-}
-
-fn group_47(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<RuleId> {
-    if wspec_runtime::machine::applied(rule_108(m_, ar_, redex_))? { return Ok(108); } // Step_pure/array.new
-    Err(Fail::soft())
-}
-
-fn group_48(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<RuleId> {
-    if wspec_runtime::machine::applied(rule_109(m_, ar_, redex_))? { return Ok(109); } // Step_pure/extern.convert_any-null
-    if wspec_runtime::machine::applied(rule_110(m_, ar_, redex_))? { return Ok(110); } // Step_pure/extern.convert_any-addr
-    Err(Fail::soft())
-}
-
-fn group_49(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<RuleId> {
-    if wspec_runtime::machine::applied(rule_111(m_, ar_, redex_))? { return Ok(111); } // Step_pure/any.convert_extern-null
-    if wspec_runtime::machine::applied(rule_112(m_, ar_, redex_))? { return Ok(112); } // Step_pure/any.convert_extern-addr
-    Err(Fail::soft())
-}
-
-fn group_50(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<RuleId> {
-    if wspec_runtime::machine::applied(rule_113(m_, ar_, redex_))? { return Ok(113); } // Step_pure/unop-val
-    if wspec_runtime::machine::applied(rule_114(m_, ar_, redex_))? { return Ok(114); } // Step_pure/unop-trap
-    Err(Fail::soft())
-}
-
-fn group_51(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<RuleId> {
-    if wspec_runtime::machine::applied(rule_115(m_, ar_, redex_))? { return Ok(115); } // Step_pure/binop-val
-    if wspec_runtime::machine::applied(rule_116(m_, ar_, redex_))? { return Ok(116); } // Step_pure/binop-trap-zero
-    if wspec_runtime::machine::applied(rule_117(m_, ar_, redex_))? { return Ok(117); } // Step_pure/binop-trap-overflow
-    Err(Fail::soft())
-}
-
-fn group_52(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<RuleId> {
-    if wspec_runtime::machine::applied(rule_118(m_, ar_, redex_))? { return Ok(118); } // Step_pure/testop
-    Err(Fail::soft())
-}
-
-fn group_53(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<RuleId> {
-    if wspec_runtime::machine::applied(rule_119(m_, ar_, redex_))? { return Ok(119); } // Step_pure/relop
-    Err(Fail::soft())
-}
-
-fn group_54(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<RuleId> {
-    if wspec_runtime::machine::applied(rule_120(m_, ar_, redex_))? { return Ok(120); } // Step_pure/cvtop-val
-    if wspec_runtime::machine::applied(rule_121(m_, ar_, redex_))? { return Ok(121); } // Step_pure/cvtop-trap-nan
-    if wspec_runtime::machine::applied(rule_122(m_, ar_, redex_))? { return Ok(122); } // Step_pure/cvtop-trap-overflow
-    Err(Fail::soft())
-}
-
-fn group_55(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<RuleId> {
-    if wspec_runtime::machine::applied(rule_123(m_, ar_, redex_))? { return Ok(123); } // Step_pure/vvunop
-    Err(Fail::soft())
-}
-
-fn group_56(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<RuleId> {
-    if wspec_runtime::machine::applied(rule_124(m_, ar_, redex_))? { return Ok(124); } // Step_pure/vvbinop
-    Err(Fail::soft())
-}
-
-fn group_57(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<RuleId> {
-    if wspec_runtime::machine::applied(rule_125(m_, ar_, redex_))? { return Ok(125); } // Step_pure/vvternop
-    Err(Fail::soft())
-}
-
-fn group_58(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<RuleId> {
-    if wspec_runtime::machine::applied(rule_126(m_, ar_, redex_))? { return Ok(126); } // Step_pure/vvtestop
-    Err(Fail::soft())
-}
-
-fn group_59(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<RuleId> {
-    if wspec_runtime::machine::applied(rule_127(m_, ar_, redex_))? { return Ok(127); } // Step_pure/vunop
-    Err(Fail::soft())
-}
-
-fn group_60(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<RuleId> {
-    if wspec_runtime::machine::applied(rule_128(m_, ar_, redex_))? { return Ok(128); } // Step_pure/vbinop
-    Err(Fail::soft())
-}
-
-fn group_61(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<RuleId> {
-    if wspec_runtime::machine::applied(rule_129(m_, ar_, redex_))? { return Ok(129); } // Step_pure/vternop
-    Err(Fail::soft())
-}
-
-fn group_62(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<RuleId> {
-    if wspec_runtime::machine::applied(rule_130(m_, ar_, redex_))? { return Ok(130); } // Step_pure/vtestop
-    Err(Fail::soft())
-}
-
-fn group_63(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<RuleId> {
-    if wspec_runtime::machine::applied(rule_131(m_, ar_, redex_))? { return Ok(131); } // Step_pure/vrelop
-    Err(Fail::soft())
-}
-
-fn group_64(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<RuleId> {
-    if wspec_runtime::machine::applied(rule_132(m_, ar_, redex_))? { return Ok(132); } // Step_pure/vshiftop
-    Err(Fail::soft())
-}
-
-fn group_65(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<RuleId> {
-    if wspec_runtime::machine::applied(rule_133(m_, ar_, redex_))? { return Ok(133); } // Step_pure/vbitmask
-    Err(Fail::soft())
-}
-
-fn group_66(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<RuleId> {
-    if wspec_runtime::machine::applied(rule_134(m_, ar_, redex_))? { return Ok(134); } // Step_pure/vswizzlop
-    Err(Fail::soft())
-}
-
-fn group_67(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<RuleId> {
-    if wspec_runtime::machine::applied(rule_135(m_, ar_, redex_))? { return Ok(135); } // Step_pure/vshuffle
-    Err(Fail::soft())
-}
-
-fn group_68(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<RuleId> {
-    if wspec_runtime::machine::applied(rule_136(m_, ar_, redex_))? { return Ok(136); } // Step_pure/vsplat
-    Err(Fail::soft())
-}
-
-fn group_69(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<RuleId> {
-    if wspec_runtime::machine::applied(rule_137(m_, ar_, redex_))? { return Ok(137); } // Step_pure/vextract_lane-num
-    if wspec_runtime::machine::applied(rule_138(m_, ar_, redex_))? { return Ok(138); } // Step_pure/vextract_lane-pack
-    Err(Fail::soft())
-}
-
-fn group_70(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<RuleId> {
-    if wspec_runtime::machine::applied(rule_139(m_, ar_, redex_))? { return Ok(139); } // Step_pure/vreplace_lane
-    Err(Fail::soft())
-}
-
-fn group_71(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<RuleId> {
-    if wspec_runtime::machine::applied(rule_140(m_, ar_, redex_))? { return Ok(140); } // Step_pure/vextunop
-    Err(Fail::soft())
-}
-
-fn group_72(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<RuleId> {
-    if wspec_runtime::machine::applied(rule_141(m_, ar_, redex_))? { return Ok(141); } // Step_pure/vextbinop
-    Err(Fail::soft())
-}
-
-fn group_73(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<RuleId> {
-    if wspec_runtime::machine::applied(rule_142(m_, ar_, redex_))? { return Ok(142); } // Step_pure/vextternop
-    Err(Fail::soft())
-}
-
-fn group_74(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<RuleId> {
-    if wspec_runtime::machine::applied(rule_143(m_, ar_, redex_))? { return Ok(143); } // Step_pure/vnarrow
-    Err(Fail::soft())
-}
-
-fn group_75(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<RuleId> {
-    if wspec_runtime::machine::applied(rule_144(m_, ar_, redex_))? { return Ok(144); } // Step_pure/vcvtop
-    Err(Fail::soft())
-}
-
-fn group_76(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<RuleId> {
-    if wspec_runtime::machine::applied(rule_145(m_, ar_, redex_))? { return Ok(145); } // Step_read/block
-    Err(Fail::soft())
-}
-
-fn group_77(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<RuleId> {
-    if wspec_runtime::machine::applied(rule_146(m_, ar_, redex_))? { return Ok(146); } // Step_read/loop
-    Err(Fail::soft())
-}
-
-fn group_78(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<RuleId> {
-    if wspec_runtime::machine::applied(rule_147(m_, ar_, redex_))? { return Ok(147); } // Step_read/br_on_cast-succeed
-    if wspec_runtime::machine::applied(rule_148(m_, ar_, redex_))? { return Ok(148); } // Step_read/br_on_cast-fail
-    Err(Fail::soft())
-}
-
-fn group_79(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<RuleId> {
-    if wspec_runtime::machine::applied(rule_149(m_, ar_, redex_))? { return Ok(149); } // Step_read/br_on_cast_fail-succeed
-    if wspec_runtime::machine::applied(rule_150(m_, ar_, redex_))? { return Ok(150); } // Step_read/br_on_cast_fail-fail
-    Err(Fail::soft())
-}
-
-fn group_80(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<RuleId> {
-    if wspec_runtime::machine::applied(rule_151(m_, ar_, redex_))? { return Ok(151); } // Step_read/call
-    Err(Fail::soft())
-}
-
-fn group_81(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<RuleId> {
-    if wspec_runtime::machine::applied(rule_152(m_, ar_, redex_))? { return Ok(152); } // Step_read/call_indirect-oob
-    if wspec_runtime::machine::applied(rule_153(m_, ar_, redex_))? { return Ok(153); } // Step_read/call_indirect-null
-    if wspec_runtime::machine::applied(rule_154(m_, ar_, redex_))? { return Ok(154); } // Step_read/call_indirect-call
-    if wspec_runtime::machine::applied(rule_155(m_, ar_, redex_))? { return Ok(155); } // Step_read/call_indirect-mismatch
-    Err(Fail::soft())
-}
-
-fn group_82(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<RuleId> {
-    if wspec_runtime::machine::applied(rule_156(m_, ar_, redex_))? { return Ok(156); } // Step_read/return_call
-    Err(Fail::soft())
-}
-
-fn group_83(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<RuleId> {
-    if wspec_runtime::machine::applied(rule_157(m_, ar_, redex_))? { return Ok(157); } // Step_read/return_call_indirect-oob
-    if wspec_runtime::machine::applied(rule_158(m_, ar_, redex_))? { return Ok(158); } // Step_read/return_call_indirect-null
-    if wspec_runtime::machine::applied(rule_159(m_, ar_, redex_))? { return Ok(159); } // Step_read/return_call_indirect-call
-    if wspec_runtime::machine::applied(rule_160(m_, ar_, redex_))? { return Ok(160); } // Step_read/return_call_indirect-mismatch
-    Err(Fail::soft())
-}
-
-fn group_84(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<RuleId> {
-    if wspec_runtime::machine::applied(rule_161(m_, ar_, redex_))? { return Ok(161); } // Step_read/try_table
-    Err(Fail::soft())
-}
-
-fn group_85(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<RuleId> {
-    if wspec_runtime::machine::applied(rule_162(m_, ar_, redex_))? { return Ok(162); } // Step_read/local.get
-    Err(Fail::soft())
-}
-
-fn group_86(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<RuleId> {
-    if wspec_runtime::machine::applied(rule_163(m_, ar_, redex_))? { return Ok(163); } // Step_read/global.get
-    Err(Fail::soft())
-}
-
-fn group_87(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<RuleId> {
-    if wspec_runtime::machine::applied(rule_164(m_, ar_, redex_))? { return Ok(164); } // Step_read/table.get-oob
-    if wspec_runtime::machine::applied(rule_165(m_, ar_, redex_))? { return Ok(165); } // Step_read/table.get-val
-    Err(Fail::soft())
-}
-
-fn group_88(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<RuleId> {
-    if wspec_runtime::machine::applied(rule_166(m_, ar_, redex_))? { return Ok(166); } // Step_read/table.size
-    Err(Fail::soft())
-}
-
-fn group_89(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<RuleId> {
-    if wspec_runtime::machine::applied(rule_167(m_, ar_, redex_))? { return Ok(167); } // Step_read/load-num-oob
-    if wspec_runtime::machine::applied(rule_168(m_, ar_, redex_))? { return Ok(168); } // Step_read/load-num-val
-    if wspec_runtime::machine::applied(rule_169(m_, ar_, redex_))? { return Ok(169); } // Step_read/load-pack-oob
-    if wspec_runtime::machine::applied(rule_170(m_, ar_, redex_))? { return Ok(170); } // Step_read/load-pack-val
-    Err(Fail::soft())
-}
-
-fn group_90(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<RuleId> {
-    if wspec_runtime::machine::applied(rule_171(m_, ar_, redex_))? { return Ok(171); } // Step_read/memory.size
-    Err(Fail::soft())
-}
-
-fn group_91(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<RuleId> {
-    if wspec_runtime::machine::applied(rule_172(m_, ar_, redex_))? { return Ok(172); } // Step_read/ref.func
-    Err(Fail::soft())
-}
-
-fn group_92(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<RuleId> {
-    if wspec_runtime::machine::applied(rule_173(m_, ar_, redex_))? { return Ok(173); } // Step_read/ref.test-true
-    if wspec_runtime::machine::applied(rule_174(m_, ar_, redex_))? { return Ok(174); } // Step_read/ref.test-false
-    Err(Fail::soft())
-}
-
-fn group_93(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<RuleId> {
-    if wspec_runtime::machine::applied(rule_175(m_, ar_, redex_))? { return Ok(175); } // Step_read/ref.cast-succeed
-    if wspec_runtime::machine::applied(rule_176(m_, ar_, redex_))? { return Ok(176); } // Step_read/ref.cast-fail
-    Err(Fail::soft())
-}
-
-fn group_94(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<RuleId> {
-    if wspec_runtime::machine::applied(rule_177(m_, ar_, redex_))? { return Ok(177); } // Step_read/struct.new_default
-    Err(Fail::soft())
-}
-
-fn group_95(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<RuleId> {
-    if wspec_runtime::machine::applied(rule_178(m_, ar_, redex_))? { return Ok(178); } // Step_read/struct.get-null
-    if wspec_runtime::machine::applied(rule_179(m_, ar_, redex_))? { return Ok(179); } // Step_read/struct.get-struct
-    Err(Fail::soft())
-}
-
-fn group_96(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<RuleId> {
-    if wspec_runtime::machine::applied(rule_180(m_, ar_, redex_))? { return Ok(180); } // Step_read/array.new_default
-    Err(Fail::soft())
-}
-
-fn group_97(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<RuleId> {
-    if wspec_runtime::machine::applied(rule_181(m_, ar_, redex_))? { return Ok(181); } // Step_read/array.new_elem-oob
-    if wspec_runtime::machine::applied(rule_182(m_, ar_, redex_))? { return Ok(182); } // Step_read/array.new_elem-alloc
-    Err(Fail::soft())
-}
-
-fn group_98(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<RuleId> {
-    if wspec_runtime::machine::applied(rule_183(m_, ar_, redex_))? { return Ok(183); } // Step_read/array.new_data-oob
-    if wspec_runtime::machine::applied(rule_184(m_, ar_, redex_))? { return Ok(184); } // Step_read/array.new_data-alloc
-    Err(Fail::soft())
-}
-
-fn group_99(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<RuleId> {
-    if wspec_runtime::machine::applied(rule_185(m_, ar_, redex_))? { return Ok(185); } // Step_read/array.get-null
-    if wspec_runtime::machine::applied(rule_186(m_, ar_, redex_))? { return Ok(186); } // Step_read/array.get-oob
-    if wspec_runtime::machine::applied(rule_187(m_, ar_, redex_))? { return Ok(187); } // Step_read/array.get-array
-    Err(Fail::soft())
-}
-
-fn group_100(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<RuleId> {
-    if wspec_runtime::machine::applied(rule_188(m_, ar_, redex_))? { return Ok(188); } // Step_read/array.len-null
-    if wspec_runtime::machine::applied(rule_189(m_, ar_, redex_))? { return Ok(189); } // Step_read/array.len-array
-    Err(Fail::soft())
-}
-
-fn group_101(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<RuleId> {
-    if wspec_runtime::machine::applied(rule_190(m_, ar_, redex_))? { return Ok(190); } // Step_read/vload-oob
-    if wspec_runtime::machine::applied(rule_191(m_, ar_, redex_))? { return Ok(191); } // Step_read/vload-val
-    if wspec_runtime::machine::applied(rule_192(m_, ar_, redex_))? { return Ok(192); } // Step_read/vload-pack-oob
-    if wspec_runtime::machine::applied(rule_193(m_, ar_, redex_))? { return Ok(193); } // Step_read/vload-pack-val
-    if wspec_runtime::machine::applied(rule_194(m_, ar_, redex_))? { return Ok(194); } // Step_read/vload-splat-oob
-    if wspec_runtime::machine::applied(rule_195(m_, ar_, redex_))? { return Ok(195); } // Step_read/vload-splat-val
-    if wspec_runtime::machine::applied(rule_196(m_, ar_, redex_))? { return Ok(196); } // Step_read/vload-zero-oob
-    if wspec_runtime::machine::applied(rule_197(m_, ar_, redex_))? { return Ok(197); } // Step_read/vload-zero-val
-    Err(Fail::soft())
-}
-
-fn group_102(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<RuleId> {
-    if wspec_runtime::machine::applied(rule_198(m_, ar_, redex_))? { return Ok(198); } // Step_read/vload_lane-oob
-    if wspec_runtime::machine::applied(rule_199(m_, ar_, redex_))? { return Ok(199); } // Step_read/vload_lane-val
-    Err(Fail::soft())
+    match m_.push(v_) {
+        Ok(()) => VALUE,
+        Err(f) => m_.failed(f),
+    }
+}
+
+fn group_0(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> RuleId {
+    // Step/call_ref-host
+    match rule_1(m_, ar_, redex_) {
+        Ok(()) => return 1,
+        Err(f) if !f.is_soft() => return m_.failed(f),
+        Err(_) => {}
+    }
+    // Step_read/call_ref-null
+    match rule_2(m_, ar_, redex_) {
+        Ok(()) => return 2,
+        Err(f) if !f.is_soft() => return m_.failed(f),
+        Err(_) => {}
+    }
+    // Step_read/call_ref-func
+    match rule_3(m_, ar_, redex_) {
+        Ok(()) => return 3,
+        Err(f) if !f.is_soft() => return m_.failed(f),
+        Err(_) => {}
+    }
+    STUCK
+}
+
+fn group_1(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> RuleId {
+    // Step/throw
+    match rule_4(m_, ar_, redex_) {
+        Ok(()) => return 4,
+        Err(f) if !f.is_soft() => return m_.failed(f),
+        Err(_) => {}
+    }
+    STUCK
+}
+
+fn group_2(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> RuleId {
+    // Step/local.set
+    match rule_5(m_, ar_, redex_) {
+        Ok(()) => return 5,
+        Err(f) if !f.is_soft() => return m_.failed(f),
+        Err(_) => {}
+    }
+    STUCK
+}
+
+fn group_3(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> RuleId {
+    // Step/global.set
+    match rule_6(m_, ar_, redex_) {
+        Ok(()) => return 6,
+        Err(f) if !f.is_soft() => return m_.failed(f),
+        Err(_) => {}
+    }
+    STUCK
+}
+
+fn group_4(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> RuleId {
+    // Step/table.set-oob
+    match rule_7(m_, ar_, redex_) {
+        Ok(()) => return 7,
+        Err(f) if !f.is_soft() => return m_.failed(f),
+        Err(_) => {}
+    }
+    // Step/table.set-val
+    match rule_8(m_, ar_, redex_) {
+        Ok(()) => return 8,
+        Err(f) if !f.is_soft() => return m_.failed(f),
+        Err(_) => {}
+    }
+    STUCK
+}
+
+fn group_5(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> RuleId {
+    // Step/table.grow-succeed
+    match rule_9(m_, ar_, redex_) {
+        Ok(()) => return 9,
+        Err(f) if !f.is_soft() => return m_.failed(f),
+        Err(_) => {}
+    }
+    // Step/table.grow-fail
+    match rule_10(m_, ar_, redex_) {
+        Ok(()) => return 10,
+        Err(f) if !f.is_soft() => return m_.failed(f),
+        Err(_) => {}
+    }
+    STUCK
+}
+
+fn group_6(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> RuleId {
+    // Step/table.fill-oob
+    match rule_11(m_, ar_, redex_) {
+        Ok(()) => return 11,
+        Err(f) if !f.is_soft() => return m_.failed(f),
+        Err(_) => {}
+    }
+    // Step/table.fill-val
+    match rule_12(m_, ar_, redex_) {
+        Ok(()) => return 12,
+        Err(f) if !f.is_soft() => return m_.failed(f),
+        Err(_) => {}
+    }
+    STUCK
+}
+
+fn group_7(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> RuleId {
+    // Step/table.copy-oob
+    match rule_13(m_, ar_, redex_) {
+        Ok(()) => return 13,
+        Err(f) if !f.is_soft() => return m_.failed(f),
+        Err(_) => {}
+    }
+    // Step/table.copy-val
+    match rule_14(m_, ar_, redex_) {
+        Ok(()) => return 14,
+        Err(f) if !f.is_soft() => return m_.failed(f),
+        Err(_) => {}
+    }
+    STUCK
+}
+
+fn group_8(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> RuleId {
+    // Step/table.init-oob
+    match rule_15(m_, ar_, redex_) {
+        Ok(()) => return 15,
+        Err(f) if !f.is_soft() => return m_.failed(f),
+        Err(_) => {}
+    }
+    // Step/table.init-val
+    match rule_16(m_, ar_, redex_) {
+        Ok(()) => return 16,
+        Err(f) if !f.is_soft() => return m_.failed(f),
+        Err(_) => {}
+    }
+    STUCK
+}
+
+fn group_9(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> RuleId {
+    // Step/elem.drop
+    match rule_17(m_, ar_, redex_) {
+        Ok(()) => return 17,
+        Err(f) if !f.is_soft() => return m_.failed(f),
+        Err(_) => {}
+    }
+    STUCK
+}
+
+fn group_10(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> RuleId {
+    // Step/store-num-oob
+    match rule_18(m_, ar_, redex_) {
+        Ok(()) => return 18,
+        Err(f) if !f.is_soft() => return m_.failed(f),
+        Err(_) => {}
+    }
+    // Step/store-num-val
+    match rule_19(m_, ar_, redex_) {
+        Ok(()) => return 19,
+        Err(f) if !f.is_soft() => return m_.failed(f),
+        Err(_) => {}
+    }
+    // Step/store-pack-oob
+    match rule_20(m_, ar_, redex_) {
+        Ok(()) => return 20,
+        Err(f) if !f.is_soft() => return m_.failed(f),
+        Err(_) => {}
+    }
+    // Step/store-pack-val
+    match rule_21(m_, ar_, redex_) {
+        Ok(()) => return 21,
+        Err(f) if !f.is_soft() => return m_.failed(f),
+        Err(_) => {}
+    }
+    STUCK
+}
+
+fn group_11(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> RuleId {
+    // Step/memory.grow-succeed
+    match rule_22(m_, ar_, redex_) {
+        Ok(()) => return 22,
+        Err(f) if !f.is_soft() => return m_.failed(f),
+        Err(_) => {}
+    }
+    // Step/memory.grow-fail
+    match rule_23(m_, ar_, redex_) {
+        Ok(()) => return 23,
+        Err(f) if !f.is_soft() => return m_.failed(f),
+        Err(_) => {}
+    }
+    STUCK
+}
+
+fn group_12(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> RuleId {
+    // Step/memory.fill-oob
+    match rule_24(m_, ar_, redex_) {
+        Ok(()) => return 24,
+        Err(f) if !f.is_soft() => return m_.failed(f),
+        Err(_) => {}
+    }
+    // Step/memory.fill-val
+    match rule_25(m_, ar_, redex_) {
+        Ok(()) => return 25,
+        Err(f) if !f.is_soft() => return m_.failed(f),
+        Err(_) => {}
+    }
+    STUCK
+}
+
+fn group_13(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> RuleId {
+    // Step/memory.copy-oob
+    match rule_26(m_, ar_, redex_) {
+        Ok(()) => return 26,
+        Err(f) if !f.is_soft() => return m_.failed(f),
+        Err(_) => {}
+    }
+    // Step/memory.copy-val
+    match rule_27(m_, ar_, redex_) {
+        Ok(()) => return 27,
+        Err(f) if !f.is_soft() => return m_.failed(f),
+        Err(_) => {}
+    }
+    STUCK
+}
+
+fn group_14(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> RuleId {
+    // Step/memory.init-oob
+    match rule_28(m_, ar_, redex_) {
+        Ok(()) => return 28,
+        Err(f) if !f.is_soft() => return m_.failed(f),
+        Err(_) => {}
+    }
+    // Step/memory.init-val
+    match rule_29(m_, ar_, redex_) {
+        Ok(()) => return 29,
+        Err(f) if !f.is_soft() => return m_.failed(f),
+        Err(_) => {}
+    }
+    STUCK
+}
+
+fn group_15(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> RuleId {
+    // Step/data.drop
+    match rule_30(m_, ar_, redex_) {
+        Ok(()) => return 30,
+        Err(f) if !f.is_soft() => return m_.failed(f),
+        Err(_) => {}
+    }
+    STUCK
+}
+
+fn group_16(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> RuleId {
+    // Step/struct.new
+    match rule_31(m_, ar_, redex_) {
+        Ok(()) => return 31,
+        Err(f) if !f.is_soft() => return m_.failed(f),
+        Err(_) => {}
+    }
+    STUCK
+}
+
+fn group_17(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> RuleId {
+    // Step/struct.set-null
+    match rule_32(m_, ar_, redex_) {
+        Ok(()) => return 32,
+        Err(f) if !f.is_soft() => return m_.failed(f),
+        Err(_) => {}
+    }
+    // Step/struct.set-struct
+    match rule_33(m_, ar_, redex_) {
+        Ok(()) => return 33,
+        Err(f) if !f.is_soft() => return m_.failed(f),
+        Err(_) => {}
+    }
+    STUCK
+}
+
+fn group_18(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> RuleId {
+    // Step/array.new_fixed
+    match rule_34(m_, ar_, redex_) {
+        Ok(()) => return 34,
+        Err(f) if !f.is_soft() => return m_.failed(f),
+        Err(_) => {}
+    }
+    STUCK
+}
+
+fn group_19(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> RuleId {
+    // Step/array.set-null
+    match rule_35(m_, ar_, redex_) {
+        Ok(()) => return 35,
+        Err(f) if !f.is_soft() => return m_.failed(f),
+        Err(_) => {}
+    }
+    // Step/array.set-oob
+    match rule_36(m_, ar_, redex_) {
+        Ok(()) => return 36,
+        Err(f) if !f.is_soft() => return m_.failed(f),
+        Err(_) => {}
+    }
+    // Step/array.set-array
+    match rule_37(m_, ar_, redex_) {
+        Ok(()) => return 37,
+        Err(f) if !f.is_soft() => return m_.failed(f),
+        Err(_) => {}
+    }
+    STUCK
+}
+
+fn group_20(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> RuleId {
+    // Step/array.fill-null
+    match rule_38(m_, ar_, redex_) {
+        Ok(()) => return 38,
+        Err(f) if !f.is_soft() => return m_.failed(f),
+        Err(_) => {}
+    }
+    // Step/array.fill-oob
+    match rule_39(m_, ar_, redex_) {
+        Ok(()) => return 39,
+        Err(f) if !f.is_soft() => return m_.failed(f),
+        Err(_) => {}
+    }
+    // Step/array.fill-val
+    match rule_40(m_, ar_, redex_) {
+        Ok(()) => return 40,
+        Err(f) if !f.is_soft() => return m_.failed(f),
+        Err(_) => {}
+    }
+    STUCK
+}
+
+fn group_21(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> RuleId {
+    // Step/array.copy-null1
+    match rule_41(m_, ar_, redex_) {
+        Ok(()) => return 41,
+        Err(f) if !f.is_soft() => return m_.failed(f),
+        Err(_) => {}
+    }
+    // Step/array.copy-null2
+    match rule_42(m_, ar_, redex_) {
+        Ok(()) => return 42,
+        Err(f) if !f.is_soft() => return m_.failed(f),
+        Err(_) => {}
+    }
+    // Step/array.copy-oob
+    match rule_43(m_, ar_, redex_) {
+        Ok(()) => return 43,
+        Err(f) if !f.is_soft() => return m_.failed(f),
+        Err(_) => {}
+    }
+    // Step/array.copy-val
+    match rule_44(m_, ar_, redex_) {
+        Ok(()) => return 44,
+        Err(f) if !f.is_soft() => return m_.failed(f),
+        Err(_) => {}
+    }
+    STUCK
+}
+
+fn group_22(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> RuleId {
+    // Step/array.init_elem-null
+    match rule_45(m_, ar_, redex_) {
+        Ok(()) => return 45,
+        Err(f) if !f.is_soft() => return m_.failed(f),
+        Err(_) => {}
+    }
+    // Step/array.init_elem-oob-array
+    match rule_46(m_, ar_, redex_) {
+        Ok(()) => return 46,
+        Err(f) if !f.is_soft() => return m_.failed(f),
+        Err(_) => {}
+    }
+    // Step/array.init_elem-oob-elem
+    match rule_47(m_, ar_, redex_) {
+        Ok(()) => return 47,
+        Err(f) if !f.is_soft() => return m_.failed(f),
+        Err(_) => {}
+    }
+    // Step/array.init_elem-val
+    match rule_48(m_, ar_, redex_) {
+        Ok(()) => return 48,
+        Err(f) if !f.is_soft() => return m_.failed(f),
+        Err(_) => {}
+    }
+    STUCK
+}
+
+fn group_23(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> RuleId {
+    // Step/array.init_data-null
+    match rule_49(m_, ar_, redex_) {
+        Ok(()) => return 49,
+        Err(f) if !f.is_soft() => return m_.failed(f),
+        Err(_) => {}
+    }
+    // Step/array.init_data-oob-array
+    match rule_50(m_, ar_, redex_) {
+        Ok(()) => return 50,
+        Err(f) if !f.is_soft() => return m_.failed(f),
+        Err(_) => {}
+    }
+    // Step/array.init_data-oob-data
+    match rule_51(m_, ar_, redex_) {
+        Ok(()) => return 51,
+        Err(f) if !f.is_soft() => return m_.failed(f),
+        Err(_) => {}
+    }
+    // Step/array.init_data-val
+    match rule_52(m_, ar_, redex_) {
+        Ok(()) => return 52,
+        Err(f) if !f.is_soft() => return m_.failed(f),
+        Err(_) => {}
+    }
+    STUCK
+}
+
+fn group_24(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> RuleId {
+    // Step/vstore-oob
+    match rule_53(m_, ar_, redex_) {
+        Ok(()) => return 53,
+        Err(f) if !f.is_soft() => return m_.failed(f),
+        Err(_) => {}
+    }
+    // Step/vstore-val
+    match rule_54(m_, ar_, redex_) {
+        Ok(()) => return 54,
+        Err(f) if !f.is_soft() => return m_.failed(f),
+        Err(_) => {}
+    }
+    STUCK
+}
+
+fn group_25(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> RuleId {
+    // Step/vstore_lane-oob
+    match rule_55(m_, ar_, redex_) {
+        Ok(()) => return 55,
+        Err(f) if !f.is_soft() => return m_.failed(f),
+        Err(_) => {}
+    }
+    // Step/vstore_lane-val
+    match rule_56(m_, ar_, redex_) {
+        Ok(()) => return 56,
+        Err(f) if !f.is_soft() => return m_.failed(f),
+        Err(_) => {}
+    }
+    STUCK
+}
+
+fn group_26(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> RuleId {
+    // Step_pure/unreachable
+    match rule_57(m_, ar_, redex_) {
+        Ok(()) => return 57,
+        Err(f) if !f.is_soft() => return m_.failed(f),
+        Err(_) => {}
+    }
+    STUCK
+}
+
+fn group_27(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> RuleId {
+    // Step_pure/nop
+    match rule_58(m_, ar_, redex_) {
+        Ok(()) => return 58,
+        Err(f) if !f.is_soft() => return m_.failed(f),
+        Err(_) => {}
+    }
+    STUCK
+}
+
+fn group_28(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> RuleId {
+    // Step_pure/drop
+    match rule_59(m_, ar_, redex_) {
+        Ok(()) => return 59,
+        Err(f) if !f.is_soft() => return m_.failed(f),
+        Err(_) => {}
+    }
+    STUCK
+}
+
+fn group_29(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> RuleId {
+    // Step_pure/select-true
+    match rule_60(m_, ar_, redex_) {
+        Ok(()) => return 60,
+        Err(f) if !f.is_soft() => return m_.failed(f),
+        Err(_) => {}
+    }
+    // Step_pure/select-false
+    match rule_61(m_, ar_, redex_) {
+        Ok(()) => return 61,
+        Err(f) if !f.is_soft() => return m_.failed(f),
+        Err(_) => {}
+    }
+    STUCK
+}
+
+fn group_30(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> RuleId {
+    // Step_pure/if-true
+    match rule_62(m_, ar_, redex_) {
+        Ok(()) => return 62,
+        Err(f) if !f.is_soft() => return m_.failed(f),
+        Err(_) => {}
+    }
+    // Step_pure/if-false
+    match rule_63(m_, ar_, redex_) {
+        Ok(()) => return 63,
+        Err(f) if !f.is_soft() => return m_.failed(f),
+        Err(_) => {}
+    }
+    STUCK
+}
+
+fn group_31(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> RuleId {
+    // Step_pure/br-label-zero
+    match rule_64(m_, ar_, redex_) {
+        Ok(()) => return 64,
+        Err(f) if !f.is_soft() => return m_.failed(f),
+        Err(_) => {}
+    }
+    // Step_pure/br-label-succ
+    match rule_65(m_, ar_, redex_) {
+        Ok(()) => return 65,
+        Err(f) if !f.is_soft() => return m_.failed(f),
+        Err(_) => {}
+    }
+    // Step_pure/br-handler
+    match rule_66(m_, ar_, redex_) {
+        Ok(()) => return 66,
+        Err(f) if !f.is_soft() => return m_.failed(f),
+        Err(_) => {}
+    }
+    STUCK
+}
+
+fn group_32(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> RuleId {
+    // Step_pure/br_if-true
+    match rule_67(m_, ar_, redex_) {
+        Ok(()) => return 67,
+        Err(f) if !f.is_soft() => return m_.failed(f),
+        Err(_) => {}
+    }
+    // Step_pure/br_if-false
+    match rule_68(m_, ar_, redex_) {
+        Ok(()) => return 68,
+        Err(f) if !f.is_soft() => return m_.failed(f),
+        Err(_) => {}
+    }
+    STUCK
+}
+
+fn group_33(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> RuleId {
+    // Step_pure/br_table-lt
+    match rule_69(m_, ar_, redex_) {
+        Ok(()) => return 69,
+        Err(f) if !f.is_soft() => return m_.failed(f),
+        Err(_) => {}
+    }
+    // Step_pure/br_table-ge
+    match rule_70(m_, ar_, redex_) {
+        Ok(()) => return 70,
+        Err(f) if !f.is_soft() => return m_.failed(f),
+        Err(_) => {}
+    }
+    STUCK
+}
+
+fn group_34(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> RuleId {
+    // Step_pure/br_on_null-null
+    match rule_71(m_, ar_, redex_) {
+        Ok(()) => return 71,
+        Err(f) if !f.is_soft() => return m_.failed(f),
+        Err(_) => {}
+    }
+    // Step_pure/br_on_null-addr
+    match rule_72(m_, ar_, redex_) {
+        Ok(()) => return 72,
+        Err(f) if !f.is_soft() => return m_.failed(f),
+        Err(_) => {}
+    }
+    STUCK
+}
+
+fn group_35(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> RuleId {
+    // Step_pure/br_on_non_null-null
+    match rule_73(m_, ar_, redex_) {
+        Ok(()) => return 73,
+        Err(f) if !f.is_soft() => return m_.failed(f),
+        Err(_) => {}
+    }
+    // Step_pure/br_on_non_null-addr
+    match rule_74(m_, ar_, redex_) {
+        Ok(()) => return 74,
+        Err(f) if !f.is_soft() => return m_.failed(f),
+        Err(_) => {}
+    }
+    STUCK
+}
+
+fn group_36(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> RuleId {
+    // Step_pure/return_call_ref-label
+    match rule_75(m_, ar_, redex_) {
+        Ok(()) => return 75,
+        Err(f) if !f.is_soft() => return m_.failed(f),
+        Err(_) => {}
+    }
+    // Step_pure/return_call_ref-handler
+    match rule_76(m_, ar_, redex_) {
+        Ok(()) => return 76,
+        Err(f) if !f.is_soft() => return m_.failed(f),
+        Err(_) => {}
+    }
+    // Step_read/return_call_ref-frame-null
+    match rule_77(m_, ar_, redex_) {
+        Ok(()) => return 77,
+        Err(f) if !f.is_soft() => return m_.failed(f),
+        Err(_) => {}
+    }
+    // Step_read/return_call_ref-frame-addr
+    match rule_78(m_, ar_, redex_) {
+        Ok(()) => return 78,
+        Err(f) if !f.is_soft() => return m_.failed(f),
+        Err(_) => {}
+    }
+    STUCK
+}
+
+fn group_37(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> RuleId {
+    // Step_pure/return-frame
+    match rule_79(m_, ar_, redex_) {
+        Ok(()) => return 79,
+        Err(f) if !f.is_soft() => return m_.failed(f),
+        Err(_) => {}
+    }
+    // Step_pure/return-label
+    match rule_80(m_, ar_, redex_) {
+        Ok(()) => return 80,
+        Err(f) if !f.is_soft() => return m_.failed(f),
+        Err(_) => {}
+    }
+    // Step_pure/return-handler
+    match rule_81(m_, ar_, redex_) {
+        Ok(()) => return 81,
+        Err(f) if !f.is_soft() => return m_.failed(f),
+        Err(_) => {}
+    }
+    STUCK
+}
+
+fn group_38(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> RuleId {
+    // Step_pure/throw_ref-null
+    match rule_82(m_, ar_, redex_) {
+        Ok(()) => return 82,
+        Err(f) if !f.is_soft() => return m_.failed(f),
+        Err(_) => {}
+    }
+    // Step_pure/throw_ref-instrs
+    match rule_83(m_, ar_, redex_) {
+        Ok(()) => return 83,
+        Err(f) if !f.is_soft() => return m_.failed(f),
+        Err(_) => {}
+    }
+    // Step_pure/throw_ref-label
+    match rule_84(m_, ar_, redex_) {
+        Ok(()) => return 84,
+        Err(f) if !f.is_soft() => return m_.failed(f),
+        Err(_) => {}
+    }
+    // Step_pure/throw_ref-frame
+    match rule_85(m_, ar_, redex_) {
+        Ok(()) => return 85,
+        Err(f) if !f.is_soft() => return m_.failed(f),
+        Err(_) => {}
+    }
+    // Step_read/throw_ref-handler-empty
+    match rule_86(m_, ar_, redex_) {
+        Ok(()) => return 86,
+        Err(f) if !f.is_soft() => return m_.failed(f),
+        Err(_) => {}
+    }
+    // Step_read/throw_ref-handler-catch
+    match rule_87(m_, ar_, redex_) {
+        Ok(()) => return 87,
+        Err(f) if !f.is_soft() => return m_.failed(f),
+        Err(_) => {}
+    }
+    // Step_read/throw_ref-handler-catch_ref
+    match rule_88(m_, ar_, redex_) {
+        Ok(()) => return 88,
+        Err(f) if !f.is_soft() => return m_.failed(f),
+        Err(_) => {}
+    }
+    // Step_read/throw_ref-handler-catch_all
+    match rule_89(m_, ar_, redex_) {
+        Ok(()) => return 89,
+        Err(f) if !f.is_soft() => return m_.failed(f),
+        Err(_) => {}
+    }
+    // Step_read/throw_ref-handler-catch_all_ref
+    match rule_90(m_, ar_, redex_) {
+        Ok(()) => return 90,
+        Err(f) if !f.is_soft() => return m_.failed(f),
+        Err(_) => {}
+    }
+    // Step_read/throw_ref-handler-next
+    match rule_91(m_, ar_, redex_) {
+        Ok(()) => return 91,
+        Err(f) if !f.is_soft() => return m_.failed(f),
+        Err(_) => {}
+    }
+    STUCK
+}
+
+fn group_39(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> RuleId {
+    // Step_pure/trap-instrs
+    match rule_92(m_, ar_, redex_) {
+        Ok(()) => return 92,
+        Err(f) if !f.is_soft() => return m_.failed(f),
+        Err(_) => {}
+    }
+    // Step_pure/trap-label
+    match rule_93(m_, ar_, redex_) {
+        Ok(()) => return 93,
+        Err(f) if !f.is_soft() => return m_.failed(f),
+        Err(_) => {}
+    }
+    // Step_pure/trap-handler
+    match rule_94(m_, ar_, redex_) {
+        Ok(()) => return 94,
+        Err(f) if !f.is_soft() => return m_.failed(f),
+        Err(_) => {}
+    }
+    // Step_pure/trap-frame
+    match rule_95(m_, ar_, redex_) {
+        Ok(()) => return 95,
+        Err(f) if !f.is_soft() => return m_.failed(f),
+        Err(_) => {}
+    }
+    STUCK
+}
+
+fn group_40(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> RuleId {
+    // Step_pure/local.tee
+    match rule_96(m_, ar_, redex_) {
+        Ok(()) => return 96,
+        Err(f) if !f.is_soft() => return m_.failed(f),
+        Err(_) => {}
+    }
+    STUCK
+}
+
+fn group_41(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> RuleId {
+    // Step_pure/ref.is_null-true
+    match rule_97(m_, ar_, redex_) {
+        Ok(()) => return 97,
+        Err(f) if !f.is_soft() => return m_.failed(f),
+        Err(_) => {}
+    }
+    // Step_pure/ref.is_null-false
+    match rule_98(m_, ar_, redex_) {
+        Ok(()) => return 98,
+        Err(f) if !f.is_soft() => return m_.failed(f),
+        Err(_) => {}
+    }
+    STUCK
+}
+
+fn group_42(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> RuleId {
+    // Step_pure/ref.as_non_null-null
+    match rule_99(m_, ar_, redex_) {
+        Ok(()) => return 99,
+        Err(f) if !f.is_soft() => return m_.failed(f),
+        Err(_) => {}
+    }
+    // Step_pure/ref.as_non_null-addr
+    match rule_100(m_, ar_, redex_) {
+        Ok(()) => return 100,
+        Err(f) if !f.is_soft() => return m_.failed(f),
+        Err(_) => {}
+    }
+    STUCK
+}
+
+fn group_43(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> RuleId {
+    // Step_pure/ref.eq-null
+    match rule_101(m_, ar_, redex_) {
+        Ok(()) => return 101,
+        Err(f) if !f.is_soft() => return m_.failed(f),
+        Err(_) => {}
+    }
+    // Step_pure/ref.eq-true
+    match rule_102(m_, ar_, redex_) {
+        Ok(()) => return 102,
+        Err(f) if !f.is_soft() => return m_.failed(f),
+        Err(_) => {}
+    }
+    // Step_pure/ref.eq-false
+    match rule_103(m_, ar_, redex_) {
+        Ok(()) => return 103,
+        Err(f) if !f.is_soft() => return m_.failed(f),
+        Err(_) => {}
+    }
+    STUCK
+}
+
+fn group_44(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> RuleId {
+    // Step_pure/ref.i31
+    match rule_104(m_, ar_, redex_) {
+        Ok(()) => return 104,
+        Err(f) if !f.is_soft() => return m_.failed(f),
+        Err(_) => {}
+    }
+    STUCK
+}
+
+fn group_45(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> RuleId {
+    // Step_pure/ref.i31_shared
+    match rule_105(m_, ar_, redex_) {
+        Ok(()) => return 105,
+        Err(f) if !f.is_soft() => return m_.failed(f),
+        Err(_) => {}
+    }
+    STUCK
+}
+
+fn group_46(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> RuleId {
+    // Step_pure/i31.get-null
+    match rule_106(m_, ar_, redex_) {
+        Ok(()) => return 106,
+        Err(f) if !f.is_soft() => return m_.failed(f),
+        Err(_) => {}
+    }
+    // Step_pure/i31.get-num
+    match rule_107(m_, ar_, redex_) {
+        Ok(()) => return 107,
+        Err(f) if !f.is_soft() => return m_.failed(f),
+        Err(_) => {}
+    }
+    STUCK
+}
+
+fn group_47(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> RuleId {
+    // Step_pure/array.new
+    match rule_108(m_, ar_, redex_) {
+        Ok(()) => return 108,
+        Err(f) if !f.is_soft() => return m_.failed(f),
+        Err(_) => {}
+    }
+    STUCK
+}
+
+fn group_48(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> RuleId {
+    // Step_pure/extern.convert_any-null
+    match rule_109(m_, ar_, redex_) {
+        Ok(()) => return 109,
+        Err(f) if !f.is_soft() => return m_.failed(f),
+        Err(_) => {}
+    }
+    // Step_pure/extern.convert_any-addr
+    match rule_110(m_, ar_, redex_) {
+        Ok(()) => return 110,
+        Err(f) if !f.is_soft() => return m_.failed(f),
+        Err(_) => {}
+    }
+    STUCK
+}
+
+fn group_49(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> RuleId {
+    // Step_pure/any.convert_extern-null
+    match rule_111(m_, ar_, redex_) {
+        Ok(()) => return 111,
+        Err(f) if !f.is_soft() => return m_.failed(f),
+        Err(_) => {}
+    }
+    // Step_pure/any.convert_extern-addr
+    match rule_112(m_, ar_, redex_) {
+        Ok(()) => return 112,
+        Err(f) if !f.is_soft() => return m_.failed(f),
+        Err(_) => {}
+    }
+    STUCK
+}
+
+fn group_50(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> RuleId {
+    // Step_pure/unop-val
+    match rule_113(m_, ar_, redex_) {
+        Ok(()) => return 113,
+        Err(f) if !f.is_soft() => return m_.failed(f),
+        Err(_) => {}
+    }
+    // Step_pure/unop-trap
+    match rule_114(m_, ar_, redex_) {
+        Ok(()) => return 114,
+        Err(f) if !f.is_soft() => return m_.failed(f),
+        Err(_) => {}
+    }
+    STUCK
+}
+
+fn group_51(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> RuleId {
+    // Step_pure/binop-val
+    match rule_115(m_, ar_, redex_) {
+        Ok(()) => return 115,
+        Err(f) if !f.is_soft() => return m_.failed(f),
+        Err(_) => {}
+    }
+    // Step_pure/binop-trap-zero
+    match rule_116(m_, ar_, redex_) {
+        Ok(()) => return 116,
+        Err(f) if !f.is_soft() => return m_.failed(f),
+        Err(_) => {}
+    }
+    // Step_pure/binop-trap-overflow
+    match rule_117(m_, ar_, redex_) {
+        Ok(()) => return 117,
+        Err(f) if !f.is_soft() => return m_.failed(f),
+        Err(_) => {}
+    }
+    STUCK
+}
+
+fn group_52(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> RuleId {
+    // Step_pure/testop
+    match rule_118(m_, ar_, redex_) {
+        Ok(()) => return 118,
+        Err(f) if !f.is_soft() => return m_.failed(f),
+        Err(_) => {}
+    }
+    STUCK
+}
+
+fn group_53(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> RuleId {
+    // Step_pure/relop
+    match rule_119(m_, ar_, redex_) {
+        Ok(()) => return 119,
+        Err(f) if !f.is_soft() => return m_.failed(f),
+        Err(_) => {}
+    }
+    STUCK
+}
+
+fn group_54(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> RuleId {
+    // Step_pure/cvtop-val
+    match rule_120(m_, ar_, redex_) {
+        Ok(()) => return 120,
+        Err(f) if !f.is_soft() => return m_.failed(f),
+        Err(_) => {}
+    }
+    // Step_pure/cvtop-trap-nan
+    match rule_121(m_, ar_, redex_) {
+        Ok(()) => return 121,
+        Err(f) if !f.is_soft() => return m_.failed(f),
+        Err(_) => {}
+    }
+    // Step_pure/cvtop-trap-overflow
+    match rule_122(m_, ar_, redex_) {
+        Ok(()) => return 122,
+        Err(f) if !f.is_soft() => return m_.failed(f),
+        Err(_) => {}
+    }
+    STUCK
+}
+
+fn group_55(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> RuleId {
+    // Step_pure/vvunop
+    match rule_123(m_, ar_, redex_) {
+        Ok(()) => return 123,
+        Err(f) if !f.is_soft() => return m_.failed(f),
+        Err(_) => {}
+    }
+    STUCK
+}
+
+fn group_56(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> RuleId {
+    // Step_pure/vvbinop
+    match rule_124(m_, ar_, redex_) {
+        Ok(()) => return 124,
+        Err(f) if !f.is_soft() => return m_.failed(f),
+        Err(_) => {}
+    }
+    STUCK
+}
+
+fn group_57(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> RuleId {
+    // Step_pure/vvternop
+    match rule_125(m_, ar_, redex_) {
+        Ok(()) => return 125,
+        Err(f) if !f.is_soft() => return m_.failed(f),
+        Err(_) => {}
+    }
+    STUCK
+}
+
+fn group_58(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> RuleId {
+    // Step_pure/vvtestop
+    match rule_126(m_, ar_, redex_) {
+        Ok(()) => return 126,
+        Err(f) if !f.is_soft() => return m_.failed(f),
+        Err(_) => {}
+    }
+    STUCK
+}
+
+fn group_59(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> RuleId {
+    // Step_pure/vunop
+    match rule_127(m_, ar_, redex_) {
+        Ok(()) => return 127,
+        Err(f) if !f.is_soft() => return m_.failed(f),
+        Err(_) => {}
+    }
+    STUCK
+}
+
+fn group_60(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> RuleId {
+    // Step_pure/vbinop
+    match rule_128(m_, ar_, redex_) {
+        Ok(()) => return 128,
+        Err(f) if !f.is_soft() => return m_.failed(f),
+        Err(_) => {}
+    }
+    STUCK
+}
+
+fn group_61(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> RuleId {
+    // Step_pure/vternop
+    match rule_129(m_, ar_, redex_) {
+        Ok(()) => return 129,
+        Err(f) if !f.is_soft() => return m_.failed(f),
+        Err(_) => {}
+    }
+    STUCK
+}
+
+fn group_62(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> RuleId {
+    // Step_pure/vtestop
+    match rule_130(m_, ar_, redex_) {
+        Ok(()) => return 130,
+        Err(f) if !f.is_soft() => return m_.failed(f),
+        Err(_) => {}
+    }
+    STUCK
+}
+
+fn group_63(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> RuleId {
+    // Step_pure/vrelop
+    match rule_131(m_, ar_, redex_) {
+        Ok(()) => return 131,
+        Err(f) if !f.is_soft() => return m_.failed(f),
+        Err(_) => {}
+    }
+    STUCK
+}
+
+fn group_64(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> RuleId {
+    // Step_pure/vshiftop
+    match rule_132(m_, ar_, redex_) {
+        Ok(()) => return 132,
+        Err(f) if !f.is_soft() => return m_.failed(f),
+        Err(_) => {}
+    }
+    STUCK
+}
+
+fn group_65(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> RuleId {
+    // Step_pure/vbitmask
+    match rule_133(m_, ar_, redex_) {
+        Ok(()) => return 133,
+        Err(f) if !f.is_soft() => return m_.failed(f),
+        Err(_) => {}
+    }
+    STUCK
+}
+
+fn group_66(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> RuleId {
+    // Step_pure/vswizzlop
+    match rule_134(m_, ar_, redex_) {
+        Ok(()) => return 134,
+        Err(f) if !f.is_soft() => return m_.failed(f),
+        Err(_) => {}
+    }
+    STUCK
+}
+
+fn group_67(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> RuleId {
+    // Step_pure/vshuffle
+    match rule_135(m_, ar_, redex_) {
+        Ok(()) => return 135,
+        Err(f) if !f.is_soft() => return m_.failed(f),
+        Err(_) => {}
+    }
+    STUCK
+}
+
+fn group_68(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> RuleId {
+    // Step_pure/vsplat
+    match rule_136(m_, ar_, redex_) {
+        Ok(()) => return 136,
+        Err(f) if !f.is_soft() => return m_.failed(f),
+        Err(_) => {}
+    }
+    STUCK
+}
+
+fn group_69(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> RuleId {
+    // Step_pure/vextract_lane-num
+    match rule_137(m_, ar_, redex_) {
+        Ok(()) => return 137,
+        Err(f) if !f.is_soft() => return m_.failed(f),
+        Err(_) => {}
+    }
+    // Step_pure/vextract_lane-pack
+    match rule_138(m_, ar_, redex_) {
+        Ok(()) => return 138,
+        Err(f) if !f.is_soft() => return m_.failed(f),
+        Err(_) => {}
+    }
+    STUCK
+}
+
+fn group_70(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> RuleId {
+    // Step_pure/vreplace_lane
+    match rule_139(m_, ar_, redex_) {
+        Ok(()) => return 139,
+        Err(f) if !f.is_soft() => return m_.failed(f),
+        Err(_) => {}
+    }
+    STUCK
+}
+
+fn group_71(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> RuleId {
+    // Step_pure/vextunop
+    match rule_140(m_, ar_, redex_) {
+        Ok(()) => return 140,
+        Err(f) if !f.is_soft() => return m_.failed(f),
+        Err(_) => {}
+    }
+    STUCK
+}
+
+fn group_72(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> RuleId {
+    // Step_pure/vextbinop
+    match rule_141(m_, ar_, redex_) {
+        Ok(()) => return 141,
+        Err(f) if !f.is_soft() => return m_.failed(f),
+        Err(_) => {}
+    }
+    STUCK
+}
+
+fn group_73(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> RuleId {
+    // Step_pure/vextternop
+    match rule_142(m_, ar_, redex_) {
+        Ok(()) => return 142,
+        Err(f) if !f.is_soft() => return m_.failed(f),
+        Err(_) => {}
+    }
+    STUCK
+}
+
+fn group_74(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> RuleId {
+    // Step_pure/vnarrow
+    match rule_143(m_, ar_, redex_) {
+        Ok(()) => return 143,
+        Err(f) if !f.is_soft() => return m_.failed(f),
+        Err(_) => {}
+    }
+    STUCK
+}
+
+fn group_75(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> RuleId {
+    // Step_pure/vcvtop
+    match rule_144(m_, ar_, redex_) {
+        Ok(()) => return 144,
+        Err(f) if !f.is_soft() => return m_.failed(f),
+        Err(_) => {}
+    }
+    STUCK
+}
+
+fn group_76(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> RuleId {
+    // Step_read/block
+    match rule_145(m_, ar_, redex_) {
+        Ok(()) => return 145,
+        Err(f) if !f.is_soft() => return m_.failed(f),
+        Err(_) => {}
+    }
+    STUCK
+}
+
+fn group_77(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> RuleId {
+    // Step_read/loop
+    match rule_146(m_, ar_, redex_) {
+        Ok(()) => return 146,
+        Err(f) if !f.is_soft() => return m_.failed(f),
+        Err(_) => {}
+    }
+    STUCK
+}
+
+fn group_78(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> RuleId {
+    // Step_read/br_on_cast-succeed
+    match rule_147(m_, ar_, redex_) {
+        Ok(()) => return 147,
+        Err(f) if !f.is_soft() => return m_.failed(f),
+        Err(_) => {}
+    }
+    // Step_read/br_on_cast-fail
+    match rule_148(m_, ar_, redex_) {
+        Ok(()) => return 148,
+        Err(f) if !f.is_soft() => return m_.failed(f),
+        Err(_) => {}
+    }
+    STUCK
+}
+
+fn group_79(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> RuleId {
+    // Step_read/br_on_cast_fail-succeed
+    match rule_149(m_, ar_, redex_) {
+        Ok(()) => return 149,
+        Err(f) if !f.is_soft() => return m_.failed(f),
+        Err(_) => {}
+    }
+    // Step_read/br_on_cast_fail-fail
+    match rule_150(m_, ar_, redex_) {
+        Ok(()) => return 150,
+        Err(f) if !f.is_soft() => return m_.failed(f),
+        Err(_) => {}
+    }
+    STUCK
+}
+
+fn group_80(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> RuleId {
+    // Step_read/call
+    match rule_151(m_, ar_, redex_) {
+        Ok(()) => return 151,
+        Err(f) if !f.is_soft() => return m_.failed(f),
+        Err(_) => {}
+    }
+    STUCK
+}
+
+fn group_81(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> RuleId {
+    // Step_read/call_indirect-oob
+    match rule_152(m_, ar_, redex_) {
+        Ok(()) => return 152,
+        Err(f) if !f.is_soft() => return m_.failed(f),
+        Err(_) => {}
+    }
+    // Step_read/call_indirect-null
+    match rule_153(m_, ar_, redex_) {
+        Ok(()) => return 153,
+        Err(f) if !f.is_soft() => return m_.failed(f),
+        Err(_) => {}
+    }
+    // Step_read/call_indirect-call
+    match rule_154(m_, ar_, redex_) {
+        Ok(()) => return 154,
+        Err(f) if !f.is_soft() => return m_.failed(f),
+        Err(_) => {}
+    }
+    // Step_read/call_indirect-mismatch
+    match rule_155(m_, ar_, redex_) {
+        Ok(()) => return 155,
+        Err(f) if !f.is_soft() => return m_.failed(f),
+        Err(_) => {}
+    }
+    STUCK
+}
+
+fn group_82(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> RuleId {
+    // Step_read/return_call
+    match rule_156(m_, ar_, redex_) {
+        Ok(()) => return 156,
+        Err(f) if !f.is_soft() => return m_.failed(f),
+        Err(_) => {}
+    }
+    STUCK
+}
+
+fn group_83(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> RuleId {
+    // Step_read/return_call_indirect-oob
+    match rule_157(m_, ar_, redex_) {
+        Ok(()) => return 157,
+        Err(f) if !f.is_soft() => return m_.failed(f),
+        Err(_) => {}
+    }
+    // Step_read/return_call_indirect-null
+    match rule_158(m_, ar_, redex_) {
+        Ok(()) => return 158,
+        Err(f) if !f.is_soft() => return m_.failed(f),
+        Err(_) => {}
+    }
+    // Step_read/return_call_indirect-call
+    match rule_159(m_, ar_, redex_) {
+        Ok(()) => return 159,
+        Err(f) if !f.is_soft() => return m_.failed(f),
+        Err(_) => {}
+    }
+    // Step_read/return_call_indirect-mismatch
+    match rule_160(m_, ar_, redex_) {
+        Ok(()) => return 160,
+        Err(f) if !f.is_soft() => return m_.failed(f),
+        Err(_) => {}
+    }
+    STUCK
+}
+
+fn group_84(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> RuleId {
+    // Step_read/try_table
+    match rule_161(m_, ar_, redex_) {
+        Ok(()) => return 161,
+        Err(f) if !f.is_soft() => return m_.failed(f),
+        Err(_) => {}
+    }
+    STUCK
+}
+
+fn group_85(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> RuleId {
+    // Step_read/local.get
+    match rule_162(m_, ar_, redex_) {
+        Ok(()) => return 162,
+        Err(f) if !f.is_soft() => return m_.failed(f),
+        Err(_) => {}
+    }
+    STUCK
+}
+
+fn group_86(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> RuleId {
+    // Step_read/global.get
+    match rule_163(m_, ar_, redex_) {
+        Ok(()) => return 163,
+        Err(f) if !f.is_soft() => return m_.failed(f),
+        Err(_) => {}
+    }
+    STUCK
+}
+
+fn group_87(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> RuleId {
+    // Step_read/table.get-oob
+    match rule_164(m_, ar_, redex_) {
+        Ok(()) => return 164,
+        Err(f) if !f.is_soft() => return m_.failed(f),
+        Err(_) => {}
+    }
+    // Step_read/table.get-val
+    match rule_165(m_, ar_, redex_) {
+        Ok(()) => return 165,
+        Err(f) if !f.is_soft() => return m_.failed(f),
+        Err(_) => {}
+    }
+    STUCK
+}
+
+fn group_88(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> RuleId {
+    // Step_read/table.size
+    match rule_166(m_, ar_, redex_) {
+        Ok(()) => return 166,
+        Err(f) if !f.is_soft() => return m_.failed(f),
+        Err(_) => {}
+    }
+    STUCK
+}
+
+fn group_89(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> RuleId {
+    // Step_read/load-num-oob
+    match rule_167(m_, ar_, redex_) {
+        Ok(()) => return 167,
+        Err(f) if !f.is_soft() => return m_.failed(f),
+        Err(_) => {}
+    }
+    // Step_read/load-num-val
+    match rule_168(m_, ar_, redex_) {
+        Ok(()) => return 168,
+        Err(f) if !f.is_soft() => return m_.failed(f),
+        Err(_) => {}
+    }
+    // Step_read/load-pack-oob
+    match rule_169(m_, ar_, redex_) {
+        Ok(()) => return 169,
+        Err(f) if !f.is_soft() => return m_.failed(f),
+        Err(_) => {}
+    }
+    // Step_read/load-pack-val
+    match rule_170(m_, ar_, redex_) {
+        Ok(()) => return 170,
+        Err(f) if !f.is_soft() => return m_.failed(f),
+        Err(_) => {}
+    }
+    STUCK
+}
+
+fn group_90(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> RuleId {
+    // Step_read/memory.size
+    match rule_171(m_, ar_, redex_) {
+        Ok(()) => return 171,
+        Err(f) if !f.is_soft() => return m_.failed(f),
+        Err(_) => {}
+    }
+    STUCK
+}
+
+fn group_91(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> RuleId {
+    // Step_read/ref.func
+    match rule_172(m_, ar_, redex_) {
+        Ok(()) => return 172,
+        Err(f) if !f.is_soft() => return m_.failed(f),
+        Err(_) => {}
+    }
+    STUCK
+}
+
+fn group_92(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> RuleId {
+    // Step_read/ref.test-true
+    match rule_173(m_, ar_, redex_) {
+        Ok(()) => return 173,
+        Err(f) if !f.is_soft() => return m_.failed(f),
+        Err(_) => {}
+    }
+    // Step_read/ref.test-false
+    match rule_174(m_, ar_, redex_) {
+        Ok(()) => return 174,
+        Err(f) if !f.is_soft() => return m_.failed(f),
+        Err(_) => {}
+    }
+    STUCK
+}
+
+fn group_93(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> RuleId {
+    // Step_read/ref.cast-succeed
+    match rule_175(m_, ar_, redex_) {
+        Ok(()) => return 175,
+        Err(f) if !f.is_soft() => return m_.failed(f),
+        Err(_) => {}
+    }
+    // Step_read/ref.cast-fail
+    match rule_176(m_, ar_, redex_) {
+        Ok(()) => return 176,
+        Err(f) if !f.is_soft() => return m_.failed(f),
+        Err(_) => {}
+    }
+    STUCK
+}
+
+fn group_94(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> RuleId {
+    // Step_read/struct.new_default
+    match rule_177(m_, ar_, redex_) {
+        Ok(()) => return 177,
+        Err(f) if !f.is_soft() => return m_.failed(f),
+        Err(_) => {}
+    }
+    STUCK
+}
+
+fn group_95(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> RuleId {
+    // Step_read/struct.get-null
+    match rule_178(m_, ar_, redex_) {
+        Ok(()) => return 178,
+        Err(f) if !f.is_soft() => return m_.failed(f),
+        Err(_) => {}
+    }
+    // Step_read/struct.get-struct
+    match rule_179(m_, ar_, redex_) {
+        Ok(()) => return 179,
+        Err(f) if !f.is_soft() => return m_.failed(f),
+        Err(_) => {}
+    }
+    STUCK
+}
+
+fn group_96(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> RuleId {
+    // Step_read/array.new_default
+    match rule_180(m_, ar_, redex_) {
+        Ok(()) => return 180,
+        Err(f) if !f.is_soft() => return m_.failed(f),
+        Err(_) => {}
+    }
+    STUCK
+}
+
+fn group_97(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> RuleId {
+    // Step_read/array.new_elem-oob
+    match rule_181(m_, ar_, redex_) {
+        Ok(()) => return 181,
+        Err(f) if !f.is_soft() => return m_.failed(f),
+        Err(_) => {}
+    }
+    // Step_read/array.new_elem-alloc
+    match rule_182(m_, ar_, redex_) {
+        Ok(()) => return 182,
+        Err(f) if !f.is_soft() => return m_.failed(f),
+        Err(_) => {}
+    }
+    STUCK
+}
+
+fn group_98(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> RuleId {
+    // Step_read/array.new_data-oob
+    match rule_183(m_, ar_, redex_) {
+        Ok(()) => return 183,
+        Err(f) if !f.is_soft() => return m_.failed(f),
+        Err(_) => {}
+    }
+    // Step_read/array.new_data-alloc
+    match rule_184(m_, ar_, redex_) {
+        Ok(()) => return 184,
+        Err(f) if !f.is_soft() => return m_.failed(f),
+        Err(_) => {}
+    }
+    STUCK
+}
+
+fn group_99(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> RuleId {
+    // Step_read/array.get-null
+    match rule_185(m_, ar_, redex_) {
+        Ok(()) => return 185,
+        Err(f) if !f.is_soft() => return m_.failed(f),
+        Err(_) => {}
+    }
+    // Step_read/array.get-oob
+    match rule_186(m_, ar_, redex_) {
+        Ok(()) => return 186,
+        Err(f) if !f.is_soft() => return m_.failed(f),
+        Err(_) => {}
+    }
+    // Step_read/array.get-array
+    match rule_187(m_, ar_, redex_) {
+        Ok(()) => return 187,
+        Err(f) if !f.is_soft() => return m_.failed(f),
+        Err(_) => {}
+    }
+    STUCK
+}
+
+fn group_100(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> RuleId {
+    // Step_read/array.len-null
+    match rule_188(m_, ar_, redex_) {
+        Ok(()) => return 188,
+        Err(f) if !f.is_soft() => return m_.failed(f),
+        Err(_) => {}
+    }
+    // Step_read/array.len-array
+    match rule_189(m_, ar_, redex_) {
+        Ok(()) => return 189,
+        Err(f) if !f.is_soft() => return m_.failed(f),
+        Err(_) => {}
+    }
+    STUCK
+}
+
+fn group_101(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> RuleId {
+    // Step_read/vload-oob
+    match rule_190(m_, ar_, redex_) {
+        Ok(()) => return 190,
+        Err(f) if !f.is_soft() => return m_.failed(f),
+        Err(_) => {}
+    }
+    // Step_read/vload-val
+    match rule_191(m_, ar_, redex_) {
+        Ok(()) => return 191,
+        Err(f) if !f.is_soft() => return m_.failed(f),
+        Err(_) => {}
+    }
+    // Step_read/vload-pack-oob
+    match rule_192(m_, ar_, redex_) {
+        Ok(()) => return 192,
+        Err(f) if !f.is_soft() => return m_.failed(f),
+        Err(_) => {}
+    }
+    // Step_read/vload-pack-val
+    match rule_193(m_, ar_, redex_) {
+        Ok(()) => return 193,
+        Err(f) if !f.is_soft() => return m_.failed(f),
+        Err(_) => {}
+    }
+    // Step_read/vload-splat-oob
+    match rule_194(m_, ar_, redex_) {
+        Ok(()) => return 194,
+        Err(f) if !f.is_soft() => return m_.failed(f),
+        Err(_) => {}
+    }
+    // Step_read/vload-splat-val
+    match rule_195(m_, ar_, redex_) {
+        Ok(()) => return 195,
+        Err(f) if !f.is_soft() => return m_.failed(f),
+        Err(_) => {}
+    }
+    // Step_read/vload-zero-oob
+    match rule_196(m_, ar_, redex_) {
+        Ok(()) => return 196,
+        Err(f) if !f.is_soft() => return m_.failed(f),
+        Err(_) => {}
+    }
+    // Step_read/vload-zero-val
+    match rule_197(m_, ar_, redex_) {
+        Ok(()) => return 197,
+        Err(f) if !f.is_soft() => return m_.failed(f),
+        Err(_) => {}
+    }
+    STUCK
+}
+
+fn group_102(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> RuleId {
+    // Step_read/vload_lane-oob
+    match rule_198(m_, ar_, redex_) {
+        Ok(()) => return 198,
+        Err(f) if !f.is_soft() => return m_.failed(f),
+        Err(_) => {}
+    }
+    // Step_read/vload_lane-val
+    match rule_199(m_, ar_, redex_) {
+        Ok(()) => return 199,
+        Err(f) if !f.is_soft() => return m_.failed(f),
+        Err(_) => {}
+    }
+    STUCK
 }
 
 /// Applies the first rule that leaves a context whose body is done.
-pub fn exit(m_: &mut Machine<Wasm>, ar_: &Ctx) -> R<RuleId> {
-    if wspec_runtime::machine::applied(rule_200(m_, ar_))? { return Ok(200); } // Step_pure/label-vals
-    if wspec_runtime::machine::applied(rule_201(m_, ar_))? { return Ok(201); } // Step_pure/frame-vals
-    if wspec_runtime::machine::applied(rule_202(m_, ar_))? { return Ok(202); } // Step_pure/handler-vals
-    if wspec_runtime::machine::applied(rule_203(m_, ar_))? { return Ok(203); } // Step_read/ref.null-idx
-    Err(Fail::soft())
+pub fn exit(m_: &mut Machine<Wasm>, ar_: &Ctx) -> RuleId {
+    // Step_pure/label-vals
+    match rule_200(m_, ar_) {
+        Ok(()) => return 200,
+        Err(f) if !f.is_soft() => return m_.failed(f),
+        Err(_) => {}
+    }
+    // Step_pure/frame-vals
+    match rule_201(m_, ar_) {
+        Ok(()) => return 201,
+        Err(f) if !f.is_soft() => return m_.failed(f),
+        Err(_) => {}
+    }
+    // Step_pure/handler-vals
+    match rule_202(m_, ar_) {
+        Ok(()) => return 202,
+        Err(f) if !f.is_soft() => return m_.failed(f),
+        Err(_) => {}
+    }
+    // Step_read/ref.null-idx
+    match rule_203(m_, ar_) {
+        Ok(()) => return 203,
+        Err(f) if !f.is_soft() => return m_.failed(f),
+        Err(_) => {}
+    }
+    STUCK
 }
 
 /// After leaving a context: a frame context gives the state back the frame around it.
@@ -6982,11 +8000,11 @@ impl Lang for Wasm {
         &ar.instr
     }
     #[inline]
-    fn step(m: &mut Machine<Self>, ar: &Ctx, i: &Instr) -> R<RuleId> {
+    fn step(m: &mut Machine<Self>, ar: &Ctx, i: &Instr) -> RuleId {
         step(m, ar, i)
     }
     #[inline]
-    fn exit(m: &mut Machine<Self>, ar: &Ctx) -> R<RuleId> {
+    fn exit(m: &mut Machine<Self>, ar: &Ctx) -> RuleId {
         exit(m, ar)
     }
     #[inline]

@@ -17,14 +17,20 @@
 use crate::arena::{Arena, Seq};
 use crate::fail::{Fail, R};
 
-/// Which rule a step applied: an index into [`Lang::rule_name`]'s table. A small number comes
-/// back in a register, where a name (two words, with the failure beside it) came back through
-/// memory on every step.
+/// Which rule a step applied: an index into [`Lang::rule_name`]'s table, or one of [`VALUE`],
+/// [`STUCK`] and [`FAILED`]. A bare number comes back in a register on every step, where a
+/// result with a failure beside it came back through memory.
 pub type RuleId = u16;
 
 /// What [`Lang::step`] says when the instruction was a value (`CONST I32 1` is the value
 /// `i32.const 1`): it pushed it, and no rule applied.
 pub const VALUE: RuleId = 0;
+
+/// No rule applies.
+pub const STUCK: RuleId = u16::MAX;
+
+/// A rule failed with a message (a limit), which [`Machine::failed`] kept.
+pub const FAILED: RuleId = u16::MAX - 1;
 
 /// What the generated code provides to the machine.
 pub trait Lang: Sized {
@@ -38,11 +44,10 @@ pub trait Lang: Sized {
 
     fn instrs(ar: &Self::Arena) -> &Arena<Self::Instr>;
     /// Applies one rule to `i`, the next instruction of the innermost context, and says which;
-    /// or, if `i` is a value, pushes it and says [`VALUE`]. A soft failure means that no rule
-    /// applies.
-    fn step(m: &mut Machine<Self>, ar: &Self::Arena, i: &Self::Instr) -> R<RuleId>;
+    /// or, if `i` is a value, pushes it and says [`VALUE`]; or says [`STUCK`] or [`FAILED`].
+    fn step(m: &mut Machine<Self>, ar: &Self::Arena, i: &Self::Instr) -> RuleId;
     /// Applies one rule to the innermost context, whose body has only values left.
-    fn exit(m: &mut Machine<Self>, ar: &Self::Arena) -> R<RuleId>;
+    fn exit(m: &mut Machine<Self>, ar: &Self::Arena) -> RuleId;
     /// The name of a rule that [`Lang::step`] or [`Lang::exit`] applied.
     fn rule_name(rule: RuleId) -> &'static str;
 }
@@ -104,6 +109,8 @@ pub struct Machine<L: Lang> {
     /// What the last rule that says so said about its result (`hint(trap "...")`: why it
     /// trapped).
     pub note: Option<std::borrow::Cow<'static, str>>,
+    /// The failure of the rule that said [`FAILED`].
+    pub failure: Option<Fail>,
 }
 
 /// How a run ended.
@@ -140,6 +147,7 @@ impl<L: Lang> Machine<L> {
             limits,
             steps: 0,
             note: None,
+            failure: None,
         }
     }
 
@@ -173,6 +181,20 @@ impl<L: Lang> Machine<L> {
 
     // -----------------------------------------------------------------------------------------
     // Operations for generated code
+
+    /// Keeps the failure of a rule that failed with a message, for the driver: says [`FAILED`].
+    #[cold]
+    #[inline(never)]
+    pub fn failed(&mut self, f: Fail) -> RuleId {
+        self.failure = Some(f);
+        FAILED
+    }
+
+    /// The failure kept by [`Machine::failed`].
+    #[cold]
+    fn take_failure(&mut self) -> Fail {
+        self.failure.take().unwrap_or_else(|| Fail::msg(0, "a rule failed without saying why"))
+    }
 
     /// The number of values of the innermost context.
     #[inline]
@@ -379,35 +401,35 @@ impl<L: Lang> Machine<L> {
             }
             match self.next() {
                 Next::Pending(i) => match L::step(self, ar, &i) {
-                    Ok(VALUE) => {}
-                    Ok(rule) => {
+                    VALUE => {}
+                    STUCK => {
+                        // Put the instruction back so that the configuration shows it.
+                        self.pending.push(i);
+                        return Ok(Stop::Stuck);
+                    }
+                    FAILED => return Err(self.take_failure()),
+                    rule => {
                         self.steps += 1;
                         if let Some(t) = trace.as_mut() {
                             t(L::rule_name(rule), Some(&i));
                         }
                     }
-                    Err(f) if f.is_soft() => {
-                        // Stuck: put the instruction back so that the configuration shows it.
-                        self.pending.push(i);
-                        return Ok(Stop::Stuck);
-                    }
-                    Err(f) => return Err(f),
                 },
                 Next::Arena(at) => {
                     let i = L::instrs(ar).item(at);
                     match L::step(self, ar, i) {
-                        Ok(VALUE) => {}
-                        Ok(rule) => {
+                        VALUE => {}
+                        STUCK => {
+                            self.pc = at - self.seq_start;
+                            return Ok(Stop::Stuck);
+                        }
+                        FAILED => return Err(self.take_failure()),
+                        rule => {
                             self.steps += 1;
                             if let Some(t) = trace.as_mut() {
                                 t(L::rule_name(rule), Some(i));
                             }
                         }
-                        Err(f) if f.is_soft() => {
-                            self.pc = at - self.seq_start;
-                            return Ok(Stop::Stuck);
-                        }
-                        Err(f) => return Err(f),
                     }
                 }
                 Next::End => {
@@ -415,14 +437,14 @@ impl<L: Lang> Machine<L> {
                         return Ok(Stop::Done);
                     }
                     match L::exit(self, ar) {
-                        Ok(rule) => {
+                        STUCK => return Ok(Stop::Stuck),
+                        FAILED => return Err(self.take_failure()),
+                        rule => {
                             self.steps += 1;
                             if let Some(t) = trace.as_mut() {
                                 t(L::rule_name(rule), None);
                             }
                         }
-                        Err(f) if f.is_soft() => return Ok(Stop::Stuck),
-                        Err(f) => return Err(f),
                     }
                 }
             }

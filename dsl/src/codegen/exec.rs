@@ -338,7 +338,7 @@ impl Gen<'_> {
              //! machine in `wspec_runtime::machine`.\n\n\
              use crate::syntax::*;\n\
              use crate::decode::Ctx;\n\
-             use wspec_runtime::machine::{{Code, Lang, Machine, RuleId, VALUE}};\n\
+             use wspec_runtime::machine::{{Code, Lang, Machine, RuleId, STUCK, VALUE}};\n\
              use wspec_runtime::{{Fail, Seq, R}};\n"
         );
         self.gen_context_enum(&mut out, &types);
@@ -401,10 +401,10 @@ impl Gen<'_> {
         // values go out of line, since cases pushed in one function are merged into one
         // temporary, written in pieces and read back whole, which stalls.
         let values = self.value_cases(&types);
-        let _ = writeln!(out, "/// Applies the first rule of the redex's group that applies; or pushes the redex if it is a value.\npub fn step(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<RuleId> {{");
+        let _ = writeln!(out, "/// Applies the first rule of the redex's group that applies; or pushes the redex if it is a value.\n#[inline(always)]\npub fn step(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> RuleId {{");
         let _ = writeln!(out, "    match redex_ {{");
         if let Some((pat, _, vp)) = values.first() {
-            let _ = writeln!(out, "        {pat} => {{\n            m_.push({vp})?;\n            Ok(VALUE)\n        }}");
+            let _ = writeln!(out, "        {pat} => match m_.push({vp}) {{\n            Ok(()) => VALUE,\n            Err(f) => m_.failed(f),\n        }},");
         }
         let others: Vec<&str> = values.iter().skip(1).map(|c| c.1.as_str()).collect();
         if !others.is_empty() {
@@ -414,28 +414,28 @@ impl Gen<'_> {
             let pat = self.redex_pattern(shapes[0].redex.expect("grouped by redex"), types.instr);
             let _ = writeln!(out, "        {pat} => group_{gi}(m_, ar_, redex_),");
         }
-        let _ = writeln!(out, "        _ => Err(Fail::soft()),\n    }}\n}}\n");
-        let _ = writeln!(out, "#[inline(never)]\nfn push_other_value(m_: &mut Machine<Wasm>, redex_: &{instr}) -> R<RuleId> {{\n    let v_: {val} = match redex_ {{");
+        let _ = writeln!(out, "        _ => STUCK,\n    }}\n}}\n");
+        let _ = writeln!(out, "#[inline(never)]\nfn push_other_value(m_: &mut Machine<Wasm>, redex_: &{instr}) -> RuleId {{\n    let v_: {val} = match redex_ {{");
         for (pat, _, vp) in values.iter().skip(1) {
             let _ = writeln!(out, "        {pat} => {vp},");
         }
-        let _ = writeln!(out, "        _ => return Err(Fail::soft()),\n    }};\n    m_.push(v_)?;\n    Ok(VALUE)\n}}\n");
+        let _ = writeln!(out, "        _ => return STUCK,\n    }};\n    match m_.push(v_) {{\n        Ok(()) => VALUE,\n        Err(f) => m_.failed(f),\n    }}\n}}\n");
         for (gi, (_, shapes)) in groups.iter().enumerate() {
-            let _ = writeln!(out, "fn group_{gi}(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<RuleId> {{");
+            let _ = writeln!(out, "fn group_{gi}(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> RuleId {{");
             for s in shapes {
                 if let Some(f) = rule_fns.get(&s.name) {
-                    let _ = writeln!(out, "    if wspec_runtime::machine::applied({f}(m_, ar_, redex_))? {{ return Ok({}); }} // {}", number[s.name.as_str()], s.name);
+                    let _ = writeln!(out, "    // {}\n    match {f}(m_, ar_, redex_) {{\n        Ok(()) => return {},\n        Err(f) if !f.is_soft() => return m_.failed(f),\n        Err(_) => {{}}\n    }}", s.name, number[s.name.as_str()]);
                 }
             }
-            let _ = writeln!(out, "    Err(Fail::soft())\n}}\n");
+            let _ = writeln!(out, "    STUCK\n}}\n");
         }
-        let _ = writeln!(out, "/// Applies the first rule that leaves a context whose body is done.\npub fn exit(m_: &mut Machine<Wasm>, ar_: &Ctx) -> R<RuleId> {{");
+        let _ = writeln!(out, "/// Applies the first rule that leaves a context whose body is done.\npub fn exit(m_: &mut Machine<Wasm>, ar_: &Ctx) -> RuleId {{");
         for s in &exits {
             if let Some(f) = rule_fns.get(&s.name) {
-                let _ = writeln!(out, "    if wspec_runtime::machine::applied({f}(m_, ar_))? {{ return Ok({}); }} // {}", number[s.name.as_str()], s.name);
+                let _ = writeln!(out, "    // {}\n    match {f}(m_, ar_) {{\n        Ok(()) => return {},\n        Err(f) if !f.is_soft() => return m_.failed(f),\n        Err(_) => {{}}\n    }}", s.name, number[s.name.as_str()]);
             }
         }
-        let _ = writeln!(out, "    Err(Fail::soft())\n}}\n");
+        let _ = writeln!(out, "    STUCK\n}}\n");
         self.gen_lang(&mut out, &types, &info, &unit);
         let _ = writeln!(
             out,
@@ -1779,8 +1779,8 @@ impl Gen<'_> {
              \x20   type State = {state};\n\
              \x20   type Arena = Ctx;\n\
              \x20   #[inline]\n    fn instrs(ar: &Ctx) -> &wspec_runtime::Arena<{instr}> {{\n        &ar.instr\n    }}\n\
-             \x20   #[inline]\n    fn step(m: &mut Machine<Self>, ar: &Ctx, i: &{instr}) -> R<RuleId> {{\n        step(m, ar, i)\n    }}\n\
-             \x20   #[inline]\n    fn exit(m: &mut Machine<Self>, ar: &Ctx) -> R<RuleId> {{\n        exit(m, ar)\n    }}\n\
+             \x20   #[inline]\n    fn step(m: &mut Machine<Self>, ar: &Ctx, i: &{instr}) -> RuleId {{\n        step(m, ar, i)\n    }}\n\
+             \x20   #[inline]\n    fn exit(m: &mut Machine<Self>, ar: &Ctx) -> RuleId {{\n        exit(m, ar)\n    }}\n\
              \x20   #[inline]\n    fn rule_name(rule: RuleId) -> &'static str {{\n        RULE_NAMES.get(rule as usize).copied().unwrap_or(\"?\")\n    }}\n\
              }}\n"
         );
