@@ -1133,12 +1133,12 @@ fn bfieldtype_p0(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Fieldtype> {
 }
 
 // from spec/5.2-binary-types.wspec:79 grammar Bcomptype
-pub fn bcomptype(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Comptype> {
+pub fn bcomptype(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<std::rc::Rc<Comptype>> {
     let start = rd_.pos();
     bcomptype_alts(rd_, cx_).map_err(|e| e.reached_at(rd_.pos()).harden(start, "malformed definition type"))
 }
 
-fn bcomptype_alts(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Comptype> {
+fn bcomptype_alts(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<std::rc::Rc<Comptype>> {
     let start = rd_.pos();
     let b = rd_.peek()?;
     match b {
@@ -1157,28 +1157,28 @@ fn bcomptype_alts(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Comptype> {
 }
 
 // from spec/5.2-binary-types.wspec:81
-fn bcomptype_p0(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Comptype> {
+fn bcomptype_p0(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<std::rc::Rc<Comptype>> {
     let start = rd_.pos();
     if rd_.peek()? != 0x5e { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
     let v_1 = bfieldtype(rd_, cx_)?;
     let ft = v_1;
-    Ok(Comptype::Array(ft))
+    Ok(std::rc::Rc::new(Comptype::Array(ft)))
 }
 
 // from spec/5.2-binary-types.wspec:82
-fn bcomptype_p1(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Comptype> {
+fn bcomptype_p1(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<std::rc::Rc<Comptype>> {
     let start = rd_.pos();
     if rd_.peek()? != 0x5f { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
     let v_1 = blist(rd_, cx_, &mut |rd_: &mut Reader<'_>, cx_: &mut Ctx| -> R<Fieldtype> { let v_1 = bfieldtype(rd_, cx_)?;
      Ok(v_1) })?;
     let ft = v_1;
-    Ok(Comptype::Struct(ft))
+    Ok(std::rc::Rc::new(Comptype::Struct(ft)))
 }
 
 // from spec/5.2-binary-types.wspec:83
-fn bcomptype_p2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Comptype> {
+fn bcomptype_p2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<std::rc::Rc<Comptype>> {
     let start = rd_.pos();
     if rd_.peek()? != 0x60 { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
@@ -1186,16 +1186,16 @@ fn bcomptype_p2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Comptype> {
     let t_1 = v_1;
     let v_2 = bresulttype(rd_, cx_)?;
     let t_2 = v_2;
-    Ok(Comptype::Func(t_1, t_2))
+    Ok(std::rc::Rc::new(Comptype::Func(t_1, t_2)))
 }
 
 // from spec/5.2-binary-types.wspec:86 grammar Bsharecomptype
-pub fn bsharecomptype(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<(Option<Share>, Comptype)> {
+pub fn bsharecomptype(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<(Option<Share>, std::rc::Rc<Comptype>)> {
     let start = rd_.pos();
     bsharecomptype_alts(rd_, cx_).map_err(|e| e.reached_at(rd_.pos()).harden(start, "malformed sharecomptype"))
 }
 
-fn bsharecomptype_alts(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<(Option<Share>, Comptype)> {
+fn bsharecomptype_alts(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<(Option<Share>, std::rc::Rc<Comptype>)> {
     let start = rd_.pos();
     let mut best = Best::new();
     match bsharecomptype_p0(rd_, cx_) { Ok(v) => return Ok(v), Err(e) => { let e = e.reached_at(rd_.pos()); if !e.is_soft() && e.reached() > start { return Err(e); } best.add(e); rd_.set_pos(start); } }
@@ -1204,7 +1204,7 @@ fn bsharecomptype_alts(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<(Option<Share>,
 }
 
 // from spec/5.2-binary-types.wspec:87
-fn bsharecomptype_p0(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<(Option<Share>, Comptype)> {
+fn bsharecomptype_p0(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<(Option<Share>, std::rc::Rc<Comptype>)> {
     let start = rd_.pos();
     if rd_.peek()? != 0x65 { return Err(Fail::soft().reached_at(rd_.pos())); }
     rd_.byte()?;
@@ -1214,7 +1214,7 @@ fn bsharecomptype_p0(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<(Option<Share>, C
 }
 
 // from spec/5.2-binary-types.wspec:88
-fn bsharecomptype_p1(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<(Option<Share>, Comptype)> {
+fn bsharecomptype_p1(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<(Option<Share>, std::rc::Rc<Comptype>)> {
     let start = rd_.pos();
     let v_1 = bcomptype(rd_, cx_)?;
     let ct = v_1;

@@ -17,7 +17,7 @@ pub enum EvalCtx {
     Handler(u64, Vec<Catch>),
 }
 
-// from spec/4.3-execution-instructions.wspec:389 rule Step/call_ref-host
+// from spec/4.3-execution-instructions.wspec:391 rule Step/call_ref-host
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_1(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let z = (&m_.state);
@@ -33,7 +33,7 @@ fn rule_1(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let k = *f_8;
     let (o_9,) = rels::expand(ar_, &(*fi).type_)?;
     #[allow(irrefutable_let_patterns)]
-    let Comptype::Func(f_10, f_11) = o_9 else { return Err(wspec_runtime::Fail::soft()) };
+    let Comptype::Func(f_10, f_11) = &*o_9 else { return Err(wspec_runtime::Fail::soft()) };
     let len_12 = f_10.len() as u64;
     let n = len_12;
     let n_14 = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?;
@@ -53,7 +53,7 @@ fn rule_1(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:379 rule Step_read/call_ref-null
+// from spec/4.3-execution-instructions.wspec:381 rule Step_read/call_ref-null
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_2(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     #[allow(irrefutable_let_patterns)]
@@ -71,7 +71,7 @@ fn rule_2(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:382 rule Step_read/call_ref-func
+// from spec/4.3-execution-instructions.wspec:384 rule Step_read/call_ref-func
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_3(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let z = (&m_.state);
@@ -97,7 +97,7 @@ fn rule_3(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let instr_20 = *f_10;
     let (o_21,) = rels::expand(ar_, &(*fi).type_)?;
     #[allow(irrefutable_let_patterns)]
-    let Comptype::Func(f_22, f_23) = o_21 else { return Err(wspec_runtime::Fail::soft()) };
+    let Comptype::Func(f_22, f_23) = &*o_21 else { return Err(wspec_runtime::Fail::soft()) };
     let len_24 = f_22.len() as u64;
     let n = len_24;
     let len_25 = f_23.len() as u64;
@@ -125,7 +125,7 @@ fn rule_3(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:489 rule Step/throw
+// from spec/4.3-execution-instructions.wspec:491 rule Step/throw
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_4(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let z = (&m_.state);
@@ -138,7 +138,7 @@ fn rule_4(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let dt = n_19;
     let (o_20,) = rels::expand(ar_, dt)?;
     #[allow(irrefutable_let_patterns)]
-    let Comptype::Func(f_21, f_22) = o_20 else { return Err(wspec_runtime::Fail::soft()) };
+    let Comptype::Func(f_21, f_22) = &*o_20 else { return Err(wspec_runtime::Fail::soft()) };
     let len_23 = f_21.len() as u64;
     let n = len_23;
     let l_24 = f_22.clone();
@@ -162,7 +162,7 @@ fn rule_4(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:560 rule Step/local.set
+// from spec/4.3-execution-instructions.wspec:562 rule Step/local.set
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_5(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     #[allow(irrefutable_let_patterns)]
@@ -181,7 +181,7 @@ fn rule_5(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:572 rule Step/global.set
+// from spec/4.3-execution-instructions.wspec:574 rule Step/global.set
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_6(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     #[allow(irrefutable_let_patterns)]
@@ -200,7 +200,7 @@ fn rule_6(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:588 rule Step/table.set-oob
+// from spec/4.3-execution-instructions.wspec:590 rule Step/table.set-oob
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_7(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let z = (&m_.state);
@@ -231,7 +231,7 @@ fn rule_7(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:592 rule Step/table.set-val
+// from spec/4.3-execution-instructions.wspec:594 rule Step/table.set-val
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_8(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     #[allow(irrefutable_let_patterns)]
@@ -261,7 +261,7 @@ fn rule_8(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:603 rule Step/table.grow-succeed
+// from spec/4.3-execution-instructions.wspec:605 rule Step/table.grow-succeed
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_9(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let z = (&m_.state);
@@ -297,7 +297,7 @@ fn rule_9(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:607 rule Step/table.grow-fail
+// from spec/4.3-execution-instructions.wspec:609 rule Step/table.grow-fail
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_10(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     #[allow(irrefutable_let_patterns)]
@@ -324,7 +324,7 @@ fn rule_10(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:611 rule Step/table.fill-oob
+// from spec/4.3-execution-instructions.wspec:613 rule Step/table.fill-oob
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_11(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let z = (&m_.state);
@@ -364,7 +364,7 @@ fn rule_11(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:615 rule Step/table.fill-val
+// from spec/4.3-execution-instructions.wspec:617 rule Step/table.fill-val
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_12(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     #[allow(irrefutable_let_patterns)]
@@ -405,7 +405,7 @@ fn rule_12(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:619 rule Step/table.copy-oob
+// from spec/4.3-execution-instructions.wspec:621 rule Step/table.copy-oob
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_13(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let z = (&m_.state);
@@ -450,7 +450,7 @@ fn rule_13(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:623 rule Step/table.copy-val
+// from spec/4.3-execution-instructions.wspec:625 rule Step/table.copy-val
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_14(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let z = (&m_.state);
@@ -496,7 +496,7 @@ fn rule_14(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:628 rule Step/table.init-oob
+// from spec/4.3-execution-instructions.wspec:630 rule Step/table.init-oob
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_15(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let z = (&m_.state);
@@ -542,7 +542,7 @@ fn rule_15(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:632 rule Step/table.init-val
+// from spec/4.3-execution-instructions.wspec:634 rule Step/table.init-val
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_16(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let z = (&m_.state);
@@ -589,7 +589,7 @@ fn rule_16(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:637 rule Step/elem.drop
+// from spec/4.3-execution-instructions.wspec:639 rule Step/elem.drop
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_17(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     #[allow(irrefutable_let_patterns)]
@@ -606,7 +606,7 @@ fn rule_17(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:663 rule Step/store-num-oob
+// from spec/4.3-execution-instructions.wspec:665 rule Step/store-num-oob
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_18(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let z = (&m_.state);
@@ -643,7 +643,7 @@ fn rule_18(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:667 rule Step/store-num-val
+// from spec/4.3-execution-instructions.wspec:669 rule Step/store-num-val
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_19(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     #[allow(irrefutable_let_patterns)]
@@ -680,7 +680,7 @@ fn rule_19(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:672 rule Step/store-pack-oob
+// from spec/4.3-execution-instructions.wspec:674 rule Step/store-pack-oob
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_20(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let z = (&m_.state);
@@ -722,7 +722,7 @@ fn rule_20(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:676 rule Step/store-pack-val
+// from spec/4.3-execution-instructions.wspec:678 rule Step/store-pack-val
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_21(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     #[allow(irrefutable_let_patterns)]
@@ -764,7 +764,7 @@ fn rule_21(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:688 rule Step/memory.grow-succeed
+// from spec/4.3-execution-instructions.wspec:690 rule Step/memory.grow-succeed
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_22(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let z = (&m_.state);
@@ -796,7 +796,7 @@ fn rule_22(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:692 rule Step/memory.grow-fail
+// from spec/4.3-execution-instructions.wspec:694 rule Step/memory.grow-fail
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_23(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     #[allow(irrefutable_let_patterns)]
@@ -820,7 +820,7 @@ fn rule_23(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:696 rule Step/memory.fill-oob
+// from spec/4.3-execution-instructions.wspec:698 rule Step/memory.fill-oob
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_24(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let z = (&m_.state);
@@ -862,7 +862,7 @@ fn rule_24(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:700 rule Step/memory.fill-val
+// from spec/4.3-execution-instructions.wspec:702 rule Step/memory.fill-val
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_25(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     #[allow(irrefutable_let_patterns)]
@@ -907,7 +907,7 @@ fn rule_25(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:705 rule Step/memory.copy-oob
+// from spec/4.3-execution-instructions.wspec:707 rule Step/memory.copy-oob
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_26(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let z = (&m_.state);
@@ -952,7 +952,7 @@ fn rule_26(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:709 rule Step/memory.copy-val
+// from spec/4.3-execution-instructions.wspec:711 rule Step/memory.copy-val
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_27(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let z = (&m_.state);
@@ -998,7 +998,7 @@ fn rule_27(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:714 rule Step/memory.init-oob
+// from spec/4.3-execution-instructions.wspec:716 rule Step/memory.init-oob
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_28(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let z = (&m_.state);
@@ -1044,7 +1044,7 @@ fn rule_28(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:718 rule Step/memory.init-val
+// from spec/4.3-execution-instructions.wspec:720 rule Step/memory.init-val
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_29(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let z = (&m_.state);
@@ -1091,7 +1091,7 @@ fn rule_29(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:723 rule Step/data.drop
+// from spec/4.3-execution-instructions.wspec:725 rule Step/data.drop
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_30(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     #[allow(irrefutable_let_patterns)]
@@ -1108,7 +1108,7 @@ fn rule_30(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:797 rule Step/struct.new
+// from spec/4.3-execution-instructions.wspec:799 rule Step/struct.new
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_31(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let z = (&m_.state);
@@ -1118,7 +1118,7 @@ fn rule_31(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let x = cp_2;
     let (o_7,) = rels::expand(ar_, &(*wspec_runtime::seq::at(&(*z).1.module.types, wspec_runtime::num::wide((x))?)?))?;
     #[allow(irrefutable_let_patterns)]
-    let Comptype::Struct(f_8) = o_7 else { return Err(wspec_runtime::Fail::soft()) };
+    let Comptype::Struct(f_8) = &*o_7 else { return Err(wspec_runtime::Fail::soft()) };
     let it_9 = f_8.clone();
     let n = it_9.len() as u64;
     let mut acc_mut__15 = Vec::new();
@@ -1148,7 +1148,7 @@ fn rule_31(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:815 rule Step/struct.set-null
+// from spec/4.3-execution-instructions.wspec:817 rule Step/struct.set-null
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_32(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     #[allow(irrefutable_let_patterns)]
@@ -1169,7 +1169,7 @@ fn rule_32(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:818 rule Step/struct.set-struct
+// from spec/4.3-execution-instructions.wspec:820 rule Step/struct.set-struct
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_33(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let z = (&m_.state);
@@ -1188,7 +1188,7 @@ fn rule_33(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let a = *f_8;
     let (o_13,) = rels::expand(ar_, &(*wspec_runtime::seq::at(&(*z).1.module.types, wspec_runtime::num::wide((x))?)?))?;
     #[allow(irrefutable_let_patterns)]
-    let Comptype::Struct(f_14) = o_13 else { return Err(wspec_runtime::Fail::soft()) };
+    let Comptype::Struct(f_14) = &*o_13 else { return Err(wspec_runtime::Fail::soft()) };
     let it_15 = f_14.clone();
     let mut acc_mut__21 = Vec::new();
     let mut acc_zt_22 = Vec::new();
@@ -1211,7 +1211,7 @@ fn rule_33(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:832 rule Step/array.new_fixed
+// from spec/4.3-execution-instructions.wspec:834 rule Step/array.new_fixed
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_34(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let z = (&m_.state);
@@ -1226,7 +1226,7 @@ fn rule_34(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let vs_7 = m_.peek_range(0usize, n_6)?;
     let (o_12,) = rels::expand(ar_, &(*wspec_runtime::seq::at(&(*z).1.module.types, wspec_runtime::num::wide((x))?)?))?;
     #[allow(irrefutable_let_patterns)]
-    let Comptype::Array(f_13) = o_12 else { return Err(wspec_runtime::Fail::soft()) };
+    let Comptype::Array(f_13) = &*o_12 else { return Err(wspec_runtime::Fail::soft()) };
     #[allow(irrefutable_let_patterns)]
     let Fieldtype(f_14, f_15) = f_13.clone() else { return Err(wspec_runtime::Fail::soft()) };
     let zt = f_15.clone();
@@ -1245,7 +1245,7 @@ fn rule_34(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:870 rule Step/array.set-null
+// from spec/4.3-execution-instructions.wspec:872 rule Step/array.set-null
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_35(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     #[allow(irrefutable_let_patterns)]
@@ -1273,7 +1273,7 @@ fn rule_35(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:873 rule Step/array.set-oob
+// from spec/4.3-execution-instructions.wspec:875 rule Step/array.set-oob
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_36(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let z = (&m_.state);
@@ -1305,7 +1305,7 @@ fn rule_36(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:877 rule Step/array.set-array
+// from spec/4.3-execution-instructions.wspec:879 rule Step/array.set-array
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_37(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let z = (&m_.state);
@@ -1329,7 +1329,7 @@ fn rule_37(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let a = *f_10;
     let (o_15,) = rels::expand(ar_, &(*wspec_runtime::seq::at(&(*z).1.module.types, wspec_runtime::num::wide((x))?)?))?;
     #[allow(irrefutable_let_patterns)]
-    let Comptype::Array(f_16) = o_15 else { return Err(wspec_runtime::Fail::soft()) };
+    let Comptype::Array(f_16) = &*o_15 else { return Err(wspec_runtime::Fail::soft()) };
     #[allow(irrefutable_let_patterns)]
     let Fieldtype(f_17, f_18) = f_16.clone() else { return Err(wspec_runtime::Fail::soft()) };
     let zt = f_18.clone();
@@ -1344,7 +1344,7 @@ fn rule_37(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:888 rule Step/array.fill-null
+// from spec/4.3-execution-instructions.wspec:890 rule Step/array.fill-null
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_38(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     #[allow(irrefutable_let_patterns)]
@@ -1379,7 +1379,7 @@ fn rule_38(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:891 rule Step/array.fill-oob
+// from spec/4.3-execution-instructions.wspec:893 rule Step/array.fill-oob
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_39(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let z = (&m_.state);
@@ -1419,7 +1419,7 @@ fn rule_39(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:895 rule Step/array.fill-val
+// from spec/4.3-execution-instructions.wspec:897 rule Step/array.fill-val
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_40(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let z = (&m_.state);
@@ -1451,7 +1451,7 @@ fn rule_40(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let a = *f_15;
     let (o_20,) = rels::expand(ar_, &(*wspec_runtime::seq::at(&(*z).1.module.types, wspec_runtime::num::wide((x))?)?))?;
     #[allow(irrefutable_let_patterns)]
-    let Comptype::Array(f_21) = o_20 else { return Err(wspec_runtime::Fail::soft()) };
+    let Comptype::Array(f_21) = &*o_20 else { return Err(wspec_runtime::Fail::soft()) };
     #[allow(irrefutable_let_patterns)]
     let Fieldtype(f_22, f_23) = f_21.clone() else { return Err(wspec_runtime::Fail::soft()) };
     let zt = f_23.clone();
@@ -1467,7 +1467,7 @@ fn rule_40(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:901 rule Step/array.copy-null1
+// from spec/4.3-execution-instructions.wspec:903 rule Step/array.copy-null1
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_41(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     #[allow(irrefutable_let_patterns)]
@@ -1509,7 +1509,7 @@ fn rule_41(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:904 rule Step/array.copy-null2
+// from spec/4.3-execution-instructions.wspec:906 rule Step/array.copy-null2
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_42(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     #[allow(irrefutable_let_patterns)]
@@ -1551,7 +1551,7 @@ fn rule_42(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:907 rule Step/array.copy-oob
+// from spec/4.3-execution-instructions.wspec:909 rule Step/array.copy-oob
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_43(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let z = (&m_.state);
@@ -1600,7 +1600,7 @@ fn rule_43(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:912 rule Step/array.copy-val
+// from spec/4.3-execution-instructions.wspec:914 rule Step/array.copy-val
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_44(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let z = (&m_.state);
@@ -1650,7 +1650,7 @@ fn rule_44(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:917 rule Step/array.init_elem-null
+// from spec/4.3-execution-instructions.wspec:919 rule Step/array.init_elem-null
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_45(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     #[allow(irrefutable_let_patterns)]
@@ -1691,7 +1691,7 @@ fn rule_45(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:920 rule Step/array.init_elem-oob-array
+// from spec/4.3-execution-instructions.wspec:922 rule Step/array.init_elem-oob-array
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_46(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let z = (&m_.state);
@@ -1737,7 +1737,7 @@ fn rule_46(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:924 rule Step/array.init_elem-oob-elem
+// from spec/4.3-execution-instructions.wspec:926 rule Step/array.init_elem-oob-elem
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_47(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let z = (&m_.state);
@@ -1784,7 +1784,7 @@ fn rule_47(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:928 rule Step/array.init_elem-val
+// from spec/4.3-execution-instructions.wspec:930 rule Step/array.init_elem-val
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_48(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let z = (&m_.state);
@@ -1834,7 +1834,7 @@ fn rule_48(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:933 rule Step/array.init_data-null
+// from spec/4.3-execution-instructions.wspec:935 rule Step/array.init_data-null
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_49(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     #[allow(irrefutable_let_patterns)]
@@ -1875,7 +1875,7 @@ fn rule_49(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:936 rule Step/array.init_data-oob-array
+// from spec/4.3-execution-instructions.wspec:938 rule Step/array.init_data-oob-array
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_50(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let z = (&m_.state);
@@ -1921,7 +1921,7 @@ fn rule_50(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:940 rule Step/array.init_data-oob-data
+// from spec/4.3-execution-instructions.wspec:942 rule Step/array.init_data-oob-data
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_51(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let z = (&m_.state);
@@ -1959,7 +1959,7 @@ fn rule_51(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let Val::Ref(Ref::RefArrayAddr(f_21)) = v_20 else { return Err(wspec_runtime::Fail::soft()) };
     let (o_26,) = rels::expand(ar_, &(*wspec_runtime::seq::at(&(*z).1.module.types, wspec_runtime::num::wide((x))?)?))?;
     #[allow(irrefutable_let_patterns)]
-    let Comptype::Array(f_27) = o_26 else { return Err(wspec_runtime::Fail::soft()) };
+    let Comptype::Array(f_27) = &*o_26 else { return Err(wspec_runtime::Fail::soft()) };
     #[allow(irrefutable_let_patterns)]
     let Fieldtype(f_28, f_29) = f_27.clone() else { return Err(wspec_runtime::Fail::soft()) };
     let zt = f_29.clone();
@@ -1974,7 +1974,7 @@ fn rule_51(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:945 rule Step/array.init_data-val
+// from spec/4.3-execution-instructions.wspec:947 rule Step/array.init_data-val
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_52(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let z = (&m_.state);
@@ -2014,7 +2014,7 @@ fn rule_52(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let a = *f_21;
     let (o_26,) = rels::expand(ar_, &(*wspec_runtime::seq::at(&(*z).1.module.types, wspec_runtime::num::wide((x))?)?))?;
     #[allow(irrefutable_let_patterns)]
-    let Comptype::Array(f_27) = o_26 else { return Err(wspec_runtime::Fail::soft()) };
+    let Comptype::Array(f_27) = &*o_26 else { return Err(wspec_runtime::Fail::soft()) };
     #[allow(irrefutable_let_patterns)]
     let Fieldtype(f_28, f_29) = f_27.clone() else { return Err(wspec_runtime::Fail::soft()) };
     let zt = f_29.clone();
@@ -2032,7 +2032,7 @@ fn rule_52(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:1172 rule Step/vstore-oob
+// from spec/4.3-execution-instructions.wspec:1174 rule Step/vstore-oob
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_53(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let z = (&m_.state);
@@ -2068,7 +2068,7 @@ fn rule_53(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:1176 rule Step/vstore-val
+// from spec/4.3-execution-instructions.wspec:1178 rule Step/vstore-val
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_54(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     #[allow(irrefutable_let_patterns)]
@@ -2104,7 +2104,7 @@ fn rule_54(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:1181 rule Step/vstore_lane-oob
+// from spec/4.3-execution-instructions.wspec:1183 rule Step/vstore_lane-oob
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_55(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let z = (&m_.state);
@@ -2143,7 +2143,7 @@ fn rule_55(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:1185 rule Step/vstore_lane-val
+// from spec/4.3-execution-instructions.wspec:1187 rule Step/vstore_lane-val
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_56(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     #[allow(irrefutable_let_patterns)]
@@ -2185,7 +2185,7 @@ fn rule_56(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:261 rule Step_pure/unreachable
+// from spec/4.3-execution-instructions.wspec:263 rule Step_pure/unreachable
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_57(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     #[allow(irrefutable_let_patterns)]
@@ -2200,7 +2200,7 @@ fn rule_57(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:264 rule Step_pure/nop
+// from spec/4.3-execution-instructions.wspec:266 rule Step_pure/nop
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_58(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     #[allow(irrefutable_let_patterns)]
@@ -2212,7 +2212,7 @@ fn rule_58(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:267 rule Step_pure/drop
+// from spec/4.3-execution-instructions.wspec:269 rule Step_pure/drop
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_59(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     #[allow(irrefutable_let_patterns)]
@@ -2225,7 +2225,7 @@ fn rule_59(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:270 rule Step_pure/select-true
+// from spec/4.3-execution-instructions.wspec:272 rule Step_pure/select-true
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_60(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     #[allow(irrefutable_let_patterns)]
@@ -2254,7 +2254,7 @@ fn rule_60(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:274 rule Step_pure/select-false
+// from spec/4.3-execution-instructions.wspec:276 rule Step_pure/select-false
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_61(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     #[allow(irrefutable_let_patterns)]
@@ -2286,7 +2286,7 @@ fn rule_61(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:291 rule Step_pure/if-true
+// from spec/4.3-execution-instructions.wspec:293 rule Step_pure/if-true
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_62(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     #[allow(irrefutable_let_patterns)]
@@ -2309,7 +2309,7 @@ fn rule_62(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:295 rule Step_pure/if-false
+// from spec/4.3-execution-instructions.wspec:297 rule Step_pure/if-false
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_63(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     #[allow(irrefutable_let_patterns)]
@@ -2332,7 +2332,7 @@ fn rule_63(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:307 rule Step_pure/br-label-zero
+// from spec/4.3-execution-instructions.wspec:309 rule Step_pure/br-label-zero
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_64(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     #[allow(irrefutable_let_patterns)]
@@ -2356,7 +2356,7 @@ fn rule_64(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:311 rule Step_pure/br-label-succ
+// from spec/4.3-execution-instructions.wspec:313 rule Step_pure/br-label-succ
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_65(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     #[allow(irrefutable_let_patterns)]
@@ -2376,7 +2376,7 @@ fn rule_65(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:315 rule Step_pure/br-handler
+// from spec/4.3-execution-instructions.wspec:317 rule Step_pure/br-handler
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_66(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     #[allow(irrefutable_let_patterns)]
@@ -2394,7 +2394,7 @@ fn rule_66(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:318 rule Step_pure/br_if-true
+// from spec/4.3-execution-instructions.wspec:320 rule Step_pure/br_if-true
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_67(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     #[allow(irrefutable_let_patterns)]
@@ -2416,7 +2416,7 @@ fn rule_67(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:322 rule Step_pure/br_if-false
+// from spec/4.3-execution-instructions.wspec:324 rule Step_pure/br_if-false
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_68(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     #[allow(irrefutable_let_patterns)]
@@ -2435,7 +2435,7 @@ fn rule_68(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:326 rule Step_pure/br_table-lt
+// from spec/4.3-execution-instructions.wspec:328 rule Step_pure/br_table-lt
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_69(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     #[allow(irrefutable_let_patterns)]
@@ -2459,7 +2459,7 @@ fn rule_69(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:330 rule Step_pure/br_table-ge
+// from spec/4.3-execution-instructions.wspec:332 rule Step_pure/br_table-ge
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_70(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     #[allow(irrefutable_let_patterns)]
@@ -2484,7 +2484,7 @@ fn rule_70(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:334 rule Step_pure/br_on_null-null
+// from spec/4.3-execution-instructions.wspec:336 rule Step_pure/br_on_null-null
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_71(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     #[allow(irrefutable_let_patterns)]
@@ -2502,7 +2502,7 @@ fn rule_71(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:337 rule Step_pure/br_on_null-addr
+// from spec/4.3-execution-instructions.wspec:339 rule Step_pure/br_on_null-addr
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_72(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     #[allow(irrefutable_let_patterns)]
@@ -2517,7 +2517,7 @@ fn rule_72(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:341 rule Step_pure/br_on_non_null-null
+// from spec/4.3-execution-instructions.wspec:343 rule Step_pure/br_on_non_null-null
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_73(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     #[allow(irrefutable_let_patterns)]
@@ -2532,7 +2532,7 @@ fn rule_73(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:344 rule Step_pure/br_on_non_null-addr
+// from spec/4.3-execution-instructions.wspec:346 rule Step_pure/br_on_non_null-addr
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_74(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     #[allow(irrefutable_let_patterns)]
@@ -2550,7 +2550,7 @@ fn rule_74(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:437 rule Step_pure/return_call_ref-label
+// from spec/4.3-execution-instructions.wspec:439 rule Step_pure/return_call_ref-label
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_75(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     #[allow(irrefutable_let_patterns)]
@@ -2569,7 +2569,7 @@ fn rule_75(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:440 rule Step_pure/return_call_ref-handler
+// from spec/4.3-execution-instructions.wspec:442 rule Step_pure/return_call_ref-handler
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_76(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     #[allow(irrefutable_let_patterns)]
@@ -2587,7 +2587,7 @@ fn rule_76(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:443 rule Step_read/return_call_ref-frame-null
+// from spec/4.3-execution-instructions.wspec:445 rule Step_read/return_call_ref-frame-null
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_77(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     #[allow(irrefutable_let_patterns)]
@@ -2610,7 +2610,7 @@ fn rule_77(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:446 rule Step_read/return_call_ref-frame-addr
+// from spec/4.3-execution-instructions.wspec:448 rule Step_read/return_call_ref-frame-addr
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_78(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let z = (&m_.state);
@@ -2625,7 +2625,7 @@ fn rule_78(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let a = *f_5;
     let (o_8,) = rels::expand(ar_, &(*wspec_runtime::seq::at(&(*z).0.funcs, wspec_runtime::num::wide(a)?)?).type_)?;
     #[allow(irrefutable_let_patterns)]
-    let Comptype::Func(f_9, f_10) = o_8 else { return Err(wspec_runtime::Fail::soft()) };
+    let Comptype::Func(f_9, f_10) = &*o_8 else { return Err(wspec_runtime::Fail::soft()) };
     let len_11 = f_9.len() as u64;
     let n = len_11;
     let n_13 = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?;
@@ -2643,7 +2643,7 @@ fn rule_78(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:474 rule Step_pure/return-frame
+// from spec/4.3-execution-instructions.wspec:476 rule Step_pure/return-frame
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_79(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     #[allow(irrefutable_let_patterns)]
@@ -2664,7 +2664,7 @@ fn rule_79(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:477 rule Step_pure/return-label
+// from spec/4.3-execution-instructions.wspec:479 rule Step_pure/return-label
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_80(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     #[allow(irrefutable_let_patterns)]
@@ -2682,7 +2682,7 @@ fn rule_80(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:480 rule Step_pure/return-handler
+// from spec/4.3-execution-instructions.wspec:482 rule Step_pure/return-handler
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_81(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     #[allow(irrefutable_let_patterns)]
@@ -2699,7 +2699,7 @@ fn rule_81(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:496 rule Step_pure/throw_ref-null
+// from spec/4.3-execution-instructions.wspec:498 rule Step_pure/throw_ref-null
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_82(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     #[allow(irrefutable_let_patterns)]
@@ -2717,7 +2717,7 @@ fn rule_82(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:499 rule Step_pure/throw_ref-instrs
+// from spec/4.3-execution-instructions.wspec:501 rule Step_pure/throw_ref-instrs
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_83(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     #[allow(irrefutable_let_patterns)]
@@ -2741,7 +2741,7 @@ fn rule_83(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:503 rule Step_pure/throw_ref-label
+// from spec/4.3-execution-instructions.wspec:505 rule Step_pure/throw_ref-label
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_84(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     #[allow(irrefutable_let_patterns)]
@@ -2762,7 +2762,7 @@ fn rule_84(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:506 rule Step_pure/throw_ref-frame
+// from spec/4.3-execution-instructions.wspec:508 rule Step_pure/throw_ref-frame
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_85(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     #[allow(irrefutable_let_patterns)]
@@ -2783,7 +2783,7 @@ fn rule_85(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:509 rule Step_read/throw_ref-handler-empty
+// from spec/4.3-execution-instructions.wspec:511 rule Step_read/throw_ref-handler-empty
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_86(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     #[allow(irrefutable_let_patterns)]
@@ -2806,7 +2806,7 @@ fn rule_86(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:512 rule Step_read/throw_ref-handler-catch
+// from spec/4.3-execution-instructions.wspec:514 rule Step_read/throw_ref-handler-catch
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_87(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let z = (&m_.state);
@@ -2843,7 +2843,7 @@ fn rule_87(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:517 rule Step_read/throw_ref-handler-catch_ref
+// from spec/4.3-execution-instructions.wspec:519 rule Step_read/throw_ref-handler-catch_ref
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_88(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let z = (&m_.state);
@@ -2882,7 +2882,7 @@ fn rule_88(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:522 rule Step_read/throw_ref-handler-catch_all
+// from spec/4.3-execution-instructions.wspec:524 rule Step_read/throw_ref-handler-catch_all
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_89(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     #[allow(irrefutable_let_patterns)]
@@ -2912,7 +2912,7 @@ fn rule_89(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:525 rule Step_read/throw_ref-handler-catch_all_ref
+// from spec/4.3-execution-instructions.wspec:527 rule Step_read/throw_ref-handler-catch_all_ref
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_90(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     #[allow(irrefutable_let_patterns)]
@@ -2941,7 +2941,7 @@ fn rule_90(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:528 rule Step_read/throw_ref-handler-next
+// from spec/4.3-execution-instructions.wspec:530 rule Step_read/throw_ref-handler-next
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_91(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     #[allow(irrefutable_let_patterns)]
@@ -2974,7 +2974,7 @@ fn rule_91(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:541 rule Step_pure/trap-instrs
+// from spec/4.3-execution-instructions.wspec:543 rule Step_pure/trap-instrs
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_92(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     #[allow(irrefutable_let_patterns)]
@@ -2992,7 +2992,7 @@ fn rule_92(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:545 rule Step_pure/trap-label
+// from spec/4.3-execution-instructions.wspec:547 rule Step_pure/trap-label
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_93(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     #[allow(irrefutable_let_patterns)]
@@ -3010,7 +3010,7 @@ fn rule_93(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:548 rule Step_pure/trap-handler
+// from spec/4.3-execution-instructions.wspec:550 rule Step_pure/trap-handler
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_94(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     #[allow(irrefutable_let_patterns)]
@@ -3027,7 +3027,7 @@ fn rule_94(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:551 rule Step_pure/trap-frame
+// from spec/4.3-execution-instructions.wspec:553 rule Step_pure/trap-frame
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_95(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     #[allow(irrefutable_let_patterns)]
@@ -3045,7 +3045,7 @@ fn rule_95(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:563 rule Step_pure/local.tee
+// from spec/4.3-execution-instructions.wspec:565 rule Step_pure/local.tee
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_96(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     #[allow(irrefutable_let_patterns)]
@@ -3065,7 +3065,7 @@ fn rule_96(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:735 rule Step_pure/ref.is_null-true
+// from spec/4.3-execution-instructions.wspec:737 rule Step_pure/ref.is_null-true
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_97(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     #[allow(irrefutable_let_patterns)]
@@ -3082,7 +3082,7 @@ fn rule_97(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:738 rule Step_pure/ref.is_null-false
+// from spec/4.3-execution-instructions.wspec:740 rule Step_pure/ref.is_null-false
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_98(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     #[allow(irrefutable_let_patterns)]
@@ -3099,7 +3099,7 @@ fn rule_98(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:742 rule Step_pure/ref.as_non_null-null
+// from spec/4.3-execution-instructions.wspec:744 rule Step_pure/ref.as_non_null-null
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_99(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     #[allow(irrefutable_let_patterns)]
@@ -3117,7 +3117,7 @@ fn rule_99(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:745 rule Step_pure/ref.as_non_null-addr
+// from spec/4.3-execution-instructions.wspec:747 rule Step_pure/ref.as_non_null-addr
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_100(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     #[allow(irrefutable_let_patterns)]
@@ -3132,7 +3132,7 @@ fn rule_100(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:750 rule Step_pure/ref.eq-null
+// from spec/4.3-execution-instructions.wspec:752 rule Step_pure/ref.eq-null
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_101(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     #[allow(irrefutable_let_patterns)]
@@ -3152,7 +3152,7 @@ fn rule_101(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:753 rule Step_pure/ref.eq-true
+// from spec/4.3-execution-instructions.wspec:755 rule Step_pure/ref.eq-true
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_102(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     #[allow(irrefutable_let_patterns)]
@@ -3175,7 +3175,7 @@ fn rule_102(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:758 rule Step_pure/ref.eq-false
+// from spec/4.3-execution-instructions.wspec:760 rule Step_pure/ref.eq-false
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_103(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     #[allow(irrefutable_let_patterns)]
@@ -3195,7 +3195,7 @@ fn rule_103(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:782 rule Step_pure/ref.i31
+// from spec/4.3-execution-instructions.wspec:784 rule Step_pure/ref.i31
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_104(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     #[allow(irrefutable_let_patterns)]
@@ -3217,7 +3217,7 @@ fn rule_104(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:786 rule Step_pure/ref.i31_shared
+// from spec/4.3-execution-instructions.wspec:788 rule Step_pure/ref.i31_shared
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_105(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     #[allow(irrefutable_let_patterns)]
@@ -3239,7 +3239,7 @@ fn rule_105(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:789 rule Step_pure/i31.get-null
+// from spec/4.3-execution-instructions.wspec:791 rule Step_pure/i31.get-null
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_106(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     #[allow(irrefutable_let_patterns)]
@@ -3257,7 +3257,7 @@ fn rule_106(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:792 rule Step_pure/i31.get-num
+// from spec/4.3-execution-instructions.wspec:794 rule Step_pure/i31.get-num
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_107(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     #[allow(irrefutable_let_patterns)]
@@ -3278,7 +3278,7 @@ fn rule_107(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:824 rule Step_pure/array.new
+// from spec/4.3-execution-instructions.wspec:826 rule Step_pure/array.new
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_108(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     #[allow(irrefutable_let_patterns)]
@@ -3306,7 +3306,7 @@ fn rule_108(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:957 rule Step_pure/extern.convert_any-null
+// from spec/4.3-execution-instructions.wspec:959 rule Step_pure/extern.convert_any-null
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_109(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     #[allow(irrefutable_let_patterns)]
@@ -3323,7 +3323,7 @@ fn rule_109(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:960 rule Step_pure/extern.convert_any-addr
+// from spec/4.3-execution-instructions.wspec:962 rule Step_pure/extern.convert_any-addr
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_110(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     #[allow(irrefutable_let_patterns)]
@@ -3341,7 +3341,7 @@ fn rule_110(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:964 rule Step_pure/any.convert_extern-null
+// from spec/4.3-execution-instructions.wspec:966 rule Step_pure/any.convert_extern-null
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_111(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     #[allow(irrefutable_let_patterns)]
@@ -3358,7 +3358,7 @@ fn rule_111(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:967 rule Step_pure/any.convert_extern-addr
+// from spec/4.3-execution-instructions.wspec:969 rule Step_pure/any.convert_extern-addr
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_112(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     #[allow(irrefutable_let_patterns)]
@@ -3376,7 +3376,7 @@ fn rule_112(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:974 rule Step_pure/unop-val
+// from spec/4.3-execution-instructions.wspec:976 rule Step_pure/unop-val
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_113(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     #[allow(irrefutable_let_patterns)]
@@ -3399,7 +3399,7 @@ fn rule_113(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:980 rule Step_pure/unop-trap
+// from spec/4.3-execution-instructions.wspec:982 rule Step_pure/unop-trap
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_114(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     #[allow(irrefutable_let_patterns)]
@@ -3422,7 +3422,7 @@ fn rule_114(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:984 rule Step_pure/binop-val
+// from spec/4.3-execution-instructions.wspec:986 rule Step_pure/binop-val
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_115(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     #[allow(irrefutable_let_patterns)]
@@ -3450,7 +3450,7 @@ fn rule_115(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:990 rule Step_pure/binop-trap-zero
+// from spec/4.3-execution-instructions.wspec:992 rule Step_pure/binop-trap-zero
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_116(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     #[allow(irrefutable_let_patterns)]
@@ -3485,7 +3485,7 @@ fn rule_116(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:995 rule Step_pure/binop-trap-overflow
+// from spec/4.3-execution-instructions.wspec:997 rule Step_pure/binop-trap-overflow
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_117(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     #[allow(irrefutable_let_patterns)]
@@ -3513,7 +3513,7 @@ fn rule_117(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:1000 rule Step_pure/testop
+// from spec/4.3-execution-instructions.wspec:1002 rule Step_pure/testop
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_118(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     #[allow(irrefutable_let_patterns)]
@@ -3536,7 +3536,7 @@ fn rule_118(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:1004 rule Step_pure/relop
+// from spec/4.3-execution-instructions.wspec:1006 rule Step_pure/relop
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_119(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     #[allow(irrefutable_let_patterns)]
@@ -3564,7 +3564,7 @@ fn rule_119(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:1008 rule Step_pure/cvtop-val
+// from spec/4.3-execution-instructions.wspec:1010 rule Step_pure/cvtop-val
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_120(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     #[allow(irrefutable_let_patterns)]
@@ -3588,7 +3588,7 @@ fn rule_120(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:1015 rule Step_pure/cvtop-trap-nan
+// from spec/4.3-execution-instructions.wspec:1017 rule Step_pure/cvtop-trap-nan
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_121(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     #[allow(irrefutable_let_patterns)]
@@ -3617,7 +3617,7 @@ fn rule_121(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:1020 rule Step_pure/cvtop-trap-overflow
+// from spec/4.3-execution-instructions.wspec:1022 rule Step_pure/cvtop-trap-overflow
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_122(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     #[allow(irrefutable_let_patterns)]
@@ -3641,7 +3641,7 @@ fn rule_122(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:1029 rule Step_pure/vvunop
+// from spec/4.3-execution-instructions.wspec:1031 rule Step_pure/vvunop
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_123(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     #[allow(irrefutable_let_patterns)]
@@ -3666,7 +3666,7 @@ fn rule_123(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:1033 rule Step_pure/vvbinop
+// from spec/4.3-execution-instructions.wspec:1035 rule Step_pure/vvbinop
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_124(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     #[allow(irrefutable_let_patterns)]
@@ -3697,7 +3697,7 @@ fn rule_124(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:1037 rule Step_pure/vvternop
+// from spec/4.3-execution-instructions.wspec:1039 rule Step_pure/vvternop
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_125(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     #[allow(irrefutable_let_patterns)]
@@ -3734,7 +3734,7 @@ fn rule_125(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:1041 rule Step_pure/vvtestop
+// from spec/4.3-execution-instructions.wspec:1043 rule Step_pure/vvtestop
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_126(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     #[allow(irrefutable_let_patterns)]
@@ -3759,7 +3759,7 @@ fn rule_126(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:1045 rule Step_pure/vunop
+// from spec/4.3-execution-instructions.wspec:1047 rule Step_pure/vunop
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_127(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     #[allow(irrefutable_let_patterns)]
@@ -3783,7 +3783,7 @@ fn rule_127(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:1049 rule Step_pure/vbinop
+// from spec/4.3-execution-instructions.wspec:1051 rule Step_pure/vbinop
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_128(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     #[allow(irrefutable_let_patterns)]
@@ -3813,7 +3813,7 @@ fn rule_128(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:1053 rule Step_pure/vternop
+// from spec/4.3-execution-instructions.wspec:1055 rule Step_pure/vternop
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_129(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     #[allow(irrefutable_let_patterns)]
@@ -3849,7 +3849,7 @@ fn rule_129(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:1057 rule Step_pure/vtestop
+// from spec/4.3-execution-instructions.wspec:1059 rule Step_pure/vtestop
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_130(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     #[allow(irrefutable_let_patterns)]
@@ -3873,7 +3873,7 @@ fn rule_130(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:1061 rule Step_pure/vrelop
+// from spec/4.3-execution-instructions.wspec:1063 rule Step_pure/vrelop
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_131(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     #[allow(irrefutable_let_patterns)]
@@ -3903,7 +3903,7 @@ fn rule_131(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:1065 rule Step_pure/vshiftop
+// from spec/4.3-execution-instructions.wspec:1067 rule Step_pure/vshiftop
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_132(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     #[allow(irrefutable_let_patterns)]
@@ -3935,7 +3935,7 @@ fn rule_132(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:1069 rule Step_pure/vbitmask
+// from spec/4.3-execution-instructions.wspec:1071 rule Step_pure/vbitmask
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_133(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     #[allow(irrefutable_let_patterns)]
@@ -3958,7 +3958,7 @@ fn rule_133(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:1073 rule Step_pure/vswizzlop
+// from spec/4.3-execution-instructions.wspec:1075 rule Step_pure/vswizzlop
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_134(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     #[allow(irrefutable_let_patterns)]
@@ -3988,7 +3988,7 @@ fn rule_134(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:1077 rule Step_pure/vshuffle
+// from spec/4.3-execution-instructions.wspec:1079 rule Step_pure/vshuffle
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_135(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     #[allow(irrefutable_let_patterns)]
@@ -4026,7 +4026,7 @@ fn rule_135(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:1082 rule Step_pure/vsplat
+// from spec/4.3-execution-instructions.wspec:1084 rule Step_pure/vsplat
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_136(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     #[allow(irrefutable_let_patterns)]
@@ -4054,7 +4054,7 @@ fn rule_136(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:1087 rule Step_pure/vextract_lane-num
+// from spec/4.3-execution-instructions.wspec:1089 rule Step_pure/vextract_lane-num
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_137(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     #[allow(irrefutable_let_patterns)]
@@ -4090,7 +4090,7 @@ fn rule_137(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:1091 rule Step_pure/vextract_lane-pack
+// from spec/4.3-execution-instructions.wspec:1093 rule Step_pure/vextract_lane-pack
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_138(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     #[allow(irrefutable_let_patterns)]
@@ -4125,7 +4125,7 @@ fn rule_138(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:1095 rule Step_pure/vreplace_lane
+// from spec/4.3-execution-instructions.wspec:1097 rule Step_pure/vreplace_lane
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_139(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     #[allow(irrefutable_let_patterns)]
@@ -4162,7 +4162,7 @@ fn rule_139(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:1100 rule Step_pure/vextunop
+// from spec/4.3-execution-instructions.wspec:1102 rule Step_pure/vextunop
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_140(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     #[allow(irrefutable_let_patterns)]
@@ -4187,7 +4187,7 @@ fn rule_140(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:1104 rule Step_pure/vextbinop
+// from spec/4.3-execution-instructions.wspec:1106 rule Step_pure/vextbinop
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_141(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     #[allow(irrefutable_let_patterns)]
@@ -4218,7 +4218,7 @@ fn rule_141(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:1108 rule Step_pure/vextternop
+// from spec/4.3-execution-instructions.wspec:1110 rule Step_pure/vextternop
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_142(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     #[allow(irrefutable_let_patterns)]
@@ -4255,7 +4255,7 @@ fn rule_142(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:1112 rule Step_pure/vnarrow
+// from spec/4.3-execution-instructions.wspec:1114 rule Step_pure/vnarrow
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_143(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     #[allow(irrefutable_let_patterns)]
@@ -4286,7 +4286,7 @@ fn rule_143(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:1116 rule Step_pure/vcvtop
+// from spec/4.3-execution-instructions.wspec:1118 rule Step_pure/vcvtop
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_144(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     #[allow(irrefutable_let_patterns)]
@@ -4311,7 +4311,7 @@ fn rule_144(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:283 rule Step_read/block
+// from spec/4.3-execution-instructions.wspec:285 rule Step_read/block
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_145(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let z = (&m_.state);
@@ -4321,27 +4321,29 @@ fn rule_145(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let instr_3 = *f_2;
     let eq_4 = defs::blocktype_(ar_, z, bt)?;
     #[allow(irrefutable_let_patterns)]
-    let Comptype::Func(f_5, f_6) = eq_4 else { return Err(wspec_runtime::Fail::soft()) };
-    let len_7 = f_5.len() as u64;
-    let m = len_7;
-    let len_8 = f_6.len() as u64;
-    let n = len_8;
-    let n_9 = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(m)?)?;
-    let vs_10 = m_.peek_range(0usize, n_9)?;
-    let cf_11 = n;
-    let cf_12: Code<Instr> = Code::Nil;
-    let seq_13: Seq<Instr> = instr_3;
-    let keep_ = n_9;
-    let popped_ = 0usize + n_9 - keep_;
+    let Instrtype(f_5, f_6, f_7) = eq_4 else { return Err(wspec_runtime::Fail::soft()) };
+    let len_8 = f_5.len() as u64;
+    let m = len_8;
+    let l_9 = f_6.clone();
+    wspec_runtime::check(l_9.len() == 0)?;
+    let len_10 = f_7.len() as u64;
+    let n = len_10;
+    let n_11 = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(m)?)?;
+    let vs_12 = m_.peek_range(0usize, n_11)?;
+    let cf_13 = n;
+    let cf_14: Code<Instr> = Code::Nil;
+    let seq_15: Seq<Instr> = instr_3;
+    let keep_ = n_11;
+    let popped_ = 0usize + n_11 - keep_;
     m_.pop_n(popped_);
     let _ = keep_;
-    m_.enter(ar_, EvalCtx::Label(cf_11, cf_12), keep_, Some(seq_13))?;
+    m_.enter(ar_, EvalCtx::Label(cf_13, cf_14), keep_, Some(seq_15))?;
     let keep_ = 0usize;
     let _ = keep_;
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:287 rule Step_read/loop
+// from spec/4.3-execution-instructions.wspec:289 rule Step_read/loop
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_146(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let z = (&m_.state);
@@ -4351,25 +4353,27 @@ fn rule_146(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let instr_3 = *f_2;
     let eq_4 = defs::blocktype_(ar_, z, bt)?;
     #[allow(irrefutable_let_patterns)]
-    let Comptype::Func(f_5, f_6) = eq_4 else { return Err(wspec_runtime::Fail::soft()) };
-    let len_7 = f_5.len() as u64;
-    let m = len_7;
-    let n_9 = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(m)?)?;
-    let vs_10 = m_.peek_range(0usize, n_9)?;
-    let cf_11 = m;
-    let cf_12: Code<Instr> = m_.redex_code(ar_, redex_);
-    let seq_13: Seq<Instr> = instr_3;
-    let keep_ = n_9;
-    let popped_ = 0usize + n_9 - keep_;
+    let Instrtype(f_5, f_6, f_7) = eq_4 else { return Err(wspec_runtime::Fail::soft()) };
+    let len_8 = f_5.len() as u64;
+    let m = len_8;
+    let l_9 = f_6.clone();
+    wspec_runtime::check(l_9.len() == 0)?;
+    let n_11 = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(m)?)?;
+    let vs_12 = m_.peek_range(0usize, n_11)?;
+    let cf_13 = m;
+    let cf_14: Code<Instr> = m_.redex_code(ar_, redex_);
+    let seq_15: Seq<Instr> = instr_3;
+    let keep_ = n_11;
+    let popped_ = 0usize + n_11 - keep_;
     m_.pop_n(popped_);
     let _ = keep_;
-    m_.enter(ar_, EvalCtx::Label(cf_11, cf_12), keep_, Some(seq_13))?;
+    m_.enter(ar_, EvalCtx::Label(cf_13, cf_14), keep_, Some(seq_15))?;
     let keep_ = 0usize;
     let _ = keep_;
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:351 rule Step_read/br_on_cast-succeed
+// from spec/4.3-execution-instructions.wspec:353 rule Step_read/br_on_cast-succeed
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_147(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let z = (&m_.state);
@@ -4393,7 +4397,7 @@ fn rule_147(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:356 rule Step_read/br_on_cast-fail
+// from spec/4.3-execution-instructions.wspec:358 rule Step_read/br_on_cast-fail
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_148(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     #[allow(irrefutable_let_patterns)]
@@ -4408,7 +4412,7 @@ fn rule_148(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:360 rule Step_read/br_on_cast_fail-succeed
+// from spec/4.3-execution-instructions.wspec:362 rule Step_read/br_on_cast_fail-succeed
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_149(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let z = (&m_.state);
@@ -4429,7 +4433,7 @@ fn rule_149(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:365 rule Step_read/br_on_cast_fail-fail
+// from spec/4.3-execution-instructions.wspec:367 rule Step_read/br_on_cast_fail-fail
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_150(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     #[allow(irrefutable_let_patterns)]
@@ -4447,7 +4451,7 @@ fn rule_150(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:375 rule Step_read/call
+// from spec/4.3-execution-instructions.wspec:377 rule Step_read/call
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_151(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let z = (&m_.state);
@@ -4467,7 +4471,7 @@ fn rule_151(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:413 rule Step_read/call_indirect-oob
+// from spec/4.3-execution-instructions.wspec:415 rule Step_read/call_indirect-oob
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_152(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let z = (&m_.state);
@@ -4495,7 +4499,7 @@ fn rule_152(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:417 rule Step_read/call_indirect-null
+// from spec/4.3-execution-instructions.wspec:419 rule Step_read/call_indirect-null
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_153(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let z = (&m_.state);
@@ -4524,7 +4528,7 @@ fn rule_153(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:421 rule Step_read/call_indirect-call
+// from spec/4.3-execution-instructions.wspec:423 rule Step_read/call_indirect-call
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_154(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let z = (&m_.state);
@@ -4558,7 +4562,7 @@ fn rule_154(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:426 rule Step_read/call_indirect-mismatch
+// from spec/4.3-execution-instructions.wspec:428 rule Step_read/call_indirect-mismatch
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_155(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     #[allow(irrefutable_let_patterns)]
@@ -4582,7 +4586,7 @@ fn rule_155(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:433 rule Step_read/return_call
+// from spec/4.3-execution-instructions.wspec:435 rule Step_read/return_call
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_156(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let z = (&m_.state);
@@ -4602,7 +4606,7 @@ fn rule_156(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:451 rule Step_read/return_call_indirect-oob
+// from spec/4.3-execution-instructions.wspec:453 rule Step_read/return_call_indirect-oob
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_157(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let z = (&m_.state);
@@ -4630,7 +4634,7 @@ fn rule_157(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:455 rule Step_read/return_call_indirect-null
+// from spec/4.3-execution-instructions.wspec:457 rule Step_read/return_call_indirect-null
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_158(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let z = (&m_.state);
@@ -4659,7 +4663,7 @@ fn rule_158(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:459 rule Step_read/return_call_indirect-call
+// from spec/4.3-execution-instructions.wspec:461 rule Step_read/return_call_indirect-call
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_159(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let z = (&m_.state);
@@ -4693,7 +4697,7 @@ fn rule_159(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:465 rule Step_read/return_call_indirect-mismatch
+// from spec/4.3-execution-instructions.wspec:467 rule Step_read/return_call_indirect-mismatch
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_160(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     #[allow(irrefutable_let_patterns)]
@@ -4717,7 +4721,7 @@ fn rule_160(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:532 rule Step_read/try_table
+// from spec/4.3-execution-instructions.wspec:534 rule Step_read/try_table
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_161(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let z = (&m_.state);
@@ -4728,26 +4732,28 @@ fn rule_161(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let instr_4 = *f_3;
     let eq_5 = defs::blocktype_(ar_, z, bt)?;
     #[allow(irrefutable_let_patterns)]
-    let Comptype::Func(f_6, f_7) = eq_5 else { return Err(wspec_runtime::Fail::soft()) };
-    let len_8 = f_6.len() as u64;
-    let m = len_8;
-    let len_9 = f_7.len() as u64;
-    let n = len_9;
-    let n_10 = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(m)?)?;
-    let vs_11 = m_.peek_range(0usize, n_10)?;
-    let cf_12 = n;
-    let cf_13 = (*catch).clone();
+    let Instrtype(f_6, f_7, f_8) = eq_5 else { return Err(wspec_runtime::Fail::soft()) };
+    let len_9 = f_6.len() as u64;
+    let m = len_9;
+    let l_10 = f_7.clone();
+    wspec_runtime::check(l_10.len() == 0)?;
+    let len_11 = f_8.len() as u64;
+    let n = len_11;
+    let n_12 = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(m)?)?;
+    let vs_13 = m_.peek_range(0usize, n_12)?;
     let cf_14 = n;
-    let cf_15: Code<Instr> = Code::Nil;
-    let push_16 = vs_11.to_vec();
-    let seq_17: Seq<Instr> = instr_4;
+    let cf_15 = (*catch).clone();
+    let cf_16 = n;
+    let cf_17: Code<Instr> = Code::Nil;
+    let push_18 = vs_13.to_vec();
+    let seq_19: Seq<Instr> = instr_4;
     let keep_ = 0usize;
-    let popped_ = 0usize + n_10 - keep_;
+    let popped_ = 0usize + n_12 - keep_;
     m_.pop_n(popped_);
     let _ = keep_;
-    m_.enter(ar_, EvalCtx::Handler(cf_12, cf_13), keep_, None)?;
-    m_.enter(ar_, EvalCtx::Label(cf_14, cf_15), keep_, Some(seq_17))?;
-    for v_ in push_16 { m_.push(v_)?; }
+    m_.enter(ar_, EvalCtx::Handler(cf_14, cf_15), keep_, None)?;
+    m_.enter(ar_, EvalCtx::Label(cf_16, cf_17), keep_, Some(seq_19))?;
+    for v_ in push_18 { m_.push(v_)?; }
     let keep_ = 0usize;
     let _ = keep_;
     let keep_ = 0usize;
@@ -4755,7 +4761,7 @@ fn rule_161(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:556 rule Step_read/local.get
+// from spec/4.3-execution-instructions.wspec:558 rule Step_read/local.get
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_162(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let z = (&m_.state);
@@ -4774,7 +4780,7 @@ fn rule_162(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:568 rule Step_read/global.get
+// from spec/4.3-execution-instructions.wspec:570 rule Step_read/global.get
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_163(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let z = (&m_.state);
@@ -4792,7 +4798,7 @@ fn rule_163(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:580 rule Step_read/table.get-oob
+// from spec/4.3-execution-instructions.wspec:582 rule Step_read/table.get-oob
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_164(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let z = (&m_.state);
@@ -4820,7 +4826,7 @@ fn rule_164(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:584 rule Step_read/table.get-val
+// from spec/4.3-execution-instructions.wspec:586 rule Step_read/table.get-val
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_165(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let z = (&m_.state);
@@ -4846,7 +4852,7 @@ fn rule_165(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:596 rule Step_read/table.size
+// from spec/4.3-execution-instructions.wspec:598 rule Step_read/table.size
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_166(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let z = (&m_.state);
@@ -4868,7 +4874,7 @@ fn rule_166(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:645 rule Step_read/load-num-oob
+// from spec/4.3-execution-instructions.wspec:647 rule Step_read/load-num-oob
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_167(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let z = (&m_.state);
@@ -4901,7 +4907,7 @@ fn rule_167(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:649 rule Step_read/load-num-val
+// from spec/4.3-execution-instructions.wspec:651 rule Step_read/load-num-val
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_168(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let z = (&m_.state);
@@ -4934,7 +4940,7 @@ fn rule_168(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:654 rule Step_read/load-pack-oob
+// from spec/4.3-execution-instructions.wspec:656 rule Step_read/load-pack-oob
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_169(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let z = (&m_.state);
@@ -4969,7 +4975,7 @@ fn rule_169(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:658 rule Step_read/load-pack-val
+// from spec/4.3-execution-instructions.wspec:660 rule Step_read/load-pack-val
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_170(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let z = (&m_.state);
@@ -5006,7 +5012,7 @@ fn rule_170(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:681 rule Step_read/memory.size
+// from spec/4.3-execution-instructions.wspec:683 rule Step_read/memory.size
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_171(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let z = (&m_.state);
@@ -5028,7 +5034,7 @@ fn rule_171(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:732 rule Step_read/ref.func
+// from spec/4.3-execution-instructions.wspec:734 rule Step_read/ref.func
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_172(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let z = (&m_.state);
@@ -5045,7 +5051,7 @@ fn rule_172(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:762 rule Step_read/ref.test-true
+// from spec/4.3-execution-instructions.wspec:764 rule Step_read/ref.test-true
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_173(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let z = (&m_.state);
@@ -5068,7 +5074,7 @@ fn rule_173(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:767 rule Step_read/ref.test-false
+// from spec/4.3-execution-instructions.wspec:769 rule Step_read/ref.test-false
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_174(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     #[allow(irrefutable_let_patterns)]
@@ -5085,7 +5091,7 @@ fn rule_174(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:771 rule Step_read/ref.cast-succeed
+// from spec/4.3-execution-instructions.wspec:773 rule Step_read/ref.cast-succeed
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_175(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let z = (&m_.state);
@@ -5106,7 +5112,7 @@ fn rule_175(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:776 rule Step_read/ref.cast-fail
+// from spec/4.3-execution-instructions.wspec:778 rule Step_read/ref.cast-fail
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_176(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     #[allow(irrefutable_let_patterns)]
@@ -5124,7 +5130,7 @@ fn rule_176(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:803 rule Step_read/struct.new_default
+// from spec/4.3-execution-instructions.wspec:805 rule Step_read/struct.new_default
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_177(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let z = (&m_.state);
@@ -5134,7 +5140,7 @@ fn rule_177(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let x = cp_2;
     let (o_7,) = rels::expand(ar_, &(*wspec_runtime::seq::at(&(*z).1.module.types, wspec_runtime::num::wide((x))?)?))?;
     #[allow(irrefutable_let_patterns)]
-    let Comptype::Struct(f_8) = o_7 else { return Err(wspec_runtime::Fail::soft()) };
+    let Comptype::Struct(f_8) = &*o_7 else { return Err(wspec_runtime::Fail::soft()) };
     let it_9 = f_8.clone();
     let mut acc_mut__15 = Vec::new();
     let mut acc_zt_16 = Vec::new();
@@ -5165,7 +5171,7 @@ fn rule_177(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:808 rule Step_read/struct.get-null
+// from spec/4.3-execution-instructions.wspec:810 rule Step_read/struct.get-null
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_178(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     #[allow(irrefutable_let_patterns)]
@@ -5185,7 +5191,7 @@ fn rule_178(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:811 rule Step_read/struct.get-struct
+// from spec/4.3-execution-instructions.wspec:813 rule Step_read/struct.get-struct
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_179(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let z = (&m_.state);
@@ -5204,7 +5210,7 @@ fn rule_179(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let a = *f_9;
     let (o_14,) = rels::expand(ar_, &(*wspec_runtime::seq::at(&(*z).1.module.types, wspec_runtime::num::wide((x))?)?))?;
     #[allow(irrefutable_let_patterns)]
-    let Comptype::Struct(f_15) = o_14 else { return Err(wspec_runtime::Fail::soft()) };
+    let Comptype::Struct(f_15) = &*o_14 else { return Err(wspec_runtime::Fail::soft()) };
     let it_16 = f_15.clone();
     let mut acc_mut__22 = Vec::new();
     let mut acc_zt_23 = Vec::new();
@@ -5225,7 +5231,7 @@ fn rule_179(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:827 rule Step_read/array.new_default
+// from spec/4.3-execution-instructions.wspec:829 rule Step_read/array.new_default
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_180(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let z = (&m_.state);
@@ -5243,7 +5249,7 @@ fn rule_180(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let n = n_7;
     let (o_12,) = rels::expand(ar_, &(*wspec_runtime::seq::at(&(*z).1.module.types, wspec_runtime::num::wide((x))?)?))?;
     #[allow(irrefutable_let_patterns)]
-    let Comptype::Array(f_13) = o_12 else { return Err(wspec_runtime::Fail::soft()) };
+    let Comptype::Array(f_13) = &*o_12 else { return Err(wspec_runtime::Fail::soft()) };
     #[allow(irrefutable_let_patterns)]
     let Fieldtype(f_14, f_15) = f_13.clone() else { return Err(wspec_runtime::Fail::soft()) };
     let zt = f_15.clone();
@@ -5261,7 +5267,7 @@ fn rule_180(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:838 rule Step_read/array.new_elem-oob
+// from spec/4.3-execution-instructions.wspec:840 rule Step_read/array.new_elem-oob
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_181(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let z = (&m_.state);
@@ -5298,7 +5304,7 @@ fn rule_181(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:842 rule Step_read/array.new_elem-alloc
+// from spec/4.3-execution-instructions.wspec:844 rule Step_read/array.new_elem-alloc
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_182(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let z = (&m_.state);
@@ -5337,7 +5343,7 @@ fn rule_182(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:847 rule Step_read/array.new_data-oob
+// from spec/4.3-execution-instructions.wspec:849 rule Step_read/array.new_data-oob
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_183(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let z = (&m_.state);
@@ -5365,7 +5371,7 @@ fn rule_183(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let i = n_14;
     let (o_19,) = rels::expand(ar_, &(*wspec_runtime::seq::at(&(*z).1.module.types, wspec_runtime::num::wide((x))?)?))?;
     #[allow(irrefutable_let_patterns)]
-    let Comptype::Array(f_20) = o_19 else { return Err(wspec_runtime::Fail::soft()) };
+    let Comptype::Array(f_20) = &*o_19 else { return Err(wspec_runtime::Fail::soft()) };
     #[allow(irrefutable_let_patterns)]
     let Fieldtype(f_21, f_22) = f_20.clone() else { return Err(wspec_runtime::Fail::soft()) };
     let zt = f_22.clone();
@@ -5380,7 +5386,7 @@ fn rule_183(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:852 rule Step_read/array.new_data-alloc
+// from spec/4.3-execution-instructions.wspec:854 rule Step_read/array.new_data-alloc
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_184(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let z = (&m_.state);
@@ -5408,7 +5414,7 @@ fn rule_184(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let i = n_14;
     let (o_19,) = rels::expand(ar_, &(*wspec_runtime::seq::at(&(*z).1.module.types, wspec_runtime::num::wide((x))?)?))?;
     #[allow(irrefutable_let_patterns)]
-    let Comptype::Array(f_20) = o_19 else { return Err(wspec_runtime::Fail::soft()) };
+    let Comptype::Array(f_20) = &*o_19 else { return Err(wspec_runtime::Fail::soft()) };
     #[allow(irrefutable_let_patterns)]
     let Fieldtype(f_21, f_22) = f_20.clone() else { return Err(wspec_runtime::Fail::soft()) };
     let zt = f_22.clone();
@@ -5425,7 +5431,7 @@ fn rule_184(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:858 rule Step_read/array.get-null
+// from spec/4.3-execution-instructions.wspec:860 rule Step_read/array.get-null
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_185(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     #[allow(irrefutable_let_patterns)]
@@ -5452,7 +5458,7 @@ fn rule_185(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:861 rule Step_read/array.get-oob
+// from spec/4.3-execution-instructions.wspec:863 rule Step_read/array.get-oob
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_186(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let z = (&m_.state);
@@ -5483,7 +5489,7 @@ fn rule_186(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:865 rule Step_read/array.get-array
+// from spec/4.3-execution-instructions.wspec:867 rule Step_read/array.get-array
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_187(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let z = (&m_.state);
@@ -5507,7 +5513,7 @@ fn rule_187(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let a = *f_11;
     let (o_16,) = rels::expand(ar_, &(*wspec_runtime::seq::at(&(*z).1.module.types, wspec_runtime::num::wide((x))?)?))?;
     #[allow(irrefutable_let_patterns)]
-    let Comptype::Array(f_17) = o_16 else { return Err(wspec_runtime::Fail::soft()) };
+    let Comptype::Array(f_17) = &*o_16 else { return Err(wspec_runtime::Fail::soft()) };
     #[allow(irrefutable_let_patterns)]
     let Fieldtype(f_18, f_19) = f_17.clone() else { return Err(wspec_runtime::Fail::soft()) };
     let zt = f_19.clone();
@@ -5520,7 +5526,7 @@ fn rule_187(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:882 rule Step_read/array.len-null
+// from spec/4.3-execution-instructions.wspec:884 rule Step_read/array.len-null
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_188(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     #[allow(irrefutable_let_patterns)]
@@ -5538,7 +5544,7 @@ fn rule_188(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:885 rule Step_read/array.len-array
+// from spec/4.3-execution-instructions.wspec:887 rule Step_read/array.len-array
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_189(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let z = (&m_.state);
@@ -5557,7 +5563,7 @@ fn rule_189(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:1122 rule Step_read/vload-oob
+// from spec/4.3-execution-instructions.wspec:1124 rule Step_read/vload-oob
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_190(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let z = (&m_.state);
@@ -5591,7 +5597,7 @@ fn rule_190(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:1126 rule Step_read/vload-val
+// from spec/4.3-execution-instructions.wspec:1128 rule Step_read/vload-val
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_191(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let z = (&m_.state);
@@ -5625,7 +5631,7 @@ fn rule_191(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:1132 rule Step_read/vload-pack-oob
+// from spec/4.3-execution-instructions.wspec:1134 rule Step_read/vload-pack-oob
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_192(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let z = (&m_.state);
@@ -5661,7 +5667,7 @@ fn rule_192(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:1136 rule Step_read/vload-pack-val
+// from spec/4.3-execution-instructions.wspec:1138 rule Step_read/vload-pack-val
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_193(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let z = (&m_.state);
@@ -5698,7 +5704,7 @@ fn rule_193(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:1142 rule Step_read/vload-splat-oob
+// from spec/4.3-execution-instructions.wspec:1144 rule Step_read/vload-splat-oob
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_194(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let z = (&m_.state);
@@ -5733,7 +5739,7 @@ fn rule_194(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:1146 rule Step_read/vload-splat-val
+// from spec/4.3-execution-instructions.wspec:1148 rule Step_read/vload-splat-val
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_195(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let z = (&m_.state);
@@ -5770,7 +5776,7 @@ fn rule_195(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:1153 rule Step_read/vload-zero-oob
+// from spec/4.3-execution-instructions.wspec:1155 rule Step_read/vload-zero-oob
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_196(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let z = (&m_.state);
@@ -5805,7 +5811,7 @@ fn rule_196(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:1157 rule Step_read/vload-zero-val
+// from spec/4.3-execution-instructions.wspec:1159 rule Step_read/vload-zero-val
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_197(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let z = (&m_.state);
@@ -5840,7 +5846,7 @@ fn rule_197(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:1162 rule Step_read/vload_lane-oob
+// from spec/4.3-execution-instructions.wspec:1164 rule Step_read/vload_lane-oob
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_198(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let z = (&m_.state);
@@ -5879,7 +5885,7 @@ fn rule_198(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:1166 rule Step_read/vload_lane-val
+// from spec/4.3-execution-instructions.wspec:1168 rule Step_read/vload_lane-val
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_199(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let z = (&m_.state);
@@ -5922,7 +5928,7 @@ fn rule_199(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:299 rule Step_pure/label-vals
+// from spec/4.3-execution-instructions.wspec:301 rule Step_pure/label-vals
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_200(m_: &mut Machine<Wasm>, ar_: &Ctx) -> R<()> {
     let EvalCtx::Label(cf_1, cf_2) = m_.top()? else { return Err(Fail::soft()) };
@@ -5935,7 +5941,7 @@ fn rule_200(m_: &mut Machine<Wasm>, ar_: &Ctx) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:471 rule Step_pure/frame-vals
+// from spec/4.3-execution-instructions.wspec:473 rule Step_pure/frame-vals
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_201(m_: &mut Machine<Wasm>, ar_: &Ctx) -> R<()> {
     let EvalCtx::Frame(cf_1, cf_2) = m_.top()? else { return Err(Fail::soft()) };
@@ -5951,7 +5957,7 @@ fn rule_201(m_: &mut Machine<Wasm>, ar_: &Ctx) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:536 rule Step_pure/handler-vals
+// from spec/4.3-execution-instructions.wspec:538 rule Step_pure/handler-vals
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_202(m_: &mut Machine<Wasm>, ar_: &Ctx) -> R<()> {
     let EvalCtx::Handler(cf_1, cf_2) = m_.top()? else { return Err(Fail::soft()) };
@@ -5963,7 +5969,7 @@ fn rule_202(m_: &mut Machine<Wasm>, ar_: &Ctx) -> R<()> {
     Ok(())
 }
 
-// from spec/4.3-execution-instructions.wspec:729 rule Step_read/ref.null-idx
+// from spec/4.3-execution-instructions.wspec:731 rule Step_read/ref.null-idx
 #[allow(unused_variables, unused_parens, clippy::all)]
 fn rule_203(m_: &mut Machine<Wasm>, ar_: &Ctx) -> R<()> {
     let z = (&m_.state);
@@ -8467,7 +8473,7 @@ fn vrule_16(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     if !((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).funcs.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown function {}", wspec_runtime::num::wide(x)?)).with_rule("Instr_ok/call")); }
     let (o_3,) = rels::expand(ar_, &(*wspec_runtime::seq::at(&(*v_C).funcs, wspec_runtime::num::wide(x)?)?))?;
     #[allow(irrefutable_let_patterns)]
-    let Comptype::Func(f_4, f_5) = o_3 else { return Err(wspec_runtime::Fail::soft()) };
+    let Comptype::Func(f_4, f_5) = &*o_3 else { return Err(wspec_runtime::Fail::soft()) };
     let t_1 = f_4.clone();
     let t_2 = f_5.clone();
     let es_6: Vec<Valtype> = t_1.clone();
@@ -8494,7 +8500,7 @@ fn vrule_17(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     if !((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).types.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown type {}", wspec_runtime::num::wide(x)?)).with_rule("Instr_ok/call_ref")); }
     let (o_4,) = rels::expand(ar_, &(*wspec_runtime::seq::at(&(*v_C).types, wspec_runtime::num::wide(x)?)?))?;
     #[allow(irrefutable_let_patterns)]
-    let Comptype::Func(f_5, f_6) = o_4 else { return Err(wspec_runtime::Fail::soft()) };
+    let Comptype::Func(f_5, f_6) = &*o_4 else { return Err(wspec_runtime::Fail::soft()) };
     let t_1 = f_5.clone();
     let t_2 = f_6.clone();
     let e_7: Valtype = Valtype::Reftype(Reftype(Some(Null), Heaptype::Typeuse(Typeuse::Idx(x))));
@@ -8531,7 +8537,7 @@ fn vrule_18(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     if !((wspec_runtime::num::wide(y)? < wspec_runtime::num::wide(((*v_C).types.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown type {}", wspec_runtime::num::wide(y)?)).with_rule("Instr_ok/call_indirect")); }
     let (o_9,) = rels::expand(ar_, &(*wspec_runtime::seq::at(&(*v_C).types, wspec_runtime::num::wide(y)?)?))?;
     #[allow(irrefutable_let_patterns)]
-    let Comptype::Func(f_10, f_11) = o_9 else { return Err(wspec_runtime::Fail::soft()) };
+    let Comptype::Func(f_10, f_11) = &*o_9 else { return Err(wspec_runtime::Fail::soft()) };
     let t_1 = f_10.clone();
     let t_2 = f_11.clone();
     match rels::reftype_sub(ar_, v_C, rt, &(Reftype(Some(Null), Heaptype::Absheaptype(Absheaptype::Func)))) { Ok(_) => {} Err(f) if !f.is_soft() => return Err(f), Err(_) => return Err(Fail::msg(0, "type mismatch: instruction requires table of function type").with_rule("Instr_ok/call_indirect")) }
@@ -8578,7 +8584,7 @@ fn vrule_20(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     if !((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).funcs.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown function {}", wspec_runtime::num::wide(x)?)).with_rule("Instr_ok/return_call")); }
     let (o_3,) = rels::expand(ar_, &(*wspec_runtime::seq::at(&(*v_C).funcs, wspec_runtime::num::wide(x)?)?))?;
     #[allow(irrefutable_let_patterns)]
-    let Comptype::Func(f_4, f_5) = o_3 else { return Err(wspec_runtime::Fail::soft()) };
+    let Comptype::Func(f_4, f_5) = &*o_3 else { return Err(wspec_runtime::Fail::soft()) };
     let t_1 = f_4.clone();
     let t_2 = f_5.clone();
     let Some(o_6) = (&(*v_C).return_) else { return Err(wspec_runtime::Fail::soft()) };
@@ -8608,7 +8614,7 @@ fn vrule_21(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     if !((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).types.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown type {}", wspec_runtime::num::wide(x)?)).with_rule("Instr_ok/return_call_ref")); }
     let (o_4,) = rels::expand(ar_, &(*wspec_runtime::seq::at(&(*v_C).types, wspec_runtime::num::wide(x)?)?))?;
     #[allow(irrefutable_let_patterns)]
-    let Comptype::Func(f_5, f_6) = o_4 else { return Err(wspec_runtime::Fail::soft()) };
+    let Comptype::Func(f_5, f_6) = &*o_4 else { return Err(wspec_runtime::Fail::soft()) };
     let t_1 = f_5.clone();
     let t_2 = f_6.clone();
     let Some(o_7) = (&(*v_C).return_) else { return Err(wspec_runtime::Fail::soft()) };
@@ -8648,7 +8654,7 @@ fn vrule_22(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     if !((wspec_runtime::num::wide(y)? < wspec_runtime::num::wide(((*v_C).types.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown type {}", wspec_runtime::num::wide(y)?)).with_rule("Instr_ok/return_call_indirect")); }
     let (o_9,) = rels::expand(ar_, &(*wspec_runtime::seq::at(&(*v_C).types, wspec_runtime::num::wide(y)?)?))?;
     #[allow(irrefutable_let_patterns)]
-    let Comptype::Func(f_10, f_11) = o_9 else { return Err(wspec_runtime::Fail::soft()) };
+    let Comptype::Func(f_10, f_11) = &*o_9 else { return Err(wspec_runtime::Fail::soft()) };
     let t_1 = f_10.clone();
     let t_2 = f_11.clone();
     match rels::reftype_sub(ar_, v_C, rt, &(Reftype(Some(Null), Heaptype::Absheaptype(Absheaptype::Func)))) { Ok(_) => {} Err(f) if !f.is_soft() => return Err(f), Err(_) => return Err(Fail::msg(0, "type mismatch: instruction requires table of function type").with_rule("Instr_ok/return_call_indirect")) }
@@ -8682,7 +8688,7 @@ fn vrule_23(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let dt = n_3;
     let (o_4,) = rels::expand(ar_, dt)?;
     #[allow(irrefutable_let_patterns)]
-    let Comptype::Func(f_5, f_6) = o_4 else { return Err(wspec_runtime::Fail::soft()) };
+    let Comptype::Func(f_5, f_6) = &*o_4 else { return Err(wspec_runtime::Fail::soft()) };
     let t = f_5.clone();
     let l_7 = f_6.clone();
     wspec_runtime::check(l_7.len() == 0)?;
@@ -9013,7 +9019,7 @@ fn vrule_38(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let (mut__15, zt_16,) = match (|| -> R<_> {
     let (o_3,) = rels::expand(ar_, &(*wspec_runtime::seq::at(&(*v_C).types, wspec_runtime::num::wide(x)?)?))?;
     #[allow(irrefutable_let_patterns)]
-    let Comptype::Struct(f_4) = o_3 else { return Err(wspec_runtime::Fail::soft()) };
+    let Comptype::Struct(f_4) = &*o_3 else { return Err(wspec_runtime::Fail::soft()) };
     let it_5 = f_4.clone();
     let mut acc_mut__11 = Vec::new();
     let mut acc_zt_12 = Vec::new();
@@ -9051,7 +9057,7 @@ fn vrule_39(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let (mut__15, zt_16,) = match (|| -> R<_> {
     let (o_3,) = rels::expand(ar_, &(*wspec_runtime::seq::at(&(*v_C).types, wspec_runtime::num::wide(x)?)?))?;
     #[allow(irrefutable_let_patterns)]
-    let Comptype::Struct(f_4) = o_3 else { return Err(wspec_runtime::Fail::soft()) };
+    let Comptype::Struct(f_4) = &*o_3 else { return Err(wspec_runtime::Fail::soft()) };
     let it_5 = f_4.clone();
     let mut acc_mut__11 = Vec::new();
     let mut acc_zt_12 = Vec::new();
@@ -9099,7 +9105,7 @@ fn vrule_40(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let (ft_10,) = match (|| -> R<_> {
     let (o_8,) = rels::expand(ar_, &(*wspec_runtime::seq::at(&(*v_C).types, wspec_runtime::num::wide(x)?)?))?;
     #[allow(irrefutable_let_patterns)]
-    let Comptype::Struct(f_9) = o_8 else { return Err(wspec_runtime::Fail::soft()) };
+    let Comptype::Struct(f_9) = &*o_8 else { return Err(wspec_runtime::Fail::soft()) };
     let ft = f_9.clone();
     Ok((ft.clone(),))
     })() { Ok(v) => v, Err(f) if !f.is_soft() => return Err(f), Err(_) => return Err(Fail::msg(0, format!("non-structure type {}", wspec_runtime::num::wide(x)?)).with_rule("Instr_ok/struct.get")) };
@@ -9136,7 +9142,7 @@ fn vrule_41(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let (ft_8,) = match (|| -> R<_> {
     let (o_6,) = rels::expand(ar_, &(*wspec_runtime::seq::at(&(*v_C).types, wspec_runtime::num::wide(x)?)?))?;
     #[allow(irrefutable_let_patterns)]
-    let Comptype::Struct(f_7) = o_6 else { return Err(wspec_runtime::Fail::soft()) };
+    let Comptype::Struct(f_7) = &*o_6 else { return Err(wspec_runtime::Fail::soft()) };
     let ft = f_7.clone();
     Ok((ft.clone(),))
     })() { Ok(v) => v, Err(f) if !f.is_soft() => return Err(f), Err(_) => return Err(Fail::msg(0, format!("non-structure type {}", wspec_runtime::num::wide(x)?)).with_rule("Instr_ok/struct.set")) };
@@ -9172,7 +9178,7 @@ fn vrule_42(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let (mut__7, zt_8,) = match (|| -> R<_> {
     let (o_3,) = rels::expand(ar_, &(*wspec_runtime::seq::at(&(*v_C).types, wspec_runtime::num::wide(x)?)?))?;
     #[allow(irrefutable_let_patterns)]
-    let Comptype::Array(f_4) = o_3 else { return Err(wspec_runtime::Fail::soft()) };
+    let Comptype::Array(f_4) = &*o_3 else { return Err(wspec_runtime::Fail::soft()) };
     #[allow(irrefutable_let_patterns)]
     let Fieldtype(f_5, f_6) = f_4.clone() else { return Err(wspec_runtime::Fail::soft()) };
     let mut_ = f_5.clone();
@@ -9204,7 +9210,7 @@ fn vrule_43(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let (mut__7, zt_8,) = match (|| -> R<_> {
     let (o_3,) = rels::expand(ar_, &(*wspec_runtime::seq::at(&(*v_C).types, wspec_runtime::num::wide(x)?)?))?;
     #[allow(irrefutable_let_patterns)]
-    let Comptype::Array(f_4) = o_3 else { return Err(wspec_runtime::Fail::soft()) };
+    let Comptype::Array(f_4) = &*o_3 else { return Err(wspec_runtime::Fail::soft()) };
     #[allow(irrefutable_let_patterns)]
     let Fieldtype(f_5, f_6) = f_4.clone() else { return Err(wspec_runtime::Fail::soft()) };
     let mut_ = f_5.clone();
@@ -9238,7 +9244,7 @@ fn vrule_44(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let (mut__10, zt_11,) = match (|| -> R<_> {
     let (o_6,) = rels::expand(ar_, &(*wspec_runtime::seq::at(&(*v_C).types, wspec_runtime::num::wide(x)?)?))?;
     #[allow(irrefutable_let_patterns)]
-    let Comptype::Array(f_7) = o_6 else { return Err(wspec_runtime::Fail::soft()) };
+    let Comptype::Array(f_7) = &*o_6 else { return Err(wspec_runtime::Fail::soft()) };
     #[allow(irrefutable_let_patterns)]
     let Fieldtype(f_8, f_9) = f_7.clone() else { return Err(wspec_runtime::Fail::soft()) };
     let mut_ = f_8.clone();
@@ -9270,7 +9276,7 @@ fn vrule_45(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let (mut__9, zt_10,) = match (|| -> R<_> {
     let (o_5,) = rels::expand(ar_, &(*wspec_runtime::seq::at(&(*v_C).types, wspec_runtime::num::wide(x)?)?))?;
     #[allow(irrefutable_let_patterns)]
-    let Comptype::Array(f_6) = o_5 else { return Err(wspec_runtime::Fail::soft()) };
+    let Comptype::Array(f_6) = &*o_5 else { return Err(wspec_runtime::Fail::soft()) };
     #[allow(irrefutable_let_patterns)]
     let Fieldtype(f_7, f_8) = f_6.clone() else { return Err(wspec_runtime::Fail::soft()) };
     let mut_ = f_7.clone();
@@ -9306,7 +9312,7 @@ fn vrule_46(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let (mut__10, rt_11,) = match (|| -> R<_> {
     let (o_5,) = rels::expand(ar_, &(*wspec_runtime::seq::at(&(*v_C).types, wspec_runtime::num::wide(x)?)?))?;
     #[allow(irrefutable_let_patterns)]
-    let Comptype::Array(f_6) = o_5 else { return Err(wspec_runtime::Fail::soft()) };
+    let Comptype::Array(f_6) = &*o_5 else { return Err(wspec_runtime::Fail::soft()) };
     #[allow(irrefutable_let_patterns)]
     let Fieldtype(f_7, f_8) = f_6.clone() else { return Err(wspec_runtime::Fail::soft()) };
     let mut_ = f_7.clone();
@@ -9344,7 +9350,7 @@ fn vrule_47(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let (mut__9, zt_10,) = match (|| -> R<_> {
     let (o_5,) = rels::expand(ar_, &(*wspec_runtime::seq::at(&(*v_C).types, wspec_runtime::num::wide(x)?)?))?;
     #[allow(irrefutable_let_patterns)]
-    let Comptype::Array(f_6) = o_5 else { return Err(wspec_runtime::Fail::soft()) };
+    let Comptype::Array(f_6) = &*o_5 else { return Err(wspec_runtime::Fail::soft()) };
     #[allow(irrefutable_let_patterns)]
     let Fieldtype(f_7, f_8) = f_6.clone() else { return Err(wspec_runtime::Fail::soft()) };
     let mut_ = f_7.clone();
@@ -9377,7 +9383,7 @@ fn vrule_48(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let (mut__7, zt_8,) = match (|| -> R<_> {
     let (o_3,) = rels::expand(ar_, &(*wspec_runtime::seq::at(&(*v_C).types, wspec_runtime::num::wide(x)?)?))?;
     #[allow(irrefutable_let_patterns)]
-    let Comptype::Array(f_4) = o_3 else { return Err(wspec_runtime::Fail::soft()) };
+    let Comptype::Array(f_4) = &*o_3 else { return Err(wspec_runtime::Fail::soft()) };
     #[allow(irrefutable_let_patterns)]
     let Fieldtype(f_5, f_6) = f_4.clone() else { return Err(wspec_runtime::Fail::soft()) };
     let mut_ = f_5.clone();
@@ -9441,7 +9447,7 @@ fn vrule_51(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let (mut__7, zt_8,) = match (|| -> R<_> {
     let (o_3,) = rels::expand(ar_, &(*wspec_runtime::seq::at(&(*v_C).types, wspec_runtime::num::wide(x)?)?))?;
     #[allow(irrefutable_let_patterns)]
-    let Comptype::Array(f_4) = o_3 else { return Err(wspec_runtime::Fail::soft()) };
+    let Comptype::Array(f_4) = &*o_3 else { return Err(wspec_runtime::Fail::soft()) };
     #[allow(irrefutable_let_patterns)]
     let Fieldtype(f_5, f_6) = f_4.clone() else { return Err(wspec_runtime::Fail::soft()) };
     let mut_ = f_5.clone();
@@ -9480,7 +9486,7 @@ fn vrule_52(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let (mut_1_9, zt_1_10,) = match (|| -> R<_> {
     let (o_5,) = rels::expand(ar_, &(*wspec_runtime::seq::at(&(*v_C).types, wspec_runtime::num::wide(x_1)?)?))?;
     #[allow(irrefutable_let_patterns)]
-    let Comptype::Array(f_6) = o_5 else { return Err(wspec_runtime::Fail::soft()) };
+    let Comptype::Array(f_6) = &*o_5 else { return Err(wspec_runtime::Fail::soft()) };
     #[allow(irrefutable_let_patterns)]
     let Fieldtype(f_7, f_8) = f_6.clone() else { return Err(wspec_runtime::Fail::soft()) };
     let mut_1 = f_7.clone();
@@ -9491,7 +9497,7 @@ fn vrule_52(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let (mut_2_15, zt_2_16,) = match (|| -> R<_> {
     let (o_11,) = rels::expand(ar_, &(*wspec_runtime::seq::at(&(*v_C).types, wspec_runtime::num::wide(x_2)?)?))?;
     #[allow(irrefutable_let_patterns)]
-    let Comptype::Array(f_12) = o_11 else { return Err(wspec_runtime::Fail::soft()) };
+    let Comptype::Array(f_12) = &*o_11 else { return Err(wspec_runtime::Fail::soft()) };
     #[allow(irrefutable_let_patterns)]
     let Fieldtype(f_13, f_14) = f_12.clone() else { return Err(wspec_runtime::Fail::soft()) };
     let mut_2 = f_13.clone();
@@ -9533,7 +9539,7 @@ fn vrule_53(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let (mut__9, zt_10,) = match (|| -> R<_> {
     let (o_5,) = rels::expand(ar_, &(*wspec_runtime::seq::at(&(*v_C).types, wspec_runtime::num::wide(x)?)?))?;
     #[allow(irrefutable_let_patterns)]
-    let Comptype::Array(f_6) = o_5 else { return Err(wspec_runtime::Fail::soft()) };
+    let Comptype::Array(f_6) = &*o_5 else { return Err(wspec_runtime::Fail::soft()) };
     #[allow(irrefutable_let_patterns)]
     let Fieldtype(f_7, f_8) = f_6.clone() else { return Err(wspec_runtime::Fail::soft()) };
     let mut_ = f_7.clone();
@@ -9574,7 +9580,7 @@ fn vrule_54(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let (mut__9, zt_10,) = match (|| -> R<_> {
     let (o_5,) = rels::expand(ar_, &(*wspec_runtime::seq::at(&(*v_C).types, wspec_runtime::num::wide(x)?)?))?;
     #[allow(irrefutable_let_patterns)]
-    let Comptype::Array(f_6) = o_5 else { return Err(wspec_runtime::Fail::soft()) };
+    let Comptype::Array(f_6) = &*o_5 else { return Err(wspec_runtime::Fail::soft()) };
     #[allow(irrefutable_let_patterns)]
     let Fieldtype(f_7, f_8) = f_6.clone() else { return Err(wspec_runtime::Fail::soft()) };
     let mut_ = f_7.clone();
@@ -13506,30 +13512,35 @@ pub mod defs {
         Err(Fail::soft())
     }
 
-    // from spec/4.3-execution-instructions.wspec:209 def $blocktype_
-    pub fn blocktype_(ar_: &Ctx, a0: &State, a1: &Blocktype) -> R<Comptype> {
-        // from spec/4.3-execution-instructions.wspec:210
+    // from spec/4.3-execution-instructions.wspec:210 def $blocktype_
+    pub fn blocktype_(ar_: &Ctx, a0: &State, a1: &Blocktype) -> R<Instrtype> {
+        // from spec/4.3-execution-instructions.wspec:211
         if matches!(a1, Blocktype::Idx(f_1)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let z = a0;
             #[allow(irrefutable_let_patterns)]
             let Blocktype::Idx(f_1) = a1 else { return Err(wspec_runtime::Fail::soft()) };
             let cp_2 = (*f_1).clone();
             let x = cp_2;
-            Ok(defs::expanddt(ar_, &(*wspec_runtime::seq::at(&(*z).1.module.types, wspec_runtime::num::wide((x))?)?))?)
+            let (o_7,) = rels::expand(ar_, &(*wspec_runtime::seq::at(&(*z).1.module.types, wspec_runtime::num::wide((x))?)?))?;
+            #[allow(irrefutable_let_patterns)]
+            let Comptype::Func(f_8, f_9) = &*o_7 else { return Err(wspec_runtime::Fail::soft()) };
+            let t_1 = f_8.clone();
+            let t_2 = f_9.clone();
+            Ok(Instrtype(t_1, vec![], t_2))
         })())? { return Ok(v); } }
-        // from spec/4.3-execution-instructions.wspec:211
+        // from spec/4.3-execution-instructions.wspec:213
         if matches!(a1, Blocktype::Result(f_1)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let z = a0;
             #[allow(irrefutable_let_patterns)]
             let Blocktype::Result(f_1) = a1 else { return Err(wspec_runtime::Fail::soft()) };
             let cp_2 = (*f_1).clone();
             let t = cp_2;
-            Ok(Comptype::Func(vec![], wspec_runtime::seq::of_opt(t)))
+            Ok(Instrtype(vec![], vec![], wspec_runtime::seq::of_opt(t)))
         })())? { return Ok(v); } }
         Err(Fail::soft())
     }
 
-    // from spec/4.3-execution-instructions.wspec:397 def $hostcall
+    // from spec/4.3-execution-instructions.wspec:399 def $hostcall
     thread_local! {
         static HOSTCALL_HOOK: std::cell::RefCell<Option<Box<dyn FnMut(u64, &Store, &Vec<Val>) -> Option<(Store, Result_)>>>> = std::cell::RefCell::new(None);
     }
@@ -13546,25 +13557,25 @@ pub mod defs {
         })
     }
 
-    // from spec/4.3-execution-instructions.wspec:400 def $resultinstrs
+    // from spec/4.3-execution-instructions.wspec:402 def $resultinstrs
     pub fn resultinstrs(ar_: &Ctx, a0: &Result_) -> R<Vec<Instr>> {
         let mut r_ = None;
         match a0 {
-                // from spec/4.3-execution-instructions.wspec:401
+                // from spec/4.3-execution-instructions.wspec:403
             Result_::Vals(_) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Result_::Vals(f_1) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let val = f_1;
             Ok({ let n_ = wspec_runtime::seq::same_len(&[val.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let val_102 = val[i_].clone(); out_.push(conv::val_to_instr(val_102)); } out_ })
         })()) => {}
-                // from spec/4.3-execution-instructions.wspec:402
+                // from spec/4.3-execution-instructions.wspec:404
             Result_::ThrowAddr(_) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Result_::ThrowAddr(f_1) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let a = *f_1;
             Ok(vec![Instr::RefExnAddr(a), Instr::ThrowRef])
         })()) => {}
-                // from spec/4.3-execution-instructions.wspec:403
+                // from spec/4.3-execution-instructions.wspec:405
             Result_::Trap if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Result_::Trap = a0 else { return Err(wspec_runtime::Fail::soft()) };
@@ -13697,7 +13708,7 @@ pub mod defs {
             let val = a2;
             let (o_1,) = rels::expand(ar_, &(*wspec_runtime::seq::at(&(*s).funcs, wspec_runtime::num::wide(a)?)?).type_)?;
             #[allow(irrefutable_let_patterns)]
-            let Comptype::Func(f_2, f_3) = o_1 else { return Err(wspec_runtime::Fail::soft()) };
+            let Comptype::Func(f_2, f_3) = &*o_1 else { return Err(wspec_runtime::Fail::soft()) };
             let t_1 = f_2.clone();
             let src_8: Vec<_> = (*val).clone().into_iter().collect();
             let mut acc_t_9 = Vec::new();
@@ -13820,10 +13831,10 @@ pub mod defs {
 
     // from spec/1.5-types-substitution.wspec:165 def $expanddt
     thread_local! {
-        static MEMO_EXPANDDT: std::cell::RefCell<wspec_runtime::memo::Memo<(usize, u64), (Deftype, Comptype)>> = Default::default();
+        static MEMO_EXPANDDT: std::cell::RefCell<wspec_runtime::memo::Memo<(usize, u64), (Deftype, std::rc::Rc<Comptype>)>> = Default::default();
     }
 
-    pub fn expanddt(ar_: &Ctx, a0: &Deftype) -> R<Comptype> {
+    pub fn expanddt(ar_: &Ctx, a0: &Deftype) -> R<std::rc::Rc<Comptype>> {
         let key_ = (std::rc::Rc::as_ptr(&a0.0) as *const () as usize, a0.1);
         if let Some(v) = MEMO_EXPANDDT.with(|m| m.borrow().get(&key_).map(|e| e.1.clone())) {
             return Ok(v);
@@ -13840,7 +13851,7 @@ pub mod defs {
         Ok(v)
     }
 
-    pub fn expanddt_unmemoized(ar_: &Ctx, a0: &Deftype) -> R<Comptype> {
+    pub fn expanddt_unmemoized(ar_: &Ctx, a0: &Deftype) -> R<std::rc::Rc<Comptype>> {
         // from spec/1.5-types-substitution.wspec:166
         if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let dt = a0;
@@ -17639,43 +17650,36 @@ pub mod defs {
     }
 
     // from spec/1.5-types-substitution.wspec:55 def $subst_comptype
-    pub fn subst_comptype(ar_: &Ctx, a0: &Comptype, a1: &Vec<Typevar>, a2: &Vec<Typeuse>) -> R<Comptype> {
+    pub fn subst_comptype(ar_: &Ctx, a0: &std::rc::Rc<Comptype>, a1: &Vec<Typevar>, a2: &Vec<Typeuse>) -> R<std::rc::Rc<Comptype>> {
         wspec_runtime::deep(|| -> R<_> {
-        let mut r_ = None;
-        match a0 {
-                // from spec/1.5-types-substitution.wspec:56
-            Comptype::Struct(_) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
+        // from spec/1.5-types-substitution.wspec:56
+        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
-            let Comptype::Struct(f_1) = a0 else { return Err(wspec_runtime::Fail::soft()) };
+            let Comptype::Struct(f_1) = &**a0 else { return Err(wspec_runtime::Fail::soft()) };
             let ft = f_1;
             let tv = a1;
             let tu = a2;
-            Ok(Comptype::Struct({ let n_ = wspec_runtime::seq::same_len(&[ft.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let ft_102 = ft[i_].clone(); out_.push(defs::subst_fieldtype(ar_, &ft_102, &((*tv).clone()), &((*tu).clone()))?); } out_ }))
-        })()) => {}
-                // from spec/1.5-types-substitution.wspec:57
-            Comptype::Array(_) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
+            Ok(std::rc::Rc::new(Comptype::Struct({ let n_ = wspec_runtime::seq::same_len(&[ft.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let ft_102 = ft[i_].clone(); out_.push(defs::subst_fieldtype(ar_, &ft_102, &((*tv).clone()), &((*tu).clone()))?); } out_ })))
+        })())? { return Ok(v); }
+        // from spec/1.5-types-substitution.wspec:57
+        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
-            let Comptype::Array(f_1) = a0 else { return Err(wspec_runtime::Fail::soft()) };
+            let Comptype::Array(f_1) = &**a0 else { return Err(wspec_runtime::Fail::soft()) };
             let ft = f_1;
             let tv = a1;
             let tu = a2;
-            Ok(Comptype::Array(defs::subst_fieldtype(ar_, ft, &((*tv).clone()), &((*tu).clone()))?))
-        })()) => {}
-                // from spec/1.5-types-substitution.wspec:58
-            Comptype::Func(_, _) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
+            Ok(std::rc::Rc::new(Comptype::Array(defs::subst_fieldtype(ar_, ft, &((*tv).clone()), &((*tu).clone()))?)))
+        })())? { return Ok(v); }
+        // from spec/1.5-types-substitution.wspec:58
+        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
-            let Comptype::Func(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
+            let Comptype::Func(f_1, f_2) = &**a0 else { return Err(wspec_runtime::Fail::soft()) };
             let t_1 = f_1;
             let t_2 = f_2;
             let tv = a1;
             let tu = a2;
-            Ok(Comptype::Func({ let n_ = wspec_runtime::seq::same_len(&[t_1.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let t_1_103 = t_1[i_].clone(); out_.push(defs::subst_valtype(ar_, &t_1_103, &((*tv).clone()), &((*tu).clone()))?); } out_ }, { let n_ = wspec_runtime::seq::same_len(&[t_2.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let t_2_204 = t_2[i_].clone(); out_.push(defs::subst_valtype(ar_, &t_2_204, &((*tv).clone()), &((*tu).clone()))?); } out_ }))
-        })()) => {}
-            _ => {}
-        }
-        if let Some(r) = r_ {
-            return r;
-        }
+            Ok(std::rc::Rc::new(Comptype::Func({ let n_ = wspec_runtime::seq::same_len(&[t_1.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let t_1_103 = t_1[i_].clone(); out_.push(defs::subst_valtype(ar_, &t_1_103, &((*tv).clone()), &((*tu).clone()))?); } out_ }, { let n_ = wspec_runtime::seq::same_len(&[t_2.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let t_2_204 = t_2[i_].clone(); out_.push(defs::subst_valtype(ar_, &t_2_204, &((*tv).clone()), &((*tu).clone()))?); } out_ })))
+        })())? { return Ok(v); }
         Err(Fail::soft())
         })
     }
@@ -17876,13 +17880,13 @@ pub mod rels {
     use super::*;
 
     // from spec/1.5-types-substitution.wspec:172 relation Expand
-    pub fn expand(ar_: &Ctx, a0: &Deftype) -> R<(Comptype,)> {
+    pub fn expand(ar_: &Ctx, a0: &Deftype) -> R<(std::rc::Rc<Comptype>,)> {
         // from spec/1.5-types-substitution.wspec:174 rule Expand
         if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let dt = a0;
             let eq_1 = defs::expanddt(ar_, dt)?;
-            let ct = eq_1;
-            Ok((ct,))
+            let ct = (&eq_1);
+            Ok(((*ct).clone(),))
         })())? { return Ok(v); }
         Err(Fail::soft())
     }
@@ -18011,7 +18015,7 @@ pub mod rels {
             let (t_1_6, t_2_7,) = match (|| -> R<_> {
             let (o_3,) = rels::expand(ar_, &(*wspec_runtime::seq::at(&(*v_C).types, wspec_runtime::num::wide(x)?)?))?;
             #[allow(irrefutable_let_patterns)]
-            let Comptype::Func(f_4, f_5) = o_3 else { return Err(wspec_runtime::Fail::soft()) };
+            let Comptype::Func(f_4, f_5) = &*o_3 else { return Err(wspec_runtime::Fail::soft()) };
             let t_1 = f_4.clone();
             let t_2 = f_5.clone();
             Ok((t_1.clone(), t_2.clone(),))
@@ -18084,7 +18088,7 @@ pub mod rels {
             let Heaptype::Absheaptype(Absheaptype::Struct) = a2 else { return Err(wspec_runtime::Fail::soft()) };
             let (o_2,) = rels::expand(ar_, dt)?;
             #[allow(irrefutable_let_patterns)]
-            let Comptype::Struct(f_3) = o_2 else { return Err(wspec_runtime::Fail::soft()) };
+            let Comptype::Struct(f_3) = &*o_2 else { return Err(wspec_runtime::Fail::soft()) };
             let ft = f_3.clone();
             wspec_runtime::check((defs::sharedt(ar_, dt)? == None))?;
             Ok(())
@@ -18099,7 +18103,7 @@ pub mod rels {
             let Heaptype::Absheaptype(Absheaptype::Array) = a2 else { return Err(wspec_runtime::Fail::soft()) };
             let (o_2,) = rels::expand(ar_, dt)?;
             #[allow(irrefutable_let_patterns)]
-            let Comptype::Array(f_3) = o_2 else { return Err(wspec_runtime::Fail::soft()) };
+            let Comptype::Array(f_3) = &*o_2 else { return Err(wspec_runtime::Fail::soft()) };
             let ft = f_3.clone();
             wspec_runtime::check((defs::sharedt(ar_, dt)? == None))?;
             Ok(())
@@ -18114,7 +18118,7 @@ pub mod rels {
             let Heaptype::Absheaptype(Absheaptype::Func) = a2 else { return Err(wspec_runtime::Fail::soft()) };
             let (o_2,) = rels::expand(ar_, dt)?;
             #[allow(irrefutable_let_patterns)]
-            let Comptype::Func(f_3, f_4) = o_2 else { return Err(wspec_runtime::Fail::soft()) };
+            let Comptype::Func(f_3, f_4) = &*o_2 else { return Err(wspec_runtime::Fail::soft()) };
             let t_1 = f_3.clone();
             let t_2 = f_4.clone();
             wspec_runtime::check((defs::sharedt(ar_, dt)? == None))?;
@@ -18174,7 +18178,7 @@ pub mod rels {
             wspec_runtime::check(o_8.is_none())?;
             let tu = f_4;
             #[allow(irrefutable_let_patterns)]
-            let Comptype::Struct(f_9) = f_5 else { return Err(wspec_runtime::Fail::soft()) };
+            let Comptype::Struct(f_9) = &**f_5 else { return Err(wspec_runtime::Fail::soft()) };
             let ft = f_9;
             Ok(())
         })())? { return Ok(v); } }
@@ -18196,7 +18200,7 @@ pub mod rels {
             wspec_runtime::check(o_8.is_none())?;
             let tu = f_4;
             #[allow(irrefutable_let_patterns)]
-            let Comptype::Array(f_9) = f_5 else { return Err(wspec_runtime::Fail::soft()) };
+            let Comptype::Array(f_9) = &**f_5 else { return Err(wspec_runtime::Fail::soft()) };
             let ft = f_9;
             Ok(())
         })())? { return Ok(v); } }
@@ -18218,7 +18222,7 @@ pub mod rels {
             wspec_runtime::check(o_8.is_none())?;
             let tu = f_4;
             #[allow(irrefutable_let_patterns)]
-            let Comptype::Func(f_9, f_10) = f_5 else { return Err(wspec_runtime::Fail::soft()) };
+            let Comptype::Func(f_9, f_10) = &**f_5 else { return Err(wspec_runtime::Fail::soft()) };
             let t_1 = f_9;
             let t_2 = f_10;
             Ok(())
@@ -18415,7 +18419,7 @@ pub mod rels {
             let Absheaptype::Struct = f_3 else { return Err(wspec_runtime::Fail::soft()) };
             let (o_4,) = rels::expand(ar_, dt)?;
             #[allow(irrefutable_let_patterns)]
-            let Comptype::Struct(f_5) = o_4 else { return Err(wspec_runtime::Fail::soft()) };
+            let Comptype::Struct(f_5) = &*o_4 else { return Err(wspec_runtime::Fail::soft()) };
             let ft = f_5.clone();
             wspec_runtime::check((defs::sharedt(ar_, dt)? == Some(Share::Shared)))?;
             Ok(())
@@ -18434,7 +18438,7 @@ pub mod rels {
             let Absheaptype::Array = f_3 else { return Err(wspec_runtime::Fail::soft()) };
             let (o_4,) = rels::expand(ar_, dt)?;
             #[allow(irrefutable_let_patterns)]
-            let Comptype::Array(f_5) = o_4 else { return Err(wspec_runtime::Fail::soft()) };
+            let Comptype::Array(f_5) = &*o_4 else { return Err(wspec_runtime::Fail::soft()) };
             let ft = f_5.clone();
             wspec_runtime::check((defs::sharedt(ar_, dt)? == Some(Share::Shared)))?;
             Ok(())
@@ -18453,7 +18457,7 @@ pub mod rels {
             let Absheaptype::Func = f_3 else { return Err(wspec_runtime::Fail::soft()) };
             let (o_4,) = rels::expand(ar_, dt)?;
             #[allow(irrefutable_let_patterns)]
-            let Comptype::Func(f_5, f_6) = o_4 else { return Err(wspec_runtime::Fail::soft()) };
+            let Comptype::Func(f_5, f_6) = &*o_4 else { return Err(wspec_runtime::Fail::soft()) };
             let t_1 = f_5.clone();
             let t_2 = f_6.clone();
             wspec_runtime::check((defs::sharedt(ar_, dt)? == Some(Share::Shared)))?;
@@ -18481,7 +18485,7 @@ pub mod rels {
             let Share::Shared = o_9 else { return Err(wspec_runtime::Fail::soft()) };
             let tu = f_6;
             #[allow(irrefutable_let_patterns)]
-            let Comptype::Struct(f_10) = f_7 else { return Err(wspec_runtime::Fail::soft()) };
+            let Comptype::Struct(f_10) = &**f_7 else { return Err(wspec_runtime::Fail::soft()) };
             let ft = f_10;
             Ok(())
         })())? { return Ok(v); } }
@@ -18507,7 +18511,7 @@ pub mod rels {
             let Share::Shared = o_9 else { return Err(wspec_runtime::Fail::soft()) };
             let tu = f_6;
             #[allow(irrefutable_let_patterns)]
-            let Comptype::Array(f_10) = f_7 else { return Err(wspec_runtime::Fail::soft()) };
+            let Comptype::Array(f_10) = &**f_7 else { return Err(wspec_runtime::Fail::soft()) };
             let ft = f_10;
             Ok(())
         })())? { return Ok(v); } }
@@ -18533,7 +18537,7 @@ pub mod rels {
             let Share::Shared = o_9 else { return Err(wspec_runtime::Fail::soft()) };
             let tu = f_6;
             #[allow(irrefutable_let_patterns)]
-            let Comptype::Func(f_10, f_11) = f_7 else { return Err(wspec_runtime::Fail::soft()) };
+            let Comptype::Func(f_10, f_11) = &**f_7 else { return Err(wspec_runtime::Fail::soft()) };
             let t_1 = f_10;
             let t_2 = f_11;
             Ok(())
@@ -18819,7 +18823,7 @@ pub mod rels {
             let dt = n_3;
             let (o_4,) = rels::expand(ar_, dt)?;
             #[allow(irrefutable_let_patterns)]
-            let Comptype::Func(f_5, f_6) = o_4 else { return Err(wspec_runtime::Fail::soft()) };
+            let Comptype::Func(f_5, f_6) = &*o_4 else { return Err(wspec_runtime::Fail::soft()) };
             let t = f_5.clone();
             let l_7 = f_6.clone();
             wspec_runtime::check(l_7.len() == 0)?;
@@ -18840,7 +18844,7 @@ pub mod rels {
             let dt = n_3;
             let (o_4,) = rels::expand(ar_, dt)?;
             #[allow(irrefutable_let_patterns)]
-            let Comptype::Func(f_5, f_6) = o_4 else { return Err(wspec_runtime::Fail::soft()) };
+            let Comptype::Func(f_5, f_6) = &*o_4 else { return Err(wspec_runtime::Fail::soft()) };
             let t = f_5.clone();
             let l_7 = f_6.clone();
             wspec_runtime::check(l_7.len() == 0)?;
@@ -19447,7 +19451,7 @@ pub mod rels {
             let (t_1_9, t_2_10,) = match (|| -> R<_> {
             let (o_6,) = rels::expand(ar_, &(*wspec_runtime::seq::at(&(*v_C).types, wspec_runtime::num::wide(x)?)?))?;
             #[allow(irrefutable_let_patterns)]
-            let Comptype::Func(f_7, f_8) = o_6 else { return Err(wspec_runtime::Fail::soft()) };
+            let Comptype::Func(f_7, f_8) = &*o_6 else { return Err(wspec_runtime::Fail::soft()) };
             let t_1 = f_7.clone();
             let t_2 = f_8.clone();
             Ok((t_1.clone(), t_2.clone(),))
@@ -19525,7 +19529,7 @@ pub mod rels {
             let () = match (|| -> R<_> {
             let (o_2,) = rels::expand(ar_, &(*wspec_runtime::seq::at(&(*v_C).funcs, wspec_runtime::num::wide(x)?)?))?;
             #[allow(irrefutable_let_patterns)]
-            let Comptype::Func(f_3, f_4) = o_2 else { return Err(wspec_runtime::Fail::soft()) };
+            let Comptype::Func(f_3, f_4) = &*o_2 else { return Err(wspec_runtime::Fail::soft()) };
             let l_5 = f_3.clone();
             wspec_runtime::check(l_5.len() == 0)?;
             let l_6 = f_4.clone();
@@ -19693,7 +19697,7 @@ pub mod rels {
             let (t_1_5, t_2_6,) = match (|| -> R<_> {
             let (o_2,) = rels::expand_use(ar_, v_C, &tu)?;
             #[allow(irrefutable_let_patterns)]
-            let Comptype::Func(f_3, f_4) = o_2 else { return Err(wspec_runtime::Fail::soft()) };
+            let Comptype::Func(f_3, f_4) = &*o_2 else { return Err(wspec_runtime::Fail::soft()) };
             let t_1 = f_3.clone();
             let t_2 = f_4.clone();
             Ok((t_1.clone(), t_2.clone(),))
@@ -19790,7 +19794,7 @@ pub mod rels {
             let (t_1_5, t_2_6,) = match (|| -> R<_> {
             let (o_2,) = rels::expand_use(ar_, v_C, tu)?;
             #[allow(irrefutable_let_patterns)]
-            let Comptype::Func(f_3, f_4) = o_2 else { return Err(wspec_runtime::Fail::soft()) };
+            let Comptype::Func(f_3, f_4) = &*o_2 else { return Err(wspec_runtime::Fail::soft()) };
             let t_1 = f_3.clone();
             let t_2 = f_4.clone();
             Ok((t_1.clone(), t_2.clone(),))
@@ -20173,7 +20177,7 @@ pub mod rels {
     }
 
     // from spec/2.1-validation-types.wspec:83 relation Expand_use
-    pub fn expand_use(ar_: &Ctx, a0: &Context, a1: &Typeuse) -> R<(Comptype,)> {
+    pub fn expand_use(ar_: &Ctx, a0: &Context, a1: &Typeuse) -> R<(std::rc::Rc<Comptype>,)> {
         // from spec/2.1-validation-types.wspec:85 rule Expand_use/deftype
         if matches!(a1, Typeuse::Deftype(n_1)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let v_C = a0;
@@ -20667,14 +20671,12 @@ pub mod rels {
     }
 
     // from spec/2.1-validation-types.wspec:99 relation Comptype_ok
-    pub fn comptype_ok(ar_: &Ctx, a0: &Context, a1: &Comptype) -> R<()> {
-        let mut r_ = None;
-        match a1 {
-                // from spec/2.1-validation-types.wspec:116 rule Comptype_ok/struct
-            Comptype::Struct(_) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
+    pub fn comptype_ok(ar_: &Ctx, a0: &Context, a1: &std::rc::Rc<Comptype>) -> R<()> {
+        // from spec/2.1-validation-types.wspec:116 rule Comptype_ok/struct
+        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
-            let Comptype::Struct(f_1) = a1 else { return Err(wspec_runtime::Fail::soft()) };
+            let Comptype::Struct(f_1) = &**a1 else { return Err(wspec_runtime::Fail::soft()) };
             let ft = f_1;
             let src_5: Vec<_> = (*ft).clone().into_iter().collect();
             for i_ in 0..wspec_runtime::seq::same_len(&[src_5.len()])? { let ft_3 = src_5[i_].clone(); 
@@ -20684,47 +20686,40 @@ pub mod rels {
             })().map_err(|f| f.within("field type", i_ as u64))?;
              }
             Ok(())
-        })()) => {}
-                // from spec/2.1-validation-types.wspec:120 rule Comptype_ok/array
-            Comptype::Array(_) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
+        })())? { return Ok(v); }
+        // from spec/2.1-validation-types.wspec:120 rule Comptype_ok/array
+        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
-            let Comptype::Array(f_1) = a1 else { return Err(wspec_runtime::Fail::soft()) };
+            let Comptype::Array(f_1) = &**a1 else { return Err(wspec_runtime::Fail::soft()) };
             let ft = f_1;
             rels::fieldtype_ok(ar_, v_C, ft)?;
             Ok(())
-        })()) => {}
-                // from spec/2.1-validation-types.wspec:124 rule Comptype_ok/func
-            Comptype::Func(_, _) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
+        })())? { return Ok(v); }
+        // from spec/2.1-validation-types.wspec:124 rule Comptype_ok/func
+        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
-            let Comptype::Func(f_1, f_2) = a1 else { return Err(wspec_runtime::Fail::soft()) };
+            let Comptype::Func(f_1, f_2) = &**a1 else { return Err(wspec_runtime::Fail::soft()) };
             let t_1 = f_1;
             let t_2 = f_2;
             rels::resulttype_ok(ar_, v_C, &((*t_1).clone()))?;
             rels::resulttype_ok(ar_, v_C, &((*t_2).clone()))?;
             Ok(())
-        })()) => {}
-            _ => {}
-        }
-        if let Some(r) = r_ {
-            return r;
-        }
+        })())? { return Ok(v); }
         Err(Fail::soft())
     }
 
     // from spec/2.1-validation-types.wspec:138 relation Comptype_sub
-    pub fn comptype_sub(ar_: &Ctx, a0: &Context, a1: &Comptype, a2: &Comptype) -> R<()> {
-        let mut r_ = None;
-        match a1 {
-                // from spec/2.2-validation-subtyping.wspec:296 rule Comptype_sub/struct
-            Comptype::Struct(_) if matches!(a2, Comptype::Struct(f_2)) && wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
+    pub fn comptype_sub(ar_: &Ctx, a0: &Context, a1: &std::rc::Rc<Comptype>, a2: &std::rc::Rc<Comptype>) -> R<()> {
+        // from spec/2.2-validation-subtyping.wspec:296 rule Comptype_sub/struct
+        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
-            let Comptype::Struct(f_1) = a1 else { return Err(wspec_runtime::Fail::soft()) };
+            let Comptype::Struct(f_1) = &**a1 else { return Err(wspec_runtime::Fail::soft()) };
             let ft_1 = f_1;
             #[allow(irrefutable_let_patterns)]
-            let Comptype::Struct(f_2) = a2 else { return Err(wspec_runtime::Fail::soft()) };
+            let Comptype::Struct(f_2) = &**a2 else { return Err(wspec_runtime::Fail::soft()) };
             let ft_2 = f_2;
             wspec_runtime::check((wspec_runtime::num::wide(((*ft_2).len() as u64))? <= wspec_runtime::num::wide(((*ft_1).len() as u64))?))?;
             let eq_3 = wspec_runtime::seq::slice(&(*ft_1), 0i128, wspec_runtime::num::wide(((*ft_2).len() as u64))?)?;
@@ -20738,39 +20733,34 @@ pub mod rels {
             })().map_err(|f| f.within("field type", i_ as u64))?;
              }
             Ok(())
-        })()) => {}
-                // from spec/2.2-validation-subtyping.wspec:302 rule Comptype_sub/array
-            Comptype::Array(_) if matches!(a2, Comptype::Array(f_2)) && wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
+        })())? { return Ok(v); }
+        // from spec/2.2-validation-subtyping.wspec:302 rule Comptype_sub/array
+        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
-            let Comptype::Array(f_1) = a1 else { return Err(wspec_runtime::Fail::soft()) };
+            let Comptype::Array(f_1) = &**a1 else { return Err(wspec_runtime::Fail::soft()) };
             let ft_1 = f_1;
             #[allow(irrefutable_let_patterns)]
-            let Comptype::Array(f_2) = a2 else { return Err(wspec_runtime::Fail::soft()) };
+            let Comptype::Array(f_2) = &**a2 else { return Err(wspec_runtime::Fail::soft()) };
             let ft_2 = f_2;
             rels::fieldtype_sub(ar_, v_C, ft_1, ft_2)?;
             Ok(())
-        })()) => {}
-                // from spec/2.2-validation-subtyping.wspec:306 rule Comptype_sub/func
-            Comptype::Func(_, _) if matches!(a2, Comptype::Func(f_3, f_4)) && wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
+        })())? { return Ok(v); }
+        // from spec/2.2-validation-subtyping.wspec:306 rule Comptype_sub/func
+        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
-            let Comptype::Func(f_1, f_2) = a1 else { return Err(wspec_runtime::Fail::soft()) };
+            let Comptype::Func(f_1, f_2) = &**a1 else { return Err(wspec_runtime::Fail::soft()) };
             let t_11 = f_1;
             let t_12 = f_2;
             #[allow(irrefutable_let_patterns)]
-            let Comptype::Func(f_3, f_4) = a2 else { return Err(wspec_runtime::Fail::soft()) };
+            let Comptype::Func(f_3, f_4) = &**a2 else { return Err(wspec_runtime::Fail::soft()) };
             let t_21 = f_3;
             let t_22 = f_4;
             rels::resulttype_sub(ar_, v_C, &((*t_21).clone()), &((*t_11).clone()))?;
             rels::resulttype_sub(ar_, v_C, &((*t_12).clone()), &((*t_22).clone()))?;
             Ok(())
-        })()) => {}
-            _ => {}
-        }
-        if let Some(r) = r_ {
-            return r;
-        }
+        })())? { return Ok(v); }
         Err(Fail::soft())
     }
 
@@ -20810,7 +20800,7 @@ pub mod rels {
     }
 
     // from spec/2.1-validation-types.wspec:216 relation Sharing_ok
-    pub fn sharing_ok(ar_: &Ctx, a0: &Context, a1: Option<Share>, a2: &Comptype) -> R<()> {
+    pub fn sharing_ok(ar_: &Ctx, a0: &Context, a1: Option<Share>, a2: &std::rc::Rc<Comptype>) -> R<()> {
         // from spec/2.1-validation-types.wspec:274 rule Sharing_ok/unshared
         if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let v_C = a0;
@@ -20920,14 +20910,12 @@ pub mod rels {
     }
 
     // from spec/2.1-validation-types.wspec:215 relation Comptype_shared
-    pub fn comptype_shared(ar_: &Ctx, a0: &Context, a1: &Comptype) -> R<()> {
-        let mut r_ = None;
-        match a1 {
-                // from spec/2.1-validation-types.wspec:252 rule Comptype_shared/struct
-            Comptype::Struct(_) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
+    pub fn comptype_shared(ar_: &Ctx, a0: &Context, a1: &std::rc::Rc<Comptype>) -> R<()> {
+        // from spec/2.1-validation-types.wspec:252 rule Comptype_shared/struct
+        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
-            let Comptype::Struct(f_1) = a1 else { return Err(wspec_runtime::Fail::soft()) };
+            let Comptype::Struct(f_1) = &**a1 else { return Err(wspec_runtime::Fail::soft()) };
             let cp_2 = (*f_1).clone();
             let it_3 = cp_2;
             let mut acc_mut__9 = Vec::new();
@@ -20948,12 +20936,12 @@ pub mod rels {
             })().map_err(|f| f.within("storage type", i_ as u64))?;
              }
             Ok(())
-        })()) => {}
-                // from spec/2.1-validation-types.wspec:256 rule Comptype_shared/array
-            Comptype::Array(_) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
+        })())? { return Ok(v); }
+        // from spec/2.1-validation-types.wspec:256 rule Comptype_shared/array
+        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
-            let Comptype::Array(f_1) = a1 else { return Err(wspec_runtime::Fail::soft()) };
+            let Comptype::Array(f_1) = &**a1 else { return Err(wspec_runtime::Fail::soft()) };
             #[allow(irrefutable_let_patterns)]
             let Fieldtype(f_2, f_3) = f_1 else { return Err(wspec_runtime::Fail::soft()) };
             let cp_4 = (*f_2).clone();
@@ -20961,12 +20949,12 @@ pub mod rels {
             let zt = f_3;
             rels::storagetype_shared(ar_, v_C, zt)?;
             Ok(())
-        })()) => {}
-                // from spec/2.1-validation-types.wspec:260 rule Comptype_shared/func
-            Comptype::Func(_, _) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
+        })())? { return Ok(v); }
+        // from spec/2.1-validation-types.wspec:260 rule Comptype_shared/func
+        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
-            let Comptype::Func(f_1, f_2) = a1 else { return Err(wspec_runtime::Fail::soft()) };
+            let Comptype::Func(f_1, f_2) = &**a1 else { return Err(wspec_runtime::Fail::soft()) };
             let t_1 = f_1;
             let t_2 = f_2;
             let src_6: Vec<_> = (*t_1).clone().into_iter().collect();
@@ -20984,12 +20972,7 @@ pub mod rels {
             })().map_err(|f| f.within("value type", i_ as u64))?;
              }
             Ok(())
-        })()) => {}
-            _ => {}
-        }
-        if let Some(r) = r_ {
-            return r;
-        }
+        })())? { return Ok(v); }
         Err(Fail::soft())
     }
 

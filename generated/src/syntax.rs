@@ -365,7 +365,7 @@ pub enum Comptype {
 // from spec/1.2-types.wspec:72
 /// `subtype`: sub type.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
-pub struct Subtype(pub Option<Final>, pub Option<Share>, pub Vec<Typeuse>, pub Comptype);
+pub struct Subtype(pub Option<Final>, pub Option<Share>, pub Vec<Typeuse>, pub std::rc::Rc<Comptype>);
 
 // from spec/1.2-types.wspec:78
 /// `limits`: limits.

@@ -249,7 +249,7 @@ impl Interp {
     pub fn alloc_host_func(&mut self, params: Vec<Valtype>, results: Vec<Valtype>, f: HostFunc) -> Funcaddr {
         let k = self.host.borrow().len() as u64;
         self.host.borrow_mut().push(f);
-        let rec = Rc::new(Rectype(vec![Subtype(Some(Final), None, vec![], Comptype::Func(params, results))]));
+        let rec = Rc::new(Rectype(vec![Subtype(Some(Final), None, vec![], Rc::new(Comptype::Func(params, results)))]));
         let fi = Funcinst { type_: Deftype(rec, 0), module: Rc::new(empty_moduleinst()), code: Funccode::Hostfunc(Hostfunc(k)) };
         self.store.funcs.push(Rc::new(fi));
         self.store.funcs.len() as u64 - 1

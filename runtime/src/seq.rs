@@ -4,14 +4,16 @@ use crate::fail::{Fail, R};
 use crate::num::Wide;
 
 /// Concatenation: the first part's allocation grows to hold the others (a frame's locals are
-/// the arguments, then the defaults, often none).
+/// the arguments, then the defaults, often none); an empty part costs nothing.
 pub fn cat<T, const N: usize>(parts: [Vec<T>; N]) -> Vec<T> {
-    let total: usize = parts.iter().map(|p| p.len()).sum();
     let mut parts = parts.into_iter();
     let mut out = parts.next().unwrap_or_default();
-    out.reserve_exact(total - out.len());
     for p in parts {
-        out.extend(p);
+        if out.is_empty() {
+            out = p;
+        } else if !p.is_empty() {
+            out.extend(p);
+        }
     }
     out
 }

@@ -321,9 +321,9 @@ fn from_heaptype(ht: &s::Heaptype, mm: &s::Moduleinst) -> HeapType {
         s::Heaptype::Typeuse(s::Typeuse::Deftype(dt)) => match mm.types.iter().position(|d| d == dt) {
             Some(i) => HeapType::Concrete(i as u32),
             // A type of another module: its kind is what a script can tell.
-            None => match dt.0 .0.get(dt.1 as usize) {
-                Some(s::Subtype(_, _, _, s::Comptype::Struct(_))) => HeapType::Struct,
-                Some(s::Subtype(_, _, _, s::Comptype::Array(_))) => HeapType::Array,
+            None => match dt.0 .0.get(dt.1 as usize).map(|st| &*st.3) {
+                Some(s::Comptype::Struct(_)) => HeapType::Struct,
+                Some(s::Comptype::Array(_)) => HeapType::Array,
                 _ => HeapType::Func,
             },
         },

@@ -314,8 +314,9 @@ fn execute(o: &Options) -> u8 {
 /// The parameter and result types of the function at address `a`.
 fn func_type(it: &Interp, a: s::Funcaddr) -> Option<(Vec<s::Valtype>, Vec<s::Valtype>)> {
     let fi = it.store.funcs.get(usize::try_from(a).ok()?)?;
-    match wspec_generated::exec::rels::expand(&it.cx, &fi.type_) {
-        Ok((s::Comptype::Func(p, r),)) => Some((p, r)),
+    let (ct,) = wspec_generated::exec::rels::expand(&it.cx, &fi.type_).ok()?;
+    match &*ct {
+        s::Comptype::Func(p, r) => Some((p.clone(), r.clone())),
         _ => None,
     }
 }
