@@ -13371,7 +13371,7 @@ pub mod defs {
             let n_1 = wspec_runtime::ok(conv::numtype_as_fnn(a0))?;
             let v_Fnn = n_1;
             let f = a1;
-            Ok(defs::fbytes_(ar_, defs::size(ar_, conv::fnn_to_numtype(v_Fnn))?, (match f { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) }))?)
+            Ok(wspec_runtime::ok(wspec_runtime::builtins::fbytes(defs::size(ar_, conv::fnn_to_numtype(v_Fnn))?, (match f { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })))?)
         })())? { return Ok(v); }
         Err(Fail::soft())
     }
@@ -13390,7 +13390,7 @@ pub mod defs {
             let n_1 = wspec_runtime::ok(conv::numtype_as_fnn(a0))?;
             let v_Fnn = n_1;
             let b = a1;
-            Ok(Num::Fnn(defs::inv_fbytes_(ar_, defs::size(ar_, conv::fnn_to_numtype(v_Fnn))?, &((*b).clone()))?))
+            Ok(Num::Fnn(wspec_runtime::ok(wspec_runtime::builtins::inv_fbytes(defs::size(ar_, conv::fnn_to_numtype(v_Fnn))?, (*b).clone()))?))
         })())? { return Ok(v); }
         Err(Fail::soft())
     }
@@ -15708,28 +15708,6 @@ pub mod defs {
         if let Some(r) = r_ {
             return r;
         }
-        Err(Fail::soft())
-    }
-
-    // from spec/4.3-execution-instructions.wspec:170 def $fbytes_
-    pub fn fbytes_(ar_: &Ctx, a0: u64, a1: u64) -> R<Vec<Byte>> {
-        // from spec/4.3-execution-instructions.wspec:171
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
-            let v_N = a0;
-            let f = a1;
-            Ok(wspec_runtime::ok(wspec_runtime::builtins::ibytes(v_N, wspec_runtime::ok(wspec_runtime::builtins::inv_ibits(v_N, wspec_runtime::ok(wspec_runtime::builtins::fbits(v_N, f))?))?))?)
-        })())? { return Ok(v); }
-        Err(Fail::soft())
-    }
-
-    // from spec/4.3-execution-instructions.wspec:173 def $inv_fbytes_
-    pub fn inv_fbytes_(ar_: &Ctx, a0: u64, a1: &Vec<Byte>) -> R<u64> {
-        // from spec/4.3-execution-instructions.wspec:174
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
-            let v_N = a0;
-            let b = a1;
-            Ok(wspec_runtime::ok(wspec_runtime::builtins::inv_fbits(v_N, wspec_runtime::ok(wspec_runtime::builtins::ibits(v_N, wspec_runtime::ok(wspec_runtime::builtins::inv_ibytes(v_N, (*b).clone()))?))?))?)
-        })())? { return Ok(v); }
         Err(Fail::soft())
     }
 

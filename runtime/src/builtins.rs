@@ -272,6 +272,25 @@ pub fn inv_ibytes(n: u64, bytes: Vec<u8>) -> Option<u128> {
     Some(bytes.iter().rev().fold(0u128, |acc, b| (acc << 8) | u128::from(*b)))
 }
 
+/// `$fbytes_(N, f)`: the little-endian bytes of a float of 32 or 64 bits. A float is its bit
+/// pattern here, so these are the bytes of the pattern (the definition goes through its bits).
+pub fn fbytes(n: u64, a: u64) -> Option<Vec<u8>> {
+    match n {
+        32 => Some(u32::try_from(a).ok()?.to_le_bytes().to_vec()),
+        64 => Some(a.to_le_bytes().to_vec()),
+        _ => None,
+    }
+}
+
+/// `$inv_fbytes_(N, b*)`: the float of 32 or 64 bits whose little-endian bytes are `bytes`.
+pub fn inv_fbytes(n: u64, bytes: Vec<u8>) -> Option<u64> {
+    match n {
+        32 => Some(u64::from(u32::from_le_bytes(bytes.as_slice().try_into().ok()?))),
+        64 => Some(u64::from_le_bytes(bytes.as_slice().try_into().ok()?)),
+        _ => None,
+    }
+}
+
 pub fn ibits(n: u64, a: u128) -> Option<Vec<u8>> {
     let n = width(n)?;
     Some(nm::ibits(n, int(n, a)?))
