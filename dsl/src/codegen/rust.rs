@@ -555,6 +555,13 @@ impl<'g, 'a> Fx<'g, 'a> {
             let _ = write!(binds, "let {fresh} = {src}[{idx}].clone(); ");
         }
         let index_bind = if spec.index.is_some() { format!("let {idx} = {idx} as u64; ") } else { String::new() };
+        // A literal or a variable repeated (`0x00^(i * $pagesize)`, a memory's bytes; `b^n`,
+        // `memory.fill`): filled at once rather than pushed one at a time. Only for these, which
+        // cannot fail, so that a count of zero still evaluates nothing that could.
+        let simple = !body_code.is_empty() && body_code.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+        if heads.is_empty() && spec.index.is_none() && simple {
+            return Ok(format!("vec![{body_code}; {n}]"));
+        }
         Ok(format!(
             "{{ let n_ = {n}; let mut out_ = Vec::with_capacity(n_); for {idx} in 0..n_ {{ {binds}{index_bind}out_.push({body_code}); }} out_ }}"
         ))
