@@ -11644,8 +11644,8 @@ fn bfunc_p0(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Code> {
     let v_1 = blist(rd_, cx_, &mut |rd_: &mut Reader<'_>, cx_: &mut Ctx| -> R<(U32, Valtype)> { let v_1 = blocals(rd_, cx_)?;
      Ok(v_1) })?;
     let it_2 = v_1;
-    let mut acc_n_9 = Vec::new();
-    let mut acc_t_10 = Vec::new();
+    let mut acc_n_9 = Vec::with_capacity(it_2.len());
+    let mut acc_t_10 = Vec::with_capacity(it_2.len());
     for e_4 in it_2.into_iter() {
     let (t_5, t_6,) = e_4;
     let n_7 = wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(t_5)?)?;
@@ -11953,8 +11953,8 @@ fn bmodule_p0(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Module> {
     let v_1048 = { let (t0, t1,) = v_1047; (t0.into_iter().map(|x| { let (t0, t1,) = x; (t0, cx_.instr.get(t1).to_vec(),) }).collect::<Vec<_>>(), t1,) };
     let (t_1049, t_1050,) = v_1048;
     let it_1051 = t_1049;
-    let mut acc_in__1057 = Vec::new();
-    let mut acc_loc_1058 = Vec::new();
+    let mut acc_in__1057 = Vec::with_capacity(it_1051.len());
+    let mut acc_loc_1058 = Vec::with_capacity(it_1051.len());
     for e_1053 in it_1051.into_iter() {
     let (t_1054, t_1055,) = e_1053;
     let loc = t_1054;

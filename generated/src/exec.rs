@@ -84,40 +84,39 @@ fn rule_3(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let fi = (&(*wspec_runtime::seq::at(&(*z).0.funcs, wspec_runtime::num::wide(a)?)?));
     #[allow(irrefutable_let_patterns)]
     let Funccode::Func(Func(f_8, f_9, f_10)) = (&(*fi).code) else { return Err(wspec_runtime::Fail::soft()) };
-    let cp_12 = (*f_9).clone();
-    let it_13 = cp_12;
-    let mut acc_t_18 = Vec::new();
-    for e_15 in it_13.into_iter() {
+    let it_12 = f_9;
+    let mut acc_t_17 = Vec::with_capacity(it_12.len());
+    for e_14 in it_12.iter() {
     #[allow(irrefutable_let_patterns)]
-    let Local(f_16) = e_15 else { return Err(wspec_runtime::Fail::soft()) };
-    let t = f_16.clone();
-    acc_t_18.push(t);
+    let Local(f_15) = e_14 else { return Err(wspec_runtime::Fail::soft()) };
+    let t = f_15;
+    acc_t_17.push((*t).clone());
     }
-    let t_19 = acc_t_18;
-    let instr_20 = *f_10;
-    let (o_21,) = rels::expand(ar_, &(*fi).type_)?;
+    let t_18 = acc_t_17;
+    let instr_19 = *f_10;
+    let (o_20,) = rels::expand(ar_, &(*fi).type_)?;
     #[allow(irrefutable_let_patterns)]
-    let Comptype::Func(f_22, f_23) = &*o_21 else { return Err(wspec_runtime::Fail::soft()) };
+    let Comptype::Func(f_21, f_22) = &*o_20 else { return Err(wspec_runtime::Fail::soft()) };
+    let len_23 = f_21.len() as u64;
+    let n = len_23;
     let len_24 = f_22.len() as u64;
-    let n = len_24;
-    let len_25 = f_23.len() as u64;
-    let m = len_25;
-    let n_26 = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?;
-    let vs_27 = m_.peek_range(0usize + 1usize, n_26)?;
-    let eq_230 = Frame { locals: wspec_runtime::seq::cat([{ let n_ = wspec_runtime::seq::same_len(&[wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?, vs_27.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let vs_27_128 = vs_27[i_].clone(); out_.push(Some(vs_27_128)); } out_ }, { let n_ = wspec_runtime::seq::same_len(&[t_19.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let t_19_229 = t_19[i_].clone(); out_.push(defs::default_(ar_, &(defs::inst_valtype(ar_, &(*fi).module, &t_19_229)?))?); } out_ }]), module: (*fi).module.clone() };
-    let f = eq_230;
-    let cf_231 = m;
-    let cf_232 = f;
-    let cf_233 = m;
-    let cf_234: Code<Instr> = Code::Nil;
-    let seq_235: Seq<Instr> = instr_20;
+    let m = len_24;
+    let n_25 = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?;
+    let vs_26 = m_.peek_range(0usize + 1usize, n_25)?;
+    let eq_229 = Frame { locals: wspec_runtime::seq::cat([{ let n_ = wspec_runtime::seq::same_len(&[wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?, vs_26.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let vs_26_127 = vs_26[i_].clone(); out_.push(Some(vs_26_127)); } out_ }, { let n_ = wspec_runtime::seq::same_len(&[t_18.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let t_18_228 = t_18[i_].clone(); out_.push(defs::default_(ar_, &(defs::inst_valtype(ar_, &(*fi).module, &t_18_228)?))?); } out_ }]), module: (*fi).module.clone() };
+    let f = eq_229;
+    let cf_230 = m;
+    let cf_231 = f;
+    let cf_232 = m;
+    let cf_233: Code<Instr> = Code::Nil;
+    let seq_234: Seq<Instr> = instr_19;
     let keep_ = 0usize;
-    let popped_ = 0usize + 1usize + n_26 - keep_;
+    let popped_ = 0usize + 1usize + n_25 - keep_;
     m_.pop_n(popped_);
     let _ = keep_;
-    let saved_ = std::mem::replace(&mut m_.state.1, cf_232);
-    m_.enter(ar_, EvalCtx::Frame(cf_231, saved_), keep_, None)?;
-    m_.enter(ar_, EvalCtx::Label(cf_233, cf_234), keep_, Some(seq_235))?;
+    let saved_ = std::mem::replace(&mut m_.state.1, cf_231);
+    m_.enter(ar_, EvalCtx::Frame(cf_230, saved_), keep_, None)?;
+    m_.enter(ar_, EvalCtx::Label(cf_232, cf_233), keep_, Some(seq_234))?;
     let keep_ = 0usize;
     let _ = keep_;
     let keep_ = 0usize;
@@ -1121,8 +1120,8 @@ fn rule_31(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let Comptype::Struct(f_8) = &*o_7 else { return Err(wspec_runtime::Fail::soft()) };
     let it_9 = f_8.clone();
     let n = it_9.len() as u64;
-    let mut acc_mut__15 = Vec::new();
-    let mut acc_zt_16 = Vec::new();
+    let mut acc_mut__15 = Vec::with_capacity(it_9.len());
+    let mut acc_zt_16 = Vec::with_capacity(it_9.len());
     for e_11 in it_9.into_iter() {
     #[allow(irrefutable_let_patterns)]
     let Fieldtype(f_12, f_13) = e_11 else { return Err(wspec_runtime::Fail::soft()) };
@@ -1190,8 +1189,8 @@ fn rule_33(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     #[allow(irrefutable_let_patterns)]
     let Comptype::Struct(f_14) = &*o_13 else { return Err(wspec_runtime::Fail::soft()) };
     let it_15 = f_14.clone();
-    let mut acc_mut__21 = Vec::new();
-    let mut acc_zt_22 = Vec::new();
+    let mut acc_mut__21 = Vec::with_capacity(it_15.len());
+    let mut acc_zt_22 = Vec::with_capacity(it_15.len());
     for e_17 in it_15.into_iter() {
     #[allow(irrefutable_let_patterns)]
     let Fieldtype(f_18, f_19) = e_17 else { return Err(wspec_runtime::Fail::soft()) };
@@ -3994,11 +3993,11 @@ fn rule_135(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     #[allow(irrefutable_let_patterns)]
     let Instr::Vshuffle(f_1, f_2) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
     let sh = *f_1;
-    let cp_3 = (*f_2).clone();
-    let it_4 = cp_3;
-    let mut acc_i_9 = Vec::new();
-    for e_6 in it_4.into_iter() {
-    let n_7 = wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(e_6)?)?;
+    let it_3 = f_2;
+    let mut acc_i_9 = Vec::with_capacity(it_3.len());
+    for e_5 in it_3.iter() {
+    let cp_6 = (*e_5).clone();
+    let n_7 = wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(cp_6)?)?;
     let i = n_7;
     acc_i_9.push(i);
     }
@@ -5142,8 +5141,8 @@ fn rule_177(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     #[allow(irrefutable_let_patterns)]
     let Comptype::Struct(f_8) = &*o_7 else { return Err(wspec_runtime::Fail::soft()) };
     let it_9 = f_8.clone();
-    let mut acc_mut__15 = Vec::new();
-    let mut acc_zt_16 = Vec::new();
+    let mut acc_mut__15 = Vec::with_capacity(it_9.len());
+    let mut acc_zt_16 = Vec::with_capacity(it_9.len());
     for e_11 in it_9.into_iter() {
     #[allow(irrefutable_let_patterns)]
     let Fieldtype(f_12, f_13) = e_11 else { return Err(wspec_runtime::Fail::soft()) };
@@ -5212,8 +5211,8 @@ fn rule_179(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     #[allow(irrefutable_let_patterns)]
     let Comptype::Struct(f_15) = &*o_14 else { return Err(wspec_runtime::Fail::soft()) };
     let it_16 = f_15.clone();
-    let mut acc_mut__22 = Vec::new();
-    let mut acc_zt_23 = Vec::new();
+    let mut acc_mut__22 = Vec::with_capacity(it_16.len());
+    let mut acc_zt_23 = Vec::with_capacity(it_16.len());
     for e_18 in it_16.into_iter() {
     #[allow(irrefutable_let_patterns)]
     let Fieldtype(f_19, f_20) = e_18 else { return Err(wspec_runtime::Fail::soft()) };
@@ -9021,8 +9020,8 @@ fn vrule_38(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     #[allow(irrefutable_let_patterns)]
     let Comptype::Struct(f_4) = &*o_3 else { return Err(wspec_runtime::Fail::soft()) };
     let it_5 = f_4.clone();
-    let mut acc_mut__11 = Vec::new();
-    let mut acc_zt_12 = Vec::new();
+    let mut acc_mut__11 = Vec::with_capacity(it_5.len());
+    let mut acc_zt_12 = Vec::with_capacity(it_5.len());
     for e_7 in it_5.into_iter() {
     #[allow(irrefutable_let_patterns)]
     let Fieldtype(f_8, f_9) = e_7 else { return Err(wspec_runtime::Fail::soft()) };
@@ -9059,8 +9058,8 @@ fn vrule_39(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     #[allow(irrefutable_let_patterns)]
     let Comptype::Struct(f_4) = &*o_3 else { return Err(wspec_runtime::Fail::soft()) };
     let it_5 = f_4.clone();
-    let mut acc_mut__11 = Vec::new();
-    let mut acc_zt_12 = Vec::new();
+    let mut acc_mut__11 = Vec::with_capacity(it_5.len());
+    let mut acc_zt_12 = Vec::with_capacity(it_5.len());
     for e_7 in it_5.into_iter() {
     #[allow(irrefutable_let_patterns)]
     let Fieldtype(f_8, f_9) = e_7 else { return Err(wspec_runtime::Fail::soft()) };
@@ -10740,11 +10739,11 @@ fn vrule_102(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R
     #[allow(irrefutable_let_patterns)]
     let Instr::Vshuffle(f_1, f_2) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
     let sh = *f_1;
-    let cp_3 = (*f_2).clone();
-    let it_4 = cp_3;
-    let mut acc_i_9 = Vec::new();
-    for e_6 in it_4.into_iter() {
-    let n_7 = wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(e_6)?)?;
+    let it_3 = f_2;
+    let mut acc_i_9 = Vec::with_capacity(it_3.len());
+    for e_5 in it_3.iter() {
+    let cp_6 = (*e_5).clone();
+    let n_7 = wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(cp_6)?)?;
     let i = n_7;
     acc_i_9.push(i);
     }
@@ -12675,11 +12674,11 @@ pub mod defs {
             let lt = f_1.clone();
             let n_3 = wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(f_2.clone())?)?;
             let v_M = n_3;
-            let cp_4 = (*a1).clone();
-            let it_5 = cp_4;
-            let mut acc_c_10 = Vec::new();
-            for e_7 in it_5.into_iter() {
-            let n_8 = match e_7 { Lane::Numtype(x) => x, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) };
+            let it_4 = a1;
+            let mut acc_c_10 = Vec::with_capacity(it_4.len());
+            for e_6 in it_4.iter() {
+            let cp_7 = (*e_6).clone();
+            let n_8 = match cp_7 { Lane::Numtype(x) => x, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) };
             let c = n_8;
             acc_c_10.push(c);
             }
@@ -12895,11 +12894,11 @@ pub mod defs {
             let Lanetype::Packtype(Packtype::I8) = f_1.clone() else { return Err(wspec_runtime::Fail::soft()) };
             let n_3 = wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(f_2.clone())?)?;
             let v_M = n_3;
-            let cp_4 = (*a1).clone();
-            let it_5 = cp_4;
-            let mut acc_i_10 = Vec::new();
-            for e_7 in it_5.into_iter() {
-            let n_8 = wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(e_7)?)?;
+            let it_4 = a1;
+            let mut acc_i_10 = Vec::with_capacity(it_4.len());
+            for e_6 in it_4.iter() {
+            let cp_7 = (*e_6).clone();
+            let n_8 = wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(cp_7)?)?;
             let i = n_8;
             acc_i_10.push(i);
             }
@@ -13615,85 +13614,83 @@ pub mod defs {
             Ok(())
             })().map_err(|f| f.within("external type", i_ as u64))?;
              }
-            let cp_17 = (*(&(*module).globals)).clone();
-            let it_18 = cp_17;
-            let mut acc_expr_G_25 = Vec::new();
-            let mut acc_gt_26 = Vec::new();
-            for e_20 in it_18.into_iter() {
+            let it_17 = (&(*module).globals);
+            let mut acc_expr_G_24 = Vec::with_capacity(it_17.len());
+            let mut acc_gt_25 = Vec::with_capacity(it_17.len());
+            for e_19 in it_17.iter() {
             #[allow(irrefutable_let_patterns)]
-            let Global(f_21, f_22) = e_20 else { return Err(wspec_runtime::Fail::soft()) };
-            let gt = f_21.clone();
-            let expr_G_23 = f_22.clone();
-            acc_expr_G_25.push(expr_G_23);acc_gt_26.push(gt);
+            let Global(f_20, f_21) = e_19 else { return Err(wspec_runtime::Fail::soft()) };
+            let gt = f_20;
+            let expr_G_22 = *f_21;
+            acc_expr_G_24.push(expr_G_22);acc_gt_25.push((*gt).clone());
             }
-            let expr_G_27 = acc_expr_G_25;
-            let gt_28 = acc_gt_26;
-            let cp_29 = (*(&(*module).tables)).clone();
-            let it_30 = cp_29;
-            let mut acc_expr_T_37 = Vec::new();
-            let mut acc_tt_38 = Vec::new();
-            for e_32 in it_30.into_iter() {
+            let expr_G_26 = acc_expr_G_24;
+            let gt_27 = acc_gt_25;
+            let it_28 = (&(*module).tables);
+            let mut acc_expr_T_35 = Vec::with_capacity(it_28.len());
+            let mut acc_tt_36 = Vec::with_capacity(it_28.len());
+            for e_30 in it_28.iter() {
             #[allow(irrefutable_let_patterns)]
-            let Table(f_33, f_34) = e_32 else { return Err(wspec_runtime::Fail::soft()) };
-            let tt = f_33.clone();
-            let expr_T_35 = f_34.clone();
-            acc_expr_T_37.push(expr_T_35);acc_tt_38.push(tt);
+            let Table(f_31, f_32) = e_30 else { return Err(wspec_runtime::Fail::soft()) };
+            let tt = f_31;
+            let expr_T_33 = *f_32;
+            acc_expr_T_35.push(expr_T_33);acc_tt_36.push((*tt).clone());
             }
-            let expr_T_39 = acc_expr_T_37;
-            let cp_41 = (*(&(*module).elems)).clone();
-            let it_42 = cp_41;
-            let mut acc_em_50 = Vec::new();
-            let mut acc_expr_E_51 = Vec::new();
-            let mut acc_rt_52 = Vec::new();
-            for e_44 in it_42.into_iter() {
+            let expr_T_37 = acc_expr_T_35;
+            let it_39 = (&(*module).elems);
+            let mut acc_em_47 = Vec::with_capacity(it_39.len());
+            let mut acc_expr_E_48 = Vec::with_capacity(it_39.len());
+            let mut acc_rt_49 = Vec::with_capacity(it_39.len());
+            for e_41 in it_39.iter() {
             #[allow(irrefutable_let_patterns)]
-            let Elem(f_45, f_46, f_47) = e_44 else { return Err(wspec_runtime::Fail::soft()) };
-            let rt = f_45.clone();
-            let expr_E_48 = f_46.clone();
-            let em = f_47.clone();
-            acc_em_50.push(em);acc_expr_E_51.push(expr_E_48);acc_rt_52.push(rt);
+            let Elem(f_42, f_43, f_44) = e_41 else { return Err(wspec_runtime::Fail::soft()) };
+            let rt = f_42;
+            let cp_45 = (*f_43).clone();
+            let expr_E = cp_45;
+            let em = *f_44;
+            acc_em_47.push(em);acc_expr_E_48.push(expr_E);acc_rt_49.push((*rt).clone());
             }
-            let expr_E_54 = acc_expr_E_51;
-            let eq_156 = std::rc::Rc::new(Moduleinst { types: defs::alloctypes(ar_, &(*module).types)?, tags: vec![], globals: defs::globalsxa(ar_, &((*xa).clone()))?, mems: vec![], tables: vec![], funcs: wspec_runtime::seq::cat([defs::funcsxa(ar_, &((*xa).clone()))?, { let n_ = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(((*module).funcs.len() as u64))?)?; let mut out_ = Vec::with_capacity(n_); for k in 0..n_ { let k = k as u64; out_.push(wspec_runtime::num::narrow::<u64>(wspec_runtime::num::add(wspec_runtime::num::wide(((*s).funcs.len() as u64))?, wspec_runtime::num::wide(k)?)?)?); } out_ }]), datas: vec![], elems: vec![], exports: vec![] });
-            let mm_0 = (&eq_156);
-            let eq_157 = defs::evalglobals(ar_, &(State((*s).clone(), Frame { locals: vec![], module: (*mm_0).clone() })), &(gt_28.clone()), &expr_G_27)?;
+            let expr_E_51 = acc_expr_E_48;
+            let eq_153 = std::rc::Rc::new(Moduleinst { types: defs::alloctypes(ar_, &(*module).types)?, tags: vec![], globals: defs::globalsxa(ar_, &((*xa).clone()))?, mems: vec![], tables: vec![], funcs: wspec_runtime::seq::cat([defs::funcsxa(ar_, &((*xa).clone()))?, { let n_ = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(((*module).funcs.len() as u64))?)?; let mut out_ = Vec::with_capacity(n_); for k in 0..n_ { let k = k as u64; out_.push(wspec_runtime::num::narrow::<u64>(wspec_runtime::num::add(wspec_runtime::num::wide(((*s).funcs.len() as u64))?, wspec_runtime::num::wide(k)?)?)?); } out_ }]), datas: vec![], elems: vec![], exports: vec![] });
+            let mm_0 = (&eq_153);
+            let eq_154 = defs::evalglobals(ar_, &(State((*s).clone(), Frame { locals: vec![], module: (*mm_0).clone() })), &(gt_27.clone()), &expr_G_26)?;
+            let (t_155, t_156,) = eq_154;
+            let z_1 = t_155;
+            let ga = t_156;
+            let eq_157 = defs::evalrefs(ar_, &z_1, &expr_T_37)?;
             let (t_158, t_159,) = eq_157;
-            let z_1 = t_158;
-            let ga = t_159;
-            let eq_160 = defs::evalrefs(ar_, &z_1, &expr_T_39)?;
-            let (t_161, t_162,) = eq_160;
-            let z_2 = t_161;
-            let ref_T = t_162;
-            let eq_264 = defs::evalrefss(ar_, &z_2, &expr_E_54)?;
-            let (t_265, t_266,) = eq_264;
-            let z_3 = t_265;
-            let it_267 = t_266;
-            let mut acc_ref_E_271 = Vec::new();
-            for e_269 in it_267.into_iter() {
-            let ref_E = e_269;
-            acc_ref_E_271.push(ref_E);
+            let z_2 = t_158;
+            let ref_T = t_159;
+            let eq_261 = defs::evalrefss(ar_, &z_2, &expr_E_51)?;
+            let (t_262, t_263,) = eq_261;
+            let z_3 = t_262;
+            let it_264 = t_263;
+            let mut acc_ref_E_268 = Vec::with_capacity(it_264.len());
+            for e_266 in it_264.into_iter() {
+            let ref_E = e_266;
+            acc_ref_E_268.push(ref_E);
             }
-            let ref_E_272 = acc_ref_E_271;
-            let eq_479 = defs::allocmodule(ar_, &z_3.0, module, &((*xa).clone()), &(ga.clone()), &(ref_T.clone()), &({ let n_ = wspec_runtime::seq::same_len(&[ref_E_272.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let ref_E_272_478 = ref_E_272[i_].clone(); out_.push(ref_E_272_478); } out_ }))?;
-            let (t_480, t_481,) = eq_479;
-            let s_4 = t_480;
-            let mm = t_481;
-            let eq_582 = wspec_runtime::ok(wspec_runtime::builtins::concat({ let n_ = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(((*module).elems.len() as u64))?)?; let mut out_ = Vec::with_capacity(n_); for k in 0..n_ { let k = k as u64; out_.push(defs::runelem_(ar_, wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(k)?)?, &(*wspec_runtime::seq::at(&(*module).elems, wspec_runtime::num::wide(k)?)?))?); } out_ }))?;
-            let instr_E = eq_582;
-            let eq_683 = wspec_runtime::ok(wspec_runtime::builtins::concat({ let n_ = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(((*module).datas.len() as u64))?)?; let mut out_ = Vec::with_capacity(n_); for k in 0..n_ { let k = k as u64; out_.push(defs::rundata_(ar_, wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(k)?)?, &(*wspec_runtime::seq::at(&(*module).datas, wspec_runtime::num::wide(k)?)?))?); } out_ }))?;
-            let instr_D = eq_683;
-            let cp_684 = (*(&(*module).start)).clone();
-            let it_685 = cp_684;
-            let mut acc_x_690 = Vec::new();
-            for e_687 in it_685.into_iter() {
+            let ref_E_269 = acc_ref_E_268;
+            let eq_476 = defs::allocmodule(ar_, &z_3.0, module, &((*xa).clone()), &(ga.clone()), &(ref_T.clone()), &({ let n_ = wspec_runtime::seq::same_len(&[ref_E_269.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let ref_E_269_475 = ref_E_269[i_].clone(); out_.push(ref_E_269_475); } out_ }))?;
+            let (t_477, t_478,) = eq_476;
+            let s_4 = t_477;
+            let mm = t_478;
+            let eq_579 = wspec_runtime::ok(wspec_runtime::builtins::concat({ let n_ = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(((*module).elems.len() as u64))?)?; let mut out_ = Vec::with_capacity(n_); for k in 0..n_ { let k = k as u64; out_.push(defs::runelem_(ar_, wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(k)?)?, &(*wspec_runtime::seq::at(&(*module).elems, wspec_runtime::num::wide(k)?)?))?); } out_ }))?;
+            let instr_E = eq_579;
+            let eq_680 = wspec_runtime::ok(wspec_runtime::builtins::concat({ let n_ = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(((*module).datas.len() as u64))?)?; let mut out_ = Vec::with_capacity(n_); for k in 0..n_ { let k = k as u64; out_.push(defs::rundata_(ar_, wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(k)?)?, &(*wspec_runtime::seq::at(&(*module).datas, wspec_runtime::num::wide(k)?)?))?); } out_ }))?;
+            let instr_D = eq_680;
+            let cp_681 = (*(&(*module).start)).clone();
+            let it_682 = cp_681;
+            let mut acc_x_687 = Vec::new();
+            for e_684 in it_682.into_iter() {
             #[allow(irrefutable_let_patterns)]
-            let Start(f_688) = e_687 else { return Err(wspec_runtime::Fail::soft()) };
-            let x = f_688.clone();
-            acc_x_690.push(x);
+            let Start(f_685) = e_684 else { return Err(wspec_runtime::Fail::soft()) };
+            let x = f_685.clone();
+            acc_x_687.push(x);
             }
-            let x_691 = acc_x_690.into_iter().next();
-            let eq_793 = match (x_691.clone(),) { (Some(x_691_792),) => Some(Instr::Call(x_691_792)), (None,) => None, _ => return Err(wspec_runtime::Fail::soft()) };
-            let instr_S = eq_793;
+            let x_688 = acc_x_687.into_iter().next();
+            let eq_790 = match (x_688.clone(),) { (Some(x_688_789),) => Some(Instr::Call(x_688_789)), (None,) => None, _ => return Err(wspec_runtime::Fail::soft()) };
+            let instr_S = eq_790;
             Ok(Config(State(s_4, Frame { locals: vec![], module: mm }), wspec_runtime::seq::cat([instr_E, instr_D, wspec_runtime::seq::of_opt(instr_S)])))
         })())? { return Ok(v); }
         Err(Fail::soft())
@@ -13738,14 +13735,14 @@ pub mod defs {
             let lt = f_1.clone();
             let n_3 = wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(f_2.clone())?)?;
             let v_M = n_3;
-            let cp_4 = (*a1).clone();
-            let it_5 = cp_4;
-            let mut acc_c_16 = Vec::new();
-            for e_7 in it_5.into_iter() {
-            let it_8 = e_7;
-            let mut acc_c_13 = Vec::new();
-            for e_10 in it_8.into_iter() {
-            let n_11 = match e_10 { Lane::Numtype(x) => x, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) };
+            let it_4 = a1;
+            let mut acc_c_16 = Vec::with_capacity(it_4.len());
+            for e_6 in it_4.iter() {
+            let it_7 = e_6;
+            let mut acc_c_13 = Vec::with_capacity(it_7.len());
+            for e_9 in it_7.iter() {
+            let cp_10 = (*e_9).clone();
+            let n_11 = match cp_10 { Lane::Numtype(x) => x, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) };
             let c = n_11;
             acc_c_13.push(c);
             }
@@ -13756,7 +13753,7 @@ pub mod defs {
             wspec_runtime::check((wspec_runtime::num::wide(({ let n_ = wspec_runtime::seq::same_len(&[c_17.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let c_17_118 = c_17[i_].clone(); out_.push(c_17_118); } out_ }.len() as u64))? == wspec_runtime::num::wide(v_M)?))?;
             let eq_523 = defs::setproduct_(ar_, lt, &({ let n_ = wspec_runtime::seq::same_len(&[c_17.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let c_17_421 = c_17[i_].clone(); out_.push({ let n_ = wspec_runtime::seq::same_len(&[c_17_421.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let c_17_421_522 = c_17_421[i_].clone(); out_.push(Lane::Numtype(c_17_421_522)); } out_ }); } out_ }))?.into_iter().map(|x| -> R<_> { Ok(x.into_iter().map(|x| -> R<_> { Ok((match x { Lane::Numtype(x) => x, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })) }).collect::<R<Vec<_>>>()?) }).collect::<R<Vec<_>>>()?;
             let it_524 = eq_523;
-            let mut acc_c_q_528 = Vec::new();
+            let mut acc_c_q_528 = Vec::with_capacity(it_524.len());
             for e_526 in it_524.into_iter() {
             let c_q = e_526;
             acc_c_q_528.push(c_q);
@@ -13806,11 +13803,15 @@ pub mod defs {
         // from spec/1.5-types-substitution.wspec:109
         if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let t = a0;
-            let cp_1 = (*a1).clone();
-            let len_2 = cp_1.len() as u64;
-            let n = len_2;
-            let tu = cp_1;
-            Ok(defs::subst_valtype(ar_, t, &({ let n_ = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?; let mut out_ = Vec::with_capacity(n_); for i in 0..n_ { let i = i as u64; out_.push(Typevar::Idx(wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(i)?)?)); } out_ }), &({ let n_ = wspec_runtime::seq::same_len(&[wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?, tu.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let tu_404 = tu[i_].clone(); out_.push(tu_404); } out_ }))?)
+            let it_1 = a1;
+            let n = it_1.len() as u64;
+            let mut acc_tu_5 = Vec::with_capacity(it_1.len());
+            for e_3 in it_1.iter() {
+            let tu = e_3;
+            acc_tu_5.push((*tu).clone());
+            }
+            let tu_6 = acc_tu_5;
+            Ok(defs::subst_valtype(ar_, t, &({ let n_ = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?; let mut out_ = Vec::with_capacity(n_); for i in 0..n_ { let i = i as u64; out_.push(Typevar::Idx(wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(i)?)?)); } out_ }), &({ let n_ = wspec_runtime::seq::same_len(&[wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?, tu_6.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let tu_6_408 = tu_6[i_].clone(); out_.push(tu_6_408); } out_ }))?)
         })())? { return Ok(v); }
         Err(Fail::soft())
     }
@@ -13820,11 +13821,15 @@ pub mod defs {
         // from spec/1.5-types-substitution.wspec:115
         if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let rt = a0;
-            let cp_1 = (*a1).clone();
-            let len_2 = cp_1.len() as u64;
-            let n = len_2;
-            let tu = cp_1;
-            Ok(defs::subst_reftype(ar_, rt, &({ let n_ = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?; let mut out_ = Vec::with_capacity(n_); for i in 0..n_ { let i = i as u64; out_.push(Typevar::Idx(wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(i)?)?)); } out_ }), &({ let n_ = wspec_runtime::seq::same_len(&[wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?, tu.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let tu_404 = tu[i_].clone(); out_.push(tu_404); } out_ }))?)
+            let it_1 = a1;
+            let n = it_1.len() as u64;
+            let mut acc_tu_5 = Vec::with_capacity(it_1.len());
+            for e_3 in it_1.iter() {
+            let tu = e_3;
+            acc_tu_5.push((*tu).clone());
+            }
+            let tu_6 = acc_tu_5;
+            Ok(defs::subst_reftype(ar_, rt, &({ let n_ = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?; let mut out_ = Vec::with_capacity(n_); for i in 0..n_ { let i = i as u64; out_.push(Typevar::Idx(wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(i)?)?)); } out_ }), &({ let n_ = wspec_runtime::seq::same_len(&[wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?, tu_6.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let tu_6_408 = tu_6[i_].clone(); out_.push(tu_6_408); } out_ }))?)
         })())? { return Ok(v); }
         Err(Fail::soft())
     }
@@ -15118,11 +15123,11 @@ pub mod defs {
         // from spec/3.3-numerics-vectors.wspec:288
         if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let v_N = a0;
-            let cp_1 = (*a1).clone();
-            let it_2 = cp_1;
-            let mut acc_c_7 = Vec::new();
-            for e_4 in it_2.into_iter() {
-            let n_5 = Num::Inn(wspec_runtime::num::cast::<_, u64>(e_4)?);
+            let it_1 = a1;
+            let mut acc_c_7 = Vec::with_capacity(it_1.len());
+            for e_3 in it_1.iter() {
+            let cp_4 = (*e_3).clone();
+            let n_5 = Num::Inn(wspec_runtime::num::cast::<_, u64>(cp_4)?);
             let c = n_5;
             acc_c_7.push(c);
             }
@@ -15135,11 +15140,11 @@ pub mod defs {
         // from spec/3.3-numerics-vectors.wspec:289
         if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let v_N = a0;
-            let cp_1 = (*a1).clone();
-            let it_2 = cp_1;
-            let mut acc_c_7 = Vec::new();
-            for e_4 in it_2.into_iter() {
-            let n_5 = Num::Inn(wspec_runtime::num::cast::<_, u64>(e_4)?);
+            let it_1 = a1;
+            let mut acc_c_7 = Vec::with_capacity(it_1.len());
+            for e_3 in it_1.iter() {
+            let cp_4 = (*e_3).clone();
+            let n_5 = Num::Inn(wspec_runtime::num::cast::<_, u64>(cp_4)?);
             let c = n_5;
             acc_c_7.push(c);
             }
@@ -15156,11 +15161,11 @@ pub mod defs {
         // from spec/3.3-numerics-vectors.wspec:292
         if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let v_N = a0;
-            let cp_1 = (*a1).clone();
-            let it_2 = cp_1;
-            let mut acc_c_7 = Vec::new();
-            for e_4 in it_2.into_iter() {
-            let n_5 = Num::Inn(wspec_runtime::num::cast::<_, u64>(e_4)?);
+            let it_1 = a1;
+            let mut acc_c_7 = Vec::with_capacity(it_1.len());
+            for e_3 in it_1.iter() {
+            let cp_4 = (*e_3).clone();
+            let n_5 = Num::Inn(wspec_runtime::num::cast::<_, u64>(cp_4)?);
             let c = n_5;
             acc_c_7.push(c);
             }
@@ -15173,11 +15178,11 @@ pub mod defs {
         // from spec/3.3-numerics-vectors.wspec:293
         if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let v_N = a0;
-            let cp_1 = (*a1).clone();
-            let it_2 = cp_1;
-            let mut acc_c_7 = Vec::new();
-            for e_4 in it_2.into_iter() {
-            let n_5 = Num::Inn(wspec_runtime::num::cast::<_, u64>(e_4)?);
+            let it_1 = a1;
+            let mut acc_c_7 = Vec::with_capacity(it_1.len());
+            for e_3 in it_1.iter() {
+            let cp_4 = (*e_3).clone();
+            let n_5 = Num::Inn(wspec_runtime::num::cast::<_, u64>(cp_4)?);
             let c = n_5;
             acc_c_7.push(c);
             }
@@ -15190,11 +15195,11 @@ pub mod defs {
         // from spec/3.3-numerics-vectors.wspec:294
         if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let v_N = a0;
-            let cp_1 = (*a1).clone();
-            let it_2 = cp_1;
-            let mut acc_c_7 = Vec::new();
-            for e_4 in it_2.into_iter() {
-            let n_5 = Num::Inn(wspec_runtime::num::cast::<_, u64>(e_4)?);
+            let it_1 = a1;
+            let mut acc_c_7 = Vec::with_capacity(it_1.len());
+            for e_3 in it_1.iter() {
+            let cp_4 = (*e_3).clone();
+            let n_5 = Num::Inn(wspec_runtime::num::cast::<_, u64>(cp_4)?);
             let c = n_5;
             acc_c_7.push(c);
             }
@@ -15575,20 +15580,20 @@ pub mod defs {
             let sx_1 = a2;
             let sx_2 = a3;
             wspec_runtime::check(false == a4)?;
-            let cp_1 = (*a5).clone();
-            let it_2 = cp_1;
-            let mut acc_i_1_7 = Vec::new();
-            for e_4 in it_2.into_iter() {
-            let n_5 = wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(e_4)?)?;
+            let it_1 = a5;
+            let mut acc_i_1_7 = Vec::with_capacity(it_1.len());
+            for e_3 in it_1.iter() {
+            let cp_4 = (*e_3).clone();
+            let n_5 = wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(cp_4)?)?;
             let i_1 = n_5;
             acc_i_1_7.push(i_1);
             }
             let i_1_8 = acc_i_1_7;
-            let cp_9 = (*a6).clone();
-            let it_10 = cp_9;
-            let mut acc_i_2_15 = Vec::new();
-            for e_12 in it_10.into_iter() {
-            let n_13 = wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(e_12)?)?;
+            let it_9 = a6;
+            let mut acc_i_2_15 = Vec::with_capacity(it_9.len());
+            for e_11 in it_9.iter() {
+            let cp_12 = (*e_11).clone();
+            let n_13 = wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(cp_12)?)?;
             let i_2 = n_13;
             acc_i_2_15.push(i_2);
             }
@@ -15604,20 +15609,20 @@ pub mod defs {
             let sx_1 = a2;
             let sx_2 = a3;
             wspec_runtime::check(true == a4)?;
-            let cp_1 = (*a5).clone();
-            let it_2 = cp_1;
-            let mut acc_i_1_7 = Vec::new();
-            for e_4 in it_2.into_iter() {
-            let n_5 = wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(e_4)?)?;
+            let it_1 = a5;
+            let mut acc_i_1_7 = Vec::with_capacity(it_1.len());
+            for e_3 in it_1.iter() {
+            let cp_4 = (*e_3).clone();
+            let n_5 = wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(cp_4)?)?;
             let i_1 = n_5;
             acc_i_1_7.push(i_1);
             }
             let i_1_8 = acc_i_1_7;
-            let cp_9 = (*a6).clone();
-            let it_10 = cp_9;
-            let mut acc_i_2_15 = Vec::new();
-            for e_12 in it_10.into_iter() {
-            let n_13 = wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(e_12)?)?;
+            let it_9 = a6;
+            let mut acc_i_2_15 = Vec::with_capacity(it_9.len());
+            for e_11 in it_9.iter() {
+            let cp_12 = (*e_11).clone();
+            let n_13 = wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(cp_12)?)?;
             let i_2 = n_13;
             acc_i_2_15.push(i_2);
             }
@@ -15827,120 +15832,115 @@ pub mod defs {
             let xa = a2;
             let ga = a3;
             let ref_T = a4;
-            let cp_1 = (*a5).clone();
-            let it_2 = cp_1;
-            let mut acc_ref_E_6 = Vec::new();
-            for e_4 in it_2.into_iter() {
-            let ref_E = e_4;
-            acc_ref_E_6.push(ref_E);
+            let it_1 = a5;
+            let mut acc_ref_E_5 = Vec::with_capacity(it_1.len());
+            for e_3 in it_1.iter() {
+            let ref_E = e_3;
+            acc_ref_E_5.push((*ref_E).clone());
             }
-            let ref_E_7 = acc_ref_E_6;
-            let eq_8 = defs::alloctypes(ar_, &(*module).types)?;
-            let dt = eq_8;
-            let cp_9 = (*(&(*module).tags)).clone();
-            let it_10 = cp_9;
-            let mut acc_jt_15 = Vec::new();
-            for e_12 in it_10.into_iter() {
+            let ref_E_6 = acc_ref_E_5;
+            let eq_7 = defs::alloctypes(ar_, &(*module).types)?;
+            let dt = eq_7;
+            let it_8 = (&(*module).tags);
+            let mut acc_jt_13 = Vec::with_capacity(it_8.len());
+            for e_10 in it_8.iter() {
             #[allow(irrefutable_let_patterns)]
-            let Tag(f_13) = e_12 else { return Err(wspec_runtime::Fail::soft()) };
-            let jt = f_13.clone();
-            acc_jt_15.push(jt);
+            let Tag(f_11) = e_10 else { return Err(wspec_runtime::Fail::soft()) };
+            let jt = f_11;
+            acc_jt_13.push((*jt).clone());
             }
-            let jt_16 = acc_jt_15;
-            let cp_17 = (*(&(*module).mems)).clone();
-            let it_18 = cp_17;
-            let mut acc_mt_23 = Vec::new();
-            for e_20 in it_18.into_iter() {
+            let jt_14 = acc_jt_13;
+            let it_15 = (&(*module).mems);
+            let mut acc_mt_20 = Vec::with_capacity(it_15.len());
+            for e_17 in it_15.iter() {
             #[allow(irrefutable_let_patterns)]
-            let Mem(f_21) = e_20 else { return Err(wspec_runtime::Fail::soft()) };
-            let mt = f_21.clone();
-            acc_mt_23.push(mt);
+            let Mem(f_18) = e_17 else { return Err(wspec_runtime::Fail::soft()) };
+            let mt = *f_18;
+            acc_mt_20.push(mt);
             }
-            let mt_24 = acc_mt_23;
-            let cp_25 = (*(&(*module).tables)).clone();
-            let it_26 = cp_25;
-            let mut acc_expr_T_33 = Vec::new();
-            let mut acc_tt_34 = Vec::new();
-            for e_28 in it_26.into_iter() {
+            let mt_21 = acc_mt_20;
+            let it_22 = (&(*module).tables);
+            let mut acc_expr_T_29 = Vec::with_capacity(it_22.len());
+            let mut acc_tt_30 = Vec::with_capacity(it_22.len());
+            for e_24 in it_22.iter() {
             #[allow(irrefutable_let_patterns)]
-            let Table(f_29, f_30) = e_28 else { return Err(wspec_runtime::Fail::soft()) };
-            let tt = f_29.clone();
-            let expr_T_31 = f_30.clone();
-            acc_expr_T_33.push(expr_T_31);acc_tt_34.push(tt);
+            let Table(f_25, f_26) = e_24 else { return Err(wspec_runtime::Fail::soft()) };
+            let tt = f_25;
+            let expr_T_27 = *f_26;
+            acc_expr_T_29.push(expr_T_27);acc_tt_30.push((*tt).clone());
             }
-            let tt_36 = acc_tt_34;
-            let cp_37 = (*(&(*module).datas)).clone();
-            let it_38 = cp_37;
-            let mut acc_b_44 = Vec::new();
-            let mut acc_dm_45 = Vec::new();
-            for e_40 in it_38.into_iter() {
+            let tt_32 = acc_tt_30;
+            let it_33 = (&(*module).datas);
+            let mut acc_b_39 = Vec::with_capacity(it_33.len());
+            let mut acc_dm_40 = Vec::with_capacity(it_33.len());
+            for e_35 in it_33.iter() {
             #[allow(irrefutable_let_patterns)]
-            let Data(f_41, f_42) = e_40 else { return Err(wspec_runtime::Fail::soft()) };
-            let b = f_41.clone();
-            let dm = f_42.clone();
-            acc_b_44.push(b);acc_dm_45.push(dm);
+            let Data(f_36, f_37) = e_35 else { return Err(wspec_runtime::Fail::soft()) };
+            let b = f_36;
+            let dm = *f_37;
+            acc_b_39.push((*b).clone());acc_dm_40.push(dm);
             }
-            let b_46 = acc_b_44;
-            let cp_48 = (*(&(*module).elems)).clone();
-            let it_49 = cp_48;
-            let mut acc_em_57 = Vec::new();
-            let mut acc_expr_E_58 = Vec::new();
-            let mut acc_rt_59 = Vec::new();
-            for e_51 in it_49.into_iter() {
+            let b_41 = acc_b_39;
+            let it_43 = (&(*module).elems);
+            let mut acc_em_51 = Vec::with_capacity(it_43.len());
+            let mut acc_expr_E_52 = Vec::with_capacity(it_43.len());
+            let mut acc_rt_53 = Vec::with_capacity(it_43.len());
+            for e_45 in it_43.iter() {
             #[allow(irrefutable_let_patterns)]
-            let Elem(f_52, f_53, f_54) = e_51 else { return Err(wspec_runtime::Fail::soft()) };
-            let rt = f_52.clone();
-            let expr_E_55 = f_53.clone();
-            let em = f_54.clone();
-            acc_em_57.push(em);acc_expr_E_58.push(expr_E_55);acc_rt_59.push(rt);
+            let Elem(f_46, f_47, f_48) = e_45 else { return Err(wspec_runtime::Fail::soft()) };
+            let rt = f_46;
+            let cp_49 = (*f_47).clone();
+            let expr_E = cp_49;
+            let em = *f_48;
+            acc_em_51.push(em);acc_expr_E_52.push(expr_E);acc_rt_53.push((*rt).clone());
             }
-            let rt_62 = acc_rt_59;
-            let cp_63 = (*(&(*module).funcs)).clone();
-            let it_64 = cp_63;
-            let mut acc_expr_F_72 = Vec::new();
-            let mut acc_loc_73 = Vec::new();
-            let mut acc_x_74 = Vec::new();
-            for e_66 in it_64.into_iter() {
+            let rt_56 = acc_rt_53;
+            let it_57 = (&(*module).funcs);
+            let mut acc_expr_F_66 = Vec::with_capacity(it_57.len());
+            let mut acc_loc_67 = Vec::with_capacity(it_57.len());
+            let mut acc_x_68 = Vec::with_capacity(it_57.len());
+            for e_59 in it_57.iter() {
             #[allow(irrefutable_let_patterns)]
-            let Func(f_67, f_68, f_69) = e_66 else { return Err(wspec_runtime::Fail::soft()) };
-            let x = f_67.clone();
-            let loc = f_68.clone();
-            let expr_F_70 = f_69.clone();
-            acc_expr_F_72.push(expr_F_70);acc_loc_73.push(loc);acc_x_74.push(x);
+            let Func(f_60, f_61, f_62) = e_59 else { return Err(wspec_runtime::Fail::soft()) };
+            let cp_63 = (*f_60).clone();
+            let x = cp_63;
+            let loc = f_61;
+            let expr_F_64 = *f_62;
+            acc_expr_F_66.push(expr_F_64);acc_loc_67.push((*loc).clone());acc_x_68.push(x);
             }
-            let expr_F_75 = acc_expr_F_72;
-            let loc_76 = acc_loc_73;
-            let x_77 = acc_x_74;
-            let eq_684 = defs::alloctags(ar_, s, &({ let n_ = wspec_runtime::seq::same_len(&[jt_16.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let jt_16_481 = jt_16[i_].clone(); out_.push(defs::subst_all_tagtype(ar_, &jt_16_481, &({ let n_ = wspec_runtime::seq::same_len(&[dt.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let dt_683 = dt[i_].clone(); out_.push(conv::deftype_to_typeuse(dt_683)); } out_ }))?); } out_ }))?;
-            let (t_685, t_686,) = eq_684;
-            let s_1 = t_685;
-            let ha = t_686;
-            let eq_1293 = defs::allocmems(ar_, &s_1, &({ let n_ = wspec_runtime::seq::same_len(&[mt_24.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let mt_24_1090 = mt_24[i_].clone(); out_.push(defs::subst_all_memtype(ar_, mt_24_1090, &({ let n_ = wspec_runtime::seq::same_len(&[dt.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let dt_1292 = dt[i_].clone(); out_.push(conv::deftype_to_typeuse(dt_1292)); } out_ }))?); } out_ }))?;
-            let (t_1294, t_1295,) = eq_1293;
-            let s_2 = t_1294;
-            let ma = t_1295;
-            let eq_1902 = defs::alloctables(ar_, &s_2, &({ let n_ = wspec_runtime::seq::same_len(&[tt_36.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let tt_36_1699 = tt_36[i_].clone(); out_.push(defs::subst_all_tabletype(ar_, &tt_36_1699, &({ let n_ = wspec_runtime::seq::same_len(&[dt.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let dt_1901 = dt[i_].clone(); out_.push(conv::deftype_to_typeuse(dt_1901)); } out_ }))?); } out_ }), &((*ref_T).clone()))?;
-            let (t_1903, t_1904,) = eq_1902;
-            let s_3 = t_1903;
-            let ta = t_1904;
-            let eq_2107 = defs::allocdatas(ar_, &s_3, &({ let n_ = wspec_runtime::seq::same_len(&[b_46.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let b_46_2106 = b_46[i_].clone(); out_.push(b_46_2106); } out_ }))?;
-            let (t_2108, t_2109,) = eq_2107;
-            let s_4 = t_2108;
-            let da = t_2109;
-            let eq_2918 = defs::allocelems(ar_, &s_4, &({ let n_ = wspec_runtime::seq::same_len(&[rt_62.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let rt_62_2614 = rt_62[i_].clone(); out_.push(defs::subst_all_reftype(ar_, &rt_62_2614, &({ let n_ = wspec_runtime::seq::same_len(&[dt.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let dt_2816 = dt[i_].clone(); out_.push(conv::deftype_to_typeuse(dt_2816)); } out_ }))?); } out_ }), &({ let n_ = wspec_runtime::seq::same_len(&[ref_E_7.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let ref_E_7_2917 = ref_E_7[i_].clone(); out_.push(ref_E_7_2917); } out_ }))?;
-            let (t_2919, t_2920,) = eq_2918;
-            let s_5 = t_2919;
-            let ea = t_2920;
-            let eq_3021 = { let n_ = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide((x_77.len() as u64))?)?; let mut out_ = Vec::with_capacity(n_); for k in 0..n_ { let k = k as u64; out_.push(wspec_runtime::num::narrow::<u64>(wspec_runtime::num::add(wspec_runtime::num::wide((s_5.funcs.len() as u64))?, wspec_runtime::num::wide(k)?)?)?); } out_ };
-            let fa = eq_3021;
-            let eq_3123 = std::rc::Rc::new(Moduleinst { types: dt.clone(), tags: wspec_runtime::seq::cat([defs::tagsxa(ar_, &((*xa).clone()))?, ha.clone()]), globals: wspec_runtime::seq::cat([defs::globalsxa(ar_, &((*xa).clone()))?, (*ga).clone()]), mems: wspec_runtime::seq::cat([defs::memsxa(ar_, &((*xa).clone()))?, ma.clone()]), tables: wspec_runtime::seq::cat([defs::tablesxa(ar_, &((*xa).clone()))?, ta.clone()]), funcs: wspec_runtime::seq::cat([defs::funcsxa(ar_, &((*xa).clone()))?, { let n_ = wspec_runtime::seq::same_len(&[fa.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let fa_3122 = fa[i_].clone(); out_.push(fa_3122); } out_ }]), datas: da.clone(), elems: ea.clone(), exports: vec![] });
-            let mm_0 = (&eq_3123);
+            let expr_F_69 = acc_expr_F_66;
+            let loc_70 = acc_loc_67;
+            let x_71 = acc_x_68;
+            let eq_678 = defs::alloctags(ar_, s, &({ let n_ = wspec_runtime::seq::same_len(&[jt_14.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let jt_14_475 = jt_14[i_].clone(); out_.push(defs::subst_all_tagtype(ar_, &jt_14_475, &({ let n_ = wspec_runtime::seq::same_len(&[dt.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let dt_677 = dt[i_].clone(); out_.push(conv::deftype_to_typeuse(dt_677)); } out_ }))?); } out_ }))?;
+            let (t_679, t_680,) = eq_678;
+            let s_1 = t_679;
+            let ha = t_680;
+            let eq_1287 = defs::allocmems(ar_, &s_1, &({ let n_ = wspec_runtime::seq::same_len(&[mt_21.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let mt_21_1084 = mt_21[i_].clone(); out_.push(defs::subst_all_memtype(ar_, mt_21_1084, &({ let n_ = wspec_runtime::seq::same_len(&[dt.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let dt_1286 = dt[i_].clone(); out_.push(conv::deftype_to_typeuse(dt_1286)); } out_ }))?); } out_ }))?;
+            let (t_1288, t_1289,) = eq_1287;
+            let s_2 = t_1288;
+            let ma = t_1289;
+            let eq_1896 = defs::alloctables(ar_, &s_2, &({ let n_ = wspec_runtime::seq::same_len(&[tt_32.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let tt_32_1693 = tt_32[i_].clone(); out_.push(defs::subst_all_tabletype(ar_, &tt_32_1693, &({ let n_ = wspec_runtime::seq::same_len(&[dt.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let dt_1895 = dt[i_].clone(); out_.push(conv::deftype_to_typeuse(dt_1895)); } out_ }))?); } out_ }), &((*ref_T).clone()))?;
+            let (t_1897, t_1898,) = eq_1896;
+            let s_3 = t_1897;
+            let ta = t_1898;
+            let eq_2101 = defs::allocdatas(ar_, &s_3, &({ let n_ = wspec_runtime::seq::same_len(&[b_41.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let b_41_2100 = b_41[i_].clone(); out_.push(b_41_2100); } out_ }))?;
+            let (t_2102, t_2103,) = eq_2101;
+            let s_4 = t_2102;
+            let da = t_2103;
+            let eq_2912 = defs::allocelems(ar_, &s_4, &({ let n_ = wspec_runtime::seq::same_len(&[rt_56.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let rt_56_2608 = rt_56[i_].clone(); out_.push(defs::subst_all_reftype(ar_, &rt_56_2608, &({ let n_ = wspec_runtime::seq::same_len(&[dt.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let dt_2810 = dt[i_].clone(); out_.push(conv::deftype_to_typeuse(dt_2810)); } out_ }))?); } out_ }), &({ let n_ = wspec_runtime::seq::same_len(&[ref_E_6.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let ref_E_6_2911 = ref_E_6[i_].clone(); out_.push(ref_E_6_2911); } out_ }))?;
+            let (t_2913, t_2914,) = eq_2912;
+            let s_5 = t_2913;
+            let ea = t_2914;
+            let eq_3015 = { let n_ = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide((x_71.len() as u64))?)?; let mut out_ = Vec::with_capacity(n_); for k in 0..n_ { let k = k as u64; out_.push(wspec_runtime::num::narrow::<u64>(wspec_runtime::num::add(wspec_runtime::num::wide((s_5.funcs.len() as u64))?, wspec_runtime::num::wide(k)?)?)?); } out_ };
+            let fa = eq_3015;
+            let eq_3117 = std::rc::Rc::new(Moduleinst { types: dt.clone(), tags: wspec_runtime::seq::cat([defs::tagsxa(ar_, &((*xa).clone()))?, ha.clone()]), globals: wspec_runtime::seq::cat([defs::globalsxa(ar_, &((*xa).clone()))?, (*ga).clone()]), mems: wspec_runtime::seq::cat([defs::memsxa(ar_, &((*xa).clone()))?, ma.clone()]), tables: wspec_runtime::seq::cat([defs::tablesxa(ar_, &((*xa).clone()))?, ta.clone()]), funcs: wspec_runtime::seq::cat([defs::funcsxa(ar_, &((*xa).clone()))?, { let n_ = wspec_runtime::seq::same_len(&[fa.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let fa_3116 = fa[i_].clone(); out_.push(fa_3116); } out_ }]), datas: da.clone(), elems: ea.clone(), exports: vec![] });
+            let mm_0 = (&eq_3117);
             let ex = (&(*module).exports);
-            let eq_3227 = { let mut upd_3124 = (*mm_0).clone(); let nv_3125 = { let n_ = wspec_runtime::seq::same_len(&[ex.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let ex_3226 = ex[i_].clone(); out_.push(defs::allocexport(ar_, mm_0, &ex_3226)?); } out_ }; std::rc::Rc::make_mut(&mut upd_3124).exports = nv_3125; upd_3124 };
-            let mm = (&eq_3227);
-            let eq_3636 = defs::allocfuncs(ar_, &s_5, &({ let n_ = wspec_runtime::seq::same_len(&[x_77.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let x_77_3532 = x_77[i_].clone(); out_.push((*wspec_runtime::seq::at(&dt, wspec_runtime::num::wide(x_77_3532)?)?).clone()); } out_ }), &({ let n_ = wspec_runtime::seq::same_len(&[x_77.len(), loc_76.len(), expr_F_75.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let x_77_3633 = x_77[i_].clone(); let loc_76_3634 = loc_76[i_].clone(); let expr_F_75_3635 = expr_F_75[i_].clone(); out_.push(Funccode::Func(Func(x_77_3633, loc_76_3634, expr_F_75_3635))); } out_ }), mm)?;
-            let (t_3637, t_3638,) = eq_3636;
-            let s_6 = t_3637;
+            let eq_3221 = { let mut upd_3118 = (*mm_0).clone(); let nv_3119 = { let n_ = wspec_runtime::seq::same_len(&[ex.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let ex_3220 = ex[i_].clone(); out_.push(defs::allocexport(ar_, mm_0, &ex_3220)?); } out_ }; std::rc::Rc::make_mut(&mut upd_3118).exports = nv_3119; upd_3118 };
+            let mm = (&eq_3221);
+            let eq_3630 = defs::allocfuncs(ar_, &s_5, &({ let n_ = wspec_runtime::seq::same_len(&[x_71.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let x_71_3526 = x_71[i_].clone(); out_.push((*wspec_runtime::seq::at(&dt, wspec_runtime::num::wide(x_71_3526)?)?).clone()); } out_ }), &({ let n_ = wspec_runtime::seq::same_len(&[x_71.len(), loc_70.len(), expr_F_69.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let x_71_3627 = x_71[i_].clone(); let loc_70_3628 = loc_70[i_].clone(); let expr_F_69_3629 = expr_F_69[i_].clone(); out_.push(Funccode::Func(Func(x_71_3627, loc_70_3628, expr_F_69_3629))); } out_ }), mm)?;
+            let (t_3631, t_3632,) = eq_3630;
+            let s_6 = t_3631;
             Ok((s_6, (*mm).clone()))
         })())? { return Ok(v); }
         Err(Fail::soft())
@@ -16055,7 +16055,7 @@ pub mod defs {
             wspec_runtime::check(l_3.len() == 1)?;
             let expr = l_3[0].clone();
             let it_4 = c_2[(0 + 1)..(0 + 1) + (c_2.len() - 1)].to_vec();
-            let mut acc_expr_q_8 = Vec::new();
+            let mut acc_expr_q_8 = Vec::with_capacity(it_4.len());
             for e_6 in it_4.into_iter() {
             let expr_q = e_6;
             acc_expr_q_8.push(expr_q);
@@ -16069,7 +16069,7 @@ pub mod defs {
             let (t_115, t_116,) = eq_114;
             let z_2 = t_115;
             let it_117 = t_116;
-            let mut acc_ref_q_121 = Vec::new();
+            let mut acc_ref_q_121 = Vec::with_capacity(it_117.len());
             for e_119 in it_117.into_iter() {
             let ref_q = e_119;
             acc_ref_q_121.push(ref_q);
@@ -16145,10 +16145,14 @@ pub mod defs {
             let x = a0;
             #[allow(irrefutable_let_patterns)]
             let Data(f_1, f_2) = a1 else { return Err(wspec_runtime::Fail::soft()) };
-            let cp_3 = (*f_1).clone();
-            let len_4 = cp_3.len() as u64;
-            let n = len_4;
-            let b = cp_3;
+            let it_3 = f_1;
+            let n = it_3.len() as u64;
+            let mut acc_b_7 = Vec::with_capacity(it_3.len());
+            for e_5 in it_3.iter() {
+            let b = *e_5;
+            acc_b_7.push(b);
+            }
+            let b_8 = acc_b_7;
             #[allow(irrefutable_let_patterns)]
             let Datamode::Passive = f_2 else { return Err(wspec_runtime::Fail::soft()) };
             Ok(vec![])
@@ -16158,16 +16162,20 @@ pub mod defs {
             let x = a0;
             #[allow(irrefutable_let_patterns)]
             let Data(f_1, f_2) = a1 else { return Err(wspec_runtime::Fail::soft()) };
-            let cp_3 = (*f_1).clone();
-            let len_4 = cp_3.len() as u64;
-            let n = len_4;
-            let b = cp_3;
+            let it_3 = f_1;
+            let n = it_3.len() as u64;
+            let mut acc_b_7 = Vec::with_capacity(it_3.len());
+            for e_5 in it_3.iter() {
+            let b = *e_5;
+            acc_b_7.push(b);
+            }
+            let b_8 = acc_b_7;
             #[allow(irrefutable_let_patterns)]
-            let Datamode::Active(f_5, f_6) = f_2 else { return Err(wspec_runtime::Fail::soft()) };
-            let cp_7 = (*f_5).clone();
-            let y = cp_7;
-            let instr_8 = *f_6;
-            Ok(wspec_runtime::seq::cat([{ let h = instr_8.clone(); ar_.instr.get(h).to_vec() }, vec![Instr::Const(Numtype::I32, Num::Inn(0_u64)), Instr::Const(Numtype::I32, Num::Inn(wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(n)?)?)), Instr::MemoryInit(y, x), Instr::DataDrop(x)]]))
+            let Datamode::Active(f_9, f_10) = f_2 else { return Err(wspec_runtime::Fail::soft()) };
+            let cp_11 = (*f_9).clone();
+            let y = cp_11;
+            let instr_12 = *f_10;
+            Ok(wspec_runtime::seq::cat([{ let h = instr_12.clone(); ar_.instr.get(h).to_vec() }, vec![Instr::Const(Numtype::I32, Num::Inn(0_u64)), Instr::Const(Numtype::I32, Num::Inn(wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(n)?)?)), Instr::MemoryInit(y, x), Instr::DataDrop(x)]]))
         })())? { return Ok(v); } }
         Err(Fail::soft())
     }
@@ -16244,11 +16252,15 @@ pub mod defs {
         // from spec/1.5-types-substitution.wspec:121
         if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let jt = a0;
-            let cp_1 = (*a1).clone();
-            let len_2 = cp_1.len() as u64;
-            let n = len_2;
-            let tu = cp_1;
-            Ok(defs::subst_tagtype(ar_, jt, &({ let n_ = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?; let mut out_ = Vec::with_capacity(n_); for i in 0..n_ { let i = i as u64; out_.push(Typevar::Idx(wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(i)?)?)); } out_ }), &({ let n_ = wspec_runtime::seq::same_len(&[wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?, tu.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let tu_404 = tu[i_].clone(); out_.push(tu_404); } out_ }))?)
+            let it_1 = a1;
+            let n = it_1.len() as u64;
+            let mut acc_tu_5 = Vec::with_capacity(it_1.len());
+            for e_3 in it_1.iter() {
+            let tu = e_3;
+            acc_tu_5.push((*tu).clone());
+            }
+            let tu_6 = acc_tu_5;
+            Ok(defs::subst_tagtype(ar_, jt, &({ let n_ = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?; let mut out_ = Vec::with_capacity(n_); for i in 0..n_ { let i = i as u64; out_.push(Typevar::Idx(wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(i)?)?)); } out_ }), &({ let n_ = wspec_runtime::seq::same_len(&[wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?, tu_6.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let tu_6_408 = tu_6[i_].clone(); out_.push(tu_6_408); } out_ }))?)
         })())? { return Ok(v); }
         Err(Fail::soft())
     }
@@ -16258,11 +16270,15 @@ pub mod defs {
         // from spec/1.5-types-substitution.wspec:127
         if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let mt = a0;
-            let cp_1 = (*a1).clone();
-            let len_2 = cp_1.len() as u64;
-            let n = len_2;
-            let tu = cp_1;
-            Ok(defs::subst_memtype(ar_, mt, &({ let n_ = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?; let mut out_ = Vec::with_capacity(n_); for i in 0..n_ { let i = i as u64; out_.push(Typevar::Idx(wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(i)?)?)); } out_ }), &({ let n_ = wspec_runtime::seq::same_len(&[wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?, tu.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let tu_404 = tu[i_].clone(); out_.push(tu_404); } out_ }))?)
+            let it_1 = a1;
+            let n = it_1.len() as u64;
+            let mut acc_tu_5 = Vec::with_capacity(it_1.len());
+            for e_3 in it_1.iter() {
+            let tu = e_3;
+            acc_tu_5.push((*tu).clone());
+            }
+            let tu_6 = acc_tu_5;
+            Ok(defs::subst_memtype(ar_, mt, &({ let n_ = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?; let mut out_ = Vec::with_capacity(n_); for i in 0..n_ { let i = i as u64; out_.push(Typevar::Idx(wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(i)?)?)); } out_ }), &({ let n_ = wspec_runtime::seq::same_len(&[wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?, tu_6.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let tu_6_408 = tu_6[i_].clone(); out_.push(tu_6_408); } out_ }))?)
         })())? { return Ok(v); }
         Err(Fail::soft())
     }
@@ -16272,11 +16288,15 @@ pub mod defs {
         // from spec/1.5-types-substitution.wspec:130
         if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let tt = a0;
-            let cp_1 = (*a1).clone();
-            let len_2 = cp_1.len() as u64;
-            let n = len_2;
-            let tu = cp_1;
-            Ok({ let mut u_ = (*tt).clone(); defs::subst_tabletype(ar_, &mut u_, { let n_ = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?; let mut out_ = Vec::with_capacity(n_); for i in 0..n_ { let i = i as u64; out_.push(Typevar::Idx(wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(i)?)?)); } out_ }, { let n_ = wspec_runtime::seq::same_len(&[wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?, tu.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let tu_404 = tu[i_].clone(); out_.push(tu_404); } out_ })?; u_ })
+            let it_1 = a1;
+            let n = it_1.len() as u64;
+            let mut acc_tu_5 = Vec::with_capacity(it_1.len());
+            for e_3 in it_1.iter() {
+            let tu = e_3;
+            acc_tu_5.push((*tu).clone());
+            }
+            let tu_6 = acc_tu_5;
+            Ok({ let mut u_ = (*tt).clone(); defs::subst_tabletype(ar_, &mut u_, { let n_ = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?; let mut out_ = Vec::with_capacity(n_); for i in 0..n_ { let i = i as u64; out_.push(Typevar::Idx(wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(i)?)?)); } out_ }, { let n_ = wspec_runtime::seq::same_len(&[wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?, tu_6.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let tu_6_408 = tu_6[i_].clone(); out_.push(tu_6_408); } out_ })?; u_ })
         })())? { return Ok(v); }
         Err(Fail::soft())
     }
@@ -16286,11 +16306,15 @@ pub mod defs {
         // from spec/1.5-types-substitution.wspec:136
         if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let mmt = a0;
-            let cp_1 = (*a1).clone();
-            let len_2 = cp_1.len() as u64;
-            let n = len_2;
-            let tu = cp_1;
-            Ok(defs::subst_moduletype(ar_, mmt, &({ let n_ = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?; let mut out_ = Vec::with_capacity(n_); for i in 0..n_ { let i = i as u64; out_.push(Typevar::Idx(wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(i)?)?)); } out_ }), &({ let n_ = wspec_runtime::seq::same_len(&[wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?, tu.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let tu_404 = tu[i_].clone(); out_.push(tu_404); } out_ }))?)
+            let it_1 = a1;
+            let n = it_1.len() as u64;
+            let mut acc_tu_5 = Vec::with_capacity(it_1.len());
+            for e_3 in it_1.iter() {
+            let tu = e_3;
+            acc_tu_5.push((*tu).clone());
+            }
+            let tu_6 = acc_tu_5;
+            Ok(defs::subst_moduletype(ar_, mmt, &({ let n_ = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?; let mut out_ = Vec::with_capacity(n_); for i in 0..n_ { let i = i as u64; out_.push(Typevar::Idx(wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(i)?)?)); } out_ }), &({ let n_ = wspec_runtime::seq::same_len(&[wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?, tu_6.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let tu_6_408 = tu_6[i_].clone(); out_.push(tu_6_408); } out_ }))?)
         })())? { return Ok(v); }
         Err(Fail::soft())
     }
@@ -16331,11 +16355,15 @@ pub mod defs {
             let eq_1 = defs::rollrt(ar_, x, qt)?;
             #[allow(irrefutable_let_patterns)]
             let Rectype(f_2) = &**(&eq_1) else { return Err(wspec_runtime::Fail::soft()) };
-            let cp_3 = (*f_2).clone();
-            let len_4 = cp_3.len() as u64;
-            let n = len_4;
-            let st = cp_3;
-            Ok({ let n_ = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?; let mut out_ = Vec::with_capacity(n_); for i in 0..n_ { let i = i as u64; out_.push(Deftype(std::rc::Rc::new(Rectype({ let n_ = wspec_runtime::seq::same_len(&[wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?, st.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let st_205 = st[i_].clone(); out_.push(st_205); } out_ })), i)); } out_ })
+            let it_3 = f_2;
+            let n = it_3.len() as u64;
+            let mut acc_st_7 = Vec::with_capacity(it_3.len());
+            for e_5 in it_3.iter() {
+            let st = e_5;
+            acc_st_7.push((*st).clone());
+            }
+            let st_8 = acc_st_7;
+            Ok({ let n_ = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?; let mut out_ = Vec::with_capacity(n_); for i in 0..n_ { let i = i as u64; out_.push(Deftype(std::rc::Rc::new(Rectype({ let n_ = wspec_runtime::seq::same_len(&[wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?, st_8.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let st_8_209 = st_8[i_].clone(); out_.push(st_8_209); } out_ })), i)); } out_ })
         })())? { return Ok(v); }
         Err(Fail::soft())
     }
@@ -16454,14 +16482,14 @@ pub mod defs {
             let lt = f_1.clone();
             let n_3 = wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(f_2.clone())?)?;
             let v_M = n_3;
-            let cp_4 = (*a1).clone();
-            let it_5 = cp_4;
-            let mut acc_c_16 = Vec::new();
-            for e_7 in it_5.into_iter() {
-            let it_8 = e_7;
-            let mut acc_c_13 = Vec::new();
-            for e_10 in it_8.into_iter() {
-            let n_11 = match e_10 { Lane::Numtype(x) => x, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) };
+            let it_4 = a1;
+            let mut acc_c_16 = Vec::with_capacity(it_4.len());
+            for e_6 in it_4.iter() {
+            let it_7 = e_6;
+            let mut acc_c_13 = Vec::with_capacity(it_7.len());
+            for e_9 in it_7.iter() {
+            let cp_10 = (*e_9).clone();
+            let n_11 = match cp_10 { Lane::Numtype(x) => x, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) };
             let c = n_11;
             acc_c_13.push(c);
             }
@@ -16472,7 +16500,7 @@ pub mod defs {
             wspec_runtime::check((wspec_runtime::num::wide(({ let n_ = wspec_runtime::seq::same_len(&[c_17.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let c_17_118 = c_17[i_].clone(); out_.push(c_17_118); } out_ }.len() as u64))? == wspec_runtime::num::wide(v_M)?))?;
             let eq_523 = defs::setproduct_(ar_, lt, &({ let n_ = wspec_runtime::seq::same_len(&[c_17.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let c_17_421 = c_17[i_].clone(); out_.push({ let n_ = wspec_runtime::seq::same_len(&[c_17_421.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let c_17_421_522 = c_17_421[i_].clone(); out_.push(Lane::Numtype(c_17_421_522)); } out_ }); } out_ }))?.into_iter().map(|x| -> R<_> { Ok(x.into_iter().map(|x| -> R<_> { Ok((match x { Lane::Numtype(x) => x, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })) }).collect::<R<Vec<_>>>()?) }).collect::<R<Vec<_>>>()?;
             let it_524 = eq_523;
-            let mut acc_c_q_528 = Vec::new();
+            let mut acc_c_q_528 = Vec::with_capacity(it_524.len());
             for e_526 in it_524.into_iter() {
             let c_q = e_526;
             acc_c_q_528.push(c_q);
@@ -16503,7 +16531,7 @@ pub mod defs {
             let l_3 = c_2[0..0 + 1].to_vec();
             wspec_runtime::check(l_3.len() == 1)?;
             let it_4 = l_3[0].clone();
-            let mut acc_c_1_9 = Vec::new();
+            let mut acc_c_1_9 = Vec::with_capacity(it_4.len());
             for e_6 in it_4.into_iter() {
             let n_7 = match e_6 { Lane::Numtype(x) => x, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) };
             let c_1 = n_7;
@@ -16511,10 +16539,10 @@ pub mod defs {
             }
             let c_1_10 = acc_c_1_9;
             let it_11 = c_2[(0 + 1)..(0 + 1) + (c_2.len() - 1)].to_vec();
-            let mut acc_c_22 = Vec::new();
+            let mut acc_c_22 = Vec::with_capacity(it_11.len());
             for e_13 in it_11.into_iter() {
             let it_14 = e_13;
-            let mut acc_c_19 = Vec::new();
+            let mut acc_c_19 = Vec::with_capacity(it_14.len());
             for e_16 in it_14.into_iter() {
             let n_17 = match e_16 { Lane::Numtype(x) => x, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) };
             let c = n_17;
@@ -16852,7 +16880,7 @@ pub mod defs {
             wspec_runtime::check(l_3.len() == 1)?;
             let b = l_3[0].clone();
             let it_4 = c_2[(0 + 1)..(0 + 1) + (c_2.len() - 1)].to_vec();
-            let mut acc_b_q_8 = Vec::new();
+            let mut acc_b_q_8 = Vec::with_capacity(it_4.len());
             for e_6 in it_4.into_iter() {
             let b_q = e_6;
             acc_b_q_8.push(b_q);
@@ -16903,7 +16931,7 @@ pub mod defs {
             wspec_runtime::check(l_6.len() == 1)?;
             let ref_ = l_6[0].clone();
             let it_7 = c_5[(0 + 1)..(0 + 1) + (c_5.len() - 1)].to_vec();
-            let mut acc_ref_q_11 = Vec::new();
+            let mut acc_ref_q_11 = Vec::with_capacity(it_7.len());
             for e_9 in it_7.into_iter() {
             let ref_q = e_9;
             acc_ref_q_11.push(ref_q);
@@ -17102,11 +17130,15 @@ pub mod defs {
         // from spec/1.5-types-substitution.wspec:118
         if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let dt = a0;
-            let cp_1 = (*a1).clone();
-            let len_2 = cp_1.len() as u64;
-            let n = len_2;
-            let tu = cp_1;
-            Ok({ let mut u_ = (*dt).clone(); defs::subst_deftype(ar_, &mut u_, { let n_ = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?; let mut out_ = Vec::with_capacity(n_); for i in 0..n_ { let i = i as u64; out_.push(Typevar::Idx(wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(i)?)?)); } out_ }, { let n_ = wspec_runtime::seq::same_len(&[wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?, tu.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let tu_404 = tu[i_].clone(); out_.push(tu_404); } out_ })?; u_ })
+            let it_1 = a1;
+            let n = it_1.len() as u64;
+            let mut acc_tu_5 = Vec::with_capacity(it_1.len());
+            for e_3 in it_1.iter() {
+            let tu = e_3;
+            acc_tu_5.push((*tu).clone());
+            }
+            let tu_6 = acc_tu_5;
+            Ok({ let mut u_ = (*dt).clone(); defs::subst_deftype(ar_, &mut u_, { let n_ = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?; let mut out_ = Vec::with_capacity(n_); for i in 0..n_ { let i = i as u64; out_.push(Typevar::Idx(wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(i)?)?)); } out_ }, { let n_ = wspec_runtime::seq::same_len(&[wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?, tu_6.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let tu_6_408 = tu_6[i_].clone(); out_.push(tu_6_408); } out_ })?; u_ })
         })())? { return Ok(v); }
         Err(Fail::soft())
     }
@@ -17116,11 +17148,15 @@ pub mod defs {
         // from spec/1.5-types-substitution.wspec:124
         if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let gt = a0;
-            let cp_1 = (*a1).clone();
-            let len_2 = cp_1.len() as u64;
-            let n = len_2;
-            let tu = cp_1;
-            Ok(defs::subst_globaltype(ar_, gt, &({ let n_ = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?; let mut out_ = Vec::with_capacity(n_); for i in 0..n_ { let i = i as u64; out_.push(Typevar::Idx(wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(i)?)?)); } out_ }), &({ let n_ = wspec_runtime::seq::same_len(&[wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?, tu.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let tu_404 = tu[i_].clone(); out_.push(tu_404); } out_ }))?)
+            let it_1 = a1;
+            let n = it_1.len() as u64;
+            let mut acc_tu_5 = Vec::with_capacity(it_1.len());
+            for e_3 in it_1.iter() {
+            let tu = e_3;
+            acc_tu_5.push((*tu).clone());
+            }
+            let tu_6 = acc_tu_5;
+            Ok(defs::subst_globaltype(ar_, gt, &({ let n_ = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?; let mut out_ = Vec::with_capacity(n_); for i in 0..n_ { let i = i as u64; out_.push(Typevar::Idx(wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(i)?)?)); } out_ }), &({ let n_ = wspec_runtime::seq::same_len(&[wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?, tu_6.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let tu_6_408 = tu_6[i_].clone(); out_.push(tu_6_408); } out_ }))?)
         })())? { return Ok(v); }
         Err(Fail::soft())
     }
@@ -17130,11 +17166,15 @@ pub mod defs {
         // from spec/1.5-types-substitution.wspec:133
         if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let xt = a0;
-            let cp_1 = (*a1).clone();
-            let len_2 = cp_1.len() as u64;
-            let n = len_2;
-            let tu = cp_1;
-            Ok(defs::subst_externtype(ar_, xt, &({ let n_ = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?; let mut out_ = Vec::with_capacity(n_); for i in 0..n_ { let i = i as u64; out_.push(Typevar::Idx(wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(i)?)?)); } out_ }), &({ let n_ = wspec_runtime::seq::same_len(&[wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?, tu.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let tu_404 = tu[i_].clone(); out_.push(tu_404); } out_ }))?)
+            let it_1 = a1;
+            let n = it_1.len() as u64;
+            let mut acc_tu_5 = Vec::with_capacity(it_1.len());
+            for e_3 in it_1.iter() {
+            let tu = e_3;
+            acc_tu_5.push((*tu).clone());
+            }
+            let tu_6 = acc_tu_5;
+            Ok(defs::subst_externtype(ar_, xt, &({ let n_ = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?; let mut out_ = Vec::with_capacity(n_); for i in 0..n_ { let i = i as u64; out_.push(Typevar::Idx(wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(i)?)?)); } out_ }), &({ let n_ = wspec_runtime::seq::same_len(&[wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?, tu_6.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let tu_6_408 = tu_6[i_].clone(); out_.push(tu_6_408); } out_ }))?)
         })())? { return Ok(v); }
         Err(Fail::soft())
     }
@@ -17146,11 +17186,15 @@ pub mod defs {
             let x = a0;
             #[allow(irrefutable_let_patterns)]
             let Rectype(f_1) = &**a1 else { return Err(wspec_runtime::Fail::soft()) };
-            let cp_2 = (*f_1).clone();
-            let len_3 = cp_2.len() as u64;
-            let n = len_3;
-            let st = cp_2;
-            Ok(std::rc::Rc::new(Rectype({ let n_ = wspec_runtime::seq::same_len(&[wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?, st.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let st_104 = st[i_].clone(); out_.push(defs::subst_subtype(ar_, &st_104, &({ let n_ = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?; let mut out_ = Vec::with_capacity(n_); for i in 0..n_ { let i = i as u64; out_.push(Typevar::Idx(wspec_runtime::num::narrow::<u32>(wspec_runtime::num::add(wspec_runtime::num::wide(x)?, wspec_runtime::num::wide(i)?)?)?)); } out_ }), &({ let n_ = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?; let mut out_ = Vec::with_capacity(n_); for i in 0..n_ { let i = i as u64; out_.push(Typeuse::Rec(i)); } out_ }))?); } out_ })))
+            let it_2 = f_1;
+            let n = it_2.len() as u64;
+            let mut acc_st_6 = Vec::with_capacity(it_2.len());
+            for e_4 in it_2.iter() {
+            let st = e_4;
+            acc_st_6.push((*st).clone());
+            }
+            let st_7 = acc_st_6;
+            Ok(std::rc::Rc::new(Rectype({ let n_ = wspec_runtime::seq::same_len(&[wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?, st_7.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let st_7_108 = st_7[i_].clone(); out_.push(defs::subst_subtype(ar_, &st_7_108, &({ let n_ = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?; let mut out_ = Vec::with_capacity(n_); for i in 0..n_ { let i = i as u64; out_.push(Typevar::Idx(wspec_runtime::num::narrow::<u32>(wspec_runtime::num::add(wspec_runtime::num::wide(x)?, wspec_runtime::num::wide(i)?)?)?)); } out_ }), &({ let n_ = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?; let mut out_ = Vec::with_capacity(n_); for i in 0..n_ { let i = i as u64; out_.push(Typeuse::Rec(i)); } out_ }))?); } out_ })))
         })())? { return Ok(v); }
         Err(Fail::soft())
     }
@@ -17183,11 +17227,15 @@ pub mod defs {
             let qt = a0;
             #[allow(irrefutable_let_patterns)]
             let Rectype(f_1) = &**(&(*qt)) else { return Err(wspec_runtime::Fail::soft()) };
-            let cp_2 = (*f_1).clone();
-            let len_3 = cp_2.len() as u64;
-            let n = len_3;
-            let st = cp_2;
-            Ok(std::rc::Rc::new(Rectype({ let n_ = wspec_runtime::seq::same_len(&[wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?, st.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let st_104 = st[i_].clone(); out_.push(defs::subst_subtype(ar_, &st_104, &({ let n_ = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?; let mut out_ = Vec::with_capacity(n_); for i in 0..n_ { let i = i as u64; out_.push(Typevar::Rec(i)); } out_ }), &({ let n_ = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?; let mut out_ = Vec::with_capacity(n_); for i in 0..n_ { let i = i as u64; out_.push(Typeuse::Deftype(Deftype((*qt).clone(), i))); } out_ }))?); } out_ })))
+            let it_2 = f_1;
+            let n = it_2.len() as u64;
+            let mut acc_st_6 = Vec::with_capacity(it_2.len());
+            for e_4 in it_2.iter() {
+            let st = e_4;
+            acc_st_6.push((*st).clone());
+            }
+            let st_7 = acc_st_6;
+            Ok(std::rc::Rc::new(Rectype({ let n_ = wspec_runtime::seq::same_len(&[wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?, st_7.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let st_7_108 = st_7[i_].clone(); out_.push(defs::subst_subtype(ar_, &st_7_108, &({ let n_ = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?; let mut out_ = Vec::with_capacity(n_); for i in 0..n_ { let i = i as u64; out_.push(Typevar::Rec(i)); } out_ }), &({ let n_ = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?; let mut out_ = Vec::with_capacity(n_); for i in 0..n_ { let i = i as u64; out_.push(Typeuse::Deftype(Deftype((*qt).clone(), i))); } out_ }))?); } out_ })))
         })())? { return Ok(v); }
         Err(Fail::soft())
     }
@@ -17269,14 +17317,14 @@ pub mod defs {
             let cp_1 = (*a1).clone();
             let l_2 = cp_1;
             wspec_runtime::check(l_2.len() == 0)?;
-            let cp_3 = (*a2).clone();
-            let it_4 = cp_3;
-            let mut acc_c_q_15 = Vec::new();
-            for e_6 in it_4.into_iter() {
-            let it_7 = e_6;
-            let mut acc_c_q_12 = Vec::new();
-            for e_9 in it_7.into_iter() {
-            let n_10 = match e_9 { Lane::Numtype(x) => x, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) };
+            let it_3 = a2;
+            let mut acc_c_q_15 = Vec::with_capacity(it_3.len());
+            for e_5 in it_3.iter() {
+            let it_6 = e_5;
+            let mut acc_c_q_12 = Vec::with_capacity(it_6.len());
+            for e_8 in it_6.iter() {
+            let cp_9 = (*e_8).clone();
+            let n_10 = match cp_9 { Lane::Numtype(x) => x, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) };
             let c_q = n_10;
             acc_c_q_12.push(c_q);
             }
@@ -17296,21 +17344,21 @@ pub mod defs {
             let n_4 = match l_3[0].clone() { Lane::Numtype(x) => x, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) };
             let c_1 = n_4;
             let it_5 = c_2[(0 + 1)..(0 + 1) + (c_2.len() - 1)].to_vec();
-            let mut acc_c_10 = Vec::new();
+            let mut acc_c_10 = Vec::with_capacity(it_5.len());
             for e_7 in it_5.into_iter() {
             let n_8 = match e_7 { Lane::Numtype(x) => x, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) };
             let c = n_8;
             acc_c_10.push(c);
             }
             let c_11 = acc_c_10;
-            let cp_12 = (*a2).clone();
-            let it_13 = cp_12;
-            let mut acc_c_q_24 = Vec::new();
-            for e_15 in it_13.into_iter() {
-            let it_16 = e_15;
-            let mut acc_c_q_21 = Vec::new();
-            for e_18 in it_16.into_iter() {
-            let n_19 = match e_18 { Lane::Numtype(x) => x, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) };
+            let it_12 = a2;
+            let mut acc_c_q_24 = Vec::with_capacity(it_12.len());
+            for e_14 in it_12.iter() {
+            let it_15 = e_14;
+            let mut acc_c_q_21 = Vec::with_capacity(it_15.len());
+            for e_17 in it_15.iter() {
+            let cp_18 = (*e_17).clone();
+            let n_19 = match cp_18 { Lane::Numtype(x) => x, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) };
             let c_q = n_19;
             acc_c_q_21.push(c_q);
             }
@@ -19652,12 +19700,16 @@ pub mod rels {
             let Deftype(f_1, f_2) = a1 else { return Err(wspec_runtime::Fail::soft()) };
             #[allow(irrefutable_let_patterns)]
             let Rectype(f_3) = &**f_1 else { return Err(wspec_runtime::Fail::soft()) };
-            let cp_4 = (*f_3).clone();
-            let len_5 = cp_4.len() as u64;
-            let n = len_5;
-            let st = cp_4;
+            let it_4 = f_3;
+            let n = it_4.len() as u64;
+            let mut acc_st_8 = Vec::with_capacity(it_4.len());
+            for e_6 in it_4.iter() {
+            let st = e_6;
+            acc_st_8.push((*st).clone());
+            }
+            let st_9 = acc_st_8;
             let i = *f_2;
-            rels::rectype_ok2(ar_, &({ let mut upd_6 = (*v_C).clone(); let nv_7 = { let n_ = wspec_runtime::seq::same_len(&[wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?, st.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let st_108 = st[i_].clone(); out_.push(st_108); } out_ }; upd_6.recs = nv_7; upd_6 }), &(std::rc::Rc::new(Rectype({ let n_ = wspec_runtime::seq::same_len(&[wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?, st.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let st_209 = st[i_].clone(); out_.push(st_209); } out_ }))), 0_u64)?;
+            rels::rectype_ok2(ar_, &({ let mut upd_10 = (*v_C).clone(); let nv_11 = { let n_ = wspec_runtime::seq::same_len(&[wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?, st_9.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let st_9_112 = st_9[i_].clone(); out_.push(st_9_112); } out_ }; upd_10.recs = nv_11; upd_10 }), &(std::rc::Rc::new(Rectype({ let n_ = wspec_runtime::seq::same_len(&[wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?, st_9.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let st_9_213 = st_9[i_].clone(); out_.push(st_9_213); } out_ }))), 0_u64)?;
             wspec_runtime::check((wspec_runtime::num::wide(i)? < wspec_runtime::num::wide(n)?))?;
             Ok(())
         })())? { return Ok(v); } }
@@ -20513,13 +20565,13 @@ pub mod rels {
             let Subtype(f_1, f_2, f_3, f_4) = a1 else { return Err(wspec_runtime::Fail::soft()) };
             let cp_6 = (*f_2).clone();
             let sh = cp_6;
-            let cp_7 = (*f_3).clone();
-            let it_8 = cp_7;
-            let mut acc_y_13 = Vec::new();
-            for e_10 in it_8.into_iter() {
+            let it_7 = f_3;
+            let mut acc_y_13 = Vec::with_capacity(it_7.len());
+            for e_9 in it_7.iter() {
             #[allow(irrefutable_let_patterns)]
-            let Typeuse::Idx(f_11) = e_10 else { return Err(wspec_runtime::Fail::soft()) };
-            let y = f_11.clone();
+            let Typeuse::Idx(f_10) = e_9 else { return Err(wspec_runtime::Fail::soft()) };
+            let cp_11 = (*f_10).clone();
+            let y = cp_11;
             acc_y_13.push(y);
             }
             let y_14 = acc_y_13;
@@ -20894,16 +20946,16 @@ pub mod rels {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Comptype::Struct(f_1) = &**a1 else { return Err(wspec_runtime::Fail::soft()) };
-            let cp_2 = (*f_1).clone();
-            let it_3 = cp_2;
-            let mut acc_mut__9 = Vec::new();
-            let mut acc_zt_10 = Vec::new();
-            for e_5 in it_3.into_iter() {
+            let it_2 = f_1;
+            let mut acc_mut__9 = Vec::with_capacity(it_2.len());
+            let mut acc_zt_10 = Vec::with_capacity(it_2.len());
+            for e_4 in it_2.iter() {
             #[allow(irrefutable_let_patterns)]
-            let Fieldtype(f_6, f_7) = e_5 else { return Err(wspec_runtime::Fail::soft()) };
-            let mut_ = f_6.clone();
-            let zt = f_7.clone();
-            acc_mut__9.push(mut_);acc_zt_10.push(zt);
+            let Fieldtype(f_5, f_6) = e_4 else { return Err(wspec_runtime::Fail::soft()) };
+            let cp_7 = (*f_5).clone();
+            let mut_ = cp_7;
+            let zt = f_6;
+            acc_mut__9.push(mut_);acc_zt_10.push((*zt).clone());
             }
             let zt_12 = acc_zt_10;
             let src_16: Vec<_> = zt_12.clone().into_iter().collect();

@@ -1015,17 +1015,7 @@ impl Gen<'_> {
                 let index_bind = if iter.index.is_some() { format!("let {idx} = {idx} as u64; ") } else { String::new() };
                 let pushes: String = new.iter().zip(&accs).map(|((_, l), a)| format!("{a}.push({});", l.rust)).collect();
                 let _ = writeln!(out, "for {idx} in 0..{n} {{ {binds}{index_bind}\n{body}{pushes} }}");
-                for ((k, l), a) in new.iter().zip(&accs) {
-                    let rust = fx.fresh(&var_name(k));
-                    if iter.kind == IterKind::Opt {
-                        let _ = writeln!(out, "let {rust} = {a}.into_iter().next();");
-                    } else {
-                        let _ = writeln!(out, "let {rust} = {a};");
-                    }
-                    let mut opt = vec![iter.kind == IterKind::Opt];
-                    opt.extend(l.opt.iter().copied());
-                    fx.locals.insert(k.clone(), Local::owned(rust, l.ty.clone(), l.dim + 1, opt));
-                }
+                fx.bind_collected(&new, &accs, iter.kind == IterKind::Opt, false, out);
                 Ok(())
             }
         }

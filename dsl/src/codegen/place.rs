@@ -403,6 +403,14 @@ impl Fx<'_, '_> {
                 }
                 Ok(())
             }
+            // Element-wise, in place: a call reads the types of a function's locals, `(LOCAL t)*`,
+            // and copied all of the function's locals to do so.
+            ExpKind::Iter(body, spec)
+                if spec.index.is_none() && spec.kind != IterKind::Opt && !self.differs(at) && matches!(self.g.expand(at), Ty::Iter(_, k) if k != IterKind::Opt) =>
+            {
+                let Ty::Iter(el, _) = self.g.expand(at) else { unreachable!() };
+                self.pattern_elementwise(body, spec, value, Some(&el), out)
+            }
             ExpKind::Con { ty, inst, case, args } => {
                 let m = self.g.mixop_of(*ty, *inst, *case).ok_or("constructor of a non-variant")?.clone();
                 let target = self.g.expand(at);

@@ -689,6 +689,73 @@ impl<'g, 'a> Fx<'g, 'a> {
     // -----------------------------------------------------------------------------------------
     // Patterns
 
+    /// Matches a list element-wise (`(LOCAL t)*`): each variable of the element pattern collects
+    /// one list. With `elem`, the type of the elements, `value` is a place that is iterated by
+    /// reference, each element matched in place and only what the pattern binds copied; without,
+    /// `value` is an owned list.
+    pub fn pattern_elementwise(&mut self, body: &Exp, spec: &IterSpec, value: &str, elem: Option<&Ty>, out: &mut String) -> CResult<()> {
+        let t = self.fresh("it");
+        let _ = writeln!(out, "let {t} = {value};");
+        // `p^n`: the length is `n`, bound here or checked.
+        if let Some(c) = spec.count.as_deref() {
+            match &c.kind {
+                ExpKind::Var(n) if !self.locals.contains_key(n) => {
+                    let rust = self.bind(n, Ty::Nat, 0);
+                    let _ = writeln!(out, "let {rust} = {t}.len() as u64;");
+                }
+                _ => {
+                    let _ = writeln!(out, "wspec_runtime::check(wspec_runtime::num::wide({t}.len() as u64)? == {})?;", self.wide(c)?);
+                }
+            }
+        }
+        let before: HashSet<String> = self.locals.keys().cloned().collect();
+        let mut inner = self.nested(1);
+        let e = inner.fresh("e");
+        let mut body_code = String::new();
+        match elem {
+            Some(el) => inner.pattern_ref(body, el, &e, &mut body_code)?,
+            None => inner.pattern(body, &e, &mut body_code)?,
+        }
+        *self.tmp.borrow_mut() = *inner.tmp.borrow() + 1;
+        let mut new: Vec<(String, Local)> =
+            inner.locals.iter().filter(|(k, _)| !before.contains(*k)).map(|(k, l)| (k.clone(), l.clone())).collect();
+        new.sort_by(|a, b| a.0.cmp(&b.0));
+        let accs: Vec<String> = new.iter().map(|(k, _)| self.fresh(&format!("acc_{}", var_name(k)))).collect();
+        for a in &accs {
+            if spec.kind == IterKind::Opt {
+                let _ = writeln!(out, "let mut {a} = Vec::new();");
+            } else {
+                let _ = writeln!(out, "let mut {a} = Vec::with_capacity({t}.len());");
+            }
+        }
+        let pushes: String = new.iter().zip(&accs).map(|((k, l), a)| format!("{a}.push({});", inner.collected(k, l))).collect();
+        let iter = if elem.is_some() { "iter" } else { "into_iter" };
+        let _ = writeln!(out, "for {e} in {t}.{iter}() {{\n{body_code}{pushes}\n}}");
+        self.bind_collected(&new, &accs, spec.kind == IterKind::Opt, true, out);
+        Ok(())
+    }
+
+    /// After an iteration: binds each variable that the element pattern bound (`new`) to the
+    /// list its accumulator collected, or to an optional for `?`. With `keep_handles`, lists of
+    /// arena handles stay handles.
+    pub fn bind_collected(&mut self, new: &[(String, Local)], accs: &[String], optional: bool, keep_handles: bool, out: &mut String) {
+        for ((k, l), a) in new.iter().zip(accs) {
+            let rust = self.fresh(&var_name(k));
+            if optional {
+                let _ = writeln!(out, "let {rust} = {a}.into_iter().next();");
+            } else {
+                let _ = writeln!(out, "let {rust} = {a};");
+            }
+            let mut opt = vec![optional];
+            opt.extend(l.opt.iter().copied());
+            let mut local = Local::owned(rust, l.ty.clone(), l.dim + 1, opt);
+            if keep_handles && l.kind == LocalKind::Handle {
+                local.kind = LocalKind::Handle;
+            }
+            self.locals.insert(k.clone(), local);
+        }
+    }
+
     /// Statements that match `value` (code of the view of a value of type `p.ty`) against
     /// pattern `p`, binding its variables; a mismatch is a soft failure.
     pub fn pattern(&mut self, p: &Exp, value: &str, out: &mut String) -> CResult<()> {
@@ -739,52 +806,7 @@ impl<'g, 'a> Fx<'g, 'a> {
                 Ok(())
             }
             ExpKind::Iter(body, spec) if spec.index.is_none() && spec.kind != IterKind::Opt || spec.index.is_none() && spec.count.is_none() => {
-                // Element-wise: each variable of the element pattern collects one list.
-                let t = self.fresh("it");
-                let _ = writeln!(out, "let {t} = {value};");
-                // `p^n`: the length is `n`, bound here or checked.
-                if let Some(c) = spec.count.as_deref() {
-                    match &c.kind {
-                        ExpKind::Var(n) if !self.locals.contains_key(n) => {
-                            let rust = self.bind(n, Ty::Nat, 0);
-                            let _ = writeln!(out, "let {rust} = {t}.len() as u64;");
-                        }
-                        _ => {
-                            let _ = writeln!(out, "wspec_runtime::check(wspec_runtime::num::wide({t}.len() as u64)? == {})?;", self.wide(c)?);
-                        }
-                    }
-                }
-                let before: HashSet<String> = self.locals.keys().cloned().collect();
-                let mut inner = self.nested(1);
-                let e = inner.fresh("e");
-                let mut body_code = String::new();
-                inner.pattern(body, &e, &mut body_code)?;
-                *self.tmp.borrow_mut() = *inner.tmp.borrow() + 1;
-                let mut new: Vec<(String, Local)> =
-                    inner.locals.iter().filter(|(k, _)| !before.contains(*k)).map(|(k, l)| (k.clone(), l.clone())).collect();
-                new.sort_by(|a, b| a.0.cmp(&b.0));
-                let accs: Vec<String> = new.iter().map(|(k, _)| self.fresh(&format!("acc_{}", var_name(k)))).collect();
-                for a in &accs {
-                    let _ = writeln!(out, "let mut {a} = Vec::new();");
-                }
-                let pushes: String = new.iter().zip(&accs).map(|((k, l), a)| format!("{a}.push({});", inner.collected(k, l))).collect();
-                let _ = writeln!(out, "for {e} in {t}.into_iter() {{\n{body_code}{pushes}\n}}");
-                for ((k, l), a) in new.iter().zip(&accs) {
-                    let rust = self.fresh(&var_name(k));
-                    if spec.kind == IterKind::Opt {
-                        let _ = writeln!(out, "let {rust} = {a}.into_iter().next();");
-                    } else {
-                        let _ = writeln!(out, "let {rust} = {a};");
-                    }
-                    let mut opt = vec![spec.kind == IterKind::Opt];
-                    opt.extend(l.opt.iter().copied());
-                    let mut local = Local::owned(rust, l.ty.clone(), l.dim + 1, opt);
-                    if l.kind == LocalKind::Handle {
-                        local.kind = LocalKind::Handle;
-                    }
-                    self.locals.insert(k.clone(), local);
-                }
-                Ok(())
+                self.pattern_elementwise(body, spec, value, None, out)
             }
             ExpKind::Sub(inner, _) => {
                 // Narrowing: the value must be of the pattern's (smaller) type.
