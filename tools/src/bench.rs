@@ -166,18 +166,24 @@ fn mbps(bytes: usize, t: Duration) -> f64 {
 // `wspec bench exec`: execution speed on the benchmark workloads, beside wasmi
 
 const EXEC_USAGE: &str = "\
-usage: wspec bench exec [--size small|standard] [--only NAME] [--no-wasmi] [--fuel N] [WORKLOAD_DIR]
+usage: wspec bench exec [--size small|standard] [--only NAME] [--no-wasmi] [--fuel N]
+                        [--compare BIN [--runs N]] [WORKLOAD_DIR]
 
 Runs the benchmark workloads (fib, loop, sieve, matmul, gc_tree: the .wat files of WORKLOAD_DIR,
 by default ../shared/bench beside the repository) through wspec and, in the same run, through
 wasmi, and prints the time of each, their ratio, the steps wspec took and whether each engine's
 result is the expected answer (a wrong answer exits with 1).
 
-  --size small|standard  the arguments: standard (default; wspec may take minutes per workload)
-                         or small (seconds)
+  --size small|standard  the arguments: standard (default; seconds per workload)
+                         or small (a fraction of a second)
   --only NAME            one workload only (fib, loop, sieve, matmul, gc_tree)
   --no-wasmi             wspec only
   --fuel N               stop wspec after N steps (reported as out of fuel, not as a failure)
+  --compare BIN          instead of wasmi, another wspec binary (a build of another commit): each
+                         workload runs as `run` through this binary and through BIN, alternately,
+                         and the least time of each is compared (the machine is shared: the least
+                         is the run least disturbed); both must print the same results
+  --runs N               runs of each binary per workload with --compare (default 5)
 ";
 
 /// An argument or a result of a workload.
@@ -280,10 +286,13 @@ struct ExecOptions {
     wasmi: bool,
     fuel: Option<u64>,
     dir: Option<String>,
+    /// Another wspec binary to compare with, and how many runs of each.
+    compare: Option<String>,
+    runs: u32,
 }
 
 fn parse_exec_options(args: &[String]) -> Result<ExecOptions, String> {
-    let mut o = ExecOptions { size: Size::Standard, only: None, wasmi: true, fuel: None, dir: None };
+    let mut o = ExecOptions { size: Size::Standard, only: None, wasmi: true, fuel: None, dir: None, compare: None, runs: 5 };
     let mut words = crate::args::Words::new(args);
     while let Some(w) = words.next() {
         let a = w.text;
@@ -309,11 +318,19 @@ fn parse_exec_options(args: &[String]) -> Result<ExecOptions, String> {
                 let v = value()?;
                 o.fuel = Some(v.parse().map_err(|_| format!("`--fuel` takes a number of steps, not `{v}`"))?);
             }
+            "--compare" => o.compare = Some(value()?),
+            "--runs" => {
+                let v = value()?;
+                o.runs = v.parse().ok().filter(|n| *n > 0).ok_or_else(|| format!("`--runs` takes a positive number, not `{v}`"))?;
+            }
             "--color" => {}
             _ if a.starts_with('-') && a.len() > 1 => return Err(format!("unknown option `{a}` for `wspec bench exec`")),
             _ if o.dir.is_none() => o.dir = Some(a.to_string()),
             _ => return Err(format!("unexpected argument `{a}` (one WORKLOAD_DIR at most)")),
         }
+    }
+    if o.compare.is_some() && o.fuel.is_some() {
+        return Err("`--fuel` applies to the in-process run, not to `--compare`".into());
     }
     Ok(o)
 }
@@ -368,6 +385,9 @@ fn exec(args: &[String]) -> ExitCode {
     if !dir.is_dir() {
         eprintln!("error: the workload directory `{}` does not exist", dir.display());
         return ExitCode::from(2);
+    }
+    if let Some(bin) = &o.compare {
+        return ExitCode::from(compare_all(&o, Path::new(bin), &dir));
     }
     // The generated code recurses on definitions: a big stack, as for `wspec run`.
     let worker = std::thread::Builder::new().name("wspec-bench".into()).stack_size(256 << 20).spawn(move || exec_all(&o, &dir));
@@ -431,8 +451,8 @@ fn exec_all(o: &ExecOptions, dir: &Path) -> u8 {
     let progress = std::io::stderr().is_terminal();
     if o.size == Size::Standard {
         eprintln!(
-            "note: at standard sizes wspec may take a minute or more per workload (it runs 100-600 times \
-             slower than wasmi); `--size small` takes seconds"
+            "note: at standard sizes wspec takes seconds per workload (it runs tens of times slower than \
+             wasmi); `--size small` takes a fraction of a second"
         );
     }
     say!(
@@ -518,6 +538,95 @@ fn exec_all(o: &ExecOptions, dir: &Path) -> u8 {
     }
     if failed {
         eprintln!("error: a workload gave a wrong answer or failed");
+        return 1;
+    }
+    0
+}
+
+/// `--compare BIN`: each workload as `run` through this binary and through `bin`, alternately
+/// (which goes first changes every round), `o.runs` times each. Times are whole processes, so
+/// loading and instantiation count for both alike.
+fn compare_all(o: &ExecOptions, bin: &Path, dir: &Path) -> u8 {
+    let this = match std::env::current_exe() {
+        Ok(p) => p,
+        Err(e) => {
+            eprintln!("error: cannot tell where this binary is: {e}");
+            return 2;
+        }
+    };
+    if !bin.is_file() {
+        eprintln!("error: no binary `{}` to compare with", bin.display());
+        return 2;
+    }
+    let chosen: Vec<&Workload> = WORKLOADS.iter().filter(|w| o.only.as_deref().is_none_or(|n| n == w.name)).collect();
+    let progress = std::io::stderr().is_terminal();
+    say!("workloads of {}, {} size, least of {} runs each", dir.display(), if o.size == Size::Small { "small" } else { "standard" }, o.runs);
+    say!("{:<9} {:>10} {:>10} {:>10} {:>9}", "workload", "argument", "this", "other", "this/other");
+    let mut failed = false;
+    for (k, w) in chosen.iter().enumerate() {
+        let arg = match o.size {
+            Size::Small => w.small,
+            Size::Standard => w.standard,
+        };
+        let path = dir.join(w.file);
+        if !path.is_file() {
+            say!("{:<9} {:>10} skipped: no {} in the workload directory", w.name, arg.to_string(), w.file);
+            continue;
+        }
+        let args: Vec<String> = vec!["run".into(), path.display().to_string(), "--invoke".into(), w.export.into(), arg.to_string()];
+        let exes = [this.as_path(), bin];
+        let mut best: [Option<Duration>; 2] = [None, None];
+        let mut printed: [Option<Vec<u8>>; 2] = [None, None];
+        let mut problem: Option<String> = None;
+        'rounds: for round in 0..o.runs {
+            for turn in 0..2 {
+                let e = (turn + round as usize) % 2;
+                if progress {
+                    eprint!("\r\x1b[K[{}/{}] {} {}: run {} of {}", k + 1, chosen.len(), w.name, arg, round + 1, o.runs);
+                    let _ = std::io::stderr().flush();
+                }
+                let start = Instant::now();
+                let out = std::process::Command::new(exes[e]).args(&args).output();
+                let t = start.elapsed();
+                match out {
+                    Ok(out) if out.status.success() => {
+                        if printed[e].as_ref().is_some_and(|p| *p != out.stdout) {
+                            problem = Some(format!("{} printed different results on different runs", exes[e].display()));
+                            break 'rounds;
+                        }
+                        printed[e] = Some(out.stdout);
+                        best[e] = Some(best[e].map_or(t, |b| b.min(t)));
+                    }
+                    Ok(out) => {
+                        problem = Some(format!("{} failed: {}", exes[e].display(), String::from_utf8_lossy(&out.stderr).trim()));
+                        break 'rounds;
+                    }
+                    Err(err) => {
+                        problem = Some(format!("cannot run {}: {err}", exes[e].display()));
+                        break 'rounds;
+                    }
+                }
+            }
+        }
+        if progress {
+            eprint!("\r\x1b[K");
+        }
+        if problem.is_none() && printed[0] != printed[1] {
+            let show = |p: &Option<Vec<u8>>| p.as_ref().map(|b| String::from_utf8_lossy(b).trim().to_string()).unwrap_or_default();
+            problem = Some(format!("the results differ: this printed `{}`, the other `{}`", show(&printed[0]), show(&printed[1])));
+        }
+        let ratio = match (best[0], best[1]) {
+            (Some(a), Some(b)) if problem.is_none() => format!("{:.2}", a.as_secs_f64() / b.as_secs_f64().max(1e-9)),
+            _ => "-".into(),
+        };
+        say!("{:<9} {:>10} {:>10} {:>10} {:>9}", w.name, arg.to_string(), show_time(best[0]), show_time(best[1]), ratio);
+        if let Some(p) = problem {
+            say!("  {}: {p}", w.name);
+            failed = true;
+        }
+    }
+    if failed {
+        eprintln!("error: a workload failed or the binaries disagree");
         return 1;
     }
     0
@@ -698,6 +807,11 @@ mod tests {
     #[test]
     fn exec_options() {
         let o = parse_exec_options(&strings(&["--size", "small", "--only=fib", "--no-wasmi", "--fuel", "10", "dir"])).unwrap();
+        assert!(o.compare.is_none() && o.runs == 5);
+        let c = parse_exec_options(&strings(&["--compare", "old/wspec", "--runs", "3"])).unwrap();
+        assert_eq!((c.compare.as_deref(), c.runs), (Some("old/wspec"), 3));
+        assert!(parse_exec_options(&strings(&["--runs", "0"])).is_err());
+        assert!(parse_exec_options(&strings(&["--compare", "x", "--fuel", "9"])).is_err());
         assert_eq!(o.size, Size::Small);
         assert_eq!(o.only.as_deref(), Some("fib"));
         assert!(!o.wasmi);

@@ -118,3 +118,23 @@ fn validation_speed_is_measured_on_given_modules() {
     assert!(!stdout.contains("bad.wat") && stdout.contains("all 1 valid modules"), "{stdout}");
     std::fs::remove_dir_all(&dir).ok();
 }
+
+#[test]
+fn compare_times_two_binaries_and_requires_them_to_agree() {
+    let dir = workload_dir("compare", FIB_LOOP);
+    let me = env!("CARGO_BIN_EXE_wspec");
+    let out = wspec().args(["bench", "exec", "--size", "small", "--only", "fib", "--runs", "2", "--compare", me]).arg(&dir).output().unwrap();
+    let (stdout, stderr) = text(&out);
+    assert!(out.status.success(), "stdout:\n{stdout}\nstderr:\n{stderr}");
+    // workload, argument, this, other, this/other
+    let cells = row(&stdout, "fib");
+    assert_eq!(cells.len(), 5, "{cells:?}");
+    let ratio: f64 = cells[4].parse().unwrap_or_else(|_| panic!("no ratio: {cells:?}"));
+    assert!(ratio > 0.0, "{cells:?}");
+    // A binary that fails is reported, and the comparison fails.
+    let out = wspec().args(["bench", "exec", "--size", "small", "--only", "fib", "--runs", "1", "--compare", "/bin/false"]).arg(&dir).output().unwrap();
+    let (stdout, stderr) = text(&out);
+    assert_eq!(out.status.code(), Some(1), "stdout:\n{stdout}\nstderr:\n{stderr}");
+    assert!(stdout.contains("/bin/false failed"), "{stdout}");
+    std::fs::remove_dir_all(&dir).ok();
+}
