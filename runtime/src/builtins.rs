@@ -119,12 +119,12 @@ pub fn opt<X>(xs: Vec<X>) -> Option<Option<X>> {
 
 use crate::numerics as nm;
 
-#[inline]
+#[inline(always)]
 fn width(n: u64) -> Option<u32> {
     u32::try_from(n).ok().filter(|n| (1..=64).contains(n))
 }
 
-#[inline]
+#[inline(always)]
 fn int(n: u32, a: u128) -> Option<u64> {
     u64::try_from(a).ok().filter(|a| n == 64 || *a >> n == 0)
 }
@@ -139,7 +139,7 @@ fn float1(n: u64, a: u64, f32op: impl Fn(f32) -> f32, f64op: impl Fn(f64) -> f64
     }
 }
 
-#[inline]
+#[inline(always)]
 fn float2(n: u64, a: u64, b: u64, f32op: impl Fn(f32, f32) -> f32, f64op: impl Fn(f64, f64) -> f64) -> Option<u64> {
     match n {
         32 => Some(f32op(f32::from_bits(u32::try_from(a).ok()?), f32::from_bits(u32::try_from(b).ok()?)).to_bits() as u64),
@@ -148,6 +148,7 @@ fn float2(n: u64, a: u64, b: u64, f32op: impl Fn(f32, f32) -> f32, f64op: impl F
     }
 }
 
+#[inline(always)]
 fn float_rel(n: u64, a: u64, b: u64, f32op: impl Fn(f32, f32) -> u32, f64op: impl Fn(f64, f64) -> u32) -> Option<u32> {
     match n {
         32 => Some(f32op(f32::from_bits(u32::try_from(a).ok()?), f32::from_bits(u32::try_from(b).ok()?))),
@@ -158,7 +159,7 @@ fn float_rel(n: u64, a: u64, b: u64, f32op: impl Fn(f32, f32) -> u32, f64op: imp
 
 macro_rules! int_binary {
     ($($name:ident),*) => {$(
-        #[inline]
+        #[inline(always)]
         pub fn $name(n: u64, a: u128, b: u128) -> Option<u128> {
             if n == 128 {
                 return bitwise128(stringify!($name), a, b);
@@ -196,7 +197,7 @@ int_partial!(idiv_u, idiv_s, irem_u, irem_s);
 
 macro_rules! int_unary {
     ($($name:ident),*) => {$(
-        #[inline]
+        #[inline(always)]
         pub fn $name(n: u64, a: u128) -> Option<u128> {
             // At the width of a vector, only `v128.not`.
             if n == 128 {
@@ -211,7 +212,7 @@ int_unary!(ineg, iabs, inot, iclz, ictz, ipopcnt);
 
 macro_rules! int_test {
     ($($name:ident),*) => {$(
-        #[inline]
+        #[inline(always)]
         pub fn $name(n: u64, a: u128) -> Option<u32> {
             // At the width of a vector (`v128.any_true`): whether it is zero.
             if n == 128 {
@@ -227,7 +228,7 @@ int_test!(ieqz, inez);
 
 macro_rules! int_rel {
     ($($name:ident),*) => {$(
-        #[inline]
+        #[inline(always)]
         pub fn $name(n: u64, a: u128, b: u128) -> Option<u32> {
             let n = width(n)?;
             Some(nm::$name(n, int(n, a)?, int(n, b)?))
@@ -326,7 +327,7 @@ pub fn fzero(n: u64) -> Option<u64> {
 // Operators whose NaN results are a set (`$nans_`) record the choice; the others are exact.
 macro_rules! float_binary {
     ($record:ident: $($name:ident),*) => {$(
-        #[inline]
+        #[inline(always)]
         pub fn $name(n: u64, a: u64, b: u64) -> Option<u64> {
             float2(n, a, b, nm::$name::<f32>, nm::$name::<f64>).map(|r| $record(n, r))
         }
@@ -388,7 +389,7 @@ fn exact(_n: u64, bits: u64) -> u64 {
 
 macro_rules! float_rel {
     ($($name:ident),*) => {$(
-        #[inline]
+        #[inline(always)]
         pub fn $name(n: u64, a: u64, b: u64) -> Option<u32> {
             float_rel(n, a, b, nm::$name::<f32>, nm::$name::<f64>)
         }
