@@ -203,7 +203,7 @@ impl<L: Lang> Machine<L> {
     }
 
     /// The value `k` places below the top (0 is the top), if the innermost context has it.
-    #[inline]
+    #[inline(always)]
     pub fn peek(&self, k: usize) -> R<&L::Val> {
         if k < self.height() {
             Ok(&self.vals[self.vals.len() - 1 - k])
@@ -213,7 +213,7 @@ impl<L: Lang> Machine<L> {
     }
 
     /// The `n` values that end `k` places below the top.
-    #[inline]
+    #[inline(always)]
     pub fn peek_range(&self, k: usize, n: usize) -> R<&[L::Val]> {
         if k + n <= self.height() {
             let end = self.vals.len() - k;
@@ -224,7 +224,7 @@ impl<L: Lang> Machine<L> {
     }
 
     /// All values of the innermost context below the top `k`.
-    #[inline]
+    #[inline(always)]
     pub fn rest(&self, k: usize) -> R<&[L::Val]> {
         if k <= self.height() {
             Ok(&self.vals[self.val_base..self.vals.len() - k])
@@ -244,7 +244,7 @@ impl<L: Lang> Machine<L> {
     }
 
     /// Removes the `n` values below the top `keep` ones.
-    #[inline]
+    #[inline(always)]
     pub fn drop_below(&mut self, keep: usize, n: usize) {
         let end = self.vals.len() - keep;
         // A branch usually keeps nothing (or drops nothing): no draining then.
@@ -272,7 +272,7 @@ impl<L: Lang> Machine<L> {
     }
 
     /// Schedules instructions built for the purpose, without copying them again.
-    #[inline]
+    #[inline(always)]
     pub fn schedule_code(&mut self, ar: &L::Arena, code: Code<L::Instr>) {
         match code {
             Code::Nil => {}
@@ -292,7 +292,7 @@ impl<L: Lang> Machine<L> {
 
     /// The redex `i` as code: where it lies in the arena, when it was taken from there, so
     /// that a context keeping it (a loop's label) does not copy it.
-    #[inline]
+    #[inline(always)]
     pub fn redex_code(&self, ar: &L::Arena, i: &L::Instr) -> Code<L::Instr> {
         if let Some(s) = self.seq {
             if let Some(pc) = self.pc.checked_sub(1) {
@@ -322,7 +322,7 @@ impl<L: Lang> Machine<L> {
     }
 
     /// The innermost context.
-    #[inline]
+    #[inline(always)]
     pub fn top(&self) -> R<&L::Context> {
         self.ctrl.last().map(|e| &e.ctx).ok_or_else(Fail::soft)
     }
@@ -360,6 +360,7 @@ impl<L: Lang> Machine<L> {
 
     /// Leaves the innermost context: its remaining code is dropped, its values stay (they now
     /// belong to the enclosing context). Returns what the context held.
+    #[inline(always)]
     pub fn leave(&mut self, ar: &L::Arena) -> R<L::Context> {
         // The positions are read where the entry lies: read from a popped copy, they straddled
         // the pieces it was copied in, which stalls.
@@ -521,6 +522,7 @@ impl<I> Code<I> {
     }
 
     /// The instructions, read from the arena they may lie in.
+    #[inline(always)]
     pub fn view<'a>(&'a self, arena: &'a Arena<I>) -> &'a [I] {
         match self {
             Code::Nil => &[],
