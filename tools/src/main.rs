@@ -37,8 +37,9 @@ Commands:
                      Instantiate a module (.wasm or .wat) and invoke an exported function with
                      typed arguments (i32:5, f64:nan, or bare numbers); --trace prints every rule
                      applied, --json the results (NaNs as the sets the standard allows), trap
-                     kinds and the exports' final state; --fuel N, --max-depth N and
-                     --max-memory BYTES (e.g. 64Mi; default 4Gi) limit the run
+                     kinds and the exports' final state; --fuel N, --max-depth N (nested
+                     calls and blocks; default 20000) and --max-memory BYTES (e.g. 64Mi;
+                     default 4Gi) limit the run
   fuzz-diff          Differential testing against wasmi on wasm-smith modules: results, trap
                      kinds and exported state compared modulo what the standard leaves open;
                      divergences are shrunk and written to a folder; --seed S, --iterations N
