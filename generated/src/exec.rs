@@ -34,22 +34,21 @@ fn rule_1(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let (o_9,) = rels::expand(ar_, &(*fi).type_)?;
     #[allow(irrefutable_let_patterns)]
     let Comptype::Func(f_10, f_11) = &*o_9 else { return Err(wspec_runtime::Fail::soft()) };
-    let len_12 = f_10.len() as u64;
-    let n = len_12;
-    let n_14 = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?;
-    let vs_15 = m_.peek_range(0usize + 1usize, n_14)?;
-    let eq_222 = defs::hostcall(ar_, k, &(*z).0, &({ let n_ = wspec_runtime::seq::same_len(&[wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?, vs_15.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let vs_15_221 = vs_15[i_].clone(); out_.push(vs_15_221); } out_ }))?;
-    let (t_223, t_224,) = eq_222;
-    let s_q = t_223;
-    let res = t_224;
-    let state_225 = defs::with_store(ar_, z, &s_q)?;
-    let code_226 = Code::from_vec(defs::resultinstrs(ar_, &res)?);
+    let n = f_10.len() as u64;
+    let n_12 = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?;
+    let vs_13 = m_.peek_range(0usize + 1usize, n_12)?;
+    let eq_220 = defs::hostcall(ar_, k, &(*z).0, &({ let n_ = wspec_runtime::seq::same_len(&[wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?, vs_13.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let vs_13_219 = vs_13[i_].clone(); out_.push(vs_13_219); } out_ }))?;
+    let (t_221, t_222,) = eq_220;
+    let s_q = t_221;
+    let res = t_222;
+    let state_223 = defs::with_store(ar_, z, &s_q)?;
+    let code_224 = Code::from_vec(defs::resultinstrs(ar_, &res)?);
     let keep_ = 0usize;
-    let popped_ = 0usize + 1usize + n_14 - keep_;
+    let popped_ = 0usize + 1usize + n_12 - keep_;
     m_.pop_n(popped_);
     let _ = keep_;
-    m_.state = state_225;
-    m_.schedule_code(ar_, code_226.into());
+    m_.state = state_223;
+    m_.schedule_code(ar_, code_224.into());
     Ok(())
 }
 
@@ -97,26 +96,24 @@ fn rule_3(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let (o_20,) = rels::expand(ar_, &(*fi).type_)?;
     #[allow(irrefutable_let_patterns)]
     let Comptype::Func(f_21, f_22) = &*o_20 else { return Err(wspec_runtime::Fail::soft()) };
-    let len_23 = f_21.len() as u64;
-    let n = len_23;
-    let len_24 = f_22.len() as u64;
-    let m = len_24;
-    let n_25 = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?;
-    let vs_26 = m_.peek_range(0usize + 1usize, n_25)?;
-    let eq_229 = Frame { locals: wspec_runtime::seq::cat([{ let n_ = wspec_runtime::seq::same_len(&[wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?, vs_26.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let vs_26_127 = vs_26[i_].clone(); out_.push(Some(vs_26_127)); } out_ }, { let n_ = wspec_runtime::seq::same_len(&[t_18.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let t_18_228 = t_18[i_].clone(); out_.push(defs::default_(ar_, &(defs::inst_valtype(ar_, &(*fi).module, &t_18_228)?))?); } out_ }]), module: (*fi).module.clone() };
-    let f = eq_229;
+    let n = f_21.len() as u64;
+    let m = f_22.len() as u64;
+    let n_23 = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?;
+    let vs_24 = m_.peek_range(0usize + 1usize, n_23)?;
+    let eq_227 = Frame { locals: wspec_runtime::seq::cat([{ let n_ = wspec_runtime::seq::same_len(&[wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?, vs_24.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let vs_24_125 = vs_24[i_].clone(); out_.push(Some(vs_24_125)); } out_ }, { let n_ = wspec_runtime::seq::same_len(&[t_18.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let t_18_226 = t_18[i_].clone(); out_.push(defs::default_(ar_, &(defs::inst_valtype(ar_, &(*fi).module, &t_18_226)?))?); } out_ }]), module: (*fi).module.clone() };
+    let f = eq_227;
+    let cf_228 = m;
+    let cf_229 = f;
     let cf_230 = m;
-    let cf_231 = f;
-    let cf_232 = m;
-    let cf_233: Code<Instr> = Code::Nil;
-    let seq_234: Seq<Instr> = instr_19;
+    let cf_231: Code<Instr> = Code::Nil;
+    let seq_232: Seq<Instr> = instr_19;
     let keep_ = 0usize;
-    let popped_ = 0usize + 1usize + n_25 - keep_;
+    let popped_ = 0usize + 1usize + n_23 - keep_;
     m_.pop_n(popped_);
     let _ = keep_;
-    let saved_ = std::mem::replace(&mut m_.state.1, cf_231);
-    m_.enter(ar_, EvalCtx::Frame(cf_230, saved_), keep_, None)?;
-    m_.enter(ar_, EvalCtx::Label(cf_232, cf_233), keep_, Some(seq_234))?;
+    let saved_ = std::mem::replace(&mut m_.state.1, cf_229);
+    m_.enter(ar_, EvalCtx::Frame(cf_228, saved_), keep_, None)?;
+    m_.enter(ar_, EvalCtx::Label(cf_230, cf_231), keep_, Some(seq_232))?;
     let keep_ = 0usize;
     let _ = keep_;
     let keep_ = 0usize;
@@ -138,9 +135,9 @@ fn rule_4(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let (o_20,) = rels::expand(ar_, dt)?;
     #[allow(irrefutable_let_patterns)]
     let Comptype::Func(f_21, f_22) = &*o_20 else { return Err(wspec_runtime::Fail::soft()) };
-    let len_23 = f_21.len() as u64;
-    let n = len_23;
-    let l_24 = f_22.clone();
+    let n = f_21.len() as u64;
+    let cp_23 = (*f_22).clone();
+    let l_24 = cp_23;
     wspec_runtime::check(l_24.len() == 0)?;
     let n_25 = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?;
     let vs_26 = m_.peek_range(0usize, n_25)?;
@@ -1118,32 +1115,33 @@ fn rule_31(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let (o_7,) = rels::expand(ar_, &(*wspec_runtime::seq::at(&(*z).1.module.types, wspec_runtime::num::wide((x))?)?))?;
     #[allow(irrefutable_let_patterns)]
     let Comptype::Struct(f_8) = &*o_7 else { return Err(wspec_runtime::Fail::soft()) };
-    let it_9 = f_8.clone();
+    let it_9 = f_8;
     let n = it_9.len() as u64;
-    let mut acc_mut__15 = Vec::with_capacity(it_9.len());
-    let mut acc_zt_16 = Vec::with_capacity(it_9.len());
-    for e_11 in it_9.into_iter() {
+    let mut acc_mut__16 = Vec::with_capacity(it_9.len());
+    let mut acc_zt_17 = Vec::with_capacity(it_9.len());
+    for e_11 in it_9.iter() {
     #[allow(irrefutable_let_patterns)]
     let Fieldtype(f_12, f_13) = e_11 else { return Err(wspec_runtime::Fail::soft()) };
-    let mut_ = f_12.clone();
-    let zt = f_13.clone();
-    acc_mut__15.push(mut_);acc_zt_16.push(zt);
+    let cp_14 = (*f_12).clone();
+    let mut_ = cp_14;
+    let zt = f_13;
+    acc_mut__16.push(mut_);acc_zt_17.push((*zt).clone());
     }
-    let zt_18 = acc_zt_16;
-    let n_19 = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?;
-    let vs_20 = m_.peek_range(0usize, n_19)?;
-    let eq_23 = ((*z).0.structs.len() as u64);
-    let a = eq_23;
-    let eq_130 = std::rc::Rc::new(Structinst { type_: (*wspec_runtime::seq::at(&(*z).1.module.types, wspec_runtime::num::wide((x))?)?).clone(), fields: { let n_ = wspec_runtime::seq::same_len(&[wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?, zt_18.len(), vs_20.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let zt_18_128 = zt_18[i_].clone(); let vs_20_129 = vs_20[i_].clone(); out_.push(defs::packfield_(ar_, &zt_18_128, &vs_20_129)?); } out_ } });
-    let si = (&eq_130);
-    let arg_131 = (*si).clone();
-    let push_132 = Val::Ref(Ref::RefStructAddr(a));
+    let zt_19 = acc_zt_17;
+    let n_20 = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?;
+    let vs_21 = m_.peek_range(0usize, n_20)?;
+    let eq_24 = ((*z).0.structs.len() as u64);
+    let a = eq_24;
+    let eq_131 = std::rc::Rc::new(Structinst { type_: (*wspec_runtime::seq::at(&(*z).1.module.types, wspec_runtime::num::wide((x))?)?).clone(), fields: { let n_ = wspec_runtime::seq::same_len(&[wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?, zt_19.len(), vs_21.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let zt_19_129 = zt_19[i_].clone(); let vs_21_130 = vs_21[i_].clone(); out_.push(defs::packfield_(ar_, &zt_19_129, &vs_21_130)?); } out_ } });
+    let si = (&eq_131);
+    let arg_132 = (*si).clone();
+    let push_133 = Val::Ref(Ref::RefStructAddr(a));
     let keep_ = 0usize;
-    let popped_ = 0usize + n_19 - keep_;
+    let popped_ = 0usize + n_20 - keep_;
     m_.pop_n(popped_);
     let _ = keep_;
-    defs::add_structinst(ar_, &mut m_.state, arg_131)?;
-    m_.push(push_132)?;
+    defs::add_structinst(ar_, &mut m_.state, arg_132)?;
+    m_.push(push_133)?;
     Ok(())
 }
 
@@ -1188,25 +1186,26 @@ fn rule_33(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let (o_13,) = rels::expand(ar_, &(*wspec_runtime::seq::at(&(*z).1.module.types, wspec_runtime::num::wide((x))?)?))?;
     #[allow(irrefutable_let_patterns)]
     let Comptype::Struct(f_14) = &*o_13 else { return Err(wspec_runtime::Fail::soft()) };
-    let it_15 = f_14.clone();
-    let mut acc_mut__21 = Vec::with_capacity(it_15.len());
-    let mut acc_zt_22 = Vec::with_capacity(it_15.len());
-    for e_17 in it_15.into_iter() {
+    let it_15 = f_14;
+    let mut acc_mut__22 = Vec::with_capacity(it_15.len());
+    let mut acc_zt_23 = Vec::with_capacity(it_15.len());
+    for e_17 in it_15.iter() {
     #[allow(irrefutable_let_patterns)]
     let Fieldtype(f_18, f_19) = e_17 else { return Err(wspec_runtime::Fail::soft()) };
-    let mut_ = f_18.clone();
-    let zt = f_19.clone();
-    acc_mut__21.push(mut_);acc_zt_22.push(zt);
+    let cp_20 = (*f_18).clone();
+    let mut_ = cp_20;
+    let zt = f_19;
+    acc_mut__22.push(mut_);acc_zt_23.push((*zt).clone());
     }
-    let zt_24 = acc_zt_22;
-    let arg_25 = a;
-    let arg_26 = i;
-    let arg_27 = defs::packfield_(ar_, &(*wspec_runtime::seq::at(&zt_24, wspec_runtime::num::wide(i)?)?), val)?;
+    let zt_25 = acc_zt_23;
+    let arg_26 = a;
+    let arg_27 = i;
+    let arg_28 = defs::packfield_(ar_, &(*wspec_runtime::seq::at(&zt_25, wspec_runtime::num::wide(i)?)?), val)?;
     let keep_ = 0usize;
     let popped_ = 0usize + 1usize + 1usize - keep_;
     m_.pop_n(popped_);
     let _ = keep_;
-    defs::with_struct(ar_, &mut m_.state, arg_25, arg_26, arg_27)?;
+    defs::with_struct(ar_, &mut m_.state, arg_26, arg_27, arg_28)?;
     Ok(())
 }
 
@@ -1227,20 +1226,20 @@ fn rule_34(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     #[allow(irrefutable_let_patterns)]
     let Comptype::Array(f_13) = &*o_12 else { return Err(wspec_runtime::Fail::soft()) };
     #[allow(irrefutable_let_patterns)]
-    let Fieldtype(f_14, f_15) = f_13.clone() else { return Err(wspec_runtime::Fail::soft()) };
-    let zt = f_15.clone();
-    let eq_18 = ((*z).0.arrays.len() as u64);
-    let a = eq_18;
-    let eq_124 = std::rc::Rc::new(Arrayinst { type_: (*wspec_runtime::seq::at(&(*z).1.module.types, wspec_runtime::num::wide((x))?)?).clone(), fields: { let n_ = wspec_runtime::seq::same_len(&[wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?, vs_7.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let vs_7_123 = vs_7[i_].clone(); out_.push(defs::packfield_(ar_, &zt, &vs_7_123)?); } out_ } });
-    let ai = (&eq_124);
-    let arg_125 = (*ai).clone();
-    let push_126 = Val::Ref(Ref::RefArrayAddr(a));
+    let Fieldtype(f_14, f_15) = f_13 else { return Err(wspec_runtime::Fail::soft()) };
+    let zt = f_15;
+    let eq_19 = ((*z).0.arrays.len() as u64);
+    let a = eq_19;
+    let eq_125 = std::rc::Rc::new(Arrayinst { type_: (*wspec_runtime::seq::at(&(*z).1.module.types, wspec_runtime::num::wide((x))?)?).clone(), fields: { let n_ = wspec_runtime::seq::same_len(&[wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?, vs_7.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let vs_7_124 = vs_7[i_].clone(); out_.push(defs::packfield_(ar_, zt, &vs_7_124)?); } out_ } });
+    let ai = (&eq_125);
+    let arg_126 = (*ai).clone();
+    let push_127 = Val::Ref(Ref::RefArrayAddr(a));
     let keep_ = 0usize;
     let popped_ = 0usize + n_6 - keep_;
     m_.pop_n(popped_);
     let _ = keep_;
-    defs::add_arrayinst(ar_, &mut m_.state, arg_125)?;
-    m_.push(push_126)?;
+    defs::add_arrayinst(ar_, &mut m_.state, arg_126)?;
+    m_.push(push_127)?;
     Ok(())
 }
 
@@ -1330,16 +1329,16 @@ fn rule_37(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     #[allow(irrefutable_let_patterns)]
     let Comptype::Array(f_16) = &*o_15 else { return Err(wspec_runtime::Fail::soft()) };
     #[allow(irrefutable_let_patterns)]
-    let Fieldtype(f_17, f_18) = f_16.clone() else { return Err(wspec_runtime::Fail::soft()) };
-    let zt = f_18.clone();
-    let arg_19 = a;
-    let arg_20 = i;
-    let arg_21 = defs::packfield_(ar_, &zt, val)?;
+    let Fieldtype(f_17, f_18) = f_16 else { return Err(wspec_runtime::Fail::soft()) };
+    let zt = f_18;
+    let arg_20 = a;
+    let arg_21 = i;
+    let arg_22 = defs::packfield_(ar_, zt, val)?;
     let keep_ = 0usize;
     let popped_ = 0usize + 1usize + 1usize + 1usize - keep_;
     m_.pop_n(popped_);
     let _ = keep_;
-    defs::with_array(ar_, &mut m_.state, arg_19, arg_20, arg_21)?;
+    defs::with_array(ar_, &mut m_.state, arg_20, arg_21, arg_22)?;
     Ok(())
 }
 
@@ -1452,17 +1451,17 @@ fn rule_40(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     #[allow(irrefutable_let_patterns)]
     let Comptype::Array(f_21) = &*o_20 else { return Err(wspec_runtime::Fail::soft()) };
     #[allow(irrefutable_let_patterns)]
-    let Fieldtype(f_22, f_23) = f_21.clone() else { return Err(wspec_runtime::Fail::soft()) };
-    let zt = f_23.clone();
-    let arg_24 = a;
-    let arg_25 = i;
-    let arg_26 = n;
-    let arg_127 = { let n_ = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { out_.push(defs::packfield_(ar_, &zt, val)?); } out_ };
+    let Fieldtype(f_22, f_23) = f_21 else { return Err(wspec_runtime::Fail::soft()) };
+    let zt = f_23;
+    let arg_25 = a;
+    let arg_26 = i;
+    let arg_27 = n;
+    let arg_128 = { let n_ = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { out_.push(defs::packfield_(ar_, zt, val)?); } out_ };
     let keep_ = 0usize;
     let popped_ = 0usize + 1usize + 1usize + 1usize + 1usize - keep_;
     m_.pop_n(popped_);
     let _ = keep_;
-    defs::with_arrayslice(ar_, &mut m_.state, arg_24, arg_25, arg_26, arg_127)?;
+    defs::with_arrayslice(ar_, &mut m_.state, arg_25, arg_26, arg_27, arg_128)?;
     Ok(())
 }
 
@@ -1960,15 +1959,15 @@ fn rule_51(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     #[allow(irrefutable_let_patterns)]
     let Comptype::Array(f_27) = &*o_26 else { return Err(wspec_runtime::Fail::soft()) };
     #[allow(irrefutable_let_patterns)]
-    let Fieldtype(f_28, f_29) = f_27.clone() else { return Err(wspec_runtime::Fail::soft()) };
-    let zt = f_29.clone();
-    wspec_runtime::check((wspec_runtime::num::add(wspec_runtime::num::wide(j)?, wspec_runtime::num::div(wspec_runtime::num::mul(wspec_runtime::num::wide(n)?, wspec_runtime::num::wide(defs::zsize(ar_, &zt)?)?)?, 8i128)?)? > wspec_runtime::num::wide(((*wspec_runtime::seq::at(&(*z).0.datas, wspec_runtime::num::wide((*wspec_runtime::seq::at(&(*z).1.module.datas, wspec_runtime::num::wide((y))?)?))?)?).bytes.len() as u64))?))?;
-    let code_38 = Code::One(Instr::Trap);
+    let Fieldtype(f_28, f_29) = f_27 else { return Err(wspec_runtime::Fail::soft()) };
+    let zt = f_29;
+    wspec_runtime::check((wspec_runtime::num::add(wspec_runtime::num::wide(j)?, wspec_runtime::num::div(wspec_runtime::num::mul(wspec_runtime::num::wide(n)?, wspec_runtime::num::wide(defs::zsize(ar_, zt)?)?)?, 8i128)?)? > wspec_runtime::num::wide(((*wspec_runtime::seq::at(&(*z).0.datas, wspec_runtime::num::wide((*wspec_runtime::seq::at(&(*z).1.module.datas, wspec_runtime::num::wide((y))?)?))?)?).bytes.len() as u64))?))?;
+    let code_39 = Code::One(Instr::Trap);
     let keep_ = 0usize;
     let popped_ = 0usize + 1usize + 1usize + 1usize + 1usize - keep_;
     m_.pop_n(popped_);
     let _ = keep_;
-    m_.schedule_code(ar_, code_38.into());
+    m_.schedule_code(ar_, code_39.into());
     m_.note = Some("out of bounds memory access".into());
     Ok(())
 }
@@ -2015,19 +2014,19 @@ fn rule_52(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     #[allow(irrefutable_let_patterns)]
     let Comptype::Array(f_27) = &*o_26 else { return Err(wspec_runtime::Fail::soft()) };
     #[allow(irrefutable_let_patterns)]
-    let Fieldtype(f_28, f_29) = f_27.clone() else { return Err(wspec_runtime::Fail::soft()) };
-    let zt = f_29.clone();
-    let eq_162 = { let n_ = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?; let mut out_ = Vec::with_capacity(n_); for k in 0..n_ { let k = k as u64; out_.push(defs::packfield_(ar_, &zt, &(defs::inv_zbytes_(ar_, &zt, &(wspec_runtime::seq::slice(&(*wspec_runtime::seq::at(&(*z).0.datas, wspec_runtime::num::wide((*wspec_runtime::seq::at(&(*z).1.module.datas, wspec_runtime::num::wide((y))?)?))?)?).bytes, wspec_runtime::num::add(wspec_runtime::num::wide(j)?, wspec_runtime::num::div(wspec_runtime::num::mul(wspec_runtime::num::wide(k)?, wspec_runtime::num::wide(defs::zsize(ar_, &zt)?)?)?, 8i128)?)?, wspec_runtime::num::div(wspec_runtime::num::wide(defs::zsize(ar_, &zt)?)?, 8i128)?)?))?))?); } out_ };
-    let fv = eq_162;
-    let arg_163 = a;
-    let arg_164 = i;
-    let arg_165 = n;
-    let arg_267 = { let n_ = wspec_runtime::seq::same_len(&[wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?, fv.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let fv_266 = fv[i_].clone(); out_.push(fv_266); } out_ };
+    let Fieldtype(f_28, f_29) = f_27 else { return Err(wspec_runtime::Fail::soft()) };
+    let zt = f_29;
+    let eq_163 = { let n_ = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?; let mut out_ = Vec::with_capacity(n_); for k in 0..n_ { let k = k as u64; out_.push(defs::packfield_(ar_, zt, &(defs::inv_zbytes_(ar_, zt, &(wspec_runtime::seq::slice(&(*wspec_runtime::seq::at(&(*z).0.datas, wspec_runtime::num::wide((*wspec_runtime::seq::at(&(*z).1.module.datas, wspec_runtime::num::wide((y))?)?))?)?).bytes, wspec_runtime::num::add(wspec_runtime::num::wide(j)?, wspec_runtime::num::div(wspec_runtime::num::mul(wspec_runtime::num::wide(k)?, wspec_runtime::num::wide(defs::zsize(ar_, zt)?)?)?, 8i128)?)?, wspec_runtime::num::div(wspec_runtime::num::wide(defs::zsize(ar_, zt)?)?, 8i128)?)?))?))?); } out_ };
+    let fv = eq_163;
+    let arg_164 = a;
+    let arg_165 = i;
+    let arg_166 = n;
+    let arg_268 = { let n_ = wspec_runtime::seq::same_len(&[wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?, fv.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let fv_267 = fv[i_].clone(); out_.push(fv_267); } out_ };
     let keep_ = 0usize;
     let popped_ = 0usize + 1usize + 1usize + 1usize + 1usize - keep_;
     m_.pop_n(popped_);
     let _ = keep_;
-    defs::with_arrayslice(ar_, &mut m_.state, arg_163, arg_164, arg_165, arg_267)?;
+    defs::with_arrayslice(ar_, &mut m_.state, arg_164, arg_165, arg_166, arg_268)?;
     Ok(())
 }
 
@@ -2625,20 +2624,19 @@ fn rule_78(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let (o_8,) = rels::expand(ar_, &(*wspec_runtime::seq::at(&(*z).0.funcs, wspec_runtime::num::wide(a)?)?).type_)?;
     #[allow(irrefutable_let_patterns)]
     let Comptype::Func(f_9, f_10) = &*o_8 else { return Err(wspec_runtime::Fail::soft()) };
-    let len_11 = f_9.len() as u64;
-    let n = len_11;
-    let n_13 = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?;
-    let vs_14 = m_.peek_range(0usize + 1usize, n_13)?;
-    let val_q_15 = m_.rest(0usize + 1usize + n_13)?;
-    let code_16 = Code::One(Instr::CallRef((*tu).clone()));
-    let keep_ = 1usize + n_13;
+    let n = f_9.len() as u64;
+    let n_11 = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?;
+    let vs_12 = m_.peek_range(0usize + 1usize, n_11)?;
+    let val_q_13 = m_.rest(0usize + 1usize + n_11)?;
+    let code_14 = Code::One(Instr::CallRef((*tu).clone()));
+    let keep_ = 1usize + n_11;
     let below_ = m_.height() - keep_;
     m_.drop_below(keep_, below_);
     let _ = keep_;
     m_.discard_code();
     let left_ = m_.leave(ar_)?;
     restore(m_, left_);
-    m_.schedule_code(ar_, code_16.into());
+    m_.schedule_code(ar_, code_14.into());
     Ok(())
 }
 
@@ -5140,33 +5138,34 @@ fn rule_177(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let (o_7,) = rels::expand(ar_, &(*wspec_runtime::seq::at(&(*z).1.module.types, wspec_runtime::num::wide((x))?)?))?;
     #[allow(irrefutable_let_patterns)]
     let Comptype::Struct(f_8) = &*o_7 else { return Err(wspec_runtime::Fail::soft()) };
-    let it_9 = f_8.clone();
-    let mut acc_mut__15 = Vec::with_capacity(it_9.len());
-    let mut acc_zt_16 = Vec::with_capacity(it_9.len());
-    for e_11 in it_9.into_iter() {
+    let it_9 = f_8;
+    let mut acc_mut__16 = Vec::with_capacity(it_9.len());
+    let mut acc_zt_17 = Vec::with_capacity(it_9.len());
+    for e_11 in it_9.iter() {
     #[allow(irrefutable_let_patterns)]
     let Fieldtype(f_12, f_13) = e_11 else { return Err(wspec_runtime::Fail::soft()) };
-    let mut_ = f_12.clone();
-    let zt = f_13.clone();
-    acc_mut__15.push(mut_);acc_zt_16.push(zt);
+    let cp_14 = (*f_12).clone();
+    let mut_ = cp_14;
+    let zt = f_13;
+    acc_mut__16.push(mut_);acc_zt_17.push((*zt).clone());
     }
-    let zt_18 = acc_zt_16;
-    let src_24: Vec<_> = zt_18.clone().into_iter().collect();
-    let mut acc_val_25 = Vec::new();
-    for i_ in 0..wspec_runtime::seq::same_len(&[src_24.len()])? { let zt_18_20 = src_24[i_].clone(); 
-    let eq_21 = defs::default_(ar_, &(defs::unpack(ar_, &zt_18_20)?))?;
-    let Some(o_22) = eq_21 else { return Err(wspec_runtime::Fail::soft()) };
-    let val = o_22;
-    acc_val_25.push(val.clone()); }
-    let val_26 = acc_val_25;
-    let push_27 = val_26.clone();
-    let code_28 = Code::One(Instr::StructNew(x));
+    let zt_19 = acc_zt_17;
+    let src_25: Vec<_> = zt_19.clone().into_iter().collect();
+    let mut acc_val_26 = Vec::new();
+    for i_ in 0..wspec_runtime::seq::same_len(&[src_25.len()])? { let zt_19_21 = src_25[i_].clone(); 
+    let eq_22 = defs::default_(ar_, &(defs::unpack(ar_, &zt_19_21)?))?;
+    let Some(o_23) = eq_22 else { return Err(wspec_runtime::Fail::soft()) };
+    let val = o_23;
+    acc_val_26.push(val.clone()); }
+    let val_27 = acc_val_26;
+    let push_28 = val_27.clone();
+    let code_29 = Code::One(Instr::StructNew(x));
     let keep_ = 0usize;
     let popped_ = 0usize - keep_;
     m_.pop_n(popped_);
     let _ = keep_;
-    for v_ in push_27 { m_.push(v_)?; }
-    m_.schedule_code(ar_, code_28.into());
+    for v_ in push_28 { m_.push(v_)?; }
+    m_.schedule_code(ar_, code_29.into());
     Ok(())
 }
 
@@ -5210,23 +5209,24 @@ fn rule_179(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let (o_14,) = rels::expand(ar_, &(*wspec_runtime::seq::at(&(*z).1.module.types, wspec_runtime::num::wide((x))?)?))?;
     #[allow(irrefutable_let_patterns)]
     let Comptype::Struct(f_15) = &*o_14 else { return Err(wspec_runtime::Fail::soft()) };
-    let it_16 = f_15.clone();
-    let mut acc_mut__22 = Vec::with_capacity(it_16.len());
-    let mut acc_zt_23 = Vec::with_capacity(it_16.len());
-    for e_18 in it_16.into_iter() {
+    let it_16 = f_15;
+    let mut acc_mut__23 = Vec::with_capacity(it_16.len());
+    let mut acc_zt_24 = Vec::with_capacity(it_16.len());
+    for e_18 in it_16.iter() {
     #[allow(irrefutable_let_patterns)]
     let Fieldtype(f_19, f_20) = e_18 else { return Err(wspec_runtime::Fail::soft()) };
-    let mut_ = f_19.clone();
-    let zt = f_20.clone();
-    acc_mut__22.push(mut_);acc_zt_23.push(zt);
+    let cp_21 = (*f_19).clone();
+    let mut_ = cp_21;
+    let zt = f_20;
+    acc_mut__23.push(mut_);acc_zt_24.push((*zt).clone());
     }
-    let zt_25 = acc_zt_23;
-    let code_26 = Code::One(conv::val_to_instr(defs::unpackfield_(ar_, &(*wspec_runtime::seq::at(&zt_25, wspec_runtime::num::wide(i)?)?), sx, &(*wspec_runtime::seq::at(&(*wspec_runtime::seq::at(&(*z).0.structs, wspec_runtime::num::wide(a)?)?).fields, wspec_runtime::num::wide(i)?)?))?));
+    let zt_26 = acc_zt_24;
+    let code_27 = Code::One(conv::val_to_instr(defs::unpackfield_(ar_, &(*wspec_runtime::seq::at(&zt_26, wspec_runtime::num::wide(i)?)?), sx, &(*wspec_runtime::seq::at(&(*wspec_runtime::seq::at(&(*z).0.structs, wspec_runtime::num::wide(a)?)?).fields, wspec_runtime::num::wide(i)?)?))?));
     let keep_ = 0usize;
     let popped_ = 0usize + 1usize - keep_;
     m_.pop_n(popped_);
     let _ = keep_;
-    m_.schedule_code(ar_, code_26.into());
+    m_.schedule_code(ar_, code_27.into());
     Ok(())
 }
 
@@ -5250,19 +5250,19 @@ fn rule_180(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     #[allow(irrefutable_let_patterns)]
     let Comptype::Array(f_13) = &*o_12 else { return Err(wspec_runtime::Fail::soft()) };
     #[allow(irrefutable_let_patterns)]
-    let Fieldtype(f_14, f_15) = f_13.clone() else { return Err(wspec_runtime::Fail::soft()) };
-    let zt = f_15.clone();
-    let eq_16 = defs::default_(ar_, &(defs::unpack(ar_, &zt)?))?;
-    let Some(o_17) = eq_16 else { return Err(wspec_runtime::Fail::soft()) };
-    let val = o_17;
-    let push_118 = { let n_ = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { out_.push(val.clone()); } out_ };
-    let code_119 = Code::One(Instr::ArrayNewFixed(x, wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(n)?)?));
+    let Fieldtype(f_14, f_15) = f_13 else { return Err(wspec_runtime::Fail::soft()) };
+    let zt = f_15;
+    let eq_17 = defs::default_(ar_, &(defs::unpack(ar_, zt)?))?;
+    let Some(o_18) = eq_17 else { return Err(wspec_runtime::Fail::soft()) };
+    let val = o_18;
+    let push_119 = { let n_ = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { out_.push(val.clone()); } out_ };
+    let code_120 = Code::One(Instr::ArrayNewFixed(x, wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(n)?)?));
     let keep_ = 0usize;
     let popped_ = 0usize + 1usize - keep_;
     m_.pop_n(popped_);
     let _ = keep_;
-    for v_ in push_118 { m_.push(v_)?; }
-    m_.schedule_code(ar_, code_119.into());
+    for v_ in push_119 { m_.push(v_)?; }
+    m_.schedule_code(ar_, code_120.into());
     Ok(())
 }
 
@@ -5372,15 +5372,15 @@ fn rule_183(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     #[allow(irrefutable_let_patterns)]
     let Comptype::Array(f_20) = &*o_19 else { return Err(wspec_runtime::Fail::soft()) };
     #[allow(irrefutable_let_patterns)]
-    let Fieldtype(f_21, f_22) = f_20.clone() else { return Err(wspec_runtime::Fail::soft()) };
-    let zt = f_22.clone();
-    wspec_runtime::check((wspec_runtime::num::add(wspec_runtime::num::wide(i)?, wspec_runtime::num::div(wspec_runtime::num::mul(wspec_runtime::num::wide(n)?, wspec_runtime::num::wide(defs::zsize(ar_, &zt)?)?)?, 8i128)?)? > wspec_runtime::num::wide(((*wspec_runtime::seq::at(&(*z).0.datas, wspec_runtime::num::wide((*wspec_runtime::seq::at(&(*z).1.module.datas, wspec_runtime::num::wide((y))?)?))?)?).bytes.len() as u64))?))?;
-    let code_31 = Code::One(Instr::Trap);
+    let Fieldtype(f_21, f_22) = f_20 else { return Err(wspec_runtime::Fail::soft()) };
+    let zt = f_22;
+    wspec_runtime::check((wspec_runtime::num::add(wspec_runtime::num::wide(i)?, wspec_runtime::num::div(wspec_runtime::num::mul(wspec_runtime::num::wide(n)?, wspec_runtime::num::wide(defs::zsize(ar_, zt)?)?)?, 8i128)?)? > wspec_runtime::num::wide(((*wspec_runtime::seq::at(&(*z).0.datas, wspec_runtime::num::wide((*wspec_runtime::seq::at(&(*z).1.module.datas, wspec_runtime::num::wide((y))?)?))?)?).bytes.len() as u64))?))?;
+    let code_32 = Code::One(Instr::Trap);
     let keep_ = 0usize;
     let popped_ = 0usize + 1usize + 1usize - keep_;
     m_.pop_n(popped_);
     let _ = keep_;
-    m_.schedule_code(ar_, code_31.into());
+    m_.schedule_code(ar_, code_32.into());
     m_.note = Some("out of bounds memory access".into());
     Ok(())
 }
@@ -5415,18 +5415,18 @@ fn rule_184(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     #[allow(irrefutable_let_patterns)]
     let Comptype::Array(f_20) = &*o_19 else { return Err(wspec_runtime::Fail::soft()) };
     #[allow(irrefutable_let_patterns)]
-    let Fieldtype(f_21, f_22) = f_20.clone() else { return Err(wspec_runtime::Fail::soft()) };
-    let zt = f_22.clone();
-    let eq_139 = { let n_ = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?; let mut out_ = Vec::with_capacity(n_); for k in 0..n_ { let k = k as u64; out_.push(defs::inv_zbytes_(ar_, &zt, &(wspec_runtime::seq::slice(&(*wspec_runtime::seq::at(&(*z).0.datas, wspec_runtime::num::wide((*wspec_runtime::seq::at(&(*z).1.module.datas, wspec_runtime::num::wide((y))?)?))?)?).bytes, wspec_runtime::num::add(wspec_runtime::num::wide(i)?, wspec_runtime::num::div(wspec_runtime::num::mul(wspec_runtime::num::wide(k)?, wspec_runtime::num::wide(defs::zsize(ar_, &zt)?)?)?, 8i128)?)?, wspec_runtime::num::div(wspec_runtime::num::wide(defs::zsize(ar_, &zt)?)?, 8i128)?)?))?); } out_ };
-    let val = eq_139;
-    let push_140 = val.clone();
-    let code_141 = Code::One(Instr::ArrayNewFixed(x, wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(n)?)?));
+    let Fieldtype(f_21, f_22) = f_20 else { return Err(wspec_runtime::Fail::soft()) };
+    let zt = f_22;
+    let eq_140 = { let n_ = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?; let mut out_ = Vec::with_capacity(n_); for k in 0..n_ { let k = k as u64; out_.push(defs::inv_zbytes_(ar_, zt, &(wspec_runtime::seq::slice(&(*wspec_runtime::seq::at(&(*z).0.datas, wspec_runtime::num::wide((*wspec_runtime::seq::at(&(*z).1.module.datas, wspec_runtime::num::wide((y))?)?))?)?).bytes, wspec_runtime::num::add(wspec_runtime::num::wide(i)?, wspec_runtime::num::div(wspec_runtime::num::mul(wspec_runtime::num::wide(k)?, wspec_runtime::num::wide(defs::zsize(ar_, zt)?)?)?, 8i128)?)?, wspec_runtime::num::div(wspec_runtime::num::wide(defs::zsize(ar_, zt)?)?, 8i128)?)?))?); } out_ };
+    let val = eq_140;
+    let push_141 = val.clone();
+    let code_142 = Code::One(Instr::ArrayNewFixed(x, wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(n)?)?));
     let keep_ = 0usize;
     let popped_ = 0usize + 1usize + 1usize - keep_;
     m_.pop_n(popped_);
     let _ = keep_;
-    for v_ in push_140 { m_.push(v_)?; }
-    m_.schedule_code(ar_, code_141.into());
+    for v_ in push_141 { m_.push(v_)?; }
+    m_.schedule_code(ar_, code_142.into());
     Ok(())
 }
 
@@ -5514,14 +5514,14 @@ fn rule_187(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     #[allow(irrefutable_let_patterns)]
     let Comptype::Array(f_17) = &*o_16 else { return Err(wspec_runtime::Fail::soft()) };
     #[allow(irrefutable_let_patterns)]
-    let Fieldtype(f_18, f_19) = f_17.clone() else { return Err(wspec_runtime::Fail::soft()) };
-    let zt = f_19.clone();
-    let code_20 = Code::One(conv::val_to_instr(defs::unpackfield_(ar_, &zt, sx, &(*wspec_runtime::seq::at(&(*wspec_runtime::seq::at(&(*z).0.arrays, wspec_runtime::num::wide(a)?)?).fields, wspec_runtime::num::wide(i)?)?))?));
+    let Fieldtype(f_18, f_19) = f_17 else { return Err(wspec_runtime::Fail::soft()) };
+    let zt = f_19;
+    let code_21 = Code::One(conv::val_to_instr(defs::unpackfield_(ar_, zt, sx, &(*wspec_runtime::seq::at(&(*wspec_runtime::seq::at(&(*z).0.arrays, wspec_runtime::num::wide(a)?)?).fields, wspec_runtime::num::wide(i)?)?))?));
     let keep_ = 0usize;
     let popped_ = 0usize + 1usize + 1usize - keep_;
     m_.pop_n(popped_);
     let _ = keep_;
-    m_.schedule_code(ar_, code_20.into());
+    m_.schedule_code(ar_, code_21.into());
     Ok(())
 }
 
@@ -8473,11 +8473,11 @@ fn vrule_16(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let (o_3,) = rels::expand(ar_, &(*wspec_runtime::seq::at(&(*v_C).funcs, wspec_runtime::num::wide(x)?)?))?;
     #[allow(irrefutable_let_patterns)]
     let Comptype::Func(f_4, f_5) = &*o_3 else { return Err(wspec_runtime::Fail::soft()) };
-    let t_1 = f_4.clone();
-    let t_2 = f_5.clone();
-    let es_6: Vec<Valtype> = t_1.clone();
+    let t_1 = f_4;
+    let t_2 = f_5;
+    let es_6: Vec<Valtype> = (*t_1).clone();
     for (k_, e_) in es_6.iter().rev().enumerate() { if !matches!(ck.peek(0usize + k_), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, e_).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([es_6.clone()]))); } }
-    Ok(Effect { pops: 0usize + es_6.len(), unreachable: false, pushes: wspec_runtime::seq::cat([t_2.clone()]), sets: vec![] })
+    Ok(Effect { pops: 0usize + es_6.len(), unreachable: false, pushes: wspec_runtime::seq::cat([(*t_2).clone()]), sets: vec![] })
 }
 
 fn vgroup_14(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
@@ -8500,13 +8500,13 @@ fn vrule_17(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let (o_4,) = rels::expand(ar_, &(*wspec_runtime::seq::at(&(*v_C).types, wspec_runtime::num::wide(x)?)?))?;
     #[allow(irrefutable_let_patterns)]
     let Comptype::Func(f_5, f_6) = &*o_4 else { return Err(wspec_runtime::Fail::soft()) };
-    let t_1 = f_5.clone();
-    let t_2 = f_6.clone();
+    let t_1 = f_5;
+    let t_2 = f_6;
     let e_7: Valtype = Valtype::Reftype(Reftype(Some(Null), Heaptype::Typeuse(Typeuse::Idx(x))));
-    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_7).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([t_1.clone(), vec![e_7.clone()]]))); }
-    let es_8: Vec<Valtype> = t_1.clone();
+    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_7).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([(*t_1).clone(), vec![e_7.clone()]]))); }
+    let es_8: Vec<Valtype> = (*t_1).clone();
     for (k_, e_) in es_8.iter().rev().enumerate() { if !matches!(ck.peek(0usize + 1 + k_), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, e_).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([es_8.clone(), vec![e_7.clone()]]))); } }
-    Ok(Effect { pops: 0usize + 1 + es_8.len(), unreachable: false, pushes: wspec_runtime::seq::cat([t_2.clone()]), sets: vec![] })
+    Ok(Effect { pops: 0usize + 1 + es_8.len(), unreachable: false, pushes: wspec_runtime::seq::cat([(*t_2).clone()]), sets: vec![] })
 }
 
 fn vgroup_15(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
@@ -8537,14 +8537,14 @@ fn vrule_18(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let (o_9,) = rels::expand(ar_, &(*wspec_runtime::seq::at(&(*v_C).types, wspec_runtime::num::wide(y)?)?))?;
     #[allow(irrefutable_let_patterns)]
     let Comptype::Func(f_10, f_11) = &*o_9 else { return Err(wspec_runtime::Fail::soft()) };
-    let t_1 = f_10.clone();
-    let t_2 = f_11.clone();
+    let t_1 = f_10;
+    let t_2 = f_11;
     match rels::reftype_sub(ar_, v_C, rt, &(Reftype(Some(Null), Heaptype::Absheaptype(Absheaptype::Func)))) { Ok(_) => {} Err(f) if !f.is_soft() => return Err(f), Err(_) => return Err(Fail::msg(0, "type mismatch: instruction requires table of function type").with_rule("Instr_ok/call_indirect")) }
     let e_12: Valtype = conv::addrtype_to_valtype(at);
-    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_12).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([t_1.clone(), vec![e_12.clone()]]))); }
-    let es_13: Vec<Valtype> = t_1.clone();
+    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_12).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([(*t_1).clone(), vec![e_12.clone()]]))); }
+    let es_13: Vec<Valtype> = (*t_1).clone();
     for (k_, e_) in es_13.iter().rev().enumerate() { if !matches!(ck.peek(0usize + 1 + k_), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, e_).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([es_13.clone(), vec![e_12.clone()]]))); } }
-    Ok(Effect { pops: 0usize + 1 + es_13.len(), unreachable: false, pushes: wspec_runtime::seq::cat([t_2.clone()]), sets: vec![] })
+    Ok(Effect { pops: 0usize + 1 + es_13.len(), unreachable: false, pushes: wspec_runtime::seq::cat([(*t_2).clone()]), sets: vec![] })
 }
 
 fn vgroup_16(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
@@ -8584,12 +8584,12 @@ fn vrule_20(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let (o_3,) = rels::expand(ar_, &(*wspec_runtime::seq::at(&(*v_C).funcs, wspec_runtime::num::wide(x)?)?))?;
     #[allow(irrefutable_let_patterns)]
     let Comptype::Func(f_4, f_5) = &*o_3 else { return Err(wspec_runtime::Fail::soft()) };
-    let t_1 = f_4.clone();
-    let t_2 = f_5.clone();
+    let t_1 = f_4;
+    let t_2 = f_5;
     let Some(o_6) = (&(*v_C).return_) else { return Err(wspec_runtime::Fail::soft()) };
     let t_q_2 = o_6;
-    match rels::resulttype_sub(ar_, v_C, &(t_2.clone()), &((*t_q_2).clone())) { Ok(_) => {} Err(f) if !f.is_soft() => return Err(f), Err(_) => return Err(Fail::msg(0, "type mismatch: current function requires result type").with_rule("Instr_ok/return_call")) }
-    let es_7: Vec<Valtype> = t_1.clone();
+    match rels::resulttype_sub(ar_, v_C, &((*t_2).clone()), &((*t_q_2).clone())) { Ok(_) => {} Err(f) if !f.is_soft() => return Err(f), Err(_) => return Err(Fail::msg(0, "type mismatch: current function requires result type").with_rule("Instr_ok/return_call")) }
+    let es_7: Vec<Valtype> = (*t_1).clone();
     for (k_, e_) in es_7.iter().rev().enumerate() { if !matches!(ck.peek(0usize + k_), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, e_).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([es_7.clone()]))); } }
     Ok(Effect { pops: usize::MAX, unreachable: true, pushes: Vec::new(), sets: vec![] })
 }
@@ -8614,14 +8614,14 @@ fn vrule_21(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let (o_4,) = rels::expand(ar_, &(*wspec_runtime::seq::at(&(*v_C).types, wspec_runtime::num::wide(x)?)?))?;
     #[allow(irrefutable_let_patterns)]
     let Comptype::Func(f_5, f_6) = &*o_4 else { return Err(wspec_runtime::Fail::soft()) };
-    let t_1 = f_5.clone();
-    let t_2 = f_6.clone();
+    let t_1 = f_5;
+    let t_2 = f_6;
     let Some(o_7) = (&(*v_C).return_) else { return Err(wspec_runtime::Fail::soft()) };
     let t_q_2 = o_7;
-    match rels::resulttype_sub(ar_, v_C, &(t_2.clone()), &((*t_q_2).clone())) { Ok(_) => {} Err(f) if !f.is_soft() => return Err(f), Err(_) => return Err(Fail::msg(0, "type mismatch: current function requires result type").with_rule("Instr_ok/return_call_ref")) }
+    match rels::resulttype_sub(ar_, v_C, &((*t_2).clone()), &((*t_q_2).clone())) { Ok(_) => {} Err(f) if !f.is_soft() => return Err(f), Err(_) => return Err(Fail::msg(0, "type mismatch: current function requires result type").with_rule("Instr_ok/return_call_ref")) }
     let e_8: Valtype = Valtype::Reftype(Reftype(Some(Null), Heaptype::Typeuse(Typeuse::Idx(x))));
-    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_8).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([t_1.clone(), vec![e_8.clone()]]))); }
-    let es_9: Vec<Valtype> = t_1.clone();
+    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_8).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([(*t_1).clone(), vec![e_8.clone()]]))); }
+    let es_9: Vec<Valtype> = (*t_1).clone();
     for (k_, e_) in es_9.iter().rev().enumerate() { if !matches!(ck.peek(0usize + 1 + k_), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, e_).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([es_9.clone(), vec![e_8.clone()]]))); } }
     Ok(Effect { pops: usize::MAX, unreachable: true, pushes: Vec::new(), sets: vec![] })
 }
@@ -8654,15 +8654,15 @@ fn vrule_22(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let (o_9,) = rels::expand(ar_, &(*wspec_runtime::seq::at(&(*v_C).types, wspec_runtime::num::wide(y)?)?))?;
     #[allow(irrefutable_let_patterns)]
     let Comptype::Func(f_10, f_11) = &*o_9 else { return Err(wspec_runtime::Fail::soft()) };
-    let t_1 = f_10.clone();
-    let t_2 = f_11.clone();
+    let t_1 = f_10;
+    let t_2 = f_11;
     match rels::reftype_sub(ar_, v_C, rt, &(Reftype(Some(Null), Heaptype::Absheaptype(Absheaptype::Func)))) { Ok(_) => {} Err(f) if !f.is_soft() => return Err(f), Err(_) => return Err(Fail::msg(0, "type mismatch: instruction requires table of function type").with_rule("Instr_ok/return_call_indirect")) }
     let Some(o_12) = (&(*v_C).return_) else { return Err(wspec_runtime::Fail::soft()) };
     let t_q_2 = o_12;
-    match rels::resulttype_sub(ar_, v_C, &(t_2.clone()), &((*t_q_2).clone())) { Ok(_) => {} Err(f) if !f.is_soft() => return Err(f), Err(_) => return Err(Fail::msg(0, "type mismatch: current function requires result type").with_rule("Instr_ok/return_call_indirect")) }
+    match rels::resulttype_sub(ar_, v_C, &((*t_2).clone()), &((*t_q_2).clone())) { Ok(_) => {} Err(f) if !f.is_soft() => return Err(f), Err(_) => return Err(Fail::msg(0, "type mismatch: current function requires result type").with_rule("Instr_ok/return_call_indirect")) }
     let e_13: Valtype = conv::addrtype_to_valtype(at);
-    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_13).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([t_1.clone(), vec![e_13.clone()]]))); }
-    let es_14: Vec<Valtype> = t_1.clone();
+    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_13).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([(*t_1).clone(), vec![e_13.clone()]]))); }
+    let es_14: Vec<Valtype> = (*t_1).clone();
     for (k_, e_) in es_14.iter().rev().enumerate() { if !matches!(ck.peek(0usize + 1 + k_), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, e_).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([es_14.clone(), vec![e_13.clone()]]))); } }
     Ok(Effect { pops: usize::MAX, unreachable: true, pushes: Vec::new(), sets: vec![] })
 }
@@ -8688,11 +8688,12 @@ fn vrule_23(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let (o_4,) = rels::expand(ar_, dt)?;
     #[allow(irrefutable_let_patterns)]
     let Comptype::Func(f_5, f_6) = &*o_4 else { return Err(wspec_runtime::Fail::soft()) };
-    let t = f_5.clone();
-    let l_7 = f_6.clone();
-    wspec_runtime::check(l_7.len() == 0)?;
-    let es_8: Vec<Valtype> = t.clone();
-    for (k_, e_) in es_8.iter().rev().enumerate() { if !matches!(ck.peek(0usize + k_), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, e_).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([es_8.clone()]))); } }
+    let t = f_5;
+    let cp_7 = (*f_6).clone();
+    let l_8 = cp_7;
+    wspec_runtime::check(l_8.len() == 0)?;
+    let es_9: Vec<Valtype> = (*t).clone();
+    for (k_, e_) in es_9.iter().rev().enumerate() { if !matches!(ck.peek(0usize + k_), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, e_).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([es_9.clone()]))); } }
     Ok(Effect { pops: usize::MAX, unreachable: true, pushes: Vec::new(), sets: vec![] })
 }
 
@@ -9015,27 +9016,28 @@ fn vrule_38(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let cp_2 = (*f_1).clone();
     let x = cp_2;
     if !((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).types.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown type {}", wspec_runtime::num::wide(x)?)).with_rule("Instr_ok/struct.new")); }
-    let (mut__15, zt_16,) = match (|| -> R<_> {
+    let (mut__16, zt_17,) = match (|| -> R<_> {
     let (o_3,) = rels::expand(ar_, &(*wspec_runtime::seq::at(&(*v_C).types, wspec_runtime::num::wide(x)?)?))?;
     #[allow(irrefutable_let_patterns)]
     let Comptype::Struct(f_4) = &*o_3 else { return Err(wspec_runtime::Fail::soft()) };
-    let it_5 = f_4.clone();
-    let mut acc_mut__11 = Vec::with_capacity(it_5.len());
-    let mut acc_zt_12 = Vec::with_capacity(it_5.len());
-    for e_7 in it_5.into_iter() {
+    let it_5 = f_4;
+    let mut acc_mut__12 = Vec::with_capacity(it_5.len());
+    let mut acc_zt_13 = Vec::with_capacity(it_5.len());
+    for e_7 in it_5.iter() {
     #[allow(irrefutable_let_patterns)]
     let Fieldtype(f_8, f_9) = e_7 else { return Err(wspec_runtime::Fail::soft()) };
-    let mut_ = f_8.clone();
-    let zt = f_9.clone();
-    acc_mut__11.push(mut_);acc_zt_12.push(zt);
+    let cp_10 = (*f_8).clone();
+    let mut_ = cp_10;
+    let zt = f_9;
+    acc_mut__12.push(mut_);acc_zt_13.push((*zt).clone());
     }
-    let mut__13 = acc_mut__11;
-    let zt_14 = acc_zt_12;
-    Ok((mut__13.clone(), zt_14.clone(),))
+    let mut__14 = acc_mut__12;
+    let zt_15 = acc_zt_13;
+    Ok((mut__14.clone(), zt_15.clone(),))
     })() { Ok(v) => v, Err(f) if !f.is_soft() => return Err(f), Err(_) => return Err(Fail::msg(0, format!("non-structure type {}", wspec_runtime::num::wide(x)?)).with_rule("Instr_ok/struct.new")) };
-    let es_118: Vec<Valtype> = { let n_ = wspec_runtime::seq::same_len(&[zt_16.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let zt_16_117 = zt_16[i_].clone(); out_.push(defs::unpack(ar_, &zt_16_117)?); } out_ };
-    for (k_, e_) in es_118.iter().rev().enumerate() { if !matches!(ck.peek(0usize + k_), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, e_).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([es_118.clone()]))); } }
-    Ok(Effect { pops: 0usize + es_118.len(), unreachable: false, pushes: wspec_runtime::seq::cat([vec![Valtype::Reftype(Reftype(None, Heaptype::Typeuse(Typeuse::Idx(x))))]]), sets: vec![] })
+    let es_119: Vec<Valtype> = { let n_ = wspec_runtime::seq::same_len(&[zt_17.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let zt_17_118 = zt_17[i_].clone(); out_.push(defs::unpack(ar_, &zt_17_118)?); } out_ };
+    for (k_, e_) in es_119.iter().rev().enumerate() { if !matches!(ck.peek(0usize + k_), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, e_).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([es_119.clone()]))); } }
+    Ok(Effect { pops: 0usize + es_119.len(), unreachable: false, pushes: wspec_runtime::seq::cat([vec![Valtype::Reftype(Reftype(None, Heaptype::Typeuse(Typeuse::Idx(x))))]]), sets: vec![] })
 }
 
 fn vgroup_34(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
@@ -9053,28 +9055,29 @@ fn vrule_39(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let cp_2 = (*f_1).clone();
     let x = cp_2;
     if !((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).types.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown type {}", wspec_runtime::num::wide(x)?)).with_rule("Instr_ok/struct.new_default")); }
-    let (mut__15, zt_16,) = match (|| -> R<_> {
+    let (mut__16, zt_17,) = match (|| -> R<_> {
     let (o_3,) = rels::expand(ar_, &(*wspec_runtime::seq::at(&(*v_C).types, wspec_runtime::num::wide(x)?)?))?;
     #[allow(irrefutable_let_patterns)]
     let Comptype::Struct(f_4) = &*o_3 else { return Err(wspec_runtime::Fail::soft()) };
-    let it_5 = f_4.clone();
-    let mut acc_mut__11 = Vec::with_capacity(it_5.len());
-    let mut acc_zt_12 = Vec::with_capacity(it_5.len());
-    for e_7 in it_5.into_iter() {
+    let it_5 = f_4;
+    let mut acc_mut__12 = Vec::with_capacity(it_5.len());
+    let mut acc_zt_13 = Vec::with_capacity(it_5.len());
+    for e_7 in it_5.iter() {
     #[allow(irrefutable_let_patterns)]
     let Fieldtype(f_8, f_9) = e_7 else { return Err(wspec_runtime::Fail::soft()) };
-    let mut_ = f_8.clone();
-    let zt = f_9.clone();
-    acc_mut__11.push(mut_);acc_zt_12.push(zt);
+    let cp_10 = (*f_8).clone();
+    let mut_ = cp_10;
+    let zt = f_9;
+    acc_mut__12.push(mut_);acc_zt_13.push((*zt).clone());
     }
-    let mut__13 = acc_mut__11;
-    let zt_14 = acc_zt_12;
-    Ok((mut__13.clone(), zt_14.clone(),))
+    let mut__14 = acc_mut__12;
+    let zt_15 = acc_zt_13;
+    Ok((mut__14.clone(), zt_15.clone(),))
     })() { Ok(v) => v, Err(f) if !f.is_soft() => return Err(f), Err(_) => return Err(Fail::msg(0, format!("non-structure type {}", wspec_runtime::num::wide(x)?)).with_rule("Instr_ok/struct.new_default")) };
-    let src_20: Vec<_> = zt_16.clone().into_iter().collect();
-    for i_ in 0..wspec_runtime::seq::same_len(&[src_20.len()])? { let zt_16_18 = src_20[i_].clone(); 
+    let src_21: Vec<_> = zt_17.clone().into_iter().collect();
+    for i_ in 0..wspec_runtime::seq::same_len(&[src_21.len()])? { let zt_17_19 = src_21[i_].clone(); 
     (|| -> R<()> {
-    rels::defaultable(ar_, &(defs::unpack(ar_, &zt_16_18)?))?;
+    rels::defaultable(ar_, &(defs::unpack(ar_, &zt_17_19)?))?;
     Ok(())
     })().map_err(|f| f.within("storage type", i_ as u64))?;
      }
@@ -9105,8 +9108,8 @@ fn vrule_40(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let (o_8,) = rels::expand(ar_, &(*wspec_runtime::seq::at(&(*v_C).types, wspec_runtime::num::wide(x)?)?))?;
     #[allow(irrefutable_let_patterns)]
     let Comptype::Struct(f_9) = &*o_8 else { return Err(wspec_runtime::Fail::soft()) };
-    let ft = f_9.clone();
-    Ok((ft.clone(),))
+    let ft = f_9;
+    Ok(((*ft).clone(),))
     })() { Ok(v) => v, Err(f) if !f.is_soft() => return Err(f), Err(_) => return Err(Fail::msg(0, format!("non-structure type {}", wspec_runtime::num::wide(x)?)).with_rule("Instr_ok/struct.get")) };
     if !((wspec_runtime::num::wide(i)? < wspec_runtime::num::wide((ft_10.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown field {}", wspec_runtime::num::wide(i)?)).with_rule("Instr_ok/struct.get")); }
     #[allow(irrefutable_let_patterns)]
@@ -9142,8 +9145,8 @@ fn vrule_41(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let (o_6,) = rels::expand(ar_, &(*wspec_runtime::seq::at(&(*v_C).types, wspec_runtime::num::wide(x)?)?))?;
     #[allow(irrefutable_let_patterns)]
     let Comptype::Struct(f_7) = &*o_6 else { return Err(wspec_runtime::Fail::soft()) };
-    let ft = f_7.clone();
-    Ok((ft.clone(),))
+    let ft = f_7;
+    Ok(((*ft).clone(),))
     })() { Ok(v) => v, Err(f) if !f.is_soft() => return Err(f), Err(_) => return Err(Fail::msg(0, format!("non-structure type {}", wspec_runtime::num::wide(x)?)).with_rule("Instr_ok/struct.set")) };
     if !((wspec_runtime::num::wide(i)? < wspec_runtime::num::wide((ft_8.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown field {}", wspec_runtime::num::wide(i)?)).with_rule("Instr_ok/struct.set")); }
     #[allow(irrefutable_let_patterns)]
@@ -9174,20 +9177,21 @@ fn vrule_42(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let cp_2 = (*f_1).clone();
     let x = cp_2;
     if !((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).types.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown type {}", wspec_runtime::num::wide(x)?)).with_rule("Instr_ok/array.new")); }
-    let (mut__7, zt_8,) = match (|| -> R<_> {
+    let (mut__8, zt_9,) = match (|| -> R<_> {
     let (o_3,) = rels::expand(ar_, &(*wspec_runtime::seq::at(&(*v_C).types, wspec_runtime::num::wide(x)?)?))?;
     #[allow(irrefutable_let_patterns)]
     let Comptype::Array(f_4) = &*o_3 else { return Err(wspec_runtime::Fail::soft()) };
     #[allow(irrefutable_let_patterns)]
-    let Fieldtype(f_5, f_6) = f_4.clone() else { return Err(wspec_runtime::Fail::soft()) };
-    let mut_ = f_5.clone();
-    let zt = f_6.clone();
-    Ok((mut_.clone(), zt.clone(),))
+    let Fieldtype(f_5, f_6) = f_4 else { return Err(wspec_runtime::Fail::soft()) };
+    let cp_7 = (*f_5).clone();
+    let mut_ = cp_7;
+    let zt = f_6;
+    Ok((mut_.clone(), (*zt).clone(),))
     })() { Ok(v) => v, Err(f) if !f.is_soft() => return Err(f), Err(_) => return Err(Fail::msg(0, format!("non-array type {}", wspec_runtime::num::wide(x)?)).with_rule("Instr_ok/array.new")) };
-    let e_9: Valtype = Valtype::Numtype(Numtype::I32);
-    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_9).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![defs::unpack(ar_, &zt_8)?], vec![e_9.clone()]]))); }
-    let e_10: Valtype = defs::unpack(ar_, &zt_8)?;
-    if !matches!(ck.peek(0usize + 1), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_10).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![e_10.clone()], vec![e_9.clone()]]))); }
+    let e_10: Valtype = Valtype::Numtype(Numtype::I32);
+    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_10).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![defs::unpack(ar_, &zt_9)?], vec![e_10.clone()]]))); }
+    let e_11: Valtype = defs::unpack(ar_, &zt_9)?;
+    if !matches!(ck.peek(0usize + 1), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_11).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![e_11.clone()], vec![e_10.clone()]]))); }
     Ok(Effect { pops: 0usize + 1 + 1, unreachable: false, pushes: wspec_runtime::seq::cat([vec![Valtype::Reftype(Reftype(None, Heaptype::Typeuse(Typeuse::Idx(x))))]]), sets: vec![] })
 }
 
@@ -9206,19 +9210,20 @@ fn vrule_43(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let cp_2 = (*f_1).clone();
     let x = cp_2;
     if !((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).types.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown type {}", wspec_runtime::num::wide(x)?)).with_rule("Instr_ok/array.new_default")); }
-    let (mut__7, zt_8,) = match (|| -> R<_> {
+    let (mut__8, zt_9,) = match (|| -> R<_> {
     let (o_3,) = rels::expand(ar_, &(*wspec_runtime::seq::at(&(*v_C).types, wspec_runtime::num::wide(x)?)?))?;
     #[allow(irrefutable_let_patterns)]
     let Comptype::Array(f_4) = &*o_3 else { return Err(wspec_runtime::Fail::soft()) };
     #[allow(irrefutable_let_patterns)]
-    let Fieldtype(f_5, f_6) = f_4.clone() else { return Err(wspec_runtime::Fail::soft()) };
-    let mut_ = f_5.clone();
-    let zt = f_6.clone();
-    Ok((mut_.clone(), zt.clone(),))
+    let Fieldtype(f_5, f_6) = f_4 else { return Err(wspec_runtime::Fail::soft()) };
+    let cp_7 = (*f_5).clone();
+    let mut_ = cp_7;
+    let zt = f_6;
+    Ok((mut_.clone(), (*zt).clone(),))
     })() { Ok(v) => v, Err(f) if !f.is_soft() => return Err(f), Err(_) => return Err(Fail::msg(0, format!("non-array type {}", wspec_runtime::num::wide(x)?)).with_rule("Instr_ok/array.new_default")) };
-    rels::defaultable(ar_, &(defs::unpack(ar_, &zt_8)?))?;
-    let e_9: Valtype = Valtype::Numtype(Numtype::I32);
-    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_9).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![e_9.clone()]]))); }
+    rels::defaultable(ar_, &(defs::unpack(ar_, &zt_9)?))?;
+    let e_10: Valtype = Valtype::Numtype(Numtype::I32);
+    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_10).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![e_10.clone()]]))); }
     Ok(Effect { pops: 0usize + 1, unreachable: false, pushes: wspec_runtime::seq::cat([vec![Valtype::Reftype(Reftype(None, Heaptype::Typeuse(Typeuse::Idx(x))))]]), sets: vec![] })
 }
 
@@ -9240,19 +9245,20 @@ fn vrule_44(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let n_5 = wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(cp_4)?)?;
     let n = n_5;
     if !((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).types.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown type {}", wspec_runtime::num::wide(x)?)).with_rule("Instr_ok/array.new_fixed")); }
-    let (mut__10, zt_11,) = match (|| -> R<_> {
+    let (mut__11, zt_12,) = match (|| -> R<_> {
     let (o_6,) = rels::expand(ar_, &(*wspec_runtime::seq::at(&(*v_C).types, wspec_runtime::num::wide(x)?)?))?;
     #[allow(irrefutable_let_patterns)]
     let Comptype::Array(f_7) = &*o_6 else { return Err(wspec_runtime::Fail::soft()) };
     #[allow(irrefutable_let_patterns)]
-    let Fieldtype(f_8, f_9) = f_7.clone() else { return Err(wspec_runtime::Fail::soft()) };
-    let mut_ = f_8.clone();
-    let zt = f_9.clone();
-    Ok((mut_.clone(), zt.clone(),))
+    let Fieldtype(f_8, f_9) = f_7 else { return Err(wspec_runtime::Fail::soft()) };
+    let cp_10 = (*f_8).clone();
+    let mut_ = cp_10;
+    let zt = f_9;
+    Ok((mut_.clone(), (*zt).clone(),))
     })() { Ok(v) => v, Err(f) if !f.is_soft() => return Err(f), Err(_) => return Err(Fail::msg(0, format!("non-array type {}", wspec_runtime::num::wide(x)?)).with_rule("Instr_ok/array.new_fixed")) };
-    let es_112: Vec<Valtype> = { let n_ = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { out_.push(defs::unpack(ar_, &zt_11)?); } out_ };
-    for (k_, e_) in es_112.iter().rev().enumerate() { if !matches!(ck.peek(0usize + k_), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, e_).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([es_112.clone()]))); } }
-    Ok(Effect { pops: 0usize + es_112.len(), unreachable: false, pushes: wspec_runtime::seq::cat([vec![Valtype::Reftype(Reftype(None, Heaptype::Typeuse(Typeuse::Idx(x))))]]), sets: vec![] })
+    let es_113: Vec<Valtype> = { let n_ = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { out_.push(defs::unpack(ar_, &zt_12)?); } out_ };
+    for (k_, e_) in es_113.iter().rev().enumerate() { if !matches!(ck.peek(0usize + k_), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, e_).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([es_113.clone()]))); } }
+    Ok(Effect { pops: 0usize + es_113.len(), unreachable: false, pushes: wspec_runtime::seq::cat([vec![Valtype::Reftype(Reftype(None, Heaptype::Typeuse(Typeuse::Idx(x))))]]), sets: vec![] })
 }
 
 fn vgroup_40(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
@@ -9272,22 +9278,23 @@ fn vrule_45(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let cp_4 = (*f_2).clone();
     let y = cp_4;
     if !((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).types.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown type {}", wspec_runtime::num::wide(x)?)).with_rule("Instr_ok/array.new_data")); }
-    let (mut__9, zt_10,) = match (|| -> R<_> {
+    let (mut__10, zt_11,) = match (|| -> R<_> {
     let (o_5,) = rels::expand(ar_, &(*wspec_runtime::seq::at(&(*v_C).types, wspec_runtime::num::wide(x)?)?))?;
     #[allow(irrefutable_let_patterns)]
     let Comptype::Array(f_6) = &*o_5 else { return Err(wspec_runtime::Fail::soft()) };
     #[allow(irrefutable_let_patterns)]
-    let Fieldtype(f_7, f_8) = f_6.clone() else { return Err(wspec_runtime::Fail::soft()) };
-    let mut_ = f_7.clone();
-    let zt = f_8.clone();
-    Ok((mut_.clone(), zt.clone(),))
+    let Fieldtype(f_7, f_8) = f_6 else { return Err(wspec_runtime::Fail::soft()) };
+    let cp_9 = (*f_7).clone();
+    let mut_ = cp_9;
+    let zt = f_8;
+    Ok((mut_.clone(), (*zt).clone(),))
     })() { Ok(v) => v, Err(f) if !f.is_soft() => return Err(f), Err(_) => return Err(Fail::msg(0, format!("non-array type {}", wspec_runtime::num::wide(x)?)).with_rule("Instr_ok/array.new_data")) };
     if !((wspec_runtime::num::wide(y)? < wspec_runtime::num::wide(((*v_C).datas.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown data segment {}", wspec_runtime::num::wide(y)?)).with_rule("Instr_ok/array.new_data")); }
-    if !(vec![Valtype::Numtype(Numtype::I32), Valtype::Numtype(Numtype::I64), Valtype::Numtype(Numtype::F32), Valtype::Numtype(Numtype::F64), Valtype::Vectype(Vectype)].contains(&defs::unpack(ar_, &zt_10)?)) { return Err(Fail::msg(0, "array type is not numeric or vector").with_rule("Instr_ok/array.new_data")); }
-    let e_11: Valtype = Valtype::Numtype(Numtype::I32);
-    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_11).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![Valtype::Numtype(Numtype::I32)], vec![e_11.clone()]]))); }
+    if !(vec![Valtype::Numtype(Numtype::I32), Valtype::Numtype(Numtype::I64), Valtype::Numtype(Numtype::F32), Valtype::Numtype(Numtype::F64), Valtype::Vectype(Vectype)].contains(&defs::unpack(ar_, &zt_11)?)) { return Err(Fail::msg(0, "array type is not numeric or vector").with_rule("Instr_ok/array.new_data")); }
     let e_12: Valtype = Valtype::Numtype(Numtype::I32);
-    if !matches!(ck.peek(0usize + 1), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_12).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![e_12.clone()], vec![e_11.clone()]]))); }
+    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_12).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![Valtype::Numtype(Numtype::I32)], vec![e_12.clone()]]))); }
+    let e_13: Valtype = Valtype::Numtype(Numtype::I32);
+    if !matches!(ck.peek(0usize + 1), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_13).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![e_13.clone()], vec![e_12.clone()]]))); }
     Ok(Effect { pops: 0usize + 1 + 1, unreachable: false, pushes: wspec_runtime::seq::cat([vec![Valtype::Reftype(Reftype(None, Heaptype::Typeuse(Typeuse::Idx(x))))]]), sets: vec![] })
 }
 
@@ -9308,24 +9315,25 @@ fn vrule_46(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let cp_4 = (*f_2).clone();
     let y = cp_4;
     if !((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).types.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown type {}", wspec_runtime::num::wide(x)?)).with_rule("Instr_ok/array.new_elem")); }
-    let (mut__10, rt_11,) = match (|| -> R<_> {
+    let (mut__11, rt_12,) = match (|| -> R<_> {
     let (o_5,) = rels::expand(ar_, &(*wspec_runtime::seq::at(&(*v_C).types, wspec_runtime::num::wide(x)?)?))?;
     #[allow(irrefutable_let_patterns)]
     let Comptype::Array(f_6) = &*o_5 else { return Err(wspec_runtime::Fail::soft()) };
     #[allow(irrefutable_let_patterns)]
-    let Fieldtype(f_7, f_8) = f_6.clone() else { return Err(wspec_runtime::Fail::soft()) };
-    let mut_ = f_7.clone();
+    let Fieldtype(f_7, f_8) = f_6 else { return Err(wspec_runtime::Fail::soft()) };
+    let cp_9 = (*f_7).clone();
+    let mut_ = cp_9;
     #[allow(irrefutable_let_patterns)]
-    let Storagetype::Valtype(Valtype::Reftype(n_9)) = f_8.clone() else { return Err(wspec_runtime::Fail::soft()) };
-    let rt = n_9;
-    Ok((mut_.clone(), rt.clone(),))
+    let Storagetype::Valtype(Valtype::Reftype(n_10)) = f_8 else { return Err(wspec_runtime::Fail::soft()) };
+    let rt = n_10;
+    Ok((mut_.clone(), (*rt).clone(),))
     })() { Ok(v) => v, Err(f) if !f.is_soft() => return Err(f), Err(_) => return Err(Fail::msg(0, format!("non-array type {}", wspec_runtime::num::wide(x)?)).with_rule("Instr_ok/array.new_elem")) };
     if !((wspec_runtime::num::wide(y)? < wspec_runtime::num::wide(((*v_C).elems.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown elem segment {}", wspec_runtime::num::wide(y)?)).with_rule("Instr_ok/array.new_elem")); }
-    match rels::reftype_sub(ar_, v_C, &((*wspec_runtime::seq::at(&(*v_C).elems, wspec_runtime::num::wide(y)?)?).clone()), &rt_11) { Ok(_) => {} Err(f) if !f.is_soft() => return Err(f), Err(_) => return Err(Fail::msg(0, "type mismatch: element segment's type does not match array's field type").with_rule("Instr_ok/array.new_elem")) }
-    let e_12: Valtype = Valtype::Numtype(Numtype::I32);
-    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_12).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![Valtype::Numtype(Numtype::I32)], vec![e_12.clone()]]))); }
+    match rels::reftype_sub(ar_, v_C, &((*wspec_runtime::seq::at(&(*v_C).elems, wspec_runtime::num::wide(y)?)?).clone()), &rt_12) { Ok(_) => {} Err(f) if !f.is_soft() => return Err(f), Err(_) => return Err(Fail::msg(0, "type mismatch: element segment's type does not match array's field type").with_rule("Instr_ok/array.new_elem")) }
     let e_13: Valtype = Valtype::Numtype(Numtype::I32);
-    if !matches!(ck.peek(0usize + 1), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_13).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![e_13.clone()], vec![e_12.clone()]]))); }
+    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_13).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![Valtype::Numtype(Numtype::I32)], vec![e_13.clone()]]))); }
+    let e_14: Valtype = Valtype::Numtype(Numtype::I32);
+    if !matches!(ck.peek(0usize + 1), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_14).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![e_14.clone()], vec![e_13.clone()]]))); }
     Ok(Effect { pops: 0usize + 1 + 1, unreachable: false, pushes: wspec_runtime::seq::cat([vec![Valtype::Reftype(Reftype(None, Heaptype::Typeuse(Typeuse::Idx(x))))]]), sets: vec![] })
 }
 
@@ -9346,22 +9354,23 @@ fn vrule_47(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let cp_4 = (*f_2).clone();
     let x = cp_4;
     if !((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).types.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown type {}", wspec_runtime::num::wide(x)?)).with_rule("Instr_ok/array.get")); }
-    let (mut__9, zt_10,) = match (|| -> R<_> {
+    let (mut__10, zt_11,) = match (|| -> R<_> {
     let (o_5,) = rels::expand(ar_, &(*wspec_runtime::seq::at(&(*v_C).types, wspec_runtime::num::wide(x)?)?))?;
     #[allow(irrefutable_let_patterns)]
     let Comptype::Array(f_6) = &*o_5 else { return Err(wspec_runtime::Fail::soft()) };
     #[allow(irrefutable_let_patterns)]
-    let Fieldtype(f_7, f_8) = f_6.clone() else { return Err(wspec_runtime::Fail::soft()) };
-    let mut_ = f_7.clone();
-    let zt = f_8.clone();
-    Ok((mut_.clone(), zt.clone(),))
+    let Fieldtype(f_7, f_8) = f_6 else { return Err(wspec_runtime::Fail::soft()) };
+    let cp_9 = (*f_7).clone();
+    let mut_ = cp_9;
+    let zt = f_8;
+    Ok((mut_.clone(), (*zt).clone(),))
     })() { Ok(v) => v, Err(f) if !f.is_soft() => return Err(f), Err(_) => return Err(Fail::msg(0, format!("non-array type {}", wspec_runtime::num::wide(x)?)).with_rule("Instr_ok/array.get")) };
-    wspec_runtime::check(((sx.clone() == None) == (zt_10.clone() == conv::valtype_to_storagetype(defs::unpack(ar_, &zt_10)?))))?;
-    let e_11: Valtype = Valtype::Numtype(Numtype::I32);
-    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_11).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![Valtype::Reftype(Reftype(Some(Null), Heaptype::Typeuse(Typeuse::Idx(x))))], vec![e_11.clone()]]))); }
-    let e_12: Valtype = Valtype::Reftype(Reftype(Some(Null), Heaptype::Typeuse(Typeuse::Idx(x))));
-    if !matches!(ck.peek(0usize + 1), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_12).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![e_12.clone()], vec![e_11.clone()]]))); }
-    Ok(Effect { pops: 0usize + 1 + 1, unreachable: false, pushes: wspec_runtime::seq::cat([vec![defs::unpack(ar_, &zt_10)?]]), sets: vec![] })
+    wspec_runtime::check(((sx.clone() == None) == (zt_11.clone() == conv::valtype_to_storagetype(defs::unpack(ar_, &zt_11)?))))?;
+    let e_12: Valtype = Valtype::Numtype(Numtype::I32);
+    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_12).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![Valtype::Reftype(Reftype(Some(Null), Heaptype::Typeuse(Typeuse::Idx(x))))], vec![e_12.clone()]]))); }
+    let e_13: Valtype = Valtype::Reftype(Reftype(Some(Null), Heaptype::Typeuse(Typeuse::Idx(x))));
+    if !matches!(ck.peek(0usize + 1), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_13).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![e_13.clone()], vec![e_12.clone()]]))); }
+    Ok(Effect { pops: 0usize + 1 + 1, unreachable: false, pushes: wspec_runtime::seq::cat([vec![defs::unpack(ar_, &zt_11)?]]), sets: vec![] })
 }
 
 fn vgroup_43(ck: &mut Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<Vec<Localidx>> {
@@ -9379,23 +9388,24 @@ fn vrule_48(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let cp_2 = (*f_1).clone();
     let x = cp_2;
     if !((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).types.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown type {}", wspec_runtime::num::wide(x)?)).with_rule("Instr_ok/array.set")); }
-    let (mut__7, zt_8,) = match (|| -> R<_> {
+    let (mut__8, zt_9,) = match (|| -> R<_> {
     let (o_3,) = rels::expand(ar_, &(*wspec_runtime::seq::at(&(*v_C).types, wspec_runtime::num::wide(x)?)?))?;
     #[allow(irrefutable_let_patterns)]
     let Comptype::Array(f_4) = &*o_3 else { return Err(wspec_runtime::Fail::soft()) };
     #[allow(irrefutable_let_patterns)]
-    let Fieldtype(f_5, f_6) = f_4.clone() else { return Err(wspec_runtime::Fail::soft()) };
-    let mut_ = f_5.clone();
-    let zt = f_6.clone();
-    Ok((mut_.clone(), zt.clone(),))
+    let Fieldtype(f_5, f_6) = f_4 else { return Err(wspec_runtime::Fail::soft()) };
+    let cp_7 = (*f_5).clone();
+    let mut_ = cp_7;
+    let zt = f_6;
+    Ok((mut_.clone(), (*zt).clone(),))
     })() { Ok(v) => v, Err(f) if !f.is_soft() => return Err(f), Err(_) => return Err(Fail::msg(0, format!("non-array type {}", wspec_runtime::num::wide(x)?)).with_rule("Instr_ok/array.set")) };
-    if !((mut__7.clone() == Some(Mut))) { return Err(Fail::msg(0, "immutable array").with_rule("Instr_ok/array.set")); }
-    let e_9: Valtype = defs::unpack(ar_, &zt_8)?;
-    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_9).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![Valtype::Reftype(Reftype(Some(Null), Heaptype::Typeuse(Typeuse::Idx(x))))], vec![Valtype::Numtype(Numtype::I32)], vec![e_9.clone()]]))); }
-    let e_10: Valtype = Valtype::Numtype(Numtype::I32);
-    if !matches!(ck.peek(0usize + 1), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_10).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![Valtype::Reftype(Reftype(Some(Null), Heaptype::Typeuse(Typeuse::Idx(x))))], vec![e_10.clone()], vec![e_9.clone()]]))); }
-    let e_11: Valtype = Valtype::Reftype(Reftype(Some(Null), Heaptype::Typeuse(Typeuse::Idx(x))));
-    if !matches!(ck.peek(0usize + 1 + 1), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_11).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![e_11.clone()], vec![e_10.clone()], vec![e_9.clone()]]))); }
+    if !((mut__8.clone() == Some(Mut))) { return Err(Fail::msg(0, "immutable array").with_rule("Instr_ok/array.set")); }
+    let e_10: Valtype = defs::unpack(ar_, &zt_9)?;
+    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_10).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![Valtype::Reftype(Reftype(Some(Null), Heaptype::Typeuse(Typeuse::Idx(x))))], vec![Valtype::Numtype(Numtype::I32)], vec![e_10.clone()]]))); }
+    let e_11: Valtype = Valtype::Numtype(Numtype::I32);
+    if !matches!(ck.peek(0usize + 1), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_11).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![Valtype::Reftype(Reftype(Some(Null), Heaptype::Typeuse(Typeuse::Idx(x))))], vec![e_11.clone()], vec![e_10.clone()]]))); }
+    let e_12: Valtype = Valtype::Reftype(Reftype(Some(Null), Heaptype::Typeuse(Typeuse::Idx(x))));
+    if !matches!(ck.peek(0usize + 1 + 1), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_12).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![e_12.clone()], vec![e_11.clone()], vec![e_10.clone()]]))); }
     Ok(Effect { pops: 0usize + 1 + 1 + 1, unreachable: false, pushes: Vec::new(), sets: vec![] })
 }
 
@@ -9443,25 +9453,26 @@ fn vrule_51(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let cp_2 = (*f_1).clone();
     let x = cp_2;
     if !((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).types.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown type {}", wspec_runtime::num::wide(x)?)).with_rule("Instr_ok/array.fill")); }
-    let (mut__7, zt_8,) = match (|| -> R<_> {
+    let (mut__8, zt_9,) = match (|| -> R<_> {
     let (o_3,) = rels::expand(ar_, &(*wspec_runtime::seq::at(&(*v_C).types, wspec_runtime::num::wide(x)?)?))?;
     #[allow(irrefutable_let_patterns)]
     let Comptype::Array(f_4) = &*o_3 else { return Err(wspec_runtime::Fail::soft()) };
     #[allow(irrefutable_let_patterns)]
-    let Fieldtype(f_5, f_6) = f_4.clone() else { return Err(wspec_runtime::Fail::soft()) };
-    let mut_ = f_5.clone();
-    let zt = f_6.clone();
-    Ok((mut_.clone(), zt.clone(),))
+    let Fieldtype(f_5, f_6) = f_4 else { return Err(wspec_runtime::Fail::soft()) };
+    let cp_7 = (*f_5).clone();
+    let mut_ = cp_7;
+    let zt = f_6;
+    Ok((mut_.clone(), (*zt).clone(),))
     })() { Ok(v) => v, Err(f) if !f.is_soft() => return Err(f), Err(_) => return Err(Fail::msg(0, format!("non-array type {}", wspec_runtime::num::wide(x)?)).with_rule("Instr_ok/array.fill")) };
-    if !((mut__7.clone() == Some(Mut))) { return Err(Fail::msg(0, "immutable array").with_rule("Instr_ok/array.fill")); }
-    let e_9: Valtype = Valtype::Numtype(Numtype::I32);
-    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_9).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![Valtype::Reftype(Reftype(Some(Null), Heaptype::Typeuse(Typeuse::Idx(x))))], vec![Valtype::Numtype(Numtype::I32)], vec![defs::unpack(ar_, &zt_8)?], vec![e_9.clone()]]))); }
-    let e_10: Valtype = defs::unpack(ar_, &zt_8)?;
-    if !matches!(ck.peek(0usize + 1), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_10).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![Valtype::Reftype(Reftype(Some(Null), Heaptype::Typeuse(Typeuse::Idx(x))))], vec![Valtype::Numtype(Numtype::I32)], vec![e_10.clone()], vec![e_9.clone()]]))); }
-    let e_11: Valtype = Valtype::Numtype(Numtype::I32);
-    if !matches!(ck.peek(0usize + 1 + 1), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_11).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![Valtype::Reftype(Reftype(Some(Null), Heaptype::Typeuse(Typeuse::Idx(x))))], vec![e_11.clone()], vec![e_10.clone()], vec![e_9.clone()]]))); }
-    let e_12: Valtype = Valtype::Reftype(Reftype(Some(Null), Heaptype::Typeuse(Typeuse::Idx(x))));
-    if !matches!(ck.peek(0usize + 1 + 1 + 1), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_12).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![e_12.clone()], vec![e_11.clone()], vec![e_10.clone()], vec![e_9.clone()]]))); }
+    if !((mut__8.clone() == Some(Mut))) { return Err(Fail::msg(0, "immutable array").with_rule("Instr_ok/array.fill")); }
+    let e_10: Valtype = Valtype::Numtype(Numtype::I32);
+    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_10).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![Valtype::Reftype(Reftype(Some(Null), Heaptype::Typeuse(Typeuse::Idx(x))))], vec![Valtype::Numtype(Numtype::I32)], vec![defs::unpack(ar_, &zt_9)?], vec![e_10.clone()]]))); }
+    let e_11: Valtype = defs::unpack(ar_, &zt_9)?;
+    if !matches!(ck.peek(0usize + 1), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_11).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![Valtype::Reftype(Reftype(Some(Null), Heaptype::Typeuse(Typeuse::Idx(x))))], vec![Valtype::Numtype(Numtype::I32)], vec![e_11.clone()], vec![e_10.clone()]]))); }
+    let e_12: Valtype = Valtype::Numtype(Numtype::I32);
+    if !matches!(ck.peek(0usize + 1 + 1), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_12).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![Valtype::Reftype(Reftype(Some(Null), Heaptype::Typeuse(Typeuse::Idx(x))))], vec![e_12.clone()], vec![e_11.clone()], vec![e_10.clone()]]))); }
+    let e_13: Valtype = Valtype::Reftype(Reftype(Some(Null), Heaptype::Typeuse(Typeuse::Idx(x))));
+    if !matches!(ck.peek(0usize + 1 + 1 + 1), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_13).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![e_13.clone()], vec![e_12.clone()], vec![e_11.clone()], vec![e_10.clone()]]))); }
     Ok(Effect { pops: 0usize + 1 + 1 + 1 + 1, unreachable: false, pushes: Vec::new(), sets: vec![] })
 }
 
@@ -9482,39 +9493,41 @@ fn vrule_52(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let cp_4 = (*f_2).clone();
     let x_2 = cp_4;
     if !((wspec_runtime::num::wide(x_1)? < wspec_runtime::num::wide(((*v_C).types.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown type {}", wspec_runtime::num::wide(x_1)?)).with_rule("Instr_ok/array.copy")); }
-    let (mut_1_9, zt_1_10,) = match (|| -> R<_> {
+    let (mut_1_10, zt_1_11,) = match (|| -> R<_> {
     let (o_5,) = rels::expand(ar_, &(*wspec_runtime::seq::at(&(*v_C).types, wspec_runtime::num::wide(x_1)?)?))?;
     #[allow(irrefutable_let_patterns)]
     let Comptype::Array(f_6) = &*o_5 else { return Err(wspec_runtime::Fail::soft()) };
     #[allow(irrefutable_let_patterns)]
-    let Fieldtype(f_7, f_8) = f_6.clone() else { return Err(wspec_runtime::Fail::soft()) };
-    let mut_1 = f_7.clone();
-    let zt_1 = f_8.clone();
-    Ok((mut_1.clone(), zt_1.clone(),))
+    let Fieldtype(f_7, f_8) = f_6 else { return Err(wspec_runtime::Fail::soft()) };
+    let cp_9 = (*f_7).clone();
+    let mut_1 = cp_9;
+    let zt_1 = f_8;
+    Ok((mut_1.clone(), (*zt_1).clone(),))
     })() { Ok(v) => v, Err(f) if !f.is_soft() => return Err(f), Err(_) => return Err(Fail::msg(0, format!("non-array type {}", wspec_runtime::num::wide(x_1)?)).with_rule("Instr_ok/array.copy")) };
     if !((wspec_runtime::num::wide(x_2)? < wspec_runtime::num::wide(((*v_C).types.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown type {}", wspec_runtime::num::wide(x_2)?)).with_rule("Instr_ok/array.copy")); }
-    let (mut_2_15, zt_2_16,) = match (|| -> R<_> {
-    let (o_11,) = rels::expand(ar_, &(*wspec_runtime::seq::at(&(*v_C).types, wspec_runtime::num::wide(x_2)?)?))?;
+    let (mut_2_17, zt_2_18,) = match (|| -> R<_> {
+    let (o_12,) = rels::expand(ar_, &(*wspec_runtime::seq::at(&(*v_C).types, wspec_runtime::num::wide(x_2)?)?))?;
     #[allow(irrefutable_let_patterns)]
-    let Comptype::Array(f_12) = &*o_11 else { return Err(wspec_runtime::Fail::soft()) };
+    let Comptype::Array(f_13) = &*o_12 else { return Err(wspec_runtime::Fail::soft()) };
     #[allow(irrefutable_let_patterns)]
-    let Fieldtype(f_13, f_14) = f_12.clone() else { return Err(wspec_runtime::Fail::soft()) };
-    let mut_2 = f_13.clone();
-    let zt_2 = f_14.clone();
-    Ok((mut_2.clone(), zt_2.clone(),))
+    let Fieldtype(f_14, f_15) = f_13 else { return Err(wspec_runtime::Fail::soft()) };
+    let cp_16 = (*f_14).clone();
+    let mut_2 = cp_16;
+    let zt_2 = f_15;
+    Ok((mut_2.clone(), (*zt_2).clone(),))
     })() { Ok(v) => v, Err(f) if !f.is_soft() => return Err(f), Err(_) => return Err(Fail::msg(0, format!("non-array type {}", wspec_runtime::num::wide(x_2)?)).with_rule("Instr_ok/array.copy")) };
-    if !((mut_1_9.clone() == Some(Mut))) { return Err(Fail::msg(0, "immutable array").with_rule("Instr_ok/array.copy")); }
-    match rels::storagetype_sub(ar_, v_C, &zt_2_16, &zt_1_10) { Ok(_) => {} Err(f) if !f.is_soft() => return Err(f), Err(_) => return Err(Fail::msg(0, "array types do not match").with_rule("Instr_ok/array.copy")) }
-    let e_17: Valtype = Valtype::Numtype(Numtype::I32);
-    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_17).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![Valtype::Reftype(Reftype(Some(Null), Heaptype::Typeuse(Typeuse::Idx(x_1))))], vec![Valtype::Numtype(Numtype::I32)], vec![Valtype::Reftype(Reftype(Some(Null), Heaptype::Typeuse(Typeuse::Idx(x_2))))], vec![Valtype::Numtype(Numtype::I32)], vec![e_17.clone()]]))); }
-    let e_18: Valtype = Valtype::Numtype(Numtype::I32);
-    if !matches!(ck.peek(0usize + 1), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_18).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![Valtype::Reftype(Reftype(Some(Null), Heaptype::Typeuse(Typeuse::Idx(x_1))))], vec![Valtype::Numtype(Numtype::I32)], vec![Valtype::Reftype(Reftype(Some(Null), Heaptype::Typeuse(Typeuse::Idx(x_2))))], vec![e_18.clone()], vec![e_17.clone()]]))); }
-    let e_19: Valtype = Valtype::Reftype(Reftype(Some(Null), Heaptype::Typeuse(Typeuse::Idx(x_2))));
-    if !matches!(ck.peek(0usize + 1 + 1), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_19).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![Valtype::Reftype(Reftype(Some(Null), Heaptype::Typeuse(Typeuse::Idx(x_1))))], vec![Valtype::Numtype(Numtype::I32)], vec![e_19.clone()], vec![e_18.clone()], vec![e_17.clone()]]))); }
+    if !((mut_1_10.clone() == Some(Mut))) { return Err(Fail::msg(0, "immutable array").with_rule("Instr_ok/array.copy")); }
+    match rels::storagetype_sub(ar_, v_C, &zt_2_18, &zt_1_11) { Ok(_) => {} Err(f) if !f.is_soft() => return Err(f), Err(_) => return Err(Fail::msg(0, "array types do not match").with_rule("Instr_ok/array.copy")) }
+    let e_19: Valtype = Valtype::Numtype(Numtype::I32);
+    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_19).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![Valtype::Reftype(Reftype(Some(Null), Heaptype::Typeuse(Typeuse::Idx(x_1))))], vec![Valtype::Numtype(Numtype::I32)], vec![Valtype::Reftype(Reftype(Some(Null), Heaptype::Typeuse(Typeuse::Idx(x_2))))], vec![Valtype::Numtype(Numtype::I32)], vec![e_19.clone()]]))); }
     let e_20: Valtype = Valtype::Numtype(Numtype::I32);
-    if !matches!(ck.peek(0usize + 1 + 1 + 1), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_20).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![Valtype::Reftype(Reftype(Some(Null), Heaptype::Typeuse(Typeuse::Idx(x_1))))], vec![e_20.clone()], vec![e_19.clone()], vec![e_18.clone()], vec![e_17.clone()]]))); }
-    let e_21: Valtype = Valtype::Reftype(Reftype(Some(Null), Heaptype::Typeuse(Typeuse::Idx(x_1))));
-    if !matches!(ck.peek(0usize + 1 + 1 + 1 + 1), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_21).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![e_21.clone()], vec![e_20.clone()], vec![e_19.clone()], vec![e_18.clone()], vec![e_17.clone()]]))); }
+    if !matches!(ck.peek(0usize + 1), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_20).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![Valtype::Reftype(Reftype(Some(Null), Heaptype::Typeuse(Typeuse::Idx(x_1))))], vec![Valtype::Numtype(Numtype::I32)], vec![Valtype::Reftype(Reftype(Some(Null), Heaptype::Typeuse(Typeuse::Idx(x_2))))], vec![e_20.clone()], vec![e_19.clone()]]))); }
+    let e_21: Valtype = Valtype::Reftype(Reftype(Some(Null), Heaptype::Typeuse(Typeuse::Idx(x_2))));
+    if !matches!(ck.peek(0usize + 1 + 1), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_21).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![Valtype::Reftype(Reftype(Some(Null), Heaptype::Typeuse(Typeuse::Idx(x_1))))], vec![Valtype::Numtype(Numtype::I32)], vec![e_21.clone()], vec![e_20.clone()], vec![e_19.clone()]]))); }
+    let e_22: Valtype = Valtype::Numtype(Numtype::I32);
+    if !matches!(ck.peek(0usize + 1 + 1 + 1), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_22).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![Valtype::Reftype(Reftype(Some(Null), Heaptype::Typeuse(Typeuse::Idx(x_1))))], vec![e_22.clone()], vec![e_21.clone()], vec![e_20.clone()], vec![e_19.clone()]]))); }
+    let e_23: Valtype = Valtype::Reftype(Reftype(Some(Null), Heaptype::Typeuse(Typeuse::Idx(x_1))));
+    if !matches!(ck.peek(0usize + 1 + 1 + 1 + 1), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_23).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![e_23.clone()], vec![e_22.clone()], vec![e_21.clone()], vec![e_20.clone()], vec![e_19.clone()]]))); }
     Ok(Effect { pops: 0usize + 1 + 1 + 1 + 1 + 1, unreachable: false, pushes: Vec::new(), sets: vec![] })
 }
 
@@ -9535,27 +9548,28 @@ fn vrule_53(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let cp_4 = (*f_2).clone();
     let y = cp_4;
     if !((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).types.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown type {}", wspec_runtime::num::wide(x)?)).with_rule("Instr_ok/array.init_data")); }
-    let (mut__9, zt_10,) = match (|| -> R<_> {
+    let (mut__10, zt_11,) = match (|| -> R<_> {
     let (o_5,) = rels::expand(ar_, &(*wspec_runtime::seq::at(&(*v_C).types, wspec_runtime::num::wide(x)?)?))?;
     #[allow(irrefutable_let_patterns)]
     let Comptype::Array(f_6) = &*o_5 else { return Err(wspec_runtime::Fail::soft()) };
     #[allow(irrefutable_let_patterns)]
-    let Fieldtype(f_7, f_8) = f_6.clone() else { return Err(wspec_runtime::Fail::soft()) };
-    let mut_ = f_7.clone();
-    let zt = f_8.clone();
-    Ok((mut_.clone(), zt.clone(),))
+    let Fieldtype(f_7, f_8) = f_6 else { return Err(wspec_runtime::Fail::soft()) };
+    let cp_9 = (*f_7).clone();
+    let mut_ = cp_9;
+    let zt = f_8;
+    Ok((mut_.clone(), (*zt).clone(),))
     })() { Ok(v) => v, Err(f) if !f.is_soft() => return Err(f), Err(_) => return Err(Fail::msg(0, format!("non-array type {}", wspec_runtime::num::wide(x)?)).with_rule("Instr_ok/array.init_data")) };
-    if !((mut__9.clone() == Some(Mut))) { return Err(Fail::msg(0, "immutable array").with_rule("Instr_ok/array.init_data")); }
+    if !((mut__10.clone() == Some(Mut))) { return Err(Fail::msg(0, "immutable array").with_rule("Instr_ok/array.init_data")); }
     if !((wspec_runtime::num::wide(y)? < wspec_runtime::num::wide(((*v_C).datas.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown data segment {}", wspec_runtime::num::wide(y)?)).with_rule("Instr_ok/array.init_data")); }
-    if !(vec![Valtype::Numtype(Numtype::I32), Valtype::Numtype(Numtype::I64), Valtype::Numtype(Numtype::F32), Valtype::Numtype(Numtype::F64), Valtype::Vectype(Vectype)].contains(&defs::unpack(ar_, &zt_10)?)) { return Err(Fail::msg(0, "array type is not numeric or vector").with_rule("Instr_ok/array.init_data")); }
-    let e_11: Valtype = Valtype::Numtype(Numtype::I32);
-    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_11).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![Valtype::Reftype(Reftype(Some(Null), Heaptype::Typeuse(Typeuse::Idx(x))))], vec![Valtype::Numtype(Numtype::I32)], vec![Valtype::Numtype(Numtype::I32)], vec![e_11.clone()]]))); }
+    if !(vec![Valtype::Numtype(Numtype::I32), Valtype::Numtype(Numtype::I64), Valtype::Numtype(Numtype::F32), Valtype::Numtype(Numtype::F64), Valtype::Vectype(Vectype)].contains(&defs::unpack(ar_, &zt_11)?)) { return Err(Fail::msg(0, "array type is not numeric or vector").with_rule("Instr_ok/array.init_data")); }
     let e_12: Valtype = Valtype::Numtype(Numtype::I32);
-    if !matches!(ck.peek(0usize + 1), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_12).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![Valtype::Reftype(Reftype(Some(Null), Heaptype::Typeuse(Typeuse::Idx(x))))], vec![Valtype::Numtype(Numtype::I32)], vec![e_12.clone()], vec![e_11.clone()]]))); }
+    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_12).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![Valtype::Reftype(Reftype(Some(Null), Heaptype::Typeuse(Typeuse::Idx(x))))], vec![Valtype::Numtype(Numtype::I32)], vec![Valtype::Numtype(Numtype::I32)], vec![e_12.clone()]]))); }
     let e_13: Valtype = Valtype::Numtype(Numtype::I32);
-    if !matches!(ck.peek(0usize + 1 + 1), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_13).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![Valtype::Reftype(Reftype(Some(Null), Heaptype::Typeuse(Typeuse::Idx(x))))], vec![e_13.clone()], vec![e_12.clone()], vec![e_11.clone()]]))); }
-    let e_14: Valtype = Valtype::Reftype(Reftype(Some(Null), Heaptype::Typeuse(Typeuse::Idx(x))));
-    if !matches!(ck.peek(0usize + 1 + 1 + 1), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_14).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![e_14.clone()], vec![e_13.clone()], vec![e_12.clone()], vec![e_11.clone()]]))); }
+    if !matches!(ck.peek(0usize + 1), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_13).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![Valtype::Reftype(Reftype(Some(Null), Heaptype::Typeuse(Typeuse::Idx(x))))], vec![Valtype::Numtype(Numtype::I32)], vec![e_13.clone()], vec![e_12.clone()]]))); }
+    let e_14: Valtype = Valtype::Numtype(Numtype::I32);
+    if !matches!(ck.peek(0usize + 1 + 1), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_14).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![Valtype::Reftype(Reftype(Some(Null), Heaptype::Typeuse(Typeuse::Idx(x))))], vec![e_14.clone()], vec![e_13.clone()], vec![e_12.clone()]]))); }
+    let e_15: Valtype = Valtype::Reftype(Reftype(Some(Null), Heaptype::Typeuse(Typeuse::Idx(x))));
+    if !matches!(ck.peek(0usize + 1 + 1 + 1), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_15).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![e_15.clone()], vec![e_14.clone()], vec![e_13.clone()], vec![e_12.clone()]]))); }
     Ok(Effect { pops: 0usize + 1 + 1 + 1 + 1, unreachable: false, pushes: Vec::new(), sets: vec![] })
 }
 
@@ -9576,27 +9590,28 @@ fn vrule_54(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let cp_4 = (*f_2).clone();
     let y = cp_4;
     if !((wspec_runtime::num::wide(x)? < wspec_runtime::num::wide(((*v_C).types.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown type {}", wspec_runtime::num::wide(x)?)).with_rule("Instr_ok/array.init_elem")); }
-    let (mut__9, zt_10,) = match (|| -> R<_> {
+    let (mut__10, zt_11,) = match (|| -> R<_> {
     let (o_5,) = rels::expand(ar_, &(*wspec_runtime::seq::at(&(*v_C).types, wspec_runtime::num::wide(x)?)?))?;
     #[allow(irrefutable_let_patterns)]
     let Comptype::Array(f_6) = &*o_5 else { return Err(wspec_runtime::Fail::soft()) };
     #[allow(irrefutable_let_patterns)]
-    let Fieldtype(f_7, f_8) = f_6.clone() else { return Err(wspec_runtime::Fail::soft()) };
-    let mut_ = f_7.clone();
-    let zt = f_8.clone();
-    Ok((mut_.clone(), zt.clone(),))
+    let Fieldtype(f_7, f_8) = f_6 else { return Err(wspec_runtime::Fail::soft()) };
+    let cp_9 = (*f_7).clone();
+    let mut_ = cp_9;
+    let zt = f_8;
+    Ok((mut_.clone(), (*zt).clone(),))
     })() { Ok(v) => v, Err(f) if !f.is_soft() => return Err(f), Err(_) => return Err(Fail::msg(0, format!("non-array type {}", wspec_runtime::num::wide(x)?)).with_rule("Instr_ok/array.init_elem")) };
-    if !((mut__9.clone() == Some(Mut))) { return Err(Fail::msg(0, "immutable array").with_rule("Instr_ok/array.init_elem")); }
+    if !((mut__10.clone() == Some(Mut))) { return Err(Fail::msg(0, "immutable array").with_rule("Instr_ok/array.init_elem")); }
     if !((wspec_runtime::num::wide(y)? < wspec_runtime::num::wide(((*v_C).elems.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown elem segment {}", wspec_runtime::num::wide(y)?)).with_rule("Instr_ok/array.init_elem")); }
-    match rels::storagetype_sub(ar_, v_C, &(conv::reftype_to_storagetype((*wspec_runtime::seq::at(&(*v_C).elems, wspec_runtime::num::wide(y)?)?).clone())), &zt_10) { Ok(_) => {} Err(f) if !f.is_soft() => return Err(f), Err(_) => return Err(Fail::msg(0, "type mismatch: element segment's type does not match array's field type").with_rule("Instr_ok/array.init_elem")) }
-    let e_11: Valtype = Valtype::Numtype(Numtype::I32);
-    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_11).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![Valtype::Reftype(Reftype(Some(Null), Heaptype::Typeuse(Typeuse::Idx(x))))], vec![Valtype::Numtype(Numtype::I32)], vec![Valtype::Numtype(Numtype::I32)], vec![e_11.clone()]]))); }
+    match rels::storagetype_sub(ar_, v_C, &(conv::reftype_to_storagetype((*wspec_runtime::seq::at(&(*v_C).elems, wspec_runtime::num::wide(y)?)?).clone())), &zt_11) { Ok(_) => {} Err(f) if !f.is_soft() => return Err(f), Err(_) => return Err(Fail::msg(0, "type mismatch: element segment's type does not match array's field type").with_rule("Instr_ok/array.init_elem")) }
     let e_12: Valtype = Valtype::Numtype(Numtype::I32);
-    if !matches!(ck.peek(0usize + 1), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_12).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![Valtype::Reftype(Reftype(Some(Null), Heaptype::Typeuse(Typeuse::Idx(x))))], vec![Valtype::Numtype(Numtype::I32)], vec![e_12.clone()], vec![e_11.clone()]]))); }
+    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_12).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![Valtype::Reftype(Reftype(Some(Null), Heaptype::Typeuse(Typeuse::Idx(x))))], vec![Valtype::Numtype(Numtype::I32)], vec![Valtype::Numtype(Numtype::I32)], vec![e_12.clone()]]))); }
     let e_13: Valtype = Valtype::Numtype(Numtype::I32);
-    if !matches!(ck.peek(0usize + 1 + 1), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_13).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![Valtype::Reftype(Reftype(Some(Null), Heaptype::Typeuse(Typeuse::Idx(x))))], vec![e_13.clone()], vec![e_12.clone()], vec![e_11.clone()]]))); }
-    let e_14: Valtype = Valtype::Reftype(Reftype(Some(Null), Heaptype::Typeuse(Typeuse::Idx(x))));
-    if !matches!(ck.peek(0usize + 1 + 1 + 1), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_14).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![e_14.clone()], vec![e_13.clone()], vec![e_12.clone()], vec![e_11.clone()]]))); }
+    if !matches!(ck.peek(0usize + 1), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_13).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![Valtype::Reftype(Reftype(Some(Null), Heaptype::Typeuse(Typeuse::Idx(x))))], vec![Valtype::Numtype(Numtype::I32)], vec![e_13.clone()], vec![e_12.clone()]]))); }
+    let e_14: Valtype = Valtype::Numtype(Numtype::I32);
+    if !matches!(ck.peek(0usize + 1 + 1), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_14).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![Valtype::Reftype(Reftype(Some(Null), Heaptype::Typeuse(Typeuse::Idx(x))))], vec![e_14.clone()], vec![e_13.clone()], vec![e_12.clone()]]))); }
+    let e_15: Valtype = Valtype::Reftype(Reftype(Some(Null), Heaptype::Typeuse(Typeuse::Idx(x))));
+    if !matches!(ck.peek(0usize + 1 + 1 + 1), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_15).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![e_15.clone()], vec![e_14.clone()], vec![e_13.clone()], vec![e_12.clone()]]))); }
     Ok(Effect { pops: 0usize + 1 + 1 + 1 + 1, unreachable: false, pushes: Vec::new(), sets: vec![] })
 }
 
@@ -13523,9 +13538,9 @@ pub mod defs {
             let (o_7,) = rels::expand(ar_, &(*wspec_runtime::seq::at(&(*z).1.module.types, wspec_runtime::num::wide((x))?)?))?;
             #[allow(irrefutable_let_patterns)]
             let Comptype::Func(f_8, f_9) = &*o_7 else { return Err(wspec_runtime::Fail::soft()) };
-            let t_1 = f_8.clone();
-            let t_2 = f_9.clone();
-            Ok(Instrtype(t_1, vec![], t_2))
+            let t_1 = f_8;
+            let t_2 = f_9;
+            Ok(Instrtype((*t_1).clone(), vec![], (*t_2).clone()))
         })())? { return Ok(v); } }
         // from spec/4.3-execution-instructions.wspec:213
         if matches!(a1, Blocktype::Result(f_1)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
@@ -13706,7 +13721,7 @@ pub mod defs {
             let (o_1,) = rels::expand(ar_, &(*wspec_runtime::seq::at(&(*s).funcs, wspec_runtime::num::wide(a)?)?).type_)?;
             #[allow(irrefutable_let_patterns)]
             let Comptype::Func(f_2, f_3) = &*o_1 else { return Err(wspec_runtime::Fail::soft()) };
-            let t_1 = f_2.clone();
+            let t_1 = f_2;
             let src_8: Vec<_> = (*val).clone().into_iter().collect();
             let mut acc_t_9 = Vec::new();
             for i_ in 0..wspec_runtime::seq::same_len(&[src_8.len()])? { let val_5 = src_8[i_].clone(); 
@@ -13715,7 +13730,7 @@ pub mod defs {
             acc_t_9.push(t.clone()); }
             let t_10 = acc_t_9;
             let src_15: Vec<_> = t_10.clone().into_iter().collect();
-            let src_16: Vec<_> = t_1.clone().into_iter().collect();
+            let src_16: Vec<_> = (*t_1).clone().into_iter().collect();
             for i_ in 0..wspec_runtime::seq::same_len(&[src_15.len(), src_16.len()])? { let t_10_12 = src_15[i_].clone(); let t_1_13 = src_16[i_].clone(); 
             (|| -> R<()> {
             rels::valtype_sub(ar_, &(Context { types: vec![], recs: vec![], tags: vec![], globals: vec![], mems: vec![], tables: vec![], funcs: vec![], datas: vec![], elems: vec![], locals: vec![], labels: vec![], return_: None, refs: vec![] }), &t_10_12, &t_1_13)?;
@@ -13803,15 +13818,9 @@ pub mod defs {
         // from spec/1.5-types-substitution.wspec:109
         if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let t = a0;
-            let it_1 = a1;
-            let n = it_1.len() as u64;
-            let mut acc_tu_5 = Vec::with_capacity(it_1.len());
-            for e_3 in it_1.iter() {
-            let tu = e_3;
-            acc_tu_5.push((*tu).clone());
-            }
-            let tu_6 = acc_tu_5;
-            Ok(defs::subst_valtype(ar_, t, &({ let n_ = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?; let mut out_ = Vec::with_capacity(n_); for i in 0..n_ { let i = i as u64; out_.push(Typevar::Idx(wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(i)?)?)); } out_ }), &({ let n_ = wspec_runtime::seq::same_len(&[wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?, tu_6.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let tu_6_408 = tu_6[i_].clone(); out_.push(tu_6_408); } out_ }))?)
+            let n = a1.len() as u64;
+            let tu = a1;
+            Ok(defs::subst_valtype(ar_, t, &({ let n_ = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?; let mut out_ = Vec::with_capacity(n_); for i in 0..n_ { let i = i as u64; out_.push(Typevar::Idx(wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(i)?)?)); } out_ }), &({ let n_ = wspec_runtime::seq::same_len(&[wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?, tu.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let tu_402 = tu[i_].clone(); out_.push(tu_402); } out_ }))?)
         })())? { return Ok(v); }
         Err(Fail::soft())
     }
@@ -13821,15 +13830,9 @@ pub mod defs {
         // from spec/1.5-types-substitution.wspec:115
         if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let rt = a0;
-            let it_1 = a1;
-            let n = it_1.len() as u64;
-            let mut acc_tu_5 = Vec::with_capacity(it_1.len());
-            for e_3 in it_1.iter() {
-            let tu = e_3;
-            acc_tu_5.push((*tu).clone());
-            }
-            let tu_6 = acc_tu_5;
-            Ok(defs::subst_reftype(ar_, rt, &({ let n_ = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?; let mut out_ = Vec::with_capacity(n_); for i in 0..n_ { let i = i as u64; out_.push(Typevar::Idx(wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(i)?)?)); } out_ }), &({ let n_ = wspec_runtime::seq::same_len(&[wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?, tu_6.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let tu_6_408 = tu_6[i_].clone(); out_.push(tu_6_408); } out_ }))?)
+            let n = a1.len() as u64;
+            let tu = a1;
+            Ok(defs::subst_reftype(ar_, rt, &({ let n_ = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?; let mut out_ = Vec::with_capacity(n_); for i in 0..n_ { let i = i as u64; out_.push(Typevar::Idx(wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(i)?)?)); } out_ }), &({ let n_ = wspec_runtime::seq::same_len(&[wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?, tu.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let tu_402 = tu[i_].clone(); out_.push(tu_402); } out_ }))?)
         })())? { return Ok(v); }
         Err(Fail::soft())
     }
@@ -16145,14 +16148,8 @@ pub mod defs {
             let x = a0;
             #[allow(irrefutable_let_patterns)]
             let Data(f_1, f_2) = a1 else { return Err(wspec_runtime::Fail::soft()) };
-            let it_3 = f_1;
-            let n = it_3.len() as u64;
-            let mut acc_b_7 = Vec::with_capacity(it_3.len());
-            for e_5 in it_3.iter() {
-            let b = *e_5;
-            acc_b_7.push(b);
-            }
-            let b_8 = acc_b_7;
+            let n = f_1.len() as u64;
+            let b = f_1;
             #[allow(irrefutable_let_patterns)]
             let Datamode::Passive = f_2 else { return Err(wspec_runtime::Fail::soft()) };
             Ok(vec![])
@@ -16162,20 +16159,14 @@ pub mod defs {
             let x = a0;
             #[allow(irrefutable_let_patterns)]
             let Data(f_1, f_2) = a1 else { return Err(wspec_runtime::Fail::soft()) };
-            let it_3 = f_1;
-            let n = it_3.len() as u64;
-            let mut acc_b_7 = Vec::with_capacity(it_3.len());
-            for e_5 in it_3.iter() {
-            let b = *e_5;
-            acc_b_7.push(b);
-            }
-            let b_8 = acc_b_7;
+            let n = f_1.len() as u64;
+            let b = f_1;
             #[allow(irrefutable_let_patterns)]
-            let Datamode::Active(f_9, f_10) = f_2 else { return Err(wspec_runtime::Fail::soft()) };
-            let cp_11 = (*f_9).clone();
-            let y = cp_11;
-            let instr_12 = *f_10;
-            Ok(wspec_runtime::seq::cat([{ let h = instr_12.clone(); ar_.instr.get(h).to_vec() }, vec![Instr::Const(Numtype::I32, Num::Inn(0_u64)), Instr::Const(Numtype::I32, Num::Inn(wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(n)?)?)), Instr::MemoryInit(y, x), Instr::DataDrop(x)]]))
+            let Datamode::Active(f_3, f_4) = f_2 else { return Err(wspec_runtime::Fail::soft()) };
+            let cp_5 = (*f_3).clone();
+            let y = cp_5;
+            let instr_6 = *f_4;
+            Ok(wspec_runtime::seq::cat([{ let h = instr_6.clone(); ar_.instr.get(h).to_vec() }, vec![Instr::Const(Numtype::I32, Num::Inn(0_u64)), Instr::Const(Numtype::I32, Num::Inn(wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(n)?)?)), Instr::MemoryInit(y, x), Instr::DataDrop(x)]]))
         })())? { return Ok(v); } }
         Err(Fail::soft())
     }
@@ -16252,15 +16243,9 @@ pub mod defs {
         // from spec/1.5-types-substitution.wspec:121
         if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let jt = a0;
-            let it_1 = a1;
-            let n = it_1.len() as u64;
-            let mut acc_tu_5 = Vec::with_capacity(it_1.len());
-            for e_3 in it_1.iter() {
-            let tu = e_3;
-            acc_tu_5.push((*tu).clone());
-            }
-            let tu_6 = acc_tu_5;
-            Ok(defs::subst_tagtype(ar_, jt, &({ let n_ = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?; let mut out_ = Vec::with_capacity(n_); for i in 0..n_ { let i = i as u64; out_.push(Typevar::Idx(wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(i)?)?)); } out_ }), &({ let n_ = wspec_runtime::seq::same_len(&[wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?, tu_6.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let tu_6_408 = tu_6[i_].clone(); out_.push(tu_6_408); } out_ }))?)
+            let n = a1.len() as u64;
+            let tu = a1;
+            Ok(defs::subst_tagtype(ar_, jt, &({ let n_ = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?; let mut out_ = Vec::with_capacity(n_); for i in 0..n_ { let i = i as u64; out_.push(Typevar::Idx(wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(i)?)?)); } out_ }), &({ let n_ = wspec_runtime::seq::same_len(&[wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?, tu.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let tu_402 = tu[i_].clone(); out_.push(tu_402); } out_ }))?)
         })())? { return Ok(v); }
         Err(Fail::soft())
     }
@@ -16270,15 +16255,9 @@ pub mod defs {
         // from spec/1.5-types-substitution.wspec:127
         if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let mt = a0;
-            let it_1 = a1;
-            let n = it_1.len() as u64;
-            let mut acc_tu_5 = Vec::with_capacity(it_1.len());
-            for e_3 in it_1.iter() {
-            let tu = e_3;
-            acc_tu_5.push((*tu).clone());
-            }
-            let tu_6 = acc_tu_5;
-            Ok(defs::subst_memtype(ar_, mt, &({ let n_ = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?; let mut out_ = Vec::with_capacity(n_); for i in 0..n_ { let i = i as u64; out_.push(Typevar::Idx(wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(i)?)?)); } out_ }), &({ let n_ = wspec_runtime::seq::same_len(&[wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?, tu_6.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let tu_6_408 = tu_6[i_].clone(); out_.push(tu_6_408); } out_ }))?)
+            let n = a1.len() as u64;
+            let tu = a1;
+            Ok(defs::subst_memtype(ar_, mt, &({ let n_ = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?; let mut out_ = Vec::with_capacity(n_); for i in 0..n_ { let i = i as u64; out_.push(Typevar::Idx(wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(i)?)?)); } out_ }), &({ let n_ = wspec_runtime::seq::same_len(&[wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?, tu.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let tu_402 = tu[i_].clone(); out_.push(tu_402); } out_ }))?)
         })())? { return Ok(v); }
         Err(Fail::soft())
     }
@@ -16288,15 +16267,9 @@ pub mod defs {
         // from spec/1.5-types-substitution.wspec:130
         if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let tt = a0;
-            let it_1 = a1;
-            let n = it_1.len() as u64;
-            let mut acc_tu_5 = Vec::with_capacity(it_1.len());
-            for e_3 in it_1.iter() {
-            let tu = e_3;
-            acc_tu_5.push((*tu).clone());
-            }
-            let tu_6 = acc_tu_5;
-            Ok({ let mut u_ = (*tt).clone(); defs::subst_tabletype(ar_, &mut u_, { let n_ = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?; let mut out_ = Vec::with_capacity(n_); for i in 0..n_ { let i = i as u64; out_.push(Typevar::Idx(wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(i)?)?)); } out_ }, { let n_ = wspec_runtime::seq::same_len(&[wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?, tu_6.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let tu_6_408 = tu_6[i_].clone(); out_.push(tu_6_408); } out_ })?; u_ })
+            let n = a1.len() as u64;
+            let tu = a1;
+            Ok({ let mut u_ = (*tt).clone(); defs::subst_tabletype(ar_, &mut u_, { let n_ = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?; let mut out_ = Vec::with_capacity(n_); for i in 0..n_ { let i = i as u64; out_.push(Typevar::Idx(wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(i)?)?)); } out_ }, { let n_ = wspec_runtime::seq::same_len(&[wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?, tu.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let tu_402 = tu[i_].clone(); out_.push(tu_402); } out_ })?; u_ })
         })())? { return Ok(v); }
         Err(Fail::soft())
     }
@@ -16306,15 +16279,9 @@ pub mod defs {
         // from spec/1.5-types-substitution.wspec:136
         if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let mmt = a0;
-            let it_1 = a1;
-            let n = it_1.len() as u64;
-            let mut acc_tu_5 = Vec::with_capacity(it_1.len());
-            for e_3 in it_1.iter() {
-            let tu = e_3;
-            acc_tu_5.push((*tu).clone());
-            }
-            let tu_6 = acc_tu_5;
-            Ok(defs::subst_moduletype(ar_, mmt, &({ let n_ = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?; let mut out_ = Vec::with_capacity(n_); for i in 0..n_ { let i = i as u64; out_.push(Typevar::Idx(wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(i)?)?)); } out_ }), &({ let n_ = wspec_runtime::seq::same_len(&[wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?, tu_6.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let tu_6_408 = tu_6[i_].clone(); out_.push(tu_6_408); } out_ }))?)
+            let n = a1.len() as u64;
+            let tu = a1;
+            Ok(defs::subst_moduletype(ar_, mmt, &({ let n_ = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?; let mut out_ = Vec::with_capacity(n_); for i in 0..n_ { let i = i as u64; out_.push(Typevar::Idx(wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(i)?)?)); } out_ }), &({ let n_ = wspec_runtime::seq::same_len(&[wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?, tu.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let tu_402 = tu[i_].clone(); out_.push(tu_402); } out_ }))?)
         })())? { return Ok(v); }
         Err(Fail::soft())
     }
@@ -16355,15 +16322,9 @@ pub mod defs {
             let eq_1 = defs::rollrt(ar_, x, qt)?;
             #[allow(irrefutable_let_patterns)]
             let Rectype(f_2) = &**(&eq_1) else { return Err(wspec_runtime::Fail::soft()) };
-            let it_3 = f_2;
-            let n = it_3.len() as u64;
-            let mut acc_st_7 = Vec::with_capacity(it_3.len());
-            for e_5 in it_3.iter() {
-            let st = e_5;
-            acc_st_7.push((*st).clone());
-            }
-            let st_8 = acc_st_7;
-            Ok({ let n_ = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?; let mut out_ = Vec::with_capacity(n_); for i in 0..n_ { let i = i as u64; out_.push(Deftype(std::rc::Rc::new(Rectype({ let n_ = wspec_runtime::seq::same_len(&[wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?, st_8.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let st_8_209 = st_8[i_].clone(); out_.push(st_8_209); } out_ })), i)); } out_ })
+            let n = f_2.len() as u64;
+            let st = f_2;
+            Ok({ let n_ = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?; let mut out_ = Vec::with_capacity(n_); for i in 0..n_ { let i = i as u64; out_.push(Deftype(std::rc::Rc::new(Rectype({ let n_ = wspec_runtime::seq::same_len(&[wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?, st.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let st_203 = st[i_].clone(); out_.push(st_203); } out_ })), i)); } out_ })
         })())? { return Ok(v); }
         Err(Fail::soft())
     }
@@ -17130,15 +17091,9 @@ pub mod defs {
         // from spec/1.5-types-substitution.wspec:118
         if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let dt = a0;
-            let it_1 = a1;
-            let n = it_1.len() as u64;
-            let mut acc_tu_5 = Vec::with_capacity(it_1.len());
-            for e_3 in it_1.iter() {
-            let tu = e_3;
-            acc_tu_5.push((*tu).clone());
-            }
-            let tu_6 = acc_tu_5;
-            Ok({ let mut u_ = (*dt).clone(); defs::subst_deftype(ar_, &mut u_, { let n_ = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?; let mut out_ = Vec::with_capacity(n_); for i in 0..n_ { let i = i as u64; out_.push(Typevar::Idx(wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(i)?)?)); } out_ }, { let n_ = wspec_runtime::seq::same_len(&[wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?, tu_6.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let tu_6_408 = tu_6[i_].clone(); out_.push(tu_6_408); } out_ })?; u_ })
+            let n = a1.len() as u64;
+            let tu = a1;
+            Ok({ let mut u_ = (*dt).clone(); defs::subst_deftype(ar_, &mut u_, { let n_ = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?; let mut out_ = Vec::with_capacity(n_); for i in 0..n_ { let i = i as u64; out_.push(Typevar::Idx(wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(i)?)?)); } out_ }, { let n_ = wspec_runtime::seq::same_len(&[wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?, tu.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let tu_402 = tu[i_].clone(); out_.push(tu_402); } out_ })?; u_ })
         })())? { return Ok(v); }
         Err(Fail::soft())
     }
@@ -17148,15 +17103,9 @@ pub mod defs {
         // from spec/1.5-types-substitution.wspec:124
         if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let gt = a0;
-            let it_1 = a1;
-            let n = it_1.len() as u64;
-            let mut acc_tu_5 = Vec::with_capacity(it_1.len());
-            for e_3 in it_1.iter() {
-            let tu = e_3;
-            acc_tu_5.push((*tu).clone());
-            }
-            let tu_6 = acc_tu_5;
-            Ok(defs::subst_globaltype(ar_, gt, &({ let n_ = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?; let mut out_ = Vec::with_capacity(n_); for i in 0..n_ { let i = i as u64; out_.push(Typevar::Idx(wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(i)?)?)); } out_ }), &({ let n_ = wspec_runtime::seq::same_len(&[wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?, tu_6.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let tu_6_408 = tu_6[i_].clone(); out_.push(tu_6_408); } out_ }))?)
+            let n = a1.len() as u64;
+            let tu = a1;
+            Ok(defs::subst_globaltype(ar_, gt, &({ let n_ = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?; let mut out_ = Vec::with_capacity(n_); for i in 0..n_ { let i = i as u64; out_.push(Typevar::Idx(wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(i)?)?)); } out_ }), &({ let n_ = wspec_runtime::seq::same_len(&[wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?, tu.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let tu_402 = tu[i_].clone(); out_.push(tu_402); } out_ }))?)
         })())? { return Ok(v); }
         Err(Fail::soft())
     }
@@ -17166,15 +17115,9 @@ pub mod defs {
         // from spec/1.5-types-substitution.wspec:133
         if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let xt = a0;
-            let it_1 = a1;
-            let n = it_1.len() as u64;
-            let mut acc_tu_5 = Vec::with_capacity(it_1.len());
-            for e_3 in it_1.iter() {
-            let tu = e_3;
-            acc_tu_5.push((*tu).clone());
-            }
-            let tu_6 = acc_tu_5;
-            Ok(defs::subst_externtype(ar_, xt, &({ let n_ = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?; let mut out_ = Vec::with_capacity(n_); for i in 0..n_ { let i = i as u64; out_.push(Typevar::Idx(wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(i)?)?)); } out_ }), &({ let n_ = wspec_runtime::seq::same_len(&[wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?, tu_6.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let tu_6_408 = tu_6[i_].clone(); out_.push(tu_6_408); } out_ }))?)
+            let n = a1.len() as u64;
+            let tu = a1;
+            Ok(defs::subst_externtype(ar_, xt, &({ let n_ = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?; let mut out_ = Vec::with_capacity(n_); for i in 0..n_ { let i = i as u64; out_.push(Typevar::Idx(wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(i)?)?)); } out_ }), &({ let n_ = wspec_runtime::seq::same_len(&[wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?, tu.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let tu_402 = tu[i_].clone(); out_.push(tu_402); } out_ }))?)
         })())? { return Ok(v); }
         Err(Fail::soft())
     }
@@ -17186,15 +17129,9 @@ pub mod defs {
             let x = a0;
             #[allow(irrefutable_let_patterns)]
             let Rectype(f_1) = &**a1 else { return Err(wspec_runtime::Fail::soft()) };
-            let it_2 = f_1;
-            let n = it_2.len() as u64;
-            let mut acc_st_6 = Vec::with_capacity(it_2.len());
-            for e_4 in it_2.iter() {
-            let st = e_4;
-            acc_st_6.push((*st).clone());
-            }
-            let st_7 = acc_st_6;
-            Ok(std::rc::Rc::new(Rectype({ let n_ = wspec_runtime::seq::same_len(&[wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?, st_7.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let st_7_108 = st_7[i_].clone(); out_.push(defs::subst_subtype(ar_, &st_7_108, &({ let n_ = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?; let mut out_ = Vec::with_capacity(n_); for i in 0..n_ { let i = i as u64; out_.push(Typevar::Idx(wspec_runtime::num::narrow::<u32>(wspec_runtime::num::add(wspec_runtime::num::wide(x)?, wspec_runtime::num::wide(i)?)?)?)); } out_ }), &({ let n_ = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?; let mut out_ = Vec::with_capacity(n_); for i in 0..n_ { let i = i as u64; out_.push(Typeuse::Rec(i)); } out_ }))?); } out_ })))
+            let n = f_1.len() as u64;
+            let st = f_1;
+            Ok(std::rc::Rc::new(Rectype({ let n_ = wspec_runtime::seq::same_len(&[wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?, st.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let st_102 = st[i_].clone(); out_.push(defs::subst_subtype(ar_, &st_102, &({ let n_ = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?; let mut out_ = Vec::with_capacity(n_); for i in 0..n_ { let i = i as u64; out_.push(Typevar::Idx(wspec_runtime::num::narrow::<u32>(wspec_runtime::num::add(wspec_runtime::num::wide(x)?, wspec_runtime::num::wide(i)?)?)?)); } out_ }), &({ let n_ = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?; let mut out_ = Vec::with_capacity(n_); for i in 0..n_ { let i = i as u64; out_.push(Typeuse::Rec(i)); } out_ }))?); } out_ })))
         })())? { return Ok(v); }
         Err(Fail::soft())
     }
@@ -17227,15 +17164,9 @@ pub mod defs {
             let qt = a0;
             #[allow(irrefutable_let_patterns)]
             let Rectype(f_1) = &**(&(*qt)) else { return Err(wspec_runtime::Fail::soft()) };
-            let it_2 = f_1;
-            let n = it_2.len() as u64;
-            let mut acc_st_6 = Vec::with_capacity(it_2.len());
-            for e_4 in it_2.iter() {
-            let st = e_4;
-            acc_st_6.push((*st).clone());
-            }
-            let st_7 = acc_st_6;
-            Ok(std::rc::Rc::new(Rectype({ let n_ = wspec_runtime::seq::same_len(&[wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?, st_7.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let st_7_108 = st_7[i_].clone(); out_.push(defs::subst_subtype(ar_, &st_7_108, &({ let n_ = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?; let mut out_ = Vec::with_capacity(n_); for i in 0..n_ { let i = i as u64; out_.push(Typevar::Rec(i)); } out_ }), &({ let n_ = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?; let mut out_ = Vec::with_capacity(n_); for i in 0..n_ { let i = i as u64; out_.push(Typeuse::Deftype(Deftype((*qt).clone(), i))); } out_ }))?); } out_ })))
+            let n = f_1.len() as u64;
+            let st = f_1;
+            Ok(std::rc::Rc::new(Rectype({ let n_ = wspec_runtime::seq::same_len(&[wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?, st.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let st_102 = st[i_].clone(); out_.push(defs::subst_subtype(ar_, &st_102, &({ let n_ = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?; let mut out_ = Vec::with_capacity(n_); for i in 0..n_ { let i = i as u64; out_.push(Typevar::Rec(i)); } out_ }), &({ let n_ = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?; let mut out_ = Vec::with_capacity(n_); for i in 0..n_ { let i = i as u64; out_.push(Typeuse::Deftype(Deftype((*qt).clone(), i))); } out_ }))?); } out_ })))
         })())? { return Ok(v); }
         Err(Fail::soft())
     }
@@ -18042,9 +17973,9 @@ pub mod rels {
             let (o_3,) = rels::expand(ar_, &(*wspec_runtime::seq::at(&(*v_C).types, wspec_runtime::num::wide(x)?)?))?;
             #[allow(irrefutable_let_patterns)]
             let Comptype::Func(f_4, f_5) = &*o_3 else { return Err(wspec_runtime::Fail::soft()) };
-            let t_1 = f_4.clone();
-            let t_2 = f_5.clone();
-            Ok((t_1.clone(), t_2.clone(),))
+            let t_1 = f_4;
+            let t_2 = f_5;
+            Ok(((*t_1).clone(), (*t_2).clone(),))
             })() { Ok(v) => v, Err(f) if !f.is_soft() => return Err(f), Err(_) => return Err(Fail::msg(0, format!("non-function type {}", wspec_runtime::num::wide(x)?)).with_rule("Blocktype_ok/typeidx")) };
             Ok((Instrtype(t_1_6, vec![], t_2_7),))
         })())? { return Ok(v); } }
@@ -18115,7 +18046,7 @@ pub mod rels {
             let (o_2,) = rels::expand(ar_, dt)?;
             #[allow(irrefutable_let_patterns)]
             let Comptype::Struct(f_3) = &*o_2 else { return Err(wspec_runtime::Fail::soft()) };
-            let ft = f_3.clone();
+            let ft = f_3;
             wspec_runtime::check((defs::sharedt(ar_, dt)? == None))?;
             Ok(())
         })())? { return Ok(v); } }
@@ -18130,7 +18061,7 @@ pub mod rels {
             let (o_2,) = rels::expand(ar_, dt)?;
             #[allow(irrefutable_let_patterns)]
             let Comptype::Array(f_3) = &*o_2 else { return Err(wspec_runtime::Fail::soft()) };
-            let ft = f_3.clone();
+            let ft = f_3;
             wspec_runtime::check((defs::sharedt(ar_, dt)? == None))?;
             Ok(())
         })())? { return Ok(v); } }
@@ -18145,8 +18076,8 @@ pub mod rels {
             let (o_2,) = rels::expand(ar_, dt)?;
             #[allow(irrefutable_let_patterns)]
             let Comptype::Func(f_3, f_4) = &*o_2 else { return Err(wspec_runtime::Fail::soft()) };
-            let t_1 = f_3.clone();
-            let t_2 = f_4.clone();
+            let t_1 = f_3;
+            let t_2 = f_4;
             wspec_runtime::check((defs::sharedt(ar_, dt)? == None))?;
             Ok(())
         })())? { return Ok(v); } }
@@ -18446,7 +18377,7 @@ pub mod rels {
             let (o_4,) = rels::expand(ar_, dt)?;
             #[allow(irrefutable_let_patterns)]
             let Comptype::Struct(f_5) = &*o_4 else { return Err(wspec_runtime::Fail::soft()) };
-            let ft = f_5.clone();
+            let ft = f_5;
             wspec_runtime::check((defs::sharedt(ar_, dt)? == Some(Share::Shared)))?;
             Ok(())
         })())? { return Ok(v); } }
@@ -18465,7 +18396,7 @@ pub mod rels {
             let (o_4,) = rels::expand(ar_, dt)?;
             #[allow(irrefutable_let_patterns)]
             let Comptype::Array(f_5) = &*o_4 else { return Err(wspec_runtime::Fail::soft()) };
-            let ft = f_5.clone();
+            let ft = f_5;
             wspec_runtime::check((defs::sharedt(ar_, dt)? == Some(Share::Shared)))?;
             Ok(())
         })())? { return Ok(v); } }
@@ -18484,8 +18415,8 @@ pub mod rels {
             let (o_4,) = rels::expand(ar_, dt)?;
             #[allow(irrefutable_let_patterns)]
             let Comptype::Func(f_5, f_6) = &*o_4 else { return Err(wspec_runtime::Fail::soft()) };
-            let t_1 = f_5.clone();
-            let t_2 = f_6.clone();
+            let t_1 = f_5;
+            let t_2 = f_6;
             wspec_runtime::check((defs::sharedt(ar_, dt)? == Some(Share::Shared)))?;
             Ok(())
         })())? { return Ok(v); } }
@@ -18850,11 +18781,12 @@ pub mod rels {
             let (o_4,) = rels::expand(ar_, dt)?;
             #[allow(irrefutable_let_patterns)]
             let Comptype::Func(f_5, f_6) = &*o_4 else { return Err(wspec_runtime::Fail::soft()) };
-            let t = f_5.clone();
-            let l_7 = f_6.clone();
-            wspec_runtime::check(l_7.len() == 0)?;
+            let t = f_5;
+            let cp_7 = (*f_6).clone();
+            let l_8 = cp_7;
+            wspec_runtime::check(l_8.len() == 0)?;
             if !((wspec_runtime::num::wide(l)? < wspec_runtime::num::wide(((*v_C).labels.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown label {}", wspec_runtime::num::wide(l)?)).with_rule("Catch_ok/catch")); }
-            rels::resulttype_sub(ar_, v_C, &(t.clone()), &(*wspec_runtime::seq::at(&(*v_C).labels, wspec_runtime::num::wide(l)?)?))?;
+            rels::resulttype_sub(ar_, v_C, &((*t).clone()), &(*wspec_runtime::seq::at(&(*v_C).labels, wspec_runtime::num::wide(l)?)?))?;
             Ok(())
         })()) => {}
                 // from spec/2.3-validation-instructions.wspec:214 rule Catch_ok/catch_ref
@@ -18871,11 +18803,12 @@ pub mod rels {
             let (o_4,) = rels::expand(ar_, dt)?;
             #[allow(irrefutable_let_patterns)]
             let Comptype::Func(f_5, f_6) = &*o_4 else { return Err(wspec_runtime::Fail::soft()) };
-            let t = f_5.clone();
-            let l_7 = f_6.clone();
-            wspec_runtime::check(l_7.len() == 0)?;
+            let t = f_5;
+            let cp_7 = (*f_6).clone();
+            let l_8 = cp_7;
+            wspec_runtime::check(l_8.len() == 0)?;
             if !((wspec_runtime::num::wide(l)? < wspec_runtime::num::wide(((*v_C).labels.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown label {}", wspec_runtime::num::wide(l)?)).with_rule("Catch_ok/catch_ref")); }
-            rels::resulttype_sub(ar_, v_C, &(wspec_runtime::seq::cat([t.clone(), vec![Valtype::Reftype(Reftype(None, Heaptype::Absheaptype(Absheaptype::Exn)))]])), &(*wspec_runtime::seq::at(&(*v_C).labels, wspec_runtime::num::wide(l)?)?))?;
+            rels::resulttype_sub(ar_, v_C, &(wspec_runtime::seq::cat([(*t).clone(), vec![Valtype::Reftype(Reftype(None, Heaptype::Absheaptype(Absheaptype::Exn)))]])), &(*wspec_runtime::seq::at(&(*v_C).labels, wspec_runtime::num::wide(l)?)?))?;
             Ok(())
         })()) => {}
                 // from spec/2.3-validation-instructions.wspec:222 rule Catch_ok/catch_all
@@ -19478,9 +19411,9 @@ pub mod rels {
             let (o_6,) = rels::expand(ar_, &(*wspec_runtime::seq::at(&(*v_C).types, wspec_runtime::num::wide(x)?)?))?;
             #[allow(irrefutable_let_patterns)]
             let Comptype::Func(f_7, f_8) = &*o_6 else { return Err(wspec_runtime::Fail::soft()) };
-            let t_1 = f_7.clone();
-            let t_2 = f_8.clone();
-            Ok((t_1.clone(), t_2.clone(),))
+            let t_1 = f_7;
+            let t_2 = f_8;
+            Ok(((*t_1).clone(), (*t_2).clone(),))
             })() { Ok(v) => v, Err(f) if !f.is_soft() => return Err(f), Err(_) => return Err(Fail::msg(0, format!("non-function type {}", wspec_runtime::num::wide(x)?)).with_rule("Func_ok")) };
             let src_15: Vec<_> = (*loc).clone().into_iter().collect();
             let mut acc_lct_16 = Vec::new();
@@ -19556,10 +19489,12 @@ pub mod rels {
             let (o_2,) = rels::expand(ar_, &(*wspec_runtime::seq::at(&(*v_C).funcs, wspec_runtime::num::wide(x)?)?))?;
             #[allow(irrefutable_let_patterns)]
             let Comptype::Func(f_3, f_4) = &*o_2 else { return Err(wspec_runtime::Fail::soft()) };
-            let l_5 = f_3.clone();
-            wspec_runtime::check(l_5.len() == 0)?;
-            let l_6 = f_4.clone();
+            let cp_5 = (*f_3).clone();
+            let l_6 = cp_5;
             wspec_runtime::check(l_6.len() == 0)?;
+            let cp_7 = (*f_4).clone();
+            let l_8 = cp_7;
+            wspec_runtime::check(l_8.len() == 0)?;
             Ok(())
             })() { Ok(v) => v, Err(f) if !f.is_soft() => return Err(f), Err(_) => return Err(Fail::msg(0, "start function must not have parameters or results").with_rule("Start_ok")) };
             Ok(())
@@ -19700,16 +19635,10 @@ pub mod rels {
             let Deftype(f_1, f_2) = a1 else { return Err(wspec_runtime::Fail::soft()) };
             #[allow(irrefutable_let_patterns)]
             let Rectype(f_3) = &**f_1 else { return Err(wspec_runtime::Fail::soft()) };
-            let it_4 = f_3;
-            let n = it_4.len() as u64;
-            let mut acc_st_8 = Vec::with_capacity(it_4.len());
-            for e_6 in it_4.iter() {
-            let st = e_6;
-            acc_st_8.push((*st).clone());
-            }
-            let st_9 = acc_st_8;
+            let n = f_3.len() as u64;
+            let st = f_3;
             let i = *f_2;
-            rels::rectype_ok2(ar_, &({ let mut upd_10 = (*v_C).clone(); let nv_11 = { let n_ = wspec_runtime::seq::same_len(&[wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?, st_9.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let st_9_112 = st_9[i_].clone(); out_.push(st_9_112); } out_ }; upd_10.recs = nv_11; upd_10 }), &(std::rc::Rc::new(Rectype({ let n_ = wspec_runtime::seq::same_len(&[wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?, st_9.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let st_9_213 = st_9[i_].clone(); out_.push(st_9_213); } out_ }))), 0_u64)?;
+            rels::rectype_ok2(ar_, &({ let mut upd_4 = (*v_C).clone(); let nv_5 = { let n_ = wspec_runtime::seq::same_len(&[wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?, st.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let st_106 = st[i_].clone(); out_.push(st_106); } out_ }; upd_4.recs = nv_5; upd_4 }), &(std::rc::Rc::new(Rectype({ let n_ = wspec_runtime::seq::same_len(&[wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?, st.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let st_207 = st[i_].clone(); out_.push(st_207); } out_ }))), 0_u64)?;
             wspec_runtime::check((wspec_runtime::num::wide(i)? < wspec_runtime::num::wide(n)?))?;
             Ok(())
         })())? { return Ok(v); } }
@@ -19728,9 +19657,9 @@ pub mod rels {
             let (o_2,) = rels::expand_use(ar_, v_C, &tu)?;
             #[allow(irrefutable_let_patterns)]
             let Comptype::Func(f_3, f_4) = &*o_2 else { return Err(wspec_runtime::Fail::soft()) };
-            let t_1 = f_3.clone();
-            let t_2 = f_4.clone();
-            Ok((t_1.clone(), t_2.clone(),))
+            let t_1 = f_3;
+            let t_2 = f_4;
+            Ok(((*t_1).clone(), (*t_2).clone(),))
             })() { Ok(v) => v, Err(f) if !f.is_soft() => return Err(f), Err(_) => return Err(Fail::msg(0, "non-function type").with_rule("Tagtype_ok")) };
             if !((t_2_6.clone() == vec![])) { return Err(Fail::msg(0, "non-empty tag result type").with_rule("Tagtype_ok")); }
             Ok(())
@@ -19825,9 +19754,9 @@ pub mod rels {
             let (o_2,) = rels::expand_use(ar_, v_C, tu)?;
             #[allow(irrefutable_let_patterns)]
             let Comptype::Func(f_3, f_4) = &*o_2 else { return Err(wspec_runtime::Fail::soft()) };
-            let t_1 = f_3.clone();
-            let t_2 = f_4.clone();
-            Ok((t_1.clone(), t_2.clone(),))
+            let t_1 = f_3;
+            let t_2 = f_4;
+            Ok(((*t_1).clone(), (*t_2).clone(),))
             })() { Ok(v) => v, Err(f) if !f.is_soft() => return Err(f), Err(_) => return Err(Fail::msg(0, "non-function type").with_rule("Externtype_ok/func")) };
             Ok(())
         })()) => {}

@@ -390,12 +390,13 @@ impl Fx<'_, '_> {
                 Ok(())
             }
             ExpKind::Iter(body, spec)
-                if matches!(body.kind, ExpKind::Var(_)) && spec.index.is_none() && spec.count.is_none() && spec.kind != IterKind::Opt && !self.differs(at) =>
+                if matches!(body.kind, ExpKind::Var(_)) && spec.index.is_none() && spec.kind != IterKind::Opt && !self.differs(at) =>
             {
                 let ExpKind::Var(v) = &body.kind else { unreachable!() };
                 if self.locals.contains_key(v) {
                     return self.pattern_copy(p, value, out);
                 }
+                self.bind_count(spec, value, out)?;
                 let rust = self.bind(v, body.ty.clone(), 1);
                 let _ = writeln!(out, "let {rust} = {value};");
                 if let Some(l) = self.locals.get_mut(v) {

@@ -696,18 +696,7 @@ impl<'g, 'a> Fx<'g, 'a> {
     pub fn pattern_elementwise(&mut self, body: &Exp, spec: &IterSpec, value: &str, elem: Option<&Ty>, out: &mut String) -> CResult<()> {
         let t = self.fresh("it");
         let _ = writeln!(out, "let {t} = {value};");
-        // `p^n`: the length is `n`, bound here or checked.
-        if let Some(c) = spec.count.as_deref() {
-            match &c.kind {
-                ExpKind::Var(n) if !self.locals.contains_key(n) => {
-                    let rust = self.bind(n, Ty::Nat, 0);
-                    let _ = writeln!(out, "let {rust} = {t}.len() as u64;");
-                }
-                _ => {
-                    let _ = writeln!(out, "wspec_runtime::check(wspec_runtime::num::wide({t}.len() as u64)? == {})?;", self.wide(c)?);
-                }
-            }
-        }
+        self.bind_count(spec, &t, out)?;
         let before: HashSet<String> = self.locals.keys().cloned().collect();
         let mut inner = self.nested(1);
         let e = inner.fresh("e");
@@ -732,6 +721,22 @@ impl<'g, 'a> Fx<'g, 'a> {
         let iter = if elem.is_some() { "iter" } else { "into_iter" };
         let _ = writeln!(out, "for {e} in {t}.{iter}() {{\n{body_code}{pushes}\n}}");
         self.bind_collected(&new, &accs, spec.kind == IterKind::Opt, true, out);
+        Ok(())
+    }
+
+    /// `p^n` matched against the list `list`: its length is `n`, bound here or checked.
+    pub fn bind_count(&mut self, spec: &IterSpec, list: &str, out: &mut String) -> CResult<()> {
+        if let Some(c) = spec.count.as_deref() {
+            match &c.kind {
+                ExpKind::Var(n) if !self.locals.contains_key(n) => {
+                    let rust = self.bind(n, Ty::Nat, 0);
+                    let _ = writeln!(out, "let {rust} = {list}.len() as u64;");
+                }
+                _ => {
+                    let _ = writeln!(out, "wspec_runtime::check(wspec_runtime::num::wide({list}.len() as u64)? == {})?;", self.wide(c)?);
+                }
+            }
+        }
         Ok(())
     }
 
@@ -980,12 +985,24 @@ impl<'g, 'a> Fx<'g, 'a> {
                 }
                 let tuple = if names.len() == 1 { format!("({},)", names[0]) } else { format!("({})", names.join(", ")) };
                 let pat = self.g.with_alternatives(pat, *tid, owner, owner_inst, &m, &names);
-                // A shared value is matched through its reference count (the fields are cloned).
-                let value = if self.g.is_shared(owner) { format!("&*{value}") } else { value.to_string() };
+                // A shared value is matched through its reference count. Held in a variable, which
+                // outlives what is matched, its fields are matched in place (an expanded function
+                // type on every call); otherwise they are cloned.
+                let shared = self.g.is_shared(owner);
+                let in_place = shared && !value.is_empty() && value.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+                let value = if shared { format!("&*{value}") } else { value.to_string() };
                 #[allow(irrefutable_let_patterns)]
                 let _ = writeln!(out, "#[allow(irrefutable_let_patterns)]\nlet {pat} = {value} else {{ return Err(wspec_runtime::Fail::soft()) }};");
                 let _ = tuple;
                 let slots: Vec<Ty> = self.g.mixop_of(owner, owner_inst, self.g.case_index_in(owner, owner_inst, &m).unwrap_or(0)).map(|mm| mm.slots.clone()).unwrap_or_default();
+                if in_place {
+                    for (i, (x, n)) in args.iter().zip(&names).enumerate() {
+                        let st = slots.get(i).cloned().unwrap_or_else(|| x.ty.clone());
+                        let r = if self.g.field_boxed(&self.g.repr(&st), owner) { format!("&**{n}") } else { n.clone() };
+                        self.pattern_ref(x, &st, &r, out)?;
+                    }
+                    return Ok(());
+                }
                 for (i, (x, n)) in args.iter().zip(&names).enumerate() {
                     // Executing, an arena sequence is bound as its handle.
                     if let Some(t) = slots.get(i) {
