@@ -50,8 +50,9 @@ Commands:
   bench exec [DIR]   Execution time on the benchmark workloads (fib, loop, sieve, matmul, gc_tree;
                      DIR defaults to ../shared/bench beside the repository), on wspec and on wasmi
                      side by side, with their ratio, wspec's steps and a check of every answer;
-                     --size small|standard (default standard: minutes per workload on wspec),
-                     --only NAME, --no-wasmi, --fuel N
+                     --size small|standard (default standard: seconds per workload on wspec),
+                     --only NAME, --no-wasmi, --fuel N; --compare BIN [--runs N] times this
+                     build against another one instead of wasmi
   render latex|prose Render the spec as a LaTeX document (or fill a document's @@placeholders with
                      --splice DOC.tex), or as prose in Markdown or HTML; `render help` for details
   help               Print this message
