@@ -270,11 +270,6 @@ impl<L: Lang> Machine<L> {
         Ok(())
     }
 
-    /// Schedules instructions to run next, in order.
-    pub fn schedule(&mut self, code: &[L::Instr]) {
-        self.pending.extend(code.iter().rev().cloned());
-    }
-
     /// Schedules instructions built for the purpose, without copying them again.
     #[inline(always)]
     pub fn schedule_code(&mut self, ar: &L::Arena, code: Code<L::Instr>) {
@@ -306,10 +301,6 @@ impl<L: Lang> Machine<L> {
             }
         }
         Code::One(i.clone())
-    }
-
-    pub fn schedule_one(&mut self, i: L::Instr) {
-        self.pending.push(i);
     }
 
     /// Whether the innermost context has no instruction left.
@@ -543,17 +534,6 @@ impl<I> Code<I> {
 impl<I> From<Vec<I>> for Code<I> {
     fn from(v: Vec<I>) -> Self {
         Code::from_vec(v)
-    }
-}
-
-/// The outcome of trying a rule: whether it applied; a failure with a message (a limit) is
-/// not a rule that does not apply, and passes on.
-#[inline]
-pub fn applied(r: R<()>) -> R<bool> {
-    match r {
-        Ok(()) => Ok(true),
-        Err(f) if f.is_soft() => Ok(false),
-        Err(f) => Err(f),
     }
 }
 
