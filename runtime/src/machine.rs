@@ -293,11 +293,10 @@ impl<L: Lang> Machine<L> {
     /// that a context keeping it (a loop's label) does not copy it.
     #[inline(always)]
     pub fn redex_code(&self, ar: &L::Arena, i: &L::Instr) -> Code<L::Instr> {
-        if let Some(s) = self.seq {
-            if let Some(pc) = self.pc.checked_sub(1) {
-                if std::ptr::eq(&L::instrs(ar).get(s)[pc as usize], i) {
-                    return Code::At(s, pc);
-                }
+        // The previous instruction of the current sequence, one index away with its cached start.
+        if let (Some(s), Some(pc)) = (self.seq, self.pc.checked_sub(1)) {
+            if std::ptr::eq(L::instrs(ar).item(self.seq_start + pc), i) {
+                return Code::At(s, pc);
             }
         }
         Code::One(i.clone())
