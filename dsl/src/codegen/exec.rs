@@ -424,7 +424,7 @@ impl Gen<'_> {
             let _ = writeln!(out, "fn group_{gi}(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> RuleId {{");
             for s in shapes {
                 if let Some(f) = rule_fns.get(&s.name) {
-                    let _ = writeln!(out, "    // {}\n    match {f}(m_, ar_, redex_) {{\n        Ok(()) => return {},\n        Err(f) if !f.is_soft() => return m_.failed(f),\n        Err(_) => {{}}\n    }}", s.name, number[s.name.as_str()]);
+                    out.push_str(&try_rule(&format!("{f}(m_, ar_, redex_)"), &s.name, number[s.name.as_str()]));
                 }
             }
             let _ = writeln!(out, "    STUCK\n}}\n");
@@ -432,7 +432,7 @@ impl Gen<'_> {
         let _ = writeln!(out, "/// Applies the first rule that leaves a context whose body is done.\npub fn exit(m_: &mut Machine<Wasm>, ar_: &Ctx) -> RuleId {{");
         for s in &exits {
             if let Some(f) = rule_fns.get(&s.name) {
-                let _ = writeln!(out, "    // {}\n    match {f}(m_, ar_) {{\n        Ok(()) => return {},\n        Err(f) if !f.is_soft() => return m_.failed(f),\n        Err(_) => {{}}\n    }}", s.name, number[s.name.as_str()]);
+                out.push_str(&try_rule(&format!("{f}(m_, ar_)"), &s.name, number[s.name.as_str()]));
             }
         }
         let _ = writeln!(out, "    STUCK\n}}\n");
@@ -2416,6 +2416,7 @@ fn message_code(fx: &Fx<'_, '_>, msg: &str) -> String {
 fn clauses(cs: &[(String, String, String)]) -> String {
     let guards: Vec<Vec<(String, String)>> = cs.iter().map(|(_, body, _)| super::tidy::guard_parts(body)).collect();
     let on = guards.first().and_then(|g| g.first()).map(|(p, _)| p.clone());
+    // Two clauses are tested as fast one after the other.
     let dispatch = cs.len() > 2 && guards.iter().all(|g| g.first().map(|(p, _)| p) == on.as_ref());
     let Some(on) = on.filter(|_| dispatch) else {
         return cs.iter().map(|(comment, body, value)| format!("{comment}{}", clause_attempt(body, value))).collect();
@@ -2457,6 +2458,12 @@ fn code_var(e: &Exp) -> Option<&str> {
 /// `, a, b` for arguments after a first one.
 fn lead(parts: &[String]) -> String {
     parts.iter().map(|p| format!(", {p}")).collect()
+}
+
+/// Trying one rule in `step` or `exit`: its number if it applied, the failure kept in the
+/// machine if it failed with a message; otherwise on to the next rule.
+fn try_rule(call: &str, name: &str, number: usize) -> String {
+    format!("    // {name}\n    match {call} {{\n        Ok(()) => return {number},\n        Err(f) if !f.is_soft() => return m_.failed(f),\n        Err(_) => {{}}\n    }}\n")
 }
 
 /// `.with_rule("...")` naming the rule being compiled, for a failure it reports.

@@ -558,8 +558,7 @@ impl<'g, 'a> Fx<'g, 'a> {
         // A literal or a variable repeated (`0x00^(i * $pagesize)`, a memory's bytes; `b^n`,
         // `memory.fill`): filled at once rather than pushed one at a time. Only for these, which
         // cannot fail, so that a count of zero still evaluates nothing that could.
-        let simple = !body_code.is_empty() && body_code.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
-        if heads.is_empty() && spec.index.is_none() && simple {
+        if heads.is_empty() && spec.index.is_none() && is_word(&body_code) {
             return Ok(format!("vec![{body_code}; {n}]"));
         }
         Ok(format!(
@@ -989,7 +988,7 @@ impl<'g, 'a> Fx<'g, 'a> {
                 // outlives what is matched, its fields are matched in place (an expanded function
                 // type on every call); otherwise they are cloned.
                 let shared = self.g.is_shared(owner);
-                let in_place = shared && !value.is_empty() && value.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+                let in_place = shared && is_word(value);
                 let value = if shared { format!("&*{value}") } else { value.to_string() };
                 #[allow(irrefutable_let_patterns)]
                 let _ = writeln!(out, "#[allow(irrefutable_let_patterns)]\nlet {pat} = {value} else {{ return Err(wspec_runtime::Fail::soft()) }};");
@@ -1028,6 +1027,12 @@ impl<'g, 'a> Fx<'g, 'a> {
             }
         }
     }
+}
+
+/// Whether generated code is one word: a variable or a literal (`b`, `0_u8`), which names a
+/// value without computing anything.
+fn is_word(code: &str) -> bool {
+    !code.is_empty() && code.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
 }
 
 /// The variables that occur exactly once in an expression (outside iteration bodies, where one

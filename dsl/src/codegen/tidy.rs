@@ -95,32 +95,25 @@ pub fn guard_parts(body: &str) -> Vec<(String, String)> {
 /// moves nor borrows what it matches.
 pub fn without_bindings(pat: &str) -> String {
     let mut out = String::new();
-    let mut word = String::new();
-    let flush = |word: &mut String, out: &mut String, next: &str| {
-        if word.is_empty() {
-            return;
-        }
-        let first = word.chars().next().unwrap_or('A');
-        let binding = (first.is_ascii_lowercase() || first == '_')
-            && !matches!(word.as_str(), "true" | "false" | "_")
-            && !out.ends_with("::")
-            && !next.starts_with("::")
-            && !next.starts_with('!');
-        out.push_str(if binding { "_" } else { word });
-        word.clear();
-    };
-    let chars: Vec<char> = pat.chars().collect();
-    for (i, &c) in chars.iter().enumerate() {
-        if c.is_ascii_alphanumeric() || c == '_' {
-            // A word starts only after a non-word character (`0_u64` is one literal).
-            word.push(c);
-        } else {
-            let rest: String = chars[i..].iter().collect();
-            flush(&mut word, &mut out, &rest);
+    let mut rest = pat;
+    while let Some(c) = rest.chars().next() {
+        // A word runs to the next character that cannot be in one (`0_u64` is one literal).
+        let len = rest.find(|c: char| !(c.is_ascii_alphanumeric() || c == '_')).unwrap_or(rest.len());
+        if len == 0 {
             out.push(c);
+            rest = &rest[c.len_utf8()..];
+            continue;
         }
+        let (word, after) = rest.split_at(len);
+        // A binding is a lower-case word that is not a literal, a path segment or a macro.
+        let binding = word.starts_with(|c: char| c.is_ascii_lowercase() || c == '_')
+            && !matches!(word, "true" | "false" | "_")
+            && !out.ends_with("::")
+            && !after.starts_with("::")
+            && !after.starts_with('!');
+        out.push_str(if binding { "_" } else { word });
+        rest = after;
     }
-    flush(&mut word, &mut out, "");
     out
 }
 
