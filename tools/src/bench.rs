@@ -291,6 +291,23 @@ struct ExecOptions {
     runs: u32,
 }
 
+impl ExecOptions {
+    /// The workloads asked for (`--only`), in order.
+    fn chosen(&self) -> Vec<&'static Workload> {
+        WORKLOADS.iter().filter(|w| self.only.as_deref().is_none_or(|n| n == w.name)).collect()
+    }
+}
+
+impl Workload {
+    /// The argument and the expected result at a size.
+    fn at(&self, size: Size) -> (Value, Value) {
+        match size {
+            Size::Small => (self.small, self.expect_small),
+            Size::Standard => (self.standard, self.expect_standard),
+        }
+    }
+}
+
 fn parse_exec_options(args: &[String]) -> Result<ExecOptions, String> {
     let mut o = ExecOptions { size: Size::Standard, only: None, wasmi: true, fuel: None, dir: None, compare: None, runs: 5 };
     let mut words = crate::args::Words::new(args);
@@ -447,7 +464,7 @@ struct Run {
 }
 
 fn exec_all(o: &ExecOptions, dir: &Path) -> u8 {
-    let chosen: Vec<&Workload> = WORKLOADS.iter().filter(|w| o.only.as_deref().is_none_or(|n| n == w.name)).collect();
+    let chosen = o.chosen();
     let progress = std::io::stderr().is_terminal();
     if o.size == Size::Standard {
         eprintln!(
@@ -472,10 +489,7 @@ fn exec_all(o: &ExecOptions, dir: &Path) -> u8 {
     let mut ran = 0;
     let mut notes: Vec<String> = Vec::new();
     for (k, w) in chosen.iter().enumerate() {
-        let (arg, expect) = match o.size {
-            Size::Small => (w.small, w.expect_small),
-            Size::Standard => (w.standard, w.expect_standard),
-        };
+        let (arg, expect) = w.at(o.size);
         let path = dir.join(w.file);
         if !path.is_file() {
             say!("{:<9} {:>10} skipped: no {} in the workload directory", w.name, arg.to_string(), w.file);
@@ -558,16 +572,13 @@ fn compare_all(o: &ExecOptions, bin: &Path, dir: &Path) -> u8 {
         eprintln!("error: no binary `{}` to compare with", bin.display());
         return 2;
     }
-    let chosen: Vec<&Workload> = WORKLOADS.iter().filter(|w| o.only.as_deref().is_none_or(|n| n == w.name)).collect();
+    let chosen = o.chosen();
     let progress = std::io::stderr().is_terminal();
     say!("workloads of {}, {} size, least of {} runs each", dir.display(), if o.size == Size::Small { "small" } else { "standard" }, o.runs);
     say!("{:<9} {:>10} {:>10} {:>10} {:>9}", "workload", "argument", "this", "other", "this/other");
     let mut failed = false;
     for (k, w) in chosen.iter().enumerate() {
-        let arg = match o.size {
-            Size::Small => w.small,
-            Size::Standard => w.standard,
-        };
+        let (arg, _) = w.at(o.size);
         let path = dir.join(w.file);
         if !path.is_file() {
             say!("{:<9} {:>10} skipped: no {} in the workload directory", w.name, arg.to_string(), w.file);
