@@ -252,9 +252,11 @@ impl<L: Lang> Machine<L> {
     pub fn drop_below(&mut self, keep: usize, n: usize) {
         let end = self.vals.len() - keep;
         // A branch usually keeps nothing (or drops nothing): no draining then.
-        if keep == 0 {
+        if n == 0 {
+            // Nothing to drop: truncating would still call the slice's drop out of line.
+        } else if keep == 0 {
             self.vals.truncate(end - n);
-        } else if n > 0 {
+        } else {
             self.vals.drain(end - n..end);
         }
     }
@@ -275,7 +277,7 @@ impl<L: Lang> Machine<L> {
     pub fn schedule_code(&mut self, ar: &L::Arena, code: Code<L::Instr>) {
         match code {
             Code::Nil => {}
-            Code::One(i) => self.pending.push(i),
+            Code::One(i) => put(&mut self.pending, i),
             Code::Many(v) => self.pending.extend(v.into_iter().rev()),
             Code::At(s, pc) => {
                 // Back where the instruction was taken from (a loop's label continues with the
@@ -283,7 +285,7 @@ impl<L: Lang> Machine<L> {
                 if self.seq == Some(s) && self.pc == pc + 1 && self.pending.len() == self.pending_base {
                     self.pc = pc;
                 } else {
-                    self.pending.push(L::instrs(ar).get(s)[pc as usize].clone());
+                    put(&mut self.pending, L::instrs(ar).get(s)[pc as usize].clone());
                 }
             }
         }
@@ -311,7 +313,7 @@ impl<L: Lang> Machine<L> {
     /// Drops the instructions left in the innermost context.
     #[inline]
     pub fn discard_code(&mut self) {
-        self.pending.truncate(self.pending_base);
+        drop_pending(&mut self.pending, self.pending_base);
         self.pc = self.seq_len;
     }
 
@@ -334,13 +336,10 @@ impl<L: Lang> Machine<L> {
     /// in wider pieces than it was written, which stalls.
     #[inline(always)]
     pub fn enter(&mut self, ar: &L::Arena, ctx: L::Context, keep: usize, seq: Option<Seq<L::Instr>>) -> R<()> {
-        self.ctrl.push(Entry {
-            ctx,
-            outer_val_base: self.val_base,
-            outer_pending_base: self.pending_base,
-            outer_seq: self.seq,
-            outer_pc: self.pc,
-        });
+        put(
+            &mut self.ctrl,
+            Entry { ctx, outer_val_base: self.val_base, outer_pending_base: self.pending_base, outer_seq: self.seq, outer_pc: self.pc },
+        );
         if self.ctrl.len() > self.limits.max_depth {
             self.ctrl.pop();
             return Err(exhausted());
@@ -360,7 +359,7 @@ impl<L: Lang> Machine<L> {
         // the pieces it was copied in, which stalls.
         let e = self.ctrl.last().ok_or_else(Fail::soft)?;
         let (val_base, pending_base, seq, pc) = (e.outer_val_base, e.outer_pending_base, e.outer_seq, e.outer_pc);
-        self.pending.truncate(self.pending_base);
+        drop_pending(&mut self.pending, self.pending_base);
         self.val_base = val_base;
         self.pending_base = pending_base;
         self.set_seq(ar, seq, pc);
@@ -479,6 +478,15 @@ fn put_slow<V>(vals: &mut Vec<V>, v: V) {
     vals.push(v);
 }
 
+/// Drops the scheduled instructions above `base`. Usually there are none, and truncating
+/// would still call the drop of an empty slice out of line.
+#[inline(always)]
+fn drop_pending<I>(pending: &mut Vec<I>, base: usize) {
+    if pending.len() > base {
+        pending.truncate(base);
+    }
+}
+
 #[cold]
 #[inline(never)]
 fn exhausted() -> Fail {
@@ -533,6 +541,54 @@ impl<I> Code<I> {
 impl<I> From<Vec<I>> for Code<I> {
     fn from(v: Vec<I>) -> Self {
         Code::from_vec(v)
+    }
+}
+
+/// The code a context keeps (a label's continuation), in 16 bytes so that contexts stay small:
+/// none (a block's label), one instruction of the arena by position (a loop's label), or other
+/// instructions, boxed, which only rules that build labels of their own need.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum Cont<I> {
+    Nil,
+    At(Seq<I>, u32),
+    Other(Box<[I]>),
+}
+
+impl<I> From<Code<I>> for Cont<I> {
+    #[inline(always)]
+    fn from(code: Code<I>) -> Self {
+        match code {
+            Code::Nil => Cont::Nil,
+            Code::At(s, pc) => Cont::At(s, pc),
+            Code::One(i) => Cont::Other(Box::new([i])),
+            Code::Many(v) => Cont::Other(v.into_boxed_slice()),
+        }
+    }
+}
+
+impl<I> From<Cont<I>> for Code<I> {
+    #[inline(always)]
+    fn from(cont: Cont<I>) -> Self {
+        match cont {
+            Cont::Nil => Code::Nil,
+            Cont::At(s, pc) => Code::At(s, pc),
+            Cont::Other(b) => Code::from_vec(b.into_vec()),
+        }
+    }
+}
+
+impl<I> Cont<I> {
+    /// The instructions, read from the arena they may lie in.
+    #[inline(always)]
+    pub fn view<'a>(&'a self, arena: &'a Arena<I>) -> &'a [I] {
+        match self {
+            Cont::Nil => &[],
+            Cont::At(s, pc) => {
+                let pc = *pc as usize;
+                &arena.get(*s)[pc..pc + 1]
+            }
+            Cont::Other(b) => b,
+        }
     }
 }
 
