@@ -2,6 +2,7 @@
 
 #[macro_use]
 mod out;
+mod alloc;
 mod args;
 mod bench;
 mod check;
@@ -14,6 +15,9 @@ mod wast_cmd;
 mod gen;
 
 use std::process::ExitCode;
+
+#[global_allocator]
+static ALLOCATOR: alloc::Mimalloc = alloc::Mimalloc;
 
 const USAGE: &str = "\
 wspec — an executable specification of WebAssembly
