@@ -5,14 +5,14 @@
 
 use crate::syntax::*;
 use crate::decode::Ctx;
-use wspec_runtime::machine::{Code, Lang, Machine, RuleId, STUCK, VALUE};
+use wspec_runtime::machine::{Code, Cont, Lang, Machine, RuleId, STUCK, VALUE};
 use wspec_runtime::{Fail, Seq, R};
 
 /// The evaluation contexts: what each context instruction holds besides its body. A frame
 /// context holds the frame of the code around it; its own frame is the state's.
 #[derive(Clone, Debug)]
 pub enum EvalCtx {
-    Label(u64, Code<Instr>),
+    Label(u64, Cont<Instr>),
     Frame(u64, Frame),
     Handler(u64, Vec<Catch>),
 }
@@ -37,7 +37,7 @@ fn rule_1(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let n = f_10.len() as u64;
     let n_12 = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?;
     let vs_13 = m_.peek_range(0usize + 1usize, n_12)?;
-    let eq_220 = defs::hostcall(ar_, k, &(*z).0, &({ let n_ = wspec_runtime::seq::same_len(&[wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?, vs_13.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let vs_13_219 = vs_13[i_].clone(); out_.push(vs_13_219); } out_ }))?;
+    let eq_220 = defs::hostcall(ar_, k, &(*z).0, &({ let n_ = wspec_runtime::seq::same_len(&[wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?, vs_13.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let vs_13_219 = vs_13[i_].clone(); wspec_runtime::machine::put(&mut out_, vs_13_219); } out_ }))?;
     let (t_221, t_222,) = eq_220;
     let s_q = t_221;
     let res = t_222;
@@ -89,7 +89,7 @@ fn rule_3(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     #[allow(irrefutable_let_patterns)]
     let Local(f_15) = e_14 else { return Err(wspec_runtime::Fail::soft()) };
     let t = f_15;
-    acc_t_17.push((*t).clone());
+    wspec_runtime::machine::put(&mut acc_t_17, (*t).clone());
     }
     let t_18 = acc_t_17;
     let instr_19 = *f_10;
@@ -100,12 +100,12 @@ fn rule_3(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let m = f_22.len() as u64;
     let n_23 = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?;
     let vs_24 = m_.peek_range(0usize + 1usize, n_23)?;
-    let eq_227 = Frame { locals: wspec_runtime::seq::cat([{ let n_ = wspec_runtime::seq::same_len(&[wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?, vs_24.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let vs_24_125 = vs_24[i_].clone(); out_.push(Some(vs_24_125)); } out_ }, { let n_ = wspec_runtime::seq::same_len(&[t_18.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let t_18_226 = t_18[i_].clone(); out_.push(defs::default_(ar_, &(defs::inst_valtype(ar_, &(*fi).module, &t_18_226)?))?); } out_ }]), module: (*fi).module.clone() };
+    let eq_227 = Frame { locals: wspec_runtime::seq::cat2({ let n_ = wspec_runtime::seq::same_len(&[wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?, vs_24.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let vs_24_125 = vs_24[i_].clone(); wspec_runtime::machine::put(&mut out_, Some(vs_24_125)); } out_ }, { let n_ = wspec_runtime::seq::same_len(&[t_18.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let t_18_226 = t_18[i_].clone(); wspec_runtime::machine::put(&mut out_, defs::default_(ar_, &(defs::inst_valtype(ar_, &(*fi).module, &t_18_226)?))?); } out_ }), module: (*fi).module.clone() };
     let f = eq_227;
     let cf_228 = m;
     let cf_229 = f;
     let cf_230 = m;
-    let cf_231: Code<Instr> = Code::Nil;
+    let cf_231: Cont<Instr> = Cont::from(Code::Nil);
     let seq_232: Seq<Instr> = instr_19;
     let keep_ = 0usize;
     let popped_ = 0usize + 1usize + n_23 - keep_;
@@ -143,7 +143,7 @@ fn rule_4(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let vs_26 = m_.peek_range(0usize, n_25)?;
     let eq_29 = ((*z).0.exns.len() as u64);
     let a = eq_29;
-    let eq_135 = std::rc::Rc::new(Exninst { tag: (*wspec_runtime::seq::at(&(*z).1.module.tags, wspec_runtime::num::wide((x))?)?), fields: { let n_ = wspec_runtime::seq::same_len(&[wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?, vs_26.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let vs_26_134 = vs_26[i_].clone(); out_.push(vs_26_134); } out_ } });
+    let eq_135 = std::rc::Rc::new(Exninst { tag: (*wspec_runtime::seq::at(&(*z).1.module.tags, wspec_runtime::num::wide((x))?)?), fields: { let n_ = wspec_runtime::seq::same_len(&[wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?, vs_26.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let vs_26_134 = vs_26[i_].clone(); wspec_runtime::machine::put(&mut out_, vs_26_134); } out_ } });
     let exn = (&eq_135);
     let arg_136 = (*exn).clone();
     let push_137 = Val::Ref(Ref::RefExnAddr(a));
@@ -392,7 +392,7 @@ fn rule_12(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let arg_19 = x;
     let arg_20 = i;
     let arg_21 = n;
-    let arg_122 = { let n_ = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { out_.push((*ref_).clone()); } out_ };
+    let arg_122 = { let n_ = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { wspec_runtime::machine::put(&mut out_, (*ref_).clone()); } out_ };
     let keep_ = 0usize;
     let popped_ = 0usize + 1usize + 1usize + 1usize - keep_;
     m_.pop_n(popped_);
@@ -1125,14 +1125,14 @@ fn rule_31(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let cp_14 = (*f_12).clone();
     let mut_ = cp_14;
     let zt = f_13;
-    acc_mut__16.push(mut_);acc_zt_17.push((*zt).clone());
+    wspec_runtime::machine::put(&mut acc_mut__16, mut_);wspec_runtime::machine::put(&mut acc_zt_17, (*zt).clone());
     }
     let zt_19 = acc_zt_17;
     let n_20 = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?;
     let vs_21 = m_.peek_range(0usize, n_20)?;
     let eq_24 = ((*z).0.structs.len() as u64);
     let a = eq_24;
-    let eq_131 = std::rc::Rc::new(Structinst { type_: (*wspec_runtime::seq::at(&(*z).1.module.types, wspec_runtime::num::wide((x))?)?).clone(), fields: { let n_ = wspec_runtime::seq::same_len(&[wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?, zt_19.len(), vs_21.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let zt_19_129 = zt_19[i_].clone(); let vs_21_130 = vs_21[i_].clone(); out_.push(defs::packfield_(ar_, &zt_19_129, &vs_21_130)?); } out_ } });
+    let eq_131 = std::rc::Rc::new(Structinst { type_: (*wspec_runtime::seq::at(&(*z).1.module.types, wspec_runtime::num::wide((x))?)?).clone(), fields: { let n_ = wspec_runtime::seq::same_len(&[wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?, zt_19.len(), vs_21.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let zt_19_129 = zt_19[i_].clone(); let vs_21_130 = vs_21[i_].clone(); wspec_runtime::machine::put(&mut out_, defs::packfield_(ar_, &zt_19_129, &vs_21_130)?); } out_ } });
     let si = (&eq_131);
     let arg_132 = (*si).clone();
     let push_133 = Val::Ref(Ref::RefStructAddr(a));
@@ -1195,7 +1195,7 @@ fn rule_33(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let cp_20 = (*f_18).clone();
     let mut_ = cp_20;
     let zt = f_19;
-    acc_mut__22.push(mut_);acc_zt_23.push((*zt).clone());
+    wspec_runtime::machine::put(&mut acc_mut__22, mut_);wspec_runtime::machine::put(&mut acc_zt_23, (*zt).clone());
     }
     let zt_25 = acc_zt_23;
     let arg_26 = a;
@@ -1230,7 +1230,7 @@ fn rule_34(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let zt = f_15;
     let eq_19 = ((*z).0.arrays.len() as u64);
     let a = eq_19;
-    let eq_125 = std::rc::Rc::new(Arrayinst { type_: (*wspec_runtime::seq::at(&(*z).1.module.types, wspec_runtime::num::wide((x))?)?).clone(), fields: { let n_ = wspec_runtime::seq::same_len(&[wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?, vs_7.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let vs_7_124 = vs_7[i_].clone(); out_.push(defs::packfield_(ar_, zt, &vs_7_124)?); } out_ } });
+    let eq_125 = std::rc::Rc::new(Arrayinst { type_: (*wspec_runtime::seq::at(&(*z).1.module.types, wspec_runtime::num::wide((x))?)?).clone(), fields: { let n_ = wspec_runtime::seq::same_len(&[wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?, vs_7.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let vs_7_124 = vs_7[i_].clone(); wspec_runtime::machine::put(&mut out_, defs::packfield_(ar_, zt, &vs_7_124)?); } out_ } });
     let ai = (&eq_125);
     let arg_126 = (*ai).clone();
     let push_127 = Val::Ref(Ref::RefArrayAddr(a));
@@ -1456,7 +1456,7 @@ fn rule_40(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let arg_25 = a;
     let arg_26 = i;
     let arg_27 = n;
-    let arg_128 = { let n_ = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { out_.push(defs::packfield_(ar_, zt, val)?); } out_ };
+    let arg_128 = { let n_ = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { wspec_runtime::machine::put(&mut out_, defs::packfield_(ar_, zt, val)?); } out_ };
     let keep_ = 0usize;
     let popped_ = 0usize + 1usize + 1usize + 1usize + 1usize - keep_;
     m_.pop_n(popped_);
@@ -2016,12 +2016,12 @@ fn rule_52(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     #[allow(irrefutable_let_patterns)]
     let Fieldtype(f_28, f_29) = f_27 else { return Err(wspec_runtime::Fail::soft()) };
     let zt = f_29;
-    let eq_163 = { let n_ = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?; let mut out_ = Vec::with_capacity(n_); for k in 0..n_ { let k = k as u64; out_.push(defs::packfield_(ar_, zt, &(defs::inv_zbytes_(ar_, zt, &(wspec_runtime::seq::slice(&(*wspec_runtime::seq::at(&(*z).0.datas, wspec_runtime::num::wide((*wspec_runtime::seq::at(&(*z).1.module.datas, wspec_runtime::num::wide((y))?)?))?)?).bytes, wspec_runtime::num::add(wspec_runtime::num::wide(j)?, wspec_runtime::num::div(wspec_runtime::num::mul(wspec_runtime::num::wide(k)?, wspec_runtime::num::wide(defs::zsize(ar_, zt)?)?)?, 8i128)?)?, wspec_runtime::num::div(wspec_runtime::num::wide(defs::zsize(ar_, zt)?)?, 8i128)?)?))?))?); } out_ };
+    let eq_163 = { let n_ = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?; let mut out_ = Vec::with_capacity(n_); for k in 0..n_ { let k = k as u64; wspec_runtime::machine::put(&mut out_, defs::packfield_(ar_, zt, &(defs::inv_zbytes_(ar_, zt, &(wspec_runtime::seq::slice(&(*wspec_runtime::seq::at(&(*z).0.datas, wspec_runtime::num::wide((*wspec_runtime::seq::at(&(*z).1.module.datas, wspec_runtime::num::wide((y))?)?))?)?).bytes, wspec_runtime::num::add(wspec_runtime::num::wide(j)?, wspec_runtime::num::div(wspec_runtime::num::mul(wspec_runtime::num::wide(k)?, wspec_runtime::num::wide(defs::zsize(ar_, zt)?)?)?, 8i128)?)?, wspec_runtime::num::div(wspec_runtime::num::wide(defs::zsize(ar_, zt)?)?, 8i128)?)?))?))?); } out_ };
     let fv = eq_163;
     let arg_164 = a;
     let arg_165 = i;
     let arg_166 = n;
-    let arg_268 = { let n_ = wspec_runtime::seq::same_len(&[wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?, fv.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let fv_267 = fv[i_].clone(); out_.push(fv_267); } out_ };
+    let arg_268 = { let n_ = wspec_runtime::seq::same_len(&[wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?, fv.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let fv_267 = fv[i_].clone(); wspec_runtime::machine::put(&mut out_, fv_267); } out_ };
     let keep_ = 0usize;
     let popped_ = 0usize + 1usize + 1usize + 1usize + 1usize - keep_;
     m_.pop_n(popped_);
@@ -2233,7 +2233,7 @@ fn rule_60(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let mut acc_t_7 = Vec::new();
     for e_5 in it_3.into_iter() {
     let t = e_5;
-    acc_t_7.push(t);
+    wspec_runtime::machine::put(&mut acc_t_7, t);
     }
     let t_8 = acc_t_7.into_iter().next();
     let v_9 = m_.peek(0usize)?;
@@ -2262,7 +2262,7 @@ fn rule_61(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let mut acc_t_7 = Vec::new();
     for e_5 in it_3.into_iter() {
     let t = e_5;
-    acc_t_7.push(t);
+    wspec_runtime::machine::put(&mut acc_t_7, t);
     }
     let t_8 = acc_t_7.into_iter().next();
     let v_9 = m_.peek(0usize)?;
@@ -3292,7 +3292,7 @@ fn rule_108(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let n = n_7;
     let v_8 = m_.peek(0usize + 1usize)?;
     let val = v_8;
-    let push_109 = { let n_ = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { out_.push((*val).clone()); } out_ };
+    let push_109 = { let n_ = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { wspec_runtime::machine::put(&mut out_, (*val).clone()); } out_ };
     let code_110 = Code::One(Instr::ArrayNewFixed(x, wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(n)?)?));
     let keep_ = 0usize;
     let popped_ = 0usize + 1usize + 1usize - keep_;
@@ -3997,7 +3997,7 @@ fn rule_135(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let cp_6 = (*e_5).clone();
     let n_7 = wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(cp_6)?)?;
     let i = n_7;
-    acc_i_9.push(i);
+    wspec_runtime::machine::put(&mut acc_i_9, i);
     }
     let i_10 = acc_i_9;
     let v_11 = m_.peek(0usize)?;
@@ -4012,7 +4012,7 @@ fn rule_135(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     #[allow(irrefutable_let_patterns)]
     let Vectype = f_15 else { return Err(wspec_runtime::Fail::soft()) };
     let v_1 = *f_16;
-    let eq_219 = defs::vshufflop_(ar_, sh, &({ let n_ = wspec_runtime::seq::same_len(&[i_10.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let i_10_218 = i_10[i_].clone(); out_.push(wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(i_10_218)?)?); } out_ }), v_1, v_2)?;
+    let eq_219 = defs::vshufflop_(ar_, sh, &({ let n_ = wspec_runtime::seq::same_len(&[i_10.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let i_10_218 = i_10[i_].clone(); wspec_runtime::machine::put(&mut out_, wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(i_10_218)?)?); } out_ }), v_1, v_2)?;
     let v = eq_219;
     let push_220 = Val::Vec__(Vec__(Vectype, v));
     let keep_ = 0usize;
@@ -4040,7 +4040,7 @@ fn rule_136(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let nt = *f_7;
     let c_1 = *f_8;
     wspec_runtime::check((nt == defs::lunpack(ar_, lt)?))?;
-    let eq_209 = defs::inv_lanes_(ar_, Shape(lt, wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M)?)?), &({ let n_ = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(v_M)?)?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { out_.push(defs::lpacknum_(ar_, lt, c_1)?); } out_ }))?;
+    let eq_209 = defs::inv_lanes_(ar_, Shape(lt, wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M)?)?), &({ let n_ = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(v_M)?)?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { wspec_runtime::machine::put(&mut out_, defs::lpacknum_(ar_, lt, c_1)?); } out_ }))?;
     let v = eq_209;
     let push_210 = Val::Vec__(Vec__(Vectype, v));
     let keep_ = 0usize;
@@ -4328,7 +4328,7 @@ fn rule_145(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let n_11 = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(m)?)?;
     let vs_12 = m_.peek_range(0usize, n_11)?;
     let cf_13 = n;
-    let cf_14: Code<Instr> = Code::Nil;
+    let cf_14: Cont<Instr> = Cont::from(Code::Nil);
     let seq_15: Seq<Instr> = instr_3;
     let keep_ = n_11;
     let popped_ = 0usize + n_11 - keep_;
@@ -4358,7 +4358,7 @@ fn rule_146(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let n_11 = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(m)?)?;
     let vs_12 = m_.peek_range(0usize, n_11)?;
     let cf_13 = m;
-    let cf_14: Code<Instr> = m_.redex_code(ar_, redex_);
+    let cf_14: Cont<Instr> = Cont::from(m_.redex_code(ar_, redex_));
     let seq_15: Seq<Instr> = instr_3;
     let keep_ = n_11;
     let popped_ = 0usize + n_11 - keep_;
@@ -4741,7 +4741,7 @@ fn rule_161(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let cf_14 = n;
     let cf_15 = (*catch).clone();
     let cf_16 = n;
-    let cf_17: Code<Instr> = Code::Nil;
+    let cf_17: Cont<Instr> = Cont::from(Code::Nil);
     let push_18 = vs_13.to_vec();
     let seq_19: Seq<Instr> = instr_4;
     let keep_ = 0usize;
@@ -5147,7 +5147,7 @@ fn rule_177(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let cp_14 = (*f_12).clone();
     let mut_ = cp_14;
     let zt = f_13;
-    acc_mut__16.push(mut_);acc_zt_17.push((*zt).clone());
+    wspec_runtime::machine::put(&mut acc_mut__16, mut_);wspec_runtime::machine::put(&mut acc_zt_17, (*zt).clone());
     }
     let zt_19 = acc_zt_17;
     let src_25: Vec<_> = zt_19.clone().into_iter().collect();
@@ -5218,7 +5218,7 @@ fn rule_179(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let cp_21 = (*f_19).clone();
     let mut_ = cp_21;
     let zt = f_20;
-    acc_mut__23.push(mut_);acc_zt_24.push((*zt).clone());
+    wspec_runtime::machine::put(&mut acc_mut__23, mut_);wspec_runtime::machine::put(&mut acc_zt_24, (*zt).clone());
     }
     let zt_26 = acc_zt_24;
     let code_27 = Code::One(conv::val_to_instr(defs::unpackfield_(ar_, &(*wspec_runtime::seq::at(&zt_26, wspec_runtime::num::wide(i)?)?), sx, &(*wspec_runtime::seq::at(&(*wspec_runtime::seq::at(&(*z).0.structs, wspec_runtime::num::wide(a)?)?).fields, wspec_runtime::num::wide(i)?)?))?));
@@ -5255,7 +5255,7 @@ fn rule_180(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let eq_17 = defs::default_(ar_, &(defs::unpack(ar_, zt)?))?;
     let Some(o_18) = eq_17 else { return Err(wspec_runtime::Fail::soft()) };
     let val = o_18;
-    let push_119 = { let n_ = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { out_.push(val.clone()); } out_ };
+    let push_119 = { let n_ = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { wspec_runtime::machine::put(&mut out_, val.clone()); } out_ };
     let code_120 = Code::One(Instr::ArrayNewFixed(x, wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(n)?)?));
     let keep_ = 0usize;
     let popped_ = 0usize + 1usize - keep_;
@@ -5417,7 +5417,7 @@ fn rule_184(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     #[allow(irrefutable_let_patterns)]
     let Fieldtype(f_21, f_22) = f_20 else { return Err(wspec_runtime::Fail::soft()) };
     let zt = f_22;
-    let eq_140 = { let n_ = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?; let mut out_ = Vec::with_capacity(n_); for k in 0..n_ { let k = k as u64; out_.push(defs::inv_zbytes_(ar_, zt, &(wspec_runtime::seq::slice(&(*wspec_runtime::seq::at(&(*z).0.datas, wspec_runtime::num::wide((*wspec_runtime::seq::at(&(*z).1.module.datas, wspec_runtime::num::wide((y))?)?))?)?).bytes, wspec_runtime::num::add(wspec_runtime::num::wide(i)?, wspec_runtime::num::div(wspec_runtime::num::mul(wspec_runtime::num::wide(k)?, wspec_runtime::num::wide(defs::zsize(ar_, zt)?)?)?, 8i128)?)?, wspec_runtime::num::div(wspec_runtime::num::wide(defs::zsize(ar_, zt)?)?, 8i128)?)?))?); } out_ };
+    let eq_140 = { let n_ = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?; let mut out_ = Vec::with_capacity(n_); for k in 0..n_ { let k = k as u64; wspec_runtime::machine::put(&mut out_, defs::inv_zbytes_(ar_, zt, &(wspec_runtime::seq::slice(&(*wspec_runtime::seq::at(&(*z).0.datas, wspec_runtime::num::wide((*wspec_runtime::seq::at(&(*z).1.module.datas, wspec_runtime::num::wide((y))?)?))?)?).bytes, wspec_runtime::num::add(wspec_runtime::num::wide(i)?, wspec_runtime::num::div(wspec_runtime::num::mul(wspec_runtime::num::wide(k)?, wspec_runtime::num::wide(defs::zsize(ar_, zt)?)?)?, 8i128)?)?, wspec_runtime::num::div(wspec_runtime::num::wide(defs::zsize(ar_, zt)?)?, 8i128)?)?))?); } out_ };
     let val = eq_140;
     let push_141 = val.clone();
     let code_142 = Code::One(Instr::ArrayNewFixed(x, wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(n)?)?));
@@ -5692,7 +5692,7 @@ fn rule_193(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let cp_15 = (*f_12).clone();
     let n_16 = match cp_15 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
     let i = n_16;
-    let eq_249 = defs::inv_lanes_(ar_, Shape(conv::jnn_to_lanetype(defs::jnn(ar_, wspec_runtime::num::narrow::<u64>(wspec_runtime::num::mul(2i128, wspec_runtime::num::wide(sz)?)?)?)?), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M)?)?), &({ let n_ = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(v_M)?)?; let mut out_ = Vec::with_capacity(n_); for k in 0..n_ { let k = k as u64; out_.push(Lane::Numtype(Num::Inn(wspec_runtime::num::cast::<_, u64>(defs::extend__(ar_, wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(sz)?)?, wspec_runtime::num::narrow::<u64>(wspec_runtime::num::mul(2i128, wspec_runtime::num::wide(sz)?)?)?, sx, wspec_runtime::ok(wspec_runtime::builtins::inv_ibytes(wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(sz)?)?, wspec_runtime::seq::slice(&(*wspec_runtime::seq::at(&(*z).0.mems, wspec_runtime::num::wide((*wspec_runtime::seq::at(&(*z).1.module.mems, wspec_runtime::num::wide((x))?)?))?)?).bytes, wspec_runtime::num::add(wspec_runtime::num::add(wspec_runtime::num::wide(i)?, wspec_runtime::num::wide(ao.offset)?)?, wspec_runtime::num::div(wspec_runtime::num::mul(wspec_runtime::num::wide(k)?, wspec_runtime::num::wide(sz)?)?, 8i128)?)?, wspec_runtime::num::div(wspec_runtime::num::wide(sz)?, 8i128)?)?))?)?)?))); } out_ }))?;
+    let eq_249 = defs::inv_lanes_(ar_, Shape(conv::jnn_to_lanetype(defs::jnn(ar_, wspec_runtime::num::narrow::<u64>(wspec_runtime::num::mul(2i128, wspec_runtime::num::wide(sz)?)?)?)?), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M)?)?), &({ let n_ = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(v_M)?)?; let mut out_ = Vec::with_capacity(n_); for k in 0..n_ { let k = k as u64; wspec_runtime::machine::put(&mut out_, Lane::Numtype(Num::Inn(wspec_runtime::num::cast::<_, u64>(defs::extend__(ar_, wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(sz)?)?, wspec_runtime::num::narrow::<u64>(wspec_runtime::num::mul(2i128, wspec_runtime::num::wide(sz)?)?)?, sx, wspec_runtime::ok(wspec_runtime::builtins::inv_ibytes(wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(sz)?)?, wspec_runtime::seq::slice(&(*wspec_runtime::seq::at(&(*z).0.mems, wspec_runtime::num::wide((*wspec_runtime::seq::at(&(*z).1.module.mems, wspec_runtime::num::wide((x))?)?))?)?).bytes, wspec_runtime::num::add(wspec_runtime::num::add(wspec_runtime::num::wide(i)?, wspec_runtime::num::wide(ao.offset)?)?, wspec_runtime::num::div(wspec_runtime::num::mul(wspec_runtime::num::wide(k)?, wspec_runtime::num::wide(sz)?)?, 8i128)?)?, wspec_runtime::num::div(wspec_runtime::num::wide(sz)?, 8i128)?)?))?)?)?))); } out_ }))?;
     let v = eq_249;
     let push_250 = Val::Vec__(Vec__(Vectype, v));
     let keep_ = 0usize;
@@ -5764,7 +5764,7 @@ fn rule_195(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let i = n_14;
     let eq_15 = wspec_runtime::num::narrow::<u64>(wspec_runtime::num::div(128i128, wspec_runtime::num::wide(sz)?)?)?;
     let v_M = eq_15;
-    let eq_232 = defs::inv_lanes_(ar_, Shape(conv::jnn_to_lanetype(defs::jnn(ar_, wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(sz)?)?)?), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M)?)?), &({ let n_ = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(v_M)?)?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { out_.push(Lane::Numtype(Num::Inn(wspec_runtime::num::cast::<_, u64>(wspec_runtime::ok(wspec_runtime::builtins::inv_ibytes(wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(sz)?)?, wspec_runtime::seq::slice(&(*wspec_runtime::seq::at(&(*z).0.mems, wspec_runtime::num::wide((*wspec_runtime::seq::at(&(*z).1.module.mems, wspec_runtime::num::wide((x))?)?))?)?).bytes, wspec_runtime::num::add(wspec_runtime::num::wide(i)?, wspec_runtime::num::wide(ao.offset)?)?, wspec_runtime::num::div(wspec_runtime::num::wide(sz)?, 8i128)?)?))?)?))); } out_ }))?;
+    let eq_232 = defs::inv_lanes_(ar_, Shape(conv::jnn_to_lanetype(defs::jnn(ar_, wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(sz)?)?)?), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M)?)?), &({ let n_ = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(v_M)?)?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { wspec_runtime::machine::put(&mut out_, Lane::Numtype(Num::Inn(wspec_runtime::num::cast::<_, u64>(wspec_runtime::ok(wspec_runtime::builtins::inv_ibytes(wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(sz)?)?, wspec_runtime::seq::slice(&(*wspec_runtime::seq::at(&(*z).0.mems, wspec_runtime::num::wide((*wspec_runtime::seq::at(&(*z).1.module.mems, wspec_runtime::num::wide((x))?)?))?)?).bytes, wspec_runtime::num::add(wspec_runtime::num::wide(i)?, wspec_runtime::num::wide(ao.offset)?)?, wspec_runtime::num::div(wspec_runtime::num::wide(sz)?, 8i128)?)?))?)?))); } out_ }))?;
     let v = eq_232;
     let push_233 = Val::Vec__(Vec__(Vectype, v));
     let keep_ = 0usize;
@@ -9029,13 +9029,13 @@ fn vrule_38(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let cp_10 = (*f_8).clone();
     let mut_ = cp_10;
     let zt = f_9;
-    acc_mut__12.push(mut_);acc_zt_13.push((*zt).clone());
+    wspec_runtime::machine::put(&mut acc_mut__12, mut_);wspec_runtime::machine::put(&mut acc_zt_13, (*zt).clone());
     }
     let mut__14 = acc_mut__12;
     let zt_15 = acc_zt_13;
     Ok((mut__14.clone(), zt_15.clone(),))
     })() { Ok(v) => v, Err(f) if !f.is_soft() => return Err(f), Err(_) => return Err(Fail::msg(0, format!("non-structure type {}", wspec_runtime::num::wide(x)?)).with_rule("Instr_ok/struct.new")) };
-    let es_119: Vec<Valtype> = { let n_ = wspec_runtime::seq::same_len(&[zt_17.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let zt_17_118 = zt_17[i_].clone(); out_.push(defs::unpack(ar_, &zt_17_118)?); } out_ };
+    let es_119: Vec<Valtype> = { let n_ = wspec_runtime::seq::same_len(&[zt_17.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let zt_17_118 = zt_17[i_].clone(); wspec_runtime::machine::put(&mut out_, defs::unpack(ar_, &zt_17_118)?); } out_ };
     for (k_, e_) in es_119.iter().rev().enumerate() { if !matches!(ck.peek(0usize + k_), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, e_).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([es_119.clone()]))); } }
     Ok(Effect { pops: 0usize + es_119.len(), unreachable: false, pushes: wspec_runtime::seq::cat([vec![Valtype::Reftype(Reftype(None, Heaptype::Typeuse(Typeuse::Idx(x))))]]), sets: vec![] })
 }
@@ -9068,7 +9068,7 @@ fn vrule_39(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let cp_10 = (*f_8).clone();
     let mut_ = cp_10;
     let zt = f_9;
-    acc_mut__12.push(mut_);acc_zt_13.push((*zt).clone());
+    wspec_runtime::machine::put(&mut acc_mut__12, mut_);wspec_runtime::machine::put(&mut acc_zt_13, (*zt).clone());
     }
     let mut__14 = acc_mut__12;
     let zt_15 = acc_zt_13;
@@ -9256,7 +9256,7 @@ fn vrule_44(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let zt = f_9;
     Ok((mut_.clone(), (*zt).clone(),))
     })() { Ok(v) => v, Err(f) if !f.is_soft() => return Err(f), Err(_) => return Err(Fail::msg(0, format!("non-array type {}", wspec_runtime::num::wide(x)?)).with_rule("Instr_ok/array.new_fixed")) };
-    let es_113: Vec<Valtype> = { let n_ = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { out_.push(defs::unpack(ar_, &zt_12)?); } out_ };
+    let es_113: Vec<Valtype> = { let n_ = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { wspec_runtime::machine::put(&mut out_, defs::unpack(ar_, &zt_12)?); } out_ };
     for (k_, e_) in es_113.iter().rev().enumerate() { if !matches!(ck.peek(0usize + k_), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, e_).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([es_113.clone()]))); } }
     Ok(Effect { pops: 0usize + es_113.len(), unreachable: false, pushes: wspec_runtime::seq::cat([vec![Valtype::Reftype(Reftype(None, Heaptype::Typeuse(Typeuse::Idx(x))))]]), sets: vec![] })
 }
@@ -10760,7 +10760,7 @@ fn vrule_102(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R
     let cp_6 = (*e_5).clone();
     let n_7 = wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(cp_6)?)?;
     let i = n_7;
-    acc_i_9.push(i);
+    wspec_runtime::machine::put(&mut acc_i_9, i);
     }
     let i_10 = acc_i_9;
     let src_16: Vec<_> = i_10.clone().into_iter().collect();
@@ -11294,7 +11294,7 @@ fn seq_context(ar_: &Ctx, a0: &Context, a1: &[Localidx]) -> R<Context> {
     acc_init_7.push(init);acc_t_8.push((*t).clone()); }
     let init_9 = acc_init_7;
     let t_10 = acc_t_8;
-    Ok(defs::with_locals(ar_, a0, &({ let n_ = wspec_runtime::seq::same_len(&[x_1.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let x_1_313 = x_1[i_].clone(); out_.push(x_1_313); } out_ }), &({ let n_ = wspec_runtime::seq::same_len(&[t_10.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let t_10_414 = t_10[i_].clone(); out_.push(Localtype(Init::Set, t_10_414)); } out_ }))?)
+    Ok(defs::with_locals(ar_, a0, &({ let n_ = wspec_runtime::seq::same_len(&[x_1.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let x_1_313 = x_1[i_].clone(); wspec_runtime::machine::put(&mut out_, x_1_313); } out_ }), &({ let n_ = wspec_runtime::seq::same_len(&[t_10.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let t_10_414 = t_10[i_].clone(); wspec_runtime::machine::put(&mut out_, Localtype(Init::Set, t_10_414)); } out_ }))?)
 }
 
 /// Checks an instruction sequence with operands `t1` (`Instrs_ok`): the types it leaves
@@ -11911,7 +11911,7 @@ pub mod defs {
             let v_1 = a2;
             let eq_1 = defs::lanes_(ar_, sh, v_1)?.into_iter().map(|x| -> R<_> { Ok((match x { Lane::Numtype(x) => x, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })) }).collect::<R<Vec<_>>>()?;
             let c_1 = eq_1;
-            Ok(defs::inv_lanesets__first(ar_, sh, &({ let n_ = wspec_runtime::seq::same_len(&[c_1.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let c_1_102 = c_1[i_].clone(); out_.push(defs::lunop_(ar_, sh, op, Lane::Numtype(c_1_102))?); } out_ }))?)
+            Ok(defs::inv_lanesets__first(ar_, sh, &({ let n_ = wspec_runtime::seq::same_len(&[c_1.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let c_1_102 = c_1[i_].clone(); wspec_runtime::machine::put(&mut out_, defs::lunop_(ar_, sh, op, Lane::Numtype(c_1_102))?); } out_ }))?)
         })())? { return Ok(v); }
         Err(Fail::soft())
     }
@@ -11927,7 +11927,7 @@ pub mod defs {
             let c_1 = eq_1;
             let eq_2 = defs::lanes_(ar_, sh, v_2)?.into_iter().map(|x| -> R<_> { Ok((match x { Lane::Numtype(x) => x, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })) }).collect::<R<Vec<_>>>()?;
             let c_2 = eq_2;
-            Ok(defs::inv_lanesets__first(ar_, sh, &({ let n_ = wspec_runtime::seq::same_len(&[c_1.len(), c_2.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let c_1_103 = c_1[i_].clone(); let c_2_104 = c_2[i_].clone(); out_.push(defs::lbinop_(ar_, sh, op, Lane::Numtype(c_1_103), Lane::Numtype(c_2_104))?); } out_ }))?)
+            Ok(defs::inv_lanesets__first(ar_, sh, &({ let n_ = wspec_runtime::seq::same_len(&[c_1.len(), c_2.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let c_1_103 = c_1[i_].clone(); let c_2_104 = c_2[i_].clone(); wspec_runtime::machine::put(&mut out_, defs::lbinop_(ar_, sh, op, Lane::Numtype(c_1_103), Lane::Numtype(c_2_104))?); } out_ }))?)
         })())? { return Ok(v); }
         Err(Fail::soft())
     }
@@ -11946,7 +11946,7 @@ pub mod defs {
             let c_2 = eq_2;
             let eq_3 = defs::lanes_(ar_, sh, v_3)?.into_iter().map(|x| -> R<_> { Ok((match x { Lane::Numtype(x) => x, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })) }).collect::<R<Vec<_>>>()?;
             let c_3 = eq_3;
-            Ok(defs::inv_lanesets__first(ar_, sh, &({ let n_ = wspec_runtime::seq::same_len(&[c_1.len(), c_2.len(), c_3.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let c_1_104 = c_1[i_].clone(); let c_2_105 = c_2[i_].clone(); let c_3_106 = c_3[i_].clone(); out_.push(defs::lternop_(ar_, sh, op, Lane::Numtype(c_1_104), Lane::Numtype(c_2_105), Lane::Numtype(c_3_106))?); } out_ }))?)
+            Ok(defs::inv_lanesets__first(ar_, sh, &({ let n_ = wspec_runtime::seq::same_len(&[c_1.len(), c_2.len(), c_3.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let c_1_104 = c_1[i_].clone(); let c_2_105 = c_2[i_].clone(); let c_3_106 = c_3[i_].clone(); wspec_runtime::machine::put(&mut out_, defs::lternop_(ar_, sh, op, Lane::Numtype(c_1_104), Lane::Numtype(c_2_105), Lane::Numtype(c_3_106))?); } out_ }))?)
         })())? { return Ok(v); }
         Err(Fail::soft())
     }
@@ -11968,7 +11968,7 @@ pub mod defs {
             let c_1 = eq_4;
             let eq_5 = defs::lanes_(ar_, Shape(Lanetype::Packtype(Packtype::I8), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M)?)?), v_2)?.into_iter().map(|x| -> R<_> { Ok((match x { Lane::Numtype(x) => x, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })) }).collect::<R<Vec<_>>>()?;
             let c_2 = eq_5;
-            Ok(defs::inv_lanesets__first(ar_, Shape(Lanetype::Packtype(Packtype::I8), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M)?)?), &({ let n_ = wspec_runtime::seq::same_len(&[c_2.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let c_2_106 = c_2[i_].clone(); out_.push(defs::iswizzle_lane_(ar_, 8_u64, &({ let n_ = wspec_runtime::seq::same_len(&[c_1.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let c_1_308 = c_1[i_].clone(); out_.push((match c_1_308 { Num::Inn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })); } out_ }), (match c_2_106 { Num::Inn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) }))?.into_iter().map(|x| -> R<_> { Ok(Lane::Numtype(Num::Inn(wspec_runtime::num::cast::<_, u64>(x)?))) }).collect::<R<Vec<_>>>()?); } out_ }))?)
+            Ok(defs::inv_lanesets__first(ar_, Shape(Lanetype::Packtype(Packtype::I8), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M)?)?), &({ let n_ = wspec_runtime::seq::same_len(&[c_2.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let c_2_106 = c_2[i_].clone(); wspec_runtime::machine::put(&mut out_, defs::iswizzle_lane_(ar_, 8_u64, &({ let n_ = wspec_runtime::seq::same_len(&[c_1.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let c_1_308 = c_1[i_].clone(); wspec_runtime::machine::put(&mut out_, (match c_1_308 { Num::Inn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })); } out_ }), (match c_2_106 { Num::Inn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) }))?.into_iter().map(|x| -> R<_> { Ok(Lane::Numtype(Num::Inn(wspec_runtime::num::cast::<_, u64>(x)?))) }).collect::<R<Vec<_>>>()?); } out_ }))?)
         })())? { return Ok(v); } }
         if matches!(a0, Bshape::Shape(Shape(f_1, f_2))) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
@@ -11985,7 +11985,7 @@ pub mod defs {
             let c_1 = eq_4;
             let eq_5 = defs::lanes_(ar_, Shape(Lanetype::Packtype(Packtype::I8), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M)?)?), v_2)?.into_iter().map(|x| -> R<_> { Ok((match x { Lane::Numtype(x) => x, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })) }).collect::<R<Vec<_>>>()?;
             let c_2 = eq_5;
-            Ok(defs::inv_lanesets__first(ar_, Shape(Lanetype::Packtype(Packtype::I8), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M)?)?), &({ let n_ = wspec_runtime::seq::same_len(&[c_2.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let c_2_106 = c_2[i_].clone(); out_.push(defs::irelaxed_swizzle_lane_(ar_, 8_u64, &({ let n_ = wspec_runtime::seq::same_len(&[c_1.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let c_1_308 = c_1[i_].clone(); out_.push((match c_1_308 { Num::Inn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })); } out_ }), (match c_2_106 { Num::Inn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) }))?.into_iter().map(|x| -> R<_> { Ok(Lane::Numtype(Num::Inn(wspec_runtime::num::cast::<_, u64>(x)?))) }).collect::<R<Vec<_>>>()?); } out_ }))?)
+            Ok(defs::inv_lanesets__first(ar_, Shape(Lanetype::Packtype(Packtype::I8), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M)?)?), &({ let n_ = wspec_runtime::seq::same_len(&[c_2.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let c_2_106 = c_2[i_].clone(); wspec_runtime::machine::put(&mut out_, defs::irelaxed_swizzle_lane_(ar_, 8_u64, &({ let n_ = wspec_runtime::seq::same_len(&[c_1.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let c_1_308 = c_1[i_].clone(); wspec_runtime::machine::put(&mut out_, (match c_1_308 { Num::Inn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })); } out_ }), (match c_2_106 { Num::Inn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) }))?.into_iter().map(|x| -> R<_> { Ok(Lane::Numtype(Num::Inn(wspec_runtime::num::cast::<_, u64>(x)?))) }).collect::<R<Vec<_>>>()?); } out_ }))?)
         })())? { return Ok(v); } }
         Err(Fail::soft())
     }
@@ -12012,7 +12012,7 @@ pub mod defs {
             let hf = o_8;
             let eq_9 = wspec_runtime::seq::slice(&defs::lanes_(ar_, Shape(lt_1, wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M_1)?)?), v_1)?, wspec_runtime::num::wide(defs::halfstart(ar_, hf, v_M_2)?)?, wspec_runtime::num::wide(v_M_2)?)?.into_iter().map(|x| -> R<_> { Ok((match x { Lane::Numtype(x) => x, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })) }).collect::<R<Vec<_>>>()?;
             let c_1 = eq_9;
-            Ok(defs::inv_lanesets__first(ar_, Shape(lt_2, wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M_2)?)?), &({ let n_ = wspec_runtime::seq::same_len(&[c_1.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let c_1_110 = c_1[i_].clone(); out_.push(defs::lcvtop__(ar_, Shape(lt_1, wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M_1)?)?), Shape(lt_2, wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M_2)?)?), op, Lane::Numtype(c_1_110))?); } out_ }))?)
+            Ok(defs::inv_lanesets__first(ar_, Shape(lt_2, wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M_2)?)?), &({ let n_ = wspec_runtime::seq::same_len(&[c_1.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let c_1_110 = c_1[i_].clone(); wspec_runtime::machine::put(&mut out_, defs::lcvtop__(ar_, Shape(lt_1, wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M_1)?)?), Shape(lt_2, wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M_2)?)?), op, Lane::Numtype(c_1_110))?); } out_ }))?)
         })()) => {}
             Shape(_, _) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
@@ -12030,7 +12030,7 @@ pub mod defs {
             wspec_runtime::check((Some(Zero) == defs::cvtzero__(ar_, Shape(lt_1, wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M_1)?)?), Shape(lt_2, wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M_2)?)?), op)?))?;
             let eq_7 = defs::lanes_(ar_, Shape(lt_1, wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M_1)?)?), v_1)?.into_iter().map(|x| -> R<_> { Ok((match x { Lane::Numtype(x) => x, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })) }).collect::<R<Vec<_>>>()?;
             let c_1 = eq_7;
-            Ok(defs::inv_lanesets__first(ar_, Shape(lt_2, wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M_2)?)?), &(wspec_runtime::seq::cat([{ let n_ = wspec_runtime::seq::same_len(&[c_1.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let c_1_108 = c_1[i_].clone(); out_.push(defs::lcvtop__(ar_, Shape(lt_1, wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M_1)?)?), Shape(lt_2, wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M_2)?)?), op, Lane::Numtype(c_1_108))?); } out_ }, { let n_ = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(v_M_1)?)?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { out_.push(vec![defs::inv_lbits_(ar_, lt_2, 0_u64)?]); } out_ }])))?)
+            Ok(defs::inv_lanesets__first(ar_, Shape(lt_2, wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M_2)?)?), &(wspec_runtime::seq::cat2({ let n_ = wspec_runtime::seq::same_len(&[c_1.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let c_1_108 = c_1[i_].clone(); wspec_runtime::machine::put(&mut out_, defs::lcvtop__(ar_, Shape(lt_1, wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M_1)?)?), Shape(lt_2, wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M_2)?)?), op, Lane::Numtype(c_1_108))?); } out_ }, { let n_ = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(v_M_1)?)?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { wspec_runtime::machine::put(&mut out_, vec![defs::inv_lbits_(ar_, lt_2, 0_u64)?]); } out_ })))?)
         })()) => {}
             Shape(_, _) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
@@ -12047,7 +12047,7 @@ pub mod defs {
             let v_1 = a3;
             let eq_7 = defs::lanes_(ar_, Shape(lt_1, wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M_1)?)?), v_1)?.into_iter().map(|x| -> R<_> { Ok((match x { Lane::Numtype(x) => x, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })) }).collect::<R<Vec<_>>>()?;
             let c_1 = eq_7;
-            Ok(defs::inv_lanesets__first(ar_, Shape(lt_2, wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M_2)?)?), &({ let n_ = wspec_runtime::seq::same_len(&[c_1.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let c_1_108 = c_1[i_].clone(); out_.push(defs::lcvtop__(ar_, Shape(lt_1, wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M_1)?)?), Shape(lt_2, wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M_2)?)?), op, Lane::Numtype(c_1_108))?); } out_ }))?)
+            Ok(defs::inv_lanesets__first(ar_, Shape(lt_2, wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M_2)?)?), &({ let n_ = wspec_runtime::seq::same_len(&[c_1.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let c_1_108 = c_1[i_].clone(); wspec_runtime::machine::put(&mut out_, defs::lcvtop__(ar_, Shape(lt_1, wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M_1)?)?), Shape(lt_2, wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M_2)?)?), op, Lane::Numtype(c_1_108))?); } out_ }))?)
         })()) => {}
             _ => {}
         }
@@ -12084,7 +12084,7 @@ pub mod defs {
             let c_1 = eq_11;
             let eq_12 = wspec_runtime::seq::slice(&defs::lanes_(ar_, Shape(conv::jnn_to_lanetype(v_Jnn_1), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M_1)?)?), v_2)?, wspec_runtime::num::wide(defs::halfstart(ar_, hf, v_M_2)?)?, wspec_runtime::num::wide(v_M_2)?)?.into_iter().map(|x| -> R<_> { Ok((match x { Lane::Numtype(x) => x, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })) }).collect::<R<Vec<_>>>()?;
             let c_2 = eq_12;
-            Ok(Some(defs::inv_lanes_(ar_, Shape(conv::jnn_to_lanetype(v_Jnn_2), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M_2)?)?), &({ let n_ = wspec_runtime::seq::same_len(&[c_1.len(), c_2.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let c_1_215 = c_1[i_].clone(); let c_2_216 = c_2[i_].clone(); out_.push(Lane::Numtype(Num::Inn(wspec_runtime::num::cast::<_, u64>(wspec_runtime::ok(wspec_runtime::builtins::imul(defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn_2))?, defs::extend__(ar_, defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn_1))?, defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn_2))?, sx, (match c_1_215 { Num::Inn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) }))?, defs::extend__(ar_, defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn_1))?, defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn_2))?, sx, (match c_2_216 { Num::Inn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) }))?))?)?))); } out_ }))?))
+            Ok(Some(defs::inv_lanes_(ar_, Shape(conv::jnn_to_lanetype(v_Jnn_2), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M_2)?)?), &({ let n_ = wspec_runtime::seq::same_len(&[c_1.len(), c_2.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let c_1_215 = c_1[i_].clone(); let c_2_216 = c_2[i_].clone(); wspec_runtime::machine::put(&mut out_, Lane::Numtype(Num::Inn(wspec_runtime::num::cast::<_, u64>(wspec_runtime::ok(wspec_runtime::builtins::imul(defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn_2))?, defs::extend__(ar_, defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn_1))?, defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn_2))?, sx, (match c_1_215 { Num::Inn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) }))?, defs::extend__(ar_, defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn_1))?, defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn_2))?, sx, (match c_2_216 { Num::Inn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) }))?))?)?))); } out_ }))?))
         })()) => {}
             Ishape::Shape(Shape(_, _)) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
             #[allow(irrefutable_let_patterns)]
@@ -12126,7 +12126,7 @@ pub mod defs {
             let c_1 = eq_9;
             let eq_10 = defs::lanes_(ar_, Shape(conv::jnn_to_lanetype(v_Jnn_1), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M_1)?)?), v_2)?.into_iter().map(|x| -> R<_> { Ok((match x { Lane::Numtype(x) => x, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })) }).collect::<R<Vec<_>>>()?;
             let c_2 = eq_10;
-            Ok(Some(defs::inv_lanes_(ar_, Shape(conv::jnn_to_lanetype(v_Jnn_2), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M_2)?)?), &(defs::ivdot__(ar_, defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn_1))?, defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn_2))?, Sx::S, Sx::S, true, &({ let n_ = wspec_runtime::seq::same_len(&[c_1.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let c_1_717 = c_1[i_].clone(); out_.push((match c_1_717 { Num::Inn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })); } out_ }), &({ let n_ = wspec_runtime::seq::same_len(&[c_2.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let c_2_818 = c_2[i_].clone(); out_.push((match c_2_818 { Num::Inn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })); } out_ }))?.into_iter().map(|x| -> R<_> { Ok(Lane::Numtype(Num::Inn(wspec_runtime::num::cast::<_, u64>(x)?))) }).collect::<R<Vec<_>>>()?))?))
+            Ok(Some(defs::inv_lanes_(ar_, Shape(conv::jnn_to_lanetype(v_Jnn_2), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M_2)?)?), &(defs::ivdot__(ar_, defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn_1))?, defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn_2))?, Sx::S, Sx::S, true, &({ let n_ = wspec_runtime::seq::same_len(&[c_1.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let c_1_717 = c_1[i_].clone(); wspec_runtime::machine::put(&mut out_, (match c_1_717 { Num::Inn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })); } out_ }), &({ let n_ = wspec_runtime::seq::same_len(&[c_2.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let c_2_818 = c_2[i_].clone(); wspec_runtime::machine::put(&mut out_, (match c_2_818 { Num::Inn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })); } out_ }))?.into_iter().map(|x| -> R<_> { Ok(Lane::Numtype(Num::Inn(wspec_runtime::num::cast::<_, u64>(x)?))) }).collect::<R<Vec<_>>>()?))?))
         })()) => {}
             _ => {}
         }
@@ -12163,7 +12163,7 @@ pub mod defs {
             wspec_runtime::check(l_11.len() == 2)?;
             let v_q_1 = l_11[0].clone();
             let v_q_2 = l_11[1].clone();
-            Ok(wspec_runtime::seq::cat([defs::vbinop_(ar_, Shape(conv::jnn_to_lanetype(v_Jnn_2), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M_2)?)?), Vbinop::JnnXM(VbinopJnnXM::Add), defs::vextunop__(ar_, Ishape::Shape(Shape(conv::jnn_to_lanetype(v_Jnn), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::mul(wspec_runtime::num::wide(2_u8)?, wspec_runtime::num::wide(v_M_2)?)?)?)), Ishape::Shape(Shape(conv::jnn_to_lanetype(v_Jnn_2), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M_2)?)?)), Vextunop::JnnXMJnnXM(VextunopJnnXMJnnXM(Sx::S)), v_q_1)?, v_3)?, defs::vbinop_(ar_, Shape(conv::jnn_to_lanetype(v_Jnn_2), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M_2)?)?), Vbinop::JnnXM(VbinopJnnXM::Add), defs::vextunop__(ar_, Ishape::Shape(Shape(conv::jnn_to_lanetype(v_Jnn), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::mul(wspec_runtime::num::wide(2_u8)?, wspec_runtime::num::wide(v_M_2)?)?)?)), Ishape::Shape(Shape(conv::jnn_to_lanetype(v_Jnn_2), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M_2)?)?)), Vextunop::JnnXMJnnXM(VextunopJnnXMJnnXM(Sx::S)), v_q_2)?, v_3)?]).into_iter().next())
+            Ok(wspec_runtime::seq::cat2(defs::vbinop_(ar_, Shape(conv::jnn_to_lanetype(v_Jnn_2), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M_2)?)?), Vbinop::JnnXM(VbinopJnnXM::Add), defs::vextunop__(ar_, Ishape::Shape(Shape(conv::jnn_to_lanetype(v_Jnn), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::mul(wspec_runtime::num::wide(2_u8)?, wspec_runtime::num::wide(v_M_2)?)?)?)), Ishape::Shape(Shape(conv::jnn_to_lanetype(v_Jnn_2), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M_2)?)?)), Vextunop::JnnXMJnnXM(VextunopJnnXMJnnXM(Sx::S)), v_q_1)?, v_3)?, defs::vbinop_(ar_, Shape(conv::jnn_to_lanetype(v_Jnn_2), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M_2)?)?), Vbinop::JnnXM(VbinopJnnXM::Add), defs::vextunop__(ar_, Ishape::Shape(Shape(conv::jnn_to_lanetype(v_Jnn), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::mul(wspec_runtime::num::wide(2_u8)?, wspec_runtime::num::wide(v_M_2)?)?)?)), Ishape::Shape(Shape(conv::jnn_to_lanetype(v_Jnn_2), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M_2)?)?)), Vextunop::JnnXMJnnXM(VextunopJnnXMJnnXM(Sx::S)), v_q_2)?, v_3)?).into_iter().next())
         })())? { return Ok(v); } }
         Err(Fail::soft())
     }
@@ -12367,7 +12367,7 @@ pub mod defs {
             wspec_runtime::check(l_6.len() == 1)?;
             let lct_1 = l_6[0].clone();
             let lct_q = c_5[(0 + 1)..(0 + 1) + (c_5.len() - 1)].to_vec();
-            Ok(defs::with_locals(ar_, &({ let mut upd_111 = (*v_C).clone(); let ix_113 = wspec_runtime::num::wide(x_1)?; let nv_112 = lct_1; (*wspec_runtime::seq::at_mut(&mut upd_111.locals, ix_113)?) = nv_112; upd_111 }), &({ let n_ = wspec_runtime::seq::same_len(&[x_q.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let x_q_214 = x_q[i_].clone(); out_.push(x_q_214); } out_ }), &(lct_q))?)
+            Ok(defs::with_locals(ar_, &({ let mut upd_111 = (*v_C).clone(); let ix_113 = wspec_runtime::num::wide(x_1)?; let nv_112 = lct_1; (*wspec_runtime::seq::at_mut(&mut upd_111.locals, ix_113)?) = nv_112; upd_111 }), &({ let n_ = wspec_runtime::seq::same_len(&[x_q.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let x_q_214 = x_q[i_].clone(); wspec_runtime::machine::put(&mut out_, x_q_214); } out_ }), &(lct_q))?)
         })())? { return Ok(v); }
         Err(Fail::soft())
         })
@@ -12675,7 +12675,7 @@ pub mod defs {
             let v = a1;
             let eq_4 = wspec_runtime::ok(wspec_runtime::builtins::vsplit(defs::lsize(ar_, lt)?, v_M, v))?;
             let n = eq_4;
-            Ok({ let n_ = wspec_runtime::seq::same_len(&[n.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let n_105 = n[i_].clone(); out_.push(defs::inv_lbits_(ar_, lt, n_105)?); } out_ })
+            Ok({ let n_ = wspec_runtime::seq::same_len(&[n.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let n_105 = n[i_].clone(); wspec_runtime::machine::put(&mut out_, defs::inv_lbits_(ar_, lt, n_105)?); } out_ })
         })())? { return Ok(v); } }
         Err(Fail::soft())
     }
@@ -12695,11 +12695,11 @@ pub mod defs {
             let cp_7 = (*e_6).clone();
             let n_8 = match cp_7 { Lane::Numtype(x) => x, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) };
             let c = n_8;
-            acc_c_10.push(c);
+            wspec_runtime::machine::put(&mut acc_c_10, c);
             }
             let c_11 = acc_c_10;
             wspec_runtime::check((wspec_runtime::num::wide((c_11.len() as u64))? == wspec_runtime::num::wide(v_M)?))?;
-            Ok(wspec_runtime::ok(wspec_runtime::builtins::vjoin(defs::lsize(ar_, lt)?, { let n_ = wspec_runtime::seq::same_len(&[c_11.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let c_11_112 = c_11[i_].clone(); out_.push(defs::lbits_(ar_, lt, Lane::Numtype(c_11_112))?); } out_ }))?)
+            Ok(wspec_runtime::ok(wspec_runtime::builtins::vjoin(defs::lsize(ar_, lt)?, { let n_ = wspec_runtime::seq::same_len(&[c_11.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let c_11_112 = c_11[i_].clone(); wspec_runtime::machine::put(&mut out_, defs::lbits_(ar_, lt, Lane::Numtype(c_11_112))?); } out_ }))?)
         })())? { return Ok(v); } }
         Err(Fail::soft())
     }
@@ -12792,7 +12792,7 @@ pub mod defs {
             let c_1 = eq_5;
             let eq_6 = defs::lanes_(ar_, Shape(conv::jnn_to_lanetype(v_Jnn), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M)?)?), v_2)?.into_iter().map(|x| -> R<_> { Ok((match x { Lane::Numtype(x) => x, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })) }).collect::<R<Vec<_>>>()?;
             let c_2 = eq_6;
-            Ok(defs::inv_lanes_(ar_, Shape(conv::jnn_to_lanetype(v_Jnn), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M)?)?), &({ let n_ = wspec_runtime::seq::same_len(&[c_1.len(), c_2.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let c_1_209 = c_1[i_].clone(); let c_2_210 = c_2[i_].clone(); out_.push(Lane::Numtype(Num::Inn(wspec_runtime::num::narrow::<u64>(wspec_runtime::num::mul(wspec_runtime::num::sub(wspec_runtime::num::pow(2i128, wspec_runtime::num::wide(defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn))?)?)?, 1i128)?, wspec_runtime::num::wide(defs::lrelop_(ar_, Shape(conv::jnn_to_lanetype(v_Jnn), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M)?)?), op, Lane::Numtype(c_1_209), Lane::Numtype(c_2_210))?)?)?)?))); } out_ }))?)
+            Ok(defs::inv_lanes_(ar_, Shape(conv::jnn_to_lanetype(v_Jnn), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M)?)?), &({ let n_ = wspec_runtime::seq::same_len(&[c_1.len(), c_2.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let c_1_209 = c_1[i_].clone(); let c_2_210 = c_2[i_].clone(); wspec_runtime::machine::put(&mut out_, Lane::Numtype(Num::Inn(wspec_runtime::num::narrow::<u64>(wspec_runtime::num::mul(wspec_runtime::num::sub(wspec_runtime::num::pow(2i128, wspec_runtime::num::wide(defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn))?)?)?, 1i128)?, wspec_runtime::num::wide(defs::lrelop_(ar_, Shape(conv::jnn_to_lanetype(v_Jnn), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M)?)?), op, Lane::Numtype(c_1_209), Lane::Numtype(c_2_210))?)?)?)?))); } out_ }))?)
         })())? { return Ok(v); } }
         // from spec/3.3-numerics-vectors.wspec:265
         if matches!(a0, Shape(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
@@ -12809,7 +12809,7 @@ pub mod defs {
             let c_1 = eq_5;
             let eq_6 = defs::lanes_(ar_, Shape(conv::fnn_to_lanetype(v_Fnn), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M)?)?), v_2)?.into_iter().map(|x| -> R<_> { Ok((match x { Lane::Numtype(x) => x, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })) }).collect::<R<Vec<_>>>()?;
             let c_2 = eq_6;
-            Ok(defs::inv_lanes_(ar_, Shape(conv::inn_to_lanetype(defs::inn(ar_, defs::size(ar_, conv::fnn_to_numtype(v_Fnn))?)?), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M)?)?), &({ let n_ = wspec_runtime::seq::same_len(&[c_1.len(), c_2.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let c_1_209 = c_1[i_].clone(); let c_2_210 = c_2[i_].clone(); out_.push(Lane::Numtype(Num::Inn(wspec_runtime::num::narrow::<u64>(wspec_runtime::num::mul(wspec_runtime::num::sub(wspec_runtime::num::pow(2i128, wspec_runtime::num::wide(defs::size(ar_, conv::fnn_to_numtype(v_Fnn))?)?)?, 1i128)?, wspec_runtime::num::wide(defs::lrelop_(ar_, Shape(conv::fnn_to_lanetype(v_Fnn), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M)?)?), op, Lane::Numtype(c_1_209), Lane::Numtype(c_2_210))?)?)?)?))); } out_ }))?)
+            Ok(defs::inv_lanes_(ar_, Shape(conv::inn_to_lanetype(defs::inn(ar_, defs::size(ar_, conv::fnn_to_numtype(v_Fnn))?)?), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M)?)?), &({ let n_ = wspec_runtime::seq::same_len(&[c_1.len(), c_2.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let c_1_209 = c_1[i_].clone(); let c_2_210 = c_2[i_].clone(); wspec_runtime::machine::put(&mut out_, Lane::Numtype(Num::Inn(wspec_runtime::num::narrow::<u64>(wspec_runtime::num::mul(wspec_runtime::num::sub(wspec_runtime::num::pow(2i128, wspec_runtime::num::wide(defs::size(ar_, conv::fnn_to_numtype(v_Fnn))?)?)?, 1i128)?, wspec_runtime::num::wide(defs::lrelop_(ar_, Shape(conv::fnn_to_lanetype(v_Fnn), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M)?)?), op, Lane::Numtype(c_1_209), Lane::Numtype(c_2_210))?)?)?)?))); } out_ }))?)
         })())? { return Ok(v); } }
         Err(Fail::soft())
     }
@@ -12833,7 +12833,7 @@ pub mod defs {
             let i = n_5;
             let eq_6 = defs::lanes_(ar_, Shape(conv::jnn_to_lanetype(v_Jnn), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M)?)?), v)?.into_iter().map(|x| -> R<_> { Ok((match x { Lane::Numtype(x) => x, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })) }).collect::<R<Vec<_>>>()?;
             let c = eq_6;
-            Ok(defs::inv_lanes_(ar_, Shape(conv::jnn_to_lanetype(v_Jnn), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M)?)?), &({ let n_ = wspec_runtime::seq::same_len(&[c.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let c_208 = c[i_].clone(); out_.push(Lane::Numtype(Num::Inn(wspec_runtime::num::cast::<_, u64>(wspec_runtime::ok(wspec_runtime::builtins::ishl(defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn))?, (match c_208 { Num::Inn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) }), wspec_runtime::num::narrow::<u128>(wspec_runtime::num::rem(wspec_runtime::num::wide(i)?, wspec_runtime::num::wide(defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn))?)?)?)?))?)?))); } out_ }))?)
+            Ok(defs::inv_lanes_(ar_, Shape(conv::jnn_to_lanetype(v_Jnn), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M)?)?), &({ let n_ = wspec_runtime::seq::same_len(&[c.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let c_208 = c[i_].clone(); wspec_runtime::machine::put(&mut out_, Lane::Numtype(Num::Inn(wspec_runtime::num::cast::<_, u64>(wspec_runtime::ok(wspec_runtime::builtins::ishl(defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn))?, (match c_208 { Num::Inn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) }), wspec_runtime::num::narrow::<u128>(wspec_runtime::num::rem(wspec_runtime::num::wide(i)?, wspec_runtime::num::wide(defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn))?)?)?)?))?)?))); } out_ }))?)
         })()) => {}
                 // from spec/3.3-numerics-vectors.wspec:273
             Ishape::Shape(Shape(_, _)) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
@@ -12852,7 +12852,7 @@ pub mod defs {
             let i = n_6;
             let eq_7 = defs::lanes_(ar_, Shape(conv::jnn_to_lanetype(v_Jnn), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M)?)?), v)?.into_iter().map(|x| -> R<_> { Ok((match x { Lane::Numtype(x) => x, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })) }).collect::<R<Vec<_>>>()?;
             let c = eq_7;
-            Ok(defs::inv_lanes_(ar_, Shape(conv::jnn_to_lanetype(v_Jnn), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M)?)?), &({ let n_ = wspec_runtime::seq::same_len(&[c.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let c_209 = c[i_].clone(); out_.push(Lane::Numtype(Num::Inn(wspec_runtime::num::cast::<_, u64>(wspec_runtime::ok(wspec_runtime::builtins::ishr_u(defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn))?, (match c_209 { Num::Inn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) }), wspec_runtime::num::narrow::<u128>(wspec_runtime::num::rem(wspec_runtime::num::wide(i)?, wspec_runtime::num::wide(defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn))?)?)?)?))?)?))); } out_ }))?)
+            Ok(defs::inv_lanes_(ar_, Shape(conv::jnn_to_lanetype(v_Jnn), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M)?)?), &({ let n_ = wspec_runtime::seq::same_len(&[c.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let c_209 = c[i_].clone(); wspec_runtime::machine::put(&mut out_, Lane::Numtype(Num::Inn(wspec_runtime::num::cast::<_, u64>(wspec_runtime::ok(wspec_runtime::builtins::ishr_u(defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn))?, (match c_209 { Num::Inn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) }), wspec_runtime::num::narrow::<u128>(wspec_runtime::num::rem(wspec_runtime::num::wide(i)?, wspec_runtime::num::wide(defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn))?)?)?)?))?)?))); } out_ }))?)
         })()) => {}
                 // from spec/3.3-numerics-vectors.wspec:275
             Ishape::Shape(Shape(_, _)) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
@@ -12871,7 +12871,7 @@ pub mod defs {
             let i = n_6;
             let eq_7 = defs::lanes_(ar_, Shape(conv::jnn_to_lanetype(v_Jnn), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M)?)?), v)?.into_iter().map(|x| -> R<_> { Ok((match x { Lane::Numtype(x) => x, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })) }).collect::<R<Vec<_>>>()?;
             let c = eq_7;
-            Ok(defs::inv_lanes_(ar_, Shape(conv::jnn_to_lanetype(v_Jnn), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M)?)?), &({ let n_ = wspec_runtime::seq::same_len(&[c.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let c_209 = c[i_].clone(); out_.push(Lane::Numtype(Num::Inn(wspec_runtime::num::cast::<_, u64>(wspec_runtime::ok(wspec_runtime::builtins::ishr_s(defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn))?, (match c_209 { Num::Inn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) }), wspec_runtime::num::narrow::<u128>(wspec_runtime::num::rem(wspec_runtime::num::wide(i)?, wspec_runtime::num::wide(defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn))?)?)?)?))?)?))); } out_ }))?)
+            Ok(defs::inv_lanes_(ar_, Shape(conv::jnn_to_lanetype(v_Jnn), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M)?)?), &({ let n_ = wspec_runtime::seq::same_len(&[c.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let c_209 = c[i_].clone(); wspec_runtime::machine::put(&mut out_, Lane::Numtype(Num::Inn(wspec_runtime::num::cast::<_, u64>(wspec_runtime::ok(wspec_runtime::builtins::ishr_s(defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn))?, (match c_209 { Num::Inn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) }), wspec_runtime::num::narrow::<u128>(wspec_runtime::num::rem(wspec_runtime::num::wide(i)?, wspec_runtime::num::wide(defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn))?)?)?)?))?)?))); } out_ }))?)
         })()) => {}
             _ => {}
         }
@@ -12894,7 +12894,7 @@ pub mod defs {
             let v = a1;
             let eq_5 = defs::lanes_(ar_, Shape(conv::jnn_to_lanetype(v_Jnn), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M)?)?), v)?.into_iter().map(|x| -> R<_> { Ok((match x { Lane::Numtype(x) => x, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })) }).collect::<R<Vec<_>>>()?;
             let c = eq_5;
-            Ok(wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(wspec_runtime::ok(wspec_runtime::builtins::sum({ let n_ = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(v_M)?)?; let mut out_ = Vec::with_capacity(n_); for k in 0..n_ { let k = k as u64; out_.push(wspec_runtime::num::narrow::<u64>(wspec_runtime::num::mul(wspec_runtime::num::wide(wspec_runtime::ok(wspec_runtime::builtins::ilt_s(defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn))?, (match (*wspec_runtime::seq::at(&c, wspec_runtime::num::wide(k)?)?) { Num::Inn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) }), 0_u128))?)?, wspec_runtime::num::pow(2i128, wspec_runtime::num::wide(k)?)?)?)?); } out_ }))?)?)?)
+            Ok(wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(wspec_runtime::ok(wspec_runtime::builtins::sum({ let n_ = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(v_M)?)?; let mut out_ = Vec::with_capacity(n_); for k in 0..n_ { let k = k as u64; wspec_runtime::machine::put(&mut out_, wspec_runtime::num::narrow::<u64>(wspec_runtime::num::mul(wspec_runtime::num::wide(wspec_runtime::ok(wspec_runtime::builtins::ilt_s(defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn))?, (match (*wspec_runtime::seq::at(&c, wspec_runtime::num::wide(k)?)?) { Num::Inn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) }), 0_u128))?)?, wspec_runtime::num::pow(2i128, wspec_runtime::num::wide(k)?)?)?)?); } out_ }))?)?)?)
         })())? { return Ok(v); } }
         Err(Fail::soft())
     }
@@ -12915,7 +12915,7 @@ pub mod defs {
             let cp_7 = (*e_6).clone();
             let n_8 = wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(cp_7)?)?;
             let i = n_8;
-            acc_i_10.push(i);
+            wspec_runtime::machine::put(&mut acc_i_10, i);
             }
             let i_11 = acc_i_10;
             let v_1 = a2;
@@ -12924,7 +12924,7 @@ pub mod defs {
             let c_1 = eq_12;
             let eq_13 = defs::lanes_(ar_, Shape(Lanetype::Packtype(Packtype::I8), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M)?)?), v_2)?.into_iter().map(|x| -> R<_> { Ok((match x { Lane::Numtype(x) => x, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })) }).collect::<R<Vec<_>>>()?;
             let c_2 = eq_13;
-            Ok(defs::inv_lanes_(ar_, Shape(Lanetype::Packtype(Packtype::I8), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M)?)?), &({ let n_ = wspec_runtime::seq::same_len(&[i_11.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let i_11_215 = i_11[i_].clone(); out_.push(Lane::Numtype(wspec_runtime::seq::index(&wspec_runtime::seq::cat([c_1.clone(), c_2.clone()]), wspec_runtime::num::wide(i_11_215)?)?)); } out_ }))?)
+            Ok(defs::inv_lanes_(ar_, Shape(Lanetype::Packtype(Packtype::I8), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M)?)?), &({ let n_ = wspec_runtime::seq::same_len(&[i_11.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let i_11_215 = i_11[i_].clone(); wspec_runtime::machine::put(&mut out_, Lane::Numtype(wspec_runtime::seq::index(&wspec_runtime::seq::cat2(c_1.clone(), c_2.clone()), wspec_runtime::num::wide(i_11_215)?)?)); } out_ }))?)
         })())? { return Ok(v); } }
         Err(Fail::soft())
     }
@@ -12949,9 +12949,9 @@ pub mod defs {
             let Sx::U = a2 else { return Err(wspec_runtime::Fail::soft()) };
             let v_1 = a3;
             let v_2 = a4;
-            let eq_9 = wspec_runtime::seq::cat([defs::lanes_(ar_, Shape(conv::jnn_to_lanetype(v_Jnn_1), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M_1)?)?), v_1)?.into_iter().map(|x| -> R<_> { Ok((match x { Lane::Numtype(x) => x, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })) }).collect::<R<Vec<_>>>()?, defs::lanes_(ar_, Shape(conv::jnn_to_lanetype(v_Jnn_1), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M_1)?)?), v_2)?.into_iter().map(|x| -> R<_> { Ok((match x { Lane::Numtype(x) => x, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })) }).collect::<R<Vec<_>>>()?]);
+            let eq_9 = wspec_runtime::seq::cat2(defs::lanes_(ar_, Shape(conv::jnn_to_lanetype(v_Jnn_1), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M_1)?)?), v_1)?.into_iter().map(|x| -> R<_> { Ok((match x { Lane::Numtype(x) => x, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })) }).collect::<R<Vec<_>>>()?, defs::lanes_(ar_, Shape(conv::jnn_to_lanetype(v_Jnn_1), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M_1)?)?), v_2)?.into_iter().map(|x| -> R<_> { Ok((match x { Lane::Numtype(x) => x, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })) }).collect::<R<Vec<_>>>()?);
             let c = eq_9;
-            Ok(defs::inv_lanes_(ar_, Shape(conv::jnn_to_lanetype(v_Jnn_2), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M_2)?)?), &({ let n_ = wspec_runtime::seq::same_len(&[c.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let c_211 = c[i_].clone(); out_.push(Lane::Numtype(Num::Inn(wspec_runtime::num::cast::<_, u64>(wspec_runtime::ok(wspec_runtime::builtins::narrow_u(defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn_1))?, defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn_2))?, (match c_211 { Num::Inn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })))?)?))); } out_ }))?)
+            Ok(defs::inv_lanes_(ar_, Shape(conv::jnn_to_lanetype(v_Jnn_2), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M_2)?)?), &({ let n_ = wspec_runtime::seq::same_len(&[c.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let c_211 = c[i_].clone(); wspec_runtime::machine::put(&mut out_, Lane::Numtype(Num::Inn(wspec_runtime::num::cast::<_, u64>(wspec_runtime::ok(wspec_runtime::builtins::narrow_u(defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn_1))?, defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn_2))?, (match c_211 { Num::Inn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })))?)?))); } out_ }))?)
         })())? { return Ok(v); } }
         // from spec/3.3-numerics-vectors.wspec:314
         if matches!(a0, Shape(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
@@ -12971,9 +12971,9 @@ pub mod defs {
             let Sx::S = a2 else { return Err(wspec_runtime::Fail::soft()) };
             let v_1 = a3;
             let v_2 = a4;
-            let eq_9 = wspec_runtime::seq::cat([defs::lanes_(ar_, Shape(conv::jnn_to_lanetype(v_Jnn_1), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M_1)?)?), v_1)?.into_iter().map(|x| -> R<_> { Ok((match x { Lane::Numtype(x) => x, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })) }).collect::<R<Vec<_>>>()?, defs::lanes_(ar_, Shape(conv::jnn_to_lanetype(v_Jnn_1), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M_1)?)?), v_2)?.into_iter().map(|x| -> R<_> { Ok((match x { Lane::Numtype(x) => x, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })) }).collect::<R<Vec<_>>>()?]);
+            let eq_9 = wspec_runtime::seq::cat2(defs::lanes_(ar_, Shape(conv::jnn_to_lanetype(v_Jnn_1), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M_1)?)?), v_1)?.into_iter().map(|x| -> R<_> { Ok((match x { Lane::Numtype(x) => x, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })) }).collect::<R<Vec<_>>>()?, defs::lanes_(ar_, Shape(conv::jnn_to_lanetype(v_Jnn_1), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M_1)?)?), v_2)?.into_iter().map(|x| -> R<_> { Ok((match x { Lane::Numtype(x) => x, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })) }).collect::<R<Vec<_>>>()?);
             let c = eq_9;
-            Ok(defs::inv_lanes_(ar_, Shape(conv::jnn_to_lanetype(v_Jnn_2), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M_2)?)?), &({ let n_ = wspec_runtime::seq::same_len(&[c.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let c_211 = c[i_].clone(); out_.push(Lane::Numtype(Num::Inn(wspec_runtime::num::cast::<_, u64>(wspec_runtime::ok(wspec_runtime::builtins::narrow_s(defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn_1))?, defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn_2))?, (match c_211 { Num::Inn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })))?)?))); } out_ }))?)
+            Ok(defs::inv_lanes_(ar_, Shape(conv::jnn_to_lanetype(v_Jnn_2), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M_2)?)?), &({ let n_ = wspec_runtime::seq::same_len(&[c.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let c_211 = c[i_].clone(); wspec_runtime::machine::put(&mut out_, Lane::Numtype(Num::Inn(wspec_runtime::num::cast::<_, u64>(wspec_runtime::ok(wspec_runtime::builtins::narrow_s(defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn_1))?, defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn_2))?, (match c_211 { Num::Inn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })))?)?))); } out_ }))?)
         })())? { return Ok(v); } }
         Err(Fail::soft())
     }
@@ -13000,9 +13000,9 @@ pub mod defs {
             let v_1 = a3;
             let eq_10 = defs::lanes_(ar_, Shape(conv::jnn_to_lanetype(v_Jnn_1), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M_1)?)?), v_1)?.into_iter().map(|x| -> R<_> { Ok((match x { Lane::Numtype(x) => x, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })) }).collect::<R<Vec<_>>>()?;
             let c_1 = eq_10;
-            let eq_112 = { let n_ = wspec_runtime::seq::same_len(&[c_1.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let c_1_111 = c_1[i_].clone(); out_.push(Num::Inn(wspec_runtime::num::cast::<_, u64>(defs::extend__(ar_, defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn_1))?, defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn_2))?, sx, (match c_1_111 { Num::Inn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) }))?)?)); } out_ };
+            let eq_112 = { let n_ = wspec_runtime::seq::same_len(&[c_1.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let c_1_111 = c_1[i_].clone(); wspec_runtime::machine::put(&mut out_, Num::Inn(wspec_runtime::num::cast::<_, u64>(defs::extend__(ar_, defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn_1))?, defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn_2))?, sx, (match c_1_111 { Num::Inn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) }))?)?)); } out_ };
             let c = eq_112;
-            Ok(defs::inv_lanes_(ar_, Shape(conv::jnn_to_lanetype(v_Jnn_2), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M_2)?)?), &({ let n_ = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(v_M_2)?)?; let mut out_ = Vec::with_capacity(n_); for k in 0..n_ { let k = k as u64; out_.push(Lane::Numtype(Num::Inn(wspec_runtime::num::cast::<_, u64>(wspec_runtime::ok(wspec_runtime::builtins::iadd(defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn_2))?, (match (*wspec_runtime::seq::at(&c, wspec_runtime::num::mul(2i128, wspec_runtime::num::wide(k)?)?)?) { Num::Inn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) }), (match (*wspec_runtime::seq::at(&c, wspec_runtime::num::add(wspec_runtime::num::mul(2i128, wspec_runtime::num::wide(k)?)?, 1i128)?)?) { Num::Inn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })))?)?))); } out_ }))?)
+            Ok(defs::inv_lanes_(ar_, Shape(conv::jnn_to_lanetype(v_Jnn_2), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M_2)?)?), &({ let n_ = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(v_M_2)?)?; let mut out_ = Vec::with_capacity(n_); for k in 0..n_ { let k = k as u64; wspec_runtime::machine::put(&mut out_, Lane::Numtype(Num::Inn(wspec_runtime::num::cast::<_, u64>(wspec_runtime::ok(wspec_runtime::builtins::iadd(defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn_2))?, (match (*wspec_runtime::seq::at(&c, wspec_runtime::num::mul(2i128, wspec_runtime::num::wide(k)?)?)?) { Num::Inn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) }), (match (*wspec_runtime::seq::at(&c, wspec_runtime::num::add(wspec_runtime::num::mul(2i128, wspec_runtime::num::wide(k)?)?, 1i128)?)?) { Num::Inn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })))?)?))); } out_ }))?)
         })())? { return Ok(v); } }
         Err(Fail::soft())
     }
@@ -13292,7 +13292,7 @@ pub mod defs {
             for e_11 in it_9.into_iter() {
             let n_12 = wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(e_11)?)?;
             let j = n_12;
-            acc_j_14.push(j);
+            wspec_runtime::machine::put(&mut acc_j_14, j);
             }
             let j_15 = acc_j_14.into_iter().next();
             let rt = f_3;
@@ -13304,7 +13304,7 @@ pub mod defs {
              }
             wspec_runtime::check((wspec_runtime::num::wide(i_q)? <= wspec_runtime::num::sub(wspec_runtime::num::pow(2i128, wspec_runtime::num::wide(defs::size(ar_, conv::addrtype_to_numtype(at))?)?)?, 1i128)?))?;
             wspec_runtime::check((wspec_runtime::num::wide(i_q)? <= wspec_runtime::num::wide(wspec_runtime::ok(wspec_runtime::builtins::table_limit())?)?))?;
-            let eq_222 = std::rc::Rc::new(Tableinst { type_: Tabletype(at, Limits(wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(i_q)?)?, match (j_15.clone(),) { (Some(j_15_121),) => Some(wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(j_15_121)?)?), (None,) => None, _ => return Err(wspec_runtime::Fail::soft()) }), (*rt).clone()), refs: wspec_runtime::seq::cat([(*ti).refs.clone(), { let n_ = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { out_.push((*ref_).clone()); } out_ }]) });
+            let eq_222 = std::rc::Rc::new(Tableinst { type_: Tabletype(at, Limits(wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(i_q)?)?, match (j_15.clone(),) { (Some(j_15_121),) => Some(wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(j_15_121)?)?), (None,) => None, _ => return Err(wspec_runtime::Fail::soft()) }), (*rt).clone()), refs: wspec_runtime::seq::cat2((*ti).refs.clone(), { let n_ = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { wspec_runtime::machine::put(&mut out_, (*ref_).clone()); } out_ }) });
             let ti_q = (&eq_222);
             Ok(Some((*ti_q).clone()))
         })())? { return Ok(v); }
@@ -13346,7 +13346,7 @@ pub mod defs {
             for e_10 in it_8.into_iter() {
             let n_11 = wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(e_10)?)?;
             let j = n_11;
-            acc_j_13.push(j);
+            wspec_runtime::machine::put(&mut acc_j_13, j);
             }
             let j_14 = acc_j_13.into_iter().next();
             let eq_15 = wspec_runtime::num::narrow::<u64>(wspec_runtime::num::add(wspec_runtime::num::div(wspec_runtime::num::wide(((*mi).bytes.len() as u64))?, wspec_runtime::num::wide(defs::pagesize(ar_)?)?)?, wspec_runtime::num::wide(n)?)?)?;
@@ -13357,7 +13357,7 @@ pub mod defs {
              }
             wspec_runtime::check((wspec_runtime::num::wide(i_q)? <= wspec_runtime::num::pow(2i128, wspec_runtime::num::sub(wspec_runtime::num::wide(defs::size(ar_, conv::addrtype_to_numtype(at))?)?, 16i128)?)?))?;
             wspec_runtime::check((wspec_runtime::num::mul(wspec_runtime::num::wide(i_q)?, wspec_runtime::num::wide(defs::pagesize(ar_)?)?)? <= wspec_runtime::num::wide(wspec_runtime::ok(wspec_runtime::builtins::memory_limit())?)?))?;
-            let eq_221 = std::rc::Rc::new(Meminst { type_: Memtype(at, Limits(wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(i_q)?)?, match (j_14.clone(),) { (Some(j_14_120),) => Some(wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(j_14_120)?)?), (None,) => None, _ => return Err(wspec_runtime::Fail::soft()) })), bytes: wspec_runtime::seq::cat([(*mi).bytes.clone(), vec![0_u8; wspec_runtime::num::narrow::<usize>(wspec_runtime::num::mul(wspec_runtime::num::wide(n)?, wspec_runtime::num::wide(defs::pagesize(ar_)?)?)?)?]]) });
+            let eq_221 = std::rc::Rc::new(Meminst { type_: Memtype(at, Limits(wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(i_q)?)?, match (j_14.clone(),) { (Some(j_14_120),) => Some(wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(j_14_120)?)?), (None,) => None, _ => return Err(wspec_runtime::Fail::soft()) })), bytes: wspec_runtime::seq::cat2((*mi).bytes.clone(), vec![0_u8; wspec_runtime::num::narrow::<usize>(wspec_runtime::num::mul(wspec_runtime::num::wide(n)?, wspec_runtime::num::wide(defs::pagesize(ar_)?)?)?)?]) });
             let mi_q = (&eq_221);
             Ok(Some((*mi_q).clone()))
         })())? { return Ok(v); }
@@ -13580,7 +13580,7 @@ pub mod defs {
             #[allow(irrefutable_let_patterns)]
             let Result_::Vals(f_1) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let val = f_1;
-            Ok({ let n_ = wspec_runtime::seq::same_len(&[val.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let val_102 = val[i_].clone(); out_.push(conv::val_to_instr(val_102)); } out_ })
+            Ok({ let n_ = wspec_runtime::seq::same_len(&[val.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let val_102 = val[i_].clone(); wspec_runtime::machine::put(&mut out_, conv::val_to_instr(val_102)); } out_ })
         })()) => {}
                 // from spec/4.3-execution-instructions.wspec:404
             Result_::ThrowAddr(_) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
@@ -13637,7 +13637,7 @@ pub mod defs {
             let Global(f_20, f_21) = e_19 else { return Err(wspec_runtime::Fail::soft()) };
             let gt = f_20;
             let expr_G_22 = *f_21;
-            acc_expr_G_24.push(expr_G_22);acc_gt_25.push((*gt).clone());
+            wspec_runtime::machine::put(&mut acc_expr_G_24, expr_G_22);wspec_runtime::machine::put(&mut acc_gt_25, (*gt).clone());
             }
             let expr_G_26 = acc_expr_G_24;
             let gt_27 = acc_gt_25;
@@ -13649,7 +13649,7 @@ pub mod defs {
             let Table(f_31, f_32) = e_30 else { return Err(wspec_runtime::Fail::soft()) };
             let tt = f_31;
             let expr_T_33 = *f_32;
-            acc_expr_T_35.push(expr_T_33);acc_tt_36.push((*tt).clone());
+            wspec_runtime::machine::put(&mut acc_expr_T_35, expr_T_33);wspec_runtime::machine::put(&mut acc_tt_36, (*tt).clone());
             }
             let expr_T_37 = acc_expr_T_35;
             let it_39 = (&(*module).elems);
@@ -13663,10 +13663,10 @@ pub mod defs {
             let cp_45 = (*f_43).clone();
             let expr_E = cp_45;
             let em = *f_44;
-            acc_em_47.push(em);acc_expr_E_48.push(expr_E);acc_rt_49.push((*rt).clone());
+            wspec_runtime::machine::put(&mut acc_em_47, em);wspec_runtime::machine::put(&mut acc_expr_E_48, expr_E);wspec_runtime::machine::put(&mut acc_rt_49, (*rt).clone());
             }
             let expr_E_51 = acc_expr_E_48;
-            let eq_153 = std::rc::Rc::new(Moduleinst { types: defs::alloctypes(ar_, &(*module).types)?, tags: vec![], globals: defs::globalsxa(ar_, &((*xa).clone()))?, mems: vec![], tables: vec![], funcs: wspec_runtime::seq::cat([defs::funcsxa(ar_, &((*xa).clone()))?, { let n_ = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(((*module).funcs.len() as u64))?)?; let mut out_ = Vec::with_capacity(n_); for k in 0..n_ { let k = k as u64; out_.push(wspec_runtime::num::narrow::<u64>(wspec_runtime::num::add(wspec_runtime::num::wide(((*s).funcs.len() as u64))?, wspec_runtime::num::wide(k)?)?)?); } out_ }]), datas: vec![], elems: vec![], exports: vec![] });
+            let eq_153 = std::rc::Rc::new(Moduleinst { types: defs::alloctypes(ar_, &(*module).types)?, tags: vec![], globals: defs::globalsxa(ar_, &((*xa).clone()))?, mems: vec![], tables: vec![], funcs: wspec_runtime::seq::cat2(defs::funcsxa(ar_, &((*xa).clone()))?, { let n_ = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(((*module).funcs.len() as u64))?)?; let mut out_ = Vec::with_capacity(n_); for k in 0..n_ { let k = k as u64; wspec_runtime::machine::put(&mut out_, wspec_runtime::num::narrow::<u64>(wspec_runtime::num::add(wspec_runtime::num::wide(((*s).funcs.len() as u64))?, wspec_runtime::num::wide(k)?)?)?); } out_ }), datas: vec![], elems: vec![], exports: vec![] });
             let mm_0 = (&eq_153);
             let eq_154 = defs::evalglobals(ar_, &(State((*s).clone(), Frame { locals: vec![], module: (*mm_0).clone() })), &(gt_27.clone()), &expr_G_26)?;
             let (t_155, t_156,) = eq_154;
@@ -13683,16 +13683,16 @@ pub mod defs {
             let mut acc_ref_E_268 = Vec::with_capacity(it_264.len());
             for e_266 in it_264.into_iter() {
             let ref_E = e_266;
-            acc_ref_E_268.push(ref_E);
+            wspec_runtime::machine::put(&mut acc_ref_E_268, ref_E);
             }
             let ref_E_269 = acc_ref_E_268;
-            let eq_476 = defs::allocmodule(ar_, &z_3.0, module, &((*xa).clone()), &(ga.clone()), &(ref_T.clone()), &({ let n_ = wspec_runtime::seq::same_len(&[ref_E_269.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let ref_E_269_475 = ref_E_269[i_].clone(); out_.push(ref_E_269_475); } out_ }))?;
+            let eq_476 = defs::allocmodule(ar_, &z_3.0, module, &((*xa).clone()), &(ga.clone()), &(ref_T.clone()), &({ let n_ = wspec_runtime::seq::same_len(&[ref_E_269.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let ref_E_269_475 = ref_E_269[i_].clone(); wspec_runtime::machine::put(&mut out_, ref_E_269_475); } out_ }))?;
             let (t_477, t_478,) = eq_476;
             let s_4 = t_477;
             let mm = t_478;
-            let eq_579 = wspec_runtime::ok(wspec_runtime::builtins::concat({ let n_ = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(((*module).elems.len() as u64))?)?; let mut out_ = Vec::with_capacity(n_); for k in 0..n_ { let k = k as u64; out_.push(defs::runelem_(ar_, wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(k)?)?, &(*wspec_runtime::seq::at(&(*module).elems, wspec_runtime::num::wide(k)?)?))?); } out_ }))?;
+            let eq_579 = wspec_runtime::ok(wspec_runtime::builtins::concat({ let n_ = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(((*module).elems.len() as u64))?)?; let mut out_ = Vec::with_capacity(n_); for k in 0..n_ { let k = k as u64; wspec_runtime::machine::put(&mut out_, defs::runelem_(ar_, wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(k)?)?, &(*wspec_runtime::seq::at(&(*module).elems, wspec_runtime::num::wide(k)?)?))?); } out_ }))?;
             let instr_E = eq_579;
-            let eq_680 = wspec_runtime::ok(wspec_runtime::builtins::concat({ let n_ = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(((*module).datas.len() as u64))?)?; let mut out_ = Vec::with_capacity(n_); for k in 0..n_ { let k = k as u64; out_.push(defs::rundata_(ar_, wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(k)?)?, &(*wspec_runtime::seq::at(&(*module).datas, wspec_runtime::num::wide(k)?)?))?); } out_ }))?;
+            let eq_680 = wspec_runtime::ok(wspec_runtime::builtins::concat({ let n_ = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(((*module).datas.len() as u64))?)?; let mut out_ = Vec::with_capacity(n_); for k in 0..n_ { let k = k as u64; wspec_runtime::machine::put(&mut out_, defs::rundata_(ar_, wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(k)?)?, &(*wspec_runtime::seq::at(&(*module).datas, wspec_runtime::num::wide(k)?)?))?); } out_ }))?;
             let instr_D = eq_680;
             let cp_681 = (*(&(*module).start)).clone();
             let it_682 = cp_681;
@@ -13701,7 +13701,7 @@ pub mod defs {
             #[allow(irrefutable_let_patterns)]
             let Start(f_685) = e_684 else { return Err(wspec_runtime::Fail::soft()) };
             let x = f_685.clone();
-            acc_x_687.push(x);
+            wspec_runtime::machine::put(&mut acc_x_687, x);
             }
             let x_688 = acc_x_687.into_iter().next();
             let eq_790 = match (x_688.clone(),) { (Some(x_688_789),) => Some(Instr::Call(x_688_789)), (None,) => None, _ => return Err(wspec_runtime::Fail::soft()) };
@@ -13737,7 +13737,7 @@ pub mod defs {
             Ok(())
             })().map_err(|f| f.within("value type", i_ as u64))?;
              }
-            Ok(Config(State((*s).clone(), Frame { locals: vec![], module: std::rc::Rc::new(Moduleinst { types: vec![], tags: vec![], globals: vec![], mems: vec![], tables: vec![], funcs: vec![], datas: vec![], elems: vec![], exports: vec![] }) }), wspec_runtime::seq::cat([{ let n_ = wspec_runtime::seq::same_len(&[val.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let val_117 = val[i_].clone(); out_.push(conv::val_to_instr(val_117)); } out_ }, vec![Instr::RefFuncAddr(a), Instr::CallRef(conv::deftype_to_typeuse((*wspec_runtime::seq::at(&(*s).funcs, wspec_runtime::num::wide(a)?)?).type_.clone()))]])))
+            Ok(Config(State((*s).clone(), Frame { locals: vec![], module: std::rc::Rc::new(Moduleinst { types: vec![], tags: vec![], globals: vec![], mems: vec![], tables: vec![], funcs: vec![], datas: vec![], elems: vec![], exports: vec![] }) }), wspec_runtime::seq::cat2({ let n_ = wspec_runtime::seq::same_len(&[val.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let val_117 = val[i_].clone(); wspec_runtime::machine::put(&mut out_, conv::val_to_instr(val_117)); } out_ }, vec![Instr::RefFuncAddr(a), Instr::CallRef(conv::deftype_to_typeuse((*wspec_runtime::seq::at(&(*s).funcs, wspec_runtime::num::wide(a)?)?).type_.clone()))])))
         })())? { return Ok(v); }
         Err(Fail::soft())
     }
@@ -13759,22 +13759,22 @@ pub mod defs {
             let cp_10 = (*e_9).clone();
             let n_11 = match cp_10 { Lane::Numtype(x) => x, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) };
             let c = n_11;
-            acc_c_13.push(c);
+            wspec_runtime::machine::put(&mut acc_c_13, c);
             }
             let c_14 = acc_c_13;
-            acc_c_16.push(c_14);
+            wspec_runtime::machine::put(&mut acc_c_16, c_14);
             }
             let c_17 = acc_c_16;
-            wspec_runtime::check((wspec_runtime::num::wide(({ let n_ = wspec_runtime::seq::same_len(&[c_17.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let c_17_118 = c_17[i_].clone(); out_.push(c_17_118); } out_ }.len() as u64))? == wspec_runtime::num::wide(v_M)?))?;
-            let eq_523 = defs::setproduct_(ar_, lt, &({ let n_ = wspec_runtime::seq::same_len(&[c_17.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let c_17_421 = c_17[i_].clone(); out_.push({ let n_ = wspec_runtime::seq::same_len(&[c_17_421.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let c_17_421_522 = c_17_421[i_].clone(); out_.push(Lane::Numtype(c_17_421_522)); } out_ }); } out_ }))?.into_iter().map(|x| -> R<_> { Ok(x.into_iter().map(|x| -> R<_> { Ok((match x { Lane::Numtype(x) => x, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })) }).collect::<R<Vec<_>>>()?) }).collect::<R<Vec<_>>>()?;
+            wspec_runtime::check((wspec_runtime::num::wide(({ let n_ = wspec_runtime::seq::same_len(&[c_17.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let c_17_118 = c_17[i_].clone(); wspec_runtime::machine::put(&mut out_, c_17_118); } out_ }.len() as u64))? == wspec_runtime::num::wide(v_M)?))?;
+            let eq_523 = defs::setproduct_(ar_, lt, &({ let n_ = wspec_runtime::seq::same_len(&[c_17.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let c_17_421 = c_17[i_].clone(); wspec_runtime::machine::put(&mut out_, { let n_ = wspec_runtime::seq::same_len(&[c_17_421.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let c_17_421_522 = c_17_421[i_].clone(); wspec_runtime::machine::put(&mut out_, Lane::Numtype(c_17_421_522)); } out_ }); } out_ }))?.into_iter().map(|x| -> R<_> { Ok(x.into_iter().map(|x| -> R<_> { Ok((match x { Lane::Numtype(x) => x, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })) }).collect::<R<Vec<_>>>()?) }).collect::<R<Vec<_>>>()?;
             let it_524 = eq_523;
             let mut acc_c_q_528 = Vec::with_capacity(it_524.len());
             for e_526 in it_524.into_iter() {
             let c_q = e_526;
-            acc_c_q_528.push(c_q);
+            wspec_runtime::machine::put(&mut acc_c_q_528, c_q);
             }
             let c_q_529 = acc_c_q_528;
-            Ok({ let n_ = wspec_runtime::seq::same_len(&[c_q_529.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let c_q_529_630 = c_q_529[i_].clone(); out_.push(defs::inv_lanes_(ar_, Shape(lt, wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M)?)?), &({ let n_ = wspec_runtime::seq::same_len(&[c_q_529_630.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let c_q_529_630_832 = c_q_529_630[i_].clone(); out_.push(Lane::Numtype(c_q_529_630_832)); } out_ }))?); } out_ }.into_iter().next())
+            Ok({ let n_ = wspec_runtime::seq::same_len(&[c_q_529.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let c_q_529_630 = c_q_529[i_].clone(); wspec_runtime::machine::put(&mut out_, defs::inv_lanes_(ar_, Shape(lt, wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M)?)?), &({ let n_ = wspec_runtime::seq::same_len(&[c_q_529_630.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let c_q_529_630_832 = c_q_529_630[i_].clone(); wspec_runtime::machine::put(&mut out_, Lane::Numtype(c_q_529_630_832)); } out_ }))?); } out_ }.into_iter().next())
         })())? { return Ok(v); } }
         Err(Fail::soft())
     }
@@ -13820,7 +13820,7 @@ pub mod defs {
             let t = a0;
             let n = a1.len() as u64;
             let tu = a1;
-            Ok(defs::subst_valtype(ar_, t, &({ let n_ = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?; let mut out_ = Vec::with_capacity(n_); for i in 0..n_ { let i = i as u64; out_.push(Typevar::Idx(wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(i)?)?)); } out_ }), &({ let n_ = wspec_runtime::seq::same_len(&[wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?, tu.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let tu_402 = tu[i_].clone(); out_.push(tu_402); } out_ }))?)
+            Ok(defs::subst_valtype(ar_, t, &({ let n_ = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?; let mut out_ = Vec::with_capacity(n_); for i in 0..n_ { let i = i as u64; wspec_runtime::machine::put(&mut out_, Typevar::Idx(wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(i)?)?)); } out_ }), &({ let n_ = wspec_runtime::seq::same_len(&[wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?, tu.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let tu_402 = tu[i_].clone(); wspec_runtime::machine::put(&mut out_, tu_402); } out_ }))?)
         })())? { return Ok(v); }
         Err(Fail::soft())
     }
@@ -13832,7 +13832,7 @@ pub mod defs {
             let rt = a0;
             let n = a1.len() as u64;
             let tu = a1;
-            Ok(defs::subst_reftype(ar_, rt, &({ let n_ = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?; let mut out_ = Vec::with_capacity(n_); for i in 0..n_ { let i = i as u64; out_.push(Typevar::Idx(wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(i)?)?)); } out_ }), &({ let n_ = wspec_runtime::seq::same_len(&[wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?, tu.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let tu_402 = tu[i_].clone(); out_.push(tu_402); } out_ }))?)
+            Ok(defs::subst_reftype(ar_, rt, &({ let n_ = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?; let mut out_ = Vec::with_capacity(n_); for i in 0..n_ { let i = i as u64; wspec_runtime::machine::put(&mut out_, Typevar::Idx(wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(i)?)?)); } out_ }), &({ let n_ = wspec_runtime::seq::same_len(&[wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?, tu.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let tu_402 = tu[i_].clone(); wspec_runtime::machine::put(&mut out_, tu_402); } out_ }))?)
         })())? { return Ok(v); }
         Err(Fail::soft())
     }
@@ -13946,7 +13946,7 @@ pub mod defs {
             let Externtype::Tag(f_4) = l_3[0].clone() else { return Err(wspec_runtime::Fail::soft()) };
             let jt = f_4.clone();
             let xt = c_2[(0 + 1)..(0 + 1) + (c_2.len() - 1)].to_vec();
-            Ok(wspec_runtime::seq::cat([vec![jt], defs::tagsxt(ar_, &(xt))?]))
+            Ok(wspec_runtime::seq::cat2(vec![jt], defs::tagsxt(ar_, &(xt))?))
         })())? { return Ok(v); }
         // from spec/2.4-validation-modules.wspec:187
         if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
@@ -13984,7 +13984,7 @@ pub mod defs {
             let Externtype::Global(f_4) = l_3[0].clone() else { return Err(wspec_runtime::Fail::soft()) };
             let gt = f_4.clone();
             let xt = c_2[(0 + 1)..(0 + 1) + (c_2.len() - 1)].to_vec();
-            Ok(wspec_runtime::seq::cat([vec![gt], defs::globalsxt(ar_, &(xt))?]))
+            Ok(wspec_runtime::seq::cat2(vec![gt], defs::globalsxt(ar_, &(xt))?))
         })())? { return Ok(v); }
         // from spec/2.4-validation-modules.wspec:192
         if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
@@ -14022,7 +14022,7 @@ pub mod defs {
             let Externtype::Mem(f_4) = l_3[0].clone() else { return Err(wspec_runtime::Fail::soft()) };
             let mt = f_4.clone();
             let xt = c_2[(0 + 1)..(0 + 1) + (c_2.len() - 1)].to_vec();
-            Ok(wspec_runtime::seq::cat([vec![mt], defs::memsxt(ar_, &(xt))?]))
+            Ok(wspec_runtime::seq::cat2(vec![mt], defs::memsxt(ar_, &(xt))?))
         })())? { return Ok(v); }
         // from spec/2.4-validation-modules.wspec:197
         if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
@@ -14060,7 +14060,7 @@ pub mod defs {
             let Externtype::Table(f_4) = l_3[0].clone() else { return Err(wspec_runtime::Fail::soft()) };
             let tt = f_4.clone();
             let xt = c_2[(0 + 1)..(0 + 1) + (c_2.len() - 1)].to_vec();
-            Ok(wspec_runtime::seq::cat([vec![tt], defs::tablesxt(ar_, &(xt))?]))
+            Ok(wspec_runtime::seq::cat2(vec![tt], defs::tablesxt(ar_, &(xt))?))
         })())? { return Ok(v); }
         // from spec/2.4-validation-modules.wspec:202
         if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
@@ -14100,7 +14100,7 @@ pub mod defs {
             let Typeuse::Deftype(n_5) = f_4.clone() else { return Err(wspec_runtime::Fail::soft()) };
             let dt = n_5;
             let xt = c_2[(0 + 1)..(0 + 1) + (c_2.len() - 1)].to_vec();
-            Ok(wspec_runtime::seq::cat([vec![dt], defs::funcsxt(ar_, &(xt))?]))
+            Ok(wspec_runtime::seq::cat2(vec![dt], defs::funcsxt(ar_, &(xt))?))
         })())? { return Ok(v); }
         // from spec/2.4-validation-modules.wspec:208
         if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
@@ -14150,7 +14150,7 @@ pub mod defs {
             let cp_4 = (*f_2).clone();
             let expr = cp_4;
             let elemmode = *f_3;
-            Ok(wspec_runtime::seq::cat([wspec_runtime::ok(wspec_runtime::builtins::concat({ let n_ = wspec_runtime::seq::same_len(&[expr.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let expr_105 = expr[i_].clone(); out_.push(defs::funcidx_expr(ar_, expr_105)?); } out_ }))?, defs::funcidx_elemmode(ar_, elemmode)?]))
+            Ok(wspec_runtime::seq::cat2(wspec_runtime::ok(wspec_runtime::builtins::concat({ let n_ = wspec_runtime::seq::same_len(&[expr.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let expr_105 = expr[i_].clone(); wspec_runtime::machine::put(&mut out_, defs::funcidx_expr(ar_, expr_105)?); } out_ }))?, defs::funcidx_elemmode(ar_, elemmode)?))
         })())? { return Ok(v); } }
         Err(Fail::soft())
     }
@@ -15116,7 +15116,7 @@ pub mod defs {
             let c_1 = eq_1;
             let eq_2 = defs::lanes_(ar_, sh, v_2)?.into_iter().map(|x| -> R<_> { Ok((match x { Lane::Numtype(x) => x, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })) }).collect::<R<Vec<_>>>()?;
             let c_2 = eq_2;
-            Ok(defs::inv_lanesets_(ar_, sh, &({ let n_ = wspec_runtime::seq::same_len(&[c_1.len(), c_2.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let c_1_205 = c_1[i_].clone(); let c_2_206 = c_2[i_].clone(); out_.push(defs::lbinop_(ar_, sh, op, Lane::Numtype(c_1_205), Lane::Numtype(c_2_206))?); } out_ }))?)
+            Ok(defs::inv_lanesets_(ar_, sh, &({ let n_ = wspec_runtime::seq::same_len(&[c_1.len(), c_2.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let c_1_205 = c_1[i_].clone(); let c_2_206 = c_2[i_].clone(); wspec_runtime::machine::put(&mut out_, defs::lbinop_(ar_, sh, op, Lane::Numtype(c_1_205), Lane::Numtype(c_2_206))?); } out_ }))?)
         })())? { return Ok(v); }
         Err(Fail::soft())
     }
@@ -15132,7 +15132,7 @@ pub mod defs {
             let cp_4 = (*e_3).clone();
             let n_5 = Num::Inn(wspec_runtime::num::cast::<_, u64>(cp_4)?);
             let c = n_5;
-            acc_c_7.push(c);
+            wspec_runtime::machine::put(&mut acc_c_7, c);
             }
             let c_8 = acc_c_7;
             let n_9 = wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(a2)?)?;
@@ -15149,7 +15149,7 @@ pub mod defs {
             let cp_4 = (*e_3).clone();
             let n_5 = Num::Inn(wspec_runtime::num::cast::<_, u64>(cp_4)?);
             let c = n_5;
-            acc_c_7.push(c);
+            wspec_runtime::machine::put(&mut acc_c_7, c);
             }
             let c_8 = acc_c_7;
             let n_9 = wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(a2)?)?;
@@ -15170,7 +15170,7 @@ pub mod defs {
             let cp_4 = (*e_3).clone();
             let n_5 = Num::Inn(wspec_runtime::num::cast::<_, u64>(cp_4)?);
             let c = n_5;
-            acc_c_7.push(c);
+            wspec_runtime::machine::put(&mut acc_c_7, c);
             }
             let c_8 = acc_c_7;
             let n_9 = wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(a2)?)?;
@@ -15187,7 +15187,7 @@ pub mod defs {
             let cp_4 = (*e_3).clone();
             let n_5 = Num::Inn(wspec_runtime::num::cast::<_, u64>(cp_4)?);
             let c = n_5;
-            acc_c_7.push(c);
+            wspec_runtime::machine::put(&mut acc_c_7, c);
             }
             let c_8 = acc_c_7;
             let n_9 = wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(a2)?)?;
@@ -15204,7 +15204,7 @@ pub mod defs {
             let cp_4 = (*e_3).clone();
             let n_5 = Num::Inn(wspec_runtime::num::cast::<_, u64>(cp_4)?);
             let c = n_5;
-            acc_c_7.push(c);
+            wspec_runtime::machine::put(&mut acc_c_7, c);
             }
             let c_8 = acc_c_7;
             let n_9 = wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(a2)?)?;
@@ -15589,7 +15589,7 @@ pub mod defs {
             let cp_4 = (*e_3).clone();
             let n_5 = wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(cp_4)?)?;
             let i_1 = n_5;
-            acc_i_1_7.push(i_1);
+            wspec_runtime::machine::put(&mut acc_i_1_7, i_1);
             }
             let i_1_8 = acc_i_1_7;
             let it_9 = a6;
@@ -15598,12 +15598,12 @@ pub mod defs {
             let cp_12 = (*e_11).clone();
             let n_13 = wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(cp_12)?)?;
             let i_2 = n_13;
-            acc_i_2_15.push(i_2);
+            wspec_runtime::machine::put(&mut acc_i_2_15, i_2);
             }
             let i_2_16 = acc_i_2_15;
-            let eq_119 = { let n_ = wspec_runtime::seq::same_len(&[i_1_8.len(), i_2_16.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let i_1_8_117 = i_1_8[i_].clone(); let i_2_16_118 = i_2_16[i_].clone(); out_.push(wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(wspec_runtime::ok(wspec_runtime::builtins::imul(v_N, defs::extend__(ar_, v_M, v_N, sx_1, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_1_8_117)?)?)?, defs::extend__(ar_, v_M, v_N, sx_2, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_2_16_118)?)?)?))?)?)?); } out_ };
+            let eq_119 = { let n_ = wspec_runtime::seq::same_len(&[i_1_8.len(), i_2_16.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let i_1_8_117 = i_1_8[i_].clone(); let i_2_16_118 = i_2_16[i_].clone(); wspec_runtime::machine::put(&mut out_, wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(wspec_runtime::ok(wspec_runtime::builtins::imul(v_N, defs::extend__(ar_, v_M, v_N, sx_1, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_1_8_117)?)?)?, defs::extend__(ar_, v_M, v_N, sx_2, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_2_16_118)?)?)?))?)?)?); } out_ };
             let p = eq_119;
-            Ok({ let n_ = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::div(wspec_runtime::num::wide((p.len() as u64))?, 2i128)?)?; let mut out_ = Vec::with_capacity(n_); for k in 0..n_ { let k = k as u64; out_.push(wspec_runtime::ok(wspec_runtime::builtins::iadd(v_N, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide((*wspec_runtime::seq::at(&p, wspec_runtime::num::mul(2i128, wspec_runtime::num::wide(k)?)?)?))?)?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide((*wspec_runtime::seq::at(&p, wspec_runtime::num::add(wspec_runtime::num::mul(2i128, wspec_runtime::num::wide(k)?)?, 1i128)?)?))?)?))?); } out_ })
+            Ok({ let n_ = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::div(wspec_runtime::num::wide((p.len() as u64))?, 2i128)?)?; let mut out_ = Vec::with_capacity(n_); for k in 0..n_ { let k = k as u64; wspec_runtime::machine::put(&mut out_, wspec_runtime::ok(wspec_runtime::builtins::iadd(v_N, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide((*wspec_runtime::seq::at(&p, wspec_runtime::num::mul(2i128, wspec_runtime::num::wide(k)?)?)?))?)?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide((*wspec_runtime::seq::at(&p, wspec_runtime::num::add(wspec_runtime::num::mul(2i128, wspec_runtime::num::wide(k)?)?, 1i128)?)?))?)?))?); } out_ })
         })())? { return Ok(v); }
         // from spec/3.3-numerics-vectors.wspec:376
         if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
@@ -15618,7 +15618,7 @@ pub mod defs {
             let cp_4 = (*e_3).clone();
             let n_5 = wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(cp_4)?)?;
             let i_1 = n_5;
-            acc_i_1_7.push(i_1);
+            wspec_runtime::machine::put(&mut acc_i_1_7, i_1);
             }
             let i_1_8 = acc_i_1_7;
             let it_9 = a6;
@@ -15627,12 +15627,12 @@ pub mod defs {
             let cp_12 = (*e_11).clone();
             let n_13 = wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(cp_12)?)?;
             let i_2 = n_13;
-            acc_i_2_15.push(i_2);
+            wspec_runtime::machine::put(&mut acc_i_2_15, i_2);
             }
             let i_2_16 = acc_i_2_15;
-            let eq_119 = { let n_ = wspec_runtime::seq::same_len(&[i_1_8.len(), i_2_16.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let i_1_8_117 = i_1_8[i_].clone(); let i_2_16_118 = i_2_16[i_].clone(); out_.push(wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(wspec_runtime::ok(wspec_runtime::builtins::imul(v_N, defs::extend__(ar_, v_M, v_N, sx_1, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_1_8_117)?)?)?, defs::extend__(ar_, v_M, v_N, sx_2, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_2_16_118)?)?)?))?)?)?); } out_ };
+            let eq_119 = { let n_ = wspec_runtime::seq::same_len(&[i_1_8.len(), i_2_16.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let i_1_8_117 = i_1_8[i_].clone(); let i_2_16_118 = i_2_16[i_].clone(); wspec_runtime::machine::put(&mut out_, wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(wspec_runtime::ok(wspec_runtime::builtins::imul(v_N, defs::extend__(ar_, v_M, v_N, sx_1, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_1_8_117)?)?)?, defs::extend__(ar_, v_M, v_N, sx_2, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_2_16_118)?)?)?))?)?)?); } out_ };
             let p = eq_119;
-            Ok({ let n_ = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::div(wspec_runtime::num::wide((p.len() as u64))?, 2i128)?)?; let mut out_ = Vec::with_capacity(n_); for k in 0..n_ { let k = k as u64; out_.push(wspec_runtime::ok(wspec_runtime::builtins::iadd_sat_s(v_N, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide((*wspec_runtime::seq::at(&p, wspec_runtime::num::mul(2i128, wspec_runtime::num::wide(k)?)?)?))?)?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide((*wspec_runtime::seq::at(&p, wspec_runtime::num::add(wspec_runtime::num::mul(2i128, wspec_runtime::num::wide(k)?)?, 1i128)?)?))?)?))?); } out_ })
+            Ok({ let n_ = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::div(wspec_runtime::num::wide((p.len() as u64))?, 2i128)?)?; let mut out_ = Vec::with_capacity(n_); for k in 0..n_ { let k = k as u64; wspec_runtime::machine::put(&mut out_, wspec_runtime::ok(wspec_runtime::builtins::iadd_sat_s(v_N, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide((*wspec_runtime::seq::at(&p, wspec_runtime::num::mul(2i128, wspec_runtime::num::wide(k)?)?)?))?)?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide((*wspec_runtime::seq::at(&p, wspec_runtime::num::add(wspec_runtime::num::mul(2i128, wspec_runtime::num::wide(k)?)?, 1i128)?)?))?)?))?); } out_ })
         })())? { return Ok(v); }
         Err(Fail::soft())
     }
@@ -15665,7 +15665,7 @@ pub mod defs {
             let c_1 = eq_11;
             let eq_12 = wspec_runtime::seq::slice(&defs::lanes_(ar_, Shape(conv::jnn_to_lanetype(v_Jnn_1), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M_1)?)?), v_2)?, wspec_runtime::num::wide(defs::halfstart(ar_, hf, v_M_2)?)?, wspec_runtime::num::wide(v_M_2)?)?.into_iter().map(|x| -> R<_> { Ok((match x { Lane::Numtype(x) => x, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })) }).collect::<R<Vec<_>>>()?;
             let c_2 = eq_12;
-            Ok(vec![defs::inv_lanes_(ar_, Shape(conv::jnn_to_lanetype(v_Jnn_2), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M_2)?)?), &({ let n_ = wspec_runtime::seq::same_len(&[c_1.len(), c_2.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let c_1_215 = c_1[i_].clone(); let c_2_216 = c_2[i_].clone(); out_.push(Lane::Numtype(Num::Inn(wspec_runtime::num::cast::<_, u64>(wspec_runtime::ok(wspec_runtime::builtins::imul(defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn_2))?, defs::extend__(ar_, defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn_1))?, defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn_2))?, sx, (match c_1_215 { Num::Inn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) }))?, defs::extend__(ar_, defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn_1))?, defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn_2))?, sx, (match c_2_216 { Num::Inn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) }))?))?)?))); } out_ }))?])
+            Ok(vec![defs::inv_lanes_(ar_, Shape(conv::jnn_to_lanetype(v_Jnn_2), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M_2)?)?), &({ let n_ = wspec_runtime::seq::same_len(&[c_1.len(), c_2.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let c_1_215 = c_1[i_].clone(); let c_2_216 = c_2[i_].clone(); wspec_runtime::machine::put(&mut out_, Lane::Numtype(Num::Inn(wspec_runtime::num::cast::<_, u64>(wspec_runtime::ok(wspec_runtime::builtins::imul(defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn_2))?, defs::extend__(ar_, defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn_1))?, defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn_2))?, sx, (match c_1_215 { Num::Inn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) }))?, defs::extend__(ar_, defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn_1))?, defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn_2))?, sx, (match c_2_216 { Num::Inn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) }))?))?)?))); } out_ }))?])
         })()) => {}
                 // from spec/3.3-numerics-vectors.wspec:384
             Ishape::Shape(Shape(_, _)) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
@@ -15709,7 +15709,7 @@ pub mod defs {
             let c_1 = eq_9;
             let eq_10 = defs::lanes_(ar_, Shape(conv::jnn_to_lanetype(v_Jnn_1), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M_1)?)?), v_2)?.into_iter().map(|x| -> R<_> { Ok((match x { Lane::Numtype(x) => x, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })) }).collect::<R<Vec<_>>>()?;
             let c_2 = eq_10;
-            Ok(vec![defs::inv_lanes_(ar_, Shape(conv::jnn_to_lanetype(v_Jnn_2), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M_2)?)?), &(defs::ivdot__(ar_, defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn_1))?, defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn_2))?, Sx::S, Sx::S, true, &({ let n_ = wspec_runtime::seq::same_len(&[c_1.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let c_1_717 = c_1[i_].clone(); out_.push((match c_1_717 { Num::Inn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })); } out_ }), &({ let n_ = wspec_runtime::seq::same_len(&[c_2.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let c_2_818 = c_2[i_].clone(); out_.push((match c_2_818 { Num::Inn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })); } out_ }))?.into_iter().map(|x| -> R<_> { Ok(Lane::Numtype(Num::Inn(wspec_runtime::num::cast::<_, u64>(x)?))) }).collect::<R<Vec<_>>>()?))?, defs::inv_lanes_(ar_, Shape(conv::jnn_to_lanetype(v_Jnn_2), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M_2)?)?), &(defs::ivdot__(ar_, defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn_1))?, defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn_2))?, Sx::S, Sx::U, true, &({ let n_ = wspec_runtime::seq::same_len(&[c_1.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let c_1_1525 = c_1[i_].clone(); out_.push((match c_1_1525 { Num::Inn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })); } out_ }), &({ let n_ = wspec_runtime::seq::same_len(&[c_2.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let c_2_1626 = c_2[i_].clone(); out_.push((match c_2_1626 { Num::Inn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })); } out_ }))?.into_iter().map(|x| -> R<_> { Ok(Lane::Numtype(Num::Inn(wspec_runtime::num::cast::<_, u64>(x)?))) }).collect::<R<Vec<_>>>()?))?])
+            Ok(vec![defs::inv_lanes_(ar_, Shape(conv::jnn_to_lanetype(v_Jnn_2), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M_2)?)?), &(defs::ivdot__(ar_, defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn_1))?, defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn_2))?, Sx::S, Sx::S, true, &({ let n_ = wspec_runtime::seq::same_len(&[c_1.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let c_1_717 = c_1[i_].clone(); wspec_runtime::machine::put(&mut out_, (match c_1_717 { Num::Inn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })); } out_ }), &({ let n_ = wspec_runtime::seq::same_len(&[c_2.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let c_2_818 = c_2[i_].clone(); wspec_runtime::machine::put(&mut out_, (match c_2_818 { Num::Inn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })); } out_ }))?.into_iter().map(|x| -> R<_> { Ok(Lane::Numtype(Num::Inn(wspec_runtime::num::cast::<_, u64>(x)?))) }).collect::<R<Vec<_>>>()?))?, defs::inv_lanes_(ar_, Shape(conv::jnn_to_lanetype(v_Jnn_2), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M_2)?)?), &(defs::ivdot__(ar_, defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn_1))?, defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn_2))?, Sx::S, Sx::U, true, &({ let n_ = wspec_runtime::seq::same_len(&[c_1.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let c_1_1525 = c_1[i_].clone(); wspec_runtime::machine::put(&mut out_, (match c_1_1525 { Num::Inn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })); } out_ }), &({ let n_ = wspec_runtime::seq::same_len(&[c_2.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let c_2_1626 = c_2[i_].clone(); wspec_runtime::machine::put(&mut out_, (match c_2_1626 { Num::Inn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })); } out_ }))?.into_iter().map(|x| -> R<_> { Ok(Lane::Numtype(Num::Inn(wspec_runtime::num::cast::<_, u64>(x)?))) }).collect::<R<Vec<_>>>()?))?])
         })()) => {}
             _ => {}
         }
@@ -15740,7 +15740,7 @@ pub mod defs {
             let Externaddr::Global(f_4) = l_3[0].clone() else { return Err(wspec_runtime::Fail::soft()) };
             let a = f_4.clone();
             let xa = c_2[(0 + 1)..(0 + 1) + (c_2.len() - 1)].to_vec();
-            Ok(wspec_runtime::seq::cat([vec![a], defs::globalsxa(ar_, &(xa))?]))
+            Ok(wspec_runtime::seq::cat2(vec![a], defs::globalsxa(ar_, &(xa))?))
         })())? { return Ok(v); }
         // from spec/4.4-execution-modules.wspec:14
         if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
@@ -15778,7 +15778,7 @@ pub mod defs {
             let Externaddr::Func(f_4) = l_3[0].clone() else { return Err(wspec_runtime::Fail::soft()) };
             let a = f_4.clone();
             let xa = c_2[(0 + 1)..(0 + 1) + (c_2.len() - 1)].to_vec();
-            Ok(wspec_runtime::seq::cat([vec![a], defs::funcsxa(ar_, &(xa))?]))
+            Ok(wspec_runtime::seq::cat2(vec![a], defs::funcsxa(ar_, &(xa))?))
         })())? { return Ok(v); }
         // from spec/4.4-execution-modules.wspec:29
         if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
@@ -15818,9 +15818,9 @@ pub mod defs {
             let qt = f_4.clone();
             let eq_5 = defs::alloctypes(ar_, &(ty_q.clone()))?;
             let dt_q = eq_5;
-            let eq_208 = defs::subst_all_deftypes(ar_, &(defs::rolldt(ar_, wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide((dt_q.len() as u64))?)?, &qt)?), &({ let n_ = wspec_runtime::seq::same_len(&[dt_q.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let dt_q_207 = dt_q[i_].clone(); out_.push(conv::deftype_to_typeuse(dt_q_207)); } out_ }))?;
+            let eq_208 = defs::subst_all_deftypes(ar_, &(defs::rolldt(ar_, wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide((dt_q.len() as u64))?)?, &qt)?), &({ let n_ = wspec_runtime::seq::same_len(&[dt_q.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let dt_q_207 = dt_q[i_].clone(); wspec_runtime::machine::put(&mut out_, conv::deftype_to_typeuse(dt_q_207)); } out_ }))?;
             let dt = eq_208;
-            Ok(wspec_runtime::seq::cat([dt_q, dt]))
+            Ok(wspec_runtime::seq::cat2(dt_q, dt))
         })())? { return Ok(v); }
         Err(Fail::soft())
         })
@@ -15839,7 +15839,7 @@ pub mod defs {
             let mut acc_ref_E_5 = Vec::with_capacity(it_1.len());
             for e_3 in it_1.iter() {
             let ref_E = e_3;
-            acc_ref_E_5.push((*ref_E).clone());
+            wspec_runtime::machine::put(&mut acc_ref_E_5, (*ref_E).clone());
             }
             let ref_E_6 = acc_ref_E_5;
             let eq_7 = defs::alloctypes(ar_, &(*module).types)?;
@@ -15850,7 +15850,7 @@ pub mod defs {
             #[allow(irrefutable_let_patterns)]
             let Tag(f_11) = e_10 else { return Err(wspec_runtime::Fail::soft()) };
             let jt = f_11;
-            acc_jt_13.push((*jt).clone());
+            wspec_runtime::machine::put(&mut acc_jt_13, (*jt).clone());
             }
             let jt_14 = acc_jt_13;
             let it_15 = (&(*module).mems);
@@ -15859,7 +15859,7 @@ pub mod defs {
             #[allow(irrefutable_let_patterns)]
             let Mem(f_18) = e_17 else { return Err(wspec_runtime::Fail::soft()) };
             let mt = *f_18;
-            acc_mt_20.push(mt);
+            wspec_runtime::machine::put(&mut acc_mt_20, mt);
             }
             let mt_21 = acc_mt_20;
             let it_22 = (&(*module).tables);
@@ -15870,7 +15870,7 @@ pub mod defs {
             let Table(f_25, f_26) = e_24 else { return Err(wspec_runtime::Fail::soft()) };
             let tt = f_25;
             let expr_T_27 = *f_26;
-            acc_expr_T_29.push(expr_T_27);acc_tt_30.push((*tt).clone());
+            wspec_runtime::machine::put(&mut acc_expr_T_29, expr_T_27);wspec_runtime::machine::put(&mut acc_tt_30, (*tt).clone());
             }
             let tt_32 = acc_tt_30;
             let it_33 = (&(*module).datas);
@@ -15881,7 +15881,7 @@ pub mod defs {
             let Data(f_36, f_37) = e_35 else { return Err(wspec_runtime::Fail::soft()) };
             let b = f_36;
             let dm = *f_37;
-            acc_b_39.push((*b).clone());acc_dm_40.push(dm);
+            wspec_runtime::machine::put(&mut acc_b_39, (*b).clone());wspec_runtime::machine::put(&mut acc_dm_40, dm);
             }
             let b_41 = acc_b_39;
             let it_43 = (&(*module).elems);
@@ -15895,7 +15895,7 @@ pub mod defs {
             let cp_49 = (*f_47).clone();
             let expr_E = cp_49;
             let em = *f_48;
-            acc_em_51.push(em);acc_expr_E_52.push(expr_E);acc_rt_53.push((*rt).clone());
+            wspec_runtime::machine::put(&mut acc_em_51, em);wspec_runtime::machine::put(&mut acc_expr_E_52, expr_E);wspec_runtime::machine::put(&mut acc_rt_53, (*rt).clone());
             }
             let rt_56 = acc_rt_53;
             let it_57 = (&(*module).funcs);
@@ -15909,39 +15909,39 @@ pub mod defs {
             let x = cp_63;
             let loc = f_61;
             let expr_F_64 = *f_62;
-            acc_expr_F_66.push(expr_F_64);acc_loc_67.push((*loc).clone());acc_x_68.push(x);
+            wspec_runtime::machine::put(&mut acc_expr_F_66, expr_F_64);wspec_runtime::machine::put(&mut acc_loc_67, (*loc).clone());wspec_runtime::machine::put(&mut acc_x_68, x);
             }
             let expr_F_69 = acc_expr_F_66;
             let loc_70 = acc_loc_67;
             let x_71 = acc_x_68;
-            let eq_678 = defs::alloctags(ar_, s, &({ let n_ = wspec_runtime::seq::same_len(&[jt_14.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let jt_14_475 = jt_14[i_].clone(); out_.push(defs::subst_all_tagtype(ar_, &jt_14_475, &({ let n_ = wspec_runtime::seq::same_len(&[dt.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let dt_677 = dt[i_].clone(); out_.push(conv::deftype_to_typeuse(dt_677)); } out_ }))?); } out_ }))?;
+            let eq_678 = defs::alloctags(ar_, s, &({ let n_ = wspec_runtime::seq::same_len(&[jt_14.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let jt_14_475 = jt_14[i_].clone(); wspec_runtime::machine::put(&mut out_, defs::subst_all_tagtype(ar_, &jt_14_475, &({ let n_ = wspec_runtime::seq::same_len(&[dt.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let dt_677 = dt[i_].clone(); wspec_runtime::machine::put(&mut out_, conv::deftype_to_typeuse(dt_677)); } out_ }))?); } out_ }))?;
             let (t_679, t_680,) = eq_678;
             let s_1 = t_679;
             let ha = t_680;
-            let eq_1287 = defs::allocmems(ar_, &s_1, &({ let n_ = wspec_runtime::seq::same_len(&[mt_21.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let mt_21_1084 = mt_21[i_].clone(); out_.push(defs::subst_all_memtype(ar_, mt_21_1084, &({ let n_ = wspec_runtime::seq::same_len(&[dt.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let dt_1286 = dt[i_].clone(); out_.push(conv::deftype_to_typeuse(dt_1286)); } out_ }))?); } out_ }))?;
+            let eq_1287 = defs::allocmems(ar_, &s_1, &({ let n_ = wspec_runtime::seq::same_len(&[mt_21.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let mt_21_1084 = mt_21[i_].clone(); wspec_runtime::machine::put(&mut out_, defs::subst_all_memtype(ar_, mt_21_1084, &({ let n_ = wspec_runtime::seq::same_len(&[dt.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let dt_1286 = dt[i_].clone(); wspec_runtime::machine::put(&mut out_, conv::deftype_to_typeuse(dt_1286)); } out_ }))?); } out_ }))?;
             let (t_1288, t_1289,) = eq_1287;
             let s_2 = t_1288;
             let ma = t_1289;
-            let eq_1896 = defs::alloctables(ar_, &s_2, &({ let n_ = wspec_runtime::seq::same_len(&[tt_32.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let tt_32_1693 = tt_32[i_].clone(); out_.push(defs::subst_all_tabletype(ar_, &tt_32_1693, &({ let n_ = wspec_runtime::seq::same_len(&[dt.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let dt_1895 = dt[i_].clone(); out_.push(conv::deftype_to_typeuse(dt_1895)); } out_ }))?); } out_ }), &((*ref_T).clone()))?;
+            let eq_1896 = defs::alloctables(ar_, &s_2, &({ let n_ = wspec_runtime::seq::same_len(&[tt_32.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let tt_32_1693 = tt_32[i_].clone(); wspec_runtime::machine::put(&mut out_, defs::subst_all_tabletype(ar_, &tt_32_1693, &({ let n_ = wspec_runtime::seq::same_len(&[dt.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let dt_1895 = dt[i_].clone(); wspec_runtime::machine::put(&mut out_, conv::deftype_to_typeuse(dt_1895)); } out_ }))?); } out_ }), &((*ref_T).clone()))?;
             let (t_1897, t_1898,) = eq_1896;
             let s_3 = t_1897;
             let ta = t_1898;
-            let eq_2101 = defs::allocdatas(ar_, &s_3, &({ let n_ = wspec_runtime::seq::same_len(&[b_41.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let b_41_2100 = b_41[i_].clone(); out_.push(b_41_2100); } out_ }))?;
+            let eq_2101 = defs::allocdatas(ar_, &s_3, &({ let n_ = wspec_runtime::seq::same_len(&[b_41.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let b_41_2100 = b_41[i_].clone(); wspec_runtime::machine::put(&mut out_, b_41_2100); } out_ }))?;
             let (t_2102, t_2103,) = eq_2101;
             let s_4 = t_2102;
             let da = t_2103;
-            let eq_2912 = defs::allocelems(ar_, &s_4, &({ let n_ = wspec_runtime::seq::same_len(&[rt_56.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let rt_56_2608 = rt_56[i_].clone(); out_.push(defs::subst_all_reftype(ar_, &rt_56_2608, &({ let n_ = wspec_runtime::seq::same_len(&[dt.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let dt_2810 = dt[i_].clone(); out_.push(conv::deftype_to_typeuse(dt_2810)); } out_ }))?); } out_ }), &({ let n_ = wspec_runtime::seq::same_len(&[ref_E_6.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let ref_E_6_2911 = ref_E_6[i_].clone(); out_.push(ref_E_6_2911); } out_ }))?;
+            let eq_2912 = defs::allocelems(ar_, &s_4, &({ let n_ = wspec_runtime::seq::same_len(&[rt_56.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let rt_56_2608 = rt_56[i_].clone(); wspec_runtime::machine::put(&mut out_, defs::subst_all_reftype(ar_, &rt_56_2608, &({ let n_ = wspec_runtime::seq::same_len(&[dt.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let dt_2810 = dt[i_].clone(); wspec_runtime::machine::put(&mut out_, conv::deftype_to_typeuse(dt_2810)); } out_ }))?); } out_ }), &({ let n_ = wspec_runtime::seq::same_len(&[ref_E_6.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let ref_E_6_2911 = ref_E_6[i_].clone(); wspec_runtime::machine::put(&mut out_, ref_E_6_2911); } out_ }))?;
             let (t_2913, t_2914,) = eq_2912;
             let s_5 = t_2913;
             let ea = t_2914;
-            let eq_3015 = { let n_ = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide((x_71.len() as u64))?)?; let mut out_ = Vec::with_capacity(n_); for k in 0..n_ { let k = k as u64; out_.push(wspec_runtime::num::narrow::<u64>(wspec_runtime::num::add(wspec_runtime::num::wide((s_5.funcs.len() as u64))?, wspec_runtime::num::wide(k)?)?)?); } out_ };
+            let eq_3015 = { let n_ = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide((x_71.len() as u64))?)?; let mut out_ = Vec::with_capacity(n_); for k in 0..n_ { let k = k as u64; wspec_runtime::machine::put(&mut out_, wspec_runtime::num::narrow::<u64>(wspec_runtime::num::add(wspec_runtime::num::wide((s_5.funcs.len() as u64))?, wspec_runtime::num::wide(k)?)?)?); } out_ };
             let fa = eq_3015;
-            let eq_3117 = std::rc::Rc::new(Moduleinst { types: dt.clone(), tags: wspec_runtime::seq::cat([defs::tagsxa(ar_, &((*xa).clone()))?, ha.clone()]), globals: wspec_runtime::seq::cat([defs::globalsxa(ar_, &((*xa).clone()))?, (*ga).clone()]), mems: wspec_runtime::seq::cat([defs::memsxa(ar_, &((*xa).clone()))?, ma.clone()]), tables: wspec_runtime::seq::cat([defs::tablesxa(ar_, &((*xa).clone()))?, ta.clone()]), funcs: wspec_runtime::seq::cat([defs::funcsxa(ar_, &((*xa).clone()))?, { let n_ = wspec_runtime::seq::same_len(&[fa.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let fa_3116 = fa[i_].clone(); out_.push(fa_3116); } out_ }]), datas: da.clone(), elems: ea.clone(), exports: vec![] });
+            let eq_3117 = std::rc::Rc::new(Moduleinst { types: dt.clone(), tags: wspec_runtime::seq::cat2(defs::tagsxa(ar_, &((*xa).clone()))?, ha.clone()), globals: wspec_runtime::seq::cat2(defs::globalsxa(ar_, &((*xa).clone()))?, (*ga).clone()), mems: wspec_runtime::seq::cat2(defs::memsxa(ar_, &((*xa).clone()))?, ma.clone()), tables: wspec_runtime::seq::cat2(defs::tablesxa(ar_, &((*xa).clone()))?, ta.clone()), funcs: wspec_runtime::seq::cat2(defs::funcsxa(ar_, &((*xa).clone()))?, { let n_ = wspec_runtime::seq::same_len(&[fa.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let fa_3116 = fa[i_].clone(); wspec_runtime::machine::put(&mut out_, fa_3116); } out_ }), datas: da.clone(), elems: ea.clone(), exports: vec![] });
             let mm_0 = (&eq_3117);
             let ex = (&(*module).exports);
-            let eq_3221 = { let mut upd_3118 = (*mm_0).clone(); let nv_3119 = { let n_ = wspec_runtime::seq::same_len(&[ex.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let ex_3220 = ex[i_].clone(); out_.push(defs::allocexport(ar_, mm_0, &ex_3220)?); } out_ }; std::rc::Rc::make_mut(&mut upd_3118).exports = nv_3119; upd_3118 };
+            let eq_3221 = { let mut upd_3118 = (*mm_0).clone(); let nv_3119 = { let n_ = wspec_runtime::seq::same_len(&[ex.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let ex_3220 = ex[i_].clone(); wspec_runtime::machine::put(&mut out_, defs::allocexport(ar_, mm_0, &ex_3220)?); } out_ }; std::rc::Rc::make_mut(&mut upd_3118).exports = nv_3119; upd_3118 };
             let mm = (&eq_3221);
-            let eq_3630 = defs::allocfuncs(ar_, &s_5, &({ let n_ = wspec_runtime::seq::same_len(&[x_71.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let x_71_3526 = x_71[i_].clone(); out_.push((*wspec_runtime::seq::at(&dt, wspec_runtime::num::wide(x_71_3526)?)?).clone()); } out_ }), &({ let n_ = wspec_runtime::seq::same_len(&[x_71.len(), loc_70.len(), expr_F_69.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let x_71_3627 = x_71[i_].clone(); let loc_70_3628 = loc_70[i_].clone(); let expr_F_69_3629 = expr_F_69[i_].clone(); out_.push(Funccode::Func(Func(x_71_3627, loc_70_3628, expr_F_69_3629))); } out_ }), mm)?;
+            let eq_3630 = defs::allocfuncs(ar_, &s_5, &({ let n_ = wspec_runtime::seq::same_len(&[x_71.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let x_71_3526 = x_71[i_].clone(); wspec_runtime::machine::put(&mut out_, (*wspec_runtime::seq::at(&dt, wspec_runtime::num::wide(x_71_3526)?)?).clone()); } out_ }), &({ let n_ = wspec_runtime::seq::same_len(&[x_71.len(), loc_70.len(), expr_F_69.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let x_71_3627 = x_71[i_].clone(); let loc_70_3628 = loc_70[i_].clone(); let expr_F_69_3629 = expr_F_69[i_].clone(); wspec_runtime::machine::put(&mut out_, Funccode::Func(Func(x_71_3627, loc_70_3628, expr_F_69_3629))); } out_ }), mm)?;
             let (t_3631, t_3632,) = eq_3630;
             let s_6 = t_3631;
             Ok((s_6, (*mm).clone()))
@@ -15993,7 +15993,7 @@ pub mod defs {
             let (t_34, t_35,) = eq_33;
             let z_2 = t_34;
             let a_q = t_35;
-            Ok((z_2, wspec_runtime::seq::cat([vec![a], a_q])))
+            Ok((z_2, wspec_runtime::seq::cat2(vec![a], a_q)))
         })())? { return Ok(v); }
         Err(Fail::soft())
         })
@@ -16031,7 +16031,7 @@ pub mod defs {
             let (t_9, t_10,) = eq_8;
             let z_2 = t_9;
             let ref_q = t_10;
-            Ok((z_2, wspec_runtime::seq::cat([vec![ref_], ref_q])))
+            Ok((z_2, wspec_runtime::seq::cat2(vec![ref_], ref_q)))
         })())? { return Ok(v); }
         Err(Fail::soft())
         })
@@ -16061,7 +16061,7 @@ pub mod defs {
             let mut acc_expr_q_8 = Vec::with_capacity(it_4.len());
             for e_6 in it_4.into_iter() {
             let expr_q = e_6;
-            acc_expr_q_8.push(expr_q);
+            wspec_runtime::machine::put(&mut acc_expr_q_8, expr_q);
             }
             let expr_q_9 = acc_expr_q_8;
             let eq_10 = defs::evalrefs(ar_, z, &expr)?;
@@ -16075,10 +16075,10 @@ pub mod defs {
             let mut acc_ref_q_121 = Vec::with_capacity(it_117.len());
             for e_119 in it_117.into_iter() {
             let ref_q = e_119;
-            acc_ref_q_121.push(ref_q);
+            wspec_runtime::machine::put(&mut acc_ref_q_121, ref_q);
             }
             let ref_q_122 = acc_ref_q_121;
-            Ok((z_2, wspec_runtime::seq::cat([vec![ref_], { let n_ = wspec_runtime::seq::same_len(&[ref_q_122.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let ref_q_122_223 = ref_q_122[i_].clone(); out_.push(ref_q_122_223); } out_ }])))
+            Ok((z_2, wspec_runtime::seq::cat2(vec![ref_], { let n_ = wspec_runtime::seq::same_len(&[ref_q_122.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let ref_q_122_223 = ref_q_122[i_].clone(); wspec_runtime::machine::put(&mut out_, ref_q_122_223); } out_ })))
         })())? { return Ok(v); }
         Err(Fail::soft())
         })
@@ -16131,7 +16131,7 @@ pub mod defs {
             let cp_8 = (*f_6).clone();
             let y = cp_8;
             let instr_9 = *f_7;
-            Ok(wspec_runtime::seq::cat([{ let h = instr_9.clone(); ar_.instr.get(h).to_vec() }, vec![Instr::Const(Numtype::I32, Num::Inn(0_u64)), Instr::Const(Numtype::I32, Num::Inn(wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(n)?)?)), Instr::TableInit(y, x), Instr::ElemDrop(x)]]))
+            Ok(wspec_runtime::seq::cat2({ let h = instr_9.clone(); ar_.instr.get(h).to_vec() }, vec![Instr::Const(Numtype::I32, Num::Inn(0_u64)), Instr::Const(Numtype::I32, Num::Inn(wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(n)?)?)), Instr::TableInit(y, x), Instr::ElemDrop(x)]))
         })()) => {}
             _ => {}
         }
@@ -16166,7 +16166,7 @@ pub mod defs {
             let cp_5 = (*f_3).clone();
             let y = cp_5;
             let instr_6 = *f_4;
-            Ok(wspec_runtime::seq::cat([{ let h = instr_6.clone(); ar_.instr.get(h).to_vec() }, vec![Instr::Const(Numtype::I32, Num::Inn(0_u64)), Instr::Const(Numtype::I32, Num::Inn(wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(n)?)?)), Instr::MemoryInit(y, x), Instr::DataDrop(x)]]))
+            Ok(wspec_runtime::seq::cat2({ let h = instr_6.clone(); ar_.instr.get(h).to_vec() }, vec![Instr::Const(Numtype::I32, Num::Inn(0_u64)), Instr::Const(Numtype::I32, Num::Inn(wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(n)?)?)), Instr::MemoryInit(y, x), Instr::DataDrop(x)]))
         })())? { return Ok(v); } }
         Err(Fail::soft())
     }
@@ -16245,7 +16245,7 @@ pub mod defs {
             let jt = a0;
             let n = a1.len() as u64;
             let tu = a1;
-            Ok(defs::subst_tagtype(ar_, jt, &({ let n_ = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?; let mut out_ = Vec::with_capacity(n_); for i in 0..n_ { let i = i as u64; out_.push(Typevar::Idx(wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(i)?)?)); } out_ }), &({ let n_ = wspec_runtime::seq::same_len(&[wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?, tu.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let tu_402 = tu[i_].clone(); out_.push(tu_402); } out_ }))?)
+            Ok(defs::subst_tagtype(ar_, jt, &({ let n_ = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?; let mut out_ = Vec::with_capacity(n_); for i in 0..n_ { let i = i as u64; wspec_runtime::machine::put(&mut out_, Typevar::Idx(wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(i)?)?)); } out_ }), &({ let n_ = wspec_runtime::seq::same_len(&[wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?, tu.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let tu_402 = tu[i_].clone(); wspec_runtime::machine::put(&mut out_, tu_402); } out_ }))?)
         })())? { return Ok(v); }
         Err(Fail::soft())
     }
@@ -16257,7 +16257,7 @@ pub mod defs {
             let mt = a0;
             let n = a1.len() as u64;
             let tu = a1;
-            Ok(defs::subst_memtype(ar_, mt, &({ let n_ = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?; let mut out_ = Vec::with_capacity(n_); for i in 0..n_ { let i = i as u64; out_.push(Typevar::Idx(wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(i)?)?)); } out_ }), &({ let n_ = wspec_runtime::seq::same_len(&[wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?, tu.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let tu_402 = tu[i_].clone(); out_.push(tu_402); } out_ }))?)
+            Ok(defs::subst_memtype(ar_, mt, &({ let n_ = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?; let mut out_ = Vec::with_capacity(n_); for i in 0..n_ { let i = i as u64; wspec_runtime::machine::put(&mut out_, Typevar::Idx(wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(i)?)?)); } out_ }), &({ let n_ = wspec_runtime::seq::same_len(&[wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?, tu.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let tu_402 = tu[i_].clone(); wspec_runtime::machine::put(&mut out_, tu_402); } out_ }))?)
         })())? { return Ok(v); }
         Err(Fail::soft())
     }
@@ -16269,7 +16269,7 @@ pub mod defs {
             let tt = a0;
             let n = a1.len() as u64;
             let tu = a1;
-            Ok({ let mut u_ = (*tt).clone(); defs::subst_tabletype(ar_, &mut u_, { let n_ = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?; let mut out_ = Vec::with_capacity(n_); for i in 0..n_ { let i = i as u64; out_.push(Typevar::Idx(wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(i)?)?)); } out_ }, { let n_ = wspec_runtime::seq::same_len(&[wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?, tu.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let tu_402 = tu[i_].clone(); out_.push(tu_402); } out_ })?; u_ })
+            Ok({ let mut u_ = (*tt).clone(); defs::subst_tabletype(ar_, &mut u_, { let n_ = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?; let mut out_ = Vec::with_capacity(n_); for i in 0..n_ { let i = i as u64; wspec_runtime::machine::put(&mut out_, Typevar::Idx(wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(i)?)?)); } out_ }, { let n_ = wspec_runtime::seq::same_len(&[wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?, tu.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let tu_402 = tu[i_].clone(); wspec_runtime::machine::put(&mut out_, tu_402); } out_ })?; u_ })
         })())? { return Ok(v); }
         Err(Fail::soft())
     }
@@ -16281,7 +16281,7 @@ pub mod defs {
             let mmt = a0;
             let n = a1.len() as u64;
             let tu = a1;
-            Ok(defs::subst_moduletype(ar_, mmt, &({ let n_ = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?; let mut out_ = Vec::with_capacity(n_); for i in 0..n_ { let i = i as u64; out_.push(Typevar::Idx(wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(i)?)?)); } out_ }), &({ let n_ = wspec_runtime::seq::same_len(&[wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?, tu.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let tu_402 = tu[i_].clone(); out_.push(tu_402); } out_ }))?)
+            Ok(defs::subst_moduletype(ar_, mmt, &({ let n_ = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?; let mut out_ = Vec::with_capacity(n_); for i in 0..n_ { let i = i as u64; wspec_runtime::machine::put(&mut out_, Typevar::Idx(wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(i)?)?)); } out_ }), &({ let n_ = wspec_runtime::seq::same_len(&[wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?, tu.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let tu_402 = tu[i_].clone(); wspec_runtime::machine::put(&mut out_, tu_402); } out_ }))?)
         })())? { return Ok(v); }
         Err(Fail::soft())
     }
@@ -16307,7 +16307,7 @@ pub mod defs {
             let dt_1 = l_3[0].clone();
             let dt = c_2[(0 + 1)..(0 + 1) + (c_2.len() - 1)].to_vec();
             let tu = a1;
-            Ok(wspec_runtime::seq::cat([vec![defs::subst_all_deftype(ar_, &dt_1, &((*tu).clone()))?], defs::subst_all_deftypes(ar_, &(dt), &((*tu).clone()))?]))
+            Ok(wspec_runtime::seq::cat2(vec![defs::subst_all_deftype(ar_, &dt_1, &((*tu).clone()))?], defs::subst_all_deftypes(ar_, &(dt), &((*tu).clone()))?))
         })())? { return Ok(v); }
         Err(Fail::soft())
         })
@@ -16324,7 +16324,7 @@ pub mod defs {
             let Rectype(f_2) = &**(&eq_1) else { return Err(wspec_runtime::Fail::soft()) };
             let n = f_2.len() as u64;
             let st = f_2;
-            Ok({ let n_ = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?; let mut out_ = Vec::with_capacity(n_); for i in 0..n_ { let i = i as u64; out_.push(Deftype(std::rc::Rc::new(Rectype({ let n_ = wspec_runtime::seq::same_len(&[wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?, st.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let st_203 = st[i_].clone(); out_.push(st_203); } out_ })), i)); } out_ })
+            Ok({ let n_ = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?; let mut out_ = Vec::with_capacity(n_); for i in 0..n_ { let i = i as u64; wspec_runtime::machine::put(&mut out_, Deftype(std::rc::Rc::new(Rectype({ let n_ = wspec_runtime::seq::same_len(&[wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?, st.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let st_203 = st[i_].clone(); wspec_runtime::machine::put(&mut out_, st_203); } out_ })), i)); } out_ })
         })())? { return Ok(v); }
         Err(Fail::soft())
     }
@@ -16367,7 +16367,7 @@ pub mod defs {
             let dt = l_3[0].clone();
             let eq_4 = defs::clos_deftypes(ar_, &(dt_q.clone()))?;
             let dt_q_q = eq_4;
-            Ok(wspec_runtime::seq::cat([dt_q_q.clone(), vec![defs::subst_all_deftype(ar_, &dt, &({ let n_ = wspec_runtime::seq::same_len(&[dt_q_q.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let dt_q_q_206 = dt_q_q[i_].clone(); out_.push(conv::deftype_to_typeuse(dt_q_q_206)); } out_ }))?]]))
+            Ok(wspec_runtime::seq::cat2(dt_q_q.clone(), vec![defs::subst_all_deftype(ar_, &dt, &({ let n_ = wspec_runtime::seq::same_len(&[dt_q_q.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let dt_q_q_206 = dt_q_q[i_].clone(); wspec_runtime::machine::put(&mut out_, conv::deftype_to_typeuse(dt_q_q_206)); } out_ }))?]))
         })())? { return Ok(v); }
         Err(Fail::soft())
         })
@@ -16412,7 +16412,7 @@ pub mod defs {
         // from spec/2.4-validation-modules.wspec:225
         if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
             let in__1 = a0.clone();
-            Ok(wspec_runtime::ok(wspec_runtime::builtins::concat({ let n_ = wspec_runtime::seq::same_len(&[ar_.instr.get(in__1).len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let in__1_102 = ar_.instr.get(in__1)[i_].clone(); out_.push(defs::funcidx_instr(ar_, &in__1_102)?); } out_ }))?)
+            Ok(wspec_runtime::ok(wspec_runtime::builtins::concat({ let n_ = wspec_runtime::seq::same_len(&[ar_.instr.get(in__1).len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let in__1_102 = ar_.instr.get(in__1)[i_].clone(); wspec_runtime::machine::put(&mut out_, defs::funcidx_instr(ar_, &in__1_102)?); } out_ }))?)
         })())? { return Ok(v); }
         Err(Fail::soft())
         })
@@ -16452,22 +16452,22 @@ pub mod defs {
             let cp_10 = (*e_9).clone();
             let n_11 = match cp_10 { Lane::Numtype(x) => x, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) };
             let c = n_11;
-            acc_c_13.push(c);
+            wspec_runtime::machine::put(&mut acc_c_13, c);
             }
             let c_14 = acc_c_13;
-            acc_c_16.push(c_14);
+            wspec_runtime::machine::put(&mut acc_c_16, c_14);
             }
             let c_17 = acc_c_16;
-            wspec_runtime::check((wspec_runtime::num::wide(({ let n_ = wspec_runtime::seq::same_len(&[c_17.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let c_17_118 = c_17[i_].clone(); out_.push(c_17_118); } out_ }.len() as u64))? == wspec_runtime::num::wide(v_M)?))?;
-            let eq_523 = defs::setproduct_(ar_, lt, &({ let n_ = wspec_runtime::seq::same_len(&[c_17.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let c_17_421 = c_17[i_].clone(); out_.push({ let n_ = wspec_runtime::seq::same_len(&[c_17_421.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let c_17_421_522 = c_17_421[i_].clone(); out_.push(Lane::Numtype(c_17_421_522)); } out_ }); } out_ }))?.into_iter().map(|x| -> R<_> { Ok(x.into_iter().map(|x| -> R<_> { Ok((match x { Lane::Numtype(x) => x, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })) }).collect::<R<Vec<_>>>()?) }).collect::<R<Vec<_>>>()?;
+            wspec_runtime::check((wspec_runtime::num::wide(({ let n_ = wspec_runtime::seq::same_len(&[c_17.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let c_17_118 = c_17[i_].clone(); wspec_runtime::machine::put(&mut out_, c_17_118); } out_ }.len() as u64))? == wspec_runtime::num::wide(v_M)?))?;
+            let eq_523 = defs::setproduct_(ar_, lt, &({ let n_ = wspec_runtime::seq::same_len(&[c_17.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let c_17_421 = c_17[i_].clone(); wspec_runtime::machine::put(&mut out_, { let n_ = wspec_runtime::seq::same_len(&[c_17_421.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let c_17_421_522 = c_17_421[i_].clone(); wspec_runtime::machine::put(&mut out_, Lane::Numtype(c_17_421_522)); } out_ }); } out_ }))?.into_iter().map(|x| -> R<_> { Ok(x.into_iter().map(|x| -> R<_> { Ok((match x { Lane::Numtype(x) => x, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })) }).collect::<R<Vec<_>>>()?) }).collect::<R<Vec<_>>>()?;
             let it_524 = eq_523;
             let mut acc_c_q_528 = Vec::with_capacity(it_524.len());
             for e_526 in it_524.into_iter() {
             let c_q = e_526;
-            acc_c_q_528.push(c_q);
+            wspec_runtime::machine::put(&mut acc_c_q_528, c_q);
             }
             let c_q_529 = acc_c_q_528;
-            Ok({ let n_ = wspec_runtime::seq::same_len(&[c_q_529.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let c_q_529_630 = c_q_529[i_].clone(); out_.push(defs::inv_lanes_(ar_, Shape(lt, wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M)?)?), &({ let n_ = wspec_runtime::seq::same_len(&[c_q_529_630.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let c_q_529_630_832 = c_q_529_630[i_].clone(); out_.push(Lane::Numtype(c_q_529_630_832)); } out_ }))?); } out_ })
+            Ok({ let n_ = wspec_runtime::seq::same_len(&[c_q_529.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let c_q_529_630 = c_q_529[i_].clone(); wspec_runtime::machine::put(&mut out_, defs::inv_lanes_(ar_, Shape(lt, wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M)?)?), &({ let n_ = wspec_runtime::seq::same_len(&[c_q_529_630.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let c_q_529_630_832 = c_q_529_630[i_].clone(); wspec_runtime::machine::put(&mut out_, Lane::Numtype(c_q_529_630_832)); } out_ }))?); } out_ })
         })())? { return Ok(v); } }
         Err(Fail::soft())
     }
@@ -16481,7 +16481,7 @@ pub mod defs {
             let cp_1 = (*a1).clone();
             let l_2 = cp_1;
             wspec_runtime::check(l_2.len() == 0)?;
-            Ok({ let n_ = wspec_runtime::num::narrow::<usize>(1i128)?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { out_.push(vec![]); } out_ })
+            Ok({ let n_ = wspec_runtime::num::narrow::<usize>(1i128)?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { wspec_runtime::machine::put(&mut out_, vec![]); } out_ })
         })())? { return Ok(v); }
         // from spec/3.3-numerics-vectors.wspec:74
         if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
@@ -16496,7 +16496,7 @@ pub mod defs {
             for e_6 in it_4.into_iter() {
             let n_7 = match e_6 { Lane::Numtype(x) => x, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) };
             let c_1 = n_7;
-            acc_c_1_9.push(c_1);
+            wspec_runtime::machine::put(&mut acc_c_1_9, c_1);
             }
             let c_1_10 = acc_c_1_9;
             let it_11 = c_2[(0 + 1)..(0 + 1) + (c_2.len() - 1)].to_vec();
@@ -16507,13 +16507,13 @@ pub mod defs {
             for e_16 in it_14.into_iter() {
             let n_17 = match e_16 { Lane::Numtype(x) => x, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) };
             let c = n_17;
-            acc_c_19.push(c);
+            wspec_runtime::machine::put(&mut acc_c_19, c);
             }
             let c_20 = acc_c_19;
-            acc_c_22.push(c_20);
+            wspec_runtime::machine::put(&mut acc_c_22, c_20);
             }
             let c_23 = acc_c_22;
-            Ok(defs::setproduct1_(ar_, lt, &({ let n_ = wspec_runtime::seq::same_len(&[c_1_10.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let c_1_10_629 = c_1_10[i_].clone(); out_.push(Lane::Numtype(c_1_10_629)); } out_ }), &(defs::setproduct_(ar_, lt, &({ let n_ = wspec_runtime::seq::same_len(&[c_23.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let c_23_932 = c_23[i_].clone(); out_.push({ let n_ = wspec_runtime::seq::same_len(&[c_23_932.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let c_23_932_1033 = c_23_932[i_].clone(); out_.push(Lane::Numtype(c_23_932_1033)); } out_ }); } out_ }))?))?)
+            Ok(defs::setproduct1_(ar_, lt, &({ let n_ = wspec_runtime::seq::same_len(&[c_1_10.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let c_1_10_629 = c_1_10[i_].clone(); wspec_runtime::machine::put(&mut out_, Lane::Numtype(c_1_10_629)); } out_ }), &(defs::setproduct_(ar_, lt, &({ let n_ = wspec_runtime::seq::same_len(&[c_23.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let c_23_932 = c_23[i_].clone(); wspec_runtime::machine::put(&mut out_, { let n_ = wspec_runtime::seq::same_len(&[c_23_932.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let c_23_932_1033 = c_23_932[i_].clone(); wspec_runtime::machine::put(&mut out_, Lane::Numtype(c_23_932_1033)); } out_ }); } out_ }))?))?)
         })())? { return Ok(v); }
         Err(Fail::soft())
         })
@@ -16551,7 +16551,7 @@ pub mod defs {
             let Externaddr::Tag(f_4) = l_3[0].clone() else { return Err(wspec_runtime::Fail::soft()) };
             let a = f_4.clone();
             let xa = c_2[(0 + 1)..(0 + 1) + (c_2.len() - 1)].to_vec();
-            Ok(wspec_runtime::seq::cat([vec![a], defs::tagsxa(ar_, &(xa))?]))
+            Ok(wspec_runtime::seq::cat2(vec![a], defs::tagsxa(ar_, &(xa))?))
         })())? { return Ok(v); }
         // from spec/4.4-execution-modules.wspec:9
         if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
@@ -16589,7 +16589,7 @@ pub mod defs {
             let Externaddr::Mem(f_4) = l_3[0].clone() else { return Err(wspec_runtime::Fail::soft()) };
             let a = f_4.clone();
             let xa = c_2[(0 + 1)..(0 + 1) + (c_2.len() - 1)].to_vec();
-            Ok(wspec_runtime::seq::cat([vec![a], defs::memsxa(ar_, &(xa))?]))
+            Ok(wspec_runtime::seq::cat2(vec![a], defs::memsxa(ar_, &(xa))?))
         })())? { return Ok(v); }
         // from spec/4.4-execution-modules.wspec:19
         if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
@@ -16627,7 +16627,7 @@ pub mod defs {
             let Externaddr::Table(f_4) = l_3[0].clone() else { return Err(wspec_runtime::Fail::soft()) };
             let a = f_4.clone();
             let xa = c_2[(0 + 1)..(0 + 1) + (c_2.len() - 1)].to_vec();
-            Ok(wspec_runtime::seq::cat([vec![a], defs::tablesxa(ar_, &(xa))?]))
+            Ok(wspec_runtime::seq::cat2(vec![a], defs::tablesxa(ar_, &(xa))?))
         })())? { return Ok(v); }
         // from spec/4.4-execution-modules.wspec:24
         if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
@@ -16687,7 +16687,7 @@ pub mod defs {
             let (t_8, t_9,) = eq_7;
             let s_2 = t_8;
             let a_q = t_9;
-            Ok((s_2, wspec_runtime::seq::cat([vec![a], a_q])))
+            Ok((s_2, wspec_runtime::seq::cat2(vec![a], a_q)))
         })())? { return Ok(v); }
         Err(Fail::soft())
         })
@@ -16722,7 +16722,7 @@ pub mod defs {
             let (t_8, t_9,) = eq_7;
             let s_2 = t_8;
             let a_q = t_9;
-            Ok((s_2, wspec_runtime::seq::cat([vec![a], a_q])))
+            Ok((s_2, wspec_runtime::seq::cat2(vec![a], a_q)))
         })())? { return Ok(v); }
         Err(Fail::soft())
         })
@@ -16767,7 +16767,7 @@ pub mod defs {
             let (t_11, t_12,) = eq_10;
             let s_2 = t_11;
             let a_q = t_12;
-            Ok((s_2, wspec_runtime::seq::cat([vec![a], a_q])))
+            Ok((s_2, wspec_runtime::seq::cat2(vec![a], a_q)))
         })())? { return Ok(v); }
         Err(Fail::soft())
         })
@@ -16814,7 +16814,7 @@ pub mod defs {
             let (t_11, t_12,) = eq_10;
             let s_2 = t_11;
             let a_q = t_12;
-            Ok((s_2, wspec_runtime::seq::cat([vec![a], a_q])))
+            Ok((s_2, wspec_runtime::seq::cat2(vec![a], a_q)))
         })())? { return Ok(v); }
         Err(Fail::soft())
         })
@@ -16844,18 +16844,18 @@ pub mod defs {
             let mut acc_b_q_8 = Vec::with_capacity(it_4.len());
             for e_6 in it_4.into_iter() {
             let b_q = e_6;
-            acc_b_q_8.push(b_q);
+            wspec_runtime::machine::put(&mut acc_b_q_8, b_q);
             }
             let b_q_9 = acc_b_q_8;
             let eq_10 = defs::allocdata(ar_, s, &(b.clone()))?;
             let (t_11, t_12,) = eq_10;
             let s_1 = t_11;
             let a = t_12;
-            let eq_215 = defs::allocdatas(ar_, &s_1, &({ let n_ = wspec_runtime::seq::same_len(&[b_q_9.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let b_q_9_214 = b_q_9[i_].clone(); out_.push(b_q_9_214); } out_ }))?;
+            let eq_215 = defs::allocdatas(ar_, &s_1, &({ let n_ = wspec_runtime::seq::same_len(&[b_q_9.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let b_q_9_214 = b_q_9[i_].clone(); wspec_runtime::machine::put(&mut out_, b_q_9_214); } out_ }))?;
             let (t_216, t_217,) = eq_215;
             let s_2 = t_216;
             let a_q = t_217;
-            Ok((s_2, wspec_runtime::seq::cat([vec![a], a_q])))
+            Ok((s_2, wspec_runtime::seq::cat2(vec![a], a_q)))
         })())? { return Ok(v); }
         Err(Fail::soft())
         })
@@ -16895,18 +16895,18 @@ pub mod defs {
             let mut acc_ref_q_11 = Vec::with_capacity(it_7.len());
             for e_9 in it_7.into_iter() {
             let ref_q = e_9;
-            acc_ref_q_11.push(ref_q);
+            wspec_runtime::machine::put(&mut acc_ref_q_11, ref_q);
             }
             let ref_q_12 = acc_ref_q_11;
             let eq_13 = defs::allocelem(ar_, s, &(rt.clone()), &(ref_.clone()))?;
             let (t_14, t_15,) = eq_13;
             let s_1 = t_14;
             let a = t_15;
-            let eq_420 = defs::allocelems(ar_, &s_1, &({ let n_ = wspec_runtime::seq::same_len(&[rt_q.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let rt_q_318 = rt_q[i_].clone(); out_.push(rt_q_318); } out_ }), &({ let n_ = wspec_runtime::seq::same_len(&[ref_q_12.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let ref_q_12_419 = ref_q_12[i_].clone(); out_.push(ref_q_12_419); } out_ }))?;
+            let eq_420 = defs::allocelems(ar_, &s_1, &({ let n_ = wspec_runtime::seq::same_len(&[rt_q.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let rt_q_318 = rt_q[i_].clone(); wspec_runtime::machine::put(&mut out_, rt_q_318); } out_ }), &({ let n_ = wspec_runtime::seq::same_len(&[ref_q_12.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let ref_q_12_419 = ref_q_12[i_].clone(); wspec_runtime::machine::put(&mut out_, ref_q_12_419); } out_ }))?;
             let (t_421, t_422,) = eq_420;
             let s_2 = t_421;
             let a_q = t_422;
-            Ok((s_2, wspec_runtime::seq::cat([vec![a], a_q])))
+            Ok((s_2, wspec_runtime::seq::cat2(vec![a], a_q)))
         })())? { return Ok(v); }
         Err(Fail::soft())
         })
@@ -17081,7 +17081,7 @@ pub mod defs {
             let xt_2 = f_2;
             let tv = a1;
             let tu = a2;
-            Ok(Moduletype({ let n_ = wspec_runtime::seq::same_len(&[xt_1.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let xt_1_103 = xt_1[i_].clone(); out_.push(defs::subst_externtype(ar_, &xt_1_103, &((*tv).clone()), &((*tu).clone()))?); } out_ }, { let n_ = wspec_runtime::seq::same_len(&[xt_2.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let xt_2_204 = xt_2[i_].clone(); out_.push(defs::subst_externtype(ar_, &xt_2_204, &((*tv).clone()), &((*tu).clone()))?); } out_ }))
+            Ok(Moduletype({ let n_ = wspec_runtime::seq::same_len(&[xt_1.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let xt_1_103 = xt_1[i_].clone(); wspec_runtime::machine::put(&mut out_, defs::subst_externtype(ar_, &xt_1_103, &((*tv).clone()), &((*tu).clone()))?); } out_ }, { let n_ = wspec_runtime::seq::same_len(&[xt_2.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let xt_2_204 = xt_2[i_].clone(); wspec_runtime::machine::put(&mut out_, defs::subst_externtype(ar_, &xt_2_204, &((*tv).clone()), &((*tu).clone()))?); } out_ }))
         })())? { return Ok(v); } }
         Err(Fail::soft())
     }
@@ -17093,7 +17093,7 @@ pub mod defs {
             let dt = a0;
             let n = a1.len() as u64;
             let tu = a1;
-            Ok({ let mut u_ = (*dt).clone(); defs::subst_deftype(ar_, &mut u_, { let n_ = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?; let mut out_ = Vec::with_capacity(n_); for i in 0..n_ { let i = i as u64; out_.push(Typevar::Idx(wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(i)?)?)); } out_ }, { let n_ = wspec_runtime::seq::same_len(&[wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?, tu.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let tu_402 = tu[i_].clone(); out_.push(tu_402); } out_ })?; u_ })
+            Ok({ let mut u_ = (*dt).clone(); defs::subst_deftype(ar_, &mut u_, { let n_ = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?; let mut out_ = Vec::with_capacity(n_); for i in 0..n_ { let i = i as u64; wspec_runtime::machine::put(&mut out_, Typevar::Idx(wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(i)?)?)); } out_ }, { let n_ = wspec_runtime::seq::same_len(&[wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?, tu.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let tu_402 = tu[i_].clone(); wspec_runtime::machine::put(&mut out_, tu_402); } out_ })?; u_ })
         })())? { return Ok(v); }
         Err(Fail::soft())
     }
@@ -17105,7 +17105,7 @@ pub mod defs {
             let gt = a0;
             let n = a1.len() as u64;
             let tu = a1;
-            Ok(defs::subst_globaltype(ar_, gt, &({ let n_ = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?; let mut out_ = Vec::with_capacity(n_); for i in 0..n_ { let i = i as u64; out_.push(Typevar::Idx(wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(i)?)?)); } out_ }), &({ let n_ = wspec_runtime::seq::same_len(&[wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?, tu.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let tu_402 = tu[i_].clone(); out_.push(tu_402); } out_ }))?)
+            Ok(defs::subst_globaltype(ar_, gt, &({ let n_ = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?; let mut out_ = Vec::with_capacity(n_); for i in 0..n_ { let i = i as u64; wspec_runtime::machine::put(&mut out_, Typevar::Idx(wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(i)?)?)); } out_ }), &({ let n_ = wspec_runtime::seq::same_len(&[wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?, tu.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let tu_402 = tu[i_].clone(); wspec_runtime::machine::put(&mut out_, tu_402); } out_ }))?)
         })())? { return Ok(v); }
         Err(Fail::soft())
     }
@@ -17117,7 +17117,7 @@ pub mod defs {
             let xt = a0;
             let n = a1.len() as u64;
             let tu = a1;
-            Ok(defs::subst_externtype(ar_, xt, &({ let n_ = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?; let mut out_ = Vec::with_capacity(n_); for i in 0..n_ { let i = i as u64; out_.push(Typevar::Idx(wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(i)?)?)); } out_ }), &({ let n_ = wspec_runtime::seq::same_len(&[wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?, tu.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let tu_402 = tu[i_].clone(); out_.push(tu_402); } out_ }))?)
+            Ok(defs::subst_externtype(ar_, xt, &({ let n_ = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?; let mut out_ = Vec::with_capacity(n_); for i in 0..n_ { let i = i as u64; wspec_runtime::machine::put(&mut out_, Typevar::Idx(wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(i)?)?)); } out_ }), &({ let n_ = wspec_runtime::seq::same_len(&[wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?, tu.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let tu_402 = tu[i_].clone(); wspec_runtime::machine::put(&mut out_, tu_402); } out_ }))?)
         })())? { return Ok(v); }
         Err(Fail::soft())
     }
@@ -17131,7 +17131,7 @@ pub mod defs {
             let Rectype(f_1) = &**a1 else { return Err(wspec_runtime::Fail::soft()) };
             let n = f_1.len() as u64;
             let st = f_1;
-            Ok(std::rc::Rc::new(Rectype({ let n_ = wspec_runtime::seq::same_len(&[wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?, st.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let st_102 = st[i_].clone(); out_.push(defs::subst_subtype(ar_, &st_102, &({ let n_ = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?; let mut out_ = Vec::with_capacity(n_); for i in 0..n_ { let i = i as u64; out_.push(Typevar::Idx(wspec_runtime::num::narrow::<u32>(wspec_runtime::num::add(wspec_runtime::num::wide(x)?, wspec_runtime::num::wide(i)?)?)?)); } out_ }), &({ let n_ = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?; let mut out_ = Vec::with_capacity(n_); for i in 0..n_ { let i = i as u64; out_.push(Typeuse::Rec(i)); } out_ }))?); } out_ })))
+            Ok(std::rc::Rc::new(Rectype({ let n_ = wspec_runtime::seq::same_len(&[wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?, st.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let st_102 = st[i_].clone(); wspec_runtime::machine::put(&mut out_, defs::subst_subtype(ar_, &st_102, &({ let n_ = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?; let mut out_ = Vec::with_capacity(n_); for i in 0..n_ { let i = i as u64; wspec_runtime::machine::put(&mut out_, Typevar::Idx(wspec_runtime::num::narrow::<u32>(wspec_runtime::num::add(wspec_runtime::num::wide(x)?, wspec_runtime::num::wide(i)?)?)?)); } out_ }), &({ let n_ = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?; let mut out_ = Vec::with_capacity(n_); for i in 0..n_ { let i = i as u64; wspec_runtime::machine::put(&mut out_, Typeuse::Rec(i)); } out_ }))?); } out_ })))
         })())? { return Ok(v); }
         Err(Fail::soft())
     }
@@ -17166,7 +17166,7 @@ pub mod defs {
             let Rectype(f_1) = &**(&(*qt)) else { return Err(wspec_runtime::Fail::soft()) };
             let n = f_1.len() as u64;
             let st = f_1;
-            Ok(std::rc::Rc::new(Rectype({ let n_ = wspec_runtime::seq::same_len(&[wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?, st.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let st_102 = st[i_].clone(); out_.push(defs::subst_subtype(ar_, &st_102, &({ let n_ = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?; let mut out_ = Vec::with_capacity(n_); for i in 0..n_ { let i = i as u64; out_.push(Typevar::Rec(i)); } out_ }), &({ let n_ = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?; let mut out_ = Vec::with_capacity(n_); for i in 0..n_ { let i = i as u64; out_.push(Typeuse::Deftype(Deftype((*qt).clone(), i))); } out_ }))?); } out_ })))
+            Ok(std::rc::Rc::new(Rectype({ let n_ = wspec_runtime::seq::same_len(&[wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?, st.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let st_102 = st[i_].clone(); wspec_runtime::machine::put(&mut out_, defs::subst_subtype(ar_, &st_102, &({ let n_ = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?; let mut out_ = Vec::with_capacity(n_); for i in 0..n_ { let i = i as u64; wspec_runtime::machine::put(&mut out_, Typevar::Rec(i)); } out_ }), &({ let n_ = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?; let mut out_ = Vec::with_capacity(n_); for i in 0..n_ { let i = i as u64; wspec_runtime::machine::put(&mut out_, Typeuse::Deftype(Deftype((*qt).clone(), i))); } out_ }))?); } out_ })))
         })())? { return Ok(v); }
         Err(Fail::soft())
     }
@@ -17221,7 +17221,7 @@ pub mod defs {
             let bt = f_1;
             let in_1_4 = *f_2;
             let in_2_5 = *f_3;
-            Ok(wspec_runtime::seq::cat([defs::funcidx_expr(ar_, in_1_4)?, defs::funcidx_expr(ar_, in_2_5)?]))
+            Ok(wspec_runtime::seq::cat2(defs::funcidx_expr(ar_, in_1_4)?, defs::funcidx_expr(ar_, in_2_5)?))
         })())? { return Ok(v); } }
         // from spec/2.4-validation-modules.wspec:221
         if matches!(a0, Instr::TryTable(f_1, f_2, f_3)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
@@ -17257,10 +17257,10 @@ pub mod defs {
             let cp_9 = (*e_8).clone();
             let n_10 = match cp_9 { Lane::Numtype(x) => x, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) };
             let c_q = n_10;
-            acc_c_q_12.push(c_q);
+            wspec_runtime::machine::put(&mut acc_c_q_12, c_q);
             }
             let c_q_13 = acc_c_q_12;
-            acc_c_q_15.push(c_q_13);
+            wspec_runtime::machine::put(&mut acc_c_q_15, c_q_13);
             }
             Ok(vec![])
         })())? { return Ok(v); }
@@ -17279,7 +17279,7 @@ pub mod defs {
             for e_7 in it_5.into_iter() {
             let n_8 = match e_7 { Lane::Numtype(x) => x, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) };
             let c = n_8;
-            acc_c_10.push(c);
+            wspec_runtime::machine::put(&mut acc_c_10, c);
             }
             let c_11 = acc_c_10;
             let it_12 = a2;
@@ -17291,13 +17291,13 @@ pub mod defs {
             let cp_18 = (*e_17).clone();
             let n_19 = match cp_18 { Lane::Numtype(x) => x, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) };
             let c_q = n_19;
-            acc_c_q_21.push(c_q);
+            wspec_runtime::machine::put(&mut acc_c_q_21, c_q);
             }
             let c_q_22 = acc_c_q_21;
-            acc_c_q_24.push(c_q_22);
+            wspec_runtime::machine::put(&mut acc_c_q_24, c_q_22);
             }
             let c_q_25 = acc_c_q_24;
-            Ok(wspec_runtime::seq::cat([{ let n_ = wspec_runtime::seq::same_len(&[c_q_25.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let c_q_25_126 = c_q_25[i_].clone(); out_.push(wspec_runtime::seq::cat([vec![Lane::Numtype(c_1)], { let n_ = wspec_runtime::seq::same_len(&[c_q_25_126.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let c_q_25_126_227 = c_q_25_126[i_].clone(); out_.push(Lane::Numtype(c_q_25_126_227)); } out_ }])); } out_ }, defs::setproduct1_(ar_, lt, &({ let n_ = wspec_runtime::seq::same_len(&[c_11.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let c_11_631 = c_11[i_].clone(); out_.push(Lane::Numtype(c_11_631)); } out_ }), &({ let n_ = wspec_runtime::seq::same_len(&[c_q_25.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let c_q_25_732 = c_q_25[i_].clone(); out_.push({ let n_ = wspec_runtime::seq::same_len(&[c_q_25_732.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let c_q_25_732_833 = c_q_25_732[i_].clone(); out_.push(Lane::Numtype(c_q_25_732_833)); } out_ }); } out_ }))?]))
+            Ok(wspec_runtime::seq::cat2({ let n_ = wspec_runtime::seq::same_len(&[c_q_25.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let c_q_25_126 = c_q_25[i_].clone(); wspec_runtime::machine::put(&mut out_, wspec_runtime::seq::cat2(vec![Lane::Numtype(c_1)], { let n_ = wspec_runtime::seq::same_len(&[c_q_25_126.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let c_q_25_126_227 = c_q_25_126[i_].clone(); wspec_runtime::machine::put(&mut out_, Lane::Numtype(c_q_25_126_227)); } out_ })); } out_ }, defs::setproduct1_(ar_, lt, &({ let n_ = wspec_runtime::seq::same_len(&[c_11.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let c_11_631 = c_11[i_].clone(); wspec_runtime::machine::put(&mut out_, Lane::Numtype(c_11_631)); } out_ }), &({ let n_ = wspec_runtime::seq::same_len(&[c_q_25.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let c_q_25_732 = c_q_25[i_].clone(); wspec_runtime::machine::put(&mut out_, { let n_ = wspec_runtime::seq::same_len(&[c_q_25_732.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let c_q_25_732_833 = c_q_25_732[i_].clone(); wspec_runtime::machine::put(&mut out_, Lane::Numtype(c_q_25_732_833)); } out_ }); } out_ }))?))
         })())? { return Ok(v); }
         Err(Fail::soft())
         })
@@ -17333,7 +17333,7 @@ pub mod defs {
             for e_8 in it_6.into_iter() {
             let n_9 = wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(e_8)?)?;
             let j = n_9;
-            acc_j_11.push(j);
+            wspec_runtime::machine::put(&mut acc_j_11, j);
             }
             let j_12 = acc_j_11.into_iter().next();
             if !((wspec_runtime::num::mul(wspec_runtime::num::wide(i)?, wspec_runtime::num::wide(defs::pagesize(ar_)?)?)? <= wspec_runtime::num::wide(wspec_runtime::ok(wspec_runtime::builtins::memory_limit())?)?)) { return Err(Fail::msg(0, format!("memory of {} pages exceeds the memory limit", wspec_runtime::num::wide(i)?))); }
@@ -17363,13 +17363,13 @@ pub mod defs {
             for e_11 in it_9.into_iter() {
             let n_12 = wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(e_11)?)?;
             let j = n_12;
-            acc_j_14.push(j);
+            wspec_runtime::machine::put(&mut acc_j_14, j);
             }
             let j_15 = acc_j_14.into_iter().next();
             let rt = f_3;
             let ref_ = a2;
             if !((wspec_runtime::num::wide(i)? <= wspec_runtime::num::wide(wspec_runtime::ok(wspec_runtime::builtins::table_limit())?)?)) { return Err(Fail::msg(0, format!("table of {} entries exceeds the table limit", wspec_runtime::num::wide(i)?))); }
-            let eq_217 = std::rc::Rc::new(Tableinst { type_: Tabletype(at, Limits(wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(i)?)?, match (j_15.clone(),) { (Some(j_15_116),) => Some(wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(j_15_116)?)?), (None,) => None, _ => return Err(wspec_runtime::Fail::soft()) }), (*rt).clone()), refs: { let n_ = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(i)?)?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { out_.push((*ref_).clone()); } out_ } });
+            let eq_217 = std::rc::Rc::new(Tableinst { type_: Tabletype(at, Limits(wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(i)?)?, match (j_15.clone(),) { (Some(j_15_116),) => Some(wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(j_15_116)?)?), (None,) => None, _ => return Err(wspec_runtime::Fail::soft()) }), (*rt).clone()), refs: { let n_ = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(i)?)?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { wspec_runtime::machine::put(&mut out_, (*ref_).clone()); } out_ } });
             let ti = (&eq_217);
             Ok(({ let mut upd_218 = (*s).clone(); let nv_219 = vec![(*ti).clone()]; upd_218.tables.extend(nv_219); upd_218 }, ((*s).tables.len() as u64)))
         })())? { return Ok(v); } }
@@ -17516,7 +17516,7 @@ pub mod defs {
             let ct = f_4;
             let tv = a1;
             let tu = a2;
-            Ok(Subtype(final_, sh, { let n_ = wspec_runtime::seq::same_len(&[tu_q.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let tu_q_107 = tu_q[i_].clone(); out_.push(defs::subst_typeuse(ar_, &tu_q_107, &((*tv).clone()), &((*tu).clone()))?); } out_ }, defs::subst_comptype(ar_, ct, &((*tv).clone()), &((*tu).clone()))?))
+            Ok(Subtype(final_, sh, { let n_ = wspec_runtime::seq::same_len(&[tu_q.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let tu_q_107 = tu_q[i_].clone(); wspec_runtime::machine::put(&mut out_, defs::subst_typeuse(ar_, &tu_q_107, &((*tv).clone()), &((*tu).clone()))?); } out_ }, defs::subst_comptype(ar_, ct, &((*tv).clone()), &((*tu).clone()))?))
         })())? { return Ok(v); } }
         Err(Fail::soft())
         })
@@ -17616,7 +17616,7 @@ pub mod defs {
             let ft = f_1;
             let tv = a1;
             let tu = a2;
-            Ok(std::rc::Rc::new(Comptype::Struct({ let n_ = wspec_runtime::seq::same_len(&[ft.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let ft_102 = ft[i_].clone(); out_.push(defs::subst_fieldtype(ar_, &ft_102, &((*tv).clone()), &((*tu).clone()))?); } out_ })))
+            Ok(std::rc::Rc::new(Comptype::Struct({ let n_ = wspec_runtime::seq::same_len(&[ft.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let ft_102 = ft[i_].clone(); wspec_runtime::machine::put(&mut out_, defs::subst_fieldtype(ar_, &ft_102, &((*tv).clone()), &((*tu).clone()))?); } out_ })))
         })())? { return Ok(v); }
         // from spec/1.5-types-substitution.wspec:57
         if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
@@ -17635,7 +17635,7 @@ pub mod defs {
             let t_2 = f_2;
             let tv = a1;
             let tu = a2;
-            Ok(std::rc::Rc::new(Comptype::Func({ let n_ = wspec_runtime::seq::same_len(&[t_1.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let t_1_103 = t_1[i_].clone(); out_.push(defs::subst_valtype(ar_, &t_1_103, &((*tv).clone()), &((*tu).clone()))?); } out_ }, { let n_ = wspec_runtime::seq::same_len(&[t_2.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let t_2_204 = t_2[i_].clone(); out_.push(defs::subst_valtype(ar_, &t_2_204, &((*tv).clone()), &((*tu).clone()))?); } out_ })))
+            Ok(std::rc::Rc::new(Comptype::Func({ let n_ = wspec_runtime::seq::same_len(&[t_1.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let t_1_103 = t_1[i_].clone(); wspec_runtime::machine::put(&mut out_, defs::subst_valtype(ar_, &t_1_103, &((*tv).clone()), &((*tu).clone()))?); } out_ }, { let n_ = wspec_runtime::seq::same_len(&[t_2.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let t_2_204 = t_2[i_].clone(); wspec_runtime::machine::put(&mut out_, defs::subst_valtype(ar_, &t_2_204, &((*tv).clone()), &((*tu).clone()))?); } out_ })))
         })())? { return Ok(v); }
         Err(Fail::soft())
         })
@@ -17655,7 +17655,7 @@ pub mod defs {
             let (t_3, t_4,) = eq_2;
             let tv_q = t_3;
             let tu_q = t_4;
-            Ok(std::rc::Rc::new(Rectype({ let n_ = wspec_runtime::seq::same_len(&[st.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let st_105 = st[i_].clone(); out_.push(defs::subst_subtype(ar_, &st_105, &(tv_q.clone()), &(tu_q.clone()))?); } out_ })))
+            Ok(std::rc::Rc::new(Rectype({ let n_ = wspec_runtime::seq::same_len(&[st.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let st_105 = st[i_].clone(); wspec_runtime::machine::put(&mut out_, defs::subst_subtype(ar_, &st_105, &(tv_q.clone()), &(tu_q.clone()))?); } out_ })))
         })())? { return Ok(v); }
         Err(Fail::soft())
         })
@@ -17788,7 +17788,7 @@ pub mod defs {
             let (t_9, t_10,) = eq_8;
             let tv_q = t_9;
             let tu_q = t_10;
-            Ok((wspec_runtime::seq::cat([vec![Typevar::Idx(x)], tv_q]), wspec_runtime::seq::cat([vec![tu_1], tu_q])))
+            Ok((wspec_runtime::seq::cat2(vec![Typevar::Idx(x)], tv_q), wspec_runtime::seq::cat2(vec![tu_1], tu_q)))
         })())? { return Ok(v); }
         Err(Fail::soft())
         })
@@ -18808,7 +18808,7 @@ pub mod rels {
             let l_8 = cp_7;
             wspec_runtime::check(l_8.len() == 0)?;
             if !((wspec_runtime::num::wide(l)? < wspec_runtime::num::wide(((*v_C).labels.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown label {}", wspec_runtime::num::wide(l)?)).with_rule("Catch_ok/catch_ref")); }
-            rels::resulttype_sub(ar_, v_C, &(wspec_runtime::seq::cat([(*t).clone(), vec![Valtype::Reftype(Reftype(None, Heaptype::Absheaptype(Absheaptype::Exn)))]])), &(*wspec_runtime::seq::at(&(*v_C).labels, wspec_runtime::num::wide(l)?)?))?;
+            rels::resulttype_sub(ar_, v_C, &(wspec_runtime::seq::cat2((*t).clone(), vec![Valtype::Reftype(Reftype(None, Heaptype::Absheaptype(Absheaptype::Exn)))])), &(*wspec_runtime::seq::at(&(*v_C).labels, wspec_runtime::num::wide(l)?)?))?;
             Ok(())
         })()) => {}
                 // from spec/2.3-validation-instructions.wspec:222 rule Catch_ok/catch_all
@@ -18922,11 +18922,11 @@ pub mod rels {
             for i_ in 0..wspec_runtime::seq::same_len(&[src_45.len()])? { let y_41_43 = src_45[i_].clone(); 
             if !((wspec_runtime::num::wide(y_41_43)? < wspec_runtime::num::wide((dt_q.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown type {}", wspec_runtime::num::wide(y_41_43)?)).with_rule("Module_ok")); }
              }
-            let eq_147 = { let n_ = wspec_runtime::seq::same_len(&[y_41.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let y_41_146 = y_41[i_].clone(); out_.push((*wspec_runtime::seq::at(&dt_q, wspec_runtime::num::wide(y_41_146)?)?).clone()); } out_ };
+            let eq_147 = { let n_ = wspec_runtime::seq::same_len(&[y_41.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let y_41_146 = y_41[i_].clone(); wspec_runtime::machine::put(&mut out_, (*wspec_runtime::seq::at(&dt_q, wspec_runtime::num::wide(y_41_146)?)?).clone()); } out_ };
             let dt = eq_147;
-            let eq_552 = wspec_runtime::seq::cat([wspec_runtime::seq::cat([wspec_runtime::seq::cat([wspec_runtime::ok(wspec_runtime::builtins::concat({ let n_ = wspec_runtime::seq::same_len(&[glob.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let glob_248 = glob[i_].clone(); out_.push(defs::funcidx_global(ar_, &glob_248)?); } out_ }))?, wspec_runtime::ok(wspec_runtime::builtins::concat({ let n_ = wspec_runtime::seq::same_len(&[tab.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let tab_349 = tab[i_].clone(); out_.push(defs::funcidx_table(ar_, &tab_349)?); } out_ }))?]), wspec_runtime::ok(wspec_runtime::builtins::concat({ let n_ = wspec_runtime::seq::same_len(&[elem.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let elem_450 = elem[i_].clone(); out_.push(defs::funcidx_elem(ar_, &elem_450)?); } out_ }))?]), wspec_runtime::ok(wspec_runtime::builtins::concat({ let n_ = wspec_runtime::seq::same_len(&[ex.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let ex_551 = ex[i_].clone(); out_.push(defs::funcidx_export(ar_, &ex_551)?); } out_ }))?]);
+            let eq_552 = wspec_runtime::seq::cat2(wspec_runtime::seq::cat2(wspec_runtime::seq::cat2(wspec_runtime::ok(wspec_runtime::builtins::concat({ let n_ = wspec_runtime::seq::same_len(&[glob.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let glob_248 = glob[i_].clone(); wspec_runtime::machine::put(&mut out_, defs::funcidx_global(ar_, &glob_248)?); } out_ }))?, wspec_runtime::ok(wspec_runtime::builtins::concat({ let n_ = wspec_runtime::seq::same_len(&[tab.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let tab_349 = tab[i_].clone(); wspec_runtime::machine::put(&mut out_, defs::funcidx_table(ar_, &tab_349)?); } out_ }))?), wspec_runtime::ok(wspec_runtime::builtins::concat({ let n_ = wspec_runtime::seq::same_len(&[elem.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let elem_450 = elem[i_].clone(); wspec_runtime::machine::put(&mut out_, defs::funcidx_elem(ar_, &elem_450)?); } out_ }))?), wspec_runtime::ok(wspec_runtime::builtins::concat({ let n_ = wspec_runtime::seq::same_len(&[ex.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let ex_551 = ex[i_].clone(); wspec_runtime::machine::put(&mut out_, defs::funcidx_export(ar_, &ex_551)?); } out_ }))?);
             let x = eq_552;
-            let eq_654 = Context { types: dt_q.clone(), recs: vec![], tags: vec![], globals: gt_I.clone(), mems: vec![], tables: vec![], funcs: wspec_runtime::seq::cat([dt_I.clone(), dt.clone()]), datas: vec![], elems: vec![], locals: vec![], labels: vec![], return_: None, refs: { let n_ = wspec_runtime::seq::same_len(&[x.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let x_653 = x[i_].clone(); out_.push(x_653); } out_ } };
+            let eq_654 = Context { types: dt_q.clone(), recs: vec![], tags: vec![], globals: gt_I.clone(), mems: vec![], tables: vec![], funcs: wspec_runtime::seq::cat2(dt_I.clone(), dt.clone()), datas: vec![], elems: vec![], locals: vec![], labels: vec![], return_: None, refs: { let n_ = wspec_runtime::seq::same_len(&[x.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let x_653 = x[i_].clone(); wspec_runtime::machine::put(&mut out_, x_653); } out_ } };
             let v_C_q = eq_654;
             let src_659: Vec<_> = (*tag).clone().into_iter().collect();
             let mut acc_jt_660 = Vec::new();
@@ -18964,7 +18964,7 @@ pub mod rels {
             let elemmode = *f_681;
             acc_elemmode_685.push(elemmode);acc_expr_q_686.push({ let h = expr_q.clone(); h.into_iter().map(|h| ar_.instr.get(h).to_vec()).collect::<Vec<_>>() });acc_rt_687.push((*rt).clone()); }
             let rt_690 = acc_rt_687;
-            let eq_894 = { let mut rc_691 = v_C_q.clone(); let ro_692 = Context { types: vec![], recs: vec![], tags: wspec_runtime::seq::cat([jt_I.clone(), jt_661.clone()]), globals: gt.clone(), mems: wspec_runtime::seq::cat([mt_I.clone(), mt_668.clone()]), tables: wspec_runtime::seq::cat([tt_I.clone(), tt_675.clone()]), funcs: vec![], datas: vec![Datatype; wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(((*data).len() as u64))?)?], elems: { let n_ = wspec_runtime::seq::same_len(&[rt_690.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let rt_690_893 = rt_690[i_].clone(); out_.push(rt_690_893); } out_ }, locals: vec![], labels: vec![], return_: None, refs: vec![] }; rc_691.types.extend(ro_692.types.iter().cloned()); rc_691.recs.extend(ro_692.recs.iter().cloned()); rc_691.tags.extend(ro_692.tags.iter().cloned()); rc_691.globals.extend(ro_692.globals.iter().cloned()); rc_691.mems.extend(ro_692.mems.iter().cloned()); rc_691.tables.extend(ro_692.tables.iter().cloned()); rc_691.funcs.extend(ro_692.funcs.iter().cloned()); rc_691.datas.extend(ro_692.datas.iter().cloned()); rc_691.elems.extend(ro_692.elems.iter().cloned()); rc_691.locals.extend(ro_692.locals.iter().cloned()); rc_691.labels.extend(ro_692.labels.iter().cloned()); if rc_691.return_.is_none() { rc_691.return_ = ro_692.return_.clone(); } rc_691.refs.extend(ro_692.refs.iter().cloned()); rc_691 };
+            let eq_894 = { let mut rc_691 = v_C_q.clone(); let ro_692 = Context { types: vec![], recs: vec![], tags: wspec_runtime::seq::cat2(jt_I.clone(), jt_661.clone()), globals: gt.clone(), mems: wspec_runtime::seq::cat2(mt_I.clone(), mt_668.clone()), tables: wspec_runtime::seq::cat2(tt_I.clone(), tt_675.clone()), funcs: vec![], datas: vec![Datatype; wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(((*data).len() as u64))?)?], elems: { let n_ = wspec_runtime::seq::same_len(&[rt_690.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let rt_690_893 = rt_690[i_].clone(); wspec_runtime::machine::put(&mut out_, rt_690_893); } out_ }, locals: vec![], labels: vec![], return_: None, refs: vec![] }; rc_691.types.extend(ro_692.types.iter().cloned()); rc_691.recs.extend(ro_692.recs.iter().cloned()); rc_691.tags.extend(ro_692.tags.iter().cloned()); rc_691.globals.extend(ro_692.globals.iter().cloned()); rc_691.mems.extend(ro_692.mems.iter().cloned()); rc_691.tables.extend(ro_692.tables.iter().cloned()); rc_691.funcs.extend(ro_692.funcs.iter().cloned()); rc_691.datas.extend(ro_692.datas.iter().cloned()); rc_691.elems.extend(ro_692.elems.iter().cloned()); rc_691.locals.extend(ro_692.locals.iter().cloned()); rc_691.labels.extend(ro_692.labels.iter().cloned()); if rc_691.return_.is_none() { rc_691.return_ = ro_692.return_.clone(); } rc_691.refs.extend(ro_692.refs.iter().cloned()); rc_691 };
             let v_C = eq_894;
             let src_900: Vec<_> = (*func).clone().into_iter().collect();
             let src_901: Vec<_> = dt.clone().into_iter().collect();
@@ -19313,7 +19313,7 @@ pub mod rels {
             let dt_1 = o_4;
             let (o_7,) = rels::types_ok(ar_, &({ let mut rc_5 = (*v_C).clone(); let ro_6 = Context { types: dt_1.clone(), recs: vec![], tags: vec![], globals: vec![], mems: vec![], tables: vec![], funcs: vec![], datas: vec![], elems: vec![], locals: vec![], labels: vec![], return_: None, refs: vec![] }; rc_5.types.extend(ro_6.types.iter().cloned()); rc_5.recs.extend(ro_6.recs.iter().cloned()); rc_5.tags.extend(ro_6.tags.iter().cloned()); rc_5.globals.extend(ro_6.globals.iter().cloned()); rc_5.mems.extend(ro_6.mems.iter().cloned()); rc_5.tables.extend(ro_6.tables.iter().cloned()); rc_5.funcs.extend(ro_6.funcs.iter().cloned()); rc_5.datas.extend(ro_6.datas.iter().cloned()); rc_5.elems.extend(ro_6.elems.iter().cloned()); rc_5.locals.extend(ro_6.locals.iter().cloned()); rc_5.labels.extend(ro_6.labels.iter().cloned()); if rc_5.return_.is_none() { rc_5.return_ = ro_6.return_.clone(); } rc_5.refs.extend(ro_6.refs.iter().cloned()); rc_5 }), &(ty.clone()))?;
             let dt = o_7;
-            Ok((wspec_runtime::seq::cat([dt_1, dt]),))
+            Ok((wspec_runtime::seq::cat2(dt_1, dt),))
         })())? { return Ok(v); }
         Err(Fail::soft())
     }
@@ -19356,7 +19356,7 @@ pub mod rels {
             let gt_1 = o_4;
             let (o_7,) = rels::globals_ok(ar_, &({ let mut rc_5 = (*v_C).clone(); let ro_6 = Context { types: vec![], recs: vec![], tags: vec![], globals: vec![gt_1.clone()], mems: vec![], tables: vec![], funcs: vec![], datas: vec![], elems: vec![], locals: vec![], labels: vec![], return_: None, refs: vec![] }; rc_5.types.extend(ro_6.types.iter().cloned()); rc_5.recs.extend(ro_6.recs.iter().cloned()); rc_5.tags.extend(ro_6.tags.iter().cloned()); rc_5.globals.extend(ro_6.globals.iter().cloned()); rc_5.mems.extend(ro_6.mems.iter().cloned()); rc_5.tables.extend(ro_6.tables.iter().cloned()); rc_5.funcs.extend(ro_6.funcs.iter().cloned()); rc_5.datas.extend(ro_6.datas.iter().cloned()); rc_5.elems.extend(ro_6.elems.iter().cloned()); rc_5.locals.extend(ro_6.locals.iter().cloned()); rc_5.labels.extend(ro_6.labels.iter().cloned()); if rc_5.return_.is_none() { rc_5.return_ = ro_6.return_.clone(); } rc_5.refs.extend(ro_6.refs.iter().cloned()); rc_5 }), &(glob.clone()))?;
             let gt = o_7;
-            Ok((wspec_runtime::seq::cat([vec![gt_1], gt]),))
+            Ok((wspec_runtime::seq::cat2(vec![gt_1], gt),))
         })())? { return Ok(v); }
         Err(Fail::soft())
     }
@@ -19422,7 +19422,7 @@ pub mod rels {
             let lct = o_13;
             acc_lct_16.push(lct.clone()); }
             let lct_17 = acc_lct_16;
-            rels::expr_ok(ar_, &({ let mut rc_18 = (*v_C).clone(); let ro_19 = Context { types: vec![], recs: vec![], tags: vec![], globals: vec![], mems: vec![], tables: vec![], funcs: vec![], datas: vec![], elems: vec![], locals: wspec_runtime::seq::cat([{ let n_ = wspec_runtime::seq::same_len(&[t_1_9.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let t_1_9_120 = t_1_9[i_].clone(); out_.push(Localtype(Init::Set, t_1_9_120)); } out_ }, lct_17.clone()]), labels: vec![t_2_10.clone()], return_: Some(t_2_10.clone()), refs: vec![] }; rc_18.types.extend(ro_19.types.iter().cloned()); rc_18.recs.extend(ro_19.recs.iter().cloned()); rc_18.tags.extend(ro_19.tags.iter().cloned()); rc_18.globals.extend(ro_19.globals.iter().cloned()); rc_18.mems.extend(ro_19.mems.iter().cloned()); rc_18.tables.extend(ro_19.tables.iter().cloned()); rc_18.funcs.extend(ro_19.funcs.iter().cloned()); rc_18.datas.extend(ro_19.datas.iter().cloned()); rc_18.elems.extend(ro_19.elems.iter().cloned()); rc_18.locals.extend(ro_19.locals.iter().cloned()); rc_18.labels.extend(ro_19.labels.iter().cloned()); if rc_18.return_.is_none() { rc_18.return_ = ro_19.return_.clone(); } rc_18.refs.extend(ro_19.refs.iter().cloned()); rc_18 }), expr_5, &(t_2_10.clone()))?;
+            rels::expr_ok(ar_, &({ let mut rc_18 = (*v_C).clone(); let ro_19 = Context { types: vec![], recs: vec![], tags: vec![], globals: vec![], mems: vec![], tables: vec![], funcs: vec![], datas: vec![], elems: vec![], locals: wspec_runtime::seq::cat2({ let n_ = wspec_runtime::seq::same_len(&[t_1_9.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let t_1_9_120 = t_1_9[i_].clone(); wspec_runtime::machine::put(&mut out_, Localtype(Init::Set, t_1_9_120)); } out_ }, lct_17.clone()), labels: vec![t_2_10.clone()], return_: Some(t_2_10.clone()), refs: vec![] }; rc_18.types.extend(ro_19.types.iter().cloned()); rc_18.recs.extend(ro_19.recs.iter().cloned()); rc_18.tags.extend(ro_19.tags.iter().cloned()); rc_18.globals.extend(ro_19.globals.iter().cloned()); rc_18.mems.extend(ro_19.mems.iter().cloned()); rc_18.tables.extend(ro_19.tables.iter().cloned()); rc_18.funcs.extend(ro_19.funcs.iter().cloned()); rc_18.datas.extend(ro_19.datas.iter().cloned()); rc_18.elems.extend(ro_19.elems.iter().cloned()); rc_18.locals.extend(ro_19.locals.iter().cloned()); rc_18.labels.extend(ro_19.labels.iter().cloned()); if rc_18.return_.is_none() { rc_18.return_ = ro_19.return_.clone(); } rc_18.refs.extend(ro_19.refs.iter().cloned()); rc_18 }), expr_5, &(t_2_10.clone()))?;
             Ok(((*wspec_runtime::seq::at(&(*v_C).types, wspec_runtime::num::wide(x)?)?).clone(),))
         })())? { return Ok(v); } }
         Err(Fail::soft())
@@ -19638,7 +19638,7 @@ pub mod rels {
             let n = f_3.len() as u64;
             let st = f_3;
             let i = *f_2;
-            rels::rectype_ok2(ar_, &({ let mut upd_4 = (*v_C).clone(); let nv_5 = { let n_ = wspec_runtime::seq::same_len(&[wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?, st.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let st_106 = st[i_].clone(); out_.push(st_106); } out_ }; upd_4.recs = nv_5; upd_4 }), &(std::rc::Rc::new(Rectype({ let n_ = wspec_runtime::seq::same_len(&[wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?, st.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let st_207 = st[i_].clone(); out_.push(st_207); } out_ }))), 0_u64)?;
+            rels::rectype_ok2(ar_, &({ let mut upd_4 = (*v_C).clone(); let nv_5 = { let n_ = wspec_runtime::seq::same_len(&[wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?, st.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let st_106 = st[i_].clone(); wspec_runtime::machine::put(&mut out_, st_106); } out_ }; upd_4.recs = nv_5; upd_4 }), &(std::rc::Rc::new(Rectype({ let n_ = wspec_runtime::seq::same_len(&[wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?, st.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let st_207 = st[i_].clone(); wspec_runtime::machine::put(&mut out_, st_207); } out_ }))), 0_u64)?;
             wspec_runtime::check((wspec_runtime::num::wide(i)? < wspec_runtime::num::wide(n)?))?;
             Ok(())
         })())? { return Ok(v); } }
@@ -20241,7 +20241,7 @@ pub mod rels {
             for e_6 in it_4.into_iter() {
             let n_7 = wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(e_6)?)?;
             let m = n_7;
-            acc_m_9.push(m);
+            wspec_runtime::machine::put(&mut acc_m_9, m);
             }
             let m_10 = acc_m_9.into_iter().next();
             let k = a2;
@@ -20297,7 +20297,7 @@ pub mod rels {
             for e_11 in it_9.into_iter() {
             let n_12 = wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(e_11)?)?;
             let m_2 = n_12;
-            acc_m_2_14.push(m_2);
+            wspec_runtime::machine::put(&mut acc_m_2_14, m_2);
             }
             let m_2_15 = acc_m_2_14.into_iter().next();
             wspec_runtime::check((wspec_runtime::num::wide(n_1)? >= wspec_runtime::num::wide(n_2)?))?;
@@ -20501,7 +20501,7 @@ pub mod rels {
             let Typeuse::Idx(f_10) = e_9 else { return Err(wspec_runtime::Fail::soft()) };
             let cp_11 = (*f_10).clone();
             let y = cp_11;
-            acc_y_13.push(y);
+            wspec_runtime::machine::put(&mut acc_y_13, y);
             }
             let y_14 = acc_y_13;
             let ct = f_4;
@@ -20884,7 +20884,7 @@ pub mod rels {
             let cp_7 = (*f_5).clone();
             let mut_ = cp_7;
             let zt = f_6;
-            acc_mut__9.push(mut_);acc_zt_10.push((*zt).clone());
+            wspec_runtime::machine::put(&mut acc_mut__9, mut_);wspec_runtime::machine::put(&mut acc_zt_10, (*zt).clone());
             }
             let zt_12 = acc_zt_10;
             let src_16: Vec<_> = zt_12.clone().into_iter().collect();

@@ -5,17 +5,27 @@ use crate::num::Wide;
 
 /// Concatenation: the first part's allocation grows to hold the others (a frame's locals are
 /// the arguments, then the defaults, often none); an empty part costs nothing.
+#[inline]
 pub fn cat<T, const N: usize>(parts: [Vec<T>; N]) -> Vec<T> {
     let mut parts = parts.into_iter();
     let mut out = parts.next().unwrap_or_default();
     for p in parts {
-        if out.is_empty() {
-            out = p;
-        } else if !p.is_empty() {
-            out.extend(p);
-        }
+        out = cat2(out, p);
     }
     out
+}
+
+/// Concatenation of two parts, what most concatenations of the spec are. Moving an array of
+/// parts into an iterator and out again cost more than the concatenation itself.
+#[inline(always)]
+pub fn cat2<T>(mut a: Vec<T>, b: Vec<T>) -> Vec<T> {
+    if a.is_empty() {
+        return b;
+    }
+    if !b.is_empty() {
+        a.extend(b);
+    }
+    a
 }
 
 /// An optional as a list of none or one element.
@@ -40,7 +50,9 @@ pub fn slice<T: Clone>(xs: &[T], i: Wide, n: Wide) -> R<Vec<T>> {
     xs.get(i..end).map(|s| s.to_vec()).ok_or_else(Fail::soft)
 }
 
-/// The common length of sequences iterated together, which must agree.
+/// The common length of sequences iterated together, which must agree. Inlined: the lengths
+/// are usually one or two, known where it is called.
+#[inline]
 pub fn same_len(lens: &[usize]) -> R<usize> {
     match lens.split_first() {
         None => Ok(0),

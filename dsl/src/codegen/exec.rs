@@ -338,7 +338,7 @@ impl Gen<'_> {
              //! machine in `wspec_runtime::machine`.\n\n\
              use crate::syntax::*;\n\
              use crate::decode::Ctx;\n\
-             use wspec_runtime::machine::{{Code, Lang, Machine, RuleId, STUCK, VALUE}};\n\
+             use wspec_runtime::machine::{{Code, Cont, Lang, Machine, RuleId, STUCK, VALUE}};\n\
              use wspec_runtime::{{Fail, Seq, R}};\n"
         );
         self.gen_context_enum(&mut out, &types);
@@ -543,7 +543,7 @@ impl Gen<'_> {
 
     fn ctx_field_type(&self, t: &Ty) -> String {
         match self.seq_elem(t) {
-            Some((e, _)) if self.is_arena(&e) => format!("Code<{}>", self.repr(&e).rust()),
+            Some((e, _)) if self.is_arena(&e) => format!("Cont<{}>", self.repr(&e).rust()),
             _ => self.repr(t).rust(),
         }
     }
@@ -1541,7 +1541,7 @@ impl Gen<'_> {
                     _ => again(a),
                 };
                 let code = if is_redex { "m_.redex_code(ar_, redex_)".to_string() } else { self.rhs_instrs(fx, a, &instr_ty)? };
-                let _ = writeln!(body, "let {t}: Code<Instr> = {code};");
+                let _ = writeln!(body, "let {t}: Cont<Instr> = Cont::from({code});");
                 fields.push(t);
             } else {
                 let code = fx.view_as(a, st)?;

@@ -317,7 +317,10 @@ impl<'g, 'a> Fx<'g, 'a> {
                     return self.record_cat(&e.ty, xs);
                 }
                 let parts = xs.iter().map(|x| self.view(x)).collect::<CResult<Vec<_>>>()?;
-                Ok(format!("wspec_runtime::seq::cat([{}])", parts.join(", ")))
+                Ok(match parts.as_slice() {
+                    [a, b] => format!("wspec_runtime::seq::cat2({a}, {b})"),
+                    _ => format!("wspec_runtime::seq::cat([{}])", parts.join(", ")),
+                })
             }
             ExpKind::Some(x) => Ok(format!("Some({})", self.view(x)?)),
             ExpKind::Iter(body, spec) => self.iter(e, body, spec),
@@ -562,7 +565,7 @@ impl<'g, 'a> Fx<'g, 'a> {
             return Ok(format!("vec![{body_code}; {n}]"));
         }
         Ok(format!(
-            "{{ let n_ = {n}; let mut out_ = Vec::with_capacity(n_); for {idx} in 0..n_ {{ {binds}{index_bind}out_.push({body_code}); }} out_ }}"
+            "{{ let n_ = {n}; let mut out_ = Vec::with_capacity(n_); for {idx} in 0..n_ {{ {binds}{index_bind}wspec_runtime::machine::put(&mut out_, {body_code}); }} out_ }}"
         ))
     }
 
@@ -716,7 +719,7 @@ impl<'g, 'a> Fx<'g, 'a> {
                 let _ = writeln!(out, "let mut {a} = Vec::with_capacity({t}.len());");
             }
         }
-        let pushes: String = new.iter().zip(&accs).map(|((k, l), a)| format!("{a}.push({});", inner.collected(k, l))).collect();
+        let pushes: String = new.iter().zip(&accs).map(|((k, l), a)| format!("wspec_runtime::machine::put(&mut {a}, {});", inner.collected(k, l))).collect();
         let iter = if elem.is_some() { "iter" } else { "into_iter" };
         let _ = writeln!(out, "for {e} in {t}.{iter}() {{\n{body_code}{pushes}\n}}");
         self.bind_collected(&new, &accs, spec.kind == IterKind::Opt, true, out);
