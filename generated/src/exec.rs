@@ -60,12 +60,11 @@ fn rule_2(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let v_2 = m_.peek(0usize)?;
     #[allow(irrefutable_let_patterns)]
     let Val::Ref(Ref::RefNull(f_3)) = v_2 else { return Err(wspec_runtime::Fail::soft()) };
-    let code_4 = Code::One(Instr::Trap);
+    m_.schedule_instr(Instr::Trap);
     let keep_ = 0usize;
     let popped_ = 0usize + 1usize - keep_;
     m_.pop_n(popped_);
     let _ = keep_;
-    m_.schedule_code(ar_, code_4.into());
     m_.note = Some("null function reference".into());
     Ok(())
 }
@@ -147,14 +146,13 @@ fn rule_4(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let exn = (&eq_135);
     let arg_136 = (*exn).clone();
     let push_137 = Val::Ref(Ref::RefExnAddr(a));
-    let code_138 = Code::One(Instr::ThrowRef);
+    m_.schedule_instr(Instr::ThrowRef);
     let keep_ = 0usize;
     let popped_ = 0usize + n_25 - keep_;
     m_.pop_n(popped_);
     let _ = keep_;
     defs::add_exninst(ar_, &mut m_.state, arg_136)?;
     m_.push(push_137)?;
-    m_.schedule_code(ar_, code_138.into());
     Ok(())
 }
 
@@ -217,12 +215,11 @@ fn rule_7(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let n_11 = match cp_10 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
     let i = n_11;
     wspec_runtime::check((wspec_runtime::num::wide(i)? >= wspec_runtime::num::wide(((*wspec_runtime::seq::at(&(*z).0.tables, wspec_runtime::num::wide((*wspec_runtime::seq::at(&(*z).1.module.tables, wspec_runtime::num::wide((x))?)?))?)?).refs.len() as u64))?))?;
-    let code_20 = Code::One(Instr::Trap);
+    m_.schedule_instr(Instr::Trap);
     let keep_ = 0usize;
     let popped_ = 0usize + 1usize + 1usize - keep_;
     m_.pop_n(popped_);
     let _ = keep_;
-    m_.schedule_code(ar_, code_20.into());
     m_.note = Some("out of bounds table access".into());
     Ok(())
 }
@@ -350,12 +347,11 @@ fn rule_11(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let n_18 = match cp_17 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
     let i = n_18;
     wspec_runtime::check((wspec_runtime::num::add(wspec_runtime::num::wide(i)?, wspec_runtime::num::wide(n)?)? > wspec_runtime::num::wide(((*wspec_runtime::seq::at(&(*z).0.tables, wspec_runtime::num::wide((*wspec_runtime::seq::at(&(*z).1.module.tables, wspec_runtime::num::wide((x))?)?))?)?).refs.len() as u64))?))?;
-    let code_27 = Code::One(Instr::Trap);
+    m_.schedule_instr(Instr::Trap);
     let keep_ = 0usize;
     let popped_ = 0usize + 1usize + 1usize + 1usize - keep_;
     m_.pop_n(popped_);
     let _ = keep_;
-    m_.schedule_code(ar_, code_27.into());
     m_.note = Some("out of bounds table access".into());
     Ok(())
 }
@@ -436,12 +432,11 @@ fn rule_13(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let n_25 = match cp_24 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
     let i_1 = n_25;
     wspec_runtime::check(((wspec_runtime::num::add(wspec_runtime::num::wide(i_1)?, wspec_runtime::num::wide(n)?)? > wspec_runtime::num::wide(((*wspec_runtime::seq::at(&(*z).0.tables, wspec_runtime::num::wide((*wspec_runtime::seq::at(&(*z).1.module.tables, wspec_runtime::num::wide((x_1))?)?))?)?).refs.len() as u64))?) || (wspec_runtime::num::add(wspec_runtime::num::wide(i_2)?, wspec_runtime::num::wide(n)?)? > wspec_runtime::num::wide(((*wspec_runtime::seq::at(&(*z).0.tables, wspec_runtime::num::wide((*wspec_runtime::seq::at(&(*z).1.module.tables, wspec_runtime::num::wide((x_2))?)?))?)?).refs.len() as u64))?)))?;
-    let code_42 = Code::One(Instr::Trap);
+    m_.schedule_instr(Instr::Trap);
     let keep_ = 0usize;
     let popped_ = 0usize + 1usize + 1usize + 1usize - keep_;
     m_.pop_n(popped_);
     let _ = keep_;
-    m_.schedule_code(ar_, code_42.into());
     m_.note = Some("out of bounds table access".into());
     Ok(())
 }
@@ -528,12 +523,11 @@ fn rule_15(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let n_21 = match cp_20 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
     let i = n_21;
     wspec_runtime::check(((wspec_runtime::num::add(wspec_runtime::num::wide(i)?, wspec_runtime::num::wide(n)?)? > wspec_runtime::num::wide(((*wspec_runtime::seq::at(&(*z).0.tables, wspec_runtime::num::wide((*wspec_runtime::seq::at(&(*z).1.module.tables, wspec_runtime::num::wide((x))?)?))?)?).refs.len() as u64))?) || (wspec_runtime::num::add(wspec_runtime::num::wide(j)?, wspec_runtime::num::wide(n)?)? > wspec_runtime::num::wide(((*wspec_runtime::seq::at(&(*z).0.elems, wspec_runtime::num::wide((*wspec_runtime::seq::at(&(*z).1.module.elems, wspec_runtime::num::wide((y))?)?))?)?).refs.len() as u64))?)))?;
-    let code_38 = Code::One(Instr::Trap);
+    m_.schedule_instr(Instr::Trap);
     let keep_ = 0usize;
     let popped_ = 0usize + 1usize + 1usize + 1usize - keep_;
     m_.pop_n(popped_);
     let _ = keep_;
-    m_.schedule_code(ar_, code_38.into());
     m_.note = Some("out of bounds table access".into());
     Ok(())
 }
@@ -629,12 +623,11 @@ fn rule_18(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let n_17 = match cp_16 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
     let i = n_17;
     wspec_runtime::check((wspec_runtime::num::add(wspec_runtime::num::add(wspec_runtime::num::wide(i)?, wspec_runtime::num::wide(ao.offset)?)?, wspec_runtime::num::div(wspec_runtime::num::wide(defs::size(ar_, nt)?)?, 8i128)?)? > wspec_runtime::num::wide(((*wspec_runtime::seq::at(&(*z).0.mems, wspec_runtime::num::wide((*wspec_runtime::seq::at(&(*z).1.module.mems, wspec_runtime::num::wide((x))?)?))?)?).bytes.len() as u64))?))?;
-    let code_26 = Code::One(Instr::Trap);
+    m_.schedule_instr(Instr::Trap);
     let keep_ = 0usize;
     let popped_ = 0usize + 1usize + 1usize - keep_;
     m_.pop_n(popped_);
     let _ = keep_;
-    m_.schedule_code(ar_, code_26.into());
     m_.note = Some("out of bounds memory access".into());
     Ok(())
 }
@@ -708,12 +701,11 @@ fn rule_20(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let n_21 = match cp_20 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
     let i = n_21;
     wspec_runtime::check((wspec_runtime::num::add(wspec_runtime::num::add(wspec_runtime::num::wide(i)?, wspec_runtime::num::wide(ao.offset)?)?, wspec_runtime::num::div(wspec_runtime::num::wide(sz)?, 8i128)?)? > wspec_runtime::num::wide(((*wspec_runtime::seq::at(&(*z).0.mems, wspec_runtime::num::wide((*wspec_runtime::seq::at(&(*z).1.module.mems, wspec_runtime::num::wide((x))?)?))?)?).bytes.len() as u64))?))?;
-    let code_30 = Code::One(Instr::Trap);
+    m_.schedule_instr(Instr::Trap);
     let keep_ = 0usize;
     let popped_ = 0usize + 1usize + 1usize - keep_;
     m_.pop_n(popped_);
     let _ = keep_;
-    m_.schedule_code(ar_, code_30.into());
     m_.note = Some("out of bounds memory access".into());
     Ok(())
 }
@@ -848,12 +840,11 @@ fn rule_24(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let n_19 = match cp_18 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
     let i = n_19;
     wspec_runtime::check((wspec_runtime::num::add(wspec_runtime::num::wide(i)?, wspec_runtime::num::wide(n)?)? > wspec_runtime::num::wide(((*wspec_runtime::seq::at(&(*z).0.mems, wspec_runtime::num::wide((*wspec_runtime::seq::at(&(*z).1.module.mems, wspec_runtime::num::wide((x))?)?))?)?).bytes.len() as u64))?))?;
-    let code_28 = Code::One(Instr::Trap);
+    m_.schedule_instr(Instr::Trap);
     let keep_ = 0usize;
     let popped_ = 0usize + 1usize + 1usize + 1usize - keep_;
     m_.pop_n(popped_);
     let _ = keep_;
-    m_.schedule_code(ar_, code_28.into());
     m_.note = Some("out of bounds memory access".into());
     Ok(())
 }
@@ -938,12 +929,11 @@ fn rule_26(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let n_25 = match cp_24 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
     let i_1 = n_25;
     wspec_runtime::check(((wspec_runtime::num::add(wspec_runtime::num::wide(i_1)?, wspec_runtime::num::wide(n)?)? > wspec_runtime::num::wide(((*wspec_runtime::seq::at(&(*z).0.mems, wspec_runtime::num::wide((*wspec_runtime::seq::at(&(*z).1.module.mems, wspec_runtime::num::wide((x_1))?)?))?)?).bytes.len() as u64))?) || (wspec_runtime::num::add(wspec_runtime::num::wide(i_2)?, wspec_runtime::num::wide(n)?)? > wspec_runtime::num::wide(((*wspec_runtime::seq::at(&(*z).0.mems, wspec_runtime::num::wide((*wspec_runtime::seq::at(&(*z).1.module.mems, wspec_runtime::num::wide((x_2))?)?))?)?).bytes.len() as u64))?)))?;
-    let code_42 = Code::One(Instr::Trap);
+    m_.schedule_instr(Instr::Trap);
     let keep_ = 0usize;
     let popped_ = 0usize + 1usize + 1usize + 1usize - keep_;
     m_.pop_n(popped_);
     let _ = keep_;
-    m_.schedule_code(ar_, code_42.into());
     m_.note = Some("out of bounds memory access".into());
     Ok(())
 }
@@ -1030,12 +1020,11 @@ fn rule_28(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let n_21 = match cp_20 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
     let i = n_21;
     wspec_runtime::check(((wspec_runtime::num::add(wspec_runtime::num::wide(i)?, wspec_runtime::num::wide(n)?)? > wspec_runtime::num::wide(((*wspec_runtime::seq::at(&(*z).0.mems, wspec_runtime::num::wide((*wspec_runtime::seq::at(&(*z).1.module.mems, wspec_runtime::num::wide((x))?)?))?)?).bytes.len() as u64))?) || (wspec_runtime::num::add(wspec_runtime::num::wide(j)?, wspec_runtime::num::wide(n)?)? > wspec_runtime::num::wide(((*wspec_runtime::seq::at(&(*z).0.datas, wspec_runtime::num::wide((*wspec_runtime::seq::at(&(*z).1.module.datas, wspec_runtime::num::wide((y))?)?))?)?).bytes.len() as u64))?)))?;
-    let code_38 = Code::One(Instr::Trap);
+    m_.schedule_instr(Instr::Trap);
     let keep_ = 0usize;
     let popped_ = 0usize + 1usize + 1usize + 1usize - keep_;
     m_.pop_n(popped_);
     let _ = keep_;
-    m_.schedule_code(ar_, code_38.into());
     m_.note = Some("out of bounds memory access".into());
     Ok(())
 }
@@ -1156,12 +1145,11 @@ fn rule_32(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let v_7 = m_.peek(0usize + 1usize)?;
     #[allow(irrefutable_let_patterns)]
     let Val::Ref(Ref::RefNull(f_8)) = v_7 else { return Err(wspec_runtime::Fail::soft()) };
-    let code_9 = Code::One(Instr::Trap);
+    m_.schedule_instr(Instr::Trap);
     let keep_ = 0usize;
     let popped_ = 0usize + 1usize + 1usize - keep_;
     m_.pop_n(popped_);
     let _ = keep_;
-    m_.schedule_code(ar_, code_9.into());
     m_.note = Some("null structure reference".into());
     Ok(())
 }
@@ -1261,12 +1249,11 @@ fn rule_35(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let v_9 = m_.peek(0usize + 1usize + 1usize)?;
     #[allow(irrefutable_let_patterns)]
     let Val::Ref(Ref::RefNull(f_10)) = v_9 else { return Err(wspec_runtime::Fail::soft()) };
-    let code_11 = Code::One(Instr::Trap);
+    m_.schedule_instr(Instr::Trap);
     let keep_ = 0usize;
     let popped_ = 0usize + 1usize + 1usize + 1usize - keep_;
     m_.pop_n(popped_);
     let _ = keep_;
-    m_.schedule_code(ar_, code_11.into());
     m_.note = Some("null array reference".into());
     Ok(())
 }
@@ -1293,12 +1280,11 @@ fn rule_36(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let Val::Ref(Ref::RefArrayAddr(f_10)) = v_9 else { return Err(wspec_runtime::Fail::soft()) };
     let a = *f_10;
     wspec_runtime::check((wspec_runtime::num::wide(i)? >= wspec_runtime::num::wide(((*wspec_runtime::seq::at(&(*z).0.arrays, wspec_runtime::num::wide(a)?)?).fields.len() as u64))?))?;
-    let code_13 = Code::One(Instr::Trap);
+    m_.schedule_instr(Instr::Trap);
     let keep_ = 0usize;
     let popped_ = 0usize + 1usize + 1usize + 1usize - keep_;
     m_.pop_n(popped_);
     let _ = keep_;
-    m_.schedule_code(ar_, code_13.into());
     m_.note = Some("out of bounds array access".into());
     Ok(())
 }
@@ -1367,12 +1353,11 @@ fn rule_38(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let v_14 = m_.peek(0usize + 1usize + 1usize + 1usize)?;
     #[allow(irrefutable_let_patterns)]
     let Val::Ref(Ref::RefNull(f_15)) = v_14 else { return Err(wspec_runtime::Fail::soft()) };
-    let code_16 = Code::One(Instr::Trap);
+    m_.schedule_instr(Instr::Trap);
     let keep_ = 0usize;
     let popped_ = 0usize + 1usize + 1usize + 1usize + 1usize - keep_;
     m_.pop_n(popped_);
     let _ = keep_;
-    m_.schedule_code(ar_, code_16.into());
     m_.note = Some("null array reference".into());
     Ok(())
 }
@@ -1407,12 +1392,11 @@ fn rule_39(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let Val::Ref(Ref::RefArrayAddr(f_15)) = v_14 else { return Err(wspec_runtime::Fail::soft()) };
     let a = *f_15;
     wspec_runtime::check((wspec_runtime::num::add(wspec_runtime::num::wide(i)?, wspec_runtime::num::wide(n)?)? > wspec_runtime::num::wide(((*wspec_runtime::seq::at(&(*z).0.arrays, wspec_runtime::num::wide(a)?)?).fields.len() as u64))?))?;
-    let code_18 = Code::One(Instr::Trap);
+    m_.schedule_instr(Instr::Trap);
     let keep_ = 0usize;
     let popped_ = 0usize + 1usize + 1usize + 1usize + 1usize - keep_;
     m_.pop_n(popped_);
     let _ = keep_;
-    m_.schedule_code(ar_, code_18.into());
     m_.note = Some("out of bounds array access".into());
     Ok(())
 }
@@ -1497,12 +1481,11 @@ fn rule_41(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let v_22 = m_.peek(0usize + 1usize + 1usize + 1usize + 1usize)?;
     #[allow(irrefutable_let_patterns)]
     let Val::Ref(Ref::RefNull(f_23)) = v_22 else { return Err(wspec_runtime::Fail::soft()) };
-    let code_24 = Code::One(Instr::Trap);
+    m_.schedule_instr(Instr::Trap);
     let keep_ = 0usize;
     let popped_ = 0usize + 1usize + 1usize + 1usize + 1usize + 1usize - keep_;
     m_.pop_n(popped_);
     let _ = keep_;
-    m_.schedule_code(ar_, code_24.into());
     m_.note = Some("null array reference".into());
     Ok(())
 }
@@ -1539,12 +1522,11 @@ fn rule_42(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let v_22 = m_.peek(0usize + 1usize + 1usize + 1usize + 1usize)?;
     #[allow(irrefutable_let_patterns)]
     let Val::Ref(n_23) = v_22 else { return Err(wspec_runtime::Fail::soft()) };
-    let code_24 = Code::One(Instr::Trap);
+    m_.schedule_instr(Instr::Trap);
     let keep_ = 0usize;
     let popped_ = 0usize + 1usize + 1usize + 1usize + 1usize + 1usize - keep_;
     m_.pop_n(popped_);
     let _ = keep_;
-    m_.schedule_code(ar_, code_24.into());
     m_.note = Some("null array reference".into());
     Ok(())
 }
@@ -1588,12 +1570,11 @@ fn rule_43(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let Val::Ref(Ref::RefArrayAddr(f_23)) = v_22 else { return Err(wspec_runtime::Fail::soft()) };
     let a_1 = *f_23;
     wspec_runtime::check(((wspec_runtime::num::add(wspec_runtime::num::wide(i_1)?, wspec_runtime::num::wide(n)?)? > wspec_runtime::num::wide(((*wspec_runtime::seq::at(&(*z).0.arrays, wspec_runtime::num::wide(a_1)?)?).fields.len() as u64))?) || (wspec_runtime::num::add(wspec_runtime::num::wide(i_2)?, wspec_runtime::num::wide(n)?)? > wspec_runtime::num::wide(((*wspec_runtime::seq::at(&(*z).0.arrays, wspec_runtime::num::wide(a_2)?)?).fields.len() as u64))?)))?;
-    let code_28 = Code::One(Instr::Trap);
+    m_.schedule_instr(Instr::Trap);
     let keep_ = 0usize;
     let popped_ = 0usize + 1usize + 1usize + 1usize + 1usize + 1usize - keep_;
     m_.pop_n(popped_);
     let _ = keep_;
-    m_.schedule_code(ar_, code_28.into());
     m_.note = Some("out of bounds array access".into());
     Ok(())
 }
@@ -1679,12 +1660,11 @@ fn rule_45(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let v_20 = m_.peek(0usize + 1usize + 1usize + 1usize)?;
     #[allow(irrefutable_let_patterns)]
     let Val::Ref(Ref::RefNull(f_21)) = v_20 else { return Err(wspec_runtime::Fail::soft()) };
-    let code_22 = Code::One(Instr::Trap);
+    m_.schedule_instr(Instr::Trap);
     let keep_ = 0usize;
     let popped_ = 0usize + 1usize + 1usize + 1usize + 1usize - keep_;
     m_.pop_n(popped_);
     let _ = keep_;
-    m_.schedule_code(ar_, code_22.into());
     m_.note = Some("null array reference".into());
     Ok(())
 }
@@ -1725,12 +1705,11 @@ fn rule_46(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let Val::Ref(Ref::RefArrayAddr(f_21)) = v_20 else { return Err(wspec_runtime::Fail::soft()) };
     let a = *f_21;
     wspec_runtime::check((wspec_runtime::num::add(wspec_runtime::num::wide(i)?, wspec_runtime::num::wide(n)?)? > wspec_runtime::num::wide(((*wspec_runtime::seq::at(&(*z).0.arrays, wspec_runtime::num::wide(a)?)?).fields.len() as u64))?))?;
-    let code_24 = Code::One(Instr::Trap);
+    m_.schedule_instr(Instr::Trap);
     let keep_ = 0usize;
     let popped_ = 0usize + 1usize + 1usize + 1usize + 1usize - keep_;
     m_.pop_n(popped_);
     let _ = keep_;
-    m_.schedule_code(ar_, code_24.into());
     m_.note = Some("out of bounds array access".into());
     Ok(())
 }
@@ -1772,12 +1751,11 @@ fn rule_47(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     #[allow(irrefutable_let_patterns)]
     let Val::Ref(Ref::RefArrayAddr(f_21)) = v_20 else { return Err(wspec_runtime::Fail::soft()) };
     wspec_runtime::check((wspec_runtime::num::add(wspec_runtime::num::wide(j)?, wspec_runtime::num::wide(n)?)? > wspec_runtime::num::wide(((*wspec_runtime::seq::at(&(*z).0.elems, wspec_runtime::num::wide((*wspec_runtime::seq::at(&(*z).1.module.elems, wspec_runtime::num::wide((y))?)?))?)?).refs.len() as u64))?))?;
-    let code_30 = Code::One(Instr::Trap);
+    m_.schedule_instr(Instr::Trap);
     let keep_ = 0usize;
     let popped_ = 0usize + 1usize + 1usize + 1usize + 1usize - keep_;
     m_.pop_n(popped_);
     let _ = keep_;
-    m_.schedule_code(ar_, code_30.into());
     m_.note = Some("out of bounds table access".into());
     Ok(())
 }
@@ -1863,12 +1841,11 @@ fn rule_49(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let v_20 = m_.peek(0usize + 1usize + 1usize + 1usize)?;
     #[allow(irrefutable_let_patterns)]
     let Val::Ref(Ref::RefNull(f_21)) = v_20 else { return Err(wspec_runtime::Fail::soft()) };
-    let code_22 = Code::One(Instr::Trap);
+    m_.schedule_instr(Instr::Trap);
     let keep_ = 0usize;
     let popped_ = 0usize + 1usize + 1usize + 1usize + 1usize - keep_;
     m_.pop_n(popped_);
     let _ = keep_;
-    m_.schedule_code(ar_, code_22.into());
     m_.note = Some("null array reference".into());
     Ok(())
 }
@@ -1909,12 +1886,11 @@ fn rule_50(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let Val::Ref(Ref::RefArrayAddr(f_21)) = v_20 else { return Err(wspec_runtime::Fail::soft()) };
     let a = *f_21;
     wspec_runtime::check((wspec_runtime::num::add(wspec_runtime::num::wide(i)?, wspec_runtime::num::wide(n)?)? > wspec_runtime::num::wide(((*wspec_runtime::seq::at(&(*z).0.arrays, wspec_runtime::num::wide(a)?)?).fields.len() as u64))?))?;
-    let code_24 = Code::One(Instr::Trap);
+    m_.schedule_instr(Instr::Trap);
     let keep_ = 0usize;
     let popped_ = 0usize + 1usize + 1usize + 1usize + 1usize - keep_;
     m_.pop_n(popped_);
     let _ = keep_;
-    m_.schedule_code(ar_, code_24.into());
     m_.note = Some("out of bounds array access".into());
     Ok(())
 }
@@ -1962,12 +1938,11 @@ fn rule_51(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let Fieldtype(f_28, f_29) = f_27 else { return Err(wspec_runtime::Fail::soft()) };
     let zt = f_29;
     wspec_runtime::check((wspec_runtime::num::add(wspec_runtime::num::wide(j)?, wspec_runtime::num::div(wspec_runtime::num::mul(wspec_runtime::num::wide(n)?, wspec_runtime::num::wide(defs::zsize(ar_, zt)?)?)?, 8i128)?)? > wspec_runtime::num::wide(((*wspec_runtime::seq::at(&(*z).0.datas, wspec_runtime::num::wide((*wspec_runtime::seq::at(&(*z).1.module.datas, wspec_runtime::num::wide((y))?)?))?)?).bytes.len() as u64))?))?;
-    let code_39 = Code::One(Instr::Trap);
+    m_.schedule_instr(Instr::Trap);
     let keep_ = 0usize;
     let popped_ = 0usize + 1usize + 1usize + 1usize + 1usize - keep_;
     m_.pop_n(popped_);
     let _ = keep_;
-    m_.schedule_code(ar_, code_39.into());
     m_.note = Some("out of bounds memory access".into());
     Ok(())
 }
@@ -2056,12 +2031,11 @@ fn rule_53(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let n_14 = match cp_13 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
     let i = n_14;
     wspec_runtime::check((wspec_runtime::num::add(wspec_runtime::num::add(wspec_runtime::num::wide(i)?, wspec_runtime::num::wide(ao.offset)?)?, wspec_runtime::num::div(wspec_runtime::num::wide(defs::vsize(ar_, Vectype)?)?, 8i128)?)? > wspec_runtime::num::wide(((*wspec_runtime::seq::at(&(*z).0.mems, wspec_runtime::num::wide((*wspec_runtime::seq::at(&(*z).1.module.mems, wspec_runtime::num::wide((x))?)?))?)?).bytes.len() as u64))?))?;
-    let code_23 = Code::One(Instr::Trap);
+    m_.schedule_instr(Instr::Trap);
     let keep_ = 0usize;
     let popped_ = 0usize + 1usize + 1usize - keep_;
     m_.pop_n(popped_);
     let _ = keep_;
-    m_.schedule_code(ar_, code_23.into());
     m_.note = Some("out of bounds memory access".into());
     Ok(())
 }
@@ -2131,12 +2105,11 @@ fn rule_55(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let n_18 = match cp_17 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
     let i = n_18;
     wspec_runtime::check((wspec_runtime::num::add(wspec_runtime::num::add(wspec_runtime::num::wide(i)?, wspec_runtime::num::wide(ao.offset)?)?, wspec_runtime::num::div(wspec_runtime::num::wide(sz)?, 8i128)?)? > wspec_runtime::num::wide(((*wspec_runtime::seq::at(&(*z).0.mems, wspec_runtime::num::wide((*wspec_runtime::seq::at(&(*z).1.module.mems, wspec_runtime::num::wide((x))?)?))?)?).bytes.len() as u64))?))?;
-    let code_27 = Code::One(Instr::Trap);
+    m_.schedule_instr(Instr::Trap);
     let keep_ = 0usize;
     let popped_ = 0usize + 1usize + 1usize - keep_;
     m_.pop_n(popped_);
     let _ = keep_;
-    m_.schedule_code(ar_, code_27.into());
     m_.note = Some("out of bounds memory access".into());
     Ok(())
 }
@@ -2188,12 +2161,11 @@ fn rule_56(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
 fn rule_57(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     #[allow(irrefutable_let_patterns)]
     let Instr::Unreachable = redex_ else { return Err(wspec_runtime::Fail::soft()) };
-    let code_1 = Code::One(Instr::Trap);
+    m_.schedule_instr(Instr::Trap);
     let keep_ = 0usize;
     let popped_ = 0usize - keep_;
     m_.pop_n(popped_);
     let _ = keep_;
-    m_.schedule_code(ar_, code_1.into());
     m_.note = Some("unreachable".into());
     Ok(())
 }
@@ -2298,12 +2270,11 @@ fn rule_62(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let Numtype::I32 = f_7 else { return Err(wspec_runtime::Fail::soft()) };
     let c = *f_8;
     wspec_runtime::check(((match c { Num::Inn(x) => wspec_runtime::num::wide(x)?, Num::Fnn(x) => wspec_runtime::num::wide(x)?, _ => return Err(wspec_runtime::Fail::soft()) }) != 0i128))?;
-    let code_9 = Code::One(Instr::Block((*bt).clone(), instr_1_4));
+    m_.schedule_instr(Instr::Block((*bt).clone(), instr_1_4));
     let keep_ = 0usize;
     let popped_ = 0usize + 1usize - keep_;
     m_.pop_n(popped_);
     let _ = keep_;
-    m_.schedule_code(ar_, code_9.into());
     Ok(())
 }
 
@@ -2321,12 +2292,11 @@ fn rule_63(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let Numtype::I32 = f_7 else { return Err(wspec_runtime::Fail::soft()) };
     let c = *f_8;
     wspec_runtime::check(((match c { Num::Inn(x) => wspec_runtime::num::wide(x)?, Num::Fnn(x) => wspec_runtime::num::wide(x)?, _ => return Err(wspec_runtime::Fail::soft()) }) == 0i128))?;
-    let code_9 = Code::One(Instr::Block((*bt).clone(), instr_2_5));
+    m_.schedule_instr(Instr::Block((*bt).clone(), instr_2_5));
     let keep_ = 0usize;
     let popped_ = 0usize + 1usize - keep_;
     m_.pop_n(popped_);
     let _ = keep_;
-    m_.schedule_code(ar_, code_9.into());
     Ok(())
 }
 
@@ -2405,12 +2375,11 @@ fn rule_67(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let Numtype::I32 = f_3 else { return Err(wspec_runtime::Fail::soft()) };
     let c = *f_4;
     wspec_runtime::check(((match c { Num::Inn(x) => wspec_runtime::num::wide(x)?, Num::Fnn(x) => wspec_runtime::num::wide(x)?, _ => return Err(wspec_runtime::Fail::soft()) }) != 0i128))?;
-    let code_5 = Code::One(Instr::Br(l));
+    m_.schedule_instr(Instr::Br(l));
     let keep_ = 0usize;
     let popped_ = 0usize + 1usize - keep_;
     m_.pop_n(popped_);
     let _ = keep_;
-    m_.schedule_code(ar_, code_5.into());
     Ok(())
 }
 
@@ -2473,12 +2442,11 @@ fn rule_70(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let n_7 = match cp_6 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
     let i = n_7;
     wspec_runtime::check((wspec_runtime::num::wide(i)? >= wspec_runtime::num::wide(((*l).len() as u64))?))?;
-    let code_8 = Code::One(Instr::Br(l_q));
+    m_.schedule_instr(Instr::Br(l_q));
     let keep_ = 0usize;
     let popped_ = 0usize + 1usize - keep_;
     m_.pop_n(popped_);
     let _ = keep_;
-    m_.schedule_code(ar_, code_8.into());
     Ok(())
 }
 
@@ -2491,12 +2459,11 @@ fn rule_71(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let v_2 = m_.peek(0usize)?;
     #[allow(irrefutable_let_patterns)]
     let Val::Ref(Ref::RefNull(f_3)) = v_2 else { return Err(wspec_runtime::Fail::soft()) };
-    let code_4 = Code::One(Instr::Br(l));
+    m_.schedule_instr(Instr::Br(l));
     let keep_ = 0usize;
     let popped_ = 0usize + 1usize - keep_;
     m_.pop_n(popped_);
     let _ = keep_;
-    m_.schedule_code(ar_, code_4.into());
     Ok(())
 }
 
@@ -2539,12 +2506,11 @@ fn rule_74(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let v_2 = m_.peek(0usize)?;
     #[allow(irrefutable_let_patterns)]
     let Val::Ref(n_3) = v_2 else { return Err(wspec_runtime::Fail::soft()) };
-    let code_4 = Code::One(Instr::Br(l));
+    m_.schedule_instr(Instr::Br(l));
     let keep_ = 1usize;
     let popped_ = 0usize + 1usize - keep_;
     m_.pop_n(popped_);
     let _ = keep_;
-    m_.schedule_code(ar_, code_4.into());
     Ok(())
 }
 
@@ -2704,12 +2670,11 @@ fn rule_82(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let v_1 = m_.peek(0usize)?;
     #[allow(irrefutable_let_patterns)]
     let Val::Ref(Ref::RefNull(f_2)) = v_1 else { return Err(wspec_runtime::Fail::soft()) };
-    let code_3 = Code::One(Instr::Trap);
+    m_.schedule_instr(Instr::Trap);
     let keep_ = 0usize;
     let popped_ = 0usize + 1usize - keep_;
     m_.pop_n(popped_);
     let _ = keep_;
-    m_.schedule_code(ar_, code_3.into());
     m_.note = Some("null exception reference".into());
     Ok(())
 }
@@ -3052,13 +3017,12 @@ fn rule_96(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let v_3 = m_.peek(0usize)?;
     let val = v_3;
     let push_4 = (*val).clone();
-    let code_5 = Code::One(Instr::LocalSet(x));
+    m_.schedule_instr(Instr::LocalSet(x));
     let keep_ = 1usize;
     let popped_ = 0usize + 1usize - keep_;
     m_.pop_n(popped_);
     let _ = keep_;
     m_.push(push_4)?;
-    m_.schedule_code(ar_, code_5.into());
     Ok(())
 }
 
@@ -3104,12 +3068,11 @@ fn rule_99(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let v_1 = m_.peek(0usize)?;
     #[allow(irrefutable_let_patterns)]
     let Val::Ref(Ref::RefNull(f_2)) = v_1 else { return Err(wspec_runtime::Fail::soft()) };
-    let code_3 = Code::One(Instr::Trap);
+    m_.schedule_instr(Instr::Trap);
     let keep_ = 0usize;
     let popped_ = 0usize + 1usize - keep_;
     m_.pop_n(popped_);
     let _ = keep_;
-    m_.schedule_code(ar_, code_3.into());
     m_.note = Some("null reference".into());
     Ok(())
 }
@@ -3244,12 +3207,11 @@ fn rule_106(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let v_2 = m_.peek(0usize)?;
     #[allow(irrefutable_let_patterns)]
     let Val::Ref(Ref::RefNull(f_3)) = v_2 else { return Err(wspec_runtime::Fail::soft()) };
-    let code_4 = Code::One(Instr::Trap);
+    m_.schedule_instr(Instr::Trap);
     let keep_ = 0usize;
     let popped_ = 0usize + 1usize - keep_;
     m_.pop_n(popped_);
     let _ = keep_;
-    m_.schedule_code(ar_, code_4.into());
     m_.note = Some("null i31 reference".into());
     Ok(())
 }
@@ -3409,12 +3371,11 @@ fn rule_114(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     wspec_runtime::check(nt == *f_4)?;
     let c_1 = *f_5;
     wspec_runtime::check(defs::unop__first(ar_, nt, unop, c_1)?.is_none())?;
-    let code_6 = Code::One(Instr::Trap);
+    m_.schedule_instr(Instr::Trap);
     let keep_ = 0usize;
     let popped_ = 0usize + 1usize - keep_;
     m_.pop_n(popped_);
     let _ = keep_;
-    m_.schedule_code(ar_, code_6.into());
     m_.note = Some("undefined result".into());
     Ok(())
 }
@@ -3472,12 +3433,11 @@ fn rule_116(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let c_1 = *f_12;
     wspec_runtime::check(defs::binop__first(ar_, conv::inn_to_numtype(v_Inn), binop, c_1, c_2)?.is_none())?;
     wspec_runtime::check(((match c_2 { Num::Inn(x) => wspec_runtime::num::wide(x)?, Num::Fnn(x) => wspec_runtime::num::wide(x)?, _ => return Err(wspec_runtime::Fail::soft()) }) == 0i128))?;
-    let code_15 = Code::One(Instr::Trap);
+    m_.schedule_instr(Instr::Trap);
     let keep_ = 0usize;
     let popped_ = 0usize + 1usize + 1usize - keep_;
     m_.pop_n(popped_);
     let _ = keep_;
-    m_.schedule_code(ar_, code_15.into());
     m_.note = Some("integer divide by zero".into());
     Ok(())
 }
@@ -3500,12 +3460,11 @@ fn rule_117(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     wspec_runtime::check(nt == *f_7)?;
     let c_1 = *f_8;
     wspec_runtime::check(defs::binop__first(ar_, nt, binop, c_1, c_2)?.is_none())?;
-    let code_9 = Code::One(Instr::Trap);
+    m_.schedule_instr(Instr::Trap);
     let keep_ = 0usize;
     let popped_ = 0usize + 1usize + 1usize - keep_;
     m_.pop_n(popped_);
     let _ = keep_;
-    m_.schedule_code(ar_, code_9.into());
     m_.note = Some("integer overflow".into());
     Ok(())
 }
@@ -3604,12 +3563,11 @@ fn rule_121(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let c_1 = *f_8;
     wspec_runtime::check(defs::cvtop___first(ar_, conv::fnn_to_numtype(v_Fnn_1), nt_2, cvtop, c_1)?.is_none())?;
     wspec_runtime::check((wspec_runtime::num::wide(wspec_runtime::ok(wspec_runtime::builtins::feq(defs::size(ar_, conv::fnn_to_numtype(v_Fnn_1))?, (match c_1 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) }), (match c_1 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })))?)? == 0i128))?;
-    let code_11 = Code::One(Instr::Trap);
+    m_.schedule_instr(Instr::Trap);
     let keep_ = 0usize;
     let popped_ = 0usize + 1usize - keep_;
     m_.pop_n(popped_);
     let _ = keep_;
-    m_.schedule_code(ar_, code_11.into());
     m_.note = Some("invalid conversion to integer".into());
     Ok(())
 }
@@ -3628,12 +3586,11 @@ fn rule_122(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     wspec_runtime::check(nt_1 == *f_5)?;
     let c_1 = *f_6;
     wspec_runtime::check(defs::cvtop___first(ar_, nt_1, nt_2, cvtop, c_1)?.is_none())?;
-    let code_7 = Code::One(Instr::Trap);
+    m_.schedule_instr(Instr::Trap);
     let keep_ = 0usize;
     let popped_ = 0usize + 1usize - keep_;
     m_.pop_n(popped_);
     let _ = keep_;
-    m_.schedule_code(ar_, code_7.into());
     m_.note = Some("integer overflow".into());
     Ok(())
 }
@@ -4385,12 +4342,11 @@ fn rule_147(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let (o_8,) = rels::ref_ok(ar_, &(*z).0, ref_)?;
     let rt = o_8;
     rels::reftype_sub(ar_, &(Context { types: vec![], recs: vec![], tags: vec![], globals: vec![], mems: vec![], tables: vec![], funcs: vec![], datas: vec![], elems: vec![], locals: vec![], labels: vec![], return_: None, refs: vec![] }), &rt, &(defs::inst_reftype(ar_, &(*z).1.module, rt_2)?))?;
-    let code_13 = Code::One(Instr::Br(l));
+    m_.schedule_instr(Instr::Br(l));
     let keep_ = 1usize;
     let popped_ = 0usize + 1usize - keep_;
     m_.pop_n(popped_);
     let _ = keep_;
-    m_.schedule_code(ar_, code_13.into());
     Ok(())
 }
 
@@ -4439,12 +4395,11 @@ fn rule_150(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let v_4 = m_.peek(0usize)?;
     #[allow(irrefutable_let_patterns)]
     let Val::Ref(n_5) = v_4 else { return Err(wspec_runtime::Fail::soft()) };
-    let code_6 = Code::One(Instr::Br(l));
+    m_.schedule_instr(Instr::Br(l));
     let keep_ = 1usize;
     let popped_ = 0usize + 1usize - keep_;
     m_.pop_n(popped_);
     let _ = keep_;
-    m_.schedule_code(ar_, code_6.into());
     Ok(())
 }
 
@@ -4486,12 +4441,11 @@ fn rule_152(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let n_10 = match cp_9 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
     let i = n_10;
     wspec_runtime::check((wspec_runtime::num::wide(i)? >= wspec_runtime::num::wide(((*wspec_runtime::seq::at(&(*z).0.tables, wspec_runtime::num::wide((*wspec_runtime::seq::at(&(*z).1.module.tables, wspec_runtime::num::wide((x))?)?))?)?).refs.len() as u64))?))?;
-    let code_19 = Code::One(Instr::Trap);
+    m_.schedule_instr(Instr::Trap);
     let keep_ = 0usize;
     let popped_ = 0usize + 1usize - keep_;
     m_.pop_n(popped_);
     let _ = keep_;
-    m_.schedule_code(ar_, code_19.into());
     m_.note = Some("undefined element".into());
     Ok(())
 }
@@ -4515,12 +4469,11 @@ fn rule_153(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let i = n_10;
     #[allow(irrefutable_let_patterns)]
     let Ref::RefNull(f_27) = (&(*wspec_runtime::seq::at(&(*wspec_runtime::seq::at(&(*z).0.tables, wspec_runtime::num::wide((*wspec_runtime::seq::at(&(*z).1.module.tables, wspec_runtime::num::wide((x))?)?))?)?).refs, wspec_runtime::num::wide(i)?)?)) else { return Err(wspec_runtime::Fail::soft()) };
-    let code_28 = Code::One(Instr::Trap);
+    m_.schedule_instr(Instr::Trap);
     let keep_ = 0usize;
     let popped_ = 0usize + 1usize - keep_;
     m_.pop_n(popped_);
     let _ = keep_;
-    m_.schedule_code(ar_, code_28.into());
     m_.note = Some(format!("uninitialized element {}", wspec_runtime::num::wide(i)?).into());
     Ok(())
 }
@@ -4573,12 +4526,11 @@ fn rule_155(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let n_8 = wspec_runtime::ok(conv::numtype_as_addrtype(cp_7))?;
     let cp_9 = (*f_6).clone();
     let n_10 = match cp_9 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
-    let code_11 = Code::One(Instr::Trap);
+    m_.schedule_instr(Instr::Trap);
     let keep_ = 0usize;
     let popped_ = 0usize + 1usize - keep_;
     m_.pop_n(popped_);
     let _ = keep_;
-    m_.schedule_code(ar_, code_11.into());
     m_.note = Some("indirect call type mismatch".into());
     Ok(())
 }
@@ -4621,12 +4573,11 @@ fn rule_157(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let n_10 = match cp_9 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
     let i = n_10;
     wspec_runtime::check((wspec_runtime::num::wide(i)? >= wspec_runtime::num::wide(((*wspec_runtime::seq::at(&(*z).0.tables, wspec_runtime::num::wide((*wspec_runtime::seq::at(&(*z).1.module.tables, wspec_runtime::num::wide((x))?)?))?)?).refs.len() as u64))?))?;
-    let code_19 = Code::One(Instr::Trap);
+    m_.schedule_instr(Instr::Trap);
     let keep_ = 0usize;
     let popped_ = 0usize + 1usize - keep_;
     m_.pop_n(popped_);
     let _ = keep_;
-    m_.schedule_code(ar_, code_19.into());
     m_.note = Some("undefined element".into());
     Ok(())
 }
@@ -4650,12 +4601,11 @@ fn rule_158(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let i = n_10;
     #[allow(irrefutable_let_patterns)]
     let Ref::RefNull(f_27) = (&(*wspec_runtime::seq::at(&(*wspec_runtime::seq::at(&(*z).0.tables, wspec_runtime::num::wide((*wspec_runtime::seq::at(&(*z).1.module.tables, wspec_runtime::num::wide((x))?)?))?)?).refs, wspec_runtime::num::wide(i)?)?)) else { return Err(wspec_runtime::Fail::soft()) };
-    let code_28 = Code::One(Instr::Trap);
+    m_.schedule_instr(Instr::Trap);
     let keep_ = 0usize;
     let popped_ = 0usize + 1usize - keep_;
     m_.pop_n(popped_);
     let _ = keep_;
-    m_.schedule_code(ar_, code_28.into());
     m_.note = Some(format!("uninitialized element {}", wspec_runtime::num::wide(i)?).into());
     Ok(())
 }
@@ -4708,12 +4658,11 @@ fn rule_160(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let n_8 = wspec_runtime::ok(conv::numtype_as_addrtype(cp_7))?;
     let cp_9 = (*f_6).clone();
     let n_10 = match cp_9 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
-    let code_11 = Code::One(Instr::Trap);
+    m_.schedule_instr(Instr::Trap);
     let keep_ = 0usize;
     let popped_ = 0usize + 1usize - keep_;
     m_.pop_n(popped_);
     let _ = keep_;
-    m_.schedule_code(ar_, code_11.into());
     m_.note = Some("indirect call type mismatch".into());
     Ok(())
 }
@@ -4813,12 +4762,11 @@ fn rule_164(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let n_9 = match cp_8 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
     let i = n_9;
     wspec_runtime::check((wspec_runtime::num::wide(i)? >= wspec_runtime::num::wide(((*wspec_runtime::seq::at(&(*z).0.tables, wspec_runtime::num::wide((*wspec_runtime::seq::at(&(*z).1.module.tables, wspec_runtime::num::wide((x))?)?))?)?).refs.len() as u64))?))?;
-    let code_18 = Code::One(Instr::Trap);
+    m_.schedule_instr(Instr::Trap);
     let keep_ = 0usize;
     let popped_ = 0usize + 1usize - keep_;
     m_.pop_n(popped_);
     let _ = keep_;
-    m_.schedule_code(ar_, code_18.into());
     m_.note = Some("out of bounds table access".into());
     Ok(())
 }
@@ -4894,12 +4842,11 @@ fn rule_167(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let n_14 = match cp_13 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
     let i = n_14;
     wspec_runtime::check((wspec_runtime::num::add(wspec_runtime::num::add(wspec_runtime::num::wide(i)?, wspec_runtime::num::wide(ao.offset)?)?, wspec_runtime::num::div(wspec_runtime::num::wide(defs::size(ar_, nt)?)?, 8i128)?)? > wspec_runtime::num::wide(((*wspec_runtime::seq::at(&(*z).0.mems, wspec_runtime::num::wide((*wspec_runtime::seq::at(&(*z).1.module.mems, wspec_runtime::num::wide((x))?)?))?)?).bytes.len() as u64))?))?;
-    let code_23 = Code::One(Instr::Trap);
+    m_.schedule_instr(Instr::Trap);
     let keep_ = 0usize;
     let popped_ = 0usize + 1usize - keep_;
     m_.pop_n(popped_);
     let _ = keep_;
-    m_.schedule_code(ar_, code_23.into());
     m_.note = Some("out of bounds memory access".into());
     Ok(())
 }
@@ -4962,12 +4909,11 @@ fn rule_169(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let n_17 = match cp_16 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
     let i = n_17;
     wspec_runtime::check((wspec_runtime::num::add(wspec_runtime::num::add(wspec_runtime::num::wide(i)?, wspec_runtime::num::wide(ao.offset)?)?, wspec_runtime::num::div(wspec_runtime::num::wide(sz)?, 8i128)?)? > wspec_runtime::num::wide(((*wspec_runtime::seq::at(&(*z).0.mems, wspec_runtime::num::wide((*wspec_runtime::seq::at(&(*z).1.module.mems, wspec_runtime::num::wide((x))?)?))?)?).bytes.len() as u64))?))?;
-    let code_26 = Code::One(Instr::Trap);
+    m_.schedule_instr(Instr::Trap);
     let keep_ = 0usize;
     let popped_ = 0usize + 1usize - keep_;
     m_.pop_n(popped_);
     let _ = keep_;
-    m_.schedule_code(ar_, code_26.into());
     m_.note = Some("out of bounds memory access".into());
     Ok(())
 }
@@ -5117,12 +5063,11 @@ fn rule_176(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let v_2 = m_.peek(0usize)?;
     #[allow(irrefutable_let_patterns)]
     let Val::Ref(n_3) = v_2 else { return Err(wspec_runtime::Fail::soft()) };
-    let code_4 = Code::One(Instr::Trap);
+    m_.schedule_instr(Instr::Trap);
     let keep_ = 0usize;
     let popped_ = 0usize + 1usize - keep_;
     m_.pop_n(popped_);
     let _ = keep_;
-    m_.schedule_code(ar_, code_4.into());
     m_.note = Some("cast failure".into());
     Ok(())
 }
@@ -5159,13 +5104,12 @@ fn rule_177(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     acc_val_26.push(val.clone()); }
     let val_27 = acc_val_26;
     let push_28 = val_27.clone();
-    let code_29 = Code::One(Instr::StructNew(x));
+    m_.schedule_instr(Instr::StructNew(x));
     let keep_ = 0usize;
     let popped_ = 0usize - keep_;
     m_.pop_n(popped_);
     let _ = keep_;
     for v_ in push_28 { m_.push(v_)?; }
-    m_.schedule_code(ar_, code_29.into());
     Ok(())
 }
 
@@ -5179,12 +5123,11 @@ fn rule_178(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let v_8 = m_.peek(0usize)?;
     #[allow(irrefutable_let_patterns)]
     let Val::Ref(Ref::RefNull(f_9)) = v_8 else { return Err(wspec_runtime::Fail::soft()) };
-    let code_10 = Code::One(Instr::Trap);
+    m_.schedule_instr(Instr::Trap);
     let keep_ = 0usize;
     let popped_ = 0usize + 1usize - keep_;
     m_.pop_n(popped_);
     let _ = keep_;
-    m_.schedule_code(ar_, code_10.into());
     m_.note = Some("null structure reference".into());
     Ok(())
 }
@@ -5293,12 +5236,11 @@ fn rule_181(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let n_14 = match cp_13 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
     let i = n_14;
     wspec_runtime::check((wspec_runtime::num::add(wspec_runtime::num::wide(i)?, wspec_runtime::num::wide(n)?)? > wspec_runtime::num::wide(((*wspec_runtime::seq::at(&(*z).0.elems, wspec_runtime::num::wide((*wspec_runtime::seq::at(&(*z).1.module.elems, wspec_runtime::num::wide((y))?)?))?)?).refs.len() as u64))?))?;
-    let code_23 = Code::One(Instr::Trap);
+    m_.schedule_instr(Instr::Trap);
     let keep_ = 0usize;
     let popped_ = 0usize + 1usize + 1usize - keep_;
     m_.pop_n(popped_);
     let _ = keep_;
-    m_.schedule_code(ar_, code_23.into());
     m_.note = Some("out of bounds table access".into());
     Ok(())
 }
@@ -5375,12 +5317,11 @@ fn rule_183(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let Fieldtype(f_21, f_22) = f_20 else { return Err(wspec_runtime::Fail::soft()) };
     let zt = f_22;
     wspec_runtime::check((wspec_runtime::num::add(wspec_runtime::num::wide(i)?, wspec_runtime::num::div(wspec_runtime::num::mul(wspec_runtime::num::wide(n)?, wspec_runtime::num::wide(defs::zsize(ar_, zt)?)?)?, 8i128)?)? > wspec_runtime::num::wide(((*wspec_runtime::seq::at(&(*z).0.datas, wspec_runtime::num::wide((*wspec_runtime::seq::at(&(*z).1.module.datas, wspec_runtime::num::wide((y))?)?))?)?).bytes.len() as u64))?))?;
-    let code_32 = Code::One(Instr::Trap);
+    m_.schedule_instr(Instr::Trap);
     let keep_ = 0usize;
     let popped_ = 0usize + 1usize + 1usize - keep_;
     m_.pop_n(popped_);
     let _ = keep_;
-    m_.schedule_code(ar_, code_32.into());
     m_.note = Some("out of bounds memory access".into());
     Ok(())
 }
@@ -5447,12 +5388,11 @@ fn rule_185(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let v_10 = m_.peek(0usize + 1usize)?;
     #[allow(irrefutable_let_patterns)]
     let Val::Ref(Ref::RefNull(f_11)) = v_10 else { return Err(wspec_runtime::Fail::soft()) };
-    let code_12 = Code::One(Instr::Trap);
+    m_.schedule_instr(Instr::Trap);
     let keep_ = 0usize;
     let popped_ = 0usize + 1usize + 1usize - keep_;
     m_.pop_n(popped_);
     let _ = keep_;
-    m_.schedule_code(ar_, code_12.into());
     m_.note = Some("null array reference".into());
     Ok(())
 }
@@ -5478,12 +5418,11 @@ fn rule_186(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let Val::Ref(Ref::RefArrayAddr(f_11)) = v_10 else { return Err(wspec_runtime::Fail::soft()) };
     let a = *f_11;
     wspec_runtime::check((wspec_runtime::num::wide(i)? >= wspec_runtime::num::wide(((*wspec_runtime::seq::at(&(*z).0.arrays, wspec_runtime::num::wide(a)?)?).fields.len() as u64))?))?;
-    let code_14 = Code::One(Instr::Trap);
+    m_.schedule_instr(Instr::Trap);
     let keep_ = 0usize;
     let popped_ = 0usize + 1usize + 1usize - keep_;
     m_.pop_n(popped_);
     let _ = keep_;
-    m_.schedule_code(ar_, code_14.into());
     m_.note = Some("out of bounds array access".into());
     Ok(())
 }
@@ -5533,12 +5472,11 @@ fn rule_188(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let v_1 = m_.peek(0usize)?;
     #[allow(irrefutable_let_patterns)]
     let Val::Ref(Ref::RefNull(f_2)) = v_1 else { return Err(wspec_runtime::Fail::soft()) };
-    let code_3 = Code::One(Instr::Trap);
+    m_.schedule_instr(Instr::Trap);
     let keep_ = 0usize;
     let popped_ = 0usize + 1usize - keep_;
     m_.pop_n(popped_);
     let _ = keep_;
-    m_.schedule_code(ar_, code_3.into());
     m_.note = Some("null array reference".into());
     Ok(())
 }
@@ -5586,12 +5524,11 @@ fn rule_190(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let n_14 = match cp_13 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
     let i = n_14;
     wspec_runtime::check((wspec_runtime::num::add(wspec_runtime::num::add(wspec_runtime::num::wide(i)?, wspec_runtime::num::wide(ao.offset)?)?, wspec_runtime::num::div(wspec_runtime::num::wide(defs::vsize(ar_, Vectype)?)?, 8i128)?)? > wspec_runtime::num::wide(((*wspec_runtime::seq::at(&(*z).0.mems, wspec_runtime::num::wide((*wspec_runtime::seq::at(&(*z).1.module.mems, wspec_runtime::num::wide((x))?)?))?)?).bytes.len() as u64))?))?;
-    let code_23 = Code::One(Instr::Trap);
+    m_.schedule_instr(Instr::Trap);
     let keep_ = 0usize;
     let popped_ = 0usize + 1usize - keep_;
     m_.pop_n(popped_);
     let _ = keep_;
-    m_.schedule_code(ar_, code_23.into());
     m_.note = Some("out of bounds memory access".into());
     Ok(())
 }
@@ -5656,12 +5593,11 @@ fn rule_192(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let n_16 = match cp_15 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
     let i = n_16;
     wspec_runtime::check((wspec_runtime::num::add(wspec_runtime::num::add(wspec_runtime::num::wide(i)?, wspec_runtime::num::wide(ao.offset)?)?, wspec_runtime::num::div(wspec_runtime::num::mul(wspec_runtime::num::wide(sz)?, wspec_runtime::num::wide(v_M)?)?, 8i128)?)? > wspec_runtime::num::wide(((*wspec_runtime::seq::at(&(*z).0.mems, wspec_runtime::num::wide((*wspec_runtime::seq::at(&(*z).1.module.mems, wspec_runtime::num::wide((x))?)?))?)?).bytes.len() as u64))?))?;
-    let code_25 = Code::One(Instr::Trap);
+    m_.schedule_instr(Instr::Trap);
     let keep_ = 0usize;
     let popped_ = 0usize + 1usize - keep_;
     m_.pop_n(popped_);
     let _ = keep_;
-    m_.schedule_code(ar_, code_25.into());
     m_.note = Some("out of bounds memory access".into());
     Ok(())
 }
@@ -5728,12 +5664,11 @@ fn rule_194(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let n_14 = match cp_13 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
     let i = n_14;
     wspec_runtime::check((wspec_runtime::num::add(wspec_runtime::num::add(wspec_runtime::num::wide(i)?, wspec_runtime::num::wide(ao.offset)?)?, wspec_runtime::num::div(wspec_runtime::num::wide(sz)?, 8i128)?)? > wspec_runtime::num::wide(((*wspec_runtime::seq::at(&(*z).0.mems, wspec_runtime::num::wide((*wspec_runtime::seq::at(&(*z).1.module.mems, wspec_runtime::num::wide((x))?)?))?)?).bytes.len() as u64))?))?;
-    let code_23 = Code::One(Instr::Trap);
+    m_.schedule_instr(Instr::Trap);
     let keep_ = 0usize;
     let popped_ = 0usize + 1usize - keep_;
     m_.pop_n(popped_);
     let _ = keep_;
-    m_.schedule_code(ar_, code_23.into());
     m_.note = Some("out of bounds memory access".into());
     Ok(())
 }
@@ -5800,12 +5735,11 @@ fn rule_196(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let n_14 = match cp_13 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
     let i = n_14;
     wspec_runtime::check((wspec_runtime::num::add(wspec_runtime::num::add(wspec_runtime::num::wide(i)?, wspec_runtime::num::wide(ao.offset)?)?, wspec_runtime::num::div(wspec_runtime::num::wide(sz)?, 8i128)?)? > wspec_runtime::num::wide(((*wspec_runtime::seq::at(&(*z).0.mems, wspec_runtime::num::wide((*wspec_runtime::seq::at(&(*z).1.module.mems, wspec_runtime::num::wide((x))?)?))?)?).bytes.len() as u64))?))?;
-    let code_23 = Code::One(Instr::Trap);
+    m_.schedule_instr(Instr::Trap);
     let keep_ = 0usize;
     let popped_ = 0usize + 1usize - keep_;
     m_.pop_n(popped_);
     let _ = keep_;
-    m_.schedule_code(ar_, code_23.into());
     m_.note = Some("out of bounds memory access".into());
     Ok(())
 }
@@ -5874,12 +5808,11 @@ fn rule_198(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let n_18 = match cp_17 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
     let i = n_18;
     wspec_runtime::check((wspec_runtime::num::add(wspec_runtime::num::add(wspec_runtime::num::wide(i)?, wspec_runtime::num::wide(ao.offset)?)?, wspec_runtime::num::div(wspec_runtime::num::wide(sz)?, 8i128)?)? > wspec_runtime::num::wide(((*wspec_runtime::seq::at(&(*z).0.mems, wspec_runtime::num::wide((*wspec_runtime::seq::at(&(*z).1.module.mems, wspec_runtime::num::wide((x))?)?))?)?).bytes.len() as u64))?))?;
-    let code_27 = Code::One(Instr::Trap);
+    m_.schedule_instr(Instr::Trap);
     let keep_ = 0usize;
     let popped_ = 0usize + 1usize + 1usize - keep_;
     m_.pop_n(popped_);
     let _ = keep_;
-    m_.schedule_code(ar_, code_27.into());
     m_.note = Some("out of bounds memory access".into());
     Ok(())
 }

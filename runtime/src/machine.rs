@@ -291,6 +291,12 @@ impl<L: Lang> Machine<L> {
         }
     }
 
+    /// Schedules one instruction, built where it goes.
+    #[inline(always)]
+    pub fn schedule_instr(&mut self, i: L::Instr) {
+        put(&mut self.pending, i);
+    }
+
     /// The redex `i` as code: where it lies in the arena, when it was taken from there, so
     /// that a context keeping it (a loop's label) does not copy it.
     #[inline(always)]

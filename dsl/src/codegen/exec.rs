@@ -1418,6 +1418,20 @@ impl Gen<'_> {
                 }
             }
         }
+        // One instruction built from what the rule has bound, without a way to fail, is built
+        // where it is scheduled, first of all the changes: built beforehand and moved there,
+        // it was written in narrow pieces and read back in wide ones, which stalls.
+        // Not in a rule that leaves a context, whose code it drops first.
+        let leaves = commit.contains("m_.leave(") || commit.contains("m_.discard_code(");
+        if let (false, [t]) = (leaves, scheduled.as_slice()) {
+            let line = body.lines().find(|l| l.starts_with(&format!("let {t} = Code::One("))).map(str::to_string);
+            if let Some(line) = line.filter(|l| !l.contains('?') && !l.contains("return") && l.ends_with(");")) {
+                let instr = &line[format!("let {t} = Code::One(").len()..line.len() - 2];
+                *body = body.replacen(&format!("{line}\n"), "", 1);
+                *commit = format!("m_.schedule_instr({instr});\n{commit}");
+                scheduled.clear();
+            }
+        }
         // Pushes happen in order; scheduled code goes before any context entered later.
         let sched_code: String = scheduled.iter().rev().map(|t| format!("m_.schedule_code(ar_, {t}.into());\n")).collect();
         let mut placed = false;
