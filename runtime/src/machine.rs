@@ -277,7 +277,7 @@ impl<L: Lang> Machine<L> {
     pub fn schedule_code(&mut self, ar: &L::Arena, code: Code<L::Instr>) {
         match code {
             Code::Nil => {}
-            Code::One(i) => put(&mut self.pending, i),
+            Code::One(i) => self.schedule_instr(i),
             Code::Many(v) => self.pending.extend(v.into_iter().rev()),
             Code::At(s, pc) => {
                 // Back where the instruction was taken from (a loop's label continues with the

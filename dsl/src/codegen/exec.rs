@@ -1407,6 +1407,18 @@ impl Gen<'_> {
                 RhsItem::Schedule(e) => {
                     let t = fx.fresh("code");
                     let code = self.rhs_instrs(fx, e, &instr_ty)?;
+                    // One instruction built from what the rule has bound, without a way to
+                    // fail, is built where it is scheduled, first of all the changes: built
+                    // beforehand and moved there, it was written in narrow pieces and read
+                    // back in wide ones, which stalls. Not in a rule that leaves a context,
+                    // whose code it drops first.
+                    let only = plan.items.iter().filter(|i| matches!(i, RhsItem::Schedule(_))).count() == 1;
+                    let leaves = commit.contains("m_.leave(") || commit.contains("m_.discard_code(");
+                    let infallible = !code.contains('?') && !code.contains("return");
+                    if let Some(instr) = code.strip_prefix("Code::One(").and_then(|c| c.strip_suffix(')')).filter(|_| only && !leaves && infallible) {
+                        *commit = format!("m_.schedule_instr({instr});\n{commit}");
+                        continue;
+                    }
                     let _ = writeln!(body, "let {t} = {code};");
                     scheduled.push(t);
                 }
@@ -1416,20 +1428,6 @@ impl Gen<'_> {
                     self.gen_enter(fx, types, *ci, e, *keep, body, &mut enter)?;
                     after.push(format!("SCHEDULE_HERE\n{enter}"));
                 }
-            }
-        }
-        // One instruction built from what the rule has bound, without a way to fail, is built
-        // where it is scheduled, first of all the changes: built beforehand and moved there,
-        // it was written in narrow pieces and read back in wide ones, which stalls.
-        // Not in a rule that leaves a context, whose code it drops first.
-        let leaves = commit.contains("m_.leave(") || commit.contains("m_.discard_code(");
-        if let (false, [t]) = (leaves, scheduled.as_slice()) {
-            let line = body.lines().find(|l| l.starts_with(&format!("let {t} = Code::One("))).map(str::to_string);
-            if let Some(line) = line.filter(|l| !l.contains('?') && !l.contains("return") && l.ends_with(");")) {
-                let instr = &line[format!("let {t} = Code::One(").len()..line.len() - 2];
-                *body = body.replacen(&format!("{line}\n"), "", 1);
-                *commit = format!("m_.schedule_instr({instr});\n{commit}");
-                scheduled.clear();
             }
         }
         // Pushes happen in order; scheduled code goes before any context entered later.
