@@ -4315,7 +4315,7 @@ fn rule_146(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let n_11 = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(m)?)?;
     let vs_12 = m_.peek_range(0usize, n_11)?;
     let cf_13 = m;
-    let cf_14: Cont<Instr> = Cont::from(m_.redex_code(ar_, redex_));
+    let cf_14: Cont<Instr> = m_.redex_cont(ar_, redex_);
     let seq_15: Seq<Instr> = instr_3;
     let keep_ = n_11;
     let popped_ = 0usize + n_11 - keep_;

@@ -237,13 +237,18 @@ impl<L: Lang> Machine<L> {
         }
     }
 
-    /// Inlined with `n` known, one value at a time: the compiler then sees that the values
-    /// the rule matched as numbers need no dropping, where truncating called the drop of a
-    /// slice, which tests every value again.
+    /// Inlined with `n` known, one value at a time, where truncating called the drop of a
+    /// slice out of line. Each value is dropped where it lies: popped, it was first copied out
+    /// whole only to test whether it needs dropping.
     #[inline(always)]
     pub fn pop_n(&mut self, n: usize) {
         for _ in 0..n {
-            self.vals.pop();
+            let Some(last) = self.vals.len().checked_sub(1) else { return };
+            // SAFETY: the length first stops covering the slot, which is then dropped once.
+            unsafe {
+                self.vals.set_len(last);
+                std::ptr::drop_in_place(self.vals.as_mut_ptr().add(last));
+            }
         }
     }
 
@@ -297,17 +302,18 @@ impl<L: Lang> Machine<L> {
         put(&mut self.pending, i);
     }
 
-    /// The redex `i` as code: where it lies in the arena, when it was taken from there, so
-    /// that a context keeping it (a loop's label) does not copy it.
+    /// The redex `i` as the code a context keeps (a loop's label): by position when it was
+    /// taken from the arena, so that it is not copied. Made directly rather than converted from a
+    /// [`Code`], whose large value went through memory and was read back in wider pieces than it
+    /// was written.
     #[inline(always)]
-    pub fn redex_code(&self, ar: &L::Arena, i: &L::Instr) -> Code<L::Instr> {
-        // The previous instruction of the current sequence, one index away with its cached start.
+    pub fn redex_cont(&self, ar: &L::Arena, i: &L::Instr) -> Cont<L::Instr> {
         if let (Some(s), Some(pc)) = (self.seq, self.pc.checked_sub(1)) {
             if std::ptr::eq(L::instrs(ar).item(self.seq_start + pc), i) {
-                return Code::At(s, pc);
+                return Cont::At(s, pc);
             }
         }
-        Code::One(i.clone())
+        boxed_cont(i)
     }
 
     /// Whether the innermost context has no instruction left.
@@ -342,10 +348,23 @@ impl<L: Lang> Machine<L> {
     /// in wider pieces than it was written, which stalls.
     #[inline(always)]
     pub fn enter(&mut self, ar: &L::Arena, ctx: L::Context, keep: usize, seq: Option<Seq<L::Instr>>) -> R<()> {
-        put(
-            &mut self.ctrl,
-            Entry { ctx, outer_val_base: self.val_base, outer_pending_base: self.pending_base, outer_seq: self.seq, outer_pc: self.pc },
-        );
+        let len = self.ctrl.len();
+        if len == self.ctrl.capacity() {
+            grow_one(&mut self.ctrl);
+        }
+        // Each field is stored into the slot by itself: an `Entry` assembled first was staged on
+        // the stack in narrow pieces and copied in wide ones, which stalls on every block entry.
+        // SAFETY: the slot is allocated and unused; every field is written before the length
+        // covers it.
+        unsafe {
+            let slot = self.ctrl.as_mut_ptr().add(len);
+            std::ptr::addr_of_mut!((*slot).ctx).write(ctx);
+            std::ptr::addr_of_mut!((*slot).outer_val_base).write(self.val_base);
+            std::ptr::addr_of_mut!((*slot).outer_pending_base).write(self.pending_base);
+            std::ptr::addr_of_mut!((*slot).outer_seq).write(self.seq);
+            std::ptr::addr_of_mut!((*slot).outer_pc).write(self.pc);
+            self.ctrl.set_len(len + 1);
+        }
         if self.ctrl.len() > self.limits.max_depth {
             self.ctrl.pop();
             return Err(exhausted());
@@ -482,6 +501,21 @@ pub fn put<V>(vals: &mut Vec<V>, v: V) {
 #[inline(never)]
 fn put_slow<V>(vals: &mut Vec<V>, v: V) {
     vals.push(v);
+}
+
+/// One instruction as a context's code, out of line: only a redex that was not taken from the
+/// arena needs it.
+#[cold]
+#[inline(never)]
+fn boxed_cont<I: Clone>(i: &I) -> Cont<I> {
+    Cont::Other(Box::new([i.clone()]))
+}
+
+/// Makes room for one more element, out of line.
+#[cold]
+#[inline(never)]
+fn grow_one<V>(vals: &mut Vec<V>) {
+    vals.reserve(1);
 }
 
 /// Drops the scheduled instructions above `base`. Usually there are none, and truncating

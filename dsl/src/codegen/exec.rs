@@ -1552,8 +1552,12 @@ impl Gen<'_> {
                     ExpKind::List(xs) => xs.len() == 1 && again(&xs[0]),
                     _ => again(a),
                 };
-                let code = if is_redex { "m_.redex_code(ar_, redex_)".to_string() } else { self.rhs_instrs(fx, a, &instr_ty)? };
-                let _ = writeln!(body, "let {t}: Cont<Instr> = Cont::from({code});");
+                if is_redex {
+                    let _ = writeln!(body, "let {t}: Cont<Instr> = m_.redex_cont(ar_, redex_);");
+                } else {
+                    let code = self.rhs_instrs(fx, a, &instr_ty)?;
+                    let _ = writeln!(body, "let {t}: Cont<Instr> = Cont::from({code});");
+                }
                 fields.push(t);
             } else {
                 let code = fx.view_as(a, st)?;
