@@ -2318,7 +2318,7 @@ fn rule_64(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     m_.drop_below(keep_, below_);
     let _ = keep_;
     m_.discard_code();
-    let left_ = m_.leave(ar_)?;
+    let left_ = m_.leave()?;
     let EvalCtx::Label(_, code_8) = left_ else { unreachable!("the context matched above") };
     m_.schedule_code(ar_, code_8.into());
     Ok(())
@@ -2338,7 +2338,7 @@ fn rule_65(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let keep_ = m_.height();
     let _ = keep_;
     m_.discard_code();
-    let left_ = m_.leave(ar_)?;
+    let left_ = m_.leave()?;
     restore(m_, left_);
     m_.schedule_code(ar_, code_6.into());
     Ok(())
@@ -2356,7 +2356,7 @@ fn rule_66(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let keep_ = m_.height();
     let _ = keep_;
     m_.discard_code();
-    let left_ = m_.leave(ar_)?;
+    let left_ = m_.leave()?;
     restore(m_, left_);
     m_.schedule_code(ar_, code_5.into());
     Ok(())
@@ -2527,7 +2527,7 @@ fn rule_75(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let keep_ = m_.height();
     let _ = keep_;
     m_.discard_code();
-    let left_ = m_.leave(ar_)?;
+    let left_ = m_.leave()?;
     restore(m_, left_);
     m_.schedule_code(ar_, code_6.into());
     Ok(())
@@ -2545,7 +2545,7 @@ fn rule_76(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let keep_ = m_.height();
     let _ = keep_;
     m_.discard_code();
-    let left_ = m_.leave(ar_)?;
+    let left_ = m_.leave()?;
     restore(m_, left_);
     m_.schedule_code(ar_, code_5.into());
     Ok(())
@@ -2567,7 +2567,7 @@ fn rule_77(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     m_.pop_n(m_.height().min(m_.height()));
     let _ = keep_;
     m_.discard_code();
-    let left_ = m_.leave(ar_)?;
+    let left_ = m_.leave()?;
     restore(m_, left_);
     m_.schedule_code(ar_, code_7.into());
     m_.note = Some("null function reference".into());
@@ -2600,7 +2600,7 @@ fn rule_78(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     m_.drop_below(keep_, below_);
     let _ = keep_;
     m_.discard_code();
-    let left_ = m_.leave(ar_)?;
+    let left_ = m_.leave()?;
     restore(m_, left_);
     m_.schedule_code(ar_, code_14.into());
     Ok(())
@@ -2622,7 +2622,7 @@ fn rule_79(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     m_.drop_below(keep_, below_);
     let _ = keep_;
     m_.discard_code();
-    let left_ = m_.leave(ar_)?;
+    let left_ = m_.leave()?;
     restore(m_, left_);
     Ok(())
 }
@@ -2639,7 +2639,7 @@ fn rule_80(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let keep_ = m_.height();
     let _ = keep_;
     m_.discard_code();
-    let left_ = m_.leave(ar_)?;
+    let left_ = m_.leave()?;
     restore(m_, left_);
     m_.schedule_code(ar_, code_5.into());
     Ok(())
@@ -2656,7 +2656,7 @@ fn rule_81(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let keep_ = m_.height();
     let _ = keep_;
     m_.discard_code();
-    let left_ = m_.leave(ar_)?;
+    let left_ = m_.leave()?;
     restore(m_, left_);
     m_.schedule_code(ar_, code_4.into());
     Ok(())
@@ -2718,7 +2718,7 @@ fn rule_84(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let code_6 = Code::One(Instr::ThrowRef);
     let keep_ = m_.height();
     let _ = keep_;
-    let left_ = m_.leave(ar_)?;
+    let left_ = m_.leave()?;
     restore(m_, left_);
     m_.schedule_code(ar_, code_6.into());
     Ok(())
@@ -2739,7 +2739,7 @@ fn rule_85(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let code_5 = Code::One(Instr::ThrowRef);
     let keep_ = m_.height();
     let _ = keep_;
-    let left_ = m_.leave(ar_)?;
+    let left_ = m_.leave()?;
     restore(m_, left_);
     m_.schedule_code(ar_, code_5.into());
     Ok(())
@@ -2762,7 +2762,7 @@ fn rule_86(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let code_7 = Code::One(Instr::ThrowRef);
     let keep_ = m_.height();
     let _ = keep_;
-    let left_ = m_.leave(ar_)?;
+    let left_ = m_.leave()?;
     restore(m_, left_);
     m_.schedule_code(ar_, code_7.into());
     Ok(())
@@ -2798,7 +2798,7 @@ fn rule_87(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let keep_ = 0usize;
     m_.pop_n(m_.height().min(0usize + 1usize));
     let _ = keep_;
-    let left_ = m_.leave(ar_)?;
+    let left_ = m_.leave()?;
     restore(m_, left_);
     for v_ in push_22 { m_.push(v_)?; }
     m_.schedule_code(ar_, code_23.into());
@@ -2836,7 +2836,7 @@ fn rule_88(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let keep_ = 0usize;
     m_.pop_n(m_.height().min(0usize + 1usize));
     let _ = keep_;
-    let left_ = m_.leave(ar_)?;
+    let left_ = m_.leave()?;
     restore(m_, left_);
     for v_ in push_22 { m_.push(v_)?; }
     m_.push(push_23)?;
@@ -2868,7 +2868,7 @@ fn rule_89(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let keep_ = 0usize;
     m_.pop_n(m_.height().min(0usize + 1usize));
     let _ = keep_;
-    let left_ = m_.leave(ar_)?;
+    let left_ = m_.leave()?;
     restore(m_, left_);
     m_.schedule_code(ar_, code_9.into());
     Ok(())
@@ -2897,7 +2897,7 @@ fn rule_90(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let code_9 = Code::One(Instr::Br(l));
     let keep_ = m_.height();
     let _ = keep_;
-    let left_ = m_.leave(ar_)?;
+    let left_ = m_.leave()?;
     restore(m_, left_);
     m_.schedule_code(ar_, code_9.into());
     Ok(())
@@ -2927,7 +2927,7 @@ fn rule_91(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let code_10 = Code::One(Instr::ThrowRef);
     let keep_ = m_.height();
     let _ = keep_;
-    let left_ = m_.leave(ar_)?;
+    let left_ = m_.leave()?;
     restore(m_, left_);
     m_.enter(ar_, EvalCtx::Handler(cf_8, cf_9), keep_, None)?;
     m_.schedule_code(ar_, code_10.into());
@@ -2966,7 +2966,7 @@ fn rule_93(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let code_4 = Code::One(Instr::Trap);
     let keep_ = m_.height();
     let _ = keep_;
-    let left_ = m_.leave(ar_)?;
+    let left_ = m_.leave()?;
     restore(m_, left_);
     m_.schedule_code(ar_, code_4.into());
     Ok(())
@@ -2983,7 +2983,7 @@ fn rule_94(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let code_3 = Code::One(Instr::Trap);
     let keep_ = m_.height();
     let _ = keep_;
-    let left_ = m_.leave(ar_)?;
+    let left_ = m_.leave()?;
     restore(m_, left_);
     m_.schedule_code(ar_, code_3.into());
     Ok(())
@@ -3001,7 +3001,7 @@ fn rule_95(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let code_3 = Code::One(Instr::Trap);
     let keep_ = m_.height();
     let _ = keep_;
-    let left_ = m_.leave(ar_)?;
+    let left_ = m_.leave()?;
     restore(m_, left_);
     m_.schedule_code(ar_, code_3.into());
     Ok(())
@@ -5868,7 +5868,7 @@ fn rule_200(m_: &mut Machine<Wasm>, ar_: &Ctx) -> R<()> {
     let val_4 = m_.rest(0usize)?;
     let keep_ = m_.height();
     let _ = keep_;
-    let left_ = m_.leave(ar_)?;
+    let left_ = m_.leave()?;
     restore(m_, left_);
     Ok(())
 }
@@ -5884,7 +5884,7 @@ fn rule_201(m_: &mut Machine<Wasm>, ar_: &Ctx) -> R<()> {
     wspec_runtime::check(m_.height() == 0usize + n_3)?;
     let keep_ = m_.height();
     let _ = keep_;
-    let left_ = m_.leave(ar_)?;
+    let left_ = m_.leave()?;
     restore(m_, left_);
     Ok(())
 }
@@ -5896,7 +5896,7 @@ fn rule_202(m_: &mut Machine<Wasm>, ar_: &Ctx) -> R<()> {
     let val_3 = m_.rest(0usize)?;
     let keep_ = m_.height();
     let _ = keep_;
-    let left_ = m_.leave(ar_)?;
+    let left_ = m_.leave()?;
     restore(m_, left_);
     Ok(())
 }

@@ -86,6 +86,18 @@ impl<T> Arena<T> {
         &self.items[at as usize]
     }
 
+    /// Where a sequence starts and ends among all elements.
+    #[inline]
+    pub fn bounds(&self, seq: Seq<T>) -> (u32, u32) {
+        let (start, len) = self.ranges[seq.index as usize];
+        (start, start + len)
+    }
+
+    /// The elements from one absolute position to another.
+    pub fn range(&self, from: u32, to: u32) -> &[T] {
+        &self.items[from as usize..to as usize]
+    }
+
     pub fn len(&self, seq: Seq<T>) -> usize {
         self.ranges[seq.index as usize].1 as usize
     }

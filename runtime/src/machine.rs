@@ -8,7 +8,7 @@
 //!
 //! - the values on the operand stack above `val_base`, then
 //! - the scheduled instructions in `pending` above `pending_base` (the last one is next), then
-//! - the rest of an arena sequence, `seq` from `pc`.
+//! - the rest of an arena sequence: the arena's elements from `ip` to `end`.
 //!
 //! Nothing here knows any instruction: the generated [`Lang::step`] applies exactly one rule to
 //! the next instruction of the innermost context, and [`Lang::exit`] one rule to a context whose
@@ -58,8 +58,9 @@ pub struct Entry<L: Lang> {
     /// The enclosing context's position, restored when this one is left.
     pub outer_val_base: usize,
     pub outer_pending_base: usize,
-    pub outer_seq: Option<Seq<L::Instr>>,
-    pub outer_pc: u32,
+    pub outer_ip: u32,
+    pub outer_start: u32,
+    pub outer_end: u32,
 }
 
 /// Explicit limits: running into one is an error with a message, never a crash.
@@ -99,13 +100,13 @@ pub struct Machine<L: Lang> {
     pub pending: Vec<L::Instr>,
     pub pending_base: usize,
     pub val_base: usize,
-    /// The arena sequence the innermost context runs, if any.
-    pub seq: Option<Seq<L::Instr>>,
-    pub pc: u32,
-    /// The length of `seq` (cached).
-    pub seq_len: u32,
-    /// Where `seq` starts in the arena (cached), so that the next instruction is one index away.
-    pub seq_start: u32,
+    /// The arena sequence the innermost context runs, by absolute positions in the arena: the
+    /// next instruction (`ip`), and where the sequence starts and ends (all 0 when there is
+    /// none). Absolute, so that the next instruction is one index away and a context restores
+    /// them without looking its sequence up.
+    pub ip: u32,
+    pub start: u32,
+    pub end: u32,
     pub state: L::State,
     pub limits: Limits,
     /// Steps taken so far (rules applied).
@@ -116,6 +117,10 @@ pub struct Machine<L: Lang> {
     /// The failure of the rule that said [`FAILED`].
     pub failure: Option<Fail>,
 }
+
+/// What sees each rule applied, with the instruction it reduced (`None` when a context was
+/// left).
+pub type Trace<'a, I> = dyn FnMut(&'static str, Option<&I>) + 'a;
 
 /// How a run ended.
 #[derive(Debug, PartialEq, Eq)]
@@ -143,10 +148,9 @@ impl<L: Lang> Machine<L> {
             pending: Vec::new(),
             pending_base: 0,
             val_base: 0,
-            seq: None,
-            pc: 0,
-            seq_len: 0,
-            seq_start: 0,
+            ip: 0,
+            start: 0,
+            end: 0,
             state,
             limits,
             steps: 0,
@@ -162,25 +166,19 @@ impl<L: Lang> Machine<L> {
 
     /// Starts running an arena sequence at the top level.
     pub fn load_seq(&mut self, ar: &L::Arena, seq: Seq<L::Instr>) {
-        self.set_seq(ar, Some(seq), 0);
+        self.set_seq(ar, Some(seq));
     }
 
-    /// Makes `seq` the innermost context's arena sequence, continuing at `pc`.
+    /// Makes `seq` the innermost context's arena sequence, from its start.
     #[inline(always)]
-    fn set_seq(&mut self, ar: &L::Arena, seq: Option<Seq<L::Instr>>, pc: u32) {
-        self.seq = seq;
-        self.pc = pc;
-        match seq {
-            Some(s) => {
-                let arena = L::instrs(ar);
-                self.seq_start = arena.start(s);
-                self.seq_len = arena.len(s) as u32;
-            }
-            None => {
-                self.seq_start = 0;
-                self.seq_len = 0;
-            }
-        }
+    fn set_seq(&mut self, ar: &L::Arena, seq: Option<Seq<L::Instr>>) {
+        let (start, end) = match seq {
+            Some(s) => L::instrs(ar).bounds(s),
+            None => (0, 0),
+        };
+        self.ip = start;
+        self.start = start;
+        self.end = end;
     }
 
     // -----------------------------------------------------------------------------------------
@@ -284,13 +282,14 @@ impl<L: Lang> Machine<L> {
             Code::Nil => {}
             Code::One(i) => self.schedule_instr(i),
             Code::Many(v) => self.pending.extend(v.into_iter().rev()),
-            Code::At(s, pc) => {
-                // Back where the instruction was taken from (a loop's label continues with the
-                // loop itself): running it from there is running it next.
-                if self.seq == Some(s) && self.pc == pc + 1 && self.pending.len() == self.pending_base {
-                    self.pc = pc;
+            Code::At(at) => {
+                // Back where the instruction was taken from, in the same sequence (a loop's
+                // label continues with the loop itself): running it from there is running it
+                // next.
+                if self.ip == at + 1 && self.ip > self.start && self.pending.len() == self.pending_base {
+                    self.ip = at;
                 } else {
-                    put(&mut self.pending, L::instrs(ar).get(s)[pc as usize].clone());
+                    put(&mut self.pending, L::instrs(ar).item(at).clone());
                 }
             }
         }
@@ -308,10 +307,8 @@ impl<L: Lang> Machine<L> {
     /// was written.
     #[inline(always)]
     pub fn redex_cont(&self, ar: &L::Arena, i: &L::Instr) -> Cont<L::Instr> {
-        if let (Some(s), Some(pc)) = (self.seq, self.pc.checked_sub(1)) {
-            if std::ptr::eq(L::instrs(ar).item(self.seq_start + pc), i) {
-                return Cont::At(s, pc);
-            }
+        if self.ip > self.start && std::ptr::eq(L::instrs(ar).item(self.ip - 1), i) {
+            return Cont::At(self.ip - 1);
         }
         boxed_cont(i)
     }
@@ -319,14 +316,14 @@ impl<L: Lang> Machine<L> {
     /// Whether the innermost context has no instruction left.
     #[inline]
     pub fn code_done(&self) -> bool {
-        self.pending.len() == self.pending_base && self.pc >= self.seq_len
+        self.pending.len() == self.pending_base && self.ip >= self.end
     }
 
     /// Drops the instructions left in the innermost context.
     #[inline]
     pub fn discard_code(&mut self) {
         drop_pending(&mut self.pending, self.pending_base);
-        self.pc = self.seq_len;
+        self.ip = self.end;
     }
 
     /// The innermost context.
@@ -361,8 +358,9 @@ impl<L: Lang> Machine<L> {
             std::ptr::addr_of_mut!((*slot).ctx).write(ctx);
             std::ptr::addr_of_mut!((*slot).outer_val_base).write(self.val_base);
             std::ptr::addr_of_mut!((*slot).outer_pending_base).write(self.pending_base);
-            std::ptr::addr_of_mut!((*slot).outer_seq).write(self.seq);
-            std::ptr::addr_of_mut!((*slot).outer_pc).write(self.pc);
+            std::ptr::addr_of_mut!((*slot).outer_ip).write(self.ip);
+            std::ptr::addr_of_mut!((*slot).outer_start).write(self.start);
+            std::ptr::addr_of_mut!((*slot).outer_end).write(self.end);
             self.ctrl.set_len(len + 1);
         }
         if self.ctrl.len() > self.limits.max_depth {
@@ -372,22 +370,24 @@ impl<L: Lang> Machine<L> {
         let val_base = self.vals.len() - keep;
         self.val_base = val_base;
         self.pending_base = self.pending.len();
-        self.set_seq(ar, seq, 0);
+        self.set_seq(ar, seq);
         Ok(())
     }
 
     /// Leaves the innermost context: its remaining code is dropped, its values stay (they now
     /// belong to the enclosing context). Returns what the context held.
     #[inline(always)]
-    pub fn leave(&mut self, ar: &L::Arena) -> R<L::Context> {
+    pub fn leave(&mut self) -> R<L::Context> {
         // The positions are read where the entry lies: read from a popped copy, they straddled
         // the pieces it was copied in, which stalls.
         let e = self.ctrl.last().ok_or_else(Fail::soft)?;
-        let (val_base, pending_base, seq, pc) = (e.outer_val_base, e.outer_pending_base, e.outer_seq, e.outer_pc);
+        let (val_base, pending_base, ip, start, end) = (e.outer_val_base, e.outer_pending_base, e.outer_ip, e.outer_start, e.outer_end);
         drop_pending(&mut self.pending, self.pending_base);
         self.val_base = val_base;
         self.pending_base = pending_base;
-        self.set_seq(ar, seq, pc);
+        self.ip = ip;
+        self.start = start;
+        self.end = end;
         self.ctrl.pop().map(|e| e.ctx).ok_or_else(Fail::soft)
     }
 
@@ -402,9 +402,9 @@ impl<L: Lang> Machine<L> {
                 None => Next::End,
             };
         }
-        if self.pc < self.seq_len {
-            let at = self.seq_start + self.pc;
-            self.pc += 1;
+        if self.ip < self.end {
+            let at = self.ip;
+            self.ip += 1;
             return Next::Arena(at);
         }
         Next::End
@@ -412,43 +412,55 @@ impl<L: Lang> Machine<L> {
 
     /// Runs until nothing is left or nothing applies. `trace` sees each rule applied with the
     /// instruction it reduced (`None` when a context was left).
-    pub fn run(&mut self, ar: &L::Arena, mut trace: Option<&mut dyn FnMut(&'static str, Option<&L::Instr>)>) -> R<Stop> {
+    pub fn run(&mut self, ar: &L::Arena, trace: Option<&mut Trace<'_, L::Instr>>) -> R<Stop> {
+        // The step count lives in a register while running.
+        let mut steps = self.steps;
+        let stop = match trace {
+            None => self.drive::<false>(ar, &mut |_, _| {}, &mut steps),
+            Some(t) => self.drive::<true>(ar, t, &mut steps),
+        };
+        self.steps = steps;
+        stop
+    }
+
+    /// The driver loop; without `TRACE`, it does not test for a trace on every step.
+    #[inline(always)]
+    fn drive<const TRACE: bool>(&mut self, ar: &L::Arena, trace: &mut Trace<'_, L::Instr>, steps: &mut u64) -> R<Stop> {
         let fuel = self.limits.fuel.unwrap_or(u64::MAX);
         loop {
-            if self.steps >= fuel {
+            if *steps >= fuel {
                 return Err(Fail::msg(0, OUT_OF_FUEL));
             }
             match self.next() {
-                Next::Pending(i) => match L::step(self, ar, &i) {
-                    VALUE => {}
-                    STUCK => {
+                Next::Pending(i) => {
+                    let rule = L::step(self, ar, &i);
+                    // One test for the usual outcome: a rule applied, or a value was pushed.
+                    if rule < FAILED {
+                        *steps += u64::from(rule != VALUE);
+                        if TRACE && rule != VALUE {
+                            trace(L::rule_name(rule), Some(&i));
+                        }
+                    } else if rule == STUCK {
                         // Put the instruction back so that the configuration shows it.
                         self.pending.push(i);
                         return Ok(Stop::Stuck);
+                    } else {
+                        return Err(self.take_failure());
                     }
-                    FAILED => return Err(self.take_failure()),
-                    rule => {
-                        self.steps += 1;
-                        if let Some(t) = trace.as_mut() {
-                            t(L::rule_name(rule), Some(&i));
-                        }
-                    }
-                },
+                }
                 Next::Arena(at) => {
                     let i = L::instrs(ar).item(at);
-                    match L::step(self, ar, i) {
-                        VALUE => {}
-                        STUCK => {
-                            self.pc = at - self.seq_start;
-                            return Ok(Stop::Stuck);
+                    let rule = L::step(self, ar, i);
+                    if rule < FAILED {
+                        *steps += u64::from(rule != VALUE);
+                        if TRACE && rule != VALUE {
+                            trace(L::rule_name(rule), Some(i));
                         }
-                        FAILED => return Err(self.take_failure()),
-                        rule => {
-                            self.steps += 1;
-                            if let Some(t) = trace.as_mut() {
-                                t(L::rule_name(rule), Some(i));
-                            }
-                        }
+                    } else if rule == STUCK {
+                        self.ip = at;
+                        return Ok(Stop::Stuck);
+                    } else {
+                        return Err(self.take_failure());
                     }
                 }
                 Next::End => {
@@ -459,9 +471,9 @@ impl<L: Lang> Machine<L> {
                         STUCK => return Ok(Stop::Stuck),
                         FAILED => return Err(self.take_failure()),
                         rule => {
-                            self.steps += 1;
-                            if let Some(t) = trace.as_mut() {
-                                t(L::rule_name(rule), None);
+                            *steps += 1;
+                            if TRACE {
+                                trace(L::rule_name(rule), None);
                             }
                         }
                     }
@@ -473,9 +485,7 @@ impl<L: Lang> Machine<L> {
     /// The instructions left at the top level (after a stop), next first.
     pub fn remaining(&self, ar: &L::Arena) -> Vec<L::Instr> {
         let mut out: Vec<L::Instr> = self.pending[self.pending_base..].iter().rev().cloned().collect();
-        if let Some(s) = self.seq {
-            out.extend(L::instrs(ar).get(s)[self.pc as usize..].iter().cloned());
-        }
+        out.extend(L::instrs(ar).range(self.ip, self.end).iter().cloned());
         out
     }
 }
@@ -540,7 +550,8 @@ pub enum Code<I> {
     Nil,
     One(I),
     Many(Vec<I>),
-    At(Seq<I>, u32),
+    /// The arena's element at this absolute position.
+    At(u32),
 }
 
 impl<I: Clone> Code<I> {
@@ -570,10 +581,7 @@ impl<I> Code<I> {
             Code::Nil => &[],
             Code::One(i) => std::slice::from_ref(i),
             Code::Many(v) => v,
-            Code::At(s, pc) => {
-                let pc = *pc as usize;
-                &arena.get(*s)[pc..pc + 1]
-            }
+            Code::At(at) => std::slice::from_ref(arena.item(*at)),
         }
     }
 }
@@ -590,7 +598,8 @@ impl<I> From<Vec<I>> for Code<I> {
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum Cont<I> {
     Nil,
-    At(Seq<I>, u32),
+    /// The arena's element at this absolute position.
+    At(u32),
     Other(Box<[I]>),
 }
 
@@ -599,7 +608,7 @@ impl<I> From<Code<I>> for Cont<I> {
     fn from(code: Code<I>) -> Self {
         match code {
             Code::Nil => Cont::Nil,
-            Code::At(s, pc) => Cont::At(s, pc),
+            Code::At(at) => Cont::At(at),
             Code::One(i) => Cont::Other(Box::new([i])),
             Code::Many(v) => Cont::Other(v.into_boxed_slice()),
         }
@@ -611,7 +620,7 @@ impl<I> From<Cont<I>> for Code<I> {
     fn from(cont: Cont<I>) -> Self {
         match cont {
             Cont::Nil => Code::Nil,
-            Cont::At(s, pc) => Code::At(s, pc),
+            Cont::At(at) => Code::At(at),
             Cont::Other(b) => Code::from_vec(b.into_vec()),
         }
     }
@@ -623,10 +632,7 @@ impl<I> Cont<I> {
     pub fn view<'a>(&'a self, arena: &'a Arena<I>) -> &'a [I] {
         match self {
             Cont::Nil => &[],
-            Cont::At(s, pc) => {
-                let pc = *pc as usize;
-                &arena.get(*s)[pc..pc + 1]
-            }
+            Cont::At(at) => std::slice::from_ref(arena.item(*at)),
             Cont::Other(b) => b,
         }
     }

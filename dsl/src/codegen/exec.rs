@@ -869,7 +869,7 @@ impl Gen<'_> {
             let _ = writeln!(commit, "m_.discard_code();");
         }
         if s.ctx.is_some() {
-            let _ = writeln!(commit, "let left_ = m_.leave(ar_)?;\nrestore(m_, left_);");
+            let _ = writeln!(commit, "let left_ = m_.leave()?;\nrestore(m_, left_);");
         }
         // The right side is computed last: what it names once may move, unless a trap message
         // prints it after.
