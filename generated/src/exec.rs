@@ -590,7 +590,6 @@ fn rule_17(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let arg_4 = vec![];
     let keep_ = 0usize;
     let popped_ = 0usize - keep_;
-    m_.pop_n(popped_);
     let _ = keep_;
     defs::with_elem(ar_, &mut m_.state, arg_3, arg_4)?;
     Ok(())
@@ -1087,7 +1086,6 @@ fn rule_30(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let arg_4 = vec![];
     let keep_ = 0usize;
     let popped_ = 0usize - keep_;
-    m_.pop_n(popped_);
     let _ = keep_;
     defs::with_data(ar_, &mut m_.state, arg_3, arg_4)?;
     Ok(())
@@ -2164,7 +2162,6 @@ fn rule_57(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     m_.schedule_instr(Instr::Trap);
     let keep_ = 0usize;
     let popped_ = 0usize - keep_;
-    m_.pop_n(popped_);
     let _ = keep_;
     m_.note = Some("unreachable".into());
     Ok(())
@@ -2177,7 +2174,6 @@ fn rule_58(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let Instr::Nop = redex_ else { return Err(wspec_runtime::Fail::soft()) };
     let keep_ = 0usize;
     let popped_ = 0usize - keep_;
-    m_.pop_n(popped_);
     let _ = keep_;
     Ok(())
 }
@@ -4416,7 +4412,6 @@ fn rule_151(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let code_8 = Code::One(Instr::CallRef(conv::deftype_to_typeuse((*wspec_runtime::seq::at(&(*z).0.funcs, wspec_runtime::num::wide(a)?)?).type_.clone())));
     let keep_ = 0usize;
     let popped_ = 0usize - keep_;
-    m_.pop_n(popped_);
     let _ = keep_;
     m_.push(push_7)?;
     m_.schedule_code(ar_, code_8.into());
@@ -4548,7 +4543,6 @@ fn rule_156(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let code_8 = Code::One(Instr::ReturnCallRef(conv::deftype_to_typeuse((*wspec_runtime::seq::at(&(*z).0.funcs, wspec_runtime::num::wide(a)?)?).type_.clone())));
     let keep_ = 0usize;
     let popped_ = 0usize - keep_;
-    m_.pop_n(popped_);
     let _ = keep_;
     m_.push(push_7)?;
     m_.schedule_code(ar_, code_8.into());
@@ -4717,12 +4711,10 @@ fn rule_162(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let x = cp_2;
     let Some(o_11) = (&(*wspec_runtime::seq::at(&(*z).1.locals, wspec_runtime::num::wide((x))?)?)) else { return Err(wspec_runtime::Fail::soft()) };
     let val = o_11;
-    let push_12 = (*val).clone();
     let keep_ = 0usize;
     let popped_ = 0usize - keep_;
-    m_.pop_n(popped_);
     let _ = keep_;
-    m_.push(push_12)?;
+    wspec_runtime::machine::push_with(&mut m_.vals, m_.limits.max_values, || (*val).clone())?;
     Ok(())
 }
 
@@ -4735,12 +4727,10 @@ fn rule_163(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let cp_2 = (*f_1).clone();
     let x = cp_2;
     let val = (&(*wspec_runtime::seq::at(&(*z).0.globals, wspec_runtime::num::wide((*wspec_runtime::seq::at(&(*z).1.module.globals, wspec_runtime::num::wide((x))?)?))?)?).value);
-    let push_19 = (*val).clone();
     let keep_ = 0usize;
     let popped_ = 0usize - keep_;
-    m_.pop_n(popped_);
     let _ = keep_;
-    m_.push(push_19)?;
+    wspec_runtime::machine::push_with(&mut m_.vals, m_.limits.max_values, || (*val).clone())?;
     Ok(())
 }
 
@@ -4813,7 +4803,6 @@ fn rule_166(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let push_31 = Val::Num_(Num_(conv::addrtype_to_numtype(at), Num::Inn(wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(n)?)?)));
     let keep_ = 0usize;
     let popped_ = 0usize - keep_;
-    m_.pop_n(popped_);
     let _ = keep_;
     m_.push(push_31)?;
     Ok(())
@@ -4971,7 +4960,6 @@ fn rule_171(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let push_30 = Val::Num_(Num_(conv::addrtype_to_numtype(at), Num::Inn(wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(n)?)?)));
     let keep_ = 0usize;
     let popped_ = 0usize - keep_;
-    m_.pop_n(popped_);
     let _ = keep_;
     m_.push(push_30)?;
     Ok(())
@@ -4988,7 +4976,6 @@ fn rule_172(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let push_7 = Val::Ref(Ref::RefFuncAddr((*wspec_runtime::seq::at(&(*z).1.module.funcs, wspec_runtime::num::wide(x)?)?)));
     let keep_ = 0usize;
     let popped_ = 0usize - keep_;
-    m_.pop_n(popped_);
     let _ = keep_;
     m_.push(push_7)?;
     Ok(())
@@ -5107,7 +5094,6 @@ fn rule_177(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     m_.schedule_instr(Instr::StructNew(x));
     let keep_ = 0usize;
     let popped_ = 0usize - keep_;
-    m_.pop_n(popped_);
     let _ = keep_;
     for v_ in push_28 { m_.push(v_)?; }
     Ok(())

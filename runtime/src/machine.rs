@@ -528,6 +528,27 @@ fn grow_one<V>(vals: &mut Vec<V>) {
     vals.reserve(1);
 }
 
+/// Pushes the value that `make` makes, made only once the stack has room, straight into its
+/// slot; or fails with "call stack exhausted" when `vals` holds `max` values already. A free
+/// function of the stack alone, so that `make` may read the rest of the machine (the state).
+#[inline(always)]
+pub fn push_with<V>(vals: &mut Vec<V>, max: usize, make: impl FnOnce() -> V) -> R<()> {
+    let len = vals.len();
+    if len >= max {
+        return Err(exhausted());
+    }
+    if len == vals.capacity() {
+        grow_one(vals);
+    }
+    // SAFETY: the slot is allocated (room was made above) and unused; it is written before the
+    // length covers it.
+    unsafe {
+        vals.as_mut_ptr().add(len).write(make());
+        vals.set_len(len + 1);
+    }
+    Ok(())
+}
+
 /// Drops the scheduled instructions above `base`. Usually there are none, and truncating
 /// would still call the drop of an empty slice out of line.
 #[inline(always)]

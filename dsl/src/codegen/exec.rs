@@ -847,7 +847,11 @@ impl Gen<'_> {
                 let kept_size = if kept.is_empty() { "0usize".to_string() } else { kept.join(" + ") };
                 let _ = writeln!(commit, "let keep_ = {kept_size};");
                 let _ = writeln!(commit, "let popped_ = {total_popped} - keep_;");
-                let _ = writeln!(commit, "m_.pop_n(popped_);");
+                // A rule without operands pops nothing: no call, which would borrow the machine
+                // (see `push_with` in `gen_rhs`).
+                if total_popped != "0usize" {
+                    let _ = writeln!(commit, "m_.pop_n(popped_);");
+                }
             }
             (Keep::Suffix(k), true) => {
                 let kept: Vec<String> = offsets.iter().take(*k).cloned().collect();
@@ -1396,6 +1400,17 @@ impl Gen<'_> {
                 RhsItem::Kept => {}
                 RhsItem::Push(e) => {
                     let (code, many) = self.rhs_values(fx, e, &val_ty)?;
+                    // The one value of a rule that changes nothing before it pushes
+                    // (`local.get`), made without a way to fail, is made after the stack has
+                    // room, straight into its slot. Made first, a copy of a value was staged on
+                    // the stack three times, to survive the calls that report a full stack or
+                    // grow it.
+                    let untouched = !commit.contains("m_.");
+                    let infallible = !code.contains('?') && !code.contains("return");
+                    if plan.items.len() == 1 && !many && untouched && infallible {
+                        after.push(format!("wspec_runtime::machine::push_with(&mut m_.vals, m_.limits.max_values, || {code})?;\n"));
+                        continue;
+                    }
                     let t = fx.fresh("push");
                     let _ = writeln!(body, "let {t} = {code};");
                     if many {
