@@ -283,10 +283,10 @@ fn rule_9(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let push_40 = Val::Num_(Num_(conv::addrtype_to_numtype(at), Num::Inn(wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(((*wspec_runtime::seq::at(&(*z).0.tables, wspec_runtime::num::wide((*wspec_runtime::seq::at(&(*z).1.module.tables, wspec_runtime::num::wide((x))?)?))?)?).refs.len() as u64))?)?)));
     let keep_ = 0usize;
     let popped_ = 0usize + 1usize + 1usize - keep_;
-    m_.pop_n(popped_);
+    m_.pop_n(popped_ - 1);
     let _ = keep_;
     defs::with_tableinst(ar_, &mut m_.state, arg_30, arg_31)?;
-    m_.push(push_40)?;
+    m_.replace_top(push_40);
     Ok(())
 }
 
@@ -311,9 +311,9 @@ fn rule_10(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let push_12 = Val::Num_(Num_(conv::addrtype_to_numtype(at), Num::Inn(wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(wspec_runtime::ok(wspec_runtime::builtins::inv_signed(defs::size(ar_, conv::addrtype_to_numtype(at))?, wspec_runtime::num::narrow::<i64>(wspec_runtime::num::sub(0, 1i128)?)?))?)?)?)));
     let keep_ = 0usize;
     let popped_ = 0usize + 1usize + 1usize - keep_;
-    m_.pop_n(popped_);
+    m_.pop_n(popped_ - 1);
     let _ = keep_;
-    m_.push(push_12)?;
+    m_.replace_top(push_12);
     Ok(())
 }
 
@@ -776,10 +776,10 @@ fn rule_22(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let push_38 = Val::Num_(Num_(conv::addrtype_to_numtype(at), Num::Inn(wspec_runtime::num::narrow::<u64>(wspec_runtime::num::div(wspec_runtime::num::wide(((*wspec_runtime::seq::at(&(*z).0.mems, wspec_runtime::num::wide((*wspec_runtime::seq::at(&(*z).1.module.mems, wspec_runtime::num::wide((x))?)?))?)?).bytes.len() as u64))?, wspec_runtime::num::wide(defs::pagesize(ar_)?)?)?)?)));
     let keep_ = 0usize;
     let popped_ = 0usize + 1usize - keep_;
-    m_.pop_n(popped_);
+    m_.pop_n(popped_ - 1);
     let _ = keep_;
     defs::with_meminst(ar_, &mut m_.state, arg_28, arg_29)?;
-    m_.push(push_38)?;
+    m_.replace_top(push_38);
     Ok(())
 }
 
@@ -801,9 +801,9 @@ fn rule_23(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let push_10 = Val::Num_(Num_(conv::addrtype_to_numtype(at), Num::Inn(wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(wspec_runtime::ok(wspec_runtime::builtins::inv_signed(defs::size(ar_, conv::addrtype_to_numtype(at))?, wspec_runtime::num::narrow::<i64>(wspec_runtime::num::sub(0, 1i128)?)?))?)?)?)));
     let keep_ = 0usize;
     let popped_ = 0usize + 1usize - keep_;
-    m_.pop_n(popped_);
+    m_.pop_n(popped_ - 1);
     let _ = keep_;
-    m_.push(push_10)?;
+    m_.replace_top(push_10);
     Ok(())
 }
 
@@ -2246,9 +2246,9 @@ fn rule_61(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let push_14 = (*val_2).clone();
     let keep_ = 0usize;
     let popped_ = 0usize + 1usize + 1usize + 1usize - keep_;
-    m_.pop_n(popped_);
+    m_.pop_n(popped_ - 1);
     let _ = keep_;
-    m_.push(push_14)?;
+    m_.replace_top(push_14);
     Ok(())
 }
 
@@ -3033,9 +3033,9 @@ fn rule_97(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let push_3 = Val::Num_(Num_(Numtype::I32, Num::Inn(1_u64)));
     let keep_ = 0usize;
     let popped_ = 0usize + 1usize - keep_;
-    m_.pop_n(popped_);
+    m_.pop_n(popped_ - 1);
     let _ = keep_;
-    m_.push(push_3)?;
+    m_.replace_top(push_3);
     Ok(())
 }
 
@@ -3050,9 +3050,9 @@ fn rule_98(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let push_3 = Val::Num_(Num_(Numtype::I32, Num::Inn(0_u64)));
     let keep_ = 0usize;
     let popped_ = 0usize + 1usize - keep_;
-    m_.pop_n(popped_);
+    m_.pop_n(popped_ - 1);
     let _ = keep_;
-    m_.push(push_3)?;
+    m_.replace_top(push_3);
     Ok(())
 }
 
@@ -3102,9 +3102,9 @@ fn rule_101(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let push_5 = Val::Num_(Num_(Numtype::I32, Num::Inn(1_u64)));
     let keep_ = 0usize;
     let popped_ = 0usize + 1usize + 1usize - keep_;
-    m_.pop_n(popped_);
+    m_.pop_n(popped_ - 1);
     let _ = keep_;
-    m_.push(push_5)?;
+    m_.replace_top(push_5);
     Ok(())
 }
 
@@ -3125,9 +3125,9 @@ fn rule_102(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let push_5 = Val::Num_(Num_(Numtype::I32, Num::Inn(1_u64)));
     let keep_ = 0usize;
     let popped_ = 0usize + 1usize + 1usize - keep_;
-    m_.pop_n(popped_);
+    m_.pop_n(popped_ - 1);
     let _ = keep_;
-    m_.push(push_5)?;
+    m_.replace_top(push_5);
     Ok(())
 }
 
@@ -3145,9 +3145,9 @@ fn rule_103(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let push_5 = Val::Num_(Num_(Numtype::I32, Num::Inn(0_u64)));
     let keep_ = 0usize;
     let popped_ = 0usize + 1usize + 1usize - keep_;
-    m_.pop_n(popped_);
+    m_.pop_n(popped_ - 1);
     let _ = keep_;
-    m_.push(push_5)?;
+    m_.replace_top(push_5);
     Ok(())
 }
 
@@ -3167,9 +3167,9 @@ fn rule_104(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let push_6 = Val::Ref(Ref::RefI31Num(wspec_runtime::num::cast::<_, u32>(wspec_runtime::ok(wspec_runtime::builtins::wrap(32_u64, 31_u64, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i)?)?))?)?));
     let keep_ = 0usize;
     let popped_ = 0usize + 1usize - keep_;
-    m_.pop_n(popped_);
+    m_.pop_n(popped_ - 1);
     let _ = keep_;
-    m_.push(push_6)?;
+    m_.replace_top(push_6);
     Ok(())
 }
 
@@ -3189,9 +3189,9 @@ fn rule_105(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let push_6 = Val::Ref(Ref::RefI31Num(wspec_runtime::num::cast::<_, u32>(wspec_runtime::ok(wspec_runtime::builtins::wrap(32_u64, 31_u64, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i)?)?))?)?));
     let keep_ = 0usize;
     let popped_ = 0usize + 1usize - keep_;
-    m_.pop_n(popped_);
+    m_.pop_n(popped_ - 1);
     let _ = keep_;
-    m_.push(push_6)?;
+    m_.replace_top(push_6);
     Ok(())
 }
 
@@ -3227,9 +3227,9 @@ fn rule_107(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let push_6 = Val::Num_(Num_(Numtype::I32, Num::Inn(wspec_runtime::num::cast::<_, u64>(defs::extend__(ar_, 31_u64, 32_u64, sx, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i)?)?)?)?)));
     let keep_ = 0usize;
     let popped_ = 0usize + 1usize - keep_;
-    m_.pop_n(popped_);
+    m_.pop_n(popped_ - 1);
     let _ = keep_;
-    m_.push(push_6)?;
+    m_.replace_top(push_6);
     Ok(())
 }
 
@@ -3272,9 +3272,9 @@ fn rule_109(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let push_3 = Val::Ref(Ref::RefNull(Heaptype::Absheaptype(Absheaptype::Extern)));
     let keep_ = 0usize;
     let popped_ = 0usize + 1usize - keep_;
-    m_.pop_n(popped_);
+    m_.pop_n(popped_ - 1);
     let _ = keep_;
-    m_.push(push_3)?;
+    m_.replace_top(push_3);
     Ok(())
 }
 
@@ -3290,9 +3290,9 @@ fn rule_110(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let push_3 = Val::Ref(Ref::RefExtern(Box::new((*ref_).clone())));
     let keep_ = 0usize;
     let popped_ = 0usize + 1usize - keep_;
-    m_.pop_n(popped_);
+    m_.pop_n(popped_ - 1);
     let _ = keep_;
-    m_.push(push_3)?;
+    m_.replace_top(push_3);
     Ok(())
 }
 
@@ -3307,9 +3307,9 @@ fn rule_111(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let push_3 = Val::Ref(Ref::RefNull(Heaptype::Absheaptype(Absheaptype::Any)));
     let keep_ = 0usize;
     let popped_ = 0usize + 1usize - keep_;
-    m_.pop_n(popped_);
+    m_.pop_n(popped_ - 1);
     let _ = keep_;
-    m_.push(push_3)?;
+    m_.replace_top(push_3);
     Ok(())
 }
 
@@ -3325,9 +3325,9 @@ fn rule_112(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let push_3 = conv::ref__to_val((*ref_).clone());
     let keep_ = 0usize;
     let popped_ = 0usize + 1usize - keep_;
-    m_.pop_n(popped_);
+    m_.pop_n(popped_ - 1);
     let _ = keep_;
-    m_.push(push_3)?;
+    m_.replace_top(push_3);
     Ok(())
 }
 
@@ -3348,9 +3348,9 @@ fn rule_113(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let push_7 = Val::Num_(Num_(nt, c));
     let keep_ = 0usize;
     let popped_ = 0usize + 1usize - keep_;
-    m_.pop_n(popped_);
+    m_.pop_n(popped_ - 1);
     let _ = keep_;
-    m_.push(push_7)?;
+    m_.replace_top(push_7);
     Ok(())
 }
 
@@ -3398,9 +3398,9 @@ fn rule_115(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let push_10 = Val::Num_(Num_(nt, c));
     let keep_ = 0usize;
     let popped_ = 0usize + 1usize + 1usize - keep_;
-    m_.pop_n(popped_);
+    m_.pop_n(popped_ - 1);
     let _ = keep_;
-    m_.push(push_10)?;
+    m_.replace_top(push_10);
     Ok(())
 }
 
@@ -3482,9 +3482,9 @@ fn rule_118(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let push_7 = Val::Num_(Num_(Numtype::I32, c));
     let keep_ = 0usize;
     let popped_ = 0usize + 1usize - keep_;
-    m_.pop_n(popped_);
+    m_.pop_n(popped_ - 1);
     let _ = keep_;
-    m_.push(push_7)?;
+    m_.replace_top(push_7);
     Ok(())
 }
 
@@ -3510,9 +3510,9 @@ fn rule_119(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let push_10 = Val::Num_(Num_(Numtype::I32, c));
     let keep_ = 0usize;
     let popped_ = 0usize + 1usize + 1usize - keep_;
-    m_.pop_n(popped_);
+    m_.pop_n(popped_ - 1);
     let _ = keep_;
-    m_.push(push_10)?;
+    m_.replace_top(push_10);
     Ok(())
 }
 
@@ -3534,9 +3534,9 @@ fn rule_120(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let push_8 = Val::Num_(Num_(nt_2, c));
     let keep_ = 0usize;
     let popped_ = 0usize + 1usize - keep_;
-    m_.pop_n(popped_);
+    m_.pop_n(popped_ - 1);
     let _ = keep_;
-    m_.push(push_8)?;
+    m_.replace_top(push_8);
     Ok(())
 }
 
@@ -3610,9 +3610,9 @@ fn rule_123(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let push_7 = Val::Vec__(Vec__(Vectype, v));
     let keep_ = 0usize;
     let popped_ = 0usize + 1usize - keep_;
-    m_.pop_n(popped_);
+    m_.pop_n(popped_ - 1);
     let _ = keep_;
-    m_.push(push_7)?;
+    m_.replace_top(push_7);
     Ok(())
 }
 
@@ -3641,9 +3641,9 @@ fn rule_124(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let push_10 = Val::Vec__(Vec__(Vectype, v));
     let keep_ = 0usize;
     let popped_ = 0usize + 1usize + 1usize - keep_;
-    m_.pop_n(popped_);
+    m_.pop_n(popped_ - 1);
     let _ = keep_;
-    m_.push(push_10)?;
+    m_.replace_top(push_10);
     Ok(())
 }
 
@@ -3678,9 +3678,9 @@ fn rule_125(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let push_13 = Val::Vec__(Vec__(Vectype, v));
     let keep_ = 0usize;
     let popped_ = 0usize + 1usize + 1usize + 1usize - keep_;
-    m_.pop_n(popped_);
+    m_.pop_n(popped_ - 1);
     let _ = keep_;
-    m_.push(push_13)?;
+    m_.replace_top(push_13);
     Ok(())
 }
 
@@ -3703,9 +3703,9 @@ fn rule_126(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let push_7 = Val::Num_(Num_(Numtype::I32, c));
     let keep_ = 0usize;
     let popped_ = 0usize + 1usize - keep_;
-    m_.pop_n(popped_);
+    m_.pop_n(popped_ - 1);
     let _ = keep_;
-    m_.push(push_7)?;
+    m_.replace_top(push_7);
     Ok(())
 }
 
@@ -3727,9 +3727,9 @@ fn rule_127(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let push_7 = Val::Vec__(Vec__(Vectype, v));
     let keep_ = 0usize;
     let popped_ = 0usize + 1usize - keep_;
-    m_.pop_n(popped_);
+    m_.pop_n(popped_ - 1);
     let _ = keep_;
-    m_.push(push_7)?;
+    m_.replace_top(push_7);
     Ok(())
 }
 
@@ -3757,9 +3757,9 @@ fn rule_128(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let push_10 = Val::Vec__(Vec__(Vectype, v));
     let keep_ = 0usize;
     let popped_ = 0usize + 1usize + 1usize - keep_;
-    m_.pop_n(popped_);
+    m_.pop_n(popped_ - 1);
     let _ = keep_;
-    m_.push(push_10)?;
+    m_.replace_top(push_10);
     Ok(())
 }
 
@@ -3793,9 +3793,9 @@ fn rule_129(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let push_13 = Val::Vec__(Vec__(Vectype, v));
     let keep_ = 0usize;
     let popped_ = 0usize + 1usize + 1usize + 1usize - keep_;
-    m_.pop_n(popped_);
+    m_.pop_n(popped_ - 1);
     let _ = keep_;
-    m_.push(push_13)?;
+    m_.replace_top(push_13);
     Ok(())
 }
 
@@ -3817,9 +3817,9 @@ fn rule_130(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let push_7 = Val::Num_(Num_(Numtype::I32, c));
     let keep_ = 0usize;
     let popped_ = 0usize + 1usize - keep_;
-    m_.pop_n(popped_);
+    m_.pop_n(popped_ - 1);
     let _ = keep_;
-    m_.push(push_7)?;
+    m_.replace_top(push_7);
     Ok(())
 }
 
@@ -3847,9 +3847,9 @@ fn rule_131(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let push_10 = Val::Vec__(Vec__(Vectype, v));
     let keep_ = 0usize;
     let popped_ = 0usize + 1usize + 1usize - keep_;
-    m_.pop_n(popped_);
+    m_.pop_n(popped_ - 1);
     let _ = keep_;
-    m_.push(push_10)?;
+    m_.replace_top(push_10);
     Ok(())
 }
 
@@ -3879,9 +3879,9 @@ fn rule_132(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let push_12 = Val::Vec__(Vec__(Vectype, v));
     let keep_ = 0usize;
     let popped_ = 0usize + 1usize + 1usize - keep_;
-    m_.pop_n(popped_);
+    m_.pop_n(popped_ - 1);
     let _ = keep_;
-    m_.push(push_12)?;
+    m_.replace_top(push_12);
     Ok(())
 }
 
@@ -3902,9 +3902,9 @@ fn rule_133(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let push_6 = Val::Num_(Num_(Numtype::I32, c));
     let keep_ = 0usize;
     let popped_ = 0usize + 1usize - keep_;
-    m_.pop_n(popped_);
+    m_.pop_n(popped_ - 1);
     let _ = keep_;
-    m_.push(push_6)?;
+    m_.replace_top(push_6);
     Ok(())
 }
 
@@ -3932,9 +3932,9 @@ fn rule_134(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let push_10 = Val::Vec__(Vec__(Vectype, v));
     let keep_ = 0usize;
     let popped_ = 0usize + 1usize + 1usize - keep_;
-    m_.pop_n(popped_);
+    m_.pop_n(popped_ - 1);
     let _ = keep_;
-    m_.push(push_10)?;
+    m_.replace_top(push_10);
     Ok(())
 }
 
@@ -3970,9 +3970,9 @@ fn rule_135(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let push_220 = Val::Vec__(Vec__(Vectype, v));
     let keep_ = 0usize;
     let popped_ = 0usize + 1usize + 1usize - keep_;
-    m_.pop_n(popped_);
+    m_.pop_n(popped_ - 1);
     let _ = keep_;
-    m_.push(push_220)?;
+    m_.replace_top(push_220);
     Ok(())
 }
 
@@ -3998,9 +3998,9 @@ fn rule_136(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let push_210 = Val::Vec__(Vec__(Vectype, v));
     let keep_ = 0usize;
     let popped_ = 0usize + 1usize - keep_;
-    m_.pop_n(popped_);
+    m_.pop_n(popped_ - 1);
     let _ = keep_;
-    m_.push(push_210)?;
+    m_.replace_top(push_210);
     Ok(())
 }
 
@@ -4034,9 +4034,9 @@ fn rule_137(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let push_17 = Val::Num_(Num_(nt, c));
     let keep_ = 0usize;
     let popped_ = 0usize + 1usize - keep_;
-    m_.pop_n(popped_);
+    m_.pop_n(popped_ - 1);
     let _ = keep_;
-    m_.push(push_17)?;
+    m_.replace_top(push_17);
     Ok(())
 }
 
@@ -4069,9 +4069,9 @@ fn rule_138(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let push_16 = Val::Num_(Num_(Numtype::I32, c));
     let keep_ = 0usize;
     let popped_ = 0usize + 1usize - keep_;
-    m_.pop_n(popped_);
+    m_.pop_n(popped_ - 1);
     let _ = keep_;
-    m_.push(push_16)?;
+    m_.replace_top(push_16);
     Ok(())
 }
 
@@ -4106,9 +4106,9 @@ fn rule_139(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let push_22 = Val::Vec__(Vec__(Vectype, v));
     let keep_ = 0usize;
     let popped_ = 0usize + 1usize + 1usize - keep_;
-    m_.pop_n(popped_);
+    m_.pop_n(popped_ - 1);
     let _ = keep_;
-    m_.push(push_22)?;
+    m_.replace_top(push_22);
     Ok(())
 }
 
@@ -4131,9 +4131,9 @@ fn rule_140(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let push_8 = Val::Vec__(Vec__(Vectype, v));
     let keep_ = 0usize;
     let popped_ = 0usize + 1usize - keep_;
-    m_.pop_n(popped_);
+    m_.pop_n(popped_ - 1);
     let _ = keep_;
-    m_.push(push_8)?;
+    m_.replace_top(push_8);
     Ok(())
 }
 
@@ -4162,9 +4162,9 @@ fn rule_141(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let push_11 = Val::Vec__(Vec__(Vectype, v));
     let keep_ = 0usize;
     let popped_ = 0usize + 1usize + 1usize - keep_;
-    m_.pop_n(popped_);
+    m_.pop_n(popped_ - 1);
     let _ = keep_;
-    m_.push(push_11)?;
+    m_.replace_top(push_11);
     Ok(())
 }
 
@@ -4199,9 +4199,9 @@ fn rule_142(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let push_14 = Val::Vec__(Vec__(Vectype, v));
     let keep_ = 0usize;
     let popped_ = 0usize + 1usize + 1usize + 1usize - keep_;
-    m_.pop_n(popped_);
+    m_.pop_n(popped_ - 1);
     let _ = keep_;
-    m_.push(push_14)?;
+    m_.replace_top(push_14);
     Ok(())
 }
 
@@ -4230,9 +4230,9 @@ fn rule_143(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let push_11 = Val::Vec__(Vec__(Vectype, v));
     let keep_ = 0usize;
     let popped_ = 0usize + 1usize + 1usize - keep_;
-    m_.pop_n(popped_);
+    m_.pop_n(popped_ - 1);
     let _ = keep_;
-    m_.push(push_11)?;
+    m_.replace_top(push_11);
     Ok(())
 }
 
@@ -4255,9 +4255,9 @@ fn rule_144(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let push_8 = Val::Vec__(Vec__(Vectype, v));
     let keep_ = 0usize;
     let popped_ = 0usize + 1usize - keep_;
-    m_.pop_n(popped_);
+    m_.pop_n(popped_ - 1);
     let _ = keep_;
-    m_.push(push_8)?;
+    m_.replace_top(push_8);
     Ok(())
 }
 
@@ -4867,9 +4867,9 @@ fn rule_168(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let push_32 = Val::Num_(Num_(nt, c));
     let keep_ = 0usize;
     let popped_ = 0usize + 1usize - keep_;
-    m_.pop_n(popped_);
+    m_.pop_n(popped_ - 1);
     let _ = keep_;
-    m_.push(push_32)?;
+    m_.replace_top(push_32);
     Ok(())
 }
 
@@ -4938,9 +4938,9 @@ fn rule_170(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let push_35 = Val::Num_(Num_(conv::inn_to_numtype(v_Inn), c));
     let keep_ = 0usize;
     let popped_ = 0usize + 1usize - keep_;
-    m_.pop_n(popped_);
+    m_.pop_n(popped_ - 1);
     let _ = keep_;
-    m_.push(push_35)?;
+    m_.replace_top(push_35);
     Ok(())
 }
 
@@ -4998,9 +4998,9 @@ fn rule_173(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let push_11 = Val::Num_(Num_(Numtype::I32, Num::Inn(1_u64)));
     let keep_ = 0usize;
     let popped_ = 0usize + 1usize - keep_;
-    m_.pop_n(popped_);
+    m_.pop_n(popped_ - 1);
     let _ = keep_;
-    m_.push(push_11)?;
+    m_.replace_top(push_11);
     Ok(())
 }
 
@@ -5015,9 +5015,9 @@ fn rule_174(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let push_4 = Val::Num_(Num_(Numtype::I32, Num::Inn(0_u64)));
     let keep_ = 0usize;
     let popped_ = 0usize + 1usize - keep_;
-    m_.pop_n(popped_);
+    m_.pop_n(popped_ - 1);
     let _ = keep_;
-    m_.push(push_4)?;
+    m_.replace_top(push_4);
     Ok(())
 }
 
@@ -5480,9 +5480,9 @@ fn rule_189(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let push_5 = Val::Num_(Num_(Numtype::I32, Num::Inn(wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(((*wspec_runtime::seq::at(&(*z).0.arrays, wspec_runtime::num::wide(a)?)?).fields.len() as u64))?)?)));
     let keep_ = 0usize;
     let popped_ = 0usize + 1usize - keep_;
-    m_.pop_n(popped_);
+    m_.pop_n(popped_ - 1);
     let _ = keep_;
-    m_.push(push_5)?;
+    m_.replace_top(push_5);
     Ok(())
 }
 
@@ -5547,9 +5547,9 @@ fn rule_191(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let push_32 = Val::Vec__(Vec__(Vectype, v));
     let keep_ = 0usize;
     let popped_ = 0usize + 1usize - keep_;
-    m_.pop_n(popped_);
+    m_.pop_n(popped_ - 1);
     let _ = keep_;
-    m_.push(push_32)?;
+    m_.replace_top(push_32);
     Ok(())
 }
 
@@ -5619,9 +5619,9 @@ fn rule_193(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let push_250 = Val::Vec__(Vec__(Vectype, v));
     let keep_ = 0usize;
     let popped_ = 0usize + 1usize - keep_;
-    m_.pop_n(popped_);
+    m_.pop_n(popped_ - 1);
     let _ = keep_;
-    m_.push(push_250)?;
+    m_.replace_top(push_250);
     Ok(())
 }
 
@@ -5690,9 +5690,9 @@ fn rule_195(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let push_233 = Val::Vec__(Vec__(Vectype, v));
     let keep_ = 0usize;
     let popped_ = 0usize + 1usize - keep_;
-    m_.pop_n(popped_);
+    m_.pop_n(popped_ - 1);
     let _ = keep_;
-    m_.push(push_233)?;
+    m_.replace_top(push_233);
     Ok(())
 }
 
@@ -5759,9 +5759,9 @@ fn rule_197(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let push_24 = Val::Vec__(Vec__(Vectype, v));
     let keep_ = 0usize;
     let popped_ = 0usize + 1usize - keep_;
-    m_.pop_n(popped_);
+    m_.pop_n(popped_ - 1);
     let _ = keep_;
-    m_.push(push_24)?;
+    m_.replace_top(push_24);
     Ok(())
 }
 
@@ -5840,9 +5840,9 @@ fn rule_199(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let push_43 = Val::Vec__(Vec__(Vectype, v));
     let keep_ = 0usize;
     let popped_ = 0usize + 1usize + 1usize - keep_;
-    m_.pop_n(popped_);
+    m_.pop_n(popped_ - 1);
     let _ = keep_;
-    m_.push(push_43)?;
+    m_.replace_top(push_43);
     Ok(())
 }
 
@@ -5901,9 +5901,9 @@ fn rule_203(m_: &mut Machine<Wasm>, ar_: &Ctx) -> R<()> {
     let push_9 = Val::Ref(Ref::RefNull(conv::deftype_to_heaptype((*wspec_runtime::seq::at(&(*z).1.module.types, wspec_runtime::num::wide((x))?)?).clone())));
     let keep_ = 0usize;
     let popped_ = 0usize + 1usize - keep_;
-    m_.pop_n(popped_);
+    m_.pop_n(popped_ - 1);
     let _ = keep_;
-    m_.push(push_9)?;
+    m_.replace_top(push_9);
     Ok(())
 }
 

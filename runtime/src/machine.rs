@@ -250,6 +250,19 @@ impl<L: Lang> Machine<L> {
         }
     }
 
+    /// Replaces the top value by `v`, for a rule whose one value takes the place of its
+    /// operands: the slot is there, so nothing is checked and nothing grows, and `v` can be
+    /// stored straight from registers.
+    #[inline(always)]
+    pub fn replace_top(&mut self, v: L::Val) {
+        match self.vals.last_mut() {
+            Some(top) => *top = v,
+            // The rule matched its operands, so there is a top value; pushing is only a safe
+            // answer to an impossible case.
+            None => put(&mut self.vals, v),
+        }
+    }
+
     /// Removes the `n` values below the top `keep` ones.
     #[inline(always)]
     pub fn drop_below(&mut self, keep: usize, n: usize) {

@@ -840,6 +840,7 @@ impl Gen<'_> {
         let mut commit = String::new();
         // Kept values and pops.
         let total_popped = if s.lead_rest { "m_.height()".to_string() } else { depth.clone() };
+        let mut replaces = false;
         match (&plan.keep, s.ctx.is_some()) {
             (Keep::Prefix(k), false) => {
                 // The bottom `k` value items stay; the others go.
@@ -847,9 +848,15 @@ impl Gen<'_> {
                 let kept_size = if kept.is_empty() { "0usize".to_string() } else { kept.join(" + ") };
                 let _ = writeln!(commit, "let keep_ = {kept_size};");
                 let _ = writeln!(commit, "let popped_ = {total_popped} - keep_;");
-                // A rule without operands pops nothing: no call, which would borrow the machine
-                // (see `push_with` in `gen_rhs`).
-                if total_popped != "0usize" {
+                // One value that takes the place of the operands (`binop`) replaces the last
+                // of them: the stack has room for it, so there is no check and no call that
+                // would make the value go through memory.
+                replaces = kept.is_empty() && literal_count(&total_popped).is_some_and(|n| n >= 1) && matches!(plan.items.as_slice(), [RhsItem::Push(e)] if self.single_value(&fx, e));
+                if replaces {
+                    let _ = writeln!(commit, "m_.pop_n(popped_ - 1);");
+                } else if total_popped != "0usize" {
+                    // A rule without operands pops nothing: no call, which would borrow the
+                    // machine (see `push_with` in `gen_rhs`).
                     let _ = writeln!(commit, "m_.pop_n(popped_);");
                 }
             }
@@ -886,7 +893,7 @@ impl Gen<'_> {
             self.gen_state_update(&mut fx, info, zin, zout, &mut body, &mut commit)?;
         }
         // Right side.
-        self.gen_rhs(&mut fx, types, &plan, &mut body, &mut commit)?;
+        self.gen_rhs(&mut fx, types, &plan, replaces, &mut body, &mut commit)?;
         // Why a rule traps, for messages (`hint(trap "...")`).
         if let Some(why) = hint_text(&s.rule.hints, "trap") {
             let _ = writeln!(commit, "m_.note = Some({}.into());", message_code(&fx, &why));
@@ -1390,7 +1397,9 @@ impl Gen<'_> {
         Ok(plan)
     }
 
-    fn gen_rhs(&self, fx: &mut Fx<'_, '_>, types: &Types, plan: &Plan<'_>, body: &mut String, commit: &mut String) -> Result<(), String> {
+    /// The right side. With `replaces`, its one value replaces the top one, which the commit
+    /// left of the operands.
+    fn gen_rhs(&self, fx: &mut Fx<'_, '_>, types: &Types, plan: &Plan<'_>, replaces: bool, body: &mut String, commit: &mut String) -> Result<(), String> {
         let val_ty = Ty::Named(types.val, vec![]);
         let instr_ty = Ty::Named(types.instr, vec![]);
         let mut scheduled: Vec<String> = Vec::new(); // code of instruction lists, in order
@@ -1413,7 +1422,9 @@ impl Gen<'_> {
                     }
                     let t = fx.fresh("push");
                     let _ = writeln!(body, "let {t} = {code};");
-                    if many {
+                    if replaces {
+                        after.push(format!("m_.replace_top({t});\n"));
+                    } else if many {
                         after.push(format!("for v_ in {t} {{ m_.push(v_)?; }}\n"));
                     } else {
                         after.push(format!("m_.push({t})?;\n"));
@@ -1466,6 +1477,15 @@ impl Gen<'_> {
     }
 
     /// Code for values to push: one `Val`, or an iterator of them.
+    /// Whether a value item of the right side is one value, not a list of them.
+    fn single_value(&self, fx: &Fx<'_, '_>, e: &Exp) -> bool {
+        match &strip_sub(e).kind {
+            ExpKind::Iter(..) => false,
+            ExpKind::Var(v) => !fx.locals.get(v).is_some_and(|l| l.dim > 0),
+            _ => true,
+        }
+    }
+
     fn rhs_values(&self, fx: &mut Fx<'_, '_>, e: &Exp, val_ty: &Ty) -> Result<(String, bool), String> {
         let inner = strip_sub(e);
         if let ExpKind::Iter(..) = &inner.kind {
@@ -2394,6 +2414,11 @@ enum RhsItem<'r> {
     Push(&'r Exp),
     Schedule(&'r Exp),
     Enter(usize, &'r Exp, usize),
+}
+
+/// The number that a sum of literals (`0usize + 1usize + 1usize`) comes to.
+fn literal_count(sum: &str) -> Option<usize> {
+    sum.split(" + ").map(|t| t.trim().strip_suffix("usize")?.parse::<usize>().ok()).sum()
 }
 
 fn strip_sub(e: &Exp) -> &Exp {
