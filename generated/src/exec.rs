@@ -111,8 +111,8 @@ fn rule_3(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     m_.pop_n(popped_);
     let _ = keep_;
     let saved_ = std::mem::replace(&mut m_.state.1, cf_229);
-    m_.enter(ar_, EvalCtx::Frame(cf_228, saved_), keep_, None)?;
-    m_.enter(ar_, EvalCtx::Label(cf_230, cf_231), keep_, Some(seq_232))?;
+    m_.enter(ar_, keep_, None, || EvalCtx::Frame(cf_228, saved_))?;
+    m_.enter(ar_, keep_, Some(seq_232), || EvalCtx::Label(cf_230, cf_231))?;
     let keep_ = 0usize;
     let _ = keep_;
     let keep_ = 0usize;
@@ -2925,7 +2925,7 @@ fn rule_91(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let _ = keep_;
     let left_ = m_.leave()?;
     restore(m_, left_);
-    m_.enter(ar_, EvalCtx::Handler(cf_8, cf_9), keep_, None)?;
+    m_.enter(ar_, keep_, None, || EvalCtx::Handler(cf_8, cf_9))?;
     m_.schedule_code(ar_, code_10.into());
     let keep_ = 0usize;
     let _ = keep_;
@@ -4287,7 +4287,7 @@ fn rule_145(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let popped_ = 0usize + n_11 - keep_;
     m_.pop_n(popped_);
     let _ = keep_;
-    m_.enter(ar_, EvalCtx::Label(cf_13, cf_14), keep_, Some(seq_15))?;
+    m_.enter(ar_, keep_, Some(seq_15), || EvalCtx::Label(cf_13, cf_14))?;
     let keep_ = 0usize;
     let _ = keep_;
     Ok(())
@@ -4317,7 +4317,7 @@ fn rule_146(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let popped_ = 0usize + n_11 - keep_;
     m_.pop_n(popped_);
     let _ = keep_;
-    m_.enter(ar_, EvalCtx::Label(cf_13, cf_14), keep_, Some(seq_15))?;
+    m_.enter(ar_, keep_, Some(seq_15), || EvalCtx::Label(cf_13, cf_14))?;
     let keep_ = 0usize;
     let _ = keep_;
     Ok(())
@@ -4691,8 +4691,8 @@ fn rule_161(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let popped_ = 0usize + n_12 - keep_;
     m_.pop_n(popped_);
     let _ = keep_;
-    m_.enter(ar_, EvalCtx::Handler(cf_14, cf_15), keep_, None)?;
-    m_.enter(ar_, EvalCtx::Label(cf_16, cf_17), keep_, Some(seq_19))?;
+    m_.enter(ar_, keep_, None, || EvalCtx::Handler(cf_14, cf_15))?;
+    m_.enter(ar_, keep_, Some(seq_19), || EvalCtx::Label(cf_16, cf_17))?;
     for v_ in push_18 { m_.push(v_)?; }
     let keep_ = 0usize;
     let _ = keep_;

@@ -321,7 +321,7 @@ impl<L: Lang> Machine<L> {
     #[inline(always)]
     pub fn redex_cont(&self, ar: &L::Arena, i: &L::Instr) -> Cont<L::Instr> {
         if self.ip > self.start && std::ptr::eq(L::instrs(ar).item(self.ip - 1), i) {
-            return Cont::At(self.ip - 1);
+            return Cont::at(self.ip - 1);
         }
         boxed_cont(i)
     }
@@ -351,39 +351,39 @@ impl<L: Lang> Machine<L> {
     }
 
     /// Enters a context whose body starts with the top `keep` values and continues with the
-    /// arena sequence `seq` (or nothing), after the instructions scheduled later.
+    /// arena sequence `seq` (or nothing), after the instructions scheduled later. The context
+    /// is the one `make` makes, once nothing can fail any more.
     ///
-    /// Inlined, and the entry pushed before the depth is checked, so that the caller's context
-    /// can be built where it goes: built in a temporary first, it was copied again and read back
-    /// in wider pieces than it was written, which stalls.
+    /// Made there, with no call between making and storing it that could fail or unwind, the
+    /// context's fields go from registers straight into the control stack. A context made by
+    /// the caller and passed in was assembled on the stack (it had to outlive the calls that
+    /// report exhaustion or grow the stack) and copied in wider pieces than it was written,
+    /// which stalls on every block entry.
     #[inline(always)]
-    pub fn enter(&mut self, ar: &L::Arena, ctx: L::Context, keep: usize, seq: Option<Seq<L::Instr>>) -> R<()> {
+    pub fn enter(&mut self, ar: &L::Arena, keep: usize, seq: Option<Seq<L::Instr>>, make: impl FnOnce() -> L::Context) -> R<()> {
         let len = self.ctrl.len();
+        if len >= self.limits.max_depth {
+            return Err(exhausted());
+        }
         if len == self.ctrl.capacity() {
             grow_one(&mut self.ctrl);
         }
-        // Each field is stored into the slot by itself: an `Entry` assembled first was staged on
-        // the stack in narrow pieces and copied in wide ones, which stalls on every block entry.
+        let outer = (self.val_base, self.pending_base, self.ip, self.start, self.end);
+        self.val_base = self.vals.len() - keep;
+        self.pending_base = self.pending.len();
+        self.set_seq(ar, seq);
         // SAFETY: the slot is allocated and unused; every field is written before the length
         // covers it.
         unsafe {
             let slot = self.ctrl.as_mut_ptr().add(len);
-            std::ptr::addr_of_mut!((*slot).ctx).write(ctx);
-            std::ptr::addr_of_mut!((*slot).outer_val_base).write(self.val_base);
-            std::ptr::addr_of_mut!((*slot).outer_pending_base).write(self.pending_base);
-            std::ptr::addr_of_mut!((*slot).outer_ip).write(self.ip);
-            std::ptr::addr_of_mut!((*slot).outer_start).write(self.start);
-            std::ptr::addr_of_mut!((*slot).outer_end).write(self.end);
+            std::ptr::addr_of_mut!((*slot).outer_val_base).write(outer.0);
+            std::ptr::addr_of_mut!((*slot).outer_pending_base).write(outer.1);
+            std::ptr::addr_of_mut!((*slot).outer_ip).write(outer.2);
+            std::ptr::addr_of_mut!((*slot).outer_start).write(outer.3);
+            std::ptr::addr_of_mut!((*slot).outer_end).write(outer.4);
+            std::ptr::addr_of_mut!((*slot).ctx).write(make());
             self.ctrl.set_len(len + 1);
         }
-        if self.ctrl.len() > self.limits.max_depth {
-            self.ctrl.pop();
-            return Err(exhausted());
-        }
-        let val_base = self.vals.len() - keep;
-        self.val_base = val_base;
-        self.pending_base = self.pending.len();
-        self.set_seq(ar, seq);
         Ok(())
     }
 
@@ -531,7 +531,7 @@ fn put_slow<V>(vals: &mut Vec<V>, v: V) {
 #[cold]
 #[inline(never)]
 fn boxed_cont<I: Clone>(i: &I) -> Cont<I> {
-    Cont::Other(Box::new([i.clone()]))
+    Cont::other(Box::new([i.clone()]))
 }
 
 /// Makes room for one more element, out of line.
@@ -626,25 +626,60 @@ impl<I> From<Vec<I>> for Code<I> {
     }
 }
 
-/// The code a context keeps (a label's continuation), in 16 bytes so that contexts stay small:
-/// none (a block's label), one instruction of the arena by position (a loop's label), or other
-/// instructions, boxed, which only rules that build labels of their own need.
+/// The code a context keeps (a label's continuation): none (a block's label), one instruction
+/// of the arena by position (a loop's label), or other instructions, boxed, which only rules
+/// that build labels of their own need.
+///
+/// A struct of plain fields rather than an enum: the compiler keeps a struct's fields in
+/// registers and stores them one by one into a context being entered, where an enum was
+/// assembled on the stack and copied in wider pieces than it was written, which stalls.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
-pub enum Cont<I> {
-    Nil,
-    /// The arena's element at this absolute position.
-    At(u32),
-    Other(Box<[I]>),
+pub struct Cont<I> {
+    /// The arena position of the one instruction, or [`Cont::NOWHERE`].
+    at: u64,
+    /// The instructions when they are not in the arena.
+    other: Option<Box<[I]>>,
+}
+
+impl<I> Cont<I> {
+    const NOWHERE: u64 = u64::MAX;
+
+    /// No instructions.
+    #[inline(always)]
+    pub fn nil() -> Self {
+        Cont { at: Self::NOWHERE, other: None }
+    }
+
+    /// The arena's instruction at this absolute position.
+    #[inline(always)]
+    pub fn at(at: u32) -> Self {
+        Cont { at: u64::from(at), other: None }
+    }
+
+    /// Instructions of their own.
+    pub fn other(instrs: Box<[I]>) -> Self {
+        Cont { at: Self::NOWHERE, other: Some(instrs) }
+    }
+
+    /// The instructions, read from the arena they may lie in.
+    #[inline(always)]
+    pub fn view<'a>(&'a self, arena: &'a Arena<I>) -> &'a [I] {
+        match &self.other {
+            Some(b) => b,
+            None if self.at == Self::NOWHERE => &[],
+            None => std::slice::from_ref(arena.item(self.at as u32)),
+        }
+    }
 }
 
 impl<I> From<Code<I>> for Cont<I> {
     #[inline(always)]
     fn from(code: Code<I>) -> Self {
         match code {
-            Code::Nil => Cont::Nil,
-            Code::At(at) => Cont::At(at),
-            Code::One(i) => Cont::Other(Box::new([i])),
-            Code::Many(v) => Cont::Other(v.into_boxed_slice()),
+            Code::Nil => Cont::nil(),
+            Code::At(at) => Cont::at(at),
+            Code::One(i) => Cont::other(Box::new([i])),
+            Code::Many(v) => Cont::other(v.into_boxed_slice()),
         }
     }
 }
@@ -652,22 +687,10 @@ impl<I> From<Code<I>> for Cont<I> {
 impl<I> From<Cont<I>> for Code<I> {
     #[inline(always)]
     fn from(cont: Cont<I>) -> Self {
-        match cont {
-            Cont::Nil => Code::Nil,
-            Cont::At(at) => Code::At(at),
-            Cont::Other(b) => Code::from_vec(b.into_vec()),
-        }
-    }
-}
-
-impl<I> Cont<I> {
-    /// The instructions, read from the arena they may lie in.
-    #[inline(always)]
-    pub fn view<'a>(&'a self, arena: &'a Arena<I>) -> &'a [I] {
-        match self {
-            Cont::Nil => &[],
-            Cont::At(at) => std::slice::from_ref(arena.item(*at)),
-            Cont::Other(b) => b,
+        match cont.other {
+            Some(b) => Code::from_vec(b.into_vec()),
+            None if cont.at == Cont::<I>::NOWHERE => Code::Nil,
+            None => Code::At(cont.at as u32),
         }
     }
 }

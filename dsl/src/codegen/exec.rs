@@ -1659,7 +1659,8 @@ impl Gen<'_> {
             let (j, _) = types.frame_slot.ok_or("a frame context without a frame in the state")?;
             let _ = writeln!(commit, "let saved_ = std::mem::replace(&mut m_.state.{j}, {f});");
         }
-        let _ = writeln!(commit, "m_.enter(ar_, {ctx}, keep_, {seq})?;");
+        // Made by `enter` once nothing can fail, the context is stored field by field.
+        let _ = writeln!(commit, "m_.enter(ar_, keep_, {seq}, || {ctx})?;");
         commit.push_str(&pushes);
         commit.push_str(&then);
         // Nested contexts keep nothing.
