@@ -37,18 +37,20 @@ fn rule_1(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let n = f_10.len() as u64;
     let n_12 = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?;
     let vs_13 = m_.peek_range(0usize + 1usize, n_12)?;
-    let eq_220 = defs::hostcall(ar_, k, &(*z).0, &({ let n_ = wspec_runtime::seq::same_len(&[wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?, vs_13.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let vs_13_219 = vs_13[i_].clone(); wspec_runtime::machine::put(&mut out_, vs_13_219); } out_ }))?;
-    let (t_221, t_222,) = eq_220;
-    let s_q = t_221;
-    let res = t_222;
-    let state_223 = defs::with_store(ar_, z, &s_q)?;
-    let code_224 = Code::from_vec(defs::resultinstrs(ar_, &res)?);
+    let res_221 = defs::hostcall(ar_, k, &(*z).0, &({ let n_ = wspec_runtime::seq::same_len(&[wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?, vs_13.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let vs_13_219 = vs_13[i_].clone(); wspec_runtime::machine::put(&mut out_, vs_13_219); } out_ }));
+    let eq_220 = match &res_221 { Ok(x_) => x_, Err(f_) => return Err(f_.clone()) };
+    let cp_222 = (*eq_220).clone();
+    let (t_223, t_224,) = cp_222;
+    let s_q = t_223;
+    let res = t_224;
+    let state_225 = defs::with_store(ar_, z, &s_q)?;
+    let code_226 = Code::from_vec(defs::resultinstrs(ar_, &res)?);
     let keep_ = 0usize;
     let popped_ = 0usize + 1usize + n_12 - keep_;
     m_.pop_n(popped_);
     let _ = keep_;
-    m_.state = state_223;
-    m_.schedule_code(ar_, code_224.into());
+    m_.state = state_225;
+    m_.schedule_code(ar_, code_226.into());
     Ok(())
 }
 
@@ -275,18 +277,19 @@ fn rule_9(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     #[allow(irrefutable_let_patterns)]
     let Val::Ref(n_11) = v_10 else { return Err(wspec_runtime::Fail::soft()) };
     let ref_ = n_11;
-    let eq_28 = defs::growtable(ar_, &(*wspec_runtime::seq::at(&(*z).0.tables, wspec_runtime::num::wide((*wspec_runtime::seq::at(&(*z).1.module.tables, wspec_runtime::num::wide((x))?)?))?)?), n, ref_)?;
-    let Some(o_29) = eq_28 else { return Err(wspec_runtime::Fail::soft()) };
-    let ti = o_29;
-    let arg_30 = x;
-    let arg_31 = ti;
-    let push_40 = Val::Num_(Num_(conv::addrtype_to_numtype(at), Num::Inn(wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(((*wspec_runtime::seq::at(&(*z).0.tables, wspec_runtime::num::wide((*wspec_runtime::seq::at(&(*z).1.module.tables, wspec_runtime::num::wide((x))?)?))?)?).refs.len() as u64))?)?)));
+    let res_29 = defs::growtable(ar_, &(*wspec_runtime::seq::at(&(*z).0.tables, wspec_runtime::num::wide((*wspec_runtime::seq::at(&(*z).1.module.tables, wspec_runtime::num::wide((x))?)?))?)?), n, ref_);
+    let eq_28 = match &res_29 { Ok(x_) => x_, Err(f_) => return Err(f_.clone()) };
+    let Some(o_30) = eq_28 else { return Err(wspec_runtime::Fail::soft()) };
+    let ti = o_30;
+    let arg_31 = x;
+    let arg_32 = (*ti).clone();
+    let push_41 = Val::Num_(Num_(conv::addrtype_to_numtype(at), Num::Inn(wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(((*wspec_runtime::seq::at(&(*z).0.tables, wspec_runtime::num::wide((*wspec_runtime::seq::at(&(*z).1.module.tables, wspec_runtime::num::wide((x))?)?))?)?).refs.len() as u64))?)?)));
     let keep_ = 0usize;
     let popped_ = 0usize + 1usize + 1usize - keep_;
     m_.pop_n(popped_ - 1);
     let _ = keep_;
-    defs::with_tableinst(ar_, &mut m_.state, arg_30, arg_31)?;
-    m_.replace_top(push_40);
+    defs::with_tableinst(ar_, &mut m_.state, arg_31, arg_32)?;
+    m_.replace_top(push_41);
     Ok(())
 }
 
@@ -768,18 +771,19 @@ fn rule_22(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let cp_8 = (*f_5).clone();
     let n_9 = match cp_8 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
     let n = n_9;
-    let eq_26 = defs::growmem(ar_, &(*wspec_runtime::seq::at(&(*z).0.mems, wspec_runtime::num::wide((*wspec_runtime::seq::at(&(*z).1.module.mems, wspec_runtime::num::wide((x))?)?))?)?), n)?;
-    let Some(o_27) = eq_26 else { return Err(wspec_runtime::Fail::soft()) };
-    let mi = o_27;
-    let arg_28 = x;
-    let arg_29 = mi;
-    let push_38 = Val::Num_(Num_(conv::addrtype_to_numtype(at), Num::Inn(wspec_runtime::num::narrow::<u64>(wspec_runtime::num::div(wspec_runtime::num::wide(((*wspec_runtime::seq::at(&(*z).0.mems, wspec_runtime::num::wide((*wspec_runtime::seq::at(&(*z).1.module.mems, wspec_runtime::num::wide((x))?)?))?)?).bytes.len() as u64))?, wspec_runtime::num::wide(defs::pagesize(ar_)?)?)?)?)));
+    let res_27 = defs::growmem(ar_, &(*wspec_runtime::seq::at(&(*z).0.mems, wspec_runtime::num::wide((*wspec_runtime::seq::at(&(*z).1.module.mems, wspec_runtime::num::wide((x))?)?))?)?), n);
+    let eq_26 = match &res_27 { Ok(x_) => x_, Err(f_) => return Err(f_.clone()) };
+    let Some(o_28) = eq_26 else { return Err(wspec_runtime::Fail::soft()) };
+    let mi = o_28;
+    let arg_29 = x;
+    let arg_30 = (*mi).clone();
+    let push_39 = Val::Num_(Num_(conv::addrtype_to_numtype(at), Num::Inn(wspec_runtime::num::narrow::<u64>(wspec_runtime::num::div(wspec_runtime::num::wide(((*wspec_runtime::seq::at(&(*z).0.mems, wspec_runtime::num::wide((*wspec_runtime::seq::at(&(*z).1.module.mems, wspec_runtime::num::wide((x))?)?))?)?).bytes.len() as u64))?, wspec_runtime::num::wide(defs::pagesize(ar_)?)?)?)?)));
     let keep_ = 0usize;
     let popped_ = 0usize + 1usize - keep_;
     m_.pop_n(popped_ - 1);
     let _ = keep_;
-    defs::with_meminst(ar_, &mut m_.state, arg_28, arg_29)?;
-    m_.replace_top(push_38);
+    defs::with_meminst(ar_, &mut m_.state, arg_29, arg_30)?;
+    m_.replace_top(push_39);
     Ok(())
 }
 
@@ -4269,15 +4273,15 @@ fn rule_145(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let Instr::Block(f_1, f_2) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
     let bt = f_1;
     let instr_3 = *f_2;
-    let eq_4 = defs::blocktype_(ar_, z, bt)?;
+    let res_5 = defs::blocktype_(ar_, z, bt);
+    let eq_4 = match &res_5 { Ok(x_) => x_, Err(f_) => return Err(f_.clone()) };
     #[allow(irrefutable_let_patterns)]
-    let Instrtype(f_5, f_6, f_7) = eq_4 else { return Err(wspec_runtime::Fail::soft()) };
-    let len_8 = f_5.len() as u64;
-    let m = len_8;
-    let l_9 = f_6.clone();
-    wspec_runtime::check(l_9.len() == 0)?;
-    let len_10 = f_7.len() as u64;
-    let n = len_10;
+    let Instrtype(f_6, f_7, f_8) = eq_4 else { return Err(wspec_runtime::Fail::soft()) };
+    let m = f_6.len() as u64;
+    let cp_9 = (*f_7).clone();
+    let l_10 = cp_9;
+    wspec_runtime::check(l_10.len() == 0)?;
+    let n = f_8.len() as u64;
     let n_11 = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(m)?)?;
     let vs_12 = m_.peek_range(0usize, n_11)?;
     let cf_13 = n;
@@ -4301,13 +4305,14 @@ fn rule_146(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let Instr::Loop(f_1, f_2) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
     let bt = f_1;
     let instr_3 = *f_2;
-    let eq_4 = defs::blocktype_(ar_, z, bt)?;
+    let res_5 = defs::blocktype_(ar_, z, bt);
+    let eq_4 = match &res_5 { Ok(x_) => x_, Err(f_) => return Err(f_.clone()) };
     #[allow(irrefutable_let_patterns)]
-    let Instrtype(f_5, f_6, f_7) = eq_4 else { return Err(wspec_runtime::Fail::soft()) };
-    let len_8 = f_5.len() as u64;
-    let m = len_8;
-    let l_9 = f_6.clone();
-    wspec_runtime::check(l_9.len() == 0)?;
+    let Instrtype(f_6, f_7, f_8) = eq_4 else { return Err(wspec_runtime::Fail::soft()) };
+    let m = f_6.len() as u64;
+    let cp_9 = (*f_7).clone();
+    let l_10 = cp_9;
+    wspec_runtime::check(l_10.len() == 0)?;
     let n_11 = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(m)?)?;
     let vs_12 = m_.peek_range(0usize, n_11)?;
     let cf_13 = m;
@@ -4670,15 +4675,15 @@ fn rule_161(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let bt = f_1;
     let catch = f_2;
     let instr_4 = *f_3;
-    let eq_5 = defs::blocktype_(ar_, z, bt)?;
+    let res_6 = defs::blocktype_(ar_, z, bt);
+    let eq_5 = match &res_6 { Ok(x_) => x_, Err(f_) => return Err(f_.clone()) };
     #[allow(irrefutable_let_patterns)]
-    let Instrtype(f_6, f_7, f_8) = eq_5 else { return Err(wspec_runtime::Fail::soft()) };
-    let len_9 = f_6.len() as u64;
-    let m = len_9;
-    let l_10 = f_7.clone();
-    wspec_runtime::check(l_10.len() == 0)?;
-    let len_11 = f_8.len() as u64;
-    let n = len_11;
+    let Instrtype(f_7, f_8, f_9) = eq_5 else { return Err(wspec_runtime::Fail::soft()) };
+    let m = f_7.len() as u64;
+    let cp_10 = (*f_8).clone();
+    let l_11 = cp_10;
+    wspec_runtime::check(l_11.len() == 0)?;
+    let n = f_9.len() as u64;
     let n_12 = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(m)?)?;
     let vs_13 = m_.peek_range(0usize, n_12)?;
     let cf_14 = n;
@@ -5181,17 +5186,18 @@ fn rule_180(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     #[allow(irrefutable_let_patterns)]
     let Fieldtype(f_14, f_15) = f_13 else { return Err(wspec_runtime::Fail::soft()) };
     let zt = f_15;
-    let eq_17 = defs::default_(ar_, &(defs::unpack(ar_, zt)?))?;
-    let Some(o_18) = eq_17 else { return Err(wspec_runtime::Fail::soft()) };
-    let val = o_18;
-    let push_119 = { let n_ = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { wspec_runtime::machine::put(&mut out_, val.clone()); } out_ };
-    let code_120 = Code::One(Instr::ArrayNewFixed(x, wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(n)?)?));
+    let res_18 = defs::default_(ar_, &(defs::unpack(ar_, zt)?));
+    let eq_17 = match &res_18 { Ok(x_) => x_, Err(f_) => return Err(f_.clone()) };
+    let Some(o_19) = eq_17 else { return Err(wspec_runtime::Fail::soft()) };
+    let val = o_19;
+    let push_120 = { let n_ = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { wspec_runtime::machine::put(&mut out_, (*val).clone()); } out_ };
+    let code_121 = Code::One(Instr::ArrayNewFixed(x, wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(n)?)?));
     let keep_ = 0usize;
     let popped_ = 0usize + 1usize - keep_;
     m_.pop_n(popped_);
     let _ = keep_;
-    for v_ in push_119 { m_.push(v_)?; }
-    m_.schedule_code(ar_, code_120.into());
+    for v_ in push_120 { m_.push(v_)?; }
+    m_.schedule_code(ar_, code_121.into());
     Ok(())
 }
 
@@ -5257,16 +5263,18 @@ fn rule_182(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let cp_13 = (*f_12).clone();
     let n_14 = match cp_13 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
     let i = n_14;
-    let eq_23 = wspec_runtime::seq::slice(&(*wspec_runtime::seq::at(&(*z).0.elems, wspec_runtime::num::wide((*wspec_runtime::seq::at(&(*z).1.module.elems, wspec_runtime::num::wide((y))?)?))?)?).refs, wspec_runtime::num::wide(i)?, wspec_runtime::num::wide(n)?)?;
+    let res_24 = wspec_runtime::seq::slice(&(*wspec_runtime::seq::at(&(*z).0.elems, wspec_runtime::num::wide((*wspec_runtime::seq::at(&(*z).1.module.elems, wspec_runtime::num::wide((y))?)?))?)?).refs, wspec_runtime::num::wide(i)?, wspec_runtime::num::wide(n)?);
+    let eq_23 = match &res_24 { Ok(x_) => x_, Err(f_) => return Err(f_.clone()) };
+    wspec_runtime::check(wspec_runtime::num::wide(eq_23.len() as u64)? == wspec_runtime::num::wide(n)?)?;
     let ref_ = eq_23;
-    let push_24 = ref_.clone().into_iter().map(|x| -> R<_> { Ok(conv::ref__to_val(x)) }).collect::<R<Vec<_>>>()?;
-    let code_25 = Code::One(Instr::ArrayNewFixed(x, wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(n)?)?));
+    let push_25 = (*ref_).clone().into_iter().map(|x| -> R<_> { Ok(conv::ref__to_val(x)) }).collect::<R<Vec<_>>>()?;
+    let code_26 = Code::One(Instr::ArrayNewFixed(x, wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(n)?)?));
     let keep_ = 0usize;
     let popped_ = 0usize + 1usize + 1usize - keep_;
     m_.pop_n(popped_);
     let _ = keep_;
-    for v_ in push_24 { m_.push(v_)?; }
-    m_.schedule_code(ar_, code_25.into());
+    for v_ in push_25 { m_.push(v_)?; }
+    m_.schedule_code(ar_, code_26.into());
     Ok(())
 }
 

@@ -1108,6 +1108,16 @@ impl Gen<'_> {
                 }
                 let code = fx.view(val)?;
                 let v = fx.fresh("eq");
+                // In a step rule, the result of a call that is taken apart (`(t_1^m -> t_2^n) =
+                // $blocktype_(z, bt)`) is matched where the call left it. Taken out of its `R`
+                // first, it was copied in wider pieces than the call wrote it, which stalls.
+                let in_step = fx.redex.is_some();
+                if let Some(call) = code.strip_suffix('?').filter(|_| in_step && !matches!(strip_sub(pat).kind, ExpKind::Var(_))) {
+                    let r = fx.fresh("res");
+                    let _ = writeln!(out, "let {r} = {call};");
+                    let _ = writeln!(out, "let {v} = match &{r} {{ Ok(x_) => x_, Err(f_) => return Err(f_.clone()) }};");
+                    return fx.pattern_ref(pat, &val.ty, &v, out);
+                }
                 let _ = writeln!(out, "let {v} = {code};");
                 // A shared value is matched in place: its parts are bound by reference, not
                 // copied (the subtypes of an unrolled recursive type, of which one is used).
