@@ -2417,12 +2417,11 @@ fn rule_69(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let n_7 = match cp_6 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
     let i = n_7;
     wspec_runtime::check((wspec_runtime::num::wide(i)? < wspec_runtime::num::wide(((*l).len() as u64))?))?;
-    let code_8 = Code::One(Instr::Br((*wspec_runtime::seq::at(&(*l), wspec_runtime::num::wide(i)?)?)));
+    m_.schedule_instr(Instr::Br((*wspec_runtime::seq::at(&(*l), wspec_runtime::num::wide(i)?)?)));
     let keep_ = 0usize;
     let popped_ = 0usize + 1usize - keep_;
     m_.pop_n(popped_);
     let _ = keep_;
-    m_.schedule_code(ar_, code_8.into());
     Ok(())
 }
 
@@ -3255,13 +3254,12 @@ fn rule_108(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let v_8 = m_.peek(0usize + 1usize)?;
     let val = v_8;
     let push_109 = { let n_ = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { wspec_runtime::machine::put(&mut out_, (*val).clone()); } out_ };
-    let code_110 = Code::One(Instr::ArrayNewFixed(x, wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(n)?)?));
+    m_.schedule_instr(Instr::ArrayNewFixed(x, wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(n)?)?));
     let keep_ = 0usize;
     let popped_ = 0usize + 1usize + 1usize - keep_;
     m_.pop_n(popped_);
     let _ = keep_;
     for v_ in push_109 { m_.push(v_)?; }
-    m_.schedule_code(ar_, code_110.into());
     Ok(())
 }
 
@@ -4414,12 +4412,11 @@ fn rule_151(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let x = cp_2;
     let a = *(&(*wspec_runtime::seq::at(&(*z).1.module.funcs, wspec_runtime::num::wide(x)?)?));
     let push_7 = Val::Ref(Ref::RefFuncAddr(a));
-    let code_8 = Code::One(Instr::CallRef(conv::deftype_to_typeuse((*wspec_runtime::seq::at(&(*z).0.funcs, wspec_runtime::num::wide(a)?)?).type_.clone())));
+    m_.schedule_instr(Instr::CallRef(conv::deftype_to_typeuse((*wspec_runtime::seq::at(&(*z).0.funcs, wspec_runtime::num::wide(a)?)?).type_.clone())));
     let keep_ = 0usize;
     let popped_ = 0usize - keep_;
     let _ = keep_;
     m_.push(push_7)?;
-    m_.schedule_code(ar_, code_8.into());
     Ok(())
 }
 
@@ -4545,12 +4542,11 @@ fn rule_156(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let x = cp_2;
     let a = *(&(*wspec_runtime::seq::at(&(*z).1.module.funcs, wspec_runtime::num::wide(x)?)?));
     let push_7 = Val::Ref(Ref::RefFuncAddr(a));
-    let code_8 = Code::One(Instr::ReturnCallRef(conv::deftype_to_typeuse((*wspec_runtime::seq::at(&(*z).0.funcs, wspec_runtime::num::wide(a)?)?).type_.clone())));
+    m_.schedule_instr(Instr::ReturnCallRef(conv::deftype_to_typeuse((*wspec_runtime::seq::at(&(*z).0.funcs, wspec_runtime::num::wide(a)?)?).type_.clone())));
     let keep_ = 0usize;
     let popped_ = 0usize - keep_;
     let _ = keep_;
     m_.push(push_7)?;
-    m_.schedule_code(ar_, code_8.into());
     Ok(())
 }
 
@@ -4783,12 +4779,11 @@ fn rule_165(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let cp_8 = (*f_5).clone();
     let n_9 = match cp_8 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
     let i = n_9;
-    let code_10 = Code::One(conv::ref__to_instr((*wspec_runtime::seq::at(&(*wspec_runtime::seq::at(&(*z).0.tables, wspec_runtime::num::wide((*wspec_runtime::seq::at(&(*z).1.module.tables, wspec_runtime::num::wide((x))?)?))?)?).refs, wspec_runtime::num::wide(i)?)?).clone()));
+    m_.schedule_instr(conv::ref__to_instr((*wspec_runtime::seq::at(&(*wspec_runtime::seq::at(&(*z).0.tables, wspec_runtime::num::wide((*wspec_runtime::seq::at(&(*z).1.module.tables, wspec_runtime::num::wide((x))?)?))?)?).refs, wspec_runtime::num::wide(i)?)?).clone()));
     let keep_ = 0usize;
     let popped_ = 0usize + 1usize - keep_;
     m_.pop_n(popped_);
     let _ = keep_;
-    m_.schedule_code(ar_, code_10.into());
     Ok(())
 }
 
@@ -5155,12 +5150,11 @@ fn rule_179(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     wspec_runtime::machine::put(&mut acc_mut__23, mut_);wspec_runtime::machine::put(&mut acc_zt_24, (*zt).clone());
     }
     let zt_26 = acc_zt_24;
-    let code_27 = Code::One(conv::val_to_instr(defs::unpackfield_(ar_, &(*wspec_runtime::seq::at(&zt_26, wspec_runtime::num::wide(i)?)?), sx, &(*wspec_runtime::seq::at(&(*wspec_runtime::seq::at(&(*z).0.structs, wspec_runtime::num::wide(a)?)?).fields, wspec_runtime::num::wide(i)?)?))?));
+    m_.schedule_instr(conv::val_to_instr(defs::unpackfield_(ar_, &(*wspec_runtime::seq::at(&zt_26, wspec_runtime::num::wide(i)?)?), sx, &(*wspec_runtime::seq::at(&(*wspec_runtime::seq::at(&(*z).0.structs, wspec_runtime::num::wide(a)?)?).fields, wspec_runtime::num::wide(i)?)?))?));
     let keep_ = 0usize;
     let popped_ = 0usize + 1usize - keep_;
     m_.pop_n(popped_);
     let _ = keep_;
-    m_.schedule_code(ar_, code_27.into());
     Ok(())
 }
 
@@ -5191,13 +5185,12 @@ fn rule_180(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let Some(o_19) = eq_17 else { return Err(wspec_runtime::Fail::soft()) };
     let val = o_19;
     let push_120 = { let n_ = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { wspec_runtime::machine::put(&mut out_, (*val).clone()); } out_ };
-    let code_121 = Code::One(Instr::ArrayNewFixed(x, wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(n)?)?));
+    m_.schedule_instr(Instr::ArrayNewFixed(x, wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(n)?)?));
     let keep_ = 0usize;
     let popped_ = 0usize + 1usize - keep_;
     m_.pop_n(popped_);
     let _ = keep_;
     for v_ in push_120 { m_.push(v_)?; }
-    m_.schedule_code(ar_, code_121.into());
     Ok(())
 }
 
@@ -5268,13 +5261,12 @@ fn rule_182(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     wspec_runtime::check(wspec_runtime::num::wide(eq_23.len() as u64)? == wspec_runtime::num::wide(n)?)?;
     let ref_ = eq_23;
     let push_25 = (*ref_).clone().into_iter().map(|x| -> R<_> { Ok(conv::ref__to_val(x)) }).collect::<R<Vec<_>>>()?;
-    let code_26 = Code::One(Instr::ArrayNewFixed(x, wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(n)?)?));
+    m_.schedule_instr(Instr::ArrayNewFixed(x, wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(n)?)?));
     let keep_ = 0usize;
     let popped_ = 0usize + 1usize + 1usize - keep_;
     m_.pop_n(popped_);
     let _ = keep_;
     for v_ in push_25 { m_.push(v_)?; }
-    m_.schedule_code(ar_, code_26.into());
     Ok(())
 }
 
@@ -5355,13 +5347,12 @@ fn rule_184(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let eq_140 = { let n_ = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?; let mut out_ = Vec::with_capacity(n_); for k in 0..n_ { let k = k as u64; wspec_runtime::machine::put(&mut out_, defs::inv_zbytes_(ar_, zt, &(wspec_runtime::seq::slice(&(*wspec_runtime::seq::at(&(*z).0.datas, wspec_runtime::num::wide((*wspec_runtime::seq::at(&(*z).1.module.datas, wspec_runtime::num::wide((y))?)?))?)?).bytes, wspec_runtime::num::add(wspec_runtime::num::wide(i)?, wspec_runtime::num::div(wspec_runtime::num::mul(wspec_runtime::num::wide(k)?, wspec_runtime::num::wide(defs::zsize(ar_, zt)?)?)?, 8i128)?)?, wspec_runtime::num::div(wspec_runtime::num::wide(defs::zsize(ar_, zt)?)?, 8i128)?)?))?); } out_ };
     let val = eq_140;
     let push_141 = val.clone();
-    let code_142 = Code::One(Instr::ArrayNewFixed(x, wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(n)?)?));
+    m_.schedule_instr(Instr::ArrayNewFixed(x, wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(n)?)?));
     let keep_ = 0usize;
     let popped_ = 0usize + 1usize + 1usize - keep_;
     m_.pop_n(popped_);
     let _ = keep_;
     for v_ in push_141 { m_.push(v_)?; }
-    m_.schedule_code(ar_, code_142.into());
     Ok(())
 }
 
@@ -5449,12 +5440,11 @@ fn rule_187(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     #[allow(irrefutable_let_patterns)]
     let Fieldtype(f_18, f_19) = f_17 else { return Err(wspec_runtime::Fail::soft()) };
     let zt = f_19;
-    let code_21 = Code::One(conv::val_to_instr(defs::unpackfield_(ar_, zt, sx, &(*wspec_runtime::seq::at(&(*wspec_runtime::seq::at(&(*z).0.arrays, wspec_runtime::num::wide(a)?)?).fields, wspec_runtime::num::wide(i)?)?))?));
+    m_.schedule_instr(conv::val_to_instr(defs::unpackfield_(ar_, zt, sx, &(*wspec_runtime::seq::at(&(*wspec_runtime::seq::at(&(*z).0.arrays, wspec_runtime::num::wide(a)?)?).fields, wspec_runtime::num::wide(i)?)?))?));
     let keep_ = 0usize;
     let popped_ = 0usize + 1usize + 1usize - keep_;
     m_.pop_n(popped_);
     let _ = keep_;
-    m_.schedule_code(ar_, code_21.into());
     Ok(())
 }
 

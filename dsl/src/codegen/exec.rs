@@ -1443,15 +1443,14 @@ impl Gen<'_> {
                 RhsItem::Schedule(e) => {
                     let t = fx.fresh("code");
                     let code = self.rhs_instrs(fx, e, &instr_ty)?;
-                    // One instruction built from what the rule has bound, without a way to
-                    // fail, is built where it is scheduled, first of all the changes: built
-                    // beforehand and moved there, it was written in narrow pieces and read
-                    // back in wide ones, which stalls. Not in a rule that leaves a context,
-                    // whose code it drops first.
+                    // One instruction is built where it is scheduled, first of all the changes:
+                    // built beforehand and moved there, it was written in narrow pieces and
+                    // read back in wide ones, which stalls. Being first, it may fail while it is
+                    // built (an index out of range): the rule then stops before it has changed
+                    // anything. Not in a rule that leaves a context, whose code it drops first.
                     let only = plan.items.iter().filter(|i| matches!(i, RhsItem::Schedule(_))).count() == 1;
                     let leaves = commit.contains("m_.leave(") || commit.contains("m_.discard_code(");
-                    let infallible = !code.contains('?') && !code.contains("return");
-                    if let Some(instr) = code.strip_prefix("Code::One(").and_then(|c| c.strip_suffix(')')).filter(|_| only && !leaves && infallible) {
+                    if let Some(instr) = code.strip_prefix("Code::One(").and_then(|c| c.strip_suffix(')')).filter(|_| only && !leaves) {
                         *commit = format!("m_.schedule_instr({instr});\n{commit}");
                         continue;
                     }
