@@ -73,12 +73,6 @@ impl<T> Arena<T> {
         &self.items[start as usize..(start + len) as usize]
     }
 
-    /// Where a sequence starts among all elements, for [`Arena::item`].
-    #[inline]
-    pub fn start(&self, seq: Seq<T>) -> u32 {
-        self.ranges[seq.index as usize].0
-    }
-
     /// The element at an absolute position (a sequence's start plus an offset): one index
     /// instead of two on the interpreter's hot path.
     #[inline]
@@ -86,7 +80,8 @@ impl<T> Arena<T> {
         &self.items[at as usize]
     }
 
-    /// Where a sequence starts and ends among all elements.
+    /// Where a sequence starts and ends among all elements, for [`Arena::item`] and
+    /// [`Arena::range`].
     #[inline]
     pub fn bounds(&self, seq: Seq<T>) -> (u32, u32) {
         let (start, len) = self.ranges[seq.index as usize];

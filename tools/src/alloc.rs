@@ -16,8 +16,9 @@ const NATURAL_ALIGN: usize = 16;
 
 pub struct Mimalloc;
 
-fn natural(layout: &Layout) -> bool {
-    layout.align() <= NATURAL_ALIGN && layout.align() <= layout.size()
+/// Whether `mi_malloc`'s own alignment is enough for a block of `size` bytes.
+fn natural(align: usize, size: usize) -> bool {
+    align <= NATURAL_ALIGN && align <= size
 }
 
 // SAFETY: every entry point returns memory of mimalloc's with at least the layout's size and
@@ -26,7 +27,7 @@ fn natural(layout: &Layout) -> bool {
 unsafe impl GlobalAlloc for Mimalloc {
     #[inline]
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        if natural(&layout) {
+        if natural(layout.align(), layout.size()) {
             mi::mi_malloc(layout.size()) as *mut u8
         } else {
             mi::mi_malloc_aligned(layout.size(), layout.align()) as *mut u8
@@ -35,7 +36,7 @@ unsafe impl GlobalAlloc for Mimalloc {
 
     #[inline]
     unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
-        if natural(&layout) {
+        if natural(layout.align(), layout.size()) {
             mi::mi_zalloc(layout.size()) as *mut u8
         } else {
             mi::mi_zalloc_aligned(layout.size(), layout.align()) as *mut u8
@@ -49,7 +50,7 @@ unsafe impl GlobalAlloc for Mimalloc {
 
     #[inline]
     unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        if layout.align() <= NATURAL_ALIGN && layout.align() <= new_size {
+        if natural(layout.align(), new_size) {
             mi::mi_realloc(ptr as *mut c_void, new_size) as *mut u8
         } else {
             mi::mi_realloc_aligned(ptr as *mut c_void, new_size, layout.align()) as *mut u8

@@ -1485,7 +1485,6 @@ impl Gen<'_> {
         Ok(())
     }
 
-    /// Code for values to push: one `Val`, or an iterator of them.
     /// Whether a value item of the right side is one value, not a list of them.
     fn single_value(&self, fx: &Fx<'_, '_>, e: &Exp) -> bool {
         match &strip_sub(e).kind {
@@ -1495,6 +1494,7 @@ impl Gen<'_> {
         }
     }
 
+    /// Code for values to push: one `Val`, or an iterator of them.
     fn rhs_values(&self, fx: &mut Fx<'_, '_>, e: &Exp, val_ty: &Ty) -> Result<(String, bool), String> {
         let inner = strip_sub(e);
         if let ExpKind::Iter(..) = &inner.kind {
