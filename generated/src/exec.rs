@@ -3200,6 +3200,7 @@ fn rule_105(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
 
 // from spec/4.3-execution-instructions.wspec:791 rule Step_pure/i31.get-null
 #[allow(unused_variables, unused_parens, clippy::all)]
+#[inline(always)]
 fn rule_106(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     #[allow(irrefutable_let_patterns)]
     let Instr::I31Get(f_1) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
@@ -3217,6 +3218,7 @@ fn rule_106(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
 
 // from spec/4.3-execution-instructions.wspec:794 rule Step_pure/i31.get-num
 #[allow(unused_variables, unused_parens, clippy::all)]
+#[inline(always)]
 fn rule_107(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     #[allow(irrefutable_let_patterns)]
     let Instr::I31Get(f_1) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
@@ -3380,6 +3382,7 @@ fn rule_114(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
 
 // from spec/4.3-execution-instructions.wspec:986 rule Step_pure/binop-val
 #[allow(unused_variables, unused_parens, clippy::all)]
+#[inline(always)]
 fn rule_115(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     #[allow(irrefutable_let_patterns)]
     let Instr::Binop(f_1, f_2) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
@@ -3408,6 +3411,7 @@ fn rule_115(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
 
 // from spec/4.3-execution-instructions.wspec:992 rule Step_pure/binop-trap-zero
 #[allow(unused_variables, unused_parens, clippy::all)]
+#[inline(always)]
 fn rule_116(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     #[allow(irrefutable_let_patterns)]
     let Instr::Binop(f_1, f_2) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
@@ -3442,6 +3446,7 @@ fn rule_116(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
 
 // from spec/4.3-execution-instructions.wspec:997 rule Step_pure/binop-trap-overflow
 #[allow(unused_variables, unused_parens, clippy::all)]
+#[inline(always)]
 fn rule_117(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     #[allow(irrefutable_let_patterns)]
     let Instr::Binop(f_1, f_2) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
@@ -3469,6 +3474,7 @@ fn rule_117(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
 
 // from spec/4.3-execution-instructions.wspec:1002 rule Step_pure/testop
 #[allow(unused_variables, unused_parens, clippy::all)]
+#[inline(always)]
 fn rule_118(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     #[allow(irrefutable_let_patterns)]
     let Instr::Testop(f_1, f_2) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
@@ -3492,6 +3498,7 @@ fn rule_118(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
 
 // from spec/4.3-execution-instructions.wspec:1006 rule Step_pure/relop
 #[allow(unused_variables, unused_parens, clippy::all)]
+#[inline(always)]
 fn rule_119(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     #[allow(irrefutable_let_patterns)]
     let Instr::Relop(f_1, f_2) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
@@ -3620,6 +3627,7 @@ fn rule_123(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
 
 // from spec/4.3-execution-instructions.wspec:1035 rule Step_pure/vvbinop
 #[allow(unused_variables, unused_parens, clippy::all)]
+#[inline(always)]
 fn rule_124(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     #[allow(irrefutable_let_patterns)]
     let Instr::Vvbinop(f_1, f_2) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
@@ -6168,17 +6176,17 @@ pub fn step(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> RuleId {
         Instr::RefEq => group_43(m_, ar_, redex_),
         Instr::RefI31 => group_44(m_, ar_, redex_),
         Instr::RefI31Shared => group_45(m_, ar_, redex_),
-        Instr::I31Get(..) => group_46(m_, ar_, redex_),
+        Instr::I31Get(..) => group_46_any(m_, ar_, redex_),
         Instr::ArrayNew(..) => group_47(m_, ar_, redex_),
         Instr::ExternConvertAny => group_48(m_, ar_, redex_),
         Instr::AnyConvertExtern => group_49(m_, ar_, redex_),
         Instr::Unop(..) => group_50(m_, ar_, redex_),
-        Instr::Binop(..) => group_51(m_, ar_, redex_),
-        Instr::Testop(..) => group_52(m_, ar_, redex_),
-        Instr::Relop(..) => group_53(m_, ar_, redex_),
+        Instr::Binop(..) => group_51_any(m_, ar_, redex_),
+        Instr::Testop(..) => group_52_any(m_, ar_, redex_),
+        Instr::Relop(..) => group_53_any(m_, ar_, redex_),
         Instr::Cvtop(..) => group_54(m_, ar_, redex_),
         Instr::Vvunop(..) => group_55(m_, ar_, redex_),
-        Instr::Vvbinop(..) => group_56(m_, ar_, redex_),
+        Instr::Vvbinop(..) => group_56_any(m_, ar_, redex_),
         Instr::Vvternop(..) => group_57(m_, ar_, redex_),
         Instr::Vvtestop(..) => group_58(m_, ar_, redex_),
         Instr::Vunop(..) => group_59(m_, ar_, redex_),
@@ -7063,6 +7071,20 @@ fn group_45(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> RuleId {
     STUCK
 }
 
+/// `group_46` for an instruction that is not a constant.
+#[inline(never)]
+fn group_46_any(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> RuleId {
+    group_46(m_, ar_, redex_)
+}
+
+/// `group_46` for the instruction numbered `K`, as a constant.
+fn group_46_at<const K: usize>(m_: &mut Machine<Wasm>, ar_: &Ctx, _: &Instr) -> RuleId {
+    // Nothing to drop: a value of finite fields.
+    let redex_ = std::mem::ManuallyDrop::new(Instr::I31Get(Sx::nth(K)));
+    group_46(m_, ar_, &redex_)
+}
+
+#[inline(always)]
 fn group_46(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> RuleId {
     // Step_pure/i31.get-null
     match rule_106(m_, ar_, redex_) {
@@ -7137,6 +7159,20 @@ fn group_50(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> RuleId {
     STUCK
 }
 
+/// `group_51` for an instruction that is not a constant.
+#[inline(never)]
+fn group_51_any(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> RuleId {
+    group_51(m_, ar_, redex_)
+}
+
+/// `group_51` for the instruction numbered `K`, as a constant.
+fn group_51_at<const K: usize>(m_: &mut Machine<Wasm>, ar_: &Ctx, _: &Instr) -> RuleId {
+    // Nothing to drop: a value of finite fields.
+    let redex_ = std::mem::ManuallyDrop::new(Instr::Binop(Numtype::nth(K / (Binop::COUNT)), Binop::nth(K % Binop::COUNT)));
+    group_51(m_, ar_, &redex_)
+}
+
+#[inline(always)]
 fn group_51(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> RuleId {
     // Step_pure/binop-val
     match rule_115(m_, ar_, redex_) {
@@ -7159,6 +7195,20 @@ fn group_51(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> RuleId {
     STUCK
 }
 
+/// `group_52` for an instruction that is not a constant.
+#[inline(never)]
+fn group_52_any(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> RuleId {
+    group_52(m_, ar_, redex_)
+}
+
+/// `group_52` for the instruction numbered `K`, as a constant.
+fn group_52_at<const K: usize>(m_: &mut Machine<Wasm>, ar_: &Ctx, _: &Instr) -> RuleId {
+    // Nothing to drop: a value of finite fields.
+    let redex_ = std::mem::ManuallyDrop::new(Instr::Testop(Numtype::nth(K / (Testop::COUNT)), Testop::nth(K % Testop::COUNT)));
+    group_52(m_, ar_, &redex_)
+}
+
+#[inline(always)]
 fn group_52(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> RuleId {
     // Step_pure/testop
     match rule_118(m_, ar_, redex_) {
@@ -7169,6 +7219,20 @@ fn group_52(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> RuleId {
     STUCK
 }
 
+/// `group_53` for an instruction that is not a constant.
+#[inline(never)]
+fn group_53_any(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> RuleId {
+    group_53(m_, ar_, redex_)
+}
+
+/// `group_53` for the instruction numbered `K`, as a constant.
+fn group_53_at<const K: usize>(m_: &mut Machine<Wasm>, ar_: &Ctx, _: &Instr) -> RuleId {
+    // Nothing to drop: a value of finite fields.
+    let redex_ = std::mem::ManuallyDrop::new(Instr::Relop(Numtype::nth(K / (Relop::COUNT)), Relop::nth(K % Relop::COUNT)));
+    group_53(m_, ar_, &redex_)
+}
+
+#[inline(always)]
 fn group_53(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> RuleId {
     // Step_pure/relop
     match rule_119(m_, ar_, redex_) {
@@ -7211,6 +7275,20 @@ fn group_55(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> RuleId {
     STUCK
 }
 
+/// `group_56` for an instruction that is not a constant.
+#[inline(never)]
+fn group_56_any(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> RuleId {
+    group_56(m_, ar_, redex_)
+}
+
+/// `group_56` for the instruction numbered `K`, as a constant.
+fn group_56_at<const K: usize>(m_: &mut Machine<Wasm>, ar_: &Ctx, _: &Instr) -> RuleId {
+    // Nothing to drop: a value of finite fields.
+    let redex_ = std::mem::ManuallyDrop::new(Instr::Vvbinop(Vectype::nth(K / (Vvbinop::COUNT)), Vvbinop::nth(K % Vvbinop::COUNT)));
+    group_56(m_, ar_, &redex_)
+}
+
+#[inline(always)]
 fn group_56(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> RuleId {
     // Step_pure/vvbinop
     match rule_124(m_, ar_, redex_) {
@@ -7855,6 +7933,403 @@ fn group_102(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> RuleId {
     STUCK
 }
 
+/// Pushes a number; the kind of `Instr::Const(f0, f1)`.
+fn push_number(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> RuleId {
+    match redex_ {
+        Instr::Const(f0, f1) => match m_.push(Val::Num_(Num_(f0.clone(), f1.clone()))) {
+            Ok(()) => VALUE,
+            Err(f) => m_.failed(f),
+        },
+        _ => step_any(m_, ar_, redex_),
+    }
+}
+
+impl wspec_runtime::Kinded for Instr {
+    fn kind(&self) -> u16 {
+        match self {
+            Instr::Const(..) => 1,
+            Instr::CallRef(..) => 2,
+            Instr::Throw(..) => 3,
+            Instr::LocalSet(..) => 4,
+            Instr::GlobalSet(..) => 5,
+            Instr::TableSet(..) => 6,
+            Instr::TableGrow(..) => 7,
+            Instr::TableFill(..) => 8,
+            Instr::TableCopy(..) => 9,
+            Instr::TableInit(..) => 10,
+            Instr::ElemDrop(..) => 11,
+            Instr::Store(..) => 12,
+            Instr::MemoryGrow(..) => 13,
+            Instr::MemoryFill(..) => 14,
+            Instr::MemoryCopy(..) => 15,
+            Instr::MemoryInit(..) => 16,
+            Instr::DataDrop(..) => 17,
+            Instr::StructNew(..) => 18,
+            Instr::StructSet(..) => 19,
+            Instr::ArrayNewFixed(..) => 20,
+            Instr::ArraySet(..) => 21,
+            Instr::ArrayFill(..) => 22,
+            Instr::ArrayCopy(..) => 23,
+            Instr::ArrayInitElem(..) => 24,
+            Instr::ArrayInitData(..) => 25,
+            Instr::Vstore(..) => 26,
+            Instr::VstoreLane(..) => 27,
+            Instr::Unreachable => 28,
+            Instr::Nop => 29,
+            Instr::Drop => 30,
+            Instr::Select(..) => 31,
+            Instr::If(..) => 32,
+            Instr::Br(..) => 33,
+            Instr::BrIf(..) => 34,
+            Instr::BrTable(..) => 35,
+            Instr::BrOnNull(..) => 36,
+            Instr::BrOnNonNull(..) => 37,
+            Instr::ReturnCallRef(..) => 38,
+            Instr::Return => 39,
+            Instr::ThrowRef => 40,
+            Instr::Trap => 41,
+            Instr::LocalTee(..) => 42,
+            Instr::RefIsNull => 43,
+            Instr::RefAsNonNull => 44,
+            Instr::RefEq => 45,
+            Instr::RefI31 => 46,
+            Instr::RefI31Shared => 47,
+            Instr::I31Get(f0) => 48 + (f0.index()) as u16,
+            Instr::ArrayNew(..) => 50,
+            Instr::ExternConvertAny => 51,
+            Instr::AnyConvertExtern => 52,
+            Instr::Unop(..) => 53,
+            Instr::Binop(f0, f1) => 54 + ((f0.index()) * Binop::COUNT + f1.index()) as u16,
+            Instr::Testop(f0, f1) => 142 + ((f0.index()) * Testop::COUNT + f1.index()) as u16,
+            Instr::Relop(f0, f1) => 146 + ((f0.index()) * Relop::COUNT + f1.index()) as u16,
+            Instr::Cvtop(..) => 210,
+            Instr::Vvunop(..) => 211,
+            Instr::Vvbinop(f0, f1) => 212 + ((f0.index()) * Vvbinop::COUNT + f1.index()) as u16,
+            Instr::Vvternop(..) => 216,
+            Instr::Vvtestop(..) => 217,
+            Instr::Vunop(..) => 218,
+            Instr::Vbinop(..) => 219,
+            Instr::Vternop(..) => 220,
+            Instr::Vtestop(..) => 221,
+            Instr::Vrelop(..) => 222,
+            Instr::Vshiftop(..) => 223,
+            Instr::Vbitmask(..) => 224,
+            Instr::Vswizzlop(..) => 225,
+            Instr::Vshuffle(..) => 226,
+            Instr::Vsplat(..) => 227,
+            Instr::VextractLane(..) => 228,
+            Instr::VreplaceLane(..) => 229,
+            Instr::Vextunop(..) => 230,
+            Instr::Vextbinop(..) => 231,
+            Instr::Vextternop(..) => 232,
+            Instr::Vnarrow(..) => 233,
+            Instr::Vcvtop(..) => 234,
+            Instr::Block(..) => 235,
+            Instr::Loop(..) => 236,
+            Instr::BrOnCast(..) => 237,
+            Instr::BrOnCastFail(..) => 238,
+            Instr::Call(..) => 239,
+            Instr::CallIndirect(..) => 240,
+            Instr::ReturnCall(..) => 241,
+            Instr::ReturnCallIndirect(..) => 242,
+            Instr::TryTable(..) => 243,
+            Instr::LocalGet(..) => 244,
+            Instr::GlobalGet(..) => 245,
+            Instr::TableGet(..) => 246,
+            Instr::TableSize(..) => 247,
+            Instr::Load(..) => 248,
+            Instr::MemorySize(..) => 249,
+            Instr::RefFunc(..) => 250,
+            Instr::RefTest(..) => 251,
+            Instr::RefCast(..) => 252,
+            Instr::StructNewDefault(..) => 253,
+            Instr::StructGet(..) => 254,
+            Instr::ArrayNewDefault(..) => 255,
+            Instr::ArrayNewElem(..) => 256,
+            Instr::ArrayNewData(..) => 257,
+            Instr::ArrayGet(..) => 258,
+            Instr::ArrayLen => 259,
+            Instr::Vload(..) => 260,
+            Instr::VloadLane(..) => 261,
+            _ => 0,
+        }
+    }
+}
+
+/// `step`, out of line: for instructions of no kind of their own.
+#[inline(never)]
+fn step_any(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> RuleId {
+    step(m_, ar_, redex_)
+}
+
+type Handler = fn(&mut Machine<Wasm>, &Ctx, &Instr) -> RuleId;
+
+/// The handler of each kind of instruction.
+static HANDLERS: [Handler; 262] = [
+    step_any,
+    push_number,
+    group_0,
+    group_1,
+    group_2,
+    group_3,
+    group_4,
+    group_5,
+    group_6,
+    group_7,
+    group_8,
+    group_9,
+    group_10,
+    group_11,
+    group_12,
+    group_13,
+    group_14,
+    group_15,
+    group_16,
+    group_17,
+    group_18,
+    group_19,
+    group_20,
+    group_21,
+    group_22,
+    group_23,
+    group_24,
+    group_25,
+    group_26,
+    group_27,
+    group_28,
+    group_29,
+    group_30,
+    group_31,
+    group_32,
+    group_33,
+    group_34,
+    group_35,
+    group_36,
+    group_37,
+    group_38,
+    group_39,
+    group_40,
+    group_41,
+    group_42,
+    group_43,
+    group_44,
+    group_45,
+    group_46_at::<0>,
+    group_46_at::<1>,
+    group_47,
+    group_48,
+    group_49,
+    group_50,
+    group_51_at::<0>,
+    group_51_at::<1>,
+    group_51_at::<2>,
+    group_51_at::<3>,
+    group_51_at::<4>,
+    group_51_at::<5>,
+    group_51_at::<6>,
+    group_51_at::<7>,
+    group_51_at::<8>,
+    group_51_at::<9>,
+    group_51_at::<10>,
+    group_51_at::<11>,
+    group_51_at::<12>,
+    group_51_at::<13>,
+    group_51_at::<14>,
+    group_51_at::<15>,
+    group_51_at::<16>,
+    group_51_at::<17>,
+    group_51_at::<18>,
+    group_51_at::<19>,
+    group_51_at::<20>,
+    group_51_at::<21>,
+    group_51_at::<22>,
+    group_51_at::<23>,
+    group_51_at::<24>,
+    group_51_at::<25>,
+    group_51_at::<26>,
+    group_51_at::<27>,
+    group_51_at::<28>,
+    group_51_at::<29>,
+    group_51_at::<30>,
+    group_51_at::<31>,
+    group_51_at::<32>,
+    group_51_at::<33>,
+    group_51_at::<34>,
+    group_51_at::<35>,
+    group_51_at::<36>,
+    group_51_at::<37>,
+    group_51_at::<38>,
+    group_51_at::<39>,
+    group_51_at::<40>,
+    group_51_at::<41>,
+    group_51_at::<42>,
+    group_51_at::<43>,
+    group_51_at::<44>,
+    group_51_at::<45>,
+    group_51_at::<46>,
+    group_51_at::<47>,
+    group_51_at::<48>,
+    group_51_at::<49>,
+    group_51_at::<50>,
+    group_51_at::<51>,
+    group_51_at::<52>,
+    group_51_at::<53>,
+    group_51_at::<54>,
+    group_51_at::<55>,
+    group_51_at::<56>,
+    group_51_at::<57>,
+    group_51_at::<58>,
+    group_51_at::<59>,
+    group_51_at::<60>,
+    group_51_at::<61>,
+    group_51_at::<62>,
+    group_51_at::<63>,
+    group_51_at::<64>,
+    group_51_at::<65>,
+    group_51_at::<66>,
+    group_51_at::<67>,
+    group_51_at::<68>,
+    group_51_at::<69>,
+    group_51_at::<70>,
+    group_51_at::<71>,
+    group_51_at::<72>,
+    group_51_at::<73>,
+    group_51_at::<74>,
+    group_51_at::<75>,
+    group_51_at::<76>,
+    group_51_at::<77>,
+    group_51_at::<78>,
+    group_51_at::<79>,
+    group_51_at::<80>,
+    group_51_at::<81>,
+    group_51_at::<82>,
+    group_51_at::<83>,
+    group_51_at::<84>,
+    group_51_at::<85>,
+    group_51_at::<86>,
+    group_51_at::<87>,
+    group_52_at::<0>,
+    group_52_at::<1>,
+    group_52_at::<2>,
+    group_52_at::<3>,
+    group_53_at::<0>,
+    group_53_at::<1>,
+    group_53_at::<2>,
+    group_53_at::<3>,
+    group_53_at::<4>,
+    group_53_at::<5>,
+    group_53_at::<6>,
+    group_53_at::<7>,
+    group_53_at::<8>,
+    group_53_at::<9>,
+    group_53_at::<10>,
+    group_53_at::<11>,
+    group_53_at::<12>,
+    group_53_at::<13>,
+    group_53_at::<14>,
+    group_53_at::<15>,
+    group_53_at::<16>,
+    group_53_at::<17>,
+    group_53_at::<18>,
+    group_53_at::<19>,
+    group_53_at::<20>,
+    group_53_at::<21>,
+    group_53_at::<22>,
+    group_53_at::<23>,
+    group_53_at::<24>,
+    group_53_at::<25>,
+    group_53_at::<26>,
+    group_53_at::<27>,
+    group_53_at::<28>,
+    group_53_at::<29>,
+    group_53_at::<30>,
+    group_53_at::<31>,
+    group_53_at::<32>,
+    group_53_at::<33>,
+    group_53_at::<34>,
+    group_53_at::<35>,
+    group_53_at::<36>,
+    group_53_at::<37>,
+    group_53_at::<38>,
+    group_53_at::<39>,
+    group_53_at::<40>,
+    group_53_at::<41>,
+    group_53_at::<42>,
+    group_53_at::<43>,
+    group_53_at::<44>,
+    group_53_at::<45>,
+    group_53_at::<46>,
+    group_53_at::<47>,
+    group_53_at::<48>,
+    group_53_at::<49>,
+    group_53_at::<50>,
+    group_53_at::<51>,
+    group_53_at::<52>,
+    group_53_at::<53>,
+    group_53_at::<54>,
+    group_53_at::<55>,
+    group_53_at::<56>,
+    group_53_at::<57>,
+    group_53_at::<58>,
+    group_53_at::<59>,
+    group_53_at::<60>,
+    group_53_at::<61>,
+    group_53_at::<62>,
+    group_53_at::<63>,
+    group_54,
+    group_55,
+    group_56_at::<0>,
+    group_56_at::<1>,
+    group_56_at::<2>,
+    group_56_at::<3>,
+    group_57,
+    group_58,
+    group_59,
+    group_60,
+    group_61,
+    group_62,
+    group_63,
+    group_64,
+    group_65,
+    group_66,
+    group_67,
+    group_68,
+    group_69,
+    group_70,
+    group_71,
+    group_72,
+    group_73,
+    group_74,
+    group_75,
+    group_76,
+    group_77,
+    group_78,
+    group_79,
+    group_80,
+    group_81,
+    group_82,
+    group_83,
+    group_84,
+    group_85,
+    group_86,
+    group_87,
+    group_88,
+    group_89,
+    group_90,
+    group_91,
+    group_92,
+    group_93,
+    group_94,
+    group_95,
+    group_96,
+    group_97,
+    group_98,
+    group_99,
+    group_100,
+    group_101,
+    group_102,
+];
+
 /// Applies the first rule that leaves a context whose body is done.
 pub fn exit(m_: &mut Machine<Wasm>, ar_: &Ctx) -> RuleId {
     // Step_pure/label-vals
@@ -7924,6 +8399,13 @@ impl Lang for Wasm {
     #[inline]
     fn step(m: &mut Machine<Self>, ar: &Ctx, i: &Instr) -> RuleId {
         step(m, ar, i)
+    }
+    #[inline]
+    fn step_kind(m: &mut Machine<Self>, ar: &Ctx, kind: u16, i: &Instr) -> RuleId {
+        match HANDLERS.get(kind as usize) {
+            Some(h) => h(m, ar, i),
+            None => step_any(m, ar, i),
+        }
     }
     #[inline]
     fn exit(m: &mut Machine<Self>, ar: &Ctx) -> RuleId {
@@ -11247,7 +11729,7 @@ pub mod defs {
     pub fn unop__first(ar_: &Ctx, a0: Numtype, a1: Unop, a2: Num) -> R<Option<Num>> {
         let mut r_ = None;
         match a1 {
-            Unop::Inn(UnopInn::Clz) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
+            Unop::Inn(UnopInn::Clz) if wspec_runtime::machine::tried(&mut r_, (move || -> R<_> {
             let n_1 = wspec_runtime::ok(conv::numtype_as_inn(a0))?;
             let v_Inn = n_1;
             #[allow(irrefutable_let_patterns)]
@@ -11256,7 +11738,7 @@ pub mod defs {
             let i = n_2;
             Ok(Some(Num::Inn(wspec_runtime::num::cast::<_, u64>(wspec_runtime::ok(wspec_runtime::builtins::iclz(defs::size(ar_, conv::inn_to_numtype(v_Inn))?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i)?)?))?)?)))
         })()) => {}
-            Unop::Inn(UnopInn::Ctz) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
+            Unop::Inn(UnopInn::Ctz) if wspec_runtime::machine::tried(&mut r_, (move || -> R<_> {
             let n_1 = wspec_runtime::ok(conv::numtype_as_inn(a0))?;
             let v_Inn = n_1;
             #[allow(irrefutable_let_patterns)]
@@ -11265,7 +11747,7 @@ pub mod defs {
             let i = n_2;
             Ok(Some(Num::Inn(wspec_runtime::num::cast::<_, u64>(wspec_runtime::ok(wspec_runtime::builtins::ictz(defs::size(ar_, conv::inn_to_numtype(v_Inn))?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i)?)?))?)?)))
         })()) => {}
-            Unop::Inn(UnopInn::Popcnt) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
+            Unop::Inn(UnopInn::Popcnt) if wspec_runtime::machine::tried(&mut r_, (move || -> R<_> {
             let n_1 = wspec_runtime::ok(conv::numtype_as_inn(a0))?;
             let v_Inn = n_1;
             #[allow(irrefutable_let_patterns)]
@@ -11274,7 +11756,7 @@ pub mod defs {
             let i = n_2;
             Ok(Some(Num::Inn(wspec_runtime::num::cast::<_, u64>(wspec_runtime::ok(wspec_runtime::builtins::ipopcnt(defs::size(ar_, conv::inn_to_numtype(v_Inn))?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i)?)?))?)?)))
         })()) => {}
-            Unop::Inn(UnopInn::Extend(_)) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
+            Unop::Inn(UnopInn::Extend(_)) if wspec_runtime::machine::tried(&mut r_, (move || -> R<_> {
             let n_1 = wspec_runtime::ok(conv::numtype_as_inn(a0))?;
             let v_Inn = n_1;
             #[allow(irrefutable_let_patterns)]
@@ -11284,7 +11766,7 @@ pub mod defs {
             let i = n_3;
             Ok(Some(Num::Inn(wspec_runtime::num::cast::<_, u64>(wspec_runtime::ok(wspec_runtime::builtins::iextend_s(defs::size(ar_, conv::inn_to_numtype(v_Inn))?, wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(sz)?)?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i)?)?))?)?)))
         })()) => {}
-            Unop::Fnn(UnopFnn::Abs) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
+            Unop::Fnn(UnopFnn::Abs) if wspec_runtime::machine::tried(&mut r_, (move || -> R<_> {
             let n_1 = wspec_runtime::ok(conv::numtype_as_fnn(a0))?;
             let v_Fnn = n_1;
             #[allow(irrefutable_let_patterns)]
@@ -11292,7 +11774,7 @@ pub mod defs {
             let f = a2;
             Ok((match wspec_runtime::builtins::fabs(defs::size(ar_, conv::fnn_to_numtype(v_Fnn))?, (match f { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })) { Some(x) => Some(Num::Fnn(x)), None => None }))
         })()) => {}
-            Unop::Fnn(UnopFnn::Neg) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
+            Unop::Fnn(UnopFnn::Neg) if wspec_runtime::machine::tried(&mut r_, (move || -> R<_> {
             let n_1 = wspec_runtime::ok(conv::numtype_as_fnn(a0))?;
             let v_Fnn = n_1;
             #[allow(irrefutable_let_patterns)]
@@ -11300,7 +11782,7 @@ pub mod defs {
             let f = a2;
             Ok((match wspec_runtime::builtins::fneg(defs::size(ar_, conv::fnn_to_numtype(v_Fnn))?, (match f { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })) { Some(x) => Some(Num::Fnn(x)), None => None }))
         })()) => {}
-            Unop::Fnn(UnopFnn::Sqrt) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
+            Unop::Fnn(UnopFnn::Sqrt) if wspec_runtime::machine::tried(&mut r_, (move || -> R<_> {
             let n_1 = wspec_runtime::ok(conv::numtype_as_fnn(a0))?;
             let v_Fnn = n_1;
             #[allow(irrefutable_let_patterns)]
@@ -11308,7 +11790,7 @@ pub mod defs {
             let f = a2;
             Ok((match wspec_runtime::builtins::fsqrt(defs::size(ar_, conv::fnn_to_numtype(v_Fnn))?, (match f { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })) { Some(x) => Some(Num::Fnn(x)), None => None }))
         })()) => {}
-            Unop::Fnn(UnopFnn::Ceil) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
+            Unop::Fnn(UnopFnn::Ceil) if wspec_runtime::machine::tried(&mut r_, (move || -> R<_> {
             let n_1 = wspec_runtime::ok(conv::numtype_as_fnn(a0))?;
             let v_Fnn = n_1;
             #[allow(irrefutable_let_patterns)]
@@ -11316,7 +11798,7 @@ pub mod defs {
             let f = a2;
             Ok((match wspec_runtime::builtins::fceil(defs::size(ar_, conv::fnn_to_numtype(v_Fnn))?, (match f { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })) { Some(x) => Some(Num::Fnn(x)), None => None }))
         })()) => {}
-            Unop::Fnn(UnopFnn::Floor) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
+            Unop::Fnn(UnopFnn::Floor) if wspec_runtime::machine::tried(&mut r_, (move || -> R<_> {
             let n_1 = wspec_runtime::ok(conv::numtype_as_fnn(a0))?;
             let v_Fnn = n_1;
             #[allow(irrefutable_let_patterns)]
@@ -11324,7 +11806,7 @@ pub mod defs {
             let f = a2;
             Ok((match wspec_runtime::builtins::ffloor(defs::size(ar_, conv::fnn_to_numtype(v_Fnn))?, (match f { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })) { Some(x) => Some(Num::Fnn(x)), None => None }))
         })()) => {}
-            Unop::Fnn(UnopFnn::Trunc) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
+            Unop::Fnn(UnopFnn::Trunc) if wspec_runtime::machine::tried(&mut r_, (move || -> R<_> {
             let n_1 = wspec_runtime::ok(conv::numtype_as_fnn(a0))?;
             let v_Fnn = n_1;
             #[allow(irrefutable_let_patterns)]
@@ -11332,7 +11814,7 @@ pub mod defs {
             let f = a2;
             Ok((match wspec_runtime::builtins::ftrunc(defs::size(ar_, conv::fnn_to_numtype(v_Fnn))?, (match f { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })) { Some(x) => Some(Num::Fnn(x)), None => None }))
         })()) => {}
-            Unop::Fnn(UnopFnn::Nearest) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
+            Unop::Fnn(UnopFnn::Nearest) if wspec_runtime::machine::tried(&mut r_, (move || -> R<_> {
             let n_1 = wspec_runtime::ok(conv::numtype_as_fnn(a0))?;
             let v_Fnn = n_1;
             #[allow(irrefutable_let_patterns)]
@@ -11349,249 +11831,338 @@ pub mod defs {
     }
 
     // from spec/3.2-numerics-conversions.wspec:101 def $binop_ (its first element)
+    #[inline(always)]
     pub fn binop__first(ar_: &Ctx, a0: Numtype, a1: Binop, a2: Num, a3: Num) -> R<Option<Num>> {
         let mut r_ = None;
         match a1 {
-            (Binop::Inn(BinopInn::Add) | Binop::Fnn(BinopFnn::Add)) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
-            let n_1 = wspec_runtime::ok(conv::numtype_as_inn(a0))?;
-            let v_Inn = n_1;
-            #[allow(irrefutable_let_patterns)]
-            let (Binop::Inn(BinopInn::Add) | Binop::Fnn(BinopFnn::Add)) = a1 else { return Err(wspec_runtime::Fail::soft()) };
-            let n_2 = match a2 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
-            let i_1 = n_2;
-            let n_3 = match a3 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
-            let i_2 = n_3;
-            Ok(Some(Num::Inn(wspec_runtime::num::cast::<_, u64>(wspec_runtime::ok(wspec_runtime::builtins::iadd(defs::size(ar_, conv::inn_to_numtype(v_Inn))?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_1)?)?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_2)?)?))?)?)))
-        })()) => {}
-            (Binop::Inn(BinopInn::Sub) | Binop::Fnn(BinopFnn::Sub)) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
-            let n_1 = wspec_runtime::ok(conv::numtype_as_inn(a0))?;
-            let v_Inn = n_1;
-            #[allow(irrefutable_let_patterns)]
-            let (Binop::Inn(BinopInn::Sub) | Binop::Fnn(BinopFnn::Sub)) = a1 else { return Err(wspec_runtime::Fail::soft()) };
-            let n_2 = match a2 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
-            let i_1 = n_2;
-            let n_3 = match a3 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
-            let i_2 = n_3;
-            Ok(Some(Num::Inn(wspec_runtime::num::cast::<_, u64>(wspec_runtime::ok(wspec_runtime::builtins::isub(defs::size(ar_, conv::inn_to_numtype(v_Inn))?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_1)?)?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_2)?)?))?)?)))
-        })()) => {}
-            (Binop::Inn(BinopInn::Mul) | Binop::Fnn(BinopFnn::Mul)) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
-            let n_1 = wspec_runtime::ok(conv::numtype_as_inn(a0))?;
-            let v_Inn = n_1;
-            #[allow(irrefutable_let_patterns)]
-            let (Binop::Inn(BinopInn::Mul) | Binop::Fnn(BinopFnn::Mul)) = a1 else { return Err(wspec_runtime::Fail::soft()) };
-            let n_2 = match a2 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
-            let i_1 = n_2;
-            let n_3 = match a3 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
-            let i_2 = n_3;
-            Ok(Some(Num::Inn(wspec_runtime::num::cast::<_, u64>(wspec_runtime::ok(wspec_runtime::builtins::imul(defs::size(ar_, conv::inn_to_numtype(v_Inn))?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_1)?)?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_2)?)?))?)?)))
-        })()) => {}
-            Binop::Inn(BinopInn::Div(_)) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
-            let n_1 = wspec_runtime::ok(conv::numtype_as_inn(a0))?;
-            let v_Inn = n_1;
-            #[allow(irrefutable_let_patterns)]
-            let Binop::Inn(BinopInn::Div(f_2)) = a1 else { return Err(wspec_runtime::Fail::soft()) };
-            #[allow(irrefutable_let_patterns)]
-            let Sx::U = f_2.clone() else { return Err(wspec_runtime::Fail::soft()) };
-            let n_3 = match a2 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
-            let i_1 = n_3;
-            let n_4 = match a3 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
-            let i_2 = n_4;
-            Ok((match wspec_runtime::ok(wspec_runtime::builtins::idiv_u(defs::size(ar_, conv::inn_to_numtype(v_Inn))?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_1)?)?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_2)?)?))? { Some(x) => Some(Num::Inn(wspec_runtime::num::cast::<_, u64>(x)?)), None => None }))
-        })()) => {}
-            Binop::Inn(BinopInn::Div(_)) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
-            let n_1 = wspec_runtime::ok(conv::numtype_as_inn(a0))?;
-            let v_Inn = n_1;
-            #[allow(irrefutable_let_patterns)]
-            let Binop::Inn(BinopInn::Div(f_2)) = a1 else { return Err(wspec_runtime::Fail::soft()) };
-            #[allow(irrefutable_let_patterns)]
-            let Sx::S = f_2.clone() else { return Err(wspec_runtime::Fail::soft()) };
-            let n_3 = match a2 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
-            let i_1 = n_3;
-            let n_4 = match a3 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
-            let i_2 = n_4;
-            Ok((match wspec_runtime::ok(wspec_runtime::builtins::idiv_s(defs::size(ar_, conv::inn_to_numtype(v_Inn))?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_1)?)?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_2)?)?))? { Some(x) => Some(Num::Inn(wspec_runtime::num::cast::<_, u64>(x)?)), None => None }))
-        })()) => {}
-            Binop::Inn(BinopInn::Rem(_)) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
-            let n_1 = wspec_runtime::ok(conv::numtype_as_inn(a0))?;
-            let v_Inn = n_1;
-            #[allow(irrefutable_let_patterns)]
-            let Binop::Inn(BinopInn::Rem(f_2)) = a1 else { return Err(wspec_runtime::Fail::soft()) };
-            #[allow(irrefutable_let_patterns)]
-            let Sx::U = f_2.clone() else { return Err(wspec_runtime::Fail::soft()) };
-            let n_3 = match a2 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
-            let i_1 = n_3;
-            let n_4 = match a3 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
-            let i_2 = n_4;
-            Ok((match wspec_runtime::ok(wspec_runtime::builtins::irem_u(defs::size(ar_, conv::inn_to_numtype(v_Inn))?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_1)?)?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_2)?)?))? { Some(x) => Some(Num::Inn(wspec_runtime::num::cast::<_, u64>(x)?)), None => None }))
-        })()) => {}
-            Binop::Inn(BinopInn::Rem(_)) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
-            let n_1 = wspec_runtime::ok(conv::numtype_as_inn(a0))?;
-            let v_Inn = n_1;
-            #[allow(irrefutable_let_patterns)]
-            let Binop::Inn(BinopInn::Rem(f_2)) = a1 else { return Err(wspec_runtime::Fail::soft()) };
-            #[allow(irrefutable_let_patterns)]
-            let Sx::S = f_2.clone() else { return Err(wspec_runtime::Fail::soft()) };
-            let n_3 = match a2 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
-            let i_1 = n_3;
-            let n_4 = match a3 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
-            let i_2 = n_4;
-            Ok((match wspec_runtime::ok(wspec_runtime::builtins::irem_s(defs::size(ar_, conv::inn_to_numtype(v_Inn))?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_1)?)?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_2)?)?))? { Some(x) => Some(Num::Inn(wspec_runtime::num::cast::<_, u64>(x)?)), None => None }))
-        })()) => {}
-            Binop::Inn(BinopInn::And) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
-            let n_1 = wspec_runtime::ok(conv::numtype_as_inn(a0))?;
-            let v_Inn = n_1;
-            #[allow(irrefutable_let_patterns)]
-            let Binop::Inn(BinopInn::And) = a1 else { return Err(wspec_runtime::Fail::soft()) };
-            let n_2 = match a2 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
-            let i_1 = n_2;
-            let n_3 = match a3 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
-            let i_2 = n_3;
-            Ok(Some(Num::Inn(wspec_runtime::num::cast::<_, u64>(wspec_runtime::ok(wspec_runtime::builtins::iand(defs::size(ar_, conv::inn_to_numtype(v_Inn))?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_1)?)?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_2)?)?))?)?)))
-        })()) => {}
-            Binop::Inn(BinopInn::Or) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
-            let n_1 = wspec_runtime::ok(conv::numtype_as_inn(a0))?;
-            let v_Inn = n_1;
-            #[allow(irrefutable_let_patterns)]
-            let Binop::Inn(BinopInn::Or) = a1 else { return Err(wspec_runtime::Fail::soft()) };
-            let n_2 = match a2 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
-            let i_1 = n_2;
-            let n_3 = match a3 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
-            let i_2 = n_3;
-            Ok(Some(Num::Inn(wspec_runtime::num::cast::<_, u64>(wspec_runtime::ok(wspec_runtime::builtins::ior(defs::size(ar_, conv::inn_to_numtype(v_Inn))?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_1)?)?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_2)?)?))?)?)))
-        })()) => {}
-            Binop::Inn(BinopInn::Xor) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
-            let n_1 = wspec_runtime::ok(conv::numtype_as_inn(a0))?;
-            let v_Inn = n_1;
-            #[allow(irrefutable_let_patterns)]
-            let Binop::Inn(BinopInn::Xor) = a1 else { return Err(wspec_runtime::Fail::soft()) };
-            let n_2 = match a2 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
-            let i_1 = n_2;
-            let n_3 = match a3 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
-            let i_2 = n_3;
-            Ok(Some(Num::Inn(wspec_runtime::num::cast::<_, u64>(wspec_runtime::ok(wspec_runtime::builtins::ixor(defs::size(ar_, conv::inn_to_numtype(v_Inn))?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_1)?)?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_2)?)?))?)?)))
-        })()) => {}
-            Binop::Inn(BinopInn::Shl) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
-            let n_1 = wspec_runtime::ok(conv::numtype_as_inn(a0))?;
-            let v_Inn = n_1;
-            #[allow(irrefutable_let_patterns)]
-            let Binop::Inn(BinopInn::Shl) = a1 else { return Err(wspec_runtime::Fail::soft()) };
-            let n_2 = match a2 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
-            let i_1 = n_2;
-            let n_3 = match a3 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
-            let i_2 = n_3;
-            Ok(Some(Num::Inn(wspec_runtime::num::cast::<_, u64>(wspec_runtime::ok(wspec_runtime::builtins::ishl(defs::size(ar_, conv::inn_to_numtype(v_Inn))?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_1)?)?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_2)?)?))?)?)))
-        })()) => {}
-            Binop::Inn(BinopInn::Shr(_)) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
-            let n_1 = wspec_runtime::ok(conv::numtype_as_inn(a0))?;
-            let v_Inn = n_1;
-            #[allow(irrefutable_let_patterns)]
-            let Binop::Inn(BinopInn::Shr(f_2)) = a1 else { return Err(wspec_runtime::Fail::soft()) };
-            #[allow(irrefutable_let_patterns)]
-            let Sx::U = f_2.clone() else { return Err(wspec_runtime::Fail::soft()) };
-            let n_3 = match a2 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
-            let i_1 = n_3;
-            let n_4 = match a3 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
-            let i_2 = n_4;
-            Ok(Some(Num::Inn(wspec_runtime::num::cast::<_, u64>(wspec_runtime::ok(wspec_runtime::builtins::ishr_u(defs::size(ar_, conv::inn_to_numtype(v_Inn))?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_1)?)?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_2)?)?))?)?)))
-        })()) => {}
-            Binop::Inn(BinopInn::Shr(_)) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
-            let n_1 = wspec_runtime::ok(conv::numtype_as_inn(a0))?;
-            let v_Inn = n_1;
-            #[allow(irrefutable_let_patterns)]
-            let Binop::Inn(BinopInn::Shr(f_2)) = a1 else { return Err(wspec_runtime::Fail::soft()) };
-            #[allow(irrefutable_let_patterns)]
-            let Sx::S = f_2.clone() else { return Err(wspec_runtime::Fail::soft()) };
-            let n_3 = match a2 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
-            let i_1 = n_3;
-            let n_4 = match a3 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
-            let i_2 = n_4;
-            Ok(Some(Num::Inn(wspec_runtime::num::cast::<_, u64>(wspec_runtime::ok(wspec_runtime::builtins::ishr_s(defs::size(ar_, conv::inn_to_numtype(v_Inn))?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_1)?)?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_2)?)?))?)?)))
-        })()) => {}
-            Binop::Inn(BinopInn::Rotl) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
-            let n_1 = wspec_runtime::ok(conv::numtype_as_inn(a0))?;
-            let v_Inn = n_1;
-            #[allow(irrefutable_let_patterns)]
-            let Binop::Inn(BinopInn::Rotl) = a1 else { return Err(wspec_runtime::Fail::soft()) };
-            let n_2 = match a2 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
-            let i_1 = n_2;
-            let n_3 = match a3 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
-            let i_2 = n_3;
-            Ok(Some(Num::Inn(wspec_runtime::num::cast::<_, u64>(wspec_runtime::ok(wspec_runtime::builtins::irotl(defs::size(ar_, conv::inn_to_numtype(v_Inn))?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_1)?)?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_2)?)?))?)?)))
-        })()) => {}
-            Binop::Inn(BinopInn::Rotr) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
-            let n_1 = wspec_runtime::ok(conv::numtype_as_inn(a0))?;
-            let v_Inn = n_1;
-            #[allow(irrefutable_let_patterns)]
-            let Binop::Inn(BinopInn::Rotr) = a1 else { return Err(wspec_runtime::Fail::soft()) };
-            let n_2 = match a2 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
-            let i_1 = n_2;
-            let n_3 = match a3 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
-            let i_2 = n_3;
-            Ok(Some(Num::Inn(wspec_runtime::num::cast::<_, u64>(wspec_runtime::ok(wspec_runtime::builtins::irotr(defs::size(ar_, conv::inn_to_numtype(v_Inn))?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_1)?)?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_2)?)?))?)?)))
-        })()) => {}
-            (Binop::Inn(BinopInn::Add) | Binop::Fnn(BinopFnn::Add)) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
-            let n_1 = wspec_runtime::ok(conv::numtype_as_fnn(a0))?;
-            let v_Fnn = n_1;
-            #[allow(irrefutable_let_patterns)]
-            let (Binop::Inn(BinopInn::Add) | Binop::Fnn(BinopFnn::Add)) = a1 else { return Err(wspec_runtime::Fail::soft()) };
-            let f_1 = a2;
-            let f_2 = a3;
-            Ok((match wspec_runtime::builtins::fadd(defs::size(ar_, conv::fnn_to_numtype(v_Fnn))?, (match f_1 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) }), (match f_2 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })) { Some(x) => Some(Num::Fnn(x)), None => None }))
-        })()) => {}
-            (Binop::Inn(BinopInn::Sub) | Binop::Fnn(BinopFnn::Sub)) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
-            let n_1 = wspec_runtime::ok(conv::numtype_as_fnn(a0))?;
-            let v_Fnn = n_1;
-            #[allow(irrefutable_let_patterns)]
-            let (Binop::Inn(BinopInn::Sub) | Binop::Fnn(BinopFnn::Sub)) = a1 else { return Err(wspec_runtime::Fail::soft()) };
-            let f_1 = a2;
-            let f_2 = a3;
-            Ok((match wspec_runtime::builtins::fsub(defs::size(ar_, conv::fnn_to_numtype(v_Fnn))?, (match f_1 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) }), (match f_2 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })) { Some(x) => Some(Num::Fnn(x)), None => None }))
-        })()) => {}
-            (Binop::Inn(BinopInn::Mul) | Binop::Fnn(BinopFnn::Mul)) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
-            let n_1 = wspec_runtime::ok(conv::numtype_as_fnn(a0))?;
-            let v_Fnn = n_1;
-            #[allow(irrefutable_let_patterns)]
-            let (Binop::Inn(BinopInn::Mul) | Binop::Fnn(BinopFnn::Mul)) = a1 else { return Err(wspec_runtime::Fail::soft()) };
-            let f_1 = a2;
-            let f_2 = a3;
-            Ok((match wspec_runtime::builtins::fmul(defs::size(ar_, conv::fnn_to_numtype(v_Fnn))?, (match f_1 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) }), (match f_2 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })) { Some(x) => Some(Num::Fnn(x)), None => None }))
-        })()) => {}
-            Binop::Fnn(BinopFnn::Div) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
-            let n_1 = wspec_runtime::ok(conv::numtype_as_fnn(a0))?;
-            let v_Fnn = n_1;
-            #[allow(irrefutable_let_patterns)]
-            let Binop::Fnn(BinopFnn::Div) = a1 else { return Err(wspec_runtime::Fail::soft()) };
-            let f_1 = a2;
-            let f_2 = a3;
-            Ok((match wspec_runtime::builtins::fdiv(defs::size(ar_, conv::fnn_to_numtype(v_Fnn))?, (match f_1 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) }), (match f_2 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })) { Some(x) => Some(Num::Fnn(x)), None => None }))
-        })()) => {}
-            Binop::Fnn(BinopFnn::Min) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
-            let n_1 = wspec_runtime::ok(conv::numtype_as_fnn(a0))?;
-            let v_Fnn = n_1;
-            #[allow(irrefutable_let_patterns)]
-            let Binop::Fnn(BinopFnn::Min) = a1 else { return Err(wspec_runtime::Fail::soft()) };
-            let f_1 = a2;
-            let f_2 = a3;
-            Ok((match wspec_runtime::builtins::fmin(defs::size(ar_, conv::fnn_to_numtype(v_Fnn))?, (match f_1 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) }), (match f_2 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })) { Some(x) => Some(Num::Fnn(x)), None => None }))
-        })()) => {}
-            Binop::Fnn(BinopFnn::Max) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
-            let n_1 = wspec_runtime::ok(conv::numtype_as_fnn(a0))?;
-            let v_Fnn = n_1;
-            #[allow(irrefutable_let_patterns)]
-            let Binop::Fnn(BinopFnn::Max) = a1 else { return Err(wspec_runtime::Fail::soft()) };
-            let f_1 = a2;
-            let f_2 = a3;
-            Ok((match wspec_runtime::builtins::fmax(defs::size(ar_, conv::fnn_to_numtype(v_Fnn))?, (match f_1 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) }), (match f_2 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })) { Some(x) => Some(Num::Fnn(x)), None => None }))
-        })()) => {}
-            Binop::Fnn(BinopFnn::Copysign) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
-            let n_1 = wspec_runtime::ok(conv::numtype_as_fnn(a0))?;
-            let v_Fnn = n_1;
-            #[allow(irrefutable_let_patterns)]
-            let Binop::Fnn(BinopFnn::Copysign) = a1 else { return Err(wspec_runtime::Fail::soft()) };
-            let f_1 = a2;
-            let f_2 = a3;
-            Ok((match wspec_runtime::builtins::fcopysign(defs::size(ar_, conv::fnn_to_numtype(v_Fnn))?, (match f_1 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) }), (match f_2 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })) { Some(x) => Some(Num::Fnn(x)), None => None }))
-        })()) => {}
+            (Binop::Inn(BinopInn::Add) | Binop::Fnn(BinopFnn::Add)) if wspec_runtime::machine::tried(&mut r_, {
+            #[inline(always)]
+            fn clause_(ar_: &Ctx, a0: Numtype, a1: Binop, a2: Num, a3: Num) -> R<Option<Num>> {
+                let n_1 = wspec_runtime::ok(conv::numtype_as_inn(a0))?;
+                let v_Inn = n_1;
+                #[allow(irrefutable_let_patterns)]
+                let (Binop::Inn(BinopInn::Add) | Binop::Fnn(BinopFnn::Add)) = a1 else { return Err(wspec_runtime::Fail::soft()) };
+                let n_2 = match a2 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
+                let i_1 = n_2;
+                let n_3 = match a3 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
+                let i_2 = n_3;
+                Ok(Some(Num::Inn(wspec_runtime::num::cast::<_, u64>(wspec_runtime::ok(wspec_runtime::builtins::iadd(defs::size(ar_, conv::inn_to_numtype(v_Inn))?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_1)?)?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_2)?)?))?)?)))
+            }
+            clause_(ar_, a0, a1, a2, a3)
+        }) => {}
+            (Binop::Inn(BinopInn::Sub) | Binop::Fnn(BinopFnn::Sub)) if wspec_runtime::machine::tried(&mut r_, {
+            #[inline(always)]
+            fn clause_(ar_: &Ctx, a0: Numtype, a1: Binop, a2: Num, a3: Num) -> R<Option<Num>> {
+                let n_1 = wspec_runtime::ok(conv::numtype_as_inn(a0))?;
+                let v_Inn = n_1;
+                #[allow(irrefutable_let_patterns)]
+                let (Binop::Inn(BinopInn::Sub) | Binop::Fnn(BinopFnn::Sub)) = a1 else { return Err(wspec_runtime::Fail::soft()) };
+                let n_2 = match a2 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
+                let i_1 = n_2;
+                let n_3 = match a3 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
+                let i_2 = n_3;
+                Ok(Some(Num::Inn(wspec_runtime::num::cast::<_, u64>(wspec_runtime::ok(wspec_runtime::builtins::isub(defs::size(ar_, conv::inn_to_numtype(v_Inn))?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_1)?)?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_2)?)?))?)?)))
+            }
+            clause_(ar_, a0, a1, a2, a3)
+        }) => {}
+            (Binop::Inn(BinopInn::Mul) | Binop::Fnn(BinopFnn::Mul)) if wspec_runtime::machine::tried(&mut r_, {
+            #[inline(always)]
+            fn clause_(ar_: &Ctx, a0: Numtype, a1: Binop, a2: Num, a3: Num) -> R<Option<Num>> {
+                let n_1 = wspec_runtime::ok(conv::numtype_as_inn(a0))?;
+                let v_Inn = n_1;
+                #[allow(irrefutable_let_patterns)]
+                let (Binop::Inn(BinopInn::Mul) | Binop::Fnn(BinopFnn::Mul)) = a1 else { return Err(wspec_runtime::Fail::soft()) };
+                let n_2 = match a2 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
+                let i_1 = n_2;
+                let n_3 = match a3 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
+                let i_2 = n_3;
+                Ok(Some(Num::Inn(wspec_runtime::num::cast::<_, u64>(wspec_runtime::ok(wspec_runtime::builtins::imul(defs::size(ar_, conv::inn_to_numtype(v_Inn))?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_1)?)?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_2)?)?))?)?)))
+            }
+            clause_(ar_, a0, a1, a2, a3)
+        }) => {}
+            Binop::Inn(BinopInn::Div(_)) if wspec_runtime::machine::tried(&mut r_, {
+            #[inline(always)]
+            fn clause_(ar_: &Ctx, a0: Numtype, a1: Binop, a2: Num, a3: Num) -> R<Option<Num>> {
+                let n_1 = wspec_runtime::ok(conv::numtype_as_inn(a0))?;
+                let v_Inn = n_1;
+                #[allow(irrefutable_let_patterns)]
+                let Binop::Inn(BinopInn::Div(f_2)) = a1 else { return Err(wspec_runtime::Fail::soft()) };
+                #[allow(irrefutable_let_patterns)]
+                let Sx::U = f_2.clone() else { return Err(wspec_runtime::Fail::soft()) };
+                let n_3 = match a2 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
+                let i_1 = n_3;
+                let n_4 = match a3 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
+                let i_2 = n_4;
+                Ok((match wspec_runtime::ok(wspec_runtime::builtins::idiv_u(defs::size(ar_, conv::inn_to_numtype(v_Inn))?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_1)?)?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_2)?)?))? { Some(x) => Some(Num::Inn(wspec_runtime::num::cast::<_, u64>(x)?)), None => None }))
+            }
+            clause_(ar_, a0, a1, a2, a3)
+        }) => {}
+            Binop::Inn(BinopInn::Div(_)) if wspec_runtime::machine::tried(&mut r_, {
+            #[inline(always)]
+            fn clause_(ar_: &Ctx, a0: Numtype, a1: Binop, a2: Num, a3: Num) -> R<Option<Num>> {
+                let n_1 = wspec_runtime::ok(conv::numtype_as_inn(a0))?;
+                let v_Inn = n_1;
+                #[allow(irrefutable_let_patterns)]
+                let Binop::Inn(BinopInn::Div(f_2)) = a1 else { return Err(wspec_runtime::Fail::soft()) };
+                #[allow(irrefutable_let_patterns)]
+                let Sx::S = f_2.clone() else { return Err(wspec_runtime::Fail::soft()) };
+                let n_3 = match a2 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
+                let i_1 = n_3;
+                let n_4 = match a3 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
+                let i_2 = n_4;
+                Ok((match wspec_runtime::ok(wspec_runtime::builtins::idiv_s(defs::size(ar_, conv::inn_to_numtype(v_Inn))?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_1)?)?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_2)?)?))? { Some(x) => Some(Num::Inn(wspec_runtime::num::cast::<_, u64>(x)?)), None => None }))
+            }
+            clause_(ar_, a0, a1, a2, a3)
+        }) => {}
+            Binop::Inn(BinopInn::Rem(_)) if wspec_runtime::machine::tried(&mut r_, {
+            #[inline(always)]
+            fn clause_(ar_: &Ctx, a0: Numtype, a1: Binop, a2: Num, a3: Num) -> R<Option<Num>> {
+                let n_1 = wspec_runtime::ok(conv::numtype_as_inn(a0))?;
+                let v_Inn = n_1;
+                #[allow(irrefutable_let_patterns)]
+                let Binop::Inn(BinopInn::Rem(f_2)) = a1 else { return Err(wspec_runtime::Fail::soft()) };
+                #[allow(irrefutable_let_patterns)]
+                let Sx::U = f_2.clone() else { return Err(wspec_runtime::Fail::soft()) };
+                let n_3 = match a2 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
+                let i_1 = n_3;
+                let n_4 = match a3 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
+                let i_2 = n_4;
+                Ok((match wspec_runtime::ok(wspec_runtime::builtins::irem_u(defs::size(ar_, conv::inn_to_numtype(v_Inn))?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_1)?)?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_2)?)?))? { Some(x) => Some(Num::Inn(wspec_runtime::num::cast::<_, u64>(x)?)), None => None }))
+            }
+            clause_(ar_, a0, a1, a2, a3)
+        }) => {}
+            Binop::Inn(BinopInn::Rem(_)) if wspec_runtime::machine::tried(&mut r_, {
+            #[inline(always)]
+            fn clause_(ar_: &Ctx, a0: Numtype, a1: Binop, a2: Num, a3: Num) -> R<Option<Num>> {
+                let n_1 = wspec_runtime::ok(conv::numtype_as_inn(a0))?;
+                let v_Inn = n_1;
+                #[allow(irrefutable_let_patterns)]
+                let Binop::Inn(BinopInn::Rem(f_2)) = a1 else { return Err(wspec_runtime::Fail::soft()) };
+                #[allow(irrefutable_let_patterns)]
+                let Sx::S = f_2.clone() else { return Err(wspec_runtime::Fail::soft()) };
+                let n_3 = match a2 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
+                let i_1 = n_3;
+                let n_4 = match a3 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
+                let i_2 = n_4;
+                Ok((match wspec_runtime::ok(wspec_runtime::builtins::irem_s(defs::size(ar_, conv::inn_to_numtype(v_Inn))?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_1)?)?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_2)?)?))? { Some(x) => Some(Num::Inn(wspec_runtime::num::cast::<_, u64>(x)?)), None => None }))
+            }
+            clause_(ar_, a0, a1, a2, a3)
+        }) => {}
+            Binop::Inn(BinopInn::And) if wspec_runtime::machine::tried(&mut r_, {
+            #[inline(always)]
+            fn clause_(ar_: &Ctx, a0: Numtype, a1: Binop, a2: Num, a3: Num) -> R<Option<Num>> {
+                let n_1 = wspec_runtime::ok(conv::numtype_as_inn(a0))?;
+                let v_Inn = n_1;
+                #[allow(irrefutable_let_patterns)]
+                let Binop::Inn(BinopInn::And) = a1 else { return Err(wspec_runtime::Fail::soft()) };
+                let n_2 = match a2 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
+                let i_1 = n_2;
+                let n_3 = match a3 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
+                let i_2 = n_3;
+                Ok(Some(Num::Inn(wspec_runtime::num::cast::<_, u64>(wspec_runtime::ok(wspec_runtime::builtins::iand(defs::size(ar_, conv::inn_to_numtype(v_Inn))?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_1)?)?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_2)?)?))?)?)))
+            }
+            clause_(ar_, a0, a1, a2, a3)
+        }) => {}
+            Binop::Inn(BinopInn::Or) if wspec_runtime::machine::tried(&mut r_, {
+            #[inline(always)]
+            fn clause_(ar_: &Ctx, a0: Numtype, a1: Binop, a2: Num, a3: Num) -> R<Option<Num>> {
+                let n_1 = wspec_runtime::ok(conv::numtype_as_inn(a0))?;
+                let v_Inn = n_1;
+                #[allow(irrefutable_let_patterns)]
+                let Binop::Inn(BinopInn::Or) = a1 else { return Err(wspec_runtime::Fail::soft()) };
+                let n_2 = match a2 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
+                let i_1 = n_2;
+                let n_3 = match a3 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
+                let i_2 = n_3;
+                Ok(Some(Num::Inn(wspec_runtime::num::cast::<_, u64>(wspec_runtime::ok(wspec_runtime::builtins::ior(defs::size(ar_, conv::inn_to_numtype(v_Inn))?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_1)?)?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_2)?)?))?)?)))
+            }
+            clause_(ar_, a0, a1, a2, a3)
+        }) => {}
+            Binop::Inn(BinopInn::Xor) if wspec_runtime::machine::tried(&mut r_, {
+            #[inline(always)]
+            fn clause_(ar_: &Ctx, a0: Numtype, a1: Binop, a2: Num, a3: Num) -> R<Option<Num>> {
+                let n_1 = wspec_runtime::ok(conv::numtype_as_inn(a0))?;
+                let v_Inn = n_1;
+                #[allow(irrefutable_let_patterns)]
+                let Binop::Inn(BinopInn::Xor) = a1 else { return Err(wspec_runtime::Fail::soft()) };
+                let n_2 = match a2 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
+                let i_1 = n_2;
+                let n_3 = match a3 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
+                let i_2 = n_3;
+                Ok(Some(Num::Inn(wspec_runtime::num::cast::<_, u64>(wspec_runtime::ok(wspec_runtime::builtins::ixor(defs::size(ar_, conv::inn_to_numtype(v_Inn))?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_1)?)?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_2)?)?))?)?)))
+            }
+            clause_(ar_, a0, a1, a2, a3)
+        }) => {}
+            Binop::Inn(BinopInn::Shl) if wspec_runtime::machine::tried(&mut r_, {
+            #[inline(always)]
+            fn clause_(ar_: &Ctx, a0: Numtype, a1: Binop, a2: Num, a3: Num) -> R<Option<Num>> {
+                let n_1 = wspec_runtime::ok(conv::numtype_as_inn(a0))?;
+                let v_Inn = n_1;
+                #[allow(irrefutable_let_patterns)]
+                let Binop::Inn(BinopInn::Shl) = a1 else { return Err(wspec_runtime::Fail::soft()) };
+                let n_2 = match a2 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
+                let i_1 = n_2;
+                let n_3 = match a3 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
+                let i_2 = n_3;
+                Ok(Some(Num::Inn(wspec_runtime::num::cast::<_, u64>(wspec_runtime::ok(wspec_runtime::builtins::ishl(defs::size(ar_, conv::inn_to_numtype(v_Inn))?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_1)?)?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_2)?)?))?)?)))
+            }
+            clause_(ar_, a0, a1, a2, a3)
+        }) => {}
+            Binop::Inn(BinopInn::Shr(_)) if wspec_runtime::machine::tried(&mut r_, {
+            #[inline(always)]
+            fn clause_(ar_: &Ctx, a0: Numtype, a1: Binop, a2: Num, a3: Num) -> R<Option<Num>> {
+                let n_1 = wspec_runtime::ok(conv::numtype_as_inn(a0))?;
+                let v_Inn = n_1;
+                #[allow(irrefutable_let_patterns)]
+                let Binop::Inn(BinopInn::Shr(f_2)) = a1 else { return Err(wspec_runtime::Fail::soft()) };
+                #[allow(irrefutable_let_patterns)]
+                let Sx::U = f_2.clone() else { return Err(wspec_runtime::Fail::soft()) };
+                let n_3 = match a2 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
+                let i_1 = n_3;
+                let n_4 = match a3 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
+                let i_2 = n_4;
+                Ok(Some(Num::Inn(wspec_runtime::num::cast::<_, u64>(wspec_runtime::ok(wspec_runtime::builtins::ishr_u(defs::size(ar_, conv::inn_to_numtype(v_Inn))?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_1)?)?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_2)?)?))?)?)))
+            }
+            clause_(ar_, a0, a1, a2, a3)
+        }) => {}
+            Binop::Inn(BinopInn::Shr(_)) if wspec_runtime::machine::tried(&mut r_, {
+            #[inline(always)]
+            fn clause_(ar_: &Ctx, a0: Numtype, a1: Binop, a2: Num, a3: Num) -> R<Option<Num>> {
+                let n_1 = wspec_runtime::ok(conv::numtype_as_inn(a0))?;
+                let v_Inn = n_1;
+                #[allow(irrefutable_let_patterns)]
+                let Binop::Inn(BinopInn::Shr(f_2)) = a1 else { return Err(wspec_runtime::Fail::soft()) };
+                #[allow(irrefutable_let_patterns)]
+                let Sx::S = f_2.clone() else { return Err(wspec_runtime::Fail::soft()) };
+                let n_3 = match a2 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
+                let i_1 = n_3;
+                let n_4 = match a3 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
+                let i_2 = n_4;
+                Ok(Some(Num::Inn(wspec_runtime::num::cast::<_, u64>(wspec_runtime::ok(wspec_runtime::builtins::ishr_s(defs::size(ar_, conv::inn_to_numtype(v_Inn))?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_1)?)?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_2)?)?))?)?)))
+            }
+            clause_(ar_, a0, a1, a2, a3)
+        }) => {}
+            Binop::Inn(BinopInn::Rotl) if wspec_runtime::machine::tried(&mut r_, {
+            #[inline(always)]
+            fn clause_(ar_: &Ctx, a0: Numtype, a1: Binop, a2: Num, a3: Num) -> R<Option<Num>> {
+                let n_1 = wspec_runtime::ok(conv::numtype_as_inn(a0))?;
+                let v_Inn = n_1;
+                #[allow(irrefutable_let_patterns)]
+                let Binop::Inn(BinopInn::Rotl) = a1 else { return Err(wspec_runtime::Fail::soft()) };
+                let n_2 = match a2 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
+                let i_1 = n_2;
+                let n_3 = match a3 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
+                let i_2 = n_3;
+                Ok(Some(Num::Inn(wspec_runtime::num::cast::<_, u64>(wspec_runtime::ok(wspec_runtime::builtins::irotl(defs::size(ar_, conv::inn_to_numtype(v_Inn))?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_1)?)?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_2)?)?))?)?)))
+            }
+            clause_(ar_, a0, a1, a2, a3)
+        }) => {}
+            Binop::Inn(BinopInn::Rotr) if wspec_runtime::machine::tried(&mut r_, {
+            #[inline(always)]
+            fn clause_(ar_: &Ctx, a0: Numtype, a1: Binop, a2: Num, a3: Num) -> R<Option<Num>> {
+                let n_1 = wspec_runtime::ok(conv::numtype_as_inn(a0))?;
+                let v_Inn = n_1;
+                #[allow(irrefutable_let_patterns)]
+                let Binop::Inn(BinopInn::Rotr) = a1 else { return Err(wspec_runtime::Fail::soft()) };
+                let n_2 = match a2 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
+                let i_1 = n_2;
+                let n_3 = match a3 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
+                let i_2 = n_3;
+                Ok(Some(Num::Inn(wspec_runtime::num::cast::<_, u64>(wspec_runtime::ok(wspec_runtime::builtins::irotr(defs::size(ar_, conv::inn_to_numtype(v_Inn))?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_1)?)?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_2)?)?))?)?)))
+            }
+            clause_(ar_, a0, a1, a2, a3)
+        }) => {}
+            (Binop::Inn(BinopInn::Add) | Binop::Fnn(BinopFnn::Add)) if wspec_runtime::machine::tried(&mut r_, {
+            #[inline(always)]
+            fn clause_(ar_: &Ctx, a0: Numtype, a1: Binop, a2: Num, a3: Num) -> R<Option<Num>> {
+                let n_1 = wspec_runtime::ok(conv::numtype_as_fnn(a0))?;
+                let v_Fnn = n_1;
+                #[allow(irrefutable_let_patterns)]
+                let (Binop::Inn(BinopInn::Add) | Binop::Fnn(BinopFnn::Add)) = a1 else { return Err(wspec_runtime::Fail::soft()) };
+                let f_1 = a2;
+                let f_2 = a3;
+                Ok((match wspec_runtime::builtins::fadd(defs::size(ar_, conv::fnn_to_numtype(v_Fnn))?, (match f_1 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) }), (match f_2 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })) { Some(x) => Some(Num::Fnn(x)), None => None }))
+            }
+            clause_(ar_, a0, a1, a2, a3)
+        }) => {}
+            (Binop::Inn(BinopInn::Sub) | Binop::Fnn(BinopFnn::Sub)) if wspec_runtime::machine::tried(&mut r_, {
+            #[inline(always)]
+            fn clause_(ar_: &Ctx, a0: Numtype, a1: Binop, a2: Num, a3: Num) -> R<Option<Num>> {
+                let n_1 = wspec_runtime::ok(conv::numtype_as_fnn(a0))?;
+                let v_Fnn = n_1;
+                #[allow(irrefutable_let_patterns)]
+                let (Binop::Inn(BinopInn::Sub) | Binop::Fnn(BinopFnn::Sub)) = a1 else { return Err(wspec_runtime::Fail::soft()) };
+                let f_1 = a2;
+                let f_2 = a3;
+                Ok((match wspec_runtime::builtins::fsub(defs::size(ar_, conv::fnn_to_numtype(v_Fnn))?, (match f_1 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) }), (match f_2 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })) { Some(x) => Some(Num::Fnn(x)), None => None }))
+            }
+            clause_(ar_, a0, a1, a2, a3)
+        }) => {}
+            (Binop::Inn(BinopInn::Mul) | Binop::Fnn(BinopFnn::Mul)) if wspec_runtime::machine::tried(&mut r_, {
+            #[inline(always)]
+            fn clause_(ar_: &Ctx, a0: Numtype, a1: Binop, a2: Num, a3: Num) -> R<Option<Num>> {
+                let n_1 = wspec_runtime::ok(conv::numtype_as_fnn(a0))?;
+                let v_Fnn = n_1;
+                #[allow(irrefutable_let_patterns)]
+                let (Binop::Inn(BinopInn::Mul) | Binop::Fnn(BinopFnn::Mul)) = a1 else { return Err(wspec_runtime::Fail::soft()) };
+                let f_1 = a2;
+                let f_2 = a3;
+                Ok((match wspec_runtime::builtins::fmul(defs::size(ar_, conv::fnn_to_numtype(v_Fnn))?, (match f_1 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) }), (match f_2 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })) { Some(x) => Some(Num::Fnn(x)), None => None }))
+            }
+            clause_(ar_, a0, a1, a2, a3)
+        }) => {}
+            Binop::Fnn(BinopFnn::Div) if wspec_runtime::machine::tried(&mut r_, {
+            #[inline(always)]
+            fn clause_(ar_: &Ctx, a0: Numtype, a1: Binop, a2: Num, a3: Num) -> R<Option<Num>> {
+                let n_1 = wspec_runtime::ok(conv::numtype_as_fnn(a0))?;
+                let v_Fnn = n_1;
+                #[allow(irrefutable_let_patterns)]
+                let Binop::Fnn(BinopFnn::Div) = a1 else { return Err(wspec_runtime::Fail::soft()) };
+                let f_1 = a2;
+                let f_2 = a3;
+                Ok((match wspec_runtime::builtins::fdiv(defs::size(ar_, conv::fnn_to_numtype(v_Fnn))?, (match f_1 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) }), (match f_2 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })) { Some(x) => Some(Num::Fnn(x)), None => None }))
+            }
+            clause_(ar_, a0, a1, a2, a3)
+        }) => {}
+            Binop::Fnn(BinopFnn::Min) if wspec_runtime::machine::tried(&mut r_, {
+            #[inline(always)]
+            fn clause_(ar_: &Ctx, a0: Numtype, a1: Binop, a2: Num, a3: Num) -> R<Option<Num>> {
+                let n_1 = wspec_runtime::ok(conv::numtype_as_fnn(a0))?;
+                let v_Fnn = n_1;
+                #[allow(irrefutable_let_patterns)]
+                let Binop::Fnn(BinopFnn::Min) = a1 else { return Err(wspec_runtime::Fail::soft()) };
+                let f_1 = a2;
+                let f_2 = a3;
+                Ok((match wspec_runtime::builtins::fmin(defs::size(ar_, conv::fnn_to_numtype(v_Fnn))?, (match f_1 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) }), (match f_2 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })) { Some(x) => Some(Num::Fnn(x)), None => None }))
+            }
+            clause_(ar_, a0, a1, a2, a3)
+        }) => {}
+            Binop::Fnn(BinopFnn::Max) if wspec_runtime::machine::tried(&mut r_, {
+            #[inline(always)]
+            fn clause_(ar_: &Ctx, a0: Numtype, a1: Binop, a2: Num, a3: Num) -> R<Option<Num>> {
+                let n_1 = wspec_runtime::ok(conv::numtype_as_fnn(a0))?;
+                let v_Fnn = n_1;
+                #[allow(irrefutable_let_patterns)]
+                let Binop::Fnn(BinopFnn::Max) = a1 else { return Err(wspec_runtime::Fail::soft()) };
+                let f_1 = a2;
+                let f_2 = a3;
+                Ok((match wspec_runtime::builtins::fmax(defs::size(ar_, conv::fnn_to_numtype(v_Fnn))?, (match f_1 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) }), (match f_2 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })) { Some(x) => Some(Num::Fnn(x)), None => None }))
+            }
+            clause_(ar_, a0, a1, a2, a3)
+        }) => {}
+            Binop::Fnn(BinopFnn::Copysign) if wspec_runtime::machine::tried(&mut r_, {
+            #[inline(always)]
+            fn clause_(ar_: &Ctx, a0: Numtype, a1: Binop, a2: Num, a3: Num) -> R<Option<Num>> {
+                let n_1 = wspec_runtime::ok(conv::numtype_as_fnn(a0))?;
+                let v_Fnn = n_1;
+                #[allow(irrefutable_let_patterns)]
+                let Binop::Fnn(BinopFnn::Copysign) = a1 else { return Err(wspec_runtime::Fail::soft()) };
+                let f_1 = a2;
+                let f_2 = a3;
+                Ok((match wspec_runtime::builtins::fcopysign(defs::size(ar_, conv::fnn_to_numtype(v_Fnn))?, (match f_1 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) }), (match f_2 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })) { Some(x) => Some(Num::Fnn(x)), None => None }))
+            }
+            clause_(ar_, a0, a1, a2, a3)
+        }) => {}
             _ => {}
         }
         if let Some(r) = r_ {
@@ -11604,7 +12175,7 @@ pub mod defs {
     pub fn cvtop___first(ar_: &Ctx, a0: Numtype, a1: Numtype, a2: Cvtop, a3: Num) -> R<Option<Num>> {
         let mut r_ = None;
         match a2 {
-            Cvtop::InnInn(CvtopInnInn::Extend(_)) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
+            Cvtop::InnInn(CvtopInnInn::Extend(_)) if wspec_runtime::machine::tried(&mut r_, (move || -> R<_> {
             let n_1 = wspec_runtime::ok(conv::numtype_as_inn(a0))?;
             let v_Inn_1 = n_1;
             let n_2 = wspec_runtime::ok(conv::numtype_as_inn(a1))?;
@@ -11617,7 +12188,7 @@ pub mod defs {
             let i = n_4;
             Ok(Some(Num::Inn(wspec_runtime::num::cast::<_, u64>(wspec_runtime::ok(wspec_runtime::builtins::extend_u(defs::size(ar_, conv::inn_to_numtype(v_Inn_1))?, defs::size(ar_, conv::inn_to_numtype(v_Inn_2))?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i)?)?))?)?)))
         })()) => {}
-            Cvtop::InnInn(CvtopInnInn::Extend(_)) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
+            Cvtop::InnInn(CvtopInnInn::Extend(_)) if wspec_runtime::machine::tried(&mut r_, (move || -> R<_> {
             let n_1 = wspec_runtime::ok(conv::numtype_as_inn(a0))?;
             let v_Inn_1 = n_1;
             let n_2 = wspec_runtime::ok(conv::numtype_as_inn(a1))?;
@@ -11630,7 +12201,7 @@ pub mod defs {
             let i = n_4;
             Ok(Some(Num::Inn(wspec_runtime::num::cast::<_, u64>(wspec_runtime::ok(wspec_runtime::builtins::extend_s(defs::size(ar_, conv::inn_to_numtype(v_Inn_1))?, defs::size(ar_, conv::inn_to_numtype(v_Inn_2))?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i)?)?))?)?)))
         })()) => {}
-            Cvtop::InnInn(CvtopInnInn::Wrap) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
+            Cvtop::InnInn(CvtopInnInn::Wrap) if wspec_runtime::machine::tried(&mut r_, (move || -> R<_> {
             let n_1 = wspec_runtime::ok(conv::numtype_as_inn(a0))?;
             let v_Inn_1 = n_1;
             let n_2 = wspec_runtime::ok(conv::numtype_as_inn(a1))?;
@@ -11641,7 +12212,7 @@ pub mod defs {
             let i = n_3;
             Ok(Some(Num::Inn(wspec_runtime::num::cast::<_, u64>(wspec_runtime::ok(wspec_runtime::builtins::wrap(defs::size(ar_, conv::inn_to_numtype(v_Inn_1))?, defs::size(ar_, conv::inn_to_numtype(v_Inn_2))?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i)?)?))?)?)))
         })()) => {}
-            Cvtop::FnnInn(CvtopFnnInn::Trunc(_)) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
+            Cvtop::FnnInn(CvtopFnnInn::Trunc(_)) if wspec_runtime::machine::tried(&mut r_, (move || -> R<_> {
             let n_1 = wspec_runtime::ok(conv::numtype_as_fnn(a0))?;
             let v_Fnn_1 = n_1;
             let n_2 = wspec_runtime::ok(conv::numtype_as_inn(a1))?;
@@ -11653,7 +12224,7 @@ pub mod defs {
             let f = a3;
             Ok((match wspec_runtime::ok(wspec_runtime::builtins::trunc_u(defs::size(ar_, conv::fnn_to_numtype(v_Fnn_1))?, defs::size(ar_, conv::inn_to_numtype(v_Inn_2))?, (match f { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })))? { Some(x) => Some(Num::Inn(wspec_runtime::num::cast::<_, u64>(x)?)), None => None }))
         })()) => {}
-            Cvtop::FnnInn(CvtopFnnInn::Trunc(_)) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
+            Cvtop::FnnInn(CvtopFnnInn::Trunc(_)) if wspec_runtime::machine::tried(&mut r_, (move || -> R<_> {
             let n_1 = wspec_runtime::ok(conv::numtype_as_fnn(a0))?;
             let v_Fnn_1 = n_1;
             let n_2 = wspec_runtime::ok(conv::numtype_as_inn(a1))?;
@@ -11665,7 +12236,7 @@ pub mod defs {
             let f = a3;
             Ok((match wspec_runtime::ok(wspec_runtime::builtins::trunc_s(defs::size(ar_, conv::fnn_to_numtype(v_Fnn_1))?, defs::size(ar_, conv::inn_to_numtype(v_Inn_2))?, (match f { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })))? { Some(x) => Some(Num::Inn(wspec_runtime::num::cast::<_, u64>(x)?)), None => None }))
         })()) => {}
-            Cvtop::FnnInn(CvtopFnnInn::TruncSat(_)) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
+            Cvtop::FnnInn(CvtopFnnInn::TruncSat(_)) if wspec_runtime::machine::tried(&mut r_, (move || -> R<_> {
             let n_1 = wspec_runtime::ok(conv::numtype_as_fnn(a0))?;
             let v_Fnn_1 = n_1;
             let n_2 = wspec_runtime::ok(conv::numtype_as_inn(a1))?;
@@ -11677,7 +12248,7 @@ pub mod defs {
             let f = a3;
             Ok(Some(Num::Inn(wspec_runtime::num::cast::<_, u64>(wspec_runtime::ok(wspec_runtime::builtins::trunc_sat_u(defs::size(ar_, conv::fnn_to_numtype(v_Fnn_1))?, defs::size(ar_, conv::inn_to_numtype(v_Inn_2))?, (match f { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })))?)?)))
         })()) => {}
-            Cvtop::FnnInn(CvtopFnnInn::TruncSat(_)) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
+            Cvtop::FnnInn(CvtopFnnInn::TruncSat(_)) if wspec_runtime::machine::tried(&mut r_, (move || -> R<_> {
             let n_1 = wspec_runtime::ok(conv::numtype_as_fnn(a0))?;
             let v_Fnn_1 = n_1;
             let n_2 = wspec_runtime::ok(conv::numtype_as_inn(a1))?;
@@ -11689,7 +12260,7 @@ pub mod defs {
             let f = a3;
             Ok(Some(Num::Inn(wspec_runtime::num::cast::<_, u64>(wspec_runtime::ok(wspec_runtime::builtins::trunc_sat_s(defs::size(ar_, conv::fnn_to_numtype(v_Fnn_1))?, defs::size(ar_, conv::inn_to_numtype(v_Inn_2))?, (match f { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })))?)?)))
         })()) => {}
-            Cvtop::InnFnn(CvtopInnFnn::Convert(_)) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
+            Cvtop::InnFnn(CvtopInnFnn::Convert(_)) if wspec_runtime::machine::tried(&mut r_, (move || -> R<_> {
             let n_1 = wspec_runtime::ok(conv::numtype_as_inn(a0))?;
             let v_Inn_1 = n_1;
             let n_2 = wspec_runtime::ok(conv::numtype_as_fnn(a1))?;
@@ -11702,7 +12273,7 @@ pub mod defs {
             let i = n_4;
             Ok(Some(Num::Fnn(wspec_runtime::ok(wspec_runtime::builtins::convert_u(defs::size(ar_, conv::inn_to_numtype(v_Inn_1))?, defs::size(ar_, conv::fnn_to_numtype(v_Fnn_2))?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i)?)?))?)))
         })()) => {}
-            Cvtop::InnFnn(CvtopInnFnn::Convert(_)) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
+            Cvtop::InnFnn(CvtopInnFnn::Convert(_)) if wspec_runtime::machine::tried(&mut r_, (move || -> R<_> {
             let n_1 = wspec_runtime::ok(conv::numtype_as_inn(a0))?;
             let v_Inn_1 = n_1;
             let n_2 = wspec_runtime::ok(conv::numtype_as_fnn(a1))?;
@@ -11715,7 +12286,7 @@ pub mod defs {
             let i = n_4;
             Ok(Some(Num::Fnn(wspec_runtime::ok(wspec_runtime::builtins::convert_s(defs::size(ar_, conv::inn_to_numtype(v_Inn_1))?, defs::size(ar_, conv::fnn_to_numtype(v_Fnn_2))?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i)?)?))?)))
         })()) => {}
-            Cvtop::FnnFnn(CvtopFnnFnn::Promote) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
+            Cvtop::FnnFnn(CvtopFnnFnn::Promote) if wspec_runtime::machine::tried(&mut r_, (move || -> R<_> {
             let n_1 = wspec_runtime::ok(conv::numtype_as_fnn(a0))?;
             let v_Fnn_1 = n_1;
             let n_2 = wspec_runtime::ok(conv::numtype_as_fnn(a1))?;
@@ -11725,7 +12296,7 @@ pub mod defs {
             let f = a3;
             Ok((match wspec_runtime::builtins::promote(defs::size(ar_, conv::fnn_to_numtype(v_Fnn_1))?, defs::size(ar_, conv::fnn_to_numtype(v_Fnn_2))?, (match f { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })) { Some(x) => Some(Num::Fnn(x)), None => None }))
         })()) => {}
-            Cvtop::FnnFnn(CvtopFnnFnn::Demote) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
+            Cvtop::FnnFnn(CvtopFnnFnn::Demote) if wspec_runtime::machine::tried(&mut r_, (move || -> R<_> {
             let n_1 = wspec_runtime::ok(conv::numtype_as_fnn(a0))?;
             let v_Fnn_1 = n_1;
             let n_2 = wspec_runtime::ok(conv::numtype_as_fnn(a1))?;
@@ -11735,7 +12306,7 @@ pub mod defs {
             let f = a3;
             Ok((match wspec_runtime::builtins::demote(defs::size(ar_, conv::fnn_to_numtype(v_Fnn_1))?, defs::size(ar_, conv::fnn_to_numtype(v_Fnn_2))?, (match f { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })) { Some(x) => Some(Num::Fnn(x)), None => None }))
         })()) => {}
-            (Cvtop::InnFnn(CvtopInnFnn::Reinterpret) | Cvtop::FnnInn(CvtopFnnInn::Reinterpret)) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
+            (Cvtop::InnFnn(CvtopInnFnn::Reinterpret) | Cvtop::FnnInn(CvtopFnnInn::Reinterpret)) if wspec_runtime::machine::tried(&mut r_, (move || -> R<_> {
             let numtype_1 = a0;
             let numtype_2 = a1;
             #[allow(irrefutable_let_patterns)]
@@ -11753,7 +12324,7 @@ pub mod defs {
 
     // from spec/3.3-numerics-vectors.wspec:222 def $vvunop_ (its first element)
     pub fn vvunop__first(ar_: &Ctx, a0: Vectype, a1: Vvunop, a2: u128) -> R<Option<u128>> {
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if let Some(v) = wspec_runtime::machine::attempt((move || -> R<_> {
             let n_1 = conv::vectype_to_vnn(a0);
             let v_Vnn = n_1;
             #[allow(irrefutable_let_patterns)]
@@ -11765,49 +12336,66 @@ pub mod defs {
     }
 
     // from spec/3.3-numerics-vectors.wspec:225 def $vvbinop_ (its first element)
+    #[inline(always)]
     pub fn vvbinop__first(ar_: &Ctx, a0: Vectype, a1: Vvbinop, a2: u128, a3: u128) -> R<Option<u128>> {
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
-            let n_1 = conv::vectype_to_vnn(a0);
-            let v_Vnn = n_1;
-            #[allow(irrefutable_let_patterns)]
-            let Vvbinop::And = a1 else { return Err(wspec_runtime::Fail::soft()) };
-            let v_1 = a2;
-            let v_2 = a3;
-            Ok(Some(wspec_runtime::ok(wspec_runtime::builtins::iand(defs::vsize(ar_, conv::vnn_to_vectype(v_Vnn))?, v_1, v_2))?))
-        })())? { return Ok(v); }
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
-            let n_1 = conv::vectype_to_vnn(a0);
-            let v_Vnn = n_1;
-            #[allow(irrefutable_let_patterns)]
-            let Vvbinop::Andnot = a1 else { return Err(wspec_runtime::Fail::soft()) };
-            let v_1 = a2;
-            let v_2 = a3;
-            Ok(Some(wspec_runtime::ok(wspec_runtime::builtins::iandnot(defs::vsize(ar_, conv::vnn_to_vectype(v_Vnn))?, v_1, v_2))?))
-        })())? { return Ok(v); }
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
-            let n_1 = conv::vectype_to_vnn(a0);
-            let v_Vnn = n_1;
-            #[allow(irrefutable_let_patterns)]
-            let Vvbinop::Or = a1 else { return Err(wspec_runtime::Fail::soft()) };
-            let v_1 = a2;
-            let v_2 = a3;
-            Ok(Some(wspec_runtime::ok(wspec_runtime::builtins::ior(defs::vsize(ar_, conv::vnn_to_vectype(v_Vnn))?, v_1, v_2))?))
-        })())? { return Ok(v); }
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
-            let n_1 = conv::vectype_to_vnn(a0);
-            let v_Vnn = n_1;
-            #[allow(irrefutable_let_patterns)]
-            let Vvbinop::Xor = a1 else { return Err(wspec_runtime::Fail::soft()) };
-            let v_1 = a2;
-            let v_2 = a3;
-            Ok(Some(wspec_runtime::ok(wspec_runtime::builtins::ixor(defs::vsize(ar_, conv::vnn_to_vectype(v_Vnn))?, v_1, v_2))?))
-        })())? { return Ok(v); }
+        if let Some(v) = wspec_runtime::machine::attempt({
+            #[inline(always)]
+            fn clause_(ar_: &Ctx, a0: Vectype, a1: Vvbinop, a2: u128, a3: u128) -> R<Option<u128>> {
+                let n_1 = conv::vectype_to_vnn(a0);
+                let v_Vnn = n_1;
+                #[allow(irrefutable_let_patterns)]
+                let Vvbinop::And = a1 else { return Err(wspec_runtime::Fail::soft()) };
+                let v_1 = a2;
+                let v_2 = a3;
+                Ok(Some(wspec_runtime::ok(wspec_runtime::builtins::iand(defs::vsize(ar_, conv::vnn_to_vectype(v_Vnn))?, v_1, v_2))?))
+            }
+            clause_(ar_, a0, a1, a2, a3)
+        })? { return Ok(v); }
+        if let Some(v) = wspec_runtime::machine::attempt({
+            #[inline(always)]
+            fn clause_(ar_: &Ctx, a0: Vectype, a1: Vvbinop, a2: u128, a3: u128) -> R<Option<u128>> {
+                let n_1 = conv::vectype_to_vnn(a0);
+                let v_Vnn = n_1;
+                #[allow(irrefutable_let_patterns)]
+                let Vvbinop::Andnot = a1 else { return Err(wspec_runtime::Fail::soft()) };
+                let v_1 = a2;
+                let v_2 = a3;
+                Ok(Some(wspec_runtime::ok(wspec_runtime::builtins::iandnot(defs::vsize(ar_, conv::vnn_to_vectype(v_Vnn))?, v_1, v_2))?))
+            }
+            clause_(ar_, a0, a1, a2, a3)
+        })? { return Ok(v); }
+        if let Some(v) = wspec_runtime::machine::attempt({
+            #[inline(always)]
+            fn clause_(ar_: &Ctx, a0: Vectype, a1: Vvbinop, a2: u128, a3: u128) -> R<Option<u128>> {
+                let n_1 = conv::vectype_to_vnn(a0);
+                let v_Vnn = n_1;
+                #[allow(irrefutable_let_patterns)]
+                let Vvbinop::Or = a1 else { return Err(wspec_runtime::Fail::soft()) };
+                let v_1 = a2;
+                let v_2 = a3;
+                Ok(Some(wspec_runtime::ok(wspec_runtime::builtins::ior(defs::vsize(ar_, conv::vnn_to_vectype(v_Vnn))?, v_1, v_2))?))
+            }
+            clause_(ar_, a0, a1, a2, a3)
+        })? { return Ok(v); }
+        if let Some(v) = wspec_runtime::machine::attempt({
+            #[inline(always)]
+            fn clause_(ar_: &Ctx, a0: Vectype, a1: Vvbinop, a2: u128, a3: u128) -> R<Option<u128>> {
+                let n_1 = conv::vectype_to_vnn(a0);
+                let v_Vnn = n_1;
+                #[allow(irrefutable_let_patterns)]
+                let Vvbinop::Xor = a1 else { return Err(wspec_runtime::Fail::soft()) };
+                let v_1 = a2;
+                let v_2 = a3;
+                Ok(Some(wspec_runtime::ok(wspec_runtime::builtins::ixor(defs::vsize(ar_, conv::vnn_to_vectype(v_Vnn))?, v_1, v_2))?))
+            }
+            clause_(ar_, a0, a1, a2, a3)
+        })? { return Ok(v); }
         Err(Fail::soft())
     }
 
     // from spec/3.3-numerics-vectors.wspec:231 def $vvternop_ (its first element)
     pub fn vvternop__first(ar_: &Ctx, a0: Vectype, a1: Vvternop, a2: u128, a3: u128, a4: u128) -> R<Option<u128>> {
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if let Some(v) = wspec_runtime::machine::attempt((move || -> R<_> {
             let n_1 = conv::vectype_to_vnn(a0);
             let v_Vnn = n_1;
             #[allow(irrefutable_let_patterns)]
@@ -11822,7 +12410,7 @@ pub mod defs {
 
     // from spec/3.3-numerics-vectors.wspec:237 def $vunop_ (its first element)
     pub fn vunop__first(ar_: &Ctx, a0: Shape, a1: Vunop, a2: u128) -> R<Option<u128>> {
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if let Some(v) = wspec_runtime::machine::attempt((move || -> R<_> {
             let sh = a0;
             let op = a1;
             let v_1 = a2;
@@ -11835,7 +12423,7 @@ pub mod defs {
 
     // from spec/3.3-numerics-vectors.wspec:241 def $vbinop_ (its first element)
     pub fn vbinop__first(ar_: &Ctx, a0: Shape, a1: Vbinop, a2: u128, a3: u128) -> R<Option<u128>> {
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if let Some(v) = wspec_runtime::machine::attempt((move || -> R<_> {
             let sh = a0;
             let op = a1;
             let v_1 = a2;
@@ -11851,7 +12439,7 @@ pub mod defs {
 
     // from spec/3.3-numerics-vectors.wspec:246 def $vternop_ (its first element)
     pub fn vternop__first(ar_: &Ctx, a0: Shape, a1: Vternop, a2: u128, a3: u128, a4: u128) -> R<Option<u128>> {
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if let Some(v) = wspec_runtime::machine::attempt((move || -> R<_> {
             let sh = a0;
             let op = a1;
             let v_1 = a2;
@@ -11870,7 +12458,7 @@ pub mod defs {
 
     // from spec/3.3-numerics-vectors.wspec:296 def $vswizzlop_ (its first element)
     pub fn vswizzlop__first(ar_: &Ctx, a0: Bshape, a1: Vswizzlop, a2: u128, a3: u128) -> R<Option<u128>> {
-        if matches!(a0, Bshape::Shape(Shape(f_1, f_2))) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a0, Bshape::Shape(Shape(f_1, f_2))) { if let Some(v) = wspec_runtime::machine::attempt((move || -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Bshape::Shape(Shape(f_1, f_2)) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             #[allow(irrefutable_let_patterns)]
@@ -11887,7 +12475,7 @@ pub mod defs {
             let c_2 = eq_5;
             Ok(defs::inv_lanesets__first(ar_, Shape(Lanetype::Packtype(Packtype::I8), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M)?)?), &({ let n_ = wspec_runtime::seq::same_len(&[c_2.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let c_2_106 = c_2[i_].clone(); wspec_runtime::machine::put(&mut out_, defs::iswizzle_lane_(ar_, 8_u64, &({ let n_ = wspec_runtime::seq::same_len(&[c_1.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let c_1_308 = c_1[i_].clone(); wspec_runtime::machine::put(&mut out_, (match c_1_308 { Num::Inn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })); } out_ }), (match c_2_106 { Num::Inn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) }))?.into_iter().map(|x| -> R<_> { Ok(Lane::Numtype(Num::Inn(wspec_runtime::num::cast::<_, u64>(x)?))) }).collect::<R<Vec<_>>>()?); } out_ }))?)
         })())? { return Ok(v); } }
-        if matches!(a0, Bshape::Shape(Shape(f_1, f_2))) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a0, Bshape::Shape(Shape(f_1, f_2))) { if let Some(v) = wspec_runtime::machine::attempt((move || -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Bshape::Shape(Shape(f_1, f_2)) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             #[allow(irrefutable_let_patterns)]
@@ -11911,7 +12499,7 @@ pub mod defs {
     pub fn vcvtop___first(ar_: &Ctx, a0: Shape, a1: Shape, a2: Vcvtop, a3: u128) -> R<Option<u128>> {
         let mut r_ = None;
         match a0 {
-            Shape(_, _) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
+            Shape(_, _) if wspec_runtime::machine::tried(&mut r_, (move || -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Shape(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let lt_1 = f_1.clone();
@@ -11931,7 +12519,7 @@ pub mod defs {
             let c_1 = eq_9;
             Ok(defs::inv_lanesets__first(ar_, Shape(lt_2, wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M_2)?)?), &({ let n_ = wspec_runtime::seq::same_len(&[c_1.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let c_1_110 = c_1[i_].clone(); wspec_runtime::machine::put(&mut out_, defs::lcvtop__(ar_, Shape(lt_1, wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M_1)?)?), Shape(lt_2, wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M_2)?)?), op, Lane::Numtype(c_1_110))?); } out_ }))?)
         })()) => {}
-            Shape(_, _) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
+            Shape(_, _) if wspec_runtime::machine::tried(&mut r_, (move || -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Shape(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let lt_1 = f_1.clone();
@@ -11949,7 +12537,7 @@ pub mod defs {
             let c_1 = eq_7;
             Ok(defs::inv_lanesets__first(ar_, Shape(lt_2, wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M_2)?)?), &(wspec_runtime::seq::cat2({ let n_ = wspec_runtime::seq::same_len(&[c_1.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let c_1_108 = c_1[i_].clone(); wspec_runtime::machine::put(&mut out_, defs::lcvtop__(ar_, Shape(lt_1, wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M_1)?)?), Shape(lt_2, wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M_2)?)?), op, Lane::Numtype(c_1_108))?); } out_ }, { let n_ = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(v_M_1)?)?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { wspec_runtime::machine::put(&mut out_, vec![defs::inv_lbits_(ar_, lt_2, 0_u64)?]); } out_ })))?)
         })()) => {}
-            Shape(_, _) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
+            Shape(_, _) if wspec_runtime::machine::tried(&mut r_, (move || -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Shape(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let lt_1 = f_1.clone();
@@ -11978,7 +12566,7 @@ pub mod defs {
     pub fn vextbinop___first(ar_: &Ctx, a0: Ishape, a1: Ishape, a2: Vextbinop, a3: u128, a4: u128) -> R<Option<u128>> {
         let mut r_ = None;
         match a0 {
-            Ishape::Shape(Shape(_, _)) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
+            Ishape::Shape(Shape(_, _)) if wspec_runtime::machine::tried(&mut r_, (move || -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Ishape::Shape(Shape(f_1, f_2)) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let n_3 = wspec_runtime::ok(conv::lanetype_as_jnn(f_1.clone()))?;
@@ -12003,7 +12591,7 @@ pub mod defs {
             let c_2 = eq_12;
             Ok(Some(defs::inv_lanes_(ar_, Shape(conv::jnn_to_lanetype(v_Jnn_2), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M_2)?)?), &({ let n_ = wspec_runtime::seq::same_len(&[c_1.len(), c_2.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let c_1_215 = c_1[i_].clone(); let c_2_216 = c_2[i_].clone(); wspec_runtime::machine::put(&mut out_, Lane::Numtype(Num::Inn(wspec_runtime::num::cast::<_, u64>(wspec_runtime::ok(wspec_runtime::builtins::imul(defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn_2))?, defs::extend__(ar_, defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn_1))?, defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn_2))?, sx, (match c_1_215 { Num::Inn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) }))?, defs::extend__(ar_, defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn_1))?, defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn_2))?, sx, (match c_2_216 { Num::Inn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) }))?))?)?))); } out_ }))?))
         })()) => {}
-            Ishape::Shape(Shape(_, _)) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
+            Ishape::Shape(Shape(_, _)) if wspec_runtime::machine::tried(&mut r_, (move || -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Ishape::Shape(Shape(f_1, f_2)) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let n_3 = wspec_runtime::ok(conv::lanetype_as_jnn(f_1.clone()))?;
@@ -12022,7 +12610,7 @@ pub mod defs {
             let v_2 = a4;
             Ok(Some(defs::inv_lanes_(ar_, Shape(conv::jnn_to_lanetype(v_Jnn_2), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M_2)?)?), &(defs::ivdot__(ar_, defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn_1))?, defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn_2))?, Sx::S, Sx::S, false, &(defs::lanes_(ar_, Shape(conv::jnn_to_lanetype(v_Jnn_1), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M_1)?)?), v_1)?.into_iter().map(|x| -> R<_> { Ok((match x { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })) }).collect::<R<Vec<_>>>()?), &(defs::lanes_(ar_, Shape(conv::jnn_to_lanetype(v_Jnn_1), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M_1)?)?), v_2)?.into_iter().map(|x| -> R<_> { Ok((match x { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })) }).collect::<R<Vec<_>>>()?))?.into_iter().map(|x| -> R<_> { Ok(Lane::Numtype(Num::Inn(wspec_runtime::num::cast::<_, u64>(x)?))) }).collect::<R<Vec<_>>>()?))?))
         })()) => {}
-            Ishape::Shape(Shape(_, _)) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
+            Ishape::Shape(Shape(_, _)) if wspec_runtime::machine::tried(&mut r_, (move || -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Ishape::Shape(Shape(f_1, f_2)) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let n_3 = wspec_runtime::ok(conv::lanetype_as_jnn(f_1.clone()))?;
@@ -12055,7 +12643,7 @@ pub mod defs {
 
     // from spec/3.3-numerics-vectors.wspec:395 def $vextternop__ (its first element)
     pub fn vextternop___first(ar_: &Ctx, a0: Ishape, a1: Ishape, a2: Vextternop, a3: u128, a4: u128, a5: u128) -> R<Option<u128>> {
-        if matches!(a0, Ishape::Shape(Shape(f_1, f_2))) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a0, Ishape::Shape(Shape(f_1, f_2))) { if let Some(v) = wspec_runtime::machine::attempt((move || -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Ishape::Shape(Shape(f_1, f_2)) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let n_3 = wspec_runtime::ok(conv::lanetype_as_jnn(f_1.clone()))?;
@@ -12090,25 +12678,25 @@ pub mod defs {
         let mut r_ = None;
         match a0 {
                 // from spec/1.2-types.wspec:122
-            Numtype::I32 if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
+            Numtype::I32 if wspec_runtime::machine::tried(&mut r_, (move || -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Numtype::I32 = a0 else { return Err(wspec_runtime::Fail::soft()) };
             Ok(32_u64)
         })()) => {}
                 // from spec/1.2-types.wspec:123
-            Numtype::I64 if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
+            Numtype::I64 if wspec_runtime::machine::tried(&mut r_, (move || -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Numtype::I64 = a0 else { return Err(wspec_runtime::Fail::soft()) };
             Ok(64_u64)
         })()) => {}
                 // from spec/1.2-types.wspec:124
-            Numtype::F32 if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
+            Numtype::F32 if wspec_runtime::machine::tried(&mut r_, (move || -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Numtype::F32 = a0 else { return Err(wspec_runtime::Fail::soft()) };
             Ok(32_u64)
         })()) => {}
                 // from spec/1.2-types.wspec:125
-            Numtype::F64 if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
+            Numtype::F64 if wspec_runtime::machine::tried(&mut r_, (move || -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Numtype::F64 = a0 else { return Err(wspec_runtime::Fail::soft()) };
             Ok(64_u64)
@@ -12124,7 +12712,7 @@ pub mod defs {
     // from spec/1.2-types.wspec:127 def $vsize
     pub fn vsize(ar_: &Ctx, a0: Vectype) -> R<u64> {
         // from spec/1.2-types.wspec:128
-        if matches!(a0, Vectype) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a0, Vectype) { if let Some(v) = wspec_runtime::machine::attempt((move || -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Vectype = a0 else { return Err(wspec_runtime::Fail::soft()) };
             Ok(128_u64)
@@ -12135,13 +12723,13 @@ pub mod defs {
     // from spec/1.2-types.wspec:130 def $psize
     pub fn psize(ar_: &Ctx, a0: Packtype) -> R<u64> {
         // from spec/1.2-types.wspec:131
-        if matches!(a0, Packtype::I8) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a0, Packtype::I8) { if let Some(v) = wspec_runtime::machine::attempt((move || -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Packtype::I8 = a0 else { return Err(wspec_runtime::Fail::soft()) };
             Ok(8_u64)
         })())? { return Ok(v); } }
         // from spec/1.2-types.wspec:132
-        if matches!(a0, Packtype::I16) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a0, Packtype::I16) { if let Some(v) = wspec_runtime::machine::attempt((move || -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Packtype::I16 = a0 else { return Err(wspec_runtime::Fail::soft()) };
             Ok(16_u64)
@@ -12154,21 +12742,21 @@ pub mod defs {
         let mut r_ = None;
         match a0 {
                 // from spec/1.2-types.wspec:139
-            Storagetype::Valtype(Valtype::Numtype(_)) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
+            Storagetype::Valtype(Valtype::Numtype(_)) if wspec_runtime::machine::tried(&mut r_, (move || -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Storagetype::Valtype(Valtype::Numtype(n_1)) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let numtype = *n_1;
             Ok(defs::size(ar_, numtype)?)
         })()) => {}
                 // from spec/1.2-types.wspec:140
-            Storagetype::Valtype(Valtype::Vectype(_)) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
+            Storagetype::Valtype(Valtype::Vectype(_)) if wspec_runtime::machine::tried(&mut r_, (move || -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Storagetype::Valtype(Valtype::Vectype(n_1)) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let vectype = *n_1;
             Ok(defs::vsize(ar_, vectype)?)
         })()) => {}
                 // from spec/1.2-types.wspec:141
-            Storagetype::Packtype(_) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
+            Storagetype::Packtype(_) if wspec_runtime::machine::tried(&mut r_, (move || -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Storagetype::Packtype(n_1) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let packtype = *n_1;
@@ -12185,14 +12773,14 @@ pub mod defs {
     // from spec/1.2-types.wspec:155 def $lunpack
     pub fn lunpack(ar_: &Ctx, a0: Lanetype) -> R<Numtype> {
         // from spec/1.2-types.wspec:156
-        if matches!(a0, Lanetype::Numtype(n_1)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a0, Lanetype::Numtype(n_1)) { if let Some(v) = wspec_runtime::machine::attempt((move || -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Lanetype::Numtype(n_1) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let numtype = n_1;
             Ok(numtype)
         })())? { return Ok(v); } }
         // from spec/1.2-types.wspec:157
-        if matches!(a0, Lanetype::Packtype(n_1)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a0, Lanetype::Packtype(n_1)) { if let Some(v) = wspec_runtime::machine::attempt((move || -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Lanetype::Packtype(n_1) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             Ok(Numtype::I32)
@@ -12203,14 +12791,14 @@ pub mod defs {
     // from spec/1.2-types.wspec:159 def $unpack
     pub fn unpack(ar_: &Ctx, a0: &Storagetype) -> R<Valtype> {
         // from spec/1.2-types.wspec:160
-        if matches!(a0, Storagetype::Valtype(n_1)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a0, Storagetype::Valtype(n_1)) { if let Some(v) = wspec_runtime::machine::attempt((move || -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Storagetype::Valtype(n_1) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let valtype = n_1;
             Ok((*valtype).clone())
         })())? { return Ok(v); } }
         // from spec/1.2-types.wspec:161
-        if matches!(a0, Storagetype::Packtype(n_1)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a0, Storagetype::Packtype(n_1)) { if let Some(v) = wspec_runtime::machine::attempt((move || -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Storagetype::Packtype(n_1) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             Ok(Valtype::Numtype(Numtype::I32))
@@ -12221,7 +12809,7 @@ pub mod defs {
     // from spec/1.2-types.wspec:165 def $diffrt
     pub fn diffrt(ar_: &Ctx, a0: &Reftype, a1: &Reftype) -> R<Reftype> {
         // from spec/1.2-types.wspec:166
-        if matches!(a0, Reftype(f_1, f_2)) && matches!(a1, Reftype(f_4, f_5)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a0, Reftype(f_1, f_2)) && matches!(a1, Reftype(f_4, f_5)) { if let Some(v) = wspec_runtime::machine::attempt((move || -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Reftype(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let cp_3 = (*f_1).clone();
@@ -12236,7 +12824,7 @@ pub mod defs {
             Ok(Reftype(None, (*ht_1).clone()))
         })())? { return Ok(v); } }
         // from spec/1.2-types.wspec:167
-        if matches!(a0, Reftype(f_1, f_2)) && matches!(a1, Reftype(f_4, f_5)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a0, Reftype(f_1, f_2)) && matches!(a1, Reftype(f_4, f_5)) { if let Some(v) = wspec_runtime::machine::attempt((move || -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Reftype(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let cp_3 = (*f_1).clone();
@@ -12257,7 +12845,7 @@ pub mod defs {
     pub fn with_locals(ar_: &Ctx, a0: &Context, a1: &Vec<Localidx>, a2: &Vec<Localtype>) -> R<Context> {
         wspec_runtime::deep(|| -> R<_> {
         // from spec/2.0-validation-contexts.wspec:49
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if let Some(v) = wspec_runtime::machine::attempt((move || -> R<_> {
             let v_C = a0;
             let cp_1 = (*a1).clone();
             let l_2 = cp_1;
@@ -12268,7 +12856,7 @@ pub mod defs {
             Ok((*v_C).clone())
         })())? { return Ok(v); }
         // from spec/2.0-validation-contexts.wspec:50
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if let Some(v) = wspec_runtime::machine::attempt((move || -> R<_> {
             let v_C = a0;
             let cp_1 = (*a1).clone();
             let c_2 = cp_1;
@@ -12293,7 +12881,7 @@ pub mod defs {
     // from spec/2.0-validation-contexts.wspec:91 def $minat
     pub fn minat(ar_: &Ctx, a0: Addrtype, a1: Addrtype) -> R<Addrtype> {
         // from spec/2.0-validation-contexts.wspec:92
-        if matches!(a0, Addrtype::I64) && matches!(a1, Addrtype::I64) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a0, Addrtype::I64) && matches!(a1, Addrtype::I64) { if let Some(v) = wspec_runtime::machine::attempt((move || -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Addrtype::I64 = a0 else { return Err(wspec_runtime::Fail::soft()) };
             #[allow(irrefutable_let_patterns)]
@@ -12301,227 +12889,297 @@ pub mod defs {
             Ok(Addrtype::I64)
         })())? { return Ok(v); } }
         // from spec/2.0-validation-contexts.wspec:93
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if let Some(v) = wspec_runtime::machine::attempt((move || -> R<_> {
             Ok(Addrtype::I32)
         })())? { return Ok(v); }
         Err(Fail::soft())
     }
 
     // from spec/3.2-numerics-conversions.wspec:125 def $testop_
+    #[inline(always)]
     pub fn testop_(ar_: &Ctx, a0: Numtype, a1: Testop, a2: Num) -> R<U32> {
         // from spec/3.2-numerics-conversions.wspec:126
-        if matches!(a1, Testop::Inn(TestopInn)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
-            let n_1 = wspec_runtime::ok(conv::numtype_as_inn(a0))?;
-            let v_Inn = n_1;
-            #[allow(irrefutable_let_patterns)]
-            let Testop::Inn(TestopInn) = a1 else { return Err(wspec_runtime::Fail::soft()) };
-            let n_2 = match a2 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
-            let i = n_2;
-            Ok(wspec_runtime::ok(wspec_runtime::builtins::ieqz(defs::size(ar_, conv::inn_to_numtype(v_Inn))?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i)?)?))?)
-        })())? { return Ok(v); } }
+        if matches!(a1, Testop::Inn(TestopInn)) { if let Some(v) = wspec_runtime::machine::attempt({
+            #[inline(always)]
+            fn clause_(ar_: &Ctx, a0: Numtype, a1: Testop, a2: Num) -> R<U32> {
+                let n_1 = wspec_runtime::ok(conv::numtype_as_inn(a0))?;
+                let v_Inn = n_1;
+                #[allow(irrefutable_let_patterns)]
+                let Testop::Inn(TestopInn) = a1 else { return Err(wspec_runtime::Fail::soft()) };
+                let n_2 = match a2 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
+                let i = n_2;
+                Ok(wspec_runtime::ok(wspec_runtime::builtins::ieqz(defs::size(ar_, conv::inn_to_numtype(v_Inn))?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i)?)?))?)
+            }
+            clause_(ar_, a0, a1, a2)
+        })? { return Ok(v); } }
         Err(Fail::soft())
     }
 
     // from spec/3.2-numerics-conversions.wspec:128 def $relop_
+    #[inline(always)]
     pub fn relop_(ar_: &Ctx, a0: Numtype, a1: Relop, a2: Num, a3: Num) -> R<U32> {
         let mut r_ = None;
         match a1 {
                 // from spec/3.2-numerics-conversions.wspec:129
-            (Relop::Inn(RelopInn::Eq) | Relop::Fnn(RelopFnn::Eq)) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
-            let n_1 = wspec_runtime::ok(conv::numtype_as_inn(a0))?;
-            let v_Inn = n_1;
-            #[allow(irrefutable_let_patterns)]
-            let (Relop::Inn(RelopInn::Eq) | Relop::Fnn(RelopFnn::Eq)) = a1 else { return Err(wspec_runtime::Fail::soft()) };
-            let n_2 = match a2 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
-            let i_1 = n_2;
-            let n_3 = match a3 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
-            let i_2 = n_3;
-            Ok(wspec_runtime::ok(wspec_runtime::builtins::ieq(defs::size(ar_, conv::inn_to_numtype(v_Inn))?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_1)?)?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_2)?)?))?)
-        })()) => {}
+            (Relop::Inn(RelopInn::Eq) | Relop::Fnn(RelopFnn::Eq)) if wspec_runtime::machine::tried(&mut r_, {
+            #[inline(always)]
+            fn clause_(ar_: &Ctx, a0: Numtype, a1: Relop, a2: Num, a3: Num) -> R<U32> {
+                let n_1 = wspec_runtime::ok(conv::numtype_as_inn(a0))?;
+                let v_Inn = n_1;
+                #[allow(irrefutable_let_patterns)]
+                let (Relop::Inn(RelopInn::Eq) | Relop::Fnn(RelopFnn::Eq)) = a1 else { return Err(wspec_runtime::Fail::soft()) };
+                let n_2 = match a2 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
+                let i_1 = n_2;
+                let n_3 = match a3 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
+                let i_2 = n_3;
+                Ok(wspec_runtime::ok(wspec_runtime::builtins::ieq(defs::size(ar_, conv::inn_to_numtype(v_Inn))?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_1)?)?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_2)?)?))?)
+            }
+            clause_(ar_, a0, a1, a2, a3)
+        }) => {}
                 // from spec/3.2-numerics-conversions.wspec:130
-            (Relop::Inn(RelopInn::Ne) | Relop::Fnn(RelopFnn::Ne)) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
-            let n_1 = wspec_runtime::ok(conv::numtype_as_inn(a0))?;
-            let v_Inn = n_1;
-            #[allow(irrefutable_let_patterns)]
-            let (Relop::Inn(RelopInn::Ne) | Relop::Fnn(RelopFnn::Ne)) = a1 else { return Err(wspec_runtime::Fail::soft()) };
-            let n_2 = match a2 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
-            let i_1 = n_2;
-            let n_3 = match a3 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
-            let i_2 = n_3;
-            Ok(wspec_runtime::ok(wspec_runtime::builtins::ine(defs::size(ar_, conv::inn_to_numtype(v_Inn))?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_1)?)?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_2)?)?))?)
-        })()) => {}
+            (Relop::Inn(RelopInn::Ne) | Relop::Fnn(RelopFnn::Ne)) if wspec_runtime::machine::tried(&mut r_, {
+            #[inline(always)]
+            fn clause_(ar_: &Ctx, a0: Numtype, a1: Relop, a2: Num, a3: Num) -> R<U32> {
+                let n_1 = wspec_runtime::ok(conv::numtype_as_inn(a0))?;
+                let v_Inn = n_1;
+                #[allow(irrefutable_let_patterns)]
+                let (Relop::Inn(RelopInn::Ne) | Relop::Fnn(RelopFnn::Ne)) = a1 else { return Err(wspec_runtime::Fail::soft()) };
+                let n_2 = match a2 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
+                let i_1 = n_2;
+                let n_3 = match a3 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
+                let i_2 = n_3;
+                Ok(wspec_runtime::ok(wspec_runtime::builtins::ine(defs::size(ar_, conv::inn_to_numtype(v_Inn))?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_1)?)?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_2)?)?))?)
+            }
+            clause_(ar_, a0, a1, a2, a3)
+        }) => {}
                 // from spec/3.2-numerics-conversions.wspec:131
-            Relop::Inn(RelopInn::Lt(_)) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
-            let n_1 = wspec_runtime::ok(conv::numtype_as_inn(a0))?;
-            let v_Inn = n_1;
-            #[allow(irrefutable_let_patterns)]
-            let Relop::Inn(RelopInn::Lt(f_2)) = a1 else { return Err(wspec_runtime::Fail::soft()) };
-            #[allow(irrefutable_let_patterns)]
-            let Sx::U = f_2.clone() else { return Err(wspec_runtime::Fail::soft()) };
-            let n_3 = match a2 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
-            let i_1 = n_3;
-            let n_4 = match a3 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
-            let i_2 = n_4;
-            Ok(wspec_runtime::ok(wspec_runtime::builtins::ilt_u(defs::size(ar_, conv::inn_to_numtype(v_Inn))?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_1)?)?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_2)?)?))?)
-        })()) => {}
+            Relop::Inn(RelopInn::Lt(_)) if wspec_runtime::machine::tried(&mut r_, {
+            #[inline(always)]
+            fn clause_(ar_: &Ctx, a0: Numtype, a1: Relop, a2: Num, a3: Num) -> R<U32> {
+                let n_1 = wspec_runtime::ok(conv::numtype_as_inn(a0))?;
+                let v_Inn = n_1;
+                #[allow(irrefutable_let_patterns)]
+                let Relop::Inn(RelopInn::Lt(f_2)) = a1 else { return Err(wspec_runtime::Fail::soft()) };
+                #[allow(irrefutable_let_patterns)]
+                let Sx::U = f_2.clone() else { return Err(wspec_runtime::Fail::soft()) };
+                let n_3 = match a2 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
+                let i_1 = n_3;
+                let n_4 = match a3 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
+                let i_2 = n_4;
+                Ok(wspec_runtime::ok(wspec_runtime::builtins::ilt_u(defs::size(ar_, conv::inn_to_numtype(v_Inn))?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_1)?)?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_2)?)?))?)
+            }
+            clause_(ar_, a0, a1, a2, a3)
+        }) => {}
                 // from spec/3.2-numerics-conversions.wspec:132
-            Relop::Inn(RelopInn::Lt(_)) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
-            let n_1 = wspec_runtime::ok(conv::numtype_as_inn(a0))?;
-            let v_Inn = n_1;
-            #[allow(irrefutable_let_patterns)]
-            let Relop::Inn(RelopInn::Lt(f_2)) = a1 else { return Err(wspec_runtime::Fail::soft()) };
-            #[allow(irrefutable_let_patterns)]
-            let Sx::S = f_2.clone() else { return Err(wspec_runtime::Fail::soft()) };
-            let n_3 = match a2 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
-            let i_1 = n_3;
-            let n_4 = match a3 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
-            let i_2 = n_4;
-            Ok(wspec_runtime::ok(wspec_runtime::builtins::ilt_s(defs::size(ar_, conv::inn_to_numtype(v_Inn))?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_1)?)?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_2)?)?))?)
-        })()) => {}
+            Relop::Inn(RelopInn::Lt(_)) if wspec_runtime::machine::tried(&mut r_, {
+            #[inline(always)]
+            fn clause_(ar_: &Ctx, a0: Numtype, a1: Relop, a2: Num, a3: Num) -> R<U32> {
+                let n_1 = wspec_runtime::ok(conv::numtype_as_inn(a0))?;
+                let v_Inn = n_1;
+                #[allow(irrefutable_let_patterns)]
+                let Relop::Inn(RelopInn::Lt(f_2)) = a1 else { return Err(wspec_runtime::Fail::soft()) };
+                #[allow(irrefutable_let_patterns)]
+                let Sx::S = f_2.clone() else { return Err(wspec_runtime::Fail::soft()) };
+                let n_3 = match a2 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
+                let i_1 = n_3;
+                let n_4 = match a3 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
+                let i_2 = n_4;
+                Ok(wspec_runtime::ok(wspec_runtime::builtins::ilt_s(defs::size(ar_, conv::inn_to_numtype(v_Inn))?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_1)?)?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_2)?)?))?)
+            }
+            clause_(ar_, a0, a1, a2, a3)
+        }) => {}
                 // from spec/3.2-numerics-conversions.wspec:133
-            Relop::Inn(RelopInn::Gt(_)) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
-            let n_1 = wspec_runtime::ok(conv::numtype_as_inn(a0))?;
-            let v_Inn = n_1;
-            #[allow(irrefutable_let_patterns)]
-            let Relop::Inn(RelopInn::Gt(f_2)) = a1 else { return Err(wspec_runtime::Fail::soft()) };
-            #[allow(irrefutable_let_patterns)]
-            let Sx::U = f_2.clone() else { return Err(wspec_runtime::Fail::soft()) };
-            let n_3 = match a2 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
-            let i_1 = n_3;
-            let n_4 = match a3 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
-            let i_2 = n_4;
-            Ok(wspec_runtime::ok(wspec_runtime::builtins::igt_u(defs::size(ar_, conv::inn_to_numtype(v_Inn))?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_1)?)?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_2)?)?))?)
-        })()) => {}
+            Relop::Inn(RelopInn::Gt(_)) if wspec_runtime::machine::tried(&mut r_, {
+            #[inline(always)]
+            fn clause_(ar_: &Ctx, a0: Numtype, a1: Relop, a2: Num, a3: Num) -> R<U32> {
+                let n_1 = wspec_runtime::ok(conv::numtype_as_inn(a0))?;
+                let v_Inn = n_1;
+                #[allow(irrefutable_let_patterns)]
+                let Relop::Inn(RelopInn::Gt(f_2)) = a1 else { return Err(wspec_runtime::Fail::soft()) };
+                #[allow(irrefutable_let_patterns)]
+                let Sx::U = f_2.clone() else { return Err(wspec_runtime::Fail::soft()) };
+                let n_3 = match a2 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
+                let i_1 = n_3;
+                let n_4 = match a3 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
+                let i_2 = n_4;
+                Ok(wspec_runtime::ok(wspec_runtime::builtins::igt_u(defs::size(ar_, conv::inn_to_numtype(v_Inn))?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_1)?)?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_2)?)?))?)
+            }
+            clause_(ar_, a0, a1, a2, a3)
+        }) => {}
                 // from spec/3.2-numerics-conversions.wspec:134
-            Relop::Inn(RelopInn::Gt(_)) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
-            let n_1 = wspec_runtime::ok(conv::numtype_as_inn(a0))?;
-            let v_Inn = n_1;
-            #[allow(irrefutable_let_patterns)]
-            let Relop::Inn(RelopInn::Gt(f_2)) = a1 else { return Err(wspec_runtime::Fail::soft()) };
-            #[allow(irrefutable_let_patterns)]
-            let Sx::S = f_2.clone() else { return Err(wspec_runtime::Fail::soft()) };
-            let n_3 = match a2 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
-            let i_1 = n_3;
-            let n_4 = match a3 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
-            let i_2 = n_4;
-            Ok(wspec_runtime::ok(wspec_runtime::builtins::igt_s(defs::size(ar_, conv::inn_to_numtype(v_Inn))?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_1)?)?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_2)?)?))?)
-        })()) => {}
+            Relop::Inn(RelopInn::Gt(_)) if wspec_runtime::machine::tried(&mut r_, {
+            #[inline(always)]
+            fn clause_(ar_: &Ctx, a0: Numtype, a1: Relop, a2: Num, a3: Num) -> R<U32> {
+                let n_1 = wspec_runtime::ok(conv::numtype_as_inn(a0))?;
+                let v_Inn = n_1;
+                #[allow(irrefutable_let_patterns)]
+                let Relop::Inn(RelopInn::Gt(f_2)) = a1 else { return Err(wspec_runtime::Fail::soft()) };
+                #[allow(irrefutable_let_patterns)]
+                let Sx::S = f_2.clone() else { return Err(wspec_runtime::Fail::soft()) };
+                let n_3 = match a2 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
+                let i_1 = n_3;
+                let n_4 = match a3 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
+                let i_2 = n_4;
+                Ok(wspec_runtime::ok(wspec_runtime::builtins::igt_s(defs::size(ar_, conv::inn_to_numtype(v_Inn))?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_1)?)?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_2)?)?))?)
+            }
+            clause_(ar_, a0, a1, a2, a3)
+        }) => {}
                 // from spec/3.2-numerics-conversions.wspec:135
-            Relop::Inn(RelopInn::Le(_)) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
-            let n_1 = wspec_runtime::ok(conv::numtype_as_inn(a0))?;
-            let v_Inn = n_1;
-            #[allow(irrefutable_let_patterns)]
-            let Relop::Inn(RelopInn::Le(f_2)) = a1 else { return Err(wspec_runtime::Fail::soft()) };
-            #[allow(irrefutable_let_patterns)]
-            let Sx::U = f_2.clone() else { return Err(wspec_runtime::Fail::soft()) };
-            let n_3 = match a2 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
-            let i_1 = n_3;
-            let n_4 = match a3 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
-            let i_2 = n_4;
-            Ok(wspec_runtime::ok(wspec_runtime::builtins::ile_u(defs::size(ar_, conv::inn_to_numtype(v_Inn))?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_1)?)?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_2)?)?))?)
-        })()) => {}
+            Relop::Inn(RelopInn::Le(_)) if wspec_runtime::machine::tried(&mut r_, {
+            #[inline(always)]
+            fn clause_(ar_: &Ctx, a0: Numtype, a1: Relop, a2: Num, a3: Num) -> R<U32> {
+                let n_1 = wspec_runtime::ok(conv::numtype_as_inn(a0))?;
+                let v_Inn = n_1;
+                #[allow(irrefutable_let_patterns)]
+                let Relop::Inn(RelopInn::Le(f_2)) = a1 else { return Err(wspec_runtime::Fail::soft()) };
+                #[allow(irrefutable_let_patterns)]
+                let Sx::U = f_2.clone() else { return Err(wspec_runtime::Fail::soft()) };
+                let n_3 = match a2 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
+                let i_1 = n_3;
+                let n_4 = match a3 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
+                let i_2 = n_4;
+                Ok(wspec_runtime::ok(wspec_runtime::builtins::ile_u(defs::size(ar_, conv::inn_to_numtype(v_Inn))?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_1)?)?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_2)?)?))?)
+            }
+            clause_(ar_, a0, a1, a2, a3)
+        }) => {}
                 // from spec/3.2-numerics-conversions.wspec:136
-            Relop::Inn(RelopInn::Le(_)) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
-            let n_1 = wspec_runtime::ok(conv::numtype_as_inn(a0))?;
-            let v_Inn = n_1;
-            #[allow(irrefutable_let_patterns)]
-            let Relop::Inn(RelopInn::Le(f_2)) = a1 else { return Err(wspec_runtime::Fail::soft()) };
-            #[allow(irrefutable_let_patterns)]
-            let Sx::S = f_2.clone() else { return Err(wspec_runtime::Fail::soft()) };
-            let n_3 = match a2 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
-            let i_1 = n_3;
-            let n_4 = match a3 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
-            let i_2 = n_4;
-            Ok(wspec_runtime::ok(wspec_runtime::builtins::ile_s(defs::size(ar_, conv::inn_to_numtype(v_Inn))?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_1)?)?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_2)?)?))?)
-        })()) => {}
+            Relop::Inn(RelopInn::Le(_)) if wspec_runtime::machine::tried(&mut r_, {
+            #[inline(always)]
+            fn clause_(ar_: &Ctx, a0: Numtype, a1: Relop, a2: Num, a3: Num) -> R<U32> {
+                let n_1 = wspec_runtime::ok(conv::numtype_as_inn(a0))?;
+                let v_Inn = n_1;
+                #[allow(irrefutable_let_patterns)]
+                let Relop::Inn(RelopInn::Le(f_2)) = a1 else { return Err(wspec_runtime::Fail::soft()) };
+                #[allow(irrefutable_let_patterns)]
+                let Sx::S = f_2.clone() else { return Err(wspec_runtime::Fail::soft()) };
+                let n_3 = match a2 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
+                let i_1 = n_3;
+                let n_4 = match a3 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
+                let i_2 = n_4;
+                Ok(wspec_runtime::ok(wspec_runtime::builtins::ile_s(defs::size(ar_, conv::inn_to_numtype(v_Inn))?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_1)?)?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_2)?)?))?)
+            }
+            clause_(ar_, a0, a1, a2, a3)
+        }) => {}
                 // from spec/3.2-numerics-conversions.wspec:137
-            Relop::Inn(RelopInn::Ge(_)) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
-            let n_1 = wspec_runtime::ok(conv::numtype_as_inn(a0))?;
-            let v_Inn = n_1;
-            #[allow(irrefutable_let_patterns)]
-            let Relop::Inn(RelopInn::Ge(f_2)) = a1 else { return Err(wspec_runtime::Fail::soft()) };
-            #[allow(irrefutable_let_patterns)]
-            let Sx::U = f_2.clone() else { return Err(wspec_runtime::Fail::soft()) };
-            let n_3 = match a2 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
-            let i_1 = n_3;
-            let n_4 = match a3 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
-            let i_2 = n_4;
-            Ok(wspec_runtime::ok(wspec_runtime::builtins::ige_u(defs::size(ar_, conv::inn_to_numtype(v_Inn))?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_1)?)?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_2)?)?))?)
-        })()) => {}
+            Relop::Inn(RelopInn::Ge(_)) if wspec_runtime::machine::tried(&mut r_, {
+            #[inline(always)]
+            fn clause_(ar_: &Ctx, a0: Numtype, a1: Relop, a2: Num, a3: Num) -> R<U32> {
+                let n_1 = wspec_runtime::ok(conv::numtype_as_inn(a0))?;
+                let v_Inn = n_1;
+                #[allow(irrefutable_let_patterns)]
+                let Relop::Inn(RelopInn::Ge(f_2)) = a1 else { return Err(wspec_runtime::Fail::soft()) };
+                #[allow(irrefutable_let_patterns)]
+                let Sx::U = f_2.clone() else { return Err(wspec_runtime::Fail::soft()) };
+                let n_3 = match a2 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
+                let i_1 = n_3;
+                let n_4 = match a3 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
+                let i_2 = n_4;
+                Ok(wspec_runtime::ok(wspec_runtime::builtins::ige_u(defs::size(ar_, conv::inn_to_numtype(v_Inn))?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_1)?)?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_2)?)?))?)
+            }
+            clause_(ar_, a0, a1, a2, a3)
+        }) => {}
                 // from spec/3.2-numerics-conversions.wspec:138
-            Relop::Inn(RelopInn::Ge(_)) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
-            let n_1 = wspec_runtime::ok(conv::numtype_as_inn(a0))?;
-            let v_Inn = n_1;
-            #[allow(irrefutable_let_patterns)]
-            let Relop::Inn(RelopInn::Ge(f_2)) = a1 else { return Err(wspec_runtime::Fail::soft()) };
-            #[allow(irrefutable_let_patterns)]
-            let Sx::S = f_2.clone() else { return Err(wspec_runtime::Fail::soft()) };
-            let n_3 = match a2 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
-            let i_1 = n_3;
-            let n_4 = match a3 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
-            let i_2 = n_4;
-            Ok(wspec_runtime::ok(wspec_runtime::builtins::ige_s(defs::size(ar_, conv::inn_to_numtype(v_Inn))?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_1)?)?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_2)?)?))?)
-        })()) => {}
+            Relop::Inn(RelopInn::Ge(_)) if wspec_runtime::machine::tried(&mut r_, {
+            #[inline(always)]
+            fn clause_(ar_: &Ctx, a0: Numtype, a1: Relop, a2: Num, a3: Num) -> R<U32> {
+                let n_1 = wspec_runtime::ok(conv::numtype_as_inn(a0))?;
+                let v_Inn = n_1;
+                #[allow(irrefutable_let_patterns)]
+                let Relop::Inn(RelopInn::Ge(f_2)) = a1 else { return Err(wspec_runtime::Fail::soft()) };
+                #[allow(irrefutable_let_patterns)]
+                let Sx::S = f_2.clone() else { return Err(wspec_runtime::Fail::soft()) };
+                let n_3 = match a2 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
+                let i_1 = n_3;
+                let n_4 = match a3 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
+                let i_2 = n_4;
+                Ok(wspec_runtime::ok(wspec_runtime::builtins::ige_s(defs::size(ar_, conv::inn_to_numtype(v_Inn))?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_1)?)?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_2)?)?))?)
+            }
+            clause_(ar_, a0, a1, a2, a3)
+        }) => {}
                 // from spec/3.2-numerics-conversions.wspec:139
-            (Relop::Inn(RelopInn::Eq) | Relop::Fnn(RelopFnn::Eq)) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
-            let n_1 = wspec_runtime::ok(conv::numtype_as_fnn(a0))?;
-            let v_Fnn = n_1;
-            #[allow(irrefutable_let_patterns)]
-            let (Relop::Inn(RelopInn::Eq) | Relop::Fnn(RelopFnn::Eq)) = a1 else { return Err(wspec_runtime::Fail::soft()) };
-            let f_1 = a2;
-            let f_2 = a3;
-            Ok(wspec_runtime::ok(wspec_runtime::builtins::feq(defs::size(ar_, conv::fnn_to_numtype(v_Fnn))?, (match f_1 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) }), (match f_2 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })))?)
-        })()) => {}
+            (Relop::Inn(RelopInn::Eq) | Relop::Fnn(RelopFnn::Eq)) if wspec_runtime::machine::tried(&mut r_, {
+            #[inline(always)]
+            fn clause_(ar_: &Ctx, a0: Numtype, a1: Relop, a2: Num, a3: Num) -> R<U32> {
+                let n_1 = wspec_runtime::ok(conv::numtype_as_fnn(a0))?;
+                let v_Fnn = n_1;
+                #[allow(irrefutable_let_patterns)]
+                let (Relop::Inn(RelopInn::Eq) | Relop::Fnn(RelopFnn::Eq)) = a1 else { return Err(wspec_runtime::Fail::soft()) };
+                let f_1 = a2;
+                let f_2 = a3;
+                Ok(wspec_runtime::ok(wspec_runtime::builtins::feq(defs::size(ar_, conv::fnn_to_numtype(v_Fnn))?, (match f_1 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) }), (match f_2 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })))?)
+            }
+            clause_(ar_, a0, a1, a2, a3)
+        }) => {}
                 // from spec/3.2-numerics-conversions.wspec:140
-            (Relop::Inn(RelopInn::Ne) | Relop::Fnn(RelopFnn::Ne)) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
-            let n_1 = wspec_runtime::ok(conv::numtype_as_fnn(a0))?;
-            let v_Fnn = n_1;
-            #[allow(irrefutable_let_patterns)]
-            let (Relop::Inn(RelopInn::Ne) | Relop::Fnn(RelopFnn::Ne)) = a1 else { return Err(wspec_runtime::Fail::soft()) };
-            let f_1 = a2;
-            let f_2 = a3;
-            Ok(wspec_runtime::ok(wspec_runtime::builtins::fne(defs::size(ar_, conv::fnn_to_numtype(v_Fnn))?, (match f_1 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) }), (match f_2 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })))?)
-        })()) => {}
+            (Relop::Inn(RelopInn::Ne) | Relop::Fnn(RelopFnn::Ne)) if wspec_runtime::machine::tried(&mut r_, {
+            #[inline(always)]
+            fn clause_(ar_: &Ctx, a0: Numtype, a1: Relop, a2: Num, a3: Num) -> R<U32> {
+                let n_1 = wspec_runtime::ok(conv::numtype_as_fnn(a0))?;
+                let v_Fnn = n_1;
+                #[allow(irrefutable_let_patterns)]
+                let (Relop::Inn(RelopInn::Ne) | Relop::Fnn(RelopFnn::Ne)) = a1 else { return Err(wspec_runtime::Fail::soft()) };
+                let f_1 = a2;
+                let f_2 = a3;
+                Ok(wspec_runtime::ok(wspec_runtime::builtins::fne(defs::size(ar_, conv::fnn_to_numtype(v_Fnn))?, (match f_1 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) }), (match f_2 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })))?)
+            }
+            clause_(ar_, a0, a1, a2, a3)
+        }) => {}
                 // from spec/3.2-numerics-conversions.wspec:141
-            Relop::Fnn(RelopFnn::Lt) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
-            let n_1 = wspec_runtime::ok(conv::numtype_as_fnn(a0))?;
-            let v_Fnn = n_1;
-            #[allow(irrefutable_let_patterns)]
-            let Relop::Fnn(RelopFnn::Lt) = a1 else { return Err(wspec_runtime::Fail::soft()) };
-            let f_1 = a2;
-            let f_2 = a3;
-            Ok(wspec_runtime::ok(wspec_runtime::builtins::flt(defs::size(ar_, conv::fnn_to_numtype(v_Fnn))?, (match f_1 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) }), (match f_2 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })))?)
-        })()) => {}
+            Relop::Fnn(RelopFnn::Lt) if wspec_runtime::machine::tried(&mut r_, {
+            #[inline(always)]
+            fn clause_(ar_: &Ctx, a0: Numtype, a1: Relop, a2: Num, a3: Num) -> R<U32> {
+                let n_1 = wspec_runtime::ok(conv::numtype_as_fnn(a0))?;
+                let v_Fnn = n_1;
+                #[allow(irrefutable_let_patterns)]
+                let Relop::Fnn(RelopFnn::Lt) = a1 else { return Err(wspec_runtime::Fail::soft()) };
+                let f_1 = a2;
+                let f_2 = a3;
+                Ok(wspec_runtime::ok(wspec_runtime::builtins::flt(defs::size(ar_, conv::fnn_to_numtype(v_Fnn))?, (match f_1 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) }), (match f_2 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })))?)
+            }
+            clause_(ar_, a0, a1, a2, a3)
+        }) => {}
                 // from spec/3.2-numerics-conversions.wspec:142
-            Relop::Fnn(RelopFnn::Gt) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
-            let n_1 = wspec_runtime::ok(conv::numtype_as_fnn(a0))?;
-            let v_Fnn = n_1;
-            #[allow(irrefutable_let_patterns)]
-            let Relop::Fnn(RelopFnn::Gt) = a1 else { return Err(wspec_runtime::Fail::soft()) };
-            let f_1 = a2;
-            let f_2 = a3;
-            Ok(wspec_runtime::ok(wspec_runtime::builtins::fgt(defs::size(ar_, conv::fnn_to_numtype(v_Fnn))?, (match f_1 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) }), (match f_2 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })))?)
-        })()) => {}
+            Relop::Fnn(RelopFnn::Gt) if wspec_runtime::machine::tried(&mut r_, {
+            #[inline(always)]
+            fn clause_(ar_: &Ctx, a0: Numtype, a1: Relop, a2: Num, a3: Num) -> R<U32> {
+                let n_1 = wspec_runtime::ok(conv::numtype_as_fnn(a0))?;
+                let v_Fnn = n_1;
+                #[allow(irrefutable_let_patterns)]
+                let Relop::Fnn(RelopFnn::Gt) = a1 else { return Err(wspec_runtime::Fail::soft()) };
+                let f_1 = a2;
+                let f_2 = a3;
+                Ok(wspec_runtime::ok(wspec_runtime::builtins::fgt(defs::size(ar_, conv::fnn_to_numtype(v_Fnn))?, (match f_1 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) }), (match f_2 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })))?)
+            }
+            clause_(ar_, a0, a1, a2, a3)
+        }) => {}
                 // from spec/3.2-numerics-conversions.wspec:143
-            Relop::Fnn(RelopFnn::Le) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
-            let n_1 = wspec_runtime::ok(conv::numtype_as_fnn(a0))?;
-            let v_Fnn = n_1;
-            #[allow(irrefutable_let_patterns)]
-            let Relop::Fnn(RelopFnn::Le) = a1 else { return Err(wspec_runtime::Fail::soft()) };
-            let f_1 = a2;
-            let f_2 = a3;
-            Ok(wspec_runtime::ok(wspec_runtime::builtins::fle(defs::size(ar_, conv::fnn_to_numtype(v_Fnn))?, (match f_1 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) }), (match f_2 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })))?)
-        })()) => {}
+            Relop::Fnn(RelopFnn::Le) if wspec_runtime::machine::tried(&mut r_, {
+            #[inline(always)]
+            fn clause_(ar_: &Ctx, a0: Numtype, a1: Relop, a2: Num, a3: Num) -> R<U32> {
+                let n_1 = wspec_runtime::ok(conv::numtype_as_fnn(a0))?;
+                let v_Fnn = n_1;
+                #[allow(irrefutable_let_patterns)]
+                let Relop::Fnn(RelopFnn::Le) = a1 else { return Err(wspec_runtime::Fail::soft()) };
+                let f_1 = a2;
+                let f_2 = a3;
+                Ok(wspec_runtime::ok(wspec_runtime::builtins::fle(defs::size(ar_, conv::fnn_to_numtype(v_Fnn))?, (match f_1 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) }), (match f_2 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })))?)
+            }
+            clause_(ar_, a0, a1, a2, a3)
+        }) => {}
                 // from spec/3.2-numerics-conversions.wspec:144
-            Relop::Fnn(RelopFnn::Ge) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
-            let n_1 = wspec_runtime::ok(conv::numtype_as_fnn(a0))?;
-            let v_Fnn = n_1;
-            #[allow(irrefutable_let_patterns)]
-            let Relop::Fnn(RelopFnn::Ge) = a1 else { return Err(wspec_runtime::Fail::soft()) };
-            let f_1 = a2;
-            let f_2 = a3;
-            Ok(wspec_runtime::ok(wspec_runtime::builtins::fge(defs::size(ar_, conv::fnn_to_numtype(v_Fnn))?, (match f_1 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) }), (match f_2 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })))?)
-        })()) => {}
+            Relop::Fnn(RelopFnn::Ge) if wspec_runtime::machine::tried(&mut r_, {
+            #[inline(always)]
+            fn clause_(ar_: &Ctx, a0: Numtype, a1: Relop, a2: Num, a3: Num) -> R<U32> {
+                let n_1 = wspec_runtime::ok(conv::numtype_as_fnn(a0))?;
+                let v_Fnn = n_1;
+                #[allow(irrefutable_let_patterns)]
+                let Relop::Fnn(RelopFnn::Ge) = a1 else { return Err(wspec_runtime::Fail::soft()) };
+                let f_1 = a2;
+                let f_2 = a3;
+                Ok(wspec_runtime::ok(wspec_runtime::builtins::fge(defs::size(ar_, conv::fnn_to_numtype(v_Fnn))?, (match f_1 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) }), (match f_2 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })))?)
+            }
+            clause_(ar_, a0, a1, a2, a3)
+        }) => {}
             _ => {}
         }
         if let Some(r) = r_ {
@@ -12531,49 +13189,58 @@ pub mod defs {
     }
 
     // from spec/3.3-numerics-vectors.wspec:16 def $extend__
+    #[inline(always)]
     pub fn extend__(ar_: &Ctx, a0: u64, a1: u64, a2: Sx, a3: u128) -> R<u128> {
         // from spec/3.3-numerics-vectors.wspec:17
-        if matches!(a2, Sx::U) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
-            let v_M = a0;
-            let v_N = a1;
-            #[allow(irrefutable_let_patterns)]
-            let Sx::U = a2 else { return Err(wspec_runtime::Fail::soft()) };
-            let n_1 = wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(a3)?)?;
-            let i = n_1;
-            Ok(wspec_runtime::ok(wspec_runtime::builtins::extend_u(v_M, v_N, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i)?)?))?)
-        })())? { return Ok(v); } }
+        if matches!(a2, Sx::U) { if let Some(v) = wspec_runtime::machine::attempt({
+            #[inline(always)]
+            fn clause_(ar_: &Ctx, a0: u64, a1: u64, a2: Sx, a3: u128) -> R<u128> {
+                let v_M = a0;
+                let v_N = a1;
+                #[allow(irrefutable_let_patterns)]
+                let Sx::U = a2 else { return Err(wspec_runtime::Fail::soft()) };
+                let n_1 = wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(a3)?)?;
+                let i = n_1;
+                Ok(wspec_runtime::ok(wspec_runtime::builtins::extend_u(v_M, v_N, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i)?)?))?)
+            }
+            clause_(ar_, a0, a1, a2, a3)
+        })? { return Ok(v); } }
         // from spec/3.3-numerics-vectors.wspec:18
-        if matches!(a2, Sx::S) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
-            let v_M = a0;
-            let v_N = a1;
-            #[allow(irrefutable_let_patterns)]
-            let Sx::S = a2 else { return Err(wspec_runtime::Fail::soft()) };
-            let n_1 = wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(a3)?)?;
-            let i = n_1;
-            Ok(wspec_runtime::ok(wspec_runtime::builtins::extend_s(v_M, v_N, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i)?)?))?)
-        })())? { return Ok(v); } }
+        if matches!(a2, Sx::S) { if let Some(v) = wspec_runtime::machine::attempt({
+            #[inline(always)]
+            fn clause_(ar_: &Ctx, a0: u64, a1: u64, a2: Sx, a3: u128) -> R<u128> {
+                let v_M = a0;
+                let v_N = a1;
+                #[allow(irrefutable_let_patterns)]
+                let Sx::S = a2 else { return Err(wspec_runtime::Fail::soft()) };
+                let n_1 = wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(a3)?)?;
+                let i = n_1;
+                Ok(wspec_runtime::ok(wspec_runtime::builtins::extend_s(v_M, v_N, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i)?)?))?)
+            }
+            clause_(ar_, a0, a1, a2, a3)
+        })? { return Ok(v); } }
         Err(Fail::soft())
     }
 
     // from spec/3.3-numerics-vectors.wspec:22 def $jnn
     pub fn jnn(ar_: &Ctx, a0: u64) -> R<Jnn> {
         // from spec/3.3-numerics-vectors.wspec:23
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if let Some(v) = wspec_runtime::machine::attempt((move || -> R<_> {
             wspec_runtime::check(wspec_runtime::num::wide(a0)? == 8i128)?;
             Ok(Jnn::I8)
         })())? { return Ok(v); }
         // from spec/3.3-numerics-vectors.wspec:24
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if let Some(v) = wspec_runtime::machine::attempt((move || -> R<_> {
             wspec_runtime::check(wspec_runtime::num::wide(a0)? == 16i128)?;
             Ok(Jnn::I16)
         })())? { return Ok(v); }
         // from spec/3.3-numerics-vectors.wspec:25
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if let Some(v) = wspec_runtime::machine::attempt((move || -> R<_> {
             wspec_runtime::check(wspec_runtime::num::wide(a0)? == 32i128)?;
             Ok(Jnn::I32)
         })())? { return Ok(v); }
         // from spec/3.3-numerics-vectors.wspec:26
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if let Some(v) = wspec_runtime::machine::attempt((move || -> R<_> {
             wspec_runtime::check(wspec_runtime::num::wide(a0)? == 64i128)?;
             Ok(Jnn::I64)
         })())? { return Ok(v); }
@@ -12583,7 +13250,7 @@ pub mod defs {
     // from spec/3.3-numerics-vectors.wspec:40 def $lanes_
     pub fn lanes_(ar_: &Ctx, a0: Shape, a1: u128) -> R<Vec<Lane>> {
         // from spec/3.3-numerics-vectors.wspec:41
-        if matches!(a0, Shape(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a0, Shape(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((move || -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Shape(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let lt = f_1.clone();
@@ -12600,7 +13267,7 @@ pub mod defs {
     // from spec/3.3-numerics-vectors.wspec:44 def $inv_lanes_
     pub fn inv_lanes_(ar_: &Ctx, a0: Shape, a1: &Vec<Lane>) -> R<u128> {
         // from spec/3.3-numerics-vectors.wspec:45
-        if matches!(a0, Shape(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a0, Shape(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((move || -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Shape(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let lt = f_1.clone();
@@ -12624,14 +13291,14 @@ pub mod defs {
     // from spec/3.3-numerics-vectors.wspec:59 def $lpacknum_
     pub fn lpacknum_(ar_: &Ctx, a0: Lanetype, a1: Num) -> R<Lane> {
         // from spec/3.3-numerics-vectors.wspec:60
-        if matches!(a0, Lanetype::Numtype(n_1)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a0, Lanetype::Numtype(n_1)) { if let Some(v) = wspec_runtime::machine::attempt((move || -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Lanetype::Numtype(n_1) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let c = a1;
             Ok(Lane::Numtype(c))
         })())? { return Ok(v); } }
         // from spec/3.3-numerics-vectors.wspec:61
-        if matches!(a0, Lanetype::Packtype(n_1)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a0, Lanetype::Packtype(n_1)) { if let Some(v) = wspec_runtime::machine::attempt((move || -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Lanetype::Packtype(n_1) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let pt = n_1;
@@ -12644,7 +13311,7 @@ pub mod defs {
     // from spec/3.3-numerics-vectors.wspec:234 def $vvtestop_
     pub fn vvtestop_(ar_: &Ctx, a0: Vectype, a1: Vvtestop, a2: u128) -> R<U32> {
         // from spec/3.3-numerics-vectors.wspec:235
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if let Some(v) = wspec_runtime::machine::attempt((move || -> R<_> {
             let n_1 = conv::vectype_to_vnn(a0);
             let v_Vnn = n_1;
             #[allow(irrefutable_let_patterns)]
@@ -12658,7 +13325,7 @@ pub mod defs {
     // from spec/3.3-numerics-vectors.wspec:253 def $vtestop_
     pub fn vtestop_(ar_: &Ctx, a0: Shape, a1: Vtestop, a2: u128) -> R<U32> {
         // from spec/3.3-numerics-vectors.wspec:254
-        if matches!(a0, Shape(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a0, Shape(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((move || -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Shape(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let n_3 = wspec_runtime::ok(conv::lanetype_as_jnn(f_1.clone()))?;
@@ -12677,7 +13344,7 @@ pub mod defs {
             Ok(1_u32)
         })())? { return Ok(v); } }
         // from spec/3.3-numerics-vectors.wspec:257
-        if matches!(a0, Shape(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a0, Shape(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((move || -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Shape(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let n_3 = wspec_runtime::ok(conv::lanetype_as_jnn(f_1.clone()))?;
@@ -12695,7 +13362,7 @@ pub mod defs {
     // from spec/3.3-numerics-vectors.wspec:261 def $vrelop_
     pub fn vrelop_(ar_: &Ctx, a0: Shape, a1: Vrelop, a2: u128, a3: u128) -> R<u128> {
         // from spec/3.3-numerics-vectors.wspec:262
-        if matches!(a0, Shape(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a0, Shape(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((move || -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Shape(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let n_3 = wspec_runtime::ok(conv::lanetype_as_jnn(f_1.clone()))?;
@@ -12712,7 +13379,7 @@ pub mod defs {
             Ok(defs::inv_lanes_(ar_, Shape(conv::jnn_to_lanetype(v_Jnn), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M)?)?), &({ let n_ = wspec_runtime::seq::same_len(&[c_1.len(), c_2.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let c_1_209 = c_1[i_].clone(); let c_2_210 = c_2[i_].clone(); wspec_runtime::machine::put(&mut out_, Lane::Numtype(Num::Inn(wspec_runtime::num::narrow::<u64>(wspec_runtime::num::mul(wspec_runtime::num::sub(wspec_runtime::num::pow(2i128, wspec_runtime::num::wide(defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn))?)?)?, 1i128)?, wspec_runtime::num::wide(defs::lrelop_(ar_, Shape(conv::jnn_to_lanetype(v_Jnn), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M)?)?), op, Lane::Numtype(c_1_209), Lane::Numtype(c_2_210))?)?)?)?))); } out_ }))?)
         })())? { return Ok(v); } }
         // from spec/3.3-numerics-vectors.wspec:265
-        if matches!(a0, Shape(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a0, Shape(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((move || -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Shape(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let n_3 = wspec_runtime::ok(conv::lanetype_as_fnn(f_1.clone()))?;
@@ -12736,7 +13403,7 @@ pub mod defs {
         let mut r_ = None;
         match a0 {
                 // from spec/3.3-numerics-vectors.wspec:271
-            Ishape::Shape(Shape(_, _)) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
+            Ishape::Shape(Shape(_, _)) if wspec_runtime::machine::tried(&mut r_, (move || -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Ishape::Shape(Shape(f_1, f_2)) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let n_3 = wspec_runtime::ok(conv::lanetype_as_jnn(f_1.clone()))?;
@@ -12753,7 +13420,7 @@ pub mod defs {
             Ok(defs::inv_lanes_(ar_, Shape(conv::jnn_to_lanetype(v_Jnn), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M)?)?), &({ let n_ = wspec_runtime::seq::same_len(&[c.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let c_208 = c[i_].clone(); wspec_runtime::machine::put(&mut out_, Lane::Numtype(Num::Inn(wspec_runtime::num::cast::<_, u64>(wspec_runtime::ok(wspec_runtime::builtins::ishl(defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn))?, (match c_208 { Num::Inn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) }), wspec_runtime::num::narrow::<u128>(wspec_runtime::num::rem(wspec_runtime::num::wide(i)?, wspec_runtime::num::wide(defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn))?)?)?)?))?)?))); } out_ }))?)
         })()) => {}
                 // from spec/3.3-numerics-vectors.wspec:273
-            Ishape::Shape(Shape(_, _)) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
+            Ishape::Shape(Shape(_, _)) if wspec_runtime::machine::tried(&mut r_, (move || -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Ishape::Shape(Shape(f_1, f_2)) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let n_3 = wspec_runtime::ok(conv::lanetype_as_jnn(f_1.clone()))?;
@@ -12772,7 +13439,7 @@ pub mod defs {
             Ok(defs::inv_lanes_(ar_, Shape(conv::jnn_to_lanetype(v_Jnn), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M)?)?), &({ let n_ = wspec_runtime::seq::same_len(&[c.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let c_209 = c[i_].clone(); wspec_runtime::machine::put(&mut out_, Lane::Numtype(Num::Inn(wspec_runtime::num::cast::<_, u64>(wspec_runtime::ok(wspec_runtime::builtins::ishr_u(defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn))?, (match c_209 { Num::Inn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) }), wspec_runtime::num::narrow::<u128>(wspec_runtime::num::rem(wspec_runtime::num::wide(i)?, wspec_runtime::num::wide(defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn))?)?)?)?))?)?))); } out_ }))?)
         })()) => {}
                 // from spec/3.3-numerics-vectors.wspec:275
-            Ishape::Shape(Shape(_, _)) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
+            Ishape::Shape(Shape(_, _)) if wspec_runtime::machine::tried(&mut r_, (move || -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Ishape::Shape(Shape(f_1, f_2)) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let n_3 = wspec_runtime::ok(conv::lanetype_as_jnn(f_1.clone()))?;
@@ -12801,7 +13468,7 @@ pub mod defs {
     // from spec/3.3-numerics-vectors.wspec:279 def $vbitmaskop_
     pub fn vbitmaskop_(ar_: &Ctx, a0: Ishape, a1: u128) -> R<U32> {
         // from spec/3.3-numerics-vectors.wspec:280
-        if matches!(a0, Ishape::Shape(Shape(f_1, f_2))) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a0, Ishape::Shape(Shape(f_1, f_2))) { if let Some(v) = wspec_runtime::machine::attempt((move || -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Ishape::Shape(Shape(f_1, f_2)) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let n_3 = wspec_runtime::ok(conv::lanetype_as_jnn(f_1.clone()))?;
@@ -12819,7 +13486,7 @@ pub mod defs {
     // from spec/3.3-numerics-vectors.wspec:305 def $vshufflop_
     pub fn vshufflop_(ar_: &Ctx, a0: Bshape, a1: &Vec<Laneidx>, a2: u128, a3: u128) -> R<u128> {
         // from spec/3.3-numerics-vectors.wspec:306
-        if matches!(a0, Bshape::Shape(Shape(f_1, f_2))) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a0, Bshape::Shape(Shape(f_1, f_2))) { if let Some(v) = wspec_runtime::machine::attempt((move || -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Bshape::Shape(Shape(f_1, f_2)) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             #[allow(irrefutable_let_patterns)]
@@ -12849,7 +13516,7 @@ pub mod defs {
     // from spec/3.3-numerics-vectors.wspec:311 def $vnarrowop__
     pub fn vnarrowop__(ar_: &Ctx, a0: Shape, a1: Shape, a2: Sx, a3: u128, a4: u128) -> R<u128> {
         // from spec/3.3-numerics-vectors.wspec:312
-        if matches!(a0, Shape(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a0, Shape(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((move || -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Shape(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let n_3 = wspec_runtime::ok(conv::lanetype_as_jnn(f_1.clone()))?;
@@ -12871,7 +13538,7 @@ pub mod defs {
             Ok(defs::inv_lanes_(ar_, Shape(conv::jnn_to_lanetype(v_Jnn_2), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M_2)?)?), &({ let n_ = wspec_runtime::seq::same_len(&[c.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let c_211 = c[i_].clone(); wspec_runtime::machine::put(&mut out_, Lane::Numtype(Num::Inn(wspec_runtime::num::cast::<_, u64>(wspec_runtime::ok(wspec_runtime::builtins::narrow_u(defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn_1))?, defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn_2))?, (match c_211 { Num::Inn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })))?)?))); } out_ }))?)
         })())? { return Ok(v); } }
         // from spec/3.3-numerics-vectors.wspec:314
-        if matches!(a0, Shape(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a0, Shape(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((move || -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Shape(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let n_3 = wspec_runtime::ok(conv::lanetype_as_jnn(f_1.clone()))?;
@@ -12898,7 +13565,7 @@ pub mod defs {
     // from spec/3.3-numerics-vectors.wspec:365 def $vextunop__
     pub fn vextunop__(ar_: &Ctx, a0: Ishape, a1: Ishape, a2: Vextunop, a3: u128) -> R<u128> {
         // from spec/3.3-numerics-vectors.wspec:366
-        if matches!(a0, Ishape::Shape(Shape(f_1, f_2))) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a0, Ishape::Shape(Shape(f_1, f_2))) { if let Some(v) = wspec_runtime::machine::attempt((move || -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Ishape::Shape(Shape(f_1, f_2)) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let n_3 = wspec_runtime::ok(conv::lanetype_as_jnn(f_1.clone()))?;
@@ -12927,28 +13594,28 @@ pub mod defs {
     // from spec/4.1-execution-values.wspec:13 def $default_
     pub fn default_(ar_: &Ctx, a0: &Valtype) -> R<Option<Val>> {
         // from spec/4.1-execution-values.wspec:14
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if let Some(v) = wspec_runtime::machine::attempt((move || -> R<_> {
             let cp_1 = (*a0).clone();
             let n_2 = wspec_runtime::ok(conv::valtype_as_inn(cp_1))?;
             let v_Inn = n_2;
             Ok(Some(Val::Num_(Num_(conv::inn_to_numtype(v_Inn), Num::Inn(0_u64)))))
         })())? { return Ok(v); }
         // from spec/4.1-execution-values.wspec:15
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if let Some(v) = wspec_runtime::machine::attempt((move || -> R<_> {
             let cp_1 = (*a0).clone();
             let n_2 = wspec_runtime::ok(conv::valtype_as_fnn(cp_1))?;
             let v_Fnn = n_2;
             Ok(Some(Val::Num_(Num_(conv::fnn_to_numtype(v_Fnn), Num::Fnn(wspec_runtime::ok(wspec_runtime::builtins::fzero(defs::size(ar_, conv::fnn_to_numtype(v_Fnn))?))?)))))
         })())? { return Ok(v); }
         // from spec/4.1-execution-values.wspec:16
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if let Some(v) = wspec_runtime::machine::attempt((move || -> R<_> {
             let cp_1 = (*a0).clone();
             let n_2 = wspec_runtime::ok(conv::valtype_as_vnn(cp_1))?;
             let v_Vnn = n_2;
             Ok(Some(Val::Vec__(Vec__(conv::vnn_to_vectype(v_Vnn), 0_u128))))
         })())? { return Ok(v); }
         // from spec/4.1-execution-values.wspec:17
-        if matches!(a0, Valtype::Reftype(Reftype(f_1, f_2))) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a0, Valtype::Reftype(Reftype(f_1, f_2))) { if let Some(v) = wspec_runtime::machine::attempt((move || -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Valtype::Reftype(Reftype(f_1, f_2)) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let Some(o_3) = f_1 else { return Err(wspec_runtime::Fail::soft()) };
@@ -12958,7 +13625,7 @@ pub mod defs {
             Ok(Some(Val::Ref(Ref::RefNull((*ht).clone()))))
         })())? { return Ok(v); } }
         // from spec/4.1-execution-values.wspec:18
-        if matches!(a0, Valtype::Reftype(Reftype(f_1, f_2))) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a0, Valtype::Reftype(Reftype(f_1, f_2))) { if let Some(v) = wspec_runtime::machine::attempt((move || -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Valtype::Reftype(Reftype(f_1, f_2)) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let cp_3 = (*f_1).clone();
@@ -12968,7 +13635,7 @@ pub mod defs {
             Ok(None)
         })())? { return Ok(v); } }
         // from spec/4.1-execution-values.wspec:19
-        if matches!(a0, Valtype::Bot) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a0, Valtype::Bot) { if let Some(v) = wspec_runtime::machine::attempt((move || -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Valtype::Bot = a0 else { return Err(wspec_runtime::Fail::soft()) };
             Ok(None)
@@ -12979,7 +13646,7 @@ pub mod defs {
     // from spec/4.2-execution-types.wspec:5 def $inst_valtype
     pub fn inst_valtype(ar_: &Ctx, a0: &std::rc::Rc<Moduleinst>, a1: &Valtype) -> R<Valtype> {
         // from spec/4.2-execution-types.wspec:8
-        if matches!(a1, Valtype::Numtype(n_1)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a1, Valtype::Numtype(n_1)) { if let Some(v) = wspec_runtime::machine::attempt((move || -> R<_> {
             let mm = a0;
             #[allow(irrefutable_let_patterns)]
             let Valtype::Numtype(n_1) = a1 else { return Err(wspec_runtime::Fail::soft()) };
@@ -12987,7 +13654,7 @@ pub mod defs {
             Ok(conv::numtype_to_valtype(nt))
         })())? { return Ok(v); } }
         // from spec/4.2-execution-types.wspec:9
-        if matches!(a1, Valtype::Vectype(n_1)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a1, Valtype::Vectype(n_1)) { if let Some(v) = wspec_runtime::machine::attempt((move || -> R<_> {
             let mm = a0;
             #[allow(irrefutable_let_patterns)]
             let Valtype::Vectype(n_1) = a1 else { return Err(wspec_runtime::Fail::soft()) };
@@ -12995,7 +13662,7 @@ pub mod defs {
             Ok(conv::vectype_to_valtype(vt))
         })())? { return Ok(v); } }
         // from spec/4.2-execution-types.wspec:10
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if let Some(v) = wspec_runtime::machine::attempt((move || -> R<_> {
             let mm = a0;
             let t = a1;
             Ok(defs::subst_all_valtype(ar_, t, &((*mm).types.clone().into_iter().map(|x| -> R<_> { Ok(conv::deftype_to_typeuse(x)) }).collect::<R<Vec<_>>>()?))?)
@@ -13006,7 +13673,7 @@ pub mod defs {
     // from spec/4.2-execution-types.wspec:15 def $inst_reftype
     pub fn inst_reftype(ar_: &Ctx, a0: &std::rc::Rc<Moduleinst>, a1: &Reftype) -> R<Reftype> {
         // from spec/4.2-execution-types.wspec:16
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if let Some(v) = wspec_runtime::machine::attempt((move || -> R<_> {
             let mm = a0;
             let rt = a1;
             Ok(defs::subst_all_reftype(ar_, rt, &((*mm).types.clone().into_iter().map(|x| -> R<_> { Ok(conv::deftype_to_typeuse(x)) }).collect::<R<Vec<_>>>()?))?)
@@ -13017,7 +13684,7 @@ pub mod defs {
     // from spec/4.3-execution-instructions.wspec:68 def $with_store
     pub fn with_store(ar_: &Ctx, a0: &State, a1: &Store) -> R<State> {
         // from spec/4.3-execution-instructions.wspec:69
-        if matches!(a0, State(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a0, State(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((move || -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let State(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let f = f_2;
@@ -13192,7 +13859,7 @@ pub mod defs {
     // from spec/4.3-execution-instructions.wspec:130 def $growtable
     pub fn growtable(ar_: &Ctx, a0: &std::rc::Rc<Tableinst>, a1: u64, a2: &Ref) -> R<Option<std::rc::Rc<Tableinst>>> {
         // from spec/4.3-execution-instructions.wspec:131
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if let Some(v) = wspec_runtime::machine::attempt((move || -> R<_> {
             let ti = a0;
             let n = a1;
             let ref_ = a2;
@@ -13226,7 +13893,7 @@ pub mod defs {
             Ok(Some((*ti_q).clone()))
         })())? { return Ok(v); }
         // from spec/4.3-execution-instructions.wspec:138
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if let Some(v) = wspec_runtime::machine::attempt((move || -> R<_> {
             let ti = a0;
             let n = a1;
             let ref_ = a2;
@@ -13238,7 +13905,7 @@ pub mod defs {
     // from spec/4.3-execution-instructions.wspec:141 def $pagesize
     pub fn pagesize(ar_: &Ctx) -> R<u64> {
         // from spec/4.3-execution-instructions.wspec:142
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if let Some(v) = wspec_runtime::machine::attempt((move || -> R<_> {
             Ok(65536_u64)
         })())? { return Ok(v); }
         Err(Fail::soft())
@@ -13247,7 +13914,7 @@ pub mod defs {
     // from spec/4.3-execution-instructions.wspec:149 def $growmem
     pub fn growmem(ar_: &Ctx, a0: &std::rc::Rc<Meminst>, a1: u64) -> R<Option<std::rc::Rc<Meminst>>> {
         // from spec/4.3-execution-instructions.wspec:150
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if let Some(v) = wspec_runtime::machine::attempt((move || -> R<_> {
             let mi = a0;
             let n = a1;
             #[allow(irrefutable_let_patterns)]
@@ -13279,7 +13946,7 @@ pub mod defs {
             Ok(Some((*mi_q).clone()))
         })())? { return Ok(v); }
         // from spec/4.3-execution-instructions.wspec:157
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if let Some(v) = wspec_runtime::machine::attempt((move || -> R<_> {
             let mi = a0;
             let n = a1;
             Ok(None)
@@ -13290,7 +13957,7 @@ pub mod defs {
     // from spec/4.3-execution-instructions.wspec:176 def $nbytes_
     pub fn nbytes_(ar_: &Ctx, a0: Numtype, a1: Num) -> R<Vec<Byte>> {
         // from spec/4.3-execution-instructions.wspec:177
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if let Some(v) = wspec_runtime::machine::attempt((move || -> R<_> {
             let n_1 = wspec_runtime::ok(conv::numtype_as_inn(a0))?;
             let v_Inn = n_1;
             let n_2 = match a1 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
@@ -13298,7 +13965,7 @@ pub mod defs {
             Ok(wspec_runtime::ok(wspec_runtime::builtins::ibytes(defs::size(ar_, conv::inn_to_numtype(v_Inn))?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i)?)?))?)
         })())? { return Ok(v); }
         // from spec/4.3-execution-instructions.wspec:178
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if let Some(v) = wspec_runtime::machine::attempt((move || -> R<_> {
             let n_1 = wspec_runtime::ok(conv::numtype_as_fnn(a0))?;
             let v_Fnn = n_1;
             let f = a1;
@@ -13310,14 +13977,14 @@ pub mod defs {
     // from spec/4.3-execution-instructions.wspec:180 def $inv_nbytes_
     pub fn inv_nbytes_(ar_: &Ctx, a0: Numtype, a1: &Vec<Byte>) -> R<Num> {
         // from spec/4.3-execution-instructions.wspec:181
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if let Some(v) = wspec_runtime::machine::attempt((move || -> R<_> {
             let n_1 = wspec_runtime::ok(conv::numtype_as_inn(a0))?;
             let v_Inn = n_1;
             let b = a1;
             Ok(Num::Inn(wspec_runtime::num::cast::<_, u64>(wspec_runtime::ok(wspec_runtime::builtins::inv_ibytes(defs::size(ar_, conv::inn_to_numtype(v_Inn))?, (*b).clone()))?)?))
         })())? { return Ok(v); }
         // from spec/4.3-execution-instructions.wspec:182
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if let Some(v) = wspec_runtime::machine::attempt((move || -> R<_> {
             let n_1 = wspec_runtime::ok(conv::numtype_as_fnn(a0))?;
             let v_Fnn = n_1;
             let b = a1;
@@ -13329,7 +13996,7 @@ pub mod defs {
     // from spec/4.3-execution-instructions.wspec:184 def $vbytes_
     pub fn vbytes_(ar_: &Ctx, a0: Vectype, a1: u128) -> R<Vec<Byte>> {
         // from spec/4.3-execution-instructions.wspec:185
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if let Some(v) = wspec_runtime::machine::attempt((move || -> R<_> {
             let n_1 = conv::vectype_to_vnn(a0);
             let v_Vnn = n_1;
             let v = a1;
@@ -13341,7 +14008,7 @@ pub mod defs {
     // from spec/4.3-execution-instructions.wspec:187 def $inv_vbytes_
     pub fn inv_vbytes_(ar_: &Ctx, a0: Vectype, a1: &Vec<Byte>) -> R<u128> {
         // from spec/4.3-execution-instructions.wspec:188
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if let Some(v) = wspec_runtime::machine::attempt((move || -> R<_> {
             let n_1 = conv::vectype_to_vnn(a0);
             let v_Vnn = n_1;
             let b = a1;
@@ -13355,7 +14022,7 @@ pub mod defs {
         let mut r_ = None;
         match a0 {
                 // from spec/4.3-execution-instructions.wspec:193
-            Storagetype::Valtype(Valtype::Numtype(_)) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
+            Storagetype::Valtype(Valtype::Numtype(_)) if wspec_runtime::machine::tried(&mut r_, (move || -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Storagetype::Valtype(Valtype::Numtype(n_1)) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let nt = *n_1;
@@ -13363,7 +14030,7 @@ pub mod defs {
             Ok(Val::Num_(Num_(nt, defs::inv_nbytes_(ar_, nt, &((*b).clone()))?)))
         })()) => {}
                 // from spec/4.3-execution-instructions.wspec:194
-            Storagetype::Valtype(Valtype::Vectype(_)) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
+            Storagetype::Valtype(Valtype::Vectype(_)) if wspec_runtime::machine::tried(&mut r_, (move || -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Storagetype::Valtype(Valtype::Vectype(n_1)) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let vt = *n_1;
@@ -13371,7 +14038,7 @@ pub mod defs {
             Ok(Val::Vec__(Vec__(vt, defs::inv_vbytes_(ar_, vt, &((*b).clone()))?)))
         })()) => {}
                 // from spec/4.3-execution-instructions.wspec:195
-            Storagetype::Packtype(_) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
+            Storagetype::Packtype(_) if wspec_runtime::machine::tried(&mut r_, (move || -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Storagetype::Packtype(n_1) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let pt = *n_1;
@@ -13389,14 +14056,14 @@ pub mod defs {
     // from spec/4.3-execution-instructions.wspec:199 def $packfield_
     pub fn packfield_(ar_: &Ctx, a0: &Storagetype, a1: &Val) -> R<Fieldval> {
         // from spec/4.3-execution-instructions.wspec:200
-        if matches!(a0, Storagetype::Valtype(n_1)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a0, Storagetype::Valtype(n_1)) { if let Some(v) = wspec_runtime::machine::attempt((move || -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Storagetype::Valtype(n_1) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let val = a1;
             Ok(conv::val_to_fieldval((*val).clone()))
         })())? { return Ok(v); } }
         // from spec/4.3-execution-instructions.wspec:201
-        if matches!(a0, Storagetype::Packtype(n_1)) && matches!(a1, Val::Num_(Num_(f_2, f_3))) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a0, Storagetype::Packtype(n_1)) && matches!(a1, Val::Num_(Num_(f_2, f_3))) { if let Some(v) = wspec_runtime::machine::attempt((move || -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Storagetype::Packtype(n_1) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let pt = *n_1;
@@ -13415,7 +14082,7 @@ pub mod defs {
     // from spec/4.3-execution-instructions.wspec:203 def $unpackfield_
     pub fn unpackfield_(ar_: &Ctx, a0: &Storagetype, a1: Option<Sx>, a2: &Fieldval) -> R<Val> {
         // from spec/4.3-execution-instructions.wspec:204
-        if matches!(a0, Storagetype::Valtype(n_1)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a0, Storagetype::Valtype(n_1)) { if let Some(v) = wspec_runtime::machine::attempt((move || -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Storagetype::Valtype(n_1) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let o_2 = a1;
@@ -13426,7 +14093,7 @@ pub mod defs {
             Ok((*val).clone())
         })())? { return Ok(v); } }
         // from spec/4.3-execution-instructions.wspec:205
-        if matches!(a0, Storagetype::Packtype(n_1)) && matches!(a1, Some(o_2)) && matches!(a2, Fieldval::Packval(Packval(f_3, f_4))) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a0, Storagetype::Packtype(n_1)) && matches!(a1, Some(o_2)) && matches!(a2, Fieldval::Packval(Packval(f_3, f_4))) { if let Some(v) = wspec_runtime::machine::attempt((move || -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Storagetype::Packtype(n_1) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let pt = *n_1;
@@ -13446,7 +14113,7 @@ pub mod defs {
     // from spec/4.3-execution-instructions.wspec:210 def $blocktype_
     pub fn blocktype_(ar_: &Ctx, a0: &State, a1: &Blocktype) -> R<Instrtype> {
         // from spec/4.3-execution-instructions.wspec:211
-        if matches!(a1, Blocktype::Idx(f_1)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a1, Blocktype::Idx(f_1)) { if let Some(v) = wspec_runtime::machine::attempt((move || -> R<_> {
             let z = a0;
             #[allow(irrefutable_let_patterns)]
             let Blocktype::Idx(f_1) = a1 else { return Err(wspec_runtime::Fail::soft()) };
@@ -13460,7 +14127,7 @@ pub mod defs {
             Ok(Instrtype((*t_1).clone(), vec![], (*t_2).clone()))
         })())? { return Ok(v); } }
         // from spec/4.3-execution-instructions.wspec:213
-        if matches!(a1, Blocktype::Result(f_1)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a1, Blocktype::Result(f_1)) { if let Some(v) = wspec_runtime::machine::attempt((move || -> R<_> {
             let z = a0;
             #[allow(irrefutable_let_patterns)]
             let Blocktype::Result(f_1) = a1 else { return Err(wspec_runtime::Fail::soft()) };
@@ -13493,21 +14160,21 @@ pub mod defs {
         let mut r_ = None;
         match a0 {
                 // from spec/4.3-execution-instructions.wspec:403
-            Result_::Vals(_) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
+            Result_::Vals(_) if wspec_runtime::machine::tried(&mut r_, (move || -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Result_::Vals(f_1) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let val = f_1;
             Ok({ let n_ = wspec_runtime::seq::same_len(&[val.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let val_102 = val[i_].clone(); wspec_runtime::machine::put(&mut out_, conv::val_to_instr(val_102)); } out_ })
         })()) => {}
                 // from spec/4.3-execution-instructions.wspec:404
-            Result_::ThrowAddr(_) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
+            Result_::ThrowAddr(_) if wspec_runtime::machine::tried(&mut r_, (move || -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Result_::ThrowAddr(f_1) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let a = *f_1;
             Ok(vec![Instr::RefExnAddr(a), Instr::ThrowRef])
         })()) => {}
                 // from spec/4.3-execution-instructions.wspec:405
-            Result_::Trap if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
+            Result_::Trap if wspec_runtime::machine::tried(&mut r_, (move || -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Result_::Trap = a0 else { return Err(wspec_runtime::Fail::soft()) };
             Ok(vec![Instr::Trap])
@@ -13523,7 +14190,7 @@ pub mod defs {
     // from spec/4.4-execution-modules.wspec:201 def $instantiate
     pub fn instantiate(ar_: &Ctx, a0: &Store, a1: &Module, a2: &Vec<Externaddr>) -> R<Config> {
         // from spec/4.4-execution-modules.wspec:202
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if let Some(v) = wspec_runtime::machine::attempt((move || -> R<_> {
             let s = a0;
             let module = a1;
             let xa = a2;
@@ -13631,7 +14298,7 @@ pub mod defs {
     // from spec/4.4-execution-modules.wspec:224 def $invoke
     pub fn invoke(ar_: &Ctx, a0: &Store, a1: Funcaddr, a2: &Vec<Val>) -> R<Config> {
         // from spec/4.4-execution-modules.wspec:225
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if let Some(v) = wspec_runtime::machine::attempt((move || -> R<_> {
             let s = a0;
             let a = a1;
             let val = a2;
@@ -13661,7 +14328,7 @@ pub mod defs {
 
     // from spec/3.3-numerics-vectors.wspec:66 def $inv_lanesets_ (its first element)
     pub fn inv_lanesets__first(ar_: &Ctx, a0: Shape, a1: &Vec<Vec<Lane>>) -> R<Option<u128>> {
-        if matches!(a0, Shape(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a0, Shape(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((move || -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Shape(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let lt = f_1.clone();
@@ -13699,14 +14366,14 @@ pub mod defs {
     // from spec/1.2-types.wspec:134 def $lsize
     pub fn lsize(ar_: &Ctx, a0: Lanetype) -> R<u64> {
         // from spec/1.2-types.wspec:135
-        if matches!(a0, Lanetype::Numtype(n_1)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a0, Lanetype::Numtype(n_1)) { if let Some(v) = wspec_runtime::machine::attempt((move || -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Lanetype::Numtype(n_1) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let numtype = n_1;
             Ok(defs::size(ar_, numtype)?)
         })())? { return Ok(v); } }
         // from spec/1.2-types.wspec:136
-        if matches!(a0, Lanetype::Packtype(n_1)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a0, Lanetype::Packtype(n_1)) { if let Some(v) = wspec_runtime::machine::attempt((move || -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Lanetype::Packtype(n_1) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let packtype = n_1;
@@ -13718,12 +14385,12 @@ pub mod defs {
     // from spec/1.2-types.wspec:145 def $inn
     pub fn inn(ar_: &Ctx, a0: u64) -> R<Inn> {
         // from spec/1.2-types.wspec:146
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if let Some(v) = wspec_runtime::machine::attempt((move || -> R<_> {
             wspec_runtime::check(wspec_runtime::num::wide(a0)? == 32i128)?;
             Ok(Inn::I32)
         })())? { return Ok(v); }
         // from spec/1.2-types.wspec:147
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if let Some(v) = wspec_runtime::machine::attempt((move || -> R<_> {
             wspec_runtime::check(wspec_runtime::num::wide(a0)? == 64i128)?;
             Ok(Inn::I64)
         })())? { return Ok(v); }
@@ -13733,7 +14400,7 @@ pub mod defs {
     // from spec/1.5-types-substitution.wspec:108 def $subst_all_valtype
     pub fn subst_all_valtype(ar_: &Ctx, a0: &Valtype, a1: &Vec<Typeuse>) -> R<Valtype> {
         // from spec/1.5-types-substitution.wspec:109
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if let Some(v) = wspec_runtime::machine::attempt((move || -> R<_> {
             let t = a0;
             let n = a1.len() as u64;
             let tu = a1;
@@ -13745,7 +14412,7 @@ pub mod defs {
     // from spec/1.5-types-substitution.wspec:114 def $subst_all_reftype
     pub fn subst_all_reftype(ar_: &Ctx, a0: &Reftype, a1: &Vec<Typeuse>) -> R<Reftype> {
         // from spec/1.5-types-substitution.wspec:115
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if let Some(v) = wspec_runtime::machine::attempt((move || -> R<_> {
             let rt = a0;
             let n = a1.len() as u64;
             let tu = a1;
@@ -13778,7 +14445,7 @@ pub mod defs {
 
     pub fn expanddt_unmemoized(ar_: &Ctx, a0: &Deftype) -> R<std::rc::Rc<Comptype>> {
         // from spec/1.5-types-substitution.wspec:166
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if let Some(v) = wspec_runtime::machine::attempt((move || -> R<_> {
             let dt = a0;
             let eq_1 = defs::unrolldt(ar_, dt)?;
             #[allow(irrefutable_let_patterns)]
@@ -13792,7 +14459,7 @@ pub mod defs {
     // from spec/1.5-types-substitution.wspec:169 def $sharedt
     pub fn sharedt(ar_: &Ctx, a0: &Deftype) -> R<Option<Share>> {
         // from spec/1.5-types-substitution.wspec:170
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if let Some(v) = wspec_runtime::machine::attempt((move || -> R<_> {
             let dt = a0;
             let eq_1 = defs::unrolldt(ar_, dt)?;
             #[allow(irrefutable_let_patterns)]
@@ -13806,7 +14473,7 @@ pub mod defs {
     // from spec/2.0-validation-contexts.wspec:73 def $clos_moduletype
     pub fn clos_moduletype(ar_: &Ctx, a0: &Context, a1: &Moduletype) -> R<Moduletype> {
         // from spec/2.0-validation-contexts.wspec:74
-        if matches!(a1, Moduletype(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a1, Moduletype(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((move || -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Moduletype(f_1, f_2) = a1 else { return Err(wspec_runtime::Fail::soft()) };
@@ -13821,14 +14488,14 @@ pub mod defs {
     pub fn disjoint_<X: Clone + PartialEq>(ar_: &Ctx, a0: &Vec<X>) -> R<bool> {
         wspec_runtime::deep(|| -> R<_> {
         // from spec/2.0-validation-contexts.wspec:85
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if let Some(v) = wspec_runtime::machine::attempt((move || -> R<_> {
             let cp_1 = (*a0).clone();
             let l_2 = cp_1;
             wspec_runtime::check(l_2.len() == 0)?;
             Ok(true)
         })())? { return Ok(v); }
         // from spec/2.0-validation-contexts.wspec:86
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if let Some(v) = wspec_runtime::machine::attempt((move || -> R<_> {
             let cp_1 = (*a0).clone();
             let c_2 = cp_1;
             wspec_runtime::check(c_2.len() >= 1)?;
@@ -13846,14 +14513,14 @@ pub mod defs {
     pub fn tagsxt(ar_: &Ctx, a0: &Vec<Externtype>) -> R<Vec<Tagtype>> {
         wspec_runtime::deep(|| -> R<_> {
         // from spec/2.4-validation-modules.wspec:185
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if let Some(v) = wspec_runtime::machine::attempt((move || -> R<_> {
             let cp_1 = (*a0).clone();
             let l_2 = cp_1;
             wspec_runtime::check(l_2.len() == 0)?;
             Ok(vec![])
         })())? { return Ok(v); }
         // from spec/2.4-validation-modules.wspec:186
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if let Some(v) = wspec_runtime::machine::attempt((move || -> R<_> {
             let cp_1 = (*a0).clone();
             let c_2 = cp_1;
             wspec_runtime::check(c_2.len() >= 1)?;
@@ -13866,7 +14533,7 @@ pub mod defs {
             Ok(wspec_runtime::seq::cat2(vec![jt], defs::tagsxt(ar_, &(xt))?))
         })())? { return Ok(v); }
         // from spec/2.4-validation-modules.wspec:187
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if let Some(v) = wspec_runtime::machine::attempt((move || -> R<_> {
             let cp_1 = (*a0).clone();
             let c_2 = cp_1;
             wspec_runtime::check(c_2.len() >= 1)?;
@@ -13884,14 +14551,14 @@ pub mod defs {
     pub fn globalsxt(ar_: &Ctx, a0: &Vec<Externtype>) -> R<Vec<Globaltype>> {
         wspec_runtime::deep(|| -> R<_> {
         // from spec/2.4-validation-modules.wspec:190
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if let Some(v) = wspec_runtime::machine::attempt((move || -> R<_> {
             let cp_1 = (*a0).clone();
             let l_2 = cp_1;
             wspec_runtime::check(l_2.len() == 0)?;
             Ok(vec![])
         })())? { return Ok(v); }
         // from spec/2.4-validation-modules.wspec:191
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if let Some(v) = wspec_runtime::machine::attempt((move || -> R<_> {
             let cp_1 = (*a0).clone();
             let c_2 = cp_1;
             wspec_runtime::check(c_2.len() >= 1)?;
@@ -13904,7 +14571,7 @@ pub mod defs {
             Ok(wspec_runtime::seq::cat2(vec![gt], defs::globalsxt(ar_, &(xt))?))
         })())? { return Ok(v); }
         // from spec/2.4-validation-modules.wspec:192
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if let Some(v) = wspec_runtime::machine::attempt((move || -> R<_> {
             let cp_1 = (*a0).clone();
             let c_2 = cp_1;
             wspec_runtime::check(c_2.len() >= 1)?;
@@ -13922,14 +14589,14 @@ pub mod defs {
     pub fn memsxt(ar_: &Ctx, a0: &Vec<Externtype>) -> R<Vec<Memtype>> {
         wspec_runtime::deep(|| -> R<_> {
         // from spec/2.4-validation-modules.wspec:195
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if let Some(v) = wspec_runtime::machine::attempt((move || -> R<_> {
             let cp_1 = (*a0).clone();
             let l_2 = cp_1;
             wspec_runtime::check(l_2.len() == 0)?;
             Ok(vec![])
         })())? { return Ok(v); }
         // from spec/2.4-validation-modules.wspec:196
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if let Some(v) = wspec_runtime::machine::attempt((move || -> R<_> {
             let cp_1 = (*a0).clone();
             let c_2 = cp_1;
             wspec_runtime::check(c_2.len() >= 1)?;
@@ -13942,7 +14609,7 @@ pub mod defs {
             Ok(wspec_runtime::seq::cat2(vec![mt], defs::memsxt(ar_, &(xt))?))
         })())? { return Ok(v); }
         // from spec/2.4-validation-modules.wspec:197
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if let Some(v) = wspec_runtime::machine::attempt((move || -> R<_> {
             let cp_1 = (*a0).clone();
             let c_2 = cp_1;
             wspec_runtime::check(c_2.len() >= 1)?;
@@ -13960,14 +14627,14 @@ pub mod defs {
     pub fn tablesxt(ar_: &Ctx, a0: &Vec<Externtype>) -> R<Vec<Tabletype>> {
         wspec_runtime::deep(|| -> R<_> {
         // from spec/2.4-validation-modules.wspec:200
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if let Some(v) = wspec_runtime::machine::attempt((move || -> R<_> {
             let cp_1 = (*a0).clone();
             let l_2 = cp_1;
             wspec_runtime::check(l_2.len() == 0)?;
             Ok(vec![])
         })())? { return Ok(v); }
         // from spec/2.4-validation-modules.wspec:201
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if let Some(v) = wspec_runtime::machine::attempt((move || -> R<_> {
             let cp_1 = (*a0).clone();
             let c_2 = cp_1;
             wspec_runtime::check(c_2.len() >= 1)?;
@@ -13980,7 +14647,7 @@ pub mod defs {
             Ok(wspec_runtime::seq::cat2(vec![tt], defs::tablesxt(ar_, &(xt))?))
         })())? { return Ok(v); }
         // from spec/2.4-validation-modules.wspec:202
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if let Some(v) = wspec_runtime::machine::attempt((move || -> R<_> {
             let cp_1 = (*a0).clone();
             let c_2 = cp_1;
             wspec_runtime::check(c_2.len() >= 1)?;
@@ -13998,14 +14665,14 @@ pub mod defs {
     pub fn funcsxt(ar_: &Ctx, a0: &Vec<Externtype>) -> R<Vec<Deftype>> {
         wspec_runtime::deep(|| -> R<_> {
         // from spec/2.4-validation-modules.wspec:206
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if let Some(v) = wspec_runtime::machine::attempt((move || -> R<_> {
             let cp_1 = (*a0).clone();
             let l_2 = cp_1;
             wspec_runtime::check(l_2.len() == 0)?;
             Ok(vec![])
         })())? { return Ok(v); }
         // from spec/2.4-validation-modules.wspec:207
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if let Some(v) = wspec_runtime::machine::attempt((move || -> R<_> {
             let cp_1 = (*a0).clone();
             let c_2 = cp_1;
             wspec_runtime::check(c_2.len() >= 1)?;
@@ -14020,7 +14687,7 @@ pub mod defs {
             Ok(wspec_runtime::seq::cat2(vec![dt], defs::funcsxt(ar_, &(xt))?))
         })())? { return Ok(v); }
         // from spec/2.4-validation-modules.wspec:208
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if let Some(v) = wspec_runtime::machine::attempt((move || -> R<_> {
             let cp_1 = (*a0).clone();
             let c_2 = cp_1;
             wspec_runtime::check(c_2.len() >= 1)?;
@@ -14037,7 +14704,7 @@ pub mod defs {
     // from spec/2.4-validation-modules.wspec:227 def $funcidx_global
     pub fn funcidx_global(ar_: &Ctx, a0: &Global) -> R<Vec<Funcidx>> {
         // from spec/2.4-validation-modules.wspec:228
-        if matches!(a0, Global(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a0, Global(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((move || -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Global(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let expr_3 = *f_2;
@@ -14049,7 +14716,7 @@ pub mod defs {
     // from spec/2.4-validation-modules.wspec:230 def $funcidx_table
     pub fn funcidx_table(ar_: &Ctx, a0: &Table) -> R<Vec<Funcidx>> {
         // from spec/2.4-validation-modules.wspec:231
-        if matches!(a0, Table(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a0, Table(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((move || -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Table(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let expr_3 = *f_2;
@@ -14061,7 +14728,7 @@ pub mod defs {
     // from spec/2.4-validation-modules.wspec:237 def $funcidx_elem
     pub fn funcidx_elem(ar_: &Ctx, a0: &Elem) -> R<Vec<Funcidx>> {
         // from spec/2.4-validation-modules.wspec:238
-        if matches!(a0, Elem(f_1, f_2, f_3)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a0, Elem(f_1, f_2, f_3)) { if let Some(v) = wspec_runtime::machine::attempt((move || -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Elem(f_1, f_2, f_3) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let cp_4 = (*f_2).clone();
@@ -14075,7 +14742,7 @@ pub mod defs {
     // from spec/2.4-validation-modules.wspec:240 def $funcidx_export
     pub fn funcidx_export(ar_: &Ctx, a0: &Export) -> R<Vec<Funcidx>> {
         // from spec/2.4-validation-modules.wspec:241
-        if matches!(a0, Export(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a0, Export(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((move || -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Export(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             #[allow(irrefutable_let_patterns)]
@@ -14085,7 +14752,7 @@ pub mod defs {
             Ok(vec![x])
         })())? { return Ok(v); } }
         // from spec/2.4-validation-modules.wspec:242
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if let Some(v) = wspec_runtime::machine::attempt((move || -> R<_> {
             Ok(vec![])
         })())? { return Ok(v); }
         Err(Fail::soft())
@@ -14094,7 +14761,7 @@ pub mod defs {
     // from spec/3.2-numerics-conversions.wspec:82 def $reinterpret__
     pub fn reinterpret__(ar_: &Ctx, a0: Numtype, a1: Numtype, a2: Num) -> R<Num> {
         // from spec/3.2-numerics-conversions.wspec:83
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if let Some(v) = wspec_runtime::machine::attempt((move || -> R<_> {
             let n_1 = wspec_runtime::ok(conv::numtype_as_inn(a0))?;
             let v_Inn_1 = n_1;
             let n_2 = wspec_runtime::ok(conv::numtype_as_fnn(a1))?;
@@ -14104,7 +14771,7 @@ pub mod defs {
             Ok(Num::Fnn(wspec_runtime::ok(wspec_runtime::builtins::inv_fbits(defs::size(ar_, conv::fnn_to_numtype(v_Fnn_2))?, wspec_runtime::ok(wspec_runtime::builtins::ibits(defs::size(ar_, conv::inn_to_numtype(v_Inn_1))?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i)?)?))?))?))
         })())? { return Ok(v); }
         // from spec/3.2-numerics-conversions.wspec:84
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if let Some(v) = wspec_runtime::machine::attempt((move || -> R<_> {
             let n_1 = wspec_runtime::ok(conv::numtype_as_fnn(a0))?;
             let v_Fnn_1 = n_1;
             let n_2 = wspec_runtime::ok(conv::numtype_as_inn(a1))?;
@@ -14118,14 +14785,14 @@ pub mod defs {
     // from spec/3.3-numerics-vectors.wspec:32 def $lbits_
     pub fn lbits_(ar_: &Ctx, a0: Lanetype, a1: Lane) -> R<u64> {
         // from spec/3.3-numerics-vectors.wspec:33
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if let Some(v) = wspec_runtime::machine::attempt((move || -> R<_> {
             let n_1 = wspec_runtime::ok(conv::lanetype_as_jnn(a0))?;
             let n_2 = match a1 { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
             let i = n_2;
             Ok(i)
         })())? { return Ok(v); }
         // from spec/3.3-numerics-vectors.wspec:34
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if let Some(v) = wspec_runtime::machine::attempt((move || -> R<_> {
             let n_1 = wspec_runtime::ok(conv::lanetype_as_fnn(a0))?;
             let v_Fnn = n_1;
             let f = a1;
@@ -14137,13 +14804,13 @@ pub mod defs {
     // from spec/3.3-numerics-vectors.wspec:36 def $inv_lbits_
     pub fn inv_lbits_(ar_: &Ctx, a0: Lanetype, a1: u64) -> R<Lane> {
         // from spec/3.3-numerics-vectors.wspec:37
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if let Some(v) = wspec_runtime::machine::attempt((move || -> R<_> {
             let n_1 = wspec_runtime::ok(conv::lanetype_as_jnn(a0))?;
             let n = a1;
             Ok(Lane::Numtype(Num::Inn(wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(n)?)?)))
         })())? { return Ok(v); }
         // from spec/3.3-numerics-vectors.wspec:38
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if let Some(v) = wspec_runtime::machine::attempt((move || -> R<_> {
             let n_1 = wspec_runtime::ok(conv::lanetype_as_fnn(a0))?;
             let v_Fnn = n_1;
             let n = a1;
@@ -14157,7 +14824,7 @@ pub mod defs {
         let mut r_ = None;
         match a0 {
                 // from spec/3.3-numerics-vectors.wspec:159
-            Shape(_, _) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
+            Shape(_, _) if wspec_runtime::machine::tried(&mut r_, (move || -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Shape(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let n_3 = wspec_runtime::ok(conv::lanetype_as_jnn(f_1.clone()))?;
@@ -14171,7 +14838,7 @@ pub mod defs {
             Ok(vec![Lane::Numtype(Num::Inn(wspec_runtime::num::cast::<_, u64>(wspec_runtime::ok(wspec_runtime::builtins::iabs(defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn))?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i)?)?))?)?))])
         })()) => {}
                 // from spec/3.3-numerics-vectors.wspec:160
-            Shape(_, _) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
+            Shape(_, _) if wspec_runtime::machine::tried(&mut r_, (move || -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Shape(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let n_3 = wspec_runtime::ok(conv::lanetype_as_jnn(f_1.clone()))?;
@@ -14185,7 +14852,7 @@ pub mod defs {
             Ok(vec![Lane::Numtype(Num::Inn(wspec_runtime::num::cast::<_, u64>(wspec_runtime::ok(wspec_runtime::builtins::ineg(defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn))?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i)?)?))?)?))])
         })()) => {}
                 // from spec/3.3-numerics-vectors.wspec:161
-            Shape(_, _) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
+            Shape(_, _) if wspec_runtime::machine::tried(&mut r_, (move || -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Shape(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let n_3 = wspec_runtime::ok(conv::lanetype_as_jnn(f_1.clone()))?;
@@ -14199,7 +14866,7 @@ pub mod defs {
             Ok(vec![Lane::Numtype(Num::Inn(wspec_runtime::num::cast::<_, u64>(wspec_runtime::ok(wspec_runtime::builtins::ipopcnt(defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn))?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i)?)?))?)?))])
         })()) => {}
                 // from spec/3.3-numerics-vectors.wspec:162
-            Shape(_, _) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
+            Shape(_, _) if wspec_runtime::machine::tried(&mut r_, (move || -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Shape(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let n_3 = wspec_runtime::ok(conv::lanetype_as_fnn(f_1.clone()))?;
@@ -14212,7 +14879,7 @@ pub mod defs {
             Ok(wspec_runtime::builtins::fabs(defs::size(ar_, conv::fnn_to_numtype(v_Fnn))?, (match f { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })).into_iter().collect::<Vec<_>>().into_iter().map(|x| -> R<_> { Ok(Lane::Numtype(Num::Fnn(x))) }).collect::<R<Vec<_>>>()?)
         })()) => {}
                 // from spec/3.3-numerics-vectors.wspec:163
-            Shape(_, _) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
+            Shape(_, _) if wspec_runtime::machine::tried(&mut r_, (move || -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Shape(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let n_3 = wspec_runtime::ok(conv::lanetype_as_fnn(f_1.clone()))?;
@@ -14225,7 +14892,7 @@ pub mod defs {
             Ok(wspec_runtime::builtins::fneg(defs::size(ar_, conv::fnn_to_numtype(v_Fnn))?, (match f { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })).into_iter().collect::<Vec<_>>().into_iter().map(|x| -> R<_> { Ok(Lane::Numtype(Num::Fnn(x))) }).collect::<R<Vec<_>>>()?)
         })()) => {}
                 // from spec/3.3-numerics-vectors.wspec:164
-            Shape(_, _) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
+            Shape(_, _) if wspec_runtime::machine::tried(&mut r_, (move || -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Shape(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let n_3 = wspec_runtime::ok(conv::lanetype_as_fnn(f_1.clone()))?;
@@ -14238,7 +14905,7 @@ pub mod defs {
             Ok(wspec_runtime::builtins::fsqrt(defs::size(ar_, conv::fnn_to_numtype(v_Fnn))?, (match f { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })).into_iter().collect::<Vec<_>>().into_iter().map(|x| -> R<_> { Ok(Lane::Numtype(Num::Fnn(x))) }).collect::<R<Vec<_>>>()?)
         })()) => {}
                 // from spec/3.3-numerics-vectors.wspec:165
-            Shape(_, _) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
+            Shape(_, _) if wspec_runtime::machine::tried(&mut r_, (move || -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Shape(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let n_3 = wspec_runtime::ok(conv::lanetype_as_fnn(f_1.clone()))?;
@@ -14251,7 +14918,7 @@ pub mod defs {
             Ok(wspec_runtime::builtins::fceil(defs::size(ar_, conv::fnn_to_numtype(v_Fnn))?, (match f { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })).into_iter().collect::<Vec<_>>().into_iter().map(|x| -> R<_> { Ok(Lane::Numtype(Num::Fnn(x))) }).collect::<R<Vec<_>>>()?)
         })()) => {}
                 // from spec/3.3-numerics-vectors.wspec:166
-            Shape(_, _) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
+            Shape(_, _) if wspec_runtime::machine::tried(&mut r_, (move || -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Shape(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let n_3 = wspec_runtime::ok(conv::lanetype_as_fnn(f_1.clone()))?;
@@ -14264,7 +14931,7 @@ pub mod defs {
             Ok(wspec_runtime::builtins::ffloor(defs::size(ar_, conv::fnn_to_numtype(v_Fnn))?, (match f { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })).into_iter().collect::<Vec<_>>().into_iter().map(|x| -> R<_> { Ok(Lane::Numtype(Num::Fnn(x))) }).collect::<R<Vec<_>>>()?)
         })()) => {}
                 // from spec/3.3-numerics-vectors.wspec:167
-            Shape(_, _) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
+            Shape(_, _) if wspec_runtime::machine::tried(&mut r_, (move || -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Shape(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let n_3 = wspec_runtime::ok(conv::lanetype_as_fnn(f_1.clone()))?;
@@ -14277,7 +14944,7 @@ pub mod defs {
             Ok(wspec_runtime::builtins::ftrunc(defs::size(ar_, conv::fnn_to_numtype(v_Fnn))?, (match f { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })).into_iter().collect::<Vec<_>>().into_iter().map(|x| -> R<_> { Ok(Lane::Numtype(Num::Fnn(x))) }).collect::<R<Vec<_>>>()?)
         })()) => {}
                 // from spec/3.3-numerics-vectors.wspec:168
-            Shape(_, _) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
+            Shape(_, _) if wspec_runtime::machine::tried(&mut r_, (move || -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Shape(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let n_3 = wspec_runtime::ok(conv::lanetype_as_fnn(f_1.clone()))?;
@@ -14302,7 +14969,7 @@ pub mod defs {
         let mut r_ = None;
         match a0 {
                 // from spec/3.3-numerics-vectors.wspec:171
-            Shape(_, _) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
+            Shape(_, _) if wspec_runtime::machine::tried(&mut r_, (move || -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Shape(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let n_3 = wspec_runtime::ok(conv::lanetype_as_jnn(f_1.clone()))?;
@@ -14318,7 +14985,7 @@ pub mod defs {
             Ok(vec![Lane::Numtype(Num::Inn(wspec_runtime::num::cast::<_, u64>(wspec_runtime::ok(wspec_runtime::builtins::iadd(defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn))?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_1)?)?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_2)?)?))?)?))])
         })()) => {}
                 // from spec/3.3-numerics-vectors.wspec:172
-            Shape(_, _) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
+            Shape(_, _) if wspec_runtime::machine::tried(&mut r_, (move || -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Shape(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let n_3 = wspec_runtime::ok(conv::lanetype_as_jnn(f_1.clone()))?;
@@ -14334,7 +15001,7 @@ pub mod defs {
             Ok(vec![Lane::Numtype(Num::Inn(wspec_runtime::num::cast::<_, u64>(wspec_runtime::ok(wspec_runtime::builtins::isub(defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn))?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_1)?)?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_2)?)?))?)?))])
         })()) => {}
                 // from spec/3.3-numerics-vectors.wspec:173
-            Shape(_, _) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
+            Shape(_, _) if wspec_runtime::machine::tried(&mut r_, (move || -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Shape(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let n_3 = wspec_runtime::ok(conv::lanetype_as_jnn(f_1.clone()))?;
@@ -14350,7 +15017,7 @@ pub mod defs {
             Ok(vec![Lane::Numtype(Num::Inn(wspec_runtime::num::cast::<_, u64>(wspec_runtime::ok(wspec_runtime::builtins::imul(defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn))?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_1)?)?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_2)?)?))?)?))])
         })()) => {}
                 // from spec/3.3-numerics-vectors.wspec:174
-            Shape(_, _) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
+            Shape(_, _) if wspec_runtime::machine::tried(&mut r_, (move || -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Shape(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let n_3 = wspec_runtime::ok(conv::lanetype_as_jnn(f_1.clone()))?;
@@ -14368,7 +15035,7 @@ pub mod defs {
             Ok(vec![Lane::Numtype(Num::Inn(wspec_runtime::num::cast::<_, u64>(wspec_runtime::ok(wspec_runtime::builtins::iadd_sat_u(defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn))?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_1)?)?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_2)?)?))?)?))])
         })()) => {}
                 // from spec/3.3-numerics-vectors.wspec:175
-            Shape(_, _) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
+            Shape(_, _) if wspec_runtime::machine::tried(&mut r_, (move || -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Shape(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let n_3 = wspec_runtime::ok(conv::lanetype_as_jnn(f_1.clone()))?;
@@ -14386,7 +15053,7 @@ pub mod defs {
             Ok(vec![Lane::Numtype(Num::Inn(wspec_runtime::num::cast::<_, u64>(wspec_runtime::ok(wspec_runtime::builtins::iadd_sat_s(defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn))?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_1)?)?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_2)?)?))?)?))])
         })()) => {}
                 // from spec/3.3-numerics-vectors.wspec:176
-            Shape(_, _) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
+            Shape(_, _) if wspec_runtime::machine::tried(&mut r_, (move || -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Shape(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let n_3 = wspec_runtime::ok(conv::lanetype_as_jnn(f_1.clone()))?;
@@ -14404,7 +15071,7 @@ pub mod defs {
             Ok(vec![Lane::Numtype(Num::Inn(wspec_runtime::num::cast::<_, u64>(wspec_runtime::ok(wspec_runtime::builtins::isub_sat_u(defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn))?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_1)?)?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_2)?)?))?)?))])
         })()) => {}
                 // from spec/3.3-numerics-vectors.wspec:177
-            Shape(_, _) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
+            Shape(_, _) if wspec_runtime::machine::tried(&mut r_, (move || -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Shape(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let n_3 = wspec_runtime::ok(conv::lanetype_as_jnn(f_1.clone()))?;
@@ -14422,7 +15089,7 @@ pub mod defs {
             Ok(vec![Lane::Numtype(Num::Inn(wspec_runtime::num::cast::<_, u64>(wspec_runtime::ok(wspec_runtime::builtins::isub_sat_s(defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn))?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_1)?)?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_2)?)?))?)?))])
         })()) => {}
                 // from spec/3.3-numerics-vectors.wspec:178
-            Shape(_, _) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
+            Shape(_, _) if wspec_runtime::machine::tried(&mut r_, (move || -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Shape(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let n_3 = wspec_runtime::ok(conv::lanetype_as_jnn(f_1.clone()))?;
@@ -14438,7 +15105,7 @@ pub mod defs {
             Ok(vec![Lane::Numtype(Num::Inn(wspec_runtime::num::cast::<_, u64>(wspec_runtime::ok(wspec_runtime::builtins::iavgr_u(defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn))?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_1)?)?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_2)?)?))?)?))])
         })()) => {}
                 // from spec/3.3-numerics-vectors.wspec:179
-            Shape(_, _) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
+            Shape(_, _) if wspec_runtime::machine::tried(&mut r_, (move || -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Shape(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let n_3 = wspec_runtime::ok(conv::lanetype_as_jnn(f_1.clone()))?;
@@ -14454,7 +15121,7 @@ pub mod defs {
             Ok(vec![Lane::Numtype(Num::Inn(wspec_runtime::num::cast::<_, u64>(wspec_runtime::ok(wspec_runtime::builtins::iq15mulr_sat_s(defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn))?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_1)?)?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_2)?)?))?)?))])
         })()) => {}
                 // from spec/3.3-numerics-vectors.wspec:180
-            Shape(_, _) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
+            Shape(_, _) if wspec_runtime::machine::tried(&mut r_, (move || -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Shape(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let n_3 = wspec_runtime::ok(conv::lanetype_as_jnn(f_1.clone()))?;
@@ -14470,7 +15137,7 @@ pub mod defs {
             Ok(wspec_runtime::builtins::irelaxed_q15mulr_s(defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn))?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_1)?)?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_2)?)?).into_iter().collect::<Vec<_>>().into_iter().map(|x| -> R<_> { Ok(Lane::Numtype(Num::Inn(wspec_runtime::num::cast::<_, u64>(x)?))) }).collect::<R<Vec<_>>>()?)
         })()) => {}
                 // from spec/3.3-numerics-vectors.wspec:181
-            Shape(_, _) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
+            Shape(_, _) if wspec_runtime::machine::tried(&mut r_, (move || -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Shape(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let n_3 = wspec_runtime::ok(conv::lanetype_as_jnn(f_1.clone()))?;
@@ -14488,7 +15155,7 @@ pub mod defs {
             Ok(vec![Lane::Numtype(Num::Inn(wspec_runtime::num::cast::<_, u64>(wspec_runtime::ok(wspec_runtime::builtins::imin_u(defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn))?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_1)?)?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_2)?)?))?)?))])
         })()) => {}
                 // from spec/3.3-numerics-vectors.wspec:182
-            Shape(_, _) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
+            Shape(_, _) if wspec_runtime::machine::tried(&mut r_, (move || -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Shape(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let n_3 = wspec_runtime::ok(conv::lanetype_as_jnn(f_1.clone()))?;
@@ -14506,7 +15173,7 @@ pub mod defs {
             Ok(vec![Lane::Numtype(Num::Inn(wspec_runtime::num::cast::<_, u64>(wspec_runtime::ok(wspec_runtime::builtins::imin_s(defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn))?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_1)?)?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_2)?)?))?)?))])
         })()) => {}
                 // from spec/3.3-numerics-vectors.wspec:183
-            Shape(_, _) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
+            Shape(_, _) if wspec_runtime::machine::tried(&mut r_, (move || -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Shape(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let n_3 = wspec_runtime::ok(conv::lanetype_as_jnn(f_1.clone()))?;
@@ -14524,7 +15191,7 @@ pub mod defs {
             Ok(vec![Lane::Numtype(Num::Inn(wspec_runtime::num::cast::<_, u64>(wspec_runtime::ok(wspec_runtime::builtins::imax_u(defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn))?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_1)?)?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_2)?)?))?)?))])
         })()) => {}
                 // from spec/3.3-numerics-vectors.wspec:184
-            Shape(_, _) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
+            Shape(_, _) if wspec_runtime::machine::tried(&mut r_, (move || -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Shape(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let n_3 = wspec_runtime::ok(conv::lanetype_as_jnn(f_1.clone()))?;
@@ -14542,7 +15209,7 @@ pub mod defs {
             Ok(vec![Lane::Numtype(Num::Inn(wspec_runtime::num::cast::<_, u64>(wspec_runtime::ok(wspec_runtime::builtins::imax_s(defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn))?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_1)?)?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_2)?)?))?)?))])
         })()) => {}
                 // from spec/3.3-numerics-vectors.wspec:185
-            Shape(_, _) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
+            Shape(_, _) if wspec_runtime::machine::tried(&mut r_, (move || -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Shape(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let n_3 = wspec_runtime::ok(conv::lanetype_as_fnn(f_1.clone()))?;
@@ -14556,7 +15223,7 @@ pub mod defs {
             Ok(wspec_runtime::builtins::fadd(defs::size(ar_, conv::fnn_to_numtype(v_Fnn))?, (match f_1 { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) }), (match f_2 { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })).into_iter().collect::<Vec<_>>().into_iter().map(|x| -> R<_> { Ok(Lane::Numtype(Num::Fnn(x))) }).collect::<R<Vec<_>>>()?)
         })()) => {}
                 // from spec/3.3-numerics-vectors.wspec:186
-            Shape(_, _) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
+            Shape(_, _) if wspec_runtime::machine::tried(&mut r_, (move || -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Shape(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let n_3 = wspec_runtime::ok(conv::lanetype_as_fnn(f_1.clone()))?;
@@ -14570,7 +15237,7 @@ pub mod defs {
             Ok(wspec_runtime::builtins::fsub(defs::size(ar_, conv::fnn_to_numtype(v_Fnn))?, (match f_1 { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) }), (match f_2 { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })).into_iter().collect::<Vec<_>>().into_iter().map(|x| -> R<_> { Ok(Lane::Numtype(Num::Fnn(x))) }).collect::<R<Vec<_>>>()?)
         })()) => {}
                 // from spec/3.3-numerics-vectors.wspec:187
-            Shape(_, _) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
+            Shape(_, _) if wspec_runtime::machine::tried(&mut r_, (move || -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Shape(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let n_3 = wspec_runtime::ok(conv::lanetype_as_fnn(f_1.clone()))?;
@@ -14584,7 +15251,7 @@ pub mod defs {
             Ok(wspec_runtime::builtins::fmul(defs::size(ar_, conv::fnn_to_numtype(v_Fnn))?, (match f_1 { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) }), (match f_2 { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })).into_iter().collect::<Vec<_>>().into_iter().map(|x| -> R<_> { Ok(Lane::Numtype(Num::Fnn(x))) }).collect::<R<Vec<_>>>()?)
         })()) => {}
                 // from spec/3.3-numerics-vectors.wspec:188
-            Shape(_, _) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
+            Shape(_, _) if wspec_runtime::machine::tried(&mut r_, (move || -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Shape(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let n_3 = wspec_runtime::ok(conv::lanetype_as_fnn(f_1.clone()))?;
@@ -14598,7 +15265,7 @@ pub mod defs {
             Ok(wspec_runtime::builtins::fdiv(defs::size(ar_, conv::fnn_to_numtype(v_Fnn))?, (match f_1 { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) }), (match f_2 { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })).into_iter().collect::<Vec<_>>().into_iter().map(|x| -> R<_> { Ok(Lane::Numtype(Num::Fnn(x))) }).collect::<R<Vec<_>>>()?)
         })()) => {}
                 // from spec/3.3-numerics-vectors.wspec:189
-            Shape(_, _) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
+            Shape(_, _) if wspec_runtime::machine::tried(&mut r_, (move || -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Shape(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let n_3 = wspec_runtime::ok(conv::lanetype_as_fnn(f_1.clone()))?;
@@ -14612,7 +15279,7 @@ pub mod defs {
             Ok(wspec_runtime::builtins::fmin(defs::size(ar_, conv::fnn_to_numtype(v_Fnn))?, (match f_1 { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) }), (match f_2 { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })).into_iter().collect::<Vec<_>>().into_iter().map(|x| -> R<_> { Ok(Lane::Numtype(Num::Fnn(x))) }).collect::<R<Vec<_>>>()?)
         })()) => {}
                 // from spec/3.3-numerics-vectors.wspec:190
-            Shape(_, _) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
+            Shape(_, _) if wspec_runtime::machine::tried(&mut r_, (move || -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Shape(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let n_3 = wspec_runtime::ok(conv::lanetype_as_fnn(f_1.clone()))?;
@@ -14626,7 +15293,7 @@ pub mod defs {
             Ok(wspec_runtime::builtins::fmax(defs::size(ar_, conv::fnn_to_numtype(v_Fnn))?, (match f_1 { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) }), (match f_2 { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })).into_iter().collect::<Vec<_>>().into_iter().map(|x| -> R<_> { Ok(Lane::Numtype(Num::Fnn(x))) }).collect::<R<Vec<_>>>()?)
         })()) => {}
                 // from spec/3.3-numerics-vectors.wspec:191
-            Shape(_, _) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
+            Shape(_, _) if wspec_runtime::machine::tried(&mut r_, (move || -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Shape(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let n_3 = wspec_runtime::ok(conv::lanetype_as_fnn(f_1.clone()))?;
@@ -14640,7 +15307,7 @@ pub mod defs {
             Ok(wspec_runtime::builtins::fpmin(defs::size(ar_, conv::fnn_to_numtype(v_Fnn))?, (match f_1 { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) }), (match f_2 { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })).into_iter().collect::<Vec<_>>().into_iter().map(|x| -> R<_> { Ok(Lane::Numtype(Num::Fnn(x))) }).collect::<R<Vec<_>>>()?)
         })()) => {}
                 // from spec/3.3-numerics-vectors.wspec:192
-            Shape(_, _) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
+            Shape(_, _) if wspec_runtime::machine::tried(&mut r_, (move || -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Shape(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let n_3 = wspec_runtime::ok(conv::lanetype_as_fnn(f_1.clone()))?;
@@ -14654,7 +15321,7 @@ pub mod defs {
             Ok(wspec_runtime::builtins::fpmax(defs::size(ar_, conv::fnn_to_numtype(v_Fnn))?, (match f_1 { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) }), (match f_2 { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })).into_iter().collect::<Vec<_>>().into_iter().map(|x| -> R<_> { Ok(Lane::Numtype(Num::Fnn(x))) }).collect::<R<Vec<_>>>()?)
         })()) => {}
                 // from spec/3.3-numerics-vectors.wspec:193
-            Shape(_, _) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
+            Shape(_, _) if wspec_runtime::machine::tried(&mut r_, (move || -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Shape(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let n_3 = wspec_runtime::ok(conv::lanetype_as_fnn(f_1.clone()))?;
@@ -14668,7 +15335,7 @@ pub mod defs {
             Ok(wspec_runtime::builtins::frelaxed_min(defs::size(ar_, conv::fnn_to_numtype(v_Fnn))?, (match f_1 { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) }), (match f_2 { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })).into_iter().collect::<Vec<_>>().into_iter().map(|x| -> R<_> { Ok(Lane::Numtype(Num::Fnn(x))) }).collect::<R<Vec<_>>>()?)
         })()) => {}
                 // from spec/3.3-numerics-vectors.wspec:194
-            Shape(_, _) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
+            Shape(_, _) if wspec_runtime::machine::tried(&mut r_, (move || -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Shape(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let n_3 = wspec_runtime::ok(conv::lanetype_as_fnn(f_1.clone()))?;
@@ -14694,7 +15361,7 @@ pub mod defs {
         let mut r_ = None;
         match a0 {
                 // from spec/3.3-numerics-vectors.wspec:197
-            Shape(_, _) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
+            Shape(_, _) if wspec_runtime::machine::tried(&mut r_, (move || -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Shape(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let n_3 = wspec_runtime::ok(conv::lanetype_as_jnn(f_1.clone()))?;
@@ -14712,7 +15379,7 @@ pub mod defs {
             Ok(wspec_runtime::builtins::irelaxed_laneselect(defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn))?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_1)?)?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_2)?)?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_3)?)?).into_iter().collect::<Vec<_>>().into_iter().map(|x| -> R<_> { Ok(Lane::Numtype(Num::Inn(wspec_runtime::num::cast::<_, u64>(x)?))) }).collect::<R<Vec<_>>>()?)
         })()) => {}
                 // from spec/3.3-numerics-vectors.wspec:198
-            Shape(_, _) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
+            Shape(_, _) if wspec_runtime::machine::tried(&mut r_, (move || -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Shape(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let n_3 = wspec_runtime::ok(conv::lanetype_as_fnn(f_1.clone()))?;
@@ -14727,7 +15394,7 @@ pub mod defs {
             Ok(wspec_runtime::builtins::frelaxed_madd(defs::size(ar_, conv::fnn_to_numtype(v_Fnn))?, (match f_1 { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) }), (match f_2 { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) }), (match f_3 { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })).into_iter().collect::<Vec<_>>().into_iter().map(|x| -> R<_> { Ok(Lane::Numtype(Num::Fnn(x))) }).collect::<R<Vec<_>>>()?)
         })()) => {}
                 // from spec/3.3-numerics-vectors.wspec:199
-            Shape(_, _) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
+            Shape(_, _) if wspec_runtime::machine::tried(&mut r_, (move || -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Shape(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let n_3 = wspec_runtime::ok(conv::lanetype_as_fnn(f_1.clone()))?;
@@ -14754,7 +15421,7 @@ pub mod defs {
         let mut r_ = None;
         match a0 {
                 // from spec/3.3-numerics-vectors.wspec:203
-            Shape(_, _) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
+            Shape(_, _) if wspec_runtime::machine::tried(&mut r_, (move || -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Shape(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let n_3 = wspec_runtime::ok(conv::lanetype_as_jnn(f_1.clone()))?;
@@ -14770,7 +15437,7 @@ pub mod defs {
             Ok(wspec_runtime::ok(wspec_runtime::builtins::ieq(defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn))?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_1)?)?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_2)?)?))?)
         })()) => {}
                 // from spec/3.3-numerics-vectors.wspec:204
-            Shape(_, _) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
+            Shape(_, _) if wspec_runtime::machine::tried(&mut r_, (move || -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Shape(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let n_3 = wspec_runtime::ok(conv::lanetype_as_jnn(f_1.clone()))?;
@@ -14786,7 +15453,7 @@ pub mod defs {
             Ok(wspec_runtime::ok(wspec_runtime::builtins::ine(defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn))?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_1)?)?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_2)?)?))?)
         })()) => {}
                 // from spec/3.3-numerics-vectors.wspec:205
-            Shape(_, _) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
+            Shape(_, _) if wspec_runtime::machine::tried(&mut r_, (move || -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Shape(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let n_3 = wspec_runtime::ok(conv::lanetype_as_jnn(f_1.clone()))?;
@@ -14804,7 +15471,7 @@ pub mod defs {
             Ok(wspec_runtime::ok(wspec_runtime::builtins::ilt_u(defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn))?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_1)?)?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_2)?)?))?)
         })()) => {}
                 // from spec/3.3-numerics-vectors.wspec:206
-            Shape(_, _) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
+            Shape(_, _) if wspec_runtime::machine::tried(&mut r_, (move || -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Shape(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let n_3 = wspec_runtime::ok(conv::lanetype_as_jnn(f_1.clone()))?;
@@ -14822,7 +15489,7 @@ pub mod defs {
             Ok(wspec_runtime::ok(wspec_runtime::builtins::ilt_s(defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn))?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_1)?)?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_2)?)?))?)
         })()) => {}
                 // from spec/3.3-numerics-vectors.wspec:207
-            Shape(_, _) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
+            Shape(_, _) if wspec_runtime::machine::tried(&mut r_, (move || -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Shape(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let n_3 = wspec_runtime::ok(conv::lanetype_as_jnn(f_1.clone()))?;
@@ -14840,7 +15507,7 @@ pub mod defs {
             Ok(wspec_runtime::ok(wspec_runtime::builtins::igt_u(defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn))?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_1)?)?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_2)?)?))?)
         })()) => {}
                 // from spec/3.3-numerics-vectors.wspec:208
-            Shape(_, _) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
+            Shape(_, _) if wspec_runtime::machine::tried(&mut r_, (move || -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Shape(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let n_3 = wspec_runtime::ok(conv::lanetype_as_jnn(f_1.clone()))?;
@@ -14858,7 +15525,7 @@ pub mod defs {
             Ok(wspec_runtime::ok(wspec_runtime::builtins::igt_s(defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn))?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_1)?)?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_2)?)?))?)
         })()) => {}
                 // from spec/3.3-numerics-vectors.wspec:209
-            Shape(_, _) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
+            Shape(_, _) if wspec_runtime::machine::tried(&mut r_, (move || -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Shape(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let n_3 = wspec_runtime::ok(conv::lanetype_as_jnn(f_1.clone()))?;
@@ -14876,7 +15543,7 @@ pub mod defs {
             Ok(wspec_runtime::ok(wspec_runtime::builtins::ile_u(defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn))?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_1)?)?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_2)?)?))?)
         })()) => {}
                 // from spec/3.3-numerics-vectors.wspec:210
-            Shape(_, _) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
+            Shape(_, _) if wspec_runtime::machine::tried(&mut r_, (move || -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Shape(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let n_3 = wspec_runtime::ok(conv::lanetype_as_jnn(f_1.clone()))?;
@@ -14894,7 +15561,7 @@ pub mod defs {
             Ok(wspec_runtime::ok(wspec_runtime::builtins::ile_s(defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn))?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_1)?)?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_2)?)?))?)
         })()) => {}
                 // from spec/3.3-numerics-vectors.wspec:211
-            Shape(_, _) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
+            Shape(_, _) if wspec_runtime::machine::tried(&mut r_, (move || -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Shape(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let n_3 = wspec_runtime::ok(conv::lanetype_as_jnn(f_1.clone()))?;
@@ -14912,7 +15579,7 @@ pub mod defs {
             Ok(wspec_runtime::ok(wspec_runtime::builtins::ige_u(defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn))?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_1)?)?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_2)?)?))?)
         })()) => {}
                 // from spec/3.3-numerics-vectors.wspec:212
-            Shape(_, _) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
+            Shape(_, _) if wspec_runtime::machine::tried(&mut r_, (move || -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Shape(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let n_3 = wspec_runtime::ok(conv::lanetype_as_jnn(f_1.clone()))?;
@@ -14930,7 +15597,7 @@ pub mod defs {
             Ok(wspec_runtime::ok(wspec_runtime::builtins::ige_s(defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn))?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_1)?)?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_2)?)?))?)
         })()) => {}
                 // from spec/3.3-numerics-vectors.wspec:213
-            Shape(_, _) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
+            Shape(_, _) if wspec_runtime::machine::tried(&mut r_, (move || -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Shape(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let n_3 = wspec_runtime::ok(conv::lanetype_as_fnn(f_1.clone()))?;
@@ -14944,7 +15611,7 @@ pub mod defs {
             Ok(wspec_runtime::ok(wspec_runtime::builtins::feq(defs::size(ar_, conv::fnn_to_numtype(v_Fnn))?, (match f_1 { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) }), (match f_2 { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })))?)
         })()) => {}
                 // from spec/3.3-numerics-vectors.wspec:214
-            Shape(_, _) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
+            Shape(_, _) if wspec_runtime::machine::tried(&mut r_, (move || -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Shape(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let n_3 = wspec_runtime::ok(conv::lanetype_as_fnn(f_1.clone()))?;
@@ -14958,7 +15625,7 @@ pub mod defs {
             Ok(wspec_runtime::ok(wspec_runtime::builtins::fne(defs::size(ar_, conv::fnn_to_numtype(v_Fnn))?, (match f_1 { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) }), (match f_2 { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })))?)
         })()) => {}
                 // from spec/3.3-numerics-vectors.wspec:215
-            Shape(_, _) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
+            Shape(_, _) if wspec_runtime::machine::tried(&mut r_, (move || -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Shape(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let n_3 = wspec_runtime::ok(conv::lanetype_as_fnn(f_1.clone()))?;
@@ -14972,7 +15639,7 @@ pub mod defs {
             Ok(wspec_runtime::ok(wspec_runtime::builtins::flt(defs::size(ar_, conv::fnn_to_numtype(v_Fnn))?, (match f_1 { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) }), (match f_2 { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })))?)
         })()) => {}
                 // from spec/3.3-numerics-vectors.wspec:216
-            Shape(_, _) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
+            Shape(_, _) if wspec_runtime::machine::tried(&mut r_, (move || -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Shape(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let n_3 = wspec_runtime::ok(conv::lanetype_as_fnn(f_1.clone()))?;
@@ -14986,7 +15653,7 @@ pub mod defs {
             Ok(wspec_runtime::ok(wspec_runtime::builtins::fgt(defs::size(ar_, conv::fnn_to_numtype(v_Fnn))?, (match f_1 { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) }), (match f_2 { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })))?)
         })()) => {}
                 // from spec/3.3-numerics-vectors.wspec:217
-            Shape(_, _) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
+            Shape(_, _) if wspec_runtime::machine::tried(&mut r_, (move || -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Shape(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let n_3 = wspec_runtime::ok(conv::lanetype_as_fnn(f_1.clone()))?;
@@ -15000,7 +15667,7 @@ pub mod defs {
             Ok(wspec_runtime::ok(wspec_runtime::builtins::fle(defs::size(ar_, conv::fnn_to_numtype(v_Fnn))?, (match f_1 { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) }), (match f_2 { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })))?)
         })()) => {}
                 // from spec/3.3-numerics-vectors.wspec:218
-            Shape(_, _) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
+            Shape(_, _) if wspec_runtime::machine::tried(&mut r_, (move || -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Shape(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let n_3 = wspec_runtime::ok(conv::lanetype_as_fnn(f_1.clone()))?;
@@ -15024,7 +15691,7 @@ pub mod defs {
     // from spec/3.3-numerics-vectors.wspec:241 def $vbinop_
     pub fn vbinop_(ar_: &Ctx, a0: Shape, a1: Vbinop, a2: u128, a3: u128) -> R<Vec<u128>> {
         // from spec/3.3-numerics-vectors.wspec:242
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if let Some(v) = wspec_runtime::machine::attempt((move || -> R<_> {
             let sh = a0;
             let op = a1;
             let v_1 = a2;
@@ -15041,7 +15708,7 @@ pub mod defs {
     // from spec/3.3-numerics-vectors.wspec:287 def $iswizzle_lane_
     pub fn iswizzle_lane_(ar_: &Ctx, a0: u64, a1: &Vec<u128>, a2: u128) -> R<Vec<u128>> {
         // from spec/3.3-numerics-vectors.wspec:288
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if let Some(v) = wspec_runtime::machine::attempt((move || -> R<_> {
             let v_N = a0;
             let it_1 = a1;
             let mut acc_c_7 = Vec::with_capacity(it_1.len());
@@ -15058,7 +15725,7 @@ pub mod defs {
             Ok(vec![(match (*wspec_runtime::seq::at(&c_8, wspec_runtime::num::wide(i)?)?) { Num::Inn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })])
         })())? { return Ok(v); }
         // from spec/3.3-numerics-vectors.wspec:289
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if let Some(v) = wspec_runtime::machine::attempt((move || -> R<_> {
             let v_N = a0;
             let it_1 = a1;
             let mut acc_c_7 = Vec::with_capacity(it_1.len());
@@ -15079,7 +15746,7 @@ pub mod defs {
     // from spec/3.3-numerics-vectors.wspec:291 def $irelaxed_swizzle_lane_
     pub fn irelaxed_swizzle_lane_(ar_: &Ctx, a0: u64, a1: &Vec<u128>, a2: u128) -> R<Vec<u128>> {
         // from spec/3.3-numerics-vectors.wspec:292
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if let Some(v) = wspec_runtime::machine::attempt((move || -> R<_> {
             let v_N = a0;
             let it_1 = a1;
             let mut acc_c_7 = Vec::with_capacity(it_1.len());
@@ -15096,7 +15763,7 @@ pub mod defs {
             Ok(vec![(match (*wspec_runtime::seq::at(&c_8, wspec_runtime::num::wide(i)?)?) { Num::Inn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })])
         })())? { return Ok(v); }
         // from spec/3.3-numerics-vectors.wspec:293
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if let Some(v) = wspec_runtime::machine::attempt((move || -> R<_> {
             let v_N = a0;
             let it_1 = a1;
             let mut acc_c_7 = Vec::with_capacity(it_1.len());
@@ -15113,7 +15780,7 @@ pub mod defs {
             Ok(vec![0_u128])
         })())? { return Ok(v); }
         // from spec/3.3-numerics-vectors.wspec:294
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if let Some(v) = wspec_runtime::machine::attempt((move || -> R<_> {
             let v_N = a0;
             let it_1 = a1;
             let mut acc_c_7 = Vec::with_capacity(it_1.len());
@@ -15136,7 +15803,7 @@ pub mod defs {
         let mut r_ = None;
         match a0 {
                 // from spec/3.3-numerics-vectors.wspec:323
-            Shape(_, _) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
+            Shape(_, _) if wspec_runtime::machine::tried(&mut r_, (move || -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Shape(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let n_3 = wspec_runtime::ok(conv::lanetype_as_jnn(f_1.clone()))?;
@@ -15158,7 +15825,7 @@ pub mod defs {
             Ok(vec![Lane::Numtype(Num::Inn(wspec_runtime::num::cast::<_, u64>(defs::extend__(ar_, defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn_1))?, defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn_2))?, sx, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i)?)?)?)?))])
         })()) => {}
                 // from spec/3.3-numerics-vectors.wspec:324
-            Shape(_, _) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
+            Shape(_, _) if wspec_runtime::machine::tried(&mut r_, (move || -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Shape(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let n_3 = wspec_runtime::ok(conv::lanetype_as_jnn(f_1.clone()))?;
@@ -15181,7 +15848,7 @@ pub mod defs {
             Ok(vec![Lane::Numtype(Num::Fnn(wspec_runtime::ok(wspec_runtime::builtins::convert_u(defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn_1))?, defs::size(ar_, conv::fnn_to_numtype(v_Fnn_2))?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i)?)?))?))])
         })()) => {}
                 // from spec/3.3-numerics-vectors.wspec:325
-            Shape(_, _) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
+            Shape(_, _) if wspec_runtime::machine::tried(&mut r_, (move || -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Shape(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let n_3 = wspec_runtime::ok(conv::lanetype_as_jnn(f_1.clone()))?;
@@ -15204,7 +15871,7 @@ pub mod defs {
             Ok(vec![Lane::Numtype(Num::Fnn(wspec_runtime::ok(wspec_runtime::builtins::convert_s(defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn_1))?, defs::size(ar_, conv::fnn_to_numtype(v_Fnn_2))?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i)?)?))?))])
         })()) => {}
                 // from spec/3.3-numerics-vectors.wspec:326
-            Shape(_, _) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
+            Shape(_, _) if wspec_runtime::machine::tried(&mut r_, (move || -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Shape(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let n_3 = wspec_runtime::ok(conv::lanetype_as_fnn(f_1.clone()))?;
@@ -15226,7 +15893,7 @@ pub mod defs {
             Ok(vec![Lane::Numtype(Num::Inn(wspec_runtime::num::cast::<_, u64>(wspec_runtime::ok(wspec_runtime::builtins::trunc_sat_u(defs::size(ar_, conv::fnn_to_numtype(v_Fnn_1))?, defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn_2))?, (match f { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })))?)?))])
         })()) => {}
                 // from spec/3.3-numerics-vectors.wspec:327
-            Shape(_, _) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
+            Shape(_, _) if wspec_runtime::machine::tried(&mut r_, (move || -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Shape(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let n_3 = wspec_runtime::ok(conv::lanetype_as_fnn(f_1.clone()))?;
@@ -15248,7 +15915,7 @@ pub mod defs {
             Ok(vec![Lane::Numtype(Num::Inn(wspec_runtime::num::cast::<_, u64>(wspec_runtime::ok(wspec_runtime::builtins::trunc_sat_s(defs::size(ar_, conv::fnn_to_numtype(v_Fnn_1))?, defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn_2))?, (match f { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })))?)?))])
         })()) => {}
                 // from spec/3.3-numerics-vectors.wspec:328
-            Shape(_, _) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
+            Shape(_, _) if wspec_runtime::machine::tried(&mut r_, (move || -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Shape(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let n_3 = wspec_runtime::ok(conv::lanetype_as_fnn(f_1.clone()))?;
@@ -15270,7 +15937,7 @@ pub mod defs {
             Ok(wspec_runtime::builtins::relaxed_trunc_u(defs::size(ar_, conv::fnn_to_numtype(v_Fnn_1))?, defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn_2))?, (match f { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })).into_iter().collect::<Vec<_>>().into_iter().map(|x| -> R<_> { Ok(Lane::Numtype(Num::Inn(wspec_runtime::num::cast::<_, u64>(x)?))) }).collect::<R<Vec<_>>>()?)
         })()) => {}
                 // from spec/3.3-numerics-vectors.wspec:329
-            Shape(_, _) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
+            Shape(_, _) if wspec_runtime::machine::tried(&mut r_, (move || -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Shape(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let n_3 = wspec_runtime::ok(conv::lanetype_as_fnn(f_1.clone()))?;
@@ -15292,7 +15959,7 @@ pub mod defs {
             Ok(wspec_runtime::builtins::relaxed_trunc_s(defs::size(ar_, conv::fnn_to_numtype(v_Fnn_1))?, defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn_2))?, (match f { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })).into_iter().collect::<Vec<_>>().into_iter().map(|x| -> R<_> { Ok(Lane::Numtype(Num::Inn(wspec_runtime::num::cast::<_, u64>(x)?))) }).collect::<R<Vec<_>>>()?)
         })()) => {}
                 // from spec/3.3-numerics-vectors.wspec:330
-            Shape(_, _) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
+            Shape(_, _) if wspec_runtime::machine::tried(&mut r_, (move || -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Shape(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let n_3 = wspec_runtime::ok(conv::lanetype_as_fnn(f_1.clone()))?;
@@ -15313,7 +15980,7 @@ pub mod defs {
             Ok(wspec_runtime::builtins::demote(defs::size(ar_, conv::fnn_to_numtype(v_Fnn_1))?, defs::size(ar_, conv::fnn_to_numtype(v_Fnn_2))?, (match f { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })).into_iter().collect::<Vec<_>>().into_iter().map(|x| -> R<_> { Ok(Lane::Numtype(Num::Fnn(x))) }).collect::<R<Vec<_>>>()?)
         })()) => {}
                 // from spec/3.3-numerics-vectors.wspec:331
-            Shape(_, _) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
+            Shape(_, _) if wspec_runtime::machine::tried(&mut r_, (move || -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Shape(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let n_3 = wspec_runtime::ok(conv::lanetype_as_fnn(f_1.clone()))?;
@@ -15342,7 +16009,7 @@ pub mod defs {
     // from spec/3.3-numerics-vectors.wspec:334 def $cvthalf__
     pub fn cvthalf__(ar_: &Ctx, a0: Shape, a1: Shape, a2: Vcvtop) -> R<Option<Half>> {
         // from spec/3.3-numerics-vectors.wspec:335
-        if matches!(a0, Shape(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a0, Shape(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((move || -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Shape(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let n_3 = wspec_runtime::ok(conv::lanetype_as_jnn(f_1.clone()))?;
@@ -15361,7 +16028,7 @@ pub mod defs {
             Ok(Some(hf))
         })())? { return Ok(v); } }
         // from spec/3.3-numerics-vectors.wspec:336
-        if matches!(a0, Shape(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a0, Shape(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((move || -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Shape(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let n_3 = wspec_runtime::ok(conv::lanetype_as_jnn(f_1.clone()))?;
@@ -15381,7 +16048,7 @@ pub mod defs {
             Ok(hf)
         })())? { return Ok(v); } }
         // from spec/3.3-numerics-vectors.wspec:337
-        if matches!(a0, Shape(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a0, Shape(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((move || -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Shape(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let n_3 = wspec_runtime::ok(conv::lanetype_as_fnn(f_1.clone()))?;
@@ -15398,7 +16065,7 @@ pub mod defs {
             Ok(Some(Half::Low))
         })())? { return Ok(v); } }
         // from spec/3.3-numerics-vectors.wspec:338
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if let Some(v) = wspec_runtime::machine::attempt((move || -> R<_> {
             Ok(None)
         })())? { return Ok(v); }
         Err(Fail::soft())
@@ -15407,7 +16074,7 @@ pub mod defs {
     // from spec/3.3-numerics-vectors.wspec:341 def $cvtzero__
     pub fn cvtzero__(ar_: &Ctx, a0: Shape, a1: Shape, a2: Vcvtop) -> R<Option<Zero>> {
         // from spec/3.3-numerics-vectors.wspec:342
-        if matches!(a0, Shape(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a0, Shape(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((move || -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Shape(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let n_3 = wspec_runtime::ok(conv::lanetype_as_fnn(f_1.clone()))?;
@@ -15427,7 +16094,7 @@ pub mod defs {
             Ok(zero)
         })())? { return Ok(v); } }
         // from spec/3.3-numerics-vectors.wspec:343
-        if matches!(a0, Shape(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a0, Shape(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((move || -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Shape(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let n_3 = wspec_runtime::ok(conv::lanetype_as_fnn(f_1.clone()))?;
@@ -15447,7 +16114,7 @@ pub mod defs {
             Ok(zero)
         })())? { return Ok(v); } }
         // from spec/3.3-numerics-vectors.wspec:344
-        if matches!(a0, Shape(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a0, Shape(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((move || -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Shape(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let n_3 = wspec_runtime::ok(conv::lanetype_as_fnn(f_1.clone()))?;
@@ -15466,7 +16133,7 @@ pub mod defs {
             Ok(Some(Zero))
         })())? { return Ok(v); } }
         // from spec/3.3-numerics-vectors.wspec:345
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if let Some(v) = wspec_runtime::machine::attempt((move || -> R<_> {
             Ok(None)
         })())? { return Ok(v); }
         Err(Fail::soft())
@@ -15475,14 +16142,14 @@ pub mod defs {
     // from spec/3.3-numerics-vectors.wspec:347 def $halfstart
     pub fn halfstart(ar_: &Ctx, a0: Half, a1: u64) -> R<u64> {
         // from spec/3.3-numerics-vectors.wspec:348
-        if matches!(a0, Half::Low) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a0, Half::Low) { if let Some(v) = wspec_runtime::machine::attempt((move || -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Half::Low = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let n = a1;
             Ok(0_u64)
         })())? { return Ok(v); } }
         // from spec/3.3-numerics-vectors.wspec:349
-        if matches!(a0, Half::High) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a0, Half::High) { if let Some(v) = wspec_runtime::machine::attempt((move || -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Half::High = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let n = a1;
@@ -15494,7 +16161,7 @@ pub mod defs {
     // from spec/3.3-numerics-vectors.wspec:373 def $ivdot__
     pub fn ivdot__(ar_: &Ctx, a0: u64, a1: u64, a2: Sx, a3: Sx, a4: bool, a5: &Vec<u128>, a6: &Vec<u128>) -> R<Vec<u128>> {
         // from spec/3.3-numerics-vectors.wspec:374
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if let Some(v) = wspec_runtime::machine::attempt((move || -> R<_> {
             let v_M = a0;
             let v_N = a1;
             let sx_1 = a2;
@@ -15523,7 +16190,7 @@ pub mod defs {
             Ok({ let n_ = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::div(wspec_runtime::num::wide((p.len() as u64))?, 2i128)?)?; let mut out_ = Vec::with_capacity(n_); for k in 0..n_ { let k = k as u64; wspec_runtime::machine::put(&mut out_, wspec_runtime::ok(wspec_runtime::builtins::iadd(v_N, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide((*wspec_runtime::seq::at(&p, wspec_runtime::num::mul(2i128, wspec_runtime::num::wide(k)?)?)?))?)?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide((*wspec_runtime::seq::at(&p, wspec_runtime::num::add(wspec_runtime::num::mul(2i128, wspec_runtime::num::wide(k)?)?, 1i128)?)?))?)?))?); } out_ })
         })())? { return Ok(v); }
         // from spec/3.3-numerics-vectors.wspec:376
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if let Some(v) = wspec_runtime::machine::attempt((move || -> R<_> {
             let v_M = a0;
             let v_N = a1;
             let sx_1 = a2;
@@ -15559,7 +16226,7 @@ pub mod defs {
         let mut r_ = None;
         match a0 {
                 // from spec/3.3-numerics-vectors.wspec:380
-            Ishape::Shape(Shape(_, _)) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
+            Ishape::Shape(Shape(_, _)) if wspec_runtime::machine::tried(&mut r_, (move || -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Ishape::Shape(Shape(f_1, f_2)) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let n_3 = wspec_runtime::ok(conv::lanetype_as_jnn(f_1.clone()))?;
@@ -15585,7 +16252,7 @@ pub mod defs {
             Ok(vec![defs::inv_lanes_(ar_, Shape(conv::jnn_to_lanetype(v_Jnn_2), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M_2)?)?), &({ let n_ = wspec_runtime::seq::same_len(&[c_1.len(), c_2.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let c_1_215 = c_1[i_].clone(); let c_2_216 = c_2[i_].clone(); wspec_runtime::machine::put(&mut out_, Lane::Numtype(Num::Inn(wspec_runtime::num::cast::<_, u64>(wspec_runtime::ok(wspec_runtime::builtins::imul(defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn_2))?, defs::extend__(ar_, defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn_1))?, defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn_2))?, sx, (match c_1_215 { Num::Inn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) }))?, defs::extend__(ar_, defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn_1))?, defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn_2))?, sx, (match c_2_216 { Num::Inn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) }))?))?)?))); } out_ }))?])
         })()) => {}
                 // from spec/3.3-numerics-vectors.wspec:384
-            Ishape::Shape(Shape(_, _)) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
+            Ishape::Shape(Shape(_, _)) if wspec_runtime::machine::tried(&mut r_, (move || -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Ishape::Shape(Shape(f_1, f_2)) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let n_3 = wspec_runtime::ok(conv::lanetype_as_jnn(f_1.clone()))?;
@@ -15605,7 +16272,7 @@ pub mod defs {
             Ok(vec![defs::inv_lanes_(ar_, Shape(conv::jnn_to_lanetype(v_Jnn_2), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M_2)?)?), &(defs::ivdot__(ar_, defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn_1))?, defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn_2))?, Sx::S, Sx::S, false, &(defs::lanes_(ar_, Shape(conv::jnn_to_lanetype(v_Jnn_1), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M_1)?)?), v_1)?.into_iter().map(|x| -> R<_> { Ok((match x { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })) }).collect::<R<Vec<_>>>()?), &(defs::lanes_(ar_, Shape(conv::jnn_to_lanetype(v_Jnn_1), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M_1)?)?), v_2)?.into_iter().map(|x| -> R<_> { Ok((match x { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })) }).collect::<R<Vec<_>>>()?))?.into_iter().map(|x| -> R<_> { Ok(Lane::Numtype(Num::Inn(wspec_runtime::num::cast::<_, u64>(x)?))) }).collect::<R<Vec<_>>>()?))?])
         })()) => {}
                 // from spec/3.3-numerics-vectors.wspec:387
-            Ishape::Shape(Shape(_, _)) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
+            Ishape::Shape(Shape(_, _)) if wspec_runtime::machine::tried(&mut r_, (move || -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Ishape::Shape(Shape(f_1, f_2)) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let n_3 = wspec_runtime::ok(conv::lanetype_as_jnn(f_1.clone()))?;
@@ -15640,14 +16307,14 @@ pub mod defs {
     pub fn globalsxa(ar_: &Ctx, a0: &Vec<Externaddr>) -> R<Vec<Globaladdr>> {
         wspec_runtime::deep(|| -> R<_> {
         // from spec/4.4-execution-modules.wspec:12
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if let Some(v) = wspec_runtime::machine::attempt((move || -> R<_> {
             let cp_1 = (*a0).clone();
             let l_2 = cp_1;
             wspec_runtime::check(l_2.len() == 0)?;
             Ok(vec![])
         })())? { return Ok(v); }
         // from spec/4.4-execution-modules.wspec:13
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if let Some(v) = wspec_runtime::machine::attempt((move || -> R<_> {
             let cp_1 = (*a0).clone();
             let c_2 = cp_1;
             wspec_runtime::check(c_2.len() >= 1)?;
@@ -15660,7 +16327,7 @@ pub mod defs {
             Ok(wspec_runtime::seq::cat2(vec![a], defs::globalsxa(ar_, &(xa))?))
         })())? { return Ok(v); }
         // from spec/4.4-execution-modules.wspec:14
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if let Some(v) = wspec_runtime::machine::attempt((move || -> R<_> {
             let cp_1 = (*a0).clone();
             let c_2 = cp_1;
             wspec_runtime::check(c_2.len() >= 1)?;
@@ -15678,14 +16345,14 @@ pub mod defs {
     pub fn funcsxa(ar_: &Ctx, a0: &Vec<Externaddr>) -> R<Vec<Funcaddr>> {
         wspec_runtime::deep(|| -> R<_> {
         // from spec/4.4-execution-modules.wspec:27
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if let Some(v) = wspec_runtime::machine::attempt((move || -> R<_> {
             let cp_1 = (*a0).clone();
             let l_2 = cp_1;
             wspec_runtime::check(l_2.len() == 0)?;
             Ok(vec![])
         })())? { return Ok(v); }
         // from spec/4.4-execution-modules.wspec:28
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if let Some(v) = wspec_runtime::machine::attempt((move || -> R<_> {
             let cp_1 = (*a0).clone();
             let c_2 = cp_1;
             wspec_runtime::check(c_2.len() >= 1)?;
@@ -15698,7 +16365,7 @@ pub mod defs {
             Ok(wspec_runtime::seq::cat2(vec![a], defs::funcsxa(ar_, &(xa))?))
         })())? { return Ok(v); }
         // from spec/4.4-execution-modules.wspec:29
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if let Some(v) = wspec_runtime::machine::attempt((move || -> R<_> {
             let cp_1 = (*a0).clone();
             let c_2 = cp_1;
             wspec_runtime::check(c_2.len() >= 1)?;
@@ -15716,14 +16383,14 @@ pub mod defs {
     pub fn alloctypes(ar_: &Ctx, a0: &Vec<Type>) -> R<Vec<Deftype>> {
         wspec_runtime::deep(|| -> R<_> {
         // from spec/4.4-execution-modules.wspec:38
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if let Some(v) = wspec_runtime::machine::attempt((move || -> R<_> {
             let cp_1 = (*a0).clone();
             let l_2 = cp_1;
             wspec_runtime::check(l_2.len() == 0)?;
             Ok(vec![])
         })())? { return Ok(v); }
         // from spec/4.4-execution-modules.wspec:39
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if let Some(v) = wspec_runtime::machine::attempt((move || -> R<_> {
             let cp_1 = (*a0).clone();
             let c_2 = cp_1;
             wspec_runtime::check(c_2.len() >= 1)?;
@@ -15746,7 +16413,7 @@ pub mod defs {
     // from spec/4.4-execution-modules.wspec:132 def $allocmodule
     pub fn allocmodule(ar_: &Ctx, a0: &Store, a1: &Module, a2: &Vec<Externaddr>, a3: &Vec<Globaladdr>, a4: &Vec<Ref>, a5: &Vec<Vec<Ref>>) -> R<(Store, std::rc::Rc<Moduleinst>)> {
         // from spec/4.4-execution-modules.wspec:133
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if let Some(v) = wspec_runtime::machine::attempt((move || -> R<_> {
             let s = a0;
             let module = a1;
             let xa = a2;
@@ -15870,7 +16537,7 @@ pub mod defs {
     pub fn evalglobals(ar_: &Ctx, a0: &State, a1: &Vec<Globaltype>, a2: &Vec<Expr>) -> R<(State, Vec<Globaladdr>)> {
         wspec_runtime::deep(|| -> R<_> {
         // from spec/4.4-execution-modules.wspec:158
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if let Some(v) = wspec_runtime::machine::attempt((move || -> R<_> {
             let z = a0;
             let cp_1 = (*a1).clone();
             let l_2 = cp_1;
@@ -15881,7 +16548,7 @@ pub mod defs {
             Ok(((*z).clone(), vec![]))
         })())? { return Ok(v); }
         // from spec/4.4-execution-modules.wspec:159
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if let Some(v) = wspec_runtime::machine::attempt((move || -> R<_> {
             let z = a0;
             let cp_1 = (*a1).clone();
             let c_2 = cp_1;
@@ -15920,7 +16587,7 @@ pub mod defs {
     pub fn evalrefs(ar_: &Ctx, a0: &State, a1: &Vec<Expr>) -> R<(State, Vec<Ref>)> {
         wspec_runtime::deep(|| -> R<_> {
         // from spec/4.4-execution-modules.wspec:167
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if let Some(v) = wspec_runtime::machine::attempt((move || -> R<_> {
             let z = a0;
             let cp_1 = (*a1).clone();
             let l_2 = cp_1;
@@ -15928,7 +16595,7 @@ pub mod defs {
             Ok(((*z).clone(), vec![]))
         })())? { return Ok(v); }
         // from spec/4.4-execution-modules.wspec:168
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if let Some(v) = wspec_runtime::machine::attempt((move || -> R<_> {
             let z = a0;
             let cp_1 = (*a1).clone();
             let c_2 = cp_1;
@@ -15958,7 +16625,7 @@ pub mod defs {
     pub fn evalrefss(ar_: &Ctx, a0: &State, a1: &Vec<Vec<Expr>>) -> R<(State, Vec<Vec<Ref>>)> {
         wspec_runtime::deep(|| -> R<_> {
         // from spec/4.4-execution-modules.wspec:173
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if let Some(v) = wspec_runtime::machine::attempt((move || -> R<_> {
             let z = a0;
             let cp_1 = (*a1).clone();
             let l_2 = cp_1;
@@ -15966,7 +16633,7 @@ pub mod defs {
             Ok(((*z).clone(), vec![]))
         })())? { return Ok(v); }
         // from spec/4.4-execution-modules.wspec:174
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if let Some(v) = wspec_runtime::machine::attempt((move || -> R<_> {
             let z = a0;
             let cp_1 = (*a1).clone();
             let c_2 = cp_1;
@@ -16006,7 +16673,7 @@ pub mod defs {
         let mut r_ = None;
         match a1 {
                 // from spec/4.4-execution-modules.wspec:182
-            Elem(_, _, _) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
+            Elem(_, _, _) if wspec_runtime::machine::tried(&mut r_, (move || -> R<_> {
             let x = a0;
             #[allow(irrefutable_let_patterns)]
             let Elem(f_1, f_2, f_3) = a1 else { return Err(wspec_runtime::Fail::soft()) };
@@ -16020,7 +16687,7 @@ pub mod defs {
             Ok(vec![])
         })()) => {}
                 // from spec/4.4-execution-modules.wspec:183
-            Elem(_, _, _) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
+            Elem(_, _, _) if wspec_runtime::machine::tried(&mut r_, (move || -> R<_> {
             let x = a0;
             #[allow(irrefutable_let_patterns)]
             let Elem(f_1, f_2, f_3) = a1 else { return Err(wspec_runtime::Fail::soft()) };
@@ -16034,7 +16701,7 @@ pub mod defs {
             Ok(vec![Instr::ElemDrop(x)])
         })()) => {}
                 // from spec/4.4-execution-modules.wspec:184
-            Elem(_, _, _) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
+            Elem(_, _, _) if wspec_runtime::machine::tried(&mut r_, (move || -> R<_> {
             let x = a0;
             #[allow(irrefutable_let_patterns)]
             let Elem(f_1, f_2, f_3) = a1 else { return Err(wspec_runtime::Fail::soft()) };
@@ -16061,7 +16728,7 @@ pub mod defs {
     // from spec/4.4-execution-modules.wspec:187 def $rundata_
     pub fn rundata_(ar_: &Ctx, a0: Dataidx, a1: &Data) -> R<Vec<Instr>> {
         // from spec/4.4-execution-modules.wspec:188
-        if matches!(a1, Data(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a1, Data(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((move || -> R<_> {
             let x = a0;
             #[allow(irrefutable_let_patterns)]
             let Data(f_1, f_2) = a1 else { return Err(wspec_runtime::Fail::soft()) };
@@ -16072,7 +16739,7 @@ pub mod defs {
             Ok(vec![])
         })())? { return Ok(v); } }
         // from spec/4.4-execution-modules.wspec:189
-        if matches!(a1, Data(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a1, Data(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((move || -> R<_> {
             let x = a0;
             #[allow(irrefutable_let_patterns)]
             let Data(f_1, f_2) = a1 else { return Err(wspec_runtime::Fail::soft()) };
@@ -16092,7 +16759,7 @@ pub mod defs {
     pub fn subst_reftype(ar_: &Ctx, a0: &Reftype, a1: &Vec<Typevar>, a2: &Vec<Typeuse>) -> R<Reftype> {
         wspec_runtime::deep(|| -> R<_> {
         // from spec/1.5-types-substitution.wspec:35
-        if matches!(a0, Reftype(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a0, Reftype(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((move || -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Reftype(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let cp_3 = (*f_1).clone();
@@ -16112,7 +16779,7 @@ pub mod defs {
         let mut r_ = None;
         match a0 {
                 // from spec/1.5-types-substitution.wspec:38
-            Valtype::Numtype(_) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
+            Valtype::Numtype(_) if wspec_runtime::machine::tried(&mut r_, (move || -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Valtype::Numtype(n_1) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let nt = *n_1;
@@ -16121,7 +16788,7 @@ pub mod defs {
             Ok(conv::numtype_to_valtype(defs::subst_numtype(ar_, nt, &((*tv).clone()), &((*tu).clone()))?))
         })()) => {}
                 // from spec/1.5-types-substitution.wspec:39
-            Valtype::Vectype(_) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
+            Valtype::Vectype(_) if wspec_runtime::machine::tried(&mut r_, (move || -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Valtype::Vectype(n_1) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let vt = *n_1;
@@ -16130,7 +16797,7 @@ pub mod defs {
             Ok(conv::vectype_to_valtype(defs::subst_vectype(ar_, vt, &((*tv).clone()), &((*tu).clone()))?))
         })()) => {}
                 // from spec/1.5-types-substitution.wspec:40
-            Valtype::Reftype(_) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
+            Valtype::Reftype(_) if wspec_runtime::machine::tried(&mut r_, (move || -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Valtype::Reftype(n_1) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let rt = n_1;
@@ -16139,7 +16806,7 @@ pub mod defs {
             Ok(conv::reftype_to_valtype(defs::subst_reftype(ar_, rt, &((*tv).clone()), &((*tu).clone()))?))
         })()) => {}
                 // from spec/1.5-types-substitution.wspec:41
-            Valtype::Bot if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
+            Valtype::Bot if wspec_runtime::machine::tried(&mut r_, (move || -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Valtype::Bot = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let tv = a1;
@@ -16158,7 +16825,7 @@ pub mod defs {
     // from spec/1.5-types-substitution.wspec:120 def $subst_all_tagtype
     pub fn subst_all_tagtype(ar_: &Ctx, a0: &Tagtype, a1: &Vec<Typeuse>) -> R<Tagtype> {
         // from spec/1.5-types-substitution.wspec:121
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if let Some(v) = wspec_runtime::machine::attempt((move || -> R<_> {
             let jt = a0;
             let n = a1.len() as u64;
             let tu = a1;
@@ -16170,7 +16837,7 @@ pub mod defs {
     // from spec/1.5-types-substitution.wspec:126 def $subst_all_memtype
     pub fn subst_all_memtype(ar_: &Ctx, a0: Memtype, a1: &Vec<Typeuse>) -> R<Memtype> {
         // from spec/1.5-types-substitution.wspec:127
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if let Some(v) = wspec_runtime::machine::attempt((move || -> R<_> {
             let mt = a0;
             let n = a1.len() as u64;
             let tu = a1;
@@ -16182,7 +16849,7 @@ pub mod defs {
     // from spec/1.5-types-substitution.wspec:129 def $subst_all_tabletype
     pub fn subst_all_tabletype(ar_: &Ctx, a0: &Tabletype, a1: &Vec<Typeuse>) -> R<Tabletype> {
         // from spec/1.5-types-substitution.wspec:130
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if let Some(v) = wspec_runtime::machine::attempt((move || -> R<_> {
             let tt = a0;
             let n = a1.len() as u64;
             let tu = a1;
@@ -16194,7 +16861,7 @@ pub mod defs {
     // from spec/1.5-types-substitution.wspec:135 def $subst_all_moduletype
     pub fn subst_all_moduletype(ar_: &Ctx, a0: &Moduletype, a1: &Vec<Typeuse>) -> R<Moduletype> {
         // from spec/1.5-types-substitution.wspec:136
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if let Some(v) = wspec_runtime::machine::attempt((move || -> R<_> {
             let mmt = a0;
             let n = a1.len() as u64;
             let tu = a1;
@@ -16207,7 +16874,7 @@ pub mod defs {
     pub fn subst_all_deftypes(ar_: &Ctx, a0: &Vec<Deftype>, a1: &Vec<Typeuse>) -> R<Vec<Deftype>> {
         wspec_runtime::deep(|| -> R<_> {
         // from spec/1.5-types-substitution.wspec:139
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if let Some(v) = wspec_runtime::machine::attempt((move || -> R<_> {
             let cp_1 = (*a0).clone();
             let l_2 = cp_1;
             wspec_runtime::check(l_2.len() == 0)?;
@@ -16215,7 +16882,7 @@ pub mod defs {
             Ok(vec![])
         })())? { return Ok(v); }
         // from spec/1.5-types-substitution.wspec:140
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if let Some(v) = wspec_runtime::machine::attempt((move || -> R<_> {
             let cp_1 = (*a0).clone();
             let c_2 = cp_1;
             wspec_runtime::check(c_2.len() >= 1)?;
@@ -16233,7 +16900,7 @@ pub mod defs {
     // from spec/1.5-types-substitution.wspec:157 def $rolldt
     pub fn rolldt(ar_: &Ctx, a0: Typeidx, a1: &std::rc::Rc<Rectype>) -> R<Vec<Deftype>> {
         // from spec/1.5-types-substitution.wspec:158
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if let Some(v) = wspec_runtime::machine::attempt((move || -> R<_> {
             let x = a0;
             let qt = a1;
             let eq_1 = defs::rollrt(ar_, x, qt)?;
@@ -16249,7 +16916,7 @@ pub mod defs {
     // from spec/1.5-types-substitution.wspec:160 def $unrolldt
     pub fn unrolldt(ar_: &Ctx, a0: &Deftype) -> R<Subtype> {
         // from spec/1.5-types-substitution.wspec:161
-        if matches!(a0, Deftype(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a0, Deftype(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((move || -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Deftype(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let qt = f_1;
@@ -16267,14 +16934,14 @@ pub mod defs {
     pub fn clos_deftypes(ar_: &Ctx, a0: &Vec<Deftype>) -> R<Vec<Deftype>> {
         wspec_runtime::deep(|| -> R<_> {
         // from spec/2.0-validation-contexts.wspec:57
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if let Some(v) = wspec_runtime::machine::attempt((move || -> R<_> {
             let cp_1 = (*a0).clone();
             let l_2 = cp_1;
             wspec_runtime::check(l_2.len() == 0)?;
             Ok(vec![])
         })())? { return Ok(v); }
         // from spec/2.0-validation-contexts.wspec:58
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if let Some(v) = wspec_runtime::machine::attempt((move || -> R<_> {
             let cp_1 = (*a0).clone();
             let c_2 = cp_1;
             wspec_runtime::check(c_2.len() >= 1)?;
@@ -16293,7 +16960,7 @@ pub mod defs {
     // from spec/2.0-validation-contexts.wspec:64 def $clos_deftype
     pub fn clos_deftype(ar_: &Ctx, a0: &Context, a1: &Deftype) -> R<Deftype> {
         // from spec/2.0-validation-contexts.wspec:65
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if let Some(v) = wspec_runtime::machine::attempt((move || -> R<_> {
             let v_C = a0;
             let dt = a1;
             Ok(defs::subst_all_deftype(ar_, dt, &(defs::clos_deftypes(ar_, &(*v_C).types)?.into_iter().map(|x| -> R<_> { Ok(conv::deftype_to_typeuse(x)) }).collect::<R<Vec<_>>>()?))?)
@@ -16304,7 +16971,7 @@ pub mod defs {
     // from spec/2.0-validation-contexts.wspec:67 def $clos_tagtype
     pub fn clos_tagtype(ar_: &Ctx, a0: &Context, a1: &Tagtype) -> R<Tagtype> {
         // from spec/2.0-validation-contexts.wspec:68
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if let Some(v) = wspec_runtime::machine::attempt((move || -> R<_> {
             let v_C = a0;
             let jt = a1;
             Ok(defs::subst_all_tagtype(ar_, jt, &(defs::clos_deftypes(ar_, &(*v_C).types)?.into_iter().map(|x| -> R<_> { Ok(conv::deftype_to_typeuse(x)) }).collect::<R<Vec<_>>>()?))?)
@@ -16315,7 +16982,7 @@ pub mod defs {
     // from spec/2.0-validation-contexts.wspec:70 def $clos_externtype
     pub fn clos_externtype(ar_: &Ctx, a0: &Context, a1: &Externtype) -> R<Externtype> {
         // from spec/2.0-validation-contexts.wspec:71
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if let Some(v) = wspec_runtime::machine::attempt((move || -> R<_> {
             let v_C = a0;
             let xt = a1;
             Ok(defs::subst_all_externtype(ar_, xt, &(defs::clos_deftypes(ar_, &(*v_C).types)?.into_iter().map(|x| -> R<_> { Ok(conv::deftype_to_typeuse(x)) }).collect::<R<Vec<_>>>()?))?)
@@ -16327,7 +16994,7 @@ pub mod defs {
     pub fn funcidx_expr(ar_: &Ctx, a0: Expr) -> R<Vec<Funcidx>> {
         wspec_runtime::deep(|| -> R<_> {
         // from spec/2.4-validation-modules.wspec:225
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if let Some(v) = wspec_runtime::machine::attempt((move || -> R<_> {
             let in__1 = a0.clone();
             Ok(wspec_runtime::ok(wspec_runtime::builtins::concat({ let n_ = wspec_runtime::seq::same_len(&[ar_.instr.get(in__1).len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let in__1_102 = ar_.instr.get(in__1)[i_].clone(); wspec_runtime::machine::put(&mut out_, defs::funcidx_instr(ar_, &in__1_102)?); } out_ }))?)
         })())? { return Ok(v); }
@@ -16338,14 +17005,14 @@ pub mod defs {
     // from spec/2.4-validation-modules.wspec:233 def $funcidx_elemmode
     pub fn funcidx_elemmode(ar_: &Ctx, a0: Elemmode) -> R<Vec<Funcidx>> {
         // from spec/2.4-validation-modules.wspec:234
-        if matches!(a0, Elemmode::Active(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a0, Elemmode::Active(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((move || -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Elemmode::Active(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let expr_3 = f_2.clone();
             Ok(defs::funcidx_expr(ar_, expr_3)?)
         })())? { return Ok(v); } }
         // from spec/2.4-validation-modules.wspec:235
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if let Some(v) = wspec_runtime::machine::attempt((move || -> R<_> {
             Ok(vec![])
         })())? { return Ok(v); }
         Err(Fail::soft())
@@ -16354,7 +17021,7 @@ pub mod defs {
     // from spec/3.3-numerics-vectors.wspec:66 def $inv_lanesets_
     pub fn inv_lanesets_(ar_: &Ctx, a0: Shape, a1: &Vec<Vec<Lane>>) -> R<Vec<u128>> {
         // from spec/3.3-numerics-vectors.wspec:67
-        if matches!(a0, Shape(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a0, Shape(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((move || -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Shape(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let lt = f_1.clone();
@@ -16393,7 +17060,7 @@ pub mod defs {
     pub fn setproduct_(ar_: &Ctx, a0: Lanetype, a1: &Vec<Vec<Lane>>) -> R<Vec<Vec<Lane>>> {
         wspec_runtime::deep(|| -> R<_> {
         // from spec/3.3-numerics-vectors.wspec:73
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if let Some(v) = wspec_runtime::machine::attempt((move || -> R<_> {
             let lt = a0;
             let cp_1 = (*a1).clone();
             let l_2 = cp_1;
@@ -16401,7 +17068,7 @@ pub mod defs {
             Ok({ let n_ = wspec_runtime::num::narrow::<usize>(1i128)?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { wspec_runtime::machine::put(&mut out_, vec![]); } out_ })
         })())? { return Ok(v); }
         // from spec/3.3-numerics-vectors.wspec:74
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if let Some(v) = wspec_runtime::machine::attempt((move || -> R<_> {
             let lt = a0;
             let cp_1 = (*a1).clone();
             let c_2 = cp_1;
@@ -16439,7 +17106,7 @@ pub mod defs {
     // from spec/4.2-execution-types.wspec:18 def $inst_globaltype
     pub fn inst_globaltype(ar_: &Ctx, a0: &std::rc::Rc<Moduleinst>, a1: &Globaltype) -> R<Globaltype> {
         // from spec/4.2-execution-types.wspec:19
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if let Some(v) = wspec_runtime::machine::attempt((move || -> R<_> {
             let mm = a0;
             let gt = a1;
             Ok(defs::subst_all_globaltype(ar_, gt, &((*mm).types.clone().into_iter().map(|x| -> R<_> { Ok(conv::deftype_to_typeuse(x)) }).collect::<R<Vec<_>>>()?))?)
@@ -16451,14 +17118,14 @@ pub mod defs {
     pub fn tagsxa(ar_: &Ctx, a0: &Vec<Externaddr>) -> R<Vec<Tagaddr>> {
         wspec_runtime::deep(|| -> R<_> {
         // from spec/4.4-execution-modules.wspec:7
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if let Some(v) = wspec_runtime::machine::attempt((move || -> R<_> {
             let cp_1 = (*a0).clone();
             let l_2 = cp_1;
             wspec_runtime::check(l_2.len() == 0)?;
             Ok(vec![])
         })())? { return Ok(v); }
         // from spec/4.4-execution-modules.wspec:8
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if let Some(v) = wspec_runtime::machine::attempt((move || -> R<_> {
             let cp_1 = (*a0).clone();
             let c_2 = cp_1;
             wspec_runtime::check(c_2.len() >= 1)?;
@@ -16471,7 +17138,7 @@ pub mod defs {
             Ok(wspec_runtime::seq::cat2(vec![a], defs::tagsxa(ar_, &(xa))?))
         })())? { return Ok(v); }
         // from spec/4.4-execution-modules.wspec:9
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if let Some(v) = wspec_runtime::machine::attempt((move || -> R<_> {
             let cp_1 = (*a0).clone();
             let c_2 = cp_1;
             wspec_runtime::check(c_2.len() >= 1)?;
@@ -16489,14 +17156,14 @@ pub mod defs {
     pub fn memsxa(ar_: &Ctx, a0: &Vec<Externaddr>) -> R<Vec<Memaddr>> {
         wspec_runtime::deep(|| -> R<_> {
         // from spec/4.4-execution-modules.wspec:17
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if let Some(v) = wspec_runtime::machine::attempt((move || -> R<_> {
             let cp_1 = (*a0).clone();
             let l_2 = cp_1;
             wspec_runtime::check(l_2.len() == 0)?;
             Ok(vec![])
         })())? { return Ok(v); }
         // from spec/4.4-execution-modules.wspec:18
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if let Some(v) = wspec_runtime::machine::attempt((move || -> R<_> {
             let cp_1 = (*a0).clone();
             let c_2 = cp_1;
             wspec_runtime::check(c_2.len() >= 1)?;
@@ -16509,7 +17176,7 @@ pub mod defs {
             Ok(wspec_runtime::seq::cat2(vec![a], defs::memsxa(ar_, &(xa))?))
         })())? { return Ok(v); }
         // from spec/4.4-execution-modules.wspec:19
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if let Some(v) = wspec_runtime::machine::attempt((move || -> R<_> {
             let cp_1 = (*a0).clone();
             let c_2 = cp_1;
             wspec_runtime::check(c_2.len() >= 1)?;
@@ -16527,14 +17194,14 @@ pub mod defs {
     pub fn tablesxa(ar_: &Ctx, a0: &Vec<Externaddr>) -> R<Vec<Tableaddr>> {
         wspec_runtime::deep(|| -> R<_> {
         // from spec/4.4-execution-modules.wspec:22
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if let Some(v) = wspec_runtime::machine::attempt((move || -> R<_> {
             let cp_1 = (*a0).clone();
             let l_2 = cp_1;
             wspec_runtime::check(l_2.len() == 0)?;
             Ok(vec![])
         })())? { return Ok(v); }
         // from spec/4.4-execution-modules.wspec:23
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if let Some(v) = wspec_runtime::machine::attempt((move || -> R<_> {
             let cp_1 = (*a0).clone();
             let c_2 = cp_1;
             wspec_runtime::check(c_2.len() >= 1)?;
@@ -16547,7 +17214,7 @@ pub mod defs {
             Ok(wspec_runtime::seq::cat2(vec![a], defs::tablesxa(ar_, &(xa))?))
         })())? { return Ok(v); }
         // from spec/4.4-execution-modules.wspec:24
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if let Some(v) = wspec_runtime::machine::attempt((move || -> R<_> {
             let cp_1 = (*a0).clone();
             let c_2 = cp_1;
             wspec_runtime::check(c_2.len() >= 1)?;
@@ -16564,7 +17231,7 @@ pub mod defs {
     // from spec/4.4-execution-modules.wspec:50 def $allocglobal
     pub fn allocglobal(ar_: &Ctx, a0: &Store, a1: &Globaltype, a2: &Val) -> R<(Store, Globaladdr)> {
         // from spec/4.4-execution-modules.wspec:51
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if let Some(v) = wspec_runtime::machine::attempt((move || -> R<_> {
             let s = a0;
             let gt = a1;
             let val = a2;
@@ -16579,7 +17246,7 @@ pub mod defs {
     pub fn alloctags(ar_: &Ctx, a0: &Store, a1: &Vec<Tagtype>) -> R<(Store, Vec<Tagaddr>)> {
         wspec_runtime::deep(|| -> R<_> {
         // from spec/4.4-execution-modules.wspec:81
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if let Some(v) = wspec_runtime::machine::attempt((move || -> R<_> {
             let s = a0;
             let cp_1 = (*a1).clone();
             let l_2 = cp_1;
@@ -16587,7 +17254,7 @@ pub mod defs {
             Ok(((*s).clone(), vec![]))
         })())? { return Ok(v); }
         // from spec/4.4-execution-modules.wspec:82
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if let Some(v) = wspec_runtime::machine::attempt((move || -> R<_> {
             let s = a0;
             let cp_1 = (*a1).clone();
             let c_2 = cp_1;
@@ -16614,7 +17281,7 @@ pub mod defs {
     pub fn allocmems(ar_: &Ctx, a0: &Store, a1: &Vec<Memtype>) -> R<(Store, Vec<Memaddr>)> {
         wspec_runtime::deep(|| -> R<_> {
         // from spec/4.4-execution-modules.wspec:87
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if let Some(v) = wspec_runtime::machine::attempt((move || -> R<_> {
             let s = a0;
             let cp_1 = (*a1).clone();
             let l_2 = cp_1;
@@ -16622,7 +17289,7 @@ pub mod defs {
             Ok(((*s).clone(), vec![]))
         })())? { return Ok(v); }
         // from spec/4.4-execution-modules.wspec:88
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if let Some(v) = wspec_runtime::machine::attempt((move || -> R<_> {
             let s = a0;
             let cp_1 = (*a1).clone();
             let c_2 = cp_1;
@@ -16649,7 +17316,7 @@ pub mod defs {
     pub fn alloctables(ar_: &Ctx, a0: &Store, a1: &Vec<Tabletype>, a2: &Vec<Ref>) -> R<(Store, Vec<Tableaddr>)> {
         wspec_runtime::deep(|| -> R<_> {
         // from spec/4.4-execution-modules.wspec:93
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if let Some(v) = wspec_runtime::machine::attempt((move || -> R<_> {
             let s = a0;
             let cp_1 = (*a1).clone();
             let l_2 = cp_1;
@@ -16660,7 +17327,7 @@ pub mod defs {
             Ok(((*s).clone(), vec![]))
         })())? { return Ok(v); }
         // from spec/4.4-execution-modules.wspec:94
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if let Some(v) = wspec_runtime::machine::attempt((move || -> R<_> {
             let s = a0;
             let cp_1 = (*a1).clone();
             let c_2 = cp_1;
@@ -16694,7 +17361,7 @@ pub mod defs {
     pub fn allocfuncs(ar_: &Ctx, a0: &Store, a1: &Vec<Deftype>, a2: &Vec<Funccode>, a3: &std::rc::Rc<Moduleinst>) -> R<(Store, Vec<Funcaddr>)> {
         wspec_runtime::deep(|| -> R<_> {
         // from spec/4.4-execution-modules.wspec:99
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if let Some(v) = wspec_runtime::machine::attempt((move || -> R<_> {
             let s = a0;
             let cp_1 = (*a1).clone();
             let l_2 = cp_1;
@@ -16706,7 +17373,7 @@ pub mod defs {
             Ok(((*s).clone(), vec![]))
         })())? { return Ok(v); }
         // from spec/4.4-execution-modules.wspec:100
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if let Some(v) = wspec_runtime::machine::attempt((move || -> R<_> {
             let s = a0;
             let cp_1 = (*a1).clone();
             let c_2 = cp_1;
@@ -16741,7 +17408,7 @@ pub mod defs {
     pub fn allocdatas(ar_: &Ctx, a0: &Store, a1: &Vec<Vec<Byte>>) -> R<(Store, Vec<Dataaddr>)> {
         wspec_runtime::deep(|| -> R<_> {
         // from spec/4.4-execution-modules.wspec:105
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if let Some(v) = wspec_runtime::machine::attempt((move || -> R<_> {
             let s = a0;
             let cp_1 = (*a1).clone();
             let l_2 = cp_1;
@@ -16749,7 +17416,7 @@ pub mod defs {
             Ok(((*s).clone(), vec![]))
         })())? { return Ok(v); }
         // from spec/4.4-execution-modules.wspec:106
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if let Some(v) = wspec_runtime::machine::attempt((move || -> R<_> {
             let s = a0;
             let cp_1 = (*a1).clone();
             let c_2 = cp_1;
@@ -16782,7 +17449,7 @@ pub mod defs {
     pub fn allocelems(ar_: &Ctx, a0: &Store, a1: &Vec<Elemtype>, a2: &Vec<Vec<Ref>>) -> R<(Store, Vec<Elemaddr>)> {
         wspec_runtime::deep(|| -> R<_> {
         // from spec/4.4-execution-modules.wspec:111
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if let Some(v) = wspec_runtime::machine::attempt((move || -> R<_> {
             let s = a0;
             let cp_1 = (*a1).clone();
             let l_2 = cp_1;
@@ -16793,7 +17460,7 @@ pub mod defs {
             Ok(((*s).clone(), vec![]))
         })())? { return Ok(v); }
         // from spec/4.4-execution-modules.wspec:112
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if let Some(v) = wspec_runtime::machine::attempt((move || -> R<_> {
             let s = a0;
             let cp_1 = (*a1).clone();
             let c_2 = cp_1;
@@ -16834,7 +17501,7 @@ pub mod defs {
         let mut r_ = None;
         match a1 {
                 // from spec/4.4-execution-modules.wspec:119
-            Export(_, _) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
+            Export(_, _) if wspec_runtime::machine::tried(&mut r_, (move || -> R<_> {
             let mm = a0;
             #[allow(irrefutable_let_patterns)]
             let Export(f_1, f_2) = a1 else { return Err(wspec_runtime::Fail::soft()) };
@@ -16846,7 +17513,7 @@ pub mod defs {
             Ok(Exportinst { name: (*nm).clone(), addr: Externaddr::Tag((*wspec_runtime::seq::at(&(*mm).tags, wspec_runtime::num::wide(x)?)?)) })
         })()) => {}
                 // from spec/4.4-execution-modules.wspec:120
-            Export(_, _) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
+            Export(_, _) if wspec_runtime::machine::tried(&mut r_, (move || -> R<_> {
             let mm = a0;
             #[allow(irrefutable_let_patterns)]
             let Export(f_1, f_2) = a1 else { return Err(wspec_runtime::Fail::soft()) };
@@ -16858,7 +17525,7 @@ pub mod defs {
             Ok(Exportinst { name: (*nm).clone(), addr: Externaddr::Global((*wspec_runtime::seq::at(&(*mm).globals, wspec_runtime::num::wide(x)?)?)) })
         })()) => {}
                 // from spec/4.4-execution-modules.wspec:121
-            Export(_, _) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
+            Export(_, _) if wspec_runtime::machine::tried(&mut r_, (move || -> R<_> {
             let mm = a0;
             #[allow(irrefutable_let_patterns)]
             let Export(f_1, f_2) = a1 else { return Err(wspec_runtime::Fail::soft()) };
@@ -16870,7 +17537,7 @@ pub mod defs {
             Ok(Exportinst { name: (*nm).clone(), addr: Externaddr::Mem((*wspec_runtime::seq::at(&(*mm).mems, wspec_runtime::num::wide(x)?)?)) })
         })()) => {}
                 // from spec/4.4-execution-modules.wspec:122
-            Export(_, _) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
+            Export(_, _) if wspec_runtime::machine::tried(&mut r_, (move || -> R<_> {
             let mm = a0;
             #[allow(irrefutable_let_patterns)]
             let Export(f_1, f_2) = a1 else { return Err(wspec_runtime::Fail::soft()) };
@@ -16882,7 +17549,7 @@ pub mod defs {
             Ok(Exportinst { name: (*nm).clone(), addr: Externaddr::Table((*wspec_runtime::seq::at(&(*mm).tables, wspec_runtime::num::wide(x)?)?)) })
         })()) => {}
                 // from spec/4.4-execution-modules.wspec:123
-            Export(_, _) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
+            Export(_, _) if wspec_runtime::machine::tried(&mut r_, (move || -> R<_> {
             let mm = a0;
             #[allow(irrefutable_let_patterns)]
             let Export(f_1, f_2) = a1 else { return Err(wspec_runtime::Fail::soft()) };
@@ -16904,7 +17571,7 @@ pub mod defs {
     // from spec/1.5-types-substitution.wspec:23 def $subst_numtype
     pub fn subst_numtype(ar_: &Ctx, a0: Numtype, a1: &Vec<Typevar>, a2: &Vec<Typeuse>) -> R<Numtype> {
         // from spec/1.5-types-substitution.wspec:24
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if let Some(v) = wspec_runtime::machine::attempt((move || -> R<_> {
             let nt = a0;
             Ok(nt)
         })())? { return Ok(v); }
@@ -16914,7 +17581,7 @@ pub mod defs {
     // from spec/1.5-types-substitution.wspec:26 def $subst_vectype
     pub fn subst_vectype(ar_: &Ctx, a0: Vectype, a1: &Vec<Typevar>, a2: &Vec<Typeuse>) -> R<Vectype> {
         // from spec/1.5-types-substitution.wspec:27
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if let Some(v) = wspec_runtime::machine::attempt((move || -> R<_> {
             let vt = a0;
             Ok(vt)
         })())? { return Ok(v); }
@@ -16925,7 +17592,7 @@ pub mod defs {
     pub fn subst_heaptype(ar_: &Ctx, a0: &Heaptype, a1: &Vec<Typevar>, a2: &Vec<Typeuse>) -> R<Heaptype> {
         wspec_runtime::deep(|| -> R<_> {
         // from spec/1.5-types-substitution.wspec:30
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if let Some(v) = wspec_runtime::machine::attempt((move || -> R<_> {
             let cp_1 = (*a0).clone();
             let n_2 = wspec_runtime::ok(conv::heaptype_as_typevar(cp_1))?;
             let tv_q = n_2;
@@ -16934,7 +17601,7 @@ pub mod defs {
             Ok(conv::typeuse_to_heaptype(defs::subst_typevar(ar_, tv_q, &((*tv).clone()), &((*tu).clone()))?))
         })())? { return Ok(v); }
         // from spec/1.5-types-substitution.wspec:31
-        if matches!(a0, Heaptype::Typeuse(Typeuse::Deftype(n_1))) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a0, Heaptype::Typeuse(Typeuse::Deftype(n_1))) { if let Some(v) = wspec_runtime::machine::attempt((move || -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Heaptype::Typeuse(Typeuse::Deftype(n_1)) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let dt = n_1;
@@ -16943,7 +17610,7 @@ pub mod defs {
             Ok(conv::deftype_to_heaptype({ let mut u_ = (*dt).clone(); defs::subst_deftype(ar_, &mut u_, (*tv).clone(), (*tu).clone())?; u_ }))
         })())? { return Ok(v); } }
         // from spec/1.5-types-substitution.wspec:32
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if let Some(v) = wspec_runtime::machine::attempt((move || -> R<_> {
             let ht = a0;
             let tv = a1;
             let tu = a2;
@@ -16956,7 +17623,7 @@ pub mod defs {
     // from spec/1.5-types-substitution.wspec:83 def $subst_tagtype
     pub fn subst_tagtype(ar_: &Ctx, a0: &Tagtype, a1: &Vec<Typevar>, a2: &Vec<Typeuse>) -> R<Tagtype> {
         // from spec/1.5-types-substitution.wspec:84
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if let Some(v) = wspec_runtime::machine::attempt((move || -> R<_> {
             let cp_1 = (*a0).clone();
             let tu_q = cp_1;
             let tv = a1;
@@ -16969,7 +17636,7 @@ pub mod defs {
     // from spec/1.5-types-substitution.wspec:89 def $subst_memtype
     pub fn subst_memtype(ar_: &Ctx, a0: Memtype, a1: &Vec<Typevar>, a2: &Vec<Typeuse>) -> R<Memtype> {
         // from spec/1.5-types-substitution.wspec:90
-        if matches!(a0, Memtype(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a0, Memtype(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((move || -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Memtype(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let at = f_1.clone();
@@ -16991,7 +17658,7 @@ pub mod defs {
     // from spec/1.5-types-substitution.wspec:102 def $subst_moduletype
     pub fn subst_moduletype(ar_: &Ctx, a0: &Moduletype, a1: &Vec<Typevar>, a2: &Vec<Typeuse>) -> R<Moduletype> {
         // from spec/1.5-types-substitution.wspec:103
-        if matches!(a0, Moduletype(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a0, Moduletype(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((move || -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Moduletype(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let xt_1 = f_1;
@@ -17006,7 +17673,7 @@ pub mod defs {
     // from spec/1.5-types-substitution.wspec:117 def $subst_all_deftype
     pub fn subst_all_deftype(ar_: &Ctx, a0: &Deftype, a1: &Vec<Typeuse>) -> R<Deftype> {
         // from spec/1.5-types-substitution.wspec:118
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if let Some(v) = wspec_runtime::machine::attempt((move || -> R<_> {
             let dt = a0;
             let n = a1.len() as u64;
             let tu = a1;
@@ -17018,7 +17685,7 @@ pub mod defs {
     // from spec/1.5-types-substitution.wspec:123 def $subst_all_globaltype
     pub fn subst_all_globaltype(ar_: &Ctx, a0: &Globaltype, a1: &Vec<Typeuse>) -> R<Globaltype> {
         // from spec/1.5-types-substitution.wspec:124
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if let Some(v) = wspec_runtime::machine::attempt((move || -> R<_> {
             let gt = a0;
             let n = a1.len() as u64;
             let tu = a1;
@@ -17030,7 +17697,7 @@ pub mod defs {
     // from spec/1.5-types-substitution.wspec:132 def $subst_all_externtype
     pub fn subst_all_externtype(ar_: &Ctx, a0: &Externtype, a1: &Vec<Typeuse>) -> R<Externtype> {
         // from spec/1.5-types-substitution.wspec:133
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if let Some(v) = wspec_runtime::machine::attempt((move || -> R<_> {
             let xt = a0;
             let n = a1.len() as u64;
             let tu = a1;
@@ -17042,7 +17709,7 @@ pub mod defs {
     // from spec/1.5-types-substitution.wspec:149 def $rollrt
     pub fn rollrt(ar_: &Ctx, a0: Typeidx, a1: &std::rc::Rc<Rectype>) -> R<std::rc::Rc<Rectype>> {
         // from spec/1.5-types-substitution.wspec:150
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if let Some(v) = wspec_runtime::machine::attempt((move || -> R<_> {
             let x = a0;
             #[allow(irrefutable_let_patterns)]
             let Rectype(f_1) = &**a1 else { return Err(wspec_runtime::Fail::soft()) };
@@ -17077,7 +17744,7 @@ pub mod defs {
 
     pub fn unrollrt_unmemoized(ar_: &Ctx, a0: &std::rc::Rc<Rectype>) -> R<std::rc::Rc<Rectype>> {
         // from spec/1.5-types-substitution.wspec:153
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if let Some(v) = wspec_runtime::machine::attempt((move || -> R<_> {
             let qt = a0;
             #[allow(irrefutable_let_patterns)]
             let Rectype(f_1) = &**(&(*qt)) else { return Err(wspec_runtime::Fail::soft()) };
@@ -17092,7 +17759,7 @@ pub mod defs {
     pub fn funcidx_instr(ar_: &Ctx, a0: &Instr) -> R<Vec<Funcidx>> {
         wspec_runtime::deep(|| -> R<_> {
         // from spec/2.4-validation-modules.wspec:215
-        if matches!(a0, Instr::RefFunc(f_1)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a0, Instr::RefFunc(f_1)) { if let Some(v) = wspec_runtime::machine::attempt((move || -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Instr::RefFunc(f_1) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let cp_2 = (*f_1).clone();
@@ -17100,7 +17767,7 @@ pub mod defs {
             Ok(vec![x])
         })())? { return Ok(v); } }
         // from spec/2.4-validation-modules.wspec:216
-        if matches!(a0, Instr::Call(f_1)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a0, Instr::Call(f_1)) { if let Some(v) = wspec_runtime::machine::attempt((move || -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Instr::Call(f_1) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let cp_2 = (*f_1).clone();
@@ -17108,7 +17775,7 @@ pub mod defs {
             Ok(vec![x])
         })())? { return Ok(v); } }
         // from spec/2.4-validation-modules.wspec:217
-        if matches!(a0, Instr::ReturnCall(f_1)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a0, Instr::ReturnCall(f_1)) { if let Some(v) = wspec_runtime::machine::attempt((move || -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Instr::ReturnCall(f_1) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let cp_2 = (*f_1).clone();
@@ -17116,7 +17783,7 @@ pub mod defs {
             Ok(vec![x])
         })())? { return Ok(v); } }
         // from spec/2.4-validation-modules.wspec:218
-        if matches!(a0, Instr::Block(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a0, Instr::Block(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((move || -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Instr::Block(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let bt = f_1;
@@ -17124,7 +17791,7 @@ pub mod defs {
             Ok(defs::funcidx_expr(ar_, in__3)?)
         })())? { return Ok(v); } }
         // from spec/2.4-validation-modules.wspec:219
-        if matches!(a0, Instr::Loop(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a0, Instr::Loop(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((move || -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Instr::Loop(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let bt = f_1;
@@ -17132,7 +17799,7 @@ pub mod defs {
             Ok(defs::funcidx_expr(ar_, in__3)?)
         })())? { return Ok(v); } }
         // from spec/2.4-validation-modules.wspec:220
-        if matches!(a0, Instr::If(f_1, f_2, f_3)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a0, Instr::If(f_1, f_2, f_3)) { if let Some(v) = wspec_runtime::machine::attempt((move || -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Instr::If(f_1, f_2, f_3) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let bt = f_1;
@@ -17141,7 +17808,7 @@ pub mod defs {
             Ok(wspec_runtime::seq::cat2(defs::funcidx_expr(ar_, in_1_4)?, defs::funcidx_expr(ar_, in_2_5)?))
         })())? { return Ok(v); } }
         // from spec/2.4-validation-modules.wspec:221
-        if matches!(a0, Instr::TryTable(f_1, f_2, f_3)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a0, Instr::TryTable(f_1, f_2, f_3)) { if let Some(v) = wspec_runtime::machine::attempt((move || -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Instr::TryTable(f_1, f_2, f_3) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let bt = f_1;
@@ -17149,7 +17816,7 @@ pub mod defs {
             Ok(defs::funcidx_expr(ar_, in__4)?)
         })())? { return Ok(v); } }
         // from spec/2.4-validation-modules.wspec:222
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if let Some(v) = wspec_runtime::machine::attempt((move || -> R<_> {
             Ok(vec![])
         })())? { return Ok(v); }
         Err(Fail::soft())
@@ -17160,7 +17827,7 @@ pub mod defs {
     pub fn setproduct1_(ar_: &Ctx, a0: Lanetype, a1: &Vec<Lane>, a2: &Vec<Vec<Lane>>) -> R<Vec<Vec<Lane>>> {
         wspec_runtime::deep(|| -> R<_> {
         // from spec/3.3-numerics-vectors.wspec:78
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if let Some(v) = wspec_runtime::machine::attempt((move || -> R<_> {
             let lt = a0;
             let cp_1 = (*a1).clone();
             let l_2 = cp_1;
@@ -17182,7 +17849,7 @@ pub mod defs {
             Ok(vec![])
         })())? { return Ok(v); }
         // from spec/3.3-numerics-vectors.wspec:79
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if let Some(v) = wspec_runtime::machine::attempt((move || -> R<_> {
             let lt = a0;
             let cp_1 = (*a1).clone();
             let c_2 = cp_1;
@@ -17223,7 +17890,7 @@ pub mod defs {
     // from spec/4.4-execution-modules.wspec:46 def $alloctag
     pub fn alloctag(ar_: &Ctx, a0: &Store, a1: &Tagtype) -> R<(Store, Tagaddr)> {
         // from spec/4.4-execution-modules.wspec:47
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if let Some(v) = wspec_runtime::machine::attempt((move || -> R<_> {
             let s = a0;
             let jt = a1;
             let eq_1 = Taginst { type_: (*jt).clone() };
@@ -17236,7 +17903,7 @@ pub mod defs {
     // from spec/4.4-execution-modules.wspec:55 def $allocmem
     pub fn allocmem(ar_: &Ctx, a0: &Store, a1: Memtype) -> R<(Store, Memaddr)> {
         // from spec/4.4-execution-modules.wspec:56
-        if matches!(a1, Memtype(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a1, Memtype(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((move || -> R<_> {
             let s = a0;
             #[allow(irrefutable_let_patterns)]
             let Memtype(f_1, f_2) = a1 else { return Err(wspec_runtime::Fail::soft()) };
@@ -17264,7 +17931,7 @@ pub mod defs {
     // from spec/4.4-execution-modules.wspec:61 def $alloctable
     pub fn alloctable(ar_: &Ctx, a0: &Store, a1: &Tabletype, a2: &Ref) -> R<(Store, Tableaddr)> {
         // from spec/4.4-execution-modules.wspec:62
-        if matches!(a1, Tabletype(f_1, f_2, f_3)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a1, Tabletype(f_1, f_2, f_3)) { if let Some(v) = wspec_runtime::machine::attempt((move || -> R<_> {
             let s = a0;
             #[allow(irrefutable_let_patterns)]
             let Tabletype(f_1, f_2, f_3) = a1 else { return Err(wspec_runtime::Fail::soft()) };
@@ -17296,7 +17963,7 @@ pub mod defs {
     // from spec/4.4-execution-modules.wspec:66 def $allocfunc
     pub fn allocfunc(ar_: &Ctx, a0: &Store, a1: &Deftype, a2: &Funccode, a3: &std::rc::Rc<Moduleinst>) -> R<(Store, Funcaddr)> {
         // from spec/4.4-execution-modules.wspec:67
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if let Some(v) = wspec_runtime::machine::attempt((move || -> R<_> {
             let s = a0;
             let dt = a1;
             let funccode = a2;
@@ -17311,7 +17978,7 @@ pub mod defs {
     // from spec/4.4-execution-modules.wspec:70 def $allocdata
     pub fn allocdata(ar_: &Ctx, a0: &Store, a1: &Vec<Byte>) -> R<(Store, Dataaddr)> {
         // from spec/4.4-execution-modules.wspec:71
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if let Some(v) = wspec_runtime::machine::attempt((move || -> R<_> {
             let s = a0;
             let b = a1;
             let eq_1 = std::rc::Rc::new(Datainst { bytes: (*b).clone() });
@@ -17324,7 +17991,7 @@ pub mod defs {
     // from spec/4.4-execution-modules.wspec:74 def $allocelem
     pub fn allocelem(ar_: &Ctx, a0: &Store, a1: &Elemtype, a2: &Vec<Ref>) -> R<(Store, Elemaddr)> {
         // from spec/4.4-execution-modules.wspec:75
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if let Some(v) = wspec_runtime::machine::attempt((move || -> R<_> {
             let s = a0;
             let cp_1 = (*a1).clone();
             let rt = cp_1;
@@ -17340,7 +18007,7 @@ pub mod defs {
     pub fn subst_typevar(ar_: &Ctx, a0: Typevar, a1: &Vec<Typevar>, a2: &Vec<Typeuse>) -> R<Typeuse> {
         wspec_runtime::deep(|| -> R<_> {
         // from spec/1.5-types-substitution.wspec:10
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if let Some(v) = wspec_runtime::machine::attempt((move || -> R<_> {
             let tv = a0;
             let cp_1 = (*a1).clone();
             let l_2 = cp_1;
@@ -17351,7 +18018,7 @@ pub mod defs {
             Ok(conv::typevar_to_typeuse(tv))
         })())? { return Ok(v); }
         // from spec/1.5-types-substitution.wspec:11
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if let Some(v) = wspec_runtime::machine::attempt((move || -> R<_> {
             let tv = a0;
             let cp_1 = (*a1).clone();
             let c_2 = cp_1;
@@ -17371,7 +18038,7 @@ pub mod defs {
             Ok(tu_1)
         })())? { return Ok(v); }
         // from spec/1.5-types-substitution.wspec:12
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if let Some(v) = wspec_runtime::machine::attempt((move || -> R<_> {
             let tv = a0;
             let cp_1 = (*a1).clone();
             let c_2 = cp_1;
@@ -17397,7 +18064,7 @@ pub mod defs {
     pub fn subst_typeuse(ar_: &Ctx, a0: &Typeuse, a1: &Vec<Typevar>, a2: &Vec<Typeuse>) -> R<Typeuse> {
         wspec_runtime::deep(|| -> R<_> {
         // from spec/1.5-types-substitution.wspec:15
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if let Some(v) = wspec_runtime::machine::attempt((move || -> R<_> {
             let cp_1 = (*a0).clone();
             let n_2 = wspec_runtime::ok(conv::typeuse_as_typevar(cp_1))?;
             let tv_q = n_2;
@@ -17406,7 +18073,7 @@ pub mod defs {
             Ok(defs::subst_typevar(ar_, tv_q, &((*tv).clone()), &((*tu).clone()))?)
         })())? { return Ok(v); }
         // from spec/1.5-types-substitution.wspec:16
-        if matches!(a0, Typeuse::Deftype(n_1)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a0, Typeuse::Deftype(n_1)) { if let Some(v) = wspec_runtime::machine::attempt((move || -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Typeuse::Deftype(n_1) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let dt = n_1;
@@ -17422,7 +18089,7 @@ pub mod defs {
     pub fn subst_subtype(ar_: &Ctx, a0: &Subtype, a1: &Vec<Typevar>, a2: &Vec<Typeuse>) -> R<Subtype> {
         wspec_runtime::deep(|| -> R<_> {
         // from spec/1.5-types-substitution.wspec:62
-        if matches!(a0, Subtype(f_1, f_2, f_3, f_4)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a0, Subtype(f_1, f_2, f_3, f_4)) { if let Some(v) = wspec_runtime::machine::attempt((move || -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Subtype(f_1, f_2, f_3, f_4) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let cp_5 = (*f_1).clone();
@@ -17451,7 +18118,7 @@ pub mod defs {
     // from spec/1.5-types-substitution.wspec:86 def $subst_globaltype
     pub fn subst_globaltype(ar_: &Ctx, a0: &Globaltype, a1: &Vec<Typevar>, a2: &Vec<Typeuse>) -> R<Globaltype> {
         // from spec/1.5-types-substitution.wspec:87
-        if matches!(a0, Globaltype(f_1, f_2, f_3)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a0, Globaltype(f_1, f_2, f_3)) { if let Some(v) = wspec_runtime::machine::attempt((move || -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Globaltype(f_1, f_2, f_3) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let cp_4 = (*f_1).clone();
@@ -17471,7 +18138,7 @@ pub mod defs {
         let mut r_ = None;
         match a0 {
                 // from spec/1.5-types-substitution.wspec:96
-            Externtype::Tag(_) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
+            Externtype::Tag(_) if wspec_runtime::machine::tried(&mut r_, (move || -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Externtype::Tag(f_1) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let jt = f_1;
@@ -17480,7 +18147,7 @@ pub mod defs {
             Ok(Externtype::Tag(defs::subst_tagtype(ar_, jt, &((*tv).clone()), &((*tu).clone()))?))
         })()) => {}
                 // from spec/1.5-types-substitution.wspec:97
-            Externtype::Global(_) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
+            Externtype::Global(_) if wspec_runtime::machine::tried(&mut r_, (move || -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Externtype::Global(f_1) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let gt = f_1;
@@ -17489,7 +18156,7 @@ pub mod defs {
             Ok(Externtype::Global(defs::subst_globaltype(ar_, gt, &((*tv).clone()), &((*tu).clone()))?))
         })()) => {}
                 // from spec/1.5-types-substitution.wspec:98
-            Externtype::Mem(_) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
+            Externtype::Mem(_) if wspec_runtime::machine::tried(&mut r_, (move || -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Externtype::Mem(f_1) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let mt = *f_1;
@@ -17498,7 +18165,7 @@ pub mod defs {
             Ok(Externtype::Mem(defs::subst_memtype(ar_, mt, &((*tv).clone()), &((*tu).clone()))?))
         })()) => {}
                 // from spec/1.5-types-substitution.wspec:99
-            Externtype::Table(_) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
+            Externtype::Table(_) if wspec_runtime::machine::tried(&mut r_, (move || -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Externtype::Table(f_1) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let tt = f_1;
@@ -17507,7 +18174,7 @@ pub mod defs {
             Ok(Externtype::Table({ let mut u_ = (*tt).clone(); defs::subst_tabletype(ar_, &mut u_, (*tv).clone(), (*tu).clone())?; u_ }))
         })()) => {}
                 // from spec/1.5-types-substitution.wspec:100
-            Externtype::Func(_) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
+            Externtype::Func(_) if wspec_runtime::machine::tried(&mut r_, (move || -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Externtype::Func(f_1) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let tu_q = f_1;
@@ -17527,7 +18194,7 @@ pub mod defs {
     pub fn subst_comptype(ar_: &Ctx, a0: &std::rc::Rc<Comptype>, a1: &Vec<Typevar>, a2: &Vec<Typeuse>) -> R<std::rc::Rc<Comptype>> {
         wspec_runtime::deep(|| -> R<_> {
         // from spec/1.5-types-substitution.wspec:56
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if let Some(v) = wspec_runtime::machine::attempt((move || -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Comptype::Struct(f_1) = &**a0 else { return Err(wspec_runtime::Fail::soft()) };
             let ft = f_1;
@@ -17536,7 +18203,7 @@ pub mod defs {
             Ok(std::rc::Rc::new(Comptype::Struct({ let n_ = wspec_runtime::seq::same_len(&[ft.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let ft_102 = ft[i_].clone(); wspec_runtime::machine::put(&mut out_, defs::subst_fieldtype(ar_, &ft_102, &((*tv).clone()), &((*tu).clone()))?); } out_ })))
         })())? { return Ok(v); }
         // from spec/1.5-types-substitution.wspec:57
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if let Some(v) = wspec_runtime::machine::attempt((move || -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Comptype::Array(f_1) = &**a0 else { return Err(wspec_runtime::Fail::soft()) };
             let ft = f_1;
@@ -17545,7 +18212,7 @@ pub mod defs {
             Ok(std::rc::Rc::new(Comptype::Array(defs::subst_fieldtype(ar_, ft, &((*tv).clone()), &((*tu).clone()))?)))
         })())? { return Ok(v); }
         // from spec/1.5-types-substitution.wspec:58
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if let Some(v) = wspec_runtime::machine::attempt((move || -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Comptype::Func(f_1, f_2) = &**a0 else { return Err(wspec_runtime::Fail::soft()) };
             let t_1 = f_1;
@@ -17562,7 +18229,7 @@ pub mod defs {
     pub fn subst_rectype(ar_: &Ctx, a0: &std::rc::Rc<Rectype>, a1: &Vec<Typevar>, a2: &Vec<Typeuse>) -> R<std::rc::Rc<Rectype>> {
         wspec_runtime::deep(|| -> R<_> {
         // from spec/1.5-types-substitution.wspec:75
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if let Some(v) = wspec_runtime::machine::attempt((move || -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Rectype(f_1) = &**a0 else { return Err(wspec_runtime::Fail::soft()) };
             let st = f_1;
@@ -17581,7 +18248,7 @@ pub mod defs {
     // from spec/2.1-validation-types.wspec:173 def $before
     pub fn before(ar_: &Ctx, a0: &Typeuse, a1: u64) -> R<bool> {
         // from spec/2.1-validation-types.wspec:174
-        if matches!(a0, Typeuse::Rec(f_1)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a0, Typeuse::Rec(f_1)) { if let Some(v) = wspec_runtime::machine::attempt((move || -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Typeuse::Rec(f_1) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let j = *f_1;
@@ -17589,7 +18256,7 @@ pub mod defs {
             Ok((wspec_runtime::num::wide(j)? < wspec_runtime::num::wide(i)?))
         })())? { return Ok(v); } }
         // from spec/2.1-validation-types.wspec:175
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if let Some(v) = wspec_runtime::machine::attempt((move || -> R<_> {
             let i = a1;
             Ok(true)
         })())? { return Ok(v); }
@@ -17601,7 +18268,7 @@ pub mod defs {
         let mut r_ = None;
         match a1 {
                 // from spec/2.1-validation-types.wspec:179
-            Heaptype::Typeuse(Typeuse::Deftype(_)) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
+            Heaptype::Typeuse(Typeuse::Deftype(_)) if wspec_runtime::machine::tried(&mut r_, (move || -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Heaptype::Typeuse(Typeuse::Deftype(n_1)) = a1 else { return Err(wspec_runtime::Fail::soft()) };
@@ -17609,7 +18276,7 @@ pub mod defs {
             Ok(defs::unrolldt(ar_, dt)?)
         })()) => {}
                 // from spec/2.1-validation-types.wspec:180
-            Heaptype::Typeuse(Typeuse::Idx(_)) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
+            Heaptype::Typeuse(Typeuse::Idx(_)) if wspec_runtime::machine::tried(&mut r_, (move || -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Heaptype::Typeuse(Typeuse::Idx(f_1)) = a1 else { return Err(wspec_runtime::Fail::soft()) };
@@ -17618,7 +18285,7 @@ pub mod defs {
             Ok(defs::unrolldt(ar_, &(*wspec_runtime::seq::at(&(*v_C).types, wspec_runtime::num::wide(x)?)?))?)
         })()) => {}
                 // from spec/2.1-validation-types.wspec:181
-            Heaptype::Typeuse(Typeuse::Rec(_)) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
+            Heaptype::Typeuse(Typeuse::Rec(_)) if wspec_runtime::machine::tried(&mut r_, (move || -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Heaptype::Typeuse(Typeuse::Rec(f_1)) = a1 else { return Err(wspec_runtime::Fail::soft()) };
@@ -17637,7 +18304,7 @@ pub mod defs {
     pub fn subst_fieldtype(ar_: &Ctx, a0: &Fieldtype, a1: &Vec<Typevar>, a2: &Vec<Typeuse>) -> R<Fieldtype> {
         wspec_runtime::deep(|| -> R<_> {
         // from spec/1.5-types-substitution.wspec:53
-        if matches!(a0, Fieldtype(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a0, Fieldtype(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((move || -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Fieldtype(f_1, f_2) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let cp_3 = (*f_1).clone();
@@ -17655,7 +18322,7 @@ pub mod defs {
     pub fn subst_idxonly(ar_: &Ctx, a0: &Vec<Typevar>, a1: &Vec<Typeuse>) -> R<(Vec<Typevar>, Vec<Typeuse>)> {
         wspec_runtime::deep(|| -> R<_> {
         // from spec/1.5-types-substitution.wspec:69
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if let Some(v) = wspec_runtime::machine::attempt((move || -> R<_> {
             let cp_1 = (*a0).clone();
             let l_2 = cp_1;
             wspec_runtime::check(l_2.len() == 0)?;
@@ -17665,7 +18332,7 @@ pub mod defs {
             Ok((vec![], vec![]))
         })())? { return Ok(v); }
         // from spec/1.5-types-substitution.wspec:70
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if let Some(v) = wspec_runtime::machine::attempt((move || -> R<_> {
             let cp_1 = (*a0).clone();
             let c_2 = cp_1;
             wspec_runtime::check(c_2.len() >= 1)?;
@@ -17684,7 +18351,7 @@ pub mod defs {
             Ok(defs::subst_idxonly(ar_, &(tv), &(tu))?)
         })())? { return Ok(v); }
         // from spec/1.5-types-substitution.wspec:71
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if let Some(v) = wspec_runtime::machine::attempt((move || -> R<_> {
             let cp_1 = (*a0).clone();
             let c_2 = cp_1;
             wspec_runtime::check(c_2.len() >= 1)?;
@@ -17715,7 +18382,7 @@ pub mod defs {
     pub fn subst_storagetype(ar_: &Ctx, a0: &Storagetype, a1: &Vec<Typevar>, a2: &Vec<Typeuse>) -> R<Storagetype> {
         wspec_runtime::deep(|| -> R<_> {
         // from spec/1.5-types-substitution.wspec:49
-        if matches!(a0, Storagetype::Valtype(n_1)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a0, Storagetype::Valtype(n_1)) { if let Some(v) = wspec_runtime::machine::attempt((move || -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Storagetype::Valtype(n_1) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let t = n_1;
@@ -17724,7 +18391,7 @@ pub mod defs {
             Ok(conv::valtype_to_storagetype(defs::subst_valtype(ar_, t, &((*tv).clone()), &((*tu).clone()))?))
         })())? { return Ok(v); } }
         // from spec/1.5-types-substitution.wspec:50
-        if matches!(a0, Storagetype::Packtype(n_1)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a0, Storagetype::Packtype(n_1)) { if let Some(v) = wspec_runtime::machine::attempt((move || -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Storagetype::Packtype(n_1) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let pt = *n_1;
@@ -17739,7 +18406,7 @@ pub mod defs {
     // from spec/1.5-types-substitution.wspec:45 def $subst_packtype
     pub fn subst_packtype(ar_: &Ctx, a0: Packtype, a1: &Vec<Typevar>, a2: &Vec<Typeuse>) -> R<Packtype> {
         // from spec/1.5-types-substitution.wspec:46
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if let Some(v) = wspec_runtime::machine::attempt((move || -> R<_> {
             let pt = a0;
             Ok(pt)
         })())? { return Ok(v); }
@@ -17756,7 +18423,7 @@ pub mod rels {
     // from spec/1.5-types-substitution.wspec:172 relation Expand
     pub fn expand(ar_: &Ctx, a0: &Deftype) -> R<(std::rc::Rc<Comptype>,)> {
         // from spec/1.5-types-substitution.wspec:174 rule Expand
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if let Some(v) = wspec_runtime::machine::attempt((move || -> R<_> {
             let dt = a0;
             let eq_1 = defs::expanddt(ar_, dt)?;
             let ct = (&eq_1);
@@ -17770,21 +18437,21 @@ pub mod rels {
         let mut r_ = None;
         match a1 {
                 // from spec/2.1-validation-types.wspec:37 rule Heaptype_ok/abs
-            Heaptype::Absheaptype(_) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
+            Heaptype::Absheaptype(_) if wspec_runtime::machine::tried(&mut r_, (move || -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Heaptype::Absheaptype(n_1) = a1 else { return Err(wspec_runtime::Fail::soft()) };
             Ok(())
         })()) => {}
                 // from spec/2.1-validation-types.wspec:40 rule Heaptype_ok/shared
-            Heaptype::Make(_, _) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
+            Heaptype::Make(_, _) if wspec_runtime::machine::tried(&mut r_, (move || -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Heaptype::Make(f_1, f_2) = a1 else { return Err(wspec_runtime::Fail::soft()) };
             Ok(())
         })()) => {}
                 // from spec/2.1-validation-types.wspec:43 rule Heaptype_ok/typeuse
-            Heaptype::Typeuse(_) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
+            Heaptype::Typeuse(_) if wspec_runtime::machine::tried(&mut r_, (move || -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Heaptype::Typeuse(n_1) = a1 else { return Err(wspec_runtime::Fail::soft()) };
@@ -17803,7 +18470,7 @@ pub mod rels {
     // from spec/2.1-validation-types.wspec:11 relation Reftype_ok
     pub fn reftype_ok(ar_: &Ctx, a0: &Context, a1: &Reftype) -> R<()> {
         // from spec/2.1-validation-types.wspec:47 rule Reftype_ok
-        if matches!(a1, Reftype(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a1, Reftype(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((move || -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Reftype(f_1, f_2) = a1 else { return Err(wspec_runtime::Fail::soft()) };
@@ -17819,7 +18486,7 @@ pub mod rels {
         let mut r_ = None;
         match a1 {
                 // from spec/2.1-validation-types.wspec:51 rule Valtype_ok/num
-            Valtype::Numtype(_) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
+            Valtype::Numtype(_) if wspec_runtime::machine::tried(&mut r_, (move || -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Valtype::Numtype(n_1) = a1 else { return Err(wspec_runtime::Fail::soft()) };
@@ -17828,7 +18495,7 @@ pub mod rels {
             Ok(())
         })()) => {}
                 // from spec/2.1-validation-types.wspec:55 rule Valtype_ok/vec
-            Valtype::Vectype(_) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
+            Valtype::Vectype(_) if wspec_runtime::machine::tried(&mut r_, (move || -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Valtype::Vectype(n_1) = a1 else { return Err(wspec_runtime::Fail::soft()) };
@@ -17837,7 +18504,7 @@ pub mod rels {
             Ok(())
         })()) => {}
                 // from spec/2.1-validation-types.wspec:59 rule Valtype_ok/ref
-            Valtype::Reftype(_) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
+            Valtype::Reftype(_) if wspec_runtime::machine::tried(&mut r_, (move || -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Valtype::Reftype(n_1) = a1 else { return Err(wspec_runtime::Fail::soft()) };
@@ -17846,7 +18513,7 @@ pub mod rels {
             Ok(())
         })()) => {}
                 // from spec/2.1-validation-types.wspec:63 rule Valtype_ok/bot
-            Valtype::Bot if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
+            Valtype::Bot if wspec_runtime::machine::tried(&mut r_, (move || -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Valtype::Bot = a1 else { return Err(wspec_runtime::Fail::soft()) };
@@ -17863,7 +18530,7 @@ pub mod rels {
     // from spec/2.1-validation-types.wspec:347 relation Blocktype_ok
     pub fn blocktype_ok(ar_: &Ctx, a0: &Context, a1: &Blocktype) -> R<(Instrtype,)> {
         // from spec/2.1-validation-types.wspec:349 rule Blocktype_ok/valtype
-        if matches!(a1, Blocktype::Result(f_1)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a1, Blocktype::Result(f_1)) { if let Some(v) = wspec_runtime::machine::attempt((move || -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Blocktype::Result(f_1) = a1 else { return Err(wspec_runtime::Fail::soft()) };
@@ -17879,7 +18546,7 @@ pub mod rels {
             Ok((Instrtype(vec![], vec![], wspec_runtime::seq::of_opt(t)),))
         })())? { return Ok(v); } }
         // from spec/2.1-validation-types.wspec:353 rule Blocktype_ok/typeidx
-        if matches!(a1, Blocktype::Idx(f_1)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a1, Blocktype::Idx(f_1)) { if let Some(v) = wspec_runtime::machine::attempt((move || -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Blocktype::Idx(f_1) = a1 else { return Err(wspec_runtime::Fail::soft()) };
@@ -17902,14 +18569,14 @@ pub mod rels {
     // from spec/2.2-validation-subtyping.wspec:14 relation Heaptype_sub
     pub fn heaptype_sub(ar_: &Ctx, a0: &Context, a1: &Heaptype, a2: &Heaptype) -> R<()> {
         // from spec/2.2-validation-subtyping.wspec:27 rule Heaptype_sub/refl
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if let Some(v) = wspec_runtime::machine::attempt((move || -> R<_> {
             let v_C = a0;
             let ht = a1;
             wspec_runtime::check((*ht).clone() == *a2)?;
             Ok(())
         })())? { return Ok(v); }
         // from spec/2.2-validation-subtyping.wspec:30 rule Heaptype_sub/bot
-        if matches!(a1, Heaptype::Absheaptype(Absheaptype::Bot)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a1, Heaptype::Absheaptype(Absheaptype::Bot)) { if let Some(v) = wspec_runtime::machine::attempt((move || -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Heaptype::Absheaptype(Absheaptype::Bot) = a1 else { return Err(wspec_runtime::Fail::soft()) };
@@ -17917,7 +18584,7 @@ pub mod rels {
             Ok(())
         })())? { return Ok(v); } }
         // from spec/2.2-validation-subtyping.wspec:35 rule Heaptype_sub/eq-any
-        if matches!(a2, Heaptype::Absheaptype(Absheaptype::Any)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a2, Heaptype::Absheaptype(Absheaptype::Any)) { if let Some(v) = wspec_runtime::machine::attempt((move || -> R<_> {
             let v_C = a0;
             let ht = a1;
             #[allow(irrefutable_let_patterns)]
@@ -17926,7 +18593,7 @@ pub mod rels {
             Ok(())
         })())? { return Ok(v); } }
         // from spec/2.2-validation-subtyping.wspec:39 rule Heaptype_sub/i31-eq
-        if matches!(a2, Heaptype::Absheaptype(Absheaptype::Eq)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a2, Heaptype::Absheaptype(Absheaptype::Eq)) { if let Some(v) = wspec_runtime::machine::attempt((move || -> R<_> {
             let v_C = a0;
             let ht = a1;
             #[allow(irrefutable_let_patterns)]
@@ -17935,7 +18602,7 @@ pub mod rels {
             Ok(())
         })())? { return Ok(v); } }
         // from spec/2.2-validation-subtyping.wspec:43 rule Heaptype_sub/struct-eq
-        if matches!(a2, Heaptype::Absheaptype(Absheaptype::Eq)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a2, Heaptype::Absheaptype(Absheaptype::Eq)) { if let Some(v) = wspec_runtime::machine::attempt((move || -> R<_> {
             let v_C = a0;
             let ht = a1;
             #[allow(irrefutable_let_patterns)]
@@ -17944,7 +18611,7 @@ pub mod rels {
             Ok(())
         })())? { return Ok(v); } }
         // from spec/2.2-validation-subtyping.wspec:47 rule Heaptype_sub/array-eq
-        if matches!(a2, Heaptype::Absheaptype(Absheaptype::Eq)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a2, Heaptype::Absheaptype(Absheaptype::Eq)) { if let Some(v) = wspec_runtime::machine::attempt((move || -> R<_> {
             let v_C = a0;
             let ht = a1;
             #[allow(irrefutable_let_patterns)]
@@ -17953,7 +18620,7 @@ pub mod rels {
             Ok(())
         })())? { return Ok(v); } }
         // from spec/2.2-validation-subtyping.wspec:52 rule Heaptype_sub/struct
-        if matches!(a1, Heaptype::Typeuse(Typeuse::Deftype(n_1))) && matches!(a2, Heaptype::Absheaptype(Absheaptype::Struct)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a1, Heaptype::Typeuse(Typeuse::Deftype(n_1))) && matches!(a2, Heaptype::Absheaptype(Absheaptype::Struct)) { if let Some(v) = wspec_runtime::machine::attempt((move || -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Heaptype::Typeuse(Typeuse::Deftype(n_1)) = a1 else { return Err(wspec_runtime::Fail::soft()) };
@@ -17968,7 +18635,7 @@ pub mod rels {
             Ok(())
         })())? { return Ok(v); } }
         // from spec/2.2-validation-subtyping.wspec:57 rule Heaptype_sub/array
-        if matches!(a1, Heaptype::Typeuse(Typeuse::Deftype(n_1))) && matches!(a2, Heaptype::Absheaptype(Absheaptype::Array)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a1, Heaptype::Typeuse(Typeuse::Deftype(n_1))) && matches!(a2, Heaptype::Absheaptype(Absheaptype::Array)) { if let Some(v) = wspec_runtime::machine::attempt((move || -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Heaptype::Typeuse(Typeuse::Deftype(n_1)) = a1 else { return Err(wspec_runtime::Fail::soft()) };
@@ -17983,7 +18650,7 @@ pub mod rels {
             Ok(())
         })())? { return Ok(v); } }
         // from spec/2.2-validation-subtyping.wspec:62 rule Heaptype_sub/func
-        if matches!(a1, Heaptype::Typeuse(Typeuse::Deftype(n_1))) && matches!(a2, Heaptype::Absheaptype(Absheaptype::Func)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a1, Heaptype::Typeuse(Typeuse::Deftype(n_1))) && matches!(a2, Heaptype::Absheaptype(Absheaptype::Func)) { if let Some(v) = wspec_runtime::machine::attempt((move || -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Heaptype::Typeuse(Typeuse::Deftype(n_1)) = a1 else { return Err(wspec_runtime::Fail::soft()) };
@@ -17999,7 +18666,7 @@ pub mod rels {
             Ok(())
         })())? { return Ok(v); } }
         // from spec/2.2-validation-subtyping.wspec:67 rule Heaptype_sub/def
-        if matches!(a1, Heaptype::Typeuse(Typeuse::Deftype(n_1))) && matches!(a2, Heaptype::Typeuse(Typeuse::Deftype(n_2))) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a1, Heaptype::Typeuse(Typeuse::Deftype(n_1))) && matches!(a2, Heaptype::Typeuse(Typeuse::Deftype(n_2))) { if let Some(v) = wspec_runtime::machine::attempt((move || -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Heaptype::Typeuse(Typeuse::Deftype(n_1)) = a1 else { return Err(wspec_runtime::Fail::soft()) };
@@ -18011,7 +18678,7 @@ pub mod rels {
             Ok(())
         })())? { return Ok(v); } }
         // from spec/2.2-validation-subtyping.wspec:72 rule Heaptype_sub/typeidx-l
-        if matches!(a1, Heaptype::Typeuse(Typeuse::Idx(f_1))) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a1, Heaptype::Typeuse(Typeuse::Idx(f_1))) { if let Some(v) = wspec_runtime::machine::attempt((move || -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Heaptype::Typeuse(Typeuse::Idx(f_1)) = a1 else { return Err(wspec_runtime::Fail::soft()) };
@@ -18023,7 +18690,7 @@ pub mod rels {
             Ok(())
         })())? { return Ok(v); } }
         // from spec/2.2-validation-subtyping.wspec:77 rule Heaptype_sub/typeidx-r
-        if matches!(a2, Heaptype::Typeuse(Typeuse::Idx(f_1))) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a2, Heaptype::Typeuse(Typeuse::Idx(f_1))) { if let Some(v) = wspec_runtime::machine::attempt((move || -> R<_> {
             let v_C = a0;
             let ht = a1;
             #[allow(irrefutable_let_patterns)]
@@ -18035,7 +18702,7 @@ pub mod rels {
             Ok(())
         })())? { return Ok(v); } }
         // from spec/2.2-validation-subtyping.wspec:84 rule Heaptype_sub/rec-struct
-        if matches!(a1, Heaptype::Typeuse(Typeuse::Rec(f_1))) && matches!(a2, Heaptype::Absheaptype(Absheaptype::Struct)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a1, Heaptype::Typeuse(Typeuse::Rec(f_1))) && matches!(a2, Heaptype::Absheaptype(Absheaptype::Struct)) { if let Some(v) = wspec_runtime::machine::attempt((move || -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Heaptype::Typeuse(Typeuse::Rec(f_1)) = a1 else { return Err(wspec_runtime::Fail::soft()) };
@@ -18057,7 +18724,7 @@ pub mod rels {
             Ok(())
         })())? { return Ok(v); } }
         // from spec/2.2-validation-subtyping.wspec:89 rule Heaptype_sub/rec-array
-        if matches!(a1, Heaptype::Typeuse(Typeuse::Rec(f_1))) && matches!(a2, Heaptype::Absheaptype(Absheaptype::Array)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a1, Heaptype::Typeuse(Typeuse::Rec(f_1))) && matches!(a2, Heaptype::Absheaptype(Absheaptype::Array)) { if let Some(v) = wspec_runtime::machine::attempt((move || -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Heaptype::Typeuse(Typeuse::Rec(f_1)) = a1 else { return Err(wspec_runtime::Fail::soft()) };
@@ -18079,7 +18746,7 @@ pub mod rels {
             Ok(())
         })())? { return Ok(v); } }
         // from spec/2.2-validation-subtyping.wspec:94 rule Heaptype_sub/rec-func
-        if matches!(a1, Heaptype::Typeuse(Typeuse::Rec(f_1))) && matches!(a2, Heaptype::Absheaptype(Absheaptype::Func)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a1, Heaptype::Typeuse(Typeuse::Rec(f_1))) && matches!(a2, Heaptype::Absheaptype(Absheaptype::Func)) { if let Some(v) = wspec_runtime::machine::attempt((move || -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Heaptype::Typeuse(Typeuse::Rec(f_1)) = a1 else { return Err(wspec_runtime::Fail::soft()) };
@@ -18102,7 +18769,7 @@ pub mod rels {
             Ok(())
         })())? { return Ok(v); } }
         // from spec/2.2-validation-subtyping.wspec:99 rule Heaptype_sub/rec-sub
-        if matches!(a1, Heaptype::Typeuse(Typeuse::Rec(f_1))) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a1, Heaptype::Typeuse(Typeuse::Rec(f_1))) { if let Some(v) = wspec_runtime::machine::attempt((move || -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Heaptype::Typeuse(Typeuse::Rec(f_1)) = a1 else { return Err(wspec_runtime::Fail::soft()) };
@@ -18122,7 +18789,7 @@ pub mod rels {
             Ok(())
         })())? { return Ok(v); } }
         // from spec/2.2-validation-subtyping.wspec:109 rule Heaptype_sub/none
-        if matches!(a1, Heaptype::Absheaptype(Absheaptype::None)) && matches!(a2, Heaptype::Absheaptype(n_1)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a1, Heaptype::Absheaptype(Absheaptype::None)) && matches!(a2, Heaptype::Absheaptype(n_1)) { if let Some(v) = wspec_runtime::machine::attempt((move || -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Heaptype::Absheaptype(Absheaptype::None) = a1 else { return Err(wspec_runtime::Fail::soft()) };
@@ -18134,7 +18801,7 @@ pub mod rels {
             Ok(())
         })())? { return Ok(v); } }
         // from spec/2.2-validation-subtyping.wspec:114 rule Heaptype_sub/none-typeuse
-        if matches!(a1, Heaptype::Absheaptype(Absheaptype::None)) && matches!(a2, Heaptype::Typeuse(n_1)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a1, Heaptype::Absheaptype(Absheaptype::None)) && matches!(a2, Heaptype::Typeuse(n_1)) { if let Some(v) = wspec_runtime::machine::attempt((move || -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Heaptype::Absheaptype(Absheaptype::None) = a1 else { return Err(wspec_runtime::Fail::soft()) };
@@ -18145,7 +18812,7 @@ pub mod rels {
             Ok(())
         })())? { return Ok(v); } }
         // from spec/2.2-validation-subtyping.wspec:118 rule Heaptype_sub/nofunc
-        if matches!(a1, Heaptype::Absheaptype(Absheaptype::Nofunc)) && matches!(a2, Heaptype::Absheaptype(n_1)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a1, Heaptype::Absheaptype(Absheaptype::Nofunc)) && matches!(a2, Heaptype::Absheaptype(n_1)) { if let Some(v) = wspec_runtime::machine::attempt((move || -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Heaptype::Absheaptype(Absheaptype::Nofunc) = a1 else { return Err(wspec_runtime::Fail::soft()) };
@@ -18157,7 +18824,7 @@ pub mod rels {
             Ok(())
         })())? { return Ok(v); } }
         // from spec/2.2-validation-subtyping.wspec:123 rule Heaptype_sub/nofunc-typeuse
-        if matches!(a1, Heaptype::Absheaptype(Absheaptype::Nofunc)) && matches!(a2, Heaptype::Typeuse(n_1)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a1, Heaptype::Absheaptype(Absheaptype::Nofunc)) && matches!(a2, Heaptype::Typeuse(n_1)) { if let Some(v) = wspec_runtime::machine::attempt((move || -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Heaptype::Absheaptype(Absheaptype::Nofunc) = a1 else { return Err(wspec_runtime::Fail::soft()) };
@@ -18168,7 +18835,7 @@ pub mod rels {
             Ok(())
         })())? { return Ok(v); } }
         // from spec/2.2-validation-subtyping.wspec:127 rule Heaptype_sub/noexn
-        if matches!(a1, Heaptype::Absheaptype(Absheaptype::Noexn)) && matches!(a2, Heaptype::Absheaptype(n_1)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a1, Heaptype::Absheaptype(Absheaptype::Noexn)) && matches!(a2, Heaptype::Absheaptype(n_1)) { if let Some(v) = wspec_runtime::machine::attempt((move || -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Heaptype::Absheaptype(Absheaptype::Noexn) = a1 else { return Err(wspec_runtime::Fail::soft()) };
@@ -18180,7 +18847,7 @@ pub mod rels {
             Ok(())
         })())? { return Ok(v); } }
         // from spec/2.2-validation-subtyping.wspec:132 rule Heaptype_sub/noexn-typeuse
-        if matches!(a1, Heaptype::Absheaptype(Absheaptype::Noexn)) && matches!(a2, Heaptype::Typeuse(n_1)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a1, Heaptype::Absheaptype(Absheaptype::Noexn)) && matches!(a2, Heaptype::Typeuse(n_1)) { if let Some(v) = wspec_runtime::machine::attempt((move || -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Heaptype::Absheaptype(Absheaptype::Noexn) = a1 else { return Err(wspec_runtime::Fail::soft()) };
@@ -18191,7 +18858,7 @@ pub mod rels {
             Ok(())
         })())? { return Ok(v); } }
         // from spec/2.2-validation-subtyping.wspec:136 rule Heaptype_sub/noextern
-        if matches!(a1, Heaptype::Absheaptype(Absheaptype::Noextern)) && matches!(a2, Heaptype::Absheaptype(n_1)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a1, Heaptype::Absheaptype(Absheaptype::Noextern)) && matches!(a2, Heaptype::Absheaptype(n_1)) { if let Some(v) = wspec_runtime::machine::attempt((move || -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Heaptype::Absheaptype(Absheaptype::Noextern) = a1 else { return Err(wspec_runtime::Fail::soft()) };
@@ -18203,7 +18870,7 @@ pub mod rels {
             Ok(())
         })())? { return Ok(v); } }
         // from spec/2.2-validation-subtyping.wspec:141 rule Heaptype_sub/noextern-typeuse
-        if matches!(a1, Heaptype::Absheaptype(Absheaptype::Noextern)) && matches!(a2, Heaptype::Typeuse(n_1)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a1, Heaptype::Absheaptype(Absheaptype::Noextern)) && matches!(a2, Heaptype::Typeuse(n_1)) { if let Some(v) = wspec_runtime::machine::attempt((move || -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Heaptype::Absheaptype(Absheaptype::Noextern) = a1 else { return Err(wspec_runtime::Fail::soft()) };
@@ -18214,7 +18881,7 @@ pub mod rels {
             Ok(())
         })())? { return Ok(v); } }
         // from spec/2.2-validation-subtyping.wspec:149 rule Heaptype_sub/shared
-        if matches!(a1, Heaptype::Make(f_1, f_2)) && matches!(a2, Heaptype::Make(f_3, f_4)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a1, Heaptype::Make(f_1, f_2)) && matches!(a2, Heaptype::Make(f_3, f_4)) { if let Some(v) = wspec_runtime::machine::attempt((move || -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Heaptype::Make(f_1, f_2) = a1 else { return Err(wspec_runtime::Fail::soft()) };
@@ -18228,7 +18895,7 @@ pub mod rels {
             Ok(())
         })())? { return Ok(v); } }
         // from spec/2.2-validation-subtyping.wspec:153 rule Heaptype_sub/eq-any-shared
-        if matches!(a2, Heaptype::Make(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a2, Heaptype::Make(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((move || -> R<_> {
             let v_C = a0;
             let ht = a1;
             #[allow(irrefutable_let_patterns)]
@@ -18241,7 +18908,7 @@ pub mod rels {
             Ok(())
         })())? { return Ok(v); } }
         // from spec/2.2-validation-subtyping.wspec:157 rule Heaptype_sub/i31-eq-shared
-        if matches!(a2, Heaptype::Make(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a2, Heaptype::Make(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((move || -> R<_> {
             let v_C = a0;
             let ht = a1;
             #[allow(irrefutable_let_patterns)]
@@ -18254,7 +18921,7 @@ pub mod rels {
             Ok(())
         })())? { return Ok(v); } }
         // from spec/2.2-validation-subtyping.wspec:161 rule Heaptype_sub/struct-eq-shared
-        if matches!(a2, Heaptype::Make(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a2, Heaptype::Make(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((move || -> R<_> {
             let v_C = a0;
             let ht = a1;
             #[allow(irrefutable_let_patterns)]
@@ -18267,7 +18934,7 @@ pub mod rels {
             Ok(())
         })())? { return Ok(v); } }
         // from spec/2.2-validation-subtyping.wspec:165 rule Heaptype_sub/array-eq-shared
-        if matches!(a2, Heaptype::Make(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a2, Heaptype::Make(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((move || -> R<_> {
             let v_C = a0;
             let ht = a1;
             #[allow(irrefutable_let_patterns)]
@@ -18280,7 +18947,7 @@ pub mod rels {
             Ok(())
         })())? { return Ok(v); } }
         // from spec/2.2-validation-subtyping.wspec:169 rule Heaptype_sub/struct-shared
-        if matches!(a1, Heaptype::Typeuse(Typeuse::Deftype(n_1))) && matches!(a2, Heaptype::Make(f_2, f_3)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a1, Heaptype::Typeuse(Typeuse::Deftype(n_1))) && matches!(a2, Heaptype::Make(f_2, f_3)) { if let Some(v) = wspec_runtime::machine::attempt((move || -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Heaptype::Typeuse(Typeuse::Deftype(n_1)) = a1 else { return Err(wspec_runtime::Fail::soft()) };
@@ -18299,7 +18966,7 @@ pub mod rels {
             Ok(())
         })())? { return Ok(v); } }
         // from spec/2.2-validation-subtyping.wspec:174 rule Heaptype_sub/array-shared
-        if matches!(a1, Heaptype::Typeuse(Typeuse::Deftype(n_1))) && matches!(a2, Heaptype::Make(f_2, f_3)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a1, Heaptype::Typeuse(Typeuse::Deftype(n_1))) && matches!(a2, Heaptype::Make(f_2, f_3)) { if let Some(v) = wspec_runtime::machine::attempt((move || -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Heaptype::Typeuse(Typeuse::Deftype(n_1)) = a1 else { return Err(wspec_runtime::Fail::soft()) };
@@ -18318,7 +18985,7 @@ pub mod rels {
             Ok(())
         })())? { return Ok(v); } }
         // from spec/2.2-validation-subtyping.wspec:179 rule Heaptype_sub/func-shared
-        if matches!(a1, Heaptype::Typeuse(Typeuse::Deftype(n_1))) && matches!(a2, Heaptype::Make(f_2, f_3)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a1, Heaptype::Typeuse(Typeuse::Deftype(n_1))) && matches!(a2, Heaptype::Make(f_2, f_3)) { if let Some(v) = wspec_runtime::machine::attempt((move || -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Heaptype::Typeuse(Typeuse::Deftype(n_1)) = a1 else { return Err(wspec_runtime::Fail::soft()) };
@@ -18338,7 +19005,7 @@ pub mod rels {
             Ok(())
         })())? { return Ok(v); } }
         // from spec/2.2-validation-subtyping.wspec:184 rule Heaptype_sub/rec-struct-shared
-        if matches!(a1, Heaptype::Typeuse(Typeuse::Rec(f_1))) && matches!(a2, Heaptype::Make(f_2, f_3)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a1, Heaptype::Typeuse(Typeuse::Rec(f_1))) && matches!(a2, Heaptype::Make(f_2, f_3)) { if let Some(v) = wspec_runtime::machine::attempt((move || -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Heaptype::Typeuse(Typeuse::Rec(f_1)) = a1 else { return Err(wspec_runtime::Fail::soft()) };
@@ -18364,7 +19031,7 @@ pub mod rels {
             Ok(())
         })())? { return Ok(v); } }
         // from spec/2.2-validation-subtyping.wspec:189 rule Heaptype_sub/rec-array-shared
-        if matches!(a1, Heaptype::Typeuse(Typeuse::Rec(f_1))) && matches!(a2, Heaptype::Make(f_2, f_3)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a1, Heaptype::Typeuse(Typeuse::Rec(f_1))) && matches!(a2, Heaptype::Make(f_2, f_3)) { if let Some(v) = wspec_runtime::machine::attempt((move || -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Heaptype::Typeuse(Typeuse::Rec(f_1)) = a1 else { return Err(wspec_runtime::Fail::soft()) };
@@ -18390,7 +19057,7 @@ pub mod rels {
             Ok(())
         })())? { return Ok(v); } }
         // from spec/2.2-validation-subtyping.wspec:194 rule Heaptype_sub/rec-func-shared
-        if matches!(a1, Heaptype::Typeuse(Typeuse::Rec(f_1))) && matches!(a2, Heaptype::Make(f_2, f_3)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a1, Heaptype::Typeuse(Typeuse::Rec(f_1))) && matches!(a2, Heaptype::Make(f_2, f_3)) { if let Some(v) = wspec_runtime::machine::attempt((move || -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Heaptype::Typeuse(Typeuse::Rec(f_1)) = a1 else { return Err(wspec_runtime::Fail::soft()) };
@@ -18417,7 +19084,7 @@ pub mod rels {
             Ok(())
         })())? { return Ok(v); } }
         // from spec/2.2-validation-subtyping.wspec:201 rule Heaptype_sub/none-shared
-        if matches!(a1, Heaptype::Make(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a1, Heaptype::Make(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((move || -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Heaptype::Make(f_1, f_2) = a1 else { return Err(wspec_runtime::Fail::soft()) };
@@ -18432,7 +19099,7 @@ pub mod rels {
             Ok(())
         })())? { return Ok(v); } }
         // from spec/2.2-validation-subtyping.wspec:205 rule Heaptype_sub/nofunc-shared
-        if matches!(a1, Heaptype::Make(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a1, Heaptype::Make(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((move || -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Heaptype::Make(f_1, f_2) = a1 else { return Err(wspec_runtime::Fail::soft()) };
@@ -18447,7 +19114,7 @@ pub mod rels {
             Ok(())
         })())? { return Ok(v); } }
         // from spec/2.2-validation-subtyping.wspec:209 rule Heaptype_sub/noexn-shared
-        if matches!(a1, Heaptype::Make(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a1, Heaptype::Make(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((move || -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Heaptype::Make(f_1, f_2) = a1 else { return Err(wspec_runtime::Fail::soft()) };
@@ -18462,7 +19129,7 @@ pub mod rels {
             Ok(())
         })())? { return Ok(v); } }
         // from spec/2.2-validation-subtyping.wspec:213 rule Heaptype_sub/noextern-shared
-        if matches!(a1, Heaptype::Make(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a1, Heaptype::Make(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((move || -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Heaptype::Make(f_1, f_2) = a1 else { return Err(wspec_runtime::Fail::soft()) };
@@ -18477,7 +19144,7 @@ pub mod rels {
             Ok(())
         })())? { return Ok(v); } }
         // from spec/2.2-validation-subtyping.wspec:217 rule Heaptype_sub/botshare-unshared
-        if matches!(a1, Heaptype::Make(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a1, Heaptype::Make(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((move || -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Heaptype::Make(f_1, f_2) = a1 else { return Err(wspec_runtime::Fail::soft()) };
@@ -18489,7 +19156,7 @@ pub mod rels {
             Ok(())
         })())? { return Ok(v); } }
         // from spec/2.2-validation-subtyping.wspec:221 rule Heaptype_sub/botshare-shared
-        if matches!(a1, Heaptype::Make(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a1, Heaptype::Make(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((move || -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Heaptype::Make(f_1, f_2) = a1 else { return Err(wspec_runtime::Fail::soft()) };
@@ -18506,7 +19173,7 @@ pub mod rels {
     // from spec/2.2-validation-subtyping.wspec:15 relation Reftype_sub
     pub fn reftype_sub(ar_: &Ctx, a0: &Context, a1: &Reftype, a2: &Reftype) -> R<()> {
         // from spec/2.2-validation-subtyping.wspec:226 rule Reftype_sub/nonnull
-        if matches!(a1, Reftype(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a1, Reftype(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((move || -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Reftype(f_1, f_2) = a1 else { return Err(wspec_runtime::Fail::soft()) };
@@ -18524,7 +19191,7 @@ pub mod rels {
             Ok(())
         })())? { return Ok(v); } }
         // from spec/2.2-validation-subtyping.wspec:230 rule Reftype_sub/null
-        if matches!(a1, Reftype(f_1, f_2)) && matches!(a2, Reftype(f_4, f_5)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a1, Reftype(f_1, f_2)) && matches!(a2, Reftype(f_4, f_5)) { if let Some(v) = wspec_runtime::machine::attempt((move || -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Reftype(f_1, f_2) = a1 else { return Err(wspec_runtime::Fail::soft()) };
@@ -18548,7 +19215,7 @@ pub mod rels {
         let mut r_ = None;
         match a1 {
                 // from spec/2.2-validation-subtyping.wspec:234 rule Valtype_sub/num
-            Valtype::Numtype(_) if matches!(a2, Valtype::Numtype(n_2)) && wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
+            Valtype::Numtype(_) if matches!(a2, Valtype::Numtype(n_2)) && wspec_runtime::machine::tried(&mut r_, (move || -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Valtype::Numtype(n_1) = a1 else { return Err(wspec_runtime::Fail::soft()) };
@@ -18560,7 +19227,7 @@ pub mod rels {
             Ok(())
         })()) => {}
                 // from spec/2.2-validation-subtyping.wspec:238 rule Valtype_sub/vec
-            Valtype::Vectype(_) if matches!(a2, Valtype::Vectype(n_2)) && wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
+            Valtype::Vectype(_) if matches!(a2, Valtype::Vectype(n_2)) && wspec_runtime::machine::tried(&mut r_, (move || -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Valtype::Vectype(n_1) = a1 else { return Err(wspec_runtime::Fail::soft()) };
@@ -18572,7 +19239,7 @@ pub mod rels {
             Ok(())
         })()) => {}
                 // from spec/2.2-validation-subtyping.wspec:242 rule Valtype_sub/ref
-            Valtype::Reftype(_) if matches!(a2, Valtype::Reftype(n_2)) && wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
+            Valtype::Reftype(_) if matches!(a2, Valtype::Reftype(n_2)) && wspec_runtime::machine::tried(&mut r_, (move || -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Valtype::Reftype(n_1) = a1 else { return Err(wspec_runtime::Fail::soft()) };
@@ -18584,7 +19251,7 @@ pub mod rels {
             Ok(())
         })()) => {}
                 // from spec/2.2-validation-subtyping.wspec:246 rule Valtype_sub/bot
-            Valtype::Bot if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
+            Valtype::Bot if wspec_runtime::machine::tried(&mut r_, (move || -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Valtype::Bot = a1 else { return Err(wspec_runtime::Fail::soft()) };
@@ -18601,7 +19268,7 @@ pub mod rels {
     // from spec/2.2-validation-subtyping.wspec:253 relation Resulttype_sub
     pub fn resulttype_sub(ar_: &Ctx, a0: &Context, a1: &Resulttype, a2: &Resulttype) -> R<()> {
         // from spec/2.2-validation-subtyping.wspec:256 rule Resulttype_sub
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if let Some(v) = wspec_runtime::machine::attempt((move || -> R<_> {
             let v_C = a0;
             let t_1 = a1;
             let t_2 = a2;
@@ -18621,7 +19288,7 @@ pub mod rels {
     // from spec/2.2-validation-subtyping.wspec:273 relation Storagetype_sub
     pub fn storagetype_sub(ar_: &Ctx, a0: &Context, a1: &Storagetype, a2: &Storagetype) -> R<()> {
         // from spec/2.2-validation-subtyping.wspec:279 rule Storagetype_sub/val
-        if matches!(a1, Storagetype::Valtype(n_1)) && matches!(a2, Storagetype::Valtype(n_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a1, Storagetype::Valtype(n_1)) && matches!(a2, Storagetype::Valtype(n_2)) { if let Some(v) = wspec_runtime::machine::attempt((move || -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Storagetype::Valtype(n_1) = a1 else { return Err(wspec_runtime::Fail::soft()) };
@@ -18633,7 +19300,7 @@ pub mod rels {
             Ok(())
         })())? { return Ok(v); } }
         // from spec/2.2-validation-subtyping.wspec:283 rule Storagetype_sub/pack
-        if matches!(a1, Storagetype::Packtype(n_1)) && matches!(a2, Storagetype::Packtype(n_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a1, Storagetype::Packtype(n_1)) && matches!(a2, Storagetype::Packtype(n_2)) { if let Some(v) = wspec_runtime::machine::attempt((move || -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Storagetype::Packtype(n_1) = a1 else { return Err(wspec_runtime::Fail::soft()) };
@@ -18652,19 +19319,19 @@ pub mod rels {
         let mut r_ = None;
         match a0 {
                 // from spec/2.3-validation-instructions.wspec:20 rule Defaultable/num
-            Valtype::Numtype(_) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
+            Valtype::Numtype(_) if wspec_runtime::machine::tried(&mut r_, (move || -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Valtype::Numtype(n_1) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             Ok(())
         })()) => {}
                 // from spec/2.3-validation-instructions.wspec:23 rule Defaultable/vec
-            Valtype::Vectype(_) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
+            Valtype::Vectype(_) if wspec_runtime::machine::tried(&mut r_, (move || -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Valtype::Vectype(n_1) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             Ok(())
         })()) => {}
                 // from spec/2.3-validation-instructions.wspec:26 rule Defaultable/ref
-            Valtype::Reftype(Reftype(_, _)) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
+            Valtype::Reftype(Reftype(_, _)) if wspec_runtime::machine::tried(&mut r_, (move || -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Valtype::Reftype(Reftype(f_1, f_2)) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let Some(o_3) = f_1 else { return Err(wspec_runtime::Fail::soft()) };
@@ -18685,7 +19352,7 @@ pub mod rels {
         let mut r_ = None;
         match a1 {
                 // from spec/2.3-validation-instructions.wspec:206 rule Catch_ok/catch
-            Catch::Catch(_, _) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
+            Catch::Catch(_, _) if wspec_runtime::machine::tried(&mut r_, (move || -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Catch::Catch(f_1, f_2) = a1 else { return Err(wspec_runtime::Fail::soft()) };
@@ -18707,7 +19374,7 @@ pub mod rels {
             Ok(())
         })()) => {}
                 // from spec/2.3-validation-instructions.wspec:214 rule Catch_ok/catch_ref
-            Catch::CatchRef(_, _) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
+            Catch::CatchRef(_, _) if wspec_runtime::machine::tried(&mut r_, (move || -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Catch::CatchRef(f_1, f_2) = a1 else { return Err(wspec_runtime::Fail::soft()) };
@@ -18729,7 +19396,7 @@ pub mod rels {
             Ok(())
         })()) => {}
                 // from spec/2.3-validation-instructions.wspec:222 rule Catch_ok/catch_all
-            Catch::CatchAll(_) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
+            Catch::CatchAll(_) if wspec_runtime::machine::tried(&mut r_, (move || -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Catch::CatchAll(f_1) = a1 else { return Err(wspec_runtime::Fail::soft()) };
@@ -18739,7 +19406,7 @@ pub mod rels {
             Ok(())
         })()) => {}
                 // from spec/2.3-validation-instructions.wspec:227 rule Catch_ok/catch_all_ref
-            Catch::CatchAllRef(_) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
+            Catch::CatchAllRef(_) if wspec_runtime::machine::tried(&mut r_, (move || -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Catch::CatchAllRef(f_1) = a1 else { return Err(wspec_runtime::Fail::soft()) };
@@ -18759,7 +19426,7 @@ pub mod rels {
     // from spec/2.3-validation-instructions.wspec:513 relation Memarg_ok
     pub fn memarg_ok(ar_: &Ctx, a0: Memarg, a1: Addrtype, a2: u64) -> R<()> {
         // from spec/2.3-validation-instructions.wspec:515 rule Memarg_ok
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if let Some(v) = wspec_runtime::machine::attempt((move || -> R<_> {
             let rec_1 = a0;
             let fld_2 = rec_1.align.clone();
             let n_3 = wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(fld_2)?)?;
@@ -18779,7 +19446,7 @@ pub mod rels {
     // from spec/2.4-validation-modules.wspec:252 relation Module_ok
     pub fn module_ok(ar_: &Ctx, a0: &Module) -> R<(Moduletype,)> {
         // from spec/2.4-validation-modules.wspec:254 rule Module_ok
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if let Some(v) = wspec_runtime::machine::attempt((move || -> R<_> {
             let fld_1 = &a0.types;
             let ty = fld_1;
             let fld_2 = &a0.imports;
@@ -18938,14 +19605,14 @@ pub mod rels {
         let mut r_ = None;
         match a1 {
                 // from spec/4.1-execution-values.wspec:42 rule Ref_ok/null
-            Ref::RefNull(_) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
+            Ref::RefNull(_) if wspec_runtime::machine::tried(&mut r_, (move || -> R<_> {
             let s = a0;
             #[allow(irrefutable_let_patterns)]
             let Ref::RefNull(f_1) = a1 else { return Err(wspec_runtime::Fail::soft()) };
             Ok((Reftype(Some(Null), Heaptype::Absheaptype(Absheaptype::Bot)),))
         })()) => {}
                 // from spec/4.1-execution-values.wspec:45 rule Ref_ok/i31
-            Ref::RefI31Num(_) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
+            Ref::RefI31Num(_) if wspec_runtime::machine::tried(&mut r_, (move || -> R<_> {
             let s = a0;
             #[allow(irrefutable_let_patterns)]
             let Ref::RefI31Num(f_1) = a1 else { return Err(wspec_runtime::Fail::soft()) };
@@ -18954,7 +19621,7 @@ pub mod rels {
             Ok((Reftype(None, Heaptype::Absheaptype(Absheaptype::I31)),))
         })()) => {}
                 // from spec/4.1-execution-values.wspec:48 rule Ref_ok/struct
-            Ref::RefStructAddr(_) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
+            Ref::RefStructAddr(_) if wspec_runtime::machine::tried(&mut r_, (move || -> R<_> {
             let s = a0;
             #[allow(irrefutable_let_patterns)]
             let Ref::RefStructAddr(f_1) = a1 else { return Err(wspec_runtime::Fail::soft()) };
@@ -18963,7 +19630,7 @@ pub mod rels {
             Ok((Reftype(None, conv::deftype_to_heaptype((*dt).clone())),))
         })()) => {}
                 // from spec/4.1-execution-values.wspec:52 rule Ref_ok/array
-            Ref::RefArrayAddr(_) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
+            Ref::RefArrayAddr(_) if wspec_runtime::machine::tried(&mut r_, (move || -> R<_> {
             let s = a0;
             #[allow(irrefutable_let_patterns)]
             let Ref::RefArrayAddr(f_1) = a1 else { return Err(wspec_runtime::Fail::soft()) };
@@ -18972,7 +19639,7 @@ pub mod rels {
             Ok((Reftype(None, conv::deftype_to_heaptype((*dt).clone())),))
         })()) => {}
                 // from spec/4.1-execution-values.wspec:56 rule Ref_ok/func
-            Ref::RefFuncAddr(_) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
+            Ref::RefFuncAddr(_) if wspec_runtime::machine::tried(&mut r_, (move || -> R<_> {
             let s = a0;
             #[allow(irrefutable_let_patterns)]
             let Ref::RefFuncAddr(f_1) = a1 else { return Err(wspec_runtime::Fail::soft()) };
@@ -18981,7 +19648,7 @@ pub mod rels {
             Ok((Reftype(None, conv::deftype_to_heaptype((*dt).clone())),))
         })()) => {}
                 // from spec/4.1-execution-values.wspec:60 rule Ref_ok/exn
-            Ref::RefExnAddr(_) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
+            Ref::RefExnAddr(_) if wspec_runtime::machine::tried(&mut r_, (move || -> R<_> {
             let s = a0;
             #[allow(irrefutable_let_patterns)]
             let Ref::RefExnAddr(f_1) = a1 else { return Err(wspec_runtime::Fail::soft()) };
@@ -18990,7 +19657,7 @@ pub mod rels {
             Ok((Reftype(None, Heaptype::Absheaptype(Absheaptype::Exn)),))
         })()) => {}
                 // from spec/4.1-execution-values.wspec:64 rule Ref_ok/host
-            Ref::RefHostAddr(_) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
+            Ref::RefHostAddr(_) if wspec_runtime::machine::tried(&mut r_, (move || -> R<_> {
             let s = a0;
             #[allow(irrefutable_let_patterns)]
             let Ref::RefHostAddr(f_1) = a1 else { return Err(wspec_runtime::Fail::soft()) };
@@ -18998,7 +19665,7 @@ pub mod rels {
             Ok((Reftype(None, Heaptype::Absheaptype(Absheaptype::Any)),))
         })()) => {}
                 // from spec/4.1-execution-values.wspec:67 rule Ref_ok/extern
-            Ref::RefExtern(_) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
+            Ref::RefExtern(_) if wspec_runtime::machine::tried(&mut r_, (move || -> R<_> {
             let s = a0;
             #[allow(irrefutable_let_patterns)]
             let Ref::RefExtern(f_1) = a1 else { return Err(wspec_runtime::Fail::soft()) };
@@ -19015,7 +19682,7 @@ pub mod rels {
     // from spec/2.1-validation-types.wspec:7 relation Numtype_ok
     pub fn numtype_ok(ar_: &Ctx, a0: &Context, a1: Numtype) -> R<()> {
         // from spec/2.1-validation-types.wspec:17 rule Numtype_ok
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if let Some(v) = wspec_runtime::machine::attempt((move || -> R<_> {
             Ok(())
         })())? { return Ok(v); }
         Err(Fail::soft())
@@ -19024,7 +19691,7 @@ pub mod rels {
     // from spec/2.1-validation-types.wspec:8 relation Vectype_ok
     pub fn vectype_ok(ar_: &Ctx, a0: &Context, a1: Vectype) -> R<()> {
         // from spec/2.1-validation-types.wspec:20 rule Vectype_ok
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if let Some(v) = wspec_runtime::machine::attempt((move || -> R<_> {
             Ok(())
         })())? { return Ok(v); }
         Err(Fail::soft())
@@ -19035,7 +19702,7 @@ pub mod rels {
         let mut r_ = None;
         match a1 {
                 // from spec/2.1-validation-types.wspec:25 rule Typeuse_ok/typeidx
-            Typeuse::Idx(_) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
+            Typeuse::Idx(_) if wspec_runtime::machine::tried(&mut r_, (move || -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Typeuse::Idx(f_1) = a1 else { return Err(wspec_runtime::Fail::soft()) };
@@ -19045,7 +19712,7 @@ pub mod rels {
             Ok(())
         })()) => {}
                 // from spec/2.1-validation-types.wspec:29 rule Typeuse_ok/rec
-            Typeuse::Rec(_) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
+            Typeuse::Rec(_) if wspec_runtime::machine::tried(&mut r_, (move || -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Typeuse::Rec(f_1) = a1 else { return Err(wspec_runtime::Fail::soft()) };
@@ -19054,7 +19721,7 @@ pub mod rels {
             Ok(())
         })()) => {}
                 // from spec/2.1-validation-types.wspec:33 rule Typeuse_ok/deftype
-            Typeuse::Deftype(_) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
+            Typeuse::Deftype(_) if wspec_runtime::machine::tried(&mut r_, (move || -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Typeuse::Deftype(n_1) = a1 else { return Err(wspec_runtime::Fail::soft()) };
@@ -19073,7 +19740,7 @@ pub mod rels {
     // from spec/2.2-validation-subtyping.wspec:12 relation Numtype_sub
     pub fn numtype_sub(ar_: &Ctx, a0: &Context, a1: Numtype, a2: Numtype) -> R<()> {
         // from spec/2.2-validation-subtyping.wspec:21 rule Numtype_sub
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if let Some(v) = wspec_runtime::machine::attempt((move || -> R<_> {
             let nt = a1;
             wspec_runtime::check(nt == a2)?;
             Ok(())
@@ -19084,7 +19751,7 @@ pub mod rels {
     // from spec/2.2-validation-subtyping.wspec:13 relation Vectype_sub
     pub fn vectype_sub(ar_: &Ctx, a0: &Context, a1: Vectype, a2: Vectype) -> R<()> {
         // from spec/2.2-validation-subtyping.wspec:24 rule Vectype_sub
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if let Some(v) = wspec_runtime::machine::attempt((move || -> R<_> {
             let vt = a1;
             wspec_runtime::check(vt == a2)?;
             Ok(())
@@ -19095,7 +19762,7 @@ pub mod rels {
     // from spec/2.2-validation-subtyping.wspec:19 relation Deftype_sub
     pub fn deftype_sub(ar_: &Ctx, a0: &Context, a1: &Deftype, a2: &Deftype) -> R<()> {
         // from spec/2.2-validation-subtyping.wspec:314 rule Deftype_sub/refl
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if let Some(v) = wspec_runtime::machine::attempt((move || -> R<_> {
             let v_C = a0;
             let dt_1 = a1;
             let dt_2 = a2;
@@ -19103,7 +19770,7 @@ pub mod rels {
             Ok(())
         })())? { return Ok(v); }
         // from spec/2.2-validation-subtyping.wspec:318 rule Deftype_sub/super
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if let Some(v) = wspec_runtime::machine::attempt((move || -> R<_> {
             let v_C = a0;
             let dt_1 = a1;
             let dt_2 = a2;
@@ -19122,7 +19789,7 @@ pub mod rels {
     // from spec/2.2-validation-subtyping.wspec:272 relation Packtype_sub
     pub fn packtype_sub(ar_: &Ctx, a0: &Context, a1: Packtype, a2: Packtype) -> R<()> {
         // from spec/2.2-validation-subtyping.wspec:276 rule Packtype_sub
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if let Some(v) = wspec_runtime::machine::attempt((move || -> R<_> {
             let pt = a1;
             wspec_runtime::check(pt == a2)?;
             Ok(())
@@ -19135,7 +19802,7 @@ pub mod rels {
         let mut r_ = None;
         match a1 {
                 // from spec/2.2-validation-subtyping.wspec:367 rule Externtype_sub/tag
-            Externtype::Tag(_) if matches!(a2, Externtype::Tag(f_2)) && wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
+            Externtype::Tag(_) if matches!(a2, Externtype::Tag(f_2)) && wspec_runtime::machine::tried(&mut r_, (move || -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Externtype::Tag(f_1) = a1 else { return Err(wspec_runtime::Fail::soft()) };
@@ -19147,7 +19814,7 @@ pub mod rels {
             Ok(())
         })()) => {}
                 // from spec/2.2-validation-subtyping.wspec:371 rule Externtype_sub/global
-            Externtype::Global(_) if matches!(a2, Externtype::Global(f_2)) && wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
+            Externtype::Global(_) if matches!(a2, Externtype::Global(f_2)) && wspec_runtime::machine::tried(&mut r_, (move || -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Externtype::Global(f_1) = a1 else { return Err(wspec_runtime::Fail::soft()) };
@@ -19159,7 +19826,7 @@ pub mod rels {
             Ok(())
         })()) => {}
                 // from spec/2.2-validation-subtyping.wspec:375 rule Externtype_sub/mem
-            Externtype::Mem(_) if matches!(a2, Externtype::Mem(f_2)) && wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
+            Externtype::Mem(_) if matches!(a2, Externtype::Mem(f_2)) && wspec_runtime::machine::tried(&mut r_, (move || -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Externtype::Mem(f_1) = a1 else { return Err(wspec_runtime::Fail::soft()) };
@@ -19171,7 +19838,7 @@ pub mod rels {
             Ok(())
         })()) => {}
                 // from spec/2.2-validation-subtyping.wspec:379 rule Externtype_sub/table
-            Externtype::Table(_) if matches!(a2, Externtype::Table(f_2)) && wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
+            Externtype::Table(_) if matches!(a2, Externtype::Table(f_2)) && wspec_runtime::machine::tried(&mut r_, (move || -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Externtype::Table(f_1) = a1 else { return Err(wspec_runtime::Fail::soft()) };
@@ -19183,7 +19850,7 @@ pub mod rels {
             Ok(())
         })()) => {}
                 // from spec/2.2-validation-subtyping.wspec:383 rule Externtype_sub/func
-            Externtype::Func(_) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
+            Externtype::Func(_) if wspec_runtime::machine::tried(&mut r_, (move || -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Externtype::Func(f_1) = a1 else { return Err(wspec_runtime::Fail::soft()) };
@@ -19209,7 +19876,7 @@ pub mod rels {
     // from spec/2.4-validation-modules.wspec:8 relation Types_ok
     pub fn types_ok(ar_: &Ctx, a0: &Context, a1: &Vec<Type>) -> R<(Vec<Deftype>,)> {
         // from spec/2.4-validation-modules.wspec:16 rule Types_ok/empty
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if let Some(v) = wspec_runtime::machine::attempt((move || -> R<_> {
             let v_C = a0;
             let cp_1 = (*a1).clone();
             let l_2 = cp_1;
@@ -19217,7 +19884,7 @@ pub mod rels {
             Ok((vec![],))
         })())? { return Ok(v); }
         // from spec/2.4-validation-modules.wspec:19 rule Types_ok/cons
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if let Some(v) = wspec_runtime::machine::attempt((move || -> R<_> {
             let v_C = a0;
             let cp_1 = (*a1).clone();
             let c_2 = cp_1;
@@ -19238,7 +19905,7 @@ pub mod rels {
     // from spec/2.4-validation-modules.wspec:28 relation Tag_ok
     pub fn tag_ok(ar_: &Ctx, a0: &Context, a1: &Tag) -> R<(Tagtype,)> {
         // from spec/2.4-validation-modules.wspec:34 rule Tag_ok
-        if matches!(a1, Tag(f_1)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a1, Tag(f_1)) { if let Some(v) = wspec_runtime::machine::attempt((move || -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Tag(f_1) = a1 else { return Err(wspec_runtime::Fail::soft()) };
@@ -19252,7 +19919,7 @@ pub mod rels {
     // from spec/2.4-validation-modules.wspec:30 relation Globals_ok
     pub fn globals_ok(ar_: &Ctx, a0: &Context, a1: &Vec<Global>) -> R<(Vec<Globaltype>,)> {
         // from spec/2.4-validation-modules.wspec:45 rule Globals_ok/empty
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if let Some(v) = wspec_runtime::machine::attempt((move || -> R<_> {
             let v_C = a0;
             let cp_1 = (*a1).clone();
             let l_2 = cp_1;
@@ -19260,7 +19927,7 @@ pub mod rels {
             Ok((vec![],))
         })())? { return Ok(v); }
         // from spec/2.4-validation-modules.wspec:48 rule Globals_ok/cons
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if let Some(v) = wspec_runtime::machine::attempt((move || -> R<_> {
             let v_C = a0;
             let cp_1 = (*a1).clone();
             let c_2 = cp_1;
@@ -19281,7 +19948,7 @@ pub mod rels {
     // from spec/2.4-validation-modules.wspec:31 relation Mem_ok
     pub fn mem_ok(ar_: &Ctx, a0: &Context, a1: Mem) -> R<(Memtype,)> {
         // from spec/2.4-validation-modules.wspec:53 rule Mem_ok
-        if matches!(a1, Mem(f_1)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a1, Mem(f_1)) { if let Some(v) = wspec_runtime::machine::attempt((move || -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Mem(f_1) = a1 else { return Err(wspec_runtime::Fail::soft()) };
@@ -19295,7 +19962,7 @@ pub mod rels {
     // from spec/2.4-validation-modules.wspec:32 relation Table_ok
     pub fn table_ok(ar_: &Ctx, a0: &Context, a1: &Table) -> R<(Tabletype,)> {
         // from spec/2.4-validation-modules.wspec:57 rule Table_ok
-        if matches!(a1, Table(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a1, Table(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((move || -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Table(f_1, f_2) = a1 else { return Err(wspec_runtime::Fail::soft()) };
@@ -19315,7 +19982,7 @@ pub mod rels {
     // from spec/2.4-validation-modules.wspec:69 relation Func_ok
     pub fn func_ok(ar_: &Ctx, a0: &Context, a1: &Func) -> R<(Deftype,)> {
         // from spec/2.4-validation-modules.wspec:81 rule Func_ok
-        if matches!(a1, Func(f_1, f_2, f_3)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a1, Func(f_1, f_2, f_3)) { if let Some(v) = wspec_runtime::machine::attempt((move || -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Func(f_1, f_2, f_3) = a1 else { return Err(wspec_runtime::Fail::soft()) };
@@ -19348,7 +20015,7 @@ pub mod rels {
     // from spec/2.4-validation-modules.wspec:93 relation Data_ok
     pub fn data_ok(ar_: &Ctx, a0: &Context, a1: &Data) -> R<(Datatype,)> {
         // from spec/2.4-validation-modules.wspec:98 rule Data_ok
-        if matches!(a1, Data(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a1, Data(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((move || -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Data(f_1, f_2) = a1 else { return Err(wspec_runtime::Fail::soft()) };
@@ -19364,7 +20031,7 @@ pub mod rels {
     // from spec/2.4-validation-modules.wspec:95 relation Elem_ok
     pub fn elem_ok(ar_: &Ctx, a0: &Context, a1: &Elem) -> R<(Elemtype,)> {
         // from spec/2.4-validation-modules.wspec:112 rule Elem_ok
-        if matches!(a1, Elem(f_1, f_2, f_3)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a1, Elem(f_1, f_2, f_3)) { if let Some(v) = wspec_runtime::machine::attempt((move || -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Elem(f_1, f_2, f_3) = a1 else { return Err(wspec_runtime::Fail::soft()) };
@@ -19396,7 +20063,7 @@ pub mod rels {
     // from spec/2.4-validation-modules.wspec:135 relation Start_ok
     pub fn start_ok(ar_: &Ctx, a0: &Context, a1: Start) -> R<()> {
         // from spec/2.4-validation-modules.wspec:137 rule Start_ok
-        if matches!(a1, Start(f_1)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a1, Start(f_1)) { if let Some(v) = wspec_runtime::machine::attempt((move || -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Start(f_1) = a1 else { return Err(wspec_runtime::Fail::soft()) };
@@ -19422,7 +20089,7 @@ pub mod rels {
     // from spec/2.4-validation-modules.wspec:145 relation Import_ok
     pub fn import_ok(ar_: &Ctx, a0: &Context, a1: &Import) -> R<(Externtype,)> {
         // from spec/2.4-validation-modules.wspec:149 rule Import_ok
-        if matches!(a1, Import(f_1, f_2, f_3)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a1, Import(f_1, f_2, f_3)) { if let Some(v) = wspec_runtime::machine::attempt((move || -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Import(f_1, f_2, f_3) = a1 else { return Err(wspec_runtime::Fail::soft()) };
@@ -19436,7 +20103,7 @@ pub mod rels {
     // from spec/2.4-validation-modules.wspec:146 relation Export_ok
     pub fn export_ok(ar_: &Ctx, a0: &Context, a1: &Export) -> R<(Name, Externtype,)> {
         // from spec/2.4-validation-modules.wspec:153 rule Export_ok
-        if matches!(a1, Export(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a1, Export(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((move || -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Export(f_1, f_2) = a1 else { return Err(wspec_runtime::Fail::soft()) };
@@ -19454,7 +20121,7 @@ pub mod rels {
         let mut r_ = None;
         match a1 {
                 // from spec/4.1-execution-values.wspec:74 rule Val_ok/num
-            Val::Num_(_) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
+            Val::Num_(_) if wspec_runtime::machine::tried(&mut r_, (move || -> R<_> {
             let s = a0;
             #[allow(irrefutable_let_patterns)]
             let Val::Num_(n_1) = a1 else { return Err(wspec_runtime::Fail::soft()) };
@@ -19464,7 +20131,7 @@ pub mod rels {
             Ok((conv::numtype_to_valtype(nt),))
         })()) => {}
                 // from spec/4.1-execution-values.wspec:78 rule Val_ok/vec
-            Val::Vec__(_) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
+            Val::Vec__(_) if wspec_runtime::machine::tried(&mut r_, (move || -> R<_> {
             let s = a0;
             #[allow(irrefutable_let_patterns)]
             let Val::Vec__(n_1) = a1 else { return Err(wspec_runtime::Fail::soft()) };
@@ -19474,7 +20141,7 @@ pub mod rels {
             Ok((conv::vectype_to_valtype(vt),))
         })()) => {}
                 // from spec/4.1-execution-values.wspec:82 rule Val_ok/ref
-            Val::Ref(_) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
+            Val::Ref(_) if wspec_runtime::machine::tried(&mut r_, (move || -> R<_> {
             let s = a0;
             #[allow(irrefutable_let_patterns)]
             let Val::Ref(n_1) = a1 else { return Err(wspec_runtime::Fail::soft()) };
@@ -19496,7 +20163,7 @@ pub mod rels {
         let mut r_ = None;
         match a1 {
                 // from spec/4.1-execution-values.wspec:90 rule Externaddr_ok/tag
-            Externaddr::Tag(_) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
+            Externaddr::Tag(_) if wspec_runtime::machine::tried(&mut r_, (move || -> R<_> {
             let s = a0;
             #[allow(irrefutable_let_patterns)]
             let Externaddr::Tag(f_1) = a1 else { return Err(wspec_runtime::Fail::soft()) };
@@ -19504,7 +20171,7 @@ pub mod rels {
             Ok((Externtype::Tag((*wspec_runtime::seq::at(&(*s).tags, wspec_runtime::num::wide(a)?)?).type_.clone()),))
         })()) => {}
                 // from spec/4.1-execution-values.wspec:93 rule Externaddr_ok/global
-            Externaddr::Global(_) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
+            Externaddr::Global(_) if wspec_runtime::machine::tried(&mut r_, (move || -> R<_> {
             let s = a0;
             #[allow(irrefutable_let_patterns)]
             let Externaddr::Global(f_1) = a1 else { return Err(wspec_runtime::Fail::soft()) };
@@ -19512,7 +20179,7 @@ pub mod rels {
             Ok((Externtype::Global((*wspec_runtime::seq::at(&(*s).globals, wspec_runtime::num::wide(a)?)?).type_.clone()),))
         })()) => {}
                 // from spec/4.1-execution-values.wspec:96 rule Externaddr_ok/mem
-            Externaddr::Mem(_) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
+            Externaddr::Mem(_) if wspec_runtime::machine::tried(&mut r_, (move || -> R<_> {
             let s = a0;
             #[allow(irrefutable_let_patterns)]
             let Externaddr::Mem(f_1) = a1 else { return Err(wspec_runtime::Fail::soft()) };
@@ -19520,7 +20187,7 @@ pub mod rels {
             Ok((Externtype::Mem((*wspec_runtime::seq::at(&(*s).mems, wspec_runtime::num::wide(a)?)?).type_),))
         })()) => {}
                 // from spec/4.1-execution-values.wspec:99 rule Externaddr_ok/table
-            Externaddr::Table(_) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
+            Externaddr::Table(_) if wspec_runtime::machine::tried(&mut r_, (move || -> R<_> {
             let s = a0;
             #[allow(irrefutable_let_patterns)]
             let Externaddr::Table(f_1) = a1 else { return Err(wspec_runtime::Fail::soft()) };
@@ -19528,7 +20195,7 @@ pub mod rels {
             Ok((Externtype::Table((*wspec_runtime::seq::at(&(*s).tables, wspec_runtime::num::wide(a)?)?).type_.clone()),))
         })()) => {}
                 // from spec/4.1-execution-values.wspec:102 rule Externaddr_ok/func
-            Externaddr::Func(_) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
+            Externaddr::Func(_) if wspec_runtime::machine::tried(&mut r_, (move || -> R<_> {
             let s = a0;
             #[allow(irrefutable_let_patterns)]
             let Externaddr::Func(f_1) = a1 else { return Err(wspec_runtime::Fail::soft()) };
@@ -19546,7 +20213,7 @@ pub mod rels {
     // from spec/2.1-validation-types.wspec:15 relation Deftype_ok
     pub fn deftype_ok(ar_: &Ctx, a0: &Context, a1: &Deftype) -> R<()> {
         // from spec/2.1-validation-types.wspec:201 rule Deftype_ok
-        if matches!(a1, Deftype(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a1, Deftype(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((move || -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Deftype(f_1, f_2) = a1 else { return Err(wspec_runtime::Fail::soft()) };
@@ -19565,7 +20232,7 @@ pub mod rels {
     // from spec/2.1-validation-types.wspec:284 relation Tagtype_ok
     pub fn tagtype_ok(ar_: &Ctx, a0: &Context, a1: &Tagtype) -> R<()> {
         // from spec/2.1-validation-types.wspec:300 rule Tagtype_ok
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if let Some(v) = wspec_runtime::machine::attempt((move || -> R<_> {
             let v_C = a0;
             let cp_1 = (*a1).clone();
             let tu = cp_1;
@@ -19587,7 +20254,7 @@ pub mod rels {
     // from spec/2.1-validation-types.wspec:286 relation Memtype_ok
     pub fn memtype_ok(ar_: &Ctx, a0: &Context, a1: Memtype) -> R<()> {
         // from spec/2.1-validation-types.wspec:312 rule Memtype_ok
-        if matches!(a1, Memtype(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a1, Memtype(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((move || -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Memtype(f_1, f_2) = a1 else { return Err(wspec_runtime::Fail::soft()) };
@@ -19604,7 +20271,7 @@ pub mod rels {
     // from spec/2.1-validation-types.wspec:287 relation Tabletype_ok
     pub fn tabletype_ok(ar_: &Ctx, a0: &Context, a1: &Tabletype) -> R<()> {
         // from spec/2.1-validation-types.wspec:318 rule Tabletype_ok
-        if matches!(a1, Tabletype(f_1, f_2, f_3)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a1, Tabletype(f_1, f_2, f_3)) { if let Some(v) = wspec_runtime::machine::attempt((move || -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Tabletype(f_1, f_2, f_3) = a1 else { return Err(wspec_runtime::Fail::soft()) };
@@ -19625,7 +20292,7 @@ pub mod rels {
         let mut r_ = None;
         match a1 {
                 // from spec/2.1-validation-types.wspec:324 rule Externtype_ok/tag
-            Externtype::Tag(_) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
+            Externtype::Tag(_) if wspec_runtime::machine::tried(&mut r_, (move || -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Externtype::Tag(f_1) = a1 else { return Err(wspec_runtime::Fail::soft()) };
@@ -19634,7 +20301,7 @@ pub mod rels {
             Ok(())
         })()) => {}
                 // from spec/2.1-validation-types.wspec:328 rule Externtype_ok/global
-            Externtype::Global(_) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
+            Externtype::Global(_) if wspec_runtime::machine::tried(&mut r_, (move || -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Externtype::Global(f_1) = a1 else { return Err(wspec_runtime::Fail::soft()) };
@@ -19643,7 +20310,7 @@ pub mod rels {
             Ok(())
         })()) => {}
                 // from spec/2.1-validation-types.wspec:332 rule Externtype_ok/mem
-            Externtype::Mem(_) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
+            Externtype::Mem(_) if wspec_runtime::machine::tried(&mut r_, (move || -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Externtype::Mem(f_1) = a1 else { return Err(wspec_runtime::Fail::soft()) };
@@ -19652,7 +20319,7 @@ pub mod rels {
             Ok(())
         })()) => {}
                 // from spec/2.1-validation-types.wspec:336 rule Externtype_ok/table
-            Externtype::Table(_) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
+            Externtype::Table(_) if wspec_runtime::machine::tried(&mut r_, (move || -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Externtype::Table(f_1) = a1 else { return Err(wspec_runtime::Fail::soft()) };
@@ -19661,7 +20328,7 @@ pub mod rels {
             Ok(())
         })()) => {}
                 // from spec/2.1-validation-types.wspec:340 rule Externtype_ok/func
-            Externtype::Func(_) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
+            Externtype::Func(_) if wspec_runtime::machine::tried(&mut r_, (move || -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Externtype::Func(f_1) = a1 else { return Err(wspec_runtime::Fail::soft()) };
@@ -19688,7 +20355,7 @@ pub mod rels {
     // from spec/2.2-validation-subtyping.wspec:328 relation Tagtype_sub
     pub fn tagtype_sub(ar_: &Ctx, a0: &Context, a1: &Tagtype, a2: &Tagtype) -> R<()> {
         // from spec/2.2-validation-subtyping.wspec:343 rule Tagtype_sub
-        if matches!(a1, Typeuse::Deftype(n_1)) && matches!(a2, Typeuse::Deftype(n_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a1, Typeuse::Deftype(n_1)) && matches!(a2, Typeuse::Deftype(n_2)) { if let Some(v) = wspec_runtime::machine::attempt((move || -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Typeuse::Deftype(n_1) = a1 else { return Err(wspec_runtime::Fail::soft()) };
@@ -19706,7 +20373,7 @@ pub mod rels {
     // from spec/2.2-validation-subtyping.wspec:329 relation Globaltype_sub
     pub fn globaltype_sub(ar_: &Ctx, a0: &Context, a1: &Globaltype, a2: &Globaltype) -> R<()> {
         // from spec/2.2-validation-subtyping.wspec:348 rule Globaltype_sub/const
-        if matches!(a1, Globaltype(f_1, f_2, f_3)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a1, Globaltype(f_1, f_2, f_3)) { if let Some(v) = wspec_runtime::machine::attempt((move || -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Globaltype(f_1, f_2, f_3) = a1 else { return Err(wspec_runtime::Fail::soft()) };
@@ -19728,7 +20395,7 @@ pub mod rels {
             Ok(())
         })())? { return Ok(v); } }
         // from spec/2.2-validation-subtyping.wspec:352 rule Globaltype_sub/var
-        if matches!(a1, Globaltype(f_1, f_2, f_3)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a1, Globaltype(f_1, f_2, f_3)) { if let Some(v) = wspec_runtime::machine::attempt((move || -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Globaltype(f_1, f_2, f_3) = a1 else { return Err(wspec_runtime::Fail::soft()) };
@@ -19756,7 +20423,7 @@ pub mod rels {
     // from spec/2.2-validation-subtyping.wspec:330 relation Memtype_sub
     pub fn memtype_sub(ar_: &Ctx, a0: &Context, a1: Memtype, a2: Memtype) -> R<()> {
         // from spec/2.2-validation-subtyping.wspec:357 rule Memtype_sub
-        if matches!(a1, Memtype(f_1, f_2)) && matches!(a2, Memtype(f_3, f_4)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a1, Memtype(f_1, f_2)) && matches!(a2, Memtype(f_3, f_4)) { if let Some(v) = wspec_runtime::machine::attempt((move || -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Memtype(f_1, f_2) = a1 else { return Err(wspec_runtime::Fail::soft()) };
@@ -19775,7 +20442,7 @@ pub mod rels {
     // from spec/2.2-validation-subtyping.wspec:331 relation Tabletype_sub
     pub fn tabletype_sub(ar_: &Ctx, a0: &Context, a1: &Tabletype, a2: &Tabletype) -> R<()> {
         // from spec/2.2-validation-subtyping.wspec:361 rule Tabletype_sub
-        if matches!(a1, Tabletype(f_1, f_2, f_3)) && matches!(a2, Tabletype(f_4, f_5, f_6)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a1, Tabletype(f_1, f_2, f_3)) && matches!(a2, Tabletype(f_4, f_5, f_6)) { if let Some(v) = wspec_runtime::machine::attempt((move || -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Tabletype(f_1, f_2, f_3) = a1 else { return Err(wspec_runtime::Fail::soft()) };
@@ -19798,7 +20465,7 @@ pub mod rels {
     // from spec/2.3-validation-instructions.wspec:12 relation Expr_ok
     pub fn expr_ok(ar_: &Ctx, a0: &Context, a1: Expr, a2: &Resulttype) -> R<()> {
         // from spec/2.3-validation-instructions.wspec:744 rule Expr_ok
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if let Some(v) = wspec_runtime::machine::attempt((move || -> R<_> {
             let v_C = a0;
             let in__1 = a1.clone();
             let t = a2;
@@ -19811,7 +20478,7 @@ pub mod rels {
     // from spec/2.3-validation-instructions.wspec:752 relation Expr_const
     pub fn expr_const(ar_: &Ctx, a0: &Context, a1: Expr) -> R<()> {
         // from spec/2.3-validation-instructions.wspec:802 rule Expr_const
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if let Some(v) = wspec_runtime::machine::attempt((move || -> R<_> {
             let v_C = a0;
             let in__1 = a1.clone();
             let src_5: Vec<_> = { let h = in__1.clone(); ar_.instr.get(h).to_vec() }.into_iter().collect();
@@ -19829,7 +20496,7 @@ pub mod rels {
     // from spec/2.4-validation-modules.wspec:7 relation Type_ok
     pub fn type_ok(ar_: &Ctx, a0: &Context, a1: &Type) -> R<(Vec<Deftype>,)> {
         // from spec/2.4-validation-modules.wspec:10 rule Type_ok
-        if matches!(a1, Type(f_1)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a1, Type(f_1)) { if let Some(v) = wspec_runtime::machine::attempt((move || -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Type(f_1) = a1 else { return Err(wspec_runtime::Fail::soft()) };
@@ -19847,7 +20514,7 @@ pub mod rels {
     // from spec/2.4-validation-modules.wspec:29 relation Global_ok
     pub fn global_ok(ar_: &Ctx, a0: &Context, a1: &Global) -> R<(Globaltype,)> {
         // from spec/2.4-validation-modules.wspec:38 rule Global_ok
-        if matches!(a1, Global(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a1, Global(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((move || -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Global(f_1, f_2) = a1 else { return Err(wspec_runtime::Fail::soft()) };
@@ -19867,7 +20534,7 @@ pub mod rels {
     // from spec/2.4-validation-modules.wspec:68 relation Local_ok
     pub fn local_ok(ar_: &Ctx, a0: &Context, a1: &Local) -> R<(Localtype,)> {
         // from spec/2.4-validation-modules.wspec:71 rule Local_ok/set
-        if matches!(a1, Local(f_1)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a1, Local(f_1)) { if let Some(v) = wspec_runtime::machine::attempt((move || -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Local(f_1) = a1 else { return Err(wspec_runtime::Fail::soft()) };
@@ -19877,7 +20544,7 @@ pub mod rels {
             Ok((Localtype(Init::Set, (*t).clone()),))
         })())? { return Ok(v); } }
         // from spec/2.4-validation-modules.wspec:76 rule Local_ok/unset
-        if matches!(a1, Local(f_1)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a1, Local(f_1)) { if let Some(v) = wspec_runtime::machine::attempt((move || -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Local(f_1) = a1 else { return Err(wspec_runtime::Fail::soft()) };
@@ -19892,14 +20559,14 @@ pub mod rels {
     // from spec/2.4-validation-modules.wspec:94 relation Datamode_ok
     pub fn datamode_ok(ar_: &Ctx, a0: &Context, a1: Datamode) -> R<(Datatype,)> {
         // from spec/2.4-validation-modules.wspec:102 rule Datamode_ok/passive
-        if matches!(a1, Datamode::Passive) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a1, Datamode::Passive) { if let Some(v) = wspec_runtime::machine::attempt((move || -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Datamode::Passive = a1 else { return Err(wspec_runtime::Fail::soft()) };
             Ok((Datatype,))
         })())? { return Ok(v); } }
         // from spec/2.4-validation-modules.wspec:105 rule Datamode_ok/active
-        if matches!(a1, Datamode::Active(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a1, Datamode::Active(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((move || -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Datamode::Active(f_1, f_2) = a1 else { return Err(wspec_runtime::Fail::soft()) };
@@ -19921,7 +20588,7 @@ pub mod rels {
         let mut r_ = None;
         match a1 {
                 // from spec/2.4-validation-modules.wspec:119 rule Elemmode_ok/passive
-            Elemmode::Passive if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
+            Elemmode::Passive if wspec_runtime::machine::tried(&mut r_, (move || -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Elemmode::Passive = a1 else { return Err(wspec_runtime::Fail::soft()) };
@@ -19930,7 +20597,7 @@ pub mod rels {
             Ok(())
         })()) => {}
                 // from spec/2.4-validation-modules.wspec:122 rule Elemmode_ok/declare
-            Elemmode::Declare if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
+            Elemmode::Declare if wspec_runtime::machine::tried(&mut r_, (move || -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Elemmode::Declare = a1 else { return Err(wspec_runtime::Fail::soft()) };
@@ -19939,7 +20606,7 @@ pub mod rels {
             Ok(())
         })()) => {}
                 // from spec/2.4-validation-modules.wspec:125 rule Elemmode_ok/active
-            Elemmode::Active(_, _) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
+            Elemmode::Active(_, _) if wspec_runtime::machine::tried(&mut r_, (move || -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Elemmode::Active(f_1, f_2) = a1 else { return Err(wspec_runtime::Fail::soft()) };
@@ -19970,7 +20637,7 @@ pub mod rels {
         let mut r_ = None;
         match a1 {
                 // from spec/2.4-validation-modules.wspec:157 rule Externidx_ok/tag
-            Externidx::Tag(_) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
+            Externidx::Tag(_) if wspec_runtime::machine::tried(&mut r_, (move || -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Externidx::Tag(f_1) = a1 else { return Err(wspec_runtime::Fail::soft()) };
@@ -19980,7 +20647,7 @@ pub mod rels {
             Ok((Externtype::Tag((*jt).clone()),))
         })()) => {}
                 // from spec/2.4-validation-modules.wspec:162 rule Externidx_ok/global
-            Externidx::Global(_) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
+            Externidx::Global(_) if wspec_runtime::machine::tried(&mut r_, (move || -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Externidx::Global(f_1) = a1 else { return Err(wspec_runtime::Fail::soft()) };
@@ -19990,7 +20657,7 @@ pub mod rels {
             Ok((Externtype::Global((*gt).clone()),))
         })()) => {}
                 // from spec/2.4-validation-modules.wspec:167 rule Externidx_ok/mem
-            Externidx::Mem(_) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
+            Externidx::Mem(_) if wspec_runtime::machine::tried(&mut r_, (move || -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Externidx::Mem(f_1) = a1 else { return Err(wspec_runtime::Fail::soft()) };
@@ -20000,7 +20667,7 @@ pub mod rels {
             Ok((Externtype::Mem(mt),))
         })()) => {}
                 // from spec/2.4-validation-modules.wspec:172 rule Externidx_ok/table
-            Externidx::Table(_) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
+            Externidx::Table(_) if wspec_runtime::machine::tried(&mut r_, (move || -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Externidx::Table(f_1) = a1 else { return Err(wspec_runtime::Fail::soft()) };
@@ -20010,7 +20677,7 @@ pub mod rels {
             Ok((Externtype::Table((*tt).clone()),))
         })()) => {}
                 // from spec/2.4-validation-modules.wspec:177 rule Externidx_ok/func
-            Externidx::Func(_) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
+            Externidx::Func(_) if wspec_runtime::machine::tried(&mut r_, (move || -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Externidx::Func(f_1) = a1 else { return Err(wspec_runtime::Fail::soft()) };
@@ -20030,7 +20697,7 @@ pub mod rels {
     // from spec/4.1-execution-values.wspec:23 relation Num_ok
     pub fn num_ok(ar_: &Ctx, a0: &Store, a1: Num_) -> R<(Numtype,)> {
         // from spec/4.1-execution-values.wspec:25 rule Num_ok
-        if matches!(a1, Num_(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a1, Num_(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((move || -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Num_(f_1, f_2) = a1 else { return Err(wspec_runtime::Fail::soft()) };
             let nt = f_1.clone();
@@ -20042,7 +20709,7 @@ pub mod rels {
     // from spec/4.1-execution-values.wspec:28 relation Vec_ok
     pub fn vec_ok(ar_: &Ctx, a0: &Store, a1: Vec__) -> R<(Vectype,)> {
         // from spec/4.1-execution-values.wspec:30 rule Vec_ok
-        if matches!(a1, Vec__(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a1, Vec__(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((move || -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Vec__(f_1, f_2) = a1 else { return Err(wspec_runtime::Fail::soft()) };
             let vt = f_1.clone();
@@ -20055,7 +20722,7 @@ pub mod rels {
     // from spec/2.1-validation-types.wspec:83 relation Expand_use
     pub fn expand_use(ar_: &Ctx, a0: &Context, a1: &Typeuse) -> R<(std::rc::Rc<Comptype>,)> {
         // from spec/2.1-validation-types.wspec:85 rule Expand_use/deftype
-        if matches!(a1, Typeuse::Deftype(n_1)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a1, Typeuse::Deftype(n_1)) { if let Some(v) = wspec_runtime::machine::attempt((move || -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Typeuse::Deftype(n_1) = a1 else { return Err(wspec_runtime::Fail::soft()) };
@@ -20065,7 +20732,7 @@ pub mod rels {
             Ok((ct,))
         })())? { return Ok(v); } }
         // from spec/2.1-validation-types.wspec:89 rule Expand_use/typeidx
-        if matches!(a1, Typeuse::Idx(f_1)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a1, Typeuse::Idx(f_1)) { if let Some(v) = wspec_runtime::machine::attempt((move || -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Typeuse::Idx(f_1) = a1 else { return Err(wspec_runtime::Fail::soft()) };
@@ -20082,7 +20749,7 @@ pub mod rels {
     // from spec/2.1-validation-types.wspec:141 relation Rectype_ok
     pub fn rectype_ok(ar_: &Ctx, a0: &Context, a1: &std::rc::Rc<Rectype>, a2: Typeidx) -> R<()> {
         // from spec/2.1-validation-types.wspec:155 rule Rectype_ok/empty
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if let Some(v) = wspec_runtime::machine::attempt((move || -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Rectype(f_1) = &**a1 else { return Err(wspec_runtime::Fail::soft()) };
@@ -20093,7 +20760,7 @@ pub mod rels {
             Ok(())
         })())? { return Ok(v); }
         // from spec/2.1-validation-types.wspec:158 rule Rectype_ok/cons
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if let Some(v) = wspec_runtime::machine::attempt((move || -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Rectype(f_1) = &**a1 else { return Err(wspec_runtime::Fail::soft()) };
@@ -20115,7 +20782,7 @@ pub mod rels {
     // from spec/2.1-validation-types.wspec:171 relation Rectype_ok2
     pub fn rectype_ok2(ar_: &Ctx, a0: &Context, a1: &std::rc::Rc<Rectype>, a2: u64) -> R<()> {
         // from spec/2.1-validation-types.wspec:193 rule Rectype_ok2/empty
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if let Some(v) = wspec_runtime::machine::attempt((move || -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Rectype(f_1) = &**a1 else { return Err(wspec_runtime::Fail::soft()) };
@@ -20126,7 +20793,7 @@ pub mod rels {
             Ok(())
         })())? { return Ok(v); }
         // from spec/2.1-validation-types.wspec:196 rule Rectype_ok2/cons
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if let Some(v) = wspec_runtime::machine::attempt((move || -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Rectype(f_1) = &**a1 else { return Err(wspec_runtime::Fail::soft()) };
@@ -20148,7 +20815,7 @@ pub mod rels {
     // from spec/2.1-validation-types.wspec:283 relation Limits_ok
     pub fn limits_ok(ar_: &Ctx, a0: &Context, a1: Limits, a2: u64) -> R<()> {
         // from spec/2.1-validation-types.wspec:292 rule Limits_ok
-        if matches!(a1, Limits(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a1, Limits(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((move || -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Limits(f_1, f_2) = a1 else { return Err(wspec_runtime::Fail::soft()) };
             let n_3 = wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(f_1.clone())?)?;
@@ -20179,7 +20846,7 @@ pub mod rels {
     // from spec/2.1-validation-types.wspec:285 relation Globaltype_ok
     pub fn globaltype_ok(ar_: &Ctx, a0: &Context, a1: &Globaltype) -> R<()> {
         // from spec/2.1-validation-types.wspec:306 rule Globaltype_ok
-        if matches!(a1, Globaltype(f_1, f_2, f_3)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a1, Globaltype(f_1, f_2, f_3)) { if let Some(v) = wspec_runtime::machine::attempt((move || -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Globaltype(f_1, f_2, f_3) = a1 else { return Err(wspec_runtime::Fail::soft()) };
@@ -20196,7 +20863,7 @@ pub mod rels {
     // from spec/2.2-validation-subtyping.wspec:327 relation Limits_sub
     pub fn limits_sub(ar_: &Ctx, a0: &Context, a1: Limits, a2: Limits) -> R<()> {
         // from spec/2.2-validation-subtyping.wspec:334 rule Limits_sub/max
-        if matches!(a1, Limits(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a1, Limits(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((move || -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Limits(f_1, f_2) = a1 else { return Err(wspec_runtime::Fail::soft()) };
@@ -20225,7 +20892,7 @@ pub mod rels {
             Ok(())
         })())? { return Ok(v); } }
         // from spec/2.2-validation-subtyping.wspec:339 rule Limits_sub/eps
-        if matches!(a1, Limits(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a1, Limits(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((move || -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Limits(f_1, f_2) = a1 else { return Err(wspec_runtime::Fail::soft()) };
@@ -20248,7 +20915,7 @@ pub mod rels {
     // from spec/2.3-validation-instructions.wspec:18 relation Nondefaultable
     pub fn nondefaultable(ar_: &Ctx, a0: &Valtype) -> R<()> {
         // from spec/2.3-validation-instructions.wspec:29 rule Nondefaultable
-        if matches!(a0, Valtype::Reftype(Reftype(f_1, f_2))) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a0, Valtype::Reftype(Reftype(f_1, f_2))) { if let Some(v) = wspec_runtime::machine::attempt((move || -> R<_> {
             #[allow(irrefutable_let_patterns)]
             let Valtype::Reftype(Reftype(f_1, f_2)) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let cp_3 = (*f_1).clone();
@@ -20264,42 +20931,42 @@ pub mod rels {
         let mut r_ = None;
         match a1 {
                 // from spec/2.3-validation-instructions.wspec:754 rule Instr_const/const
-            Instr::Const(_, _) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
+            Instr::Const(_, _) if wspec_runtime::machine::tried(&mut r_, (move || -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Instr::Const(f_1, f_2) = a1 else { return Err(wspec_runtime::Fail::soft()) };
             Ok(())
         })()) => {}
                 // from spec/2.3-validation-instructions.wspec:757 rule Instr_const/vconst
-            Instr::Vconst(_, _) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
+            Instr::Vconst(_, _) if wspec_runtime::machine::tried(&mut r_, (move || -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Instr::Vconst(f_1, f_2) = a1 else { return Err(wspec_runtime::Fail::soft()) };
             Ok(())
         })()) => {}
                 // from spec/2.3-validation-instructions.wspec:760 rule Instr_const/ref.null
-            Instr::RefNull(_) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
+            Instr::RefNull(_) if wspec_runtime::machine::tried(&mut r_, (move || -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Instr::RefNull(f_1) = a1 else { return Err(wspec_runtime::Fail::soft()) };
             Ok(())
         })()) => {}
                 // from spec/2.3-validation-instructions.wspec:763 rule Instr_const/ref.i31
-            Instr::RefI31 if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
+            Instr::RefI31 if wspec_runtime::machine::tried(&mut r_, (move || -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Instr::RefI31 = a1 else { return Err(wspec_runtime::Fail::soft()) };
             Ok(())
         })()) => {}
                 // from spec/2.3-validation-instructions.wspec:766 rule Instr_const/ref.i31_shared
-            Instr::RefI31Shared if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
+            Instr::RefI31Shared if wspec_runtime::machine::tried(&mut r_, (move || -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Instr::RefI31Shared = a1 else { return Err(wspec_runtime::Fail::soft()) };
             Ok(())
         })()) => {}
                 // from spec/2.3-validation-instructions.wspec:769 rule Instr_const/ref.func
-            Instr::RefFunc(_) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
+            Instr::RefFunc(_) if wspec_runtime::machine::tried(&mut r_, (move || -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Instr::RefFunc(f_1) = a1 else { return Err(wspec_runtime::Fail::soft()) };
@@ -20308,7 +20975,7 @@ pub mod rels {
             Ok(())
         })()) => {}
                 // from spec/2.3-validation-instructions.wspec:772 rule Instr_const/struct.new
-            Instr::StructNew(_) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
+            Instr::StructNew(_) if wspec_runtime::machine::tried(&mut r_, (move || -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Instr::StructNew(f_1) = a1 else { return Err(wspec_runtime::Fail::soft()) };
@@ -20317,7 +20984,7 @@ pub mod rels {
             Ok(())
         })()) => {}
                 // from spec/2.3-validation-instructions.wspec:775 rule Instr_const/struct.new_default
-            Instr::StructNewDefault(_) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
+            Instr::StructNewDefault(_) if wspec_runtime::machine::tried(&mut r_, (move || -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Instr::StructNewDefault(f_1) = a1 else { return Err(wspec_runtime::Fail::soft()) };
@@ -20326,7 +20993,7 @@ pub mod rels {
             Ok(())
         })()) => {}
                 // from spec/2.3-validation-instructions.wspec:778 rule Instr_const/array.new
-            Instr::ArrayNew(_) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
+            Instr::ArrayNew(_) if wspec_runtime::machine::tried(&mut r_, (move || -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Instr::ArrayNew(f_1) = a1 else { return Err(wspec_runtime::Fail::soft()) };
@@ -20335,7 +21002,7 @@ pub mod rels {
             Ok(())
         })()) => {}
                 // from spec/2.3-validation-instructions.wspec:781 rule Instr_const/array.new_default
-            Instr::ArrayNewDefault(_) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
+            Instr::ArrayNewDefault(_) if wspec_runtime::machine::tried(&mut r_, (move || -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Instr::ArrayNewDefault(f_1) = a1 else { return Err(wspec_runtime::Fail::soft()) };
@@ -20344,7 +21011,7 @@ pub mod rels {
             Ok(())
         })()) => {}
                 // from spec/2.3-validation-instructions.wspec:784 rule Instr_const/array.new_fixed
-            Instr::ArrayNewFixed(_, _) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
+            Instr::ArrayNewFixed(_, _) if wspec_runtime::machine::tried(&mut r_, (move || -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Instr::ArrayNewFixed(f_1, f_2) = a1 else { return Err(wspec_runtime::Fail::soft()) };
@@ -20355,21 +21022,21 @@ pub mod rels {
             Ok(())
         })()) => {}
                 // from spec/2.3-validation-instructions.wspec:787 rule Instr_const/any.convert_extern
-            Instr::AnyConvertExtern if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
+            Instr::AnyConvertExtern if wspec_runtime::machine::tried(&mut r_, (move || -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Instr::AnyConvertExtern = a1 else { return Err(wspec_runtime::Fail::soft()) };
             Ok(())
         })()) => {}
                 // from spec/2.3-validation-instructions.wspec:790 rule Instr_const/extern.convert_any
-            Instr::ExternConvertAny if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
+            Instr::ExternConvertAny if wspec_runtime::machine::tried(&mut r_, (move || -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Instr::ExternConvertAny = a1 else { return Err(wspec_runtime::Fail::soft()) };
             Ok(())
         })()) => {}
                 // from spec/2.3-validation-instructions.wspec:793 rule Instr_const/global.get
-            Instr::GlobalGet(_) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
+            Instr::GlobalGet(_) if wspec_runtime::machine::tried(&mut r_, (move || -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Instr::GlobalGet(f_1) = a1 else { return Err(wspec_runtime::Fail::soft()) };
@@ -20384,7 +21051,7 @@ pub mod rels {
             Ok(())
         })()) => {}
                 // from spec/2.3-validation-instructions.wspec:798 rule Instr_const/binop
-            Instr::Binop(_, _) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
+            Instr::Binop(_, _) if wspec_runtime::machine::tried(&mut r_, (move || -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Instr::Binop(f_1, f_2) = a1 else { return Err(wspec_runtime::Fail::soft()) };
@@ -20405,7 +21072,7 @@ pub mod rels {
     // from spec/2.1-validation-types.wspec:140 relation Subtype_ok
     pub fn subtype_ok(ar_: &Ctx, a0: &Context, a1: &Subtype, a2: Typeidx) -> R<()> {
         // from spec/2.1-validation-types.wspec:143 rule Subtype_ok
-        if matches!(a1, Subtype(f_1, f_2, f_3, f_4)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a1, Subtype(f_1, f_2, f_3, f_4)) { if let Some(v) = wspec_runtime::machine::attempt((move || -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Subtype(f_1, f_2, f_3, f_4) = a1 else { return Err(wspec_runtime::Fail::soft()) };
@@ -20474,7 +21141,7 @@ pub mod rels {
     // from spec/2.1-validation-types.wspec:170 relation Subtype_ok2
     pub fn subtype_ok2(ar_: &Ctx, a0: &Context, a1: &Subtype, a2: u64) -> R<()> {
         // from spec/2.1-validation-types.wspec:183 rule Subtype_ok2
-        if matches!(a1, Subtype(f_1, f_2, f_3, f_4)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a1, Subtype(f_1, f_2, f_3, f_4)) { if let Some(v) = wspec_runtime::machine::attempt((move || -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Subtype(f_1, f_2, f_3, f_4) = a1 else { return Err(wspec_runtime::Fail::soft()) };
@@ -20526,7 +21193,7 @@ pub mod rels {
     // from spec/2.1-validation-types.wspec:265 relation Valsharing_ok
     pub fn valsharing_ok(ar_: &Ctx, a0: &Context, a1: Option<Share>, a2: &Valtype) -> R<()> {
         // from spec/2.1-validation-types.wspec:267 rule Valsharing_ok/unshared
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if let Some(v) = wspec_runtime::machine::attempt((move || -> R<_> {
             let v_C = a0;
             let o_1 = a1;
             wspec_runtime::check(o_1.is_none())?;
@@ -20534,7 +21201,7 @@ pub mod rels {
             Ok(())
         })())? { return Ok(v); }
         // from spec/2.1-validation-types.wspec:270 rule Valsharing_ok/shared
-        if matches!(a1, Some(o_1)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a1, Some(o_1)) { if let Some(v) = wspec_runtime::machine::attempt((move || -> R<_> {
             let v_C = a0;
             let Some(o_1) = a1 else { return Err(wspec_runtime::Fail::soft()) };
             #[allow(irrefutable_let_patterns)]
@@ -20549,7 +21216,7 @@ pub mod rels {
     // from spec/2.1-validation-types.wspec:99 relation Comptype_ok
     pub fn comptype_ok(ar_: &Ctx, a0: &Context, a1: &std::rc::Rc<Comptype>) -> R<()> {
         // from spec/2.1-validation-types.wspec:116 rule Comptype_ok/struct
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if let Some(v) = wspec_runtime::machine::attempt((move || -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Comptype::Struct(f_1) = &**a1 else { return Err(wspec_runtime::Fail::soft()) };
@@ -20564,7 +21231,7 @@ pub mod rels {
             Ok(())
         })())? { return Ok(v); }
         // from spec/2.1-validation-types.wspec:120 rule Comptype_ok/array
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if let Some(v) = wspec_runtime::machine::attempt((move || -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Comptype::Array(f_1) = &**a1 else { return Err(wspec_runtime::Fail::soft()) };
@@ -20573,7 +21240,7 @@ pub mod rels {
             Ok(())
         })())? { return Ok(v); }
         // from spec/2.1-validation-types.wspec:124 rule Comptype_ok/func
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if let Some(v) = wspec_runtime::machine::attempt((move || -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Comptype::Func(f_1, f_2) = &**a1 else { return Err(wspec_runtime::Fail::soft()) };
@@ -20589,7 +21256,7 @@ pub mod rels {
     // from spec/2.1-validation-types.wspec:138 relation Comptype_sub
     pub fn comptype_sub(ar_: &Ctx, a0: &Context, a1: &std::rc::Rc<Comptype>, a2: &std::rc::Rc<Comptype>) -> R<()> {
         // from spec/2.2-validation-subtyping.wspec:296 rule Comptype_sub/struct
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if let Some(v) = wspec_runtime::machine::attempt((move || -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Comptype::Struct(f_1) = &**a1 else { return Err(wspec_runtime::Fail::soft()) };
@@ -20611,7 +21278,7 @@ pub mod rels {
             Ok(())
         })())? { return Ok(v); }
         // from spec/2.2-validation-subtyping.wspec:302 rule Comptype_sub/array
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if let Some(v) = wspec_runtime::machine::attempt((move || -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Comptype::Array(f_1) = &**a1 else { return Err(wspec_runtime::Fail::soft()) };
@@ -20623,7 +21290,7 @@ pub mod rels {
             Ok(())
         })())? { return Ok(v); }
         // from spec/2.2-validation-subtyping.wspec:306 rule Comptype_sub/func
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if let Some(v) = wspec_runtime::machine::attempt((move || -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Comptype::Func(f_1, f_2) = &**a1 else { return Err(wspec_runtime::Fail::soft()) };
@@ -20645,21 +21312,21 @@ pub mod rels {
         let mut r_ = None;
         match a1 {
                 // from spec/2.1-validation-types.wspec:235 rule Valtype_shared/num
-            Valtype::Numtype(_) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
+            Valtype::Numtype(_) if wspec_runtime::machine::tried(&mut r_, (move || -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Valtype::Numtype(n_1) = a1 else { return Err(wspec_runtime::Fail::soft()) };
             Ok(())
         })()) => {}
                 // from spec/2.1-validation-types.wspec:238 rule Valtype_shared/vec
-            Valtype::Vectype(_) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
+            Valtype::Vectype(_) if wspec_runtime::machine::tried(&mut r_, (move || -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Valtype::Vectype(n_1) = a1 else { return Err(wspec_runtime::Fail::soft()) };
             Ok(())
         })()) => {}
                 // from spec/2.1-validation-types.wspec:241 rule Valtype_shared/ref
-            Valtype::Reftype(Reftype(_, _)) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
+            Valtype::Reftype(Reftype(_, _)) if wspec_runtime::machine::tried(&mut r_, (move || -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Valtype::Reftype(Reftype(f_1, f_2)) = a1 else { return Err(wspec_runtime::Fail::soft()) };
@@ -20678,7 +21345,7 @@ pub mod rels {
     // from spec/2.1-validation-types.wspec:216 relation Sharing_ok
     pub fn sharing_ok(ar_: &Ctx, a0: &Context, a1: Option<Share>, a2: &std::rc::Rc<Comptype>) -> R<()> {
         // from spec/2.1-validation-types.wspec:274 rule Sharing_ok/unshared
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if let Some(v) = wspec_runtime::machine::attempt((move || -> R<_> {
             let v_C = a0;
             let o_1 = a1;
             wspec_runtime::check(o_1.is_none())?;
@@ -20686,7 +21353,7 @@ pub mod rels {
             Ok(())
         })())? { return Ok(v); }
         // from spec/2.1-validation-types.wspec:277 rule Sharing_ok/shared
-        if matches!(a1, Some(o_1)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a1, Some(o_1)) { if let Some(v) = wspec_runtime::machine::attempt((move || -> R<_> {
             let v_C = a0;
             let Some(o_1) = a1 else { return Err(wspec_runtime::Fail::soft()) };
             #[allow(irrefutable_let_patterns)]
@@ -20701,7 +21368,7 @@ pub mod rels {
     // from spec/2.1-validation-types.wspec:68 relation Resulttype_ok
     pub fn resulttype_ok(ar_: &Ctx, a0: &Context, a1: &Resulttype) -> R<()> {
         // from spec/2.1-validation-types.wspec:71 rule Resulttype_ok
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if let Some(v) = wspec_runtime::machine::attempt((move || -> R<_> {
             let v_C = a0;
             let t = a1;
             let src_4: Vec<_> = (*t).clone().into_iter().collect();
@@ -20719,7 +21386,7 @@ pub mod rels {
     // from spec/2.1-validation-types.wspec:98 relation Fieldtype_ok
     pub fn fieldtype_ok(ar_: &Ctx, a0: &Context, a1: &Fieldtype) -> R<()> {
         // from spec/2.1-validation-types.wspec:112 rule Fieldtype_ok
-        if matches!(a1, Fieldtype(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a1, Fieldtype(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((move || -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Fieldtype(f_1, f_2) = a1 else { return Err(wspec_runtime::Fail::soft()) };
@@ -20735,7 +21402,7 @@ pub mod rels {
         let mut r_ = None;
         match a1 {
                 // from spec/2.1-validation-types.wspec:218 rule Heaptype_shared/abs
-            Heaptype::Make(_, _) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
+            Heaptype::Make(_, _) if wspec_runtime::machine::tried(&mut r_, (move || -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Heaptype::Make(f_1, f_2) = a1 else { return Err(wspec_runtime::Fail::soft()) };
@@ -20744,7 +21411,7 @@ pub mod rels {
             Ok(())
         })()) => {}
                 // from spec/2.1-validation-types.wspec:221 rule Heaptype_shared/typeidx
-            Heaptype::Typeuse(Typeuse::Idx(_)) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
+            Heaptype::Typeuse(Typeuse::Idx(_)) if wspec_runtime::machine::tried(&mut r_, (move || -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Heaptype::Typeuse(Typeuse::Idx(f_1)) = a1 else { return Err(wspec_runtime::Fail::soft()) };
@@ -20755,7 +21422,7 @@ pub mod rels {
             Ok(())
         })()) => {}
                 // from spec/2.1-validation-types.wspec:226 rule Heaptype_shared/deftype
-            Heaptype::Typeuse(Typeuse::Deftype(_)) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
+            Heaptype::Typeuse(Typeuse::Deftype(_)) if wspec_runtime::machine::tried(&mut r_, (move || -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Heaptype::Typeuse(Typeuse::Deftype(n_1)) = a1 else { return Err(wspec_runtime::Fail::soft()) };
@@ -20764,7 +21431,7 @@ pub mod rels {
             Ok(())
         })()) => {}
                 // from spec/2.1-validation-types.wspec:230 rule Heaptype_shared/rec
-            Heaptype::Typeuse(Typeuse::Rec(_)) if wspec_runtime::machine::tried(&mut r_, (|| -> R<_> {
+            Heaptype::Typeuse(Typeuse::Rec(_)) if wspec_runtime::machine::tried(&mut r_, (move || -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Heaptype::Typeuse(Typeuse::Rec(f_1)) = a1 else { return Err(wspec_runtime::Fail::soft()) };
@@ -20788,7 +21455,7 @@ pub mod rels {
     // from spec/2.1-validation-types.wspec:215 relation Comptype_shared
     pub fn comptype_shared(ar_: &Ctx, a0: &Context, a1: &std::rc::Rc<Comptype>) -> R<()> {
         // from spec/2.1-validation-types.wspec:252 rule Comptype_shared/struct
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if let Some(v) = wspec_runtime::machine::attempt((move || -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Comptype::Struct(f_1) = &**a1 else { return Err(wspec_runtime::Fail::soft()) };
@@ -20814,7 +21481,7 @@ pub mod rels {
             Ok(())
         })())? { return Ok(v); }
         // from spec/2.1-validation-types.wspec:256 rule Comptype_shared/array
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if let Some(v) = wspec_runtime::machine::attempt((move || -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Comptype::Array(f_1) = &**a1 else { return Err(wspec_runtime::Fail::soft()) };
@@ -20827,7 +21494,7 @@ pub mod rels {
             Ok(())
         })())? { return Ok(v); }
         // from spec/2.1-validation-types.wspec:260 rule Comptype_shared/func
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if let Some(v) = wspec_runtime::machine::attempt((move || -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Comptype::Func(f_1, f_2) = &**a1 else { return Err(wspec_runtime::Fail::soft()) };
@@ -20855,7 +21522,7 @@ pub mod rels {
     // from spec/2.2-validation-subtyping.wspec:274 relation Fieldtype_sub
     pub fn fieldtype_sub(ar_: &Ctx, a0: &Context, a1: &Fieldtype, a2: &Fieldtype) -> R<()> {
         // from spec/2.2-validation-subtyping.wspec:287 rule Fieldtype_sub/const
-        if matches!(a1, Fieldtype(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a1, Fieldtype(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((move || -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Fieldtype(f_1, f_2) = a1 else { return Err(wspec_runtime::Fail::soft()) };
@@ -20873,7 +21540,7 @@ pub mod rels {
             Ok(())
         })())? { return Ok(v); } }
         // from spec/2.2-validation-subtyping.wspec:291 rule Fieldtype_sub/var
-        if matches!(a1, Fieldtype(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a1, Fieldtype(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((move || -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Fieldtype(f_1, f_2) = a1 else { return Err(wspec_runtime::Fail::soft()) };
@@ -20897,7 +21564,7 @@ pub mod rels {
     // from spec/2.1-validation-types.wspec:97 relation Storagetype_ok
     pub fn storagetype_ok(ar_: &Ctx, a0: &Context, a1: &Storagetype) -> R<()> {
         // from spec/2.1-validation-types.wspec:104 rule Storagetype_ok/val
-        if matches!(a1, Storagetype::Valtype(n_1)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a1, Storagetype::Valtype(n_1)) { if let Some(v) = wspec_runtime::machine::attempt((move || -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Storagetype::Valtype(n_1) = a1 else { return Err(wspec_runtime::Fail::soft()) };
@@ -20906,7 +21573,7 @@ pub mod rels {
             Ok(())
         })())? { return Ok(v); } }
         // from spec/2.1-validation-types.wspec:108 rule Storagetype_ok/pack
-        if matches!(a1, Storagetype::Packtype(n_1)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a1, Storagetype::Packtype(n_1)) { if let Some(v) = wspec_runtime::machine::attempt((move || -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Storagetype::Packtype(n_1) = a1 else { return Err(wspec_runtime::Fail::soft()) };
@@ -20920,7 +21587,7 @@ pub mod rels {
     // from spec/2.1-validation-types.wspec:214 relation Storagetype_shared
     pub fn storagetype_shared(ar_: &Ctx, a0: &Context, a1: &Storagetype) -> R<()> {
         // from spec/2.1-validation-types.wspec:245 rule Storagetype_shared/val
-        if matches!(a1, Storagetype::Valtype(n_1)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a1, Storagetype::Valtype(n_1)) { if let Some(v) = wspec_runtime::machine::attempt((move || -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Storagetype::Valtype(n_1) = a1 else { return Err(wspec_runtime::Fail::soft()) };
@@ -20929,7 +21596,7 @@ pub mod rels {
             Ok(())
         })())? { return Ok(v); } }
         // from spec/2.1-validation-types.wspec:249 rule Storagetype_shared/pack
-        if matches!(a1, Storagetype::Packtype(n_1)) { if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if matches!(a1, Storagetype::Packtype(n_1)) { if let Some(v) = wspec_runtime::machine::attempt((move || -> R<_> {
             let v_C = a0;
             #[allow(irrefutable_let_patterns)]
             let Storagetype::Packtype(n_1) = a1 else { return Err(wspec_runtime::Fail::soft()) };
@@ -20941,7 +21608,7 @@ pub mod rels {
     // from spec/2.1-validation-types.wspec:96 relation Packtype_ok
     pub fn packtype_ok(ar_: &Ctx, a0: &Context, a1: Packtype) -> R<()> {
         // from spec/2.1-validation-types.wspec:101 rule Packtype_ok
-        if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {
+        if let Some(v) = wspec_runtime::machine::attempt((move || -> R<_> {
             Ok(())
         })())? { return Ok(v); }
         Err(Fail::soft())

@@ -1671,3 +1671,1821 @@ pub struct Config(pub State, pub Vec<Instr>);
 /// `code`: code.
 pub type Code = (Vec<Local>, Expr);
 
+impl Absheaptype {
+    /// How many values there are; [`Absheaptype::index`] numbers them.
+    pub const COUNT: usize = 13;
+
+    #[inline(always)]
+    pub fn index(self) -> usize {
+        match self {
+            Absheaptype::Any => 0,
+            Absheaptype::Eq => 1,
+            Absheaptype::I31 => 2,
+            Absheaptype::Struct => 3,
+            Absheaptype::Array => 4,
+            Absheaptype::None => 5,
+            Absheaptype::Func => 6,
+            Absheaptype::Nofunc => 7,
+            Absheaptype::Exn => 8,
+            Absheaptype::Noexn => 9,
+            Absheaptype::Extern => 10,
+            Absheaptype::Noextern => 11,
+            Absheaptype::Bot => 12,
+        }
+    }
+
+    /// The value numbered `k` (the last one for any `k` beyond).
+    #[inline(always)]
+    pub fn nth(k: usize) -> Self {
+        if k == 0 {
+            return Absheaptype::Any;
+        }
+        let k = k - 1;
+        if k == 0 {
+            return Absheaptype::Eq;
+        }
+        let k = k - 1;
+        if k == 0 {
+            return Absheaptype::I31;
+        }
+        let k = k - 1;
+        if k == 0 {
+            return Absheaptype::Struct;
+        }
+        let k = k - 1;
+        if k == 0 {
+            return Absheaptype::Array;
+        }
+        let k = k - 1;
+        if k == 0 {
+            return Absheaptype::None;
+        }
+        let k = k - 1;
+        if k == 0 {
+            return Absheaptype::Func;
+        }
+        let k = k - 1;
+        if k == 0 {
+            return Absheaptype::Nofunc;
+        }
+        let k = k - 1;
+        if k == 0 {
+            return Absheaptype::Exn;
+        }
+        let k = k - 1;
+        if k == 0 {
+            return Absheaptype::Noexn;
+        }
+        let k = k - 1;
+        if k == 0 {
+            return Absheaptype::Extern;
+        }
+        let k = k - 1;
+        if k == 0 {
+            return Absheaptype::Noextern;
+        }
+        let k = k - 1;
+        Absheaptype::Bot
+    }
+}
+
+impl Addrtype {
+    /// How many values there are; [`Addrtype::index`] numbers them.
+    pub const COUNT: usize = 2;
+
+    #[inline(always)]
+    pub fn index(self) -> usize {
+        match self {
+            Addrtype::I32 => 0,
+            Addrtype::I64 => 1,
+        }
+    }
+
+    /// The value numbered `k` (the last one for any `k` beyond).
+    #[inline(always)]
+    pub fn nth(k: usize) -> Self {
+        if k == 0 {
+            return Addrtype::I32;
+        }
+        let k = k - 1;
+        Addrtype::I64
+    }
+}
+
+impl Binop {
+    /// How many values there are; [`Binop::index`] numbers them.
+    pub const COUNT: usize = BinopInn::COUNT + BinopFnn::COUNT;
+
+    #[inline(always)]
+    pub fn index(self) -> usize {
+        match self {
+            Binop::Inn(f0) => f0.index(),
+            Binop::Fnn(f0) => BinopInn::COUNT + f0.index(),
+        }
+    }
+
+    /// The value numbered `k` (the last one for any `k` beyond).
+    #[inline(always)]
+    pub fn nth(k: usize) -> Self {
+        if k < BinopInn::COUNT {
+            return Binop::Inn(BinopInn::nth(k));
+        }
+        let k = k - BinopInn::COUNT;
+        Binop::Fnn(BinopFnn::nth(k))
+    }
+}
+
+impl BinopFnn {
+    /// How many values there are; [`BinopFnn::index`] numbers them.
+    pub const COUNT: usize = 7;
+
+    #[inline(always)]
+    pub fn index(self) -> usize {
+        match self {
+            BinopFnn::Add => 0,
+            BinopFnn::Sub => 1,
+            BinopFnn::Mul => 2,
+            BinopFnn::Div => 3,
+            BinopFnn::Min => 4,
+            BinopFnn::Max => 5,
+            BinopFnn::Copysign => 6,
+        }
+    }
+
+    /// The value numbered `k` (the last one for any `k` beyond).
+    #[inline(always)]
+    pub fn nth(k: usize) -> Self {
+        if k == 0 {
+            return BinopFnn::Add;
+        }
+        let k = k - 1;
+        if k == 0 {
+            return BinopFnn::Sub;
+        }
+        let k = k - 1;
+        if k == 0 {
+            return BinopFnn::Mul;
+        }
+        let k = k - 1;
+        if k == 0 {
+            return BinopFnn::Div;
+        }
+        let k = k - 1;
+        if k == 0 {
+            return BinopFnn::Min;
+        }
+        let k = k - 1;
+        if k == 0 {
+            return BinopFnn::Max;
+        }
+        let k = k - 1;
+        BinopFnn::Copysign
+    }
+}
+
+impl BinopInn {
+    /// How many values there are; [`BinopInn::index`] numbers them.
+    pub const COUNT: usize = Sx::COUNT + Sx::COUNT + Sx::COUNT + 9;
+
+    #[inline(always)]
+    pub fn index(self) -> usize {
+        match self {
+            BinopInn::Add => 0,
+            BinopInn::Sub => 1,
+            BinopInn::Mul => 2,
+            BinopInn::Div(f0) => f0.index() + 3,
+            BinopInn::Rem(f0) => Sx::COUNT + f0.index() + 3,
+            BinopInn::And => Sx::COUNT + Sx::COUNT + 3,
+            BinopInn::Or => Sx::COUNT + Sx::COUNT + 4,
+            BinopInn::Xor => Sx::COUNT + Sx::COUNT + 5,
+            BinopInn::Shl => Sx::COUNT + Sx::COUNT + 6,
+            BinopInn::Shr(f0) => Sx::COUNT + Sx::COUNT + f0.index() + 7,
+            BinopInn::Rotl => Sx::COUNT + Sx::COUNT + Sx::COUNT + 7,
+            BinopInn::Rotr => Sx::COUNT + Sx::COUNT + Sx::COUNT + 8,
+        }
+    }
+
+    /// The value numbered `k` (the last one for any `k` beyond).
+    #[inline(always)]
+    pub fn nth(k: usize) -> Self {
+        if k == 0 {
+            return BinopInn::Add;
+        }
+        let k = k - 1;
+        if k == 0 {
+            return BinopInn::Sub;
+        }
+        let k = k - 1;
+        if k == 0 {
+            return BinopInn::Mul;
+        }
+        let k = k - 1;
+        if k < Sx::COUNT {
+            return BinopInn::Div(Sx::nth(k));
+        }
+        let k = k - Sx::COUNT;
+        if k < Sx::COUNT {
+            return BinopInn::Rem(Sx::nth(k));
+        }
+        let k = k - Sx::COUNT;
+        if k == 0 {
+            return BinopInn::And;
+        }
+        let k = k - 1;
+        if k == 0 {
+            return BinopInn::Or;
+        }
+        let k = k - 1;
+        if k == 0 {
+            return BinopInn::Xor;
+        }
+        let k = k - 1;
+        if k == 0 {
+            return BinopInn::Shl;
+        }
+        let k = k - 1;
+        if k < Sx::COUNT {
+            return BinopInn::Shr(Sx::nth(k));
+        }
+        let k = k - Sx::COUNT;
+        if k == 0 {
+            return BinopInn::Rotl;
+        }
+        let k = k - 1;
+        BinopInn::Rotr
+    }
+}
+
+impl Consttype {
+    /// How many values there are; [`Consttype::index`] numbers them.
+    pub const COUNT: usize = Numtype::COUNT + Vectype::COUNT;
+
+    #[inline(always)]
+    pub fn index(self) -> usize {
+        match self {
+            Consttype::Numtype(f0) => f0.index(),
+            Consttype::Vectype(f0) => Numtype::COUNT + f0.index(),
+        }
+    }
+
+    /// The value numbered `k` (the last one for any `k` beyond).
+    #[inline(always)]
+    pub fn nth(k: usize) -> Self {
+        if k < Numtype::COUNT {
+            return Consttype::Numtype(Numtype::nth(k));
+        }
+        let k = k - Numtype::COUNT;
+        Consttype::Vectype(Vectype::nth(k))
+    }
+}
+
+impl Cvtop {
+    /// How many values there are; [`Cvtop::index`] numbers them.
+    pub const COUNT: usize = CvtopInnInn::COUNT + CvtopInnFnn::COUNT + CvtopFnnInn::COUNT + CvtopFnnFnn::COUNT;
+
+    #[inline(always)]
+    pub fn index(self) -> usize {
+        match self {
+            Cvtop::InnInn(f0) => f0.index(),
+            Cvtop::InnFnn(f0) => CvtopInnInn::COUNT + f0.index(),
+            Cvtop::FnnInn(f0) => CvtopInnInn::COUNT + CvtopInnFnn::COUNT + f0.index(),
+            Cvtop::FnnFnn(f0) => CvtopInnInn::COUNT + CvtopInnFnn::COUNT + CvtopFnnInn::COUNT + f0.index(),
+        }
+    }
+
+    /// The value numbered `k` (the last one for any `k` beyond).
+    #[inline(always)]
+    pub fn nth(k: usize) -> Self {
+        if k < CvtopInnInn::COUNT {
+            return Cvtop::InnInn(CvtopInnInn::nth(k));
+        }
+        let k = k - CvtopInnInn::COUNT;
+        if k < CvtopInnFnn::COUNT {
+            return Cvtop::InnFnn(CvtopInnFnn::nth(k));
+        }
+        let k = k - CvtopInnFnn::COUNT;
+        if k < CvtopFnnInn::COUNT {
+            return Cvtop::FnnInn(CvtopFnnInn::nth(k));
+        }
+        let k = k - CvtopFnnInn::COUNT;
+        Cvtop::FnnFnn(CvtopFnnFnn::nth(k))
+    }
+}
+
+impl CvtopFnnFnn {
+    /// How many values there are; [`CvtopFnnFnn::index`] numbers them.
+    pub const COUNT: usize = 2;
+
+    #[inline(always)]
+    pub fn index(self) -> usize {
+        match self {
+            CvtopFnnFnn::Promote => 0,
+            CvtopFnnFnn::Demote => 1,
+        }
+    }
+
+    /// The value numbered `k` (the last one for any `k` beyond).
+    #[inline(always)]
+    pub fn nth(k: usize) -> Self {
+        if k == 0 {
+            return CvtopFnnFnn::Promote;
+        }
+        let k = k - 1;
+        CvtopFnnFnn::Demote
+    }
+}
+
+impl CvtopFnnInn {
+    /// How many values there are; [`CvtopFnnInn::index`] numbers them.
+    pub const COUNT: usize = Sx::COUNT + Sx::COUNT + 1;
+
+    #[inline(always)]
+    pub fn index(self) -> usize {
+        match self {
+            CvtopFnnInn::Trunc(f0) => f0.index(),
+            CvtopFnnInn::TruncSat(f0) => Sx::COUNT + f0.index(),
+            CvtopFnnInn::Reinterpret => Sx::COUNT + Sx::COUNT,
+        }
+    }
+
+    /// The value numbered `k` (the last one for any `k` beyond).
+    #[inline(always)]
+    pub fn nth(k: usize) -> Self {
+        if k < Sx::COUNT {
+            return CvtopFnnInn::Trunc(Sx::nth(k));
+        }
+        let k = k - Sx::COUNT;
+        if k < Sx::COUNT {
+            return CvtopFnnInn::TruncSat(Sx::nth(k));
+        }
+        let k = k - Sx::COUNT;
+        CvtopFnnInn::Reinterpret
+    }
+}
+
+impl CvtopInnFnn {
+    /// How many values there are; [`CvtopInnFnn::index`] numbers them.
+    pub const COUNT: usize = Sx::COUNT + 1;
+
+    #[inline(always)]
+    pub fn index(self) -> usize {
+        match self {
+            CvtopInnFnn::Convert(f0) => f0.index(),
+            CvtopInnFnn::Reinterpret => Sx::COUNT,
+        }
+    }
+
+    /// The value numbered `k` (the last one for any `k` beyond).
+    #[inline(always)]
+    pub fn nth(k: usize) -> Self {
+        if k < Sx::COUNT {
+            return CvtopInnFnn::Convert(Sx::nth(k));
+        }
+        let k = k - Sx::COUNT;
+        CvtopInnFnn::Reinterpret
+    }
+}
+
+impl CvtopInnInn {
+    /// How many values there are; [`CvtopInnInn::index`] numbers them.
+    pub const COUNT: usize = Sx::COUNT + 1;
+
+    #[inline(always)]
+    pub fn index(self) -> usize {
+        match self {
+            CvtopInnInn::Extend(f0) => f0.index(),
+            CvtopInnInn::Wrap => Sx::COUNT,
+        }
+    }
+
+    /// The value numbered `k` (the last one for any `k` beyond).
+    #[inline(always)]
+    pub fn nth(k: usize) -> Self {
+        if k < Sx::COUNT {
+            return CvtopInnInn::Extend(Sx::nth(k));
+        }
+        let k = k - Sx::COUNT;
+        CvtopInnInn::Wrap
+    }
+}
+
+impl Datatype {
+    /// How many values there are; [`Datatype::index`] numbers them.
+    pub const COUNT: usize = 1;
+
+    #[inline(always)]
+    pub fn index(self) -> usize {
+        match self {
+            Datatype => 0,
+        }
+    }
+
+    /// The value numbered `k` (the last one for any `k` beyond).
+    #[inline(always)]
+    pub fn nth(k: usize) -> Self {
+        Datatype
+    }
+}
+
+impl Final {
+    /// How many values there are; [`Final::index`] numbers them.
+    pub const COUNT: usize = 1;
+
+    #[inline(always)]
+    pub fn index(self) -> usize {
+        match self {
+            Final => 0,
+        }
+    }
+
+    /// The value numbered `k` (the last one for any `k` beyond).
+    #[inline(always)]
+    pub fn nth(k: usize) -> Self {
+        Final
+    }
+}
+
+impl Fnn {
+    /// How many values there are; [`Fnn::index`] numbers them.
+    pub const COUNT: usize = 2;
+
+    #[inline(always)]
+    pub fn index(self) -> usize {
+        match self {
+            Fnn::F32 => 0,
+            Fnn::F64 => 1,
+        }
+    }
+
+    /// The value numbered `k` (the last one for any `k` beyond).
+    #[inline(always)]
+    pub fn nth(k: usize) -> Self {
+        if k == 0 {
+            return Fnn::F32;
+        }
+        let k = k - 1;
+        Fnn::F64
+    }
+}
+
+impl Half {
+    /// How many values there are; [`Half::index`] numbers them.
+    pub const COUNT: usize = 2;
+
+    #[inline(always)]
+    pub fn index(self) -> usize {
+        match self {
+            Half::Low => 0,
+            Half::High => 1,
+        }
+    }
+
+    /// The value numbered `k` (the last one for any `k` beyond).
+    #[inline(always)]
+    pub fn nth(k: usize) -> Self {
+        if k == 0 {
+            return Half::Low;
+        }
+        let k = k - 1;
+        Half::High
+    }
+}
+
+impl Init {
+    /// How many values there are; [`Init::index`] numbers them.
+    pub const COUNT: usize = 2;
+
+    #[inline(always)]
+    pub fn index(self) -> usize {
+        match self {
+            Init::Set => 0,
+            Init::Unset => 1,
+        }
+    }
+
+    /// The value numbered `k` (the last one for any `k` beyond).
+    #[inline(always)]
+    pub fn nth(k: usize) -> Self {
+        if k == 0 {
+            return Init::Set;
+        }
+        let k = k - 1;
+        Init::Unset
+    }
+}
+
+impl Inn {
+    /// How many values there are; [`Inn::index`] numbers them.
+    pub const COUNT: usize = 2;
+
+    #[inline(always)]
+    pub fn index(self) -> usize {
+        match self {
+            Inn::I32 => 0,
+            Inn::I64 => 1,
+        }
+    }
+
+    /// The value numbered `k` (the last one for any `k` beyond).
+    #[inline(always)]
+    pub fn nth(k: usize) -> Self {
+        if k == 0 {
+            return Inn::I32;
+        }
+        let k = k - 1;
+        Inn::I64
+    }
+}
+
+impl Jnn {
+    /// How many values there are; [`Jnn::index`] numbers them.
+    pub const COUNT: usize = 4;
+
+    #[inline(always)]
+    pub fn index(self) -> usize {
+        match self {
+            Jnn::I32 => 0,
+            Jnn::I64 => 1,
+            Jnn::I8 => 2,
+            Jnn::I16 => 3,
+        }
+    }
+
+    /// The value numbered `k` (the last one for any `k` beyond).
+    #[inline(always)]
+    pub fn nth(k: usize) -> Self {
+        if k == 0 {
+            return Jnn::I32;
+        }
+        let k = k - 1;
+        if k == 0 {
+            return Jnn::I64;
+        }
+        let k = k - 1;
+        if k == 0 {
+            return Jnn::I8;
+        }
+        let k = k - 1;
+        Jnn::I16
+    }
+}
+
+impl Lanetype {
+    /// How many values there are; [`Lanetype::index`] numbers them.
+    pub const COUNT: usize = Numtype::COUNT + Packtype::COUNT;
+
+    #[inline(always)]
+    pub fn index(self) -> usize {
+        match self {
+            Lanetype::Numtype(f0) => f0.index(),
+            Lanetype::Packtype(f0) => Numtype::COUNT + f0.index(),
+        }
+    }
+
+    /// The value numbered `k` (the last one for any `k` beyond).
+    #[inline(always)]
+    pub fn nth(k: usize) -> Self {
+        if k < Numtype::COUNT {
+            return Lanetype::Numtype(Numtype::nth(k));
+        }
+        let k = k - Numtype::COUNT;
+        Lanetype::Packtype(Packtype::nth(k))
+    }
+}
+
+impl Lnn {
+    /// How many values there are; [`Lnn::index`] numbers them.
+    pub const COUNT: usize = 6;
+
+    #[inline(always)]
+    pub fn index(self) -> usize {
+        match self {
+            Lnn::I32 => 0,
+            Lnn::I64 => 1,
+            Lnn::F32 => 2,
+            Lnn::F64 => 3,
+            Lnn::I8 => 4,
+            Lnn::I16 => 5,
+        }
+    }
+
+    /// The value numbered `k` (the last one for any `k` beyond).
+    #[inline(always)]
+    pub fn nth(k: usize) -> Self {
+        if k == 0 {
+            return Lnn::I32;
+        }
+        let k = k - 1;
+        if k == 0 {
+            return Lnn::I64;
+        }
+        let k = k - 1;
+        if k == 0 {
+            return Lnn::F32;
+        }
+        let k = k - 1;
+        if k == 0 {
+            return Lnn::F64;
+        }
+        let k = k - 1;
+        if k == 0 {
+            return Lnn::I8;
+        }
+        let k = k - 1;
+        Lnn::I16
+    }
+}
+
+impl Mut {
+    /// How many values there are; [`Mut::index`] numbers them.
+    pub const COUNT: usize = 1;
+
+    #[inline(always)]
+    pub fn index(self) -> usize {
+        match self {
+            Mut => 0,
+        }
+    }
+
+    /// The value numbered `k` (the last one for any `k` beyond).
+    #[inline(always)]
+    pub fn nth(k: usize) -> Self {
+        Mut
+    }
+}
+
+impl Null {
+    /// How many values there are; [`Null::index`] numbers them.
+    pub const COUNT: usize = 1;
+
+    #[inline(always)]
+    pub fn index(self) -> usize {
+        match self {
+            Null => 0,
+        }
+    }
+
+    /// The value numbered `k` (the last one for any `k` beyond).
+    #[inline(always)]
+    pub fn nth(k: usize) -> Self {
+        Null
+    }
+}
+
+impl Numtype {
+    /// How many values there are; [`Numtype::index`] numbers them.
+    pub const COUNT: usize = 4;
+
+    #[inline(always)]
+    pub fn index(self) -> usize {
+        match self {
+            Numtype::I32 => 0,
+            Numtype::I64 => 1,
+            Numtype::F32 => 2,
+            Numtype::F64 => 3,
+        }
+    }
+
+    /// The value numbered `k` (the last one for any `k` beyond).
+    #[inline(always)]
+    pub fn nth(k: usize) -> Self {
+        if k == 0 {
+            return Numtype::I32;
+        }
+        let k = k - 1;
+        if k == 0 {
+            return Numtype::I64;
+        }
+        let k = k - 1;
+        if k == 0 {
+            return Numtype::F32;
+        }
+        let k = k - 1;
+        Numtype::F64
+    }
+}
+
+impl Packtype {
+    /// How many values there are; [`Packtype::index`] numbers them.
+    pub const COUNT: usize = 2;
+
+    #[inline(always)]
+    pub fn index(self) -> usize {
+        match self {
+            Packtype::I8 => 0,
+            Packtype::I16 => 1,
+        }
+    }
+
+    /// The value numbered `k` (the last one for any `k` beyond).
+    #[inline(always)]
+    pub fn nth(k: usize) -> Self {
+        if k == 0 {
+            return Packtype::I8;
+        }
+        let k = k - 1;
+        Packtype::I16
+    }
+}
+
+impl Pnn {
+    /// How many values there are; [`Pnn::index`] numbers them.
+    pub const COUNT: usize = 2;
+
+    #[inline(always)]
+    pub fn index(self) -> usize {
+        match self {
+            Pnn::I8 => 0,
+            Pnn::I16 => 1,
+        }
+    }
+
+    /// The value numbered `k` (the last one for any `k` beyond).
+    #[inline(always)]
+    pub fn nth(k: usize) -> Self {
+        if k == 0 {
+            return Pnn::I8;
+        }
+        let k = k - 1;
+        Pnn::I16
+    }
+}
+
+impl Relop {
+    /// How many values there are; [`Relop::index`] numbers them.
+    pub const COUNT: usize = RelopInn::COUNT + RelopFnn::COUNT;
+
+    #[inline(always)]
+    pub fn index(self) -> usize {
+        match self {
+            Relop::Inn(f0) => f0.index(),
+            Relop::Fnn(f0) => RelopInn::COUNT + f0.index(),
+        }
+    }
+
+    /// The value numbered `k` (the last one for any `k` beyond).
+    #[inline(always)]
+    pub fn nth(k: usize) -> Self {
+        if k < RelopInn::COUNT {
+            return Relop::Inn(RelopInn::nth(k));
+        }
+        let k = k - RelopInn::COUNT;
+        Relop::Fnn(RelopFnn::nth(k))
+    }
+}
+
+impl RelopFnn {
+    /// How many values there are; [`RelopFnn::index`] numbers them.
+    pub const COUNT: usize = 6;
+
+    #[inline(always)]
+    pub fn index(self) -> usize {
+        match self {
+            RelopFnn::Eq => 0,
+            RelopFnn::Ne => 1,
+            RelopFnn::Lt => 2,
+            RelopFnn::Gt => 3,
+            RelopFnn::Le => 4,
+            RelopFnn::Ge => 5,
+        }
+    }
+
+    /// The value numbered `k` (the last one for any `k` beyond).
+    #[inline(always)]
+    pub fn nth(k: usize) -> Self {
+        if k == 0 {
+            return RelopFnn::Eq;
+        }
+        let k = k - 1;
+        if k == 0 {
+            return RelopFnn::Ne;
+        }
+        let k = k - 1;
+        if k == 0 {
+            return RelopFnn::Lt;
+        }
+        let k = k - 1;
+        if k == 0 {
+            return RelopFnn::Gt;
+        }
+        let k = k - 1;
+        if k == 0 {
+            return RelopFnn::Le;
+        }
+        let k = k - 1;
+        RelopFnn::Ge
+    }
+}
+
+impl RelopInn {
+    /// How many values there are; [`RelopInn::index`] numbers them.
+    pub const COUNT: usize = Sx::COUNT + Sx::COUNT + Sx::COUNT + Sx::COUNT + 2;
+
+    #[inline(always)]
+    pub fn index(self) -> usize {
+        match self {
+            RelopInn::Eq => 0,
+            RelopInn::Ne => 1,
+            RelopInn::Lt(f0) => f0.index() + 2,
+            RelopInn::Gt(f0) => Sx::COUNT + f0.index() + 2,
+            RelopInn::Le(f0) => Sx::COUNT + Sx::COUNT + f0.index() + 2,
+            RelopInn::Ge(f0) => Sx::COUNT + Sx::COUNT + Sx::COUNT + f0.index() + 2,
+        }
+    }
+
+    /// The value numbered `k` (the last one for any `k` beyond).
+    #[inline(always)]
+    pub fn nth(k: usize) -> Self {
+        if k == 0 {
+            return RelopInn::Eq;
+        }
+        let k = k - 1;
+        if k == 0 {
+            return RelopInn::Ne;
+        }
+        let k = k - 1;
+        if k < Sx::COUNT {
+            return RelopInn::Lt(Sx::nth(k));
+        }
+        let k = k - Sx::COUNT;
+        if k < Sx::COUNT {
+            return RelopInn::Gt(Sx::nth(k));
+        }
+        let k = k - Sx::COUNT;
+        if k < Sx::COUNT {
+            return RelopInn::Le(Sx::nth(k));
+        }
+        let k = k - Sx::COUNT;
+        RelopInn::Ge(Sx::nth(k))
+    }
+}
+
+impl Share {
+    /// How many values there are; [`Share::index`] numbers them.
+    pub const COUNT: usize = 2;
+
+    #[inline(always)]
+    pub fn index(self) -> usize {
+        match self {
+            Share::Shared => 0,
+            Share::Botshare => 1,
+        }
+    }
+
+    /// The value numbered `k` (the last one for any `k` beyond).
+    #[inline(always)]
+    pub fn nth(k: usize) -> Self {
+        if k == 0 {
+            return Share::Shared;
+        }
+        let k = k - 1;
+        Share::Botshare
+    }
+}
+
+impl Sx {
+    /// How many values there are; [`Sx::index`] numbers them.
+    pub const COUNT: usize = 2;
+
+    #[inline(always)]
+    pub fn index(self) -> usize {
+        match self {
+            Sx::U => 0,
+            Sx::S => 1,
+        }
+    }
+
+    /// The value numbered `k` (the last one for any `k` beyond).
+    #[inline(always)]
+    pub fn nth(k: usize) -> Self {
+        if k == 0 {
+            return Sx::U;
+        }
+        let k = k - 1;
+        Sx::S
+    }
+}
+
+impl Testop {
+    /// How many values there are; [`Testop::index`] numbers them.
+    pub const COUNT: usize = TestopInn::COUNT;
+
+    #[inline(always)]
+    pub fn index(self) -> usize {
+        match self {
+            Testop::Inn(f0) => f0.index(),
+        }
+    }
+
+    /// The value numbered `k` (the last one for any `k` beyond).
+    #[inline(always)]
+    pub fn nth(k: usize) -> Self {
+        Testop::Inn(TestopInn::nth(k))
+    }
+}
+
+impl TestopInn {
+    /// How many values there are; [`TestopInn::index`] numbers them.
+    pub const COUNT: usize = 1;
+
+    #[inline(always)]
+    pub fn index(self) -> usize {
+        match self {
+            TestopInn => 0,
+        }
+    }
+
+    /// The value numbered `k` (the last one for any `k` beyond).
+    #[inline(always)]
+    pub fn nth(k: usize) -> Self {
+        TestopInn
+    }
+}
+
+impl UnopFnn {
+    /// How many values there are; [`UnopFnn::index`] numbers them.
+    pub const COUNT: usize = 7;
+
+    #[inline(always)]
+    pub fn index(self) -> usize {
+        match self {
+            UnopFnn::Abs => 0,
+            UnopFnn::Neg => 1,
+            UnopFnn::Sqrt => 2,
+            UnopFnn::Ceil => 3,
+            UnopFnn::Floor => 4,
+            UnopFnn::Trunc => 5,
+            UnopFnn::Nearest => 6,
+        }
+    }
+
+    /// The value numbered `k` (the last one for any `k` beyond).
+    #[inline(always)]
+    pub fn nth(k: usize) -> Self {
+        if k == 0 {
+            return UnopFnn::Abs;
+        }
+        let k = k - 1;
+        if k == 0 {
+            return UnopFnn::Neg;
+        }
+        let k = k - 1;
+        if k == 0 {
+            return UnopFnn::Sqrt;
+        }
+        let k = k - 1;
+        if k == 0 {
+            return UnopFnn::Ceil;
+        }
+        let k = k - 1;
+        if k == 0 {
+            return UnopFnn::Floor;
+        }
+        let k = k - 1;
+        if k == 0 {
+            return UnopFnn::Trunc;
+        }
+        let k = k - 1;
+        UnopFnn::Nearest
+    }
+}
+
+impl Vbinop {
+    /// How many values there are; [`Vbinop::index`] numbers them.
+    pub const COUNT: usize = VbinopJnnXM::COUNT + VbinopFnnXM::COUNT;
+
+    #[inline(always)]
+    pub fn index(self) -> usize {
+        match self {
+            Vbinop::JnnXM(f0) => f0.index(),
+            Vbinop::FnnXM(f0) => VbinopJnnXM::COUNT + f0.index(),
+        }
+    }
+
+    /// The value numbered `k` (the last one for any `k` beyond).
+    #[inline(always)]
+    pub fn nth(k: usize) -> Self {
+        if k < VbinopJnnXM::COUNT {
+            return Vbinop::JnnXM(VbinopJnnXM::nth(k));
+        }
+        let k = k - VbinopJnnXM::COUNT;
+        Vbinop::FnnXM(VbinopFnnXM::nth(k))
+    }
+}
+
+impl VbinopFnnXM {
+    /// How many values there are; [`VbinopFnnXM::index`] numbers them.
+    pub const COUNT: usize = 10;
+
+    #[inline(always)]
+    pub fn index(self) -> usize {
+        match self {
+            VbinopFnnXM::Add => 0,
+            VbinopFnnXM::Sub => 1,
+            VbinopFnnXM::Mul => 2,
+            VbinopFnnXM::Div => 3,
+            VbinopFnnXM::Min => 4,
+            VbinopFnnXM::Max => 5,
+            VbinopFnnXM::Pmin => 6,
+            VbinopFnnXM::Pmax => 7,
+            VbinopFnnXM::RelaxedMin => 8,
+            VbinopFnnXM::RelaxedMax => 9,
+        }
+    }
+
+    /// The value numbered `k` (the last one for any `k` beyond).
+    #[inline(always)]
+    pub fn nth(k: usize) -> Self {
+        if k == 0 {
+            return VbinopFnnXM::Add;
+        }
+        let k = k - 1;
+        if k == 0 {
+            return VbinopFnnXM::Sub;
+        }
+        let k = k - 1;
+        if k == 0 {
+            return VbinopFnnXM::Mul;
+        }
+        let k = k - 1;
+        if k == 0 {
+            return VbinopFnnXM::Div;
+        }
+        let k = k - 1;
+        if k == 0 {
+            return VbinopFnnXM::Min;
+        }
+        let k = k - 1;
+        if k == 0 {
+            return VbinopFnnXM::Max;
+        }
+        let k = k - 1;
+        if k == 0 {
+            return VbinopFnnXM::Pmin;
+        }
+        let k = k - 1;
+        if k == 0 {
+            return VbinopFnnXM::Pmax;
+        }
+        let k = k - 1;
+        if k == 0 {
+            return VbinopFnnXM::RelaxedMin;
+        }
+        let k = k - 1;
+        VbinopFnnXM::RelaxedMax
+    }
+}
+
+impl VbinopJnnXM {
+    /// How many values there are; [`VbinopJnnXM::index`] numbers them.
+    pub const COUNT: usize = Sx::COUNT + Sx::COUNT + Sx::COUNT + Sx::COUNT + 6;
+
+    #[inline(always)]
+    pub fn index(self) -> usize {
+        match self {
+            VbinopJnnXM::Add => 0,
+            VbinopJnnXM::Sub => 1,
+            VbinopJnnXM::AddSat(f0) => f0.index() + 2,
+            VbinopJnnXM::SubSat(f0) => Sx::COUNT + f0.index() + 2,
+            VbinopJnnXM::Mul => Sx::COUNT + Sx::COUNT + 2,
+            VbinopJnnXM::Avgr => Sx::COUNT + Sx::COUNT + 3,
+            VbinopJnnXM::Q15mulrSat => Sx::COUNT + Sx::COUNT + 4,
+            VbinopJnnXM::RelaxedQ15mulr => Sx::COUNT + Sx::COUNT + 5,
+            VbinopJnnXM::Min(f0) => Sx::COUNT + Sx::COUNT + f0.index() + 6,
+            VbinopJnnXM::Max(f0) => Sx::COUNT + Sx::COUNT + Sx::COUNT + f0.index() + 6,
+        }
+    }
+
+    /// The value numbered `k` (the last one for any `k` beyond).
+    #[inline(always)]
+    pub fn nth(k: usize) -> Self {
+        if k == 0 {
+            return VbinopJnnXM::Add;
+        }
+        let k = k - 1;
+        if k == 0 {
+            return VbinopJnnXM::Sub;
+        }
+        let k = k - 1;
+        if k < Sx::COUNT {
+            return VbinopJnnXM::AddSat(Sx::nth(k));
+        }
+        let k = k - Sx::COUNT;
+        if k < Sx::COUNT {
+            return VbinopJnnXM::SubSat(Sx::nth(k));
+        }
+        let k = k - Sx::COUNT;
+        if k == 0 {
+            return VbinopJnnXM::Mul;
+        }
+        let k = k - 1;
+        if k == 0 {
+            return VbinopJnnXM::Avgr;
+        }
+        let k = k - 1;
+        if k == 0 {
+            return VbinopJnnXM::Q15mulrSat;
+        }
+        let k = k - 1;
+        if k == 0 {
+            return VbinopJnnXM::RelaxedQ15mulr;
+        }
+        let k = k - 1;
+        if k < Sx::COUNT {
+            return VbinopJnnXM::Min(Sx::nth(k));
+        }
+        let k = k - Sx::COUNT;
+        VbinopJnnXM::Max(Sx::nth(k))
+    }
+}
+
+impl VcvtopFnnXMFnnXM {
+    /// How many values there are; [`VcvtopFnnXMFnnXM::index`] numbers them.
+    pub const COUNT: usize = Zero::COUNT + 1;
+
+    #[inline(always)]
+    pub fn index(self) -> usize {
+        match self {
+            VcvtopFnnXMFnnXM::Demote(f0) => f0.index(),
+            VcvtopFnnXMFnnXM::Promote => Zero::COUNT,
+        }
+    }
+
+    /// The value numbered `k` (the last one for any `k` beyond).
+    #[inline(always)]
+    pub fn nth(k: usize) -> Self {
+        if k < Zero::COUNT {
+            return VcvtopFnnXMFnnXM::Demote(Zero::nth(k));
+        }
+        let k = k - Zero::COUNT;
+        VcvtopFnnXMFnnXM::Promote
+    }
+}
+
+impl VcvtopJnnXMJnnXM {
+    /// How many values there are; [`VcvtopJnnXMJnnXM::index`] numbers them.
+    pub const COUNT: usize = Half::COUNT * Sx::COUNT;
+
+    #[inline(always)]
+    pub fn index(self) -> usize {
+        match self {
+            VcvtopJnnXMJnnXM(f0, f1) => (f0.index()) * Sx::COUNT + f1.index(),
+        }
+    }
+
+    /// The value numbered `k` (the last one for any `k` beyond).
+    #[inline(always)]
+    pub fn nth(k: usize) -> Self {
+        VcvtopJnnXMJnnXM(Half::nth(k / (Sx::COUNT)), Sx::nth(k % Sx::COUNT))
+    }
+}
+
+impl Vectype {
+    /// How many values there are; [`Vectype::index`] numbers them.
+    pub const COUNT: usize = 1;
+
+    #[inline(always)]
+    pub fn index(self) -> usize {
+        match self {
+            Vectype => 0,
+        }
+    }
+
+    /// The value numbered `k` (the last one for any `k` beyond).
+    #[inline(always)]
+    pub fn nth(k: usize) -> Self {
+        Vectype
+    }
+}
+
+impl Vextbinop {
+    /// How many values there are; [`Vextbinop::index`] numbers them.
+    pub const COUNT: usize = VextbinopJnnXMJnnXM::COUNT;
+
+    #[inline(always)]
+    pub fn index(self) -> usize {
+        match self {
+            Vextbinop::JnnXMJnnXM(f0) => f0.index(),
+        }
+    }
+
+    /// The value numbered `k` (the last one for any `k` beyond).
+    #[inline(always)]
+    pub fn nth(k: usize) -> Self {
+        Vextbinop::JnnXMJnnXM(VextbinopJnnXMJnnXM::nth(k))
+    }
+}
+
+impl VextbinopJnnXMJnnXM {
+    /// How many values there are; [`VextbinopJnnXMJnnXM::index`] numbers them.
+    pub const COUNT: usize = Half::COUNT * Sx::COUNT + 2;
+
+    #[inline(always)]
+    pub fn index(self) -> usize {
+        match self {
+            VextbinopJnnXMJnnXM::Extmul(f0, f1) => (f0.index()) * Sx::COUNT + f1.index(),
+            VextbinopJnnXMJnnXM::Dot => Half::COUNT * Sx::COUNT,
+            VextbinopJnnXMJnnXM::RelaxedDot => Half::COUNT * Sx::COUNT + 1,
+        }
+    }
+
+    /// The value numbered `k` (the last one for any `k` beyond).
+    #[inline(always)]
+    pub fn nth(k: usize) -> Self {
+        if k < Half::COUNT * Sx::COUNT {
+            return VextbinopJnnXMJnnXM::Extmul(Half::nth(k / (Sx::COUNT)), Sx::nth(k % Sx::COUNT));
+        }
+        let k = k - Half::COUNT * Sx::COUNT;
+        if k == 0 {
+            return VextbinopJnnXMJnnXM::Dot;
+        }
+        let k = k - 1;
+        VextbinopJnnXMJnnXM::RelaxedDot
+    }
+}
+
+impl Vextternop {
+    /// How many values there are; [`Vextternop::index`] numbers them.
+    pub const COUNT: usize = VextternopJnnXMJnnXM::COUNT;
+
+    #[inline(always)]
+    pub fn index(self) -> usize {
+        match self {
+            Vextternop::JnnXMJnnXM(f0) => f0.index(),
+        }
+    }
+
+    /// The value numbered `k` (the last one for any `k` beyond).
+    #[inline(always)]
+    pub fn nth(k: usize) -> Self {
+        Vextternop::JnnXMJnnXM(VextternopJnnXMJnnXM::nth(k))
+    }
+}
+
+impl VextternopJnnXMJnnXM {
+    /// How many values there are; [`VextternopJnnXMJnnXM::index`] numbers them.
+    pub const COUNT: usize = 1;
+
+    #[inline(always)]
+    pub fn index(self) -> usize {
+        match self {
+            VextternopJnnXMJnnXM => 0,
+        }
+    }
+
+    /// The value numbered `k` (the last one for any `k` beyond).
+    #[inline(always)]
+    pub fn nth(k: usize) -> Self {
+        VextternopJnnXMJnnXM
+    }
+}
+
+impl Vextunop {
+    /// How many values there are; [`Vextunop::index`] numbers them.
+    pub const COUNT: usize = VextunopJnnXMJnnXM::COUNT;
+
+    #[inline(always)]
+    pub fn index(self) -> usize {
+        match self {
+            Vextunop::JnnXMJnnXM(f0) => f0.index(),
+        }
+    }
+
+    /// The value numbered `k` (the last one for any `k` beyond).
+    #[inline(always)]
+    pub fn nth(k: usize) -> Self {
+        Vextunop::JnnXMJnnXM(VextunopJnnXMJnnXM::nth(k))
+    }
+}
+
+impl VextunopJnnXMJnnXM {
+    /// How many values there are; [`VextunopJnnXMJnnXM::index`] numbers them.
+    pub const COUNT: usize = Sx::COUNT;
+
+    #[inline(always)]
+    pub fn index(self) -> usize {
+        match self {
+            VextunopJnnXMJnnXM(f0) => f0.index(),
+        }
+    }
+
+    /// The value numbered `k` (the last one for any `k` beyond).
+    #[inline(always)]
+    pub fn nth(k: usize) -> Self {
+        VextunopJnnXMJnnXM(Sx::nth(k))
+    }
+}
+
+impl Vnn {
+    /// How many values there are; [`Vnn::index`] numbers them.
+    pub const COUNT: usize = 1;
+
+    #[inline(always)]
+    pub fn index(self) -> usize {
+        match self {
+            Vnn => 0,
+        }
+    }
+
+    /// The value numbered `k` (the last one for any `k` beyond).
+    #[inline(always)]
+    pub fn nth(k: usize) -> Self {
+        Vnn
+    }
+}
+
+impl Vrelop {
+    /// How many values there are; [`Vrelop::index`] numbers them.
+    pub const COUNT: usize = VrelopJnnXM::COUNT + VrelopFnnXM::COUNT;
+
+    #[inline(always)]
+    pub fn index(self) -> usize {
+        match self {
+            Vrelop::JnnXM(f0) => f0.index(),
+            Vrelop::FnnXM(f0) => VrelopJnnXM::COUNT + f0.index(),
+        }
+    }
+
+    /// The value numbered `k` (the last one for any `k` beyond).
+    #[inline(always)]
+    pub fn nth(k: usize) -> Self {
+        if k < VrelopJnnXM::COUNT {
+            return Vrelop::JnnXM(VrelopJnnXM::nth(k));
+        }
+        let k = k - VrelopJnnXM::COUNT;
+        Vrelop::FnnXM(VrelopFnnXM::nth(k))
+    }
+}
+
+impl VrelopFnnXM {
+    /// How many values there are; [`VrelopFnnXM::index`] numbers them.
+    pub const COUNT: usize = 6;
+
+    #[inline(always)]
+    pub fn index(self) -> usize {
+        match self {
+            VrelopFnnXM::Eq => 0,
+            VrelopFnnXM::Ne => 1,
+            VrelopFnnXM::Lt => 2,
+            VrelopFnnXM::Gt => 3,
+            VrelopFnnXM::Le => 4,
+            VrelopFnnXM::Ge => 5,
+        }
+    }
+
+    /// The value numbered `k` (the last one for any `k` beyond).
+    #[inline(always)]
+    pub fn nth(k: usize) -> Self {
+        if k == 0 {
+            return VrelopFnnXM::Eq;
+        }
+        let k = k - 1;
+        if k == 0 {
+            return VrelopFnnXM::Ne;
+        }
+        let k = k - 1;
+        if k == 0 {
+            return VrelopFnnXM::Lt;
+        }
+        let k = k - 1;
+        if k == 0 {
+            return VrelopFnnXM::Gt;
+        }
+        let k = k - 1;
+        if k == 0 {
+            return VrelopFnnXM::Le;
+        }
+        let k = k - 1;
+        VrelopFnnXM::Ge
+    }
+}
+
+impl VrelopJnnXM {
+    /// How many values there are; [`VrelopJnnXM::index`] numbers them.
+    pub const COUNT: usize = Sx::COUNT + Sx::COUNT + Sx::COUNT + Sx::COUNT + 2;
+
+    #[inline(always)]
+    pub fn index(self) -> usize {
+        match self {
+            VrelopJnnXM::Eq => 0,
+            VrelopJnnXM::Ne => 1,
+            VrelopJnnXM::Lt(f0) => f0.index() + 2,
+            VrelopJnnXM::Gt(f0) => Sx::COUNT + f0.index() + 2,
+            VrelopJnnXM::Le(f0) => Sx::COUNT + Sx::COUNT + f0.index() + 2,
+            VrelopJnnXM::Ge(f0) => Sx::COUNT + Sx::COUNT + Sx::COUNT + f0.index() + 2,
+        }
+    }
+
+    /// The value numbered `k` (the last one for any `k` beyond).
+    #[inline(always)]
+    pub fn nth(k: usize) -> Self {
+        if k == 0 {
+            return VrelopJnnXM::Eq;
+        }
+        let k = k - 1;
+        if k == 0 {
+            return VrelopJnnXM::Ne;
+        }
+        let k = k - 1;
+        if k < Sx::COUNT {
+            return VrelopJnnXM::Lt(Sx::nth(k));
+        }
+        let k = k - Sx::COUNT;
+        if k < Sx::COUNT {
+            return VrelopJnnXM::Gt(Sx::nth(k));
+        }
+        let k = k - Sx::COUNT;
+        if k < Sx::COUNT {
+            return VrelopJnnXM::Le(Sx::nth(k));
+        }
+        let k = k - Sx::COUNT;
+        VrelopJnnXM::Ge(Sx::nth(k))
+    }
+}
+
+impl Vshiftop {
+    /// How many values there are; [`Vshiftop::index`] numbers them.
+    pub const COUNT: usize = VshiftopJnnXM::COUNT;
+
+    #[inline(always)]
+    pub fn index(self) -> usize {
+        match self {
+            Vshiftop::JnnXM(f0) => f0.index(),
+        }
+    }
+
+    /// The value numbered `k` (the last one for any `k` beyond).
+    #[inline(always)]
+    pub fn nth(k: usize) -> Self {
+        Vshiftop::JnnXM(VshiftopJnnXM::nth(k))
+    }
+}
+
+impl VshiftopJnnXM {
+    /// How many values there are; [`VshiftopJnnXM::index`] numbers them.
+    pub const COUNT: usize = Sx::COUNT + 1;
+
+    #[inline(always)]
+    pub fn index(self) -> usize {
+        match self {
+            VshiftopJnnXM::Shl => 0,
+            VshiftopJnnXM::Shr(f0) => f0.index() + 1,
+        }
+    }
+
+    /// The value numbered `k` (the last one for any `k` beyond).
+    #[inline(always)]
+    pub fn nth(k: usize) -> Self {
+        if k == 0 {
+            return VshiftopJnnXM::Shl;
+        }
+        let k = k - 1;
+        VshiftopJnnXM::Shr(Sx::nth(k))
+    }
+}
+
+impl Vswizzlop {
+    /// How many values there are; [`Vswizzlop::index`] numbers them.
+    pub const COUNT: usize = VswizzlopI8XM::COUNT;
+
+    #[inline(always)]
+    pub fn index(self) -> usize {
+        match self {
+            Vswizzlop::I8XM(f0) => f0.index(),
+        }
+    }
+
+    /// The value numbered `k` (the last one for any `k` beyond).
+    #[inline(always)]
+    pub fn nth(k: usize) -> Self {
+        Vswizzlop::I8XM(VswizzlopI8XM::nth(k))
+    }
+}
+
+impl VswizzlopI8XM {
+    /// How many values there are; [`VswizzlopI8XM::index`] numbers them.
+    pub const COUNT: usize = 2;
+
+    #[inline(always)]
+    pub fn index(self) -> usize {
+        match self {
+            VswizzlopI8XM::Swizzle => 0,
+            VswizzlopI8XM::RelaxedSwizzle => 1,
+        }
+    }
+
+    /// The value numbered `k` (the last one for any `k` beyond).
+    #[inline(always)]
+    pub fn nth(k: usize) -> Self {
+        if k == 0 {
+            return VswizzlopI8XM::Swizzle;
+        }
+        let k = k - 1;
+        VswizzlopI8XM::RelaxedSwizzle
+    }
+}
+
+impl Vternop {
+    /// How many values there are; [`Vternop::index`] numbers them.
+    pub const COUNT: usize = VternopJnnXM::COUNT + VternopFnnXM::COUNT;
+
+    #[inline(always)]
+    pub fn index(self) -> usize {
+        match self {
+            Vternop::JnnXM(f0) => f0.index(),
+            Vternop::FnnXM(f0) => VternopJnnXM::COUNT + f0.index(),
+        }
+    }
+
+    /// The value numbered `k` (the last one for any `k` beyond).
+    #[inline(always)]
+    pub fn nth(k: usize) -> Self {
+        if k < VternopJnnXM::COUNT {
+            return Vternop::JnnXM(VternopJnnXM::nth(k));
+        }
+        let k = k - VternopJnnXM::COUNT;
+        Vternop::FnnXM(VternopFnnXM::nth(k))
+    }
+}
+
+impl VternopFnnXM {
+    /// How many values there are; [`VternopFnnXM::index`] numbers them.
+    pub const COUNT: usize = 2;
+
+    #[inline(always)]
+    pub fn index(self) -> usize {
+        match self {
+            VternopFnnXM::RelaxedMadd => 0,
+            VternopFnnXM::RelaxedNmadd => 1,
+        }
+    }
+
+    /// The value numbered `k` (the last one for any `k` beyond).
+    #[inline(always)]
+    pub fn nth(k: usize) -> Self {
+        if k == 0 {
+            return VternopFnnXM::RelaxedMadd;
+        }
+        let k = k - 1;
+        VternopFnnXM::RelaxedNmadd
+    }
+}
+
+impl VternopJnnXM {
+    /// How many values there are; [`VternopJnnXM::index`] numbers them.
+    pub const COUNT: usize = 1;
+
+    #[inline(always)]
+    pub fn index(self) -> usize {
+        match self {
+            VternopJnnXM => 0,
+        }
+    }
+
+    /// The value numbered `k` (the last one for any `k` beyond).
+    #[inline(always)]
+    pub fn nth(k: usize) -> Self {
+        VternopJnnXM
+    }
+}
+
+impl Vtestop {
+    /// How many values there are; [`Vtestop::index`] numbers them.
+    pub const COUNT: usize = VtestopJnnXM::COUNT;
+
+    #[inline(always)]
+    pub fn index(self) -> usize {
+        match self {
+            Vtestop::JnnXM(f0) => f0.index(),
+        }
+    }
+
+    /// The value numbered `k` (the last one for any `k` beyond).
+    #[inline(always)]
+    pub fn nth(k: usize) -> Self {
+        Vtestop::JnnXM(VtestopJnnXM::nth(k))
+    }
+}
+
+impl VtestopJnnXM {
+    /// How many values there are; [`VtestopJnnXM::index`] numbers them.
+    pub const COUNT: usize = 1;
+
+    #[inline(always)]
+    pub fn index(self) -> usize {
+        match self {
+            VtestopJnnXM => 0,
+        }
+    }
+
+    /// The value numbered `k` (the last one for any `k` beyond).
+    #[inline(always)]
+    pub fn nth(k: usize) -> Self {
+        VtestopJnnXM
+    }
+}
+
+impl Vunop {
+    /// How many values there are; [`Vunop::index`] numbers them.
+    pub const COUNT: usize = VunopJnnXM::COUNT + VunopFnnXM::COUNT;
+
+    #[inline(always)]
+    pub fn index(self) -> usize {
+        match self {
+            Vunop::JnnXM(f0) => f0.index(),
+            Vunop::FnnXM(f0) => VunopJnnXM::COUNT + f0.index(),
+        }
+    }
+
+    /// The value numbered `k` (the last one for any `k` beyond).
+    #[inline(always)]
+    pub fn nth(k: usize) -> Self {
+        if k < VunopJnnXM::COUNT {
+            return Vunop::JnnXM(VunopJnnXM::nth(k));
+        }
+        let k = k - VunopJnnXM::COUNT;
+        Vunop::FnnXM(VunopFnnXM::nth(k))
+    }
+}
+
+impl VunopFnnXM {
+    /// How many values there are; [`VunopFnnXM::index`] numbers them.
+    pub const COUNT: usize = 7;
+
+    #[inline(always)]
+    pub fn index(self) -> usize {
+        match self {
+            VunopFnnXM::Abs => 0,
+            VunopFnnXM::Neg => 1,
+            VunopFnnXM::Sqrt => 2,
+            VunopFnnXM::Ceil => 3,
+            VunopFnnXM::Floor => 4,
+            VunopFnnXM::Trunc => 5,
+            VunopFnnXM::Nearest => 6,
+        }
+    }
+
+    /// The value numbered `k` (the last one for any `k` beyond).
+    #[inline(always)]
+    pub fn nth(k: usize) -> Self {
+        if k == 0 {
+            return VunopFnnXM::Abs;
+        }
+        let k = k - 1;
+        if k == 0 {
+            return VunopFnnXM::Neg;
+        }
+        let k = k - 1;
+        if k == 0 {
+            return VunopFnnXM::Sqrt;
+        }
+        let k = k - 1;
+        if k == 0 {
+            return VunopFnnXM::Ceil;
+        }
+        let k = k - 1;
+        if k == 0 {
+            return VunopFnnXM::Floor;
+        }
+        let k = k - 1;
+        if k == 0 {
+            return VunopFnnXM::Trunc;
+        }
+        let k = k - 1;
+        VunopFnnXM::Nearest
+    }
+}
+
+impl VunopJnnXM {
+    /// How many values there are; [`VunopJnnXM::index`] numbers them.
+    pub const COUNT: usize = 3;
+
+    #[inline(always)]
+    pub fn index(self) -> usize {
+        match self {
+            VunopJnnXM::Abs => 0,
+            VunopJnnXM::Neg => 1,
+            VunopJnnXM::Popcnt => 2,
+        }
+    }
+
+    /// The value numbered `k` (the last one for any `k` beyond).
+    #[inline(always)]
+    pub fn nth(k: usize) -> Self {
+        if k == 0 {
+            return VunopJnnXM::Abs;
+        }
+        let k = k - 1;
+        if k == 0 {
+            return VunopJnnXM::Neg;
+        }
+        let k = k - 1;
+        VunopJnnXM::Popcnt
+    }
+}
+
+impl Vvbinop {
+    /// How many values there are; [`Vvbinop::index`] numbers them.
+    pub const COUNT: usize = 4;
+
+    #[inline(always)]
+    pub fn index(self) -> usize {
+        match self {
+            Vvbinop::And => 0,
+            Vvbinop::Andnot => 1,
+            Vvbinop::Or => 2,
+            Vvbinop::Xor => 3,
+        }
+    }
+
+    /// The value numbered `k` (the last one for any `k` beyond).
+    #[inline(always)]
+    pub fn nth(k: usize) -> Self {
+        if k == 0 {
+            return Vvbinop::And;
+        }
+        let k = k - 1;
+        if k == 0 {
+            return Vvbinop::Andnot;
+        }
+        let k = k - 1;
+        if k == 0 {
+            return Vvbinop::Or;
+        }
+        let k = k - 1;
+        Vvbinop::Xor
+    }
+}
+
+impl Vvternop {
+    /// How many values there are; [`Vvternop::index`] numbers them.
+    pub const COUNT: usize = 1;
+
+    #[inline(always)]
+    pub fn index(self) -> usize {
+        match self {
+            Vvternop => 0,
+        }
+    }
+
+    /// The value numbered `k` (the last one for any `k` beyond).
+    #[inline(always)]
+    pub fn nth(k: usize) -> Self {
+        Vvternop
+    }
+}
+
+impl Vvtestop {
+    /// How many values there are; [`Vvtestop::index`] numbers them.
+    pub const COUNT: usize = 1;
+
+    #[inline(always)]
+    pub fn index(self) -> usize {
+        match self {
+            Vvtestop => 0,
+        }
+    }
+
+    /// The value numbered `k` (the last one for any `k` beyond).
+    #[inline(always)]
+    pub fn nth(k: usize) -> Self {
+        Vvtestop
+    }
+}
+
+impl Vvunop {
+    /// How many values there are; [`Vvunop::index`] numbers them.
+    pub const COUNT: usize = 1;
+
+    #[inline(always)]
+    pub fn index(self) -> usize {
+        match self {
+            Vvunop => 0,
+        }
+    }
+
+    /// The value numbered `k` (the last one for any `k` beyond).
+    #[inline(always)]
+    pub fn nth(k: usize) -> Self {
+        Vvunop
+    }
+}
+
+impl Zero {
+    /// How many values there are; [`Zero::index`] numbers them.
+    pub const COUNT: usize = 1;
+
+    #[inline(always)]
+    pub fn index(self) -> usize {
+        match self {
+            Zero => 0,
+        }
+    }
+
+    /// The value numbered `k` (the last one for any `k` beyond).
+    #[inline(always)]
+    pub fn nth(k: usize) -> Self {
+        Zero
+    }
+}
+

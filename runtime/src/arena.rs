@@ -39,33 +39,48 @@ impl<T> std::fmt::Debug for Seq<T> {
     }
 }
 
+/// How the machine runs an element: a number that the generated code chooses when the element
+/// is stored, so that running it later is one indexed call instead of matching on it again.
+/// 0 is always a right answer (the general dispatch).
+pub trait Kinded {
+    fn kind(&self) -> u16 {
+        0
+    }
+}
+
 /// Contiguous storage for many sequences of `T`.
 #[derive(Clone, Debug)]
 pub struct Arena<T> {
     items: Vec<T>,
+    /// The [`Kinded::kind`] of each element of `items`, at the same position: always as long
+    /// as `items`.
+    kinds: Vec<u16>,
     /// (start, length) of each sequence in `items`.
     ranges: Vec<(u32, u32)>,
 }
 
 impl<T> Default for Arena<T> {
     fn default() -> Self {
-        Arena { items: Vec::new(), ranges: Vec::new() }
+        Arena { items: Vec::new(), kinds: Vec::new(), ranges: Vec::new() }
+    }
+}
+
+impl<T: Kinded> Arena<T> {
+    /// Stores a sequence; its elements become contiguous.
+    pub fn push(&mut self, elems: Vec<T>) -> Seq<T> {
+        let start = self.items.len() as u32;
+        let len = elems.len() as u32;
+        self.kinds.extend(elems.iter().map(Kinded::kind));
+        self.items.extend(elems);
+        let index = self.ranges.len() as u32;
+        self.ranges.push((start, len));
+        Seq { index, _marker: PhantomData }
     }
 }
 
 impl<T> Arena<T> {
     pub fn new() -> Self {
         Self::default()
-    }
-
-    /// Stores a sequence; its elements become contiguous.
-    pub fn push(&mut self, elems: Vec<T>) -> Seq<T> {
-        let start = self.items.len() as u32;
-        let len = elems.len() as u32;
-        self.items.extend(elems);
-        let index = self.ranges.len() as u32;
-        self.ranges.push((start, len));
-        Seq { index, _marker: PhantomData }
     }
 
     pub fn get(&self, seq: Seq<T>) -> &[T] {
@@ -78,6 +93,15 @@ impl<T> Arena<T> {
     #[inline]
     pub fn item(&self, at: u32) -> &T {
         &self.items[at as usize]
+    }
+
+    /// The element at an absolute position and its kind, with one bounds check.
+    #[inline]
+    pub fn item_kind(&self, at: u32) -> (&T, u16) {
+        let item = &self.items[at as usize];
+        // SAFETY: `kinds` is as long as `items` (both grow only in `push`), and `at` is in
+        // bounds of `items`.
+        (item, unsafe { *self.kinds.get_unchecked(at as usize) })
     }
 
     /// Where a sequence starts and ends among all elements, for [`Arena::item`] and

@@ -13,7 +13,7 @@ pub mod numerics;
 pub mod reader;
 pub mod seq;
 
-pub use arena::{Arena, Seq};
+pub use arena::{Arena, Kinded, Seq};
 pub use fail::{check, ok, Best, Fail, R};
 pub use reader::{DResult, DecodeError, Reader};
 

@@ -46,6 +46,12 @@ pub trait Lang: Sized {
     /// Applies one rule to `i`, the next instruction of the innermost context, and says which;
     /// or, if `i` is a value, pushes it and says [`VALUE`]; or says [`STUCK`] or [`FAILED`].
     fn step(m: &mut Machine<Self>, ar: &Self::Arena, i: &Self::Instr) -> RuleId;
+    /// [`Lang::step`] for an instruction of the arena, of the kind the arena stored with it
+    /// ([`crate::arena::Kinded`]): the same rules, chosen without matching on `i` again.
+    fn step_kind(m: &mut Machine<Self>, ar: &Self::Arena, kind: u16, i: &Self::Instr) -> RuleId {
+        let _ = kind;
+        Self::step(m, ar, i)
+    }
     /// Applies one rule to the innermost context, whose body has only values left.
     fn exit(m: &mut Machine<Self>, ar: &Self::Arena) -> RuleId;
     /// The name of a rule that [`Lang::step`] or [`Lang::exit`] applied.
@@ -462,8 +468,8 @@ impl<L: Lang> Machine<L> {
                     }
                 }
                 Next::Arena(at) => {
-                    let i = L::instrs(ar).item(at);
-                    let rule = L::step(self, ar, i);
+                    let (i, kind) = L::instrs(ar).item_kind(at);
+                    let rule = L::step_kind(self, ar, kind, i);
                     if rule < FAILED {
                         *steps += u64::from(rule != VALUE);
                         if TRACE && rule != VALUE {

@@ -40,7 +40,17 @@ pub struct ExecInfo {
     pub used_rels: RefCell<BTreeSet<RelId>>,
     /// Definitions of sets whose first element is computed on its own (`x <- $f(...)`).
     pub used_first: RefCell<BTreeSet<DefId>>,
+    /// Functions of definitions that the rules of a specialised group call (see
+    /// [`SPECIALIZE_MAX`]): always inlined, clauses too, so that the compiler can fold them
+    /// for each constant instruction.
+    pub inlined: RefCell<HashSet<String>>,
 }
+
+/// The most specialised handlers an instruction constructor gets: one for each value of its
+/// fields, when they all have finitely many (`BINOP numtype binop_`: 4 * 22). Each handler
+/// runs the rules with the instruction as a constant, so that the compiler folds the
+/// dispatch on its operator (`$binop_`) away; more would cost build time for rare gains.
+const SPECIALIZE_MAX: usize = 128;
 
 /// The types execution is about.
 struct Types {
@@ -84,6 +94,7 @@ impl ExecInfo {
             used_defs: RefCell::new(BTreeSet::new()),
             used_rels: RefCell::new(BTreeSet::new()),
             used_first: RefCell::new(BTreeSet::new()),
+            inlined: RefCell::new(HashSet::new()),
         }
     }
 
@@ -371,6 +382,9 @@ impl Gen<'_> {
                 }
             }
         }
+        // Groups specialised to each value of their instruction (its variant and fields).
+        let special: Vec<Option<(String, Vec<String>)>> = groups.iter().map(|(_, shapes)| self.specialized(&types, shapes)).collect();
+        let special_rules: HashSet<&str> = groups.iter().zip(&special).filter(|(_, sp)| sp.is_some()).flat_map(|((_, g), _)| g.iter().map(|s| s.name.as_str())).collect();
         // Rules
         let mut rule_fns: HashMap<String, String> = HashMap::new();
         let mut n = 0;
@@ -378,8 +392,14 @@ impl Gen<'_> {
         for s in &all {
             n += 1;
             let f = format!("rule_{n}");
-            match self.gen_rule(&mut out, &types, &info, &unit, s, &f) {
+            let mut code = String::new();
+            match self.gen_rule(&mut code, &types, &info, &unit, s, &f) {
                 Ok(()) => {
+                    if special_rules.contains(s.name.as_str()) {
+                        code = code.replacen(&format!("fn {f}("), &format!("#[inline(always)]\nfn {f}("), 1);
+                        info.inlined.borrow_mut().extend(called_defs(&code));
+                    }
+                    out.push_str(&code);
                     rule_fns.insert(s.name.clone(), f);
                 }
                 Err(msg) => self.error(s.rule.span, format!("rule `{}`: {msg}", s.name)),
@@ -412,7 +432,8 @@ impl Gen<'_> {
         }
         for (gi, (_, shapes)) in groups.iter().enumerate() {
             let pat = self.redex_pattern(shapes[0].redex.expect("grouped by redex"), types.instr);
-            let _ = writeln!(out, "        {pat} => group_{gi}(m_, ar_, redex_),");
+            let any = if special[gi].is_some() { "_any" } else { "" };
+            let _ = writeln!(out, "        {pat} => group_{gi}{any}(m_, ar_, redex_),");
         }
         let _ = writeln!(out, "        _ => STUCK,\n    }}\n}}\n");
         let _ = writeln!(out, "#[inline(never)]\nfn push_other_value(m_: &mut Machine<Wasm>, redex_: &{instr}) -> RuleId {{\n    let v_: {val} = match redex_ {{");
@@ -421,6 +442,12 @@ impl Gen<'_> {
         }
         let _ = writeln!(out, "        _ => return STUCK,\n    }};\n    match m_.push(v_) {{\n        Ok(()) => VALUE,\n        Err(f) => m_.failed(f),\n    }}\n}}\n");
         for (gi, (_, shapes)) in groups.iter().enumerate() {
+            if let Some((variant, fields)) = &special[gi] {
+                let _ = writeln!(out, "/// `group_{gi}` for an instruction that is not a constant.\n#[inline(never)]\nfn group_{gi}_any(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> RuleId {{\n    group_{gi}(m_, ar_, redex_)\n}}\n");
+                let value = format!("{instr}::{variant}({})", super::types::mixed_radix(fields, "K").join(", "));
+                let _ = writeln!(out, "/// `group_{gi}` for the instruction numbered `K`, as a constant.\nfn group_{gi}_at<const K: usize>(m_: &mut Machine<Wasm>, ar_: &Ctx, _: &Instr) -> RuleId {{\n    // Nothing to drop: a value of finite fields.\n    let redex_ = std::mem::ManuallyDrop::new({value});\n    group_{gi}(m_, ar_, &redex_)\n}}\n");
+                let _ = writeln!(out, "#[inline(always)]");
+            }
             let _ = writeln!(out, "fn group_{gi}(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> RuleId {{");
             for s in shapes {
                 if let Some(f) = rule_fns.get(&s.name) {
@@ -429,6 +456,7 @@ impl Gen<'_> {
             }
             let _ = writeln!(out, "    STUCK\n}}\n");
         }
+        self.gen_kinds(&mut out, &types, &groups, &special, values.first());
         let _ = writeln!(out, "/// Applies the first rule that leaves a context whose body is done.\npub fn exit(m_: &mut Machine<Wasm>, ar_: &Ctx) -> RuleId {{");
         for s in &exits {
             if let Some(f) = rule_fns.get(&s.name) {
@@ -479,6 +507,79 @@ impl Gen<'_> {
         self.gen_exec_defs(&mut out, &info, &unit);
         self.gen_exec_convs(&mut out, &unit);
         Some(out)
+    }
+
+    /// The variant of the instruction a group of rules reduces and its fields' types, when the
+    /// group is specialised to each value of them: all of finite types, at most
+    /// [`SPECIALIZE_MAX`] values together.
+    fn specialized(&self, types: &Types, shapes: &[Shape<'_>]) -> Option<(String, Vec<String>)> {
+        let instr = &self.type_names[types.instr];
+        let pat = self.redex_pattern(shapes.first()?.redex?, types.instr);
+        let variant = pat.strip_prefix(&format!("{instr}::"))?.strip_suffix("(..)")?;
+        if variant.contains('(') {
+            return None;
+        }
+        let fields = match self.rust_shapes.borrow().get(instr) {
+            Some(super::types::RustShape::Enum(vs)) => vs.iter().find(|(v, _)| v == variant)?.1.clone(),
+            _ => return None,
+        };
+        let n = fields.iter().try_fold(1usize, |n, f| n.checked_mul(self.finite_count(f)?))?;
+        (n > 1 && n <= SPECIALIZE_MAX).then(|| (variant.to_string(), fields))
+    }
+
+    /// The kinds of instructions ([`wspec_runtime::Kinded`]) and the handler of each: the
+    /// general `step` (0), pushing a number (1), then each group's, one for each value of a
+    /// specialised group's instruction. The arena stores the kind of each instruction, so that
+    /// the machine runs it with one indexed call.
+    fn gen_kinds(&self, out: &mut String, types: &Types, groups: &[(String, Vec<Shape<'_>>)], special: &[Option<(String, Vec<String>)>], number: Option<&(String, String, String)>) {
+        let instr = &self.type_names[types.instr];
+        let mut handlers: Vec<String> = vec!["step_any".into()];
+        let mut arms: Vec<String> = Vec::new();
+        if let Some((pat, _, vp)) = number {
+            let _ = writeln!(out, "/// Pushes a number; the kind of `{pat}`.\nfn push_number(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &{instr}) -> RuleId {{\n    match redex_ {{\n        {pat} => match m_.push({vp}) {{\n            Ok(()) => VALUE,\n            Err(f) => m_.failed(f),\n        }},\n        _ => step_any(m_, ar_, redex_),\n    }}\n}}\n");
+            arms.push(format!("            {} => {},", self.kind_pattern(pat), handlers.len()));
+            handlers.push("push_number".into());
+        }
+        for (gi, (_, shapes)) in groups.iter().enumerate() {
+            match &special[gi] {
+                Some((variant, fields)) => {
+                    let base = handlers.len();
+                    let binds: Vec<String> = (0..fields.len()).map(|k| format!("f{k}")).collect();
+                    let mut ix = String::new();
+                    for (k, f) in fields.iter().enumerate() {
+                        ix = if k == 0 { "f0.index()".into() } else { format!("({ix}) * {f}::COUNT + f{k}.index()") };
+                    }
+                    arms.push(format!("            {instr}::{variant}({}) => {base} + ({ix}) as u16,", binds.join(", ")));
+                    let count: usize = fields.iter().map(|f| self.finite_count(f).unwrap_or(1)).product();
+                    handlers.extend((0..count).map(|k| format!("group_{gi}_at::<{k}>")));
+                }
+                None => {
+                    let pat = self.redex_pattern(shapes[0].redex.expect("grouped by redex"), types.instr);
+                    arms.push(format!("            {pat} => {},", handlers.len()));
+                    handlers.push(format!("group_{gi}"));
+                }
+            }
+        }
+        let _ = writeln!(out, "impl wspec_runtime::Kinded for {instr} {{\n    fn kind(&self) -> u16 {{\n        match self {{");
+        for a in &arms {
+            let _ = writeln!(out, "{a}");
+        }
+        let _ = writeln!(out, "            _ => 0,\n        }}\n    }}\n}}\n");
+        let _ = writeln!(out, "/// `step`, out of line: for instructions of no kind of their own.\n#[inline(never)]\nfn step_any(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &{instr}) -> RuleId {{\n    step(m_, ar_, redex_)\n}}\n");
+        let _ = writeln!(out, "type Handler = fn(&mut Machine<Wasm>, &Ctx, &{instr}) -> RuleId;\n");
+        let _ = writeln!(out, "/// The handler of each kind of instruction.\nstatic HANDLERS: [Handler; {}] = [", handlers.len());
+        for h in &handlers {
+            let _ = writeln!(out, "    {h},");
+        }
+        let _ = writeln!(out, "];\n");
+    }
+
+    /// A value case's pattern with its fields ignored (`Instr::Const(f0, f1)` to `Instr::Const(..)`).
+    fn kind_pattern(&self, pat: &str) -> String {
+        match pat.find('(') {
+            Some(k) if pat.ends_with(')') && !pat[k + 1..pat.len() - 1].contains('(') => format!("{}(..)", &pat[..k]),
+            _ => pat.to_string(),
+        }
     }
 
     /// Whether a rule is about instructions of a fragment marked `hint(noexec)`: its
@@ -1831,6 +1932,7 @@ impl Gen<'_> {
              \x20   type Arena = Ctx;\n\
              \x20   #[inline]\n    fn instrs(ar: &Ctx) -> &wspec_runtime::Arena<{instr}> {{\n        &ar.instr\n    }}\n\
              \x20   #[inline]\n    fn step(m: &mut Machine<Self>, ar: &Ctx, i: &{instr}) -> RuleId {{\n        step(m, ar, i)\n    }}\n\
+             \x20   #[inline]\n    fn step_kind(m: &mut Machine<Self>, ar: &Ctx, kind: u16, i: &{instr}) -> RuleId {{\n        match HANDLERS.get(kind as usize) {{\n            Some(h) => h(m, ar, i),\n            None => step_any(m, ar, i),\n        }}\n    }}\n\
              \x20   #[inline]\n    fn exit(m: &mut Machine<Self>, ar: &Ctx) -> RuleId {{\n        exit(m, ar)\n    }}\n\
              \x20   #[inline]\n    fn rule_name(rule: RuleId) -> &'static str {{\n        RULE_NAMES.get(rule as usize).copied().unwrap_or(\"?\")\n    }}\n\
              }}\n"
@@ -1991,7 +2093,13 @@ impl Gen<'_> {
         let mut out = String::new();
         let _ = writeln!(out, "{} def ${} (its first element)", self.origin(d.span), d.name);
         let params: Vec<String> = d.params.iter().enumerate().map(|(i, (_, t))| format!("a{i}: {}", self.param_type(&probe, t))).collect();
-        let _ = writeln!(out, "pub fn {}_first(ar_: &Ctx{}) -> R<Option<{}>> {{", fn_name(&d.name), lead(&params), probe.view_type(&elem));
+        let name = format!("{}_first", fn_name(&d.name));
+        let ret = format!("R<Option<{}>>", probe.view_type(&elem));
+        let inlined = info.inlined.borrow().contains(&name);
+        if inlined {
+            let _ = writeln!(out, "#[inline(always)]");
+        }
+        let _ = writeln!(out, "pub fn {name}(ar_: &Ctx{}) -> {ret} {{", lead(&params));
         let mut cs = Vec::new();
         for c in &d.clauses {
             let mut body = String::new();
@@ -1999,7 +2107,9 @@ impl Gen<'_> {
             let value = self.first_code(&fx, info, &c.body, &elem)?;
             cs.push((String::new(), body, value));
         }
-        out.push_str(&clauses(&cs));
+        let sig = format!("(ar_: &Ctx{}) -> {ret}", lead(&params));
+        let args = std::iter::once("ar_".to_string()).chain((0..params.len()).map(|i| format!("a{i}"))).collect::<Vec<_>>().join(", ");
+        out.push_str(&clauses(&cs, inlined.then_some((sig.as_str(), args.as_str()))));
         let _ = writeln!(out, "    Err(Fail::soft())\n}}\n");
         Ok(out)
     }
@@ -2138,8 +2248,13 @@ impl Gen<'_> {
                 } else {
                     name.clone()
                 };
-                let _ = writeln!(out, "pub fn {name}{tparams}(ar_: &Ctx{}) -> R<{ret}> {{", lead(&params));
                 let recursive = self.def_recursive(id);
+                // Inlined as the rules of specialised groups want it (see `ExecInfo::inlined`).
+                let inlined = tparams.is_empty() && !recursive && !has_hint(&d.hints, "memo") && info.inlined.borrow().contains(&name);
+                if inlined {
+                    let _ = writeln!(out, "#[inline(always)]");
+                }
+                let _ = writeln!(out, "pub fn {name}{tparams}(ar_: &Ctx{}) -> R<{ret}> {{", lead(&params));
                 if recursive {
                     let _ = writeln!(out, "    wspec_runtime::deep(|| -> R<_> {{");
                 }
@@ -2152,7 +2267,9 @@ impl Gen<'_> {
                     let value = fx.view_as(&c.body, &d.result)?;
                     cs.push((format!("    {}\n", self.origin(c.span)), body, value));
                 }
-                out.push_str(&clauses(&cs));
+                let sig = format!("(ar_: &Ctx{}) -> R<{ret}>", lead(&params));
+                let args = std::iter::once("ar_".to_string()).chain((0..params.len()).map(|i| format!("a{i}"))).collect::<Vec<_>>().join(", ");
+                out.push_str(&clauses(&cs, inlined.then_some((sig.as_str(), args.as_str()))));
                 let _ = writeln!(out, "    Err(Fail::soft())");
                 if recursive {
                     let _ = writeln!(out, "    }})");
@@ -2394,7 +2511,7 @@ impl Gen<'_> {
             let value = if vals.is_empty() { "()".to_string() } else { format!("({},)", vals.join(", ")) };
             cs.push((format!("    {} rule {}\n", self.origin(rule.span), rule.full_name(&r.name)), body, value));
         }
-        out.push_str(&clauses(&cs));
+        out.push_str(&clauses(&cs, None));
         let _ = writeln!(out, "    Err(Fail::soft())\n}}\n");
         Ok(out)
     }
@@ -2424,6 +2541,17 @@ enum RhsItem<'r> {
     Push(&'r Exp),
     Schedule(&'r Exp),
     Enter(usize, &'r Exp, usize),
+}
+
+/// The definitions that generated code calls (`defs::binop__first(`), by function name.
+fn called_defs(code: &str) -> Vec<String> {
+    code.match_indices("defs::")
+        .filter_map(|(k, _)| {
+            let rest = &code[k + "defs::".len()..];
+            let end = rest.find(|c: char| !(c.is_alphanumeric() || c == '_'))?;
+            rest[end..].starts_with('(').then(|| rest[..end].to_string())
+        })
+        .collect()
 }
 
 /// The number that a sum of literals (`0usize + 1usize + 1usize`) comes to.
@@ -2479,19 +2607,23 @@ fn message_code(fx: &Fx<'_, '_>, msg: &str) -> String {
 /// parameter, they become the arms of one match on it: a definition of many clauses
 /// (`$binop_`) then finds its clause by one jump instead of a test of each clause before it.
 /// An arm whose clause does not apply falls through to the later arms, as the tests did.
-fn clauses(cs: &[(String, String, String)]) -> String {
+///
+/// With `inline` (a signature and the arguments it is called with), each clause is a nested
+/// function that is always inlined instead of a closure, which the compiler would not inline
+/// into the handlers of specialised groups.
+fn clauses(cs: &[(String, String, String)], inline: Option<(&str, &str)>) -> String {
     let guards: Vec<Vec<(String, String)>> = cs.iter().map(|(_, body, _)| super::tidy::guard_parts(body)).collect();
     let on = guards.first().and_then(|g| g.first()).map(|(p, _)| p.clone());
     // Two clauses are tested as fast one after the other.
     let dispatch = cs.len() > 2 && guards.iter().all(|g| g.first().map(|(p, _)| p) == on.as_ref());
     let Some(on) = on.filter(|_| dispatch) else {
-        return cs.iter().map(|(comment, body, value)| format!("{comment}{}", clause_attempt(body, value))).collect();
+        return cs.iter().map(|(comment, body, value)| format!("{comment}{}", clause_attempt(body, value, inline))).collect();
     };
     let mut out = format!("    let mut r_ = None;\n    match {on} {{\n");
     for ((comment, body, value), g) in cs.iter().zip(&guards) {
         let pat = super::tidy::without_bindings(&g[0].1);
         let rest: String = g[1..].iter().map(|(p, pat)| format!("matches!({p}, {pat}) && ")).collect();
-        let attempt = format!("(|| -> R<_> {{\n{}        Ok({value})\n    }})()", indent(&indent(body)));
+        let attempt = attempt_code(body, value, inline);
         let _ = write!(out, "{}        {pat} if {rest}wspec_runtime::machine::tried(&mut r_, {}) => {{}}\n", indent(&indent(comment)), attempt);
     }
     out.push_str("        _ => {}\n    }\n    if let Some(r) = r_ {\n        return r;\n    }\n");
@@ -2500,11 +2632,20 @@ fn clauses(cs: &[(String, String, String)]) -> String {
 
 /// One clause of a definition or rule of a relation as a function: tried when its guard (see
 /// [`super::tidy::guard`]) holds, its value if it applies.
-fn clause_attempt(body: &str, value: &str) -> String {
-    let attempt = format!("if let Some(v) = wspec_runtime::machine::attempt((|| -> R<_> {{\n{}        Ok({value})\n    }})())? {{ return Ok(v); }}", indent(&indent(body)));
+fn clause_attempt(body: &str, value: &str, inline: Option<(&str, &str)>) -> String {
+    let attempt = format!("if let Some(v) = wspec_runtime::machine::attempt({})? {{ return Ok(v); }}", attempt_code(body, value, inline));
     match super::tidy::guard(body) {
         Some(cond) => format!("    if {cond} {{ {attempt} }}\n"),
         None => format!("    {attempt}\n"),
+    }
+}
+
+/// Code running one clause to its result: a closure called at once, or with `inline` a nested
+/// function (see [`clauses`]).
+fn attempt_code(body: &str, value: &str, inline: Option<(&str, &str)>) -> String {
+    match inline {
+        None => format!("(move || -> R<_> {{\n{}        Ok({value})\n    }})()", indent(&indent(body))),
+        Some((sig, args)) => format!("{{\n        #[inline(always)]\n        fn clause_{sig} {{\n{}            Ok({value})\n        }}\n        clause_({args})\n    }}", indent(&indent(&indent(body)))),
     }
 }
 

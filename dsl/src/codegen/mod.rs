@@ -90,6 +90,10 @@ pub struct Gen<'a> {
     pub arena: HashSet<TypeId>,
     /// Integer aliases for numeric enumerations (`sz = 8 | 16 | 32 | 64`).
     pub numeric_enums: HashMap<TypeId, String>,
+    /// The Rust types `gen_types` emitted, by name: their constructors and fields' Rust types.
+    /// The dispatch in `exec.rs` specialises on instructions whose fields take finitely many
+    /// values.
+    pub rust_shapes: RefCell<HashMap<String, types::RustShape>>,
     pub diags: RefCell<Vec<Diagnostic>>,
 }
 
@@ -115,6 +119,7 @@ impl<'a> Gen<'a> {
             case_names: HashMap::new(),
             arena: HashSet::new(),
             numeric_enums: HashMap::new(),
+            rust_shapes: RefCell::new(HashMap::new()),
             diags: RefCell::new(Vec::new()),
         };
         g.name_everything();

@@ -427,7 +427,82 @@ impl Gen<'_> {
         for (id, def) in self.spec.types.iter().enumerate() {
             self.gen_type(&mut out, id, def);
         }
+        self.gen_finite(&mut out);
         out
+    }
+
+    /// The number of values of a Rust type that `gen_types` emitted, if it is finite and at
+    /// most [`FINITE_MAX`]: an enum or tuple struct whose fields are all such types.
+    pub fn finite_count(&self, rust: &str) -> Option<usize> {
+        self.finite_count_in(rust, &mut Vec::new())
+    }
+
+    fn finite_count_in(&self, rust: &str, seen: &mut Vec<String>) -> Option<usize> {
+        if seen.iter().any(|s| s == rust) {
+            return None;
+        }
+        let shape = self.rust_shapes.borrow().get(rust).cloned()?;
+        seen.push(rust.to_string());
+        let product = |fields: &[String], seen: &mut Vec<String>| -> Option<usize> {
+            fields.iter().try_fold(1usize, |n, f| n.checked_mul(self.finite_count_in(f, seen)?).filter(|n| *n <= FINITE_MAX))
+        };
+        let n = match &shape {
+            RustShape::Tuple(fields) => product(fields, seen),
+            RustShape::Enum(variants) => variants.iter().try_fold(0usize, |n, (_, f)| Some(n + product(f, seen)?)).filter(|n| *n <= FINITE_MAX),
+        };
+        seen.pop();
+        n
+    }
+
+    /// For each finite type (see [`Gen::finite_count`]): `COUNT`, and `index`/`nth` numbering
+    /// its values `0..COUNT`. The dispatch numbers instructions with them, and rebuilds one
+    /// from its number as a constant, so that the compiler specialises its rules to it.
+    fn gen_finite(&self, out: &mut String) {
+        let mut names: Vec<String> = self.rust_shapes.borrow().keys().cloned().collect();
+        names.sort();
+        for name in names {
+            if self.finite_count(&name).is_none() {
+                continue;
+            }
+            let shape = self.rust_shapes.borrow()[&name].clone();
+            let variants: Vec<(Option<String>, Vec<String>)> = match shape {
+                RustShape::Tuple(fields) => vec![(None, fields)],
+                RustShape::Enum(vs) => vs.into_iter().map(|(v, f)| (Some(v), f)).collect(),
+            };
+            let ctor = |v: &Option<String>| match v {
+                Some(v) => format!("{name}::{v}"),
+                None => name.clone(),
+            };
+            let counts: Vec<String> = variants.iter().map(|(_, f)| count_of(f)).collect();
+            let _ = writeln!(out, "impl {name} {{\n    /// How many values there are; [`{name}::index`] numbers them.\n    pub const COUNT: usize = {};\n", sum(&counts));
+            let _ = writeln!(out, "    #[inline(always)]\n    pub fn index(self) -> usize {{\n        match self {{");
+            for (i, (v, fields)) in variants.iter().enumerate() {
+                let binds: Vec<String> = (0..fields.len()).map(|k| format!("f{k}")).collect();
+                let pat = if fields.is_empty() { ctor(v) } else { format!("{}({})", ctor(v), binds.join(", ")) };
+                let mut ix = String::new();
+                for (k, f) in fields.iter().enumerate() {
+                    ix = if k == 0 { "f0.index()".into() } else { format!("({ix}) * {f}::COUNT + f{k}.index()") };
+                }
+                let mut terms = counts[..i].to_vec();
+                if !ix.is_empty() {
+                    terms.push(ix);
+                }
+                let _ = writeln!(out, "            {pat} => {},", sum(&terms));
+            }
+            let _ = writeln!(out, "        }}\n    }}\n");
+            let _ = writeln!(out, "    /// The value numbered `k` (the last one for any `k` beyond).\n    #[inline(always)]\n    pub fn nth(k: usize) -> Self {{");
+            for (i, (v, fields)) in variants.iter().enumerate() {
+                let value = if fields.is_empty() { ctor(v) } else { format!("{}({})", ctor(v), mixed_radix(fields, "k").join(", ")) };
+                if i + 1 == variants.len() {
+                    let _ = writeln!(out, "        {value}");
+                } else if fields.is_empty() {
+                    let _ = writeln!(out, "        if k == 0 {{\n            return {value};\n        }}\n        let k = k - 1;");
+                } else {
+                    let _ = writeln!(out, "        if k < {n} {{\n            return {value};\n        }}\n        let k = k - {n};", n = counts[i]);
+                }
+            }
+            let _ = writeln!(out, "    }}\n}}\n");
+        }
     }
 
     fn doc(&self, def: &TypeDef) -> String {
@@ -484,6 +559,7 @@ impl Gen<'_> {
                 }
                 let derive = self.derives(id);
                 let _ = writeln!(out, "{origin}\n{}{derive}\npub enum {name} {{", self.doc(def));
+                let mut variants = Vec::new();
                 for (i, inst) in insts.iter().enumerate() {
                     let v = &self.inst_variants[&(id, i)];
                     let payload = match &inst.body {
@@ -493,6 +569,7 @@ impl Gen<'_> {
                         _ => None,
                     };
                     let _ = writeln!(out, "    {}", self.origin(inst.span));
+                    variants.push((v.clone(), payload.iter().cloned().collect::<Vec<_>>()));
                     match payload {
                         Some(p) => {
                             let _ = writeln!(out, "    {v}({p}),");
@@ -503,6 +580,7 @@ impl Gen<'_> {
                     }
                 }
                 let _ = writeln!(out, "}}\n");
+                self.rust_shapes.borrow_mut().insert(name.clone(), RustShape::Enum(variants));
                 for (i, inst) in insts.iter().enumerate() {
                     let Some(tn) = self.inst_types.get(&(id, i)) else { continue };
                     let origin = self.origin(inst.span);
@@ -532,6 +610,7 @@ impl Gen<'_> {
         if self.variant_is_struct(cases) {
             let CaseKind::Con(m) = &cases[0].kind else { unreachable!() };
             let fields = slot_types(m);
+            self.rust_shapes.borrow_mut().insert(name.to_string(), RustShape::Tuple(fields.clone()));
             let _ = writeln!(out, "{origin}\n{doc}{derive}");
             if fields.is_empty() {
                 let _ = writeln!(out, "pub struct {name};\n");
@@ -565,6 +644,8 @@ impl Gen<'_> {
             }
         }
         let _ = writeln!(out, "}}\n");
+        let variants = shapes.iter().map(|(v, f, _)| (v.clone(), f.clone())).collect();
+        self.rust_shapes.borrow_mut().insert(name.to_string(), RustShape::Enum(variants));
         if !bitwise_clone {
             self.gen_mixed_clone(out, name, &shapes);
         }
@@ -618,6 +699,55 @@ impl Gen<'_> {
         }
         let _ = writeln!(out, "}}\n");
     }
+}
+
+/// The most values a type may have to count as finite (see [`Gen::finite_count`]).
+pub const FINITE_MAX: usize = 256;
+
+/// A Rust type as `gen_types` emitted it.
+#[derive(Clone, Debug)]
+pub enum RustShape {
+    /// A struct of unnamed fields (none for a unit struct).
+    Tuple(Vec<String>),
+    /// An enum: each variant with its fields.
+    Enum(Vec<(String, Vec<String>)>),
+}
+
+/// How many values fields of finite types take together: the product of their counts.
+pub fn count_of(fields: &[String]) -> String {
+    if fields.is_empty() {
+        "1".into()
+    } else {
+        fields.iter().map(|f| format!("{f}::COUNT")).collect::<Vec<_>>().join(" * ")
+    }
+}
+
+/// A sum of counts, with the literal terms added up.
+fn sum(terms: &[String]) -> String {
+    let lit: usize = terms.iter().filter_map(|t| t.parse::<usize>().ok()).sum();
+    let mut out: Vec<String> = terms.iter().filter(|t| t.parse::<usize>().is_err()).cloned().collect();
+    if out.is_empty() || lit != 0 {
+        out.push(lit.to_string());
+    }
+    out.join(" + ")
+}
+
+/// The values of fields of finite types numbered together by `k`: field `j` is digit `j` of
+/// `k` in the mixed radix of the fields' counts (`F0::nth(k / F1::COUNT)`, `F1::nth(k % F1::COUNT)`).
+pub fn mixed_radix(fields: &[String], k: &str) -> Vec<String> {
+    fields
+        .iter()
+        .enumerate()
+        .map(|(j, f)| {
+            let below: Vec<String> = fields[j + 1..].iter().map(|g| format!("{g}::COUNT")).collect();
+            let digit = if below.is_empty() { k.to_string() } else { format!("{k} / ({})", below.join(" * ")) };
+            if j == 0 {
+                format!("{f}::nth({digit})")
+            } else {
+                format!("{f}::nth({digit} % {f}::COUNT)")
+            }
+        })
+        .collect()
 }
 
 fn is_numeric_enum(cases: &[Case]) -> bool {
