@@ -52,6 +52,14 @@ pub struct ExecInfo {
 /// dispatch on its operator (`$binop_`) away; more would cost build time for rare gains.
 const SPECIALIZE_MAX: usize = 128;
 
+/// A group of rules specialised to each value of its instruction: the instruction's variant,
+/// its fields' Rust types, and how many values they take together.
+struct Special {
+    variant: String,
+    fields: Vec<String>,
+    count: usize,
+}
+
 /// The types execution is about.
 struct Types {
     instr: TypeId,
@@ -383,7 +391,7 @@ impl Gen<'_> {
             }
         }
         // Groups specialised to each value of their instruction (its variant and fields).
-        let special: Vec<Option<(String, Vec<String>)>> = groups.iter().map(|(_, shapes)| self.specialized(&types, shapes)).collect();
+        let special: Vec<Option<Special>> = groups.iter().map(|(_, shapes)| self.specialized(&types, shapes)).collect();
         let special_rules: HashSet<&str> = groups.iter().zip(&special).filter(|(_, sp)| sp.is_some()).flat_map(|((_, g), _)| g.iter().map(|s| s.name.as_str())).collect();
         // Rules
         let mut rule_fns: HashMap<String, String> = HashMap::new();
@@ -442,7 +450,7 @@ impl Gen<'_> {
         }
         let _ = writeln!(out, "        _ => return STUCK,\n    }};\n    match m_.push(v_) {{\n        Ok(()) => VALUE,\n        Err(f) => m_.failed(f),\n    }}\n}}\n");
         for (gi, (_, shapes)) in groups.iter().enumerate() {
-            if let Some((variant, fields)) = &special[gi] {
+            if let Some(Special { variant, fields, .. }) = &special[gi] {
                 let _ = writeln!(out, "/// `group_{gi}` for an instruction that is not a constant.\n#[inline(never)]\nfn group_{gi}_any(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> RuleId {{\n    group_{gi}(m_, ar_, redex_)\n}}\n");
                 let value = format!("{instr}::{variant}({})", super::types::mixed_radix(fields, "K").join(", "));
                 let _ = writeln!(out, "/// `group_{gi}` for the instruction numbered `K`, as a constant.\nfn group_{gi}_at<const K: usize>(m_: &mut Machine<Wasm>, ar_: &Ctx, _: &Instr) -> RuleId {{\n    // Nothing to drop: a value of finite fields.\n    let redex_ = std::mem::ManuallyDrop::new({value});\n    group_{gi}(m_, ar_, &redex_)\n}}\n");
@@ -512,7 +520,7 @@ impl Gen<'_> {
     /// The variant of the instruction a group of rules reduces and its fields' types, when the
     /// group is specialised to each value of them: all of finite types, at most
     /// [`SPECIALIZE_MAX`] values together.
-    fn specialized(&self, types: &Types, shapes: &[Shape<'_>]) -> Option<(String, Vec<String>)> {
+    fn specialized(&self, types: &Types, shapes: &[Shape<'_>]) -> Option<Special> {
         let instr = &self.type_names[types.instr];
         let pat = self.redex_pattern(shapes.first()?.redex?, types.instr);
         let variant = pat.strip_prefix(&format!("{instr}::"))?.strip_suffix("(..)")?;
@@ -523,35 +531,30 @@ impl Gen<'_> {
             Some(super::types::RustShape::Enum(vs)) => vs.iter().find(|(v, _)| v == variant)?.1.clone(),
             _ => return None,
         };
-        let n = fields.iter().try_fold(1usize, |n, f| n.checked_mul(self.finite_count(f)?))?;
-        (n > 1 && n <= SPECIALIZE_MAX).then(|| (variant.to_string(), fields))
+        let count = fields.iter().try_fold(1usize, |n, f| n.checked_mul(self.finite_count(f)?))?;
+        (count > 1 && count <= SPECIALIZE_MAX).then(|| Special { variant: variant.to_string(), fields, count })
     }
 
     /// The kinds of instructions ([`wspec_runtime::Kinded`]) and the handler of each: the
     /// general `step` (0), pushing a number (1), then each group's, one for each value of a
     /// specialised group's instruction. The arena stores the kind of each instruction, so that
     /// the machine runs it with one indexed call.
-    fn gen_kinds(&self, out: &mut String, types: &Types, groups: &[(String, Vec<Shape<'_>>)], special: &[Option<(String, Vec<String>)>], number: Option<&(String, String, String)>) {
+    fn gen_kinds(&self, out: &mut String, types: &Types, groups: &[(String, Vec<Shape<'_>>)], special: &[Option<Special>], number: Option<&(String, String, String)>) {
         let instr = &self.type_names[types.instr];
         let mut handlers: Vec<String> = vec!["step_any".into()];
         let mut arms: Vec<String> = Vec::new();
-        if let Some((pat, _, vp)) = number {
+        if let Some((pat, wild, vp)) = number {
             let _ = writeln!(out, "/// Pushes a number; the kind of `{pat}`.\nfn push_number(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &{instr}) -> RuleId {{\n    match redex_ {{\n        {pat} => match m_.push({vp}) {{\n            Ok(()) => VALUE,\n            Err(f) => m_.failed(f),\n        }},\n        _ => step_any(m_, ar_, redex_),\n    }}\n}}\n");
-            arms.push(format!("            {} => {},", self.kind_pattern(pat), handlers.len()));
+            arms.push(format!("            {wild} => {},", handlers.len()));
             handlers.push("push_number".into());
         }
         for (gi, (_, shapes)) in groups.iter().enumerate() {
             match &special[gi] {
-                Some((variant, fields)) => {
+                Some(Special { variant, fields, count }) => {
                     let base = handlers.len();
                     let binds: Vec<String> = (0..fields.len()).map(|k| format!("f{k}")).collect();
-                    let mut ix = String::new();
-                    for (k, f) in fields.iter().enumerate() {
-                        ix = if k == 0 { "f0.index()".into() } else { format!("({ix}) * {f}::COUNT + f{k}.index()") };
-                    }
-                    arms.push(format!("            {instr}::{variant}({}) => {base} + ({ix}) as u16,", binds.join(", ")));
-                    let count: usize = fields.iter().map(|f| self.finite_count(f).unwrap_or(1)).product();
-                    handlers.extend((0..count).map(|k| format!("group_{gi}_at::<{k}>")));
+                    arms.push(format!("            {instr}::{variant}({}) => {base} + ({}) as u16,", binds.join(", "), super::types::mixed_index(fields)));
+                    handlers.extend((0..*count).map(|k| format!("group_{gi}_at::<{k}>")));
                 }
                 None => {
                     let pat = self.redex_pattern(shapes[0].redex.expect("grouped by redex"), types.instr);
@@ -572,14 +575,6 @@ impl Gen<'_> {
             let _ = writeln!(out, "    {h},");
         }
         let _ = writeln!(out, "];\n");
-    }
-
-    /// A value case's pattern with its fields ignored (`Instr::Const(f0, f1)` to `Instr::Const(..)`).
-    fn kind_pattern(&self, pat: &str) -> String {
-        match pat.find('(') {
-            Some(k) if pat.ends_with(')') && !pat[k + 1..pat.len() - 1].contains('(') => format!("{}(..)", &pat[..k]),
-            _ => pat.to_string(),
-        }
     }
 
     /// Whether a rule is about instructions of a fragment marked `hint(noexec)`: its
@@ -2107,8 +2102,7 @@ impl Gen<'_> {
             let value = self.first_code(&fx, info, &c.body, &elem)?;
             cs.push((String::new(), body, value));
         }
-        let sig = format!("(ar_: &Ctx{}) -> {ret}", lead(&params));
-        let args = std::iter::once("ar_".to_string()).chain((0..params.len()).map(|i| format!("a{i}"))).collect::<Vec<_>>().join(", ");
+        let (sig, args) = clause_signature(&params, &ret);
         out.push_str(&clauses(&cs, inlined.then_some((sig.as_str(), args.as_str()))));
         let _ = writeln!(out, "    Err(Fail::soft())\n}}\n");
         Ok(out)
@@ -2267,8 +2261,7 @@ impl Gen<'_> {
                     let value = fx.view_as(&c.body, &d.result)?;
                     cs.push((format!("    {}\n", self.origin(c.span)), body, value));
                 }
-                let sig = format!("(ar_: &Ctx{}) -> R<{ret}>", lead(&params));
-                let args = std::iter::once("ar_".to_string()).chain((0..params.len()).map(|i| format!("a{i}"))).collect::<Vec<_>>().join(", ");
+                let (sig, args) = clause_signature(&params, &format!("R<{ret}>"));
                 out.push_str(&clauses(&cs, inlined.then_some((sig.as_str(), args.as_str()))));
                 let _ = writeln!(out, "    Err(Fail::soft())");
                 if recursive {
@@ -2638,6 +2631,13 @@ fn clause_attempt(body: &str, value: &str, inline: Option<(&str, &str)>) -> Stri
         Some(cond) => format!("    if {cond} {{ {attempt} }}\n"),
         None => format!("    {attempt}\n"),
     }
+}
+
+/// The signature of a clause function of a definition with parameters `params` (`a0: T0`,
+/// ...) and result `ret`, and the arguments it is called with (see [`clauses`]).
+fn clause_signature(params: &[String], ret: &str) -> (String, String) {
+    let args: Vec<String> = std::iter::once("ar_".to_string()).chain((0..params.len()).map(|i| format!("a{i}"))).collect();
+    (format!("(ar_: &Ctx{}) -> {ret}", lead(params)), args.join(", "))
 }
 
 /// Code running one clause to its result: a closure called at once, or with `inline` a nested

@@ -147,6 +147,16 @@ pub fn generate(spec: &Spec, sources: &SourceMap) -> Result<Vec<GenFile>, Vec<Di
     let decode = g.gen_decoder();
     let show = g.gen_show();
     let exec = g.gen_exec();
+    // The arena asks each element its kind (`wspec_runtime::Kinded`); elements that execution
+    // gives no kinds of their own take the general one.
+    let mut syntax = syntax;
+    let mut arenas: Vec<&String> = g.arena.iter().map(|&id| &g.type_names[id]).collect();
+    arenas.sort();
+    for name in arenas {
+        if !exec.as_ref().is_some_and(|e| e.contains(&format!("impl wspec_runtime::Kinded for {name} {{"))) {
+            syntax.push_str(&format!("impl wspec_runtime::Kinded for {name} {{}}\n\n"));
+        }
+    }
     let diags = g.diags.into_inner();
     if !diags.is_empty() {
         return Err(diags);

@@ -479,10 +479,7 @@ impl Gen<'_> {
             for (i, (v, fields)) in variants.iter().enumerate() {
                 let binds: Vec<String> = (0..fields.len()).map(|k| format!("f{k}")).collect();
                 let pat = if fields.is_empty() { ctor(v) } else { format!("{}({})", ctor(v), binds.join(", ")) };
-                let mut ix = String::new();
-                for (k, f) in fields.iter().enumerate() {
-                    ix = if k == 0 { "f0.index()".into() } else { format!("({ix}) * {f}::COUNT + f{k}.index()") };
-                }
+                let ix = mixed_index(fields);
                 let mut terms = counts[..i].to_vec();
                 if !ix.is_empty() {
                     terms.push(ix);
@@ -730,6 +727,16 @@ fn sum(terms: &[String]) -> String {
         out.push(lit.to_string());
     }
     out.join(" + ")
+}
+
+/// The number of the values of fields of finite types bound to `f0`, `f1`, ...: the inverse
+/// of [`mixed_radix`] (`(f0.index()) * F1::COUNT + f1.index()`); empty for no fields.
+pub fn mixed_index(fields: &[String]) -> String {
+    let mut ix = String::new();
+    for (k, f) in fields.iter().enumerate() {
+        ix = if k == 0 { "f0.index()".into() } else { format!("({ix}) * {f}::COUNT + f{k}.index()") };
+    }
+    ix
 }
 
 /// The values of fields of finite types numbered together by `k`: field `j` is digit `j` of
