@@ -705,14 +705,18 @@ impl<I> From<Cont<I>> for Code<I> {
 /// (its value, or a failure with a message), kept in `slot`; `false` lets the later arms try.
 #[inline(always)]
 pub fn tried<T>(slot: &mut Option<R<T>>, r: R<T>) -> bool {
+    // The slot is still empty: the arms after one that decided are not tried. Forgetting the old
+    // value instead of dropping it spares a call to its drop, which the compiler could not see
+    // is empty.
+    debug_assert!(slot.is_none());
     match r {
         Ok(v) => {
-            *slot = Some(Ok(v));
+            std::mem::forget(slot.replace(Ok(v)));
             true
         }
         Err(f) if f.is_soft() => false,
         Err(f) => {
-            *slot = Some(Err(f));
+            std::mem::forget(slot.replace(Err(f)));
             true
         }
     }
