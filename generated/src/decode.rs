@@ -289,7 +289,7 @@ fn blist_p0<X: Clone>(rd_: &mut Reader<'_>, cx_: &mut Ctx, v_BX: &mut dyn FnMut(
     let mut acc_1007 = Vec::new();
     for _ in 0..wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)? { let t = elem_1005(rd_, cx_)?; acc_el_1006.push(t.0); acc_1007.push(t.1); }
     let el_1008 = acc_el_1006;
-    Ok({ let n_ = wspec_runtime::seq::same_len(&[wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?, el_1008.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let el_1008_1109 = el_1008[i_].clone(); wspec_runtime::machine::put(&mut out_, el_1008_1109); } out_ })
+    Ok({ let n_ = wspec_runtime::seq::same_len(&[wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?, el_1008.len()])?; let mut out_ = wspec_runtime::seq::with_room(n_); for i_ in 0..n_ { let el_1008_1109 = el_1008[i_].clone(); wspec_runtime::machine::put(&mut out_, el_1008_1109); } out_ })
 }
 
 // from spec/5.1-binary-values.wspec:121 grammar Bname
@@ -1248,7 +1248,7 @@ fn bsubtype_p0(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Subtype> {
     let (t_3, t_4,) = v_2;
     let sh = t_3;
     let ct = t_4;
-    Ok(Subtype(None, sh, { let n_ = wspec_runtime::seq::same_len(&[x.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let x_105 = x[i_].clone(); wspec_runtime::machine::put(&mut out_, Typeuse::Idx(x_105)); } out_ }, ct))
+    Ok(Subtype(None, sh, { let n_ = wspec_runtime::seq::same_len(&[x.len()])?; let mut out_ = wspec_runtime::seq::with_room(n_); for i_ in 0..n_ { let x_105 = x[i_].clone(); wspec_runtime::machine::put(&mut out_, Typeuse::Idx(x_105)); } out_ }, ct))
 }
 
 // from spec/5.2-binary-types.wspec:93
@@ -1263,7 +1263,7 @@ fn bsubtype_p1(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Subtype> {
     let (t_3, t_4,) = v_2;
     let sh = t_3;
     let ct = t_4;
-    Ok(Subtype(Some(Final), sh, { let n_ = wspec_runtime::seq::same_len(&[x.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let x_105 = x[i_].clone(); wspec_runtime::machine::put(&mut out_, Typeuse::Idx(x_105)); } out_ }, ct))
+    Ok(Subtype(Some(Final), sh, { let n_ = wspec_runtime::seq::same_len(&[x.len()])?; let mut out_ = wspec_runtime::seq::with_room(n_); for i_ in 0..n_ { let x_105 = x[i_].clone(); wspec_runtime::machine::put(&mut out_, Typeuse::Idx(x_105)); } out_ }, ct))
 }
 
 // from spec/5.2-binary-types.wspec:94
@@ -6125,7 +6125,7 @@ fn binstr_p265(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let mut acc_1006 = Vec::new();
     for _ in 0..wspec_runtime::num::narrow::<usize>(16i128)? { let t = elem_1004(rd_, cx_)?; acc_laneidx_1005.push(t.0); acc_1006.push(t.1); }
     let laneidx_1007 = acc_laneidx_1005;
-    Ok(Instr::Vshuffle(Bshape::Shape(Shape(Lanetype::Packtype(Packtype::I8), 16_u8)), { let n_ = wspec_runtime::seq::same_len(&[wspec_runtime::num::narrow::<usize>(16i128)?, laneidx_1007.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let laneidx_1007_1108 = laneidx_1007[i_].clone(); wspec_runtime::machine::put(&mut out_, laneidx_1007_1108); } out_ }))
+    Ok(Instr::Vshuffle(Bshape::Shape(Shape(Lanetype::Packtype(Packtype::I8), 16_u8)), { let n_ = wspec_runtime::seq::same_len(&[wspec_runtime::num::narrow::<usize>(16i128)?, laneidx_1007.len()])?; let mut out_ = wspec_runtime::seq::with_room(n_); for i_ in 0..n_ { let laneidx_1007_1108 = laneidx_1007[i_].clone(); wspec_runtime::machine::put(&mut out_, laneidx_1007_1108); } out_ }))
 }
 
 // from spec/5.3-binary-instructions.wspec:367
@@ -9188,7 +9188,7 @@ fn binstr_p265_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let mut acc_1005 = Vec::new();
     for _ in 0..wspec_runtime::num::narrow::<usize>(16i128)? { let t = elem_1003(rd_, cx_)?; acc_laneidx_1004.push(t.0); acc_1005.push(t.1); }
     let laneidx_1006 = acc_laneidx_1004;
-    Ok(Instr::Vshuffle(Bshape::Shape(Shape(Lanetype::Packtype(Packtype::I8), 16_u8)), { let n_ = wspec_runtime::seq::same_len(&[wspec_runtime::num::narrow::<usize>(16i128)?, laneidx_1006.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let laneidx_1006_1107 = laneidx_1006[i_].clone(); wspec_runtime::machine::put(&mut out_, laneidx_1006_1107); } out_ }))
+    Ok(Instr::Vshuffle(Bshape::Shape(Shape(Lanetype::Packtype(Packtype::I8), 16_u8)), { let n_ = wspec_runtime::seq::same_len(&[wspec_runtime::num::narrow::<usize>(16i128)?, laneidx_1006.len()])?; let mut out_ = wspec_runtime::seq::with_room(n_); for i_ in 0..n_ { let laneidx_1006_1107 = laneidx_1006[i_].clone(); wspec_runtime::machine::put(&mut out_, laneidx_1006_1107); } out_ }))
 }
 
 // from spec/5.3-binary-instructions.wspec:367
@@ -10956,7 +10956,7 @@ fn bfuncsec_p0(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<(Vec<Typeidx>, Vec<Cust
     let mut acc_1006 = Vec::new();
     while !rd_.at_end() && !matches!(rd_.peek()?, 0x01 | 0x02 | 0x03 | 0x04 | 0x05 | 0x06 | 0x07 | 0x08 | 0x09 | 0x0a | 0x0b | 0x0c | 0x0d) { let t = elem_1005(rd_, cx_)?; acc_1006.push(t.0); }
     let cu = acc_1006;
-    Ok(({ let n_ = wspec_runtime::seq::same_len(&[x.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let x_1107 = x[i_].clone(); wspec_runtime::machine::put(&mut out_, x_1107); } out_ }, cu))
+    Ok(({ let n_ = wspec_runtime::seq::same_len(&[x.len()])?; let mut out_ = wspec_runtime::seq::with_room(n_); for i_ in 0..n_ { let x_1107 = x[i_].clone(); wspec_runtime::machine::put(&mut out_, x_1107); } out_ }, cu))
 }
 
 // from spec/5.4-binary-modules.wspec:55
@@ -11412,7 +11412,7 @@ fn belem_p0(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Elem> {
     let v_4 = blist(rd_, cx_, &mut |rd_: &mut Reader<'_>, cx_: &mut Ctx| -> R<Funcidx> { let v_1 = bfuncidx(rd_, cx_)?;
      Ok(v_1) })?;
     let y = v_4;
-    Ok(Elem(Reftype(None, Heaptype::Absheaptype(Absheaptype::Func)), { let n_ = wspec_runtime::seq::same_len(&[y.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let y_105 = y[i_].clone(); wspec_runtime::machine::put(&mut out_, vec![Instr::RefFunc(y_105)]); } out_ }.into_iter().map(|x| cx_.instr.push(x)).collect::<Vec<_>>(), Elemmode::Active(0_u32, cx_.instr.push(expr_O))))
+    Ok(Elem(Reftype(None, Heaptype::Absheaptype(Absheaptype::Func)), { let n_ = wspec_runtime::seq::same_len(&[y.len()])?; let mut out_ = wspec_runtime::seq::with_room(n_); for i_ in 0..n_ { let y_105 = y[i_].clone(); wspec_runtime::machine::put(&mut out_, vec![Instr::RefFunc(y_105)]); } out_ }.into_iter().map(|x| cx_.instr.push(x)).collect::<Vec<_>>(), Elemmode::Active(0_u32, cx_.instr.push(expr_O))))
 }
 
 // from spec/5.4-binary-modules.wspec:126
@@ -11425,7 +11425,7 @@ fn belem_p1(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Elem> {
     let v_3 = blist(rd_, cx_, &mut |rd_: &mut Reader<'_>, cx_: &mut Ctx| -> R<Funcidx> { let v_1 = bfuncidx(rd_, cx_)?;
      Ok(v_1) })?;
     let y = v_3;
-    Ok(Elem(rt, { let n_ = wspec_runtime::seq::same_len(&[y.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let y_104 = y[i_].clone(); wspec_runtime::machine::put(&mut out_, vec![Instr::RefFunc(y_104)]); } out_ }.into_iter().map(|x| cx_.instr.push(x)).collect::<Vec<_>>(), Elemmode::Passive))
+    Ok(Elem(rt, { let n_ = wspec_runtime::seq::same_len(&[y.len()])?; let mut out_ = wspec_runtime::seq::with_room(n_); for i_ in 0..n_ { let y_104 = y[i_].clone(); wspec_runtime::machine::put(&mut out_, vec![Instr::RefFunc(y_104)]); } out_ }.into_iter().map(|x| cx_.instr.push(x)).collect::<Vec<_>>(), Elemmode::Passive))
 }
 
 // from spec/5.4-binary-modules.wspec:127
@@ -11444,7 +11444,7 @@ fn belem_p2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Elem> {
     let v_7 = blist(rd_, cx_, &mut |rd_: &mut Reader<'_>, cx_: &mut Ctx| -> R<Funcidx> { let v_1 = bfuncidx(rd_, cx_)?;
      Ok(v_1) })?;
     let y = v_7;
-    Ok(Elem(rt, { let n_ = wspec_runtime::seq::same_len(&[y.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let y_108 = y[i_].clone(); wspec_runtime::machine::put(&mut out_, vec![Instr::RefFunc(y_108)]); } out_ }.into_iter().map(|x| cx_.instr.push(x)).collect::<Vec<_>>(), Elemmode::Active(x, cx_.instr.push(expr_O))))
+    Ok(Elem(rt, { let n_ = wspec_runtime::seq::same_len(&[y.len()])?; let mut out_ = wspec_runtime::seq::with_room(n_); for i_ in 0..n_ { let y_108 = y[i_].clone(); wspec_runtime::machine::put(&mut out_, vec![Instr::RefFunc(y_108)]); } out_ }.into_iter().map(|x| cx_.instr.push(x)).collect::<Vec<_>>(), Elemmode::Active(x, cx_.instr.push(expr_O))))
 }
 
 // from spec/5.4-binary-modules.wspec:128
@@ -11457,7 +11457,7 @@ fn belem_p3(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Elem> {
     let v_3 = blist(rd_, cx_, &mut |rd_: &mut Reader<'_>, cx_: &mut Ctx| -> R<Funcidx> { let v_1 = bfuncidx(rd_, cx_)?;
      Ok(v_1) })?;
     let y = v_3;
-    Ok(Elem(rt, { let n_ = wspec_runtime::seq::same_len(&[y.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let y_104 = y[i_].clone(); wspec_runtime::machine::put(&mut out_, vec![Instr::RefFunc(y_104)]); } out_ }.into_iter().map(|x| cx_.instr.push(x)).collect::<Vec<_>>(), Elemmode::Declare))
+    Ok(Elem(rt, { let n_ = wspec_runtime::seq::same_len(&[y.len()])?; let mut out_ = wspec_runtime::seq::with_room(n_); for i_ in 0..n_ { let y_104 = y[i_].clone(); wspec_runtime::machine::put(&mut out_, vec![Instr::RefFunc(y_104)]); } out_ }.into_iter().map(|x| cx_.instr.push(x)).collect::<Vec<_>>(), Elemmode::Declare))
 }
 
 // from spec/5.4-binary-modules.wspec:129
@@ -11644,8 +11644,8 @@ fn bfunc_p0(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Code> {
     let v_1 = blist(rd_, cx_, &mut |rd_: &mut Reader<'_>, cx_: &mut Ctx| -> R<(U32, Valtype)> { let v_1 = blocals(rd_, cx_)?;
      Ok(v_1) })?;
     let it_2 = v_1;
-    let mut acc_n_9 = Vec::with_capacity(it_2.len());
-    let mut acc_t_10 = Vec::with_capacity(it_2.len());
+    let mut acc_n_9 = wspec_runtime::seq::with_room(it_2.len());
+    let mut acc_t_10 = wspec_runtime::seq::with_room(it_2.len());
     for e_4 in it_2.into_iter() {
     let (t_5, t_6,) = e_4;
     let n_7 = wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(t_5)?)?;
@@ -11659,7 +11659,7 @@ fn bfunc_p0(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Code> {
     let v_13 = bexpr(rd_, cx_)?;
     let v_14 = cx_.instr.get(v_13).to_vec();
     let expr = v_14;
-    Ok({ let (t0, t1,) = (wspec_runtime::ok(wspec_runtime::builtins::concat({ let n_ = wspec_runtime::seq::same_len(&[n_11.len(), t_12.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let n_11_115 = n_11[i_].clone(); let t_12_116 = t_12[i_].clone(); wspec_runtime::machine::put(&mut out_, defs::locals(cx_, n_11_115, t_12_116)?); } out_ }))?, expr); (t0, cx_.instr.push(t1),) })
+    Ok({ let (t0, t1,) = (wspec_runtime::ok(wspec_runtime::builtins::concat({ let n_ = wspec_runtime::seq::same_len(&[n_11.len(), t_12.len()])?; let mut out_ = wspec_runtime::seq::with_room(n_); for i_ in 0..n_ { let n_11_115 = n_11[i_].clone(); let t_12_116 = t_12[i_].clone(); wspec_runtime::machine::put(&mut out_, defs::locals(cx_, n_11_115, t_12_116)?); } out_ }))?, expr); (t0, cx_.instr.push(t1),) })
 }
 
 // from spec/5.4-binary-modules.wspec:163 grammar Bcode
@@ -11953,8 +11953,8 @@ fn bmodule_p0(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Module> {
     let v_1048 = { let (t0, t1,) = v_1047; (t0.into_iter().map(|x| { let (t0, t1,) = x; (t0, cx_.instr.get(t1).to_vec(),) }).collect::<Vec<_>>(), t1,) };
     let (t_1049, t_1050,) = v_1048;
     let it_1051 = t_1049;
-    let mut acc_in__1057 = Vec::with_capacity(it_1051.len());
-    let mut acc_loc_1058 = Vec::with_capacity(it_1051.len());
+    let mut acc_in__1057 = wspec_runtime::seq::with_room(it_1051.len());
+    let mut acc_loc_1058 = wspec_runtime::seq::with_room(it_1051.len());
     for e_1053 in it_1051.into_iter() {
     let (t_1054, t_1055,) = e_1053;
     let loc = t_1054;
@@ -11969,13 +11969,13 @@ fn bmodule_p0(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Module> {
     let data = t_1062;
     let cu_13 = t_1063;
     if !rd_.at_end() { return Err(Fail::msg(rd_.pos(), "unexpected content after last section")); }
-    wspec_runtime::fail::check_or((wspec_runtime::num::wide((x.len() as u64))? == wspec_runtime::num::wide(({ let n_ = wspec_runtime::seq::same_len(&[loc_1060.len(), in__1059.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let loc_1060_1164 = loc_1060[i_].clone(); let in__1059_1165 = in__1059[i_].clone(); wspec_runtime::machine::put(&mut out_, (loc_1060_1164, in__1059_1165)); } out_ }.len() as u64))?), rd_.pos(), "function and code section have inconsistent lengths")?;
+    wspec_runtime::fail::check_or((wspec_runtime::num::wide((x.len() as u64))? == wspec_runtime::num::wide(({ let n_ = wspec_runtime::seq::same_len(&[loc_1060.len(), in__1059.len()])?; let mut out_ = wspec_runtime::seq::with_room(n_); for i_ in 0..n_ { let loc_1060_1164 = loc_1060[i_].clone(); let in__1059_1165 = in__1059[i_].clone(); wspec_runtime::machine::put(&mut out_, (loc_1060_1164, in__1059_1165)); } out_ }.len() as u64))?), rd_.pos(), "function and code section have inconsistent lengths")?;
     let src_1167: Vec<_> = n_1046.clone().into_iter().collect();
     for i_ in 0..wspec_runtime::seq::same_len(&[src_1167.len()])? { let n_1046_1168 = src_1167[i_].clone(); 
     wspec_runtime::fail::check_or((wspec_runtime::num::wide(n_1046_1168)? == wspec_runtime::num::wide((data.len() as u64))?), rd_.pos(), "data count and data section have inconsistent lengths")?;
      }
-    wspec_runtime::fail::check_or(((n_1046.clone() != None) || (wspec_runtime::ok(wspec_runtime::builtins::concat({ let n_ = wspec_runtime::seq::same_len(&[in__1059.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let in__1059_1270 = in__1059[i_].clone(); wspec_runtime::machine::put(&mut out_, wspec_runtime::ok(wspec_runtime::builtins::concat({ let n_ = wspec_runtime::seq::same_len(&[in__1059_1270.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let in__1059_1270_1371 = in__1059_1270[i_].clone(); wspec_runtime::machine::put(&mut out_, defs::dataidx_instr(cx_, in__1059_1270_1371)?); } out_ }))?); } out_ }))? == vec![])), rd_.pos(), "data count section required")?;
-    Ok(Module { types: ty, imports: im, tags: tag, globals: glob, mems: mem, tables: tab, funcs: { let n_ = wspec_runtime::seq::same_len(&[x.len(), loc_1060.len(), in__1059.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let x_1472 = x[i_].clone(); let loc_1060_1473 = loc_1060[i_].clone(); let in__1059_1474 = in__1059[i_].clone(); wspec_runtime::machine::put(&mut out_, Func(x_1472, loc_1060_1473, cx_.instr.push(in__1059_1474))); } out_ }, datas: data, elems: elem, start: start, exports: ex, customs: wspec_runtime::seq::cat([cu_0, cu_1, cu_2, cu_3, cu_4, cu_5, cu_6, cu_7, cu_8, cu_9, cu_10, cu_11, cu_12, cu_13]) })
+    wspec_runtime::fail::check_or(((n_1046.clone() != None) || (wspec_runtime::ok(wspec_runtime::builtins::concat({ let n_ = wspec_runtime::seq::same_len(&[in__1059.len()])?; let mut out_ = wspec_runtime::seq::with_room(n_); for i_ in 0..n_ { let in__1059_1270 = in__1059[i_].clone(); wspec_runtime::machine::put(&mut out_, wspec_runtime::ok(wspec_runtime::builtins::concat({ let n_ = wspec_runtime::seq::same_len(&[in__1059_1270.len()])?; let mut out_ = wspec_runtime::seq::with_room(n_); for i_ in 0..n_ { let in__1059_1270_1371 = in__1059_1270[i_].clone(); wspec_runtime::machine::put(&mut out_, defs::dataidx_instr(cx_, in__1059_1270_1371)?); } out_ }))?); } out_ }))? == vec![])), rd_.pos(), "data count section required")?;
+    Ok(Module { types: ty, imports: im, tags: tag, globals: glob, mems: mem, tables: tab, funcs: { let n_ = wspec_runtime::seq::same_len(&[x.len(), loc_1060.len(), in__1059.len()])?; let mut out_ = wspec_runtime::seq::with_room(n_); for i_ in 0..n_ { let x_1472 = x[i_].clone(); let loc_1060_1473 = loc_1060[i_].clone(); let in__1059_1474 = in__1059[i_].clone(); wspec_runtime::machine::put(&mut out_, Func(x_1472, loc_1060_1473, cx_.instr.push(in__1059_1474))); } out_ }, datas: data, elems: elem, start: start, exports: ex, customs: wspec_runtime::seq::cat([cu_0, cu_1, cu_2, cu_3, cu_4, cu_5, cu_6, cu_7, cu_8, cu_9, cu_10, cu_11, cu_12, cu_13]) })
 }
 
 /// Definitions of the spec that the decoder uses.
@@ -11988,7 +11988,7 @@ pub mod defs {
         if let Ok(v) = wspec_runtime::deep(|| -> R<_> {
             let n = a0.clone();
             let t = a1.clone();
-            Ok({ let n_ = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { wspec_runtime::machine::put(&mut out_, Local(t.clone())); } out_ })
+            Ok({ let n_ = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?; let mut out_ = wspec_runtime::seq::with_room(n_); for i_ in 0..n_ { wspec_runtime::machine::put(&mut out_, Local(t.clone())); } out_ })
         }) { return Ok(v); }
         Err(Fail::soft())
     }
@@ -12032,7 +12032,7 @@ pub mod defs {
             let Instr::Block(f_1, f_2) = a0.clone() else { return Err(wspec_runtime::Fail::soft()) };
             let bt = f_1.clone();
             let in_ = cx_.instr.get(f_2.clone()).to_vec();
-            Ok(wspec_runtime::ok(wspec_runtime::builtins::concat({ let n_ = wspec_runtime::seq::same_len(&[in_.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let in__103 = in_[i_].clone(); wspec_runtime::machine::put(&mut out_, defs::dataidx_instr(cx_, in__103)?); } out_ }))?)
+            Ok(wspec_runtime::ok(wspec_runtime::builtins::concat({ let n_ = wspec_runtime::seq::same_len(&[in_.len()])?; let mut out_ = wspec_runtime::seq::with_room(n_); for i_ in 0..n_ { let in__103 = in_[i_].clone(); wspec_runtime::machine::put(&mut out_, defs::dataidx_instr(cx_, in__103)?); } out_ }))?)
         }) { return Ok(v); }
         // from spec/5.4-binary-modules.wspec:202
         if let Ok(v) = wspec_runtime::deep(|| -> R<_> {
@@ -12040,7 +12040,7 @@ pub mod defs {
             let Instr::Loop(f_1, f_2) = a0.clone() else { return Err(wspec_runtime::Fail::soft()) };
             let bt = f_1.clone();
             let in_ = cx_.instr.get(f_2.clone()).to_vec();
-            Ok(wspec_runtime::ok(wspec_runtime::builtins::concat({ let n_ = wspec_runtime::seq::same_len(&[in_.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let in__103 = in_[i_].clone(); wspec_runtime::machine::put(&mut out_, defs::dataidx_instr(cx_, in__103)?); } out_ }))?)
+            Ok(wspec_runtime::ok(wspec_runtime::builtins::concat({ let n_ = wspec_runtime::seq::same_len(&[in_.len()])?; let mut out_ = wspec_runtime::seq::with_room(n_); for i_ in 0..n_ { let in__103 = in_[i_].clone(); wspec_runtime::machine::put(&mut out_, defs::dataidx_instr(cx_, in__103)?); } out_ }))?)
         }) { return Ok(v); }
         // from spec/5.4-binary-modules.wspec:203
         if let Ok(v) = wspec_runtime::deep(|| -> R<_> {
@@ -12049,7 +12049,7 @@ pub mod defs {
             let bt = f_1.clone();
             let in_1 = cx_.instr.get(f_2.clone()).to_vec();
             let in_2 = cx_.instr.get(f_3.clone()).to_vec();
-            Ok(wspec_runtime::seq::cat2(wspec_runtime::ok(wspec_runtime::builtins::concat({ let n_ = wspec_runtime::seq::same_len(&[in_1.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let in_1_104 = in_1[i_].clone(); wspec_runtime::machine::put(&mut out_, defs::dataidx_instr(cx_, in_1_104)?); } out_ }))?, wspec_runtime::ok(wspec_runtime::builtins::concat({ let n_ = wspec_runtime::seq::same_len(&[in_2.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let in_2_205 = in_2[i_].clone(); wspec_runtime::machine::put(&mut out_, defs::dataidx_instr(cx_, in_2_205)?); } out_ }))?))
+            Ok(wspec_runtime::seq::cat2(wspec_runtime::ok(wspec_runtime::builtins::concat({ let n_ = wspec_runtime::seq::same_len(&[in_1.len()])?; let mut out_ = wspec_runtime::seq::with_room(n_); for i_ in 0..n_ { let in_1_104 = in_1[i_].clone(); wspec_runtime::machine::put(&mut out_, defs::dataidx_instr(cx_, in_1_104)?); } out_ }))?, wspec_runtime::ok(wspec_runtime::builtins::concat({ let n_ = wspec_runtime::seq::same_len(&[in_2.len()])?; let mut out_ = wspec_runtime::seq::with_room(n_); for i_ in 0..n_ { let in_2_205 = in_2[i_].clone(); wspec_runtime::machine::put(&mut out_, defs::dataidx_instr(cx_, in_2_205)?); } out_ }))?))
         }) { return Ok(v); }
         // from spec/5.4-binary-modules.wspec:204
         if let Ok(v) = wspec_runtime::deep(|| -> R<_> {
@@ -12058,7 +12058,7 @@ pub mod defs {
             let bt = f_1.clone();
             let catch = f_2.clone();
             let in_ = cx_.instr.get(f_3.clone()).to_vec();
-            Ok(wspec_runtime::ok(wspec_runtime::builtins::concat({ let n_ = wspec_runtime::seq::same_len(&[in_.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let in__104 = in_[i_].clone(); wspec_runtime::machine::put(&mut out_, defs::dataidx_instr(cx_, in__104)?); } out_ }))?)
+            Ok(wspec_runtime::ok(wspec_runtime::builtins::concat({ let n_ = wspec_runtime::seq::same_len(&[in_.len()])?; let mut out_ = wspec_runtime::seq::with_room(n_); for i_ in 0..n_ { let in__104 = in_[i_].clone(); wspec_runtime::machine::put(&mut out_, defs::dataidx_instr(cx_, in__104)?); } out_ }))?)
         }) { return Ok(v); }
         // from spec/5.4-binary-modules.wspec:205
         if let Ok(v) = wspec_runtime::deep(|| -> R<_> {

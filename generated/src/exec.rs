@@ -37,7 +37,7 @@ fn rule_1(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let n = f_10.len() as u64;
     let n_12 = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?;
     let vs_13 = m_.peek_range(0usize + 1usize, n_12)?;
-    let res_221 = defs::hostcall(ar_, k, &(*z).0, &({ let n_ = wspec_runtime::seq::same_len(&[wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?, vs_13.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let vs_13_219 = vs_13[i_].clone(); wspec_runtime::machine::put(&mut out_, vs_13_219); } out_ }));
+    let res_221 = defs::hostcall(ar_, k, &(*z).0, &({ let n_ = wspec_runtime::seq::same_len(&[wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?, vs_13.len()])?; let mut out_ = wspec_runtime::seq::with_room(n_); for i_ in 0..n_ { let vs_13_219 = vs_13[i_].clone(); wspec_runtime::machine::put(&mut out_, vs_13_219); } out_ }));
     let eq_220 = match &res_221 { Ok(x_) => x_, Err(f_) => return Err(f_.clone()) };
     let cp_222 = (*eq_220).clone();
     let (t_223, t_224,) = cp_222;
@@ -85,7 +85,7 @@ fn rule_3(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     #[allow(irrefutable_let_patterns)]
     let Funccode::Func(Func(f_8, f_9, f_10)) = (&(*fi).code) else { return Err(wspec_runtime::Fail::soft()) };
     let it_12 = f_9;
-    let mut acc_t_17 = Vec::with_capacity(it_12.len());
+    let mut acc_t_17 = wspec_runtime::seq::with_room(it_12.len());
     for e_14 in it_12.iter() {
     #[allow(irrefutable_let_patterns)]
     let Local(f_15) = e_14 else { return Err(wspec_runtime::Fail::soft()) };
@@ -101,7 +101,7 @@ fn rule_3(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let m = f_22.len() as u64;
     let n_23 = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?;
     let vs_24 = m_.peek_range(0usize + 1usize, n_23)?;
-    let eq_227 = Frame { locals: wspec_runtime::seq::cat2({ let n_ = wspec_runtime::seq::same_len(&[wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?, vs_24.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let vs_24_125 = vs_24[i_].clone(); wspec_runtime::machine::put(&mut out_, Some(vs_24_125)); } out_ }, { let n_ = wspec_runtime::seq::same_len(&[t_18.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let t_18_226 = t_18[i_].clone(); wspec_runtime::machine::put(&mut out_, defs::default_(ar_, &(defs::inst_valtype(ar_, &(*fi).module, &t_18_226)?))?); } out_ }), module: (*fi).module.clone() };
+    let eq_227 = Frame { locals: wspec_runtime::seq::cat2({ let n_ = wspec_runtime::seq::same_len(&[wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?, vs_24.len()])?; let mut out_ = wspec_runtime::seq::with_room(n_); for i_ in 0..n_ { let vs_24_125 = vs_24[i_].clone(); wspec_runtime::machine::put(&mut out_, Some(vs_24_125)); } out_ }, { let n_ = wspec_runtime::seq::same_len(&[t_18.len()])?; let mut out_ = wspec_runtime::seq::with_room(n_); for i_ in 0..n_ { let t_18_226 = t_18[i_].clone(); wspec_runtime::machine::put(&mut out_, defs::default_(ar_, &(defs::inst_valtype(ar_, &(*fi).module, &t_18_226)?))?); } out_ }), module: (*fi).module.clone() };
     let f = eq_227;
     let cf_228 = m;
     let cf_229 = f;
@@ -144,7 +144,7 @@ fn rule_4(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let vs_26 = m_.peek_range(0usize, n_25)?;
     let eq_29 = ((*z).0.exns.len() as u64);
     let a = eq_29;
-    let eq_135 = std::rc::Rc::new(Exninst { tag: (*wspec_runtime::seq::at(&(*z).1.module.tags, wspec_runtime::num::wide((x))?)?), fields: { let n_ = wspec_runtime::seq::same_len(&[wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?, vs_26.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let vs_26_134 = vs_26[i_].clone(); wspec_runtime::machine::put(&mut out_, vs_26_134); } out_ } });
+    let eq_135 = std::rc::Rc::new(Exninst { tag: (*wspec_runtime::seq::at(&(*z).1.module.tags, wspec_runtime::num::wide((x))?)?), fields: { let n_ = wspec_runtime::seq::same_len(&[wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?, vs_26.len()])?; let mut out_ = wspec_runtime::seq::with_room(n_); for i_ in 0..n_ { let vs_26_134 = vs_26[i_].clone(); wspec_runtime::machine::put(&mut out_, vs_26_134); } out_ } });
     let exn = (&eq_135);
     let arg_136 = (*exn).clone();
     let push_137 = Val::Ref(Ref::RefExnAddr(a));
@@ -391,7 +391,7 @@ fn rule_12(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let arg_19 = x;
     let arg_20 = i;
     let arg_21 = n;
-    let arg_122 = { let n_ = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { wspec_runtime::machine::put(&mut out_, (*ref_).clone()); } out_ };
+    let arg_122 = { let n_ = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?; let mut out_ = wspec_runtime::seq::with_room(n_); for i_ in 0..n_ { wspec_runtime::machine::put(&mut out_, (*ref_).clone()); } out_ };
     let keep_ = 0usize;
     let popped_ = 0usize + 1usize + 1usize + 1usize - keep_;
     m_.pop_n(popped_);
@@ -1108,8 +1108,8 @@ fn rule_31(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let Comptype::Struct(f_8) = &*o_7 else { return Err(wspec_runtime::Fail::soft()) };
     let it_9 = f_8;
     let n = it_9.len() as u64;
-    let mut acc_mut__16 = Vec::with_capacity(it_9.len());
-    let mut acc_zt_17 = Vec::with_capacity(it_9.len());
+    let mut acc_mut__16 = wspec_runtime::seq::with_room(it_9.len());
+    let mut acc_zt_17 = wspec_runtime::seq::with_room(it_9.len());
     for e_11 in it_9.iter() {
     #[allow(irrefutable_let_patterns)]
     let Fieldtype(f_12, f_13) = e_11 else { return Err(wspec_runtime::Fail::soft()) };
@@ -1123,7 +1123,7 @@ fn rule_31(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let vs_21 = m_.peek_range(0usize, n_20)?;
     let eq_24 = ((*z).0.structs.len() as u64);
     let a = eq_24;
-    let eq_131 = std::rc::Rc::new(Structinst { type_: (*wspec_runtime::seq::at(&(*z).1.module.types, wspec_runtime::num::wide((x))?)?).clone(), fields: { let n_ = wspec_runtime::seq::same_len(&[wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?, zt_19.len(), vs_21.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let zt_19_129 = zt_19[i_].clone(); let vs_21_130 = vs_21[i_].clone(); wspec_runtime::machine::put(&mut out_, defs::packfield_(ar_, &zt_19_129, &vs_21_130)?); } out_ } });
+    let eq_131 = std::rc::Rc::new(Structinst { type_: (*wspec_runtime::seq::at(&(*z).1.module.types, wspec_runtime::num::wide((x))?)?).clone(), fields: { let n_ = wspec_runtime::seq::same_len(&[wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?, zt_19.len(), vs_21.len()])?; let mut out_ = wspec_runtime::seq::with_room(n_); for i_ in 0..n_ { let zt_19_129 = zt_19[i_].clone(); let vs_21_130 = vs_21[i_].clone(); wspec_runtime::machine::put(&mut out_, defs::packfield_(ar_, &zt_19_129, &vs_21_130)?); } out_ } });
     let si = (&eq_131);
     let arg_132 = (*si).clone();
     let push_133 = Val::Ref(Ref::RefStructAddr(a));
@@ -1177,8 +1177,8 @@ fn rule_33(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     #[allow(irrefutable_let_patterns)]
     let Comptype::Struct(f_14) = &*o_13 else { return Err(wspec_runtime::Fail::soft()) };
     let it_15 = f_14;
-    let mut acc_mut__22 = Vec::with_capacity(it_15.len());
-    let mut acc_zt_23 = Vec::with_capacity(it_15.len());
+    let mut acc_mut__22 = wspec_runtime::seq::with_room(it_15.len());
+    let mut acc_zt_23 = wspec_runtime::seq::with_room(it_15.len());
     for e_17 in it_15.iter() {
     #[allow(irrefutable_let_patterns)]
     let Fieldtype(f_18, f_19) = e_17 else { return Err(wspec_runtime::Fail::soft()) };
@@ -1220,7 +1220,7 @@ fn rule_34(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let zt = f_15;
     let eq_19 = ((*z).0.arrays.len() as u64);
     let a = eq_19;
-    let eq_125 = std::rc::Rc::new(Arrayinst { type_: (*wspec_runtime::seq::at(&(*z).1.module.types, wspec_runtime::num::wide((x))?)?).clone(), fields: { let n_ = wspec_runtime::seq::same_len(&[wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?, vs_7.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let vs_7_124 = vs_7[i_].clone(); wspec_runtime::machine::put(&mut out_, defs::packfield_(ar_, zt, &vs_7_124)?); } out_ } });
+    let eq_125 = std::rc::Rc::new(Arrayinst { type_: (*wspec_runtime::seq::at(&(*z).1.module.types, wspec_runtime::num::wide((x))?)?).clone(), fields: { let n_ = wspec_runtime::seq::same_len(&[wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?, vs_7.len()])?; let mut out_ = wspec_runtime::seq::with_room(n_); for i_ in 0..n_ { let vs_7_124 = vs_7[i_].clone(); wspec_runtime::machine::put(&mut out_, defs::packfield_(ar_, zt, &vs_7_124)?); } out_ } });
     let ai = (&eq_125);
     let arg_126 = (*ai).clone();
     let push_127 = Val::Ref(Ref::RefArrayAddr(a));
@@ -1442,7 +1442,7 @@ fn rule_40(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let arg_25 = a;
     let arg_26 = i;
     let arg_27 = n;
-    let arg_128 = { let n_ = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { wspec_runtime::machine::put(&mut out_, defs::packfield_(ar_, zt, val)?); } out_ };
+    let arg_128 = { let n_ = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?; let mut out_ = wspec_runtime::seq::with_room(n_); for i_ in 0..n_ { wspec_runtime::machine::put(&mut out_, defs::packfield_(ar_, zt, val)?); } out_ };
     let keep_ = 0usize;
     let popped_ = 0usize + 1usize + 1usize + 1usize + 1usize - keep_;
     m_.pop_n(popped_);
@@ -1993,12 +1993,12 @@ fn rule_52(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     #[allow(irrefutable_let_patterns)]
     let Fieldtype(f_28, f_29) = f_27 else { return Err(wspec_runtime::Fail::soft()) };
     let zt = f_29;
-    let eq_163 = { let n_ = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?; let mut out_ = Vec::with_capacity(n_); for k in 0..n_ { let k = k as u64; wspec_runtime::machine::put(&mut out_, defs::packfield_(ar_, zt, &(defs::inv_zbytes_(ar_, zt, &(wspec_runtime::seq::slice(&(*wspec_runtime::seq::at(&(*z).0.datas, wspec_runtime::num::wide((*wspec_runtime::seq::at(&(*z).1.module.datas, wspec_runtime::num::wide((y))?)?))?)?).bytes, wspec_runtime::num::add(wspec_runtime::num::wide(j)?, wspec_runtime::num::div(wspec_runtime::num::mul(wspec_runtime::num::wide(k)?, wspec_runtime::num::wide(defs::zsize(ar_, zt)?)?)?, 8i128)?)?, wspec_runtime::num::div(wspec_runtime::num::wide(defs::zsize(ar_, zt)?)?, 8i128)?)?))?))?); } out_ };
+    let eq_163 = { let n_ = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?; let mut out_ = wspec_runtime::seq::with_room(n_); for k in 0..n_ { let k = k as u64; wspec_runtime::machine::put(&mut out_, defs::packfield_(ar_, zt, &(defs::inv_zbytes_(ar_, zt, &(wspec_runtime::seq::slice(&(*wspec_runtime::seq::at(&(*z).0.datas, wspec_runtime::num::wide((*wspec_runtime::seq::at(&(*z).1.module.datas, wspec_runtime::num::wide((y))?)?))?)?).bytes, wspec_runtime::num::add(wspec_runtime::num::wide(j)?, wspec_runtime::num::div(wspec_runtime::num::mul(wspec_runtime::num::wide(k)?, wspec_runtime::num::wide(defs::zsize(ar_, zt)?)?)?, 8i128)?)?, wspec_runtime::num::div(wspec_runtime::num::wide(defs::zsize(ar_, zt)?)?, 8i128)?)?))?))?); } out_ };
     let fv = eq_163;
     let arg_164 = a;
     let arg_165 = i;
     let arg_166 = n;
-    let arg_268 = { let n_ = wspec_runtime::seq::same_len(&[wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?, fv.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let fv_267 = fv[i_].clone(); wspec_runtime::machine::put(&mut out_, fv_267); } out_ };
+    let arg_268 = { let n_ = wspec_runtime::seq::same_len(&[wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?, fv.len()])?; let mut out_ = wspec_runtime::seq::with_room(n_); for i_ in 0..n_ { let fv_267 = fv[i_].clone(); wspec_runtime::machine::put(&mut out_, fv_267); } out_ };
     let keep_ = 0usize;
     let popped_ = 0usize + 1usize + 1usize + 1usize + 1usize - keep_;
     m_.pop_n(popped_);
@@ -3255,7 +3255,7 @@ fn rule_108(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let n = n_7;
     let v_8 = m_.peek(0usize + 1usize)?;
     let val = v_8;
-    let push_109 = { let n_ = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { wspec_runtime::machine::put(&mut out_, (*val).clone()); } out_ };
+    let push_109 = { let n_ = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?; let mut out_ = wspec_runtime::seq::with_room(n_); for i_ in 0..n_ { wspec_runtime::machine::put(&mut out_, (*val).clone()); } out_ };
     m_.schedule_instr(Instr::ArrayNewFixed(x, wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(n)?)?));
     let keep_ = 0usize;
     let popped_ = 0usize + 1usize + 1usize - keep_;
@@ -3955,7 +3955,7 @@ fn rule_135(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let Instr::Vshuffle(f_1, f_2) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
     let sh = *f_1;
     let it_3 = f_2;
-    let mut acc_i_9 = Vec::with_capacity(it_3.len());
+    let mut acc_i_9 = wspec_runtime::seq::with_room(it_3.len());
     for e_5 in it_3.iter() {
     let cp_6 = (*e_5).clone();
     let n_7 = wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(cp_6)?)?;
@@ -3975,7 +3975,7 @@ fn rule_135(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     #[allow(irrefutable_let_patterns)]
     let Vectype = f_15 else { return Err(wspec_runtime::Fail::soft()) };
     let v_1 = *f_16;
-    let eq_219 = defs::vshufflop_(ar_, sh, &({ let n_ = wspec_runtime::seq::same_len(&[i_10.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let i_10_218 = i_10[i_].clone(); wspec_runtime::machine::put(&mut out_, wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(i_10_218)?)?); } out_ }), v_1, v_2)?;
+    let eq_219 = defs::vshufflop_(ar_, sh, &({ let n_ = wspec_runtime::seq::same_len(&[i_10.len()])?; let mut out_ = wspec_runtime::seq::with_room(n_); for i_ in 0..n_ { let i_10_218 = i_10[i_].clone(); wspec_runtime::machine::put(&mut out_, wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(i_10_218)?)?); } out_ }), v_1, v_2)?;
     let v = eq_219;
     let push_220 = Val::Vec__(Vec__(Vectype, v));
     let keep_ = 0usize;
@@ -4003,7 +4003,7 @@ fn rule_136(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let nt = *f_7;
     let c_1 = *f_8;
     wspec_runtime::check((nt == defs::lunpack(ar_, lt)?))?;
-    let eq_209 = defs::inv_lanes_(ar_, Shape(lt, wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M)?)?), &({ let n_ = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(v_M)?)?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { wspec_runtime::machine::put(&mut out_, defs::lpacknum_(ar_, lt, c_1)?); } out_ }))?;
+    let eq_209 = defs::inv_lanes_(ar_, Shape(lt, wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M)?)?), &({ let n_ = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(v_M)?)?; let mut out_ = wspec_runtime::seq::with_room(n_); for i_ in 0..n_ { wspec_runtime::machine::put(&mut out_, defs::lpacknum_(ar_, lt, c_1)?); } out_ }))?;
     let v = eq_209;
     let push_210 = Val::Vec__(Vec__(Vectype, v));
     let keep_ = 0usize;
@@ -5079,8 +5079,8 @@ fn rule_177(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     #[allow(irrefutable_let_patterns)]
     let Comptype::Struct(f_8) = &*o_7 else { return Err(wspec_runtime::Fail::soft()) };
     let it_9 = f_8;
-    let mut acc_mut__16 = Vec::with_capacity(it_9.len());
-    let mut acc_zt_17 = Vec::with_capacity(it_9.len());
+    let mut acc_mut__16 = wspec_runtime::seq::with_room(it_9.len());
+    let mut acc_zt_17 = wspec_runtime::seq::with_room(it_9.len());
     for e_11 in it_9.iter() {
     #[allow(irrefutable_let_patterns)]
     let Fieldtype(f_12, f_13) = e_11 else { return Err(wspec_runtime::Fail::soft()) };
@@ -5147,8 +5147,8 @@ fn rule_179(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     #[allow(irrefutable_let_patterns)]
     let Comptype::Struct(f_15) = &*o_14 else { return Err(wspec_runtime::Fail::soft()) };
     let it_16 = f_15;
-    let mut acc_mut__23 = Vec::with_capacity(it_16.len());
-    let mut acc_zt_24 = Vec::with_capacity(it_16.len());
+    let mut acc_mut__23 = wspec_runtime::seq::with_room(it_16.len());
+    let mut acc_zt_24 = wspec_runtime::seq::with_room(it_16.len());
     for e_18 in it_16.iter() {
     #[allow(irrefutable_let_patterns)]
     let Fieldtype(f_19, f_20) = e_18 else { return Err(wspec_runtime::Fail::soft()) };
@@ -5192,7 +5192,7 @@ fn rule_180(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let eq_17 = match &res_18 { Ok(x_) => x_, Err(f_) => return Err(f_.clone()) };
     let Some(o_19) = eq_17 else { return Err(wspec_runtime::Fail::soft()) };
     let val = o_19;
-    let push_120 = { let n_ = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { wspec_runtime::machine::put(&mut out_, (*val).clone()); } out_ };
+    let push_120 = { let n_ = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?; let mut out_ = wspec_runtime::seq::with_room(n_); for i_ in 0..n_ { wspec_runtime::machine::put(&mut out_, (*val).clone()); } out_ };
     m_.schedule_instr(Instr::ArrayNewFixed(x, wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(n)?)?));
     let keep_ = 0usize;
     let popped_ = 0usize + 1usize - keep_;
@@ -5352,7 +5352,7 @@ fn rule_184(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     #[allow(irrefutable_let_patterns)]
     let Fieldtype(f_21, f_22) = f_20 else { return Err(wspec_runtime::Fail::soft()) };
     let zt = f_22;
-    let eq_140 = { let n_ = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?; let mut out_ = Vec::with_capacity(n_); for k in 0..n_ { let k = k as u64; wspec_runtime::machine::put(&mut out_, defs::inv_zbytes_(ar_, zt, &(wspec_runtime::seq::slice(&(*wspec_runtime::seq::at(&(*z).0.datas, wspec_runtime::num::wide((*wspec_runtime::seq::at(&(*z).1.module.datas, wspec_runtime::num::wide((y))?)?))?)?).bytes, wspec_runtime::num::add(wspec_runtime::num::wide(i)?, wspec_runtime::num::div(wspec_runtime::num::mul(wspec_runtime::num::wide(k)?, wspec_runtime::num::wide(defs::zsize(ar_, zt)?)?)?, 8i128)?)?, wspec_runtime::num::div(wspec_runtime::num::wide(defs::zsize(ar_, zt)?)?, 8i128)?)?))?); } out_ };
+    let eq_140 = { let n_ = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?; let mut out_ = wspec_runtime::seq::with_room(n_); for k in 0..n_ { let k = k as u64; wspec_runtime::machine::put(&mut out_, defs::inv_zbytes_(ar_, zt, &(wspec_runtime::seq::slice(&(*wspec_runtime::seq::at(&(*z).0.datas, wspec_runtime::num::wide((*wspec_runtime::seq::at(&(*z).1.module.datas, wspec_runtime::num::wide((y))?)?))?)?).bytes, wspec_runtime::num::add(wspec_runtime::num::wide(i)?, wspec_runtime::num::div(wspec_runtime::num::mul(wspec_runtime::num::wide(k)?, wspec_runtime::num::wide(defs::zsize(ar_, zt)?)?)?, 8i128)?)?, wspec_runtime::num::div(wspec_runtime::num::wide(defs::zsize(ar_, zt)?)?, 8i128)?)?))?); } out_ };
     let val = eq_140;
     let push_141 = val.clone();
     m_.schedule_instr(Instr::ArrayNewFixed(x, wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(n)?)?));
@@ -5620,7 +5620,7 @@ fn rule_193(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let cp_15 = (*f_12).clone();
     let n_16 = match cp_15 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
     let i = n_16;
-    let eq_249 = defs::inv_lanes_(ar_, Shape(conv::jnn_to_lanetype(defs::jnn(ar_, wspec_runtime::num::narrow::<u64>(wspec_runtime::num::mul(2i128, wspec_runtime::num::wide(sz)?)?)?)?), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M)?)?), &({ let n_ = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(v_M)?)?; let mut out_ = Vec::with_capacity(n_); for k in 0..n_ { let k = k as u64; wspec_runtime::machine::put(&mut out_, Lane::Numtype(Num::Inn(wspec_runtime::num::cast::<_, u64>(defs::extend__(ar_, wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(sz)?)?, wspec_runtime::num::narrow::<u64>(wspec_runtime::num::mul(2i128, wspec_runtime::num::wide(sz)?)?)?, sx, wspec_runtime::ok(wspec_runtime::builtins::inv_ibytes(wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(sz)?)?, wspec_runtime::seq::slice(&(*wspec_runtime::seq::at(&(*z).0.mems, wspec_runtime::num::wide((*wspec_runtime::seq::at(&(*z).1.module.mems, wspec_runtime::num::wide((x))?)?))?)?).bytes, wspec_runtime::num::add(wspec_runtime::num::add(wspec_runtime::num::wide(i)?, wspec_runtime::num::wide(ao.offset)?)?, wspec_runtime::num::div(wspec_runtime::num::mul(wspec_runtime::num::wide(k)?, wspec_runtime::num::wide(sz)?)?, 8i128)?)?, wspec_runtime::num::div(wspec_runtime::num::wide(sz)?, 8i128)?)?))?)?)?))); } out_ }))?;
+    let eq_249 = defs::inv_lanes_(ar_, Shape(conv::jnn_to_lanetype(defs::jnn(ar_, wspec_runtime::num::narrow::<u64>(wspec_runtime::num::mul(2i128, wspec_runtime::num::wide(sz)?)?)?)?), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M)?)?), &({ let n_ = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(v_M)?)?; let mut out_ = wspec_runtime::seq::with_room(n_); for k in 0..n_ { let k = k as u64; wspec_runtime::machine::put(&mut out_, Lane::Numtype(Num::Inn(wspec_runtime::num::cast::<_, u64>(defs::extend__(ar_, wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(sz)?)?, wspec_runtime::num::narrow::<u64>(wspec_runtime::num::mul(2i128, wspec_runtime::num::wide(sz)?)?)?, sx, wspec_runtime::ok(wspec_runtime::builtins::inv_ibytes(wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(sz)?)?, wspec_runtime::seq::slice(&(*wspec_runtime::seq::at(&(*z).0.mems, wspec_runtime::num::wide((*wspec_runtime::seq::at(&(*z).1.module.mems, wspec_runtime::num::wide((x))?)?))?)?).bytes, wspec_runtime::num::add(wspec_runtime::num::add(wspec_runtime::num::wide(i)?, wspec_runtime::num::wide(ao.offset)?)?, wspec_runtime::num::div(wspec_runtime::num::mul(wspec_runtime::num::wide(k)?, wspec_runtime::num::wide(sz)?)?, 8i128)?)?, wspec_runtime::num::div(wspec_runtime::num::wide(sz)?, 8i128)?)?))?)?)?))); } out_ }))?;
     let v = eq_249;
     let push_250 = Val::Vec__(Vec__(Vectype, v));
     let keep_ = 0usize;
@@ -5691,7 +5691,7 @@ fn rule_195(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let i = n_14;
     let eq_15 = wspec_runtime::num::narrow::<u64>(wspec_runtime::num::div(128i128, wspec_runtime::num::wide(sz)?)?)?;
     let v_M = eq_15;
-    let eq_232 = defs::inv_lanes_(ar_, Shape(conv::jnn_to_lanetype(defs::jnn(ar_, wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(sz)?)?)?), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M)?)?), &({ let n_ = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(v_M)?)?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { wspec_runtime::machine::put(&mut out_, Lane::Numtype(Num::Inn(wspec_runtime::num::cast::<_, u64>(wspec_runtime::ok(wspec_runtime::builtins::inv_ibytes(wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(sz)?)?, wspec_runtime::seq::slice(&(*wspec_runtime::seq::at(&(*z).0.mems, wspec_runtime::num::wide((*wspec_runtime::seq::at(&(*z).1.module.mems, wspec_runtime::num::wide((x))?)?))?)?).bytes, wspec_runtime::num::add(wspec_runtime::num::wide(i)?, wspec_runtime::num::wide(ao.offset)?)?, wspec_runtime::num::div(wspec_runtime::num::wide(sz)?, 8i128)?)?))?)?))); } out_ }))?;
+    let eq_232 = defs::inv_lanes_(ar_, Shape(conv::jnn_to_lanetype(defs::jnn(ar_, wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(sz)?)?)?), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M)?)?), &({ let n_ = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(v_M)?)?; let mut out_ = wspec_runtime::seq::with_room(n_); for i_ in 0..n_ { wspec_runtime::machine::put(&mut out_, Lane::Numtype(Num::Inn(wspec_runtime::num::cast::<_, u64>(wspec_runtime::ok(wspec_runtime::builtins::inv_ibytes(wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(sz)?)?, wspec_runtime::seq::slice(&(*wspec_runtime::seq::at(&(*z).0.mems, wspec_runtime::num::wide((*wspec_runtime::seq::at(&(*z).1.module.mems, wspec_runtime::num::wide((x))?)?))?)?).bytes, wspec_runtime::num::add(wspec_runtime::num::wide(i)?, wspec_runtime::num::wide(ao.offset)?)?, wspec_runtime::num::div(wspec_runtime::num::wide(sz)?, 8i128)?)?))?)?))); } out_ }))?;
     let v = eq_232;
     let push_233 = Val::Vec__(Vec__(Vectype, v));
     let keep_ = 0usize;
@@ -9420,8 +9420,8 @@ fn vrule_38(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     #[allow(irrefutable_let_patterns)]
     let Comptype::Struct(f_4) = &*o_3 else { return Err(wspec_runtime::Fail::soft()) };
     let it_5 = f_4;
-    let mut acc_mut__12 = Vec::with_capacity(it_5.len());
-    let mut acc_zt_13 = Vec::with_capacity(it_5.len());
+    let mut acc_mut__12 = wspec_runtime::seq::with_room(it_5.len());
+    let mut acc_zt_13 = wspec_runtime::seq::with_room(it_5.len());
     for e_7 in it_5.iter() {
     #[allow(irrefutable_let_patterns)]
     let Fieldtype(f_8, f_9) = e_7 else { return Err(wspec_runtime::Fail::soft()) };
@@ -9434,7 +9434,7 @@ fn vrule_38(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let zt_15 = acc_zt_13;
     Ok((mut__14.clone(), zt_15.clone(),))
     })() { Ok(v) => v, Err(f) if !f.is_soft() => return Err(f), Err(_) => return Err(Fail::msg(0, format!("non-structure type {}", wspec_runtime::num::wide(x)?)).with_rule("Instr_ok/struct.new")) };
-    let es_119: Vec<Valtype> = { let n_ = wspec_runtime::seq::same_len(&[zt_17.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let zt_17_118 = zt_17[i_].clone(); wspec_runtime::machine::put(&mut out_, defs::unpack(ar_, &zt_17_118)?); } out_ };
+    let es_119: Vec<Valtype> = { let n_ = wspec_runtime::seq::same_len(&[zt_17.len()])?; let mut out_ = wspec_runtime::seq::with_room(n_); for i_ in 0..n_ { let zt_17_118 = zt_17[i_].clone(); wspec_runtime::machine::put(&mut out_, defs::unpack(ar_, &zt_17_118)?); } out_ };
     for (k_, e_) in es_119.iter().rev().enumerate() { if !matches!(ck.peek(0usize + k_), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, e_).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([es_119.clone()]))); } }
     Ok(Effect { pops: 0usize + es_119.len(), unreachable: false, pushes: wspec_runtime::seq::cat([vec![Valtype::Reftype(Reftype(None, Heaptype::Typeuse(Typeuse::Idx(x))))]]), sets: vec![] })
 }
@@ -9459,8 +9459,8 @@ fn vrule_39(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     #[allow(irrefutable_let_patterns)]
     let Comptype::Struct(f_4) = &*o_3 else { return Err(wspec_runtime::Fail::soft()) };
     let it_5 = f_4;
-    let mut acc_mut__12 = Vec::with_capacity(it_5.len());
-    let mut acc_zt_13 = Vec::with_capacity(it_5.len());
+    let mut acc_mut__12 = wspec_runtime::seq::with_room(it_5.len());
+    let mut acc_zt_13 = wspec_runtime::seq::with_room(it_5.len());
     for e_7 in it_5.iter() {
     #[allow(irrefutable_let_patterns)]
     let Fieldtype(f_8, f_9) = e_7 else { return Err(wspec_runtime::Fail::soft()) };
@@ -9655,7 +9655,7 @@ fn vrule_44(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let zt = f_9;
     Ok((mut_.clone(), (*zt).clone(),))
     })() { Ok(v) => v, Err(f) if !f.is_soft() => return Err(f), Err(_) => return Err(Fail::msg(0, format!("non-array type {}", wspec_runtime::num::wide(x)?)).with_rule("Instr_ok/array.new_fixed")) };
-    let es_113: Vec<Valtype> = { let n_ = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { wspec_runtime::machine::put(&mut out_, defs::unpack(ar_, &zt_12)?); } out_ };
+    let es_113: Vec<Valtype> = { let n_ = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?; let mut out_ = wspec_runtime::seq::with_room(n_); for i_ in 0..n_ { wspec_runtime::machine::put(&mut out_, defs::unpack(ar_, &zt_12)?); } out_ };
     for (k_, e_) in es_113.iter().rev().enumerate() { if !matches!(ck.peek(0usize + k_), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, e_).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([es_113.clone()]))); } }
     Ok(Effect { pops: 0usize + es_113.len(), unreachable: false, pushes: wspec_runtime::seq::cat([vec![Valtype::Reftype(Reftype(None, Heaptype::Typeuse(Typeuse::Idx(x))))]]), sets: vec![] })
 }
@@ -11154,7 +11154,7 @@ fn vrule_102(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R
     let Instr::Vshuffle(f_1, f_2) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
     let sh = *f_1;
     let it_3 = f_2;
-    let mut acc_i_9 = Vec::with_capacity(it_3.len());
+    let mut acc_i_9 = wspec_runtime::seq::with_room(it_3.len());
     for e_5 in it_3.iter() {
     let cp_6 = (*e_5).clone();
     let n_7 = wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(cp_6)?)?;
@@ -11693,7 +11693,7 @@ fn seq_context(ar_: &Ctx, a0: &Context, a1: &[Localidx]) -> R<Context> {
     acc_init_7.push(init);acc_t_8.push((*t).clone()); }
     let init_9 = acc_init_7;
     let t_10 = acc_t_8;
-    Ok(defs::with_locals(ar_, a0, &({ let n_ = wspec_runtime::seq::same_len(&[x_1.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let x_1_313 = x_1[i_].clone(); wspec_runtime::machine::put(&mut out_, x_1_313); } out_ }), &({ let n_ = wspec_runtime::seq::same_len(&[t_10.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let t_10_414 = t_10[i_].clone(); wspec_runtime::machine::put(&mut out_, Localtype(Init::Set, t_10_414)); } out_ }))?)
+    Ok(defs::with_locals(ar_, a0, &({ let n_ = wspec_runtime::seq::same_len(&[x_1.len()])?; let mut out_ = wspec_runtime::seq::with_room(n_); for i_ in 0..n_ { let x_1_313 = x_1[i_].clone(); wspec_runtime::machine::put(&mut out_, x_1_313); } out_ }), &({ let n_ = wspec_runtime::seq::same_len(&[t_10.len()])?; let mut out_ = wspec_runtime::seq::with_room(n_); for i_ in 0..n_ { let t_10_414 = t_10[i_].clone(); wspec_runtime::machine::put(&mut out_, Localtype(Init::Set, t_10_414)); } out_ }))?)
 }
 
 /// Checks an instruction sequence with operands `t1` (`Instrs_ok`): the types it leaves
@@ -12416,7 +12416,7 @@ pub mod defs {
             let v_1 = a2;
             let eq_1 = defs::lanes_(ar_, sh, v_1)?.into_iter().map(|x| -> R<_> { Ok((match x { Lane::Numtype(x) => x, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })) }).collect::<R<Vec<_>>>()?;
             let c_1 = eq_1;
-            Ok(defs::inv_lanesets__first(ar_, sh, &({ let n_ = wspec_runtime::seq::same_len(&[c_1.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let c_1_102 = c_1[i_].clone(); wspec_runtime::machine::put(&mut out_, defs::lunop_(ar_, sh, op, Lane::Numtype(c_1_102))?); } out_ }))?)
+            Ok(defs::inv_lanesets__first(ar_, sh, &({ let n_ = wspec_runtime::seq::same_len(&[c_1.len()])?; let mut out_ = wspec_runtime::seq::with_room(n_); for i_ in 0..n_ { let c_1_102 = c_1[i_].clone(); wspec_runtime::machine::put(&mut out_, defs::lunop_(ar_, sh, op, Lane::Numtype(c_1_102))?); } out_ }))?)
         })())? { return Ok(v); }
         Err(Fail::soft())
     }
@@ -12432,7 +12432,7 @@ pub mod defs {
             let c_1 = eq_1;
             let eq_2 = defs::lanes_(ar_, sh, v_2)?.into_iter().map(|x| -> R<_> { Ok((match x { Lane::Numtype(x) => x, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })) }).collect::<R<Vec<_>>>()?;
             let c_2 = eq_2;
-            Ok(defs::inv_lanesets__first(ar_, sh, &({ let n_ = wspec_runtime::seq::same_len(&[c_1.len(), c_2.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let c_1_103 = c_1[i_].clone(); let c_2_104 = c_2[i_].clone(); wspec_runtime::machine::put(&mut out_, defs::lbinop_(ar_, sh, op, Lane::Numtype(c_1_103), Lane::Numtype(c_2_104))?); } out_ }))?)
+            Ok(defs::inv_lanesets__first(ar_, sh, &({ let n_ = wspec_runtime::seq::same_len(&[c_1.len(), c_2.len()])?; let mut out_ = wspec_runtime::seq::with_room(n_); for i_ in 0..n_ { let c_1_103 = c_1[i_].clone(); let c_2_104 = c_2[i_].clone(); wspec_runtime::machine::put(&mut out_, defs::lbinop_(ar_, sh, op, Lane::Numtype(c_1_103), Lane::Numtype(c_2_104))?); } out_ }))?)
         })())? { return Ok(v); }
         Err(Fail::soft())
     }
@@ -12451,7 +12451,7 @@ pub mod defs {
             let c_2 = eq_2;
             let eq_3 = defs::lanes_(ar_, sh, v_3)?.into_iter().map(|x| -> R<_> { Ok((match x { Lane::Numtype(x) => x, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })) }).collect::<R<Vec<_>>>()?;
             let c_3 = eq_3;
-            Ok(defs::inv_lanesets__first(ar_, sh, &({ let n_ = wspec_runtime::seq::same_len(&[c_1.len(), c_2.len(), c_3.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let c_1_104 = c_1[i_].clone(); let c_2_105 = c_2[i_].clone(); let c_3_106 = c_3[i_].clone(); wspec_runtime::machine::put(&mut out_, defs::lternop_(ar_, sh, op, Lane::Numtype(c_1_104), Lane::Numtype(c_2_105), Lane::Numtype(c_3_106))?); } out_ }))?)
+            Ok(defs::inv_lanesets__first(ar_, sh, &({ let n_ = wspec_runtime::seq::same_len(&[c_1.len(), c_2.len(), c_3.len()])?; let mut out_ = wspec_runtime::seq::with_room(n_); for i_ in 0..n_ { let c_1_104 = c_1[i_].clone(); let c_2_105 = c_2[i_].clone(); let c_3_106 = c_3[i_].clone(); wspec_runtime::machine::put(&mut out_, defs::lternop_(ar_, sh, op, Lane::Numtype(c_1_104), Lane::Numtype(c_2_105), Lane::Numtype(c_3_106))?); } out_ }))?)
         })())? { return Ok(v); }
         Err(Fail::soft())
     }
@@ -12473,7 +12473,7 @@ pub mod defs {
             let c_1 = eq_4;
             let eq_5 = defs::lanes_(ar_, Shape(Lanetype::Packtype(Packtype::I8), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M)?)?), v_2)?.into_iter().map(|x| -> R<_> { Ok((match x { Lane::Numtype(x) => x, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })) }).collect::<R<Vec<_>>>()?;
             let c_2 = eq_5;
-            Ok(defs::inv_lanesets__first(ar_, Shape(Lanetype::Packtype(Packtype::I8), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M)?)?), &({ let n_ = wspec_runtime::seq::same_len(&[c_2.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let c_2_106 = c_2[i_].clone(); wspec_runtime::machine::put(&mut out_, defs::iswizzle_lane_(ar_, 8_u64, &({ let n_ = wspec_runtime::seq::same_len(&[c_1.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let c_1_308 = c_1[i_].clone(); wspec_runtime::machine::put(&mut out_, (match c_1_308 { Num::Inn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })); } out_ }), (match c_2_106 { Num::Inn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) }))?.into_iter().map(|x| -> R<_> { Ok(Lane::Numtype(Num::Inn(wspec_runtime::num::cast::<_, u64>(x)?))) }).collect::<R<Vec<_>>>()?); } out_ }))?)
+            Ok(defs::inv_lanesets__first(ar_, Shape(Lanetype::Packtype(Packtype::I8), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M)?)?), &({ let n_ = wspec_runtime::seq::same_len(&[c_2.len()])?; let mut out_ = wspec_runtime::seq::with_room(n_); for i_ in 0..n_ { let c_2_106 = c_2[i_].clone(); wspec_runtime::machine::put(&mut out_, defs::iswizzle_lane_(ar_, 8_u64, &({ let n_ = wspec_runtime::seq::same_len(&[c_1.len()])?; let mut out_ = wspec_runtime::seq::with_room(n_); for i_ in 0..n_ { let c_1_308 = c_1[i_].clone(); wspec_runtime::machine::put(&mut out_, (match c_1_308 { Num::Inn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })); } out_ }), (match c_2_106 { Num::Inn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) }))?.into_iter().map(|x| -> R<_> { Ok(Lane::Numtype(Num::Inn(wspec_runtime::num::cast::<_, u64>(x)?))) }).collect::<R<Vec<_>>>()?); } out_ }))?)
         })())? { return Ok(v); } }
         if matches!(a0, Bshape::Shape(Shape(f_1, f_2))) { if let Some(v) = wspec_runtime::machine::attempt((move || -> R<_> {
             #[allow(irrefutable_let_patterns)]
@@ -12490,7 +12490,7 @@ pub mod defs {
             let c_1 = eq_4;
             let eq_5 = defs::lanes_(ar_, Shape(Lanetype::Packtype(Packtype::I8), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M)?)?), v_2)?.into_iter().map(|x| -> R<_> { Ok((match x { Lane::Numtype(x) => x, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })) }).collect::<R<Vec<_>>>()?;
             let c_2 = eq_5;
-            Ok(defs::inv_lanesets__first(ar_, Shape(Lanetype::Packtype(Packtype::I8), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M)?)?), &({ let n_ = wspec_runtime::seq::same_len(&[c_2.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let c_2_106 = c_2[i_].clone(); wspec_runtime::machine::put(&mut out_, defs::irelaxed_swizzle_lane_(ar_, 8_u64, &({ let n_ = wspec_runtime::seq::same_len(&[c_1.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let c_1_308 = c_1[i_].clone(); wspec_runtime::machine::put(&mut out_, (match c_1_308 { Num::Inn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })); } out_ }), (match c_2_106 { Num::Inn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) }))?.into_iter().map(|x| -> R<_> { Ok(Lane::Numtype(Num::Inn(wspec_runtime::num::cast::<_, u64>(x)?))) }).collect::<R<Vec<_>>>()?); } out_ }))?)
+            Ok(defs::inv_lanesets__first(ar_, Shape(Lanetype::Packtype(Packtype::I8), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M)?)?), &({ let n_ = wspec_runtime::seq::same_len(&[c_2.len()])?; let mut out_ = wspec_runtime::seq::with_room(n_); for i_ in 0..n_ { let c_2_106 = c_2[i_].clone(); wspec_runtime::machine::put(&mut out_, defs::irelaxed_swizzle_lane_(ar_, 8_u64, &({ let n_ = wspec_runtime::seq::same_len(&[c_1.len()])?; let mut out_ = wspec_runtime::seq::with_room(n_); for i_ in 0..n_ { let c_1_308 = c_1[i_].clone(); wspec_runtime::machine::put(&mut out_, (match c_1_308 { Num::Inn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })); } out_ }), (match c_2_106 { Num::Inn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) }))?.into_iter().map(|x| -> R<_> { Ok(Lane::Numtype(Num::Inn(wspec_runtime::num::cast::<_, u64>(x)?))) }).collect::<R<Vec<_>>>()?); } out_ }))?)
         })())? { return Ok(v); } }
         Err(Fail::soft())
     }
@@ -12517,7 +12517,7 @@ pub mod defs {
             let hf = o_8;
             let eq_9 = wspec_runtime::seq::slice(&defs::lanes_(ar_, Shape(lt_1, wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M_1)?)?), v_1)?, wspec_runtime::num::wide(defs::halfstart(ar_, hf, v_M_2)?)?, wspec_runtime::num::wide(v_M_2)?)?.into_iter().map(|x| -> R<_> { Ok((match x { Lane::Numtype(x) => x, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })) }).collect::<R<Vec<_>>>()?;
             let c_1 = eq_9;
-            Ok(defs::inv_lanesets__first(ar_, Shape(lt_2, wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M_2)?)?), &({ let n_ = wspec_runtime::seq::same_len(&[c_1.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let c_1_110 = c_1[i_].clone(); wspec_runtime::machine::put(&mut out_, defs::lcvtop__(ar_, Shape(lt_1, wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M_1)?)?), Shape(lt_2, wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M_2)?)?), op, Lane::Numtype(c_1_110))?); } out_ }))?)
+            Ok(defs::inv_lanesets__first(ar_, Shape(lt_2, wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M_2)?)?), &({ let n_ = wspec_runtime::seq::same_len(&[c_1.len()])?; let mut out_ = wspec_runtime::seq::with_room(n_); for i_ in 0..n_ { let c_1_110 = c_1[i_].clone(); wspec_runtime::machine::put(&mut out_, defs::lcvtop__(ar_, Shape(lt_1, wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M_1)?)?), Shape(lt_2, wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M_2)?)?), op, Lane::Numtype(c_1_110))?); } out_ }))?)
         })()) => {}
             Shape(_, _) if wspec_runtime::machine::tried(&mut r_, (move || -> R<_> {
             #[allow(irrefutable_let_patterns)]
@@ -12535,7 +12535,7 @@ pub mod defs {
             wspec_runtime::check((Some(Zero) == defs::cvtzero__(ar_, Shape(lt_1, wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M_1)?)?), Shape(lt_2, wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M_2)?)?), op)?))?;
             let eq_7 = defs::lanes_(ar_, Shape(lt_1, wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M_1)?)?), v_1)?.into_iter().map(|x| -> R<_> { Ok((match x { Lane::Numtype(x) => x, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })) }).collect::<R<Vec<_>>>()?;
             let c_1 = eq_7;
-            Ok(defs::inv_lanesets__first(ar_, Shape(lt_2, wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M_2)?)?), &(wspec_runtime::seq::cat2({ let n_ = wspec_runtime::seq::same_len(&[c_1.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let c_1_108 = c_1[i_].clone(); wspec_runtime::machine::put(&mut out_, defs::lcvtop__(ar_, Shape(lt_1, wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M_1)?)?), Shape(lt_2, wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M_2)?)?), op, Lane::Numtype(c_1_108))?); } out_ }, { let n_ = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(v_M_1)?)?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { wspec_runtime::machine::put(&mut out_, vec![defs::inv_lbits_(ar_, lt_2, 0_u64)?]); } out_ })))?)
+            Ok(defs::inv_lanesets__first(ar_, Shape(lt_2, wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M_2)?)?), &(wspec_runtime::seq::cat2({ let n_ = wspec_runtime::seq::same_len(&[c_1.len()])?; let mut out_ = wspec_runtime::seq::with_room(n_); for i_ in 0..n_ { let c_1_108 = c_1[i_].clone(); wspec_runtime::machine::put(&mut out_, defs::lcvtop__(ar_, Shape(lt_1, wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M_1)?)?), Shape(lt_2, wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M_2)?)?), op, Lane::Numtype(c_1_108))?); } out_ }, { let n_ = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(v_M_1)?)?; let mut out_ = wspec_runtime::seq::with_room(n_); for i_ in 0..n_ { wspec_runtime::machine::put(&mut out_, vec![defs::inv_lbits_(ar_, lt_2, 0_u64)?]); } out_ })))?)
         })()) => {}
             Shape(_, _) if wspec_runtime::machine::tried(&mut r_, (move || -> R<_> {
             #[allow(irrefutable_let_patterns)]
@@ -12552,7 +12552,7 @@ pub mod defs {
             let v_1 = a3;
             let eq_7 = defs::lanes_(ar_, Shape(lt_1, wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M_1)?)?), v_1)?.into_iter().map(|x| -> R<_> { Ok((match x { Lane::Numtype(x) => x, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })) }).collect::<R<Vec<_>>>()?;
             let c_1 = eq_7;
-            Ok(defs::inv_lanesets__first(ar_, Shape(lt_2, wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M_2)?)?), &({ let n_ = wspec_runtime::seq::same_len(&[c_1.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let c_1_108 = c_1[i_].clone(); wspec_runtime::machine::put(&mut out_, defs::lcvtop__(ar_, Shape(lt_1, wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M_1)?)?), Shape(lt_2, wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M_2)?)?), op, Lane::Numtype(c_1_108))?); } out_ }))?)
+            Ok(defs::inv_lanesets__first(ar_, Shape(lt_2, wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M_2)?)?), &({ let n_ = wspec_runtime::seq::same_len(&[c_1.len()])?; let mut out_ = wspec_runtime::seq::with_room(n_); for i_ in 0..n_ { let c_1_108 = c_1[i_].clone(); wspec_runtime::machine::put(&mut out_, defs::lcvtop__(ar_, Shape(lt_1, wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M_1)?)?), Shape(lt_2, wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M_2)?)?), op, Lane::Numtype(c_1_108))?); } out_ }))?)
         })()) => {}
             _ => {}
         }
@@ -12589,7 +12589,7 @@ pub mod defs {
             let c_1 = eq_11;
             let eq_12 = wspec_runtime::seq::slice(&defs::lanes_(ar_, Shape(conv::jnn_to_lanetype(v_Jnn_1), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M_1)?)?), v_2)?, wspec_runtime::num::wide(defs::halfstart(ar_, hf, v_M_2)?)?, wspec_runtime::num::wide(v_M_2)?)?.into_iter().map(|x| -> R<_> { Ok((match x { Lane::Numtype(x) => x, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })) }).collect::<R<Vec<_>>>()?;
             let c_2 = eq_12;
-            Ok(Some(defs::inv_lanes_(ar_, Shape(conv::jnn_to_lanetype(v_Jnn_2), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M_2)?)?), &({ let n_ = wspec_runtime::seq::same_len(&[c_1.len(), c_2.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let c_1_215 = c_1[i_].clone(); let c_2_216 = c_2[i_].clone(); wspec_runtime::machine::put(&mut out_, Lane::Numtype(Num::Inn(wspec_runtime::num::cast::<_, u64>(wspec_runtime::ok(wspec_runtime::builtins::imul(defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn_2))?, defs::extend__(ar_, defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn_1))?, defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn_2))?, sx, (match c_1_215 { Num::Inn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) }))?, defs::extend__(ar_, defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn_1))?, defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn_2))?, sx, (match c_2_216 { Num::Inn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) }))?))?)?))); } out_ }))?))
+            Ok(Some(defs::inv_lanes_(ar_, Shape(conv::jnn_to_lanetype(v_Jnn_2), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M_2)?)?), &({ let n_ = wspec_runtime::seq::same_len(&[c_1.len(), c_2.len()])?; let mut out_ = wspec_runtime::seq::with_room(n_); for i_ in 0..n_ { let c_1_215 = c_1[i_].clone(); let c_2_216 = c_2[i_].clone(); wspec_runtime::machine::put(&mut out_, Lane::Numtype(Num::Inn(wspec_runtime::num::cast::<_, u64>(wspec_runtime::ok(wspec_runtime::builtins::imul(defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn_2))?, defs::extend__(ar_, defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn_1))?, defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn_2))?, sx, (match c_1_215 { Num::Inn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) }))?, defs::extend__(ar_, defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn_1))?, defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn_2))?, sx, (match c_2_216 { Num::Inn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) }))?))?)?))); } out_ }))?))
         })()) => {}
             Ishape::Shape(Shape(_, _)) if wspec_runtime::machine::tried(&mut r_, (move || -> R<_> {
             #[allow(irrefutable_let_patterns)]
@@ -12631,7 +12631,7 @@ pub mod defs {
             let c_1 = eq_9;
             let eq_10 = defs::lanes_(ar_, Shape(conv::jnn_to_lanetype(v_Jnn_1), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M_1)?)?), v_2)?.into_iter().map(|x| -> R<_> { Ok((match x { Lane::Numtype(x) => x, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })) }).collect::<R<Vec<_>>>()?;
             let c_2 = eq_10;
-            Ok(Some(defs::inv_lanes_(ar_, Shape(conv::jnn_to_lanetype(v_Jnn_2), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M_2)?)?), &(defs::ivdot__(ar_, defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn_1))?, defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn_2))?, Sx::S, Sx::S, true, &({ let n_ = wspec_runtime::seq::same_len(&[c_1.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let c_1_717 = c_1[i_].clone(); wspec_runtime::machine::put(&mut out_, (match c_1_717 { Num::Inn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })); } out_ }), &({ let n_ = wspec_runtime::seq::same_len(&[c_2.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let c_2_818 = c_2[i_].clone(); wspec_runtime::machine::put(&mut out_, (match c_2_818 { Num::Inn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })); } out_ }))?.into_iter().map(|x| -> R<_> { Ok(Lane::Numtype(Num::Inn(wspec_runtime::num::cast::<_, u64>(x)?))) }).collect::<R<Vec<_>>>()?))?))
+            Ok(Some(defs::inv_lanes_(ar_, Shape(conv::jnn_to_lanetype(v_Jnn_2), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M_2)?)?), &(defs::ivdot__(ar_, defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn_1))?, defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn_2))?, Sx::S, Sx::S, true, &({ let n_ = wspec_runtime::seq::same_len(&[c_1.len()])?; let mut out_ = wspec_runtime::seq::with_room(n_); for i_ in 0..n_ { let c_1_717 = c_1[i_].clone(); wspec_runtime::machine::put(&mut out_, (match c_1_717 { Num::Inn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })); } out_ }), &({ let n_ = wspec_runtime::seq::same_len(&[c_2.len()])?; let mut out_ = wspec_runtime::seq::with_room(n_); for i_ in 0..n_ { let c_2_818 = c_2[i_].clone(); wspec_runtime::machine::put(&mut out_, (match c_2_818 { Num::Inn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })); } out_ }))?.into_iter().map(|x| -> R<_> { Ok(Lane::Numtype(Num::Inn(wspec_runtime::num::cast::<_, u64>(x)?))) }).collect::<R<Vec<_>>>()?))?))
         })()) => {}
             _ => {}
         }
@@ -12872,7 +12872,7 @@ pub mod defs {
             wspec_runtime::check(l_6.len() == 1)?;
             let lct_1 = l_6[0].clone();
             let lct_q = c_5[(0 + 1)..(0 + 1) + (c_5.len() - 1)].to_vec();
-            Ok(defs::with_locals(ar_, &({ let mut upd_111 = (*v_C).clone(); let ix_113 = wspec_runtime::num::wide(x_1)?; let nv_112 = lct_1; (*wspec_runtime::seq::at_mut(&mut upd_111.locals, ix_113)?) = nv_112; upd_111 }), &({ let n_ = wspec_runtime::seq::same_len(&[x_q.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let x_q_214 = x_q[i_].clone(); wspec_runtime::machine::put(&mut out_, x_q_214); } out_ }), &(lct_q))?)
+            Ok(defs::with_locals(ar_, &({ let mut upd_111 = (*v_C).clone(); let ix_113 = wspec_runtime::num::wide(x_1)?; let nv_112 = lct_1; (*wspec_runtime::seq::at_mut(&mut upd_111.locals, ix_113)?) = nv_112; upd_111 }), &({ let n_ = wspec_runtime::seq::same_len(&[x_q.len()])?; let mut out_ = wspec_runtime::seq::with_room(n_); for i_ in 0..n_ { let x_q_214 = x_q[i_].clone(); wspec_runtime::machine::put(&mut out_, x_q_214); } out_ }), &(lct_q))?)
         })())? { return Ok(v); }
         Err(Fail::soft())
         })
@@ -13259,7 +13259,7 @@ pub mod defs {
             let v = a1;
             let eq_4 = wspec_runtime::ok(wspec_runtime::builtins::vsplit(defs::lsize(ar_, lt)?, v_M, v))?;
             let n = eq_4;
-            Ok({ let n_ = wspec_runtime::seq::same_len(&[n.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let n_105 = n[i_].clone(); wspec_runtime::machine::put(&mut out_, defs::inv_lbits_(ar_, lt, n_105)?); } out_ })
+            Ok({ let n_ = wspec_runtime::seq::same_len(&[n.len()])?; let mut out_ = wspec_runtime::seq::with_room(n_); for i_ in 0..n_ { let n_105 = n[i_].clone(); wspec_runtime::machine::put(&mut out_, defs::inv_lbits_(ar_, lt, n_105)?); } out_ })
         })())? { return Ok(v); } }
         Err(Fail::soft())
     }
@@ -13274,7 +13274,7 @@ pub mod defs {
             let n_3 = wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(f_2.clone())?)?;
             let v_M = n_3;
             let it_4 = a1;
-            let mut acc_c_10 = Vec::with_capacity(it_4.len());
+            let mut acc_c_10 = wspec_runtime::seq::with_room(it_4.len());
             for e_6 in it_4.iter() {
             let cp_7 = (*e_6).clone();
             let n_8 = match cp_7 { Lane::Numtype(x) => x, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) };
@@ -13283,7 +13283,7 @@ pub mod defs {
             }
             let c_11 = acc_c_10;
             wspec_runtime::check((wspec_runtime::num::wide((c_11.len() as u64))? == wspec_runtime::num::wide(v_M)?))?;
-            Ok(wspec_runtime::ok(wspec_runtime::builtins::vjoin(defs::lsize(ar_, lt)?, { let n_ = wspec_runtime::seq::same_len(&[c_11.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let c_11_112 = c_11[i_].clone(); wspec_runtime::machine::put(&mut out_, defs::lbits_(ar_, lt, Lane::Numtype(c_11_112))?); } out_ }))?)
+            Ok(wspec_runtime::ok(wspec_runtime::builtins::vjoin(defs::lsize(ar_, lt)?, { let n_ = wspec_runtime::seq::same_len(&[c_11.len()])?; let mut out_ = wspec_runtime::seq::with_room(n_); for i_ in 0..n_ { let c_11_112 = c_11[i_].clone(); wspec_runtime::machine::put(&mut out_, defs::lbits_(ar_, lt, Lane::Numtype(c_11_112))?); } out_ }))?)
         })())? { return Ok(v); } }
         Err(Fail::soft())
     }
@@ -13376,7 +13376,7 @@ pub mod defs {
             let c_1 = eq_5;
             let eq_6 = defs::lanes_(ar_, Shape(conv::jnn_to_lanetype(v_Jnn), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M)?)?), v_2)?.into_iter().map(|x| -> R<_> { Ok((match x { Lane::Numtype(x) => x, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })) }).collect::<R<Vec<_>>>()?;
             let c_2 = eq_6;
-            Ok(defs::inv_lanes_(ar_, Shape(conv::jnn_to_lanetype(v_Jnn), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M)?)?), &({ let n_ = wspec_runtime::seq::same_len(&[c_1.len(), c_2.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let c_1_209 = c_1[i_].clone(); let c_2_210 = c_2[i_].clone(); wspec_runtime::machine::put(&mut out_, Lane::Numtype(Num::Inn(wspec_runtime::num::narrow::<u64>(wspec_runtime::num::mul(wspec_runtime::num::sub(wspec_runtime::num::pow(2i128, wspec_runtime::num::wide(defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn))?)?)?, 1i128)?, wspec_runtime::num::wide(defs::lrelop_(ar_, Shape(conv::jnn_to_lanetype(v_Jnn), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M)?)?), op, Lane::Numtype(c_1_209), Lane::Numtype(c_2_210))?)?)?)?))); } out_ }))?)
+            Ok(defs::inv_lanes_(ar_, Shape(conv::jnn_to_lanetype(v_Jnn), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M)?)?), &({ let n_ = wspec_runtime::seq::same_len(&[c_1.len(), c_2.len()])?; let mut out_ = wspec_runtime::seq::with_room(n_); for i_ in 0..n_ { let c_1_209 = c_1[i_].clone(); let c_2_210 = c_2[i_].clone(); wspec_runtime::machine::put(&mut out_, Lane::Numtype(Num::Inn(wspec_runtime::num::narrow::<u64>(wspec_runtime::num::mul(wspec_runtime::num::sub(wspec_runtime::num::pow(2i128, wspec_runtime::num::wide(defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn))?)?)?, 1i128)?, wspec_runtime::num::wide(defs::lrelop_(ar_, Shape(conv::jnn_to_lanetype(v_Jnn), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M)?)?), op, Lane::Numtype(c_1_209), Lane::Numtype(c_2_210))?)?)?)?))); } out_ }))?)
         })())? { return Ok(v); } }
         // from spec/3.3-numerics-vectors.wspec:265
         if matches!(a0, Shape(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((move || -> R<_> {
@@ -13393,7 +13393,7 @@ pub mod defs {
             let c_1 = eq_5;
             let eq_6 = defs::lanes_(ar_, Shape(conv::fnn_to_lanetype(v_Fnn), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M)?)?), v_2)?.into_iter().map(|x| -> R<_> { Ok((match x { Lane::Numtype(x) => x, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })) }).collect::<R<Vec<_>>>()?;
             let c_2 = eq_6;
-            Ok(defs::inv_lanes_(ar_, Shape(conv::inn_to_lanetype(defs::inn(ar_, defs::size(ar_, conv::fnn_to_numtype(v_Fnn))?)?), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M)?)?), &({ let n_ = wspec_runtime::seq::same_len(&[c_1.len(), c_2.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let c_1_209 = c_1[i_].clone(); let c_2_210 = c_2[i_].clone(); wspec_runtime::machine::put(&mut out_, Lane::Numtype(Num::Inn(wspec_runtime::num::narrow::<u64>(wspec_runtime::num::mul(wspec_runtime::num::sub(wspec_runtime::num::pow(2i128, wspec_runtime::num::wide(defs::size(ar_, conv::fnn_to_numtype(v_Fnn))?)?)?, 1i128)?, wspec_runtime::num::wide(defs::lrelop_(ar_, Shape(conv::fnn_to_lanetype(v_Fnn), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M)?)?), op, Lane::Numtype(c_1_209), Lane::Numtype(c_2_210))?)?)?)?))); } out_ }))?)
+            Ok(defs::inv_lanes_(ar_, Shape(conv::inn_to_lanetype(defs::inn(ar_, defs::size(ar_, conv::fnn_to_numtype(v_Fnn))?)?), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M)?)?), &({ let n_ = wspec_runtime::seq::same_len(&[c_1.len(), c_2.len()])?; let mut out_ = wspec_runtime::seq::with_room(n_); for i_ in 0..n_ { let c_1_209 = c_1[i_].clone(); let c_2_210 = c_2[i_].clone(); wspec_runtime::machine::put(&mut out_, Lane::Numtype(Num::Inn(wspec_runtime::num::narrow::<u64>(wspec_runtime::num::mul(wspec_runtime::num::sub(wspec_runtime::num::pow(2i128, wspec_runtime::num::wide(defs::size(ar_, conv::fnn_to_numtype(v_Fnn))?)?)?, 1i128)?, wspec_runtime::num::wide(defs::lrelop_(ar_, Shape(conv::fnn_to_lanetype(v_Fnn), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M)?)?), op, Lane::Numtype(c_1_209), Lane::Numtype(c_2_210))?)?)?)?))); } out_ }))?)
         })())? { return Ok(v); } }
         Err(Fail::soft())
     }
@@ -13417,7 +13417,7 @@ pub mod defs {
             let i = n_5;
             let eq_6 = defs::lanes_(ar_, Shape(conv::jnn_to_lanetype(v_Jnn), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M)?)?), v)?.into_iter().map(|x| -> R<_> { Ok((match x { Lane::Numtype(x) => x, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })) }).collect::<R<Vec<_>>>()?;
             let c = eq_6;
-            Ok(defs::inv_lanes_(ar_, Shape(conv::jnn_to_lanetype(v_Jnn), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M)?)?), &({ let n_ = wspec_runtime::seq::same_len(&[c.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let c_208 = c[i_].clone(); wspec_runtime::machine::put(&mut out_, Lane::Numtype(Num::Inn(wspec_runtime::num::cast::<_, u64>(wspec_runtime::ok(wspec_runtime::builtins::ishl(defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn))?, (match c_208 { Num::Inn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) }), wspec_runtime::num::narrow::<u128>(wspec_runtime::num::rem(wspec_runtime::num::wide(i)?, wspec_runtime::num::wide(defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn))?)?)?)?))?)?))); } out_ }))?)
+            Ok(defs::inv_lanes_(ar_, Shape(conv::jnn_to_lanetype(v_Jnn), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M)?)?), &({ let n_ = wspec_runtime::seq::same_len(&[c.len()])?; let mut out_ = wspec_runtime::seq::with_room(n_); for i_ in 0..n_ { let c_208 = c[i_].clone(); wspec_runtime::machine::put(&mut out_, Lane::Numtype(Num::Inn(wspec_runtime::num::cast::<_, u64>(wspec_runtime::ok(wspec_runtime::builtins::ishl(defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn))?, (match c_208 { Num::Inn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) }), wspec_runtime::num::narrow::<u128>(wspec_runtime::num::rem(wspec_runtime::num::wide(i)?, wspec_runtime::num::wide(defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn))?)?)?)?))?)?))); } out_ }))?)
         })()) => {}
                 // from spec/3.3-numerics-vectors.wspec:273
             Ishape::Shape(Shape(_, _)) if wspec_runtime::machine::tried(&mut r_, (move || -> R<_> {
@@ -13436,7 +13436,7 @@ pub mod defs {
             let i = n_6;
             let eq_7 = defs::lanes_(ar_, Shape(conv::jnn_to_lanetype(v_Jnn), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M)?)?), v)?.into_iter().map(|x| -> R<_> { Ok((match x { Lane::Numtype(x) => x, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })) }).collect::<R<Vec<_>>>()?;
             let c = eq_7;
-            Ok(defs::inv_lanes_(ar_, Shape(conv::jnn_to_lanetype(v_Jnn), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M)?)?), &({ let n_ = wspec_runtime::seq::same_len(&[c.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let c_209 = c[i_].clone(); wspec_runtime::machine::put(&mut out_, Lane::Numtype(Num::Inn(wspec_runtime::num::cast::<_, u64>(wspec_runtime::ok(wspec_runtime::builtins::ishr_u(defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn))?, (match c_209 { Num::Inn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) }), wspec_runtime::num::narrow::<u128>(wspec_runtime::num::rem(wspec_runtime::num::wide(i)?, wspec_runtime::num::wide(defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn))?)?)?)?))?)?))); } out_ }))?)
+            Ok(defs::inv_lanes_(ar_, Shape(conv::jnn_to_lanetype(v_Jnn), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M)?)?), &({ let n_ = wspec_runtime::seq::same_len(&[c.len()])?; let mut out_ = wspec_runtime::seq::with_room(n_); for i_ in 0..n_ { let c_209 = c[i_].clone(); wspec_runtime::machine::put(&mut out_, Lane::Numtype(Num::Inn(wspec_runtime::num::cast::<_, u64>(wspec_runtime::ok(wspec_runtime::builtins::ishr_u(defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn))?, (match c_209 { Num::Inn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) }), wspec_runtime::num::narrow::<u128>(wspec_runtime::num::rem(wspec_runtime::num::wide(i)?, wspec_runtime::num::wide(defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn))?)?)?)?))?)?))); } out_ }))?)
         })()) => {}
                 // from spec/3.3-numerics-vectors.wspec:275
             Ishape::Shape(Shape(_, _)) if wspec_runtime::machine::tried(&mut r_, (move || -> R<_> {
@@ -13455,7 +13455,7 @@ pub mod defs {
             let i = n_6;
             let eq_7 = defs::lanes_(ar_, Shape(conv::jnn_to_lanetype(v_Jnn), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M)?)?), v)?.into_iter().map(|x| -> R<_> { Ok((match x { Lane::Numtype(x) => x, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })) }).collect::<R<Vec<_>>>()?;
             let c = eq_7;
-            Ok(defs::inv_lanes_(ar_, Shape(conv::jnn_to_lanetype(v_Jnn), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M)?)?), &({ let n_ = wspec_runtime::seq::same_len(&[c.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let c_209 = c[i_].clone(); wspec_runtime::machine::put(&mut out_, Lane::Numtype(Num::Inn(wspec_runtime::num::cast::<_, u64>(wspec_runtime::ok(wspec_runtime::builtins::ishr_s(defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn))?, (match c_209 { Num::Inn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) }), wspec_runtime::num::narrow::<u128>(wspec_runtime::num::rem(wspec_runtime::num::wide(i)?, wspec_runtime::num::wide(defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn))?)?)?)?))?)?))); } out_ }))?)
+            Ok(defs::inv_lanes_(ar_, Shape(conv::jnn_to_lanetype(v_Jnn), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M)?)?), &({ let n_ = wspec_runtime::seq::same_len(&[c.len()])?; let mut out_ = wspec_runtime::seq::with_room(n_); for i_ in 0..n_ { let c_209 = c[i_].clone(); wspec_runtime::machine::put(&mut out_, Lane::Numtype(Num::Inn(wspec_runtime::num::cast::<_, u64>(wspec_runtime::ok(wspec_runtime::builtins::ishr_s(defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn))?, (match c_209 { Num::Inn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) }), wspec_runtime::num::narrow::<u128>(wspec_runtime::num::rem(wspec_runtime::num::wide(i)?, wspec_runtime::num::wide(defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn))?)?)?)?))?)?))); } out_ }))?)
         })()) => {}
             _ => {}
         }
@@ -13478,7 +13478,7 @@ pub mod defs {
             let v = a1;
             let eq_5 = defs::lanes_(ar_, Shape(conv::jnn_to_lanetype(v_Jnn), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M)?)?), v)?.into_iter().map(|x| -> R<_> { Ok((match x { Lane::Numtype(x) => x, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })) }).collect::<R<Vec<_>>>()?;
             let c = eq_5;
-            Ok(wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(wspec_runtime::ok(wspec_runtime::builtins::sum({ let n_ = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(v_M)?)?; let mut out_ = Vec::with_capacity(n_); for k in 0..n_ { let k = k as u64; wspec_runtime::machine::put(&mut out_, wspec_runtime::num::narrow::<u64>(wspec_runtime::num::mul(wspec_runtime::num::wide(wspec_runtime::ok(wspec_runtime::builtins::ilt_s(defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn))?, (match (*wspec_runtime::seq::at(&c, wspec_runtime::num::wide(k)?)?) { Num::Inn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) }), 0_u128))?)?, wspec_runtime::num::pow(2i128, wspec_runtime::num::wide(k)?)?)?)?); } out_ }))?)?)?)
+            Ok(wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(wspec_runtime::ok(wspec_runtime::builtins::sum({ let n_ = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(v_M)?)?; let mut out_ = wspec_runtime::seq::with_room(n_); for k in 0..n_ { let k = k as u64; wspec_runtime::machine::put(&mut out_, wspec_runtime::num::narrow::<u64>(wspec_runtime::num::mul(wspec_runtime::num::wide(wspec_runtime::ok(wspec_runtime::builtins::ilt_s(defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn))?, (match (*wspec_runtime::seq::at(&c, wspec_runtime::num::wide(k)?)?) { Num::Inn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) }), 0_u128))?)?, wspec_runtime::num::pow(2i128, wspec_runtime::num::wide(k)?)?)?)?); } out_ }))?)?)?)
         })())? { return Ok(v); } }
         Err(Fail::soft())
     }
@@ -13494,7 +13494,7 @@ pub mod defs {
             let n_3 = wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(f_2.clone())?)?;
             let v_M = n_3;
             let it_4 = a1;
-            let mut acc_i_10 = Vec::with_capacity(it_4.len());
+            let mut acc_i_10 = wspec_runtime::seq::with_room(it_4.len());
             for e_6 in it_4.iter() {
             let cp_7 = (*e_6).clone();
             let n_8 = wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(cp_7)?)?;
@@ -13508,7 +13508,7 @@ pub mod defs {
             let c_1 = eq_12;
             let eq_13 = defs::lanes_(ar_, Shape(Lanetype::Packtype(Packtype::I8), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M)?)?), v_2)?.into_iter().map(|x| -> R<_> { Ok((match x { Lane::Numtype(x) => x, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })) }).collect::<R<Vec<_>>>()?;
             let c_2 = eq_13;
-            Ok(defs::inv_lanes_(ar_, Shape(Lanetype::Packtype(Packtype::I8), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M)?)?), &({ let n_ = wspec_runtime::seq::same_len(&[i_11.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let i_11_215 = i_11[i_].clone(); wspec_runtime::machine::put(&mut out_, Lane::Numtype(wspec_runtime::seq::index(&wspec_runtime::seq::cat2(c_1.clone(), c_2.clone()), wspec_runtime::num::wide(i_11_215)?)?)); } out_ }))?)
+            Ok(defs::inv_lanes_(ar_, Shape(Lanetype::Packtype(Packtype::I8), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M)?)?), &({ let n_ = wspec_runtime::seq::same_len(&[i_11.len()])?; let mut out_ = wspec_runtime::seq::with_room(n_); for i_ in 0..n_ { let i_11_215 = i_11[i_].clone(); wspec_runtime::machine::put(&mut out_, Lane::Numtype(wspec_runtime::seq::index(&wspec_runtime::seq::cat2(c_1.clone(), c_2.clone()), wspec_runtime::num::wide(i_11_215)?)?)); } out_ }))?)
         })())? { return Ok(v); } }
         Err(Fail::soft())
     }
@@ -13535,7 +13535,7 @@ pub mod defs {
             let v_2 = a4;
             let eq_9 = wspec_runtime::seq::cat2(defs::lanes_(ar_, Shape(conv::jnn_to_lanetype(v_Jnn_1), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M_1)?)?), v_1)?.into_iter().map(|x| -> R<_> { Ok((match x { Lane::Numtype(x) => x, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })) }).collect::<R<Vec<_>>>()?, defs::lanes_(ar_, Shape(conv::jnn_to_lanetype(v_Jnn_1), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M_1)?)?), v_2)?.into_iter().map(|x| -> R<_> { Ok((match x { Lane::Numtype(x) => x, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })) }).collect::<R<Vec<_>>>()?);
             let c = eq_9;
-            Ok(defs::inv_lanes_(ar_, Shape(conv::jnn_to_lanetype(v_Jnn_2), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M_2)?)?), &({ let n_ = wspec_runtime::seq::same_len(&[c.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let c_211 = c[i_].clone(); wspec_runtime::machine::put(&mut out_, Lane::Numtype(Num::Inn(wspec_runtime::num::cast::<_, u64>(wspec_runtime::ok(wspec_runtime::builtins::narrow_u(defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn_1))?, defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn_2))?, (match c_211 { Num::Inn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })))?)?))); } out_ }))?)
+            Ok(defs::inv_lanes_(ar_, Shape(conv::jnn_to_lanetype(v_Jnn_2), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M_2)?)?), &({ let n_ = wspec_runtime::seq::same_len(&[c.len()])?; let mut out_ = wspec_runtime::seq::with_room(n_); for i_ in 0..n_ { let c_211 = c[i_].clone(); wspec_runtime::machine::put(&mut out_, Lane::Numtype(Num::Inn(wspec_runtime::num::cast::<_, u64>(wspec_runtime::ok(wspec_runtime::builtins::narrow_u(defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn_1))?, defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn_2))?, (match c_211 { Num::Inn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })))?)?))); } out_ }))?)
         })())? { return Ok(v); } }
         // from spec/3.3-numerics-vectors.wspec:314
         if matches!(a0, Shape(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((move || -> R<_> {
@@ -13557,7 +13557,7 @@ pub mod defs {
             let v_2 = a4;
             let eq_9 = wspec_runtime::seq::cat2(defs::lanes_(ar_, Shape(conv::jnn_to_lanetype(v_Jnn_1), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M_1)?)?), v_1)?.into_iter().map(|x| -> R<_> { Ok((match x { Lane::Numtype(x) => x, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })) }).collect::<R<Vec<_>>>()?, defs::lanes_(ar_, Shape(conv::jnn_to_lanetype(v_Jnn_1), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M_1)?)?), v_2)?.into_iter().map(|x| -> R<_> { Ok((match x { Lane::Numtype(x) => x, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })) }).collect::<R<Vec<_>>>()?);
             let c = eq_9;
-            Ok(defs::inv_lanes_(ar_, Shape(conv::jnn_to_lanetype(v_Jnn_2), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M_2)?)?), &({ let n_ = wspec_runtime::seq::same_len(&[c.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let c_211 = c[i_].clone(); wspec_runtime::machine::put(&mut out_, Lane::Numtype(Num::Inn(wspec_runtime::num::cast::<_, u64>(wspec_runtime::ok(wspec_runtime::builtins::narrow_s(defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn_1))?, defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn_2))?, (match c_211 { Num::Inn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })))?)?))); } out_ }))?)
+            Ok(defs::inv_lanes_(ar_, Shape(conv::jnn_to_lanetype(v_Jnn_2), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M_2)?)?), &({ let n_ = wspec_runtime::seq::same_len(&[c.len()])?; let mut out_ = wspec_runtime::seq::with_room(n_); for i_ in 0..n_ { let c_211 = c[i_].clone(); wspec_runtime::machine::put(&mut out_, Lane::Numtype(Num::Inn(wspec_runtime::num::cast::<_, u64>(wspec_runtime::ok(wspec_runtime::builtins::narrow_s(defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn_1))?, defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn_2))?, (match c_211 { Num::Inn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })))?)?))); } out_ }))?)
         })())? { return Ok(v); } }
         Err(Fail::soft())
     }
@@ -13584,9 +13584,9 @@ pub mod defs {
             let v_1 = a3;
             let eq_10 = defs::lanes_(ar_, Shape(conv::jnn_to_lanetype(v_Jnn_1), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M_1)?)?), v_1)?.into_iter().map(|x| -> R<_> { Ok((match x { Lane::Numtype(x) => x, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })) }).collect::<R<Vec<_>>>()?;
             let c_1 = eq_10;
-            let eq_112 = { let n_ = wspec_runtime::seq::same_len(&[c_1.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let c_1_111 = c_1[i_].clone(); wspec_runtime::machine::put(&mut out_, Num::Inn(wspec_runtime::num::cast::<_, u64>(defs::extend__(ar_, defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn_1))?, defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn_2))?, sx, (match c_1_111 { Num::Inn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) }))?)?)); } out_ };
+            let eq_112 = { let n_ = wspec_runtime::seq::same_len(&[c_1.len()])?; let mut out_ = wspec_runtime::seq::with_room(n_); for i_ in 0..n_ { let c_1_111 = c_1[i_].clone(); wspec_runtime::machine::put(&mut out_, Num::Inn(wspec_runtime::num::cast::<_, u64>(defs::extend__(ar_, defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn_1))?, defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn_2))?, sx, (match c_1_111 { Num::Inn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) }))?)?)); } out_ };
             let c = eq_112;
-            Ok(defs::inv_lanes_(ar_, Shape(conv::jnn_to_lanetype(v_Jnn_2), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M_2)?)?), &({ let n_ = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(v_M_2)?)?; let mut out_ = Vec::with_capacity(n_); for k in 0..n_ { let k = k as u64; wspec_runtime::machine::put(&mut out_, Lane::Numtype(Num::Inn(wspec_runtime::num::cast::<_, u64>(wspec_runtime::ok(wspec_runtime::builtins::iadd(defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn_2))?, (match (*wspec_runtime::seq::at(&c, wspec_runtime::num::mul(2i128, wspec_runtime::num::wide(k)?)?)?) { Num::Inn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) }), (match (*wspec_runtime::seq::at(&c, wspec_runtime::num::add(wspec_runtime::num::mul(2i128, wspec_runtime::num::wide(k)?)?, 1i128)?)?) { Num::Inn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })))?)?))); } out_ }))?)
+            Ok(defs::inv_lanes_(ar_, Shape(conv::jnn_to_lanetype(v_Jnn_2), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M_2)?)?), &({ let n_ = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(v_M_2)?)?; let mut out_ = wspec_runtime::seq::with_room(n_); for k in 0..n_ { let k = k as u64; wspec_runtime::machine::put(&mut out_, Lane::Numtype(Num::Inn(wspec_runtime::num::cast::<_, u64>(wspec_runtime::ok(wspec_runtime::builtins::iadd(defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn_2))?, (match (*wspec_runtime::seq::at(&c, wspec_runtime::num::mul(2i128, wspec_runtime::num::wide(k)?)?)?) { Num::Inn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) }), (match (*wspec_runtime::seq::at(&c, wspec_runtime::num::add(wspec_runtime::num::mul(2i128, wspec_runtime::num::wide(k)?)?, 1i128)?)?) { Num::Inn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })))?)?))); } out_ }))?)
         })())? { return Ok(v); } }
         Err(Fail::soft())
     }
@@ -13888,7 +13888,7 @@ pub mod defs {
              }
             wspec_runtime::check((wspec_runtime::num::wide(i_q)? <= wspec_runtime::num::sub(wspec_runtime::num::pow(2i128, wspec_runtime::num::wide(defs::size(ar_, conv::addrtype_to_numtype(at))?)?)?, 1i128)?))?;
             wspec_runtime::check((wspec_runtime::num::wide(i_q)? <= wspec_runtime::num::wide(wspec_runtime::ok(wspec_runtime::builtins::table_limit())?)?))?;
-            let eq_222 = std::rc::Rc::new(Tableinst { type_: Tabletype(at, Limits(wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(i_q)?)?, match (j_15.clone(),) { (Some(j_15_121),) => Some(wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(j_15_121)?)?), (None,) => None, _ => return Err(wspec_runtime::Fail::soft()) }), (*rt).clone()), refs: wspec_runtime::seq::cat2((*ti).refs.clone(), { let n_ = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { wspec_runtime::machine::put(&mut out_, (*ref_).clone()); } out_ }) });
+            let eq_222 = std::rc::Rc::new(Tableinst { type_: Tabletype(at, Limits(wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(i_q)?)?, match (j_15.clone(),) { (Some(j_15_121),) => Some(wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(j_15_121)?)?), (None,) => None, _ => return Err(wspec_runtime::Fail::soft()) }), (*rt).clone()), refs: wspec_runtime::seq::cat2((*ti).refs.clone(), { let n_ = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?; let mut out_ = wspec_runtime::seq::with_room(n_); for i_ in 0..n_ { wspec_runtime::machine::put(&mut out_, (*ref_).clone()); } out_ }) });
             let ti_q = (&eq_222);
             Ok(Some((*ti_q).clone()))
         })())? { return Ok(v); }
@@ -14164,7 +14164,7 @@ pub mod defs {
             #[allow(irrefutable_let_patterns)]
             let Result_::Vals(f_1) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let val = f_1;
-            Ok({ let n_ = wspec_runtime::seq::same_len(&[val.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let val_102 = val[i_].clone(); wspec_runtime::machine::put(&mut out_, conv::val_to_instr(val_102)); } out_ })
+            Ok({ let n_ = wspec_runtime::seq::same_len(&[val.len()])?; let mut out_ = wspec_runtime::seq::with_room(n_); for i_ in 0..n_ { let val_102 = val[i_].clone(); wspec_runtime::machine::put(&mut out_, conv::val_to_instr(val_102)); } out_ })
         })()) => {}
                 // from spec/4.3-execution-instructions.wspec:404
             Result_::ThrowAddr(_) if wspec_runtime::machine::tried(&mut r_, (move || -> R<_> {
@@ -14214,8 +14214,8 @@ pub mod defs {
             })().map_err(|f| f.within("external type", i_ as u64))?;
              }
             let it_17 = (&(*module).globals);
-            let mut acc_expr_G_24 = Vec::with_capacity(it_17.len());
-            let mut acc_gt_25 = Vec::with_capacity(it_17.len());
+            let mut acc_expr_G_24 = wspec_runtime::seq::with_room(it_17.len());
+            let mut acc_gt_25 = wspec_runtime::seq::with_room(it_17.len());
             for e_19 in it_17.iter() {
             #[allow(irrefutable_let_patterns)]
             let Global(f_20, f_21) = e_19 else { return Err(wspec_runtime::Fail::soft()) };
@@ -14226,8 +14226,8 @@ pub mod defs {
             let expr_G_26 = acc_expr_G_24;
             let gt_27 = acc_gt_25;
             let it_28 = (&(*module).tables);
-            let mut acc_expr_T_35 = Vec::with_capacity(it_28.len());
-            let mut acc_tt_36 = Vec::with_capacity(it_28.len());
+            let mut acc_expr_T_35 = wspec_runtime::seq::with_room(it_28.len());
+            let mut acc_tt_36 = wspec_runtime::seq::with_room(it_28.len());
             for e_30 in it_28.iter() {
             #[allow(irrefutable_let_patterns)]
             let Table(f_31, f_32) = e_30 else { return Err(wspec_runtime::Fail::soft()) };
@@ -14237,9 +14237,9 @@ pub mod defs {
             }
             let expr_T_37 = acc_expr_T_35;
             let it_39 = (&(*module).elems);
-            let mut acc_em_47 = Vec::with_capacity(it_39.len());
-            let mut acc_expr_E_48 = Vec::with_capacity(it_39.len());
-            let mut acc_rt_49 = Vec::with_capacity(it_39.len());
+            let mut acc_em_47 = wspec_runtime::seq::with_room(it_39.len());
+            let mut acc_expr_E_48 = wspec_runtime::seq::with_room(it_39.len());
+            let mut acc_rt_49 = wspec_runtime::seq::with_room(it_39.len());
             for e_41 in it_39.iter() {
             #[allow(irrefutable_let_patterns)]
             let Elem(f_42, f_43, f_44) = e_41 else { return Err(wspec_runtime::Fail::soft()) };
@@ -14250,7 +14250,7 @@ pub mod defs {
             wspec_runtime::machine::put(&mut acc_em_47, em);wspec_runtime::machine::put(&mut acc_expr_E_48, expr_E);wspec_runtime::machine::put(&mut acc_rt_49, (*rt).clone());
             }
             let expr_E_51 = acc_expr_E_48;
-            let eq_153 = std::rc::Rc::new(Moduleinst { types: defs::alloctypes(ar_, &(*module).types)?, tags: vec![], globals: defs::globalsxa(ar_, &((*xa).clone()))?, mems: vec![], tables: vec![], funcs: wspec_runtime::seq::cat2(defs::funcsxa(ar_, &((*xa).clone()))?, { let n_ = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(((*module).funcs.len() as u64))?)?; let mut out_ = Vec::with_capacity(n_); for k in 0..n_ { let k = k as u64; wspec_runtime::machine::put(&mut out_, wspec_runtime::num::narrow::<u64>(wspec_runtime::num::add(wspec_runtime::num::wide(((*s).funcs.len() as u64))?, wspec_runtime::num::wide(k)?)?)?); } out_ }), datas: vec![], elems: vec![], exports: vec![] });
+            let eq_153 = std::rc::Rc::new(Moduleinst { types: defs::alloctypes(ar_, &(*module).types)?, tags: vec![], globals: defs::globalsxa(ar_, &((*xa).clone()))?, mems: vec![], tables: vec![], funcs: wspec_runtime::seq::cat2(defs::funcsxa(ar_, &((*xa).clone()))?, { let n_ = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(((*module).funcs.len() as u64))?)?; let mut out_ = wspec_runtime::seq::with_room(n_); for k in 0..n_ { let k = k as u64; wspec_runtime::machine::put(&mut out_, wspec_runtime::num::narrow::<u64>(wspec_runtime::num::add(wspec_runtime::num::wide(((*s).funcs.len() as u64))?, wspec_runtime::num::wide(k)?)?)?); } out_ }), datas: vec![], elems: vec![], exports: vec![] });
             let mm_0 = (&eq_153);
             let eq_154 = defs::evalglobals(ar_, &(State((*s).clone(), Frame { locals: vec![], module: (*mm_0).clone() })), &(gt_27.clone()), &expr_G_26)?;
             let (t_155, t_156,) = eq_154;
@@ -14264,19 +14264,19 @@ pub mod defs {
             let (t_262, t_263,) = eq_261;
             let z_3 = t_262;
             let it_264 = t_263;
-            let mut acc_ref_E_268 = Vec::with_capacity(it_264.len());
+            let mut acc_ref_E_268 = wspec_runtime::seq::with_room(it_264.len());
             for e_266 in it_264.into_iter() {
             let ref_E = e_266;
             wspec_runtime::machine::put(&mut acc_ref_E_268, ref_E);
             }
             let ref_E_269 = acc_ref_E_268;
-            let eq_476 = defs::allocmodule(ar_, &z_3.0, module, &((*xa).clone()), &(ga.clone()), &(ref_T.clone()), &({ let n_ = wspec_runtime::seq::same_len(&[ref_E_269.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let ref_E_269_475 = ref_E_269[i_].clone(); wspec_runtime::machine::put(&mut out_, ref_E_269_475); } out_ }))?;
+            let eq_476 = defs::allocmodule(ar_, &z_3.0, module, &((*xa).clone()), &(ga.clone()), &(ref_T.clone()), &({ let n_ = wspec_runtime::seq::same_len(&[ref_E_269.len()])?; let mut out_ = wspec_runtime::seq::with_room(n_); for i_ in 0..n_ { let ref_E_269_475 = ref_E_269[i_].clone(); wspec_runtime::machine::put(&mut out_, ref_E_269_475); } out_ }))?;
             let (t_477, t_478,) = eq_476;
             let s_4 = t_477;
             let mm = t_478;
-            let eq_579 = wspec_runtime::ok(wspec_runtime::builtins::concat({ let n_ = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(((*module).elems.len() as u64))?)?; let mut out_ = Vec::with_capacity(n_); for k in 0..n_ { let k = k as u64; wspec_runtime::machine::put(&mut out_, defs::runelem_(ar_, wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(k)?)?, &(*wspec_runtime::seq::at(&(*module).elems, wspec_runtime::num::wide(k)?)?))?); } out_ }))?;
+            let eq_579 = wspec_runtime::ok(wspec_runtime::builtins::concat({ let n_ = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(((*module).elems.len() as u64))?)?; let mut out_ = wspec_runtime::seq::with_room(n_); for k in 0..n_ { let k = k as u64; wspec_runtime::machine::put(&mut out_, defs::runelem_(ar_, wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(k)?)?, &(*wspec_runtime::seq::at(&(*module).elems, wspec_runtime::num::wide(k)?)?))?); } out_ }))?;
             let instr_E = eq_579;
-            let eq_680 = wspec_runtime::ok(wspec_runtime::builtins::concat({ let n_ = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(((*module).datas.len() as u64))?)?; let mut out_ = Vec::with_capacity(n_); for k in 0..n_ { let k = k as u64; wspec_runtime::machine::put(&mut out_, defs::rundata_(ar_, wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(k)?)?, &(*wspec_runtime::seq::at(&(*module).datas, wspec_runtime::num::wide(k)?)?))?); } out_ }))?;
+            let eq_680 = wspec_runtime::ok(wspec_runtime::builtins::concat({ let n_ = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(((*module).datas.len() as u64))?)?; let mut out_ = wspec_runtime::seq::with_room(n_); for k in 0..n_ { let k = k as u64; wspec_runtime::machine::put(&mut out_, defs::rundata_(ar_, wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(k)?)?, &(*wspec_runtime::seq::at(&(*module).datas, wspec_runtime::num::wide(k)?)?))?); } out_ }))?;
             let instr_D = eq_680;
             let cp_681 = (*(&(*module).start)).clone();
             let it_682 = cp_681;
@@ -14321,7 +14321,7 @@ pub mod defs {
             Ok(())
             })().map_err(|f| f.within("value type", i_ as u64))?;
              }
-            Ok(Config(State((*s).clone(), Frame { locals: vec![], module: std::rc::Rc::new(Moduleinst { types: vec![], tags: vec![], globals: vec![], mems: vec![], tables: vec![], funcs: vec![], datas: vec![], elems: vec![], exports: vec![] }) }), wspec_runtime::seq::cat2({ let n_ = wspec_runtime::seq::same_len(&[val.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let val_117 = val[i_].clone(); wspec_runtime::machine::put(&mut out_, conv::val_to_instr(val_117)); } out_ }, vec![Instr::RefFuncAddr(a), Instr::CallRef(conv::deftype_to_typeuse((*wspec_runtime::seq::at(&(*s).funcs, wspec_runtime::num::wide(a)?)?).type_.clone()))])))
+            Ok(Config(State((*s).clone(), Frame { locals: vec![], module: std::rc::Rc::new(Moduleinst { types: vec![], tags: vec![], globals: vec![], mems: vec![], tables: vec![], funcs: vec![], datas: vec![], elems: vec![], exports: vec![] }) }), wspec_runtime::seq::cat2({ let n_ = wspec_runtime::seq::same_len(&[val.len()])?; let mut out_ = wspec_runtime::seq::with_room(n_); for i_ in 0..n_ { let val_117 = val[i_].clone(); wspec_runtime::machine::put(&mut out_, conv::val_to_instr(val_117)); } out_ }, vec![Instr::RefFuncAddr(a), Instr::CallRef(conv::deftype_to_typeuse((*wspec_runtime::seq::at(&(*s).funcs, wspec_runtime::num::wide(a)?)?).type_.clone()))])))
         })())? { return Ok(v); }
         Err(Fail::soft())
     }
@@ -14335,10 +14335,10 @@ pub mod defs {
             let n_3 = wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(f_2.clone())?)?;
             let v_M = n_3;
             let it_4 = a1;
-            let mut acc_c_16 = Vec::with_capacity(it_4.len());
+            let mut acc_c_16 = wspec_runtime::seq::with_room(it_4.len());
             for e_6 in it_4.iter() {
             let it_7 = e_6;
-            let mut acc_c_13 = Vec::with_capacity(it_7.len());
+            let mut acc_c_13 = wspec_runtime::seq::with_room(it_7.len());
             for e_9 in it_7.iter() {
             let cp_10 = (*e_9).clone();
             let n_11 = match cp_10 { Lane::Numtype(x) => x, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) };
@@ -14349,16 +14349,16 @@ pub mod defs {
             wspec_runtime::machine::put(&mut acc_c_16, c_14);
             }
             let c_17 = acc_c_16;
-            wspec_runtime::check((wspec_runtime::num::wide(({ let n_ = wspec_runtime::seq::same_len(&[c_17.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let c_17_118 = c_17[i_].clone(); wspec_runtime::machine::put(&mut out_, c_17_118); } out_ }.len() as u64))? == wspec_runtime::num::wide(v_M)?))?;
-            let eq_523 = defs::setproduct_(ar_, lt, &({ let n_ = wspec_runtime::seq::same_len(&[c_17.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let c_17_421 = c_17[i_].clone(); wspec_runtime::machine::put(&mut out_, { let n_ = wspec_runtime::seq::same_len(&[c_17_421.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let c_17_421_522 = c_17_421[i_].clone(); wspec_runtime::machine::put(&mut out_, Lane::Numtype(c_17_421_522)); } out_ }); } out_ }))?.into_iter().map(|x| -> R<_> { Ok(x.into_iter().map(|x| -> R<_> { Ok((match x { Lane::Numtype(x) => x, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })) }).collect::<R<Vec<_>>>()?) }).collect::<R<Vec<_>>>()?;
+            wspec_runtime::check((wspec_runtime::num::wide(({ let n_ = wspec_runtime::seq::same_len(&[c_17.len()])?; let mut out_ = wspec_runtime::seq::with_room(n_); for i_ in 0..n_ { let c_17_118 = c_17[i_].clone(); wspec_runtime::machine::put(&mut out_, c_17_118); } out_ }.len() as u64))? == wspec_runtime::num::wide(v_M)?))?;
+            let eq_523 = defs::setproduct_(ar_, lt, &({ let n_ = wspec_runtime::seq::same_len(&[c_17.len()])?; let mut out_ = wspec_runtime::seq::with_room(n_); for i_ in 0..n_ { let c_17_421 = c_17[i_].clone(); wspec_runtime::machine::put(&mut out_, { let n_ = wspec_runtime::seq::same_len(&[c_17_421.len()])?; let mut out_ = wspec_runtime::seq::with_room(n_); for i_ in 0..n_ { let c_17_421_522 = c_17_421[i_].clone(); wspec_runtime::machine::put(&mut out_, Lane::Numtype(c_17_421_522)); } out_ }); } out_ }))?.into_iter().map(|x| -> R<_> { Ok(x.into_iter().map(|x| -> R<_> { Ok((match x { Lane::Numtype(x) => x, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })) }).collect::<R<Vec<_>>>()?) }).collect::<R<Vec<_>>>()?;
             let it_524 = eq_523;
-            let mut acc_c_q_528 = Vec::with_capacity(it_524.len());
+            let mut acc_c_q_528 = wspec_runtime::seq::with_room(it_524.len());
             for e_526 in it_524.into_iter() {
             let c_q = e_526;
             wspec_runtime::machine::put(&mut acc_c_q_528, c_q);
             }
             let c_q_529 = acc_c_q_528;
-            Ok({ let n_ = wspec_runtime::seq::same_len(&[c_q_529.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let c_q_529_630 = c_q_529[i_].clone(); wspec_runtime::machine::put(&mut out_, defs::inv_lanes_(ar_, Shape(lt, wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M)?)?), &({ let n_ = wspec_runtime::seq::same_len(&[c_q_529_630.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let c_q_529_630_832 = c_q_529_630[i_].clone(); wspec_runtime::machine::put(&mut out_, Lane::Numtype(c_q_529_630_832)); } out_ }))?); } out_ }.into_iter().next())
+            Ok({ let n_ = wspec_runtime::seq::same_len(&[c_q_529.len()])?; let mut out_ = wspec_runtime::seq::with_room(n_); for i_ in 0..n_ { let c_q_529_630 = c_q_529[i_].clone(); wspec_runtime::machine::put(&mut out_, defs::inv_lanes_(ar_, Shape(lt, wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M)?)?), &({ let n_ = wspec_runtime::seq::same_len(&[c_q_529_630.len()])?; let mut out_ = wspec_runtime::seq::with_room(n_); for i_ in 0..n_ { let c_q_529_630_832 = c_q_529_630[i_].clone(); wspec_runtime::machine::put(&mut out_, Lane::Numtype(c_q_529_630_832)); } out_ }))?); } out_ }.into_iter().next())
         })())? { return Ok(v); } }
         Err(Fail::soft())
     }
@@ -14404,7 +14404,7 @@ pub mod defs {
             let t = a0;
             let n = a1.len() as u64;
             let tu = a1;
-            Ok(defs::subst_valtype(ar_, t, &({ let n_ = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?; let mut out_ = Vec::with_capacity(n_); for i in 0..n_ { let i = i as u64; wspec_runtime::machine::put(&mut out_, Typevar::Idx(wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(i)?)?)); } out_ }), &({ let n_ = wspec_runtime::seq::same_len(&[wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?, tu.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let tu_402 = tu[i_].clone(); wspec_runtime::machine::put(&mut out_, tu_402); } out_ }))?)
+            Ok(defs::subst_valtype(ar_, t, &({ let n_ = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?; let mut out_ = wspec_runtime::seq::with_room(n_); for i in 0..n_ { let i = i as u64; wspec_runtime::machine::put(&mut out_, Typevar::Idx(wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(i)?)?)); } out_ }), &({ let n_ = wspec_runtime::seq::same_len(&[wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?, tu.len()])?; let mut out_ = wspec_runtime::seq::with_room(n_); for i_ in 0..n_ { let tu_402 = tu[i_].clone(); wspec_runtime::machine::put(&mut out_, tu_402); } out_ }))?)
         })())? { return Ok(v); }
         Err(Fail::soft())
     }
@@ -14416,7 +14416,7 @@ pub mod defs {
             let rt = a0;
             let n = a1.len() as u64;
             let tu = a1;
-            Ok(defs::subst_reftype(ar_, rt, &({ let n_ = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?; let mut out_ = Vec::with_capacity(n_); for i in 0..n_ { let i = i as u64; wspec_runtime::machine::put(&mut out_, Typevar::Idx(wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(i)?)?)); } out_ }), &({ let n_ = wspec_runtime::seq::same_len(&[wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?, tu.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let tu_402 = tu[i_].clone(); wspec_runtime::machine::put(&mut out_, tu_402); } out_ }))?)
+            Ok(defs::subst_reftype(ar_, rt, &({ let n_ = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?; let mut out_ = wspec_runtime::seq::with_room(n_); for i in 0..n_ { let i = i as u64; wspec_runtime::machine::put(&mut out_, Typevar::Idx(wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(i)?)?)); } out_ }), &({ let n_ = wspec_runtime::seq::same_len(&[wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?, tu.len()])?; let mut out_ = wspec_runtime::seq::with_room(n_); for i_ in 0..n_ { let tu_402 = tu[i_].clone(); wspec_runtime::machine::put(&mut out_, tu_402); } out_ }))?)
         })())? { return Ok(v); }
         Err(Fail::soft())
     }
@@ -14734,7 +14734,7 @@ pub mod defs {
             let cp_4 = (*f_2).clone();
             let expr = cp_4;
             let elemmode = *f_3;
-            Ok(wspec_runtime::seq::cat2(wspec_runtime::ok(wspec_runtime::builtins::concat({ let n_ = wspec_runtime::seq::same_len(&[expr.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let expr_105 = expr[i_].clone(); wspec_runtime::machine::put(&mut out_, defs::funcidx_expr(ar_, expr_105)?); } out_ }))?, defs::funcidx_elemmode(ar_, elemmode)?))
+            Ok(wspec_runtime::seq::cat2(wspec_runtime::ok(wspec_runtime::builtins::concat({ let n_ = wspec_runtime::seq::same_len(&[expr.len()])?; let mut out_ = wspec_runtime::seq::with_room(n_); for i_ in 0..n_ { let expr_105 = expr[i_].clone(); wspec_runtime::machine::put(&mut out_, defs::funcidx_expr(ar_, expr_105)?); } out_ }))?, defs::funcidx_elemmode(ar_, elemmode)?))
         })())? { return Ok(v); } }
         Err(Fail::soft())
     }
@@ -15700,7 +15700,7 @@ pub mod defs {
             let c_1 = eq_1;
             let eq_2 = defs::lanes_(ar_, sh, v_2)?.into_iter().map(|x| -> R<_> { Ok((match x { Lane::Numtype(x) => x, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })) }).collect::<R<Vec<_>>>()?;
             let c_2 = eq_2;
-            Ok(defs::inv_lanesets_(ar_, sh, &({ let n_ = wspec_runtime::seq::same_len(&[c_1.len(), c_2.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let c_1_205 = c_1[i_].clone(); let c_2_206 = c_2[i_].clone(); wspec_runtime::machine::put(&mut out_, defs::lbinop_(ar_, sh, op, Lane::Numtype(c_1_205), Lane::Numtype(c_2_206))?); } out_ }))?)
+            Ok(defs::inv_lanesets_(ar_, sh, &({ let n_ = wspec_runtime::seq::same_len(&[c_1.len(), c_2.len()])?; let mut out_ = wspec_runtime::seq::with_room(n_); for i_ in 0..n_ { let c_1_205 = c_1[i_].clone(); let c_2_206 = c_2[i_].clone(); wspec_runtime::machine::put(&mut out_, defs::lbinop_(ar_, sh, op, Lane::Numtype(c_1_205), Lane::Numtype(c_2_206))?); } out_ }))?)
         })())? { return Ok(v); }
         Err(Fail::soft())
     }
@@ -15711,7 +15711,7 @@ pub mod defs {
         if let Some(v) = wspec_runtime::machine::attempt((move || -> R<_> {
             let v_N = a0;
             let it_1 = a1;
-            let mut acc_c_7 = Vec::with_capacity(it_1.len());
+            let mut acc_c_7 = wspec_runtime::seq::with_room(it_1.len());
             for e_3 in it_1.iter() {
             let cp_4 = (*e_3).clone();
             let n_5 = Num::Inn(wspec_runtime::num::cast::<_, u64>(cp_4)?);
@@ -15728,7 +15728,7 @@ pub mod defs {
         if let Some(v) = wspec_runtime::machine::attempt((move || -> R<_> {
             let v_N = a0;
             let it_1 = a1;
-            let mut acc_c_7 = Vec::with_capacity(it_1.len());
+            let mut acc_c_7 = wspec_runtime::seq::with_room(it_1.len());
             for e_3 in it_1.iter() {
             let cp_4 = (*e_3).clone();
             let n_5 = Num::Inn(wspec_runtime::num::cast::<_, u64>(cp_4)?);
@@ -15749,7 +15749,7 @@ pub mod defs {
         if let Some(v) = wspec_runtime::machine::attempt((move || -> R<_> {
             let v_N = a0;
             let it_1 = a1;
-            let mut acc_c_7 = Vec::with_capacity(it_1.len());
+            let mut acc_c_7 = wspec_runtime::seq::with_room(it_1.len());
             for e_3 in it_1.iter() {
             let cp_4 = (*e_3).clone();
             let n_5 = Num::Inn(wspec_runtime::num::cast::<_, u64>(cp_4)?);
@@ -15766,7 +15766,7 @@ pub mod defs {
         if let Some(v) = wspec_runtime::machine::attempt((move || -> R<_> {
             let v_N = a0;
             let it_1 = a1;
-            let mut acc_c_7 = Vec::with_capacity(it_1.len());
+            let mut acc_c_7 = wspec_runtime::seq::with_room(it_1.len());
             for e_3 in it_1.iter() {
             let cp_4 = (*e_3).clone();
             let n_5 = Num::Inn(wspec_runtime::num::cast::<_, u64>(cp_4)?);
@@ -15783,7 +15783,7 @@ pub mod defs {
         if let Some(v) = wspec_runtime::machine::attempt((move || -> R<_> {
             let v_N = a0;
             let it_1 = a1;
-            let mut acc_c_7 = Vec::with_capacity(it_1.len());
+            let mut acc_c_7 = wspec_runtime::seq::with_room(it_1.len());
             for e_3 in it_1.iter() {
             let cp_4 = (*e_3).clone();
             let n_5 = Num::Inn(wspec_runtime::num::cast::<_, u64>(cp_4)?);
@@ -16168,7 +16168,7 @@ pub mod defs {
             let sx_2 = a3;
             wspec_runtime::check(false == a4)?;
             let it_1 = a5;
-            let mut acc_i_1_7 = Vec::with_capacity(it_1.len());
+            let mut acc_i_1_7 = wspec_runtime::seq::with_room(it_1.len());
             for e_3 in it_1.iter() {
             let cp_4 = (*e_3).clone();
             let n_5 = wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(cp_4)?)?;
@@ -16177,7 +16177,7 @@ pub mod defs {
             }
             let i_1_8 = acc_i_1_7;
             let it_9 = a6;
-            let mut acc_i_2_15 = Vec::with_capacity(it_9.len());
+            let mut acc_i_2_15 = wspec_runtime::seq::with_room(it_9.len());
             for e_11 in it_9.iter() {
             let cp_12 = (*e_11).clone();
             let n_13 = wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(cp_12)?)?;
@@ -16185,9 +16185,9 @@ pub mod defs {
             wspec_runtime::machine::put(&mut acc_i_2_15, i_2);
             }
             let i_2_16 = acc_i_2_15;
-            let eq_119 = { let n_ = wspec_runtime::seq::same_len(&[i_1_8.len(), i_2_16.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let i_1_8_117 = i_1_8[i_].clone(); let i_2_16_118 = i_2_16[i_].clone(); wspec_runtime::machine::put(&mut out_, wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(wspec_runtime::ok(wspec_runtime::builtins::imul(v_N, defs::extend__(ar_, v_M, v_N, sx_1, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_1_8_117)?)?)?, defs::extend__(ar_, v_M, v_N, sx_2, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_2_16_118)?)?)?))?)?)?); } out_ };
+            let eq_119 = { let n_ = wspec_runtime::seq::same_len(&[i_1_8.len(), i_2_16.len()])?; let mut out_ = wspec_runtime::seq::with_room(n_); for i_ in 0..n_ { let i_1_8_117 = i_1_8[i_].clone(); let i_2_16_118 = i_2_16[i_].clone(); wspec_runtime::machine::put(&mut out_, wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(wspec_runtime::ok(wspec_runtime::builtins::imul(v_N, defs::extend__(ar_, v_M, v_N, sx_1, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_1_8_117)?)?)?, defs::extend__(ar_, v_M, v_N, sx_2, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_2_16_118)?)?)?))?)?)?); } out_ };
             let p = eq_119;
-            Ok({ let n_ = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::div(wspec_runtime::num::wide((p.len() as u64))?, 2i128)?)?; let mut out_ = Vec::with_capacity(n_); for k in 0..n_ { let k = k as u64; wspec_runtime::machine::put(&mut out_, wspec_runtime::ok(wspec_runtime::builtins::iadd(v_N, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide((*wspec_runtime::seq::at(&p, wspec_runtime::num::mul(2i128, wspec_runtime::num::wide(k)?)?)?))?)?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide((*wspec_runtime::seq::at(&p, wspec_runtime::num::add(wspec_runtime::num::mul(2i128, wspec_runtime::num::wide(k)?)?, 1i128)?)?))?)?))?); } out_ })
+            Ok({ let n_ = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::div(wspec_runtime::num::wide((p.len() as u64))?, 2i128)?)?; let mut out_ = wspec_runtime::seq::with_room(n_); for k in 0..n_ { let k = k as u64; wspec_runtime::machine::put(&mut out_, wspec_runtime::ok(wspec_runtime::builtins::iadd(v_N, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide((*wspec_runtime::seq::at(&p, wspec_runtime::num::mul(2i128, wspec_runtime::num::wide(k)?)?)?))?)?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide((*wspec_runtime::seq::at(&p, wspec_runtime::num::add(wspec_runtime::num::mul(2i128, wspec_runtime::num::wide(k)?)?, 1i128)?)?))?)?))?); } out_ })
         })())? { return Ok(v); }
         // from spec/3.3-numerics-vectors.wspec:376
         if let Some(v) = wspec_runtime::machine::attempt((move || -> R<_> {
@@ -16197,7 +16197,7 @@ pub mod defs {
             let sx_2 = a3;
             wspec_runtime::check(true == a4)?;
             let it_1 = a5;
-            let mut acc_i_1_7 = Vec::with_capacity(it_1.len());
+            let mut acc_i_1_7 = wspec_runtime::seq::with_room(it_1.len());
             for e_3 in it_1.iter() {
             let cp_4 = (*e_3).clone();
             let n_5 = wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(cp_4)?)?;
@@ -16206,7 +16206,7 @@ pub mod defs {
             }
             let i_1_8 = acc_i_1_7;
             let it_9 = a6;
-            let mut acc_i_2_15 = Vec::with_capacity(it_9.len());
+            let mut acc_i_2_15 = wspec_runtime::seq::with_room(it_9.len());
             for e_11 in it_9.iter() {
             let cp_12 = (*e_11).clone();
             let n_13 = wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(cp_12)?)?;
@@ -16214,9 +16214,9 @@ pub mod defs {
             wspec_runtime::machine::put(&mut acc_i_2_15, i_2);
             }
             let i_2_16 = acc_i_2_15;
-            let eq_119 = { let n_ = wspec_runtime::seq::same_len(&[i_1_8.len(), i_2_16.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let i_1_8_117 = i_1_8[i_].clone(); let i_2_16_118 = i_2_16[i_].clone(); wspec_runtime::machine::put(&mut out_, wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(wspec_runtime::ok(wspec_runtime::builtins::imul(v_N, defs::extend__(ar_, v_M, v_N, sx_1, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_1_8_117)?)?)?, defs::extend__(ar_, v_M, v_N, sx_2, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_2_16_118)?)?)?))?)?)?); } out_ };
+            let eq_119 = { let n_ = wspec_runtime::seq::same_len(&[i_1_8.len(), i_2_16.len()])?; let mut out_ = wspec_runtime::seq::with_room(n_); for i_ in 0..n_ { let i_1_8_117 = i_1_8[i_].clone(); let i_2_16_118 = i_2_16[i_].clone(); wspec_runtime::machine::put(&mut out_, wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(wspec_runtime::ok(wspec_runtime::builtins::imul(v_N, defs::extend__(ar_, v_M, v_N, sx_1, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_1_8_117)?)?)?, defs::extend__(ar_, v_M, v_N, sx_2, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i_2_16_118)?)?)?))?)?)?); } out_ };
             let p = eq_119;
-            Ok({ let n_ = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::div(wspec_runtime::num::wide((p.len() as u64))?, 2i128)?)?; let mut out_ = Vec::with_capacity(n_); for k in 0..n_ { let k = k as u64; wspec_runtime::machine::put(&mut out_, wspec_runtime::ok(wspec_runtime::builtins::iadd_sat_s(v_N, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide((*wspec_runtime::seq::at(&p, wspec_runtime::num::mul(2i128, wspec_runtime::num::wide(k)?)?)?))?)?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide((*wspec_runtime::seq::at(&p, wspec_runtime::num::add(wspec_runtime::num::mul(2i128, wspec_runtime::num::wide(k)?)?, 1i128)?)?))?)?))?); } out_ })
+            Ok({ let n_ = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::div(wspec_runtime::num::wide((p.len() as u64))?, 2i128)?)?; let mut out_ = wspec_runtime::seq::with_room(n_); for k in 0..n_ { let k = k as u64; wspec_runtime::machine::put(&mut out_, wspec_runtime::ok(wspec_runtime::builtins::iadd_sat_s(v_N, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide((*wspec_runtime::seq::at(&p, wspec_runtime::num::mul(2i128, wspec_runtime::num::wide(k)?)?)?))?)?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide((*wspec_runtime::seq::at(&p, wspec_runtime::num::add(wspec_runtime::num::mul(2i128, wspec_runtime::num::wide(k)?)?, 1i128)?)?))?)?))?); } out_ })
         })())? { return Ok(v); }
         Err(Fail::soft())
     }
@@ -16249,7 +16249,7 @@ pub mod defs {
             let c_1 = eq_11;
             let eq_12 = wspec_runtime::seq::slice(&defs::lanes_(ar_, Shape(conv::jnn_to_lanetype(v_Jnn_1), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M_1)?)?), v_2)?, wspec_runtime::num::wide(defs::halfstart(ar_, hf, v_M_2)?)?, wspec_runtime::num::wide(v_M_2)?)?.into_iter().map(|x| -> R<_> { Ok((match x { Lane::Numtype(x) => x, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })) }).collect::<R<Vec<_>>>()?;
             let c_2 = eq_12;
-            Ok(vec![defs::inv_lanes_(ar_, Shape(conv::jnn_to_lanetype(v_Jnn_2), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M_2)?)?), &({ let n_ = wspec_runtime::seq::same_len(&[c_1.len(), c_2.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let c_1_215 = c_1[i_].clone(); let c_2_216 = c_2[i_].clone(); wspec_runtime::machine::put(&mut out_, Lane::Numtype(Num::Inn(wspec_runtime::num::cast::<_, u64>(wspec_runtime::ok(wspec_runtime::builtins::imul(defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn_2))?, defs::extend__(ar_, defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn_1))?, defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn_2))?, sx, (match c_1_215 { Num::Inn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) }))?, defs::extend__(ar_, defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn_1))?, defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn_2))?, sx, (match c_2_216 { Num::Inn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) }))?))?)?))); } out_ }))?])
+            Ok(vec![defs::inv_lanes_(ar_, Shape(conv::jnn_to_lanetype(v_Jnn_2), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M_2)?)?), &({ let n_ = wspec_runtime::seq::same_len(&[c_1.len(), c_2.len()])?; let mut out_ = wspec_runtime::seq::with_room(n_); for i_ in 0..n_ { let c_1_215 = c_1[i_].clone(); let c_2_216 = c_2[i_].clone(); wspec_runtime::machine::put(&mut out_, Lane::Numtype(Num::Inn(wspec_runtime::num::cast::<_, u64>(wspec_runtime::ok(wspec_runtime::builtins::imul(defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn_2))?, defs::extend__(ar_, defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn_1))?, defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn_2))?, sx, (match c_1_215 { Num::Inn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) }))?, defs::extend__(ar_, defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn_1))?, defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn_2))?, sx, (match c_2_216 { Num::Inn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) }))?))?)?))); } out_ }))?])
         })()) => {}
                 // from spec/3.3-numerics-vectors.wspec:384
             Ishape::Shape(Shape(_, _)) if wspec_runtime::machine::tried(&mut r_, (move || -> R<_> {
@@ -16293,7 +16293,7 @@ pub mod defs {
             let c_1 = eq_9;
             let eq_10 = defs::lanes_(ar_, Shape(conv::jnn_to_lanetype(v_Jnn_1), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M_1)?)?), v_2)?.into_iter().map(|x| -> R<_> { Ok((match x { Lane::Numtype(x) => x, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })) }).collect::<R<Vec<_>>>()?;
             let c_2 = eq_10;
-            Ok(vec![defs::inv_lanes_(ar_, Shape(conv::jnn_to_lanetype(v_Jnn_2), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M_2)?)?), &(defs::ivdot__(ar_, defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn_1))?, defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn_2))?, Sx::S, Sx::S, true, &({ let n_ = wspec_runtime::seq::same_len(&[c_1.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let c_1_717 = c_1[i_].clone(); wspec_runtime::machine::put(&mut out_, (match c_1_717 { Num::Inn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })); } out_ }), &({ let n_ = wspec_runtime::seq::same_len(&[c_2.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let c_2_818 = c_2[i_].clone(); wspec_runtime::machine::put(&mut out_, (match c_2_818 { Num::Inn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })); } out_ }))?.into_iter().map(|x| -> R<_> { Ok(Lane::Numtype(Num::Inn(wspec_runtime::num::cast::<_, u64>(x)?))) }).collect::<R<Vec<_>>>()?))?, defs::inv_lanes_(ar_, Shape(conv::jnn_to_lanetype(v_Jnn_2), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M_2)?)?), &(defs::ivdot__(ar_, defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn_1))?, defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn_2))?, Sx::S, Sx::U, true, &({ let n_ = wspec_runtime::seq::same_len(&[c_1.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let c_1_1525 = c_1[i_].clone(); wspec_runtime::machine::put(&mut out_, (match c_1_1525 { Num::Inn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })); } out_ }), &({ let n_ = wspec_runtime::seq::same_len(&[c_2.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let c_2_1626 = c_2[i_].clone(); wspec_runtime::machine::put(&mut out_, (match c_2_1626 { Num::Inn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })); } out_ }))?.into_iter().map(|x| -> R<_> { Ok(Lane::Numtype(Num::Inn(wspec_runtime::num::cast::<_, u64>(x)?))) }).collect::<R<Vec<_>>>()?))?])
+            Ok(vec![defs::inv_lanes_(ar_, Shape(conv::jnn_to_lanetype(v_Jnn_2), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M_2)?)?), &(defs::ivdot__(ar_, defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn_1))?, defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn_2))?, Sx::S, Sx::S, true, &({ let n_ = wspec_runtime::seq::same_len(&[c_1.len()])?; let mut out_ = wspec_runtime::seq::with_room(n_); for i_ in 0..n_ { let c_1_717 = c_1[i_].clone(); wspec_runtime::machine::put(&mut out_, (match c_1_717 { Num::Inn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })); } out_ }), &({ let n_ = wspec_runtime::seq::same_len(&[c_2.len()])?; let mut out_ = wspec_runtime::seq::with_room(n_); for i_ in 0..n_ { let c_2_818 = c_2[i_].clone(); wspec_runtime::machine::put(&mut out_, (match c_2_818 { Num::Inn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })); } out_ }))?.into_iter().map(|x| -> R<_> { Ok(Lane::Numtype(Num::Inn(wspec_runtime::num::cast::<_, u64>(x)?))) }).collect::<R<Vec<_>>>()?))?, defs::inv_lanes_(ar_, Shape(conv::jnn_to_lanetype(v_Jnn_2), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M_2)?)?), &(defs::ivdot__(ar_, defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn_1))?, defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn_2))?, Sx::S, Sx::U, true, &({ let n_ = wspec_runtime::seq::same_len(&[c_1.len()])?; let mut out_ = wspec_runtime::seq::with_room(n_); for i_ in 0..n_ { let c_1_1525 = c_1[i_].clone(); wspec_runtime::machine::put(&mut out_, (match c_1_1525 { Num::Inn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })); } out_ }), &({ let n_ = wspec_runtime::seq::same_len(&[c_2.len()])?; let mut out_ = wspec_runtime::seq::with_room(n_); for i_ in 0..n_ { let c_2_1626 = c_2[i_].clone(); wspec_runtime::machine::put(&mut out_, (match c_2_1626 { Num::Inn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })); } out_ }))?.into_iter().map(|x| -> R<_> { Ok(Lane::Numtype(Num::Inn(wspec_runtime::num::cast::<_, u64>(x)?))) }).collect::<R<Vec<_>>>()?))?])
         })()) => {}
             _ => {}
         }
@@ -16402,7 +16402,7 @@ pub mod defs {
             let qt = f_4.clone();
             let eq_5 = defs::alloctypes(ar_, &(ty_q.clone()))?;
             let dt_q = eq_5;
-            let eq_208 = defs::subst_all_deftypes(ar_, &(defs::rolldt(ar_, wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide((dt_q.len() as u64))?)?, &qt)?), &({ let n_ = wspec_runtime::seq::same_len(&[dt_q.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let dt_q_207 = dt_q[i_].clone(); wspec_runtime::machine::put(&mut out_, conv::deftype_to_typeuse(dt_q_207)); } out_ }))?;
+            let eq_208 = defs::subst_all_deftypes(ar_, &(defs::rolldt(ar_, wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide((dt_q.len() as u64))?)?, &qt)?), &({ let n_ = wspec_runtime::seq::same_len(&[dt_q.len()])?; let mut out_ = wspec_runtime::seq::with_room(n_); for i_ in 0..n_ { let dt_q_207 = dt_q[i_].clone(); wspec_runtime::machine::put(&mut out_, conv::deftype_to_typeuse(dt_q_207)); } out_ }))?;
             let dt = eq_208;
             Ok(wspec_runtime::seq::cat2(dt_q, dt))
         })())? { return Ok(v); }
@@ -16420,7 +16420,7 @@ pub mod defs {
             let ga = a3;
             let ref_T = a4;
             let it_1 = a5;
-            let mut acc_ref_E_5 = Vec::with_capacity(it_1.len());
+            let mut acc_ref_E_5 = wspec_runtime::seq::with_room(it_1.len());
             for e_3 in it_1.iter() {
             let ref_E = e_3;
             wspec_runtime::machine::put(&mut acc_ref_E_5, (*ref_E).clone());
@@ -16429,7 +16429,7 @@ pub mod defs {
             let eq_7 = defs::alloctypes(ar_, &(*module).types)?;
             let dt = eq_7;
             let it_8 = (&(*module).tags);
-            let mut acc_jt_13 = Vec::with_capacity(it_8.len());
+            let mut acc_jt_13 = wspec_runtime::seq::with_room(it_8.len());
             for e_10 in it_8.iter() {
             #[allow(irrefutable_let_patterns)]
             let Tag(f_11) = e_10 else { return Err(wspec_runtime::Fail::soft()) };
@@ -16438,7 +16438,7 @@ pub mod defs {
             }
             let jt_14 = acc_jt_13;
             let it_15 = (&(*module).mems);
-            let mut acc_mt_20 = Vec::with_capacity(it_15.len());
+            let mut acc_mt_20 = wspec_runtime::seq::with_room(it_15.len());
             for e_17 in it_15.iter() {
             #[allow(irrefutable_let_patterns)]
             let Mem(f_18) = e_17 else { return Err(wspec_runtime::Fail::soft()) };
@@ -16447,8 +16447,8 @@ pub mod defs {
             }
             let mt_21 = acc_mt_20;
             let it_22 = (&(*module).tables);
-            let mut acc_expr_T_29 = Vec::with_capacity(it_22.len());
-            let mut acc_tt_30 = Vec::with_capacity(it_22.len());
+            let mut acc_expr_T_29 = wspec_runtime::seq::with_room(it_22.len());
+            let mut acc_tt_30 = wspec_runtime::seq::with_room(it_22.len());
             for e_24 in it_22.iter() {
             #[allow(irrefutable_let_patterns)]
             let Table(f_25, f_26) = e_24 else { return Err(wspec_runtime::Fail::soft()) };
@@ -16458,8 +16458,8 @@ pub mod defs {
             }
             let tt_32 = acc_tt_30;
             let it_33 = (&(*module).datas);
-            let mut acc_b_39 = Vec::with_capacity(it_33.len());
-            let mut acc_dm_40 = Vec::with_capacity(it_33.len());
+            let mut acc_b_39 = wspec_runtime::seq::with_room(it_33.len());
+            let mut acc_dm_40 = wspec_runtime::seq::with_room(it_33.len());
             for e_35 in it_33.iter() {
             #[allow(irrefutable_let_patterns)]
             let Data(f_36, f_37) = e_35 else { return Err(wspec_runtime::Fail::soft()) };
@@ -16469,9 +16469,9 @@ pub mod defs {
             }
             let b_41 = acc_b_39;
             let it_43 = (&(*module).elems);
-            let mut acc_em_51 = Vec::with_capacity(it_43.len());
-            let mut acc_expr_E_52 = Vec::with_capacity(it_43.len());
-            let mut acc_rt_53 = Vec::with_capacity(it_43.len());
+            let mut acc_em_51 = wspec_runtime::seq::with_room(it_43.len());
+            let mut acc_expr_E_52 = wspec_runtime::seq::with_room(it_43.len());
+            let mut acc_rt_53 = wspec_runtime::seq::with_room(it_43.len());
             for e_45 in it_43.iter() {
             #[allow(irrefutable_let_patterns)]
             let Elem(f_46, f_47, f_48) = e_45 else { return Err(wspec_runtime::Fail::soft()) };
@@ -16483,9 +16483,9 @@ pub mod defs {
             }
             let rt_56 = acc_rt_53;
             let it_57 = (&(*module).funcs);
-            let mut acc_expr_F_66 = Vec::with_capacity(it_57.len());
-            let mut acc_loc_67 = Vec::with_capacity(it_57.len());
-            let mut acc_x_68 = Vec::with_capacity(it_57.len());
+            let mut acc_expr_F_66 = wspec_runtime::seq::with_room(it_57.len());
+            let mut acc_loc_67 = wspec_runtime::seq::with_room(it_57.len());
+            let mut acc_x_68 = wspec_runtime::seq::with_room(it_57.len());
             for e_59 in it_57.iter() {
             #[allow(irrefutable_let_patterns)]
             let Func(f_60, f_61, f_62) = e_59 else { return Err(wspec_runtime::Fail::soft()) };
@@ -16498,34 +16498,34 @@ pub mod defs {
             let expr_F_69 = acc_expr_F_66;
             let loc_70 = acc_loc_67;
             let x_71 = acc_x_68;
-            let eq_678 = defs::alloctags(ar_, s, &({ let n_ = wspec_runtime::seq::same_len(&[jt_14.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let jt_14_475 = jt_14[i_].clone(); wspec_runtime::machine::put(&mut out_, defs::subst_all_tagtype(ar_, &jt_14_475, &({ let n_ = wspec_runtime::seq::same_len(&[dt.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let dt_677 = dt[i_].clone(); wspec_runtime::machine::put(&mut out_, conv::deftype_to_typeuse(dt_677)); } out_ }))?); } out_ }))?;
+            let eq_678 = defs::alloctags(ar_, s, &({ let n_ = wspec_runtime::seq::same_len(&[jt_14.len()])?; let mut out_ = wspec_runtime::seq::with_room(n_); for i_ in 0..n_ { let jt_14_475 = jt_14[i_].clone(); wspec_runtime::machine::put(&mut out_, defs::subst_all_tagtype(ar_, &jt_14_475, &({ let n_ = wspec_runtime::seq::same_len(&[dt.len()])?; let mut out_ = wspec_runtime::seq::with_room(n_); for i_ in 0..n_ { let dt_677 = dt[i_].clone(); wspec_runtime::machine::put(&mut out_, conv::deftype_to_typeuse(dt_677)); } out_ }))?); } out_ }))?;
             let (t_679, t_680,) = eq_678;
             let s_1 = t_679;
             let ha = t_680;
-            let eq_1287 = defs::allocmems(ar_, &s_1, &({ let n_ = wspec_runtime::seq::same_len(&[mt_21.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let mt_21_1084 = mt_21[i_].clone(); wspec_runtime::machine::put(&mut out_, defs::subst_all_memtype(ar_, mt_21_1084, &({ let n_ = wspec_runtime::seq::same_len(&[dt.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let dt_1286 = dt[i_].clone(); wspec_runtime::machine::put(&mut out_, conv::deftype_to_typeuse(dt_1286)); } out_ }))?); } out_ }))?;
+            let eq_1287 = defs::allocmems(ar_, &s_1, &({ let n_ = wspec_runtime::seq::same_len(&[mt_21.len()])?; let mut out_ = wspec_runtime::seq::with_room(n_); for i_ in 0..n_ { let mt_21_1084 = mt_21[i_].clone(); wspec_runtime::machine::put(&mut out_, defs::subst_all_memtype(ar_, mt_21_1084, &({ let n_ = wspec_runtime::seq::same_len(&[dt.len()])?; let mut out_ = wspec_runtime::seq::with_room(n_); for i_ in 0..n_ { let dt_1286 = dt[i_].clone(); wspec_runtime::machine::put(&mut out_, conv::deftype_to_typeuse(dt_1286)); } out_ }))?); } out_ }))?;
             let (t_1288, t_1289,) = eq_1287;
             let s_2 = t_1288;
             let ma = t_1289;
-            let eq_1896 = defs::alloctables(ar_, &s_2, &({ let n_ = wspec_runtime::seq::same_len(&[tt_32.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let tt_32_1693 = tt_32[i_].clone(); wspec_runtime::machine::put(&mut out_, defs::subst_all_tabletype(ar_, &tt_32_1693, &({ let n_ = wspec_runtime::seq::same_len(&[dt.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let dt_1895 = dt[i_].clone(); wspec_runtime::machine::put(&mut out_, conv::deftype_to_typeuse(dt_1895)); } out_ }))?); } out_ }), &((*ref_T).clone()))?;
+            let eq_1896 = defs::alloctables(ar_, &s_2, &({ let n_ = wspec_runtime::seq::same_len(&[tt_32.len()])?; let mut out_ = wspec_runtime::seq::with_room(n_); for i_ in 0..n_ { let tt_32_1693 = tt_32[i_].clone(); wspec_runtime::machine::put(&mut out_, defs::subst_all_tabletype(ar_, &tt_32_1693, &({ let n_ = wspec_runtime::seq::same_len(&[dt.len()])?; let mut out_ = wspec_runtime::seq::with_room(n_); for i_ in 0..n_ { let dt_1895 = dt[i_].clone(); wspec_runtime::machine::put(&mut out_, conv::deftype_to_typeuse(dt_1895)); } out_ }))?); } out_ }), &((*ref_T).clone()))?;
             let (t_1897, t_1898,) = eq_1896;
             let s_3 = t_1897;
             let ta = t_1898;
-            let eq_2101 = defs::allocdatas(ar_, &s_3, &({ let n_ = wspec_runtime::seq::same_len(&[b_41.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let b_41_2100 = b_41[i_].clone(); wspec_runtime::machine::put(&mut out_, b_41_2100); } out_ }))?;
+            let eq_2101 = defs::allocdatas(ar_, &s_3, &({ let n_ = wspec_runtime::seq::same_len(&[b_41.len()])?; let mut out_ = wspec_runtime::seq::with_room(n_); for i_ in 0..n_ { let b_41_2100 = b_41[i_].clone(); wspec_runtime::machine::put(&mut out_, b_41_2100); } out_ }))?;
             let (t_2102, t_2103,) = eq_2101;
             let s_4 = t_2102;
             let da = t_2103;
-            let eq_2912 = defs::allocelems(ar_, &s_4, &({ let n_ = wspec_runtime::seq::same_len(&[rt_56.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let rt_56_2608 = rt_56[i_].clone(); wspec_runtime::machine::put(&mut out_, defs::subst_all_reftype(ar_, &rt_56_2608, &({ let n_ = wspec_runtime::seq::same_len(&[dt.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let dt_2810 = dt[i_].clone(); wspec_runtime::machine::put(&mut out_, conv::deftype_to_typeuse(dt_2810)); } out_ }))?); } out_ }), &({ let n_ = wspec_runtime::seq::same_len(&[ref_E_6.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let ref_E_6_2911 = ref_E_6[i_].clone(); wspec_runtime::machine::put(&mut out_, ref_E_6_2911); } out_ }))?;
+            let eq_2912 = defs::allocelems(ar_, &s_4, &({ let n_ = wspec_runtime::seq::same_len(&[rt_56.len()])?; let mut out_ = wspec_runtime::seq::with_room(n_); for i_ in 0..n_ { let rt_56_2608 = rt_56[i_].clone(); wspec_runtime::machine::put(&mut out_, defs::subst_all_reftype(ar_, &rt_56_2608, &({ let n_ = wspec_runtime::seq::same_len(&[dt.len()])?; let mut out_ = wspec_runtime::seq::with_room(n_); for i_ in 0..n_ { let dt_2810 = dt[i_].clone(); wspec_runtime::machine::put(&mut out_, conv::deftype_to_typeuse(dt_2810)); } out_ }))?); } out_ }), &({ let n_ = wspec_runtime::seq::same_len(&[ref_E_6.len()])?; let mut out_ = wspec_runtime::seq::with_room(n_); for i_ in 0..n_ { let ref_E_6_2911 = ref_E_6[i_].clone(); wspec_runtime::machine::put(&mut out_, ref_E_6_2911); } out_ }))?;
             let (t_2913, t_2914,) = eq_2912;
             let s_5 = t_2913;
             let ea = t_2914;
-            let eq_3015 = { let n_ = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide((x_71.len() as u64))?)?; let mut out_ = Vec::with_capacity(n_); for k in 0..n_ { let k = k as u64; wspec_runtime::machine::put(&mut out_, wspec_runtime::num::narrow::<u64>(wspec_runtime::num::add(wspec_runtime::num::wide((s_5.funcs.len() as u64))?, wspec_runtime::num::wide(k)?)?)?); } out_ };
+            let eq_3015 = { let n_ = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide((x_71.len() as u64))?)?; let mut out_ = wspec_runtime::seq::with_room(n_); for k in 0..n_ { let k = k as u64; wspec_runtime::machine::put(&mut out_, wspec_runtime::num::narrow::<u64>(wspec_runtime::num::add(wspec_runtime::num::wide((s_5.funcs.len() as u64))?, wspec_runtime::num::wide(k)?)?)?); } out_ };
             let fa = eq_3015;
-            let eq_3117 = std::rc::Rc::new(Moduleinst { types: dt.clone(), tags: wspec_runtime::seq::cat2(defs::tagsxa(ar_, &((*xa).clone()))?, ha.clone()), globals: wspec_runtime::seq::cat2(defs::globalsxa(ar_, &((*xa).clone()))?, (*ga).clone()), mems: wspec_runtime::seq::cat2(defs::memsxa(ar_, &((*xa).clone()))?, ma.clone()), tables: wspec_runtime::seq::cat2(defs::tablesxa(ar_, &((*xa).clone()))?, ta.clone()), funcs: wspec_runtime::seq::cat2(defs::funcsxa(ar_, &((*xa).clone()))?, { let n_ = wspec_runtime::seq::same_len(&[fa.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let fa_3116 = fa[i_].clone(); wspec_runtime::machine::put(&mut out_, fa_3116); } out_ }), datas: da.clone(), elems: ea.clone(), exports: vec![] });
+            let eq_3117 = std::rc::Rc::new(Moduleinst { types: dt.clone(), tags: wspec_runtime::seq::cat2(defs::tagsxa(ar_, &((*xa).clone()))?, ha.clone()), globals: wspec_runtime::seq::cat2(defs::globalsxa(ar_, &((*xa).clone()))?, (*ga).clone()), mems: wspec_runtime::seq::cat2(defs::memsxa(ar_, &((*xa).clone()))?, ma.clone()), tables: wspec_runtime::seq::cat2(defs::tablesxa(ar_, &((*xa).clone()))?, ta.clone()), funcs: wspec_runtime::seq::cat2(defs::funcsxa(ar_, &((*xa).clone()))?, { let n_ = wspec_runtime::seq::same_len(&[fa.len()])?; let mut out_ = wspec_runtime::seq::with_room(n_); for i_ in 0..n_ { let fa_3116 = fa[i_].clone(); wspec_runtime::machine::put(&mut out_, fa_3116); } out_ }), datas: da.clone(), elems: ea.clone(), exports: vec![] });
             let mm_0 = (&eq_3117);
             let ex = (&(*module).exports);
-            let eq_3221 = { let mut upd_3118 = (*mm_0).clone(); let nv_3119 = { let n_ = wspec_runtime::seq::same_len(&[ex.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let ex_3220 = ex[i_].clone(); wspec_runtime::machine::put(&mut out_, defs::allocexport(ar_, mm_0, &ex_3220)?); } out_ }; std::rc::Rc::make_mut(&mut upd_3118).exports = nv_3119; upd_3118 };
+            let eq_3221 = { let mut upd_3118 = (*mm_0).clone(); let nv_3119 = { let n_ = wspec_runtime::seq::same_len(&[ex.len()])?; let mut out_ = wspec_runtime::seq::with_room(n_); for i_ in 0..n_ { let ex_3220 = ex[i_].clone(); wspec_runtime::machine::put(&mut out_, defs::allocexport(ar_, mm_0, &ex_3220)?); } out_ }; std::rc::Rc::make_mut(&mut upd_3118).exports = nv_3119; upd_3118 };
             let mm = (&eq_3221);
-            let eq_3630 = defs::allocfuncs(ar_, &s_5, &({ let n_ = wspec_runtime::seq::same_len(&[x_71.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let x_71_3526 = x_71[i_].clone(); wspec_runtime::machine::put(&mut out_, (*wspec_runtime::seq::at(&dt, wspec_runtime::num::wide(x_71_3526)?)?).clone()); } out_ }), &({ let n_ = wspec_runtime::seq::same_len(&[x_71.len(), loc_70.len(), expr_F_69.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let x_71_3627 = x_71[i_].clone(); let loc_70_3628 = loc_70[i_].clone(); let expr_F_69_3629 = expr_F_69[i_].clone(); wspec_runtime::machine::put(&mut out_, Funccode::Func(Func(x_71_3627, loc_70_3628, expr_F_69_3629))); } out_ }), mm)?;
+            let eq_3630 = defs::allocfuncs(ar_, &s_5, &({ let n_ = wspec_runtime::seq::same_len(&[x_71.len()])?; let mut out_ = wspec_runtime::seq::with_room(n_); for i_ in 0..n_ { let x_71_3526 = x_71[i_].clone(); wspec_runtime::machine::put(&mut out_, (*wspec_runtime::seq::at(&dt, wspec_runtime::num::wide(x_71_3526)?)?).clone()); } out_ }), &({ let n_ = wspec_runtime::seq::same_len(&[x_71.len(), loc_70.len(), expr_F_69.len()])?; let mut out_ = wspec_runtime::seq::with_room(n_); for i_ in 0..n_ { let x_71_3627 = x_71[i_].clone(); let loc_70_3628 = loc_70[i_].clone(); let expr_F_69_3629 = expr_F_69[i_].clone(); wspec_runtime::machine::put(&mut out_, Funccode::Func(Func(x_71_3627, loc_70_3628, expr_F_69_3629))); } out_ }), mm)?;
             let (t_3631, t_3632,) = eq_3630;
             let s_6 = t_3631;
             Ok((s_6, (*mm).clone()))
@@ -16642,7 +16642,7 @@ pub mod defs {
             wspec_runtime::check(l_3.len() == 1)?;
             let expr = l_3[0].clone();
             let it_4 = c_2[(0 + 1)..(0 + 1) + (c_2.len() - 1)].to_vec();
-            let mut acc_expr_q_8 = Vec::with_capacity(it_4.len());
+            let mut acc_expr_q_8 = wspec_runtime::seq::with_room(it_4.len());
             for e_6 in it_4.into_iter() {
             let expr_q = e_6;
             wspec_runtime::machine::put(&mut acc_expr_q_8, expr_q);
@@ -16656,13 +16656,13 @@ pub mod defs {
             let (t_115, t_116,) = eq_114;
             let z_2 = t_115;
             let it_117 = t_116;
-            let mut acc_ref_q_121 = Vec::with_capacity(it_117.len());
+            let mut acc_ref_q_121 = wspec_runtime::seq::with_room(it_117.len());
             for e_119 in it_117.into_iter() {
             let ref_q = e_119;
             wspec_runtime::machine::put(&mut acc_ref_q_121, ref_q);
             }
             let ref_q_122 = acc_ref_q_121;
-            Ok((z_2, wspec_runtime::seq::cat2(vec![ref_], { let n_ = wspec_runtime::seq::same_len(&[ref_q_122.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let ref_q_122_223 = ref_q_122[i_].clone(); wspec_runtime::machine::put(&mut out_, ref_q_122_223); } out_ })))
+            Ok((z_2, wspec_runtime::seq::cat2(vec![ref_], { let n_ = wspec_runtime::seq::same_len(&[ref_q_122.len()])?; let mut out_ = wspec_runtime::seq::with_room(n_); for i_ in 0..n_ { let ref_q_122_223 = ref_q_122[i_].clone(); wspec_runtime::machine::put(&mut out_, ref_q_122_223); } out_ })))
         })())? { return Ok(v); }
         Err(Fail::soft())
         })
@@ -16829,7 +16829,7 @@ pub mod defs {
             let jt = a0;
             let n = a1.len() as u64;
             let tu = a1;
-            Ok(defs::subst_tagtype(ar_, jt, &({ let n_ = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?; let mut out_ = Vec::with_capacity(n_); for i in 0..n_ { let i = i as u64; wspec_runtime::machine::put(&mut out_, Typevar::Idx(wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(i)?)?)); } out_ }), &({ let n_ = wspec_runtime::seq::same_len(&[wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?, tu.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let tu_402 = tu[i_].clone(); wspec_runtime::machine::put(&mut out_, tu_402); } out_ }))?)
+            Ok(defs::subst_tagtype(ar_, jt, &({ let n_ = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?; let mut out_ = wspec_runtime::seq::with_room(n_); for i in 0..n_ { let i = i as u64; wspec_runtime::machine::put(&mut out_, Typevar::Idx(wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(i)?)?)); } out_ }), &({ let n_ = wspec_runtime::seq::same_len(&[wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?, tu.len()])?; let mut out_ = wspec_runtime::seq::with_room(n_); for i_ in 0..n_ { let tu_402 = tu[i_].clone(); wspec_runtime::machine::put(&mut out_, tu_402); } out_ }))?)
         })())? { return Ok(v); }
         Err(Fail::soft())
     }
@@ -16841,7 +16841,7 @@ pub mod defs {
             let mt = a0;
             let n = a1.len() as u64;
             let tu = a1;
-            Ok(defs::subst_memtype(ar_, mt, &({ let n_ = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?; let mut out_ = Vec::with_capacity(n_); for i in 0..n_ { let i = i as u64; wspec_runtime::machine::put(&mut out_, Typevar::Idx(wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(i)?)?)); } out_ }), &({ let n_ = wspec_runtime::seq::same_len(&[wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?, tu.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let tu_402 = tu[i_].clone(); wspec_runtime::machine::put(&mut out_, tu_402); } out_ }))?)
+            Ok(defs::subst_memtype(ar_, mt, &({ let n_ = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?; let mut out_ = wspec_runtime::seq::with_room(n_); for i in 0..n_ { let i = i as u64; wspec_runtime::machine::put(&mut out_, Typevar::Idx(wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(i)?)?)); } out_ }), &({ let n_ = wspec_runtime::seq::same_len(&[wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?, tu.len()])?; let mut out_ = wspec_runtime::seq::with_room(n_); for i_ in 0..n_ { let tu_402 = tu[i_].clone(); wspec_runtime::machine::put(&mut out_, tu_402); } out_ }))?)
         })())? { return Ok(v); }
         Err(Fail::soft())
     }
@@ -16853,7 +16853,7 @@ pub mod defs {
             let tt = a0;
             let n = a1.len() as u64;
             let tu = a1;
-            Ok({ let mut u_ = (*tt).clone(); defs::subst_tabletype(ar_, &mut u_, { let n_ = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?; let mut out_ = Vec::with_capacity(n_); for i in 0..n_ { let i = i as u64; wspec_runtime::machine::put(&mut out_, Typevar::Idx(wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(i)?)?)); } out_ }, { let n_ = wspec_runtime::seq::same_len(&[wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?, tu.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let tu_402 = tu[i_].clone(); wspec_runtime::machine::put(&mut out_, tu_402); } out_ })?; u_ })
+            Ok({ let mut u_ = (*tt).clone(); defs::subst_tabletype(ar_, &mut u_, { let n_ = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?; let mut out_ = wspec_runtime::seq::with_room(n_); for i in 0..n_ { let i = i as u64; wspec_runtime::machine::put(&mut out_, Typevar::Idx(wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(i)?)?)); } out_ }, { let n_ = wspec_runtime::seq::same_len(&[wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?, tu.len()])?; let mut out_ = wspec_runtime::seq::with_room(n_); for i_ in 0..n_ { let tu_402 = tu[i_].clone(); wspec_runtime::machine::put(&mut out_, tu_402); } out_ })?; u_ })
         })())? { return Ok(v); }
         Err(Fail::soft())
     }
@@ -16865,7 +16865,7 @@ pub mod defs {
             let mmt = a0;
             let n = a1.len() as u64;
             let tu = a1;
-            Ok(defs::subst_moduletype(ar_, mmt, &({ let n_ = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?; let mut out_ = Vec::with_capacity(n_); for i in 0..n_ { let i = i as u64; wspec_runtime::machine::put(&mut out_, Typevar::Idx(wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(i)?)?)); } out_ }), &({ let n_ = wspec_runtime::seq::same_len(&[wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?, tu.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let tu_402 = tu[i_].clone(); wspec_runtime::machine::put(&mut out_, tu_402); } out_ }))?)
+            Ok(defs::subst_moduletype(ar_, mmt, &({ let n_ = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?; let mut out_ = wspec_runtime::seq::with_room(n_); for i in 0..n_ { let i = i as u64; wspec_runtime::machine::put(&mut out_, Typevar::Idx(wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(i)?)?)); } out_ }), &({ let n_ = wspec_runtime::seq::same_len(&[wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?, tu.len()])?; let mut out_ = wspec_runtime::seq::with_room(n_); for i_ in 0..n_ { let tu_402 = tu[i_].clone(); wspec_runtime::machine::put(&mut out_, tu_402); } out_ }))?)
         })())? { return Ok(v); }
         Err(Fail::soft())
     }
@@ -16908,7 +16908,7 @@ pub mod defs {
             let Rectype(f_2) = &**(&eq_1) else { return Err(wspec_runtime::Fail::soft()) };
             let n = f_2.len() as u64;
             let st = f_2;
-            Ok({ let n_ = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?; let mut out_ = Vec::with_capacity(n_); for i in 0..n_ { let i = i as u64; wspec_runtime::machine::put(&mut out_, Deftype(std::rc::Rc::new(Rectype({ let n_ = wspec_runtime::seq::same_len(&[wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?, st.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let st_203 = st[i_].clone(); wspec_runtime::machine::put(&mut out_, st_203); } out_ })), i)); } out_ })
+            Ok({ let n_ = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?; let mut out_ = wspec_runtime::seq::with_room(n_); for i in 0..n_ { let i = i as u64; wspec_runtime::machine::put(&mut out_, Deftype(std::rc::Rc::new(Rectype({ let n_ = wspec_runtime::seq::same_len(&[wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?, st.len()])?; let mut out_ = wspec_runtime::seq::with_room(n_); for i_ in 0..n_ { let st_203 = st[i_].clone(); wspec_runtime::machine::put(&mut out_, st_203); } out_ })), i)); } out_ })
         })())? { return Ok(v); }
         Err(Fail::soft())
     }
@@ -16951,7 +16951,7 @@ pub mod defs {
             let dt = l_3[0].clone();
             let eq_4 = defs::clos_deftypes(ar_, &(dt_q.clone()))?;
             let dt_q_q = eq_4;
-            Ok(wspec_runtime::seq::cat2(dt_q_q.clone(), vec![defs::subst_all_deftype(ar_, &dt, &({ let n_ = wspec_runtime::seq::same_len(&[dt_q_q.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let dt_q_q_206 = dt_q_q[i_].clone(); wspec_runtime::machine::put(&mut out_, conv::deftype_to_typeuse(dt_q_q_206)); } out_ }))?]))
+            Ok(wspec_runtime::seq::cat2(dt_q_q.clone(), vec![defs::subst_all_deftype(ar_, &dt, &({ let n_ = wspec_runtime::seq::same_len(&[dt_q_q.len()])?; let mut out_ = wspec_runtime::seq::with_room(n_); for i_ in 0..n_ { let dt_q_q_206 = dt_q_q[i_].clone(); wspec_runtime::machine::put(&mut out_, conv::deftype_to_typeuse(dt_q_q_206)); } out_ }))?]))
         })())? { return Ok(v); }
         Err(Fail::soft())
         })
@@ -16996,7 +16996,7 @@ pub mod defs {
         // from spec/2.4-validation-modules.wspec:225
         if let Some(v) = wspec_runtime::machine::attempt((move || -> R<_> {
             let in__1 = a0.clone();
-            Ok(wspec_runtime::ok(wspec_runtime::builtins::concat({ let n_ = wspec_runtime::seq::same_len(&[ar_.instr.get(in__1).len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let in__1_102 = ar_.instr.get(in__1)[i_].clone(); wspec_runtime::machine::put(&mut out_, defs::funcidx_instr(ar_, &in__1_102)?); } out_ }))?)
+            Ok(wspec_runtime::ok(wspec_runtime::builtins::concat({ let n_ = wspec_runtime::seq::same_len(&[ar_.instr.get(in__1).len()])?; let mut out_ = wspec_runtime::seq::with_room(n_); for i_ in 0..n_ { let in__1_102 = ar_.instr.get(in__1)[i_].clone(); wspec_runtime::machine::put(&mut out_, defs::funcidx_instr(ar_, &in__1_102)?); } out_ }))?)
         })())? { return Ok(v); }
         Err(Fail::soft())
         })
@@ -17028,10 +17028,10 @@ pub mod defs {
             let n_3 = wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(f_2.clone())?)?;
             let v_M = n_3;
             let it_4 = a1;
-            let mut acc_c_16 = Vec::with_capacity(it_4.len());
+            let mut acc_c_16 = wspec_runtime::seq::with_room(it_4.len());
             for e_6 in it_4.iter() {
             let it_7 = e_6;
-            let mut acc_c_13 = Vec::with_capacity(it_7.len());
+            let mut acc_c_13 = wspec_runtime::seq::with_room(it_7.len());
             for e_9 in it_7.iter() {
             let cp_10 = (*e_9).clone();
             let n_11 = match cp_10 { Lane::Numtype(x) => x, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) };
@@ -17042,16 +17042,16 @@ pub mod defs {
             wspec_runtime::machine::put(&mut acc_c_16, c_14);
             }
             let c_17 = acc_c_16;
-            wspec_runtime::check((wspec_runtime::num::wide(({ let n_ = wspec_runtime::seq::same_len(&[c_17.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let c_17_118 = c_17[i_].clone(); wspec_runtime::machine::put(&mut out_, c_17_118); } out_ }.len() as u64))? == wspec_runtime::num::wide(v_M)?))?;
-            let eq_523 = defs::setproduct_(ar_, lt, &({ let n_ = wspec_runtime::seq::same_len(&[c_17.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let c_17_421 = c_17[i_].clone(); wspec_runtime::machine::put(&mut out_, { let n_ = wspec_runtime::seq::same_len(&[c_17_421.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let c_17_421_522 = c_17_421[i_].clone(); wspec_runtime::machine::put(&mut out_, Lane::Numtype(c_17_421_522)); } out_ }); } out_ }))?.into_iter().map(|x| -> R<_> { Ok(x.into_iter().map(|x| -> R<_> { Ok((match x { Lane::Numtype(x) => x, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })) }).collect::<R<Vec<_>>>()?) }).collect::<R<Vec<_>>>()?;
+            wspec_runtime::check((wspec_runtime::num::wide(({ let n_ = wspec_runtime::seq::same_len(&[c_17.len()])?; let mut out_ = wspec_runtime::seq::with_room(n_); for i_ in 0..n_ { let c_17_118 = c_17[i_].clone(); wspec_runtime::machine::put(&mut out_, c_17_118); } out_ }.len() as u64))? == wspec_runtime::num::wide(v_M)?))?;
+            let eq_523 = defs::setproduct_(ar_, lt, &({ let n_ = wspec_runtime::seq::same_len(&[c_17.len()])?; let mut out_ = wspec_runtime::seq::with_room(n_); for i_ in 0..n_ { let c_17_421 = c_17[i_].clone(); wspec_runtime::machine::put(&mut out_, { let n_ = wspec_runtime::seq::same_len(&[c_17_421.len()])?; let mut out_ = wspec_runtime::seq::with_room(n_); for i_ in 0..n_ { let c_17_421_522 = c_17_421[i_].clone(); wspec_runtime::machine::put(&mut out_, Lane::Numtype(c_17_421_522)); } out_ }); } out_ }))?.into_iter().map(|x| -> R<_> { Ok(x.into_iter().map(|x| -> R<_> { Ok((match x { Lane::Numtype(x) => x, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })) }).collect::<R<Vec<_>>>()?) }).collect::<R<Vec<_>>>()?;
             let it_524 = eq_523;
-            let mut acc_c_q_528 = Vec::with_capacity(it_524.len());
+            let mut acc_c_q_528 = wspec_runtime::seq::with_room(it_524.len());
             for e_526 in it_524.into_iter() {
             let c_q = e_526;
             wspec_runtime::machine::put(&mut acc_c_q_528, c_q);
             }
             let c_q_529 = acc_c_q_528;
-            Ok({ let n_ = wspec_runtime::seq::same_len(&[c_q_529.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let c_q_529_630 = c_q_529[i_].clone(); wspec_runtime::machine::put(&mut out_, defs::inv_lanes_(ar_, Shape(lt, wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M)?)?), &({ let n_ = wspec_runtime::seq::same_len(&[c_q_529_630.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let c_q_529_630_832 = c_q_529_630[i_].clone(); wspec_runtime::machine::put(&mut out_, Lane::Numtype(c_q_529_630_832)); } out_ }))?); } out_ })
+            Ok({ let n_ = wspec_runtime::seq::same_len(&[c_q_529.len()])?; let mut out_ = wspec_runtime::seq::with_room(n_); for i_ in 0..n_ { let c_q_529_630 = c_q_529[i_].clone(); wspec_runtime::machine::put(&mut out_, defs::inv_lanes_(ar_, Shape(lt, wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M)?)?), &({ let n_ = wspec_runtime::seq::same_len(&[c_q_529_630.len()])?; let mut out_ = wspec_runtime::seq::with_room(n_); for i_ in 0..n_ { let c_q_529_630_832 = c_q_529_630[i_].clone(); wspec_runtime::machine::put(&mut out_, Lane::Numtype(c_q_529_630_832)); } out_ }))?); } out_ })
         })())? { return Ok(v); } }
         Err(Fail::soft())
     }
@@ -17065,7 +17065,7 @@ pub mod defs {
             let cp_1 = (*a1).clone();
             let l_2 = cp_1;
             wspec_runtime::check(l_2.len() == 0)?;
-            Ok({ let n_ = wspec_runtime::num::narrow::<usize>(1i128)?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { wspec_runtime::machine::put(&mut out_, vec![]); } out_ })
+            Ok({ let n_ = wspec_runtime::num::narrow::<usize>(1i128)?; let mut out_ = wspec_runtime::seq::with_room(n_); for i_ in 0..n_ { wspec_runtime::machine::put(&mut out_, vec![]); } out_ })
         })())? { return Ok(v); }
         // from spec/3.3-numerics-vectors.wspec:74
         if let Some(v) = wspec_runtime::machine::attempt((move || -> R<_> {
@@ -17076,7 +17076,7 @@ pub mod defs {
             let l_3 = c_2[0..0 + 1].to_vec();
             wspec_runtime::check(l_3.len() == 1)?;
             let it_4 = l_3[0].clone();
-            let mut acc_c_1_9 = Vec::with_capacity(it_4.len());
+            let mut acc_c_1_9 = wspec_runtime::seq::with_room(it_4.len());
             for e_6 in it_4.into_iter() {
             let n_7 = match e_6 { Lane::Numtype(x) => x, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) };
             let c_1 = n_7;
@@ -17084,10 +17084,10 @@ pub mod defs {
             }
             let c_1_10 = acc_c_1_9;
             let it_11 = c_2[(0 + 1)..(0 + 1) + (c_2.len() - 1)].to_vec();
-            let mut acc_c_22 = Vec::with_capacity(it_11.len());
+            let mut acc_c_22 = wspec_runtime::seq::with_room(it_11.len());
             for e_13 in it_11.into_iter() {
             let it_14 = e_13;
-            let mut acc_c_19 = Vec::with_capacity(it_14.len());
+            let mut acc_c_19 = wspec_runtime::seq::with_room(it_14.len());
             for e_16 in it_14.into_iter() {
             let n_17 = match e_16 { Lane::Numtype(x) => x, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) };
             let c = n_17;
@@ -17097,7 +17097,7 @@ pub mod defs {
             wspec_runtime::machine::put(&mut acc_c_22, c_20);
             }
             let c_23 = acc_c_22;
-            Ok(defs::setproduct1_(ar_, lt, &({ let n_ = wspec_runtime::seq::same_len(&[c_1_10.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let c_1_10_629 = c_1_10[i_].clone(); wspec_runtime::machine::put(&mut out_, Lane::Numtype(c_1_10_629)); } out_ }), &(defs::setproduct_(ar_, lt, &({ let n_ = wspec_runtime::seq::same_len(&[c_23.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let c_23_932 = c_23[i_].clone(); wspec_runtime::machine::put(&mut out_, { let n_ = wspec_runtime::seq::same_len(&[c_23_932.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let c_23_932_1033 = c_23_932[i_].clone(); wspec_runtime::machine::put(&mut out_, Lane::Numtype(c_23_932_1033)); } out_ }); } out_ }))?))?)
+            Ok(defs::setproduct1_(ar_, lt, &({ let n_ = wspec_runtime::seq::same_len(&[c_1_10.len()])?; let mut out_ = wspec_runtime::seq::with_room(n_); for i_ in 0..n_ { let c_1_10_629 = c_1_10[i_].clone(); wspec_runtime::machine::put(&mut out_, Lane::Numtype(c_1_10_629)); } out_ }), &(defs::setproduct_(ar_, lt, &({ let n_ = wspec_runtime::seq::same_len(&[c_23.len()])?; let mut out_ = wspec_runtime::seq::with_room(n_); for i_ in 0..n_ { let c_23_932 = c_23[i_].clone(); wspec_runtime::machine::put(&mut out_, { let n_ = wspec_runtime::seq::same_len(&[c_23_932.len()])?; let mut out_ = wspec_runtime::seq::with_room(n_); for i_ in 0..n_ { let c_23_932_1033 = c_23_932[i_].clone(); wspec_runtime::machine::put(&mut out_, Lane::Numtype(c_23_932_1033)); } out_ }); } out_ }))?))?)
         })())? { return Ok(v); }
         Err(Fail::soft())
         })
@@ -17425,7 +17425,7 @@ pub mod defs {
             wspec_runtime::check(l_3.len() == 1)?;
             let b = l_3[0].clone();
             let it_4 = c_2[(0 + 1)..(0 + 1) + (c_2.len() - 1)].to_vec();
-            let mut acc_b_q_8 = Vec::with_capacity(it_4.len());
+            let mut acc_b_q_8 = wspec_runtime::seq::with_room(it_4.len());
             for e_6 in it_4.into_iter() {
             let b_q = e_6;
             wspec_runtime::machine::put(&mut acc_b_q_8, b_q);
@@ -17435,7 +17435,7 @@ pub mod defs {
             let (t_11, t_12,) = eq_10;
             let s_1 = t_11;
             let a = t_12;
-            let eq_215 = defs::allocdatas(ar_, &s_1, &({ let n_ = wspec_runtime::seq::same_len(&[b_q_9.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let b_q_9_214 = b_q_9[i_].clone(); wspec_runtime::machine::put(&mut out_, b_q_9_214); } out_ }))?;
+            let eq_215 = defs::allocdatas(ar_, &s_1, &({ let n_ = wspec_runtime::seq::same_len(&[b_q_9.len()])?; let mut out_ = wspec_runtime::seq::with_room(n_); for i_ in 0..n_ { let b_q_9_214 = b_q_9[i_].clone(); wspec_runtime::machine::put(&mut out_, b_q_9_214); } out_ }))?;
             let (t_216, t_217,) = eq_215;
             let s_2 = t_216;
             let a_q = t_217;
@@ -17476,7 +17476,7 @@ pub mod defs {
             wspec_runtime::check(l_6.len() == 1)?;
             let ref_ = l_6[0].clone();
             let it_7 = c_5[(0 + 1)..(0 + 1) + (c_5.len() - 1)].to_vec();
-            let mut acc_ref_q_11 = Vec::with_capacity(it_7.len());
+            let mut acc_ref_q_11 = wspec_runtime::seq::with_room(it_7.len());
             for e_9 in it_7.into_iter() {
             let ref_q = e_9;
             wspec_runtime::machine::put(&mut acc_ref_q_11, ref_q);
@@ -17486,7 +17486,7 @@ pub mod defs {
             let (t_14, t_15,) = eq_13;
             let s_1 = t_14;
             let a = t_15;
-            let eq_420 = defs::allocelems(ar_, &s_1, &({ let n_ = wspec_runtime::seq::same_len(&[rt_q.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let rt_q_318 = rt_q[i_].clone(); wspec_runtime::machine::put(&mut out_, rt_q_318); } out_ }), &({ let n_ = wspec_runtime::seq::same_len(&[ref_q_12.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let ref_q_12_419 = ref_q_12[i_].clone(); wspec_runtime::machine::put(&mut out_, ref_q_12_419); } out_ }))?;
+            let eq_420 = defs::allocelems(ar_, &s_1, &({ let n_ = wspec_runtime::seq::same_len(&[rt_q.len()])?; let mut out_ = wspec_runtime::seq::with_room(n_); for i_ in 0..n_ { let rt_q_318 = rt_q[i_].clone(); wspec_runtime::machine::put(&mut out_, rt_q_318); } out_ }), &({ let n_ = wspec_runtime::seq::same_len(&[ref_q_12.len()])?; let mut out_ = wspec_runtime::seq::with_room(n_); for i_ in 0..n_ { let ref_q_12_419 = ref_q_12[i_].clone(); wspec_runtime::machine::put(&mut out_, ref_q_12_419); } out_ }))?;
             let (t_421, t_422,) = eq_420;
             let s_2 = t_421;
             let a_q = t_422;
@@ -17665,7 +17665,7 @@ pub mod defs {
             let xt_2 = f_2;
             let tv = a1;
             let tu = a2;
-            Ok(Moduletype({ let n_ = wspec_runtime::seq::same_len(&[xt_1.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let xt_1_103 = xt_1[i_].clone(); wspec_runtime::machine::put(&mut out_, defs::subst_externtype(ar_, &xt_1_103, &((*tv).clone()), &((*tu).clone()))?); } out_ }, { let n_ = wspec_runtime::seq::same_len(&[xt_2.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let xt_2_204 = xt_2[i_].clone(); wspec_runtime::machine::put(&mut out_, defs::subst_externtype(ar_, &xt_2_204, &((*tv).clone()), &((*tu).clone()))?); } out_ }))
+            Ok(Moduletype({ let n_ = wspec_runtime::seq::same_len(&[xt_1.len()])?; let mut out_ = wspec_runtime::seq::with_room(n_); for i_ in 0..n_ { let xt_1_103 = xt_1[i_].clone(); wspec_runtime::machine::put(&mut out_, defs::subst_externtype(ar_, &xt_1_103, &((*tv).clone()), &((*tu).clone()))?); } out_ }, { let n_ = wspec_runtime::seq::same_len(&[xt_2.len()])?; let mut out_ = wspec_runtime::seq::with_room(n_); for i_ in 0..n_ { let xt_2_204 = xt_2[i_].clone(); wspec_runtime::machine::put(&mut out_, defs::subst_externtype(ar_, &xt_2_204, &((*tv).clone()), &((*tu).clone()))?); } out_ }))
         })())? { return Ok(v); } }
         Err(Fail::soft())
     }
@@ -17677,7 +17677,7 @@ pub mod defs {
             let dt = a0;
             let n = a1.len() as u64;
             let tu = a1;
-            Ok({ let mut u_ = (*dt).clone(); defs::subst_deftype(ar_, &mut u_, { let n_ = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?; let mut out_ = Vec::with_capacity(n_); for i in 0..n_ { let i = i as u64; wspec_runtime::machine::put(&mut out_, Typevar::Idx(wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(i)?)?)); } out_ }, { let n_ = wspec_runtime::seq::same_len(&[wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?, tu.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let tu_402 = tu[i_].clone(); wspec_runtime::machine::put(&mut out_, tu_402); } out_ })?; u_ })
+            Ok({ let mut u_ = (*dt).clone(); defs::subst_deftype(ar_, &mut u_, { let n_ = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?; let mut out_ = wspec_runtime::seq::with_room(n_); for i in 0..n_ { let i = i as u64; wspec_runtime::machine::put(&mut out_, Typevar::Idx(wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(i)?)?)); } out_ }, { let n_ = wspec_runtime::seq::same_len(&[wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?, tu.len()])?; let mut out_ = wspec_runtime::seq::with_room(n_); for i_ in 0..n_ { let tu_402 = tu[i_].clone(); wspec_runtime::machine::put(&mut out_, tu_402); } out_ })?; u_ })
         })())? { return Ok(v); }
         Err(Fail::soft())
     }
@@ -17689,7 +17689,7 @@ pub mod defs {
             let gt = a0;
             let n = a1.len() as u64;
             let tu = a1;
-            Ok(defs::subst_globaltype(ar_, gt, &({ let n_ = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?; let mut out_ = Vec::with_capacity(n_); for i in 0..n_ { let i = i as u64; wspec_runtime::machine::put(&mut out_, Typevar::Idx(wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(i)?)?)); } out_ }), &({ let n_ = wspec_runtime::seq::same_len(&[wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?, tu.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let tu_402 = tu[i_].clone(); wspec_runtime::machine::put(&mut out_, tu_402); } out_ }))?)
+            Ok(defs::subst_globaltype(ar_, gt, &({ let n_ = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?; let mut out_ = wspec_runtime::seq::with_room(n_); for i in 0..n_ { let i = i as u64; wspec_runtime::machine::put(&mut out_, Typevar::Idx(wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(i)?)?)); } out_ }), &({ let n_ = wspec_runtime::seq::same_len(&[wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?, tu.len()])?; let mut out_ = wspec_runtime::seq::with_room(n_); for i_ in 0..n_ { let tu_402 = tu[i_].clone(); wspec_runtime::machine::put(&mut out_, tu_402); } out_ }))?)
         })())? { return Ok(v); }
         Err(Fail::soft())
     }
@@ -17701,7 +17701,7 @@ pub mod defs {
             let xt = a0;
             let n = a1.len() as u64;
             let tu = a1;
-            Ok(defs::subst_externtype(ar_, xt, &({ let n_ = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?; let mut out_ = Vec::with_capacity(n_); for i in 0..n_ { let i = i as u64; wspec_runtime::machine::put(&mut out_, Typevar::Idx(wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(i)?)?)); } out_ }), &({ let n_ = wspec_runtime::seq::same_len(&[wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?, tu.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let tu_402 = tu[i_].clone(); wspec_runtime::machine::put(&mut out_, tu_402); } out_ }))?)
+            Ok(defs::subst_externtype(ar_, xt, &({ let n_ = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?; let mut out_ = wspec_runtime::seq::with_room(n_); for i in 0..n_ { let i = i as u64; wspec_runtime::machine::put(&mut out_, Typevar::Idx(wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(i)?)?)); } out_ }), &({ let n_ = wspec_runtime::seq::same_len(&[wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?, tu.len()])?; let mut out_ = wspec_runtime::seq::with_room(n_); for i_ in 0..n_ { let tu_402 = tu[i_].clone(); wspec_runtime::machine::put(&mut out_, tu_402); } out_ }))?)
         })())? { return Ok(v); }
         Err(Fail::soft())
     }
@@ -17715,7 +17715,7 @@ pub mod defs {
             let Rectype(f_1) = &**a1 else { return Err(wspec_runtime::Fail::soft()) };
             let n = f_1.len() as u64;
             let st = f_1;
-            Ok(std::rc::Rc::new(Rectype({ let n_ = wspec_runtime::seq::same_len(&[wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?, st.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let st_102 = st[i_].clone(); wspec_runtime::machine::put(&mut out_, defs::subst_subtype(ar_, &st_102, &({ let n_ = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?; let mut out_ = Vec::with_capacity(n_); for i in 0..n_ { let i = i as u64; wspec_runtime::machine::put(&mut out_, Typevar::Idx(wspec_runtime::num::narrow::<u32>(wspec_runtime::num::add(wspec_runtime::num::wide(x)?, wspec_runtime::num::wide(i)?)?)?)); } out_ }), &({ let n_ = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?; let mut out_ = Vec::with_capacity(n_); for i in 0..n_ { let i = i as u64; wspec_runtime::machine::put(&mut out_, Typeuse::Rec(i)); } out_ }))?); } out_ })))
+            Ok(std::rc::Rc::new(Rectype({ let n_ = wspec_runtime::seq::same_len(&[wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?, st.len()])?; let mut out_ = wspec_runtime::seq::with_room(n_); for i_ in 0..n_ { let st_102 = st[i_].clone(); wspec_runtime::machine::put(&mut out_, defs::subst_subtype(ar_, &st_102, &({ let n_ = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?; let mut out_ = wspec_runtime::seq::with_room(n_); for i in 0..n_ { let i = i as u64; wspec_runtime::machine::put(&mut out_, Typevar::Idx(wspec_runtime::num::narrow::<u32>(wspec_runtime::num::add(wspec_runtime::num::wide(x)?, wspec_runtime::num::wide(i)?)?)?)); } out_ }), &({ let n_ = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?; let mut out_ = wspec_runtime::seq::with_room(n_); for i in 0..n_ { let i = i as u64; wspec_runtime::machine::put(&mut out_, Typeuse::Rec(i)); } out_ }))?); } out_ })))
         })())? { return Ok(v); }
         Err(Fail::soft())
     }
@@ -17750,7 +17750,7 @@ pub mod defs {
             let Rectype(f_1) = &**(&(*qt)) else { return Err(wspec_runtime::Fail::soft()) };
             let n = f_1.len() as u64;
             let st = f_1;
-            Ok(std::rc::Rc::new(Rectype({ let n_ = wspec_runtime::seq::same_len(&[wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?, st.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let st_102 = st[i_].clone(); wspec_runtime::machine::put(&mut out_, defs::subst_subtype(ar_, &st_102, &({ let n_ = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?; let mut out_ = Vec::with_capacity(n_); for i in 0..n_ { let i = i as u64; wspec_runtime::machine::put(&mut out_, Typevar::Rec(i)); } out_ }), &({ let n_ = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?; let mut out_ = Vec::with_capacity(n_); for i in 0..n_ { let i = i as u64; wspec_runtime::machine::put(&mut out_, Typeuse::Deftype(Deftype((*qt).clone(), i))); } out_ }))?); } out_ })))
+            Ok(std::rc::Rc::new(Rectype({ let n_ = wspec_runtime::seq::same_len(&[wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?, st.len()])?; let mut out_ = wspec_runtime::seq::with_room(n_); for i_ in 0..n_ { let st_102 = st[i_].clone(); wspec_runtime::machine::put(&mut out_, defs::subst_subtype(ar_, &st_102, &({ let n_ = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?; let mut out_ = wspec_runtime::seq::with_room(n_); for i in 0..n_ { let i = i as u64; wspec_runtime::machine::put(&mut out_, Typevar::Rec(i)); } out_ }), &({ let n_ = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?; let mut out_ = wspec_runtime::seq::with_room(n_); for i in 0..n_ { let i = i as u64; wspec_runtime::machine::put(&mut out_, Typeuse::Deftype(Deftype((*qt).clone(), i))); } out_ }))?); } out_ })))
         })())? { return Ok(v); }
         Err(Fail::soft())
     }
@@ -17833,10 +17833,10 @@ pub mod defs {
             let l_2 = cp_1;
             wspec_runtime::check(l_2.len() == 0)?;
             let it_3 = a2;
-            let mut acc_c_q_15 = Vec::with_capacity(it_3.len());
+            let mut acc_c_q_15 = wspec_runtime::seq::with_room(it_3.len());
             for e_5 in it_3.iter() {
             let it_6 = e_5;
-            let mut acc_c_q_12 = Vec::with_capacity(it_6.len());
+            let mut acc_c_q_12 = wspec_runtime::seq::with_room(it_6.len());
             for e_8 in it_6.iter() {
             let cp_9 = (*e_8).clone();
             let n_10 = match cp_9 { Lane::Numtype(x) => x, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) };
@@ -17859,7 +17859,7 @@ pub mod defs {
             let n_4 = match l_3[0].clone() { Lane::Numtype(x) => x, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) };
             let c_1 = n_4;
             let it_5 = c_2[(0 + 1)..(0 + 1) + (c_2.len() - 1)].to_vec();
-            let mut acc_c_10 = Vec::with_capacity(it_5.len());
+            let mut acc_c_10 = wspec_runtime::seq::with_room(it_5.len());
             for e_7 in it_5.into_iter() {
             let n_8 = match e_7 { Lane::Numtype(x) => x, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) };
             let c = n_8;
@@ -17867,10 +17867,10 @@ pub mod defs {
             }
             let c_11 = acc_c_10;
             let it_12 = a2;
-            let mut acc_c_q_24 = Vec::with_capacity(it_12.len());
+            let mut acc_c_q_24 = wspec_runtime::seq::with_room(it_12.len());
             for e_14 in it_12.iter() {
             let it_15 = e_14;
-            let mut acc_c_q_21 = Vec::with_capacity(it_15.len());
+            let mut acc_c_q_21 = wspec_runtime::seq::with_room(it_15.len());
             for e_17 in it_15.iter() {
             let cp_18 = (*e_17).clone();
             let n_19 = match cp_18 { Lane::Numtype(x) => x, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) };
@@ -17881,7 +17881,7 @@ pub mod defs {
             wspec_runtime::machine::put(&mut acc_c_q_24, c_q_22);
             }
             let c_q_25 = acc_c_q_24;
-            Ok(wspec_runtime::seq::cat2({ let n_ = wspec_runtime::seq::same_len(&[c_q_25.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let c_q_25_126 = c_q_25[i_].clone(); wspec_runtime::machine::put(&mut out_, wspec_runtime::seq::cat2(vec![Lane::Numtype(c_1)], { let n_ = wspec_runtime::seq::same_len(&[c_q_25_126.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let c_q_25_126_227 = c_q_25_126[i_].clone(); wspec_runtime::machine::put(&mut out_, Lane::Numtype(c_q_25_126_227)); } out_ })); } out_ }, defs::setproduct1_(ar_, lt, &({ let n_ = wspec_runtime::seq::same_len(&[c_11.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let c_11_631 = c_11[i_].clone(); wspec_runtime::machine::put(&mut out_, Lane::Numtype(c_11_631)); } out_ }), &({ let n_ = wspec_runtime::seq::same_len(&[c_q_25.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let c_q_25_732 = c_q_25[i_].clone(); wspec_runtime::machine::put(&mut out_, { let n_ = wspec_runtime::seq::same_len(&[c_q_25_732.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let c_q_25_732_833 = c_q_25_732[i_].clone(); wspec_runtime::machine::put(&mut out_, Lane::Numtype(c_q_25_732_833)); } out_ }); } out_ }))?))
+            Ok(wspec_runtime::seq::cat2({ let n_ = wspec_runtime::seq::same_len(&[c_q_25.len()])?; let mut out_ = wspec_runtime::seq::with_room(n_); for i_ in 0..n_ { let c_q_25_126 = c_q_25[i_].clone(); wspec_runtime::machine::put(&mut out_, wspec_runtime::seq::cat2(vec![Lane::Numtype(c_1)], { let n_ = wspec_runtime::seq::same_len(&[c_q_25_126.len()])?; let mut out_ = wspec_runtime::seq::with_room(n_); for i_ in 0..n_ { let c_q_25_126_227 = c_q_25_126[i_].clone(); wspec_runtime::machine::put(&mut out_, Lane::Numtype(c_q_25_126_227)); } out_ })); } out_ }, defs::setproduct1_(ar_, lt, &({ let n_ = wspec_runtime::seq::same_len(&[c_11.len()])?; let mut out_ = wspec_runtime::seq::with_room(n_); for i_ in 0..n_ { let c_11_631 = c_11[i_].clone(); wspec_runtime::machine::put(&mut out_, Lane::Numtype(c_11_631)); } out_ }), &({ let n_ = wspec_runtime::seq::same_len(&[c_q_25.len()])?; let mut out_ = wspec_runtime::seq::with_room(n_); for i_ in 0..n_ { let c_q_25_732 = c_q_25[i_].clone(); wspec_runtime::machine::put(&mut out_, { let n_ = wspec_runtime::seq::same_len(&[c_q_25_732.len()])?; let mut out_ = wspec_runtime::seq::with_room(n_); for i_ in 0..n_ { let c_q_25_732_833 = c_q_25_732[i_].clone(); wspec_runtime::machine::put(&mut out_, Lane::Numtype(c_q_25_732_833)); } out_ }); } out_ }))?))
         })())? { return Ok(v); }
         Err(Fail::soft())
         })
@@ -17953,7 +17953,7 @@ pub mod defs {
             let rt = f_3;
             let ref_ = a2;
             if !((wspec_runtime::num::wide(i)? <= wspec_runtime::num::wide(wspec_runtime::ok(wspec_runtime::builtins::table_limit())?)?)) { return Err(Fail::msg(0, format!("table of {} entries exceeds the table limit", wspec_runtime::num::wide(i)?))); }
-            let eq_217 = std::rc::Rc::new(Tableinst { type_: Tabletype(at, Limits(wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(i)?)?, match (j_15.clone(),) { (Some(j_15_116),) => Some(wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(j_15_116)?)?), (None,) => None, _ => return Err(wspec_runtime::Fail::soft()) }), (*rt).clone()), refs: { let n_ = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(i)?)?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { wspec_runtime::machine::put(&mut out_, (*ref_).clone()); } out_ } });
+            let eq_217 = std::rc::Rc::new(Tableinst { type_: Tabletype(at, Limits(wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(i)?)?, match (j_15.clone(),) { (Some(j_15_116),) => Some(wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(j_15_116)?)?), (None,) => None, _ => return Err(wspec_runtime::Fail::soft()) }), (*rt).clone()), refs: { let n_ = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(i)?)?; let mut out_ = wspec_runtime::seq::with_room(n_); for i_ in 0..n_ { wspec_runtime::machine::put(&mut out_, (*ref_).clone()); } out_ } });
             let ti = (&eq_217);
             Ok(({ let mut upd_218 = (*s).clone(); let nv_219 = vec![(*ti).clone()]; upd_218.tables.extend(nv_219); upd_218 }, ((*s).tables.len() as u64)))
         })())? { return Ok(v); } }
@@ -18100,7 +18100,7 @@ pub mod defs {
             let ct = f_4;
             let tv = a1;
             let tu = a2;
-            Ok(Subtype(final_, sh, { let n_ = wspec_runtime::seq::same_len(&[tu_q.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let tu_q_107 = tu_q[i_].clone(); wspec_runtime::machine::put(&mut out_, defs::subst_typeuse(ar_, &tu_q_107, &((*tv).clone()), &((*tu).clone()))?); } out_ }, defs::subst_comptype(ar_, ct, &((*tv).clone()), &((*tu).clone()))?))
+            Ok(Subtype(final_, sh, { let n_ = wspec_runtime::seq::same_len(&[tu_q.len()])?; let mut out_ = wspec_runtime::seq::with_room(n_); for i_ in 0..n_ { let tu_q_107 = tu_q[i_].clone(); wspec_runtime::machine::put(&mut out_, defs::subst_typeuse(ar_, &tu_q_107, &((*tv).clone()), &((*tu).clone()))?); } out_ }, defs::subst_comptype(ar_, ct, &((*tv).clone()), &((*tu).clone()))?))
         })())? { return Ok(v); } }
         Err(Fail::soft())
         })
@@ -18200,7 +18200,7 @@ pub mod defs {
             let ft = f_1;
             let tv = a1;
             let tu = a2;
-            Ok(std::rc::Rc::new(Comptype::Struct({ let n_ = wspec_runtime::seq::same_len(&[ft.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let ft_102 = ft[i_].clone(); wspec_runtime::machine::put(&mut out_, defs::subst_fieldtype(ar_, &ft_102, &((*tv).clone()), &((*tu).clone()))?); } out_ })))
+            Ok(std::rc::Rc::new(Comptype::Struct({ let n_ = wspec_runtime::seq::same_len(&[ft.len()])?; let mut out_ = wspec_runtime::seq::with_room(n_); for i_ in 0..n_ { let ft_102 = ft[i_].clone(); wspec_runtime::machine::put(&mut out_, defs::subst_fieldtype(ar_, &ft_102, &((*tv).clone()), &((*tu).clone()))?); } out_ })))
         })())? { return Ok(v); }
         // from spec/1.5-types-substitution.wspec:57
         if let Some(v) = wspec_runtime::machine::attempt((move || -> R<_> {
@@ -18219,7 +18219,7 @@ pub mod defs {
             let t_2 = f_2;
             let tv = a1;
             let tu = a2;
-            Ok(std::rc::Rc::new(Comptype::Func({ let n_ = wspec_runtime::seq::same_len(&[t_1.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let t_1_103 = t_1[i_].clone(); wspec_runtime::machine::put(&mut out_, defs::subst_valtype(ar_, &t_1_103, &((*tv).clone()), &((*tu).clone()))?); } out_ }, { let n_ = wspec_runtime::seq::same_len(&[t_2.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let t_2_204 = t_2[i_].clone(); wspec_runtime::machine::put(&mut out_, defs::subst_valtype(ar_, &t_2_204, &((*tv).clone()), &((*tu).clone()))?); } out_ })))
+            Ok(std::rc::Rc::new(Comptype::Func({ let n_ = wspec_runtime::seq::same_len(&[t_1.len()])?; let mut out_ = wspec_runtime::seq::with_room(n_); for i_ in 0..n_ { let t_1_103 = t_1[i_].clone(); wspec_runtime::machine::put(&mut out_, defs::subst_valtype(ar_, &t_1_103, &((*tv).clone()), &((*tu).clone()))?); } out_ }, { let n_ = wspec_runtime::seq::same_len(&[t_2.len()])?; let mut out_ = wspec_runtime::seq::with_room(n_); for i_ in 0..n_ { let t_2_204 = t_2[i_].clone(); wspec_runtime::machine::put(&mut out_, defs::subst_valtype(ar_, &t_2_204, &((*tv).clone()), &((*tu).clone()))?); } out_ })))
         })())? { return Ok(v); }
         Err(Fail::soft())
         })
@@ -18239,7 +18239,7 @@ pub mod defs {
             let (t_3, t_4,) = eq_2;
             let tv_q = t_3;
             let tu_q = t_4;
-            Ok(std::rc::Rc::new(Rectype({ let n_ = wspec_runtime::seq::same_len(&[st.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let st_105 = st[i_].clone(); wspec_runtime::machine::put(&mut out_, defs::subst_subtype(ar_, &st_105, &(tv_q.clone()), &(tu_q.clone()))?); } out_ })))
+            Ok(std::rc::Rc::new(Rectype({ let n_ = wspec_runtime::seq::same_len(&[st.len()])?; let mut out_ = wspec_runtime::seq::with_room(n_); for i_ in 0..n_ { let st_105 = st[i_].clone(); wspec_runtime::machine::put(&mut out_, defs::subst_subtype(ar_, &st_105, &(tv_q.clone()), &(tu_q.clone()))?); } out_ })))
         })())? { return Ok(v); }
         Err(Fail::soft())
         })
@@ -19506,11 +19506,11 @@ pub mod rels {
             for i_ in 0..wspec_runtime::seq::same_len(&[src_45.len()])? { let y_41_43 = src_45[i_].clone(); 
             if !((wspec_runtime::num::wide(y_41_43)? < wspec_runtime::num::wide((dt_q.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown type {}", wspec_runtime::num::wide(y_41_43)?)).with_rule("Module_ok")); }
              }
-            let eq_147 = { let n_ = wspec_runtime::seq::same_len(&[y_41.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let y_41_146 = y_41[i_].clone(); wspec_runtime::machine::put(&mut out_, (*wspec_runtime::seq::at(&dt_q, wspec_runtime::num::wide(y_41_146)?)?).clone()); } out_ };
+            let eq_147 = { let n_ = wspec_runtime::seq::same_len(&[y_41.len()])?; let mut out_ = wspec_runtime::seq::with_room(n_); for i_ in 0..n_ { let y_41_146 = y_41[i_].clone(); wspec_runtime::machine::put(&mut out_, (*wspec_runtime::seq::at(&dt_q, wspec_runtime::num::wide(y_41_146)?)?).clone()); } out_ };
             let dt = eq_147;
-            let eq_552 = wspec_runtime::seq::cat2(wspec_runtime::seq::cat2(wspec_runtime::seq::cat2(wspec_runtime::ok(wspec_runtime::builtins::concat({ let n_ = wspec_runtime::seq::same_len(&[glob.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let glob_248 = glob[i_].clone(); wspec_runtime::machine::put(&mut out_, defs::funcidx_global(ar_, &glob_248)?); } out_ }))?, wspec_runtime::ok(wspec_runtime::builtins::concat({ let n_ = wspec_runtime::seq::same_len(&[tab.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let tab_349 = tab[i_].clone(); wspec_runtime::machine::put(&mut out_, defs::funcidx_table(ar_, &tab_349)?); } out_ }))?), wspec_runtime::ok(wspec_runtime::builtins::concat({ let n_ = wspec_runtime::seq::same_len(&[elem.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let elem_450 = elem[i_].clone(); wspec_runtime::machine::put(&mut out_, defs::funcidx_elem(ar_, &elem_450)?); } out_ }))?), wspec_runtime::ok(wspec_runtime::builtins::concat({ let n_ = wspec_runtime::seq::same_len(&[ex.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let ex_551 = ex[i_].clone(); wspec_runtime::machine::put(&mut out_, defs::funcidx_export(ar_, &ex_551)?); } out_ }))?);
+            let eq_552 = wspec_runtime::seq::cat2(wspec_runtime::seq::cat2(wspec_runtime::seq::cat2(wspec_runtime::ok(wspec_runtime::builtins::concat({ let n_ = wspec_runtime::seq::same_len(&[glob.len()])?; let mut out_ = wspec_runtime::seq::with_room(n_); for i_ in 0..n_ { let glob_248 = glob[i_].clone(); wspec_runtime::machine::put(&mut out_, defs::funcidx_global(ar_, &glob_248)?); } out_ }))?, wspec_runtime::ok(wspec_runtime::builtins::concat({ let n_ = wspec_runtime::seq::same_len(&[tab.len()])?; let mut out_ = wspec_runtime::seq::with_room(n_); for i_ in 0..n_ { let tab_349 = tab[i_].clone(); wspec_runtime::machine::put(&mut out_, defs::funcidx_table(ar_, &tab_349)?); } out_ }))?), wspec_runtime::ok(wspec_runtime::builtins::concat({ let n_ = wspec_runtime::seq::same_len(&[elem.len()])?; let mut out_ = wspec_runtime::seq::with_room(n_); for i_ in 0..n_ { let elem_450 = elem[i_].clone(); wspec_runtime::machine::put(&mut out_, defs::funcidx_elem(ar_, &elem_450)?); } out_ }))?), wspec_runtime::ok(wspec_runtime::builtins::concat({ let n_ = wspec_runtime::seq::same_len(&[ex.len()])?; let mut out_ = wspec_runtime::seq::with_room(n_); for i_ in 0..n_ { let ex_551 = ex[i_].clone(); wspec_runtime::machine::put(&mut out_, defs::funcidx_export(ar_, &ex_551)?); } out_ }))?);
             let x = eq_552;
-            let eq_654 = Context { types: dt_q.clone(), recs: vec![], tags: vec![], globals: gt_I.clone(), mems: vec![], tables: vec![], funcs: wspec_runtime::seq::cat2(dt_I.clone(), dt.clone()), datas: vec![], elems: vec![], locals: vec![], labels: vec![], return_: None, refs: { let n_ = wspec_runtime::seq::same_len(&[x.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let x_653 = x[i_].clone(); wspec_runtime::machine::put(&mut out_, x_653); } out_ } };
+            let eq_654 = Context { types: dt_q.clone(), recs: vec![], tags: vec![], globals: gt_I.clone(), mems: vec![], tables: vec![], funcs: wspec_runtime::seq::cat2(dt_I.clone(), dt.clone()), datas: vec![], elems: vec![], locals: vec![], labels: vec![], return_: None, refs: { let n_ = wspec_runtime::seq::same_len(&[x.len()])?; let mut out_ = wspec_runtime::seq::with_room(n_); for i_ in 0..n_ { let x_653 = x[i_].clone(); wspec_runtime::machine::put(&mut out_, x_653); } out_ } };
             let v_C_q = eq_654;
             let src_659: Vec<_> = (*tag).clone().into_iter().collect();
             let mut acc_jt_660 = Vec::new();
@@ -19548,7 +19548,7 @@ pub mod rels {
             let elemmode = *f_681;
             acc_elemmode_685.push(elemmode);acc_expr_q_686.push({ let h = expr_q.clone(); h.into_iter().map(|h| ar_.instr.get(h).to_vec()).collect::<Vec<_>>() });acc_rt_687.push((*rt).clone()); }
             let rt_690 = acc_rt_687;
-            let eq_894 = { let mut rc_691 = v_C_q.clone(); let ro_692 = Context { types: vec![], recs: vec![], tags: wspec_runtime::seq::cat2(jt_I.clone(), jt_661.clone()), globals: gt.clone(), mems: wspec_runtime::seq::cat2(mt_I.clone(), mt_668.clone()), tables: wspec_runtime::seq::cat2(tt_I.clone(), tt_675.clone()), funcs: vec![], datas: vec![Datatype; wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(((*data).len() as u64))?)?], elems: { let n_ = wspec_runtime::seq::same_len(&[rt_690.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let rt_690_893 = rt_690[i_].clone(); wspec_runtime::machine::put(&mut out_, rt_690_893); } out_ }, locals: vec![], labels: vec![], return_: None, refs: vec![] }; rc_691.types.extend(ro_692.types.iter().cloned()); rc_691.recs.extend(ro_692.recs.iter().cloned()); rc_691.tags.extend(ro_692.tags.iter().cloned()); rc_691.globals.extend(ro_692.globals.iter().cloned()); rc_691.mems.extend(ro_692.mems.iter().cloned()); rc_691.tables.extend(ro_692.tables.iter().cloned()); rc_691.funcs.extend(ro_692.funcs.iter().cloned()); rc_691.datas.extend(ro_692.datas.iter().cloned()); rc_691.elems.extend(ro_692.elems.iter().cloned()); rc_691.locals.extend(ro_692.locals.iter().cloned()); rc_691.labels.extend(ro_692.labels.iter().cloned()); if rc_691.return_.is_none() { rc_691.return_ = ro_692.return_.clone(); } rc_691.refs.extend(ro_692.refs.iter().cloned()); rc_691 };
+            let eq_894 = { let mut rc_691 = v_C_q.clone(); let ro_692 = Context { types: vec![], recs: vec![], tags: wspec_runtime::seq::cat2(jt_I.clone(), jt_661.clone()), globals: gt.clone(), mems: wspec_runtime::seq::cat2(mt_I.clone(), mt_668.clone()), tables: wspec_runtime::seq::cat2(tt_I.clone(), tt_675.clone()), funcs: vec![], datas: vec![Datatype; wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(((*data).len() as u64))?)?], elems: { let n_ = wspec_runtime::seq::same_len(&[rt_690.len()])?; let mut out_ = wspec_runtime::seq::with_room(n_); for i_ in 0..n_ { let rt_690_893 = rt_690[i_].clone(); wspec_runtime::machine::put(&mut out_, rt_690_893); } out_ }, locals: vec![], labels: vec![], return_: None, refs: vec![] }; rc_691.types.extend(ro_692.types.iter().cloned()); rc_691.recs.extend(ro_692.recs.iter().cloned()); rc_691.tags.extend(ro_692.tags.iter().cloned()); rc_691.globals.extend(ro_692.globals.iter().cloned()); rc_691.mems.extend(ro_692.mems.iter().cloned()); rc_691.tables.extend(ro_692.tables.iter().cloned()); rc_691.funcs.extend(ro_692.funcs.iter().cloned()); rc_691.datas.extend(ro_692.datas.iter().cloned()); rc_691.elems.extend(ro_692.elems.iter().cloned()); rc_691.locals.extend(ro_692.locals.iter().cloned()); rc_691.labels.extend(ro_692.labels.iter().cloned()); if rc_691.return_.is_none() { rc_691.return_ = ro_692.return_.clone(); } rc_691.refs.extend(ro_692.refs.iter().cloned()); rc_691 };
             let v_C = eq_894;
             let src_900: Vec<_> = (*func).clone().into_iter().collect();
             let src_901: Vec<_> = dt.clone().into_iter().collect();
@@ -20006,7 +20006,7 @@ pub mod rels {
             let lct = o_13;
             acc_lct_16.push(lct.clone()); }
             let lct_17 = acc_lct_16;
-            rels::expr_ok(ar_, &({ let mut rc_18 = (*v_C).clone(); let ro_19 = Context { types: vec![], recs: vec![], tags: vec![], globals: vec![], mems: vec![], tables: vec![], funcs: vec![], datas: vec![], elems: vec![], locals: wspec_runtime::seq::cat2({ let n_ = wspec_runtime::seq::same_len(&[t_1_9.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let t_1_9_120 = t_1_9[i_].clone(); wspec_runtime::machine::put(&mut out_, Localtype(Init::Set, t_1_9_120)); } out_ }, lct_17.clone()), labels: vec![t_2_10.clone()], return_: Some(t_2_10.clone()), refs: vec![] }; rc_18.types.extend(ro_19.types.iter().cloned()); rc_18.recs.extend(ro_19.recs.iter().cloned()); rc_18.tags.extend(ro_19.tags.iter().cloned()); rc_18.globals.extend(ro_19.globals.iter().cloned()); rc_18.mems.extend(ro_19.mems.iter().cloned()); rc_18.tables.extend(ro_19.tables.iter().cloned()); rc_18.funcs.extend(ro_19.funcs.iter().cloned()); rc_18.datas.extend(ro_19.datas.iter().cloned()); rc_18.elems.extend(ro_19.elems.iter().cloned()); rc_18.locals.extend(ro_19.locals.iter().cloned()); rc_18.labels.extend(ro_19.labels.iter().cloned()); if rc_18.return_.is_none() { rc_18.return_ = ro_19.return_.clone(); } rc_18.refs.extend(ro_19.refs.iter().cloned()); rc_18 }), expr_5, &(t_2_10.clone()))?;
+            rels::expr_ok(ar_, &({ let mut rc_18 = (*v_C).clone(); let ro_19 = Context { types: vec![], recs: vec![], tags: vec![], globals: vec![], mems: vec![], tables: vec![], funcs: vec![], datas: vec![], elems: vec![], locals: wspec_runtime::seq::cat2({ let n_ = wspec_runtime::seq::same_len(&[t_1_9.len()])?; let mut out_ = wspec_runtime::seq::with_room(n_); for i_ in 0..n_ { let t_1_9_120 = t_1_9[i_].clone(); wspec_runtime::machine::put(&mut out_, Localtype(Init::Set, t_1_9_120)); } out_ }, lct_17.clone()), labels: vec![t_2_10.clone()], return_: Some(t_2_10.clone()), refs: vec![] }; rc_18.types.extend(ro_19.types.iter().cloned()); rc_18.recs.extend(ro_19.recs.iter().cloned()); rc_18.tags.extend(ro_19.tags.iter().cloned()); rc_18.globals.extend(ro_19.globals.iter().cloned()); rc_18.mems.extend(ro_19.mems.iter().cloned()); rc_18.tables.extend(ro_19.tables.iter().cloned()); rc_18.funcs.extend(ro_19.funcs.iter().cloned()); rc_18.datas.extend(ro_19.datas.iter().cloned()); rc_18.elems.extend(ro_19.elems.iter().cloned()); rc_18.locals.extend(ro_19.locals.iter().cloned()); rc_18.labels.extend(ro_19.labels.iter().cloned()); if rc_18.return_.is_none() { rc_18.return_ = ro_19.return_.clone(); } rc_18.refs.extend(ro_19.refs.iter().cloned()); rc_18 }), expr_5, &(t_2_10.clone()))?;
             Ok(((*wspec_runtime::seq::at(&(*v_C).types, wspec_runtime::num::wide(x)?)?).clone(),))
         })())? { return Ok(v); } }
         Err(Fail::soft())
@@ -20222,7 +20222,7 @@ pub mod rels {
             let n = f_3.len() as u64;
             let st = f_3;
             let i = *f_2;
-            rels::rectype_ok2(ar_, &({ let mut upd_4 = (*v_C).clone(); let nv_5 = { let n_ = wspec_runtime::seq::same_len(&[wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?, st.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let st_106 = st[i_].clone(); wspec_runtime::machine::put(&mut out_, st_106); } out_ }; upd_4.recs = nv_5; upd_4 }), &(std::rc::Rc::new(Rectype({ let n_ = wspec_runtime::seq::same_len(&[wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?, st.len()])?; let mut out_ = Vec::with_capacity(n_); for i_ in 0..n_ { let st_207 = st[i_].clone(); wspec_runtime::machine::put(&mut out_, st_207); } out_ }))), 0_u64)?;
+            rels::rectype_ok2(ar_, &({ let mut upd_4 = (*v_C).clone(); let nv_5 = { let n_ = wspec_runtime::seq::same_len(&[wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?, st.len()])?; let mut out_ = wspec_runtime::seq::with_room(n_); for i_ in 0..n_ { let st_106 = st[i_].clone(); wspec_runtime::machine::put(&mut out_, st_106); } out_ }; upd_4.recs = nv_5; upd_4 }), &(std::rc::Rc::new(Rectype({ let n_ = wspec_runtime::seq::same_len(&[wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?, st.len()])?; let mut out_ = wspec_runtime::seq::with_room(n_); for i_ in 0..n_ { let st_207 = st[i_].clone(); wspec_runtime::machine::put(&mut out_, st_207); } out_ }))), 0_u64)?;
             wspec_runtime::check((wspec_runtime::num::wide(i)? < wspec_runtime::num::wide(n)?))?;
             Ok(())
         })())? { return Ok(v); } }
@@ -21079,7 +21079,7 @@ pub mod rels {
             let cp_6 = (*f_2).clone();
             let sh = cp_6;
             let it_7 = f_3;
-            let mut acc_y_13 = Vec::with_capacity(it_7.len());
+            let mut acc_y_13 = wspec_runtime::seq::with_room(it_7.len());
             for e_9 in it_7.iter() {
             #[allow(irrefutable_let_patterns)]
             let Typeuse::Idx(f_10) = e_9 else { return Err(wspec_runtime::Fail::soft()) };
@@ -21460,8 +21460,8 @@ pub mod rels {
             #[allow(irrefutable_let_patterns)]
             let Comptype::Struct(f_1) = &**a1 else { return Err(wspec_runtime::Fail::soft()) };
             let it_2 = f_1;
-            let mut acc_mut__9 = Vec::with_capacity(it_2.len());
-            let mut acc_zt_10 = Vec::with_capacity(it_2.len());
+            let mut acc_mut__9 = wspec_runtime::seq::with_room(it_2.len());
+            let mut acc_zt_10 = wspec_runtime::seq::with_room(it_2.len());
             for e_4 in it_2.iter() {
             #[allow(irrefutable_let_patterns)]
             let Fieldtype(f_5, f_6) = e_4 else { return Err(wspec_runtime::Fail::soft()) };

@@ -50,6 +50,18 @@ pub fn slice<T: Clone>(xs: &[T], i: Wide, n: Wide) -> R<Vec<T>> {
     xs.get(i..end).map(|s| s.to_vec()).ok_or_else(Fail::soft)
 }
 
+/// An empty vector with room for `n` elements. Lists built by comprehension are often empty
+/// (a function without locals, a block without parameters), and `Vec::with_capacity(0)` still
+/// calls the allocator's out-of-line entry, which then finds nothing to do.
+#[inline(always)]
+pub fn with_room<T>(n: usize) -> Vec<T> {
+    if n == 0 {
+        Vec::new()
+    } else {
+        Vec::with_capacity(n)
+    }
+}
+
 /// The common length of sequences iterated together, which must agree. Inlined: the lengths
 /// are usually one or two, known where it is called.
 #[inline]

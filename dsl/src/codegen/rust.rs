@@ -565,7 +565,7 @@ impl<'g, 'a> Fx<'g, 'a> {
             return Ok(format!("vec![{body_code}; {n}]"));
         }
         Ok(format!(
-            "{{ let n_ = {n}; let mut out_ = Vec::with_capacity(n_); for {idx} in 0..n_ {{ {binds}{index_bind}wspec_runtime::machine::put(&mut out_, {body_code}); }} out_ }}"
+            "{{ let n_ = {n}; let mut out_ = wspec_runtime::seq::with_room(n_); for {idx} in 0..n_ {{ {binds}{index_bind}wspec_runtime::machine::put(&mut out_, {body_code}); }} out_ }}"
         ))
     }
 
@@ -716,7 +716,7 @@ impl<'g, 'a> Fx<'g, 'a> {
             if spec.kind == IterKind::Opt {
                 let _ = writeln!(out, "let mut {a} = Vec::new();");
             } else {
-                let _ = writeln!(out, "let mut {a} = Vec::with_capacity({t}.len());");
+                let _ = writeln!(out, "let mut {a} = wspec_runtime::seq::with_room({t}.len());");
             }
         }
         let pushes: String = new.iter().zip(&accs).map(|((k, l), a)| format!("wspec_runtime::machine::put(&mut {a}, {});", inner.collected(k, l))).collect();
