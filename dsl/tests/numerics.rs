@@ -678,7 +678,7 @@ fn ibytes_and_inverse() {
             let bytes = b::ibytes(n as u64, u128::from(a)).ok_or_else(|| fail("ibytes is undefined"))?;
             expect_eq(ev, &want, &bits_val(&bytes), || format!("$ibytes_({n}, {a:#x})"))?;
             let back = call(ev, "inv_ibytes_", vec![nat(n as u64), bits_val(&bytes)])?;
-            let got = b::inv_ibytes(n as u64, bytes.clone()).ok_or_else(|| fail("inv_ibytes refused the bytes"))?;
+            let got = b::inv_ibytes(n as u64, &bytes).ok_or_else(|| fail("inv_ibytes refused the bytes"))?;
             let got = u64::try_from(got).map_err(|_| fail("inv_ibytes gave more than 64 bits"))?;
             expect_eq(ev, &back, &nat(got), || format!("$inv_ibytes_({n}, {bytes:?})"))
         });
@@ -694,7 +694,7 @@ fn fbytes_and_inverse() {
             let bytes = b::fbytes(n as u64, a).ok_or_else(|| fail("fbytes is undefined"))?;
             expect_eq(ev, &want, &bits_val(&bytes), || format!("$fbytes_({n}, {a:#x})"))?;
             let back = call(ev, "inv_fbytes_", vec![nat(n as u64), bits_val(&bytes)])?;
-            let got = b::inv_fbytes(n as u64, bytes.clone()).ok_or_else(|| fail("inv_fbytes refused the bytes"))?;
+            let got = b::inv_fbytes(n as u64, &bytes).ok_or_else(|| fail("inv_fbytes refused the bytes"))?;
             expect_eq(ev, &back, &fval(n, got), || format!("$inv_fbytes_({n}, {bytes:?})"))
         });
     }
@@ -1051,7 +1051,7 @@ fn vsplit_and_vjoin() {
             let lanes = b::vsplit(n, m, v).ok_or_else(|| fail("vsplit is undefined"))?;
             expect_eq(ev, &want, &Value::seq(lanes.iter().map(|&x| nat(x)).collect()), || format!("$vsplit_({n}, {m}, {v:#x})"))?;
             let back = call(ev, "vjoin_", vec![nat(n), Value::seq(lanes.iter().map(|&x| nat(x)).collect())])?;
-            let joined = b::vjoin(n, lanes.clone()).ok_or_else(|| fail("vjoin is undefined"))?;
+            let joined = b::vjoin(n, &lanes).ok_or_else(|| fail("vjoin is undefined"))?;
             expect_eq(ev, &back, &v128(joined), || format!("$vjoin_({n}, {lanes:?})"))?;
             prop_assert_eq!(joined, v);
             Ok(())

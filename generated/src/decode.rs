@@ -224,7 +224,7 @@ fn bfn_p0(rd_: &mut Reader<'_>, cx_: &mut Ctx, v_N: u64) -> R<u64> {
     let mut acc_1004 = Vec::new();
     for _ in 0..wspec_runtime::num::narrow::<usize>(wspec_runtime::num::div(wspec_runtime::num::wide(v_N)?, 8i128)?)? { let t = elem_1003(rd_, cx_)?; acc_1004.push(t.0); }
     let b = acc_1004;
-    Ok(wspec_runtime::ok(wspec_runtime::builtins::float_of_bytes(v_N, b))?)
+    Ok(wspec_runtime::ok(wspec_runtime::builtins::float_of_bytes(v_N, &b))?)
 }
 
 // from spec/5.1-binary-values.wspec:77 grammar Bf32
@@ -6106,7 +6106,7 @@ fn binstr_p264(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let mut acc_1005 = Vec::new();
     for _ in 0..wspec_runtime::num::narrow::<usize>(16i128)? { let t = elem_1004(rd_, cx_)?; acc_1005.push(t.0); }
     let b = acc_1005;
-    Ok(Instr::Vconst(Vectype, wspec_runtime::ok(wspec_runtime::builtins::bytes_vec(b))?))
+    Ok(Instr::Vconst(Vectype, wspec_runtime::ok(wspec_runtime::builtins::bytes_vec(&b))?))
 }
 
 // from spec/5.3-binary-instructions.wspec:364
@@ -9173,7 +9173,7 @@ fn binstr_p264_from2(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Instr> {
     let mut acc_1004 = Vec::new();
     for _ in 0..wspec_runtime::num::narrow::<usize>(16i128)? { let t = elem_1003(rd_, cx_)?; acc_1004.push(t.0); }
     let b = acc_1004;
-    Ok(Instr::Vconst(Vectype, wspec_runtime::ok(wspec_runtime::builtins::bytes_vec(b))?))
+    Ok(Instr::Vconst(Vectype, wspec_runtime::ok(wspec_runtime::builtins::bytes_vec(&b))?))
 }
 
 // from spec/5.3-binary-instructions.wspec:364
@@ -11655,7 +11655,7 @@ fn bfunc_p0(rd_: &mut Reader<'_>, cx_: &mut Ctx) -> R<Code> {
     }
     let n_11 = acc_n_9;
     let t_12 = acc_t_10;
-    wspec_runtime::fail::check_or((wspec_runtime::num::wide(wspec_runtime::ok(wspec_runtime::builtins::sum(n_11.clone()))?)? < wspec_runtime::num::pow(2i128, 32i128)?), rd_.pos(), "too many locals")?;
+    wspec_runtime::fail::check_or((wspec_runtime::num::wide(wspec_runtime::ok(wspec_runtime::builtins::sum(&n_11))?)? < wspec_runtime::num::pow(2i128, 32i128)?), rd_.pos(), "too many locals")?;
     let v_13 = bexpr(rd_, cx_)?;
     let v_14 = cx_.instr.get(v_13).to_vec();
     let expr = v_14;

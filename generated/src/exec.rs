@@ -4941,7 +4941,7 @@ fn rule_170(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let cp_16 = (*f_13).clone();
     let n_17 = match cp_16 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
     let i = n_17;
-    let eq_34 = Num::Inn(wspec_runtime::num::cast::<_, u64>(defs::extend__(ar_, wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(sz)?)?, defs::size(ar_, conv::inn_to_numtype(v_Inn))?, sx, wspec_runtime::ok(wspec_runtime::builtins::inv_ibytes(wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(sz)?)?, wspec_runtime::seq::slice(&(*wspec_runtime::seq::at(&(*z).0.mems, wspec_runtime::num::wide((*wspec_runtime::seq::at(&(*z).1.module.mems, wspec_runtime::num::wide((x))?)?))?)?).bytes, wspec_runtime::num::add(wspec_runtime::num::wide(i)?, wspec_runtime::num::wide(ao.offset)?)?, wspec_runtime::num::div(wspec_runtime::num::wide(sz)?, 8i128)?)?))?)?)?);
+    let eq_34 = Num::Inn(wspec_runtime::num::cast::<_, u64>(defs::extend__(ar_, wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(sz)?)?, defs::size(ar_, conv::inn_to_numtype(v_Inn))?, sx, wspec_runtime::ok(wspec_runtime::builtins::inv_ibytes(wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(sz)?)?, &(wspec_runtime::seq::slice(&(*wspec_runtime::seq::at(&(*z).0.mems, wspec_runtime::num::wide((*wspec_runtime::seq::at(&(*z).1.module.mems, wspec_runtime::num::wide((x))?)?))?)?).bytes, wspec_runtime::num::add(wspec_runtime::num::wide(i)?, wspec_runtime::num::wide(ao.offset)?)?, wspec_runtime::num::div(wspec_runtime::num::wide(sz)?, 8i128)?)?)))?)?)?);
     let c = eq_34;
     let push_35 = Val::Num_(Num_(conv::inn_to_numtype(v_Inn), c));
     let keep_ = 0usize;
@@ -5620,7 +5620,7 @@ fn rule_193(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let cp_15 = (*f_12).clone();
     let n_16 = match cp_15 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
     let i = n_16;
-    let eq_249 = defs::inv_lanes_(ar_, Shape(conv::jnn_to_lanetype(defs::jnn(ar_, wspec_runtime::num::narrow::<u64>(wspec_runtime::num::mul(2i128, wspec_runtime::num::wide(sz)?)?)?)?), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M)?)?), &({ let n_ = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(v_M)?)?; let mut out_ = wspec_runtime::seq::with_room(n_); for k in 0..n_ { let k = k as u64; wspec_runtime::machine::put(&mut out_, Lane::Numtype(Num::Inn(wspec_runtime::num::cast::<_, u64>(defs::extend__(ar_, wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(sz)?)?, wspec_runtime::num::narrow::<u64>(wspec_runtime::num::mul(2i128, wspec_runtime::num::wide(sz)?)?)?, sx, wspec_runtime::ok(wspec_runtime::builtins::inv_ibytes(wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(sz)?)?, wspec_runtime::seq::slice(&(*wspec_runtime::seq::at(&(*z).0.mems, wspec_runtime::num::wide((*wspec_runtime::seq::at(&(*z).1.module.mems, wspec_runtime::num::wide((x))?)?))?)?).bytes, wspec_runtime::num::add(wspec_runtime::num::add(wspec_runtime::num::wide(i)?, wspec_runtime::num::wide(ao.offset)?)?, wspec_runtime::num::div(wspec_runtime::num::mul(wspec_runtime::num::wide(k)?, wspec_runtime::num::wide(sz)?)?, 8i128)?)?, wspec_runtime::num::div(wspec_runtime::num::wide(sz)?, 8i128)?)?))?)?)?))); } out_ }))?;
+    let eq_249 = defs::inv_lanes_(ar_, Shape(conv::jnn_to_lanetype(defs::jnn(ar_, wspec_runtime::num::narrow::<u64>(wspec_runtime::num::mul(2i128, wspec_runtime::num::wide(sz)?)?)?)?), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M)?)?), &({ let n_ = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(v_M)?)?; let mut out_ = wspec_runtime::seq::with_room(n_); for k in 0..n_ { let k = k as u64; wspec_runtime::machine::put(&mut out_, Lane::Numtype(Num::Inn(wspec_runtime::num::cast::<_, u64>(defs::extend__(ar_, wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(sz)?)?, wspec_runtime::num::narrow::<u64>(wspec_runtime::num::mul(2i128, wspec_runtime::num::wide(sz)?)?)?, sx, wspec_runtime::ok(wspec_runtime::builtins::inv_ibytes(wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(sz)?)?, &(wspec_runtime::seq::slice(&(*wspec_runtime::seq::at(&(*z).0.mems, wspec_runtime::num::wide((*wspec_runtime::seq::at(&(*z).1.module.mems, wspec_runtime::num::wide((x))?)?))?)?).bytes, wspec_runtime::num::add(wspec_runtime::num::add(wspec_runtime::num::wide(i)?, wspec_runtime::num::wide(ao.offset)?)?, wspec_runtime::num::div(wspec_runtime::num::mul(wspec_runtime::num::wide(k)?, wspec_runtime::num::wide(sz)?)?, 8i128)?)?, wspec_runtime::num::div(wspec_runtime::num::wide(sz)?, 8i128)?)?)))?)?)?))); } out_ }))?;
     let v = eq_249;
     let push_250 = Val::Vec__(Vec__(Vectype, v));
     let keep_ = 0usize;
@@ -5691,7 +5691,7 @@ fn rule_195(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let i = n_14;
     let eq_15 = wspec_runtime::num::narrow::<u64>(wspec_runtime::num::div(128i128, wspec_runtime::num::wide(sz)?)?)?;
     let v_M = eq_15;
-    let eq_232 = defs::inv_lanes_(ar_, Shape(conv::jnn_to_lanetype(defs::jnn(ar_, wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(sz)?)?)?), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M)?)?), &({ let n_ = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(v_M)?)?; let mut out_ = wspec_runtime::seq::with_room(n_); for i_ in 0..n_ { wspec_runtime::machine::put(&mut out_, Lane::Numtype(Num::Inn(wspec_runtime::num::cast::<_, u64>(wspec_runtime::ok(wspec_runtime::builtins::inv_ibytes(wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(sz)?)?, wspec_runtime::seq::slice(&(*wspec_runtime::seq::at(&(*z).0.mems, wspec_runtime::num::wide((*wspec_runtime::seq::at(&(*z).1.module.mems, wspec_runtime::num::wide((x))?)?))?)?).bytes, wspec_runtime::num::add(wspec_runtime::num::wide(i)?, wspec_runtime::num::wide(ao.offset)?)?, wspec_runtime::num::div(wspec_runtime::num::wide(sz)?, 8i128)?)?))?)?))); } out_ }))?;
+    let eq_232 = defs::inv_lanes_(ar_, Shape(conv::jnn_to_lanetype(defs::jnn(ar_, wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(sz)?)?)?), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M)?)?), &({ let n_ = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(v_M)?)?; let mut out_ = wspec_runtime::seq::with_room(n_); for i_ in 0..n_ { wspec_runtime::machine::put(&mut out_, Lane::Numtype(Num::Inn(wspec_runtime::num::cast::<_, u64>(wspec_runtime::ok(wspec_runtime::builtins::inv_ibytes(wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(sz)?)?, &(wspec_runtime::seq::slice(&(*wspec_runtime::seq::at(&(*z).0.mems, wspec_runtime::num::wide((*wspec_runtime::seq::at(&(*z).1.module.mems, wspec_runtime::num::wide((x))?)?))?)?).bytes, wspec_runtime::num::add(wspec_runtime::num::wide(i)?, wspec_runtime::num::wide(ao.offset)?)?, wspec_runtime::num::div(wspec_runtime::num::wide(sz)?, 8i128)?)?)))?)?))); } out_ }))?;
     let v = eq_232;
     let push_233 = Val::Vec__(Vec__(Vectype, v));
     let keep_ = 0usize;
@@ -5760,7 +5760,7 @@ fn rule_197(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let cp_13 = (*f_10).clone();
     let n_14 = match cp_13 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
     let i = n_14;
-    let eq_23 = wspec_runtime::ok(wspec_runtime::builtins::inv_ibytes(wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(sz)?)?, wspec_runtime::seq::slice(&(*wspec_runtime::seq::at(&(*z).0.mems, wspec_runtime::num::wide((*wspec_runtime::seq::at(&(*z).1.module.mems, wspec_runtime::num::wide((x))?)?))?)?).bytes, wspec_runtime::num::add(wspec_runtime::num::wide(i)?, wspec_runtime::num::wide(ao.offset)?)?, wspec_runtime::num::div(wspec_runtime::num::wide(sz)?, 8i128)?)?))?;
+    let eq_23 = wspec_runtime::ok(wspec_runtime::builtins::inv_ibytes(wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(sz)?)?, &(wspec_runtime::seq::slice(&(*wspec_runtime::seq::at(&(*z).0.mems, wspec_runtime::num::wide((*wspec_runtime::seq::at(&(*z).1.module.mems, wspec_runtime::num::wide((x))?)?))?)?).bytes, wspec_runtime::num::add(wspec_runtime::num::wide(i)?, wspec_runtime::num::wide(ao.offset)?)?, wspec_runtime::num::div(wspec_runtime::num::wide(sz)?, 8i128)?)?)))?;
     let v = eq_23;
     let push_24 = Val::Vec__(Vec__(Vectype, v));
     let keep_ = 0usize;
@@ -5841,7 +5841,7 @@ fn rule_199(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let i = n_18;
     let eq_19 = wspec_runtime::num::narrow::<u64>(wspec_runtime::num::div(128i128, wspec_runtime::num::wide(sz)?)?)?;
     let v_M = eq_19;
-    let eq_42 = defs::inv_lanes_(ar_, Shape(conv::jnn_to_lanetype(defs::jnn(ar_, wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(sz)?)?)?), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M)?)?), &({ let mut upd_31 = defs::lanes_(ar_, Shape(conv::jnn_to_lanetype(defs::jnn(ar_, wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(sz)?)?)?), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M)?)?), v_1)?; let ix_33 = wspec_runtime::num::wide(j)?; let nv_32 = Lane::Numtype(Num::Inn(wspec_runtime::num::cast::<_, u64>(wspec_runtime::ok(wspec_runtime::builtins::inv_ibytes(wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(sz)?)?, wspec_runtime::seq::slice(&(*wspec_runtime::seq::at(&(*z).0.mems, wspec_runtime::num::wide((*wspec_runtime::seq::at(&(*z).1.module.mems, wspec_runtime::num::wide((x))?)?))?)?).bytes, wspec_runtime::num::add(wspec_runtime::num::wide(i)?, wspec_runtime::num::wide(ao.offset)?)?, wspec_runtime::num::div(wspec_runtime::num::wide(sz)?, 8i128)?)?))?)?)); (*wspec_runtime::seq::at_mut(&mut upd_31, ix_33)?) = nv_32; upd_31 }))?;
+    let eq_42 = defs::inv_lanes_(ar_, Shape(conv::jnn_to_lanetype(defs::jnn(ar_, wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(sz)?)?)?), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M)?)?), &({ let mut upd_31 = defs::lanes_(ar_, Shape(conv::jnn_to_lanetype(defs::jnn(ar_, wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(sz)?)?)?), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M)?)?), v_1)?; let ix_33 = wspec_runtime::num::wide(j)?; let nv_32 = Lane::Numtype(Num::Inn(wspec_runtime::num::cast::<_, u64>(wspec_runtime::ok(wspec_runtime::builtins::inv_ibytes(wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(sz)?)?, &(wspec_runtime::seq::slice(&(*wspec_runtime::seq::at(&(*z).0.mems, wspec_runtime::num::wide((*wspec_runtime::seq::at(&(*z).1.module.mems, wspec_runtime::num::wide((x))?)?))?)?).bytes, wspec_runtime::num::add(wspec_runtime::num::wide(i)?, wspec_runtime::num::wide(ao.offset)?)?, wspec_runtime::num::div(wspec_runtime::num::wide(sz)?, 8i128)?)?)))?)?)); (*wspec_runtime::seq::at_mut(&mut upd_31, ix_33)?) = nv_32; upd_31 }))?;
     let v = eq_42;
     let push_43 = Val::Vec__(Vec__(Vectype, v));
     let keep_ = 0usize;
@@ -8713,11 +8713,11 @@ fn vrule_11(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let src_14: Vec<_> = (*l).clone().into_iter().collect();
     for i_ in 0..wspec_runtime::seq::same_len(&[src_14.len()])? { let l_12 = src_14[i_].clone(); 
     (|| -> R<()> {
-    rels::resulttype_sub(ar_, v_C, &(t_10.clone()), &(*wspec_runtime::seq::at(&(*v_C).labels, wspec_runtime::num::wide(l_12)?)?))?;
+    rels::resulttype_sub(ar_, v_C, &t_10, &(*wspec_runtime::seq::at(&(*v_C).labels, wspec_runtime::num::wide(l_12)?)?))?;
     Ok(())
     })().map_err(|f| f.within("unsigned integer", i_ as u64))?;
      }
-    rels::resulttype_sub(ar_, v_C, &(t_10.clone()), &(*wspec_runtime::seq::at(&(*v_C).labels, wspec_runtime::num::wide(l_q)?)?))?;
+    rels::resulttype_sub(ar_, v_C, &t_10, &(*wspec_runtime::seq::at(&(*v_C).labels, wspec_runtime::num::wide(l_q)?)?))?;
     Ok(Effect { pops: usize::MAX, unreachable: true, pushes: Vec::new(), sets: vec![] })
 }
 
@@ -8987,7 +8987,7 @@ fn vrule_20(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let t_2 = f_5;
     let Some(o_6) = (&(*v_C).return_) else { return Err(wspec_runtime::Fail::soft()) };
     let t_q_2 = o_6;
-    match rels::resulttype_sub(ar_, v_C, &((*t_2).clone()), &((*t_q_2).clone())) { Ok(_) => {} Err(f) if !f.is_soft() => return Err(f), Err(_) => return Err(Fail::msg(0, "type mismatch: current function requires result type").with_rule("Instr_ok/return_call")) }
+    match rels::resulttype_sub(ar_, v_C, t_2, t_q_2) { Ok(_) => {} Err(f) if !f.is_soft() => return Err(f), Err(_) => return Err(Fail::msg(0, "type mismatch: current function requires result type").with_rule("Instr_ok/return_call")) }
     let es_7: Vec<Valtype> = (*t_1).clone();
     for (k_, e_) in es_7.iter().rev().enumerate() { if !matches!(ck.peek(0usize + k_), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, e_).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([es_7.clone()]))); } }
     Ok(Effect { pops: usize::MAX, unreachable: true, pushes: Vec::new(), sets: vec![] })
@@ -9017,7 +9017,7 @@ fn vrule_21(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     let t_2 = f_6;
     let Some(o_7) = (&(*v_C).return_) else { return Err(wspec_runtime::Fail::soft()) };
     let t_q_2 = o_7;
-    match rels::resulttype_sub(ar_, v_C, &((*t_2).clone()), &((*t_q_2).clone())) { Ok(_) => {} Err(f) if !f.is_soft() => return Err(f), Err(_) => return Err(Fail::msg(0, "type mismatch: current function requires result type").with_rule("Instr_ok/return_call_ref")) }
+    match rels::resulttype_sub(ar_, v_C, t_2, t_q_2) { Ok(_) => {} Err(f) if !f.is_soft() => return Err(f), Err(_) => return Err(Fail::msg(0, "type mismatch: current function requires result type").with_rule("Instr_ok/return_call_ref")) }
     let e_8: Valtype = Valtype::Reftype(Reftype(Some(Null), Heaptype::Typeuse(Typeuse::Idx(x))));
     if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_8).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([(*t_1).clone(), vec![e_8.clone()]]))); }
     let es_9: Vec<Valtype> = (*t_1).clone();
@@ -9058,7 +9058,7 @@ fn vrule_22(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R<
     match rels::reftype_sub(ar_, v_C, rt, &(Reftype(Some(Null), Heaptype::Absheaptype(Absheaptype::Func)))) { Ok(_) => {} Err(f) if !f.is_soft() => return Err(f), Err(_) => return Err(Fail::msg(0, "type mismatch: instruction requires table of function type").with_rule("Instr_ok/return_call_indirect")) }
     let Some(o_12) = (&(*v_C).return_) else { return Err(wspec_runtime::Fail::soft()) };
     let t_q_2 = o_12;
-    match rels::resulttype_sub(ar_, v_C, &((*t_2).clone()), &((*t_q_2).clone())) { Ok(_) => {} Err(f) if !f.is_soft() => return Err(f), Err(_) => return Err(Fail::msg(0, "type mismatch: current function requires result type").with_rule("Instr_ok/return_call_indirect")) }
+    match rels::resulttype_sub(ar_, v_C, t_2, t_q_2) { Ok(_) => {} Err(f) if !f.is_soft() => return Err(f), Err(_) => return Err(Fail::msg(0, "type mismatch: current function requires result type").with_rule("Instr_ok/return_call_indirect")) }
     let e_13: Valtype = conv::addrtype_to_valtype(at);
     if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_13).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([(*t_1).clone(), vec![e_13.clone()]]))); }
     let es_14: Vec<Valtype> = (*t_1).clone();
@@ -11693,7 +11693,7 @@ fn seq_context(ar_: &Ctx, a0: &Context, a1: &[Localidx]) -> R<Context> {
     acc_init_7.push(init);acc_t_8.push((*t).clone()); }
     let init_9 = acc_init_7;
     let t_10 = acc_t_8;
-    Ok(defs::with_locals(ar_, a0, &({ let n_ = wspec_runtime::seq::same_len(&[x_1.len()])?; let mut out_ = wspec_runtime::seq::with_room(n_); for i_ in 0..n_ { let x_1_313 = x_1[i_].clone(); wspec_runtime::machine::put(&mut out_, x_1_313); } out_ }), &({ let n_ = wspec_runtime::seq::same_len(&[t_10.len()])?; let mut out_ = wspec_runtime::seq::with_room(n_); for i_ in 0..n_ { let t_10_414 = t_10[i_].clone(); wspec_runtime::machine::put(&mut out_, Localtype(Init::Set, t_10_414)); } out_ }))?)
+    Ok(defs::with_locals(ar_, a0, &x_1, &({ let n_ = wspec_runtime::seq::same_len(&[t_10.len()])?; let mut out_ = wspec_runtime::seq::with_room(n_); for i_ in 0..n_ { let t_10_313 = t_10[i_].clone(); wspec_runtime::machine::put(&mut out_, Localtype(Init::Set, t_10_313)); } out_ }))?)
 }
 
 /// Checks an instruction sequence with operands `t1` (`Instrs_ok`): the types it leaves
@@ -12872,7 +12872,7 @@ pub mod defs {
             wspec_runtime::check(l_6.len() == 1)?;
             let lct_1 = l_6[0].clone();
             let lct_q = c_5[(0 + 1)..(0 + 1) + (c_5.len() - 1)].to_vec();
-            Ok(defs::with_locals(ar_, &({ let mut upd_111 = (*v_C).clone(); let ix_113 = wspec_runtime::num::wide(x_1)?; let nv_112 = lct_1; (*wspec_runtime::seq::at_mut(&mut upd_111.locals, ix_113)?) = nv_112; upd_111 }), &({ let n_ = wspec_runtime::seq::same_len(&[x_q.len()])?; let mut out_ = wspec_runtime::seq::with_room(n_); for i_ in 0..n_ { let x_q_214 = x_q[i_].clone(); wspec_runtime::machine::put(&mut out_, x_q_214); } out_ }), &(lct_q))?)
+            Ok(defs::with_locals(ar_, &({ let mut upd_111 = (*v_C).clone(); let ix_113 = wspec_runtime::num::wide(x_1)?; let nv_112 = lct_1; (*wspec_runtime::seq::at_mut(&mut upd_111.locals, ix_113)?) = nv_112; upd_111 }), &x_q, &lct_q)?)
         })())? { return Ok(v); }
         Err(Fail::soft())
         })
@@ -13283,7 +13283,7 @@ pub mod defs {
             }
             let c_11 = acc_c_10;
             wspec_runtime::check((wspec_runtime::num::wide((c_11.len() as u64))? == wspec_runtime::num::wide(v_M)?))?;
-            Ok(wspec_runtime::ok(wspec_runtime::builtins::vjoin(defs::lsize(ar_, lt)?, { let n_ = wspec_runtime::seq::same_len(&[c_11.len()])?; let mut out_ = wspec_runtime::seq::with_room(n_); for i_ in 0..n_ { let c_11_112 = c_11[i_].clone(); wspec_runtime::machine::put(&mut out_, defs::lbits_(ar_, lt, Lane::Numtype(c_11_112))?); } out_ }))?)
+            Ok(wspec_runtime::ok(wspec_runtime::builtins::vjoin(defs::lsize(ar_, lt)?, &({ let n_ = wspec_runtime::seq::same_len(&[c_11.len()])?; let mut out_ = wspec_runtime::seq::with_room(n_); for i_ in 0..n_ { let c_11_112 = c_11[i_].clone(); wspec_runtime::machine::put(&mut out_, defs::lbits_(ar_, lt, Lane::Numtype(c_11_112))?); } out_ })))?)
         })())? { return Ok(v); } }
         Err(Fail::soft())
     }
@@ -13478,7 +13478,7 @@ pub mod defs {
             let v = a1;
             let eq_5 = defs::lanes_(ar_, Shape(conv::jnn_to_lanetype(v_Jnn), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M)?)?), v)?.into_iter().map(|x| -> R<_> { Ok((match x { Lane::Numtype(x) => x, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })) }).collect::<R<Vec<_>>>()?;
             let c = eq_5;
-            Ok(wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(wspec_runtime::ok(wspec_runtime::builtins::sum({ let n_ = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(v_M)?)?; let mut out_ = wspec_runtime::seq::with_room(n_); for k in 0..n_ { let k = k as u64; wspec_runtime::machine::put(&mut out_, wspec_runtime::num::narrow::<u64>(wspec_runtime::num::mul(wspec_runtime::num::wide(wspec_runtime::ok(wspec_runtime::builtins::ilt_s(defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn))?, (match (*wspec_runtime::seq::at(&c, wspec_runtime::num::wide(k)?)?) { Num::Inn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) }), 0_u128))?)?, wspec_runtime::num::pow(2i128, wspec_runtime::num::wide(k)?)?)?)?); } out_ }))?)?)?)
+            Ok(wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(wspec_runtime::ok(wspec_runtime::builtins::sum(&({ let n_ = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(v_M)?)?; let mut out_ = wspec_runtime::seq::with_room(n_); for k in 0..n_ { let k = k as u64; wspec_runtime::machine::put(&mut out_, wspec_runtime::num::narrow::<u64>(wspec_runtime::num::mul(wspec_runtime::num::wide(wspec_runtime::ok(wspec_runtime::builtins::ilt_s(defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn))?, (match (*wspec_runtime::seq::at(&c, wspec_runtime::num::wide(k)?)?) { Num::Inn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) }), 0_u128))?)?, wspec_runtime::num::pow(2i128, wspec_runtime::num::wide(k)?)?)?)?); } out_ })))?)?)?)
         })())? { return Ok(v); } }
         Err(Fail::soft())
     }
@@ -13981,14 +13981,14 @@ pub mod defs {
             let n_1 = wspec_runtime::ok(conv::numtype_as_inn(a0))?;
             let v_Inn = n_1;
             let b = a1;
-            Ok(Num::Inn(wspec_runtime::num::cast::<_, u64>(wspec_runtime::ok(wspec_runtime::builtins::inv_ibytes(defs::size(ar_, conv::inn_to_numtype(v_Inn))?, (*b).clone()))?)?))
+            Ok(Num::Inn(wspec_runtime::num::cast::<_, u64>(wspec_runtime::ok(wspec_runtime::builtins::inv_ibytes(defs::size(ar_, conv::inn_to_numtype(v_Inn))?, b))?)?))
         })())? { return Ok(v); }
         // from spec/4.3-execution-instructions.wspec:182
         if let Some(v) = wspec_runtime::machine::attempt((move || -> R<_> {
             let n_1 = wspec_runtime::ok(conv::numtype_as_fnn(a0))?;
             let v_Fnn = n_1;
             let b = a1;
-            Ok(Num::Fnn(wspec_runtime::ok(wspec_runtime::builtins::inv_fbytes(defs::size(ar_, conv::fnn_to_numtype(v_Fnn))?, (*b).clone()))?))
+            Ok(Num::Fnn(wspec_runtime::ok(wspec_runtime::builtins::inv_fbytes(defs::size(ar_, conv::fnn_to_numtype(v_Fnn))?, b))?))
         })())? { return Ok(v); }
         Err(Fail::soft())
     }
@@ -14012,7 +14012,7 @@ pub mod defs {
             let n_1 = conv::vectype_to_vnn(a0);
             let v_Vnn = n_1;
             let b = a1;
-            Ok(wspec_runtime::ok(wspec_runtime::builtins::inv_ibytes(defs::vsize(ar_, conv::vnn_to_vectype(v_Vnn))?, (*b).clone()))?)
+            Ok(wspec_runtime::ok(wspec_runtime::builtins::inv_ibytes(defs::vsize(ar_, conv::vnn_to_vectype(v_Vnn))?, b))?)
         })())? { return Ok(v); }
         Err(Fail::soft())
     }
@@ -14027,7 +14027,7 @@ pub mod defs {
             let Storagetype::Valtype(Valtype::Numtype(n_1)) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let nt = *n_1;
             let b = a1;
-            Ok(Val::Num_(Num_(nt, defs::inv_nbytes_(ar_, nt, &((*b).clone()))?)))
+            Ok(Val::Num_(Num_(nt, defs::inv_nbytes_(ar_, nt, b)?)))
         })()) => {}
                 // from spec/4.3-execution-instructions.wspec:194
             Storagetype::Valtype(Valtype::Vectype(_)) if wspec_runtime::machine::tried(&mut r_, (move || -> R<_> {
@@ -14035,7 +14035,7 @@ pub mod defs {
             let Storagetype::Valtype(Valtype::Vectype(n_1)) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let vt = *n_1;
             let b = a1;
-            Ok(Val::Vec__(Vec__(vt, defs::inv_vbytes_(ar_, vt, &((*b).clone()))?)))
+            Ok(Val::Vec__(Vec__(vt, defs::inv_vbytes_(ar_, vt, b)?)))
         })()) => {}
                 // from spec/4.3-execution-instructions.wspec:195
             Storagetype::Packtype(_) if wspec_runtime::machine::tried(&mut r_, (move || -> R<_> {
@@ -14043,7 +14043,7 @@ pub mod defs {
             let Storagetype::Packtype(n_1) = a0 else { return Err(wspec_runtime::Fail::soft()) };
             let pt = *n_1;
             let b = a1;
-            Ok(Val::Num_(Num_(Numtype::I32, Num::Inn(wspec_runtime::num::cast::<_, u64>(wspec_runtime::ok(wspec_runtime::builtins::inv_ibytes(defs::psize(ar_, pt)?, (*b).clone()))?)?))))
+            Ok(Val::Num_(Num_(Numtype::I32, Num::Inn(wspec_runtime::num::cast::<_, u64>(wspec_runtime::ok(wspec_runtime::builtins::inv_ibytes(defs::psize(ar_, pt)?, b))?)?))))
         })()) => {}
             _ => {}
         }
@@ -14250,9 +14250,9 @@ pub mod defs {
             wspec_runtime::machine::put(&mut acc_em_47, em);wspec_runtime::machine::put(&mut acc_expr_E_48, expr_E);wspec_runtime::machine::put(&mut acc_rt_49, (*rt).clone());
             }
             let expr_E_51 = acc_expr_E_48;
-            let eq_153 = std::rc::Rc::new(Moduleinst { types: defs::alloctypes(ar_, &(*module).types)?, tags: vec![], globals: defs::globalsxa(ar_, &((*xa).clone()))?, mems: vec![], tables: vec![], funcs: wspec_runtime::seq::cat2(defs::funcsxa(ar_, &((*xa).clone()))?, { let n_ = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(((*module).funcs.len() as u64))?)?; let mut out_ = wspec_runtime::seq::with_room(n_); for k in 0..n_ { let k = k as u64; wspec_runtime::machine::put(&mut out_, wspec_runtime::num::narrow::<u64>(wspec_runtime::num::add(wspec_runtime::num::wide(((*s).funcs.len() as u64))?, wspec_runtime::num::wide(k)?)?)?); } out_ }), datas: vec![], elems: vec![], exports: vec![] });
+            let eq_153 = std::rc::Rc::new(Moduleinst { types: defs::alloctypes(ar_, &(*module).types)?, tags: vec![], globals: defs::globalsxa(ar_, xa)?, mems: vec![], tables: vec![], funcs: wspec_runtime::seq::cat2(defs::funcsxa(ar_, xa)?, { let n_ = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(((*module).funcs.len() as u64))?)?; let mut out_ = wspec_runtime::seq::with_room(n_); for k in 0..n_ { let k = k as u64; wspec_runtime::machine::put(&mut out_, wspec_runtime::num::narrow::<u64>(wspec_runtime::num::add(wspec_runtime::num::wide(((*s).funcs.len() as u64))?, wspec_runtime::num::wide(k)?)?)?); } out_ }), datas: vec![], elems: vec![], exports: vec![] });
             let mm_0 = (&eq_153);
-            let eq_154 = defs::evalglobals(ar_, &(State((*s).clone(), Frame { locals: vec![], module: (*mm_0).clone() })), &(gt_27.clone()), &expr_G_26)?;
+            let eq_154 = defs::evalglobals(ar_, &(State((*s).clone(), Frame { locals: vec![], module: (*mm_0).clone() })), &gt_27, &expr_G_26)?;
             let (t_155, t_156,) = eq_154;
             let z_1 = t_155;
             let ga = t_156;
@@ -14270,26 +14270,26 @@ pub mod defs {
             wspec_runtime::machine::put(&mut acc_ref_E_268, ref_E);
             }
             let ref_E_269 = acc_ref_E_268;
-            let eq_476 = defs::allocmodule(ar_, &z_3.0, module, &((*xa).clone()), &(ga.clone()), &(ref_T.clone()), &({ let n_ = wspec_runtime::seq::same_len(&[ref_E_269.len()])?; let mut out_ = wspec_runtime::seq::with_room(n_); for i_ in 0..n_ { let ref_E_269_475 = ref_E_269[i_].clone(); wspec_runtime::machine::put(&mut out_, ref_E_269_475); } out_ }))?;
-            let (t_477, t_478,) = eq_476;
-            let s_4 = t_477;
-            let mm = t_478;
-            let eq_579 = wspec_runtime::ok(wspec_runtime::builtins::concat({ let n_ = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(((*module).elems.len() as u64))?)?; let mut out_ = wspec_runtime::seq::with_room(n_); for k in 0..n_ { let k = k as u64; wspec_runtime::machine::put(&mut out_, defs::runelem_(ar_, wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(k)?)?, &(*wspec_runtime::seq::at(&(*module).elems, wspec_runtime::num::wide(k)?)?))?); } out_ }))?;
-            let instr_E = eq_579;
-            let eq_680 = wspec_runtime::ok(wspec_runtime::builtins::concat({ let n_ = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(((*module).datas.len() as u64))?)?; let mut out_ = wspec_runtime::seq::with_room(n_); for k in 0..n_ { let k = k as u64; wspec_runtime::machine::put(&mut out_, defs::rundata_(ar_, wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(k)?)?, &(*wspec_runtime::seq::at(&(*module).datas, wspec_runtime::num::wide(k)?)?))?); } out_ }))?;
-            let instr_D = eq_680;
-            let cp_681 = (*(&(*module).start)).clone();
-            let it_682 = cp_681;
-            let mut acc_x_687 = Vec::new();
-            for e_684 in it_682.into_iter() {
+            let eq_375 = defs::allocmodule(ar_, &z_3.0, module, xa, &ga, &ref_T, &ref_E_269)?;
+            let (t_376, t_377,) = eq_375;
+            let s_4 = t_376;
+            let mm = t_377;
+            let eq_478 = wspec_runtime::ok(wspec_runtime::builtins::concat({ let n_ = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(((*module).elems.len() as u64))?)?; let mut out_ = wspec_runtime::seq::with_room(n_); for k in 0..n_ { let k = k as u64; wspec_runtime::machine::put(&mut out_, defs::runelem_(ar_, wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(k)?)?, &(*wspec_runtime::seq::at(&(*module).elems, wspec_runtime::num::wide(k)?)?))?); } out_ }))?;
+            let instr_E = eq_478;
+            let eq_579 = wspec_runtime::ok(wspec_runtime::builtins::concat({ let n_ = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(((*module).datas.len() as u64))?)?; let mut out_ = wspec_runtime::seq::with_room(n_); for k in 0..n_ { let k = k as u64; wspec_runtime::machine::put(&mut out_, defs::rundata_(ar_, wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(k)?)?, &(*wspec_runtime::seq::at(&(*module).datas, wspec_runtime::num::wide(k)?)?))?); } out_ }))?;
+            let instr_D = eq_579;
+            let cp_580 = (*(&(*module).start)).clone();
+            let it_581 = cp_580;
+            let mut acc_x_586 = Vec::new();
+            for e_583 in it_581.into_iter() {
             #[allow(irrefutable_let_patterns)]
-            let Start(f_685) = e_684 else { return Err(wspec_runtime::Fail::soft()) };
-            let x = f_685.clone();
-            wspec_runtime::machine::put(&mut acc_x_687, x);
+            let Start(f_584) = e_583 else { return Err(wspec_runtime::Fail::soft()) };
+            let x = f_584.clone();
+            wspec_runtime::machine::put(&mut acc_x_586, x);
             }
-            let x_688 = acc_x_687.into_iter().next();
-            let eq_790 = match (x_688.clone(),) { (Some(x_688_789),) => Some(Instr::Call(x_688_789)), (None,) => None, _ => return Err(wspec_runtime::Fail::soft()) };
-            let instr_S = eq_790;
+            let x_587 = acc_x_586.into_iter().next();
+            let eq_689 = match (x_587.clone(),) { (Some(x_587_688),) => Some(Instr::Call(x_587_688)), (None,) => None, _ => return Err(wspec_runtime::Fail::soft()) };
+            let instr_S = eq_689;
             Ok(Config(State(s_4, Frame { locals: vec![], module: mm }), wspec_runtime::seq::cat([instr_E, instr_D, wspec_runtime::seq::of_opt(instr_S)])))
         })())? { return Ok(v); }
         Err(Fail::soft())
@@ -14503,7 +14503,7 @@ pub mod defs {
             wspec_runtime::check(l_3.len() == 1)?;
             let w_1 = l_3[0].clone();
             let w_q = c_2[(0 + 1)..(0 + 1) + (c_2.len() - 1)].to_vec();
-            Ok((!(w_q.clone().contains(&w_1)) && defs::disjoint_(ar_, &(w_q.clone()))?))
+            Ok((!(w_q.clone().contains(&w_1)) && defs::disjoint_(ar_, &w_q)?))
         })())? { return Ok(v); }
         Err(Fail::soft())
         })
@@ -14530,7 +14530,7 @@ pub mod defs {
             let Externtype::Tag(f_4) = l_3[0].clone() else { return Err(wspec_runtime::Fail::soft()) };
             let jt = f_4.clone();
             let xt = c_2[(0 + 1)..(0 + 1) + (c_2.len() - 1)].to_vec();
-            Ok(wspec_runtime::seq::cat2(vec![jt], defs::tagsxt(ar_, &(xt))?))
+            Ok(wspec_runtime::seq::cat2(vec![jt], defs::tagsxt(ar_, &xt)?))
         })())? { return Ok(v); }
         // from spec/2.4-validation-modules.wspec:187
         if let Some(v) = wspec_runtime::machine::attempt((move || -> R<_> {
@@ -14541,7 +14541,7 @@ pub mod defs {
             wspec_runtime::check(l_3.len() == 1)?;
             let xt_1 = l_3[0].clone();
             let xt = c_2[(0 + 1)..(0 + 1) + (c_2.len() - 1)].to_vec();
-            Ok(defs::tagsxt(ar_, &(xt))?)
+            Ok(defs::tagsxt(ar_, &xt)?)
         })())? { return Ok(v); }
         Err(Fail::soft())
         })
@@ -14568,7 +14568,7 @@ pub mod defs {
             let Externtype::Global(f_4) = l_3[0].clone() else { return Err(wspec_runtime::Fail::soft()) };
             let gt = f_4.clone();
             let xt = c_2[(0 + 1)..(0 + 1) + (c_2.len() - 1)].to_vec();
-            Ok(wspec_runtime::seq::cat2(vec![gt], defs::globalsxt(ar_, &(xt))?))
+            Ok(wspec_runtime::seq::cat2(vec![gt], defs::globalsxt(ar_, &xt)?))
         })())? { return Ok(v); }
         // from spec/2.4-validation-modules.wspec:192
         if let Some(v) = wspec_runtime::machine::attempt((move || -> R<_> {
@@ -14579,7 +14579,7 @@ pub mod defs {
             wspec_runtime::check(l_3.len() == 1)?;
             let xt_1 = l_3[0].clone();
             let xt = c_2[(0 + 1)..(0 + 1) + (c_2.len() - 1)].to_vec();
-            Ok(defs::globalsxt(ar_, &(xt))?)
+            Ok(defs::globalsxt(ar_, &xt)?)
         })())? { return Ok(v); }
         Err(Fail::soft())
         })
@@ -14606,7 +14606,7 @@ pub mod defs {
             let Externtype::Mem(f_4) = l_3[0].clone() else { return Err(wspec_runtime::Fail::soft()) };
             let mt = f_4.clone();
             let xt = c_2[(0 + 1)..(0 + 1) + (c_2.len() - 1)].to_vec();
-            Ok(wspec_runtime::seq::cat2(vec![mt], defs::memsxt(ar_, &(xt))?))
+            Ok(wspec_runtime::seq::cat2(vec![mt], defs::memsxt(ar_, &xt)?))
         })())? { return Ok(v); }
         // from spec/2.4-validation-modules.wspec:197
         if let Some(v) = wspec_runtime::machine::attempt((move || -> R<_> {
@@ -14617,7 +14617,7 @@ pub mod defs {
             wspec_runtime::check(l_3.len() == 1)?;
             let xt_1 = l_3[0].clone();
             let xt = c_2[(0 + 1)..(0 + 1) + (c_2.len() - 1)].to_vec();
-            Ok(defs::memsxt(ar_, &(xt))?)
+            Ok(defs::memsxt(ar_, &xt)?)
         })())? { return Ok(v); }
         Err(Fail::soft())
         })
@@ -14644,7 +14644,7 @@ pub mod defs {
             let Externtype::Table(f_4) = l_3[0].clone() else { return Err(wspec_runtime::Fail::soft()) };
             let tt = f_4.clone();
             let xt = c_2[(0 + 1)..(0 + 1) + (c_2.len() - 1)].to_vec();
-            Ok(wspec_runtime::seq::cat2(vec![tt], defs::tablesxt(ar_, &(xt))?))
+            Ok(wspec_runtime::seq::cat2(vec![tt], defs::tablesxt(ar_, &xt)?))
         })())? { return Ok(v); }
         // from spec/2.4-validation-modules.wspec:202
         if let Some(v) = wspec_runtime::machine::attempt((move || -> R<_> {
@@ -14655,7 +14655,7 @@ pub mod defs {
             wspec_runtime::check(l_3.len() == 1)?;
             let xt_1 = l_3[0].clone();
             let xt = c_2[(0 + 1)..(0 + 1) + (c_2.len() - 1)].to_vec();
-            Ok(defs::tablesxt(ar_, &(xt))?)
+            Ok(defs::tablesxt(ar_, &xt)?)
         })())? { return Ok(v); }
         Err(Fail::soft())
         })
@@ -14684,7 +14684,7 @@ pub mod defs {
             let Typeuse::Deftype(n_5) = f_4.clone() else { return Err(wspec_runtime::Fail::soft()) };
             let dt = n_5;
             let xt = c_2[(0 + 1)..(0 + 1) + (c_2.len() - 1)].to_vec();
-            Ok(wspec_runtime::seq::cat2(vec![dt], defs::funcsxt(ar_, &(xt))?))
+            Ok(wspec_runtime::seq::cat2(vec![dt], defs::funcsxt(ar_, &xt)?))
         })())? { return Ok(v); }
         // from spec/2.4-validation-modules.wspec:208
         if let Some(v) = wspec_runtime::machine::attempt((move || -> R<_> {
@@ -14695,7 +14695,7 @@ pub mod defs {
             wspec_runtime::check(l_3.len() == 1)?;
             let xt_1 = l_3[0].clone();
             let xt = c_2[(0 + 1)..(0 + 1) + (c_2.len() - 1)].to_vec();
-            Ok(defs::funcsxt(ar_, &(xt))?)
+            Ok(defs::funcsxt(ar_, &xt)?)
         })())? { return Ok(v); }
         Err(Fail::soft())
         })
@@ -14768,7 +14768,7 @@ pub mod defs {
             let v_Fnn_2 = n_2;
             let n_3 = match a2 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
             let i = n_3;
-            Ok(Num::Fnn(wspec_runtime::ok(wspec_runtime::builtins::inv_fbits(defs::size(ar_, conv::fnn_to_numtype(v_Fnn_2))?, wspec_runtime::ok(wspec_runtime::builtins::ibits(defs::size(ar_, conv::inn_to_numtype(v_Inn_1))?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i)?)?))?))?))
+            Ok(Num::Fnn(wspec_runtime::ok(wspec_runtime::builtins::inv_fbits(defs::size(ar_, conv::fnn_to_numtype(v_Fnn_2))?, &(wspec_runtime::ok(wspec_runtime::builtins::ibits(defs::size(ar_, conv::inn_to_numtype(v_Inn_1))?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i)?)?))?)))?))
         })())? { return Ok(v); }
         // from spec/3.2-numerics-conversions.wspec:84
         if let Some(v) = wspec_runtime::machine::attempt((move || -> R<_> {
@@ -14777,7 +14777,7 @@ pub mod defs {
             let n_2 = wspec_runtime::ok(conv::numtype_as_inn(a1))?;
             let v_Inn_2 = n_2;
             let f = a2;
-            Ok(Num::Inn(wspec_runtime::num::cast::<_, u64>(wspec_runtime::ok(wspec_runtime::builtins::inv_ibits(defs::size(ar_, conv::inn_to_numtype(v_Inn_2))?, wspec_runtime::ok(wspec_runtime::builtins::fbits(defs::size(ar_, conv::fnn_to_numtype(v_Fnn_1))?, (match f { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })))?))?)?))
+            Ok(Num::Inn(wspec_runtime::num::cast::<_, u64>(wspec_runtime::ok(wspec_runtime::builtins::inv_ibits(defs::size(ar_, conv::inn_to_numtype(v_Inn_2))?, &(wspec_runtime::ok(wspec_runtime::builtins::fbits(defs::size(ar_, conv::fnn_to_numtype(v_Fnn_1))?, (match f { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })))?)))?)?))
         })())? { return Ok(v); }
         Err(Fail::soft())
     }
@@ -14796,7 +14796,7 @@ pub mod defs {
             let n_1 = wspec_runtime::ok(conv::lanetype_as_fnn(a0))?;
             let v_Fnn = n_1;
             let f = a1;
-            Ok(wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(wspec_runtime::ok(wspec_runtime::builtins::inv_ibits(defs::size(ar_, conv::fnn_to_numtype(v_Fnn))?, wspec_runtime::ok(wspec_runtime::builtins::fbits(defs::size(ar_, conv::fnn_to_numtype(v_Fnn))?, (match f { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })))?))?)?)?)
+            Ok(wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(wspec_runtime::ok(wspec_runtime::builtins::inv_ibits(defs::size(ar_, conv::fnn_to_numtype(v_Fnn))?, &(wspec_runtime::ok(wspec_runtime::builtins::fbits(defs::size(ar_, conv::fnn_to_numtype(v_Fnn))?, (match f { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })))?)))?)?)?)
         })())? { return Ok(v); }
         Err(Fail::soft())
     }
@@ -14814,7 +14814,7 @@ pub mod defs {
             let n_1 = wspec_runtime::ok(conv::lanetype_as_fnn(a0))?;
             let v_Fnn = n_1;
             let n = a1;
-            Ok(Lane::Numtype(Num::Fnn(wspec_runtime::ok(wspec_runtime::builtins::inv_fbits(defs::size(ar_, conv::fnn_to_numtype(v_Fnn))?, wspec_runtime::ok(wspec_runtime::builtins::ibits(defs::size(ar_, conv::fnn_to_numtype(v_Fnn))?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(n)?)?))?))?)))
+            Ok(Lane::Numtype(Num::Fnn(wspec_runtime::ok(wspec_runtime::builtins::inv_fbits(defs::size(ar_, conv::fnn_to_numtype(v_Fnn))?, &(wspec_runtime::ok(wspec_runtime::builtins::ibits(defs::size(ar_, conv::fnn_to_numtype(v_Fnn))?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(n)?)?))?)))?)))
         })())? { return Ok(v); }
         Err(Fail::soft())
     }
@@ -16324,7 +16324,7 @@ pub mod defs {
             let Externaddr::Global(f_4) = l_3[0].clone() else { return Err(wspec_runtime::Fail::soft()) };
             let a = f_4.clone();
             let xa = c_2[(0 + 1)..(0 + 1) + (c_2.len() - 1)].to_vec();
-            Ok(wspec_runtime::seq::cat2(vec![a], defs::globalsxa(ar_, &(xa))?))
+            Ok(wspec_runtime::seq::cat2(vec![a], defs::globalsxa(ar_, &xa)?))
         })())? { return Ok(v); }
         // from spec/4.4-execution-modules.wspec:14
         if let Some(v) = wspec_runtime::machine::attempt((move || -> R<_> {
@@ -16335,7 +16335,7 @@ pub mod defs {
             wspec_runtime::check(l_3.len() == 1)?;
             let xa_1 = l_3[0].clone();
             let xa = c_2[(0 + 1)..(0 + 1) + (c_2.len() - 1)].to_vec();
-            Ok(defs::globalsxa(ar_, &(xa))?)
+            Ok(defs::globalsxa(ar_, &xa)?)
         })())? { return Ok(v); }
         Err(Fail::soft())
         })
@@ -16362,7 +16362,7 @@ pub mod defs {
             let Externaddr::Func(f_4) = l_3[0].clone() else { return Err(wspec_runtime::Fail::soft()) };
             let a = f_4.clone();
             let xa = c_2[(0 + 1)..(0 + 1) + (c_2.len() - 1)].to_vec();
-            Ok(wspec_runtime::seq::cat2(vec![a], defs::funcsxa(ar_, &(xa))?))
+            Ok(wspec_runtime::seq::cat2(vec![a], defs::funcsxa(ar_, &xa)?))
         })())? { return Ok(v); }
         // from spec/4.4-execution-modules.wspec:29
         if let Some(v) = wspec_runtime::machine::attempt((move || -> R<_> {
@@ -16373,7 +16373,7 @@ pub mod defs {
             wspec_runtime::check(l_3.len() == 1)?;
             let xa_1 = l_3[0].clone();
             let xa = c_2[(0 + 1)..(0 + 1) + (c_2.len() - 1)].to_vec();
-            Ok(defs::funcsxa(ar_, &(xa))?)
+            Ok(defs::funcsxa(ar_, &xa)?)
         })())? { return Ok(v); }
         Err(Fail::soft())
         })
@@ -16400,7 +16400,7 @@ pub mod defs {
             #[allow(irrefutable_let_patterns)]
             let Type(f_4) = l_3[0].clone() else { return Err(wspec_runtime::Fail::soft()) };
             let qt = f_4.clone();
-            let eq_5 = defs::alloctypes(ar_, &(ty_q.clone()))?;
+            let eq_5 = defs::alloctypes(ar_, &ty_q)?;
             let dt_q = eq_5;
             let eq_208 = defs::subst_all_deftypes(ar_, &(defs::rolldt(ar_, wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide((dt_q.len() as u64))?)?, &qt)?), &({ let n_ = wspec_runtime::seq::same_len(&[dt_q.len()])?; let mut out_ = wspec_runtime::seq::with_room(n_); for i_ in 0..n_ { let dt_q_207 = dt_q[i_].clone(); wspec_runtime::machine::put(&mut out_, conv::deftype_to_typeuse(dt_q_207)); } out_ }))?;
             let dt = eq_208;
@@ -16506,28 +16506,28 @@ pub mod defs {
             let (t_1288, t_1289,) = eq_1287;
             let s_2 = t_1288;
             let ma = t_1289;
-            let eq_1896 = defs::alloctables(ar_, &s_2, &({ let n_ = wspec_runtime::seq::same_len(&[tt_32.len()])?; let mut out_ = wspec_runtime::seq::with_room(n_); for i_ in 0..n_ { let tt_32_1693 = tt_32[i_].clone(); wspec_runtime::machine::put(&mut out_, defs::subst_all_tabletype(ar_, &tt_32_1693, &({ let n_ = wspec_runtime::seq::same_len(&[dt.len()])?; let mut out_ = wspec_runtime::seq::with_room(n_); for i_ in 0..n_ { let dt_1895 = dt[i_].clone(); wspec_runtime::machine::put(&mut out_, conv::deftype_to_typeuse(dt_1895)); } out_ }))?); } out_ }), &((*ref_T).clone()))?;
+            let eq_1896 = defs::alloctables(ar_, &s_2, &({ let n_ = wspec_runtime::seq::same_len(&[tt_32.len()])?; let mut out_ = wspec_runtime::seq::with_room(n_); for i_ in 0..n_ { let tt_32_1693 = tt_32[i_].clone(); wspec_runtime::machine::put(&mut out_, defs::subst_all_tabletype(ar_, &tt_32_1693, &({ let n_ = wspec_runtime::seq::same_len(&[dt.len()])?; let mut out_ = wspec_runtime::seq::with_room(n_); for i_ in 0..n_ { let dt_1895 = dt[i_].clone(); wspec_runtime::machine::put(&mut out_, conv::deftype_to_typeuse(dt_1895)); } out_ }))?); } out_ }), ref_T)?;
             let (t_1897, t_1898,) = eq_1896;
             let s_3 = t_1897;
             let ta = t_1898;
-            let eq_2101 = defs::allocdatas(ar_, &s_3, &({ let n_ = wspec_runtime::seq::same_len(&[b_41.len()])?; let mut out_ = wspec_runtime::seq::with_room(n_); for i_ in 0..n_ { let b_41_2100 = b_41[i_].clone(); wspec_runtime::machine::put(&mut out_, b_41_2100); } out_ }))?;
-            let (t_2102, t_2103,) = eq_2101;
-            let s_4 = t_2102;
-            let da = t_2103;
-            let eq_2912 = defs::allocelems(ar_, &s_4, &({ let n_ = wspec_runtime::seq::same_len(&[rt_56.len()])?; let mut out_ = wspec_runtime::seq::with_room(n_); for i_ in 0..n_ { let rt_56_2608 = rt_56[i_].clone(); wspec_runtime::machine::put(&mut out_, defs::subst_all_reftype(ar_, &rt_56_2608, &({ let n_ = wspec_runtime::seq::same_len(&[dt.len()])?; let mut out_ = wspec_runtime::seq::with_room(n_); for i_ in 0..n_ { let dt_2810 = dt[i_].clone(); wspec_runtime::machine::put(&mut out_, conv::deftype_to_typeuse(dt_2810)); } out_ }))?); } out_ }), &({ let n_ = wspec_runtime::seq::same_len(&[ref_E_6.len()])?; let mut out_ = wspec_runtime::seq::with_room(n_); for i_ in 0..n_ { let ref_E_6_2911 = ref_E_6[i_].clone(); wspec_runtime::machine::put(&mut out_, ref_E_6_2911); } out_ }))?;
-            let (t_2913, t_2914,) = eq_2912;
-            let s_5 = t_2913;
-            let ea = t_2914;
-            let eq_3015 = { let n_ = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide((x_71.len() as u64))?)?; let mut out_ = wspec_runtime::seq::with_room(n_); for k in 0..n_ { let k = k as u64; wspec_runtime::machine::put(&mut out_, wspec_runtime::num::narrow::<u64>(wspec_runtime::num::add(wspec_runtime::num::wide((s_5.funcs.len() as u64))?, wspec_runtime::num::wide(k)?)?)?); } out_ };
-            let fa = eq_3015;
-            let eq_3117 = std::rc::Rc::new(Moduleinst { types: dt.clone(), tags: wspec_runtime::seq::cat2(defs::tagsxa(ar_, &((*xa).clone()))?, ha.clone()), globals: wspec_runtime::seq::cat2(defs::globalsxa(ar_, &((*xa).clone()))?, (*ga).clone()), mems: wspec_runtime::seq::cat2(defs::memsxa(ar_, &((*xa).clone()))?, ma.clone()), tables: wspec_runtime::seq::cat2(defs::tablesxa(ar_, &((*xa).clone()))?, ta.clone()), funcs: wspec_runtime::seq::cat2(defs::funcsxa(ar_, &((*xa).clone()))?, { let n_ = wspec_runtime::seq::same_len(&[fa.len()])?; let mut out_ = wspec_runtime::seq::with_room(n_); for i_ in 0..n_ { let fa_3116 = fa[i_].clone(); wspec_runtime::machine::put(&mut out_, fa_3116); } out_ }), datas: da.clone(), elems: ea.clone(), exports: vec![] });
-            let mm_0 = (&eq_3117);
+            let eq_2000 = defs::allocdatas(ar_, &s_3, &b_41)?;
+            let (t_2001, t_2002,) = eq_2000;
+            let s_4 = t_2001;
+            let da = t_2002;
+            let eq_2710 = defs::allocelems(ar_, &s_4, &({ let n_ = wspec_runtime::seq::same_len(&[rt_56.len()])?; let mut out_ = wspec_runtime::seq::with_room(n_); for i_ in 0..n_ { let rt_56_2507 = rt_56[i_].clone(); wspec_runtime::machine::put(&mut out_, defs::subst_all_reftype(ar_, &rt_56_2507, &({ let n_ = wspec_runtime::seq::same_len(&[dt.len()])?; let mut out_ = wspec_runtime::seq::with_room(n_); for i_ in 0..n_ { let dt_2709 = dt[i_].clone(); wspec_runtime::machine::put(&mut out_, conv::deftype_to_typeuse(dt_2709)); } out_ }))?); } out_ }), &ref_E_6)?;
+            let (t_2711, t_2712,) = eq_2710;
+            let s_5 = t_2711;
+            let ea = t_2712;
+            let eq_2813 = { let n_ = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide((x_71.len() as u64))?)?; let mut out_ = wspec_runtime::seq::with_room(n_); for k in 0..n_ { let k = k as u64; wspec_runtime::machine::put(&mut out_, wspec_runtime::num::narrow::<u64>(wspec_runtime::num::add(wspec_runtime::num::wide((s_5.funcs.len() as u64))?, wspec_runtime::num::wide(k)?)?)?); } out_ };
+            let fa = eq_2813;
+            let eq_2915 = std::rc::Rc::new(Moduleinst { types: dt.clone(), tags: wspec_runtime::seq::cat2(defs::tagsxa(ar_, xa)?, ha.clone()), globals: wspec_runtime::seq::cat2(defs::globalsxa(ar_, xa)?, (*ga).clone()), mems: wspec_runtime::seq::cat2(defs::memsxa(ar_, xa)?, ma.clone()), tables: wspec_runtime::seq::cat2(defs::tablesxa(ar_, xa)?, ta.clone()), funcs: wspec_runtime::seq::cat2(defs::funcsxa(ar_, xa)?, { let n_ = wspec_runtime::seq::same_len(&[fa.len()])?; let mut out_ = wspec_runtime::seq::with_room(n_); for i_ in 0..n_ { let fa_2914 = fa[i_].clone(); wspec_runtime::machine::put(&mut out_, fa_2914); } out_ }), datas: da.clone(), elems: ea.clone(), exports: vec![] });
+            let mm_0 = (&eq_2915);
             let ex = (&(*module).exports);
-            let eq_3221 = { let mut upd_3118 = (*mm_0).clone(); let nv_3119 = { let n_ = wspec_runtime::seq::same_len(&[ex.len()])?; let mut out_ = wspec_runtime::seq::with_room(n_); for i_ in 0..n_ { let ex_3220 = ex[i_].clone(); wspec_runtime::machine::put(&mut out_, defs::allocexport(ar_, mm_0, &ex_3220)?); } out_ }; std::rc::Rc::make_mut(&mut upd_3118).exports = nv_3119; upd_3118 };
-            let mm = (&eq_3221);
-            let eq_3630 = defs::allocfuncs(ar_, &s_5, &({ let n_ = wspec_runtime::seq::same_len(&[x_71.len()])?; let mut out_ = wspec_runtime::seq::with_room(n_); for i_ in 0..n_ { let x_71_3526 = x_71[i_].clone(); wspec_runtime::machine::put(&mut out_, (*wspec_runtime::seq::at(&dt, wspec_runtime::num::wide(x_71_3526)?)?).clone()); } out_ }), &({ let n_ = wspec_runtime::seq::same_len(&[x_71.len(), loc_70.len(), expr_F_69.len()])?; let mut out_ = wspec_runtime::seq::with_room(n_); for i_ in 0..n_ { let x_71_3627 = x_71[i_].clone(); let loc_70_3628 = loc_70[i_].clone(); let expr_F_69_3629 = expr_F_69[i_].clone(); wspec_runtime::machine::put(&mut out_, Funccode::Func(Func(x_71_3627, loc_70_3628, expr_F_69_3629))); } out_ }), mm)?;
-            let (t_3631, t_3632,) = eq_3630;
-            let s_6 = t_3631;
+            let eq_3019 = { let mut upd_2916 = (*mm_0).clone(); let nv_2917 = { let n_ = wspec_runtime::seq::same_len(&[ex.len()])?; let mut out_ = wspec_runtime::seq::with_room(n_); for i_ in 0..n_ { let ex_3018 = ex[i_].clone(); wspec_runtime::machine::put(&mut out_, defs::allocexport(ar_, mm_0, &ex_3018)?); } out_ }; std::rc::Rc::make_mut(&mut upd_2916).exports = nv_2917; upd_2916 };
+            let mm = (&eq_3019);
+            let eq_3428 = defs::allocfuncs(ar_, &s_5, &({ let n_ = wspec_runtime::seq::same_len(&[x_71.len()])?; let mut out_ = wspec_runtime::seq::with_room(n_); for i_ in 0..n_ { let x_71_3324 = x_71[i_].clone(); wspec_runtime::machine::put(&mut out_, (*wspec_runtime::seq::at(&dt, wspec_runtime::num::wide(x_71_3324)?)?).clone()); } out_ }), &({ let n_ = wspec_runtime::seq::same_len(&[x_71.len(), loc_70.len(), expr_F_69.len()])?; let mut out_ = wspec_runtime::seq::with_room(n_); for i_ in 0..n_ { let x_71_3425 = x_71[i_].clone(); let loc_70_3426 = loc_70[i_].clone(); let expr_F_69_3427 = expr_F_69[i_].clone(); wspec_runtime::machine::put(&mut out_, Funccode::Func(Func(x_71_3425, loc_70_3426, expr_F_69_3427))); } out_ }), mm)?;
+            let (t_3429, t_3430,) = eq_3428;
+            let s_6 = t_3429;
             Ok((s_6, (*mm).clone()))
         })())? { return Ok(v); }
         Err(Fail::soft())
@@ -16573,7 +16573,7 @@ pub mod defs {
             let (t_23, t_24,) = eq_22;
             let s_1 = t_23;
             let a = t_24;
-            let eq_33 = defs::evalglobals(ar_, &(State(s_1.clone(), { let mut upd_29 = z_1.1.clone(); let nv_30 = vec![a]; std::rc::Rc::make_mut(&mut upd_29.module).globals.extend(nv_30); upd_29 })), &(gt_q.clone()), &expr_q)?;
+            let eq_33 = defs::evalglobals(ar_, &(State(s_1.clone(), { let mut upd_29 = z_1.1.clone(); let nv_30 = vec![a]; std::rc::Rc::make_mut(&mut upd_29.module).globals.extend(nv_30); upd_29 })), &gt_q, &expr_q)?;
             let (t_34, t_35,) = eq_33;
             let z_2 = t_34;
             let a_q = t_35;
@@ -16767,7 +16767,7 @@ pub mod defs {
             let ht = f_2;
             let tv = a1;
             let tu = a2;
-            Ok(Reftype(null, defs::subst_heaptype(ar_, ht, &((*tv).clone()), &((*tu).clone()))?))
+            Ok(Reftype(null, defs::subst_heaptype(ar_, ht, tv, tu)?))
         })())? { return Ok(v); } }
         Err(Fail::soft())
         })
@@ -16785,7 +16785,7 @@ pub mod defs {
             let nt = *n_1;
             let tv = a1;
             let tu = a2;
-            Ok(conv::numtype_to_valtype(defs::subst_numtype(ar_, nt, &((*tv).clone()), &((*tu).clone()))?))
+            Ok(conv::numtype_to_valtype(defs::subst_numtype(ar_, nt, tv, tu)?))
         })()) => {}
                 // from spec/1.5-types-substitution.wspec:39
             Valtype::Vectype(_) if wspec_runtime::machine::tried(&mut r_, (move || -> R<_> {
@@ -16794,7 +16794,7 @@ pub mod defs {
             let vt = *n_1;
             let tv = a1;
             let tu = a2;
-            Ok(conv::vectype_to_valtype(defs::subst_vectype(ar_, vt, &((*tv).clone()), &((*tu).clone()))?))
+            Ok(conv::vectype_to_valtype(defs::subst_vectype(ar_, vt, tv, tu)?))
         })()) => {}
                 // from spec/1.5-types-substitution.wspec:40
             Valtype::Reftype(_) if wspec_runtime::machine::tried(&mut r_, (move || -> R<_> {
@@ -16803,7 +16803,7 @@ pub mod defs {
             let rt = n_1;
             let tv = a1;
             let tu = a2;
-            Ok(conv::reftype_to_valtype(defs::subst_reftype(ar_, rt, &((*tv).clone()), &((*tu).clone()))?))
+            Ok(conv::reftype_to_valtype(defs::subst_reftype(ar_, rt, tv, tu)?))
         })()) => {}
                 // from spec/1.5-types-substitution.wspec:41
             Valtype::Bot if wspec_runtime::machine::tried(&mut r_, (move || -> R<_> {
@@ -16891,7 +16891,7 @@ pub mod defs {
             let dt_1 = l_3[0].clone();
             let dt = c_2[(0 + 1)..(0 + 1) + (c_2.len() - 1)].to_vec();
             let tu = a1;
-            Ok(wspec_runtime::seq::cat2(vec![defs::subst_all_deftype(ar_, &dt_1, &((*tu).clone()))?], defs::subst_all_deftypes(ar_, &(dt), &((*tu).clone()))?))
+            Ok(wspec_runtime::seq::cat2(vec![defs::subst_all_deftype(ar_, &dt_1, tu)?], defs::subst_all_deftypes(ar_, &dt, tu)?))
         })())? { return Ok(v); }
         Err(Fail::soft())
         })
@@ -16949,7 +16949,7 @@ pub mod defs {
             let l_3 = c_2[(0 + (c_2.len() - 1))..(0 + (c_2.len() - 1)) + 1].to_vec();
             wspec_runtime::check(l_3.len() == 1)?;
             let dt = l_3[0].clone();
-            let eq_4 = defs::clos_deftypes(ar_, &(dt_q.clone()))?;
+            let eq_4 = defs::clos_deftypes(ar_, &dt_q)?;
             let dt_q_q = eq_4;
             Ok(wspec_runtime::seq::cat2(dt_q_q.clone(), vec![defs::subst_all_deftype(ar_, &dt, &({ let n_ = wspec_runtime::seq::same_len(&[dt_q_q.len()])?; let mut out_ = wspec_runtime::seq::with_room(n_); for i_ in 0..n_ { let dt_q_q_206 = dt_q_q[i_].clone(); wspec_runtime::machine::put(&mut out_, conv::deftype_to_typeuse(dt_q_q_206)); } out_ }))?]))
         })())? { return Ok(v); }
@@ -17135,7 +17135,7 @@ pub mod defs {
             let Externaddr::Tag(f_4) = l_3[0].clone() else { return Err(wspec_runtime::Fail::soft()) };
             let a = f_4.clone();
             let xa = c_2[(0 + 1)..(0 + 1) + (c_2.len() - 1)].to_vec();
-            Ok(wspec_runtime::seq::cat2(vec![a], defs::tagsxa(ar_, &(xa))?))
+            Ok(wspec_runtime::seq::cat2(vec![a], defs::tagsxa(ar_, &xa)?))
         })())? { return Ok(v); }
         // from spec/4.4-execution-modules.wspec:9
         if let Some(v) = wspec_runtime::machine::attempt((move || -> R<_> {
@@ -17146,7 +17146,7 @@ pub mod defs {
             wspec_runtime::check(l_3.len() == 1)?;
             let xa_1 = l_3[0].clone();
             let xa = c_2[(0 + 1)..(0 + 1) + (c_2.len() - 1)].to_vec();
-            Ok(defs::tagsxa(ar_, &(xa))?)
+            Ok(defs::tagsxa(ar_, &xa)?)
         })())? { return Ok(v); }
         Err(Fail::soft())
         })
@@ -17173,7 +17173,7 @@ pub mod defs {
             let Externaddr::Mem(f_4) = l_3[0].clone() else { return Err(wspec_runtime::Fail::soft()) };
             let a = f_4.clone();
             let xa = c_2[(0 + 1)..(0 + 1) + (c_2.len() - 1)].to_vec();
-            Ok(wspec_runtime::seq::cat2(vec![a], defs::memsxa(ar_, &(xa))?))
+            Ok(wspec_runtime::seq::cat2(vec![a], defs::memsxa(ar_, &xa)?))
         })())? { return Ok(v); }
         // from spec/4.4-execution-modules.wspec:19
         if let Some(v) = wspec_runtime::machine::attempt((move || -> R<_> {
@@ -17184,7 +17184,7 @@ pub mod defs {
             wspec_runtime::check(l_3.len() == 1)?;
             let xa_1 = l_3[0].clone();
             let xa = c_2[(0 + 1)..(0 + 1) + (c_2.len() - 1)].to_vec();
-            Ok(defs::memsxa(ar_, &(xa))?)
+            Ok(defs::memsxa(ar_, &xa)?)
         })())? { return Ok(v); }
         Err(Fail::soft())
         })
@@ -17211,7 +17211,7 @@ pub mod defs {
             let Externaddr::Table(f_4) = l_3[0].clone() else { return Err(wspec_runtime::Fail::soft()) };
             let a = f_4.clone();
             let xa = c_2[(0 + 1)..(0 + 1) + (c_2.len() - 1)].to_vec();
-            Ok(wspec_runtime::seq::cat2(vec![a], defs::tablesxa(ar_, &(xa))?))
+            Ok(wspec_runtime::seq::cat2(vec![a], defs::tablesxa(ar_, &xa)?))
         })())? { return Ok(v); }
         // from spec/4.4-execution-modules.wspec:24
         if let Some(v) = wspec_runtime::machine::attempt((move || -> R<_> {
@@ -17222,7 +17222,7 @@ pub mod defs {
             wspec_runtime::check(l_3.len() == 1)?;
             let xa_1 = l_3[0].clone();
             let xa = c_2[(0 + 1)..(0 + 1) + (c_2.len() - 1)].to_vec();
-            Ok(defs::tablesxa(ar_, &(xa))?)
+            Ok(defs::tablesxa(ar_, &xa)?)
         })())? { return Ok(v); }
         Err(Fail::soft())
         })
@@ -17267,7 +17267,7 @@ pub mod defs {
             let (t_5, t_6,) = eq_4;
             let s_1 = t_5;
             let a = t_6;
-            let eq_7 = defs::alloctags(ar_, &s_1, &(jt_q.clone()))?;
+            let eq_7 = defs::alloctags(ar_, &s_1, &jt_q)?;
             let (t_8, t_9,) = eq_7;
             let s_2 = t_8;
             let a_q = t_9;
@@ -17302,7 +17302,7 @@ pub mod defs {
             let (t_5, t_6,) = eq_4;
             let s_1 = t_5;
             let a = t_6;
-            let eq_7 = defs::allocmems(ar_, &s_1, &(mt_q.clone()))?;
+            let eq_7 = defs::allocmems(ar_, &s_1, &mt_q)?;
             let (t_8, t_9,) = eq_7;
             let s_2 = t_8;
             let a_q = t_9;
@@ -17347,7 +17347,7 @@ pub mod defs {
             let (t_8, t_9,) = eq_7;
             let s_1 = t_8;
             let a = t_9;
-            let eq_10 = defs::alloctables(ar_, &s_1, &(tt_q.clone()), &(ref_q.clone()))?;
+            let eq_10 = defs::alloctables(ar_, &s_1, &tt_q, &ref_q)?;
             let (t_11, t_12,) = eq_10;
             let s_2 = t_11;
             let a_q = t_12;
@@ -17394,7 +17394,7 @@ pub mod defs {
             let (t_8, t_9,) = eq_7;
             let s_1 = t_8;
             let a = t_9;
-            let eq_10 = defs::allocfuncs(ar_, &s_1, &(dt_q.clone()), &(funccode_q.clone()), mm)?;
+            let eq_10 = defs::allocfuncs(ar_, &s_1, &dt_q, &funccode_q, mm)?;
             let (t_11, t_12,) = eq_10;
             let s_2 = t_11;
             let a_q = t_12;
@@ -17431,14 +17431,14 @@ pub mod defs {
             wspec_runtime::machine::put(&mut acc_b_q_8, b_q);
             }
             let b_q_9 = acc_b_q_8;
-            let eq_10 = defs::allocdata(ar_, s, &(b.clone()))?;
+            let eq_10 = defs::allocdata(ar_, s, &b)?;
             let (t_11, t_12,) = eq_10;
             let s_1 = t_11;
             let a = t_12;
-            let eq_215 = defs::allocdatas(ar_, &s_1, &({ let n_ = wspec_runtime::seq::same_len(&[b_q_9.len()])?; let mut out_ = wspec_runtime::seq::with_room(n_); for i_ in 0..n_ { let b_q_9_214 = b_q_9[i_].clone(); wspec_runtime::machine::put(&mut out_, b_q_9_214); } out_ }))?;
-            let (t_216, t_217,) = eq_215;
-            let s_2 = t_216;
-            let a_q = t_217;
+            let eq_114 = defs::allocdatas(ar_, &s_1, &b_q_9)?;
+            let (t_115, t_116,) = eq_114;
+            let s_2 = t_115;
+            let a_q = t_116;
             Ok((s_2, wspec_runtime::seq::cat2(vec![a], a_q)))
         })())? { return Ok(v); }
         Err(Fail::soft())
@@ -17482,14 +17482,14 @@ pub mod defs {
             wspec_runtime::machine::put(&mut acc_ref_q_11, ref_q);
             }
             let ref_q_12 = acc_ref_q_11;
-            let eq_13 = defs::allocelem(ar_, s, &(rt.clone()), &(ref_.clone()))?;
+            let eq_13 = defs::allocelem(ar_, s, &(rt.clone()), &ref_)?;
             let (t_14, t_15,) = eq_13;
             let s_1 = t_14;
             let a = t_15;
-            let eq_420 = defs::allocelems(ar_, &s_1, &({ let n_ = wspec_runtime::seq::same_len(&[rt_q.len()])?; let mut out_ = wspec_runtime::seq::with_room(n_); for i_ in 0..n_ { let rt_q_318 = rt_q[i_].clone(); wspec_runtime::machine::put(&mut out_, rt_q_318); } out_ }), &({ let n_ = wspec_runtime::seq::same_len(&[ref_q_12.len()])?; let mut out_ = wspec_runtime::seq::with_room(n_); for i_ in 0..n_ { let ref_q_12_419 = ref_q_12[i_].clone(); wspec_runtime::machine::put(&mut out_, ref_q_12_419); } out_ }))?;
-            let (t_421, t_422,) = eq_420;
-            let s_2 = t_421;
-            let a_q = t_422;
+            let eq_218 = defs::allocelems(ar_, &s_1, &rt_q, &ref_q_12)?;
+            let (t_219, t_220,) = eq_218;
+            let s_2 = t_219;
+            let a_q = t_220;
             Ok((s_2, wspec_runtime::seq::cat2(vec![a], a_q)))
         })())? { return Ok(v); }
         Err(Fail::soft())
@@ -17598,7 +17598,7 @@ pub mod defs {
             let tv_q = n_2;
             let tv = a1;
             let tu = a2;
-            Ok(conv::typeuse_to_heaptype(defs::subst_typevar(ar_, tv_q, &((*tv).clone()), &((*tu).clone()))?))
+            Ok(conv::typeuse_to_heaptype(defs::subst_typevar(ar_, tv_q, tv, tu)?))
         })())? { return Ok(v); }
         // from spec/1.5-types-substitution.wspec:31
         if matches!(a0, Heaptype::Typeuse(Typeuse::Deftype(n_1))) { if let Some(v) = wspec_runtime::machine::attempt((move || -> R<_> {
@@ -17628,7 +17628,7 @@ pub mod defs {
             let tu_q = cp_1;
             let tv = a1;
             let tu = a2;
-            Ok(defs::subst_typeuse(ar_, &tu_q, &((*tv).clone()), &((*tu).clone()))?)
+            Ok(defs::subst_typeuse(ar_, &tu_q, tv, tu)?)
         })())? { return Ok(v); }
         Err(Fail::soft())
     }
@@ -17650,7 +17650,7 @@ pub mod defs {
     pub fn subst_tabletype(ar_: &Ctx, a0: &mut Tabletype, a1: Vec<Typevar>, a2: Vec<Typeuse>) -> R<()> {
         let tv = a1;
         let tu = a2;
-        let nc_1 = defs::subst_reftype(ar_, &(*a0).2, &(tv), &(tu))?;
+        let nc_1 = defs::subst_reftype(ar_, &(*a0).2, &tv, &tu)?;
         (*a0).2 = nc_1;
         Ok(())
     }
@@ -17665,7 +17665,7 @@ pub mod defs {
             let xt_2 = f_2;
             let tv = a1;
             let tu = a2;
-            Ok(Moduletype({ let n_ = wspec_runtime::seq::same_len(&[xt_1.len()])?; let mut out_ = wspec_runtime::seq::with_room(n_); for i_ in 0..n_ { let xt_1_103 = xt_1[i_].clone(); wspec_runtime::machine::put(&mut out_, defs::subst_externtype(ar_, &xt_1_103, &((*tv).clone()), &((*tu).clone()))?); } out_ }, { let n_ = wspec_runtime::seq::same_len(&[xt_2.len()])?; let mut out_ = wspec_runtime::seq::with_room(n_); for i_ in 0..n_ { let xt_2_204 = xt_2[i_].clone(); wspec_runtime::machine::put(&mut out_, defs::subst_externtype(ar_, &xt_2_204, &((*tv).clone()), &((*tu).clone()))?); } out_ }))
+            Ok(Moduletype({ let n_ = wspec_runtime::seq::same_len(&[xt_1.len()])?; let mut out_ = wspec_runtime::seq::with_room(n_); for i_ in 0..n_ { let xt_1_103 = xt_1[i_].clone(); wspec_runtime::machine::put(&mut out_, defs::subst_externtype(ar_, &xt_1_103, tv, tu)?); } out_ }, { let n_ = wspec_runtime::seq::same_len(&[xt_2.len()])?; let mut out_ = wspec_runtime::seq::with_room(n_); for i_ in 0..n_ { let xt_2_204 = xt_2[i_].clone(); wspec_runtime::machine::put(&mut out_, defs::subst_externtype(ar_, &xt_2_204, tv, tu)?); } out_ }))
         })())? { return Ok(v); } }
         Err(Fail::soft())
     }
@@ -18054,7 +18054,7 @@ pub mod defs {
             wspec_runtime::check(l_6.len() == 1)?;
             let tu_1 = l_6[0].clone();
             let tu_q = c_5[(0 + 1)..(0 + 1) + (c_5.len() - 1)].to_vec();
-            Ok(defs::subst_typevar(ar_, tv, &(tv_q), &(tu_q))?)
+            Ok(defs::subst_typevar(ar_, tv, &tv_q, &tu_q)?)
         })())? { return Ok(v); }
         Err(Fail::soft())
         })
@@ -18070,7 +18070,7 @@ pub mod defs {
             let tv_q = n_2;
             let tv = a1;
             let tu = a2;
-            Ok(defs::subst_typevar(ar_, tv_q, &((*tv).clone()), &((*tu).clone()))?)
+            Ok(defs::subst_typevar(ar_, tv_q, tv, tu)?)
         })())? { return Ok(v); }
         // from spec/1.5-types-substitution.wspec:16
         if matches!(a0, Typeuse::Deftype(n_1)) { if let Some(v) = wspec_runtime::machine::attempt((move || -> R<_> {
@@ -18100,7 +18100,7 @@ pub mod defs {
             let ct = f_4;
             let tv = a1;
             let tu = a2;
-            Ok(Subtype(final_, sh, { let n_ = wspec_runtime::seq::same_len(&[tu_q.len()])?; let mut out_ = wspec_runtime::seq::with_room(n_); for i_ in 0..n_ { let tu_q_107 = tu_q[i_].clone(); wspec_runtime::machine::put(&mut out_, defs::subst_typeuse(ar_, &tu_q_107, &((*tv).clone()), &((*tu).clone()))?); } out_ }, defs::subst_comptype(ar_, ct, &((*tv).clone()), &((*tu).clone()))?))
+            Ok(Subtype(final_, sh, { let n_ = wspec_runtime::seq::same_len(&[tu_q.len()])?; let mut out_ = wspec_runtime::seq::with_room(n_); for i_ in 0..n_ { let tu_q_107 = tu_q[i_].clone(); wspec_runtime::machine::put(&mut out_, defs::subst_typeuse(ar_, &tu_q_107, tv, tu)?); } out_ }, defs::subst_comptype(ar_, ct, tv, tu)?))
         })())? { return Ok(v); } }
         Err(Fail::soft())
         })
@@ -18110,7 +18110,7 @@ pub mod defs {
     pub fn subst_deftype(ar_: &Ctx, a0: &mut Deftype, a1: Vec<Typevar>, a2: Vec<Typeuse>) -> R<()> {
         let tv = a1;
         let tu = a2;
-        let nc_1 = defs::subst_rectype(ar_, &(*a0).0, &(tv), &(tu))?;
+        let nc_1 = defs::subst_rectype(ar_, &(*a0).0, &tv, &tu)?;
         (*a0).0 = nc_1;
         Ok(())
     }
@@ -18128,7 +18128,7 @@ pub mod defs {
             let t = f_3;
             let tv = a1;
             let tu = a2;
-            Ok(Globaltype(sh, mut_, defs::subst_valtype(ar_, t, &((*tv).clone()), &((*tu).clone()))?))
+            Ok(Globaltype(sh, mut_, defs::subst_valtype(ar_, t, tv, tu)?))
         })())? { return Ok(v); } }
         Err(Fail::soft())
     }
@@ -18144,7 +18144,7 @@ pub mod defs {
             let jt = f_1;
             let tv = a1;
             let tu = a2;
-            Ok(Externtype::Tag(defs::subst_tagtype(ar_, jt, &((*tv).clone()), &((*tu).clone()))?))
+            Ok(Externtype::Tag(defs::subst_tagtype(ar_, jt, tv, tu)?))
         })()) => {}
                 // from spec/1.5-types-substitution.wspec:97
             Externtype::Global(_) if wspec_runtime::machine::tried(&mut r_, (move || -> R<_> {
@@ -18153,7 +18153,7 @@ pub mod defs {
             let gt = f_1;
             let tv = a1;
             let tu = a2;
-            Ok(Externtype::Global(defs::subst_globaltype(ar_, gt, &((*tv).clone()), &((*tu).clone()))?))
+            Ok(Externtype::Global(defs::subst_globaltype(ar_, gt, tv, tu)?))
         })()) => {}
                 // from spec/1.5-types-substitution.wspec:98
             Externtype::Mem(_) if wspec_runtime::machine::tried(&mut r_, (move || -> R<_> {
@@ -18162,7 +18162,7 @@ pub mod defs {
             let mt = *f_1;
             let tv = a1;
             let tu = a2;
-            Ok(Externtype::Mem(defs::subst_memtype(ar_, mt, &((*tv).clone()), &((*tu).clone()))?))
+            Ok(Externtype::Mem(defs::subst_memtype(ar_, mt, tv, tu)?))
         })()) => {}
                 // from spec/1.5-types-substitution.wspec:99
             Externtype::Table(_) if wspec_runtime::machine::tried(&mut r_, (move || -> R<_> {
@@ -18180,7 +18180,7 @@ pub mod defs {
             let tu_q = f_1;
             let tv = a1;
             let tu = a2;
-            Ok(Externtype::Func(defs::subst_typeuse(ar_, tu_q, &((*tv).clone()), &((*tu).clone()))?))
+            Ok(Externtype::Func(defs::subst_typeuse(ar_, tu_q, tv, tu)?))
         })()) => {}
             _ => {}
         }
@@ -18200,7 +18200,7 @@ pub mod defs {
             let ft = f_1;
             let tv = a1;
             let tu = a2;
-            Ok(std::rc::Rc::new(Comptype::Struct({ let n_ = wspec_runtime::seq::same_len(&[ft.len()])?; let mut out_ = wspec_runtime::seq::with_room(n_); for i_ in 0..n_ { let ft_102 = ft[i_].clone(); wspec_runtime::machine::put(&mut out_, defs::subst_fieldtype(ar_, &ft_102, &((*tv).clone()), &((*tu).clone()))?); } out_ })))
+            Ok(std::rc::Rc::new(Comptype::Struct({ let n_ = wspec_runtime::seq::same_len(&[ft.len()])?; let mut out_ = wspec_runtime::seq::with_room(n_); for i_ in 0..n_ { let ft_102 = ft[i_].clone(); wspec_runtime::machine::put(&mut out_, defs::subst_fieldtype(ar_, &ft_102, tv, tu)?); } out_ })))
         })())? { return Ok(v); }
         // from spec/1.5-types-substitution.wspec:57
         if let Some(v) = wspec_runtime::machine::attempt((move || -> R<_> {
@@ -18209,7 +18209,7 @@ pub mod defs {
             let ft = f_1;
             let tv = a1;
             let tu = a2;
-            Ok(std::rc::Rc::new(Comptype::Array(defs::subst_fieldtype(ar_, ft, &((*tv).clone()), &((*tu).clone()))?)))
+            Ok(std::rc::Rc::new(Comptype::Array(defs::subst_fieldtype(ar_, ft, tv, tu)?)))
         })())? { return Ok(v); }
         // from spec/1.5-types-substitution.wspec:58
         if let Some(v) = wspec_runtime::machine::attempt((move || -> R<_> {
@@ -18219,7 +18219,7 @@ pub mod defs {
             let t_2 = f_2;
             let tv = a1;
             let tu = a2;
-            Ok(std::rc::Rc::new(Comptype::Func({ let n_ = wspec_runtime::seq::same_len(&[t_1.len()])?; let mut out_ = wspec_runtime::seq::with_room(n_); for i_ in 0..n_ { let t_1_103 = t_1[i_].clone(); wspec_runtime::machine::put(&mut out_, defs::subst_valtype(ar_, &t_1_103, &((*tv).clone()), &((*tu).clone()))?); } out_ }, { let n_ = wspec_runtime::seq::same_len(&[t_2.len()])?; let mut out_ = wspec_runtime::seq::with_room(n_); for i_ in 0..n_ { let t_2_204 = t_2[i_].clone(); wspec_runtime::machine::put(&mut out_, defs::subst_valtype(ar_, &t_2_204, &((*tv).clone()), &((*tu).clone()))?); } out_ })))
+            Ok(std::rc::Rc::new(Comptype::Func({ let n_ = wspec_runtime::seq::same_len(&[t_1.len()])?; let mut out_ = wspec_runtime::seq::with_room(n_); for i_ in 0..n_ { let t_1_103 = t_1[i_].clone(); wspec_runtime::machine::put(&mut out_, defs::subst_valtype(ar_, &t_1_103, tv, tu)?); } out_ }, { let n_ = wspec_runtime::seq::same_len(&[t_2.len()])?; let mut out_ = wspec_runtime::seq::with_room(n_); for i_ in 0..n_ { let t_2_204 = t_2[i_].clone(); wspec_runtime::machine::put(&mut out_, defs::subst_valtype(ar_, &t_2_204, tv, tu)?); } out_ })))
         })())? { return Ok(v); }
         Err(Fail::soft())
         })
@@ -18235,11 +18235,11 @@ pub mod defs {
             let st = f_1;
             let tv = a1;
             let tu = a2;
-            let eq_2 = defs::subst_idxonly(ar_, &((*tv).clone()), &((*tu).clone()))?;
+            let eq_2 = defs::subst_idxonly(ar_, tv, tu)?;
             let (t_3, t_4,) = eq_2;
             let tv_q = t_3;
             let tu_q = t_4;
-            Ok(std::rc::Rc::new(Rectype({ let n_ = wspec_runtime::seq::same_len(&[st.len()])?; let mut out_ = wspec_runtime::seq::with_room(n_); for i_ in 0..n_ { let st_105 = st[i_].clone(); wspec_runtime::machine::put(&mut out_, defs::subst_subtype(ar_, &st_105, &(tv_q.clone()), &(tu_q.clone()))?); } out_ })))
+            Ok(std::rc::Rc::new(Rectype({ let n_ = wspec_runtime::seq::same_len(&[st.len()])?; let mut out_ = wspec_runtime::seq::with_room(n_); for i_ in 0..n_ { let st_105 = st[i_].clone(); wspec_runtime::machine::put(&mut out_, defs::subst_subtype(ar_, &st_105, &tv_q, &tu_q)?); } out_ })))
         })())? { return Ok(v); }
         Err(Fail::soft())
         })
@@ -18312,7 +18312,7 @@ pub mod defs {
             let zt = f_2;
             let tv = a1;
             let tu = a2;
-            Ok(Fieldtype(mut_, defs::subst_storagetype(ar_, zt, &((*tv).clone()), &((*tu).clone()))?))
+            Ok(Fieldtype(mut_, defs::subst_storagetype(ar_, zt, tv, tu)?))
         })())? { return Ok(v); } }
         Err(Fail::soft())
         })
@@ -18348,7 +18348,7 @@ pub mod defs {
             wspec_runtime::check(l_7.len() == 1)?;
             let tu_1 = l_7[0].clone();
             let tu = c_6[(0 + 1)..(0 + 1) + (c_6.len() - 1)].to_vec();
-            Ok(defs::subst_idxonly(ar_, &(tv), &(tu))?)
+            Ok(defs::subst_idxonly(ar_, &tv, &tu)?)
         })())? { return Ok(v); }
         // from spec/1.5-types-substitution.wspec:71
         if let Some(v) = wspec_runtime::machine::attempt((move || -> R<_> {
@@ -18368,7 +18368,7 @@ pub mod defs {
             wspec_runtime::check(l_7.len() == 1)?;
             let tu_1 = l_7[0].clone();
             let tu = c_6[(0 + 1)..(0 + 1) + (c_6.len() - 1)].to_vec();
-            let eq_8 = defs::subst_idxonly(ar_, &(tv.clone()), &(tu.clone()))?;
+            let eq_8 = defs::subst_idxonly(ar_, &tv, &tu)?;
             let (t_9, t_10,) = eq_8;
             let tv_q = t_9;
             let tu_q = t_10;
@@ -18388,7 +18388,7 @@ pub mod defs {
             let t = n_1;
             let tv = a1;
             let tu = a2;
-            Ok(conv::valtype_to_storagetype(defs::subst_valtype(ar_, t, &((*tv).clone()), &((*tu).clone()))?))
+            Ok(conv::valtype_to_storagetype(defs::subst_valtype(ar_, t, tv, tu)?))
         })())? { return Ok(v); } }
         // from spec/1.5-types-substitution.wspec:50
         if matches!(a0, Storagetype::Packtype(n_1)) { if let Some(v) = wspec_runtime::machine::attempt((move || -> R<_> {
@@ -18397,7 +18397,7 @@ pub mod defs {
             let pt = *n_1;
             let tv = a1;
             let tu = a2;
-            Ok(conv::packtype_to_storagetype(defs::subst_packtype(ar_, pt, &((*tv).clone()), &((*tu).clone()))?))
+            Ok(conv::packtype_to_storagetype(defs::subst_packtype(ar_, pt, tv, tu)?))
         })())? { return Ok(v); } }
         Err(Fail::soft())
         })
@@ -19370,7 +19370,7 @@ pub mod rels {
             let l_8 = cp_7;
             wspec_runtime::check(l_8.len() == 0)?;
             if !((wspec_runtime::num::wide(l)? < wspec_runtime::num::wide(((*v_C).labels.len() as u64))?)) { return Err(Fail::msg(0, format!("unknown label {}", wspec_runtime::num::wide(l)?)).with_rule("Catch_ok/catch")); }
-            rels::resulttype_sub(ar_, v_C, &((*t).clone()), &(*wspec_runtime::seq::at(&(*v_C).labels, wspec_runtime::num::wide(l)?)?))?;
+            rels::resulttype_sub(ar_, v_C, t, &(*wspec_runtime::seq::at(&(*v_C).labels, wspec_runtime::num::wide(l)?)?))?;
             Ok(())
         })()) => {}
                 // from spec/2.3-validation-instructions.wspec:214 rule Catch_ok/catch_ref
@@ -19470,7 +19470,7 @@ pub mod rels {
             let start = cp_11;
             let fld_12 = &a0.exports;
             let ex = fld_12;
-            let (o_14,) = rels::types_ok(ar_, &(Context { types: vec![], recs: vec![], tags: vec![], globals: vec![], mems: vec![], tables: vec![], funcs: vec![], datas: vec![], elems: vec![], locals: vec![], labels: vec![], return_: None, refs: vec![] }), &((*ty).clone()))?;
+            let (o_14,) = rels::types_ok(ar_, &(Context { types: vec![], recs: vec![], tags: vec![], globals: vec![], mems: vec![], tables: vec![], funcs: vec![], datas: vec![], elems: vec![], locals: vec![], labels: vec![], return_: None, refs: vec![] }), ty)?;
             let dt_q = o_14;
             let src_19: Vec<_> = (*im).clone().into_iter().collect();
             let mut acc_xt_I_20 = Vec::new();
@@ -19479,15 +19479,15 @@ pub mod rels {
             let xt_I = o_17;
             acc_xt_I_20.push(xt_I.clone()); }
             let xt_I_21 = acc_xt_I_20;
-            let eq_22 = defs::tagsxt(ar_, &(xt_I_21.clone()))?;
+            let eq_22 = defs::tagsxt(ar_, &xt_I_21)?;
             let jt_I = eq_22;
-            let eq_23 = defs::globalsxt(ar_, &(xt_I_21.clone()))?;
+            let eq_23 = defs::globalsxt(ar_, &xt_I_21)?;
             let gt_I = eq_23;
-            let eq_24 = defs::memsxt(ar_, &(xt_I_21.clone()))?;
+            let eq_24 = defs::memsxt(ar_, &xt_I_21)?;
             let mt_I = eq_24;
-            let eq_25 = defs::tablesxt(ar_, &(xt_I_21.clone()))?;
+            let eq_25 = defs::tablesxt(ar_, &xt_I_21)?;
             let tt_I = eq_25;
-            let eq_26 = defs::funcsxt(ar_, &(xt_I_21.clone()))?;
+            let eq_26 = defs::funcsxt(ar_, &xt_I_21)?;
             let dt_I = eq_26;
             let src_35: Vec<_> = (*func).clone().into_iter().collect();
             let mut acc_expr_36 = Vec::new();
@@ -19533,7 +19533,7 @@ pub mod rels {
             let tt = o_671;
             acc_tt_674.push(tt.clone()); }
             let tt_675 = acc_tt_674;
-            let (o_676,) = rels::globals_ok(ar_, &v_C_q, &((*glob).clone()))?;
+            let (o_676,) = rels::globals_ok(ar_, &v_C_q, glob)?;
             let gt = o_676;
             let src_684: Vec<_> = (*elem).clone().into_iter().collect();
             let mut acc_elemmode_685 = Vec::new();
@@ -19895,7 +19895,7 @@ pub mod rels {
             let ty = c_2[(0 + 1)..(0 + 1) + (c_2.len() - 1)].to_vec();
             let (o_4,) = rels::type_ok(ar_, v_C, &ty_1)?;
             let dt_1 = o_4;
-            let (o_7,) = rels::types_ok(ar_, &({ let mut rc_5 = (*v_C).clone(); let ro_6 = Context { types: dt_1.clone(), recs: vec![], tags: vec![], globals: vec![], mems: vec![], tables: vec![], funcs: vec![], datas: vec![], elems: vec![], locals: vec![], labels: vec![], return_: None, refs: vec![] }; rc_5.types.extend(ro_6.types.iter().cloned()); rc_5.recs.extend(ro_6.recs.iter().cloned()); rc_5.tags.extend(ro_6.tags.iter().cloned()); rc_5.globals.extend(ro_6.globals.iter().cloned()); rc_5.mems.extend(ro_6.mems.iter().cloned()); rc_5.tables.extend(ro_6.tables.iter().cloned()); rc_5.funcs.extend(ro_6.funcs.iter().cloned()); rc_5.datas.extend(ro_6.datas.iter().cloned()); rc_5.elems.extend(ro_6.elems.iter().cloned()); rc_5.locals.extend(ro_6.locals.iter().cloned()); rc_5.labels.extend(ro_6.labels.iter().cloned()); if rc_5.return_.is_none() { rc_5.return_ = ro_6.return_.clone(); } rc_5.refs.extend(ro_6.refs.iter().cloned()); rc_5 }), &(ty.clone()))?;
+            let (o_7,) = rels::types_ok(ar_, &({ let mut rc_5 = (*v_C).clone(); let ro_6 = Context { types: dt_1.clone(), recs: vec![], tags: vec![], globals: vec![], mems: vec![], tables: vec![], funcs: vec![], datas: vec![], elems: vec![], locals: vec![], labels: vec![], return_: None, refs: vec![] }; rc_5.types.extend(ro_6.types.iter().cloned()); rc_5.recs.extend(ro_6.recs.iter().cloned()); rc_5.tags.extend(ro_6.tags.iter().cloned()); rc_5.globals.extend(ro_6.globals.iter().cloned()); rc_5.mems.extend(ro_6.mems.iter().cloned()); rc_5.tables.extend(ro_6.tables.iter().cloned()); rc_5.funcs.extend(ro_6.funcs.iter().cloned()); rc_5.datas.extend(ro_6.datas.iter().cloned()); rc_5.elems.extend(ro_6.elems.iter().cloned()); rc_5.locals.extend(ro_6.locals.iter().cloned()); rc_5.labels.extend(ro_6.labels.iter().cloned()); if rc_5.return_.is_none() { rc_5.return_ = ro_6.return_.clone(); } rc_5.refs.extend(ro_6.refs.iter().cloned()); rc_5 }), &ty)?;
             let dt = o_7;
             Ok((wspec_runtime::seq::cat2(dt_1, dt),))
         })())? { return Ok(v); }
@@ -19938,7 +19938,7 @@ pub mod rels {
             let glob = c_2[(0 + 1)..(0 + 1) + (c_2.len() - 1)].to_vec();
             let (o_4,) = rels::global_ok(ar_, v_C, &glob_1)?;
             let gt_1 = o_4;
-            let (o_7,) = rels::globals_ok(ar_, &({ let mut rc_5 = (*v_C).clone(); let ro_6 = Context { types: vec![], recs: vec![], tags: vec![], globals: vec![gt_1.clone()], mems: vec![], tables: vec![], funcs: vec![], datas: vec![], elems: vec![], locals: vec![], labels: vec![], return_: None, refs: vec![] }; rc_5.types.extend(ro_6.types.iter().cloned()); rc_5.recs.extend(ro_6.recs.iter().cloned()); rc_5.tags.extend(ro_6.tags.iter().cloned()); rc_5.globals.extend(ro_6.globals.iter().cloned()); rc_5.mems.extend(ro_6.mems.iter().cloned()); rc_5.tables.extend(ro_6.tables.iter().cloned()); rc_5.funcs.extend(ro_6.funcs.iter().cloned()); rc_5.datas.extend(ro_6.datas.iter().cloned()); rc_5.elems.extend(ro_6.elems.iter().cloned()); rc_5.locals.extend(ro_6.locals.iter().cloned()); rc_5.labels.extend(ro_6.labels.iter().cloned()); if rc_5.return_.is_none() { rc_5.return_ = ro_6.return_.clone(); } rc_5.refs.extend(ro_6.refs.iter().cloned()); rc_5 }), &(glob.clone()))?;
+            let (o_7,) = rels::globals_ok(ar_, &({ let mut rc_5 = (*v_C).clone(); let ro_6 = Context { types: vec![], recs: vec![], tags: vec![], globals: vec![gt_1.clone()], mems: vec![], tables: vec![], funcs: vec![], datas: vec![], elems: vec![], locals: vec![], labels: vec![], return_: None, refs: vec![] }; rc_5.types.extend(ro_6.types.iter().cloned()); rc_5.recs.extend(ro_6.recs.iter().cloned()); rc_5.tags.extend(ro_6.tags.iter().cloned()); rc_5.globals.extend(ro_6.globals.iter().cloned()); rc_5.mems.extend(ro_6.mems.iter().cloned()); rc_5.tables.extend(ro_6.tables.iter().cloned()); rc_5.funcs.extend(ro_6.funcs.iter().cloned()); rc_5.datas.extend(ro_6.datas.iter().cloned()); rc_5.elems.extend(ro_6.elems.iter().cloned()); rc_5.locals.extend(ro_6.locals.iter().cloned()); rc_5.labels.extend(ro_6.labels.iter().cloned()); if rc_5.return_.is_none() { rc_5.return_ = ro_6.return_.clone(); } rc_5.refs.extend(ro_6.refs.iter().cloned()); rc_5 }), &glob)?;
             let gt = o_7;
             Ok((wspec_runtime::seq::cat2(vec![gt_1], gt),))
         })())? { return Ok(v); }
@@ -20006,7 +20006,7 @@ pub mod rels {
             let lct = o_13;
             acc_lct_16.push(lct.clone()); }
             let lct_17 = acc_lct_16;
-            rels::expr_ok(ar_, &({ let mut rc_18 = (*v_C).clone(); let ro_19 = Context { types: vec![], recs: vec![], tags: vec![], globals: vec![], mems: vec![], tables: vec![], funcs: vec![], datas: vec![], elems: vec![], locals: wspec_runtime::seq::cat2({ let n_ = wspec_runtime::seq::same_len(&[t_1_9.len()])?; let mut out_ = wspec_runtime::seq::with_room(n_); for i_ in 0..n_ { let t_1_9_120 = t_1_9[i_].clone(); wspec_runtime::machine::put(&mut out_, Localtype(Init::Set, t_1_9_120)); } out_ }, lct_17.clone()), labels: vec![t_2_10.clone()], return_: Some(t_2_10.clone()), refs: vec![] }; rc_18.types.extend(ro_19.types.iter().cloned()); rc_18.recs.extend(ro_19.recs.iter().cloned()); rc_18.tags.extend(ro_19.tags.iter().cloned()); rc_18.globals.extend(ro_19.globals.iter().cloned()); rc_18.mems.extend(ro_19.mems.iter().cloned()); rc_18.tables.extend(ro_19.tables.iter().cloned()); rc_18.funcs.extend(ro_19.funcs.iter().cloned()); rc_18.datas.extend(ro_19.datas.iter().cloned()); rc_18.elems.extend(ro_19.elems.iter().cloned()); rc_18.locals.extend(ro_19.locals.iter().cloned()); rc_18.labels.extend(ro_19.labels.iter().cloned()); if rc_18.return_.is_none() { rc_18.return_ = ro_19.return_.clone(); } rc_18.refs.extend(ro_19.refs.iter().cloned()); rc_18 }), expr_5, &(t_2_10.clone()))?;
+            rels::expr_ok(ar_, &({ let mut rc_18 = (*v_C).clone(); let ro_19 = Context { types: vec![], recs: vec![], tags: vec![], globals: vec![], mems: vec![], tables: vec![], funcs: vec![], datas: vec![], elems: vec![], locals: wspec_runtime::seq::cat2({ let n_ = wspec_runtime::seq::same_len(&[t_1_9.len()])?; let mut out_ = wspec_runtime::seq::with_room(n_); for i_ in 0..n_ { let t_1_9_120 = t_1_9[i_].clone(); wspec_runtime::machine::put(&mut out_, Localtype(Init::Set, t_1_9_120)); } out_ }, lct_17.clone()), labels: vec![t_2_10.clone()], return_: Some(t_2_10.clone()), refs: vec![] }; rc_18.types.extend(ro_19.types.iter().cloned()); rc_18.recs.extend(ro_19.recs.iter().cloned()); rc_18.tags.extend(ro_19.tags.iter().cloned()); rc_18.globals.extend(ro_19.globals.iter().cloned()); rc_18.mems.extend(ro_19.mems.iter().cloned()); rc_18.tables.extend(ro_19.tables.iter().cloned()); rc_18.funcs.extend(ro_19.funcs.iter().cloned()); rc_18.datas.extend(ro_19.datas.iter().cloned()); rc_18.elems.extend(ro_19.elems.iter().cloned()); rc_18.locals.extend(ro_19.locals.iter().cloned()); rc_18.labels.extend(ro_19.labels.iter().cloned()); if rc_18.return_.is_none() { rc_18.return_ = ro_19.return_.clone(); } rc_18.refs.extend(ro_19.refs.iter().cloned()); rc_18 }), expr_5, &t_2_10)?;
             Ok(((*wspec_runtime::seq::at(&(*v_C).types, wspec_runtime::num::wide(x)?)?).clone(),))
         })())? { return Ok(v); } }
         Err(Fail::soft())
@@ -21246,8 +21246,8 @@ pub mod rels {
             let Comptype::Func(f_1, f_2) = &**a1 else { return Err(wspec_runtime::Fail::soft()) };
             let t_1 = f_1;
             let t_2 = f_2;
-            rels::resulttype_ok(ar_, v_C, &((*t_1).clone()))?;
-            rels::resulttype_ok(ar_, v_C, &((*t_2).clone()))?;
+            rels::resulttype_ok(ar_, v_C, t_1)?;
+            rels::resulttype_ok(ar_, v_C, t_2)?;
             Ok(())
         })())? { return Ok(v); }
         Err(Fail::soft())
@@ -21300,8 +21300,8 @@ pub mod rels {
             let Comptype::Func(f_3, f_4) = &**a2 else { return Err(wspec_runtime::Fail::soft()) };
             let t_21 = f_3;
             let t_22 = f_4;
-            rels::resulttype_sub(ar_, v_C, &((*t_21).clone()), &((*t_11).clone()))?;
-            rels::resulttype_sub(ar_, v_C, &((*t_12).clone()), &((*t_22).clone()))?;
+            rels::resulttype_sub(ar_, v_C, t_21, t_11)?;
+            rels::resulttype_sub(ar_, v_C, t_12, t_22)?;
             Ok(())
         })())? { return Ok(v); }
         Err(Fail::soft())

@@ -2,18 +2,18 @@
 //! generated code. Each returns `None` where its definition is undefined.
 
 /// UTF-8 decoding of a name (`$decode_utf8`): the characters whose encoding is the bytes.
-pub fn decode_utf8(bytes: Vec<u8>) -> Option<Vec<char>> {
-    crate::reader::decode_utf8(&bytes)
+pub fn decode_utf8(bytes: &[u8]) -> Option<Vec<char>> {
+    crate::reader::decode_utf8(bytes)
 }
 
 /// The UTF-8 encoding of characters (`$utf8`).
-pub fn utf8(chars: Vec<char>) -> Option<Vec<u8>> {
-    Some(chars.into_iter().collect::<String>().into_bytes())
+pub fn utf8(chars: &[char]) -> Option<Vec<u8>> {
+    Some(chars.iter().collect::<String>().into_bytes())
 }
 
 /// The bit pattern of a float of width `n` from its little-endian bytes (`$bytes_float_`);
 /// floats are held as bit patterns.
-pub fn float_of_bytes(n: u64, bytes: Vec<u8>) -> Option<u64> {
+pub fn float_of_bytes(n: u64, bytes: &[u8]) -> Option<u64> {
     if bytes.len() as u64 * 8 != n || n > 64 {
         return None;
     }
@@ -21,7 +21,7 @@ pub fn float_of_bytes(n: u64, bytes: Vec<u8>) -> Option<u64> {
 }
 
 /// The 128-bit vector that 16 little-endian bytes denote (`$bytes_vec_`).
-pub fn bytes_vec(bytes: Vec<u8>) -> Option<u128> {
+pub fn bytes_vec(bytes: &[u8]) -> Option<u128> {
     if bytes.len() != 16 {
         return None;
     }
@@ -45,8 +45,8 @@ pub fn concat<X>(xss: Vec<Vec<X>>) -> Option<Vec<X>> {
 }
 
 /// `$sum`: the sum of naturals, undefined on overflow of the representation.
-pub fn sum(ns: Vec<u64>) -> Option<u64> {
-    ns.into_iter().try_fold(0u64, |a, n| a.checked_add(n))
+pub fn sum(ns: &[u64]) -> Option<u64> {
+    ns.iter().try_fold(0u64, |a, n| a.checked_add(*n))
 }
 
 /// `$vsplit_(N, M, v)`: the `m` numbers of `n` bits that make up a vector, least significant
@@ -61,7 +61,7 @@ pub fn vsplit(n: u64, m: u64, v: u128) -> Option<Vec<u64>> {
 
 /// `$vjoin_(N, n*)`: the vector that numbers of `n` bits make up, the first the least
 /// significant; undefined where a number is wider than `n` bits or the vector than 128.
-pub fn vjoin(n: u64, ns: Vec<u64>) -> Option<u128> {
+pub fn vjoin(n: u64, ns: &[u64]) -> Option<u128> {
     if n == 0 || n > 64 || n.checked_mul(ns.len() as u64)? > 128 {
         return None;
     }
@@ -266,7 +266,7 @@ pub fn ibytes(n: u64, a: u128) -> Option<Vec<u8>> {
 }
 
 /// `$inv_ibytes_(N, b*)`: the integer of `n` bits whose little-endian bytes are `bytes`.
-pub fn inv_ibytes(n: u64, bytes: Vec<u8>) -> Option<u128> {
+pub fn inv_ibytes(n: u64, bytes: &[u8]) -> Option<u128> {
     if n == 0 || n > 128 || n % 8 != 0 || bytes.len() as u64 != n / 8 {
         return None;
     }
@@ -284,10 +284,10 @@ pub fn fbytes(n: u64, a: u64) -> Option<Vec<u8>> {
 }
 
 /// `$inv_fbytes_(N, b*)`: the float of 32 or 64 bits whose little-endian bytes are `bytes`.
-pub fn inv_fbytes(n: u64, bytes: Vec<u8>) -> Option<u64> {
+pub fn inv_fbytes(n: u64, bytes: &[u8]) -> Option<u64> {
     match n {
-        32 => Some(u64::from(u32::from_le_bytes(bytes.as_slice().try_into().ok()?))),
-        64 => Some(u64::from_le_bytes(bytes.as_slice().try_into().ok()?)),
+        32 => Some(u64::from(u32::from_le_bytes(bytes.try_into().ok()?))),
+        64 => Some(u64::from_le_bytes(bytes.try_into().ok()?)),
         _ => None,
     }
 }
@@ -297,10 +297,10 @@ pub fn ibits(n: u64, a: u128) -> Option<Vec<u8>> {
     Some(nm::ibits(n, int(n, a)?))
 }
 
-pub fn inv_ibits(n: u64, bits: Vec<u8>) -> Option<u128> {
+pub fn inv_ibits(n: u64, bits: &[u8]) -> Option<u128> {
     let n = width(n)?;
     (bits.len() == n as usize).then_some(())?;
-    nm::inv_ibits(n, &bits).map(u128::from)
+    nm::inv_ibits(n, bits).map(u128::from)
 }
 
 pub fn fbits(n: u64, a: u64) -> Option<Vec<u8>> {
@@ -311,10 +311,10 @@ pub fn fbits(n: u64, a: u64) -> Option<Vec<u8>> {
     }
 }
 
-pub fn inv_fbits(n: u64, bits: Vec<u8>) -> Option<u64> {
+pub fn inv_fbits(n: u64, bits: &[u8]) -> Option<u64> {
     match n {
-        32 => nm::inv_fbits::<f32>(&bits).map(|f| f.to_bits() as u64),
-        64 => nm::inv_fbits::<f64>(&bits).map(|f| f.to_bits()),
+        32 => nm::inv_fbits::<f32>(bits).map(|f| f.to_bits() as u64),
+        64 => nm::inv_fbits::<f64>(bits).map(|f| f.to_bits()),
         _ => None,
     }
 }

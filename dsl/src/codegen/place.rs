@@ -198,7 +198,15 @@ impl Fx<'_, '_> {
             return Err(format!("a `{}` that is not at hand as arena sequences", self.g.show(t)));
         }
         if self.view_type(&e.ty) == self.view_type(t) {
-            if let ExpKind::Var(v) = &e.kind {
+            // A list variable is written iterated (`b*`): the list itself is at hand.
+            let mut inner = e;
+            while let ExpKind::Iter(b, spec) = &inner.kind {
+                if spec.count.is_some() || spec.index.is_some() {
+                    break;
+                }
+                inner = b;
+            }
+            if let ExpKind::Var(v) = &inner.kind {
                 if let Some(l) = self.locals.get(v) {
                     match l.kind {
                         LocalKind::Ref | LocalKind::Slice => return Ok(l.rust.clone()),

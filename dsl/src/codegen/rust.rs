@@ -571,12 +571,19 @@ impl<'g, 'a> Fx<'g, 'a> {
 
     fn call(&self, def: DefId, args: &[Exp]) -> CResult<String> {
         let d = &self.g.spec.defs[def];
+        let builtin = d.builtin.as_ref().filter(|_| self.g.builtin_usable(def));
         let mut parts = Vec::new();
         for ((_, pty), a) in d.params.iter().zip(args) {
-            parts.push(self.view_as(a, pty)?);
+            // A builtin only reads a list of numbers (bytes, bits, lane values): it borrows the
+            // list, which is often a slice of a memory or a variable, instead of a copy.
+            if builtin.is_some() && self.g.is_number_list(pty) {
+                parts.push(self.arg(a, pty)?);
+            } else {
+                parts.push(self.view_as(a, pty)?);
+            }
         }
         // A definition with a builtin runs the builtin; its clauses are the reference.
-        if let Some(b) = d.builtin.as_ref().filter(|_| self.g.builtin_usable(def)) {
+        if let Some(b) = builtin {
             // The builtin of a set of allowed results (`hint(choice)`) returns one of them.
             if super::has_hint(&d.hints, "choice") {
                 return Ok(format!("wspec_runtime::builtins::{}({}).into_iter().collect::<Vec<_>>()", fn_name(b), parts.join(", ")));
@@ -1419,6 +1426,15 @@ impl Gen<'_> {
         }
         let def = &self.spec.defs[d];
         def.builtin.is_some() && def.params.iter().all(|(_, t)| prim(self, &self.repr(t))) && prim(self, &self.repr(&def.result))
+    }
+
+    /// Whether values of `t` are lists of numbers (`byte*`, `bit*`, `u64*`), which builtins
+    /// take as slices.
+    pub fn is_number_list(&self, t: &Ty) -> bool {
+        match self.repr(t) {
+            Repr::Vec(x) => matches!(*x, Repr::Prim(_)) || matches!(*x, Repr::Named(..)) && self.int_of_repr(&x, 0).is_some(),
+            _ => false,
+        }
     }
 
     /// Whether a generated definition needs the arena context (it builds arena sequences).
