@@ -59,14 +59,7 @@ impl Fx<'_, '_> {
         if !self.g.is_arena(&el) {
             return false;
         }
-        let var = match &p.kind {
-            ExpKind::Var(v) => v,
-            ExpKind::Iter(b, spec) if spec.count.is_none() && spec.index.is_none() => match &b.kind {
-                ExpKind::Var(v) => v,
-                _ => return false,
-            },
-            _ => return false,
-        };
+        let Some(var) = list_var(p) else { return false };
         if self.locals.contains_key(var) {
             return false;
         }
@@ -174,18 +167,7 @@ impl Fx<'_, '_> {
         }
         if self.differs(t) {
             // Lists of arena sequences are passed as lists of handles.
-            let mut inner = e;
-            while let ExpKind::Iter(b, spec) = &inner.kind {
-                if spec.count.is_some() || spec.index.is_some() {
-                    break;
-                }
-                inner = b;
-            }
-            let var = match &inner.kind {
-                ExpKind::Var(v) => Some(v),
-                _ => None,
-            };
-            if let Some(v) = var {
+            if let Some(v) = list_var(e) {
                 if let Some(l) = self.locals.get(v) {
                     if l.kind == LocalKind::Handle {
                         return Ok(format!("&{}", l.rust));
@@ -198,15 +180,7 @@ impl Fx<'_, '_> {
             return Err(format!("a `{}` that is not at hand as arena sequences", self.g.show(t)));
         }
         if self.view_type(&e.ty) == self.view_type(t) {
-            // A list variable is written iterated (`b*`): the list itself is at hand.
-            let mut inner = e;
-            while let ExpKind::Iter(b, spec) = &inner.kind {
-                if spec.count.is_some() || spec.index.is_some() {
-                    break;
-                }
-                inner = b;
-            }
-            if let ExpKind::Var(v) = &inner.kind {
+            if let Some(v) = list_var(e) {
                 if let Some(l) = self.locals.get(v) {
                     match l.kind {
                         LocalKind::Ref | LocalKind::Slice => return Ok(l.rust.clone()),
@@ -248,15 +222,10 @@ impl Fx<'_, '_> {
         if !self.g.seq_elem(t).is_some_and(|(el, _)| self.g.is_arena(&el)) {
             return None;
         }
-        let v = match &e.kind {
-            ExpKind::Var(v) => v,
-            ExpKind::Iter(b, spec) if spec.count.is_none() && spec.index.is_none() => match &b.kind {
-                ExpKind::Var(v) => v,
-                _ => return None,
-            },
-            ExpKind::Sub(x, _) => return self.handle_of(x, t),
-            _ => return None,
-        };
+        if let ExpKind::Sub(x, _) = &e.kind {
+            return self.handle_of(x, t);
+        }
+        let v = list_var(e)?;
         let l = self.locals.get(v)?;
         (l.kind == LocalKind::Handle).then(|| l.rust.clone())
     }
@@ -357,14 +326,7 @@ impl Fx<'_, '_> {
     pub fn pattern_ref(&mut self, p: &Exp, at: &Ty, value: &str, out: &mut String) -> CResult<()> {
         let copy = self.g.is_copy(&self.g.repr(at), &mut Default::default());
         if self.exec.is_some() && self.g.seq_elem(at).is_some_and(|(el, _)| self.g.is_arena(&el)) {
-            let var = match &p.kind {
-                ExpKind::Var(v) => Some(v),
-                ExpKind::Iter(b, spec) if spec.count.is_none() && spec.index.is_none() => match &b.kind {
-                    ExpKind::Var(v) => Some(v),
-                    _ => None,
-                },
-                _ => None,
-            };
+            let var = list_var(p);
             if let Some(v) = var {
                 if !self.locals.contains_key(v) {
                     let el = self.g.seq_elem(at).map(|(e, _)| e).unwrap_or(Ty::Error);
@@ -536,6 +498,22 @@ impl Fx<'_, '_> {
     /// Binds `v` to a local of the given kind.
     pub fn bind_kind(&mut self, v: &str, ty: Ty, dim: usize, kind: LocalKind, rust: String) {
         self.locals.insert(v.to_string(), Local { rust, ty, dim, opt: vec![false; dim], kind });
+    }
+}
+
+/// The variable `e` names, seen through plain iterations (no count, no index): a list variable
+/// is written iterated (`b*`), and the list itself is at hand.
+fn list_var(e: &Exp) -> Option<&String> {
+    let mut inner = e;
+    while let ExpKind::Iter(b, spec) = &inner.kind {
+        if spec.count.is_some() || spec.index.is_some() {
+            break;
+        }
+        inner = b;
+    }
+    match &inner.kind {
+        ExpKind::Var(v) => Some(v),
+        _ => None,
     }
 }
 

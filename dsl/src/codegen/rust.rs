@@ -574,7 +574,7 @@ impl<'g, 'a> Fx<'g, 'a> {
         let builtin = d.builtin.as_ref().filter(|_| self.g.builtin_usable(def));
         let mut parts = Vec::new();
         for ((_, pty), a) in d.params.iter().zip(args) {
-            // A builtin only reads a list of numbers (bytes, bits, lane values): it borrows the
+            // A builtin only reads a list of primitive values (bytes, bits, lanes): it borrows the
             // list, which is often a slice of a memory or a variable, instead of a copy.
             if builtin.is_some() && self.g.is_number_list(pty) {
                 parts.push(self.arg(a, pty)?);
@@ -1428,8 +1428,8 @@ impl Gen<'_> {
         def.builtin.is_some() && def.params.iter().all(|(_, t)| prim(self, &self.repr(t))) && prim(self, &self.repr(&def.result))
     }
 
-    /// Whether values of `t` are lists of numbers (`byte*`, `bit*`, `u64*`), which builtins
-    /// take as slices.
+    /// Whether values of `t` are lists of primitive values (`byte*`, `bit*`, `u64*`, `char*`),
+    /// which builtins take as slices.
     pub fn is_number_list(&self, t: &Ty) -> bool {
         match self.repr(t) {
             Repr::Vec(x) => matches!(*x, Repr::Prim(_)) || matches!(*x, Repr::Named(..)) && self.int_of_repr(&x, 0).is_some(),
