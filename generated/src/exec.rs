@@ -4279,25 +4279,20 @@ fn rule_145(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let Instr::Block(f_1, f_2) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
     let bt = f_1;
     let instr_3 = *f_2;
-    let res_5 = defs::blocktype_(ar_, z, bt);
-    let eq_4 = match &res_5 { Ok(x_) => x_, Err(f_) => return Err(f_.clone()) };
-    #[allow(irrefutable_let_patterns)]
-    let Instrtype(f_6, f_7, f_8) = eq_4 else { return Err(wspec_runtime::Fail::soft()) };
-    let m = f_6.len() as u64;
-    let cp_9 = (*f_7).clone();
-    let l_10 = cp_9;
-    wspec_runtime::check(l_10.len() == 0)?;
-    let n = f_8.len() as u64;
-    let n_11 = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(m)?)?;
-    let vs_12 = m_.peek_range(0usize, n_11)?;
-    let cf_13 = n;
-    let cf_14: Cont<Instr> = Cont::from(Code::Nil);
-    let seq_15: Seq<Instr> = instr_3;
-    let keep_ = n_11;
-    let popped_ = 0usize + n_11 - keep_;
+    let lens_4 = defs::blocktype__lengths(ar_, z, bt)?;
+    let m = (lens_4[0] as u64);
+    wspec_runtime::check(lens_4[1] == 0)?;
+    let n = (lens_4[2] as u64);
+    let n_5 = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(m)?)?;
+    let vs_6 = m_.peek_range(0usize, n_5)?;
+    let cf_7 = n;
+    let cf_8: Cont<Instr> = Cont::from(Code::Nil);
+    let seq_9: Seq<Instr> = instr_3;
+    let keep_ = n_5;
+    let popped_ = 0usize + n_5 - keep_;
     m_.pop_n(popped_);
     let _ = keep_;
-    m_.enter(ar_, keep_, Some(seq_15), || EvalCtx::Label(cf_13, cf_14))?;
+    m_.enter(ar_, keep_, Some(seq_9), || EvalCtx::Label(cf_7, cf_8))?;
     let keep_ = 0usize;
     let _ = keep_;
     Ok(())
@@ -4311,24 +4306,20 @@ fn rule_146(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let Instr::Loop(f_1, f_2) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
     let bt = f_1;
     let instr_3 = *f_2;
-    let res_5 = defs::blocktype_(ar_, z, bt);
-    let eq_4 = match &res_5 { Ok(x_) => x_, Err(f_) => return Err(f_.clone()) };
-    #[allow(irrefutable_let_patterns)]
-    let Instrtype(f_6, f_7, f_8) = eq_4 else { return Err(wspec_runtime::Fail::soft()) };
-    let m = f_6.len() as u64;
-    let cp_9 = (*f_7).clone();
-    let l_10 = cp_9;
-    wspec_runtime::check(l_10.len() == 0)?;
-    let n_11 = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(m)?)?;
-    let vs_12 = m_.peek_range(0usize, n_11)?;
-    let cf_13 = m;
-    let cf_14: Cont<Instr> = m_.redex_cont(ar_, redex_);
-    let seq_15: Seq<Instr> = instr_3;
-    let keep_ = n_11;
-    let popped_ = 0usize + n_11 - keep_;
+    let lens_4 = defs::blocktype__lengths(ar_, z, bt)?;
+    let m = (lens_4[0] as u64);
+    wspec_runtime::check(lens_4[1] == 0)?;
+    let n = (lens_4[2] as u64);
+    let n_5 = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(m)?)?;
+    let vs_6 = m_.peek_range(0usize, n_5)?;
+    let cf_7 = m;
+    let cf_8: Cont<Instr> = m_.redex_cont(ar_, redex_);
+    let seq_9: Seq<Instr> = instr_3;
+    let keep_ = n_5;
+    let popped_ = 0usize + n_5 - keep_;
     m_.pop_n(popped_);
     let _ = keep_;
-    m_.enter(ar_, keep_, Some(seq_15), || EvalCtx::Label(cf_13, cf_14))?;
+    m_.enter(ar_, keep_, Some(seq_9), || EvalCtx::Label(cf_7, cf_8))?;
     let keep_ = 0usize;
     let _ = keep_;
     Ok(())
@@ -4679,30 +4670,25 @@ fn rule_161(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let bt = f_1;
     let catch = f_2;
     let instr_4 = *f_3;
-    let res_6 = defs::blocktype_(ar_, z, bt);
-    let eq_5 = match &res_6 { Ok(x_) => x_, Err(f_) => return Err(f_.clone()) };
-    #[allow(irrefutable_let_patterns)]
-    let Instrtype(f_7, f_8, f_9) = eq_5 else { return Err(wspec_runtime::Fail::soft()) };
-    let m = f_7.len() as u64;
-    let cp_10 = (*f_8).clone();
-    let l_11 = cp_10;
-    wspec_runtime::check(l_11.len() == 0)?;
-    let n = f_9.len() as u64;
-    let n_12 = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(m)?)?;
-    let vs_13 = m_.peek_range(0usize, n_12)?;
-    let cf_14 = n;
-    let cf_15 = (*catch).clone();
-    let cf_16 = n;
-    let cf_17: Cont<Instr> = Cont::from(Code::Nil);
-    let push_18 = vs_13.to_vec();
-    let seq_19: Seq<Instr> = instr_4;
+    let lens_5 = defs::blocktype__lengths(ar_, z, bt)?;
+    let m = (lens_5[0] as u64);
+    wspec_runtime::check(lens_5[1] == 0)?;
+    let n = (lens_5[2] as u64);
+    let n_6 = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(m)?)?;
+    let vs_7 = m_.peek_range(0usize, n_6)?;
+    let cf_8 = n;
+    let cf_9 = (*catch).clone();
+    let cf_10 = n;
+    let cf_11: Cont<Instr> = Cont::from(Code::Nil);
+    let push_12 = vs_7.to_vec();
+    let seq_13: Seq<Instr> = instr_4;
     let keep_ = 0usize;
-    let popped_ = 0usize + n_12 - keep_;
+    let popped_ = 0usize + n_6 - keep_;
     m_.pop_n(popped_);
     let _ = keep_;
-    m_.enter(ar_, keep_, None, || EvalCtx::Handler(cf_14, cf_15))?;
-    m_.enter(ar_, keep_, Some(seq_19), || EvalCtx::Label(cf_16, cf_17))?;
-    for v_ in push_18 { m_.push(v_)?; }
+    m_.enter(ar_, keep_, None, || EvalCtx::Handler(cf_8, cf_9))?;
+    m_.enter(ar_, keep_, Some(seq_13), || EvalCtx::Label(cf_10, cf_11))?;
+    for v_ in push_12 { m_.push(v_)?; }
     let keep_ = 0usize;
     let _ = keep_;
     let keep_ = 0usize;
@@ -11725,6 +11711,34 @@ pub fn check_seq(ar_: &Ctx, c: &Context, code: &[Instr], t1: &[Valtype], t2: Opt
 pub mod defs {
     use super::*;
 
+    // from spec/4.3-execution-instructions.wspec:210 def $blocktype_ (the lengths of its lists)
+    pub fn blocktype__lengths(ar_: &Ctx, a0: &State, a1: &Blocktype) -> R<[usize; 3]> {
+        // from spec/4.3-execution-instructions.wspec:211
+        if matches!(a1, Blocktype::Idx(f_1)) { if let Some(v) = wspec_runtime::machine::attempt((move || -> R<_> {
+            let z = a0;
+            #[allow(irrefutable_let_patterns)]
+            let Blocktype::Idx(f_1) = a1 else { return Err(wspec_runtime::Fail::soft()) };
+            let cp_2 = (*f_1).clone();
+            let x = cp_2;
+            let (o_7,) = rels::expand(ar_, &(*wspec_runtime::seq::at(&(*z).1.module.types, wspec_runtime::num::wide((x))?)?))?;
+            #[allow(irrefutable_let_patterns)]
+            let Comptype::Func(f_8, f_9) = &*o_7 else { return Err(wspec_runtime::Fail::soft()) };
+            let t_1 = f_8;
+            let t_2 = f_9;
+            Ok([(t_1).len(), 0usize, (t_2).len()])
+        })())? { return Ok(v); } }
+        // from spec/4.3-execution-instructions.wspec:213
+        if matches!(a1, Blocktype::Result(f_1)) { if let Some(v) = wspec_runtime::machine::attempt((move || -> R<_> {
+            let z = a0;
+            #[allow(irrefutable_let_patterns)]
+            let Blocktype::Result(f_1) = a1 else { return Err(wspec_runtime::Fail::soft()) };
+            let cp_2 = (*f_1).clone();
+            let t = cp_2;
+            Ok([0usize, 0usize, usize::from((&t).is_some())])
+        })())? { return Ok(v); } }
+        Err(Fail::soft())
+    }
+
     // from spec/3.2-numerics-conversions.wspec:88 def $unop_ (its first element)
     pub fn unop__first(ar_: &Ctx, a0: Numtype, a1: Unop, a2: Num) -> R<Option<Num>> {
         let mut r_ = None;
@@ -14106,34 +14120,6 @@ pub mod defs {
             let n_6 = wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(cp_5)?)?;
             let i = n_6;
             Ok(Val::Num_(Num_(Numtype::I32, Num::Inn(wspec_runtime::num::cast::<_, u64>(defs::extend__(ar_, defs::psize(ar_, pt)?, 32_u64, sx, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i)?)?)?)?))))
-        })())? { return Ok(v); } }
-        Err(Fail::soft())
-    }
-
-    // from spec/4.3-execution-instructions.wspec:210 def $blocktype_
-    pub fn blocktype_(ar_: &Ctx, a0: &State, a1: &Blocktype) -> R<Instrtype> {
-        // from spec/4.3-execution-instructions.wspec:211
-        if matches!(a1, Blocktype::Idx(f_1)) { if let Some(v) = wspec_runtime::machine::attempt((move || -> R<_> {
-            let z = a0;
-            #[allow(irrefutable_let_patterns)]
-            let Blocktype::Idx(f_1) = a1 else { return Err(wspec_runtime::Fail::soft()) };
-            let cp_2 = (*f_1).clone();
-            let x = cp_2;
-            let (o_7,) = rels::expand(ar_, &(*wspec_runtime::seq::at(&(*z).1.module.types, wspec_runtime::num::wide((x))?)?))?;
-            #[allow(irrefutable_let_patterns)]
-            let Comptype::Func(f_8, f_9) = &*o_7 else { return Err(wspec_runtime::Fail::soft()) };
-            let t_1 = f_8;
-            let t_2 = f_9;
-            Ok(Instrtype((*t_1).clone(), vec![], (*t_2).clone()))
-        })())? { return Ok(v); } }
-        // from spec/4.3-execution-instructions.wspec:213
-        if matches!(a1, Blocktype::Result(f_1)) { if let Some(v) = wspec_runtime::machine::attempt((move || -> R<_> {
-            let z = a0;
-            #[allow(irrefutable_let_patterns)]
-            let Blocktype::Result(f_1) = a1 else { return Err(wspec_runtime::Fail::soft()) };
-            let cp_2 = (*f_1).clone();
-            let t = cp_2;
-            Ok(Instrtype(vec![], vec![], wspec_runtime::seq::of_opt(t)))
         })())? { return Ok(v); } }
         Err(Fail::soft())
     }

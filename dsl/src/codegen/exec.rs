@@ -40,6 +40,9 @@ pub struct ExecInfo {
     pub used_rels: RefCell<BTreeSet<RelId>>,
     /// Definitions of sets whose first element is computed on its own (`x <- $f(...)`).
     pub used_first: RefCell<BTreeSet<DefId>>,
+    /// Definitions whose results' list lengths are computed on their own (`(t_1^m -> t_2^n) =
+    /// $blocktype_(z, bt)` where only `m` and `n` are used).
+    pub used_lengths: RefCell<BTreeSet<DefId>>,
     /// Functions of definitions that the rules of a specialised group call (see
     /// [`SPECIALIZE_MAX`]): always inlined, clauses too, so that the compiler can fold them
     /// for each constant instruction.
@@ -102,6 +105,7 @@ impl ExecInfo {
             used_defs: RefCell::new(BTreeSet::new()),
             used_rels: RefCell::new(BTreeSet::new()),
             used_first: RefCell::new(BTreeSet::new()),
+            used_lengths: RefCell::new(BTreeSet::new()),
             inlined: RefCell::new(HashSet::new()),
         }
     }
@@ -247,6 +251,23 @@ impl ExecInfo {
             }
         }
     }
+}
+
+/// The variables that a rule mentions exactly once, in its conclusion and premises together.
+fn mentioned_once(rule: &Rule) -> HashSet<String> {
+    let mut counts: HashMap<String, usize> = HashMap::new();
+    let mut count = |x: &Exp| {
+        if let ExpKind::Var(v) = &x.kind {
+            *counts.entry(v.clone()).or_default() += 1;
+        }
+    };
+    for a in &rule.args {
+        visit_exp(a, &mut count);
+    }
+    for p in &rule.premises {
+        visit_premise(p, &mut count);
+    }
+    counts.into_iter().filter(|(_, n)| *n == 1).map(|(v, _)| v).collect()
 }
 
 fn ty_eq(g: &Gen<'_>, a: &Ty, b: &Ty) -> bool {
@@ -832,6 +853,7 @@ impl Gen<'_> {
         fx.rule = Some(s.name.clone());
         fx.exec = Some(info);
         fx.ctx = Some("ar_".into());
+        fx.once = mentioned_once(s.rule);
         let mut body = String::new();
         let instr_ty = Ty::Named(types.instr, vec![]);
         let val_ty = Ty::Named(types.val, vec![]);
@@ -1197,6 +1219,9 @@ impl Gen<'_> {
                     let v = fx.fresh("eq");
                     let _ = writeln!(out, "let {v} = wspec_runtime::seq::first({code})?;");
                     return fx.pattern(pat, &v, out);
+                }
+                if self.lengths_premise(fx, info, pat, val, out)? {
+                    return Ok(());
                 }
                 if let Some(place) = fx.place(val)? {
                     let at = val.ty.clone();
@@ -1985,14 +2010,23 @@ impl Gen<'_> {
         let mut done_d: BTreeSet<DefId> = BTreeSet::new();
         let mut done_r: BTreeSet<RelId> = BTreeSet::new();
         let mut done_f: BTreeSet<DefId> = BTreeSet::new();
+        let mut done_l: BTreeSet<DefId> = BTreeSet::new();
         let mut defs_code = String::new();
         let mut rels_code = String::new();
         loop {
             let todo_d: Vec<DefId> = info.used_defs.borrow().iter().copied().filter(|d| !done_d.contains(d)).collect();
             let todo_r: Vec<RelId> = info.used_rels.borrow().iter().copied().filter(|r| !done_r.contains(r)).collect();
             let todo_f: Vec<DefId> = info.used_first.borrow().iter().copied().filter(|d| !done_f.contains(d)).collect();
-            if todo_d.is_empty() && todo_r.is_empty() && todo_f.is_empty() {
+            let todo_l: Vec<DefId> = info.used_lengths.borrow().iter().copied().filter(|d| !done_l.contains(d)).collect();
+            if todo_d.is_empty() && todo_r.is_empty() && todo_f.is_empty() && todo_l.is_empty() {
                 break;
+            }
+            for d in todo_l {
+                done_l.insert(d);
+                match self.gen_exec_lengths(d, info, unit) {
+                    Ok(c) => defs_code.push_str(&super::tidy::tidy(&c)),
+                    Err(msg) => self.error(self.spec.defs[d].span, format!("definition `${}`: {msg}", self.spec.defs[d].name)),
+                }
             }
             for d in todo_f {
                 done_f.insert(d);
@@ -2106,6 +2140,117 @@ impl Gen<'_> {
         out.push_str(&clauses(&cs, inlined.then_some((sig.as_str(), args.as_str()))));
         let _ = writeln!(out, "    Err(Fail::soft())\n}}\n");
         Ok(out)
+    }
+
+    /// A premise `C(x_1^m, ..) = $f(..)` whose lists nothing else in the rule uses, only their
+    /// lengths (`(t_1^m -> t_2^n) = $blocktype_(z, bt)` at every block entry): the lengths are
+    /// computed without building the lists (see [`Gen::gen_exec_lengths`]). Says whether it
+    /// wrote the premise so.
+    fn lengths_premise(&self, fx: &mut Fx<'_, '_>, info: &ExecInfo, pat: &Exp, val: &Exp, out: &mut String) -> Result<bool, String> {
+        enum Part<'e> {
+            /// `x^m`: `m` is bound to the length.
+            Count(&'e Exp),
+            /// `x*`: nothing to bind.
+            Any,
+            /// `eps`: the length must be 0.
+            Empty,
+        }
+        if fx.redex.is_none() {
+            return Ok(false);
+        }
+        let ExpKind::Call(d, args) = &strip_sub(val).kind else { return Ok(false) };
+        let def = &self.spec.defs[*d];
+        let plain = info.kind(self, *d) == DefKind::Plain && def.builtin.is_none() && def.type_params.is_empty() && !has_hint(&def.hints, "memo");
+        let ExpKind::Con { ty, case, args: pargs, .. } = &strip_sub(pat).kind else { return Ok(false) };
+        let same_shape = |c: &Clause| matches!(&strip_sub(&c.body).kind, ExpKind::Con { ty: t, case: k, args: a, .. } if t == ty && k == case && a.len() == pargs.len());
+        if !plain || def.clauses.is_empty() || !def.clauses.iter().all(same_shape) {
+            return Ok(false);
+        }
+        let mut parts = Vec::new();
+        for p in pargs {
+            let p = strip_sub(p);
+            let part = match &p.kind {
+                ExpKind::List(xs) if xs.is_empty() => Part::Empty,
+                ExpKind::Iter(body, spec) => {
+                    let ExpKind::Var(x) = &body.kind else { return Ok(false) };
+                    if spec.vars.as_slice() != std::slice::from_ref(x) || spec.index.is_some() || !fx.once.contains(x) || fx.locals.contains_key(x) {
+                        return Ok(false);
+                    }
+                    match spec.count.as_deref() {
+                        None => Part::Any,
+                        Some(c) if matches!(&c.kind, ExpKind::Var(m) if !fx.locals.contains_key(m)) => Part::Count(c),
+                        Some(_) => return Ok(false),
+                    }
+                }
+                _ => return Ok(false),
+            };
+            parts.push(part);
+        }
+        info.used_lengths.borrow_mut().insert(*d);
+        let mut cargs = Vec::new();
+        for ((_, t), a) in def.params.iter().zip(args) {
+            cargs.push(fx.arg(a, t)?);
+        }
+        let v = fx.fresh("lens");
+        let _ = writeln!(out, "let {v} = defs::{}_lengths(ar_{})?;", fn_name(&def.name), lead(&cargs));
+        for (k, part) in parts.iter().enumerate() {
+            match part {
+                Part::Empty => {
+                    let _ = writeln!(out, "wspec_runtime::check({v}[{k}] == 0)?;");
+                }
+                Part::Any => {}
+                Part::Count(c) => fx.pattern(c, &format!("({v}[{k}] as u64)"), out)?,
+            }
+        }
+        Ok(true)
+    }
+
+    /// The lengths of the lists a definition's value is made of, by the same clauses: for
+    /// [`Gen::lengths_premise`].
+    fn gen_exec_lengths(&self, id: DefId, info: &ExecInfo, unit: &Unit) -> Result<String, String> {
+        let d = &self.spec.defs[id];
+        let mut probe = Fx::new(self, unit, d.span);
+        probe.exec = Some(info);
+        let mut out = String::new();
+        let _ = writeln!(out, "{} def ${} (the lengths of its lists)", self.origin(d.span), d.name);
+        let params: Vec<String> = d.params.iter().enumerate().map(|(i, (_, t))| format!("a{i}: {}", self.param_type(&probe, t))).collect();
+        let name = format!("{}_lengths", fn_name(&d.name));
+        let Some(ExpKind::Con { args, .. }) = d.clauses.first().map(|c| &strip_sub(&c.body).kind) else { return Err("no clause makes a constructor".into()) };
+        let ret = format!("R<[usize; {}]>", args.len());
+        let _ = writeln!(out, "pub fn {name}(ar_: &Ctx{}) -> {ret} {{", lead(&params));
+        let mut cs = Vec::new();
+        for c in &d.clauses {
+            let mut body = String::new();
+            let fx = self.clause_fx(unit, info, d, c, &mut body)?;
+            let ExpKind::Con { args, .. } = &strip_sub(&c.body).kind else { return Err("a clause that does not make a constructor".into()) };
+            let lens = args.iter().map(|a| self.len_code(&fx, a)).collect::<Result<Vec<_>, _>>()?;
+            cs.push((format!("    {}\n", self.origin(c.span)), body, format!("[{}]", lens.join(", "))));
+        }
+        out.push_str(&clauses(&cs, None));
+        let _ = writeln!(out, "    Err(Fail::soft())\n}}\n");
+        Ok(out)
+    }
+
+    /// Code for the length of a list-valued expression, without building the list.
+    fn len_code(&self, fx: &Fx<'_, '_>, e: &Exp) -> Result<String, String> {
+        let e = strip_sub(e);
+        match &e.kind {
+            ExpKind::List(xs) => Ok(format!("{}usize", xs.len())),
+            ExpKind::Cat(parts) => {
+                let lens = parts.iter().map(|p| self.len_code(fx, p)).collect::<Result<Vec<_>, _>>()?;
+                Ok(format!("({})", lens.join(" + ")))
+            }
+            // `t?` as a list: typed as the list it stands for, held as an option.
+            ExpKind::Iter(body, spec) if spec.kind == IterKind::Opt => {
+                let opt = Exp { ty: Ty::Iter(Box::new(body.ty.clone()), IterKind::Opt), ..e.clone() };
+                Ok(format!("usize::from(({}).is_some())", fx.arg(&opt, &opt.ty)?))
+            }
+            _ => match self.seq_elem(&e.ty) {
+                None => Ok("1usize".into()),
+                Some((_, IterKind::Opt)) => Ok(format!("usize::from(({}).is_some())", fx.arg(e, &e.ty)?)),
+                Some(_) => Ok(format!("({}).len()", fx.arg(e, &e.ty)?)),
+            },
+        }
     }
 
     /// Binds a parameter's pattern: handles of arena sequences as handles, `Copy` values by

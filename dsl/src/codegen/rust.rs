@@ -86,13 +86,16 @@ pub struct Fx<'g, 'a> {
     pub redex: Option<String>,
     /// The rule being compiled, named on the failures its premises report.
     pub rule: Option<String>,
+    /// Variables that the rule being compiled mentions once: a list among them bound by a
+    /// premise is never used, only its length may be (see `lengths_premise`).
+    pub once: HashSet<String>,
 }
 
 pub type CResult<T> = Result<T, String>;
 
 impl<'g, 'a> Fx<'g, 'a> {
     pub fn new(g: &'g Gen<'a>, unit: &'g Unit, span: Span) -> Self {
-        Fx { g, unit, locals: HashMap::new(), ctx: None, tmp: RefCell::new(0), span, movable: HashSet::new(), exec: None, redex: None, rule: None }
+        Fx { g, unit, locals: HashMap::new(), ctx: None, tmp: RefCell::new(0), span, movable: HashSet::new(), exec: None, redex: None, rule: None, once: HashSet::new() }
     }
 
     /// A compiler for code nested in this one (an iteration's body): the same variables and
