@@ -14409,23 +14409,16 @@ pub mod defs {
 
     // from spec/1.5-types-substitution.wspec:165 def $expanddt
     thread_local! {
-        static MEMO_EXPANDDT: std::cell::RefCell<wspec_runtime::memo::Memo<(usize, u64), (Deftype, std::rc::Rc<Comptype>)>> = Default::default();
+        static MEMO_EXPANDDT: std::cell::RefCell<wspec_runtime::memo::Memo<(usize, u64), (Deftype, std::rc::Rc<Comptype>)>> = const { std::cell::RefCell::new(wspec_runtime::memo::Memo::new()) };
     }
 
     pub fn expanddt(ar_: &Ctx, a0: &Deftype) -> R<std::rc::Rc<Comptype>> {
         let key_ = (std::rc::Rc::as_ptr(&a0.0) as *const () as usize, a0.1);
-        if let Some(v) = MEMO_EXPANDDT.with(|m| m.borrow().get(&key_).map(|e| e.1.clone())) {
+        if let Some(v) = MEMO_EXPANDDT.with(|m| m.borrow_mut().lookup(&key_).map(|e| e.1.clone())) {
             return Ok(v);
         }
         let v = expanddt_unmemoized(ar_, a0)?;
-        MEMO_EXPANDDT.with(|m| {
-            let mut m = m.borrow_mut();
-            // A bound on the memory it takes: start afresh when full.
-            if m.len() >= 1 << 16 {
-                m.clear();
-            }
-            m.insert(key_, (a0.clone(), v.clone()));
-        });
+        MEMO_EXPANDDT.with(|m| m.borrow_mut().insert(key_, (a0.clone(), v.clone())));
         Ok(v)
     }
 
@@ -17708,23 +17701,16 @@ pub mod defs {
 
     // from spec/1.5-types-substitution.wspec:152 def $unrollrt
     thread_local! {
-        static MEMO_UNROLLRT: std::cell::RefCell<wspec_runtime::memo::Memo<usize, (std::rc::Rc<Rectype>, std::rc::Rc<Rectype>)>> = Default::default();
+        static MEMO_UNROLLRT: std::cell::RefCell<wspec_runtime::memo::Memo<usize, (std::rc::Rc<Rectype>, std::rc::Rc<Rectype>)>> = const { std::cell::RefCell::new(wspec_runtime::memo::Memo::new()) };
     }
 
     pub fn unrollrt(ar_: &Ctx, a0: &std::rc::Rc<Rectype>) -> R<std::rc::Rc<Rectype>> {
         let key_ = std::rc::Rc::as_ptr(a0) as *const () as usize;
-        if let Some(v) = MEMO_UNROLLRT.with(|m| m.borrow().get(&key_).map(|e| e.1.clone())) {
+        if let Some(v) = MEMO_UNROLLRT.with(|m| m.borrow_mut().lookup(&key_).map(|e| e.1.clone())) {
             return Ok(v);
         }
         let v = unrollrt_unmemoized(ar_, a0)?;
-        MEMO_UNROLLRT.with(|m| {
-            let mut m = m.borrow_mut();
-            // A bound on the memory it takes: start afresh when full.
-            if m.len() >= 1 << 16 {
-                m.clear();
-            }
-            m.insert(key_, (a0.clone(), v.clone()));
-        });
+        MEMO_UNROLLRT.with(|m| m.borrow_mut().insert(key_, (a0.clone(), v.clone())));
         Ok(v)
     }
 

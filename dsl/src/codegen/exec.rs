@@ -2363,22 +2363,16 @@ impl Gen<'_> {
                     let memo = format!("MEMO_{}", name.to_uppercase());
                     let code = [
                         "thread_local! {".to_string(),
-                        format!("    static {memo}: std::cell::RefCell<wspec_runtime::memo::Memo<{key_ty}, ({owned}, {ret})>> = Default::default();"),
+                        format!("    static {memo}: std::cell::RefCell<wspec_runtime::memo::Memo<{key_ty}, ({owned}, {ret})>> = const {{ std::cell::RefCell::new(wspec_runtime::memo::Memo::new()) }};"),
                         "}\n".to_string(),
                         format!("pub fn {name}(ar_: &Ctx, a0: {arg}) -> R<{ret}> {{"),
                         format!("    let key_ = {key};"),
-                        format!("    if let Some(v) = {memo}.with(|m| m.borrow().get(&key_).map(|e| e.1.clone())) {{"),
+                        format!("    if let Some(v) = {memo}.with(|m| m.borrow_mut().lookup(&key_).map(|e| e.1.clone())) {{"),
                         "        return Ok(v);".to_string(),
                         "    }".to_string(),
                         format!("    let v = {name}_unmemoized(ar_, a0)?;"),
-                        format!("    {memo}.with(|m| {{"),
-                        "        let mut m = m.borrow_mut();".to_string(),
-                        "        // A bound on the memory it takes: start afresh when full.".to_string(),
-                        "        if m.len() >= 1 << 16 {".to_string(),
-                        "            m.clear();".to_string(),
-                        "        }".to_string(),
-                        "        m.insert(key_, (a0.clone(), v.clone()));".to_string(),
-                        "    });".to_string(),
+                        // Each entry holds the argument, so that its address is not reused.
+                        format!("    {memo}.with(|m| m.borrow_mut().insert(key_, (a0.clone(), v.clone())));"),
                         "    Ok(v)".to_string(),
                         "}\n".to_string(),
                     ];
