@@ -48,3 +48,19 @@ fn every_instruction_of_wasm_1_0_has_a_constructor() {
 }
 
 use wspec_dsl::ir as wasm_ir;
+
+/// A step rule that takes apart a definition's value but uses only the lengths of its lists
+/// (`(t_1^m -> t_2^n) = $blocktype_(z, bt)`) calls the definition's lengths function, and the
+/// block's rule builds no instruction type.
+#[test]
+fn lists_bound_only_for_their_lengths_are_not_built() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../spec");
+    let sources = source::load_dir(&dir).expect("spec/ loads");
+    let checked = elab::check(&sources);
+    let files = wspec_dsl::codegen::generate(&checked.spec, &sources).expect("spec/ generates");
+    let exec = &files.iter().find(|f| f.path.ends_with("exec.rs")).expect("an exec.rs").text;
+    assert!(exec.contains("pub fn blocktype__lengths("), "no lengths function for $blocktype_");
+    let block = exec.split("rule Step_read/block\n").nth(1).expect("the block rule").split("\n}\n").next().unwrap_or_default();
+    assert!(block.contains("defs::blocktype__lengths("), "the block rule does not use the lengths:\n{block}");
+    assert!(!block.contains("Instrtype"), "the block rule still builds an instruction type:\n{block}");
+}

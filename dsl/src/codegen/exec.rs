@@ -2167,6 +2167,7 @@ impl Gen<'_> {
             return Ok(false);
         }
         let mut parts = Vec::new();
+        let mut counts: HashSet<String> = HashSet::new();
         for p in pargs {
             let p = strip_sub(p);
             let part = match &p.kind {
@@ -2178,7 +2179,9 @@ impl Gen<'_> {
                     }
                     match spec.count.as_deref() {
                         None => Part::Any,
-                        Some(c) if matches!(&c.kind, ExpKind::Var(m) if !fx.locals.contains_key(m)) => Part::Count(c),
+                        // A count bound here once (`t_1^n -> t_2^n` compares, and goes the
+                        // usual way).
+                        Some(c) if matches!(&c.kind, ExpKind::Var(m) if !fx.locals.contains_key(m) && counts.insert(m.clone())) => Part::Count(c),
                         Some(_) => return Ok(false),
                     }
                 }
