@@ -4280,9 +4280,9 @@ fn rule_145(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let bt = f_1;
     let instr_3 = *f_2;
     let lens_4 = defs::blocktype__lengths(ar_, z, bt)?;
-    let m = (lens_4[0] as u64);
+    let m = lens_4[0] as u64;
     wspec_runtime::check(lens_4[1] == 0)?;
-    let n = (lens_4[2] as u64);
+    let n = lens_4[2] as u64;
     let n_5 = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(m)?)?;
     let vs_6 = m_.peek_range(0usize, n_5)?;
     let cf_7 = n;
@@ -4307,9 +4307,9 @@ fn rule_146(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let bt = f_1;
     let instr_3 = *f_2;
     let lens_4 = defs::blocktype__lengths(ar_, z, bt)?;
-    let m = (lens_4[0] as u64);
+    let m = lens_4[0] as u64;
     wspec_runtime::check(lens_4[1] == 0)?;
-    let n = (lens_4[2] as u64);
+    let n = lens_4[2] as u64;
     let n_5 = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(m)?)?;
     let vs_6 = m_.peek_range(0usize, n_5)?;
     let cf_7 = m;
@@ -4671,9 +4671,9 @@ fn rule_161(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let catch = f_2;
     let instr_4 = *f_3;
     let lens_5 = defs::blocktype__lengths(ar_, z, bt)?;
-    let m = (lens_5[0] as u64);
+    let m = lens_5[0] as u64;
     wspec_runtime::check(lens_5[1] == 0)?;
-    let n = (lens_5[2] as u64);
+    let n = lens_5[2] as u64;
     let n_6 = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(m)?)?;
     let vs_7 = m_.peek_range(0usize, n_6)?;
     let cf_8 = n;

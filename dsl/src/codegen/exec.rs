@@ -2147,14 +2147,6 @@ impl Gen<'_> {
     /// computed without building the lists (see [`Gen::gen_exec_lengths`]). Says whether it
     /// wrote the premise so.
     fn lengths_premise(&self, fx: &mut Fx<'_, '_>, info: &ExecInfo, pat: &Exp, val: &Exp, out: &mut String) -> Result<bool, String> {
-        enum Part<'e> {
-            /// `x^m`: `m` is bound to the length.
-            Count(&'e Exp),
-            /// `x*`: nothing to bind.
-            Any,
-            /// `eps`: the length must be 0.
-            Empty,
-        }
         if fx.redex.is_none() {
             return Ok(false);
         }
@@ -2166,24 +2158,20 @@ impl Gen<'_> {
         if !plain || def.clauses.is_empty() || !def.clauses.iter().all(same_shape) {
             return Ok(false);
         }
-        let mut parts = Vec::new();
-        let mut counts: HashSet<String> = HashSet::new();
+        // Each part is `eps` (`None`: the length must be 0) or `x^n` of an unused `x` (its
+        // iteration: `n` is bound to the length or checked against it, as any count).
+        let mut parts: Vec<Option<&IterSpec>> = Vec::new();
         for p in pargs {
-            let p = strip_sub(p);
-            let part = match &p.kind {
-                ExpKind::List(xs) if xs.is_empty() => Part::Empty,
+            let part = match &strip_sub(p).kind {
+                ExpKind::List(xs) if xs.is_empty() => None,
                 ExpKind::Iter(body, spec) => {
                     let ExpKind::Var(x) = &body.kind else { return Ok(false) };
-                    if spec.vars.as_slice() != std::slice::from_ref(x) || spec.index.is_some() || !fx.once.contains(x) || fx.locals.contains_key(x) {
+                    let unused = fx.once.contains(x) && !fx.locals.contains_key(x);
+                    let count_known = spec.count.as_deref().is_none_or(|c| matches!(c.kind, ExpKind::Var(_)) || mentioned_vars(c).iter().all(|v| fx.locals.contains_key(v)));
+                    if spec.vars.as_slice() != std::slice::from_ref(x) || spec.index.is_some() || !unused || !count_known {
                         return Ok(false);
                     }
-                    match spec.count.as_deref() {
-                        None => Part::Any,
-                        // A count bound here once (`t_1^n -> t_2^n` compares, and goes the
-                        // usual way).
-                        Some(c) if matches!(&c.kind, ExpKind::Var(m) if !fx.locals.contains_key(m) && counts.insert(m.clone())) => Part::Count(c),
-                        Some(_) => return Ok(false),
-                    }
+                    Some(spec)
                 }
                 _ => return Ok(false),
             };
@@ -2198,11 +2186,10 @@ impl Gen<'_> {
         let _ = writeln!(out, "let {v} = defs::{}_lengths(ar_{})?;", fn_name(&def.name), lead(&cargs));
         for (k, part) in parts.iter().enumerate() {
             match part {
-                Part::Empty => {
+                None => {
                     let _ = writeln!(out, "wspec_runtime::check({v}[{k}] == 0)?;");
                 }
-                Part::Any => {}
-                Part::Count(c) => fx.pattern(c, &format!("({v}[{k}] as u64)"), out)?,
+                Some(spec) => fx.bind_length(spec, &format!("{v}[{k}]"), out)?,
             }
         }
         Ok(true)
@@ -2243,16 +2230,18 @@ impl Gen<'_> {
                 let lens = parts.iter().map(|p| self.len_code(fx, p)).collect::<Result<Vec<_>, _>>()?;
                 Ok(format!("({})", lens.join(" + ")))
             }
-            // `t?` as a list: typed as the list it stands for, held as an option.
-            ExpKind::Iter(body, spec) if spec.kind == IterKind::Opt => {
-                let opt = Exp { ty: Ty::Iter(Box::new(body.ty.clone()), IterKind::Opt), ..e.clone() };
-                Ok(format!("usize::from(({}).is_some())", fx.arg(&opt, &opt.ty)?))
+            _ => {
+                // `t?` used as a list is typed as the list, but held as an option.
+                let held = match &e.kind {
+                    ExpKind::Iter(body, spec) if spec.kind == IterKind::Opt => Exp { ty: Ty::Iter(Box::new(body.ty.clone()), IterKind::Opt), ..e.clone() },
+                    _ => e.clone(),
+                };
+                match self.seq_elem(&held.ty) {
+                    None => Ok("1usize".into()),
+                    Some((_, IterKind::Opt)) => Ok(format!("usize::from(({}).is_some())", fx.arg(&held, &held.ty)?)),
+                    Some(_) => Ok(format!("({}).len()", fx.arg(&held, &held.ty)?)),
+                }
             }
-            _ => match self.seq_elem(&e.ty) {
-                None => Ok("1usize".into()),
-                Some((_, IterKind::Opt)) => Ok(format!("usize::from(({}).is_some())", fx.arg(e, &e.ty)?)),
-                Some(_) => Ok(format!("({}).len()", fx.arg(e, &e.ty)?)),
-            },
         }
     }
 

@@ -738,14 +738,20 @@ impl<'g, 'a> Fx<'g, 'a> {
 
     /// `p^n` matched against the list `list`: its length is `n`, bound here or checked.
     pub fn bind_count(&mut self, spec: &IterSpec, list: &str, out: &mut String) -> CResult<()> {
+        self.bind_length(spec, &format!("{list}.len()"), out)
+    }
+
+    /// `p^n` matched against a list of length `len` (code of a `usize`): `n` is bound to it
+    /// here, or checked against it.
+    pub fn bind_length(&mut self, spec: &IterSpec, len: &str, out: &mut String) -> CResult<()> {
         if let Some(c) = spec.count.as_deref() {
             match &c.kind {
                 ExpKind::Var(n) if !self.locals.contains_key(n) => {
                     let rust = self.bind(n, Ty::Nat, 0);
-                    let _ = writeln!(out, "let {rust} = {list}.len() as u64;");
+                    let _ = writeln!(out, "let {rust} = {len} as u64;");
                 }
                 _ => {
-                    let _ = writeln!(out, "wspec_runtime::check(wspec_runtime::num::wide({list}.len() as u64)? == {})?;", self.wide(c)?);
+                    let _ = writeln!(out, "wspec_runtime::check(wspec_runtime::num::wide({len} as u64)? == {})?;", self.wide(c)?);
                 }
             }
         }
