@@ -1993,7 +1993,7 @@ fn rule_52(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     #[allow(irrefutable_let_patterns)]
     let Fieldtype(f_28, f_29) = f_27 else { return Err(wspec_runtime::Fail::soft()) };
     let zt = f_29;
-    let eq_163 = { let n_ = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?; let mut out_ = wspec_runtime::seq::with_room(n_); for k in 0..n_ { let k = k as u64; wspec_runtime::machine::put(&mut out_, defs::packfield_(ar_, zt, &(defs::inv_zbytes_(ar_, zt, &(wspec_runtime::seq::slice(&(*wspec_runtime::seq::at(&(*z).0.datas, wspec_runtime::num::wide((*wspec_runtime::seq::at(&(*z).1.module.datas, wspec_runtime::num::wide((y))?)?))?)?).bytes, wspec_runtime::num::add(wspec_runtime::num::wide(j)?, wspec_runtime::num::div(wspec_runtime::num::mul(wspec_runtime::num::wide(k)?, wspec_runtime::num::wide(defs::zsize(ar_, zt)?)?)?, 8i128)?)?, wspec_runtime::num::div(wspec_runtime::num::wide(defs::zsize(ar_, zt)?)?, 8i128)?)?))?))?); } out_ };
+    let eq_163 = { let n_ = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?; let mut out_ = wspec_runtime::seq::with_room(n_); for k in 0..n_ { let k = k as u64; wspec_runtime::machine::put(&mut out_, defs::packfield_(ar_, zt, &(defs::inv_zbytes_(ar_, zt, wspec_runtime::seq::slice_ref(&(*wspec_runtime::seq::at(&(*z).0.datas, wspec_runtime::num::wide((*wspec_runtime::seq::at(&(*z).1.module.datas, wspec_runtime::num::wide((y))?)?))?)?).bytes, wspec_runtime::num::add(wspec_runtime::num::wide(j)?, wspec_runtime::num::div(wspec_runtime::num::mul(wspec_runtime::num::wide(k)?, wspec_runtime::num::wide(defs::zsize(ar_, zt)?)?)?, 8i128)?)?, wspec_runtime::num::div(wspec_runtime::num::wide(defs::zsize(ar_, zt)?)?, 8i128)?)?)?))?); } out_ };
     let fv = eq_163;
     let arg_164 = a;
     let arg_165 = i;
@@ -4856,7 +4856,7 @@ fn rule_168(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let cp_13 = (*f_10).clone();
     let n_14 = match cp_13 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
     let i = n_14;
-    let eq_31 = defs::inv_nbytes_(ar_, nt, &(wspec_runtime::seq::slice(&(*wspec_runtime::seq::at(&(*z).0.mems, wspec_runtime::num::wide((*wspec_runtime::seq::at(&(*z).1.module.mems, wspec_runtime::num::wide((x))?)?))?)?).bytes, wspec_runtime::num::add(wspec_runtime::num::wide(i)?, wspec_runtime::num::wide(ao.offset)?)?, wspec_runtime::num::div(wspec_runtime::num::wide(defs::size(ar_, nt)?)?, 8i128)?)?))?;
+    let eq_31 = defs::inv_nbytes_(ar_, nt, wspec_runtime::seq::slice_ref(&(*wspec_runtime::seq::at(&(*z).0.mems, wspec_runtime::num::wide((*wspec_runtime::seq::at(&(*z).1.module.mems, wspec_runtime::num::wide((x))?)?))?)?).bytes, wspec_runtime::num::add(wspec_runtime::num::wide(i)?, wspec_runtime::num::wide(ao.offset)?)?, wspec_runtime::num::div(wspec_runtime::num::wide(defs::size(ar_, nt)?)?, 8i128)?)?)?;
     let c = eq_31;
     let push_32 = Val::Num_(Num_(nt, c));
     let keep_ = 0usize;
@@ -4927,7 +4927,7 @@ fn rule_170(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let cp_16 = (*f_13).clone();
     let n_17 = match cp_16 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
     let i = n_17;
-    let eq_34 = Num::Inn(wspec_runtime::num::cast::<_, u64>(defs::extend__(ar_, wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(sz)?)?, defs::size(ar_, conv::inn_to_numtype(v_Inn))?, sx, wspec_runtime::ok(wspec_runtime::builtins::inv_ibytes(wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(sz)?)?, &(wspec_runtime::seq::slice(&(*wspec_runtime::seq::at(&(*z).0.mems, wspec_runtime::num::wide((*wspec_runtime::seq::at(&(*z).1.module.mems, wspec_runtime::num::wide((x))?)?))?)?).bytes, wspec_runtime::num::add(wspec_runtime::num::wide(i)?, wspec_runtime::num::wide(ao.offset)?)?, wspec_runtime::num::div(wspec_runtime::num::wide(sz)?, 8i128)?)?)))?)?)?);
+    let eq_34 = Num::Inn(wspec_runtime::num::cast::<_, u64>(defs::extend__(ar_, wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(sz)?)?, defs::size(ar_, conv::inn_to_numtype(v_Inn))?, sx, wspec_runtime::ok(wspec_runtime::builtins::inv_ibytes(wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(sz)?)?, wspec_runtime::seq::slice_ref(&(*wspec_runtime::seq::at(&(*z).0.mems, wspec_runtime::num::wide((*wspec_runtime::seq::at(&(*z).1.module.mems, wspec_runtime::num::wide((x))?)?))?)?).bytes, wspec_runtime::num::add(wspec_runtime::num::wide(i)?, wspec_runtime::num::wide(ao.offset)?)?, wspec_runtime::num::div(wspec_runtime::num::wide(sz)?, 8i128)?)?))?)?)?);
     let c = eq_34;
     let push_35 = Val::Num_(Num_(conv::inn_to_numtype(v_Inn), c));
     let keep_ = 0usize;
@@ -5338,7 +5338,7 @@ fn rule_184(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     #[allow(irrefutable_let_patterns)]
     let Fieldtype(f_21, f_22) = f_20 else { return Err(wspec_runtime::Fail::soft()) };
     let zt = f_22;
-    let eq_140 = { let n_ = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?; let mut out_ = wspec_runtime::seq::with_room(n_); for k in 0..n_ { let k = k as u64; wspec_runtime::machine::put(&mut out_, defs::inv_zbytes_(ar_, zt, &(wspec_runtime::seq::slice(&(*wspec_runtime::seq::at(&(*z).0.datas, wspec_runtime::num::wide((*wspec_runtime::seq::at(&(*z).1.module.datas, wspec_runtime::num::wide((y))?)?))?)?).bytes, wspec_runtime::num::add(wspec_runtime::num::wide(i)?, wspec_runtime::num::div(wspec_runtime::num::mul(wspec_runtime::num::wide(k)?, wspec_runtime::num::wide(defs::zsize(ar_, zt)?)?)?, 8i128)?)?, wspec_runtime::num::div(wspec_runtime::num::wide(defs::zsize(ar_, zt)?)?, 8i128)?)?))?); } out_ };
+    let eq_140 = { let n_ = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?; let mut out_ = wspec_runtime::seq::with_room(n_); for k in 0..n_ { let k = k as u64; wspec_runtime::machine::put(&mut out_, defs::inv_zbytes_(ar_, zt, wspec_runtime::seq::slice_ref(&(*wspec_runtime::seq::at(&(*z).0.datas, wspec_runtime::num::wide((*wspec_runtime::seq::at(&(*z).1.module.datas, wspec_runtime::num::wide((y))?)?))?)?).bytes, wspec_runtime::num::add(wspec_runtime::num::wide(i)?, wspec_runtime::num::div(wspec_runtime::num::mul(wspec_runtime::num::wide(k)?, wspec_runtime::num::wide(defs::zsize(ar_, zt)?)?)?, 8i128)?)?, wspec_runtime::num::div(wspec_runtime::num::wide(defs::zsize(ar_, zt)?)?, 8i128)?)?)?); } out_ };
     let val = eq_140;
     let push_141 = val.clone();
     m_.schedule_instr(Instr::ArrayNewFixed(x, wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(n)?)?));
@@ -5534,7 +5534,7 @@ fn rule_191(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let cp_13 = (*f_10).clone();
     let n_14 = match cp_13 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
     let i = n_14;
-    let eq_31 = defs::inv_vbytes_(ar_, Vectype, &(wspec_runtime::seq::slice(&(*wspec_runtime::seq::at(&(*z).0.mems, wspec_runtime::num::wide((*wspec_runtime::seq::at(&(*z).1.module.mems, wspec_runtime::num::wide((x))?)?))?)?).bytes, wspec_runtime::num::add(wspec_runtime::num::wide(i)?, wspec_runtime::num::wide(ao.offset)?)?, wspec_runtime::num::div(wspec_runtime::num::wide(defs::vsize(ar_, Vectype)?)?, 8i128)?)?))?;
+    let eq_31 = defs::inv_vbytes_(ar_, Vectype, wspec_runtime::seq::slice_ref(&(*wspec_runtime::seq::at(&(*z).0.mems, wspec_runtime::num::wide((*wspec_runtime::seq::at(&(*z).1.module.mems, wspec_runtime::num::wide((x))?)?))?)?).bytes, wspec_runtime::num::add(wspec_runtime::num::wide(i)?, wspec_runtime::num::wide(ao.offset)?)?, wspec_runtime::num::div(wspec_runtime::num::wide(defs::vsize(ar_, Vectype)?)?, 8i128)?)?)?;
     let v = eq_31;
     let push_32 = Val::Vec__(Vec__(Vectype, v));
     let keep_ = 0usize;
@@ -5606,7 +5606,7 @@ fn rule_193(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let cp_15 = (*f_12).clone();
     let n_16 = match cp_15 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
     let i = n_16;
-    let eq_249 = defs::inv_lanes_(ar_, Shape(conv::jnn_to_lanetype(defs::jnn(ar_, wspec_runtime::num::narrow::<u64>(wspec_runtime::num::mul(2i128, wspec_runtime::num::wide(sz)?)?)?)?), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M)?)?), &({ let n_ = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(v_M)?)?; let mut out_ = wspec_runtime::seq::with_room(n_); for k in 0..n_ { let k = k as u64; wspec_runtime::machine::put(&mut out_, Lane::Numtype(Num::Inn(wspec_runtime::num::cast::<_, u64>(defs::extend__(ar_, wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(sz)?)?, wspec_runtime::num::narrow::<u64>(wspec_runtime::num::mul(2i128, wspec_runtime::num::wide(sz)?)?)?, sx, wspec_runtime::ok(wspec_runtime::builtins::inv_ibytes(wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(sz)?)?, &(wspec_runtime::seq::slice(&(*wspec_runtime::seq::at(&(*z).0.mems, wspec_runtime::num::wide((*wspec_runtime::seq::at(&(*z).1.module.mems, wspec_runtime::num::wide((x))?)?))?)?).bytes, wspec_runtime::num::add(wspec_runtime::num::add(wspec_runtime::num::wide(i)?, wspec_runtime::num::wide(ao.offset)?)?, wspec_runtime::num::div(wspec_runtime::num::mul(wspec_runtime::num::wide(k)?, wspec_runtime::num::wide(sz)?)?, 8i128)?)?, wspec_runtime::num::div(wspec_runtime::num::wide(sz)?, 8i128)?)?)))?)?)?))); } out_ }))?;
+    let eq_249 = defs::inv_lanes_(ar_, Shape(conv::jnn_to_lanetype(defs::jnn(ar_, wspec_runtime::num::narrow::<u64>(wspec_runtime::num::mul(2i128, wspec_runtime::num::wide(sz)?)?)?)?), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M)?)?), &({ let n_ = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(v_M)?)?; let mut out_ = wspec_runtime::seq::with_room(n_); for k in 0..n_ { let k = k as u64; wspec_runtime::machine::put(&mut out_, Lane::Numtype(Num::Inn(wspec_runtime::num::cast::<_, u64>(defs::extend__(ar_, wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(sz)?)?, wspec_runtime::num::narrow::<u64>(wspec_runtime::num::mul(2i128, wspec_runtime::num::wide(sz)?)?)?, sx, wspec_runtime::ok(wspec_runtime::builtins::inv_ibytes(wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(sz)?)?, wspec_runtime::seq::slice_ref(&(*wspec_runtime::seq::at(&(*z).0.mems, wspec_runtime::num::wide((*wspec_runtime::seq::at(&(*z).1.module.mems, wspec_runtime::num::wide((x))?)?))?)?).bytes, wspec_runtime::num::add(wspec_runtime::num::add(wspec_runtime::num::wide(i)?, wspec_runtime::num::wide(ao.offset)?)?, wspec_runtime::num::div(wspec_runtime::num::mul(wspec_runtime::num::wide(k)?, wspec_runtime::num::wide(sz)?)?, 8i128)?)?, wspec_runtime::num::div(wspec_runtime::num::wide(sz)?, 8i128)?)?))?)?)?))); } out_ }))?;
     let v = eq_249;
     let push_250 = Val::Vec__(Vec__(Vectype, v));
     let keep_ = 0usize;
@@ -5677,7 +5677,7 @@ fn rule_195(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let i = n_14;
     let eq_15 = wspec_runtime::num::narrow::<u64>(wspec_runtime::num::div(128i128, wspec_runtime::num::wide(sz)?)?)?;
     let v_M = eq_15;
-    let eq_232 = defs::inv_lanes_(ar_, Shape(conv::jnn_to_lanetype(defs::jnn(ar_, wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(sz)?)?)?), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M)?)?), &({ let n_ = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(v_M)?)?; let mut out_ = wspec_runtime::seq::with_room(n_); for i_ in 0..n_ { wspec_runtime::machine::put(&mut out_, Lane::Numtype(Num::Inn(wspec_runtime::num::cast::<_, u64>(wspec_runtime::ok(wspec_runtime::builtins::inv_ibytes(wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(sz)?)?, &(wspec_runtime::seq::slice(&(*wspec_runtime::seq::at(&(*z).0.mems, wspec_runtime::num::wide((*wspec_runtime::seq::at(&(*z).1.module.mems, wspec_runtime::num::wide((x))?)?))?)?).bytes, wspec_runtime::num::add(wspec_runtime::num::wide(i)?, wspec_runtime::num::wide(ao.offset)?)?, wspec_runtime::num::div(wspec_runtime::num::wide(sz)?, 8i128)?)?)))?)?))); } out_ }))?;
+    let eq_232 = defs::inv_lanes_(ar_, Shape(conv::jnn_to_lanetype(defs::jnn(ar_, wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(sz)?)?)?), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M)?)?), &({ let n_ = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(v_M)?)?; let mut out_ = wspec_runtime::seq::with_room(n_); for i_ in 0..n_ { wspec_runtime::machine::put(&mut out_, Lane::Numtype(Num::Inn(wspec_runtime::num::cast::<_, u64>(wspec_runtime::ok(wspec_runtime::builtins::inv_ibytes(wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(sz)?)?, wspec_runtime::seq::slice_ref(&(*wspec_runtime::seq::at(&(*z).0.mems, wspec_runtime::num::wide((*wspec_runtime::seq::at(&(*z).1.module.mems, wspec_runtime::num::wide((x))?)?))?)?).bytes, wspec_runtime::num::add(wspec_runtime::num::wide(i)?, wspec_runtime::num::wide(ao.offset)?)?, wspec_runtime::num::div(wspec_runtime::num::wide(sz)?, 8i128)?)?))?)?))); } out_ }))?;
     let v = eq_232;
     let push_233 = Val::Vec__(Vec__(Vectype, v));
     let keep_ = 0usize;
@@ -5746,7 +5746,7 @@ fn rule_197(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let cp_13 = (*f_10).clone();
     let n_14 = match cp_13 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
     let i = n_14;
-    let eq_23 = wspec_runtime::ok(wspec_runtime::builtins::inv_ibytes(wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(sz)?)?, &(wspec_runtime::seq::slice(&(*wspec_runtime::seq::at(&(*z).0.mems, wspec_runtime::num::wide((*wspec_runtime::seq::at(&(*z).1.module.mems, wspec_runtime::num::wide((x))?)?))?)?).bytes, wspec_runtime::num::add(wspec_runtime::num::wide(i)?, wspec_runtime::num::wide(ao.offset)?)?, wspec_runtime::num::div(wspec_runtime::num::wide(sz)?, 8i128)?)?)))?;
+    let eq_23 = wspec_runtime::ok(wspec_runtime::builtins::inv_ibytes(wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(sz)?)?, wspec_runtime::seq::slice_ref(&(*wspec_runtime::seq::at(&(*z).0.mems, wspec_runtime::num::wide((*wspec_runtime::seq::at(&(*z).1.module.mems, wspec_runtime::num::wide((x))?)?))?)?).bytes, wspec_runtime::num::add(wspec_runtime::num::wide(i)?, wspec_runtime::num::wide(ao.offset)?)?, wspec_runtime::num::div(wspec_runtime::num::wide(sz)?, 8i128)?)?))?;
     let v = eq_23;
     let push_24 = Val::Vec__(Vec__(Vectype, v));
     let keep_ = 0usize;
@@ -5827,7 +5827,7 @@ fn rule_199(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let i = n_18;
     let eq_19 = wspec_runtime::num::narrow::<u64>(wspec_runtime::num::div(128i128, wspec_runtime::num::wide(sz)?)?)?;
     let v_M = eq_19;
-    let eq_42 = defs::inv_lanes_(ar_, Shape(conv::jnn_to_lanetype(defs::jnn(ar_, wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(sz)?)?)?), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M)?)?), &({ let mut upd_31 = defs::lanes_(ar_, Shape(conv::jnn_to_lanetype(defs::jnn(ar_, wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(sz)?)?)?), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M)?)?), v_1)?; let ix_33 = wspec_runtime::num::wide(j)?; let nv_32 = Lane::Numtype(Num::Inn(wspec_runtime::num::cast::<_, u64>(wspec_runtime::ok(wspec_runtime::builtins::inv_ibytes(wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(sz)?)?, &(wspec_runtime::seq::slice(&(*wspec_runtime::seq::at(&(*z).0.mems, wspec_runtime::num::wide((*wspec_runtime::seq::at(&(*z).1.module.mems, wspec_runtime::num::wide((x))?)?))?)?).bytes, wspec_runtime::num::add(wspec_runtime::num::wide(i)?, wspec_runtime::num::wide(ao.offset)?)?, wspec_runtime::num::div(wspec_runtime::num::wide(sz)?, 8i128)?)?)))?)?)); (*wspec_runtime::seq::at_mut(&mut upd_31, ix_33)?) = nv_32; upd_31 }))?;
+    let eq_42 = defs::inv_lanes_(ar_, Shape(conv::jnn_to_lanetype(defs::jnn(ar_, wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(sz)?)?)?), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M)?)?), &({ let mut upd_31 = defs::lanes_(ar_, Shape(conv::jnn_to_lanetype(defs::jnn(ar_, wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(sz)?)?)?), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M)?)?), v_1)?; let ix_33 = wspec_runtime::num::wide(j)?; let nv_32 = Lane::Numtype(Num::Inn(wspec_runtime::num::cast::<_, u64>(wspec_runtime::ok(wspec_runtime::builtins::inv_ibytes(wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(sz)?)?, wspec_runtime::seq::slice_ref(&(*wspec_runtime::seq::at(&(*z).0.mems, wspec_runtime::num::wide((*wspec_runtime::seq::at(&(*z).1.module.mems, wspec_runtime::num::wide((x))?)?))?)?).bytes, wspec_runtime::num::add(wspec_runtime::num::wide(i)?, wspec_runtime::num::wide(ao.offset)?)?, wspec_runtime::num::div(wspec_runtime::num::wide(sz)?, 8i128)?)?))?)?)); (*wspec_runtime::seq::at_mut(&mut upd_31, ix_33)?) = nv_32; upd_31 }))?;
     let v = eq_42;
     let push_43 = Val::Vec__(Vec__(Vectype, v));
     let keep_ = 0usize;
@@ -12856,12 +12856,12 @@ pub mod defs {
     }
 
     // from spec/2.0-validation-contexts.wspec:48 def $with_locals
-    pub fn with_locals(ar_: &Ctx, a0: &Context, a1: &Vec<Localidx>, a2: &Vec<Localtype>) -> R<Context> {
+    pub fn with_locals(ar_: &Ctx, a0: &Context, a1: &[Localidx], a2: &Vec<Localtype>) -> R<Context> {
         wspec_runtime::deep(|| -> R<_> {
         // from spec/2.0-validation-contexts.wspec:49
         if let Some(v) = wspec_runtime::machine::attempt((move || -> R<_> {
             let v_C = a0;
-            let cp_1 = (*a1).clone();
+            let cp_1 = (*a1).to_vec();
             let l_2 = cp_1;
             wspec_runtime::check(l_2.len() == 0)?;
             let cp_3 = (*a2).clone();
@@ -12872,7 +12872,7 @@ pub mod defs {
         // from spec/2.0-validation-contexts.wspec:50
         if let Some(v) = wspec_runtime::machine::attempt((move || -> R<_> {
             let v_C = a0;
-            let cp_1 = (*a1).clone();
+            let cp_1 = (*a1).to_vec();
             let c_2 = cp_1;
             wspec_runtime::check(c_2.len() >= 1)?;
             let l_3 = c_2[0..0 + 1].to_vec();
@@ -13498,7 +13498,7 @@ pub mod defs {
     }
 
     // from spec/3.3-numerics-vectors.wspec:305 def $vshufflop_
-    pub fn vshufflop_(ar_: &Ctx, a0: Bshape, a1: &Vec<Laneidx>, a2: u128, a3: u128) -> R<u128> {
+    pub fn vshufflop_(ar_: &Ctx, a0: Bshape, a1: &[Laneidx], a2: u128, a3: u128) -> R<u128> {
         // from spec/3.3-numerics-vectors.wspec:306
         if matches!(a0, Bshape::Shape(Shape(f_1, f_2))) { if let Some(v) = wspec_runtime::machine::attempt((move || -> R<_> {
             #[allow(irrefutable_let_patterns)]
@@ -13989,7 +13989,7 @@ pub mod defs {
     }
 
     // from spec/4.3-execution-instructions.wspec:180 def $inv_nbytes_
-    pub fn inv_nbytes_(ar_: &Ctx, a0: Numtype, a1: &Vec<Byte>) -> R<Num> {
+    pub fn inv_nbytes_(ar_: &Ctx, a0: Numtype, a1: &[Byte]) -> R<Num> {
         // from spec/4.3-execution-instructions.wspec:181
         if let Some(v) = wspec_runtime::machine::attempt((move || -> R<_> {
             let n_1 = wspec_runtime::ok(conv::numtype_as_inn(a0))?;
@@ -14020,7 +14020,7 @@ pub mod defs {
     }
 
     // from spec/4.3-execution-instructions.wspec:187 def $inv_vbytes_
-    pub fn inv_vbytes_(ar_: &Ctx, a0: Vectype, a1: &Vec<Byte>) -> R<u128> {
+    pub fn inv_vbytes_(ar_: &Ctx, a0: Vectype, a1: &[Byte]) -> R<u128> {
         // from spec/4.3-execution-instructions.wspec:188
         if let Some(v) = wspec_runtime::machine::attempt((move || -> R<_> {
             let n_1 = conv::vectype_to_vnn(a0);
@@ -14032,7 +14032,7 @@ pub mod defs {
     }
 
     // from spec/4.3-execution-instructions.wspec:192 def $inv_zbytes_
-    pub fn inv_zbytes_(ar_: &Ctx, a0: &Storagetype, a1: &Vec<Byte>) -> R<Val> {
+    pub fn inv_zbytes_(ar_: &Ctx, a0: &Storagetype, a1: &[Byte]) -> R<Val> {
         let mut r_ = None;
         match a0 {
                 // from spec/4.3-execution-instructions.wspec:193
@@ -15685,7 +15685,7 @@ pub mod defs {
     }
 
     // from spec/3.3-numerics-vectors.wspec:287 def $iswizzle_lane_
-    pub fn iswizzle_lane_(ar_: &Ctx, a0: u64, a1: &Vec<u128>, a2: u128) -> R<Vec<u128>> {
+    pub fn iswizzle_lane_(ar_: &Ctx, a0: u64, a1: &[u128], a2: u128) -> R<Vec<u128>> {
         // from spec/3.3-numerics-vectors.wspec:288
         if let Some(v) = wspec_runtime::machine::attempt((move || -> R<_> {
             let v_N = a0;
@@ -15723,7 +15723,7 @@ pub mod defs {
     }
 
     // from spec/3.3-numerics-vectors.wspec:291 def $irelaxed_swizzle_lane_
-    pub fn irelaxed_swizzle_lane_(ar_: &Ctx, a0: u64, a1: &Vec<u128>, a2: u128) -> R<Vec<u128>> {
+    pub fn irelaxed_swizzle_lane_(ar_: &Ctx, a0: u64, a1: &[u128], a2: u128) -> R<Vec<u128>> {
         // from spec/3.3-numerics-vectors.wspec:292
         if let Some(v) = wspec_runtime::machine::attempt((move || -> R<_> {
             let v_N = a0;
@@ -16138,7 +16138,7 @@ pub mod defs {
     }
 
     // from spec/3.3-numerics-vectors.wspec:373 def $ivdot__
-    pub fn ivdot__(ar_: &Ctx, a0: u64, a1: u64, a2: Sx, a3: Sx, a4: bool, a5: &Vec<u128>, a6: &Vec<u128>) -> R<Vec<u128>> {
+    pub fn ivdot__(ar_: &Ctx, a0: u64, a1: u64, a2: Sx, a3: Sx, a4: bool, a5: &[u128], a6: &[u128]) -> R<Vec<u128>> {
         // from spec/3.3-numerics-vectors.wspec:374
         if let Some(v) = wspec_runtime::machine::attempt((move || -> R<_> {
             let v_M = a0;
@@ -16390,7 +16390,7 @@ pub mod defs {
     }
 
     // from spec/4.4-execution-modules.wspec:132 def $allocmodule
-    pub fn allocmodule(ar_: &Ctx, a0: &Store, a1: &Module, a2: &Vec<Externaddr>, a3: &Vec<Globaladdr>, a4: &Vec<Ref>, a5: &Vec<Vec<Ref>>) -> R<(Store, std::rc::Rc<Moduleinst>)> {
+    pub fn allocmodule(ar_: &Ctx, a0: &Store, a1: &Module, a2: &Vec<Externaddr>, a3: &[Globaladdr], a4: &Vec<Ref>, a5: &Vec<Vec<Ref>>) -> R<(Store, std::rc::Rc<Moduleinst>)> {
         // from spec/4.4-execution-modules.wspec:133
         if let Some(v) = wspec_runtime::machine::attempt((move || -> R<_> {
             let s = a0;
@@ -16499,7 +16499,7 @@ pub mod defs {
             let ea = t_2712;
             let eq_2813 = { let n_ = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide((x_71.len() as u64))?)?; let mut out_ = wspec_runtime::seq::with_room(n_); for k in 0..n_ { let k = k as u64; wspec_runtime::machine::put(&mut out_, wspec_runtime::num::narrow::<u64>(wspec_runtime::num::add(wspec_runtime::num::wide((s_5.funcs.len() as u64))?, wspec_runtime::num::wide(k)?)?)?); } out_ };
             let fa = eq_2813;
-            let eq_2915 = std::rc::Rc::new(Moduleinst { types: dt.clone(), tags: wspec_runtime::seq::cat2(defs::tagsxa(ar_, xa)?, ha.clone()), globals: wspec_runtime::seq::cat2(defs::globalsxa(ar_, xa)?, (*ga).clone()), mems: wspec_runtime::seq::cat2(defs::memsxa(ar_, xa)?, ma.clone()), tables: wspec_runtime::seq::cat2(defs::tablesxa(ar_, xa)?, ta.clone()), funcs: wspec_runtime::seq::cat2(defs::funcsxa(ar_, xa)?, { let n_ = wspec_runtime::seq::same_len(&[fa.len()])?; let mut out_ = wspec_runtime::seq::with_room(n_); for i_ in 0..n_ { let fa_2914 = fa[i_].clone(); wspec_runtime::machine::put(&mut out_, fa_2914); } out_ }), datas: da.clone(), elems: ea.clone(), exports: vec![] });
+            let eq_2915 = std::rc::Rc::new(Moduleinst { types: dt.clone(), tags: wspec_runtime::seq::cat2(defs::tagsxa(ar_, xa)?, ha.clone()), globals: wspec_runtime::seq::cat2(defs::globalsxa(ar_, xa)?, ga.to_vec()), mems: wspec_runtime::seq::cat2(defs::memsxa(ar_, xa)?, ma.clone()), tables: wspec_runtime::seq::cat2(defs::tablesxa(ar_, xa)?, ta.clone()), funcs: wspec_runtime::seq::cat2(defs::funcsxa(ar_, xa)?, { let n_ = wspec_runtime::seq::same_len(&[fa.len()])?; let mut out_ = wspec_runtime::seq::with_room(n_); for i_ in 0..n_ { let fa_2914 = fa[i_].clone(); wspec_runtime::machine::put(&mut out_, fa_2914); } out_ }), datas: da.clone(), elems: ea.clone(), exports: vec![] });
             let mm_0 = (&eq_2915);
             let ex = (&(*module).exports);
             let eq_3019 = { let mut upd_2916 = (*mm_0).clone(); let nv_2917 = { let n_ = wspec_runtime::seq::same_len(&[ex.len()])?; let mut out_ = wspec_runtime::seq::with_room(n_); for i_ in 0..n_ { let ex_3018 = ex[i_].clone(); wspec_runtime::machine::put(&mut out_, defs::allocexport(ar_, mm_0, &ex_3018)?); } out_ }; std::rc::Rc::make_mut(&mut upd_2916).exports = nv_2917; upd_2916 };
@@ -17948,12 +17948,12 @@ pub mod defs {
     }
 
     // from spec/4.4-execution-modules.wspec:70 def $allocdata
-    pub fn allocdata(ar_: &Ctx, a0: &Store, a1: &Vec<Byte>) -> R<(Store, Dataaddr)> {
+    pub fn allocdata(ar_: &Ctx, a0: &Store, a1: &[Byte]) -> R<(Store, Dataaddr)> {
         // from spec/4.4-execution-modules.wspec:71
         if let Some(v) = wspec_runtime::machine::attempt((move || -> R<_> {
             let s = a0;
             let b = a1;
-            let eq_1 = std::rc::Rc::new(Datainst { bytes: (*b).clone() });
+            let eq_1 = std::rc::Rc::new(Datainst { bytes: b.to_vec() });
             let di = (&eq_1);
             Ok(({ let mut upd_2 = (*s).clone(); let nv_3 = vec![(*di).clone()]; upd_2.datas.extend(nv_3); upd_2 }, ((*s).datas.len() as u64)))
         })())? { return Ok(v); }

@@ -50,6 +50,16 @@ pub fn slice<T: Clone>(xs: &[T], i: Wide, n: Wide) -> R<Vec<T>> {
     xs.get(i..end).map(|s| s.to_vec()).ok_or_else(Fail::soft)
 }
 
+/// `xs[i : n]` where it lies, for a reader that only borrows it (the bytes a load decodes): a
+/// copy allocated on every access.
+#[inline]
+pub fn slice_ref<T>(xs: &[T], i: Wide, n: Wide) -> R<&[T]> {
+    let i = usize::try_from(i).map_err(|_| Fail::soft())?;
+    let n = usize::try_from(n).map_err(|_| Fail::soft())?;
+    let end = i.checked_add(n).ok_or_else(Fail::soft)?;
+    xs.get(i..end).ok_or_else(Fail::soft)
+}
+
 /// An empty vector with room for `n` elements. Lists built by comprehension are often empty
 /// (a function without locals, a block without parameters), and `Vec::with_capacity(0)` still
 /// calls the allocator's out-of-line entry, which then finds nothing to do.

@@ -2253,6 +2253,20 @@ impl Gen<'_> {
         }
         if self.is_copy(&self.repr(t), &mut HashSet::new()) {
             fx.pattern(a, name, body)
+        } else if !fx.differs(t) && self.is_number_list(t) {
+            // Passed as a slice (`param_type`): `b*` names it as one.
+            if let ExpKind::Iter(inner, spec) = &a.kind {
+                if let (ExpKind::Var(v), None, false) = (&inner.kind, &spec.index, spec.kind == IterKind::Opt) {
+                    if !fx.locals.contains_key(v) {
+                        fx.bind_count(spec, name, body)?;
+                        let rust = fx.bind(v, inner.ty.clone(), 1);
+                        let _ = writeln!(body, "let {rust} = {name};");
+                        fx.bind_kind(v, inner.ty.clone(), 1, LocalKind::Slice, rust);
+                        return Ok(());
+                    }
+                }
+            }
+            fx.pattern_ref(a, t, name, body)
         } else {
             fx.pattern_ref(a, t, name, body)
         }
@@ -2264,6 +2278,9 @@ impl Gen<'_> {
         let ty = if fx.differs(t) { fx.store_type(t) } else { fx.view_type(t) };
         if self.is_copy(&self.repr(t), &mut HashSet::new()) {
             ty
+        } else if !fx.differs(t) && self.is_number_list(t) {
+            // Borrowed as a slice, so that a caller can pass part of a memory without a copy.
+            format!("&[{}]", ty.strip_prefix("Vec<").and_then(|x| x.strip_suffix('>')).unwrap_or(&ty))
         } else {
             format!("&{ty}")
         }

@@ -192,6 +192,15 @@ impl Fx<'_, '_> {
             if let Some(p) = self.place(e)? {
                 return Ok(format!("&{p}"));
             }
+            // A slice that is only read is borrowed where it lies.
+            if let ExpKind::Slice(x, i, n) = &e.kind {
+                let (i, n) = (self.wide(i)?, self.wide(n)?);
+                let xs = match self.seq_place(x)? {
+                    Some(p) => p,
+                    None => format!("({})", self.view(x)?),
+                };
+                return Ok(format!("wspec_runtime::seq::slice_ref(&{xs}, {i}, {n})?"));
+            }
         }
         Ok(format!("&({})", self.view_as(e, t)?))
     }
@@ -490,7 +499,9 @@ impl Fx<'_, '_> {
             }
             return Ok(());
         }
-        let code = self.read_seq(format!("(*{value}).clone()"), &p.ty)?;
+        // A list of numbers may be a borrowed slice (a definition's parameter).
+        let copy = if self.g.is_number_list(&p.ty) { "to_vec" } else { "clone" };
+        let code = self.read_seq(format!("(*{value}).{copy}()"), &p.ty)?;
         let _ = writeln!(out, "let {t} = {code};");
         self.pattern(p, &t, out)
     }
