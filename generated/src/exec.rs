@@ -391,12 +391,12 @@ fn rule_12(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let arg_19 = x;
     let arg_20 = i;
     let arg_21 = n;
-    let arg_122 = { let n_ = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?; let mut out_ = wspec_runtime::seq::with_room(n_); for i_ in 0..n_ { wspec_runtime::machine::put(&mut out_, (*ref_).clone()); } out_ };
+    let arg_22 = { let n_ = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?; let mut out_ = wspec_runtime::seq::with_room(n_); for i_ in 0..n_ { wspec_runtime::machine::put(&mut out_, (*ref_).clone()); } out_ };
     let keep_ = 0usize;
     let popped_ = 0usize + 1usize + 1usize + 1usize - keep_;
     m_.pop_n(popped_);
     let _ = keep_;
-    defs::with_tableslice(ar_, &mut m_.state, arg_19, arg_20, arg_21, arg_122)?;
+    defs::with_tableslice(ar_, &mut m_.state, arg_19, arg_20, arg_21, arg_22)?;
     Ok(())
 }
 
@@ -481,12 +481,12 @@ fn rule_14(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let arg_26 = x_1;
     let arg_27 = i_1;
     let arg_28 = n;
-    let arg_37 = wspec_runtime::seq::slice(&(*wspec_runtime::seq::at(&(*z).0.tables, wspec_runtime::num::wide((*wspec_runtime::seq::at(&(*z).1.module.tables, wspec_runtime::num::wide((x_2))?)?))?)?).refs, wspec_runtime::num::wide(i_2)?, wspec_runtime::num::wide(n)?)?;
+    let arg_29 = wspec_runtime::seq::slice(&(*wspec_runtime::seq::at(&(*z).0.tables, wspec_runtime::num::wide((*wspec_runtime::seq::at(&(*z).1.module.tables, wspec_runtime::num::wide((x_2))?)?))?)?).refs, wspec_runtime::num::wide(i_2)?, wspec_runtime::num::wide(n)?)?;
     let keep_ = 0usize;
     let popped_ = 0usize + 1usize + 1usize + 1usize - keep_;
     m_.pop_n(popped_);
     let _ = keep_;
-    defs::with_tableslice(ar_, &mut m_.state, arg_26, arg_27, arg_28, arg_37)?;
+    defs::with_tableslice(ar_, &mut m_.state, arg_26, arg_27, arg_28, arg_29)?;
     Ok(())
 }
 
@@ -573,12 +573,12 @@ fn rule_16(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let arg_22 = x;
     let arg_23 = i;
     let arg_24 = n;
-    let arg_33 = wspec_runtime::seq::slice(&(*wspec_runtime::seq::at(&(*z).0.elems, wspec_runtime::num::wide((*wspec_runtime::seq::at(&(*z).1.module.elems, wspec_runtime::num::wide((y))?)?))?)?).refs, wspec_runtime::num::wide(j)?, wspec_runtime::num::wide(n)?)?;
+    let arg_25 = wspec_runtime::seq::slice(&(*wspec_runtime::seq::at(&(*z).0.elems, wspec_runtime::num::wide((*wspec_runtime::seq::at(&(*z).1.module.elems, wspec_runtime::num::wide((y))?)?))?)?).refs, wspec_runtime::num::wide(j)?, wspec_runtime::num::wide(n)?)?;
     let keep_ = 0usize;
     let popped_ = 0usize + 1usize + 1usize + 1usize - keep_;
     m_.pop_n(popped_);
     let _ = keep_;
-    defs::with_tableslice(ar_, &mut m_.state, arg_22, arg_23, arg_24, arg_33)?;
+    defs::with_tableslice(ar_, &mut m_.state, arg_22, arg_23, arg_24, arg_25)?;
     Ok(())
 }
 
@@ -667,7 +667,7 @@ fn rule_19(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let popped_ = 0usize + 1usize + 1usize - keep_;
     m_.pop_n(popped_);
     let _ = keep_;
-    defs::with_mem(ar_, &mut m_.state, arg_18, arg_19, arg_20, arg_21)?;
+    defs::with_mem(ar_, &mut m_.state, arg_18, arg_19, arg_20, &*arg_21)?;
     Ok(())
 }
 
@@ -750,7 +750,7 @@ fn rule_21(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let popped_ = 0usize + 1usize + 1usize - keep_;
     m_.pop_n(popped_);
     let _ = keep_;
-    defs::with_mem(ar_, &mut m_.state, arg_22, arg_23, arg_24, arg_25)?;
+    defs::with_mem(ar_, &mut m_.state, arg_22, arg_23, arg_24, &*arg_25)?;
     Ok(())
 }
 
@@ -888,12 +888,12 @@ fn rule_25(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let arg_21 = x;
     let arg_22 = i;
     let arg_23 = n;
-    let arg_124 = vec![b; wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?];
+    let arg_24 = vec![b; wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?];
     let keep_ = 0usize;
     let popped_ = 0usize + 1usize + 1usize + 1usize - keep_;
     m_.pop_n(popped_);
     let _ = keep_;
-    defs::with_mem(ar_, &mut m_.state, arg_21, arg_22, arg_23, arg_124)?;
+    defs::with_mem(ar_, &mut m_.state, arg_21, arg_22, arg_23, &*arg_24)?;
     Ok(())
 }
 
@@ -978,12 +978,12 @@ fn rule_27(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let arg_26 = x_1;
     let arg_27 = i_1;
     let arg_28 = n;
-    let arg_37 = wspec_runtime::seq::slice(&(*wspec_runtime::seq::at(&(*z).0.mems, wspec_runtime::num::wide((*wspec_runtime::seq::at(&(*z).1.module.mems, wspec_runtime::num::wide((x_2))?)?))?)?).bytes, wspec_runtime::num::wide(i_2)?, wspec_runtime::num::wide(n)?)?;
+    let arg_29 = wspec_runtime::seq::slice(&(*wspec_runtime::seq::at(&(*z).0.mems, wspec_runtime::num::wide((*wspec_runtime::seq::at(&(*z).1.module.mems, wspec_runtime::num::wide((x_2))?)?))?)?).bytes, wspec_runtime::num::wide(i_2)?, wspec_runtime::num::wide(n)?)?;
     let keep_ = 0usize;
     let popped_ = 0usize + 1usize + 1usize + 1usize - keep_;
     m_.pop_n(popped_);
     let _ = keep_;
-    defs::with_mem(ar_, &mut m_.state, arg_26, arg_27, arg_28, arg_37)?;
+    defs::with_mem(ar_, &mut m_.state, arg_26, arg_27, arg_28, &*arg_29)?;
     Ok(())
 }
 
@@ -1070,12 +1070,12 @@ fn rule_29(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let arg_22 = x;
     let arg_23 = i;
     let arg_24 = n;
-    let arg_33 = wspec_runtime::seq::slice(&(*wspec_runtime::seq::at(&(*z).0.datas, wspec_runtime::num::wide((*wspec_runtime::seq::at(&(*z).1.module.datas, wspec_runtime::num::wide((y))?)?))?)?).bytes, wspec_runtime::num::wide(j)?, wspec_runtime::num::wide(n)?)?;
+    let arg_25 = wspec_runtime::seq::slice(&(*wspec_runtime::seq::at(&(*z).0.datas, wspec_runtime::num::wide((*wspec_runtime::seq::at(&(*z).1.module.datas, wspec_runtime::num::wide((y))?)?))?)?).bytes, wspec_runtime::num::wide(j)?, wspec_runtime::num::wide(n)?)?;
     let keep_ = 0usize;
     let popped_ = 0usize + 1usize + 1usize + 1usize - keep_;
     m_.pop_n(popped_);
     let _ = keep_;
-    defs::with_mem(ar_, &mut m_.state, arg_22, arg_23, arg_24, arg_33)?;
+    defs::with_mem(ar_, &mut m_.state, arg_22, arg_23, arg_24, &*arg_25)?;
     Ok(())
 }
 
@@ -1091,7 +1091,7 @@ fn rule_30(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let keep_ = 0usize;
     let popped_ = 0usize - keep_;
     let _ = keep_;
-    defs::with_data(ar_, &mut m_.state, arg_3, arg_4)?;
+    defs::with_data(ar_, &mut m_.state, arg_3, &*arg_4)?;
     Ok(())
 }
 
@@ -1442,12 +1442,12 @@ fn rule_40(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let arg_25 = a;
     let arg_26 = i;
     let arg_27 = n;
-    let arg_128 = { let n_ = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?; let mut out_ = wspec_runtime::seq::with_room(n_); for i_ in 0..n_ { wspec_runtime::machine::put(&mut out_, defs::packfield_(ar_, zt, val)?); } out_ };
+    let arg_28 = { let n_ = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?; let mut out_ = wspec_runtime::seq::with_room(n_); for i_ in 0..n_ { wspec_runtime::machine::put(&mut out_, defs::packfield_(ar_, zt, val)?); } out_ };
     let keep_ = 0usize;
     let popped_ = 0usize + 1usize + 1usize + 1usize + 1usize - keep_;
     m_.pop_n(popped_);
     let _ = keep_;
-    defs::with_arrayslice(ar_, &mut m_.state, arg_25, arg_26, arg_27, arg_128)?;
+    defs::with_arrayslice(ar_, &mut m_.state, arg_25, arg_26, arg_27, arg_28)?;
     Ok(())
 }
 
@@ -1622,12 +1622,12 @@ fn rule_44(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let arg_24 = a_1;
     let arg_25 = i_1;
     let arg_26 = n;
-    let arg_29 = wspec_runtime::seq::slice(&(*wspec_runtime::seq::at(&(*z).0.arrays, wspec_runtime::num::wide(a_2)?)?).fields, wspec_runtime::num::wide(i_2)?, wspec_runtime::num::wide(n)?)?;
+    let arg_27 = wspec_runtime::seq::slice(&(*wspec_runtime::seq::at(&(*z).0.arrays, wspec_runtime::num::wide(a_2)?)?).fields, wspec_runtime::num::wide(i_2)?, wspec_runtime::num::wide(n)?)?;
     let keep_ = 0usize;
     let popped_ = 0usize + 1usize + 1usize + 1usize + 1usize + 1usize - keep_;
     m_.pop_n(popped_);
     let _ = keep_;
-    defs::with_arrayslice(ar_, &mut m_.state, arg_24, arg_25, arg_26, arg_29)?;
+    defs::with_arrayslice(ar_, &mut m_.state, arg_24, arg_25, arg_26, arg_27)?;
     Ok(())
 }
 
@@ -1803,12 +1803,12 @@ fn rule_48(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let arg_22 = a;
     let arg_23 = i;
     let arg_24 = n;
-    let arg_33 = wspec_runtime::seq::slice(&(*wspec_runtime::seq::at(&(*z).0.elems, wspec_runtime::num::wide((*wspec_runtime::seq::at(&(*z).1.module.elems, wspec_runtime::num::wide((y))?)?))?)?).refs, wspec_runtime::num::wide(j)?, wspec_runtime::num::wide(n)?)?.into_iter().map(|x| -> R<_> { Ok(conv::ref__to_fieldval(x)) }).collect::<R<Vec<_>>>()?;
+    let arg_25 = wspec_runtime::seq::slice(&(*wspec_runtime::seq::at(&(*z).0.elems, wspec_runtime::num::wide((*wspec_runtime::seq::at(&(*z).1.module.elems, wspec_runtime::num::wide((y))?)?))?)?).refs, wspec_runtime::num::wide(j)?, wspec_runtime::num::wide(n)?)?.into_iter().map(|x| -> R<_> { Ok(conv::ref__to_fieldval(x)) }).collect::<R<Vec<_>>>()?;
     let keep_ = 0usize;
     let popped_ = 0usize + 1usize + 1usize + 1usize + 1usize - keep_;
     m_.pop_n(popped_);
     let _ = keep_;
-    defs::with_arrayslice(ar_, &mut m_.state, arg_22, arg_23, arg_24, arg_33)?;
+    defs::with_arrayslice(ar_, &mut m_.state, arg_22, arg_23, arg_24, arg_25)?;
     Ok(())
 }
 
@@ -1998,12 +1998,12 @@ fn rule_52(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let arg_164 = a;
     let arg_165 = i;
     let arg_166 = n;
-    let arg_268 = { let n_ = wspec_runtime::seq::same_len(&[wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?, fv.len()])?; let mut out_ = wspec_runtime::seq::with_room(n_); for i_ in 0..n_ { let fv_267 = fv[i_].clone(); wspec_runtime::machine::put(&mut out_, fv_267); } out_ };
+    let arg_167 = { let n_ = wspec_runtime::seq::same_len(&[wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?, fv.len()])?; let mut out_ = wspec_runtime::seq::with_room(n_); for i_ in 0..n_ { let fv_268 = fv[i_].clone(); wspec_runtime::machine::put(&mut out_, fv_268); } out_ };
     let keep_ = 0usize;
     let popped_ = 0usize + 1usize + 1usize + 1usize + 1usize - keep_;
     m_.pop_n(popped_);
     let _ = keep_;
-    defs::with_arrayslice(ar_, &mut m_.state, arg_164, arg_165, arg_166, arg_268)?;
+    defs::with_arrayslice(ar_, &mut m_.state, arg_164, arg_165, arg_166, arg_167)?;
     Ok(())
 }
 
@@ -2074,7 +2074,7 @@ fn rule_54(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let popped_ = 0usize + 1usize + 1usize - keep_;
     m_.pop_n(popped_);
     let _ = keep_;
-    defs::with_mem(ar_, &mut m_.state, arg_15, arg_16, arg_17, arg_18)?;
+    defs::with_mem(ar_, &mut m_.state, arg_15, arg_16, arg_17, &*arg_18)?;
     Ok(())
 }
 
@@ -2154,7 +2154,7 @@ fn rule_56(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let popped_ = 0usize + 1usize + 1usize - keep_;
     m_.pop_n(popped_);
     let _ = keep_;
-    defs::with_mem(ar_, &mut m_.state, arg_20, arg_21, arg_22, arg_23)?;
+    defs::with_mem(ar_, &mut m_.state, arg_20, arg_21, arg_22, &*arg_23)?;
     Ok(())
 }
 
@@ -13271,7 +13271,7 @@ pub mod defs {
             let n_3 = wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(f_2.clone())?)?;
             let v_M = n_3;
             let v = a1;
-            let eq_4 = wspec_runtime::ok(wspec_runtime::builtins::vsplit(defs::lsize(ar_, lt)?, v_M, v))?;
+            let eq_4 = Vec::from(wspec_runtime::ok(wspec_runtime::builtins::vsplit(defs::lsize(ar_, lt)?, v_M, v))?);
             let n = eq_4;
             Ok({ let n_ = wspec_runtime::seq::same_len(&[n.len()])?; let mut out_ = wspec_runtime::seq::with_room(n_); for i_ in 0..n_ { let n_105 = n[i_].clone(); wspec_runtime::machine::put(&mut out_, defs::inv_lbits_(ar_, lt, n_105)?); } out_ })
         })())? { return Ok(v); } }
@@ -13765,7 +13765,7 @@ pub mod defs {
     }
 
     // from spec/4.3-execution-instructions.wspec:88 def $with_mem
-    pub fn with_mem(ar_: &Ctx, a0: &mut State, a1: Memidx, a2: u64, a3: u64, a4: Vec<Byte>) -> R<()> {
+    pub fn with_mem(ar_: &Ctx, a0: &mut State, a1: Memidx, a2: u64, a3: u64, a4: &[Byte]) -> R<()> {
         let x = a1;
         let i = a2;
         let n = a3;
@@ -13774,7 +13774,7 @@ pub mod defs {
         let ix_2 = wspec_runtime::num::wide((*wspec_runtime::seq::at(&(*a0).1.module.mems, wspec_runtime::num::wide(x)?)?))?;
         let ix_3 = wspec_runtime::num::wide(i)?;
         let len_4 = wspec_runtime::num::wide(n)?;
-        wspec_runtime::seq::splice(&mut std::rc::Rc::make_mut(&mut (*wspec_runtime::seq::at_mut(&mut (*a0).0.mems, ix_2)?)).bytes, ix_3, len_4, nv_1)?;
+        wspec_runtime::seq::splice_from(&mut std::rc::Rc::make_mut(&mut (*wspec_runtime::seq::at_mut(&mut (*a0).0.mems, ix_2)?)).bytes, ix_3, len_4, nv_1)?;
         Ok(())
     }
 
@@ -13799,10 +13799,10 @@ pub mod defs {
     }
 
     // from spec/4.3-execution-instructions.wspec:97 def $with_data
-    pub fn with_data(ar_: &Ctx, a0: &mut State, a1: Dataidx, a2: Vec<Byte>) -> R<()> {
+    pub fn with_data(ar_: &Ctx, a0: &mut State, a1: Dataidx, a2: &[Byte]) -> R<()> {
         let x = a1;
         let b = a2;
-        let nv_1 = b;
+        let nv_1 = b.to_vec();
         let ix_2 = wspec_runtime::num::wide((*wspec_runtime::seq::at(&(*a0).1.module.datas, wspec_runtime::num::wide(x)?)?))?;
         std::rc::Rc::make_mut(&mut (*wspec_runtime::seq::at_mut(&mut (*a0).0.datas, ix_2)?)).bytes = nv_1;
         Ok(())
@@ -13976,14 +13976,14 @@ pub mod defs {
             let v_Inn = n_1;
             let n_2 = match a1 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
             let i = n_2;
-            Ok(wspec_runtime::ok(wspec_runtime::builtins::ibytes(defs::size(ar_, conv::inn_to_numtype(v_Inn))?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i)?)?))?)
+            Ok(Vec::from(wspec_runtime::ok(wspec_runtime::builtins::ibytes(defs::size(ar_, conv::inn_to_numtype(v_Inn))?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i)?)?))?))
         })())? { return Ok(v); }
         // from spec/4.3-execution-instructions.wspec:178
         if let Some(v) = wspec_runtime::machine::attempt((move || -> R<_> {
             let n_1 = wspec_runtime::ok(conv::numtype_as_fnn(a0))?;
             let v_Fnn = n_1;
             let f = a1;
-            Ok(wspec_runtime::ok(wspec_runtime::builtins::fbytes(defs::size(ar_, conv::fnn_to_numtype(v_Fnn))?, (match f { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })))?)
+            Ok(Vec::from(wspec_runtime::ok(wspec_runtime::builtins::fbytes(defs::size(ar_, conv::fnn_to_numtype(v_Fnn))?, (match f { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })))?))
         })())? { return Ok(v); }
         Err(Fail::soft())
     }
@@ -14014,7 +14014,7 @@ pub mod defs {
             let n_1 = conv::vectype_to_vnn(a0);
             let v_Vnn = n_1;
             let v = a1;
-            Ok(wspec_runtime::ok(wspec_runtime::builtins::ibytes(defs::vsize(ar_, conv::vnn_to_vectype(v_Vnn))?, v))?)
+            Ok(Vec::from(wspec_runtime::ok(wspec_runtime::builtins::ibytes(defs::vsize(ar_, conv::vnn_to_vectype(v_Vnn))?, v))?))
         })())? { return Ok(v); }
         Err(Fail::soft())
     }
@@ -14747,7 +14747,7 @@ pub mod defs {
             let v_Fnn_2 = n_2;
             let n_3 = match a2 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
             let i = n_3;
-            Ok(Num::Fnn(wspec_runtime::ok(wspec_runtime::builtins::inv_fbits(defs::size(ar_, conv::fnn_to_numtype(v_Fnn_2))?, &(wspec_runtime::ok(wspec_runtime::builtins::ibits(defs::size(ar_, conv::inn_to_numtype(v_Inn_1))?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i)?)?))?)))?))
+            Ok(Num::Fnn(wspec_runtime::ok(wspec_runtime::builtins::inv_fbits(defs::size(ar_, conv::fnn_to_numtype(v_Fnn_2))?, &*wspec_runtime::ok(wspec_runtime::builtins::ibits(defs::size(ar_, conv::inn_to_numtype(v_Inn_1))?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(i)?)?))?))?))
         })())? { return Ok(v); }
         // from spec/3.2-numerics-conversions.wspec:84
         if let Some(v) = wspec_runtime::machine::attempt((move || -> R<_> {
@@ -14756,7 +14756,7 @@ pub mod defs {
             let n_2 = wspec_runtime::ok(conv::numtype_as_inn(a1))?;
             let v_Inn_2 = n_2;
             let f = a2;
-            Ok(Num::Inn(wspec_runtime::num::cast::<_, u64>(wspec_runtime::ok(wspec_runtime::builtins::inv_ibits(defs::size(ar_, conv::inn_to_numtype(v_Inn_2))?, &(wspec_runtime::ok(wspec_runtime::builtins::fbits(defs::size(ar_, conv::fnn_to_numtype(v_Fnn_1))?, (match f { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })))?)))?)?))
+            Ok(Num::Inn(wspec_runtime::num::cast::<_, u64>(wspec_runtime::ok(wspec_runtime::builtins::inv_ibits(defs::size(ar_, conv::inn_to_numtype(v_Inn_2))?, &*wspec_runtime::ok(wspec_runtime::builtins::fbits(defs::size(ar_, conv::fnn_to_numtype(v_Fnn_1))?, (match f { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })))?))?)?))
         })())? { return Ok(v); }
         Err(Fail::soft())
     }
@@ -14775,7 +14775,7 @@ pub mod defs {
             let n_1 = wspec_runtime::ok(conv::lanetype_as_fnn(a0))?;
             let v_Fnn = n_1;
             let f = a1;
-            Ok(wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(wspec_runtime::ok(wspec_runtime::builtins::inv_ibits(defs::size(ar_, conv::fnn_to_numtype(v_Fnn))?, &(wspec_runtime::ok(wspec_runtime::builtins::fbits(defs::size(ar_, conv::fnn_to_numtype(v_Fnn))?, (match f { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })))?)))?)?)?)
+            Ok(wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(wspec_runtime::ok(wspec_runtime::builtins::inv_ibits(defs::size(ar_, conv::fnn_to_numtype(v_Fnn))?, &*wspec_runtime::ok(wspec_runtime::builtins::fbits(defs::size(ar_, conv::fnn_to_numtype(v_Fnn))?, (match f { Lane::Numtype(Num::Inn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Numtype(Num::Fnn(x)) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Lane::Packtype(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })))?))?)?)?)
         })())? { return Ok(v); }
         Err(Fail::soft())
     }
@@ -14793,7 +14793,7 @@ pub mod defs {
             let n_1 = wspec_runtime::ok(conv::lanetype_as_fnn(a0))?;
             let v_Fnn = n_1;
             let n = a1;
-            Ok(Lane::Numtype(Num::Fnn(wspec_runtime::ok(wspec_runtime::builtins::inv_fbits(defs::size(ar_, conv::fnn_to_numtype(v_Fnn))?, &(wspec_runtime::ok(wspec_runtime::builtins::ibits(defs::size(ar_, conv::fnn_to_numtype(v_Fnn))?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(n)?)?))?)))?)))
+            Ok(Lane::Numtype(Num::Fnn(wspec_runtime::ok(wspec_runtime::builtins::inv_fbits(defs::size(ar_, conv::fnn_to_numtype(v_Fnn))?, &*wspec_runtime::ok(wspec_runtime::builtins::ibits(defs::size(ar_, conv::fnn_to_numtype(v_Fnn))?, wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(n)?)?))?))?)))
         })())? { return Ok(v); }
         Err(Fail::soft())
     }

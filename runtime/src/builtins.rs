@@ -258,11 +258,40 @@ pub fn signed(n: u64, i: u64) -> Option<i64> {
 }
 
 /// `$ibytes_(N, i)`: the little-endian bytes of an integer of `n` bits, up to a vector's 128.
-pub fn ibytes(n: u64, a: u128) -> Option<Vec<u8>> {
+pub fn ibytes(n: u64, a: u128) -> Option<NumBytes> {
     if n == 0 || n > 128 || n % 8 != 0 || (n < 128 && a >> n != 0) {
         return None;
     }
-    Some(a.to_le_bytes()[..(n / 8) as usize].to_vec())
+    Some(NumBytes { len: (n / 8) as u8, bytes: a.to_le_bytes() })
+}
+
+/// The bytes of a number (at most 16), held inline: a store writes them into a memory
+/// without allocating a list for them. Read as a slice; `Vec::from` makes the list.
+#[derive(Clone, Copy)]
+pub struct NumBytes {
+    len: u8,
+    bytes: [u8; 16],
+}
+
+impl std::ops::Deref for NumBytes {
+    type Target = [u8];
+    #[inline]
+    fn deref(&self) -> &[u8] {
+        &self.bytes[..usize::from(self.len).min(16)]
+    }
+}
+
+impl std::fmt::Debug for NumBytes {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_list().entries(self.iter()).finish()
+    }
+}
+
+impl From<NumBytes> for Vec<u8> {
+    #[inline]
+    fn from(b: NumBytes) -> Vec<u8> {
+        b.to_vec()
+    }
 }
 
 /// `$inv_ibytes_(N, b*)`: the integer of `n` bits whose little-endian bytes are `bytes`.

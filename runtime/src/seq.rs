@@ -106,6 +106,24 @@ pub fn at_mut<T>(xs: &mut [T], i: Wide) -> R<&mut T> {
 }
 
 /// `xs[i : n] = ys`: replaces `n` elements from `i` with `ys`.
+/// `xs[i : n] = ys` from a borrowed list (the bytes of a store), copied in place when the
+/// lengths agree.
+#[inline]
+pub fn splice_from<T: Clone>(xs: &mut Vec<T>, i: Wide, n: Wide, ys: &[T]) -> R<()> {
+    let i = usize::try_from(i).map_err(|_| Fail::soft())?;
+    let n = usize::try_from(n).map_err(|_| Fail::soft())?;
+    let end = i.checked_add(n).ok_or_else(Fail::soft)?;
+    if end > xs.len() {
+        return Err(Fail::soft());
+    }
+    if ys.len() == n {
+        xs[i..end].clone_from_slice(ys);
+    } else {
+        xs.splice(i..end, ys.iter().cloned());
+    }
+    Ok(())
+}
+
 pub fn splice<T>(xs: &mut Vec<T>, i: Wide, n: Wide, ys: Vec<T>) -> R<()> {
     let i = usize::try_from(i).map_err(|_| Fail::soft())?;
     let n = usize::try_from(n).map_err(|_| Fail::soft())?;

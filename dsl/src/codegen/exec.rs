@@ -1831,8 +1831,19 @@ impl Gen<'_> {
             let def = &self.spec.defs[*d];
             let mut parts = Vec::new();
             for ((_, t), a) in def.params.iter().skip(1).zip(args.iter()) {
-                let code = fx.view_as(a, t)?;
                 let v = fx.fresh("arg");
+                if self.is_number_list(t) {
+                    // Borrowed by the update (see its parameters); the bytes a builtin gives
+                    // stay as it gives them.
+                    let code = match fx.builtin_list(a)? {
+                        Some(raw) => raw,
+                        None => fx.view_as(a, t)?,
+                    };
+                    let _ = writeln!(body, "let {v} = {code};");
+                    parts.push(format!("&*{v}"));
+                    continue;
+                }
+                let code = fx.view_as(a, t)?;
                 let _ = writeln!(body, "let {v} = {code};");
                 parts.push(v);
             }
@@ -2321,7 +2332,10 @@ impl Gen<'_> {
                 let c = &d.clauses[0];
                 let mut params = vec!["ar_: &Ctx".to_string(), format!("a0: &mut {}", probe.view_type(&d.params[0].1))];
                 for (i, (_, t)) in d.params.iter().enumerate().skip(1) {
-                    params.push(format!("a{i}: {}", probe.view_type(t)));
+                    // Lists of numbers borrowed, as by other definitions (the bytes a store
+                    // writes need not be a list of their own).
+                    let ty = if self.is_number_list(t) { self.param_type(&probe, t) } else { probe.view_type(t) };
+                    params.push(format!("a{i}: {ty}"));
                 }
                 let _ = writeln!(out, "pub fn {name}({}) -> R<()> {{", params.join(", "));
                 let mut fx = Fx::new(self, unit, c.span);
@@ -2331,8 +2345,12 @@ impl Gen<'_> {
                 if !bind_param_place(&mut fx, &c.args[0], &d.params[0].1, "(*a0)") {
                     return Err("the first parameter of an update must be a variable or a constructor of variables".into());
                 }
-                for (i, a) in c.args.iter().enumerate().skip(1) {
-                    fx.pattern(a, &format!("a{i}"), &mut body)?;
+                for (i, (a, (_, t))) in c.args.iter().zip(&d.params).enumerate().skip(1) {
+                    if self.is_number_list(t) {
+                        self.bind_param(&mut fx, a, t, &format!("a{i}"), &mut body)?;
+                    } else {
+                        fx.pattern(a, &format!("a{i}"), &mut body)?;
+                    }
                 }
                 // The new values are taken by value: what the body names once may move.
                 fx.movable = super::rust::used_once(&c.body);
@@ -2481,7 +2499,9 @@ impl Gen<'_> {
         match &e.kind {
             ExpKind::Var(_) if fx.place(e)?.as_deref() == Some(root) => Ok(()),
             ExpKind::Update(target, path, op, v) => {
-                let value = fx.view(v)?;
+                // A list of numbers spliced in is only read: borrowed where it is.
+                let borrowed = matches!(path.last(), Some(Path::Slice(..))) && self.is_number_list(&v.ty);
+                let value = if borrowed { fx.arg(v, &v.ty)? } else { fx.view(v)? };
                 let nv = fx.fresh("nv");
                 let _ = writeln!(out, "let {nv} = {value};");
                 // Indices first, before the place is borrowed.
@@ -2525,7 +2545,8 @@ impl Gen<'_> {
                             ty = self.seq_elem(&ty).map(|(e, _)| e).ok_or("an index into a non-sequence")?;
                         }
                         (Path::Slice(..), Some((t, Some(u)))) if k == last => {
-                            let _ = writeln!(out, "wspec_runtime::seq::splice(&mut {place}, {t}, {u}, {nv})?;");
+                            let splice = if borrowed { "splice_from" } else { "splice" };
+                            let _ = writeln!(out, "wspec_runtime::seq::{splice}(&mut {place}, {t}, {u}, {nv})?;");
                             return Ok(());
                         }
                         _ => return Err("a slice in the middle of an update path".into()),

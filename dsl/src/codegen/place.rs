@@ -192,6 +192,12 @@ impl Fx<'_, '_> {
             if let Some(p) = self.place(e)? {
                 return Ok(format!("&{p}"));
             }
+            // The bytes a builtin gives, read where it gives them.
+            if self.g.is_number_list(t) {
+                if let Some(raw) = self.builtin_list(e)? {
+                    return Ok(format!("&*{raw}"));
+                }
+            }
             // A slice that is only read is borrowed where it lies.
             if let ExpKind::Slice(x, i, n) = &e.kind {
                 let (i, n) = (self.wide(i)?, self.wide(n)?);

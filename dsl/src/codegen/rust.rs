@@ -591,7 +591,12 @@ impl<'g, 'a> Fx<'g, 'a> {
             if super::has_hint(&d.hints, "choice") {
                 return Ok(format!("wspec_runtime::builtins::{}({}).into_iter().collect::<Vec<_>>()", fn_name(b), parts.join(", ")));
             }
-            return Ok(format!("wspec_runtime::ok(wspec_runtime::builtins::{}({}))?", fn_name(b), parts.join(", ")));
+            let raw = format!("wspec_runtime::ok(wspec_runtime::builtins::{}({}))?", fn_name(b), parts.join(", "));
+            // A list of numbers may come back inline (the bytes of a number), as a list here.
+            if self.g.is_number_list(&d.result) {
+                return Ok(format!("Vec::from({raw})"));
+            }
+            return Ok(raw);
         }
         if let Some(info) = self.exec {
             return info.call_value(self, def, args);
@@ -600,6 +605,19 @@ impl<'g, 'a> Fx<'g, 'a> {
         let ctx = self.ctx.clone().ok_or("a definition is called where no context is at hand")?;
         let args: String = parts.iter().map(|p| format!(", {p}")).collect();
         Ok(format!("defs::{}({ctx}{args})?", fn_name(&d.name)))
+    }
+
+    /// The call of a builtin that gives a list of numbers, as the builtin gives it (a list or
+    /// the bytes of a number inline), for a reader that only borrows it: `None` for other
+    /// expressions.
+    pub fn builtin_list(&self, e: &Exp) -> CResult<Option<String>> {
+        let ExpKind::Call(def, args) = &e.kind else { return Ok(None) };
+        let d = &self.g.spec.defs[*def];
+        if d.builtin.is_none() || !self.g.builtin_usable(*def) || super::has_hint(&d.hints, "choice") || !self.g.is_number_list(&d.result) {
+            return Ok(None);
+        }
+        let code = self.call(*def, args)?;
+        Ok(code.strip_prefix("Vec::from(").and_then(|c| c.strip_suffix(')')).map(str::to_string))
     }
 
     /// A value of a smaller type at a larger one.
