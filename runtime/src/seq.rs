@@ -42,22 +42,28 @@ pub fn index<T: Clone>(xs: &[T], i: Wide) -> R<T> {
     usize::try_from(i).ok().and_then(|i| xs.get(i)).cloned().ok_or_else(Fail::soft)
 }
 
-/// `xs[i : n]`
-pub fn slice<T: Clone>(xs: &[T], i: Wide, n: Wide) -> R<Vec<T>> {
+/// The positions of `xs[i : n]` in a list of `len` elements, failing (softly) out of bounds.
+#[inline]
+fn range(len: usize, i: Wide, n: Wide) -> R<std::ops::Range<usize>> {
     let i = usize::try_from(i).map_err(|_| Fail::soft())?;
     let n = usize::try_from(n).map_err(|_| Fail::soft())?;
     let end = i.checked_add(n).ok_or_else(Fail::soft)?;
-    xs.get(i..end).map(|s| s.to_vec()).ok_or_else(Fail::soft)
+    if end > len {
+        return Err(Fail::soft());
+    }
+    Ok(i..end)
 }
 
-/// `xs[i : n]` where it lies, for a reader that only borrows it (the bytes a load decodes): a
-/// copy allocated on every access.
+/// `xs[i : n]`
+pub fn slice<T: Clone>(xs: &[T], i: Wide, n: Wide) -> R<Vec<T>> {
+    Ok(xs[range(xs.len(), i, n)?].to_vec())
+}
+
+/// `xs[i : n]` where it lies, for a reader that only borrows it (the bytes a load decodes),
+/// where a copy was allocated on every access.
 #[inline]
 pub fn slice_ref<T>(xs: &[T], i: Wide, n: Wide) -> R<&[T]> {
-    let i = usize::try_from(i).map_err(|_| Fail::soft())?;
-    let n = usize::try_from(n).map_err(|_| Fail::soft())?;
-    let end = i.checked_add(n).ok_or_else(Fail::soft)?;
-    xs.get(i..end).ok_or_else(Fail::soft)
+    Ok(&xs[range(xs.len(), i, n)?])
 }
 
 /// An empty vector with room for `n` elements. Lists built by comprehension are often empty
@@ -105,38 +111,28 @@ pub fn at_mut<T>(xs: &mut [T], i: Wide) -> R<&mut T> {
     usize::try_from(i).ok().and_then(move |i| xs.get_mut(i)).ok_or_else(Fail::soft)
 }
 
-/// `xs[i : n] = ys`: replaces `n` elements from `i` with `ys`.
 /// `xs[i : n] = ys` from a borrowed list (the bytes of a store), copied in place when the
 /// lengths agree.
 #[inline]
 pub fn splice_from<T: Clone>(xs: &mut Vec<T>, i: Wide, n: Wide, ys: &[T]) -> R<()> {
-    let i = usize::try_from(i).map_err(|_| Fail::soft())?;
-    let n = usize::try_from(n).map_err(|_| Fail::soft())?;
-    let end = i.checked_add(n).ok_or_else(Fail::soft)?;
-    if end > xs.len() {
-        return Err(Fail::soft());
-    }
-    if ys.len() == n {
-        xs[i..end].clone_from_slice(ys);
+    let r = range(xs.len(), i, n)?;
+    if ys.len() == r.len() {
+        xs[r].clone_from_slice(ys);
     } else {
-        xs.splice(i..end, ys.iter().cloned());
+        xs.splice(r, ys.iter().cloned());
     }
     Ok(())
 }
 
+/// `xs[i : n] = ys`: replaces `n` elements from `i` with `ys`.
 pub fn splice<T>(xs: &mut Vec<T>, i: Wide, n: Wide, ys: Vec<T>) -> R<()> {
-    let i = usize::try_from(i).map_err(|_| Fail::soft())?;
-    let n = usize::try_from(n).map_err(|_| Fail::soft())?;
-    let end = i.checked_add(n).ok_or_else(Fail::soft)?;
-    if end > xs.len() {
-        return Err(Fail::soft());
-    }
-    if ys.len() == n {
-        for (x, y) in xs[i..end].iter_mut().zip(ys) {
+    let r = range(xs.len(), i, n)?;
+    if ys.len() == r.len() {
+        for (x, y) in xs[r].iter_mut().zip(ys) {
             *x = y;
         }
     } else {
-        xs.splice(i..end, ys);
+        xs.splice(r, ys);
     }
     Ok(())
 }

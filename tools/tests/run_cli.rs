@@ -7,10 +7,19 @@ fn wspec() -> Command {
     Command::new(env!("CARGO_BIN_EXE_wspec"))
 }
 
-fn scratch(name: &str) -> PathBuf {
+/// A folder of a test's own, removed when the test is done with it, even when it fails.
+struct Scratch(PathBuf);
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+fn scratch(name: &str) -> Scratch {
     let dir = std::env::temp_dir().join(format!("wspec-run-cli-{}-{name}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
-    dir
+    Scratch(dir)
 }
 
 const MODULE: &str = r#"(module
@@ -29,7 +38,8 @@ fn run_json(args: &[&str]) -> (bool, String) {
     // One file per run: the tests run in parallel.
     static RUNS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
     let k = RUNS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-    let file = scratch("json").join(format!("m{k}.wat"));
+    let dir = scratch(&format!("json-{k}"));
+    let file = dir.0.join("m.wat");
     std::fs::write(&file, MODULE).unwrap();
     let out = wspec().arg("run").arg(&file).args(args).arg("--json").output().unwrap();
     (out.status.success(), String::from_utf8_lossy(&out.stdout).into_owned())
@@ -74,7 +84,7 @@ fn fuzz_diff_compares_modules_and_says_so() {
     let out_dir = scratch("fuzz");
     let out = wspec()
         .args(["fuzz-diff", "--engine", "wasmi", "--seed", "42", "--iterations", "25", "--out"])
-        .arg(&out_dir)
+        .arg(&out_dir.0)
         .output()
         .unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);
