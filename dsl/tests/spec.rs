@@ -49,18 +49,40 @@ fn every_instruction_of_wasm_1_0_has_a_constructor() {
 
 use wspec_dsl::ir as wasm_ir;
 
+/// The execution code that spec/ generates.
+fn generated_exec() -> String {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../spec");
+    let sources = source::load_dir(&dir).expect("spec/ loads");
+    let checked = elab::check(&sources);
+    let files = wspec_dsl::codegen::generate(&checked.spec, &sources).expect("spec/ generates");
+    files.into_iter().find(|f| f.path.ends_with("exec.rs")).expect("an exec.rs").text
+}
+
 /// A step rule that takes apart a definition's value but uses only the lengths of its lists
 /// (`(t_1^m -> t_2^n) = $blocktype_(z, bt)`) calls the definition's lengths function, and the
 /// block's rule builds no instruction type.
 #[test]
 fn lists_bound_only_for_their_lengths_are_not_built() {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../spec");
-    let sources = source::load_dir(&dir).expect("spec/ loads");
-    let checked = elab::check(&sources);
-    let files = wspec_dsl::codegen::generate(&checked.spec, &sources).expect("spec/ generates");
-    let exec = &files.iter().find(|f| f.path.ends_with("exec.rs")).expect("an exec.rs").text;
+    let exec = &generated_exec();
     assert!(exec.contains("pub fn blocktype__lengths("), "no lengths function for $blocktype_");
     let block = exec.split("rule Step_read/block\n").nth(1).expect("the block rule").split("\n}\n").next().unwrap_or_default();
     assert!(block.contains("defs::blocktype__lengths("), "the block rule does not use the lengths:\n{block}");
     assert!(!block.contains("Instrtype"), "the block rule still builds an instruction type:\n{block}");
+}
+
+/// Loads and stores move the bytes of a number without a list of their own: a load reads them
+/// where they lie in the memory, a store splices the builtin's inline bytes into it.
+#[test]
+fn memory_accesses_allocate_no_list_of_bytes() {
+    let exec = &generated_exec();
+    let rule = |name: &str| exec.split(&format!("rule {name}\n")).nth(1).unwrap_or_default().split("\n}\n").next().unwrap_or_default().to_string();
+    for load in ["Step_read/load-num-val", "Step_read/load-pack-val"] {
+        let body = rule(load);
+        assert!(body.contains("seq::slice_ref("), "{load} does not borrow the bytes:\n{body}");
+        assert!(!body.contains("seq::slice("), "{load} copies the bytes:\n{body}");
+    }
+    let store = rule("Step/store-pack-val");
+    assert!(store.contains("builtins::ibytes(") && !store.contains("Vec::from("), "the store makes a list of its bytes:\n{store}");
+    let with_mem = exec.split("pub fn with_mem(").nth(1).expect("$with_mem").split("\n    }\n").next().unwrap_or_default();
+    assert!(with_mem.contains("&[Byte]") && with_mem.contains("seq::splice_from("), "$with_mem does not splice borrowed bytes:\n{with_mem}");
 }
