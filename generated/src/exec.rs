@@ -8050,8 +8050,8 @@ fn step_any(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> RuleId {
 
 type Handler = fn(&mut Machine<Wasm>, &Ctx, &Instr) -> RuleId;
 
-/// The handler of each kind of instruction.
-static HANDLERS: [Handler; 262] = [
+/// The handler of each kind of instruction, then `step_any` up to a power of two.
+static HANDLERS: [Handler; 512] = padded([
     step_any,
     push_number,
     group_0,
@@ -8314,7 +8314,20 @@ static HANDLERS: [Handler; 262] = [
     group_100,
     group_101,
     group_102,
-];
+]);
+
+/// Masks a kind into [`HANDLERS`].
+const KIND_MASK: usize = 512 - 1;
+
+const fn padded(hs: [Handler; 262]) -> [Handler; 512] {
+    let mut table: [Handler; 512] = [step_any; 512];
+    let mut k = 0;
+    while k < 262 {
+        table[k] = hs[k];
+        k += 1;
+    }
+    table
+}
 
 /// Applies the first rule that leaves a context whose body is done.
 pub fn exit(m_: &mut Machine<Wasm>, ar_: &Ctx) -> RuleId {
@@ -8388,10 +8401,7 @@ impl Lang for Wasm {
     }
     #[inline]
     fn step_kind(m: &mut Machine<Self>, ar: &Ctx, kind: u16, i: &Instr) -> RuleId {
-        match HANDLERS.get(kind as usize) {
-            Some(h) => h(m, ar, i),
-            None => step_any(m, ar, i),
-        }
+        HANDLERS[kind as usize & KIND_MASK](m, ar, i)
     }
     #[inline]
     fn exit(m: &mut Machine<Self>, ar: &Ctx) -> RuleId {

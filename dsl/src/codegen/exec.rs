@@ -591,11 +591,19 @@ impl Gen<'_> {
         let _ = writeln!(out, "            _ => 0,\n        }}\n    }}\n}}\n");
         let _ = writeln!(out, "/// `step`, out of line: for instructions of no kind of their own.\n#[inline(never)]\nfn step_any(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &{instr}) -> RuleId {{\n    step(m_, ar_, redex_)\n}}\n");
         let _ = writeln!(out, "type Handler = fn(&mut Machine<Wasm>, &Ctx, &{instr}) -> RuleId;\n");
-        let _ = writeln!(out, "/// The handler of each kind of instruction.\nstatic HANDLERS: [Handler; {}] = [", handlers.len());
+        // As many entries as a power of two, the kinds without a handler of their own running
+        // `step`: the driver indexes the table by a masked kind, with no bounds check.
+        let size = handlers.len().next_power_of_two();
+        let n = handlers.len();
+        let _ = writeln!(out, "/// The handler of each kind of instruction, then `step_any` up to a power of two.\nstatic HANDLERS: [Handler; {size}] = padded([");
         for h in &handlers {
             let _ = writeln!(out, "    {h},");
         }
-        let _ = writeln!(out, "];\n");
+        let _ = writeln!(
+            out,
+            "]);\n\n/// Masks a kind into [`HANDLERS`].\nconst KIND_MASK: usize = {size} - 1;\n\n\
+             const fn padded(hs: [Handler; {n}]) -> [Handler; {size}] {{\n    let mut table: [Handler; {size}] = [step_any; {size}];\n    let mut k = 0;\n    while k < {n} {{\n        table[k] = hs[k];\n        k += 1;\n    }}\n    table\n}}\n"
+        );
     }
 
     /// Whether a rule is about instructions of a fragment marked `hint(noexec)`: its
@@ -1963,7 +1971,7 @@ impl Gen<'_> {
              \x20   type Arena = Ctx;\n\
              \x20   #[inline]\n    fn instrs(ar: &Ctx) -> &wspec_runtime::Arena<{instr}> {{\n        &ar.instr\n    }}\n\
              \x20   #[inline]\n    fn step(m: &mut Machine<Self>, ar: &Ctx, i: &{instr}) -> RuleId {{\n        step(m, ar, i)\n    }}\n\
-             \x20   #[inline]\n    fn step_kind(m: &mut Machine<Self>, ar: &Ctx, kind: u16, i: &{instr}) -> RuleId {{\n        match HANDLERS.get(kind as usize) {{\n            Some(h) => h(m, ar, i),\n            None => step_any(m, ar, i),\n        }}\n    }}\n\
+             \x20   #[inline]\n    fn step_kind(m: &mut Machine<Self>, ar: &Ctx, kind: u16, i: &{instr}) -> RuleId {{\n        HANDLERS[kind as usize & KIND_MASK](m, ar, i)\n    }}\n\
              \x20   #[inline]\n    fn exit(m: &mut Machine<Self>, ar: &Ctx) -> RuleId {{\n        exit(m, ar)\n    }}\n\
              \x20   #[inline]\n    fn rule_name(rule: RuleId) -> &'static str {{\n        RULE_NAMES.get(rule as usize).copied().unwrap_or(\"?\")\n    }}\n\
              }}\n"
