@@ -37,20 +37,20 @@ fn rule_1(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let n = f_10.len() as u64;
     let n_12 = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?;
     let vs_13 = m_.peek_range(0usize + 1usize, n_12)?;
-    let res_221 = defs::hostcall(ar_, k, &(*z).0, &({ let n_ = wspec_runtime::seq::same_len(&[wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?, vs_13.len()])?; let mut out_ = wspec_runtime::seq::with_room(n_); for i_ in 0..n_ { let vs_13_219 = vs_13[i_].clone(); wspec_runtime::machine::put(&mut out_, vs_13_219); } out_ }));
-    let eq_220 = match &res_221 { Ok(x_) => x_, Err(f_) => return Err(f_.clone()) };
-    let cp_222 = (*eq_220).clone();
-    let (t_223, t_224,) = cp_222;
-    let s_q = t_223;
-    let res = t_224;
-    let state_225 = defs::with_store(ar_, z, &s_q)?;
-    let code_226 = Code::from_vec(defs::resultinstrs(ar_, &res)?);
+    let res_118 = defs::hostcall(ar_, k, &(*z).0, &({ let n_ = wspec_runtime::seq::same_len(&[wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?, vs_13.len()])?; let mut out_ = wspec_runtime::seq::with_room(n_); for i_ in 0..n_ { let vs_13_116 = vs_13[i_].clone(); wspec_runtime::machine::put(&mut out_, vs_13_116); } out_ }));
+    let eq_117 = match &res_118 { Ok(x_) => x_, Err(f_) => return Err(f_.clone()) };
+    let cp_119 = (*eq_117).clone();
+    let (t_120, t_121,) = cp_119;
+    let s_q = t_120;
+    let res = t_121;
+    let state_122 = defs::with_store(ar_, z, &s_q)?;
+    let code_123 = Code::from_vec(defs::resultinstrs(ar_, &res)?);
     let keep_ = 0usize;
     let popped_ = 0usize + 1usize + n_12 - keep_;
     m_.pop_n(popped_);
     let _ = keep_;
-    m_.state = state_225;
-    m_.schedule_code(ar_, code_226.into());
+    m_.state = state_122;
+    m_.schedule_code(ar_, code_123.into());
     Ok(())
 }
 
@@ -277,19 +277,19 @@ fn rule_9(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     #[allow(irrefutable_let_patterns)]
     let Val::Ref(n_11) = v_10 else { return Err(wspec_runtime::Fail::soft()) };
     let ref_ = n_11;
-    let res_29 = defs::growtable(ar_, &(*wspec_runtime::seq::at(&(*z).0.tables, wspec_runtime::num::wide((*wspec_runtime::seq::at(&(*z).1.module.tables, wspec_runtime::num::wide((x))?)?))?)?), n, ref_);
-    let eq_28 = match &res_29 { Ok(x_) => x_, Err(f_) => return Err(f_.clone()) };
-    let Some(o_30) = eq_28 else { return Err(wspec_runtime::Fail::soft()) };
-    let ti = o_30;
-    let arg_31 = x;
-    let arg_32 = (*ti).clone();
-    let push_41 = Val::Num_(Num_(conv::addrtype_to_numtype(at), Num::Inn(wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(((*wspec_runtime::seq::at(&(*z).0.tables, wspec_runtime::num::wide((*wspec_runtime::seq::at(&(*z).1.module.tables, wspec_runtime::num::wide((x))?)?))?)?).refs.len() as u64))?)?)));
+    let res_21 = defs::growtable(ar_, &(*wspec_runtime::seq::at(&(*z).0.tables, wspec_runtime::num::wide((*wspec_runtime::seq::at(&(*z).1.module.tables, wspec_runtime::num::wide((x))?)?))?)?), n, ref_);
+    let eq_20 = match &res_21 { Ok(x_) => x_, Err(f_) => return Err(f_.clone()) };
+    let Some(o_22) = eq_20 else { return Err(wspec_runtime::Fail::soft()) };
+    let ti = o_22;
+    let arg_23 = x;
+    let arg_24 = (*ti).clone();
+    let push_33 = Val::Num_(Num_(conv::addrtype_to_numtype(at), Num::Inn(wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(((*wspec_runtime::seq::at(&(*z).0.tables, wspec_runtime::num::wide((*wspec_runtime::seq::at(&(*z).1.module.tables, wspec_runtime::num::wide((x))?)?))?)?).refs.len() as u64))?)?)));
     let keep_ = 0usize;
     let popped_ = 0usize + 1usize + 1usize - keep_;
     m_.pop_n(popped_ - 1);
     let _ = keep_;
-    defs::with_tableinst(ar_, &mut m_.state, arg_31, arg_32)?;
-    m_.replace_top(push_41);
+    defs::with_tableinst(ar_, &mut m_.state, arg_23, arg_24)?;
+    m_.replace_top(push_33);
     Ok(())
 }
 
@@ -771,19 +771,19 @@ fn rule_22(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let cp_8 = (*f_5).clone();
     let n_9 = match cp_8 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
     let n = n_9;
-    let res_27 = defs::growmem(ar_, &(*wspec_runtime::seq::at(&(*z).0.mems, wspec_runtime::num::wide((*wspec_runtime::seq::at(&(*z).1.module.mems, wspec_runtime::num::wide((x))?)?))?)?), n);
-    let eq_26 = match &res_27 { Ok(x_) => x_, Err(f_) => return Err(f_.clone()) };
-    let Some(o_28) = eq_26 else { return Err(wspec_runtime::Fail::soft()) };
-    let mi = o_28;
-    let arg_29 = x;
-    let arg_30 = (*mi).clone();
-    let push_39 = Val::Num_(Num_(conv::addrtype_to_numtype(at), Num::Inn(wspec_runtime::num::narrow::<u64>(wspec_runtime::num::div(wspec_runtime::num::wide(((*wspec_runtime::seq::at(&(*z).0.mems, wspec_runtime::num::wide((*wspec_runtime::seq::at(&(*z).1.module.mems, wspec_runtime::num::wide((x))?)?))?)?).bytes.len() as u64))?, wspec_runtime::num::wide(defs::pagesize(ar_)?)?)?)?)));
+    let res_19 = defs::growmem(ar_, &(*wspec_runtime::seq::at(&(*z).0.mems, wspec_runtime::num::wide((*wspec_runtime::seq::at(&(*z).1.module.mems, wspec_runtime::num::wide((x))?)?))?)?), n);
+    let eq_18 = match &res_19 { Ok(x_) => x_, Err(f_) => return Err(f_.clone()) };
+    let Some(o_20) = eq_18 else { return Err(wspec_runtime::Fail::soft()) };
+    let mi = o_20;
+    let arg_21 = x;
+    let arg_22 = (*mi).clone();
+    let push_31 = Val::Num_(Num_(conv::addrtype_to_numtype(at), Num::Inn(wspec_runtime::num::narrow::<u64>(wspec_runtime::num::div(wspec_runtime::num::wide(((*wspec_runtime::seq::at(&(*z).0.mems, wspec_runtime::num::wide((*wspec_runtime::seq::at(&(*z).1.module.mems, wspec_runtime::num::wide((x))?)?))?)?).bytes.len() as u64))?, wspec_runtime::num::wide(defs::pagesize(ar_)?)?)?)?)));
     let keep_ = 0usize;
     let popped_ = 0usize + 1usize - keep_;
     m_.pop_n(popped_ - 1);
     let _ = keep_;
-    defs::with_meminst(ar_, &mut m_.state, arg_29, arg_30)?;
-    m_.replace_top(push_39);
+    defs::with_meminst(ar_, &mut m_.state, arg_21, arg_22)?;
+    m_.replace_top(push_31);
     Ok(())
 }
 
@@ -1993,17 +1993,17 @@ fn rule_52(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     #[allow(irrefutable_let_patterns)]
     let Fieldtype(f_28, f_29) = f_27 else { return Err(wspec_runtime::Fail::soft()) };
     let zt = f_29;
-    let eq_163 = { let n_ = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?; let mut out_ = wspec_runtime::seq::with_room(n_); for k in 0..n_ { let k = k as u64; wspec_runtime::machine::put(&mut out_, defs::packfield_(ar_, zt, &(defs::inv_zbytes_(ar_, zt, wspec_runtime::seq::slice_ref(&(*wspec_runtime::seq::at(&(*z).0.datas, wspec_runtime::num::wide((*wspec_runtime::seq::at(&(*z).1.module.datas, wspec_runtime::num::wide((y))?)?))?)?).bytes, wspec_runtime::num::add(wspec_runtime::num::wide(j)?, wspec_runtime::num::div(wspec_runtime::num::mul(wspec_runtime::num::wide(k)?, wspec_runtime::num::wide(defs::zsize(ar_, zt)?)?)?, 8i128)?)?, wspec_runtime::num::div(wspec_runtime::num::wide(defs::zsize(ar_, zt)?)?, 8i128)?)?)?))?); } out_ };
-    let fv = eq_163;
-    let arg_164 = a;
-    let arg_165 = i;
-    let arg_166 = n;
-    let arg_167 = { let n_ = wspec_runtime::seq::same_len(&[wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?, fv.len()])?; let mut out_ = wspec_runtime::seq::with_room(n_); for i_ in 0..n_ { let fv_268 = fv[i_].clone(); wspec_runtime::machine::put(&mut out_, fv_268); } out_ };
+    let eq_139 = { let n_ = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?; let mut out_ = wspec_runtime::seq::with_room(n_); for k in 0..n_ { let k = k as u64; wspec_runtime::machine::put(&mut out_, defs::packfield_(ar_, zt, &(defs::inv_zbytes_(ar_, zt, wspec_runtime::seq::slice_ref(&(*wspec_runtime::seq::at(&(*z).0.datas, wspec_runtime::num::wide((*wspec_runtime::seq::at(&(*z).1.module.datas, wspec_runtime::num::wide((y))?)?))?)?).bytes, wspec_runtime::num::add(wspec_runtime::num::wide(j)?, wspec_runtime::num::div(wspec_runtime::num::mul(wspec_runtime::num::wide(k)?, wspec_runtime::num::wide(defs::zsize(ar_, zt)?)?)?, 8i128)?)?, wspec_runtime::num::div(wspec_runtime::num::wide(defs::zsize(ar_, zt)?)?, 8i128)?)?)?))?); } out_ };
+    let fv = eq_139;
+    let arg_140 = a;
+    let arg_141 = i;
+    let arg_142 = n;
+    let arg_143 = { let n_ = wspec_runtime::seq::same_len(&[wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?, fv.len()])?; let mut out_ = wspec_runtime::seq::with_room(n_); for i_ in 0..n_ { let fv_244 = fv[i_].clone(); wspec_runtime::machine::put(&mut out_, fv_244); } out_ };
     let keep_ = 0usize;
     let popped_ = 0usize + 1usize + 1usize + 1usize + 1usize - keep_;
     m_.pop_n(popped_);
     let _ = keep_;
-    defs::with_arrayslice(ar_, &mut m_.state, arg_164, arg_165, arg_166, arg_167)?;
+    defs::with_arrayslice(ar_, &mut m_.state, arg_140, arg_141, arg_142, arg_143)?;
     Ok(())
 }
 
@@ -3975,14 +3975,14 @@ fn rule_135(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     #[allow(irrefutable_let_patterns)]
     let Vectype = f_15 else { return Err(wspec_runtime::Fail::soft()) };
     let v_1 = *f_16;
-    let eq_219 = defs::vshufflop_(ar_, sh, &({ let n_ = wspec_runtime::seq::same_len(&[i_10.len()])?; let mut out_ = wspec_runtime::seq::with_room(n_); for i_ in 0..n_ { let i_10_218 = i_10[i_].clone(); wspec_runtime::machine::put(&mut out_, wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(i_10_218)?)?); } out_ }), v_1, v_2)?;
-    let v = eq_219;
-    let push_220 = Val::Vec__(Vec__(Vectype, v));
+    let eq_118 = defs::vshufflop_(ar_, sh, &({ let n_ = wspec_runtime::seq::same_len(&[i_10.len()])?; let mut out_ = wspec_runtime::seq::with_room(n_); for i_ in 0..n_ { let i_10_117 = i_10[i_].clone(); wspec_runtime::machine::put(&mut out_, wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(i_10_117)?)?); } out_ }), v_1, v_2)?;
+    let v = eq_118;
+    let push_119 = Val::Vec__(Vec__(Vectype, v));
     let keep_ = 0usize;
     let popped_ = 0usize + 1usize + 1usize - keep_;
     m_.pop_n(popped_ - 1);
     let _ = keep_;
-    m_.replace_top(push_220);
+    m_.replace_top(push_119);
     Ok(())
 }
 
@@ -4003,14 +4003,14 @@ fn rule_136(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let nt = *f_7;
     let c_1 = *f_8;
     wspec_runtime::check((nt == defs::lunpack(ar_, lt)?))?;
-    let eq_209 = defs::inv_lanes_(ar_, Shape(lt, wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M)?)?), &({ let n_ = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(v_M)?)?; let mut out_ = wspec_runtime::seq::with_room(n_); for i_ in 0..n_ { wspec_runtime::machine::put(&mut out_, defs::lpacknum_(ar_, lt, c_1)?); } out_ }))?;
-    let v = eq_209;
-    let push_210 = Val::Vec__(Vec__(Vectype, v));
+    let eq_109 = defs::inv_lanes_(ar_, Shape(lt, wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M)?)?), &({ let n_ = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(v_M)?)?; let mut out_ = wspec_runtime::seq::with_room(n_); for i_ in 0..n_ { wspec_runtime::machine::put(&mut out_, defs::lpacknum_(ar_, lt, c_1)?); } out_ }))?;
+    let v = eq_109;
+    let push_110 = Val::Vec__(Vec__(Vectype, v));
     let keep_ = 0usize;
     let popped_ = 0usize + 1usize - keep_;
     m_.pop_n(popped_ - 1);
     let _ = keep_;
-    m_.replace_top(push_210);
+    m_.replace_top(push_110);
     Ok(())
 }
 
@@ -4111,14 +4111,14 @@ fn rule_139(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let Vectype = f_13 else { return Err(wspec_runtime::Fail::soft()) };
     let v_1 = *f_14;
     wspec_runtime::check((nt == defs::lunpack(ar_, lt)?))?;
-    let eq_21 = defs::inv_lanes_(ar_, Shape(lt, wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M)?)?), &({ let mut upd_18 = defs::lanes_(ar_, Shape(lt, wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M)?)?), v_1)?; let ix_20 = wspec_runtime::num::wide(i)?; let nv_19 = defs::lpacknum_(ar_, lt, c_2)?; (*wspec_runtime::seq::at_mut(&mut upd_18, ix_20)?) = nv_19; upd_18 }))?;
-    let v = eq_21;
-    let push_22 = Val::Vec__(Vec__(Vectype, v));
+    let eq_18 = defs::inv_lanes_(ar_, Shape(lt, wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M)?)?), &({ let mut upd_15 = defs::lanes_(ar_, Shape(lt, wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M)?)?), v_1)?; let ix_17 = wspec_runtime::num::wide(i)?; let nv_16 = defs::lpacknum_(ar_, lt, c_2)?; (*wspec_runtime::seq::at_mut(&mut upd_15, ix_17)?) = nv_16; upd_15 }))?;
+    let v = eq_18;
+    let push_19 = Val::Vec__(Vec__(Vectype, v));
     let keep_ = 0usize;
     let popped_ = 0usize + 1usize + 1usize - keep_;
     m_.pop_n(popped_ - 1);
     let _ = keep_;
-    m_.replace_top(push_22);
+    m_.replace_top(push_19);
     Ok(())
 }
 
@@ -4495,16 +4495,16 @@ fn rule_154(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let (o_21,) = rels::ref_ok(ar_, &(*z).0, &(*wspec_runtime::seq::at(&(*wspec_runtime::seq::at(&(*z).0.tables, wspec_runtime::num::wide((*wspec_runtime::seq::at(&(*z).1.module.tables, wspec_runtime::num::wide((x))?)?))?)?).refs, wspec_runtime::num::wide(i)?)?))?;
     let rt = o_21;
     rels::reftype_sub(ar_, &(Context { types: vec![], recs: vec![], tags: vec![], globals: vec![], mems: vec![], tables: vec![], funcs: vec![], datas: vec![], elems: vec![], locals: vec![], labels: vec![], return_: None, refs: vec![] }), &rt, &(defs::inst_reftype(ar_, &(*z).1.module, &(Reftype(Some(Null), conv::typeuse_to_heaptype((*tu).clone()))))?))?;
-    let code_26 = Code::One(Instr::TableGet(x));
-    let code_27 = Code::One(Instr::RefCast(Reftype(Some(Null), conv::typeuse_to_heaptype((*tu).clone()))));
-    let code_28 = Code::One(Instr::CallRef((*tu).clone()));
+    let code_24 = Code::One(Instr::TableGet(x));
+    let code_25 = Code::One(Instr::RefCast(Reftype(Some(Null), conv::typeuse_to_heaptype((*tu).clone()))));
+    let code_26 = Code::One(Instr::CallRef((*tu).clone()));
     let keep_ = 1usize;
     let popped_ = 0usize + 1usize - keep_;
     m_.pop_n(popped_);
     let _ = keep_;
-    m_.schedule_code(ar_, code_28.into());
-    m_.schedule_code(ar_, code_27.into());
     m_.schedule_code(ar_, code_26.into());
+    m_.schedule_code(ar_, code_25.into());
+    m_.schedule_code(ar_, code_24.into());
     Ok(())
 }
 
@@ -4625,16 +4625,16 @@ fn rule_159(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let (o_21,) = rels::ref_ok(ar_, &(*z).0, &(*wspec_runtime::seq::at(&(*wspec_runtime::seq::at(&(*z).0.tables, wspec_runtime::num::wide((*wspec_runtime::seq::at(&(*z).1.module.tables, wspec_runtime::num::wide((x))?)?))?)?).refs, wspec_runtime::num::wide(i)?)?))?;
     let rt = o_21;
     rels::reftype_sub(ar_, &(Context { types: vec![], recs: vec![], tags: vec![], globals: vec![], mems: vec![], tables: vec![], funcs: vec![], datas: vec![], elems: vec![], locals: vec![], labels: vec![], return_: None, refs: vec![] }), &rt, &(defs::inst_reftype(ar_, &(*z).1.module, &(Reftype(Some(Null), conv::typeuse_to_heaptype((*tu).clone()))))?))?;
-    let code_26 = Code::One(Instr::TableGet(x));
-    let code_27 = Code::One(Instr::RefCast(Reftype(Some(Null), conv::typeuse_to_heaptype((*tu).clone()))));
-    let code_28 = Code::One(Instr::ReturnCallRef((*tu).clone()));
+    let code_24 = Code::One(Instr::TableGet(x));
+    let code_25 = Code::One(Instr::RefCast(Reftype(Some(Null), conv::typeuse_to_heaptype((*tu).clone()))));
+    let code_26 = Code::One(Instr::ReturnCallRef((*tu).clone()));
     let keep_ = 1usize;
     let popped_ = 0usize + 1usize - keep_;
     m_.pop_n(popped_);
     let _ = keep_;
-    m_.schedule_code(ar_, code_28.into());
-    m_.schedule_code(ar_, code_27.into());
     m_.schedule_code(ar_, code_26.into());
+    m_.schedule_code(ar_, code_25.into());
+    m_.schedule_code(ar_, code_24.into());
     Ok(())
 }
 
@@ -4856,14 +4856,14 @@ fn rule_168(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let cp_13 = (*f_10).clone();
     let n_14 = match cp_13 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
     let i = n_14;
-    let eq_31 = defs::inv_nbytes_(ar_, nt, wspec_runtime::seq::slice_ref(&(*wspec_runtime::seq::at(&(*z).0.mems, wspec_runtime::num::wide((*wspec_runtime::seq::at(&(*z).1.module.mems, wspec_runtime::num::wide((x))?)?))?)?).bytes, wspec_runtime::num::add(wspec_runtime::num::wide(i)?, wspec_runtime::num::wide(ao.offset)?)?, wspec_runtime::num::div(wspec_runtime::num::wide(defs::size(ar_, nt)?)?, 8i128)?)?)?;
-    let c = eq_31;
-    let push_32 = Val::Num_(Num_(nt, c));
+    let eq_23 = defs::inv_nbytes_(ar_, nt, wspec_runtime::seq::slice_ref(&(*wspec_runtime::seq::at(&(*z).0.mems, wspec_runtime::num::wide((*wspec_runtime::seq::at(&(*z).1.module.mems, wspec_runtime::num::wide((x))?)?))?)?).bytes, wspec_runtime::num::add(wspec_runtime::num::wide(i)?, wspec_runtime::num::wide(ao.offset)?)?, wspec_runtime::num::div(wspec_runtime::num::wide(defs::size(ar_, nt)?)?, 8i128)?)?)?;
+    let c = eq_23;
+    let push_24 = Val::Num_(Num_(nt, c));
     let keep_ = 0usize;
     let popped_ = 0usize + 1usize - keep_;
     m_.pop_n(popped_ - 1);
     let _ = keep_;
-    m_.replace_top(push_32);
+    m_.replace_top(push_24);
     Ok(())
 }
 
@@ -4927,14 +4927,14 @@ fn rule_170(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let cp_16 = (*f_13).clone();
     let n_17 = match cp_16 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
     let i = n_17;
-    let eq_34 = Num::Inn(wspec_runtime::num::cast::<_, u64>(defs::extend__(ar_, wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(sz)?)?, defs::size(ar_, conv::inn_to_numtype(v_Inn))?, sx, wspec_runtime::ok(wspec_runtime::builtins::inv_ibytes(wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(sz)?)?, wspec_runtime::seq::slice_ref(&(*wspec_runtime::seq::at(&(*z).0.mems, wspec_runtime::num::wide((*wspec_runtime::seq::at(&(*z).1.module.mems, wspec_runtime::num::wide((x))?)?))?)?).bytes, wspec_runtime::num::add(wspec_runtime::num::wide(i)?, wspec_runtime::num::wide(ao.offset)?)?, wspec_runtime::num::div(wspec_runtime::num::wide(sz)?, 8i128)?)?))?)?)?);
-    let c = eq_34;
-    let push_35 = Val::Num_(Num_(conv::inn_to_numtype(v_Inn), c));
+    let eq_26 = Num::Inn(wspec_runtime::num::cast::<_, u64>(defs::extend__(ar_, wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(sz)?)?, defs::size(ar_, conv::inn_to_numtype(v_Inn))?, sx, wspec_runtime::ok(wspec_runtime::builtins::inv_ibytes(wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(sz)?)?, wspec_runtime::seq::slice_ref(&(*wspec_runtime::seq::at(&(*z).0.mems, wspec_runtime::num::wide((*wspec_runtime::seq::at(&(*z).1.module.mems, wspec_runtime::num::wide((x))?)?))?)?).bytes, wspec_runtime::num::add(wspec_runtime::num::wide(i)?, wspec_runtime::num::wide(ao.offset)?)?, wspec_runtime::num::div(wspec_runtime::num::wide(sz)?, 8i128)?)?))?)?)?);
+    let c = eq_26;
+    let push_27 = Val::Num_(Num_(conv::inn_to_numtype(v_Inn), c));
     let keep_ = 0usize;
     let popped_ = 0usize + 1usize - keep_;
     m_.pop_n(popped_ - 1);
     let _ = keep_;
-    m_.replace_top(push_35);
+    m_.replace_top(push_27);
     Ok(())
 }
 
@@ -4989,12 +4989,12 @@ fn rule_173(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let (o_6,) = rels::ref_ok(ar_, &(*z).0, ref_)?;
     let rt_q = o_6;
     rels::reftype_sub(ar_, &(Context { types: vec![], recs: vec![], tags: vec![], globals: vec![], mems: vec![], tables: vec![], funcs: vec![], datas: vec![], elems: vec![], locals: vec![], labels: vec![], return_: None, refs: vec![] }), &rt_q, &(defs::inst_reftype(ar_, &(*z).1.module, rt)?))?;
-    let push_11 = Val::Num_(Num_(Numtype::I32, Num::Inn(1_u64)));
+    let push_9 = Val::Num_(Num_(Numtype::I32, Num::Inn(1_u64)));
     let keep_ = 0usize;
     let popped_ = 0usize + 1usize - keep_;
     m_.pop_n(popped_ - 1);
     let _ = keep_;
-    m_.replace_top(push_11);
+    m_.replace_top(push_9);
     Ok(())
 }
 
@@ -5338,15 +5338,15 @@ fn rule_184(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     #[allow(irrefutable_let_patterns)]
     let Fieldtype(f_21, f_22) = f_20 else { return Err(wspec_runtime::Fail::soft()) };
     let zt = f_22;
-    let eq_140 = { let n_ = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?; let mut out_ = wspec_runtime::seq::with_room(n_); for k in 0..n_ { let k = k as u64; wspec_runtime::machine::put(&mut out_, defs::inv_zbytes_(ar_, zt, wspec_runtime::seq::slice_ref(&(*wspec_runtime::seq::at(&(*z).0.datas, wspec_runtime::num::wide((*wspec_runtime::seq::at(&(*z).1.module.datas, wspec_runtime::num::wide((y))?)?))?)?).bytes, wspec_runtime::num::add(wspec_runtime::num::wide(i)?, wspec_runtime::num::div(wspec_runtime::num::mul(wspec_runtime::num::wide(k)?, wspec_runtime::num::wide(defs::zsize(ar_, zt)?)?)?, 8i128)?)?, wspec_runtime::num::div(wspec_runtime::num::wide(defs::zsize(ar_, zt)?)?, 8i128)?)?)?); } out_ };
-    let val = eq_140;
-    let push_141 = val.clone();
+    let eq_132 = { let n_ = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?; let mut out_ = wspec_runtime::seq::with_room(n_); for k in 0..n_ { let k = k as u64; wspec_runtime::machine::put(&mut out_, defs::inv_zbytes_(ar_, zt, wspec_runtime::seq::slice_ref(&(*wspec_runtime::seq::at(&(*z).0.datas, wspec_runtime::num::wide((*wspec_runtime::seq::at(&(*z).1.module.datas, wspec_runtime::num::wide((y))?)?))?)?).bytes, wspec_runtime::num::add(wspec_runtime::num::wide(i)?, wspec_runtime::num::div(wspec_runtime::num::mul(wspec_runtime::num::wide(k)?, wspec_runtime::num::wide(defs::zsize(ar_, zt)?)?)?, 8i128)?)?, wspec_runtime::num::div(wspec_runtime::num::wide(defs::zsize(ar_, zt)?)?, 8i128)?)?)?); } out_ };
+    let val = eq_132;
+    let push_133 = val.clone();
     m_.schedule_instr(Instr::ArrayNewFixed(x, wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(n)?)?));
     let keep_ = 0usize;
     let popped_ = 0usize + 1usize + 1usize - keep_;
     m_.pop_n(popped_);
     let _ = keep_;
-    for v_ in push_141 { m_.push(v_)?; }
+    for v_ in push_133 { m_.push(v_)?; }
     Ok(())
 }
 
@@ -5534,14 +5534,14 @@ fn rule_191(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let cp_13 = (*f_10).clone();
     let n_14 = match cp_13 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
     let i = n_14;
-    let eq_31 = defs::inv_vbytes_(ar_, Vectype, wspec_runtime::seq::slice_ref(&(*wspec_runtime::seq::at(&(*z).0.mems, wspec_runtime::num::wide((*wspec_runtime::seq::at(&(*z).1.module.mems, wspec_runtime::num::wide((x))?)?))?)?).bytes, wspec_runtime::num::add(wspec_runtime::num::wide(i)?, wspec_runtime::num::wide(ao.offset)?)?, wspec_runtime::num::div(wspec_runtime::num::wide(defs::vsize(ar_, Vectype)?)?, 8i128)?)?)?;
-    let v = eq_31;
-    let push_32 = Val::Vec__(Vec__(Vectype, v));
+    let eq_23 = defs::inv_vbytes_(ar_, Vectype, wspec_runtime::seq::slice_ref(&(*wspec_runtime::seq::at(&(*z).0.mems, wspec_runtime::num::wide((*wspec_runtime::seq::at(&(*z).1.module.mems, wspec_runtime::num::wide((x))?)?))?)?).bytes, wspec_runtime::num::add(wspec_runtime::num::wide(i)?, wspec_runtime::num::wide(ao.offset)?)?, wspec_runtime::num::div(wspec_runtime::num::wide(defs::vsize(ar_, Vectype)?)?, 8i128)?)?)?;
+    let v = eq_23;
+    let push_24 = Val::Vec__(Vec__(Vectype, v));
     let keep_ = 0usize;
     let popped_ = 0usize + 1usize - keep_;
     m_.pop_n(popped_ - 1);
     let _ = keep_;
-    m_.replace_top(push_32);
+    m_.replace_top(push_24);
     Ok(())
 }
 
@@ -5606,14 +5606,14 @@ fn rule_193(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let cp_15 = (*f_12).clone();
     let n_16 = match cp_15 { Num::Inn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(x)?)?, _ => return Err(wspec_runtime::Fail::soft()) };
     let i = n_16;
-    let eq_249 = defs::inv_lanes_(ar_, Shape(conv::jnn_to_lanetype(defs::jnn(ar_, wspec_runtime::num::narrow::<u64>(wspec_runtime::num::mul(2i128, wspec_runtime::num::wide(sz)?)?)?)?), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M)?)?), &({ let n_ = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(v_M)?)?; let mut out_ = wspec_runtime::seq::with_room(n_); for k in 0..n_ { let k = k as u64; wspec_runtime::machine::put(&mut out_, Lane::Numtype(Num::Inn(wspec_runtime::num::cast::<_, u64>(defs::extend__(ar_, wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(sz)?)?, wspec_runtime::num::narrow::<u64>(wspec_runtime::num::mul(2i128, wspec_runtime::num::wide(sz)?)?)?, sx, wspec_runtime::ok(wspec_runtime::builtins::inv_ibytes(wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(sz)?)?, wspec_runtime::seq::slice_ref(&(*wspec_runtime::seq::at(&(*z).0.mems, wspec_runtime::num::wide((*wspec_runtime::seq::at(&(*z).1.module.mems, wspec_runtime::num::wide((x))?)?))?)?).bytes, wspec_runtime::num::add(wspec_runtime::num::add(wspec_runtime::num::wide(i)?, wspec_runtime::num::wide(ao.offset)?)?, wspec_runtime::num::div(wspec_runtime::num::mul(wspec_runtime::num::wide(k)?, wspec_runtime::num::wide(sz)?)?, 8i128)?)?, wspec_runtime::num::div(wspec_runtime::num::wide(sz)?, 8i128)?)?))?)?)?))); } out_ }))?;
-    let v = eq_249;
-    let push_250 = Val::Vec__(Vec__(Vectype, v));
+    let eq_125 = defs::inv_lanes_(ar_, Shape(conv::jnn_to_lanetype(defs::jnn(ar_, wspec_runtime::num::narrow::<u64>(wspec_runtime::num::mul(2i128, wspec_runtime::num::wide(sz)?)?)?)?), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M)?)?), &({ let n_ = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(v_M)?)?; let mut out_ = wspec_runtime::seq::with_room(n_); for k in 0..n_ { let k = k as u64; wspec_runtime::machine::put(&mut out_, Lane::Numtype(Num::Inn(wspec_runtime::num::cast::<_, u64>(defs::extend__(ar_, wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(sz)?)?, wspec_runtime::num::narrow::<u64>(wspec_runtime::num::mul(2i128, wspec_runtime::num::wide(sz)?)?)?, sx, wspec_runtime::ok(wspec_runtime::builtins::inv_ibytes(wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(sz)?)?, wspec_runtime::seq::slice_ref(&(*wspec_runtime::seq::at(&(*z).0.mems, wspec_runtime::num::wide((*wspec_runtime::seq::at(&(*z).1.module.mems, wspec_runtime::num::wide((x))?)?))?)?).bytes, wspec_runtime::num::add(wspec_runtime::num::add(wspec_runtime::num::wide(i)?, wspec_runtime::num::wide(ao.offset)?)?, wspec_runtime::num::div(wspec_runtime::num::mul(wspec_runtime::num::wide(k)?, wspec_runtime::num::wide(sz)?)?, 8i128)?)?, wspec_runtime::num::div(wspec_runtime::num::wide(sz)?, 8i128)?)?))?)?)?))); } out_ }))?;
+    let v = eq_125;
+    let push_126 = Val::Vec__(Vec__(Vectype, v));
     let keep_ = 0usize;
     let popped_ = 0usize + 1usize - keep_;
     m_.pop_n(popped_ - 1);
     let _ = keep_;
-    m_.replace_top(push_250);
+    m_.replace_top(push_126);
     Ok(())
 }
 
@@ -5677,14 +5677,14 @@ fn rule_195(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let i = n_14;
     let eq_15 = wspec_runtime::num::narrow::<u64>(wspec_runtime::num::div(128i128, wspec_runtime::num::wide(sz)?)?)?;
     let v_M = eq_15;
-    let eq_232 = defs::inv_lanes_(ar_, Shape(conv::jnn_to_lanetype(defs::jnn(ar_, wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(sz)?)?)?), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M)?)?), &({ let n_ = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(v_M)?)?; let mut out_ = wspec_runtime::seq::with_room(n_); for i_ in 0..n_ { wspec_runtime::machine::put(&mut out_, Lane::Numtype(Num::Inn(wspec_runtime::num::cast::<_, u64>(wspec_runtime::ok(wspec_runtime::builtins::inv_ibytes(wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(sz)?)?, wspec_runtime::seq::slice_ref(&(*wspec_runtime::seq::at(&(*z).0.mems, wspec_runtime::num::wide((*wspec_runtime::seq::at(&(*z).1.module.mems, wspec_runtime::num::wide((x))?)?))?)?).bytes, wspec_runtime::num::add(wspec_runtime::num::wide(i)?, wspec_runtime::num::wide(ao.offset)?)?, wspec_runtime::num::div(wspec_runtime::num::wide(sz)?, 8i128)?)?))?)?))); } out_ }))?;
-    let v = eq_232;
-    let push_233 = Val::Vec__(Vec__(Vectype, v));
+    let eq_124 = defs::inv_lanes_(ar_, Shape(conv::jnn_to_lanetype(defs::jnn(ar_, wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(sz)?)?)?), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M)?)?), &({ let n_ = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(v_M)?)?; let mut out_ = wspec_runtime::seq::with_room(n_); for i_ in 0..n_ { wspec_runtime::machine::put(&mut out_, Lane::Numtype(Num::Inn(wspec_runtime::num::cast::<_, u64>(wspec_runtime::ok(wspec_runtime::builtins::inv_ibytes(wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(sz)?)?, wspec_runtime::seq::slice_ref(&(*wspec_runtime::seq::at(&(*z).0.mems, wspec_runtime::num::wide((*wspec_runtime::seq::at(&(*z).1.module.mems, wspec_runtime::num::wide((x))?)?))?)?).bytes, wspec_runtime::num::add(wspec_runtime::num::wide(i)?, wspec_runtime::num::wide(ao.offset)?)?, wspec_runtime::num::div(wspec_runtime::num::wide(sz)?, 8i128)?)?))?)?))); } out_ }))?;
+    let v = eq_124;
+    let push_125 = Val::Vec__(Vec__(Vectype, v));
     let keep_ = 0usize;
     let popped_ = 0usize + 1usize - keep_;
     m_.pop_n(popped_ - 1);
     let _ = keep_;
-    m_.replace_top(push_233);
+    m_.replace_top(push_125);
     Ok(())
 }
 
@@ -5827,14 +5827,14 @@ fn rule_199(m_: &mut Machine<Wasm>, ar_: &Ctx, redex_: &Instr) -> R<()> {
     let i = n_18;
     let eq_19 = wspec_runtime::num::narrow::<u64>(wspec_runtime::num::div(128i128, wspec_runtime::num::wide(sz)?)?)?;
     let v_M = eq_19;
-    let eq_42 = defs::inv_lanes_(ar_, Shape(conv::jnn_to_lanetype(defs::jnn(ar_, wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(sz)?)?)?), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M)?)?), &({ let mut upd_31 = defs::lanes_(ar_, Shape(conv::jnn_to_lanetype(defs::jnn(ar_, wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(sz)?)?)?), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M)?)?), v_1)?; let ix_33 = wspec_runtime::num::wide(j)?; let nv_32 = Lane::Numtype(Num::Inn(wspec_runtime::num::cast::<_, u64>(wspec_runtime::ok(wspec_runtime::builtins::inv_ibytes(wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(sz)?)?, wspec_runtime::seq::slice_ref(&(*wspec_runtime::seq::at(&(*z).0.mems, wspec_runtime::num::wide((*wspec_runtime::seq::at(&(*z).1.module.mems, wspec_runtime::num::wide((x))?)?))?)?).bytes, wspec_runtime::num::add(wspec_runtime::num::wide(i)?, wspec_runtime::num::wide(ao.offset)?)?, wspec_runtime::num::div(wspec_runtime::num::wide(sz)?, 8i128)?)?))?)?)); (*wspec_runtime::seq::at_mut(&mut upd_31, ix_33)?) = nv_32; upd_31 }))?;
-    let v = eq_42;
-    let push_43 = Val::Vec__(Vec__(Vectype, v));
+    let eq_31 = defs::inv_lanes_(ar_, Shape(conv::jnn_to_lanetype(defs::jnn(ar_, wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(sz)?)?)?), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M)?)?), &({ let mut upd_20 = defs::lanes_(ar_, Shape(conv::jnn_to_lanetype(defs::jnn(ar_, wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(sz)?)?)?), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M)?)?), v_1)?; let ix_22 = wspec_runtime::num::wide(j)?; let nv_21 = Lane::Numtype(Num::Inn(wspec_runtime::num::cast::<_, u64>(wspec_runtime::ok(wspec_runtime::builtins::inv_ibytes(wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(sz)?)?, wspec_runtime::seq::slice_ref(&(*wspec_runtime::seq::at(&(*z).0.mems, wspec_runtime::num::wide((*wspec_runtime::seq::at(&(*z).1.module.mems, wspec_runtime::num::wide((x))?)?))?)?).bytes, wspec_runtime::num::add(wspec_runtime::num::wide(i)?, wspec_runtime::num::wide(ao.offset)?)?, wspec_runtime::num::div(wspec_runtime::num::wide(sz)?, 8i128)?)?))?)?)); (*wspec_runtime::seq::at_mut(&mut upd_20, ix_22)?) = nv_21; upd_20 }))?;
+    let v = eq_31;
+    let push_32 = Val::Vec__(Vec__(Vectype, v));
     let keep_ = 0usize;
     let popped_ = 0usize + 1usize + 1usize - keep_;
     m_.pop_n(popped_ - 1);
     let _ = keep_;
-    m_.replace_top(push_43);
+    m_.replace_top(push_32);
     Ok(())
 }
 
@@ -11182,8 +11182,8 @@ fn vrule_103(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R
     #[allow(irrefutable_let_patterns)]
     let Instr::Vsplat(f_1) = redex_ else { return Err(wspec_runtime::Fail::soft()) };
     let sh = *f_1;
-    let e_6: Valtype = conv::numtype_to_valtype(defs::lunpack(ar_, sh.0)?);
-    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_6).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![e_6.clone()]]))); }
+    let e_4: Valtype = conv::numtype_to_valtype(defs::lunpack(ar_, sh.0)?);
+    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_4).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![e_4.clone()]]))); }
     Ok(Effect { pops: 0usize + 1, unreachable: false, pushes: wspec_runtime::seq::cat([vec![Valtype::Vectype(Vectype)]]), sets: vec![] })
 }
 
@@ -11228,10 +11228,10 @@ fn vrule_105(ck: &Checker<Valtype>, ar_: &Ctx, c: &Context, redex_: &Instr) -> R
     let n_4 = wspec_runtime::num::narrow::<u64>(wspec_runtime::num::wide(cp_3)?)?;
     let i = n_4;
     if !((wspec_runtime::num::wide(i)? < wspec_runtime::num::wide(sh.1)?)) { return Err(Fail::msg(0, "invalid lane index").with_rule("Instr_ok/vreplace_lane")); }
-    let e_11: Valtype = conv::numtype_to_valtype(defs::lunpack(ar_, sh.0)?);
-    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_11).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![Valtype::Vectype(Vectype)], vec![e_11.clone()]]))); }
-    let e_12: Valtype = Valtype::Vectype(Vectype);
-    if !matches!(ck.peek(0usize + 1), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_12).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![e_12.clone()], vec![e_11.clone()]]))); }
+    let e_9: Valtype = conv::numtype_to_valtype(defs::lunpack(ar_, sh.0)?);
+    if !matches!(ck.peek(0usize), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_9).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![Valtype::Vectype(Vectype)], vec![e_9.clone()]]))); }
+    let e_10: Valtype = Valtype::Vectype(Vectype);
+    if !matches!(ck.peek(0usize + 1), Ok(a_) if rels::valtype_sub(ar_, v_C, a_, &e_10).is_ok()) { return Err(vmismatch(ck, ar_, wspec_runtime::seq::cat([vec![e_10.clone()], vec![e_9.clone()]]))); }
     Ok(Effect { pops: 0usize + 1 + 1, unreachable: false, pushes: wspec_runtime::seq::cat([vec![Valtype::Vectype(Vectype)]]), sets: vec![] })
 }
 
@@ -11689,7 +11689,7 @@ fn seq_context(ar_: &Ctx, a0: &Context, a1: &[Localidx]) -> R<Context> {
     acc_init_7.push(init);acc_t_8.push((*t).clone()); }
     let init_9 = acc_init_7;
     let t_10 = acc_t_8;
-    Ok(defs::with_locals(ar_, a0, &x_1, &({ let n_ = wspec_runtime::seq::same_len(&[t_10.len()])?; let mut out_ = wspec_runtime::seq::with_room(n_); for i_ in 0..n_ { let t_10_313 = t_10[i_].clone(); wspec_runtime::machine::put(&mut out_, Localtype(Init::Set, t_10_313)); } out_ }))?)
+    Ok(defs::with_locals(ar_, a0, &x_1, &({ let n_ = wspec_runtime::seq::same_len(&[t_10.len()])?; let mut out_ = wspec_runtime::seq::with_room(n_); for i_ in 0..n_ { let t_10_111 = t_10[i_].clone(); wspec_runtime::machine::put(&mut out_, Localtype(Init::Set, t_10_111)); } out_ }))?)
 }
 
 /// Checks an instruction sequence with operands `t1` (`Instrs_ok`): the types it leaves
@@ -12497,7 +12497,7 @@ pub mod defs {
             let c_1 = eq_4;
             let eq_5 = defs::lanes_(ar_, Shape(Lanetype::Packtype(Packtype::I8), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M)?)?), v_2)?.into_iter().map(|x| -> R<_> { Ok((match x { Lane::Numtype(x) => x, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })) }).collect::<R<Vec<_>>>()?;
             let c_2 = eq_5;
-            Ok(defs::inv_lanesets__first(ar_, Shape(Lanetype::Packtype(Packtype::I8), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M)?)?), &({ let n_ = wspec_runtime::seq::same_len(&[c_2.len()])?; let mut out_ = wspec_runtime::seq::with_room(n_); for i_ in 0..n_ { let c_2_106 = c_2[i_].clone(); wspec_runtime::machine::put(&mut out_, defs::iswizzle_lane_(ar_, 8_u64, &({ let n_ = wspec_runtime::seq::same_len(&[c_1.len()])?; let mut out_ = wspec_runtime::seq::with_room(n_); for i_ in 0..n_ { let c_1_308 = c_1[i_].clone(); wspec_runtime::machine::put(&mut out_, (match c_1_308 { Num::Inn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })); } out_ }), (match c_2_106 { Num::Inn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) }))?.into_iter().map(|x| -> R<_> { Ok(Lane::Numtype(Num::Inn(wspec_runtime::num::cast::<_, u64>(x)?))) }).collect::<R<Vec<_>>>()?); } out_ }))?)
+            Ok(defs::inv_lanesets__first(ar_, Shape(Lanetype::Packtype(Packtype::I8), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M)?)?), &({ let n_ = wspec_runtime::seq::same_len(&[c_2.len()])?; let mut out_ = wspec_runtime::seq::with_room(n_); for i_ in 0..n_ { let c_2_106 = c_2[i_].clone(); wspec_runtime::machine::put(&mut out_, defs::iswizzle_lane_(ar_, 8_u64, &({ let n_ = wspec_runtime::seq::same_len(&[c_1.len()])?; let mut out_ = wspec_runtime::seq::with_room(n_); for i_ in 0..n_ { let c_1_207 = c_1[i_].clone(); wspec_runtime::machine::put(&mut out_, (match c_1_207 { Num::Inn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })); } out_ }), (match c_2_106 { Num::Inn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) }))?.into_iter().map(|x| -> R<_> { Ok(Lane::Numtype(Num::Inn(wspec_runtime::num::cast::<_, u64>(x)?))) }).collect::<R<Vec<_>>>()?); } out_ }))?)
         })())? { return Ok(v); } }
         if matches!(a0, Bshape::Shape(Shape(f_1, f_2))) { if let Some(v) = wspec_runtime::machine::attempt((move || -> R<_> {
             #[allow(irrefutable_let_patterns)]
@@ -12514,7 +12514,7 @@ pub mod defs {
             let c_1 = eq_4;
             let eq_5 = defs::lanes_(ar_, Shape(Lanetype::Packtype(Packtype::I8), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M)?)?), v_2)?.into_iter().map(|x| -> R<_> { Ok((match x { Lane::Numtype(x) => x, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })) }).collect::<R<Vec<_>>>()?;
             let c_2 = eq_5;
-            Ok(defs::inv_lanesets__first(ar_, Shape(Lanetype::Packtype(Packtype::I8), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M)?)?), &({ let n_ = wspec_runtime::seq::same_len(&[c_2.len()])?; let mut out_ = wspec_runtime::seq::with_room(n_); for i_ in 0..n_ { let c_2_106 = c_2[i_].clone(); wspec_runtime::machine::put(&mut out_, defs::irelaxed_swizzle_lane_(ar_, 8_u64, &({ let n_ = wspec_runtime::seq::same_len(&[c_1.len()])?; let mut out_ = wspec_runtime::seq::with_room(n_); for i_ in 0..n_ { let c_1_308 = c_1[i_].clone(); wspec_runtime::machine::put(&mut out_, (match c_1_308 { Num::Inn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })); } out_ }), (match c_2_106 { Num::Inn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) }))?.into_iter().map(|x| -> R<_> { Ok(Lane::Numtype(Num::Inn(wspec_runtime::num::cast::<_, u64>(x)?))) }).collect::<R<Vec<_>>>()?); } out_ }))?)
+            Ok(defs::inv_lanesets__first(ar_, Shape(Lanetype::Packtype(Packtype::I8), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M)?)?), &({ let n_ = wspec_runtime::seq::same_len(&[c_2.len()])?; let mut out_ = wspec_runtime::seq::with_room(n_); for i_ in 0..n_ { let c_2_106 = c_2[i_].clone(); wspec_runtime::machine::put(&mut out_, defs::irelaxed_swizzle_lane_(ar_, 8_u64, &({ let n_ = wspec_runtime::seq::same_len(&[c_1.len()])?; let mut out_ = wspec_runtime::seq::with_room(n_); for i_ in 0..n_ { let c_1_207 = c_1[i_].clone(); wspec_runtime::machine::put(&mut out_, (match c_1_207 { Num::Inn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })); } out_ }), (match c_2_106 { Num::Inn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) }))?.into_iter().map(|x| -> R<_> { Ok(Lane::Numtype(Num::Inn(wspec_runtime::num::cast::<_, u64>(x)?))) }).collect::<R<Vec<_>>>()?); } out_ }))?)
         })())? { return Ok(v); } }
         Err(Fail::soft())
     }
@@ -12613,7 +12613,7 @@ pub mod defs {
             let c_1 = eq_11;
             let eq_12 = wspec_runtime::seq::slice(&defs::lanes_(ar_, Shape(conv::jnn_to_lanetype(v_Jnn_1), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M_1)?)?), v_2)?, wspec_runtime::num::wide(defs::halfstart(ar_, hf, v_M_2)?)?, wspec_runtime::num::wide(v_M_2)?)?.into_iter().map(|x| -> R<_> { Ok((match x { Lane::Numtype(x) => x, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })) }).collect::<R<Vec<_>>>()?;
             let c_2 = eq_12;
-            Ok(Some(defs::inv_lanes_(ar_, Shape(conv::jnn_to_lanetype(v_Jnn_2), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M_2)?)?), &({ let n_ = wspec_runtime::seq::same_len(&[c_1.len(), c_2.len()])?; let mut out_ = wspec_runtime::seq::with_room(n_); for i_ in 0..n_ { let c_1_215 = c_1[i_].clone(); let c_2_216 = c_2[i_].clone(); wspec_runtime::machine::put(&mut out_, Lane::Numtype(Num::Inn(wspec_runtime::num::cast::<_, u64>(wspec_runtime::ok(wspec_runtime::builtins::imul(defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn_2))?, defs::extend__(ar_, defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn_1))?, defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn_2))?, sx, (match c_1_215 { Num::Inn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) }))?, defs::extend__(ar_, defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn_1))?, defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn_2))?, sx, (match c_2_216 { Num::Inn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) }))?))?)?))); } out_ }))?))
+            Ok(Some(defs::inv_lanes_(ar_, Shape(conv::jnn_to_lanetype(v_Jnn_2), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M_2)?)?), &({ let n_ = wspec_runtime::seq::same_len(&[c_1.len(), c_2.len()])?; let mut out_ = wspec_runtime::seq::with_room(n_); for i_ in 0..n_ { let c_1_113 = c_1[i_].clone(); let c_2_114 = c_2[i_].clone(); wspec_runtime::machine::put(&mut out_, Lane::Numtype(Num::Inn(wspec_runtime::num::cast::<_, u64>(wspec_runtime::ok(wspec_runtime::builtins::imul(defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn_2))?, defs::extend__(ar_, defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn_1))?, defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn_2))?, sx, (match c_1_113 { Num::Inn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) }))?, defs::extend__(ar_, defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn_1))?, defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn_2))?, sx, (match c_2_114 { Num::Inn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) }))?))?)?))); } out_ }))?))
         })()) => {}
             Ishape::Shape(Shape(_, _)) if wspec_runtime::machine::tried(&mut r_, (move || -> R<_> {
             #[allow(irrefutable_let_patterns)]
@@ -12655,7 +12655,7 @@ pub mod defs {
             let c_1 = eq_9;
             let eq_10 = defs::lanes_(ar_, Shape(conv::jnn_to_lanetype(v_Jnn_1), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M_1)?)?), v_2)?.into_iter().map(|x| -> R<_> { Ok((match x { Lane::Numtype(x) => x, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })) }).collect::<R<Vec<_>>>()?;
             let c_2 = eq_10;
-            Ok(Some(defs::inv_lanes_(ar_, Shape(conv::jnn_to_lanetype(v_Jnn_2), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M_2)?)?), &(defs::ivdot__(ar_, defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn_1))?, defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn_2))?, Sx::S, Sx::S, true, &({ let n_ = wspec_runtime::seq::same_len(&[c_1.len()])?; let mut out_ = wspec_runtime::seq::with_room(n_); for i_ in 0..n_ { let c_1_717 = c_1[i_].clone(); wspec_runtime::machine::put(&mut out_, (match c_1_717 { Num::Inn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })); } out_ }), &({ let n_ = wspec_runtime::seq::same_len(&[c_2.len()])?; let mut out_ = wspec_runtime::seq::with_room(n_); for i_ in 0..n_ { let c_2_818 = c_2[i_].clone(); wspec_runtime::machine::put(&mut out_, (match c_2_818 { Num::Inn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })); } out_ }))?.into_iter().map(|x| -> R<_> { Ok(Lane::Numtype(Num::Inn(wspec_runtime::num::cast::<_, u64>(x)?))) }).collect::<R<Vec<_>>>()?))?))
+            Ok(Some(defs::inv_lanes_(ar_, Shape(conv::jnn_to_lanetype(v_Jnn_2), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M_2)?)?), &(defs::ivdot__(ar_, defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn_1))?, defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn_2))?, Sx::S, Sx::S, true, &({ let n_ = wspec_runtime::seq::same_len(&[c_1.len()])?; let mut out_ = wspec_runtime::seq::with_room(n_); for i_ in 0..n_ { let c_1_111 = c_1[i_].clone(); wspec_runtime::machine::put(&mut out_, (match c_1_111 { Num::Inn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })); } out_ }), &({ let n_ = wspec_runtime::seq::same_len(&[c_2.len()])?; let mut out_ = wspec_runtime::seq::with_room(n_); for i_ in 0..n_ { let c_2_212 = c_2[i_].clone(); wspec_runtime::machine::put(&mut out_, (match c_2_212 { Num::Inn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })); } out_ }))?.into_iter().map(|x| -> R<_> { Ok(Lane::Numtype(Num::Inn(wspec_runtime::num::cast::<_, u64>(x)?))) }).collect::<R<Vec<_>>>()?))?))
         })()) => {}
             _ => {}
         }
@@ -12896,7 +12896,7 @@ pub mod defs {
             wspec_runtime::check(l_6.len() == 1)?;
             let lct_1 = l_6[0].clone();
             let lct_q = c_5[(0 + 1)..(0 + 1) + (c_5.len() - 1)].to_vec();
-            Ok(defs::with_locals(ar_, &({ let mut upd_111 = (*v_C).clone(); let ix_113 = wspec_runtime::num::wide(x_1)?; let nv_112 = lct_1; (*wspec_runtime::seq::at_mut(&mut upd_111.locals, ix_113)?) = nv_112; upd_111 }), &x_q, &lct_q)?)
+            Ok(defs::with_locals(ar_, &({ let mut upd_7 = (*v_C).clone(); let ix_9 = wspec_runtime::num::wide(x_1)?; let nv_8 = lct_1; (*wspec_runtime::seq::at_mut(&mut upd_7.locals, ix_9)?) = nv_8; upd_7 }), &x_q, &lct_q)?)
         })())? { return Ok(v); }
         Err(Fail::soft())
         })
@@ -13400,7 +13400,7 @@ pub mod defs {
             let c_1 = eq_5;
             let eq_6 = defs::lanes_(ar_, Shape(conv::jnn_to_lanetype(v_Jnn), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M)?)?), v_2)?.into_iter().map(|x| -> R<_> { Ok((match x { Lane::Numtype(x) => x, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })) }).collect::<R<Vec<_>>>()?;
             let c_2 = eq_6;
-            Ok(defs::inv_lanes_(ar_, Shape(conv::jnn_to_lanetype(v_Jnn), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M)?)?), &({ let n_ = wspec_runtime::seq::same_len(&[c_1.len(), c_2.len()])?; let mut out_ = wspec_runtime::seq::with_room(n_); for i_ in 0..n_ { let c_1_209 = c_1[i_].clone(); let c_2_210 = c_2[i_].clone(); wspec_runtime::machine::put(&mut out_, Lane::Numtype(Num::Inn(wspec_runtime::num::narrow::<u64>(wspec_runtime::num::mul(wspec_runtime::num::sub(wspec_runtime::num::pow(2i128, wspec_runtime::num::wide(defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn))?)?)?, 1i128)?, wspec_runtime::num::wide(defs::lrelop_(ar_, Shape(conv::jnn_to_lanetype(v_Jnn), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M)?)?), op, Lane::Numtype(c_1_209), Lane::Numtype(c_2_210))?)?)?)?))); } out_ }))?)
+            Ok(defs::inv_lanes_(ar_, Shape(conv::jnn_to_lanetype(v_Jnn), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M)?)?), &({ let n_ = wspec_runtime::seq::same_len(&[c_1.len(), c_2.len()])?; let mut out_ = wspec_runtime::seq::with_room(n_); for i_ in 0..n_ { let c_1_107 = c_1[i_].clone(); let c_2_108 = c_2[i_].clone(); wspec_runtime::machine::put(&mut out_, Lane::Numtype(Num::Inn(wspec_runtime::num::narrow::<u64>(wspec_runtime::num::mul(wspec_runtime::num::sub(wspec_runtime::num::pow(2i128, wspec_runtime::num::wide(defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn))?)?)?, 1i128)?, wspec_runtime::num::wide(defs::lrelop_(ar_, Shape(conv::jnn_to_lanetype(v_Jnn), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M)?)?), op, Lane::Numtype(c_1_107), Lane::Numtype(c_2_108))?)?)?)?))); } out_ }))?)
         })())? { return Ok(v); } }
         // from spec/3.3-numerics-vectors.wspec:265
         if matches!(a0, Shape(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((move || -> R<_> {
@@ -13417,7 +13417,7 @@ pub mod defs {
             let c_1 = eq_5;
             let eq_6 = defs::lanes_(ar_, Shape(conv::fnn_to_lanetype(v_Fnn), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M)?)?), v_2)?.into_iter().map(|x| -> R<_> { Ok((match x { Lane::Numtype(x) => x, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })) }).collect::<R<Vec<_>>>()?;
             let c_2 = eq_6;
-            Ok(defs::inv_lanes_(ar_, Shape(conv::inn_to_lanetype(defs::inn(ar_, defs::size(ar_, conv::fnn_to_numtype(v_Fnn))?)?), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M)?)?), &({ let n_ = wspec_runtime::seq::same_len(&[c_1.len(), c_2.len()])?; let mut out_ = wspec_runtime::seq::with_room(n_); for i_ in 0..n_ { let c_1_209 = c_1[i_].clone(); let c_2_210 = c_2[i_].clone(); wspec_runtime::machine::put(&mut out_, Lane::Numtype(Num::Inn(wspec_runtime::num::narrow::<u64>(wspec_runtime::num::mul(wspec_runtime::num::sub(wspec_runtime::num::pow(2i128, wspec_runtime::num::wide(defs::size(ar_, conv::fnn_to_numtype(v_Fnn))?)?)?, 1i128)?, wspec_runtime::num::wide(defs::lrelop_(ar_, Shape(conv::fnn_to_lanetype(v_Fnn), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M)?)?), op, Lane::Numtype(c_1_209), Lane::Numtype(c_2_210))?)?)?)?))); } out_ }))?)
+            Ok(defs::inv_lanes_(ar_, Shape(conv::inn_to_lanetype(defs::inn(ar_, defs::size(ar_, conv::fnn_to_numtype(v_Fnn))?)?), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M)?)?), &({ let n_ = wspec_runtime::seq::same_len(&[c_1.len(), c_2.len()])?; let mut out_ = wspec_runtime::seq::with_room(n_); for i_ in 0..n_ { let c_1_107 = c_1[i_].clone(); let c_2_108 = c_2[i_].clone(); wspec_runtime::machine::put(&mut out_, Lane::Numtype(Num::Inn(wspec_runtime::num::narrow::<u64>(wspec_runtime::num::mul(wspec_runtime::num::sub(wspec_runtime::num::pow(2i128, wspec_runtime::num::wide(defs::size(ar_, conv::fnn_to_numtype(v_Fnn))?)?)?, 1i128)?, wspec_runtime::num::wide(defs::lrelop_(ar_, Shape(conv::fnn_to_lanetype(v_Fnn), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M)?)?), op, Lane::Numtype(c_1_107), Lane::Numtype(c_2_108))?)?)?)?))); } out_ }))?)
         })())? { return Ok(v); } }
         Err(Fail::soft())
     }
@@ -13441,7 +13441,7 @@ pub mod defs {
             let i = n_5;
             let eq_6 = defs::lanes_(ar_, Shape(conv::jnn_to_lanetype(v_Jnn), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M)?)?), v)?.into_iter().map(|x| -> R<_> { Ok((match x { Lane::Numtype(x) => x, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })) }).collect::<R<Vec<_>>>()?;
             let c = eq_6;
-            Ok(defs::inv_lanes_(ar_, Shape(conv::jnn_to_lanetype(v_Jnn), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M)?)?), &({ let n_ = wspec_runtime::seq::same_len(&[c.len()])?; let mut out_ = wspec_runtime::seq::with_room(n_); for i_ in 0..n_ { let c_208 = c[i_].clone(); wspec_runtime::machine::put(&mut out_, Lane::Numtype(Num::Inn(wspec_runtime::num::cast::<_, u64>(wspec_runtime::ok(wspec_runtime::builtins::ishl(defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn))?, (match c_208 { Num::Inn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) }), wspec_runtime::num::narrow::<u128>(wspec_runtime::num::rem(wspec_runtime::num::wide(i)?, wspec_runtime::num::wide(defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn))?)?)?)?))?)?))); } out_ }))?)
+            Ok(defs::inv_lanes_(ar_, Shape(conv::jnn_to_lanetype(v_Jnn), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M)?)?), &({ let n_ = wspec_runtime::seq::same_len(&[c.len()])?; let mut out_ = wspec_runtime::seq::with_room(n_); for i_ in 0..n_ { let c_107 = c[i_].clone(); wspec_runtime::machine::put(&mut out_, Lane::Numtype(Num::Inn(wspec_runtime::num::cast::<_, u64>(wspec_runtime::ok(wspec_runtime::builtins::ishl(defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn))?, (match c_107 { Num::Inn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) }), wspec_runtime::num::narrow::<u128>(wspec_runtime::num::rem(wspec_runtime::num::wide(i)?, wspec_runtime::num::wide(defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn))?)?)?)?))?)?))); } out_ }))?)
         })()) => {}
                 // from spec/3.3-numerics-vectors.wspec:273
             Ishape::Shape(Shape(_, _)) if wspec_runtime::machine::tried(&mut r_, (move || -> R<_> {
@@ -13460,7 +13460,7 @@ pub mod defs {
             let i = n_6;
             let eq_7 = defs::lanes_(ar_, Shape(conv::jnn_to_lanetype(v_Jnn), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M)?)?), v)?.into_iter().map(|x| -> R<_> { Ok((match x { Lane::Numtype(x) => x, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })) }).collect::<R<Vec<_>>>()?;
             let c = eq_7;
-            Ok(defs::inv_lanes_(ar_, Shape(conv::jnn_to_lanetype(v_Jnn), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M)?)?), &({ let n_ = wspec_runtime::seq::same_len(&[c.len()])?; let mut out_ = wspec_runtime::seq::with_room(n_); for i_ in 0..n_ { let c_209 = c[i_].clone(); wspec_runtime::machine::put(&mut out_, Lane::Numtype(Num::Inn(wspec_runtime::num::cast::<_, u64>(wspec_runtime::ok(wspec_runtime::builtins::ishr_u(defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn))?, (match c_209 { Num::Inn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) }), wspec_runtime::num::narrow::<u128>(wspec_runtime::num::rem(wspec_runtime::num::wide(i)?, wspec_runtime::num::wide(defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn))?)?)?)?))?)?))); } out_ }))?)
+            Ok(defs::inv_lanes_(ar_, Shape(conv::jnn_to_lanetype(v_Jnn), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M)?)?), &({ let n_ = wspec_runtime::seq::same_len(&[c.len()])?; let mut out_ = wspec_runtime::seq::with_room(n_); for i_ in 0..n_ { let c_108 = c[i_].clone(); wspec_runtime::machine::put(&mut out_, Lane::Numtype(Num::Inn(wspec_runtime::num::cast::<_, u64>(wspec_runtime::ok(wspec_runtime::builtins::ishr_u(defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn))?, (match c_108 { Num::Inn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) }), wspec_runtime::num::narrow::<u128>(wspec_runtime::num::rem(wspec_runtime::num::wide(i)?, wspec_runtime::num::wide(defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn))?)?)?)?))?)?))); } out_ }))?)
         })()) => {}
                 // from spec/3.3-numerics-vectors.wspec:275
             Ishape::Shape(Shape(_, _)) if wspec_runtime::machine::tried(&mut r_, (move || -> R<_> {
@@ -13479,7 +13479,7 @@ pub mod defs {
             let i = n_6;
             let eq_7 = defs::lanes_(ar_, Shape(conv::jnn_to_lanetype(v_Jnn), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M)?)?), v)?.into_iter().map(|x| -> R<_> { Ok((match x { Lane::Numtype(x) => x, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })) }).collect::<R<Vec<_>>>()?;
             let c = eq_7;
-            Ok(defs::inv_lanes_(ar_, Shape(conv::jnn_to_lanetype(v_Jnn), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M)?)?), &({ let n_ = wspec_runtime::seq::same_len(&[c.len()])?; let mut out_ = wspec_runtime::seq::with_room(n_); for i_ in 0..n_ { let c_209 = c[i_].clone(); wspec_runtime::machine::put(&mut out_, Lane::Numtype(Num::Inn(wspec_runtime::num::cast::<_, u64>(wspec_runtime::ok(wspec_runtime::builtins::ishr_s(defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn))?, (match c_209 { Num::Inn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) }), wspec_runtime::num::narrow::<u128>(wspec_runtime::num::rem(wspec_runtime::num::wide(i)?, wspec_runtime::num::wide(defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn))?)?)?)?))?)?))); } out_ }))?)
+            Ok(defs::inv_lanes_(ar_, Shape(conv::jnn_to_lanetype(v_Jnn), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M)?)?), &({ let n_ = wspec_runtime::seq::same_len(&[c.len()])?; let mut out_ = wspec_runtime::seq::with_room(n_); for i_ in 0..n_ { let c_108 = c[i_].clone(); wspec_runtime::machine::put(&mut out_, Lane::Numtype(Num::Inn(wspec_runtime::num::cast::<_, u64>(wspec_runtime::ok(wspec_runtime::builtins::ishr_s(defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn))?, (match c_108 { Num::Inn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) }), wspec_runtime::num::narrow::<u128>(wspec_runtime::num::rem(wspec_runtime::num::wide(i)?, wspec_runtime::num::wide(defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn))?)?)?)?))?)?))); } out_ }))?)
         })()) => {}
             _ => {}
         }
@@ -13532,7 +13532,7 @@ pub mod defs {
             let c_1 = eq_12;
             let eq_13 = defs::lanes_(ar_, Shape(Lanetype::Packtype(Packtype::I8), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M)?)?), v_2)?.into_iter().map(|x| -> R<_> { Ok((match x { Lane::Numtype(x) => x, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })) }).collect::<R<Vec<_>>>()?;
             let c_2 = eq_13;
-            Ok(defs::inv_lanes_(ar_, Shape(Lanetype::Packtype(Packtype::I8), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M)?)?), &({ let n_ = wspec_runtime::seq::same_len(&[i_11.len()])?; let mut out_ = wspec_runtime::seq::with_room(n_); for i_ in 0..n_ { let i_11_215 = i_11[i_].clone(); wspec_runtime::machine::put(&mut out_, Lane::Numtype(wspec_runtime::seq::index(&wspec_runtime::seq::cat2(c_1.clone(), c_2.clone()), wspec_runtime::num::wide(i_11_215)?)?)); } out_ }))?)
+            Ok(defs::inv_lanes_(ar_, Shape(Lanetype::Packtype(Packtype::I8), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M)?)?), &({ let n_ = wspec_runtime::seq::same_len(&[i_11.len()])?; let mut out_ = wspec_runtime::seq::with_room(n_); for i_ in 0..n_ { let i_11_114 = i_11[i_].clone(); wspec_runtime::machine::put(&mut out_, Lane::Numtype(wspec_runtime::seq::index(&wspec_runtime::seq::cat2(c_1.clone(), c_2.clone()), wspec_runtime::num::wide(i_11_114)?)?)); } out_ }))?)
         })())? { return Ok(v); } }
         Err(Fail::soft())
     }
@@ -13559,7 +13559,7 @@ pub mod defs {
             let v_2 = a4;
             let eq_9 = wspec_runtime::seq::cat2(defs::lanes_(ar_, Shape(conv::jnn_to_lanetype(v_Jnn_1), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M_1)?)?), v_1)?.into_iter().map(|x| -> R<_> { Ok((match x { Lane::Numtype(x) => x, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })) }).collect::<R<Vec<_>>>()?, defs::lanes_(ar_, Shape(conv::jnn_to_lanetype(v_Jnn_1), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M_1)?)?), v_2)?.into_iter().map(|x| -> R<_> { Ok((match x { Lane::Numtype(x) => x, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })) }).collect::<R<Vec<_>>>()?);
             let c = eq_9;
-            Ok(defs::inv_lanes_(ar_, Shape(conv::jnn_to_lanetype(v_Jnn_2), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M_2)?)?), &({ let n_ = wspec_runtime::seq::same_len(&[c.len()])?; let mut out_ = wspec_runtime::seq::with_room(n_); for i_ in 0..n_ { let c_211 = c[i_].clone(); wspec_runtime::machine::put(&mut out_, Lane::Numtype(Num::Inn(wspec_runtime::num::cast::<_, u64>(wspec_runtime::ok(wspec_runtime::builtins::narrow_u(defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn_1))?, defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn_2))?, (match c_211 { Num::Inn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })))?)?))); } out_ }))?)
+            Ok(defs::inv_lanes_(ar_, Shape(conv::jnn_to_lanetype(v_Jnn_2), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M_2)?)?), &({ let n_ = wspec_runtime::seq::same_len(&[c.len()])?; let mut out_ = wspec_runtime::seq::with_room(n_); for i_ in 0..n_ { let c_110 = c[i_].clone(); wspec_runtime::machine::put(&mut out_, Lane::Numtype(Num::Inn(wspec_runtime::num::cast::<_, u64>(wspec_runtime::ok(wspec_runtime::builtins::narrow_u(defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn_1))?, defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn_2))?, (match c_110 { Num::Inn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })))?)?))); } out_ }))?)
         })())? { return Ok(v); } }
         // from spec/3.3-numerics-vectors.wspec:314
         if matches!(a0, Shape(f_1, f_2)) { if let Some(v) = wspec_runtime::machine::attempt((move || -> R<_> {
@@ -13581,7 +13581,7 @@ pub mod defs {
             let v_2 = a4;
             let eq_9 = wspec_runtime::seq::cat2(defs::lanes_(ar_, Shape(conv::jnn_to_lanetype(v_Jnn_1), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M_1)?)?), v_1)?.into_iter().map(|x| -> R<_> { Ok((match x { Lane::Numtype(x) => x, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })) }).collect::<R<Vec<_>>>()?, defs::lanes_(ar_, Shape(conv::jnn_to_lanetype(v_Jnn_1), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M_1)?)?), v_2)?.into_iter().map(|x| -> R<_> { Ok((match x { Lane::Numtype(x) => x, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })) }).collect::<R<Vec<_>>>()?);
             let c = eq_9;
-            Ok(defs::inv_lanes_(ar_, Shape(conv::jnn_to_lanetype(v_Jnn_2), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M_2)?)?), &({ let n_ = wspec_runtime::seq::same_len(&[c.len()])?; let mut out_ = wspec_runtime::seq::with_room(n_); for i_ in 0..n_ { let c_211 = c[i_].clone(); wspec_runtime::machine::put(&mut out_, Lane::Numtype(Num::Inn(wspec_runtime::num::cast::<_, u64>(wspec_runtime::ok(wspec_runtime::builtins::narrow_s(defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn_1))?, defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn_2))?, (match c_211 { Num::Inn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })))?)?))); } out_ }))?)
+            Ok(defs::inv_lanes_(ar_, Shape(conv::jnn_to_lanetype(v_Jnn_2), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M_2)?)?), &({ let n_ = wspec_runtime::seq::same_len(&[c.len()])?; let mut out_ = wspec_runtime::seq::with_room(n_); for i_ in 0..n_ { let c_110 = c[i_].clone(); wspec_runtime::machine::put(&mut out_, Lane::Numtype(Num::Inn(wspec_runtime::num::cast::<_, u64>(wspec_runtime::ok(wspec_runtime::builtins::narrow_s(defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn_1))?, defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn_2))?, (match c_110 { Num::Inn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })))?)?))); } out_ }))?)
         })())? { return Ok(v); } }
         Err(Fail::soft())
     }
@@ -14256,36 +14256,36 @@ pub mod defs {
             let (t_158, t_159,) = eq_157;
             let z_2 = t_158;
             let ref_T = t_159;
-            let eq_261 = defs::evalrefss(ar_, &z_2, &expr_E_51)?;
-            let (t_262, t_263,) = eq_261;
-            let z_3 = t_262;
-            let it_264 = t_263;
-            let mut acc_ref_E_268 = wspec_runtime::seq::with_room(it_264.len());
-            for e_266 in it_264.into_iter() {
-            let ref_E = e_266;
-            wspec_runtime::machine::put(&mut acc_ref_E_268, ref_E);
+            let eq_160 = defs::evalrefss(ar_, &z_2, &expr_E_51)?;
+            let (t_161, t_162,) = eq_160;
+            let z_3 = t_161;
+            let it_163 = t_162;
+            let mut acc_ref_E_167 = wspec_runtime::seq::with_room(it_163.len());
+            for e_165 in it_163.into_iter() {
+            let ref_E = e_165;
+            wspec_runtime::machine::put(&mut acc_ref_E_167, ref_E);
             }
-            let ref_E_269 = acc_ref_E_268;
-            let eq_375 = defs::allocmodule(ar_, &z_3.0, module, xa, &ga, &ref_T, &ref_E_269)?;
-            let (t_376, t_377,) = eq_375;
-            let s_4 = t_376;
-            let mm = t_377;
-            let eq_478 = wspec_runtime::ok(wspec_runtime::builtins::concat({ let n_ = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(((*module).elems.len() as u64))?)?; let mut out_ = wspec_runtime::seq::with_room(n_); for k in 0..n_ { let k = k as u64; wspec_runtime::machine::put(&mut out_, defs::runelem_(ar_, wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(k)?)?, &(*wspec_runtime::seq::at(&(*module).elems, wspec_runtime::num::wide(k)?)?))?); } out_ }))?;
-            let instr_E = eq_478;
-            let eq_579 = wspec_runtime::ok(wspec_runtime::builtins::concat({ let n_ = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(((*module).datas.len() as u64))?)?; let mut out_ = wspec_runtime::seq::with_room(n_); for k in 0..n_ { let k = k as u64; wspec_runtime::machine::put(&mut out_, defs::rundata_(ar_, wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(k)?)?, &(*wspec_runtime::seq::at(&(*module).datas, wspec_runtime::num::wide(k)?)?))?); } out_ }))?;
-            let instr_D = eq_579;
-            let cp_580 = (*(&(*module).start)).clone();
-            let it_581 = cp_580;
-            let mut acc_x_586 = Vec::new();
-            for e_583 in it_581.into_iter() {
+            let ref_E_168 = acc_ref_E_167;
+            let eq_171 = defs::allocmodule(ar_, &z_3.0, module, xa, &ga, &ref_T, &ref_E_168)?;
+            let (t_172, t_173,) = eq_171;
+            let s_4 = t_172;
+            let mm = t_173;
+            let eq_274 = wspec_runtime::ok(wspec_runtime::builtins::concat({ let n_ = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(((*module).elems.len() as u64))?)?; let mut out_ = wspec_runtime::seq::with_room(n_); for k in 0..n_ { let k = k as u64; wspec_runtime::machine::put(&mut out_, defs::runelem_(ar_, wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(k)?)?, &(*wspec_runtime::seq::at(&(*module).elems, wspec_runtime::num::wide(k)?)?))?); } out_ }))?;
+            let instr_E = eq_274;
+            let eq_375 = wspec_runtime::ok(wspec_runtime::builtins::concat({ let n_ = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(((*module).datas.len() as u64))?)?; let mut out_ = wspec_runtime::seq::with_room(n_); for k in 0..n_ { let k = k as u64; wspec_runtime::machine::put(&mut out_, defs::rundata_(ar_, wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(k)?)?, &(*wspec_runtime::seq::at(&(*module).datas, wspec_runtime::num::wide(k)?)?))?); } out_ }))?;
+            let instr_D = eq_375;
+            let cp_376 = (*(&(*module).start)).clone();
+            let it_377 = cp_376;
+            let mut acc_x_382 = Vec::new();
+            for e_379 in it_377.into_iter() {
             #[allow(irrefutable_let_patterns)]
-            let Start(f_584) = e_583 else { return Err(wspec_runtime::Fail::soft()) };
-            let x = f_584.clone();
-            wspec_runtime::machine::put(&mut acc_x_586, x);
+            let Start(f_380) = e_379 else { return Err(wspec_runtime::Fail::soft()) };
+            let x = f_380.clone();
+            wspec_runtime::machine::put(&mut acc_x_382, x);
             }
-            let x_587 = acc_x_586.into_iter().next();
-            let eq_689 = match (x_587.clone(),) { (Some(x_587_688),) => Some(Instr::Call(x_587_688)), (None,) => None, _ => return Err(wspec_runtime::Fail::soft()) };
-            let instr_S = eq_689;
+            let x_383 = acc_x_382.into_iter().next();
+            let eq_485 = match (x_383.clone(),) { (Some(x_383_484),) => Some(Instr::Call(x_383_484)), (None,) => None, _ => return Err(wspec_runtime::Fail::soft()) };
+            let instr_S = eq_485;
             Ok(Config(State(s_4, Frame { locals: vec![], module: mm }), wspec_runtime::seq::cat([instr_E, instr_D, wspec_runtime::seq::of_opt(instr_S)])))
         })())? { return Ok(v); }
         Err(Fail::soft())
@@ -14346,15 +14346,15 @@ pub mod defs {
             }
             let c_17 = acc_c_16;
             wspec_runtime::check((wspec_runtime::num::wide(({ let n_ = wspec_runtime::seq::same_len(&[c_17.len()])?; let mut out_ = wspec_runtime::seq::with_room(n_); for i_ in 0..n_ { let c_17_118 = c_17[i_].clone(); wspec_runtime::machine::put(&mut out_, c_17_118); } out_ }.len() as u64))? == wspec_runtime::num::wide(v_M)?))?;
-            let eq_523 = defs::setproduct_(ar_, lt, &({ let n_ = wspec_runtime::seq::same_len(&[c_17.len()])?; let mut out_ = wspec_runtime::seq::with_room(n_); for i_ in 0..n_ { let c_17_421 = c_17[i_].clone(); wspec_runtime::machine::put(&mut out_, { let n_ = wspec_runtime::seq::same_len(&[c_17_421.len()])?; let mut out_ = wspec_runtime::seq::with_room(n_); for i_ in 0..n_ { let c_17_421_522 = c_17_421[i_].clone(); wspec_runtime::machine::put(&mut out_, Lane::Numtype(c_17_421_522)); } out_ }); } out_ }))?.into_iter().map(|x| -> R<_> { Ok(x.into_iter().map(|x| -> R<_> { Ok((match x { Lane::Numtype(x) => x, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })) }).collect::<R<Vec<_>>>()?) }).collect::<R<Vec<_>>>()?;
-            let it_524 = eq_523;
-            let mut acc_c_q_528 = wspec_runtime::seq::with_room(it_524.len());
-            for e_526 in it_524.into_iter() {
-            let c_q = e_526;
-            wspec_runtime::machine::put(&mut acc_c_q_528, c_q);
+            let eq_321 = defs::setproduct_(ar_, lt, &({ let n_ = wspec_runtime::seq::same_len(&[c_17.len()])?; let mut out_ = wspec_runtime::seq::with_room(n_); for i_ in 0..n_ { let c_17_219 = c_17[i_].clone(); wspec_runtime::machine::put(&mut out_, { let n_ = wspec_runtime::seq::same_len(&[c_17_219.len()])?; let mut out_ = wspec_runtime::seq::with_room(n_); for i_ in 0..n_ { let c_17_219_320 = c_17_219[i_].clone(); wspec_runtime::machine::put(&mut out_, Lane::Numtype(c_17_219_320)); } out_ }); } out_ }))?.into_iter().map(|x| -> R<_> { Ok(x.into_iter().map(|x| -> R<_> { Ok((match x { Lane::Numtype(x) => x, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })) }).collect::<R<Vec<_>>>()?) }).collect::<R<Vec<_>>>()?;
+            let it_322 = eq_321;
+            let mut acc_c_q_326 = wspec_runtime::seq::with_room(it_322.len());
+            for e_324 in it_322.into_iter() {
+            let c_q = e_324;
+            wspec_runtime::machine::put(&mut acc_c_q_326, c_q);
             }
-            let c_q_529 = acc_c_q_528;
-            Ok({ let n_ = wspec_runtime::seq::same_len(&[c_q_529.len()])?; let mut out_ = wspec_runtime::seq::with_room(n_); for i_ in 0..n_ { let c_q_529_630 = c_q_529[i_].clone(); wspec_runtime::machine::put(&mut out_, defs::inv_lanes_(ar_, Shape(lt, wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M)?)?), &({ let n_ = wspec_runtime::seq::same_len(&[c_q_529_630.len()])?; let mut out_ = wspec_runtime::seq::with_room(n_); for i_ in 0..n_ { let c_q_529_630_832 = c_q_529_630[i_].clone(); wspec_runtime::machine::put(&mut out_, Lane::Numtype(c_q_529_630_832)); } out_ }))?); } out_ }.into_iter().next())
+            let c_q_327 = acc_c_q_326;
+            Ok({ let n_ = wspec_runtime::seq::same_len(&[c_q_327.len()])?; let mut out_ = wspec_runtime::seq::with_room(n_); for i_ in 0..n_ { let c_q_327_428 = c_q_327[i_].clone(); wspec_runtime::machine::put(&mut out_, defs::inv_lanes_(ar_, Shape(lt, wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M)?)?), &({ let n_ = wspec_runtime::seq::same_len(&[c_q_327_428.len()])?; let mut out_ = wspec_runtime::seq::with_room(n_); for i_ in 0..n_ { let c_q_327_428_529 = c_q_327_428[i_].clone(); wspec_runtime::machine::put(&mut out_, Lane::Numtype(c_q_327_428_529)); } out_ }))?); } out_ }.into_iter().next())
         })())? { return Ok(v); } }
         Err(Fail::soft())
     }
@@ -14400,7 +14400,7 @@ pub mod defs {
             let t = a0;
             let n = a1.len() as u64;
             let tu = a1;
-            Ok(defs::subst_valtype(ar_, t, &({ let n_ = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?; let mut out_ = wspec_runtime::seq::with_room(n_); for i in 0..n_ { let i = i as u64; wspec_runtime::machine::put(&mut out_, Typevar::Idx(wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(i)?)?)); } out_ }), &({ let n_ = wspec_runtime::seq::same_len(&[wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?, tu.len()])?; let mut out_ = wspec_runtime::seq::with_room(n_); for i_ in 0..n_ { let tu_402 = tu[i_].clone(); wspec_runtime::machine::put(&mut out_, tu_402); } out_ }))?)
+            Ok(defs::subst_valtype(ar_, t, &({ let n_ = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?; let mut out_ = wspec_runtime::seq::with_room(n_); for i in 0..n_ { let i = i as u64; wspec_runtime::machine::put(&mut out_, Typevar::Idx(wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(i)?)?)); } out_ }), &({ let n_ = wspec_runtime::seq::same_len(&[wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?, tu.len()])?; let mut out_ = wspec_runtime::seq::with_room(n_); for i_ in 0..n_ { let tu_201 = tu[i_].clone(); wspec_runtime::machine::put(&mut out_, tu_201); } out_ }))?)
         })())? { return Ok(v); }
         Err(Fail::soft())
     }
@@ -14412,7 +14412,7 @@ pub mod defs {
             let rt = a0;
             let n = a1.len() as u64;
             let tu = a1;
-            Ok(defs::subst_reftype(ar_, rt, &({ let n_ = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?; let mut out_ = wspec_runtime::seq::with_room(n_); for i in 0..n_ { let i = i as u64; wspec_runtime::machine::put(&mut out_, Typevar::Idx(wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(i)?)?)); } out_ }), &({ let n_ = wspec_runtime::seq::same_len(&[wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?, tu.len()])?; let mut out_ = wspec_runtime::seq::with_room(n_); for i_ in 0..n_ { let tu_402 = tu[i_].clone(); wspec_runtime::machine::put(&mut out_, tu_402); } out_ }))?)
+            Ok(defs::subst_reftype(ar_, rt, &({ let n_ = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?; let mut out_ = wspec_runtime::seq::with_room(n_); for i in 0..n_ { let i = i as u64; wspec_runtime::machine::put(&mut out_, Typevar::Idx(wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(i)?)?)); } out_ }), &({ let n_ = wspec_runtime::seq::same_len(&[wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?, tu.len()])?; let mut out_ = wspec_runtime::seq::with_room(n_); for i_ in 0..n_ { let tu_201 = tu[i_].clone(); wspec_runtime::machine::put(&mut out_, tu_201); } out_ }))?)
         })())? { return Ok(v); }
         Err(Fail::soft())
     }
@@ -15689,7 +15689,7 @@ pub mod defs {
             let c_1 = eq_1;
             let eq_2 = defs::lanes_(ar_, sh, v_2)?.into_iter().map(|x| -> R<_> { Ok((match x { Lane::Numtype(x) => x, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })) }).collect::<R<Vec<_>>>()?;
             let c_2 = eq_2;
-            Ok(defs::inv_lanesets_(ar_, sh, &({ let n_ = wspec_runtime::seq::same_len(&[c_1.len(), c_2.len()])?; let mut out_ = wspec_runtime::seq::with_room(n_); for i_ in 0..n_ { let c_1_205 = c_1[i_].clone(); let c_2_206 = c_2[i_].clone(); wspec_runtime::machine::put(&mut out_, defs::lbinop_(ar_, sh, op, Lane::Numtype(c_1_205), Lane::Numtype(c_2_206))?); } out_ }))?)
+            Ok(defs::inv_lanesets_(ar_, sh, &({ let n_ = wspec_runtime::seq::same_len(&[c_1.len(), c_2.len()])?; let mut out_ = wspec_runtime::seq::with_room(n_); for i_ in 0..n_ { let c_1_103 = c_1[i_].clone(); let c_2_104 = c_2[i_].clone(); wspec_runtime::machine::put(&mut out_, defs::lbinop_(ar_, sh, op, Lane::Numtype(c_1_103), Lane::Numtype(c_2_104))?); } out_ }))?)
         })())? { return Ok(v); }
         Err(Fail::soft())
     }
@@ -16238,7 +16238,7 @@ pub mod defs {
             let c_1 = eq_11;
             let eq_12 = wspec_runtime::seq::slice(&defs::lanes_(ar_, Shape(conv::jnn_to_lanetype(v_Jnn_1), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M_1)?)?), v_2)?, wspec_runtime::num::wide(defs::halfstart(ar_, hf, v_M_2)?)?, wspec_runtime::num::wide(v_M_2)?)?.into_iter().map(|x| -> R<_> { Ok((match x { Lane::Numtype(x) => x, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })) }).collect::<R<Vec<_>>>()?;
             let c_2 = eq_12;
-            Ok(vec![defs::inv_lanes_(ar_, Shape(conv::jnn_to_lanetype(v_Jnn_2), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M_2)?)?), &({ let n_ = wspec_runtime::seq::same_len(&[c_1.len(), c_2.len()])?; let mut out_ = wspec_runtime::seq::with_room(n_); for i_ in 0..n_ { let c_1_215 = c_1[i_].clone(); let c_2_216 = c_2[i_].clone(); wspec_runtime::machine::put(&mut out_, Lane::Numtype(Num::Inn(wspec_runtime::num::cast::<_, u64>(wspec_runtime::ok(wspec_runtime::builtins::imul(defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn_2))?, defs::extend__(ar_, defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn_1))?, defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn_2))?, sx, (match c_1_215 { Num::Inn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) }))?, defs::extend__(ar_, defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn_1))?, defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn_2))?, sx, (match c_2_216 { Num::Inn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) }))?))?)?))); } out_ }))?])
+            Ok(vec![defs::inv_lanes_(ar_, Shape(conv::jnn_to_lanetype(v_Jnn_2), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M_2)?)?), &({ let n_ = wspec_runtime::seq::same_len(&[c_1.len(), c_2.len()])?; let mut out_ = wspec_runtime::seq::with_room(n_); for i_ in 0..n_ { let c_1_113 = c_1[i_].clone(); let c_2_114 = c_2[i_].clone(); wspec_runtime::machine::put(&mut out_, Lane::Numtype(Num::Inn(wspec_runtime::num::cast::<_, u64>(wspec_runtime::ok(wspec_runtime::builtins::imul(defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn_2))?, defs::extend__(ar_, defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn_1))?, defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn_2))?, sx, (match c_1_113 { Num::Inn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) }))?, defs::extend__(ar_, defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn_1))?, defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn_2))?, sx, (match c_2_114 { Num::Inn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) }))?))?)?))); } out_ }))?])
         })()) => {}
                 // from spec/3.3-numerics-vectors.wspec:384
             Ishape::Shape(Shape(_, _)) if wspec_runtime::machine::tried(&mut r_, (move || -> R<_> {
@@ -16282,7 +16282,7 @@ pub mod defs {
             let c_1 = eq_9;
             let eq_10 = defs::lanes_(ar_, Shape(conv::jnn_to_lanetype(v_Jnn_1), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M_1)?)?), v_2)?.into_iter().map(|x| -> R<_> { Ok((match x { Lane::Numtype(x) => x, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })) }).collect::<R<Vec<_>>>()?;
             let c_2 = eq_10;
-            Ok(vec![defs::inv_lanes_(ar_, Shape(conv::jnn_to_lanetype(v_Jnn_2), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M_2)?)?), &(defs::ivdot__(ar_, defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn_1))?, defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn_2))?, Sx::S, Sx::S, true, &({ let n_ = wspec_runtime::seq::same_len(&[c_1.len()])?; let mut out_ = wspec_runtime::seq::with_room(n_); for i_ in 0..n_ { let c_1_717 = c_1[i_].clone(); wspec_runtime::machine::put(&mut out_, (match c_1_717 { Num::Inn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })); } out_ }), &({ let n_ = wspec_runtime::seq::same_len(&[c_2.len()])?; let mut out_ = wspec_runtime::seq::with_room(n_); for i_ in 0..n_ { let c_2_818 = c_2[i_].clone(); wspec_runtime::machine::put(&mut out_, (match c_2_818 { Num::Inn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })); } out_ }))?.into_iter().map(|x| -> R<_> { Ok(Lane::Numtype(Num::Inn(wspec_runtime::num::cast::<_, u64>(x)?))) }).collect::<R<Vec<_>>>()?))?, defs::inv_lanes_(ar_, Shape(conv::jnn_to_lanetype(v_Jnn_2), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M_2)?)?), &(defs::ivdot__(ar_, defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn_1))?, defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn_2))?, Sx::S, Sx::U, true, &({ let n_ = wspec_runtime::seq::same_len(&[c_1.len()])?; let mut out_ = wspec_runtime::seq::with_room(n_); for i_ in 0..n_ { let c_1_1525 = c_1[i_].clone(); wspec_runtime::machine::put(&mut out_, (match c_1_1525 { Num::Inn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })); } out_ }), &({ let n_ = wspec_runtime::seq::same_len(&[c_2.len()])?; let mut out_ = wspec_runtime::seq::with_room(n_); for i_ in 0..n_ { let c_2_1626 = c_2[i_].clone(); wspec_runtime::machine::put(&mut out_, (match c_2_1626 { Num::Inn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })); } out_ }))?.into_iter().map(|x| -> R<_> { Ok(Lane::Numtype(Num::Inn(wspec_runtime::num::cast::<_, u64>(x)?))) }).collect::<R<Vec<_>>>()?))?])
+            Ok(vec![defs::inv_lanes_(ar_, Shape(conv::jnn_to_lanetype(v_Jnn_2), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M_2)?)?), &(defs::ivdot__(ar_, defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn_1))?, defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn_2))?, Sx::S, Sx::S, true, &({ let n_ = wspec_runtime::seq::same_len(&[c_1.len()])?; let mut out_ = wspec_runtime::seq::with_room(n_); for i_ in 0..n_ { let c_1_111 = c_1[i_].clone(); wspec_runtime::machine::put(&mut out_, (match c_1_111 { Num::Inn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })); } out_ }), &({ let n_ = wspec_runtime::seq::same_len(&[c_2.len()])?; let mut out_ = wspec_runtime::seq::with_room(n_); for i_ in 0..n_ { let c_2_212 = c_2[i_].clone(); wspec_runtime::machine::put(&mut out_, (match c_2_212 { Num::Inn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })); } out_ }))?.into_iter().map(|x| -> R<_> { Ok(Lane::Numtype(Num::Inn(wspec_runtime::num::cast::<_, u64>(x)?))) }).collect::<R<Vec<_>>>()?))?, defs::inv_lanes_(ar_, Shape(conv::jnn_to_lanetype(v_Jnn_2), wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M_2)?)?), &(defs::ivdot__(ar_, defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn_1))?, defs::lsize(ar_, conv::jnn_to_lanetype(v_Jnn_2))?, Sx::S, Sx::U, true, &({ let n_ = wspec_runtime::seq::same_len(&[c_1.len()])?; let mut out_ = wspec_runtime::seq::with_room(n_); for i_ in 0..n_ { let c_1_313 = c_1[i_].clone(); wspec_runtime::machine::put(&mut out_, (match c_1_313 { Num::Inn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })); } out_ }), &({ let n_ = wspec_runtime::seq::same_len(&[c_2.len()])?; let mut out_ = wspec_runtime::seq::with_room(n_); for i_ in 0..n_ { let c_2_414 = c_2[i_].clone(); wspec_runtime::machine::put(&mut out_, (match c_2_414 { Num::Inn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, Num::Fnn(x) => wspec_runtime::num::narrow::<u128>(wspec_runtime::num::wide(x)?)?, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })); } out_ }))?.into_iter().map(|x| -> R<_> { Ok(Lane::Numtype(Num::Inn(wspec_runtime::num::cast::<_, u64>(x)?))) }).collect::<R<Vec<_>>>()?))?])
         })()) => {}
             _ => {}
         }
@@ -16391,8 +16391,8 @@ pub mod defs {
             let qt = f_4.clone();
             let eq_5 = defs::alloctypes(ar_, &ty_q)?;
             let dt_q = eq_5;
-            let eq_208 = defs::subst_all_deftypes(ar_, &(defs::rolldt(ar_, wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide((dt_q.len() as u64))?)?, &qt)?), &({ let n_ = wspec_runtime::seq::same_len(&[dt_q.len()])?; let mut out_ = wspec_runtime::seq::with_room(n_); for i_ in 0..n_ { let dt_q_207 = dt_q[i_].clone(); wspec_runtime::machine::put(&mut out_, conv::deftype_to_typeuse(dt_q_207)); } out_ }))?;
-            let dt = eq_208;
+            let eq_107 = defs::subst_all_deftypes(ar_, &(defs::rolldt(ar_, wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide((dt_q.len() as u64))?)?, &qt)?), &({ let n_ = wspec_runtime::seq::same_len(&[dt_q.len()])?; let mut out_ = wspec_runtime::seq::with_room(n_); for i_ in 0..n_ { let dt_q_106 = dt_q[i_].clone(); wspec_runtime::machine::put(&mut out_, conv::deftype_to_typeuse(dt_q_106)); } out_ }))?;
+            let dt = eq_107;
             Ok(wspec_runtime::seq::cat2(dt_q, dt))
         })())? { return Ok(v); }
         Err(Fail::soft())
@@ -16487,36 +16487,36 @@ pub mod defs {
             let expr_F_69 = acc_expr_F_66;
             let loc_70 = acc_loc_67;
             let x_71 = acc_x_68;
-            let eq_678 = defs::alloctags(ar_, s, &({ let n_ = wspec_runtime::seq::same_len(&[jt_14.len()])?; let mut out_ = wspec_runtime::seq::with_room(n_); for i_ in 0..n_ { let jt_14_475 = jt_14[i_].clone(); wspec_runtime::machine::put(&mut out_, defs::subst_all_tagtype(ar_, &jt_14_475, &({ let n_ = wspec_runtime::seq::same_len(&[dt.len()])?; let mut out_ = wspec_runtime::seq::with_room(n_); for i_ in 0..n_ { let dt_677 = dt[i_].clone(); wspec_runtime::machine::put(&mut out_, conv::deftype_to_typeuse(dt_677)); } out_ }))?); } out_ }))?;
-            let (t_679, t_680,) = eq_678;
-            let s_1 = t_679;
-            let ha = t_680;
-            let eq_1287 = defs::allocmems(ar_, &s_1, &({ let n_ = wspec_runtime::seq::same_len(&[mt_21.len()])?; let mut out_ = wspec_runtime::seq::with_room(n_); for i_ in 0..n_ { let mt_21_1084 = mt_21[i_].clone(); wspec_runtime::machine::put(&mut out_, defs::subst_all_memtype(ar_, mt_21_1084, &({ let n_ = wspec_runtime::seq::same_len(&[dt.len()])?; let mut out_ = wspec_runtime::seq::with_room(n_); for i_ in 0..n_ { let dt_1286 = dt[i_].clone(); wspec_runtime::machine::put(&mut out_, conv::deftype_to_typeuse(dt_1286)); } out_ }))?); } out_ }))?;
-            let (t_1288, t_1289,) = eq_1287;
-            let s_2 = t_1288;
-            let ma = t_1289;
-            let eq_1896 = defs::alloctables(ar_, &s_2, &({ let n_ = wspec_runtime::seq::same_len(&[tt_32.len()])?; let mut out_ = wspec_runtime::seq::with_room(n_); for i_ in 0..n_ { let tt_32_1693 = tt_32[i_].clone(); wspec_runtime::machine::put(&mut out_, defs::subst_all_tabletype(ar_, &tt_32_1693, &({ let n_ = wspec_runtime::seq::same_len(&[dt.len()])?; let mut out_ = wspec_runtime::seq::with_room(n_); for i_ in 0..n_ { let dt_1895 = dt[i_].clone(); wspec_runtime::machine::put(&mut out_, conv::deftype_to_typeuse(dt_1895)); } out_ }))?); } out_ }), ref_T)?;
-            let (t_1897, t_1898,) = eq_1896;
-            let s_3 = t_1897;
-            let ta = t_1898;
-            let eq_2000 = defs::allocdatas(ar_, &s_3, &b_41)?;
-            let (t_2001, t_2002,) = eq_2000;
-            let s_4 = t_2001;
-            let da = t_2002;
-            let eq_2710 = defs::allocelems(ar_, &s_4, &({ let n_ = wspec_runtime::seq::same_len(&[rt_56.len()])?; let mut out_ = wspec_runtime::seq::with_room(n_); for i_ in 0..n_ { let rt_56_2507 = rt_56[i_].clone(); wspec_runtime::machine::put(&mut out_, defs::subst_all_reftype(ar_, &rt_56_2507, &({ let n_ = wspec_runtime::seq::same_len(&[dt.len()])?; let mut out_ = wspec_runtime::seq::with_room(n_); for i_ in 0..n_ { let dt_2709 = dt[i_].clone(); wspec_runtime::machine::put(&mut out_, conv::deftype_to_typeuse(dt_2709)); } out_ }))?); } out_ }), &ref_E_6)?;
-            let (t_2711, t_2712,) = eq_2710;
-            let s_5 = t_2711;
-            let ea = t_2712;
-            let eq_2813 = { let n_ = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide((x_71.len() as u64))?)?; let mut out_ = wspec_runtime::seq::with_room(n_); for k in 0..n_ { let k = k as u64; wspec_runtime::machine::put(&mut out_, wspec_runtime::num::narrow::<u64>(wspec_runtime::num::add(wspec_runtime::num::wide((s_5.funcs.len() as u64))?, wspec_runtime::num::wide(k)?)?)?); } out_ };
-            let fa = eq_2813;
-            let eq_2915 = std::rc::Rc::new(Moduleinst { types: dt.clone(), tags: wspec_runtime::seq::cat2(defs::tagsxa(ar_, xa)?, ha.clone()), globals: wspec_runtime::seq::cat2(defs::globalsxa(ar_, xa)?, ga.to_vec()), mems: wspec_runtime::seq::cat2(defs::memsxa(ar_, xa)?, ma.clone()), tables: wspec_runtime::seq::cat2(defs::tablesxa(ar_, xa)?, ta.clone()), funcs: wspec_runtime::seq::cat2(defs::funcsxa(ar_, xa)?, { let n_ = wspec_runtime::seq::same_len(&[fa.len()])?; let mut out_ = wspec_runtime::seq::with_room(n_); for i_ in 0..n_ { let fa_2914 = fa[i_].clone(); wspec_runtime::machine::put(&mut out_, fa_2914); } out_ }), datas: da.clone(), elems: ea.clone(), exports: vec![] });
-            let mm_0 = (&eq_2915);
+            let eq_274 = defs::alloctags(ar_, s, &({ let n_ = wspec_runtime::seq::same_len(&[jt_14.len()])?; let mut out_ = wspec_runtime::seq::with_room(n_); for i_ in 0..n_ { let jt_14_172 = jt_14[i_].clone(); wspec_runtime::machine::put(&mut out_, defs::subst_all_tagtype(ar_, &jt_14_172, &({ let n_ = wspec_runtime::seq::same_len(&[dt.len()])?; let mut out_ = wspec_runtime::seq::with_room(n_); for i_ in 0..n_ { let dt_273 = dt[i_].clone(); wspec_runtime::machine::put(&mut out_, conv::deftype_to_typeuse(dt_273)); } out_ }))?); } out_ }))?;
+            let (t_275, t_276,) = eq_274;
+            let s_1 = t_275;
+            let ha = t_276;
+            let eq_479 = defs::allocmems(ar_, &s_1, &({ let n_ = wspec_runtime::seq::same_len(&[mt_21.len()])?; let mut out_ = wspec_runtime::seq::with_room(n_); for i_ in 0..n_ { let mt_21_377 = mt_21[i_].clone(); wspec_runtime::machine::put(&mut out_, defs::subst_all_memtype(ar_, mt_21_377, &({ let n_ = wspec_runtime::seq::same_len(&[dt.len()])?; let mut out_ = wspec_runtime::seq::with_room(n_); for i_ in 0..n_ { let dt_478 = dt[i_].clone(); wspec_runtime::machine::put(&mut out_, conv::deftype_to_typeuse(dt_478)); } out_ }))?); } out_ }))?;
+            let (t_480, t_481,) = eq_479;
+            let s_2 = t_480;
+            let ma = t_481;
+            let eq_684 = defs::alloctables(ar_, &s_2, &({ let n_ = wspec_runtime::seq::same_len(&[tt_32.len()])?; let mut out_ = wspec_runtime::seq::with_room(n_); for i_ in 0..n_ { let tt_32_582 = tt_32[i_].clone(); wspec_runtime::machine::put(&mut out_, defs::subst_all_tabletype(ar_, &tt_32_582, &({ let n_ = wspec_runtime::seq::same_len(&[dt.len()])?; let mut out_ = wspec_runtime::seq::with_room(n_); for i_ in 0..n_ { let dt_683 = dt[i_].clone(); wspec_runtime::machine::put(&mut out_, conv::deftype_to_typeuse(dt_683)); } out_ }))?); } out_ }), ref_T)?;
+            let (t_685, t_686,) = eq_684;
+            let s_3 = t_685;
+            let ta = t_686;
+            let eq_687 = defs::allocdatas(ar_, &s_3, &b_41)?;
+            let (t_688, t_689,) = eq_687;
+            let s_4 = t_688;
+            let da = t_689;
+            let eq_892 = defs::allocelems(ar_, &s_4, &({ let n_ = wspec_runtime::seq::same_len(&[rt_56.len()])?; let mut out_ = wspec_runtime::seq::with_room(n_); for i_ in 0..n_ { let rt_56_790 = rt_56[i_].clone(); wspec_runtime::machine::put(&mut out_, defs::subst_all_reftype(ar_, &rt_56_790, &({ let n_ = wspec_runtime::seq::same_len(&[dt.len()])?; let mut out_ = wspec_runtime::seq::with_room(n_); for i_ in 0..n_ { let dt_891 = dt[i_].clone(); wspec_runtime::machine::put(&mut out_, conv::deftype_to_typeuse(dt_891)); } out_ }))?); } out_ }), &ref_E_6)?;
+            let (t_893, t_894,) = eq_892;
+            let s_5 = t_893;
+            let ea = t_894;
+            let eq_995 = { let n_ = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide((x_71.len() as u64))?)?; let mut out_ = wspec_runtime::seq::with_room(n_); for k in 0..n_ { let k = k as u64; wspec_runtime::machine::put(&mut out_, wspec_runtime::num::narrow::<u64>(wspec_runtime::num::add(wspec_runtime::num::wide((s_5.funcs.len() as u64))?, wspec_runtime::num::wide(k)?)?)?); } out_ };
+            let fa = eq_995;
+            let eq_1097 = std::rc::Rc::new(Moduleinst { types: dt.clone(), tags: wspec_runtime::seq::cat2(defs::tagsxa(ar_, xa)?, ha.clone()), globals: wspec_runtime::seq::cat2(defs::globalsxa(ar_, xa)?, ga.to_vec()), mems: wspec_runtime::seq::cat2(defs::memsxa(ar_, xa)?, ma.clone()), tables: wspec_runtime::seq::cat2(defs::tablesxa(ar_, xa)?, ta.clone()), funcs: wspec_runtime::seq::cat2(defs::funcsxa(ar_, xa)?, { let n_ = wspec_runtime::seq::same_len(&[fa.len()])?; let mut out_ = wspec_runtime::seq::with_room(n_); for i_ in 0..n_ { let fa_1096 = fa[i_].clone(); wspec_runtime::machine::put(&mut out_, fa_1096); } out_ }), datas: da.clone(), elems: ea.clone(), exports: vec![] });
+            let mm_0 = (&eq_1097);
             let ex = (&(*module).exports);
-            let eq_3019 = { let mut upd_2916 = (*mm_0).clone(); let nv_2917 = { let n_ = wspec_runtime::seq::same_len(&[ex.len()])?; let mut out_ = wspec_runtime::seq::with_room(n_); for i_ in 0..n_ { let ex_3018 = ex[i_].clone(); wspec_runtime::machine::put(&mut out_, defs::allocexport(ar_, mm_0, &ex_3018)?); } out_ }; std::rc::Rc::make_mut(&mut upd_2916).exports = nv_2917; upd_2916 };
-            let mm = (&eq_3019);
-            let eq_3428 = defs::allocfuncs(ar_, &s_5, &({ let n_ = wspec_runtime::seq::same_len(&[x_71.len()])?; let mut out_ = wspec_runtime::seq::with_room(n_); for i_ in 0..n_ { let x_71_3324 = x_71[i_].clone(); wspec_runtime::machine::put(&mut out_, (*wspec_runtime::seq::at(&dt, wspec_runtime::num::wide(x_71_3324)?)?).clone()); } out_ }), &({ let n_ = wspec_runtime::seq::same_len(&[x_71.len(), loc_70.len(), expr_F_69.len()])?; let mut out_ = wspec_runtime::seq::with_room(n_); for i_ in 0..n_ { let x_71_3425 = x_71[i_].clone(); let loc_70_3426 = loc_70[i_].clone(); let expr_F_69_3427 = expr_F_69[i_].clone(); wspec_runtime::machine::put(&mut out_, Funccode::Func(Func(x_71_3425, loc_70_3426, expr_F_69_3427))); } out_ }), mm)?;
-            let (t_3429, t_3430,) = eq_3428;
-            let s_6 = t_3429;
+            let eq_1201 = { let mut upd_1098 = (*mm_0).clone(); let nv_1099 = { let n_ = wspec_runtime::seq::same_len(&[ex.len()])?; let mut out_ = wspec_runtime::seq::with_room(n_); for i_ in 0..n_ { let ex_1200 = ex[i_].clone(); wspec_runtime::machine::put(&mut out_, defs::allocexport(ar_, mm_0, &ex_1200)?); } out_ }; std::rc::Rc::make_mut(&mut upd_1098).exports = nv_1099; upd_1098 };
+            let mm = (&eq_1201);
+            let eq_1406 = defs::allocfuncs(ar_, &s_5, &({ let n_ = wspec_runtime::seq::same_len(&[x_71.len()])?; let mut out_ = wspec_runtime::seq::with_room(n_); for i_ in 0..n_ { let x_71_1302 = x_71[i_].clone(); wspec_runtime::machine::put(&mut out_, (*wspec_runtime::seq::at(&dt, wspec_runtime::num::wide(x_71_1302)?)?).clone()); } out_ }), &({ let n_ = wspec_runtime::seq::same_len(&[x_71.len(), loc_70.len(), expr_F_69.len()])?; let mut out_ = wspec_runtime::seq::with_room(n_); for i_ in 0..n_ { let x_71_1403 = x_71[i_].clone(); let loc_70_1404 = loc_70[i_].clone(); let expr_F_69_1405 = expr_F_69[i_].clone(); wspec_runtime::machine::put(&mut out_, Funccode::Func(Func(x_71_1403, loc_70_1404, expr_F_69_1405))); } out_ }), mm)?;
+            let (t_1407, t_1408,) = eq_1406;
+            let s_6 = t_1407;
             Ok((s_6, (*mm).clone()))
         })())? { return Ok(v); }
         Err(Fail::soft())
@@ -16558,14 +16558,14 @@ pub mod defs {
             let l_9 = vals_8;
             wspec_runtime::check(l_9.len() == 1)?;
             let val = l_9[0].clone();
-            let eq_22 = defs::allocglobal(ar_, &z_1.0, &(defs::inst_globaltype(ar_, &z_1.1.module, &gt)?), &val)?;
-            let (t_23, t_24,) = eq_22;
-            let s_1 = t_23;
-            let a = t_24;
-            let eq_33 = defs::evalglobals(ar_, &(State(s_1.clone(), { let mut upd_29 = z_1.1.clone(); let nv_30 = vec![a]; std::rc::Rc::make_mut(&mut upd_29.module).globals.extend(nv_30); upd_29 })), &gt_q, &expr_q)?;
-            let (t_34, t_35,) = eq_33;
-            let z_2 = t_34;
-            let a_q = t_35;
+            let eq_14 = defs::allocglobal(ar_, &z_1.0, &(defs::inst_globaltype(ar_, &z_1.1.module, &gt)?), &val)?;
+            let (t_15, t_16,) = eq_14;
+            let s_1 = t_15;
+            let a = t_16;
+            let eq_21 = defs::evalglobals(ar_, &(State(s_1.clone(), { let mut upd_17 = z_1.1.clone(); let nv_18 = vec![a]; std::rc::Rc::make_mut(&mut upd_17.module).globals.extend(nv_18); upd_17 })), &gt_q, &expr_q)?;
+            let (t_22, t_23,) = eq_21;
+            let z_2 = t_22;
+            let a_q = t_23;
             Ok((z_2, wspec_runtime::seq::cat2(vec![a], a_q)))
         })())? { return Ok(v); }
         Err(Fail::soft())
@@ -16641,17 +16641,17 @@ pub mod defs {
             let (t_11, t_12,) = eq_10;
             let z_1 = t_11;
             let ref_ = t_12;
-            let eq_114 = defs::evalrefss(ar_, &z_1, &expr_q_9)?;
-            let (t_115, t_116,) = eq_114;
-            let z_2 = t_115;
-            let it_117 = t_116;
-            let mut acc_ref_q_121 = wspec_runtime::seq::with_room(it_117.len());
-            for e_119 in it_117.into_iter() {
-            let ref_q = e_119;
-            wspec_runtime::machine::put(&mut acc_ref_q_121, ref_q);
+            let eq_13 = defs::evalrefss(ar_, &z_1, &expr_q_9)?;
+            let (t_14, t_15,) = eq_13;
+            let z_2 = t_14;
+            let it_16 = t_15;
+            let mut acc_ref_q_20 = wspec_runtime::seq::with_room(it_16.len());
+            for e_18 in it_16.into_iter() {
+            let ref_q = e_18;
+            wspec_runtime::machine::put(&mut acc_ref_q_20, ref_q);
             }
-            let ref_q_122 = acc_ref_q_121;
-            Ok((z_2, wspec_runtime::seq::cat2(vec![ref_], { let n_ = wspec_runtime::seq::same_len(&[ref_q_122.len()])?; let mut out_ = wspec_runtime::seq::with_room(n_); for i_ in 0..n_ { let ref_q_122_223 = ref_q_122[i_].clone(); wspec_runtime::machine::put(&mut out_, ref_q_122_223); } out_ })))
+            let ref_q_21 = acc_ref_q_20;
+            Ok((z_2, wspec_runtime::seq::cat2(vec![ref_], { let n_ = wspec_runtime::seq::same_len(&[ref_q_21.len()])?; let mut out_ = wspec_runtime::seq::with_room(n_); for i_ in 0..n_ { let ref_q_21_122 = ref_q_21[i_].clone(); wspec_runtime::machine::put(&mut out_, ref_q_21_122); } out_ })))
         })())? { return Ok(v); }
         Err(Fail::soft())
         })
@@ -16818,7 +16818,7 @@ pub mod defs {
             let jt = a0;
             let n = a1.len() as u64;
             let tu = a1;
-            Ok(defs::subst_tagtype(ar_, jt, &({ let n_ = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?; let mut out_ = wspec_runtime::seq::with_room(n_); for i in 0..n_ { let i = i as u64; wspec_runtime::machine::put(&mut out_, Typevar::Idx(wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(i)?)?)); } out_ }), &({ let n_ = wspec_runtime::seq::same_len(&[wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?, tu.len()])?; let mut out_ = wspec_runtime::seq::with_room(n_); for i_ in 0..n_ { let tu_402 = tu[i_].clone(); wspec_runtime::machine::put(&mut out_, tu_402); } out_ }))?)
+            Ok(defs::subst_tagtype(ar_, jt, &({ let n_ = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?; let mut out_ = wspec_runtime::seq::with_room(n_); for i in 0..n_ { let i = i as u64; wspec_runtime::machine::put(&mut out_, Typevar::Idx(wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(i)?)?)); } out_ }), &({ let n_ = wspec_runtime::seq::same_len(&[wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?, tu.len()])?; let mut out_ = wspec_runtime::seq::with_room(n_); for i_ in 0..n_ { let tu_201 = tu[i_].clone(); wspec_runtime::machine::put(&mut out_, tu_201); } out_ }))?)
         })())? { return Ok(v); }
         Err(Fail::soft())
     }
@@ -16830,7 +16830,7 @@ pub mod defs {
             let mt = a0;
             let n = a1.len() as u64;
             let tu = a1;
-            Ok(defs::subst_memtype(ar_, mt, &({ let n_ = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?; let mut out_ = wspec_runtime::seq::with_room(n_); for i in 0..n_ { let i = i as u64; wspec_runtime::machine::put(&mut out_, Typevar::Idx(wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(i)?)?)); } out_ }), &({ let n_ = wspec_runtime::seq::same_len(&[wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?, tu.len()])?; let mut out_ = wspec_runtime::seq::with_room(n_); for i_ in 0..n_ { let tu_402 = tu[i_].clone(); wspec_runtime::machine::put(&mut out_, tu_402); } out_ }))?)
+            Ok(defs::subst_memtype(ar_, mt, &({ let n_ = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?; let mut out_ = wspec_runtime::seq::with_room(n_); for i in 0..n_ { let i = i as u64; wspec_runtime::machine::put(&mut out_, Typevar::Idx(wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(i)?)?)); } out_ }), &({ let n_ = wspec_runtime::seq::same_len(&[wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?, tu.len()])?; let mut out_ = wspec_runtime::seq::with_room(n_); for i_ in 0..n_ { let tu_201 = tu[i_].clone(); wspec_runtime::machine::put(&mut out_, tu_201); } out_ }))?)
         })())? { return Ok(v); }
         Err(Fail::soft())
     }
@@ -16842,7 +16842,7 @@ pub mod defs {
             let tt = a0;
             let n = a1.len() as u64;
             let tu = a1;
-            Ok({ let mut u_ = (*tt).clone(); defs::subst_tabletype(ar_, &mut u_, { let n_ = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?; let mut out_ = wspec_runtime::seq::with_room(n_); for i in 0..n_ { let i = i as u64; wspec_runtime::machine::put(&mut out_, Typevar::Idx(wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(i)?)?)); } out_ }, { let n_ = wspec_runtime::seq::same_len(&[wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?, tu.len()])?; let mut out_ = wspec_runtime::seq::with_room(n_); for i_ in 0..n_ { let tu_402 = tu[i_].clone(); wspec_runtime::machine::put(&mut out_, tu_402); } out_ })?; u_ })
+            Ok({ let mut u_ = (*tt).clone(); defs::subst_tabletype(ar_, &mut u_, { let n_ = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?; let mut out_ = wspec_runtime::seq::with_room(n_); for i in 0..n_ { let i = i as u64; wspec_runtime::machine::put(&mut out_, Typevar::Idx(wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(i)?)?)); } out_ }, { let n_ = wspec_runtime::seq::same_len(&[wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?, tu.len()])?; let mut out_ = wspec_runtime::seq::with_room(n_); for i_ in 0..n_ { let tu_201 = tu[i_].clone(); wspec_runtime::machine::put(&mut out_, tu_201); } out_ })?; u_ })
         })())? { return Ok(v); }
         Err(Fail::soft())
     }
@@ -16854,7 +16854,7 @@ pub mod defs {
             let mmt = a0;
             let n = a1.len() as u64;
             let tu = a1;
-            Ok(defs::subst_moduletype(ar_, mmt, &({ let n_ = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?; let mut out_ = wspec_runtime::seq::with_room(n_); for i in 0..n_ { let i = i as u64; wspec_runtime::machine::put(&mut out_, Typevar::Idx(wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(i)?)?)); } out_ }), &({ let n_ = wspec_runtime::seq::same_len(&[wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?, tu.len()])?; let mut out_ = wspec_runtime::seq::with_room(n_); for i_ in 0..n_ { let tu_402 = tu[i_].clone(); wspec_runtime::machine::put(&mut out_, tu_402); } out_ }))?)
+            Ok(defs::subst_moduletype(ar_, mmt, &({ let n_ = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?; let mut out_ = wspec_runtime::seq::with_room(n_); for i in 0..n_ { let i = i as u64; wspec_runtime::machine::put(&mut out_, Typevar::Idx(wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(i)?)?)); } out_ }), &({ let n_ = wspec_runtime::seq::same_len(&[wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?, tu.len()])?; let mut out_ = wspec_runtime::seq::with_room(n_); for i_ in 0..n_ { let tu_201 = tu[i_].clone(); wspec_runtime::machine::put(&mut out_, tu_201); } out_ }))?)
         })())? { return Ok(v); }
         Err(Fail::soft())
     }
@@ -16940,7 +16940,7 @@ pub mod defs {
             let dt = l_3[0].clone();
             let eq_4 = defs::clos_deftypes(ar_, &dt_q)?;
             let dt_q_q = eq_4;
-            Ok(wspec_runtime::seq::cat2(dt_q_q.clone(), vec![defs::subst_all_deftype(ar_, &dt, &({ let n_ = wspec_runtime::seq::same_len(&[dt_q_q.len()])?; let mut out_ = wspec_runtime::seq::with_room(n_); for i_ in 0..n_ { let dt_q_q_206 = dt_q_q[i_].clone(); wspec_runtime::machine::put(&mut out_, conv::deftype_to_typeuse(dt_q_q_206)); } out_ }))?]))
+            Ok(wspec_runtime::seq::cat2(dt_q_q.clone(), vec![defs::subst_all_deftype(ar_, &dt, &({ let n_ = wspec_runtime::seq::same_len(&[dt_q_q.len()])?; let mut out_ = wspec_runtime::seq::with_room(n_); for i_ in 0..n_ { let dt_q_q_105 = dt_q_q[i_].clone(); wspec_runtime::machine::put(&mut out_, conv::deftype_to_typeuse(dt_q_q_105)); } out_ }))?]))
         })())? { return Ok(v); }
         Err(Fail::soft())
         })
@@ -17032,15 +17032,15 @@ pub mod defs {
             }
             let c_17 = acc_c_16;
             wspec_runtime::check((wspec_runtime::num::wide(({ let n_ = wspec_runtime::seq::same_len(&[c_17.len()])?; let mut out_ = wspec_runtime::seq::with_room(n_); for i_ in 0..n_ { let c_17_118 = c_17[i_].clone(); wspec_runtime::machine::put(&mut out_, c_17_118); } out_ }.len() as u64))? == wspec_runtime::num::wide(v_M)?))?;
-            let eq_523 = defs::setproduct_(ar_, lt, &({ let n_ = wspec_runtime::seq::same_len(&[c_17.len()])?; let mut out_ = wspec_runtime::seq::with_room(n_); for i_ in 0..n_ { let c_17_421 = c_17[i_].clone(); wspec_runtime::machine::put(&mut out_, { let n_ = wspec_runtime::seq::same_len(&[c_17_421.len()])?; let mut out_ = wspec_runtime::seq::with_room(n_); for i_ in 0..n_ { let c_17_421_522 = c_17_421[i_].clone(); wspec_runtime::machine::put(&mut out_, Lane::Numtype(c_17_421_522)); } out_ }); } out_ }))?.into_iter().map(|x| -> R<_> { Ok(x.into_iter().map(|x| -> R<_> { Ok((match x { Lane::Numtype(x) => x, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })) }).collect::<R<Vec<_>>>()?) }).collect::<R<Vec<_>>>()?;
-            let it_524 = eq_523;
-            let mut acc_c_q_528 = wspec_runtime::seq::with_room(it_524.len());
-            for e_526 in it_524.into_iter() {
-            let c_q = e_526;
-            wspec_runtime::machine::put(&mut acc_c_q_528, c_q);
+            let eq_321 = defs::setproduct_(ar_, lt, &({ let n_ = wspec_runtime::seq::same_len(&[c_17.len()])?; let mut out_ = wspec_runtime::seq::with_room(n_); for i_ in 0..n_ { let c_17_219 = c_17[i_].clone(); wspec_runtime::machine::put(&mut out_, { let n_ = wspec_runtime::seq::same_len(&[c_17_219.len()])?; let mut out_ = wspec_runtime::seq::with_room(n_); for i_ in 0..n_ { let c_17_219_320 = c_17_219[i_].clone(); wspec_runtime::machine::put(&mut out_, Lane::Numtype(c_17_219_320)); } out_ }); } out_ }))?.into_iter().map(|x| -> R<_> { Ok(x.into_iter().map(|x| -> R<_> { Ok((match x { Lane::Numtype(x) => x, #[allow(unreachable_patterns)] _ => return Err(wspec_runtime::Fail::soft()) })) }).collect::<R<Vec<_>>>()?) }).collect::<R<Vec<_>>>()?;
+            let it_322 = eq_321;
+            let mut acc_c_q_326 = wspec_runtime::seq::with_room(it_322.len());
+            for e_324 in it_322.into_iter() {
+            let c_q = e_324;
+            wspec_runtime::machine::put(&mut acc_c_q_326, c_q);
             }
-            let c_q_529 = acc_c_q_528;
-            Ok({ let n_ = wspec_runtime::seq::same_len(&[c_q_529.len()])?; let mut out_ = wspec_runtime::seq::with_room(n_); for i_ in 0..n_ { let c_q_529_630 = c_q_529[i_].clone(); wspec_runtime::machine::put(&mut out_, defs::inv_lanes_(ar_, Shape(lt, wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M)?)?), &({ let n_ = wspec_runtime::seq::same_len(&[c_q_529_630.len()])?; let mut out_ = wspec_runtime::seq::with_room(n_); for i_ in 0..n_ { let c_q_529_630_832 = c_q_529_630[i_].clone(); wspec_runtime::machine::put(&mut out_, Lane::Numtype(c_q_529_630_832)); } out_ }))?); } out_ })
+            let c_q_327 = acc_c_q_326;
+            Ok({ let n_ = wspec_runtime::seq::same_len(&[c_q_327.len()])?; let mut out_ = wspec_runtime::seq::with_room(n_); for i_ in 0..n_ { let c_q_327_428 = c_q_327[i_].clone(); wspec_runtime::machine::put(&mut out_, defs::inv_lanes_(ar_, Shape(lt, wspec_runtime::num::narrow::<u8>(wspec_runtime::num::wide(v_M)?)?), &({ let n_ = wspec_runtime::seq::same_len(&[c_q_327_428.len()])?; let mut out_ = wspec_runtime::seq::with_room(n_); for i_ in 0..n_ { let c_q_327_428_529 = c_q_327_428[i_].clone(); wspec_runtime::machine::put(&mut out_, Lane::Numtype(c_q_327_428_529)); } out_ }))?); } out_ })
         })())? { return Ok(v); } }
         Err(Fail::soft())
     }
@@ -17086,7 +17086,7 @@ pub mod defs {
             wspec_runtime::machine::put(&mut acc_c_22, c_20);
             }
             let c_23 = acc_c_22;
-            Ok(defs::setproduct1_(ar_, lt, &({ let n_ = wspec_runtime::seq::same_len(&[c_1_10.len()])?; let mut out_ = wspec_runtime::seq::with_room(n_); for i_ in 0..n_ { let c_1_10_629 = c_1_10[i_].clone(); wspec_runtime::machine::put(&mut out_, Lane::Numtype(c_1_10_629)); } out_ }), &(defs::setproduct_(ar_, lt, &({ let n_ = wspec_runtime::seq::same_len(&[c_23.len()])?; let mut out_ = wspec_runtime::seq::with_room(n_); for i_ in 0..n_ { let c_23_932 = c_23[i_].clone(); wspec_runtime::machine::put(&mut out_, { let n_ = wspec_runtime::seq::same_len(&[c_23_932.len()])?; let mut out_ = wspec_runtime::seq::with_room(n_); for i_ in 0..n_ { let c_23_932_1033 = c_23_932[i_].clone(); wspec_runtime::machine::put(&mut out_, Lane::Numtype(c_23_932_1033)); } out_ }); } out_ }))?))?)
+            Ok(defs::setproduct1_(ar_, lt, &({ let n_ = wspec_runtime::seq::same_len(&[c_1_10.len()])?; let mut out_ = wspec_runtime::seq::with_room(n_); for i_ in 0..n_ { let c_1_10_124 = c_1_10[i_].clone(); wspec_runtime::machine::put(&mut out_, Lane::Numtype(c_1_10_124)); } out_ }), &(defs::setproduct_(ar_, lt, &({ let n_ = wspec_runtime::seq::same_len(&[c_23.len()])?; let mut out_ = wspec_runtime::seq::with_room(n_); for i_ in 0..n_ { let c_23_225 = c_23[i_].clone(); wspec_runtime::machine::put(&mut out_, { let n_ = wspec_runtime::seq::same_len(&[c_23_225.len()])?; let mut out_ = wspec_runtime::seq::with_room(n_); for i_ in 0..n_ { let c_23_225_326 = c_23_225[i_].clone(); wspec_runtime::machine::put(&mut out_, Lane::Numtype(c_23_225_326)); } out_ }); } out_ }))?))?)
         })())? { return Ok(v); }
         Err(Fail::soft())
         })
@@ -17424,10 +17424,10 @@ pub mod defs {
             let (t_11, t_12,) = eq_10;
             let s_1 = t_11;
             let a = t_12;
-            let eq_114 = defs::allocdatas(ar_, &s_1, &b_q_9)?;
-            let (t_115, t_116,) = eq_114;
-            let s_2 = t_115;
-            let a_q = t_116;
+            let eq_13 = defs::allocdatas(ar_, &s_1, &b_q_9)?;
+            let (t_14, t_15,) = eq_13;
+            let s_2 = t_14;
+            let a_q = t_15;
             Ok((s_2, wspec_runtime::seq::cat2(vec![a], a_q)))
         })())? { return Ok(v); }
         Err(Fail::soft())
@@ -17475,10 +17475,10 @@ pub mod defs {
             let (t_14, t_15,) = eq_13;
             let s_1 = t_14;
             let a = t_15;
-            let eq_218 = defs::allocelems(ar_, &s_1, &rt_q, &ref_q_12)?;
-            let (t_219, t_220,) = eq_218;
-            let s_2 = t_219;
-            let a_q = t_220;
+            let eq_16 = defs::allocelems(ar_, &s_1, &rt_q, &ref_q_12)?;
+            let (t_17, t_18,) = eq_16;
+            let s_2 = t_17;
+            let a_q = t_18;
             Ok((s_2, wspec_runtime::seq::cat2(vec![a], a_q)))
         })())? { return Ok(v); }
         Err(Fail::soft())
@@ -17666,7 +17666,7 @@ pub mod defs {
             let dt = a0;
             let n = a1.len() as u64;
             let tu = a1;
-            Ok({ let mut u_ = (*dt).clone(); defs::subst_deftype(ar_, &mut u_, { let n_ = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?; let mut out_ = wspec_runtime::seq::with_room(n_); for i in 0..n_ { let i = i as u64; wspec_runtime::machine::put(&mut out_, Typevar::Idx(wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(i)?)?)); } out_ }, { let n_ = wspec_runtime::seq::same_len(&[wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?, tu.len()])?; let mut out_ = wspec_runtime::seq::with_room(n_); for i_ in 0..n_ { let tu_402 = tu[i_].clone(); wspec_runtime::machine::put(&mut out_, tu_402); } out_ })?; u_ })
+            Ok({ let mut u_ = (*dt).clone(); defs::subst_deftype(ar_, &mut u_, { let n_ = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?; let mut out_ = wspec_runtime::seq::with_room(n_); for i in 0..n_ { let i = i as u64; wspec_runtime::machine::put(&mut out_, Typevar::Idx(wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(i)?)?)); } out_ }, { let n_ = wspec_runtime::seq::same_len(&[wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?, tu.len()])?; let mut out_ = wspec_runtime::seq::with_room(n_); for i_ in 0..n_ { let tu_201 = tu[i_].clone(); wspec_runtime::machine::put(&mut out_, tu_201); } out_ })?; u_ })
         })())? { return Ok(v); }
         Err(Fail::soft())
     }
@@ -17678,7 +17678,7 @@ pub mod defs {
             let gt = a0;
             let n = a1.len() as u64;
             let tu = a1;
-            Ok(defs::subst_globaltype(ar_, gt, &({ let n_ = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?; let mut out_ = wspec_runtime::seq::with_room(n_); for i in 0..n_ { let i = i as u64; wspec_runtime::machine::put(&mut out_, Typevar::Idx(wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(i)?)?)); } out_ }), &({ let n_ = wspec_runtime::seq::same_len(&[wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?, tu.len()])?; let mut out_ = wspec_runtime::seq::with_room(n_); for i_ in 0..n_ { let tu_402 = tu[i_].clone(); wspec_runtime::machine::put(&mut out_, tu_402); } out_ }))?)
+            Ok(defs::subst_globaltype(ar_, gt, &({ let n_ = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?; let mut out_ = wspec_runtime::seq::with_room(n_); for i in 0..n_ { let i = i as u64; wspec_runtime::machine::put(&mut out_, Typevar::Idx(wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(i)?)?)); } out_ }), &({ let n_ = wspec_runtime::seq::same_len(&[wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?, tu.len()])?; let mut out_ = wspec_runtime::seq::with_room(n_); for i_ in 0..n_ { let tu_201 = tu[i_].clone(); wspec_runtime::machine::put(&mut out_, tu_201); } out_ }))?)
         })())? { return Ok(v); }
         Err(Fail::soft())
     }
@@ -17690,7 +17690,7 @@ pub mod defs {
             let xt = a0;
             let n = a1.len() as u64;
             let tu = a1;
-            Ok(defs::subst_externtype(ar_, xt, &({ let n_ = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?; let mut out_ = wspec_runtime::seq::with_room(n_); for i in 0..n_ { let i = i as u64; wspec_runtime::machine::put(&mut out_, Typevar::Idx(wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(i)?)?)); } out_ }), &({ let n_ = wspec_runtime::seq::same_len(&[wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?, tu.len()])?; let mut out_ = wspec_runtime::seq::with_room(n_); for i_ in 0..n_ { let tu_402 = tu[i_].clone(); wspec_runtime::machine::put(&mut out_, tu_402); } out_ }))?)
+            Ok(defs::subst_externtype(ar_, xt, &({ let n_ = wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?; let mut out_ = wspec_runtime::seq::with_room(n_); for i in 0..n_ { let i = i as u64; wspec_runtime::machine::put(&mut out_, Typevar::Idx(wspec_runtime::num::narrow::<u32>(wspec_runtime::num::wide(i)?)?)); } out_ }), &({ let n_ = wspec_runtime::seq::same_len(&[wspec_runtime::num::narrow::<usize>(wspec_runtime::num::wide(n)?)?, tu.len()])?; let mut out_ = wspec_runtime::seq::with_room(n_); for i_ in 0..n_ { let tu_201 = tu[i_].clone(); wspec_runtime::machine::put(&mut out_, tu_201); } out_ }))?)
         })())? { return Ok(v); }
         Err(Fail::soft())
     }
@@ -17863,7 +17863,7 @@ pub mod defs {
             wspec_runtime::machine::put(&mut acc_c_q_24, c_q_22);
             }
             let c_q_25 = acc_c_q_24;
-            Ok(wspec_runtime::seq::cat2({ let n_ = wspec_runtime::seq::same_len(&[c_q_25.len()])?; let mut out_ = wspec_runtime::seq::with_room(n_); for i_ in 0..n_ { let c_q_25_126 = c_q_25[i_].clone(); wspec_runtime::machine::put(&mut out_, wspec_runtime::seq::cat2(vec![Lane::Numtype(c_1)], { let n_ = wspec_runtime::seq::same_len(&[c_q_25_126.len()])?; let mut out_ = wspec_runtime::seq::with_room(n_); for i_ in 0..n_ { let c_q_25_126_227 = c_q_25_126[i_].clone(); wspec_runtime::machine::put(&mut out_, Lane::Numtype(c_q_25_126_227)); } out_ })); } out_ }, defs::setproduct1_(ar_, lt, &({ let n_ = wspec_runtime::seq::same_len(&[c_11.len()])?; let mut out_ = wspec_runtime::seq::with_room(n_); for i_ in 0..n_ { let c_11_631 = c_11[i_].clone(); wspec_runtime::machine::put(&mut out_, Lane::Numtype(c_11_631)); } out_ }), &({ let n_ = wspec_runtime::seq::same_len(&[c_q_25.len()])?; let mut out_ = wspec_runtime::seq::with_room(n_); for i_ in 0..n_ { let c_q_25_732 = c_q_25[i_].clone(); wspec_runtime::machine::put(&mut out_, { let n_ = wspec_runtime::seq::same_len(&[c_q_25_732.len()])?; let mut out_ = wspec_runtime::seq::with_room(n_); for i_ in 0..n_ { let c_q_25_732_833 = c_q_25_732[i_].clone(); wspec_runtime::machine::put(&mut out_, Lane::Numtype(c_q_25_732_833)); } out_ }); } out_ }))?))
+            Ok(wspec_runtime::seq::cat2({ let n_ = wspec_runtime::seq::same_len(&[c_q_25.len()])?; let mut out_ = wspec_runtime::seq::with_room(n_); for i_ in 0..n_ { let c_q_25_126 = c_q_25[i_].clone(); wspec_runtime::machine::put(&mut out_, wspec_runtime::seq::cat2(vec![Lane::Numtype(c_1)], { let n_ = wspec_runtime::seq::same_len(&[c_q_25_126.len()])?; let mut out_ = wspec_runtime::seq::with_room(n_); for i_ in 0..n_ { let c_q_25_126_227 = c_q_25_126[i_].clone(); wspec_runtime::machine::put(&mut out_, Lane::Numtype(c_q_25_126_227)); } out_ })); } out_ }, defs::setproduct1_(ar_, lt, &({ let n_ = wspec_runtime::seq::same_len(&[c_11.len()])?; let mut out_ = wspec_runtime::seq::with_room(n_); for i_ in 0..n_ { let c_11_328 = c_11[i_].clone(); wspec_runtime::machine::put(&mut out_, Lane::Numtype(c_11_328)); } out_ }), &({ let n_ = wspec_runtime::seq::same_len(&[c_q_25.len()])?; let mut out_ = wspec_runtime::seq::with_room(n_); for i_ in 0..n_ { let c_q_25_429 = c_q_25[i_].clone(); wspec_runtime::machine::put(&mut out_, { let n_ = wspec_runtime::seq::same_len(&[c_q_25_429.len()])?; let mut out_ = wspec_runtime::seq::with_room(n_); for i_ in 0..n_ { let c_q_25_429_530 = c_q_25_429[i_].clone(); wspec_runtime::machine::put(&mut out_, Lane::Numtype(c_q_25_429_530)); } out_ }); } out_ }))?))
         })())? { return Ok(v); }
         Err(Fail::soft())
         })

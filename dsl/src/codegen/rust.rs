@@ -574,24 +574,13 @@ impl<'g, 'a> Fx<'g, 'a> {
 
     fn call(&self, def: DefId, args: &[Exp]) -> CResult<String> {
         let d = &self.g.spec.defs[def];
-        let builtin = d.builtin.as_ref().filter(|_| self.g.builtin_usable(def));
-        let mut parts = Vec::new();
-        for ((_, pty), a) in d.params.iter().zip(args) {
-            // A builtin only reads a list of primitive values (bytes, bits, lanes): it borrows the
-            // list, which is often a slice of a memory or a variable, instead of a copy.
-            if builtin.is_some() && self.g.is_number_list(pty) {
-                parts.push(self.arg(a, pty)?);
-            } else {
-                parts.push(self.view_as(a, pty)?);
-            }
-        }
         // A definition with a builtin runs the builtin; its clauses are the reference.
-        if let Some(b) = builtin {
+        if let Some(raw) = self.builtin_call(def, args)? {
             // The builtin of a set of allowed results (`hint(choice)`) returns one of them.
             if super::has_hint(&d.hints, "choice") {
-                return Ok(format!("wspec_runtime::builtins::{}({}).into_iter().collect::<Vec<_>>()", fn_name(b), parts.join(", ")));
+                return Ok(format!("{raw}.into_iter().collect::<Vec<_>>()"));
             }
-            let raw = format!("wspec_runtime::ok(wspec_runtime::builtins::{}({}))?", fn_name(b), parts.join(", "));
+            let raw = format!("wspec_runtime::ok({raw})?");
             // A list of numbers may come back inline (the bytes of a number), as a list here.
             if self.g.is_number_list(&d.result) {
                 return Ok(format!("Vec::from({raw})"));
@@ -601,10 +590,29 @@ impl<'g, 'a> Fx<'g, 'a> {
         if let Some(info) = self.exec {
             return info.call_value(self, def, args);
         }
+        let parts = d.params.iter().zip(args).map(|((_, pty), a)| self.view_as(a, pty)).collect::<CResult<Vec<_>>>()?;
         self.unit.defs.borrow_mut().insert(def);
         let ctx = self.ctx.clone().ok_or("a definition is called where no context is at hand")?;
         let args: String = parts.iter().map(|p| format!(", {p}")).collect();
         Ok(format!("defs::{}({ctx}{args})?", fn_name(&d.name)))
+    }
+
+    /// The call of a definition's builtin, if it has one usable here, as the builtin returns
+    /// it (an `Option`).
+    fn builtin_call(&self, def: DefId, args: &[Exp]) -> CResult<Option<String>> {
+        let d = &self.g.spec.defs[def];
+        let Some(b) = d.builtin.as_ref().filter(|_| self.g.builtin_usable(def)) else { return Ok(None) };
+        let mut parts = Vec::new();
+        for ((_, pty), a) in d.params.iter().zip(args) {
+            // A builtin only reads a list of primitive values (bytes, bits, lanes): it borrows the
+            // list, which is often a slice of a memory or a variable, instead of a copy.
+            if self.g.is_number_list(pty) {
+                parts.push(self.arg(a, pty)?);
+            } else {
+                parts.push(self.view_as(a, pty)?);
+            }
+        }
+        Ok(Some(format!("wspec_runtime::builtins::{}({})", fn_name(b), parts.join(", "))))
     }
 
     /// The call of a builtin that gives a list of numbers, as the builtin gives it (a list or
@@ -613,11 +621,10 @@ impl<'g, 'a> Fx<'g, 'a> {
     pub fn builtin_list(&self, e: &Exp) -> CResult<Option<String>> {
         let ExpKind::Call(def, args) = &e.kind else { return Ok(None) };
         let d = &self.g.spec.defs[*def];
-        if d.builtin.is_none() || !self.g.builtin_usable(*def) || super::has_hint(&d.hints, "choice") || !self.g.is_number_list(&d.result) {
+        if super::has_hint(&d.hints, "choice") || !self.g.is_number_list(&d.result) {
             return Ok(None);
         }
-        let code = self.call(*def, args)?;
-        Ok(code.strip_prefix("Vec::from(").and_then(|c| c.strip_suffix(')')).map(str::to_string))
+        Ok(self.builtin_call(*def, args)?.map(|raw| format!("wspec_runtime::ok({raw})?")))
     }
 
     /// A value of a smaller type at a larger one.
